@@ -1,0 +1,156 @@
+/*
+ * executor.h: the interface between the sluice scheduler and an executor,
+ * the thing that starts a task's process somewhere and reports its end.
+ *
+ * This header is the stable plug-in interface. Built-in executors (local,
+ * ssh) and out-of-tree plug-ins implement it the same way. A plug-in is a
+ * shared object that exports
+ *
+ *     const struct sl_executor_ops *sluice_executor_entry(void);
+ *
+ * and is named in the config file:
+ *
+ *     executors:
+ *       mine: {type: plugin, path: /usr/lib/sluice/my_exec.so, ...}
+ *
+ * sluice refuses a plug-in whose ops->abi_version differs from
+ * SL_EXECUTOR_ABI (a plug-in built against another version of this header).
+ *
+ * Threading and the event loop: every callback is called on the
+ * scheduler's thread, from its libevent loop (the event_base handed to
+ * create()). An executor must never block: use non-blocking I/O and events
+ * on that base. It must call `done` exactly once for every successful
+ * start(), from a later loop iteration (never from inside start()).
+ *
+ * Ownership: everything the scheduler passes in (task, config strings) is
+ * owned by the scheduler and valid only during the call; copy what you
+ * keep. Everything an executor returns (instances, handles, tokens) is
+ * owned by the executor and freed by it.
+ *
+ * Version history:
+ *   1  first version.
+ */
+#ifndef SLUICE_EXECUTOR_H
+#define SLUICE_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SL_EXECUTOR_ABI 1
+
+struct event_base;
+
+/* One try of a task, fully rendered. */
+struct sl_exec_task {
+	const char *dag;
+	const char *task;
+	const char *partition;
+	const char *run_id;
+	int try_number;
+
+	/* The command: argv[0] is looked up in PATH when it has no '/'.
+	 * NULL-terminated. */
+	char *const *argv;
+	/* The complete environment of the process, "NAME=VALUE" strings,
+	 * NULL-terminated. Already holds SLUICE_DAG, SLUICE_TASK, ... */
+	char *const *env;
+	/* Working directory, or NULL for the executor's default. */
+	const char *cwd;
+	/* Bytes to feed to the process's standard input (may hold secrets:
+	 * never log them), or NULL for an empty stdin. */
+	const char *stdin_data;
+	size_t stdin_len;
+	/* Where stdout and stderr go: a local file the executor appends to
+	 * (for remote executors: stream the remote output into it). */
+	const char *log_path;
+	/* When the scheduler asks for a kill, wait this long after SIGTERM
+	 * before SIGKILL. */
+	int64_t kill_grace_ms;
+};
+
+/* How a try ended. */
+struct sl_exec_result {
+	int exit_code;		/* valid when signal == 0 and error == NULL */
+	int signal;		/* terminating signal, 0 if none */
+	const char *host;	/* where it ran ("localhost" for local) */
+	int64_t duration_ms;
+	/* Set when the executor could not run the command at all, or lost
+	 * it (connection dropped): the try counts as failed. */
+	const char *error;
+};
+
+typedef void (*sl_exec_done_fn)(void *arg, const struct sl_exec_result *res);
+
+/* Why kill() was called; executors may log it. */
+enum sl_exec_kill_reason {
+	SL_KILL_TIMEOUT = 1,
+	SL_KILL_CLEARED = 2,
+	SL_KILL_SHUTDOWN = 3,
+};
+
+struct sl_executor_ops {
+	int abi_version;	/* SL_EXECUTOR_ABI */
+	const char *type;	/* "local", "ssh", or the plug-in's name */
+
+	/*
+	 * Make an executor instance named `name` from its config entry, given
+	 * as a JSON object text (the entry from the config file, e.g.
+	 * {"type":"ssh","hosts":[...],"slots_per_host":4}). Returns the
+	 * instance, or NULL with a message in err (size errlen).
+	 */
+	void *(*create)(struct event_base *base, const char *name,
+			const char *config_json, char *err, size_t errlen);
+
+	/* How many tasks this instance runs at once (all hosts together). */
+	int (*slots)(void *inst);
+
+	/*
+	 * Start one try. Returns a handle, or NULL with a message in err when
+	 * it could not start (the try then fails; done is not called).
+	 * done(arg, result) is called exactly once when the try ends.
+	 */
+	void *(*start)(void *inst, const struct sl_exec_task *task,
+		       sl_exec_done_fn done, void *arg, char *err,
+		       size_t errlen);
+
+	/*
+	 * Stop a running try: SIGTERM to its whole process group, then
+	 * SIGKILL after task->kill_grace_ms. done is still called once.
+	 */
+	void (*kill)(void *inst, void *handle, enum sl_exec_kill_reason why);
+
+	/*
+	 * A short text that identifies the running process well enough to
+	 * kill it after the scheduler itself was restarted (e.g.
+	 * "pgid=1234 start=56789"). The scheduler stores it with the try.
+	 * Valid until done is called. May be NULL (no recovery possible).
+	 */
+	const char *(*token)(void *inst, void *handle);
+
+	/*
+	 * After a scheduler restart: kill whatever is left of a try that was
+	 * running under a previous scheduler, given its token. Best effort,
+	 * must not block for long. May be NULL.
+	 */
+	void (*kill_orphan)(void *inst, const char *token);
+
+	/* One line of health for `sluice executors` (hosts, free slots...).
+	 * Writes into out (size n). May be NULL. */
+	void (*describe)(void *inst, char *out, size_t n);
+
+	/* Free the instance. Called with no try running. */
+	void (*destroy)(void *inst);
+};
+
+/* The symbol a plug-in exports. */
+typedef const struct sl_executor_ops *(*sl_executor_entry_fn)(void);
+#define SL_EXECUTOR_ENTRY "sluice_executor_entry"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

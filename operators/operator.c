@@ -1,0 +1,74 @@
+/* operator.c: the registry of task types, and spec helpers for operators. */
+#include "operator.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const struct operator op_shell;
+
+/* Every task type sluice knows. Add a line per new operators/<type>.c. */
+const struct operator *const operators[] = {
+	&op_shell,
+	NULL,
+};
+
+const struct operator *
+operator_find(const char *name)
+{
+	for (size_t i = 0; operators[i] != NULL; i++)
+		if (strcmp(operators[i]->name, name) == 0)
+			return operators[i];
+	return NULL;
+}
+
+const char *
+operator_names(char *out, size_t n)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; operators[i] != NULL && off < n; i++)
+		off += snprintf(out + off, n - off, "%s%s", i ? ", " : "",
+				operators[i]->name);
+	return out;
+}
+
+int
+operator_is_sensor(const struct operator *op)
+{
+	return op->poke_start != NULL || op->poke_once != NULL;
+}
+
+const char *
+op_opt_str(const json_t *spec, const char *key, const char *def)
+{
+	json_t *v = json_object_get(json_object_get(spec, "options"), key);
+
+	return json_is_string(v) ? json_string_value(v) : def;
+}
+
+long long
+op_opt_int(const json_t *spec, const char *key, long long def)
+{
+	json_t *v = json_object_get(json_object_get(spec, "options"), key);
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : def;
+}
+
+int
+op_opt_bool(const json_t *spec, const char *key, int def)
+{
+	json_t *v = json_object_get(json_object_get(spec, "options"), key);
+
+	return json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+const json_t *
+op_connection(const json_t *spec, const char *key)
+{
+	const char *name = op_opt_str(spec, key, NULL);
+
+	if (name == NULL)
+		return NULL;
+	return json_object_get(json_object_get(spec, "connections"), name);
+}

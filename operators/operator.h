@@ -1,0 +1,124 @@
+/*
+ * operator.h: task types. Each operators/<type>.c exports one
+ * `const struct operator op_<type>` and operator.c lists them.
+ *
+ * How a task type runs (SPEC §2): every try of a non-shell task runs as its
+ * own process, `sluice operator TYPE`, started by the task's executor
+ * (locally or over SSH). That process reads its spec, a JSON object, from
+ * standard input, writes progress to stdout/stderr (the task's log), and
+ * exits 0 on success. A sensor instead pokes from the scheduler's event
+ * loop through poke_start(), holding no process and no executor slot;
+ * with an explicit `executor:` on the task each poke is a short
+ * `sluice operator TYPE --poke` process instead.
+ *
+ * The spec (stdin, and the argument of run/poke_start):
+ *   {
+ *     "type": "warehouse_copy", "dag": "...", "task": "...",
+ *     "partition": "...", "run_id": "...", "try_number": 1,
+ *     "data_interval_start": "2024-01-01T00:00:00+00:00",
+ *     "data_interval_end":   "2024-01-02T00:00:00+00:00",
+ *     "options": { the task's own keys, templates rendered },
+ *     "connections": { "name": {"type": "...", "url": "...",
+ *                               "password": "...", ...}, ... },
+ *     "smtp": { the config's smtp block, password resolved } | absent,
+ *     "base_url": "http://127.0.0.1:8080", "home": "/path/to/home"
+ *   }
+ * Only the connections the task names (keys of kind OPK_CONNECTION) are
+ * included. The spec holds secrets: never print it.
+ */
+#ifndef SLUICE_OPERATOR_H
+#define SLUICE_OPERATOR_H
+
+#include <jansson.h>
+
+#include "../scheduler/util.h"
+
+struct event_base;
+
+/* The kind of value a task key takes; the DAG loader checks it and
+ * reports file:line:col on a mismatch, then stores it in the options
+ * object as shown. */
+enum op_key_kind {
+	OPK_STRING,	/* scalar → JSON string */
+	OPK_STRINGS,	/* a string or a list of strings → JSON array */
+	OPK_INT,	/* integer → JSON integer */
+	OPK_BOOL,	/* true/false → JSON true/false */
+	OPK_DURATION,	/* "30s", "10m" → JSON integer milliseconds */
+	OPK_MAP,	/* mapping of strings → JSON object of strings */
+	OPK_CONNECTION,	/* a connection name → JSON string; the connection
+			 * is resolved into spec.connections at try start */
+	OPK_ANY,	/* any YAML → JSON (scalars as strings) */
+};
+
+struct op_key {
+	const char *name;
+	enum op_key_kind kind;
+	int required;
+	int templated;		/* render {{ }} in strings at try start */
+	const char *help;	/* one line, for `sluice dags show` and docs */
+};
+
+/* Result of a poke. */
+enum op_poke_result {
+	OP_POKE_ERROR = -1,	/* the poke itself failed (counts as a failed try) */
+	OP_POKE_NOT_YET = 0,	/* condition not met: poke again later */
+	OP_POKE_DONE = 1,	/* condition met: the task succeeded */
+};
+
+/* Exit status of `sluice operator TYPE --poke` when not met yet. */
+#define OP_POKE_NOT_YET_EXIT 99
+
+/* msg is a line for the task log ("3 objects under s3://b/p/, need 5");
+ * owned by the operator, valid during the call. */
+typedef void (*op_poke_done_fn)(void *arg, enum op_poke_result result,
+				const char *msg);
+
+struct operator {
+	const char *name;
+	const char *summary;		/* one line for `--help` and errors */
+	const struct op_key *keys;	/* ends with {NULL} */
+
+	/*
+	 * Cross-key checks at load time, on the options object built from
+	 * the keys above (templates not yet rendered). On error set *bad_key
+	 * to the key at fault (or NULL for the task as a whole).
+	 * May be NULL.
+	 */
+	int (*validate)(const json_t *options, const char **bad_key,
+			struct sl_err *err);
+
+	/* Run one try in this process; returns the exit status.
+	 * NULL for shell, which the executor runs directly. */
+	int (*run)(const json_t *spec);
+
+	/*
+	 * Sensors only (NULL otherwise): start one poke on the scheduler's
+	 * loop. Never blocks; calls done exactly once, from a later loop
+	 * iteration, unless cancelled first. Returns a handle.
+	 */
+	void *(*poke_start)(struct event_base *base, const json_t *spec,
+			    op_poke_done_fn done, void *arg);
+	/* Cancel a poke in flight; done is then not called. */
+	void (*poke_cancel)(void *poke);
+	/* Sensors: one poke in a process, for `--poke` (blocking is fine
+	 * there). Returns OP_POKE_*; writes its message to stdout. */
+	enum op_poke_result (*poke_once)(const json_t *spec);
+};
+
+/* The registry: NULL-terminated, in operator.c. */
+extern const struct operator *const operators[];
+
+const struct operator *operator_find(const char *name);
+/* "shell, s3_sensor, ..." for error messages; into out (size n). */
+const char *operator_names(char *out, size_t n);
+/* Is this type a sensor (pokes from the loop)? */
+int operator_is_sensor(const struct operator *op);
+
+/* Helpers for operators reading their spec. */
+const char *op_opt_str(const json_t *spec, const char *key, const char *def);
+long long op_opt_int(const json_t *spec, const char *key, long long def);
+int op_opt_bool(const json_t *spec, const char *key, int def);
+/* spec.connections[spec.options[key]], or NULL. */
+const json_t *op_connection(const json_t *spec, const char *key);
+
+#endif

@@ -1,0 +1,144 @@
+# tests/setup.sh: sourced by every shell integration test.
+#
+#   . "$SLUICE_SRCDIR/tests/setup.sh"
+#
+# Gives: set -eu, LC_ALL=C, a temp dir $T removed at exit, an exit trap
+# that runs every registered cleanup (stop servers, kill processes),
+# free_port, wait_for (a bounded poll, never a fixed sleep), and helpers
+# that start sluice and the real servers (tests/servers/*.sh).
+set -eu
+export LC_ALL=C
+unset SLUICE_HOME
+
+: "${SLUICE:=$(pwd)/sluice}"
+: "${SLUICE_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${SLUICE_BUILDDIR:=$(pwd)}"
+export SLUICE SLUICE_SRCDIR SLUICE_BUILDDIR
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/sluice-test.XXXXXX")
+export T
+_cleanups=()
+
+# Register a command to run at exit (last registered runs first).
+on_exit() { _cleanups+=("$*"); }
+
+_run_cleanups() {
+	local status=$? i
+	set +e
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1
+	done
+	if [ "$status" -ne 0 ] && [ "$status" -ne 77 ] && [ -n "${KEEP_T:-}" ]; then
+		echo "test dir kept: $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$status"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+note() { echo "# $*"; }
+
+# assert_eq EXPECTED ACTUAL [WHAT]
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+}
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+	case "$1" in *"$2"*) ;; *) fail "${3:-output} does not contain '$2': $1" ;; esac
+}
+assert_not_contains() {
+	case "$1" in *"$2"*) fail "${3:-output} contains '$2': $1" ;; *) ;; esac
+}
+
+# A free TCP port on 127.0.0.1 (the kernel picks one; the small race is
+# handled by servers failing loudly and tests retrying start-up).
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 50 ms until it
+# succeeds, fail after SECONDS.
+wait_for() {
+	local limit=$1 what=$2 end
+	shift 2
+	end=$(($(date +%s%N) / 1000000 + limit * 1000))
+	until "$@" >/dev/null 2>&1; do
+		if [ $(($(date +%s%N) / 1000000)) -ge "$end" ]; then
+			fail "timed out after ${limit}s waiting for: $what"
+		fi
+		sleep 0.05
+	done
+}
+
+# Is process PID gone (or a zombie)?
+pid_gone() {
+	! kill -0 "$1" 2>/dev/null && return 0
+	case "$(ps -o stat= -p "$1" 2>/dev/null)" in Z*|"") return 0 ;; esac
+	return 1
+}
+
+# Stop a process: TERM, wait up to 10 s, then KILL.
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 200); do pid_gone "$pid" && return 0; sleep 0.05; done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# new_home [DIR]: an empty sluice home with its own dags/ folder; sets $H.
+new_home() {
+	H=${1:-$T/home}
+	mkdir -p "$H/dags"
+	export H
+}
+
+# sl ARGS...: run the sluice CLI against $H.
+sl() { "$SLUICE" --home "$H" "$@"; }
+
+# start_scheduler [ARGS...]: run `sluice scheduler` in the background on $H,
+# log in $T/scheduler.log, PID in $SCHED_PID; stopped at exit.
+start_scheduler() {
+	"$SLUICE" --home "$H" scheduler "$@" >>"$T/scheduler.log" 2>&1 &
+	SCHED_PID=$!
+	on_exit "stop_pid $SCHED_PID"
+	wait_for 10 "scheduler to start" grep -q 'scheduler started' "$T/scheduler.log"
+}
+
+# start_standalone [ARGS...]: scheduler + web on a free port; sets
+# $SCHED_PID, $PORT, $URL.
+start_standalone() {
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	"$SLUICE" --home "$H" standalone --port "$PORT" "$@" >>"$T/scheduler.log" 2>&1 &
+	SCHED_PID=$!
+	on_exit "stop_pid $SCHED_PID"
+	wait_for 15 "standalone to serve $URL" curl -fsS "$URL/health"
+}
+
+# task_state DAG PARTITION TASK: the state of one task instance.
+task_state() {
+	sl tasks "$1" "$2" --json | /usr/bin/python3 -c '
+import json,sys
+for t in json.load(sys.stdin):
+    if t["task"] == sys.argv[1]: print(t["state"]); break
+' "$3"
+}
+
+# run_state DAG PARTITION
+run_state() {
+	sl runs "$1" --json | /usr/bin/python3 -c '
+import json,sys
+for r in json.load(sys.stdin):
+    if r["partition"] == sys.argv[1]: print(r["state"]); break
+' "$2"
+}
+
+# Real servers: each file defines start_<name> helpers.
+for _f in "$SLUICE_SRCDIR"/tests/servers/*.sh; do
+	[ -f "$_f" ] && . "$_f"
+done
+unset _f
