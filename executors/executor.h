@@ -55,6 +55,10 @@ struct sl_exec_task {
 	/* The command: argv[0] is looked up in PATH when it has no '/'.
 	 * NULL-terminated. */
 	char *const *argv;
+	/* Nonzero when argv[0] is the sluice binary itself running an
+	 * operator (`sluice operator TYPE`): a remote executor replaces
+	 * argv[0] with the path of sluice on its hosts. */
+	int argv0_is_sluice;
 	/* The complete environment of the process, "NAME=VALUE" strings,
 	 * NULL-terminated. Already holds SLUICE_DAG, SLUICE_TASK, ... */
 	char *const *env;
