@@ -5,10 +5,12 @@
 #include <string.h>
 
 extern const struct operator op_shell;
+extern const struct operator op_email;
 
 /* Every task type sluice knows. Add a line per new operators/<type>.c. */
 const struct operator *const operators[] = {
 	&op_shell,
+	&op_email,
 	NULL,
 };
 

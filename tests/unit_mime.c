@@ -11,6 +11,8 @@
 
 static int passed, failed;
 
+#define NN(s) ((s) != NULL ? (s) : "(null)")
+
 #define CHECK(cond, ...) do {						\
 	if (cond) {							\
 		passed++;						\
@@ -285,7 +287,7 @@ test_encoded_words(void)
 	if (msg == NULL)
 		return;
 	v = header_get(msg, "Subject");
-	CHECK(v && strncmp(v, "=?UTF-8?B?", 10) == 0, "subject encoded: %s", v);
+	CHECK(v && strncmp(v, "=?UTF-8?B?", 10) == 0, "subject encoded: %s", NN(v));
 	dec = v ? decode_words(v) : NULL;
 	CHECK(dec && strcmp(dec, subject) == 0, "subject decodes back: %s",
 	      dec ? dec : "(null)");
@@ -297,7 +299,7 @@ test_encoded_words(void)
 
 	v = header_get(msg, "From");
 	CHECK(v && strncmp(v, "=?UTF-8?B?", 10) == 0 &&
-	      strstr(v, " <joerg@example.de>") != NULL, "from name: %s", v);
+	      strstr(v, " <joerg@example.de>") != NULL, "from name: %s", NN(v));
 	if (v != NULL) {
 		char *lt = strstr(v, " <");
 
@@ -310,7 +312,7 @@ test_encoded_words(void)
 	free(v);
 	v = header_get(msg, "To");
 	CHECK(v && strstr(v, "?= <zoe@example.com>, plain@example.com"),
-	      "to: %s", v);
+	      "to: %s", NN(v));
 	free(v);
 	free(msg);
 
@@ -320,7 +322,7 @@ test_encoded_words(void)
 	msg = render(m, 0);
 	v = msg ? header_get(msg, "Subject") : NULL;
 	dec = v ? decode_words(v) : NULL;
-	CHECK(dec && strcmp(dec, "report =?x?") == 0, "=? encoded: %s", v);
+	CHECK(dec && strcmp(dec, "report =?x?") == 0, "=? encoded: %s", NN(v));
 	free(dec);
 	free(v);
 	free(msg);
@@ -349,10 +351,10 @@ test_folding(void)
 	      msg ? longest_line(msg, 0) : 0);
 	v = msg ? header_get(msg, "Subject") : NULL;
 	CHECK(v && strcmp(v, buf_str(&subject)) == 0,
-	      "ASCII subject unfolds unchanged: %s", v);
+	      "ASCII subject unfolds unchanged: %s", NN(v));
 	free(v);
 	v = msg ? header_get(msg, "To") : NULL;
-	CHECK(v && strcmp(v, buf_str(&to)) == 0, "To unfolds unchanged: %s", v);
+	CHECK(v && strcmp(v, buf_str(&to)) == 0, "To unfolds unchanged: %s", NN(v));
 	CHECK(msg && crlf_only(msg), "CRLF line ends only");
 	free(v);
 	free(msg);
@@ -460,7 +462,7 @@ test_multipart_attachments(void)
 		return;
 	ct = header_get(msg, "Content-Type");
 	CHECK(ct && strcmp(ct, "multipart/mixed; "
-			   "boundary=\"=_sluice_u1_m\"") == 0, "top: %s", ct);
+			   "boundary=\"=_sluice_u1_m\"") == 0, "top: %s", NN(ct));
 	free(ct);
 	CHECK(strstr(msg, "\r\n--=_sluice_u1_m\r\nContent-Type: "
 		     "multipart/alternative; boundary=\"=_sluice_u1_a\"\r\n")
@@ -583,11 +585,11 @@ test_addresses(void)
 	msg = render(m, 0);
 	v = msg ? header_get(msg, "To") : NULL;
 	CHECK(v && strcmp(v, "a@x.org, \"Last, First\" <b@x.org>") == 0,
-	      "To: %s", v);
+	      "To: %s", NN(v));
 	free(v);
 	v = msg ? header_get(msg, "From") : NULL;
 	CHECK(v && strcmp(v, "\"Ops \\\"Team\\\"\" <ops@example.com>") == 0,
-	      "quoted name kept: %s", v);
+	      "quoted name kept: %s", NN(v));
 	free(v);
 	free(msg);
 	mime_free(m);

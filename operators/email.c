@@ -1,0 +1,565 @@
+/*
+ * email.c: the `email` task type. Builds a message from the task's keys
+ * (mime.c) and sends it through the config's SMTP server (smtp.c), or,
+ * with no server configured, writes it to HOME/outbox/ as an .eml file.
+ *
+ * It is also how notifications go out: the scheduler composes the options
+ * with notify_compose() and runs `sluice operator email` on them, so a slow
+ * or dead SMTP server costs a process, never the scheduler's loop.
+ * The keys, the smtp block and the outbox are described in EMAIL.md.
+ */
+#include "operator.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mime.h"
+#include "smtp.h"
+
+static const struct op_key email_keys[] = {
+	{ "to", OPK_STRINGS, 1, 1, "recipients: addresses or \"Name <addr>\"" },
+	{ "cc", OPK_STRINGS, 0, 1, "copy recipients" },
+	{ "bcc", OPK_STRINGS, 0, 1, "blind copy recipients (envelope only)" },
+	{ "subject", OPK_STRING, 0, 1, "subject line (one line, UTF-8)" },
+	{ "body", OPK_STRING, 0, 1, "plain text body" },
+	{ "html", OPK_STRING, 0, 1, "HTML body, sent as an alternative" },
+	{ "attach_logs_of", OPK_STRINGS, 0, 0,
+	  "tasks of the same run whose latest try log is attached" },
+	{ "attach", OPK_STRINGS, 0, 1,
+	  "files to attach (relative paths are under the home)" },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+/* Visit the strings of a key that is a string or a list of strings. */
+static int
+email_strings(const json_t *v, const char *key, int (*fn)(void *arg,
+	      const char *key, const char *s, struct sl_err *err), void *arg,
+	      struct sl_err *err)
+{
+	size_t i;
+	json_t *item;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v))
+		return fn(arg, key, json_string_value(v), err);
+	if (!json_is_array(v))
+		return sl_err_set(err, "%s must be a string or a list of "
+				  "strings", key);
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
+			return sl_err_set(err, "%s: item %zu is not a string",
+					  key, i + 1);
+		if (fn(arg, key, json_string_value(item), err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+email_check_one_line(void *arg, const char *key, const char *s,
+		     struct sl_err *err)
+{
+	(void)arg;
+	if (strpbrk(s, "\r\n") != NULL)
+		return sl_err_set(err, "%s must be one line: a line break in "
+				  "a mail header is refused", key);
+	if (s[0] == '\0')
+		return sl_err_set(err, "%s: empty value", key);
+	return 0;
+}
+
+/* A task name, DAG name or partition used as one folder of a log path. */
+static int
+email_path_part_ok(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strchr(s, '/') == NULL &&
+	    strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+static int
+email_check_task_name(void *arg, const char *key, const char *s,
+		      struct sl_err *err)
+{
+	(void)arg;
+	if (!email_path_part_ok(s))
+		return sl_err_set(err, "%s: '%s' is not a task name", key, s);
+	return 0;
+}
+
+/* Load-time checks; templates are not rendered yet, so addresses are only
+ * checked for line breaks here and parsed fully at run time. */
+static int
+email_validate(const json_t *options, const char **bad_key,
+	       struct sl_err *err)
+{
+	static const char *const header_keys[] = { "to", "cc", "bcc",
+		"subject" };
+	const json_t *to = json_object_get(options, "to");
+
+	*bad_key = "to";
+	if (to == NULL || (json_is_array(to) && json_array_size(to) == 0))
+		return sl_err_set(err, "to: at least one recipient is needed");
+	for (size_t i = 0; i < SL_ARRAY_LEN(header_keys); i++) {
+		*bad_key = header_keys[i];
+		if (email_strings(json_object_get(options, header_keys[i]),
+				  header_keys[i], email_check_one_line, NULL,
+				  err) < 0)
+			return -1;
+	}
+	*bad_key = "attach_logs_of";
+	if (email_strings(json_object_get(options, "attach_logs_of"),
+			  "attach_logs_of", email_check_task_name, NULL,
+			  err) < 0)
+		return -1;
+	*bad_key = NULL;
+	return 0;
+}
+
+/* What one run of the operator works with. */
+struct email_job {
+	const json_t *spec;
+	struct mime_msg *msg;
+	const char *home;
+	enum mime_rcpt_kind kind;	/* for email_add_rcpt */
+	int nrcpts;
+};
+
+static int
+email_add_rcpt(void *arg, const char *key, const char *s, struct sl_err *err)
+{
+	struct email_job *job = arg;
+
+	(void)key;
+	if (mime_add_rcpt(job->msg, job->kind, s, err) < 0)
+		return -1;
+	job->nrcpts++;
+	return 0;
+}
+
+/*
+ * Read at most limit bytes of path: the whole file when it fits, else its
+ * end, after a line saying how much was left out. Caller frees *out.
+ */
+static int
+email_read_tail(const char *path, size_t limit, char **out, size_t *len,
+		struct sl_err *err)
+{
+	struct stat st;
+	struct buf b;
+	char chunk[65536];
+	off_t off = 0;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sl_err_set(err, "cannot open %s: %s", path,
+				  strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sl_err_set(err, "%s is not a regular file", path);
+	}
+	buf_init(&b, limit);
+	if ((uint64_t)st.st_size > limit) {
+		off = st.st_size - (off_t)(limit - 128);
+		buf_printf(&b, "[sluice: the first %lld bytes of this log "
+			   "are left out]\n", (long long)off);
+	}
+	for (;;) {
+		ssize_t n = pread(fd, chunk, SL_MIN(sizeof chunk,
+				  limit - b.len), off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sl_err_set(err, "cannot read %s: %s", path,
+				   strerror(errno));
+			goto fail;
+		}
+		if (n == 0 || buf_add(&b, chunk, (size_t)n) < 0)
+			break;	/* the end, or the limit (file grew) */
+		off += n;
+		if (b.len >= limit)
+			break;
+	}
+	close(fd);
+	*len = b.len;
+	*out = buf_steal(&b);
+	return 0;
+fail:
+	close(fd);
+	buf_free(&b);
+	return -1;
+}
+
+/* The folder holding the logs: spec "logs_dir" when the scheduler passes
+ * one, else HOME/logs. Caller frees. */
+static char *
+email_logs_dir(const struct email_job *job)
+{
+	json_t *v = json_object_get(job->spec, "logs_dir");
+
+	if (json_is_string(v))
+		return xstrdup(json_string_value(v));
+	return xasprintf("%s/logs", job->home);
+}
+
+/* Attach the latest try log of a task of this run,
+ * LOGS/DAG/PARTITION/TASK/try-N.log with the largest N. A task with no
+ * log yet (skipped, never ran) is reported in the output, not an error. */
+static int
+email_attach_log(void *arg, const char *key, const char *task,
+		 struct sl_err *err)
+{
+	struct email_job *job = arg;
+	const char *dag = json_string_value(json_object_get(job->spec, "dag"));
+	const char *part = json_string_value(json_object_get(job->spec,
+							     "partition"));
+	char *logs = email_logs_dir(job), *dir, *path, *name, *data;
+	long best = -1;
+	struct dirent *de;
+	size_t len;
+	DIR *d;
+	int ret = -1;
+
+	(void)key;
+	if (!email_path_part_ok(dag) || !email_path_part_ok(part) ||
+	    !email_path_part_ok(task)) {
+		free(logs);
+		return sl_err_set(err, "attach_logs_of: the spec needs dag and "
+				  "partition, and '%s' must be a task name",
+				  task);
+	}
+	dir = xasprintf("%s/%s/%s/%s", logs, dag, part, task);
+	free(logs);
+	d = opendir(dir);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			long long n;
+			char num[32];
+			size_t nl = strlen(de->d_name);
+
+			if (!sl_str_starts(de->d_name, "try-") ||
+			    !sl_str_ends(de->d_name, ".log") || nl < 9 ||
+			    nl - 8 >= sizeof num)
+				continue;
+			memcpy(num, de->d_name + 4, nl - 8);
+			num[nl - 8] = '\0';
+			if (sl_parse_int(num, 1, 1000000, &n) == 0 && n > best)
+				best = (long)n;
+		}
+		closedir(d);
+	}
+	if (best < 0) {
+		printf("email: no log of task %s in %s to attach\n", task, dir);
+		free(dir);
+		return 0;
+	}
+	path = xasprintf("%s/try-%ld.log", dir, best);
+	if (email_read_tail(path, MIME_ATTACH_MAX, &data, &len, err) == 0) {
+		name = xasprintf("%s-try-%ld.log", task, best);
+		ret = mime_attach(job->msg, name, NULL, data, len, err);
+		if (ret == 0)
+			printf("email: attaching %s (%zu bytes)\n", path, len);
+		free(name);
+		free(data);
+	}
+	free(path);
+	free(dir);
+	return ret;
+}
+
+static int
+email_attach_file(void *arg, const char *key, const char *file,
+		  struct sl_err *err)
+{
+	struct email_job *job = arg;
+	char *path, *data;
+	size_t len;
+	int ret;
+
+	(void)key;
+	path = file[0] == '/' ? xstrdup(file) :
+	    xasprintf("%s/%s", job->home, file);
+	if (sl_read_file(path, MIME_ATTACH_MAX, &data, &len, err) < 0) {
+		free(path);
+		return -1;
+	}
+	ret = mime_attach(job->msg, path, NULL, data, len, err);
+	if (ret == 0)
+		printf("email: attaching %s (%zu bytes)\n", path, len);
+	free(data);
+	free(path);
+	return ret;
+}
+
+/* A boolean setting that may come as true/false, 1/0 or "yes"/"no". */
+static int
+email_smtp_bool(const json_t *smtp, const char *key)
+{
+	json_t *v = json_object_get(smtp, key);
+	const char *s;
+
+	if (json_is_boolean(v))
+		return json_is_true(v);
+	if (json_is_integer(v))
+		return json_integer_value(v) != 0;
+	s = json_string_value(v);
+	return s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
+			     strcmp(s, "1") == 0 || strcmp(s, "on") == 0);
+}
+
+/* A duration setting: "2s" / "500ms" strings, or a number of seconds. */
+static int
+email_smtp_duration(const json_t *smtp, const char *key, int64_t *ms,
+		    struct sl_err *err)
+{
+	json_t *v = json_object_get(smtp, key);
+
+	*ms = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*ms = (int64_t)json_integer_value(v) * 1000;
+		return 0;
+	}
+	if (json_is_string(v) &&
+	    sl_parse_duration(json_string_value(v), ms) == 0)
+		return 0;
+	return sl_err_set(err, "smtp.%s: expected a duration such as 2s",
+			  key);
+}
+
+static const char *
+email_smtp_str(const json_t *smtp, const char *key)
+{
+	const char *s = json_string_value(json_object_get(smtp, key));
+
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+static void
+email_log_line(void *arg, const char *line)
+{
+	(void)arg;
+	printf("email: %s\n", line);
+	fflush(stdout);
+}
+
+static int
+email_send_smtp(struct email_job *job, const json_t *smtp,
+		const struct buf *rendered, struct sl_err *err)
+{
+	struct smtp_config cfg = { 0 };
+	json_t *tries = json_object_get(smtp, "tries");
+	char url[512];
+
+	cfg.url = email_smtp_str(smtp, "url");
+	cfg.starttls = email_smtp_bool(smtp, "starttls");
+	cfg.username = email_smtp_str(smtp, "username");
+	cfg.password = json_string_value(json_object_get(smtp, "password"));
+	cfg.ca_file = email_smtp_str(smtp, "ca_file");
+	cfg.insecure = email_smtp_bool(smtp, "insecure");
+	if (json_is_integer(tries))
+		cfg.tries = (int)SL_MIN(json_integer_value(tries), 100);
+	if (email_smtp_duration(smtp, "retry_delay", &cfg.retry_delay_ms,
+				err) < 0 ||
+	    email_smtp_duration(smtp, "timeout", &cfg.timeout_ms, err) < 0)
+		return -1;
+	if (cfg.username != NULL && cfg.password == NULL)
+		return sl_err_set(err, "smtp: username is set but no password "
+				  "(set password_env to a variable holding it)");
+	cfg.log = email_log_line;
+	printf("email: sending to %d recipient%s through %s%s%s\n",
+	       job->nrcpts, job->nrcpts == 1 ? "" : "s",
+	       smtp_url_redacted(cfg.url, url, sizeof url),
+	       cfg.starttls && sl_str_starts(cfg.url, "smtp://") ?
+	       " with STARTTLS" : "", cfg.username != NULL ? ", AUTH" : "");
+	fflush(stdout);
+	if (smtp_send(&cfg, mime_envelope_from(job->msg),
+		      mime_envelope_rcpts(job->msg), rendered->data,
+		      rendered->len, err) < 0)
+		return -1;
+	printf("email: sent, Message-ID %s\n", mime_message_id(job->msg));
+	return 0;
+}
+
+/* Keep a name safe as part of a file name. */
+static void
+email_file_part(struct buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0' && b->len < 120; s++)
+		buf_addc(b, (strchr("-_.", *s) != NULL ||
+			     (*s >= 'a' && *s <= 'z') ||
+			     (*s >= 'A' && *s <= 'Z') ||
+			     (*s >= '0' && *s <= '9')) ? *s : '_');
+}
+
+/* With no SMTP server: HOME/outbox/TIME-DAG-TASK-RANDOM.eml, written
+ * whole under a temporary name and renamed, so a reader of the outbox
+ * never sees half a message. */
+static int
+email_write_outbox(struct email_job *job, const struct buf *rendered,
+		   struct sl_err *err)
+{
+	char *dir = xasprintf("%s/outbox", job->home);
+	unsigned int rnd = 0;
+	char stamp[32];
+	struct buf path;
+	struct tm tm;
+	time_t now = time(NULL);
+	int ret;
+
+	if (sl_mkdirs(dir, 0700, err) < 0) {
+		free(dir);
+		return -1;
+	}
+	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+		rnd = (unsigned int)getpid() ^ (unsigned int)sl_now_ms();
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	buf_init(&path, 0);
+	buf_printf(&path, "%s/%s-", dir, stamp);
+	email_file_part(&path, json_string_value(json_object_get(job->spec,
+								 "dag")));
+	buf_addc(&path, '-');
+	email_file_part(&path, json_string_value(json_object_get(job->spec,
+								 "task")));
+	buf_printf(&path, "-%08x.eml", rnd);
+	ret = sl_write_file(buf_str(&path), rendered->data, rendered->len,
+			    0600, err);
+	if (ret == 0)
+		printf("email: no SMTP server configured: message written to "
+		       "%s\n", buf_str(&path));
+	buf_free(&path);
+	free(dir);
+	return ret;
+}
+
+/* The From address: smtp.from, else sluice@HOSTNAME. Caller frees. */
+static char *
+email_from(const json_t *smtp)
+{
+	const char *from = email_smtp_str(smtp, "from");
+	char host[256];
+
+	if (from != NULL)
+		return xstrdup(from);
+	if (gethostname(host, sizeof host) < 0 || host[0] == '\0')
+		snprintf(host, sizeof host, "localhost");
+	host[sizeof host - 1] = '\0';
+	return xasprintf("sluice@%s", host);
+}
+
+static int
+email_build_and_send(const json_t *spec, struct sl_err *err)
+{
+	const json_t *options = json_object_get(spec, "options");
+	const json_t *smtp = json_object_get(spec, "smtp");
+	struct email_job job = { 0 };
+	const char *subject = op_opt_str(spec, "subject", NULL);
+	int outbox = !json_is_object(smtp) || email_smtp_str(smtp, "url") == NULL;
+	struct buf rendered;
+	char *from, *def_subject = NULL;
+	int ret = -1;
+
+	job.spec = spec;
+	job.home = json_string_value(json_object_get(spec, "home"));
+	if (job.home == NULL)
+		job.home = ".";
+	if (!json_is_object(options))
+		return sl_err_set(err, "the spec has no options object");
+	job.msg = mime_new();
+	buf_init(&rendered, 0);
+	from = email_from(smtp);
+	if (mime_set_from(job.msg, from, err) < 0) {
+		char inner[SL_ERR_MSG];
+
+		snprintf(inner, sizeof inner, "%s", err->msg);
+		sl_err_set(err, "smtp.from: %s", inner);
+		goto out;
+	}
+	job.kind = MIME_TO;
+	if (email_strings(json_object_get(options, "to"), "to",
+			  email_add_rcpt, &job, err) < 0)
+		goto out;
+	job.kind = MIME_CC;
+	if (email_strings(json_object_get(options, "cc"), "cc",
+			  email_add_rcpt, &job, err) < 0)
+		goto out;
+	job.kind = MIME_BCC;
+	if (email_strings(json_object_get(options, "bcc"), "bcc",
+			  email_add_rcpt, &job, err) < 0)
+		goto out;
+	if (job.nrcpts == 0) {
+		sl_err_set(err, "to: at least one recipient is needed");
+		goto out;
+	}
+	if (subject == NULL) {
+		const char *dag = json_string_value(json_object_get(spec, "dag"));
+		const char *task = json_string_value(json_object_get(spec,
+								     "task"));
+		const char *part = json_string_value(json_object_get(spec,
+								     "partition"));
+
+		def_subject = xasprintf("[sluice] %s.%s %s", dag ? dag : "-",
+					task ? task : "-", part ? part : "");
+		subject = def_subject;
+	}
+	if (mime_set_subject(job.msg, subject, err) < 0)
+		goto out;
+	mime_set_text(job.msg, op_opt_str(spec, "body", ""));
+	mime_set_html(job.msg, op_opt_str(spec, "html", NULL));
+	if (email_strings(json_object_get(options, "attach_logs_of"),
+			  "attach_logs_of", email_attach_log, &job, err) < 0 ||
+	    email_strings(json_object_get(options, "attach"), "attach",
+			  email_attach_file, &job, err) < 0)
+		goto out;
+	/* the outbox copy keeps Bcc: it is a record, not a transmission */
+	if (mime_render(job.msg, outbox, &rendered, err) < 0)
+		goto out;
+	if (outbox)
+		ret = email_write_outbox(&job, &rendered, err);
+	else
+		ret = email_send_smtp(&job, smtp, &rendered, err);
+out:
+	free(from);
+	free(def_subject);
+	buf_free(&rendered);
+	mime_free(job.msg);
+	return ret;
+}
+
+/* One try: exit 0 once the message is accepted or in the outbox. */
+static int
+email_run(const json_t *spec)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (email_build_and_send(spec, &err) < 0) {
+		fflush(stdout);
+		fprintf(stderr, "email: %s\n", err.msg);
+		return 1;
+	}
+	fflush(stdout);
+	return 0;
+}
+
+const struct operator op_email = {
+	.name = "email",
+	.summary = "send an email through the configured SMTP server "
+	    "(or into HOME/outbox/)",
+	.keys = email_keys,
+	.validate = email_validate,
+	.run = email_run,
+};

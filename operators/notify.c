@@ -1,0 +1,380 @@
+/* notify.c: compose the notification emails about a task (see notify.h). */
+#include "notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../scheduler/util.h"
+
+static const char *
+nz(const char *s, const char *def)
+{
+	return s != NULL && s[0] != '\0' ? s : def;
+}
+
+/*
+ * Append n bytes of s as valid UTF-8 text: malformed bytes become '?',
+ * control characters other than tab and newline become '?', CR is
+ * dropped. With one_line, newlines and tabs become spaces. Log files and
+ * executor errors hold whatever a program wrote; JSON and mail headers
+ * need clean text.
+ */
+static void
+text_add(struct buf *out, const char *s, size_t n, int one_line)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
+		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+		int ok = len > 0 && len <= n - i;
+
+		for (size_t k = 1; ok && k < len; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				ok = 0;
+		if (!ok) {
+			buf_addc(out, '?');
+			i++;
+			continue;
+		}
+		if (len == 1) {
+			if (c == '\r') {
+				i++;
+				continue;
+			}
+			if (c == '\n' || c == '\t')
+				buf_addc(out, one_line ? ' ' : (char)c);
+			else if (c < 0x20 || c == 0x7f)
+				buf_addc(out, '?');
+			else
+				buf_addc(out, (char)c);
+		} else {
+			buf_add(out, s + i, len);
+		}
+		i += len;
+	}
+}
+
+static void
+texts_add(struct buf *out, const char *s, int one_line)
+{
+	if (s != NULL)
+		text_add(out, s, strlen(s), one_line);
+}
+
+/* A clean one-line copy of s, for subjects and table cells. Caller frees. */
+static char *
+one_line(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	texts_add(&b, s, 1);
+	return buf_steal(&b);
+}
+
+void
+notify_url_escape(struct buf *out, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
+			buf_addc(out, (char)*p);
+		else
+			buf_printf(out, "%%%02X", *p);
+	}
+}
+
+static void
+html_escape(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '&': buf_adds(out, "&amp;"); break;
+		case '<': buf_adds(out, "&lt;"); break;
+		case '>': buf_adds(out, "&gt;"); break;
+		case '"': buf_adds(out, "&quot;"); break;
+		case '\'': buf_adds(out, "&#39;"); break;
+		default: buf_addc(out, *s); break;
+		}
+	}
+}
+
+/*
+ * The last NOTIFY_LOG_LINES lines of path, read from at most the last
+ * NOTIFY_LOG_BYTES of the file, as clean text ending in a newline.
+ * Returns NULL (with a reason in why) when the file cannot be read.
+ */
+static char *
+log_tail(const char *path, char *why, size_t why_len)
+{
+	char *data = xmalloc(NOTIFY_LOG_BYTES);
+	struct stat st;
+	off_t start;
+	size_t got = 0, from, end;
+	int lines = 0, fd;
+	struct buf out;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(why, why_len, "cannot read %s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(data);
+		return NULL;
+	}
+	start = st.st_size > NOTIFY_LOG_BYTES ? st.st_size - NOTIFY_LOG_BYTES : 0;
+	while (got < NOTIFY_LOG_BYTES) {
+		ssize_t n = pread(fd, data + got, NOTIFY_LOG_BYTES - got,
+				  start + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+
+	end = got;
+	if (end > 0 && data[end - 1] == '\n')
+		end--;
+	from = end;
+	while (from > 0) {
+		if (data[from - 1] == '\n' && ++lines == NOTIFY_LOG_LINES)
+			break;
+		from--;
+	}
+	/* started mid-file without finding enough lines: the first line
+	 * read is a partial one; leave it out */
+	if (from == 0 && start > 0) {
+		char *nl = memchr(data, '\n', end);
+
+		if (nl != NULL)
+			from = (size_t)(nl - data) + 1;
+	}
+	buf_init(&out, 0);
+	text_add(&out, data + from, end - from, 0);
+	if (out.len > 0)
+		buf_addc(&out, '\n');
+	free(data);
+	return buf_steal(&out);
+}
+
+static const char *
+kind_verb(const char *kind)
+{
+	if (strcmp(kind, "failure") == 0)
+		return "failed";
+	if (strcmp(kind, "retry") == 0)
+		return "failed and will be retried";
+	if (strcmp(kind, "success") == 0)
+		return "succeeded";
+	if (strcmp(kind, "sla_miss") == 0)
+		return "missed its SLA";
+	return kind;
+}
+
+/* "exit code 1", "killed by signal 9 (Killed)", or the executor's error. */
+static char *
+result_text(const struct notify_event *ev)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	if (ev->error != NULL && ev->error[0] != '\0') {
+		buf_adds(&b, "error: ");
+		texts_add(&b, ev->error, 1);
+	} else if (ev->signal != 0) {
+		buf_printf(&b, "killed by signal %d (%s)", ev->signal,
+			   strsignal(ev->signal));
+	} else {
+		buf_printf(&b, "exit code %d", ev->exit_code);
+	}
+	return buf_steal(&b);
+}
+
+/* One labelled line of the summary, in both bodies. */
+static void
+field_add(struct buf *text, struct buf *html, const char *label,
+	  const char *value)
+{
+	char *v;
+
+	if (value == NULL || value[0] == '\0')
+		return;
+	v = one_line(value);
+	buf_printf(text, "%-11s %s\n", label, v);
+	buf_adds(html, "<tr><th align=\"left\">");
+	html_escape(html, label);
+	buf_adds(html, "</th><td>");
+	html_escape(html, v);
+	buf_adds(html, "</td></tr>\n");
+	free(v);
+}
+
+json_t *
+notify_compose(const struct notify_event *ev)
+{
+	const char *kind = nz(ev->kind, "failure");
+	int sla = strcmp(kind, "sla_miss") == 0;
+	int has_try = !sla && ev->try_number > 0;
+	char *dag = one_line(nz(ev->dag, "?")), *task = one_line(nz(ev->task, "?"));
+	char *part = one_line(nz(ev->partition, "?"));
+	char *result = NULL, *tail = NULL, *deadline = one_line(ev->sla_deadline);
+	char tries[64] = "", dur[64] = "", why[512] = "";
+	struct buf subject, text, html, url;
+	json_t *to = json_array(), *opts;
+
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	buf_init(&url, 0);
+	if (has_try && ev->max_tries > 0)
+		snprintf(tries, sizeof tries, "%d of %d", ev->try_number,
+			 ev->max_tries);
+	else if (has_try)
+		snprintf(tries, sizeof tries, "%d", ev->try_number);
+	if (!sla && ev->duration_ms > 0)
+		sl_format_duration(ev->duration_ms, dur, sizeof dur);
+	if (!sla && strcmp(kind, "success") != 0)
+		result = result_text(ev);
+	if (ev->base_url != NULL && ev->base_url[0] != '\0') {
+		size_t n = strlen(ev->base_url);
+
+		while (n > 0 && ev->base_url[n - 1] == '/')
+			n--;
+		buf_add(&url, ev->base_url, n);
+		buf_adds(&url, "/dags/");
+		notify_url_escape(&url, nz(ev->dag, "?"));
+		buf_adds(&url, "/tasks/");
+		notify_url_escape(&url, nz(ev->task, "?"));
+		buf_addc(&url, '/');
+		notify_url_escape(&url, nz(ev->partition, "?"));
+	}
+	if (ev->log_path != NULL && ev->log_path[0] != '\0')
+		tail = log_tail(ev->log_path, why, sizeof why);
+
+	/* subject: what happened first, so it reads in a list of mails */
+	if (strcmp(kind, "failure") == 0)
+		buf_adds(&subject, "[sluice] FAILED: ");
+	else if (strcmp(kind, "retry") == 0)
+		buf_adds(&subject, "[sluice] retrying: ");
+	else if (strcmp(kind, "success") == 0)
+		buf_adds(&subject, "[sluice] succeeded: ");
+	else if (sla)
+		buf_adds(&subject, "[sluice] SLA missed: ");
+	else
+		buf_printf(&subject, "[sluice] %s: ", kind);
+	buf_printf(&subject, "%s.%s %s", dag, task, part);
+	if (tries[0] != '\0' && strcmp(kind, "success") != 0)
+		buf_printf(&subject, " (try %s)", tries);
+	if (sla && deadline[0] != '\0')
+		buf_printf(&subject, " (deadline %s)", deadline);
+
+	if (sla)
+		buf_printf(&text, "Task %s of DAG %s has not succeeded for "
+			   "partition %s by its SLA deadline%s%s.\n\n", task,
+			   dag, part, deadline[0] ? " " : "", deadline);
+	else
+		buf_printf(&text, "Task %s of DAG %s %s on partition %s%s%s%s."
+			   "\n\n", task, dag, kind_verb(kind), part,
+			   tries[0] ? " (try " : "", tries, tries[0] ? ")" : "");
+	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
+	html_escape(&html, buf_str(&text));
+	while (html.len > 0 && html.data[html.len - 1] == '\n')
+		html.data[--html.len] = '\0';
+	buf_adds(&html, "</p>\n<table>\n");
+	field_add(&text, &html, "DAG:", dag);
+	field_add(&text, &html, "Task:", task);
+	field_add(&text, &html, "Partition:", part);
+	field_add(&text, &html, "Run:", ev->run_id);
+	field_add(&text, &html, "Try:", tries);
+	field_add(&text, &html, "Result:", result);
+	field_add(&text, &html, "Duration:", dur);
+	field_add(&text, &html, "Host:", ev->host);
+	field_add(&text, &html, "SLA:", deadline);
+	field_add(&text, &html, "Log:", ev->log_path);
+	buf_adds(&html, "</table>\n");
+	if (url.len > 0) {
+		buf_printf(&text, "\nOpen in sluice: %s\n", buf_str(&url));
+		buf_adds(&html, "<p><a href=\"");
+		html_escape(&html, buf_str(&url));
+		buf_adds(&html, "\">Open in sluice</a></p>\n");
+	}
+	if (tail != NULL) {
+		buf_printf(&text, "\nLast %d lines of the log:\n%s",
+			   NOTIFY_LOG_LINES, tail);
+		buf_printf(&html, "<p>Last %d lines of the log:</p>\n<pre>",
+			   NOTIFY_LOG_LINES);
+		html_escape(&html, tail);
+		buf_adds(&html, "</pre>\n");
+	} else if (why[0] != '\0') {
+		char *w = one_line(why);
+
+		buf_printf(&text, "\n(no log: %s)\n", w);
+		buf_adds(&html, "<p>(no log: ");
+		html_escape(&html, w);
+		buf_adds(&html, ")</p>\n");
+		free(w);
+	}
+	buf_adds(&html, "</body></html>\n");
+
+	for (size_t i = 0; ev->to != NULL && ev->to[i] != NULL; i++) {
+		char *addr = one_line(ev->to[i]);
+
+		json_array_append_new(to, json_string(addr));
+		free(addr);
+	}
+	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", to,
+			 "subject", buf_str(&subject), "body", buf_str(&text),
+			 "html", buf_str(&html));
+	if (opts == NULL)
+		sl_fatal("notify: cannot build the email options");
+	free(dag);
+	free(task);
+	free(part);
+	free(result);
+	free(tail);
+	free(deadline);
+	buf_free(&subject);
+	buf_free(&text);
+	buf_free(&html);
+	buf_free(&url);
+	return opts;
+}
+
+json_t *
+notify_spec(const struct notify_event *ev, const json_t *smtp,
+	    const char *home)
+{
+	json_t *spec = json_object();
+
+	json_object_set_new(spec, "type", json_string("email"));
+	if (ev->dag != NULL)
+		json_object_set_new(spec, "dag", json_string(ev->dag));
+	if (ev->task != NULL)
+		json_object_set_new(spec, "task", json_string(ev->task));
+	if (ev->partition != NULL)
+		json_object_set_new(spec, "partition",
+				    json_string(ev->partition));
+	if (ev->run_id != NULL)
+		json_object_set_new(spec, "run_id", json_string(ev->run_id));
+	json_object_set_new(spec, "options", notify_compose(ev));
+	if (smtp != NULL)
+		json_object_set_new(spec, "smtp", json_deep_copy(smtp));
+	if (ev->base_url != NULL)
+		json_object_set_new(spec, "base_url", json_string(ev->base_url));
+	if (home != NULL)
+		json_object_set_new(spec, "home", json_string(home));
+	return spec;
+}

@@ -1,0 +1,66 @@
+/*
+ * notify.h: the email sluice sends about a task (email_on: failure, retry,
+ * success, sla_miss).
+ *
+ * The scheduler describes what happened in a struct notify_event, turns it
+ * into the spec of an `email` task with notify_spec() (or just the options
+ * with notify_compose()), and runs `sluice operator email` with that spec
+ * on its standard input, as a child process: sending may block or fail,
+ * the scheduler never waits on it.
+ *
+ * Both functions only read files (the log tail, bounded); they never
+ * touch the network, so the scheduler may call them from its loop.
+ */
+#ifndef SLUICE_NOTIFY_H
+#define SLUICE_NOTIFY_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* Lines of the try's log quoted in the message, and the most bytes read
+ * from its end to find them. */
+#define NOTIFY_LOG_LINES 50
+#define NOTIFY_LOG_BYTES (64 * 1024)
+
+/* All strings are borrowed for the call; any may be NULL when unknown. */
+struct notify_event {
+	const char *kind;	/* "failure" | "retry" | "success" | "sla_miss" */
+	const char *dag, *task, *partition, *run_id;
+	int try_number, max_tries;	/* try n of m */
+	int exit_code, signal;		/* signal 0 = exited normally */
+	const char *error;		/* executor error, or NULL */
+	int64_t duration_ms;
+	const char *host;
+	const char *log_path;		/* the try's log file; may be NULL */
+	const char *base_url;		/* the UI's base url from config */
+	char *const *to;		/* NULL-terminated recipients */
+	const char *sla_deadline;	/* ISO time, for sla_miss */
+};
+
+/*
+ * The options object of an `email` task for this event: to, subject, body
+ * (text) and html. They name DAG, task, partition, run, try n of m, exit
+ * code or signal (or the executor's error), duration, host, the last
+ * NOTIFY_LOG_LINES lines of the log, and the link
+ * BASE_URL/dags/DAG/tasks/TASK/PARTITION (each part URL-escaped).
+ * Returns a new reference.
+ */
+json_t *notify_compose(const struct notify_event *ev);
+
+/*
+ * The whole spec for `sluice operator email`: type, dag, task, partition,
+ * run_id, options (notify_compose()), smtp (a copy of the config's smtp
+ * block, password resolved; NULL: none, the message goes to the outbox)
+ * and home. Returns a new reference. It holds the SMTP password: hand it
+ * to the child on a pipe, never log it.
+ */
+json_t *notify_spec(const struct notify_event *ev, const json_t *smtp,
+		    const char *home);
+
+/* Percent-encode s for one path segment of a URL (RFC 3986 unreserved
+ * characters stay as they are); appended to out. */
+struct buf;
+void notify_url_escape(struct buf *out, const char *s);
+
+#endif
