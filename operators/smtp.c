@@ -20,10 +20,13 @@ struct smtp_upload {
 	size_t off;
 };
 
-/* The server's last reply line, kept from libcurl's debug stream. Only
+/* The server's reply that explains a failure: the last 4xx/5xx line, else
+ * the last line, kept from libcurl's debug stream (after a failure libcurl
+ * still sends QUIT, whose "221 Bye" must not hide the refusal). Only
  * incoming lines are looked at: outgoing ones hold the AUTH secret. */
 struct smtp_reply {
 	char line[512];
+	int is_error;		/* line holds a 4xx/5xx reply */
 };
 
 static size_t
@@ -51,9 +54,12 @@ smtp_debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 		n--;
 	if (n == 0)
 		return 0;
+	if (reply->is_error && !(data[0] == '4' || data[0] == '5'))
+		return 0;
 	n = SL_MIN(n, sizeof reply->line - 1);
 	memcpy(reply->line, data, n);
 	reply->line[n] = '\0';
+	reply->is_error = data[0] == '4' || data[0] == '5';
 	/* keep the line printable in logs */
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)reply->line[i] < 0x20 ||
@@ -169,6 +175,7 @@ smtp_attempt(const struct smtp_config *cfg, const char *mail_from,
 
 	what[0] = '\0';
 	reply->line[0] = '\0';
+	reply->is_error = 0;
 	h = curl_easy_init();
 	if (h == NULL) {
 		snprintf(what, CURL_ERROR_SIZE, "curl_easy_init failed");

@@ -6,6 +6,8 @@
  *   email_tool notify   notify_event as JSON on stdin → notify_compose()
  *                       (with "smtp"/"home" in the input: notify_spec())
  *                       as JSON on stdout
+ *   email_tool validate options JSON on stdin → the load-time check;
+ *                       prints "ok" or "KEY: error", exits 0 or 1
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,19 @@ main(int argc, char **argv)
 	}
 	if (argc == 2 && strcmp(argv[1], "notify") == 0)
 		return cmd_notify();
-	fprintf(stderr, "usage: email_tool run|notify < input.json\n");
+	if (argc == 2 && strcmp(argv[1], "validate") == 0) {
+		json_t *options = read_stdin_json();
+		const char *bad_key = NULL;
+		struct sl_err err;
+		int rc = op_email.validate(options, &bad_key, &err);
+
+		if (rc == 0)
+			printf("ok\n");
+		else
+			printf("%s: %s\n", bad_key ? bad_key : "-", err.msg);
+		json_decref(options);
+		return rc == 0 ? 0 : 1;
+	}
+	fprintf(stderr, "usage: email_tool run|notify|validate < input.json\n");
 	return 2;
 }
