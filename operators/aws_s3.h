@@ -1,0 +1,70 @@
+/*
+ * aws_s3.h: the S3 client sluice's operators share (s3_sensor, crawler,
+ * warehouse_copy). ListObjectsV2 with pagination, HeadObject, and GetObject
+ * streamed to a sink, blocking for operator processes and asynchronous on
+ * the scheduler's loop for sensor pokes.
+ *
+ * Typical use in an operator process:
+ *
+ *	struct aws_client *s3;
+ *	if (aws_client_new(op_connection(spec, "connection"), "s3", &s3, &err) < 0)
+ *		...
+ *	if (s3_get(s3, bucket, key, write_chunk, &ctx, &err) < 0)
+ *		fprintf(stderr, "%s\n", err.msg);   // AWS code + message, no secrets
+ *	aws_client_free(s3);
+ */
+#ifndef SLUICE_AWS_S3_H
+#define SLUICE_AWS_S3_H
+
+#include <stdint.h>
+
+#include "aws_client.h"
+
+struct event_base;
+
+/* Called for every object: return 0 to go on, 1 to stop early (the listing
+ * then succeeds), -1 to abort it (it fails with "stopped by caller"). key
+ * is valid during the call only. */
+typedef int (*s3_each_fn)(void *arg, const char *key, int64_t size);
+
+/* Blocking, for operator processes. List every key under prefix (all
+ * pages, 1,000 keys each). */
+int s3_list(struct aws_client *c, const char *bucket, const char *prefix,
+	    int (*each)(void *arg, const char *key, int64_t size), void *arg,
+	    struct sl_err *err);
+
+/* Blocking, streaming: sink gets the object's bytes chunk by chunk as they
+ * arrive (never the whole object in memory); sink returning -1 aborts. */
+int s3_get(struct aws_client *c, const char *bucket, const char *key,
+	   int (*sink)(void *arg, const void *data, size_t len), void *arg,
+	   struct sl_err *err);
+
+/* Blocking HeadObject: *exists 0 on 404 (not an error), else size. */
+int s3_head(struct aws_client *c, const char *bucket, const char *key,
+	    int *exists, int64_t *size, struct sl_err *err);
+
+/* "s3://bucket/key/part" → bucket and key ("" when only a bucket); caller
+ * frees both. */
+int s3_url_parse(const char *url, char **bucket, char **key,
+		 struct sl_err *err);
+
+/* ---- asynchronous, on an event loop (sensor pokes) ---- */
+
+struct s3_op;
+
+/* err NULL on success. */
+typedef void (*s3_list_done_fn)(void *arg, const struct sl_err *err);
+typedef void (*s3_head_done_fn)(void *arg, int exists, int64_t size,
+				const struct sl_err *err);
+
+/* The client must outlive the operation; done is called once, from a
+ * later loop iteration, unless s3_op_cancel came first. */
+struct s3_op *s3_list_start(struct aws_client *c, struct event_base *base,
+			    const char *bucket, const char *prefix,
+			    s3_each_fn each, s3_list_done_fn done, void *arg);
+struct s3_op *s3_head_start(struct aws_client *c, struct event_base *base,
+			    const char *bucket, const char *key,
+			    s3_head_done_fn done, void *arg);
+void s3_op_cancel(struct s3_op *op);
+
+#endif
