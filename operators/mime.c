@@ -769,6 +769,17 @@ attachment_part_add(struct buf *out, const struct mime_attachment *a)
 	base64_add(out, a->data, a->len, 1);
 }
 
+static void
+multipart_header_add(struct buf *out, const char *subtype,
+		     const char *boundary)
+{
+	char value[128];
+
+	snprintf(value, sizeof value, "multipart/%s; boundary=\"%s\"",
+		 subtype, boundary);
+	header_add(out, "Content-Type", value);
+}
+
 /* The text, or text + HTML as multipart/alternative. */
 static void
 body_add(struct buf *out, const struct mime_msg *m, const char *boundary)
@@ -777,9 +788,8 @@ body_add(struct buf *out, const struct mime_msg *m, const char *boundary)
 		text_part_add(out, "plain", m->text);
 		return;
 	}
-	buf_printf(out, "Content-Type: multipart/alternative; "
-		   "boundary=\"%s\"\r\n\r\n", boundary);
-	buf_printf(out, "--%s\r\n", boundary);
+	multipart_header_add(out, "alternative", boundary);
+	buf_printf(out, "\r\n--%s\r\n", boundary);
 	text_part_add(out, "plain", m->text);
 	buf_printf(out, "\r\n--%s\r\n", boundary);
 	text_part_add(out, "html", m->html);
@@ -844,11 +854,9 @@ mime_render(struct mime_msg *m, int with_bcc, struct buf *out,
 	if (m->nattachments == 0) {
 		body_add(&msg, m, alternative);
 	} else {
-		buf_printf(&msg, "Content-Type: multipart/mixed; "
-			   "boundary=\"%s\"\r\n\r\n"
-			   "This is a multi-part message in MIME format.\r\n",
-			   mixed);
-		buf_printf(&msg, "--%s\r\n", mixed);
+		multipart_header_add(&msg, "mixed", mixed);
+		buf_printf(&msg, "\r\nThis is a multi-part message in MIME "
+			   "format.\r\n--%s\r\n", mixed);
 		body_add(&msg, m, alternative);
 		for (size_t i = 0; i < m->nattachments; i++) {
 			buf_printf(&msg, "\r\n--%s\r\n", mixed);

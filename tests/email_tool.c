@@ -7,7 +7,7 @@
  *                       (with "smtp"/"home" in the input: notify_spec())
  *                       as JSON on stdout
  *   email_tool validate options JSON on stdin → the load-time check;
- *                       prints "ok" or "KEY: error", exits 0 or 1
+ *                       prints "ok" or "[KEY] error", exits 0 or 1
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +105,7 @@ main(int argc, char **argv)
 		if (rc == 0)
 			printf("ok\n");
 		else
-			printf("%s: %s\n", bad_key ? bad_key : "-", err.msg);
+			printf("[%s] %s\n", bad_key ? bad_key : "-", err.msg);
 		json_decref(options);
 		return rc == 0 ? 0 : 1;
 	}

@@ -460,13 +460,16 @@ test_multipart_attachments(void)
 	CHECK(msg != NULL, "render");
 	if (msg == NULL)
 		return;
+	CHECK(longest_line(msg, 0) <= 78, "header lines <= 78, got %zu",
+	      longest_line(msg, 0));
 	ct = header_get(msg, "Content-Type");
 	CHECK(ct && strcmp(ct, "multipart/mixed; "
 			   "boundary=\"=_sluice_u1_m\"") == 0, "top: %s", NN(ct));
 	free(ct);
 	CHECK(strstr(msg, "\r\n--=_sluice_u1_m\r\nContent-Type: "
-		     "multipart/alternative; boundary=\"=_sluice_u1_a\"\r\n")
-	      != NULL, "alternative nested first in mixed");
+		     "multipart/alternative; boundary=\"=_sluice_u1_a\"\r\n\r\n"
+		     "--=_sluice_u1_a\r\n") != NULL,
+	      "alternative nested first in mixed");
 	CHECK(strstr(msg, "\r\n--=_sluice_u1_a\r\nContent-Type: text/plain; "
 		     "charset=UTF-8\r\n") != NULL, "text part");
 	CHECK(strstr(msg, "\r\n--=_sluice_u1_a\r\nContent-Type: text/html; "

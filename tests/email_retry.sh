@@ -1,0 +1,60 @@
+#!/bin/bash
+# A server that is down: each failed attempt is logged and tried again
+# with a growing back-off; a server that comes up between attempts gets
+# the message exactly once; one that never comes up fails the try with the
+# reason after the last attempt. A server that accepts but never answers
+# is bounded by the timeout.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/email_lib.sh"
+
+new_home
+port=$(free_port)
+
+# nobody listens: two quick attempts, then the error
+email_expect_fail '{"home": "'"$H"'",
+  "smtp": {"url": "smtp://127.0.0.1:'"$port"'", "from": "sluice@example.com",
+           "tries": 2, "retry_delay": "50ms"},
+  "options": {"to": ["de@example.com"], "subject": "down"}}'
+assert_contains "$OUT" "attempt 1 of 2 to smtp://127.0.0.1:$port failed: Couldn't connect to server"
+assert_contains "$OUT" "failed after 2 attempts: Couldn't connect to server"
+
+# the server starts while the operator waits between attempts
+spec='{"home": "'"$H"'",
+  "smtp": {"url": "smtp://127.0.0.1:'"$port"'", "from": "sluice@example.com",
+           "tries": 6, "retry_delay": "1s"},
+  "options": {"to": ["de@example.com"], "subject": "sent on a later attempt"}}'
+"${EMAIL_RUN[@]}" >"$T/retry.out" 2>&1 <<<"$spec" &
+op_pid=$!
+on_exit "stop_pid $op_pid"
+wait_for 10 "the first failed attempt" grep -q "attempt 1 of 6" "$T/retry.out"
+start_smtp "$port"
+wait_for 30 "the operator to finish" pid_gone "$op_pid"
+wait "$op_pid" || fail "operator failed: $(cat "$T/retry.out")"
+out=$(cat "$T/retry.out")
+assert_contains "$out" "trying again in 1000ms"
+assert_contains "$out" "sent, Message-ID"
+assert_eq 1 "$(smtp_count)" "messages delivered"
+assert_eq "sent on a later attempt" "$(smtp_mail header:Subject)" Subject
+
+# a server that accepts the connection and says nothing: each attempt
+# ends at the timeout, and the try fails instead of hanging
+/usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' >"$T/silent.port" &
+silent_pid=$!
+on_exit "stop_pid $silent_pid"
+wait_for 10 "the silent server" test -s "$T/silent.port"
+start=$(date +%s)
+email_expect_fail '{"home": "'"$H"'",
+  "smtp": {"url": "smtp://127.0.0.1:'"$(cat "$T/silent.port")"'", "from": "sluice@example.com",
+           "tries": 2, "retry_delay": "50ms", "timeout": "1s"},
+  "options": {"to": ["de@example.com"]}}'
+assert_contains "$OUT" "Timeout was reached"
+[ $(($(date +%s) - start)) -lt 10 ] || fail "the timeout did not bound the attempts"
+echo "email_retry: ok"
