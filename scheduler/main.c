@@ -1,2 +1,8 @@
-#include "util.h"
-int main(void) { return 0; }
+/* main.c: sluice, a workflow orchestrator and job scheduler. */
+#include "cli.h"
+
+int
+main(int argc, char **argv)
+{
+	return cli_main(argc, argv);
+}

@@ -94,6 +94,10 @@ int sl_read_file(const char *path, size_t limit, char **out, size_t *len,
 int sl_write_file(const char *path, const void *data, size_t len, int mode,
 		  struct sl_err *err);
 
+/* NULL-terminated string arrays. */
+void strv_free(char **v);
+size_t strv_len(char *const *v);
+
 int sl_str_starts(const char *s, const char *prefix);
 int sl_str_ends(const char *s, const char *suffix);
 

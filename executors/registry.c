@@ -1,0 +1,98 @@
+/* registry.c: executors from the config file. */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct sl_executor_ops exec_local_ops;
+
+/* Built-in executor types; plug-ins come from shared objects. */
+static const struct sl_executor_ops *const builtin_executors[] = {
+	&exec_local_ops,
+	NULL,
+};
+
+int
+registry_ops(const char *type, const json_t *conf,
+	     const struct sl_executor_ops **ops, struct sl_err *err)
+{
+	for (size_t i = 0; builtin_executors[i] != NULL; i++)
+		if (strcmp(builtin_executors[i]->type, type) == 0) {
+			*ops = builtin_executors[i];
+			return 0;
+		}
+	return sl_err_set(err, "unknown executor type '%s' (known: local, ssh, plugin)",
+			  type);
+}
+
+int
+registry_create(struct event_base *base, const json_t *executors,
+		struct executor_set *out, struct sl_err *err)
+{
+	const char *name;
+	json_t *conf;
+
+	out->v = xcalloc(json_object_size(executors) + 1, sizeof *out->v);
+	out->n = 0;
+	json_object_foreach((json_t *)executors, name, conf) {
+		struct executor *e = &out->v[out->n];
+		const char *type = json_string_value(json_object_get(conf, "type"));
+		char msg[1024] = "";
+		char *text;
+		json_t *clean;
+
+		if (type == NULL)
+			type = "local";
+		if (registry_ops(type, conf, &e->ops, err) < 0) {
+			char m[SL_ERR_MSG];
+
+			snprintf(m, sizeof m, "%s", err ? err->msg : "");
+			sl_err_set(err, "executors.%s: %s", name, m);
+			goto fail;
+		}
+		if (e->ops->abi_version != SL_EXECUTOR_ABI) {
+			sl_err_set(err, "executors.%s: built for executor interface %d, this sluice has %d",
+				   name, e->ops->abi_version, SL_EXECUTOR_ABI);
+			goto fail;
+		}
+		clean = json_deep_copy(conf);
+		json_object_del(clean, "_line");
+		text = json_dumps(clean, JSON_COMPACT);
+		json_decref(clean);
+		e->inst = e->ops->create(base, name, text, msg, sizeof msg);
+		free(text);
+		if (e->inst == NULL) {
+			sl_err_set(err, "executors.%s: %s", name, msg);
+			goto fail;
+		}
+		e->name = xstrdup(name);
+		e->slots = e->ops->slots(e->inst);
+		out->n++;
+	}
+	return 0;
+fail:
+	registry_destroy(out);
+	return -1;
+}
+
+void
+registry_destroy(struct executor_set *set)
+{
+	for (int i = 0; i < set->n; i++) {
+		set->v[i].ops->destroy(set->v[i].inst);
+		free(set->v[i].name);
+	}
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+struct executor *
+registry_find(struct executor_set *set, const char *name)
+{
+	for (int i = 0; i < set->n; i++)
+		if (strcmp(set->v[i].name, name) == 0)
+			return &set->v[i];
+	return NULL;
+}

@@ -1,0 +1,295 @@
+/* cli.c: the verb table, global options, and what verbs share. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "store.h"
+
+/* Every verb, in the order `sluice --help` lists them. */
+static const struct cli_verb *const verbs[] = {
+	&cli_init,
+	&cli_dags,
+	&cli_trigger,
+	&cli_backfill,
+	&cli_clear,
+	&cli_mark,
+	&cli_runs,
+	&cli_tasks,
+	&cli_logs,
+	&cli_test,
+	&cli_scheduler,
+	&cli_standalone,
+	&cli_db,
+	&cli_operator,
+	NULL,
+};
+
+static void
+usage_all(FILE *f)
+{
+	fprintf(f,
+		"usage: sluice [--home DIR] [--json] VERB [ARGS...]\n"
+		"\n"
+		"sluice runs data pipelines: YAML DAGs of tasks over partitions of time,\n"
+		"scheduled, retried, cleared and re-run, with state in SQLite.\n"
+		"\n"
+		"Verbs:\n");
+	for (size_t i = 0; verbs[i] != NULL; i++)
+		if (strcmp(verbs[i]->name, "operator") != 0)
+			fprintf(f, "  %-12s %s\n", verbs[i]->name, verbs[i]->summary);
+	fprintf(f,
+		"\n"
+		"Options for every verb:\n"
+		"  --home DIR   the sluice home (config, database, dags/, logs/);\n"
+		"               default $SLUICE_HOME, else the current folder\n"
+		"  --json       listings as JSON\n"
+		"\n"
+		"`sluice VERB --help` explains a verb.\n");
+}
+
+int
+cli_help_asked(const struct cli_verb *v, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("sluice %s: %s\n\n%s", v->name, v->summary, v->help);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+cli_usage(const struct cli_verb *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sluice %s: ", v->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see `sluice %s --help`)\n", v->name);
+	return EXIT_USAGE;
+}
+
+int
+cli_open(struct cli *c, int store, int dags)
+{
+	struct sl_err err;
+	char msg[2048];
+	char *home;
+
+	sl_err_clear(&err);
+	if (c->cfg == NULL) {
+		home = config_home(c->home_flag);
+		if (config_load(home, &c->cfg, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			free(home);
+			return -1;
+		}
+		free(home);
+	}
+	if (store && c->store == NULL) {
+		if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			return -1;
+		}
+	}
+	if (dags && !c->bag_loaded) {
+		if (dagbag_load(c->cfg->dags_dir, c->cfg, NULL, &c->bag, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			return -1;
+		}
+		c->bag_loaded = 1;
+	}
+	return 0;
+}
+
+struct dag *
+cli_dag(struct cli *c, const char *name)
+{
+	struct dag *d = dagbag_find(&c->bag, name);
+
+	if (d != NULL)
+		return d;
+	for (int i = 0; i < c->bag.n; i++) {
+		const char *base = strrchr(c->bag.entries[i].file, '/');
+
+		base = base ? base + 1 : c->bag.entries[i].file;
+		if (c->bag.entries[i].error != NULL &&
+		    strncmp(base, name, strlen(name)) == 0 &&
+		    (base[strlen(name)] == '.')) {
+			fprintf(stderr, "sluice: DAG %s did not load: %s\n", name,
+				c->bag.entries[i].error);
+			return NULL;
+		}
+	}
+	fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
+		name, c->cfg->dags_dir);
+	return NULL;
+}
+
+void
+cli_print_json(const json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	fputc('\n', stdout);
+}
+
+const char *
+cli_time(int64_t ms, char *out, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms <= 0) {
+		snprintf(out, n, "-");
+		return out;
+	}
+	localtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+	return out;
+}
+
+static char *
+lock_path(struct cli *c)
+{
+	return xasprintf("%s/.scheduler.lock", c->cfg->home);
+}
+
+int
+cli_scheduler_running(struct cli *c)
+{
+	char *path = lock_path(c);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), running = 0;
+
+	free(path);
+	if (fd < 0)
+		return 0;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		running = 1;
+	close(fd);
+	return running;
+}
+
+int
+cli_scheduler_lock(struct cli *c)
+{
+	char *path = lock_path(c);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	char pid[32];
+
+	if (fd < 0) {
+		fprintf(stderr, "sluice: cannot create %s: %s\n", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char other[32] = "";
+		ssize_t n = read(fd, other, sizeof other - 1);
+
+		if (n > 0)
+			other[n] = '\0';
+		fprintf(stderr, "sluice: a scheduler is already running on %s (pid %s); one scheduler per home\n",
+			c->cfg->home, n > 0 ? other : "?");
+		close(fd);
+		free(path);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+		if (write(fd, pid, strlen(pid)) < 0)
+			fprintf(stderr, "sluice: cannot write %s\n", path);
+	}
+	free(path);
+	/* the descriptor stays open (and locked) until the process exits */
+	return 0;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+	struct cli c;
+	const struct cli_verb *verb = NULL;
+	char **rest;
+	int nrest = 0, r;
+	struct passwd *pw;
+
+	memset(&c, 0, sizeof c);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	pw = getpwuid(getuid());
+	snprintf(c.who, sizeof c.who, "cli:%s",
+		 getenv("SUDO_USER") ? getenv("SUDO_USER") :
+		 pw ? pw->pw_name : "unknown");
+	/* global options may come anywhere before "--" */
+	rest = xcalloc((size_t)argc + 1, sizeof *rest);
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < argc)
+				rest[nrest++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--home") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sluice: --home needs a folder\n");
+				free(rest);
+				return EXIT_USAGE;
+			}
+			c.home_flag = argv[++i];
+		} else if (strncmp(argv[i], "--home=", 7) == 0)
+			c.home_flag = argv[i] + 7;
+		else if (strcmp(argv[i], "--json") == 0)
+			c.json = 1;
+		else
+			rest[nrest++] = argv[i];
+	}
+	if (nrest == 0) {
+		usage_all(stderr);
+		free(rest);
+		return EXIT_USAGE;
+	}
+	if (strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0 ||
+	    strcmp(rest[0], "help") == 0) {
+		usage_all(stdout);
+		free(rest);
+		return 0;
+	}
+	if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "version") == 0) {
+		printf("sluice %s\n", PACKAGE_VERSION);
+		free(rest);
+		return 0;
+	}
+	for (size_t i = 0; verbs[i] != NULL; i++)
+		if (strcmp(verbs[i]->name, rest[0]) == 0)
+			verb = verbs[i];
+	if (verb == NULL) {
+		fprintf(stderr, "sluice: unknown verb '%s'\n\n", rest[0]);
+		usage_all(stderr);
+		free(rest);
+		return EXIT_USAGE;
+	}
+	if (cli_help_asked(verb, nrest, rest)) {
+		free(rest);
+		return 0;
+	}
+	r = verb->run(&c, nrest, rest);
+	if (c.bag_loaded)
+		dagbag_free(&c.bag);
+	store_close(c.store);
+	config_free(c.cfg);
+	free(rest);
+	return r;
+}

@@ -1,0 +1,68 @@
+/*
+ * cli.h: the `sluice` command line. Each verb is a `struct cli_verb` in a
+ * cli_*.c file; cli.c holds the table, the global options, and what the
+ * verbs share (opening the home, output as table or JSON).
+ *
+ * Exit codes: 0 ok; 1 the thing asked for failed (a run failed, a DAG file
+ * has errors); 2 usage or input error; 3 the home or database cannot be
+ * used.
+ */
+#ifndef SLUICE_CLI_H
+#define SLUICE_CLI_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "dag.h"
+#include "util.h"
+
+struct config;
+struct store;
+
+struct cli {
+	const char *home_flag;
+	struct config *cfg;
+	struct store *store;
+	struct dagbag bag;
+	int bag_loaded;
+	int json;		/* --json */
+	char who[128];		/* for the audit log: "cli:USER" */
+};
+
+struct cli_verb {
+	const char *name;
+	const char *summary;
+	const char *help;	/* full --help text after the summary */
+	int (*run)(struct cli *c, int argc, char **argv);
+};
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_HOME 3
+
+/* Load the config (and open the store / load the DAG folder). Prints the
+ * error and returns -1. */
+int cli_open(struct cli *c, int store, int dags);
+/* A loaded DAG by name, or print an error naming the file if it failed
+ * to load, and return NULL. */
+struct dag *cli_dag(struct cli *c, const char *name);
+/* Print a JSON value, pretty, on stdout. */
+void cli_print_json(const json_t *v);
+/* Is --help/-h among argv? Then print the verb's help and return 1. */
+int cli_help_asked(const struct cli_verb *v, int argc, char **argv);
+int cli_usage(const struct cli_verb *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Format epoch ms as local "2024-01-02 03:04:05" or "-". */
+const char *cli_time(int64_t ms, char *out, size_t n);
+/* Is a scheduler running on this home? (its lock is held) */
+int cli_scheduler_running(struct cli *c);
+/* Take the scheduler lock of the home (one scheduler per home). */
+int cli_scheduler_lock(struct cli *c);
+
+extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
+    cli_backfill, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,
+    cli_test, cli_scheduler, cli_standalone, cli_operator;
+
+int cli_main(int argc, char **argv);
+
+#endif

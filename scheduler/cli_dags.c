@@ -1,0 +1,292 @@
+/* cli_dags.c: `sluice dags list|show|validate|pause|unpause|next`. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "cron.h"
+#include "store.h"
+#include "tz.h"
+#include "../operators/operator.h"
+
+static int
+dags_list(struct cli *c)
+{
+	json_t *out = json_array();
+	int broken = 0;
+
+	for (int i = 0; i < c->bag.n; i++) {
+		struct dagbag_entry *e = &c->bag.entries[i];
+		json_t *o;
+
+		if (e->dag != NULL) {
+			int64_t now = sl_now_ms() / 1000, next = -1;
+			char iso[64] = "-";
+
+			if (e->dag->schedule != NULL) {
+				next = cron_next(e->dag->schedule, e->dag->tz, now);
+				if (next >= 0)
+					tz_iso(e->dag->tz, next, iso, sizeof iso);
+			}
+			o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:s}", "dag", e->dag->name,
+				      "file", e->file, "schedule", e->dag->schedule_text,
+				      "timezone", tz_name(e->dag->tz), "paused",
+				      store_dag_paused(c->store, e->dag->name),
+				      "tasks", e->dag->ntasks, "next_tick", iso);
+		} else {
+			o = json_pack("{s:n,s:s,s:s}", "dag", "file", e->file, "error",
+				      e->error);
+			broken++;
+		}
+		json_array_append_new(out, o);
+	}
+	if (c->json) {
+		cli_print_json(out);
+	} else {
+		size_t i;
+		json_t *o;
+
+		printf("%-28s %-14s %-18s %-6s %-6s %s\n", "DAG", "SCHEDULE",
+		       "TIMEZONE", "TASKS", "PAUSED", "NEXT TICK");
+		json_array_foreach(out, i, o) {
+			if (json_object_get(o, "error") != NULL)
+				continue;
+			printf("%-28s %-14s %-18s %-6lld %-6s %s\n",
+			       json_string_value(json_object_get(o, "dag")),
+			       json_string_value(json_object_get(o, "schedule")),
+			       json_string_value(json_object_get(o, "timezone")),
+			       (long long)json_integer_value(json_object_get(o, "tasks")),
+			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
+			       json_string_value(json_object_get(o, "next_tick")));
+		}
+		if (broken > 0) {
+			printf("\nDAG files with errors (not loaded):\n");
+			json_array_foreach(out, i, o)
+				if (json_object_get(o, "error") != NULL)
+					printf("  %s\n", json_string_value(json_object_get(o, "error")));
+		}
+	}
+	json_decref(out);
+	return 0;
+}
+
+static int
+dags_show(struct cli *c, const char *name)
+{
+	struct dag *d = cli_dag(c, name);
+	json_t *o, *tasks;
+	char a[64], b[64];
+
+	if (d == NULL)
+		return EXIT_FAILED;
+	tasks = json_array();
+	for (int i = 0; i < d->ntasks; i++) {
+		struct task *t = &d->tasks[i];
+		json_t *after = json_array();
+
+		for (int k = 0; k < t->nupstream; k++)
+			json_array_append_new(after, json_string(d->tasks[t->upstream[k]].name));
+		json_array_append_new(tasks, json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s,s:O}",
+		    "task", t->name, "type", t->op->name, "after", after,
+		    "trigger_rule", trigger_rule_name(t->trigger_rule),
+		    "retries", t->retries, "executor", t->executor, "pool", t->pool,
+		    "options", t->options));
+	}
+	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:O,s:o}", "dag", d->name,
+		      "file", d->file, "schedule", d->schedule_text, "timezone",
+		      tz_name(d->tz), "catchup", d->catchup, "max_active_runs",
+		      d->max_active_runs, "max_active_tasks", d->max_active_tasks,
+		      "params", d->params, "tasks", tasks);
+	if (d->description)
+		json_object_set_new(o, "description", json_string(d->description));
+	if (d->start != INT64_MIN)
+		json_object_set_new(o, "start", json_string(tz_iso(d->tz, d->start, a, sizeof a)));
+	if (d->end != INT64_MAX)
+		json_object_set_new(o, "end", json_string(tz_iso(d->tz, d->end, b, sizeof b)));
+	if (c->json) {
+		cli_print_json(o);
+	} else {
+		printf("DAG %s (%s)\n", d->name, d->file);
+		if (d->description)
+			printf("  %s\n", d->description);
+		printf("  schedule %s, timezone %s, catchup %s, max_active_runs %d, max_active_tasks %d\n",
+		       d->schedule_text, tz_name(d->tz), d->catchup ? "yes" : "no",
+		       d->max_active_runs, d->max_active_tasks);
+		if (d->start != INT64_MIN)
+			printf("  start %s\n", a);
+		printf("\n%-24s %-16s %-14s %s\n", "TASK", "TYPE", "RULE", "AFTER");
+		for (int i = 0; i < d->ntasks; i++) {
+			struct task *t = &d->tasks[i];
+			struct buf after;
+
+			buf_init(&after, 0);
+			for (int k = 0; k < t->nupstream; k++)
+				buf_printf(&after, "%s%s", k ? ", " : "", d->tasks[t->upstream[k]].name);
+			printf("%-24s %-16s %-14s %s\n", t->name, t->op->name,
+			       trigger_rule_name(t->trigger_rule),
+			       after.len ? buf_str(&after) : "-");
+			buf_free(&after);
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
+static int
+dags_validate(struct cli *c, int argc, char **argv)
+{
+	int bad = 0, n = 0;
+
+	if (argc == 0) {
+		for (int i = 0; i < c->bag.n; i++) {
+			n++;
+			if (c->bag.entries[i].error != NULL) {
+				fprintf(stderr, "%s\n", c->bag.entries[i].error);
+				bad++;
+			}
+		}
+	}
+	for (int i = 0; i < argc; i++) {
+		struct dagbag bag;
+		struct sl_err err;
+		char msg[2048];
+		struct dag *d;
+
+		/* a folder: every file in it; a file: just it */
+		sl_err_clear(&err);
+		if (dagbag_load(argv[i], c->cfg, NULL, &bag, &err) == 0 && bag.n > 0) {
+			for (int k = 0; k < bag.n; k++) {
+				n++;
+				if (bag.entries[k].error != NULL) {
+					fprintf(stderr, "%s\n", bag.entries[k].error);
+					bad++;
+				}
+			}
+			dagbag_free(&bag);
+			continue;
+		}
+		n++;
+		if (dag_load(argv[i], c->cfg, &d, &err) < 0) {
+			if (err.file[0] == '\0')
+				snprintf(err.file, sizeof err.file, "%s", argv[i]);
+			fprintf(stderr, "%s\n", sl_err_str(&err, msg, sizeof msg));
+			bad++;
+		} else
+			dag_free(d);
+	}
+	if (bad == 0)
+		printf("%d DAG file%s OK\n", n, n == 1 ? "" : "s");
+	else
+		fprintf(stderr, "%d of %d DAG file%s with errors\n", bad, n, n == 1 ? "" : "s");
+	return bad ? EXIT_FAILED : 0;
+}
+
+static int
+dags_next(struct cli *c, int argc, char **argv)
+{
+	const char *name = NULL, *after = NULL;
+	long long count = 5;
+	struct dag *d;
+	int64_t t;
+
+	for (int i = 0; i < argc; i++) {
+		if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--count") == 0) && i + 1 < argc) {
+			if (sl_parse_int(argv[++i], 1, 100000, &count) < 0)
+				return cli_usage(&cli_dags, "-n takes a number from 1 to 100000");
+		} else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc)
+			after = argv[++i];
+		else if (argv[i][0] == '-')
+			return cli_usage(&cli_dags, "unknown option %s", argv[i]);
+		else
+			name = argv[i];
+	}
+	if (name == NULL)
+		return cli_usage(&cli_dags, "dags next needs a DAG name");
+	if ((d = cli_dag(c, name)) == NULL)
+		return EXIT_FAILED;
+	if (d->schedule == NULL) {
+		fprintf(stderr, "sluice: DAG %s has no schedule (schedule: none)\n", name);
+		return EXIT_FAILED;
+	}
+	t = sl_now_ms() / 1000;
+	if (after != NULL) {
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (tz_parse_time(d->tz, after, &t, &err) < 0)
+			return cli_usage(&cli_dags, "--after: %s", err.msg);
+	}
+	if (d->start != INT64_MIN && t < d->start - 1)
+		t = d->start - 1;
+	for (long long i = 0; i < count; i++) {
+		int64_t s = cron_next(d->schedule, d->tz, t), e;
+		char a[64], b[64];
+
+		if (s < 0 || s >= d->end)
+			break;
+		e = cron_next(d->schedule, d->tz, s);
+		if (e < 0)
+			break;
+		printf("%s %s\n", tz_iso(d->tz, s, a, sizeof a), tz_iso(d->tz, e, b, sizeof b));
+		t = s;
+	}
+	return 0;
+}
+
+static int
+dags_run(struct cli *c, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "list";
+
+	if (strcmp(sub, "validate") == 0) {
+		if (cli_open(c, 0, argc <= 2) < 0)
+			return EXIT_HOME;
+		return dags_validate(c, argc - 2, argv + 2);
+	}
+	if (cli_open(c, 1, 1) < 0)
+		return EXIT_HOME;
+	if (strcmp(sub, "list") == 0)
+		return dags_list(c);
+	if (strcmp(sub, "show") == 0) {
+		if (argc < 3)
+			return cli_usage(&cli_dags, "dags show needs a DAG name");
+		return dags_show(c, argv[2]);
+	}
+	if (strcmp(sub, "next") == 0)
+		return dags_next(c, argc - 2, argv + 2);
+	if (strcmp(sub, "pause") == 0 || strcmp(sub, "unpause") == 0) {
+		struct sl_err err;
+		int paused = strcmp(sub, "pause") == 0;
+
+		if (argc < 3)
+			return cli_usage(&cli_dags, "dags %s needs a DAG name", sub);
+		if (cli_dag(c, argv[2]) == NULL)
+			return EXIT_FAILED;
+		sl_err_clear(&err);
+		if (store_dag_set_paused(c->store, argv[2], paused, c->who, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		printf("DAG %s %s\n", argv[2], paused ? "paused" : "unpaused");
+		return 0;
+	}
+	return cli_usage(&cli_dags, "unknown subcommand '%s'", sub);
+}
+
+const struct cli_verb cli_dags = {
+	"dags", "list, show, check, pause DAGs; preview a schedule",
+	"usage:\n"
+	"  sluice dags list                 every DAG, its schedule, next tick; broken files\n"
+	"  sluice dags show DAG             tasks, their types and dependencies\n"
+	"  sluice dags validate [PATH...]   check DAG files (default: the DAG folder);\n"
+	"                                   exits 1 if any has an error\n"
+	"  sluice dags pause DAG            no new runs or tasks until unpaused\n"
+	"  sluice dags unpause DAG\n"
+	"  sluice dags next DAG [-n N] [--after TIME]\n"
+	"                                   the next N partitions (data intervals), one per\n"
+	"                                   line: START END, ISO-8601 with offsets\n"
+	"Add --json for JSON output.\n",
+	dags_run,
+};

@@ -1,0 +1,138 @@
+/* cli_init.c: `sluice init` (a new home) and `sluice db` (migrations). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "store.h"
+
+/* Set by the web part when it is linked in: creates the first admin user
+ * of a new home and prints its password. */
+int (*cli_init_admin_hook)(struct cli *c) = NULL;
+
+static int
+init_run(struct cli *c, int argc, char **argv)
+{
+	const char *dir = NULL, *dags = NULL;
+	char *home, *file;
+	struct sl_err err;
+	struct buf cfg;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dags") == 0 && i + 1 < argc)
+			dags = argv[++i];
+		else if (argv[i][0] == '-')
+			return cli_usage(&cli_init, "unknown option %s", argv[i]);
+		else
+			dir = argv[i];
+	}
+	home = config_home(dir ? dir : c->home_flag);
+	sl_err_clear(&err);
+	if (sl_mkdirs(home, 0755, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		free(home);
+		return EXIT_HOME;
+	}
+	file = xasprintf("%s/sluice.yaml", home);
+	if (access(file, F_OK) == 0) {
+		fprintf(stderr, "sluice: %s already exists; not touching it\n", file);
+		free(file);
+		free(home);
+		return EXIT_FAILED;
+	}
+	buf_init(&cfg, 0);
+	if (dags != NULL) {
+		char *abs = dags[0] == '/' ? xstrdup(dags) : config_home(dags);
+		const char *line = "dags: dags ";
+		const char *p = strstr(config_template, line);
+
+		buf_add(&cfg, config_template, (size_t)(p - config_template));
+		buf_printf(&cfg, "dags: %s", abs);
+		buf_adds(&cfg, p + strlen("dags: dags"));
+		free(abs);
+	} else
+		buf_adds(&cfg, config_template);
+	if (sl_write_file(file, cfg.data, cfg.len, 0644, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		buf_free(&cfg);
+		free(file);
+		free(home);
+		return EXIT_HOME;
+	}
+	buf_free(&cfg);
+	{
+		char *d = xasprintf("%s/dags", home), *l = xasprintf("%s/logs", home);
+
+		if (dags == NULL)
+			sl_mkdirs(d, 0755, NULL);
+		sl_mkdirs(l, 0755, NULL);
+		free(d);
+		free(l);
+	}
+	c->home_flag = home;
+	if (cli_open(c, 1, 0) < 0) {
+		free(file);
+		free(home);
+		return EXIT_HOME;
+	}
+	printf("created a sluice home in %s\n  config   %s\n  database %s\n  DAGs     %s\n",
+	       home, file, c->cfg->db_path, c->cfg->dags_dir);
+	if (cli_init_admin_hook != NULL && cli_init_admin_hook(c) < 0) {
+		free(file);
+		free(home);
+		return EXIT_FAILED;
+	}
+	printf("start it with: sluice --home %s standalone\n", home);
+	free(file);
+	c->home_flag = NULL;
+	free(home);
+	return 0;
+}
+
+const struct cli_verb cli_init = {
+	"init", "create a sluice home (config, database, dags/, logs/)",
+	"usage: sluice init [DIR] [--dags PATH]\n"
+	"\n"
+	"Creates DIR (default: --home, $SLUICE_HOME, or the current folder) with a\n"
+	"commented sluice.yaml, the database, dags/ and logs/, and an admin user for\n"
+	"the web UI whose password is printed once. --dags points the config at an\n"
+	"existing DAG folder instead of DIR/dags.\n",
+	init_run,
+};
+
+static int
+db_run(struct cli *c, int argc, char **argv)
+{
+	struct sl_err err;
+	const char *sub = argc > 1 ? argv[1] : "";
+
+	if (strcmp(sub, "migrate") != 0 && strcmp(sub, "version") != 0)
+		return cli_usage(&cli_db, "usage: sluice db migrate|version");
+	if (cli_open(c, 0, 0) < 0)
+		return EXIT_HOME;
+	sl_err_clear(&err);
+	/* store_open applies pending migrations (and refuses newer ones) */
+	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_HOME;
+	}
+	printf("%s: schema version %d (this sluice: %d)\n", c->cfg->db_path,
+	       store_schema_version(c->store), store_binary_version());
+	return 0;
+}
+
+const struct cli_verb cli_db = {
+	"db", "apply database migrations; show the schema version",
+	"usage: sluice db migrate | sluice db version\n"
+	"\n"
+	"Migrations (migrations/NNNN_name.sql, compiled in) are applied in order,\n"
+	"each in its own transaction, and recorded in schema_migrations. Every\n"
+	"sluice command applies pending ones on start; a database newer than this\n"
+	"binary is refused.\n",
+	db_run,
+};

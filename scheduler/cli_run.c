@@ -1,0 +1,181 @@
+/* cli_run.c: `sluice test`, `sluice scheduler`, `sluice standalone`. */
+#include "cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "cron.h"
+#include "sched.h"
+#include "store.h"
+#include "tz.h"
+#include "../web/web.h"
+
+static int
+test_run(struct cli *c, int argc, char **argv)
+{
+	struct dag *d;
+	struct task *t;
+	int64_t start, end, now = sl_now_ms() / 1000;
+	char key[256];
+	struct sl_err err;
+	int r;
+
+	if (argc < 3 || argc > 4)
+		return cli_usage(&cli_test, "usage: sluice test DAG TASK [PARTITION]");
+	if (cli_open(c, 0, 1) < 0 || (d = cli_dag(c, argv[1])) == NULL)
+		return EXIT_FAILED;
+	if ((t = dag_task(d, argv[2])) == NULL) {
+		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, argv[2]);
+		return EXIT_FAILED;
+	}
+	sl_err_clear(&err);
+	if (argc == 4) {
+		if (tz_parse_time(d->tz, argv[3], &start, &err) < 0) {
+			start = end = now;
+			snprintf(key, sizeof key, "%s", argv[3]);
+		} else {
+			end = d->schedule ? cron_next(d->schedule, d->tz, start) : start;
+			dag_partition_key(d, start, key, sizeof key);
+		}
+	} else if (d->schedule != NULL) {
+		int64_t p1 = cron_prev(d->schedule, d->tz, now);
+
+		start = cron_prev(d->schedule, d->tz, p1 - 1);
+		end = p1;
+		dag_partition_key(d, start, key, sizeof key);
+	} else {
+		start = end = now;
+		tz_iso(d->tz, now, key, sizeof key);
+	}
+	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
+		d->name, t->name, key);
+	r = sched_test_task(c->cfg, d, t, key, start, end, &err);
+	if (r < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_FAILED;
+	}
+	if (r != 0)
+		fprintf(stderr, "sluice test: %s exited with status %d\n", t->name, r);
+	return r;
+}
+
+const struct cli_verb cli_test = {
+	"test", "run one task in the foreground, recording nothing",
+	"usage: sluice test DAG TASK [PARTITION]\n"
+	"\n"
+	"Renders the task for the partition (default: the latest complete one) and\n"
+	"runs it here with its output on this terminal. No state is recorded and\n"
+	"upstream tasks are not checked. Exits with the task's status.\n",
+	test_run,
+};
+
+static int
+serve(struct cli *c, int argc, char **argv, int with_web)
+{
+	struct event_base *base;
+	struct event_config *ec;
+	struct sched *s = NULL;
+	struct sl_err err;
+	char msg[2048];
+	struct web *web = NULL;
+	const char *bind = NULL;
+	long long port = -1;
+
+	for (int i = 1; i < argc; i++) {
+		if (with_web && strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+			if (sl_parse_int(argv[++i], 0, 65535, &port) < 0)
+				return cli_usage(with_web ? &cli_standalone : &cli_scheduler,
+						 "--port takes a port number");
+		} else if (with_web && strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
+			bind = argv[++i];
+		else
+			return cli_usage(with_web ? &cli_standalone : &cli_scheduler,
+					 "unknown argument %s", argv[i]);
+	}
+	if (cli_open(c, 0, 0) < 0)
+		return EXIT_HOME;
+	if (cli_scheduler_lock(c) < 0)
+		return EXIT_HOME;
+	if (port >= 0)
+		c->cfg->web_port = (int)port;
+	if (bind != NULL) {
+		free(c->cfg->web_bind);
+		c->cfg->web_bind = xstrdup(bind);
+	}
+	if (c->cfg->base_url == NULL)
+		c->cfg->base_url = xasprintf("http://%s:%d", c->cfg->web_bind, c->cfg->web_port);
+	signal(SIGPIPE, SIG_IGN);
+	ec = event_config_new();
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	event_base_priority_init(base, 2);
+	sl_err_clear(&err);
+	if (sched_new(c->cfg, base, &s, &err) < 0) {
+		c->cfg = NULL;	/* owned (and freed) by the scheduler */
+		fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+		event_base_free(base);
+		return EXIT_HOME;
+	}
+	{
+		struct config *cfg = c->cfg;
+
+		c->cfg = NULL;
+		if (sched_start(s, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			sched_free(s);
+			event_base_free(base);
+			return EXIT_HOME;
+		}
+		if (with_web && web_start(base, cfg, s, &web, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			sched_free(s);
+			event_base_free(base);
+			return EXIT_HOME;
+		}
+	}
+	event_base_dispatch(base);
+	if (web != NULL)
+		web_stop(web);
+	sched_free(s);
+	event_base_free(base);
+	fprintf(stderr, "sluice: stopped\n");
+	return 0;
+}
+
+static int
+scheduler_run(struct cli *c, int argc, char **argv)
+{
+	return serve(c, argc, argv, 0);
+}
+
+static int
+standalone_run(struct cli *c, int argc, char **argv)
+{
+	return serve(c, argc, argv, 1);
+}
+
+const struct cli_verb cli_scheduler = {
+	"scheduler", "run the scheduler (until SIGTERM or Ctrl-C)",
+	"usage: sluice scheduler\n"
+	"\n"
+	"Loads the DAG folder (and reloads files as they change), creates runs for\n"
+	"due partitions, and runs tasks through their executors. One scheduler per\n"
+	"home. On SIGTERM or Ctrl-C, running tries are stopped (their tasks retry\n"
+	"by their retries when the scheduler starts again).\n",
+	scheduler_run,
+};
+
+const struct cli_verb cli_standalone = {
+	"standalone", "run the scheduler and the web UI in one process",
+	"usage: sluice standalone [--port N] [--bind ADDR]\n"
+	"\n"
+	"The scheduler plus the web UI and REST API on the same event loop.\n"
+	"--port and --bind override web.port and web.bind of sluice.yaml\n"
+	"(default 127.0.0.1:8080).\n",
+	standalone_run,
+};

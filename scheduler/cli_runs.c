@@ -1,0 +1,274 @@
+/* cli_runs.c: `sluice runs`, `sluice tasks`, `sluice logs`. */
+#include "cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "store.h"
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "-";
+}
+
+static int64_t
+jint(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static int
+runs_run(struct cli *c, int argc, char **argv)
+{
+	const char *name = NULL, *state = NULL, *from = NULL, *to = NULL;
+	long long limit = 50;
+	int64_t a = INT64_MIN, b = INT64_MAX;
+	struct dag *d;
+	json_t *runs, *r;
+	size_t i;
+	struct sl_err err;
+
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--state") == 0 && k + 1 < argc)
+			state = argv[++k];
+		else if (strcmp(argv[k], "--from") == 0 && k + 1 < argc)
+			from = argv[++k];
+		else if (strcmp(argv[k], "--to") == 0 && k + 1 < argc)
+			to = argv[++k];
+		else if (strcmp(argv[k], "--limit") == 0 && k + 1 < argc) {
+			if (sl_parse_int(argv[++k], 1, 1000000, &limit) < 0)
+				return cli_usage(&cli_runs, "--limit takes a number");
+		} else if (argv[k][0] == '-')
+			return cli_usage(&cli_runs, "unknown option %s", argv[k]);
+		else
+			name = argv[k];
+	}
+	if (name == NULL)
+		return cli_usage(&cli_runs, "which DAG? sluice runs DAG");
+	if (state != NULL && run_state_parse(state) < 0)
+		return cli_usage(&cli_runs, "--state: one of queued, running, success, failed");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, name)) == NULL)
+		return EXIT_FAILED;
+	sl_err_clear(&err);
+	if ((from && store_partition_start(c->store, d, from, &a, &err) < 0) ||
+	    (to && store_partition_start(c->store, d, to, &b, &err) < 0))
+		return cli_usage(&cli_runs, "%s", err.msg);
+	runs = store_runs_json(c->store, d->name, a, b, state, (int)limit, 0);
+	if (c->json) {
+		cli_print_json(runs);
+	} else {
+		printf("%-27s %-8s %-10s %-19s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");
+		json_array_foreach(runs, i, r) {
+			char t[32], dur[32] = "-";
+
+			if (jint(r, "ended_at") > 0 && jint(r, "started_at") > 0)
+				sl_format_duration(jint(r, "ended_at") - jint(r, "started_at"), dur, sizeof dur);
+			printf("%-27s %-8s %-10s %-19s %s\n", jstr(r, "partition"), jstr(r, "state"),
+			       jstr(r, "run_type"), cli_time(jint(r, "started_at"), t, sizeof t), dur);
+		}
+	}
+	json_decref(runs);
+	return 0;
+}
+
+const struct cli_verb cli_runs = {
+	"runs", "list the runs (partitions) of a DAG",
+	"usage: sluice runs DAG [--state S] [--from P] [--to P] [--limit N]\n"
+	"\n"
+	"Newest partition first. S: queued, running, success, failed.\n",
+	runs_run,
+};
+
+static int
+tasks_run(struct cli *c, int argc, char **argv)
+{
+	struct dag *d;
+	json_t *tis, *t;
+	size_t i;
+
+	if (argc != 3)
+		return cli_usage(&cli_tasks, "usage: sluice tasks DAG PARTITION");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[1])) == NULL)
+		return EXIT_FAILED;
+	tis = store_tis_json(c->store, d->name, argv[2]);
+	if (json_array_size(tis) == 0) {
+		fprintf(stderr, "sluice: DAG %s has no run for partition %s (see `sluice runs %s`)\n",
+			d->name, argv[2], d->name);
+		json_decref(tis);
+		return EXIT_FAILED;
+	}
+	if (c->json) {
+		cli_print_json(tis);
+	} else {
+		printf("%-24s %-17s %-5s %-9s %-5s %s\n", "TASK", "STATE", "TRY", "DURATION", "EXIT", "ERROR");
+		json_array_foreach(tis, i, t) {
+			char dur[32] = "-", tr[16], ex[16] = "-";
+
+			if (json_is_integer(json_object_get(t, "duration_ms")))
+				sl_format_duration(jint(t, "duration_ms"), dur, sizeof dur);
+			snprintf(tr, sizeof tr, "%lld/%lld", (long long)jint(t, "try_number"),
+				 (long long)jint(t, "max_tries"));
+			if (json_is_integer(json_object_get(t, "exit_code")))
+				snprintf(ex, sizeof ex, "%lld", (long long)jint(t, "exit_code"));
+			printf("%-24s %-17s %-5s %-9s %-5s %s\n", jstr(t, "task"), jstr(t, "state"),
+			       tr, dur, ex, json_is_string(json_object_get(t, "error")) ? jstr(t, "error") : "");
+		}
+	}
+	json_decref(tis);
+	return 0;
+}
+
+const struct cli_verb cli_tasks = {
+	"tasks", "the task instances of one partition",
+	"usage: sluice tasks DAG PARTITION\n",
+	tasks_run,
+};
+
+static char *
+log_path(struct cli *c, const char *dag, const char *task, const char *partition, int try_number)
+{
+	char *part = xstrdup(partition);
+
+	for (char *p = part; *p; p++)
+		if (*p == '/' || *p == '\\')
+			*p = '_';
+	if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
+		part[0] = '_';
+	{
+		char *path = xasprintf("%s/%s/%s/%s/try-%d.log", c->cfg->logs_dir, dag, part, task, try_number);
+
+		free(part);
+		return path;
+	}
+}
+
+static int
+ti_lookup(struct cli *c, const char *dag, const char *task, const char *partition,
+	  int *try_number, char *state, size_t n)
+{
+	json_t *tis = store_tis_json(c->store, dag, partition), *t;
+	size_t i;
+	int found = 0;
+
+	json_array_foreach(tis, i, t)
+		if (strcmp(jstr(t, "task"), task) == 0) {
+			*try_number = (int)jint(t, "try_number");
+			snprintf(state, n, "%s", jstr(t, "state"));
+			found = 1;
+		}
+	json_decref(tis);
+	return found;
+}
+
+static int
+logs_run(struct cli *c, int argc, char **argv)
+{
+	const char *args[3];
+	int nargs = 0, follow = 0, try_number = 0, latest;
+	long long tn = 0;
+	char state[32], *path;
+	FILE *f;
+	struct dag *d;
+
+	for (int k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "--try") == 0 && k + 1 < argc) {
+			if (sl_parse_int(argv[++k], 1, 100000, &tn) < 0)
+				return cli_usage(&cli_logs, "--try takes a number");
+		} else if (strcmp(argv[k], "--follow") == 0 || strcmp(argv[k], "-f") == 0)
+			follow = 1;
+		else if (argv[k][0] == '-')
+			return cli_usage(&cli_logs, "unknown option %s", argv[k]);
+		else if (nargs < 3)
+			args[nargs++] = argv[k];
+		else
+			return cli_usage(&cli_logs, "too many arguments");
+	}
+	if (nargs != 3)
+		return cli_usage(&cli_logs, "usage: sluice logs DAG TASK PARTITION");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args[0])) == NULL)
+		return EXIT_FAILED;
+	if (dag_task(d, args[1]) == NULL) {
+		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, args[1]);
+		return EXIT_FAILED;
+	}
+	if (!ti_lookup(c, d->name, args[1], args[2], &latest, state, sizeof state)) {
+		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, args[2]);
+		return EXIT_FAILED;
+	}
+	try_number = tn > 0 ? (int)tn : latest;
+	if (try_number == 0) {
+		if (!follow) {
+			fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n", d->name, args[1], args[2], state);
+			return EXIT_FAILED;
+		}
+		/* wait for the first try */
+		while (try_number == 0) {
+			struct timespec ts = { 0, 200 * 1000000 };
+
+			nanosleep(&ts, NULL);
+			ti_lookup(c, d->name, args[1], args[2], &try_number, state, sizeof state);
+		}
+	}
+	path = log_path(c, d->name, args[1], args[2], try_number);
+	for (;;) {
+		f = fopen(path, "re");
+		if (f != NULL || !follow)
+			break;
+		{
+			struct timespec ts = { 0, 100 * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (f == NULL) {
+		fprintf(stderr, "sluice: no log for try %d: %s: %s\n", try_number, path, strerror(errno));
+		free(path);
+		return EXIT_FAILED;
+	}
+	for (;;) {
+		char chunk[65536];
+		size_t n;
+		int cur;
+
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			fwrite(chunk, 1, n, stdout);
+		fflush(stdout);
+		if (!follow)
+			break;
+		/* done when this try is over and nothing more was written */
+		ti_lookup(c, d->name, args[1], args[2], &cur, state, sizeof state);
+		if (cur != try_number || (strcmp(state, "running") != 0 &&
+		    strcmp(state, "queued") != 0 && strcmp(state, "up_for_reschedule") != 0)) {
+			while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+				fwrite(chunk, 1, n, stdout);
+			break;
+		}
+		clearerr(f);
+		{
+			struct timespec ts = { 0, 200 * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	fclose(f);
+	free(path);
+	return 0;
+}
+
+const struct cli_verb cli_logs = {
+	"logs", "print (or follow) a task instance's log",
+	"usage: sluice logs DAG TASK PARTITION [--try N] [--follow]\n"
+	"\n"
+	"The latest try unless --try. --follow keeps printing until that try ends.\n"
+	"Logs live in the home's logs/DAG/PARTITION/TASK/try-N.log.\n",
+	logs_run,
+};

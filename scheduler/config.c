@@ -1,0 +1,397 @@
+/* config.c: the home folder and sluice.yaml. */
+#include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ydoc.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+char *
+config_home(const char *flag)
+{
+	const char *h = flag;
+	char cwd[PATH_MAX];
+
+	if (h == NULL || *h == '\0')
+		h = getenv("SLUICE_HOME");
+	if (h == NULL || *h == '\0') {
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			sl_fatal("cannot read the current folder");
+		return xstrdup(cwd);
+	}
+	if (h[0] == '/')
+		return xstrdup(h);
+	if (getcwd(cwd, sizeof cwd) == NULL)
+		sl_fatal("cannot read the current folder");
+	return xasprintf("%s/%s", cwd, h);
+}
+
+static char *
+home_path(const char *home, const char *p)
+{
+	if (p[0] == '/')
+		return xstrdup(p);
+	if (p[0] == '~' && p[1] == '/' && getenv("HOME") != NULL)
+		return xasprintf("%s/%s", getenv("HOME"), p + 2);
+	return xasprintf("%s/%s", home, p);
+}
+
+static void
+config_defaults(struct config *c, const char *home)
+{
+	c->home = xstrdup(home);
+	c->file = xasprintf("%s/sluice.yaml", home);
+	c->dags_dir = xasprintf("%s/dags", home);
+	c->db_path = xasprintf("%s/sluice.db", home);
+	c->logs_dir = xasprintf("%s/logs", home);
+	c->parallelism = 32;
+	c->web_bind = xstrdup("127.0.0.1");
+	c->web_port = 8080;
+	c->base_url = NULL;
+	c->kill_grace_ms = 10000;
+	c->pools = json_pack("{s:i}", "default", 128);
+	c->executors = json_pack("{s:{s:s,s:i}}", "local", "type", "local",
+				 "slots", 16);
+	c->smtp = NULL;
+	c->connections = json_object();
+}
+
+static int
+load_web(struct config *c, struct ydoc *d, yaml_node_t *n, struct sl_err *err)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return ydoc_err(d, n, err, "web: expected a mapping, got %s",
+				ynode_kind(n));
+	if (ymap_check_dups(d, n, err) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
+		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		const char *key = ynode_str(k), *s;
+		long long iv;
+
+		if (key == NULL)
+			return ydoc_err(d, k, err, "web: keys must be strings");
+		if (strcmp(key, "bind") == 0) {
+			if (ynode_get_str(d, v, "web.bind", &s, err) < 0)
+				return -1;
+			free(c->web_bind);
+			c->web_bind = xstrdup(s);
+		} else if (strcmp(key, "port") == 0) {
+			if (ynode_get_int(d, v, "web.port", 0, 65535, &iv, err) < 0)
+				return -1;
+			c->web_port = (int)iv;
+		} else if (strcmp(key, "base_url") == 0) {
+			if (ynode_get_str(d, v, "web.base_url", &s, err) < 0)
+				return -1;
+			free(c->base_url);
+			c->base_url = xstrdup(s);
+		} else
+			return ydoc_err(d, k, err,
+					"web: unknown key '%s' (known: bind, port, base_url)",
+					key);
+	}
+	return 0;
+}
+
+static int
+load_pools(struct config *c, struct ydoc *d, yaml_node_t *n,
+	   struct sl_err *err)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return ydoc_err(d, n, err,
+				"pools: expected a mapping of pool name to slots, got %s",
+				ynode_kind(n));
+	if (ymap_check_dups(d, n, err) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
+		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		char what[300];
+		long long slots;
+
+		if (ynode_str(k) == NULL)
+			return ydoc_err(d, k, err, "pools: keys must be pool names");
+		snprintf(what, sizeof what, "pools.%s", ynode_str(k));
+		if (ynode_get_int(d, v, what, 1, 1000000, &slots, err) < 0)
+			return -1;
+		json_object_set_new(c->pools, ynode_str(k), json_integer(slots));
+	}
+	return 0;
+}
+
+/* A mapping of name → mapping (executors, connections), kept as JSON. */
+static int
+load_named_maps(json_t *into, const char *section, struct ydoc *d,
+		yaml_node_t *n, struct sl_err *err)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return ydoc_err(d, n, err, "%s: expected a mapping, got %s",
+				section, ynode_kind(n));
+	if (ymap_check_dups(d, n, err) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
+		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		json_t *j;
+
+		if (ynode_str(k) == NULL)
+			return ydoc_err(d, k, err, "%s: keys must be names",
+					section);
+		if (v->type != YAML_MAPPING_NODE)
+			return ydoc_err(d, v, err,
+					"%s.%s: expected a mapping, got %s",
+					section, ynode_str(k), ynode_kind(v));
+		if (ynode_to_json(d, v, 1, &j, err) < 0)
+			return -1;
+		json_object_set_new(j, "_line", json_integer(ynode_line(v)));
+		json_object_set_new(into, ynode_str(k), j);
+	}
+	return 0;
+}
+
+int
+config_load(const char *home, struct config **out, struct sl_err *err)
+{
+	struct config *c = xcalloc(1, sizeof *c);
+	struct ydoc *d = NULL;
+	yaml_node_t *root;
+
+	config_defaults(c, home);
+	if (access(c->file, F_OK) != 0) {
+		*out = c;
+		return 0;
+	}
+	if (ydoc_load(c->file, CONFIG_MAX_BYTES, &d, err) < 0)
+		goto fail;
+	root = ydoc_root(d);
+	if (root == NULL || ynode_is_null(root)) {
+		ydoc_free(d);
+		*out = c;
+		return 0;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		ydoc_err(d, root, err, "expected a mapping of settings, got %s",
+			 ynode_kind(root));
+		goto fail;
+	}
+	if (ymap_check_dups(d, root, err) < 0)
+		goto fail;
+	for (yaml_node_pair_t *p = ymap_begin(root); p < ymap_end(root); p++) {
+		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		const char *key = ynode_str(k), *s;
+		long long iv;
+		int64_t ms;
+
+		if (key == NULL) {
+			ydoc_err(d, k, err, "keys must be strings");
+			goto fail;
+		}
+		if (ynode_is_null(v))
+			continue;
+		if (strcmp(key, "dags") == 0 || strcmp(key, "database") == 0 ||
+		    strcmp(key, "logs") == 0) {
+			char **slot = key[0] == 'd' && key[1] == 'a' && key[2] == 'g'
+			    ? &c->dags_dir : key[0] == 'd' ? &c->db_path : &c->logs_dir;
+
+			if (ynode_get_str(d, v, key, &s, err) < 0)
+				goto fail;
+			free(*slot);
+			*slot = home_path(home, s);
+		} else if (strcmp(key, "parallelism") == 0) {
+			if (ynode_get_int(d, v, key, 1, 100000, &iv, err) < 0)
+				goto fail;
+			c->parallelism = (int)iv;
+		} else if (strcmp(key, "kill_grace") == 0) {
+			if (ynode_get_duration(d, v, key, &ms, err) < 0)
+				goto fail;
+			c->kill_grace_ms = ms;
+		} else if (strcmp(key, "web") == 0) {
+			if (load_web(c, d, v, err) < 0)
+				goto fail;
+		} else if (strcmp(key, "pools") == 0) {
+			if (load_pools(c, d, v, err) < 0)
+				goto fail;
+		} else if (strcmp(key, "executors") == 0) {
+			if (load_named_maps(c->executors, key, d, v, err) < 0)
+				goto fail;
+		} else if (strcmp(key, "connections") == 0) {
+			if (load_named_maps(c->connections, key, d, v, err) < 0)
+				goto fail;
+		} else if (strcmp(key, "smtp") == 0) {
+			if (v->type != YAML_MAPPING_NODE) {
+				ydoc_err(d, v, err, "smtp: expected a mapping, got %s",
+					 ynode_kind(v));
+				goto fail;
+			}
+			if (ynode_to_json(d, v, 1, &c->smtp, err) < 0)
+				goto fail;
+		} else {
+			ydoc_err(d, k, err,
+				 "unknown key '%s' (known: dags, database, logs, parallelism, kill_grace, web, pools, executors, smtp, connections)",
+				 key);
+			goto fail;
+		}
+	}
+	ydoc_free(d);
+	*out = c;
+	return 0;
+fail:
+	ydoc_free(d);
+	config_free(c);
+	return -1;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->home);
+	free(c->file);
+	free(c->dags_dir);
+	free(c->db_path);
+	free(c->logs_dir);
+	free(c->web_bind);
+	free(c->base_url);
+	json_decref(c->pools);
+	json_decref(c->executors);
+	json_decref(c->smtp);
+	json_decref(c->connections);
+	free(c);
+}
+
+/* Resolve every "X_env" key of obj into "X" from the environment. */
+static int
+resolve_env_keys(json_t *obj, const char *what, struct sl_err *err)
+{
+	const char *k;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(obj, tmp, k, v) {
+		size_t n = strlen(k);
+		char base[256];
+		const char *val;
+
+		if (n <= 4 || strcmp(k + n - 4, "_env") != 0 ||
+		    !json_is_string(v) || n - 4 >= sizeof base)
+			continue;
+		memcpy(base, k, n - 4);
+		base[n - 4] = '\0';
+		val = getenv(json_string_value(v));
+		if (val == NULL)
+			return sl_err_set(err,
+					  "%s: %s names the environment variable %s, which is not set",
+					  what, k, json_string_value(v));
+		json_object_set_new(obj, base, json_string(val));
+	}
+	return 0;
+}
+
+json_t *
+config_connection(const struct config *c, const char *name,
+		  struct sl_err *err)
+{
+	json_t *conn = json_object_get(c->connections, name);
+	char envname[300];
+	const char *val;
+
+	if (conn != NULL) {
+		conn = json_deep_copy(conn);
+		json_object_del(conn, "_line");
+	} else {
+		size_t i, n;
+
+		n = (size_t)snprintf(envname, sizeof envname, "SLUICE_CONN_%s",
+				     name);
+		for (i = 12; i < n && i < sizeof envname; i++)
+			envname[i] = (char)toupper((unsigned char)envname[i]);
+		val = getenv(envname);
+		if (val == NULL) {
+			sl_err_set(err,
+				   "unknown connection '%s' (define it under connections: in %s, or set %s)",
+				   name, c->file, envname);
+			return NULL;
+		}
+		if (val[0] == '{') {
+			conn = json_loads(val, 0, NULL);
+			if (!json_is_object(conn)) {
+				json_decref(conn);
+				sl_err_set(err, "%s is not a valid JSON object",
+					   envname);
+				return NULL;
+			}
+		} else {
+			const char *colon = strchr(val, ':');
+
+			conn = json_pack("{s:s}", "url", val);
+			if (colon != NULL)
+				json_object_set_new(conn, "type",
+				    json_stringn(val, (size_t)(colon - val)));
+		}
+	}
+	if (resolve_env_keys(conn, name, err) < 0) {
+		json_decref(conn);
+		return NULL;
+	}
+	json_object_set_new(conn, "name", json_string(name));
+	return conn;
+}
+
+json_t *
+config_smtp(const struct config *c)
+{
+	json_t *s;
+
+	if (c->smtp == NULL)
+		return NULL;
+	s = json_deep_copy(c->smtp);
+	if (resolve_env_keys(s, "smtp", NULL) < 0)
+		json_object_del(s, "password");
+	return s;
+}
+
+const char config_template[] =
+"# sluice.yaml: the configuration of this sluice home.\n"
+"# Every key has a default; delete what you do not need.\n"
+"# Paths are relative to this folder.\n"
+"\n"
+"dags: dags              # the folder of DAG files (*.yaml)\n"
+"database: sluice.db     # SQLite state store\n"
+"logs: logs              # task logs: logs/DAG/PARTITION/TASK/try-N.log\n"
+"parallelism: 32         # most tasks running at once, over all DAGs\n"
+"kill_grace: 10s         # SIGTERM, then SIGKILL this much later\n"
+"\n"
+"web:\n"
+"  bind: 127.0.0.1       # set 0.0.0.0 to serve other machines\n"
+"  port: 8080\n"
+"  base_url: http://127.0.0.1:8080   # used in links in emails\n"
+"\n"
+"pools:                  # named slot pools; tasks pick one with pool:\n"
+"  default: 128\n"
+"\n"
+"executors:              # where tasks run; tasks pick one with executor:\n"
+"  local: {type: local, slots: 16}\n"
+"  # bastion:\n"
+"  #   type: ssh\n"
+"  #   hosts: [10.1.2.3, 10.1.2.4]\n"
+"  #   user: etl\n"
+"  #   key: ~/.ssh/id_ed25519\n"
+"  #   known_hosts: ~/.ssh/known_hosts\n"
+"  #   slots_per_host: 4\n"
+"\n"
+"# smtp:                 # without it, emails are written to outbox/\n"
+"#   url: smtp://mail.example.com:587\n"
+"#   from: sluice@example.com\n"
+"#   starttls: true\n"
+"#   username: sluice\n"
+"#   password_env: SMTP_PASSWORD\n"
+"\n"
+"connections:            # also from SLUICE_CONN_<NAME> environment variables\n"
+"  lake: {url: \"sqlite:warehouse.db\"}\n"
+"  # redshift_b: {url: \"redshift://etl@analytics.example.com:5439/dw\", password_env: REDSHIFT_PASSWORD}\n"
+"  # aws_account_a: {type: aws, profile: account-a, region: us-east-1}\n";

@@ -1,0 +1,52 @@
+/*
+ * config.h: a sluice home and its config file (SPEC §7a).
+ *
+ * A home is a folder holding sluice.yaml, sluice.db, dags/ and logs/.
+ * Every key of sluice.yaml has a default, so a missing or empty file works.
+ * Paths in the file are relative to the home.
+ */
+#ifndef SLUICE_CONFIG_H
+#define SLUICE_CONFIG_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct config {
+	char *home;		/* absolute */
+	char *file;		/* home/sluice.yaml */
+	char *dags_dir;		/* absolute */
+	char *db_path;
+	char *logs_dir;
+	int parallelism;
+	char *web_bind;
+	int web_port;
+	char *base_url;
+	int64_t kill_grace_ms;	/* SIGTERM → SIGKILL on timeout and clear */
+	json_t *pools;		/* {"default": 128, ...}: slots per pool */
+	json_t *executors;	/* {"local": {"type":"local","slots":16}, ...} */
+	json_t *smtp;		/* the smtp block, or NULL */
+	json_t *connections;	/* {"name": {...}} */
+};
+
+/* The home from --home (may be NULL), else SLUICE_HOME, else the current
+ * folder; made absolute. Caller frees. */
+char *config_home(const char *flag);
+/* Load home/sluice.yaml (missing = all defaults). */
+int config_load(const char *home, struct config **out, struct sl_err *err);
+void config_free(struct config *c);
+
+/* A connection by name: from the config's connections, else the
+ * SLUICE_CONN_<NAME> environment variable (a URL, or a JSON object).
+ * Keys ending in _env are resolved (password_env → password). Returns a
+ * new reference, or NULL with err. */
+json_t *config_connection(const struct config *c, const char *name,
+			  struct sl_err *err);
+/* The smtp block with password_env resolved, or NULL when none is set. */
+json_t *config_smtp(const struct config *c);
+
+/* The commented sluice.yaml that `sluice init` writes. */
+extern const char config_template[];
+
+#endif

@@ -1,0 +1,1033 @@
+/* dag.c: loading and checking DAG files. */
+#include "dag.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "cron.h"
+#include "template.h"
+#include "tz.h"
+#include "ydoc.h"
+#include "../operators/operator.h"
+
+#define DAG_MAX_BYTES (4 * 1024 * 1024)
+#define DAG_MAX_TASKS 100000
+
+static const char *const trigger_rule_names[] = {
+	[TR_ALL_SUCCESS] = "all_success",
+	[TR_ALL_FAILED] = "all_failed",
+	[TR_ALL_DONE] = "all_done",
+	[TR_ONE_SUCCESS] = "one_success",
+	[TR_ONE_FAILED] = "one_failed",
+	[TR_NONE_FAILED] = "none_failed",
+	[TR_NONE_SKIPPED] = "none_skipped",
+	[TR_NONE_FAILED_MIN_ONE_SUCCESS] = "none_failed_min_one_success",
+	[TR_ALWAYS] = "always",
+};
+
+const char *
+trigger_rule_name(enum trigger_rule r)
+{
+	return trigger_rule_names[r];
+}
+
+/* The keys every task takes, whatever its type. */
+static const char *const common_keys[] = {
+	"type", "after", "trigger_rule", "depends_on_past", "retries",
+	"retry_delay", "retry_backoff", "max_retry_delay", "timeout",
+	"executor", "pool", "pool_slots", "priority", "env", "email_on",
+	"email", "sla", "on_failure", "on_success", "description", NULL,
+};
+
+static const char *const dag_keys[] = {
+	"dag", "description", "schedule", "timezone", "start", "end",
+	"catchup", "max_active_runs", "max_active_tasks", "params",
+	"defaults", "tasks", "email", "email_on", "tags", NULL,
+};
+
+static int
+in_list(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list[i] != NULL; i++)
+		if (strcmp(list[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+list_str(const char *const *list, char *out, size_t n)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; list[i] != NULL && off < n; i++)
+		off += snprintf(out + off, n - off, "%s%s", i ? ", " : "",
+				list[i]);
+	return out;
+}
+
+static const struct op_key *
+op_key_find(const struct operator *op, const char *name)
+{
+	for (const struct op_key *k = op->keys; k != NULL && k->name != NULL; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+static int
+any_op_has_key(const char *name)
+{
+	for (size_t i = 0; operators[i] != NULL; i++)
+		if (op_key_find(operators[i], name) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+parse_email_on(struct ydoc *d, yaml_node_t *v, const char *what, int *out,
+	       struct sl_err *err)
+{
+	char **list;
+	int flags = 0;
+
+	if (ynode_get_strv(d, v, what, &list, err) < 0)
+		return -1;
+	for (size_t i = 0; list[i] != NULL; i++) {
+		if (strcmp(list[i], "failure") == 0)
+			flags |= EMAIL_ON_FAILURE;
+		else if (strcmp(list[i], "retry") == 0)
+			flags |= EMAIL_ON_RETRY;
+		else if (strcmp(list[i], "success") == 0)
+			flags |= EMAIL_ON_SUCCESS;
+		else if (strcmp(list[i], "sla_miss") == 0)
+			flags |= EMAIL_ON_SLA_MISS;
+		else {
+			ydoc_err(d, v, err,
+				 "%s: unknown event '%s' (known: failure, retry, success, sla_miss)",
+				 what, list[i]);
+			strv_free(list);
+			return -1;
+		}
+	}
+	strv_free(list);
+	*out = flags;
+	return 0;
+}
+
+/* Check the templates of a JSON value loaded from node v. */
+static int
+check_templates(struct ydoc *d, yaml_node_t *v, const char *what,
+		const json_t *value, const json_t *params, struct sl_err *err)
+{
+	struct sl_err terr;
+
+	sl_err_clear(&terr);
+	if (tmpl_check_json(value, params, &terr) < 0) {
+		ydoc_err(d, v, err, "%s: %s", what, terr.msg);
+		/* point at the name when the value is a one-line scalar */
+		if (err != NULL && v != NULL && v->type == YAML_SCALAR_NODE &&
+		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    v->start_mark.line == v->end_mark.line && terr.col > 0)
+			err->col += terr.col - 1;
+		else if (err != NULL && v != NULL &&
+			 v->type == YAML_SCALAR_NODE &&
+			 (v->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+			  v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE) &&
+			 v->start_mark.line == v->end_mark.line && terr.col > 0)
+			err->col += terr.col;
+		return -1;
+	}
+	return 0;
+}
+
+/* A type-specific key: check its kind, store it in options. */
+static int
+load_op_key(struct ydoc *d, const struct op_key *k, yaml_node_t *v,
+	    const char *task, json_t *options, const json_t *params,
+	    struct sl_err *err)
+{
+	char what[512];
+	json_t *val = NULL;
+	const char *s;
+	long long iv;
+	int bv;
+	int64_t ms;
+	char **list;
+
+	snprintf(what, sizeof what, "tasks.%s.%s", task, k->name);
+	if (ynode_is_null(v))
+		return 0;
+	switch (k->kind) {
+	case OPK_STRING:
+	case OPK_CONNECTION:
+		if (ynode_get_str(d, v, what, &s, err) < 0)
+			return -1;
+		val = json_string(s);
+		break;
+	case OPK_STRINGS:
+		if (ynode_get_strv(d, v, what, &list, err) < 0)
+			return -1;
+		val = json_array();
+		for (size_t i = 0; list[i] != NULL; i++)
+			json_array_append_new(val, json_string(list[i]));
+		strv_free(list);
+		break;
+	case OPK_INT:
+		if (ynode_get_int(d, v, what, LLONG_MIN, LLONG_MAX, &iv, err) < 0)
+			return -1;
+		val = json_integer(iv);
+		break;
+	case OPK_BOOL:
+		if (ynode_get_bool(d, v, what, &bv, err) < 0)
+			return -1;
+		val = json_boolean(bv);
+		break;
+	case OPK_DURATION:
+		if (ynode_get_duration(d, v, what, &ms, err) < 0)
+			return -1;
+		val = json_integer(ms);
+		break;
+	case OPK_MAP: {
+		const char *mk;
+		json_t *mv;
+
+		if (v->type != YAML_MAPPING_NODE)
+			return ydoc_err(d, v, err, "%s: expected a mapping, got %s",
+					what, ynode_kind(v));
+		if (ynode_to_json(d, v, 0, &val, err) < 0)
+			return -1;
+		json_object_foreach(val, mk, mv)
+			if (!json_is_string(mv)) {
+				json_decref(val);
+				return ydoc_err(d, v, err,
+						"%s.%s: expected a string value",
+						what, mk);
+			}
+		break;
+	}
+	case OPK_ANY:
+		if (ynode_to_json(d, v, 0, &val, err) < 0)
+			return -1;
+		break;
+	}
+	if (val == NULL)
+		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
+	if (k->templated &&
+	    check_templates(d, v, what, val, params, err) < 0) {
+		json_decref(val);
+		return -1;
+	}
+	json_object_set_new(options, k->name, val);
+	return 0;
+}
+
+/* The settings of one task, from its own mapping over the DAG defaults. */
+struct task_src {
+	yaml_node_t *node;		/* the task's mapping */
+	yaml_node_t *defaults;		/* the DAG's defaults mapping or NULL */
+};
+
+/* Value of key for this task: its own, else the default. */
+static yaml_node_t *
+task_get(struct ydoc *d, const struct task_src *src, const char *key)
+{
+	yaml_node_t *v = ymap_get(d, src->node, key);
+
+	if (v == NULL && src->defaults != NULL)
+		v = ymap_get(d, src->defaults, key);
+	return v;
+}
+
+static int
+load_task(struct ydoc *d, struct dag *dag, struct task *t,
+	  const struct task_src *src, const struct config *cfg,
+	  struct sl_err *err)
+{
+	char what[512], names[1024];
+	yaml_node_t *v;
+	const char *s;
+	long long iv;
+	int64_t ms;
+
+	snprintf(what, sizeof what, "tasks.%s", t->name);
+	/* defaults */
+	t->retries = 0;
+	t->retry_delay_ms = 300 * 1000;
+	t->max_retry_delay_ms = 24 * 3600 * 1000LL;
+	t->pool_slots = 1;
+	t->trigger_rule = TR_ALL_SUCCESS;
+	t->options = json_object();
+	t->env = json_object();
+
+	/* type first: it decides which other keys exist */
+	v = task_get(d, src, "type");
+	s = "shell";
+	if (v != NULL && ynode_get_str(d, v, "type", &s, err) < 0)
+		return -1;
+	t->op = operator_find(s);
+	if (t->op == NULL)
+		return ydoc_err(d, v, err,
+				"%s.type: unknown task type '%s' (known: %s)",
+				what, s, operator_names(names, sizeof names));
+
+	/* every key of the task itself must be known */
+	for (yaml_node_pair_t *p = ymap_begin(src->node); p < ymap_end(src->node); p++) {
+		yaml_node_t *k = ydoc_node(d, p->key);
+		const char *key = ynode_str(k);
+		const struct op_key *ok;
+		char known[1024], common[512];
+		size_t off = 0;
+
+		if (key == NULL)
+			return ydoc_err(d, k, err, "%s: keys must be strings",
+					what);
+		if (in_list(common_keys, key) || op_key_find(t->op, key))
+			continue;
+		known[0] = '\0';
+		for (ok = t->op->keys; ok != NULL && ok->name != NULL; ok++)
+			off += (size_t)snprintf(known + off, sizeof known - off,
+						"%s, ", ok->name);
+		return ydoc_err(d, k, err,
+				"%s: unknown key '%s' for a %s task (known: %s%s)",
+				what, key, t->op->name, known,
+				list_str(common_keys, common, sizeof common));
+	}
+
+	/* type-specific keys, own or default */
+	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
+		v = task_get(d, src, k->name);
+		if (v == NULL || ynode_is_null(v)) {
+			if (k->required)
+				return ydoc_err(d, src->node, err,
+						"%s: missing required key '%s' for a %s task",
+						what, k->name, t->op->name);
+			continue;
+		}
+		if (load_op_key(d, k, v, t->name, t->options, dag->params,
+				err) < 0)
+			return -1;
+	}
+	if (t->op->validate != NULL) {
+		const char *bad = NULL;
+		struct sl_err verr;
+
+		sl_err_clear(&verr);
+		if (t->op->validate(t->options, &bad, &verr) < 0) {
+			v = bad ? task_get(d, src, bad) : NULL;
+			return ydoc_err(d, v ? v : src->node, err, "%s%s%s: %s",
+					what, bad ? "." : "", bad ? bad : "",
+					verr.msg);
+		}
+	}
+
+	/* common keys */
+	if ((v = task_get(d, src, "after")) != NULL && !ynode_is_null(v)) {
+		/* resolved to indexes after every task is known */
+	}
+	if ((v = task_get(d, src, "trigger_rule")) != NULL) {
+		size_t i;
+
+		if (ynode_get_str(d, v, "trigger_rule", &s, err) < 0)
+			return -1;
+		for (i = 0; i < SL_ARRAY_LEN(trigger_rule_names); i++)
+			if (strcmp(trigger_rule_names[i], s) == 0)
+				break;
+		if (i == SL_ARRAY_LEN(trigger_rule_names))
+			return ydoc_err(d, v, err,
+					"%s.trigger_rule: unknown rule '%s' (known: all_success, all_failed, all_done, one_success, one_failed, none_failed, none_skipped, none_failed_min_one_success, always)",
+					what, s);
+		t->trigger_rule = (enum trigger_rule)i;
+	}
+	if ((v = task_get(d, src, "depends_on_past")) != NULL &&
+	    ynode_get_bool(d, v, "depends_on_past", &t->depends_on_past, err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "retries")) != NULL) {
+		if (ynode_get_int(d, v, "retries", 0, 1000, &iv, err) < 0)
+			return -1;
+		t->retries = (int)iv;
+	}
+	if ((v = task_get(d, src, "retry_delay")) != NULL &&
+	    ynode_get_duration(d, v, "retry_delay", &t->retry_delay_ms, err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "max_retry_delay")) != NULL &&
+	    ynode_get_duration(d, v, "max_retry_delay", &t->max_retry_delay_ms,
+			       err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "retry_backoff")) != NULL) {
+		if (ynode_get_str(d, v, "retry_backoff", &s, err) < 0)
+			return -1;
+		if (strcmp(s, "exponential") == 0)
+			t->retry_exponential = 1;
+		else if (strcmp(s, "constant") == 0 || strcmp(s, "none") == 0)
+			t->retry_exponential = 0;
+		else
+			return ydoc_err(d, v, err,
+					"%s.retry_backoff: expected constant or exponential, got '%s'",
+					what, s);
+	}
+	if ((v = task_get(d, src, "timeout")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_duration(d, v, "timeout", &ms, err) < 0)
+			return -1;
+		t->timeout_ms = ms;
+	}
+	v = task_get(d, src, "executor");
+	s = "local";
+	if (v != NULL && ynode_get_str(d, v, "executor", &s, err) < 0)
+		return -1;
+	if (cfg != NULL && json_object_get(cfg->executors, s) == NULL) {
+		const char *k;
+		json_t *x;
+		size_t off = 0;
+
+		names[0] = '\0';
+		json_object_foreach(cfg->executors, k, x)
+			off += (size_t)snprintf(names + off, sizeof names - off,
+						"%s%s", off ? ", " : "", k);
+		return ydoc_err(d, v ? v : src->node, err,
+				"%s.executor: no executor '%s' in %s (defined: %s)",
+				what, s, cfg->file, names);
+	}
+	t->executor = xstrdup(s);
+	t->executor_explicit = v != NULL;
+	v = task_get(d, src, "pool");
+	s = "default";
+	if (v != NULL && ynode_get_str(d, v, "pool", &s, err) < 0)
+		return -1;
+	if (cfg != NULL && json_object_get(cfg->pools, s) == NULL) {
+		const char *k;
+		json_t *x;
+		size_t off = 0;
+
+		names[0] = '\0';
+		json_object_foreach(cfg->pools, k, x)
+			off += (size_t)snprintf(names + off, sizeof names - off,
+						"%s%s", off ? ", " : "", k);
+		return ydoc_err(d, v ? v : src->node, err,
+				"%s.pool: no pool '%s' in %s (defined: %s)",
+				what, s, cfg->file, names);
+	}
+	t->pool = xstrdup(s);
+	if ((v = task_get(d, src, "pool_slots")) != NULL) {
+		if (ynode_get_int(d, v, "pool_slots", 1, 1000000, &iv, err) < 0)
+			return -1;
+		t->pool_slots = (int)iv;
+		if (cfg != NULL &&
+		    iv > json_integer_value(json_object_get(cfg->pools, t->pool)))
+			return ydoc_err(d, v, err,
+					"%s.pool_slots: %lld is more than pool '%s' has (%lld)",
+					what, iv, t->pool,
+					(long long)json_integer_value(
+					    json_object_get(cfg->pools, t->pool)));
+	}
+	if ((v = task_get(d, src, "priority")) != NULL) {
+		if (ynode_get_int(d, v, "priority", -1000000, 1000000, &iv, err) < 0)
+			return -1;
+		t->priority = (int)iv;
+	}
+	if ((v = task_get(d, src, "env")) != NULL && !ynode_is_null(v)) {
+		const char *k;
+		json_t *x, *env;
+
+		if (v->type != YAML_MAPPING_NODE)
+			return ydoc_err(d, v, err,
+					"%s.env: expected a mapping of NAME: value, got %s",
+					what, ynode_kind(v));
+		if (ynode_to_json(d, v, 0, &env, err) < 0)
+			return -1;
+		json_object_foreach(env, k, x) {
+			if (json_is_boolean(x) || json_is_null(x)) {
+				json_decref(env);
+				return ydoc_err(d, v, err,
+						"%s.env.%s: expected a string",
+						what, k);
+			}
+			if (!json_is_string(x)) {
+				json_decref(env);
+				return ydoc_err(d, v, err,
+						"%s.env.%s: expected a string, got a %s",
+						what, k, json_is_array(x) ? "list" : "mapping");
+			}
+		}
+		if (check_templates(d, v, "env", env, dag->params, err) < 0) {
+			json_decref(env);
+			return -1;
+		}
+		json_decref(t->env);
+		t->env = env;
+	}
+	if ((v = task_get(d, src, "email_on")) != NULL &&
+	    parse_email_on(d, v, "email_on", &t->email_on, err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_strv(d, v, "email", &t->email, err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "sla")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_str(d, v, "on_failure", &s, err) < 0)
+			return -1;
+		t->on_failure = xstrdup(s);
+	}
+	if ((v = task_get(d, src, "on_success")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_str(d, v, "on_success", &s, err) < 0)
+			return -1;
+		t->on_success = xstrdup(s);
+	}
+	if ((v = ymap_get(d, src->node, "description")) != NULL &&
+	    !ynode_is_null(v)) {
+		if (ynode_get_str(d, v, "description", &s, err) < 0)
+			return -1;
+		t->description = xstrdup(s);
+	}
+	return 0;
+}
+
+/* Depth-first search for a cycle; on one, describe its path in err. */
+static int
+find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
+	   int depth, struct sl_err *err)
+{
+	struct task *t = &dag->tasks[i];
+
+	color[i] = 1;
+	stack[depth] = i;
+	for (int j = 0; j < t->ndownstream; j++) {
+		int n = t->downstream[j];
+
+		if (color[n] == 1) {
+			struct buf b;
+			int from = depth;
+
+			while (from > 0 && stack[from] != n)
+				from--;
+			buf_init(&b, 0);
+			for (int k = from; k <= depth; k++)
+				buf_printf(&b, "%s -> ", dag->tasks[stack[k]].name);
+			buf_adds(&b, dag->tasks[n].name);
+			sl_err_at(err, dag->file, dag->tasks[n].line,
+				  dag->tasks[n].col, "tasks: cycle: %s",
+				  buf_str(&b));
+			buf_free(&b);
+			return -1;
+		}
+		if (color[n] == 0 &&
+		    find_cycle(d, dag, n, color, stack, depth + 1, err) < 0)
+			return -1;
+	}
+	color[i] = 2;
+	return 0;
+}
+
+static int
+link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
+	   struct sl_err *err)
+{
+	char *color;
+	int *stack, r = 0;
+
+	for (int i = 0; i < dag->ntasks; i++) {
+		struct task *t = &dag->tasks[i];
+		yaml_node_t *v = ymap_get(d, srcs[i].node, "after");
+		char **after = NULL;
+
+		if (v == NULL || ynode_is_null(v))
+			continue;
+		if (ynode_get_strv(d, v, "after", &after, err) < 0)
+			return -1;
+		t->upstream = xcalloc(strv_len(after) + 1, sizeof(int));
+		for (size_t k = 0; after[k] != NULL; k++) {
+			struct task *u = dag_task(dag, after[k]);
+
+			if (u == NULL) {
+				ydoc_err(d, v, err,
+					 "tasks.%s.after: unknown task '%s'",
+					 t->name, after[k]);
+				strv_free(after);
+				return -1;
+			}
+			if (u == t) {
+				ydoc_err(d, v, err,
+					 "tasks.%s.after: a task cannot run after itself",
+					 t->name);
+				strv_free(after);
+				return -1;
+			}
+			for (int m = 0; m < t->nupstream; m++)
+				if (t->upstream[m] == u->index) {
+					ydoc_err(d, v, err,
+						 "tasks.%s.after: '%s' is listed twice",
+						 t->name, after[k]);
+					strv_free(after);
+					return -1;
+				}
+			t->upstream[t->nupstream++] = u->index;
+			u->downstream = xreallocarray(u->downstream,
+			    (size_t)u->ndownstream + 1, sizeof(int));
+			u->downstream[u->ndownstream++] = t->index;
+		}
+		strv_free(after);
+	}
+	color = xcalloc((size_t)dag->ntasks, 1);
+	stack = xcalloc((size_t)dag->ntasks + 1, sizeof(int));
+	for (int i = 0; i < dag->ntasks && r == 0; i++)
+		if (color[i] == 0)
+			r = find_cycle(d, dag, i, color, stack, 0, err);
+	free(color);
+	free(stack);
+	return r;
+}
+
+static int
+parse_time_key(struct ydoc *d, struct dag *dag, yaml_node_t *v,
+	       const char *key, int64_t *out, struct sl_err *err)
+{
+	const char *s;
+	struct sl_err terr;
+
+	if (ynode_get_str(d, v, key, &s, err) < 0)
+		return -1;
+	sl_err_clear(&terr);
+	if (tz_parse_time(dag->tz, s, out, &terr) < 0)
+		return ydoc_err(d, v, err, "%s: %s", key, terr.msg);
+	return 0;
+}
+
+int
+dag_load(const char *path, const struct config *cfg, struct dag **out,
+	 struct sl_err *err)
+{
+	struct ydoc *d = NULL;
+	struct dag *dag = xcalloc(1, sizeof *dag);
+	struct task_src *srcs = NULL;
+	yaml_node_t *root, *v, *tasks, *defaults = NULL;
+	const char *s;
+	long long iv;
+	struct stat st;
+	char names[512];
+
+	dag->file = xstrdup(path);
+	dag->start = INT64_MIN;
+	dag->end = INT64_MAX;
+	dag->catchup = 1;
+	dag->max_active_runs = 16;
+	dag->max_active_tasks = 16;
+	if (stat(path, &st) == 0) {
+		dag->mtime = st.st_mtime;
+		dag->size = st.st_size;
+	}
+	if (ydoc_load(path, DAG_MAX_BYTES, &d, err) < 0)
+		goto fail;
+	root = ydoc_root(d);
+	if (root == NULL || root->type != YAML_MAPPING_NODE) {
+		ydoc_err(d, root, err,
+			 "a DAG file is a mapping with dag:, schedule:, tasks: ...; got %s",
+			 ynode_kind(root));
+		if (err != NULL && err->line == 0)
+			err->line = err->col = 1;
+		goto fail;
+	}
+	if (ymap_check_dups(d, root, err) < 0)
+		goto fail;
+	for (yaml_node_pair_t *p = ymap_begin(root); p < ymap_end(root); p++) {
+		yaml_node_t *k = ydoc_node(d, p->key);
+
+		if (ynode_str(k) == NULL || !in_list(dag_keys, ynode_str(k))) {
+			ydoc_err(d, k, err, "unknown key '%s' (known: %s)",
+				 ynode_str(k) ? ynode_str(k) : "?",
+				 list_str(dag_keys, names, sizeof names));
+			goto fail;
+		}
+	}
+	v = ymap_get(d, root, "dag");
+	if (v == NULL) {
+		ydoc_err(d, root, err, "missing required key 'dag' (the DAG's name)");
+		goto fail;
+	}
+	if (ynode_get_str(d, v, "dag", &s, err) < 0)
+		goto fail;
+	for (const char *c = s; *c != '\0'; c++)
+		if (!(*c == '_' || *c == '-' || *c == '.' ||
+		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9')) || strlen(s) > 200 || s[0] == '.') {
+			ydoc_err(d, v, err,
+				 "dag: '%s' is not a valid name (letters, digits, _ - . only, at most 200)",
+				 s);
+			goto fail;
+		}
+	dag->name = xstrdup(s);
+	if ((v = ymap_get(d, root, "description")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_str(d, v, "description", &s, err) < 0)
+			goto fail;
+		dag->description = xstrdup(s);
+	}
+	v = ymap_get(d, root, "timezone");
+	s = "UTC";
+	if (v != NULL && ynode_get_str(d, v, "timezone", &s, err) < 0)
+		goto fail;
+	{
+		struct sl_err terr;
+
+		sl_err_clear(&terr);
+		if (tz_load(s, &dag->tz, &terr) < 0) {
+			ydoc_err(d, v, err, "timezone: %s", terr.msg);
+			goto fail;
+		}
+	}
+	v = ymap_get(d, root, "schedule");
+	if (v == NULL || ynode_is_null(v) ||
+	    (ynode_str(v) && strcmp(ynode_str(v), "none") == 0)) {
+		dag->schedule_text = xstrdup("none");
+	} else {
+		struct sl_err cerr;
+
+		if (ynode_get_str(d, v, "schedule", &s, err) < 0)
+			goto fail;
+		sl_err_clear(&cerr);
+		if (cron_parse(s, &dag->schedule, &cerr) < 0) {
+			ydoc_err(d, v, err, "schedule: %s", cerr.msg);
+			goto fail;
+		}
+		dag->schedule_text = xstrdup(s);
+	}
+	if ((v = ymap_get(d, root, "start")) != NULL && !ynode_is_null(v) &&
+	    parse_time_key(d, dag, v, "start", &dag->start, err) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "end")) != NULL && !ynode_is_null(v) &&
+	    parse_time_key(d, dag, v, "end", &dag->end, err) < 0)
+		goto fail;
+	if (dag->schedule != NULL && dag->start == INT64_MIN) {
+		ydoc_err(d, root, err,
+			 "start: required for a scheduled DAG (the first partition), e.g. start: 2024-01-01T00:00:00Z");
+		goto fail;
+	}
+	if (dag->end != INT64_MAX && dag->start != INT64_MIN &&
+	    dag->end <= dag->start) {
+		ydoc_err(d, ymap_get(d, root, "end"), err,
+			 "end: must be after start");
+		goto fail;
+	}
+	if ((v = ymap_get(d, root, "catchup")) != NULL &&
+	    ynode_get_bool(d, v, "catchup", &dag->catchup, err) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "max_active_runs")) != NULL) {
+		if (ynode_get_int(d, v, "max_active_runs", 1, 100000, &iv, err) < 0)
+			goto fail;
+		dag->max_active_runs = (int)iv;
+	}
+	if ((v = ymap_get(d, root, "max_active_tasks")) != NULL) {
+		if (ynode_get_int(d, v, "max_active_tasks", 1, 1000000, &iv, err) < 0)
+			goto fail;
+		dag->max_active_tasks = (int)iv;
+	}
+	if ((v = ymap_get(d, root, "params")) != NULL && !ynode_is_null(v)) {
+		if (v->type != YAML_MAPPING_NODE) {
+			ydoc_err(d, v, err, "params: expected a mapping, got %s",
+				 ynode_kind(v));
+			goto fail;
+		}
+		if (ynode_to_json(d, v, 1, &dag->params, err) < 0)
+			goto fail;
+	} else
+		dag->params = json_object();
+	if ((v = ymap_get(d, root, "email_on")) != NULL &&
+	    parse_email_on(d, v, "email_on", &dag->email_on, err) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_strv(d, v, "email", &dag->email, err) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "tags")) != NULL && !ynode_is_null(v)) {
+		char **tags;
+
+		if (ynode_get_strv(d, v, "tags", &tags, err) < 0)
+			goto fail;
+		strv_free(tags);
+	}
+	if ((defaults = ymap_get(d, root, "defaults")) != NULL &&
+	    !ynode_is_null(defaults)) {
+		if (defaults->type != YAML_MAPPING_NODE) {
+			ydoc_err(d, defaults, err,
+				 "defaults: expected a mapping, got %s",
+				 ynode_kind(defaults));
+			goto fail;
+		}
+		if (ymap_check_dups(d, defaults, err) < 0)
+			goto fail;
+		for (yaml_node_pair_t *p = ymap_begin(defaults); p < ymap_end(defaults); p++) {
+			yaml_node_t *k = ydoc_node(d, p->key);
+			const char *key = ynode_str(k);
+
+			if (key == NULL || strcmp(key, "after") == 0 ||
+			    strcmp(key, "description") == 0 ||
+			    (!in_list(common_keys, key) && !any_op_has_key(key))) {
+				ydoc_err(d, k, err,
+					 "defaults: unknown key '%s' (known: the keys of any task, except after and description)",
+					 key ? key : "?");
+				goto fail;
+			}
+		}
+	} else
+		defaults = NULL;
+
+	tasks = ymap_get(d, root, "tasks");
+	if (tasks == NULL || ynode_is_null(tasks)) {
+		ydoc_err(d, root, err, "missing required key 'tasks'");
+		goto fail;
+	}
+	if (tasks->type != YAML_MAPPING_NODE) {
+		ydoc_err(d, tasks, err,
+			 "tasks: expected a mapping of task name to task, got %s",
+			 ynode_kind(tasks));
+		goto fail;
+	}
+	if (ymap_check_dups(d, tasks, err) < 0)
+		goto fail;
+	dag->ntasks = (int)(ymap_end(tasks) - ymap_begin(tasks));
+	if (dag->ntasks == 0) {
+		ydoc_err(d, tasks, err, "tasks: a DAG needs at least one task");
+		goto fail;
+	}
+	if (dag->ntasks > DAG_MAX_TASKS) {
+		ydoc_err(d, tasks, err, "tasks: more than %d tasks", DAG_MAX_TASKS);
+		goto fail;
+	}
+	dag->tasks = xcalloc((size_t)dag->ntasks, sizeof *dag->tasks);
+	srcs = xcalloc((size_t)dag->ntasks, sizeof *srcs);
+	{
+		int i = 0;
+
+		for (yaml_node_pair_t *p = ymap_begin(tasks); p < ymap_end(tasks); p++, i++) {
+			yaml_node_t *k = ydoc_node(d, p->key);
+			yaml_node_t *tv = ydoc_node(d, p->value);
+			const char *name = ynode_str(k);
+
+			if (name == NULL || *name == '\0' || strlen(name) > 200 ||
+			    strpbrk(name, "/\\ \t\n") != NULL || name[0] == '.') {
+				ydoc_err(d, k, err,
+					 "tasks: '%s' is not a valid task name (no spaces or slashes, at most 200)",
+					 name ? name : "?");
+				goto fail;
+			}
+			if (tv == NULL || tv->type != YAML_MAPPING_NODE) {
+				ydoc_err(d, tv ? tv : k, err,
+					 "tasks.%s: expected a mapping of task keys, got %s",
+					 name, ynode_kind(tv));
+				goto fail;
+			}
+			if (ymap_check_dups(d, tv, err) < 0)
+				goto fail;
+			dag->tasks[i].name = xstrdup(name);
+			dag->tasks[i].index = i;
+			dag->tasks[i].line = ynode_line(k);
+			dag->tasks[i].col = ynode_col(k);
+			srcs[i].node = tv;
+			srcs[i].defaults = defaults;
+		}
+	}
+	for (int i = 0; i < dag->ntasks; i++)
+		if (load_task(d, dag, &dag->tasks[i], &srcs[i], cfg, err) < 0)
+			goto fail;
+	if (link_tasks(d, dag, srcs, err) < 0)
+		goto fail;
+	free(srcs);
+	ydoc_free(d);
+	*out = dag;
+	return 0;
+fail:
+	free(srcs);
+	ydoc_free(d);
+	dag_free(dag);
+	return -1;
+}
+
+void
+dag_free(struct dag *d)
+{
+	if (d == NULL)
+		return;
+	for (int i = 0; i < d->ntasks; i++) {
+		struct task *t = &d->tasks[i];
+
+		free(t->name);
+		json_decref(t->options);
+		free(t->upstream);
+		free(t->downstream);
+		free(t->executor);
+		free(t->pool);
+		json_decref(t->env);
+		strv_free(t->email);
+		free(t->on_failure);
+		free(t->on_success);
+		free(t->description);
+	}
+	free(d->tasks);
+	free(d->name);
+	free(d->file);
+	free(d->description);
+	if (d->schedule != NULL)
+		cron_free(d->schedule);
+	free(d->schedule_text);
+	if (d->tz != NULL)
+		tz_free(d->tz);
+	json_decref(d->params);
+	strv_free(d->email);
+	free(d);
+}
+
+struct task *
+dag_task(const struct dag *d, const char *name)
+{
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i].name != NULL && strcmp(d->tasks[i].name, name) == 0)
+			return &d->tasks[i];
+	return NULL;
+}
+
+int
+dag_interval_at(const struct dag *d, int64_t t, int64_t *start, int64_t *end)
+{
+	int64_t s;
+
+	if (d->schedule == NULL)
+		return -1;
+	s = cron_prev(d->schedule, d->tz, t);
+	if (s < 0)
+		return -1;
+	*start = s;
+	*end = cron_next(d->schedule, d->tz, s);
+	return *end < 0 ? -1 : 0;
+}
+
+const char *
+dag_partition_key(const struct dag *d, int64_t start, char *out, size_t n)
+{
+	return tz_iso(d->tz, start, out, n);
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dagbag_entry *)a)->file,
+		      ((const struct dagbag_entry *)b)->file);
+}
+
+int
+dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
+	    struct dagbag *out, struct sl_err *err)
+{
+	DIR *dh;
+	struct dirent *de;
+	int cap = 0;
+
+	out->entries = NULL;
+	out->n = 0;
+	dh = opendir(dir);
+	if (dh == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		return sl_err_set(err, "cannot read the DAG folder %s: %s", dir,
+				  strerror(errno));
+	}
+	while ((de = readdir(dh)) != NULL) {
+		struct dagbag_entry *e;
+		struct stat st;
+		char *path;
+		struct sl_err lerr;
+		char msg[2048];
+
+		if (de->d_name[0] == '.' ||
+		    !(sl_str_ends(de->d_name, ".yaml") ||
+		      sl_str_ends(de->d_name, ".yml")))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			out->entries = xreallocarray(out->entries, (size_t)cap,
+						     sizeof *out->entries);
+		}
+		e = &out->entries[out->n++];
+		memset(e, 0, sizeof *e);
+		e->file = path;
+		e->mtime = st.st_mtime;
+		e->size = st.st_size;
+		/* unchanged since the last load: take it over */
+		if (prev != NULL) {
+			for (int i = 0; i < prev->n; i++) {
+				struct dagbag_entry *p = &prev->entries[i];
+
+				if (p->file != NULL && strcmp(p->file, path) == 0 &&
+				    p->mtime == st.st_mtime && p->size == st.st_size) {
+					e->dag = p->dag;
+					e->error = p->error;
+					p->dag = NULL;
+					p->error = NULL;
+					break;
+				}
+			}
+			if (e->dag != NULL || e->error != NULL)
+				continue;
+		}
+		sl_err_clear(&lerr);
+		if (dag_load(path, cfg, &e->dag, &lerr) < 0) {
+			if (lerr.file[0] == '\0')
+				snprintf(lerr.file, sizeof lerr.file, "%s", path);
+			e->error = xstrdup(sl_err_str(&lerr, msg, sizeof msg));
+		}
+	}
+	closedir(dh);
+	if (out->n > 1)
+		qsort(out->entries, (size_t)out->n, sizeof *out->entries,
+		      entry_cmp);
+	/* two files naming the same DAG: the second one is an error */
+	for (int i = 0; i < out->n; i++) {
+		for (int j = 0; j < i && out->entries[i].dag != NULL; j++) {
+			if (out->entries[j].dag != NULL &&
+			    strcmp(out->entries[j].dag->name,
+				   out->entries[i].dag->name) == 0) {
+				out->entries[i].error = xasprintf(
+				    "%s:1:1: dag '%s' is already defined in %s",
+				    out->entries[i].file, out->entries[i].dag->name,
+				    out->entries[j].file);
+				dag_free(out->entries[i].dag);
+				out->entries[i].dag = NULL;
+			}
+		}
+	}
+	if (prev != NULL)
+		dagbag_free(prev);
+	return 0;
+}
+
+void
+dagbag_free(struct dagbag *b)
+{
+	for (int i = 0; i < b->n; i++) {
+		free(b->entries[i].file);
+		dag_free(b->entries[i].dag);
+		free(b->entries[i].error);
+	}
+	free(b->entries);
+	b->entries = NULL;
+	b->n = 0;
+}
+
+struct dag *
+dagbag_find(const struct dagbag *b, const char *name)
+{
+	for (int i = 0; i < b->n; i++)
+		if (b->entries[i].dag != NULL &&
+		    strcmp(b->entries[i].dag->name, name) == 0)
+			return b->entries[i].dag;
+	return NULL;
+}

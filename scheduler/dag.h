@@ -1,0 +1,132 @@
+/*
+ * dag.h: a DAG as loaded from its YAML file (SPEC §3), and the folder of
+ * DAG files (the dag bag).
+ *
+ * Loading checks everything it can: unknown keys, types, durations, cron,
+ * time zone, unknown upstream tasks, cycles, template names, pools and
+ * executors against the config. Every error names file:line:column.
+ */
+#ifndef SLUICE_DAG_H
+#define SLUICE_DAG_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util.h"
+
+struct config;
+struct cron;
+struct tz;
+struct operator;
+
+enum trigger_rule {
+	TR_ALL_SUCCESS,
+	TR_ALL_FAILED,
+	TR_ALL_DONE,
+	TR_ONE_SUCCESS,
+	TR_ONE_FAILED,
+	TR_NONE_FAILED,
+	TR_NONE_SKIPPED,
+	TR_NONE_FAILED_MIN_ONE_SUCCESS,
+	TR_ALWAYS,
+};
+
+/* email_on flags */
+#define EMAIL_ON_FAILURE 0x1
+#define EMAIL_ON_RETRY 0x2
+#define EMAIL_ON_SUCCESS 0x4
+#define EMAIL_ON_SLA_MISS 0x8
+
+struct task {
+	char *name;
+	int index;			/* position in dag->tasks */
+	const struct operator *op;
+	json_t *options;		/* the type's own keys (see operator.h) */
+	int *upstream;			/* indexes into dag->tasks */
+	int nupstream;
+	int *downstream;
+	int ndownstream;
+	enum trigger_rule trigger_rule;
+	int depends_on_past;
+	int retries;
+	int64_t retry_delay_ms;
+	int retry_exponential;
+	int64_t max_retry_delay_ms;
+	int64_t timeout_ms;		/* 0 = none */
+	char *executor;
+	int executor_explicit;		/* executor: given (sensors then poke
+					 * through it instead of the loop) */
+	char *pool;
+	int pool_slots;
+	int priority;
+	json_t *env;			/* {"NAME": "value (templated)"} */
+	int email_on;			/* EMAIL_ON_* */
+	char **email;			/* recipients, NULL-terminated */
+	int64_t sla_ms;			/* 0 = none; after the partition's end */
+	char *on_failure;		/* commands, or NULL */
+	char *on_success;
+	char *description;
+	int line, col;			/* where the task is defined */
+};
+
+struct dag {
+	char *name;
+	char *file;
+	char *description;
+	struct cron *schedule;		/* NULL: unscheduled (schedule: none) */
+	char *schedule_text;		/* as written, "none" when unscheduled */
+	struct tz *tz;
+	int64_t start;			/* epoch seconds; INT64_MIN when unset */
+	int64_t end;			/* INT64_MAX when unset */
+	int catchup;
+	int max_active_runs;
+	int max_active_tasks;
+	json_t *params;
+	int email_on;			/* DAG-run notifications */
+	char **email;
+	struct task *tasks;
+	int ntasks;
+	time_t mtime;			/* of the file when loaded */
+	off_t size;
+};
+
+/* Load one DAG file. cfg (may be NULL) is used to check pools and
+ * executors exist. */
+int dag_load(const char *path, const struct config *cfg, struct dag **out,
+	     struct sl_err *err);
+void dag_free(struct dag *d);
+struct task *dag_task(const struct dag *d, const char *name);
+const char *trigger_rule_name(enum trigger_rule r);
+
+/* The partition (data interval) containing or starting at t: for a
+ * scheduled DAG [tick <= t, next tick). Returns -1 if unscheduled. */
+int dag_interval_at(const struct dag *d, int64_t t, int64_t *start,
+		    int64_t *end);
+/* Partition key of an interval start: ISO-8601 with the zone's offset. */
+const char *dag_partition_key(const struct dag *d, int64_t start, char *out,
+			      size_t n);
+
+/* The DAG folder: every *.yaml / *.yml file, loaded or with its error. */
+struct dagbag_entry {
+	char *file;
+	struct dag *dag;		/* NULL when it failed to load */
+	char *error;			/* "file:line:col: message" or NULL */
+	time_t mtime;
+	off_t size;
+};
+
+struct dagbag {
+	struct dagbag_entry *entries;
+	int n;
+};
+
+/* Load every file of dir (missing dir = empty bag). When prev is given,
+ * files whose mtime and size did not change are taken over from it
+ * instead of being parsed again (prev is emptied). */
+int dagbag_load(const char *dir, const struct config *cfg,
+		struct dagbag *prev, struct dagbag *out, struct sl_err *err);
+void dagbag_free(struct dagbag *b);
+struct dag *dagbag_find(const struct dagbag *b, const char *name);
+
+#endif

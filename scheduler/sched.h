@@ -1,0 +1,46 @@
+/*
+ * sched.h: the scheduler: one libevent loop that creates runs for due
+ * partitions, decides which task instances may start, starts them through
+ * their executors, and records every change in the state store.
+ *
+ * Event-driven: a try's end (SIGCHLD for local tries) releases its
+ * downstream tasks in the same loop iteration. Other processes' changes
+ * (CLI clear/trigger/mark/pause) are noticed within 100 ms.
+ */
+#ifndef SLUICE_SCHED_H
+#define SLUICE_SCHED_H
+
+#include "util.h"
+
+struct config;
+struct event_base;
+struct sched;
+struct store;
+
+/* The scheduler takes cfg (freed by sched_free) and runs on base. */
+int sched_new(struct config *cfg, struct event_base *base, struct sched **out,
+	      struct sl_err *err);
+/* Load DAGs, recover tries lost by a previous scheduler, start timers. */
+int sched_start(struct sched *s, struct sl_err *err);
+/* Ask the scheduler to look at the database again now (the web server in
+ * the same process calls this after a person's action). */
+void sched_poke(struct sched *s);
+/* Stop: kill running tries, record them, then leave the loop. */
+void sched_shutdown(struct sched *s);
+void sched_free(struct sched *s);
+struct store *sched_store(struct sched *s);
+const struct dagbag *sched_dagbag(struct sched *s);
+/* Loop lag and counters for /metrics: fills a JSON object. */
+struct json_t;
+void sched_metrics(struct sched *s, struct json_t *out);
+
+
+
+struct dag;
+struct task;
+/* `sluice test`: run one try of task in the foreground (output to this
+ * terminal, nothing recorded). Returns its exit status, or -1 with err. */
+int sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
+		    const char *partition, int64_t start_s, int64_t end_s,
+		    struct sl_err *err);
+#endif

@@ -1,0 +1,353 @@
+/* template.c: checking and rendering `{{ name | FORMAT }}`. */
+#include "template.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tz.h"
+
+#define TMPL_MAX_NAME 256
+#define TMPL_MAX_FORMAT 256
+
+enum tname {
+	TN_DAG, TN_TASK, TN_RUN_ID, TN_PARTITION, TN_DS, TN_DS_NODASH, TN_TS,
+	TN_TS_NODASH, TN_START, TN_END, TN_TRY, TN_PARAM, TN_ENV,
+};
+
+static const struct {
+	const char *name;
+	enum tname id;
+	int is_time;
+} tnames[] = {
+	{ "dag", TN_DAG, 0 },
+	{ "task", TN_TASK, 0 },
+	{ "run_id", TN_RUN_ID, 0 },
+	{ "partition", TN_PARTITION, 0 },
+	{ "ds", TN_DS, 1 },
+	{ "ds_nodash", TN_DS_NODASH, 0 },
+	{ "ts", TN_TS, 1 },
+	{ "ts_nodash", TN_TS_NODASH, 0 },
+	{ "data_interval_start", TN_START, 1 },
+	{ "data_interval_end", TN_END, 1 },
+	{ "try_number", TN_TRY, 0 },
+};
+
+/* One `{{ ... }}` split into its parts. */
+struct tref {
+	char name[TMPL_MAX_NAME];
+	char format[TMPL_MAX_FORMAT];	/* "" when no `| FORMAT` */
+	int has_format;
+	size_t name_off;		/* offset of the name in the text */
+	size_t len;			/* length of the whole `{{ ... }}` */
+};
+
+static const char *
+skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* Parse the reference starting at text+off ("{{"). */
+static int
+tref_parse(const char *text, size_t off, struct tref *r, struct sl_err *err)
+{
+	const char *start = text + off + 2, *p, *close, *bar, *e;
+	size_t n;
+
+	memset(r, 0, sizeof *r);
+	close = strstr(start, "}}");
+	if (close == NULL) {
+		sl_err_set(err, "template '{{' at offset %zu is not closed with '}}'",
+			   off + 1);
+		err ? err->col = (int)off + 1 : 0;
+		return -1;
+	}
+	r->len = (size_t)(close + 2 - (text + off));
+	p = skip_space(start);
+	r->name_off = (size_t)(p - text);
+	bar = memchr(p, '|', (size_t)(close - p));
+	e = bar ? bar : close;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	n = (size_t)(e - p);
+	if (n == 0 || n >= sizeof r->name) {
+		sl_err_set(err, "empty or too long template name");
+		err ? err->col = (int)r->name_off + 1 : 0;
+		return -1;
+	}
+	memcpy(r->name, p, n);
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)r->name[i]) && r->name[i] != '_' &&
+		    r->name[i] != '.' && r->name[i] != '-') {
+			sl_err_set(err, "bad template name '%s'", r->name);
+			err ? err->col = (int)r->name_off + 1 : 0;
+			return -1;
+		}
+	if (bar != NULL) {
+		const char *f = skip_space(bar + 1), *fe = close;
+
+		while (fe > f && (fe[-1] == ' ' || fe[-1] == '\t'))
+			fe--;
+		n = (size_t)(fe - f);
+		if (n == 0 || n >= sizeof r->format) {
+			sl_err_set(err, "'%s |' needs a strftime format after the bar, like %%Y/%%m/%%d",
+				   r->name);
+			err ? err->col = (int)r->name_off + 1 : 0;
+			return -1;
+		}
+		memcpy(r->format, f, n);
+		r->has_format = 1;
+	}
+	return 0;
+}
+
+static int
+tname_find(const char *name, enum tname *id, int *is_time)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(tnames); i++)
+		if (strcmp(tnames[i].name, name) == 0) {
+			*id = tnames[i].id;
+			*is_time = tnames[i].is_time;
+			return 0;
+		}
+	if (strncmp(name, "params.", 7) == 0 && name[7] != '\0') {
+		*id = TN_PARAM;
+		*is_time = 0;
+		return 0;
+	}
+	if (strncmp(name, "env.", 4) == 0 && name[4] != '\0') {
+		*id = TN_ENV;
+		*is_time = 0;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tmpl_has(const char *text)
+{
+	return text != NULL && strstr(text, "{{") != NULL;
+}
+
+int
+tmpl_check(const char *text, const json_t *params, struct sl_err *err)
+{
+	const char *p = text;
+
+	while ((p = strstr(p, "{{")) != NULL) {
+		struct tref r;
+		enum tname id;
+		int is_time;
+
+		if (tref_parse(text, (size_t)(p - text), &r, err) < 0)
+			return -1;
+		if (tname_find(r.name, &id, &is_time) < 0) {
+			sl_err_set(err,
+			    "unknown template name '%s' (known: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash, data_interval_start, data_interval_end, try_number, params.NAME, env.NAME)",
+			    r.name);
+			err ? err->col = (int)r.name_off + 1 : 0;
+			return -1;
+		}
+		if (id == TN_PARAM &&
+		    json_object_get(params, r.name + 7) == NULL) {
+			sl_err_set(err,
+			    "unknown template name '%s': the DAG has no param '%s' (declare it under params:)",
+			    r.name, r.name + 7);
+			err ? err->col = (int)r.name_off + 1 : 0;
+			return -1;
+		}
+		if (r.has_format && !is_time) {
+			sl_err_set(err,
+			    "'%s | %s': a format applies only to times (ds, ts, data_interval_start, data_interval_end)",
+			    r.name, r.format);
+			err ? err->col = (int)r.name_off + 1 : 0;
+			return -1;
+		}
+		p += r.len;
+	}
+	return 0;
+}
+
+static void
+add_json_value(struct buf *out, const json_t *v)
+{
+	char *s;
+
+	if (json_is_string(v)) {
+		buf_add(out, json_string_value(v), json_string_length(v));
+		return;
+	}
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (s != NULL) {
+		buf_adds(out, s);
+		free(s);
+	}
+}
+
+static void
+add_time(struct buf *out, const struct tmpl_ctx *ctx, int64_t t,
+	 const char *fmt)
+{
+	char tmp[512];
+
+	if (fmt != NULL) {
+		if (tz_strftime(ctx->tz, t, fmt, tmp, sizeof tmp) == 0)
+			tmp[0] = '\0';
+	} else
+		tz_iso(ctx->tz, t, tmp, sizeof tmp);
+	buf_adds(out, tmp);
+}
+
+int
+tmpl_render(const char *text, const struct tmpl_ctx *ctx, struct buf *out,
+	    struct sl_err *err)
+{
+	const char *p = text, *q;
+
+	while ((q = strstr(p, "{{")) != NULL) {
+		struct tref r;
+		enum tname id;
+		int is_time;
+		char tmp[64];
+		const char *fmt;
+
+		buf_add(out, p, (size_t)(q - p));
+		if (tref_parse(text, (size_t)(q - text), &r, err) < 0)
+			return -1;
+		if (tname_find(r.name, &id, &is_time) < 0)
+			return sl_err_set(err, "unknown template name '%s'",
+					  r.name);
+		fmt = r.has_format ? r.format : NULL;
+		switch (id) {
+		case TN_DAG:
+			buf_adds(out, ctx->dag ? ctx->dag : "");
+			break;
+		case TN_TASK:
+			buf_adds(out, ctx->task ? ctx->task : "");
+			break;
+		case TN_RUN_ID:
+			buf_adds(out, ctx->run_id ? ctx->run_id : "");
+			break;
+		case TN_PARTITION:
+			buf_adds(out, ctx->partition ? ctx->partition : "");
+			break;
+		case TN_DS:
+			add_time(out, ctx, ctx->start, fmt ? fmt : "%Y-%m-%d");
+			break;
+		case TN_DS_NODASH:
+			add_time(out, ctx, ctx->start, "%Y%m%d");
+			break;
+		case TN_TS:
+		case TN_START:
+			add_time(out, ctx, ctx->start, fmt);
+			break;
+		case TN_TS_NODASH:
+			add_time(out, ctx, ctx->start, "%Y%m%dT%H%M%S");
+			break;
+		case TN_END:
+			add_time(out, ctx, ctx->end, fmt);
+			break;
+		case TN_TRY:
+			snprintf(tmp, sizeof tmp, "%d", ctx->try_number);
+			buf_adds(out, tmp);
+			break;
+		case TN_PARAM: {
+			json_t *v = json_object_get(ctx->params, r.name + 7);
+
+			if (v == NULL)
+				return sl_err_set(err, "param '%s' has no value",
+						  r.name + 7);
+			add_json_value(out, v);
+			break;
+		}
+		case TN_ENV: {
+			const char *v = getenv(r.name + 4);
+
+			buf_adds(out, v ? v : "");
+			break;
+		}
+		}
+		p = q + r.len;
+	}
+	buf_adds(out, p);
+	return 0;
+}
+
+int
+tmpl_render_json(const json_t *in, const struct tmpl_ctx *ctx, json_t **out,
+		 struct sl_err *err)
+{
+	if (json_is_string(in)) {
+		struct buf b;
+
+		if (!tmpl_has(json_string_value(in))) {
+			*out = json_incref((json_t *)in);
+			return 0;
+		}
+		buf_init(&b, 0);
+		if (tmpl_render(json_string_value(in), ctx, &b, err) < 0) {
+			buf_free(&b);
+			return -1;
+		}
+		*out = json_string(buf_str(&b));
+		buf_free(&b);
+		if (*out == NULL)
+			return sl_err_set(err, "rendered value is not valid UTF-8");
+		return 0;
+	}
+	if (json_is_array(in)) {
+		json_t *arr = json_array(), *v, *r;
+		size_t i;
+
+		json_array_foreach(in, i, v) {
+			if (tmpl_render_json(v, ctx, &r, err) < 0) {
+				json_decref(arr);
+				return -1;
+			}
+			json_array_append_new(arr, r);
+		}
+		*out = arr;
+		return 0;
+	}
+	if (json_is_object(in)) {
+		json_t *obj = json_object(), *v, *r;
+		const char *k;
+
+		json_object_foreach((json_t *)in, k, v) {
+			if (tmpl_render_json(v, ctx, &r, err) < 0) {
+				json_decref(obj);
+				return -1;
+			}
+			json_object_set_new(obj, k, r);
+		}
+		*out = obj;
+		return 0;
+	}
+	*out = json_incref((json_t *)in);
+	return 0;
+}
+
+int
+tmpl_check_json(const json_t *in, const json_t *params, struct sl_err *err)
+{
+	size_t i;
+	const char *k;
+	json_t *v;
+
+	if (json_is_string(in))
+		return tmpl_check(json_string_value(in), params, err);
+	if (json_is_array(in)) {
+		json_array_foreach(in, i, v)
+			if (tmpl_check_json(v, params, err) < 0)
+				return -1;
+	} else if (json_is_object(in)) {
+		json_object_foreach((json_t *)in, k, v)
+			if (tmpl_check_json(v, params, err) < 0)
+				return -1;
+	}
+	return 0;
+}
