@@ -1,0 +1,96 @@
+#!/bin/bash
+# notify_compose(): the message about a task names DAG, task, partition,
+# run, try n of m, exit code or signal, duration, host, the last 50 lines
+# of the log (read from a bounded window at the end, even of a huge log),
+# and the escaped link into the UI. notify_spec() then goes through the
+# email operator to a real server like any email task.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/email_lib.sh"
+
+new_home
+log=$T/try-2.log
+for i in $(seq 1 120); do echo "log line $i"; done >"$log"
+printf 'bad utf-8 \xff\xfe and <html> & "quotes"\n' >>"$log"
+
+compose() { "$EMAIL_TOOL" notify <<<"$1" >"$T/composed.json" || fail "notify_compose"; }
+field() { /usr/bin/python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); print(v[sys.argv[2]] if sys.argv[2] in v else v["options"][sys.argv[2]])' "$T/composed.json" "$1"; }
+
+event='{"kind": "failure", "dag": "firehose", "task": "copy_partition",
+  "partition": "2024-01-01T05:00:00+00:00", "run_id": "scheduled__2024-01-01T05",
+  "try_number": 2, "max_tries": 3, "exit_code": 3, "signal": 0,
+  "duration_ms": 75000, "host": "worker-7", "log_path": "'"$log"'",
+  "base_url": "http://127.0.0.1:8080/", "to": ["de@example.com", "Ops <ops@example.com>"]}'
+compose "$event"
+subject=$(field subject)
+body=$(field body)
+html=$(field html)
+assert_eq "[sluice] FAILED: firehose.copy_partition 2024-01-01T05:00:00+00:00 (try 2 of 3)" "$subject" subject
+assert_eq '["de@example.com", "Ops <ops@example.com>"]' \
+	"$(/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["to"]))' "$T/composed.json")" to
+for want in "DAG:        firehose" "Task:       copy_partition" \
+	"Partition:  2024-01-01T05:00:00+00:00" "Run:        scheduled__2024-01-01T05" \
+	"Try:        2 of 3" "Result:     exit code 3" "Duration:   1m15s" \
+	"Host:       worker-7" "Log:        $log" \
+	"Open in sluice: http://127.0.0.1:8080/dags/firehose/tasks/copy_partition/2024-01-01T05%3A00%3A00%2B00%3A00"; do
+	assert_contains "$body" "$want" body
+done
+# exactly the last 50 lines: 72..120 and the last one, cleaned to UTF-8
+tail_text=$(printf '%s\n' "$body" | sed -n '/^Last 50 lines of the log:$/,$p' | tail -n +2)
+assert_eq 50 "$(printf '%s\n' "$tail_text" | wc -l)" "log lines quoted"
+assert_eq "log line 72" "$(printf '%s\n' "$tail_text" | head -1)" "first quoted line"
+assert_eq 'bad utf-8 ?? and <html> & "quotes"' "$(printf '%s\n' "$tail_text" | tail -1)" "last quoted line"
+assert_not_contains "$body" "log line 71
+" body
+# the HTML escapes what it quotes and links to the task
+assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/tasks/copy_partition/2024-01-01T05%3A00%3A00%2B00%3A00">'
+assert_contains "$html" 'bad utf-8 ?? and &lt;html&gt; &amp; &quot;quotes&quot;'
+assert_not_contains "$html" "<html> &" html
+
+# killed by a signal; the executor's error wins when there is one
+compose "${event/\"signal\": 0/\"signal\": 9}"
+assert_contains "$(field body)" "Result:     killed by signal 9 (Killed)"
+compose "${event/\"kind\": \"failure\"/\"kind\": \"retry\", \"error\": \"ssh: connection lost\"}"
+assert_eq "[sluice] retrying: firehose.copy_partition 2024-01-01T05:00:00+00:00 (try 2 of 3)" "$(field subject)" subject
+assert_contains "$(field body)" "Result:     error: ssh: connection lost"
+compose "${event/\"kind\": \"failure\"/\"kind\": \"success\"}"
+assert_eq "[sluice] succeeded: firehose.copy_partition 2024-01-01T05:00:00+00:00" "$(field subject)" subject
+assert_not_contains "$(field body)" "Result:" "success body"
+compose '{"kind": "sla_miss", "dag": "retail", "task": "extracts", "partition": "2024-01-01",
+  "sla_deadline": "2024-01-02T06:00:00-07:00", "base_url": "http://ui", "to": ["de@example.com"]}'
+assert_eq "[sluice] SLA missed: retail.extracts 2024-01-01 (deadline 2024-01-02T06:00:00-07:00)" "$(field subject)" subject
+assert_contains "$(field body)" "has not succeeded for partition 2024-01-01 by its SLA deadline 2024-01-02T06:00:00-07:00"
+assert_not_contains "$(field body)" "Last 50 lines" "sla body without a log"
+
+# a huge log (sparse, 2 GiB) is read from its end only: quick, and the
+# partial first line of the window is left out
+big=$T/big.log
+truncate -s 2G "$big"
+for i in $(seq 1 60); do echo "tail line $i"; done >>"$big"
+start=$(date +%s%N)
+compose "${event/$log/$big}"
+[ $((($(date +%s%N) - start) / 1000000)) -lt 3000 ] || fail "reading the tail of a huge log took too long"
+tail_text=$(field body | sed -n '/^Last 50 lines of the log:$/,$p' | tail -n +2)
+assert_eq "tail line 11" "$(printf '%s\n' "$tail_text" | head -1)" "first line of the huge log's tail"
+assert_eq "tail line 60" "$(printf '%s\n' "$tail_text" | tail -1)" "last line of the huge log's tail"
+rm -f "$big"
+
+# a log that does not exist is named, not fatal
+compose "${event/$log/$T/nope.log}"
+assert_contains "$(field body)" "(no log: cannot read $T/nope.log"
+
+# the whole spec, through the email operator, to a real server
+start_smtp
+smtp='{"url": "'"$SMTP_URL"'", "from": "sluice@example.com", "password": "do-not-show"}'
+"$EMAIL_TOOL" notify <<<"${event%\}}, \"smtp\": $smtp, \"home\": \"$H\"}" >"$T/spec.json" ||
+	fail "notify_spec"
+assert_eq "email firehose copy_partition" \
+	"$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["type"], s["dag"], s["task"])' "$T/spec.json")" spec
+email_expect_ok "$(cat "$T/spec.json")"
+assert_not_contains "$OUT" "do-not-show" "operator output"
+wait_for 10 "the notification" test "$(smtp_count)" = 1
+assert_eq "$subject" "$(smtp_mail header:Subject)" Subject
+assert_eq "de@example.com, Ops <ops@example.com>" "$(smtp_mail header:To)" To
+assert_contains "$(smtp_mail text)" "log line 120"
+assert_contains "$(smtp_mail text)" "Try:        2 of 3"
+assert_contains "$(smtp_mail html)" "<pre>"
+echo "email_notify: ok"
