@@ -6,6 +6,11 @@
  *   aws_tool get s3://bucket/key          object bytes to stdout (streamed)
  *   aws_tool whoami [SERVICE]             access key id and where it came from
  *   aws_tool call SERVICE TARGET JSON     one JSON 1.1 call, answer to stdout
+ *   aws_tool call-n N SERVICE TARGET JSON the same call N times in one process
+ *                                         (credentials cached between them),
+ *                                         moving the clock forward
+ *                                         $AWS_TOOL_CLOCK_STEP_S seconds
+ *                                         before each call after the first
  *
  * The connection comes from $AWS_TOOL_CONN (a JSON object), else the
  * environment. Errors go to stderr; exit 1. */
@@ -34,6 +39,14 @@ write_out(void *arg, const void *data, size_t len)
 	return fwrite(data, 1, len, stdout) == len ? 0 : -1;
 }
 
+static int64_t clock_offset_ms;
+
+static int64_t
+shifted_clock(void)
+{
+	return sl_now_ms() + clock_offset_ms;
+}
+
 static json_t *
 tool_conn(void)
 {
@@ -54,6 +67,35 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr, "usage: aws_tool list|head|get|whoami|call ...\n");
 		return 2;
+	}
+	if (strcmp(argv[1], "call-n") == 0) {
+		const char *step = getenv("AWS_TOOL_CLOCK_STEP_S");
+		long long n = 0, i;
+		json_t *req;
+
+		if (argc != 6 || sl_parse_int(argv[2], 1, 1000, &n) < 0 ||
+		    (req = json_loads(argv[5], 0, NULL)) == NULL) {
+			fprintf(stderr, "usage: aws_tool call-n N SERVICE TARGET JSON\n");
+			return 2;
+		}
+		aws_clock_ms = shifted_clock;
+		if (aws_client_new(conn, argv[3], &c, &err) < 0)
+			goto fail;
+		for (i = 0; i < n; i++) {
+			json_t *resp = NULL;
+
+			if (i > 0 && step != NULL)
+				clock_offset_ms += atoll(step) * 1000;
+			if (aws_json_call(c, argv[4], req, &resp, NULL, &err) < 0) {
+				json_decref(req);
+				goto fail;
+			}
+			json_decref(resp);
+		}
+		json_decref(req);
+		printf("%lld calls\n", n);
+		rc = 0;
+		goto out;
 	}
 	if (strcmp(argv[1], "whoami") == 0 || strcmp(argv[1], "call") == 0) {
 		const char *svc = argc > 2 ? argv[2] : "s3";

@@ -1,0 +1,389 @@
+"""Test double for AWS STS, Glue, EMR and EC2 instance metadata (IMDSv2).
+
+This is a TEST DOUBLE, not AWS: Glue, EMR, STS and IMDS have no server that
+runs locally, so sluice's tests talk to this loopback stand-in instead. It
+speaks each service's real wire protocol (STS: query protocol with XML
+answers; Glue and EMR: JSON 1.1 with X-Amz-Target; IMDSv2: token + paths),
+verifies every SigV4 signature with the AWS SDK's own signer (botocore,
+through aws_sigcheck.py), and walks realistic state progressions, one step
+per status call, so tests are fast and deterministic:
+
+  Glue crawler  StartCrawler, then GetCrawler: RUNNING -> STOPPING -> READY
+                (LastCrawl SUCCEEDED / FAILED with ErrorMessage / CANCELLED);
+                a crawler started while running answers
+                CrawlerRunningException.
+  EMR step      AddJobFlowSteps, then DescribeStep: PENDING -> RUNNING ->
+                COMPLETED, or FAILED with FailureDetails (a step whose args
+                mention "fail"), or RUNNING until CancelSteps -> CANCELLED
+                (args mention "hang").
+  STS           AssumeRole returns temporary keys that this double then
+                accepts on every service (with the session token), and
+                rejects after their Expiration (ExpiredToken).
+  IMDSv2        PUT /latest/api/token, then the role and its credentials.
+
+Every call is logged to stdout as "SERVICE OPERATION key=value ...".
+Run with /usr/bin/python3:
+  aws_services.py --port P --key AKID:SECRET [--crawler NAME:SCENARIO]
+                  [--cluster j-ID] [--role ARN[:EXTERNAL_ID]] [--expiry S]
+"""
+import argparse
+import calendar
+import json
+import os
+import secrets as rnd
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aws_sigcheck  # noqa: E402
+
+
+class World:
+    lock = threading.Lock()
+    keys = {}            # access key id -> secret (long-term and issued)
+    temp = {}            # issued key id -> (session token, expiry epoch s)
+    roles = {}           # role arn -> required external id or None
+    expiry = 3600
+    crawlers = {}        # name -> dict
+    clusters = set()
+    steps = {}           # step id -> dict
+    imds_tokens = set()
+    imds_creds = None
+    step_seq = 0
+    assume_count = 0
+
+
+def log(*parts):
+    sys.stdout.write(' '.join(str(p) for p in parts) + '\n')
+    sys.stdout.flush()
+
+
+def iso(t):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(t))
+
+
+def issue_keys(expiry_s, now=None):
+    """Temporary keys valid until now + expiry_s; now defaults to the real
+    time (STS passes the caller's signed X-Amz-Date, so a test that moves
+    sluice's clock forward sees a consistent world)."""
+    akid = 'ASIA' + rnd.token_hex(8).upper()
+    secret = rnd.token_urlsafe(30)
+    token = 'FwoG' + rnd.token_urlsafe(60)
+    exp = int(now if now is not None else time.time()) + expiry_s
+    World.keys[akid] = secret
+    World.temp[akid] = (token, exp)
+    return akid, secret, token, exp
+
+
+class ApiError(Exception):
+    def __init__(self, status, code, message):
+        Exception.__init__(self, message)
+        self.status, self.code, self.message = status, code, message
+
+
+# ---- Glue ----
+
+def glue_call(op, p):
+    name = p.get('Name')
+    c = World.crawlers.get(name)
+    if op in ('StartCrawler', 'GetCrawler') and c is None:
+        raise ApiError(400, 'EntityNotFoundException',
+                       'Crawler entry with name %s does not exist' % name)
+    if op == 'StartCrawler':
+        if c['state'] != 'READY':
+            raise ApiError(400, 'CrawlerRunningException',
+                           'Crawler with name %s has already started' % name)
+        c['state'], c['steps'], c['start'] = 'RUNNING', 0, time.time()
+        c['runs'] += 1
+        return {}
+    if op == 'GetCrawler':
+        if c['state'] != 'READY':
+            c['steps'] += 1
+            if c['steps'] >= 2 and c['state'] == 'RUNNING':
+                c['state'] = 'STOPPING'
+            elif c['steps'] >= 3 and c['state'] == 'STOPPING':
+                c['state'] = 'READY'
+                sc = c['scenario']
+                status = {'fail': 'FAILED', 'cancel': 'CANCELLED'}.get(
+                    sc, 'SUCCEEDED')
+                c['last'] = {'Status': status, 'StartTime': c['start'],
+                             'LogGroup': '/aws-glue/crawlers',
+                             'LogStream': name, 'MessagePrefix': 'm-1'}
+                if status == 'FAILED':
+                    c['last']['ErrorMessage'] = (
+                        'Internal Service Exception: S3 path '
+                        's3://lake/raw/ is not accessible')
+                if sc == 'busy':
+                    c['scenario'] = 'ok'
+        out = {'Name': name, 'State': c['state'],
+               'DatabaseName': c.get('db', 'lake')}
+        if c['last'] is not None:
+            out['LastCrawl'] = c['last']
+        return {'Crawler': out}
+    raise ApiError(400, 'InvalidAction', 'operation %s not in the double' % op)
+
+
+# ---- EMR ----
+
+def emr_call(op, p):
+    cid = p.get('JobFlowId') or p.get('ClusterId')
+    if cid not in World.clusters:
+        raise ApiError(400, 'InvalidRequestException',
+                       "Cluster id '%s' is not valid." % cid)
+    if op == 'AddJobFlowSteps':
+        ids = []
+        for s in p.get('Steps', []):
+            World.step_seq += 1
+            sid = 's-%013d' % World.step_seq
+            args = ' '.join(s.get('HadoopJarStep', {}).get('Args', []))
+            sc = 'fail' if 'fail' in args else 'hang' if 'hang' in args \
+                else 'ok'
+            World.steps[sid] = {'Id': sid, 'Name': s.get('Name', ''),
+                                'state': 'PENDING', 'polls': 0,
+                                'scenario': sc, 'cluster': cid,
+                                'spec': s}
+            ids.append(sid)
+        return {'StepIds': ids}
+    if op == 'DescribeStep':
+        s = World.steps.get(p.get('StepId'))
+        if s is None:
+            raise ApiError(400, 'InvalidRequestException',
+                           'Step id %s is not valid.' % p.get('StepId'))
+        s['polls'] += 1
+        if s['state'] == 'PENDING' and s['polls'] >= 2:
+            s['state'] = 'RUNNING'
+        elif s['state'] == 'RUNNING' and s['polls'] >= 3:
+            if s['scenario'] == 'ok':
+                s['state'] = 'COMPLETED'
+            elif s['scenario'] == 'fail':
+                s['state'] = 'FAILED'
+        elif s['state'] == 'CANCEL_PENDING':
+            s['state'] = 'CANCELLED'
+        status = {'State': s['state'],
+                  'Timeline': {'CreationDateTime': time.time()}}
+        if s['state'] == 'FAILED':
+            status['FailureDetails'] = {
+                'Reason': 'Unknown Error.',
+                'Message': 'Exception in thread "main" org.apache.spark.'
+                           'SparkException: Job aborted due to stage failure',
+                'LogFile': 's3://emr-logs/%s/steps/%s/stderr.gz'
+                           % (s['cluster'], s['Id'])}
+            status['StateChangeReason'] = {'Message': 'Step failed'}
+        if s['state'] == 'CANCELLED':
+            status['StateChangeReason'] = {'Message': 'Cancelled by user'}
+        return {'Step': {'Id': s['Id'], 'Name': s['Name'], 'Status': status,
+                         'Config': s['spec'].get('HadoopJarStep', {}),
+                         'ActionOnFailure': s['spec'].get(
+                             'ActionOnFailure', 'CONTINUE')}}
+    if op == 'CancelSteps':
+        out = []
+        for sid in p.get('StepIds', []):
+            s = World.steps.get(sid)
+            if s is None or s['state'] not in ('PENDING', 'RUNNING'):
+                out.append({'StepId': sid, 'Status': 'FAILED',
+                            'Reason': 'step is not pending or running'})
+                continue
+            s['state'] = 'CANCEL_PENDING'
+            out.append({'StepId': sid, 'Status': 'SUBMITTED'})
+        return {'CancelStepsInfoList': out}
+    raise ApiError(400, 'InvalidAction', 'operation %s not in the double' % op)
+
+
+# ---- STS ----
+
+def sts_call(form, caller, now):
+    action = form.get('Action', [''])[0]
+    if action != 'AssumeRole':
+        raise ApiError(400, 'InvalidAction', 'Could not find operation '
+                       + action)
+    arn = form.get('RoleArn', [''])[0]
+    ext = form.get('ExternalId', [None])[0]
+    name = form.get('RoleSessionName', [''])[0]
+    dur = int(form.get('DurationSeconds', [str(World.expiry)])[0])
+    if arn not in World.roles:
+        raise ApiError(403, 'AccessDenied', 'User: %s is not authorized to '
+                       'perform: sts:AssumeRole on resource: %s'
+                       % (caller, arn))
+    if World.roles[arn] is not None and ext != World.roles[arn]:
+        raise ApiError(403, 'AccessDenied', 'ExternalId does not match for '
+                       + arn)
+    World.assume_count += 1
+    akid, secret, token, exp = issue_keys(min(dur, World.expiry), now)
+    log('sts AssumeRole RoleArn=%s RoleSessionName=%s ExternalId=%s '
+        'caller=%s issued=%s' % (arn, name, ext, caller, akid))
+    return ('<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/'
+            '2011-06-15/"><AssumeRoleResult><Credentials>'
+            '<AccessKeyId>%s</AccessKeyId><SecretAccessKey>%s'
+            '</SecretAccessKey><SessionToken>%s</SessionToken>'
+            '<Expiration>%s</Expiration></Credentials><AssumedRoleUser>'
+            '<Arn>%s/%s</Arn></AssumedRoleUser></AssumeRoleResult>'
+            '<ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata>'
+            '</AssumeRoleResponse>' % (akid, secret, token, iso(exp), arn,
+                                       name, uuid.uuid4()))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def _send(self, status, ctype, body, extra=()):
+        if isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header('Content-Type', ctype)
+        self.send_header('Content-Length', str(len(body)))
+        self.send_header('x-amzn-RequestId', str(uuid.uuid4()))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _body(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        return self.rfile.read(n) if n else b''
+
+    # -- IMDSv2 --
+    def _imds(self, body):
+        path = self.path
+        if self.command == 'PUT' and path == '/latest/api/token':
+            if not self.headers.get('X-aws-ec2-metadata-token-ttl-seconds'):
+                self._send(400, 'text/plain', 'missing TTL header')
+                return
+            tok = 'imds-' + rnd.token_hex(16)
+            with World.lock:
+                World.imds_tokens.add(tok)
+            log('imds token')
+            self._send(200, 'text/plain', tok)
+            return
+        if self.headers.get('X-aws-ec2-metadata-token') not in \
+                World.imds_tokens:
+            log('imds unauthorized', path)
+            self._send(401, 'text/plain', 'Unauthorized')
+            return
+        base = '/latest/meta-data/iam/security-credentials/'
+        if path == base:
+            self._send(200, 'text/plain', 'sluice-instance-role')
+            return
+        if path == base + 'sluice-instance-role':
+            with World.lock:
+                akid, secret, token, exp = issue_keys(World.expiry)
+            log('imds credentials issued=%s' % akid)
+            self._send(200, 'text/plain', json.dumps({
+                'Code': 'Success', 'Type': 'AWS-HMAC',
+                'AccessKeyId': akid, 'SecretAccessKey': secret,
+                'Token': token, 'Expiration': iso(exp),
+                'LastUpdated': iso(time.time())}))
+            return
+        self._send(404, 'text/plain', 'Not Found')
+
+    def _handle(self):
+        body = self._body()
+        if self.path.startswith('/latest/'):
+            self._imds(body)
+            return
+        if self.path == '/__double/health':
+            self._send(200, 'text/plain', 'ok')
+            return
+        headers = list(self.headers.items())
+        hmap = {k.lower(): v for k, v in headers}
+        target = hmap.get('x-amz-target')
+        is_json = target is not None
+        try:
+            with World.lock:
+                try:
+                    akid, region, token = aws_sigcheck.verify(
+                        self.command, self.path, headers, body, World.keys)
+                except aws_sigcheck.SigError as e:
+                    raise ApiError(e.status if e.status != 403 else
+                                   (400 if is_json else 403), e.code,
+                                   e.message)
+                if akid in World.temp:
+                    want, exp = World.temp[akid]
+                    if token != want:
+                        raise ApiError(403, 'InvalidClientTokenId',
+                                       'The security token included in the '
+                                       'request is invalid.')
+                    amz = calendar.timegm(time.strptime(
+                        hmap['x-amz-date'], '%Y%m%dT%H%M%SZ'))
+                    if amz >= exp:
+                        raise ApiError(400, 'ExpiredTokenException' if
+                                       is_json else 'ExpiredToken',
+                                       'The security token included in the '
+                                       'request is expired')
+                if is_json:
+                    svc, op = target.split('.', 1)
+                    params = json.loads(body or b'{}')
+                    log(svc, op, json.dumps(params, sort_keys=True),
+                        'caller=%s' % akid)
+                    if svc == 'AWSGlue':
+                        out = glue_call(op, params)
+                    elif svc == 'ElasticMapReduce':
+                        out = emr_call(op, params)
+                    else:
+                        raise ApiError(400, 'UnknownOperationException',
+                                       'unknown target ' + target)
+                    self._send(200, 'application/x-amz-json-1.1',
+                               json.dumps(out))
+                    return
+                form = parse_qs(body.decode())
+                now = calendar.timegm(time.strptime(hmap['x-amz-date'],
+                                                    '%Y%m%dT%H%M%SZ'))
+                xml = sts_call(form, akid, now)
+                self._send(200, 'text/xml', xml)
+        except ApiError as e:
+            log('error', e.code, e.message)
+            if is_json:
+                self._send(e.status, 'application/x-amz-json-1.1',
+                           json.dumps({'__type': e.code,
+                                       'message': e.message}),
+                           [('x-amzn-ErrorType', e.code)])
+            else:
+                self._send(e.status, 'text/xml',
+                           '<ErrorResponse><Error><Type>Sender</Type>'
+                           '<Code>%s</Code><Message>%s</Message></Error>'
+                           '<RequestId>%s</RequestId></ErrorResponse>'
+                           % (e.code, e.message, uuid.uuid4()))
+
+    do_GET = do_POST = do_PUT = _handle
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--key', action='append', default=[])
+    ap.add_argument('--crawler', action='append', default=[],
+                    help='NAME:ok|fail|cancel|busy')
+    ap.add_argument('--cluster', action='append', default=[])
+    ap.add_argument('--role', action='append', default=[],
+                    help='ARN or ARN|EXTERNAL_ID')
+    ap.add_argument('--expiry', type=int, default=3600,
+                    help='lifetime of issued credentials, seconds')
+    a = ap.parse_args()
+    for kv in a.key:
+        k, s = kv.split(':', 1)
+        World.keys[k] = s
+    for c in a.crawler:
+        name, sc = c.rsplit(':', 1)
+        World.crawlers[name] = {'state': 'RUNNING' if sc == 'busy'
+                                else 'READY', 'steps': 0, 'scenario': sc,
+                                'last': None, 'runs': 0,
+                                'start': time.time()}
+    World.clusters.update(a.cluster)
+    for r in a.role:
+        arn, _, ext = r.partition('|')
+        World.roles[arn] = ext or None
+    World.expiry = a.expiry
+    srv = ThreadingHTTPServer(('127.0.0.1', a.port), Handler)
+    srv.daemon_threads = True
+    log('aws test double listening on 127.0.0.1:%d' % a.port)
+    srv.serve_forever()
+
+
+if __name__ == '__main__':
+    main()
