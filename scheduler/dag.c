@@ -442,17 +442,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		if (ynode_to_json(d, v, 0, &env, err) < 0)
 			return -1;
 		json_object_foreach(env, k, x) {
-			if (json_is_boolean(x) || json_is_null(x)) {
-				json_decref(env);
-				return ydoc_err(d, v, err,
-						"%s.env.%s: expected a string",
-						what, k);
-			}
+			yaml_node_t *xv = ymap_get(d, v, k);
+
 			if (!json_is_string(x)) {
 				json_decref(env);
-				return ydoc_err(d, v, err,
-						"%s.env.%s: expected a string, got a %s",
-						what, k, json_is_array(x) ? "list" : "mapping");
+				return ydoc_err(d, xv ? xv : v, err,
+						"%s.env.%s: expected a string, got %s",
+						what, k, ynode_kind(xv));
 			}
 		}
 		if (check_templates(d, v, "env", env, dag->params, err) < 0) {
@@ -545,16 +541,20 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 		t->upstream = xcalloc(strv_len(after) + 1, sizeof(int));
 		for (size_t k = 0; after[k] != NULL; k++) {
 			struct task *u = dag_task(dag, after[k]);
+			yaml_node_t *item = v;
 
+			if (v->type == YAML_SEQUENCE_NODE &&
+			    yseq_begin(v) + k < yseq_end(v))
+				item = ydoc_node(d, yseq_begin(v)[k]);
 			if (u == NULL) {
-				ydoc_err(d, v, err,
+				ydoc_err(d, item, err,
 					 "tasks.%s.after: unknown task '%s'",
 					 t->name, after[k]);
 				strv_free(after);
 				return -1;
 			}
 			if (u == t) {
-				ydoc_err(d, v, err,
+				ydoc_err(d, item, err,
 					 "tasks.%s.after: a task cannot run after itself",
 					 t->name);
 				strv_free(after);
@@ -562,7 +562,7 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 			}
 			for (int m = 0; m < t->nupstream; m++)
 				if (t->upstream[m] == u->index) {
-					ydoc_err(d, v, err,
+					ydoc_err(d, item, err,
 						 "tasks.%s.after: '%s' is listed twice",
 						 t->name, after[k]);
 					strv_free(after);
