@@ -1,0 +1,229 @@
+/* wh_sql.c: quoting of identifiers and literals, masking of secrets in
+ * statements and urls, and statement lists for warehouse_copy. */
+#include "wh.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void
+wh_sql_ident_part(struct buf *b, const char *name)
+{
+	buf_addc(b, '"');
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '"');
+}
+
+/*
+ * Split name at dots outside double quotes; call each part's quoted form.
+ * A part written in quotes ("a""b") is unescaped first, so it is quoted
+ * again exactly once.
+ */
+static void
+sql_ident_parts(struct buf *b, const char *name, int last_only)
+{
+	struct buf part;
+	const char *p = name;
+
+	buf_init(&part, 0);
+	for (;;) {
+		buf_reset(&part);
+		if (*p == '"') {
+			for (p++; *p != '\0'; p++) {
+				if (*p == '"' && p[1] == '"') {
+					buf_addc(&part, '"');
+					p++;
+				} else if (*p == '"') {
+					p++;
+					break;
+				} else
+					buf_addc(&part, *p);
+			}
+			/* Anything up to the next dot belongs to this part. */
+			while (*p != '\0' && *p != '.')
+				buf_addc(&part, *p++);
+		} else {
+			while (*p != '\0' && *p != '.')
+				buf_addc(&part, *p++);
+		}
+		if (!last_only || *p == '\0') {
+			wh_sql_ident_part(b, buf_str(&part));
+			if (*p == '.' && !last_only)
+				buf_addc(b, '.');
+		}
+		if (*p != '.')
+			break;
+		p++;
+	}
+	buf_free(&part);
+}
+
+void
+wh_sql_ident(struct buf *b, const char *name)
+{
+	sql_ident_parts(b, name, 0);
+}
+
+void
+wh_sql_ident_last(struct buf *b, const char *name)
+{
+	sql_ident_parts(b, name, 1);
+}
+
+void
+wh_sql_column_list(struct buf *b, const char **cols, size_t n)
+{
+	buf_addc(b, '(');
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			buf_adds(b, ", ");
+		wh_sql_ident_part(b, cols[i]);
+	}
+	buf_addc(b, ')');
+}
+
+int
+wh_sql_literal(struct buf *b, const char *s, struct sl_err *err)
+{
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\\')
+			return sl_err_set(err,
+			    "backslash in a SQL string literal: %s", s);
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return sl_err_set(err,
+			    "control character in a SQL string literal");
+	}
+	buf_addc(b, '\'');
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\'')
+			buf_addc(b, '\'');
+		buf_addc(b, *p);
+	}
+	buf_addc(b, '\'');
+	return 0;
+}
+
+/* Keywords whose following string literal is a secret. */
+static const char *const sql_secret_words[] = {
+	"ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SESSION_TOKEN", "CREDENTIALS",
+	"PASSWORD", "MASTER_SYMMETRIC_KEY",
+};
+
+/* Does a secret keyword end just before position i of sql? */
+static int
+sql_after_secret_word(const char *sql, size_t i)
+{
+	size_t end = i;
+
+	while (end > 0 && (sql[end - 1] == ' ' || sql[end - 1] == '\t' ||
+			   sql[end - 1] == '\n' || sql[end - 1] == '='))
+		end--;
+	if (end == i)
+		return 0;
+	for (size_t k = 0; k < SL_ARRAY_LEN(sql_secret_words); k++) {
+		size_t n = strlen(sql_secret_words[k]);
+
+		if (end < n || strncasecmp(sql + end - n, sql_secret_words[k],
+					   n) != 0)
+			continue;
+		if (end > n && (isalnum((unsigned char)sql[end - n - 1]) ||
+				sql[end - n - 1] == '_'))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+char *
+wh_sql_mask(const char *sql)
+{
+	struct buf b;
+	size_t i = 0, len = strlen(sql);
+
+	buf_init(&b, 0);
+	while (i < len) {
+		if (sql[i] != '\'') {
+			buf_addc(&b, sql[i++]);
+			continue;
+		}
+		/* A literal: find its end (doubled quotes stay inside). */
+		size_t j = i + 1;
+		while (j < len) {
+			if (sql[j] == '\'' && j + 1 < len && sql[j + 1] == '\'')
+				j += 2;
+			else if (sql[j] == '\'')
+				break;
+			else
+				j++;
+		}
+		if (sql_after_secret_word(sql, i))
+			buf_adds(&b, "'***'");
+		else
+			buf_add(&b, sql + i, (j < len ? j + 1 : len) - i);
+		i = j < len ? j + 1 : len;
+	}
+	return buf_steal(&b);
+}
+
+char *
+wh_sql_mask_url(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *auth, *end, *at = NULL, *colon;
+
+	if (scheme == NULL)
+		return xstrdup(url);
+	auth = scheme + 3;
+	end = auth + strcspn(auth, "/?#");
+	/* The userinfo ends at the last '@' of the authority. */
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at == NULL)
+		return xstrdup(url);
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (colon == NULL)
+		return xstrdup(url);
+	return xasprintf("%.*s:***%s", (int)(colon - url), url, at);
+}
+
+struct wh_stmt *
+wh_stmts_add(struct wh_stmts *s, char *sql)
+{
+	struct wh_stmt *st;
+
+	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	st = &s->v[s->n++];
+	memset(st, 0, sizeof *st);
+	st->sql = sql;
+	return st;
+}
+
+void
+wh_stmts_free(struct wh_stmts *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].sql);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+void
+wh_stmt_print(const struct wh_stmt *st, FILE *out)
+{
+	char *masked = wh_sql_mask(st->sql);
+
+	fprintf(out, "SQL: %s;", masked);
+	for (int i = 0; i < st->nparams; i++)
+		fprintf(out, "%s$%d = '%s'", i == 0 ? "  -- " : ", ", i + 1,
+			st->params[i] != NULL ? st->params[i] : "NULL");
+	fputc('\n', out);
+	fflush(out);
+	free(masked);
+}
