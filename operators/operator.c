@@ -6,11 +6,15 @@
 
 extern const struct operator op_shell;
 extern const struct operator op_email;
+extern const struct operator op_warehouse_copy;
+extern const struct operator op_s3_sensor;
 
 /* Every task type sluice knows. Add a line per new operators/<type>.c. */
 const struct operator *const operators[] = {
 	&op_shell,
 	&op_email,
+	&op_warehouse_copy,
+	&op_s3_sensor,
 	NULL,
 };
 
