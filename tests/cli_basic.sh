@@ -1,0 +1,107 @@
+#!/bin/bash
+# The CLI as a newcomer meets it: init, --help everywhere, validate with
+# exact errors, list/show, exit codes.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+
+out=$("$SLUICE" --help)
+assert_contains "$out" "usage: sluice"
+for verb in init dags trigger backfill clear mark runs tasks logs test scheduler standalone db; do
+	out=$("$SLUICE" "$verb" --help) || fail "$verb --help failed"
+	assert_contains "$out" "sluice $verb:" "$verb --help"
+	assert_contains "$out" "usage:" "$verb --help"
+done
+set +e
+"$SLUICE" frobnicate >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of an unknown verb"
+assert_contains "$(cat "$T/err")" "unknown verb 'frobnicate'"
+
+H=$T/home
+sl init "$H" >"$T/init.out"
+assert_contains "$(cat "$T/init.out")" "created a sluice home"
+test -f "$H/sluice.yaml" || fail "no sluice.yaml"
+test -d "$H/dags" || fail "no dags/"
+test -f "$H/sluice.db" || fail "no database"
+assert_eq 1 "$(q "SELECT count(*) FROM schema_migrations WHERE version = 1")" "migration 1 recorded"
+set +e
+sl init "$H" >/dev/null 2>&1; st=$?
+set -e
+assert_eq 1 "$st" "init over an existing home"
+
+cat >"$H/dags/good.yaml" <<'YAML'
+dag: good
+description: two tasks
+tasks:
+  a: {command: "true"}
+  b: {command: "true", after: [a]}
+YAML
+cat >"$H/dags/broken.yaml" <<'YAML'
+dag: broken
+tasks:
+  a:
+    command: "true"
+    retrys: 2
+YAML
+set +e
+sl dags validate >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code with a broken file"
+assert_contains "$(cat "$T/v.err")" "$H/dags/broken.yaml:5:5: tasks.a: unknown key 'retrys' for a shell task"
+sl dags validate "$H/dags/good.yaml" >"$T/v.out"
+assert_contains "$(cat "$T/v.out")" "1 DAG file OK"
+
+# the broken file does not stop the good DAG
+out=$(sl dags list)
+assert_contains "$out" "good"
+assert_contains "$out" "DAG files with errors"
+assert_contains "$out" "broken.yaml:5:5"
+sl --json dags list | /usr/bin/python3 -c '
+import json,sys
+d = json.load(sys.stdin)
+names = [x["dag"] for x in d if x["dag"]]
+assert names == ["good"], names
+errs = [x["error"] for x in d if x.get("error")]
+assert len(errs) == 1 and "retrys" in errs[0], errs
+'
+out=$(sl dags show good)
+assert_contains "$out" "two tasks"
+echo "$out" | grep -Eq '^b +shell +all_success +a$' || fail "dags show: $out"
+set +e
+sl dags show nope >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 1 "$st" "show of an unknown DAG"
+assert_contains "$(cat "$T/err")" "no DAG named 'nope'"
+set +e
+sl trigger broken >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 1 "$st" "trigger of a broken DAG"
+assert_contains "$(cat "$T/err")" "DAG broken did not load"
+
+# pause / unpause are recorded with who did it
+sl dags pause good >/dev/null
+assert_eq 1 "$(q "SELECT paused FROM dags WHERE dag_id='good'")" "paused"
+sl dags unpause good >/dev/null
+assert_eq 0 "$(q "SELECT paused FROM dags WHERE dag_id='good'")" "unpaused"
+assert_eq "pause unpause" "$(q "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit WHERE dag_id='good' ORDER BY id)")" "audit"
+assert_contains "$(q "SELECT who FROM audit LIMIT 1")" "cli:"
+
+# a database from a newer sluice is refused
+cp "$H/sluice.db" "$T/newer.db"
+sqlite3 "$T/newer.db" "INSERT INTO schema_migrations VALUES (9999, 'future', 0)"
+mkdir -p "$T/h2"
+echo "database: $T/newer.db" >"$T/h2/sluice.yaml"
+set +e
+"$SLUICE" --home "$T/h2" db version >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 3 "$st" "exit code for a newer database"
+assert_contains "$(cat "$T/err")" "schema version 9999, newer than this sluice"
+
+# a bad config file names its line
+mkdir -p "$T/h3"
+printf 'parallelism: 4\npools: {default: lots}\n' >"$T/h3/sluice.yaml"
+set +e
+"$SLUICE" --home "$T/h3" dags list >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 3 "$st" "exit code for a bad config"
+assert_contains "$(cat "$T/err")" "$T/h3/sluice.yaml:2:18: pools.default: expected a whole number"
+echo "cli_basic: ok"
