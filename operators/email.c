@@ -213,6 +213,21 @@ email_logs_dir(const struct email_job *job)
 	return xasprintf("%s/logs", job->home);
 }
 
+/* A partition as the scheduler names its log folder: '/' and '\\'
+ * become '_', and "." or ".." cannot name a parent. Caller frees. */
+static char *
+email_partition_dir(const char *partition)
+{
+	char *p = xstrdup(partition);
+
+	for (char *c = p; *c != '\0'; c++)
+		if (*c == '/' || *c == '\\')
+			*c = '_';
+	if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
+		p[0] = '_';
+	return p;
+}
+
 /* Attach the latest try log of a task of this run,
  * LOGS/DAG/PARTITION/TASK/try-N.log with the largest N. A task with no
  * log yet (skipped, never ran) is reported in the output, not an error. */
@@ -224,7 +239,7 @@ email_attach_log(void *arg, const char *key, const char *task,
 	const char *dag = json_string_value(json_object_get(job->spec, "dag"));
 	const char *part = json_string_value(json_object_get(job->spec,
 							     "partition"));
-	char *logs = email_logs_dir(job), *dir, *path, *name, *data;
+	char *logs = email_logs_dir(job), *dir, *path, *name, *data, *pdir;
 	long best = -1;
 	struct dirent *de;
 	size_t len;
@@ -232,14 +247,16 @@ email_attach_log(void *arg, const char *key, const char *task,
 	int ret = -1;
 
 	(void)key;
-	if (!email_path_part_ok(dag) || !email_path_part_ok(part) ||
+	if (!email_path_part_ok(dag) || part == NULL || part[0] == '\0' ||
 	    !email_path_part_ok(task)) {
 		free(logs);
 		return sl_err_set(err, "attach_logs_of: the spec needs dag and "
 				  "partition, and '%s' must be a task name",
 				  task);
 	}
-	dir = xasprintf("%s/%s/%s/%s", logs, dag, part, task);
+	pdir = email_partition_dir(part);
+	dir = xasprintf("%s/%s/%s/%s", logs, dag, pdir, task);
+	free(pdir);
 	free(logs);
 	d = opendir(dir);
 	if (d != NULL) {
