@@ -221,7 +221,7 @@ wh_stmt_print(const struct wh_stmt *st, FILE *out)
 
 	fprintf(out, "SQL: %s;", masked);
 	for (int i = 0; i < st->nparams; i++)
-		fprintf(out, "%s$%d = '%s'", i == 0 ? "  -- " : ", ", i + 1,
+		fprintf(out, "%s'%s'", i == 0 ? "  -- bound: " : ", ",
 			st->params[i] != NULL ? st->params[i] : "NULL");
 	fputc('\n', out);
 	fflush(out);

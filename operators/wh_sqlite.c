@@ -242,7 +242,8 @@ sq_exec(sqlite3 *db, const struct wh_stmt *st, FILE *out, struct sl_err *err)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return sq_error(db, "SQLite refused the statement", err);
 	if (sl_str_starts(st->sql, "DELETE") || sl_str_starts(st->sql, "INSERT")) {
-		fprintf(out, "  → %d rows\n", sqlite3_changes(db));
+		fprintf(out, "  → %d row%s\n", sqlite3_changes(db),
+			sqlite3_changes(db) == 1 ? "" : "s");
 		fflush(out);
 	}
 	return 0;
@@ -323,8 +324,9 @@ wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 			sqlite3_finalize(ins.st);
 			ins.st = NULL;
 			if (sr == 0) {
-				fprintf(out, "  → %llu rows\n",
-					(unsigned long long)stats.rows);
+				fprintf(out, "  → %llu row%s\n",
+					(unsigned long long)stats.rows,
+					stats.rows == 1 ? "" : "s");
 				fflush(out);
 			}
 		}
