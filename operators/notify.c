@@ -176,7 +176,7 @@ kind_verb(const char *kind)
 	if (strcmp(kind, "failure") == 0)
 		return "failed";
 	if (strcmp(kind, "retry") == 0)
-		return "failed and will be retried";
+		return "failed";
 	if (strcmp(kind, "success") == 0)
 		return "succeeded";
 	if (strcmp(kind, "sla_miss") == 0)
@@ -286,9 +286,11 @@ notify_compose(const struct notify_event *ev)
 			   "partition %s by its SLA deadline%s%s.\n\n", task,
 			   dag, part, deadline[0] ? " " : "", deadline);
 	else
-		buf_printf(&text, "Task %s of DAG %s %s on partition %s%s%s%s."
+		buf_printf(&text, "Task %s of DAG %s %s on partition %s%s%s%s%s."
 			   "\n\n", task, dag, kind_verb(kind), part,
-			   tries[0] ? " (try " : "", tries, tries[0] ? ")" : "");
+			   tries[0] ? " (try " : "", tries, tries[0] ? ")" : "",
+			   strcmp(kind, "retry") == 0 ?
+			   " and will be tried again" : "");
 	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
 	html_escape(&html, buf_str(&text));
 	while (html.len > 0 && html.data[html.len - 1] == '\n')
