@@ -1,0 +1,509 @@
+/*
+ * s3_sensor.c: waits until an S3 key, a prefix or a wildcard has objects
+ * (optionally at least min_objects of at least min_size bytes). The same
+ * on file:// directories, for lakes on local disk and demos.
+ *
+ *   url: s3://bucket/exact/key.csv      HeadObject
+ *        s3://bucket/prefix/            ListObjectsV2 (all pages if needed)
+ *        s3://bucket/raw/sales_2024-0?-*.csv  list the literal part, then
+ *                                    fnmatch (* also matches across /)
+ *
+ * One poke is one check; the scheduler owns the rhythm (poke_interval,
+ * exponential_backoff, max_poke_interval, timeout, soft_fail), so those keys
+ * are only declared here. In the scheduler a poke runs on its event loop
+ * (poke_start: no process, no slot); with an explicit executor it is
+ * `sluice operator s3_sensor --poke` (poke_once).
+ */
+#include "operator.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "aws_s3.h"
+
+/* Folder depth walked under a file:// prefix. */
+#define FILE_MAX_DEPTH 32
+
+static const struct op_key s3_sensor_keys[] = {
+	{ "url", OPK_STRING, 1, 1,
+	  "s3://bucket/key, s3://bucket/prefix/, a wildcard (* ?), or file://" },
+	{ "connection", OPK_CONNECTION, 0, 0,
+	  "AWS connection (profile, region, role_arn, endpoint_url)" },
+	{ "min_objects", OPK_INT, 0, 0,
+	  "objects that must match a prefix or wildcard (default 1)" },
+	{ "min_size", OPK_INT, 0, 0,
+	  "bytes each counted object must have at least (default 0)" },
+	{ "poke_interval", OPK_DURATION, 0, 0, "time between pokes (60s)" },
+	{ "exponential_backoff", OPK_BOOL, 0, 0,
+	  "double the interval after each poke that finds nothing" },
+	{ "max_poke_interval", OPK_DURATION, 0, 0,
+	  "longest interval with exponential_backoff" },
+	{ "soft_fail", OPK_BOOL, 0, 0, "on timeout mark skipped, not failed" },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+enum target_kind { TARGET_EXACT, TARGET_PREFIX, TARGET_WILDCARD };
+
+/* What one poke looks for. */
+struct target {
+	const char *url;	/* as written, for messages */
+	int is_file;
+	char *bucket;		/* s3 */
+	char *key;		/* s3 key or file path */
+	enum target_kind kind;
+	char *list_prefix;	/* literal part to list */
+	long long min_objects;
+	long long min_size;
+	/* counting */
+	long long matched;
+	long long seen;
+};
+
+static int
+has_wildcard(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+static void
+target_free(struct target *t)
+{
+	free(t->bucket);
+	free(t->key);
+	free(t->list_prefix);
+	memset(t, 0, sizeof *t);
+}
+
+/* Parse the url and counting options of a spec. */
+static int
+target_init(struct target *t, const json_t *spec, struct sl_err *err)
+{
+	const char *url = op_opt_str(spec, "url", NULL);
+
+	memset(t, 0, sizeof *t);
+	if (url == NULL || *url == '\0')
+		return sl_err_set(err, "s3_sensor: url is required");
+	t->url = url;
+	t->min_objects = op_opt_int(spec, "min_objects", 1);
+	t->min_size = op_opt_int(spec, "min_size", 0);
+	if (strncmp(url, "file://", 7) == 0) {
+		const char *path = url + 7;
+		const char *home = json_string_value(json_object_get(spec, "home"));
+
+		t->is_file = 1;
+		if (*path == '\0')
+			return sl_err_set(err, "s3_sensor: '%s' has no path", url);
+		if (path[0] != '/' && home != NULL)
+			t->key = xasprintf("%s/%s", home, path);
+		else
+			t->key = xstrdup(path);
+	} else if (s3_url_parse(url, &t->bucket, &t->key, err) < 0) {
+		return -1;
+	}
+	if (has_wildcard(t->key)) {
+		t->kind = TARGET_WILDCARD;
+		t->list_prefix = xstrndup(t->key, strcspn(t->key, "*?["));
+	} else if (t->key[0] == '\0' || sl_str_ends(t->key, "/")) {
+		t->kind = TARGET_PREFIX;
+		t->list_prefix = xstrdup(t->key);
+	} else {
+		t->kind = TARGET_EXACT;
+	}
+	return 0;
+}
+
+/* Count one listed object; 1 stops the listing once enough matched. */
+static int
+target_count(void *arg, const char *key, int64_t size)
+{
+	struct target *t = arg;
+
+	t->seen++;
+	if (t->kind == TARGET_PREFIX && strcmp(key, t->list_prefix) == 0)
+		return 0;	/* the "folder" marker object itself */
+	if (t->kind == TARGET_WILDCARD && fnmatch(t->key, key, 0) != 0)
+		return 0;
+	if (size < t->min_size)
+		return 0;
+	t->matched++;
+	return t->matched >= t->min_objects ? 1 : 0;
+}
+
+/* The verdict of a listing, and the line for the task log. */
+static enum op_poke_result
+target_verdict(const struct target *t, char *msg, size_t n)
+{
+	const char *how = t->kind == TARGET_PREFIX ? "under" : "match";
+	char sz[64] = "";
+
+	if (t->min_size > 0)
+		snprintf(sz, sizeof sz, " of at least %lld bytes", t->min_size);
+	if (t->matched >= t->min_objects) {
+		snprintf(msg, n, "%s%lld object%s%s %s %s: condition met",
+			 t->matched >= t->min_objects && t->min_objects > 1
+			 ? "at least " : "", t->matched,
+			 t->matched == 1 ? "" : "s", sz, how, t->url);
+		return OP_POKE_DONE;
+	}
+	snprintf(msg, n, "%lld object%s%s %s %s, need %lld", t->matched,
+		 t->matched == 1 ? "" : "s", sz, how, t->url, t->min_objects);
+	return OP_POKE_NOT_YET;
+}
+
+static enum op_poke_result
+exact_verdict(const struct target *t, int exists, int64_t size, char *msg,
+	      size_t n)
+{
+	if (!exists) {
+		snprintf(msg, n, "%s does not exist yet", t->url);
+		return OP_POKE_NOT_YET;
+	}
+	if (size < t->min_size) {
+		snprintf(msg, n, "%s is %lld bytes, need at least %lld", t->url,
+			 (long long)size, t->min_size);
+		return OP_POKE_NOT_YET;
+	}
+	snprintf(msg, n, "%s exists (%lld bytes): condition met", t->url,
+		 (long long)size);
+	return OP_POKE_DONE;
+}
+
+/* Walk a folder for file:// prefixes and wildcards: every regular file
+ * whose path starts with the literal prefix is one "object". */
+static int
+file_walk(struct target *t, const char *dir, int depth, struct sl_err *err)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (depth > FILE_MAX_DEPTH)
+		return 0;
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;	/* not there yet */
+		return sl_err_set(err, "%s: %s", dir, strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		struct stat st;
+		char *path;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = xasprintf("%s%s%s", dir, sl_str_ends(dir, "/") ? "" : "/",
+				 e->d_name);
+		if (stat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				/* Only folders that can hold matching paths. */
+				size_t pl = strlen(path);
+				size_t ll = strlen(t->list_prefix);
+
+				if (strncmp(path, t->list_prefix, SL_MIN(pl, ll)) == 0)
+					rc = file_walk(t, path, depth + 1, err);
+			} else if (S_ISREG(st.st_mode) &&
+				   sl_str_starts(path, t->list_prefix)) {
+				rc = target_count(t, path, st.st_size);
+				if (rc > 0) {
+					free(path);
+					break;
+				}
+			}
+		}
+		free(path);
+	}
+	closedir(d);
+	return rc < 0 ? -1 : 0;
+}
+
+/* One poke of a file:// target, synchronous (local and fast). */
+static enum op_poke_result
+file_poke(struct target *t, char *msg, size_t n)
+{
+	struct sl_err err;
+	struct stat st;
+	char *dir;
+	const char *slash;
+
+	if (t->kind == TARGET_EXACT) {
+		if (stat(t->key, &st) == 0 && S_ISREG(st.st_mode))
+			return exact_verdict(t, 1, st.st_size, msg, n);
+		if (errno != ENOENT && errno != ENOTDIR && errno != 0 &&
+		    access(t->key, F_OK) == 0) {
+			snprintf(msg, n, "%s: not a regular file", t->key);
+			return OP_POKE_ERROR;
+		}
+		return exact_verdict(t, 0, 0, msg, n);
+	}
+	slash = strrchr(t->list_prefix, '/');
+	dir = slash ? xstrndup(t->list_prefix,
+			       (size_t)(slash - t->list_prefix) + 1)
+		    : xstrdup(".");
+	if (file_walk(t, dir, 0, &err) < 0) {
+		free(dir);
+		snprintf(msg, n, "%s", err.msg);
+		return OP_POKE_ERROR;
+	}
+	free(dir);
+	return target_verdict(t, msg, n);
+}
+
+static int
+s3_sensor_validate(const json_t *options, const char **bad_key,
+		   struct sl_err *err)
+{
+	const char *url = json_string_value(json_object_get(options, "url"));
+	json_t *mo = json_object_get(options, "min_objects");
+	json_t *ms = json_object_get(options, "min_size");
+
+	*bad_key = "url";
+	if (url == NULL || (strncmp(url, "s3://", 5) != 0 &&
+			    strncmp(url, "file://", 7) != 0))
+		return sl_err_set(err, "url must start with s3:// or file://");
+	if (strncmp(url, "s3://", 5) == 0 && (url[5] == '/' || url[5] == '\0'))
+		return sl_err_set(err, "url '%s' has no bucket name", url);
+	*bad_key = "min_objects";
+	if (mo != NULL && json_integer_value(mo) < 1)
+		return sl_err_set(err, "min_objects must be at least 1");
+	if (mo != NULL && json_integer_value(mo) > 1 && !has_wildcard(url) &&
+	    !sl_str_ends(url, "/") && strstr(url, "{{") == NULL)
+		return sl_err_set(err, "min_objects needs a prefix ending in / "
+				  "or a wildcard, not an exact key");
+	*bad_key = "min_size";
+	if (ms != NULL && json_integer_value(ms) < 0)
+		return sl_err_set(err, "min_size must not be negative");
+	*bad_key = NULL;
+	return 0;
+}
+
+/* ---- a poke on the scheduler's loop ---- */
+
+struct s3_poke {
+	struct target t;
+	struct aws_client *client;
+	struct s3_op *op;
+	struct event *ready;		/* file:// and setup errors */
+	enum op_poke_result result;
+	char msg[1024];
+	op_poke_done_fn done;
+	void *arg;
+};
+
+static void
+poke_free(struct s3_poke *p)
+{
+	s3_op_cancel(p->op);
+	if (p->ready != NULL)
+		event_free(p->ready);
+	aws_client_free(p->client);
+	target_free(&p->t);
+	free(p);
+}
+
+static void
+poke_finish(struct s3_poke *p)
+{
+	p->done(p->arg, p->result, p->msg);
+	poke_free(p);
+}
+
+static void
+on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	poke_finish(arg);
+}
+
+static void
+on_list_done(void *arg, const struct sl_err *err)
+{
+	struct s3_poke *p = arg;
+
+	p->op = NULL;
+	if (err != NULL) {
+		p->result = OP_POKE_ERROR;
+		snprintf(p->msg, sizeof p->msg, "%s", err->msg);
+	} else {
+		p->result = target_verdict(&p->t, p->msg, sizeof p->msg);
+	}
+	poke_finish(p);
+}
+
+static void
+on_head_done(void *arg, int exists, int64_t size, const struct sl_err *err)
+{
+	struct s3_poke *p = arg;
+
+	p->op = NULL;
+	if (err != NULL) {
+		p->result = OP_POKE_ERROR;
+		snprintf(p->msg, sizeof p->msg, "%s", err->msg);
+	} else {
+		p->result = exact_verdict(&p->t, exists, size, p->msg,
+					  sizeof p->msg);
+	}
+	poke_finish(p);
+}
+
+static int
+poke_count(void *arg, const char *key, int64_t size)
+{
+	struct s3_poke *p = arg;
+
+	return target_count(&p->t, key, size);
+}
+
+static void *
+s3_sensor_poke_start(struct event_base *base, const json_t *spec,
+		     op_poke_done_fn done, void *arg)
+{
+	struct s3_poke *p = xcalloc(1, sizeof *p);
+	struct sl_err err;
+
+	p->done = done;
+	p->arg = arg;
+	if (target_init(&p->t, spec, &err) < 0) {
+		p->result = OP_POKE_ERROR;
+		snprintf(p->msg, sizeof p->msg, "%s", err.msg);
+	} else if (p->t.is_file) {
+		p->result = file_poke(&p->t, p->msg, sizeof p->msg);
+	} else if (aws_client_new(op_connection(spec, "connection"), "s3",
+				  &p->client, &err) < 0) {
+		p->result = OP_POKE_ERROR;
+		snprintf(p->msg, sizeof p->msg, "%s", err.msg);
+	} else if (p->t.kind == TARGET_EXACT) {
+		p->op = s3_head_start(p->client, base, p->t.bucket, p->t.key,
+				      on_head_done, p);
+		return p;
+	} else {
+		p->op = s3_list_start(p->client, base, p->t.bucket,
+				      p->t.list_prefix, poke_count,
+				      on_list_done, p);
+		return p;
+	}
+	/* Answer from a later loop iteration, as the interface promises. */
+	p->ready = event_new(base, -1, 0, on_ready, p);
+	event_active(p->ready, 0, 0);
+	return p;
+}
+
+static void
+s3_sensor_poke_cancel(void *poke)
+{
+	if (poke != NULL)
+		poke_free(poke);
+}
+
+/* ---- a poke in its own process (--poke, and run) ---- */
+
+static enum op_poke_result
+poke_blocking(const json_t *spec, char *msg, size_t n)
+{
+	struct target t;
+	struct aws_client *c = NULL;
+	struct sl_err err;
+	enum op_poke_result r;
+
+	if (target_init(&t, spec, &err) < 0) {
+		snprintf(msg, n, "%s", err.msg);
+		target_free(&t);
+		return OP_POKE_ERROR;
+	}
+	if (t.is_file) {
+		r = file_poke(&t, msg, n);
+	} else if (aws_client_new(op_connection(spec, "connection"), "s3", &c,
+				  &err) < 0) {
+		snprintf(msg, n, "%s", err.msg);
+		r = OP_POKE_ERROR;
+	} else if (t.kind == TARGET_EXACT) {
+		int exists;
+		int64_t size;
+
+		if (s3_head(c, t.bucket, t.key, &exists, &size, &err) < 0) {
+			snprintf(msg, n, "%s", err.msg);
+			r = OP_POKE_ERROR;
+		} else {
+			r = exact_verdict(&t, exists, size, msg, n);
+		}
+	} else if (s3_list(c, t.bucket, t.list_prefix, target_count, &t,
+			   &err) < 0) {
+		snprintf(msg, n, "%s", err.msg);
+		r = OP_POKE_ERROR;
+	} else {
+		r = target_verdict(&t, msg, n);
+	}
+	aws_client_free(c);
+	target_free(&t);
+	return r;
+}
+
+static enum op_poke_result
+s3_sensor_poke_once(const json_t *spec)
+{
+	char msg[1024];
+	enum op_poke_result r = poke_blocking(spec, msg, sizeof msg);
+
+	printf("%s\n", msg);
+	fflush(stdout);
+	return r;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* A whole sensor try in the foreground (`sluice test`): poke until met or
+ * timed out, with the same interval and back-off the scheduler uses. */
+static int
+s3_sensor_run(const json_t *spec)
+{
+	int64_t interval = op_opt_int(spec, "poke_interval", 60000);
+	int64_t max_interval = op_opt_int(spec, "max_poke_interval", 3600000);
+	int64_t timeout = op_opt_int(spec, "timeout", 7 * 24 * 3600000LL);
+	int backoff = op_opt_bool(spec, "exponential_backoff", 0);
+	int64_t start = sl_mono_ms();
+	char msg[1024];
+
+	for (;;) {
+		enum op_poke_result r = poke_blocking(spec, msg, sizeof msg);
+		int64_t left;
+
+		printf("%s\n", msg);
+		fflush(stdout);
+		if (r == OP_POKE_DONE)
+			return 0;
+		if (r == OP_POKE_ERROR)
+			return 1;
+		left = timeout - (sl_mono_ms() - start);
+		if (left <= 0) {
+			printf("sensor timed out\n");
+			return 1;
+		}
+		sleep_ms(SL_MIN(interval, left));
+		if (backoff)
+			interval = SL_MIN(interval * 2, max_interval);
+	}
+}
+
+const struct operator op_s3_sensor = {
+	.name = "s3_sensor",
+	.summary = "wait for an S3 key, prefix or wildcard (or a file:// path)",
+	.keys = s3_sensor_keys,
+	.validate = s3_sensor_validate,
+	.run = s3_sensor_run,
+	.poke_start = s3_sensor_poke_start,
+	.poke_cancel = s3_sensor_poke_cancel,
+	.poke_once = s3_sensor_poke_once,
+};
