@@ -1,0 +1,49 @@
+#!/bin/bash
+# ssh executor: a timeout or a clear kills the whole remote process group
+# (the command and what it started), SIGKILL after the grace period when
+# SIGTERM is ignored; ps shows nothing of the group afterwards.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/ssh_lib.sh"
+
+start_sshd a
+cfg=$(ssh_config_json a)
+
+# The task records its process group, starts a child and a grandchild,
+# and would run for minutes.
+task='echo $(ps -o pgid= $$) >"$1.tmp"; mv "$1.tmp" "$1"
+      sh -c "sleep 300" & sleep 301 & wait'
+
+# 1. timeout
+driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:1500 -- sh -c "$task" task "$T/pg1"
+wait_for 20 "the task's process group" test -s "$T/pg1"
+pg=$(tr -d ' ' <"$T/pg1")
+group_alive "$pg" || fail "the group $pg is not running"
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 15 "$(json_field "$r" signal)" "signal after timeout"
+wait_for 10 "the timed-out group $pg to be gone" eval "! group_alive $pg"
+assert_contains "$(cat "$T/task-0.log")" "killing the task on 127.0.0.1:$(sshd_port a) (timed out)"
+
+# 2. clear while running (kill once a file appears)
+rm -f "$T/task-0.log"
+driver_bg -c "$cfg" -L "$T" -g 2000 -k "0:$T/clear" -- sh -c "$task" task "$T/pg2"
+wait_for 20 "the task's process group" test -s "$T/pg2"
+pg=$(tr -d ' ' <"$T/pg2")
+group_alive "$pg" || fail "the group $pg is not running"
+touch "$T/clear"
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 15 "$(json_field "$r" signal)" "signal after clear"
+wait_for 10 "the cleared group $pg to be gone" eval "! group_alive $pg"
+assert_contains "$(cat "$T/task-0.log")" "(cleared)"
+
+# 3. SIGTERM ignored: SIGKILL after the grace period.
+rm -f "$T/task-0.log"
+driver_bg -c "$cfg" -L "$T" -g 500 -t 0:1000 -- sh -c "trap '' TERM; $task" task "$T/pg3"
+wait_for 20 "the task's process group" test -s "$T/pg3"
+pg=$(tr -d ' ' <"$T/pg3")
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 9 "$(json_field "$r" signal)" "signal when TERM is ignored"
+wait_for 10 "the group $pg to be gone" eval "! group_alive $pg"
+assert_contains "$(cat "$T/task-0.log")" "sending SIGKILL to the process group $pg"

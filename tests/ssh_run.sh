@@ -1,0 +1,73 @@
+#!/bin/bash
+# ssh executor: a task runs remotely with its env (safely quoted), cwd and
+# stdin; argv[0] of operator tasks becomes sluice_path; the log's first
+# line names the host; `executors check` connects and reports.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/ssh_lib.sh"
+
+start_sshd a
+port=$(sshd_port a)
+mkdir -p "$T/work dir" "$T/logs"
+cfg=$(ssh_config_json a)
+
+tricky="it's \"quoted\" \$HOME \`id\` ; echo pwned | & > <"
+out=$("$DRIVER" -c "$cfg" -L "$T/logs" -e "TRICKY=$tricky" \
+	-e "MULTI=line1
+line2" -e "BAD-NAME=x" -d "$T/work dir" -i "from stdin" -- \
+	sh -c 'printf "tricky=%s\n" "$TRICKY"; printf "multi=%s\n" "$MULTI";
+	       echo "pwd=$(pwd)"; echo "index=$TASK_INDEX"; echo "stdin=$(cat)";
+	       echo "port=${SSH_CONNECTION##* }"; echo "to stderr" >&2')
+r=$(result_of "$out" 0)
+assert_eq 0 "$(json_field "$r" exit_code)" "exit code"
+assert_eq "" "$(json_field "$r" error)" "error"
+assert_eq "127.0.0.1:$port" "$(json_field "$r" host)" "host"
+log=$(cat "$T/logs/task-0.log")
+assert_eq "sluice: try 1 of driver.task on host 127.0.0.1:$port as $(id -un) (ssh executor test)" \
+	"$(head -n 1 "$T/logs/task-0.log")" "first log line"
+assert_contains "$log" "tricky=$tricky"
+assert_contains "$log" "multi=line1
+line2"
+assert_contains "$log" "pwd=$T/work dir"
+assert_contains "$log" "index=0"
+assert_contains "$log" "stdin=from stdin"
+assert_contains "$log" "port=$port"
+assert_contains "$log" "to stderr"
+assert_contains "$log" "not passed to the remote command (not shell variable names): BAD-NAME"
+assert_not_contains "$log" "pwned
+"
+assert_not_contains "$log" "sluice-pgid"
+
+# The scheduler's own HOME and PATH stay home: the remote login's apply.
+out=$(HOME=/nonexistent-home PATH=/nonexistent-bin:$PATH "$DRIVER" -c "$cfg" \
+	-L "$T/logs" -- sh -c 'echo "home=$HOME"; echo "path=$PATH"')
+log=$(cat "$T/logs/task-0.log")
+assert_not_contains "$log" "home=/nonexistent-home"
+assert_not_contains "$log" "/nonexistent-bin"
+
+# Operator tasks: argv[0] (the local sluice) becomes sluice_path there.
+printf '#!/bin/sh\necho "remote sluice: $*"\n' >"$T/remote-sluice"
+chmod +x "$T/remote-sluice"
+cfg2=$(ssh_config_json a "\"sluice_path\": \"$T/remote-sluice\"")
+out=$("$DRIVER" -c "$cfg2" -L "$T/logs" -s -- /usr/local/bin/sluice operator shell)
+assert_eq 0 "$(json_field "$(result_of "$out" 0)" exit_code)" "operator exit"
+assert_contains "$(cat "$T/logs/task-0.log")" "remote sluice: operator shell"
+
+# A missing cwd fails the try clearly (exit 126) without running it.
+out=$("$DRIVER" -c "$cfg" -L "$T/logs" -d "$T/no such dir" -- touch "$T/ran")
+assert_eq 126 "$(json_field "$(result_of "$out" 0)" exit_code)" "bad cwd"
+[ ! -e "$T/ran" ] || fail "the command ran despite the missing cwd"
+
+# executors check: every host connects and reports.
+out=$("$DRIVER" -C -c "$cfg2")
+assert_contains "$out" "127.0.0.1:$port: ok: logged in as $(id -un)"
+assert_contains "$out" "host key ED25519 SHA256:"
+assert_contains "$out" "sluice at $T/remote-sluice"
+dead=$(free_port)
+cfg3=$(ssh_config_json a "\"hosts\": [\"127.0.0.1:$port\", \"127.0.0.1:$dead\"], \"connect_timeout\": \"3s\"")
+# (the later "hosts" member wins over the generated one)
+if out=$("$DRIVER" -C -c "$cfg3"); then
+	fail "check passed with a dead host: $out"
+fi
+assert_contains "$out" "127.0.0.1:$dead: FAILED: cannot connect to 127.0.0.1:$dead: Connection refused"
+assert_contains "$out" "127.0.0.1:$port: ok"
+assert_contains "$out" "check failed: 1 of 2 hosts"
