@@ -1,0 +1,663 @@
+/*
+ * tz.c: IANA time zones on top of the C library.
+ *
+ * Broken-down local time comes from localtime_r after pointing the process
+ * TZ at the zone's TZif file (only when it is not already there). Cron
+ * needs the UTC offset as a function of the instant many times per call,
+ * so each zone keeps a cache, per UTC year, of the instants where its
+ * offset changes. A year is built by probing the offset once a day and
+ * bisecting to the second where it changed: in the tz database (1800 to
+ * 2200) offset changes are at least four days apart, so a daily probe never
+ * steps over two of them.
+ */
+#include "tz.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define TZ_NAME_MAX 255
+#define TZ_DAY INT64_C(86400)
+/* Cached years per zone before the cache is emptied and rebuilt. */
+#define TZ_YEARS_MAX 128
+/* How many years tz_span looks for the next or previous change. */
+#define TZ_SPAN_YEARS 6
+
+/* One change of offset, at instant at. */
+struct tz_change {
+	int64_t at;
+	int before;
+	int after;
+};
+
+/* The changes within one UTC year, and the offset as the year starts. */
+struct tz_year {
+	int64_t year;
+	int offset_start;
+	size_t nchanges;
+	struct tz_change *changes;
+};
+
+struct tz_cache {
+	struct tz_year *years;
+	size_t nyears;
+};
+
+struct tz {
+	char *name;
+	char *env;		/* TZ value: ":" + path of the TZif file */
+	int utc;
+	int refs;
+	struct tz_cache *cache;	/* mutable even through const struct tz * */
+	struct tz *next;
+};
+
+/* Loaded zones, shared between tz_load calls of the same name. */
+static struct tz *tz_loaded;
+/* The TZ value we last applied with tzset(), to skip needless switches. */
+static char tz_applied[PATH_MAX + 2];
+
+/* Names that are UTC under every tz database: no file needed, fast path. */
+static const char *const tz_utc_names[] = {
+	"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
+	"Etc/Zulu", "Zulu", "Z",
+};
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	if ((a % b != 0) && ((a < 0) != (b < 0)))
+		q--;
+	return q;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (any month/day
+ * range: months are carried into years first, days added as they are). */
+int64_t
+tz_days_from_civil(int64_t y, int m, int d)
+{
+	int64_t mm = (int64_t)m - 1;
+	int64_t era, yoe, doy, doe;
+
+	y += floor_div(mm, 12);
+	mm -= floor_div(mm, 12) * 12;	/* 0..11, January = 0 */
+	/* Count from March so the leap day ends the year. */
+	if (mm < 2)
+		y--;
+	era = floor_div(y, 400);
+	yoe = y - era * 400;
+	doy = (153 * ((mm + 10) % 12) + 2) / 5;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468 + (d - 1);
+}
+
+void
+tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
+{
+	int64_t z = days + 719468;
+	int64_t era = floor_div(z, 146097);
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153;
+	int mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = mon;
+	*y = yoe + era * 400 + (mon <= 2);
+}
+
+int
+tz_days_in_month(int64_t y, int m)
+{
+	static const int days[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (m < 1 || m > 12)
+		return 0;
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/* Point the C library at tz, unless it already is. */
+static void
+tz_use(const struct tz *tz)
+{
+	const char *cur = getenv("TZ");
+
+	if (cur != NULL && strcmp(cur, tz->env) == 0 &&
+	    strcmp(tz_applied, tz->env) == 0)
+		return;
+	if (setenv("TZ", tz->env, 1) != 0)
+		sl_fatal("cannot set TZ=%s", tz->env);
+	tzset();
+	snprintf(tz_applied, sizeof(tz_applied), "%s", tz->env);
+}
+
+/* The zone database folder: $TZDIR, or the system's. */
+static const char *
+tz_dir(void)
+{
+	const char *dir = getenv("TZDIR");
+
+	return dir != NULL && dir[0] != '\0' ? dir : "/usr/share/zoneinfo";
+}
+
+/* A zone name is a relative path of plain components. */
+static int
+tz_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	const char *p;
+
+	if (n == 0 || n > TZ_NAME_MAX || name[0] == '/' || name[n - 1] == '/')
+		return 0;
+	if (strstr(name, "//") != NULL || strstr(name, "..") != NULL)
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '/' && *p != '_' &&
+		    *p != '-' && *p != '+')
+			return 0;
+	}
+	/* Not zones: the leap-second variants and the host's own link. */
+	if (sl_str_starts(name, "right/") || strcmp(name, "localtime") == 0 ||
+	    strcmp(name, "posixrules") == 0)
+		return 0;
+	return 1;
+}
+
+/* 1 if path is a regular file that starts like a TZif file. */
+static int
+tz_file_ok(const char *path)
+{
+	struct stat st;
+	char magic[4];
+	FILE *f;
+	int ok;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return 0;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
+int
+tz_load(const char *name, struct tz **out, struct sl_err *err)
+{
+	struct tz *tz;
+	char *path = NULL;
+	size_t i;
+	int utc = 0;
+
+	*out = NULL;
+	if (name == NULL || !tz_name_ok(name))
+		return sl_err_set(err, "unknown time zone '%s'",
+				  name != NULL ? name : "");
+	for (tz = tz_loaded; tz != NULL; tz = tz->next) {
+		if (strcmp(tz->name, name) == 0) {
+			tz->refs++;
+			*out = tz;
+			return 0;
+		}
+	}
+	for (i = 0; i < SL_ARRAY_LEN(tz_utc_names); i++)
+		if (strcmp(name, tz_utc_names[i]) == 0)
+			utc = 1;
+	path = xasprintf("%s/%s", tz_dir(), name);
+	if (!utc && !tz_file_ok(path)) {
+		free(path);
+		return sl_err_set(err, "unknown time zone '%s'", name);
+	}
+	tz = xcalloc(1, sizeof(*tz));
+	tz->name = xstrdup(name);
+	tz->env = xasprintf(":%s", path);
+	tz->utc = utc;
+	tz->refs = 1;
+	tz->cache = xcalloc(1, sizeof(*tz->cache));
+	tz->next = tz_loaded;
+	tz_loaded = tz;
+	free(path);
+	*out = tz;
+	return 0;
+}
+
+static void
+tz_cache_clear(struct tz_cache *cache)
+{
+	size_t i;
+
+	for (i = 0; i < cache->nyears; i++)
+		free(cache->years[i].changes);
+	free(cache->years);
+	cache->years = NULL;
+	cache->nyears = 0;
+}
+
+void
+tz_free(struct tz *tz)
+{
+	struct tz **pp;
+
+	if (tz == NULL || --tz->refs > 0)
+		return;
+	for (pp = &tz_loaded; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == tz) {
+			*pp = tz->next;
+			break;
+		}
+	}
+	tz_cache_clear(tz->cache);
+	free(tz->cache);
+	free(tz->name);
+	free(tz->env);
+	free(tz);
+}
+
+const char *
+tz_name(const struct tz *tz)
+{
+	return tz->name;
+}
+
+int
+tz_is_utc(const struct tz *tz)
+{
+	return tz->utc;
+}
+
+void
+tz_local(const struct tz *tz, int64_t t, struct tm *out)
+{
+	time_t tt = (time_t)t;
+
+	memset(out, 0, sizeof(*out));
+	if (tz->utc) {
+		gmtime_r(&tt, out);
+		out->tm_zone = "UTC";
+		return;
+	}
+	tz_use(tz);
+	localtime_r(&tt, out);
+}
+
+/* The offset at t straight from the C library (slow path). */
+static int
+tz_libc_offset(const struct tz *tz, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	tz_use(tz);
+	if (localtime_r(&tt, &tm) == NULL)
+		return 0;
+	return (int)tm.tm_gmtoff;
+}
+
+/* Find and record the changes of offset within one UTC year. */
+static void
+tz_year_build(const struct tz *tz, int64_t year, struct tz_year *yr)
+{
+	int64_t start = tz_days_from_civil(year, 1, 1) * TZ_DAY;
+	int64_t end = tz_days_from_civil(year + 1, 1, 1) * TZ_DAY;
+	int64_t a, b;
+	int off_a, off_b;
+	size_t cap = 0;
+
+	yr->year = year;
+	yr->nchanges = 0;
+	yr->changes = NULL;
+	yr->offset_start = tz_libc_offset(tz, start);
+	/* Probe a-b pairs (a, a + day] from start - 1 to end - 1. */
+	a = start - 1;
+	off_a = tz_libc_offset(tz, a);
+	while (a < end - 1) {
+		b = SL_MIN(a + TZ_DAY, end - 1);
+		off_b = tz_libc_offset(tz, b);
+		if (off_b != off_a) {
+			/* Bisect to the first second with the new offset. */
+			int64_t lo = a, hi = b;
+
+			while (hi - lo > 1) {
+				int64_t mid = lo + (hi - lo) / 2;
+
+				if (tz_libc_offset(tz, mid) == off_a)
+					lo = mid;
+				else
+					hi = mid;
+			}
+			if (yr->nchanges == cap) {
+				cap = cap ? cap * 2 : 4;
+				yr->changes = xreallocarray(yr->changes, cap,
+							    sizeof(*yr->changes));
+			}
+			yr->changes[yr->nchanges].at = hi;
+			yr->changes[yr->nchanges].before = off_a;
+			yr->changes[yr->nchanges].after = off_b;
+			yr->nchanges++;
+		}
+		a = b;
+		off_a = off_b;
+	}
+}
+
+/* The cached changes of one year (built on first use). The pointer is
+ * valid until the next tz_year call on the same zone. */
+static const struct tz_year *
+tz_year(const struct tz *tz, int64_t year)
+{
+	struct tz_cache *cache = tz->cache;
+	size_t i;
+
+	for (i = 0; i < cache->nyears; i++)
+		if (cache->years[i].year == year)
+			return &cache->years[i];
+	if (cache->nyears >= TZ_YEARS_MAX)
+		tz_cache_clear(cache);
+	cache->years = xreallocarray(cache->years, cache->nyears + 1,
+				     sizeof(*cache->years));
+	tz_year_build(tz, year, &cache->years[cache->nyears]);
+	return &cache->years[cache->nyears++];
+}
+
+static int64_t
+tz_year_of(int64_t t)
+{
+	int64_t y;
+	int m, d;
+
+	tz_civil_from_days(floor_div(t, TZ_DAY), &y, &m, &d);
+	return y;
+}
+
+int
+tz_offset_at(const struct tz *tz, int64_t t)
+{
+	const struct tz_year *yr;
+	int off;
+	size_t i;
+
+	if (tz->utc)
+		return 0;
+	yr = tz_year(tz, tz_year_of(t));
+	off = yr->offset_start;
+	for (i = 0; i < yr->nchanges && yr->changes[i].at <= t; i++)
+		off = yr->changes[i].after;
+	return off;
+}
+
+void
+tz_span(const struct tz *tz, int64_t t, int64_t *start, int64_t *end,
+	int *offset)
+{
+	int64_t year, y;
+	size_t i;
+
+	*start = INT64_MIN;
+	*end = INT64_MAX;
+	*offset = tz_offset_at(tz, t);
+	if (tz->utc)
+		return;
+	year = tz_year_of(t);
+	for (y = year; y >= year - TZ_SPAN_YEARS; y--) {
+		const struct tz_year *yr = tz_year(tz, y);
+		int found = 0;
+
+		for (i = yr->nchanges; i-- > 0;) {
+			if (yr->changes[i].at <= t) {
+				*start = yr->changes[i].at;
+				found = 1;
+				break;
+			}
+		}
+		if (found)
+			break;
+	}
+	for (y = year; y <= year + TZ_SPAN_YEARS; y++) {
+		const struct tz_year *yr = tz_year(tz, y);
+		int found = 0;
+
+		for (i = 0; i < yr->nchanges; i++) {
+			if (yr->changes[i].at > t) {
+				*end = yr->changes[i].at;
+				found = 1;
+				break;
+			}
+		}
+		if (found)
+			break;
+	}
+}
+
+int
+tz_naive_to_instant(const struct tz *tz, int64_t naive, int64_t *t,
+		    int64_t *t2)
+{
+	/* Any offset is within a day; look at the spans two days around. */
+	int64_t lo = naive - 2 * TZ_DAY, hi = naive + 2 * TZ_DAY;
+	int64_t found[4], gap_at = INT64_MIN;
+	int64_t x = lo, s, e;
+	int n = 0, off, prev_off = 0, have_prev = 0;
+
+	if (tz->utc) {
+		*t = naive;
+		if (t2 != NULL)
+			*t2 = naive;
+		return 0;
+	}
+	for (;;) {
+		int64_t cand;
+
+		tz_span(tz, x, &s, &e, &off);
+		cand = naive - off;
+		if (cand >= s && cand < e && cand >= lo && n < 4 &&
+		    (n == 0 || found[n - 1] != cand))
+			found[n++] = cand;
+		/* Spring forward at s: walls [s + prev_off, s + off) skipped. */
+		if (have_prev && s != INT64_MIN && prev_off < off &&
+		    naive >= s + prev_off && naive < s + off)
+			gap_at = s;
+		if (e == INT64_MAX || e > hi)
+			break;
+		x = e;
+		prev_off = off;
+		have_prev = 1;
+	}
+	if (n == 0) {
+		/* In a gap; the transition is found above unless the zone is
+		 * beyond what the cache can see, where wall time is shifted
+		 * by the offset there. */
+		*t = gap_at != INT64_MIN ? gap_at : naive - off;
+		if (t2 != NULL)
+			*t2 = *t;
+		return 2;
+	}
+	*t = found[0];
+	if (t2 != NULL)
+		*t2 = found[n - 1];
+	return n > 1 ? 1 : 0;
+}
+
+int
+tz_wall_to_instant(const struct tz *tz, const struct tm *wall, int64_t *t,
+		   int64_t *t2)
+{
+	int64_t naive = tz_days_from_civil((int64_t)wall->tm_year + 1900,
+					   wall->tm_mon + 1, 1) * TZ_DAY +
+		((int64_t)wall->tm_mday - 1) * TZ_DAY +
+		(int64_t)wall->tm_hour * 3600 + (int64_t)wall->tm_min * 60 +
+		wall->tm_sec;
+
+	return tz_naive_to_instant(tz, naive, t, t2);
+}
+
+const char *
+tz_iso(const struct tz *tz, int64_t t, char *out, size_t n)
+{
+	struct tm tm;
+	long off;
+	char sign;
+
+	tz_local(tz, t, &tm);
+	off = tm.tm_gmtoff;
+	sign = off < 0 ? '-' : '+';
+	if (off < 0)
+		off = -off;
+	if (off % 60 != 0)
+		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld:%02ld",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
+			 off / 60 % 60, off % 60);
+	else
+		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
+			 off / 60 % 60);
+	return out;
+}
+
+size_t
+tz_strftime(const struct tz *tz, int64_t t, const char *fmt, char *out,
+	    size_t n)
+{
+	struct buf f;
+	struct tm tm;
+	const char *p;
+	size_t r;
+
+	if (n == 0)
+		return 0;
+	/* glibc's %s runs mktime in the process zone; write t ourselves. */
+	buf_init(&f, 0);
+	for (p = fmt; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			buf_printf(&f, "%" PRId64, t);
+			p++;
+		} else if (p[0] == '%' && p[1] != '\0') {
+			buf_add(&f, p, 2);
+			p++;
+		} else {
+			buf_addc(&f, *p);
+		}
+	}
+	tz_local(tz, t, &tm);
+	if (!tz->utc)
+		tz_use(tz);	/* %Z and %z read tm, but be safe */
+	r = strftime(out, n, buf_str(&f), &tm);
+	if (r == 0)
+		out[0] = '\0';
+	buf_free(&f);
+	return r;
+}
+
+/* Read exactly ndigits digits into *v. */
+static int
+tz_digits(const char **p, int ndigits, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < ndigits; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return -1;
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += ndigits;
+	return 0;
+}
+
+static int
+tz_parse_fail(struct sl_err *err, const char *s, const char *why)
+{
+	return sl_err_set(err, "bad time '%s': %s; expected YYYY-MM-DD, "
+			  "YYYY-MM-DDTHH, YYYY-MM-DDTHH:MM or "
+			  "YYYY-MM-DDTHH:MM:SS ('T' or a space), optionally "
+			  "followed by Z or an offset like +02:00 or -0700",
+			  s, why);
+}
+
+int
+tz_parse_time(const struct tz *tz, const char *s, int64_t *t,
+	      struct sl_err *err)
+{
+	const char *p = s;
+	int year, mon, day, hour = 0, min = 0, sec = 0;
+	int has_offset = 0, offset = 0;
+	int64_t naive;
+	char why[96];
+
+	if (tz_digits(&p, 4, &year) < 0 || *p++ != '-' ||
+	    tz_digits(&p, 2, &mon) < 0 || *p++ != '-' ||
+	    tz_digits(&p, 2, &day) < 0)
+		return tz_parse_fail(err, s, "not a date");
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (tz_digits(&p, 2, &hour) < 0)
+			return tz_parse_fail(err, s, "no hour after the date");
+		if (*p == ':') {
+			p++;
+			if (tz_digits(&p, 2, &min) < 0)
+				return tz_parse_fail(err, s, "bad minutes");
+			if (*p == ':') {
+				p++;
+				if (tz_digits(&p, 2, &sec) < 0)
+					return tz_parse_fail(err, s,
+							     "bad seconds");
+			}
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		has_offset = 1;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1, oh, om = 0;
+
+		p++;
+		if (tz_digits(&p, 2, &oh) < 0)
+			return tz_parse_fail(err, s, "bad offset");
+		if (*p == ':')
+			p++;
+		if (isdigit((unsigned char)*p) && tz_digits(&p, 2, &om) < 0)
+			return tz_parse_fail(err, s, "bad offset");
+		if (oh > 23 || om > 59)
+			return tz_parse_fail(err, s, "offset out of range");
+		has_offset = 1;
+		offset = sign * (oh * 3600 + om * 60);
+	}
+	if (*p != '\0')
+		return tz_parse_fail(err, s, "unexpected text at the end");
+	why[0] = '\0';
+	if (mon < 1 || mon > 12)
+		snprintf(why, sizeof(why), "month %d is out of range 1-12", mon);
+	else if (day < 1 || day > tz_days_in_month(year, mon))
+		snprintf(why, sizeof(why), "day %d is out of range 1-%d", day,
+			 tz_days_in_month(year, mon));
+	else if (hour > 23)
+		snprintf(why, sizeof(why), "hour %d is out of range 0-23", hour);
+	else if (min > 59)
+		snprintf(why, sizeof(why), "minute %d is out of range 0-59",
+			 min);
+	else if (sec > 59)
+		snprintf(why, sizeof(why), "second %d is out of range 0-59",
+			 sec);
+	if (why[0] != '\0')
+		return tz_parse_fail(err, s, why);
+	naive = tz_days_from_civil(year, mon, day) * TZ_DAY + hour * 3600 +
+		min * 60 + sec;
+	if (has_offset) {
+		*t = naive - offset;
+		return 0;
+	}
+	tz_naive_to_instant(tz, naive, t, NULL);
+	return 0;
+}
