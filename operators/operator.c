@@ -8,6 +8,7 @@ extern const struct operator op_shell;
 extern const struct operator op_email;
 extern const struct operator op_warehouse_copy;
 extern const struct operator op_s3_sensor;
+extern const struct operator op_crawler;
 
 /* Every task type sluice knows. Add a line per new operators/<type>.c. */
 const struct operator *const operators[] = {
@@ -15,6 +16,7 @@ const struct operator *const operators[] = {
 	&op_email,
 	&op_warehouse_copy,
 	&op_s3_sensor,
+	&op_crawler,
 	NULL,
 };
 

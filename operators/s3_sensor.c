@@ -16,7 +16,6 @@
  */
 #include "operator.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -28,10 +27,8 @@
 
 #include <event2/event.h>
 
+#include "aws_local.h"
 #include "aws_s3.h"
-
-/* Folder depth walked under a file:// prefix. */
-#define FILE_MAX_DEPTH 32
 
 static const struct op_key s3_sensor_keys[] = {
 	{ "url", OPK_STRING, 1, 1,
@@ -96,16 +93,12 @@ target_init(struct target *t, const json_t *spec, struct sl_err *err)
 	t->min_objects = op_opt_int(spec, "min_objects", 1);
 	t->min_size = op_opt_int(spec, "min_size", 0);
 	if (strncmp(url, "file://", 7) == 0) {
-		const char *path = url + 7;
 		const char *home = json_string_value(json_object_get(spec, "home"));
 
 		t->is_file = 1;
-		if (*path == '\0')
+		if (url[7] == '\0')
 			return sl_err_set(err, "s3_sensor: '%s' has no path", url);
-		if (path[0] != '/' && home != NULL)
-			t->key = xasprintf("%s/%s", home, path);
-		else
-			t->key = xstrdup(path);
+		t->key = aws_local_path(url, home);
 	} else if (s3_url_parse(url, &t->bucket, &t->key, err) < 0) {
 		return -1;
 	}
@@ -177,61 +170,12 @@ exact_verdict(const struct target *t, int exists, int64_t size, char *msg,
 	return OP_POKE_DONE;
 }
 
-/* Walk a folder for file:// prefixes and wildcards: every regular file
- * whose path starts with the literal prefix is one "object". */
-static int
-file_walk(struct target *t, const char *dir, int depth, struct sl_err *err)
-{
-	DIR *d;
-	struct dirent *e;
-	int rc = 0;
-
-	if (depth > FILE_MAX_DEPTH)
-		return 0;
-	if ((d = opendir(dir)) == NULL) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;	/* not there yet */
-		return sl_err_set(err, "%s: %s", dir, strerror(errno));
-	}
-	while (rc == 0 && (e = readdir(d)) != NULL) {
-		struct stat st;
-		char *path;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		path = xasprintf("%s%s%s", dir, sl_str_ends(dir, "/") ? "" : "/",
-				 e->d_name);
-		if (stat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				/* Only folders that can hold matching paths. */
-				size_t pl = strlen(path);
-				size_t ll = strlen(t->list_prefix);
-
-				if (strncmp(path, t->list_prefix, SL_MIN(pl, ll)) == 0)
-					rc = file_walk(t, path, depth + 1, err);
-			} else if (S_ISREG(st.st_mode) &&
-				   sl_str_starts(path, t->list_prefix)) {
-				rc = target_count(t, path, st.st_size);
-				if (rc > 0) {
-					free(path);
-					break;
-				}
-			}
-		}
-		free(path);
-	}
-	closedir(d);
-	return rc < 0 ? -1 : 0;
-}
-
 /* One poke of a file:// target, synchronous (local and fast). */
 static enum op_poke_result
 file_poke(struct target *t, char *msg, size_t n)
 {
 	struct sl_err err;
 	struct stat st;
-	char *dir;
-	const char *slash;
 
 	if (t->kind == TARGET_EXACT) {
 		if (stat(t->key, &st) == 0 && S_ISREG(st.st_mode))
@@ -243,16 +187,10 @@ file_poke(struct target *t, char *msg, size_t n)
 		}
 		return exact_verdict(t, 0, 0, msg, n);
 	}
-	slash = strrchr(t->list_prefix, '/');
-	dir = slash ? xstrndup(t->list_prefix,
-			       (size_t)(slash - t->list_prefix) + 1)
-		    : xstrdup(".");
-	if (file_walk(t, dir, 0, &err) < 0) {
-		free(dir);
+	if (aws_local_list(t->list_prefix, target_count, t, &err) < 0) {
 		snprintf(msg, n, "%s", err.msg);
 		return OP_POKE_ERROR;
 	}
-	free(dir);
 	return target_verdict(t, msg, n);
 }
 

@@ -6,6 +6,7 @@
  *   aws_tool get s3://bucket/key          object bytes to stdout (streamed)
  *   aws_tool whoami [SERVICE]             access key id and where it came from
  *   aws_tool call SERVICE TARGET JSON     one JSON 1.1 call, answer to stdout
+ *   aws_tool catalog FILE                 the builtin catalogue as JSON
  *   aws_tool call-n N SERVICE TARGET JSON the same call N times in one process
  *                                         (credentials cached between them),
  *                                         moving the clock forward
@@ -22,6 +23,7 @@
 #include "operators/aws_creds.h"
 #include "operators/aws_json.h"
 #include "operators/aws_s3.h"
+#include "operators/catalog.h"
 
 static int
 print_each(void *arg, const char *key, int64_t size)
@@ -67,6 +69,16 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr, "usage: aws_tool list|head|get|whoami|call ...\n");
 		return 2;
+	}
+	if (strcmp(argv[1], "catalog") == 0 && argc == 3) {
+		json_t *dump = catalog_dump(argv[2], &err);
+
+		if (dump == NULL)
+			goto fail;
+		json_dumpf(dump, stdout, JSON_SORT_KEYS | JSON_COMPACT);
+		printf("\n");
+		json_decref(dump);
+		return 0;
 	}
 	if (strcmp(argv[1], "call-n") == 0) {
 		const char *step = getenv("AWS_TOOL_CLOCK_STEP_S");

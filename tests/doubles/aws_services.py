@@ -90,7 +90,7 @@ class ApiError(Exception):
 def glue_call(op, p):
     name = p.get('Name')
     c = World.crawlers.get(name)
-    if op in ('StartCrawler', 'GetCrawler') and c is None:
+    if op in ('StartCrawler', 'GetCrawler', 'StopCrawler') and c is None:
         raise ApiError(400, 'EntityNotFoundException',
                        'Crawler entry with name %s does not exist' % name)
     if op == 'StartCrawler':
@@ -100,8 +100,15 @@ def glue_call(op, p):
         c['state'], c['steps'], c['start'] = 'RUNNING', 0, time.time()
         c['runs'] += 1
         return {}
+    if op == 'StopCrawler':
+        if c['state'] != 'RUNNING':
+            raise ApiError(400, 'CrawlerNotRunningException',
+                           'Crawler with name %s is not running' % name)
+        c['state'], c['scenario'] = 'STOPPING', 'cancel'
+        c['steps'] = max(c['steps'], 2)
+        return {}
     if op == 'GetCrawler':
-        if c['state'] != 'READY':
+        if c['state'] != 'READY' and c['scenario'] != 'slow':
             c['steps'] += 1
             if c['steps'] >= 2 and c['state'] == 'RUNNING':
                 c['state'] = 'STOPPING'
@@ -358,7 +365,8 @@ def main():
     ap.add_argument('--port', type=int, required=True)
     ap.add_argument('--key', action='append', default=[])
     ap.add_argument('--crawler', action='append', default=[],
-                    help='NAME:ok|fail|cancel|busy')
+                    help='NAME:ok|fail|cancel|busy|slow (slow: runs until '
+                         'StopCrawler)')
     ap.add_argument('--cluster', action='append', default=[])
     ap.add_argument('--role', action='append', default=[],
                     help='ARN or ARN|EXTERNAL_ID')
