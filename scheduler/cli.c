@@ -30,6 +30,8 @@ static const struct cli_verb *const verbs[] = {
 	&cli_test,
 	&cli_scheduler,
 	&cli_standalone,
+	&cli_web,
+	&cli_users,
 	&cli_db,
 	&cli_operator,
 	NULL,

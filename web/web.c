@@ -1,6 +1,13 @@
-/* web.c: the HTTP server: routes for /health (more come with the UI). */
+/*
+ * web.c: the HTTP server: one evhttp on the caller's event loop, the
+ * router, replies with the security headers every response carries, the
+ * compiled-in assets, and requests that wait for a busy database.
+ */
 #include "web.h"
+#include "web_internal.h"
 
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,26 +15,422 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sqlite3.h>
 
 #include "../scheduler/config.h"
 #include "../scheduler/sched.h"
+#include "../scheduler/store.h"
 
-struct web {
-	struct evhttp *http;
-	struct config *cfg;
-	struct sched *sched;
+#define WEB_BUSY_RETRY_MS 10
+#define WEB_BUSY_GIVE_UP_MS 5000
+#define WEB_BAG_RELOAD_MS 2000
+
+struct web_asset {
+	const char *name;
+	const char *type;
+	const unsigned char *data;
+	size_t len;
 };
+extern const struct web_asset web_assets[];
+
+/* Every response: no sniffing, no framing, scripts and styles only from
+ * this server, nothing inline. */
+static void
+add_security_headers(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Security-Policy",
+	    "default-src 'self'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+	    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
+	evhttp_add_header(h, "Referrer-Policy", "same-origin");
+}
+
+static const char *
+status_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return status >= 500 ? "Internal Server Error" : "Error";
+	}
+}
 
 static void
-web_health(struct evhttp_request *req, void *arg)
+send_reply(struct web_req *r, int status, const char *type, const void *data,
+	   size_t len)
 {
 	struct evbuffer *out = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
 
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-			  "application/json");
-	evbuffer_add_printf(out, "{\"status\":\"ok\"}\n");
-	evhttp_send_reply(req, 200, "OK", out);
+	add_security_headers(r->req);
+	if (type != NULL)
+		evhttp_add_header(h, "Content-Type", type);
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
+	evbuffer_add(out, data, len);
+	evhttp_send_reply(r->req, status, status_reason(status), out);
 	evbuffer_free(out);
+}
+
+void
+web_json(struct web_req *r, int status, json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	size_t n = text ? strlen(text) : 0;
+
+	send_reply(r, status, "application/json", text ? text : "null", text ? n : 4);
+	free(text);
+	json_decref(body);
+}
+
+int
+web_error(struct web_req *r, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	web_json(r, status, json_pack("{s:s,s:i}", "error", msg, "status", status));
+	return -1;
+}
+
+void
+web_html(struct web_req *r, int status, const struct buf *html)
+{
+	send_reply(r, status, "text/html; charset=utf-8", buf_str(html), html->len);
+}
+
+void
+web_text(struct web_req *r, int status, const char *type, const char *data,
+	 size_t len)
+{
+	send_reply(r, status, type, data, len);
+}
+
+void
+web_redirect(struct web_req *r, const char *location)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", location);
+	send_reply(r, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+const char *
+web_query(struct web_req *r, const char *name)
+{
+	return evhttp_find_header(&r->query, name);
+}
+
+const char *
+web_header(struct web_req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
+}
+
+char *
+web_body_text(struct web_req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = evbuffer_get_length(in);
+	char *text;
+
+	if (n > WEB_MAX_BODY)
+		return NULL;
+	text = xmalloc(n + 1);
+	evbuffer_copyout(in, text, n);
+	text[n] = '\0';
+	return text;
+}
+
+json_t *
+web_body_json(struct web_req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = evbuffer_get_length(in);
+	json_error_t jerr;
+	json_t *v;
+	char *text;
+
+	if (n > WEB_MAX_BODY) {
+		web_error(r, 413, "the request body is larger than %d bytes", WEB_MAX_BODY);
+		return NULL;
+	}
+	if (n == 0)
+		return json_object();
+	text = web_body_text(r);
+	v = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (v == NULL) {
+		web_error(r, 400, "the body is not JSON: %s (line %d, column %d)",
+			  jerr.text, jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		web_error(r, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	return v;
+}
+
+const struct dagbag *
+web_dagbag(struct web *w)
+{
+	if (w->sched != NULL)
+		return sched_dagbag(w->sched);
+	if (w->bag_loaded_ms == 0 || sl_mono_ms() - w->bag_loaded_ms >= WEB_BAG_RELOAD_MS) {
+		struct dagbag fresh;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		/* unchanged files are taken over, not parsed again */
+		if (dagbag_load(w->cfg->dags_dir, w->cfg, &w->bag, &fresh, &err) == 0) {
+			dagbag_free(&w->bag);
+			w->bag = fresh;
+		}
+		w->bag_loaded_ms = sl_mono_ms();
+	}
+	return &w->bag;
+}
+
+struct dag *
+web_dag(struct web *w, const char *name)
+{
+	return dagbag_find(web_dagbag(w), name);
+}
+
+void
+web_poke(struct web *w)
+{
+	if (w->sched != NULL)
+		sched_poke(w->sched);
+}
+
+int
+web_store_busy(struct web *w)
+{
+	int rc = sqlite3_errcode(store_db(w->store)) & 0xff;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+const char *
+web_who(struct web_req *r, char *out, size_t n)
+{
+	snprintf(out, n, "web:%s", r->user.name);
+	return out;
+}
+
+/* --- requests --- */
+
+static void
+req_free(struct web_req *r)
+{
+	if (r->retry_ev != NULL)
+		event_free(r->retry_ev);
+	if (r->seg != NULL)
+		for (int i = 0; i < r->nseg; i++)
+			free(r->seg[i]);
+	free(r->seg);
+	free(r->path);
+	evhttp_clear_headers(&r->query);
+	free(r);
+}
+
+/* Split and percent-decode the path; -1 when it holds a NUL byte or is
+ * not absolute. */
+static int
+req_parse(struct web_req *r)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	const char *p;
+	size_t cap = 8;
+
+	TAILQ_INIT(&r->query);
+	if (path == NULL || path[0] != '/')
+		return -1;
+	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0)
+		return -1;
+	r->seg = xcalloc(cap, sizeof *r->seg);
+	for (p = path + 1; *p != '\0';) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char *raw = xstrndup(p, n), *dec;
+		size_t len = 0;
+
+		dec = evhttp_uridecode(raw, 0, &len);
+		free(raw);
+		if (dec == NULL)
+			return -1;
+		if (strlen(dec) != len) {
+			free(dec);
+			return -1;
+		}
+		if (r->nseg + 1 >= (int)cap) {
+			cap *= 2;
+			r->seg = xreallocarray(r->seg, cap, sizeof *r->seg);
+		}
+		if (n > 0 || e == NULL)
+			r->seg[r->nseg++] = dec;
+		else
+			free(dec);
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	r->path = xstrdup(path);
+	return 0;
+}
+
+static void
+serve_asset(struct web_req *r, const char *name)
+{
+	for (const struct web_asset *a = web_assets; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0) {
+			evhttp_add_header(evhttp_request_get_output_headers(r->req),
+					  "Cache-Control", "max-age=60");
+			send_reply(r, 200, a->type, a->data, a->len);
+			return;
+		}
+	web_error(r, 404, "no such file");
+}
+
+static void
+serve_health(struct web_req *r)
+{
+	json_t *o = json_pack("{s:s}", "status", "ok");
+
+	json_object_set_new(o, "scheduler", json_boolean(r->w->sched != NULL));
+	web_json(r, 200, o);
+}
+
+static enum web_result
+route(struct web_req *r)
+{
+	const char *first = r->nseg > 0 ? r->seg[0] : "";
+
+	session_identify(r);
+	if (strcmp(r->path, "/health") == 0) {
+		serve_health(r);
+		return WEB_DONE;
+	}
+	if (strcmp(r->path, "/metrics") == 0) {
+		metrics_serve(r);
+		return WEB_DONE;
+	}
+	if (strcmp(first, "static") == 0 && r->nseg == 2) {
+		serve_asset(r, r->seg[1]);
+		return WEB_DONE;
+	}
+	if (strcmp(r->path, "/login") == 0)
+		return session_login(r);
+	if (strcmp(r->path, "/logout") == 0)
+		return session_logout(r);
+	if (strcmp(first, "api") == 0) {
+		if (r->nseg < 2 || strcmp(r->seg[1], "v1") != 0) {
+			web_error(r, 404, "the API lives under /api/v1");
+			return WEB_DONE;
+		}
+		return api_dispatch(r);
+	}
+	return pages_dispatch(r);
+}
+
+static void run_request(struct web_req *r);
+
+static void
+retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run_request(arg);
+}
+
+static void
+closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct web_req *r = arg;
+
+	(void)evcon;
+	r->closed = 1;
+}
+
+static void
+run_request(struct web_req *r)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r->req);
+	enum web_result res;
+
+	if (r->closed) {
+		req_free(r);
+		return;
+	}
+	res = route(r);
+	if (res == WEB_BUSY) {
+		struct timeval tv = { 0, WEB_BUSY_RETRY_MS * 1000 };
+
+		if (r->busy_since == 0)
+			r->busy_since = sl_mono_ms();
+		if (sl_mono_ms() - r->busy_since < WEB_BUSY_GIVE_UP_MS) {
+			/* the scheduler commits its batch on its next poll */
+			web_poke(r->w);
+			if (r->retry_ev == NULL) {
+				r->retry_ev = evtimer_new(r->w->base, retry_cb, r);
+				if (evcon != NULL)
+					evhttp_connection_set_closecb(evcon, closed_cb, r);
+			}
+			evtimer_add(r->retry_ev, &tv);
+			return;
+		}
+		web_error(r, 503, "the database stayed locked for %d s; try again",
+			  WEB_BUSY_GIVE_UP_MS / 1000);
+	}
+	if (r->retry_ev != NULL && evcon != NULL)
+		evhttp_connection_set_closecb(evcon, NULL, NULL);
+	req_free(r);
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+	struct web_req *r = xcalloc(1, sizeof *r);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+
+	r->w = arg;
+	r->req = req;
+	r->method = evhttp_request_get_command(req);
+	if (evcon != NULL) {
+		char *addr = NULL;
+		ev_uint16_t port = 0;
+
+		evhttp_connection_get_peer(evcon, &addr, &port);
+		snprintf(r->peer, sizeof r->peer, "%s", addr ? addr : "?");
+	}
+	if (req_parse(r) < 0) {
+		TAILQ_INIT(&r->query);
+		web_error(r, 400, "bad request path");
+		req_free(r);
+		return;
+	}
+	run_request(r);
 }
 
 int
@@ -36,13 +439,29 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 {
 	struct web *w = xcalloc(1, sizeof *w);
 
+	w->base = base;
 	w->cfg = cfg;
 	w->sched = s;
+	w->secure_cookies = cfg->base_url != NULL && sl_str_starts(cfg->base_url, "https:");
+	/* its own connection: the scheduler's may hold an open batch */
+	if (store_open(cfg->db_path, &w->store, err) < 0) {
+		free(w);
+		return -1;
+	}
+	/* never wait on a lock inside the loop: WEB_BUSY retries instead */
+	sqlite3_busy_timeout(store_db(w->store), 0);
+	w->limiter = limiter_new();
 	w->http = evhttp_new(base);
-	evhttp_set_max_body_size(w->http, 1024 * 1024);
-	evhttp_set_cb(w->http, "/health", web_health, w);
+	evhttp_set_max_body_size(w->http, WEB_MAX_BODY);
+	evhttp_set_max_headers_size(w->http, 16 * 1024);
+	evhttp_set_timeout(w->http, 60);
+	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+	evhttp_set_gencb(w->http, on_request, w);
 	if (evhttp_bind_socket(w->http, cfg->web_bind, (ev_uint16_t)cfg->web_port) != 0) {
 		evhttp_free(w->http);
+		store_close(w->store);
+		limiter_free(w->limiter);
 		free(w);
 		return sl_err_set(err, "cannot listen on %s:%d (in use, or not an address of this machine)",
 				  cfg->web_bind, cfg->web_port);
@@ -58,5 +477,8 @@ web_stop(struct web *w)
 	if (w == NULL)
 		return;
 	evhttp_free(w->http);
+	store_close(w->store);
+	dagbag_free(&w->bag);
+	limiter_free(w->limiter);
 	free(w);
 }

@@ -1,0 +1,380 @@
+// sluice web UI: small vanilla JavaScript over the REST API (/api/v1).
+// Every value from the server is put on the page as text (textContent,
+// attributes), never parsed as HTML.
+'use strict';
+
+(function () {
+  const meta = (name) => {
+    const m = document.querySelector('meta[name="' + name + '"]');
+    return m ? m.getAttribute('content') : '';
+  };
+  const csrf = meta('csrf-token');
+  const enc = encodeURIComponent;
+
+  async function api(method, path, body) {
+    const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
+    if (body !== undefined) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    const res = await fetch('/api/v1' + path, opts);
+    let data = null;
+    try { data = await res.json(); } catch (e) { data = null; }
+    if (!res.ok) throw new Error((data && data.error) || (res.status + ' ' + res.statusText));
+    return data;
+  }
+
+  // el('td', {class: 'x', title: 't'}, 'text', child...)
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k.startsWith('data-')) e.setAttribute(k, v);
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) {
+      if (c === null || c === undefined) continue;
+      e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function fmtDuration(ms) {
+    if (ms === null || ms === undefined) return '';
+    if (ms < 1000) return ms + 'ms';
+    let s = Math.round(ms / 1000);
+    const h = Math.floor(s / 3600); s -= h * 3600;
+    const m = Math.floor(s / 60); s -= m * 60;
+    return (h ? h + 'h' : '') + (m ? m + 'm' : '') + (s || (!h && !m) ? s + 's' : '');
+  }
+
+  function status(text, bad) {
+    const s = document.getElementById('status');
+    if (!s) return;
+    s.textContent = text;
+    s.classList.toggle('bad', !!bad);
+  }
+
+  // --- pause toggles (DAG list and DAG pages) ---
+  function initPauseToggles() {
+    for (const b of document.querySelectorAll('button.pause-toggle')) {
+      b.addEventListener('click', async () => {
+        const paused = b.dataset.paused === '1';
+        try {
+          await api('POST', '/dags/' + enc(b.dataset.dag) + (paused ? '/unpause' : '/pause'));
+          b.dataset.paused = paused ? '0' : '1';
+          b.textContent = paused ? 'active' : 'paused';
+        } catch (e) { alert(e.message); }
+      });
+    }
+  }
+
+  // --- the partition grid ---
+  function initGrid() {
+    const table = document.getElementById('grid');
+    if (!table) return;
+    const dag = table.dataset.dag;
+    const canChange = table.dataset.canChange === '1';
+    const pageSize = 25;
+    let offset = 0;
+    let data = null;
+    let anchor = null;              // {row, task} of the last plain click
+    const selected = new Set();     // "partition\u0000task"
+    let pending = null;             // the action waiting in the preview
+
+    const key = (p, t) => p + '\u0000' + t;
+    const split = (k) => k.split('\u0000');
+
+    function selectionByTask() {
+      const byTask = new Map();
+      for (const k of selected) {
+        const [p, t] = split(k);
+        if (!byTask.has(t)) byTask.set(t, []);
+        byTask.get(t).push(p);
+      }
+      return byTask;
+    }
+
+    function updateButtons() {
+      const n = selected.size;
+      const count = document.getElementById('selection-count');
+      if (count) count.textContent = n ? n + ' selected' : 'nothing selected';
+      for (const id of ['clear-btn', 'mark-success-btn', 'mark-failed-btn']) {
+        const b = document.getElementById(id);
+        if (b) b.disabled = n === 0;
+      }
+    }
+
+    function render() {
+      const thead = table.tHead, tbody = table.tBodies[0];
+      thead.replaceChildren();
+      tbody.replaceChildren();
+      const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
+      data.tasks.forEach((t) => head.append(el('th', { class: 'task', 'data-task': t, title: 'select the column ' + t }, t)));
+      thead.append(head);
+      data.partitions.forEach((p, row) => {
+        const tr = el('tr', { 'data-partition': p.partition });
+        tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state },
+          el('span', { class: 'run st-' + p.state }), p.partition));
+        p.cells.forEach((c, i) => {
+          const task = data.tasks[i];
+          if (!c) { tr.append(el('td', { class: 'cell empty' })); return; }
+          const [state, dur, tryNo] = c;
+          const title = task + ' @ ' + p.partition + '\n' + state +
+            (dur !== null ? ', ' + fmtDuration(dur) : '') + (tryNo ? ', try ' + tryNo : '');
+          const td = el('td', {
+            class: 'cell st-' + state + (selected.has(key(p.partition, task)) ? ' sel' : ''),
+            title, 'data-partition': p.partition, 'data-task': task, 'data-state': state, 'data-row': row,
+          });
+          tr.append(td);
+        });
+        tbody.append(tr);
+      });
+      const info = document.getElementById('page-info');
+      const last = Math.min(offset + data.partitions.length, data.total);
+      info.textContent = data.total ? (offset + 1) + '–' + last + ' of ' + data.total + ' partitions' : 'no runs yet';
+      document.getElementById('newer').disabled = offset === 0;
+      document.getElementById('older').disabled = offset + pageSize >= data.total;
+      updateButtons();
+    }
+
+    async function load() {
+      try {
+        data = await api('GET', '/dags/' + enc(dag) + '/grid?limit=' + pageSize + '&offset=' + offset);
+        render();
+      } catch (e) { status(e.message, true); }
+    }
+
+    table.addEventListener('click', (ev) => {
+      const td = ev.target.closest('td.cell');
+      const th = ev.target.closest('th');
+      if (td && td.dataset.task) {
+        if (ev.ctrlKey || ev.metaKey) {
+          location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
+          return;
+        }
+        if (!canChange) return;
+        const row = Number(td.dataset.row), task = td.dataset.task;
+        if (ev.shiftKey && anchor && anchor.task === task) {
+          // a range of partitions on one task
+          const [a, b] = [Math.min(anchor.row, row), Math.max(anchor.row, row)];
+          for (let r = a; r <= b; r++) selected.add(key(data.partitions[r].partition, task));
+        } else {
+          const k = key(td.dataset.partition, task);
+          if (selected.has(k)) selected.delete(k); else selected.add(k);
+          anchor = { row, task };
+        }
+        render();
+        return;
+      }
+      if (th && canChange && th.classList.contains('task')) {
+        // a whole task column (of this page)
+        for (const p of data.partitions) selected.add(key(p.partition, th.dataset.task));
+        render();
+      } else if (th && canChange && th.classList.contains('part')) {
+        const p = th.parentElement.dataset.partition;
+        for (const t of data.tasks) selected.add(key(p, t));
+        render();
+      }
+    });
+    table.addEventListener('dblclick', (ev) => {
+      const td = ev.target.closest('td.cell');
+      if (td && td.dataset.task)
+        location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
+    });
+
+    document.getElementById('newer').addEventListener('click', () => { offset = Math.max(0, offset - pageSize); load(); });
+    document.getElementById('older').addEventListener('click', () => { offset += pageSize; load(); });
+
+    const modal = document.getElementById('preview');
+    function showPreview(title, summary, rows, action) {
+      document.getElementById('preview-title').textContent = title;
+      document.getElementById('preview-summary').textContent = summary;
+      const tb = document.querySelector('#preview-table tbody');
+      tb.replaceChildren();
+      for (const r of rows)
+        tb.append(el('tr', {}, el('td', {}, r.partition), el('td', {}, r.task), el('td', {}, el('span', { class: 'badge st-' + r.state }, r.state))));
+      pending = action;
+      document.getElementById('preview-confirm').disabled = rows.length === 0;
+      modal.hidden = false;
+    }
+    function closePreview() { modal.hidden = true; pending = null; }
+    document.getElementById('preview-cancel')?.addEventListener('click', closePreview);
+    document.getElementById('preview-confirm')?.addEventListener('click', async () => {
+      const action = pending;
+      closePreview();
+      if (!action) return;
+      try {
+        status(await action());
+        selected.clear();
+        anchor = null;
+        await load();
+      } catch (e) { status(e.message, true); }
+    });
+
+    function clearBodies(dry) {
+      const opts = {
+        downstream: document.getElementById('opt-downstream').checked,
+        upstream: document.getElementById('opt-upstream').checked,
+        only_failed: document.getElementById('opt-only-failed').checked,
+        dry_run: dry,
+      };
+      return [...selectionByTask()].map(([task, partitions]) => Object.assign({ tasks: [task], partitions }, opts));
+    }
+
+    document.getElementById('clear-btn')?.addEventListener('click', async () => {
+      try {
+        const seen = new Map();
+        for (const body of clearBodies(true)) {
+          const res = await api('POST', '/dags/' + enc(dag) + '/clear', body);
+          for (const ti of res.task_instances) seen.set(key(ti.partition, ti.task), ti);
+        }
+        const rows = [...seen.values()].sort((a, b) => a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : a.task < b.task ? -1 : 1);
+        showPreview('Clear ' + rows.length + ' task instance' + (rows.length === 1 ? '' : 's') + '?',
+          'These task instances will be reset and run again:', rows, async () => {
+            let n = 0;
+            for (const body of clearBodies(false)) n += (await api('POST', '/dags/' + enc(dag) + '/clear', body)).count;
+            return 'cleared ' + n + ' task instance' + (n === 1 ? '' : 's');
+          });
+      } catch (e) { status(e.message, true); }
+    });
+
+    function markPreview(state) {
+      const rows = [];
+      for (const [task, partitions] of selectionByTask())
+        for (const p of partitions) {
+          const td = table.querySelector('td.cell[data-partition="' + CSS.escape(p) + '"][data-task="' + CSS.escape(task) + '"]');
+          rows.push({ partition: p, task, state: td ? td.dataset.state : '?' });
+        }
+      showPreview('Mark ' + rows.length + ' task instance' + (rows.length === 1 ? '' : 's') + ' ' + state + '?',
+        'These task instances will be set to ' + state + ' (downstream tasks then follow their trigger rules):', rows, async () => {
+          let n = 0;
+          for (const [task, partitions] of selectionByTask())
+            n += (await api('POST', '/dags/' + enc(dag) + '/mark', { tasks: [task], partitions, state })).count;
+          return 'marked ' + n + ' ' + state;
+        });
+    }
+    document.getElementById('mark-success-btn')?.addEventListener('click', () => markPreview('success'));
+    document.getElementById('mark-failed-btn')?.addEventListener('click', () => markPreview('failed'));
+    document.getElementById('select-none')?.addEventListener('click', () => { selected.clear(); anchor = null; render(); });
+
+    document.getElementById('trigger-form')?.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const body = { params: {} };
+      const p = document.getElementById('trigger-partition').value.trim();
+      if (p) body.partition = p;
+      for (const input of document.querySelectorAll('#trigger-form input.param')) {
+        let v = input.value;
+        if (input.dataset.kind === 'json') { try { v = JSON.parse(v); } catch (e) { /* keep the text */ } }
+        body.params[input.dataset.param] = v;
+      }
+      try {
+        const run = await api('POST', '/dags/' + enc(dag) + '/runs', body);
+        status('triggered partition ' + run.partition);
+        offset = 0;
+        await load();
+      } catch (e) { status(e.message, true); }
+    });
+    document.getElementById('backfill-form')?.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        const res = await api('POST', '/dags/' + enc(dag) + '/backfill', {
+          from: document.getElementById('backfill-from').value.trim(),
+          to: document.getElementById('backfill-to').value.trim(),
+        });
+        status('backfill: ' + res.created.length + ' run(s) created' +
+          (res.existing.length ? ', ' + res.existing.length + ' partition(s) already had a run' : ''));
+        await load();
+      } catch (e) { status(e.message, true); }
+    });
+
+    load();
+    // live updates: short polling while the page is visible and no dialog is open
+    setInterval(() => { if (!document.hidden && modal.hidden) load(); }, 1500);
+  }
+
+  // --- graph view ---
+  function initGraph() {
+    const svg = document.getElementById('graph');
+    if (!svg || !svg.dataset.partition) return;
+    const sel = document.getElementById('graph-partition');
+    sel?.addEventListener('change', () => sel.form.submit());
+    async function refresh() {
+      try {
+        const run = await api('GET', '/dags/' + enc(svg.dataset.dag) + '/runs/' + enc(svg.dataset.partition));
+        for (const ti of run.task_instances) {
+          const g = svg.querySelector('g.node[data-task="' + CSS.escape(ti.task) + '"]');
+          if (g) {
+            g.setAttribute('class', 'node st-' + ti.state);
+            const t = g.querySelector('title');
+            if (t) t.textContent = ti.task + ': ' + ti.state + (ti.duration_ms !== null ? ', ' + fmtDuration(ti.duration_ms) : '');
+          }
+        }
+      } catch (e) { /* the next poll tries again */ }
+    }
+    setInterval(() => { if (!document.hidden) refresh(); }, 2000);
+  }
+
+  // --- task instance: command and log with live tail ---
+  function initTask() {
+    const box = document.getElementById('ti');
+    if (!box) return;
+    const base = '/dags/' + enc(box.dataset.dag) + '/runs/' + enc(box.dataset.partition) + '/tasks/' + enc(box.dataset.task);
+    const log = document.getElementById('log');
+    const stateEl = document.getElementById('log-state');
+    let tryNo = Number(box.dataset.try);
+    let offset = 0, timer = null, generation = 0;
+
+    api('GET', base).then((ti) => {
+      const show = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+      document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : show(ti.command.rendered);
+      document.getElementById('template').textContent = show(ti.command.template);
+    }).catch((e) => { document.getElementById('command').textContent = e.message; });
+
+    async function tail(gen) {
+      if (gen !== generation) return;
+      let more = false, running = false;
+      try {
+        const chunk = await api('GET', base + '/logs/' + tryNo + '?offset=' + offset);
+        if (gen !== generation) return;
+        if (chunk.data) {
+          const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+          log.append(document.createTextNode(chunk.data));
+          if (atBottom) log.scrollTop = log.scrollHeight;
+        }
+        offset = chunk.next_offset;
+        running = chunk.running;
+        more = chunk.size !== undefined && chunk.next_offset < chunk.size;
+        stateEl.textContent = running ? 'running — following the log' : (chunk.exists ? 'finished' : 'no output yet');
+        log.dataset.state = running ? 'running' : 'done';
+      } catch (e) {
+        stateEl.textContent = e.message;
+      }
+      if (more) timer = setTimeout(() => tail(gen), 0);
+      else if (running) timer = setTimeout(() => tail(gen), 1000);
+      else timer = setTimeout(() => tail(gen), 3000); // a retry may start a new try
+    }
+
+    function open(n) {
+      tryNo = n;
+      offset = 0;
+      generation++;
+      clearTimeout(timer);
+      log.replaceChildren();
+      document.getElementById('log-try').textContent = 'try ' + n;
+      if (n > 0) tail(generation);
+      else stateEl.textContent = 'not started yet';
+    }
+    for (const b of document.querySelectorAll('button.show-log'))
+      b.addEventListener('click', () => open(Number(b.dataset.try)));
+    open(tryNo);
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    initPauseToggles();
+    initGrid();
+    initGraph();
+    initTask();
+  });
+})();

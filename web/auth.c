@@ -1,0 +1,406 @@
+/* auth.c: users, password hashes, API tokens and login sessions. */
+#include "auth.h"
+
+#include <crypt.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+
+#include "../scheduler/store.h"
+
+static const char *const role_names[] = { "", "viewer", "operator", "admin" };
+
+int
+auth_role_parse(const char *name)
+{
+	for (int i = 1; i < (int)SL_ARRAY_LEN(role_names); i++)
+		if (name != NULL && strcmp(name, role_names[i]) == 0)
+			return i;
+	return 0;
+}
+
+const char *
+auth_role_name(int role)
+{
+	return role > 0 && role < (int)SL_ARRAY_LEN(role_names) ? role_names[role] : "none";
+}
+
+int
+auth_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && strchr("._@-", name[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+void
+auth_random_hex(char *out, size_t nbytes)
+{
+	unsigned char raw[64];
+
+	if (nbytes > sizeof raw || RAND_bytes(raw, (int)nbytes) != 1)
+		sl_fatal("no random bytes from the system");
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	out[2 * nbytes] = '\0';
+	OPENSSL_cleanse(raw, sizeof raw);
+}
+
+void
+auth_sha256_hex(const char *s, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) != 1)
+		sl_fatal("SHA-256 failed");
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	out[2 * n] = '\0';
+}
+
+char *
+auth_new_password(void)
+{
+	/* 16 random bytes in an alphabet without look-alikes: ~95 bits */
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479";
+	unsigned char raw[20];
+	char *p = xmalloc(sizeof raw + 1);
+
+	if (RAND_bytes(raw, sizeof raw) != 1)
+		sl_fatal("no random bytes from the system");
+	for (size_t i = 0; i < sizeof raw; i++)
+		p[i] = alphabet[raw[i] % (sizeof alphabet - 1)];
+	p[sizeof raw] = '\0';
+	return p;
+}
+
+/* yescrypt with a fresh salt; NULL on failure. Caller frees. */
+static char *
+password_hash(const char *password)
+{
+	char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data *cd;
+	char *h, *out = NULL;
+
+	if (crypt_gensalt_rn("$y$", 0, NULL, 0, salt, sizeof salt) == NULL)
+		return NULL;
+	cd = xcalloc(1, sizeof *cd);
+	h = crypt_r(password, salt, cd);
+	if (h != NULL && h[0] == '$')
+		out = xstrdup(h);
+	OPENSSL_cleanse(cd, sizeof *cd);
+	free(cd);
+	return out;
+}
+
+/* Does password match the stored hash? Compared in constant time. */
+static int
+password_matches(const char *password, const char *hash)
+{
+	struct crypt_data *cd = xcalloc(1, sizeof *cd);
+	char *h = crypt_r(password, hash, cd);
+	int ok = h != NULL && h[0] == '$' && strlen(h) == strlen(hash) &&
+		 CRYPTO_memcmp(h, hash, strlen(hash)) == 0;
+
+	OPENSSL_cleanse(cd, sizeof *cd);
+	free(cd);
+	return ok;
+}
+
+static int
+password_ok(const char *password, struct sl_err *err)
+{
+	size_t n = password ? strlen(password) : 0;
+
+	if (n < 8)
+		return sl_err_set(err, "a password needs at least 8 characters");
+	if (n > 1024)
+		return sl_err_set(err, "a password may have at most 1024 characters");
+	return 0;
+}
+
+int
+auth_user_add(struct store *s, const char *name, int role, const char *password,
+	      struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	char *hash;
+	int rc;
+	int64_t now = sl_now_ms();
+
+	if (!auth_name_ok(name))
+		return sl_err_set(err, "'%s' is not a user name (1-64 of A-Z a-z 0-9 . _ @ -)",
+				  name ? name : "");
+	if (role < 1 || role > 3)
+		return sl_err_set(err, "the role must be viewer, operator or admin");
+	if (password_ok(password, err) < 0)
+		return -1;
+	if ((hash = password_hash(password)) == NULL)
+		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
+	st = store_stmt(s, "INSERT INTO users (name, role, password_hash, created_at, updated_at) "
+			   "VALUES (?, ?, ?, ?, ?)");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, auth_role_name(role), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(hash);
+	if (rc == SQLITE_CONSTRAINT)
+		return sl_err_set(err, "user %s already exists", name);
+	if (rc != SQLITE_DONE)
+		return sl_err_set(err, "adding user %s: %s", name,
+				  sqlite3_errmsg(store_db(s)));
+	return 0;
+}
+
+int
+auth_user_passwd(struct store *s, const char *name, const char *password,
+		 struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	char *hash;
+	int rc;
+
+	if (password_ok(password, err) < 0)
+		return -1;
+	if ((hash = password_hash(password)) == NULL)
+		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
+	if (store_begin(s) < 0) {
+		free(hash);
+		return sl_err_set(err, "database: %s", sqlite3_errmsg(store_db(s)));
+	}
+	st = store_stmt(s, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sl_now_ms());
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(hash);
+	if (rc != SQLITE_DONE || sqlite3_changes(store_db(s)) == 0) {
+		store_rollback(s);
+		return sl_err_set(err, "no user %s", name);
+	}
+	/* a new password ends every session opened with the old one */
+	st = store_stmt(s, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	if (store_commit(s) < 0)
+		return sl_err_set(err, "database: %s", sqlite3_errmsg(store_db(s)));
+	return 0;
+}
+
+int
+auth_user_remove(struct store *s, const char *name, struct sl_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, "DELETE FROM users WHERE name = ?");
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sl_err_set(err, "removing %s: %s", name, sqlite3_errmsg(store_db(s)));
+	if (sqlite3_changes(store_db(s)) == 0)
+		return sl_err_set(err, "no user %s", name);
+	return 0;
+}
+
+json_t *
+auth_users_json(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT u.name, u.role, u.created_at, "
+	    "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id) "
+	    "FROM users u ORDER BY u.name");
+	json_t *arr = json_array();
+
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:i}",
+		    "name", (const char *)sqlite3_column_text(st, 0),
+		    "role", (const char *)sqlite3_column_text(st, 1),
+		    "created_at", (json_int_t)sqlite3_column_int64(st, 2),
+		    "tokens", sqlite3_column_int(st, 3)));
+	sqlite3_reset(st);
+	return arr;
+}
+
+int
+auth_user_count(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM users");
+	int n = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+int
+auth_check_password(struct store *s, const char *name, const char *password,
+		    int64_t *id, int *role)
+{
+	static char *dummy;
+	sqlite3_stmt *st = store_stmt(s, "SELECT id, role, password_hash FROM users WHERE name = ?");
+	char *hash = NULL;
+	int rc, ok;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*role = auth_role_parse((const char *)sqlite3_column_text(st, 1));
+		hash = xstrdup((const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	if (hash == NULL) {
+		/* an unknown name costs a hash too, so timing tells nothing */
+		if (dummy == NULL)
+			dummy = password_hash("sluice-no-such-user");
+		if (dummy != NULL)
+			password_matches(password, dummy);
+		return 0;
+	}
+	ok = password_matches(password, hash);
+	free(hash);
+	return ok;
+}
+
+int
+auth_token_new(struct store *s, const char *name, char **token, struct sl_err *err)
+{
+	char secret[65], hash[65], prefix[16];
+	sqlite3_stmt *st;
+	int rc;
+
+	auth_random_hex(secret, 32);
+	*token = xasprintf("slk_%s", secret);
+	auth_sha256_hex(*token, hash);
+	snprintf(prefix, sizeof prefix, "%.10s", *token);
+	st = store_stmt(s, "INSERT INTO api_tokens (user_id, token_hash, prefix, created_at) "
+			   "SELECT id, ?, ?, ? FROM users WHERE name = ?");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, sl_now_ms());
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || sqlite3_changes(store_db(s)) == 0) {
+		free(*token);
+		*token = NULL;
+		if (rc != SQLITE_DONE)
+			return sl_err_set(err, "database: %s", sqlite3_errmsg(store_db(s)));
+		return sl_err_set(err, "no user %s", name);
+	}
+	return 0;
+}
+
+int
+auth_token_lookup(struct store *s, const char *token, int64_t *id, char *name,
+		  size_t name_n, int *role)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (strlen(token) > 200)
+		return 0;
+	auth_sha256_hex(token, hash);
+	st = store_stmt(s, "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id "
+			   "WHERE t.token_hash = ?");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(name, name_n, "%s", sqlite3_column_text(st, 1));
+		*role = auth_role_parse((const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+auth_session_new(struct store *s, int64_t user_id, int64_t ttl_ms, char *cookie,
+		 char *csrf)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int64_t now = sl_now_ms();
+	int rc;
+
+	auth_random_hex(cookie, 32);
+	auth_random_hex(csrf, 32);
+	auth_sha256_hex(cookie, hash);
+	/* expired sessions go as new ones come */
+	st = store_stmt(s, "DELETE FROM sessions WHERE expires_at < ?");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	st = store_stmt(s, "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) "
+			   "VALUES (?, ?, ?, ?, ?)");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now + ttl_ms);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+auth_session_lookup(struct store *s, const char *cookie, int64_t *id, char *name,
+		    size_t name_n, int *role, char *csrf)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc;
+
+	if (strlen(cookie) != 64)
+		return 0;
+	auth_sha256_hex(cookie, hash);
+	st = store_stmt(s, "SELECT u.id, u.name, u.role, s.csrf FROM sessions s "
+			   "JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sl_now_ms());
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(name, name_n, "%s", sqlite3_column_text(st, 1));
+		*role = auth_role_parse((const char *)sqlite3_column_text(st, 2));
+		snprintf(csrf, 65, "%s", sqlite3_column_text(st, 3));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+auth_session_delete(struct store *s, const char *cookie)
+{
+	char hash[65];
+	sqlite3_stmt *st;
+	int rc;
+
+	auth_sha256_hex(cookie, hash);
+	st = store_stmt(s, "DELETE FROM sessions WHERE id_hash = ?");
+	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

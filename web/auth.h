@@ -1,0 +1,66 @@
+/*
+ * auth.h: users of the web UI and the REST API, their passwords, API
+ * tokens and login sessions, all in the state store (migrations/0002).
+ *
+ * Passwords are hashed with yescrypt (libcrypt, a fresh salt each time).
+ * API tokens and session ids are 256-bit random secrets; only their
+ * SHA-256 is stored, so a copy of the database lets nobody in.
+ */
+#ifndef SLUICE_AUTH_H
+#define SLUICE_AUTH_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../scheduler/util.h"
+
+struct store;
+
+/* "viewer" → 1, "operator" → 2, "admin" → 3; 0 when unknown. */
+int auth_role_parse(const char *name);
+const char *auth_role_name(int role);
+
+/* A user name is 1-64 characters of [A-Za-z0-9._@-]. */
+int auth_name_ok(const char *name);
+
+int auth_user_add(struct store *s, const char *name, int role,
+		  const char *password, struct sl_err *err);
+int auth_user_passwd(struct store *s, const char *name, const char *password,
+		     struct sl_err *err);
+/* Removing a user ends its sessions and revokes its tokens. */
+int auth_user_remove(struct store *s, const char *name, struct sl_err *err);
+/* [{name, role, created_at, tokens}] */
+json_t *auth_users_json(struct store *s);
+/* How many users exist (the first admin is made by `sluice init`). */
+int auth_user_count(struct store *s);
+
+/* Check name + password. Returns 1 and fills id/role when they match,
+ * 0 when not (unknown user or wrong password; the same time is spent
+ * either way), -1 on a database error. */
+int auth_check_password(struct store *s, const char *name,
+			const char *password, int64_t *id, int *role);
+
+/* A new API token for the user: *token (caller frees) is shown once. */
+int auth_token_new(struct store *s, const char *name, char **token,
+		   struct sl_err *err);
+/* The user a token belongs to: 1 found, 0 not, -1 database error. */
+int auth_token_lookup(struct store *s, const char *token, int64_t *id,
+		      char *name, size_t name_n, int *role);
+
+/* A new login session: the cookie value and CSRF token (hex, 64 chars,
+ * caller provides 65 bytes each). */
+int auth_session_new(struct store *s, int64_t user_id, int64_t ttl_ms,
+		     char *cookie, char *csrf);
+/* 1 when the cookie names a live session (fills user and csrf). */
+int auth_session_lookup(struct store *s, const char *cookie, int64_t *id,
+			char *name, size_t name_n, int *role, char *csrf);
+int auth_session_delete(struct store *s, const char *cookie);
+
+/* n random bytes as 2n hex characters into out (2n+1 bytes). */
+void auth_random_hex(char *out, size_t nbytes);
+/* SHA-256 of s as 64 hex characters into out (65 bytes). */
+void auth_sha256_hex(const char *s, char *out);
+/* A random password for a new user (caller frees). */
+char *auth_new_password(void);
+
+#endif

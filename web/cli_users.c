@@ -1,0 +1,186 @@
+/* cli_users.c: `sluice users add|list|passwd|remove|token`, and the first
+ * admin of a new home (`sluice init`). */
+#include "../scheduler/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "../scheduler/store.h"
+#include "auth.h"
+
+extern int (*cli_init_admin_hook)(struct cli *c);
+
+/* A password from stdin (first line), or a new random one (printed). */
+static char *
+read_password(int from_stdin, int *generated)
+{
+	char line[1100];
+	size_t n;
+
+	*generated = 0;
+	if (!from_stdin) {
+		*generated = 1;
+		return auth_new_password();
+	}
+	if (fgets(line, sizeof line, stdin) == NULL)
+		return NULL;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	{
+		char *p = xstrdup(line);
+
+		OPENSSL_cleanse(line, sizeof line);
+		return p;
+	}
+}
+
+static void
+free_password(char *p)
+{
+	if (p != NULL) {
+		OPENSSL_cleanse(p, strlen(p));
+		free(p);
+	}
+}
+
+static int
+users_run(struct cli *c, int argc, char **argv)
+{
+	const char *sub = argc > 1 ? argv[1] : "", *name = NULL, *role = "viewer";
+	int from_stdin = 0, generated = 0;
+	struct sl_err err;
+	char *password = NULL;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
+			role = argv[++i];
+		else if (strcmp(argv[i], "--password-stdin") == 0)
+			from_stdin = 1;
+		else if (argv[i][0] == '-')
+			return cli_usage(&cli_users, "unknown option %s", argv[i]);
+		else if (name == NULL)
+			name = argv[i];
+		else
+			return cli_usage(&cli_users, "unexpected argument '%s'", argv[i]);
+	}
+	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "passwd") != 0 &&
+	    strcmp(sub, "remove") != 0 && strcmp(sub, "token") != 0)
+		return cli_usage(&cli_users, "usage: sluice users add|list|passwd|remove|token ...");
+	if (strcmp(sub, "list") != 0 && name == NULL)
+		return cli_usage(&cli_users, "sluice users %s needs a user name", sub);
+	if (cli_open(c, 1, 0) < 0)
+		return EXIT_HOME;
+	sl_err_clear(&err);
+	if (strcmp(sub, "list") == 0) {
+		json_t *users = auth_users_json(c->store);
+		size_t i;
+		json_t *u;
+
+		if (c->json)
+			cli_print_json(users);
+		else {
+			printf("%-24s %-9s %s\n", "USER", "ROLE", "API TOKENS");
+			json_array_foreach(users, i, u)
+				printf("%-24s %-9s %lld\n", json_string_value(json_object_get(u, "name")),
+				       json_string_value(json_object_get(u, "role")),
+				       (long long)json_integer_value(json_object_get(u, "tokens")));
+		}
+		json_decref(users);
+		return 0;
+	}
+	if (strcmp(sub, "add") == 0) {
+		int r = auth_role_parse(role);
+
+		if (r == 0)
+			return cli_usage(&cli_users, "--role is viewer, operator or admin");
+		if ((password = read_password(from_stdin, &generated)) == NULL)
+			return cli_usage(&cli_users, "no password on stdin");
+		if (auth_user_add(c->store, name, r, password, &err) < 0) {
+			free_password(password);
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		printf("added %s %s\n", role, name);
+	} else if (strcmp(sub, "passwd") == 0) {
+		if ((password = read_password(from_stdin, &generated)) == NULL)
+			return cli_usage(&cli_users, "no password on stdin");
+		if (auth_user_passwd(c->store, name, password, &err) < 0) {
+			free_password(password);
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		printf("new password for %s (its sessions were ended)\n", name);
+	} else if (strcmp(sub, "remove") == 0) {
+		if (auth_user_remove(c->store, name, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		printf("removed %s (and its sessions and API tokens)\n", name);
+		return 0;
+	} else {
+		char *token = NULL;
+
+		if (auth_token_new(c->store, name, &token, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		/* the only time the token is shown: only its hash is kept */
+		printf("%s\n", token);
+		OPENSSL_cleanse(token, strlen(token));
+		free(token);
+		return 0;
+	}
+	if (generated)
+		printf("password: %s\n", password);
+	free_password(password);
+	return 0;
+}
+
+const struct cli_verb cli_users = {
+	"users", "people and API tokens of the web UI and REST API",
+	"usage: sluice users list\n"
+	"       sluice users add NAME [--role viewer|operator|admin] [--password-stdin]\n"
+	"       sluice users passwd NAME [--password-stdin]\n"
+	"       sluice users remove NAME\n"
+	"       sluice users token NAME\n"
+	"\n"
+	"Roles: a viewer looks; an operator also clears, marks, triggers, backfills\n"
+	"and pauses; an admin also manages users. Without --password-stdin a new\n"
+	"random password is made and printed once. Passwords are stored as yescrypt\n"
+	"hashes. `users token` prints a new API token for scripts\n"
+	"(Authorization: Bearer TOKEN); only its SHA-256 is stored, so it is shown\n"
+	"this once. Removing a user ends its sessions and revokes its tokens.\n",
+	users_run,
+};
+
+/* `sluice init`: the first admin, with a random password shown once. */
+static int
+users_init_admin(struct cli *c)
+{
+	struct sl_err err;
+	char *password;
+
+	if (auth_user_count(c->store) > 0)
+		return 0;
+	password = auth_new_password();
+	sl_err_clear(&err);
+	if (auth_user_add(c->store, "admin", 3, password, &err) < 0) {
+		free_password(password);
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return -1;
+	}
+	printf("web UI user: admin, password: %s (shown once; change it with `sluice users passwd admin`)\n",
+	       password);
+	free_password(password);
+	return 0;
+}
+
+__attribute__((constructor)) static void
+users_set_init_hook(void)
+{
+	cli_init_admin_hook = users_init_admin;
+}

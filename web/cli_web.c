@@ -1,0 +1,85 @@
+/* cli_web.c: `sluice web`: the web UI and REST API without a scheduler. */
+#include "../scheduler/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "../scheduler/config.h"
+#include "web.h"
+
+static void
+web_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	event_base_loopexit(arg, NULL);
+}
+
+static int
+web_run(struct cli *c, int argc, char **argv)
+{
+	const char *bind = NULL;
+	long long port = -1;
+	struct event_base *base;
+	struct event *sigint, *sigterm;
+	struct web *web = NULL;
+	struct sl_err err;
+	char msg[2048];
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+			if (sl_parse_int(argv[++i], 0, 65535, &port) < 0)
+				return cli_usage(&cli_web, "--port takes a port number");
+		} else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
+			bind = argv[++i];
+		else
+			return cli_usage(&cli_web, "unknown argument %s", argv[i]);
+	}
+	if (cli_open(c, 0, 0) < 0)
+		return EXIT_HOME;
+	if (port >= 0)
+		c->cfg->web_port = (int)port;
+	if (bind != NULL) {
+		free(c->cfg->web_bind);
+		c->cfg->web_bind = xstrdup(bind);
+	}
+	if (c->cfg->base_url == NULL)
+		c->cfg->base_url = xasprintf("http://%s:%d", c->cfg->web_bind, c->cfg->web_port);
+	signal(SIGPIPE, SIG_IGN);
+	base = event_base_new();
+	sl_err_clear(&err);
+	if (web_start(base, c->cfg, NULL, &web, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+		event_base_free(base);
+		return EXIT_HOME;
+	}
+	sigint = evsignal_new(base, SIGINT, web_signal_cb, base);
+	sigterm = evsignal_new(base, SIGTERM, web_signal_cb, base);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	if (!cli_scheduler_running(c))
+		fprintf(stderr, "sluice web: no scheduler is running on %s; runs start when one does\n",
+			c->cfg->home);
+	event_base_dispatch(base);
+	web_stop(web);
+	event_free(sigint);
+	event_free(sigterm);
+	event_base_free(base);
+	fprintf(stderr, "sluice web: stopped\n");
+	return 0;
+}
+
+const struct cli_verb cli_web = {
+	"web", "serve the web UI and REST API (without a scheduler)",
+	"usage: sluice web [--port N] [--bind ADDR]\n"
+	"\n"
+	"Serves the UI and /api/v1 on web.bind:web.port of sluice.yaml (default\n"
+	"127.0.0.1:8080; --port and --bind override them). A scheduler runs\n"
+	"separately (`sluice scheduler`) and sees the UI's actions within 100 ms;\n"
+	"`sluice standalone` runs both in one process. Users: `sluice users`.\n",
+	web_run,
+};

@@ -1,0 +1,134 @@
+/*
+ * metrics.c: /metrics in the Prometheus text format (version 0.0.4):
+ * runs and task instances by state, task durations as histograms (from
+ * the store, so `sluice web` alone reports them too), and the scheduler's
+ * loop lag and counters when it runs in this process.
+ */
+#include "web_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../scheduler/sched.h"
+#include "../scheduler/store.h"
+
+static const double duration_buckets[] = { 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600 };
+
+/* A label value: backslash, double quote and newline escaped. */
+static void
+label(struct buf *b, const char *v)
+{
+	for (const char *p = v ? v : ""; *p != '\0'; p++) {
+		if (*p == '\\' || *p == '"')
+			buf_addc(b, '\\');
+		if (*p == '\n') {
+			buf_adds(b, "\\n");
+			continue;
+		}
+		buf_addc(b, *p);
+	}
+}
+
+static void
+by_state(struct buf *b, struct store *s, const char *metric, const char *help,
+	 const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		buf_printf(b, "%s{dag=\"", metric);
+		label(b, (const char *)sqlite3_column_text(st, 0));
+		buf_adds(b, "\",state=\"");
+		label(b, (const char *)sqlite3_column_text(st, 1));
+		buf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 2));
+	}
+	sqlite3_reset(st);
+}
+
+static void
+durations(struct buf *b, struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, count(*), sum(duration_ms), "
+	    "sum(duration_ms <= 1000), sum(duration_ms <= 5000), sum(duration_ms <= 10000), "
+	    "sum(duration_ms <= 30000), sum(duration_ms <= 60000), sum(duration_ms <= 300000), "
+	    "sum(duration_ms <= 900000), sum(duration_ms <= 3600000), sum(duration_ms <= 14400000) "
+	    "FROM task_instances WHERE duration_ms IS NOT NULL AND state IN ('success', 'failed') "
+	    "GROUP BY dag_id ORDER BY dag_id");
+
+	buf_adds(b, "# HELP sluice_task_duration_seconds Duration of the last try of finished task instances.\n"
+		    "# TYPE sluice_task_duration_seconds histogram\n");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *dag = (const char *)sqlite3_column_text(st, 0);
+
+		for (size_t i = 0; i < SL_ARRAY_LEN(duration_buckets); i++) {
+			buf_adds(b, "sluice_task_duration_seconds_bucket{dag=\"");
+			label(b, dag);
+			buf_printf(b, "\",le=\"%g\"} %lld\n", duration_buckets[i],
+				   (long long)sqlite3_column_int64(st, 3 + (int)i));
+		}
+		buf_adds(b, "sluice_task_duration_seconds_bucket{dag=\"");
+		label(b, dag);
+		buf_printf(b, "\",le=\"+Inf\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
+		buf_adds(b, "sluice_task_duration_seconds_sum{dag=\"");
+		label(b, dag);
+		buf_printf(b, "\"} %.3f\n", (double)sqlite3_column_int64(st, 2) / 1000.0);
+		buf_adds(b, "sluice_task_duration_seconds_count{dag=\"");
+		label(b, dag);
+		buf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
+	}
+	sqlite3_reset(st);
+}
+
+void
+metrics_serve(struct web_req *r)
+{
+	struct buf b;
+	const struct dagbag *bag = web_dagbag(r->w);
+	int loaded = 0, broken = 0;
+
+	buf_init(&b, 0);
+	by_state(&b, r->w->store, "sluice_dag_runs", "Runs (partitions) by DAG and state.",
+		 "SELECT dag_id, state, count(*) FROM dag_runs GROUP BY dag_id, state ORDER BY 1, 2");
+	by_state(&b, r->w->store, "sluice_task_instances", "Task instances by DAG and state.",
+		 "SELECT dag_id, state, count(*) FROM task_instances GROUP BY dag_id, state ORDER BY 1, 2");
+	durations(&b, r->w->store);
+	for (int i = 0; i < bag->n; i++) {
+		if (bag->entries[i].dag != NULL)
+			loaded++;
+		else
+			broken++;
+	}
+	buf_printf(&b, "# HELP sluice_dags DAG files by load result.\n# TYPE sluice_dags gauge\n"
+		       "sluice_dags{result=\"loaded\"} %d\nsluice_dags{result=\"error\"} %d\n",
+		   loaded, broken);
+	if (r->w->sched != NULL) {
+		json_t *m = json_object();
+
+		sched_metrics(r->w->sched, m);
+		buf_printf(&b,
+		    "# HELP sluice_scheduler_loop_lag_seconds How late the scheduler's last tick ran.\n"
+		    "# TYPE sluice_scheduler_loop_lag_seconds gauge\n"
+		    "sluice_scheduler_loop_lag_seconds %.3f\n"
+		    "# HELP sluice_running_tries Tries running now.\n"
+		    "# TYPE sluice_running_tries gauge\nsluice_running_tries %lld\n"
+		    "# HELP sluice_active_runs Runs the scheduler is working on.\n"
+		    "# TYPE sluice_active_runs gauge\nsluice_active_runs %lld\n"
+		    "# HELP sluice_ready_task_instances Task instances waiting for a slot.\n"
+		    "# TYPE sluice_ready_task_instances gauge\nsluice_ready_task_instances %lld\n"
+		    "# HELP sluice_tries_started_total Tries started since the scheduler started.\n"
+		    "# TYPE sluice_tries_started_total counter\nsluice_tries_started_total %lld\n"
+		    "# HELP sluice_tries_ended_total Tries ended since the scheduler started.\n"
+		    "# TYPE sluice_tries_ended_total counter\nsluice_tries_ended_total %lld\n",
+		    (double)json_integer_value(json_object_get(m, "loop_lag_ms")) / 1000.0,
+		    (long long)json_integer_value(json_object_get(m, "running_tries")),
+		    (long long)json_integer_value(json_object_get(m, "active_runs")),
+		    (long long)json_integer_value(json_object_get(m, "ready")),
+		    (long long)json_integer_value(json_object_get(m, "tries_started")),
+		    (long long)json_integer_value(json_object_get(m, "tries_ended")));
+		json_decref(m);
+	}
+	web_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);
+	buf_free(&b);
+}

@@ -1,0 +1,611 @@
+/*
+ * pages.c: the server-rendered HTML pages. Each page carries its data in
+ * escaped text and data-* attributes; web/assets/app.js adds behaviour
+ * (the grid, selections, previews, live updates, log tails) through the
+ * REST API. No inline script or style: the CSP forbids them.
+ */
+#include "web_internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+
+#include "../operators/operator.h"
+#include "../scheduler/store.h"
+#include "../scheduler/tz.h"
+#include "auth.h"
+
+/* A path segment, percent-encoded, then HTML-escaped. */
+static void
+url_seg(struct buf *b, const char *s)
+{
+	char *enc = evhttp_uriencode(s, -1, 0);
+
+	html_esc(b, enc ? enc : "");
+	free(enc);
+}
+
+static const char *
+fmt_ms(json_t *v, char *out, size_t n)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_integer(v))
+		return "-";
+	t = (time_t)(json_integer_value(v) / 1000);
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M:%SZ", &tm);
+	return out;
+}
+
+static void
+state_badge(struct buf *b, const char *state)
+{
+	buf_adds(b, "<span class=\"badge st-");
+	html_esc(b, state);
+	buf_adds(b, "\">");
+	html_esc(b, state);
+	buf_adds(b, "</span>");
+}
+
+static void
+not_found(struct web_req *r, const char *what)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	html_begin(r, &b, "Not found", "error");
+	buf_adds(&b, "<h1>Not found</h1><p>");
+	html_esc(&b, what);
+	buf_adds(&b, "</p>");
+	html_end(&b);
+	web_html(r, 404, &b);
+	buf_free(&b);
+}
+
+void
+pages_login(struct web_req *r, const char *message, int status)
+{
+	struct buf b;
+	const char *next = web_query(r, "next");
+
+	buf_init(&b, 0);
+	buf_adds(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		     "<title>Log in · sluice</title><link rel=\"stylesheet\" href=\"/static/app.css\">"
+		     "</head><body data-page=\"login\"><main class=\"login\"><h1>sluice</h1>");
+	if (message != NULL) {
+		buf_adds(&b, "<p class=\"error\" id=\"login-error\">");
+		html_esc(&b, message);
+		buf_adds(&b, "</p>");
+	}
+	buf_adds(&b, "<form method=\"post\" action=\"/login\">"
+		     "<label>User <input name=\"username\" id=\"username\" autocomplete=\"username\" required autofocus></label>"
+		     "<label>Password <input name=\"password\" id=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
+		     "<input type=\"hidden\" name=\"next\" value=\"");
+	html_esc(&b, next ? next : "/");
+	buf_adds(&b, "\"><button type=\"submit\" id=\"login\">Log in</button></form></main></body></html>\n");
+	web_html(r, status, &b);
+	buf_free(&b);
+}
+
+/* --- DAG list --- */
+
+static void
+page_dags(struct web_req *r)
+{
+	const struct dagbag *bag = web_dagbag(r->w);
+	json_t *dag_list = json_array();
+	struct buf b;
+	int errors = 0;
+
+	for (int i = 0; i < bag->n; i++)
+		if (bag->entries[i].dag != NULL)
+			json_array_append_new(dag_list, api_dag_json(r->w, bag->entries[i].dag));
+	buf_init(&b, 0);
+	html_begin(r, &b, "DAGs", "dags");
+	buf_adds(&b, "<h1>DAGs</h1><table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
+		     "<th>Schedule</th><th>Paused</th><th>Last runs</th><th>Next partition</th>"
+		     "<th>Tasks</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(dag_list); i++) {
+		json_t *d = json_array_get(dag_list, i), *runs = json_object_get(d, "last_runs");
+		const char *name = json_string_value(json_object_get(d, "dag"));
+		const char *desc = json_string_value(json_object_get(d, "description"));
+		int paused = json_is_true(json_object_get(d, "paused"));
+
+		buf_adds(&b, "<tr data-dag=\"");
+		html_esc(&b, name);
+		buf_adds(&b, "\"><td><a class=\"dag-link\" href=\"/dags/");
+		url_seg(&b, name);
+		buf_adds(&b, "\">");
+		html_esc(&b, name);
+		buf_adds(&b, "</a>");
+		if (desc != NULL) {
+			buf_adds(&b, "<div class=\"desc\">");
+			html_esc(&b, desc);
+			buf_adds(&b, "</div>");
+		}
+		buf_adds(&b, "</td><td><code>");
+		html_esc(&b, json_string_value(json_object_get(d, "schedule")));
+		buf_adds(&b, "</code> <small>");
+		html_esc(&b, json_string_value(json_object_get(d, "timezone")));
+		buf_adds(&b, "</small></td><td><button class=\"pause-toggle\" data-dag=\"");
+		html_esc(&b, name);
+		buf_printf(&b, "\" data-paused=\"%d\">%s</button></td><td class=\"last-runs\">",
+			   paused, paused ? "paused" : "active");
+		for (size_t k = json_array_size(runs); k-- > 0;) {
+			json_t *run = json_array_get(runs, k);
+
+			buf_adds(&b, "<span class=\"dot st-");
+			html_esc(&b, json_string_value(json_object_get(run, "state")));
+			buf_adds(&b, "\" title=\"");
+			html_esc(&b, json_string_value(json_object_get(run, "partition")));
+			buf_adds(&b, ": ");
+			html_esc(&b, json_string_value(json_object_get(run, "state")));
+			buf_adds(&b, "\"></span>");
+		}
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_is_string(json_object_get(d, "next_partition")) ?
+			 json_string_value(json_object_get(d, "next_partition")) : "-");
+		buf_printf(&b, "</td><td>%lld</td></tr>",
+			   (long long)json_integer_value(json_object_get(d, "tasks")));
+	}
+	buf_adds(&b, "</tbody></table>");
+	for (int i = 0; i < bag->n; i++) {
+		const struct dagbag_entry *e = &bag->entries[i];
+
+		if (e->dag != NULL)
+			continue;
+		if (errors++ == 0)
+			buf_adds(&b, "<h2>DAG files that failed to load</h2><table class=\"list\" id=\"dag-errors\">"
+				     "<thead><tr><th>File</th><th>Error</th></tr></thead><tbody>");
+		buf_adds(&b, "<tr><td><code>");
+		html_esc(&b, e->file);
+		buf_adds(&b, "</code></td><td class=\"error\"><pre>");
+		html_esc(&b, e->error ? e->error : "not loaded");
+		buf_adds(&b, "</pre></td></tr>");
+	}
+	if (errors > 0)
+		buf_adds(&b, "</tbody></table>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(dag_list);
+}
+
+/* --- DAG page: the partition grid --- */
+
+static void
+dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *tab)
+{
+	buf_adds(b, "<div class=\"dag-head\"><h1>");
+	html_esc(b, d->name);
+	buf_adds(b, "</h1>");
+	if (d->description != NULL) {
+		buf_adds(b, "<p class=\"desc\" id=\"dag-description\">");
+		html_esc(b, d->description);
+		buf_adds(b, "</p>");
+	}
+	buf_adds(b, "<p class=\"meta\">schedule <code>");
+	html_esc(b, d->schedule_text);
+	buf_adds(b, "</code> · ");
+	html_esc(b, tz_name(d->tz));
+	buf_printf(b, " · %d tasks · <button class=\"pause-toggle\" data-dag=\"", d->ntasks);
+	html_esc(b, d->name);
+	{
+		int paused = store_dag_paused(r->w->store, d->name);
+
+		buf_printf(b, "\" data-paused=\"%d\">%s</button></p>", paused, paused ? "paused" : "active");
+	}
+	buf_adds(b, "<nav class=\"tabs\"><a href=\"/dags/");
+	url_seg(b, d->name);
+	buf_printf(b, "\"%s>Grid</a><a href=\"/dags/", strcmp(tab, "grid") == 0 ? " class=\"on\"" : "");
+	url_seg(b, d->name);
+	buf_printf(b, "/graph\"%s>Graph</a></nav></div>", strcmp(tab, "graph") == 0 ? " class=\"on\"" : "");
+}
+
+static void
+page_dag(struct web_req *r, struct dag *d)
+{
+	struct buf b;
+	int can_change = r->user.role >= ROLE_OPERATOR;
+
+	buf_init(&b, 0);
+	html_begin(r, &b, d->name, "dag");
+	dag_header(r, &b, d, "grid");
+	buf_adds(&b, "<section class=\"toolbar\" id=\"toolbar\">");
+	if (can_change) {
+		buf_adds(&b, "<div class=\"group\"><span id=\"selection-count\">nothing selected</span>"
+			     "<button id=\"select-none\" type=\"button\">Clear selection</button></div>"
+			     "<div class=\"group\"><label><input type=\"checkbox\" id=\"opt-downstream\"> downstream</label>"
+			     "<label><input type=\"checkbox\" id=\"opt-upstream\"> upstream</label>"
+			     "<label><input type=\"checkbox\" id=\"opt-only-failed\"> only failed</label>"
+			     "<button id=\"clear-btn\" type=\"button\" disabled>Clear…</button>"
+			     "<button id=\"mark-success-btn\" type=\"button\" disabled>Mark success</button>"
+			     "<button id=\"mark-failed-btn\" type=\"button\" disabled>Mark failed</button></div>");
+		/* trigger with a params form from the DAG's declared params */
+		buf_adds(&b, "<details class=\"group\" id=\"trigger\"><summary>Trigger</summary>"
+			     "<form id=\"trigger-form\"><label>Partition <input name=\"partition\" id=\"trigger-partition\" "
+			     "placeholder=\"latest complete\"></label>");
+		if (d->params != NULL) {
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(d->params, k, v) {
+				char *text = json_is_string(v) ? xstrdup(json_string_value(v)) :
+					     json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+				buf_adds(&b, "<label>");
+				html_esc(&b, k);
+				buf_adds(&b, " <input class=\"param\" data-param=\"");
+				html_esc(&b, k);
+				buf_adds(&b, "\" data-kind=\"");
+				buf_adds(&b, json_is_string(v) ? "string" : "json");
+				buf_adds(&b, "\" value=\"");
+				html_esc(&b, text ? text : "");
+				buf_adds(&b, "\"></label>");
+				free(text);
+			}
+		}
+		buf_adds(&b, "<button type=\"submit\" id=\"trigger-btn\">Trigger</button></form></details>");
+		if (d->schedule != NULL)
+			buf_adds(&b, "<details class=\"group\" id=\"backfill\"><summary>Backfill</summary>"
+				     "<form id=\"backfill-form\"><label>From <input name=\"from\" id=\"backfill-from\" "
+				     "placeholder=\"2024-01-01T00:00\" required></label><label>To <input name=\"to\" "
+				     "id=\"backfill-to\" placeholder=\"2024-01-02T00:00\" required></label>"
+				     "<button type=\"submit\" id=\"backfill-btn\">Backfill</button></form></details>");
+	} else
+		buf_adds(&b, "<p class=\"note\">You can look; clearing, marking and triggering need the operator role.</p>");
+	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
+		     "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
+	html_esc(&b, d->name);
+	buf_printf(&b, "\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
+		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
+		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
+		   can_change);
+	buf_adds(&b, "<div class=\"legend\">");
+	{
+		static const char *const states[] = { "none", "scheduled", "queued", "running", "success",
+						      "failed", "up_for_retry", "up_for_reschedule", "skipped",
+						      "upstream_failed" };
+
+		for (size_t i = 0; i < SL_ARRAY_LEN(states); i++)
+			state_badge(&b, states[i]);
+	}
+	buf_adds(&b, "</div><div class=\"modal\" id=\"preview\" hidden><div class=\"dialog\"><h2 id=\"preview-title\"></h2>"
+		     "<p id=\"preview-summary\"></p><div class=\"preview-list\"><table id=\"preview-table\"><thead><tr>"
+		     "<th>Partition</th><th>Task</th><th>Now</th></tr></thead><tbody></tbody></table></div>"
+		     "<div class=\"buttons\"><button id=\"preview-cancel\" type=\"button\">Cancel</button>"
+		     "<button id=\"preview-confirm\" type=\"button\" class=\"primary\">Confirm</button></div></div></div>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+}
+
+/* --- graph view (SVG) --- */
+
+static int
+task_depth(const struct dag *d, int i, int *depth)
+{
+	if (depth[i] >= 0)
+		return depth[i];
+	depth[i] = 0;	/* DAGs have no cycles (checked at load) */
+	for (int k = 0; k < d->tasks[i].nupstream; k++) {
+		int up = task_depth(d, d->tasks[i].upstream[k], depth) + 1;
+
+		if (up > depth[i])
+			depth[i] = up;
+	}
+	return depth[i];
+}
+
+static void
+page_graph(struct web_req *r, struct dag *d)
+{
+	enum { W = 170, H = 34, GX = 60, GY = 18, PAD = 10 };
+	const char *partition = web_query(r, "partition");
+	json_t *runs = store_runs_json(r->w->store, d->name, INT64_MIN, INT64_MAX, NULL, 50, 0);
+	json_t *tis = NULL;
+	int *depth = xmalloc((size_t)d->ntasks * sizeof *depth);
+	int *row = xcalloc((size_t)d->ntasks, sizeof *row), *count;
+	int maxd = 0, maxrow = 0;
+	struct buf b;
+
+	if (partition == NULL && json_array_size(runs) > 0)
+		partition = json_string_value(json_object_get(json_array_get(runs, 0), "partition"));
+	if (partition != NULL)
+		tis = store_tis_json(r->w->store, d->name, partition);
+	for (int i = 0; i < d->ntasks; i++)
+		depth[i] = -1;
+	for (int i = 0; i < d->ntasks; i++)
+		if (task_depth(d, i, depth) > maxd)
+			maxd = depth[i];
+	count = xcalloc((size_t)maxd + 1, sizeof *count);
+	for (int i = 0; i < d->ntasks; i++) {
+		row[i] = count[depth[i]]++;
+		if (row[i] > maxrow)
+			maxrow = row[i];
+	}
+	buf_init(&b, 0);
+	html_begin(r, &b, d->name, "graph");
+	dag_header(r, &b, d, "graph");
+	buf_adds(&b, "<form class=\"toolbar\" method=\"get\"><label>Partition <select name=\"partition\" id=\"graph-partition\">");
+	for (size_t i = 0; i < json_array_size(runs); i++) {
+		const char *p = json_string_value(json_object_get(json_array_get(runs, i), "partition"));
+
+		buf_adds(&b, "<option value=\"");
+		html_esc(&b, p);
+		buf_printf(&b, "\"%s>", partition && strcmp(p, partition) == 0 ? " selected" : "");
+		html_esc(&b, p);
+		buf_adds(&b, "</option>");
+	}
+	buf_adds(&b, "</select></label><button type=\"submit\">Show</button></form>");
+	buf_printf(&b, "<svg class=\"graph\" id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" data-dag=\"",
+		   2 * PAD + (maxd + 1) * (W + GX), 2 * PAD + (maxrow + 1) * (H + GY));
+	html_esc(&b, d->name);
+	buf_adds(&b, "\" data-partition=\"");
+	html_esc(&b, partition ? partition : "");
+	buf_adds(&b, "\">");
+	for (int i = 0; i < d->ntasks; i++)
+		for (int k = 0; k < d->tasks[i].nupstream; k++) {
+			int u = d->tasks[i].upstream[k];
+			int x1 = PAD + depth[u] * (W + GX) + W, y1 = PAD + row[u] * (H + GY) + H / 2;
+			int x2 = PAD + depth[i] * (W + GX), y2 = PAD + row[i] * (H + GY) + H / 2;
+
+			buf_printf(&b, "<path class=\"edge\" d=\"M%d %d C%d %d %d %d %d %d\"/>",
+				   x1, y1, x1 + GX / 2, y1, x2 - GX / 2, y2, x2, y2);
+		}
+	for (int i = 0; i < d->ntasks; i++) {
+		const char *state = "none";
+		int x = PAD + depth[i] * (W + GX), y = PAD + row[i] * (H + GY);
+
+		for (size_t k = 0; tis != NULL && k < json_array_size(tis); k++) {
+			json_t *ti = json_array_get(tis, k);
+
+			if (strcmp(json_string_value(json_object_get(ti, "task")), d->tasks[i].name) == 0)
+				state = json_string_value(json_object_get(ti, "state"));
+		}
+		buf_adds(&b, "<a href=\"");
+		if (partition != NULL) {
+			buf_adds(&b, "/dags/");
+			url_seg(&b, d->name);
+			buf_adds(&b, "/runs/");
+			url_seg(&b, partition);
+			buf_adds(&b, "/tasks/");
+			url_seg(&b, d->tasks[i].name);
+		} else
+			buf_adds(&b, "#");
+		buf_adds(&b, "\"><g class=\"node st-");
+		html_esc(&b, state);
+		buf_adds(&b, "\" data-task=\"");
+		html_esc(&b, d->tasks[i].name);
+		buf_printf(&b, "\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"5\"/>"
+			       "<text x=\"%d\" y=\"%d\">", x, y, W, H, x + 8, y + 21);
+		html_esc(&b, d->tasks[i].name);
+		buf_adds(&b, "</text><title>");
+		html_esc(&b, d->tasks[i].name);
+		buf_adds(&b, " (");
+		html_esc(&b, d->tasks[i].op->name);
+		buf_adds(&b, "): ");
+		html_esc(&b, state);
+		buf_adds(&b, "</title></g></a>");
+	}
+	buf_adds(&b, "</svg>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	free(depth);
+	free(row);
+	free(count);
+	json_decref(runs);
+	json_decref(tis);
+}
+
+/* --- task instance page --- */
+
+static void
+pre_json(struct buf *b, const char *id, json_t *v)
+{
+	char *text;
+
+	if (v == NULL || json_is_null(v))
+		return;
+	text = json_is_string(v) ? xstrdup(json_string_value(v)) :
+	       json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2));
+	buf_printf(b, "<pre class=\"command\" id=\"%s\">", id);
+	html_esc(b, text);
+	buf_adds(b, "</pre>");
+	free(text);
+}
+
+static void
+page_task(struct web_req *r, struct dag *d, const char *partition, const char *task)
+{
+	json_t *run = store_run_json(r->w->store, d->name, partition);
+	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
+	json_t *tries;
+	struct buf b;
+	char t1[64], t2[64];
+
+	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
+			ti = json_array_get(tis, i);
+	if (ti == NULL || dag_task(d, task) == NULL) {
+		json_decref(run);
+		json_decref(tis);
+		not_found(r, "no such task instance");
+		return;
+	}
+	tries = store_tries_json(r->w->store, d->name, task, partition);
+	buf_init(&b, 0);
+	html_begin(r, &b, task, "task");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/dags/");
+	url_seg(&b, d->name);
+	buf_adds(&b, "\">");
+	html_esc(&b, d->name);
+	buf_adds(&b, "</a> › ");
+	html_esc(&b, partition);
+	buf_adds(&b, "</p><h1>");
+	html_esc(&b, task);
+	buf_adds(&b, " ");
+	state_badge(&b, json_string_value(json_object_get(ti, "state")));
+	buf_adds(&b, "</h1><div id=\"ti\" data-dag=\"");
+	html_esc(&b, d->name);
+	buf_adds(&b, "\" data-partition=\"");
+	html_esc(&b, partition);
+	buf_adds(&b, "\" data-task=\"");
+	html_esc(&b, task);
+	buf_printf(&b, "\" data-try=\"%lld\"></div>",
+		   (long long)json_integer_value(json_object_get(ti, "try_number")));
+	if (json_is_object(json_object_get(run, "params")) &&
+	    json_object_size(json_object_get(run, "params")) > 0) {
+		buf_adds(&b, "<h2>Params of this run</h2>");
+		pre_json(&b, "run-params", json_object_get(run, "params"));
+	}
+	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
+		     "<th>Host</th><th>Started</th><th>Ended</th><th>Exit code</th><th>Error</th><th>Log</th>"
+		     "</tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(tries); i++) {
+		json_t *t = json_array_get(tries, i);
+		json_t *ec = json_object_get(t, "exit_code");
+
+		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(t, "try_number")));
+		state_badge(&b, json_string_value(json_object_get(t, "state")));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_string_value(json_object_get(t, "host")));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
+		buf_adds(&b, "</td><td>");
+		if (json_is_integer(ec))
+			buf_printf(&b, "%lld", (long long)json_integer_value(ec));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_string_value(json_object_get(t, "error")));
+		buf_printf(&b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>",
+			   (long long)json_integer_value(json_object_get(t, "try_number")));
+	}
+	if (json_is_string(json_object_get(ti, "state")) &&
+	    strcmp(json_string_value(json_object_get(ti, "state")), "running") == 0) {
+		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(ti, "try_number")));
+		state_badge(&b, "running");
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_string_value(json_object_get(ti, "host")));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		buf_printf(&b, "</td><td>-</td><td></td><td></td><td><button type=\"button\" class=\"show-log\" "
+			       "data-try=\"%lld\">log</button></td></tr>",
+			   (long long)json_integer_value(json_object_get(ti, "try_number")));
+	}
+	buf_adds(&b, "</tbody></table>");
+	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"
+		     "<pre class=\"log\" id=\"log\"></pre>"
+		     "<h2>Command</h2><p class=\"note\">Rendered for this partition; secrets are masked.</p>"
+		     "<pre class=\"command\" id=\"command\"></pre>"
+		     "<details><summary>As written in the DAG file</summary><pre class=\"command\" id=\"template\"></pre></details>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(tries);
+	json_decref(run);
+	json_decref(tis);
+}
+
+/* --- audit --- */
+
+static void
+page_audit(struct web_req *r)
+{
+	long long offset = 0;
+	const char *o = web_query(r, "offset");
+	json_t *rows;
+	struct buf b;
+	char t[64];
+
+	if (o != NULL && sl_parse_int(o, 0, INT_MAX, &offset) < 0)
+		offset = 0;
+	rows = store_audit_json(r->w->store, 100, (int)offset);
+	buf_init(&b, 0);
+	html_begin(r, &b, "Audit", "audit");
+	buf_adds(&b, "<h1>Audit log</h1><p class=\"note\">Every action a person took, newest first.</p>"
+		     "<table class=\"list\" id=\"audit\"><thead><tr><th>When</th><th>Who</th><th>Action</th>"
+		     "<th>DAG</th><th>Detail</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(rows); i++) {
+		json_t *row = json_array_get(rows, i);
+
+		buf_adds(&b, "<tr><td>");
+		html_esc(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_string_value(json_object_get(row, "who")));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_string_value(json_object_get(row, "action")));
+		buf_adds(&b, "</td><td>");
+		html_esc(&b, json_string_value(json_object_get(row, "dag")));
+		buf_adds(&b, "</td><td><code>");
+		html_esc(&b, json_string_value(json_object_get(row, "detail")));
+		buf_adds(&b, "</code></td></tr>");
+	}
+	buf_adds(&b, "</tbody></table><div class=\"pager\">");
+	if (offset > 0)
+		buf_printf(&b, "<a href=\"/audit?offset=%lld\">◀ newer</a>", offset >= 100 ? offset - 100 : 0);
+	if (json_array_size(rows) == 100)
+		buf_printf(&b, "<a href=\"/audit?offset=%lld\">older ▶</a>", offset + 100);
+	buf_adds(&b, "</div>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(rows);
+}
+
+enum web_result
+pages_dispatch(struct web_req *r)
+{
+	struct dag *d;
+
+	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD) {
+		web_error(r, 405, "pages are read with GET; changes go through /api/v1");
+		return WEB_DONE;
+	}
+	if (r->user.role == ROLE_NONE) {
+		/* to the login page, then back here */
+		char *enc = evhttp_uriencode(evhttp_request_get_uri(r->req), -1, 0);
+		char *loc = xasprintf("/login?next=%s", enc ? enc : "/");
+
+		web_redirect(r, loc);
+		free(loc);
+		free(enc);
+		return WEB_DONE;
+	}
+	if (r->nseg == 0) {
+		page_dags(r);
+		return WEB_DONE;
+	}
+	if (r->nseg == 1 && strcmp(r->seg[0], "audit") == 0) {
+		page_audit(r);
+		return WEB_DONE;
+	}
+	if (strcmp(r->seg[0], "dags") == 0 && r->nseg >= 2) {
+		if ((d = web_dag(r->w, r->seg[1])) == NULL) {
+			not_found(r, "no DAG by that name (or its file failed to load: see the DAG list)");
+			return WEB_DONE;
+		}
+		if (r->nseg == 2) {
+			page_dag(r, d);
+			return WEB_DONE;
+		}
+		if (r->nseg == 3 && strcmp(r->seg[2], "graph") == 0) {
+			page_graph(r, d);
+			return WEB_DONE;
+		}
+		if (r->nseg == 6 && strcmp(r->seg[2], "runs") == 0 && strcmp(r->seg[4], "tasks") == 0) {
+			page_task(r, d, r->seg[3], r->seg[5]);
+			return WEB_DONE;
+		}
+	}
+	not_found(r, "no such page");
+	return WEB_DONE;
+}

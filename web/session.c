@@ -1,0 +1,329 @@
+/*
+ * session.c: who is asking (bearer token or session cookie), what they
+ * may do, logging in and out, and the limit on failed logins.
+ */
+#include "web_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/crypto.h>
+
+#include "../scheduler/store.h"
+#include "auth.h"
+
+#define SESSION_TTL_MS (12LL * 3600 * 1000)
+#define LOGIN_WINDOW_MS (60 * 1000)
+#define LOGIN_MAX_FAILURES 5
+#define LIMITER_SLOTS 512
+
+/* Failed logins per client address and per user name, in a fixed table:
+ * an attacker cannot grow it, and the oldest entries make room. */
+struct limiter_slot {
+	char key[160];
+	int failures;
+	int64_t window_start;
+};
+
+struct web_limiter {
+	struct limiter_slot slots[LIMITER_SLOTS];
+};
+
+struct web_limiter *
+limiter_new(void)
+{
+	return xcalloc(1, sizeof(struct web_limiter));
+}
+
+void
+limiter_free(struct web_limiter *l)
+{
+	free(l);
+}
+
+static struct limiter_slot *
+limiter_slot(struct web_limiter *l, const char *key, int create)
+{
+	struct limiter_slot *oldest = &l->slots[0];
+	int64_t now = sl_mono_ms();
+
+	for (int i = 0; i < LIMITER_SLOTS; i++) {
+		struct limiter_slot *s = &l->slots[i];
+
+		if (s->key[0] != '\0' && strcmp(s->key, key) == 0) {
+			if (now - s->window_start >= LOGIN_WINDOW_MS) {
+				s->failures = 0;
+				s->window_start = now;
+			}
+			return s;
+		}
+		if (s->window_start < oldest->window_start)
+			oldest = s;
+	}
+	if (!create)
+		return NULL;
+	snprintf(oldest->key, sizeof oldest->key, "%s", key);
+	oldest->failures = 0;
+	oldest->window_start = now;
+	return oldest;
+}
+
+/* Seconds until key may try again, or 0. */
+static int
+limiter_blocked(struct web_limiter *l, const char *key)
+{
+	struct limiter_slot *s = limiter_slot(l, key, 0);
+
+	if (s == NULL || s->failures < LOGIN_MAX_FAILURES)
+		return 0;
+	return (int)((LOGIN_WINDOW_MS - (sl_mono_ms() - s->window_start)) / 1000) + 1;
+}
+
+static void
+limiter_fail(struct web_limiter *l, const char *key)
+{
+	limiter_slot(l, key, 1)->failures++;
+}
+
+/* The value of one cookie, into out; 0 when present. */
+static int
+cookie_get(struct web_req *r, const char *name, char *out, size_t n)
+{
+	const char *h = web_header(r, "Cookie");
+	size_t nl = strlen(name);
+
+	if (h == NULL)
+		return -1;
+	for (const char *p = h; *p != '\0';) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			const char *v = p + nl + 1;
+			size_t len = strcspn(v, ";");
+
+			if (len >= n)
+				return -1;
+			memcpy(out, v, len);
+			out[len] = '\0';
+			return 0;
+		}
+		p += strcspn(p, ";");
+	}
+	return -1;
+}
+
+void
+session_identify(struct web_req *r)
+{
+	struct web_user *u = &r->user;
+	const char *auth = web_header(r, "Authorization");
+	char cookie[128];
+	int role = 0;
+
+	memset(u, 0, sizeof *u);
+	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+		if (auth_token_lookup(r->w->store, auth + 7, &u->id, u->name,
+				      sizeof u->name, &role) == 1)
+			u->role = (enum web_role)role;
+		return;
+	}
+	if (cookie_get(r, "sluice_session", cookie, sizeof cookie) == 0 &&
+	    auth_session_lookup(r->w->store, cookie, &u->id, u->name, sizeof u->name,
+				&role, u->csrf) == 1) {
+		u->role = (enum web_role)role;
+		u->by_session = 1;
+	}
+}
+
+int
+session_require_read(struct web_req *r)
+{
+	if (r->user.role == ROLE_NONE) {
+		web_error(r, 401, "log in first (a session cookie, or Authorization: Bearer TOKEN)");
+		return -1;
+	}
+	return 0;
+}
+
+int
+session_require_change(struct web_req *r, enum web_role need)
+{
+	if (session_require_read(r) < 0)
+		return -1;
+	if (r->user.by_session) {
+		const char *t = web_header(r, "X-CSRF-Token");
+
+		if (t == NULL || strlen(t) != strlen(r->user.csrf) ||
+		    CRYPTO_memcmp(t, r->user.csrf, strlen(t)) != 0) {
+			web_error(r, 403, "missing or wrong CSRF token (X-CSRF-Token header)");
+			return -1;
+		}
+	}
+	if (r->user.role < need) {
+		web_error(r, 403, "user %s is a %s; this needs %s", r->user.name,
+			  auth_role_name(r->user.role), auth_role_name(need));
+		return -1;
+	}
+	return 0;
+}
+
+/* A form POSTed from another site names its origin: refuse it. */
+static int
+same_origin(struct web_req *r)
+{
+	const char *origin = web_header(r, "Origin"), *host = web_header(r, "Host");
+	char want[300];
+
+	if (origin == NULL || strcmp(origin, "null") == 0)
+		return origin == NULL;
+	if (host == NULL)
+		return 0;
+	snprintf(want, sizeof want, "%s://%s", r->w->secure_cookies ? "https" : "http", host);
+	return strcmp(origin, want) == 0;
+}
+
+static char *
+form_field(struct evkeyvalq *form, const char *name)
+{
+	const char *v = evhttp_find_header(form, name);
+
+	return v ? xstrdup(v) : NULL;
+}
+
+/* Only local paths, so a login link cannot send people elsewhere. */
+static const char *
+safe_next(const char *next)
+{
+	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
+	    strpbrk(next, "\r\n") != NULL)
+		return "/";
+	return next;
+}
+
+enum web_result
+session_login(struct web_req *r)
+{
+	struct evkeyvalq form;
+	char *body, *name, *password, *next, ukey[160], pkey[160];
+	int64_t id = 0;
+	int role = 0, ok, wait;
+
+	if (r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD) {
+		pages_login(r, NULL, 200);
+		return WEB_DONE;
+	}
+	if (r->method != EVHTTP_REQ_POST) {
+		web_error(r, 405, "GET or POST /login");
+		return WEB_DONE;
+	}
+	if (!same_origin(r)) {
+		web_error(r, 403, "cross-site login refused");
+		return WEB_DONE;
+	}
+	if ((body = web_body_text(r)) == NULL) {
+		web_error(r, 413, "the request body is too large");
+		return WEB_DONE;
+	}
+	TAILQ_INIT(&form);
+	if (evhttp_parse_query_str(body, &form) < 0) {
+		free(body);
+		web_error(r, 400, "the login form is not application/x-www-form-urlencoded");
+		return WEB_DONE;
+	}
+	free(body);
+	name = form_field(&form, "username");
+	password = form_field(&form, "password");
+	next = form_field(&form, "next");
+	evhttp_clear_headers(&form);
+	snprintf(pkey, sizeof pkey, "ip:%s", r->peer);
+	snprintf(ukey, sizeof ukey, "user:%.100s", name ? name : "");
+	if ((wait = SL_MAX(limiter_blocked(r->w->limiter, pkey),
+			   limiter_blocked(r->w->limiter, ukey))) > 0) {
+		char secs[32];
+
+		snprintf(secs, sizeof secs, "%d", wait);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", secs);
+		pages_login(r, "Too many failed logins: wait a minute and try again.", 429);
+		goto out;
+	}
+	if (name == NULL || password == NULL) {
+		pages_login(r, "Enter a user name and a password.", 400);
+		goto out;
+	}
+	ok = auth_check_password(r->w->store, name, password, &id, &role);
+	if (ok <= 0) {
+		if (ok == 0) {
+			limiter_fail(r->w->limiter, pkey);
+			limiter_fail(r->w->limiter, ukey);
+		}
+		pages_login(r, ok < 0 ? "The database cannot be read." :
+			    "Wrong user name or password.", ok < 0 ? 500 : 401);
+		goto out;
+	}
+	{
+		char cookie[65], csrf[65], *set;
+
+		if (auth_session_new(r->w->store, id, SESSION_TTL_MS, cookie, csrf) < 0) {
+			if (web_store_busy(r->w)) {
+				OPENSSL_cleanse(password, strlen(password));
+				free(name);
+				free(password);
+				free(next);
+				return WEB_BUSY;
+			}
+			pages_login(r, "The session cannot be stored.", 500);
+			goto out;
+		}
+		set = xasprintf("sluice_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+				cookie, SESSION_TTL_MS / 1000,
+				r->w->secure_cookies ? "; Secure" : "");
+		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie", set);
+		free(set);
+		web_redirect(r, safe_next(next));
+	}
+out:
+	if (password != NULL)
+		OPENSSL_cleanse(password, strlen(password));
+	free(name);
+	free(password);
+	free(next);
+	return WEB_DONE;
+}
+
+enum web_result
+session_logout(struct web_req *r)
+{
+	char cookie[128];
+	struct evkeyvalq form;
+	char *body;
+	const char *csrf;
+
+	if (r->method != EVHTTP_REQ_POST) {
+		web_error(r, 405, "POST /logout");
+		return WEB_DONE;
+	}
+	if (r->user.by_session) {
+		body = web_body_text(r);
+		TAILQ_INIT(&form);
+		if (body != NULL)
+			evhttp_parse_query_str(body, &form);
+		free(body);
+		csrf = evhttp_find_header(&form, "csrf");
+		if (csrf == NULL || strcmp(csrf, r->user.csrf) != 0) {
+			evhttp_clear_headers(&form);
+			web_error(r, 403, "missing or wrong CSRF token");
+			return WEB_DONE;
+		}
+		evhttp_clear_headers(&form);
+		if (cookie_get(r, "sluice_session", cookie, sizeof cookie) == 0 &&
+		    auth_session_delete(r->w->store, cookie) < 0 && web_store_busy(r->w))
+			return WEB_BUSY;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie",
+			  "sluice_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	web_redirect(r, "/login");
+	return WEB_DONE;
+}

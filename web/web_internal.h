@@ -1,0 +1,134 @@
+/*
+ * web_internal.h: what the files of the web part share (not for other
+ * parts: they use web.h, and the CLI verbs use auth.h).
+ *
+ * One request is one struct web_req, alive from the route callback until
+ * its reply is sent. A handler either replies (web_json, web_error,
+ * web_html, web_redirect) and returns WEB_DONE, or returns WEB_BUSY when
+ * the database was locked by a writer before it changed anything: the
+ * request is then run again a few milliseconds later (the scheduler in the
+ * same process commits its batch on its next poll), so the event loop never
+ * waits on a lock.
+ */
+#ifndef SLUICE_WEB_INTERNAL_H
+#define SLUICE_WEB_INTERNAL_H
+
+#include <sys/queue.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "../scheduler/dag.h"
+#include "../scheduler/util.h"
+
+struct config;
+struct sched;
+struct store;
+struct event_base;
+struct web_limiter;
+
+#define WEB_MAX_BODY (64 * 1024)	/* request bodies; larger → 413 */
+#define WEB_MAX_PAGE 1000		/* rows per page of any listing */
+#define WEB_LOG_CHUNK (256 * 1024)	/* bytes of log per response */
+
+enum web_role { ROLE_NONE, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
+
+enum web_result { WEB_DONE, WEB_BUSY };
+
+struct web {
+	struct event_base *base;
+	struct evhttp *http;
+	struct config *cfg;
+	struct sched *sched;		/* NULL in `sluice web` */
+	struct store *store;		/* the web's own connection */
+	struct dagbag bag;		/* `sluice web`: its own copy of the folder */
+	int64_t bag_loaded_ms;
+	struct web_limiter *limiter;	/* failed logins */
+	int secure_cookies;		/* base_url is https */
+};
+
+struct web_user {
+	int64_t id;
+	char name[128];
+	enum web_role role;
+	char csrf[72];			/* the session's token ("" for API tokens) */
+	int by_session;
+};
+
+struct web_req {
+	struct web *w;
+	struct evhttp_request *req;
+	enum evhttp_cmd_type method;
+	char *path;			/* decoded path, no query */
+	char **seg;			/* decoded path segments */
+	int nseg;
+	struct evkeyvalq query;
+	struct web_user user;		/* role ROLE_NONE: not logged in */
+	char peer[64];			/* client address, for rate limits */
+	int64_t busy_since;		/* mono ms of the first WEB_BUSY */
+	struct event *retry_ev;
+	int closed;			/* the client went away while waiting */
+};
+
+/* --- web.c: replies and request helpers --- */
+void web_json(struct web_req *r, int status, json_t *body);	/* steals body */
+int web_error(struct web_req *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void web_html(struct web_req *r, int status, const struct buf *html);
+void web_redirect(struct web_req *r, const char *location);
+void web_text(struct web_req *r, int status, const char *type,
+	      const char *data, size_t len);
+const char *web_query(struct web_req *r, const char *name);
+/* The request body as JSON (an object), or NULL after replying 400/413. */
+json_t *web_body_json(struct web_req *r);
+/* The request body as text (caller frees), bounded by WEB_MAX_BODY. */
+char *web_body_text(struct web_req *r);
+const char *web_header(struct web_req *r, const char *name);
+/* The DAG folder as the server sees it now. */
+const struct dagbag *web_dagbag(struct web *w);
+struct dag *web_dag(struct web *w, const char *name);
+/* Tell a scheduler in this process to look at the database now. */
+void web_poke(struct web *w);
+/* Did the last store call fail because another writer held the lock? */
+int web_store_busy(struct web *w);
+/* "web:NAME" for the audit log. */
+const char *web_who(struct web_req *r, char *out, size_t n);
+
+/* --- html.c: escaping and the page frame --- */
+void html_esc(struct buf *b, const char *s);
+void html_escf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void html_begin(struct web_req *r, struct buf *b, const char *title,
+		const char *page);
+void html_end(struct buf *b);
+
+/* --- api.c: /api/v1 --- */
+enum web_result api_dispatch(struct web_req *r);
+/* Shared with the pages: a DAG (summary, tasks, params) and its grid. */
+json_t *api_dag_json(struct web *w, const struct dag *d);
+json_t *api_grid_json(struct web *w, const struct dag *d, int64_t from_s,
+		      int64_t to_s, int limit, int offset);
+
+/* --- metrics.c --- */
+void metrics_serve(struct web_req *r);
+
+/* --- pages.c --- */
+enum web_result pages_dispatch(struct web_req *r);
+void pages_login(struct web_req *r, const char *message, int status);
+
+/* --- session.c: who is asking, login, logout, rate limits --- */
+/* Fill r->user from a bearer token or the session cookie. */
+void session_identify(struct web_req *r);
+/* Check a state-changing call: logged in (401), CSRF for cookie sessions
+ * (403), role at least `need` (403). Replies and returns -1 when refused. */
+int session_require_change(struct web_req *r, enum web_role need);
+/* For reads: logged in, or 401. */
+int session_require_read(struct web_req *r);
+enum web_result session_login(struct web_req *r);
+enum web_result session_logout(struct web_req *r);
+struct web_limiter *limiter_new(void);
+void limiter_free(struct web_limiter *l);
+
+#endif
