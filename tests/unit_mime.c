@@ -598,6 +598,132 @@ test_addresses(void)
 	mime_free(m);
 }
 
+/* A pseudo-random generator with a fixed seed, so failures reproduce. */
+static unsigned long rng_state = 12345;
+
+static unsigned
+rng(unsigned n)
+{
+	rng_state = rng_state * 6364136223846793005UL + 1442695040888963407UL;
+	return (unsigned)(rng_state >> 33) % n;
+}
+
+/* Append one random character: ASCII (with spaces, '=', '?', '.'),
+ * or a 2-, 3- or 4-byte UTF-8 sequence. */
+static void
+random_char(struct buf *b)
+{
+	static const char ascii[] = "abcXYZ019 =?._-\"<>,;:";
+	static const char *const wide[] = { "é", "ß", "Ω", "日", "本", "€",
+		"✓", "🚀", "𝄞" };
+
+	if (rng(3) > 0)
+		buf_addc(b, ascii[rng(sizeof ascii - 1)]);
+	else
+		buf_adds(b, wide[rng(SL_ARRAY_LEN(wide))]);
+}
+
+/* Many random subjects and bodies: the subject always comes back from the
+ * header unchanged, bodies from quoted-printable, and no line passes its
+ * limit. */
+static void
+test_random_round_trips(void)
+{
+	int bad_subject = 0, bad_body = 0, bad_lines = 0;
+
+	for (int iter = 0; iter < 400; iter++) {
+		struct mime_msg *m = new_msg();
+		struct sl_err err;
+		struct buf subject, body, want;
+		char *msg, *v, *dec;
+		const char *b;
+		unsigned n = rng(200);
+
+		buf_init(&subject, 0);
+		buf_init(&body, 0);
+		buf_init(&want, 0);
+		for (unsigned i = 0; i < n; i++)
+			random_char(&subject);
+		n = rng(600);
+		for (unsigned i = 0; i < n; i++) {
+			unsigned r = rng(20);
+
+			if (r == 0) {
+				buf_adds(&body, "\r\n");
+				buf_addc(&want, '\n');
+			} else if (r == 1) {
+				buf_addc(&body, '\n');
+				buf_addc(&want, '\n');
+			} else if (r == 2) {
+				char c = (char)(1 + rng(255));
+
+				buf_addc(&body, c);
+				if (c == '\r' && rng(2)) {
+					/* keep a lone CR lone */
+					buf_addc(&body, 'x');
+					buf_addc(&want, c);
+					buf_addc(&want, 'x');
+				} else if (c == '\r') {
+					body.data[--body.len] = '\0';
+				} else {
+					buf_addc(&want, c);
+				}
+			} else {
+				size_t before = body.len;
+
+				random_char(&body);
+				buf_add(&want, body.data + before, body.len - before);
+			}
+		}
+		mime_set_from(m, "s@example.com", &err);
+		mime_add_rcpt(m, MIME_TO, "t@example.com", &err);
+		if (mime_set_subject(m, buf_str(&subject), &err) < 0) {
+			bad_subject++;
+			goto next;
+		}
+		mime_set_text(m, buf_str(&body));
+		msg = render(m, 0);
+		if (msg == NULL)
+			goto next;
+		v = header_get(msg, "Subject");
+		if (v == NULL)
+			v = xstrdup("");
+		dec = strncmp(v, "=?UTF-8?B?", 10) == 0 ? decode_words(v) :
+		    xstrdup(v);
+		if (dec == NULL || strcmp(dec, buf_str(&subject)) != 0) {
+			if (bad_subject++ == 0)
+				fprintf(stderr, "subject '%s' came back as '%s'\n",
+					buf_str(&subject), NN(dec));
+		}
+		free(dec);
+		free(v);
+		if (longest_line(msg, 0) > 78 || longest_line(msg, 1) > 76 ||
+		    !crlf_only(msg) || !words_short(msg))
+			bad_lines++;
+		/* a message ends with a line end: one is added after a body
+		 * that has none */
+		if (want.len > 0 && want.data[want.len - 1] != '\n')
+			buf_addc(&want, '\n');
+		b = strstr(msg, "\r\n\r\n") + 4;
+		dec = qp_decode(b, strlen(b));
+		if (strcmp(dec, buf_str(&want)) != 0 && bad_body++ == 0)
+			fprintf(stderr, "body differs after decoding:\n%s\n---\n%s\n",
+				buf_str(&want), dec);
+		free(dec);
+		free(msg);
+next:
+		buf_free(&subject);
+		buf_free(&body);
+		buf_free(&want);
+		mime_free(m);
+	}
+	CHECK(bad_subject == 0, "%d random subjects did not round-trip",
+	      bad_subject);
+	CHECK(bad_body == 0, "%d random bodies did not round-trip", bad_body);
+	CHECK(bad_lines == 0, "%d random messages broke a line limit",
+	      bad_lines);
+}
+
 int
 main(void)
 {
@@ -608,6 +734,7 @@ main(void)
 	test_multipart_attachments();
 	test_injection_refused();
 	test_addresses();
+	test_random_round_trips();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed == 0 ? 0 : 1;
 }
