@@ -983,6 +983,8 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			else if (b->state == TI_UP_FOR_RETRY ||
 				 b->state == TI_UP_FOR_RESCHEDULE)
 				ti_arm_timer(s, b, b->next_at);
+			else if (ti_state_done(b->state))
+				run_check_done(s, b->run);
 		}
 		if (ti != NULL && ti->live == l)
 			ti->live = NULL;
@@ -1046,8 +1048,9 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 				   ti->max_tries, why);
 	}
 	tx_begin(s);
-	store_try_record(s->store, ti->id, l->try_number, to, l->started_ms, now,
-			 exit_code, sig, host, why[0] ? why : NULL);
+	store_try_record(s->store, ti->id, l->try_number,
+			 to == TI_SUCCESS ? TI_SUCCESS : TI_FAILED, l->started_ms,
+			 now, exit_code, sig, host, why[0] ? why : NULL);
 	{
 		char *log_path = l->log_path ? xstrdup(l->log_path) : NULL;
 		int try_number = l->try_number;
@@ -1441,6 +1444,9 @@ sched_reload(struct sched *s, int at_start)
 			}
 		}
 	}
+	/* a person may have settled a run's last task instance */
+	for (r = s->runs; r != NULL; r = r->next)
+		run_check_done(s, r);
 	s->data_version = store_data_version(s->store);
 	tx_commit(s);
 }

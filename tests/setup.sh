@@ -146,14 +146,23 @@ unset _f
 # q SQL: query the home's database (sqlite3 CLI, read-only use).
 q() { sqlite3 -batch -noheader "$H/sluice.db" "$@"; }
 
+# run_is DAG PARTITION STATE / ti_is DAG PARTITION TASK STATE: checks
+# that query the database each time they are called (for wait_for).
+run_is() {
+	test "$(q "SELECT state FROM dag_runs WHERE dag_id='$1' AND partition='$2'")" = "$3"
+}
+ti_is() {
+	test "$(q "SELECT ti.state FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id='$1' AND r.partition='$2' AND ti.task_id='$3'")" = "$4"
+}
+
 # wait_run DAG PARTITION STATE [SECONDS]: until the run reaches STATE.
 wait_run() {
-	wait_for "${4:-30}" "run $1 $2 to be $3" test "$(q "SELECT state FROM dag_runs WHERE dag_id='$1' AND partition='$2'")" = "$3"
+	wait_for "${4:-30}" "run $1 $2 to be $3" run_is "$1" "$2" "$3"
 }
 
 # wait_ti DAG PARTITION TASK STATE [SECONDS]
 wait_ti() {
-	wait_for "${5:-30}" "$1 $3 $2 to be $4" test "$(q "SELECT ti.state FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id='$1' AND r.partition='$2' AND ti.task_id='$3'")" = "$4"
+	wait_for "${5:-30}" "$1 $3 $2 to be $4" ti_is "$1" "$2" "$3" "$4"
 }
 
 # ti_field DAG PARTITION TASK COLUMN

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Pools, max_active_tasks and parallelism are never over-subscribed;
+# priority decides who goes first.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+cat >"$H/sluice.yaml" <<'YAML'
+parallelism: 6
+pools: {default: 128, narrow: 2}
+YAML
+# each task records its start and end (ns); overlap is computed after
+task='echo "start $(date +%s%N) $SLUICE_TASK" >> '$T'/spans; sleep 0.3; echo "end $(date +%s%N) $SLUICE_TASK" >> '$T'/spans'
+{
+	echo "dag: pooled"
+	echo "tasks:"
+	for i in 1 2 3 4 5 6 7 8; do
+		echo "  t$i: {pool: narrow, command: '$task'}"
+	done
+} >"$H/dags/pooled.yaml"
+{
+	echo "dag: wide"
+	echo "max_active_tasks: 3"
+	echo "tasks:"
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		echo "  w$i: {command: '$task'}"
+	done
+} >"$H/dags/wide.yaml"
+max_overlap() {
+	sort -k2,2n "$1" | awk '$1=="start"{n++; if(n>m)m=n} $1=="end"{n--} END{print m}'
+}
+start_scheduler
+sl trigger pooled --partition a --wait >/dev/null
+assert_eq 2 "$(max_overlap "$T/spans")" "most tasks at once in a 2-slot pool"
+rm -f "$T/spans"
+sl trigger wide --partition a --wait >/dev/null
+assert_eq 3 "$(max_overlap "$T/spans")" "most tasks at once with max_active_tasks 3"
+rm -f "$T/spans"
+# two runs of wide at once: max_active_tasks per DAG is 3, parallelism 6
+sl trigger wide --partition b >/dev/null
+sl trigger wide --partition c --wait >/dev/null
+wait_run wide b success
+m=$(max_overlap "$T/spans")
+[ "$m" -le 3 ] || fail "wide ran $m tasks at once, max_active_tasks is 3"
+
+# priority: with one slot, the high-priority task runs first
+cat >>"$H/sluice.yaml" <<'YAML'
+YAML
+cat >"$H/dags/prio.yaml" <<YAML
+dag: prio
+tasks:
+  gate: {pool: narrow, pool_slots: 2, command: 'sleep 0.5'}
+  low: {pool: narrow, pool_slots: 2, priority: 1, command: 'echo low >> $T/order'}
+  high: {pool: narrow, pool_slots: 2, priority: 9, command: 'echo high >> $T/order'}
+YAML
+wait_for 10 "prio to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q prio"
+sl trigger prio --partition a --wait >/dev/null
+assert_eq "high low" "$(tr '\n' ' ' < "$T/order" | sed 's/ $//')" "order by priority"
+echo "run_pools: ok"
