@@ -290,8 +290,8 @@ wh_postgres_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 		fprintf(out, "note: iam_role applies to Redshift only; PostgreSQL reads the objects through this process\n");
 	if (wh_source_list(src, load->from, load->manifest, &objs, err) < 0)
 		goto out;
-	fprintf(out, "%zu object%s under %s\n", objs.n, objs.n == 1 ? "" : "s",
-		load->from);
+	fprintf(out, "%zu object%s %s %s\n", objs.n, objs.n == 1 ? "" : "s",
+		load->manifest ? "listed in" : "under", load->from);
 
 	if (load->dry_run) {
 		if (wh_postgres_sql(load, columns, ncolumns, &stmts, err) < 0)

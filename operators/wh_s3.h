@@ -1,7 +1,8 @@
 /*
  * wh_s3.h: s3:// objects for warehouse_copy's streamed loads, on top of
- * the shared S3 client (operators/aws_s3.h). Blocking: for the operator
- * process only.
+ * the shared S3 client (operators/aws_s3.h), whose connection keys
+ * (profile, region, role_arn, endpoint_url, access keys) and environment
+ * (AWS_ENDPOINT_URL_S3, ...) apply. Blocking: for the operator process.
  */
 #ifndef SLUICE_WH_S3_H
 #define SLUICE_WH_S3_H

@@ -272,8 +272,8 @@ wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 		fprintf(out, "note: iam_role applies to Redshift only\n");
 	if (wh_source_list(src, load->from, load->manifest, &objs, err) < 0)
 		goto out;
-	fprintf(out, "%zu object%s under %s\n", objs.n, objs.n == 1 ? "" : "s",
-		load->from);
+	fprintf(out, "%zu object%s %s %s\n", objs.n, objs.n == 1 ? "" : "s",
+		load->manifest ? "listed in" : "under", load->from);
 
 	/* A dry run opens the file read-only, for the column list. */
 	if (sqlite3_open_v2(path, &db, load->dry_run ? SQLITE_OPEN_READONLY :
