@@ -9,6 +9,7 @@ extern const struct operator op_email;
 extern const struct operator op_warehouse_copy;
 extern const struct operator op_s3_sensor;
 extern const struct operator op_crawler;
+extern const struct operator op_cluster_job;
 
 /* Every task type sluice knows. Add a line per new operators/<type>.c. */
 const struct operator *const operators[] = {
@@ -17,6 +18,7 @@ const struct operator *const operators[] = {
 	&op_warehouse_copy,
 	&op_s3_sensor,
 	&op_crawler,
+	&op_cluster_job,
 	NULL,
 };
 

@@ -1,0 +1,710 @@
+/*
+ * cluster_job.c: submits a job to a cluster, follows it to its end with its
+ * state changes in the task log, and cancels it when the try is stopped.
+ *
+ * backend emr:     AddJobFlowSteps (a spark-submit through command-runner.jar,
+ *                  or any jar with args), DescribeStep every poll_interval,
+ *                  FailureDetails (reason, message, log file) on failure,
+ *                  CancelSteps on SIGTERM.
+ * backend slurm:   sbatch (a script, or a command through --wrap), squeue
+ *                  while queued or running, then scontrol / sacct for the
+ *                  final state and exit code; the job's output file is
+ *                  copied into the task log as it grows; scancel on SIGTERM.
+ *                  Runs where the try runs: locally, or on a login node
+ *                  through the ssh executor.
+ * backend command: submit / status / cancel shell commands (YARN,
+ *                  spark-submit on an edge node over SSH, ...): submit prints
+ *                  the job id as its last line; status prints a state.
+ *
+ * The executor SIGTERMs the try's process group on timeout or clear; the
+ * handler only sets a flag, and the poll loop then cancels the remote job
+ * and exits non-zero.
+ */
+#include "operator.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws_json.h"
+
+/* Output of a status command kept (more is an error). */
+#define CAPTURE_LIMIT (1u << 20)
+
+static const struct op_key cluster_job_keys[] = {
+	{ "backend", OPK_STRING, 1, 0, "emr, slurm or command" },
+	{ "poll_interval", OPK_DURATION, 0, 0,
+	  "time between status checks (default 30s)" },
+	{ "connection", OPK_CONNECTION, 0, 0, "emr: AWS connection" },
+	{ "cluster_id", OPK_STRING, 0, 1, "emr: cluster (j-...)" },
+	{ "step_name", OPK_STRING, 0, 1, "emr: step name (default dag.task)" },
+	{ "spark_submit", OPK_STRINGS, 0, 1,
+	  "emr: spark-submit arguments, run through command-runner.jar" },
+	{ "jar", OPK_STRING, 0, 1, "emr: jar to run (with args)" },
+	{ "main_class", OPK_STRING, 0, 1, "emr: main class of the jar" },
+	{ "args", OPK_STRINGS, 0, 1, "emr: arguments of the jar" },
+	{ "action_on_failure", OPK_STRING, 0, 0,
+	  "emr: CONTINUE (default), CANCEL_AND_WAIT, TERMINATE_CLUSTER" },
+	{ "script", OPK_STRING, 0, 1, "slurm: batch script to sbatch" },
+	{ "command", OPK_STRING, 0, 1,
+	  "slurm: command to run (sbatch --wrap)" },
+	{ "sbatch_args", OPK_STRINGS, 0, 1,
+	  "slurm: more sbatch options (--partition=..., --time=...)" },
+	{ "output", OPK_STRING, 0, 1, "slurm: job output file (%j = job id; "
+	  "default sluice-<dag>-<task>-%j.out in the working folder)" },
+	{ "submit", OPK_STRING, 0, 1,
+	  "command: submits; its last output line is the job id" },
+	{ "status", OPK_STRING, 0, 1, "command: prints the state of {job_id}" },
+	{ "cancel", OPK_STRING, 0, 1, "command: cancels {job_id}" },
+	{ "success_states", OPK_STRINGS, 0, 0,
+	  "command: states meaning success (SUCCEEDED, COMPLETED, FINISHED...)" },
+	{ "failure_states", OPK_STRINGS, 0, 0,
+	  "command: states meaning failure (FAILED, KILLED, CANCELLED...)" },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static volatile sig_atomic_t job_stop;
+
+static void
+on_sigterm(int sig)
+{
+	job_stop = 1;
+}
+
+/* Sleep, returning 1 early when the try is being stopped. */
+static int
+wait_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	while (!job_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return job_stop;
+}
+
+static void
+logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+logf_(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static int
+cluster_job_validate(const json_t *o, const char **bad_key, struct sl_err *err)
+{
+	const char *backend = json_string_value(json_object_get(o, "backend"));
+
+	*bad_key = "backend";
+	if (backend == NULL)
+		return sl_err_set(err, "backend is required (emr, slurm, command)");
+	if (strcmp(backend, "emr") == 0) {
+		int spark = json_object_get(o, "spark_submit") != NULL;
+		int jar = json_object_get(o, "jar") != NULL;
+
+		*bad_key = "cluster_id";
+		if (!json_is_string(json_object_get(o, "cluster_id")))
+			return sl_err_set(err, "backend emr needs cluster_id");
+		*bad_key = "spark_submit";
+		if (spark == jar)
+			return sl_err_set(err, "backend emr needs exactly one of "
+					  "spark_submit or jar");
+		return 0;
+	}
+	if (strcmp(backend, "slurm") == 0) {
+		int script = json_object_get(o, "script") != NULL;
+		int cmd = json_object_get(o, "command") != NULL;
+
+		*bad_key = "script";
+		if (script == cmd)
+			return sl_err_set(err, "backend slurm needs exactly one "
+					  "of script or command");
+		return 0;
+	}
+	if (strcmp(backend, "command") == 0) {
+		static const char *const need[] = { "submit", "status", "cancel" };
+
+		for (size_t i = 0; i < SL_ARRAY_LEN(need); i++) {
+			*bad_key = need[i];
+			if (!json_is_string(json_object_get(o, need[i])))
+				return sl_err_set(err, "backend command needs "
+						  "%s", need[i]);
+		}
+		return 0;
+	}
+	return sl_err_set(err, "unknown backend '%s' (emr, slurm, command)",
+			  backend);
+}
+
+/* ---- running local commands ---- */
+
+/* Run argv, capture its stdout (bounded); its stderr goes to the task log.
+ * Returns the exit status (or -1 if it could not run). */
+static int
+run_capture(char *const argv[], char **out)
+{
+	int fds[2], status;
+	pid_t pid;
+	struct buf b;
+	char chunk[4096];
+	ssize_t n;
+
+	*out = NULL;
+	if (pipe(fds) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	buf_init(&b, CAPTURE_LIMIT);
+	while ((n = read(fds[0], chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		buf_add(&b, chunk, (size_t)n);	/* past the limit: dropped */
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	*out = buf_steal(&b);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int
+run_shell(const char *cmd, char **out)
+{
+	char *argv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+
+	return run_capture(argv, out);
+}
+
+static char *
+last_line(const char *s)
+{
+	const char *end = s + strlen(s), *start;
+
+	while (end > s && isspace((unsigned char)end[-1]))
+		end--;
+	start = end;
+	while (start > s && start[-1] != '\n')
+		start--;
+	while (start < end && isspace((unsigned char)*start))
+		start++;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+/* ---- EMR ---- */
+
+static json_t *
+strings_of(const json_t *spec, const char *key)
+{
+	json_t *v = json_object_get(json_object_get(spec, "options"), key);
+
+	if (json_is_string(v))
+		return json_pack("[O]", v);
+	return json_is_array(v) ? json_incref(v) : json_array();
+}
+
+static const char *
+str_or(const char *s, const char *def)
+{
+	return s != NULL ? s : def;
+}
+
+/* A step's state change, with why and, on failure, where its log is. */
+static void
+emr_log_step(const char *sid, json_t *status)
+{
+	json_t *fd = json_object_get(status, "FailureDetails");
+	json_t *why = json_object_get(status, "StateChangeReason");
+	const char *state = json_string_value(json_object_get(status, "State"));
+	const char *reason = json_string_value(json_object_get(fd, "Reason"));
+	const char *message = json_string_value(json_object_get(fd, "Message"));
+	const char *logfile = json_string_value(json_object_get(fd, "LogFile"));
+	const char *change = json_string_value(json_object_get(why, "Message"));
+
+	if (change != NULL)
+		logf_("step %s: %s (%s)", sid, str_or(state, "?"), change);
+	else
+		logf_("step %s: %s", sid, str_or(state, "?"));
+	if (reason != NULL || message != NULL)
+		logf_("step %s failure: %s%s%s", sid, str_or(reason, ""),
+		      reason && message ? " " : "", str_or(message, ""));
+	if (logfile != NULL)
+		logf_("step %s log file: %s", sid, logfile);
+}
+
+static int
+emr_run(const json_t *spec)
+{
+	const char *cluster = op_opt_str(spec, "cluster_id", NULL);
+	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
+	const char *dag = json_string_value(json_object_get(spec, "dag"));
+	const char *task = json_string_value(json_object_get(spec, "task"));
+	struct aws_client *emr = NULL;
+	struct sl_err err;
+	json_t *jar_step, *req, *resp = NULL, *args;
+	char *name, *sid = NULL, *last = NULL;
+	int rc = 1;
+
+	name = op_opt_str(spec, "step_name", NULL)
+	       ? xstrdup(op_opt_str(spec, "step_name", NULL))
+	       : xasprintf("%s.%s", dag ? dag : "sluice", task ? task : "job");
+	if (aws_client_new(op_connection(spec, "connection"), "emr", &emr,
+			   &err) < 0) {
+		logf_("%s", err.msg);
+		free(name);
+		return 1;
+	}
+	if (op_opt_str(spec, "jar", NULL) == NULL) {
+		json_t *ss = strings_of(spec, "spark_submit");
+
+		args = json_pack("[s]", "spark-submit");
+		json_array_extend(args, ss);
+		json_decref(ss);
+		jar_step = json_pack("{s:s, s:o}", "Jar", "command-runner.jar",
+				     "Args", args);
+	} else {
+		jar_step = json_pack("{s:s, s:o}", "Jar",
+				     op_opt_str(spec, "jar", NULL), "Args",
+				     strings_of(spec, "args"));
+		if (op_opt_str(spec, "main_class", NULL) != NULL)
+			json_object_set_new(jar_step, "MainClass", json_string(
+			    op_opt_str(spec, "main_class", NULL)));
+	}
+	req = json_pack("{s:s, s:[{s:s, s:s, s:o}]}", "JobFlowId", cluster,
+			"Steps", "Name", name, "ActionOnFailure",
+			op_opt_str(spec, "action_on_failure", "CONTINUE"),
+			"HadoopJarStep", jar_step);
+	logf_("adding step '%s' to EMR cluster %s (%s)", name, cluster,
+	      aws_client_describe(emr));
+	if (aws_json_call(emr, "ElasticMapReduce.AddJobFlowSteps", req, &resp,
+			  NULL, &err) < 0) {
+		logf_("%s", err.msg);
+		goto out;
+	}
+	json_decref(req);
+	req = NULL;
+	if (!json_is_string(json_array_get(json_object_get(resp, "StepIds"), 0))) {
+		logf_("AddJobFlowSteps: answer has no StepIds");
+		goto out;
+	}
+	sid = xstrdup(json_string_value(json_array_get(
+	    json_object_get(resp, "StepIds"), 0)));
+	logf_("step %s submitted", sid);
+	req = json_pack("{s:s, s:s}", "ClusterId", cluster, "StepId", sid);
+	for (int cancelled = 0;;) {
+		json_t *status;
+		const char *state;
+
+		json_decref(resp);
+		resp = NULL;
+		if (aws_json_call(emr, "ElasticMapReduce.DescribeStep", req,
+				  &resp, NULL, &err) < 0) {
+			logf_("%s", err.msg);
+			goto out;
+		}
+		status = json_object_get(json_object_get(resp, "Step"), "Status");
+		state = json_string_value(json_object_get(status, "State"));
+		if (state == NULL) {
+			logf_("DescribeStep %s: answer has no State", sid);
+			goto out;
+		}
+		if (last == NULL || strcmp(last, state) != 0) {
+			emr_log_step(sid, status);
+			free(last);
+			last = xstrdup(state);
+		}
+		if (strcmp(state, "COMPLETED") == 0) {
+			rc = cancelled ? 1 : 0;
+			goto out;
+		}
+		if (strcmp(state, "FAILED") == 0 ||
+		    strcmp(state, "CANCELLED") == 0 ||
+		    strcmp(state, "INTERRUPTED") == 0)
+			goto out;
+		if (cancelled) {
+			/* After CancelSteps: a few more looks, then go. */
+			if (cancelled++ > 5)
+				goto out;
+			wait_ms(SL_MIN(poll, 2000));
+			continue;
+		}
+		if (wait_ms(poll)) {
+			json_t *creq = json_pack("{s:s, s:[s], s:s}", "ClusterId",
+			    cluster, "StepIds", sid, "StepCancellationOption",
+			    "SEND_INTERRUPT"), *cresp = NULL;
+			json_t *info;
+
+			logf_("stopping: CancelSteps %s on %s", sid, cluster);
+			if (aws_json_call(emr, "ElasticMapReduce.CancelSteps",
+					  creq, &cresp, NULL, &err) < 0) {
+				logf_("%s", err.msg);
+			} else {
+				info = json_array_get(json_object_get(cresp,
+				    "CancelStepsInfoList"), 0);
+				logf_("CancelSteps %s: %s%s%s", sid,
+				    str_or(json_string_value(json_object_get(
+					info, "Status")), "?"),
+				    json_object_get(info, "Reason") ? ": " : "",
+				    str_or(json_string_value(json_object_get(
+					info, "Reason")), ""));
+			}
+			json_decref(creq);
+			json_decref(cresp);
+			cancelled = 1;
+			job_stop = 0;	/* let the last looks sleep */
+		}
+	}
+out:
+	json_decref(req);
+	json_decref(resp);
+	free(name);
+	free(sid);
+	free(last);
+	aws_client_free(emr);
+	return rc;
+}
+
+/* ---- Slurm ---- */
+
+/* Copy what the job's output file gained since *off into the log. */
+static void
+slurm_tail(const char *path, off_t *off)
+{
+	char chunk[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (lseek(fd, *off, SEEK_SET) == *off) {
+		while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+			fwrite(chunk, 1, (size_t)n, stdout);
+			*off += n;
+		}
+	}
+	close(fd);
+	fflush(stdout);
+}
+
+/* "JobState=COMPLETED ... ExitCode=0:0" → state and exit code. */
+static int
+slurm_final(const char *id, char **state, char **exit_code)
+{
+	char *argv[] = { "scontrol", "show", "job", "-o", (char *)id, NULL };
+	char *out = NULL, *p;
+	int rc;
+
+	*state = *exit_code = NULL;
+	rc = run_capture(argv, &out);
+	if (rc == 0 && out != NULL) {
+		if ((p = strstr(out, "JobState=")) != NULL)
+			*state = xstrndup(p + 9, strcspn(p + 9, " \n"));
+		if ((p = strstr(out, " ExitCode=")) != NULL)
+			*exit_code = xstrndup(p + 10, strcspn(p + 10, " \n"));
+	}
+	free(out);
+	if (*state == NULL) {
+		/* Past MinJobAge: accounting, where slurmdbd runs. */
+		char *sacct[] = { "sacct", "-n", "-X", "-P", "-j", (char *)id,
+				  "-o", "State,ExitCode", NULL };
+
+		if (run_capture(sacct, &out) == 0 && out != NULL &&
+		    (p = strchr(out, '|')) != NULL) {
+			*state = xstrndup(out, strcspn(out, " |\n"));
+			*exit_code = xstrndup(p + 1, strcspn(p + 1, " \n"));
+		}
+		free(out);
+	}
+	return *state != NULL ? 0 : -1;
+}
+
+static int
+slurm_run(const json_t *spec)
+{
+	const char *dag = json_string_value(json_object_get(spec, "dag"));
+	const char *task = json_string_value(json_object_get(spec, "task"));
+	const char *script = op_opt_str(spec, "script", NULL);
+	const char *command = op_opt_str(spec, "command", NULL);
+	const char *output = op_opt_str(spec, "output", NULL);
+	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
+	json_t *extra = strings_of(spec, "sbatch_args"), *v;
+	char **argv = NULL, *out = NULL, *id = NULL, *outpath = NULL;
+	char *state = NULL, *exit_code = NULL, *last = NULL, *pct;
+	size_t n = 0, i;
+	off_t off = 0;
+	int rc = 1, status, cancelled = 0;
+
+	argv = xcalloc(json_array_size(extra) + 8, sizeof *argv);
+	argv[n++] = xstrdup("sbatch");
+	argv[n++] = xstrdup("--parsable");
+	argv[n++] = xasprintf("--job-name=sluice-%s-%s", dag ? dag : "dag",
+			      task ? task : "task");
+	argv[n++] = output ? xasprintf("--output=%s", output)
+			   : xasprintf("--output=sluice-%s-%s-%%j.out",
+				       dag ? dag : "dag", task ? task : "task");
+	json_array_foreach(extra, i, v)
+		if (json_is_string(v))
+			argv[n++] = xstrdup(json_string_value(v));
+	argv[n++] = script ? xstrdup(script) : xasprintf("--wrap=%s", command);
+	argv[n] = NULL;
+	logf_("submitting with sbatch: %s", script ? script : command);
+	status = run_capture(argv, &out);
+	if (status != 0 || out == NULL || *out == '\0') {
+		logf_("sbatch failed (exit %d)", status);
+		goto out;
+	}
+	id = xstrndup(out, strcspn(out, ";\n "));
+	logf_("Slurm job %s submitted", id);
+	/* The output file, with %j as sbatch expands it. */
+	outpath = xstrdup(argv[3] + strlen("--output="));
+	while ((pct = strstr(outpath, "%j")) != NULL) {
+		char *joined = xasprintf("%.*s%s%s", (int)(pct - outpath),
+					 outpath, id, pct + 2);
+
+		free(outpath);
+		outpath = joined;
+	}
+	for (;;) {
+		char *sq[] = { "squeue", "-h", "-j", id, "-o", "%T", NULL };
+		char *now = NULL, *line;
+
+		if (job_stop && !cancelled) {
+			char *sc[] = { "scancel", id, NULL };
+			char *o2 = NULL;
+
+			job_stop = 0;
+			logf_("stopping: scancel %s", id);
+			if (run_capture(sc, &o2) != 0)
+				logf_("scancel %s failed", id);
+			free(o2);
+			cancelled = 1;
+		}
+		status = run_capture(sq, &now);
+		line = last_line(now ? now : "");
+		free(now);
+		slurm_tail(outpath, &off);
+		if (status != 0 && job_stop) {
+			free(line);	/* squeue got our SIGTERM too */
+			continue;
+		}
+		if (status != 0 || *line == '\0' ||
+		    strcmp(line, "COMPLETED") == 0 || strcmp(line, "FAILED") == 0 ||
+		    strcmp(line, "CANCELLED") == 0 || strcmp(line, "TIMEOUT") == 0) {
+			free(line);
+			break;	/* left the queue */
+		}
+		if (last == NULL || strcmp(last, line) != 0) {
+			logf_("job %s: %s", id, line);
+			free(last);
+			last = line;
+		} else {
+			free(line);
+		}
+		if (cancelled) {
+			if (cancelled++ > 20)
+				break;
+			wait_ms(500);
+			continue;
+		}
+		wait_ms(poll);
+	}
+	slurm_tail(outpath, &off);
+	if (slurm_final(id, &state, &exit_code) < 0) {
+		logf_("job %s: final state unknown (not in scontrol or sacct)", id);
+		goto out;
+	}
+	logf_("job %s: %s, exit code %s", id, state,
+	      exit_code ? exit_code : "?");
+	rc = strcmp(state, "COMPLETED") == 0 && !cancelled ? 0 : 1;
+out:
+	for (i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+	json_decref(extra);
+	free(out);
+	free(id);
+	free(outpath);
+	free(state);
+	free(exit_code);
+	free(last);
+	return rc;
+}
+
+/* ---- command ---- */
+
+/* The command with {job_id} replaced (the id was checked by job_id_safe,
+ * so it cannot change the shell command's meaning). */
+static char *
+with_job_id(const char *tmpl, const char *id)
+{
+	struct buf b;
+	const char *p;
+
+	buf_init(&b, 0);
+	for (p = tmpl; *p; ) {
+		if (strncmp(p, "{job_id}", 8) == 0) {
+			buf_adds(&b, id);
+			p += 8;
+		} else {
+			buf_addc(&b, *p++);
+		}
+	}
+	return buf_steal(&b);
+}
+
+static int
+job_id_safe(const char *id)
+{
+	for (const char *p = id; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_.:-/@", *p))
+			return 0;
+	return *id != '\0';
+}
+
+static int
+state_in(const json_t *spec, const char *key, const char *const *defaults,
+	 const char *state)
+{
+	json_t *list = json_object_get(json_object_get(spec, "options"), key);
+	json_t *v;
+	size_t i;
+
+	if (json_is_array(list)) {
+		json_array_foreach(list, i, v)
+			if (json_is_string(v) &&
+			    strcasecmp(json_string_value(v), state) == 0)
+				return 1;
+		return 0;
+	}
+	for (i = 0; defaults[i] != NULL; i++)
+		if (strcasecmp(defaults[i], state) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+command_run(const json_t *spec)
+{
+	static const char *const ok[] = { "SUCCEEDED", "SUCCESS", "COMPLETED",
+		"FINISHED", "DONE", NULL };
+	static const char *const bad[] = { "FAILED", "FAILURE", "KILLED",
+		"CANCELLED", "CANCELED", "ERROR", "TIMEOUT", NULL };
+	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
+	char *out = NULL, *id = NULL, *cmd, *last = NULL;
+	int status, rc = 1, failures = 0;
+
+	logf_("submitting: %s", op_opt_str(spec, "submit", ""));
+	status = run_shell(op_opt_str(spec, "submit", ""), &out);
+	if (status != 0) {
+		logf_("submit command failed (exit %d)", status);
+		goto out;
+	}
+	id = last_line(out ? out : "");
+	if (!job_id_safe(id)) {
+		logf_("submit command's last line '%s' is not a job id", id);
+		goto out;
+	}
+	setenv("SLUICE_JOB_ID", id, 1);
+	logf_("job %s submitted", id);
+	for (;;) {
+		char *line;
+
+		if (wait_ms(poll)) {
+			cmd = with_job_id(op_opt_str(spec, "cancel", ""), id);
+			logf_("stopping: %s", cmd);
+			free(out);
+			status = run_shell(cmd, &out);
+			free(cmd);
+			if (status != 0)
+				logf_("cancel command failed (exit %d)", status);
+			goto out;
+		}
+		cmd = with_job_id(op_opt_str(spec, "status", ""), id);
+		free(out);
+		status = run_shell(cmd, &out);
+		free(cmd);
+		if (status != 0) {
+			logf_("status command failed (exit %d)", status);
+			if (++failures >= 3)
+				goto out;
+			continue;
+		}
+		failures = 0;
+		line = last_line(out ? out : "");
+		if (last == NULL || strcmp(last, line) != 0)
+			logf_("job %s: %s", id, line);
+		free(last);
+		last = line;
+		if (state_in(spec, "success_states", ok, line)) {
+			rc = 0;
+			goto out;
+		}
+		if (state_in(spec, "failure_states", bad, line))
+			goto out;
+	}
+out:
+	free(out);
+	free(id);
+	free(last);
+	return rc;
+}
+
+static int
+cluster_job_run(const json_t *spec)
+{
+	const char *backend = op_opt_str(spec, "backend", "");
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (strcmp(backend, "emr") == 0)
+		return emr_run(spec);
+	if (strcmp(backend, "slurm") == 0)
+		return slurm_run(spec);
+	if (strcmp(backend, "command") == 0)
+		return command_run(spec);
+	logf_("cluster_job: unknown backend '%s'", backend);
+	return 1;
+}
+
+const struct operator op_cluster_job = {
+	.name = "cluster_job",
+	.summary = "submit a job to EMR, Slurm or a command-line cluster, follow "
+		   "it, cancel it on timeout or clear",
+	.keys = cluster_job_keys,
+	.validate = cluster_job_validate,
+	.run = cluster_job_run,
+};
