@@ -2,8 +2,8 @@
 # A server that is down: each failed attempt is logged and tried again
 # with a growing back-off; a server that comes up between attempts gets
 # the message exactly once; one that never comes up fails the try with the
-# reason after the last attempt. A server that accepts but never answers
-# is bounded by the timeout.
+# reason after the last attempt. A temporary refusal (451) is tried again
+# too. A server that accepts but never answers is bounded by the timeout.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/email_lib.sh"
 
@@ -35,6 +35,26 @@ assert_contains "$out" "trying again in 1000ms"
 assert_contains "$out" "sent, Message-ID"
 assert_eq 1 "$(smtp_count)" "messages delivered"
 assert_eq "sent on a later attempt" "$(smtp_mail header:Subject)" Subject
+
+# a server that answers 451 (try later) twice, then takes the message
+start_smtp_flaky 2
+email_expect_ok '{"home": "'"$H"'",
+  "smtp": {"url": "'"$SMTP_URL"'", "from": "sluice@example.com",
+           "tries": 4, "retry_delay": "50ms"},
+  "options": {"to": ["de@example.com"], "subject": "after two refusals"}}'
+assert_contains "$OUT" "attempt 1 of 4"
+assert_contains "$OUT" "attempt 2 of 4"
+assert_not_contains "$OUT" "attempt 3 of 4" "output"
+assert_eq 1 "$(smtp_count)" "messages delivered"
+assert_eq "after two refusals" "$(smtp_mail header:Subject)" Subject
+# more refusals than tries: the error quotes the server
+start_smtp_flaky 5
+email_expect_fail '{"home": "'"$H"'",
+  "smtp": {"url": "'"$SMTP_URL"'", "from": "sluice@example.com",
+           "tries": 2, "retry_delay": "50ms"},
+  "options": {"to": ["de@example.com"]}}'
+assert_contains "$OUT" "failed after 2 attempts"
+assert_contains "$OUT" "server said: 451 4.3.0 busy, try again later"
 
 # a server that accepts the connection and says nothing: each attempt
 # ends at the timeout, and the try fails instead of hanging

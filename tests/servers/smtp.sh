@@ -7,6 +7,8 @@
 #   start_smtps [PORT]           SMTP over TLS (smtps://), self-signed cert
 #   start_smtp_auth USER PASS [PORT]          AUTH required (plain, loopback)
 #   start_smtp_auth_tls USER PASS [PORT]      STARTTLS, then AUTH required
+#   start_smtp_flaky N [PORT]    plain SMTP answering 451 to the first N
+#                                messages (tests/servers/smtp_flaky.py)
 #
 # Each sets SMTP_PORT, SMTP_URL (smtp://127.0.0.1:PORT or smtps://...),
 # SMTP_MAILDIR, SMTP_PID and, for TLS, SMTP_CERT (the certificate, which
@@ -112,6 +114,14 @@ start_smtp_auth_tls() {
 	_smtp_launch smtp "${3:-}" "$SMTP_PY" \
 		"$SLUICE_SRCDIR/tests/servers/smtp_auth_server.py" @PORT@ @MAILDIR@ "$1" "$2" \
 		"$SMTP_CERT" "$SMTP_KEY"
+}
+
+start_smtp_flaky() {
+	_smtp_need
+	_smtp_launch smtp "${2:-}" env PYTHONDONTWRITEBYTECODE=1 \
+		PYTHONPATH="$SLUICE_SRCDIR/tests/servers" \
+		"$SMTP_PY" -m aiosmtpd -n -l 127.0.0.1:@PORT@ \
+		-c smtp_flaky.FlakyMailbox @MAILDIR@ "$1"
 }
 
 smtp_mail() { "$SMTP_PY" "$SLUICE_SRCDIR/tests/servers/smtp_mail.py" "$SMTP_MAILDIR" "$@"; }
