@@ -1,0 +1,166 @@
+#!/bin/bash
+# Web security: 401 without a session, 403 without CSRF or as a viewer,
+# cookie flags, CSP, escaping of hostile values (DAG description, param,
+# log line), no way out of the logs folder, body limits, login limits.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+web_home
+XSS='<script>alert(1)</script><img src=x onerror=alert(2)>'
+cat > "$H/dags/x.yaml" <<YAML
+dag: x
+description: "desc $XSS"
+schedule: none
+params: {note: hello, label: plain}
+tasks:
+  say: {command: "echo 'log $XSS'; echo note={{ params.note }}"}
+YAML
+mkdir -p "$H/secret"
+echo "top secret" > "$H/secret/try-1.log"
+start_standalone
+P=$(pct run-1)
+
+# --- no session: 401, for reads and changes alike ---
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	--data '{"partition":"a"}' "$URL/api/v1/dags/x/runs")
+assert_eq 401 "$code" "trigger without a session"
+assert_contains "$(cat "$T/body")" '"error"' "error is JSON"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$URL/api/v1/dags")
+assert_eq 401 "$code" "read without a session"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$URL/")
+assert_eq 303 "$code" "pages send to the login"
+
+# --- login: cookie flags ---
+hdrs=$(curl -sS -D - -o /dev/null --data-urlencode "username=ops" --data-urlencode "password=$OPS_PW" "$URL/login")
+cookie=$(echo "$hdrs" | grep -i '^Set-Cookie:')
+assert_contains "$cookie" "HttpOnly" "cookie"
+assert_contains "$cookie" "SameSite=Strict" "cookie"
+assert_contains "$cookie" "Path=/" "cookie"
+assert_not_contains "$cookie" "Secure" "plain http cookie"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Origin: http://evil.example" \
+	--data-urlencode "username=ops" --data-urlencode "password=$OPS_PW" "$URL/login")
+assert_eq 403 "$code" "cross-site login"
+
+# --- session without CSRF: 403; with it: done ---
+login ops "$OPS_PW" "$T/ops.jar"
+OPS_CSRF=$CSRF
+trig() { curl -sS -o "$T/body" -w '%{http_code}' -b "$T/ops.jar" -X POST -H 'Content-Type: application/json' "$@"; }
+code=$(trig --data '{"partition":"run-0"}' "$URL/api/v1/dags/x/runs")
+assert_eq 403 "$code" "session without CSRF"
+assert_contains "$(cat "$T/body")" "CSRF" "names the reason"
+code=$(trig -H "X-CSRF-Token: 0000" --data '{"partition":"run-0"}' "$URL/api/v1/dags/x/runs")
+assert_eq 403 "$code" "session with a wrong CSRF token"
+code=$(trig -H "X-CSRF-Token: $CSRF" --data "{\"partition\":\"run-1\",\"params\":{\"label\":\"$XSS\"}}" "$URL/api/v1/dags/x/runs")
+assert_eq 201 "$code" "session with CSRF: $(cat "$T/body")"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/ops.jar" -X POST --data 'csrf=nope' "$URL/logout")
+assert_eq 403 "$code" "logout without the CSRF token"
+
+# --- a viewer: 403 even with CSRF ---
+login viewer "$VIEWER_PW" "$T/viewer.jar"
+for path in "dags/x/runs" "dags/x/clear" "dags/x/mark" "dags/x/pause"; do
+	code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/viewer.jar" -H "X-CSRF-Token: $CSRF" \
+		-X POST -H 'Content-Type: application/json' --data '{"partition":"v","tasks":["say"],"partitions":["run-1"],"state":"success","from":"run-1","to":"run-1"}' \
+		"$URL/api/v1/$path")
+	[ "$code" = 403 ] || fail "viewer POST $path: expected 403, got $code"
+done
+vcsrf=$(curl -sS -b "$T/viewer.jar" "$URL/api/v1/me" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
+code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/viewer.jar" -H "X-CSRF-Token: $vcsrf" -X POST \
+	-H 'Content-Type: application/json' --data '{"partition":"v"}' "$URL/api/v1/dags/x/runs")
+assert_eq 403 "$code" "viewer with its own CSRF token"
+
+# --- headers on every page ---
+wait_for 20 "x run-1 say success" state_is x run-1 say success
+page() { curl -sS -D "$T/headers" -b "$T/ops.jar" "$URL$1"; }
+html=$(page /)
+assert_contains "$(cat "$T/headers")" "Content-Security-Policy: default-src 'self'; script-src 'self'" CSP
+assert_contains "$(cat "$T/headers")" "X-Frame-Options: DENY" headers
+assert_contains "$(cat "$T/headers")" "X-Content-Type-Options: nosniff" headers
+
+# --- hostile values are shown as text ---
+for path in / /dags/x /dags/x/graph "/dags/x/runs/$P/tasks/say" /audit; do
+	html=$(page "$path")
+	assert_not_contains "$html" "<script>alert" "$path"
+	assert_not_contains "$html" "<img src=x" "$path"
+	assert_contains "$html" "sluice" "$path renders"
+done
+assert_contains "$(page /)" "desc &lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;" "escaped description"
+assert_contains "$(page "/dags/x/runs/$P/tasks/say")" "&lt;script&gt;alert(1)" "escaped param"
+assert_contains "$(page /audit)" "&lt;script&gt;" "escaped audit detail"
+# the log line travels as a JSON string, put on the page as text by app.js
+log=$(curl -sS -b "$T/ops.jar" "$URL/api/v1/dags/x/runs/$P/tasks/say/logs/1")
+assert_contains "$log" '"data":"log <script>alert(1)</script><img src=x onerror=alert(2)>' "log as data"
+assert_contains "$(curl -sS "$URL/static/app.js")" "textContent" "app.js writes text"
+assert_not_contains "$(curl -sS "$URL/static/app.js")" "innerHTML" "app.js never parses HTML"
+
+# --- nothing from a request reaches outside the logs folder ---
+for bad in \
+	"dags/x/runs/$P/tasks/..%2F..%2Fsecret/logs/1" \
+	"dags/x/runs/$P/tasks/..%2F..%2F..%2Fsecret/logs/1" \
+	"dags/x/runs/..%2F..%2Fsecret/tasks/say/logs/1" \
+	"dags/x/runs/$P/tasks/say/logs/..%2F..%2Fsecret%2Ftry-1" \
+	"dags/..%2Fsecret/runs/$P/tasks/say/logs/1" \
+	"dags/x/runs/$P/tasks/say/logs/1%00"; do
+	code=$(curl -sS -o "$T/body" -w '%{http_code}' -b "$T/ops.jar" --path-as-is "$URL/api/v1/$bad")
+	case "$code" in 404|400) ;; *) fail "$bad: expected 404, got $code: $(cat "$T/body")" ;; esac
+	assert_not_contains "$(cat "$T/body")" "top secret" "$bad"
+done
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -b "$T/ops.jar" --path-as-is "$URL/api/v1/dags/x/runs/$P/tasks/../../../secret/logs/1")
+assert_not_contains "$(cat "$T/body")" "top secret" "raw ../"
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -b "$T/ops.jar" --path-as-is "$URL/static/../sluice.yaml")
+assert_eq 404 "$code" "static ../"
+# a partition key that looks like a path stays a name under the DAG's folder
+code=$(trig -H "X-CSRF-Token: $OPS_CSRF" --data '{"partition":"../../secret"}' "$URL/api/v1/dags/x/runs")
+assert_eq 201 "$code" "odd partition key accepted as a name"
+wait_for 20 "x ../../secret ran" state_is x ../../secret say success
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -b "$T/ops.jar" "$URL/api/v1/dags/x/runs/$(pct ../../secret)/tasks/say/logs/1")
+assert_eq 200 "$code" "its log"
+assert_not_contains "$(cat "$T/body")" "top secret" "its own log, not the secret"
+assert_contains "$(cat "$T/body")" "note=hello" "its own log"
+[ -f "$H/logs/x/.._.._secret/say/try-1.log" ] || fail "the log lives inside logs/"
+
+# --- body and page limits ---
+head -c 100000 /dev/zero | tr '\0' 'a' > "$T/big"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPS_TOKEN" -X POST \
+	-H 'Content-Type: application/json' --data-binary @"$T/big" "$URL/api/v1/dags/x/clear")
+assert_eq 413 "$code" "oversized body"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST --data-binary @"$T/big" "$URL/login")
+assert_eq 413 "$code" "oversized login"
+assert_status 400 GET "/dags/x/runs?limit=1000000"
+
+# --- bearer tokens: wrong → 401; right → no CSRF needed ---
+assert_status 401 GET /dags "" "slk_0000000000000000000000000000000000000000000000000000000000000000"
+assert_status 201 POST /dags/x/runs '{"partition":"run-2"}' "$OPS_TOKEN"
+# tokens and passwords are stored hashed
+/usr/bin/python3 - "$H/sluice.db" "$OPS_TOKEN" "$OPS_PW" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+dump = "\n".join(db.iterdump())
+assert sys.argv[2] not in dump, "token stored in clear"
+assert sys.argv[3] not in dump, "password stored in clear"
+assert all(h.startswith("$y$") for (h,) in db.execute("select password_hash from users")), "not yescrypt"
+PY
+
+# --- logout ends the session ---
+code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/ops.jar" -c "$T/ops.jar" -X POST --data-urlencode "csrf=$OPS_CSRF" "$URL/logout")
+assert_eq 303 "$code" logout
+code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/ops.jar" "$URL/api/v1/dags")
+assert_eq 401 "$code" "after logout"
+
+# --- failed logins are limited ---
+for i in 1 2 3 4 5; do
+	code=$(curl -sS -o /dev/null -w '%{http_code}' --data "username=admin&password=wrong$i" "$URL/login")
+	assert_eq 401 "$code" "wrong password $i"
+done
+code=$(curl -sS -o /dev/null -w '%{http_code}' --data-urlencode "username=admin" --data-urlencode "password=$ADMIN_PW" "$URL/login")
+assert_eq 429 "$code" "locked out after 5 failures, even with the right password"
+
+# --- binds 127.0.0.1 unless told ---
+assert_contains "$(cat "$T/scheduler.log")" "web UI on http://127.0.0.1:$PORT/" "bind"
+printf '' > "$H/sluice.yaml"
+WPORT=$(free_port)
+"$SLUICE" --home "$H" web --port "$WPORT" >>"$T/web.log" 2>&1 &
+WPID=$!
+on_exit "stop_pid $WPID"
+wait_for 10 "sluice web" curl -fsS "http://127.0.0.1:$WPORT/health"
+assert_contains "$(cat "$T/web.log")" "web UI on http://127.0.0.1:$WPORT/" "default bind"
+echo "web_security: ok"
