@@ -525,7 +525,8 @@ cron_fixed_instant(const struct tz *tz, int64_t naive)
 static int64_t
 cron_next_wildcard(const struct cron *c, const struct tz *tz, int64_t after)
 {
-	int64_t t = after + 1, limit = after + CRON_HORIZON;
+	int64_t t = after + 1;
+	int64_t limit = SL_MIN(after + CRON_HORIZON, TZ_T_MAX);
 	int64_t s, e, wall;
 	int off;
 
@@ -545,7 +546,7 @@ cron_next_wildcard(const struct cron *c, const struct tz *tz, int64_t after)
 static int64_t
 cron_prev_wildcard(const struct cron *c, const struct tz *tz, int64_t at)
 {
-	int64_t t = at, limit = at - CRON_HORIZON;
+	int64_t t = at, limit = SL_MAX(at - CRON_HORIZON, TZ_T_MIN);
 	int64_t s, e, wall;
 	int off;
 
@@ -573,6 +574,8 @@ cron_next_fixed(const struct cron *c, const struct tz *tz, int64_t after)
 	 * decreases); past it, only walls of a repeated hour can. */
 	while (cron_wall_next(c, from, limit, &wall) == 0) {
 		t = cron_fixed_instant(tz, wall);
+		if (t > TZ_T_MAX)
+			break;
 		if (t > after)
 			return t;
 		from = wall + 60;
@@ -599,6 +602,8 @@ cron_prev_fixed(const struct cron *c, const struct tz *tz, int64_t at)
 	wall = top;
 	while (cron_wall_prev(c, wall, limit, &wall) == 0) {
 		t = cron_fixed_instant(tz, wall);
+		if (t < TZ_T_MIN)
+			break;
 		if (t <= at)
 			return t;
 		wall -= 60;
@@ -609,7 +614,7 @@ cron_prev_fixed(const struct cron *c, const struct tz *tz, int64_t at)
 int64_t
 cron_next(const struct cron *c, const struct tz *tz, int64_t after)
 {
-	if (after < TZ_T_MIN || after >= TZ_T_MAX - CRON_HORIZON)
+	if (after < TZ_T_MIN - 1 || after >= TZ_T_MAX)
 		return -1;
 	if (c->wildcard || tz_is_utc(tz))
 		return cron_next_wildcard(c, tz, after);
@@ -619,7 +624,7 @@ cron_next(const struct cron *c, const struct tz *tz, int64_t after)
 int64_t
 cron_prev(const struct cron *c, const struct tz *tz, int64_t at)
 {
-	if (at <= TZ_T_MIN + CRON_HORIZON || at > TZ_T_MAX)
+	if (at < TZ_T_MIN || at > TZ_T_MAX)
 		return -1;
 	if (c->wildcard || tz_is_utc(tz))
 		return cron_prev_wildcard(c, tz, at);

@@ -707,6 +707,44 @@ test_speed(void)
 	tz_free(tz);
 }
 
+/* The ends of the supported range, and the 5-year horizon. */
+static void
+test_edges(void)
+{
+	struct cron *daily = parse("@daily"), *minute = parse("* * * * *");
+	struct cron *leap = parse("0 0 29 2 *");
+	struct tz *ny = load("America/New_York");
+
+	if (daily == NULL || minute == NULL || leap == NULL) {
+		failed++;
+		return;
+	}
+	/* 0001-01-01T00:00Z is the first supported instant and a tick */
+	CHECK(cron_next(daily, utc, TZ_T_MIN - 1) == TZ_T_MIN, "first tick");
+	CHECK(cron_prev(daily, utc, TZ_T_MIN) == TZ_T_MIN, "prev first");
+	CHECK(cron_prev(daily, utc, TZ_T_MIN + 10) == TZ_T_MIN, "prev near");
+	CHECK(cron_prev(daily, utc, TZ_T_MIN - 1) == -1, "before range");
+	/* 9999-12-31T23:59Z is the last tick; 10000-01-01 is out */
+	CHECK(cron_next(minute, utc, TZ_T_MAX - 30) == -1, "after last");
+	CHECK(cron_prev(minute, utc, TZ_T_MAX) == TZ_T_MAX - 59, "last");
+	CHECK(cron_next(minute, ny, TZ_T_MAX) == -1, "at the end");
+	CHECK(cron_next(daily, utc, INT64_MAX) == -1 &&
+	      cron_prev(daily, utc, INT64_MIN) == -1 &&
+	      cron_next(daily, ny, INT64_MIN) == -1 &&
+	      cron_prev(daily, ny, INT64_MAX) == -1, "far outside");
+	/* 2096-02-29, then 2104-02-29: 8 years, beyond the horizon */
+	CHECK(cron_next(leap, utc, at("2096-03-01T00:00Z")) == -1,
+	      "leap day beyond the horizon");
+	CHECK(cron_prev(leap, utc, at("2103-01-01T00:00Z")) == -1,
+	      "leap day beyond the horizon, backwards");
+	CHECK(cron_next(leap, utc, at("2099-03-01T00:00Z")) ==
+	      at("2104-02-29T00:00Z"), "2104-02-29");
+	cron_free(daily);
+	cron_free(minute);
+	cron_free(leap);
+	tz_free(ny);
+}
+
 int
 main(void)
 {
@@ -717,6 +755,7 @@ main(void)
 	test_properties();
 	test_brute_force();
 	test_speed();
+	test_edges();
 	tz_free(utc);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
