@@ -245,10 +245,13 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 		while (isspace((unsigned char)*q))
 			q++;
 		for (k = 0; k < SL_ARRAY_LEN(cron_macros); k++) {
-			if (*q == '\0' && strlen(cron_macros[k].name) == n &&
+			if (strlen(cron_macros[k].name) == n &&
 			    strncasecmp(p, cron_macros[k].name, n) == 0)
 				break;
 		}
+		if (k < SL_ARRAY_LEN(cron_macros) && *q != '\0')
+			return sl_err_set(err, "cron '%s': nothing may follow "
+					  "'%.*s'", expr, (int)n, p);
 		if (k == SL_ARRAY_LEN(cron_macros))
 			return sl_err_set(err, "cron '%s': unknown macro "
 					  "'%.*s' (known: @hourly, @daily, "

@@ -551,8 +551,6 @@ tz_strftime(const struct tz *tz, int64_t t, const char *fmt, char *out,
 		}
 	}
 	tz_local(tz, t, &tm);
-	if (!tz->utc)
-		tz_use(tz);	/* %Z and %z read tm, but be safe */
 	r = strftime(out, n, buf_str(&f), &tm);
 	if (r == 0)
 		out[0] = '\0';
@@ -637,7 +635,10 @@ tz_parse_time(const struct tz *tz, const char *s, int64_t *t,
 	if (*p != '\0')
 		return tz_parse_fail(err, s, "unexpected text at the end");
 	why[0] = '\0';
-	if (mon < 1 || mon > 12)
+	if (year < 1)
+		snprintf(why, sizeof(why), "year %d is out of range 1-9999",
+			 year);
+	else if (mon < 1 || mon > 12)
 		snprintf(why, sizeof(why), "month %d is out of range 1-12", mon);
 	else if (day < 1 || day > tz_days_in_month(year, mon))
 		snprintf(why, sizeof(why), "day %d is out of range 1-%d", day,

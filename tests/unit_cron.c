@@ -387,8 +387,9 @@ static const struct error_case error_cases[] = {
 	{ "@once",
 	  "cron '@once': unknown macro '@once' (known: @hourly, @daily, "
 	  "@midnight, @weekly, @monthly, @yearly, @annually)" },
-	{ "@daily 5",
-	  "cron '@daily 5': unknown macro '@daily' (known: @hourly, @daily, "
+	{ "@daily 5", "cron '@daily 5': nothing may follow '@daily'" },
+	{ "@every 5m",
+	  "cron '@every 5m': unknown macro '@every' (known: @hourly, @daily, "
 	  "@midnight, @weekly, @monthly, @yearly, @annually)" },
 };
 

@@ -263,6 +263,7 @@ test_parse(void)
 		{ "UTC", "2024-1-5", 0 },
 		{ "UTC", "2024-01-05T", 0 },
 		{ "UTC", "", 0 },
+		{ "UTC", "0000-01-01", 0 },
 	};
 	static const char *const why[] = {
 		"month 13 is out of range 1-12", "day 29 is out of range 1-28",
@@ -270,6 +271,7 @@ test_parse(void)
 		"minute 60 is out of range 0-59", "bad offset",
 		"unexpected text at the end", "not a date",
 		"no hour after the date", "not a date",
+		"year 0 is out of range 1-9999",
 	};
 	struct sl_err err;
 	char want[512];
