@@ -29,29 +29,27 @@ wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
 		struct timespec ts = { 0, 200 * 1000000 };
 
 		json_array_foreach(partitions, i, p) {
-			json_t *run = store_run_json(c->store, d->name, json_string_value(p));
-			json_t *tis = store_tis_json(c->store, d->name, json_string_value(p));
-			const char *state = run ? json_string_value(json_object_get(run, "state")) : "?";
-			size_t k;
-			json_t *ti;
+			sqlite3_stmt *st = store_stmt(c->store,
+			    "SELECT r.state, count(*), "
+			    "sum(ti.state IN ('running', 'queued', 'up_for_reschedule')), "
+			    "sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')) "
+			    "FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
+			    "WHERE r.dag_id = ? AND r.partition = ? GROUP BY r.id");
+			const char *state = "?";
 
-			if (strcmp(state, "success") == 0 || strcmp(state, "failed") == 0)
-				done++;
-			if (strcmp(state, "failed") == 0)
-				failed++;
-			json_array_foreach(tis, k, ti) {
-				const char *s = json_string_value(json_object_get(ti, "state"));
-
-				total_tis++;
-				if (strcmp(s, "running") == 0 || strcmp(s, "queued") == 0 ||
-				    strcmp(s, "up_for_reschedule") == 0)
-					running_tis++;
-				if (strcmp(s, "success") == 0 || strcmp(s, "failed") == 0 ||
-				    strcmp(s, "skipped") == 0 || strcmp(s, "upstream_failed") == 0)
-					done_tis++;
+			sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, json_string_value(p), -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				state = (const char *)sqlite3_column_text(st, 0);
+				if (strcmp(state, "success") == 0 || strcmp(state, "failed") == 0)
+					done++;
+				if (strcmp(state, "failed") == 0)
+					failed++;
+				total_tis += sqlite3_column_int(st, 1);
+				running_tis += sqlite3_column_int(st, 2);
+				done_tis += sqlite3_column_int(st, 3);
 			}
-			json_decref(run);
-			json_decref(tis);
+			sqlite3_reset(st);
 		}
 		if (tty && sl_mono_ms() - last_print > 200) {
 			fprintf(stderr, "\r\033[K%s: %d/%zu runs done, %d/%d tasks done, %d running",

@@ -1009,6 +1009,42 @@ dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 	return 0;
 }
 
+int
+dagbag_changed(const char *dir, const struct dagbag *b)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	int n = 0, changed = 0;
+
+	if (dh == NULL)
+		return b->n != 0;
+	while (!changed && (de = readdir(dh)) != NULL) {
+		struct stat st;
+		char *path;
+		int found = 0;
+
+		if (de->d_name[0] == '.' ||
+		    !(sl_str_ends(de->d_name, ".yaml") ||
+		      sl_str_ends(de->d_name, ".yml")))
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			n++;
+			for (int i = 0; i < b->n; i++)
+				if (strcmp(b->entries[i].file, path) == 0) {
+					found = b->entries[i].mtime == st.st_mtime &&
+						b->entries[i].size == st.st_size;
+					break;
+				}
+			if (!found)
+				changed = 1;
+		}
+		free(path);
+	}
+	closedir(dh);
+	return changed || n != b->n;
+}
+
 void
 dagbag_free(struct dagbag *b)
 {

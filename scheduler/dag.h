@@ -127,6 +127,9 @@ struct dagbag {
 int dagbag_load(const char *dir, const struct config *cfg,
 		struct dagbag *prev, struct dagbag *out, struct sl_err *err);
 void dagbag_free(struct dagbag *b);
+/* Did any file of dir appear, disappear or change (mtime, size) since b
+ * was loaded? Only stats the files. */
+int dagbag_changed(const char *dir, const struct dagbag *b);
 struct dag *dagbag_find(const struct dagbag *b, const char *name);
 
 #endif

@@ -1890,6 +1890,8 @@ sched_scan_dags(struct sched *s)
 	struct sl_err err;
 	int changed = 0;
 
+	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
+		return;
 	sl_err_clear(&err);
 	if (dagbag_load(s->cfg->dags_dir, s->cfg, NULL, &fresh, &err) < 0) {
 		log_line("%s", err.msg);

@@ -41,12 +41,14 @@ store_stmt(struct store *s, const char *sql)
 {
 	struct stmt_cache *c;
 
+	/* call sites pass string literals: their address is the key; the
+	 * text comparison is only the slow path for other callers */
 	for (c = s->stmts; c != NULL; c = c->next)
-		if (c->sql == sql || strcmp(c->sql, sql) == 0) {
-			sqlite3_reset(c->stmt);
-			sqlite3_clear_bindings(c->stmt);
-			return c->stmt;
-		}
+		if (c->sql == sql)
+			goto found;
+	for (c = s->stmts; c != NULL; c = c->next)
+		if (strcmp(c->sql, sql) == 0)
+			goto found;
 	c = xcalloc(1, sizeof *c);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &c->stmt, NULL) != SQLITE_OK)
 		sl_fatal("SQL does not prepare (%s): %s", sqlite3_errmsg(s->db),
@@ -54,6 +56,10 @@ store_stmt(struct store *s, const char *sql)
 	c->sql = sql;
 	c->next = s->stmts;
 	s->stmts = c;
+	return c->stmt;
+found:
+	sqlite3_reset(c->stmt);
+	sqlite3_clear_bindings(c->stmt);
 	return c->stmt;
 }
 

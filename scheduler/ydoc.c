@@ -374,20 +374,27 @@ ynode_to_json(struct ydoc *d, yaml_node_t *n, int ints, json_t **out,
 int
 ymap_check_dups(struct ydoc *d, yaml_node_t *map, struct sl_err *err)
 {
+	json_t *seen = json_object();	/* key → line of its first use */
+
 	for (yaml_node_pair_t *p = ymap_begin(map); p < ymap_end(map); p++) {
-		const char *k = ynode_str(ydoc_node(d, p->key));
+		yaml_node_t *kn = ydoc_node(d, p->key);
+		const char *k = ynode_str(kn);
+		json_t *first;
 
 		if (k == NULL)
 			continue;
-		for (yaml_node_pair_t *q = ymap_begin(map); q < p; q++) {
-			const char *k2 = ynode_str(ydoc_node(d, q->key));
+		first = json_object_get(seen, k);
+		if (first != NULL) {
+			int line = (int)json_integer_value(first);
 
-			if (k2 != NULL && strcmp(k, k2) == 0)
-				return ydoc_err(d, ydoc_node(d, p->key), err,
-						"%s: key given twice (first at line %d)",
-						k, ynode_line(ydoc_node(d, q->key)));
+			json_decref(seen);
+			return ydoc_err(d, kn, err,
+					"%s: key given twice (first at line %d)",
+					k, line);
 		}
+		json_object_set_new(seen, k, json_integer(ynode_line(kn)));
 	}
+	json_decref(seen);
 	return 0;
 }
 
