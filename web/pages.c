@@ -69,10 +69,12 @@ not_found(struct web_req *r, const char *what)
 }
 
 void
-pages_login(struct web_req *r, const char *message, int status)
+pages_login(struct web_req *r, const char *message, int status, const char *next)
 {
 	struct buf b;
-	const char *next = web_query(r, "next");
+
+	if (next == NULL)
+		next = web_query(r, "next");
 
 	buf_init(&b, 0);
 	buf_adds(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -212,7 +212,7 @@ session_login(struct web_req *r)
 	int role = 0, ok, wait;
 
 	if (r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD) {
-		pages_login(r, NULL, 200);
+		pages_login(r, NULL, 200, NULL);
 		return WEB_DONE;
 	}
 	if (r->method != EVHTTP_REQ_POST) {
@@ -246,11 +246,11 @@ session_login(struct web_req *r)
 
 		snprintf(secs, sizeof secs, "%d", wait);
 		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", secs);
-		pages_login(r, "Too many failed logins: wait a minute and try again.", 429);
+		pages_login(r, "Too many failed logins: wait a minute and try again.", 429, next);
 		goto out;
 	}
 	if (name == NULL || password == NULL) {
-		pages_login(r, "Enter a user name and a password.", 400);
+		pages_login(r, "Enter a user name and a password.", 400, next);
 		goto out;
 	}
 	ok = auth_check_password(r->w->store, name, password, &id, &role);
@@ -260,7 +260,7 @@ session_login(struct web_req *r)
 			limiter_fail(r->w->limiter, ukey);
 		}
 		pages_login(r, ok < 0 ? "The database cannot be read." :
-			    "Wrong user name or password.", ok < 0 ? 500 : 401);
+			    "Wrong user name or password.", ok < 0 ? 500 : 401, next);
 		goto out;
 	}
 	{
@@ -274,7 +274,7 @@ session_login(struct web_req *r)
 				free(next);
 				return WEB_BUSY;
 			}
-			pages_login(r, "The session cannot be stored.", 500);
+			pages_login(r, "The session cannot be stored.", 500, next);
 			goto out;
 		}
 		set = xasprintf("sluice_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",

@@ -116,7 +116,9 @@ void metrics_serve(struct web_req *r);
 
 /* --- pages.c --- */
 enum web_result pages_dispatch(struct web_req *r);
-void pages_login(struct web_req *r, const char *message, int status);
+/* The login form; next: where to go after (NULL: the ?next= query). */
+void pages_login(struct web_req *r, const char *message, int status,
+		 const char *next);
 
 /* --- session.c: who is asking, login, logout, rate limits --- */
 /* Fill r->user from a bearer token or the session cookie. */

@@ -106,6 +106,14 @@
       }
     }
 
+    // selection changes only repaint classes, so the cells stay the same
+    // elements (a double click opens the task instance)
+    function paintSelection() {
+      for (const td of table.querySelectorAll('td.cell[data-task]'))
+        td.classList.toggle('sel', selected.has(key(td.dataset.partition, td.dataset.task)));
+      updateButtons();
+    }
+
     function render() {
       const thead = table.tHead, tbody = table.tBodies[0];
       thead.replaceChildren();
@@ -165,17 +173,17 @@
           if (selected.has(k)) selected.delete(k); else selected.add(k);
           anchor = { row, task };
         }
-        render();
+        paintSelection();
         return;
       }
       if (th && canChange && th.classList.contains('task')) {
         // a whole task column (of this page)
         for (const p of data.partitions) selected.add(key(p.partition, th.dataset.task));
-        render();
+        paintSelection();
       } else if (th && canChange && th.classList.contains('part')) {
         const p = th.parentElement.dataset.partition;
         for (const t of data.tasks) selected.add(key(p, t));
-        render();
+        paintSelection();
       }
     });
     table.addEventListener('dblclick', (ev) => {
@@ -257,7 +265,7 @@
     }
     document.getElementById('mark-success-btn')?.addEventListener('click', () => markPreview('success'));
     document.getElementById('mark-failed-btn')?.addEventListener('click', () => markPreview('failed'));
-    document.getElementById('select-none')?.addEventListener('click', () => { selected.clear(); anchor = null; render(); });
+    document.getElementById('select-none')?.addEventListener('click', () => { selected.clear(); anchor = null; paintSelection(); });
 
     document.getElementById('trigger-form')?.addEventListener('submit', async (ev) => {
       ev.preventDefault();

@@ -1,0 +1,132 @@
+// The web UI in headless Chromium (Debian's), driven by playwright-core.
+// Run by tests/web_browser.sh, which starts `sluice standalone` and sets:
+//   URL, OPS_PW, T (the test's temp folder: flag files the DAGs wait on),
+//   SHOTS (where screenshots go), P1..P3 (three partitions of DAG g).
+// Every wait is a bounded wait for a state, never a sleep.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const { URL, OPS_PW, T, SHOTS } = process.env;
+const parts = [process.env.P1, process.env.P2, process.env.P3];
+const WAIT = 30000;
+
+function check(cond, what) {
+  if (!cond) throw new Error('FAIL: ' + what);
+  console.log('ok - ' + what);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
+const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+const cell = (p, task) => page.locator(`#grid td.cell[data-partition="${p}"][data-task="${task}"]`);
+
+try {
+  // --- log in ---
+  await page.goto(URL + '/dags/g');
+  check(page.url().includes('/login'), 'a page without a session sends to the login');
+  await page.fill('#username', 'ops');
+  await page.fill('#password', 'wrong-password');
+  await page.click('#login');
+  await page.locator('#login-error').waitFor({ timeout: WAIT });
+  check((await page.textContent('#login-error')).includes('Wrong'), 'a wrong password is refused');
+  await page.fill('#username', 'ops');
+  await page.fill('#password', OPS_PW);
+  await shot('01-login');
+  await page.click('#login');
+  await page.waitForURL(URL + '/dags/g', { timeout: WAIT });
+  check(true, 'logged in and back to the page asked for');
+
+  // --- the grid of a DAG with failed partitions ---
+  await page.locator('#grid td.cell.st-failed[data-task="b"]').nth(5).waitFor({ timeout: WAIT });
+  check(await page.locator('#grid tbody tr').count() === 6, 'six partitions as rows');
+  check((await page.locator('#grid tbody tr').first().getAttribute('data-partition')) > parts[2], 'newest first');
+  check(await page.locator('#grid td.cell.st-success[data-task="a"]').count() === 6, 'task a succeeded everywhere');
+  check((await cell(parts[0], 'b').getAttribute('title')).includes('failed'), 'state on hover');
+  check(await page.locator('#dag-description').textContent() === 'hourly <b>partitions</b>', 'description shown as text');
+  await shot('02-grid-failed');
+
+  // --- select three partitions of task b, downstream, preview, confirm ---
+  await page.evaluate(() => { window.notReloaded = true; });
+  await cell(parts[0], 'b').click();
+  await cell(parts[2], 'b').click({ modifiers: ['Shift'] });
+  check(await page.locator('#grid td.cell.sel').count() === 3, 'shift-click selects a range of three partitions');
+  check((await page.textContent('#selection-count')) === '3 selected', 'selection count');
+  await page.check('#opt-downstream');
+  await page.click('#clear-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  const rows = await page.locator('#preview-table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const want = [];
+  for (const p of [...parts].sort()) { want.push([p, 'b', 'failed']); want.push([p, 'c', 'upstream_failed']); }
+  check(JSON.stringify(rows) === JSON.stringify(want), 'the preview lists exactly the six task instances that will re-run');
+  check((await page.textContent('#preview-title')).includes('6 task instances'), 'preview title counts them');
+  await shot('03-clear-preview');
+  fs.writeFileSync(path.join(T, 'fixed'), 'yes');
+  await page.click('#preview-confirm');
+  for (const p of parts)
+    for (const t of ['b', 'c'])
+      await page.locator(`#grid td.cell.st-success[data-partition="${p}"][data-task="${t}"]`).waitFor({ timeout: WAIT });
+  check(true, 'the six cells turned green');
+  check(await page.evaluate(() => window.notReloaded === true), 'without reloading the page');
+  check(await page.locator('#grid td.cell.st-failed[data-task="b"]').count() === 3, 'the other partitions stay failed');
+  check((await page.textContent('#status')).includes('cleared 6'), 'status says what was done');
+  await shot('04-cleared-green');
+
+  // --- trigger a partition with a param ---
+  await page.goto(URL + '/dags/p');
+  await page.click('#trigger summary');
+  await page.fill('#trigger-partition', 'from-browser');
+  await page.fill('#trigger-form input.param[data-param="table"]', 'public.from_browser');
+  await page.click('#trigger-btn');
+  await page.locator('#grid td.cell.st-success[data-partition="from-browser"][data-task="show"]').waitFor({ timeout: WAIT });
+  check((await page.textContent('#status')).includes('triggered partition from-browser'), 'triggered from the form');
+  const run = await page.evaluate(async () => (await fetch('/api/v1/dags/p/runs/from-browser')).json());
+  check(run.params && run.params.table === 'public.from_browser', 'the run carries the param');
+  await shot('05-trigger');
+  await page.dblclick('#grid td.cell[data-partition="from-browser"][data-task="show"]');
+  await page.waitForURL(/\/tasks\/show$/, { timeout: WAIT });
+  await page.locator('#log', { hasText: 'table=public.from_browser' }).waitFor({ timeout: WAIT });
+  check((await page.textContent('#command')).includes('public.from_browser'), 'the rendered command uses the param');
+  check((await page.textContent('#command')).includes('********') && !(await page.textContent('#command')).includes('hunter2'),
+    'secrets in the command are masked');
+
+  // --- open a log and watch it tail ---
+  await page.goto(URL + '/dags/tail/runs/t1/tasks/slow');
+  await page.locator('#log', { hasText: 'first line' }).waitFor({ timeout: WAIT });
+  check(!(await page.textContent('#log')).includes('second line'), 'the log so far');
+  check((await page.textContent('#log-state')).includes('running'), 'the log is followed while the try runs');
+  await shot('06-log-running');
+  await page.evaluate(() => { window.notReloaded = true; });
+  fs.writeFileSync(path.join(T, 'go'), 'go');
+  await page.locator('#log', { hasText: 'second line' }).waitFor({ timeout: WAIT });
+  check(await page.evaluate(() => window.notReloaded === true), 'new lines appear without reloading');
+  check(await page.evaluate(() => window.xss === undefined), 'a hostile log line stays inert');
+  check((await page.textContent('#log')).includes('<img src=x onerror="window.xss=1">'), 'and is shown as text');
+  await page.locator('#log-state', { hasText: 'finished' }).waitFor({ timeout: WAIT });
+  check(true, 'the tail ends when the try ends');
+  await shot('07-log-tailed');
+
+  // --- graph and audit ---
+  await page.goto(URL + '/dags/g/graph?partition=' + encodeURIComponent(parts[0]));
+  check(await page.locator('svg#graph g.node.st-success').count() === 3, 'graph shows the partition\'s states');
+  await shot('08-graph');
+  await page.goto(URL + '/audit');
+  check((await page.textContent('#audit')).includes('web:ops'), 'the audit log names the person');
+  await shot('09-audit');
+  check(errors.length === 0, 'no script errors: ' + errors.join('; '));
+} catch (e) {
+  console.error(e.message);
+  await shot('failure').catch(() => {});
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
+console.log('web_ui: ok');

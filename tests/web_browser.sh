@@ -1,0 +1,57 @@
+#!/bin/bash
+# The web UI in headless Chromium: log in, see a grid with failed
+# partitions, clear a range of three with downstream after checking the
+# preview and watch it turn green, trigger with a param, tail a log.
+# Screenshots go to $WEB_SHOTS (default: $T/shots, removed with $T).
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+[ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium (apt-get install chromium)"
+command -v node >/dev/null || skip "no node"
+[ -d "$SLUICE_SRCDIR/tests/node_modules/playwright-core" ] ||
+	skip "playwright-core is not installed (cd tests && npm ci)"
+
+web_home
+cat > "$H/dags/g.yaml" <<YAML
+dag: g
+description: "hourly <b>partitions</b>"
+schedule: "@hourly"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-01T06:00:00Z
+tasks:
+  a: {command: "true"}
+  b: {after: [a], command: "test -f $T/fixed"}
+  c: {after: [b], command: "true"}
+YAML
+cat > "$H/dags/p.yaml" <<'YAML'
+dag: p
+schedule: none
+params: {table: public.prices}
+tasks:
+  show: {command: "echo table={{ params.table }}; : postgres://etl:hunter2@db.example/dw"}
+YAML
+cat > "$H/dags/tail.yaml" <<YAML
+dag: tail
+schedule: none
+tasks:
+  slow:
+    command: |
+      echo first line
+      echo '<img src=x onerror="window.xss=1">'
+      while [ ! -f $T/go ]; do sleep 0.05; done
+      echo second line
+YAML
+start_standalone
+P1=2024-01-01T01:00:00+00:00 P2=2024-01-01T02:00:00+00:00 P3=2024-01-01T03:00:00+00:00
+for h in 0 1 2 3 4 5; do
+	wait_for 30 "g hour $h b failed" state_is g "2024-01-01T0$h:00:00+00:00" b failed
+done
+assert_status 201 POST /dags/tail/runs '{"partition":"t1"}'
+SHOTS=${WEB_SHOTS:-$T/shots}
+mkdir -p "$SHOTS"
+URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS P1=$P1 P2=$P2 P3=$P3 \
+	node "$SLUICE_SRCDIR/tests/browser/web_ui.mjs" || fail "browser test failed (screenshots in $SHOTS)"
+for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 06-log-running 07-log-tailed 08-graph 09-audit; do
+	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
+done
+echo "web_browser: ok"
