@@ -26,11 +26,7 @@ export SLUICE_BUILDDIR SLUICE_SRCDIR SLUICE
 . "$SLUICE_SRCDIR/tests/wh_lib.sh"
 [ -x /usr/bin/time ] || fail "/usr/bin/time is needed for the peak RSS"
 
-if [ -x "$SLUICE" ]; then
-	RUNNER=("$SLUICE" operator warehouse_copy)
-else
-	RUNNER=("$WH_DRIVER")
-fi
+RUNNER=("${WH_RUNNER[@]}")
 note "task process: ${RUNNER[*]}"
 
 # The partition: one CSV object of ROWS rows, ~100 bytes each.

@@ -7,12 +7,21 @@
 #   object of task keys, the data interval START..END (default: the hour
 #   2024-01-01T00), home $T.
 # wh_run SPEC [NAME]
-#   Run one try; stdout in $T/NAME.out, stderr in $T/NAME.err (NAME
+#   Run one try (WH_RUNNER, below); stdout in $T/NAME.out, stderr in $T/NAME.err (NAME
 #   defaults to "run"); returns the try's exit status. Everything a try
 #   printed is also appended to $T/all-output, for secrecy checks.
 
+# A try runs as the task process does: `sluice operator warehouse_copy`
+# with the spec on stdin. tests/wh_driver (the same run(), without the
+# CLI) stands in when WH_DRIVER is set or the binary is not built.
 WH_DRIVER=${WH_DRIVER:-$SLUICE_BUILDDIR/tests/wh_driver}
-[ -x "$WH_DRIVER" ] || fail "no test driver at $WH_DRIVER (make check builds it)"
+if [ -x "$SLUICE" ] && [ "${WH_USE_DRIVER:-}" = "" ]; then
+	WH_RUNNER=("$SLUICE" operator warehouse_copy)
+elif [ -x "$WH_DRIVER" ]; then
+	WH_RUNNER=("$WH_DRIVER")
+else
+	fail "neither $SLUICE nor $WH_DRIVER is built"
+fi
 
 wh_spec() {
 	/usr/bin/python3 - "$@" <<'PY'
@@ -37,7 +46,7 @@ PY
 
 wh_run() {
 	local name=${2:-run} status=0
-	"$WH_DRIVER" "$1" >"$T/$name.out" 2>"$T/$name.err" || status=$?
+	"${WH_RUNNER[@]}" <"$1" >"$T/$name.out" 2>"$T/$name.err" || status=$?
 	cat "$T/$name.out" "$T/$name.err" >>"$T/all-output"
 	return $status
 }
