@@ -52,7 +52,8 @@ enum target_kind { TARGET_EXACT, TARGET_PREFIX, TARGET_WILDCARD };
 
 /* What one poke looks for. */
 struct target {
-	const char *url;	/* as written, for messages */
+	char *url;		/* as written, for messages (a copy: the spec
+				 * may be freed while a poke is in flight) */
 	int is_file;
 	char *bucket;		/* s3 */
 	char *key;		/* s3 key or file path */
@@ -74,6 +75,7 @@ has_wildcard(const char *s)
 static void
 target_free(struct target *t)
 {
+	free(t->url);
 	free(t->bucket);
 	free(t->key);
 	free(t->list_prefix);
@@ -89,7 +91,7 @@ target_init(struct target *t, const json_t *spec, struct sl_err *err)
 	memset(t, 0, sizeof *t);
 	if (url == NULL || *url == '\0')
 		return sl_err_set(err, "s3_sensor: url is required");
-	t->url = url;
+	t->url = xstrdup(url);
 	t->min_objects = op_opt_int(spec, "min_objects", 1);
 	t->min_size = op_opt_int(spec, "min_size", 0);
 	if (strncmp(url, "file://", 7) == 0) {
