@@ -524,17 +524,67 @@ api_run(struct web_req *r, struct dag *d, const char *partition)
 
 /* --- the grid --- */
 
-json_t *
-api_grid_json(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
-	      int limit, int offset)
+/* A JSON string literal into b, escaped by jansson. */
+static void
+json_str(struct buf *b, const char *s)
+{
+	json_t *v = json_string(s ? s : "");
+	char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+
+	buf_adds(b, text ? text : "\"\"");
+	free(text);
+	json_decref(v);
+}
+
+/* A state name as a JSON string: states are [a-z_] words, written as
+ * they are; anything else goes through the escaper. */
+static void
+json_state(struct buf *b, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((*p < 'a' || *p > 'z') && *p != '_') {
+			json_str(b, s);
+			return;
+		}
+	buf_addc(b, '"');
+	buf_add(b, s, (size_t)(p - s));
+	buf_addc(b, '"');
+}
+
+/* A decimal integer into b (the grid writes 100,000 of them: no printf). */
+static void
+buf_int(struct buf *b, long long v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+struct grid_run {
+	int64_t id, start_s, end_s;
+	char *partition, *state, *run_type;
+};
+
+void
+api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
+	       int limit, int offset, struct buf *out)
 {
 	sqlite3_stmt *st;
-	json_t *tasks = json_array(), *parts = json_array(), *row = NULL, *cells = NULL;
-	int64_t cur_run = -1, total = 0;
-	int hint = 0;
+	struct grid_run *runs = xcalloc((size_t)limit, sizeof *runs);
+	int nruns = 0;
+	int64_t total = 0;
+	int *col = xmalloc((size_t)d->ntasks * sizeof *col);
+	struct buf cb;
 
-	for (int i = 0; i < d->ntasks; i++)
-		json_array_append_new(tasks, json_string(d->tasks[i].name));
 	st = store_stmt(w->store,
 	    "SELECT count(*) FROM dag_runs WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3");
 	sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
@@ -543,71 +593,107 @@ api_grid_json(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	if (sqlite3_step(st) == SQLITE_ROW)
 		total = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
-	/* one query: a page of runs by (dag_id, start_s), then their task
-	 * instances through UNIQUE (run_id, task_id) */
+	/* the page of runs walks dag_runs_interval backwards: no sort */
 	st = store_stmt(w->store,
-	    "SELECT r.id, r.partition, r.start_s, r.end_s, r.state, r.run_type, "
-	    "ti.task_id, ti.state, ti.duration_ms, ti.try_number, ti.started_at "
-	    "FROM (SELECT id, partition, start_s, end_s, state, run_type FROM dag_runs "
-	    "      WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 "
-	    "      ORDER BY start_s DESC, id DESC LIMIT ?4 OFFSET ?5) r "
-	    "LEFT JOIN task_instances ti ON ti.run_id = r.id "
-	    "ORDER BY r.start_s DESC, r.id DESC");
+	    "SELECT id, partition, start_s, end_s, state, run_type FROM dag_runs "
+	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 "
+	    "ORDER BY start_s DESC, id DESC LIMIT ?4 OFFSET ?5");
 	sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, from_s);
 	sqlite3_bind_int64(st, 3, to_s);
 	sqlite3_bind_int(st, 4, limit);
 	sqlite3_bind_int(st, 5, offset);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t run = sqlite3_column_int64(st, 0);
-		const char *task;
-		int idx = -1;
-		json_t *cell;
+	while (nruns < limit && sqlite3_step(st) == SQLITE_ROW) {
+		struct grid_run *g = &runs[nruns++];
 
-		if (run != cur_run) {
-			cur_run = run;
-			cells = json_array();
-			for (int i = 0; i < d->ntasks; i++)
-				json_array_append_new(cells, json_null());
-			row = json_pack("{s:s,s:I,s:I,s:s,s:s,s:o}",
-			    "partition", (const char *)sqlite3_column_text(st, 1),
-			    "start_s", (json_int_t)sqlite3_column_int64(st, 2),
-			    "end_s", (json_int_t)sqlite3_column_int64(st, 3),
-			    "state", (const char *)sqlite3_column_text(st, 4),
-			    "run_type", (const char *)sqlite3_column_text(st, 5),
-			    "cells", cells);
-			json_array_append_new(parts, row);
-			hint = 0;
-		}
-		if (sqlite3_column_type(st, 6) == SQLITE_NULL)
-			continue;
-		task = (const char *)sqlite3_column_text(st, 6);
-		/* task instances come in task order almost always */
-		if (hint < d->ntasks && strcmp(d->tasks[hint].name, task) == 0)
-			idx = hint;
-		else
-			for (int i = 0; i < d->ntasks; i++)
-				if (strcmp(d->tasks[i].name, task) == 0) {
-					idx = i;
-					break;
-				}
-		if (idx < 0)
-			continue;	/* a task no longer in the DAG */
-		hint = idx + 1;
-		/* [state, duration_ms, try_number, started_at] */
-		cell = json_array();
-		json_array_append_new(cell, json_string((const char *)sqlite3_column_text(st, 7)));
-		json_array_append_new(cell, sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null() :
-				      json_integer(sqlite3_column_int64(st, 8)));
-		json_array_append_new(cell, json_integer(sqlite3_column_int(st, 9)));
-		json_array_append_new(cell, sqlite3_column_type(st, 10) == SQLITE_NULL ? json_null() :
-				      json_integer(sqlite3_column_int64(st, 10)));
-		json_array_set_new(cells, (size_t)idx, cell);
+		g->id = sqlite3_column_int64(st, 0);
+		g->partition = xstrdup((const char *)sqlite3_column_text(st, 1));
+		g->start_s = sqlite3_column_int64(st, 2);
+		g->end_s = sqlite3_column_int64(st, 3);
+		g->state = xstrdup((const char *)sqlite3_column_text(st, 4));
+		g->run_type = xstrdup((const char *)sqlite3_column_text(st, 5));
 	}
 	sqlite3_reset(st);
-	return json_pack("{s:s,s:o,s:o,s:I,s:i,s:i}", "dag", d->name, "tasks", tasks,
-			 "partitions", parts, "total", (json_int_t)total, "limit", limit,
-			 "offset", offset);
+
+	buf_adds(out, "{\"dag\":");
+	json_str(out, d->name);
+	buf_adds(out, ",\"tasks\":[");
+	for (int i = 0; i < d->ntasks; i++) {
+		if (i > 0)
+			buf_addc(out, ',');
+		json_str(out, d->tasks[i].name);
+	}
+	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,\"partitions\":[",
+		   (long long)total, limit, offset);
+	buf_init(&cb, 0);
+	/* then each run's task instances through UNIQUE (run_id, task_id) */
+	st = store_stmt(w->store,
+	    "SELECT task_id, state, duration_ms, try_number FROM task_instances WHERE run_id = ?");
+	for (int k = 0; k < nruns; k++) {
+		struct grid_run *g = &runs[k];
+		int hint = 0;
+
+		for (int i = 0; i < d->ntasks; i++)
+			col[i] = 0;
+		buf_reset(&cb);
+		sqlite3_bind_int64(st, 1, g->id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *task = (const char *)sqlite3_column_text(st, 0);
+			int idx = -1;
+
+			/* task instances come in task order almost always */
+			if (hint < d->ntasks && strcmp(d->tasks[hint].name, task) == 0)
+				idx = hint;
+			else
+				for (int i = 0; i < d->ntasks; i++)
+					if (strcmp(d->tasks[i].name, task) == 0) {
+						idx = i;
+						break;
+					}
+			if (idx < 0 || col[idx])
+				continue;	/* a task no longer in the DAG */
+			hint = idx + 1;
+			/* [state, duration_ms, try_number], kept in cb, placed below */
+			col[idx] = 1 + (int)cb.len;
+			buf_addc(&cb, '[');
+			json_state(&cb, (const char *)sqlite3_column_text(st, 1));
+			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+				buf_adds(&cb, ",null,");
+			else {
+				buf_addc(&cb, ',');
+				buf_int(&cb, (long long)sqlite3_column_int64(st, 2));
+				buf_addc(&cb, ',');
+			}
+			buf_int(&cb, sqlite3_column_int(st, 3));
+			buf_add(&cb, "]", 2);	/* with its NUL: cells are C strings */
+		}
+		sqlite3_reset(st);
+		if (k > 0)
+			buf_addc(out, ',');
+		buf_adds(out, "{\"partition\":");
+		json_str(out, g->partition);
+		buf_printf(out, ",\"start_s\":%lld,\"end_s\":%lld,\"state\":", (long long)g->start_s,
+			   (long long)g->end_s);
+		json_state(out, g->state);
+		buf_adds(out, ",\"run_type\":");
+		json_state(out, g->run_type);
+		buf_adds(out, ",\"cells\":[");
+		for (int i = 0; i < d->ntasks; i++) {
+			if (i > 0)
+				buf_addc(out, ',');
+			buf_adds(out, col[i] ? cb.data + col[i] - 1 : "null");
+		}
+		buf_adds(out, "]}");
+	}
+	buf_adds(out, "]}");
+	buf_free(&cb);
+	for (int k = 0; k < nruns; k++) {
+		free(runs[k].partition);
+		free(runs[k].state);
+		free(runs[k].run_type);
+	}
+	free(runs);
+	free(col);
 }
 
 static enum web_result
@@ -618,7 +704,14 @@ api_grid(struct web_req *r, struct dag *d)
 
 	if (range_args(r, d, &from, &to) < 0 || page_args(r, 50, &limit, &offset) < 0)
 		return WEB_DONE;
-	web_json(r, 200, api_grid_json(r->w, d, from, to, limit, offset));
+	{
+		struct buf out;
+
+		buf_init(&out, 0);
+		api_grid_write(r->w, d, from, to, limit, offset, &out);
+		web_text(r, 200, "application/json", buf_str(&out), out.len);
+		buf_free(&out);
+	}
 	return WEB_DONE;
 }
 

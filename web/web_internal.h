@@ -106,10 +106,12 @@ void html_end(struct buf *b);
 
 /* --- api.c: /api/v1 --- */
 enum web_result api_dispatch(struct web_req *r);
-/* Shared with the pages: a DAG (summary, tasks, params) and its grid. */
+/* Shared with the pages: a DAG (summary, tasks, params). */
 json_t *api_dag_json(struct web *w, const struct dag *d);
-json_t *api_grid_json(struct web *w, const struct dag *d, int64_t from_s,
-		      int64_t to_s, int limit, int offset);
+/* The grid: a page of runs (newest first) x the DAG's tasks, as JSON
+ * written into out (web/API.md shows the shape). */
+void api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
+		    int64_t to_s, int limit, int offset, struct buf *out);
 
 /* --- metrics.c --- */
 void metrics_serve(struct web_req *r);
