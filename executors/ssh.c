@@ -152,11 +152,15 @@ struct ssh_try {
 	int log_fd;
 	int64_t kill_grace_ms;
 	int64_t started_ms;
-	/* The first stderr line carries the process group; held here until
-	 * its newline arrives. */
-	char marker[128];
+	/* The wrapper's "sluice-pgid=..." stderr line names the process
+	 * group. Lines before it (a chatty login shell) pass through; the
+	 * current line is held here until its newline arrives. */
+	char marker[256];
 	size_t marker_len;
 	int marker_seen;
+	int marker_skip_line;	/* inside a long line: not the marker */
+	size_t marker_scanned;	/* bytes looked at; give up after a while */
+	int reopened;		/* reconnected once for a stale connection */
 	long pgid;
 	char start_time[32];
 	char token[128];
@@ -227,6 +231,7 @@ struct ssh_exec {
 	TAILQ_HEAD(, ssh_try) queue;
 	int nqueued;
 	struct event *ev_dispatch;
+	int destroying;
 	TAILQ_HEAD(, ssh_cmd) cmds;
 };
 
@@ -1779,47 +1784,63 @@ static void try_set_error(struct ssh_try *t, const char *fmt, ...)
 	t->error = xstrdup(msg);
 }
 
-/* Feed stderr through the marker filter: the first line names the
- * remote process group; everything else goes to the log. */
+/* Feed stderr through the marker filter: the wrapper's marker line names
+ * the remote process group and is kept out of the log; everything else
+ * goes to the log. */
 static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 {
-	const char *nl;
-	size_t take;
-	long pgid;
-	char start[32];
+	while (n > 0 && !t->marker_seen) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) + 1 : n;
+		long pgid;
+		char start[32];
 
-	if (t->marker_seen) {
+		t->marker_scanned += take;
+		if (t->marker_skip_line) {
+			log_write(t, p, take);
+		} else if (t->marker_len + take >= sizeof t->marker) {
+			/* Too long to be the marker: pass the line through. */
+			log_write(t, t->marker, t->marker_len);
+			log_write(t, p, take);
+			t->marker_len = 0;
+			t->marker_skip_line = !nl;
+		} else {
+			memcpy(t->marker + t->marker_len, p, take);
+			t->marker_len += take;
+			t->marker[t->marker_len] = '\0';
+		}
+		p += take;
+		n -= take;
+		if (!nl)
+			break;
+		if (t->marker_skip_line) {
+			t->marker_skip_line = 0;
+			continue;
+		}
+		start[0] = '\0';
+		if (sl_str_starts(t->marker, "sluice-pgid=") &&
+		    sscanf(t->marker, "sluice-pgid=%ld start=%31[0-9]", &pgid,
+			   start) >= 1 && pgid > 1) {
+			t->marker_seen = 1;
+			t->pgid = pgid;
+			snprintf(t->start_time, sizeof t->start_time, "%s",
+				 start);
+			snprintf(t->token, sizeof t->token,
+				 "host=%s pgid=%ld start=%s", t->host->label,
+				 pgid, start);
+			if (t->kill_requested && !t->term_sent)
+				try_send_kill(t, "TERM");
+		} else {
+			log_write(t, t->marker, t->marker_len);
+		}
+		t->marker_len = 0;
+		if (t->marker_scanned > 65536 && !t->marker_seen) {
+			/* The wrapper never spoke: stop looking. */
+			t->marker_seen = 1;
+		}
+	}
+	if (n > 0)
 		log_write(t, p, n);
-		return;
-	}
-	nl = memchr(p, '\n', n);
-	take = nl ? (size_t)(nl - p) + 1 : n;
-	if (t->marker_len + take >= sizeof t->marker) {
-		/* Not our marker: pass it through untouched. */
-		t->marker_seen = 1;
-		log_write(t, t->marker, t->marker_len);
-		log_write(t, p, n);
-		return;
-	}
-	memcpy(t->marker + t->marker_len, p, take);
-	t->marker_len += take;
-	t->marker[t->marker_len] = '\0';
-	if (!nl)
-		return;
-	t->marker_seen = 1;
-	start[0] = '\0';
-	if (sscanf(t->marker, "sluice-pgid=%ld start=%31[0-9]", &pgid,
-		   start) >= 1 && pgid > 1) {
-		t->pgid = pgid;
-		snprintf(t->start_time, sizeof t->start_time, "%s", start);
-		snprintf(t->token, sizeof t->token, "host=%s pgid=%ld start=%s",
-			 t->host->label, pgid, start);
-	} else {
-		log_write(t, t->marker, t->marker_len);
-	}
-	log_write(t, p + take, n - take);
-	if (t->pgid && t->kill_requested && !t->term_sent)
-		try_send_kill(t, "TERM");
 }
 
 /* Move stdin, stdout and stderr; returns 1 on progress, -1 when the
@@ -2000,6 +2021,15 @@ static void try_lost(struct ssh_op *op, const char *why)
 	struct ssh_host *h = t->host;
 
 	t->ch = NULL;	/* freed with the session */
+	if (t->state == T_OPEN && !t->reopened && !t->kill_requested &&
+	    !t->ex->destroying && h->down_until_ms <= sl_mono_ms()) {
+		/* An established connection turned out dead before this try
+		 * got a channel (e.g. the server restarted while it was
+		 * idle): nothing ran, so reconnect once and go on. */
+		t->reopened = 1;
+		op_attach(&h->conn, &t->op);
+		return;
+	}
 	if (t->state >= T_RUN && t->pgid) {
 		/* The command may still run there: kill its group as soon as
 		 * the host is reachable again, so no second copy lingers. */
@@ -2651,6 +2681,7 @@ static void ssh_destroy(void *inst)
 
 	if (!ex)
 		return;
+	ex->destroying = 1;
 	for (i = 0; i < ex->nhosts; i++)
 		host_free(&ex->hosts[i]);
 	if (ex->via) {

@@ -47,3 +47,22 @@ r=$(result_of "$(cat "$T/driver.out")" 0)
 assert_eq 9 "$(json_field "$r" signal)" "signal when TERM is ignored"
 wait_for 10 "the group $pg to be gone" eval "! group_alive $pg"
 assert_contains "$(cat "$T/task-0.log")" "sending SIGKILL to the process group $pg"
+
+# 4. A login that talks on stderr before the command starts (a chatty
+# .bashrc, here a ForceCommand): its lines reach the log, and the
+# executor still finds the process group to kill.
+stop_sshd a
+SSHD_EXTRA_CONFIG='ForceCommand echo login noise >&2; echo more noise >&2; eval "$SSH_ORIGINAL_COMMAND"' start_sshd a
+rm -f "$T/task-0.log"
+driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:1500 -- sh -c "$task" task "$T/pg4"
+wait_for 20 "the task's process group" test -s "$T/pg4"
+pg=$(tr -d ' ' <"$T/pg4")
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 15 "$(json_field "$r" signal)" "signal after timeout (chatty login)"
+wait_for 10 "the group $pg to be gone" eval "! group_alive $pg"
+log=$(cat "$T/task-0.log")
+assert_contains "$log" "login noise
+more noise"
+assert_contains "$log" "sending SIGTERM to the process group $pg"
+assert_not_contains "$log" "sluice-pgid"
