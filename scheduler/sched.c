@@ -24,6 +24,7 @@
 #include "template.h"
 #include "tz.h"
 #include "../executors/registry.h"
+#include "../operators/notify.h"
 #include "../operators/operator.h"
 
 extern char **environ;
@@ -49,6 +50,7 @@ struct ti {
 					 * try still ending after a clear) */
 	struct event *timer;		/* retry / reschedule wake-up */
 	int heap_pos;			/* index in the ready heap, -1 if not */
+	int sla_notified;
 	int in_eval;
 	uint64_t seq;			/* FIFO order among equals */
 };
@@ -593,6 +595,7 @@ try_spec(struct sched *s, struct ti *ti, int try_number, struct sl_err *err)
 	json_object_set_new(spec, "base_url", json_string(s->cfg->base_url ?
 	    s->cfg->base_url : ""));
 	json_object_set_new(spec, "timezone", json_string(tz_name(ti->run->dag->tz)));
+	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
 	smtp = config_smtp(s->cfg);
 	if (smtp != NULL)
 		json_object_set_new(spec, "smtp", smtp);
@@ -741,6 +744,135 @@ helpers_reap(evutil_socket_t sig, short what, void *arg)
 		else
 			i++;
 	}
+}
+
+/* --- email notifications --- */
+
+/* Send one notification: `sluice operator email` as a child process with
+ * the spec (which holds the SMTP password) on stdin. Never waits on it. */
+static void
+notify_send(struct sched *s, const struct notify_event *ev)
+{
+	json_t *smtp = config_smtp(s->cfg), *spec;
+	char *text, *argv[6];
+	char path[] = "/tmp/sluice-notify.XXXXXX";
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int fd;
+
+	if (ev->to == NULL || ev->to[0] == NULL) {
+		json_decref(smtp);
+		return;
+	}
+	spec = notify_spec(ev, smtp, s->cfg->home);
+	json_decref(smtp);
+	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
+	text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0 || text == NULL) {
+		log_line("cannot send a %s email for %s %s: no temp file", ev->kind,
+			 ev->dag, ev->task ? ev->task : "");
+		if (fd >= 0)
+			close(fd);
+		free(text);
+		return;
+	}
+	unlink(path);
+	if (write(fd, text, strlen(text)) < 0)
+		log_line("cannot write a temp file for an email");
+	lseek(fd, 0, SEEK_SET);
+	free(text);
+	argv[0] = s->self_exe;
+	argv[1] = "--home";
+	argv[2] = s->cfg->home;
+	argv[3] = "operator";
+	argv[4] = "email";
+	argv[5] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	if (posix_spawn(&pid, s->self_exe, &fa, NULL, argv, environ) == 0) {
+		if (s->nhelpers == s->caphelpers) {
+			s->caphelpers = s->caphelpers ? s->caphelpers * 2 : 16;
+			s->helpers = xreallocarray(s->helpers, (size_t)s->caphelpers,
+						   sizeof *s->helpers);
+		}
+		s->helpers[s->nhelpers++] = pid;
+		log_line("%s email for %s %s %s: sending", ev->kind, ev->dag,
+			 ev->task ? ev->task : "(run)", ev->partition);
+	} else
+		log_line("cannot start the email sender");
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd);
+}
+
+/* A task's try ended in a way its email_on asks to hear about. */
+static void
+notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
+	  int sig, const char *error, int64_t duration_ms, const char *host,
+	  const char *log_path)
+{
+	struct task *t = ti_task(ti);
+	struct notify_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.dag = ti->run->dag_name;
+	ev.task = t->name;
+	ev.partition = ti->run->partition;
+	ev.run_id = ti->run->run_id;
+	ev.try_number = ti->try_number;
+	ev.max_tries = ti->max_tries;
+	ev.exit_code = exit_code;
+	ev.signal = sig;
+	ev.error = error;
+	ev.duration_ms = duration_ms;
+	ev.host = host;
+	ev.log_path = log_path;
+	ev.base_url = s->cfg->base_url;
+	ev.to = t->email;
+	notify_send(s, &ev);
+}
+
+/* SLA: once per task instance, when the partition's end plus the task's
+ * sla has passed and the task has not succeeded. */
+static void
+sched_check_sla(struct sched *s)
+{
+	int64_t now = sl_now_ms();
+
+	for (struct run *r = s->runs; r != NULL; r = r->next) {
+		for (int i = 0; i < r->ntis; i++) {
+			struct ti *ti = &r->tis[i];
+			struct task *t = ti_task(ti);
+			int64_t deadline = r->end_s * 1000 + t->sla_ms;
+			char iso[64];
+			struct notify_event ev;
+
+			if (t->sla_ms <= 0 || ti->sla_notified || ti->state == TI_SUCCESS ||
+			    ti->state == TI_SKIPPED || now < deadline || ti->id == 0)
+				continue;
+			ti->sla_notified = 1;
+			tx_begin(s);
+			store_ti_sla_notified(s->store, ti->id);
+			log_line("%s %s %s: missed its SLA", r->dag_name, t->name, r->partition);
+			if (!(t->email_on & EMAIL_ON_SLA_MISS))
+				continue;
+			memset(&ev, 0, sizeof ev);
+			ev.kind = "sla_miss";
+			ev.dag = r->dag_name;
+			ev.task = t->name;
+			ev.partition = r->partition;
+			ev.run_id = r->run_id;
+			ev.try_number = ti->try_number;
+			ev.max_tries = ti->max_tries;
+			ev.base_url = s->cfg->base_url;
+			ev.to = t->email;
+			ev.sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, sizeof iso);
+			notify_send(s, &ev);
+		}
+	}
+	tx_commit(s);
 }
 
 /* --- starting tries --- */
@@ -1057,6 +1189,12 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 
 		live_free(s, l);
 		if (ti_set(s, ti, to, &u) == 0) {
+			if ((to == TI_FAILED && (t->email_on & EMAIL_ON_FAILURE)) ||
+			    (to == TI_UP_FOR_RETRY && (t->email_on & EMAIL_ON_RETRY)) ||
+			    (to == TI_SUCCESS && (t->email_on & EMAIL_ON_SUCCESS)))
+				notify_ti(s, ti, to == TI_FAILED ? "failure" :
+					  to == TI_UP_FOR_RETRY ? "retry" : "success",
+					  exit_code, sig, error, duration_ms, host, log_path);
 			if (to == TI_SUCCESS && t->on_success && log_path)
 				helper_spawn(s, ti, t->on_success, log_path, try_number);
 			if (to == TI_FAILED && t->on_failure && log_path)
@@ -1250,6 +1388,19 @@ run_check_done(struct sched *s, struct run *r)
 	r->state = to;
 	dstate(s, r->dag_name)->active_runs--;
 	s->runs_finished = 1;
+	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
+	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS))) {
+		struct notify_event ev;
+
+		memset(&ev, 0, sizeof ev);
+		ev.kind = to == RUN_FAILED ? "failure" : "success";
+		ev.dag = r->dag_name;
+		ev.partition = r->partition;
+		ev.run_id = r->run_id;
+		ev.base_url = s->cfg->base_url;
+		ev.to = r->dag->email;
+		notify_send(s, &ev);
+	}
 	/* defer freeing to the pass: callers may still hold ti pointers */
 }
 
@@ -1301,7 +1452,7 @@ run_load_tis(struct sched *s, struct run *r)
 
 	store_run_add_missing(s->store, r->dag, r->id);
 	st = store_stmt(s->store,
-	    "SELECT id, task_id, state, try_number, max_tries, next_at, first_poke_at "
+	    "SELECT id, task_id, state, try_number, max_tries, next_at, first_poke_at, sla_notified "
 	    "FROM task_instances WHERE run_id = ?");
 	sqlite3_bind_int64(st, 1, r->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -1317,6 +1468,7 @@ run_load_tis(struct sched *s, struct run *r)
 		ti->max_tries = sqlite3_column_int(st, 4);
 		ti->next_at = sqlite3_column_int64(st, 5);
 		ti->first_poke_at = sqlite3_column_int64(st, 6);
+		ti->sla_notified = sqlite3_column_int(st, 7);
 	}
 	sqlite3_reset(st);
 }
@@ -1975,6 +2127,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 		sched_scan_dags(s);
 	}
 	sched_create_runs(s);
+	sched_check_sla(s);
 	sched_schedule_pass(s);
 	evtimer_add(s->tick_ev, &tv);
 }
@@ -2057,6 +2210,9 @@ sched_start(struct sched *s, struct sl_err *err)
 	evtimer_add(s->tick_ev, &now);
 	evtimer_add(s->poll_ev, &now);
 	sched_schedule_pass(s);
+	if (s->cfg->smtp == NULL)
+		log_line("no smtp: block in %s: emails are written to %s/outbox/",
+			 s->cfg->file, s->cfg->home);
 	log_line("scheduler started: home %s, %d DAG file(s), parallelism %d",
 		 s->cfg->home, s->bag.n, s->cfg->parallelism);
 	return 0;
