@@ -5,11 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugin.h"
+#include "ssh.h"
+
 extern const struct sl_executor_ops exec_local_ops;
 
 /* Built-in executor types; plug-ins come from shared objects. */
 static const struct sl_executor_ops *const builtin_executors[] = {
 	&exec_local_ops,
+	&exec_ssh_ops,
 	NULL,
 };
 
@@ -22,6 +26,13 @@ registry_ops(const char *type, const json_t *conf,
 			*ops = builtin_executors[i];
 			return 0;
 		}
+	if (strcmp(type, "plugin") == 0) {
+		const char *path = json_string_value(json_object_get(conf, "path"));
+
+		if (path == NULL)
+			return sl_err_set(err, "a plugin executor needs path: (the shared object)");
+		return executor_plugin_load(path, ops, err);
+	}
 	return sl_err_set(err, "unknown executor type '%s' (known: local, ssh, plugin)",
 			  type);
 }

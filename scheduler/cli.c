@@ -30,6 +30,7 @@ static const struct cli_verb *const verbs[] = {
 	&cli_test,
 	&cli_scheduler,
 	&cli_standalone,
+	&cli_executors,
 	&cli_web,
 	&cli_users,
 	&cli_db,

@@ -61,7 +61,7 @@ int cli_scheduler_lock(struct cli *c);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,
-    cli_test, cli_scheduler, cli_standalone, cli_operator;
+    cli_test, cli_scheduler, cli_standalone, cli_operator, cli_executors;
 extern const struct cli_verb cli_web, cli_users;
 
 int cli_main(int argc, char **argv);

@@ -1,0 +1,110 @@
+/* cli_executors.c: `sluice executors [check NAME]`: the executors named in
+ * the config file, their hosts, health and slots. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "../executors/registry.h"
+#include "../executors/ssh.h"
+
+static char *
+executor_json(const json_t *conf)
+{
+	json_t *clean = json_deep_copy(conf);
+	char *text;
+
+	json_object_del(clean, "_line");
+	text = json_dumps(clean, JSON_COMPACT);
+	json_decref(clean);
+	return text;
+}
+
+static int
+executors_run(struct cli *c, int argc, char **argv)
+{
+	struct event_base *base;
+	struct executor_set set;
+	struct sl_err err;
+	json_t *out;
+
+	if (cli_open(c, 0, 0) < 0)
+		return EXIT_HOME;
+	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+		json_t *conf;
+		const char *type;
+		char *text;
+		int r;
+
+		if (argc != 3)
+			return cli_usage(&cli_executors, "usage: sluice executors check NAME");
+		conf = json_object_get(c->cfg->executors, argv[2]);
+		if (conf == NULL) {
+			fprintf(stderr, "sluice: no executor '%s' in %s\n", argv[2], c->cfg->file);
+			return EXIT_FAILED;
+		}
+		type = json_string_value(json_object_get(conf, "type"));
+		if (type == NULL || strcmp(type, "ssh") != 0) {
+			printf("%s: %s executor, nothing to connect to\n", argv[2], type ? type : "local");
+			return 0;
+		}
+		text = executor_json(conf);
+		sl_err_clear(&err);
+		r = exec_ssh_check(text, stdout, &err);
+		free(text);
+		if (r < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		return 0;
+	}
+	if (argc > 1)
+		return cli_usage(&cli_executors, "unknown subcommand '%s'", argv[1]);
+	base = event_base_new();
+	sl_err_clear(&err);
+	if (registry_create(base, c->cfg->executors, &set, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		event_base_free(base);
+		return EXIT_FAILED;
+	}
+	out = json_array();
+	for (int i = 0; i < set.n; i++) {
+		char desc[1024] = "";
+
+		if (set.v[i].ops->describe != NULL)
+			set.v[i].ops->describe(set.v[i].inst, desc, sizeof desc);
+		json_array_append_new(out, json_pack("{s:s,s:s,s:i,s:s}", "name", set.v[i].name,
+		    "type", set.v[i].ops->type, "slots", set.v[i].slots, "status", desc));
+	}
+	if (c->json)
+		cli_print_json(out);
+	else {
+		size_t i;
+		json_t *o;
+
+		printf("%-16s %-8s %-6s %s\n", "EXECUTOR", "TYPE", "SLOTS", "STATUS");
+		json_array_foreach(out, i, o)
+			printf("%-16s %-8s %-6lld %s\n", json_string_value(json_object_get(o, "name")),
+			       json_string_value(json_object_get(o, "type")),
+			       (long long)json_integer_value(json_object_get(o, "slots")),
+			       json_string_value(json_object_get(o, "status")));
+		printf("(`sluice executors check NAME` connects to every host of an ssh executor)\n");
+	}
+	json_decref(out);
+	registry_destroy(&set);
+	event_base_free(base);
+	return 0;
+}
+
+const struct cli_verb cli_executors = {
+	"executors", "list executors; check an ssh executor's hosts",
+	"usage: sluice executors            every executor of sluice.yaml: type, slots, health\n"
+	"       sluice executors check NAME connect to every host of executor NAME (host key,\n"
+	"                                   login, sluice on the host) and report per host;\n"
+	"                                   exits 1 if any host fails\n",
+	executors_run,
+};
