@@ -453,9 +453,11 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 	html_esc(&b, partition);
 	buf_adds(&b, "</p><h1>");
 	html_esc(&b, task);
-	buf_adds(&b, " ");
-	state_badge(&b, json_string_value(json_object_get(ti, "state")));
-	buf_adds(&b, "</h1><div id=\"ti\" data-dag=\"");
+	buf_adds(&b, " <span id=\"ti-state\" class=\"badge st-");
+	html_esc(&b, json_string_value(json_object_get(ti, "state")));
+	buf_adds(&b, "\">");
+	html_esc(&b, json_string_value(json_object_get(ti, "state")));
+	buf_adds(&b, "</span></h1><div id=\"ti\" data-dag=\"");
 	html_esc(&b, d->name);
 	buf_adds(&b, "\" data-partition=\"");
 	html_esc(&b, partition);

@@ -112,6 +112,8 @@ try {
   check((await page.textContent('#log')).includes('<img src=x onerror="window.xss=1">'), 'and is shown as text');
   await page.locator('#log-state', { hasText: 'finished' }).waitFor({ timeout: WAIT });
   check(true, 'the tail ends when the try ends');
+  await page.locator('#ti-state', { hasText: 'success' }).waitFor({ timeout: WAIT });
+  check(true, 'the state on the page follows the try');
   await shot('07-log-tailed');
 
   // --- graph and audit ---

@@ -334,7 +334,15 @@
     let tryNo = Number(box.dataset.try);
     let offset = 0, timer = null, generation = 0;
 
+    const badge = document.getElementById('ti-state');
+    function showState(state) {
+      if (!badge || !state) return;
+      badge.className = 'badge st-' + state;
+      badge.textContent = state;
+    }
+
     api('GET', base).then((ti) => {
+      showState(ti.state);
       const show = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
       document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : show(ti.command.rendered);
       document.getElementById('template').textContent = show(ti.command.template);
@@ -354,6 +362,8 @@
         offset = chunk.next_offset;
         running = chunk.running;
         more = chunk.size !== undefined && chunk.next_offset < chunk.size;
+        if (log.dataset.state === 'running' && !running)
+          api('GET', base).then((ti) => showState(ti.state)).catch(() => {});
         stateEl.textContent = running ? 'running — following the log' : (chunk.exists ? 'finished' : 'no output yet');
         log.dataset.state = running ? 'running' : 'done';
       } catch (e) {
