@@ -47,7 +47,8 @@ CREATE TABLE task_instances (
     duration_ms     INTEGER,
     exit_code       INTEGER,
     signal          INTEGER,
-    host            TEXT,
+    host            TEXT,            -- where the latest try ran
+    executor        TEXT,            -- the executor of the latest try
     token           TEXT,            -- executor's handle while running
     error           TEXT,
     sla_notified    INTEGER NOT NULL DEFAULT 0,

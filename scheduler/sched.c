@@ -1043,7 +1043,7 @@ ti_start(struct sched *s, struct ti *ti)
 	u.started_at = sl_now_ms();
 	if (is_sensor && ti->first_poke_at <= 0)
 		u.first_poke_at = sl_now_ms();
-	u.host = l->ex->name;
+	u.executor = l->ex->name;
 	if (l->ex->ops->token != NULL) {
 		const char *tok = l->ex->ops->token(l->ex->inst, l->handle);
 
@@ -1627,7 +1627,7 @@ sched_recover(struct sched *s)
 	int n = 0, cap = 0;
 
 	st = store_stmt(s->store,
-	    "SELECT id, state, token, host, try_number, max_tries, started_at, task_id, dag_id, run_id "
+	    "SELECT id, state, token, executor, try_number, max_tries, started_at, task_id, dag_id, run_id "
 	    "FROM task_instances WHERE state IN ('queued', 'running') OR token IS NOT NULL");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n == cap) {
@@ -1672,8 +1672,8 @@ sched_recover(struct sched *s)
 			sqlite3_reset(cl);
 			continue;
 		}
-		if (t != NULL && operator_is_sensor(t->op) &&
-		    (x->host == NULL || strcmp(x->host, "scheduler") == 0)) {
+		if (t != NULL && operator_is_sensor(t->op) && t->op->poke_start != NULL &&
+		    !t->executor_explicit) {
 			/* an in-loop poke: simply poke again */
 			u.next_at = now;
 			u.reason = "scheduler restarted: poking again";

@@ -526,7 +526,7 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 	    "try_number = CASE WHEN ?10 = -1 THEN try_number ELSE ?10 END, "
 	    "exit_code = CASE WHEN ?11 IS NULL AND ?16 = 1 THEN NULL WHEN ?11 IS NULL THEN exit_code ELSE ?11 END, "
 	    "signal = CASE WHEN ?12 = -1 THEN signal ELSE ?12 END, "
-	    "host = coalesce(?13, host), "
+	    "host = coalesce(?13, host), executor = coalesce(?18, executor), "
 	    "token = CASE WHEN ?14 IS NULL THEN token WHEN ?14 = '' THEN NULL ELSE ?14 END, "
 	    "error = CASE WHEN ?15 IS NULL THEN error WHEN ?15 = '' THEN NULL ELSE ?15 END "
 	    "WHERE id = ?1 AND state = ?2 AND (?17 < 0 OR try_number = ?17)");
@@ -548,6 +548,7 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 	sqlite3_bind_text(st, 14, u->token, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 15, u->error, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 17, expect_try);
+	sqlite3_bind_text(st, 18, u->executor, -1, SQLITE_STATIC);
 	if (step_done(s, st) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -950,7 +951,7 @@ store_tis_json(struct store *s, const char *dag_id, const char *partition)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT ti.task_id AS task, ti.state, ti.try_number, ti.max_tries, ti.started_at, "
-	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.error, ti.next_at "
+	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at "
 	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? ORDER BY ti.id");
 

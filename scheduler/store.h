@@ -83,9 +83,10 @@ struct ti_update {
 	const char *token;	/* NULL: leave; "" → NULL */
 	const char *error;	/* NULL: leave; "" → NULL */
 	const char *reason;	/* for the state change log */
+	const char *executor;	/* NULL: leave */
 };
 #define TI_UPDATE_INIT { -1, -1, -1, -1, -1, -1, -2147483647 - 1, -1, \
-			 NULL, NULL, NULL, NULL }
+			 NULL, NULL, NULL, NULL, NULL }
 /*
  * Move a task instance from expected state/try to `to`. Returns 1 when
  * done, 0 when the row no longer matches (a person cleared or marked it
