@@ -50,6 +50,20 @@ tasks:
     partition_column: event_hour
 EOF
 sl dags validate >/dev/null || fail "the DAG does not validate: $(sl dags validate 2>&1)"
+# A task missing a key its mode needs is an error at load time, with its place.
+cat > "$H/dags/bad.yaml" <<'EOF'
+dag: bad
+tasks:
+  copy:
+    type: warehouse_copy
+    connection: dw
+    table: t
+    from: "s3://firehose/x/"
+    mode: upsert
+EOF
+sl dags validate >"$T/validate.out" 2>&1 && fail "a bad warehouse_copy task validated"
+assert_contains "$(cat "$T/validate.out")" "bad.yaml:4:5: tasks.copy.upsert_keys: mode upsert needs upsert_keys"
+rm "$H/dags/bad.yaml"
 start_scheduler
 sl backfill events --from 2024-01-01T00:00:00Z --to 2024-01-01T04:00:00Z --wait >"$T/backfill.out" 2>&1 ||
 	fail "backfill failed: $(cat "$T/backfill.out"; cat "$H"/logs/events/*/copy/try-1.log)"
