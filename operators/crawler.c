@@ -249,6 +249,7 @@ struct crawl {
 	const char *url;	/* as written, ends with / */
 	char *root;		/* key prefix (s3) or path prefix (file) */
 	const char *default_table;
+	const char *catalog_path; /* file://: never catalogue the catalogue */
 	struct crawl_table *tables;
 	size_t ntables;
 	long skipped;
@@ -384,6 +385,8 @@ crawl_object(void *arg, const char *key, int64_t size)
 	json_t *keys = json_array(), *values = json_array();
 	int level = 0;
 
+	if (cr->catalog_path != NULL && sl_str_starts(key, cr->catalog_path))
+		goto skip;	/* catalog.db and its -wal, -shm */
 	for (p = copy; p != NULL; p = next) {
 		next = strchr(p, '/');
 		if (next != NULL)
@@ -538,6 +541,7 @@ builtin_run(const json_t *spec)
 	fflush(stdout);
 	if (strncmp(url, "file://", 7) == 0) {
 		cr.root = aws_local_path(url, home);
+		cr.catalog_path = catalog_path;
 		if (aws_local_list(cr.root, crawl_object, &cr, &err) < 0)
 			goto fail;
 	} else {
