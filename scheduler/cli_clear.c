@@ -122,7 +122,9 @@ clear_run(struct cli *c, int argc, char **argv)
 		json_decref(list);
 		list = NULL;
 	}
-	r = store_clear(c->store, d, &spec, c->who, &list, &err);
+	/* the list is only printed for --json and --dry-run */
+	r = store_clear(c->store, d, &spec, c->who,
+			c->json || spec.dry_run ? &list : NULL, &err);
 	free(tasks);
 	if (r < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);

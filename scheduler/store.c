@@ -746,18 +746,29 @@ store_clear(struct store *s, const struct dag *dag,
 	}
 	/* Each task gets its retries again; try numbers keep counting so
 	 * earlier tries' logs stay. */
+	/* each task's retries, for max_tries, in one set-based update */
+	if (exec_sql(s, "CREATE TEMP TABLE IF NOT EXISTS clear_tasks "
+			"(task_id TEXT PRIMARY KEY, tries INTEGER)", err) < 0 ||
+	    exec_sql(s, "DELETE FROM clear_tasks", err) < 0)
+		goto fail;
 	for (int i = 0; i < dag->ntasks; i++) {
-		st = store_stmt(s,
-		    "UPDATE task_instances SET state = 'none', next_at = NULL, first_poke_at = NULL, "
-		    "error = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + ?2 "
-		    "WHERE id IN (SELECT ti_id FROM clear_set) AND task_id = ?3");
-		sqlite3_bind_int64(st, 1, now);
+		st = store_stmt(s, "INSERT INTO clear_tasks VALUES (?, ?)");
+		sqlite3_bind_text(st, 1, dag->tasks[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, dag->tasks[i].retries + 1);
-		sqlite3_bind_text(st, 3, dag->tasks[i].name, -1, SQLITE_STATIC);
 		if (step_done(s, st) < 0) {
 			db_err(s, err, "clearing");
 			goto fail;
 		}
+	}
+	st = store_stmt(s,
+	    "UPDATE task_instances SET state = 'none', next_at = NULL, first_poke_at = NULL, "
+	    "error = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
+	    "coalesce((SELECT tries FROM clear_tasks WHERE clear_tasks.task_id = task_instances.task_id), 1) "
+	    "FROM clear_set WHERE task_instances.id = clear_set.ti_id");
+	sqlite3_bind_int64(st, 1, now);
+	if (step_done(s, st) < 0) {
+		db_err(s, err, "clearing");
+		goto fail;
 	}
 	st = store_stmt(s,
 	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "
