@@ -1,0 +1,103 @@
+#!/bin/bash
+# Scheduled DAGs: catch-up creates every missed partition since start (not
+# past end) under max_active_runs; catchup: false creates only the latest;
+# clearing a range of partitions with --downstream re-runs exactly those;
+# backfill; depends_on_past; dags next.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+# 6 hourly partitions: 00:00 .. 05:00 on 2024-01-01
+cat >"$H/dags/hourly.yaml" <<YAML
+dag: hourly
+schedule: "0 * * * *"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-01T06:00:00Z
+max_active_runs: 2
+tasks:
+  extract: {command: 'echo "{{ data_interval_start | %H }}" >> $T/extract.log; echo \$SLUICE_DATA_INTERVAL_START \$SLUICE_DATA_INTERVAL_END'}
+  load: {after: [extract], command: 'echo "{{ data_interval_start | %H }}" >> $T/load.log'}
+  report: {after: [load], command: 'echo "{{ ds }}" >> $T/report.log'}
+  other: {command: 'echo x >> $T/other.log'}
+YAML
+# daily, no catch-up: only the latest complete day
+cat >"$H/dags/latest.yaml" <<YAML
+dag: latest
+schedule: "@daily"
+start: 2024-01-01
+catchup: false
+tasks:
+  only: {command: "true"}
+YAML
+out=$(sl dags next hourly -n 3 --after 2024-01-01T01:30:00Z)
+assert_eq "2024-01-01T02:00:00+00:00 2024-01-01T03:00:00+00:00
+2024-01-01T03:00:00+00:00 2024-01-01T04:00:00+00:00
+2024-01-01T04:00:00+00:00 2024-01-01T05:00:00+00:00" "$out" "dags next"
+start_scheduler
+six_done() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hourly' AND state='success'")" = 6 ]; }
+wait_for 60 "6 hourly partitions to succeed" six_done
+assert_eq 6 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hourly'")" "no partition past end"
+assert_eq "2024-01-01T00:00:00+00:00" "$(q "SELECT partition FROM dag_runs WHERE dag_id='hourly' ORDER BY start_s LIMIT 1")" "first partition"
+assert_eq 6 "$(wc -l < "$T/load.log")" "loads"
+# max_active_runs: never more than 2 running runs at once
+max_running=$(q "SELECT max(n) FROM (SELECT a.id, (SELECT count(*) FROM dag_runs b WHERE b.dag_id='hourly' AND b.started_at <= a.started_at AND b.ended_at > a.started_at) AS n FROM dag_runs a WHERE a.dag_id='hourly')")
+[ "$max_running" -le 2 ] || fail "max_active_runs 2, but $max_running runs overlapped"
+assert_contains "$(sl logs hourly extract 2024-01-01T03:00:00+00:00)" "2024-01-01T03:00:00+00:00 2024-01-01T04:00:00+00:00"
+wait_for 30 "the latest daily partition" sh -c "[ \"\$(sqlite3 '$H/sluice.db' \"SELECT count(*) FROM dag_runs WHERE dag_id='latest' AND state='success'\")\" = 1 ]"
+assert_eq 1 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='latest'")" "catchup: false runs only the latest"
+yesterday=$(date -u -d yesterday +%Y-%m-%dT00:00:00+00:00)
+assert_eq "$yesterday" "$(q "SELECT partition FROM dag_runs WHERE dag_id='latest'")" "the latest complete day"
+
+# clear load --downstream for 01:00 .. 03:00: exactly load and report of
+# those three partitions run again; extract and other do not
+out=$(sl clear hourly --task load --from 2024-01-01T01:00:00Z --to 2024-01-01T03:00:00Z --downstream --dry-run)
+assert_contains "$out" "6 task instances would be cleared (dry run)"
+assert_eq "2024-01-01T01:00:00+00:00 load success
+2024-01-01T01:00:00+00:00 report success
+2024-01-01T02:00:00+00:00 load success
+2024-01-01T02:00:00+00:00 report success
+2024-01-01T03:00:00+00:00 load success
+2024-01-01T03:00:00+00:00 report success" "$(echo "$out" | grep -v 'would be cleared')" "dry-run list"
+sl clear hourly --task load --from 2024-01-01T01:00:00Z --to 2024-01-01T03:00:00Z --downstream --yes >/dev/null
+wait_for 30 "the cleared partitions to succeed again" six_done
+rerun() { [ "$(q "SELECT count(*) FROM task_instances WHERE dag_id='hourly' AND try_number=2")" = 6 ]; }
+wait_for 30 "six re-runs" rerun
+assert_eq "load|01 load|02 load|03 report|01 report|02 report|03" \
+	"$(q "SELECT ti.task_id || '|' || strftime('%H', r.start_s, 'unixepoch') FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id WHERE ti.dag_id='hourly' AND ti.try_number = 2 ORDER BY 1" | tr '\n' ' ' | sed 's/ $//')" "what ran again"
+assert_eq 9 "$(wc -l < "$T/load.log")" "loads after the clear"
+assert_eq 6 "$(wc -l < "$T/extract.log")" "extract did not run again"
+assert_eq 6 "$(wc -l < "$T/other.log")" "other did not run again"
+assert_eq 1 "$(q "SELECT count(*) FROM audit WHERE action='clear' AND dag_id='hourly'")" "the clear is audited (not the dry run)"
+
+# --only-failed
+sl mark hourly extract 2024-01-01T04:00:00+00:00 failed >/dev/null
+wait_run hourly 2024-01-01T04:00:00+00:00 failed
+out=$(sl clear hourly --only-failed --dry-run)
+assert_contains "$out" "1 task instance would be cleared"
+assert_contains "$out" "2024-01-01T04:00:00+00:00 extract failed"
+
+# backfill before start: creates partitions for the range
+sl backfill hourly --from 2023-12-31T22:00:00Z --to 2023-12-31T23:00:00Z --wait >"$T/bf.out"
+assert_contains "$(cat "$T/bf.out")" "2 runs created"
+assert_eq success "$(run_state hourly 2023-12-31T22:00:00+00:00)"
+assert_eq backfill "$(q "SELECT run_type FROM dag_runs WHERE partition='2023-12-31T23:00:00+00:00'")"
+
+# depends_on_past: a partition waits for the previous one's task
+cat >"$H/dags/past.yaml" <<YAML
+dag: past
+schedule: "0 * * * *"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-01T03:00:00Z
+max_active_runs: 3
+tasks:
+  step:
+    depends_on_past: true
+    command: 'if [ "{{ data_interval_start | %H }}" = 00 ] && [ ! -f $T/past.ok ]; then exit 1; fi; echo "{{ data_interval_start | %H }}" >> $T/past.log'
+YAML
+wait_run past 2024-01-01T00:00:00+00:00 failed 30
+# the later partitions wait (their run is active, their task stays none)
+wait_run past 2024-01-01T01:00:00+00:00 running 30
+assert_eq none "$(task_state past 2024-01-01T01:00:00+00:00 step)" "waits for the past"
+touch "$T/past.ok"
+sl clear past --task step --partition 2024-01-01T00:00:00+00:00 --yes >/dev/null
+wait_run past 2024-01-01T02:00:00+00:00 success 30
+assert_eq "00 01 02" "$(tr '\n' ' ' < "$T/past.log" | sed 's/ $//')" "in partition order"
+echo "run_partitions: ok"
