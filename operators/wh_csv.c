@@ -4,7 +4,8 @@
  * Quotes follow PostgreSQL's CSV reader (RFC 4180, leniently): a quote
  * anywhere in a field opens quoted text, "" inside it is one quote, and
  * newlines and delimiters inside quotes are data. Lines end with LF or
- * CRLF. Blank lines are skipped, and `skip_lines` records at the start of
+ * CRLF; a carriage return elsewhere must be quoted (PostgreSQL refuses it
+ * too). Blank lines are skipped, and `skip_lines` records at the start of
  * each object (its header).
  *
  * Passthrough (span) mode is the hot path of a PostgreSQL load: it only
@@ -295,12 +296,10 @@ csv_record_write(struct wh_csv *c, const char *data, size_t len,
 				continue;
 			}
 		}
-		if (c->cr_held && ch != '\n') {
-			c->cr_held = 0;
-			c->at_start = 0;
-			if (csv_add(c, '\r', err) < 0)
-				return -1;
-		}
+		if (c->cr_held && ch != '\n')
+			return sl_err_set(err,
+			    "line %llu: a carriage return outside quotes (quote the field, or end lines with LF or CRLF)",
+			    (unsigned long long)c->line);
 		if (ch == '\r') {
 			c->cr_held = 1;
 			continue;

@@ -67,7 +67,7 @@ static const struct span_case span_cases[] = {
 	 * a newline is one record */
 	{ { "\"h\n1\",h2\n\"x\r\ny\",\"q\"\"\"\n", NULL }, 1,
 	  "\"x\r\ny\",\"q\"\"\"\n", 1 },
-	/* a lone CR inside a record is data */
+	/* a lone CR inside a record is passed on (PostgreSQL judges it) */
 	{ { "a\rb,c\n", NULL }, 0, "a\rb,c\n", 1 },
 	/* skip 2 header lines; an object of headers only gives nothing */
 	{ { "h1\nh2\n1\n", "h1\nh2\n", "h1\nh2", NULL }, 2, "1\n", 1 },
@@ -228,6 +228,9 @@ test_csv_fields_errors(void)
 	int count = 0;
 
 	buf_init(&out, 0);
+	CHECK(fields_run("a,b\n1\r2,c\n", ',', 0, 0, &out, &err) < 0);
+	CHECK_STR("line 2: a carriage return outside quotes (quote the field, or end lines with LF or CRLF)",
+		  err.msg);
 	CHECK(fields_run("a,\"b\n", ',', 0, 0, &out, &err) < 0);
 	CHECK(strstr(err.msg, "line 2: the object ends inside a quoted field")
 	      != NULL);
