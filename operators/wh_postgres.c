@@ -70,12 +70,27 @@ wh_postgres_sql(const struct wh_load *load, const char **columns,
 		st->params[0] = load->interval_start;
 		st->params[1] = load->interval_end;
 	}
-	if (load->mode == WH_MODE_UPSERT) {
+	if (load->mode == WH_MODE_UPSERT && columns == NULL) {
 		buf_adds(&b, "CREATE TEMP TABLE ");
 		wh_sql_ident_part(&b, WH_STAGE_TABLE);
 		buf_adds(&b, " (LIKE ");
 		wh_sql_ident(&b, load->table);
 		buf_addc(&b, ')');
+		wh_stmts_add(out, buf_steal(&b));
+	} else if (load->mode == WH_MODE_UPSERT) {
+		/* Only the loaded columns: a NOT NULL column left to its
+		 * default (a serial id) must not be required in the stage. */
+		buf_adds(&b, "CREATE TEMP TABLE ");
+		wh_sql_ident_part(&b, WH_STAGE_TABLE);
+		buf_adds(&b, " AS SELECT ");
+		for (size_t i = 0; i < ncolumns; i++) {
+			if (i > 0)
+				buf_adds(&b, ", ");
+			wh_sql_ident_part(&b, columns[i]);
+		}
+		buf_adds(&b, " FROM ");
+		wh_sql_ident(&b, load->table);
+		buf_adds(&b, " WITH NO DATA");
 		wh_stmts_add(out, buf_steal(&b));
 	}
 

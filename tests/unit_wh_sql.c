@@ -469,7 +469,7 @@ test_postgres(void)
 	    NULL, 0);
 	CHECK_GEN(
 	    "BEGIN;\n"
-	    "CREATE TEMP TABLE \"sluice_stage\" (LIKE \"s\".\"events\");\n"
+	    "CREATE TEMP TABLE \"sluice_stage\" AS SELECT \"id\", \"name\", \"hour\" FROM \"s\".\"events\" WITH NO DATA;\n"
 	    "COPY \"sluice_stage\" (\"id\", \"name\", \"hour\") FROM STDIN WITH (FORMAT csv);\n"
 	    "DELETE FROM \"s\".\"events\" USING \"sluice_stage\" WHERE \"events\".\"id\" = \"sluice_stage\".\"id\";\n"
 	    "INSERT INTO \"s\".\"events\" (\"id\", \"name\", \"hour\") SELECT \"id\", \"name\", \"hour\" FROM \"sluice_stage\";\n"
@@ -478,6 +478,18 @@ test_postgres(void)
 	    "{\"table\": \"s.events\", \"from\": \"file:///x/\", \"format\": \"json\","
 	    " \"mode\": \"upsert\", \"upsert_keys\": [\"id\"]}",
 	    cols, 3);
+
+	/* Without columns the stage is shaped LIKE the whole table. */
+	CHECK_GEN(
+	    "BEGIN;\n"
+	    "CREATE TEMP TABLE \"sluice_stage\" (LIKE \"t\");\n"
+	    "COPY \"sluice_stage\" FROM STDIN WITH (FORMAT csv);\n"
+	    "DELETE FROM \"t\" USING \"sluice_stage\" WHERE \"t\".\"k\" = \"sluice_stage\".\"k\";\n"
+	    "INSERT INTO \"t\" SELECT * FROM \"sluice_stage\";\n"
+	    "DROP TABLE \"sluice_stage\";\n"
+	    "COMMIT;\n", PG,
+	    "{\"table\": \"t\", \"from\": \"file:///x/\", \"mode\": \"upsert\", \"upsert_keys\": \"k\"}",
+	    NULL, 0);
 
 	/* The interval is bound, never pasted into the text. */
 	{

@@ -100,12 +100,29 @@ wh_spec "$T/up2.json" "$URL" "$ETL_PW" \
 	  \"header\": true, \"delimiter\": \";\"}"
 wh_run "$T/up2.json" up2 || fail "upsert 2: $(wh_show up2)"
 wh_run "$T/up2.json" up3 || fail "upsert 2 again: $(wh_show up3)"
-assert_contains "$(cat "$T/up2.out")" 'CREATE TEMP TABLE "sluice_stage" (LIKE "public"."prices")'
+assert_contains "$(cat "$T/up1.out")" 'CREATE TEMP TABLE "sluice_stage" (LIKE "public"."prices")'
+assert_contains "$(cat "$T/up2.out")" 'CREATE TEMP TABLE "sluice_stage" AS SELECT "sym", "day", "px", "src" FROM "public"."prices" WITH NO DATA'
 assert_contains "$(cat "$T/up2.out")" 'DELETE FROM "public"."prices" USING "sluice_stage" WHERE "prices"."sym" = "sluice_stage"."sym" AND "prices"."day" = "sluice_stage"."day"'
 assert_eq "ACME|2024-01-01|11|fix
 ACME|2024-01-02|12|day2
 INIT|2024-01-01|1|day1" "$(dw "SELECT * FROM prices ORDER BY sym, day")" "rows after upserts"
 assert_eq 0 "$(dw "SELECT count(*) FROM pg_tables WHERE tablename = 'sluice_stage'")" "staging table left behind"
+
+# Upsert of some columns into a table whose other NOT NULL columns have
+# defaults (a serial id, a load time): the stage holds only the loaded ones.
+dw "SET ROLE etl; CREATE TABLE quotes (id serial PRIMARY KEY, sym text NOT NULL, px numeric NOT NULL,
+	loaded_at timestamptz NOT NULL DEFAULT now())"
+printf 'sym,px\nAAA,1\nBBB,2\n' > "$U/q1.csv"
+printf 'sym,px\nBBB,3\nCCC,4\n' > "$U/q2.csv"
+for q in q1 q2 q2; do
+	wh_spec "$T/$q.json" "$URL" "$ETL_PW" \
+		"{\"table\": \"quotes\", \"from\": \"file://$U/$q.csv\", \"header\": true, \"mode\": \"upsert\",
+		  \"upsert_keys\": \"sym\", \"columns\": [\"sym\", \"px\"]}"
+	wh_run "$T/$q.json" "$q" || fail "upsert $q: $(wh_show "$q")"
+done
+assert_eq "AAA|1
+BBB|3
+CCC|4" "$(dw "SELECT sym, px FROM quotes ORDER BY sym")" "quotes after upserts"
 
 # ---- 5 hourly partitions; clear hours 01..03 and re-run exactly those ----
 dw "SET ROLE etl; CREATE TABLE hourly (id int, hour timestamptz, version text)"
