@@ -1,0 +1,184 @@
+/* unit_aws_parse: the AWS client's parsers, table-driven: s3:// URLs, XML
+ * answers (namespaces dropped, errors found, bad XML refused), and the
+ * task types' load-time checks. */
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "operators/aws_s3.h"
+#include "operators/aws_xml.h"
+#include "operators/operator.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...) do {						\
+	if (cond) passed++;						\
+	else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
+	       printf(__VA_ARGS__); printf("\n"); }			\
+} while (0)
+
+static void
+test_s3_url(void)
+{
+	static const struct { const char *url; int ok; const char *b, *k; } t[] = {
+		{ "s3://bucket/key/part.csv", 0, "bucket", "key/part.csv" },
+		{ "s3://bucket/", 0, "bucket", "" },
+		{ "s3://bucket", 0, "bucket", "" },
+		{ "s3://b/a b+c", 0, "b", "a b+c" },
+		{ "s3:///key", -1, NULL, NULL },
+		{ "s3://", -1, NULL, NULL },
+		{ "http://bucket/key", -1, NULL, NULL },
+		{ "file:///x", -1, NULL, NULL },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
+		char *b, *k;
+		struct sl_err err;
+		int rc = s3_url_parse(t[i].url, &b, &k, &err);
+
+		CHECK(rc == t[i].ok, "%s: rc %d", t[i].url, rc);
+		if (rc == 0 && t[i].ok == 0)
+			CHECK(strcmp(b, t[i].b) == 0 && strcmp(k, t[i].k) == 0,
+			      "%s: '%s' '%s'", t[i].url, b, k);
+		free(b);
+		free(k);
+	}
+}
+
+struct collect {
+	char out[2048];
+};
+
+static int
+collect_cb(void *arg, const char *path, const char *text)
+{
+	struct collect *c = arg;
+	size_t n = strlen(c->out);
+
+	if (*text)
+		snprintf(c->out + n, sizeof c->out - n, "%s=%s;", path, text);
+	return 0;
+}
+
+static void
+test_xml(void)
+{
+	static const struct { const char *xml; const char *want; } t[] = {
+		/* AWS's namespace and s3rver's differ: names are what count */
+		{ "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+		  "<Contents><Key>a/b.csv</Key><Size>12</Size></Contents>"
+		  "<IsTruncated>false</IsTruncated></ListBucketResult>",
+		  "ListBucketResult/Contents/Key=a/b.csv;ListBucketResult/Contents/Size=12;"
+		  "ListBucketResult/IsTruncated=false;" },
+		{ "<?xml version=\"1.0\"?><s3:Error xmlns:s3=\"urn:x\"><s3:Code>NoSuchKey</s3:Code></s3:Error>",
+		  "Error/Code=NoSuchKey;" },
+		{ "<a><b>x &amp; y</b><c><![CDATA[<z>]]></c></a>", "a/b=x & y;a/c=<z>;" },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
+		struct collect c = { "" };
+		struct sl_err err;
+
+		CHECK(aws_xml_parse(t[i].xml, strlen(t[i].xml), collect_cb, &c,
+				    &err) == 0, "parse %zu: %s", i, err.msg);
+		CHECK(strcmp(c.out, t[i].want) == 0, "xml %zu: %s", i, c.out);
+	}
+	{
+		const char *sts = "<ErrorResponse><Error><Type>Sender</Type>"
+				  "<Code>AccessDenied</Code><Message>no</Message>"
+				  "</Error></ErrorResponse>";
+		char *code = aws_xml_find(sts, strlen(sts), "Error/Code");
+		char *none = aws_xml_find(sts, strlen(sts), "Error/Nope");
+
+		CHECK(code && strcmp(code, "AccessDenied") == 0, "find: %s", code);
+		CHECK(none == NULL, "find missing");
+		free(code);
+	}
+	{
+		static const char *const bad[] = { "<a><b></a>", "", "<a>",
+			"not xml" };
+
+		for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++) {
+			struct collect c = { "" };
+			struct sl_err err;
+
+			CHECK(aws_xml_parse(bad[i], strlen(bad[i]), collect_cb,
+					    &c, &err) < 0, "bad xml '%s' accepted",
+			      bad[i]);
+		}
+	}
+	{
+		/* nesting past the limit is refused, not followed */
+		struct buf deep;
+		struct collect c = { "" };
+		struct sl_err err;
+
+		buf_init(&deep, 0);
+		for (int i = 0; i < 40; i++)
+			buf_adds(&deep, "<d>");
+		for (int i = 0; i < 40; i++)
+			buf_adds(&deep, "</d>");
+		CHECK(aws_xml_parse(deep.data, deep.len, collect_cb, &c, &err) < 0,
+		      "deep XML accepted");
+		buf_free(&deep);
+	}
+}
+
+static void
+test_validate(void)
+{
+	static const struct { const char *type, *options, *bad_key, *msg; } t[] = {
+		{ "s3_sensor", "{\"url\":\"s3://b/p/\",\"min_objects\":3}", NULL, NULL },
+		{ "s3_sensor", "{\"url\":\"file://lake/x/\"}", NULL, NULL },
+		{ "s3_sensor", "{\"url\":\"gs://b/k\"}", "url", "must start with s3://" },
+		{ "s3_sensor", "{\"url\":\"s3:///k\"}", "url", "no bucket" },
+		{ "s3_sensor", "{\"url\":\"s3://b/k\",\"min_objects\":2}", "min_objects", "prefix" },
+		{ "s3_sensor", "{\"url\":\"s3://b/p/\",\"min_objects\":0}", "min_objects", "at least 1" },
+		{ "crawler", "{\"name\":\"c\"}", NULL, NULL },
+		{ "crawler", "{\"url\":\"s3://b/p/\"}", NULL, NULL },
+		{ "crawler", "{\"backend\":\"glue\"}", "name", "needs the crawler's name" },
+		{ "crawler", "{\"backend\":\"athena\",\"url\":\"s3://b/\"}", "backend", "unknown backend" },
+		{ "crawler", "{\"backend\":\"builtin\"}", "url", "needs url" },
+		{ "cluster_job", "{\"backend\":\"emr\",\"cluster_id\":\"j-1\",\"spark_submit\":[\"a.py\"]}", NULL, NULL },
+		{ "cluster_job", "{\"backend\":\"emr\",\"spark_submit\":[\"a.py\"]}", "cluster_id", "cluster_id" },
+		{ "cluster_job", "{\"backend\":\"emr\",\"cluster_id\":\"j\",\"jar\":\"x\",\"spark_submit\":[]}", "spark_submit", "exactly one" },
+		{ "cluster_job", "{\"backend\":\"slurm\",\"command\":\"x\"}", NULL, NULL },
+		{ "cluster_job", "{\"backend\":\"slurm\"}", "script", "exactly one" },
+		{ "cluster_job", "{\"backend\":\"command\",\"submit\":\"s\",\"status\":\"t\"}", "cancel", "needs cancel" },
+		{ "cluster_job", "{}", "backend", "required" },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
+		const struct operator *op = operator_find(t[i].type);
+		json_t *o = json_loads(t[i].options, 0, NULL);
+		const char *bad = NULL;
+		struct sl_err err;
+		int rc;
+
+		CHECK(op != NULL && o != NULL, "case %zu", i);
+		if (op == NULL || o == NULL)
+			continue;
+		err.msg[0] = '\0';
+		rc = op->validate(o, &bad, &err);
+		if (t[i].msg == NULL) {
+			CHECK(rc == 0, "%s %s: %s", t[i].type, t[i].options, err.msg);
+		} else {
+			CHECK(rc < 0 && strstr(err.msg, t[i].msg) != NULL,
+			      "%s %s: '%s'", t[i].type, t[i].options, err.msg);
+			CHECK(bad != NULL && strcmp(bad, t[i].bad_key) == 0,
+			      "%s %s: bad key %s", t[i].type, t[i].options,
+			      bad ? bad : "(none)");
+		}
+		json_decref(o);
+	}
+}
+
+int
+main(void)
+{
+	test_s3_url();
+	test_xml();
+	test_validate();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
