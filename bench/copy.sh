@@ -102,6 +102,10 @@ rss=$(printf '%s\n' "${sluice_rss[@]}" | sort -n | tail -1)
 echo "rows:            $ROWS ($((size / 1024 / 1024)) MB CSV)"
 echo "psql \\copy:      $p ms (local file, median of $ROUNDS)"
 echo "warehouse_copy:  $s ms (from S3, median of $ROUNDS)"
-echo "ratio:           $(awk -v s="$s" -v p="$p" 'BEGIN { printf "%.2f", s / p }') (target <= 1.3)"
+ratios=()
+for i in "${!psql_ms[@]}"; do
+	ratios+=("$(awk -v s="${sluice_ms[$i]}" -v p="${psql_ms[$i]}" 'BEGIN { printf "%.2f", s / p }')")
+done
+echo "ratio:           $(awk -v s="$s" -v p="$p" 'BEGIN { printf "%.2f", s / p }') of the medians; per round ${ratios[*]}, median $(median "${ratios[@]}") (target <= 1.3)"
 echo "peak RSS:        $((rss / 1024)) MB ($rss KB; target < 50 MB)"
 tail -3 "$T/sluice.out" | sed 's/^/last run: /'
