@@ -22,7 +22,7 @@
 
 #define TZ_NAME_MAX 255
 #define TZ_DAY INT64_C(86400)
-/* Cached years per zone before the cache is emptied and rebuilt. */
+/* Cached years per zone; past that, the year farthest away is dropped. */
 #define TZ_YEARS_MAX 128
 /* How many years tz_span looks for the next or previous change. */
 #define TZ_SPAN_YEARS 6
@@ -359,11 +359,21 @@ tz_year(const struct tz *tz, int64_t year)
 	struct tz_cache *cache = tz->cache;
 	size_t i;
 
-	for (i = 0; i < cache->nyears; i++)
+	size_t far = 0;
+
+	for (i = 0; i < cache->nyears; i++) {
 		if (cache->years[i].year == year)
 			return &cache->years[i];
-	if (cache->nyears >= TZ_YEARS_MAX)
-		tz_cache_clear(cache);
+		if (llabs(cache->years[i].year - year) >
+		    llabs(cache->years[far].year - year))
+			far = i;
+	}
+	if (cache->nyears >= TZ_YEARS_MAX) {
+		/* Searches stay near one instant: drop the farthest year. */
+		free(cache->years[far].changes);
+		tz_year_build(tz, year, &cache->years[far]);
+		return &cache->years[far];
+	}
 	cache->years = xreallocarray(cache->years, cache->nyears + 1,
 				     sizeof(*cache->years));
 	tz_year_build(tz, year, &cache->years[cache->nyears]);
