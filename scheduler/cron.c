@@ -222,7 +222,7 @@ cron_field_parse(const char *expr, const struct cron_field *f, const char *s,
 int
 cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 {
-	const char *text = expr, *p;
+	const char *p;
 	const char *start[6];
 	size_t len[6];
 	uint64_t bits[5];
@@ -277,7 +277,7 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 		return sl_err_set(err, "cron '%s': expected 5 fields, got %d",
 				  expr, nfields);
 	for (i = 0; i < 5; i++)
-		if (cron_field_parse(text, &cron_fields[i], start[i], len[i],
+		if (cron_field_parse(expr, &cron_fields[i], start[i], len[i],
 				     &bits[i], err) < 0)
 			return -1;
 	c = xcalloc(1, sizeof(*c));
