@@ -1445,15 +1445,14 @@ run_load_one(struct sched *s, sqlite3_stmt *st)
 	return r;
 }
 
-static void
-run_load_tis(struct sched *s, struct run *r)
+static int
+run_read_tis(struct sched *s, struct run *r)
 {
-	sqlite3_stmt *st;
-
-	store_run_add_missing(s->store, r->dag, r->id);
-	st = store_stmt(s->store,
+	sqlite3_stmt *st = store_stmt(s->store,
 	    "SELECT id, task_id, state, try_number, max_tries, next_at, first_poke_at, sla_notified "
 	    "FROM task_instances WHERE run_id = ?");
+	int n = 0;
+
 	sqlite3_bind_int64(st, 1, r->id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct task *t = dag_task(r->dag, (const char *)sqlite3_column_text(st, 1));
@@ -1469,8 +1468,29 @@ run_load_tis(struct sched *s, struct run *r)
 		ti->next_at = sqlite3_column_int64(st, 5);
 		ti->first_poke_at = sqlite3_column_int64(st, 6);
 		ti->sla_notified = sqlite3_column_int(st, 7);
+		n++;
 	}
 	sqlite3_reset(st);
+	return n;
+}
+
+static void
+run_load_tis(struct sched *s, struct run *r)
+{
+	if (run_read_tis(s, r) < r->ntis) {
+		/* the DAG gained tasks since the run was created */
+		store_run_add_missing(s->store, r->dag, r->id);
+		run_read_tis(s, r);
+	}
+}
+
+static int
+live_cmp(const void *a, const void *b)
+{
+	int64_t x = (*(struct live *const *)a)->ti_id;
+	int64_t y = (*(struct live *const *)b)->ti_id;
+
+	return x < y ? -1 : x > y;
 }
 
 /*
@@ -1522,49 +1542,73 @@ sched_reload(struct sched *s, int at_start)
 		if (r->state == RUN_RUNNING)
 			dstate(s, r->dag_name)->active_runs++;
 	}
-	/* reattach or stop the tries in flight */
-	for (struct live *l = s->lives; l != NULL; l = l->next) {
-		struct ti *found = NULL;
+	/* reattach or stop the tries in flight: sort them by task instance
+	 * id, then look each task instance up once */
+	{
+		struct live **byid;
+		int nl = 0, k = 0;
 
-		l->ti = NULL;
-		l->blocked = NULL;
-		for (r = s->runs; r != NULL && found == NULL; r = r->next)
-			for (int i = 0; i < r->ntis; i++)
-				if (r->tis[i].id == l->ti_id) {
-					found = &r->tis[i];
-					break;
+		for (struct live *l = s->lives; l != NULL; l = l->next)
+			nl++;
+		byid = xcalloc((size_t)nl + 1, sizeof *byid);
+		for (struct live *l = s->lives; l != NULL; l = l->next) {
+			l->ti = NULL;
+			l->blocked = NULL;
+			byid[k++] = l;
+		}
+		qsort(byid, (size_t)nl, sizeof *byid, live_cmp);
+		for (r = s->runs; r != NULL && nl > 0; r = r->next) {
+			for (int i = 0; i < r->ntis; i++) {
+				struct ti *found = &r->tis[i];
+				struct live key, *kp = &key, **hit;
+
+				key.ti_id = found->id;
+				hit = bsearch(&kp, byid, (size_t)nl, sizeof *byid, live_cmp);
+				if (hit == NULL)
+					continue;
+				/* several tries of one instance can be in flight
+				 * (an old one still ending): walk them all */
+				while (hit > byid && (*(hit - 1))->ti_id == found->id)
+					hit--;
+				for (; hit < byid + nl && (*hit)->ti_id == found->id; hit++) {
+					struct live *l = *hit;
+
+					if (found->state == TI_RUNNING &&
+					    found->try_number == l->try_number &&
+					    found->live == NULL) {
+						l->ti = found;
+						found->live = l;
+					} else if (found->live == NULL) {
+						/* wait for it to end before a new try */
+						found->live = l;
+						l->blocked = found;
+					}
 				}
-		if (found != NULL && found->state == TI_RUNNING &&
-		    found->try_number == l->try_number) {
-			l->ti = found;
-			found->live = l;
+			}
+		}
+		free(byid);
+	}
+	for (struct live *l = s->lives; l != NULL; l = l->next) {
+		if (l->ti != NULL)
 			continue;
-		}
-		if (found != NULL) {
-			found->live = l;	/* wait for it to end before a new try */
-			l->blocked = found;
-		}
 		if (l->ex != NULL && l->handle != NULL)
 			l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
 		if (l->poke != NULL) {
 			l->poke_op->poke_cancel(l->poke);
 			l->poke = NULL;
-			/* finish it now: nothing else will */
-			l->ti = NULL;
+			if (l->blocked != NULL) {
+				l->blocked->live = NULL;
+				l->blocked = NULL;
+			}
 		}
 		if (l->log_path != NULL)
 			log_append(l->log_path, "the task instance was cleared or marked: stopping this try");
 	}
-	/* drop pokes cancelled above */
+	/* drop pokes cancelled above (no task instance refers to them) */
 	for (struct live *l = s->lives, *n; l != NULL; l = n) {
 		n = l->next;
-		if (l->is_poke && l->ex == NULL && l->poke == NULL && l->ti == NULL) {
-			for (r = s->runs; r != NULL; r = r->next)
-				for (int i = 0; i < r->ntis; i++)
-					if (r->tis[i].live == l)
-						r->tis[i].live = NULL;
+		if (l->is_poke && l->ex == NULL && l->poke == NULL && l->ti == NULL)
 			live_free(s, l);
-		}
 	}
 	for (r = s->runs; r != NULL; r = r->next) {
 		for (int i = 0; i < r->ntis; i++) {
