@@ -8,10 +8,12 @@
  */
 #include "cron.h"
 
+#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int passed, failed;
@@ -563,13 +565,83 @@ static const struct brute_case brute_cases[] = {
 };
 
 /*
- * Walk instants minute by minute (minute-aligned offsets only) over a few
- * days around DST changes and list ticks from the definition, with
- * localtime: a wildcard tick is any minute whose wall time matches; a
- * fixed tick is the first time a matching wall time is seen, or, right
- * after a jump forward, the jump's instant if a skipped wall time matched.
- * Compare with cron_next chained from the start.
+ * Walk instants minute by minute (minute-aligned offsets only) over
+ * [from, to) and list ticks from the definition, with localtime: a
+ * wildcard tick is any minute whose wall time matches; a fixed tick is the
+ * first time a matching wall time is seen, or, right after a jump forward,
+ * the jump's instant if a skipped wall time matched. Compare with
+ * cron_next chained from the start, and cron_prev at each tick. Adds to
+ * *bad and *compared.
  */
+static void
+brute_window(struct tz *tz, const char *zone, int64_t from, int64_t to,
+	     int *bad, int *compared)
+{
+	size_t k;
+
+	for (k = 0; k < SL_ARRAY_LEN(brute_cases); k++) {
+		const struct brute_case *bc = &brute_cases[k];
+		struct cron *c = parse(bc->expr);
+		int64_t t, prev_wall = INT64_MIN, max_wall = INT64_MIN;
+		int64_t got = from - 1;
+		int seen_first = 0;
+
+		if (c == NULL) {
+			(*bad)++;
+			continue;
+		}
+		for (t = from; t < to; t += 60) {
+			struct tm tm;
+			int64_t wall, g;
+			int tick = 0;
+
+			tz_local(tz, t, &tm);
+			wall = t + tm.tm_gmtoff;
+			if (bc->wildcard) {
+				tick = brute_matches(&bc->b, &tm);
+			} else {
+				if (brute_matches(&bc->b, &tm) &&
+				    wall > max_wall)
+					tick = 1;
+				for (g = prev_wall + 60; prev_wall != INT64_MIN
+				     && g < wall; g += 60) {
+					struct tm gm;
+					time_t gt = (time_t)g;
+
+					gmtime_r(&gt, &gm);
+					if (brute_matches(&bc->b, &gm))
+						tick = 1;
+				}
+			}
+			prev_wall = wall;
+			if (wall > max_wall)
+				max_wall = wall;
+			if (!tick)
+				continue;
+			got = cron_next(c, tz, seen_first ? got : t - 1);
+			seen_first = 1;
+			(*compared)++;
+			if (got != t || cron_prev(c, tz, t) != t) {
+				if ((*bad)++ < 10)
+					printf("FAIL brute '%s' %s: tick %"
+					       PRId64 ", cron_next gives %"
+					       PRId64 ", cron_prev %" PRId64
+					       "\n", bc->expr, zone, t, got,
+					       cron_prev(c, tz, t));
+				got = t;
+			}
+		}
+		/* and nothing more before the window's end */
+		if (seen_first && cron_next(c, tz, got) < to &&
+		    cron_next(c, tz, got) != -1) {
+			(*bad)++;
+			printf("FAIL brute '%s' %s: extra tick %" PRId64 "\n",
+			       bc->expr, zone, cron_next(c, tz, got));
+		}
+		cron_free(c);
+	}
+}
+
 static void
 test_brute_force(void)
 {
@@ -590,88 +662,63 @@ test_brute_force(void)
 		/* Samoa skipped 2011-12-30 entirely */
 		{ "Pacific/Apia", "2011-12-28T00:00Z" },
 	};
-	size_t w, k;
+	size_t w;
 	int bad = 0, compared = 0;
 
 	for (w = 0; w < SL_ARRAY_LEN(windows); w++) {
 		struct tz *tz = load(windows[w].zone);
-		int64_t from = at(windows[w].from), to = from + 4 * 86400;
+		int64_t from = at(windows[w].from);
 
-		for (k = 0; k < SL_ARRAY_LEN(brute_cases); k++) {
-			const struct brute_case *bc = &brute_cases[k];
-			struct cron *c = parse(bc->expr);
-			int64_t t, prev_wall = INT64_MIN, max_wall = INT64_MIN;
-			int64_t got = from - 1;
-			int seen_first = 0;
-
-			if (c == NULL) {
-				failed++;
-				continue;
-			}
-			for (t = from; t < to; t += 60) {
-				struct tm tm;
-				int64_t wall;
-				int tick = 0;
-
-				tz_local(tz, t, &tm);
-				wall = t + tm.tm_gmtoff;
-				if (bc->wildcard) {
-					tick = brute_matches(&bc->b, &tm);
-				} else {
-					if (brute_matches(&bc->b, &tm) &&
-					    wall > max_wall)
-						tick = 1;
-					if (prev_wall != INT64_MIN &&
-					    wall - prev_wall > 60) {
-						int64_t g;
-
-						for (g = prev_wall + 60;
-						     g < wall; g += 60) {
-							struct tm gm;
-							time_t gt = (time_t)g;
-
-							gmtime_r(&gt, &gm);
-							if (brute_matches(&bc->b,
-									  &gm))
-								tick = 1;
-						}
-					}
-				}
-				prev_wall = wall;
-				if (wall > max_wall)
-					max_wall = wall;
-				if (!tick)
-					continue;
-				/* the first brute tick is only trusted when
-				 * the walk did not start mid-pattern */
-				got = seen_first ? cron_next(c, tz, got)
-					: cron_next(c, tz, t - 1);
-				seen_first = 1;
-				compared++;
-				if (got != t) {
-					if (bad++ < 10)
-						printf("FAIL brute '%s' %s: "
-						       "tick %" PRId64 ", "
-						       "cron_next gives %"
-						       PRId64 "\n", bc->expr,
-						       windows[w].zone, t,
-						       got);
-					got = t;
-				}
-			}
-			/* and nothing more before the window's end */
-			if (seen_first && cron_next(c, tz, got) < to) {
-				bad++;
-				printf("FAIL brute '%s' %s: extra tick %" PRId64
-				       "\n", bc->expr, windows[w].zone,
-				       cron_next(c, tz, got));
-			}
-			cron_free(c);
-		}
+		brute_window(tz, windows[w].zone, from, from + 4 * 86400, &bad,
+			     &compared);
 		tz_free(tz);
 	}
 	CHECK(bad == 0 && compared > 500, "%d brute-force mismatches in %d "
 	      "ticks", bad, compared);
+}
+
+/* `unit_cron --all-zones`: the brute-force walk around every offset
+ * change from 2015 to 2030 of every zone the system has (minutes, not
+ * seconds: run it after changing the search or the offset cache). */
+static int
+all_zones_visit(const char *path, const struct stat *st, int type,
+		struct FTW *ftw)
+{
+	static size_t dir_len;
+	static int bad, compared, windows;
+	const char *name;
+	struct tz *tz;
+	int64_t t, start = at("2015-01-01T00:00Z"), stop = at("2030-01-01T00:00Z");
+	int off, prev_off;
+
+	if (path == NULL) {	/* the final report */
+		printf("%d windows, %d ticks, %d mismatches\n", windows,
+		       compared, bad);
+		CHECK(bad == 0 && windows > 0, "all zones");
+		return 0;
+	}
+	if (ftw->level == 0) {
+		dir_len = strlen(path);
+		return 0;
+	}
+	if (type != FTW_F)
+		return 0;
+	name = path + dir_len + 1;
+	if (sl_str_starts(name, "posix/") || sl_str_starts(name, "right/") ||
+	    tz_load(name, &tz, NULL) < 0)
+		return 0;
+	prev_off = tz_offset_at(tz, start);
+	for (t = start; t < stop; t += 3600) {
+		off = tz_offset_at(tz, t);
+		if (off == prev_off)
+			continue;
+		prev_off = off;
+		windows++;
+		brute_window(tz, name, (t / 86400 - 2) * 86400,
+			     (t / 86400 + 2) * 86400, &bad, &compared);
+	}
+	tz_free(tz);
+	return 0;
 }
 
 /* A year of hourly and daily ticks, and far searches, stay cheap. */
@@ -747,9 +794,19 @@ test_edges(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	utc = load("UTC");
+	if (argc == 2 && strcmp(argv[1], "--all-zones") == 0) {
+		const char *dir = getenv("TZDIR");
+
+		nftw(dir != NULL && dir[0] != '\0' ? dir :
+		     "/usr/share/zoneinfo", all_zones_visit, 16, FTW_PHYS);
+		all_zones_visit(NULL, NULL, 0, NULL);
+		tz_free(utc);
+		printf("%d passed, %d failed\n", passed, failed);
+		return failed ? 1 : 0;
+	}
 	test_errors();
 	test_parse_ok();
 	test_ticks();
