@@ -42,6 +42,8 @@ static const struct op_key warehouse_copy_keys[] = {
 	  "upsert: columns identifying a row" },
 	{ "source_connection", OPK_CONNECTION, 0, 0,
 	  "AWS connection for reading s3:// objects (default credential chain)" },
+	{ "create_table", OPK_BOOL, 0, 0,
+	  "SQLite: create the database file and the table (columns:) when missing" },
 	{ "dry_run", OPK_BOOL, 0, 0,
 	  "print the statements; change nothing" },
 	{ NULL, 0, 0, 0, NULL },

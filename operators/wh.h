@@ -63,6 +63,7 @@ struct wh_load {
 	const char **upsert_keys;	/* upsert */
 	size_t nupsert_keys;
 	int dry_run;			/* print the SQL, connect to nothing */
+	int create_table;		/* SQLite: create file and table if missing */
 
 	/* From the rest of the spec (wh_load_from_spec only). */
 	enum wh_backend backend;

@@ -238,6 +238,13 @@ wh_load_parse(const json_t *options, struct wh_load *load,
 	if (load_str(options, "region", &load->region, bad_key, err) < 0 ||
 	    load_str(options, "iam_role", &load->iam_role, bad_key, err) < 0)
 		return -1;
+	if (load_bool(options, "create_table", 0, &load->create_table, bad_key,
+		      err) < 0)
+		return -1;
+	if (load->create_table && load->columns == NULL) {
+		*bad_key = "create_table";
+		return sl_err_set(err, "create_table needs columns: (the table's columns)");
+	}
 	if (load_bool(options, "dry_run", 0, &load->dry_run, bad_key,
 		      err) < 0)
 		return -1;

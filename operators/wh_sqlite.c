@@ -277,12 +277,38 @@ wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 
 	/* A dry run opens the file read-only, for the column list. */
 	if (sqlite3_open_v2(path, &db, load->dry_run ? SQLITE_OPEN_READONLY :
+			    load->create_table ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
 			    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sl_err_set(err, "cannot open %s: %s", path,
-			   db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		sl_err_set(err, "cannot open %s: %s%s", path,
+			   db != NULL ? sqlite3_errmsg(db) : "out of memory",
+			   load->create_table ? "" : " (create_table: true creates it)");
 		goto out;
 	}
 	sqlite3_busy_timeout(db, SQLITE_BUSY_MS);
+	if (load->create_table && !load->dry_run) {
+		/* untyped columns: SQLite keeps each value's own type */
+		struct buf sql;
+		char *msg = NULL;
+
+		buf_init(&sql, 0);
+		buf_adds(&sql, "CREATE TABLE IF NOT EXISTS ");
+		wh_sql_ident(&sql, load->table);
+		buf_adds(&sql, " (");
+		for (size_t i = 0; i < load->ncolumns; i++) {
+			if (i > 0)
+				buf_adds(&sql, ", ");
+			wh_sql_ident_part(&sql, load->columns[i]);
+		}
+		buf_adds(&sql, ")");
+		if (sqlite3_exec(db, buf_str(&sql), NULL, NULL, &msg) != SQLITE_OK) {
+			sl_err_set(err, "cannot create table %s: %s", load->table,
+				   msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			buf_free(&sql);
+			goto out;
+		}
+		buf_free(&sql);
+	}
 	if (ins.columns == NULL) {
 		if (sq_table_columns(db, load->table, &table_columns,
 				     &ins.ncolumns, err) < 0)

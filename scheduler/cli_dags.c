@@ -224,10 +224,10 @@ dags_next(struct cli *c, int argc, char **argv)
 		int64_t s = cron_next(d->schedule, d->tz, t), e;
 		char a[64], b[64];
 
-		if (s < 0 || s >= d->end)
+		if (s == -1 || s >= d->end)
 			break;
 		e = cron_next(d->schedule, d->tz, s);
-		if (e < 0)
+		if (e == -1)
 			break;
 		printf("%s %s\n", tz_iso(d->tz, s, a, sizeof a), tz_iso(d->tz, e, b, sizeof b));
 		t = s;

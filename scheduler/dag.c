@@ -898,11 +898,11 @@ dag_interval_at(const struct dag *d, int64_t t, int64_t *start, int64_t *end)
 	if (d->schedule == NULL)
 		return -1;
 	s = cron_prev(d->schedule, d->tz, t);
-	if (s < 0)
+	if (s == -1)		/* ticks before 1970 are negative, -1 is none */
 		return -1;
 	*start = s;
 	*end = cron_next(d->schedule, d->tz, s);
-	return *end < 0 ? -1 : 0;
+	return *end == -1 ? -1 : 0;
 }
 
 const char *

@@ -1789,11 +1789,11 @@ sched_create_runs(struct sched *s)
 			} else {
 				int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
 
-				cursor = p1 < 0 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
+				cursor = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
 				if (cursor < dag->start)
 					cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
 			}
-			if (cursor < 0)
+			if (cursor == -1)
 				continue;
 			tx_begin(s);
 			store_dag_set_cursor(s->store, dag->name, cursor);
@@ -1801,7 +1801,7 @@ sched_create_runs(struct sched *s)
 		if (!dag->catchup) {
 			/* skip what was missed: only the latest partition */
 			int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
-			int64_t p0 = p1 < 0 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
+			int64_t p0 = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
 
 			if (p0 > cursor && p0 >= dag->start)
 				cursor = p0;
@@ -1816,10 +1816,10 @@ sched_create_runs(struct sched *s)
 			while (d->active_runs + pending + created < dag->max_active_runs) {
 				struct sl_err err;
 
-				if (cursor < 0 || cursor >= dag->end)
+				if (cursor == -1 || cursor >= dag->end)
 					break;
 				end = cron_next(dag->schedule, dag->tz, cursor);
-				if (end < 0 || end > now)
+				if (end == -1 || end > now)
 					break;
 				dag_partition_key(dag, cursor, key, sizeof key);
 				tx_commit(s);
