@@ -191,7 +191,10 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 		posix_spawn_file_actions_addchdir_np(&fa, task->cwd);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
-	sigfillset(&deflt);
+	/* exec resets caught signals; ignored ones (SIGPIPE) are inherited */
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGHUP);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &deflt);
 	posix_spawnattr_setpgroup(&attr, 0);
@@ -221,23 +224,15 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	t->done = done;
 	t->arg = arg;
 	{
-		/* pid plus its start time, so a recycled pid is never killed */
-		char path[64], stat[512];
-		unsigned long long start = 0;
-		FILE *f;
+		/* pid plus its start time (clock ticks since boot, as
+		 * /proc/PID/stat counts them), so a recycled pid is never
+		 * killed; taken from the boot clock, not read back */
+		struct timespec bt;
+		unsigned long long start;
 
-		snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-		f = fopen(path, "re");
-		if (f != NULL) {
-			if (fgets(stat, sizeof stat, f) != NULL) {
-				char *p = strrchr(stat, ')');
-
-				if (p != NULL)
-					sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-					       &start);
-			}
-			fclose(f);
-		}
+		clock_gettime(CLOCK_BOOTTIME, &bt);
+		start = (unsigned long long)bt.tv_sec * (unsigned long long)sysconf(_SC_CLK_TCK) +
+			(unsigned long long)bt.tv_nsec / (1000000000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
 		snprintf(t->token, sizeof t->token, "pgid=%d start=%llu",
 			 (int)pid, start);
 	}
@@ -311,8 +306,14 @@ local_kill_orphan(void *inst, const char *token)
 	/* the leader must be the same process we started; if the leader is
 	 * gone, its group may still hold children: kill the group anyway
 	 * only if no other process now owns that pid */
-	if (proc_start(pgid) != 0 && proc_start(pgid) != start)
-		return;
+	{
+		unsigned long long now = proc_start(pgid);
+
+		/* the boot-clock reading may differ from the kernel's by a
+		 * tick or two */
+		if (now != 0 && (now + 5 < start || now > start + 5))
+			return;
+	}
 	kill(-pgid, SIGKILL);
 }
 

@@ -66,6 +66,8 @@ struct run {
 	json_t *params;			/* DAG params merged with the run's */
 	struct ti *tis;
 	int ntis;
+	int nopen;			/* task instances not done, or with a
+					 * try still ending */
 	struct run *next;
 };
 
@@ -116,6 +118,7 @@ struct sched {
 	int running;			/* tries holding slots */
 	struct ti **heap;		/* ready to start, best first */
 	int nheap, capheap;
+	int nheap_loop;			/* of which in-loop sensor pokes */
 	struct ti **eval;		/* to evaluate against trigger rules */
 	int neval, capeval;
 	struct ti **startq;		/* queued, to start after commit */
@@ -239,6 +242,15 @@ ti_before(const struct ti *a, const struct ti *b)
 	return a->seq < b->seq;
 }
 
+/* A sensor that pokes from the loop: it needs no slot. */
+static int
+ti_in_loop(const struct ti *ti)
+{
+	const struct task *t = ti_task(ti);
+
+	return t->op->poke_start != NULL && !t->executor_explicit;
+}
+
 static void
 heap_swap(struct sched *s, int i, int j)
 {
@@ -286,6 +298,8 @@ heap_push(struct sched *s, struct ti *ti)
 		s->heap = xreallocarray(s->heap, (size_t)s->capheap, sizeof *s->heap);
 	}
 	ti->seq = ++s->seq;
+	if (ti_in_loop(ti))
+		s->nheap_loop++;
 	s->heap[s->nheap] = ti;
 	ti->heap_pos = s->nheap++;
 	heap_up(s, ti->heap_pos);
@@ -299,6 +313,8 @@ heap_remove(struct sched *s, struct ti *ti)
 	if (i < 0)
 		return;
 	ti->heap_pos = -1;
+	if (ti_in_loop(ti))
+		s->nheap_loop--;
 	s->nheap--;
 	if (i == s->nheap)
 		return;
@@ -1364,21 +1380,32 @@ ti_evaluate(struct sched *s, struct ti *ti)
 }
 
 
-/* Every task instance finished? Then the run is done. */
+/* Every task instance finished? Then the run is done. Counting is cheap
+ * enough to do only when nothing is open: callers keep nopen in step. */
 static void
 run_check_done(struct sched *s, struct run *r)
 {
-	int failed = 0;
+	int failed = 0, open = 0;
 	enum run_state to;
 
 	if (r->state != RUN_RUNNING)
 		return;
+	if (r->nopen > 0) {
+		r->nopen--;	/* a hint: recount only when it reaches 0 */
+		if (r->nopen > 0)
+			return;
+	}
 	for (int i = 0; i < r->ntis; i++) {
 		if (!ti_state_done(r->tis[i].state) || r->tis[i].live != NULL)
-			return;
-		if (r->tis[i].state == TI_FAILED ||
-		    r->tis[i].state == TI_UPSTREAM_FAILED)
+			open++;
+		else if (r->tis[i].state == TI_FAILED ||
+			 r->tis[i].state == TI_UPSTREAM_FAILED)
 			failed = 1;
+	}
+	if (open > 0) {
+		/* wrong hint (a clear, a reload): start counting again */
+		r->nopen = open;
+		return;
 	}
 	to = failed ? RUN_FAILED : RUN_SUCCESS;
 	tx_begin(s);
@@ -1507,6 +1534,7 @@ sched_reload(struct sched *s, int at_start)
 	tx_commit(s);
 	s->runs = NULL;
 	s->nheap = 0;
+	s->nheap_loop = 0;
 	s->neval = 0;
 	s->nstart = 0;
 	for (r = old; r != NULL; r = next) {
@@ -1916,22 +1944,9 @@ sched_dispatch(struct sched *s)
 		struct ti_update u = TI_UPDATE_INIT;
 		int in_loop, is_sensor;
 
-		if (s->running >= s->cfg->parallelism) {
-			/* only in-loop pokes may still go: look for them */
-			int any = 0;
-
-			for (int i = 0; i < s->nheap; i++) {
-				struct task *t = ti_task(s->heap[i]);
-
-				if (operator_is_sensor(t->op) && t->op->poke_start != NULL &&
-				    !t->executor_explicit) {
-					any = 1;
-					break;
-				}
-			}
-			if (!any)
-				break;
-		}
+		/* slots full: only in-loop pokes may still go */
+		if (s->running >= s->cfg->parallelism && s->nheap_loop == 0)
+			break;
 		heap_remove(s, ti);
 		if (!ti_can_start(s, ti, &ex, &in_loop)) {
 			if (nblocked == capblocked) {
@@ -2172,6 +2187,12 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sched_create_runs(s);
 	sched_check_sla(s);
+	/* the per-run open counts are hints: recount them now and then */
+	for (struct run *r = s->runs; r != NULL; r = r->next) {
+		r->nopen = 0;
+		run_check_done(s, r);
+	}
+	tx_commit(s);
 	sched_schedule_pass(s);
 	evtimer_add(s->tick_ev, &tv);
 }
