@@ -264,7 +264,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	t->pool_slots = 1;
 	t->trigger_rule = TR_ALL_SUCCESS;
 	t->options = json_object();
-	t->env = json_object();
+	t->env = NULL;		/* only when the task sets env: */
 
 	/* type first: it decides which other keys exist */
 	v = task_get(d, src, "type");
@@ -455,7 +455,6 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			json_decref(env);
 			return -1;
 		}
-		json_decref(t->env);
 		t->env = env;
 	}
 	if ((v = task_get(d, src, "email_on")) != NULL &&
@@ -825,6 +824,9 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 				goto fail;
 			dag->tasks[i].name = xstrdup(name);
 			dag->tasks[i].index = i;
+			if (dag->task_index == NULL)
+				dag->task_index = json_object();
+			json_object_set_new(dag->task_index, name, json_integer(i));
 			dag->tasks[i].line = ynode_line(k);
 			dag->tasks[i].col = ynode_col(k);
 			srcs[i].node = tv;
@@ -868,6 +870,7 @@ dag_free(struct dag *d)
 		free(t->description);
 	}
 	free(d->tasks);
+	json_decref(d->task_index);
 	free(d->name);
 	free(d->file);
 	free(d->description);
@@ -884,9 +887,15 @@ dag_free(struct dag *d)
 struct task *
 dag_task(const struct dag *d, const char *name)
 {
-	for (int i = 0; i < d->ntasks; i++)
-		if (d->tasks[i].name != NULL && strcmp(d->tasks[i].name, name) == 0)
-			return &d->tasks[i];
+	json_t *i;
+
+	if (d->task_index != NULL) {
+		i = json_object_get(d->task_index, name);
+		return i ? &d->tasks[json_integer_value(i)] : NULL;
+	}
+	for (int k = 0; k < d->ntasks; k++)
+		if (d->tasks[k].name != NULL && strcmp(d->tasks[k].name, name) == 0)
+			return &d->tasks[k];
 	return NULL;
 }
 

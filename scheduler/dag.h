@@ -87,6 +87,7 @@ struct dag {
 	char **email;
 	struct task *tasks;
 	int ntasks;
+	json_t *task_index;		/* task name -> index, for dag_task() */
 	time_t mtime;			/* of the file when loaded */
 	off_t size;
 };

@@ -485,25 +485,6 @@ try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 	return path;
 }
 
-static void
-env_set(char ***envp, size_t *n, size_t *cap, const char *name,
-	const char *value)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < *n; i++)
-		if (strncmp((*envp)[i], name, len) == 0 && (*envp)[i][len] == '=') {
-			free((*envp)[i]);
-			(*envp)[i] = xasprintf("%s=%s", name, value);
-			return;
-		}
-	if (*n + 2 > *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		*envp = xreallocarray(*envp, *cap, sizeof **envp);
-	}
-	(*envp)[(*n)++] = xasprintf("%s=%s", name, value);
-	(*envp)[*n] = NULL;
-}
 
 static void
 tmpl_ctx_init(struct tmpl_ctx *c, struct ti *ti, int try_number)
@@ -519,38 +500,94 @@ tmpl_ctx_init(struct tmpl_ctx *c, struct ti *ti, int try_number)
 	c->params = ti->run->params;
 }
 
-/* The try's environment: the scheduler's, plus SLUICE_*, plus the task's
- * own env (rendered). NULL with err on a template error. */
+/*
+ * The try's environment: the scheduler's, plus SLUICE_*, plus the task's
+ * own env (rendered). NULL with err on a template error. The strings the
+ * scheduler inherited are shared with environ (not copied); try_env_free
+ * frees only what was made here.
+ */
+struct try_envp {
+	char **v;
+	size_t n, cap;
+	size_t shared;		/* v[0..shared) point into environ */
+};
+
+static void
+envp_set(struct try_envp *e, const char *name, const char *value)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=') {
+			char *nv = xasprintf("%s=%s", name, value);
+
+			if (i >= e->shared)
+				free(e->v[i]);
+			else {
+				/* move it past the shared part */
+				e->v[i] = e->v[--e->shared];
+				e->v[e->shared] = e->v[e->n - 1];
+				e->n--;
+				break;
+			}
+			e->v[i] = nv;
+			return;
+		}
+	if (e->n + 2 > e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 64;
+		e->v = xreallocarray(e->v, e->cap, sizeof *e->v);
+	}
+	e->v[e->n++] = xasprintf("%s=%s", name, value);
+	e->v[e->n] = NULL;
+}
+
+static void
+try_env_free(char **v)
+{
+	/* the shared count is stored just past the terminating NULL */
+	size_t n = 0, shared;
+
+	if (v == NULL)
+		return;
+	while (v[n] != NULL)
+		n++;
+	shared = (size_t)(uintptr_t)v[n + 1];
+	for (size_t i = shared; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static char **
 try_env(struct sched *s, struct ti *ti, int try_number, struct sl_err *err)
 {
-	char **envp = NULL, num[32], iso[64];
-	size_t n = 0, cap = 0;
+	struct try_envp e = { NULL, 0, 0, 0 };
+	char num[32], iso[64];
 	struct tmpl_ctx c;
 	const char *k;
 	json_t *v;
+	size_t n = 0;
 
-	for (char **e = environ; *e != NULL; e++) {
-		if (n + 2 > cap) {
-			cap = cap ? cap * 2 : 64;
-			envp = xreallocarray(envp, cap, sizeof *envp);
-		}
-		envp[n++] = xstrdup(*e);
-		envp[n] = NULL;
-	}
-	env_set(&envp, &n, &cap, "SLUICE_DAG", ti->run->dag_name);
-	env_set(&envp, &n, &cap, "SLUICE_TASK", ti_task(ti)->name);
-	env_set(&envp, &n, &cap, "SLUICE_PARTITION", ti->run->partition);
-	env_set(&envp, &n, &cap, "SLUICE_RUN_ID", ti->run->run_id);
+	while (environ[n] != NULL)
+		n++;
+	e.cap = n + 32;
+	e.v = xcalloc(e.cap, sizeof *e.v);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "SLUICE_", 7) != 0)
+			e.v[e.n++] = environ[i];
+	e.shared = e.n;
+	envp_set(&e, "SLUICE_DAG", ti->run->dag_name);
+	envp_set(&e, "SLUICE_TASK", ti_task(ti)->name);
+	envp_set(&e, "SLUICE_PARTITION", ti->run->partition);
+	envp_set(&e, "SLUICE_RUN_ID", ti->run->run_id);
 	snprintf(num, sizeof num, "%d", try_number);
-	env_set(&envp, &n, &cap, "SLUICE_TRY", num);
-	env_set(&envp, &n, &cap, "SLUICE_DATA_INTERVAL_START",
-		tz_iso(ti->run->dag->tz, ti->run->start_s, iso, sizeof iso));
-	env_set(&envp, &n, &cap, "SLUICE_DATA_INTERVAL_END",
-		tz_iso(ti->run->dag->tz, ti->run->end_s, iso, sizeof iso));
-	env_set(&envp, &n, &cap, "SLUICE_HOME", s->cfg->home);
+	envp_set(&e, "SLUICE_TRY", num);
+	envp_set(&e, "SLUICE_DATA_INTERVAL_START",
+		 tz_iso(ti->run->dag->tz, ti->run->start_s, iso, sizeof iso));
+	envp_set(&e, "SLUICE_DATA_INTERVAL_END",
+		 tz_iso(ti->run->dag->tz, ti->run->end_s, iso, sizeof iso));
+	envp_set(&e, "SLUICE_HOME", s->cfg->home);
 	snprintf(num, sizeof num, "%lld.%d", (long long)ti->id, try_number);
-	env_set(&envp, &n, &cap, "SLUICE_TRY_ID", num);
+	envp_set(&e, "SLUICE_TRY_ID", num);
 	tmpl_ctx_init(&c, ti, try_number);
 	json_object_foreach(ti_task(ti)->env, k, v) {
 		struct buf b;
@@ -558,13 +595,21 @@ try_env(struct sched *s, struct ti *ti, int try_number, struct sl_err *err)
 		buf_init(&b, 0);
 		if (tmpl_render(json_string_value(v), &c, &b, err) < 0) {
 			buf_free(&b);
-			strv_free(envp);
+			e.v[e.n] = NULL;
+			if (e.n + 2 > e.cap)
+				e.v = xreallocarray(e.v, e.cap + 2, sizeof *e.v);
+			e.v[e.n + 1] = (char *)(uintptr_t)e.shared;
+			try_env_free(e.v);
 			return NULL;
 		}
-		env_set(&envp, &n, &cap, k, buf_str(&b));
+		envp_set(&e, k, buf_str(&b));
 		buf_free(&b);
 	}
-	return envp;
+	if (e.n + 2 > e.cap)
+		e.v = xreallocarray(e.v, e.cap + 2, sizeof *e.v);
+	e.v[e.n] = NULL;
+	e.v[e.n + 1] = (char *)(uintptr_t)e.shared;
+	return e.v;
 }
 
 /* The spec an operator process (or an in-loop poke) gets. */
@@ -723,6 +768,7 @@ helper_spawn(struct sched *s, struct ti *ti, const char *command,
 	if (envp == NULL)
 		return;
 	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* (freed with try_env_free below) */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (fd >= 0) {
@@ -744,7 +790,7 @@ helper_spawn(struct sched *s, struct ti *ti, const char *command,
 	posix_spawnattr_destroy(&attr);
 	if (fd >= 0)
 		close(fd);
-	strv_free(envp);
+	try_env_free(envp);
 }
 
 static void
@@ -1047,7 +1093,7 @@ ti_start(struct sched *s, struct ti *ti)
 				      sizeof msg);
 	free((char *)et.cwd);
 	strv_free(argv);
-	strv_free(envp);
+	try_env_free(envp);
 	free(stdin_text);
 	if (l->handle == NULL) {
 		log_append(l->log_path, "cannot start: %s", msg);
@@ -1183,11 +1229,10 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		u.reason = why;
 		u.next_at = 0;
 	}
-	if (l->log_path != NULL) {
-		if (to == TI_SUCCESS)
-			log_append(l->log_path, "try %d succeeded in %s", l->try_number,
-				   sl_format_duration(duration_ms, d, sizeof d));
-		else if (to == TI_UP_FOR_RETRY)
+	/* a success needs no line of ours (the state store records it, and
+	 * it would cost every try an open and a write) */
+	if (l->log_path != NULL && to != TI_SUCCESS) {
+		if (to == TI_UP_FOR_RETRY)
 			log_append(l->log_path, "try %d of %d failed: %s; retrying in %s",
 				   l->try_number, ti->max_tries, why,
 				   sl_format_duration(u.next_at - now, d, sizeof d));
@@ -2470,7 +2515,7 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		close(infd);
 	free(cwd);
 	strv_free(argv);
-	strv_free(envp);
+	try_env_free(envp);
 	free(stdin_text);
 	free(tis);
 	free(r.run_id);
