@@ -75,6 +75,7 @@ dag: ping
 schedule: none
 tasks:
   ping: {command: "true"}
+  pong: {command: "true", after: [ping]}
 EOD
 	cat >"$H/sluice.yaml" <<EOC
 parallelism: 20000
@@ -106,4 +107,9 @@ EOC
 	st=$(sl tasks ping "$(sl runs ping --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["partition"])')" --json |
 		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["started_at"])')
 	echo "unrelated task started $((st - t0)) ms after \`sluice trigger\` was run (includes the CLI's own start-up and the trigger reaching the scheduler)"
+	# the loop's own latency: pong becomes ready when ping ends
+	pong() { [ "$(sqlite3 "$H/sluice.db" "select count(*) from task_instances where dag_id='ping' and task_id='pong' and started_at is not null")" = 1 ]; }
+	wait_for 30 "pong to start" pong
+	lat=$(sqlite3 "$H/sluice.db" "select b.started_at - a.ended_at from task_instances a join task_instances b on a.run_id = b.run_id where a.dag_id='ping' and a.task_id='ping' and b.task_id='pong'")
+	echo "an unrelated ready task (pong, after ping) started $lat ms after its upstream ended, with $waiting sensors waiting (target: within 10 ms)"
 fi

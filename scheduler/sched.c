@@ -33,6 +33,10 @@ extern char **environ;
 #define SCHED_TICK_MS 1000		/* due partitions, DAG folder */
 #define SCHED_DAG_SCAN_MS 2000
 #define SENSOR_DEFAULT_POKE_MS 60000
+/* In-loop pokes in flight at once: each holds an HTTP request (a libcurl
+ * handle and its buffers); pokes take milliseconds, so a few hundred at a
+ * time keep thousands of sensors current with bounded memory. */
+#define SCHED_MAX_POKES 256
 
 struct run;
 struct live;
@@ -88,6 +92,7 @@ struct live {
 	char *pool;
 	int pool_slots;
 	int counts;			/* holds slots (not an in-loop poke) */
+	int in_loop;			/* an in-loop poke (counted in pokes) */
 	int is_poke;
 	int timed_out;
 	int64_t started_ms;
@@ -119,6 +124,7 @@ struct sched {
 	struct ti **heap;		/* ready to start, best first */
 	int nheap, capheap;
 	int nheap_loop;			/* of which in-loop sensor pokes */
+	int pokes;			/* in-loop pokes in flight */
 	struct ti **eval;		/* to evaluate against trigger rules */
 	int neval, capeval;
 	struct ti **startq;		/* queued, to start after commit */
@@ -978,6 +984,8 @@ live_free(struct sched *s, struct live *l)
 		if (l->ex != NULL)
 			l->ex->busy--;
 	}
+	if (l->in_loop)
+		s->pokes--;
 	if (l->timeout != NULL)
 		event_free(l->timeout);
 	if (l->ti != NULL)
@@ -1958,6 +1966,8 @@ ti_can_start(struct sched *s, struct ti *ti, struct executor **ex_out,
 	/* a sensor without an explicit executor pokes from the loop */
 	if (operator_is_sensor(t->op) && t->op->poke_start != NULL &&
 	    !t->executor_explicit) {
+		if (s->pokes >= SCHED_MAX_POKES)
+			return 0;
 		*in_loop = 1;
 		*ex_out = NULL;
 		return 1;
@@ -1990,7 +2000,8 @@ sched_dispatch(struct sched *s)
 		int in_loop, is_sensor;
 
 		/* slots full: only in-loop pokes may still go */
-		if (s->running >= s->cfg->parallelism && s->nheap_loop == 0)
+		if (s->running >= s->cfg->parallelism &&
+		    (s->nheap_loop == 0 || s->pokes >= SCHED_MAX_POKES))
 			break;
 		heap_remove(s, ti);
 		if (!ti_can_start(s, ti, &ex, &in_loop)) {
@@ -2018,6 +2029,10 @@ sched_dispatch(struct sched *s)
 		}
 		l->is_poke = is_sensor;
 		l->ex = ex;
+		if (is_sensor && ex == NULL) {
+			l->in_loop = 1;
+			s->pokes++;
+		}
 		if (ex != NULL) {
 			struct dag_load_state *d = dstate(s, ti->run->dag_name);
 
