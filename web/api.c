@@ -208,11 +208,19 @@ dag_summary_json(struct web *w, const struct dag *d)
 	return o;
 }
 
+/* Every DAG's summary: a few queries per DAG, so the body is kept until
+ * the database or the folder changes (scripts and dashboards poll it). */
 static enum web_result
 api_dags(struct web_req *r)
 {
 	const struct dagbag *bag = web_dagbag(r->w);
-	json_t *dags = json_array(), *errors = json_array();
+	json_t *dags, *errors, *body;
+	char *text;
+
+	if (web_cached_reply(r, &r->w->dags_body, "application/json"))
+		return WEB_DONE;
+	dags = json_array();
+	errors = json_array();
 
 	for (int i = 0; i < bag->n; i++) {
 		const struct dagbag_entry *e = &bag->entries[i];
@@ -223,7 +231,12 @@ api_dags(struct web_req *r)
 			json_array_append_new(errors, json_pack("{s:s,s:s}", "file",
 			    e->file, "error", e->error ? e->error : "not loaded"));
 	}
-	web_json(r, 200, json_pack("{s:o,s:o}", "dags", dags, "errors", errors));
+	body = json_pack("{s:o,s:o}", "dags", dags, "errors", errors);
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		sl_fatal("out of memory");
+	web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
 	return WEB_DONE;
 }
 

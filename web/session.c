@@ -115,6 +115,48 @@ cookie_get(struct web_req *r, const char *name, char *out, size_t n)
 	return -1;
 }
 
+/* A bearer token's user. The same token is asked about on every call a
+ * script makes: while the database has not changed, the answer found
+ * for it before still holds. */
+static void
+token_identify(struct web_req *r, const char *token)
+{
+	struct web *w = r->w;
+	struct web_user *u = &r->user;
+	struct web_token_memo *m;
+	char hash[65];
+	int64_t mark;
+	int role = 0;
+
+	if (strlen(token) > 200)
+		return;
+	auth_sha256_hex(token, hash);
+	mark = web_db_mark(r);
+	for (int i = 0; mark >= 0 && i < WEB_TOKEN_MEMO; i++) {
+		m = &w->tokens[i];
+		if (m->hash[0] != '\0' && m->db_mark == mark &&
+		    CRYPTO_memcmp(m->hash, hash, sizeof hash) == 0) {
+			u->id = m->user_id;
+			snprintf(u->name, sizeof u->name, "%s", m->name);
+			u->role = (enum web_role)m->role;
+			return;
+		}
+	}
+	if (auth_token_lookup(w->store, token, &u->id, u->name, sizeof u->name,
+			      &role) != 1)
+		return;
+	u->role = (enum web_role)role;
+	if (mark < 0)
+		return;
+	m = &w->tokens[w->next_token_slot];
+	w->next_token_slot = (w->next_token_slot + 1) % WEB_TOKEN_MEMO;
+	memcpy(m->hash, hash, sizeof hash);
+	m->user_id = u->id;
+	snprintf(m->name, sizeof m->name, "%s", u->name);
+	m->role = role;
+	m->db_mark = mark;
+}
+
 void
 session_identify(struct web_req *r)
 {
@@ -125,9 +167,7 @@ session_identify(struct web_req *r)
 
 	memset(u, 0, sizeof *u);
 	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
-		if (auth_token_lookup(r->w->store, auth + 7, &u->id, u->name,
-				      sizeof u->name, &role) == 1)
-			u->role = (enum web_role)role;
+		token_identify(r, auth + 7);
 		return;
 	}
 	if (cookie_get(r, "sluice_session", cookie, sizeof cookie) == 0 &&

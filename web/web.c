@@ -222,6 +222,82 @@ web_poke(struct web *w)
 		sched_poke(w->sched);
 }
 
+int64_t
+web_db_mark(struct web_req *r)
+{
+	sqlite3 *db = store_db(r->w->store);
+	sqlite3_stmt *st;
+	uint64_t others;
+
+	if (r->db_mark_read)
+		return r->db_mark;
+	r->db_mark_read = 1;
+	r->db_mark = -1;
+	st = store_stmt(r->w->store, "PRAGMA data_version");
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	others = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	/* data_version does not move for this connection's own commits */
+	r->db_mark = (int64_t)(((others << 32) |
+				(uint32_t)sqlite3_total_changes64(db)) & INT64_MAX);
+	return r->db_mark;
+}
+
+uint64_t
+web_bag_mark(const struct dagbag *bag)
+{
+	/* FNV-1a over what tells one folder load from another: the same
+	 * files with the same times and sizes hold the same DAGs */
+	uint64_t h = 1469598103934665603ULL;
+#define MIX(v) do { h ^= (uint64_t)(v); h *= 1099511628211ULL; } while (0)
+	MIX((uintptr_t)bag->entries);
+	MIX(bag->n);
+	for (int i = 0; i < bag->n; i++) {
+		const struct dagbag_entry *e = &bag->entries[i];
+
+		MIX((uintptr_t)e->dag);
+		MIX(e->mtime);
+		MIX(e->size);
+		for (const char *p = e->file; p != NULL && *p != '\0'; p++)
+			MIX((unsigned char)*p);
+	}
+#undef MIX
+	return h;
+}
+
+#define WEB_CACHE_MAX_AGE_MS 1000
+
+int
+web_cached_reply(struct web_req *r, struct web_cached_body *c, const char *type)
+{
+	int64_t mark = web_db_mark(r);
+
+	if (c->text == NULL || mark < 0 || c->db_mark != mark ||
+	    c->bag_mark != web_bag_mark(web_dagbag(r->w)) ||
+	    sl_mono_ms() - c->built_ms >= WEB_CACHE_MAX_AGE_MS)
+		return 0;
+	send_reply(r, 200, type, c->text, c->len);
+	return 1;
+}
+
+void
+web_cache_and_reply(struct web_req *r, struct web_cached_body *c,
+		    const char *type, char *text, size_t len)
+{
+	free(c->text);
+	c->text = text;
+	c->len = len;
+	/* the mark read before the build: a commit during it only costs a
+	 * rebuild next time */
+	c->db_mark = web_db_mark(r);
+	c->bag_mark = web_bag_mark(web_dagbag(r->w));
+	c->built_ms = sl_mono_ms();
+	send_reply(r, 200, type, text, len);
+}
+
 int
 web_store_busy(struct web *w)
 {
@@ -327,6 +403,7 @@ route(struct web_req *r)
 {
 	const char *first = r->nseg > 0 ? r->seg[0] : "";
 
+	r->db_mark_read = 0;	/* a retried request looks again */
 	session_identify(r);
 	if (strcmp(r->path, "/health") == 0) {
 		serve_health(r);
@@ -480,5 +557,6 @@ web_stop(struct web *w)
 	store_close(w->store);
 	dagbag_free(&w->bag);
 	limiter_free(w->limiter);
+	free(w->dags_body.text);
 	free(w);
 }

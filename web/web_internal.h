@@ -37,6 +37,27 @@ enum web_role { ROLE_NONE, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 
 enum web_result { WEB_DONE, WEB_BUSY };
 
+/* A response body kept while the database and the DAG folder stay as
+ * they were when it was built (and for at most a second: some values,
+ * like an unscheduled DAG's next partition, follow the clock). */
+struct web_cached_body {
+	char *text;			/* NULL: nothing cached */
+	size_t len;
+	int64_t db_mark;
+	uint64_t bag_mark;
+	int64_t built_ms;
+};
+
+/* Bearer tokens already looked up while the database did not change. */
+#define WEB_TOKEN_MEMO 8
+struct web_token_memo {
+	char hash[65];			/* SHA-256 of the token, hex; "" unused */
+	int64_t user_id;
+	char name[128];
+	int role;
+	int64_t db_mark;
+};
+
 struct web {
 	struct event_base *base;
 	struct evhttp *http;
@@ -47,6 +68,9 @@ struct web {
 	int64_t bag_loaded_ms;
 	struct web_limiter *limiter;	/* failed logins */
 	int secure_cookies;		/* base_url is https */
+	struct web_cached_body dags_body;	/* GET /api/v1/dags */
+	struct web_token_memo tokens[WEB_TOKEN_MEMO];
+	int next_token_slot;
 };
 
 struct web_user {
@@ -70,6 +94,8 @@ struct web_req {
 	int64_t busy_since;		/* mono ms of the first WEB_BUSY */
 	struct event *retry_ev;
 	int closed;			/* the client went away while waiting */
+	int db_mark_read;		/* db_mark is read for this run */
+	int64_t db_mark;		/* web_db_mark(), or -1 */
 };
 
 /* --- web.c: replies and request helpers --- */
@@ -91,6 +117,19 @@ const struct dagbag *web_dagbag(struct web *w);
 struct dag *web_dag(struct web *w, const char *name);
 /* Tell a scheduler in this process to look at the database now. */
 void web_poke(struct web *w);
+/* What the web's connection sees of the database, read once per run of
+ * a request: equal marks mean nothing was committed in between, by
+ * another connection (PRAGMA data_version) or by this one. -1 when it
+ * cannot be read (then nothing cached may be used). */
+int64_t web_db_mark(struct web_req *r);
+/* A fingerprint of the DAG folder as web_dagbag() shows it. */
+uint64_t web_bag_mark(const struct dagbag *bag);
+/* Is c still what a fresh build would give?  Then reply with it. */
+int web_cached_reply(struct web_req *r, struct web_cached_body *c,
+		     const char *type);
+/* Keep text (taken over, malloc'd) as c's body and reply with it. */
+void web_cache_and_reply(struct web_req *r, struct web_cached_body *c,
+			 const char *type, char *text, size_t len);
 /* Did the last store call fail because another writer held the lock? */
 int web_store_busy(struct web *w);
 /* "web:NAME" for the audit log. */
