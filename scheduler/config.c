@@ -63,7 +63,7 @@ config_defaults(struct config *c, const char *home)
 }
 
 static int
-load_web(struct config *c, struct ydoc *d, yaml_node_t *n, struct sl_err *err)
+load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return ydoc_err(d, n, err, "web: expected a mapping, got %s",
@@ -71,7 +71,7 @@ load_web(struct config *c, struct ydoc *d, yaml_node_t *n, struct sl_err *err)
 	if (ymap_check_dups(d, n, err) < 0)
 		return -1;
 	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
-		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		const char *key = ynode_str(k), *s;
 		long long iv;
 
@@ -100,7 +100,7 @@ load_web(struct config *c, struct ydoc *d, yaml_node_t *n, struct sl_err *err)
 }
 
 static int
-load_pools(struct config *c, struct ydoc *d, yaml_node_t *n,
+load_pools(struct config *c, struct ydoc *d, ynode_t *n,
 	   struct sl_err *err)
 {
 	if (n->type != YAML_MAPPING_NODE)
@@ -110,7 +110,7 @@ load_pools(struct config *c, struct ydoc *d, yaml_node_t *n,
 	if (ymap_check_dups(d, n, err) < 0)
 		return -1;
 	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
-		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		char what[300];
 		long long slots;
 
@@ -127,7 +127,7 @@ load_pools(struct config *c, struct ydoc *d, yaml_node_t *n,
 /* A mapping of name → mapping (executors, connections), kept as JSON. */
 static int
 load_named_maps(json_t *into, const char *section, struct ydoc *d,
-		yaml_node_t *n, struct sl_err *err)
+		ynode_t *n, struct sl_err *err)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return ydoc_err(d, n, err, "%s: expected a mapping, got %s",
@@ -135,7 +135,7 @@ load_named_maps(json_t *into, const char *section, struct ydoc *d,
 	if (ymap_check_dups(d, n, err) < 0)
 		return -1;
 	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
-		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		json_t *j;
 
 		if (ynode_str(k) == NULL)
@@ -158,7 +158,7 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 {
 	struct config *c = xcalloc(1, sizeof *c);
 	struct ydoc *d = NULL;
-	yaml_node_t *root;
+	ynode_t *root;
 
 	config_defaults(c, home);
 	if (access(c->file, F_OK) != 0) {
@@ -181,7 +181,7 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 	if (ymap_check_dups(d, root, err) < 0)
 		goto fail;
 	for (yaml_node_pair_t *p = ymap_begin(root); p < ymap_end(root); p++) {
-		yaml_node_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		const char *key = ynode_str(k), *s;
 		long long iv;
 		int64_t ms;

@@ -91,7 +91,7 @@ any_op_has_key(const char *name)
 }
 
 static int
-parse_email_on(struct ydoc *d, yaml_node_t *v, const char *what, int *out,
+parse_email_on(struct ydoc *d, ynode_t *v, const char *what, int *out,
 	       struct sl_err *err)
 {
 	char **list;
@@ -123,7 +123,7 @@ parse_email_on(struct ydoc *d, yaml_node_t *v, const char *what, int *out,
 
 /* Check the templates of a JSON value loaded from node v. */
 static int
-check_templates(struct ydoc *d, yaml_node_t *v, const char *what,
+check_templates(struct ydoc *d, ynode_t *v, const char *what,
 		const json_t *value, const json_t *params, struct sl_err *err)
 {
 	struct sl_err terr;
@@ -149,7 +149,7 @@ check_templates(struct ydoc *d, yaml_node_t *v, const char *what,
 
 /* A type-specific key: check its kind, store it in options. */
 static int
-load_op_key(struct ydoc *d, const struct op_key *k, yaml_node_t *v,
+load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 	    const char *task, json_t *options, const json_t *params,
 	    struct sl_err *err)
 {
@@ -230,15 +230,15 @@ load_op_key(struct ydoc *d, const struct op_key *k, yaml_node_t *v,
 
 /* The settings of one task, from its own mapping over the DAG defaults. */
 struct task_src {
-	yaml_node_t *node;		/* the task's mapping */
-	yaml_node_t *defaults;		/* the DAG's defaults mapping or NULL */
+	ynode_t *node;		/* the task's mapping */
+	ynode_t *defaults;		/* the DAG's defaults mapping or NULL */
 };
 
 /* Value of key for this task: its own, else the default. */
-static yaml_node_t *
+static ynode_t *
 task_get(struct ydoc *d, const struct task_src *src, const char *key)
 {
-	yaml_node_t *v = ymap_get(d, src->node, key);
+	ynode_t *v = ymap_get(d, src->node, key);
 
 	if (v == NULL && src->defaults != NULL)
 		v = ymap_get(d, src->defaults, key);
@@ -251,7 +251,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  struct sl_err *err)
 {
 	char what[512], names[1024];
-	yaml_node_t *v;
+	ynode_t *v;
 	const char *s;
 	long long iv;
 	int64_t ms;
@@ -279,7 +279,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 
 	/* every key of the task itself must be known */
 	for (yaml_node_pair_t *p = ymap_begin(src->node); p < ymap_end(src->node); p++) {
-		yaml_node_t *k = ydoc_node(d, p->key);
+		ynode_t *k = ydoc_node(d, p->key);
 		const char *key = ynode_str(k);
 		const struct op_key *ok;
 		char known[1024], common[512];
@@ -442,7 +442,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		if (ynode_to_json(d, v, 0, &env, err) < 0)
 			return -1;
 		json_object_foreach(env, k, x) {
-			yaml_node_t *xv = ymap_get(d, v, k);
+			ynode_t *xv = ymap_get(d, v, k);
 
 			if (!json_is_string(x)) {
 				json_decref(env);
@@ -530,7 +530,7 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 
 	for (int i = 0; i < dag->ntasks; i++) {
 		struct task *t = &dag->tasks[i];
-		yaml_node_t *v = ymap_get(d, srcs[i].node, "after");
+		ynode_t *v = ymap_get(d, srcs[i].node, "after");
 		char **after = NULL;
 
 		if (v == NULL || ynode_is_null(v))
@@ -540,7 +540,7 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 		t->upstream = xcalloc(strv_len(after) + 1, sizeof(int));
 		for (size_t k = 0; after[k] != NULL; k++) {
 			struct task *u = dag_task(dag, after[k]);
-			yaml_node_t *item = v;
+			ynode_t *item = v;
 
 			if (v->type == YAML_SEQUENCE_NODE &&
 			    yseq_begin(v) + k < yseq_end(v))
@@ -585,7 +585,7 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 }
 
 static int
-parse_time_key(struct ydoc *d, struct dag *dag, yaml_node_t *v,
+parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v,
 	       const char *key, int64_t *out, struct sl_err *err)
 {
 	const char *s;
@@ -606,7 +606,7 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 	struct ydoc *d = NULL;
 	struct dag *dag = xcalloc(1, sizeof *dag);
 	struct task_src *srcs = NULL;
-	yaml_node_t *root, *v, *tasks, *defaults = NULL;
+	ynode_t *root, *v, *tasks, *defaults = NULL;
 	const char *s;
 	long long iv;
 	struct stat st;
@@ -636,7 +636,7 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 	if (ymap_check_dups(d, root, err) < 0)
 		goto fail;
 	for (yaml_node_pair_t *p = ymap_begin(root); p < ymap_end(root); p++) {
-		yaml_node_t *k = ydoc_node(d, p->key);
+		ynode_t *k = ydoc_node(d, p->key);
 
 		if (ynode_str(k) == NULL || !in_list(dag_keys, ynode_str(k))) {
 			ydoc_err(d, k, err, "unknown key '%s' (known: %s)",
@@ -760,7 +760,7 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 		if (ymap_check_dups(d, defaults, err) < 0)
 			goto fail;
 		for (yaml_node_pair_t *p = ymap_begin(defaults); p < ymap_end(defaults); p++) {
-			yaml_node_t *k = ydoc_node(d, p->key);
+			ynode_t *k = ydoc_node(d, p->key);
 			const char *key = ynode_str(k);
 
 			if (key == NULL || strcmp(key, "after") == 0 ||
@@ -803,8 +803,8 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 		int i = 0;
 
 		for (yaml_node_pair_t *p = ymap_begin(tasks); p < ymap_end(tasks); p++, i++) {
-			yaml_node_t *k = ydoc_node(d, p->key);
-			yaml_node_t *tv = ydoc_node(d, p->value);
+			ynode_t *k = ydoc_node(d, p->key);
+			ynode_t *tv = ydoc_node(d, p->value);
 			const char *name = ynode_str(k);
 
 			if (name == NULL || *name == '\0' || strlen(name) > 200 ||

@@ -1,4 +1,4 @@
-/* ydoc.c: YAML documents with positions (libyaml's document API). */
+/* ydoc.c: YAML documents with positions, built from libyaml's events. */
 #include "ydoc.h"
 
 #include <errno.h>
@@ -10,42 +10,253 @@
 #define YAML_MAX_DEPTH 64
 #define YAML_MAX_NODES 200000	/* per conversion: stops alias bombs */
 
+#define YDOC_ARENA_CHUNK (64 * 1024)
+#define YDOC_MAX_DEPTH_PARSE 256
+
+/* Text and child lists live in arena chunks, freed together. */
+struct ydoc_chunk {
+	struct ydoc_chunk *next;
+	size_t used, size;
+	char mem[];
+};
+
+struct ydoc_anchor {
+	char *name;
+	int id;
+};
+
 struct ydoc {
 	char *file;
-	yaml_document_t doc;
-	int loaded;
+	ynode_t *nodes;			/* ids are 1-based indexes */
+	int nnodes, capnodes;
+	struct ydoc_chunk *chunks;
+	struct ydoc_anchor *anchors;
+	int nanchors, capanchors;
 };
+
+static void *
+ydoc_alloc(struct ydoc *d, size_t n)
+{
+	struct ydoc_chunk *c = d->chunks;
+	void *p;
+
+	n = (n + 7) & ~(size_t)7;
+	if (c == NULL || c->size - c->used < n) {
+		size_t size = n > YDOC_ARENA_CHUNK ? n : YDOC_ARENA_CHUNK;
+
+		c = xmalloc(sizeof *c + size);
+		c->used = 0;
+		c->size = size;
+		c->next = d->chunks;
+		d->chunks = c;
+	}
+	p = c->mem + c->used;
+	c->used += n;
+	return p;
+}
+
+static int
+ydoc_new_node(struct ydoc *d, yaml_node_type_t type, const yaml_event_t *ev)
+{
+	ynode_t *n;
+
+	if (d->nnodes == d->capnodes) {
+		d->capnodes = d->capnodes ? d->capnodes + d->capnodes / 2 : 256;
+		d->nodes = xreallocarray(d->nodes, (size_t)d->capnodes, sizeof *d->nodes);
+	}
+	n = &d->nodes[d->nnodes++];
+	memset(n, 0, sizeof *n);
+	n->type = type;
+	n->start_mark.line = (int)ev->start_mark.line;
+	n->start_mark.column = (int)ev->start_mark.column;
+	n->end_mark.line = (int)ev->end_mark.line;
+	n->end_mark.column = (int)ev->end_mark.column;
+	return d->nnodes;
+}
+
+static void
+ydoc_anchor(struct ydoc *d, const yaml_char_t *name, int id)
+{
+	if (name == NULL)
+		return;
+	if (d->nanchors == d->capanchors) {
+		d->capanchors = d->capanchors ? d->capanchors * 2 : 8;
+		d->anchors = xreallocarray(d->anchors, (size_t)d->capanchors,
+					   sizeof *d->anchors);
+	}
+	d->anchors[d->nanchors].name = xstrdup((const char *)name);
+	d->anchors[d->nanchors].id = id;
+	d->nanchors++;
+}
+
+static int
+ydoc_alias(struct ydoc *d, const yaml_char_t *name)
+{
+	/* the latest definition of a name wins, as in YAML */
+	for (int i = d->nanchors - 1; i >= 0; i--)
+		if (strcmp(d->anchors[i].name, (const char *)name) == 0)
+			return d->anchors[i].id;
+	return 0;
+}
+
+/* An open sequence or mapping: its node and the ids of its children. */
+struct ydoc_open {
+	int id;
+	int *kids;
+	int nkids, capkids;
+};
+
+static void
+open_add(struct ydoc_open *o, int id)
+{
+	if (o->nkids == o->capkids) {
+		o->capkids = o->capkids ? o->capkids * 2 : 8;
+		o->kids = xreallocarray(o->kids, (size_t)o->capkids, sizeof *o->kids);
+	}
+	o->kids[o->nkids++] = id;
+}
+
+static int
+ydoc_syntax_err(const char *name, yaml_parser_t *parser, struct sl_err *err)
+{
+	int line = (int)parser->problem_mark.line + 1;
+	int col = (int)parser->problem_mark.column + 1;
+
+	if (parser->context != NULL)
+		return sl_err_at(err, name, line, col, "YAML syntax: %s %s",
+				 parser->problem ? parser->problem : "error",
+				 parser->context);
+	return sl_err_at(err, name, line, col, "YAML syntax: %s",
+			 parser->problem ? parser->problem : "error");
+}
 
 int
 ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 	   struct sl_err *err)
 {
 	yaml_parser_t parser;
-	struct ydoc *d;
+	yaml_event_t ev;
+	struct ydoc *d = xcalloc(1, sizeof *d);
+	struct ydoc_open *stack = NULL;
+	int depth = 0, capstack = 0, done = 0, docs = 0, r = -1;
 
-	d = xcalloc(1, sizeof *d);
 	d->file = xstrdup(name);
 	if (!yaml_parser_initialize(&parser))
 		sl_fatal("cannot initialise the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &d->doc)) {
-		int line = (int)parser.problem_mark.line + 1;
-		int col = (int)parser.problem_mark.column + 1;
+	while (!done) {
+		int id = 0;
 
-		if (parser.context != NULL)
-			sl_err_at(err, name, line, col, "YAML syntax: %s %s",
-				  parser.problem ? parser.problem : "error",
-				  parser.context);
-		else
-			sl_err_at(err, name, line, col, "YAML syntax: %s",
-				  parser.problem ? parser.problem : "error");
-		yaml_parser_delete(&parser);
-		free(d->file);
-		free(d);
+		if (!yaml_parser_parse(&parser, &ev)) {
+			ydoc_syntax_err(name, &parser, err);
+			goto out;
+		}
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			/* only the first document counts, as for libyaml's loader */
+			if (++docs > 1)
+				done = 1;
+			break;
+		case YAML_SCALAR_EVENT: {
+			ynode_t *n;
+
+			id = ydoc_new_node(d, YAML_SCALAR_NODE, &ev);
+			n = &d->nodes[id - 1];
+			n->data.scalar.value = ydoc_alloc(d, ev.data.scalar.length + 1);
+			memcpy(n->data.scalar.value, ev.data.scalar.value,
+			       ev.data.scalar.length);
+			n->data.scalar.value[ev.data.scalar.length] = '\0';
+			n->data.scalar.length = ev.data.scalar.length;
+			n->data.scalar.style = ev.data.scalar.style;
+			ydoc_anchor(d, ev.data.scalar.anchor, id);
+			break;
+		}
+		case YAML_ALIAS_EVENT:
+			id = ydoc_alias(d, ev.data.alias.anchor);
+			if (id == 0) {
+				sl_err_at(err, name, (int)ev.start_mark.line + 1,
+					  (int)ev.start_mark.column + 1,
+					  "YAML: alias *%s names no anchor",
+					  ev.data.alias.anchor);
+				yaml_event_delete(&ev);
+				goto out;
+			}
+			break;
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			if (depth >= YDOC_MAX_DEPTH_PARSE) {
+				sl_err_at(err, name, (int)ev.start_mark.line + 1,
+					  (int)ev.start_mark.column + 1,
+					  "YAML: nested deeper than %d levels",
+					  YDOC_MAX_DEPTH_PARSE);
+				yaml_event_delete(&ev);
+				goto out;
+			}
+			id = ydoc_new_node(d, ev.type == YAML_SEQUENCE_START_EVENT ?
+					   YAML_SEQUENCE_NODE : YAML_MAPPING_NODE, &ev);
+			ydoc_anchor(d, ev.type == YAML_SEQUENCE_START_EVENT ?
+				    ev.data.sequence_start.anchor :
+				    ev.data.mapping_start.anchor, id);
+			if (depth > 0)
+				open_add(&stack[depth - 1], id);
+			if (depth == capstack) {
+				capstack = capstack ? capstack * 2 : 16;
+				stack = xreallocarray(stack, (size_t)capstack, sizeof *stack);
+			}
+			memset(&stack[depth], 0, sizeof stack[depth]);
+			stack[depth++].id = id;
+			id = 0;		/* already added to its parent */
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT: {
+			struct ydoc_open *o = &stack[--depth];
+			ynode_t *n = &d->nodes[o->id - 1];
+
+			n->end_mark.line = (int)ev.end_mark.line;
+			n->end_mark.column = (int)ev.end_mark.column;
+			if (n->type == YAML_SEQUENCE_NODE) {
+				yaml_node_item_t *items = ydoc_alloc(d,
+				    (size_t)o->nkids * sizeof *items + 1);
+
+				for (int i = 0; i < o->nkids; i++)
+					items[i] = o->kids[i];
+				n->data.sequence.items.start = items;
+				n->data.sequence.items.top = items + o->nkids;
+			} else {
+				yaml_node_pair_t *pairs = ydoc_alloc(d,
+				    (size_t)(o->nkids / 2) * sizeof *pairs + 1);
+
+				for (int i = 0; i + 1 < o->nkids; i += 2) {
+					pairs[i / 2].key = o->kids[i];
+					pairs[i / 2].value = o->kids[i + 1];
+				}
+				n->data.mapping.pairs.start = pairs;
+				n->data.mapping.pairs.top = pairs + o->nkids / 2;
+			}
+			free(o->kids);
+			o->kids = NULL;
+			break;
+		}
+		default:
+			break;
+		}
+		if (id != 0 && depth > 0)
+			open_add(&stack[depth - 1], id);
+		yaml_event_delete(&ev);
+	}
+	r = 0;
+out:
+	while (depth > 0)
+		free(stack[--depth].kids);
+	free(stack);
+	yaml_parser_delete(&parser);
+	if (r < 0) {
+		ydoc_free(d);
 		return -1;
 	}
-	d->loaded = 1;
-	yaml_parser_delete(&parser);
 	*out = d;
 	return 0;
 }
@@ -73,8 +284,16 @@ ydoc_free(struct ydoc *d)
 {
 	if (d == NULL)
 		return;
-	if (d->loaded)
-		yaml_document_delete(&d->doc);
+	while (d->chunks != NULL) {
+		struct ydoc_chunk *c = d->chunks;
+
+		d->chunks = c->next;
+		free(c);
+	}
+	for (int i = 0; i < d->nanchors; i++)
+		free(d->anchors[i].name);
+	free(d->anchors);
+	free(d->nodes);
 	free(d->file);
 	free(d);
 }
@@ -85,32 +304,32 @@ ydoc_file(const struct ydoc *d)
 	return d->file;
 }
 
-yaml_node_t *
+ynode_t *
 ydoc_root(struct ydoc *d)
 {
-	return yaml_document_get_root_node(&d->doc);
+	return d->nnodes > 0 ? &d->nodes[0] : NULL;
 }
 
-yaml_node_t *
+ynode_t *
 ydoc_node(struct ydoc *d, int id)
 {
-	return yaml_document_get_node(&d->doc, id);
+	return id >= 1 && id <= d->nnodes ? &d->nodes[id - 1] : NULL;
 }
 
 int
-ynode_line(const yaml_node_t *n)
+ynode_line(const ynode_t *n)
 {
 	return n ? (int)n->start_mark.line + 1 : 0;
 }
 
 int
-ynode_col(const yaml_node_t *n)
+ynode_col(const ynode_t *n)
 {
 	return n ? (int)n->start_mark.column + 1 : 0;
 }
 
 int
-ydoc_err(struct ydoc *d, const yaml_node_t *n, struct sl_err *err,
+ydoc_err(struct ydoc *d, const ynode_t *n, struct sl_err *err,
 	 const char *fmt, ...)
 {
 	va_list ap;
@@ -127,7 +346,7 @@ ydoc_err(struct ydoc *d, const yaml_node_t *n, struct sl_err *err,
 }
 
 const char *
-ynode_str(const yaml_node_t *n)
+ynode_str(const ynode_t *n)
 {
 	if (n == NULL || n->type != YAML_SCALAR_NODE)
 		return NULL;
@@ -135,7 +354,7 @@ ynode_str(const yaml_node_t *n)
 }
 
 int
-ynode_is_null(const yaml_node_t *n)
+ynode_is_null(const ynode_t *n)
 {
 	const char *s;
 
@@ -150,7 +369,7 @@ ynode_is_null(const yaml_node_t *n)
 }
 
 const char *
-ynode_kind(const yaml_node_t *n)
+ynode_kind(const ynode_t *n)
 {
 	if (n == NULL)
 		return "nothing";
@@ -167,7 +386,7 @@ ynode_kind(const yaml_node_t *n)
 }
 
 static int
-plain_bool(const yaml_node_t *n, int *out)
+plain_bool(const ynode_t *n, int *out)
 {
 	const char *s = ynode_str(n);
 
@@ -187,7 +406,7 @@ plain_bool(const yaml_node_t *n, int *out)
 }
 
 int
-ynode_get_str(struct ydoc *d, yaml_node_t *n, const char *key,
+ynode_get_str(struct ydoc *d, ynode_t *n, const char *key,
 	      const char **out, struct sl_err *err)
 {
 	if (n == NULL || n->type != YAML_SCALAR_NODE || ynode_is_null(n))
@@ -198,7 +417,7 @@ ynode_get_str(struct ydoc *d, yaml_node_t *n, const char *key,
 }
 
 int
-ynode_get_bool(struct ydoc *d, yaml_node_t *n, const char *key, int *out,
+ynode_get_bool(struct ydoc *d, ynode_t *n, const char *key, int *out,
 	       struct sl_err *err)
 {
 	if (plain_bool(n, out) < 0)
@@ -209,7 +428,7 @@ ynode_get_bool(struct ydoc *d, yaml_node_t *n, const char *key, int *out,
 }
 
 int
-ynode_get_int(struct ydoc *d, yaml_node_t *n, const char *key,
+ynode_get_int(struct ydoc *d, ynode_t *n, const char *key,
 	      long long min, long long max, long long *out,
 	      struct sl_err *err)
 {
@@ -226,7 +445,7 @@ ynode_get_int(struct ydoc *d, yaml_node_t *n, const char *key,
 }
 
 int
-ynode_get_duration(struct ydoc *d, yaml_node_t *n, const char *key,
+ynode_get_duration(struct ydoc *d, ynode_t *n, const char *key,
 		   int64_t *ms, struct sl_err *err)
 {
 	const char *s = ynode_str(n);
@@ -243,7 +462,7 @@ ynode_get_duration(struct ydoc *d, yaml_node_t *n, const char *key,
 }
 
 int
-ynode_get_strv(struct ydoc *d, yaml_node_t *n, const char *key,
+ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 	       char ***out, struct sl_err *err)
 {
 	char **v;
@@ -261,7 +480,7 @@ ynode_get_strv(struct ydoc *d, yaml_node_t *n, const char *key,
 				key, ynode_kind(n));
 	v = xcalloc((size_t)(yseq_end(n) - yseq_begin(n)) + 1, sizeof *v);
 	for (yaml_node_item_t *it = yseq_begin(n); it < yseq_end(n); it++) {
-		yaml_node_t *item = ydoc_node(d, *it);
+		ynode_t *item = ydoc_node(d, *it);
 
 		if (item == NULL || item->type != YAML_SCALAR_NODE ||
 		    ynode_is_null(item)) {
@@ -277,7 +496,7 @@ ynode_get_strv(struct ydoc *d, yaml_node_t *n, const char *key,
 }
 
 static int
-to_json(struct ydoc *d, yaml_node_t *n, int ints, int depth, size_t *budget,
+to_json(struct ydoc *d, ynode_t *n, int ints, int depth, size_t *budget,
 	json_t **out, struct sl_err *err)
 {
 	long long iv;
@@ -338,7 +557,7 @@ to_json(struct ydoc *d, yaml_node_t *n, int ints, int depth, size_t *budget,
 		}
 		for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n);
 		     p++) {
-			yaml_node_t *k = ydoc_node(d, p->key);
+			ynode_t *k = ydoc_node(d, p->key);
 			json_t *v;
 
 			if (ynode_str(k) == NULL) {
@@ -363,7 +582,7 @@ to_json(struct ydoc *d, yaml_node_t *n, int ints, int depth, size_t *budget,
 }
 
 int
-ynode_to_json(struct ydoc *d, yaml_node_t *n, int ints, json_t **out,
+ynode_to_json(struct ydoc *d, ynode_t *n, int ints, json_t **out,
 	      struct sl_err *err)
 {
 	size_t budget = YAML_MAX_NODES;
@@ -372,12 +591,12 @@ ynode_to_json(struct ydoc *d, yaml_node_t *n, int ints, json_t **out,
 }
 
 int
-ymap_check_dups(struct ydoc *d, yaml_node_t *map, struct sl_err *err)
+ymap_check_dups(struct ydoc *d, ynode_t *map, struct sl_err *err)
 {
 	json_t *seen = json_object();	/* key → line of its first use */
 
 	for (yaml_node_pair_t *p = ymap_begin(map); p < ymap_end(map); p++) {
-		yaml_node_t *kn = ydoc_node(d, p->key);
+		ynode_t *kn = ydoc_node(d, p->key);
 		const char *k = ynode_str(kn);
 		json_t *first;
 
@@ -398,8 +617,8 @@ ymap_check_dups(struct ydoc *d, yaml_node_t *map, struct sl_err *err)
 	return 0;
 }
 
-yaml_node_t *
-ymap_get(struct ydoc *d, yaml_node_t *map, const char *key)
+ynode_t *
+ymap_get(struct ydoc *d, ynode_t *map, const char *key)
 {
 	if (map == NULL || map->type != YAML_MAPPING_NODE)
 		return NULL;

@@ -1,7 +1,6 @@
 /*
  * ydoc.h: a loaded YAML document with positions, for the DAG loader and
- * the config file. Wraps libyaml's document API; every error names
- * file:line:column.
+ * the config file. Every error names file:line:column.
  */
 #ifndef SLUICE_YDOC_H
 #define SLUICE_YDOC_H
@@ -13,6 +12,35 @@
 
 struct ydoc;
 
+/*
+ * A node of a loaded document. Built from libyaml's event parser into one
+ * compact array (no tags, text in an arena), so a DAG file of 10,000 tasks
+ * costs a few MB while it loads. Field names follow libyaml's ynode_t.
+ */
+struct ymark {
+	int line;		/* 0-based, as libyaml counts */
+	int column;
+};
+
+typedef struct ynode {
+	yaml_node_type_t type;	/* YAML_SCALAR_NODE, _SEQUENCE_NODE, _MAPPING_NODE */
+	union {
+		struct {
+			char *value;
+			size_t length;
+			yaml_scalar_style_t style;
+		} scalar;
+		struct {
+			struct { yaml_node_item_t *start, *top; } items;
+		} sequence;
+		struct {
+			struct { yaml_node_pair_t *start, *top; } pairs;
+		} mapping;
+	} data;
+	struct ymark start_mark;
+	struct ymark end_mark;
+} ynode_t;
+
 /* Load a file (at most limit bytes). An empty file gives a document whose
  * root is NULL. */
 int ydoc_load(const char *path, size_t limit, struct ydoc **out,
@@ -23,43 +51,43 @@ int ydoc_parse(const char *name, const char *text, size_t len,
 void ydoc_free(struct ydoc *d);
 
 const char *ydoc_file(const struct ydoc *d);
-yaml_node_t *ydoc_root(struct ydoc *d);
-yaml_node_t *ydoc_node(struct ydoc *d, int id);
+ynode_t *ydoc_root(struct ydoc *d);
+ynode_t *ydoc_node(struct ydoc *d, int id);
 
 /* 1-based position of a node. */
-int ynode_line(const yaml_node_t *n);
-int ynode_col(const yaml_node_t *n);
+int ynode_line(const ynode_t *n);
+int ynode_col(const ynode_t *n);
 /* Fill err at node n's position; returns -1. */
-int ydoc_err(struct ydoc *d, const yaml_node_t *n, struct sl_err *err,
+int ydoc_err(struct ydoc *d, const ynode_t *n, struct sl_err *err,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Scalar text, or NULL for non-scalars. */
-const char *ynode_str(const yaml_node_t *n);
+const char *ynode_str(const ynode_t *n);
 /* A plain null: "null", "~", or an empty plain scalar. */
-int ynode_is_null(const yaml_node_t *n);
+int ynode_is_null(const ynode_t *n);
 /* Kind name for messages: "a string", "a list", "a mapping". */
-const char *ynode_kind(const yaml_node_t *n);
+const char *ynode_kind(const ynode_t *n);
 
 /* Typed reads; on a mismatch fill err naming key and position. */
-int ynode_get_str(struct ydoc *d, yaml_node_t *n, const char *key,
+int ynode_get_str(struct ydoc *d, ynode_t *n, const char *key,
 		  const char **out, struct sl_err *err);
-int ynode_get_bool(struct ydoc *d, yaml_node_t *n, const char *key, int *out,
+int ynode_get_bool(struct ydoc *d, ynode_t *n, const char *key, int *out,
 		   struct sl_err *err);
-int ynode_get_int(struct ydoc *d, yaml_node_t *n, const char *key,
+int ynode_get_int(struct ydoc *d, ynode_t *n, const char *key,
 		  long long min, long long max, long long *out,
 		  struct sl_err *err);
-int ynode_get_duration(struct ydoc *d, yaml_node_t *n, const char *key,
+int ynode_get_duration(struct ydoc *d, ynode_t *n, const char *key,
 		       int64_t *ms, struct sl_err *err);
 /* A string or a list of strings → NULL-terminated array (caller frees
  * with strv_free). */
-int ynode_get_strv(struct ydoc *d, yaml_node_t *n, const char *key,
+int ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 		   char ***out, struct sl_err *err);
 
 /* Any node → JSON: mappings to objects (keys must be scalars), lists to
  * arrays, plain true/false to booleans, plain integers to integers when
  * ints is set, null to null, other scalars to strings. Depth and size are
  * bounded (alias bombs). */
-int ynode_to_json(struct ydoc *d, yaml_node_t *n, int ints, json_t **out,
+int ynode_to_json(struct ydoc *d, ynode_t *n, int ints, json_t **out,
 		  struct sl_err *err);
 
 /* Iterate a mapping: for (pair = ymap_begin(n); pair < ymap_end(n); pair++) */
@@ -68,8 +96,8 @@ int ynode_to_json(struct ydoc *d, yaml_node_t *n, int ints, json_t **out,
 #define yseq_begin(n) ((n)->data.sequence.items.start)
 #define yseq_end(n) ((n)->data.sequence.items.top)
 /* Check a mapping has no key twice; err names the second one. */
-int ymap_check_dups(struct ydoc *d, yaml_node_t *map, struct sl_err *err);
+int ymap_check_dups(struct ydoc *d, ynode_t *map, struct sl_err *err);
 /* Value of key in a mapping, or NULL. */
-yaml_node_t *ymap_get(struct ydoc *d, yaml_node_t *map, const char *key);
+ynode_t *ymap_get(struct ydoc *d, ynode_t *map, const char *key);
 
 #endif
