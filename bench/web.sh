@@ -3,10 +3,13 @@
 #   1. the grid API over 1,000 partitions x 50 tasks (50,000 task
 #      instances, written with SQL directly), and the DAG page;
 #   2. `wrk -c 50` on /api/v1/dags: requests/s with the server idle;
-#   3. the same while `sluice standalone` runs the core bench's layered
-#      10,000-task DAG, and how much that DAG's wall time grows under it.
-# Usage: bench/web.sh [SLUICE_BINARY] (default: build/sluice). Not part of
-# `make check`: it measures, it does not assert.
+#   3. the core bench's layered 10,000-task DAG under `sluice standalone`
+#      alone, then again with `wrk -c 50 -d <the DAG's duration>` on
+#      /api/v1/dags of the same process: both wall times, the growth and
+#      the requests/s during the run (ROUNDS pairs, alternating; medians).
+# Usage: bench/web.sh [SLUICE_BINARY] (default: build/sluice);
+# ONLY=grid or ONLY=load runs one part. Not part of `make check`: it
+# measures, it does not assert.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 SLUICE=${1:-$here/../build/sluice}
@@ -16,6 +19,8 @@ WRK_SECS=${WRK_SECS:-10}
 LAYERS=${LAYERS:-100}
 WIDTH=${WIDTH:-100}
 N=${N:-16}
+ROUNDS=${ROUNDS:-3}
+ONLY=${ONLY:-}
 PY=/usr/bin/python3
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
 W=$(mktemp -d /tmp/sluice-webbench.XXXXXX)
@@ -26,11 +31,13 @@ trap cleanup EXIT
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() { for _ in $(seq 300); do curl -fsS "$1/health" >/dev/null 2>&1 && return 0; sleep 0.05; done; echo "bench: $1 did not start"; exit 1; }
 # stats over curl time_total values (seconds, one per line): median p95 in ms
+wrk_rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 stats() { sort -n | awk '{v[NR]=$1*1000} END {m=v[int((NR+1)/2)]; p=v[int(NR*0.95)>0?int(NR*0.95):1]; printf "%.1f %.1f", m, p}'; }
 
 echo "sluice web bench: $(nproc) cores, $REPEAT requests per figure, load average $(cut -d" " -f1-3 /proc/loadavg)"
 
 # --- 1. the grid over 1,000 partitions x 50 tasks ---
+if [ "$ONLY" != load ]; then
 mkdir -p "$W/grid/dags"
 $PY - "$W/grid/dags/wide.yaml" <<'PY'
 import sys
@@ -98,13 +105,15 @@ set -- $html;   echo "  DAG page HTML             median $1 ms, p95 $2 ms"
 set -- $both;   echo "  page + 1,000-row grid     median $1 ms, p95 $2 ms (target <= 100 ms)"
 
 # --- 2. wrk on /api/v1/dags, idle ---
-wrk_rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 wrk -t 2 -c 50 -d "${WRK_SECS}s" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/dags" >"$W/wrk-idle.txt"
 echo
 echo "wrk -t2 -c50 -d${WRK_SECS}s /api/v1/dags (sluice web, idle): $(wrk_rps "$W/wrk-idle.txt") requests/s"
 grep -E "Latency|Non-2xx|Socket errors" "$W/wrk-idle.txt" | sed 's/^/  /'
 
+fi
+
 # --- 3. while the scheduler runs the 10,000-task DAG ---
+[ "$ONLY" = grid ] && exit 0
 layered_home() {
 	mkdir -p "$1/dags"
 	$PY - "$1/dags/layered.yaml" "$LAYERS" "$WIDTH" <<'PY'
@@ -119,20 +128,22 @@ with open(path, "w") as f:
             f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
 PY
 	printf 'parallelism: %s\npools: {default: 100000}\nexecutors:\n  local: {type: local, slots: %s}\n' "$N" "$N" >"$1/sluice.yaml"
-	echo bench-password | "$SLUICE" --home "$1" users add bench --role operator --password-stdin >/dev/null
 }
-# run_layered HOME LOAD(0|1): prints the DAG's wall time in ms
+# run_layered HOME WRK_SECS: the DAG's wall time in ms; with WRK_SECS > 0,
+# wrk runs on /api/v1/dags from the trigger until the DAG ends (-d is only
+# an upper bound) and its output goes to $W/wrk-busy.txt
 run_layered() {
-	local home=$1 load=$2 port pid wpid="" t0 t1
+	local home=$1 secs=$2 port pid wpid="" t0 t1 tok
+	rm -rf "$home/sluice.db"* "$home/logs"
+	echo bench-password | "$SLUICE" --home "$home" users add bench --role operator --password-stdin >/dev/null
 	port=$(free_port)
 	"$SLUICE" --home "$home" standalone --port "$port" >"$home/standalone.log" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_http "http://127.0.0.1:$port"
-	local tok
 	tok=$("$SLUICE" --home "$home" users token bench)
-	if [ "$load" = 1 ]; then
-		wrk -t 2 -c 50 -d 600s -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/api/v1/dags" >"$W/wrk-busy.txt" &
+	if [ "$secs" -gt 0 ]; then
+		wrk -t 2 -c 50 -d "${secs}s" -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/api/v1/dags" >"$W/wrk-busy.txt" &
 		wpid=$!
 		PIDS+=("$wpid")
 	fi
@@ -140,20 +151,28 @@ run_layered() {
 	"$SLUICE" --home "$home" trigger layered --partition bench --wait >/dev/null 2>&1
 	t1=$(date +%s%N)
 	if [ -n "$wpid" ]; then
-		kill -INT "$wpid"
+		kill -INT "$wpid" 2>/dev/null || true
 		wait "$wpid" 2>/dev/null || true
 	fi
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	echo $(( (t1 - t0) / 1000000 ))
 }
-layered_home "$W/quiet"
-layered_home "$W/busy"
-quiet_ms=$(run_layered "$W/quiet" 0)
-busy_ms=$(run_layered "$W/busy" 1)
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+layered_home "$W/layered"
 echo
-echo "$((LAYERS * WIDTH))-task layered DAG under sluice standalone (parallelism $N):"
-echo "  wall time, no web load:               $quiet_ms ms"
-echo "  wall time, wrk -c50 on /api/v1/dags:  $busy_ms ms (growth $(awk -v a="$busy_ms" -v b="$quiet_ms" 'BEGIN{printf "%+.0f%%", (a/b-1)*100}'); target <= +20%)"
-echo "  wrk during the run: $(wrk_rps "$W/wrk-busy.txt") requests/s (target >= 5000)"
-grep -E "Latency|requests in|Non-2xx|Socket errors" "$W/wrk-busy.txt" | sed 's/^/    /'
+echo "$((LAYERS * WIDTH))-task layered DAG under sluice standalone (parallelism $N), $ROUNDS rounds, load average $(cut -d" " -f1-3 /proc/loadavg):"
+: >"$W/quiet" ; : >"$W/busy" ; : >"$W/rps"
+for round in $(seq "$ROUNDS"); do
+	q=$(run_layered "$W/layered" 0)
+	# wrk for about the DAG's duration; stopped when the DAG ends
+	b=$(run_layered "$W/layered" $(( q * 2 / 1000 + 5 )))
+	rps=$(wrk_rps "$W/wrk-busy.txt")
+	echo "$q" >>"$W/quiet"; echo "$b" >>"$W/busy"; echo "$rps" >>"$W/rps"
+	echo "  round $round: alone $q ms, under wrk $b ms ($(awk -v a="$b" -v b="$q" 'BEGIN{printf "%+.0f%%", (a/b-1)*100}')), $rps requests/s; $(grep -E "Non-2xx|Socket errors" "$W/wrk-busy.txt" | tr -s ' ' | paste -sd';' - || true)"
+done
+quiet_ms=$(median <"$W/quiet")
+busy_ms=$(median <"$W/busy")
+echo "  median wall time, no web load:              $quiet_ms ms"
+echo "  median wall time, wrk -c50 on /api/v1/dags: $busy_ms ms (growth $(awk -v a="$busy_ms" -v b="$quiet_ms" 'BEGIN{printf "%+.0f%%", (a/b-1)*100}'); target <= +20%)"
+echo "  median requests/s during the run: $(median <"$W/rps") (target >= 5000)"

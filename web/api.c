@@ -41,7 +41,7 @@ method_is(struct web_req *r, enum evhttp_cmd_type m)
 static enum web_result
 not_allowed(struct web_req *r, const char *allowed)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Allow", allowed);
+	web_add_header(r, "Allow", allowed);
 	web_error(r, 405, "%s is not allowed here (allowed: %s)",
 		  r->method == EVHTTP_REQ_POST ? "POST" :
 		  r->method == EVHTTP_REQ_DELETE ? "DELETE" : "this method", allowed);
@@ -566,20 +566,42 @@ json_state(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-/* A decimal integer into b (the grid writes 100,000 of them: no printf). */
-static void
-buf_int(struct buf *b, long long v)
+/* A decimal integer at p (room for 21 bytes); returns the end. The grid
+ * writes 100,000 of them: no printf. */
+static char *
+put_int(char *p, long long v)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
+	char tmp[24], *t = tmp + sizeof tmp;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 
 	do {
-		*--p = (char)('0' + u % 10);
+		*--t = (char)('0' + u % 10);
 		u /= 10;
 	} while (u != 0);
 	if (v < 0)
-		*--p = '-';
-	buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+		*--t = '-';
+	memcpy(p, t, (size_t)(tmp + sizeof tmp - t));
+	return p + (tmp + sizeof tmp - t);
+}
+
+/* A cell as its JSON text: [state, duration_ms, try_number]. */
+#define GRID_CELL_MAX 96	/* a plain state (< 40 bytes) and two integers */
+struct grid_cell {
+	int len;			/* 0: no task instance; -1: in slow */
+	char text[GRID_CELL_MAX];
+};
+
+/* Is s a state name that needs no escaping and fits a cell? */
+static int
+plain_state(const char *s, size_t *n)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (((*p < 'a' || *p > 'z') && *p != '_') || p - s >= 40)
+			return 0;
+	*n = (size_t)(p - s);
+	return 1;
 }
 
 struct grid_run {
@@ -595,8 +617,8 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	struct grid_run *runs = xcalloc((size_t)limit, sizeof *runs);
 	int nruns = 0;
 	int64_t total = 0;
-	int *col = xmalloc((size_t)d->ntasks * sizeof *col);
-	struct buf cb;
+	struct grid_cell *cells = xmalloc((size_t)d->ntasks * sizeof *cells);
+	char **slow = xcalloc((size_t)d->ntasks, sizeof *slow);
 
 	st = store_stmt(w->store,
 	    "SELECT count(*) FROM dag_runs WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3");
@@ -638,7 +660,6 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	}
 	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,\"partitions\":[",
 		   (long long)total, limit, offset);
-	buf_init(&cb, 0);
 	/* then each run's task instances through UNIQUE (run_id, task_id) */
 	st = store_stmt(w->store,
 	    "SELECT task_id, state, duration_ms, try_number FROM task_instances WHERE run_id = ?");
@@ -647,11 +668,14 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 		int hint = 0;
 
 		for (int i = 0; i < d->ntasks; i++)
-			col[i] = 0;
-		buf_reset(&cb);
+			cells[i].len = 0;
 		sqlite3_bind_int64(st, 1, g->id);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *task = (const char *)sqlite3_column_text(st, 0);
+			const char *state = (const char *)sqlite3_column_text(st, 1);
+			struct grid_cell *c;
+			size_t n;
+			char *p;
 			int idx = -1;
 
 			/* task instances come in task order almost always */
@@ -663,50 +687,88 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 						idx = i;
 						break;
 					}
-			if (idx < 0 || col[idx])
+			if (idx < 0 || cells[idx].len != 0)
 				continue;	/* a task no longer in the DAG */
 			hint = idx + 1;
-			/* [state, duration_ms, try_number], kept in cb, placed below */
-			col[idx] = 1 + (int)cb.len;
-			buf_addc(&cb, '[');
-			json_state(&cb, (const char *)sqlite3_column_text(st, 1));
-			if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-				buf_adds(&cb, ",null,");
-			else {
-				buf_addc(&cb, ',');
-				buf_int(&cb, (long long)sqlite3_column_int64(st, 2));
-				buf_addc(&cb, ',');
+			c = &cells[idx];
+			if (state == NULL || !plain_state(state, &n)) {
+				/* not a state this build writes: escaped, kept aside */
+				struct buf sb;
+
+				buf_init(&sb, 0);
+				buf_addc(&sb, '[');
+				json_str(&sb, state);
+				if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+					buf_adds(&sb, ",null");
+				else
+					buf_printf(&sb, ",%lld", (long long)sqlite3_column_int64(st, 2));
+				buf_printf(&sb, ",%d]", sqlite3_column_int(st, 3));
+				free(slow[idx]);
+				slow[idx] = buf_steal(&sb);
+				c->len = -1;
+				continue;
 			}
-			buf_int(&cb, sqlite3_column_int(st, 3));
-			buf_add(&cb, "]", 2);	/* with its NUL: cells are C strings */
+			p = c->text;
+			*p++ = '[';
+			*p++ = '"';
+			memcpy(p, state, n);
+			p += n;
+			*p++ = '"';
+			*p++ = ',';
+			if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+				memcpy(p, "null", 4);
+				p += 4;
+			} else
+				p = put_int(p, (long long)sqlite3_column_int64(st, 2));
+			*p++ = ',';
+			p = put_int(p, sqlite3_column_int(st, 3));
+			*p++ = ']';
+			c->len = (int)(p - c->text);
 		}
 		sqlite3_reset(st);
 		if (k > 0)
 			buf_addc(out, ',');
 		buf_adds(out, "{\"partition\":");
 		json_str(out, g->partition);
-		buf_printf(out, ",\"start_s\":%lld,\"end_s\":%lld,\"state\":", (long long)g->start_s,
-			   (long long)g->end_s);
+		{
+			char num[64], *p = num;
+
+			memcpy(p, ",\"start_s\":", 11);
+			p = put_int(p + 11, (long long)g->start_s);
+			memcpy(p, ",\"end_s\":", 9);
+			p = put_int(p + 9, (long long)g->end_s);
+			buf_add(out, num, (size_t)(p - num));
+		}
+		buf_adds(out, ",\"state\":");
 		json_state(out, g->state);
 		buf_adds(out, ",\"run_type\":");
 		json_state(out, g->run_type);
 		buf_adds(out, ",\"cells\":[");
 		for (int i = 0; i < d->ntasks; i++) {
+			struct grid_cell *c = &cells[i];
+
 			if (i > 0)
 				buf_addc(out, ',');
-			buf_adds(out, col[i] ? cb.data + col[i] - 1 : "null");
+			if (c->len > 0)
+				buf_add(out, c->text, (size_t)c->len);
+			else if (c->len < 0)
+				buf_adds(out, slow[i]);
+			else
+				buf_add(out, "null", 4);
 		}
 		buf_adds(out, "]}");
 	}
 	buf_adds(out, "]}");
-	buf_free(&cb);
+	for (int i = 0; i < d->ntasks; i++)
+		free(slow[i]);
+	free(slow);
 	for (int k = 0; k < nruns; k++) {
 		free(runs[k].partition);
 		free(runs[k].state);
 		free(runs[k].run_type);
 	}
 	free(runs);
-	free(col);
+	free(cells);
 }
 
 static enum web_result

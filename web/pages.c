@@ -576,7 +576,7 @@ pages_dispatch(struct web_req *r)
 	}
 	if (r->user.role == ROLE_NONE) {
 		/* to the login page, then back here */
-		char *enc = evhttp_uriencode(evhttp_request_get_uri(r->req), -1, 0);
+		char *enc = evhttp_uriencode(r->target, -1, 0);
 		char *loc = xasprintf("/login?next=%s", enc ? enc : "/");
 
 		web_redirect(r, loc);

@@ -285,7 +285,7 @@ session_login(struct web_req *r)
 		char secs[32];
 
 		snprintf(secs, sizeof secs, "%d", wait);
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", secs);
+		web_add_header(r, "Retry-After", secs);
 		pages_login(r, "Too many failed logins: wait a minute and try again.", 429, next);
 		goto out;
 	}
@@ -320,7 +320,7 @@ session_login(struct web_req *r)
 		set = xasprintf("sluice_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
 				cookie, SESSION_TTL_MS / 1000,
 				r->w->secure_cookies ? "; Secure" : "");
-		evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie", set);
+		web_add_header(r, "Set-Cookie", set);
 		free(set);
 		web_redirect(r, safe_next(next));
 	}
@@ -362,7 +362,7 @@ session_logout(struct web_req *r)
 		    auth_session_delete(r->w->store, cookie) < 0 && web_store_busy(r->w))
 			return WEB_BUSY;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Set-Cookie",
+	web_add_header(r, "Set-Cookie",
 			  "sluice_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 	web_redirect(r, "/login");
 	return WEB_DONE;

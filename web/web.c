@@ -37,10 +37,8 @@ extern const struct web_asset web_assets[];
 /* Every response: no sniffing, no framing, scripts and styles only from
  * this server, nothing inline. */
 static void
-add_security_headers(struct evhttp_request *req)
+add_security_headers(struct evkeyvalq *h)
 {
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
 	evhttp_add_header(h, "Content-Security-Policy",
 	    "default-src 'self'; script-src 'self'; style-src 'self'; "
 	    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
@@ -74,17 +72,30 @@ static void
 send_reply(struct web_req *r, int status, const char *type, const void *data,
 	   size_t len)
 {
-	struct evbuffer *out = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
+	struct evkeyvalq *h = r->out_headers;
+	struct evbuffer *out;
 
-	add_security_headers(r->req);
+	add_security_headers(h);
 	if (type != NULL)
 		evhttp_add_header(h, "Content-Type", type);
 	if (evhttp_find_header(h, "Cache-Control") == NULL)
 		evhttp_add_header(h, "Cache-Control", "no-store");
+	if (r->req == NULL) {
+		r->reply_status = status;
+		if (r->reply != NULL)
+			buf_add(r->reply, data, len);
+		return;
+	}
+	out = evbuffer_new();
 	evbuffer_add(out, data, len);
 	evhttp_send_reply(r->req, status, status_reason(status), out);
 	evbuffer_free(out);
+}
+
+void
+web_add_header(struct web_req *r, const char *name, const char *value)
+{
+	evhttp_add_header(r->out_headers, name, value);
 }
 
 void
@@ -127,7 +138,7 @@ web_text(struct web_req *r, int status, const char *type, const char *data,
 void
 web_redirect(struct web_req *r, const char *location)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(r->req), "Location", location);
+	evhttp_add_header(r->out_headers, "Location", location);
 	send_reply(r, 303, "text/plain; charset=utf-8", "", 0);
 }
 
@@ -140,13 +151,13 @@ web_query(struct web_req *r, const char *name)
 const char *
 web_header(struct web_req *r, const char *name)
 {
-	return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
+	return evhttp_find_header(r->in_headers, name);
 }
 
 char *
 web_body_text(struct web_req *r)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct evbuffer *in = r->body;
 	size_t n = evbuffer_get_length(in);
 	char *text;
 
@@ -161,7 +172,7 @@ web_body_text(struct web_req *r)
 json_t *
 web_body_json(struct web_req *r)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	struct evbuffer *in = r->body;
 	size_t n = evbuffer_get_length(in);
 	json_error_t jerr;
 	json_t *v;
@@ -326,6 +337,8 @@ req_free(struct web_req *r)
 	free(r->seg);
 	free(r->path);
 	evhttp_clear_headers(&r->query);
+	if (r->own_uri != NULL)
+		evhttp_uri_free(r->own_uri);
 	free(r);
 }
 
@@ -334,13 +347,18 @@ req_free(struct web_req *r)
 static int
 req_parse(struct web_req *r)
 {
-	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->req);
-	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
-	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	const struct evhttp_uri *uri;
+	const char *path, *query;
 	const char *p;
 	size_t cap = 8;
 
-	TAILQ_INIT(&r->query);
+	if (r->req != NULL)
+		uri = evhttp_request_get_evhttp_uri(r->req);
+	else	/* as evhttp parses a request line's target */
+		uri = r->own_uri = evhttp_uri_parse_with_flags(r->target,
+							       EVHTTP_URI_NONCONFORMANT);
+	path = uri ? evhttp_uri_get_path(uri) : NULL;
+	query = uri ? evhttp_uri_get_query(uri) : NULL;
 	if (path == NULL || path[0] != '/')
 		return -1;
 	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0)
@@ -381,8 +399,7 @@ serve_asset(struct web_req *r, const char *name)
 {
 	for (const struct web_asset *a = web_assets; a->name != NULL; a++)
 		if (strcmp(a->name, name) == 0) {
-			evhttp_add_header(evhttp_request_get_output_headers(r->req),
-					  "Cache-Control", "max-age=60");
+			evhttp_add_header(r->out_headers, "Cache-Control", "max-age=60");
 			send_reply(r, 200, a->type, a->data, a->len);
 			return;
 		}
@@ -494,6 +511,11 @@ on_request(struct evhttp_request *req, void *arg)
 	r->w = arg;
 	r->req = req;
 	r->method = evhttp_request_get_command(req);
+	r->target = evhttp_request_get_uri(req);
+	r->in_headers = evhttp_request_get_input_headers(req);
+	r->out_headers = evhttp_request_get_output_headers(req);
+	r->body = evhttp_request_get_input_buffer(req);
+	TAILQ_INIT(&r->query);
 	if (evcon != NULL) {
 		char *addr = NULL;
 		ev_uint16_t port = 0;
@@ -502,7 +524,6 @@ on_request(struct evhttp_request *req, void *arg)
 		snprintf(r->peer, sizeof r->peer, "%s", addr ? addr : "?");
 	}
 	if (req_parse(r) < 0) {
-		TAILQ_INIT(&r->query);
 		web_error(r, 400, "bad request path");
 		req_free(r);
 		return;
@@ -511,8 +532,8 @@ on_request(struct evhttp_request *req, void *arg)
 }
 
 int
-web_start(struct event_base *base, struct config *cfg, struct sched *s,
-	  struct web **out, struct sl_err *err)
+web_open(struct event_base *base, struct config *cfg, struct sched *s,
+	 struct web **out, struct sl_err *err)
 {
 	struct web *w = xcalloc(1, sizeof *w);
 
@@ -528,6 +549,53 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 	/* never wait on a lock inside the loop: WEB_BUSY retries instead */
 	sqlite3_busy_timeout(store_db(w->store), 0);
 	w->limiter = limiter_new();
+	*out = w;
+	return 0;
+}
+
+int
+web_handle(struct web *w, enum evhttp_cmd_type method, const char *target,
+	   struct evkeyvalq *headers, const void *body, size_t body_len,
+	   struct buf *reply)
+{
+	struct web_req *r = xcalloc(1, sizeof *r);
+	struct evkeyvalq no_headers, out_headers;
+	int status;
+
+	TAILQ_INIT(&no_headers);
+	TAILQ_INIT(&out_headers);
+	TAILQ_INIT(&r->query);
+	r->w = w;
+	r->method = method;
+	r->target = target;
+	r->in_headers = headers != NULL ? headers : &no_headers;
+	r->out_headers = &out_headers;
+	r->body = evbuffer_new();
+	r->reply = reply;
+	snprintf(r->peer, sizeof r->peer, "127.0.0.1");
+	evbuffer_add(r->body, body, body_len);
+	/* what evhttp refuses before the route callback */
+	if (body_len > WEB_MAX_BODY)
+		web_error(r, 413, "the request body is larger than %d bytes", WEB_MAX_BODY);
+	else if (req_parse(r) < 0)
+		web_error(r, 400, "bad request path");
+	else if (route(r) == WEB_BUSY)
+		web_error(r, 503, "the database is locked");
+	status = r->reply_status;
+	evbuffer_free(r->body);
+	evhttp_clear_headers(&out_headers);
+	req_free(r);
+	return status;
+}
+
+int
+web_start(struct event_base *base, struct config *cfg, struct sched *s,
+	  struct web **out, struct sl_err *err)
+{
+	struct web *w;
+
+	if (web_open(base, cfg, s, &w, err) < 0)
+		return -1;
 	w->http = evhttp_new(base);
 	evhttp_set_max_body_size(w->http, WEB_MAX_BODY);
 	evhttp_set_max_headers_size(w->http, 16 * 1024);
@@ -537,9 +605,8 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 	evhttp_set_gencb(w->http, on_request, w);
 	if (evhttp_bind_socket(w->http, cfg->web_bind, (ev_uint16_t)cfg->web_port) != 0) {
 		evhttp_free(w->http);
-		store_close(w->store);
-		limiter_free(w->limiter);
-		free(w);
+		w->http = NULL;
+		web_stop(w);
 		return sl_err_set(err, "cannot listen on %s:%d (in use, or not an address of this machine)",
 				  cfg->web_bind, cfg->web_port);
 	}
@@ -553,7 +620,8 @@ web_stop(struct web *w)
 {
 	if (w == NULL)
 		return;
-	evhttp_free(w->http);
+	if (w->http != NULL)
+		evhttp_free(w->http);
 	store_close(w->store);
 	dagbag_free(&w->bag);
 	limiter_free(w->limiter);

@@ -83,7 +83,13 @@ struct web_user {
 
 struct web_req {
 	struct web *w;
-	struct evhttp_request *req;
+	struct evhttp_request *req;	/* NULL: run by web_handle(), no socket */
+	const char *target;		/* the request target as sent */
+	struct evkeyvalq *in_headers, *out_headers;
+	struct evbuffer *body;
+	struct evhttp_uri *own_uri;	/* target parsed here (no socket) */
+	int reply_status;		/* no socket: the reply, kept */
+	struct buf *reply;
 	enum evhttp_cmd_type method;
 	char *path;			/* decoded path, no query */
 	char **seg;			/* decoded path segments */
@@ -98,7 +104,19 @@ struct web_req {
 	int64_t db_mark;		/* web_db_mark(), or -1 */
 };
 
+/* --- web.c: the server without a socket (tests, fuzz targets) --- */
+/* A server on cfg (its database and DAG folder) that listens nowhere. */
+int web_open(struct event_base *base, struct config *cfg, struct sched *s,
+	     struct web **out, struct sl_err *err);
+/* Route one request as if it had come in: method, the request target
+ * (path and query, as in the request line), headers (NULL: none) and
+ * body. Returns the reply's status; its body goes to reply (may be NULL). */
+int web_handle(struct web *w, enum evhttp_cmd_type method, const char *target,
+	       struct evkeyvalq *headers, const void *body, size_t body_len,
+	       struct buf *reply);
+
 /* --- web.c: replies and request helpers --- */
+void web_add_header(struct web_req *r, const char *name, const char *value);
 void web_json(struct web_req *r, int status, json_t *body);	/* steals body */
 int web_error(struct web_req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
