@@ -379,6 +379,42 @@ static int known_hosts_check(LIBSSH2_KNOWNHOSTS *kh, struct ssh_host *h,
  * with a dummy key tells "an entry of this type exists" (mismatch) from
  * "none" (not found), and works for hashed entries too.
  */
+/*
+ * Keep only the methods this libssh2 supports, in order. libssh2 1.10
+ * removes unsupported names from a preference list with an overlapping
+ * memcpy (undefined behaviour), so it must never see one.
+ */
+static void
+hostkey_pref_supported(LIBSSH2_SESSION *session, struct buf *pref)
+{
+	const char **algs = NULL;
+	int n = libssh2_session_supported_algs(session, LIBSSH2_METHOD_HOSTKEY,
+					       &algs);
+	struct buf keep;
+	char *list = xstrdup(buf_str(pref)), *p = list;
+
+	buf_init(&keep, 0);
+	while (p != NULL && *p != '\0') {
+		char *comma = strchr(p, ',');
+
+		if (comma != NULL)
+			*comma = '\0';
+		for (int i = 0; i < n; i++)
+			if (strcmp(algs[i], p) == 0) {
+				if (keep.len)
+					buf_addc(&keep, ',');
+				buf_adds(&keep, p);
+				break;
+			}
+		p = comma ? comma + 1 : NULL;
+	}
+	if (n > 0)
+		libssh2_free(session, algs);
+	free(list);
+	buf_free(pref);
+	*pref = keep;
+}
+
 static void hostkey_prefer_known(struct ssh_conn *c)
 {
 	LIBSSH2_KNOWNHOSTS *kh = known_hosts_load(c);
@@ -401,8 +437,10 @@ static void hostkey_prefer_known(struct ssh_conn *c)
 	if (known.len) {
 		if (rest.len)
 			buf_printf(&known, ",%s", buf_str(&rest));
-		libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY,
-					    buf_str(&known));
+		hostkey_pref_supported(c->session, &known);
+		if (known.len)
+			libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY,
+						    buf_str(&known));
 	}
 	buf_free(&known);
 	buf_free(&rest);

@@ -445,10 +445,12 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			ynode_t *xv = ymap_get(d, v, k);
 
 			if (!json_is_string(x)) {
+				/* k belongs to env: report before freeing it */
+				ydoc_err(d, xv ? xv : v, err,
+					 "%s.env.%s: expected a string, got %s",
+					 what, k, ynode_kind(xv));
 				json_decref(env);
-				return ydoc_err(d, xv ? xv : v, err,
-						"%s.env.%s: expected a string, got %s",
-						what, k, ynode_kind(xv));
+				return -1;
 			}
 		}
 		if (check_templates(d, v, "env", env, dag->params, err) < 0) {
