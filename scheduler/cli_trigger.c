@@ -29,7 +29,21 @@ wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
 		struct timespec ts = { 0, 200 * 1000000 };
 
 		json_array_foreach(partitions, i, p) {
-			sqlite3_stmt *st = store_stmt(c->store,
+			sqlite3_stmt *st;
+
+			if (!tty) {
+				/* no progress line to draw: the run's state is enough */
+				json_t *run = store_run_json(c->store, d->name, json_string_value(p));
+				const char *rs = run ? json_string_value(json_object_get(run, "state")) : "";
+
+				if (strcmp(rs, "success") == 0 || strcmp(rs, "failed") == 0)
+					done++;
+				if (strcmp(rs, "failed") == 0)
+					failed++;
+				json_decref(run);
+				continue;
+			}
+			st = store_stmt(c->store,
 			    "SELECT r.state, count(*), "
 			    "sum(ti.state IN ('running', 'queued', 'up_for_reschedule')), "
 			    "sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')) "

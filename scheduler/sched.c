@@ -150,6 +150,7 @@ struct sched {
 };
 
 static void sched_schedule_pass(struct sched *s);
+static void sched_start_queued(struct sched *s);
 static void ti_eval_push(struct sched *s, struct ti *ti);
 static void ti_try_end(struct sched *s, struct live *l, int exit_code,
 		       int sig, const char *error, int64_t duration_ms,
@@ -1585,6 +1586,11 @@ sched_reload(struct sched *s, int at_start)
 	struct run *old = s->runs, *r, *next;
 
 	tx_commit(s);
+	/* tries queued but not started yet point into the runs: start them
+	 * before the runs are rebuilt */
+	while (s->nstart > 0 && !s->shutting_down)
+		sched_start_queued(s);
+	tx_commit(s);
 	s->runs = NULL;
 	s->nheap = 0;
 	s->nheap_loop = 0;
@@ -2054,10 +2060,14 @@ sched_dispatch(struct sched *s)
 	free(blocked);
 }
 
+/*
+ * Queued states are committed: start the processes, all in this turn.
+ * (Spreading starts over several turns to give the web server more turns
+ * cost the scheduler's throughput more than it gained: bench/RESULTS.md.)
+ */
 static void
 sched_start_queued(struct sched *s)
 {
-	/* queued states are committed: now start the processes */
 	while (s->nstart > 0) {
 		int n = s->nstart;
 		struct ti **batch = xmalloc((size_t)n * sizeof *batch);

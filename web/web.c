@@ -280,15 +280,24 @@ web_bag_mark(const struct dagbag *bag)
 }
 
 #define WEB_CACHE_MAX_AGE_MS 1000
+/* Other processes' commits (the scheduler commits hundreds of times a
+ * second while it runs) make the body stale only after this long; this
+ * connection's own writes (a person's action here) do at once. */
+#define WEB_CACHE_FRESH_MS 200
 
 int
 web_cached_reply(struct web_req *r, struct web_cached_body *c, const char *type)
 {
-	int64_t mark = web_db_mark(r);
+	int64_t mark = web_db_mark(r), age;
 
-	if (c->text == NULL || mark < 0 || c->db_mark != mark ||
-	    c->bag_mark != web_bag_mark(web_dagbag(r->w)) ||
-	    sl_mono_ms() - c->built_ms >= WEB_CACHE_MAX_AGE_MS)
+	if (c->text == NULL || mark < 0 ||
+	    c->bag_mark != web_bag_mark(web_dagbag(r->w)))
+		return 0;
+	age = sl_mono_ms() - c->built_ms;
+	if (age >= WEB_CACHE_MAX_AGE_MS)
+		return 0;
+	if (c->db_mark != mark &&
+	    ((uint32_t)c->db_mark != (uint32_t)mark || age >= WEB_CACHE_FRESH_MS))
 		return 0;
 	send_reply(r, 200, type, c->text, c->len);
 	return 1;
