@@ -72,4 +72,33 @@ assert t["second"]["state"] == "upstream_failed", t
 # every state change was recorded
 n=$(q "SELECT count(*) FROM state_changes sc JOIN task_instances ti ON ti.id = sc.ti_id WHERE ti.task_id = 'extract'")
 [ "$n" -ge 4 ] || fail "state changes of extract: $n"
+# sluice test: one task in the foreground, its output here, nothing recorded
+out=$(sl test etl extract p9 2>&1)
+assert_contains "$out" "extract prices 10 part=p9 try=1"
+assert_contains "$out" "env etl extract p9 1 v-prices"
+assert_eq "" "$(q "SELECT id FROM dag_runs WHERE partition = 'p9'")" "sluice test records nothing"
+set +e
+sl test bad first x9 >/dev/null 2>&1; st=$?
+set -e
+assert_eq 7 "$st" "sluice test exits with the task's status"
+
+# logs --follow prints as the try writes, and ends when the try ends
+cat >"$H/dags/slowlog.yaml" <<YAML
+dag: slowlog
+tasks:
+  talk: {command: 'echo first; while [ ! -f $T/go ]; do sleep 0.1; done; echo second'}
+YAML
+wait_for 10 "slowlog to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q slowlog"
+sl trigger slowlog --partition f1 >/dev/null
+sl logs slowlog talk f1 --follow >"$T/follow.out" 2>&1 &
+follow=$!
+on_exit "kill $follow 2>/dev/null"
+wait_for 20 "the first line through --follow" grep -q first "$T/follow.out"
+assert_not_contains "$(cat "$T/follow.out")" "second"
+touch "$T/go"
+wait_for 20 "logs --follow to end with the try" pid_gone "$follow"
+assert_contains "$(cat "$T/follow.out")" "second"
+
+# db migrate on an up-to-date database
+assert_contains "$(sl db migrate)" "schema version"
 echo "run_trigger: ok"
