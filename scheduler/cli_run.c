@@ -34,23 +34,10 @@ test_run(struct cli *c, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	sl_err_clear(&err);
-	if (argc == 4) {
-		if (tz_parse_time(d->tz, argv[3], &start, &err) < 0) {
-			start = end = now;
-			snprintf(key, sizeof key, "%s", argv[3]);
-		} else {
-			end = d->schedule ? cron_next(d->schedule, d->tz, start) : start;
-			dag_partition_key(d, start, key, sizeof key);
-		}
-	} else if (d->schedule != NULL) {
-		int64_t p1 = cron_prev(d->schedule, d->tz, now);
-
-		start = cron_prev(d->schedule, d->tz, p1 - 1);
-		end = p1;
-		dag_partition_key(d, start, key, sizeof key);
-	} else {
-		start = end = now;
-		tz_iso(d->tz, now, key, sizeof key);
+	if (dag_manual_partition(d, argc == 4 ? argv[3] : NULL, now, &start, &end,
+				 key, sizeof key, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_USAGE;
 	}
 	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
 		d->name, t->name, key);

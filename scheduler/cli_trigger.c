@@ -176,26 +176,10 @@ trigger_run(struct cli *c, int argc, char **argv)
 			}
 	}
 	sl_err_clear(&err);
-	if (partition != NULL) {
-		if (tz_parse_time(d->tz, partition, &start, &err) == 0) {
-			end = d->schedule ? cron_next(d->schedule, d->tz, start) : start;
-			if (d->schedule)
-				dag_partition_key(d, start, key, sizeof key);
-			else
-				snprintf(key, sizeof key, "%s", partition);
-		} else {
-			start = end = now;
-			snprintf(key, sizeof key, "%s", partition);
-		}
-	} else if (d->schedule != NULL) {
-		int64_t p1 = cron_prev(d->schedule, d->tz, now);
-
-		start = cron_prev(d->schedule, d->tz, p1 - 1);
-		end = p1;
-		dag_partition_key(d, start, key, sizeof key);
-	} else {
-		start = end = now;
-		tz_iso(d->tz, now, key, sizeof key);
+	if (dag_manual_partition(d, partition, now, &start, &end, key, sizeof key, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		json_decref(params);
+		return EXIT_USAGE;
 	}
 	if (store_run_create(c->store, d, key, start, end, "manual", params, NULL, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);

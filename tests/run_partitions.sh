@@ -67,6 +67,11 @@ assert_eq 6 "$(wc -l < "$T/extract.log")" "extract did not run again"
 assert_eq 6 "$(wc -l < "$T/other.log")" "other did not run again"
 assert_eq 1 "$(q "SELECT count(*) FROM audit WHERE action='clear' AND dag_id='hourly'")" "the clear is audited (not the dry run)"
 
+# a time inside a partition triggers that partition
+out=$(sl trigger latest --partition 2024-02-03T15:00:00Z)
+assert_contains "$out" "triggered latest partition 2024-02-03T00:00:00+00:00"
+assert_eq "1706918400 86400" "$(q "SELECT start_s || ' ' || (end_s - start_s) FROM dag_runs WHERE partition = '2024-02-03T00:00:00+00:00'")" "the day's interval"
+
 # --only-failed
 sl mark hourly extract 2024-01-01T04:00:00+00:00 failed >/dev/null
 wait_run hourly 2024-01-01T04:00:00+00:00 failed

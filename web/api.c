@@ -367,32 +367,10 @@ api_trigger(struct web_req *r, struct dag *d)
 		return WEB_DONE;
 	}
 	sl_err_clear(&err);
-	if (partition != NULL && *partition != '\0') {
-		if (tz_parse_time(d->tz, partition, &start, &err) == 0) {
-			if (d->schedule != NULL) {
-				if (dag_interval_at(d, start, &start, &end) < 0) {
-					json_decref(body);
-					web_error(r, 400, "no partition of %s holds %s", d->name, partition);
-					return WEB_DONE;
-				}
-				dag_partition_key(d, start, key, sizeof key);
-			} else {
-				end = start;
-				snprintf(key, sizeof key, "%s", partition);
-			}
-		} else {
-			start = end = now;
-			snprintf(key, sizeof key, "%s", partition);
-		}
-	} else if (d->schedule != NULL) {
-		int64_t p1 = cron_prev(d->schedule, d->tz, now);
-
-		start = cron_prev(d->schedule, d->tz, p1 - 1);
-		end = p1;
-		dag_partition_key(d, start, key, sizeof key);
-	} else {
-		start = end = now;
-		tz_iso(d->tz, now, key, sizeof key);
+	if (dag_manual_partition(d, partition, now, &start, &end, key, sizeof key, &err) < 0) {
+		json_decref(body);
+		web_error(r, 400, "%s", err.msg);
+		return WEB_DONE;
 	}
 	if ((res = begin_or_busy(r, &ok)) != WEB_DONE || !ok) {
 		json_decref(body);
