@@ -15,12 +15,13 @@
 #include "tz.h"
 
 /* Wait until every run in partitions is done; progress on a terminal.
- * Returns 0 if all succeeded. */
+ * Returns 0 if all succeeded, -1 if one failed, -2 when no scheduler ran
+ * on the home for 60 s. */
 static int
 wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
 {
 	int tty = isatty(STDERR_FILENO), warned = 0;
-	int64_t last_print = 0;
+	int64_t last_print = 0, alone_since = 0;
 
 	for (;;) {
 		int done = 0, failed = 0, running_tis = 0, done_tis = 0, total_tis = 0;
@@ -76,12 +77,20 @@ wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
 				fputc('\n', stderr);
 			return failed ? -1 : 0;
 		}
-		if (!warned && !cli_scheduler_running(c)) {
-			fprintf(stderr, "%ssluice: no scheduler is running on %s; the run%s will start when one does (`sluice scheduler`)\n",
-				tty ? "\n" : "", c->cfg->home,
-				json_array_size(partitions) == 1 ? "" : "s");
-			warned = 1;
-		}
+		if (!cli_scheduler_running(c)) {
+			if (!warned) {
+				fprintf(stderr, "%ssluice: no scheduler is running on %s; the run%s will start when one does (`sluice scheduler`)\n",
+					tty ? "\n" : "", c->cfg->home,
+					json_array_size(partitions) == 1 ? "" : "s");
+				warned = 1;
+				alone_since = sl_mono_ms();
+			} else if (sl_mono_ms() - alone_since > 60000) {
+				fprintf(stderr, "sluice: still no scheduler on %s after 60 s: not waiting any longer (the run stays queued)\n",
+					c->cfg->home);
+				return -2;
+			}
+		} else
+			alone_since = sl_mono_ms();	/* seen running */
 		nanosleep(&ts, NULL);
 	}
 }
@@ -205,6 +214,8 @@ trigger_run(struct cli *c, int argc, char **argv)
 	parts = json_pack("[s]", key);
 	r = wait_runs(c, d, parts);
 	json_decref(parts);
+	if (r == -2)
+		return EXIT_HOME;
 	if (r < 0) {
 		fprintf(stderr, "run %s %s failed\n", d->name, key);
 		print_run_result(c, d, key);
@@ -296,10 +307,15 @@ backfill_run(struct cli *c, int argc, char **argv)
 			       skipped, skipped == 1 ? "" : "s");
 		printf("\n");
 	}
-	if (wait && created > 0 && wait_runs(c, d, parts) < 0) {
-		fprintf(stderr, "backfill %s: some runs failed\n", d->name);
-		json_decref(parts);
-		return EXIT_FAILED;
+	if (wait && created > 0) {
+		int r = wait_runs(c, d, parts);
+
+		if (r < 0) {
+			if (r != -2)
+				fprintf(stderr, "backfill %s: some runs failed\n", d->name);
+			json_decref(parts);
+			return r == -2 ? EXIT_HOME : EXIT_FAILED;
+		}
 	}
 	json_decref(parts);
 	return 0;

@@ -122,6 +122,13 @@ store_migrate(struct store *s, int *applied, struct sl_err *err)
 			continue;
 		if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
 			return -1;
+		/* another process may have applied it while we waited for the
+		 * write lock (two commands opening a new database at once) */
+		have = store_schema_version(s);
+		if (m->version <= have) {
+			exec_sql(s, "COMMIT", NULL);
+			continue;
+		}
 		if (exec_sql(s, m->sql, err) < 0) {
 			char msg[SL_ERR_MSG];
 

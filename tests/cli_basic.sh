@@ -104,4 +104,17 @@ set +e
 set -e
 assert_eq 3 "$st" "exit code for a bad config"
 assert_contains "$(cat "$T/err")" "$T/h3/sluice.yaml:2:18: pools.default: expected a whole number"
+# commands opening a new database at the same moment all migrate it once
+for i in 1 2 3 4 5; do
+	mkdir -p "$T/race$i"
+	pids=
+	for k in 1 2 3 4; do
+		"$SLUICE" --home "$T/race$i" db migrate >"$T/race$i.$k.out" 2>&1 &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		wait "$p" || fail "a concurrent first open failed: $(cat "$T"/race$i.*.out)"
+	done
+	assert_eq 1 "$(sqlite3 "$T/race$i/sluice.db" "SELECT count(*) FROM schema_migrations WHERE version = 1")" "migration 1 applied once"
+done
 echo "cli_basic: ok"

@@ -38,6 +38,16 @@ _run_cleanups() {
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
 
+# A watchdog: a test that hangs fails (and cleans up) instead of holding
+# the whole suite. Not synchronisation: no test waits for it.
+: "${SLUICE_TEST_TIMEOUT:=900}"
+( sleep "$SLUICE_TEST_TIMEOUT" & _nap=$!
+  trap 'kill $_nap 2>/dev/null; exit 0' TERM
+  wait $_nap
+  echo "FAIL: the test ran longer than ${SLUICE_TEST_TIMEOUT}s" >&2; kill -TERM $$ ) &
+_watchdog=$!
+_cleanups+=("kill $_watchdog")
+
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 note() { echo "# $*"; }
@@ -102,10 +112,18 @@ sl() { "$SLUICE" --home "$H" "$@"; }
 # start_scheduler [ARGS...]: run `sluice scheduler` in the background on $H,
 # log in $T/scheduler.log, PID in $SCHED_PID; stopped at exit.
 start_scheduler() {
+	local before
+	before=$(grep -c 'scheduler started' "$T/scheduler.log" 2>/dev/null || true)
 	"$SLUICE" --home "$H" scheduler "$@" >>"$T/scheduler.log" 2>&1 &
 	SCHED_PID=$!
 	on_exit "stop_pid $SCHED_PID"
-	wait_for 10 "scheduler to start" grep -q 'scheduler started' "$T/scheduler.log"
+	# a new "started" line (an earlier scheduler of this test wrote one too)
+	_sched_up() {
+		[ "$(grep -c 'scheduler started' "$T/scheduler.log")" -gt "${before:-0}" ] && return 0
+		kill -0 "$SCHED_PID" 2>/dev/null || fail "the scheduler exited: $(tail -5 "$T/scheduler.log")"
+		return 1
+	}
+	wait_for 15 "scheduler to start" _sched_up
 }
 
 # start_standalone [ARGS...]: scheduler + web on a free port; sets
