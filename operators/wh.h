@@ -103,6 +103,13 @@ void wh_sql_ident_part(struct buf *b, const char *name);
 void wh_sql_ident_last(struct buf *b, const char *name);
 /* ("a", "b") */
 void wh_sql_column_list(struct buf *b, const char **cols, size_t n);
+struct wh_stmts;
+/* Upsert's last steps on PostgreSQL and Redshift: delete the target's rows
+ * whose upsert keys appear in stage, insert stage's rows (columns, or all
+ * when NULL), drop stage. */
+void wh_sql_upsert_from_stage(struct wh_stmts *out, const struct wh_load *load,
+			      const char *stage, const char **columns,
+			      size_t ncolumns);
 /* A string literal 'it''s'. Refuses backslashes and control characters,
  * whose meaning differs between servers (Redshift, PostgreSQL). */
 int wh_sql_literal(struct buf *b, const char *s, struct sl_err *err);

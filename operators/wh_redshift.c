@@ -156,45 +156,8 @@ wh_redshift_sql(const struct wh_load *load, struct wh_stmts *out,
 
 	if (load->mode == WH_MODE_UPSERT) {
 		/* Redshift's DELETE takes no alias: the target's columns are
-		 * named through its unqualified name. */
-		buf_adds(&b, "DELETE FROM ");
-		wh_sql_ident(&b, load->table);
-		buf_adds(&b, " USING ");
-		buf_adds(&b, buf_str(&target));
-		buf_adds(&b, " WHERE ");
-		for (size_t i = 0; i < load->nupsert_keys; i++) {
-			if (i > 0)
-				buf_adds(&b, " AND ");
-			wh_sql_ident_last(&b, load->table);
-			buf_addc(&b, '.');
-			wh_sql_ident_part(&b, load->upsert_keys[i]);
-			buf_adds(&b, " = ");
-			buf_adds(&b, buf_str(&target));
-			buf_addc(&b, '.');
-			wh_sql_ident_part(&b, load->upsert_keys[i]);
-		}
-		wh_stmts_add(out, buf_steal(&b));
-
-		buf_adds(&b, "INSERT INTO ");
-		wh_sql_ident(&b, load->table);
-		if (load->columns != NULL) {
-			buf_addc(&b, ' ');
-			wh_sql_column_list(&b, load->columns, load->ncolumns);
-			buf_adds(&b, " SELECT ");
-			for (size_t i = 0; i < load->ncolumns; i++) {
-				if (i > 0)
-					buf_adds(&b, ", ");
-				wh_sql_ident_part(&b, load->columns[i]);
-			}
-		} else
-			buf_adds(&b, " SELECT *");
-		buf_adds(&b, " FROM ");
-		buf_adds(&b, buf_str(&target));
-		wh_stmts_add(out, buf_steal(&b));
-
-		buf_adds(&b, "DROP TABLE ");
-		buf_adds(&b, buf_str(&target));
-		wh_stmts_add(out, buf_steal(&b));
+		 * named through its unqualified name (as on PostgreSQL). */
+		wh_sql_upsert_from_stage(out, load, buf_str(&target), load->columns, load->ncolumns);
 	}
 	wh_stmts_add(out, xstrdup("COMMIT"));
 	buf_free(&target);

@@ -227,3 +227,51 @@ wh_stmt_print(const struct wh_stmt *st, FILE *out)
 	fflush(out);
 	free(masked);
 }
+
+void
+wh_sql_upsert_from_stage(struct wh_stmts *out, const struct wh_load *load,
+			 const char *stage, const char **columns, size_t ncolumns)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "DELETE FROM ");
+	wh_sql_ident(&b, load->table);
+	buf_adds(&b, " USING ");
+	buf_adds(&b, stage);
+	buf_adds(&b, " WHERE ");
+	for (size_t i = 0; i < load->nupsert_keys; i++) {
+		if (i > 0)
+			buf_adds(&b, " AND ");
+		wh_sql_ident_last(&b, load->table);
+		buf_addc(&b, '.');
+		wh_sql_ident_part(&b, load->upsert_keys[i]);
+		buf_adds(&b, " = ");
+		buf_adds(&b, stage);
+		buf_addc(&b, '.');
+		wh_sql_ident_part(&b, load->upsert_keys[i]);
+	}
+	wh_stmts_add(out, buf_steal(&b));
+
+	buf_adds(&b, "INSERT INTO ");
+	wh_sql_ident(&b, load->table);
+	if (columns != NULL) {
+		buf_addc(&b, ' ');
+		wh_sql_column_list(&b, columns, ncolumns);
+		buf_adds(&b, " SELECT ");
+		for (size_t i = 0; i < ncolumns; i++) {
+			if (i > 0)
+				buf_adds(&b, ", ");
+			wh_sql_ident_part(&b, columns[i]);
+		}
+	} else
+		buf_adds(&b, " SELECT *");
+	buf_adds(&b, " FROM ");
+	buf_adds(&b, stage);
+	wh_stmts_add(out, buf_steal(&b));
+
+	buf_adds(&b, "DROP TABLE ");
+	buf_adds(&b, stage);
+	wh_stmts_add(out, buf_steal(&b));
+	buf_free(&b);
+}
