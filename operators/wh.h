@@ -277,6 +277,10 @@ int wh_stream_run(const struct wh_load *load, struct wh_source *src,
 		  struct wh_stream_stats *stats, struct sl_err *err);
 /* "12.3 MB" */
 const char *wh_stream_size(uint64_t bytes, char *out, size_t n);
+/* The load's closing line: objects, rows, bytes, table, mode, time since
+ * t0 (sl_mono_ms). */
+void wh_stream_report(FILE *out, const struct wh_stream_stats *stats,
+		      const struct wh_load *load, int64_t t0);
 
 /* ---- backends --------------------------------------------------------- */
 

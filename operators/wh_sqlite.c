@@ -359,16 +359,7 @@ wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 		if (sr < 0)
 			goto out;
 	}
-	{
-		char size[32];
-
-		fprintf(out, "loaded %zu object%s, %llu rows, %s into %s (%s) in %.2fs\n",
-			stats.objects, stats.objects == 1 ? "" : "s",
-			(unsigned long long)stats.rows,
-			wh_stream_size(stats.bytes, size, sizeof size),
-			load->table, wh_mode_name(load->mode),
-			(double)(sl_mono_ms() - t0) / 1000);
-	}
+	wh_stream_report(out, &stats, load, t0);
 	r = 0;
 out:
 	/* Still inside the load's transaction: it failed. */

@@ -138,3 +138,17 @@ out:
 	wh_jsonl_free(s.jsonl);
 	return r;
 }
+
+void
+wh_stream_report(FILE *out, const struct wh_stream_stats *stats,
+		 const struct wh_load *load, int64_t t0)
+{
+	char size[32];
+
+	fprintf(out, "loaded %zu object%s, %llu rows, %s into %s (%s) in %.2fs\n",
+		stats->objects, stats->objects == 1 ? "" : "s",
+		(unsigned long long)stats->rows,
+		wh_stream_size(stats->bytes, size, sizeof size),
+		load->table, wh_mode_name(load->mode),
+		(double)(sl_mono_ms() - t0) / 1000);
+}
