@@ -995,6 +995,14 @@ live_free(struct sched *s, struct live *l)
 	free(l->pool);
 	free(l->log_path);
 	free(l);
+	/* stopping: leave as soon as the last killed process has ended,
+	 * not at the end of the grace period */
+	if (s->shutting_down) {
+		for (l = s->lives; l != NULL; l = l->next)
+			if (l->ex != NULL && l->handle != NULL)
+				return;
+		event_base_loopbreak(s->base);
+	}
 }
 
 static void
@@ -1591,6 +1599,10 @@ sched_reload(struct sched *s, int at_start)
 	while (s->nstart > 0 && !s->shutting_down)
 		sched_start_queued(s);
 	tx_commit(s);
+	/* the version before anything is read: a commit another process
+	 * makes while this reload reads (a trigger during a long reload)
+	 * then shows up as a change at the next poll, never as seen */
+	s->data_version = store_data_version(s->store);
 	s->runs = NULL;
 	s->nheap = 0;
 	s->nheap_loop = 0;
@@ -1730,7 +1742,6 @@ sched_reload(struct sched *s, int at_start)
 	/* a person may have settled a run's last task instance */
 	for (r = s->runs; r != NULL; r = r->next)
 		run_check_done(s, r);
-	s->data_version = store_data_version(s->store);
 	tx_commit(s);
 }
 
