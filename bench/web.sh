@@ -23,7 +23,7 @@ ROUNDS=${ROUNDS:-3}
 ONLY=${ONLY:-}
 PY=/usr/bin/python3
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)"; exit 1; }
-W=$(mktemp -d /tmp/sluice-webbench.XXXXXX)
+W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-webbench.XXXXXX")
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$W"; }
 trap cleanup EXIT
@@ -128,6 +128,8 @@ with open(path, "w") as f:
             f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
 PY
 	printf 'parallelism: %s\npools: {default: 100000}\nexecutors:\n  local: {type: local, slots: %s}\n' "$N" "$N" >"$1/sluice.yaml"
+	# BUSY_MAX_RPS=N tries another web.busy_max_rps than the default
+	[ -z "${BUSY_MAX_RPS:-}" ] || printf 'web: {busy_max_rps: %s}\n' "$BUSY_MAX_RPS" >>"$1/sluice.yaml"
 }
 # run_layered HOME WRK_SECS: the DAG's wall time in ms; with WRK_SECS > 0,
 # wrk runs on /api/v1/dags from the trigger until the DAG ends (-d is only

@@ -1,18 +1,25 @@
 /*
  * local.c: the local executor. Each try is a process started with
  * posix_spawn (vfork-fast even from a large scheduler) in its own process
- * group, stdout and stderr appended to the try's log file. Exits are seen
+ * group, stdout and stderr appended to the try's log file. The spawning
+ * happens on a starter thread, so the scheduler's loop (and the web UI
+ * that shares it) keeps serving while children exec. Exits are seen
  * through SIGCHLD on the scheduler's libevent loop.
  */
 #include "executor.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -24,6 +31,9 @@
 
 #include "../scheduler/util.h"
 
+/* Every try's environment carries its own random key under this name. */
+#define LOCAL_KEY_VAR "SLUICE_TRY_KEY"
+
 struct local_try;
 
 struct local_exec {
@@ -31,22 +41,217 @@ struct local_exec {
 	char *name;
 	int slots;
 	struct event *sigchld;
-	struct local_try *running;	/* list of tries not yet reaped */
-	int nrunning;
+	struct local_try *running;	/* started, not yet reaped */
+	int nrunning;			/* started or waiting to start */
+
+	/* The starter thread. It opens the log and calls posix_spawn, so
+	 * the loop never waits while a child execs (a vfork holds its
+	 * caller until then: ~0.5 ms here, much longer on a busy machine).
+	 * Everything it shares with the loop is under mu. */
+	pthread_t thread;
+	int have_thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct local_try *todo, **todo_tail;	/* loop → thread, in order */
+	struct local_try *ended, **ended_tail;	/* thread → loop */
+	int quit;
+	int wake_fd;			/* eventfd: the thread has results */
+	struct event *wake_ev;
 };
 
+/* A try: a start request until the thread has run it, then a process. */
 struct local_try {
 	struct local_exec *ex;
-	pid_t pid;
+	pid_t pid;			/* 0 until started */
 	int64_t start_mono;
 	int64_t kill_grace_ms;
 	struct event *kill_timer;	/* SIGKILL after the grace period */
 	sl_exec_done_fn done;
 	void *arg;
-	char token[64];
-	int killed;
-	struct local_try *next;
+	char token[64];			/* "key=" and the try's key */
+	int killed;			/* kill() was called */
+	int cancelled;			/* ... before the thread took it (mu) */
+
+	/* the request; freed by the thread once run */
+	char **argv, **env;
+	char *cwd, *log_path, *stdin_data;
+	size_t stdin_len;
+	/* the thread's result */
+	char error[300];		/* set when it could not start */
+
+	struct local_try *qnext;	/* in todo or ended */
+	struct local_try *next;		/* in running */
 };
+
+/* A copy of v, plus `extra` at its end when not NULL. */
+static char **
+strv_copy(char *const *v, const char *extra)
+{
+	size_t n = 0;
+	char **c;
+
+	while (v[n] != NULL)
+		n++;
+	c = xcalloc(n + 2, sizeof *c);
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	if (extra != NULL)
+		c[n] = xstrdup(extra);
+	return c;
+}
+
+static void
+strv_drop(char **v)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+try_free(struct local_try *t)
+{
+	strv_drop(t->argv);
+	strv_drop(t->env);
+	free(t->cwd);
+	free(t->log_path);
+	free(t->stdin_data);
+	if (t->kill_timer != NULL)
+		event_free(t->kill_timer);
+	free(t);
+}
+
+/*
+ * On the starter thread: start one try. Its log is opened (appended),
+ * its stdin is a memory file, and it gets its own process group. Fills
+ * t->pid, or t->error (also written to the log when it is open).
+ */
+static void
+spawn_one(struct local_try *t)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, deflt;
+	int logfd, infd = -1, rc;
+	pid_t pid;
+
+	logfd = open(t->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+		     0644);
+	if (logfd < 0) {
+		snprintf(t->error, sizeof t->error, "cannot open the log %s: %s",
+			 t->log_path, strerror(errno));
+		return;
+	}
+	if (t->stdin_data != NULL) {
+		/* a memory file holds stdin: never blocks, any size, no
+		 * file in /tmp */
+		const char *p = t->stdin_data;
+		size_t left = t->stdin_len;
+
+		infd = memfd_create("sluice-stdin", MFD_CLOEXEC);
+		if (infd < 0) {
+			snprintf(t->error, sizeof t->error,
+				 "cannot make stdin: %s", strerror(errno));
+			close(logfd);
+			return;
+		}
+		while (left > 0) {
+			ssize_t n = write(infd, p, left);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				snprintf(t->error, sizeof t->error,
+					 "cannot write stdin: %s", strerror(errno));
+				close(infd);
+				close(logfd);
+				return;
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+		lseek(infd, 0, SEEK_SET);
+	}
+	posix_spawn_file_actions_init(&fa);
+	if (infd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, infd, 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+	if (t->cwd != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, t->cwd);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	/* exec resets caught signals; ignored ones (SIGPIPE) are inherited */
+	sigemptyset(&deflt);
+	sigaddset(&deflt, SIGPIPE);
+	sigaddset(&deflt, SIGHUP);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &deflt);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawnp(&pid, t->argv[0], &fa, &attr, t->argv, t->env);
+	t->start_mono = sl_mono_ms();
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (infd >= 0)
+		close(infd);
+	if (rc != 0) {
+		dprintf(logfd, "sluice: cannot start %s: %s\n", t->argv[0],
+			strerror(rc));
+		snprintf(t->error, sizeof t->error, "cannot start %s: %s%s",
+			 t->argv[0], strerror(rc),
+			 rc == ENOENT && t->cwd ? " (or the cwd does not exist)" : "");
+	} else
+		t->pid = pid;
+	close(logfd);
+}
+
+static void *
+starter_main(void *arg)
+{
+	struct local_exec *ex = arg;
+
+	for (;;) {
+		struct local_try *t;
+		int cancelled;
+		uint64_t one = 1;
+
+		pthread_mutex_lock(&ex->mu);
+		while (ex->todo == NULL && !ex->quit)
+			pthread_cond_wait(&ex->cv, &ex->mu);
+		if (ex->todo == NULL) {
+			pthread_mutex_unlock(&ex->mu);
+			return NULL;
+		}
+		t = ex->todo;
+		ex->todo = t->qnext;
+		if (ex->todo == NULL)
+			ex->todo_tail = &ex->todo;
+		cancelled = t->cancelled;
+		pthread_mutex_unlock(&ex->mu);
+
+		if (!cancelled)
+			spawn_one(t);
+		strv_drop(t->argv);
+		strv_drop(t->env);
+		free(t->stdin_data);
+		t->argv = t->env = NULL;
+		t->stdin_data = NULL;
+
+		pthread_mutex_lock(&ex->mu);
+		t->qnext = NULL;
+		*ex->ended_tail = t;
+		ex->ended_tail = &t->qnext;
+		pthread_mutex_unlock(&ex->mu);
+		while (write(ex->wake_fd, &one, sizeof one) < 0 && errno == EINTR)
+			;
+	}
+}
 
 /* Reap our exited children, by pid: other parts of the process (other
  * executors, notification senders) reap their own. */
@@ -78,10 +283,8 @@ local_reap(struct local_exec *ex)
 			res.signal = WTERMSIG(status);
 			res.exit_code = 128 + res.signal;
 		}
-		if (t->kill_timer != NULL)
-			event_free(t->kill_timer);
 		t->done(t->arg, &res);
-		free(t);
+		try_free(t);
 	}
 }
 
@@ -90,6 +293,65 @@ static void
 local_on_sigchld(evutil_socket_t sig, short what, void *arg)
 {
 	local_reap(arg);
+}
+
+static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
+
+/* SIGTERM to the try's group now, SIGKILL after the grace period. */
+static void
+term_then_kill(struct local_try *t)
+{
+	struct timeval tv;
+
+	kill(-t->pid, SIGTERM);
+	tv.tv_sec = t->kill_grace_ms / 1000;
+	tv.tv_usec = (t->kill_grace_ms % 1000) * 1000;
+	t->kill_timer = evtimer_new(t->ex->base, local_on_kill_timer, t);
+	evtimer_add(t->kill_timer, &tv);
+}
+
+/* The starter thread has run some requests: report failures, track the
+ * started processes (some may have ended already). */
+static void
+local_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct local_exec *ex = arg;
+	struct local_try *list, *t;
+	uint64_t n;
+
+	if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&ex->mu);
+	list = ex->ended;
+	ex->ended = NULL;
+	ex->ended_tail = &ex->ended;
+	pthread_mutex_unlock(&ex->mu);
+	while ((t = list) != NULL) {
+		struct sl_exec_result res;
+
+		list = t->qnext;
+		if (t->pid > 0) {
+			t->next = ex->running;
+			ex->running = t;
+			if (t->killed)
+				term_then_kill(t);
+			continue;
+		}
+		ex->nrunning--;
+		memset(&res, 0, sizeof res);
+		res.host = "localhost";
+		if (t->cancelled) {
+			/* stopped before it started: as if SIGTERM ended it */
+			res.signal = SIGTERM;
+			res.exit_code = 128 + SIGTERM;
+		} else {
+			res.exit_code = -1;
+			res.error = t->error;
+		}
+		t->done(t->arg, &res);
+		try_free(t);
+	}
+	local_reap(ex);
 }
 
 static void *
@@ -121,7 +383,45 @@ local_create(struct event_base *base, const char *name,
 	ex->sigchld = evsignal_new(base, SIGCHLD, local_on_sigchld, ex);
 	event_priority_set(ex->sigchld, 0);
 	event_add(ex->sigchld, NULL);
+	pthread_mutex_init(&ex->mu, NULL);
+	pthread_cond_init(&ex->cv, NULL);
+	ex->todo_tail = &ex->todo;
+	ex->ended_tail = &ex->ended;
+	ex->wake_fd = -1;
 	return ex;
+}
+
+/* The thread starts with the first try; it blocks every signal, so
+ * they all reach the loop's thread. */
+static int
+local_start_thread(struct local_exec *ex, char *err, size_t errlen)
+{
+	sigset_t all, old;
+	int rc;
+
+	ex->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ex->wake_fd < 0) {
+		snprintf(err, errlen, "cannot make an eventfd: %s", strerror(errno));
+		return -1;
+	}
+	ex->wake_ev = event_new(ex->base, ex->wake_fd, EV_READ | EV_PERSIST,
+				local_on_wake, ex);
+	event_priority_set(ex->wake_ev, 0);
+	event_add(ex->wake_ev, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&ex->thread, NULL, starter_main, ex);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot start a thread: %s", strerror(rc));
+		event_free(ex->wake_ev);
+		ex->wake_ev = NULL;
+		close(ex->wake_fd);
+		ex->wake_fd = -1;
+		return -1;
+	}
+	ex->have_thread = 1;
+	return 0;
 }
 
 static int
@@ -130,115 +430,58 @@ local_slots(void *inst)
 	return ((struct local_exec *)inst)->slots;
 }
 
+/* Hands the try to the starter thread and returns at once; the result
+ * (started, or could not start) arrives on a later loop turn. */
 static void *
 local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	    void *arg, char *err, size_t errlen)
 {
 	struct local_exec *ex = inst;
 	struct local_try *t;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, deflt;
-	int logfd, infd = -1, rc;
-	pid_t pid;
 
-	logfd = open(task->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		     0644);
-	if (logfd < 0) {
-		snprintf(err, errlen, "cannot open the log %s: %s",
-			 task->log_path, strerror(errno));
+	if (!ex->have_thread && local_start_thread(ex, err, errlen) < 0)
 		return NULL;
-	}
-	if (task->stdin_data != NULL) {
-		/* an unlinked temp file holds stdin: never blocks, any size */
-		char path[] = "/tmp/sluice-stdin.XXXXXX";
-		const char *p = task->stdin_data;
-		size_t left = task->stdin_len;
-
-		infd = mkostemp(path, O_CLOEXEC);
-		if (infd < 0) {
-			snprintf(err, errlen, "cannot create a temp file: %s",
-				 strerror(errno));
-			close(logfd);
-			return NULL;
-		}
-		unlink(path);
-		while (left > 0) {
-			ssize_t n = write(infd, p, left);
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				snprintf(err, errlen, "cannot write stdin: %s",
-					 strerror(errno));
-				close(infd);
-				close(logfd);
-				return NULL;
-			}
-			p += n;
-			left -= (size_t)n;
-		}
-		lseek(infd, 0, SEEK_SET);
-	}
-	posix_spawn_file_actions_init(&fa);
-	if (infd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, infd, 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 1);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
-	if (task->cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, task->cwd);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	/* exec resets caught signals; ignored ones (SIGPIPE) are inherited */
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	sigaddset(&deflt, SIGHUP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&pid, task->argv[0], &fa, &attr, task->argv,
-			  task->env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (infd >= 0)
-		close(infd);
-	if (rc != 0) {
-		dprintf(logfd, "sluice: cannot start %s: %s\n", task->argv[0],
-			strerror(rc));
-		close(logfd);
-		snprintf(err, errlen, "cannot start %s: %s%s", task->argv[0],
-			 strerror(rc),
-			 rc == ENOENT && task->cwd ? " (or the cwd does not exist)" : "");
-		return NULL;
-	}
-	close(logfd);
 	t = xcalloc(1, sizeof *t);
 	t->ex = ex;
-	t->pid = pid;
-	t->start_mono = sl_mono_ms();
 	t->kill_grace_ms = task->kill_grace_ms;
 	t->done = done;
 	t->arg = arg;
 	{
-		/* pid plus its start time (clock ticks since boot, as
-		 * /proc/PID/stat counts them), so a recycled pid is never
-		 * killed; taken from the boot clock, not read back */
-		struct timespec bt;
-		unsigned long long start;
+		/* The try's key, in its environment and its token: it is
+		 * known before the process exists, so the token is stored
+		 * with the running state, and a restarted scheduler finds
+		 * the process (and its children) by it. */
+		static unsigned long long counter;
+		unsigned char rnd[16];
+		char hex[33], key[64];
 
-		clock_gettime(CLOCK_BOOTTIME, &bt);
-		start = (unsigned long long)bt.tv_sec * (unsigned long long)sysconf(_SC_CLK_TCK) +
-			(unsigned long long)bt.tv_nsec / (1000000000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
-		snprintf(t->token, sizeof t->token, "pgid=%d start=%llu",
-			 (int)pid, start);
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+			unsigned long long a = (unsigned long long)sl_mono_ms(),
+					   b = ((unsigned long long)getpid() << 32) | ++counter;
+
+			memcpy(rnd, &a, 8);
+			memcpy(rnd + 8, &b, 8);
+		}
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+		snprintf(key, sizeof key, "%s=%s", LOCAL_KEY_VAR, hex);
+		snprintf(t->token, sizeof t->token, "key=%s", hex);
+		t->argv = strv_copy(task->argv, NULL);
+		t->env = strv_copy(task->env, key);
 	}
-	t->next = ex->running;
-	ex->running = t;
+	t->cwd = task->cwd ? xstrdup(task->cwd) : NULL;
+	t->log_path = xstrdup(task->log_path);
+	if (task->stdin_data != NULL) {
+		t->stdin_data = xmalloc(task->stdin_len + 1);
+		memcpy(t->stdin_data, task->stdin_data, task->stdin_len);
+		t->stdin_len = task->stdin_len;
+	}
 	ex->nrunning++;
+	pthread_mutex_lock(&ex->mu);
+	*ex->todo_tail = t;
+	ex->todo_tail = &t->qnext;
+	pthread_cond_signal(&ex->cv);
+	pthread_mutex_unlock(&ex->mu);
 	return t;
 }
 
@@ -254,16 +497,20 @@ static void
 local_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 {
 	struct local_try *t = handle;
-	struct timeval tv;
+	struct local_exec *ex = t->ex;
 
 	if (t->killed)
 		return;
 	t->killed = 1;
-	kill(-t->pid, SIGTERM);
-	tv.tv_sec = t->kill_grace_ms / 1000;
-	tv.tv_usec = (t->kill_grace_ms % 1000) * 1000;
-	t->kill_timer = evtimer_new(t->ex->base, local_on_kill_timer, t);
-	evtimer_add(t->kill_timer, &tv);
+	if (t->pid > 0) {
+		term_then_kill(t);
+		return;
+	}
+	/* not started yet: the thread skips it if it has not taken it;
+	 * otherwise it is stopped as soon as its pid is known */
+	pthread_mutex_lock(&ex->mu);
+	t->cancelled = 1;
+	pthread_mutex_unlock(&ex->mu);
 }
 
 static const char *
@@ -295,12 +542,72 @@ proc_start(int pid)
 	return start;
 }
 
+/* Does process `pid` have `entry` ("NAME=VALUE") in its environment? */
+static int
+proc_has_env(const char *pid, const char *entry)
+{
+	char path[300], *buf;
+	size_t len = strlen(entry), n = 0, cap = 64 * 1024;
+	int fd, found = 0;
+
+	snprintf(path, sizeof path, "/proc/%s/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	buf = xmalloc(cap + 1);
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	close(fd);
+	buf[n] = '\0';
+	for (size_t i = 0; i < n && !found; i += strlen(buf + i) + 1)
+		found = strncmp(buf + i, entry, len) == 0 && buf[i + len] == '\0';
+	free(buf);
+	return found;
+}
+
 static void
 local_kill_orphan(void *inst, const char *token)
 {
 	int pgid = 0;
 	unsigned long long start = 0;
 
+	if (strncmp(token, "key=", 4) == 0 && strlen(token + 4) == 32) {
+		/* every process that still carries the try's key, and its
+		 * process group (children that dropped the variable) */
+		char entry[80];
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		pid_t self = getpid(), own_group = getpgrp();
+
+		if (d == NULL)
+			return;
+		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, token + 4);
+		while ((e = readdir(d)) != NULL) {
+			pid_t pid, g;
+
+			if (e->d_name[0] < '1' || e->d_name[0] > '9')
+				continue;
+			pid = (pid_t)atoi(e->d_name);
+			if (pid == self || !proc_has_env(e->d_name, entry))
+				continue;
+			g = getpgid(pid);
+			if (g > 1 && g != own_group)
+				kill(-g, SIGKILL);
+			kill(pid, SIGKILL);
+		}
+		closedir(d);
+		return;
+	}
+	/* tokens of earlier versions: the group leader's pid and start */
 	if (sscanf(token, "pgid=%d start=%llu", &pgid, &start) != 2 || pgid <= 1)
 		return;
 	/* the leader must be the same process we started; if the leader is
@@ -330,6 +637,26 @@ local_destroy(void *inst)
 {
 	struct local_exec *ex = inst;
 
+	if (ex->have_thread) {
+		pthread_mutex_lock(&ex->mu);
+		ex->quit = 1;
+		pthread_cond_signal(&ex->cv);
+		pthread_mutex_unlock(&ex->mu);
+		pthread_join(ex->thread, NULL);
+		/* requests it ran after the loop stopped */
+		while (ex->ended != NULL) {
+			struct local_try *t = ex->ended;
+
+			ex->ended = t->qnext;
+			try_free(t);
+		}
+	}
+	if (ex->wake_ev != NULL)
+		event_free(ex->wake_ev);
+	if (ex->wake_fd >= 0)
+		close(ex->wake_fd);
+	pthread_mutex_destroy(&ex->mu);
+	pthread_cond_destroy(&ex->cv);
 	if (ex->sigchld != NULL)
 		event_free(ex->sigchld);
 	free(ex->name);

@@ -53,6 +53,7 @@ config_defaults(struct config *c, const char *home)
 	c->parallelism = 32;
 	c->web_bind = xstrdup("127.0.0.1");
 	c->web_port = 8080;
+	c->web_busy_max_rps = 8000;
 	c->base_url = NULL;
 	c->kill_grace_ms = 10000;
 	c->pools = json_pack("{s:i}", "default", 128);
@@ -91,9 +92,13 @@ load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 				return -1;
 			free(c->base_url);
 			c->base_url = xstrdup(s);
+		} else if (strcmp(key, "busy_max_rps") == 0) {
+			if (ynode_get_int(d, v, "web.busy_max_rps", 0, 10000000, &iv, err) < 0)
+				return -1;
+			c->web_busy_max_rps = (int)iv;
 		} else
 			return ydoc_err(d, k, err,
-					"web: unknown key '%s' (known: bind, port, base_url)",
+					"web: unknown key '%s' (known: bind, port, base_url, busy_max_rps)",
 					key);
 	}
 	return 0;

@@ -22,6 +22,7 @@ struct config {
 	int parallelism;
 	char *web_bind;
 	int web_port;
+	int web_busy_max_rps;		/* standalone, while tries run; 0: no limit */
 	char *base_url;
 	int64_t kill_grace_ms;	/* SIGTERM → SIGKILL on timeout and clear */
 	json_t *pools;		/* {"default": 128, ...}: slots per pool */

@@ -2449,6 +2449,12 @@ sched_free(struct sched *s)
 	free(s);
 }
 
+int
+sched_running_tries(const struct sched *s)
+{
+	return s->running;
+}
+
 struct store *
 sched_store(struct sched *s)
 {

@@ -29,6 +29,8 @@ void sched_poke(struct sched *s);
 void sched_shutdown(struct sched *s);
 void sched_free(struct sched *s);
 struct store *sched_store(struct sched *s);
+/* Tries holding executor slots now. */
+int sched_running_tries(const struct sched *s);
 const struct dagbag *sched_dagbag(struct sched *s);
 /* Loop lag and counters for /metrics: fills a JSON object. */
 struct json_t;

@@ -39,20 +39,27 @@ assert_contains "$(q "SELECT t.error FROM task_tries t JOIN task_instances ti ON
 wait_for 10 "the orphaned try to be killed" pid_gone "$long_pid"
 assert_eq 0 "$(q "SELECT count(*) FROM task_instances WHERE state IN ('running', 'queued')")" "nothing left running"
 
-# a lost try with no retries left fails instead of staying running
+# a lost try with no retries left fails instead of staying running; its
+# processes are killed, even one in a session of its own
 cat >"$H/dags/once.yaml" <<YAML
 dag: once
 tasks:
-  only: {command: 'echo \$\$ > $T/once.pid; sleep 300'}
+  only: {command: 'echo \$\$ > $T/once.pid; setsid sh -c "echo \\\$\\\$ > $T/detached.pid; exec sleep 300" & sleep 300'}
 YAML
 wait_for 10 "once to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q once"
 sl trigger once --partition o1 >/dev/null
 wait_for 20 "only to start" test -s "$T/once.pid"
+wait_for 20 "only's detached child to start" test -s "$T/detached.pid"
+detached=$(cat "$T/detached.pid")
+on_exit "kill -9 $detached"
 kill -9 "$SCHED_PID"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 start_scheduler
 wait_run once o1 failed 30
 assert_eq failed "$(task_state once o1 only)"
 wait_for 10 "the orphan to be killed" pid_gone "$(cat "$T/once.pid")"
+# a child that left the try's process group (setsid) still carries the
+# try's key in its environment: found and killed too
+wait_for 10 "the orphan's detached child to be killed" pid_gone "$detached"
 assert_eq ok "$(q 'PRAGMA integrity_check')" "database integrity"
 echo "run_crash: ok"

@@ -120,13 +120,16 @@ metrics_serve(struct web_req *r)
 		    "# HELP sluice_tries_started_total Tries started since the scheduler started.\n"
 		    "# TYPE sluice_tries_started_total counter\nsluice_tries_started_total %lld\n"
 		    "# HELP sluice_tries_ended_total Tries ended since the scheduler started.\n"
-		    "# TYPE sluice_tries_ended_total counter\nsluice_tries_ended_total %lld\n",
+		    "# TYPE sluice_tries_ended_total counter\nsluice_tries_ended_total %lld\n"
+		    "# HELP sluice_web_requests_held_total Requests that waited their turn while tries ran (web.busy_max_rps).\n"
+		    "# TYPE sluice_web_requests_held_total counter\nsluice_web_requests_held_total %lld\n",
 		    (double)json_integer_value(json_object_get(m, "loop_lag_ms")) / 1000.0,
 		    (long long)json_integer_value(json_object_get(m, "running_tries")),
 		    (long long)json_integer_value(json_object_get(m, "active_runs")),
 		    (long long)json_integer_value(json_object_get(m, "ready")),
 		    (long long)json_integer_value(json_object_get(m, "tries_started")),
-		    (long long)json_integer_value(json_object_get(m, "tries_ended")));
+		    (long long)json_integer_value(json_object_get(m, "tries_ended")),
+		    r->w->held_total);
 		json_decref(m);
 	}
 	web_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);

@@ -25,6 +25,7 @@
 #define WEB_BUSY_RETRY_MS 10
 #define WEB_BUSY_GIVE_UP_MS 5000
 #define WEB_BAG_RELOAD_MS 2000
+#define WEB_ADMIT_WINDOW_MS 10
 
 struct web_asset {
 	const char *name;
@@ -476,6 +477,21 @@ closed_cb(struct evhttp_connection *evcon, void *arg)
 	r->closed = 1;
 }
 
+/* Note a client that goes away while its request waits. */
+static void
+watch_close(struct web_req *r)
+{
+	struct evhttp_connection *evcon;
+
+	if (r->watch_close || r->req == NULL)
+		return;
+	evcon = evhttp_request_get_connection(r->req);
+	if (evcon != NULL) {
+		evhttp_connection_set_closecb(evcon, closed_cb, r);
+		r->watch_close = 1;
+	}
+}
+
 static void
 run_request(struct web_req *r)
 {
@@ -495,20 +511,114 @@ run_request(struct web_req *r)
 		if (sl_mono_ms() - r->busy_since < WEB_BUSY_GIVE_UP_MS) {
 			/* the scheduler commits its batch on its next poll */
 			web_poke(r->w);
-			if (r->retry_ev == NULL) {
+			if (r->retry_ev == NULL)
 				r->retry_ev = evtimer_new(r->w->base, retry_cb, r);
-				if (evcon != NULL)
-					evhttp_connection_set_closecb(evcon, closed_cb, r);
-			}
+			watch_close(r);
 			evtimer_add(r->retry_ev, &tv);
 			return;
 		}
 		web_error(r, 503, "the database stayed locked for %d s; try again",
 			  WEB_BUSY_GIVE_UP_MS / 1000);
 	}
-	if (r->retry_ev != NULL && evcon != NULL)
+	if (r->watch_close && evcon != NULL)
 		evhttp_connection_set_closecb(evcon, NULL, NULL);
 	req_free(r);
+}
+
+/*
+ * The scheduler comes first. While it has tries running, the web answers
+ * at most web.busy_max_rps requests a second: a client that asks faster
+ * waits (its request is queued, never refused), so a UI or a script
+ * polling hard cannot take the CPU the tries need. /health is never held.
+ */
+static int
+admit_limited(struct web *w)
+{
+	return w->sched != NULL && w->cfg->web_busy_max_rps > 0 &&
+	       sched_running_tries(w->sched) > 0;
+}
+
+/* The admission window: WEB_ADMIT_WINDOW_MS, or longer for rates below
+ * one request per window. */
+static int64_t
+admit_window(const struct web *w)
+{
+	int rps = w->cfg->web_busy_max_rps;
+
+	return rps * WEB_ADMIT_WINDOW_MS >= 1000 ? WEB_ADMIT_WINDOW_MS : 1000 / rps;
+}
+
+/* One more request in this window? */
+static int
+admit_take(struct web *w)
+{
+	int64_t now = sl_mono_ms(), win = admit_window(w);
+	int budget = (int)(w->cfg->web_busy_max_rps * win / 1000);
+
+	if (now - w->admit_window_ms >= win) {
+		w->admit_window_ms = now;
+		w->admitted = 0;
+	}
+	if (w->admitted >= (budget > 0 ? budget : 1))
+		return 0;
+	w->admitted++;
+	return 1;
+}
+
+static void
+admit_arm(struct web *w)
+{
+	int64_t left = w->admit_window_ms + admit_window(w) - sl_mono_ms();
+	struct timeval tv;
+
+	if (left < 1)
+		left = 1;
+	tv.tv_sec = left / 1000;
+	tv.tv_usec = (left % 1000) * 1000;
+	evtimer_add(w->admit_ev, &tv);
+}
+
+/* A new window: answer the waiting requests it has room for. */
+static void
+admit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct web *w = arg;
+
+	(void)fd;
+	(void)what;
+	while (w->waiting != NULL) {
+		struct web_req *r = w->waiting;
+
+		if (admit_limited(w) && !admit_take(w)) {
+			admit_arm(w);
+			return;
+		}
+		w->waiting = r->wait_next;
+		if (w->waiting == NULL)
+			w->waiting_tail = &w->waiting;
+		run_request(r);
+	}
+}
+
+static void
+admit(struct web_req *r)
+{
+	struct web *w = r->w;
+
+	if (!admit_limited(w) || strcmp(r->path, "/health") == 0 ||
+	    (w->waiting == NULL && admit_take(w))) {
+		run_request(r);
+		return;
+	}
+	w->held_total++;
+	watch_close(r);
+	r->wait_next = NULL;
+	*w->waiting_tail = r;
+	w->waiting_tail = &r->wait_next;
+	if (w->admit_ev == NULL)
+		w->admit_ev = evtimer_new(w->base, admit_cb, w);
+	if (!evtimer_pending(w->admit_ev, NULL))
+		admit_arm(w);
 }
 
 static void
@@ -537,7 +647,7 @@ on_request(struct evhttp_request *req, void *arg)
 		req_free(r);
 		return;
 	}
-	run_request(r);
+	admit(r);
 }
 
 int
@@ -558,6 +668,7 @@ web_open(struct event_base *base, struct config *cfg, struct sched *s,
 	/* never wait on a lock inside the loop: WEB_BUSY retries instead */
 	sqlite3_busy_timeout(store_db(w->store), 0);
 	w->limiter = limiter_new();
+	w->waiting_tail = &w->waiting;
 	*out = w;
 	return 0;
 }
@@ -631,6 +742,15 @@ web_stop(struct web *w)
 		return;
 	if (w->http != NULL)
 		evhttp_free(w->http);
+	/* evhttp_free closed every connection: waiting requests are gone */
+	while (w->waiting != NULL) {
+		struct web_req *r = w->waiting;
+
+		w->waiting = r->wait_next;
+		req_free(r);
+	}
+	if (w->admit_ev != NULL)
+		event_free(w->admit_ev);
 	store_close(w->store);
 	dagbag_free(&w->bag);
 	limiter_free(w->limiter);

@@ -71,6 +71,14 @@ struct web {
 	struct web_cached_body dags_body;	/* GET /api/v1/dags */
 	struct web_token_memo tokens[WEB_TOKEN_MEMO];
 	int next_token_slot;
+	/* standalone: while the scheduler has tries running, at most
+	 * web.busy_max_rps requests a second are answered (per window of
+	 * WEB_ADMIT_WINDOW_MS); the rest wait their turn, in order */
+	int64_t admit_window_ms;
+	int admitted;
+	struct web_req *waiting, **waiting_tail;
+	struct event *admit_ev;
+	long long held_total;		/* requests that waited their turn */
 };
 
 struct web_user {
@@ -99,6 +107,8 @@ struct web_req {
 	char peer[64];			/* client address, for rate limits */
 	int64_t busy_since;		/* mono ms of the first WEB_BUSY */
 	struct event *retry_ev;
+	int watch_close;		/* closed_cb set on the connection */
+	struct web_req *wait_next;	/* in web.waiting */
 	int closed;			/* the client went away while waiting */
 	int db_mark_read;		/* db_mark is read for this run */
 	int64_t db_mark;		/* web_db_mark(), or -1 */
