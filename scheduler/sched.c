@@ -425,6 +425,9 @@ ti_arm_timer(struct sched *s, struct ti *ti, int64_t at_ms)
 	}
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
+	/* timers count from the loop's cached time, which is as old as
+	 * this turn: refresh it, or the timer fires that much early */
+	event_base_update_cache_time(s->base);
 	evtimer_add(ti->timer, &tv);
 }
 
@@ -449,6 +452,12 @@ ti_wake(evutil_socket_t fd, short what, void *arg)
 	struct ti *ti = a->ti;
 	struct ti_update u = TI_UPDATE_INIT;
 
+	if ((ti->state == TI_UP_FOR_RETRY || ti->state == TI_UP_FOR_RESCHEDULE) &&
+	    ti->next_at > sl_now_ms()) {
+		/* early by the clock's rounding: wait the rest */
+		ti_arm_timer(s, ti, ti->next_at);
+		return;
+	}
 	if (ti->state == TI_UP_FOR_RETRY) {
 		u.next_at = 0;
 		u.reason = "retry delay over";
