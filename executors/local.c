@@ -1,6 +1,6 @@
 /*
  * local.c: the local executor. Each try is a process started with
- * posix_spawn (vfork-fast even from a large scheduler) in its own process
+ * vfork and exec (fast even from a large scheduler) in its own process
  * group, stdout and stderr appended to the try's log file. The spawning
  * happens on a starter thread, so the scheduler's loop (and the web UI
  * that shares it) keeps serving while children exec. Exits are seen
@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +54,7 @@ struct local_exec {
 	struct local_try *todo, **todo_tail;	/* loop → thread, in order */
 	struct local_try *ended, **ended_tail;	/* thread → loop */
 	int quit;
+	int thread_waits;		/* the thread sleeps on cv */
 	int wake_fd;			/* eventfd: the thread has results */
 	struct event *wake_ev;
 };
@@ -72,7 +72,8 @@ struct local_try {
 	int killed;			/* kill() was called */
 	int cancelled;			/* ... before the thread took it (mu) */
 
-	/* the request; freed by the thread once run */
+	/* the request; freed by the loop (one thread does the allocating
+	 * and freeing) */
 	char **argv, **env;
 	char *cwd, *log_path, *stdin_data;
 	size_t stdin_len;
@@ -123,6 +124,109 @@ try_free(struct local_try *t)
 	free(t);
 }
 
+enum { STAGE_EXEC = 1, STAGE_CWD = 2 };
+
+/* Where argv0 is, as execvp would find it in the scheduler's PATH; the
+ * error number when it is nowhere. */
+static int
+find_program(const char *argv0, char *out, size_t n)
+{
+	const char *path = getenv("PATH"), *p, *e;
+	int err = ENOENT;
+
+	if (strchr(argv0, '/') != NULL) {
+		snprintf(out, n, "%s", argv0);
+		return 0;
+	}
+	if (path == NULL || *path == '\0')
+		path = "/bin:/usr/bin";
+	for (p = path; ; p = e + 1) {
+		size_t len;
+
+		e = strchr(p, ':');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if ((int)snprintf(out, n, "%.*s%s%s", (int)len, p,
+				  len ? "/" : "", argv0) < (int)n) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			if (errno == EACCES)
+				err = EACCES;
+		}
+		if (e == NULL)
+			return err;
+	}
+}
+
+/*
+ * Start the try's process with vfork on this (starter) thread: the child
+ * borrows the thread's stack until it execs, so no stack is mapped and
+ * unmapped per start (unmapping from a process with two threads costs a
+ * TLB shootdown on the other CPU). Between vfork and exec the child only
+ * makes system calls: its own process group, stdin/stdout/stderr, the
+ * working directory, SIGPIPE and SIGHUP back to default (the scheduler
+ * ignores them, and ignored signals survive exec), an empty signal mask
+ * (this thread blocks every signal, and the child inherits that), exec.
+ * No signal reaches it before exec: nobody knows its pid yet, and it left
+ * the scheduler's process group first. Returns 0 and the pid, or an
+ * error number and the stage that failed.
+ */
+static int
+start_child(struct local_try *t, int infd, int logfd, pid_t *pid_out,
+	    int *stage_out)
+{
+	char prog[4096];
+	volatile int child_err = 0, child_stage = 0;
+	sigset_t none;
+	int err;
+	pid_t pid;
+
+	err = find_program(t->argv[0], prog, sizeof prog);
+	if (err != 0) {
+		*stage_out = STAGE_EXEC;
+		return err;
+	}
+	sigemptyset(&none);
+	pid = vfork();
+	if (pid == 0) {
+		int fd;
+
+		setpgid(0, 0);
+		if (infd >= 0)
+			dup2(infd, 0);
+		else if ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd != 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		if (t->cwd != NULL && chdir(t->cwd) < 0) {
+			child_stage = STAGE_CWD;
+			child_err = errno;
+			_exit(127);
+		}
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(prog, t->argv, t->env);
+		child_stage = STAGE_EXEC;
+		child_err = errno;
+		_exit(127);
+	}
+	if (pid < 0) {
+		*stage_out = STAGE_EXEC;
+		return errno;
+	}
+	if (child_err != 0) {
+		/* it has exited already: reap it here, the loop never saw it */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		*stage_out = child_stage;
+		return child_err;
+	}
+	*pid_out = pid;
+	return 0;
+}
+
 /*
  * On the starter thread: start one try. Its log is opened (appended),
  * its stdin is a memory file, and it gets its own process group. Fills
@@ -131,11 +235,8 @@ try_free(struct local_try *t)
 static void
 spawn_one(struct local_try *t)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, deflt;
-	int logfd, infd = -1, rc;
-	pid_t pid;
+	int logfd, infd = -1, rc, stage = 0;
+	pid_t pid = 0;
 
 	logfd = open(t->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 		     0644);
@@ -174,38 +275,19 @@ spawn_one(struct local_try *t)
 		}
 		lseek(infd, 0, SEEK_SET);
 	}
-	posix_spawn_file_actions_init(&fa);
-	if (infd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, infd, 0);
-	else
-		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 1);
-	posix_spawn_file_actions_adddup2(&fa, logfd, 2);
-	if (t->cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, t->cwd);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	/* exec resets caught signals; ignored ones (SIGPIPE) are inherited */
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	sigaddset(&deflt, SIGHUP);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&pid, t->argv[0], &fa, &attr, t->argv, t->env);
+	rc = start_child(t, infd, logfd, &pid, &stage);
 	t->start_mono = sl_mono_ms();
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
 	if (infd >= 0)
 		close(infd);
 	if (rc != 0) {
-		dprintf(logfd, "sluice: cannot start %s: %s\n", t->argv[0],
-			strerror(rc));
-		snprintf(t->error, sizeof t->error, "cannot start %s: %s%s",
-			 t->argv[0], strerror(rc),
-			 rc == ENOENT && t->cwd ? " (or the cwd does not exist)" : "");
+		if (stage == STAGE_CWD)
+			snprintf(t->error, sizeof t->error,
+				 "cannot change to the directory %s: %s", t->cwd,
+				 strerror(rc));
+		else
+			snprintf(t->error, sizeof t->error, "cannot start %s: %s",
+				 t->argv[0], strerror(rc));
+		dprintf(logfd, "sluice: %s\n", t->error);
 	} else
 		t->pid = pid;
 	close(logfd);
@@ -218,12 +300,15 @@ starter_main(void *arg)
 
 	for (;;) {
 		struct local_try *t;
-		int cancelled;
+		int cancelled, wake;
 		uint64_t one = 1;
 
 		pthread_mutex_lock(&ex->mu);
-		while (ex->todo == NULL && !ex->quit)
+		while (ex->todo == NULL && !ex->quit) {
+			ex->thread_waits = 1;
 			pthread_cond_wait(&ex->cv, &ex->mu);
+			ex->thread_waits = 0;
+		}
 		if (ex->todo == NULL) {
 			pthread_mutex_unlock(&ex->mu);
 			return NULL;
@@ -237,18 +322,16 @@ starter_main(void *arg)
 
 		if (!cancelled)
 			spawn_one(t);
-		strv_drop(t->argv);
-		strv_drop(t->env);
-		free(t->stdin_data);
-		t->argv = t->env = NULL;
-		t->stdin_data = NULL;
 
+		/* the loop drains the whole list when woken: wake it only
+		 * when the list was empty */
 		pthread_mutex_lock(&ex->mu);
+		wake = ex->ended == NULL;
 		t->qnext = NULL;
 		*ex->ended_tail = t;
 		ex->ended_tail = &t->qnext;
 		pthread_mutex_unlock(&ex->mu);
-		while (write(ex->wake_fd, &one, sizeof one) < 0 && errno == EINTR)
+		while (wake && write(ex->wake_fd, &one, sizeof one) < 0 && errno == EINTR)
 			;
 	}
 }
@@ -330,6 +413,11 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 		struct sl_exec_result res;
 
 		list = t->qnext;
+		strv_drop(t->argv);
+		strv_drop(t->env);
+		free(t->stdin_data);
+		t->argv = t->env = NULL;
+		t->stdin_data = NULL;
 		if (t->pid > 0) {
 			t->next = ex->running;
 			ex->running = t;
@@ -480,7 +568,8 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	pthread_mutex_lock(&ex->mu);
 	*ex->todo_tail = t;
 	ex->todo_tail = &t->qnext;
-	pthread_cond_signal(&ex->cv);
+	if (ex->thread_waits)
+		pthread_cond_signal(&ex->cv);
 	pthread_mutex_unlock(&ex->mu);
 	return t;
 }

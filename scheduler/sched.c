@@ -76,6 +76,13 @@ struct run {
 };
 
 /* A try in flight: a process through an executor, or an in-loop poke. */
+#ifndef SCHED_BATCH_US
+#define SCHED_BATCH_US 1000
+#endif
+#ifndef SCHED_BATCH_MIN_RUNNING
+#define SCHED_BATCH_MIN_RUNNING 4
+#endif
+
 struct live {
 	struct sched *s;
 	struct ti *ti;			/* NULL once detached (cleared) */
@@ -2167,7 +2174,13 @@ pass_cb(evutil_socket_t fd, short what, void *arg)
 static void
 sched_schedule_pass(struct sched *s)
 {
-	if (!event_pending(s->pass_ev, EV_TIMEOUT, NULL))
+	if (event_pending(s->pass_ev, EV_TIMEOUT, NULL))
+		return;
+	if (s->running >= SCHED_BATCH_MIN_RUNNING && SCHED_BATCH_US > 0) {
+		struct timeval tv = { 0, SCHED_BATCH_US };
+
+		event_add(s->pass_ev, &tv);
+	} else
 		event_active(s->pass_ev, EV_TIMEOUT, 0);
 }
 
