@@ -53,7 +53,7 @@ config_defaults(struct config *c, const char *home)
 	c->parallelism = 32;
 	c->web_bind = xstrdup("127.0.0.1");
 	c->web_port = 8080;
-	c->web_busy_max_rps = 8000;
+	c->web_busy_max_rps = 6500;
 	c->base_url = NULL;
 	c->kill_grace_ms = 10000;
 	c->pools = json_pack("{s:i}", "default", 128);
