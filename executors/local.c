@@ -62,7 +62,9 @@ struct local_exec {
 /* A try: a start request until the thread has run it, then a process. */
 struct local_try {
 	struct local_exec *ex;
-	pid_t pid;			/* 0 until started */
+	pid_t pid;			/* set by the thread */
+	int started;			/* the loop has its pid (read pid
+					 * only then) */
 	int64_t start_mono;
 	int64_t kill_grace_ms;
 	struct event *kill_timer;	/* SIGKILL after the grace period */
@@ -387,6 +389,8 @@ term_then_kill(struct local_try *t)
 	struct timeval tv;
 
 	kill(-t->pid, SIGTERM);
+	if (t->kill_timer != NULL)
+		return;
 	tv.tv_sec = t->kill_grace_ms / 1000;
 	tv.tv_usec = (t->kill_grace_ms % 1000) * 1000;
 	t->kill_timer = evtimer_new(t->ex->base, local_on_kill_timer, t);
@@ -419,6 +423,7 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 		t->argv = t->env = NULL;
 		t->stdin_data = NULL;
 		if (t->pid > 0) {
+			t->started = 1;
 			t->next = ex->running;
 			ex->running = t;
 			if (t->killed)
@@ -591,7 +596,7 @@ local_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 	if (t->killed)
 		return;
 	t->killed = 1;
-	if (t->pid > 0) {
+	if (t->started) {
 		term_then_kill(t);
 		return;
 	}
