@@ -51,7 +51,7 @@ struct local_exec {
 	int have_thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct local_try *todo, **todo_tail;	/* loop → thread, in order */
+	struct local_try *queue, **queue_tail;	/* loop → thread, in order */
 	struct local_try *ended, **ended_tail;	/* thread → loop */
 	int quit;
 	int thread_waits;		/* the thread sleeps on cv */
@@ -82,20 +82,17 @@ struct local_try {
 	/* the thread's result */
 	char error[300];		/* set when it could not start */
 
-	struct local_try *qnext;	/* in todo or ended */
+	struct local_try *qnext;	/* in queue or ended */
 	struct local_try *next;		/* in running */
 };
 
-/* A copy of v, plus `extra` at its end when not NULL. */
+/* A copy of v, plus `extra` at its end when not NULL (strv_free frees it). */
 static char **
 strv_copy(char *const *v, const char *extra)
 {
-	size_t n = 0;
-	char **c;
+	size_t n = strv_len(v);
+	char **c = xcalloc(n + 2, sizeof *c);
 
-	while (v[n] != NULL)
-		n++;
-	c = xcalloc(n + 2, sizeof *c);
 	for (size_t i = 0; i < n; i++)
 		c[i] = xstrdup(v[i]);
 	if (extra != NULL)
@@ -104,20 +101,10 @@ strv_copy(char *const *v, const char *extra)
 }
 
 static void
-strv_drop(char **v)
-{
-	if (v == NULL)
-		return;
-	for (size_t i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 try_free(struct local_try *t)
 {
-	strv_drop(t->argv);
-	strv_drop(t->env);
+	strv_free(t->argv);
+	strv_free(t->env);
 	free(t->cwd);
 	free(t->log_path);
 	free(t->stdin_data);
@@ -306,19 +293,19 @@ starter_main(void *arg)
 		uint64_t one = 1;
 
 		pthread_mutex_lock(&ex->mu);
-		while (ex->todo == NULL && !ex->quit) {
+		while (ex->queue == NULL && !ex->quit) {
 			ex->thread_waits = 1;
 			pthread_cond_wait(&ex->cv, &ex->mu);
 			ex->thread_waits = 0;
 		}
-		if (ex->todo == NULL) {
+		if (ex->queue == NULL) {
 			pthread_mutex_unlock(&ex->mu);
 			return NULL;
 		}
-		t = ex->todo;
-		ex->todo = t->qnext;
-		if (ex->todo == NULL)
-			ex->todo_tail = &ex->todo;
+		t = ex->queue;
+		ex->queue = t->qnext;
+		if (ex->queue == NULL)
+			ex->queue_tail = &ex->queue;
 		cancelled = t->cancelled;
 		pthread_mutex_unlock(&ex->mu);
 
@@ -417,8 +404,8 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 		struct sl_exec_result res;
 
 		list = t->qnext;
-		strv_drop(t->argv);
-		strv_drop(t->env);
+		strv_free(t->argv);
+		strv_free(t->env);
 		free(t->stdin_data);
 		t->argv = t->env = NULL;
 		t->stdin_data = NULL;
@@ -478,7 +465,7 @@ local_create(struct event_base *base, const char *name,
 	event_add(ex->sigchld, NULL);
 	pthread_mutex_init(&ex->mu, NULL);
 	pthread_cond_init(&ex->cv, NULL);
-	ex->todo_tail = &ex->todo;
+	ex->queue_tail = &ex->queue;
 	ex->ended_tail = &ex->ended;
 	ex->wake_fd = -1;
 	return ex;
@@ -571,8 +558,8 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	}
 	ex->nrunning++;
 	pthread_mutex_lock(&ex->mu);
-	*ex->todo_tail = t;
-	ex->todo_tail = &t->qnext;
+	*ex->queue_tail = t;
+	ex->queue_tail = &t->qnext;
 	if (ex->thread_waits)
 		pthread_cond_signal(&ex->cv);
 	pthread_mutex_unlock(&ex->mu);

@@ -76,12 +76,10 @@ struct run {
 };
 
 /* A try in flight: a process through an executor, or an in-loop poke. */
-#ifndef SCHED_BATCH_US
+/* While this many tries run, tries ending within SCHED_BATCH_US share a
+ * pass and its commit. */
 #define SCHED_BATCH_US 1000
-#endif
-#ifndef SCHED_BATCH_MIN_RUNNING
 #define SCHED_BATCH_MIN_RUNNING 4
-#endif
 
 struct live {
 	struct sched *s;
@@ -2176,7 +2174,7 @@ sched_schedule_pass(struct sched *s)
 {
 	if (event_pending(s->pass_ev, EV_TIMEOUT, NULL))
 		return;
-	if (s->running >= SCHED_BATCH_MIN_RUNNING && SCHED_BATCH_US > 0) {
+	if (s->running >= SCHED_BATCH_MIN_RUNNING) {
 		struct timeval tv = { 0, SCHED_BATCH_US };
 
 		event_add(s->pass_ev, &tv);
