@@ -6,7 +6,7 @@
  * that shares it) keeps serving while children exec. Exits are seen
  * through SIGCHLD on the scheduler's libevent loop.
  */
-#include "executor.h"
+#include "executors/executor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +28,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 /* Every try's environment carries its own random key under this name. */
 #define LOCAL_KEY_VAR "SLUICE_TRY_KEY"

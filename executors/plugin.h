@@ -6,7 +6,7 @@
 #define SLUICE_EXEC_PLUGIN_H
 
 #include "executors/executor.h"
-#include "util.h"
+#include "base/util.h"
 
 /*
  * dlopen() the shared object at path, call its SL_EXECUTOR_ENTRY function

@@ -1,12 +1,12 @@
 /* registry.c: executors from the config file. */
-#include "registry.h"
+#include "executors/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugin.h"
-#include "ssh.h"
+#include "executors/plugin.h"
+#include "executors/ssh.h"
 
 extern const struct sl_executor_ops exec_local_ops;
 

@@ -8,8 +8,8 @@
 
 #include <jansson.h>
 
-#include "executor.h"
-#include "../scheduler/util.h"
+#include "executors/executor.h"
+#include "base/util.h"
 
 struct executor {
 	char *name;

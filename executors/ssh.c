@@ -57,7 +57,7 @@
 
 #include "executors/executor.h"
 #include "executors/ssh.h"
-#include "util.h"
+#include "base/util.h"
 
 #define SSH_READ_CHUNK 32768
 #define SSH_MAX_COMMAND (256 * 1024)

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "executors/executor.h"
-#include "util.h"
+#include "base/util.h"
 
 /* The "ssh" executor type. */
 extern const struct sl_executor_ops exec_ssh_ops;

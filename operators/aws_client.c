@@ -1,5 +1,5 @@
 /* aws_client.c: signed AWS calls with retries, over aws_http. */
-#include "aws_client.h"
+#include "operators/aws_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +9,10 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
-#include "aws_creds.h"
-#include "aws_http.h"
-#include "aws_sigv4.h"
-#include "aws_xml.h"
+#include "operators/aws_creds.h"
+#include "operators/aws_http.h"
+#include "operators/aws_sigv4.h"
+#include "operators/aws_xml.h"
 
 int64_t (*aws_clock_ms)(void) = sl_now_ms;
 int aws_retry_base_ms = 100;

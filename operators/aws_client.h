@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct event_base;
 struct aws_client;

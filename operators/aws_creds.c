@@ -1,6 +1,6 @@
 /* aws_creds.c: the credential chain, shared config files, and the cached
  * providers that fetch temporary credentials (STS AssumeRole, IMDSv2). */
-#include "aws_creds.h"
+#include "operators/aws_creds.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -11,10 +11,10 @@
 
 #include <event2/event.h>
 
-#include "aws_client.h"
-#include "aws_http.h"
-#include "aws_sigv4.h"
-#include "aws_xml.h"
+#include "operators/aws_client.h"
+#include "operators/aws_http.h"
+#include "operators/aws_sigv4.h"
+#include "operators/aws_xml.h"
 
 /* Temporary credentials are replaced this long before they expire. */
 #define CREDS_REFRESH_MARGIN_MS (5 * 60 * 1000)

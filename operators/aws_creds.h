@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct event_base;
 struct aws_creds_provider;

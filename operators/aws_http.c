@@ -1,6 +1,6 @@
 /* aws_http.c: libcurl multi on a libevent loop (one CURLM per event_base),
  * each transfer a small state: buffered or streamed body, captured headers. */
-#include "aws_http.h"
+#include "operators/aws_http.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct event_base;
 struct aws_http_xfer;

@@ -1,5 +1,5 @@
 /* aws_json.c: the JSON 1.1 protocol over the signed client. */
-#include "aws_json.h"
+#include "operators/aws_json.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "aws_client.h"
+#include "operators/aws_client.h"
 
 /* Blocking. target: "AWSGlue.StartCrawler", "ElasticMapReduce.DescribeStep".
  * req is borrowed; on success *resp is a new reference. On failure returns

@@ -1,5 +1,5 @@
 /* aws_local.c: walking a folder tree as if it were a bucket. */
-#include "aws_local.h"
+#include "operators/aws_local.h"
 
 #include <dirent.h>
 #include <errno.h>

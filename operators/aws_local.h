@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "aws_s3.h"
+#include "operators/aws_s3.h"
 
 /* List files under prefix ("/lake/raw/dt=2024-" walks /lake/raw/ and keeps
  * paths starting with the prefix). each as for s3_list (1 stops early,

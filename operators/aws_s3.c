@@ -1,13 +1,13 @@
 /* aws_s3.c: S3 ListObjectsV2 (expat, continuation tokens), HeadObject and
  * streamed GetObject over the signed AWS client. */
-#include "aws_s3.h"
+#include "operators/aws_s3.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_http.h"
-#include "aws_sigv4.h"
-#include "aws_xml.h"
+#include "operators/aws_http.h"
+#include "operators/aws_sigv4.h"
+#include "operators/aws_xml.h"
 
 struct s3_op {
 	struct aws_client *client;

@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "aws_client.h"
+#include "operators/aws_client.h"
 
 struct event_base;
 

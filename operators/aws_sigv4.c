@@ -1,6 +1,6 @@
 /* aws_sigv4.c: AWS Signature Version 4 (canonical request, string to sign,
  * signing key, Authorization header). */
-#include "aws_sigv4.h"
+#include "operators/aws_sigv4.h"
 
 #include <ctype.h>
 #include <stdio.h>

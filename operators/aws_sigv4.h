@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 /* SHA-256 of "" in hex: the payload hash of every body-less request. */
 #define AWS_EMPTY_SHA256 \

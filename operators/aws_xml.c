@@ -1,5 +1,5 @@
 /* aws_xml.c: expat callbacks that turn XML into (path, text) events. */
-#include "aws_xml.h"
+#include "operators/aws_xml.h"
 
 #include <expat.h>
 #include <stdlib.h>

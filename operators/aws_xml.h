@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 /* text is the element's own character data ("" for containers); both
  * strings are valid during the call. Return -1 to stop parsing. */

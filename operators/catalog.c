@@ -1,5 +1,5 @@
 /* catalog.c: the builtin catalogue of tables and partitions, in SQLite. */
-#include "catalog.h"
+#include "operators/catalog.h"
 
 #include <stdlib.h>
 #include <string.h>

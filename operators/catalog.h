@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct catalog;
 

@@ -20,7 +20,7 @@
  * handler only sets a flag, and the poll loop then cancels the remote job
  * and exits non-zero.
  */
-#include "operator.h"
+#include "operators/operator.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "aws_json.h"
+#include "operators/aws_json.h"
 
 /* Output of a status command kept (more is an error). */
 #define CAPTURE_LIMIT (1u << 20)

@@ -13,7 +13,7 @@
  *                  YYYY/MM/DD[/HH] or YYYY-MM-DD), and records them in the
  *                  SQLite catalogue of catalog.h.
  */
-#include "operator.h"
+#include "operators/operator.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -23,10 +23,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "aws_json.h"
-#include "aws_local.h"
-#include "aws_s3.h"
-#include "catalog.h"
+#include "operators/aws_json.h"
+#include "operators/aws_local.h"
+#include "operators/aws_s3.h"
+#include "operators/catalog.h"
 
 static const struct op_key crawler_keys[] = {
 	{ "backend", OPK_STRING, 0, 0, "glue or builtin (default: glue if "

@@ -8,7 +8,7 @@
  * or dead SMTP server costs a process, never the scheduler's loop.
  * The keys, the smtp block and the outbox are described in EMAIL.md.
  */
-#include "operator.h"
+#include "operators/operator.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,8 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mime.h"
-#include "smtp.h"
+#include "operators/mime.h"
+#include "operators/smtp.h"
 
 static const struct op_key email_keys[] = {
 	{ "to", OPK_STRINGS, 1, 1, "recipients: addresses or \"Name <addr>\"" },

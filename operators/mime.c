@@ -1,5 +1,5 @@
 /* mime.c: build RFC 5322 / MIME mail messages (see mime.h). */
-#include "mime.h"
+#include "operators/mime.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct mime_msg;
 

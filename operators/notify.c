@@ -1,5 +1,5 @@
 /* notify.c: compose the notification emails about a task (see notify.h). */
-#include "notify.h"
+#include "operators/notify.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 static const char *
 nz(const char *s, const char *def)

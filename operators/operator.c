@@ -1,5 +1,5 @@
 /* operator.c: the registry of task types, and spec helpers for operators. */
-#include "operator.h"
+#include "operators/operator.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct event_base;
 

@@ -14,7 +14,7 @@
  * (poke_start: no process, no slot); with an explicit executor it is
  * `sluice operator s3_sensor --poke` (poke_once).
  */
-#include "operator.h"
+#include "operators/operator.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -27,8 +27,8 @@
 
 #include <event2/event.h>
 
-#include "aws_local.h"
-#include "aws_s3.h"
+#include "operators/aws_local.h"
+#include "operators/aws_s3.h"
 
 static const struct op_key s3_sensor_keys[] = {
 	{ "url", OPK_STRING, 1, 1,

@@ -1,6 +1,6 @@
 /* shell.c: the shell task type. The executor runs its command directly:
  * an argv list as is, a string through /bin/sh -c. */
-#include "operator.h"
+#include "operators/operator.h"
 
 static const struct op_key shell_keys[] = {
 	{ "command", OPK_ANY, 1, 1,

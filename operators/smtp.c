@@ -1,5 +1,5 @@
 /* smtp.c: send a message over SMTP with libcurl, with retries (see smtp.h). */
-#include "smtp.h"
+#include "operators/smtp.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 #define SMTP_DEFAULT_TRIES 4
 #define SMTP_DEFAULT_RETRY_DELAY_MS 2000

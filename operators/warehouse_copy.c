@@ -6,12 +6,12 @@
  * SQLite. See operators/WAREHOUSE.md for the keys and the SQL each mode
  * runs; the pieces are described in wh.h.
  */
-#include "operator.h"
+#include "operators/operator.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "wh.h"
+#include "operators/wh.h"
 
 static const struct op_key warehouse_copy_keys[] = {
 	{ "connection", OPK_CONNECTION, 1, 0,

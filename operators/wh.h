@@ -29,7 +29,7 @@
 
 #include <jansson.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 /* Longest CSV record or JSON line accepted (bytes). */
 #define WH_RECORD_MAX (16u * 1024 * 1024)

@@ -13,7 +13,7 @@
  * unchanged, cutting out headers, blank lines and the CR of CRLF (so
  * objects with different line endings can share one COPY).
  */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdio.h>
 #include <stdlib.h>

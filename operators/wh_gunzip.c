@@ -2,7 +2,7 @@
  * fixed output buffer, so memory stays bounded whatever the object size.
  * Concatenated gzip members (as `cat a.gz b.gz` or parallel writers
  * produce) are read one after another. */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>

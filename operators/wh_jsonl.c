@@ -1,7 +1,7 @@
 /* wh_jsonl.c: JSON lines (one object per line) for warehouse_copy, parsed
  * by jansson one line at a time, and a row's values as a CSV record for
  * COPY ... FROM STDIN. */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdio.h>
 #include <stdlib.h>

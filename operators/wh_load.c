@@ -1,11 +1,11 @@
 /* wh_load.c: the options of one warehouse_copy task, read and checked in
  * one place, both at DAG load time (validate) and at try start (run). */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "operator.h"
+#include "operators/operator.h"
 
 const char *
 wh_mode_name(enum wh_mode mode)

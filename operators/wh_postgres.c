@@ -9,7 +9,7 @@
  * lines (wh_csv's span mode); JSON lines are re-encoded as CSV records of
  * the load's columns.
  */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>

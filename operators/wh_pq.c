@@ -1,7 +1,7 @@
 /* wh_pq.c: libpq for warehouse_copy's PostgreSQL and Redshift loads:
  * connecting with the connection's url and password, running a logged
  * statement, and the server's messages as errors. */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * transaction with the mode's DELETE / staging statements. Statements go
  * to the log with secrets masked; dry_run prints them without connecting.
  */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>

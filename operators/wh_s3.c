@@ -3,12 +3,12 @@
  * shared S3 client (operators/aws_s3.h: signing, credentials, endpoints,
  * retries). Blocking calls: this runs in the operator's own process.
  */
-#include "wh_s3.h"
+#include "operators/wh_s3.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "aws_s3.h"
+#include "operators/aws_s3.h"
 
 struct wh_s3 {
 	struct aws_client *client;

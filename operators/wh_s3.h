@@ -7,7 +7,7 @@
 #ifndef SLUICE_WH_S3_H
 #define SLUICE_WH_S3_H
 
-#include "wh.h"
+#include "operators/wh.h"
 
 struct wh_s3;
 

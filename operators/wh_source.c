@@ -13,7 +13,7 @@
  * writers) are not data and are skipped. Objects come sorted by url, so a
  * load reads them in a stable order.
  */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "wh_s3.h"
+#include "operators/wh_s3.h"
 
 /* Most objects one load may name. */
 #define SOURCE_OBJECTS_MAX 1000000

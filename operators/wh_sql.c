@@ -1,6 +1,6 @@
 /* wh_sql.c: quoting of identifiers and literals, masking of secrets in
  * statements and urls, and statement lists for warehouse_copy. */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * interval's bounds, so ISO-8601 text in any of SQLite's time formats
  * ("2024-01-01 05:00:00", "2024-01-01T05:00:00Z", "2024-01-01") matches.
  */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* wh_stream.c: a partition's objects read one after another, inflated if
  * gzip'd, decoded as CSV or JSON lines, and handed to a backend, with
  * progress (objects, rows, bytes) in the task's log. */
-#include "wh.h"
+#include "operators/wh.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* cli.c: the verb table, global options, and what verbs share. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "config.h"
-#include "store.h"
+#include "scheduler/config.h"
+#include "scheduler/store.h"
 
 /* Every verb, in the order `sluice --help` lists them. */
 static const struct cli_verb *const verbs[] = {

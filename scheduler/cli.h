@@ -13,8 +13,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "dag.h"
-#include "util.h"
+#include "scheduler/dag.h"
+#include "base/util.h"
 
 struct config;
 struct store;

@@ -1,6 +1,6 @@
 /* cli_clear.c: `sluice clear` and `sluice mark`: a person re-runs or
  * settles task instances. Both are audited with who did it. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "store.h"
+#include "scheduler/config.h"
+#include "scheduler/store.h"
 
 static int
 clear_run(struct cli *c, int argc, char **argv)

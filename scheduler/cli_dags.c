@@ -1,15 +1,15 @@
 /* cli_dags.c: `sluice dags list|show|validate|pause|unpause|next`. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "cron.h"
-#include "store.h"
-#include "tz.h"
-#include "../operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/store.h"
+#include "scheduler/tz.h"
+#include "operators/operator.h"
 
 static int
 dags_list(struct cli *c)

@@ -1,6 +1,6 @@
 /* cli_executors.c: `sluice executors [check NAME]`: the executors named in
  * the config file, their hosts, health and slots. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 
 #include <event2/event.h>
 
-#include "config.h"
-#include "../executors/registry.h"
-#include "../executors/ssh.h"
+#include "scheduler/config.h"
+#include "executors/registry.h"
+#include "executors/ssh.h"
 
 static char *
 executor_json(const json_t *conf)

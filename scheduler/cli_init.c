@@ -1,5 +1,5 @@
 /* cli_init.c: `sluice init` (a new home) and `sluice db` (migrations). */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "store.h"
+#include "scheduler/config.h"
+#include "scheduler/store.h"
 
 /* Set by the web part when it is linked in: creates the first admin user
  * of a new home and prints its password. */

@@ -1,14 +1,14 @@
 /* cli_operator.c: `sluice operator TYPE [--poke]`: one try of a task type,
  * as a process of its own (see operators/operator.h). The spec comes on
  * stdin; the log goes to stdout/stderr. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "../operators/operator.h"
+#include "operators/operator.h"
 
 #define SPEC_MAX_BYTES (16 * 1024 * 1024)
 

@@ -1,5 +1,5 @@
 /* cli_run.c: `sluice test`, `sluice scheduler`, `sluice standalone`. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -8,12 +8,12 @@
 
 #include <event2/event.h>
 
-#include "config.h"
-#include "cron.h"
-#include "sched.h"
-#include "store.h"
-#include "tz.h"
-#include "../web/web.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/sched.h"
+#include "scheduler/store.h"
+#include "scheduler/tz.h"
+#include "web/web.h"
 
 static int
 test_run(struct cli *c, int argc, char **argv)

@@ -1,5 +1,5 @@
 /* cli_runs.c: `sluice runs`, `sluice tasks`, `sluice logs`. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "store.h"
+#include "scheduler/config.h"
+#include "scheduler/store.h"
 
 static const char *
 jstr(json_t *o, const char *k)

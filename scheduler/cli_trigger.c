@@ -1,6 +1,6 @@
 /* cli_trigger.c: `sluice trigger` and `sluice backfill`: create runs, and
  * optionally wait for them with a progress line. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -9,10 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "cron.h"
-#include "store.h"
-#include "tz.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/store.h"
+#include "scheduler/tz.h"
 
 /* Wait until every run in partitions is done; progress on a terminal.
  * Returns 0 if all succeeded, -1 if one failed, -2 when no scheduler ran

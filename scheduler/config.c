@@ -1,5 +1,5 @@
 /* config.c: the home folder and sluice.yaml. */
-#include "config.h"
+#include "scheduler/config.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ydoc.h"
+#include "base/ydoc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 

@@ -11,7 +11,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct config {
 	char *home;		/* absolute */

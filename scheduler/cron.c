@@ -18,7 +18,7 @@
  *   (only walls inside a repeated hour are passed over), and the previous
  *   tick is the mirror of that.
  */
-#include "cron.h"
+#include "scheduler/cron.h"
 
 #include <ctype.h>
 #include <stdio.h>

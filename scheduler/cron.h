@@ -16,8 +16,8 @@
 
 #include <stdint.h>
 
-#include "tz.h"
-#include "util.h"
+#include "scheduler/tz.h"
+#include "base/util.h"
 
 struct cron;
 

@@ -1,5 +1,5 @@
 /* dag.c: loading and checking DAG files. */
-#include "dag.h"
+#include "scheduler/dag.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,12 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "cron.h"
-#include "template.h"
-#include "tz.h"
-#include "ydoc.h"
-#include "../operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/template.h"
+#include "scheduler/tz.h"
+#include "base/ydoc.h"
+#include "operators/operator.h"
 
 #define DAG_MAX_BYTES (4 * 1024 * 1024)
 #define DAG_MAX_TASKS 100000

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct config;
 struct cron;

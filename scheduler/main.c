@@ -1,5 +1,5 @@
 /* main.c: sluice, a workflow orchestrator and job scheduler. */
-#include "cli.h"
+#include "scheduler/cli.h"
 
 int
 main(int argc, char **argv)

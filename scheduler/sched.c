@@ -1,5 +1,5 @@
 /* sched.c: the scheduling loop (see sched.h and scheduler/STATES.md). */
-#include "sched.h"
+#include "scheduler/sched.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,16 +16,16 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "config.h"
-#include "cron.h"
-#include "dag.h"
-#include "state.h"
-#include "store.h"
-#include "template.h"
-#include "tz.h"
-#include "../executors/registry.h"
-#include "../operators/notify.h"
-#include "../operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/dag.h"
+#include "scheduler/state.h"
+#include "scheduler/store.h"
+#include "scheduler/template.h"
+#include "scheduler/tz.h"
+#include "executors/registry.h"
+#include "operators/notify.h"
+#include "operators/operator.h"
 
 extern char **environ;
 

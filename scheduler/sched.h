@@ -10,7 +10,7 @@
 #ifndef SLUICE_SCHED_H
 #define SLUICE_SCHED_H
 
-#include "util.h"
+#include "base/util.h"
 
 struct config;
 struct event_base;

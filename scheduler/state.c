@@ -1,9 +1,9 @@
 /* state.c: task instance and run states, their transitions, trigger rules. */
-#include "state.h"
+#include "scheduler/state.h"
 
 #include <string.h>
 
-#include "dag.h"
+#include "scheduler/dag.h"
 
 static const char *const ti_names[TI_NSTATES] = {
 	[TI_NONE] = "none",

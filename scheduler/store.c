@@ -1,13 +1,13 @@
 /* store.c: the SQLite state store. */
-#include "store.h"
+#include "scheduler/store.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dag.h"
-#include "tz.h"
+#include "scheduler/dag.h"
+#include "scheduler/tz.h"
 
 struct migration {
 	int version;

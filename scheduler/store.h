@@ -18,8 +18,8 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "state.h"
-#include "util.h"
+#include "scheduler/state.h"
+#include "base/util.h"
 
 struct store;
 struct dag;

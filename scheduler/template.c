@@ -1,12 +1,12 @@
 /* template.c: checking and rendering `{{ name | FORMAT }}`. */
-#include "template.h"
+#include "scheduler/template.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tz.h"
+#include "scheduler/tz.h"
 
 #define TMPL_MAX_NAME 256
 #define TMPL_MAX_FORMAT 256

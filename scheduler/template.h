@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct tz;
 

@@ -10,7 +10,7 @@
  * 2200) offset changes are at least four days apart, so a daily probe never
  * steps over two of them.
  */
-#include "tz.h"
+#include "scheduler/tz.h"
 
 #include <ctype.h>
 #include <inttypes.h>

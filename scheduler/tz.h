@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "util.h"
+#include "base/util.h"
 
 #define TZ_T_MIN INT64_C(-62135596800)	/* 0001-01-01T00:00:00Z */
 #define TZ_T_MAX INT64_C(253402300799)	/* 9999-12-31T23:59:59Z */

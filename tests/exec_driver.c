@@ -38,7 +38,7 @@
 #include "executors/executor.h"
 #include "executors/plugin.h"
 #include "executors/ssh.h"
-#include "util.h"
+#include "base/util.h"
 
 extern char **environ;
 

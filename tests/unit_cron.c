@@ -6,7 +6,7 @@
  * a brute-force walk minute by minute that uses the C library's
  * localtime (not the offset cache cron uses).
  */
-#include "cron.h"
+#include "scheduler/cron.h"
 
 #include <ftw.h>
 #include <inttypes.h>

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "dag.h"
-#include "unit.h"
+#include "scheduler/config.h"
+#include "scheduler/dag.h"
+#include "tests/unit.h"
 
 static char dir[] = "/tmp/sluice-unit-dag.XXXXXX";
 static struct config *cfg;

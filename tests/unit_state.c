@@ -1,7 +1,7 @@
 /* unit_state.c: trigger rules (a truth table) and the state machine. */
-#include "state.h"
-#include "dag.h"
-#include "unit.h"
+#include "scheduler/state.h"
+#include "scheduler/dag.h"
+#include "tests/unit.h"
 
 /* upstream states: S success, F failed, K skipped, U upstream_failed,
  * R running (not done) */

@@ -1,9 +1,9 @@
 /* unit_template.c: checking and rendering templates. */
 #include <stdlib.h>
 
-#include "template.h"
-#include "tz.h"
-#include "unit.h"
+#include "scheduler/template.h"
+#include "scheduler/tz.h"
+#include "tests/unit.h"
 
 static json_t *params;
 

@@ -5,7 +5,7 @@
  * Expected instants were worked out by hand from the zones' rules (checked
  * against `zdump -v`), with the UTC and local time in a comment per case.
  */
-#include "tz.h"
+#include "scheduler/tz.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #include "operators/wh.h"
-#include "wh_unit.h"
+#include "tests/wh_unit.h"
 
 static const size_t chunk_sizes[] = { 0 /* whole */, 1, 2, 3, 7 };
 

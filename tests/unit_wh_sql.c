@@ -9,7 +9,7 @@
 
 #include "operators/operator.h"
 #include "operators/wh.h"
-#include "wh_unit.h"
+#include "tests/wh_unit.h"
 
 extern const struct operator op_warehouse_copy;
 

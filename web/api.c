@@ -7,7 +7,7 @@
  * Person actions go through the store's functions with who = "web:USER",
  * so the audit log names the person.
  */
-#include "web_internal.h"
+#include "web/web_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../operators/operator.h"
-#include "../scheduler/config.h"
-#include "../scheduler/cron.h"
-#include "../scheduler/store.h"
-#include "../scheduler/template.h"
-#include "../scheduler/tz.h"
-#include "auth.h"
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/store.h"
+#include "scheduler/template.h"
+#include "scheduler/tz.h"
+#include "web/auth.h"
 
 extern char **environ;
 

@@ -1,5 +1,5 @@
 /* auth.c: users, password hashes, API tokens and login sessions. */
-#include "auth.h"
+#include "web/auth.h"
 
 #include <crypt.h>
 #include <ctype.h>
@@ -11,7 +11,7 @@
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 
-#include "../scheduler/store.h"
+#include "scheduler/store.h"
 
 static const char *const role_names[] = { "", "viewer", "operator", "admin" };
 

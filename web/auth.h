@@ -12,7 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct store;
 

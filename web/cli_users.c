@@ -1,6 +1,6 @@
 /* cli_users.c: `sluice users add|list|passwd|remove|token`, and the first
  * admin of a new home (`sluice init`). */
-#include "../scheduler/cli.h"
+#include "scheduler/cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,8 @@
 
 #include <openssl/crypto.h>
 
-#include "../scheduler/store.h"
-#include "auth.h"
+#include "scheduler/store.h"
+#include "web/auth.h"
 
 extern int (*cli_init_admin_hook)(struct cli *c);
 

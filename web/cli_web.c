@@ -1,5 +1,5 @@
 /* cli_web.c: `sluice web`: the web UI and REST API without a scheduler. */
-#include "../scheduler/cli.h"
+#include "scheduler/cli.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 
 #include <event2/event.h>
 
-#include "../scheduler/config.h"
-#include "web.h"
+#include "scheduler/config.h"
+#include "web/web.h"
 
 static void
 web_signal_cb(evutil_socket_t sig, short what, void *arg)

@@ -1,11 +1,11 @@
 /* html.c: HTML escaping and the frame every page shares. */
-#include "web_internal.h"
+#include "web/web_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "auth.h"
+#include "web/auth.h"
 
 /* Every value that reaches a page goes through here: text and attribute
  * values alike (quotes are escaped too). */

@@ -4,13 +4,13 @@
  * the store, so `sluice web` alone reports them too), and the scheduler's
  * loop lag and counters when it runs in this process.
  */
-#include "web_internal.h"
+#include "web/web_internal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../scheduler/sched.h"
-#include "../scheduler/store.h"
+#include "scheduler/sched.h"
+#include "scheduler/store.h"
 
 static const double duration_buckets[] = { 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600 };
 

@@ -4,7 +4,7 @@
  * (the grid, selections, previews, live updates, log tails) through the
  * REST API. No inline script or style: the CSP forbids them.
  */
-#include "web_internal.h"
+#include "web/web_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -14,10 +14,10 @@
 
 #include <event2/http.h>
 
-#include "../operators/operator.h"
-#include "../scheduler/store.h"
-#include "../scheduler/tz.h"
-#include "auth.h"
+#include "operators/operator.h"
+#include "scheduler/store.h"
+#include "scheduler/tz.h"
+#include "web/auth.h"
 
 /* A path segment, percent-encoded, then HTML-escaped. */
 static void

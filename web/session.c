@@ -2,7 +2,7 @@
  * session.c: who is asking (bearer token or session cookie), what they
  * may do, logging in and out, and the limit on failed logins.
  */
-#include "web_internal.h"
+#include "web/web_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +12,8 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 
-#include "../scheduler/store.h"
-#include "auth.h"
+#include "scheduler/store.h"
+#include "web/auth.h"
 
 #define SESSION_TTL_MS (12LL * 3600 * 1000)
 #define LOGIN_WINDOW_MS (60 * 1000)

@@ -3,8 +3,8 @@
  * router, replies with the security headers every response carries, the
  * compiled-in assets, and requests that wait for a busy database.
  */
-#include "web.h"
-#include "web_internal.h"
+#include "web/web.h"
+#include "web/web_internal.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -18,9 +18,9 @@
 #include <event2/keyvalq_struct.h>
 #include <sqlite3.h>
 
-#include "../scheduler/config.h"
-#include "../scheduler/sched.h"
-#include "../scheduler/store.h"
+#include "scheduler/config.h"
+#include "scheduler/sched.h"
+#include "scheduler/store.h"
 
 #define WEB_BUSY_RETRY_MS 10
 #define WEB_BUSY_GIVE_UP_MS 5000

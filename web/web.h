@@ -6,7 +6,7 @@
 #ifndef SLUICE_WEB_H
 #define SLUICE_WEB_H
 
-#include "../scheduler/util.h"
+#include "base/util.h"
 
 struct config;
 struct event_base;

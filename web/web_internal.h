@@ -20,8 +20,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "../scheduler/dag.h"
-#include "../scheduler/util.h"
+#include "scheduler/dag.h"
+#include "base/util.h"
 
 struct config;
 struct sched;

@@ -2,7 +2,7 @@
  * fuzz_dag.c: libFuzzer target for the DAG loader (YAML parsing, key and
  * type checks, templates, cycles) and for template rendering. Not built by
  * default. From a configured build folder (for libsluice.a):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main -iquote /work/main/scheduler \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main \
  *     /work/main/tests/fuzz/fuzz_dag.c libsluice.a $(pkg-config --libs libevent sqlite3 yaml-0.1 libcurl libssh2 libcrypto libpq jansson expat zlib) \
  *     -levent_pthreads -lcrypt -lm -o /tmp/fuzz_dag && /tmp/fuzz_dag -max_len=4096
  *
@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "dag.h"
-#include "template.h"
-#include "tz.h"
+#include "scheduler/config.h"
+#include "scheduler/dag.h"
+#include "scheduler/template.h"
+#include "scheduler/tz.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

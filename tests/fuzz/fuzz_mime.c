@@ -1,7 +1,7 @@
 /*
  * fuzz_mime.c: libFuzzer target for operators/mime.c. Not built by
  * default. From the source tree:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Ischeduler tests/fuzz/fuzz_mime.c operators/mime.c scheduler/util.c -lcrypto -o /tmp/fuzz_mime && /tmp/fuzz_mime
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I. tests/fuzz/fuzz_mime.c operators/mime.c base/util.c -lcrypto -o /tmp/fuzz_mime && /tmp/fuzz_mime
  *
  * The input is split at NUL bytes into a From address, a To list, a
  * subject, an attachment name and a body. Whatever is accepted must

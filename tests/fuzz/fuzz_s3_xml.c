@@ -3,15 +3,15 @@
  * (operators/aws_xml.c, expat underneath): the element walk the S3 list
  * uses, and the lookups the error and credential paths use. Not built by
  * default. From a configured build folder:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main -iquote /work/main/scheduler \
- *     /work/main/tests/fuzz/fuzz_s3_xml.c /work/main/operators/aws_xml.c /work/main/scheduler/util.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main \
+ *     /work/main/tests/fuzz/fuzz_s3_xml.c /work/main/operators/aws_xml.c /work/main/base/util.c \
  *     -lexpat -o /tmp/fuzz_s3_xml && /tmp/fuzz_s3_xml
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../operators/aws_xml.h"
+#include "operators/aws_xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

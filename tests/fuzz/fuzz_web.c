@@ -6,7 +6,7 @@
  * mark, users; the login form), all through web_handle() without a socket.
  * Not built by default. From a configured build folder (libsluice.a; the
  * web sources are compiled again here so the sanitizers see them):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main -I. -iquote /work/main/scheduler \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main -I. \
  *     /work/main/tests/fuzz/fuzz_web.c /work/main/web/{web,api,session,auth,pages,html,metrics}.c web/assets_embedded.c libsluice.a $(pkg-config --libs libevent sqlite3 yaml-0.1 libcurl libssh2 libcrypto libpq jansson expat zlib) \
  *     -levent_pthreads -lcrypt -lm -o /tmp/fuzz_web && /tmp/fuzz_web -max_len=8192 -dict=/work/main/tests/fuzz/web.dict
  *
@@ -27,9 +27,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "config.h"
-#include "store.h"
-#include "util.h"
+#include "scheduler/config.h"
+#include "scheduler/store.h"
+#include "base/util.h"
 #include "web/auth.h"
 #include "web/web_internal.h"
 

@@ -2,7 +2,7 @@
  * fuzz_wh.c: libFuzzer target for warehouse_copy's streamed readers
  * (operators/wh_csv.c, wh_jsonl.c, wh_gunzip.c). Not built by default.
  * From the source tree:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Ischeduler $(pkg-config --cflags jansson) tests/fuzz/fuzz_wh.c operators/wh_csv.c operators/wh_jsonl.c operators/wh_gunzip.c scheduler/util.c -ljansson -lz -o /tmp/fuzz_wh && /tmp/fuzz_wh
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I. $(pkg-config --cflags jansson) tests/fuzz/fuzz_wh.c operators/wh_csv.c operators/wh_jsonl.c operators/wh_gunzip.c base/util.c -ljansson -lz -o /tmp/fuzz_wh && /tmp/fuzz_wh
  *
  * The first byte picks a chunk size and how many header lines to skip;
  * the rest is one object. Checked: CSV passthrough (what PostgreSQL gets)

@@ -1,5 +1,5 @@
 /* util.c: errors, allocation, buffers, durations, files. */
-#include "util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>

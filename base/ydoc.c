@@ -1,5 +1,5 @@
 /* ydoc.c: YAML documents with positions, built from libyaml's events. */
-#include "ydoc.h"
+#include "base/ydoc.h"
 
 #include <errno.h>
 #include <limits.h>

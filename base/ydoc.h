@@ -8,7 +8,7 @@
 #include <yaml.h>
 #include <jansson.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct ydoc;
 
