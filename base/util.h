@@ -101,6 +101,26 @@ size_t strv_len(char *const *v);
 int sl_str_starts(const char *s, const char *prefix);
 int sl_str_ends(const char *s, const char *suffix);
 
+/*
+ * Grow an array to hold at least `need` elements: `arr` is the pointer,
+ * `cap` its capacity (both updated). Doubles from 16, so appending n items
+ * one by one costs O(n). Usage: SL_GROW(v, ncap, n + 1); v[n++] = x;
+ */
+#define SL_GROW(arr, cap, need)						\
+	do {								\
+		if ((size_t)(need) > (size_t)(cap)) {			\
+			size_t sl_grow_c = (cap) ? (size_t)(cap) * 2 : 16; \
+			while (sl_grow_c < (size_t)(need))		\
+				sl_grow_c *= 2;				\
+			(arr) = xreallocarray((arr), sl_grow_c, sizeof *(arr)); \
+			(cap) = sl_grow_c;				\
+		}							\
+	} while (0)
+
+struct timeval;
+/* Milliseconds as a struct timeval (for libevent timers); negative → 0. */
+struct timeval *sl_ms_timeval(int64_t ms, struct timeval *tv);
+
 #define SL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define SL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define SL_MAX(a, b) ((a) > (b) ? (a) : (b))

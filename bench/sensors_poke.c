@@ -166,8 +166,7 @@ main(int argc, char **argv)
 		    "connection", "bench", "connections", "bench", "region",
 		    "us-east-1");
 		s->timer = evtimer_new(base, sensor_poke, s);
-		tv.tv_sec = first / 1000;
-		tv.tv_usec = (first % 1000) * 1000;
+		sl_ms_timeval(first, &tv);
 		evtimer_add(s->timer, &tv);
 	}
 	tick = evtimer_new(base, on_tick, NULL);
@@ -176,12 +175,10 @@ main(int argc, char **argv)
 	tv.tv_usec = 10000;
 	evtimer_add(tick, &tv);
 	mark = evtimer_new(base, on_steady, NULL);
-	tv.tv_sec = interval / 1000;
-	tv.tv_usec = (interval % 1000) * 1000;
+	sl_ms_timeval(interval, &tv);
 	evtimer_add(mark, &tv);
 	stop = evtimer_new(base, on_stop, base);
-	tv.tv_sec = duration / 1000;
-	tv.tv_usec = (duration % 1000) * 1000;
+	sl_ms_timeval(duration, &tv);
 	evtimer_add(stop, &tv);
 	event_base_dispatch(base);
 

@@ -378,8 +378,7 @@ term_then_kill(struct local_try *t)
 	kill(-t->pid, SIGTERM);
 	if (t->kill_timer != NULL)
 		return;
-	tv.tv_sec = t->kill_grace_ms / 1000;
-	tv.tv_usec = (t->kill_grace_ms % 1000) * 1000;
+	sl_ms_timeval(t->kill_grace_ms, &tv);
 	t->kill_timer = evtimer_new(t->ex->base, local_on_kill_timer, t);
 	evtimer_add(t->kill_timer, &tv);
 }

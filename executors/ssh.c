@@ -279,14 +279,6 @@ static char *expand_home(const char *path)
 	return xasprintf("%s%s", home, path + 1);
 }
 
-static void ms_to_tv(int64_t ms, struct timeval *tv)
-{
-	if (ms < 0)
-		ms = 0;
-	tv->tv_sec = ms / 1000;
-	tv->tv_usec = (ms % 1000) * 1000;
-}
-
 static const char *ssh_errmsg(LIBSSH2_SESSION *s)
 {
 	char *msg = NULL;
@@ -945,7 +937,7 @@ static void conn_ready(struct ssh_conn *c)
 	if (h->ex->keepalive_ms > 0) {
 		int secs = (int)((h->ex->keepalive_ms + 999) / 1000);
 		libssh2_keepalive_config(c->session, 0, (unsigned)secs);
-		ms_to_tv(h->ex->keepalive_ms, &tv);
+		sl_ms_timeval(h->ex->keepalive_ms, &tv);
 		event_add(c->ev_keepalive, &tv);
 	}
 	host_kill_orphans(h);
@@ -1075,7 +1067,7 @@ static void conn_keepalive_cb(evutil_socket_t fd, short what, void *arg)
 			  ssh_errmsg(c->session));
 		return;
 	}
-	ms_to_tv(c->host->ex->keepalive_ms, &tv);
+	sl_ms_timeval(c->host->ex->keepalive_ms, &tv);
 	event_add(c->ev_keepalive, &tv);
 	conn_arm(c);
 }
@@ -1208,7 +1200,7 @@ static void conn_start(struct ssh_conn *c)
 
 	c->connect_started_ms = sl_mono_ms();
 	c->hostkey_desc[0] = '\0';
-	ms_to_tv(ex->connect_timeout_ms, &tv);
+	sl_ms_timeval(ex->connect_timeout_ms, &tv);
 	event_add(c->ev_timer, &tv);
 	if (ex->via && c->host != ex->via) {
 		c->state = C_TUNNEL;
@@ -2513,7 +2505,7 @@ static void ex_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (wake) {
 		struct timeval tv;
-		ms_to_tv(wake - now + 1, &tv);
+		sl_ms_timeval(wake - now + 1, &tv);
 		event_add(ex->ev_dispatch, &tv);
 	}
 }
@@ -2633,7 +2625,7 @@ static void ssh_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 	if (t->pgid)
 		try_send_kill(t, "TERM");
 	/* Without a PGID yet, try_stderr sends TERM when it arrives. */
-	ms_to_tv(t->kill_grace_ms, &tv);
+	sl_ms_timeval(t->kill_grace_ms, &tv);
 	event_add(t->ev_grace, &tv);
 }
 
@@ -2825,7 +2817,7 @@ int exec_ssh_check(const char *config_json, FILE *out, struct sl_err *err)
 	for (i = 0; i < st.ex->nhosts; i++)
 		cmd_run(&st.ex->hosts[i], buf_str(&command), check_done, &st);
 	buf_free(&command);
-	ms_to_tv(st.ex->connect_timeout_ms * (st.ex->via ? 2 : 1) + 10000,
+	sl_ms_timeval(st.ex->connect_timeout_ms * (st.ex->via ? 2 : 1) + 10000,
 		 &tv);
 	event_base_loopexit(base, &tv);
 	event_base_dispatch(base);

@@ -410,8 +410,7 @@ call_retry_later(struct aws_call *call)
 	if (cap > RETRY_CAP_MS)
 		cap = RETRY_CAP_MS;
 	delay = cap > 0 ? (int64_t)(random() % cap) : 0;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	sl_ms_timeval(delay, &tv);
 	if (call->timer != NULL)
 		event_free(call->timer);
 	call->timer = evtimer_new(call->base, on_backoff, call);

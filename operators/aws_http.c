@@ -69,8 +69,7 @@ multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
 		evtimer_del(loop->timer);
 		return 0;
 	}
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	sl_ms_timeval(timeout_ms, &tv);
 	evtimer_add(loop->timer, &tv);
 	return 0;
 }

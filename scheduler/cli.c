@@ -14,7 +14,7 @@
 
 #include "build-config.h"
 #include "scheduler/config.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 /* Every verb, in the order `sluice --help` lists them. */
 static const struct cli_verb *const verbs[] = {

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "scheduler/config.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 static int
 clear_run(struct cli *c, int argc, char **argv)

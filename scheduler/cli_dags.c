@@ -7,7 +7,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "scheduler/tz.h"
 #include "operators/operator.h"
 

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "scheduler/config.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 /* Set by the web part when it is linked in: creates the first admin user
  * of a new home and prints its password. */

@@ -11,7 +11,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/sched.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/web.h"
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "scheduler/config.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 static const char *
 jstr(json_t *o, const char *k)

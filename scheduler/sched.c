@@ -20,7 +20,7 @@
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
 #include "scheduler/state.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "executors/registry.h"
@@ -428,8 +428,7 @@ ti_arm_timer(struct sched *s, struct ti *ti, int64_t at_ms)
 		a->ti = ti;
 		ti->timer = evtimer_new(s->base, ti_wake, a);
 	}
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	sl_ms_timeval(delay, &tv);
 	/* timers count from the loop's cached time, which is as old as
 	 * this turn: refresh it, or the timer fires that much early */
 	event_base_update_cache_time(s->base);

@@ -42,8 +42,7 @@ schedule(struct waiter *w)
 
 	if (now + delay > w->deadline)
 		delay = SL_MAX(w->deadline - now, 0);
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
+	sl_ms_timeval(delay, &tv);
 	evtimer_add(w->timer, &tv);
 }
 

@@ -21,7 +21,7 @@
 #include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"

@@ -11,7 +11,7 @@
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 
-#include "scheduler/store.h"
+#include "store/store.h"
 
 static const char *const role_names[] = { "", "viewer", "operator", "admin" };
 

@@ -9,7 +9,7 @@
 
 #include <openssl/crypto.h>
 
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "web/auth.h"
 
 extern int (*cli_init_admin_hook)(struct cli *c);

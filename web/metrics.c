@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "scheduler/sched.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 static const double duration_buckets[] = { 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600 };
 

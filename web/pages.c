@@ -15,7 +15,7 @@
 #include <event2/http.h>
 
 #include "operators/operator.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"
 

@@ -12,7 +12,7 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/crypto.h>
 
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "web/auth.h"
 
 #define SESSION_TTL_MS (12LL * 3600 * 1000)

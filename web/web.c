@@ -20,7 +20,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/sched.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 
 #define WEB_BUSY_RETRY_MS 10
 #define WEB_BUSY_GIVE_UP_MS 5000
@@ -573,8 +573,7 @@ admit_arm(struct web *w)
 
 	if (left < 1)
 		left = 1;
-	tv.tv_sec = left / 1000;
-	tv.tv_usec = (left % 1000) * 1000;
+	sl_ms_timeval(left, &tv);
 	evtimer_add(w->admit_ev, &tv);
 }
 

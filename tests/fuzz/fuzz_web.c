@@ -28,7 +28,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "scheduler/config.h"
-#include "scheduler/store.h"
+#include "store/store.h"
 #include "base/util.h"
 #include "web/auth.h"
 #include "web/web_internal.h"

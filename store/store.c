@@ -1,0 +1,269 @@
+/* store.c: opening the state store, migrations, transactions and the
+ * statement cache (the verbs live beside it in store/store_*.c). */
+#include "store/store_internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/dag.h"
+#include "scheduler/tz.h"
+
+struct migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct migration migrations[];
+
+int
+store_db_err(struct store *s, struct sl_err *err, const char *what)
+{
+	return sl_err_set(err, "%s: %s: %s", s->path, what,
+			  sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql)
+{
+	struct stmt_cache *c;
+
+	/* call sites pass string literals: their address is the key; the
+	 * text comparison is only the slow path for other callers */
+	for (c = s->stmts; c != NULL; c = c->next)
+		if (c->sql == sql)
+			goto found;
+	for (c = s->stmts; c != NULL; c = c->next)
+		if (strcmp(c->sql, sql) == 0)
+			goto found;
+	c = xcalloc(1, sizeof *c);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &c->stmt, NULL) != SQLITE_OK)
+		sl_fatal("SQL does not prepare (%s): %s", sqlite3_errmsg(s->db),
+			 sql);
+	c->sql = sql;
+	c->next = s->stmts;
+	s->stmts = c;
+	return c->stmt;
+found:
+	sqlite3_reset(c->stmt);
+	sqlite3_clear_bindings(c->stmt);
+	return c->stmt;
+}
+
+int
+store_exec(struct store *s, const char *sql, struct sl_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		sl_err_set(err, "%s: %s", s->path, msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_binary_version(void)
+{
+	int v = 0;
+
+	for (const struct migration *m = migrations; m->sql != NULL; m++)
+		v = m->version;
+	return v;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT coalesce(max(version), 0) FROM schema_migrations");
+	int v = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+store_migrate(struct store *s, int *applied, struct sl_err *err)
+{
+	int have, mine = store_binary_version();
+
+	if (applied != NULL)
+		*applied = 0;
+	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+			"version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+			"applied_at INTEGER NOT NULL)", err) < 0)
+		return -1;
+	have = store_schema_version(s);
+	if (have > mine)
+		return sl_err_set(err,
+				  "%s: the database is at schema version %d, newer than this sluice understands (%d); use a newer sluice, or another database",
+				  s->path, have, mine);
+	for (const struct migration *m = migrations; m->sql != NULL; m++) {
+		sqlite3_stmt *st;
+
+		if (m->version <= have)
+			continue;
+		if (store_exec(s, "BEGIN IMMEDIATE", err) < 0)
+			return -1;
+		/* another process may have applied it while we waited for the
+		 * write lock (two commands opening a new database at once) */
+		have = store_schema_version(s);
+		if (m->version <= have) {
+			store_exec(s, "COMMIT", NULL);
+			continue;
+		}
+		if (store_exec(s, m->sql, err) < 0) {
+			char msg[SL_ERR_MSG];
+
+			snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+			store_exec(s, "ROLLBACK", NULL);
+			return sl_err_set(err, "migration %04d_%s failed: %s",
+					  m->version, m->name, msg);
+		}
+		st = store_stmt(s, "INSERT INTO schema_migrations "
+				   "(version, name, applied_at) VALUES (?, ?, ?)");
+		sqlite3_bind_int(st, 1, m->version);
+		sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, sl_now_ms());
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			store_db_err(s, err, "recording a migration");
+			store_exec(s, "ROLLBACK", NULL);
+			return -1;
+		}
+		if (store_exec(s, "COMMIT", err) < 0)
+			return -1;
+		if (applied != NULL)
+			(*applied)++;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, struct store **out, struct sl_err *err)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+
+	s->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sl_err_set(err, "cannot open the database %s: %s", path,
+			   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (store_exec(s, "PRAGMA journal_mode=WAL", err) < 0 ||
+	    store_exec(s, "PRAGMA synchronous=NORMAL", err) < 0 ||
+	    store_exec(s, "PRAGMA foreign_keys=ON", err) < 0 ||
+	    store_exec(s, "PRAGMA temp_store=MEMORY", err) < 0)
+		goto fail;
+	{
+		/* a file that is not a database at all */
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master",
+				       -1, &st, NULL) != SQLITE_OK ||
+		    sqlite3_step(st) != SQLITE_ROW) {
+			sl_err_set(err, "%s is not a sluice database: %s", path,
+				   sqlite3_errmsg(s->db));
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
+	}
+	if (store_migrate(s, NULL, err) < 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	struct stmt_cache *c, *n;
+
+	if (s == NULL)
+		return;
+	for (c = s->stmts; c != NULL; c = n) {
+		n = c->next;
+		sqlite3_finalize(c->stmt);
+		free(c);
+	}
+	if (s->db != NULL)
+		sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+int
+store_begin(struct store *s)
+{
+	if (s->depth++ > 0)
+		return 0;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		s->depth = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_commit(struct store *s)
+{
+	if (s->depth == 0 || --s->depth > 0)
+		return 0;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (s->depth == 0)
+		return;
+	s->depth = 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int64_t
+store_data_version(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version");
+	int64_t v = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+int
+store_step_done(struct store *s, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		fprintf(stderr, "sluice: database: %s\n", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+

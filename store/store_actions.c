@@ -1,0 +1,282 @@
+/* store_actions.c: person actions (clear, mark) and the audit log. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/dag.h"
+#include "scheduler/tz.h"
+#include "store/store_internal.h"
+
+/* --- person actions --- */
+
+int
+store_audit(struct store *s, const char *who, const char *action,
+	    const char *dag_id, const json_t *detail)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "INSERT INTO audit (at, who, action, dag_id, detail) VALUES (?, ?, ?, ?, ?)");
+	char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+	int r;
+
+	sqlite3_bind_int64(st, 1, sl_now_ms());
+	sqlite3_bind_text(st, 2, who ? who : "unknown", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, text, -1, SQLITE_TRANSIENT);
+	r = store_step_done(s, st);
+	free(text);
+	return r;
+}
+
+/* Add task i and (recursively) its downstream or upstream to the set. */
+static void
+mark_closure(const struct dag *dag, int i, char *set, int down)
+{
+	const struct task *t = &dag->tasks[i];
+	int n = down ? t->ndownstream : t->nupstream;
+	const int *next = down ? t->downstream : t->upstream;
+
+	for (int k = 0; k < n; k++)
+		if (!set[next[k]]) {
+			set[next[k]] = 1;
+			mark_closure(dag, next[k], set, down);
+		}
+}
+
+int
+store_clear(struct store *s, const struct dag *dag,
+	    const struct clear_spec *spec, const char *who, json_t **out,
+	    struct sl_err *err)
+{
+	char *sel = xcalloc((size_t)dag->ntasks, 1);
+	char *base = xcalloc((size_t)dag->ntasks, 1);
+	json_t *names = json_array(), *list = json_array(), *detail;
+	char *names_text;
+	sqlite3_stmt *st;
+	int64_t now = sl_now_ms();
+	int count = 0;
+
+	if (spec->tasks == NULL || spec->tasks[0] == NULL) {
+		memset(sel, 1, (size_t)dag->ntasks);
+	} else {
+		for (size_t i = 0; spec->tasks[i] != NULL; i++) {
+			struct task *t = dag_task(dag, spec->tasks[i]);
+
+			if (t == NULL) {
+				free(sel);
+				free(base);
+				json_decref(names);
+				json_decref(list);
+				return sl_err_set(err, "DAG %s has no task '%s'",
+						  dag->name, spec->tasks[i]);
+			}
+			sel[t->index] = 1;
+		}
+	}
+	memcpy(base, sel, (size_t)dag->ntasks);
+	for (int i = 0; i < dag->ntasks; i++) {
+		if (!base[i])
+			continue;
+		if (spec->downstream)
+			mark_closure(dag, i, sel, 1);
+		if (spec->upstream)
+			mark_closure(dag, i, sel, 0);
+	}
+	for (int i = 0; i < dag->ntasks; i++)
+		if (sel[i])
+			json_array_append_new(names, json_string(dag->tasks[i].name));
+	free(sel);
+	free(base);
+	names_text = json_dumps(names, JSON_COMPACT);
+
+	if (store_begin(s) < 0) {
+		free(names_text);
+		json_decref(names);
+		json_decref(list);
+		return store_db_err(s, err, "begin");
+	}
+	/* the selection, once, into a temp table */
+	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS clear_set "
+			"(ti_id INTEGER PRIMARY KEY, run_id INTEGER)", err) < 0 ||
+	    store_exec(s, "DELETE FROM clear_set", err) < 0)
+		goto fail;
+	st = store_stmt(s,
+	    "INSERT INTO clear_set (ti_id, run_id) "
+	    "SELECT ti.id, ti.run_id FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
+	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
+	    "AND ti.task_id IN (SELECT value FROM json_each(?4)) "
+	    "AND (?5 = 0 OR ti.state IN ('failed', 'upstream_failed'))");
+	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, spec->from_s);
+	sqlite3_bind_int64(st, 3, spec->to_s);
+	sqlite3_bind_text(st, 4, names_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, spec->only_failed);
+	if (store_step_done(s, st) < 0) {
+		store_db_err(s, err, "selecting task instances");
+		goto fail;
+	}
+	if (out != NULL) {
+		st = store_stmt(s,
+		    "SELECT r.partition, ti.task_id, ti.state FROM clear_set c "
+		    "JOIN task_instances ti ON ti.id = c.ti_id JOIN dag_runs r ON r.id = c.run_id "
+		    "ORDER BY r.start_s, ti.task_id");
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s}",
+			    "partition", (const char *)sqlite3_column_text(st, 0),
+			    "task", (const char *)sqlite3_column_text(st, 1),
+			    "state", (const char *)sqlite3_column_text(st, 2)));
+		sqlite3_reset(st);
+	}
+	st = store_stmt(s, "SELECT count(*) FROM clear_set");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		count = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (spec->dry_run) {
+		store_rollback(s);
+		goto done;
+	}
+	st = store_stmt(s,
+	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
+	    "SELECT ?1, c.run_id, c.ti_id, ti.state, 'none', ?2 FROM clear_set c "
+	    "JOIN task_instances ti ON ti.id = c.ti_id");
+	sqlite3_bind_int64(st, 1, now);
+	{
+		char reason[256];
+
+		snprintf(reason, sizeof reason, "cleared by %s", who ? who : "unknown");
+		sqlite3_bind_text(st, 2, reason, -1, SQLITE_TRANSIENT);
+		if (store_step_done(s, st) < 0) {
+			store_db_err(s, err, "logging the clear");
+			goto fail;
+		}
+	}
+	/* Each task gets its retries again; try numbers keep counting so
+	 * earlier tries' logs stay. */
+	/* each task's retries, for max_tries, in one set-based update */
+	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS clear_tasks "
+			"(task_id TEXT PRIMARY KEY, tries INTEGER)", err) < 0 ||
+	    store_exec(s, "DELETE FROM clear_tasks", err) < 0)
+		goto fail;
+	for (int i = 0; i < dag->ntasks; i++) {
+		st = store_stmt(s, "INSERT INTO clear_tasks VALUES (?, ?)");
+		sqlite3_bind_text(st, 1, dag->tasks[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, dag->tasks[i].retries + 1);
+		if (store_step_done(s, st) < 0) {
+			store_db_err(s, err, "clearing");
+			goto fail;
+		}
+	}
+	st = store_stmt(s,
+	    "UPDATE task_instances SET state = 'none', next_at = NULL, first_poke_at = NULL, "
+	    "error = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
+	    "coalesce((SELECT tries FROM clear_tasks WHERE clear_tasks.task_id = task_instances.task_id), 1) "
+	    "FROM clear_set WHERE task_instances.id = clear_set.ti_id");
+	sqlite3_bind_int64(st, 1, now);
+	if (store_step_done(s, st) < 0) {
+		store_db_err(s, err, "clearing");
+		goto fail;
+	}
+	st = store_stmt(s,
+	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "
+	    "WHERE id IN (SELECT DISTINCT run_id FROM clear_set) AND state IN ('success', 'failed')");
+	if (store_step_done(s, st) < 0) {
+		store_db_err(s, err, "re-opening runs");
+		goto fail;
+	}
+	detail = json_pack("{s:O,s:I,s:I,s:b,s:b,s:b,s:i}", "tasks", names,
+			   "from_s", (json_int_t)spec->from_s, "to_s",
+			   (json_int_t)spec->to_s, "downstream", spec->downstream,
+			   "upstream", spec->upstream, "only_failed",
+			   spec->only_failed, "count", count);
+	store_audit(s, who, "clear", dag->name, detail);
+	json_decref(detail);
+	if (store_commit(s) < 0) {
+		store_db_err(s, err, "commit");
+		goto fail;
+	}
+done:
+	free(names_text);
+	json_decref(names);
+	if (out != NULL)
+		*out = list;
+	else
+		json_decref(list);
+	return count;
+fail:
+	store_rollback(s);
+	free(names_text);
+	json_decref(names);
+	json_decref(list);
+	return -1;
+}
+
+int
+store_mark(struct store *s, const struct dag *dag, const char *task,
+	   const char *partition, enum ti_state state, const char *who,
+	   struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t now = sl_now_ms(), ti_id = 0, run_id = 0;
+	char from[32] = "";
+	json_t *detail;
+
+	if (dag_task(dag, task) == NULL)
+		return sl_err_set(err, "DAG %s has no task '%s'", dag->name, task);
+	if (store_begin(s) < 0)
+		return store_db_err(s, err, "begin");
+	st = store_stmt(s,
+	    "SELECT ti.id, ti.run_id, ti.state FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
+	    "WHERE r.dag_id = ? AND r.partition = ? AND ti.task_id = ?");
+	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ti_id = sqlite3_column_int64(st, 0);
+		run_id = sqlite3_column_int64(st, 1);
+		snprintf(from, sizeof from, "%s", sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (ti_id == 0) {
+		store_rollback(s);
+		return sl_err_set(err, "DAG %s has no run for partition %s",
+				  dag->name, partition);
+	}
+	st = store_stmt(s,
+	    "UPDATE task_instances SET state = ?, next_at = NULL, updated_at = ?, "
+	    "ended_at = coalesce(ended_at, ?) WHERE id = ?");
+	sqlite3_bind_text(st, 1, ti_state_name(state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, ti_id);
+	store_step_done(s, st);
+	st = store_stmt(s,
+	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
+	    "VALUES (?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, run_id);
+	sqlite3_bind_int64(st, 3, ti_id);
+	sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ti_state_name(state), -1, SQLITE_STATIC);
+	{
+		char reason[256];
+
+		snprintf(reason, sizeof reason, "marked by %s", who ? who : "unknown");
+		sqlite3_bind_text(st, 6, reason, -1, SQLITE_TRANSIENT);
+		store_step_done(s, st);
+	}
+	/* let the scheduler settle the run's state again */
+	st = store_stmt(s,
+	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "
+	    "WHERE id = ? AND state IN ('success', 'failed')");
+	sqlite3_bind_int64(st, 1, run_id);
+	store_step_done(s, st);
+	detail = json_pack("{s:s,s:s,s:s,s:s}", "task", task, "partition",
+			   partition, "from", from, "to", ti_state_name(state));
+	store_audit(s, who, "mark", dag->name, detail);
+	json_decref(detail);
+	if (store_commit(s) < 0)
+		return store_db_err(s, err, "commit");
+	return 0;
+}
+

@@ -1,0 +1,242 @@
+/* store_dags.c: the DAGs table (the folder's state, pause, catch-up cursor) and runs. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/dag.h"
+#include "scheduler/tz.h"
+#include "store/store_internal.h"
+
+/* --- DAGs --- */
+
+int
+store_dags_sync(struct store *s, const struct dagbag *bag)
+{
+	int64_t now = sl_now_ms();
+
+	if (store_begin(s) < 0)
+		return -1;
+	for (int i = 0; i < bag->n; i++) {
+		const struct dagbag_entry *e = &bag->entries[i];
+		sqlite3_stmt *st;
+
+		if (e->dag != NULL) {
+			st = store_stmt(s,
+			    "INSERT INTO dags (dag_id, file, schedule, timezone, description, error, updated_at) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6) "
+			    "ON CONFLICT (dag_id) DO UPDATE SET file = ?2, schedule = ?3, "
+			    "timezone = ?4, description = ?5, error = NULL, updated_at = ?6 "
+			    "WHERE file IS NOT ?2 OR schedule IS NOT ?3 OR timezone IS NOT ?4 "
+			    "OR description IS NOT ?5 OR error IS NOT NULL");
+			sqlite3_bind_text(st, 1, e->dag->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, e->file, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, e->dag->schedule_text, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, tz_name(e->dag->tz), -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, e->dag->description, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 6, now);
+		} else {
+			/* a broken file: keep its DAG's row (if we know it by
+			 * file) and attach the error */
+			st = store_stmt(s,
+			    "UPDATE dags SET error = ?2, updated_at = ?3 "
+			    "WHERE file = ?1 AND error IS NOT ?2");
+			sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, e->error, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, now);
+		}
+		if (store_step_done(s, st) < 0) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s);
+}
+
+int
+store_dag_paused(struct store *s, const char *dag_id)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT paused FROM dags WHERE dag_id = ?");
+	int paused = 0;
+
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		paused = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return paused;
+}
+
+int
+store_dag_set_paused(struct store *s, const char *dag_id, int paused,
+		     const char *who, struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	json_t *detail;
+
+	if (store_begin(s) < 0)
+		return store_db_err(s, err, "begin");
+	st = store_stmt(s,
+	    "INSERT INTO dags (dag_id, paused, updated_at) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (dag_id) DO UPDATE SET paused = ?2, updated_at = ?3");
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, paused);
+	sqlite3_bind_int64(st, 3, sl_now_ms());
+	if (store_step_done(s, st) < 0) {
+		store_rollback(s);
+		return store_db_err(s, err, "pausing");
+	}
+	detail = json_object();
+	store_audit(s, who, paused ? "pause" : "unpause", dag_id, detail);
+	json_decref(detail);
+	if (store_commit(s) < 0)
+		return store_db_err(s, err, "commit");
+	return 0;
+}
+
+int
+store_dag_cursor(struct store *s, const char *dag_id, int64_t *start_s)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT next_start_s FROM dags WHERE dag_id = ? AND next_start_s IS NOT NULL");
+	int found = 0;
+
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*start_s = sqlite3_column_int64(st, 0);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found;
+}
+
+int
+store_dag_set_cursor(struct store *s, const char *dag_id, int64_t start_s)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE dags SET next_start_s = ? WHERE dag_id = ?");
+
+	sqlite3_bind_int64(st, 1, start_s);
+	sqlite3_bind_text(st, 2, dag_id, -1, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+/* --- runs --- */
+
+static int
+insert_ti(struct store *s, const struct dag *dag, int64_t run_id,
+	  const struct task *t, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "INSERT OR IGNORE INTO task_instances (run_id, dag_id, task_id, state, "
+	    "try_number, max_tries, updated_at) VALUES (?, ?, ?, 'none', 0, ?, ?)");
+
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, dag->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, t->retries + 1);
+	sqlite3_bind_int64(st, 5, now);
+	return store_step_done(s, st);
+}
+
+int
+store_run_create(struct store *s, const struct dag *dag, const char *partition,
+		 int64_t start_s, int64_t end_s, const char *run_type,
+		 const json_t *params, int64_t *run_id, struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t now = sl_now_ms(), id;
+	char *ptext = NULL;
+	int rc;
+
+	if (store_begin(s) < 0)
+		return store_db_err(s, err, "begin");
+	if (params != NULL && json_object_size(params) > 0)
+		ptext = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+	st = store_stmt(s,
+	    "INSERT INTO dag_runs (dag_id, partition, start_s, end_s, run_type, state, params, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)");
+	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, start_s);
+	sqlite3_bind_int64(st, 4, end_s);
+	sqlite3_bind_text(st, 5, run_type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ptext, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	free(ptext);
+	if (rc == SQLITE_CONSTRAINT) {
+		store_rollback(s);
+		return sl_err_set(err,
+				  "DAG %s already has a run for partition %s (clear it to run it again)",
+				  dag->name, partition);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_err(s, err, "creating a run");
+		store_rollback(s);
+		return -1;
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+	for (int i = 0; i < dag->ntasks; i++)
+		if (insert_ti(s, dag, id, &dag->tasks[i], now) < 0) {
+			store_db_err(s, err, "creating task instances");
+			store_rollback(s);
+			return -1;
+		}
+	st = store_stmt(s, "INSERT INTO state_changes (at, run_id, to_state, reason) "
+			   "VALUES (?, ?, 'queued', ?)");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_text(st, 3, run_type, -1, SQLITE_STATIC);
+	store_step_done(s, st);
+	if (store_commit(s) < 0)
+		return store_db_err(s, err, "commit");
+	if (run_id != NULL)
+		*run_id = id;
+	return 0;
+}
+
+int
+store_run_add_missing(struct store *s, const struct dag *dag, int64_t run_id)
+{
+	int64_t now = sl_now_ms();
+
+	for (int i = 0; i < dag->ntasks; i++)
+		if (insert_ti(s, dag, run_id, &dag->tasks[i], now) < 0)
+			return -1;
+	return 0;
+}
+
+int
+store_run_set_state(struct store *s, int64_t run_id, enum run_state from,
+		    enum run_state to)
+{
+	sqlite3_stmt *st;
+	int64_t now = sl_now_ms();
+
+	if (!run_transition_ok(from, to) && from != to)
+		sl_fatal("bad run transition %s -> %s", run_state_name(from),
+			 run_state_name(to));
+	st = store_stmt(s,
+	    "UPDATE dag_runs SET state = ?1, "
+	    "started_at = CASE WHEN ?1 = 'running' AND started_at IS NULL THEN ?3 ELSE started_at END, "
+	    "ended_at = CASE WHEN ?1 IN ('success', 'failed') THEN ?3 ELSE NULL END "
+	    "WHERE id = ?2 AND state = ?4");
+	sqlite3_bind_text(st, 1, run_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, run_id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_text(st, 4, run_state_name(from), -1, SQLITE_STATIC);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	st = store_stmt(s, "INSERT INTO state_changes (at, run_id, from_state, to_state) "
+			   "VALUES (?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, run_id);
+	sqlite3_bind_text(st, 3, run_state_name(from), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, run_state_name(to), -1, SQLITE_STATIC);
+	store_step_done(s, st);
+	return 1;
+}
+

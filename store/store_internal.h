@@ -1,0 +1,35 @@
+/*
+ * store_internal.h: what the store's own files share (the files in store/). Nothing
+ * outside store/ includes this: the rest of sluice sees only store.h.
+ */
+#ifndef SLUICE_STORE_INTERNAL_H
+#define SLUICE_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct stmt_cache {
+	const char *sql;
+	sqlite3_stmt *stmt;
+	struct stmt_cache *next;
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	struct stmt_cache *stmts;
+	int depth;		/* nested store_begin calls */
+};
+
+/* "PATH: what: sqlite's message" into err; returns -1. */
+int store_db_err(struct store *s, struct sl_err *err, const char *what);
+/* Run SQL text with no parameters (DDL, pragmas); -1 with err. */
+int store_exec(struct store *s, const char *sql, struct sl_err *err);
+/* Step a statement that returns no row we need, then reset it; logs and
+ * returns -1 on an error. */
+int store_step_done(struct store *s, sqlite3_stmt *st);
+/* Every row of st as an object keyed by column name ("params" parsed). */
+json_t *store_rows_json(sqlite3_stmt *st);
+
+#endif
