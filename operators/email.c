@@ -24,6 +24,7 @@
 
 #include "operators/mime.h"
 #include "operators/smtp.h"
+#include "scheduler/try.h"
 
 static const struct op_key email_keys[] = {
 	{ "to", OPK_STRINGS, 1, 1, "recipients: addresses or \"Name <addr>\"" },
@@ -215,19 +216,6 @@ email_logs_dir(const struct email_job *job)
 
 /* A partition as the scheduler names its log folder: '/' and '\\'
  * become '_', and "." or ".." cannot name a parent. Caller frees. */
-static char *
-email_partition_dir(const char *partition)
-{
-	char *p = xstrdup(partition);
-
-	for (char *c = p; *c != '\0'; c++)
-		if (*c == '/' || *c == '\\')
-			*c = '_';
-	if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
-		p[0] = '_';
-	return p;
-}
-
 /* Attach the latest try log of a task of this run,
  * LOGS/DAG/PARTITION/TASK/try-N.log with the largest N. A task with no
  * log yet (skipped, never ran) is reported in the output, not an error. */
@@ -239,7 +227,7 @@ email_attach_log(void *arg, const char *key, const char *task,
 	const char *dag = json_string_value(json_object_get(job->spec, "dag"));
 	const char *part = json_string_value(json_object_get(job->spec,
 							     "partition"));
-	char *logs = email_logs_dir(job), *dir, *path, *name, *data, *pdir;
+	char *logs = email_logs_dir(job), *dir, *path, *name, *data;
 	long best = -1;
 	struct dirent *de;
 	size_t len;
@@ -254,9 +242,7 @@ email_attach_log(void *arg, const char *key, const char *task,
 				  "partition, and '%s' must be a task name",
 				  task);
 	}
-	pdir = email_partition_dir(part);
-	dir = xasprintf("%s/%s/%s/%s", logs, dag, pdir, task);
-	free(pdir);
+	dir = try_log_dir(logs, dag, part, task);
 	free(logs);
 	d = opendir(dir);
 	if (d != NULL) {

@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "store/store.h"
+#include "scheduler/try.h"
 
 static const char *
 jstr(json_t *o, const char *k)
@@ -136,19 +137,7 @@ const struct cli_verb cli_tasks = {
 static char *
 log_path(struct cli *c, const char *dag, const char *task, const char *partition, int try_number)
 {
-	char *part = xstrdup(partition);
-
-	for (char *p = part; *p; p++)
-		if (*p == '/' || *p == '\\')
-			*p = '_';
-	if (strcmp(part, "..") == 0 || strcmp(part, ".") == 0)
-		part[0] = '_';
-	{
-		char *path = xasprintf("%s/%s/%s/%s/try-%d.log", c->cfg->logs_dir, dag, part, task, try_number);
-
-		free(part);
-		return path;
-	}
+	return try_log_path(c->cfg->logs_dir, dag, partition, task, try_number);
 }
 
 static int

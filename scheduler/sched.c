@@ -26,6 +26,7 @@
 #include "executors/registry.h"
 #include "operators/notify.h"
 #include "operators/operator.h"
+#include "scheduler/try.h"
 
 extern char **environ;
 
@@ -478,29 +479,14 @@ ti_wake(evutil_socket_t fd, short what, void *arg)
 /* --- log paths and the try's environment --- */
 
 static char *
-safe_component(const char *s)
+ti_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 {
-	char *p = xstrdup(s);
-
-	for (char *c = p; *c != '\0'; c++)
-		if (*c == '/' || *c == '\\')
-			*c = '_';
-	if (strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
-		p[0] = '_';
-	return p;
-}
-
-static char *
-try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
-{
-	char *part = safe_component(ti->run->partition);
-	char *dir = xasprintf("%s/%s/%s/%s", s->cfg->logs_dir, ti->run->dag_name,
-			      part, ti_task(ti)->name);
+	char *dir = try_log_dir(s->cfg->logs_dir, ti->run->dag_name,
+				ti->run->partition, ti_task(ti)->name);
 	char *path = xasprintf("%s/try-%d.log", dir, try_number);
 
 	if (mkdirs)
 		sl_mkdirs(dir, 0755, NULL);
-	free(part);
 	free(dir);
 	return path;
 }
@@ -1060,7 +1046,7 @@ ti_start(struct sched *s, struct ti *ti)
 	int is_sensor = operator_is_sensor(t->op);
 
 	sl_err_clear(&err);
-	l->log_path = try_log_path(s, ti, l->try_number, 1);
+	l->log_path = ti_log_path(s, ti, l->try_number, 1);
 	if (l->is_poke && l->ex == NULL) {
 		/* in-loop poke: no process */
 		json_t *spec = try_spec(s, ti, l->try_number, &err);
@@ -1329,7 +1315,7 @@ reschedule:
 		}
 		if (timeout > 0 && now - ti->first_poke_at >= timeout) {
 			int soft = json_is_true(json_object_get(t->options, "soft_fail"));
-			char *log_path = try_log_path(s, ti, ti->try_number, 0);
+			char *log_path = ti_log_path(s, ti, ti->try_number, 0);
 
 			log_append(log_path, "sensor timed out after %s%s",
 				   sl_format_duration(now - ti->first_poke_at, d, sizeof d),

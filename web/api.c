@@ -25,6 +25,7 @@
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"
+#include "scheduler/try.h"
 
 extern char **environ;
 
@@ -1202,16 +1203,10 @@ static char *
 log_path(struct web *w, const char *dag, const char *partition, const char *task,
 	 int try_number)
 {
-	char *part = xstrdup(partition), *path, *real_dir, *real_path;
+	char *path, *real_dir, *real_path;
 	size_t dl;
 
-	for (char *p = part; *p != '\0'; p++)
-		if (*p == '/' || *p == '\\')
-			*p = '_';
-	if (strcmp(part, ".") == 0 || strcmp(part, "..") == 0)
-		part[0] = '_';
-	path = xasprintf("%s/%s/%s/%s/try-%d.log", w->cfg->logs_dir, dag, part, task, try_number);
-	free(part);
+	path = try_log_path(w->cfg->logs_dir, dag, partition, task, try_number);
 	real_dir = realpath(w->cfg->logs_dir, NULL);
 	real_path = realpath(path, NULL);
 	if (real_dir == NULL || real_path == NULL) {
