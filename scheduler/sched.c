@@ -184,27 +184,40 @@ log_line(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void
+static int
 tx_begin(struct sched *s)
 {
 	if (!s->in_tx) {
-		if (store_begin(s->store) < 0)
+		if (store_begin(s->store) < 0) {
 			log_line("database: cannot begin a transaction: %s",
-				 sqlite3_errmsg(store_db(s->store)));
-		else
-			s->in_tx = 1;
+				 store_errmsg(s->store));
+			return -1;
+		}
+		s->in_tx = 1;
 	}
+	return 0;
 }
 
-static void
+static int
 tx_commit(struct sched *s)
 {
 	if (s->in_tx) {
-		if (store_commit(s->store) < 0)
-			log_line("database: commit failed: %s",
-				 sqlite3_errmsg(store_db(s->store)));
 		s->in_tx = 0;
+		if (store_commit(s->store) < 0) {
+			log_line("database: commit failed: %s",
+				 store_errmsg(s->store));
+			return -1;
+		}
 	}
+	return 0;
+}
+
+/* A store verb failed: say so (the pass's commit fails too, or the next
+ * reload repairs the picture). */
+static void
+db_failed(struct sched *s, const char *what)
+{
+	log_line("database: %s failed: %s", what, store_errmsg(s->store));
 }
 
 static struct dag_load_state *
@@ -257,11 +270,15 @@ ti_before(const struct ti *a, const struct ti *b)
 
 /* A sensor that pokes from the loop: it needs no slot. */
 static int
+ti_task_in_loop(const struct task *t)
+{
+	return t->op->poke_start != NULL && !t->executor_explicit;
+}
+
+static int
 ti_in_loop(const struct ti *ti)
 {
-	const struct task *t = ti_task(ti);
-
-	return t->op->poke_start != NULL && !t->executor_explicit;
+	return ti_task_in_loop(ti_task(ti));
 }
 
 static void
@@ -369,11 +386,11 @@ ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 		return -1;
 	}
 	ti->state = to;
-	if (u->try_number >= 0)
+	if (u->set & TIU_TRY_NUMBER)
 		ti->try_number = u->try_number;
-	if (u->next_at >= 0)
+	if (u->set & TIU_NEXT_AT)
 		ti->next_at = u->next_at;
-	if (u->first_poke_at >= 0)
+	if (u->set & TIU_FIRST_POKE_AT)
 		ti->first_poke_at = u->first_poke_at;
 	return 0;
 }
@@ -465,6 +482,7 @@ ti_wake(evutil_socket_t fd, short what, void *arg)
 	}
 	if (ti->state == TI_UP_FOR_RETRY) {
 		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
 		u.reason = "retry delay over";
 		if (ti_set(s, ti, TI_SCHEDULED, &u) == 0)
 			heap_push(s, ti);
@@ -922,7 +940,8 @@ sched_check_sla(struct sched *s)
 				continue;
 			ti->sla_notified = 1;
 			tx_begin(s);
-			store_ti_sla_notified(s->store, ti->id);
+			if (store_ti_sla_notified(s->store, ti->id) < 0)
+				db_failed(s, "recording an SLA miss");
 			log_line("%s %s %s: missed its SLA", r->dag_name, t->name, r->partition);
 			if (!(t->email_on & EMAIL_ON_SLA_MISS))
 				continue;
@@ -1057,10 +1076,16 @@ ti_start(struct sched *s, struct ti *ti)
 			return;
 		}
 		u.reason = "poke";
-		if (ti->first_poke_at <= 0)
+		if (ti->first_poke_at <= 0) {
 			u.first_poke_at = sl_now_ms();
-		u.started_at = ti->first_poke_at > 0 ? -1 : sl_now_ms();
+			u.set |= TIU_FIRST_POKE_AT;
+		}
+		if (ti->first_poke_at <= 0) {
+			u.started_at = sl_now_ms();
+			u.set |= TIU_STARTED_AT;
+		}
 		u.host = "scheduler";
+		u.set |= TIU_HOST;
 		if (ti_set(s, ti, TI_RUNNING, &u) < 0) {
 			json_decref(spec);
 			live_free(s, l);
@@ -1119,13 +1144,18 @@ ti_start(struct sched *s, struct ti *ti)
 	s->tries_started++;
 	u.reason = l->is_poke ? "poke" : "started";
 	u.started_at = sl_now_ms();
-	if (is_sensor && ti->first_poke_at <= 0)
+	u.set |= TIU_STARTED_AT;
+	if (is_sensor && ti->first_poke_at <= 0) {
 		u.first_poke_at = sl_now_ms();
+		u.set |= TIU_FIRST_POKE_AT;
+	}
 	u.executor = l->ex->name;
+	u.set |= TIU_EXECUTOR;
 	if (l->ex->ops->token != NULL) {
 		const char *tok = l->ex->ops->token(l->ex->inst, l->handle);
 
-		u.token = tok ? tok : "";
+		u.token = tok;
+		u.set |= TIU_TOKEN;
 	}
 	if (ti_set(s, ti, TI_RUNNING, &u) < 0) {
 		/* cleared while it was being started: stop it */
@@ -1178,9 +1208,10 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		if (l->log_path != NULL)
 			log_append(l->log_path, "stopped: the task instance was cleared or marked meanwhile");
 		tx_begin(s);
-		store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
+		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
 				 l->started_ms, now, exit_code, sig, host,
-				 "cleared while running");
+				 "cleared while running") < 0)
+			db_failed(s, "recording a try");
 		if (l->blocked != NULL) {
 			struct ti *b = l->blocked;
 
@@ -1225,25 +1256,37 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		goto reschedule;
 	}
 	u.ended_at = now;
+	u.set |= TIU_ENDED_AT;
 	u.duration_ms = duration_ms;
-	u.exit_code = error != NULL && exit_code < 0 ? INT_MIN + 1 : exit_code;
+	u.set |= TIU_DURATION;
+	u.exit_code = exit_code;
+	u.exit_null = error != NULL && exit_code < 0;
+	u.set |= TIU_EXIT_CODE;
 	u.signal = sig;
-	u.token = "";
-	u.error = why[0] ? why : "";
-	if (host != NULL)
+	u.set |= TIU_SIGNAL;
+	u.token = NULL;
+	u.set |= TIU_TOKEN;
+	u.error = why[0] ? why : NULL;
+	u.set |= TIU_ERROR;
+	if (host != NULL) {
 		u.host = host;
+		u.set |= TIU_HOST;
+	}
 	if (why[0] == '\0') {
 		to = TI_SUCCESS;
 		u.reason = "succeeded";
 		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
 	} else if (ti->try_number < ti->max_tries) {
 		to = TI_UP_FOR_RETRY;
 		u.next_at = now + retry_delay(t, ti->try_number);
+		u.set |= TIU_NEXT_AT;
 		u.reason = why;
 	} else {
 		to = TI_FAILED;
 		u.reason = why;
 		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
 	}
 	/* a success needs no line of ours (the state store records it, and
 	 * it would cost every try an open and a write) */
@@ -1257,9 +1300,10 @@ ti_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 				   ti->max_tries, why);
 	}
 	tx_begin(s);
-	store_try_record(s->store, ti->id, l->try_number,
+	if (store_try_record(s->store, ti->id, l->try_number,
 			 to == TI_SUCCESS ? TI_SUCCESS : TI_FAILED, l->started_ms,
-			 now, exit_code, sig, host, why[0] ? why : NULL);
+			 now, exit_code, sig, host, why[0] ? why : NULL) < 0)
+		db_failed(s, "recording a try");
 	{
 		char *log_path = l->log_path ? xstrdup(l->log_path) : NULL;
 		int try_number = l->try_number;
@@ -1322,16 +1366,22 @@ reschedule:
 				   soft ? ": skipped (soft_fail)" : "");
 			free(log_path);
 			u.ended_at = now;
+			u.set |= TIU_ENDED_AT;
 			u.duration_ms = now - ti->first_poke_at;
+			u.set |= TIU_DURATION;
 			u.next_at = 0;
-			u.token = "";
-			u.error = soft ? "" : "sensor timed out";
+			u.set |= TIU_NEXT_AT;
+			u.token = NULL;
+			u.set |= TIU_TOKEN;
+			u.error = soft ? NULL : "sensor timed out";
+			u.set |= TIU_ERROR;
 			u.reason = soft ? "sensor timed out (soft_fail)" : "sensor timed out";
 			to = soft ? TI_SKIPPED : TI_FAILED;
 			tx_begin(s);
-			store_try_record(s->store, ti->id, ti->try_number, to,
+			if (store_try_record(s->store, ti->id, ti->try_number, to,
 					 ti->first_poke_at, now, INT_MIN, 0,
-					 "scheduler", soft ? NULL : "sensor timed out");
+					 "scheduler", soft ? NULL : "sensor timed out") < 0)
+				db_failed(s, "recording a try");
 			if (ti_set(s, ti, to, &u) == 0) {
 				for (int i = 0; i < t->ndownstream; i++)
 					ti_eval_push(s, &ti->run->tis[t->downstream[i]]);
@@ -1339,6 +1389,7 @@ reschedule:
 			}
 		} else {
 			u.next_at = now + interval;
+			u.set |= TIU_NEXT_AT;
 			if (timeout > 0 && u.next_at > ti->first_poke_at + timeout)
 				u.next_at = ti->first_poke_at + timeout;
 			u.reason = "not yet";
@@ -1373,25 +1424,18 @@ poke_done_cb(void *arg, enum op_poke_result result, const char *msg)
 
 /* --- deciding --- */
 
+/* depends_on_past: the task's instance in the previous run succeeded or
+ * was skipped (or there is no previous run). A database error waits. */
 static int
 past_ok(struct sched *s, struct ti *ti)
 {
-	sqlite3_stmt *st = store_stmt(s->store,
-	    "SELECT ti.state FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
-	    "WHERE r.dag_id = ? AND r.start_s < ? AND ti.task_id = ? "
-	    "ORDER BY r.start_s DESC LIMIT 1");
-	int ok = 1;
+	enum ti_state state;
+	int r = store_ti_past_state(s->store, ti->run->dag_name,
+				    ti_task(ti)->name, ti->run->start_s, &state);
 
-	sqlite3_bind_text(st, 1, ti->run->dag_name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ti->run->start_s);
-	sqlite3_bind_text(st, 3, ti_task(ti)->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *state = (const char *)sqlite3_column_text(st, 0);
-
-		ok = strcmp(state, "success") == 0 || strcmp(state, "skipped") == 0;
-	}
-	sqlite3_reset(st);
-	return ok;
+	if (r < 0)
+		return 0;
+	return r == 0 || state == TI_SUCCESS || state == TI_SKIPPED;
 }
 
 /* Apply the trigger rule to a task instance in state none. */
@@ -1432,6 +1476,7 @@ ti_evaluate(struct sched *s, struct ti *ti)
 	}
 	u.reason = dec == TRIGGER_SKIP ? "upstream skipped" : "upstream failed";
 	u.ended_at = sl_now_ms();
+	u.set |= TIU_ENDED_AT;
 	if (ti_set(s, ti, dec == TRIGGER_SKIP ? TI_SKIPPED : TI_UPSTREAM_FAILED,
 		   &u) < 0)
 		return;
@@ -1494,29 +1539,33 @@ run_check_done(struct sched *s, struct run *r)
 
 /* --- loading runs from the store --- */
 
-static struct run *
-run_load_one(struct sched *s, sqlite3_stmt *st)
+/* A run row from the store, as a run in memory (not yet linked). */
+struct run_load_ctx {
+	struct sched *s;
+	struct run **tail;
+};
+
+static void
+run_load_one(void *arg, const struct store_run_row *row)
 {
+	struct run_load_ctx *ctx = arg;
 	struct run *r;
-	const char *dag_name = (const char *)sqlite3_column_text(st, 1);
-	struct dag *dag = dagbag_find(&s->bag, dag_name);
-	const char *params;
+	struct dag *dag = dagbag_find(&ctx->s->bag, row->dag_id);
 
 	if (dag == NULL)
-		return NULL;	/* its DAG did not load: leave it be */
+		return;	/* its DAG did not load: leave it be */
 	r = xcalloc(1, sizeof *r);
-	r->id = sqlite3_column_int64(st, 0);
+	r->id = row->id;
 	r->dag = dag;
-	r->dag_name = xstrdup(dag_name);
-	r->partition = xstrdup((const char *)sqlite3_column_text(st, 2));
-	r->start_s = sqlite3_column_int64(st, 3);
-	r->end_s = sqlite3_column_int64(st, 4);
-	r->run_id = xasprintf("%s__%s", sqlite3_column_text(st, 5), r->partition);
-	r->state = run_state_parse((const char *)sqlite3_column_text(st, 6));
+	r->dag_name = xstrdup(row->dag_id);
+	r->partition = xstrdup(row->partition);
+	r->start_s = row->start_s;
+	r->end_s = row->end_s;
+	r->run_id = xasprintf("%s__%s", row->run_type, r->partition);
+	r->state = row->state;
 	r->params = json_deep_copy(dag->params);
-	params = (const char *)sqlite3_column_text(st, 7);
-	if (params != NULL) {
-		json_t *p = json_loads(params, 0, NULL);
+	if (row->params != NULL) {
+		json_t *p = json_loads(row->params, 0, NULL);
 
 		if (json_is_object(p))
 			json_object_update(r->params, p);
@@ -1530,46 +1579,42 @@ run_load_one(struct sched *s, sqlite3_stmt *st)
 		r->tis[i].heap_pos = -1;
 		r->tis[i].id = 0;
 	}
-	return r;
+	*ctx->tail = r;
+	ctx->tail = &r->next;
 }
 
 static int
-run_read_tis(struct sched *s, struct run *r)
+run_read_ti(void *arg, const struct store_ti_row *row)
 {
-	sqlite3_stmt *st = store_stmt(s->store,
-	    "SELECT id, task_id, state, try_number, max_tries, next_at, first_poke_at, sla_notified "
-	    "FROM task_instances WHERE run_id = ?");
-	int n = 0;
+	struct run *r = arg;
+	struct task *t = dag_task(r->dag, row->task_id);
+	struct ti *ti;
 
-	sqlite3_bind_int64(st, 1, r->id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct task *t = dag_task(r->dag, (const char *)sqlite3_column_text(st, 1));
-		struct ti *ti;
-
-		if (t == NULL)
-			continue;	/* a task removed from the DAG file */
-		ti = &r->tis[t->index];
-		ti->id = sqlite3_column_int64(st, 0);
-		ti->state = ti_state_parse((const char *)sqlite3_column_text(st, 2));
-		ti->try_number = sqlite3_column_int(st, 3);
-		ti->max_tries = sqlite3_column_int(st, 4);
-		ti->next_at = sqlite3_column_int64(st, 5);
-		ti->first_poke_at = sqlite3_column_int64(st, 6);
-		ti->sla_notified = sqlite3_column_int(st, 7);
-		n++;
-	}
-	sqlite3_reset(st);
-	return n;
+	if (t == NULL)
+		return 0;	/* a task removed from the DAG file */
+	ti = &r->tis[t->index];
+	ti->id = row->id;
+	ti->state = row->state;
+	ti->try_number = row->try_number;
+	ti->max_tries = row->max_tries;
+	ti->next_at = row->next_at;
+	ti->first_poke_at = row->first_poke_at;
+	ti->sla_notified = row->sla_notified;
+	return 1;
 }
 
-static void
+static int
 run_load_tis(struct sched *s, struct run *r)
 {
-	if (run_read_tis(s, r) < r->ntis) {
+	int n = store_sched_tis(s->store, r->id, run_read_ti, r);
+
+	if (n >= 0 && n < r->ntis) {
 		/* the DAG gained tasks since the run was created */
-		store_run_add_missing(s->store, r->dag, r->id);
-		run_read_tis(s, r);
+		if (store_run_add_missing(s->store, r->dag, r->id) < 0)
+			return -1;
+		n = store_sched_tis(s->store, r->id, run_read_ti, r);
 	}
+	return n < 0 ? -1 : 0;
 }
 
 static int
@@ -1589,7 +1634,6 @@ live_cmp(const void *a, const void *b)
 static void
 sched_reload(struct sched *s, int at_start)
 {
-	sqlite3_stmt *st;
 	struct run *old = s->runs, *r, *next;
 
 	tx_commit(s);
@@ -1616,27 +1660,24 @@ sched_reload(struct sched *s, int at_start)
 		run_free(s, r);
 	}
 	for (struct dag_load_state *d = s->dstates; d != NULL; d = d->next) {
-		d->active_runs = 0;
-		d->paused = store_dag_paused(s->store, d->name);
-	}
-	st = store_stmt(s->store,
-	    "SELECT id, dag_id, partition, start_s, end_s, run_type, state, params "
-	    "FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY start_s, id");
-	{
-		struct run **tail = &s->runs;
+		struct store_dag_row row;
 
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			r = run_load_one(s, st);
-			if (r == NULL)
-				continue;
-			*tail = r;
-			tail = &r->next;
-		}
-		sqlite3_reset(st);
+		d->active_runs = 0;
+		if (store_dag_get(s->store, d->name, &row) >= 0)
+			d->paused = row.paused;
+	}
+	{
+		struct run_load_ctx ctx = { s, &s->runs };
+
+		if (store_sched_runs(s->store, run_load_one, &ctx) < 0)
+			log_line("database: cannot read the runs: %s",
+				 store_errmsg(s->store));
 	}
 	tx_begin(s);
 	for (r = s->runs; r != NULL; r = r->next) {
-		run_load_tis(s, r);
+		if (run_load_tis(s, r) < 0)
+			log_line("database: cannot read the task instances of %s %s",
+				 r->dag_name, r->partition);
 		if (r->state == RUN_RUNNING)
 			dstate(s, r->dag_name)->active_runs++;
 	}
@@ -1749,52 +1790,66 @@ sched_reload(struct sched *s, int at_start)
  * lost. Kill what is left of its process, then retry it (if it has tries
  * left) or fail it.
  */
+struct lost {
+	int64_t id;
+	enum ti_state state;
+	char *token;
+	char *host;
+	int try_number;
+	int max_tries;
+	int64_t started_at;
+	char *task;
+	char *dag;
+	int64_t run_id;
+};
+
+struct lost_list {
+	struct lost *v;
+	int n, cap;
+};
+
 static void
+lost_add(void *arg, const struct store_lost_row *row)
+{
+	struct lost_list *ll = arg;
+	struct lost *x;
+
+	SL_GROW(ll->v, ll->cap, ll->n + 1);
+	x = &ll->v[ll->n++];
+	x->id = row->id;
+	x->state = row->state;
+	x->token = row->token ? xstrdup(row->token) : NULL;
+	x->host = row->executor ? xstrdup(row->executor) : NULL;
+	x->try_number = row->try_number;
+	x->max_tries = row->max_tries;
+	x->started_at = row->started_at;
+	x->task = xstrdup(row->task_id);
+	x->dag = xstrdup(row->dag_id);
+	x->run_id = row->run_id;
+}
+
+/*
+ * At start: every try a previous scheduler left queued or running is
+ * lost. Kill what is left of its process, then retry it (if it has tries
+ * left) or fail it.
+ */
+static int
 sched_recover(struct sched *s)
 {
-	sqlite3_stmt *st;
-	struct lost {
-		int64_t id;
-		char *state;
-		char *token;
-		char *host;
-		int try_number;
-		int max_tries;
-		int64_t started_at;
-		char *task;
-		char *dag;
-		int64_t run_id;
-	} *lost = NULL;
-	int n = 0, cap = 0;
+	struct lost_list ll = { NULL, 0, 0 };
+	struct lost *lost;
+	int n, rc = 0;
 
-	st = store_stmt(s->store,
-	    "SELECT id, state, token, executor, try_number, max_tries, started_at, task_id, dag_id, run_id "
-	    "FROM task_instances WHERE state IN ('queued', 'running') OR token IS NOT NULL");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			lost = xreallocarray(lost, (size_t)cap, sizeof *lost);
-		}
-		lost[n].id = sqlite3_column_int64(st, 0);
-		lost[n].state = xstrdup((const char *)sqlite3_column_text(st, 1));
-		lost[n].token = sqlite3_column_text(st, 2) ?
-		    xstrdup((const char *)sqlite3_column_text(st, 2)) : NULL;
-		lost[n].host = sqlite3_column_text(st, 3) ?
-		    xstrdup((const char *)sqlite3_column_text(st, 3)) : NULL;
-		lost[n].try_number = sqlite3_column_int(st, 4);
-		lost[n].max_tries = sqlite3_column_int(st, 5);
-		lost[n].started_at = sqlite3_column_int64(st, 6);
-		lost[n].task = xstrdup((const char *)sqlite3_column_text(st, 7));
-		lost[n].dag = xstrdup((const char *)sqlite3_column_text(st, 8));
-		lost[n].run_id = sqlite3_column_int64(st, 9);
-		n++;
-	}
-	sqlite3_reset(st);
-	tx_begin(s);
-	for (int i = 0; i < n; i++) {
+	if (store_sched_lost(s->store, lost_add, &ll) < 0)
+		rc = -1;
+	lost = ll.v;
+	n = ll.n;
+	if (rc == 0 && tx_begin(s) < 0)
+		rc = -1;
+	for (int i = 0; i < n && rc == 0; i++) {
 		struct lost *x = &lost[i];
 		struct executor *ex = x->host ? registry_find(&s->execs, x->host) : NULL;
-		int state = ti_state_parse(x->state);
+		enum ti_state state = x->state;
 		struct ti_update u = TI_UPDATE_INIT;
 		struct dag *dag = dagbag_find(&s->bag, x->dag);
 		struct task *t = dag ? dag_task(dag, x->task) : NULL;
@@ -1802,63 +1857,81 @@ sched_recover(struct sched *s)
 
 		if (x->token != NULL && ex != NULL && ex->ops->kill_orphan != NULL)
 			ex->ops->kill_orphan(ex->inst, x->token);
-		u.token = "";
+		u.token = NULL;
+		u.set |= TIU_TOKEN;
 		if (state != TI_QUEUED && state != TI_RUNNING) {
 			/* cleared while no scheduler ran: just forget the token */
-			sqlite3_stmt *cl = store_stmt(s->store,
-			    "UPDATE task_instances SET token = NULL WHERE id = ?");
-
-			sqlite3_bind_int64(cl, 1, x->id);
-			sqlite3_step(cl);
-			sqlite3_reset(cl);
+			if (store_ti_forget_token(s->store, x->id) < 0)
+				rc = -1;
 			continue;
 		}
-		if (t != NULL && operator_is_sensor(t->op) && t->op->poke_start != NULL &&
-		    !t->executor_explicit) {
+		if (t != NULL && ti_task_in_loop(t)) {
 			/* an in-loop poke: simply poke again */
 			u.next_at = now;
+			u.set |= TIU_NEXT_AT;
 			u.reason = "scheduler restarted: poking again";
-			store_ti_transition(s->store, x->id, state, -1,
-					    state == TI_QUEUED ? TI_RUNNING : TI_UP_FOR_RESCHEDULE, &u);
-			if (state == TI_QUEUED)
-				store_ti_transition(s->store, x->id, TI_RUNNING, -1,
-						    TI_UP_FOR_RESCHEDULE, &u);
+			if (store_ti_transition(s->store, x->id, state, -1,
+			    state == TI_QUEUED ? TI_RUNNING : TI_UP_FOR_RESCHEDULE, &u) < 0)
+				rc = -1;
+			else if (state == TI_QUEUED &&
+				 store_ti_transition(s->store, x->id, TI_RUNNING, -1,
+						     TI_UP_FOR_RESCHEDULE, &u) < 0)
+				rc = -1;
 			continue;
 		}
 		u.ended_at = now;
+		u.set |= TIU_ENDED_AT;
 		u.error = "lost: the scheduler stopped while this try ran";
+		u.set |= TIU_ERROR;
 		u.reason = u.error;
-		store_try_record(s->store, x->id, x->try_number, TI_FAILED,
-				 x->started_at, now, INT_MIN, 0, x->host, u.error);
+		if (store_try_record(s->store, x->id, x->try_number, TI_FAILED,
+				     x->started_at, now, INT_MIN, 0, x->host,
+				     u.error) < 0) {
+			rc = -1;
+			continue;
+		}
 		if (state == TI_QUEUED) {
 			/* it may never have started; count it anyway */
 			struct ti_update q = TI_UPDATE_INIT;
 
 			q.reason = "scheduler restarted";
-			store_ti_transition(s->store, x->id, TI_QUEUED, -1, TI_RUNNING, &q);
+			if (store_ti_transition(s->store, x->id, TI_QUEUED, -1,
+						TI_RUNNING, &q) < 0) {
+				rc = -1;
+				continue;
+			}
 		}
 		if (x->try_number < x->max_tries) {
 			u.next_at = now + (t ? retry_delay(t, x->try_number) : 0);
-			store_ti_transition(s->store, x->id, TI_RUNNING, -1,
-					    TI_UP_FOR_RETRY, &u);
+			u.set |= TIU_NEXT_AT;
+			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
+						TI_UP_FOR_RETRY, &u) < 0)
+				rc = -1;
 			log_line("%s %s: try %d was lost when the scheduler stopped; retrying",
 				 x->dag, x->task, x->try_number);
 		} else {
-			store_ti_transition(s->store, x->id, TI_RUNNING, -1,
-					    TI_FAILED, &u);
+			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
+						TI_FAILED, &u) < 0)
+				rc = -1;
 			log_line("%s %s: try %d was lost when the scheduler stopped; no tries left: failed",
 				 x->dag, x->task, x->try_number);
 		}
 	}
-	tx_commit(s);
+	if (rc < 0) {
+		if (s->in_tx) {
+			store_rollback(s->store);
+			s->in_tx = 0;
+		}
+	} else if (tx_commit(s) < 0)
+		rc = -1;
 	for (int i = 0; i < n; i++) {
-		free(lost[i].state);
 		free(lost[i].token);
 		free(lost[i].host);
 		free(lost[i].task);
 		free(lost[i].dag);
 	}
 	free(lost);
+	return rc;
 }
 
 /* --- creating runs for due partitions --- */
@@ -1873,14 +1946,23 @@ sched_create_runs(struct sched *s)
 		struct dag_load_state *d;
 		int64_t cursor, end;
 		char key[64];
-		int created = 0;
+		int created = 0, has_cursor;
 
 		if (dag == NULL || dag->schedule == NULL)
 			continue;
 		d = dstate(s, dag->name);
 		if (d->paused)
 			continue;
-		if (!store_dag_cursor(s->store, dag->name, &cursor)) {
+		{
+			struct store_dag_row row;
+			int r = store_dag_get(s->store, dag->name, &row);
+
+			if (r < 0)
+				continue;	/* logged; the next tick tries again */
+			has_cursor = r > 0 && row.has_cursor;
+			cursor = row.cursor;
+		}
+		if (!has_cursor) {
 			if (dag->catchup) {
 				cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
 			} else {
@@ -1893,7 +1975,10 @@ sched_create_runs(struct sched *s)
 			if (cursor == -1)
 				continue;
 			tx_begin(s);
-			store_dag_set_cursor(s->store, dag->name, cursor);
+			if (store_dag_set_cursor(s->store, dag->name, cursor) < 0) {
+				db_failed(s, "moving the catch-up cursor");
+				continue;
+			}
 		}
 		if (!dag->catchup) {
 			/* skip what was missed: only the latest partition */
@@ -1928,7 +2013,10 @@ sched_create_runs(struct sched *s)
 				}
 				cursor = end;
 				tx_begin(s);
-				store_dag_set_cursor(s->store, dag->name, cursor);
+				if (store_dag_set_cursor(s->store, dag->name, cursor) < 0) {
+					db_failed(s, "moving the catch-up cursor");
+					break;
+				}
 			}
 		}
 		if (created > 0) {
@@ -2035,10 +2123,14 @@ sched_dispatch(struct sched *s)
 			l = live_new(s, ti, ti->try_number);
 		} else {
 			u.try_number = ti->try_number + 1;
+			u.set |= TIU_TRY_NUMBER;
 			u.reason = "queued";
 			u.next_at = 0;
-			if (is_sensor)
+			u.set |= TIU_NEXT_AT;
+			if (is_sensor) {
 				u.first_poke_at = 0;
+				u.set |= TIU_FIRST_POKE_AT;
+			}
 			if (ti_set(s, ti, TI_QUEUED, &u) < 0)
 				continue;
 			l = live_new(s, ti, ti->try_number);
@@ -2223,7 +2315,8 @@ sched_scan_dags(struct sched *s)
 					 fresh.entries[i].file);
 		}
 	}
-	store_dags_sync(s->store, &fresh);
+	if (store_dags_sync(s->store, &fresh) < 0)
+		db_failed(s, "recording the DAG folder");
 	/* runs point into the old bag: swap, then rebuild them */
 	{
 		struct dagbag old = s->bag;
@@ -2344,7 +2437,9 @@ sched_start(struct sched *s, struct sl_err *err)
 	if (store_dags_sync(s->store, &s->bag) < 0)
 		return sl_err_set(err, "cannot record the DAGs in %s", s->cfg->db_path);
 	s->last_dag_scan = sl_mono_ms();
-	sched_recover(s);
+	if (sched_recover(s) < 0)
+		return sl_err_set(err, "%s: cannot recover the tries of the previous scheduler: %s",
+				  s->cfg->db_path, store_errmsg(s->store));
 	s->pass_ev = event_new(s->base, -1, 0, pass_cb, s);
 	event_priority_set(s->pass_ev, 1);
 	s->poll_ev = evtimer_new(s->base, poll_cb, s);
