@@ -34,6 +34,7 @@
 #include "base/util.h"
 
 struct event_base;
+struct tmpl_ctx;
 
 /* The kind of value a task key takes; the DAG loader checks it and
  * reports file:line:col on a mismatch, then stores it in the options
@@ -90,6 +91,18 @@ struct operator {
 	/* Run one try in this process; returns the exit status.
 	 * NULL for shell, which the executor runs directly. */
 	int (*run)(const json_t *spec);
+
+	/*
+	 * Types the executor runs directly (shell): the argv of one try from
+	 * the task's options, templates rendered with ctx (NULL-terminated,
+	 * caller frees with strv_free), or NULL with err. NULL for types that
+	 * run as `sluice operator TYPE`.
+	 */
+	char **(*argv)(const json_t *options, const struct tmpl_ctx *ctx,
+		       struct sl_err *err);
+	/* The working directory of a try (rendered; caller frees), or NULL
+	 * for the executor's default. May be NULL. */
+	char *(*cwd)(const json_t *options, const struct tmpl_ctx *ctx);
 
 	/*
 	 * Sensors only (NULL otherwise): start one poke on the scheduler's

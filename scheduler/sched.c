@@ -494,7 +494,7 @@ ti_wake(evutil_socket_t fd, short what, void *arg)
 	sched_schedule_pass(s);
 }
 
-/* --- log paths and the try's environment --- */
+/* --- the try model of a task instance --- */
 
 static char *
 ti_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
@@ -509,243 +509,21 @@ ti_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 	return path;
 }
 
-
+/* What try.c needs to build try_number of ti (points into ti and s). */
 static void
-tmpl_ctx_init(struct tmpl_ctx *c, struct ti *ti, int try_number)
+ti_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
 {
-	c->dag = ti->run->dag_name;
-	c->task = ti_task(ti)->name;
-	c->run_id = ti->run->run_id;
+	c->cfg = s->cfg;
+	c->dag = ti->run->dag;
+	c->task = ti_task(ti);
 	c->partition = ti->run->partition;
-	c->try_number = try_number;
-	c->start = ti->run->start_s;
-	c->end = ti->run->end_s;
-	c->tz = ti->run->dag->tz;
+	c->run_id = ti->run->run_id;
+	c->start_s = ti->run->start_s;
+	c->end_s = ti->run->end_s;
 	c->params = ti->run->params;
-}
-
-/*
- * The try's environment: the scheduler's, plus SLUICE_*, plus the task's
- * own env (rendered). NULL with err on a template error. The strings the
- * scheduler inherited are shared with environ (not copied); try_env_free
- * frees only what was made here.
- */
-struct try_envp {
-	char **v;
-	size_t n, cap;
-	size_t shared;		/* v[0..shared) point into environ */
-};
-
-static void
-envp_set(struct try_envp *e, const char *name, const char *value)
-{
-	size_t len = strlen(name);
-
-	for (size_t i = 0; i < e->n; i++)
-		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=') {
-			char *nv = xasprintf("%s=%s", name, value);
-
-			if (i >= e->shared)
-				free(e->v[i]);
-			else {
-				/* move it past the shared part */
-				e->v[i] = e->v[--e->shared];
-				e->v[e->shared] = e->v[e->n - 1];
-				e->n--;
-				break;
-			}
-			e->v[i] = nv;
-			return;
-		}
-	if (e->n + 2 > e->cap) {
-		e->cap = e->cap ? e->cap * 2 : 64;
-		e->v = xreallocarray(e->v, e->cap, sizeof *e->v);
-	}
-	e->v[e->n++] = xasprintf("%s=%s", name, value);
-	e->v[e->n] = NULL;
-}
-
-static void
-try_env_free(char **v)
-{
-	/* the shared count is stored just past the terminating NULL */
-	size_t n = 0, shared;
-
-	if (v == NULL)
-		return;
-	while (v[n] != NULL)
-		n++;
-	shared = (size_t)(uintptr_t)v[n + 1];
-	for (size_t i = shared; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static char **
-try_env(struct sched *s, struct ti *ti, int try_number, struct sl_err *err)
-{
-	struct try_envp e = { NULL, 0, 0, 0 };
-	char num[32], iso[64];
-	struct tmpl_ctx c;
-	const char *k;
-	json_t *v;
-	size_t n = 0;
-
-	while (environ[n] != NULL)
-		n++;
-	e.cap = n + 32;
-	e.v = xcalloc(e.cap, sizeof *e.v);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "SLUICE_", 7) != 0)
-			e.v[e.n++] = environ[i];
-	e.shared = e.n;
-	envp_set(&e, "SLUICE_DAG", ti->run->dag_name);
-	envp_set(&e, "SLUICE_TASK", ti_task(ti)->name);
-	envp_set(&e, "SLUICE_PARTITION", ti->run->partition);
-	envp_set(&e, "SLUICE_RUN_ID", ti->run->run_id);
-	snprintf(num, sizeof num, "%d", try_number);
-	envp_set(&e, "SLUICE_TRY", num);
-	envp_set(&e, "SLUICE_DATA_INTERVAL_START",
-		 tz_iso(ti->run->dag->tz, ti->run->start_s, iso, sizeof iso));
-	envp_set(&e, "SLUICE_DATA_INTERVAL_END",
-		 tz_iso(ti->run->dag->tz, ti->run->end_s, iso, sizeof iso));
-	envp_set(&e, "SLUICE_HOME", s->cfg->home);
-	snprintf(num, sizeof num, "%lld.%d", (long long)ti->id, try_number);
-	envp_set(&e, "SLUICE_TRY_ID", num);
-	tmpl_ctx_init(&c, ti, try_number);
-	json_object_foreach(ti_task(ti)->env, k, v) {
-		struct buf b;
-
-		buf_init(&b, 0);
-		if (tmpl_render(json_string_value(v), &c, &b, err) < 0) {
-			buf_free(&b);
-			e.v[e.n] = NULL;
-			if (e.n + 2 > e.cap)
-				e.v = xreallocarray(e.v, e.cap + 2, sizeof *e.v);
-			e.v[e.n + 1] = (char *)(uintptr_t)e.shared;
-			try_env_free(e.v);
-			return NULL;
-		}
-		envp_set(&e, k, buf_str(&b));
-		buf_free(&b);
-	}
-	if (e.n + 2 > e.cap)
-		e.v = xreallocarray(e.v, e.cap + 2, sizeof *e.v);
-	e.v[e.n] = NULL;
-	e.v[e.n + 1] = (char *)(uintptr_t)e.shared;
-	return e.v;
-}
-
-/* The spec an operator process (or an in-loop poke) gets. */
-static json_t *
-try_spec(struct sched *s, struct ti *ti, int try_number, struct sl_err *err)
-{
-	struct task *t = ti_task(ti);
-	struct tmpl_ctx c;
-	json_t *opts, *conns = json_object(), *spec, *smtp;
-	char a[64], b[64];
-
-	tmpl_ctx_init(&c, ti, try_number);
-	if (tmpl_render_json(t->options, &c, &opts, err) < 0) {
-		json_decref(conns);
-		return NULL;
-	}
-	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
-		const char *name;
-		json_t *conn;
-
-		if (k->kind != OPK_CONNECTION)
-			continue;
-		name = json_string_value(json_object_get(opts, k->name));
-		if (name == NULL)
-			continue;
-		conn = config_connection(s->cfg, name, err);
-		if (conn == NULL) {
-			json_decref(opts);
-			json_decref(conns);
-			return NULL;
-		}
-		json_object_set_new(conns, name, conn);
-	}
-	spec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s}",
-			 "type", t->op->name, "dag", ti->run->dag_name,
-			 "task", t->name, "partition", ti->run->partition,
-			 "run_id", ti->run->run_id, "try_number", try_number,
-			 "data_interval_start",
-			 tz_iso(ti->run->dag->tz, ti->run->start_s, a, sizeof a),
-			 "data_interval_end",
-			 tz_iso(ti->run->dag->tz, ti->run->end_s, b, sizeof b),
-			 "options", opts, "connections", conns,
-			 "home", s->cfg->home);
-	json_object_set_new(spec, "base_url", json_string(s->cfg->base_url ?
-	    s->cfg->base_url : ""));
-	json_object_set_new(spec, "timezone", json_string(tz_name(ti->run->dag->tz)));
-	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
-	smtp = config_smtp(s->cfg);
-	if (smtp != NULL)
-		json_object_set_new(spec, "smtp", smtp);
-	return spec;
-}
-
-/* The command of a try: argv (NULL-terminated, caller frees) and the
- * spec text for stdin of operator processes. */
-static char **
-try_argv(struct sched *s, struct ti *ti, int try_number, int poke,
-	 char **stdin_text, struct sl_err *err)
-{
-	struct task *t = ti_task(ti);
-	char **argv;
-
-	*stdin_text = NULL;
-	if (t->op->run == NULL && !operator_is_sensor(t->op)) {
-		/* shell */
-		json_t *cmd = json_object_get(t->options, "command");
-		struct tmpl_ctx c;
-		struct buf b;
-
-		tmpl_ctx_init(&c, ti, try_number);
-		if (json_is_string(cmd)) {
-			buf_init(&b, 0);
-			if (tmpl_render(json_string_value(cmd), &c, &b, err) < 0) {
-				buf_free(&b);
-				return NULL;
-			}
-			argv = xcalloc(4, sizeof *argv);
-			argv[0] = xstrdup("/bin/sh");
-			argv[1] = xstrdup("-c");
-			argv[2] = buf_steal(&b);
-			return argv;
-		}
-		argv = xcalloc(json_array_size(cmd) + 1, sizeof *argv);
-		for (size_t i = 0; i < json_array_size(cmd); i++) {
-			buf_init(&b, 0);
-			if (tmpl_render(json_string_value(json_array_get(cmd, i)),
-					&c, &b, err) < 0) {
-				buf_free(&b);
-				strv_free(argv);
-				return NULL;
-			}
-			argv[i] = buf_steal(&b);
-		}
-		return argv;
-	}
-	{
-		json_t *spec = try_spec(s, ti, try_number, err);
-
-		if (spec == NULL)
-			return NULL;
-		*stdin_text = json_dumps(spec, JSON_COMPACT);
-		json_decref(spec);
-	}
-	argv = xcalloc(7, sizeof *argv);
-	argv[0] = xstrdup(s->self_exe);
-	argv[1] = xstrdup("--home");
-	argv[2] = xstrdup(s->cfg->home);
-	argv[3] = xstrdup("operator");
-	argv[4] = xstrdup(t->op->name);
-	if (poke)
-		argv[5] = xstrdup("--poke");
-	return argv;
+	c->try_number = try_number;
+	c->ti_id = ti->id;
+	c->self_exe = s->self_exe;
 }
 
 /* Append a line to a try's log (scheduler-side events: pokes, kills). */
@@ -788,7 +566,10 @@ helper_spawn(struct sched *s, struct ti *ti, const char *command,
 	int fd;
 	struct sl_err err;
 
-	envp = try_env(s, ti, try_number, &err);
+	struct try_ctx c;
+
+	ti_try_ctx(s, ti, try_number, &c);
+	envp = try_env(&c, &err);
 	if (envp == NULL)
 		return;
 	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -1063,12 +844,14 @@ ti_start(struct sched *s, struct ti *ti)
 	char **argv = NULL, **envp = NULL, *stdin_text = NULL;
 	char msg[1024] = "";
 	int is_sensor = operator_is_sensor(t->op);
+	struct try_ctx c;
 
 	sl_err_clear(&err);
+	ti_try_ctx(s, ti, l->try_number, &c);
 	l->log_path = ti_log_path(s, ti, l->try_number, 1);
 	if (l->is_poke && l->ex == NULL) {
 		/* in-loop poke: no process */
-		json_t *spec = try_spec(s, ti, l->try_number, &err);
+		json_t *spec = try_spec(&c, &err);
 
 		if (spec == NULL) {
 			log_append(l->log_path, "cannot start: %s", err.msg);
@@ -1096,9 +879,9 @@ ti_start(struct sched *s, struct ti *ti)
 		json_decref(spec);
 		return;
 	}
-	argv = try_argv(s, ti, l->try_number, l->is_poke, &stdin_text, &err);
+	argv = try_argv(&c, l->is_poke, &stdin_text, &err);
 	if (argv != NULL)
-		envp = try_env(s, ti, l->try_number, &err);
+		envp = try_env(&c, &err);
 	if (argv == NULL || envp == NULL) {
 		log_append(l->log_path, "cannot start: %s", err.msg);
 		strv_free(argv);
@@ -1113,19 +896,9 @@ ti_start(struct sched *s, struct ti *ti)
 	et.run_id = ti->run->run_id;
 	et.try_number = l->try_number;
 	et.argv = argv;
-	et.argv0_is_sluice = t->op->run != NULL || is_sensor;
+	et.argv0_is_sluice = try_argv_is_sluice(&c);
 	et.env = envp;
-	if (json_is_string(json_object_get(t->options, "cwd"))) {
-		struct tmpl_ctx c;
-		struct buf b;
-
-		tmpl_ctx_init(&c, ti, l->try_number);
-		buf_init(&b, 0);
-		tmpl_render(json_string_value(json_object_get(t->options, "cwd")),
-			    &c, &b, NULL);
-		et.cwd = b.len ? xstrdup(buf_str(&b)) : NULL;
-		buf_free(&b);
-	}
+	et.cwd = try_cwd(&c);
 	et.stdin_data = stdin_text;
 	et.stdin_len = stdin_text ? strlen(stdin_text) : 0;
 	et.log_path = l->log_path;
@@ -1561,7 +1334,7 @@ run_load_one(void *arg, const struct store_run_row *row)
 	r->partition = xstrdup(row->partition);
 	r->start_s = row->start_s;
 	r->end_s = row->end_s;
-	r->run_id = xasprintf("%s__%s", row->run_type, r->partition);
+	r->run_id = try_run_id(row->run_type, r->partition);
 	r->state = row->state;
 	r->params = json_deep_copy(dag->params);
 	if (row->params != NULL) {
@@ -2591,41 +2364,35 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		const char *partition, int64_t start_s, int64_t end_s,
 		struct sl_err *err)
 {
-	struct sched s;
-	struct run r;
-	struct ti *tis;
-	char **argv, **envp, *stdin_text = NULL;
+	struct try_ctx c;
+	char self_exe[PATH_MAX] = "";
+	char **argv, **envp, *stdin_text = NULL, *run_id, *cwd;
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int status, rc, infd = -1, poke = operator_is_sensor(t->op);
 	ssize_t n;
-	char *cwd = NULL;
 
-	memset(&s, 0, sizeof s);
-	s.cfg = cfg;
-	n = readlink("/proc/self/exe", s.self_exe, sizeof s.self_exe - 1);
+	n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
 	if (n > 0)
-		s.self_exe[n] = '\0';
-	memset(&r, 0, sizeof r);
-	r.dag = dag;
-	r.dag_name = dag->name;
-	r.partition = (char *)partition;
-	r.run_id = xasprintf("test__%s", partition);
-	r.start_s = start_s;
-	r.end_s = end_s;
-	r.params = dag->params;
-	tis = xcalloc((size_t)dag->ntasks, sizeof *tis);
-	r.tis = tis;
-	r.ntis = dag->ntasks;
-	tis[t->index].run = &r;
-	tis[t->index].task = t->index;
-	argv = try_argv(&s, &tis[t->index], 1, poke, &stdin_text, err);
-	envp = argv ? try_env(&s, &tis[t->index], 1, err) : NULL;
+		self_exe[n] = '\0';
+	run_id = try_run_id("test", partition);
+	memset(&c, 0, sizeof c);
+	c.cfg = cfg;
+	c.dag = dag;
+	c.task = t;
+	c.partition = partition;
+	c.run_id = run_id;
+	c.start_s = start_s;
+	c.end_s = end_s;
+	c.params = dag->params;
+	c.try_number = 1;
+	c.self_exe = self_exe;
+	argv = try_argv(&c, poke, &stdin_text, err);
+	envp = argv ? try_env(&c, err) : NULL;
 	if (argv == NULL || envp == NULL) {
 		strv_free(argv);
 		free(stdin_text);
-		free(tis);
-		free(r.run_id);
+		free(run_id);
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -2641,16 +2408,9 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 			posix_spawn_file_actions_adddup2(&fa, infd, 0);
 		}
 	}
-	if (json_is_string(json_object_get(t->options, "cwd"))) {
-		struct tmpl_ctx c;
-		struct buf b;
-
-		tmpl_ctx_init(&c, &tis[t->index], 1);
-		buf_init(&b, 0);
-		tmpl_render(json_string_value(json_object_get(t->options, "cwd")), &c, &b, NULL);
-		cwd = buf_steal(&b);
+	cwd = try_cwd(&c);
+	if (cwd != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	}
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	if (infd >= 0)
@@ -2659,8 +2419,7 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 	strv_free(argv);
 	try_env_free(envp);
 	free(stdin_text);
-	free(tis);
-	free(r.run_id);
+	free(run_id);
 	if (rc != 0)
 		return sl_err_set(err, "cannot start the command: %s", strerror(rc));
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
