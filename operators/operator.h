@@ -30,6 +30,7 @@
 #define SLUICE_OPERATOR_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "base/util.h"
 
@@ -68,6 +69,15 @@ enum op_poke_result {
 
 /* Exit status of `sluice operator TYPE --poke` when not met yet. */
 #define OP_POKE_NOT_YET_EXIT 99
+
+/* The rhythm of a sensor's pokes, from its options (the scheduler keeps
+ * the rhythm; the task's own timeout: bounds the whole wait). */
+struct op_poke_policy {
+	int64_t interval_ms;		/* between pokes; <= 0: 60 s */
+	int exponential_backoff;	/* double the interval as time passes */
+	int64_t max_interval_ms;	/* cap with back-off; 0: one hour */
+	int soft_fail;			/* on timeout: skipped, not failed */
+};
 
 /* msg is a line for the task log ("3 objects under s3://b/p/, need 5");
  * owned by the operator, valid during the call. */
@@ -116,6 +126,9 @@ struct operator {
 	/* Sensors: one poke in a process, for `--poke` (blocking is fine
 	 * there). Returns OP_POKE_*; writes its message to stdout. */
 	enum op_poke_result (*poke_once)(const json_t *spec);
+	/* Sensors: the rhythm of pokes from the task's options (templates
+	 * not rendered). NULL: every 60 s, no back-off, no soft_fail. */
+	void (*poke_policy)(const json_t *options, struct op_poke_policy *out);
 };
 
 /* The registry: NULL-terminated, in operator.c. */

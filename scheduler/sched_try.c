@@ -531,15 +531,17 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 
 reschedule:
 	{
-		int64_t interval = json_integer_value(json_object_get(t->options,
-		    "poke_interval"));
-		int64_t timeout = t->timeout_ms;
+		struct op_poke_policy pp;
+		int64_t interval, timeout = t->timeout_ms;
 
+		memset(&pp, 0, sizeof pp);
+		if (t->op->poke_policy != NULL)
+			t->op->poke_policy(t->options, &pp);
+		interval = pp.interval_ms;
 		if (interval <= 0)
 			interval = SENSOR_DEFAULT_POKE_MS;
-		if (json_is_true(json_object_get(t->options, "exponential_backoff"))) {
-			int64_t maxi = json_integer_value(json_object_get(t->options,
-			    "max_poke_interval"));
+		if (pp.exponential_backoff) {
+			int64_t maxi = pp.max_interval_ms;
 			int64_t waited = now - ti->first_poke_at;
 
 			/* double the interval for every interval already waited */
@@ -549,7 +551,7 @@ reschedule:
 				interval = maxi;
 		}
 		if (timeout > 0 && now - ti->first_poke_at >= timeout) {
-			int soft = json_is_true(json_object_get(t->options, "soft_fail"));
+			int soft = pp.soft_fail;
 			char *log_path = sched_try_log_path(s, ti, ti->try_number, 0);
 
 			sched_try_log(log_path, "sensor timed out after %s%s",
