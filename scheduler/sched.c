@@ -144,11 +144,178 @@ sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 	return 0;
 }
 
+/* --- the clock and the timers --- */
+
+static int64_t
+clock_real_now(void *arg)
+{
+	(void)arg;
+	return sl_now_ms();
+}
+
+static int64_t
+clock_real_mono(void *arg)
+{
+	(void)arg;
+	return sl_mono_ms();
+}
+
+static const struct sched_clock clock_real = {
+	clock_real_now, clock_real_mono, NULL,
+};
+
+int64_t
+sched_now(const struct sched *s)
+{
+	return s->clock.now_ms(s->clock.arg);
+}
+
+int64_t
+sched_mono(const struct sched *s)
+{
+	return s->clock.mono_ms(s->clock.arg);
+}
+
+void
+sched_set_clock(struct sched *s, const struct sched_clock *c)
+{
+	s->clock = *c;
+}
+
+/* Timer heap order: earlier first, then first armed. */
+static int
+timer_before(const struct sched_timer *a, const struct sched_timer *b)
+{
+	if (a->at != b->at)
+		return a->at < b->at;
+	return a->seq < b->seq;
+}
+
 static void
-pass_cb(evutil_socket_t fd, short what, void *arg)
+timer_swap(struct sched *s, int i, int j)
+{
+	struct sched_timer *t = s->timers[i];
+
+	s->timers[i] = s->timers[j];
+	s->timers[j] = t;
+	s->timers[i]->slot = i + 1;
+	s->timers[j]->slot = j + 1;
+}
+
+static void
+timer_sift(struct sched *s, int i)
+{
+	while (i > 0 && timer_before(s->timers[i], s->timers[(i - 1) / 2])) {
+		timer_swap(s, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < s->ntimers && timer_before(s->timers[l], s->timers[m]))
+			m = l;
+		if (r < s->ntimers && timer_before(s->timers[r], s->timers[m]))
+			m = r;
+		if (m == i)
+			break;
+		timer_swap(s, i, m);
+		i = m;
+	}
+}
+
+/* Point the loop's one timer event at the earliest scheduler timer. */
+static void
+timers_rearm(struct sched *s)
+{
+	int64_t at = s->ntimers > 0 ? s->timers[0]->at : INT64_MAX;
+	struct timeval tv;
+
+	if (s->timer_ev == NULL || at == s->timer_ev_at)
+		return;
+	s->timer_ev_at = at;
+	if (at == INT64_MAX) {
+		evtimer_del(s->timer_ev);
+		return;
+	}
+	sl_ms_timeval(at - sched_now(s), &tv);
+	/* timers count from the loop's cached time, which is as old as
+	 * this turn: refresh it, or the timer fires that much early */
+	event_base_update_cache_time(s->base);
+	evtimer_add(s->timer_ev, &tv);
+}
+
+void
+sched_timer_set(struct sched *s, struct sched_timer *t, int64_t at,
+		sched_timer_fn fire)
+{
+	t->at = at;
+	t->seq = ++s->timer_seq;
+	t->fire = fire;
+	if (t->slot == 0) {
+		SL_GROW(s->timers, s->captimers, s->ntimers + 1);
+		s->timers[s->ntimers++] = t;
+		t->slot = s->ntimers;
+	}
+	timer_sift(s, t->slot - 1);
+	assert(s->timers[t->slot - 1] == t);
+	timers_rearm(s);
+}
+
+void
+sched_timer_cancel(struct sched *s, struct sched_timer *t)
+{
+	int i = t->slot - 1;
+
+	if (t->slot == 0)
+		return;
+	assert(i < s->ntimers && s->timers[i] == t);
+	t->slot = 0;
+	s->ntimers--;
+	if (i < s->ntimers) {
+		s->timers[i] = s->timers[s->ntimers];
+		s->timers[i]->slot = i + 1;
+		timer_sift(s, i);
+	}
+	timers_rearm(s);
+}
+
+int64_t
+sched_timers_next(const struct sched *s)
+{
+	return s->ntimers > 0 ? s->timers[0]->at : INT64_MAX;
+}
+
+void
+sched_timers_run(struct sched *s)
+{
+	int64_t now = sched_now(s);
+
+	while (s->ntimers > 0 && s->timers[0]->at <= now) {
+		struct sched_timer *t = s->timers[0];
+
+		sched_timer_cancel(s, t);
+		t->fire(s, t);
+	}
+	timers_rearm(s);
+}
+
+static void
+timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sched *s = arg;
 
+	(void)fd;
+	(void)what;
+	s->timer_ev_at = INT64_MAX;	/* fired: no longer pending */
+	sched_timers_run(s);
+}
+
+/* --- the pass --- */
+
+void
+sched_pass(struct sched *s)
+{
+	s->pass_pending = 0;
 	if (s->shutting_down) {
 		sched_tx_commit(s);
 		return;
@@ -178,11 +345,20 @@ pass_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void
+pass_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sched_pass(arg);
+}
+
 void
 sched_pass_schedule(struct sched *s)
 {
-	if (event_pending(s->pass_ev, EV_TIMEOUT, NULL))
+	if (s->pass_pending)
 		return;
+	s->pass_pending = 1;
 	if (s->running >= SCHED_BATCH_MIN_RUNNING) {
 		struct timeval tv = { 0, SCHED_BATCH_US };
 
@@ -191,22 +367,30 @@ sched_pass_schedule(struct sched *s)
 		event_active(s->pass_ev, EV_TIMEOUT, 0);
 }
 
+int
+sched_pass_flush(struct sched *s)
+{
+	if (!s->pass_pending)
+		return 0;
+	event_del(s->pass_ev);
+	sched_pass(s);
+	return 1;
+}
+
+static void poll_fire(struct sched *s, struct sched_timer *t);
+
 void
 sched_poke(struct sched *s)
 {
 	s->data_version = -1;
-	if (s->poll_ev != NULL) {
-		struct timeval tv = { 0, 0 };
-
-		evtimer_add(s->poll_ev, &tv);
-	}
+	if (s->started)
+		sched_timer_set(s, &s->poll_timer, sched_now(s), poll_fire);
 }
 
+/* Another process may have changed the database: look again. */
 static void
-poll_cb(evutil_socket_t fd, short what, void *arg)
+poll_fire(struct sched *s, struct sched_timer *t)
 {
-	struct sched *s = arg;
-	struct timeval tv = { 0, SCHED_POLL_MS * 1000 };
 	int64_t v;
 
 	if (s->shutting_down)
@@ -218,20 +402,18 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		sched_runs_create(s);
 		sched_pass_schedule(s);
 	}
-	evtimer_add(s->poll_ev, &tv);
+	sched_timer_set(s, t, sched_now(s) + SCHED_POLL_MS, poll_fire);
 }
 
+/* Every second: due partitions, the DAG folder, SLAs, run counts. */
 static void
-tick_cb(evutil_socket_t fd, short what, void *arg)
+tick_fire(struct sched *s, struct sched_timer *t)
 {
-	struct sched *s = arg;
-	struct timeval tv = { SCHED_TICK_MS / 1000, 0 };
-	int64_t now = sl_mono_ms();
-	static int64_t expected;
+	int64_t now = sched_mono(s);
 
-	if (expected != 0 && now > expected)
-		s->loop_lag_ms = now - expected;
-	expected = now + SCHED_TICK_MS;
+	if (s->tick_expected != 0 && now > s->tick_expected)
+		s->loop_lag_ms = now - s->tick_expected;
+	s->tick_expected = now + SCHED_TICK_MS;
 	if (s->shutting_down)
 		return;
 	if (now - s->last_dag_scan >= SCHED_DAG_SCAN_MS) {
@@ -247,7 +429,7 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	sched_tx_commit(s);
 	sched_pass_schedule(s);
-	evtimer_add(s->tick_ev, &tv);
+	sched_timer_set(s, t, sched_now(s) + SCHED_TICK_MS, tick_fire);
 }
 
 static void
@@ -276,6 +458,10 @@ sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 
 	s->cfg = cfg;
 	s->base = base;
+	s->clock = clock_real;
+	s->timer_ev_at = INT64_MAX;
+	s->timer_ev = evtimer_new(base, timer_cb, s);
+	event_priority_set(s->timer_ev, 1);
 	s->pool_used = json_object();
 	n = readlink("/proc/self/exe", s->self_exe, sizeof s->self_exe - 1);
 	if (n <= 0)
@@ -298,8 +484,6 @@ fail:
 int
 sched_start(struct sched *s, struct sl_err *err)
 {
-	struct timeval now = { 0, 0 };
-
 	if (dagbag_load(s->cfg->dags_dir, s->cfg, NULL, &s->bag, err) < 0)
 		return -1;
 	for (int i = 0; i < s->bag.n; i++) {
@@ -310,25 +494,22 @@ sched_start(struct sched *s, struct sl_err *err)
 	}
 	if (store_dags_sync(s->store, &s->bag) < 0)
 		return sl_err_set(err, "cannot record the DAGs in %s", s->cfg->db_path);
-	s->last_dag_scan = sl_mono_ms();
+	s->last_dag_scan = sched_mono(s);
 	if (sched_sync_recover(s) < 0)
 		return sl_err_set(err, "%s: cannot recover the tries of the previous scheduler: %s",
 				  s->cfg->db_path, store_errmsg(s->store));
 	s->pass_ev = event_new(s->base, -1, 0, pass_cb, s);
 	event_priority_set(s->pass_ev, 1);
-	s->poll_ev = evtimer_new(s->base, poll_cb, s);
-	event_priority_set(s->poll_ev, 1);
-	s->tick_ev = evtimer_new(s->base, tick_cb, s);
-	event_priority_set(s->tick_ev, 1);
 	s->sigchld_ev = evsignal_new(s->base, SIGCHLD, sched_notify_reap, s);
 	event_add(s->sigchld_ev, NULL);
 	s->sigterm_ev = evsignal_new(s->base, SIGTERM, sigterm_cb, s);
 	event_add(s->sigterm_ev, NULL);
 	s->sigint_ev = evsignal_new(s->base, SIGINT, sigterm_cb, s);
 	event_add(s->sigint_ev, NULL);
+	s->started = 1;
 	sched_sync_reload(s, 1);
-	evtimer_add(s->tick_ev, &now);
-	evtimer_add(s->poll_ev, &now);
+	sched_timer_set(s, &s->tick_timer, sched_now(s), tick_fire);
+	sched_timer_set(s, &s->poll_timer, sched_now(s), poll_fire);
 	sched_pass_schedule(s);
 	if (s->cfg->smtp == NULL)
 		sched_log("no smtp: block in %s: emails are written to %s/outbox/",
@@ -387,7 +568,7 @@ sched_free(struct sched *s)
 	for (r = s->runs; r != NULL; r = next) {
 		next = r->next;
 		for (int i = 0; i < r->ntis; i++)
-			sched_try_disarm(&r->tis[i]);
+			sched_try_disarm(s, &r->tis[i]);
 		sched_runs_free_one(s, r);
 	}
 	while (s->lives != NULL) {
@@ -398,8 +579,7 @@ sched_free(struct sched *s)
 		sched_try_live_free(s, l);
 	}
 	if (s->pass_ev) event_free(s->pass_ev);
-	if (s->poll_ev) event_free(s->poll_ev);
-	if (s->tick_ev) event_free(s->tick_ev);
+	if (s->timer_ev) event_free(s->timer_ev);
 	if (s->sigchld_ev) event_free(s->sigchld_ev);
 	if (s->sigterm_ev) event_free(s->sigterm_ev);
 	if (s->sigint_ev) event_free(s->sigint_ev);
@@ -416,6 +596,7 @@ sched_free(struct sched *s)
 	}
 	json_decref(s->pool_used);
 	free(s->heap);
+	free(s->timers);
 	free(s->eval);
 	free(s->startq);
 	free(s->helpers);

@@ -186,7 +186,7 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 		return;
 	}
 	u.reason = dec == TRIGGER_SKIP ? "upstream skipped" : "upstream failed";
-	u.ended_at = sl_now_ms();
+	u.ended_at = sched_now(s);
 	u.set |= TIU_ENDED_AT;
 	if (sched_ti_set(s, ti, dec == TRIGGER_SKIP ? TI_SKIPPED : TI_UPSTREAM_FAILED,
 		   &u) < 0)

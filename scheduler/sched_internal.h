@@ -15,6 +15,7 @@
 #define SLUICE_SCHED_INTERNAL_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,6 +30,33 @@
 
 struct notify_event;
 struct try_ctx;
+struct sched;
+
+/*
+ * A scheduler timer: retry and reschedule wake-ups, try timeouts, the
+ * tick and the poll. They sit in one heap keyed on the scheduler's clock;
+ * one libevent timer points at the earliest, so a harness with a fake
+ * clock fires exactly what is due (sched_timers_run). Zeroed = not armed.
+ */
+struct sched_timer;
+typedef void (*sched_timer_fn)(struct sched *s, struct sched_timer *t);
+struct sched_timer {
+	int64_t at;		/* ms on the scheduler's clock (wall) */
+	uint64_t seq;		/* first armed fires first among equals */
+	int slot;		/* 1 + index in s->timers; 0: not armed */
+	sched_timer_fn fire;
+};
+
+/* Where the scheduler reads time (the real clocks unless a harness sets
+ * its own before sched_start). */
+struct sched_clock {
+	int64_t (*now_ms)(void *arg);	/* wall clock, ms since the epoch */
+	int64_t (*mono_ms)(void *arg);	/* monotonic ms */
+	void *arg;
+};
+
+#define SCHED_CONTAINER(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 #define SCHED_POLL_MS 100		/* other processes' changes */
 #define SCHED_TICK_MS 1000		/* due partitions, DAG folder */
@@ -53,7 +81,7 @@ struct ti {
 	int64_t first_poke_at;		/* ms */
 	struct live *live;		/* the try in flight, if any (or an old
 					 * try still ending after a clear) */
-	struct event *timer;		/* retry / reschedule wake-up */
+	struct sched_timer timer;	/* retry / reschedule wake-up */
 	int heap_pos;			/* index in the ready heap, -1 if not */
 	int sla_notified;
 	int in_eval;
@@ -103,7 +131,7 @@ struct live {
 	int timed_out;
 	int64_t started_ms;
 	char *log_path;
-	struct event *timeout;
+	struct sched_timer timeout;
 	struct live *next;
 };
 
@@ -143,8 +171,16 @@ struct sched {
 	int runs_finished;
 	char self_exe[PATH_MAX];
 	struct event *pass_ev;
-	struct event *poll_ev;
-	struct event *tick_ev;
+	struct sched_clock clock;
+	struct sched_timer **timers;	/* heap, earliest first */
+	int ntimers, captimers;
+	uint64_t timer_seq;
+	struct event *timer_ev;		/* at the earliest timer */
+	int64_t timer_ev_at;		/* what timer_ev is armed for */
+	struct sched_timer tick_timer, poll_timer;
+	int64_t tick_expected;		/* mono ms of the next tick (lag) */
+	int pass_pending;
+	int started;
 	struct event *sigchld_ev;
 	struct event *sigterm_ev;
 	struct event *sigint_ev;
@@ -185,7 +221,23 @@ int sched_pool_used(struct sched *s, const char *pool);
 void sched_pool_add(struct sched *s, const char *pool, int n);
 int sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
        const struct ti_update *u);
+/* Ask for a pass soon (same loop turn, or batched while many run). */
 void sched_pass_schedule(struct sched *s);
+/* One pass: promote runs, apply trigger rules, queue what fits, commit,
+ * start the queued tries. */
+void sched_pass(struct sched *s);
+/* Run the pending pass now (the harness); 1 if there was one. */
+int sched_pass_flush(struct sched *s);
+int64_t sched_now(const struct sched *s);
+int64_t sched_mono(const struct sched *s);
+void sched_set_clock(struct sched *s, const struct sched_clock *c);
+/* Arm (or move) t to fire at `at`; cancel it. */
+void sched_timer_set(struct sched *s, struct sched_timer *t, int64_t at,
+		     sched_timer_fn fire);
+void sched_timer_cancel(struct sched *s, struct sched_timer *t);
+/* Fire every timer due by the clock; when the next one is due. */
+void sched_timers_run(struct sched *s);
+int64_t sched_timers_next(const struct sched *s);
 
 /* sched_dispatch.c: trigger rules, the ready heap, slots and pools */
 void sched_dispatch_push(struct sched *s, struct ti *ti);
@@ -201,7 +253,7 @@ void sched_dispatch_check(struct sched *s);
 
 /* sched_try.c: a try's start and end (retries, timeouts, sensor reschedules) */
 void sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms);
-void sched_try_disarm(struct ti *ti);
+void sched_try_disarm(struct sched *s, struct ti *ti);
 char *sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs);
 void sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c);
 void sched_try_log(const char *path, const char *fmt, ...)

@@ -36,8 +36,7 @@ sched_runs_free_one(struct sched *s, struct run *r)
 		struct ti *ti = &r->tis[i];
 
 		sched_dispatch_remove(s, ti);
-		if (ti->timer != NULL)
-			event_free(ti->timer);
+		sched_try_disarm(s, ti);
 		if (ti->live != NULL) {
 			if (ti->live->ti == ti)
 				ti->live->ti = NULL;
@@ -58,7 +57,7 @@ sched_runs_free_one(struct sched *s, struct run *r)
 void
 sched_runs_check_sla(struct sched *s)
 {
-	int64_t now = sl_now_ms();
+	int64_t now = sched_now(s);
 
 	for (struct run *r = s->runs; r != NULL; r = r->next) {
 		for (int i = 0; i < r->ntis; i++) {
@@ -129,7 +128,7 @@ sched_runs_check_done(struct sched *s, struct run *r)
 void
 sched_runs_create(struct sched *s)
 {
-	int64_t now = sl_now_ms() / 1000;
+	int64_t now = sched_now(s) / 1000;
 
 	for (int i = 0; i < s->bag.n; i++) {
 		struct dag *dag = s->bag.entries[i].dag;
@@ -257,7 +256,7 @@ sched_runs_free_done(struct sched *s)
 			if (!busy) {
 				*pp = r->next;
 				for (int i = 0; i < r->ntis; i++)
-					sched_try_disarm(&r->tis[i]);
+					sched_try_disarm(s, &r->tis[i]);
 				sched_runs_free_one(s, r);
 				continue;
 			}

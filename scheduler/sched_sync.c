@@ -146,7 +146,7 @@ sched_sync_reload(struct sched *s, int at_start)
 		for (int i = 0; i < r->ntis; i++)
 			r->tis[i].heap_pos = -1;
 		for (int i = 0; i < r->ntis; i++)
-			sched_try_disarm(&r->tis[i]);
+			sched_try_disarm(s, &r->tis[i]);
 		sched_runs_free_one(s, r);
 	}
 	for (struct dag_load_state *d = s->dstates; d != NULL; d = d->next) {
@@ -343,7 +343,7 @@ sched_sync_recover(struct sched *s)
 		struct ti_update u = TI_UPDATE_INIT;
 		struct dag *dag = dagbag_find(&s->bag, x->dag);
 		struct task *t = dag ? dag_task(dag, x->task) : NULL;
-		int64_t now = sl_now_ms();
+		int64_t now = sched_now(s);
 
 		if (x->token != NULL && ex != NULL && ex->ops->kill_orphan != NULL)
 			ex->ops->kill_orphan(ex->inst, x->token);

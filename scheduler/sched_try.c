@@ -28,61 +28,32 @@
 #include "scheduler/tz.h"
 #include "store/store.h"
 
-/* --- per-ti timers carry the scheduler through a small struct --- */
+/* --- retry and reschedule wake-ups --- */
 
-struct ti_timer_arg {
-	struct sched *s;
-	struct ti *ti;
-};
-
-static void ti_wake(evutil_socket_t fd, short what, void *arg);
+static void ti_wake(struct sched *s, struct sched_timer *t);
 
 void
 sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms)
 {
-	int64_t delay = at_ms - sl_now_ms();
-	struct timeval tv;
-
-	if (delay < 0)
-		delay = 0;
-	if (ti->timer == NULL) {
-		struct ti_timer_arg *a = xmalloc(sizeof *a);
-
-		a->s = s;
-		a->ti = ti;
-		ti->timer = evtimer_new(s->base, ti_wake, a);
-	}
-	sl_ms_timeval(delay, &tv);
-	/* timers count from the loop's cached time, which is as old as
-	 * this turn: refresh it, or the timer fires that much early */
-	event_base_update_cache_time(s->base);
-	evtimer_add(ti->timer, &tv);
+	sched_timer_set(s, &ti->timer, at_ms, ti_wake);
 }
 
 void
-sched_try_disarm(struct ti *ti)
+sched_try_disarm(struct sched *s, struct ti *ti)
 {
-	if (ti->timer != NULL) {
-		struct ti_timer_arg *a = event_get_callback_arg(ti->timer);
-
-		event_free(ti->timer);
-		free(a);
-		ti->timer = NULL;
-	}
+	sched_timer_cancel(s, &ti->timer);
 }
 
 /* A retry's delay is over, or a sensor's next poke is due. */
 static void
-ti_wake(evutil_socket_t fd, short what, void *arg)
+ti_wake(struct sched *s, struct sched_timer *t)
 {
-	struct ti_timer_arg *a = arg;
-	struct sched *s = a->s;
-	struct ti *ti = a->ti;
+	struct ti *ti = SCHED_CONTAINER(t, struct ti, timer);
 	struct ti_update u = TI_UPDATE_INIT;
 
 	if ((ti->state == TI_UP_FOR_RETRY || ti->state == TI_UP_FOR_RESCHEDULE) &&
-	    ti->next_at > sl_now_ms()) {
-		/* early by the clock's rounding: wait the rest */
+	    ti->next_at > sched_now(s)) {
+		/* woken before its time (a move of next_at): wait the rest */
 		sched_try_arm(s, ti, ti->next_at);
 		return;
 	}
@@ -173,7 +144,7 @@ sched_try_live_new(struct sched *s, struct ti *ti, int try_number)
 	l->dag_name = xstrdup(ti->run->dag_name);
 	l->pool = xstrdup(t->pool);
 	l->pool_slots = t->pool_slots;
-	l->started_ms = sl_now_ms();
+	l->started_ms = sched_now(s);
 	l->next = s->lives;
 	s->lives = l;
 	ti->live = l;
@@ -205,8 +176,7 @@ sched_try_live_free(struct sched *s, struct live *l)
 	if (l->in_loop)
 		s->pokes--;
 	assert(s->pokes >= 0);
-	if (l->timeout != NULL)
-		event_free(l->timeout);
+	sched_timer_cancel(s, &l->timeout);
 	if (l->ti != NULL)
 		l->ti->live = NULL;
 	free(l->dag_name);
@@ -232,17 +202,18 @@ exec_done_cb(void *arg, const struct sl_exec_result *res)
 		   res->duration_ms, res->host);
 }
 
+/* The task's timeout: passed: stop the try (its end records why). */
 static void
-timeout_cb(evutil_socket_t fd, short what, void *arg)
+timeout_fire(struct sched *s, struct sched_timer *t)
 {
-	struct live *l = arg;
+	struct live *l = SCHED_CONTAINER(t, struct live, timeout);
 
 	l->timed_out = 1;
 	if (l->log_path != NULL) {
 		char d[64];
 
 		sched_try_log(l->log_path, "timed out after %s: stopping it",
-			   sl_format_duration(sl_now_ms() - l->started_ms, d, sizeof d));
+			   sl_format_duration(sched_now(s) - l->started_ms, d, sizeof d));
 	}
 	if (l->ex != NULL && l->handle != NULL)
 		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_TIMEOUT);
@@ -279,11 +250,11 @@ sched_try_start(struct sched *s, struct ti *ti)
 		}
 		u.reason = "poke";
 		if (ti->first_poke_at <= 0) {
-			u.first_poke_at = sl_now_ms();
+			u.first_poke_at = sched_now(s);
 			u.set |= TIU_FIRST_POKE_AT;
 		}
 		if (ti->first_poke_at <= 0) {
-			u.started_at = sl_now_ms();
+			u.started_at = sched_now(s);
 			u.set |= TIU_STARTED_AT;
 		}
 		u.host = "scheduler";
@@ -335,10 +306,10 @@ sched_try_start(struct sched *s, struct ti *ti)
 	}
 	s->tries_started++;
 	u.reason = l->is_poke ? "poke" : "started";
-	u.started_at = sl_now_ms();
+	u.started_at = sched_now(s);
 	u.set |= TIU_STARTED_AT;
 	if (is_sensor && ti->first_poke_at <= 0) {
-		u.first_poke_at = sl_now_ms();
+		u.first_poke_at = sched_now(s);
 		u.set |= TIU_FIRST_POKE_AT;
 	}
 	u.executor = l->ex->name;
@@ -356,13 +327,9 @@ sched_try_start(struct sched *s, struct ti *ti)
 		ti->live = NULL;
 		return;
 	}
-	if (t->timeout_ms > 0 && !is_sensor) {
-		struct timeval tv = { t->timeout_ms / 1000,
-				      (t->timeout_ms % 1000) * 1000 };
-
-		l->timeout = evtimer_new(s->base, timeout_cb, l);
-		evtimer_add(l->timeout, &tv);
-	}
+	if (t->timeout_ms > 0 && !is_sensor)
+		sched_timer_set(s, &l->timeout, sched_now(s) + t->timeout_ms,
+				timeout_fire);
 }
 
 /* Delay before retry number `tries` (1 = first retry). */
@@ -391,7 +358,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	struct ti_update u = TI_UPDATE_INIT;
 	enum ti_state to;
 	char why[512], d[64];
-	int64_t now = sl_now_ms();
+	int64_t now = sched_now(s);
 
 	s->tries_ended++;
 	if (ti == NULL || ti->live != l || ti->state != TI_RUNNING) {
@@ -604,7 +571,7 @@ poke_done_cb(void *arg, enum op_poke_result result, const char *msg)
 		sched_try_log(l->log_path, "poke: %s", msg);
 	switch (result) {
 	case OP_POKE_DONE:
-		sched_try_end(s, l, 0, 0, NULL, sl_now_ms() - (l->ti ? l->ti->first_poke_at : l->started_ms), "scheduler");
+		sched_try_end(s, l, 0, 0, NULL, sched_now(s) - (l->ti ? l->ti->first_poke_at : l->started_ms), "scheduler");
 		break;
 	case OP_POKE_NOT_YET:
 		sched_try_end(s, l, OP_POKE_NOT_YET_EXIT, 0, NULL, 0, "scheduler");
