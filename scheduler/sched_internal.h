@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "executors/registry.h"
+#include "operators/operator.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched.h"
 #include "scheduler/state.h"
