@@ -327,7 +327,13 @@ sched_pass(struct sched *s)
 		sched_dispatch_evaluate(s, ti);
 	}
 	sched_dispatch(s);
-	sched_tx_commit(s);
+	if (sched_tx_commit(s) < 0) {
+		/* nothing this pass recorded holds (rolled back): start none
+		 * of its tries, and read the store again */
+		sched_dispatch_drop_queued(s);
+		sched_poke(s);
+		return;
+	}
 	sched_dispatch_start_queued(s);
 	/* starting may have changed states (running, or failed to start) */
 	while (s->neval > 0) {

@@ -389,3 +389,22 @@ sched_dispatch_check(struct sched *s)
 			       ti->live->blocked == ti);
 		}
 }
+
+/* The commit that recorded the queued states failed: forget the tries
+ * queued to start (their slots come back); a reload follows. */
+void
+sched_dispatch_drop_queued(struct sched *s)
+{
+	for (int i = 0; i < s->nstart; i++) {
+		struct ti *ti = s->startq[i];
+		struct live *l = ti->live;
+
+		if (l == NULL || l->ti != ti || l->handle != NULL ||
+		    l->poke != NULL)
+			continue;
+		l->ti = NULL;
+		ti->live = NULL;
+		sched_try_live_free(s, l);
+	}
+	s->nstart = 0;
+}

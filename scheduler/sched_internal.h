@@ -249,6 +249,7 @@ void sched_dispatch_evaluate(struct sched *s, struct ti *ti);
  * sched_dispatch_start_queued starts them). */
 void sched_dispatch(struct sched *s);
 void sched_dispatch_start_queued(struct sched *s);
+void sched_dispatch_drop_queued(struct sched *s);
 /* Abort unless every invariant of the heap and the tries in flight holds. */
 void sched_dispatch_check(struct sched *s);
 

@@ -123,6 +123,10 @@ int store_ti_sla_notified(struct store *s, int64_t ti_id);
 /* Forget the token of a try that no longer runs (recovery). */
 int store_ti_forget_token(struct store *s, int64_t ti_id);
 
+/* Test hook: the next n commits that change something fail (and roll
+ * back) as a full disk would make them. */
+void store_test_fail_commits(struct store *s, int n);
+
 /* --- the scheduler's reads (store_sched.c); -1 on a database error --- */
 /* The message of the last database error on this connection. */
 const char *store_errmsg(struct store *s);

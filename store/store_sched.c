@@ -185,3 +185,9 @@ store_ti_past_state(struct store *s, const char *dag_id, const char *task_id,
 	}
 	return step_end(s, st, rc);
 }
+
+void
+store_test_fail_commits(struct store *s, int n)
+{
+	s->fail_commits = n;
+}

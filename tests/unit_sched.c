@@ -601,6 +601,45 @@ test_try_command_env(void)
 	h_close();
 }
 
+/* --- a failed commit --- */
+
+/* When the commit of a pass fails, none of the tries it queued start;
+ * the scheduler reads the store again and starts them after a commit
+ * that holds. */
+static void
+test_failed_commit_starts_nothing(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fc.yaml", "dag: fc\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct sl_err err;
+
+	h_open(files, NULL);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, store_run_create(h_store(), h_dag("fc"), "p",
+					 h_now() / 1000, h_now() / 1000 + 60,
+					 "manual", NULL, NULL, &err));
+	store_test_fail_commits(h_store(), 1);
+	sched_poke(h_sched());
+	/* the pass that queues a: its commit fails */
+	while (sched_timers_next(h_sched()) <= h_now() &&
+	       h_started("a") == 0)
+		sched_timers_run(h_sched());
+	sched_pass_flush(h_sched());
+	CHECK_EQ_INT(0, h_started("a"));
+	h_settle();
+	/* read again, queued again, committed, started once */
+	CHECK_EQ_INT(1, h_started("a"));
+	CHECK_EQ_INT(0, h_killed("a", "p"));
+	CHECK_STATE("running", "fc", "a", "p");
+	h_end("a", "p", 0);
+	h_end("b", "p", 0);
+	CHECK_EQ_STR("success", h_run_state("fc", "p"));
+	h_close();
+}
+
 int
 main(void)
 {
@@ -621,5 +660,6 @@ main(void)
 	RUN(test_sensor_backoff);
 	RUN(test_sla);
 	RUN(test_try_command_env);
+	RUN(test_failed_commit_starts_nothing);
 	return UNIT_END();
 }
