@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/spawn.h"
 #include "executors/registry.h"
 #include "operators/notify.h"
 #include "operators/operator.h"
@@ -31,47 +32,45 @@ extern char **environ;
 
 /* --- helpers: on_success / on_failure commands --- */
 
+/* A child the scheduler reaps on SIGCHLD (hooks, email senders). */
+static void
+helper_add(struct sched *s, pid_t pid)
+{
+	SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
+	s->helpers[s->nhelpers++] = pid;
+}
+
+/* Run an on_success / on_failure command: the try's environment, output
+ * appended to the try's log, its own process group. */
 void
 sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
-	     const char *log_path, int try_number)
+		  const char *log_path, int try_number)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-	char **envp;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	pid_t pid;
-	int fd;
-	struct sl_err err;
-
+	struct spawn_opts o;
 	struct try_ctx c;
+	struct sl_err err;
+	char **envp;
+	pid_t pid;
 
+	sl_err_clear(&err);
 	sched_try_ctx(s, ti, try_number, &c);
 	envp = try_env(&c, &err);
 	if (envp == NULL)
 		return;
-	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	/* (freed with try_env_free below) */
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (fd >= 0) {
-		posix_spawn_file_actions_adddup2(&fa, fd, 1);
-		posix_spawn_file_actions_adddup2(&fa, fd, 2);
-	}
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	if (posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp) == 0) {
-		if (s->nhelpers == s->caphelpers) {
-			s->caphelpers = s->caphelpers ? s->caphelpers * 2 : 16;
-			s->helpers = xreallocarray(s->helpers, (size_t)s->caphelpers,
-						   sizeof *s->helpers);
-		}
-		s->helpers[s->nhelpers++] = pid;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (fd >= 0)
-		close(fd);
+	memset(&o, 0, sizeof o);
+	o.argv = argv;
+	o.env = envp;
+	o.in = SPAWN_STDIN_NULL;
+	o.out_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	o.own_pgroup = 1;
+	if (spawn_start(&o, &pid, &err) == 0)
+		helper_add(s, pid);
+	else
+		sched_log("%s %s: hook: %s", ti->run->dag_name,
+			  ti_task(ti)->name, err.msg);
+	if (o.out_fd >= 0)
+		close(o.out_fd);
 	try_env_free(envp);
 }
 
@@ -99,10 +98,9 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 {
 	json_t *smtp = config_smtp(s->cfg), *spec;
 	char *text, *argv[6];
-	char path[] = "/tmp/sluice-notify.XXXXXX";
-	posix_spawn_file_actions_t fa;
+	struct spawn_opts o;
+	struct sl_err err;
 	pid_t pid;
-	int fd;
 
 	if (ev->to == NULL || ev->to[0] == NULL) {
 		json_decref(smtp);
@@ -113,41 +111,31 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
 	text = json_dumps(spec, JSON_COMPACT);
 	json_decref(spec);
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0 || text == NULL) {
-		sched_log("cannot send a %s email for %s %s: no temp file", ev->kind,
-			 ev->dag, ev->task ? ev->task : "");
-		if (fd >= 0)
-			close(fd);
-		free(text);
+	if (text == NULL) {
+		sched_log("cannot send a %s email for %s %s: out of memory",
+			  ev->kind, ev->dag, ev->task ? ev->task : "");
 		return;
 	}
-	unlink(path);
-	if (write(fd, text, strlen(text)) < 0)
-		sched_log("cannot write a temp file for an email");
-	lseek(fd, 0, SEEK_SET);
-	free(text);
 	argv[0] = s->self_exe;
 	argv[1] = "--home";
 	argv[2] = s->cfg->home;
 	argv[3] = "operator";
 	argv[4] = "email";
 	argv[5] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd, 0);
-	if (posix_spawn(&pid, s->self_exe, &fa, NULL, argv, environ) == 0) {
-		if (s->nhelpers == s->caphelpers) {
-			s->caphelpers = s->caphelpers ? s->caphelpers * 2 : 16;
-			s->helpers = xreallocarray(s->helpers, (size_t)s->caphelpers,
-						   sizeof *s->helpers);
-		}
-		s->helpers[s->nhelpers++] = pid;
+	memset(&o, 0, sizeof o);
+	o.argv = argv;
+	o.in = SPAWN_STDIN_DATA;	/* the spec holds the SMTP password */
+	o.data = text;
+	o.len = strlen(text);
+	o.out_fd = -1;
+	sl_err_clear(&err);
+	if (spawn_start(&o, &pid, &err) == 0) {
+		helper_add(s, pid);
 		sched_log("%s email for %s %s %s: sending", ev->kind, ev->dag,
-			 ev->task ? ev->task : "(run)", ev->partition);
+			  ev->task ? ev->task : "(run)", ev->partition);
 	} else
-		sched_log("cannot start the email sender");
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd);
+		sched_log("cannot start the email sender: %s", err.msg);
+	free(text);
 }
 
 /* A task's try ended in a way its email_on asks to hear about. */

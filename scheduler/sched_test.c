@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/spawn.h"
 #include "executors/registry.h"
 #include "operators/notify.h"
 #include "operators/operator.h"
@@ -39,11 +40,11 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		struct sl_err *err)
 {
 	struct try_ctx c;
+	struct spawn_opts o;
 	char self_exe[PATH_MAX] = "";
 	char **argv, **envp, *stdin_text = NULL, *run_id, *cwd;
-	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int status, rc, infd = -1, poke = operator_is_sensor(t->op);
+	int status, rc, poke = operator_is_sensor(t->op);
 	ssize_t n;
 
 	n = readlink("/proc/self/exe", self_exe, sizeof self_exe - 1);
@@ -69,33 +70,25 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		free(run_id);
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	if (stdin_text != NULL) {
-		char path[] = "/tmp/sluice-stdin.XXXXXX";
-
-		infd = mkostemp(path, O_CLOEXEC);
-		if (infd >= 0) {
-			unlink(path);
-			if (write(infd, stdin_text, strlen(stdin_text)) < 0)
-				sl_err_set(err, "cannot write a temp file");
-			lseek(infd, 0, SEEK_SET);
-			posix_spawn_file_actions_adddup2(&fa, infd, 0);
-		}
-	}
 	cwd = try_cwd(&c);
-	if (cwd != NULL)
-		posix_spawn_file_actions_addchdir_np(&fa, cwd);
-	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	if (infd >= 0)
-		close(infd);
+	memset(&o, 0, sizeof o);
+	o.argv = argv;
+	o.env = envp;
+	o.cwd = cwd;
+	/* an operator reads its spec on stdin; a shell command gets the
+	 * terminal's */
+	o.in = stdin_text ? SPAWN_STDIN_DATA : SPAWN_STDIN_INHERIT;
+	o.data = stdin_text;
+	o.len = stdin_text ? strlen(stdin_text) : 0;
+	o.out_fd = -1;
+	rc = spawn_start(&o, &pid, err);
 	free(cwd);
 	strv_free(argv);
 	try_env_free(envp);
 	free(stdin_text);
 	free(run_id);
-	if (rc != 0)
-		return sl_err_set(err, "cannot start the command: %s", strerror(rc));
+	if (rc < 0)
+		return -1;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status))
