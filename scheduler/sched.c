@@ -348,6 +348,9 @@ sched_pass(struct sched *s)
 		 * max_active_runs */
 		s->runs_finished = 0;
 		sched_runs_create(s);
+		/* a run it created (or one queued) may start now, not at
+		 * the next tick */
+		sched_pass_schedule(s);
 	}
 }
 
