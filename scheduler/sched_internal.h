@@ -105,12 +105,12 @@ struct run {
 	struct run *next;
 };
 
-/* A try in flight: a process through an executor, or an in-loop poke. */
 /* While this many tries run, tries ending within SCHED_BATCH_US share a
  * pass and its commit. */
 #define SCHED_BATCH_US 1000
 #define SCHED_BATCH_MIN_RUNNING 4
 
+/* A try in flight: a process through an executor, or an in-loop poke. */
 struct live {
 	struct sched *s;
 	struct ti *ti;			/* NULL once detached (cleared) */
@@ -192,7 +192,6 @@ struct sched {
 	int64_t tries_started, tries_ended;
 };
 
-
 static inline struct task *
 ti_task(const struct ti *ti)
 {
@@ -220,8 +219,10 @@ void sched_db_failed(struct sched *s, const char *what);
 struct dag_load_state *sched_dstate(struct sched *s, const char *name);
 int sched_pool_used(struct sched *s, const char *pool);
 void sched_pool_add(struct sched *s, const char *pool, int n);
+/* Move ti to `to` in memory and in the store (inside the pass's
+ * transaction). -1 when the store no longer agrees (a reload follows). */
 int sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
-       const struct ti_update *u);
+		 const struct ti_update *u);
 /* Ask for a pass soon (same loop turn, or batched while many run). */
 void sched_pass_schedule(struct sched *s);
 /* One pass: promote runs, apply trigger rules, queue what fits, commit,
@@ -256,16 +257,21 @@ void sched_dispatch_check(struct sched *s);
 /* sched_try.c: a try's start and end (retries, timeouts, sensor reschedules) */
 void sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms);
 void sched_try_disarm(struct sched *s, struct ti *ti);
-char *sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs);
-void sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c);
+char *sched_try_log_path(struct sched *s, struct ti *ti, int try_number,
+			 int mkdirs);
+/* What try.c needs to build try_number of ti (points into ti and s). */
+void sched_try_ctx(struct sched *s, struct ti *ti, int try_number,
+		   struct try_ctx *c);
 void sched_try_log(const char *path, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-struct live *sched_try_live_new(struct sched *s, struct ti *ti, int try_number);
+struct live *sched_try_live_new(struct sched *s, struct ti *ti,
+				int try_number);
 void sched_try_live_free(struct sched *s, struct live *l);
 void sched_try_start(struct sched *s, struct ti *ti);
 int64_t sched_try_retry_delay(const struct task *t, int tries);
+/* A try ended (process exit, executor error, or poke result). */
 void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
-	   const char *error, int64_t duration_ms, const char *host);
+		   const char *error, int64_t duration_ms, const char *host);
 
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);
@@ -282,12 +288,13 @@ void sched_runs_free_done(struct sched *s);
 
 /* sched_notify.c: emails and on_success / on_failure hooks */
 void sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
-	     const char *log_path, int try_number);
+		       const char *log_path, int try_number);
 void sched_notify_reap(evutil_socket_t sig, short what, void *arg);
 void sched_notify_send(struct sched *s, const struct notify_event *ev);
-void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
-	  int sig, const char *error, int64_t duration_ms, const char *host,
-	  const char *log_path);
+void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
+		     int exit_code, int sig, const char *error,
+		     int64_t duration_ms, const char *host,
+		     const char *log_path);
 void sched_notify_run(struct sched *s, struct run *r);
 void sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline);
 

@@ -572,6 +572,17 @@ h_env(const char *task, const char *name)
 	return NULL;
 }
 
+int
+h_env_count(const char *task)
+{
+	struct fake_try *t = latest_start(task);
+	int n = 0;
+
+	while (t != NULL && t->env[n] != NULL)
+		n++;
+	return n;
+}
+
 const char *
 h_argv(const char *task, int i)
 {

@@ -75,6 +75,8 @@ const char *h_order(void);
 void h_order_reset(void);
 /* A value of the try's environment ("NAME"), of the latest start of task. */
 const char *h_env(const char *task, const char *name);
+/* How many variables that environment holds. */
+int h_env_count(const char *task);
 /* argv[i] of the latest start of task. */
 const char *h_argv(const char *task, int i);
 
