@@ -71,9 +71,12 @@ sched_tx_commit(struct sched *s)
 		if (store_commit(s->store) < 0) {
 			sched_log("database: commit failed: %s",
 				 store_errmsg(s->store));
+			sched_notify_flush(s, 0);
 			return -1;
 		}
 	}
+	/* side effects after the commit: hooks and emails */
+	sched_notify_flush(s, 1);
 	return 0;
 }
 
@@ -472,6 +475,7 @@ sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 	s->timer_ev = evtimer_new(base, timer_cb, s);
 	event_priority_set(s->timer_ev, 1);
 	s->pool_used = json_object();
+	s->children_tail = &s->children;
 	n = readlink("/proc/self/exe", s->self_exe, sizeof s->self_exe - 1);
 	if (n <= 0)
 		snprintf(s->self_exe, sizeof s->self_exe, "sluice");

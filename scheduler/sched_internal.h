@@ -30,6 +30,7 @@
 #include "store/store.h"
 
 struct notify_event;
+struct sched_child;
 struct try_ctx;
 struct sched;
 
@@ -187,6 +188,8 @@ struct sched {
 	struct event *sigint_ev;
 	struct event *grace_ev;
 	pid_t *helpers;			/* on_success / on_failure / email */
+	struct sched_child *children;	/* to start after the commit */
+	struct sched_child **children_tail;
 	int nhelpers, caphelpers;
 	int64_t loop_lag_ms;
 	int64_t tries_started, tries_ended;
@@ -296,6 +299,9 @@ void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
 		     int64_t duration_ms, const char *host,
 		     const char *log_path);
 void sched_notify_run(struct sched *s, struct run *r);
+/* Start (committed) or drop the children queued during the transaction
+ * that just ended. */
+void sched_notify_flush(struct sched *s, int committed);
 void sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline);
 
 #endif

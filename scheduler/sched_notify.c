@@ -32,12 +32,90 @@ extern char **environ;
 
 /* --- helpers: on_success / on_failure commands --- */
 
-/* A child the scheduler reaps on SIGCHLD (hooks, email senders). */
+/*
+ * A child to start once the transaction that decided it commits (a hook
+ * after the try's end is recorded, an email after the state it reports):
+ * on a failed commit it is dropped, like the state it was about.
+ */
+struct sched_child {
+	char **argv;			/* owned */
+	char **env;			/* owned (try_env), NULL: environ */
+	char *stdin_text;		/* owned, NULL: /dev/null */
+	char *log_path;			/* owned, NULL: output inherited */
+	int own_pgroup;
+	char *what;			/* for the scheduler's log */
+	struct sched_child *next;
+};
+
 static void
-helper_add(struct sched *s, pid_t pid)
+child_free(struct sched_child *c)
 {
-	SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
-	s->helpers[s->nhelpers++] = pid;
+	strv_free(c->argv);
+	try_env_free(c->env);
+	free(c->stdin_text);
+	free(c->log_path);
+	free(c->what);
+	free(c);
+}
+
+static void
+child_start(struct sched *s, struct sched_child *c)
+{
+	struct spawn_opts o;
+	struct sl_err err;
+	pid_t pid;
+
+	memset(&o, 0, sizeof o);
+	o.argv = c->argv;
+	o.env = c->env;
+	o.in = c->stdin_text ? SPAWN_STDIN_DATA : SPAWN_STDIN_NULL;
+	o.data = c->stdin_text;
+	o.len = c->stdin_text ? strlen(c->stdin_text) : 0;
+	o.out_fd = c->log_path ? open(c->log_path, O_WRONLY | O_CREAT |
+				      O_APPEND | O_CLOEXEC, 0644) : -1;
+	o.own_pgroup = c->own_pgroup;
+	sl_err_clear(&err);
+	if (spawn_start(&o, &pid, &err) == 0) {
+		SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
+		s->helpers[s->nhelpers++] = pid;
+		if (c->stdin_text != NULL)
+			sched_log("%s: sending", c->what);
+	} else
+		sched_log("%s: %s", c->what, err.msg);
+	if (o.out_fd >= 0)
+		close(o.out_fd);
+}
+
+/* Start c after the open transaction commits (now when none is open). */
+static void
+child_queue(struct sched *s, struct sched_child *c)
+{
+	if (!s->in_tx) {
+		child_start(s, c);
+		child_free(c);
+		return;
+	}
+	*s->children_tail = c;
+	s->children_tail = &c->next;
+}
+
+void
+sched_notify_flush(struct sched *s, int committed)
+{
+	struct sched_child *c = s->children;
+
+	s->children = NULL;
+	s->children_tail = &s->children;
+	while (c != NULL) {
+		struct sched_child *next = c->next;
+
+		if (committed)
+			child_start(s, c);
+		else
+			sched_log("%s: not started (the commit failed)", c->what);
+		child_free(c);
+		c = next;
+	}
 }
 
 /* Run an on_success / on_failure command: the try's environment, output
@@ -46,32 +124,27 @@ void
 sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 		  const char *log_path, int try_number)
 {
-	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
-	struct spawn_opts o;
-	struct try_ctx c;
+	struct sched_child *c;
+	struct try_ctx tc;
 	struct sl_err err;
 	char **envp;
-	pid_t pid;
 
 	sl_err_clear(&err);
-	sched_try_ctx(s, ti, try_number, &c);
-	envp = try_env(&c, &err);
+	sched_try_ctx(s, ti, try_number, &tc);
+	envp = try_env(&tc, &err);
 	if (envp == NULL)
 		return;
-	memset(&o, 0, sizeof o);
-	o.argv = argv;
-	o.env = envp;
-	o.in = SPAWN_STDIN_NULL;
-	o.out_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	o.own_pgroup = 1;
-	if (spawn_start(&o, &pid, &err) == 0)
-		helper_add(s, pid);
-	else
-		sched_log("%s %s: hook: %s", ti->run->dag_name,
-			  ti_task(ti)->name, err.msg);
-	if (o.out_fd >= 0)
-		close(o.out_fd);
-	try_env_free(envp);
+	c = xcalloc(1, sizeof *c);
+	c->argv = xcalloc(4, sizeof *c->argv);
+	c->argv[0] = xstrdup("/bin/sh");
+	c->argv[1] = xstrdup("-c");
+	c->argv[2] = xstrdup(command);
+	c->env = envp;
+	c->log_path = xstrdup(log_path);
+	c->own_pgroup = 1;
+	c->what = xasprintf("%s %s %s: hook", ti->run->dag_name,
+			    ti_task(ti)->name, ti->run->partition);
+	child_queue(s, c);
 }
 
 void
@@ -97,10 +170,8 @@ void
 sched_notify_send(struct sched *s, const struct notify_event *ev)
 {
 	json_t *smtp = config_smtp(s->cfg), *spec;
-	char *text, *argv[6];
-	struct spawn_opts o;
-	struct sl_err err;
-	pid_t pid;
+	struct sched_child *c;
+	char *text;
 
 	if (ev->to == NULL || ev->to[0] == NULL) {
 		json_decref(smtp);
@@ -116,26 +187,17 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 			  ev->kind, ev->dag, ev->task ? ev->task : "");
 		return;
 	}
-	argv[0] = s->self_exe;
-	argv[1] = "--home";
-	argv[2] = s->cfg->home;
-	argv[3] = "operator";
-	argv[4] = "email";
-	argv[5] = NULL;
-	memset(&o, 0, sizeof o);
-	o.argv = argv;
-	o.in = SPAWN_STDIN_DATA;	/* the spec holds the SMTP password */
-	o.data = text;
-	o.len = strlen(text);
-	o.out_fd = -1;
-	sl_err_clear(&err);
-	if (spawn_start(&o, &pid, &err) == 0) {
-		helper_add(s, pid);
-		sched_log("%s email for %s %s %s: sending", ev->kind, ev->dag,
-			  ev->task ? ev->task : "(run)", ev->partition);
-	} else
-		sched_log("cannot start the email sender: %s", err.msg);
-	free(text);
+	c = xcalloc(1, sizeof *c);
+	c->argv = xcalloc(6, sizeof *c->argv);
+	c->argv[0] = xstrdup(s->self_exe);
+	c->argv[1] = xstrdup("--home");
+	c->argv[2] = xstrdup(s->cfg->home);
+	c->argv[3] = xstrdup("operator");
+	c->argv[4] = xstrdup("email");
+	c->stdin_text = text;		/* the spec holds the SMTP password */
+	c->what = xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
+			    ev->task ? ev->task : "(run)", ev->partition);
+	child_queue(s, c);
 }
 
 /* A task's try ended in a way its email_on asks to hear about. */

@@ -410,6 +410,7 @@ sched_sync_recover(struct sched *s)
 	if (rc < 0) {
 		if (s->in_tx) {
 			store_rollback(s->store);
+			sched_notify_flush(s, 0);
 			s->in_tx = 0;
 		}
 	} else if (sched_tx_commit(s) < 0)
