@@ -29,6 +29,9 @@ int registry_create(struct event_base *base, const json_t *executors,
 		    struct executor_set *out, struct sl_err *err);
 void registry_destroy(struct executor_set *set);
 struct executor *registry_find(struct executor_set *set, const char *name);
+/* Make one more executor type known by its ops->type (the scheduler
+ * harness's fake executor). ops must outlive every use; -1 when full. */
+int registry_add_type(const struct sl_executor_ops *ops);
 /* The ops for a type name ("local", "ssh"), or a plug-in's from path. */
 int registry_ops(const char *type, const json_t *conf,
 		 const struct sl_executor_ops **ops, struct sl_err *err);

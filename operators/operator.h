@@ -30,10 +30,12 @@
 #define SLUICE_OPERATOR_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "base/util.h"
 
 struct event_base;
+struct tmpl_ctx;
 
 /* The kind of value a task key takes; the DAG loader checks it and
  * reports file:line:col on a mismatch, then stores it in the options
@@ -68,6 +70,15 @@ enum op_poke_result {
 /* Exit status of `sluice operator TYPE --poke` when not met yet. */
 #define OP_POKE_NOT_YET_EXIT 99
 
+/* The rhythm of a sensor's pokes, from its options (the scheduler keeps
+ * the rhythm; the task's own timeout: bounds the whole wait). */
+struct op_poke_policy {
+	int64_t interval_ms;		/* between pokes; <= 0: 60 s */
+	int exponential_backoff;	/* double the interval as time passes */
+	int64_t max_interval_ms;	/* cap with back-off; 0: one hour */
+	int soft_fail;			/* on timeout: skipped, not failed */
+};
+
 /* msg is a line for the task log ("3 objects under s3://b/p/, need 5");
  * owned by the operator, valid during the call. */
 typedef void (*op_poke_done_fn)(void *arg, enum op_poke_result result,
@@ -92,6 +103,18 @@ struct operator {
 	int (*run)(const json_t *spec);
 
 	/*
+	 * Types the executor runs directly (shell): the argv of one try from
+	 * the task's options, templates rendered with ctx (NULL-terminated,
+	 * caller frees with strv_free), or NULL with err. NULL for types that
+	 * run as `sluice operator TYPE`.
+	 */
+	char **(*argv)(const json_t *options, const struct tmpl_ctx *ctx,
+		       struct sl_err *err);
+	/* The working directory of a try (rendered; caller frees), or NULL
+	 * for the executor's default. May be NULL. */
+	char *(*cwd)(const json_t *options, const struct tmpl_ctx *ctx);
+
+	/*
 	 * Sensors only (NULL otherwise): start one poke on the scheduler's
 	 * loop. Never blocks; calls done exactly once, from a later loop
 	 * iteration, unless cancelled first. Returns a handle.
@@ -103,12 +126,18 @@ struct operator {
 	/* Sensors: one poke in a process, for `--poke` (blocking is fine
 	 * there). Returns OP_POKE_*; writes its message to stdout. */
 	enum op_poke_result (*poke_once)(const json_t *spec);
+	/* Sensors: the rhythm of pokes from the task's options (templates
+	 * not rendered). NULL: every 60 s, no back-off, no soft_fail. */
+	void (*poke_policy)(const json_t *options, struct op_poke_policy *out);
 };
 
 /* The registry: NULL-terminated, in operator.c. */
 extern const struct operator *const operators[];
 
 const struct operator *operator_find(const char *name);
+/* Make one more task type known (the scheduler harness's fake sensor);
+ * op must outlive every use. -1 when full. */
+int operator_register(const struct operator *op);
 /* "shell, s3_sensor, ..." for error messages; into out (size n). */
 const char *operator_names(char *out, size_t n);
 /* Is this type a sensor (pokes from the loop)? */

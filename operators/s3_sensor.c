@@ -437,6 +437,19 @@ s3_sensor_run(const json_t *spec)
 	}
 }
 
+/* The scheduler's rhythm for this sensor: its own keys. */
+static void
+s3_sensor_poke_policy(const json_t *options, struct op_poke_policy *out)
+{
+	out->interval_ms = json_integer_value(json_object_get(options,
+	    "poke_interval"));
+	out->exponential_backoff = json_is_true(json_object_get(options,
+	    "exponential_backoff"));
+	out->max_interval_ms = json_integer_value(json_object_get(options,
+	    "max_poke_interval"));
+	out->soft_fail = json_is_true(json_object_get(options, "soft_fail"));
+}
+
 const struct operator op_s3_sensor = {
 	.name = "s3_sensor",
 	.summary = "wait for an S3 key, prefix or wildcard (or a file:// path)",
@@ -446,4 +459,5 @@ const struct operator op_s3_sensor = {
 	.poke_start = s3_sensor_poke_start,
 	.poke_cancel = s3_sensor_poke_cancel,
 	.poke_once = s3_sensor_poke_once,
+	.poke_policy = s3_sensor_poke_policy,
 };

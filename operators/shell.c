@@ -2,6 +2,10 @@
  * an argv list as is, a string through /bin/sh -c. */
 #include "operators/operator.h"
 
+#include <stdlib.h>
+
+#include "scheduler/template.h"
+
 static const struct op_key shell_keys[] = {
 	{ "command", OPK_ANY, 1, 1,
 	  "argv list, or a string run by /bin/sh -c" },
@@ -33,9 +37,64 @@ shell_validate(const json_t *options, const char **bad_key,
 	return 0;
 }
 
+/* A string runs through /bin/sh -c; a list is the argv itself. */
+static char **
+shell_argv(const json_t *options, const struct tmpl_ctx *ctx,
+	   struct sl_err *err)
+{
+	json_t *cmd = json_object_get(options, "command");
+	struct buf b;
+	char **argv;
+
+	if (json_is_string(cmd)) {
+		buf_init(&b, 0);
+		if (tmpl_render(json_string_value(cmd), ctx, &b, err) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+		argv = xcalloc(4, sizeof *argv);
+		argv[0] = xstrdup("/bin/sh");
+		argv[1] = xstrdup("-c");
+		argv[2] = buf_steal(&b);
+		return argv;
+	}
+	argv = xcalloc(json_array_size(cmd) + 1, sizeof *argv);
+	for (size_t i = 0; i < json_array_size(cmd); i++) {
+		buf_init(&b, 0);
+		if (tmpl_render(json_string_value(json_array_get(cmd, i)), ctx,
+				&b, err) < 0) {
+			buf_free(&b);
+			strv_free(argv);
+			return NULL;
+		}
+		argv[i] = buf_steal(&b);
+	}
+	return argv;
+}
+
+/* cwd, rendered; a template error leaves what rendered (checked at load). */
+static char *
+shell_cwd(const json_t *options, const struct tmpl_ctx *ctx)
+{
+	json_t *cwd = json_object_get(options, "cwd");
+	struct buf b;
+	char *dir = NULL;
+
+	if (!json_is_string(cwd))
+		return NULL;
+	buf_init(&b, 0);
+	tmpl_render(json_string_value(cwd), ctx, &b, NULL);
+	if (b.len > 0)
+		dir = xstrdup(buf_str(&b));
+	buf_free(&b);
+	return dir;
+}
+
 const struct operator op_shell = {
 	.name = "shell",
 	.summary = "run a command (argv list, or a string through /bin/sh -c)",
 	.keys = shell_keys,
 	.validate = shell_validate,
+	.argv = shell_argv,
+	.cwd = shell_cwd,
 };

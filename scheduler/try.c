@@ -6,6 +6,13 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/dag.h"
+#include "scheduler/template.h"
+#include "scheduler/tz.h"
+
+extern char **environ;
 
 char *
 try_partition_dir(const char *partition)
@@ -45,4 +52,232 @@ try_log_path(const char *logs_dir, const char *dag, const char *partition,
 
 	free(dir);
 	return path;
+}
+
+char *
+try_run_id(const char *run_type, const char *partition)
+{
+	return xasprintf("%s__%s", run_type, partition);
+}
+
+void
+try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out)
+{
+	out->dag = c->dag->name;
+	out->task = c->task->name;
+	out->run_id = c->run_id;
+	out->partition = c->partition;
+	out->try_number = c->try_number;
+	out->start = c->start_s;
+	out->end = c->end_s;
+	out->tz = c->dag->tz;
+	out->params = c->params;
+}
+
+/* An environment being built: v[0..shared) point into environ. The
+ * shared count is kept just past the terminating NULL for try_env_free. */
+struct try_envp {
+	char **v;
+	size_t n, cap;
+	size_t shared;
+};
+
+static void
+envp_room(struct try_envp *e, size_t more)
+{
+	if (e->n + more + 2 > e->cap) {
+		e->cap = (e->n + more + 2) * 2;
+		e->v = xreallocarray(e->v, e->cap, sizeof *e->v);
+	}
+}
+
+static void
+envp_set(struct try_envp *e, const char *name, const char *value)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < e->n; i++)
+		if (strncmp(e->v[i], name, len) == 0 && e->v[i][len] == '=') {
+			if (i >= e->shared) {
+				free(e->v[i]);
+				e->v[i] = xasprintf("%s=%s", name, value);
+				return;
+			}
+			/* an inherited one: drop it (keep the shared part
+			 * contiguous), then append the new value */
+			e->v[i] = e->v[--e->shared];
+			e->v[e->shared] = e->v[e->n - 1];
+			e->n--;
+			break;
+		}
+	envp_room(e, 1);
+	e->v[e->n++] = xasprintf("%s=%s", name, value);
+}
+
+static char **
+envp_finish(struct try_envp *e)
+{
+	envp_room(e, 0);
+	e->v[e->n] = NULL;
+	e->v[e->n + 1] = (char *)(uintptr_t)e->shared;
+	return e->v;
+}
+
+void
+try_env_free(char **v)
+{
+	size_t n = 0, shared;
+
+	if (v == NULL)
+		return;
+	while (v[n] != NULL)
+		n++;
+	shared = (size_t)(uintptr_t)v[n + 1];
+	for (size_t i = shared; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+char **
+try_env(const struct try_ctx *c, struct sl_err *err)
+{
+	struct try_envp e = { NULL, 0, 0, 0 };
+	char num[32], iso[64];
+	struct tmpl_ctx tc;
+	const char *k;
+	json_t *v;
+	size_t n = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	e.cap = n + 32;
+	e.v = xcalloc(e.cap, sizeof *e.v);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "SLUICE_", 7) != 0)
+			e.v[e.n++] = environ[i];
+	e.shared = e.n;
+	envp_set(&e, "SLUICE_DAG", c->dag->name);
+	envp_set(&e, "SLUICE_TASK", c->task->name);
+	envp_set(&e, "SLUICE_PARTITION", c->partition);
+	envp_set(&e, "SLUICE_RUN_ID", c->run_id);
+	snprintf(num, sizeof num, "%d", c->try_number);
+	envp_set(&e, "SLUICE_TRY", num);
+	envp_set(&e, "SLUICE_DATA_INTERVAL_START",
+		 tz_iso(c->dag->tz, c->start_s, iso, sizeof iso));
+	envp_set(&e, "SLUICE_DATA_INTERVAL_END",
+		 tz_iso(c->dag->tz, c->end_s, iso, sizeof iso));
+	envp_set(&e, "SLUICE_HOME", c->cfg->home);
+	snprintf(num, sizeof num, "%lld.%d", (long long)c->ti_id, c->try_number);
+	envp_set(&e, "SLUICE_TRY_ID", num);
+	try_tmpl_ctx(c, &tc);
+	json_object_foreach(c->task->env, k, v) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		if (tmpl_render(json_string_value(v), &tc, &b, err) < 0) {
+			buf_free(&b);
+			try_env_free(envp_finish(&e));
+			return NULL;
+		}
+		envp_set(&e, k, buf_str(&b));
+		buf_free(&b);
+	}
+	return envp_finish(&e);
+}
+
+json_t *
+try_spec(const struct try_ctx *c, struct sl_err *err)
+{
+	const struct task *t = c->task;
+	struct tmpl_ctx tc;
+	json_t *opts, *conns = json_object(), *spec, *smtp;
+	char a[64], b[64];
+
+	try_tmpl_ctx(c, &tc);
+	if (tmpl_render_json(t->options, &tc, &opts, err) < 0) {
+		json_decref(conns);
+		return NULL;
+	}
+	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
+		const char *name;
+		json_t *conn;
+
+		if (k->kind != OPK_CONNECTION)
+			continue;
+		name = json_string_value(json_object_get(opts, k->name));
+		if (name == NULL)
+			continue;
+		conn = config_connection(c->cfg, name, err);
+		if (conn == NULL) {
+			json_decref(opts);
+			json_decref(conns);
+			return NULL;
+		}
+		json_object_set_new(conns, name, conn);
+	}
+	spec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s}",
+			 "type", t->op->name, "dag", c->dag->name,
+			 "task", t->name, "partition", c->partition,
+			 "run_id", c->run_id, "try_number", c->try_number,
+			 "data_interval_start",
+			 tz_iso(c->dag->tz, c->start_s, a, sizeof a),
+			 "data_interval_end",
+			 tz_iso(c->dag->tz, c->end_s, b, sizeof b),
+			 "options", opts, "connections", conns,
+			 "home", c->cfg->home);
+	json_object_set_new(spec, "base_url", json_string(c->cfg->base_url ?
+	    c->cfg->base_url : ""));
+	json_object_set_new(spec, "timezone", json_string(tz_name(c->dag->tz)));
+	json_object_set_new(spec, "logs_dir", json_string(c->cfg->logs_dir));
+	smtp = config_smtp(c->cfg);
+	if (smtp != NULL)
+		json_object_set_new(spec, "smtp", smtp);
+	return spec;
+}
+
+int
+try_argv_is_sluice(const struct try_ctx *c)
+{
+	return c->task->op->argv == NULL;
+}
+
+char **
+try_argv(const struct try_ctx *c, int poke, char **stdin_text,
+	 struct sl_err *err)
+{
+	const struct task *t = c->task;
+	struct tmpl_ctx tc;
+	json_t *spec;
+	char **argv;
+
+	*stdin_text = NULL;
+	if (t->op->argv != NULL) {
+		try_tmpl_ctx(c, &tc);
+		return t->op->argv(t->options, &tc, err);
+	}
+	spec = try_spec(c, err);
+	if (spec == NULL)
+		return NULL;
+	*stdin_text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	argv = xcalloc(7, sizeof *argv);
+	argv[0] = xstrdup(c->self_exe);
+	argv[1] = xstrdup("--home");
+	argv[2] = xstrdup(c->cfg->home);
+	argv[3] = xstrdup("operator");
+	argv[4] = xstrdup(t->op->name);
+	if (poke)
+		argv[5] = xstrdup("--poke");
+	return argv;
+}
+
+char *
+try_cwd(const struct try_ctx *c)
+{
+	struct tmpl_ctx tc;
+
+	if (c->task->op->cwd == NULL)
+		return NULL;
+	try_tmpl_ctx(c, &tc);
+	return c->task->op->cwd(c->task->options, &tc);
 }

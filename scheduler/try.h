@@ -12,6 +12,63 @@
 #ifndef SLUICE_TRY_H
 #define SLUICE_TRY_H
 
+#include <jansson.h>
+#include <stdint.h>
+
+#include "base/util.h"
+
+struct config;
+struct dag;
+struct task;
+struct tmpl_ctx;
+
+/*
+ * What one try is made from: the scheduler fills it from a task instance,
+ * `sluice test` from its arguments. Nothing here is owned: every pointer
+ * must outlive the calls that use the struct.
+ */
+struct try_ctx {
+	const struct config *cfg;
+	const struct dag *dag;
+	const struct task *task;
+	const char *partition;
+	const char *run_id;		/* try_run_id() */
+	int64_t start_s, end_s;		/* the data interval */
+	const json_t *params;		/* DAG params merged with the run's */
+	int try_number;
+	int64_t ti_id;			/* for SLUICE_TRY_ID (0 in `sluice test`) */
+	const char *self_exe;		/* the sluice binary, for operators */
+};
+
+/* The id of a run: RUN-TYPE__PARTITION (caller frees). */
+char *try_run_id(const char *run_type, const char *partition);
+/* The template names of a try (points into c). */
+void try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out);
+/*
+ * The environment of a try: the scheduler's own (without SLUICE_*), plus
+ * SLUICE_DAG, _TASK, _PARTITION, _RUN_ID, _TRY, _DATA_INTERVAL_START/END,
+ * _HOME, _TRY_ID, plus the task's env (rendered); nothing else. NULL with
+ * err on a template error. Free with try_env_free (the strings inherited
+ * from environ are shared, not copied).
+ */
+char **try_env(const struct try_ctx *c, struct sl_err *err);
+void try_env_free(char **env);
+/* The spec an operator process reads on stdin, or an in-loop poke gets
+ * (operators/operator.h): a new reference, or NULL with err. */
+json_t *try_spec(const struct try_ctx *c, struct sl_err *err);
+/*
+ * The command of a try (NULL-terminated, free with strv_free): the task
+ * type's own argv (shell), else `SELF --home HOME operator TYPE [--poke]`
+ * with the spec text for its stdin in *stdin_text (caller frees; NULL for
+ * the task type's own argv). NULL with err on a template error.
+ */
+char **try_argv(const struct try_ctx *c, int poke, char **stdin_text,
+		struct sl_err *err);
+/* Does argv[0] of try_argv run the sluice binary itself? */
+int try_argv_is_sluice(const struct try_ctx *c);
+/* The working directory of a try (rendered; caller frees), or NULL. */
+char *try_cwd(const struct try_ctx *c);
+
 /* The folder name of a partition key (caller frees). */
 char *try_partition_dir(const char *partition);
 /* LOGS_DIR/DAG/PARTITION-DIR/TASK (caller frees). */

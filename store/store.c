@@ -218,6 +218,7 @@ store_begin(struct store *s)
 		s->depth = 0;
 		return -1;
 	}
+	s->changes_at_begin = sqlite3_total_changes64(s->db);
 	return 0;
 }
 
@@ -226,6 +227,12 @@ store_commit(struct store *s)
 {
 	if (s->depth == 0 || --s->depth > 0)
 		return 0;
+	if (s->fail_commits > 0 &&
+	    sqlite3_total_changes64(s->db) != s->changes_at_begin) {
+		s->fail_commits--;
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

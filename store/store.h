@@ -70,23 +70,42 @@ int store_run_set_state(struct store *s, int64_t run_id, enum run_state from,
 			enum run_state to);
 
 /* --- task instances, for the scheduler --- */
-struct ti_update {
-	int64_t next_at;	/* -1: leave; 0: NULL */
-	int64_t first_poke_at;	/* -1: leave; 0: NULL */
-	int64_t started_at;	/* -1: leave */
-	int64_t ended_at;	/* -1: leave */
-	int64_t duration_ms;	/* -1: leave */
-	int try_number;		/* -1: leave */
-	int exit_code;		/* INT_MIN: leave; INT_MIN+1: NULL */
-	int signal;		/* -1: leave */
-	const char *host;	/* NULL: leave */
-	const char *token;	/* NULL: leave; "" → NULL */
-	const char *error;	/* NULL: leave; "" → NULL */
-	const char *reason;	/* for the state change log */
-	const char *executor;	/* NULL: leave */
+/* Which fields of a struct ti_update a transition sets (u.set). */
+enum {
+	TIU_NEXT_AT = 1 << 0,		/* next_at; 0 sets NULL */
+	TIU_FIRST_POKE_AT = 1 << 1,	/* first_poke_at; 0 sets NULL */
+	TIU_STARTED_AT = 1 << 2,
+	TIU_ENDED_AT = 1 << 3,		/* ended_at; 0 sets NULL */
+	TIU_DURATION = 1 << 4,
+	TIU_TRY_NUMBER = 1 << 5,
+	TIU_EXIT_CODE = 1 << 6,		/* exit_code; exit_null sets NULL */
+	TIU_SIGNAL = 1 << 7,
+	TIU_HOST = 1 << 8,
+	TIU_TOKEN = 1 << 9,		/* token; NULL sets NULL */
+	TIU_ERROR = 1 << 10,		/* error; NULL sets NULL */
+	TIU_EXECUTOR = 1 << 11,
 };
-#define TI_UPDATE_INIT { -1, -1, -1, -1, -1, -1, -2147483647 - 1, -1, \
-			 NULL, NULL, NULL, NULL, NULL }
+
+/* The fields a transition sets besides the state; only those whose TIU_
+ * bit is in `set` (start from TI_UPDATE_INIT). */
+struct ti_update {
+	unsigned set;			/* TIU_* */
+	int64_t next_at;
+	int64_t first_poke_at;
+	int64_t started_at;
+	int64_t ended_at;
+	int64_t duration_ms;
+	int try_number;
+	int exit_code;
+	int exit_null;			/* with TIU_EXIT_CODE: store NULL */
+	int signal;
+	const char *host;
+	const char *token;
+	const char *error;
+	const char *executor;
+	const char *reason;		/* for the state change log */
+};
+#define TI_UPDATE_INIT { 0 }
 /*
  * Move a task instance from expected state/try to `to`. Returns 1 when
  * done, 0 when the row no longer matches (a person cleared or marked it
@@ -101,6 +120,70 @@ int store_try_record(struct store *s, int64_t ti_id, int try_number,
 		     int64_t ended_at, int exit_code, int sig,
 		     const char *host, const char *error);
 int store_ti_sla_notified(struct store *s, int64_t ti_id);
+/* Forget the token of a try that no longer runs (recovery). */
+int store_ti_forget_token(struct store *s, int64_t ti_id);
+
+/* Test hook: the next n commits that change something fail (and roll
+ * back) as a full disk would make them. */
+void store_test_fail_commits(struct store *s, int n);
+
+/* --- the scheduler's reads (store_sched.c); -1 on a database error --- */
+/* The message of the last database error on this connection. */
+const char *store_errmsg(struct store *s);
+
+struct store_dag_row {
+	int paused;
+	int has_cursor;		/* the catch-up cursor is set */
+	int64_t cursor;		/* start of the next partition to create */
+};
+/* 1 and *out filled when the DAG has a row, 0 when not, -1 on error. */
+int store_dag_get(struct store *s, const char *dag_id,
+		  struct store_dag_row *out);
+
+/* One row per call; strings valid during the call only. */
+struct store_run_row {
+	int64_t id;
+	const char *dag_id, *partition, *run_type;
+	int64_t start_s, end_s;
+	enum run_state state;
+	const char *params;	/* JSON text, or NULL */
+};
+typedef void (*store_run_fn)(void *arg, const struct store_run_row *row);
+/* Every queued or running run, by partition start. */
+int store_sched_runs(struct store *s, store_run_fn fn, void *arg);
+
+struct store_ti_row {
+	int64_t id;
+	const char *task_id;
+	enum ti_state state;
+	int try_number, max_tries;
+	int64_t next_at, first_poke_at;	/* ms; 0 when NULL */
+	int sla_notified;
+};
+/* fn returns 1 when it took the row (counted in the result). */
+typedef int (*store_ti_fn)(void *arg, const struct store_ti_row *row);
+/* The task instances of a run; returns how many fn took, or -1. */
+int store_sched_tis(struct store *s, int64_t run_id, store_ti_fn fn,
+		    void *arg);
+
+struct store_lost_row {
+	int64_t id, run_id;
+	enum ti_state state;
+	const char *token;		/* NULL when none */
+	const char *executor;		/* NULL when none */
+	int try_number, max_tries;
+	int64_t started_at;
+	const char *task_id, *dag_id;
+};
+typedef void (*store_lost_fn)(void *arg, const struct store_lost_row *row);
+/* Task instances queued or running, or holding a token: what a previous
+ * scheduler left behind. */
+int store_sched_lost(struct store *s, store_lost_fn fn, void *arg);
+/* The state of task_id in the DAG's latest run before before_start_s:
+ * 1 and *state when there is one, 0 when not, -1 on error. */
+int store_ti_past_state(struct store *s, const char *dag_id,
+			const char *task_id, int64_t before_start_s,
+			enum ti_state *state);
 
 /* --- person actions --- */
 struct clear_spec {

@@ -56,14 +56,9 @@ store_dags_sync(struct store *s, const struct dagbag *bag)
 int
 store_dag_paused(struct store *s, const char *dag_id)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT paused FROM dags WHERE dag_id = ?");
-	int paused = 0;
+	struct store_dag_row row;
 
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		paused = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return paused;
+	return store_dag_get(s, dag_id, &row) > 0 && row.paused;
 }
 
 int
@@ -96,17 +91,12 @@ store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 int
 store_dag_cursor(struct store *s, const char *dag_id, int64_t *start_s)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT next_start_s FROM dags WHERE dag_id = ? AND next_start_s IS NOT NULL");
-	int found = 0;
+	struct store_dag_row row;
 
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*start_s = sqlite3_column_int64(st, 0);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	return found;
+	if (store_dag_get(s, dag_id, &row) <= 0 || !row.has_cursor)
+		return 0;
+	*start_s = row.cursor;
+	return 1;
 }
 
 int
@@ -188,7 +178,11 @@ store_run_create(struct store *s, const struct dag *dag, const char *partition,
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_text(st, 3, run_type, -1, SQLITE_STATIC);
-	store_step_done(s, st);
+	if (store_step_done(s, st) < 0) {
+		store_db_err(s, err, "recording the run's state");
+		store_rollback(s);
+		return -1;
+	}
 	if (store_commit(s) < 0)
 		return store_db_err(s, err, "commit");
 	if (run_id != NULL)
@@ -236,7 +230,8 @@ store_run_set_state(struct store *s, int64_t run_id, enum run_state from,
 	sqlite3_bind_int64(st, 2, run_id);
 	sqlite3_bind_text(st, 3, run_state_name(from), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, run_state_name(to), -1, SQLITE_STATIC);
-	store_step_done(s, st);
+	if (store_step_done(s, st) < 0)
+		return -1;
 	return 1;
 }
 

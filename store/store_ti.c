@@ -20,39 +20,44 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 	if (!ti_transition_ok(from, to))
 		sl_fatal("bad task instance transition %s -> %s",
 			 ti_state_name(from), ti_state_name(to));
+	/* ?5 is the mask of fields to set (TIU_* bits) */
 	st = store_stmt(s,
 	    "UPDATE task_instances SET state = ?3, updated_at = ?4, "
-	    "next_at = CASE WHEN ?5 = -1 THEN next_at WHEN ?5 = 0 THEN NULL ELSE ?5 END, "
-	    "first_poke_at = CASE WHEN ?6 = -1 THEN first_poke_at WHEN ?6 = 0 THEN NULL ELSE ?6 END, "
-	    "started_at = CASE WHEN ?7 = -1 THEN started_at ELSE ?7 END, "
-	    "ended_at = CASE WHEN ?8 = -1 THEN ended_at WHEN ?8 = 0 THEN NULL ELSE ?8 END, "
-	    "duration_ms = CASE WHEN ?9 = -1 THEN duration_ms ELSE ?9 END, "
-	    "try_number = CASE WHEN ?10 = -1 THEN try_number ELSE ?10 END, "
-	    "exit_code = CASE WHEN ?11 IS NULL AND ?16 = 1 THEN NULL WHEN ?11 IS NULL THEN exit_code ELSE ?11 END, "
-	    "signal = CASE WHEN ?12 = -1 THEN signal ELSE ?12 END, "
-	    "host = coalesce(?13, host), executor = coalesce(?18, executor), "
-	    "token = CASE WHEN ?14 IS NULL THEN token WHEN ?14 = '' THEN NULL ELSE ?14 END, "
-	    "error = CASE WHEN ?15 IS NULL THEN error WHEN ?15 = '' THEN NULL ELSE ?15 END "
-	    "WHERE id = ?1 AND state = ?2 AND (?17 < 0 OR try_number = ?17)");
+	    "next_at = CASE WHEN ?5 & 1 THEN ?6 ELSE next_at END, "
+	    "first_poke_at = CASE WHEN ?5 & 2 THEN ?7 ELSE first_poke_at END, "
+	    "started_at = CASE WHEN ?5 & 4 THEN ?8 ELSE started_at END, "
+	    "ended_at = CASE WHEN ?5 & 8 THEN ?9 ELSE ended_at END, "
+	    "duration_ms = CASE WHEN ?5 & 16 THEN ?10 ELSE duration_ms END, "
+	    "try_number = CASE WHEN ?5 & 32 THEN ?11 ELSE try_number END, "
+	    "exit_code = CASE WHEN ?5 & 64 THEN ?12 ELSE exit_code END, "
+	    "signal = CASE WHEN ?5 & 128 THEN ?13 ELSE signal END, "
+	    "host = CASE WHEN ?5 & 256 THEN ?14 ELSE host END, "
+	    "token = CASE WHEN ?5 & 512 THEN ?15 ELSE token END, "
+	    "error = CASE WHEN ?5 & 1024 THEN ?16 ELSE error END, "
+	    "executor = CASE WHEN ?5 & 2048 THEN ?17 ELSE executor END "
+	    "WHERE id = ?1 AND state = ?2 AND (?18 < 0 OR try_number = ?18)");
 	sqlite3_bind_int64(st, 1, ti_id);
 	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, ti_state_name(to), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, u->next_at);
-	sqlite3_bind_int64(st, 6, u->first_poke_at);
-	sqlite3_bind_int64(st, 7, u->started_at);
-	sqlite3_bind_int64(st, 8, u->ended_at);
-	sqlite3_bind_int64(st, 9, u->duration_ms);
-	sqlite3_bind_int(st, 10, u->try_number);
-	if (u->exit_code > INT_MIN + 1)
-		sqlite3_bind_int(st, 11, u->exit_code);
-	sqlite3_bind_int(st, 16, u->exit_code == INT_MIN + 1);
-	sqlite3_bind_int(st, 12, u->signal);
-	sqlite3_bind_text(st, 13, u->host, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 14, u->token, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 15, u->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 17, expect_try);
-	sqlite3_bind_text(st, 18, u->executor, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, (int)u->set);
+	if (u->next_at != 0)
+		sqlite3_bind_int64(st, 6, u->next_at);
+	if (u->first_poke_at != 0)
+		sqlite3_bind_int64(st, 7, u->first_poke_at);
+	sqlite3_bind_int64(st, 8, u->started_at);
+	if (u->ended_at != 0)
+		sqlite3_bind_int64(st, 9, u->ended_at);
+	sqlite3_bind_int64(st, 10, u->duration_ms);
+	sqlite3_bind_int(st, 11, u->try_number);
+	if (!u->exit_null)
+		sqlite3_bind_int(st, 12, u->exit_code);
+	sqlite3_bind_int(st, 13, u->signal);
+	sqlite3_bind_text(st, 14, u->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 15, u->token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, u->error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 17, u->executor, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 18, expect_try);
 	if (store_step_done(s, st) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)

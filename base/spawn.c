@@ -1,0 +1,78 @@
+/* spawn.c: starting a child process (see spawn.h). */
+#include "base/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* A memfd holding data, positioned at its start; -1 with err. */
+static int
+spawn_memfd(const char *data, size_t len, struct sl_err *err)
+{
+	int fd = memfd_create("sluice-stdin", MFD_CLOEXEC);
+	size_t off = 0;
+
+	if (fd < 0)
+		return sl_err_set(err, "memfd_create: %s", strerror(errno));
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			sl_err_set(err, "writing stdin: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		sl_err_set(err, "lseek: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int infd = -1, rc;
+
+	if (o->in == SPAWN_STDIN_DATA &&
+	    (infd = spawn_memfd(o->data, o->len, err)) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	if (infd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, infd, 0);
+	else if (o->in == SPAWN_STDIN_NULL)
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (o->out_fd >= 0) {
+		posix_spawn_file_actions_adddup2(&fa, o->out_fd, 1);
+		posix_spawn_file_actions_adddup2(&fa, o->out_fd, 2);
+	}
+	if (o->cwd != NULL)
+		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
+	if (o->own_pgroup) {
+		posix_spawnattr_setpgroup(&attr, 0);
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	}
+	rc = posix_spawnp(pid, o->argv[0], &fa, &attr, o->argv,
+			  o->env ? o->env : environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (infd >= 0)
+		close(infd);
+	if (rc != 0)
+		return sl_err_set(err, "cannot start %s: %s", o->argv[0],
+				  strerror(rc));
+	return 0;
+}

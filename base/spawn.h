@@ -1,0 +1,37 @@
+/*
+ * spawn.h: the one way sluice starts a child process outside an executor
+ * (on_success / on_failure hooks, the email sender, `sluice test`).
+ *
+ * Standard input is the given bytes through a memfd (never a file under
+ * /tmp: a spec can hold passwords), /dev/null, or this process's own.
+ * Never waits for the child: the caller reaps it.
+ */
+#ifndef SLUICE_SPAWN_H
+#define SLUICE_SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "base/util.h"
+
+enum spawn_stdin {
+	SPAWN_STDIN_INHERIT,	/* this process's stdin */
+	SPAWN_STDIN_NULL,	/* /dev/null */
+	SPAWN_STDIN_DATA,	/* data/len, through a memfd */
+};
+
+struct spawn_opts {
+	char *const *argv;	/* argv[0] is looked up in PATH without a '/' */
+	char *const *env;	/* NULL: this process's environment */
+	const char *cwd;	/* NULL: this process's */
+	enum spawn_stdin in;
+	const char *data;	/* with SPAWN_STDIN_DATA */
+	size_t len;
+	int out_fd;		/* stdout and stderr go here; -1: inherit */
+	int own_pgroup;		/* its own process group (killed as one) */
+};
+
+/* Start the child; *pid gets its id. -1 with err when it cannot start. */
+int spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * sched_internal.h: what the scheduler's own files share (scheduler/sched*.c).
+ * Nothing else includes it except the scheduler harness (tests/unit_sched*).
+ *
+ * The scheduler by concern:
+ *   sched.c           the loop and its timers, transactions, life cycle
+ *   sched_dispatch.c  trigger rules, the ready heap, slots and pools
+ *   sched_try.c       a try's start and end: retries, timeouts, sensors
+ *   sched_sync.c      reload from the store, recovery, the DAG folder
+ *   sched_runs.c      runs: creation, promotion, completion, SLA
+ *   sched_notify.c    emails and on_success / on_failure hooks
+ *   sched_test.c      `sluice test`
+ */
+#ifndef SLUICE_SCHED_INTERNAL_H
+#define SLUICE_SCHED_INTERNAL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "executors/registry.h"
+#include "operators/operator.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched.h"
+#include "scheduler/state.h"
+#include "store/store.h"
+
+struct notify_event;
+struct sched_child;
+struct try_ctx;
+struct sched;
+
+/*
+ * A scheduler timer: retry and reschedule wake-ups, try timeouts, the
+ * tick and the poll. They sit in one heap keyed on the scheduler's clock;
+ * one libevent timer points at the earliest, so a harness with a fake
+ * clock fires exactly what is due (sched_timers_run). Zeroed = not armed.
+ */
+struct sched_timer;
+typedef void (*sched_timer_fn)(struct sched *s, struct sched_timer *t);
+struct sched_timer {
+	int64_t at;		/* ms on the scheduler's clock (wall) */
+	uint64_t seq;		/* first armed fires first among equals */
+	int slot;		/* 1 + index in s->timers; 0: not armed */
+	sched_timer_fn fire;
+};
+
+/* Where the scheduler reads time (the real clocks unless a harness sets
+ * its own before sched_start). */
+struct sched_clock {
+	int64_t (*now_ms)(void *arg);	/* wall clock, ms since the epoch */
+	int64_t (*mono_ms)(void *arg);	/* monotonic ms */
+	void *arg;
+};
+
+#define SCHED_CONTAINER(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+#define SCHED_POLL_MS 100		/* other processes' changes */
+#define SCHED_TICK_MS 1000		/* due partitions, DAG folder */
+#define SCHED_DAG_SCAN_MS 2000
+#define SENSOR_DEFAULT_POKE_MS 60000
+/* In-loop pokes in flight at once: each holds an HTTP request (a libcurl
+ * handle and its buffers); pokes take milliseconds, so a few hundred at a
+ * time keep thousands of sensors current with bounded memory. */
+#define SCHED_MAX_POKES 256
+
+struct run;
+struct live;
+
+struct ti {
+	int64_t id;
+	struct run *run;
+	int task;			/* index in run->dag->tasks */
+	enum ti_state state;
+	int try_number;
+	int max_tries;
+	int64_t next_at;		/* ms */
+	int64_t first_poke_at;		/* ms */
+	struct live *live;		/* the try in flight, if any (or an old
+					 * try still ending after a clear) */
+	struct sched_timer timer;	/* retry / reschedule wake-up */
+	int heap_pos;			/* index in the ready heap, -1 if not */
+	int sla_notified;
+	int in_eval;
+	uint64_t seq;			/* FIFO order among equals */
+};
+
+struct run {
+	int64_t id;
+	struct dag *dag;
+	char *dag_name;
+	char *partition;
+	char *run_id;			/* "scheduled__<partition>" */
+	int64_t start_s, end_s;
+	enum run_state state;
+	json_t *params;			/* DAG params merged with the run's */
+	struct ti *tis;
+	int ntis;
+	int nopen;			/* task instances not done, or with a
+					 * try still ending */
+	struct run *next;
+};
+
+/* While this many tries run, tries ending within SCHED_BATCH_US share a
+ * pass and its commit. */
+#define SCHED_BATCH_US 1000
+#define SCHED_BATCH_MIN_RUNNING 4
+
+/* A try in flight: a process through an executor, or an in-loop poke. */
+struct live {
+	struct sched *s;
+	struct ti *ti;			/* NULL once detached (cleared) */
+	struct ti *blocked;		/* detached, but this task instance
+					 * waits for it to end */
+	int64_t ti_id;
+	int try_number;
+	enum ti_state from;		/* state the try runs in (running) */
+	struct executor *ex;		/* NULL for in-loop pokes */
+	void *handle;
+	void *poke;
+	const struct operator *poke_op;
+	char *dag_name;
+	char *pool;
+	int pool_slots;
+	int counts;			/* holds slots (not an in-loop poke) */
+	int in_loop;			/* an in-loop poke (counted in pokes) */
+	int is_poke;
+	int timed_out;
+	int64_t started_ms;
+	char *log_path;
+	struct sched_timer timeout;
+	struct live *next;
+};
+
+/* Per-DAG counters kept in step with the live tries and runs. */
+struct dag_load_state {
+	char *name;
+	int active_runs;		/* running runs */
+	int active_tasks;		/* tries holding slots */
+	int paused;
+	struct dag_load_state *next;
+};
+
+struct sched {
+	struct config *cfg;
+	struct event_base *base;
+	struct store *store;
+	struct executor_set execs;
+	struct dagbag bag;
+	struct run *runs;
+	struct live *lives;
+	struct dag_load_state *dstates;
+	json_t *pool_used;		/* pool name → slots in use */
+	int running;			/* tries holding slots */
+	struct ti **heap;		/* ready to start, best first */
+	int nheap, capheap;
+	int nheap_loop;			/* of which in-loop sensor pokes */
+	int pokes;			/* in-loop pokes in flight */
+	struct ti **eval;		/* to evaluate against trigger rules */
+	int neval, capeval;
+	struct ti **startq;		/* queued, to start after commit */
+	int nstart, capstart;
+	uint64_t seq;
+	int in_tx;
+	int64_t data_version;
+	int64_t last_dag_scan;
+	int shutting_down;
+	int runs_finished;
+	char self_exe[PATH_MAX];
+	struct event *pass_ev;
+	struct sched_clock clock;
+	struct sched_timer **timers;	/* heap, earliest first */
+	int ntimers, captimers;
+	uint64_t timer_seq;
+	struct event *timer_ev;		/* at the earliest timer */
+	int64_t timer_ev_at;		/* what timer_ev is armed for */
+	struct sched_timer tick_timer, poll_timer;
+	int64_t tick_expected;		/* mono ms of the next tick (lag) */
+	int pass_pending;
+	int started;
+	struct event *sigchld_ev;
+	struct event *sigterm_ev;
+	struct event *sigint_ev;
+	struct event *grace_ev;
+	pid_t *helpers;			/* on_success / on_failure / email */
+	struct sched_child *children;	/* to start after the commit */
+	struct sched_child **children_tail;
+	int nhelpers, caphelpers;
+	int64_t loop_lag_ms;
+	int64_t tries_started, tries_ended;
+};
+
+static inline struct task *
+ti_task(const struct ti *ti)
+{
+	return &ti->run->dag->tasks[ti->task];
+}
+
+/* A sensor that pokes from the loop: it needs no slot. */
+static inline int
+ti_task_in_loop(const struct task *t)
+{
+	return t->op->poke_start != NULL && !t->executor_explicit;
+}
+
+static inline int
+ti_in_loop(const struct ti *ti)
+{
+	return ti_task_in_loop(ti_task(ti));
+}
+
+/* sched.c: the loop, its timers, transactions and shared counters */
+void sched_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int sched_tx_begin(struct sched *s);
+int sched_tx_commit(struct sched *s);
+void sched_db_failed(struct sched *s, const char *what);
+struct dag_load_state *sched_dstate(struct sched *s, const char *name);
+int sched_pool_used(struct sched *s, const char *pool);
+void sched_pool_add(struct sched *s, const char *pool, int n);
+/* Move ti to `to` in memory and in the store (inside the pass's
+ * transaction). -1 when the store no longer agrees (a reload follows). */
+int sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
+		 const struct ti_update *u);
+/* Ask for a pass soon (same loop turn, or batched while many run). */
+void sched_pass_schedule(struct sched *s);
+/* One pass: promote runs, apply trigger rules, queue what fits, commit,
+ * start the queued tries. */
+void sched_pass(struct sched *s);
+/* Run the pending pass now (the harness); 1 if there was one. */
+int sched_pass_flush(struct sched *s);
+int64_t sched_now(const struct sched *s);
+int64_t sched_mono(const struct sched *s);
+void sched_set_clock(struct sched *s, const struct sched_clock *c);
+/* Arm (or move) t to fire at `at`; cancel it. */
+void sched_timer_set(struct sched *s, struct sched_timer *t, int64_t at,
+		     sched_timer_fn fire);
+void sched_timer_cancel(struct sched *s, struct sched_timer *t);
+/* Fire every timer due by the clock; when the next one is due. */
+void sched_timers_run(struct sched *s);
+int64_t sched_timers_next(const struct sched *s);
+
+/* sched_dispatch.c: trigger rules, the ready heap, slots and pools */
+void sched_dispatch_push(struct sched *s, struct ti *ti);
+void sched_dispatch_remove(struct sched *s, struct ti *ti);
+void sched_dispatch_eval(struct sched *s, struct ti *ti);
+void sched_dispatch_evaluate(struct sched *s, struct ti *ti);
+/* Queue every ready task instance that fits (after the pass commits,
+ * sched_dispatch_start_queued starts them). */
+void sched_dispatch(struct sched *s);
+void sched_dispatch_start_queued(struct sched *s);
+void sched_dispatch_drop_queued(struct sched *s);
+/* Abort unless every invariant of the heap and the tries in flight holds. */
+void sched_dispatch_check(struct sched *s);
+
+/* sched_try.c: a try's start and end (retries, timeouts, sensor reschedules) */
+void sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms);
+void sched_try_disarm(struct sched *s, struct ti *ti);
+char *sched_try_log_path(struct sched *s, struct ti *ti, int try_number,
+			 int mkdirs);
+/* What try.c needs to build try_number of ti (points into ti and s). */
+void sched_try_ctx(struct sched *s, struct ti *ti, int try_number,
+		   struct try_ctx *c);
+void sched_try_log(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+struct live *sched_try_live_new(struct sched *s, struct ti *ti,
+				int try_number);
+void sched_try_live_free(struct sched *s, struct live *l);
+void sched_try_start(struct sched *s, struct ti *ti);
+int64_t sched_try_retry_delay(const struct task *t, int tries);
+/* A try ended (process exit, executor error, or poke result). */
+void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
+		   const char *error, int64_t duration_ms, const char *host);
+
+/* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
+void sched_sync_reload(struct sched *s, int at_start);
+int sched_sync_recover(struct sched *s);
+void sched_sync_scan_dags(struct sched *s);
+
+/* sched_runs.c: runs: creation, promotion, completion, SLA */
+void sched_runs_free_one(struct sched *s, struct run *r);
+void sched_runs_check_sla(struct sched *s);
+void sched_runs_check_done(struct sched *s, struct run *r);
+void sched_runs_create(struct sched *s);
+void sched_runs_promote(struct sched *s);
+void sched_runs_free_done(struct sched *s);
+
+/* sched_notify.c: emails and on_success / on_failure hooks */
+void sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
+		       const char *log_path, int try_number);
+void sched_notify_reap(evutil_socket_t sig, short what, void *arg);
+void sched_notify_send(struct sched *s, const struct notify_event *ev);
+void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
+		     int exit_code, int sig, const char *error,
+		     int64_t duration_ms, const char *host,
+		     const char *log_path);
+void sched_notify_run(struct sched *s, struct run *r);
+/* Start (committed) or drop the children queued during the transaction
+ * that just ended. */
+void sched_notify_flush(struct sched *s, int committed);
+void sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline);
+
+#endif

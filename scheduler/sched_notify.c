@@ -1,0 +1,268 @@
+/* sched_notify.c: emails and on_success / on_failure hooks (see sched_internal.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "base/spawn.h"
+#include "executors/registry.h"
+#include "operators/notify.h"
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "scheduler/state.h"
+#include "scheduler/template.h"
+#include "scheduler/try.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+
+extern char **environ;
+
+/* --- helpers: on_success / on_failure commands --- */
+
+/*
+ * A child to start once the transaction that decided it commits (a hook
+ * after the try's end is recorded, an email after the state it reports):
+ * on a failed commit it is dropped, like the state it was about.
+ */
+struct sched_child {
+	char **argv;			/* owned */
+	char **env;			/* owned (try_env), NULL: environ */
+	char *stdin_text;		/* owned, NULL: /dev/null */
+	char *log_path;			/* owned, NULL: output inherited */
+	int own_pgroup;
+	char *what;			/* for the scheduler's log */
+	struct sched_child *next;
+};
+
+static void
+child_free(struct sched_child *c)
+{
+	strv_free(c->argv);
+	try_env_free(c->env);
+	free(c->stdin_text);
+	free(c->log_path);
+	free(c->what);
+	free(c);
+}
+
+static void
+child_start(struct sched *s, struct sched_child *c)
+{
+	struct spawn_opts o;
+	struct sl_err err;
+	pid_t pid;
+
+	memset(&o, 0, sizeof o);
+	o.argv = c->argv;
+	o.env = c->env;
+	o.in = c->stdin_text ? SPAWN_STDIN_DATA : SPAWN_STDIN_NULL;
+	o.data = c->stdin_text;
+	o.len = c->stdin_text ? strlen(c->stdin_text) : 0;
+	o.out_fd = c->log_path ? open(c->log_path, O_WRONLY | O_CREAT |
+				      O_APPEND | O_CLOEXEC, 0644) : -1;
+	o.own_pgroup = c->own_pgroup;
+	sl_err_clear(&err);
+	if (spawn_start(&o, &pid, &err) == 0) {
+		SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
+		s->helpers[s->nhelpers++] = pid;
+		if (c->stdin_text != NULL)
+			sched_log("%s: sending", c->what);
+	} else
+		sched_log("%s: %s", c->what, err.msg);
+	if (o.out_fd >= 0)
+		close(o.out_fd);
+}
+
+/* Start c after the open transaction commits (now when none is open). */
+static void
+child_queue(struct sched *s, struct sched_child *c)
+{
+	if (!s->in_tx) {
+		child_start(s, c);
+		child_free(c);
+		return;
+	}
+	*s->children_tail = c;
+	s->children_tail = &c->next;
+}
+
+void
+sched_notify_flush(struct sched *s, int committed)
+{
+	struct sched_child *c = s->children;
+
+	s->children = NULL;
+	s->children_tail = &s->children;
+	while (c != NULL) {
+		struct sched_child *next = c->next;
+
+		if (committed)
+			child_start(s, c);
+		else
+			sched_log("%s: not started (the commit failed)", c->what);
+		child_free(c);
+		c = next;
+	}
+}
+
+/* Run an on_success / on_failure command: the try's environment, output
+ * appended to the try's log, its own process group. */
+void
+sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
+		  const char *log_path, int try_number)
+{
+	struct sched_child *c;
+	struct try_ctx tc;
+	struct sl_err err;
+	char **envp;
+
+	sl_err_clear(&err);
+	sched_try_ctx(s, ti, try_number, &tc);
+	envp = try_env(&tc, &err);
+	if (envp == NULL)
+		return;
+	c = xcalloc(1, sizeof *c);
+	c->argv = xcalloc(4, sizeof *c->argv);
+	c->argv[0] = xstrdup("/bin/sh");
+	c->argv[1] = xstrdup("-c");
+	c->argv[2] = xstrdup(command);
+	c->env = envp;
+	c->log_path = xstrdup(log_path);
+	c->own_pgroup = 1;
+	c->what = xasprintf("%s %s %s: hook", ti->run->dag_name,
+			    ti_task(ti)->name, ti->run->partition);
+	child_queue(s, c);
+}
+
+void
+sched_notify_reap(evutil_socket_t sig, short what, void *arg)
+{
+	struct sched *s = arg;
+
+	for (int i = 0; i < s->nhelpers;) {
+		int status;
+
+		if (waitpid(s->helpers[i], &status, WNOHANG) == s->helpers[i])
+			s->helpers[i] = s->helpers[--s->nhelpers];
+		else
+			i++;
+	}
+}
+
+/* --- email notifications --- */
+
+/* Send one notification: `sluice operator email` as a child process with
+ * the spec (which holds the SMTP password) on stdin. Never waits on it. */
+void
+sched_notify_send(struct sched *s, const struct notify_event *ev)
+{
+	json_t *smtp = config_smtp(s->cfg), *spec;
+	struct sched_child *c;
+	char *text;
+
+	if (ev->to == NULL || ev->to[0] == NULL) {
+		json_decref(smtp);
+		return;
+	}
+	spec = notify_spec(ev, smtp, s->cfg->home);
+	json_decref(smtp);
+	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
+	text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	if (text == NULL) {
+		sched_log("cannot send a %s email for %s %s: out of memory",
+			  ev->kind, ev->dag, ev->task ? ev->task : "");
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->argv = xcalloc(6, sizeof *c->argv);
+	c->argv[0] = xstrdup(s->self_exe);
+	c->argv[1] = xstrdup("--home");
+	c->argv[2] = xstrdup(s->cfg->home);
+	c->argv[3] = xstrdup("operator");
+	c->argv[4] = xstrdup("email");
+	c->stdin_text = text;		/* the spec holds the SMTP password */
+	c->what = xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
+			    ev->task ? ev->task : "(run)", ev->partition);
+	child_queue(s, c);
+}
+
+/* A task's try ended in a way its email_on asks to hear about. */
+void
+sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
+	  int sig, const char *error, int64_t duration_ms, const char *host,
+	  const char *log_path)
+{
+	struct task *t = ti_task(ti);
+	struct notify_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.dag = ti->run->dag_name;
+	ev.task = t->name;
+	ev.partition = ti->run->partition;
+	ev.run_id = ti->run->run_id;
+	ev.try_number = ti->try_number;
+	ev.max_tries = ti->max_tries;
+	ev.exit_code = exit_code;
+	ev.signal = sig;
+	ev.error = error;
+	ev.duration_ms = duration_ms;
+	ev.host = host;
+	ev.log_path = log_path;
+	ev.base_url = s->cfg->base_url;
+	ev.to = t->email;
+	sched_notify_send(s, &ev);
+}
+
+/* A run ended in a way the DAG's email_on asks to hear about. */
+void
+sched_notify_run(struct sched *s, struct run *r)
+{
+	struct notify_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = r->state == RUN_FAILED ? "failure" : "success";
+	ev.dag = r->dag_name;
+	ev.partition = r->partition;
+	ev.run_id = r->run_id;
+	ev.base_url = s->cfg->base_url;
+	ev.to = r->dag->email;
+	sched_notify_send(s, &ev);
+}
+
+/* A task instance missed its SLA (deadline in ms). */
+void
+sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline)
+{
+	struct run *r = ti->run;
+	struct task *t = ti_task(ti);
+	struct notify_event ev;
+	char iso[64];
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = "sla_miss";
+	ev.dag = r->dag_name;
+	ev.task = t->name;
+	ev.partition = r->partition;
+	ev.run_id = r->run_id;
+	ev.try_number = ti->try_number;
+	ev.max_tries = ti->max_tries;
+	ev.base_url = s->cfg->base_url;
+	ev.to = t->email;
+	ev.sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, sizeof iso);
+	sched_notify_send(s, &ev);
+}

@@ -1,0 +1,266 @@
+/* sched_runs.c: runs: creation, promotion, completion, SLA (see sched_internal.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "executors/registry.h"
+#include "operators/notify.h"
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "scheduler/state.h"
+#include "scheduler/template.h"
+#include "scheduler/try.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+
+/* --- runs in memory --- */
+
+void
+sched_runs_free_one(struct sched *s, struct run *r)
+{
+	for (int i = 0; i < r->ntis; i++) {
+		struct ti *ti = &r->tis[i];
+
+		sched_dispatch_remove(s, ti);
+		sched_try_disarm(s, ti);
+		if (ti->live != NULL) {
+			if (ti->live->ti == ti)
+				ti->live->ti = NULL;
+			if (ti->live->blocked == ti)
+				ti->live->blocked = NULL;
+		}
+	}
+	free(r->tis);
+	free(r->dag_name);
+	free(r->partition);
+	free(r->run_id);
+	json_decref(r->params);
+	free(r);
+}
+
+/* SLA: once per task instance, when the partition's end plus the task's
+ * sla has passed and the task has not succeeded. */
+void
+sched_runs_check_sla(struct sched *s)
+{
+	int64_t now = sched_now(s);
+
+	for (struct run *r = s->runs; r != NULL; r = r->next) {
+		for (int i = 0; i < r->ntis; i++) {
+			struct ti *ti = &r->tis[i];
+			struct task *t = ti_task(ti);
+			int64_t deadline = r->end_s * 1000 + t->sla_ms;
+
+			if (t->sla_ms <= 0 || ti->sla_notified || ti->state == TI_SUCCESS ||
+			    ti->state == TI_SKIPPED || now < deadline || ti->id == 0)
+				continue;
+			ti->sla_notified = 1;
+			sched_tx_begin(s);
+			if (store_ti_sla_notified(s->store, ti->id) < 0)
+				sched_db_failed(s, "recording an SLA miss");
+			sched_log("%s %s %s: missed its SLA", r->dag_name, t->name, r->partition);
+			if (!(t->email_on & EMAIL_ON_SLA_MISS))
+				continue;
+			sched_notify_sla(s, ti, deadline);
+		}
+	}
+	sched_tx_commit(s);
+}
+
+
+/* Every task instance finished? Then the run is done. Counting is cheap
+ * enough to do only when nothing is open: callers keep nopen in step. */
+void
+sched_runs_check_done(struct sched *s, struct run *r)
+{
+	int failed = 0, open = 0;
+	enum run_state to;
+
+	if (r->state != RUN_RUNNING)
+		return;
+	if (r->nopen > 0) {
+		r->nopen--;	/* a hint: recount only when it reaches 0 */
+		if (r->nopen > 0)
+			return;
+	}
+	for (int i = 0; i < r->ntis; i++) {
+		if (!ti_state_done(r->tis[i].state) || r->tis[i].live != NULL)
+			open++;
+		else if (r->tis[i].state == TI_FAILED ||
+			 r->tis[i].state == TI_UPSTREAM_FAILED)
+			failed = 1;
+	}
+	if (open > 0) {
+		/* wrong hint (a clear, a reload): start counting again */
+		r->nopen = open;
+		return;
+	}
+	to = failed ? RUN_FAILED : RUN_SUCCESS;
+	sched_tx_begin(s);
+	if (store_run_set_state(s->store, r->id, RUN_RUNNING, to) == 1)
+		sched_log("run %s %s: %s", r->dag_name, r->partition,
+			 run_state_name(to));
+	r->state = to;
+	sched_dstate(s, r->dag_name)->active_runs--;
+	s->runs_finished = 1;
+	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
+	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS)))
+		sched_notify_run(s, r);
+	/* defer freeing to the pass: callers may still hold ti pointers */
+}
+
+/* --- creating runs for due partitions --- */
+
+void
+sched_runs_create(struct sched *s)
+{
+	int64_t now = sched_now(s) / 1000;
+
+	for (int i = 0; i < s->bag.n; i++) {
+		struct dag *dag = s->bag.entries[i].dag;
+		struct dag_load_state *d;
+		int64_t cursor, end;
+		char key[64];
+		int created = 0, has_cursor;
+
+		if (dag == NULL || dag->schedule == NULL)
+			continue;
+		d = sched_dstate(s, dag->name);
+		if (d->paused)
+			continue;
+		{
+			struct store_dag_row row;
+			int r = store_dag_get(s->store, dag->name, &row);
+
+			if (r < 0)
+				continue;	/* logged; the next tick tries again */
+			has_cursor = r > 0 && row.has_cursor;
+			cursor = row.cursor;
+		}
+		if (!has_cursor) {
+			if (dag->catchup) {
+				cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
+			} else {
+				int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
+
+				cursor = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
+				if (cursor < dag->start)
+					cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
+			}
+			if (cursor == -1)
+				continue;
+			sched_tx_begin(s);
+			if (store_dag_set_cursor(s->store, dag->name, cursor) < 0) {
+				sched_db_failed(s, "moving the catch-up cursor");
+				continue;
+			}
+		}
+		if (!dag->catchup) {
+			/* skip what was missed: only the latest partition */
+			int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
+			int64_t p0 = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
+
+			if (p0 > cursor && p0 >= dag->start)
+				cursor = p0;
+		}
+		/* count queued runs too: they will run */
+		{
+			int pending = 0;
+
+			for (struct run *r = s->runs; r != NULL; r = r->next)
+				if (r->dag == dag && r->state == RUN_QUEUED)
+					pending++;
+			while (d->active_runs + pending + created < dag->max_active_runs) {
+				struct sl_err err;
+
+				if (cursor == -1 || cursor >= dag->end)
+					break;
+				end = cron_next(dag->schedule, dag->tz, cursor);
+				if (end == -1 || end > now)
+					break;
+				dag_partition_key(dag, cursor, key, sizeof key);
+				sched_tx_commit(s);
+				sl_err_clear(&err);
+				if (store_run_create(s->store, dag, key, cursor, end,
+						     "scheduled", NULL, NULL, &err) == 0) {
+					created++;
+					sched_log("run %s %s: created", dag->name, key);
+				}
+				cursor = end;
+				sched_tx_begin(s);
+				if (store_dag_set_cursor(s->store, dag->name, cursor) < 0) {
+					sched_db_failed(s, "moving the catch-up cursor");
+					break;
+				}
+			}
+		}
+		if (created > 0) {
+			sched_tx_commit(s);
+			sched_sync_reload(s, 0);
+		}
+	}
+	sched_tx_commit(s);
+}
+
+/* Queued runs start while their DAG is under max_active_runs. */
+void
+sched_runs_promote(struct sched *s)
+{
+	for (struct run *r = s->runs; r != NULL; r = r->next) {
+		struct dag_load_state *d;
+
+		if (r->state != RUN_QUEUED)
+			continue;
+		d = sched_dstate(s, r->dag_name);
+		if (d->paused || d->active_runs >= r->dag->max_active_runs)
+			continue;
+		sched_tx_begin(s);
+		if (store_run_set_state(s->store, r->id, RUN_QUEUED, RUN_RUNNING) < 0)
+			continue;
+		r->state = RUN_RUNNING;
+		d->active_runs++;
+		for (int i = 0; i < r->ntis; i++)
+			if (r->tis[i].state == TI_NONE)
+				sched_dispatch_eval(s, &r->tis[i]);
+		/* a run whose every task is already done (e.g. a mark) */
+		sched_runs_check_done(s, r);
+	}
+}
+
+void
+sched_runs_free_done(struct sched *s)
+{
+	struct run **pp = &s->runs, *r;
+
+	while ((r = *pp) != NULL) {
+		int busy = 0;
+
+		if (r->state == RUN_SUCCESS || r->state == RUN_FAILED) {
+			for (int i = 0; i < r->ntis; i++)
+				if (r->tis[i].live != NULL)
+					busy = 1;
+			if (!busy) {
+				*pp = r->next;
+				for (int i = 0; i < r->ntis; i++)
+					sched_try_disarm(s, &r->tis[i]);
+				sched_runs_free_one(s, r);
+				continue;
+			}
+		}
+		pp = &r->next;
+	}
+}

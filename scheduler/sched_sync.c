@@ -1,0 +1,484 @@
+/* sched_sync.c: the picture from the store: reload, recovery, DAG folder (see sched_internal.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "executors/registry.h"
+#include "operators/notify.h"
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "scheduler/state.h"
+#include "scheduler/template.h"
+#include "scheduler/try.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+
+/* --- loading runs from the store --- */
+
+/* A run row from the store, as a run in memory (not yet linked). */
+struct run_load_ctx {
+	struct sched *s;
+	struct run **tail;
+};
+
+static void
+run_load_one(void *arg, const struct store_run_row *row)
+{
+	struct run_load_ctx *ctx = arg;
+	struct run *r;
+	struct dag *dag = dagbag_find(&ctx->s->bag, row->dag_id);
+
+	if (dag == NULL)
+		return;	/* its DAG did not load: leave it be */
+	r = xcalloc(1, sizeof *r);
+	r->id = row->id;
+	r->dag = dag;
+	r->dag_name = xstrdup(row->dag_id);
+	r->partition = xstrdup(row->partition);
+	r->start_s = row->start_s;
+	r->end_s = row->end_s;
+	r->run_id = try_run_id(row->run_type, r->partition);
+	r->state = row->state;
+	r->params = json_deep_copy(dag->params);
+	if (row->params != NULL) {
+		json_t *p = json_loads(row->params, 0, NULL);
+
+		if (json_is_object(p))
+			json_object_update(r->params, p);
+		json_decref(p);
+	}
+	r->ntis = dag->ntasks;
+	r->tis = xcalloc((size_t)dag->ntasks, sizeof *r->tis);
+	for (int i = 0; i < r->ntis; i++) {
+		r->tis[i].run = r;
+		r->tis[i].task = i;
+		r->tis[i].heap_pos = -1;
+		r->tis[i].id = 0;
+	}
+	*ctx->tail = r;
+	ctx->tail = &r->next;
+}
+
+static int
+run_read_ti(void *arg, const struct store_ti_row *row)
+{
+	struct run *r = arg;
+	struct task *t = dag_task(r->dag, row->task_id);
+	struct ti *ti;
+
+	if (t == NULL)
+		return 0;	/* a task removed from the DAG file */
+	ti = &r->tis[t->index];
+	ti->id = row->id;
+	ti->state = row->state;
+	ti->try_number = row->try_number;
+	ti->max_tries = row->max_tries;
+	ti->next_at = row->next_at;
+	ti->first_poke_at = row->first_poke_at;
+	ti->sla_notified = row->sla_notified;
+	return 1;
+}
+
+static int
+run_load_tis(struct sched *s, struct run *r)
+{
+	int n = store_sched_tis(s->store, r->id, run_read_ti, r);
+
+	if (n >= 0 && n < r->ntis) {
+		/* the DAG gained tasks since the run was created */
+		if (store_run_add_missing(s->store, r->dag, r->id) < 0)
+			return -1;
+		n = store_sched_tis(s->store, r->id, run_read_ti, r);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static int
+live_cmp(const void *a, const void *b)
+{
+	int64_t x = (*(struct live *const *)a)->ti_id;
+	int64_t y = (*(struct live *const *)b)->ti_id;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Rebuild the in-memory runs from the store: at start, and whenever
+ * another process changed the database. Tries in flight stay attached when
+ * the store still says they run; others are stopped.
+ */
+void
+sched_sync_reload(struct sched *s, int at_start)
+{
+	struct run *old = s->runs, *r, *next;
+
+	sched_tx_commit(s);
+	/* tries queued but not started yet point into the runs: start them
+	 * before the runs are rebuilt */
+	while (s->nstart > 0 && !s->shutting_down)
+		sched_dispatch_start_queued(s);
+	sched_tx_commit(s);
+	/* the version before anything is read: a commit another process
+	 * makes while this reload reads (a trigger during a long reload)
+	 * then shows up as a change at the next poll, never as seen */
+	s->data_version = store_data_version(s->store);
+	s->runs = NULL;
+	s->nheap = 0;
+	s->nheap_loop = 0;
+	s->neval = 0;
+	s->nstart = 0;
+	for (r = old; r != NULL; r = next) {
+		next = r->next;
+		for (int i = 0; i < r->ntis; i++)
+			r->tis[i].heap_pos = -1;
+		for (int i = 0; i < r->ntis; i++)
+			sched_try_disarm(s, &r->tis[i]);
+		sched_runs_free_one(s, r);
+	}
+	for (struct dag_load_state *d = s->dstates; d != NULL; d = d->next) {
+		struct store_dag_row row;
+
+		d->active_runs = 0;
+		if (store_dag_get(s->store, d->name, &row) >= 0)
+			d->paused = row.paused;
+	}
+	{
+		struct run_load_ctx ctx = { s, &s->runs };
+
+		if (store_sched_runs(s->store, run_load_one, &ctx) < 0)
+			sched_log("database: cannot read the runs: %s",
+				 store_errmsg(s->store));
+	}
+	sched_tx_begin(s);
+	for (r = s->runs; r != NULL; r = r->next) {
+		if (run_load_tis(s, r) < 0)
+			sched_log("database: cannot read the task instances of %s %s",
+				 r->dag_name, r->partition);
+		if (r->state == RUN_RUNNING)
+			sched_dstate(s, r->dag_name)->active_runs++;
+	}
+	/* reattach or stop the tries in flight: sort them by task instance
+	 * id, then look each task instance up once */
+	{
+		struct live **byid;
+		int nl = 0, k = 0;
+
+		for (struct live *l = s->lives; l != NULL; l = l->next)
+			nl++;
+		byid = xcalloc((size_t)nl + 1, sizeof *byid);
+		for (struct live *l = s->lives; l != NULL; l = l->next) {
+			l->ti = NULL;
+			l->blocked = NULL;
+			byid[k++] = l;
+		}
+		qsort(byid, (size_t)nl, sizeof *byid, live_cmp);
+		for (r = s->runs; r != NULL && nl > 0; r = r->next) {
+			for (int i = 0; i < r->ntis; i++) {
+				struct ti *found = &r->tis[i];
+				struct live key, *kp = &key, **hit;
+
+				key.ti_id = found->id;
+				hit = bsearch(&kp, byid, (size_t)nl, sizeof *byid, live_cmp);
+				if (hit == NULL)
+					continue;
+				/* several tries of one instance can be in flight
+				 * (an old one still ending): walk them all */
+				while (hit > byid && (*(hit - 1))->ti_id == found->id)
+					hit--;
+				for (; hit < byid + nl && (*hit)->ti_id == found->id; hit++) {
+					struct live *l = *hit;
+
+					if (found->state == TI_RUNNING &&
+					    found->try_number == l->try_number &&
+					    found->live == NULL) {
+						l->ti = found;
+						found->live = l;
+					} else if (found->live == NULL) {
+						/* wait for it to end before a new try */
+						found->live = l;
+						l->blocked = found;
+					}
+				}
+			}
+		}
+		free(byid);
+	}
+	for (struct live *l = s->lives; l != NULL; l = l->next) {
+		if (l->ti != NULL)
+			continue;
+		if (l->ex != NULL && l->handle != NULL)
+			l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
+		if (l->poke != NULL) {
+			l->poke_op->poke_cancel(l->poke);
+			l->poke = NULL;
+			if (l->blocked != NULL) {
+				l->blocked->live = NULL;
+				l->blocked = NULL;
+			}
+		}
+		if (l->log_path != NULL)
+			sched_try_log(l->log_path, "the task instance was cleared or marked: stopping this try");
+	}
+	/* drop pokes cancelled above (no task instance refers to them) */
+	for (struct live *l = s->lives, *n; l != NULL; l = n) {
+		n = l->next;
+		if (l->is_poke && l->ex == NULL && l->poke == NULL && l->ti == NULL)
+			sched_try_live_free(s, l);
+	}
+	for (r = s->runs; r != NULL; r = r->next) {
+		for (int i = 0; i < r->ntis; i++) {
+			struct ti *ti = &r->tis[i];
+
+			if (ti->live != NULL && ti->live->ti != ti)
+				continue;	/* an old try still ending */
+			switch (ti->state) {
+			case TI_NONE:
+				sched_dispatch_eval(s, ti);
+				break;
+			case TI_SCHEDULED:
+				sched_dispatch_push(s, ti);
+				break;
+			case TI_UP_FOR_RETRY:
+			case TI_UP_FOR_RESCHEDULE:
+				if (ti->live == NULL)
+					sched_try_arm(s, ti, ti->next_at);
+				break;
+			case TI_QUEUED:
+			case TI_RUNNING:
+				if (ti->live == NULL && !at_start) {
+					/* running in the store, not here: lost */
+					sched_dispatch_eval(s, ti);
+				}
+				break;
+			default:
+				break;
+			}
+		}
+	}
+	/* a person may have settled a run's last task instance */
+	for (r = s->runs; r != NULL; r = r->next)
+		sched_runs_check_done(s, r);
+	sched_tx_commit(s);
+}
+
+/*
+ * At start: every try a previous scheduler left queued or running is
+ * lost. Kill what is left of its process, then retry it (if it has tries
+ * left) or fail it.
+ */
+struct lost {
+	int64_t id;
+	enum ti_state state;
+	char *token;
+	char *host;
+	int try_number;
+	int max_tries;
+	int64_t started_at;
+	char *task;
+	char *dag;
+	int64_t run_id;
+};
+
+struct lost_list {
+	struct lost *v;
+	int n, cap;
+};
+
+static void
+lost_add(void *arg, const struct store_lost_row *row)
+{
+	struct lost_list *ll = arg;
+	struct lost *x;
+
+	SL_GROW(ll->v, ll->cap, ll->n + 1);
+	x = &ll->v[ll->n++];
+	x->id = row->id;
+	x->state = row->state;
+	x->token = row->token ? xstrdup(row->token) : NULL;
+	x->host = row->executor ? xstrdup(row->executor) : NULL;
+	x->try_number = row->try_number;
+	x->max_tries = row->max_tries;
+	x->started_at = row->started_at;
+	x->task = xstrdup(row->task_id);
+	x->dag = xstrdup(row->dag_id);
+	x->run_id = row->run_id;
+}
+
+/*
+ * At start: every try a previous scheduler left queued or running is
+ * lost. Kill what is left of its process, then retry it (if it has tries
+ * left) or fail it.
+ */
+int
+sched_sync_recover(struct sched *s)
+{
+	struct lost_list ll = { NULL, 0, 0 };
+	struct lost *lost;
+	int n, rc = 0;
+
+	if (store_sched_lost(s->store, lost_add, &ll) < 0)
+		rc = -1;
+	lost = ll.v;
+	n = ll.n;
+	if (rc == 0 && sched_tx_begin(s) < 0)
+		rc = -1;
+	for (int i = 0; i < n && rc == 0; i++) {
+		struct lost *x = &lost[i];
+		struct executor *ex = x->host ? registry_find(&s->execs, x->host) : NULL;
+		enum ti_state state = x->state;
+		struct ti_update u = TI_UPDATE_INIT;
+		struct dag *dag = dagbag_find(&s->bag, x->dag);
+		struct task *t = dag ? dag_task(dag, x->task) : NULL;
+		int64_t now = sched_now(s);
+
+		if (x->token != NULL && ex != NULL && ex->ops->kill_orphan != NULL)
+			ex->ops->kill_orphan(ex->inst, x->token);
+		u.token = NULL;
+		u.set |= TIU_TOKEN;
+		if (state != TI_QUEUED && state != TI_RUNNING) {
+			/* cleared while no scheduler ran: just forget the token */
+			if (store_ti_forget_token(s->store, x->id) < 0)
+				rc = -1;
+			continue;
+		}
+		if (t != NULL && ti_task_in_loop(t)) {
+			/* an in-loop poke: simply poke again */
+			u.next_at = now;
+			u.set |= TIU_NEXT_AT;
+			u.reason = "scheduler restarted: poking again";
+			if (store_ti_transition(s->store, x->id, state, -1,
+			    state == TI_QUEUED ? TI_RUNNING : TI_UP_FOR_RESCHEDULE, &u) < 0)
+				rc = -1;
+			else if (state == TI_QUEUED &&
+				 store_ti_transition(s->store, x->id, TI_RUNNING, -1,
+						     TI_UP_FOR_RESCHEDULE, &u) < 0)
+				rc = -1;
+			continue;
+		}
+		u.ended_at = now;
+		u.set |= TIU_ENDED_AT;
+		u.error = "lost: the scheduler stopped while this try ran";
+		u.set |= TIU_ERROR;
+		u.reason = u.error;
+		if (store_try_record(s->store, x->id, x->try_number, TI_FAILED,
+				     x->started_at, now, INT_MIN, 0, x->host,
+				     u.error) < 0) {
+			rc = -1;
+			continue;
+		}
+		if (state == TI_QUEUED) {
+			/* it may never have started; count it anyway */
+			struct ti_update q = TI_UPDATE_INIT;
+
+			q.reason = "scheduler restarted";
+			if (store_ti_transition(s->store, x->id, TI_QUEUED, -1,
+						TI_RUNNING, &q) < 0) {
+				rc = -1;
+				continue;
+			}
+		}
+		if (x->try_number < x->max_tries) {
+			u.next_at = now + (t ? sched_try_retry_delay(t, x->try_number) : 0);
+			u.set |= TIU_NEXT_AT;
+			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
+						TI_UP_FOR_RETRY, &u) < 0)
+				rc = -1;
+			sched_log("%s %s: try %d was lost when the scheduler stopped; retrying",
+				 x->dag, x->task, x->try_number);
+		} else {
+			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
+						TI_FAILED, &u) < 0)
+				rc = -1;
+			sched_log("%s %s: try %d was lost when the scheduler stopped; no tries left: failed",
+				 x->dag, x->task, x->try_number);
+		}
+	}
+	if (rc < 0) {
+		if (s->in_tx) {
+			store_rollback(s->store);
+			sched_notify_flush(s, 0);
+			s->in_tx = 0;
+		}
+	} else if (sched_tx_commit(s) < 0)
+		rc = -1;
+	for (int i = 0; i < n; i++) {
+		free(lost[i].token);
+		free(lost[i].host);
+		free(lost[i].task);
+		free(lost[i].dag);
+	}
+	free(lost);
+	return rc;
+}
+
+/* --- timers --- */
+
+void
+sched_sync_scan_dags(struct sched *s)
+{
+	struct dagbag fresh;
+	struct sl_err err;
+	int changed = 0;
+
+	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
+		return;
+	sl_err_clear(&err);
+	if (dagbag_load(s->cfg->dags_dir, s->cfg, NULL, &fresh, &err) < 0) {
+		sched_log("%s", err.msg);
+		return;
+	}
+	/* anything new, gone or different? compare files and times */
+	if (fresh.n != s->bag.n)
+		changed = 1;
+	for (int i = 0; i < fresh.n && !changed; i++)
+		if (strcmp(fresh.entries[i].file, s->bag.entries[i].file) != 0 ||
+		    fresh.entries[i].mtime != s->bag.entries[i].mtime ||
+		    fresh.entries[i].size != s->bag.entries[i].size)
+			changed = 1;
+	if (!changed) {
+		dagbag_free(&fresh);
+		return;
+	}
+	for (int i = 0; i < fresh.n; i++) {
+		int known = 0;
+
+		for (int j = 0; j < s->bag.n; j++)
+			if (strcmp(fresh.entries[i].file, s->bag.entries[j].file) == 0 &&
+			    fresh.entries[i].mtime == s->bag.entries[j].mtime &&
+			    fresh.entries[i].size == s->bag.entries[j].size &&
+			    ((fresh.entries[i].error == NULL) == (s->bag.entries[j].error == NULL)))
+				known = 1;
+		if (!known) {
+			if (fresh.entries[i].error != NULL)
+				sched_log("DAG file not loaded: %s", fresh.entries[i].error);
+			else
+				sched_log("DAG %s loaded from %s", fresh.entries[i].dag->name,
+					 fresh.entries[i].file);
+		}
+	}
+	if (store_dags_sync(s->store, &fresh) < 0)
+		sched_db_failed(s, "recording the DAG folder");
+	/* runs point into the old bag: swap, then rebuild them */
+	{
+		struct dagbag old = s->bag;
+
+		s->bag = fresh;
+		sched_sync_reload(s, 0);
+		dagbag_free(&old);
+	}
+	sched_pass_schedule(s);
+}

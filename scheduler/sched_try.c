@@ -1,0 +1,583 @@
+/* sched_try.c: a try's start and end (retries, timeouts, sensor reschedules) (see sched_internal.h). */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "executors/registry.h"
+#include "operators/notify.h"
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/cron.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "scheduler/state.h"
+#include "scheduler/template.h"
+#include "scheduler/try.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+
+/* --- retry and reschedule wake-ups --- */
+
+static void ti_wake(struct sched *s, struct sched_timer *t);
+
+void
+sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms)
+{
+	sched_timer_set(s, &ti->timer, at_ms, ti_wake);
+}
+
+void
+sched_try_disarm(struct sched *s, struct ti *ti)
+{
+	sched_timer_cancel(s, &ti->timer);
+}
+
+/* A retry's delay is over, or a sensor's next poke is due. */
+static void
+ti_wake(struct sched *s, struct sched_timer *t)
+{
+	struct ti *ti = SCHED_CONTAINER(t, struct ti, timer);
+	struct ti_update u = TI_UPDATE_INIT;
+
+	if ((ti->state == TI_UP_FOR_RETRY || ti->state == TI_UP_FOR_RESCHEDULE) &&
+	    ti->next_at > sched_now(s)) {
+		/* woken before its time (a move of next_at): wait the rest */
+		sched_try_arm(s, ti, ti->next_at);
+		return;
+	}
+	if (ti->state == TI_UP_FOR_RETRY) {
+		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
+		u.reason = "retry delay over";
+		if (sched_ti_set(s, ti, TI_SCHEDULED, &u) == 0)
+			sched_dispatch_push(s, ti);
+	} else if (ti->state == TI_UP_FOR_RESCHEDULE) {
+		/* a sensor: straight to the ready heap; it needs no slot
+		 * unless it pokes through an executor */
+		sched_dispatch_push(s, ti);
+	}
+	sched_pass_schedule(s);
+}
+
+/* --- the try model of a task instance --- */
+
+char *
+sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
+{
+	char *dir = try_log_dir(s->cfg->logs_dir, ti->run->dag_name,
+				ti->run->partition, ti_task(ti)->name);
+	char *path = xasprintf("%s/try-%d.log", dir, try_number);
+
+	if (mkdirs)
+		sl_mkdirs(dir, 0755, NULL);
+	free(dir);
+	return path;
+}
+
+/* What try.c needs to build try_number of ti (points into ti and s). */
+void
+sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
+{
+	c->cfg = s->cfg;
+	c->dag = ti->run->dag;
+	c->task = ti_task(ti);
+	c->partition = ti->run->partition;
+	c->run_id = ti->run->run_id;
+	c->start_s = ti->run->start_s;
+	c->end_s = ti->run->end_s;
+	c->params = ti->run->params;
+	c->try_number = try_number;
+	c->ti_id = ti->id;
+	c->self_exe = s->self_exe;
+}
+
+/* Append a line to a try's log (scheduler-side events: pokes, kills). */
+void
+sched_try_log(const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+void
+sched_try_log(const char *path, const char *fmt, ...)
+{
+	char ts[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "ae")) == NULL)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "[%s sluice] ", ts);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+/* --- starting tries --- */
+
+struct live *
+sched_try_live_new(struct sched *s, struct ti *ti, int try_number)
+{
+	struct live *l = xcalloc(1, sizeof *l);
+	struct task *t = ti_task(ti);
+
+	l->s = s;
+	l->ti = ti;
+	l->ti_id = ti->id;
+	l->try_number = try_number;
+	l->dag_name = xstrdup(ti->run->dag_name);
+	l->pool = xstrdup(t->pool);
+	l->pool_slots = t->pool_slots;
+	l->started_ms = sched_now(s);
+	l->next = s->lives;
+	s->lives = l;
+	ti->live = l;
+	return l;
+}
+
+void
+sched_try_live_free(struct sched *s, struct live *l)
+{
+	struct live **pp;
+
+	for (pp = &s->lives; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	if (l->counts) {
+		struct dag_load_state *d = sched_dstate(s, l->dag_name);
+
+		s->running--;
+		d->active_tasks--;
+		sched_pool_add(s, l->pool, -l->pool_slots);
+		if (l->ex != NULL)
+			l->ex->busy--;
+		assert(s->running >= 0 && d->active_tasks >= 0);
+		assert(sched_pool_used(s, l->pool) >= 0);
+		assert(l->ex == NULL || l->ex->busy >= 0);
+	}
+	if (l->in_loop)
+		s->pokes--;
+	assert(s->pokes >= 0);
+	sched_timer_cancel(s, &l->timeout);
+	if (l->ti != NULL)
+		l->ti->live = NULL;
+	free(l->dag_name);
+	free(l->pool);
+	free(l->log_path);
+	free(l);
+	/* stopping: leave as soon as the last killed process has ended,
+	 * not at the end of the grace period */
+	if (s->shutting_down) {
+		for (l = s->lives; l != NULL; l = l->next)
+			if (l->ex != NULL && l->handle != NULL)
+				return;
+		event_base_loopbreak(s->base);
+	}
+}
+
+static void
+exec_done_cb(void *arg, const struct sl_exec_result *res)
+{
+	struct live *l = arg;
+
+	sched_try_end(l->s, l, res->exit_code, res->signal, res->error,
+		   res->duration_ms, res->host);
+}
+
+/* The task's timeout: passed: stop the try (its end records why). */
+static void
+timeout_fire(struct sched *s, struct sched_timer *t)
+{
+	struct live *l = SCHED_CONTAINER(t, struct live, timeout);
+
+	l->timed_out = 1;
+	if (l->log_path != NULL) {
+		char d[64];
+
+		sched_try_log(l->log_path, "timed out after %s: stopping it",
+			   sl_format_duration(sched_now(s) - l->started_ms, d, sizeof d));
+	}
+	if (l->ex != NULL && l->handle != NULL)
+		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_TIMEOUT);
+}
+
+static void poke_done_cb(void *arg, enum op_poke_result result,
+			 const char *msg);
+
+/* Start one queued try (after its queued state was committed). */
+void
+sched_try_start(struct sched *s, struct ti *ti)
+{
+	struct task *t = ti_task(ti);
+	struct live *l = ti->live;
+	struct sl_exec_task et;
+	struct ti_update u = TI_UPDATE_INIT;
+	struct sl_err err;
+	char **argv = NULL, **envp = NULL, *stdin_text = NULL;
+	char msg[1024] = "";
+	int is_sensor = operator_is_sensor(t->op);
+	struct try_ctx c;
+
+	sl_err_clear(&err);
+	sched_try_ctx(s, ti, l->try_number, &c);
+	l->log_path = sched_try_log_path(s, ti, l->try_number, 1);
+	if (l->is_poke && l->ex == NULL) {
+		/* in-loop poke: no process */
+		json_t *spec = try_spec(&c, &err);
+
+		if (spec == NULL) {
+			sched_try_log(l->log_path, "cannot start: %s", err.msg);
+			sched_try_end(s, l, -1, 0, err.msg, 0, "scheduler");
+			return;
+		}
+		u.reason = "poke";
+		if (ti->first_poke_at <= 0) {
+			u.first_poke_at = sched_now(s);
+			u.set |= TIU_FIRST_POKE_AT;
+		}
+		if (ti->first_poke_at <= 0) {
+			u.started_at = sched_now(s);
+			u.set |= TIU_STARTED_AT;
+		}
+		u.host = "scheduler";
+		u.set |= TIU_HOST;
+		if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+			json_decref(spec);
+			sched_try_live_free(s, l);
+			return;
+		}
+		l->poke_op = t->op;
+		l->poke = t->op->poke_start(s->base, spec, poke_done_cb, l);
+		json_decref(spec);
+		return;
+	}
+	argv = try_argv(&c, l->is_poke, &stdin_text, &err);
+	if (argv != NULL)
+		envp = try_env(&c, &err);
+	if (argv == NULL || envp == NULL) {
+		sched_try_log(l->log_path, "cannot start: %s", err.msg);
+		strv_free(argv);
+		free(stdin_text);
+		sched_try_end(s, l, -1, 0, err.msg, 0, NULL);
+		return;
+	}
+	memset(&et, 0, sizeof et);
+	et.dag = ti->run->dag_name;
+	et.task = t->name;
+	et.partition = ti->run->partition;
+	et.run_id = ti->run->run_id;
+	et.try_number = l->try_number;
+	et.argv = argv;
+	et.argv0_is_sluice = try_argv_is_sluice(&c);
+	et.env = envp;
+	et.cwd = try_cwd(&c);
+	et.stdin_data = stdin_text;
+	et.stdin_len = stdin_text ? strlen(stdin_text) : 0;
+	et.log_path = l->log_path;
+	et.kill_grace_ms = s->cfg->kill_grace_ms;
+	l->handle = l->ex->ops->start(l->ex->inst, &et, exec_done_cb, l, msg,
+				      sizeof msg);
+	free((char *)et.cwd);
+	strv_free(argv);
+	try_env_free(envp);
+	free(stdin_text);
+	if (l->handle == NULL) {
+		sched_try_log(l->log_path, "cannot start: %s", msg);
+		sched_try_end(s, l, -1, 0, msg, 0, NULL);
+		return;
+	}
+	s->tries_started++;
+	u.reason = l->is_poke ? "poke" : "started";
+	u.started_at = sched_now(s);
+	u.set |= TIU_STARTED_AT;
+	if (is_sensor && ti->first_poke_at <= 0) {
+		u.first_poke_at = sched_now(s);
+		u.set |= TIU_FIRST_POKE_AT;
+	}
+	u.executor = l->ex->name;
+	u.set |= TIU_EXECUTOR;
+	if (l->ex->ops->token != NULL) {
+		const char *tok = l->ex->ops->token(l->ex->inst, l->handle);
+
+		u.token = tok;
+		u.set |= TIU_TOKEN;
+	}
+	if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+		/* cleared while it was being started: stop it */
+		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
+		l->ti = NULL;
+		ti->live = NULL;
+		return;
+	}
+	if (t->timeout_ms > 0 && !is_sensor)
+		sched_timer_set(s, &l->timeout, sched_now(s) + t->timeout_ms,
+				timeout_fire);
+}
+
+/* Delay before retry number `tries` (1 = first retry). */
+int64_t
+sched_try_retry_delay(const struct task *t, int tries)
+{
+	int64_t d = t->retry_delay_ms;
+
+	if (t->retry_exponential) {
+		for (int i = 1; i < tries && d < t->max_retry_delay_ms; i++)
+			d *= 2;
+		if (d > t->max_retry_delay_ms)
+			d = t->max_retry_delay_ms;
+	}
+	return d;
+}
+
+
+/* A try ended (process exit, executor error, or poke result). */
+void
+sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
+	   const char *error, int64_t duration_ms, const char *host)
+{
+	struct ti *ti = l->ti;
+	struct task *t;
+	struct ti_update u = TI_UPDATE_INIT;
+	enum ti_state to;
+	char why[512], d[64];
+	int64_t now = sched_now(s);
+
+	s->tries_ended++;
+	if (ti == NULL || ti->live != l || ti->state != TI_RUNNING) {
+		/* cleared or marked while running: its result is dropped */
+		if (l->log_path != NULL)
+			sched_try_log(l->log_path, "stopped: the task instance was cleared or marked meanwhile");
+		sched_tx_begin(s);
+		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
+				 l->started_ms, now, exit_code, sig, host,
+				 "cleared while running") < 0)
+			sched_db_failed(s, "recording a try");
+		if (l->blocked != NULL) {
+			struct ti *b = l->blocked;
+
+			b->live = NULL;
+			l->blocked = NULL;
+			if (b->state == TI_NONE)
+				sched_dispatch_eval(s, b);
+			else if (b->state == TI_SCHEDULED)
+				sched_dispatch_push(s, b);
+			else if (b->state == TI_UP_FOR_RETRY ||
+				 b->state == TI_UP_FOR_RESCHEDULE)
+				sched_try_arm(s, b, b->next_at);
+			else if (ti_state_done(b->state))
+				sched_runs_check_done(s, b->run);
+		}
+		if (ti != NULL && ti->live == l)
+			ti->live = NULL;
+		l->ti = NULL;
+		sched_try_live_free(s, l);
+		sched_pass_schedule(s);
+		return;
+	}
+	t = ti_task(ti);
+	if (l->timed_out)
+		snprintf(why, sizeof why, "timed out after %s",
+			 sl_format_duration(t->timeout_ms, d, sizeof d));
+	else if (error != NULL)
+		snprintf(why, sizeof why, "%s", error);
+	else if (sig != 0)
+		snprintf(why, sizeof why, "killed by signal %d (%s)", sig,
+			 strsignal(sig));
+	else if (exit_code != 0)
+		snprintf(why, sizeof why, "exit code %d", exit_code);
+	else
+		why[0] = '\0';
+
+	if (l->is_poke && !l->timed_out && error == NULL && sig == 0 &&
+	    exit_code == OP_POKE_NOT_YET_EXIT) {
+		/* a poke through an executor: not yet */
+		sched_try_live_free(s, l);
+		l = NULL;
+		goto reschedule;
+	}
+	u.ended_at = now;
+	u.set |= TIU_ENDED_AT;
+	u.duration_ms = duration_ms;
+	u.set |= TIU_DURATION;
+	u.exit_code = exit_code;
+	u.exit_null = error != NULL && exit_code < 0;
+	u.set |= TIU_EXIT_CODE;
+	u.signal = sig;
+	u.set |= TIU_SIGNAL;
+	u.token = NULL;
+	u.set |= TIU_TOKEN;
+	u.error = why[0] ? why : NULL;
+	u.set |= TIU_ERROR;
+	if (host != NULL) {
+		u.host = host;
+		u.set |= TIU_HOST;
+	}
+	if (why[0] == '\0') {
+		to = TI_SUCCESS;
+		u.reason = "succeeded";
+		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
+	} else if (ti->try_number < ti->max_tries) {
+		to = TI_UP_FOR_RETRY;
+		u.next_at = now + sched_try_retry_delay(t, ti->try_number);
+		u.set |= TIU_NEXT_AT;
+		u.reason = why;
+	} else {
+		to = TI_FAILED;
+		u.reason = why;
+		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
+	}
+	/* a success needs no line of ours (the state store records it, and
+	 * it would cost every try an open and a write) */
+	if (l->log_path != NULL && to != TI_SUCCESS) {
+		if (to == TI_UP_FOR_RETRY)
+			sched_try_log(l->log_path, "try %d of %d failed: %s; retrying in %s",
+				   l->try_number, ti->max_tries, why,
+				   sl_format_duration(u.next_at - now, d, sizeof d));
+		else
+			sched_try_log(l->log_path, "try %d of %d failed: %s", l->try_number,
+				   ti->max_tries, why);
+	}
+	sched_tx_begin(s);
+	if (store_try_record(s->store, ti->id, l->try_number,
+			 to == TI_SUCCESS ? TI_SUCCESS : TI_FAILED, l->started_ms,
+			 now, exit_code, sig, host, why[0] ? why : NULL) < 0)
+		sched_db_failed(s, "recording a try");
+	{
+		char *log_path = l->log_path ? xstrdup(l->log_path) : NULL;
+		int try_number = l->try_number;
+
+		sched_try_live_free(s, l);
+		if (sched_ti_set(s, ti, to, &u) == 0) {
+			if ((to == TI_FAILED && (t->email_on & EMAIL_ON_FAILURE)) ||
+			    (to == TI_UP_FOR_RETRY && (t->email_on & EMAIL_ON_RETRY)) ||
+			    (to == TI_SUCCESS && (t->email_on & EMAIL_ON_SUCCESS)))
+				sched_notify_ti(s, ti, to == TI_FAILED ? "failure" :
+					  to == TI_UP_FOR_RETRY ? "retry" : "success",
+					  exit_code, sig, error, duration_ms, host, log_path);
+			if (to == TI_SUCCESS && t->on_success && log_path)
+				sched_notify_hook(s, ti, t->on_success, log_path, try_number);
+			if (to == TI_FAILED && t->on_failure && log_path)
+				sched_notify_hook(s, ti, t->on_failure, log_path, try_number);
+			if (to == TI_UP_FOR_RETRY)
+				sched_try_arm(s, ti, ti->next_at);
+			else
+				for (int i = 0; i < t->ndownstream; i++)
+					sched_dispatch_eval(s, &ti->run->tis[t->downstream[i]]);
+			if (ti_state_done(to) && t->depends_on_past)
+				for (struct run *r = s->runs; r != NULL; r = r->next)
+					if (r->dag == ti->run->dag &&
+					    r->tis[ti->task].state == TI_NONE)
+						sched_dispatch_eval(s, &r->tis[ti->task]);
+			if (ti_state_done(to))
+				sched_runs_check_done(s, ti->run);
+		}
+		free(log_path);
+	}
+	sched_pass_schedule(s);
+	return;
+
+reschedule:
+	{
+		struct op_poke_policy pp;
+		int64_t interval, timeout = t->timeout_ms;
+
+		memset(&pp, 0, sizeof pp);
+		if (t->op->poke_policy != NULL)
+			t->op->poke_policy(t->options, &pp);
+		interval = pp.interval_ms;
+		if (interval <= 0)
+			interval = SENSOR_DEFAULT_POKE_MS;
+		if (pp.exponential_backoff) {
+			int64_t maxi = pp.max_interval_ms;
+			int64_t waited = now - ti->first_poke_at;
+
+			/* double the interval for every interval already waited */
+			for (int64_t w = interval; w < waited && interval < (maxi > 0 ? maxi : 3600000); w += interval)
+				interval *= 2;
+			if (maxi > 0 && interval > maxi)
+				interval = maxi;
+		}
+		if (timeout > 0 && now - ti->first_poke_at >= timeout) {
+			int soft = pp.soft_fail;
+			char *log_path = sched_try_log_path(s, ti, ti->try_number, 0);
+
+			sched_try_log(log_path, "sensor timed out after %s%s",
+				   sl_format_duration(now - ti->first_poke_at, d, sizeof d),
+				   soft ? ": skipped (soft_fail)" : "");
+			free(log_path);
+			u.ended_at = now;
+			u.set |= TIU_ENDED_AT;
+			u.duration_ms = now - ti->first_poke_at;
+			u.set |= TIU_DURATION;
+			u.next_at = 0;
+			u.set |= TIU_NEXT_AT;
+			u.token = NULL;
+			u.set |= TIU_TOKEN;
+			u.error = soft ? NULL : "sensor timed out";
+			u.set |= TIU_ERROR;
+			u.reason = soft ? "sensor timed out (soft_fail)" : "sensor timed out";
+			to = soft ? TI_SKIPPED : TI_FAILED;
+			sched_tx_begin(s);
+			if (store_try_record(s->store, ti->id, ti->try_number, to,
+					 ti->first_poke_at, now, INT_MIN, 0,
+					 "scheduler", soft ? NULL : "sensor timed out") < 0)
+				sched_db_failed(s, "recording a try");
+			if (sched_ti_set(s, ti, to, &u) == 0) {
+				for (int i = 0; i < t->ndownstream; i++)
+					sched_dispatch_eval(s, &ti->run->tis[t->downstream[i]]);
+				sched_runs_check_done(s, ti->run);
+			}
+		} else {
+			u.next_at = now + interval;
+			u.set |= TIU_NEXT_AT;
+			if (timeout > 0 && u.next_at > ti->first_poke_at + timeout)
+				u.next_at = ti->first_poke_at + timeout;
+			u.reason = "not yet";
+			if (sched_ti_set(s, ti, TI_UP_FOR_RESCHEDULE, &u) == 0)
+				sched_try_arm(s, ti, ti->next_at);
+		}
+	}
+	sched_pass_schedule(s);
+}
+
+static void
+poke_done_cb(void *arg, enum op_poke_result result, const char *msg)
+{
+	struct live *l = arg;
+	struct sched *s = l->s;
+
+	l->poke = NULL;
+	if (l->log_path != NULL && msg != NULL && *msg != '\0')
+		sched_try_log(l->log_path, "poke: %s", msg);
+	switch (result) {
+	case OP_POKE_DONE:
+		sched_try_end(s, l, 0, 0, NULL, sched_now(s) - (l->ti ? l->ti->first_poke_at : l->started_ms), "scheduler");
+		break;
+	case OP_POKE_NOT_YET:
+		sched_try_end(s, l, OP_POKE_NOT_YET_EXIT, 0, NULL, 0, "scheduler");
+		break;
+	default:
+		sched_try_end(s, l, -1, 0, msg ? msg : "poke failed", 0, "scheduler");
+		break;
+	}
+}

@@ -1,0 +1,193 @@
+/*
+ * store_sched.c: the reads the scheduler makes of runs and task instances
+ * (reload, recovery, depends_on_past) and the DAG row it keeps in step
+ * (pause, catch-up cursor). Rows are handed to a callback one at a time;
+ * strings in a row are valid only during the call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+/* The text of column i, "" for NULL (never NULL). */
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return v ? v : "";
+}
+
+/* Column i, or NULL when the column is NULL. */
+static const char *
+col_text_or_null(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* After the last row: 0 when the statement ended well, else -1 (logged). */
+static int
+step_end(struct store *s, sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		fprintf(stderr, "sluice: database: %s\n", sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+int
+store_dag_get(struct store *s, const char *dag_id, struct store_dag_row *out)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT paused, next_start_s FROM dags WHERE dag_id = ?");
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->paused = sqlite3_column_int(st, 0);
+		out->has_cursor = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		out->cursor = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		return 1;
+	}
+	return step_end(s, st, rc);
+}
+
+int
+store_sched_runs(struct store *s, store_run_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT id, dag_id, partition, start_s, end_s, run_type, state, params "
+	    "FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY start_s, id");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_run_row row;
+
+		row.id = sqlite3_column_int64(st, 0);
+		row.dag_id = col_text(st, 1);
+		row.partition = col_text(st, 2);
+		row.start_s = sqlite3_column_int64(st, 3);
+		row.end_s = sqlite3_column_int64(st, 4);
+		row.run_type = col_text(st, 5);
+		row.state = run_state_parse(col_text(st, 6));
+		row.params = col_text_or_null(st, 7);
+		fn(arg, &row);
+	}
+	return step_end(s, st, rc);
+}
+
+int
+store_sched_tis(struct store *s, int64_t run_id, store_ti_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT id, task_id, state, try_number, max_tries, next_at, "
+	    "first_poke_at, sla_notified FROM task_instances WHERE run_id = ?");
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_ti_row row;
+
+		row.id = sqlite3_column_int64(st, 0);
+		row.task_id = col_text(st, 1);
+		row.state = ti_state_parse(col_text(st, 2));
+		row.try_number = sqlite3_column_int(st, 3);
+		row.max_tries = sqlite3_column_int(st, 4);
+		row.next_at = sqlite3_column_int64(st, 5);
+		row.first_poke_at = sqlite3_column_int64(st, 6);
+		row.sla_notified = sqlite3_column_int(st, 7);
+		n += fn(arg, &row);
+	}
+	if (step_end(s, st, rc) < 0)
+		return -1;
+	return n;
+}
+
+int
+store_sched_lost(struct store *s, store_lost_fn fn, void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT id, state, token, executor, try_number, max_tries, started_at, "
+	    "task_id, dag_id, run_id FROM task_instances "
+	    "WHERE state IN ('queued', 'running') OR token IS NOT NULL");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_lost_row row;
+
+		row.id = sqlite3_column_int64(st, 0);
+		row.state = ti_state_parse(col_text(st, 1));
+		row.token = col_text_or_null(st, 2);
+		row.executor = col_text_or_null(st, 3);
+		row.try_number = sqlite3_column_int(st, 4);
+		row.max_tries = sqlite3_column_int(st, 5);
+		row.started_at = sqlite3_column_int64(st, 6);
+		row.task_id = col_text(st, 7);
+		row.dag_id = col_text(st, 8);
+		row.run_id = sqlite3_column_int64(st, 9);
+		fn(arg, &row);
+	}
+	return step_end(s, st, rc);
+}
+
+int
+store_ti_forget_token(struct store *s, int64_t ti_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE task_instances SET token = NULL WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ti_id);
+	return store_step_done(s, st);
+}
+
+int
+store_ti_past_state(struct store *s, const char *dag_id, const char *task_id,
+		    int64_t before_start_s, enum ti_state *state)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT ti.state FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
+	    "WHERE r.dag_id = ? AND r.start_s < ? AND ti.task_id = ? "
+	    "ORDER BY r.start_s DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before_start_s);
+	sqlite3_bind_text(st, 3, task_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*state = ti_state_parse(col_text(st, 0));
+		sqlite3_reset(st);
+		return 1;
+	}
+	return step_end(s, st, rc);
+}
+
+void
+store_test_fail_commits(struct store *s, int n)
+{
+	s->fail_commits = n;
+}

@@ -1,0 +1,696 @@
+/* sched_harness.c: the deterministic scheduler harness (see sched_harness.h). */
+#include "tests/sched_harness.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "executors/executor.h"
+#include "executors/registry.h"
+#include "scheduler/config.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "store/store.h"
+
+/* --- the fake executor --- */
+
+struct fake_try {
+	char *task, *partition;
+	int try_number;
+	char **argv, **env;
+	sl_exec_done_fn done;
+	void *arg;
+	int killed;			/* SL_KILL_* once asked to stop */
+	int ended;
+	struct fake_try *next;		/* newest first */
+};
+
+struct fake_exec {
+	int slots;
+};
+
+/* --- the fake sensor --- */
+
+struct fake_poke {
+	char *task, *partition;
+	op_poke_done_fn done;
+	void *arg;
+	int over;			/* answered or cancelled */
+	struct fake_poke *next;
+};
+
+static struct {
+	char home[PATH_MAX];
+	struct config *cfg;
+	struct event_base *base;
+	struct sched *s;
+	int64_t now;
+	struct fake_try *tries;
+	struct fake_poke *pokes;
+	struct buf order;
+	char text[4096];
+} H;
+
+static char **
+strv_copy(char *const *v)
+{
+	size_t n = 0;
+	char **c;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	c = xcalloc(n + 1, sizeof *c);
+	for (size_t i = 0; i < n; i++)
+		c[i] = xstrdup(v[i]);
+	return c;
+}
+
+static void *
+fake_create(struct event_base *base, const char *name, const char *config_json,
+	    char *err, size_t errlen)
+{
+	struct fake_exec *e = xcalloc(1, sizeof *e);
+	json_t *conf = json_loads(config_json, 0, NULL);
+
+	(void)base;
+	(void)name;
+	(void)err;
+	(void)errlen;
+	e->slots = (int)json_integer_value(json_object_get(conf, "slots"));
+	if (e->slots <= 0)
+		e->slots = 1000;
+	json_decref(conf);
+	return e;
+}
+
+static int
+fake_slots(void *inst)
+{
+	return ((struct fake_exec *)inst)->slots;
+}
+
+static void *
+fake_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
+	   void *arg, char *err, size_t errlen)
+{
+	struct fake_try *t = xcalloc(1, sizeof *t);
+
+	(void)inst;
+	(void)err;
+	(void)errlen;
+	t->task = xstrdup(task->task);
+	t->partition = xstrdup(task->partition);
+	t->try_number = task->try_number;
+	t->argv = strv_copy(task->argv);
+	t->env = strv_copy(task->env);
+	t->done = done;
+	t->arg = arg;
+	t->next = H.tries;
+	H.tries = t;
+	if (H.order.len > 0)
+		buf_addc(&H.order, ',');
+	buf_adds(&H.order, task->task);
+	return t;
+}
+
+static void
+fake_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
+{
+	struct fake_try *t = handle;
+
+	(void)inst;
+	if (t->killed == 0)
+		t->killed = (int)why;
+}
+
+static const char *
+fake_token(void *inst, void *handle)
+{
+	(void)inst;
+	(void)handle;
+	return "fake";
+}
+
+static void
+fake_destroy(void *inst)
+{
+	free(inst);
+}
+
+static const struct sl_executor_ops fake_ops = {
+	.abi_version = SL_EXECUTOR_ABI,
+	.type = "fake",
+	.create = fake_create,
+	.slots = fake_slots,
+	.start = fake_start,
+	.kill = fake_kill,
+	.token = fake_token,
+	.destroy = fake_destroy,
+};
+
+static const struct op_key fake_sensor_keys[] = {
+	{ "poke_interval", OPK_DURATION, 0, 0, "time between pokes" },
+	{ "exponential_backoff", OPK_BOOL, 0, 0, "double the interval" },
+	{ "max_poke_interval", OPK_DURATION, 0, 0, "longest interval" },
+	{ "soft_fail", OPK_BOOL, 0, 0, "on timeout mark skipped" },
+	{ NULL, 0, 0, 0, NULL },
+};
+
+static void *
+fake_poke_start(struct event_base *base, const json_t *spec,
+		op_poke_done_fn done, void *arg)
+{
+	struct fake_poke *p = xcalloc(1, sizeof *p);
+
+	(void)base;
+	p->task = xstrdup(json_string_value(json_object_get(spec, "task")));
+	p->partition = xstrdup(json_string_value(json_object_get(spec,
+	    "partition")));
+	p->done = done;
+	p->arg = arg;
+	p->next = H.pokes;
+	H.pokes = p;
+	return p;
+}
+
+static void
+fake_poke_cancel(void *poke)
+{
+	((struct fake_poke *)poke)->over = 1;
+}
+
+static void
+fake_poke_policy(const json_t *options, struct op_poke_policy *out)
+{
+	out->interval_ms = json_integer_value(json_object_get(options,
+	    "poke_interval"));
+	out->exponential_backoff = json_is_true(json_object_get(options,
+	    "exponential_backoff"));
+	out->max_interval_ms = json_integer_value(json_object_get(options,
+	    "max_poke_interval"));
+	out->soft_fail = json_is_true(json_object_get(options, "soft_fail"));
+}
+
+static const struct operator fake_sensor = {
+	.name = "fake_sensor",
+	.summary = "a sensor the harness answers",
+	.keys = fake_sensor_keys,
+	.poke_start = fake_poke_start,
+	.poke_cancel = fake_poke_cancel,
+	.poke_policy = fake_poke_policy,
+};
+
+/* --- the clock --- */
+
+static int64_t
+fake_now(void *arg)
+{
+	(void)arg;
+	return H.now;
+}
+
+static const struct sched_clock fake_clock = { fake_now, fake_now, NULL };
+
+/* --- life cycle --- */
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "cannot write %s\n", path);
+		exit(99);
+	}
+}
+
+void
+h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
+{
+	struct sl_err err;
+	char path[PATH_MAX + 64];
+
+	memset(&H, 0, sizeof H);
+	buf_init(&H.order, 0);
+	H.now = H_T0_MS;
+	registry_add_type(&fake_ops);
+	operator_register(&fake_sensor);
+	/* a memory file system when there is one: commits cost no disk */
+	snprintf(H.home, sizeof H.home, "%s/sluice-unit-sched.XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") :
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (mkdtemp(H.home) == NULL) {
+		perror("mkdtemp");
+		exit(99);
+	}
+	snprintf(path, sizeof path, "%s/dags", H.home);
+	sl_mkdirs(path, 0755, NULL);
+	for (const struct h_dag_file *f = files; f != NULL && f->name != NULL; f++) {
+		snprintf(path, sizeof path, "%s/dags/%s", H.home, f->name);
+		write_file(path, f->yaml);
+	}
+	sl_err_clear(&err);
+	if (config_load(H.home, &H.cfg, &err) < 0) {
+		fprintf(stderr, "config: %s\n", err.msg);
+		exit(99);
+	}
+	/* every task runs on the fake executor, named like the default */
+	json_object_set_new(H.cfg->executors, "local",
+			    json_pack("{s:s,s:i}", "type", "fake", "slots", 1000));
+	if (cfg_fn != NULL)
+		cfg_fn(H.cfg);
+	H.base = event_base_new();
+	event_base_priority_init(H.base, 2);
+	if (sched_new(H.cfg, H.base, &H.s, &err) < 0) {
+		fprintf(stderr, "sched_new: %s\n", err.msg);
+		exit(99);
+	}
+	sched_set_clock(H.s, &fake_clock);
+	if (sched_start(H.s, &err) < 0) {
+		fprintf(stderr, "sched_start: %s\n", err.msg);
+		exit(99);
+	}
+	h_settle();
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+h_close(void)
+{
+	sched_free(H.s);	/* frees cfg */
+	event_base_free(H.base);
+	while (H.tries != NULL) {
+		struct fake_try *t = H.tries;
+
+		H.tries = t->next;
+		free(t->task);
+		free(t->partition);
+		strv_free(t->argv);
+		strv_free(t->env);
+		free(t);
+	}
+	while (H.pokes != NULL) {
+		struct fake_poke *p = H.pokes;
+
+		H.pokes = p->next;
+		free(p->task);
+		free(p->partition);
+		free(p);
+	}
+	buf_free(&H.order);
+	nftw(H.home, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct sched *
+h_sched(void)
+{
+	return H.s;
+}
+
+struct store *
+h_store(void)
+{
+	return sched_store(H.s);
+}
+
+struct dag *
+h_dag(const char *name)
+{
+	return dagbag_find(sched_dagbag(H.s), name);
+}
+
+int64_t
+h_now(void)
+{
+	return H.now;
+}
+
+/* --- steps --- */
+
+static struct fake_try *
+find_try(const char *task, const char *partition)
+{
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (!t->ended && strcmp(t->task, task) == 0 &&
+		    (partition == NULL || strcmp(t->partition, partition) == 0))
+			return t;
+	return NULL;
+}
+
+static void
+end_try(struct fake_try *t, int exit_code, int sig, const char *error)
+{
+	struct sl_exec_result res;
+
+	memset(&res, 0, sizeof res);
+	res.exit_code = exit_code;
+	res.signal = sig;
+	res.error = error;
+	res.host = "fakehost";
+	res.duration_ms = 1;
+	t->ended = 1;
+	t->done(t->arg, &res);
+}
+
+void
+h_settle(void)
+{
+	for (int guard = 0; guard < 1000000; guard++) {
+		struct fake_try *k = NULL;
+
+		if (sched_timers_next(H.s) <= H.now) {
+			sched_timers_run(H.s);
+			continue;
+		}
+		if (sched_pass_flush(H.s))
+			continue;
+		/* a killed try ends (SIGTERM) in a later loop turn */
+		for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+			if (t->killed && !t->ended)
+				k = t;
+		if (k != NULL) {
+			end_try(k, -1, SIGTERM, NULL);
+			continue;
+		}
+		sched_tx_commit(H.s);
+		sched_dispatch_check(H.s);
+		return;
+	}
+	fprintf(stderr, "h_settle: the scheduler does not settle\n");
+	abort();
+}
+
+void
+h_advance(int64_t ms)
+{
+	int64_t target = H.now + ms;
+
+	h_settle();
+	for (;;) {
+		int64_t next = sched_timers_next(H.s);
+
+		if (next > target)
+			break;
+		if (next > H.now)
+			H.now = next;
+		h_settle();
+	}
+	H.now = target;
+	h_settle();
+}
+
+void
+h_poke_db(void)
+{
+	sched_poke(H.s);
+	h_settle();
+}
+
+void
+h_trigger(const char *dag, const char *partition)
+{
+	struct sl_err err;
+	struct dag *d = h_dag(dag);
+
+	sl_err_clear(&err);
+	if (d == NULL || store_run_create(h_store(), d, partition, H.now / 1000,
+					  H.now / 1000 + 60, "manual", NULL,
+					  NULL, &err) < 0) {
+		fprintf(stderr, "h_trigger %s %s: %s\n", dag, partition,
+			d ? err.msg : "no such DAG");
+		abort();
+	}
+	h_poke_db();
+}
+
+int
+h_end(const char *task, const char *partition, int exit_code)
+{
+	struct fake_try *t = find_try(task, partition);
+
+	if (t == NULL)
+		return -1;
+	end_try(t, exit_code, 0, NULL);
+	h_settle();
+	return 0;
+}
+
+int
+h_end_signal(const char *task, const char *partition, int sig)
+{
+	struct fake_try *t = find_try(task, partition);
+
+	if (t == NULL)
+		return -1;
+	end_try(t, -1, sig, NULL);
+	h_settle();
+	return 0;
+}
+
+int
+h_end_error(const char *task, const char *partition, const char *error)
+{
+	struct fake_try *t = find_try(task, partition);
+
+	if (t == NULL)
+		return -1;
+	end_try(t, -1, 0, error);
+	h_settle();
+	return 0;
+}
+
+int
+h_end_all(void)
+{
+	int n = 0;
+	struct fake_try *t;
+
+	while ((t = NULL, 1)) {
+		for (struct fake_try *x = H.tries; x != NULL; x = x->next)
+			if (!x->ended)
+				t = x;
+		if (t == NULL)
+			break;
+		end_try(t, 0, 0, NULL);
+		h_settle();
+		n++;
+	}
+	return n;
+}
+
+int
+h_end_one(int exit_code)
+{
+	struct fake_try *t = NULL;
+
+	for (struct fake_try *x = H.tries; x != NULL; x = x->next)
+		if (!x->ended)
+			t = x;		/* the oldest running */
+	if (t == NULL)
+		return -1;
+	end_try(t, exit_code, 0, NULL);
+	h_settle();
+	return 0;
+}
+
+int
+h_running(const char *task)
+{
+	int n = 0;
+
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (!t->ended && (task == NULL || strcmp(t->task, task) == 0))
+			n++;
+	return n;
+}
+
+int
+h_started(const char *task)
+{
+	int n = 0;
+
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (task == NULL || strcmp(t->task, task) == 0)
+			n++;
+	return n;
+}
+
+int
+h_killed(const char *task, const char *partition)
+{
+	struct fake_try *t = find_try(task, partition);
+
+	return t ? t->killed : 0;
+}
+
+const char *
+h_order(void)
+{
+	return buf_str(&H.order);
+}
+
+void
+h_order_reset(void)
+{
+	H.order.len = 0;
+	buf_str(&H.order);
+}
+
+static struct fake_try *
+latest_start(const char *task)
+{
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (strcmp(t->task, task) == 0)
+			return t;
+	return NULL;
+}
+
+const char *
+h_env(const char *task, const char *name)
+{
+	struct fake_try *t = latest_start(task);
+	size_t len = strlen(name);
+
+	for (size_t i = 0; t != NULL && t->env[i] != NULL; i++)
+		if (strncmp(t->env[i], name, len) == 0 && t->env[i][len] == '=')
+			return t->env[i] + len + 1;
+	return NULL;
+}
+
+int
+h_env_count(const char *task)
+{
+	struct fake_try *t = latest_start(task);
+	int n = 0;
+
+	while (t != NULL && t->env[n] != NULL)
+		n++;
+	return n;
+}
+
+const char *
+h_argv(const char *task, int i)
+{
+	struct fake_try *t = latest_start(task);
+
+	for (int k = 0; t != NULL && t->argv[k] != NULL; k++)
+		if (k == i)
+			return t->argv[k];
+	return NULL;
+}
+
+int
+h_pokes(const char *task)
+{
+	int n = 0;
+
+	for (struct fake_poke *p = H.pokes; p != NULL; p = p->next)
+		if (!p->over && strcmp(p->task, task) == 0)
+			n++;
+	return n;
+}
+
+int
+h_poke(const char *task, const char *partition, enum op_poke_result result)
+{
+	for (struct fake_poke *p = H.pokes; p != NULL; p = p->next)
+		if (!p->over && strcmp(p->task, task) == 0 &&
+		    strcmp(p->partition, partition) == 0) {
+			p->over = 1;
+			p->done(p->arg, result, result == OP_POKE_NOT_YET ?
+				"not yet" : result == OP_POKE_DONE ? "there" :
+				"poke failed");
+			h_settle();
+			return 0;
+		}
+	return -1;
+}
+
+/* --- reading the store --- */
+
+static const char *
+json_text(json_t *v)
+{
+	if (json_is_string(v))
+		snprintf(H.text, sizeof H.text, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(H.text, sizeof H.text, "%lld",
+			 (long long)json_integer_value(v));
+	else
+		H.text[0] = '\0';
+	return H.text;
+}
+
+const char *
+h_ti(const char *dag, const char *task, const char *partition,
+     const char *field)
+{
+	json_t *tis = store_tis_json(h_store(), dag, partition), *ti;
+	size_t i;
+	const char *r = "";
+
+	H.text[0] = '\0';
+	json_array_foreach(tis, i, ti)
+		if (strcmp(json_string_value(json_object_get(ti, "task")), task) == 0)
+			r = json_text(json_object_get(ti, field));
+	json_decref(tis);
+	return r;
+}
+
+const char *
+h_run_state(const char *dag, const char *partition)
+{
+	json_t *run = store_run_json(h_store(), dag, partition);
+	const char *r = json_text(json_object_get(run, "state"));
+
+	json_decref(run);
+	return r;
+}
+
+int
+h_runs(const char *dag)
+{
+	json_t *runs = store_runs_json(h_store(), dag, INT64_MIN, INT64_MAX,
+				       NULL, 100000, 0);
+	int n = (int)json_array_size(runs);
+
+	json_decref(runs);
+	return n;
+}
+
+int
+h_sla_notified(const char *dag, const char *task, const char *partition)
+{
+	for (struct run *r = H.s->runs; r != NULL; r = r->next) {
+		struct task *t;
+
+		if (strcmp(r->dag_name, dag) != 0 ||
+		    strcmp(r->partition, partition) != 0)
+			continue;
+		t = dag_task(r->dag, task);
+		return t ? r->tis[t->index].sla_notified : -1;
+	}
+	return -1;
+}
+
+void
+h_dump_pokes(void)
+{
+	for (struct fake_poke *p = H.pokes; p != NULL; p = p->next)
+		fprintf(stderr, "poke %s %s over=%d\n", p->task, p->partition, p->over);
+}

@@ -1,0 +1,100 @@
+/*
+ * sched_harness.h: a deterministic harness around the real scheduler
+ * (scheduler/sched*.c): a fake clock, a fake executor (type "fake",
+ * registered through executors/registry), a fake in-loop sensor (type
+ * "fake_sensor", registered through operators/operator) and a temporary
+ * home with its own SQLite database. No sleeps, no processes: the
+ * harness fires the scheduler's timers as its clock passes them, runs
+ * the pending passes, and ends tries when a scenario says so.
+ *
+ * A scenario: h_open(dag files...), h_trigger(), then steps (h_advance,
+ * h_end, h_poke, person actions through the store followed by h_poke_db),
+ * checking h_state()/h_try() and the order tries started in; h_close().
+ * After every step the scheduler's invariants are checked
+ * (sched_dispatch_check aborts on a broken one).
+ */
+#ifndef SLUICE_SCHED_HARNESS_H
+#define SLUICE_SCHED_HARNESS_H
+
+#include <stdint.h>
+
+#include "operators/operator.h"
+
+struct sched;
+struct store;
+struct dag;
+struct config;
+
+/* The fake clock starts here: 2024-01-10T00:30:00Z. */
+#define H_T0_MS 1704846600000LL
+
+struct h_dag_file {
+	const char *name;	/* file name under dags/ */
+	const char *yaml;
+};
+
+/* Open a fresh home with these DAG files (NULL-terminated by name) and
+ * start the scheduler. cfg_fn (may be NULL) adjusts the config first
+ * (parallelism, pools, executor slots). */
+void h_open(const struct h_dag_file *files,
+	    void (*cfg_fn)(struct config *cfg));
+void h_close(void);
+struct sched *h_sched(void);
+struct store *h_store(void);
+struct dag *h_dag(const char *name);
+int64_t h_now(void);
+
+/* Create a manual run of dag for partition key (interval = now) and let
+ * the scheduler see it. */
+void h_trigger(const char *dag, const char *partition);
+/* Run passes, fire due timers and end killed tries until nothing moves. */
+void h_settle(void);
+/* Move the clock by ms, firing every timer at its own time. */
+void h_advance(int64_t ms);
+/* Tell the scheduler the database changed (after a person's action). */
+void h_poke_db(void);
+
+/* End the running fake try of task in partition: exit code, signal, or
+ * an executor error. Returns 0, -1 when no such try runs. */
+int h_end(const char *task, const char *partition, int exit_code);
+int h_end_signal(const char *task, const char *partition, int sig);
+int h_end_error(const char *task, const char *partition, const char *error);
+/* End the oldest running fake try; -1 when none runs. */
+int h_end_one(int exit_code);
+/* End running fake tries with exit 0 (and those they start) until none
+ * runs; returns how many. */
+int h_end_all(void);
+/* How many fake tries of task (NULL: any) run now. */
+int h_running(const char *task);
+/* How many fake tries of task were started in all. */
+int h_started(const char *task);
+/* Why the running try of task was killed (SL_KILL_*), 0 if not. */
+int h_killed(const char *task, const char *partition);
+/* The tasks in the order their tries started: "a,b,c" (static buffer). */
+const char *h_order(void);
+void h_order_reset(void);
+/* A value of the try's environment ("NAME"), of the latest start of task. */
+const char *h_env(const char *task, const char *name);
+/* How many variables that environment holds. */
+int h_env_count(const char *task);
+/* argv[i] of the latest start of task. */
+const char *h_argv(const char *task, int i);
+
+/* In-loop fake sensor pokes in flight, and their answer. */
+int h_pokes(const char *task);
+void h_dump_pokes(void);
+int h_poke(const char *task, const char *partition,
+	   enum op_poke_result result);
+
+/* Task instance fields from the store ("state", "try_number", "error"...),
+ * as text; "" when absent (static buffer, valid until the next call). */
+const char *h_ti(const char *dag, const char *task, const char *partition,
+		 const char *field);
+/* The run's state, "" when there is no such run. */
+const char *h_run_state(const char *dag, const char *partition);
+/* How many runs the DAG has. */
+int h_runs(const char *dag);
+/* ti->sla_notified as the scheduler holds it (-1: no such ti loaded). */
+int h_sla_notified(const char *dag, const char *task, const char *partition);
+
+#endif

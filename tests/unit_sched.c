@@ -1,0 +1,672 @@
+/*
+ * unit_sched.c: scheduling rules, driven through the real scheduler by the
+ * deterministic harness (tests/sched_harness.h): a fake clock, a fake
+ * executor, a temporary database; no sleeps, no processes. These pin down
+ * today's behaviour; a change that breaks a rule fails here.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "executors/executor.h"
+#include "scheduler/config.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "store/store.h"
+#include "tests/sched_harness.h"
+#include "tests/unit.h"
+
+#define STATE(dag, task, part) h_ti(dag, task, part, "state")
+#define CHECK_STATE(want, dag, task, part) \
+	CHECK_EQ_STR(want, STATE(dag, task, part))
+
+/* --- trigger rules × upstream states --- */
+
+/*
+ * Upstreams (two of each): okN succeeds, badN fails, skpN is skipped
+ * (all_failed after okN), upfN is upstream_failed (all_success after
+ * badN). Each downstream task d_RULE_A_B waits on A1 and B2; what it ends as (a task that runs is then
+ * ended with exit 0): R = runs (success), S = skipped, U = upstream_failed.
+ * Rules decide as early as they can, so the order matters: here the bad
+ * tasks end first (see test_trigger_early for the other order).
+ */
+static const char *const tr_mixes[][2] = {
+	{ "ok", "ok" }, { "ok", "bad" }, { "ok", "skp" }, { "ok", "upf" },
+	{ "bad", "bad" }, { "bad", "skp" }, { "bad", "upf" },
+	{ "skp", "skp" }, { "skp", "upf" }, { "upf", "upf" },
+};
+
+static const struct {
+	const char *rule;
+	const char *want;	/* one letter per mix above */
+} tr_table[] = {
+	{ "all_success",                 "RUSUUUUSUU" },
+	{ "all_failed",                  "SSSSRSRSSR" },
+	{ "all_done",                    "RRRRRRRRRR" },
+	{ "one_success",                 "RRRRUUUSUU" },
+	{ "one_failed",                  "SRSRRRRSRR" },
+	{ "none_failed",                 "RURUUUURUU" },
+	{ "none_skipped",                "RRSRRSRSSR" },
+	{ "none_failed_min_one_success", "RURUUUUSUU" },
+	{ "always",                      "RRRRRRRRRR" },
+};
+
+static void
+tr_cfg(struct config *cfg)
+{
+	cfg->parallelism = 1000;
+	json_object_set_new(cfg->pools, "default", json_integer(1000));
+}
+
+static void
+test_trigger_rules(void)
+{
+	struct buf y;
+	struct h_dag_file files[2] = { { "tr.yaml", NULL }, { NULL, NULL } };
+
+	buf_init(&y, 0);
+	buf_adds(&y, "dag: tr\nmax_active_tasks: 1000\ntasks:\n");
+	for (int i = 1; i <= 2; i++)
+		buf_printf(&y, "  ok%d: {command: \"true\"}\n"
+			   "  bad%d: {command: \"false\"}\n"
+			   "  skp%d: {after: [ok%d], trigger_rule: all_failed, command: \"true\"}\n"
+			   "  upf%d: {after: [bad%d], command: \"true\"}\n",
+			   i, i, i, i, i, i);
+	for (size_t r = 0; r < SL_ARRAY_LEN(tr_table); r++)
+		for (size_t m = 0; m < SL_ARRAY_LEN(tr_mixes); m++)
+			buf_printf(&y, "  d_%s_%s_%s: {after: [%s1, %s2], trigger_rule: %s, command: \"true\"}\n",
+				   tr_table[r].rule, tr_mixes[m][0], tr_mixes[m][1],
+				   tr_mixes[m][0], tr_mixes[m][1], tr_table[r].rule);
+	files[0].yaml = buf_str(&y);
+	h_open(files, tr_cfg);
+	h_trigger("tr", "p");
+	/* failures first: rules that decide early see them before skips */
+	CHECK_EQ_INT(0, h_end("bad1", "p", 1));
+	CHECK_EQ_INT(0, h_end("bad2", "p", 1));
+	CHECK_EQ_INT(0, h_end("ok1", "p", 0));
+	CHECK_EQ_INT(0, h_end("ok2", "p", 0));
+	h_end_all();
+	CHECK_STATE("success", "tr", "ok1", "p");
+	CHECK_STATE("failed", "tr", "bad2", "p");
+	CHECK_STATE("skipped", "tr", "skp1", "p");
+	CHECK_STATE("upstream_failed", "tr", "upf2", "p");
+	for (size_t r = 0; r < SL_ARRAY_LEN(tr_table); r++)
+		for (size_t m = 0; m < SL_ARRAY_LEN(tr_mixes); m++) {
+			char task[128];
+			char w = tr_table[r].want[m];
+			const char *want = w == 'R' ? "success" :
+			    w == 'S' ? "skipped" : "upstream_failed";
+
+			snprintf(task, sizeof task, "d_%s_%s_%s", tr_table[r].rule,
+				 tr_mixes[m][0], tr_mixes[m][1]);
+			if (strcmp(want, STATE("tr", task, "p")) != 0) {
+				fprintf(stderr, "%s: want %s, got %s\n", task, want,
+					STATE("tr", task, "p"));
+				unit_case_failed = 1;
+			}
+		}
+	/* the run failed: some task instances failed */
+	CHECK_EQ_STR("failed", h_run_state("tr", "p"));
+	h_close();
+	buf_free(&y);
+}
+
+/* --- retries, back-off, timeouts --- */
+
+static const struct h_dag_file retry_files[] = {
+	{ "r.yaml",
+	  "dag: r\ntasks:\n"
+	  "  expo: {command: \"false\", retries: 3, retry_delay: 10s,"
+	  " retry_backoff: exponential, max_retry_delay: 25s}\n"
+	  "  flat: {command: \"false\", retries: 2, retry_delay: 7s}\n"
+	  "  after: {after: [expo], command: \"true\"}\n" },
+	{ NULL, NULL },
+};
+
+/* Exponential back-off doubles from retry_delay up to max_retry_delay;
+ * each retry waits exactly its delay on the scheduler's clock. */
+static void
+test_retry_backoff(void)
+{
+	static const int64_t delays[] = { 10000, 20000, 25000 };
+
+	h_open(retry_files, NULL);
+	h_trigger("r", "p");
+	h_end("flat", "p", 1);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ_INT(0, h_end("expo", "p", 1));
+		CHECK_STATE("up_for_retry", "r", "expo", "p");
+		h_advance(delays[i] - 1);
+		CHECK_STATE("up_for_retry", "r", "expo", "p");
+		CHECK_EQ_INT(0, h_running("expo"));
+		h_advance(1);
+		CHECK_STATE("running", "r", "expo", "p");
+		CHECK_EQ_INT(i + 2, atoi(h_ti("r", "expo", "p", "try_number")));
+	}
+	CHECK_EQ_STR("4", h_env("expo", "SLUICE_TRY"));
+	CHECK_EQ_INT(0, h_end("expo", "p", 1));
+	CHECK_STATE("failed", "r", "expo", "p");
+	CHECK_STATE("upstream_failed", "r", "after", "p");
+	CHECK_EQ_STR("exit code 1", h_ti("r", "expo", "p", "error"));
+	/* constant delay: flat retried after 7 s */
+	CHECK_STATE("running", "r", "flat", "p");
+	CHECK_EQ_INT(0, h_end("flat", "p", 1));
+	h_advance(6999);
+	CHECK_STATE("up_for_retry", "r", "flat", "p");
+	h_advance(1);
+	CHECK_EQ_INT(0, h_end("flat", "p", 1));
+	CHECK_STATE("failed", "r", "flat", "p");
+	CHECK_EQ_INT(3, h_started("flat"));
+	CHECK_EQ_STR("failed", h_run_state("r", "p"));
+	h_close();
+}
+
+/* A signal and an executor error are failed tries too. */
+static void
+test_end_kinds(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "k.yaml", "dag: k\ntasks:\n  sig: {command: \"true\"}\n"
+			    "  err: {command: \"true\"}\n  ok: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("k", "p");
+	h_end_signal("sig", "p", SIGKILL);
+	h_end_error("err", "p", "connection lost");
+	h_end("ok", "p", 0);
+	CHECK_STATE("failed", "k", "sig", "p");
+	CHECK_EQ_STR("killed by signal 9 (Killed)", h_ti("k", "sig", "p", "error"));
+	CHECK_EQ_STR("9", h_ti("k", "sig", "p", "signal"));
+	CHECK_STATE("failed", "k", "err", "p");
+	CHECK_EQ_STR("connection lost", h_ti("k", "err", "p", "error"));
+	CHECK_EQ_STR("", h_ti("k", "err", "p", "exit_code"));
+	CHECK_STATE("success", "k", "ok", "p");
+	CHECK_EQ_STR("0", h_ti("k", "ok", "p", "exit_code"));
+	CHECK_EQ_STR("", h_ti("k", "ok", "p", "error"));
+	CHECK_EQ_STR("fakehost", h_ti("k", "ok", "p", "host"));
+	h_close();
+}
+
+/* The timeout kills the try at exactly timeout; it counts as a failed
+ * try and is retried. */
+static void
+test_timeout(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "t.yaml", "dag: t\ntasks:\n"
+			    "  slow: {command: \"sleep 100\", timeout: 30s, retries: 1, retry_delay: 5s}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("t", "p");
+	h_advance(29999);
+	CHECK_EQ_INT(0, h_killed("slow", "p"));
+	CHECK_STATE("running", "t", "slow", "p");
+	h_advance(1);
+	CHECK_STATE("up_for_retry", "t", "slow", "p");
+	CHECK_EQ_STR("timed out after 30s", h_ti("t", "slow", "p", "error"));
+	h_advance(5000);
+	CHECK_STATE("running", "t", "slow", "p");
+	h_advance(30000);
+	CHECK_STATE("failed", "t", "slow", "p");
+	CHECK_EQ_INT(2, h_started("slow"));
+	h_close();
+}
+
+/* --- slots: pools, priority, max_active_tasks --- */
+
+static void
+pool_cfg(struct config *cfg)
+{
+	json_object_set_new(cfg->pools, "small", json_integer(2));
+}
+
+static void
+test_pools(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "pl.yaml", "dag: pl\ntasks:\n"
+			     "  a: {command: \"true\", pool: small, priority: 3}\n"
+			     "  b: {command: \"true\", pool: small, priority: 2}\n"
+			     "  c: {command: \"true\", pool: small, pool_slots: 2, priority: 1}\n"
+			     "  free: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, pool_cfg);
+	h_trigger("pl", "p");
+	CHECK_EQ_INT(1, h_running("a"));
+	CHECK_EQ_INT(1, h_running("b"));
+	CHECK_EQ_INT(0, h_running("c"));
+	CHECK_EQ_INT(1, h_running("free"));
+	CHECK_STATE("scheduled", "pl", "c", "p");
+	h_end("a", "p", 0);
+	CHECK_EQ_INT(0, h_running("c"));	/* needs 2, 1 free */
+	h_end("b", "p", 0);
+	CHECK_EQ_INT(1, h_running("c"));
+	h_end_all();
+	CHECK_EQ_STR("success", h_run_state("pl", "p"));
+	h_close();
+}
+
+static void
+one_slot_cfg(struct config *cfg)
+{
+	cfg->parallelism = 1;
+}
+
+/* With one slot, tries start by priority, then older partition first. */
+static void
+test_priority(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "pr.yaml", "dag: pr\ntasks:\n"
+			     "  low: {command: \"true\", priority: 1}\n"
+			     "  high: {command: \"true\", priority: 5}\n"
+			     "  mid: {command: \"true\", priority: 3}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, one_slot_cfg);
+	h_trigger("pr", "p1");
+	h_advance(1000);
+	h_trigger("pr", "p2");
+	for (int i = 0; i < 6; i++) {
+		CHECK_EQ_INT(1, h_running(NULL));
+		CHECK_EQ_INT(0, h_end_one(0));
+	}
+	CHECK_EQ_STR("high,high,mid,mid,low,low", h_order());
+	CHECK_EQ_STR("success", h_run_state("pr", "p1"));
+	CHECK_EQ_STR("success", h_run_state("pr", "p2"));
+	h_close();
+}
+
+static void
+test_max_active_tasks(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "mt.yaml", "dag: mt\nmax_active_tasks: 2\ntasks:\n"
+			     "  a: {command: \"true\"}\n  b: {command: \"true\"}\n"
+			     "  c: {command: \"true\"}\n  d: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("mt", "p");
+	CHECK_EQ_INT(2, h_running(NULL));
+	/* equal priority: the later task in the file goes first (the trigger
+	 * rules are applied last-in first-out) */
+	CHECK_EQ_STR("d,c", h_order());
+	h_end_one(0);
+	CHECK_EQ_INT(2, h_running(NULL));
+	CHECK_EQ_INT(3, h_started(NULL));
+	h_end_all();
+	CHECK_EQ_INT(4, h_started(NULL));
+	CHECK_EQ_STR("success", h_run_state("mt", "p"));
+	h_close();
+}
+
+/* --- runs: catch-up, max_active_runs, depends_on_past --- */
+
+/* Catch-up creates every due partition, at most max_active_runs running
+ * at once; the next starts as one finishes. */
+static void
+test_catchup_max_active_runs(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "cu.yaml", "dag: cu\nschedule: \"0 0 * * *\"\nstart: 2024-01-01\n"
+			     "max_active_runs: 2\ntasks:\n  t: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	/* now is 2024-01-10T00:30Z: partitions 01..09 are due */
+	CHECK_EQ_INT(2, h_running("t"));
+	CHECK_EQ_STR("running", h_run_state("cu", "2024-01-01T00:00:00+00:00"));
+	CHECK_EQ_STR("running", h_run_state("cu", "2024-01-02T00:00:00+00:00"));
+	CHECK_EQ_STR("", h_run_state("cu", "2024-01-03T00:00:00+00:00"));
+	h_end("t", "2024-01-01T00:00:00+00:00", 0);
+	CHECK_EQ_STR("success", h_run_state("cu", "2024-01-01T00:00:00+00:00"));
+	/* the next partition's run is created and started at once */
+	CHECK_EQ_STR("running", h_run_state("cu", "2024-01-03T00:00:00+00:00"));
+	CHECK_EQ_INT(2, h_running("t"));
+	CHECK_EQ_INT(8, h_end_all());	/* the rest, two at a time */
+	CHECK_EQ_INT(9, h_runs("cu"));
+	CHECK_EQ_STR("success", h_run_state("cu", "2024-01-09T00:00:00+00:00"));
+	h_close();
+}
+
+/* Without catch-up only the latest due partition runs; the next one is
+ * created the tick its interval ends. */
+static void
+test_no_catchup(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "nc.yaml", "dag: nc\nschedule: \"0 0 * * *\"\nstart: 2024-01-01\n"
+			     "catchup: false\ntasks:\n  t: {command: \"true\"}\n" },
+		{ "hr.yaml", "dag: hr\nschedule: \"0 * * * *\"\nstart: 2024-01-01\n"
+			     "catchup: false\ntasks:\n  t: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	CHECK_EQ_INT(1, h_runs("nc"));
+	CHECK_EQ_STR("running", h_run_state("nc", "2024-01-09T00:00:00+00:00"));
+	CHECK_EQ_INT(1, h_runs("hr"));
+	CHECK_EQ_STR("running", h_run_state("hr", "2024-01-09T23:00:00+00:00"));
+	h_advance(30 * 60 * 1000LL - 1);	/* 01:00Z - 1 ms */
+	CHECK_EQ_INT(1, h_runs("hr"));
+	h_advance(1000);
+	CHECK_EQ_INT(2, h_runs("hr"));
+	CHECK_EQ_STR("running", h_run_state("hr", "2024-01-10T00:00:00+00:00"));
+	h_close();
+}
+
+/* depends_on_past: a task waits for its own previous partition to
+ * succeed; a person's mark releases it. */
+static void
+test_depends_on_past(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "dp.yaml", "dag: dp\nschedule: \"0 0 * * *\"\nstart: 2024-01-08\n"
+			     "tasks:\n  t: {command: \"true\", depends_on_past: true}\n"
+			     "  free: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct sl_err err;
+	const char *p8 = "2024-01-08T00:00:00+00:00", *p9 = "2024-01-09T00:00:00+00:00";
+
+	h_open(files, NULL);
+	CHECK_EQ_INT(1, h_running("t"));
+	CHECK_STATE("running", "dp", "t", p8);
+	CHECK_STATE("none", "dp", "t", p9);
+	CHECK_STATE("running", "dp", "free", p9);
+	h_end("t", p8, 1);
+	CHECK_STATE("failed", "dp", "t", p8);
+	CHECK_STATE("none", "dp", "t", p9);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, store_mark(h_store(), h_dag("dp"), "t", p8, TI_SUCCESS,
+				   "harness", &err));
+	h_poke_db();
+	CHECK_STATE("running", "dp", "t", p9);
+	h_close();
+}
+
+/* --- person actions --- */
+
+/* Clearing a running task instance stops its try (the result is dropped)
+ * and runs it again. */
+static void
+test_clear_while_running(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "cl.yaml", "dag: cl\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct clear_spec spec;
+	struct sl_err err;
+	char *tasks[] = { "a", NULL };
+
+	h_open(files, NULL);
+	h_trigger("cl", "p");
+	CHECK_EQ_INT(1, h_running("a"));
+	memset(&spec, 0, sizeof spec);
+	spec.dag_id = "cl";
+	spec.tasks = tasks;
+	spec.from_s = INT64_MIN;
+	spec.to_s = INT64_MAX;
+	sl_err_clear(&err);
+	CHECK(store_clear(h_store(), h_dag("cl"), &spec, "harness", NULL,
+			  &err) >= 0);
+	h_poke_db();
+	/* the old try was killed and ended; a new one runs */
+	CHECK_EQ_INT(2, h_started("a"));
+	CHECK_EQ_INT(1, h_running("a"));
+	CHECK_STATE("running", "cl", "a", "p");
+	h_end("a", "p", 0);
+	h_end("b", "p", 0);
+	CHECK_EQ_STR("success", h_run_state("cl", "p"));
+	h_close();
+}
+
+/* Marking a running task instance success stops its try and releases
+ * its downstream. */
+static void
+test_mark_running(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "mk.yaml", "dag: mk\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct sl_err err;
+
+	h_open(files, NULL);
+	h_trigger("mk", "p");
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, store_mark(h_store(), h_dag("mk"), "a", "p", TI_SUCCESS,
+				   "harness", &err));
+	h_poke_db();
+	CHECK_EQ_INT(0, h_running("a"));
+	CHECK_STATE("success", "mk", "a", "p");
+	CHECK_EQ_INT(1, h_running("b"));
+	h_end("b", "p", 0);
+	CHECK_EQ_STR("success", h_run_state("mk", "p"));
+	h_close();
+}
+
+/* --- sensors --- */
+
+static const struct h_dag_file sensor_files[] = {
+	{ "sn.yaml", "dag: sn\ntasks:\n"
+		     "  hard: {type: fake_sensor, poke_interval: 10s, timeout: 35s}\n"
+		     "  soft: {type: fake_sensor, poke_interval: 10s, timeout: 35s, soft_fail: true}\n"
+		     "  met: {type: fake_sensor, poke_interval: 10s}\n"
+		     "  backoff: {type: fake_sensor, poke_interval: 10s, exponential_backoff: true,"
+		     " max_poke_interval: 30s}\n"
+		     "  after_soft: {after: [soft], command: \"true\"}\n" },
+	{ NULL, NULL },
+};
+
+/* Pokes come every poke_interval from the loop (no slot); the timeout
+ * fails the sensor, or skips it with soft_fail; a met condition succeeds. */
+static void
+test_sensor_reschedule(void)
+{
+	h_open(sensor_files, NULL);
+	h_trigger("sn", "p");
+	CHECK_EQ_INT(0, h_running(NULL));	/* no executor slot */
+	CHECK_EQ_INT(1, h_pokes("hard"));
+	/* t = 0 */
+	CHECK_EQ_INT(0, h_poke("met", "p", OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("hard", "p", OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", "p", OP_POKE_NOT_YET));
+	CHECK_STATE("up_for_reschedule", "sn", "met", "p");
+	h_advance(9999);
+	CHECK_EQ_INT(0, h_pokes("met"));
+	CHECK_EQ_INT(0, h_pokes("hard"));
+	h_advance(1);
+	/* t = 10 s */
+	CHECK_EQ_INT(1, h_pokes("met"));
+	CHECK_EQ_INT(0, h_poke("met", "p", OP_POKE_DONE));
+	CHECK_STATE("success", "sn", "met", "p");
+	CHECK_EQ_STR("1", h_ti("sn", "met", "p", "try_number"));
+	/* hard and soft: not yet at 10, 20, 30 s; the 35 s timeout caps
+	 * the last wait */
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ_INT(0, h_poke("hard", "p", OP_POKE_NOT_YET));
+		CHECK_EQ_INT(0, h_poke("soft", "p", OP_POKE_NOT_YET));
+		CHECK_STATE("up_for_reschedule", "sn", "hard", "p");
+		h_advance(i < 2 ? 10000 : 4999);
+	}
+	CHECK_EQ_INT(0, h_pokes("hard"));
+	h_advance(1);
+	/* t = 35 s */
+	CHECK_EQ_INT(1, h_pokes("hard"));
+	CHECK_EQ_INT(0, h_poke("hard", "p", OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", "p", OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "sn", "hard", "p");
+	CHECK_EQ_STR("sensor timed out", h_ti("sn", "hard", "p", "error"));
+	CHECK_STATE("skipped", "sn", "soft", "p");
+	CHECK_STATE("skipped", "sn", "after_soft", "p");
+	h_close();
+}
+
+/* Exponential back-off: the interval doubles for every interval already
+ * waited, up to max_poke_interval. */
+static void
+test_sensor_backoff(void)
+{
+	static const int64_t waits[] = { 10000, 10000, 20000, 30000, 30000 };
+
+	h_open(sensor_files, NULL);
+	h_trigger("sn", "p");
+	for (size_t i = 0; i < SL_ARRAY_LEN(waits); i++) {
+		CHECK_EQ_INT(0, h_poke("backoff", "p", OP_POKE_NOT_YET));
+		h_advance(waits[i] - 1);
+		CHECK_EQ_INT(0, h_pokes("backoff"));
+		h_advance(1);
+		CHECK_EQ_INT(1, h_pokes("backoff"));
+	}
+	h_close();
+}
+
+/* --- SLA --- */
+
+/* A task not done by partition end + sla is flagged once. */
+static void
+test_sla(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "sl.yaml", "dag: sl\nschedule: \"0 0 * * *\"\nstart: 2024-01-09\n"
+			     "tasks:\n  t: {command: \"true\", sla: 1h}\n"
+			     "  quick: {command: \"true\", sla: 1h}\n" },
+		{ NULL, NULL },
+	};
+	const char *p = "2024-01-09T00:00:00+00:00";
+
+	h_open(files, NULL);
+	/* partition ends 2024-01-10T00:00Z; now is 00:30Z */
+	h_end("quick", p, 0);
+	CHECK_EQ_INT(0, h_sla_notified("sl", "t", p));
+	h_advance(30 * 60 * 1000LL - 1000);
+	CHECK_EQ_INT(0, h_sla_notified("sl", "t", p));
+	h_advance(1000);
+	CHECK_EQ_INT(1, h_sla_notified("sl", "t", p));
+	CHECK_EQ_INT(0, h_sla_notified("sl", "quick", p));
+	h_close();
+}
+
+/* --- the try model as the executor sees it --- */
+
+static void
+test_try_command_env(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "tm.yaml", "dag: tm\ntasks:\n"
+			     "  s: {command: \"echo {{ task }} {{ try_number }}\","
+			     " env: {GREETING: \"hi {{ partition }}\"}}\n"
+			     "  v: {command: [\"/bin/echo\", \"{{ dag }}\"]}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("tm", "p1");
+	CHECK_EQ_STR("/bin/sh", h_argv("s", 0));
+	CHECK_EQ_STR("-c", h_argv("s", 1));
+	CHECK_EQ_STR("echo s 1", h_argv("s", 2));
+	CHECK_EQ_STR("/bin/echo", h_argv("v", 0));
+	CHECK_EQ_STR("tm", h_argv("v", 1));
+	CHECK_EQ_STR("hi p1", h_env("s", "GREETING"));
+	CHECK_EQ_STR("tm", h_env("s", "SLUICE_DAG"));
+	CHECK_EQ_STR("s", h_env("s", "SLUICE_TASK"));
+	CHECK_EQ_STR("p1", h_env("s", "SLUICE_PARTITION"));
+	CHECK_EQ_STR("manual__p1", h_env("s", "SLUICE_RUN_ID"));
+	CHECK_EQ_STR("1", h_env("s", "SLUICE_TRY"));
+	CHECK(sl_str_ends(h_env("v", "SLUICE_TRY_ID"), ".1"));
+	/* exactly the scheduler's own environment (its SLUICE_* replaced),
+	 * the nine SLUICE_* of the try, and the task's env: no TZ or
+	 * anything else the scheduler did not have */
+	{
+		extern char **environ;
+		int own = 0;
+
+		for (int i = 0; environ[i] != NULL; i++)
+			if (strncmp(environ[i], "SLUICE_", 7) != 0)
+				own++;
+		CHECK_EQ_INT(own + 9 + 1, h_env_count("s"));
+		CHECK_EQ_INT(own + 9, h_env_count("v"));
+	}
+	CHECK(h_env("s", "TZ") == NULL);
+	h_close();
+}
+
+/* --- a failed commit --- */
+
+/* When the commit of a pass fails, none of the tries it queued start;
+ * the scheduler reads the store again and starts them after a commit
+ * that holds. */
+static void
+test_failed_commit_starts_nothing(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fc.yaml", "dag: fc\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct sl_err err;
+
+	h_open(files, NULL);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, store_run_create(h_store(), h_dag("fc"), "p",
+					 h_now() / 1000, h_now() / 1000 + 60,
+					 "manual", NULL, NULL, &err));
+	store_test_fail_commits(h_store(), 1);
+	sched_poke(h_sched());
+	/* the pass that queues a: its commit fails */
+	while (sched_timers_next(h_sched()) <= h_now() &&
+	       h_started("a") == 0)
+		sched_timers_run(h_sched());
+	sched_pass_flush(h_sched());
+	CHECK_EQ_INT(0, h_started("a"));
+	h_settle();
+	/* read again, queued again, committed, started once */
+	CHECK_EQ_INT(1, h_started("a"));
+	CHECK_EQ_INT(0, h_killed("a", "p"));
+	CHECK_STATE("running", "fc", "a", "p");
+	h_end("a", "p", 0);
+	h_end("b", "p", 0);
+	CHECK_EQ_STR("success", h_run_state("fc", "p"));
+	h_close();
+}
+
+int
+main(void)
+{
+	unsetenv("TZ");
+	RUN(test_trigger_rules);
+	RUN(test_retry_backoff);
+	RUN(test_end_kinds);
+	RUN(test_timeout);
+	RUN(test_pools);
+	RUN(test_priority);
+	RUN(test_max_active_tasks);
+	RUN(test_catchup_max_active_runs);
+	RUN(test_no_catchup);
+	RUN(test_depends_on_past);
+	RUN(test_clear_while_running);
+	RUN(test_mark_running);
+	RUN(test_sensor_reschedule);
+	RUN(test_sensor_backoff);
+	RUN(test_sla);
+	RUN(test_try_command_env);
+	RUN(test_failed_commit_starts_nothing);
+	return UNIT_END();
+}
