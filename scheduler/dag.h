@@ -126,7 +126,9 @@ struct dagbag_entry {
 	struct dag *dag;		/* NULL when it failed to load */
 	char *error;			/* "file:line:col: message" or NULL */
 	time_t mtime;
+	long mtime_nsec;		/* two edits within a second differ */
 	off_t size;
+	int reused;			/* taken over from prev, not parsed */
 };
 
 struct dagbag {
@@ -136,7 +138,9 @@ struct dagbag {
 
 /* Load every file of dir (missing dir = empty bag). When prev is given,
  * files whose mtime and size did not change are taken over from it
- * instead of being parsed again (prev is emptied). */
+ * instead of being parsed again (their entries in prev are emptied, and
+ * marked reused in out: the same struct dag, at the same address); what
+ * prev still holds afterwards is what changed or disappeared. */
 int dagbag_load(const char *dir, const struct config *cfg,
 		struct dagbag *prev, struct dagbag *out, struct sl_err *err);
 void dagbag_free(struct dagbag *b);
