@@ -116,7 +116,7 @@ code=$(curl -sS -o "$T/body" -w '%{http_code}' -b "$T/ops.jar" "$URL/api/v1/dags
 assert_eq 200 "$code" "its log"
 assert_not_contains "$(cat "$T/body")" "top secret" "its own log, not the secret"
 assert_contains "$(cat "$T/body")" "note=hello" "its own log"
-[ -f "$H/logs/x/.._.._secret/say/try-1.log" ] || fail "the log lives inside logs/"
+[ -f "$H/logs/x/%2E.%2F..%2Fsecret/say/try-1.log" ] || fail "the log lives inside logs/"
 
 # --- body and page limits ---
 head -c 100000 /dev/zero | tr '\0' 'a' > "$T/big"

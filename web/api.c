@@ -137,7 +137,16 @@ begin_or_busy(struct web_req *r, int *ok)
 	}
 	if (web_store_busy(r->w))
 		return WEB_BUSY;
-	web_error(r, 500, "database: %s", sqlite3_errmsg(store_db(r->w->store)));
+	web_error(r, 500, "database: %s", store_errmsg(r->w->store));
+	return WEB_DONE;
+}
+
+enum web_result
+api_db_failed(struct web_req *r)
+{
+	if (web_store_busy(r->w))
+		return WEB_BUSY;
+	web_error(r, 500, "database: %s", store_errmsg(r->w->store));
 	return WEB_DONE;
 }
 
@@ -156,23 +165,6 @@ api_me(struct web_req *r)
 }
 
 /* --- DAGs --- */
-
-static json_t *
-last_runs_json(struct web *w, const char *dag, int n)
-{
-	sqlite3_stmt *st = store_stmt(w->store,
-	    "SELECT partition, state FROM dag_runs WHERE dag_id = ? ORDER BY start_s DESC LIMIT ?");
-	json_t *arr = json_array();
-
-	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, n);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:s}",
-		    "partition", (const char *)sqlite3_column_text(st, 0),
-		    "state", (const char *)sqlite3_column_text(st, 1)));
-	sqlite3_reset(st);
-	return arr;
-}
 
 /* The next partition the scheduler will create, or NULL. */
 static json_t *
@@ -201,11 +193,16 @@ dag_summary_json(struct web *w, const struct dag *d)
 	    "dag", d->name, "file", d->file, "schedule", d->schedule_text,
 	    "timezone", tz_name(d->tz), "paused", store_dag_paused(w->store, d->name),
 	    "tasks", d->ntasks);
+	json_t *runs;
 
 	json_object_set_new(o, "description", d->description ?
 			    json_string(d->description) : json_null());
 	json_object_set_new(o, "next_partition", next_partition_json(w, d));
-	json_object_set_new(o, "last_runs", last_runs_json(w, d->name, 10));
+	if ((runs = store_dag_last_runs_json(w->store, d->name, 10)) == NULL) {
+		json_decref(o);
+		return NULL;	/* a database error */
+	}
+	json_object_set_new(o, "last_runs", runs);
 	return o;
 }
 
@@ -226,9 +223,16 @@ api_dags(struct web_req *r)
 	for (int i = 0; i < bag->n; i++) {
 		const struct dagbag_entry *e = &bag->entries[i];
 
-		if (e->dag != NULL)
-			json_array_append_new(dags, dag_summary_json(r->w, e->dag));
-		else
+		if (e->dag != NULL) {
+			json_t *one = dag_summary_json(r->w, e->dag);
+
+			if (one == NULL) {
+				json_decref(dags);
+				json_decref(errors);
+				return api_db_failed(r);
+			}
+			json_array_append_new(dags, one);
+		} else
 			json_array_append_new(errors, json_pack("{s:s,s:s}", "file",
 			    e->file, "error", e->error ? e->error : "not loaded"));
 	}
@@ -244,7 +248,11 @@ api_dags(struct web_req *r)
 json_t *
 api_dag_json(struct web *w, const struct dag *d)
 {
-	json_t *o = dag_summary_json(w, d), *tasks = json_array();
+	json_t *o = dag_summary_json(w, d), *tasks;
+
+	if (o == NULL)
+		return NULL;
+	tasks = json_array();
 
 	for (int i = 0; i < d->ntasks; i++) {
 		const struct task *t = &d->tasks[i];
@@ -583,52 +591,88 @@ plain_state(const char *s, size_t *n)
 	return 1;
 }
 
-struct grid_run {
-	int64_t id, start_s, end_s;
-	char *partition, *state, *run_type;
+/* What a grid build keeps while the store hands it a run's cells. */
+struct grid_fill {
+	const struct dag *d;
+	struct grid_cell *cells;
+	char **slow;
+	int hint;
 };
 
-void
+/* One task instance of the run being written → its cell. */
+static void
+grid_cell_cb(void *arg, const char *task, const char *state,
+	     int64_t duration_ms, int try_number)
+{
+	struct grid_fill *f = arg;
+	const struct dag *d = f->d;
+	struct grid_cell *c;
+	size_t n;
+	char *p;
+	int idx = -1;
+
+	/* task instances come in task order almost always */
+	if (f->hint < d->ntasks && strcmp(d->tasks[f->hint].name, task) == 0)
+		idx = f->hint;
+	else
+		for (int i = 0; i < d->ntasks; i++)
+			if (strcmp(d->tasks[i].name, task) == 0) {
+				idx = i;
+				break;
+			}
+	if (idx < 0 || f->cells[idx].len != 0)
+		return;	/* a task no longer in the DAG */
+	f->hint = idx + 1;
+	c = &f->cells[idx];
+	if (state == NULL || !plain_state(state, &n)) {
+		/* not a state this build writes: escaped, kept aside */
+		struct buf sb;
+
+		buf_init(&sb, 0);
+		buf_addc(&sb, '[');
+		json_str(&sb, state);
+		if (duration_ms < 0)
+			buf_adds(&sb, ",null");
+		else
+			buf_printf(&sb, ",%lld", (long long)duration_ms);
+		buf_printf(&sb, ",%d]", try_number);
+		free(f->slow[idx]);
+		f->slow[idx] = buf_steal(&sb);
+		c->len = -1;
+		return;
+	}
+	p = c->text;
+	*p++ = '[';
+	*p++ = '"';
+	memcpy(p, state, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ',';
+	if (duration_ms < 0) {
+		memcpy(p, "null", 4);
+		p += 4;
+	} else
+		p = put_int(p, (long long)duration_ms);
+	*p++ = ',';
+	p = put_int(p, try_number);
+	*p++ = ']';
+	c->len = (int)(p - c->text);
+}
+
+int
 api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	       int limit, int offset, struct buf *out)
 {
-	sqlite3_stmt *st;
-	struct grid_run *runs = xcalloc((size_t)limit, sizeof *runs);
-	int nruns = 0;
+	struct store_grid_run *runs;
+	int nruns = 0, rc = 0;
 	int64_t total = 0;
-	struct grid_cell *cells = xmalloc((size_t)d->ntasks * sizeof *cells);
-	char **slow = xcalloc((size_t)d->ntasks, sizeof *slow);
+	struct grid_fill f = { d, NULL, NULL, 0 };
 
-	st = store_stmt(w->store,
-	    "SELECT count(*) FROM dag_runs WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3");
-	sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	/* the page of runs walks dag_runs_interval backwards: no sort */
-	st = store_stmt(w->store,
-	    "SELECT id, partition, start_s, end_s, state, run_type FROM dag_runs "
-	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 "
-	    "ORDER BY start_s DESC, id DESC LIMIT ?4 OFFSET ?5");
-	sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	sqlite3_bind_int(st, 4, limit);
-	sqlite3_bind_int(st, 5, offset);
-	while (nruns < limit && sqlite3_step(st) == SQLITE_ROW) {
-		struct grid_run *g = &runs[nruns++];
-
-		g->id = sqlite3_column_int64(st, 0);
-		g->partition = xstrdup((const char *)sqlite3_column_text(st, 1));
-		g->start_s = sqlite3_column_int64(st, 2);
-		g->end_s = sqlite3_column_int64(st, 3);
-		g->state = xstrdup((const char *)sqlite3_column_text(st, 4));
-		g->run_type = xstrdup((const char *)sqlite3_column_text(st, 5));
-	}
-	sqlite3_reset(st);
-
+	if (store_grid_runs(w->store, d->name, from_s, to_s, limit, offset,
+			    &runs, &nruns, &total) < 0)
+		return -1;
+	f.cells = xmalloc((size_t)d->ntasks * sizeof *f.cells + 1);
+	f.slow = xcalloc((size_t)d->ntasks + 1, sizeof *f.slow);
 	buf_adds(out, "{\"dag\":");
 	json_str(out, d->name);
 	buf_adds(out, ",\"tasks\":[");
@@ -639,72 +683,16 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	}
 	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,\"partitions\":[",
 		   (long long)total, limit, offset);
-	/* then each run's task instances through UNIQUE (run_id, task_id) */
-	st = store_stmt(w->store,
-	    "SELECT task_id, state, duration_ms, try_number FROM task_instances WHERE run_id = ?");
 	for (int k = 0; k < nruns; k++) {
-		struct grid_run *g = &runs[k];
-		int hint = 0;
+		struct store_grid_run *g = &runs[k];
 
 		for (int i = 0; i < d->ntasks; i++)
-			cells[i].len = 0;
-		sqlite3_bind_int64(st, 1, g->id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *task = (const char *)sqlite3_column_text(st, 0);
-			const char *state = (const char *)sqlite3_column_text(st, 1);
-			struct grid_cell *c;
-			size_t n;
-			char *p;
-			int idx = -1;
-
-			/* task instances come in task order almost always */
-			if (hint < d->ntasks && strcmp(d->tasks[hint].name, task) == 0)
-				idx = hint;
-			else
-				for (int i = 0; i < d->ntasks; i++)
-					if (strcmp(d->tasks[i].name, task) == 0) {
-						idx = i;
-						break;
-					}
-			if (idx < 0 || cells[idx].len != 0)
-				continue;	/* a task no longer in the DAG */
-			hint = idx + 1;
-			c = &cells[idx];
-			if (state == NULL || !plain_state(state, &n)) {
-				/* not a state this build writes: escaped, kept aside */
-				struct buf sb;
-
-				buf_init(&sb, 0);
-				buf_addc(&sb, '[');
-				json_str(&sb, state);
-				if (sqlite3_column_type(st, 2) == SQLITE_NULL)
-					buf_adds(&sb, ",null");
-				else
-					buf_printf(&sb, ",%lld", (long long)sqlite3_column_int64(st, 2));
-				buf_printf(&sb, ",%d]", sqlite3_column_int(st, 3));
-				free(slow[idx]);
-				slow[idx] = buf_steal(&sb);
-				c->len = -1;
-				continue;
-			}
-			p = c->text;
-			*p++ = '[';
-			*p++ = '"';
-			memcpy(p, state, n);
-			p += n;
-			*p++ = '"';
-			*p++ = ',';
-			if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
-				memcpy(p, "null", 4);
-				p += 4;
-			} else
-				p = put_int(p, (long long)sqlite3_column_int64(st, 2));
-			*p++ = ',';
-			p = put_int(p, sqlite3_column_int(st, 3));
-			*p++ = ']';
-			c->len = (int)(p - c->text);
+			f.cells[i].len = 0;
+		f.hint = 0;
+		if (store_grid_tis(w->store, g->id, grid_cell_cb, &f) < 0) {
+			rc = -1;
+			break;
 		}
-		sqlite3_reset(st);
 		if (k > 0)
 			buf_addc(out, ',');
 		buf_adds(out, "{\"partition\":");
@@ -724,14 +712,14 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 		json_state(out, g->run_type);
 		buf_adds(out, ",\"cells\":[");
 		for (int i = 0; i < d->ntasks; i++) {
-			struct grid_cell *c = &cells[i];
+			struct grid_cell *c = &f.cells[i];
 
 			if (i > 0)
 				buf_addc(out, ',');
 			if (c->len > 0)
 				buf_add(out, c->text, (size_t)c->len);
 			else if (c->len < 0)
-				buf_adds(out, slow[i]);
+				buf_adds(out, f.slow[i]);
 			else
 				buf_add(out, "null", 4);
 		}
@@ -739,15 +727,11 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	}
 	buf_adds(out, "]}");
 	for (int i = 0; i < d->ntasks; i++)
-		free(slow[i]);
-	free(slow);
-	for (int k = 0; k < nruns; k++) {
-		free(runs[k].partition);
-		free(runs[k].state);
-		free(runs[k].run_type);
-	}
-	free(runs);
-	free(cells);
+		free(f.slow[i]);
+	free(f.slow);
+	store_grid_runs_free(runs, nruns);
+	free(f.cells);
+	return rc;
 }
 
 static enum web_result
@@ -762,7 +746,13 @@ api_grid(struct web_req *r, struct dag *d)
 		struct buf out;
 
 		buf_init(&out, 0);
-		api_grid_write(r->w, d, from, to, limit, offset, &out);
+		if (api_grid_write(r->w, d, from, to, limit, offset, &out) < 0) {
+			buf_free(&out);
+			if (web_store_busy(r->w))
+				return WEB_BUSY;
+			web_error(r, 500, "database: %s", store_errmsg(r->w->store));
+			return WEB_DONE;
+		}
 		web_text(r, 200, "application/json", buf_str(&out), out.len);
 		buf_free(&out);
 	}
@@ -1344,7 +1334,15 @@ api_users(struct web_req *r)
 			web_error(r, 403, "listing users needs the admin role");
 			return WEB_DONE;
 		}
-		web_json(r, 200, json_pack("{s:o}", "users", auth_users_json(r->w->store)));
+		json_t *users = auth_users_json(r->w->store);
+
+		if (users == NULL) {
+			if (web_store_busy(r->w))
+				return WEB_BUSY;
+			web_error(r, 500, "database: %s", store_errmsg(r->w->store));
+			return WEB_DONE;
+		}
+		web_json(r, 200, json_pack("{s:o}", "users", users));
 		return WEB_DONE;
 	}
 	if (r->nseg == 3 && r->method == EVHTTP_REQ_POST) {
@@ -1417,7 +1415,11 @@ api_dag_routes(struct web_req *r)
 	if (what == NULL) {
 		if (!method_is(r, EVHTTP_REQ_GET))
 			return not_allowed(r, "GET");
-		web_json(r, 200, api_dag_json(r->w, d));
+		json_t *o = api_dag_json(r->w, d);
+
+		if (o == NULL)
+			return api_db_failed(r);
+		web_json(r, 200, o);
 		return WEB_DONE;
 	}
 	if (r->nseg == 5 && (strcmp(what, "pause") == 0 || strcmp(what, "unpause") == 0)) {

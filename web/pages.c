@@ -97,7 +97,7 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 
 /* --- DAG list --- */
 
-static void
+static enum web_result
 page_dags(struct web_req *r)
 {
 	const struct dagbag *bag = web_dagbag(r->w);
@@ -105,9 +105,17 @@ page_dags(struct web_req *r)
 	struct buf b;
 	int errors = 0;
 
-	for (int i = 0; i < bag->n; i++)
-		if (bag->entries[i].dag != NULL)
-			json_array_append_new(dag_list, api_dag_json(r->w, bag->entries[i].dag));
+	for (int i = 0; i < bag->n; i++) {
+		json_t *one;
+
+		if (bag->entries[i].dag == NULL)
+			continue;
+		if ((one = api_dag_json(r->w, bag->entries[i].dag)) == NULL) {
+			json_decref(dag_list);
+			return api_db_failed(r);
+		}
+		json_array_append_new(dag_list, one);
+	}
 	buf_init(&b, 0);
 	html_begin(r, &b, "DAGs", "dags");
 	buf_adds(&b, "<h1>DAGs</h1><table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
@@ -177,6 +185,7 @@ page_dags(struct web_req *r)
 	web_html(r, 200, &b);
 	buf_free(&b);
 	json_decref(dag_list);
+	return WEB_DONE;
 }
 
 /* --- DAG page: the partition grid --- */
@@ -584,10 +593,8 @@ pages_dispatch(struct web_req *r)
 		free(enc);
 		return WEB_DONE;
 	}
-	if (r->nseg == 0) {
-		page_dags(r);
-		return WEB_DONE;
-	}
+	if (r->nseg == 0)
+		return page_dags(r);
 	if (r->nseg == 1 && strcmp(r->seg[0], "audit") == 0) {
 		page_audit(r);
 		return WEB_DONE;

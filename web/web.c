@@ -16,7 +16,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <sqlite3.h>
 
 #include "scheduler/config.h"
 #include "scheduler/sched.h"
@@ -237,24 +236,10 @@ web_poke(struct web *w)
 int64_t
 web_db_mark(struct web_req *r)
 {
-	sqlite3 *db = store_db(r->w->store);
-	sqlite3_stmt *st;
-	uint64_t others;
-
 	if (r->db_mark_read)
 		return r->db_mark;
 	r->db_mark_read = 1;
-	r->db_mark = -1;
-	st = store_stmt(r->w->store, "PRAGMA data_version");
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return -1;
-	}
-	others = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	/* data_version does not move for this connection's own commits */
-	r->db_mark = (int64_t)(((others << 32) |
-				(uint32_t)sqlite3_total_changes64(db)) & INT64_MAX);
+	r->db_mark = store_change_mark(r->w->store);
 	return r->db_mark;
 }
 
@@ -322,9 +307,7 @@ web_cache_and_reply(struct web_req *r, struct web_cached_body *c,
 int
 web_store_busy(struct web *w)
 {
-	int rc = sqlite3_errcode(store_db(w->store)) & 0xff;
-
-	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+	return store_busy(w->store);
 }
 
 const char *
@@ -436,10 +419,8 @@ route(struct web_req *r)
 		serve_health(r);
 		return WEB_DONE;
 	}
-	if (strcmp(r->path, "/metrics") == 0) {
-		metrics_serve(r);
-		return WEB_DONE;
-	}
+	if (strcmp(r->path, "/metrics") == 0)
+		return metrics_serve(r);
 	if (strcmp(first, "static") == 0 && r->nseg == 2) {
 		serve_asset(r, r->seg[1]);
 		return WEB_DONE;
@@ -665,7 +646,7 @@ web_open(struct event_base *base, struct config *cfg, struct sched *s,
 		return -1;
 	}
 	/* never wait on a lock inside the loop: WEB_BUSY retries instead */
-	sqlite3_busy_timeout(store_db(w->store), 0);
+	store_set_busy_timeout(w->store, 0);
 	w->limiter = limiter_new();
 	w->waiting_tail = &w->waiting;
 	*out = w;

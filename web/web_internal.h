@@ -173,15 +173,19 @@ void html_end(struct buf *b);
 
 /* --- api.c: /api/v1 --- */
 enum web_result api_dispatch(struct web_req *r);
-/* Shared with the pages: a DAG (summary, tasks, params). */
+/* Shared with the pages: a DAG (summary, tasks, params); NULL on a
+ * database error. */
 json_t *api_dag_json(struct web *w, const struct dag *d);
 /* The grid: a page of runs (newest first) x the DAG's tasks, as JSON
  * written into out (web/API.md shows the shape). */
-void api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
-		    int64_t to_s, int limit, int offset, struct buf *out);
+int api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
+		   int64_t to_s, int limit, int offset, struct buf *out);
+/* After a store call failed: WEB_BUSY when another writer held the lock
+ * (the request runs again), else a 500 with sqlite's message. */
+enum web_result api_db_failed(struct web_req *r);
 
 /* --- metrics.c --- */
-void metrics_serve(struct web_req *r);
+enum web_result metrics_serve(struct web_req *r);
 
 /* --- pages.c --- */
 enum web_result pages_dispatch(struct web_req *r);
