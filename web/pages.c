@@ -53,8 +53,8 @@ state_badge(struct buf *b, const char *state)
 	buf_adds(b, "</span>");
 }
 
-static void
-not_found(struct web_req *r, const char *what)
+enum web_result
+pages_not_found(struct web_req *r, const char *what)
 {
 	struct buf b;
 
@@ -66,6 +66,7 @@ not_found(struct web_req *r, const char *what)
 	html_end(&b);
 	web_html(r, 404, &b);
 	buf_free(&b);
+	return WEB_DONE;
 }
 
 void
@@ -97,8 +98,8 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 
 /* --- DAG list --- */
 
-static enum web_result
-page_dags(struct web_req *r)
+enum web_result
+pages_dags(struct web_req *r)
 {
 	const struct dagbag *bag = web_dagbag(r->w);
 	json_t *dag_list = json_array();
@@ -219,9 +220,10 @@ dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *ta
 	buf_printf(b, "/graph\"%s>Graph</a></nav></div>", strcmp(tab, "graph") == 0 ? " class=\"on\"" : "");
 }
 
-static void
-page_dag(struct web_req *r, struct dag *d)
+enum web_result
+pages_dag(struct web_req *r)
 {
+	struct dag *d = r->dag;
 	struct buf b;
 	int can_change = r->user.role >= ROLE_OPERATOR;
 
@@ -295,6 +297,7 @@ page_dag(struct web_req *r, struct dag *d)
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
+	return WEB_DONE;
 }
 
 /* --- graph view (SVG) --- */
@@ -314,9 +317,10 @@ task_depth(const struct dag *d, int i, int *depth)
 	return depth[i];
 }
 
-static void
-page_graph(struct web_req *r, struct dag *d)
+enum web_result
+pages_graph(struct web_req *r)
 {
+	struct dag *d = r->dag;
 	enum { W = 170, H = 34, GX = 60, GY = 18, PAD = 10 };
 	const char *partition = web_query(r, "partition");
 	json_t *runs = store_runs_json(r->w->store, d->name, INT64_MIN, INT64_MAX, NULL, 50, 0);
@@ -414,6 +418,7 @@ page_graph(struct web_req *r, struct dag *d)
 	free(count);
 	json_decref(runs);
 	json_decref(tis);
+	return WEB_DONE;
 }
 
 /* --- task instance page --- */
@@ -433,9 +438,11 @@ pre_json(struct buf *b, const char *id, json_t *v)
 	free(text);
 }
 
-static void
-page_task(struct web_req *r, struct dag *d, const char *partition, const char *task)
+enum web_result
+pages_task(struct web_req *r)
 {
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition, *task = r->arg.task;
 	json_t *run = store_run_json(r->w->store, d->name, partition);
 	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
 	json_t *tries;
@@ -448,8 +455,8 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 	if (ti == NULL || dag_task(d, task) == NULL) {
 		json_decref(run);
 		json_decref(tis);
-		not_found(r, "no such task instance");
-		return;
+		pages_not_found(r, "no such task instance");
+		return WEB_DONE;
 	}
 	tries = store_tries_json(r->w->store, d->name, task, partition);
 	buf_init(&b, 0);
@@ -526,12 +533,13 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 	json_decref(tries);
 	json_decref(run);
 	json_decref(tis);
+	return WEB_DONE;
 }
 
 /* --- audit --- */
 
-static void
-page_audit(struct web_req *r)
+enum web_result
+pages_audit(struct web_req *r)
 {
 	long long offset = 0;
 	const char *o = web_query(r, "offset");
@@ -572,51 +580,16 @@ page_audit(struct web_req *r)
 	web_html(r, 200, &b);
 	buf_free(&b);
 	json_decref(rows);
+	return WEB_DONE;
 }
 
-enum web_result
-pages_dispatch(struct web_req *r)
+void
+pages_to_login(struct web_req *r)
 {
-	struct dag *d;
+	char *enc = evhttp_uriencode(r->target, -1, 0);
+	char *loc = xasprintf("/login?next=%s", enc ? enc : "/");
 
-	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD) {
-		web_error(r, 405, "pages are read with GET; changes go through /api/v1");
-		return WEB_DONE;
-	}
-	if (r->user.role == ROLE_NONE) {
-		/* to the login page, then back here */
-		char *enc = evhttp_uriencode(r->target, -1, 0);
-		char *loc = xasprintf("/login?next=%s", enc ? enc : "/");
-
-		web_redirect(r, loc);
-		free(loc);
-		free(enc);
-		return WEB_DONE;
-	}
-	if (r->nseg == 0)
-		return page_dags(r);
-	if (r->nseg == 1 && strcmp(r->seg[0], "audit") == 0) {
-		page_audit(r);
-		return WEB_DONE;
-	}
-	if (strcmp(r->seg[0], "dags") == 0 && r->nseg >= 2) {
-		if ((d = web_dag(r->w, r->seg[1])) == NULL) {
-			not_found(r, "no DAG by that name (or its file failed to load: see the DAG list)");
-			return WEB_DONE;
-		}
-		if (r->nseg == 2) {
-			page_dag(r, d);
-			return WEB_DONE;
-		}
-		if (r->nseg == 3 && strcmp(r->seg[2], "graph") == 0) {
-			page_graph(r, d);
-			return WEB_DONE;
-		}
-		if (r->nseg == 6 && strcmp(r->seg[2], "runs") == 0 && strcmp(r->seg[4], "tasks") == 0) {
-			page_task(r, d, r->seg[3], r->seg[5]);
-			return WEB_DONE;
-		}
-	}
-	not_found(r, "no such page");
-	return WEB_DONE;
+	web_redirect(r, loc);
+	free(loc);
+	free(enc);
 }

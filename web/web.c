@@ -387,56 +387,35 @@ req_parse(struct web_req *r)
 	return 0;
 }
 
-static void
-serve_asset(struct web_req *r, const char *name)
+enum web_result
+web_serve_asset(struct web_req *r)
 {
 	for (const struct web_asset *a = web_assets; a->name != NULL; a++)
-		if (strcmp(a->name, name) == 0) {
+		if (strcmp(a->name, r->arg.file) == 0) {
 			evhttp_add_header(r->out_headers, "Cache-Control", "max-age=60");
 			send_reply(r, 200, a->type, a->data, a->len);
-			return;
+			return WEB_DONE;
 		}
 	web_error(r, 404, "no such file");
+	return WEB_DONE;
 }
 
-static void
-serve_health(struct web_req *r)
+enum web_result
+web_serve_health(struct web_req *r)
 {
 	json_t *o = json_pack("{s:s}", "status", "ok");
 
 	json_object_set_new(o, "scheduler", json_boolean(r->w->sched != NULL));
 	web_json(r, 200, o);
+	return WEB_DONE;
 }
 
 static enum web_result
 route(struct web_req *r)
 {
-	const char *first = r->nseg > 0 ? r->seg[0] : "";
-
 	r->db_mark_read = 0;	/* a retried request looks again */
 	session_identify(r);
-	if (strcmp(r->path, "/health") == 0) {
-		serve_health(r);
-		return WEB_DONE;
-	}
-	if (strcmp(r->path, "/metrics") == 0)
-		return metrics_serve(r);
-	if (strcmp(first, "static") == 0 && r->nseg == 2) {
-		serve_asset(r, r->seg[1]);
-		return WEB_DONE;
-	}
-	if (strcmp(r->path, "/login") == 0)
-		return session_login(r);
-	if (strcmp(r->path, "/logout") == 0)
-		return session_logout(r);
-	if (strcmp(first, "api") == 0) {
-		if (r->nseg < 2 || strcmp(r->seg[1], "v1") != 0) {
-			web_error(r, 404, "the API lives under /api/v1");
-			return WEB_DONE;
-		}
-		return api_dispatch(r);
-	}
-	return pages_dispatch(r);
+	return routes_dispatch(r);
 }
 
 static void run_request(struct web_req *r);
