@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "base/util.h"
 
 static const char *
@@ -32,14 +33,9 @@ text_add(struct buf *out, const char *s, size_t n, int one_line)
 
 	while (i < n) {
 		unsigned char c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		int ok = len > 0 && len <= n - i;
+		size_t len = text_utf8_seq(p + i, n - i);
 
-		for (size_t k = 1; ok && k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				ok = 0;
-		if (!ok) {
+		if (len == 0) {
 			buf_addc(out, '?');
 			i++;
 			continue;
@@ -78,34 +74,6 @@ one_line(const char *s)
 	buf_init(&b, 0);
 	texts_add(&b, s, 1);
 	return buf_steal(&b);
-}
-
-void
-notify_url_escape(struct buf *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
-	     p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			buf_addc(out, (char)*p);
-		else
-			buf_printf(out, "%%%02X", *p);
-	}
-}
-
-static void
-html_escape(struct buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&': buf_adds(out, "&amp;"); break;
-		case '<': buf_adds(out, "&lt;"); break;
-		case '>': buf_adds(out, "&gt;"); break;
-		case '"': buf_adds(out, "&quot;"); break;
-		case '\'': buf_adds(out, "&#39;"); break;
-		default: buf_addc(out, *s); break;
-		}
-	}
 }
 
 /*
@@ -215,9 +183,9 @@ field_add(struct buf *text, struct buf *html, const char *label,
 	v = one_line(value);
 	buf_printf(text, "%-11s %s\n", label, v);
 	buf_adds(html, "<tr><th align=\"left\">");
-	html_escape(html, label);
+	text_html_escape(html, label);
 	buf_adds(html, "</th><td>");
-	html_escape(html, v);
+	text_html_escape(html, v);
 	buf_adds(html, "</td></tr>\n");
 	free(v);
 }
@@ -255,11 +223,11 @@ notify_compose(const struct notify_event *ev)
 			n--;
 		buf_add(&url, ev->base_url, n);
 		buf_adds(&url, "/dags/");
-		notify_url_escape(&url, nz(ev->dag, "?"));
+		text_url_segment(&url, nz(ev->dag, "?"));
 		buf_adds(&url, "/tasks/");
-		notify_url_escape(&url, nz(ev->task, "?"));
+		text_url_segment(&url, nz(ev->task, "?"));
 		buf_addc(&url, '/');
-		notify_url_escape(&url, nz(ev->partition, "?"));
+		text_url_segment(&url, nz(ev->partition, "?"));
 	}
 	if (ev->log_path != NULL && ev->log_path[0] != '\0')
 		tail = log_tail(ev->log_path, why, sizeof why);
@@ -292,7 +260,7 @@ notify_compose(const struct notify_event *ev)
 			   strcmp(kind, "retry") == 0 ?
 			   " and will be tried again" : "");
 	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
-	html_escape(&html, buf_str(&text));
+	text_html_escape(&html, buf_str(&text));
 	while (html.len > 0 && html.data[html.len - 1] == '\n')
 		html.data[--html.len] = '\0';
 	buf_adds(&html, "</p>\n<table>\n");
@@ -310,7 +278,7 @@ notify_compose(const struct notify_event *ev)
 	if (url.len > 0) {
 		buf_printf(&text, "\nOpen in sluice: %s\n", buf_str(&url));
 		buf_adds(&html, "<p><a href=\"");
-		html_escape(&html, buf_str(&url));
+		text_html_escape(&html, buf_str(&url));
 		buf_adds(&html, "\">Open in sluice</a></p>\n");
 	}
 	if (tail != NULL) {
@@ -318,14 +286,14 @@ notify_compose(const struct notify_event *ev)
 			   NOTIFY_LOG_LINES, tail);
 		buf_printf(&html, "<p>Last %d lines of the log:</p>\n<pre>",
 			   NOTIFY_LOG_LINES);
-		html_escape(&html, tail);
+		text_html_escape(&html, tail);
 		buf_adds(&html, "</pre>\n");
 	} else if (why[0] != '\0') {
 		char *w = one_line(why);
 
 		buf_printf(&text, "\n(no log: %s)\n", w);
 		buf_adds(&html, "<p>(no log: ");
-		html_escape(&html, w);
+		text_html_escape(&html, w);
 		buf_adds(&html, ")</p>\n");
 		free(w);
 	}

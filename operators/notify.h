@@ -58,9 +58,4 @@ json_t *notify_compose(const struct notify_event *ev);
 json_t *notify_spec(const struct notify_event *ev, const json_t *smtp,
 		    const char *home);
 
-/* Percent-encode s for one path segment of a URL (RFC 3986 unreserved
- * characters stay as they are); appended to out. */
-struct buf;
-void notify_url_escape(struct buf *out, const char *s);
-
 #endif

@@ -107,33 +107,6 @@ api_task(struct web_req *r)
 	return WEB_DONE;
 }
 
-/* Append text to a JSON-safe buffer: invalid UTF-8 becomes U+FFFD. */
-static void
-utf8_clean(struct buf *out, const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 :
-			     (c >> 3) == 30 ? 4 : 0;
-		int ok = len > 0 && i + len <= n;
-
-		for (size_t k = 1; ok && k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				ok = 0;
-		if (ok && c == 0)
-			ok = 0;
-		if (ok) {
-			buf_add(out, p + i, len);
-			i += len;
-		} else {
-			buf_adds(out, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-}
-
 /* The log file of a try, inside logs_dir by construction (every part
  * comes from the loaded DAG or the database) and by check (realpath). */
 static char *
@@ -238,7 +211,8 @@ api_log(struct web_req *r)
 		}
 	}
 	buf_init(&text, 0);
-	utf8_clean(&text, chunk, keep);
+	/* JSON-safe: invalid UTF-8 and NUL become U+FFFD */
+	text_utf8_clean(&text, (const char *)chunk, keep, "\xef\xbf\xbd");
 	free(chunk);
 	web_json(r, 200, json_pack("{s:I,s:I,s:I,s:I,s:s%,s:b,s:b}", "try", (json_int_t)try_number,
 	    "offset", (json_int_t)offset, "next_offset", (json_int_t)(offset + (long long)keep),

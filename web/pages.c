@@ -19,16 +19,6 @@
 #include "scheduler/tz.h"
 #include "web/auth.h"
 
-/* A path segment, percent-encoded, then HTML-escaped. */
-static void
-url_seg(struct buf *b, const char *s)
-{
-	char *enc = evhttp_uriencode(s, -1, 0);
-
-	html_esc(b, enc ? enc : "");
-	free(enc);
-}
-
 static const char *
 fmt_ms(json_t *v, char *out, size_t n)
 {
@@ -47,9 +37,9 @@ static void
 state_badge(struct buf *b, const char *state)
 {
 	buf_adds(b, "<span class=\"badge st-");
-	html_esc(b, state);
+	text_html_escape(b, state);
 	buf_adds(b, "\">");
-	html_esc(b, state);
+	text_html_escape(b, state);
 	buf_adds(b, "</span>");
 }
 
@@ -61,7 +51,7 @@ pages_not_found(struct web_req *r, const char *what)
 	buf_init(&b, 0);
 	html_begin(r, &b, "Not found", "error");
 	buf_adds(&b, "<h1>Not found</h1><p>");
-	html_esc(&b, what);
+	text_html_escape(&b, what);
 	buf_adds(&b, "</p>");
 	html_end(&b);
 	web_html(r, 404, &b);
@@ -83,14 +73,14 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 		     "</head><body data-page=\"login\"><main class=\"login\"><h1>sluice</h1>");
 	if (message != NULL) {
 		buf_adds(&b, "<p class=\"error\" id=\"login-error\">");
-		html_esc(&b, message);
+		text_html_escape(&b, message);
 		buf_adds(&b, "</p>");
 	}
 	buf_adds(&b, "<form method=\"post\" action=\"/login\">"
 		     "<label>User <input name=\"username\" id=\"username\" autocomplete=\"username\" required autofocus></label>"
 		     "<label>Password <input name=\"password\" id=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
 		     "<input type=\"hidden\" name=\"next\" value=\"");
-	html_esc(&b, next ? next : "/");
+	text_html_escape(&b, next ? next : "/");
 	buf_adds(&b, "\"><button type=\"submit\" id=\"login\">Log in</button></form></main></body></html>\n");
 	web_html(r, status, &b);
 	buf_free(&b);
@@ -129,38 +119,38 @@ pages_dags(struct web_req *r)
 		int paused = json_is_true(json_object_get(d, "paused"));
 
 		buf_adds(&b, "<tr data-dag=\"");
-		html_esc(&b, name);
+		text_html_escape(&b, name);
 		buf_adds(&b, "\"><td><a class=\"dag-link\" href=\"/dags/");
-		url_seg(&b, name);
+		text_url_segment(&b, name);
 		buf_adds(&b, "\">");
-		html_esc(&b, name);
+		text_html_escape(&b, name);
 		buf_adds(&b, "</a>");
 		if (desc != NULL) {
 			buf_adds(&b, "<div class=\"desc\">");
-			html_esc(&b, desc);
+			text_html_escape(&b, desc);
 			buf_adds(&b, "</div>");
 		}
 		buf_adds(&b, "</td><td><code>");
-		html_esc(&b, json_string_value(json_object_get(d, "schedule")));
+		text_html_escape(&b, json_string_value(json_object_get(d, "schedule")));
 		buf_adds(&b, "</code> <small>");
-		html_esc(&b, json_string_value(json_object_get(d, "timezone")));
+		text_html_escape(&b, json_string_value(json_object_get(d, "timezone")));
 		buf_adds(&b, "</small></td><td><button class=\"pause-toggle\" data-dag=\"");
-		html_esc(&b, name);
+		text_html_escape(&b, name);
 		buf_printf(&b, "\" data-paused=\"%d\">%s</button></td><td class=\"last-runs\">",
 			   paused, paused ? "paused" : "active");
 		for (size_t k = json_array_size(runs); k-- > 0;) {
 			json_t *run = json_array_get(runs, k);
 
 			buf_adds(&b, "<span class=\"dot st-");
-			html_esc(&b, json_string_value(json_object_get(run, "state")));
+			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
 			buf_adds(&b, "\" title=\"");
-			html_esc(&b, json_string_value(json_object_get(run, "partition")));
+			text_html_escape(&b, json_string_value(json_object_get(run, "partition")));
 			buf_adds(&b, ": ");
-			html_esc(&b, json_string_value(json_object_get(run, "state")));
+			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
 			buf_adds(&b, "\"></span>");
 		}
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_is_string(json_object_get(d, "next_partition")) ?
+		text_html_escape(&b, json_is_string(json_object_get(d, "next_partition")) ?
 			 json_string_value(json_object_get(d, "next_partition")) : "-");
 		buf_printf(&b, "</td><td>%lld</td></tr>",
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
@@ -175,9 +165,9 @@ pages_dags(struct web_req *r)
 			buf_adds(&b, "<h2>DAG files that failed to load</h2><table class=\"list\" id=\"dag-errors\">"
 				     "<thead><tr><th>File</th><th>Error</th></tr></thead><tbody>");
 		buf_adds(&b, "<tr><td><code>");
-		html_esc(&b, e->file);
+		text_html_escape(&b, e->file);
 		buf_adds(&b, "</code></td><td class=\"error\"><pre>");
-		html_esc(&b, e->error ? e->error : "not loaded");
+		text_html_escape(&b, e->error ? e->error : "not loaded");
 		buf_adds(&b, "</pre></td></tr>");
 	}
 	if (errors > 0)
@@ -195,28 +185,28 @@ static void
 dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *tab)
 {
 	buf_adds(b, "<div class=\"dag-head\"><h1>");
-	html_esc(b, d->name);
+	text_html_escape(b, d->name);
 	buf_adds(b, "</h1>");
 	if (d->description != NULL) {
 		buf_adds(b, "<p class=\"desc\" id=\"dag-description\">");
-		html_esc(b, d->description);
+		text_html_escape(b, d->description);
 		buf_adds(b, "</p>");
 	}
 	buf_adds(b, "<p class=\"meta\">schedule <code>");
-	html_esc(b, d->schedule_text);
+	text_html_escape(b, d->schedule_text);
 	buf_adds(b, "</code> · ");
-	html_esc(b, tz_name(d->tz));
+	text_html_escape(b, tz_name(d->tz));
 	buf_printf(b, " · %d tasks · <button class=\"pause-toggle\" data-dag=\"", d->ntasks);
-	html_esc(b, d->name);
+	text_html_escape(b, d->name);
 	{
 		int paused = store_dag_paused(r->w->store, d->name);
 
 		buf_printf(b, "\" data-paused=\"%d\">%s</button></p>", paused, paused ? "paused" : "active");
 	}
 	buf_adds(b, "<nav class=\"tabs\"><a href=\"/dags/");
-	url_seg(b, d->name);
+	text_url_segment(b, d->name);
 	buf_printf(b, "\"%s>Grid</a><a href=\"/dags/", strcmp(tab, "grid") == 0 ? " class=\"on\"" : "");
-	url_seg(b, d->name);
+	text_url_segment(b, d->name);
 	buf_printf(b, "/graph\"%s>Graph</a></nav></div>", strcmp(tab, "graph") == 0 ? " class=\"on\"" : "");
 }
 
@@ -253,13 +243,13 @@ pages_dag(struct web_req *r)
 					     json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
 				buf_adds(&b, "<label>");
-				html_esc(&b, k);
+				text_html_escape(&b, k);
 				buf_adds(&b, " <input class=\"param\" data-param=\"");
-				html_esc(&b, k);
+				text_html_escape(&b, k);
 				buf_adds(&b, "\" data-kind=\"");
 				buf_adds(&b, json_is_string(v) ? "string" : "json");
 				buf_adds(&b, "\" value=\"");
-				html_esc(&b, text ? text : "");
+				text_html_escape(&b, text ? text : "");
 				buf_adds(&b, "\"></label>");
 				free(text);
 			}
@@ -275,7 +265,7 @@ pages_dag(struct web_req *r)
 		buf_adds(&b, "<p class=\"note\">You can look; clearing, marking and triggering need the operator role.</p>");
 	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
 		     "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_printf(&b, "\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
 		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
 		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
@@ -353,17 +343,17 @@ pages_graph(struct web_req *r)
 		const char *p = json_string_value(json_object_get(json_array_get(runs, i), "partition"));
 
 		buf_adds(&b, "<option value=\"");
-		html_esc(&b, p);
+		text_html_escape(&b, p);
 		buf_printf(&b, "\"%s>", partition && strcmp(p, partition) == 0 ? " selected" : "");
-		html_esc(&b, p);
+		text_html_escape(&b, p);
 		buf_adds(&b, "</option>");
 	}
 	buf_adds(&b, "</select></label><button type=\"submit\">Show</button></form>");
 	buf_printf(&b, "<svg class=\"graph\" id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" data-dag=\"",
 		   2 * PAD + (maxd + 1) * (W + GX), 2 * PAD + (maxrow + 1) * (H + GY));
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-partition=\"");
-	html_esc(&b, partition ? partition : "");
+	text_html_escape(&b, partition ? partition : "");
 	buf_adds(&b, "\">");
 	for (int i = 0; i < d->ntasks; i++)
 		for (int k = 0; k < d->tasks[i].nupstream; k++) {
@@ -387,26 +377,26 @@ pages_graph(struct web_req *r)
 		buf_adds(&b, "<a href=\"");
 		if (partition != NULL) {
 			buf_adds(&b, "/dags/");
-			url_seg(&b, d->name);
+			text_url_segment(&b, d->name);
 			buf_adds(&b, "/runs/");
-			url_seg(&b, partition);
+			text_url_segment(&b, partition);
 			buf_adds(&b, "/tasks/");
-			url_seg(&b, d->tasks[i].name);
+			text_url_segment(&b, d->tasks[i].name);
 		} else
 			buf_adds(&b, "#");
 		buf_adds(&b, "\"><g class=\"node st-");
-		html_esc(&b, state);
+		text_html_escape(&b, state);
 		buf_adds(&b, "\" data-task=\"");
-		html_esc(&b, d->tasks[i].name);
+		text_html_escape(&b, d->tasks[i].name);
 		buf_printf(&b, "\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"5\"/>"
 			       "<text x=\"%d\" y=\"%d\">", x, y, W, H, x + 8, y + 21);
-		html_esc(&b, d->tasks[i].name);
+		text_html_escape(&b, d->tasks[i].name);
 		buf_adds(&b, "</text><title>");
-		html_esc(&b, d->tasks[i].name);
+		text_html_escape(&b, d->tasks[i].name);
 		buf_adds(&b, " (");
-		html_esc(&b, d->tasks[i].op->name);
+		text_html_escape(&b, d->tasks[i].op->name);
 		buf_adds(&b, "): ");
-		html_esc(&b, state);
+		text_html_escape(&b, state);
 		buf_adds(&b, "</title></g></a>");
 	}
 	buf_adds(&b, "</svg>");
@@ -433,7 +423,7 @@ pre_json(struct buf *b, const char *id, json_t *v)
 	text = json_is_string(v) ? xstrdup(json_string_value(v)) :
 	       json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2));
 	buf_printf(b, "<pre class=\"command\" id=\"%s\">", id);
-	html_esc(b, text);
+	text_html_escape(b, text);
 	buf_adds(b, "</pre>");
 	free(text);
 }
@@ -462,23 +452,23 @@ pages_task(struct web_req *r)
 	buf_init(&b, 0);
 	html_begin(r, &b, task, "task");
 	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/dags/");
-	url_seg(&b, d->name);
+	text_url_segment(&b, d->name);
 	buf_adds(&b, "\">");
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_adds(&b, "</a> › ");
-	html_esc(&b, partition);
+	text_html_escape(&b, partition);
 	buf_adds(&b, "</p><h1>");
-	html_esc(&b, task);
+	text_html_escape(&b, task);
 	buf_adds(&b, " <span id=\"ti-state\" class=\"badge st-");
-	html_esc(&b, json_string_value(json_object_get(ti, "state")));
+	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "\">");
-	html_esc(&b, json_string_value(json_object_get(ti, "state")));
+	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "</span></h1><div id=\"ti\" data-dag=\"");
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-partition=\"");
-	html_esc(&b, partition);
+	text_html_escape(&b, partition);
 	buf_adds(&b, "\" data-task=\"");
-	html_esc(&b, task);
+	text_html_escape(&b, task);
 	buf_printf(&b, "\" data-try=\"%lld\"></div>",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
 	if (json_is_object(json_object_get(run, "params")) &&
@@ -496,16 +486,16 @@ pages_task(struct web_req *r)
 		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(t, "try_number")));
 		state_badge(&b, json_string_value(json_object_get(t, "state")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(t, "host")));
+		text_html_escape(&b, json_string_value(json_object_get(t, "host")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
+		text_html_escape(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
+		text_html_escape(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
 		buf_adds(&b, "</td><td>");
 		if (json_is_integer(ec))
 			buf_printf(&b, "%lld", (long long)json_integer_value(ec));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(t, "error")));
+		text_html_escape(&b, json_string_value(json_object_get(t, "error")));
 		buf_printf(&b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>",
 			   (long long)json_integer_value(json_object_get(t, "try_number")));
 	}
@@ -514,9 +504,9 @@ pages_task(struct web_req *r)
 		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(ti, "try_number")));
 		state_badge(&b, "running");
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(ti, "host")));
+		text_html_escape(&b, json_string_value(json_object_get(ti, "host")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
 		buf_printf(&b, "</td><td>-</td><td></td><td></td><td><button type=\"button\" class=\"show-log\" "
 			       "data-try=\"%lld\">log</button></td></tr>",
 			   (long long)json_integer_value(json_object_get(ti, "try_number")));
@@ -559,15 +549,15 @@ pages_audit(struct web_req *r)
 		json_t *row = json_array_get(rows, i);
 
 		buf_adds(&b, "<tr><td>");
-		html_esc(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
+		text_html_escape(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(row, "who")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "who")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(row, "action")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "action")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(row, "dag")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "dag")));
 		buf_adds(&b, "</td><td><code>");
-		html_esc(&b, json_string_value(json_object_get(row, "detail")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "detail")));
 		buf_adds(&b, "</code></td></tr>");
 	}
 	buf_adds(&b, "</tbody></table><div class=\"pager\">");
@@ -586,10 +576,11 @@ pages_audit(struct web_req *r)
 void
 pages_to_login(struct web_req *r)
 {
-	char *enc = evhttp_uriencode(r->target, -1, 0);
-	char *loc = xasprintf("/login?next=%s", enc ? enc : "/");
+	struct buf loc;
 
-	web_redirect(r, loc);
-	free(loc);
-	free(enc);
+	buf_init(&loc, 0);
+	buf_adds(&loc, "/login?next=");
+	text_url_segment(&loc, r->target);
+	web_redirect(r, buf_str(&loc));
+	buf_free(&loc);
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "scheduler/dag.h"
+#include "base/text.h"
 #include "base/util.h"
 
 struct config;
@@ -167,8 +168,7 @@ int web_store_busy(struct web *w);
 /* "web:NAME" for the audit log. */
 const char *web_who(struct web_req *r, char *out, size_t n);
 
-/* --- html.c: escaping and the page frame --- */
-void html_esc(struct buf *b, const char *s);
+/* --- html.c: the page frame (escaping: base/text.h) --- */
 void html_escf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void html_begin(struct web_req *r, struct buf *b, const char *title,
