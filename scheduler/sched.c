@@ -1479,6 +1479,7 @@ run_check_done(struct sched *s, struct run *r)
 	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
 	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS))) {
 		struct notify_event ev;
+		json_t *tis;
 
 		memset(&ev, 0, sizeof ev);
 		ev.kind = to == RUN_FAILED ? "failure" : "success";
@@ -1487,7 +1488,11 @@ run_check_done(struct sched *s, struct run *r)
 		ev.run_id = r->run_id;
 		ev.base_url = s->cfg->base_url;
 		ev.to = r->dag->email;
+		/* the message names the failed tasks and their results */
+		tis = store_tis_json(s->store, r->dag_name, r->partition);
+		ev.task_instances = tis;
 		notify_send(s, &ev);
+		json_decref(tis);
 	}
 	/* defer freeing to the pass: callers may still hold ti pointers */
 }

@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"
+#include "web/links.h"
 
 static const char *
 fmt_ms(json_t *v, char *out, size_t n)
@@ -428,6 +429,96 @@ pre_json(struct buf *b, const char *id, json_t *v)
 	free(text);
 }
 
+/* A try's result in words: exit code, signal or the executor's error. */
+static void
+result_text(struct buf *b, json_t *ti)
+{
+	json_t *ec = json_object_get(ti, "exit_code"), *sig = json_object_get(ti, "signal");
+	const char *error = json_string_value(json_object_get(ti, "error"));
+
+	if (error != NULL && error[0] != '\0') {
+		buf_adds(b, "error: ");
+		text_html_escape(b, error);
+	} else if (json_integer_value(sig) > 0)
+		buf_printf(b, "signal %lld", (long long)json_integer_value(sig));
+	else if (json_is_integer(ec))
+		buf_printf(b, "exit code %lld", (long long)json_integer_value(ec));
+}
+
+/* A run: its state and every task instance, each linked to its page. */
+enum web_result
+pages_run(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition;
+	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
+	struct buf b;
+	char t1[64], t2[64];
+
+	if (run == NULL)
+		return pages_not_found(r, "no run of this DAG for that partition");
+	tis = store_tis_json(r->w->store, d->name, partition);
+	buf_init(&b, 0);
+	html_begin(r, &b, partition, "run");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"");
+	{
+		const char *values[] = { d->name };
+
+		links_build(&b, NULL, LINK_PAGE_DAG, values);
+	}
+	buf_adds(&b, "\">");
+	text_html_escape(&b, d->name);
+	buf_adds(&b, "</a></p><h1>");
+	text_html_escape(&b, partition);
+	buf_adds(&b, " <span id=\"run-state\" class=\"badge st-");
+	text_html_escape(&b, json_string_value(json_object_get(run, "state")));
+	buf_adds(&b, "\">");
+	text_html_escape(&b, json_string_value(json_object_get(run, "state")));
+	buf_adds(&b, "</span></h1><p class=\"meta\">");
+	text_html_escape(&b, json_string_value(json_object_get(run, "run_type")));
+	buf_adds(&b, " run · started ");
+	text_html_escape(&b, fmt_ms(json_object_get(run, "started_at"), t1, sizeof t1));
+	buf_adds(&b, " · ended ");
+	text_html_escape(&b, fmt_ms(json_object_get(run, "ended_at"), t2, sizeof t2));
+	buf_adds(&b, "</p>");
+	if (json_is_object(json_object_get(run, "params")) &&
+	    json_object_size(json_object_get(run, "params")) > 0) {
+		buf_adds(&b, "<h2>Params of this run</h2>");
+		pre_json(&b, "run-params", json_object_get(run, "params"));
+	}
+	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
+		     "<th>Task</th><th>State</th><th>Try</th><th>Result</th><th>Started</th>"
+		     "<th>Ended</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(tis); i++) {
+		json_t *ti = json_array_get(tis, i);
+		const char *task = json_string_value(json_object_get(ti, "task"));
+		const char *values[] = { d->name, partition, task };
+
+		buf_adds(&b, "<tr><td><a href=\"");
+		links_build(&b, NULL, LINK_PAGE_TASK, values);
+		buf_adds(&b, "\">");
+		text_html_escape(&b, task);
+		buf_adds(&b, "</a></td><td>");
+		state_badge(&b, json_string_value(json_object_get(ti, "state")));
+		buf_printf(&b, "</td><td>%lld of %lld</td><td>",
+			   (long long)json_integer_value(json_object_get(ti, "try_number")),
+			   (long long)json_integer_value(json_object_get(ti, "max_tries")));
+		result_text(&b, ti);
+		buf_adds(&b, "</td><td>");
+		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		buf_adds(&b, "</td><td>");
+		text_html_escape(&b, fmt_ms(json_object_get(ti, "ended_at"), t2, sizeof t2));
+		buf_adds(&b, "</td></tr>");
+	}
+	buf_adds(&b, "</tbody></table>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(tis);
+	json_decref(run);
+	return WEB_DONE;
+}
+
 enum web_result
 pages_task(struct web_req *r)
 {
@@ -455,9 +546,15 @@ pages_task(struct web_req *r)
 	text_url_segment(&b, d->name);
 	buf_adds(&b, "\">");
 	text_html_escape(&b, d->name);
-	buf_adds(&b, "</a> › ");
+	buf_adds(&b, "</a> › <a id=\"run-link\" href=\"");
+	{
+		const char *values[] = { d->name, partition };
+
+		links_build(&b, NULL, LINK_PAGE_RUN, values);
+	}
+	buf_adds(&b, "\">");
 	text_html_escape(&b, partition);
-	buf_adds(&b, "</p><h1>");
+	buf_adds(&b, "</a></p><h1>");
 	text_html_escape(&b, task);
 	buf_adds(&b, " <span id=\"ti-state\" class=\"badge st-");
 	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));

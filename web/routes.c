@@ -69,6 +69,7 @@ static const struct route routes[] = {
 	{ M_GET, "/audit", ROUTE_PAGE, ROLE_VIEWER, pages_audit },
 	{ M_GET, LINK_PAGE_DAG, ROUTE_PAGE, ROLE_VIEWER, pages_dag },
 	{ M_GET, "/dags/{dag}/graph", ROUTE_PAGE, ROLE_VIEWER, pages_graph },
+	{ M_GET, LINK_PAGE_RUN, ROUTE_PAGE, ROLE_VIEWER, pages_run },
 	{ M_GET, LINK_PAGE_TASK, ROUTE_PAGE, ROLE_VIEWER, pages_task },
 };
 

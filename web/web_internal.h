@@ -254,6 +254,7 @@ enum web_result pages_dags(struct web_req *r);
 enum web_result pages_audit(struct web_req *r);
 enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
+enum web_result pages_run(struct web_req *r);
 enum web_result pages_task(struct web_req *r);
 enum web_result pages_not_found(struct web_req *r, const char *what);
 /* To the login page, then back to the page asked for. */
