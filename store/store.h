@@ -112,8 +112,11 @@ struct clear_spec {
 	int upstream;
 	int only_failed;
 	int dry_run;
+	int no_audit;		/* the caller writes one audit row for an
+				 * action made of several clears */
 };
-/* Reset the selected task instances to none so they run again. Returns the
+/* Reset the selected task instances to none so they run again, and (but
+ * with no_audit) record it in the audit log by partition keys. Returns the
  * list of affected task instances as a JSON array of {partition, task,
  * state} (also for a dry run) in *out (may be NULL). */
 int store_clear(struct store *s, const struct dag *dag,

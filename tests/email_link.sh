@@ -81,4 +81,15 @@ tlink=$(printf '%s\n' "$body" | sed -n 's/^    \(http.*\)$/\1/p' | head -1)
 assert_eq "$URL/dags/links/runs/$(pct "$P")/tasks/$(pct "load+orders")" "$tlink" "run email's task link"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/ops.jar" "$tlink")
 assert_eq 200 "$code" "the run email's task link opens"
+
+# the same links in headless Chromium, as a person clicks them in a mail
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null &&
+	[ -d "$SLUICE_SRCDIR/tests/node_modules/playwright-core" ]; then
+	LINK=$tlink USER=ops PASSWORD=$OPS_PW WANT='#ti[data-task="load+orders"]' \
+		node "$SLUICE_SRCDIR/tests/browser/open_link.mjs" || fail "the task link in Chromium"
+	LINK=$link USER=ops PASSWORD=$OPS_PW WANT='#run-tis' \
+		node "$SLUICE_SRCDIR/tests/browser/open_link.mjs" || fail "the run link in Chromium"
+else
+	note "no Chromium with playwright-core: links checked with curl only"
+fi
 echo "email_link: ok"

@@ -260,6 +260,17 @@ bool_field(json_t *body, const char *name)
 	return json_is_true(json_object_get(body, name));
 }
 
+/* A NULL-terminated vector as a JSON array of strings (NULL: []). */
+static json_t *
+string_array(char **v)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
 enum web_result
 api_clear(struct web_req *r)
 {
@@ -311,6 +322,9 @@ api_clear(struct web_req *r)
 		}
 	}
 	sl_err_clear(&err);
+	/* a list of partitions is one action: one audit row, written below */
+	spec.no_audit = parts != NULL;
+	web_who(r, who, sizeof who);
 	for (size_t i = 0; parts == NULL ? i < 1 : parts[i] != NULL; i++) {
 		int n;
 
@@ -327,7 +341,7 @@ api_clear(struct web_req *r)
 			spec.from_s = spec.to_s = json_integer_value(json_object_get(run, "start_s"));
 			json_decref(run);
 		}
-		n = store_clear(r->w->store, d, &spec, web_who(r, who, sizeof who), &list, &err);
+		n = store_clear(r->w->store, d, &spec, who, &list, &err);
 		if (n < 0) {
 			json_decref(all);
 			if (web_store_busy(r->w)) {
@@ -340,6 +354,24 @@ api_clear(struct web_req *r)
 		count += n;
 		json_array_extend(all, list);
 		json_decref(list);
+	}
+	if (began && parts != NULL) {
+		json_t *keys = json_array(), *detail;
+
+		for (size_t i = 0; parts[i] != NULL; i++)
+			json_array_append_new(keys, json_string(parts[i]));
+		detail = json_pack("{s:o,s:o,s:b,s:b,s:b,s:i}", "tasks", string_array(tasks),
+				   "partitions", keys, "downstream", spec.downstream,
+				   "upstream", spec.upstream, "only_failed", spec.only_failed,
+				   "count", count);
+		if (store_audit(r->w->store, who, "clear", d->name, detail) < 0) {
+			json_decref(detail);
+			json_decref(all);
+			store_rollback(r->w->store);
+			res = api_db_failed(r);
+			goto out;
+		}
+		json_decref(detail);
 	}
 	if (began && store_commit(r->w->store) < 0) {
 		json_decref(all);

@@ -41,6 +41,7 @@ static const struct route routes[] = {
 	{ M_GET, "/health", ROUTE_OPEN, ROLE_NONE, web_serve_health },
 	{ M_GET, "/metrics", ROUTE_OPEN, ROLE_NONE, metrics_serve },
 	{ M_GET, "/static/{file}", ROUTE_OPEN, ROLE_NONE, web_serve_asset },
+	{ M_GET, "/favicon.ico", ROUTE_OPEN, ROLE_NONE, web_serve_favicon },
 	{ M_ANY, "/login", ROUTE_OPEN, ROLE_NONE, session_login },
 	{ M_ANY, "/logout", ROUTE_OPEN, ROLE_NONE, session_logout },
 

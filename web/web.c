@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -387,6 +388,24 @@ req_parse(struct web_req *r)
 	return 0;
 }
 
+/* Headers that make the request ambiguous: more than one Content-Length
+ * (which body does a proxy in front see?). Replies 400; -1. */
+static int
+req_headers_ok(struct web_req *r)
+{
+	int lengths = 0;
+
+	for (struct evkeyval *h = r->in_headers->tqh_first; h != NULL; h = h->next.tqe_next)
+		if (strcasecmp(h->key, "Content-Length") == 0)
+			lengths++;
+	if (lengths > 1) {
+		web_add_header(r, "Connection", "close");
+		web_error(r, 400, "more than one Content-Length header");
+		return -1;
+	}
+	return 0;
+}
+
 enum web_result
 web_serve_asset(struct web_req *r)
 {
@@ -398,6 +417,13 @@ web_serve_asset(struct web_req *r)
 		}
 	web_error(r, 404, "no such file");
 	return WEB_DONE;
+}
+
+enum web_result
+web_serve_favicon(struct web_req *r)
+{
+	r->arg.file = "favicon.ico";
+	return web_serve_asset(r);
 }
 
 enum web_result
@@ -601,6 +627,10 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_connection_get_peer(evcon, &addr, &port);
 		snprintf(r->peer, sizeof r->peer, "%s", addr ? addr : "?");
 	}
+	if (req_headers_ok(r) < 0) {
+		req_free(r);
+		return;
+	}
 	if (req_parse(r) < 0) {
 		web_error(r, 400, "bad request path");
 		req_free(r);
@@ -656,6 +686,8 @@ web_handle(struct web *w, enum evhttp_cmd_type method, const char *target,
 	/* what evhttp refuses before the route callback */
 	if (body_len > WEB_MAX_BODY)
 		web_error(r, 413, "the request body is larger than %d bytes", WEB_MAX_BODY);
+	else if (req_headers_ok(r) < 0)
+		;
 	else if (req_parse(r) < 0)
 		web_error(r, 400, "bad request path");
 	else if (route(r) == WEB_BUSY)

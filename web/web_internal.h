@@ -183,6 +183,7 @@ enum web_result routes_dispatch(struct web_req *r);
 /* --- web.c: the open routes --- */
 enum web_result web_serve_health(struct web_req *r);
 enum web_result web_serve_asset(struct web_req *r);
+enum web_result web_serve_favicon(struct web_req *r);
 
 /* --- api.c: what the API's handlers share --- */
 /* limit and offset from the query; -1 after replying 400. */
