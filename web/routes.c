@@ -199,15 +199,18 @@ routes_dispatch(struct web_req *r)
 	const struct route *hit = NULL, *path_hit = NULL;
 	int methods = 0;
 
-	for (size_t i = 0; i < SL_ARRAY_LEN(routes) && hit == NULL; i++) {
+	/* every route of this path: the one for this method, and the
+	 * methods the path answers (for 405's Allow) */
+	for (size_t i = 0; i < SL_ARRAY_LEN(routes); i++) {
 		if (!route_matches(r, routes[i].pattern))
 			continue;
-		path_hit = &routes[i];
+		if (path_hit == NULL)
+			path_hit = &routes[i];
 		methods |= routes[i].methods;
-		if (routes[i].methods & method_bit(r->method))
+		if (hit == NULL && (routes[i].methods & method_bit(r->method)))
 			hit = &routes[i];
 	}
-	if (hit == NULL && path_hit == NULL)
+	if (path_hit == NULL)
 		return route_none(r);
 	if (hit == NULL) {
 		char allow[64];
@@ -216,11 +219,6 @@ routes_dispatch(struct web_req *r)
 			web_error(r, 405, "pages are read with GET; changes go through /api/v1");
 			return WEB_DONE;
 		}
-		/* the other routes of this path, for Allow */
-		for (size_t i = (size_t)(path_hit - routes) + 1; i < SL_ARRAY_LEN(routes); i++)
-			if (route_matches(r, routes[i].pattern))
-				methods |= routes[i].methods;
-		route_matches(r, path_hit->pattern);
 		if (path_hit->kind == ROUTE_API && session_require_read(r) < 0)
 			return WEB_DONE;
 		allowed_methods(methods, allow, sizeof allow);
@@ -230,6 +228,7 @@ routes_dispatch(struct web_req *r)
 			  r->method == EVHTTP_REQ_DELETE ? "DELETE" : "this method", allow);
 		return WEB_DONE;
 	}
+	route_matches(r, hit->pattern);	/* its captures */
 	if (route_admit(r, hit) < 0)
 		return WEB_DONE;
 	r->dag = NULL;
