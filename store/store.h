@@ -128,7 +128,8 @@ int store_mark(struct store *s, const struct dag *dag, const char *task,
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 
-/* --- reads, as JSON for the CLI and the API --- */
+/* --- reads, as JSON for the CLI and the API; NULL on a database error
+ * (store_busy() tells a lock from the rest) --- */
 /* Runs of a DAG, newest partition first; from/to by start (INT64_MIN/MAX
  * for open ends); state NULL = any. */
 json_t *store_runs_json(struct store *s, const char *dag_id, int64_t from_s,

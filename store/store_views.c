@@ -32,8 +32,9 @@ json_t *
 store_rows_json(sqlite3_stmt *st)
 {
 	json_t *arr = json_array();
+	int rc;
 
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *o = json_object();
 
 		for (int i = 0; i < sqlite3_column_count(st); i++) {
@@ -51,6 +52,10 @@ store_rows_json(sqlite3_stmt *st)
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return NULL;
+	}
 	return arr;
 }
 

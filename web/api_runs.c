@@ -23,7 +23,9 @@ api_runs_list(struct web_req *r)
 		web_error(r, 400, "state must be queued, running, success or failed");
 		return WEB_DONE;
 	}
-	runs = store_runs_json(r->w->store, d->name, from, to, state, limit, offset);
+	if ((runs = store_runs_json(r->w->store, d->name, from, to, state, limit,
+				    offset)) == NULL)
+		return api_db_failed(r);
 	web_json(r, 200, json_pack("{s:o,s:i,s:i}", "runs", runs, "limit", limit,
 				   "offset", offset));
 	return WEB_DONE;
@@ -36,13 +38,19 @@ api_run(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	const char *partition = r->arg.partition;
-	json_t *run = store_run_json(r->w->store, d->name, partition);
+	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
 
+	if (run == NULL && web_store_busy(r->w))
+		return WEB_BUSY;
 	if (run == NULL) {
 		web_error(r, 404, "DAG %s has no run for partition %s", d->name, partition);
 		return WEB_DONE;
 	}
-	json_object_set_new(run, "task_instances", store_tis_json(r->w->store, d->name, partition));
+	if ((tis = store_tis_json(r->w->store, d->name, partition)) == NULL) {
+		json_decref(run);
+		return api_db_failed(r);
+	}
+	json_object_set_new(run, "task_instances", tis);
 	web_json(r, 200, run);
 	return WEB_DONE;
 }

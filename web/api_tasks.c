@@ -79,7 +79,7 @@ api_task(struct web_req *r)
 	struct dag *d = r->dag;
 	const char *partition = r->arg.partition, *task = r->arg.task;
 	struct task *t = dag_task(d, task);
-	json_t *run, *ti;
+	json_t *run, *ti, *tries;
 
 	if (t == NULL) {
 		web_error(r, 404, "DAG %s has no task '%s'", d->name, task);
@@ -88,14 +88,21 @@ api_task(struct web_req *r)
 	if ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
 	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
 		json_decref(run);
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
 		web_error(r, 404, "DAG %s has no run of %s for partition %s", d->name, task, partition);
 		return WEB_DONE;
+	}
+	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+		json_decref(run);
+		json_decref(ti);
+		return api_db_failed(r);
 	}
 	json_object_set_new(ti, "dag", json_string(d->name));
 	json_object_set_new(ti, "partition", json_string(partition));
 	json_object_set_new(ti, "run_state", json_incref(json_object_get(run, "state")));
 	json_object_set_new(ti, "params", json_incref(json_object_get(run, "params")));
-	json_object_set_new(ti, "tries", store_tries_json(r->w->store, d->name, task, partition));
+	json_object_set_new(ti, "tries", tries);
 	{
 		json_t *cmd = json_object();
 

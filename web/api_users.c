@@ -31,7 +31,8 @@ api_audit(struct web_req *r)
 
 	if (api_page_args(r, 100, &limit, &offset) < 0)
 		return WEB_DONE;
-	rows = store_audit_json(r->w->store, limit, offset);
+	if ((rows = store_audit_json(r->w->store, limit, offset)) == NULL)
+		return api_db_failed(r);
 	json_array_foreach(rows, i, row) {
 		const char *detail = json_string_value(json_object_get(row, "detail"));
 		json_t *v = detail ? json_loads(detail, 0, NULL) : NULL;

@@ -455,9 +455,14 @@ pages_run(struct web_req *r)
 	struct buf b;
 	char t1[64], t2[64];
 
+	if (run == NULL && web_store_busy(r->w))
+		return WEB_BUSY;
 	if (run == NULL)
 		return pages_not_found(r, "no run of this DAG for that partition");
-	tis = store_tis_json(r->w->store, d->name, partition);
+	if ((tis = store_tis_json(r->w->store, d->name, partition)) == NULL) {
+		json_decref(run);
+		return api_db_failed(r);
+	}
 	buf_init(&b, 0);
 	html_begin(r, &b, partition, "run");
 	buf_adds(&b, "<p class=\"crumbs\"><a href=\"");
@@ -536,10 +541,16 @@ pages_task(struct web_req *r)
 	if (ti == NULL || dag_task(d, task) == NULL) {
 		json_decref(run);
 		json_decref(tis);
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
 		pages_not_found(r, "no such task instance");
 		return WEB_DONE;
 	}
-	tries = store_tries_json(r->w->store, d->name, task, partition);
+	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+		json_decref(run);
+		json_decref(tis);
+		return api_db_failed(r);
+	}
 	buf_init(&b, 0);
 	html_begin(r, &b, task, "task");
 	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/dags/");
@@ -636,7 +647,8 @@ pages_audit(struct web_req *r)
 
 	if (o != NULL && sl_parse_int(o, 0, INT_MAX, &offset) < 0)
 		offset = 0;
-	rows = store_audit_json(r->w->store, 100, (int)offset);
+	if ((rows = store_audit_json(r->w->store, 100, (int)offset)) == NULL)
+		return api_db_failed(r);
 	buf_init(&b, 0);
 	html_begin(r, &b, "Audit", "audit");
 	buf_adds(&b, "<h1>Audit log</h1><p class=\"note\">Every action a person took, newest first.</p>"
