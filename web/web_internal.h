@@ -1,8 +1,11 @@
 /*
  * web_internal.h: what the files of the web part share (not for other
- * parts: they use web.h, and the CLI verbs use auth.h).
+ * parts: they use web.h, the CLI verbs auth.h, and whoever sends a link
+ * into the UI links.h).
  *
- * One request is one struct web_req, alive from the route callback until
+ * Every address is a row of the table in routes.c (method, pattern, role,
+ * handler); the router checks the login, role and CSRF token and finds
+ * the DAG before a handler runs. One request is one struct web_req, alive from the route callback until
  * its reply is sent. A handler either replies (web_json, web_error,
  * web_html, web_redirect) and returns WEB_DONE, or returns WEB_BUSY when
  * the database was locked by a writer before it changed anything: the
