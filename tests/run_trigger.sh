@@ -2,6 +2,8 @@
 # Trigger a DAG and wait: templates, params, the try's environment, logs,
 # exit codes, progress and a failing run.
 . "$SLUICE_SRCDIR/tests/setup.sh"
+# the scheduler's tries must not see a TZ this test did not set
+unset TZ
 new_home
 cat >"$H/dags/etl.yaml" <<'YAML'
 dag: etl
@@ -98,6 +100,28 @@ assert_not_contains "$(cat "$T/follow.out")" "second"
 touch "$T/go"
 wait_for 20 "logs --follow to end with the try" pid_gone "$follow"
 assert_contains "$(cat "$T/follow.out")" "second"
+
+# A try's environment is the scheduler's plus the task's own: formatting
+# times in a DAG's zone sets no TZ in the scheduler (it used to setenv it,
+# so every later try inherited the zone of the DAG formatted last).
+cat >"$H/dags/zoned.yaml" <<YAML
+dag: zoned
+schedule: none
+timezone: Australia/Lord_Howe
+tasks:
+  plain: {command: 'echo "ds={{ ds }} ts={{ ts }}"; env > $T/env-plain'}
+  own:
+    command: 'env > $T/env-own'
+    env: {TZ: Europe/Berlin}
+    after: [plain]
+YAML
+wait_for 10 "zoned to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q zoned"
+sl dags unpause zoned >/dev/null
+sl trigger zoned --partition tzcheck --wait >/dev/null
+assert_contains "$(sl logs zoned plain tzcheck)" "ds="
+test -s "$T/env-plain" || fail "no environment written"
+assert_not_contains "$(grep '^TZ=' "$T/env-plain" || true)" "TZ=" "a try without TZ inherited one"
+assert_eq "TZ=Europe/Berlin" "$(grep '^TZ=' "$T/env-own")" "the task's own TZ"
 
 # db migrate on an up-to-date database
 assert_contains "$(sl db migrate)" "schema version"
