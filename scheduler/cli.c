@@ -15,6 +15,7 @@
 #include "build-config.h"
 #include "scheduler/config.h"
 #include "store/store.h"
+#include "scheduler/tz.h"
 
 /* Every verb, in the order `sluice --help` lists them. */
 static const struct cli_verb *const verbs[] = {
@@ -153,7 +154,7 @@ cli_print_json(const json_t *v)
 }
 
 const char *
-cli_time(int64_t ms, char *out, size_t n)
+cli_time(const struct tz *tz, int64_t ms, char *out, size_t n)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -162,8 +163,10 @@ cli_time(int64_t ms, char *out, size_t n)
 		snprintf(out, n, "-");
 		return out;
 	}
-	localtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+	if (tz != NULL && !tz_is_utc(tz))
+		return tz_iso(tz, ms / 1000, out, n);
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return out;
 }
 

@@ -18,6 +18,7 @@
 
 struct config;
 struct store;
+struct tz;
 
 struct cli {
 	const char *home_flag;
@@ -52,8 +53,10 @@ void cli_print_json(const json_t *v);
 int cli_help_asked(const struct cli_verb *v, int argc, char **argv);
 int cli_usage(const struct cli_verb *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Format epoch ms as local "2024-01-02 03:04:05" or "-". */
-const char *cli_time(int64_t ms, char *out, size_t n);
+/* Format epoch ms as "2024-01-02T03:04:05-05:00" in tz (the DAG's zone),
+ * "2024-01-02T08:04:05Z" when tz is NULL or UTC, or "-" for none. Every
+ * time the CLI prints goes through here, so each carries its offset. */
+const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
 /* Take the scheduler lock of the home (one scheduler per home). */

@@ -67,14 +67,14 @@ runs_run(struct cli *c, int argc, char **argv)
 	if (c->json) {
 		cli_print_json(runs);
 	} else {
-		printf("%-27s %-8s %-10s %-19s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");
+		printf("%-27s %-8s %-10s %-25s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");
 		json_array_foreach(runs, i, r) {
-			char t[32], dur[32] = "-";
+			char t[64], dur[32] = "-";
 
 			if (jint(r, "ended_at") > 0 && jint(r, "started_at") > 0)
 				sl_format_duration(jint(r, "ended_at") - jint(r, "started_at"), dur, sizeof dur);
-			printf("%-27s %-8s %-10s %-19s %s\n", jstr(r, "partition"), jstr(r, "state"),
-			       jstr(r, "run_type"), cli_time(jint(r, "started_at"), t, sizeof t), dur);
+			printf("%-27s %-8s %-10s %-25s %s\n", jstr(r, "partition"), jstr(r, "state"),
+			       jstr(r, "run_type"), cli_time(d->tz, jint(r, "started_at"), t, sizeof t), dur);
 		}
 	}
 	json_decref(runs);

@@ -122,6 +122,13 @@ assert_contains "$(sl logs zoned plain tzcheck)" "ds="
 test -s "$T/env-plain" || fail "no environment written"
 assert_not_contains "$(grep '^TZ=' "$T/env-plain" || true)" "TZ=" "a try without TZ inherited one"
 assert_eq "TZ=Europe/Berlin" "$(grep '^TZ=' "$T/env-own")" "the task's own TZ"
+# every time the CLI prints carries its offset: the DAG's zone, or Z
+sl runs zoned | awk 'NR > 1 { print $4 }' >"$T/started"
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+1(1:00|0:30)$' "$T/started" ||
+	fail "runs STARTED in Lord Howe time with its offset: $(cat "$T/started")"
+sl runs etl | awk 'NR > 1 { print $4 }' >"$T/started"
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$' "$T/started" ||
+	fail "runs STARTED with an offset or Z: $(cat "$T/started")"
 
 # db migrate on an up-to-date database
 assert_contains "$(sl db migrate)" "schema version"
