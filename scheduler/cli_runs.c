@@ -28,9 +28,11 @@ jint(json_t *o, const char *k)
 }
 
 static int
-runs_run(struct cli *c, int argc, char **argv)
+runs_run(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *state = NULL, *from = NULL, *to = NULL;
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *state = cli_opt_str(args, "state");
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
 	long long limit = 50;
 	int64_t a = INT64_MIN, b = INT64_MAX;
 	struct dag *d;
@@ -38,21 +40,11 @@ runs_run(struct cli *c, int argc, char **argv)
 	size_t i;
 	struct sl_err err;
 
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--state") == 0 && k + 1 < argc)
-			state = argv[++k];
-		else if (strcmp(argv[k], "--from") == 0 && k + 1 < argc)
-			from = argv[++k];
-		else if (strcmp(argv[k], "--to") == 0 && k + 1 < argc)
-			to = argv[++k];
-		else if (strcmp(argv[k], "--limit") == 0 && k + 1 < argc) {
-			if (sl_parse_int(argv[++k], 1, 1000000, &limit) < 0)
-				return cli_usage(&cli_runs, "--limit takes a number");
-		} else if (argv[k][0] == '-')
-			return cli_usage(&cli_runs, "unknown option %s", argv[k]);
-		else
-			name = argv[k];
-	}
+	if (cli_opt_str(args, "limit") != NULL &&
+	    sl_parse_int(cli_opt_str(args, "limit"), 1, 1000000, &limit) < 0)
+		return cli_usage(&cli_runs, "--limit takes a number");
+	if (args->npos > 1)
+		return cli_usage(&cli_runs, "unexpected argument '%s'", args->pos[1]);
 	if (name == NULL)
 		return cli_usage(&cli_runs, "which DAG? sluice runs DAG");
 	if (state != NULL && run_state_parse(state) < 0)
@@ -81,29 +73,39 @@ runs_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt runs_opts[] = {
+	{ "state", 's', "S", "only runs in state S: queued, running, success, failed" },
+	{ "from", 0, "P", "only partitions from P on (inclusive)" },
+	{ "to", 0, "P", "only partitions up to P (inclusive)" },
+	{ "limit", 0, "N", "at most N runs (default 50)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_runs = {
 	"runs", "list the runs (partitions) of a DAG",
-	"usage: sluice runs DAG [--state S] [--from P] [--to P] [--limit N]\n"
-	"\n"
-	"Newest partition first. S: queued, running, success, failed.\n",
+	"DAG [--state S] [--from P] [--to P] [--limit N]",
+	"Newest partition first. Times are shown in the DAG's zone with their\n"
+	"offset.\n",
+	runs_opts,
 	runs_run,
 };
 
 static int
-tasks_run(struct cli *c, int argc, char **argv)
+tasks_run(struct cli *c, const struct cli_args *args)
 {
+	char *const *argv = args->pos;
 	struct dag *d;
 	json_t *tis, *t;
 	size_t i;
 
-	if (argc != 3)
-		return cli_usage(&cli_tasks, "usage: sluice tasks DAG PARTITION");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[1])) == NULL)
+	if (args->npos != 2)
+		return cli_usage(&cli_tasks, "needs DAG and PARTITION");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
 		return EXIT_FAILED;
-	tis = store_tis_json(c->store, d->name, argv[2]);
+	tis = store_tis_json(c->store, d->name, argv[1]);
 	if (json_array_size(tis) == 0) {
 		fprintf(stderr, "sluice: DAG %s has no run for partition %s (see `sluice runs %s`)\n",
-			d->name, argv[2], d->name);
+			d->name, argv[1], d->name);
 		json_decref(tis);
 		return EXIT_FAILED;
 	}
@@ -130,7 +132,9 @@ tasks_run(struct cli *c, int argc, char **argv)
 
 const struct cli_verb cli_tasks = {
 	"tasks", "the task instances of one partition",
-	"usage: sluice tasks DAG PARTITION\n",
+	"DAG PARTITION",
+	NULL,
+	NULL,
 	tasks_run,
 };
 
@@ -159,30 +163,20 @@ ti_lookup(struct cli *c, const char *dag, const char *task, const char *partitio
 }
 
 static int
-logs_run(struct cli *c, int argc, char **argv)
+logs_run(struct cli *c, const struct cli_args *a)
 {
-	const char *args[3];
-	int nargs = 0, follow = 0, try_number = 0, latest;
+	char *const *args = a->pos;
+	int nargs = a->npos, follow = cli_opt_flag(a, "follow"), try_number = 0, latest;
 	long long tn = 0;
 	char state[32], *path;
 	FILE *f;
 	struct dag *d;
 
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--try") == 0 && k + 1 < argc) {
-			if (sl_parse_int(argv[++k], 1, 100000, &tn) < 0)
-				return cli_usage(&cli_logs, "--try takes a number");
-		} else if (strcmp(argv[k], "--follow") == 0 || strcmp(argv[k], "-f") == 0)
-			follow = 1;
-		else if (argv[k][0] == '-')
-			return cli_usage(&cli_logs, "unknown option %s", argv[k]);
-		else if (nargs < 3)
-			args[nargs++] = argv[k];
-		else
-			return cli_usage(&cli_logs, "too many arguments");
-	}
+	if (cli_opt_str(a, "try") != NULL &&
+	    sl_parse_int(cli_opt_str(a, "try"), 1, 100000, &tn) < 0)
+		return cli_usage(&cli_logs, "--try takes a number");
 	if (nargs != 3)
-		return cli_usage(&cli_logs, "usage: sluice logs DAG TASK PARTITION");
+		return cli_usage(&cli_logs, "needs DAG, TASK and PARTITION");
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args[0])) == NULL)
 		return EXIT_FAILED;
 	if (dag_task(d, args[1]) == NULL) {
@@ -253,11 +247,17 @@ logs_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt logs_opts[] = {
+	{ "try", 0, "N", "try N (default: the latest)" },
+	{ "follow", 'f', NULL, "keep printing until that try ends" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_logs = {
 	"logs", "print (or follow) a task instance's log",
-	"usage: sluice logs DAG TASK PARTITION [--try N] [--follow]\n"
-	"\n"
+	"DAG TASK PARTITION [--try N] [--follow]",
 	"The latest try unless --try. --follow keeps printing until that try ends.\n"
 	"Logs live in the home's logs/DAG/PARTITION/TASK/try-N.log.\n",
+	logs_opts,
 	logs_run,
 };

@@ -116,49 +116,39 @@ print_run_result(struct cli *c, const struct dag *d, const char *partition)
 }
 
 static int
-trigger_run(struct cli *c, int argc, char **argv)
+trigger_run(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *partition = NULL;
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *partition = cli_opt_str(args, "partition");
+	char *const *kvs = cli_opt_all(args, "param", NULL);
 	json_t *params = json_object(), *parts;
-	int wait = 0, r = 0;
+	int wait = cli_opt_flag(args, "wait"), r = 0;
 	struct dag *d;
 	int64_t start, end, now = sl_now_ms() / 1000;
 	char key[256];
 	struct sl_err err;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--partition") == 0 && i + 1 < argc)
-			partition = argv[++i];
-		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
-			char *kv = argv[++i], *eq = strchr(kv, '=');
-			json_t *v;
+	for (int i = 0; kvs[i] != NULL; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
+		json_t *v;
+		char *k;
 
-			if (eq == NULL || eq == kv) {
-				json_decref(params);
-				return cli_usage(&cli_trigger, "--param takes NAME=VALUE, got '%s'", kv);
-			}
-			v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-			if (v == NULL || json_is_object(v) || json_is_array(v)) {
-				json_decref(v);
-				v = json_string(eq + 1);
-			}
-			{
-				char *k = xstrndup(kv, (size_t)(eq - kv));
-
-				json_object_set_new(params, k, v);
-				free(k);
-			}
-		} else if (strcmp(argv[i], "--wait") == 0)
-			wait = 1;
-		else if (argv[i][0] == '-') {
+		if (eq == NULL || eq == kv) {
 			json_decref(params);
-			return cli_usage(&cli_trigger, "unknown option %s", argv[i]);
-		} else if (name == NULL)
-			name = argv[i];
-		else {
-			json_decref(params);
-			return cli_usage(&cli_trigger, "unexpected argument '%s'", argv[i]);
+			return cli_usage(&cli_trigger, "--param takes NAME=VALUE, got '%s'", kv);
 		}
+		v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+		if (v == NULL || json_is_object(v) || json_is_array(v)) {
+			json_decref(v);
+			v = json_string(eq + 1);
+		}
+		k = xstrndup(kv, (size_t)(eq - kv));
+		json_object_set_new(params, k, v);
+		free(k);
+	}
+	if (args->npos > 1) {
+		json_decref(params);
+		return cli_usage(&cli_trigger, "unexpected argument '%s'", args->pos[1]);
 	}
 	if (name == NULL) {
 		json_decref(params);
@@ -225,10 +215,16 @@ trigger_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt trigger_opts[] = {
+	{ "partition", 'p', "P", "the partition to run (default: the latest complete one)" },
+	{ "param", 0, "NAME=VALUE", "override a declared param (JSON values are parsed)" },
+	{ "wait", 'w', NULL, "wait for the run to finish; exit 1 if it fails" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_trigger = {
 	"trigger", "start a run of a DAG now",
-	"usage: sluice trigger DAG [--partition P] [--param NAME=VALUE]... [--wait]\n"
-	"\n"
+	"DAG [--partition P] [--param NAME=VALUE]... [--wait]",
 	"Creates a run for one partition. For a scheduled DAG the default partition\n"
 	"is the latest complete data interval; --partition takes a time (2024-01-05,\n"
 	"2024-01-05T07:00, with or without offset; read in the DAG's time zone) or,\n"
@@ -236,31 +232,23 @@ const struct cli_verb cli_trigger = {
 	"values are parsed: --param limit=10). --wait waits for the run to finish,\n"
 	"showing progress on a terminal; the exit code is then 0 on success and 1\n"
 	"on failure. A scheduler must be running on the home to run it.\n",
+	trigger_opts,
 	trigger_run,
 };
 
 static int
-backfill_run(struct cli *c, int argc, char **argv)
+backfill_run(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *from = NULL, *to = NULL;
-	int wait = 0, created = 0, skipped = 0;
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
+	int wait = cli_opt_flag(args, "wait"), created = 0, skipped = 0;
 	struct dag *d;
 	int64_t a, b, t;
 	struct sl_err err;
 	json_t *parts;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-			from = argv[++i];
-		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
-			to = argv[++i];
-		else if (strcmp(argv[i], "--wait") == 0)
-			wait = 1;
-		else if (argv[i][0] == '-')
-			return cli_usage(&cli_backfill, "unknown option %s", argv[i]);
-		else
-			name = argv[i];
-	}
+	if (args->npos > 1)
+		return cli_usage(&cli_backfill, "unexpected argument '%s'", args->pos[1]);
 	if (name == NULL || from == NULL || to == NULL)
 		return cli_usage(&cli_backfill, "needs DAG, --from and --to");
 	if (cli_open(c, 1, 1) < 0)
@@ -321,13 +309,20 @@ backfill_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt backfill_opts[] = {
+	{ "from", 0, "P", "the first partition (inclusive)" },
+	{ "to", 0, "P", "the last partition (inclusive)" },
+	{ "wait", 'w', NULL, "wait for every run to finish" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_backfill = {
 	"backfill", "create runs for a range of partitions",
-	"usage: sluice backfill DAG --from P --to P [--wait]\n"
-	"\n"
+	"DAG --from P --to P [--wait]",
 	"Creates a run for every partition of a scheduled DAG whose start lies in\n"
 	"[--from, --to] (times in the DAG's zone unless they carry an offset).\n"
 	"Partitions that already have a run are left alone: clear them to re-run.\n"
 	"Runs start as max_active_runs allows. --wait waits for all of them.\n",
+	backfill_opts,
 	backfill_run,
 };
