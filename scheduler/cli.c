@@ -15,6 +15,7 @@
 #include "build-config.h"
 #include "scheduler/config.h"
 #include "store/store.h"
+#include "scheduler/partition.h"
 #include "scheduler/tz.h"
 
 /* Every verb, in the order `sluice --help` lists them. */
@@ -150,6 +151,23 @@ cli_time(const struct tz *tz, int64_t ms, char *out, size_t n)
 	gmtime_r(&t, &tm);
 	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return out;
+}
+
+int
+cli_partition(struct cli *c, const struct dag *d, const char *arg, char *key,
+	      size_t n)
+{
+	struct partition p;
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_resolve_one(c->store, d, arg, sl_now_ms() / 1000,
+				  PARTITION_RUNS, &p, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return -1;
+	}
+	snprintf(key, n, "%s", p.key);
+	return 0;
 }
 
 static char *

@@ -102,6 +102,11 @@ int cli_usage(const struct cli_verb *v, const char *fmt, ...)
  * "2024-01-02T08:04:05Z" when tz is NULL or UTC, or "-" for none. Every
  * time the CLI prints goes through here, so each carries its offset. */
 const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
+/* The one partition arg names among the DAG's runs (see
+ * scheduler/partition.h), its key into key (size n); or print why not
+ * (with the nearest keys) and return -1. */
+int cli_partition(struct cli *c, const struct dag *d, const char *arg,
+		  char *key, size_t n);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
 /* Take the scheduler lock of the home (one scheduler per home). */

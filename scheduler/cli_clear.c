@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "scheduler/config.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 
 static int
@@ -52,10 +53,28 @@ clear_run(struct cli *c, const struct cli_args *args)
 	spec.from_s = INT64_MIN;
 	spec.to_s = INT64_MAX;
 	sl_err_clear(&err);
-	if ((from && store_partition_start(c->store, d, from, &spec.from_s, &err) < 0) ||
-	    (to && store_partition_start(c->store, d, to, &spec.to_s, &err) < 0)) {
-		free(tasks);
-		return cli_usage(&cli_clear, "%s", err.msg);
+	if (partition != NULL || from != NULL || to != NULL) {
+		struct partition_set set;
+		int64_t now = sl_now_ms() / 1000;
+		int rr = partition != NULL ?
+			partition_resolve(c->store, d, partition, now, PARTITION_RUNS, &set, &err) :
+			partition_resolve_range(c->store, d, from, to, now, PARTITION_RUNS, &set, &err);
+
+		if (rr < 0) {
+			free(tasks);
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		/* the runs resolved are exactly those starting in this range */
+		spec.from_s = set.v[0].start_s;
+		spec.to_s = set.v[set.n - 1].start_s;
+		if (spec.dry_run && !c->json) {
+			fprintf(stderr, "partitions: %s", set.v[0].key);
+			if (set.n > 1)
+				fprintf(stderr, " .. %s (%zu)", set.v[set.n - 1].key, set.n);
+			fputc('\n', stderr);
+		}
+		partition_set_free(&set);
 	}
 	if (!spec.dry_run && !yes) {
 		/* show what would re-run, then ask */
@@ -69,10 +88,10 @@ clear_run(struct cli *c, const struct cli_args *args)
 			return EXIT_FAILED;
 		}
 		if (r == 0) {
-			printf("nothing to clear\n");
+			fprintf(stderr, "sluice: nothing to clear: no task instance matches\n");
 			json_decref(list);
 			free(tasks);
-			return 0;
+			return EXIT_USAGE;
 		}
 		if (!isatty(STDIN_FILENO)) {
 			fprintf(stderr, "sluice: this would clear %d task instance%s; add --yes to do it, or --dry-run to list them\n",
@@ -117,6 +136,13 @@ clear_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
+	if (r == 0) {
+		/* matching nothing is never a quiet success */
+		fprintf(stderr, "sluice: no task instance matches: nothing %s cleared\n",
+			spec.dry_run ? "would be" : "was");
+		json_decref(list);
+		return EXIT_USAGE;
+	}
 	if (c->json) {
 		cli_print_json(list);
 	} else {
@@ -156,7 +182,10 @@ const struct cli_verb cli_clear = {
 	"Resets the selected task instances to `none` so the scheduler runs them\n"
 	"again (each gets its retries back; earlier tries' logs stay). Without\n"
 	"--task every task is selected; without --from/--to every partition.\n"
-	"P is a partition key or a time in the DAG's zone; the range is inclusive.\n"
+	"P is a partition key, a time in the DAG's zone (the partition holding\n"
+	"it: 2026-12-03T05, 2026-12-03 05:00, 2026-12-03T05:00Z) or a date (the\n"
+	"partitions starting that day); the range is inclusive at both ends.\n"
+	"Selecting nothing is an error (exit 2), also with --dry-run.\n"
 	"A running instance that is cleared is stopped.\n",
 	clear_opts,
 	clear_run,
@@ -168,6 +197,7 @@ mark_run(struct cli *c, const struct cli_args *args)
 	struct dag *d;
 	struct sl_err err;
 	char *const *pos = args->pos;
+	char key[PARTITION_KEY_MAX];
 	int state;
 
 	if (args->npos != 4)
@@ -177,18 +207,21 @@ mark_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_mark, "state must be success or failed, got '%s'", pos[3]);
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, pos[0])) == NULL)
 		return EXIT_FAILED;
+	if (cli_partition(c, d, pos[2], key, sizeof key) < 0)
+		return EXIT_USAGE;
 	sl_err_clear(&err);
-	if (store_mark(c->store, d, pos[1], pos[2], state, c->who, &err) < 0) {
+	if (store_mark(c->store, d, pos[1], key, state, c->who, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
-	printf("marked %s %s %s %s\n", d->name, pos[1], pos[2], pos[3]);
+	printf("marked %s %s %s %s\n", d->name, pos[1], key, pos[3]);
 	return 0;
 }
 
 const struct cli_verb cli_mark = {
 	"mark", "set a task instance to success or failed",
 	"DAG TASK PARTITION success|failed",
+	"PARTITION is a key, or a time or date naming exactly one partition.\n"
 	"Settles one task instance by hand (a running one is stopped). Its\n"
 	"downstream tasks then follow their trigger rules.\n",
 	NULL,

@@ -10,6 +10,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/partition.h"
 #include "scheduler/sched.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
@@ -23,24 +24,28 @@ test_run(struct cli *c, const struct cli_args *args)
 	struct dag *d;
 	struct task *t;
 	int64_t start, end, now = sl_now_ms() / 1000;
-	char key[256];
+	char key[PARTITION_KEY_MAX];
+	struct partition p;
 	struct sl_err err;
 	int r;
 
 	if (argc < 2 || argc > 3)
 		return cli_usage(&cli_test, "needs DAG, TASK and optionally PARTITION");
-	if (cli_open(c, 0, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
 		return EXIT_FAILED;
 	if ((t = dag_task(d, argv[1])) == NULL) {
 		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, argv[1]);
 		return EXIT_FAILED;
 	}
 	sl_err_clear(&err);
-	if (dag_manual_partition(d, argc == 3 ? argv[2] : NULL, now, &start, &end,
-				 key, sizeof key, &err) < 0) {
+	if (partition_resolve_one(c->store, d, argc == 3 ? argv[2] : NULL, now,
+				  PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	snprintf(key, sizeof key, "%s", p.key);
+	start = p.start_s;
+	end = p.end_s;
 	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
 		d->name, t->name, key);
 	r = sched_test_task(c->cfg, d, t, key, start, end, &err);
@@ -56,7 +61,9 @@ test_run(struct cli *c, const struct cli_args *args)
 const struct cli_verb cli_test = {
 	"test", "run one task in the foreground, recording nothing",
 	"DAG TASK [PARTITION]",
-	"Renders the task for the partition (default: the latest complete one) and\n"
+	"Renders the task for the partition (default: the latest complete one;\n"
+	"a key, a time naming the partition that holds it, or a date naming the\n"
+	"one partition starting that day) and\n"
 	"runs it here with its output on this terminal. No state is recorded and\n"
 	"upstream tasks are not checked. Exits with the task's status.\n",
 	NULL,

@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "store/store.h"
+#include "scheduler/partition.h"
 #include "scheduler/try.h"
 
 static const char *
@@ -52,9 +53,18 @@ runs_run(struct cli *c, const struct cli_args *args)
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, name)) == NULL)
 		return EXIT_FAILED;
 	sl_err_clear(&err);
-	if ((from && store_partition_start(c->store, d, from, &a, &err) < 0) ||
-	    (to && store_partition_start(c->store, d, to, &b, &err) < 0))
-		return cli_usage(&cli_runs, "%s", err.msg);
+	if (from != NULL || to != NULL) {
+		struct partition_set set;
+
+		if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
+					    PARTITION_RUNS, &set, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		a = set.v[0].start_s;
+		b = set.v[set.n - 1].start_s;
+		partition_set_free(&set);
+	}
 	runs = store_runs_json(c->store, d->name, a, b, state, (int)limit, 0);
 	if (c->json) {
 		cli_print_json(runs);
@@ -97,15 +107,18 @@ tasks_run(struct cli *c, const struct cli_args *args)
 	struct dag *d;
 	json_t *tis, *t;
 	size_t i;
+	char key[PARTITION_KEY_MAX];
 
 	if (args->npos != 2)
 		return cli_usage(&cli_tasks, "needs DAG and PARTITION");
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
 		return EXIT_FAILED;
-	tis = store_tis_json(c->store, d->name, argv[1]);
+	if (cli_partition(c, d, argv[1], key, sizeof key) < 0)
+		return EXIT_USAGE;
+	tis = store_tis_json(c->store, d->name, key);
 	if (json_array_size(tis) == 0) {
 		fprintf(stderr, "sluice: DAG %s has no run for partition %s (see `sluice runs %s`)\n",
-			d->name, argv[1], d->name);
+			d->name, key, d->name);
 		json_decref(tis);
 		return EXIT_FAILED;
 	}
@@ -168,7 +181,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 	char *const *args = a->pos;
 	int nargs = a->npos, follow = cli_opt_flag(a, "follow"), try_number = 0, latest;
 	long long tn = 0;
-	char state[32], *path;
+	char state[32], *path, key[PARTITION_KEY_MAX];
 	FILE *f;
 	struct dag *d;
 
@@ -183,14 +196,16 @@ logs_run(struct cli *c, const struct cli_args *a)
 		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, args[1]);
 		return EXIT_FAILED;
 	}
-	if (!ti_lookup(c, d->name, args[1], args[2], &latest, state, sizeof state)) {
-		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, args[2]);
+	if (cli_partition(c, d, args[2], key, sizeof key) < 0)
+		return EXIT_USAGE;
+	if (!ti_lookup(c, d->name, args[1], key, &latest, state, sizeof state)) {
+		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, key);
 		return EXIT_FAILED;
 	}
 	try_number = tn > 0 ? (int)tn : latest;
 	if (try_number == 0) {
 		if (!follow) {
-			fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n", d->name, args[1], args[2], state);
+			fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n", d->name, args[1], key, state);
 			return EXIT_FAILED;
 		}
 		/* wait for the first try */
@@ -198,10 +213,10 @@ logs_run(struct cli *c, const struct cli_args *a)
 			struct timespec ts = { 0, 200 * 1000000 };
 
 			nanosleep(&ts, NULL);
-			ti_lookup(c, d->name, args[1], args[2], &try_number, state, sizeof state);
+			ti_lookup(c, d->name, args[1], key, &try_number, state, sizeof state);
 		}
 	}
-	path = log_path(c, d->name, args[1], args[2], try_number);
+	path = log_path(c, d->name, args[1], key, try_number);
 	for (;;) {
 		f = fopen(path, "re");
 		if (f != NULL || !follow)
@@ -228,7 +243,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 		if (!follow)
 			break;
 		/* done when this try is over and nothing more was written */
-		ti_lookup(c, d->name, args[1], args[2], &cur, state, sizeof state);
+		ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state);
 		if (cur != try_number || (strcmp(state, "running") != 0 &&
 		    strcmp(state, "queued") != 0 && strcmp(state, "up_for_reschedule") != 0)) {
 			while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)

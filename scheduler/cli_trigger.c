@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 
@@ -125,7 +126,8 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	int wait = cli_opt_flag(args, "wait"), r = 0;
 	struct dag *d;
 	int64_t start, end, now = sl_now_ms() / 1000;
-	char key[256];
+	char key[PARTITION_KEY_MAX];
+	struct partition p;
 	struct sl_err err;
 
 	for (int i = 0; kvs[i] != NULL; i++) {
@@ -175,11 +177,14 @@ trigger_run(struct cli *c, const struct cli_args *args)
 			}
 	}
 	sl_err_clear(&err);
-	if (dag_manual_partition(d, partition, now, &start, &end, key, sizeof key, &err) < 0) {
+	if (partition_resolve_one(c->store, d, partition, now, PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);
 		return EXIT_USAGE;
 	}
+	snprintf(key, sizeof key, "%s", p.key);
+	start = p.start_s;
+	end = p.end_s;
 	if (store_run_create(c->store, d, key, start, end, "manual", params, NULL, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);
@@ -226,9 +231,11 @@ const struct cli_verb cli_trigger = {
 	"trigger", "start a run of a DAG now",
 	"DAG [--partition P] [--param NAME=VALUE]... [--wait]",
 	"Creates a run for one partition. For a scheduled DAG the default partition\n"
-	"is the latest complete data interval; --partition takes a time (2024-01-05,\n"
-	"2024-01-05T07:00, with or without offset; read in the DAG's time zone) or,\n"
-	"for unscheduled DAGs, any name. --param overrides a declared param (JSON\n"
+	"is the latest complete data interval; --partition takes a key, a time\n"
+	"(2024-01-05T07, 2024-01-05 07:00, with or without offset; read in the\n"
+	"DAG's time zone) naming the partition that holds it, a date naming the\n"
+	"one partition starting that day or, for unscheduled DAGs, a new key (at\n"
+	"most 128 letters, digits and . _ : + -). --param overrides a declared param (JSON\n"
 	"values are parsed: --param limit=10). --wait waits for the run to finish,\n"
 	"showing progress on a terminal; the exit code is then 0 on success and 1\n"
 	"on failure. A scheduler must be running on the home to run it.\n",
@@ -241,11 +248,13 @@ backfill_run(struct cli *c, const struct cli_args *args)
 {
 	const char *name = args->npos > 0 ? args->pos[0] : NULL;
 	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
-	int wait = cli_opt_flag(args, "wait"), created = 0, skipped = 0;
+	int wait = cli_opt_flag(args, "wait"), dry_run = cli_opt_flag(args, "dry-run");
+	int created = 0, existing = 0;
+	struct partition_set set;
 	struct dag *d;
-	int64_t a, b, t;
 	struct sl_err err;
-	json_t *parts;
+	json_t *parts, *made, *had;
+	size_t i;
 
 	if (args->npos > 1)
 		return cli_usage(&cli_backfill, "unexpected argument '%s'", args->pos[1]);
@@ -260,42 +269,73 @@ backfill_run(struct cli *c, const struct cli_args *args)
 		return EXIT_FAILED;
 	}
 	sl_err_clear(&err);
-	if (tz_parse_time(d->tz, from, &a, &err) < 0)
-		return cli_usage(&cli_backfill, "--from: %s", err.msg);
-	if (tz_parse_time(d->tz, to, &b, &err) < 0)
-		return cli_usage(&cli_backfill, "--to: %s", err.msg);
-	if (b < a)
-		return cli_usage(&cli_backfill, "--to is before --from");
-	parts = json_array();
-	for (t = cron_next(d->schedule, d->tz, a - 1); t >= 0 && t <= b;
-	     t = cron_next(d->schedule, d->tz, t)) {
-		char key[64];
-		int64_t end = cron_next(d->schedule, d->tz, t);
+	if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
+				    PARTITION_SCHEDULE, &set, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	made = json_array();
+	had = json_array();
+	for (i = 0; i < set.n; i++) {
+		const struct partition *p = &set.v[i];
 
-		dag_partition_key(d, t, key, sizeof key);
-		if (store_run_create(c->store, d, key, t, end, "backfill", NULL, NULL, &err) < 0) {
-			skipped++;
+		if (!p->exists && !dry_run &&
+		    store_run_create(c->store, d, p->key, p->start_s, p->end_s,
+				     "backfill", NULL, NULL, &err) < 0) {
+			/* made meanwhile (by the scheduler): it exists now */
+			json_t *run = store_run_json(c->store, d->name, p->key);
+
+			json_decref(run);
+			if (run == NULL) {
+				fprintf(stderr, "sluice: %s\n", err.msg);
+				partition_set_free(&set);
+				json_decref(made);
+				json_decref(had);
+				return EXIT_FAILED;
+			}
+			json_array_append_new(had, json_string(p->key));
+			existing++;
 			continue;
 		}
-		created++;
-		json_array_append_new(parts, json_string(key));
+		if (p->exists) {
+			json_array_append_new(had, json_string(p->key));
+			existing++;
+		} else {
+			json_array_append_new(made, json_string(p->key));
+			created++;
+		}
 	}
-	{
-		json_t *detail = json_pack("{s:s,s:s,s:i}", "from", from, "to", to, "created", created);
+	partition_set_free(&set);
+	if (!dry_run) {
+		json_t *detail = json_pack("{s:s,s:s,s:i,s:i}", "from", from, "to", to,
+					   "created", created, "existing", existing);
 
 		store_audit(c->store, c->who, "backfill", d->name, detail);
 		json_decref(detail);
 	}
-	if (c->json)
-		cli_print_json(parts);
-	else {
-		printf("backfill %s: %d run%s created", d->name, created, created == 1 ? "" : "s");
-		if (skipped)
+	if (c->json) {
+		json_t *o = json_pack("{s:O,s:O,s:b}", dry_run ? "would_create" : "created",
+				      made, "existing", had, "dry_run", dry_run);
+
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		json_t *k;
+
+		json_array_foreach(made, i, k)
+			printf("%s %s\n", dry_run ? "would create" : "created", json_string_value(k));
+		json_array_foreach(had, i, k)
+			printf("exists %s\n", json_string_value(k));
+		printf("backfill %s: %d run%s %s", d->name, created, created == 1 ? "" : "s",
+		       dry_run ? "would be created (dry run)" : "created");
+		if (existing)
 			printf(", %d partition%s already had a run (clear them to re-run)",
-			       skipped, skipped == 1 ? "" : "s");
+			       existing, existing == 1 ? "" : "s");
 		printf("\n");
 	}
-	if (wait && created > 0) {
+	json_decref(had);
+	parts = made;
+	if (wait && !dry_run && created > 0) {
 		int r = wait_runs(c, d, parts);
 
 		if (r < 0) {
@@ -312,16 +352,19 @@ backfill_run(struct cli *c, const struct cli_args *args)
 static const struct cli_opt backfill_opts[] = {
 	{ "from", 0, "P", "the first partition (inclusive)" },
 	{ "to", 0, "P", "the last partition (inclusive)" },
+	{ "dry-run", 'n', NULL, "list the partitions it would create, create nothing" },
 	{ "wait", 'w', NULL, "wait for every run to finish" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_backfill = {
 	"backfill", "create runs for a range of partitions",
-	"DAG --from P --to P [--wait]",
-	"Creates a run for every partition of a scheduled DAG whose start lies in\n"
-	"[--from, --to] (times in the DAG's zone unless they carry an offset).\n"
-	"Partitions that already have a run are left alone: clear them to re-run.\n"
+	"DAG --from P --to P [--dry-run] [--wait]",
+	"Creates a run for every partition of a scheduled DAG from the one --from\n"
+	"names to the one --to names, both included: a date names the partitions\n"
+	"starting that day, a time the partition holding it (in the DAG's zone\n"
+	"unless it carries an offset). Partitions that already have a run are\n"
+	"left alone and listed as existing: clear them to re-run.\n"
 	"Runs start as max_active_runs allows. --wait waits for all of them.\n",
 	backfill_opts,
 	backfill_run,
