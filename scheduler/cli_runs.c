@@ -28,6 +28,93 @@ jint(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* `sluice runs delete DAG PARTITION...`: each argument resolves to the
+ * runs it names; all of them are checked before any is deleted. */
+static int
+runs_delete(struct cli *c, const struct cli_args *args)
+{
+	int dry_run = cli_opt_flag(args, "dry-run"), yes = cli_opt_flag(args, "yes");
+	struct partition_set all = { NULL, 0 };
+	struct sl_err err;
+	struct dag *d;
+	size_t i;
+	int deleted = 0;
+
+	if (args->npos < 3)
+		return cli_usage(&cli_runs, "delete needs DAG and at least one PARTITION");
+	if (cli_opt_str(args, "state") || cli_opt_str(args, "from") ||
+	    cli_opt_str(args, "to") || cli_opt_str(args, "limit"))
+		return cli_usage(&cli_runs, "delete takes partitions, not --state/--from/--to/--limit");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args->pos[1])) == NULL)
+		return EXIT_FAILED;
+	for (int k = 2; k < args->npos; k++) {
+		struct partition_set set;
+
+		sl_err_clear(&err);
+		if (partition_resolve(c->store, d, args->pos[k], sl_now_ms() / 1000,
+				      PARTITION_RUNS, &set, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			partition_set_free(&all);
+			return EXIT_USAGE;
+		}
+		for (i = 0; i < set.n; i++) {
+			size_t j;
+
+			for (j = 0; j < all.n && strcmp(all.v[j].key, set.v[i].key) != 0; j++)
+				;
+			if (j == all.n) {
+				all.v = xreallocarray(all.v, all.n + 1, sizeof *all.v);
+				all.v[all.n++] = set.v[i];
+			}
+		}
+		partition_set_free(&set);
+	}
+	if (dry_run || !yes) {
+		for (i = 0; i < all.n; i++)
+			printf("%s %s\n", dry_run ? "would delete" : "delete", all.v[i].key);
+		if (dry_run) {
+			printf("%zu run%s would be deleted with their task instances (dry run; logs stay)\n",
+			       all.n, all.n == 1 ? "" : "s");
+			partition_set_free(&all);
+			return 0;
+		}
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "sluice: this would delete %zu run%s; add --yes to do it, or --dry-run to list them\n",
+				all.n, all.n == 1 ? "" : "s");
+			partition_set_free(&all);
+			return EXIT_USAGE;
+		}
+		{
+			char answer[16];
+
+			printf("Delete these %zu run%s and their task instances? [y/N] ",
+			       all.n, all.n == 1 ? "" : "s");
+			fflush(stdout);
+			if (fgets(answer, sizeof answer, stdin) == NULL ||
+			    (answer[0] != 'y' && answer[0] != 'Y')) {
+				printf("nothing deleted\n");
+				partition_set_free(&all);
+				return 0;
+			}
+		}
+	}
+	for (i = 0; i < all.n; i++) {
+		sl_err_clear(&err);
+		if (store_run_delete(c->store, d->name, all.v[i].key, c->who, &err) <= 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			printf("deleted %d run%s of %s\n", deleted, deleted == 1 ? "" : "s", d->name);
+			partition_set_free(&all);
+			return EXIT_FAILED;
+		}
+		printf("deleted %s\n", all.v[i].key);
+		deleted++;
+	}
+	printf("deleted %d run%s of %s (logs stay in %s/%s)\n", deleted,
+	       deleted == 1 ? "" : "s", d->name, c->cfg->logs_dir, d->name);
+	partition_set_free(&all);
+	return 0;
+}
+
 static int
 runs_run(struct cli *c, const struct cli_args *args)
 {
@@ -41,6 +128,10 @@ runs_run(struct cli *c, const struct cli_args *args)
 	size_t i;
 	struct sl_err err;
 
+	if (args->npos >= 2 && strcmp(args->pos[0], "delete") == 0)
+		return runs_delete(c, args);
+	if (cli_opt_flag(args, "dry-run") || cli_opt_flag(args, "yes"))
+		return cli_usage(&cli_runs, "--dry-run and --yes go with `runs delete`");
 	if (cli_opt_str(args, "limit") != NULL &&
 	    sl_parse_int(cli_opt_str(args, "limit"), 1, 1000000, &limit) < 0)
 		return cli_usage(&cli_runs, "--limit takes a number");
@@ -88,14 +179,24 @@ static const struct cli_opt runs_opts[] = {
 	{ "from", 0, "P", "only partitions from P on (inclusive)" },
 	{ "to", 0, "P", "only partitions up to P (inclusive)" },
 	{ "limit", 0, "N", "at most N runs (default 50)" },
+	{ "dry-run", 'n', NULL, "delete: list the runs it would delete, change nothing" },
+	{ "yes", 'y', NULL, "delete: do not ask (needed when stdin is not a terminal)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_runs = {
-	"runs", "list the runs (partitions) of a DAG",
-	"DAG [--state S] [--from P] [--to P] [--limit N]",
-	"Newest partition first. Times are shown in the DAG's zone with their\n"
-	"offset.\n",
+	"runs", "list (or delete) the runs (partitions) of a DAG",
+	"DAG [--state S] [--from P] [--to P] [--limit N]\n"
+	"delete DAG PARTITION... [--dry-run] [--yes]",
+	"Lists the runs, newest partition first. Times are shown in the DAG's\n"
+	"zone with their offset. P is a partition key, a time (the partition\n"
+	"holding it) or a date (the partitions starting that day); --from and\n"
+	"--to are inclusive.\n"
+	"\n"
+	"`runs delete` deletes runs with their task instances, so a partition can\n"
+	"be triggered afresh (with new params). Their logs stay on disk; each\n"
+	"deletion is audited with the run's params. A run with a queued or\n"
+	"running task instance is refused: mark or clear it first.\n",
 	runs_opts,
 	runs_run,
 };

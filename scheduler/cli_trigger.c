@@ -31,41 +31,17 @@ wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
 		struct timespec ts = { 0, 200 * 1000000 };
 
 		json_array_foreach(partitions, i, p) {
-			sqlite3_stmt *st;
+			struct run_progress rp;
 
-			if (!tty) {
-				/* no progress line to draw: the run's state is enough */
-				json_t *run = store_run_json(c->store, d->name, json_string_value(p));
-				const char *rs = run ? json_string_value(json_object_get(run, "state")) : "";
-
-				if (strcmp(rs, "success") == 0 || strcmp(rs, "failed") == 0)
-					done++;
-				if (strcmp(rs, "failed") == 0)
-					failed++;
-				json_decref(run);
+			if (store_run_progress(c->store, d->name, json_string_value(p), &rp) <= 0)
 				continue;
-			}
-			st = store_stmt(c->store,
-			    "SELECT r.state, count(*), "
-			    "sum(ti.state IN ('running', 'queued', 'up_for_reschedule')), "
-			    "sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')) "
-			    "FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
-			    "WHERE r.dag_id = ? AND r.partition = ? GROUP BY r.id");
-			const char *state = "?";
-
-			sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, json_string_value(p), -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				state = (const char *)sqlite3_column_text(st, 0);
-				if (strcmp(state, "success") == 0 || strcmp(state, "failed") == 0)
-					done++;
-				if (strcmp(state, "failed") == 0)
-					failed++;
-				total_tis += sqlite3_column_int(st, 1);
-				running_tis += sqlite3_column_int(st, 2);
-				done_tis += sqlite3_column_int(st, 3);
-			}
-			sqlite3_reset(st);
+			if (strcmp(rp.state, "success") == 0 || strcmp(rp.state, "failed") == 0)
+				done++;
+			if (strcmp(rp.state, "failed") == 0)
+				failed++;
+			total_tis += rp.tasks;
+			running_tis += rp.running;
+			done_tis += rp.done;
 		}
 		if (tty && sl_mono_ms() - last_print > 200) {
 			fprintf(stderr, "\r\033[K%s: %d/%zu runs done, %d/%d tasks done, %d running",
@@ -185,24 +161,51 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	snprintf(key, sizeof key, "%s", p.key);
 	start = p.start_s;
 	end = p.end_s;
-	if (store_run_create(c->store, d, key, start, end, "manual", params, NULL, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+	if (!p.exists &&
+	    store_run_create(c->store, d, key, start, end, "manual", params, NULL, &err) < 0) {
+		/* the scheduler may have made it meanwhile */
+		json_t *run = store_run_json(c->store, d->name, key);
+
+		json_decref(run);
+		if (run == NULL || !wait) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			json_decref(params);
+			return EXIT_FAILED;
+		}
+		p.exists = 1;
+	}
+	if (p.exists && !wait) {
+		fprintf(stderr, "sluice: DAG %s already has a run for partition %s "
+			"(--wait follows it; `sluice clear` re-runs it)\n", d->name, key);
 		json_decref(params);
 		return EXIT_FAILED;
 	}
-	json_decref(params);
-	{
-		json_t *detail = json_pack("{s:s}", "partition", key);
+	if (p.exists && json_object_size(params) > 0) {
+		fprintf(stderr, "sluice: DAG %s already has a run for partition %s; "
+			"its params stay as they are (--param applies to new runs)\n",
+			d->name, key);
+		json_decref(params);
+		return EXIT_USAGE;
+	}
+	if (!p.exists) {
+		json_t *detail = json_pack("{s:s,s:O}", "partition", key, "params", params);
 
 		store_audit(c->store, c->who, "trigger", d->name, detail);
 		json_decref(detail);
 	}
+	json_decref(params);
 	if (c->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s}", "dag", d->name, "partition", key, "state", "queued");
+		json_t *run = store_run_json(c->store, d->name, key);
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "dag", d->name, "partition", key,
+				      "state", run ? json_string_value(json_object_get(run, "state")) : "queued",
+				      "existing", p.exists);
 
 		cli_print_json(o);
 		json_decref(o);
-	} else
+		json_decref(run);
+	} else if (p.exists)
+		printf("%s partition %s already has a run: following it\n", d->name, key);
+	else
 		printf("triggered %s partition %s\n", d->name, key);
 	if (!wait)
 		return 0;
@@ -238,7 +241,8 @@ const struct cli_verb cli_trigger = {
 	"most 128 letters, digits and . _ : + -). --param overrides a declared param (JSON\n"
 	"values are parsed: --param limit=10). --wait waits for the run to finish,\n"
 	"showing progress on a terminal; the exit code is then 0 on success and 1\n"
-	"on failure. A scheduler must be running on the home to run it.\n",
+	"on failure. With --wait, a partition that already has a run is followed\n"
+	"instead of refused. A scheduler must be running on the home to run it.\n",
 	trigger_opts,
 	trigger_run,
 };

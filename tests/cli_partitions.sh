@@ -116,6 +116,28 @@ out=$(sl mark retail load "2026-12-03 05:00" failed)
 assert_eq "marked retail load 2026-12-03T00:05:00+00:00 failed" "$out"
 assert_eq failed "$(task_state retail 2026-12-03T00:05:00+00:00 load)"
 
+# runs delete: a run goes with its task instances, its logs stay, the
+# deletion is audited with the run's params; then it can run afresh
+log28="$H/logs/retail/2026-11-28T00:05:00+00:00/extract/try-1.log"
+test -f "$log28" || fail "no log of 11-28"
+out=$(sl runs delete retail 2026-11-28 "2026-11-29 10:00" --dry-run)
+assert_eq "would delete 2026-11-28T00:05:00+00:00
+would delete 2026-11-29T00:05:00+00:00
+2 runs would be deleted with their task instances (dry run; logs stay)" "$out" "runs delete --dry-run"
+assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition LIKE '2026-11-2_T%' AND partition < '2026-11-30'")" "a dry run deletes nothing"
+expect_usage_error "runs delete without --yes off a terminal" "add --yes" sl runs delete retail 2026-11-28
+expect_usage_error "runs delete of a partition with no run" "DAG retail has no run for partition '2026-12-02'" \
+	sl runs delete retail 2026-11-28 2026-12-02 --yes
+assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition < '2026-11-30'")" "nothing deleted when one argument is wrong"
+out=$(sl runs delete retail 2026-11-28 "2026-11-29 10:00" --yes)
+assert_contains "$out" "deleted 2 runs of retail"
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition < '2026-11-30'")" "runs deleted"
+assert_eq 0 "$(q "SELECT count(*) FROM task_instances ti WHERE ti.run_id NOT IN (SELECT id FROM dag_runs)")" "their task instances too"
+test -f "$log28" || fail "the log of a deleted run stays"
+assert_eq "2" "$(q "SELECT count(*) FROM audit WHERE action='delete_run' AND dag_id='retail' AND json_extract(detail, '$.partition') LIKE '2026-11-2%' AND json_type(detail, '$.params') IS NOT NULL")" "audited with the params"
+out=$(sl trigger retail --partition 2026-11-28 --wait)
+assert_contains "$out" "triggered retail partition 2026-11-28T00:05:00+00:00"
+
 # an unscheduled DAG: keys of its own, within limits
 out=$(sl trigger free --partition load.v2:2026+retry-1_x)
 assert_contains "$out" "triggered free partition load.v2:2026+retry-1_x"

@@ -48,6 +48,13 @@ sl trigger etl --partition p1 >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "trigger of an existing partition"
 assert_contains "$(cat "$T/err")" "already has a run for partition p1"
+# with --wait, a partition that already has a run is followed, not refused
+out=$(sl trigger etl --partition p1 --wait)
+assert_contains "$out" "etl partition p1 already has a run: following it"
+assert_contains "$out" "run etl p1 succeeded"
+assert_eq 1 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='etl' AND partition='p1'")" "no second run"
+# the audit of a trigger records its params
+assert_eq 25 "$(q "SELECT json_extract(detail, '$.params.limit') FROM audit WHERE action='trigger' AND dag_id='etl' AND json_extract(detail, '$.partition')='p1'")" "params in the audit"
 # an undeclared param is refused
 set +e
 sl trigger etl --partition p2 --param colour=red >/dev/null 2>"$T/err"; st=$?
