@@ -105,6 +105,8 @@ const char *trigger_rule_name(enum trigger_rule r);
 int dag_interval_at(const struct dag *d, int64_t t, int64_t *start,
 		    int64_t *end);
 /*
+ * Superseded by partition_resolve_one() (scheduler/partition.h), which
+ * every CLI verb uses; kept only until the web API calls that too.
  * The partition a person names for a manual run (trigger, test): arg NULL
  * or "" means the latest complete partition of a scheduled DAG, or "now"
  * for an unscheduled one; a time (in the DAG's zone unless it has an

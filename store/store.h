@@ -229,6 +229,28 @@ json_t *store_audit_json(struct store *s, int limit, int offset);
 /* Last `n` runs' states per DAG: {"dag": ["success", ...]}. */
 json_t *store_dags_json(struct store *s);
 
+/* --- runs for the command line (store_runs.c) --- */
+/* The n runs whose start is nearest t, as [{partition, start_s, end_s}]
+ * ordered by start (for "nearest keys" in errors). */
+json_t *store_runs_near(struct store *s, const char *dag_id, int64_t t, int n);
+/* A run's state and how many of its task instances are active or done. */
+struct run_progress {
+	char state[16];
+	int tasks;
+	int running;
+	int done;
+};
+/* 1 and *out filled when the run exists, 0 when not, -1 on an error. */
+int store_run_progress(struct store *s, const char *dag_id,
+		       const char *partition, struct run_progress *out);
+/* Delete the run of partition with its task instances, their tries and
+ * state log (log files stay), audited as delete_run with who, the
+ * partition and the run's params. Returns 1 when deleted, 0 when there is
+ * no such run (err says so), -1 with err on an error or when a task
+ * instance of the run is queued or running. */
+int store_run_delete(struct store *s, const char *dag_id,
+		     const char *partition, const char *who,
+		     struct sl_err *err);
 /* Resolve a partition argument: an exact key of an existing run, else a
  * time (parsed in the DAG's zone) → start_s. */
 int store_partition_start(struct store *s, const struct dag *dag,
