@@ -43,8 +43,12 @@ run_load_one(void *arg, const struct store_run_row *row)
 	struct run *r;
 	struct dag *dag = dagbag_find(&ctx->s->bag, row->dag_id);
 
-	if (dag == NULL)
-		return;	/* its DAG did not load: leave it be */
+	if (dag == NULL) {
+		/* its DAG did not load (yet): leave it be, and read it again
+		 * when a DAG file changes */
+		ctx->s->runs_without_dag = 1;
+		return;
+	}
 	r = xcalloc(1, sizeof *r);
 	r->id = row->id;
 	r->dag = dag;
@@ -157,6 +161,7 @@ sched_sync_reload(struct sched *s, int at_start)
 		if (store_dag_get(s->store, d->name, &row) >= 0)
 			d->paused = row.paused;
 	}
+	s->runs_without_dag = 0;
 	{
 		struct run_load_ctx ctx = { s, &s->runs };
 
@@ -468,7 +473,7 @@ sched_sync_scan_dags(struct sched *s)
 {
 	struct dagbag fresh, changed = { NULL, 0 };
 	struct sl_err err;
-	int gone = 0;
+	int gone = 0, changed_dags = 0;
 
 	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
 		return;
@@ -488,6 +493,8 @@ sched_sync_scan_dags(struct sched *s)
 		if (e->reused)
 			continue;
 		changed.entries[changed.n++] = *e;
+		if (e->dag != NULL)
+			changed_dags++;
 		if (e->error != NULL)
 			sched_log("DAG file not loaded: %s", e->error);
 		else
@@ -506,7 +513,8 @@ sched_sync_scan_dags(struct sched *s)
 	free(changed.entries);
 	{
 		struct dagbag old = s->bag;
-		int reload = runs_need_reload(s, &fresh);
+		int reload = (changed_dags && s->runs_without_dag) ||
+			     runs_need_reload(s, &fresh);
 
 		s->bag = fresh;
 		if (reload)
