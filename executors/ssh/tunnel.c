@@ -8,12 +8,35 @@
 
 #include <sys/socket.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "executors/ssh/ssh_internal.h"
+
+/* Unlink the tunnel from the connection it carries and fail that
+ * connection (its ops learn why); a no-op when already unlinked. */
+static void tunnel_fail_inner(struct ssh_tunnel *tn, int mark_down,
+			      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void tunnel_fail_inner(struct ssh_tunnel *tn, int mark_down,
+			      const char *fmt, ...)
+{
+	struct ssh_conn *inner = tn->inner;
+	char msg[SL_ERR_MSG];
+	va_list ap;
+
+	if (!inner)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	tn->inner = NULL;
+	inner->tunnel = NULL;
+	ssh_conn_fail(inner, mark_down, "%s", msg);
+}
 
 static void tunnel_io_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -41,14 +64,11 @@ void ssh_tunnel_close(struct ssh_tunnel *tn)
 	tn->closing = 1;
 	event_del(tn->ev_read);
 	event_del(tn->ev_write);
-	if (tn->inner) {
-		struct ssh_conn *inner = tn->inner;
-		tn->inner = NULL;
-		inner->tunnel = NULL;
-		ssh_conn_fail(inner, inner->state != C_READY,
-			  "the tunnel to %s through the jump host %s closed",
-			  inner->host->label, inner->host->ex->via->label);
-	}
+	if (tn->inner)
+		tunnel_fail_inner(tn, tn->inner->state != C_READY,
+				  "the tunnel to %s through the jump host %s "
+				  "closed", tn->inner->host->label,
+				  tn->inner->host->ex->via->label);
 	if (!tn->op.conn) {
 		tunnel_free(tn);
 		return;
@@ -88,17 +108,9 @@ static int tunnel_step(struct ssh_op *op)
 		if (!tn->ch) {
 			if (ssh_eagain(s))
 				return 0;
-			n = snprintf(tn->up, sizeof tn->up, "%s", ssh_errmsg(s));
-			{
-				struct ssh_conn *inner = tn->inner;
-				tn->inner = NULL;
-				inner->tunnel = NULL;
-				ssh_conn_fail(inner, 1,
-					  "the jump host %s cannot reach %s: "
-					  "%s",
-					  op->conn->host->label,
-					  inner->host->label, tn->up);
-			}
+			tunnel_fail_inner(tn, 1, "the jump host %s cannot reach "
+					  "%s: %s", op->conn->host->label,
+					  tn->inner->host->label, ssh_errmsg(s));
 			ssh_conn_detach(op);
 			tunnel_free(tn);
 			return 1;
@@ -168,14 +180,11 @@ static void tunnel_lost(struct ssh_op *op, const char *why)
 	struct ssh_tunnel *tn = (struct ssh_tunnel *)op;
 
 	tn->ch = NULL;	/* freed with the jump host's session */
-	if (tn->inner) {
-		struct ssh_conn *inner = tn->inner;
-		tn->inner = NULL;
-		inner->tunnel = NULL;
-		ssh_conn_fail(inner, inner->state != C_READY,
-			  "jump host %s for %s: %s",
-			  inner->host->ex->via->label, inner->host->label, why);
-	}
+	if (tn->inner)
+		tunnel_fail_inner(tn, tn->inner->state != C_READY,
+				  "jump host %s for %s: %s",
+				  tn->inner->host->ex->via->label,
+				  tn->inner->host->label, why);
 	if (!tn->closing) {
 		tn->closing = 1;
 		event_del(tn->ev_read);
