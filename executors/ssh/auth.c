@@ -67,7 +67,7 @@ int ssh_auth_step(struct ssh_conn *c)
 			return 0;
 		if (rc) {
 			ssh_conn_fail(c, 1, "SSH handshake with %s failed: %s",
-				  h->label, ssh_errmsg(c->session));
+				      h->label, ssh_errmsg(c->session));
 			return 0;
 		}
 		if (ssh_hostkey_verify(c) < 0)
@@ -85,14 +85,14 @@ int ssh_auth_step(struct ssh_conn *c)
 			if (ssh_eagain(c->session))
 				return 0;
 			ssh_conn_fail(c, 1, "%s: cannot list authentication "
-				  "methods: %s", h->label,
-				  ssh_errmsg(c->session));
+				      "methods: %s", h->label,
+				      ssh_errmsg(c->session));
 			return 0;
 		}
 		if (!strstr(list, "publickey")) {
 			ssh_conn_fail(c, 1, "authentication as %s on %s failed: the "
-				  "server does not accept public keys (it "
-				  "offers: %s)", h->user, h->label, list);
+				      "server does not accept public keys (it "
+				      "offers: %s)", h->user, h->label, list);
 			return 0;
 		}
 		c->state = ex->agent ? C_AUTH_AGENT : C_AUTH_KEY;
@@ -107,12 +107,12 @@ int ssh_auth_step(struct ssh_conn *c)
 			    libssh2_agent_list_identities(c->agent) != 0) {
 				if (!ex->key_path) {
 					ssh_conn_fail(c, 1, "%s: cannot use "
-						  "ssh-agent (SSH_AUTH_SOCK=%s): "
-						  "%s", h->label,
-						  getenv("SSH_AUTH_SOCK") ?
-						  getenv("SSH_AUTH_SOCK") :
-						  "unset",
-						  ssh_errmsg(c->session));
+						      "ssh-agent (SSH_AUTH_SOCK=%s): "
+						      "%s", h->label,
+						      getenv("SSH_AUTH_SOCK") ?
+						      getenv("SSH_AUTH_SOCK") :
+						      "unset",
+						      ssh_errmsg(c->session));
 					return 0;
 				}
 				c->state = C_AUTH_KEY;
@@ -141,15 +141,15 @@ int ssh_auth_step(struct ssh_conn *c)
 			return 1;
 		}
 		ssh_conn_fail(c, 1, "authentication as %s on %s failed: the server "
-			  "accepted none of ssh-agent's keys", h->user,
-			  h->label);
+			      "accepted none of ssh-agent's keys", h->user,
+			      h->label);
 		return 0;
 	case C_AUTH_KEY: {
 		const char *pass = ex->passphrase_env ?
 					   getenv(ex->passphrase_env) : NULL;
 		if (!ex->key_path) {
 			ssh_conn_fail(c, 1, "authentication as %s on %s failed: no "
-				  "key configured", h->user, h->label);
+				      "key configured", h->user, h->label);
 			return 0;
 		}
 		rc = libssh2_userauth_publickey_fromfile_ex(
@@ -163,18 +163,18 @@ int ssh_auth_step(struct ssh_conn *c)
 		}
 		if (rc == LIBSSH2_ERROR_FILE)
 			ssh_conn_fail(c, 1, "cannot use the private key %s for %s: "
-				  "%s (wrong passphrase%s, or not an "
-				  "ed25519/ECDSA/RSA private key?)",
-				  ex->key_path, h->label,
-				  ssh_errmsg(c->session),
-				  ex->passphrase_env ? "" :
-				  " or key_passphrase_env not set");
+				      "%s (wrong passphrase%s, or not an "
+				      "ed25519/ECDSA/RSA private key?)",
+				      ex->key_path, h->label,
+				      ssh_errmsg(c->session),
+				      ex->passphrase_env ? "" :
+				      " or key_passphrase_env not set");
 		else
 			ssh_conn_fail(c, 1, "authentication as %s on %s failed: "
-				  "the server refused the key %s (%s)%s", h->user,
-				  h->label, ex->key_path,
-				  ssh_errmsg(c->session),
-				  !libssh2_version(0x010b00) &&
+				      "the server refused the key %s (%s)%s", h->user,
+				      h->label, ex->key_path,
+				      ssh_errmsg(c->session),
+				      !libssh2_version(0x010b00) &&
 						  key_is_rsa(ex->key_path) ?
 					  "; note: this libssh2 (before 1.11) "
 					  "signs with RSA keys only as ssh-rsa "

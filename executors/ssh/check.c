@@ -82,8 +82,8 @@ int exec_ssh_check(const char *config_json, FILE *out, struct sl_err *err)
 		for (i = 0; i < st.ex->nhosts; i++)
 			if (!TAILQ_EMPTY(&st.ex->hosts[i].conn.ops))
 				ssh_conn_fail(&st.ex->hosts[i].conn, 1,
-					  "%s did not answer in time",
-					  st.ex->hosts[i].label);
+					      "%s did not answer in time",
+					      st.ex->hosts[i].label);
 		event_base_loop(base, EVLOOP_NONBLOCK);
 	}
 	if (st.failed)

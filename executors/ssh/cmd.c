@@ -143,7 +143,7 @@ static void cmd_lost(struct ssh_op *op, const char *why)
 /* Run a command on host h (connecting if needed); cb(cmd, arg) is called
  * once from its own event with cmd->exit_code, cmd->out, cmd->error. */
 struct ssh_cmd *ssh_cmd_run(struct ssh_host *h, const char *command,
-			       void (*cb)(struct ssh_cmd *, void *), void *arg)
+			    void (*cb)(struct ssh_cmd *, void *), void *arg)
 {
 	struct ssh_cmd *cmd = xcalloc(1, sizeof *cmd);
 

@@ -163,7 +163,7 @@ int ssh_conn_check_broken(struct ssh_conn *c)
 	case LIBSSH2_ERROR_BAD_SOCKET:
 		snprintf(msg, sizeof msg, "%s", ssh_errmsg(c->session));
 		ssh_conn_fail(c, 0, "connection to %s lost (%s)", c->host->label,
-			  msg);
+			      msg);
 		return 1;
 	default:
 		return 0;
@@ -260,7 +260,7 @@ static void conn_io_cb(evutil_socket_t fd, short what, void *arg)
 		n = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 			ssh_conn_fail(c, 0, "%s closed the connection",
-				  c->host->label);
+				      c->host->label);
 			return;
 		}
 		if (n > 0)
@@ -296,10 +296,10 @@ static void conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	if (c->state == C_READY || c->state == C_IDLE)
 		return;
 	ssh_conn_fail(c, 1, "connecting to %s timed out after %s (during %s)",
-		  c->host->label,
-		  sl_format_duration(c->host->ex->connect_timeout_ms, d,
+		      c->host->label,
+		      sl_format_duration(c->host->ex->connect_timeout_ms, d,
 				     sizeof d),
-		  stage[c->state] ? stage[c->state] : "connect");
+		      stage[c->state] ? stage[c->state] : "connect");
 }
 
 static void conn_keepalive_cb(evutil_socket_t fd, short what, void *arg)
@@ -315,7 +315,7 @@ static void conn_keepalive_cb(evutil_socket_t fd, short what, void *arg)
 	rc = libssh2_keepalive_send(c->session, &next);
 	if (rc != 0 && rc != LIBSSH2_ERROR_EAGAIN) {
 		ssh_conn_fail(c, 0, "connection to %s lost: %s", c->host->label,
-			  ssh_errmsg(c->session));
+			      ssh_errmsg(c->session));
 		return;
 	}
 	sl_ms_timeval(c->host->ex->keepalive_ms, &tv);
@@ -329,7 +329,7 @@ void ssh_conn_begin_ssh(struct ssh_conn *c)
 	c->session = libssh2_session_init();
 	if (!c->session) {
 		ssh_conn_fail(c, 1, "%s: cannot create an SSH session",
-			  c->host->label);
+			      c->host->label);
 		return;
 	}
 	libssh2_session_set_blocking(c->session, 0);
@@ -362,7 +362,7 @@ static void conn_connected_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		ssh_conn_fail(c, 1, "cannot connect to %s: %s", c->host->label,
-			  strerror(soerr));
+			      strerror(soerr));
 		return;
 	}
 	ssh_conn_begin_ssh(c);
@@ -419,7 +419,7 @@ static void conn_try_addr(struct ssh_conn *c)
 		ai = c->addr_next;
 	}
 	ssh_conn_fail(c, 1, "cannot connect to %s: %s", c->host->label,
-		  err ? strerror(err) : "no address");
+		      err ? strerror(err) : "no address");
 }
 
 static void conn_resolved_cb(int result, struct evutil_addrinfo *res,
@@ -432,7 +432,7 @@ static void conn_resolved_cb(int result, struct evutil_addrinfo *res,
 	c->dns_req = NULL;
 	if (result != 0) {
 		ssh_conn_fail(c, 1, "cannot resolve %s: %s", c->host->name,
-			  evutil_gai_strerror(result));
+			      evutil_gai_strerror(result));
 		return;
 	}
 	c->addrs = c->addr_next = res;
@@ -477,7 +477,7 @@ void ssh_conn_start(struct ssh_conn *c)
 						 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!ex->dns) {
 		ssh_conn_fail(c, 1, "cannot resolve %s: no resolver",
-			  c->host->name);
+			      c->host->name);
 		return;
 	}
 	/* May call conn_resolved_cb at once (e.g. a name in /etc/hosts). */

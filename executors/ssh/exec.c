@@ -41,7 +41,7 @@ void *ssh_exec_create(struct event_base *base, const char *name,
 }
 
 void ssh_exec_host_init(struct ssh_host *h, struct ssh_exec *ex, char *name,
-		      int port, const char *user)
+			int port, const char *user)
 {
 	h->ex = ex;
 	h->name = name;
@@ -75,7 +75,7 @@ static int ssh_slots(void *inst)
 /* The host with the most free slots among those not down; ties go round
  * robin so equal hosts share the work. */
 struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
-				  char *err, size_t errlen)
+				    char *err, size_t errlen)
 {
 	struct ssh_host *best = NULL;
 	int64_t now = sl_mono_ms();

@@ -245,13 +245,13 @@ int ssh_hostkey_verify(struct ssh_conn *c)
 	snprintf(c->hostkey_desc, sizeof c->hostkey_desc, "%s %s", label, fp);
 	if (!known_type) {
 		ssh_conn_fail(c, 1, "host key of %s has an unsupported type (%s)",
-			  h->label, fp);
+			      h->label, fp);
 		return -1;
 	}
 	kh = known_hosts_load(c);
 	if (!kh) {
 		ssh_conn_fail(c, 1, "cannot check the host key of %s: out of memory",
-			  h->label);
+			      h->label);
 		return -1;
 	}
 	rc = known_hosts_check(kh, h, key, len, known_type);
@@ -261,35 +261,35 @@ int ssh_hostkey_verify(struct ssh_conn *c)
 		return 0;
 	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
 		ssh_conn_fail(c, 1,
-			  "HOST KEY OF %s HAS CHANGED: it offers %s %s, which "
-			  "does not match the key in %s; refusing to connect "
-			  "(someone may be intercepting the connection, or "
-			  "the host was reinstalled: check, then fix %s)",
-			  h->label, label, fp, ex->known_hosts,
-			  ex->known_hosts);
+			      "HOST KEY OF %s HAS CHANGED: it offers %s %s, which "
+			      "does not match the key in %s; refusing to connect "
+			      "(someone may be intercepting the connection, or "
+			      "the host was reinstalled: check, then fix %s)",
+			      h->label, label, fp, ex->known_hosts,
+			      ex->known_hosts);
 		return -1;
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
 		if (ex->accept_new) {
 			if (known_hosts_add(c, key, len, known_type, why,
 					    sizeof why) < 0) {
 				ssh_conn_fail(c, 1,
-					  "cannot record the new host key of "
-					  "%s (%s %s): %s",
-					  h->label, label, fp, why);
+					      "cannot record the new host key of "
+					      "%s (%s %s): %s",
+					      h->label, label, fp, why);
 				return -1;
 			}
 			return 0;
 		}
 		ssh_conn_fail(c, 1,
-			  "host key of %s is not known: %s %s is not in %s "
-			  "(host_key_check: strict); add the host's key to "
-			  "that file (ssh-keyscan), or set host_key_check: "
-			  "accept-new",
-			  h->label, label, fp, ex->known_hosts);
+			      "host key of %s is not known: %s %s is not in %s "
+			      "(host_key_check: strict); add the host's key to "
+			      "that file (ssh-keyscan), or set host_key_check: "
+			      "accept-new",
+			      h->label, label, fp, ex->known_hosts);
 		return -1;
 	default:
 		ssh_conn_fail(c, 1, "cannot check the host key of %s (%s %s) "
-			  "against %s", h->label, label, fp, ex->known_hosts);
+			      "against %s", h->label, label, fp, ex->known_hosts);
 		return -1;
 	}
 }

@@ -376,7 +376,7 @@ lost:
 	if (ssh_conn_check_broken(t->op.conn))
 		return -2;	/* the try is over: try_lost ran */
 	ssh_try_set_error(t, "lost the task's channel on %s: %s", t->host->label,
-		      ssh_errmsg(s));
+			  ssh_errmsg(s));
 	return -1;
 }
 
@@ -397,15 +397,15 @@ static int try_step(struct ssh_op *op)
 				if (ssh_conn_check_broken(op->conn))
 					return 1;
 				ssh_try_set_error(t, "cannot open a channel on %s: "
-					      "%s", t->host->label,
-					      ssh_errmsg(s));
+						  "%s", t->host->label,
+						  ssh_errmsg(s));
 				ssh_try_finish(t);
 				return 1;
 			}
 			progress = 1;
 			if (t->kill_requested) {
 				ssh_try_set_error(t, "killed before the command "
-					      "started on %s", t->host->label);
+						  "started on %s", t->host->label);
 				t->state = T_FREE;
 				break;
 			}
@@ -419,8 +419,8 @@ static int try_step(struct ssh_op *op)
 				return 1;
 			if (rc) {
 				ssh_try_set_error(t, "%s refused to run the "
-					      "command: %s", t->host->label,
-					      ssh_errmsg(s));
+						  "command: %s", t->host->label,
+						  ssh_errmsg(s));
 				t->state = T_FREE;
 				break;
 			}
@@ -463,8 +463,8 @@ static int try_step(struct ssh_op *op)
 				t->signal = signal_from_name(signame);
 				if (!t->signal)
 					ssh_try_set_error(t, "the command on %s "
-						      "died of signal %s",
-						      t->host->label, signame);
+							  "died of signal %s",
+							  t->host->label, signame);
 				libssh2_free(s, signame);
 			} else {
 				t->exit_code =
@@ -555,7 +555,7 @@ static void try_grace_cb(evutil_socket_t fd, short what, void *arg)
 	/* The group never identified itself: drop the channel; sshd then
 	 * closes the command's pipes. */
 	ssh_try_set_error(t, "killed on %s (its process group was unknown)",
-		      t->host->label);
+			  t->host->label);
 	if (t->ch && t->state < T_FREE)
 		t->state = T_FREE;
 	if (t->op.conn)
@@ -579,8 +579,8 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 }
 
 void *ssh_try_start(void *inst, const struct sl_exec_task *task,
-		       sl_exec_done_fn done, void *arg, char *err,
-		       size_t errlen)
+		    sl_exec_done_fn done, void *arg, char *err,
+		    size_t errlen)
 {
 	struct ssh_exec *ex = inst;
 	struct ssh_host *h;
@@ -672,7 +672,7 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 	t->kill_requested = 1;
 	if (t->queued) {
 		ssh_try_set_error(t, "killed (%s) while waiting for a free slot",
-			      (unsigned)why < SL_ARRAY_LEN(reason) &&
+				  (unsigned)why < SL_ARRAY_LEN(reason) &&
 					      reason[why] ? reason[why]
 							  : "killed");
 		ssh_try_finish(t);
@@ -686,7 +686,7 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 		if (t->op.conn && t->op.conn->state == C_READY)
 			return;	/* T_OPEN sees kill_requested */
 		ssh_try_set_error(t, "killed before the command started on %s",
-			      t->host->label);
+				  t->host->label);
 		ssh_try_finish(t);
 		return;
 	}
