@@ -109,8 +109,9 @@ struct operator {
  * The registry (operator.c): shell is built in; the other task types live
  * in the operators library (libsluice_ops.a) and join through
  * operator_register(), called for each by operators_register() in
- * operators/operators.c, which main() calls first. A program that links
- * only the core knows shell alone.
+ * operators/operators.c, which main() calls first (before any thread
+ * starts: the registry has no lock). A program that links only the core
+ * knows shell alone.
  *
  * operators is the NULL-terminated list, in registration order.
  */
