@@ -31,30 +31,12 @@ operator_register(const struct operator *op)
 	operators = operator_list;
 }
 
-/* Types added at run time (operator_register): tests' fake operators. */
-static const struct operator *added_operators[8];
-
-int
-operator_register(const struct operator *op)
-{
-	for (size_t i = 0; i < SL_ARRAY_LEN(added_operators); i++)
-		if (added_operators[i] == NULL || added_operators[i] == op) {
-			added_operators[i] = op;
-			return 0;
-		}
-	return -1;
-}
-
 const struct operator *
 operator_find(const char *name)
 {
 	for (size_t i = 0; operators[i] != NULL; i++)
 		if (strcmp(operators[i]->name, name) == 0)
 			return operators[i];
-	for (size_t i = 0; i < SL_ARRAY_LEN(added_operators) &&
-	     added_operators[i] != NULL; i++)
-		if (strcmp(added_operators[i]->name, name) == 0)
-			return added_operators[i];
 	return NULL;
 }
 

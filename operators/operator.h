@@ -149,9 +149,6 @@ void operator_register(const struct operator *op);
 void operators_register(void);
 
 const struct operator *operator_find(const char *name);
-/* Make one more task type known (the scheduler harness's fake sensor);
- * op must outlive every use. -1 when full. */
-int operator_register(const struct operator *op);
 /* "shell, s3_sensor, ..." for error messages; into out (size n). */
 const char *operator_names(char *out, size_t n);
 /* Is this type a sensor (pokes from the loop)? */
