@@ -3,7 +3,7 @@
 #include "operators/operator.h"
 
 static const struct op_key shell_keys[] = {
-	{ "command", OPK_ANY, 1, 1,
+	{ "command", OPK_ANY, 1, OPK_SHELL_LINE,
 	  "argv list, or a string run by /bin/sh -c" },
 	{ "cwd", OPK_STRING, 0, 1, "working directory" },
 	{ NULL, 0, 0, 0, NULL },

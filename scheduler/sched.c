@@ -495,6 +495,7 @@ ti_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 static void
 tmpl_ctx_init(struct tmpl_ctx *c, struct ti *ti, int try_number)
 {
+	memset(c, 0, sizeof *c);
 	c->dag = ti->run->dag_name;
 	c->task = ti_task(ti)->name;
 	c->run_id = ti->run->run_id;
@@ -628,7 +629,7 @@ try_spec(struct sched *s, struct ti *ti, int try_number, struct sl_err *err)
 	char a[64], b[64];
 
 	tmpl_ctx_init(&c, ti, try_number);
-	if (tmpl_render_json(t->options, &c, &opts, err) < 0) {
+	if (tmpl_render_opts(t->op->keys, t->options, &c, &opts, err) < 0) {
 		json_decref(conns);
 		return NULL;
 	}
@@ -688,7 +689,7 @@ try_argv(struct sched *s, struct ti *ti, int try_number, int poke,
 		tmpl_ctx_init(&c, ti, try_number);
 		if (json_is_string(cmd)) {
 			buf_init(&b, 0);
-			if (tmpl_render(json_string_value(cmd), &c, &b, err) < 0) {
+			if (tmpl_render_shell(json_string_value(cmd), &c, &b, err) < 0) {
 				buf_free(&b);
 				return NULL;
 			}
@@ -762,18 +763,27 @@ static void
 helper_spawn(struct sched *s, struct ti *ti, const char *command,
 	     const char *log_path, int try_number)
 {
-	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
 	char **envp;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	pid_t pid;
 	int fd;
 	struct sl_err err;
+	struct tmpl_ctx c;
 
-	envp = try_env(s, ti, try_number, &err);
-	if (envp == NULL)
-		return;
+	tmpl_ctx_init(&c, ti, try_number);
 	fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	sl_err_clear(&err);
+	if ((argv[2] = tmpl_shell_line(command, &c, &err)) == NULL ||
+	    (envp = try_env(s, ti, try_number, &err)) == NULL) {
+		if (fd >= 0) {
+			dprintf(fd, "sluice: hook not run: %s\n", err.msg);
+			close(fd);
+		}
+		free(argv[2]);
+		return;
+	}
 	/* (freed with try_env_free below) */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -797,6 +807,7 @@ helper_spawn(struct sched *s, struct ti *ti, const char *command,
 	if (fd >= 0)
 		close(fd);
 	try_env_free(envp);
+	free(argv[2]);
 }
 
 static void
