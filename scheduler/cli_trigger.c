@@ -172,19 +172,17 @@ trigger_run(struct cli *c, int argc, char **argv)
 		json_decref(params);
 		return EXIT_FAILED;
 	}
-	{
-		const char *k;
-		json_t *v;
-
-		json_object_foreach(params, k, v)
-			if (json_object_get(d->params, k) == NULL) {
-				fprintf(stderr, "sluice: DAG %s has no param '%s' (declare it under params: in %s)\n",
-					d->name, k, d->file);
-				json_decref(params);
-				return EXIT_USAGE;
-			}
-	}
 	sl_err_clear(&err);
+	{
+		json_t *checked = dag_params_check(d, params, &err);
+
+		json_decref(params);
+		if (checked == NULL) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		params = checked;
+	}
 	if (dag_manual_partition(d, partition, now, &start, &end, key, sizeof key, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);

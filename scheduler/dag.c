@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag_params.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "base/ydoc.h"
@@ -345,7 +346,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 						what, k->name, t->op->name);
 			continue;
 		}
-		if (load_op_key(d, k, v, t->name, t->options, dag->params,
+		if (load_op_key(d, k, v, t->name, t->options, dag->param_decls,
 				err) < 0)
 			return -1;
 	}
@@ -488,7 +489,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 				return -1;
 			}
 		}
-		if (check_templates(d, v, "env", env, dag->params, 0, err) < 0) {
+		if (check_templates(d, v, "env", env, dag->param_decls, 0, err) < 0) {
 			json_decref(env);
 			return -1;
 		}
@@ -505,13 +506,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		return -1;
 	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "on_failure", &s, err) < 0 ||
-		    check_hook(d, v, "on_failure", s, dag->params, err) < 0)
+		    check_hook(d, v, "on_failure", s, dag->param_decls, err) < 0)
 			return -1;
 		t->on_failure = xstrdup(s);
 	}
 	if ((v = task_get(d, src, "on_success")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "on_success", &s, err) < 0 ||
-		    check_hook(d, v, "on_success", s, dag->params, err) < 0)
+		    check_hook(d, v, "on_success", s, dag->param_decls, err) < 0)
 			return -1;
 		t->on_success = xstrdup(s);
 	}
@@ -765,16 +766,8 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 			goto fail;
 		dag->max_active_tasks = (int)iv;
 	}
-	if ((v = ymap_get(d, root, "params")) != NULL && !ynode_is_null(v)) {
-		if (v->type != YAML_MAPPING_NODE) {
-			ydoc_err(d, v, err, "params: expected a mapping, got %s",
-				 ynode_kind(v));
-			goto fail;
-		}
-		if (ynode_to_json(d, v, 1, &dag->params, err) < 0)
-			goto fail;
-	} else
-		dag->params = json_object();
+	if (dag_params_load(d, ymap_get(d, root, "params"), dag, err) < 0)
+		goto fail;
 	if ((v = ymap_get(d, root, "email_on")) != NULL &&
 	    parse_email_on(d, v, "email_on", &dag->email_on, err) < 0)
 		goto fail;
@@ -919,6 +912,7 @@ dag_free(struct dag *d)
 	if (d->tz != NULL)
 		tz_free(d->tz);
 	json_decref(d->params);
+	json_decref(d->param_decls);
 	strv_free(d->email);
 	free(d);
 }
