@@ -15,6 +15,7 @@ static const char *const where_names[] = {
 	[SHQ_BRACE] = "a parameter expansion (${...})",
 	[SHQ_ANSI] = "$'...' quotes",
 	[SHQ_ESCAPED] = "a position right after a backslash",
+	[SHQ_UNSURE] = "a command substitution holding `case` (whose patterns' ')' sluice cannot tell from the substitution's end)",
 };
 
 const char *
@@ -167,6 +168,35 @@ heredoc_word_char(struct shquote_scan *s, char c)
 	return 0;
 }
 
+/* Inside $(...) or `...`? */
+static int
+in_substitution(const struct shquote_scan *s)
+{
+	for (int i = 0; i < s->depth; i++)
+		if (s->frames[i].closes_paren ||
+		    s->frames[i].where == SHQ_BACKTICK)
+			return 1;
+	return 0;
+}
+
+/* Follow words: `case` inside a substitution makes the scan unsure. */
+static void
+word_char(struct shquote_scan *s, char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_') {
+		if (s->wlen < sizeof s->word - 1)
+			s->word[s->wlen++] = c;
+		else
+			s->wlen = sizeof s->word;
+		return;
+	}
+	if (s->wlen == 4 && memcmp(s->word, "case", 4) == 0 &&
+	    in_substitution(s))
+		s->unsure = 1;
+	s->wlen = 0;
+}
+
 /* Plain text, $(...), `...`, $((...)) and ${...}: the code-like frames. */
 static void
 code_char(struct shquote_scan *s, struct shquote_frame *f, char c)
@@ -175,6 +205,8 @@ code_char(struct shquote_scan *s, struct shquote_frame *f, char c)
 	int opened = s->just_opened;
 
 	s->just_opened = 0;
+	if (!s->escaped)
+		word_char(s, c);
 	if (s->escaped) {
 		s->escaped = 0;
 		s->prev = 'a';
@@ -325,6 +357,9 @@ shquote_scan_where(const struct shquote_scan *s)
 {
 	if (s->hd_reading)
 		return SHQ_HEREDOC;
+	if (s->unsure || (s->wlen == 4 && memcmp(s->word, "case", 4) == 0 &&
+			  in_substitution(s)))
+		return SHQ_UNSURE;
 	/* a frame below decides when it changes how its inside is read */
 	for (int i = 0; i < s->depth; i++)
 		switch (s->frames[i].where) {
@@ -390,5 +425,6 @@ shquote_insert(struct shquote_scan *s, struct buf *out, const char *v,
 		buf_addc(out, '\'');
 	s->prev = 'a';
 	s->just_opened = 0;
+	s->wlen = sizeof s->word;	/* the value is part of a word */
 	return 0;
 }

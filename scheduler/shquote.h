@@ -11,8 +11,8 @@
  *   inside "..."      "'value'"   (closes and reopens the double quotes)
  *   inside '...'      ''value''   (closes and reopens the single quotes)
  * Where no quoting makes a value one word (inside backticks, a comment, a
- * here-document, $((...)), ${...}, $'...' or right after a backslash),
- * insertion is refused: DAG loading
+ * here-document, $((...)), ${...}, $'...', right after a backslash, or
+ * after a `case` inside $(...)), insertion is refused: DAG loading
  * reports it, and rendering fails instead of running the command.
  */
 #ifndef SLUICE_SHQUOTE_H
@@ -37,6 +37,9 @@ enum shquote_where {
 	SHQ_BRACE,		/* ${...} */
 	SHQ_ANSI,		/* $'...' (backslash escapes inside) */
 	SHQ_ESCAPED,		/* right after a backslash */
+	SHQ_UNSURE,		/* after a `case` inside $(...) or `...`,
+				 * whose pattern's ')' the scanner cannot
+				 * tell from the substitution's end */
 };
 
 struct shquote_frame {
@@ -66,6 +69,9 @@ struct shquote_scan {
 	struct shquote_frame pending[SHQUOTE_MAX_HEREDOCS];
 	int npending;
 	int broken;			/* nesting too deep or too many << */
+	char word[8];			/* the word being read (code frames) */
+	size_t wlen;			/* sizeof word: too long to matter */
+	int unsure;			/* saw `case` in a command substitution */
 };
 
 void shquote_scan_init(struct shquote_scan *s);

@@ -149,6 +149,7 @@ static const struct {
 	{ "cat <<EOF; printf '%s' {{ params.v }}\n  body\nEOF", "  body\n%s" },
 	{ "# a comment\nprintf '%s' {{ params.v }}", "%s" },
 	{ "printf '%s' {{ params.v }} # it's \"a comment", "%s" },
+	{ "case {{ params.v }} in *) printf '%s' {{ params.v }};; esac", "%s" },
 };
 
 static char *
@@ -275,6 +276,8 @@ static const struct {
 	{ "echo \\{{ params.v }}", "right after a backslash" },
 	{ "echo \"a\\{{ params.v }}\"", "right after a backslash" },
 	{ "echo <<{{ params.v }}", "a here-document" },
+	{ "echo \"$(case x in x) echo {{ params.v }};; esac)\"", "holding `case`" },
+	{ "echo $(case x in x) echo ok;; esac) {{ params.v }}", "holding `case`" },
 	{ "echo '{{ params.v }}", "leaves a quote" },
 	{ "echo \"$(echo {{ params.v }}\"", "leaves a quote" },
 };
