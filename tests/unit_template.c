@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "operators/operator.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "tests/unit.h"
@@ -320,6 +321,33 @@ test_shell_refused(void)
 	json_decref(p);
 }
 
+/* Operator options: keys marked OPK_SHELL_LINE (cluster_job's command
+ * for sbatch --wrap, submit, status, cancel) are shell lines, the rest
+ * data. */
+static void
+test_opts(void)
+{
+	static const struct op_key keys[] = {
+		{ "command", OPK_STRING, 0, OPK_SHELL_LINE, "a shell line" },
+		{ "url", OPK_STRING, 0, 1, "data" },
+		{ "args", OPK_STRINGS, 0, 1, "data" },
+		{ NULL, 0, 0, 0, NULL },
+	};
+	json_t *p = json_pack("{s:s}", "v", "a b; $(id)");
+	json_t *in = json_pack("{s:s,s:s,s:[s]}", "command", "run {{ params.v }}",
+			       "url", "s3://b/{{ params.v }}", "args", "{{ params.v }}");
+	json_t *out = NULL;
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0 };
+
+	CHECK(tmpl_render_opts(keys, in, &c, &out, NULL) == 0);
+	CHECK_EQ_STR("run 'a b; $(id)'", json_string_value(json_object_get(out, "command")));
+	CHECK_EQ_STR("s3://b/a b; $(id)", json_string_value(json_object_get(out, "url")));
+	CHECK_EQ_STR("a b; $(id)", json_string_value(json_array_get(json_object_get(out, "args"), 0)));
+	json_decref(out);
+	json_decref(in);
+	json_decref(p);
+}
+
 /* Secret params render as *** where a person looks. */
 static void
 test_mask(void)
@@ -351,6 +379,7 @@ main(void)
 	RUN(test_shell_text);
 	RUN(test_shell_values);
 	RUN(test_shell_refused);
+	RUN(test_opts);
 	RUN(test_mask);
 	json_decref(params);
 	return UNIT_END();
