@@ -15,6 +15,7 @@ static const char *const where_names[] = {
 	[SHQ_BRACE] = "a parameter expansion (${...})",
 	[SHQ_ANSI] = "$'...' quotes",
 	[SHQ_ESCAPED] = "a position right after a backslash",
+	[SHQ_DOLLAR] = "a position right after a $ (write \\$ for a literal dollar sign)",
 	[SHQ_UNSURE] = "a command substitution holding `case` (whose patterns' ')' sluice cannot tell from the substitution's end)",
 };
 
@@ -375,6 +376,9 @@ shquote_scan_where(const struct shquote_scan *s)
 		}
 	if (s->escaped)
 		return SHQ_ESCAPED;
+	/* $'...' would be read as ANSI-C quotes, escapes and all */
+	if (s->prev == '$')
+		return SHQ_DOLLAR;
 	return s->frames[s->depth - 1].where;
 }
 

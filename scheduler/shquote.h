@@ -11,8 +11,8 @@
  *   inside "..."      "'value'"   (closes and reopens the double quotes)
  *   inside '...'      ''value''   (closes and reopens the single quotes)
  * Where no quoting makes a value one word (inside backticks, a comment, a
- * here-document, $((...)), ${...}, $'...', right after a backslash, or
- * after a `case` inside $(...)), insertion is refused: DAG loading
+ * here-document, $((...)), ${...}, $'...', right after a backslash or a
+ * $, or after a `case` inside $(...)), insertion is refused: DAG loading
  * reports it, and rendering fails instead of running the command.
  */
 #ifndef SLUICE_SHQUOTE_H
@@ -37,6 +37,7 @@ enum shquote_where {
 	SHQ_BRACE,		/* ${...} */
 	SHQ_ANSI,		/* $'...' (backslash escapes inside) */
 	SHQ_ESCAPED,		/* right after a backslash */
+	SHQ_DOLLAR,		/* right after a $ ($'...' is another quoting) */
 	SHQ_UNSURE,		/* after a `case` inside $(...) or `...`,
 				 * whose pattern's ')' the scanner cannot
 				 * tell from the substitution's end */

@@ -151,6 +151,7 @@ static const struct {
 	{ "# a comment\nprintf '%s' {{ params.v }}", "%s" },
 	{ "printf '%s' {{ params.v }} # it's \"a comment", "%s" },
 	{ "case {{ params.v }} in *) printf '%s' {{ params.v }};; esac", "%s" },
+	{ "printf '%s' \\${{ params.v }} \"\\${{ params.v }}\"", "$%s$%s" },
 };
 
 static char *
@@ -279,6 +280,8 @@ static const struct {
 	{ "echo <<{{ params.v }}", "a here-document" },
 	{ "echo \"$(case x in x) echo {{ params.v }};; esac)\"", "holding `case`" },
 	{ "echo $(case x in x) echo ok;; esac) {{ params.v }}", "holding `case`" },
+	{ "echo ${{ params.v }}", "right after a $" },
+	{ "echo \"${{ params.v }}\"", "right after a $" },
 	{ "echo '{{ params.v }}", "leaves a quote" },
 	{ "echo \"$(echo {{ params.v }}\"", "leaves a quote" },
 };
