@@ -16,6 +16,11 @@
  *                  spark-submit on an edge node over SSH, ...): submit prints
  *                  the job id as its last line; status prints a state.
  *
+ * command, submit, status and cancel are /bin/sh lines (OPK_SHELL_LINE):
+ * the scheduler renders their templates with each value as one quoted
+ * shell word before the spec reaches this file, and {job_id} is checked
+ * to be a plain id (job_id_safe) before it is put in.
+ *
  * The executor SIGTERMs the try's process group on timeout or clear; the
  * handler only sets a flag, and the poll loop then cancels the remote job
  * and exits non-zero.
@@ -55,16 +60,16 @@ static const struct op_key cluster_job_keys[] = {
 	{ "action_on_failure", OPK_STRING, 0, 0,
 	  "emr: CONTINUE (default), CANCEL_AND_WAIT, TERMINATE_CLUSTER" },
 	{ "script", OPK_STRING, 0, 1, "slurm: batch script to sbatch" },
-	{ "command", OPK_STRING, 0, 1,
+	{ "command", OPK_STRING, 0, OPK_SHELL_LINE,
 	  "slurm: command to run (sbatch --wrap)" },
 	{ "sbatch_args", OPK_STRINGS, 0, 1,
 	  "slurm: more sbatch options (--partition=..., --time=...)" },
 	{ "output", OPK_STRING, 0, 1, "slurm: job output file (%j = job id; "
 	  "default sluice-<dag>-<task>-%j.out in the working folder)" },
-	{ "submit", OPK_STRING, 0, 1,
+	{ "submit", OPK_STRING, 0, OPK_SHELL_LINE,
 	  "command: submits; its last output line is the job id" },
-	{ "status", OPK_STRING, 0, 1, "command: prints the state of {job_id}" },
-	{ "cancel", OPK_STRING, 0, 1, "command: cancels {job_id}" },
+	{ "status", OPK_STRING, 0, OPK_SHELL_LINE, "command: prints the state of {job_id}" },
+	{ "cancel", OPK_STRING, 0, OPK_SHELL_LINE, "command: cancels {job_id}" },
 	{ "success_states", OPK_STRINGS, 0, 0,
 	  "command: states meaning success (SUCCEEDED, COMPLETED, FINISHED...)" },
 	{ "failure_states", OPK_STRINGS, 0, 0,

@@ -52,11 +52,15 @@ enum op_key_kind {
 	OPK_ANY,	/* any YAML → JSON (scalars as strings) */
 };
 
+#define OPK_SHELL_LINE 2
+
 struct op_key {
 	const char *name;
 	enum op_key_kind kind;
 	int required;
-	int templated;		/* render {{ }} in strings at try start */
+	int templated;		/* render {{ }} in strings at try start;
+				 * OPK_SHELL_LINE: a string is a /bin/sh
+				 * line, values go in as quoted words */
 	const char *help;	/* one line, for `sluice dags show` and docs */
 };
 

@@ -7,7 +7,7 @@
 #include "scheduler/template.h"
 
 static const struct op_key shell_keys[] = {
-	{ "command", OPK_ANY, 1, 1,
+	{ "command", OPK_ANY, 1, OPK_SHELL_LINE,
 	  "argv list, or a string run by /bin/sh -c" },
 	{ "cwd", OPK_STRING, 0, 1, "working directory" },
 	{ NULL, 0, 0, 0, NULL },
@@ -48,7 +48,8 @@ shell_argv(const json_t *options, const struct tmpl_ctx *ctx,
 
 	if (json_is_string(cmd)) {
 		buf_init(&b, 0);
-		if (tmpl_render(json_string_value(cmd), ctx, &b, err) < 0) {
+		/* values go into the line as quoted words (template.h) */
+		if (tmpl_render_shell(json_string_value(cmd), ctx, &b, err) < 0) {
 			buf_free(&b);
 			return NULL;
 		}

@@ -140,19 +140,17 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		json_decref(params);
 		return EXIT_FAILED;
 	}
-	{
-		const char *k;
-		json_t *v;
-
-		json_object_foreach(params, k, v)
-			if (json_object_get(d->params, k) == NULL) {
-				fprintf(stderr, "sluice: DAG %s has no param '%s' (declare it under params: in %s)\n",
-					d->name, k, d->file);
-				json_decref(params);
-				return EXIT_USAGE;
-			}
-	}
 	sl_err_clear(&err);
+	{
+		json_t *checked = dag_params_check(d, params, &err);
+
+		json_decref(params);
+		if (checked == NULL) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		params = checked;
+	}
 	if (partition_resolve_one(c->store, d, partition, now, PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);
@@ -188,7 +186,8 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		return EXIT_USAGE;
 	}
 	if (!p.exists) {
-		json_t *detail = json_pack("{s:s,s:O}", "partition", key, "params", params);
+		json_t *detail = json_pack("{s:s,s:o}", "partition", key, "params",
+					   dag_params_masked(d, params));
 
 		store_audit(c->store, c->who, "trigger", d->name, detail);
 		json_decref(detail);

@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag_params.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "base/ydoc.h"
@@ -121,15 +122,22 @@ parse_email_on(struct ydoc *d, ynode_t *v, const char *what, int *out,
 	return 0;
 }
 
-/* Check the templates of a JSON value loaded from node v. */
+/* Check the templates of a JSON value loaded from node v; shell: a string
+ * value is a /bin/sh line (tmpl_check_shell). */
 static int
 check_templates(struct ydoc *d, ynode_t *v, const char *what,
-		const json_t *value, const json_t *params, struct sl_err *err)
+		const json_t *value, const json_t *params, int shell,
+		struct sl_err *err)
 {
 	struct sl_err terr;
+	int rc;
 
 	sl_err_clear(&terr);
-	if (tmpl_check_json(value, params, &terr) < 0) {
+	if (shell && json_is_string(value))
+		rc = tmpl_check_shell(json_string_value(value), params, &terr);
+	else
+		rc = tmpl_check_json(value, params, &terr);
+	if (rc < 0) {
 		ydoc_err(d, v, err, "%s: %s", what, terr.msg);
 		/* point at the name when the value is a one-line scalar */
 		if (err != NULL && v != NULL && v->type == YAML_SCALAR_NODE &&
@@ -142,9 +150,36 @@ check_templates(struct ydoc *d, ynode_t *v, const char *what,
 			  v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE) &&
 			 v->start_mark.line == v->end_mark.line && terr.col > 0)
 			err->col += terr.col;
+		else if (err != NULL && v != NULL &&
+			 v->type == YAML_SCALAR_NODE &&
+			 v->data.scalar.style == YAML_LITERAL_SCALAR_STYLE &&
+			 terr.col > 0 && json_is_string(value)) {
+			/* a `|` block: its text starts on the next line */
+			const char *t = json_string_value(value);
+			int line = 1;
+
+			for (int i = 0; i < terr.col - 1 && t[i] != '\0'; i++)
+				line += t[i] == '\n';
+			err->line += line;
+		}
 		return -1;
 	}
 	return 0;
+}
+
+/* on_failure / on_success: a /bin/sh line with templates. */
+static int
+check_hook(struct ydoc *d, ynode_t *v, const char *what, const char *text,
+	   const json_t *params, struct sl_err *err)
+{
+	json_t *value = json_string(text);
+	int rc;
+
+	if (value == NULL)
+		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
+	rc = check_templates(d, v, what, value, params, 1, err);
+	json_decref(value);
+	return rc;
 }
 
 /* A type-specific key: check its kind, store it in options. */
@@ -220,7 +255,8 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 	if (val == NULL)
 		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
 	if (k->templated &&
-	    check_templates(d, v, what, val, params, err) < 0) {
+	    check_templates(d, v, what, val, params,
+			    k->templated == OPK_SHELL_LINE, err) < 0) {
 		json_decref(val);
 		return -1;
 	}
@@ -310,7 +346,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 						what, k->name, t->op->name);
 			continue;
 		}
-		if (load_op_key(d, k, v, t->name, t->options, dag->params,
+		if (load_op_key(d, k, v, t->name, t->options, dag->param_decls,
 				err) < 0)
 			return -1;
 	}
@@ -453,7 +489,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 				return -1;
 			}
 		}
-		if (check_templates(d, v, "env", env, dag->params, err) < 0) {
+		if (check_templates(d, v, "env", env, dag->param_decls, 0, err) < 0) {
 			json_decref(env);
 			return -1;
 		}
@@ -469,12 +505,14 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0)
 		return -1;
 	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "on_failure", &s, err) < 0)
+		if (ynode_get_str(d, v, "on_failure", &s, err) < 0 ||
+		    check_hook(d, v, "on_failure", s, dag->param_decls, err) < 0)
 			return -1;
 		t->on_failure = xstrdup(s);
 	}
 	if ((v = task_get(d, src, "on_success")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "on_success", &s, err) < 0)
+		if (ynode_get_str(d, v, "on_success", &s, err) < 0 ||
+		    check_hook(d, v, "on_success", s, dag->param_decls, err) < 0)
 			return -1;
 		t->on_success = xstrdup(s);
 	}
@@ -728,16 +766,8 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 			goto fail;
 		dag->max_active_tasks = (int)iv;
 	}
-	if ((v = ymap_get(d, root, "params")) != NULL && !ynode_is_null(v)) {
-		if (v->type != YAML_MAPPING_NODE) {
-			ydoc_err(d, v, err, "params: expected a mapping, got %s",
-				 ynode_kind(v));
-			goto fail;
-		}
-		if (ynode_to_json(d, v, 1, &dag->params, err) < 0)
-			goto fail;
-	} else
-		dag->params = json_object();
+	if (dag_params_load(d, ymap_get(d, root, "params"), dag, err) < 0)
+		goto fail;
 	if ((v = ymap_get(d, root, "email_on")) != NULL &&
 	    parse_email_on(d, v, "email_on", &dag->email_on, err) < 0)
 		goto fail;
@@ -882,6 +912,7 @@ dag_free(struct dag *d)
 	if (d->tz != NULL)
 		tz_free(d->tz);
 	json_decref(d->params);
+	json_decref(d->param_decls);
 	strv_free(d->email);
 	free(d);
 }

@@ -82,7 +82,10 @@ struct dag {
 	int catchup;
 	int max_active_runs;
 	int max_active_tasks;
-	json_t *params;
+	json_t *params;			/* NAME -> default (declared ones that
+					 * have a default) */
+	json_t *param_decls;		/* NAME -> {type, enum, pattern,
+					 * description, default, secret} */
 	int email_on;			/* DAG-run notifications */
 	char **email;
 	struct task *tasks;
@@ -99,6 +102,22 @@ int dag_load(const char *path, const struct config *cfg, struct dag **out,
 void dag_free(struct dag *d);
 struct task *dag_task(const struct dag *d, const char *name);
 const char *trigger_rule_name(enum trigger_rule r);
+
+/*
+ * Check the params a person gives a run (trigger, API, web) against the
+ * DAG's declarations: each declared, a scalar of its type (strings are
+ * converted: "20" for an integer), in its enum, matching its pattern; every
+ * param without a default given. Returns the params as they will be stored
+ * (a new reference), or NULL with err naming the param and why. params may
+ * be NULL (none given).
+ */
+json_t *dag_params_check(const struct dag *d, const json_t *params,
+			 struct sl_err *err);
+/* Is param name declared `secret: true`? Its value is then shown as ***
+ * wherever people see it (rendered commands, the API, the audit log). */
+int dag_param_is_secret(const struct dag *d, const char *name);
+/* A copy of params with secret values replaced by "***" (new reference). */
+json_t *dag_params_masked(const struct dag *d, const json_t *params);
 
 /* The partition (data interval) containing or starting at t: for a
  * scheduled DAG [tick <= t, next tick). Returns -1 if unscheduled. */

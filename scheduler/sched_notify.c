@@ -126,19 +126,25 @@ sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 {
 	struct sched_child *c;
 	struct try_ctx tc;
+	struct tmpl_ctx tmpl;
 	struct sl_err err;
-	char **envp;
+	char **envp, *line;
 
 	sl_err_clear(&err);
 	sched_try_ctx(s, ti, try_number, &tc);
-	envp = try_env(&tc, &err);
-	if (envp == NULL)
+	try_tmpl_ctx(&tc, &tmpl);
+	/* values go into the hook's line as quoted words (template.h) */
+	if ((line = tmpl_shell_line(command, &tmpl, &err)) == NULL ||
+	    (envp = try_env(&tc, &err)) == NULL) {
+		sched_try_log(log_path, "hook not run: %s", err.msg);
+		free(line);
 		return;
+	}
 	c = xcalloc(1, sizeof *c);
 	c->argv = xcalloc(4, sizeof *c->argv);
 	c->argv[0] = xstrdup("/bin/sh");
 	c->argv[1] = xstrdup("-c");
-	c->argv[2] = xstrdup(command);
+	c->argv[2] = line;
 	c->env = envp;
 	c->log_path = xstrdup(log_path);
 	c->own_pgroup = 1;

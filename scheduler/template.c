@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "operators/operator.h"
+#include "scheduler/shquote.h"
 #include "scheduler/tz.h"
 
 #define TMPL_MAX_NAME 256
@@ -39,6 +41,7 @@ struct tref {
 	char name[TMPL_MAX_NAME];
 	char format[TMPL_MAX_FORMAT];	/* "" when no `| FORMAT` */
 	int has_format;
+	int raw;			/* `| raw`: inserted as written */
 	size_t name_off;		/* offset of the name in the text */
 	size_t len;			/* length of the whole `{{ ... }}` */
 };
@@ -100,7 +103,11 @@ tref_parse(const char *text, size_t off, struct tref *r, struct sl_err *err)
 			return -1;
 		}
 		memcpy(r->format, f, n);
-		r->has_format = 1;
+		if (strcmp(r->format, "raw") == 0) {
+			r->raw = 1;
+			r->format[0] = '\0';
+		} else
+			r->has_format = 1;
 	}
 	return 0;
 }
@@ -133,6 +140,37 @@ tmpl_has(const char *text)
 	return text != NULL && strstr(text, "{{") != NULL;
 }
 
+/* The load-time check of one reference. */
+static int
+tref_check(const struct tref *r, const json_t *params, struct sl_err *err)
+{
+	enum tname id;
+	int is_time;
+
+	if (tname_find(r->name, &id, &is_time) < 0) {
+		sl_err_set(err,
+		    "unknown template name '%s' (known: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash, data_interval_start, data_interval_end, try_number, params.NAME, env.NAME)",
+		    r->name);
+		err ? err->col = (int)r->name_off + 1 : 0;
+		return -1;
+	}
+	if (id == TN_PARAM && json_object_get(params, r->name + 7) == NULL) {
+		sl_err_set(err,
+		    "unknown template name '%s': the DAG has no param '%s' (declare it under params:)",
+		    r->name, r->name + 7);
+		err ? err->col = (int)r->name_off + 1 : 0;
+		return -1;
+	}
+	if (r->has_format && !is_time) {
+		sl_err_set(err,
+		    "'%s | %s': a format applies only to times (ds, ts, data_interval_start, data_interval_end)",
+		    r->name, r->format);
+		err ? err->col = (int)r->name_off + 1 : 0;
+		return -1;
+	}
+	return 0;
+}
+
 int
 tmpl_check(const char *text, const json_t *params, struct sl_err *err)
 {
@@ -140,35 +178,71 @@ tmpl_check(const char *text, const json_t *params, struct sl_err *err)
 
 	while ((p = strstr(p, "{{")) != NULL) {
 		struct tref r;
-		enum tname id;
-		int is_time;
 
-		if (tref_parse(text, (size_t)(p - text), &r, err) < 0)
+		if (tref_parse(text, (size_t)(p - text), &r, err) < 0 ||
+		    tref_check(&r, params, err) < 0)
 			return -1;
-		if (tname_find(r.name, &id, &is_time) < 0) {
-			sl_err_set(err,
-			    "unknown template name '%s' (known: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash, data_interval_start, data_interval_end, try_number, params.NAME, env.NAME)",
-			    r.name);
-			err ? err->col = (int)r.name_off + 1 : 0;
-			return -1;
-		}
-		if (id == TN_PARAM &&
-		    json_object_get(params, r.name + 7) == NULL) {
-			sl_err_set(err,
-			    "unknown template name '%s': the DAG has no param '%s' (declare it under params:)",
-			    r.name, r.name + 7);
-			err ? err->col = (int)r.name_off + 1 : 0;
-			return -1;
-		}
-		if (r.has_format && !is_time) {
-			sl_err_set(err,
-			    "'%s | %s': a format applies only to times (ds, ts, data_interval_start, data_interval_end)",
-			    r.name, r.format);
-			err ? err->col = (int)r.name_off + 1 : 0;
-			return -1;
-		}
 		p += r.len;
 	}
+	return 0;
+}
+
+/* Line and column (1-based) of offset off in text. */
+static void
+text_place(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i] != '\0'; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else
+			(*col)++;
+	}
+}
+
+int
+tmpl_check_shell(const char *text, const json_t *params, struct sl_err *err)
+{
+	struct shquote_scan scan;
+	struct buf scratch;
+	const char *p = text, *q;
+	int quoted = 0, line, col;
+
+	shquote_scan_init(&scan);
+	buf_init(&scratch, 0);
+	while ((q = strstr(p, "{{")) != NULL) {
+		struct tref r;
+		enum shquote_where w;
+
+		shquote_scan_feed(&scan, p, (size_t)(q - p));
+		if (tref_parse(text, (size_t)(q - text), &r, err) < 0 ||
+		    tref_check(&r, params, err) < 0) {
+			buf_free(&scratch);
+			return -1;
+		}
+		p = q + r.len;
+		if (r.raw)
+			continue;
+		quoted = 1;
+		w = shquote_scan_where(&scan);
+		if (shquote_insert(&scan, &scratch, "", 0) < 0) {
+			text_place(text, r.name_off, &line, &col);
+			sl_err_set(err,
+			    "'{{ %s }}' (line %d, column %d of the command) stands inside %s, where sluice cannot insert a value as one quoted shell word; move it out (e.g. X={{ %s }} on a line before, then \"$X\"), or write {{ %s | raw }} if the value is trusted",
+			    r.name, line, col, shquote_where_name(w), r.name,
+			    r.name);
+			err ? err->col = (int)r.name_off + 1 : 0;
+			buf_free(&scratch);
+			return -1;
+		}
+	}
+	buf_free(&scratch);
+	shquote_scan_feed(&scan, p, strlen(p));
+	if (quoted && !shquote_scan_closed(&scan))
+		return sl_err_set(err,
+		    "the command leaves a quote, $(, backtick or here-document open (or nests too deep), so sluice cannot tell where its templates stand");
 	return 0;
 }
 
@@ -202,78 +276,184 @@ add_time(struct buf *out, const struct tmpl_ctx *ctx, int64_t t,
 	buf_adds(out, tmp);
 }
 
+/* Is name a param declared secret: true? */
+static int
+param_secret(const struct tmpl_ctx *ctx, const char *name)
+{
+	const json_t *decl = json_object_get(ctx->decls, name);
+
+	return json_is_true(json_object_get(decl, "secret"));
+}
+
+/* The value of one reference, appended to out. */
+static int
+tref_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
+	   struct sl_err *err)
+{
+	enum tname id;
+	int is_time;
+	char tmp[64];
+	const char *fmt = r->has_format ? r->format : NULL;
+
+	if (tname_find(r->name, &id, &is_time) < 0)
+		return sl_err_set(err, "unknown template name '%s'", r->name);
+	switch (id) {
+	case TN_DAG:
+		buf_adds(out, ctx->dag ? ctx->dag : "");
+		break;
+	case TN_TASK:
+		buf_adds(out, ctx->task ? ctx->task : "");
+		break;
+	case TN_RUN_ID:
+		buf_adds(out, ctx->run_id ? ctx->run_id : "");
+		break;
+	case TN_PARTITION:
+		buf_adds(out, ctx->partition ? ctx->partition : "");
+		break;
+	case TN_DS:
+		add_time(out, ctx, ctx->start, fmt ? fmt : "%Y-%m-%d");
+		break;
+	case TN_DS_NODASH:
+		add_time(out, ctx, ctx->start, "%Y%m%d");
+		break;
+	case TN_TS:
+	case TN_START:
+		add_time(out, ctx, ctx->start, fmt);
+		break;
+	case TN_TS_NODASH:
+		add_time(out, ctx, ctx->start, "%Y%m%dT%H%M%S");
+		break;
+	case TN_END:
+		add_time(out, ctx, ctx->end, fmt);
+		break;
+	case TN_TRY:
+		snprintf(tmp, sizeof tmp, "%d", ctx->try_number);
+		buf_adds(out, tmp);
+		break;
+	case TN_PARAM: {
+		json_t *v = json_object_get(ctx->params, r->name + 7);
+
+		if (v == NULL)
+			return sl_err_set(err, "param '%s' has no value",
+					  r->name + 7);
+		if (ctx->mask_secrets && param_secret(ctx, r->name + 7))
+			buf_adds(out, TMPL_MASK);
+		else
+			add_json_value(out, v);
+		break;
+	}
+	case TN_ENV: {
+		const char *v = getenv(r->name + 4);
+
+		buf_adds(out, v ? v : "");
+		break;
+	}
+	}
+	return 0;
+}
+
+/* Render text; with scan, values go in as shell words (see shquote.h). */
+static int
+render(const char *text, const struct tmpl_ctx *ctx, struct shquote_scan *scan,
+       struct buf *out, struct sl_err *err)
+{
+	const char *p = text, *q;
+	struct buf value;
+
+	buf_init(&value, 0);
+	while ((q = strstr(p, "{{")) != NULL) {
+		struct tref r;
+
+		buf_add(out, p, (size_t)(q - p));
+		if (scan != NULL)
+			shquote_scan_feed(scan, p, (size_t)(q - p));
+		buf_reset(&value);
+		if (tref_parse(text, (size_t)(q - text), &r, err) < 0 ||
+		    tref_value(&r, ctx, &value, err) < 0) {
+			buf_free(&value);
+			return -1;
+		}
+		if (scan == NULL || r.raw)
+			buf_add(out, buf_str(&value), value.len);
+		else if (shquote_insert(scan, out, buf_str(&value), value.len) < 0) {
+			sl_err_set(err,
+			    "'{{ %s }}' stands inside %s, where its value cannot be quoted as one shell word",
+			    r.name, shquote_where_name(shquote_scan_where(scan)));
+			buf_free(&value);
+			return -1;
+		}
+		p = q + r.len;
+	}
+	buf_free(&value);
+	buf_adds(out, p);
+	return 0;
+}
+
 int
 tmpl_render(const char *text, const struct tmpl_ctx *ctx, struct buf *out,
 	    struct sl_err *err)
 {
-	const char *p = text, *q;
+	return render(text, ctx, NULL, out, err);
+}
 
-	while ((q = strstr(p, "{{")) != NULL) {
-		struct tref r;
-		enum tname id;
-		int is_time;
-		char tmp[64];
-		const char *fmt;
+int
+tmpl_render_shell(const char *text, const struct tmpl_ctx *ctx,
+		  struct buf *out, struct sl_err *err)
+{
+	struct shquote_scan scan;
 
-		buf_add(out, p, (size_t)(q - p));
-		if (tref_parse(text, (size_t)(q - text), &r, err) < 0)
-			return -1;
-		if (tname_find(r.name, &id, &is_time) < 0)
-			return sl_err_set(err, "unknown template name '%s'",
-					  r.name);
-		fmt = r.has_format ? r.format : NULL;
-		switch (id) {
-		case TN_DAG:
-			buf_adds(out, ctx->dag ? ctx->dag : "");
-			break;
-		case TN_TASK:
-			buf_adds(out, ctx->task ? ctx->task : "");
-			break;
-		case TN_RUN_ID:
-			buf_adds(out, ctx->run_id ? ctx->run_id : "");
-			break;
-		case TN_PARTITION:
-			buf_adds(out, ctx->partition ? ctx->partition : "");
-			break;
-		case TN_DS:
-			add_time(out, ctx, ctx->start, fmt ? fmt : "%Y-%m-%d");
-			break;
-		case TN_DS_NODASH:
-			add_time(out, ctx, ctx->start, "%Y%m%d");
-			break;
-		case TN_TS:
-		case TN_START:
-			add_time(out, ctx, ctx->start, fmt);
-			break;
-		case TN_TS_NODASH:
-			add_time(out, ctx, ctx->start, "%Y%m%dT%H%M%S");
-			break;
-		case TN_END:
-			add_time(out, ctx, ctx->end, fmt);
-			break;
-		case TN_TRY:
-			snprintf(tmp, sizeof tmp, "%d", ctx->try_number);
-			buf_adds(out, tmp);
-			break;
-		case TN_PARAM: {
-			json_t *v = json_object_get(ctx->params, r.name + 7);
+	shquote_scan_init(&scan);
+	return render(text, ctx, &scan, out, err);
+}
 
-			if (v == NULL)
-				return sl_err_set(err, "param '%s' has no value",
-						  r.name + 7);
-			add_json_value(out, v);
-			break;
-		}
-		case TN_ENV: {
-			const char *v = getenv(r.name + 4);
+char *
+tmpl_shell_line(const char *text, const struct tmpl_ctx *ctx,
+		struct sl_err *err)
+{
+	struct buf b;
 
-			buf_adds(out, v ? v : "");
-			break;
-		}
-		}
-		p = q + r.len;
+	buf_init(&b, 0);
+	if (tmpl_render_shell(text, ctx, &b, err) < 0) {
+		buf_free(&b);
+		return NULL;
 	}
-	buf_adds(out, p);
+	return buf_steal(&b);
+}
+
+int
+tmpl_render_opts(const struct op_key *keys, const json_t *options,
+		 const struct tmpl_ctx *ctx, json_t **out, struct sl_err *err)
+{
+	json_t *obj, *v, *r;
+	const char *k;
+
+	if (!json_is_object(options))
+		return tmpl_render_json(options, ctx, out, err);
+	obj = json_object();
+	json_object_foreach((json_t *)options, k, v) {
+		const struct op_key *key = keys;
+
+		while (key != NULL && key->name != NULL && strcmp(key->name, k) != 0)
+			key++;
+		if (key != NULL && key->name != NULL &&
+		    key->templated == OPK_SHELL_LINE && json_is_string(v)) {
+			char *line = tmpl_shell_line(json_string_value(v), ctx, err);
+
+			r = line ? json_string(line) : NULL;
+			free(line);
+			if (r == NULL) {
+				if (line != NULL)
+					sl_err_set(err, "rendered value is not valid UTF-8");
+				json_decref(obj);
+				return -1;
+			}
+		} else if (tmpl_render_json(v, ctx, &r, err) < 0) {
+			json_decref(obj);
+			return -1;
+		}
+		json_object_set_new(obj, k, r);
+	}
+	*out = obj;
 	return 0;
 }
 

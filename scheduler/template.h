@@ -7,6 +7,14 @@
  * (ds, ts, data_interval_start, data_interval_end), evaluated in the DAG's
  * time zone. Checked when the DAG loads (an unknown name is a load-time
  * error), rendered when a try starts.
+ *
+ * Values are data, never code. In a string sluice runs through /bin/sh -c
+ * (a shell task's string command, on_failure/on_success, the cluster_job
+ * keys marked OPK_SHELL_LINE) every value is inserted as one quoted shell
+ * word, following the quoting the author wrote around it (shquote.h);
+ * `{{ NAME | raw }}` inserts the value as written, for trusted values
+ * only. Everywhere else (argv lists, env values, operator options) values
+ * are inserted as they are: those never pass through a shell.
  */
 #ifndef SLUICE_TEMPLATE_H
 #define SLUICE_TEMPLATE_H
@@ -17,6 +25,10 @@
 #include "base/util.h"
 
 struct tz;
+struct op_key;
+
+/* What a secret param renders as where people see commands. */
+#define TMPL_MASK "***"
 
 struct tmpl_ctx {
 	const char *dag;
@@ -28,6 +40,8 @@ struct tmpl_ctx {
 	int64_t end;
 	const struct tz *tz;
 	const json_t *params;	/* DAG params merged with the run's */
+	const json_t *decls;	/* the DAG's param declarations (dag.h) */
+	int mask_secrets;	/* render secret params as TMPL_MASK */
 };
 
 /* Does text hold a template at all? */
@@ -36,9 +50,25 @@ int tmpl_has(const char *text);
  * NULL). On error, err->col is the 1-based offset of the bad name in
  * text and err->msg names it. */
 int tmpl_check(const char *text, const json_t *params, struct sl_err *err);
-/* Render text into out (appended). */
+/* The same for a /bin/sh line: also refuses a template where its value
+ * cannot be one quoted word (inside backticks, a comment, a
+ * here-document...; see shquote.h). */
+int tmpl_check_shell(const char *text, const json_t *params,
+		     struct sl_err *err);
+/* Render text into out (appended), values as they are. */
 int tmpl_render(const char *text, const struct tmpl_ctx *ctx, struct buf *out,
 		struct sl_err *err);
+/* Render a /bin/sh line into out (appended): each value one quoted word. */
+int tmpl_render_shell(const char *text, const struct tmpl_ctx *ctx,
+		      struct buf *out, struct sl_err *err);
+/* The same as a new string (caller frees), or NULL with err. */
+char *tmpl_shell_line(const char *text, const struct tmpl_ctx *ctx,
+		      struct sl_err *err);
+/* Render a task's options (a new reference): the strings of keys the
+ * operator marks OPK_SHELL_LINE as shell lines, the rest as they are. */
+int tmpl_render_opts(const struct op_key *keys, const json_t *options,
+		     const struct tmpl_ctx *ctx, json_t **out,
+		     struct sl_err *err);
 /* Render every string inside a JSON value (a new reference). */
 int tmpl_render_json(const json_t *in, const struct tmpl_ctx *ctx,
 		     json_t **out, struct sl_err *err);

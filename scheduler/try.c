@@ -63,6 +63,7 @@ try_run_id(const char *run_type, const char *partition)
 void
 try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out)
 {
+	memset(out, 0, sizeof *out);
 	out->dag = c->dag->name;
 	out->task = c->task->name;
 	out->run_id = c->run_id;
@@ -194,7 +195,7 @@ try_spec(const struct try_ctx *c, struct sl_err *err)
 	char a[64], b[64];
 
 	try_tmpl_ctx(c, &tc);
-	if (tmpl_render_json(t->options, &tc, &opts, err) < 0) {
+	if (tmpl_render_opts(t->op->keys, t->options, &tc, &opts, err) < 0) {
 		json_decref(conns);
 		return NULL;
 	}

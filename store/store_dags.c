@@ -137,11 +137,18 @@ store_run_create(struct store *s, const struct dag *dag, const char *partition,
 	int64_t now = sl_now_ms(), id;
 	char *ptext = NULL;
 	int rc;
+	json_t *checked;
 
-	if (store_begin(s) < 0)
+	/* every run's params pass the DAG's declarations, whoever asks */
+	if ((checked = dag_params_check(dag, params, err)) == NULL)
+		return -1;
+	if (json_object_size(checked) > 0)
+		ptext = json_dumps(checked, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(checked);
+	if (store_begin(s) < 0) {
+		free(ptext);
 		return store_db_err(s, err, "begin");
-	if (params != NULL && json_object_size(params) > 0)
-		ptext = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+	}
 	st = store_stmt(s,
 	    "INSERT INTO dag_runs (dag_id, partition, start_s, end_s, run_type, state, params, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)");

@@ -4,6 +4,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
+#include "operators/operator.h"
 #include "tests/unit.h"
 
 static char dir[] = "/tmp/sluice-unit-dag.XXXXXX";
@@ -101,7 +102,139 @@ static const struct {
 	{ "dag: d\ntasks:\n  a: {command: x, env: {A: [1]}}\n",
 	  "F:3:28: tasks.a.env.A: expected a string, got a list" },
 	{ "", "F:1:1: a DAG file is a mapping with dag:, schedule:, tasks: ...; got nothing" },
+	/* values are data: a template where it cannot be one quoted word */
+	{ "dag: d\ntasks:\n  a: {command: \"echo `{{ ds }}`\"}\n",
+	  "F:3:26: tasks.a.command: '{{ ds }}' (line 1, column 10 of the command) stands inside backticks (`...`), where sluice cannot insert a value as one quoted shell word; move it out (e.g. X={{ ds }} on a line before, then \"$X\"), or write {{ ds | raw }} if the value is trusted" },
+	{ "dag: d\ntasks:\n  a:\n    command: |\n      echo hi\n      cat <<EOF\n      {{ ds }}\n      EOF\n",
+	  "F:7:14: tasks.a.command: '{{ ds }}' (line 3, column 4 of the command) stands inside a here-document (<<)" },
+	{ "dag: d\ntasks:\n  a: {command: x, on_failure: \"echo failed # {{ partition }}\"}\n",
+	  "F:3:49: on_failure: '{{ partition }}' (line 1, column 18 of the command) stands inside a shell comment" },
+	{ "dag: d\ntasks:\n  a: {command: x, on_success: \"echo {{ nope }}\"}\n",
+	  "F:3:40: on_success: unknown template name 'nope'" },
+	{ "dag: d\ntasks:\n  a: {type: cluster_job, backend: command, submit: \"sub $(( {{ try_number }} ))\", status: s, cancel: c}\n",
+	  "F:3:64: tasks.a.submit: '{{ try_number }}' (line 1, column 12 of the command) stands inside arithmetic" },
+	{ "dag: d\ntasks:\n  a: {command: \"echo '{{ ds }}\"}\n",
+	  "F:3:16: tasks.a.command: the command leaves a quote, $(, backtick or here-document open" },
+	{ "dag: d\ntasks:\n  a: {command: \"echo `{{ ds | raw }}` \\\"{{ ds }}\\\" '{{ ds }}'\"}\n", "ok" },
+	{ "dag: d\ntasks:\n  a: {command: [echo, \"`{{ ds }}`\"]}\n", "ok" },
+	/* declared params */
+	{ "dag: d\nparams:\n  n: {type: integr}\ntasks:\n  a: {command: x}\n",
+	  "F:3:13: params.n.type: 'integr' is not a type (known: string, integer, number, boolean)" },
+	{ "dag: d\nparams:\n  n: {type: integer, default: abc}\ntasks:\n  a: {command: x}\n",
+	  "F:3:31: params.n.default: param 'n' must be an integer, got 'abc'" },
+	{ "dag: d\nparams:\n  m: {enum: [full, delta], default: half}\ntasks:\n  a: {command: x}\n",
+	  "F:3:37: params.m.default: param 'm' must be one of full, delta, got 'half'" },
+	{ "dag: d\nparams:\n  m: {type: integer, enum: [1, two]}\ntasks:\n  a: {command: x}\n",
+	  "F:3:28: params.m.enum: param 'm' must be an integer, got 'two'" },
+	{ "dag: d\nparams:\n  s: {pattern: \"[a-z\", default: x}\ntasks:\n  a: {command: x}\n",
+	  "F:3:16: params.s.pattern '[a-z' is not a POSIX extended regular expression" },
+	{ "dag: d\nparams:\n  s: {pattern: \"[a-z]+\", default: abc1}\ntasks:\n  a: {command: x}\n",
+	  "F:3:35: params.s.default: param 's' must match the pattern [a-z]+, got 'abc1'" },
+	{ "dag: d\nparams:\n  s: {type: string, colour: red}\ntasks:\n  a: {command: x}\n",
+	  "F:3:21: params.s: unknown key 'colour' (known: type, enum, pattern, description, default, secret)" },
+	{ "dag: d\nparams:\n  s: {secret: maybe}\ntasks:\n  a: {command: x}\n",
+	  "F:3:15: secret: expected true or false, got 'maybe'" },
+	{ HEAD "params:\n  s: {type: string}\ntasks:\n  a: {command: x}\n",
+	  "F:5:6: params.s: needs a default (the scheduler starts this DAG's runs with no params given)" },
+	{ "dag: d\nparams:\n  token: {type: string, secret: true}\ntasks:\n  a: {command: \"curl -H {{ params.token }}\"}\n", "ok" },
 };
+
+/* Params a person gives a run, against the declarations of one DAG. */
+static const char params_dag[] =
+	"dag: p\n"
+	"params:\n"
+	"  table: public.prices\n"
+	"  limit: {type: integer, default: 10}\n"
+	"  ratio: {type: number, default: 0.5}\n"
+	"  full: {type: boolean, default: false}\n"
+	"  mode: {enum: [full, delta], default: delta}\n"
+	"  symbols: {pattern: \"[A-Z]+( [A-Z]+)*\", default: ACME}\n"
+	"  token: {type: string, secret: true}\n"
+	"tasks:\n"
+	"  a: {command: \"echo {{ params.table }} {{ params.token }}\"}\n";
+
+static const struct {
+	const char *given;	/* JSON */
+	const char *want;	/* stored params (JSON) or the error */
+} params_cases[] = {
+	{ "{\"token\": \"t\"}", "{\"token\": \"t\"}" },
+	{ "{\"token\": \"t\", \"limit\": \"25\", \"ratio\": \"2\", \"full\": \"true\", \"table\": 7}",
+	  "{\"full\": true, \"limit\": 25, \"ratio\": 2, \"table\": 7, \"token\": \"t\"}" },
+	{ "{\"token\": \"t\", \"limit\": 3, \"mode\": \"full\", \"symbols\": \"AB CD\"}",
+	  "{\"limit\": 3, \"mode\": \"full\", \"symbols\": \"AB CD\", \"token\": \"t\"}" },
+	{ "{}", "param 'token' is required (it has no default)" },
+	{ "{\"token\": \"t\", \"colour\": \"red\"}", "DAG p has no param 'colour' (declare it under params: in " },
+	{ "{\"token\": \"t\", \"limit\": \"ten\"}", "param 'limit' must be an integer, got 'ten'" },
+	{ "{\"token\": \"t\", \"limit\": \"1; id\"}", "param 'limit' must be an integer, got '1; id'" },
+	{ "{\"token\": \"t\", \"limit\": 2.5}", "param 'limit' must be an integer, got '2.5'" },
+	{ "{\"token\": \"t\", \"ratio\": \"1e999\"}", "param 'ratio' must be a number, got '1e999'" },
+	{ "{\"token\": \"t\", \"full\": \"yes\"}", "param 'full' must be a boolean, got 'yes'" },
+	{ "{\"token\": \"t\", \"mode\": \"half\"}", "param 'mode' must be one of full, delta, got 'half'" },
+	{ "{\"token\": \"t\", \"symbols\": \"ACME; id\"}", "param 'symbols' must match the pattern [A-Z]+( [A-Z]+)*, got 'ACME; id'" },
+	{ "{\"token\": \"t\", \"symbols\": \"ACME\\nid\"}", "param 'symbols' must match the pattern [A-Z]+( [A-Z]+)*, got 'ACME id'" },
+	{ "{\"token\": [1]}", "param 'token' must be a string, number or boolean" },
+	{ "{\"token\": 5}", "{\"token\": \"5\"}" },
+	{ "[1]", "params must be an object of NAME: value" },
+};
+
+static void
+test_params(void)
+{
+	struct dag *d = NULL;
+	json_t *masked, *given;
+
+	CHECK_EQ_STR("ok", load(params_dag, &d));
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < SL_ARRAY_LEN(params_cases); i++) {
+		struct sl_err err;
+		json_t *out;
+		char *text = NULL;
+		const char *got;
+
+		given = json_loads(params_cases[i].given, JSON_DECODE_ANY, NULL);
+		sl_err_clear(&err);
+		out = dag_params_check(d, given, &err);
+		if (out != NULL)
+			got = text = json_dumps(out, JSON_SORT_KEYS);
+		else
+			got = err.msg;
+		if (strncmp(got, params_cases[i].want, strlen(params_cases[i].want)) != 0) {
+			fprintf(stderr, "params %s:\n  want: %s\n  got:  %s\n",
+				params_cases[i].given, params_cases[i].want, got);
+			unit_case_failed = 1;
+		}
+		free(text);
+		json_decref(out);
+		json_decref(given);
+	}
+	/* a secret's value never appears in a message */
+	{
+		struct sl_err err;
+		json_t *bad = json_pack("{s:[s]}", "token", "hunter2");
+
+		given = json_pack("{s:s,s:s}", "token", "hunter2", "limit", "x");
+		sl_err_clear(&err);
+		CHECK(dag_params_check(d, given, &err) == NULL);
+		CHECK(strstr(err.msg, "hunter2") == NULL);
+		json_decref(given);
+		json_decref(bad);
+	}
+	CHECK(dag_param_is_secret(d, "token"));
+	CHECK(!dag_param_is_secret(d, "table"));
+	CHECK(!dag_param_is_secret(d, "nope"));
+	given = json_pack("{s:s,s:i}", "token", "hunter2", "limit", 3);
+	masked = dag_params_masked(d, given);
+	CHECK_EQ_STR("***", json_string_value(json_object_get(masked, "token")));
+	CHECK_EQ_INT(3, json_integer_value(json_object_get(masked, "limit")));
+	CHECK_EQ_STR("hunter2", json_string_value(json_object_get(given, "token")));
+	/* defaults for runs: only the declared params that have one */
+	CHECK_EQ_INT(10, json_integer_value(json_object_get(d->params, "limit")));
+	CHECK(json_object_get(d->params, "token") == NULL);
+	json_decref(given);
+	json_decref(masked);
+	dag_free(d);
+}
 
 static void
 test_errors(void)
@@ -220,6 +353,7 @@ main(void)
 	struct sl_err err;
 	int r;
 
+	operators_register();	/* the cases use every task type */
 	if (mkdtemp(dir) == NULL)
 		return 99;
 	if (config_load(dir, &cfg, &err) < 0)
@@ -227,6 +361,7 @@ main(void)
 	RUN(test_errors);
 	RUN(test_model);
 	RUN(test_bag);
+	RUN(test_params);
 	config_free(cfg);
 	r = UNIT_END();
 	{

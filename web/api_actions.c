@@ -51,23 +51,17 @@ api_unpause(struct web_req *r)
 	return pause_set(r, 0);
 }
 
+/* Check params against the DAG's declarations (dag_params_check). */
 static int
 params_ok(struct web_req *r, const struct dag *d, json_t *params)
 {
-	const char *k;
-	json_t *v;
+	struct sl_err err;
+	json_t *checked;
 
-	if (params == NULL || json_is_null(params))
-		return 0;
-	if (!json_is_object(params))
-		return web_error(r, 400, "params must be an object");
-	json_object_foreach(params, k, v) {
-		if (d->params == NULL || json_object_get(d->params, k) == NULL)
-			return web_error(r, 400, "DAG %s has no param '%s' (declare it under params: in its file)",
-					 d->name, k);
-		if (json_is_object(v) || json_is_array(v))
-			return web_error(r, 400, "param '%s' must be a string, number or boolean", k);
-	}
+	sl_err_clear(&err);
+	if ((checked = dag_params_check(d, params, &err)) == NULL)
+		return web_error(r, 400, "%s", err.msg);
+	json_decref(checked);
 	return 0;
 }
 
@@ -118,7 +112,7 @@ api_trigger(struct web_req *r)
 		json_t *detail = json_pack("{s:s}", "partition", key);
 
 		if (json_is_object(params) && json_object_size(params) > 0)
-			json_object_set(detail, "params", params);
+			json_object_set_new(detail, "params", dag_params_masked(d, params));
 		store_audit(r->w->store, web_who(r, who, sizeof who), "trigger", d->name, detail);
 		json_decref(detail);
 	}
