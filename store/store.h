@@ -15,7 +15,6 @@
 #define SLUICE_STORE_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "scheduler/state.h"
@@ -29,7 +28,6 @@ struct dagbag;
  * whose schema is newer than this binary is refused. */
 int store_open(const char *path, struct store **out, struct sl_err *err);
 void store_close(struct store *s);
-sqlite3 *store_db(struct store *s);
 /* The newest migration this binary carries, and the database's. */
 int store_schema_version(struct store *s);
 int store_binary_version(void);
@@ -41,9 +39,6 @@ int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /* Changes when another connection commits (PRAGMA data_version). */
 int64_t store_data_version(struct store *s);
-
-/* Prepared statement cache: the statement for sql, reset and ready. */
-sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 
 /* --- DAGs --- */
 /* Record the DAG folder's state: one row per DAG (or per broken file). */

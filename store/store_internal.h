@@ -25,6 +25,10 @@ struct store {
 				 * change something (store_test_fail_commits) */
 };
 
+/* Prepared statement cache: the statement for sql, reset and ready. */
+sqlite3_stmt *store_stmt(struct store *s, const char *sql);
+/* The connection itself. */
+sqlite3 *store_db(struct store *s);
 /* "PATH: what: sqlite's message" into err; returns -1. */
 int store_db_err(struct store *s, struct sl_err *err, const char *what);
 /* Run SQL text with no parameters (DDL, pragmas); -1 with err. */
