@@ -67,13 +67,23 @@ assert_contains "$(cat "$T/err")" "param 'token' is required" "CLI: a required p
 
 # --- good values: converted to their type, stored, rendered ---
 assert_status 201 POST /dags/typed/runs "$(body r1 '{"token":"hunter2","limit":"25","ratio":2.5,"full":"true","mode":"full","symbols":"AB CD"}')"
-assert_eq '{"full": true, "limit": 25, "mode": "full", "ratio": 2.5, "symbols": "AB CD", "token": "hunter2"}' \
-	"$(jget 'd["params"]')" "params stored with their types"
+assert_eq '{"full": true, "limit": 25, "mode": "full", "ratio": 2.5, "symbols": "AB CD", "token": "***"}' \
+	"$(jget 'd["params"]')" "params stored with their types, the secret masked"
+assert_eq '"hunter2"' "$(q "SELECT json_extract(params, '$.token') FROM dag_runs WHERE partition = 'r1'" | sed 's/.*/"&"/')" \
+	"the run keeps the secret's real value for its tries"
 wait_run typed r1 success 60
 assert_contains "$(sl logs typed show r1)" "limit=25 ratio=2.5 full=true mode=full symbols=AB CD" "typed values reach the command"
 sl trigger typed --partition c1 --param token=s3cret --param limit=7 --wait >/dev/null 2>&1 ||
 	fail "CLI trigger with good params: $(sl trigger typed --partition c2 --param token=s3cret --param limit=7 2>&1)"
 assert_contains "$(sl logs typed show c1)" "limit=7 ratio=0.5 full=false mode=delta symbols=ACME" "CLI values and defaults"
+
+# --- a secret param is masked wherever the web shows it ---
+assert_status 200 GET /dags/typed/runs/r1
+assert_not_contains "$(cat "$T/body")" "hunter2" "the run's API shows no secret"
+assert_status 200 GET /dags/typed/runs
+assert_not_contains "$(cat "$T/body")" "hunter2" "the runs list shows no secret"
+assert_status 200 GET /dags/typed/runs/r1/tasks/show
+assert_not_contains "$(cat "$T/body")" "hunter2" "the task instance (params, rendered command) shows no secret"
 
 # --- a secret param is masked in the audit log ---
 detail=$(q "SELECT detail FROM audit WHERE action = 'trigger' AND detail LIKE '%r1%'")

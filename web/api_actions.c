@@ -125,6 +125,8 @@ api_trigger(struct web_req *r)
 	{
 		json_t *run = store_run_json(r->w->store, d->name, key);
 
+		if (run != NULL)
+			mask_run_params(d, run);
 		web_json(r, 201, run ? run : json_pack("{s:s,s:s}", "dag", d->name, "partition", key));
 	}
 	return WEB_DONE;

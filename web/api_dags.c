@@ -115,7 +115,7 @@ api_dag_json(struct web *w, const struct dag *d)
 					    json_string(t->description));
 	}
 	json_object_set_new(o, "task_list", tasks);
-	json_object_set(o, "params", d->params ? d->params : json_object());
+	json_object_set_new(o, "params", d->params ? dag_params_masked(d, d->params) : json_object());
 	if (d->params == NULL)
 		json_object_set_new(o, "params", json_object());
 	json_object_set_new(o, "catchup", json_boolean(d->catchup));

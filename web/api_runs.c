@@ -26,12 +26,11 @@ api_runs_list(struct web_req *r)
 	if ((runs = store_runs_json(r->w->store, d->name, from, to, state, limit,
 				    offset)) == NULL)
 		return api_db_failed(r);
+	mask_run_params(d, runs);
 	web_json(r, 200, json_pack("{s:o,s:i,s:i}", "runs", runs, "limit", limit,
 				   "offset", offset));
 	return WEB_DONE;
 }
-
-/* Check params against the DAG's declared ones: scalars only. */
 
 enum web_result
 api_run(struct web_req *r)
@@ -51,6 +50,7 @@ api_run(struct web_req *r)
 		return api_db_failed(r);
 	}
 	json_object_set_new(run, "task_instances", tis);
+	mask_run_params(d, run);
 	web_json(r, 200, run);
 	return WEB_DONE;
 }

@@ -43,13 +43,29 @@ command_json(struct web *w, const struct dag *d, const struct task *t,
 	c.end = json_integer_value(json_object_get(run, "end_s"));
 	c.tz = d->tz;
 	c.params = params;
+	/* shown as it runs (a /bin/sh line with its values quoted), secret
+	 * params as *** */
+	c.decls = d->param_decls;
+	c.mask_secrets = 1;
 	sl_err_clear(&err);
-	if (src == NULL)
+	if (json_is_string(src)) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		if (tmpl_render_shell(json_string_value(src), &c, &b, &err) == 0)
+			rendered = json_string(buf_str(&b));
+		buf_free(&b);
+	} else if (src != NULL) {
+		if (tmpl_render_json(src, &c, &rendered, &err) < 0)
+			rendered = NULL;
+	} else {
 		src = t->options;
-	if (src != NULL && tmpl_render_json(src, &c, &rendered, &err) < 0) {
-		rendered = NULL;
-		json_object_set_new(out, "render_error", json_string(err.msg));
+		if (src != NULL &&
+		    tmpl_render_opts(t->op->keys, src, &c, &rendered, &err) < 0)
+			rendered = NULL;
 	}
+	if (rendered == NULL && err.msg[0] != '\0')
+		json_object_set_new(out, "render_error", json_string(err.msg));
 	json_object_set_new(out, "type", json_string(t->op->name));
 	json_object_set_new(out, "template", src ? mask_json(src) : json_null());
 	json_object_set_new(out, "rendered", rendered ? mask_json(rendered) : json_null());
@@ -101,7 +117,11 @@ api_task(struct web_req *r)
 	json_object_set_new(ti, "dag", json_string(d->name));
 	json_object_set_new(ti, "partition", json_string(partition));
 	json_object_set_new(ti, "run_state", json_incref(json_object_get(run, "state")));
-	json_object_set_new(ti, "params", json_incref(json_object_get(run, "params")));
+	if (json_is_object(json_object_get(run, "params")))
+		json_object_set_new(ti, "params",
+				    dag_params_masked(d, json_object_get(run, "params")));
+	else
+		json_object_set_new(ti, "params", json_null());
 	json_object_set_new(ti, "tries", tries);
 	{
 		json_t *cmd = json_object();

@@ -1,6 +1,8 @@
 /* mask.c: secrets masked wherever the web shows a value: URL passwords, the values of secret-looking environment variables, secret-looking keys. */
 #include "web/web_internal.h"
 
+#include "scheduler/dag.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,25 @@ mask_json(const json_t *in)
 	default:
 		return json_deep_copy(in);
 	}
+}
+
+/* A run's (or runs') params with the DAG's secret params as ***: the
+ * web never shows a secret param's value. */
+void
+mask_run_params(const struct dag *d, json_t *run_or_runs)
+{
+	json_t *params, *v;
+	size_t i;
+
+	if (json_is_array(run_or_runs)) {
+		json_array_foreach(run_or_runs, i, v)
+			mask_run_params(d, v);
+		return;
+	}
+	params = json_object_get(run_or_runs, "params");
+	if (json_is_object(params))
+		json_object_set_new(run_or_runs, "params",
+				    dag_params_masked(d, params));
 }
 
 /* The task's command (shell) or options (other types) rendered for this

@@ -489,7 +489,10 @@ pages_run(struct web_req *r)
 	if (json_is_object(json_object_get(run, "params")) &&
 	    json_object_size(json_object_get(run, "params")) > 0) {
 		buf_adds(&b, "<h2>Params of this run</h2>");
-		pre_json(&b, "run-params", json_object_get(run, "params"));
+		json_t *shown = dag_params_masked(d, json_object_get(run, "params"));
+
+		pre_json(&b, "run-params", shown);
+		json_decref(shown);
 	}
 	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
 		     "<th>Task</th><th>State</th><th>Try</th><th>Result</th><th>Started</th>"
@@ -582,7 +585,10 @@ pages_task(struct web_req *r)
 	if (json_is_object(json_object_get(run, "params")) &&
 	    json_object_size(json_object_get(run, "params")) > 0) {
 		buf_adds(&b, "<h2>Params of this run</h2>");
-		pre_json(&b, "run-params", json_object_get(run, "params"));
+		json_t *shown = dag_params_masked(d, json_object_get(run, "params"));
+
+		pre_json(&b, "run-params", shown);
+		json_decref(shown);
 	}
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
 		     "<th>Host</th><th>Started</th><th>Ended</th><th>Exit code</th><th>Error</th><th>Log</th>"

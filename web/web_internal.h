@@ -249,6 +249,10 @@ char *mask_text(const char *in);
 /* A copy of a JSON value: secret-looking keys lose their values, strings
  * go through mask_text. Returns a new reference. */
 json_t *mask_json(const json_t *in);
+/* Replace a run's "params" (or each run's of an array) by the DAG's
+ * masked view: secret params as ***. */
+struct dag;
+void mask_run_params(const struct dag *d, json_t *run_or_runs);
 
 /* --- metrics.c --- */
 enum web_result metrics_serve(struct web_req *r);
