@@ -32,6 +32,9 @@
 
 /* Every try's environment carries its own random key under this name. */
 #define LOCAL_KEY_VAR "SLUICE_TRY_KEY"
+/* The most of a process's environment read to find the try key (the
+ * kernel caps argv + environ at a quarter of the stack limit). */
+#define LOCAL_ENVIRON_MAX (64u * 1024 * 1024)
 
 struct local_try;
 
@@ -626,31 +629,16 @@ proc_start(int pid)
 static int
 proc_has_env(const char *pid, const char *entry)
 {
-	char path[300], *buf;
-	size_t len = strlen(entry), n = 0, cap = 64 * 1024;
-	int fd, found = 0;
+	char path[300], *env;
+	size_t len = strlen(entry), n;
+	int found = 0;
 
 	snprintf(path, sizeof path, "/proc/%s/environ", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sl_read_file(path, LOCAL_ENVIRON_MAX, &env, &n, NULL) < 0)
 		return 0;
-	buf = xmalloc(cap + 1);
-	for (;;) {
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-		if (n == cap) {
-			cap *= 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	for (size_t i = 0; i < n && !found; i += strlen(buf + i) + 1)
-		found = strncmp(buf + i, entry, len) == 0 && buf[i + len] == '\0';
-	free(buf);
+	for (size_t i = 0; i < n && !found; i += strlen(env + i) + 1)
+		found = strncmp(env + i, entry, len) == 0 && env[i + len] == '\0';
+	free(env);
 	return found;
 }
 

@@ -1,5 +1,5 @@
 /*
- * ssh.h: the ssh executor (executors/ssh.c), which runs tries on remote
+ * ssh.h: the ssh executor (executors/ssh/), which runs tries on remote
  * hosts over SSH (libssh2, non-blocking, on the scheduler's event loop).
  * Its config keys are documented in executors/EXECUTORS.md.
  */

@@ -80,7 +80,7 @@ struct ini_entry {
 
 struct ini {
 	struct ini_entry *e;
-	size_t n;
+	size_t n, cap;
 	int loaded;
 };
 
@@ -139,7 +139,7 @@ ini_load(struct ini *ini, const char *path, struct sl_err *err)
 		if ((eq = strchr(s, '=')) == NULL || section == NULL)
 			continue;	/* nested sub-options: not used here */
 		*eq = '\0';
-		ini->e = xreallocarray(ini->e, ini->n + 1, sizeof *ini->e);
+		SL_GROW(ini->e, ini->cap, ini->n + 1);
 		ini->e[ini->n].section = xstrdup(section);
 		ini->e[ini->n].key = xstrdup(trim(s));
 		ini->e[ini->n].value = xstrdup(trim(eq + 1));

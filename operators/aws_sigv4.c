@@ -120,7 +120,7 @@ static void
 canonical_query(struct buf *out, const char *q)
 {
 	struct query_pair *pairs = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	const char *p = q;
 
 	if (q == NULL || *q == '\0')
@@ -130,7 +130,7 @@ canonical_query(struct buf *out, const char *q)
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 
 		if (len > 0) {
-			pairs = xreallocarray(pairs, n + 1, sizeof *pairs);
+			SL_GROW(pairs, cap, n + 1);
 			eq = memchr(p, '=', len);
 			pairs[n].key = p;
 			pairs[n].keylen = eq ? (size_t)(eq - p) : len;
@@ -158,6 +158,7 @@ aws_sigv4_sign(const struct aws_sigv4_request *req,
 	       struct aws_sigv4_result *out, struct sl_err *err)
 {
 	struct header_line *hl = NULL;
+	size_t hlcap = 0;
 	struct buf cr, signed_names, sts, key;
 	char date[9], scope_hash[65];
 	unsigned char k[32], sig[32];
@@ -196,7 +197,7 @@ aws_sigv4_sign(const struct aws_sigv4_request *req,
 		}
 		if (name == NULL)
 			continue;
-		hl = xreallocarray(hl, n + 1, sizeof *hl);
+		SL_GROW(hl, hlcap, n + 1);
 		hl[n].name = name;
 		hl[n].value = value;
 		n++;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "operators/aws_json.h"
+#include "operators/op_stop.h"
 
 /* Output of a status command kept (more is an error). */
 #define CAPTURE_LIMIT (1u << 20)
@@ -70,25 +71,6 @@ static const struct op_key cluster_job_keys[] = {
 	  "command: states meaning failure (FAILED, KILLED, CANCELLED...)" },
 	{ NULL, 0, 0, 0, NULL },
 };
-
-static volatile sig_atomic_t job_stop;
-
-static void
-on_sigterm(int sig)
-{
-	job_stop = 1;
-}
-
-/* Sleep, returning 1 early when the try is being stopped. */
-static int
-wait_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (!job_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-	return job_stop;
-}
 
 static void
 logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -356,10 +338,10 @@ emr_run(const json_t *spec)
 			/* After CancelSteps: a few more looks, then go. */
 			if (cancelled++ > 5)
 				goto out;
-			wait_ms(SL_MIN(poll, 2000));
+			op_stop_wait_ms(SL_MIN(poll, 2000));
 			continue;
 		}
-		if (wait_ms(poll)) {
+		if (op_stop_wait_ms(poll)) {
 			json_t *creq = json_pack("{s:s, s:[s], s:s}", "ClusterId",
 			    cluster, "StepIds", sid, "StepCancellationOption",
 			    "SEND_INTERRUPT"), *cresp = NULL;
@@ -382,7 +364,7 @@ emr_run(const json_t *spec)
 			json_decref(creq);
 			json_decref(cresp);
 			cancelled = 1;
-			job_stop = 0;	/* let the last looks sleep */
+			op_stop_reset();	/* let the last looks sleep */
 		}
 	}
 out:
@@ -499,11 +481,11 @@ slurm_run(const json_t *spec)
 		char *sq[] = { "squeue", "-h", "-j", id, "-o", "%T", NULL };
 		char *now = NULL, *line;
 
-		if (job_stop && !cancelled) {
+		if (op_stop_requested() && !cancelled) {
 			char *sc[] = { "scancel", id, NULL };
 			char *o2 = NULL;
 
-			job_stop = 0;
+			op_stop_reset();
 			logf_("stopping: scancel %s", id);
 			if (run_capture(sc, &o2) != 0)
 				logf_("scancel %s failed", id);
@@ -514,7 +496,7 @@ slurm_run(const json_t *spec)
 		line = last_line(now ? now : "");
 		free(now);
 		slurm_tail(outpath, &off);
-		if (status != 0 && job_stop) {
+		if (status != 0 && op_stop_requested()) {
 			free(line);	/* squeue got our SIGTERM too */
 			continue;
 		}
@@ -534,10 +516,10 @@ slurm_run(const json_t *spec)
 		if (cancelled) {
 			if (cancelled++ > 20)
 				break;
-			wait_ms(500);
+			op_stop_wait_ms(500);
 			continue;
 		}
-		wait_ms(poll);
+		op_stop_wait_ms(poll);
 	}
 	slurm_tail(outpath, &off);
 	if (slurm_final(id, &state, &exit_code) < 0) {
@@ -640,7 +622,7 @@ command_run(const json_t *spec)
 	for (;;) {
 		char *line;
 
-		if (wait_ms(poll)) {
+		if (op_stop_wait_ms(poll)) {
 			cmd = with_job_id(op_opt_str(spec, "cancel", ""), id);
 			logf_("stopping: %s", cmd);
 			free(out);
@@ -684,12 +666,8 @@ static int
 cluster_job_run(const json_t *spec)
 {
 	const char *backend = op_opt_str(spec, "backend", "");
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigterm;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	op_stop_catch(1);
 	if (strcmp(backend, "emr") == 0)
 		return emr_run(spec);
 	if (strcmp(backend, "slurm") == 0)

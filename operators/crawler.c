@@ -27,6 +27,7 @@
 #include "operators/aws_local.h"
 #include "operators/aws_s3.h"
 #include "operators/catalog.h"
+#include "operators/op_stop.h"
 
 static const struct op_key crawler_keys[] = {
 	{ "backend", OPK_STRING, 0, 0, "glue or builtin (default: glue if "
@@ -44,25 +45,6 @@ static const struct op_key crawler_keys[] = {
 	  "(default <home>/catalog.db)" },
 	{ NULL, 0, 0, 0, NULL },
 };
-
-static volatile sig_atomic_t crawler_stop;
-
-static void
-on_sigterm(int sig)
-{
-	crawler_stop = 1;
-}
-
-/* Sleep, returning early (1) when SIGTERM arrives. */
-static int
-wait_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
-
-	while (!crawler_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-	return crawler_stop;
-}
 
 static const char *
 backend_of(const json_t *options)
@@ -180,7 +162,7 @@ glue_run(const json_t *spec)
 					  json_number_value(st) >= started_at))
 				break;
 		}
-		if (wait_ms(poll)) {
+		if (op_stop_wait_ms(poll)) {
 			json_t *r2 = NULL;
 
 			printf("stopping: sending StopCrawler for %s\n", name);
@@ -242,7 +224,7 @@ struct crawl_table {
 	json_t *keys;		/* partition keys, set by the first object */
 	int64_t objects, bytes;
 	struct crawl_part *parts;
-	size_t nparts;
+	size_t nparts, capparts;
 };
 
 struct crawl {
@@ -251,7 +233,7 @@ struct crawl {
 	const char *default_table;
 	const char *catalog_path; /* file://: never catalogue the catalogue */
 	struct crawl_table *tables;
-	size_t ntables;
+	size_t ntables, captables;
 	long skipped;
 	long inconsistent;
 };
@@ -343,8 +325,7 @@ crawl_table(struct crawl *cr, const char *name, const char *location)
 	for (size_t i = 0; i < cr->ntables; i++)
 		if (strcmp(cr->tables[i].name, name) == 0)
 			return &cr->tables[i];
-	cr->tables = xreallocarray(cr->tables, cr->ntables + 1,
-				   sizeof *cr->tables);
+	SL_GROW(cr->tables, cr->captables, cr->ntables + 1);
 	t = &cr->tables[cr->ntables++];
 	memset(t, 0, sizeof *t);
 	t->name = xstrdup(name);
@@ -363,7 +344,7 @@ crawl_part(struct crawl_table *t, const char *spec, json_t *values,
 			json_decref(values);
 			return &t->parts[i];
 		}
-	t->parts = xreallocarray(t->parts, t->nparts + 1, sizeof *t->parts);
+	SL_GROW(t->parts, t->capparts, t->nparts + 1);
 	p = &t->parts[t->nparts++];
 	memset(p, 0, sizeof *p);
 	p->spec = xstrdup(spec);
@@ -379,7 +360,7 @@ crawl_object(void *arg, const char *key, int64_t size)
 	struct crawl *cr = arg;
 	const char *rel = key + strlen(cr->root);
 	char **comps = NULL, *copy = xstrdup(rel), *p, *next;
-	size_t n = 0, start = 0, i;
+	size_t n = 0, ncap = 0, start = 0, i;
 	struct crawl_table *t;
 	struct buf tloc, ploc, spec;
 	json_t *keys = json_array(), *values = json_array();
@@ -391,7 +372,7 @@ crawl_object(void *arg, const char *key, int64_t size)
 		next = strchr(p, '/');
 		if (next != NULL)
 			*next++ = '\0';
-		comps = xreallocarray(comps, n + 1, sizeof *comps);
+		SL_GROW(comps, ncap, n + 1);
 		comps[n++] = p;
 	}
 	/* Hidden and bookkeeping files (_SUCCESS, _temporary/, .crc) are not
@@ -615,11 +596,7 @@ out:
 static int
 crawler_run(const json_t *spec)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_sigterm;
-	sigaction(SIGTERM, &sa, NULL);
+	op_stop_catch(0);
 	if (strcmp(backend_of(json_object_get(spec, "options")), "glue") == 0)
 		return glue_run(spec);
 	return builtin_run(spec);

@@ -9,6 +9,8 @@
 
 #include <openssl/evp.h>
 
+#include "base/text.h"
+
 /* Header lines are folded to this width where a space allows it
  * (RFC 5322 2.1.1 "SHOULD" 78); body lines never pass 76 (RFC 2045). */
 #define HEADER_WIDTH 78
@@ -114,50 +116,6 @@ header_value_check(const char *field, const char *value, struct sl_err *err)
 	return 0;
 }
 
-/* Is s (n bytes) well-formed UTF-8? */
-static int
-utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = p[i];
-		size_t len;
-
-		if (c < 0x80)
-			len = 1;
-		else if (c >= 0xc2 && c <= 0xdf)
-			len = 2;
-		else if (c >= 0xe0 && c <= 0xef)
-			len = 3;
-		else if (c >= 0xf0 && c <= 0xf4)
-			len = 4;
-		else
-			return 0;
-		if (len > n - i)
-			return 0;
-		for (size_t k = 1; k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-		i += len;
-	}
-	return 1;
-}
-
-/* Length of the UTF-8 sequence starting with byte c (valid input). */
-static size_t
-utf8_seq_len(unsigned char c)
-{
-	if (c < 0x80)
-		return 1;
-	if (c < 0xe0)
-		return 2;
-	if (c < 0xf0)
-		return 3;
-	return 4;
-}
-
 static int
 is_printable_ascii(const char *s)
 {
@@ -199,8 +157,11 @@ encoded_words_add(struct buf *out, const char *s)
 		size_t chunk = 0;
 
 		while (i + chunk < n) {
-			size_t k = utf8_seq_len((unsigned char)s[i + chunk]);
+			size_t k = text_utf8_seq((const unsigned char *)s + i + chunk,
+						 n - i - chunk);
 
+			if (k == 0)
+				k = 1;	/* validated before: never */
 			if (chunk + k > EWORD_BYTES)
 				break;
 			chunk += k;
@@ -373,7 +334,7 @@ addr_parse(const char *s, size_t n, struct mime_addr *out,
 			}
 			*w = '\0';
 		}
-		if (name[0] != '\0' && !utf8_valid(name, strlen(name))) {
+		if (name[0] != '\0' && !text_utf8_valid(name, strlen(name))) {
 			free(name);
 			free(item);
 			addr_free(out);
@@ -455,7 +416,7 @@ mime_set_subject(struct mime_msg *m, const char *subject, struct sl_err *err)
 {
 	if (header_value_check("Subject", subject, err) < 0)
 		return -1;
-	if (!utf8_valid(subject, strlen(subject)))
+	if (!text_utf8_valid(subject, strlen(subject)))
 		return sl_err_set(err, "Subject is not valid UTF-8");
 	free(m->subject);
 	m->subject = xstrdup(subject);
@@ -520,7 +481,7 @@ mime_attach(struct mime_msg *m, const char *filename,
 	if (strlen(base) > FILENAME_MAX_LEN)
 		return sl_err_set(err, "attachment name longer than %d bytes",
 				  FILENAME_MAX_LEN);
-	if (!utf8_valid(base, strlen(base)))
+	if (!text_utf8_valid(base, strlen(base)))
 		return sl_err_set(err, "attachment name is not UTF-8");
 	if (content_type != NULL) {
 		if (header_value_check("attachment content type",

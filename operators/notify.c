@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "base/util.h"
+#include "web/links.h"
 
 static const char *
 nz(const char *s, const char *def)
@@ -32,14 +34,9 @@ text_add(struct buf *out, const char *s, size_t n, int one_line)
 
 	while (i < n) {
 		unsigned char c = p[i];
-		size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 :
-		    c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-		int ok = len > 0 && len <= n - i;
+		size_t len = text_utf8_seq(p + i, n - i);
 
-		for (size_t k = 1; ok && k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				ok = 0;
-		if (!ok) {
+		if (len == 0) {
 			buf_addc(out, '?');
 			i++;
 			continue;
@@ -78,34 +75,6 @@ one_line(const char *s)
 	buf_init(&b, 0);
 	texts_add(&b, s, 1);
 	return buf_steal(&b);
-}
-
-void
-notify_url_escape(struct buf *out, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
-	     p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL)
-			buf_addc(out, (char)*p);
-		else
-			buf_printf(out, "%%%02X", *p);
-	}
-}
-
-static void
-html_escape(struct buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		switch (*s) {
-		case '&': buf_adds(out, "&amp;"); break;
-		case '<': buf_adds(out, "&lt;"); break;
-		case '>': buf_adds(out, "&gt;"); break;
-		case '"': buf_adds(out, "&quot;"); break;
-		case '\'': buf_adds(out, "&#39;"); break;
-		default: buf_addc(out, *s); break;
-		}
-	}
 }
 
 /*
@@ -215,11 +184,186 @@ field_add(struct buf *text, struct buf *html, const char *label,
 	v = one_line(value);
 	buf_printf(text, "%-11s %s\n", label, v);
 	buf_adds(html, "<tr><th align=\"left\">");
-	html_escape(html, label);
+	text_html_escape(html, label);
 	buf_adds(html, "</th><td>");
-	html_escape(html, v);
+	text_html_escape(html, v);
 	buf_adds(html, "</td></tr>\n");
 	free(v);
+}
+
+/* The recipients of ev as a JSON array of clean one-line strings. */
+static json_t *
+recipients_json(const struct notify_event *ev)
+{
+	json_t *to = json_array();
+
+	for (size_t i = 0; ev->to != NULL && ev->to[i] != NULL; i++) {
+		char *addr = one_line(ev->to[i]);
+
+		json_array_append_new(to, json_string(addr));
+		free(addr);
+	}
+	return to;
+}
+
+/* A task instance of a run's event, by field. */
+static const char *
+ti_str(const json_t *ti, const char *key)
+{
+	return json_string_value(json_object_get(ti, key));
+}
+
+/* What a failed task instance's last try ended with, in words: its
+ * signal or exit code (with the executor's error when it says more), or
+ * the error alone. */
+static char *
+ti_result(const json_t *ti)
+{
+	const json_t *ec = json_object_get(ti, "exit_code");
+	const char *error = ti_str(ti, "error");
+	int sig = (int)json_integer_value(json_object_get(ti, "signal"));
+	struct buf b;
+
+	if (strcmp(nz(ti_str(ti, "state"), ""), "upstream_failed") == 0)
+		return xstrdup("not run: an upstream task failed");
+	buf_init(&b, 0);
+	if (sig > 0)
+		buf_printf(&b, "killed by signal %d (%s)", sig, strsignal(sig));
+	else if (json_is_integer(ec))
+		buf_printf(&b, "exit code %lld", (long long)json_integer_value(ec));
+	if (error != NULL && error[0] != '\0' &&
+	    (b.len == 0 || strstr(error, buf_str(&b)) == NULL)) {
+		buf_adds(&b, b.len > 0 ? " (error: " : "error: ");
+		texts_add(&b, error, 1);
+		if (sig > 0 || json_is_integer(ec))
+			buf_addc(&b, ')');
+	}
+	if (b.len == 0)
+		buf_adds(&b, nz(ti_str(ti, "state"), "?"));
+	return buf_steal(&b);
+}
+
+/* The message about a whole run: which of its tasks failed and how,
+ * each with the link to its page, and the link to the run's page. */
+static json_t *
+run_compose(const struct notify_event *ev, const char *kind)
+{
+	char *dag = one_line(nz(ev->dag, "?")), *part = one_line(nz(ev->partition, "?"));
+	int failed = strcmp(kind, "failure") == 0;
+	struct buf subject, text, html, names;
+	size_t nfailed = 0, ntis = json_array_size(ev->task_instances), i;
+	const json_t *ti;
+	json_t *opts;
+	char *url = NULL;
+
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	buf_init(&names, 0);
+	if (ev->base_url != NULL && ev->base_url[0] != '\0')
+		url = links_run(ev->base_url, nz(ev->dag, ""), nz(ev->partition, ""));
+	json_array_foreach(ev->task_instances, i, ti) {
+		const char *st = nz(ti_str(ti, "state"), "");
+		char *task;
+
+		if (strcmp(st, "failed") != 0)
+			continue;
+		task = one_line(nz(ti_str(ti, "task"), "?"));
+		if (nfailed < 3)
+			buf_printf(&names, "%s%s", nfailed ? ", " : "", task);
+		nfailed++;
+		free(task);
+	}
+	if (nfailed > 3)
+		buf_printf(&names, " and %zu more", nfailed - 3);
+
+	buf_printf(&subject, "[sluice] %s: %s run %s", failed ? "FAILED" : "succeeded", dag, part);
+	if (failed && nfailed > 0)
+		buf_printf(&subject, " (%s failed)", buf_str(&names));
+	if (failed)
+		buf_printf(&text, "Run %s of DAG %s failed", part, dag);
+	else
+		buf_printf(&text, "Run %s of DAG %s succeeded", part, dag);
+	if (failed && ntis > 0)
+		buf_printf(&text, ": %zu of its %zu tasks failed", nfailed, ntis);
+	buf_adds(&text, ".\n\n");
+	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
+	text_html_escape(&html, buf_str(&text));
+	while (html.len > 0 && html.data[html.len - 1] == '\n')
+		html.data[--html.len] = '\0';
+	buf_adds(&html, "</p>\n<table>\n");
+	field_add(&text, &html, "DAG:", dag);
+	field_add(&text, &html, "Partition:", part);
+	field_add(&text, &html, "Run:", ev->run_id);
+	buf_adds(&html, "</table>\n");
+	if (failed && ntis > 0) {
+		int any = 0;
+
+		json_array_foreach(ev->task_instances, i, ti) {
+			const char *st = nz(ti_str(ti, "state"), "");
+			char *task, *result, *link = NULL;
+			long long tn = json_integer_value(json_object_get(ti, "try_number"));
+			long long tm = json_integer_value(json_object_get(ti, "max_tries"));
+
+			if (strcmp(st, "failed") != 0 && strcmp(st, "upstream_failed") != 0)
+				continue;
+			if (!any) {
+				buf_adds(&text, "\nTasks that did not succeed:\n");
+				buf_adds(&html, "<p>Tasks that did not succeed:</p>\n<ul>\n");
+				any = 1;
+			}
+			task = one_line(nz(ti_str(ti, "task"), "?"));
+			result = ti_result(ti);
+			if (ev->base_url != NULL && ev->base_url[0] != '\0')
+				link = links_task(ev->base_url, nz(ev->dag, ""), nz(ev->partition, ""),
+						  nz(ti_str(ti, "task"), ""));
+			buf_printf(&text, "  %s: %s", task, result);
+			buf_adds(&html, "<li>");
+			if (link != NULL) {
+				buf_adds(&html, "<a href=\"");
+				text_html_escape(&html, link);
+				buf_adds(&html, "\">");
+			}
+			text_html_escape(&html, task);
+			if (link != NULL)
+				buf_adds(&html, "</a>");
+			buf_adds(&html, ": ");
+			text_html_escape(&html, result);
+			if (strcmp(st, "failed") == 0 && tn > 0) {
+				buf_printf(&text, " (try %lld of %lld)", tn, tm);
+				buf_printf(&html, " (try %lld of %lld)", tn, tm);
+			}
+			buf_adds(&text, "\n");
+			if (link != NULL)
+				buf_printf(&text, "    %s\n", link);
+			buf_adds(&html, "</li>\n");
+			free(task);
+			free(result);
+			free(link);
+		}
+		if (any)
+			buf_adds(&html, "</ul>\n");
+	}
+	if (url != NULL) {
+		buf_printf(&text, "\nOpen in sluice: %s\n", url);
+		buf_adds(&html, "<p><a href=\"");
+		text_html_escape(&html, url);
+		buf_adds(&html, "\">Open in sluice</a></p>\n");
+	}
+	buf_adds(&html, "</body></html>\n");
+	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
+			 "subject", buf_str(&subject), "body", buf_str(&text),
+			 "html", buf_str(&html));
+	if (opts == NULL)
+		sl_fatal("notify: cannot build the email options");
+	free(dag);
+	free(part);
+	free(url);
+	buf_free(&subject);
+	buf_free(&text);
+	buf_free(&html);
+	buf_free(&names);
+	return opts;
 }
 
 json_t *
@@ -233,8 +377,16 @@ notify_compose(const struct notify_event *ev)
 	char *result = NULL, *tail = NULL, *deadline = one_line(ev->sla_deadline);
 	char tries[64] = "", dur[64] = "", why[512] = "";
 	struct buf subject, text, html, url;
-	json_t *to = json_array(), *opts;
+	json_t *to, *opts;
 
+	if (ev->task == NULL && !sla) {
+		free(dag);
+		free(task);
+		free(part);
+		free(deadline);
+		return run_compose(ev, kind);
+	}
+	to = recipients_json(ev);
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
 	buf_init(&html, 0);
@@ -248,18 +400,14 @@ notify_compose(const struct notify_event *ev)
 		sl_format_duration(ev->duration_ms, dur, sizeof dur);
 	if (!sla && strcmp(kind, "success") != 0)
 		result = result_text(ev);
-	if (ev->base_url != NULL && ev->base_url[0] != '\0') {
-		size_t n = strlen(ev->base_url);
+	if (ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag != NULL &&
+	    ev->partition != NULL) {
+		char *link = ev->task != NULL ?
+		    links_task(ev->base_url, ev->dag, ev->partition, ev->task) :
+		    links_run(ev->base_url, ev->dag, ev->partition);
 
-		while (n > 0 && ev->base_url[n - 1] == '/')
-			n--;
-		buf_add(&url, ev->base_url, n);
-		buf_adds(&url, "/dags/");
-		notify_url_escape(&url, nz(ev->dag, "?"));
-		buf_adds(&url, "/tasks/");
-		notify_url_escape(&url, nz(ev->task, "?"));
-		buf_addc(&url, '/');
-		notify_url_escape(&url, nz(ev->partition, "?"));
+		buf_adds(&url, link);
+		free(link);
 	}
 	if (ev->log_path != NULL && ev->log_path[0] != '\0')
 		tail = log_tail(ev->log_path, why, sizeof why);
@@ -292,7 +440,7 @@ notify_compose(const struct notify_event *ev)
 			   strcmp(kind, "retry") == 0 ?
 			   " and will be tried again" : "");
 	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
-	html_escape(&html, buf_str(&text));
+	text_html_escape(&html, buf_str(&text));
 	while (html.len > 0 && html.data[html.len - 1] == '\n')
 		html.data[--html.len] = '\0';
 	buf_adds(&html, "</p>\n<table>\n");
@@ -310,7 +458,7 @@ notify_compose(const struct notify_event *ev)
 	if (url.len > 0) {
 		buf_printf(&text, "\nOpen in sluice: %s\n", buf_str(&url));
 		buf_adds(&html, "<p><a href=\"");
-		html_escape(&html, buf_str(&url));
+		text_html_escape(&html, buf_str(&url));
 		buf_adds(&html, "\">Open in sluice</a></p>\n");
 	}
 	if (tail != NULL) {
@@ -318,25 +466,19 @@ notify_compose(const struct notify_event *ev)
 			   NOTIFY_LOG_LINES, tail);
 		buf_printf(&html, "<p>Last %d lines of the log:</p>\n<pre>",
 			   NOTIFY_LOG_LINES);
-		html_escape(&html, tail);
+		text_html_escape(&html, tail);
 		buf_adds(&html, "</pre>\n");
 	} else if (why[0] != '\0') {
 		char *w = one_line(why);
 
 		buf_printf(&text, "\n(no log: %s)\n", w);
 		buf_adds(&html, "<p>(no log: ");
-		html_escape(&html, w);
+		text_html_escape(&html, w);
 		buf_adds(&html, ")</p>\n");
 		free(w);
 	}
 	buf_adds(&html, "</body></html>\n");
 
-	for (size_t i = 0; ev->to != NULL && ev->to[i] != NULL; i++) {
-		char *addr = one_line(ev->to[i]);
-
-		json_array_append_new(to, json_string(addr));
-		free(addr);
-	}
 	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", to,
 			 "subject", buf_str(&subject), "body", buf_str(&text),
 			 "html", buf_str(&html));

@@ -36,14 +36,22 @@ struct notify_event {
 	const char *base_url;		/* the UI's base url from config */
 	char *const *to;		/* NULL-terminated recipients */
 	const char *sla_deadline;	/* ISO time, for sla_miss */
+	/* An event about a whole run has task NULL and may carry the run's
+	 * task instances (an array of objects as store_tis_json() gives
+	 * them: task, state, try_number, max_tries, exit_code, signal,
+	 * error); the message names the failed ones and their results. */
+	const json_t *task_instances;
 };
 
 /*
  * The options object of an `email` task for this event: to, subject, body
  * (text) and html. They name DAG, task, partition, run, try n of m, exit
  * code or signal (or the executor's error), duration, host, the last
- * NOTIFY_LOG_LINES lines of the log, and the link
- * BASE_URL/dags/DAG/tasks/TASK/PARTITION (each part URL-escaped).
+ * NOTIFY_LOG_LINES lines of the log, and the link to the task instance's
+ * page (web/links.h: the pattern the web's router matches, each segment
+ * URL-encoded). About a run (task NULL): DAG, partition, run, the failed
+ * task instances with their results and links, and the link to the run's
+ * page.
  * Returns a new reference.
  */
 json_t *notify_compose(const struct notify_event *ev);
@@ -57,10 +65,5 @@ json_t *notify_compose(const struct notify_event *ev);
  */
 json_t *notify_spec(const struct notify_event *ev, const json_t *smtp,
 		    const char *home);
-
-/* Percent-encode s for one path segment of a URL (RFC 3986 unreserved
- * characters stay as they are); appended to out. */
-struct buf;
-void notify_url_escape(struct buf *out, const char *s);
 
 #endif

@@ -1,39 +1,34 @@
-/* operator.c: the registry of task types, and spec helpers for operators. */
+/* operator.c: the registry of task types (shell built in, the others
+ * registered by the operators library), and spec helpers for operators. */
 #include "operators/operator.h"
 
 #include <stdio.h>
 #include <string.h>
 
 extern const struct operator op_shell;
-extern const struct operator op_email;
-extern const struct operator op_warehouse_copy;
-extern const struct operator op_s3_sensor;
-extern const struct operator op_crawler;
-extern const struct operator op_cluster_job;
 
-/* Every task type sluice knows. Add a line per new operators/<type>.c. */
-const struct operator *const operators[] = {
-	&op_shell,
-	&op_email,
-	&op_warehouse_copy,
-	&op_s3_sensor,
-	&op_crawler,
-	&op_cluster_job,
-	NULL,
-};
+/* The built-in task types, then the registered ones; NULL-terminated. */
+static const struct operator *const operator_builtin[] = { &op_shell, NULL };
+static const struct operator **operator_list;
+static size_t operator_count, operator_cap;
 
-/* Types added at run time (operator_register): tests' fake operators. */
-static const struct operator *added_operators[8];
+const struct operator *const *operators = operator_builtin;
 
-int
+void
 operator_register(const struct operator *op)
 {
-	for (size_t i = 0; i < SL_ARRAY_LEN(added_operators); i++)
-		if (added_operators[i] == NULL || added_operators[i] == op) {
-			added_operators[i] = op;
-			return 0;
+	if (operator_find(op->name) != NULL)
+		return;
+	if (operator_list == NULL) {
+		for (size_t i = 0; operator_builtin[i] != NULL; i++) {
+			SL_GROW(operator_list, operator_cap, operator_count + 1);
+			operator_list[operator_count++] = operator_builtin[i];
 		}
-	return -1;
+	}
+	SL_GROW(operator_list, operator_cap, operator_count + 2);
+	operator_list[operator_count++] = op;
+	operator_list[operator_count] = NULL;
+	operators = operator_list;
 }
 
 const struct operator *
@@ -42,10 +37,6 @@ operator_find(const char *name)
 	for (size_t i = 0; operators[i] != NULL; i++)
 		if (strcmp(operators[i]->name, name) == 0)
 			return operators[i];
-	for (size_t i = 0; i < SL_ARRAY_LEN(added_operators) &&
-	     added_operators[i] != NULL; i++)
-		if (strcmp(added_operators[i]->name, name) == 0)
-			return added_operators[i];
 	return NULL;
 }
 

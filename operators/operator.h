@@ -1,6 +1,6 @@
 /*
  * operator.h: task types. Each operators/<type>.c exports one
- * `const struct operator op_<type>` and operator.c lists them.
+ * `const struct operator op_<type>`, which registers itself (below).
  *
  * How a task type runs (SPEC §2): every try of a non-shell task runs as its
  * own process, `sluice operator TYPE`, started by the task's executor
@@ -131,13 +131,24 @@ struct operator {
 	void (*poke_policy)(const json_t *options, struct op_poke_policy *out);
 };
 
-/* The registry: NULL-terminated, in operator.c. */
-extern const struct operator *const operators[];
+/*
+ * The registry (operator.c): shell is built in; the other task types live
+ * in the operators library (libsluice_ops.a) and join through
+ * operator_register(), called for each by operators_register() in
+ * operators/operators.c, which main() calls first (before any thread
+ * starts: the registry has no lock). A program that links only the core
+ * knows shell alone.
+ *
+ * operators is the NULL-terminated list, in registration order.
+ */
+extern const struct operator *const *operators;
+
+/* Add a task type (kept by pointer; registering a name twice is a no-op). */
+void operator_register(const struct operator *op);
+/* Register every task type of the operators library (operators.c). */
+void operators_register(void);
 
 const struct operator *operator_find(const char *name);
-/* Make one more task type known (the scheduler harness's fake sensor);
- * op must outlive every use. -1 when full. */
-int operator_register(const struct operator *op);
 /* "shell, s3_sensor, ..." for error messages; into out (size n). */
 const char *operator_names(char *out, size_t n);
 /* Is this type a sensor (pokes from the loop)? */

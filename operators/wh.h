@@ -132,7 +132,7 @@ struct wh_stmt {
 
 struct wh_stmts {
 	struct wh_stmt *v;
-	size_t n;
+	size_t n, cap;
 };
 
 /* Append a statement; takes ownership of sql. Returns the new entry. */
@@ -154,7 +154,7 @@ struct wh_object {
 
 struct wh_objects {
 	struct wh_object *v;
-	size_t n;
+	size_t n, cap;
 };
 
 struct wh_source;

@@ -52,6 +52,7 @@ struct wh_csv {
 	size_t field_off;
 	int field_quoted;
 	struct wh_field *out;	/* fields handed to the callback */
+	size_t capout;
 
 	uint64_t records;
 };
@@ -221,11 +222,7 @@ csv_end_field(struct wh_csv *c, struct sl_err *err)
 	if (c->nfields == CSV_FIELDS_MAX)
 		return sl_err_set(err, "line %llu: more than %d fields",
 				  (unsigned long long)c->line, CSV_FIELDS_MAX);
-	if (c->nfields == c->capfields) {
-		c->capfields = c->capfields ? c->capfields * 2 : 16;
-		c->fields = xreallocarray(c->fields, c->capfields,
-					  sizeof *c->fields);
-	}
+	SL_GROW(c->fields, c->capfields, c->nfields + 1);
 	f = &c->fields[c->nfields++];
 	f->off = c->field_off;
 	f->len = c->rec.len - c->field_off;
@@ -245,7 +242,7 @@ csv_end_record(struct wh_csv *c, struct sl_err *err)
 	if (c->skip_left > 0) {
 		c->skip_left--;
 	} else {
-		c->out = xreallocarray(c->out, c->capfields, sizeof *c->out);
+		SL_GROW(c->out, c->capout, c->nfields);
 		for (size_t i = 0; i < c->nfields; i++) {
 			c->out[i].data = buf_str(&c->rec) + c->fields[i].off;
 			c->out[i].len = c->fields[i].len;

@@ -252,8 +252,8 @@ int
 wh_postgres_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 {
 	struct wh_source *src;
-	struct wh_objects objs = { NULL, 0 };
-	struct wh_stmts stmts = { NULL, 0 };
+	struct wh_objects objs = { 0 };
+	struct wh_stmts stmts = { 0 };
 	struct wh_stream_stats stats;
 	PGconn *conn = NULL;
 	char **table_columns = NULL;

@@ -60,8 +60,7 @@ s3_each(void *arg, const char *key, int64_t size)
 	/* Folder markers and Hadoop-style markers are not data. */
 	if (*name == '\0' || *name == '.' || *name == '_')
 		return 0;
-	l->out->v = xreallocarray(l->out->v, l->out->n + 1,
-				  sizeof *l->out->v);
+	SL_GROW(l->out->v, l->out->cap, l->out->n + 1);
 	l->out->v[l->out->n].url = xasprintf("s3://%s/%s", l->bucket, key);
 	l->out->v[l->out->n].size = size;
 	l->out->n++;

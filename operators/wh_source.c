@@ -68,7 +68,7 @@ wh_objects_free(struct wh_objects *objs)
 		free(objs->v[i].url);
 	free(objs->v);
 	objs->v = NULL;
-	objs->n = 0;
+	objs->n = objs->cap = 0;
 }
 
 static int
@@ -79,7 +79,7 @@ source_add(struct wh_objects *out, char *url, int64_t size,
 		free(url);
 		return sl_err_set(err, "more than %d objects", SOURCE_OBJECTS_MAX);
 	}
-	out->v = xreallocarray(out->v, out->n + 1, sizeof *out->v);
+	SL_GROW(out->v, out->cap, out->n + 1);
 	out->v[out->n].url = url;
 	out->v[out->n].size = size;
 	out->n++;

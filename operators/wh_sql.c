@@ -197,7 +197,7 @@ wh_stmts_add(struct wh_stmts *s, char *sql)
 {
 	struct wh_stmt *st;
 
-	s->v = xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	SL_GROW(s->v, s->cap, s->n + 1);
 	st = &s->v[s->n++];
 	memset(st, 0, sizeof *st);
 	st->sql = sql;
@@ -211,7 +211,7 @@ wh_stmts_free(struct wh_stmts *s)
 		free(s->v[i].sql);
 	free(s->v);
 	s->v = NULL;
-	s->n = 0;
+	s->n = s->cap = 0;
 }
 
 void

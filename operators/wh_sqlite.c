@@ -253,8 +253,8 @@ int
 wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 {
 	struct wh_source *src;
-	struct wh_objects objs = { NULL, 0 };
-	struct wh_stmts stmts = { NULL, 0 };
+	struct wh_objects objs = { 0 };
+	struct wh_stmts stmts = { 0 };
 	struct wh_stream_stats stats;
 	struct sq_insert ins;
 	sqlite3 *db = NULL;

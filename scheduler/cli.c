@@ -15,6 +15,8 @@
 #include "build-config.h"
 #include "scheduler/config.h"
 #include "store/store.h"
+#include "scheduler/partition.h"
+#include "scheduler/tz.h"
 
 /* Every verb, in the order `sluice --help` lists them. */
 static const struct cli_verb *const verbs[] = {
@@ -38,6 +40,15 @@ static const struct cli_verb *const verbs[] = {
 	NULL,
 };
 
+static const struct cli_verb *
+verb_find(const char *name)
+{
+	for (size_t i = 0; verbs[i] != NULL; i++)
+		if (strcmp(verbs[i]->name, name) == 0)
+			return verbs[i];
+	return NULL;
+}
+
 static void
 usage_all(FILE *f)
 {
@@ -58,34 +69,7 @@ usage_all(FILE *f)
 		"               default $SLUICE_HOME, else the current folder\n"
 		"  --json       listings as JSON\n"
 		"\n"
-		"`sluice VERB --help` explains a verb.\n");
-}
-
-int
-cli_help_asked(const struct cli_verb *v, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("sluice %s: %s\n\n%s", v->name, v->summary, v->help);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-int
-cli_usage(const struct cli_verb *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "sluice %s: ", v->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n(see `sluice %s --help`)\n", v->name);
-	return EXIT_USAGE;
+		"`sluice help VERB` (or `sluice VERB --help`) explains a verb.\n");
 }
 
 int
@@ -153,7 +137,7 @@ cli_print_json(const json_t *v)
 }
 
 const char *
-cli_time(int64_t ms, char *out, size_t n)
+cli_time(const struct tz *tz, int64_t ms, char *out, size_t n)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
@@ -162,9 +146,28 @@ cli_time(int64_t ms, char *out, size_t n)
 		snprintf(out, n, "-");
 		return out;
 	}
-	localtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+	if (tz != NULL && !tz_is_utc(tz))
+		return tz_iso(tz, ms / 1000, out, n);
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return out;
+}
+
+int
+cli_partition(struct cli *c, const struct dag *d, const char *arg, char *key,
+	      size_t n)
+{
+	struct partition p;
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_resolve_one(c->store, d, arg, sl_now_ms() / 1000,
+				  PARTITION_RUNS, &p, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return -1;
+	}
+	snprintf(key, n, "%s", p.key);
+	return 0;
 }
 
 static char *
@@ -230,6 +233,7 @@ cli_main(int argc, char **argv)
 	char **rest;
 	int nrest = 0, r;
 	struct passwd *pw;
+	struct cli_args args;
 
 	memset(&c, 0, sizeof c);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -265,30 +269,50 @@ cli_main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0 ||
-	    strcmp(rest[0], "help") == 0) {
+	    (strcmp(rest[0], "help") == 0 && nrest == 1)) {
 		usage_all(stdout);
 		free(rest);
 		return 0;
+	}
+	if (strcmp(rest[0], "help") == 0) {
+		/* `sluice help VERB` prints what `sluice VERB --help` does */
+		verb = verb_find(rest[1]);
+		r = 0;
+		if (verb == NULL || nrest > 2) {
+			fprintf(stderr, "sluice: %s '%s'\n\n", verb == NULL ?
+				"unknown verb" : "help takes one verb, not",
+				verb == NULL ? rest[1] : rest[2]);
+			usage_all(stderr);
+			r = EXIT_USAGE;
+		} else
+			cli_print_help(verb, stdout);
+		free(rest);
+		return r;
 	}
 	if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "version") == 0) {
 		printf("sluice %s\n", PACKAGE_VERSION);
 		free(rest);
 		return 0;
 	}
-	for (size_t i = 0; verbs[i] != NULL; i++)
-		if (strcmp(verbs[i]->name, rest[0]) == 0)
-			verb = verbs[i];
+	verb = verb_find(rest[0]);
 	if (verb == NULL) {
 		fprintf(stderr, "sluice: unknown verb '%s'\n\n", rest[0]);
 		usage_all(stderr);
 		free(rest);
 		return EXIT_USAGE;
 	}
-	if (cli_help_asked(verb, nrest, rest)) {
+	if ((r = cli_parse(verb, nrest, rest, &args)) != 0) {
+		free(rest);
+		return r;
+	}
+	if (args.help) {
+		cli_print_help(verb, stdout);
+		cli_args_free(&args);
 		free(rest);
 		return 0;
 	}
-	r = verb->run(&c, nrest, rest);
+	r = verb->run(&c, &args);
+	cli_args_free(&args);
 	if (c.bag_loaded)
 		dagbag_free(&c.bag);
 	store_close(c.store);

@@ -12,12 +12,14 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "scheduler/dag.h"
 #include "base/util.h"
 
 struct config;
 struct store;
+struct tz;
 
 struct cli {
 	const char *home_flag;
@@ -29,11 +31,40 @@ struct cli {
 	char who[128];		/* for the audit log: "cli:USER" */
 };
 
+/* One option of a verb: --name, or -short_name when not 0, taking an
+ * argument shown as arg (NULL: a flag). An option given several times
+ * keeps every value. */
+struct cli_opt {
+	const char *name;
+	char short_name;
+	const char *arg;
+	const char *help;
+};
+
+/* A parsed command line: the positional arguments (after the verb), and
+ * per declared option how often it was given and its values. */
+struct cli_args {
+	const struct cli_verb *verb;
+	char **pos;
+	int npos;
+	int help;		/* --help / -h was given */
+	size_t nopts;
+	int *count;
+	char ***values;
+};
+
+/*
+ * A verb: its options as a table, its usage lines (what follows
+ * "sluice VERB", one line per form) and what it does. Its --help text and
+ * usage errors are generated from these fields.
+ */
 struct cli_verb {
 	const char *name;
 	const char *summary;
-	const char *help;	/* full --help text after the summary */
-	int (*run)(struct cli *c, int argc, char **argv);
+	const char *usage;	/* e.g. "DAG [--partition P] [--wait]" */
+	const char *help;	/* paragraphs after the usage, or NULL */
+	const struct cli_opt *opts;	/* ends with a zeroed entry; may be NULL */
+	int (*run)(struct cli *c, const struct cli_args *a);
 };
 
 #define EXIT_FAILED 1
@@ -48,12 +79,34 @@ int cli_open(struct cli *c, int store, int dags);
 struct dag *cli_dag(struct cli *c, const char *name);
 /* Print a JSON value, pretty, on stdout. */
 void cli_print_json(const json_t *v);
-/* Is --help/-h among argv? Then print the verb's help and return 1. */
-int cli_help_asked(const struct cli_verb *v, int argc, char **argv);
+/* Parse argv (argv[0] is the verb) by v's option table. Returns 0, or
+ * prints the error with the verb's usage and returns EXIT_USAGE. Free with
+ * cli_args_free. */
+int cli_parse(const struct cli_verb *v, int argc, char **argv,
+	      struct cli_args *a);
+void cli_args_free(struct cli_args *a);
+/* The value of an option (the last one when given several times), or
+ * NULL; whether a flag was given (how often); every value (NULL-terminated,
+ * *n of them). name must be in the verb's table. */
+const char *cli_opt_str(const struct cli_args *a, const char *name);
+int cli_opt_flag(const struct cli_args *a, const char *name);
+char *const *cli_opt_all(const struct cli_args *a, const char *name, int *n);
+/* The verb's help, made from its table (`sluice VERB --help`, `sluice help
+ * VERB`). */
+void cli_print_help(const struct cli_verb *v, FILE *f);
+/* Print "sluice VERB: message" and the verb's usage on stderr; returns
+ * EXIT_USAGE. */
 int cli_usage(const struct cli_verb *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Format epoch ms as local "2024-01-02 03:04:05" or "-". */
-const char *cli_time(int64_t ms, char *out, size_t n);
+/* Format epoch ms as "2024-01-02T03:04:05-05:00" in tz (the DAG's zone),
+ * "2024-01-02T08:04:05Z" when tz is NULL or UTC, or "-" for none. Every
+ * time the CLI prints goes through here, so each carries its offset. */
+const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
+/* The one partition arg names among the DAG's runs (see
+ * scheduler/partition.h), its key into key (size n); or print why not
+ * (with the nearest keys) and return -1. */
+int cli_partition(struct cli *c, const struct dag *d, const char *arg,
+		  char *key, size_t n);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
 /* Take the scheduler lock of the home (one scheduler per home). */

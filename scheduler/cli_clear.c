@@ -9,49 +9,37 @@
 #include <unistd.h>
 
 #include "scheduler/config.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 
 static int
-clear_run(struct cli *c, int argc, char **argv)
+clear_run(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *from = NULL, *to = NULL;
-	char **tasks = xcalloc((size_t)argc + 1, sizeof *tasks);
-	int ntasks = 0, yes = 0, r;
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
+	const char *partition = cli_opt_str(args, "partition");
+	int ntasks = 0, yes = cli_opt_flag(args, "yes"), r;
+	char *const *given = cli_opt_all(args, "task", &ntasks);
+	char **tasks;
 	struct clear_spec spec;
 	struct dag *d;
 	struct sl_err err;
 	json_t *list = NULL;
 
 	memset(&spec, 0, sizeof spec);
-	for (int i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "--task") == 0 || strcmp(argv[i], "-t") == 0) && i + 1 < argc)
-			tasks[ntasks++] = argv[++i];
-		else if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-			from = argv[++i];
-		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
-			to = argv[++i];
-		else if (strcmp(argv[i], "--partition") == 0 && i + 1 < argc)
-			from = to = argv[++i];
-		else if (strcmp(argv[i], "--downstream") == 0 || strcmp(argv[i], "-d") == 0)
-			spec.downstream = 1;
-		else if (strcmp(argv[i], "--upstream") == 0 || strcmp(argv[i], "-u") == 0)
-			spec.upstream = 1;
-		else if (strcmp(argv[i], "--only-failed") == 0 || strcmp(argv[i], "-f") == 0)
-			spec.only_failed = 1;
-		else if (strcmp(argv[i], "--dry-run") == 0 || strcmp(argv[i], "-n") == 0)
-			spec.dry_run = 1;
-		else if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0)
-			yes = 1;
-		else if (argv[i][0] == '-') {
-			free(tasks);
-			return cli_usage(&cli_clear, "unknown option %s", argv[i]);
-		} else if (name == NULL)
-			name = argv[i];
-		else {
-			free(tasks);
-			return cli_usage(&cli_clear, "unexpected argument '%s' (tasks go with --task)", argv[i]);
-		}
-	}
+	spec.downstream = cli_opt_flag(args, "downstream") > 0;
+	spec.upstream = cli_opt_flag(args, "upstream") > 0;
+	spec.only_failed = cli_opt_flag(args, "only-failed") > 0;
+	spec.dry_run = cli_opt_flag(args, "dry-run") > 0;
+	if (args->npos > 1)
+		return cli_usage(&cli_clear, "unexpected argument '%s' (tasks go with --task)", args->pos[1]);
+	if (partition != NULL && (from != NULL || to != NULL))
+		return cli_usage(&cli_clear, "--partition or --from/--to, not both");
+	if (partition != NULL)
+		from = to = partition;
+	tasks = xcalloc((size_t)ntasks + 1, sizeof *tasks);
+	for (int i = 0; i < ntasks; i++)
+		tasks[i] = given[i];
 	if (name == NULL) {
 		free(tasks);
 		return cli_usage(&cli_clear, "which DAG? sluice clear DAG ...");
@@ -65,10 +53,28 @@ clear_run(struct cli *c, int argc, char **argv)
 	spec.from_s = INT64_MIN;
 	spec.to_s = INT64_MAX;
 	sl_err_clear(&err);
-	if ((from && store_partition_start(c->store, d, from, &spec.from_s, &err) < 0) ||
-	    (to && store_partition_start(c->store, d, to, &spec.to_s, &err) < 0)) {
-		free(tasks);
-		return cli_usage(&cli_clear, "%s", err.msg);
+	if (partition != NULL || from != NULL || to != NULL) {
+		struct partition_set set;
+		int64_t now = sl_now_ms() / 1000;
+		int rr = partition != NULL ?
+			partition_resolve(c->store, d, partition, now, PARTITION_RUNS, &set, &err) :
+			partition_resolve_range(c->store, d, from, to, now, PARTITION_RUNS, &set, &err);
+
+		if (rr < 0) {
+			free(tasks);
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		/* the runs resolved are exactly those starting in this range */
+		spec.from_s = set.v[0].start_s;
+		spec.to_s = set.v[set.n - 1].start_s;
+		if (spec.dry_run && !c->json) {
+			fprintf(stderr, "partitions: %s", set.v[0].key);
+			if (set.n > 1)
+				fprintf(stderr, " .. %s (%zu)", set.v[set.n - 1].key, set.n);
+			fputc('\n', stderr);
+		}
+		partition_set_free(&set);
 	}
 	if (!spec.dry_run && !yes) {
 		/* show what would re-run, then ask */
@@ -82,10 +88,10 @@ clear_run(struct cli *c, int argc, char **argv)
 			return EXIT_FAILED;
 		}
 		if (r == 0) {
-			printf("nothing to clear\n");
+			fprintf(stderr, "sluice: nothing to clear: no task instance matches\n");
 			json_decref(list);
 			free(tasks);
-			return 0;
+			return EXIT_USAGE;
 		}
 		if (!isatty(STDIN_FILENO)) {
 			fprintf(stderr, "sluice: this would clear %d task instance%s; add --yes to do it, or --dry-run to list them\n",
@@ -130,6 +136,13 @@ clear_run(struct cli *c, int argc, char **argv)
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
+	if (r == 0) {
+		/* matching nothing is never a quiet success */
+		fprintf(stderr, "sluice: no task instance matches: nothing %s cleared\n",
+			spec.dry_run ? "would be" : "was");
+		json_decref(list);
+		return EXIT_USAGE;
+	}
 	if (c->json) {
 		cli_print_json(list);
 	} else {
@@ -150,53 +163,67 @@ clear_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt clear_opts[] = {
+	{ "task", 't', "T", "a task to clear (repeat for more; default: every task)" },
+	{ "from", 0, "P", "the first partition of the range (inclusive)" },
+	{ "to", 0, "P", "the last partition of the range (inclusive)" },
+	{ "partition", 'p', "P", "one partition (instead of --from/--to)" },
+	{ "downstream", 'd', NULL, "also everything downstream of the selected tasks" },
+	{ "upstream", 'u', NULL, "also everything upstream" },
+	{ "only-failed", 'f', NULL, "only instances that failed or whose upstream failed" },
+	{ "dry-run", 'n', NULL, "list what would be cleared, change nothing" },
+	{ "yes", 'y', NULL, "do not ask (needed when stdin is not a terminal)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_clear = {
 	"clear", "re-run task instances over a range of partitions",
-	"usage: sluice clear DAG [--task T]... [--from P --to P | --partition P]\n"
-	"                        [--downstream] [--upstream] [--only-failed]\n"
-	"                        [--dry-run] [--yes]\n"
-	"\n"
+	"DAG [--task T]... [--from P --to P | --partition P] [-d] [-u] [-f] [-n] [-y]",
 	"Resets the selected task instances to `none` so the scheduler runs them\n"
 	"again (each gets its retries back; earlier tries' logs stay). Without\n"
 	"--task every task is selected; without --from/--to every partition.\n"
-	"P is a partition key or a time in the DAG's zone; the range is inclusive.\n"
-	"  -d, --downstream   also everything downstream of the selected tasks\n"
-	"  -u, --upstream     also everything upstream\n"
-	"  -f, --only-failed  only instances that failed or whose upstream failed\n"
-	"  -n, --dry-run      list what would be cleared, change nothing\n"
-	"  -y, --yes          do not ask (needed when stdin is not a terminal)\n"
+	"P is a partition key, a time in the DAG's zone (the partition holding\n"
+	"it: 2026-12-03T05, 2026-12-03 05:00, 2026-12-03T05:00Z) or a date (the\n"
+	"partitions starting that day); the range is inclusive at both ends.\n"
+	"Selecting nothing is an error (exit 2), also with --dry-run.\n"
 	"A running instance that is cleared is stopped.\n",
+	clear_opts,
 	clear_run,
 };
 
 static int
-mark_run(struct cli *c, int argc, char **argv)
+mark_run(struct cli *c, const struct cli_args *args)
 {
 	struct dag *d;
 	struct sl_err err;
+	char *const *pos = args->pos;
+	char key[PARTITION_KEY_MAX];
 	int state;
 
-	if (argc != 5)
-		return cli_usage(&cli_mark, "usage: sluice mark DAG TASK PARTITION success|failed");
-	state = ti_state_parse(argv[4]);
+	if (args->npos != 4)
+		return cli_usage(&cli_mark, "needs DAG, TASK, PARTITION and a state");
+	state = ti_state_parse(pos[3]);
 	if (state != TI_SUCCESS && state != TI_FAILED)
-		return cli_usage(&cli_mark, "state must be success or failed, got '%s'", argv[4]);
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[1])) == NULL)
+		return cli_usage(&cli_mark, "state must be success or failed, got '%s'", pos[3]);
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, pos[0])) == NULL)
 		return EXIT_FAILED;
+	if (cli_partition(c, d, pos[2], key, sizeof key) < 0)
+		return EXIT_USAGE;
 	sl_err_clear(&err);
-	if (store_mark(c->store, d, argv[2], argv[3], state, c->who, &err) < 0) {
+	if (store_mark(c->store, d, pos[1], key, state, c->who, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
-	printf("marked %s %s %s %s\n", d->name, argv[2], argv[3], argv[4]);
+	printf("marked %s %s %s %s\n", d->name, pos[1], key, pos[3]);
 	return 0;
 }
 
 const struct cli_verb cli_mark = {
 	"mark", "set a task instance to success or failed",
-	"usage: sluice mark DAG TASK PARTITION success|failed\n"
-	"\n"
+	"DAG TASK PARTITION success|failed",
+	"PARTITION is a key, or a time or date naming exactly one partition.\n"
 	"Settles one task instance by hand (a running one is stopped). Its\n"
 	"downstream tasks then follow their trigger rules.\n",
+	NULL,
 	mark_run,
 };

@@ -135,7 +135,7 @@ dags_show(struct cli *c, const char *name)
 }
 
 static int
-dags_validate(struct cli *c, int argc, char **argv)
+dags_validate(struct cli *c, int argc, char *const *argv)
 {
 	int bad = 0, n = 0;
 
@@ -184,24 +184,17 @@ dags_validate(struct cli *c, int argc, char **argv)
 }
 
 static int
-dags_next(struct cli *c, int argc, char **argv)
+dags_next(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *after = NULL;
+	const char *name = args->npos == 2 ? args->pos[1] : NULL;
+	const char *after = cli_opt_str(args, "after");
 	long long count = 5;
 	struct dag *d;
 	int64_t t;
 
-	for (int i = 0; i < argc; i++) {
-		if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--count") == 0) && i + 1 < argc) {
-			if (sl_parse_int(argv[++i], 1, 100000, &count) < 0)
-				return cli_usage(&cli_dags, "-n takes a number from 1 to 100000");
-		} else if (strcmp(argv[i], "--after") == 0 && i + 1 < argc)
-			after = argv[++i];
-		else if (argv[i][0] == '-')
-			return cli_usage(&cli_dags, "unknown option %s", argv[i]);
-		else
-			name = argv[i];
-	}
+	if (cli_opt_str(args, "count") != NULL &&
+	    sl_parse_int(cli_opt_str(args, "count"), 1, 100000, &count) < 0)
+		return cli_usage(&cli_dags, "-n takes a number from 1 to 100000");
 	if (name == NULL)
 		return cli_usage(&cli_dags, "dags next needs a DAG name");
 	if ((d = cli_dag(c, name)) == NULL)
@@ -236,15 +229,20 @@ dags_next(struct cli *c, int argc, char **argv)
 }
 
 static int
-dags_run(struct cli *c, int argc, char **argv)
+dags_run(struct cli *c, const struct cli_args *args)
 {
-	const char *sub = argc > 1 ? argv[1] : "list";
+	const char *sub = args->npos > 0 ? args->pos[0] : "list";
+	int argc = args->npos + 1;
+	char *const *pos = args->pos;
 
 	if (strcmp(sub, "validate") == 0) {
 		if (cli_open(c, 0, argc <= 2) < 0)
 			return EXIT_HOME;
-		return dags_validate(c, argc - 2, argv + 2);
+		return dags_validate(c, argc - 2, pos + 1);
 	}
+	if ((cli_opt_str(args, "count") != NULL || cli_opt_str(args, "after") != NULL) &&
+	    strcmp(sub, "next") != 0)
+		return cli_usage(&cli_dags, "-n and --after go with `dags next`");
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
 	if (strcmp(sub, "list") == 0)
@@ -252,41 +250,51 @@ dags_run(struct cli *c, int argc, char **argv)
 	if (strcmp(sub, "show") == 0) {
 		if (argc < 3)
 			return cli_usage(&cli_dags, "dags show needs a DAG name");
-		return dags_show(c, argv[2]);
+		return dags_show(c, pos[1]);
 	}
 	if (strcmp(sub, "next") == 0)
-		return dags_next(c, argc - 2, argv + 2);
+		return dags_next(c, args);
 	if (strcmp(sub, "pause") == 0 || strcmp(sub, "unpause") == 0) {
 		struct sl_err err;
 		int paused = strcmp(sub, "pause") == 0;
 
 		if (argc < 3)
 			return cli_usage(&cli_dags, "dags %s needs a DAG name", sub);
-		if (cli_dag(c, argv[2]) == NULL)
+		if (cli_dag(c, pos[1]) == NULL)
 			return EXIT_FAILED;
 		sl_err_clear(&err);
-		if (store_dag_set_paused(c->store, argv[2], paused, c->who, &err) < 0) {
+		if (store_dag_set_paused(c->store, pos[1], paused, c->who, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_FAILED;
 		}
-		printf("DAG %s %s\n", argv[2], paused ? "paused" : "unpaused");
+		printf("DAG %s %s\n", pos[1], paused ? "paused" : "unpaused");
 		return 0;
 	}
 	return cli_usage(&cli_dags, "unknown subcommand '%s'", sub);
 }
 
+static const struct cli_opt dags_opts[] = {
+	{ "count", 'n', "N", "dags next: how many partitions (default 5)" },
+	{ "after", 0, "TIME", "dags next: the partitions after TIME (default now)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_dags = {
 	"dags", "list, show, check, pause DAGs; preview a schedule",
-	"usage:\n"
-	"  sluice dags list                 every DAG, its schedule, next tick; broken files\n"
-	"  sluice dags show DAG             tasks, their types and dependencies\n"
-	"  sluice dags validate [PATH...]   check DAG files (default: the DAG folder);\n"
-	"                                   exits 1 if any has an error\n"
-	"  sluice dags pause DAG            no new runs or tasks until unpaused\n"
-	"  sluice dags unpause DAG\n"
-	"  sluice dags next DAG [-n N] [--after TIME]\n"
-	"                                   the next N partitions (data intervals), one per\n"
-	"                                   line: START END, ISO-8601 with offsets\n"
+	"list\n"
+	"show DAG\n"
+	"validate [PATH...]\n"
+	"pause DAG\n"
+	"unpause DAG\n"
+	"next DAG [-n N] [--after TIME]",
+	"  list       every DAG, its schedule, next tick; broken files\n"
+	"  show       tasks, their types and dependencies\n"
+	"  validate   check DAG files (default: the DAG folder); exits 1 if any\n"
+	"             has an error\n"
+	"  pause      no new runs or tasks until unpaused\n"
+	"  next       the next N partitions (data intervals), one per line:\n"
+	"             START END, ISO-8601 with offsets\n"
 	"Add --json for JSON output.\n",
+	dags_opts,
 	dags_run,
 };

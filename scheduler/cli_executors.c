@@ -25,8 +25,10 @@ executor_json(const json_t *conf)
 }
 
 static int
-executors_run(struct cli *c, int argc, char **argv)
+executors_run(struct cli *c, const struct cli_args *args)
 {
+	int argc = args->npos + 1;
+	char *const *pos = args->pos;
 	struct event_base *base;
 	struct executor_set set;
 	struct sl_err err;
@@ -34,22 +36,22 @@ executors_run(struct cli *c, int argc, char **argv)
 
 	if (cli_open(c, 0, 0) < 0)
 		return EXIT_HOME;
-	if (argc >= 2 && strcmp(argv[1], "check") == 0) {
+	if (argc >= 2 && strcmp(pos[0], "check") == 0) {
 		json_t *conf;
 		const char *type;
 		char *text;
 		int r;
 
 		if (argc != 3)
-			return cli_usage(&cli_executors, "usage: sluice executors check NAME");
-		conf = json_object_get(c->cfg->executors, argv[2]);
+			return cli_usage(&cli_executors, "check needs one executor NAME");
+		conf = json_object_get(c->cfg->executors, pos[1]);
 		if (conf == NULL) {
-			fprintf(stderr, "sluice: no executor '%s' in %s\n", argv[2], c->cfg->file);
+			fprintf(stderr, "sluice: no executor '%s' in %s\n", pos[1], c->cfg->file);
 			return EXIT_FAILED;
 		}
 		type = json_string_value(json_object_get(conf, "type"));
 		if (type == NULL || strcmp(type, "ssh") != 0) {
-			printf("%s: %s executor, nothing to connect to\n", argv[2], type ? type : "local");
+			printf("%s: %s executor, nothing to connect to\n", pos[1], type ? type : "local");
 			return 0;
 		}
 		text = executor_json(conf);
@@ -63,7 +65,7 @@ executors_run(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1)
-		return cli_usage(&cli_executors, "unknown subcommand '%s'", argv[1]);
+		return cli_usage(&cli_executors, "unknown subcommand '%s'", pos[0]);
 	base = event_base_new();
 	sl_err_clear(&err);
 	if (registry_create(base, c->cfg->executors, &set, &err) < 0) {
@@ -102,9 +104,12 @@ executors_run(struct cli *c, int argc, char **argv)
 
 const struct cli_verb cli_executors = {
 	"executors", "list executors; check an ssh executor's hosts",
-	"usage: sluice executors            every executor of sluice.yaml: type, slots, health\n"
-	"       sluice executors check NAME connect to every host of executor NAME (host key,\n"
-	"                                   login, sluice on the host) and report per host;\n"
-	"                                   exits 1 if any host fails\n",
+	"\n"
+	"check NAME",
+	"Without arguments: every executor of sluice.yaml, its type, slots and\n"
+	"health. `check NAME` connects to every host of executor NAME (host key,\n"
+	"login, sluice on the host) and reports per host; exits 1 if any host\n"
+	"fails.\n",
+	NULL,
 	executors_run,
 };

@@ -16,21 +16,16 @@
 int (*cli_init_admin_hook)(struct cli *c) = NULL;
 
 static int
-init_run(struct cli *c, int argc, char **argv)
+init_run(struct cli *c, const struct cli_args *args)
 {
-	const char *dir = NULL, *dags = NULL;
+	const char *dir = args->npos > 0 ? args->pos[0] : NULL;
+	const char *dags = cli_opt_str(args, "dags");
 	char *home, *file;
 	struct sl_err err;
 	struct buf cfg;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dags") == 0 && i + 1 < argc)
-			dags = argv[++i];
-		else if (argv[i][0] == '-')
-			return cli_usage(&cli_init, "unknown option %s", argv[i]);
-		else
-			dir = argv[i];
-	}
+	if (args->npos > 1)
+		return cli_usage(&cli_init, "unexpected argument '%s'", args->pos[1]);
 	home = config_home(dir ? dir : c->home_flag);
 	sl_err_clear(&err);
 	if (sl_mkdirs(home, 0755, &err) < 0) {
@@ -94,25 +89,31 @@ init_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt init_opts[] = {
+	{ "dags", 0, "PATH", "use an existing DAG folder instead of DIR/dags" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_init = {
 	"init", "create a sluice home (config, database, dags/, logs/)",
-	"usage: sluice init [DIR] [--dags PATH]\n"
-	"\n"
+	"[DIR] [--dags PATH]",
 	"Creates DIR (default: --home, $SLUICE_HOME, or the current folder) with a\n"
 	"commented sluice.yaml, the database, dags/ and logs/, and an admin user for\n"
 	"the web UI whose password is printed once. --dags points the config at an\n"
 	"existing DAG folder instead of DIR/dags.\n",
+	init_opts,
 	init_run,
 };
 
 static int
-db_run(struct cli *c, int argc, char **argv)
+db_run(struct cli *c, const struct cli_args *args)
 {
 	struct sl_err err;
-	const char *sub = argc > 1 ? argv[1] : "";
+	const char *sub = args->npos > 0 ? args->pos[0] : "";
 
-	if (strcmp(sub, "migrate") != 0 && strcmp(sub, "version") != 0)
-		return cli_usage(&cli_db, "usage: sluice db migrate|version");
+	if ((strcmp(sub, "migrate") != 0 && strcmp(sub, "version") != 0) ||
+	    args->npos > 1)
+		return cli_usage(&cli_db, "migrate or version?");
 	if (cli_open(c, 0, 0) < 0)
 		return EXIT_HOME;
 	sl_err_clear(&err);
@@ -128,11 +129,11 @@ db_run(struct cli *c, int argc, char **argv)
 
 const struct cli_verb cli_db = {
 	"db", "apply database migrations; show the schema version",
-	"usage: sluice db migrate | sluice db version\n"
-	"\n"
+	"migrate\nversion",
 	"Migrations (migrations/NNNN_name.sql, compiled in) are applied in order,\n"
 	"each in its own transaction, and recorded in schema_migrations. Every\n"
 	"sluice command applies pending ones on start; a database newer than this\n"
 	"binary is refused.\n",
+	NULL,
 	db_run,
 };

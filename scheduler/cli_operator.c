@@ -13,10 +13,10 @@
 #define SPEC_MAX_BYTES (16 * 1024 * 1024)
 
 static int
-operator_run(struct cli *c, int argc, char **argv)
+operator_run(struct cli *c, const struct cli_args *args)
 {
 	const struct operator *op;
-	int poke = 0;
+	int poke = cli_opt_flag(args, "poke") > 0;
 	struct buf in;
 	char chunk[65536];
 	ssize_t n;
@@ -24,15 +24,14 @@ operator_run(struct cli *c, int argc, char **argv)
 	json_error_t jerr;
 	int r;
 
-	if (argc < 2)
+	(void)c;
+	if (args->npos != 1)
 		return cli_usage(&cli_operator, "which task type?");
-	if (argc > 2 && strcmp(argv[2], "--poke") == 0)
-		poke = 1;
-	op = operator_find(argv[1]);
+	op = operator_find(args->pos[0]);
 	if (op == NULL) {
 		char names[512];
 
-		fprintf(stderr, "sluice: unknown task type '%s' (known: %s)\n", argv[1],
+		fprintf(stderr, "sluice: unknown task type '%s' (known: %s)\n", args->pos[0],
 			operator_names(names, sizeof names));
 		return EXIT_USAGE;
 	}
@@ -67,13 +66,18 @@ operator_run(struct cli *c, int argc, char **argv)
 	return r;
 }
 
+static const struct cli_opt operator_opts[] = {
+	{ "poke", 0, NULL, "poke a sensor once (exit 0: done, 99: not yet)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_operator = {
 	"operator", "run one try of a task type (used by executors)",
-	"usage: sluice operator TYPE [--poke] < SPEC.json\n"
-	"\n"
+	"TYPE [--poke] < SPEC.json",
 	"How executors run non-shell tasks: the JSON spec (operators/operator.h)\n"
 	"comes on stdin, the log goes to stdout and stderr, and the exit status is\n"
 	"the try's result. With --poke a sensor pokes once: exit 0 when its\n"
 	"condition holds, 99 when not yet.\n",
+	operator_opts,
 	operator_run,
 };

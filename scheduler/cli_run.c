@@ -10,35 +10,42 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/partition.h"
 #include "scheduler/sched.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/web.h"
 
 static int
-test_run(struct cli *c, int argc, char **argv)
+test_run(struct cli *c, const struct cli_args *args)
 {
+	char *const *argv = args->pos;
+	int argc = args->npos;
 	struct dag *d;
 	struct task *t;
 	int64_t start, end, now = sl_now_ms() / 1000;
-	char key[256];
+	char key[PARTITION_KEY_MAX];
+	struct partition p;
 	struct sl_err err;
 	int r;
 
-	if (argc < 3 || argc > 4)
-		return cli_usage(&cli_test, "usage: sluice test DAG TASK [PARTITION]");
-	if (cli_open(c, 0, 1) < 0 || (d = cli_dag(c, argv[1])) == NULL)
+	if (argc < 2 || argc > 3)
+		return cli_usage(&cli_test, "needs DAG, TASK and optionally PARTITION");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
 		return EXIT_FAILED;
-	if ((t = dag_task(d, argv[2])) == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, argv[2]);
+	if ((t = dag_task(d, argv[1])) == NULL) {
+		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, argv[1]);
 		return EXIT_FAILED;
 	}
 	sl_err_clear(&err);
-	if (dag_manual_partition(d, argc == 4 ? argv[3] : NULL, now, &start, &end,
-				 key, sizeof key, &err) < 0) {
+	if (partition_resolve_one(c->store, d, argc == 3 ? argv[2] : NULL, now,
+				  PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
+	snprintf(key, sizeof key, "%s", p.key);
+	start = p.start_s;
+	end = p.end_s;
 	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
 		d->name, t->name, key);
 	r = sched_test_task(c->cfg, d, t, key, start, end, &err);
@@ -53,16 +60,18 @@ test_run(struct cli *c, int argc, char **argv)
 
 const struct cli_verb cli_test = {
 	"test", "run one task in the foreground, recording nothing",
-	"usage: sluice test DAG TASK [PARTITION]\n"
-	"\n"
-	"Renders the task for the partition (default: the latest complete one) and\n"
+	"DAG TASK [PARTITION]",
+	"Renders the task for the partition (default: the latest complete one;\n"
+	"a key, a time naming the partition that holds it, or a date naming the\n"
+	"one partition starting that day) and\n"
 	"runs it here with its output on this terminal. No state is recorded and\n"
 	"upstream tasks are not checked. Exits with the task's status.\n",
+	NULL,
 	test_run,
 };
 
 static int
-serve(struct cli *c, int argc, char **argv, int with_web)
+serve(struct cli *c, const struct cli_args *args, int with_web)
 {
 	struct event_base *base;
 	struct event_config *ec;
@@ -73,16 +82,13 @@ serve(struct cli *c, int argc, char **argv, int with_web)
 	const char *bind = NULL;
 	long long port = -1;
 
-	for (int i = 1; i < argc; i++) {
-		if (with_web && strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-			if (sl_parse_int(argv[++i], 0, 65535, &port) < 0)
-				return cli_usage(with_web ? &cli_standalone : &cli_scheduler,
-						 "--port takes a port number");
-		} else if (with_web && strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
-			bind = argv[++i];
-		else
-			return cli_usage(with_web ? &cli_standalone : &cli_scheduler,
-					 "unknown argument %s", argv[i]);
+	if (args->npos > 0)
+		return cli_usage(args->verb, "unexpected argument '%s'", args->pos[0]);
+	if (with_web) {
+		bind = cli_opt_str(args, "bind");
+		if (cli_opt_str(args, "port") != NULL &&
+		    sl_parse_int(cli_opt_str(args, "port"), 0, 65535, &port) < 0)
+			return cli_usage(args->verb, "--port takes a port number");
 	}
 	if (cli_open(c, 0, 0) < 0)
 		return EXIT_HOME;
@@ -135,34 +141,40 @@ serve(struct cli *c, int argc, char **argv, int with_web)
 }
 
 static int
-scheduler_run(struct cli *c, int argc, char **argv)
+scheduler_run(struct cli *c, const struct cli_args *args)
 {
-	return serve(c, argc, argv, 0);
+	return serve(c, args, 0);
 }
 
 static int
-standalone_run(struct cli *c, int argc, char **argv)
+standalone_run(struct cli *c, const struct cli_args *args)
 {
-	return serve(c, argc, argv, 1);
+	return serve(c, args, 1);
 }
 
 const struct cli_verb cli_scheduler = {
 	"scheduler", "run the scheduler (until SIGTERM or Ctrl-C)",
-	"usage: sluice scheduler\n"
-	"\n"
+	"",
 	"Loads the DAG folder (and reloads files as they change), creates runs for\n"
 	"due partitions, and runs tasks through their executors. One scheduler per\n"
 	"home. On SIGTERM or Ctrl-C, running tries are stopped (their tasks retry\n"
 	"by their retries when the scheduler starts again).\n",
+	NULL,
 	scheduler_run,
+};
+
+static const struct cli_opt serve_opts[] = {
+	{ "port", 0, "N", "the web port (overrides web.port of sluice.yaml)" },
+	{ "bind", 0, "ADDR", "the web address (overrides web.bind)" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_standalone = {
 	"standalone", "run the scheduler and the web UI in one process",
-	"usage: sluice standalone [--port N] [--bind ADDR]\n"
-	"\n"
+	"[--port N] [--bind ADDR]",
 	"The scheduler plus the web UI and REST API on the same event loop.\n"
 	"--port and --bind override web.port and web.bind of sluice.yaml\n"
 	"(default 127.0.0.1:8080).\n",
+	serve_opts,
 	standalone_run,
 };

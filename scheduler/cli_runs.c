@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "store/store.h"
+#include "scheduler/partition.h"
 #include "scheduler/try.h"
 
 static const char *
@@ -27,10 +28,99 @@ jint(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* `sluice runs delete DAG PARTITION...`: each argument resolves to the
+ * runs it names; all of them are checked before any is deleted. */
 static int
-runs_run(struct cli *c, int argc, char **argv)
+runs_delete(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *state = NULL, *from = NULL, *to = NULL;
+	int dry_run = cli_opt_flag(args, "dry-run"), yes = cli_opt_flag(args, "yes");
+	struct partition_set all = { NULL, 0 };
+	struct sl_err err;
+	struct dag *d;
+	size_t i;
+	int deleted = 0;
+
+	if (args->npos < 3)
+		return cli_usage(&cli_runs, "delete needs DAG and at least one PARTITION");
+	if (cli_opt_str(args, "state") || cli_opt_str(args, "from") ||
+	    cli_opt_str(args, "to") || cli_opt_str(args, "limit"))
+		return cli_usage(&cli_runs, "delete takes partitions, not --state/--from/--to/--limit");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args->pos[1])) == NULL)
+		return EXIT_FAILED;
+	for (int k = 2; k < args->npos; k++) {
+		struct partition_set set;
+
+		sl_err_clear(&err);
+		if (partition_resolve(c->store, d, args->pos[k], sl_now_ms() / 1000,
+				      PARTITION_RUNS, &set, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			partition_set_free(&all);
+			return EXIT_USAGE;
+		}
+		for (i = 0; i < set.n; i++) {
+			size_t j;
+
+			for (j = 0; j < all.n && strcmp(all.v[j].key, set.v[i].key) != 0; j++)
+				;
+			if (j == all.n) {
+				all.v = xreallocarray(all.v, all.n + 1, sizeof *all.v);
+				all.v[all.n++] = set.v[i];
+			}
+		}
+		partition_set_free(&set);
+	}
+	if (dry_run || !yes) {
+		for (i = 0; i < all.n; i++)
+			printf("%s %s\n", dry_run ? "would delete" : "delete", all.v[i].key);
+		if (dry_run) {
+			printf("%zu run%s would be deleted with their task instances (dry run; logs stay)\n",
+			       all.n, all.n == 1 ? "" : "s");
+			partition_set_free(&all);
+			return 0;
+		}
+		if (!isatty(STDIN_FILENO)) {
+			fprintf(stderr, "sluice: this would delete %zu run%s; add --yes to do it, or --dry-run to list them\n",
+				all.n, all.n == 1 ? "" : "s");
+			partition_set_free(&all);
+			return EXIT_USAGE;
+		}
+		{
+			char answer[16];
+
+			printf("Delete these %zu run%s and their task instances? [y/N] ",
+			       all.n, all.n == 1 ? "" : "s");
+			fflush(stdout);
+			if (fgets(answer, sizeof answer, stdin) == NULL ||
+			    (answer[0] != 'y' && answer[0] != 'Y')) {
+				printf("nothing deleted\n");
+				partition_set_free(&all);
+				return 0;
+			}
+		}
+	}
+	for (i = 0; i < all.n; i++) {
+		sl_err_clear(&err);
+		if (store_run_delete(c->store, d->name, all.v[i].key, c->who, &err) <= 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			printf("deleted %d run%s of %s\n", deleted, deleted == 1 ? "" : "s", d->name);
+			partition_set_free(&all);
+			return EXIT_FAILED;
+		}
+		printf("deleted %s\n", all.v[i].key);
+		deleted++;
+	}
+	printf("deleted %d run%s of %s (logs stay in %s/%s)\n", deleted,
+	       deleted == 1 ? "" : "s", d->name, c->cfg->logs_dir, d->name);
+	partition_set_free(&all);
+	return 0;
+}
+
+static int
+runs_run(struct cli *c, const struct cli_args *args)
+{
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *state = cli_opt_str(args, "state");
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
 	long long limit = 50;
 	int64_t a = INT64_MIN, b = INT64_MAX;
 	struct dag *d;
@@ -38,21 +128,15 @@ runs_run(struct cli *c, int argc, char **argv)
 	size_t i;
 	struct sl_err err;
 
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--state") == 0 && k + 1 < argc)
-			state = argv[++k];
-		else if (strcmp(argv[k], "--from") == 0 && k + 1 < argc)
-			from = argv[++k];
-		else if (strcmp(argv[k], "--to") == 0 && k + 1 < argc)
-			to = argv[++k];
-		else if (strcmp(argv[k], "--limit") == 0 && k + 1 < argc) {
-			if (sl_parse_int(argv[++k], 1, 1000000, &limit) < 0)
-				return cli_usage(&cli_runs, "--limit takes a number");
-		} else if (argv[k][0] == '-')
-			return cli_usage(&cli_runs, "unknown option %s", argv[k]);
-		else
-			name = argv[k];
-	}
+	if (args->npos >= 2 && strcmp(args->pos[0], "delete") == 0)
+		return runs_delete(c, args);
+	if (cli_opt_flag(args, "dry-run") || cli_opt_flag(args, "yes"))
+		return cli_usage(&cli_runs, "--dry-run and --yes go with `runs delete`");
+	if (cli_opt_str(args, "limit") != NULL &&
+	    sl_parse_int(cli_opt_str(args, "limit"), 1, 1000000, &limit) < 0)
+		return cli_usage(&cli_runs, "--limit takes a number");
+	if (args->npos > 1)
+		return cli_usage(&cli_runs, "unexpected argument '%s'", args->pos[1]);
 	if (name == NULL)
 		return cli_usage(&cli_runs, "which DAG? sluice runs DAG");
 	if (state != NULL && run_state_parse(state) < 0)
@@ -60,50 +144,82 @@ runs_run(struct cli *c, int argc, char **argv)
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, name)) == NULL)
 		return EXIT_FAILED;
 	sl_err_clear(&err);
-	if ((from && store_partition_start(c->store, d, from, &a, &err) < 0) ||
-	    (to && store_partition_start(c->store, d, to, &b, &err) < 0))
-		return cli_usage(&cli_runs, "%s", err.msg);
+	if (from != NULL || to != NULL) {
+		struct partition_set set;
+
+		if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
+					    PARTITION_RUNS, &set, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+		a = set.v[0].start_s;
+		b = set.v[set.n - 1].start_s;
+		partition_set_free(&set);
+	}
 	runs = store_runs_json(c->store, d->name, a, b, state, (int)limit, 0);
 	if (c->json) {
 		cli_print_json(runs);
 	} else {
-		printf("%-27s %-8s %-10s %-19s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");
+		printf("%-27s %-8s %-10s %-25s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");
 		json_array_foreach(runs, i, r) {
-			char t[32], dur[32] = "-";
+			char t[64], dur[32] = "-";
 
 			if (jint(r, "ended_at") > 0 && jint(r, "started_at") > 0)
 				sl_format_duration(jint(r, "ended_at") - jint(r, "started_at"), dur, sizeof dur);
-			printf("%-27s %-8s %-10s %-19s %s\n", jstr(r, "partition"), jstr(r, "state"),
-			       jstr(r, "run_type"), cli_time(jint(r, "started_at"), t, sizeof t), dur);
+			printf("%-27s %-8s %-10s %-25s %s\n", jstr(r, "partition"), jstr(r, "state"),
+			       jstr(r, "run_type"), cli_time(d->tz, jint(r, "started_at"), t, sizeof t), dur);
 		}
 	}
 	json_decref(runs);
 	return 0;
 }
 
+static const struct cli_opt runs_opts[] = {
+	{ "state", 's', "S", "only runs in state S: queued, running, success, failed" },
+	{ "from", 0, "P", "only partitions from P on (inclusive)" },
+	{ "to", 0, "P", "only partitions up to P (inclusive)" },
+	{ "limit", 0, "N", "at most N runs (default 50)" },
+	{ "dry-run", 'n', NULL, "delete: list the runs it would delete, change nothing" },
+	{ "yes", 'y', NULL, "delete: do not ask (needed when stdin is not a terminal)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_runs = {
-	"runs", "list the runs (partitions) of a DAG",
-	"usage: sluice runs DAG [--state S] [--from P] [--to P] [--limit N]\n"
+	"runs", "list (or delete) the runs (partitions) of a DAG",
+	"DAG [--state S] [--from P] [--to P] [--limit N]\n"
+	"delete DAG PARTITION... [--dry-run] [--yes]",
+	"Lists the runs, newest partition first. Times are shown in the DAG's\n"
+	"zone with their offset. P is a partition key, a time (the partition\n"
+	"holding it) or a date (the partitions starting that day); --from and\n"
+	"--to are inclusive.\n"
 	"\n"
-	"Newest partition first. S: queued, running, success, failed.\n",
+	"`runs delete` deletes runs with their task instances, so a partition can\n"
+	"be triggered afresh (with new params). Their logs stay on disk; each\n"
+	"deletion is audited with the run's params. A run with a queued or\n"
+	"running task instance is refused: mark or clear it first.\n",
+	runs_opts,
 	runs_run,
 };
 
 static int
-tasks_run(struct cli *c, int argc, char **argv)
+tasks_run(struct cli *c, const struct cli_args *args)
 {
+	char *const *argv = args->pos;
 	struct dag *d;
 	json_t *tis, *t;
 	size_t i;
+	char key[PARTITION_KEY_MAX];
 
-	if (argc != 3)
-		return cli_usage(&cli_tasks, "usage: sluice tasks DAG PARTITION");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[1])) == NULL)
+	if (args->npos != 2)
+		return cli_usage(&cli_tasks, "needs DAG and PARTITION");
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
 		return EXIT_FAILED;
-	tis = store_tis_json(c->store, d->name, argv[2]);
+	if (cli_partition(c, d, argv[1], key, sizeof key) < 0)
+		return EXIT_USAGE;
+	tis = store_tis_json(c->store, d->name, key);
 	if (json_array_size(tis) == 0) {
 		fprintf(stderr, "sluice: DAG %s has no run for partition %s (see `sluice runs %s`)\n",
-			d->name, argv[2], d->name);
+			d->name, key, d->name);
 		json_decref(tis);
 		return EXIT_FAILED;
 	}
@@ -130,7 +246,9 @@ tasks_run(struct cli *c, int argc, char **argv)
 
 const struct cli_verb cli_tasks = {
 	"tasks", "the task instances of one partition",
-	"usage: sluice tasks DAG PARTITION\n",
+	"DAG PARTITION",
+	NULL,
+	NULL,
 	tasks_run,
 };
 
@@ -159,44 +277,36 @@ ti_lookup(struct cli *c, const char *dag, const char *task, const char *partitio
 }
 
 static int
-logs_run(struct cli *c, int argc, char **argv)
+logs_run(struct cli *c, const struct cli_args *a)
 {
-	const char *args[3];
-	int nargs = 0, follow = 0, try_number = 0, latest;
+	char *const *args = a->pos;
+	int nargs = a->npos, follow = cli_opt_flag(a, "follow"), try_number = 0, latest;
 	long long tn = 0;
-	char state[32], *path;
+	char state[32], *path, key[PARTITION_KEY_MAX];
 	FILE *f;
 	struct dag *d;
 
-	for (int k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "--try") == 0 && k + 1 < argc) {
-			if (sl_parse_int(argv[++k], 1, 100000, &tn) < 0)
-				return cli_usage(&cli_logs, "--try takes a number");
-		} else if (strcmp(argv[k], "--follow") == 0 || strcmp(argv[k], "-f") == 0)
-			follow = 1;
-		else if (argv[k][0] == '-')
-			return cli_usage(&cli_logs, "unknown option %s", argv[k]);
-		else if (nargs < 3)
-			args[nargs++] = argv[k];
-		else
-			return cli_usage(&cli_logs, "too many arguments");
-	}
+	if (cli_opt_str(a, "try") != NULL &&
+	    sl_parse_int(cli_opt_str(a, "try"), 1, 100000, &tn) < 0)
+		return cli_usage(&cli_logs, "--try takes a number");
 	if (nargs != 3)
-		return cli_usage(&cli_logs, "usage: sluice logs DAG TASK PARTITION");
+		return cli_usage(&cli_logs, "needs DAG, TASK and PARTITION");
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args[0])) == NULL)
 		return EXIT_FAILED;
 	if (dag_task(d, args[1]) == NULL) {
 		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, args[1]);
 		return EXIT_FAILED;
 	}
-	if (!ti_lookup(c, d->name, args[1], args[2], &latest, state, sizeof state)) {
-		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, args[2]);
+	if (cli_partition(c, d, args[2], key, sizeof key) < 0)
+		return EXIT_USAGE;
+	if (!ti_lookup(c, d->name, args[1], key, &latest, state, sizeof state)) {
+		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, key);
 		return EXIT_FAILED;
 	}
 	try_number = tn > 0 ? (int)tn : latest;
 	if (try_number == 0) {
 		if (!follow) {
-			fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n", d->name, args[1], args[2], state);
+			fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n", d->name, args[1], key, state);
 			return EXIT_FAILED;
 		}
 		/* wait for the first try */
@@ -204,10 +314,10 @@ logs_run(struct cli *c, int argc, char **argv)
 			struct timespec ts = { 0, 200 * 1000000 };
 
 			nanosleep(&ts, NULL);
-			ti_lookup(c, d->name, args[1], args[2], &try_number, state, sizeof state);
+			ti_lookup(c, d->name, args[1], key, &try_number, state, sizeof state);
 		}
 	}
-	path = log_path(c, d->name, args[1], args[2], try_number);
+	path = log_path(c, d->name, args[1], key, try_number);
 	for (;;) {
 		f = fopen(path, "re");
 		if (f != NULL || !follow)
@@ -234,7 +344,7 @@ logs_run(struct cli *c, int argc, char **argv)
 		if (!follow)
 			break;
 		/* done when this try is over and nothing more was written */
-		ti_lookup(c, d->name, args[1], args[2], &cur, state, sizeof state);
+		ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state);
 		if (cur != try_number || (strcmp(state, "running") != 0 &&
 		    strcmp(state, "queued") != 0 && strcmp(state, "up_for_reschedule") != 0)) {
 			while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
@@ -253,11 +363,17 @@ logs_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt logs_opts[] = {
+	{ "try", 0, "N", "try N (default: the latest)" },
+	{ "follow", 'f', NULL, "keep printing until that try ends" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_logs = {
 	"logs", "print (or follow) a task instance's log",
-	"usage: sluice logs DAG TASK PARTITION [--try N] [--follow]\n"
-	"\n"
+	"DAG TASK PARTITION [--try N] [--follow]",
 	"The latest try unless --try. --follow keeps printing until that try ends.\n"
 	"Logs live in the home's logs/DAG/PARTITION/TASK/try-N.log.\n",
+	logs_opts,
 	logs_run,
 };

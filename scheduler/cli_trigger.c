@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 
@@ -30,41 +31,17 @@ wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
 		struct timespec ts = { 0, 200 * 1000000 };
 
 		json_array_foreach(partitions, i, p) {
-			sqlite3_stmt *st;
+			struct run_progress rp;
 
-			if (!tty) {
-				/* no progress line to draw: the run's state is enough */
-				json_t *run = store_run_json(c->store, d->name, json_string_value(p));
-				const char *rs = run ? json_string_value(json_object_get(run, "state")) : "";
-
-				if (strcmp(rs, "success") == 0 || strcmp(rs, "failed") == 0)
-					done++;
-				if (strcmp(rs, "failed") == 0)
-					failed++;
-				json_decref(run);
+			if (store_run_progress(c->store, d->name, json_string_value(p), &rp) <= 0)
 				continue;
-			}
-			st = store_stmt(c->store,
-			    "SELECT r.state, count(*), "
-			    "sum(ti.state IN ('running', 'queued', 'up_for_reschedule')), "
-			    "sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')) "
-			    "FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
-			    "WHERE r.dag_id = ? AND r.partition = ? GROUP BY r.id");
-			const char *state = "?";
-
-			sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, json_string_value(p), -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW) {
-				state = (const char *)sqlite3_column_text(st, 0);
-				if (strcmp(state, "success") == 0 || strcmp(state, "failed") == 0)
-					done++;
-				if (strcmp(state, "failed") == 0)
-					failed++;
-				total_tis += sqlite3_column_int(st, 1);
-				running_tis += sqlite3_column_int(st, 2);
-				done_tis += sqlite3_column_int(st, 3);
-			}
-			sqlite3_reset(st);
+			if (strcmp(rp.state, "success") == 0 || strcmp(rp.state, "failed") == 0)
+				done++;
+			if (strcmp(rp.state, "failed") == 0)
+				failed++;
+			total_tis += rp.tasks;
+			running_tis += rp.running;
+			done_tis += rp.done;
 		}
 		if (tty && sl_mono_ms() - last_print > 200) {
 			fprintf(stderr, "\r\033[K%s: %d/%zu runs done, %d/%d tasks done, %d running",
@@ -116,49 +93,40 @@ print_run_result(struct cli *c, const struct dag *d, const char *partition)
 }
 
 static int
-trigger_run(struct cli *c, int argc, char **argv)
+trigger_run(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *partition = NULL;
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *partition = cli_opt_str(args, "partition");
+	char *const *kvs = cli_opt_all(args, "param", NULL);
 	json_t *params = json_object(), *parts;
-	int wait = 0, r = 0;
+	int wait = cli_opt_flag(args, "wait"), r = 0;
 	struct dag *d;
 	int64_t start, end, now = sl_now_ms() / 1000;
-	char key[256];
+	char key[PARTITION_KEY_MAX];
+	struct partition p;
 	struct sl_err err;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--partition") == 0 && i + 1 < argc)
-			partition = argv[++i];
-		else if (strcmp(argv[i], "--param") == 0 && i + 1 < argc) {
-			char *kv = argv[++i], *eq = strchr(kv, '=');
-			json_t *v;
+	for (int i = 0; kvs[i] != NULL; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
+		json_t *v;
+		char *k;
 
-			if (eq == NULL || eq == kv) {
-				json_decref(params);
-				return cli_usage(&cli_trigger, "--param takes NAME=VALUE, got '%s'", kv);
-			}
-			v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-			if (v == NULL || json_is_object(v) || json_is_array(v)) {
-				json_decref(v);
-				v = json_string(eq + 1);
-			}
-			{
-				char *k = xstrndup(kv, (size_t)(eq - kv));
-
-				json_object_set_new(params, k, v);
-				free(k);
-			}
-		} else if (strcmp(argv[i], "--wait") == 0)
-			wait = 1;
-		else if (argv[i][0] == '-') {
+		if (eq == NULL || eq == kv) {
 			json_decref(params);
-			return cli_usage(&cli_trigger, "unknown option %s", argv[i]);
-		} else if (name == NULL)
-			name = argv[i];
-		else {
-			json_decref(params);
-			return cli_usage(&cli_trigger, "unexpected argument '%s'", argv[i]);
+			return cli_usage(&cli_trigger, "--param takes NAME=VALUE, got '%s'", kv);
 		}
+		v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+		if (v == NULL || json_is_object(v) || json_is_array(v)) {
+			json_decref(v);
+			v = json_string(eq + 1);
+		}
+		k = xstrndup(kv, (size_t)(eq - kv));
+		json_object_set_new(params, k, v);
+		free(k);
+	}
+	if (args->npos > 1) {
+		json_decref(params);
+		return cli_usage(&cli_trigger, "unexpected argument '%s'", args->pos[1]);
 	}
 	if (name == NULL) {
 		json_decref(params);
@@ -185,29 +153,59 @@ trigger_run(struct cli *c, int argc, char **argv)
 			}
 	}
 	sl_err_clear(&err);
-	if (dag_manual_partition(d, partition, now, &start, &end, key, sizeof key, &err) < 0) {
+	if (partition_resolve_one(c->store, d, partition, now, PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);
 		return EXIT_USAGE;
 	}
-	if (store_run_create(c->store, d, key, start, end, "manual", params, NULL, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+	snprintf(key, sizeof key, "%s", p.key);
+	start = p.start_s;
+	end = p.end_s;
+	if (!p.exists &&
+	    store_run_create(c->store, d, key, start, end, "manual", params, NULL, &err) < 0) {
+		/* the scheduler may have made it meanwhile */
+		json_t *run = store_run_json(c->store, d->name, key);
+
+		json_decref(run);
+		if (run == NULL || !wait) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			json_decref(params);
+			return EXIT_FAILED;
+		}
+		p.exists = 1;
+	}
+	if (p.exists && !wait) {
+		fprintf(stderr, "sluice: DAG %s already has a run for partition %s "
+			"(--wait follows it; `sluice clear` re-runs it)\n", d->name, key);
 		json_decref(params);
 		return EXIT_FAILED;
 	}
-	json_decref(params);
-	{
-		json_t *detail = json_pack("{s:s}", "partition", key);
+	if (p.exists && json_object_size(params) > 0) {
+		fprintf(stderr, "sluice: DAG %s already has a run for partition %s; "
+			"its params stay as they are (--param applies to new runs)\n",
+			d->name, key);
+		json_decref(params);
+		return EXIT_USAGE;
+	}
+	if (!p.exists) {
+		json_t *detail = json_pack("{s:s,s:O}", "partition", key, "params", params);
 
 		store_audit(c->store, c->who, "trigger", d->name, detail);
 		json_decref(detail);
 	}
+	json_decref(params);
 	if (c->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s}", "dag", d->name, "partition", key, "state", "queued");
+		json_t *run = store_run_json(c->store, d->name, key);
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "dag", d->name, "partition", key,
+				      "state", run ? json_string_value(json_object_get(run, "state")) : "queued",
+				      "existing", p.exists);
 
 		cli_print_json(o);
 		json_decref(o);
-	} else
+		json_decref(run);
+	} else if (p.exists)
+		printf("%s partition %s already has a run: following it\n", d->name, key);
+	else
 		printf("triggered %s partition %s\n", d->name, key);
 	if (!wait)
 		return 0;
@@ -225,42 +223,45 @@ trigger_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt trigger_opts[] = {
+	{ "partition", 'p', "P", "the partition to run (default: the latest complete one)" },
+	{ "param", 0, "NAME=VALUE", "override a declared param (JSON values are parsed)" },
+	{ "wait", 'w', NULL, "wait for the run to finish; exit 1 if it fails" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_trigger = {
 	"trigger", "start a run of a DAG now",
-	"usage: sluice trigger DAG [--partition P] [--param NAME=VALUE]... [--wait]\n"
-	"\n"
+	"DAG [--partition P] [--param NAME=VALUE]... [--wait]",
 	"Creates a run for one partition. For a scheduled DAG the default partition\n"
-	"is the latest complete data interval; --partition takes a time (2024-01-05,\n"
-	"2024-01-05T07:00, with or without offset; read in the DAG's time zone) or,\n"
-	"for unscheduled DAGs, any name. --param overrides a declared param (JSON\n"
+	"is the latest complete data interval; --partition takes a key, a time\n"
+	"(2024-01-05T07, 2024-01-05 07:00, with or without offset; read in the\n"
+	"DAG's time zone) naming the partition that holds it, a date naming the\n"
+	"one partition starting that day or, for unscheduled DAGs, a new key (at\n"
+	"most 128 letters, digits and . _ : + -). --param overrides a declared param (JSON\n"
 	"values are parsed: --param limit=10). --wait waits for the run to finish,\n"
 	"showing progress on a terminal; the exit code is then 0 on success and 1\n"
-	"on failure. A scheduler must be running on the home to run it.\n",
+	"on failure. With --wait, a partition that already has a run is followed\n"
+	"instead of refused. A scheduler must be running on the home to run it.\n",
+	trigger_opts,
 	trigger_run,
 };
 
 static int
-backfill_run(struct cli *c, int argc, char **argv)
+backfill_run(struct cli *c, const struct cli_args *args)
 {
-	const char *name = NULL, *from = NULL, *to = NULL;
-	int wait = 0, created = 0, skipped = 0;
+	const char *name = args->npos > 0 ? args->pos[0] : NULL;
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
+	int wait = cli_opt_flag(args, "wait"), dry_run = cli_opt_flag(args, "dry-run");
+	int created = 0, existing = 0;
+	struct partition_set set;
 	struct dag *d;
-	int64_t a, b, t;
 	struct sl_err err;
-	json_t *parts;
+	json_t *parts, *made, *had;
+	size_t i;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--from") == 0 && i + 1 < argc)
-			from = argv[++i];
-		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
-			to = argv[++i];
-		else if (strcmp(argv[i], "--wait") == 0)
-			wait = 1;
-		else if (argv[i][0] == '-')
-			return cli_usage(&cli_backfill, "unknown option %s", argv[i]);
-		else
-			name = argv[i];
-	}
+	if (args->npos > 1)
+		return cli_usage(&cli_backfill, "unexpected argument '%s'", args->pos[1]);
 	if (name == NULL || from == NULL || to == NULL)
 		return cli_usage(&cli_backfill, "needs DAG, --from and --to");
 	if (cli_open(c, 1, 1) < 0)
@@ -272,42 +273,73 @@ backfill_run(struct cli *c, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	sl_err_clear(&err);
-	if (tz_parse_time(d->tz, from, &a, &err) < 0)
-		return cli_usage(&cli_backfill, "--from: %s", err.msg);
-	if (tz_parse_time(d->tz, to, &b, &err) < 0)
-		return cli_usage(&cli_backfill, "--to: %s", err.msg);
-	if (b < a)
-		return cli_usage(&cli_backfill, "--to is before --from");
-	parts = json_array();
-	for (t = cron_next(d->schedule, d->tz, a - 1); t >= 0 && t <= b;
-	     t = cron_next(d->schedule, d->tz, t)) {
-		char key[64];
-		int64_t end = cron_next(d->schedule, d->tz, t);
+	if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
+				    PARTITION_SCHEDULE, &set, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	made = json_array();
+	had = json_array();
+	for (i = 0; i < set.n; i++) {
+		const struct partition *p = &set.v[i];
 
-		dag_partition_key(d, t, key, sizeof key);
-		if (store_run_create(c->store, d, key, t, end, "backfill", NULL, NULL, &err) < 0) {
-			skipped++;
+		if (!p->exists && !dry_run &&
+		    store_run_create(c->store, d, p->key, p->start_s, p->end_s,
+				     "backfill", NULL, NULL, &err) < 0) {
+			/* made meanwhile (by the scheduler): it exists now */
+			json_t *run = store_run_json(c->store, d->name, p->key);
+
+			json_decref(run);
+			if (run == NULL) {
+				fprintf(stderr, "sluice: %s\n", err.msg);
+				partition_set_free(&set);
+				json_decref(made);
+				json_decref(had);
+				return EXIT_FAILED;
+			}
+			json_array_append_new(had, json_string(p->key));
+			existing++;
 			continue;
 		}
-		created++;
-		json_array_append_new(parts, json_string(key));
+		if (p->exists) {
+			json_array_append_new(had, json_string(p->key));
+			existing++;
+		} else {
+			json_array_append_new(made, json_string(p->key));
+			created++;
+		}
 	}
-	{
-		json_t *detail = json_pack("{s:s,s:s,s:i}", "from", from, "to", to, "created", created);
+	partition_set_free(&set);
+	if (!dry_run) {
+		json_t *detail = json_pack("{s:s,s:s,s:i,s:i}", "from", from, "to", to,
+					   "created", created, "existing", existing);
 
 		store_audit(c->store, c->who, "backfill", d->name, detail);
 		json_decref(detail);
 	}
-	if (c->json)
-		cli_print_json(parts);
-	else {
-		printf("backfill %s: %d run%s created", d->name, created, created == 1 ? "" : "s");
-		if (skipped)
+	if (c->json) {
+		json_t *o = json_pack("{s:O,s:O,s:b}", dry_run ? "would_create" : "created",
+				      made, "existing", had, "dry_run", dry_run);
+
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		json_t *k;
+
+		json_array_foreach(made, i, k)
+			printf("%s %s\n", dry_run ? "would create" : "created", json_string_value(k));
+		json_array_foreach(had, i, k)
+			printf("exists %s\n", json_string_value(k));
+		printf("backfill %s: %d run%s %s", d->name, created, created == 1 ? "" : "s",
+		       dry_run ? "would be created (dry run)" : "created");
+		if (existing)
 			printf(", %d partition%s already had a run (clear them to re-run)",
-			       skipped, skipped == 1 ? "" : "s");
+			       existing, existing == 1 ? "" : "s");
 		printf("\n");
 	}
-	if (wait && created > 0) {
+	json_decref(had);
+	parts = made;
+	if (wait && !dry_run && created > 0) {
 		int r = wait_runs(c, d, parts);
 
 		if (r < 0) {
@@ -321,13 +353,23 @@ backfill_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt backfill_opts[] = {
+	{ "from", 0, "P", "the first partition (inclusive)" },
+	{ "to", 0, "P", "the last partition (inclusive)" },
+	{ "dry-run", 'n', NULL, "list the partitions it would create, create nothing" },
+	{ "wait", 'w', NULL, "wait for every run to finish" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_backfill = {
 	"backfill", "create runs for a range of partitions",
-	"usage: sluice backfill DAG --from P --to P [--wait]\n"
-	"\n"
-	"Creates a run for every partition of a scheduled DAG whose start lies in\n"
-	"[--from, --to] (times in the DAG's zone unless they carry an offset).\n"
-	"Partitions that already have a run are left alone: clear them to re-run.\n"
+	"DAG --from P --to P [--dry-run] [--wait]",
+	"Creates a run for every partition of a scheduled DAG from the one --from\n"
+	"names to the one --to names, both included: a date names the partitions\n"
+	"starting that day, a time the partition holding it (in the DAG's zone\n"
+	"unless it carries an offset). Partitions that already have a run are\n"
+	"left alone and listed as existing: clear them to re-run.\n"
 	"Runs start as max_active_runs allows. --wait waits for all of them.\n",
+	backfill_opts,
 	backfill_run,
 };

@@ -968,6 +968,19 @@ entry_cmp(const void *a, const void *b)
 		      ((const struct dagbag_entry *)b)->file);
 }
 
+/* The entry of file path in a loaded bag (entries are sorted by file). */
+static struct dagbag_entry *
+dagbag_entry_find(const struct dagbag *b, const char *path)
+{
+	struct dagbag_entry key;
+
+	if (b->n == 0)
+		return NULL;
+	key.file = (char *)path;
+	return bsearch(&key, b->entries, (size_t)b->n, sizeof *b->entries,
+		       entry_cmp);
+}
+
 int
 dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 	    struct dagbag *out, struct sl_err *err)
@@ -1011,22 +1024,22 @@ dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 		e->file = path;
 		e->mtime = st.st_mtime;
 		e->size = st.st_size;
+		e->mtime_nsec = st.st_mtim.tv_nsec;
 		/* unchanged since the last load: take it over */
 		if (prev != NULL) {
-			for (int i = 0; i < prev->n; i++) {
-				struct dagbag_entry *p = &prev->entries[i];
+			struct dagbag_entry *p = dagbag_entry_find(prev, path);
 
-				if (p->file != NULL && strcmp(p->file, path) == 0 &&
-				    p->mtime == st.st_mtime && p->size == st.st_size) {
-					e->dag = p->dag;
-					e->error = p->error;
-					p->dag = NULL;
-					p->error = NULL;
-					break;
-				}
-			}
-			if (e->dag != NULL || e->error != NULL)
+			if (p != NULL && p->mtime == st.st_mtime &&
+			    p->mtime_nsec == st.st_mtim.tv_nsec &&
+			    p->size == st.st_size &&
+			    (p->dag != NULL || p->error != NULL)) {
+				e->dag = p->dag;
+				e->error = p->error;
+				e->reused = 1;
+				p->dag = NULL;
+				p->error = NULL;
 				continue;
+			}
 		}
 		sl_err_clear(&lerr);
 		if (dag_load(path, cfg, &e->dag, &lerr) < 0) {
@@ -1039,23 +1052,29 @@ dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 	if (out->n > 1)
 		qsort(out->entries, (size_t)out->n, sizeof *out->entries,
 		      entry_cmp);
-	/* two files naming the same DAG: the second one is an error */
+	/* two files naming the same DAG: the one loaded before keeps it (a
+	 * new file cannot take a DAG over), else the first by file name; the
+	 * other is in error */
 	for (int i = 0; i < out->n; i++) {
 		for (int j = 0; j < i && out->entries[i].dag != NULL; j++) {
-			if (out->entries[j].dag != NULL &&
-			    strcmp(out->entries[j].dag->name,
-				   out->entries[i].dag->name) == 0) {
-				out->entries[i].error = xasprintf(
-				    "%s:1:1: dag '%s' is already defined in %s",
-				    out->entries[i].file, out->entries[i].dag->name,
-				    out->entries[j].file);
-				dag_free(out->entries[i].dag);
-				out->entries[i].dag = NULL;
+			struct dagbag_entry *keep = &out->entries[j];
+			struct dagbag_entry *lose = &out->entries[i];
+
+			if (keep->dag == NULL ||
+			    strcmp(keep->dag->name, lose->dag->name) != 0)
+				continue;
+			if (lose->reused && !keep->reused) {
+				keep = &out->entries[i];
+				lose = &out->entries[j];
 			}
+			lose->error = xasprintf(
+			    "%s:1:1: dag '%s' is already defined in %s",
+			    lose->file, lose->dag->name, keep->file);
+			dag_free(lose->dag);
+			lose->dag = NULL;
+			lose->reused = 0;
 		}
 	}
-	if (prev != NULL)
-		dagbag_free(prev);
 	return 0;
 }
 
@@ -1079,13 +1098,12 @@ dagbag_changed(const char *dir, const struct dagbag *b)
 			continue;
 		path = xasprintf("%s/%s", dir, de->d_name);
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			const struct dagbag_entry *e = dagbag_entry_find(b, path);
+
 			n++;
-			for (int i = 0; i < b->n; i++)
-				if (strcmp(b->entries[i].file, path) == 0) {
-					found = b->entries[i].mtime == st.st_mtime &&
-						b->entries[i].size == st.st_size;
-					break;
-				}
+			found = e != NULL && e->mtime == st.st_mtime &&
+				e->mtime_nsec == st.st_mtim.tv_nsec &&
+				e->size == st.st_size;
 			if (!found)
 				changed = 1;
 		}

@@ -105,6 +105,8 @@ const char *trigger_rule_name(enum trigger_rule r);
 int dag_interval_at(const struct dag *d, int64_t t, int64_t *start,
 		    int64_t *end);
 /*
+ * Superseded by partition_resolve_one() (scheduler/partition.h), which
+ * every CLI verb uses; kept only until the web API calls that too.
  * The partition a person names for a manual run (trigger, test): arg NULL
  * or "" means the latest complete partition of a scheduled DAG, or "now"
  * for an unscheduled one; a time (in the DAG's zone unless it has an
@@ -126,7 +128,9 @@ struct dagbag_entry {
 	struct dag *dag;		/* NULL when it failed to load */
 	char *error;			/* "file:line:col: message" or NULL */
 	time_t mtime;
+	long mtime_nsec;		/* two edits within a second differ */
 	off_t size;
+	int reused;			/* taken over from prev, not parsed */
 };
 
 struct dagbag {
@@ -136,7 +140,9 @@ struct dagbag {
 
 /* Load every file of dir (missing dir = empty bag). When prev is given,
  * files whose mtime and size did not change are taken over from it
- * instead of being parsed again (prev is emptied). */
+ * instead of being parsed again (their entries in prev are emptied, and
+ * marked reused in out: the same struct dag, at the same address); what
+ * prev still holds afterwards is what changed or disappeared. */
 int dagbag_load(const char *dir, const struct config *cfg,
 		struct dagbag *prev, struct dagbag *out, struct sl_err *err);
 void dagbag_free(struct dagbag *b);

@@ -170,6 +170,8 @@ struct sched {
 	int64_t data_version;
 	int64_t last_dag_scan;
 	int shutting_down;
+	int runs_without_dag;		/* the last reload met runs whose DAG
+					 * is not loaded (yet) */
 	int runs_finished;
 	char self_exe[PATH_MAX];
 	struct event *pass_ev;

@@ -236,6 +236,7 @@ void
 sched_notify_run(struct sched *s, struct run *r)
 {
 	struct notify_event ev;
+	json_t *tis;
 
 	memset(&ev, 0, sizeof ev);
 	ev.kind = r->state == RUN_FAILED ? "failure" : "success";
@@ -244,7 +245,11 @@ sched_notify_run(struct sched *s, struct run *r)
 	ev.run_id = r->run_id;
 	ev.base_url = s->cfg->base_url;
 	ev.to = r->dag->email;
+	/* the message names the failed tasks and their results */
+	tis = store_tis_json(s->store, r->dag_name, r->partition);
+	ev.task_instances = tis;
 	sched_notify_send(s, &ev);
+	json_decref(tis);
 }
 
 /* A task instance missed its SLA (deadline in ms). */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,12 @@ run_load_one(void *arg, const struct store_run_row *row)
 	struct run *r;
 	struct dag *dag = dagbag_find(&ctx->s->bag, row->dag_id);
 
-	if (dag == NULL)
-		return;	/* its DAG did not load: leave it be */
+	if (dag == NULL) {
+		/* its DAG did not load (yet): leave it be, and read it again
+		 * when a DAG file changes */
+		ctx->s->runs_without_dag = 1;
+		return;
+	}
 	r = xcalloc(1, sizeof *r);
 	r->id = row->id;
 	r->dag = dag;
@@ -159,6 +164,7 @@ sched_sync_reload(struct sched *s, int at_start)
 		if (store_dag_get(s->store, d->name, &row) >= 0)
 			d->paused = row.paused;
 	}
+	s->runs_without_dag = 0;
 	{
 		struct run_load_ctx ctx = { s, &s->runs };
 
@@ -430,57 +436,92 @@ sched_sync_recover(struct sched *s)
 
 /* --- timers --- */
 
+static int
+dag_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(struct dag *const *)a;
+	uintptr_t y = (uintptr_t)*(struct dag *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Does any run in memory point at a DAG that fresh did not take over
+ * (changed, broken or gone)? Then the runs must be rebuilt. */
+static int
+runs_need_reload(struct sched *s, const struct dagbag *fresh)
+{
+	struct dag **kept = xcalloc((size_t)fresh->n + 1, sizeof *kept);
+	int n = 0, need = 0;
+
+	for (int i = 0; i < fresh->n; i++)
+		if (fresh->entries[i].reused && fresh->entries[i].dag != NULL)
+			kept[n++] = fresh->entries[i].dag;
+	qsort(kept, (size_t)n, sizeof *kept, dag_ptr_cmp);
+	for (struct run *r = s->runs; r != NULL && !need; r = r->next)
+		if (bsearch(&r->dag, kept, (size_t)n, sizeof *kept,
+			    dag_ptr_cmp) == NULL)
+			need = 1;
+	free(kept);
+	return need;
+}
+
+/*
+ * The DAG folder changed: parse only the files that changed (the others'
+ * DAGs are taken over, at the same address, so runs keep pointing at
+ * them), record those in the store, and rebuild the runs in memory only
+ * when one of them belongs to a DAG that changed.
+ */
 void
 sched_sync_scan_dags(struct sched *s)
 {
-	struct dagbag fresh;
+	struct dagbag fresh, changed = { NULL, 0 };
 	struct sl_err err;
-	int changed = 0;
+	int gone = 0, changed_dags = 0;
 
 	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
 		return;
 	sl_err_clear(&err);
-	if (dagbag_load(s->cfg->dags_dir, s->cfg, NULL, &fresh, &err) < 0) {
+	if (dagbag_load(s->cfg->dags_dir, s->cfg, &s->bag, &fresh, &err) < 0) {
 		sched_log("%s", err.msg);
 		return;
 	}
-	/* anything new, gone or different? compare files and times */
-	if (fresh.n != s->bag.n)
-		changed = 1;
-	for (int i = 0; i < fresh.n && !changed; i++)
-		if (strcmp(fresh.entries[i].file, s->bag.entries[i].file) != 0 ||
-		    fresh.entries[i].mtime != s->bag.entries[i].mtime ||
-		    fresh.entries[i].size != s->bag.entries[i].size)
-			changed = 1;
-	if (!changed) {
-		dagbag_free(&fresh);
+	/* what s->bag still holds was not taken over: changed or gone */
+	for (int i = 0; i < s->bag.n; i++)
+		if (s->bag.entries[i].dag != NULL || s->bag.entries[i].error != NULL)
+			gone = 1;
+	changed.entries = xcalloc((size_t)fresh.n + 1, sizeof *changed.entries);
+	for (int i = 0; i < fresh.n; i++) {
+		struct dagbag_entry *e = &fresh.entries[i];
+
+		if (e->reused)
+			continue;
+		changed.entries[changed.n++] = *e;
+		if (e->dag != NULL)
+			changed_dags++;
+		if (e->error != NULL)
+			sched_log("DAG file not loaded: %s", e->error);
+		else
+			sched_log("DAG %s loaded from %s", e->dag->name, e->file);
+	}
+	if (changed.n == 0 && !gone && fresh.n == s->bag.n) {
+		/* only times moved (a file touched): nothing to redo */
+		free(changed.entries);
+		dagbag_free(&s->bag);
+		s->bag = fresh;
 		return;
 	}
-	for (int i = 0; i < fresh.n; i++) {
-		int known = 0;
-
-		for (int j = 0; j < s->bag.n; j++)
-			if (strcmp(fresh.entries[i].file, s->bag.entries[j].file) == 0 &&
-			    fresh.entries[i].mtime == s->bag.entries[j].mtime &&
-			    fresh.entries[i].size == s->bag.entries[j].size &&
-			    ((fresh.entries[i].error == NULL) == (s->bag.entries[j].error == NULL)))
-				known = 1;
-		if (!known) {
-			if (fresh.entries[i].error != NULL)
-				sched_log("DAG file not loaded: %s", fresh.entries[i].error);
-			else
-				sched_log("DAG %s loaded from %s", fresh.entries[i].dag->name,
-					 fresh.entries[i].file);
-		}
-	}
-	if (store_dags_sync(s->store, &fresh) < 0)
+	/* (entries are shared with fresh: the store only reads them) */
+	if (changed.n > 0 && store_dags_sync(s->store, &changed) < 0)
 		sched_db_failed(s, "recording the DAG folder");
-	/* runs point into the old bag: swap, then rebuild them */
+	free(changed.entries);
 	{
 		struct dagbag old = s->bag;
+		int reload = (changed_dags && s->runs_without_dag) ||
+			     runs_need_reload(s, &fresh);
 
 		s->bag = fresh;
-		sched_sync_reload(s, 0);
+		if (reload)
+			sched_sync_reload(s, 0);
 		dagbag_free(&old);
 	}
 	sched_pass_schedule(s);

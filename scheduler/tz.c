@@ -1,16 +1,22 @@
 /*
- * tz.c: IANA time zones on top of the C library.
+ * tz.c: IANA time zones read straight from the zone database.
  *
- * Broken-down local time comes from localtime_r after pointing the process
- * TZ at the zone's TZif file (only when it is not already there). Cron
- * needs the UTC offset as a function of the instant many times per call,
- * so each zone keeps a cache, per UTC year, of the instants where its
+ * tz_load reads the zone's TZif file under $TZDIR or /usr/share/zoneinfo
+ * (tzfile.c: its table of transitions, its local time types and the POSIX
+ * TZ rule of its footer, which gives the offset for instants past the
+ * table: far-future dates, and "slim" files that stop early).
+ * Nothing here reads or writes the process TZ or calls tzset: every
+ * conversion is a function of the zone object and the instant.
+ *
+ * Cron needs the UTC offset as a function of the instant many times per
+ * call, so each zone keeps a cache, per UTC year, of the instants where its
  * offset changes. A year is built by probing the offset once a day and
  * bisecting to the second where it changed: in the tz database (1800 to
  * 2200) offset changes are at least four days apart, so a daily probe never
  * steps over two of them.
  */
 #include "scheduler/tz.h"
+#include "scheduler/tzfile.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -18,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define TZ_NAME_MAX 255
 #define TZ_DAY INT64_C(86400)
@@ -49,17 +54,15 @@ struct tz_cache {
 
 struct tz {
 	char *name;
-	char *env;		/* TZ value: ":" + path of the TZif file */
 	int utc;
 	int refs;
+	struct tzfile *file;	/* NULL for UTC */
 	struct tz_cache *cache;	/* mutable even through const struct tz * */
 	struct tz *next;
 };
 
 /* Loaded zones, shared between tz_load calls of the same name. */
 static struct tz *tz_loaded;
-/* The TZ value we last applied with tzset(), to skip needless switches. */
-static char tz_applied[PATH_MAX + 2];
 
 /* Names that are UTC under every tz database: no file needed, fast path. */
 static const char *const tz_utc_names[] = {
@@ -126,21 +129,6 @@ tz_days_in_month(int64_t y, int m)
 	return days[m - 1] + (m == 2 && leap);
 }
 
-/* Point the C library at tz, unless it already is. */
-static void
-tz_use(const struct tz *tz)
-{
-	const char *cur = getenv("TZ");
-
-	if (cur != NULL && strcmp(cur, tz->env) == 0 &&
-	    strcmp(tz_applied, tz->env) == 0)
-		return;
-	if (setenv("TZ", tz->env, 1) != 0)
-		sl_fatal("cannot set TZ=%s", tz->env);
-	tzset();
-	snprintf(tz_applied, sizeof(tz_applied), "%s", tz->env);
-}
-
 /* The zone database folder: $TZDIR, or the system's. */
 static const char *
 tz_dir(void)
@@ -173,25 +161,6 @@ tz_name_ok(const char *name)
 	return 1;
 }
 
-/* 1 if path is a regular file that starts like a TZif file. */
-static int
-tz_file_ok(const char *path)
-{
-	struct stat st;
-	char magic[4];
-	FILE *f;
-	int ok;
-
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return 0;
-	f = fopen(path, "rb");
-	if (f == NULL)
-		return 0;
-	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
-	fclose(f);
-	return ok;
-}
-
 int
 tz_load(const char *name, struct tz **out, struct sl_err *err)
 {
@@ -214,20 +183,23 @@ tz_load(const char *name, struct tz **out, struct sl_err *err)
 	for (i = 0; i < SL_ARRAY_LEN(tz_utc_names); i++)
 		if (strcmp(name, tz_utc_names[i]) == 0)
 			utc = 1;
-	path = xasprintf("%s/%s", tz_dir(), name);
-	if (!utc && !tz_file_ok(path)) {
-		free(path);
-		return sl_err_set(err, "unknown time zone '%s'", name);
-	}
 	tz = xcalloc(1, sizeof(*tz));
+	if (!utc) {
+		path = xasprintf("%s/%s", tz_dir(), name);
+		tz->file = tzfile_read(path);
+		if (tz->file == NULL) {
+			free(path);
+			free(tz);
+			return sl_err_set(err, "unknown time zone '%s'", name);
+		}
+		free(path);
+	}
 	tz->name = xstrdup(name);
-	tz->env = xasprintf(":%s", path);
 	tz->utc = utc;
 	tz->refs = 1;
 	tz->cache = xcalloc(1, sizeof(*tz->cache));
 	tz->next = tz_loaded;
 	tz_loaded = tz;
-	free(path);
 	*out = tz;
 	return 0;
 }
@@ -260,7 +232,7 @@ tz_free(struct tz *tz)
 	tz_cache_clear(tz->cache);
 	free(tz->cache);
 	free(tz->name);
-	free(tz->env);
+	tzfile_free(tz->file);
 	free(tz);
 }
 
@@ -279,29 +251,35 @@ tz_is_utc(const struct tz *tz)
 void
 tz_local(const struct tz *tz, int64_t t, struct tm *out)
 {
-	time_t tt = (time_t)t;
+	const struct tzfile_type *type = NULL;
+	int64_t local, days, secs, y;
+	int m, d;
 
 	memset(out, 0, sizeof(*out));
-	if (tz->utc) {
-		gmtime_r(&tt, out);
-		out->tm_zone = "UTC";
-		return;
-	}
-	tz_use(tz);
-	localtime_r(&tt, out);
+	if (!tz->utc)
+		type = tzfile_type_at(tz->file, t);
+	local = t + (type != NULL ? type->offset : 0);
+	days = floor_div(local, TZ_DAY);
+	secs = local - days * TZ_DAY;
+	tz_civil_from_days(days, &y, &m, &d);
+	out->tm_year = (int)(y - 1900);
+	out->tm_mon = m - 1;
+	out->tm_mday = d;
+	out->tm_hour = (int)(secs / 3600);
+	out->tm_min = (int)(secs / 60 % 60);
+	out->tm_sec = (int)(secs % 60);
+	out->tm_wday = (int)(((days + 4) % 7 + 7) % 7);	/* 1970-01-01: Thu */
+	out->tm_yday = (int)(days - tz_days_from_civil(y, 1, 1));
+	out->tm_isdst = type != NULL ? type->isdst : 0;
+	out->tm_gmtoff = type != NULL ? type->offset : 0;
+	out->tm_zone = type != NULL ? type->abbr : "UTC";
 }
 
-/* The offset at t straight from the C library (slow path). */
+/* The offset at t from the zone's table and rule (no cache). */
 static int
-tz_libc_offset(const struct tz *tz, int64_t t)
+tz_raw_offset(const struct tz *tz, int64_t t)
 {
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	tz_use(tz);
-	if (localtime_r(&tt, &tm) == NULL)
-		return 0;
-	return (int)tm.tm_gmtoff;
+	return tzfile_type_at(tz->file, t)->offset;
 }
 
 /* Find and record the changes of offset within one UTC year. */
@@ -317,13 +295,13 @@ tz_year_build(const struct tz *tz, int64_t year, struct tz_year *yr)
 	yr->year = year;
 	yr->nchanges = 0;
 	yr->changes = NULL;
-	yr->offset_start = tz_libc_offset(tz, start);
+	yr->offset_start = tz_raw_offset(tz, start);
 	/* Probe a-b pairs (a, a + day] from start - 1 to end - 1. */
 	a = start - 1;
-	off_a = tz_libc_offset(tz, a);
+	off_a = tz_raw_offset(tz, a);
 	while (a < end - 1) {
 		b = SL_MIN(a + TZ_DAY, end - 1);
-		off_b = tz_libc_offset(tz, b);
+		off_b = tz_raw_offset(tz, b);
 		if (off_b != off_a) {
 			/* Bisect to the first second with the new offset. */
 			int64_t lo = a, hi = b;
@@ -331,7 +309,7 @@ tz_year_build(const struct tz *tz, int64_t year, struct tz_year *yr)
 			while (hi - lo > 1) {
 				int64_t mid = lo + (hi - lo) / 2;
 
-				if (tz_libc_offset(tz, mid) == off_a)
+				if (tz_raw_offset(tz, mid) == off_a)
 					lo = mid;
 				else
 					hi = mid;

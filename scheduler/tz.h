@@ -2,11 +2,12 @@
  * tz.h: IANA time zones for schedules and for the times users type.
  *
  * A struct tz names a zone of the system's tz database (a TZif file under
- * $TZDIR or /usr/share/zoneinfo). Zone rules come from the C library: the
- * functions that need broken-down local time (tz_local, tz_iso,
- * tz_strftime) point the process TZ at the zone when it is not already
- * there, so they are not thread-safe, and the rest of sluice must never
- * rely on the process TZ. UTC never touches TZ.
+ * $TZDIR or /usr/share/zoneinfo). tz.c reads the file itself, its table of
+ * transitions and the POSIX rule of its footer for instants past the
+ * table: no function here reads or sets the process TZ, so converting a
+ * time in one zone never changes what another part of the process (or a
+ * child it starts) sees. Zone objects are not thread-safe (each keeps a
+ * cache).
  *
  * Instants are int64_t seconds since the Unix epoch (UTC). Supported
  * instants lie in [TZ_T_MIN, TZ_T_MAX] (years 0001 to 9999).
@@ -64,7 +65,7 @@ int tz_parse_time(const struct tz *tz, const char *s, int64_t *t,
 
 /*
  * For cron.c: the zone's UTC offset as a piecewise-constant function of
- * the instant, read from a per-year cache built from the C library.
+ * the instant, read from a per-year cache built from the zone's file.
  */
 
 /* UTC offset in seconds (local = t + offset) at instant t. */

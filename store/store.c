@@ -274,3 +274,40 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
+
+int
+store_busy(struct store *s)
+{
+	int rc = sqlite3_errcode(s->db) & 0xff;
+
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+void
+store_set_busy_timeout(struct store *s, int ms)
+{
+	sqlite3_busy_timeout(s->db, ms);
+}
+
+int64_t
+store_change_mark(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s, "PRAGMA data_version");
+	uint64_t others;
+
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return -1;
+	}
+	others = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	/* data_version does not move for this connection's own commits */
+	return (int64_t)(((others << 32) |
+			  (uint32_t)sqlite3_total_changes64(s->db)) & INT64_MAX);
+}

@@ -128,8 +128,6 @@ int store_ti_forget_token(struct store *s, int64_t ti_id);
 void store_test_fail_commits(struct store *s, int n);
 
 /* --- the scheduler's reads (store_sched.c); -1 on a database error --- */
-/* The message of the last database error on this connection. */
-const char *store_errmsg(struct store *s);
 
 struct store_dag_row {
 	int paused;
@@ -195,8 +193,11 @@ struct clear_spec {
 	int upstream;
 	int only_failed;
 	int dry_run;
+	int no_audit;		/* the caller writes one audit row for an
+				 * action made of several clears */
 };
-/* Reset the selected task instances to none so they run again. Returns the
+/* Reset the selected task instances to none so they run again, and (but
+ * with no_audit) record it in the audit log by partition keys. Returns the
  * list of affected task instances as a JSON array of {partition, task,
  * state} (also for a dry run) in *out (may be NULL). */
 int store_clear(struct store *s, const struct dag *dag,
@@ -208,7 +209,8 @@ int store_mark(struct store *s, const struct dag *dag, const char *task,
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 
-/* --- reads, as JSON for the CLI and the API --- */
+/* --- reads, as JSON for the CLI and the API; NULL on a database error
+ * (store_busy() tells a lock from the rest) --- */
 /* Runs of a DAG, newest partition first; from/to by start (INT64_MIN/MAX
  * for open ends); state NULL = any. */
 json_t *store_runs_json(struct store *s, const char *dag_id, int64_t from_s,
@@ -227,10 +229,108 @@ json_t *store_audit_json(struct store *s, int limit, int offset);
 /* Last `n` runs' states per DAG: {"dag": ["success", ...]}. */
 json_t *store_dags_json(struct store *s);
 
+/* --- runs for the command line (store_runs.c) --- */
+/* The n runs whose start is nearest t, as [{partition, start_s, end_s}]
+ * ordered by start (for "nearest keys" in errors). */
+json_t *store_runs_near(struct store *s, const char *dag_id, int64_t t, int n);
+/* A run's state and how many of its task instances are active or done. */
+struct run_progress {
+	char state[16];
+	int tasks;
+	int running;
+	int done;
+};
+/* 1 and *out filled when the run exists, 0 when not, -1 on an error. */
+int store_run_progress(struct store *s, const char *dag_id,
+		       const char *partition, struct run_progress *out);
+/* Delete the run of partition with its task instances, their tries and
+ * state log (log files stay), audited as delete_run with who, the
+ * partition and the run's params. Returns 1 when deleted, 0 when there is
+ * no such run (err says so), -1 with err on an error or when a task
+ * instance of the run is queued or running. */
+int store_run_delete(struct store *s, const char *dag_id,
+		     const char *partition, const char *who,
+		     struct sl_err *err);
 /* Resolve a partition argument: an exact key of an existing run, else a
  * time (parsed in the DAG's zone) → start_s. */
 int store_partition_start(struct store *s, const struct dag *dag,
 			  const char *arg, int64_t *start_s,
 			  struct sl_err *err);
+
+/* --- the connection, for the web's event loop --- */
+/* Did the last call on s fail because another writer held the lock? */
+int store_busy(struct store *s);
+/* sqlite's message for the last failed call on s. */
+const char *store_errmsg(struct store *s);
+/* How long a call waits on another writer's lock (0: not at all). */
+void store_set_busy_timeout(struct store *s, int ms);
+/* A mark that changes whenever anything is committed, by another
+ * connection or by this one; -1 when it cannot be read. */
+int64_t store_change_mark(struct store *s);
+
+/* --- users, API tokens and login sessions (store_users.c) ---
+ * Only hashes are stored; web/auth.c hashes. Roles are their names. */
+int store_user_add(struct store *s, const char *name, const char *role,
+		   const char *password_hash, struct sl_err *err);
+/* Also ends the user's sessions. */
+int store_user_set_password(struct store *s, const char *name,
+			    const char *password_hash, struct sl_err *err);
+/* Removing a user ends its sessions and revokes its tokens (cascade). */
+int store_user_remove(struct store *s, const char *name, struct sl_err *err);
+/* [{name, role, created_at, tokens}], or NULL on a database error. */
+json_t *store_users_json(struct store *s);
+/* How many users exist, -1 on a database error. */
+int store_user_count(struct store *s);
+/* A user's id, role and password hash (*password_hash: caller frees):
+ * 1 found, 0 no such user, -1 database error. */
+int store_user_password(struct store *s, const char *name, int64_t *id,
+			char *role, size_t role_n, char **password_hash);
+int store_token_add(struct store *s, const char *user, const char *token_hash,
+		    const char *prefix, struct sl_err *err);
+/* The user of a token hash: 1 found, 0 not, -1 database error. */
+int store_token_user(struct store *s, const char *token_hash, int64_t *id,
+		     char *name, size_t name_n, char *role, size_t role_n);
+/* A session (expired ones are deleted first); 0 or -1. */
+int store_session_add(struct store *s, const char *id_hash, int64_t user_id,
+		      const char *csrf, int64_t ttl_ms);
+/* The user of a live session: 1 found, 0 not, -1 database error. */
+int store_session_user(struct store *s, const char *id_hash, int64_t *id,
+		       char *name, size_t name_n, char *role, size_t role_n,
+		       char *csrf, size_t csrf_n);
+int store_session_delete(struct store *s, const char *id_hash);
+
+/* --- views for the web (store_views.c) --- */
+/* The last n runs of a DAG, newest first: [{partition, state}]; NULL on
+ * a database error. */
+json_t *store_dag_last_runs_json(struct store *s, const char *dag_id, int n);
+/* A run as the grid shows it. */
+struct store_grid_run {
+	int64_t id, start_s, end_s;
+	char *partition, *state, *run_type;
+};
+/* A page of runs with start in [from_s, to_s], newest first: *runs
+ * (caller frees with store_grid_runs_free) and *total matching. */
+int store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
+		    int64_t to_s, int limit, int offset,
+		    struct store_grid_run **runs, int *nruns, int64_t *total);
+void store_grid_runs_free(struct store_grid_run *runs, int n);
+/* Call cb for each task instance of a run; duration_ms < 0: none. The
+ * strings live until cb returns. 0 or -1 on a database error. */
+int store_grid_tis(struct store *s, int64_t run_id,
+		   void (*cb)(void *arg, const char *task, const char *state,
+			      int64_t duration_ms, int try_number),
+		   void *arg);
+/* Metrics: cb(dag, state, count) for runs (tis == 0) or task instances
+ * by DAG and state. 0 or -1. */
+int store_counts_by_state(struct store *s, int tis,
+			  void (*cb)(void *arg, const char *dag,
+				     const char *state, int64_t n),
+			  void *arg);
+/* Metrics: per DAG, finished task instances' durations: count, sum (ms)
+ * and how many are <= each of the nbounds bounds (ms, at most 9). */
+int store_durations(struct store *s, const int64_t *bounds_ms, int nbounds,
+		    void (*cb)(void *arg, const char *dag, int64_t count,
+			       int64_t sum_ms, const int64_t *le),
+		    void *arg);
 
 #endif

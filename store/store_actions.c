@@ -44,6 +44,27 @@ mark_closure(const struct dag *dag, int i, char *set, int down)
 		}
 }
 
+/* The partition keys of the runs in clear_set, oldest first (at most
+ * 1000); NULL on a database error. */
+static json_t *
+store_clear_partitions(struct store *s)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT r.partition FROM dag_runs r "
+	    "WHERE r.id IN (SELECT run_id FROM clear_set) ORDER BY r.start_s LIMIT 1000");
+	json_t *keys = json_array();
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(keys, json_string((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(keys);
+		return NULL;
+	}
+	return keys;
+}
+
 int
 store_clear(struct store *s, const struct dag *dag,
 	    const struct clear_spec *spec, const char *who, json_t **out,
@@ -184,13 +205,21 @@ store_clear(struct store *s, const struct dag *dag,
 		store_db_err(s, err, "re-opening runs");
 		goto fail;
 	}
-	detail = json_pack("{s:O,s:I,s:I,s:b,s:b,s:b,s:i}", "tasks", names,
-			   "from_s", (json_int_t)spec->from_s, "to_s",
-			   (json_int_t)spec->to_s, "downstream", spec->downstream,
-			   "upstream", spec->upstream, "only_failed",
-			   spec->only_failed, "count", count);
-	store_audit(s, who, "clear", dag->name, detail);
-	json_decref(detail);
+	if (!spec->no_audit) {
+		/* the audit names partitions by their keys */
+		json_t *keys = store_clear_partitions(s);
+
+		if (keys == NULL) {
+			store_db_err(s, err, "reading the cleared partitions");
+			goto fail;
+		}
+		detail = json_pack("{s:O,s:o,s:b,s:b,s:b,s:i}", "tasks", names,
+				   "partitions", keys, "downstream", spec->downstream,
+				   "upstream", spec->upstream, "only_failed",
+				   spec->only_failed, "count", count);
+		store_audit(s, who, "clear", dag->name, detail);
+		json_decref(detail);
+	}
 	if (store_commit(s) < 0) {
 		store_db_err(s, err, "commit");
 		goto fail;

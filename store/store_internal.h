@@ -32,7 +32,8 @@ int store_exec(struct store *s, const char *sql, struct sl_err *err);
 /* Step a statement that returns no row we need, then reset it; logs and
  * returns -1 on an error. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
-/* Every row of st as an object keyed by column name ("params" parsed). */
+/* Every row of st as an object keyed by column name ("params" parsed);
+ * NULL on a database error. */
 json_t *store_rows_json(sqlite3_stmt *st);
 
 #endif

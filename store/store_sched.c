@@ -38,12 +38,6 @@ step_end(struct store *s, sqlite3_stmt *st, int rc)
 	return 0;
 }
 
-const char *
-store_errmsg(struct store *s)
-{
-	return sqlite3_errmsg(s->db);
-}
-
 int
 store_dag_get(struct store *s, const char *dag_id, struct store_dag_row *out)
 {

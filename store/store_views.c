@@ -32,8 +32,9 @@ json_t *
 store_rows_json(sqlite3_stmt *st)
 {
 	json_t *arr = json_array();
+	int rc;
 
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *o = json_object();
 
 		for (int i = 0; i < sqlite3_column_count(st); i++) {
@@ -51,6 +52,10 @@ store_rows_json(sqlite3_stmt *st)
 		json_array_append_new(arr, o);
 	}
 	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return NULL;
+	}
 	return arr;
 }
 
@@ -169,3 +174,170 @@ store_partition_start(struct store *s, const struct dag *dag, const char *arg,
 	return 0;
 }
 
+
+/* --- the web's views --- */
+
+json_t *
+store_dag_last_runs_json(struct store *s, const char *dag_id, int n)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT partition, state FROM dag_runs WHERE dag_id = ? "
+	    "ORDER BY start_s DESC LIMIT ?");
+	json_t *arr = json_array();
+	int rc;
+
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, json_pack("{s:s,s:s}",
+		    "partition", (const char *)sqlite3_column_text(st, 0),
+		    "state", (const char *)sqlite3_column_text(st, 1)));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+void
+store_grid_runs_free(struct store_grid_run *runs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(runs[i].partition);
+		free(runs[i].state);
+		free(runs[i].run_type);
+	}
+	free(runs);
+}
+
+int
+store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
+		int64_t to_s, int limit, int offset,
+		struct store_grid_run **out, int *nruns, int64_t *total)
+{
+	sqlite3_stmt *st;
+	struct store_grid_run *runs;
+	int n = 0, rc;
+
+	*out = NULL;
+	*nruns = 0;
+	*total = 0;
+	st = store_stmt(s, "SELECT count(*) FROM dag_runs "
+			   "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3");
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_s);
+	sqlite3_bind_int64(st, 3, to_s);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return -1;
+	/* the page of runs walks dag_runs_interval backwards: no sort */
+	st = store_stmt(s,
+	    "SELECT id, partition, start_s, end_s, state, run_type FROM dag_runs "
+	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 "
+	    "ORDER BY start_s DESC, id DESC LIMIT ?4 OFFSET ?5");
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_s);
+	sqlite3_bind_int64(st, 3, to_s);
+	sqlite3_bind_int(st, 4, limit);
+	sqlite3_bind_int(st, 5, offset);
+	runs = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *runs);
+	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_grid_run *g = &runs[n++];
+
+		g->id = sqlite3_column_int64(st, 0);
+		g->partition = xstrdup((const char *)sqlite3_column_text(st, 1));
+		g->start_s = sqlite3_column_int64(st, 2);
+		g->end_s = sqlite3_column_int64(st, 3);
+		g->state = xstrdup((const char *)sqlite3_column_text(st, 4));
+		g->run_type = xstrdup((const char *)sqlite3_column_text(st, 5));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_grid_runs_free(runs, n);
+		return -1;
+	}
+	*out = runs;
+	*nruns = n;
+	return 0;
+}
+
+int
+store_grid_tis(struct store *s, int64_t run_id,
+	       void (*cb)(void *arg, const char *task, const char *state,
+			  int64_t duration_ms, int try_number),
+	       void *arg)
+{
+	/* a run's task instances through UNIQUE (run_id, task_id) */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT task_id, state, duration_ms, try_number FROM task_instances "
+	    "WHERE run_id = ?");
+	int rc;
+
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 :
+		   sqlite3_column_int64(st, 2),
+		   sqlite3_column_int(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_counts_by_state(struct store *s, int tis,
+		      void (*cb)(void *arg, const char *dag, const char *state,
+				 int64_t n),
+		      void *arg)
+{
+	sqlite3_stmt *st = tis ?
+	    store_stmt(s, "SELECT dag_id, state, count(*) FROM task_instances "
+			  "GROUP BY dag_id, state ORDER BY 1, 2") :
+	    store_stmt(s, "SELECT dag_id, state, count(*) FROM dag_runs "
+			  "GROUP BY dag_id, state ORDER BY 1, 2");
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   sqlite3_column_int64(st, 2));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+#define DURATION_BOUNDS 9
+
+int
+store_durations(struct store *s, const int64_t *bounds_ms, int nbounds,
+		void (*cb)(void *arg, const char *dag, int64_t count,
+			   int64_t sum_ms, const int64_t *le),
+		void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, count(*), sum(duration_ms), "
+	    "sum(duration_ms <= ?1), sum(duration_ms <= ?2), sum(duration_ms <= ?3), "
+	    "sum(duration_ms <= ?4), sum(duration_ms <= ?5), sum(duration_ms <= ?6), "
+	    "sum(duration_ms <= ?7), sum(duration_ms <= ?8), sum(duration_ms <= ?9) "
+	    "FROM task_instances WHERE duration_ms IS NOT NULL "
+	    "AND state IN ('success', 'failed') GROUP BY dag_id ORDER BY dag_id");
+	int64_t le[DURATION_BOUNDS];
+	int rc;
+
+	if (nbounds > DURATION_BOUNDS)
+		return -1;
+	/* unused bounds count nothing */
+	for (int i = 0; i < DURATION_BOUNDS; i++)
+		sqlite3_bind_int64(st, i + 1, i < nbounds ? bounds_ms[i] : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < DURATION_BOUNDS; i++)
+			le[i] = sqlite3_column_int64(st, 3 + i);
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), le);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -10,6 +10,36 @@ for verb in init dags trigger backfill clear mark runs tasks logs test scheduler
 	assert_contains "$out" "sluice $verb:" "$verb --help"
 	assert_contains "$out" "usage:" "$verb --help"
 done
+# one option table per verb: `sluice help VERB` is `sluice VERB --help`,
+# for every verb (the general help lists them; operator is not listed)
+verbs=$("$SLUICE" --help | sed -n '/^Verbs:/,/^$/p' | awk 'NF > 1 { print $1 }')
+[ "$(echo "$verbs" | wc -w)" -ge 16 ] || fail "verbs listed: $verbs"
+for verb in $verbs operator; do
+	"$SLUICE" help "$verb" >"$T/help1" || fail "help $verb failed"
+	"$SLUICE" "$verb" --help >"$T/help2" || fail "$verb --help failed"
+	cmp -s "$T/help1" "$T/help2" || fail "help $verb differs from $verb --help: $(diff "$T/help1" "$T/help2")"
+	assert_contains "$(cat "$T/help1")" "sluice $verb:" "help $verb"
+	assert_contains "$(cat "$T/help1")" "Options:" "help $verb"
+	# an unknown option names itself, shows the verb's usage, exits 2
+	set +e
+	"$SLUICE" "$verb" --no-such-option >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of an unknown option of $verb"
+	assert_contains "$(cat "$T/err")" "sluice $verb: unknown option --no-such-option" "$verb"
+	assert_contains "$(cat "$T/err")" "usage: sluice $verb" "$verb"
+done
+assert_not_contains "$("$SLUICE" help clear)" "Verbs:" "help clear is the verb's help"
+assert_contains "$("$SLUICE" help clear)" "--dry-run" "help clear"
+# an option that needs a value, without one
+set +e
+"$SLUICE" runs hello --limit >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of a missing option value"
+assert_contains "$(cat "$T/err")" "option --limit needs an argument"
+set +e
+"$SLUICE" help frobnicate >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "help of an unknown verb"
 set +e
 "$SLUICE" frobnicate >/dev/null 2>"$T/err"; st=$?
 set -e

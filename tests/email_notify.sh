@@ -31,7 +31,7 @@ for want in "DAG:        firehose" "Task:       copy_partition" \
 	"Partition:  2024-01-01T05:00:00+00:00" "Run:        scheduled__2024-01-01T05" \
 	"Try:        2 of 3" "Result:     exit code 3" "Duration:   1m15s" \
 	"Host:       worker-7" "Log:        $log" \
-	"Open in sluice: http://127.0.0.1:8080/dags/firehose/tasks/copy_partition/2024-01-01T05%3A00%3A00%2B00%3A00"; do
+	"Open in sluice: http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition"; do
 	assert_contains "$body" "$want" body
 done
 # exactly the last 50 lines: 72..120 and the last one, cleaned to UTF-8
@@ -42,7 +42,7 @@ assert_eq 'bad utf-8 ?? and <html> & "quotes"' "$(printf '%s\n' "$tail_text" | t
 assert_not_contains "$body" "log line 71
 " body
 # the HTML escapes what it quotes and links to the task
-assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/tasks/copy_partition/2024-01-01T05%3A00%3A00%2B00%3A00">'
+assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition">'
 assert_contains "$html" 'bad utf-8 ?? and &lt;html&gt; &amp; &quot;quotes&quot;'
 assert_not_contains "$html" "<html> &" html
 
@@ -60,6 +60,28 @@ compose '{"kind": "sla_miss", "dag": "retail", "task": "extracts", "partition": 
 assert_eq "[sluice] SLA missed: retail.extracts 2024-01-01 (deadline 2024-01-02T06:00:00-07:00)" "$(field subject)" subject
 assert_contains "$(field body)" "has not succeeded for partition 2024-01-01 by its SLA deadline 2024-01-02T06:00:00-07:00"
 assert_not_contains "$(field body)" "Last 50 lines" "sla body without a log"
+
+# a run's failure names its failed tasks and their results, each with
+# the link to its page, and links the run's page (no "Task: ?")
+compose '{"kind": "failure", "dag": "stock bands", "partition": "2026-11-30",
+  "run_id": "scheduled__2026-11-30", "base_url": "http://ui:8080/", "to": ["de@example.com"],
+  "task_instances": [
+    {"task": "fetch", "state": "success", "try_number": 1, "max_tries": 1, "exit_code": 0},
+    {"task": "compute_bands", "state": "failed", "try_number": 2, "max_tries": 2, "exit_code": 1, "error": "exit code 1"},
+    {"task": "killed", "state": "failed", "try_number": 1, "max_tries": 1, "signal": 9, "exit_code": null},
+    {"task": "publish", "state": "upstream_failed", "try_number": 0, "max_tries": 1}]}'
+assert_eq "[sluice] FAILED: stock bands run 2026-11-30 (compute_bands, killed failed)" "$(field subject)" "run subject"
+body=$(field body)
+assert_not_contains "$body" "Task:" "run body"
+assert_not_contains "$body" "Result:" "run body"
+assert_contains "$body" "failed: 2 of its 4 tasks failed."
+assert_contains "$body" "  compute_bands: exit code 1 (try 2 of 2)
+    http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands"
+assert_contains "$body" "  killed: killed by signal 9 (Killed) (try 1 of 1)"
+assert_contains "$body" "  publish: not run: an upstream task failed"
+assert_not_contains "$body" "fetch" "run body"
+assert_contains "$body" "Open in sluice: http://ui:8080/dags/stock%20bands/runs/2026-11-30"
+assert_contains "$(field html)" '<a href="http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands">compute_bands</a>'
 
 # a huge log (sparse, 2 GiB) is read from its end only: quick, and the
 # partial first line of the window is left out

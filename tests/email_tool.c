@@ -71,6 +71,7 @@ cmd_notify(void)
 	ev.base_url = str(in, "base_url");
 	ev.to = rcpts;
 	ev.sla_deadline = str(in, "sla_deadline");
+	ev.task_instances = json_object_get(in, "task_instances");
 	if (json_object_get(in, "home") != NULL)
 		out = notify_spec(&ev, json_object_get(in, "smtp"),
 				  str(in, "home"));

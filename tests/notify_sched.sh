@@ -60,7 +60,7 @@ for i in $(seq 0 $((n - 1))); do
 		echo "$body" | grep -qx " *line 12" || fail "log tail lacks line 12: $body"
 		! echo "$body" | grep -qx " *line 11" || fail "log tail has more than 50 lines: $body"
 		assert_contains "$body" "4"
-		assert_contains "$body" "http://sluice.example:8080/dags/alerts/tasks/breaks/p1"
+		assert_contains "$body" "http://sluice.example:8080/dags/alerts/runs/p1/tasks/breaks"
 		;;
 	esac
 done

@@ -86,6 +86,7 @@ main(int argc, char **argv)
 	json_t *spec;
 	int rc;
 
+	operators_register();
 	if (argc != 3) {
 		fprintf(stderr, "usage: op_driver run|poke|wait TYPE < spec.json\n");
 		return 2;

@@ -2,6 +2,8 @@
 # Trigger a DAG and wait: templates, params, the try's environment, logs,
 # exit codes, progress and a failing run.
 . "$SLUICE_SRCDIR/tests/setup.sh"
+# the scheduler's tries must not see a TZ this test did not set
+unset TZ
 new_home
 cat >"$H/dags/etl.yaml" <<'YAML'
 dag: etl
@@ -46,6 +48,13 @@ sl trigger etl --partition p1 >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "trigger of an existing partition"
 assert_contains "$(cat "$T/err")" "already has a run for partition p1"
+# with --wait, a partition that already has a run is followed, not refused
+out=$(sl trigger etl --partition p1 --wait)
+assert_contains "$out" "etl partition p1 already has a run: following it"
+assert_contains "$out" "run etl p1 succeeded"
+assert_eq 1 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='etl' AND partition='p1'")" "no second run"
+# the audit of a trigger records its params
+assert_eq 25 "$(q "SELECT json_extract(detail, '$.params.limit') FROM audit WHERE action='trigger' AND dag_id='etl' AND json_extract(detail, '$.partition')='p1'")" "params in the audit"
 # an undeclared param is refused
 set +e
 sl trigger etl --partition p2 --param colour=red >/dev/null 2>"$T/err"; st=$?
@@ -98,6 +107,35 @@ assert_not_contains "$(cat "$T/follow.out")" "second"
 touch "$T/go"
 wait_for 20 "logs --follow to end with the try" pid_gone "$follow"
 assert_contains "$(cat "$T/follow.out")" "second"
+
+# A try's environment is the scheduler's plus the task's own: formatting
+# times in a DAG's zone sets no TZ in the scheduler (it used to setenv it,
+# so every later try inherited the zone of the DAG formatted last).
+cat >"$H/dags/zoned.yaml" <<YAML
+dag: zoned
+schedule: none
+timezone: Australia/Lord_Howe
+tasks:
+  plain: {command: 'echo "ds={{ ds }} ts={{ ts }}"; env > $T/env-plain'}
+  own:
+    command: 'env > $T/env-own'
+    env: {TZ: Europe/Berlin}
+    after: [plain]
+YAML
+wait_for 10 "zoned to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q zoned"
+sl dags unpause zoned >/dev/null
+sl trigger zoned --partition tzcheck --wait >/dev/null
+assert_contains "$(sl logs zoned plain tzcheck)" "ds="
+test -s "$T/env-plain" || fail "no environment written"
+assert_not_contains "$(grep '^TZ=' "$T/env-plain" || true)" "TZ=" "a try without TZ inherited one"
+assert_eq "TZ=Europe/Berlin" "$(grep '^TZ=' "$T/env-own")" "the task's own TZ"
+# every time the CLI prints carries its offset: the DAG's zone, or Z
+sl runs zoned | awk 'NR > 1 { print $4 }' >"$T/started"
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+1(1:00|0:30)$' "$T/started" ||
+	fail "runs STARTED in Lord Howe time with its offset: $(cat "$T/started")"
+sl runs etl | awk 'NR > 1 { print $4 }' >"$T/started"
+grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})$' "$T/started" ||
+	fail "runs STARTED with an offset or Z: $(cat "$T/started")"
 
 # db migrate on an up-to-date database
 assert_contains "$(sl db migrate)" "schema version"

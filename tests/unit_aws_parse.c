@@ -176,6 +176,7 @@ test_validate(void)
 int
 main(void)
 {
+	operators_register();
 	test_s3_url();
 	test_xml();
 	test_validate();

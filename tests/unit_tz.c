@@ -117,6 +117,31 @@ test_wall_to_instant(void)
 		{ "UTC", 2024, 1, 1, 0, 0, 0, 1704067200, 0 },
 		/* normalised: 2024-02-30 00:00 UTC = 2024-03-01 00:00Z */
 		{ "UTC", 2024, 2, 30, 0, 0, 0, 1709251200, 0 },
+		/* Lord Howe 2026-10-04 02:15 skipped (half-hour jump):
+		 * 2026-10-03 15:30Z */
+		{ "Australia/Lord_Howe", 2026, 10, 4, 2, 15, 2, 1791041400, 0 },
+		/* Past 2038 (64-bit table or the footer rule): NY 2038-03-14
+		 * 02:30 skipped, transition 07:00Z */
+		{ "America/New_York", 2038, 3, 14, 2, 30, 2, 2152162800, 0 },
+		/* Berlin 2100-03-28 02:30 skipped: 01:00Z */
+		{ "Europe/Berlin", 2100, 3, 28, 2, 30, 2, 4109878800, 0 },
+		/* Far future, from the POSIX rule of the file's footer only:
+		 * NY 2299-03-12 02:30 skipped: 07:00Z */
+		{ "America/New_York", 2299, 3, 12, 2, 30, 2, 10388329200, 0 },
+		/* NY 2299-11-05 01:30 twice: 05:30Z (EDT), 06:30Z (EST) */
+		{ "America/New_York", 2299, 11, 5, 1, 30, 1, 10408887000,
+		  10408890600 },
+		/* Berlin 2299-03-26 02:30 skipped: 01:00Z */
+		{ "Europe/Berlin", 2299, 3, 26, 2, 30, 2, 10389517200, 0 },
+		/* Berlin 2299-10-29 02:30 twice: 00:30Z, 01:30Z */
+		{ "Europe/Berlin", 2299, 10, 29, 2, 30, 1, 10408264200,
+		  10408267800 },
+		/* Lord Howe 2299-04-02 01:45 twice: 2299-04-01 14:45Z (+11),
+		 * 15:15Z (+10:30) */
+		{ "Australia/Lord_Howe", 2299, 4, 2, 1, 45, 1, 10390085100,
+		  10390086900 },
+		/* Lord Howe 2299-10-01 02:15 skipped: 2299-09-30 15:30Z */
+		{ "Australia/Lord_Howe", 2299, 10, 1, 2, 15, 2, 10405812600, 0 },
 	};
 	size_t i;
 
@@ -169,6 +194,13 @@ test_iso_and_local(void)
 		/* New York local mean time until 1883: -4:56:02 */
 		{ "America/New_York", -2840140800 + 17762,
 		  "1880-01-01T00:00:00-04:56:02" },
+		/* Far future, from the footer rule */
+		{ "America/New_York", 10397952000,
+		  "2299-07-01T12:00:00-04:00" },
+		{ "Australia/Lord_Howe", 253402257600,
+		  "9999-12-31T23:00:00+11:00" },
+		{ "America/New_York", 253402257600,
+		  "9999-12-31T07:00:00-05:00" },
 	};
 	char out[64];
 	struct tm tm;
@@ -347,9 +379,40 @@ test_round_trip(void)
 	CHECK(bad_wall == 0, "%d wall round trips failed", bad_wall);
 }
 
+/* Converting times never touches the process environment: a child the
+ * scheduler starts inherits no TZ from the zones it formatted. */
+static void
+test_no_process_tz(void)
+{
+	static const char *const zones[] = {
+		"America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
+	};
+	char out[128];
+	struct tm tm;
+	int64_t t;
+	size_t i;
+
+	CHECK(getenv("TZ") == NULL, "no TZ after the tests above");
+	for (i = 0; i < SL_ARRAY_LEN(zones); i++) {
+		struct tz *tz = load(zones[i]);
+
+		tz_local(tz, 1710054000, &tm);
+		tz_iso(tz, 1710054000, out, sizeof(out));
+		tz_strftime(tz, 1710054000, "%Y %Z", out, sizeof(out));
+		tz_parse_time(tz, "2024-03-10 02:30", &t, NULL);
+		tz_offset_at(tz, 1710054000);
+		CHECK(getenv("TZ") == NULL, "TZ set after using %s: %s",
+		      zones[i], getenv("TZ"));
+		tz_free(tz);
+	}
+}
+
 int
 main(void)
 {
+	/* The harness may run with TZ set; what matters is that tz.c adds
+	 * none. */
+	unsetenv("TZ");
 	test_load_errors();
 	test_load();
 	test_wall_to_instant();
@@ -357,6 +420,7 @@ main(void)
 	test_strftime();
 	test_parse();
 	test_round_trip();
+	test_no_process_tz();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -47,10 +47,17 @@ for h in 0 1 2 3 4 5; do
 	wait_for 30 "g hour $h b failed" state_is g "2024-01-01T0$h:00:00+00:00" b failed
 done
 assert_status 201 POST /dags/tail/runs '{"partition":"t1"}'
+# a long audit detail (a param of 400 characters without a space)
+assert_status 201 POST /dags/p/runs "{\"partition\":\"long\",\"params\":{\"table\":\"$(printf 'x%.0s' $(seq 400))\"}}"
 SHOTS=${WEB_SHOTS:-$T/shots}
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS P1=$P1 P2=$P2 P3=$P3 \
 	node "$SLUICE_SRCDIR/tests/browser/web_ui.mjs" || fail "browser test failed (screenshots in $SHOTS)"
+# one clear in the UI (three partitions, downstream) is one audit row
+assert_eq 1 "$(q "SELECT count(*) FROM audit WHERE action = 'clear'")" "audit rows of one UI clear"
+detail=$(q "SELECT detail FROM audit WHERE action = 'clear'")
+for p in "$P1" "$P2" "$P3"; do assert_contains "$detail" "\"$p\"" "the clear's partitions"; done
+assert_not_contains "$detail" "from_s" "the clear's partitions, not epoch seconds"
 for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 06-log-running 07-log-tailed 08-graph 09-audit; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done

@@ -137,10 +137,8 @@ int
 auth_user_add(struct store *s, const char *name, int role, const char *password,
 	      struct sl_err *err)
 {
-	sqlite3_stmt *st;
 	char *hash;
 	int rc;
-	int64_t now = sl_now_ms();
 
 	if (!auth_name_ok(name))
 		return sl_err_set(err, "'%s' is not a user name (1-64 of A-Z a-z 0-9 . _ @ -)",
@@ -151,29 +149,15 @@ auth_user_add(struct store *s, const char *name, int role, const char *password,
 		return -1;
 	if ((hash = password_hash(password)) == NULL)
 		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
-	st = store_stmt(s, "INSERT INTO users (name, role, password_hash, created_at, updated_at) "
-			   "VALUES (?, ?, ?, ?, ?)");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, auth_role_name(role), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = store_user_add(s, name, auth_role_name(role), hash, err);
 	free(hash);
-	if (rc == SQLITE_CONSTRAINT)
-		return sl_err_set(err, "user %s already exists", name);
-	if (rc != SQLITE_DONE)
-		return sl_err_set(err, "adding user %s: %s", name,
-				  sqlite3_errmsg(store_db(s)));
-	return 0;
+	return rc;
 }
 
 int
 auth_user_passwd(struct store *s, const char *name, const char *password,
 		 struct sl_err *err)
 {
-	sqlite3_stmt *st;
 	char *hash;
 	int rc;
 
@@ -181,76 +165,27 @@ auth_user_passwd(struct store *s, const char *name, const char *password,
 		return -1;
 	if ((hash = password_hash(password)) == NULL)
 		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
-	if (store_begin(s) < 0) {
-		free(hash);
-		return sl_err_set(err, "database: %s", sqlite3_errmsg(store_db(s)));
-	}
-	st = store_stmt(s, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?");
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, sl_now_ms());
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	rc = store_user_set_password(s, name, hash, err);
 	free(hash);
-	if (rc != SQLITE_DONE || sqlite3_changes(store_db(s)) == 0) {
-		store_rollback(s);
-		return sl_err_set(err, "no user %s", name);
-	}
-	/* a new password ends every session opened with the old one */
-	st = store_stmt(s, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE name = ?)");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	if (store_commit(s) < 0)
-		return sl_err_set(err, "database: %s", sqlite3_errmsg(store_db(s)));
-	return 0;
+	return rc;
 }
 
 int
 auth_user_remove(struct store *s, const char *name, struct sl_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM users WHERE name = ?");
-	int rc;
-
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sl_err_set(err, "removing %s: %s", name, sqlite3_errmsg(store_db(s)));
-	if (sqlite3_changes(store_db(s)) == 0)
-		return sl_err_set(err, "no user %s", name);
-	return 0;
+	return store_user_remove(s, name, err);
 }
 
 json_t *
 auth_users_json(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT u.name, u.role, u.created_at, "
-	    "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id) "
-	    "FROM users u ORDER BY u.name");
-	json_t *arr = json_array();
-
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:i}",
-		    "name", (const char *)sqlite3_column_text(st, 0),
-		    "role", (const char *)sqlite3_column_text(st, 1),
-		    "created_at", (json_int_t)sqlite3_column_int64(st, 2),
-		    "tokens", sqlite3_column_int(st, 3)));
-	sqlite3_reset(st);
-	return arr;
+	return store_users_json(s);
 }
 
 int
 auth_user_count(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM users");
-	int n = 0;
-
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return n;
+	return store_user_count(s);
 }
 
 int
@@ -258,21 +193,14 @@ auth_check_password(struct store *s, const char *name, const char *password,
 		    int64_t *id, int *role)
 {
 	static char *dummy;
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, role, password_hash FROM users WHERE name = ?");
+	char role_name[32];
 	char *hash = NULL;
 	int rc, ok;
 
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*role = auth_role_parse((const char *)sqlite3_column_text(st, 1));
-		hash = xstrdup((const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	rc = store_user_password(s, name, id, role_name, sizeof role_name, &hash);
+	if (rc < 0)
 		return -1;
-	if (hash == NULL) {
+	if (rc == 0) {
 		/* an unknown name costs a hash too, so timing tells nothing */
 		if (dummy == NULL)
 			dummy = password_hash("sluice-no-such-user");
@@ -280,6 +208,7 @@ auth_check_password(struct store *s, const char *name, const char *password,
 			password_matches(password, dummy);
 		return 0;
 	}
+	*role = auth_role_parse(role_name);
 	ok = password_matches(password, hash);
 	free(hash);
 	return ok;
@@ -289,27 +218,15 @@ int
 auth_token_new(struct store *s, const char *name, char **token, struct sl_err *err)
 {
 	char secret[65], hash[65], prefix[16];
-	sqlite3_stmt *st;
-	int rc;
 
 	auth_random_hex(secret, 32);
 	*token = xasprintf("slk_%s", secret);
 	auth_sha256_hex(*token, hash);
 	snprintf(prefix, sizeof prefix, "%.10s", *token);
-	st = store_stmt(s, "INSERT INTO api_tokens (user_id, token_hash, prefix, created_at) "
-			   "SELECT id, ?, ?, ? FROM users WHERE name = ?");
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, sl_now_ms());
-	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE || sqlite3_changes(store_db(s)) == 0) {
+	if (store_token_add(s, name, hash, prefix, err) < 0) {
 		free(*token);
 		*token = NULL;
-		if (rc != SQLITE_DONE)
-			return sl_err_set(err, "database: %s", sqlite3_errmsg(store_db(s)));
-		return sl_err_set(err, "no user %s", name);
+		return -1;
 	}
 	return 0;
 }
@@ -318,24 +235,16 @@ int
 auth_token_lookup(struct store *s, const char *token, int64_t *id, char *name,
 		  size_t name_n, int *role)
 {
-	char hash[65];
-	sqlite3_stmt *st;
+	char hash[65], role_name[32];
 	int rc;
 
 	if (strlen(token) > 200)
 		return 0;
 	auth_sha256_hex(token, hash);
-	st = store_stmt(s, "SELECT u.id, u.name, u.role FROM api_tokens t JOIN users u ON u.id = t.user_id "
-			   "WHERE t.token_hash = ?");
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		snprintf(name, name_n, "%s", sqlite3_column_text(st, 1));
-		*role = auth_role_parse((const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	rc = store_token_user(s, hash, id, name, name_n, role_name, sizeof role_name);
+	if (rc == 1)
+		*role = auth_role_parse(role_name);
+	return rc;
 }
 
 int
@@ -343,67 +252,35 @@ auth_session_new(struct store *s, int64_t user_id, int64_t ttl_ms, char *cookie,
 		 char *csrf)
 {
 	char hash[65];
-	sqlite3_stmt *st;
-	int64_t now = sl_now_ms();
-	int rc;
 
 	auth_random_hex(cookie, 32);
 	auth_random_hex(csrf, 32);
 	auth_sha256_hex(cookie, hash);
-	/* expired sessions go as new ones come */
-	st = store_stmt(s, "DELETE FROM sessions WHERE expires_at < ?");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_step(st);
-	sqlite3_reset(st);
-	st = store_stmt(s, "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) "
-			   "VALUES (?, ?, ?, ?, ?)");
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, user_id);
-	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now + ttl_ms);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_session_add(s, hash, user_id, csrf, ttl_ms);
 }
 
 int
 auth_session_lookup(struct store *s, const char *cookie, int64_t *id, char *name,
 		    size_t name_n, int *role, char *csrf)
 {
-	char hash[65];
-	sqlite3_stmt *st;
+	char hash[65], role_name[32];
 	int rc;
 
 	if (strlen(cookie) != 64)
 		return 0;
 	auth_sha256_hex(cookie, hash);
-	st = store_stmt(s, "SELECT u.id, u.name, u.role, s.csrf FROM sessions s "
-			   "JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? AND s.expires_at > ?");
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, sl_now_ms());
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		snprintf(name, name_n, "%s", sqlite3_column_text(st, 1));
-		*role = auth_role_parse((const char *)sqlite3_column_text(st, 2));
-		snprintf(csrf, 65, "%s", sqlite3_column_text(st, 3));
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	rc = store_session_user(s, hash, id, name, name_n, role_name,
+				sizeof role_name, csrf, 65);
+	if (rc == 1)
+		*role = auth_role_parse(role_name);
+	return rc;
 }
 
 int
 auth_session_delete(struct store *s, const char *cookie)
 {
 	char hash[65];
-	sqlite3_stmt *st;
-	int rc;
 
 	auth_sha256_hex(cookie, hash);
-	st = store_stmt(s, "DELETE FROM sessions WHERE id_hash = ?");
-	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return store_session_delete(s, hash);
 }

@@ -48,28 +48,22 @@ free_password(char *p)
 }
 
 static int
-users_run(struct cli *c, int argc, char **argv)
+users_run(struct cli *c, const struct cli_args *args)
 {
-	const char *sub = argc > 1 ? argv[1] : "", *name = NULL, *role = "viewer";
-	int from_stdin = 0, generated = 0;
+	const char *sub = args->npos > 0 ? args->pos[0] : "";
+	const char *name = args->npos > 1 ? args->pos[1] : NULL;
+	const char *role = cli_opt_str(args, "role");
+	int from_stdin = cli_opt_flag(args, "password-stdin") > 0, generated = 0;
 	struct sl_err err;
 	char *password = NULL;
 
-	for (int i = 2; i < argc; i++) {
-		if (strcmp(argv[i], "--role") == 0 && i + 1 < argc)
-			role = argv[++i];
-		else if (strcmp(argv[i], "--password-stdin") == 0)
-			from_stdin = 1;
-		else if (argv[i][0] == '-')
-			return cli_usage(&cli_users, "unknown option %s", argv[i]);
-		else if (name == NULL)
-			name = argv[i];
-		else
-			return cli_usage(&cli_users, "unexpected argument '%s'", argv[i]);
-	}
+	if (role == NULL)
+		role = "viewer";
+	if (args->npos > 2)
+		return cli_usage(&cli_users, "unexpected argument '%s'", args->pos[2]);
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "passwd") != 0 &&
 	    strcmp(sub, "remove") != 0 && strcmp(sub, "token") != 0)
-		return cli_usage(&cli_users, "usage: sluice users add|list|passwd|remove|token ...");
+		return cli_usage(&cli_users, "add, list, passwd, remove or token?");
 	if (strcmp(sub, "list") != 0 && name == NULL)
 		return cli_usage(&cli_users, "sluice users %s needs a user name", sub);
 	if (cli_open(c, 1, 0) < 0)
@@ -140,20 +134,26 @@ users_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt users_opts[] = {
+	{ "role", 0, "ROLE", "add: viewer (default), operator or admin" },
+	{ "password-stdin", 0, NULL, "read the password from the first line of stdin" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_users = {
 	"users", "people and API tokens of the web UI and REST API",
-	"usage: sluice users list\n"
-	"       sluice users add NAME [--role viewer|operator|admin] [--password-stdin]\n"
-	"       sluice users passwd NAME [--password-stdin]\n"
-	"       sluice users remove NAME\n"
-	"       sluice users token NAME\n"
-	"\n"
+	"list\n"
+	"add NAME [--role viewer|operator|admin] [--password-stdin]\n"
+	"passwd NAME [--password-stdin]\n"
+	"remove NAME\n"
+	"token NAME",
 	"Roles: a viewer looks; an operator also clears, marks, triggers, backfills\n"
 	"and pauses; an admin also manages users. Without --password-stdin a new\n"
 	"random password is made and printed once. Passwords are stored as yescrypt\n"
 	"hashes. `users token` prints a new API token for scripts\n"
 	"(Authorization: Bearer TOKEN); only its SHA-256 is stored, so it is shown\n"
 	"this once. Removing a user ends its sessions and revokes its tokens.\n",
+	users_opts,
 	users_run,
 };
 

@@ -20,9 +20,9 @@ web_signal_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static int
-web_run(struct cli *c, int argc, char **argv)
+web_run(struct cli *c, const struct cli_args *args)
 {
-	const char *bind = NULL;
+	const char *bind = cli_opt_str(args, "bind");
 	long long port = -1;
 	struct event_base *base;
 	struct event *sigint, *sigterm;
@@ -30,15 +30,11 @@ web_run(struct cli *c, int argc, char **argv)
 	struct sl_err err;
 	char msg[2048];
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-			if (sl_parse_int(argv[++i], 0, 65535, &port) < 0)
-				return cli_usage(&cli_web, "--port takes a port number");
-		} else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc)
-			bind = argv[++i];
-		else
-			return cli_usage(&cli_web, "unknown argument %s", argv[i]);
-	}
+	if (args->npos > 0)
+		return cli_usage(&cli_web, "unexpected argument '%s'", args->pos[0]);
+	if (cli_opt_str(args, "port") != NULL &&
+	    sl_parse_int(cli_opt_str(args, "port"), 0, 65535, &port) < 0)
+		return cli_usage(&cli_web, "--port takes a port number");
 	if (cli_open(c, 0, 0) < 0)
 		return EXIT_HOME;
 	if (port >= 0)
@@ -73,13 +69,19 @@ web_run(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+static const struct cli_opt web_opts[] = {
+	{ "port", 0, "N", "the port (overrides web.port of sluice.yaml)" },
+	{ "bind", 0, "ADDR", "the address (overrides web.bind)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_web = {
 	"web", "serve the web UI and REST API (without a scheduler)",
-	"usage: sluice web [--port N] [--bind ADDR]\n"
-	"\n"
+	"[--port N] [--bind ADDR]",
 	"Serves the UI and /api/v1 on web.bind:web.port of sluice.yaml (default\n"
 	"127.0.0.1:8080; --port and --bind override them). A scheduler runs\n"
 	"separately (`sluice scheduler`) and sees the UI's actions within 100 ms;\n"
 	"`sluice standalone` runs both in one process. Users: `sluice users`.\n",
+	web_opts,
 	web_run,
 };

@@ -20,6 +20,7 @@ for f in "$@"; do
 	*.js) type='text/javascript; charset=utf-8' ;;
 	*.css) type='text/css; charset=utf-8' ;;
 	*.svg) type='image/svg+xml' ;;
+	*.ico) type='image/x-icon' ;;
 	*) type='application/octet-stream' ;;
 	esac
 	size=$(wc -c < "$f" | tr -d ' ')

@@ -7,23 +7,6 @@
 
 #include "web/auth.h"
 
-/* Every value that reaches a page goes through here: text and attribute
- * values alike (quotes are escaped too). */
-void
-html_esc(struct buf *b, const char *s)
-{
-	for (const char *p = s ? s : ""; *p != '\0'; p++) {
-		switch (*p) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *p);
-		}
-	}
-}
-
 void
 html_escf(struct buf *b, const char *fmt, ...)
 {
@@ -36,7 +19,7 @@ html_escf(struct buf *b, const char *fmt, ...)
 	buf_vprintf(&tmp, fmt, ap);
 	va_end(ap);
 	s = buf_steal(&tmp);
-	html_esc(b, s);
+	text_html_escape(b, s);
 	free(s);
 }
 
@@ -46,28 +29,28 @@ html_begin(struct web_req *r, struct buf *b, const char *title, const char *page
 	buf_adds(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<title>");
-	html_esc(b, title);
-	buf_adds(b, " · sluice</title><link rel=\"stylesheet\" href=\"/static/app.css\">"
+	text_html_escape(b, title);
+	buf_adds(b, " · sluice</title><link rel=\"stylesheet\" href=\"/static/app.css\"><link rel=\"icon\" href=\"/favicon.ico\">"
 		    "<script src=\"/static/app.js\" defer></script>");
 	if (r->user.by_session) {
 		buf_adds(b, "<meta name=\"csrf-token\" content=\"");
-		html_esc(b, r->user.csrf);
+		text_html_escape(b, r->user.csrf);
 		buf_adds(b, "\">");
 	}
 	buf_adds(b, "<meta name=\"user-role\" content=\"");
-	html_esc(b, auth_role_name(r->user.role));
+	text_html_escape(b, auth_role_name(r->user.role));
 	buf_adds(b, "\"></head>\n<body data-page=\"");
-	html_esc(b, page);
+	text_html_escape(b, page);
 	buf_adds(b, "\"><header class=\"top\"><a class=\"brand\" href=\"/\">sluice</a>"
 		    "<nav><a href=\"/\">DAGs</a><a href=\"/audit\">Audit</a></nav>");
 	if (r->user.role != ROLE_NONE) {
 		buf_adds(b, "<form class=\"logout\" method=\"post\" action=\"/logout\">"
 			    "<span class=\"who\">");
-		html_esc(b, r->user.name);
+		text_html_escape(b, r->user.name);
 		buf_adds(b, " <small>(");
-		html_esc(b, auth_role_name(r->user.role));
+		text_html_escape(b, auth_role_name(r->user.role));
 		buf_adds(b, ")</small></span><input type=\"hidden\" name=\"csrf\" value=\"");
-		html_esc(b, r->user.csrf);
+		text_html_escape(b, r->user.csrf);
 		buf_adds(b, "\"><button type=\"submit\">Log out</button></form>");
 	}
 	buf_adds(b, "</header>\n<main>");

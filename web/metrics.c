@@ -29,59 +29,69 @@ label(struct buf *b, const char *v)
 	}
 }
 
+struct metric_out {
+	struct buf *b;
+	const char *metric;
+};
+
 static void
-by_state(struct buf *b, struct store *s, const char *metric, const char *help,
-	 const char *sql)
+by_state_cb(void *arg, const char *dag, const char *state, int64_t n)
 {
-	sqlite3_stmt *st = store_stmt(s, sql);
+	struct metric_out *m = arg;
+
+	buf_printf(m->b, "%s{dag=\"", m->metric);
+	label(m->b, dag);
+	buf_adds(m->b, "\",state=\"");
+	label(m->b, state);
+	buf_printf(m->b, "\"} %lld\n", (long long)n);
+}
+
+static int
+by_state(struct buf *b, struct store *s, int tis, const char *metric,
+	 const char *help)
+{
+	struct metric_out m = { b, metric };
 
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", metric, help, metric);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		buf_printf(b, "%s{dag=\"", metric);
-		label(b, (const char *)sqlite3_column_text(st, 0));
-		buf_adds(b, "\",state=\"");
-		label(b, (const char *)sqlite3_column_text(st, 1));
-		buf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 2));
-	}
-	sqlite3_reset(st);
+	return store_counts_by_state(s, tis, by_state_cb, &m);
 }
 
 static void
-durations(struct buf *b, struct store *s)
+durations_cb(void *arg, const char *dag, int64_t count, int64_t sum_ms,
+	     const int64_t *le)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT dag_id, count(*), sum(duration_ms), "
-	    "sum(duration_ms <= 1000), sum(duration_ms <= 5000), sum(duration_ms <= 10000), "
-	    "sum(duration_ms <= 30000), sum(duration_ms <= 60000), sum(duration_ms <= 300000), "
-	    "sum(duration_ms <= 900000), sum(duration_ms <= 3600000), sum(duration_ms <= 14400000) "
-	    "FROM task_instances WHERE duration_ms IS NOT NULL AND state IN ('success', 'failed') "
-	    "GROUP BY dag_id ORDER BY dag_id");
+	struct buf *b = arg;
 
-	buf_adds(b, "# HELP sluice_task_duration_seconds Duration of the last try of finished task instances.\n"
-		    "# TYPE sluice_task_duration_seconds histogram\n");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *dag = (const char *)sqlite3_column_text(st, 0);
-
-		for (size_t i = 0; i < SL_ARRAY_LEN(duration_buckets); i++) {
-			buf_adds(b, "sluice_task_duration_seconds_bucket{dag=\"");
-			label(b, dag);
-			buf_printf(b, "\",le=\"%g\"} %lld\n", duration_buckets[i],
-				   (long long)sqlite3_column_int64(st, 3 + (int)i));
-		}
+	for (size_t i = 0; i < SL_ARRAY_LEN(duration_buckets); i++) {
 		buf_adds(b, "sluice_task_duration_seconds_bucket{dag=\"");
 		label(b, dag);
-		buf_printf(b, "\",le=\"+Inf\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
-		buf_adds(b, "sluice_task_duration_seconds_sum{dag=\"");
-		label(b, dag);
-		buf_printf(b, "\"} %.3f\n", (double)sqlite3_column_int64(st, 2) / 1000.0);
-		buf_adds(b, "sluice_task_duration_seconds_count{dag=\"");
-		label(b, dag);
-		buf_printf(b, "\"} %lld\n", (long long)sqlite3_column_int64(st, 1));
+		buf_printf(b, "\",le=\"%g\"} %lld\n", duration_buckets[i],
+			   (long long)le[i]);
 	}
-	sqlite3_reset(st);
+	buf_adds(b, "sluice_task_duration_seconds_bucket{dag=\"");
+	label(b, dag);
+	buf_printf(b, "\",le=\"+Inf\"} %lld\n", (long long)count);
+	buf_adds(b, "sluice_task_duration_seconds_sum{dag=\"");
+	label(b, dag);
+	buf_printf(b, "\"} %.3f\n", (double)sum_ms / 1000.0);
+	buf_adds(b, "sluice_task_duration_seconds_count{dag=\"");
+	label(b, dag);
+	buf_printf(b, "\"} %lld\n", (long long)count);
 }
 
-void
+static int
+durations(struct buf *b, struct store *s)
+{
+	int64_t bounds[SL_ARRAY_LEN(duration_buckets)];
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(duration_buckets); i++)
+		bounds[i] = (int64_t)(duration_buckets[i] * 1000);
+	buf_adds(b, "# HELP sluice_task_duration_seconds Duration of the last try of finished task instances.\n"
+		    "# TYPE sluice_task_duration_seconds histogram\n");
+	return store_durations(s, bounds, (int)SL_ARRAY_LEN(bounds), durations_cb, b);
+}
+
+enum web_result
 metrics_serve(struct web_req *r)
 {
 	struct buf b;
@@ -89,11 +99,14 @@ metrics_serve(struct web_req *r)
 	int loaded = 0, broken = 0;
 
 	buf_init(&b, 0);
-	by_state(&b, r->w->store, "sluice_dag_runs", "Runs (partitions) by DAG and state.",
-		 "SELECT dag_id, state, count(*) FROM dag_runs GROUP BY dag_id, state ORDER BY 1, 2");
-	by_state(&b, r->w->store, "sluice_task_instances", "Task instances by DAG and state.",
-		 "SELECT dag_id, state, count(*) FROM task_instances GROUP BY dag_id, state ORDER BY 1, 2");
-	durations(&b, r->w->store);
+	if (by_state(&b, r->w->store, 0, "sluice_dag_runs",
+		     "Runs (partitions) by DAG and state.") < 0 ||
+	    by_state(&b, r->w->store, 1, "sluice_task_instances",
+		     "Task instances by DAG and state.") < 0 ||
+	    durations(&b, r->w->store) < 0) {
+		buf_free(&b);
+		return api_db_failed(r);
+	}
 	for (int i = 0; i < bag->n; i++) {
 		if (bag->entries[i].dag != NULL)
 			loaded++;
@@ -134,4 +147,5 @@ metrics_serve(struct web_req *r)
 	}
 	web_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", buf_str(&b), b.len);
 	buf_free(&b);
+	return WEB_DONE;
 }

@@ -18,16 +18,7 @@
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"
-
-/* A path segment, percent-encoded, then HTML-escaped. */
-static void
-url_seg(struct buf *b, const char *s)
-{
-	char *enc = evhttp_uriencode(s, -1, 0);
-
-	html_esc(b, enc ? enc : "");
-	free(enc);
-}
+#include "web/links.h"
 
 static const char *
 fmt_ms(json_t *v, char *out, size_t n)
@@ -47,25 +38,26 @@ static void
 state_badge(struct buf *b, const char *state)
 {
 	buf_adds(b, "<span class=\"badge st-");
-	html_esc(b, state);
+	text_html_escape(b, state);
 	buf_adds(b, "\">");
-	html_esc(b, state);
+	text_html_escape(b, state);
 	buf_adds(b, "</span>");
 }
 
-static void
-not_found(struct web_req *r, const char *what)
+enum web_result
+pages_not_found(struct web_req *r, const char *what)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
 	html_begin(r, &b, "Not found", "error");
 	buf_adds(&b, "<h1>Not found</h1><p>");
-	html_esc(&b, what);
+	text_html_escape(&b, what);
 	buf_adds(&b, "</p>");
 	html_end(&b);
 	web_html(r, 404, &b);
 	buf_free(&b);
+	return WEB_DONE;
 }
 
 void
@@ -82,14 +74,14 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 		     "</head><body data-page=\"login\"><main class=\"login\"><h1>sluice</h1>");
 	if (message != NULL) {
 		buf_adds(&b, "<p class=\"error\" id=\"login-error\">");
-		html_esc(&b, message);
+		text_html_escape(&b, message);
 		buf_adds(&b, "</p>");
 	}
 	buf_adds(&b, "<form method=\"post\" action=\"/login\">"
 		     "<label>User <input name=\"username\" id=\"username\" autocomplete=\"username\" required autofocus></label>"
 		     "<label>Password <input name=\"password\" id=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
 		     "<input type=\"hidden\" name=\"next\" value=\"");
-	html_esc(&b, next ? next : "/");
+	text_html_escape(&b, next ? next : "/");
 	buf_adds(&b, "\"><button type=\"submit\" id=\"login\">Log in</button></form></main></body></html>\n");
 	web_html(r, status, &b);
 	buf_free(&b);
@@ -97,17 +89,25 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 
 /* --- DAG list --- */
 
-static void
-page_dags(struct web_req *r)
+enum web_result
+pages_dags(struct web_req *r)
 {
 	const struct dagbag *bag = web_dagbag(r->w);
 	json_t *dag_list = json_array();
 	struct buf b;
 	int errors = 0;
 
-	for (int i = 0; i < bag->n; i++)
-		if (bag->entries[i].dag != NULL)
-			json_array_append_new(dag_list, api_dag_json(r->w, bag->entries[i].dag));
+	for (int i = 0; i < bag->n; i++) {
+		json_t *one;
+
+		if (bag->entries[i].dag == NULL)
+			continue;
+		if ((one = api_dag_json(r->w, bag->entries[i].dag)) == NULL) {
+			json_decref(dag_list);
+			return api_db_failed(r);
+		}
+		json_array_append_new(dag_list, one);
+	}
 	buf_init(&b, 0);
 	html_begin(r, &b, "DAGs", "dags");
 	buf_adds(&b, "<h1>DAGs</h1><table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
@@ -120,38 +120,38 @@ page_dags(struct web_req *r)
 		int paused = json_is_true(json_object_get(d, "paused"));
 
 		buf_adds(&b, "<tr data-dag=\"");
-		html_esc(&b, name);
+		text_html_escape(&b, name);
 		buf_adds(&b, "\"><td><a class=\"dag-link\" href=\"/dags/");
-		url_seg(&b, name);
+		text_url_segment(&b, name);
 		buf_adds(&b, "\">");
-		html_esc(&b, name);
+		text_html_escape(&b, name);
 		buf_adds(&b, "</a>");
 		if (desc != NULL) {
 			buf_adds(&b, "<div class=\"desc\">");
-			html_esc(&b, desc);
+			text_html_escape(&b, desc);
 			buf_adds(&b, "</div>");
 		}
 		buf_adds(&b, "</td><td><code>");
-		html_esc(&b, json_string_value(json_object_get(d, "schedule")));
+		text_html_escape(&b, json_string_value(json_object_get(d, "schedule")));
 		buf_adds(&b, "</code> <small>");
-		html_esc(&b, json_string_value(json_object_get(d, "timezone")));
+		text_html_escape(&b, json_string_value(json_object_get(d, "timezone")));
 		buf_adds(&b, "</small></td><td><button class=\"pause-toggle\" data-dag=\"");
-		html_esc(&b, name);
+		text_html_escape(&b, name);
 		buf_printf(&b, "\" data-paused=\"%d\">%s</button></td><td class=\"last-runs\">",
 			   paused, paused ? "paused" : "active");
 		for (size_t k = json_array_size(runs); k-- > 0;) {
 			json_t *run = json_array_get(runs, k);
 
 			buf_adds(&b, "<span class=\"dot st-");
-			html_esc(&b, json_string_value(json_object_get(run, "state")));
+			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
 			buf_adds(&b, "\" title=\"");
-			html_esc(&b, json_string_value(json_object_get(run, "partition")));
+			text_html_escape(&b, json_string_value(json_object_get(run, "partition")));
 			buf_adds(&b, ": ");
-			html_esc(&b, json_string_value(json_object_get(run, "state")));
+			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
 			buf_adds(&b, "\"></span>");
 		}
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_is_string(json_object_get(d, "next_partition")) ?
+		text_html_escape(&b, json_is_string(json_object_get(d, "next_partition")) ?
 			 json_string_value(json_object_get(d, "next_partition")) : "-");
 		buf_printf(&b, "</td><td>%lld</td></tr>",
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
@@ -166,9 +166,9 @@ page_dags(struct web_req *r)
 			buf_adds(&b, "<h2>DAG files that failed to load</h2><table class=\"list\" id=\"dag-errors\">"
 				     "<thead><tr><th>File</th><th>Error</th></tr></thead><tbody>");
 		buf_adds(&b, "<tr><td><code>");
-		html_esc(&b, e->file);
+		text_html_escape(&b, e->file);
 		buf_adds(&b, "</code></td><td class=\"error\"><pre>");
-		html_esc(&b, e->error ? e->error : "not loaded");
+		text_html_escape(&b, e->error ? e->error : "not loaded");
 		buf_adds(&b, "</pre></td></tr>");
 	}
 	if (errors > 0)
@@ -177,6 +177,7 @@ page_dags(struct web_req *r)
 	web_html(r, 200, &b);
 	buf_free(&b);
 	json_decref(dag_list);
+	return WEB_DONE;
 }
 
 /* --- DAG page: the partition grid --- */
@@ -185,34 +186,35 @@ static void
 dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *tab)
 {
 	buf_adds(b, "<div class=\"dag-head\"><h1>");
-	html_esc(b, d->name);
+	text_html_escape(b, d->name);
 	buf_adds(b, "</h1>");
 	if (d->description != NULL) {
 		buf_adds(b, "<p class=\"desc\" id=\"dag-description\">");
-		html_esc(b, d->description);
+		text_html_escape(b, d->description);
 		buf_adds(b, "</p>");
 	}
 	buf_adds(b, "<p class=\"meta\">schedule <code>");
-	html_esc(b, d->schedule_text);
+	text_html_escape(b, d->schedule_text);
 	buf_adds(b, "</code> · ");
-	html_esc(b, tz_name(d->tz));
+	text_html_escape(b, tz_name(d->tz));
 	buf_printf(b, " · %d tasks · <button class=\"pause-toggle\" data-dag=\"", d->ntasks);
-	html_esc(b, d->name);
+	text_html_escape(b, d->name);
 	{
 		int paused = store_dag_paused(r->w->store, d->name);
 
 		buf_printf(b, "\" data-paused=\"%d\">%s</button></p>", paused, paused ? "paused" : "active");
 	}
 	buf_adds(b, "<nav class=\"tabs\"><a href=\"/dags/");
-	url_seg(b, d->name);
+	text_url_segment(b, d->name);
 	buf_printf(b, "\"%s>Grid</a><a href=\"/dags/", strcmp(tab, "grid") == 0 ? " class=\"on\"" : "");
-	url_seg(b, d->name);
+	text_url_segment(b, d->name);
 	buf_printf(b, "/graph\"%s>Graph</a></nav></div>", strcmp(tab, "graph") == 0 ? " class=\"on\"" : "");
 }
 
-static void
-page_dag(struct web_req *r, struct dag *d)
+enum web_result
+pages_dag(struct web_req *r)
 {
+	struct dag *d = r->dag;
 	struct buf b;
 	int can_change = r->user.role >= ROLE_OPERATOR;
 
@@ -242,13 +244,13 @@ page_dag(struct web_req *r, struct dag *d)
 					     json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
 				buf_adds(&b, "<label>");
-				html_esc(&b, k);
+				text_html_escape(&b, k);
 				buf_adds(&b, " <input class=\"param\" data-param=\"");
-				html_esc(&b, k);
+				text_html_escape(&b, k);
 				buf_adds(&b, "\" data-kind=\"");
 				buf_adds(&b, json_is_string(v) ? "string" : "json");
 				buf_adds(&b, "\" value=\"");
-				html_esc(&b, text ? text : "");
+				text_html_escape(&b, text ? text : "");
 				buf_adds(&b, "\"></label>");
 				free(text);
 			}
@@ -264,7 +266,7 @@ page_dag(struct web_req *r, struct dag *d)
 		buf_adds(&b, "<p class=\"note\">You can look; clearing, marking and triggering need the operator role.</p>");
 	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
 		     "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_printf(&b, "\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
 		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
 		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
@@ -286,6 +288,7 @@ page_dag(struct web_req *r, struct dag *d)
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
+	return WEB_DONE;
 }
 
 /* --- graph view (SVG) --- */
@@ -305,9 +308,10 @@ task_depth(const struct dag *d, int i, int *depth)
 	return depth[i];
 }
 
-static void
-page_graph(struct web_req *r, struct dag *d)
+enum web_result
+pages_graph(struct web_req *r)
 {
+	struct dag *d = r->dag;
 	enum { W = 170, H = 34, GX = 60, GY = 18, PAD = 10 };
 	const char *partition = web_query(r, "partition");
 	json_t *runs = store_runs_json(r->w->store, d->name, INT64_MIN, INT64_MAX, NULL, 50, 0);
@@ -340,17 +344,17 @@ page_graph(struct web_req *r, struct dag *d)
 		const char *p = json_string_value(json_object_get(json_array_get(runs, i), "partition"));
 
 		buf_adds(&b, "<option value=\"");
-		html_esc(&b, p);
+		text_html_escape(&b, p);
 		buf_printf(&b, "\"%s>", partition && strcmp(p, partition) == 0 ? " selected" : "");
-		html_esc(&b, p);
+		text_html_escape(&b, p);
 		buf_adds(&b, "</option>");
 	}
 	buf_adds(&b, "</select></label><button type=\"submit\">Show</button></form>");
 	buf_printf(&b, "<svg class=\"graph\" id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" data-dag=\"",
 		   2 * PAD + (maxd + 1) * (W + GX), 2 * PAD + (maxrow + 1) * (H + GY));
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-partition=\"");
-	html_esc(&b, partition ? partition : "");
+	text_html_escape(&b, partition ? partition : "");
 	buf_adds(&b, "\">");
 	for (int i = 0; i < d->ntasks; i++)
 		for (int k = 0; k < d->tasks[i].nupstream; k++) {
@@ -374,26 +378,26 @@ page_graph(struct web_req *r, struct dag *d)
 		buf_adds(&b, "<a href=\"");
 		if (partition != NULL) {
 			buf_adds(&b, "/dags/");
-			url_seg(&b, d->name);
+			text_url_segment(&b, d->name);
 			buf_adds(&b, "/runs/");
-			url_seg(&b, partition);
+			text_url_segment(&b, partition);
 			buf_adds(&b, "/tasks/");
-			url_seg(&b, d->tasks[i].name);
+			text_url_segment(&b, d->tasks[i].name);
 		} else
 			buf_adds(&b, "#");
 		buf_adds(&b, "\"><g class=\"node st-");
-		html_esc(&b, state);
+		text_html_escape(&b, state);
 		buf_adds(&b, "\" data-task=\"");
-		html_esc(&b, d->tasks[i].name);
+		text_html_escape(&b, d->tasks[i].name);
 		buf_printf(&b, "\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"5\"/>"
 			       "<text x=\"%d\" y=\"%d\">", x, y, W, H, x + 8, y + 21);
-		html_esc(&b, d->tasks[i].name);
+		text_html_escape(&b, d->tasks[i].name);
 		buf_adds(&b, "</text><title>");
-		html_esc(&b, d->tasks[i].name);
+		text_html_escape(&b, d->tasks[i].name);
 		buf_adds(&b, " (");
-		html_esc(&b, d->tasks[i].op->name);
+		text_html_escape(&b, d->tasks[i].op->name);
 		buf_adds(&b, "): ");
-		html_esc(&b, state);
+		text_html_escape(&b, state);
 		buf_adds(&b, "</title></g></a>");
 	}
 	buf_adds(&b, "</svg>");
@@ -405,6 +409,7 @@ page_graph(struct web_req *r, struct dag *d)
 	free(count);
 	json_decref(runs);
 	json_decref(tis);
+	return WEB_DONE;
 }
 
 /* --- task instance page --- */
@@ -419,14 +424,111 @@ pre_json(struct buf *b, const char *id, json_t *v)
 	text = json_is_string(v) ? xstrdup(json_string_value(v)) :
 	       json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2));
 	buf_printf(b, "<pre class=\"command\" id=\"%s\">", id);
-	html_esc(b, text);
+	text_html_escape(b, text);
 	buf_adds(b, "</pre>");
 	free(text);
 }
 
+/* A try's result in words: exit code, signal or the executor's error. */
 static void
-page_task(struct web_req *r, struct dag *d, const char *partition, const char *task)
+result_text(struct buf *b, json_t *ti)
 {
+	json_t *ec = json_object_get(ti, "exit_code"), *sig = json_object_get(ti, "signal");
+	const char *error = json_string_value(json_object_get(ti, "error"));
+
+	if (error != NULL && error[0] != '\0') {
+		buf_adds(b, "error: ");
+		text_html_escape(b, error);
+	} else if (json_integer_value(sig) > 0)
+		buf_printf(b, "signal %lld", (long long)json_integer_value(sig));
+	else if (json_is_integer(ec))
+		buf_printf(b, "exit code %lld", (long long)json_integer_value(ec));
+}
+
+/* A run: its state and every task instance, each linked to its page. */
+enum web_result
+pages_run(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition;
+	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
+	struct buf b;
+	char t1[64], t2[64];
+
+	if (run == NULL && web_store_busy(r->w))
+		return WEB_BUSY;
+	if (run == NULL)
+		return pages_not_found(r, "no run of this DAG for that partition");
+	if ((tis = store_tis_json(r->w->store, d->name, partition)) == NULL) {
+		json_decref(run);
+		return api_db_failed(r);
+	}
+	buf_init(&b, 0);
+	html_begin(r, &b, partition, "run");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"");
+	{
+		const char *values[] = { d->name };
+
+		links_build(&b, NULL, LINK_PAGE_DAG, values);
+	}
+	buf_adds(&b, "\">");
+	text_html_escape(&b, d->name);
+	buf_adds(&b, "</a></p><h1>");
+	text_html_escape(&b, partition);
+	buf_adds(&b, " <span id=\"run-state\" class=\"badge st-");
+	text_html_escape(&b, json_string_value(json_object_get(run, "state")));
+	buf_adds(&b, "\">");
+	text_html_escape(&b, json_string_value(json_object_get(run, "state")));
+	buf_adds(&b, "</span></h1><p class=\"meta\">");
+	text_html_escape(&b, json_string_value(json_object_get(run, "run_type")));
+	buf_adds(&b, " run · started ");
+	text_html_escape(&b, fmt_ms(json_object_get(run, "started_at"), t1, sizeof t1));
+	buf_adds(&b, " · ended ");
+	text_html_escape(&b, fmt_ms(json_object_get(run, "ended_at"), t2, sizeof t2));
+	buf_adds(&b, "</p>");
+	if (json_is_object(json_object_get(run, "params")) &&
+	    json_object_size(json_object_get(run, "params")) > 0) {
+		buf_adds(&b, "<h2>Params of this run</h2>");
+		pre_json(&b, "run-params", json_object_get(run, "params"));
+	}
+	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
+		     "<th>Task</th><th>State</th><th>Try</th><th>Result</th><th>Started</th>"
+		     "<th>Ended</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(tis); i++) {
+		json_t *ti = json_array_get(tis, i);
+		const char *task = json_string_value(json_object_get(ti, "task"));
+		const char *values[] = { d->name, partition, task };
+
+		buf_adds(&b, "<tr><td><a href=\"");
+		links_build(&b, NULL, LINK_PAGE_TASK, values);
+		buf_adds(&b, "\">");
+		text_html_escape(&b, task);
+		buf_adds(&b, "</a></td><td>");
+		state_badge(&b, json_string_value(json_object_get(ti, "state")));
+		buf_printf(&b, "</td><td>%lld of %lld</td><td>",
+			   (long long)json_integer_value(json_object_get(ti, "try_number")),
+			   (long long)json_integer_value(json_object_get(ti, "max_tries")));
+		result_text(&b, ti);
+		buf_adds(&b, "</td><td>");
+		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		buf_adds(&b, "</td><td>");
+		text_html_escape(&b, fmt_ms(json_object_get(ti, "ended_at"), t2, sizeof t2));
+		buf_adds(&b, "</td></tr>");
+	}
+	buf_adds(&b, "</tbody></table>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(tis);
+	json_decref(run);
+	return WEB_DONE;
+}
+
+enum web_result
+pages_task(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition, *task = r->arg.task;
 	json_t *run = store_run_json(r->w->store, d->name, partition);
 	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
 	json_t *tries;
@@ -439,30 +541,42 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 	if (ti == NULL || dag_task(d, task) == NULL) {
 		json_decref(run);
 		json_decref(tis);
-		not_found(r, "no such task instance");
-		return;
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
+		pages_not_found(r, "no such task instance");
+		return WEB_DONE;
 	}
-	tries = store_tries_json(r->w->store, d->name, task, partition);
+	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+		json_decref(run);
+		json_decref(tis);
+		return api_db_failed(r);
+	}
 	buf_init(&b, 0);
 	html_begin(r, &b, task, "task");
 	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/dags/");
-	url_seg(&b, d->name);
+	text_url_segment(&b, d->name);
 	buf_adds(&b, "\">");
-	html_esc(&b, d->name);
-	buf_adds(&b, "</a> › ");
-	html_esc(&b, partition);
-	buf_adds(&b, "</p><h1>");
-	html_esc(&b, task);
+	text_html_escape(&b, d->name);
+	buf_adds(&b, "</a> › <a id=\"run-link\" href=\"");
+	{
+		const char *values[] = { d->name, partition };
+
+		links_build(&b, NULL, LINK_PAGE_RUN, values);
+	}
+	buf_adds(&b, "\">");
+	text_html_escape(&b, partition);
+	buf_adds(&b, "</a></p><h1>");
+	text_html_escape(&b, task);
 	buf_adds(&b, " <span id=\"ti-state\" class=\"badge st-");
-	html_esc(&b, json_string_value(json_object_get(ti, "state")));
+	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "\">");
-	html_esc(&b, json_string_value(json_object_get(ti, "state")));
+	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "</span></h1><div id=\"ti\" data-dag=\"");
-	html_esc(&b, d->name);
+	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-partition=\"");
-	html_esc(&b, partition);
+	text_html_escape(&b, partition);
 	buf_adds(&b, "\" data-task=\"");
-	html_esc(&b, task);
+	text_html_escape(&b, task);
 	buf_printf(&b, "\" data-try=\"%lld\"></div>",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
 	if (json_is_object(json_object_get(run, "params")) &&
@@ -480,16 +594,16 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(t, "try_number")));
 		state_badge(&b, json_string_value(json_object_get(t, "state")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(t, "host")));
+		text_html_escape(&b, json_string_value(json_object_get(t, "host")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
+		text_html_escape(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
+		text_html_escape(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
 		buf_adds(&b, "</td><td>");
 		if (json_is_integer(ec))
 			buf_printf(&b, "%lld", (long long)json_integer_value(ec));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(t, "error")));
+		text_html_escape(&b, json_string_value(json_object_get(t, "error")));
 		buf_printf(&b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>",
 			   (long long)json_integer_value(json_object_get(t, "try_number")));
 	}
@@ -498,9 +612,9 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(ti, "try_number")));
 		state_badge(&b, "running");
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(ti, "host")));
+		text_html_escape(&b, json_string_value(json_object_get(ti, "host")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
 		buf_printf(&b, "</td><td>-</td><td></td><td></td><td><button type=\"button\" class=\"show-log\" "
 			       "data-try=\"%lld\">log</button></td></tr>",
 			   (long long)json_integer_value(json_object_get(ti, "try_number")));
@@ -517,12 +631,13 @@ page_task(struct web_req *r, struct dag *d, const char *partition, const char *t
 	json_decref(tries);
 	json_decref(run);
 	json_decref(tis);
+	return WEB_DONE;
 }
 
 /* --- audit --- */
 
-static void
-page_audit(struct web_req *r)
+enum web_result
+pages_audit(struct web_req *r)
 {
 	long long offset = 0;
 	const char *o = web_query(r, "offset");
@@ -532,7 +647,8 @@ page_audit(struct web_req *r)
 
 	if (o != NULL && sl_parse_int(o, 0, INT_MAX, &offset) < 0)
 		offset = 0;
-	rows = store_audit_json(r->w->store, 100, (int)offset);
+	if ((rows = store_audit_json(r->w->store, 100, (int)offset)) == NULL)
+		return api_db_failed(r);
 	buf_init(&b, 0);
 	html_begin(r, &b, "Audit", "audit");
 	buf_adds(&b, "<h1>Audit log</h1><p class=\"note\">Every action a person took, newest first.</p>"
@@ -542,15 +658,15 @@ page_audit(struct web_req *r)
 		json_t *row = json_array_get(rows, i);
 
 		buf_adds(&b, "<tr><td>");
-		html_esc(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
+		text_html_escape(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(row, "who")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "who")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(row, "action")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "action")));
 		buf_adds(&b, "</td><td>");
-		html_esc(&b, json_string_value(json_object_get(row, "dag")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "dag")));
 		buf_adds(&b, "</td><td><code>");
-		html_esc(&b, json_string_value(json_object_get(row, "detail")));
+		text_html_escape(&b, json_string_value(json_object_get(row, "detail")));
 		buf_adds(&b, "</code></td></tr>");
 	}
 	buf_adds(&b, "</tbody></table><div class=\"pager\">");
@@ -563,53 +679,17 @@ page_audit(struct web_req *r)
 	web_html(r, 200, &b);
 	buf_free(&b);
 	json_decref(rows);
+	return WEB_DONE;
 }
 
-enum web_result
-pages_dispatch(struct web_req *r)
+void
+pages_to_login(struct web_req *r)
 {
-	struct dag *d;
+	struct buf loc;
 
-	if (r->method != EVHTTP_REQ_GET && r->method != EVHTTP_REQ_HEAD) {
-		web_error(r, 405, "pages are read with GET; changes go through /api/v1");
-		return WEB_DONE;
-	}
-	if (r->user.role == ROLE_NONE) {
-		/* to the login page, then back here */
-		char *enc = evhttp_uriencode(r->target, -1, 0);
-		char *loc = xasprintf("/login?next=%s", enc ? enc : "/");
-
-		web_redirect(r, loc);
-		free(loc);
-		free(enc);
-		return WEB_DONE;
-	}
-	if (r->nseg == 0) {
-		page_dags(r);
-		return WEB_DONE;
-	}
-	if (r->nseg == 1 && strcmp(r->seg[0], "audit") == 0) {
-		page_audit(r);
-		return WEB_DONE;
-	}
-	if (strcmp(r->seg[0], "dags") == 0 && r->nseg >= 2) {
-		if ((d = web_dag(r->w, r->seg[1])) == NULL) {
-			not_found(r, "no DAG by that name (or its file failed to load: see the DAG list)");
-			return WEB_DONE;
-		}
-		if (r->nseg == 2) {
-			page_dag(r, d);
-			return WEB_DONE;
-		}
-		if (r->nseg == 3 && strcmp(r->seg[2], "graph") == 0) {
-			page_graph(r, d);
-			return WEB_DONE;
-		}
-		if (r->nseg == 6 && strcmp(r->seg[2], "runs") == 0 && strcmp(r->seg[4], "tasks") == 0) {
-			page_task(r, d, r->seg[3], r->seg[5]);
-			return WEB_DONE;
-		}
-	}
-	not_found(r, "no such page");
-	return WEB_DONE;
+	buf_init(&loc, 0);
+	buf_adds(&loc, "/login?next=");
+	text_url_segment(&loc, r->target);
+	web_redirect(r, buf_str(&loc));
+	buf_free(&loc);
 }

@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <sqlite3.h>
 
 #include "scheduler/config.h"
 #include "scheduler/sched.h"
@@ -237,24 +237,10 @@ web_poke(struct web *w)
 int64_t
 web_db_mark(struct web_req *r)
 {
-	sqlite3 *db = store_db(r->w->store);
-	sqlite3_stmt *st;
-	uint64_t others;
-
 	if (r->db_mark_read)
 		return r->db_mark;
 	r->db_mark_read = 1;
-	r->db_mark = -1;
-	st = store_stmt(r->w->store, "PRAGMA data_version");
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return -1;
-	}
-	others = (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	/* data_version does not move for this connection's own commits */
-	r->db_mark = (int64_t)(((others << 32) |
-				(uint32_t)sqlite3_total_changes64(db)) & INT64_MAX);
+	r->db_mark = store_change_mark(r->w->store);
 	return r->db_mark;
 }
 
@@ -322,9 +308,7 @@ web_cache_and_reply(struct web_req *r, struct web_cached_body *c,
 int
 web_store_busy(struct web *w)
 {
-	int rc = sqlite3_errcode(store_db(w->store)) & 0xff;
-
-	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
+	return store_busy(w->store);
 }
 
 const char *
@@ -404,58 +388,60 @@ req_parse(struct web_req *r)
 	return 0;
 }
 
-static void
-serve_asset(struct web_req *r, const char *name)
+/* Headers that make the request ambiguous: more than one Content-Length
+ * (which body does a proxy in front see?). Replies 400; -1. */
+static int
+req_headers_ok(struct web_req *r)
 {
-	for (const struct web_asset *a = web_assets; a->name != NULL; a++)
-		if (strcmp(a->name, name) == 0) {
-			evhttp_add_header(r->out_headers, "Cache-Control", "max-age=60");
-			send_reply(r, 200, a->type, a->data, a->len);
-			return;
-		}
-	web_error(r, 404, "no such file");
+	int lengths = 0;
+
+	for (struct evkeyval *h = r->in_headers->tqh_first; h != NULL; h = h->next.tqe_next)
+		if (strcasecmp(h->key, "Content-Length") == 0)
+			lengths++;
+	if (lengths > 1) {
+		web_add_header(r, "Connection", "close");
+		web_error(r, 400, "more than one Content-Length header");
+		return -1;
+	}
+	return 0;
 }
 
-static void
-serve_health(struct web_req *r)
+enum web_result
+web_serve_asset(struct web_req *r)
+{
+	for (const struct web_asset *a = web_assets; a->name != NULL; a++)
+		if (strcmp(a->name, r->arg.file) == 0) {
+			evhttp_add_header(r->out_headers, "Cache-Control", "max-age=60");
+			send_reply(r, 200, a->type, a->data, a->len);
+			return WEB_DONE;
+		}
+	web_error(r, 404, "no such file");
+	return WEB_DONE;
+}
+
+enum web_result
+web_serve_favicon(struct web_req *r)
+{
+	r->arg.file = "favicon.ico";
+	return web_serve_asset(r);
+}
+
+enum web_result
+web_serve_health(struct web_req *r)
 {
 	json_t *o = json_pack("{s:s}", "status", "ok");
 
 	json_object_set_new(o, "scheduler", json_boolean(r->w->sched != NULL));
 	web_json(r, 200, o);
+	return WEB_DONE;
 }
 
 static enum web_result
 route(struct web_req *r)
 {
-	const char *first = r->nseg > 0 ? r->seg[0] : "";
-
 	r->db_mark_read = 0;	/* a retried request looks again */
 	session_identify(r);
-	if (strcmp(r->path, "/health") == 0) {
-		serve_health(r);
-		return WEB_DONE;
-	}
-	if (strcmp(r->path, "/metrics") == 0) {
-		metrics_serve(r);
-		return WEB_DONE;
-	}
-	if (strcmp(first, "static") == 0 && r->nseg == 2) {
-		serve_asset(r, r->seg[1]);
-		return WEB_DONE;
-	}
-	if (strcmp(r->path, "/login") == 0)
-		return session_login(r);
-	if (strcmp(r->path, "/logout") == 0)
-		return session_logout(r);
-	if (strcmp(first, "api") == 0) {
-		if (r->nseg < 2 || strcmp(r->seg[1], "v1") != 0) {
-			web_error(r, 404, "the API lives under /api/v1");
-			return WEB_DONE;
-		}
-		return api_dispatch(r);
-	}
-	return pages_dispatch(r);
+	return routes_dispatch(r);
 }
 
 static void run_request(struct web_req *r);
@@ -641,6 +627,10 @@ on_request(struct evhttp_request *req, void *arg)
 		evhttp_connection_get_peer(evcon, &addr, &port);
 		snprintf(r->peer, sizeof r->peer, "%s", addr ? addr : "?");
 	}
+	if (req_headers_ok(r) < 0) {
+		req_free(r);
+		return;
+	}
 	if (req_parse(r) < 0) {
 		web_error(r, 400, "bad request path");
 		req_free(r);
@@ -665,7 +655,7 @@ web_open(struct event_base *base, struct config *cfg, struct sched *s,
 		return -1;
 	}
 	/* never wait on a lock inside the loop: WEB_BUSY retries instead */
-	sqlite3_busy_timeout(store_db(w->store), 0);
+	store_set_busy_timeout(w->store, 0);
 	w->limiter = limiter_new();
 	w->waiting_tail = &w->waiting;
 	*out = w;
@@ -696,6 +686,8 @@ web_handle(struct web *w, enum evhttp_cmd_type method, const char *target,
 	/* what evhttp refuses before the route callback */
 	if (body_len > WEB_MAX_BODY)
 		web_error(r, 413, "the request body is larger than %d bytes", WEB_MAX_BODY);
+	else if (req_headers_ok(r) < 0)
+		;
 	else if (req_parse(r) < 0)
 		web_error(r, 400, "bad request path");
 	else if (route(r) == WEB_BUSY)

@@ -1,8 +1,11 @@
 /*
  * web_internal.h: what the files of the web part share (not for other
- * parts: they use web.h, and the CLI verbs use auth.h).
+ * parts: they use web.h, the CLI verbs auth.h, and whoever sends a link
+ * into the UI links.h).
  *
- * One request is one struct web_req, alive from the route callback until
+ * Every address is a row of the table in routes.c (method, pattern, role,
+ * handler); the router checks the login, role and CSRF token and finds
+ * the DAG before a handler runs. One request is one struct web_req, alive from the route callback until
  * its reply is sent. A handler either replies (web_json, web_error,
  * web_html, web_redirect) and returns WEB_DONE, or returns WEB_BUSY when
  * the database was locked by a writer before it changed anything: the
@@ -21,6 +24,7 @@
 #include <stdint.h>
 
 #include "scheduler/dag.h"
+#include "base/text.h"
 #include "base/util.h"
 
 struct config;
@@ -110,6 +114,10 @@ struct web_req {
 	int watch_close;		/* closed_cb set on the connection */
 	struct web_req *wait_next;	/* in web.waiting */
 	int closed;			/* the client went away while waiting */
+	struct {			/* the route's {captures}, decoded */
+		const char *dag, *partition, *task, *try_number, *name, *file;
+	} arg;
+	struct dag *dag;		/* the DAG {dag} names (routes.c) */
 	int db_mark_read;		/* db_mark is read for this run */
 	int64_t db_mark;		/* web_db_mark(), or -1 */
 };
@@ -163,28 +171,98 @@ int web_store_busy(struct web *w);
 /* "web:NAME" for the audit log. */
 const char *web_who(struct web_req *r, char *out, size_t n);
 
-/* --- html.c: escaping and the page frame --- */
-void html_esc(struct buf *b, const char *s);
+/* --- html.c: the page frame (escaping: base/text.h) --- */
 void html_escf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void html_begin(struct web_req *r, struct buf *b, const char *title,
 		const char *page);
 void html_end(struct buf *b);
 
-/* --- api.c: /api/v1 --- */
-enum web_result api_dispatch(struct web_req *r);
-/* Shared with the pages: a DAG (summary, tasks, params). */
+/* --- routes.c: the table of every address --- */
+/* Match r against the route table, check login, role and CSRF, resolve
+ * the DAG, and run the handler. */
+enum web_result routes_dispatch(struct web_req *r);
+
+/* --- web.c: the open routes --- */
+enum web_result web_serve_health(struct web_req *r);
+enum web_result web_serve_asset(struct web_req *r);
+enum web_result web_serve_favicon(struct web_req *r);
+
+/* --- api.c: what the API's handlers share --- */
+/* limit and offset from the query; -1 after replying 400. */
+int api_page_args(struct web_req *r, int def, int *limit, int *offset);
+/* A partition argument (a run's key, or a time) → start; -1 after 400. */
+int api_partition_arg(struct web_req *r, const struct dag *d, const char *what,
+		      const char *arg, int64_t *start);
+/* from/to of the query (open ends when absent); -1 after 400. */
+int api_range_args(struct web_req *r, const struct dag *d, int64_t *from,
+		   int64_t *to);
+/* A partition key a person may give: 1-200 printable characters. */
+int api_key_ok(const char *s);
+/* Begin the web's own transaction around a person action: *ok = 1 when
+ * begun; WEB_BUSY when another writer holds the lock; else replied 500. */
+enum web_result api_begin(struct web_req *r, int *ok);
+/* After a store call failed: WEB_BUSY when another writer held the lock
+ * (the request runs again), else a 500 with sqlite's message. */
+enum web_result api_db_failed(struct web_req *r);
+
+/* --- the API's handlers, one file per resource (routes.c lists them);
+ * a handler of a {dag} route finds the DAG in r->dag --- */
+/* api_dags.c */
+enum web_result api_dags(struct web_req *r);
+enum web_result api_dag(struct web_req *r);
+/* A DAG (summary, tasks, params) as the API and the pages show it; NULL
+ * on a database error. */
 json_t *api_dag_json(struct web *w, const struct dag *d);
+/* api_runs.c */
+enum web_result api_runs_list(struct web_req *r);
+enum web_result api_run(struct web_req *r);
+/* api_grid.c */
+enum web_result api_grid(struct web_req *r);
 /* The grid: a page of runs (newest first) x the DAG's tasks, as JSON
- * written into out (web/API.md shows the shape). */
-void api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
-		    int64_t to_s, int limit, int offset, struct buf *out);
+ * written into out (web/API.md shows the shape); -1 on a database error. */
+int api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
+		   int64_t to_s, int limit, int offset, struct buf *out);
+/* api_actions.c */
+enum web_result api_pause(struct web_req *r);
+enum web_result api_unpause(struct web_req *r);
+enum web_result api_trigger(struct web_req *r);
+enum web_result api_backfill(struct web_req *r);
+enum web_result api_clear(struct web_req *r);
+enum web_result api_mark(struct web_req *r);
+/* api_tasks.c */
+enum web_result api_task(struct web_req *r);
+enum web_result api_log(struct web_req *r);
+/* api_users.c */
+enum web_result api_me(struct web_req *r);
+enum web_result api_audit(struct web_req *r);
+enum web_result api_users_list(struct web_req *r);
+enum web_result api_users_add(struct web_req *r);
+enum web_result api_users_remove(struct web_req *r);
+
+/* --- mask.c: secrets are never shown --- */
+/* Does a key or variable name look like it holds a secret? */
+int mask_secret_name(const char *name);
+/* text with URL passwords and the values of secret-looking environment
+ * variables replaced by ******** (caller frees). */
+char *mask_text(const char *in);
+/* A copy of a JSON value: secret-looking keys lose their values, strings
+ * go through mask_text. Returns a new reference. */
+json_t *mask_json(const json_t *in);
 
 /* --- metrics.c --- */
-void metrics_serve(struct web_req *r);
+enum web_result metrics_serve(struct web_req *r);
 
-/* --- pages.c --- */
-enum web_result pages_dispatch(struct web_req *r);
+/* --- pages.c: the UI's pages (routes.c lists them) --- */
+enum web_result pages_dags(struct web_req *r);
+enum web_result pages_audit(struct web_req *r);
+enum web_result pages_dag(struct web_req *r);
+enum web_result pages_graph(struct web_req *r);
+enum web_result pages_run(struct web_req *r);
+enum web_result pages_task(struct web_req *r);
+enum web_result pages_not_found(struct web_req *r, const char *what);
+/* To the login page, then back to the page asked for. */
+void pages_to_login(struct web_req *r);
 /* The login form; next: where to go after (NULL: the ?next= query). */
 void pages_login(struct web_req *r, const char *message, int status,
 		 const char *next);

@@ -97,6 +97,9 @@ try {
   check((await page.textContent('#command')).includes('public.from_browser'), 'the rendered command uses the param');
   check((await page.textContent('#command')).includes('********') && !(await page.textContent('#command')).includes('hunter2'),
     'secrets in the command are masked');
+  await page.click('#run-link');
+  await page.waitForURL(URL + '/dags/p/runs/from-browser', { timeout: WAIT });
+  check((await page.textContent('#run-tis')).includes('show'), 'the run page lists the run\'s task instances');
 
   // --- open a log and watch it tail ---
   await page.goto(URL + '/dags/tail/runs/t1/tasks/slow');
@@ -122,6 +125,12 @@ try {
   await shot('08-graph');
   await page.goto(URL + '/audit');
   check((await page.textContent('#audit')).includes('web:ops'), 'the audit log names the person');
+  check(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
+    'the audit page does not overflow sideways (a long detail wraps)');
+  const audit = await page.textContent('#audit');
+  check(audit.includes('"partitions":[') && parts.every((p) => audit.includes('"' + p + '"')),
+    'the clear is audited by partition keys');
+  check(await page.evaluate(async () => (await fetch('/favicon.ico')).status) === 200, 'the favicon is served');
   await shot('09-audit');
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 } catch (e) {

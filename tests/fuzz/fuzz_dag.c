@@ -1,9 +1,10 @@
 /*
  * fuzz_dag.c: libFuzzer target for the DAG loader (YAML parsing, key and
  * type checks, templates, cycles) and for template rendering. Not built by
- * default. From a configured build folder (for libsluice.a):
+ * default. From a configured build folder (for libsluice_ops.a, the task
+ * types other than shell, and libsluice.a, the core):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main \
- *     /work/main/tests/fuzz/fuzz_dag.c libsluice.a $(pkg-config --libs libevent sqlite3 yaml-0.1 libcurl libssh2 libcrypto libpq jansson expat zlib) \
+ *     /work/main/tests/fuzz/fuzz_dag.c libsluice_ops.a libsluice.a $(pkg-config --libs libevent sqlite3 yaml-0.1 libcurl libssh2 libcrypto libpq jansson expat zlib) \
  *     -levent_pthreads -lcrypt -lm -o /tmp/fuzz_dag && /tmp/fuzz_dag -max_len=4096
  *
  * The input is written as a DAG file and loaded; a loaded DAG's templated
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/template.h"
@@ -30,6 +32,7 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	FILE *f;
 
 	if (cfg == NULL) {
+		operators_register();	/* every task type's keys */
 		snprintf(path, sizeof path, "/tmp/fuzz_dag.%d.yaml", (int)getpid());
 		if (config_load("/nonexistent-sluice-home", &cfg, &err) < 0)
 			abort();

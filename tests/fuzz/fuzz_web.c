@@ -7,7 +7,7 @@
  * Not built by default. From a configured build folder (libsluice.a; the
  * web sources are compiled again here so the sanitizers see them):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I/work/main -I. \
- *     /work/main/tests/fuzz/fuzz_web.c /work/main/web/{web,api,session,auth,pages,html,metrics}.c web/assets_embedded.c libsluice.a $(pkg-config --libs libevent sqlite3 yaml-0.1 libcurl libssh2 libcrypto libpq jansson expat zlib) \
+ *     /work/main/tests/fuzz/fuzz_web.c $(ls /work/main/web/[!c]*.c) web/assets_embedded.c libsluice.a $(pkg-config --libs libevent sqlite3 yaml-0.1 libcurl libssh2 libcrypto libpq jansson expat zlib) \
  *     -levent_pthreads -lcrypt -lm -o /tmp/fuzz_web && /tmp/fuzz_web -max_len=8192 -dict=/work/main/tests/fuzz/web.dict
  *
  * An input is: one byte choosing the method (bits 0-1: GET, POST, DELETE,

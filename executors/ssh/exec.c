@@ -1,0 +1,287 @@
+/*
+ * executors/ssh/exec.c: the ssh executor instance and its ops table
+ * (exec_ssh_ops): create and destroy, the hosts and their slots, picking
+ * a host for a try, the queue of tries waiting for a slot, orphan kills
+ * named by token, and describe.
+ */
+#include "build-config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "executors/ssh/ssh_internal.h"
+
+static int libssh2_users;
+
+void *ssh_exec_create(struct event_base *base, const char *name,
+		      const char *config_json, char *err, size_t errlen)
+{
+	struct ssh_exec *ex = xcalloc(1, sizeof *ex);
+
+	TAILQ_INIT(&ex->tries);
+	TAILQ_INIT(&ex->queue);
+	TAILQ_INIT(&ex->cmds);
+	ex->base = base;
+	ex->ev_dispatch = evtimer_new(base, ssh_exec_dispatch_cb, ex);
+	ex->name = xstrdup(name);
+	if (libssh2_users++ == 0 && libssh2_init(0) != 0) {
+		snprintf(err, errlen, "ssh executor %s: libssh2_init failed",
+			 name);
+		libssh2_users--;
+		free(ex->name);
+		free(ex);
+		return NULL;
+	}
+	if (ssh_config_parse(ex, config_json, err, errlen) < 0) {
+		ssh_exec_destroy(ex);
+		return NULL;
+	}
+	return ex;
+}
+
+void ssh_exec_host_init(struct ssh_host *h, struct ssh_exec *ex, char *name,
+			int port, const char *user)
+{
+	h->ex = ex;
+	h->name = name;
+	h->port = port;
+	h->user = xstrdup(user);
+	h->label = strchr(name, ':') ? xasprintf("[%s]:%d", name, port)
+				     : xasprintf("%s:%d", name, port);
+	ssh_conn_init(&h->conn, h);
+}
+
+static void host_free(struct ssh_host *h)
+{
+	ssh_conn_destroy(&h->conn);
+	while (h->orphans) {
+		struct ssh_orphan *o = h->orphans;
+		h->orphans = o->next;
+		free(o);
+	}
+	free(h->label);
+	free(h->name);
+	free(h->user);
+}
+
+static int ssh_slots(void *inst)
+{
+	struct ssh_exec *ex = inst;
+
+	return ex->slots_per_host * ex->nhosts;
+}
+
+/* The host with the most free slots among those not down; ties go round
+ * robin so equal hosts share the work. */
+struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
+				    char *err, size_t errlen)
+{
+	struct ssh_host *best = NULL;
+	int64_t now = sl_mono_ms();
+	int i, best_free = 0, down_with_room = 0;
+	struct buf why;
+
+	*can_wait = 0;
+	for (i = 0; i < ex->nhosts; i++) {
+		struct ssh_host *h = &ex->hosts[(ex->rr + i) % ex->nhosts];
+		int free_slots = ex->slots_per_host - h->running;
+
+		if (h->down_until_ms <= now && free_slots <= 0)
+			*can_wait = 1;	/* up but full: a slot will free */
+		if (free_slots <= 0)
+			continue;
+		if (h->down_until_ms > now) {
+			down_with_room++;
+			continue;
+		}
+		if (free_slots > best_free) {
+			best = h;
+			best_free = free_slots;
+		}
+	}
+	if (best) {
+		ex->rr = (int)(best - ex->hosts + 1) % ex->nhosts;
+		return best;
+	}
+	if (!down_with_room) {
+		snprintf(err, errlen, "ssh executor %s: no free slot on any "
+			 "host", ex->name);
+		return NULL;
+	}
+	buf_init(&why, 0);
+	for (i = 0; i < ex->nhosts; i++) {
+		struct ssh_host *h = &ex->hosts[i];
+		char d[32];
+		if (h->down_until_ms <= now)
+			continue;
+		buf_printf(&why, "%s%s is down for %s more (%s)",
+			   why.len ? "; " : "", h->label,
+			   sl_format_duration(h->down_until_ms - now, d,
+					      sizeof d),
+			   h->down_reason);
+	}
+	snprintf(err, errlen, "ssh executor %s: no host available%s: %s",
+		 ex->name, *can_wait ? " now (the others are busy)" : "",
+		 buf_str(&why));
+	buf_free(&why);
+	return NULL;
+}
+
+
+/* A slot freed (or a back-off ended): place queued tries. When no host is
+ * up any more, the queued tries fail with the reason. */
+void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ssh_exec *ex = arg;
+	char err[SL_ERR_MSG];
+	int64_t now = sl_mono_ms(), wake = 0;
+	int can_wait, i;
+
+	(void)fd;
+	(void)what;
+	while (!TAILQ_EMPTY(&ex->queue)) {
+		struct ssh_try *t = TAILQ_FIRST(&ex->queue);
+		struct ssh_host *h = ssh_exec_pick_host(ex, &can_wait, err, sizeof err);
+
+		if (!h && can_wait)
+			break;
+		TAILQ_REMOVE(&ex->queue, t, qentry);
+		t->queued = 0;
+		ex->nqueued--;
+		if (h) {
+			ssh_try_place(t, h);
+		} else {
+			ssh_try_set_error(t, "%s", err);
+			ssh_try_finish(t);
+		}
+	}
+	if (TAILQ_EMPTY(&ex->queue))
+		return;
+	/* Also wake when the first down host's back-off ends. */
+	for (i = 0; i < ex->nhosts; i++) {
+		int64_t until = ex->hosts[i].down_until_ms;
+		if (until > now && (!wake || until < wake))
+			wake = until;
+	}
+	if (wake) {
+		struct timeval tv;
+		sl_ms_timeval(wake - now + 1, &tv);
+		event_add(ex->ev_dispatch, &tv);
+	}
+}
+
+static void ssh_kill_orphan(void *inst, const char *token)
+{
+	struct ssh_exec *ex = inst;
+	char label[256], start[32];
+	long pgid;
+	int i;
+
+	start[0] = '\0';
+	if (sscanf(token, "host=%255s pgid=%ld start=%31[0-9]", label, &pgid,
+		   start) < 2 || pgid <= 1)
+		return;
+	for (i = 0; i < ex->nhosts; i++) {
+		struct ssh_host *h = &ex->hosts[i];
+		struct ssh_orphan *o;
+
+		if (strcmp(h->label, label) != 0)
+			continue;
+		o = xcalloc(1, sizeof *o);
+		o->pgid = pgid;
+		snprintf(o->start, sizeof o->start, "%s", start);
+		o->next = h->orphans;
+		h->orphans = o;
+		if (h->conn.state == C_READY)
+			ssh_conn_kill_orphans(h);
+		else if (h->conn.state == C_IDLE)
+			ssh_conn_start(&h->conn);
+		return;
+	}
+}
+
+static void ssh_describe(void *inst, char *out, size_t n)
+{
+	struct ssh_exec *ex = inst;
+	int64_t now = sl_mono_ms();
+	struct buf b;
+	int i;
+
+	buf_init(&b, 0);
+	buf_printf(&b, "ssh as %s, %d slots per host%s%s", ex->user,
+		   ex->slots_per_host, ex->via ? ", via " : "",
+		   ex->via ? ex->via->label : "");
+	if (ex->nqueued)
+		buf_printf(&b, ", %d tries waiting for a slot", ex->nqueued);
+	buf_addc(&b, ':');
+	for (i = 0; i < ex->nhosts; i++) {
+		struct ssh_host *h = &ex->hosts[i];
+		char d[32];
+
+		buf_printf(&b, "%s %s ", i ? ";" : "", h->label);
+		if (h->down_until_ms > now)
+			buf_printf(&b, "down for %s (%s)",
+				   sl_format_duration(h->down_until_ms - now, d,
+						      sizeof d),
+				   h->down_reason);
+		else if (h->conn.state == C_READY)
+			buf_adds(&b, "up");
+		else if (h->conn.state == C_IDLE)
+			buf_adds(&b, "not connected");
+		else
+			buf_adds(&b, "connecting");
+		buf_printf(&b, ", %d/%d slots free",
+			   ex->slots_per_host - h->running, ex->slots_per_host);
+	}
+	snprintf(out, n, "%s", buf_str(&b));
+	buf_free(&b);
+}
+
+void ssh_exec_destroy(void *inst)
+{
+	struct ssh_exec *ex = inst;
+	int i;
+
+	if (!ex)
+		return;
+	ex->destroying = 1;
+	for (i = 0; i < ex->nhosts; i++)
+		host_free(&ex->hosts[i]);
+	if (ex->via) {
+		host_free(ex->via);
+		free(ex->via);
+	}
+	/* Commands cut short (kills still in flight) end without callback. */
+	while (!TAILQ_EMPTY(&ex->cmds)) {
+		struct ssh_cmd *cmd = TAILQ_FIRST(&ex->cmds);
+		TAILQ_REMOVE(&ex->cmds, cmd, entry);
+		ssh_cmd_free(cmd);
+	}
+	if (ex->dns)
+		evdns_base_free(ex->dns, 0);
+	event_free(ex->ev_dispatch);
+	free(ex->hosts);
+	free(ex->name);
+	free(ex->user);
+	free(ex->key_path);
+	free(ex->passphrase_env);
+	free(ex->known_hosts);
+	free(ex->sluice_path);
+	free(ex);
+	if (--libssh2_users == 0)
+		libssh2_exit();
+}
+
+const struct sl_executor_ops exec_ssh_ops = {
+	.abi_version = SL_EXECUTOR_ABI,
+	.type = "ssh",
+	.create = ssh_exec_create,
+	.slots = ssh_slots,
+	.start = ssh_try_start,
+	.kill = ssh_try_kill,
+	.token = ssh_try_token,
+	.kill_orphan = ssh_kill_orphan,
+	.describe = ssh_describe,
+	.destroy = ssh_exec_destroy,
+};

@@ -1,0 +1,333 @@
+/*
+ * ssh_internal.h: what the files of executors/ssh/ share, and nothing
+ * else includes. The public face is executors/ssh.h (exec_ssh_ops for the
+ * registry, exec_ssh_check for `sluice executors check`).
+ *
+ * The ssh executor runs each try as a command on a remote host over SSH,
+ * with libssh2 in non-blocking mode driven by the scheduler's libevent
+ * loop: no threads, and nothing here waits on the network.
+ *
+ * Shape of the code, one concern per file:
+ *
+ *   exec.c     ssh_exec, the instance: hosts, slots, the queue of tries
+ *              waiting for a slot, describe, destroy, the ops table.
+ *   config.c   the executor's config entry (JSON) into an ssh_exec.
+ *   conn.c     ssh_conn, one SSH session to a host, embedded in the host
+ *              and reused across reconnects. A state machine: resolve,
+ *              TCP connect, handshake, host key check, authentication,
+ *              ready; keepalive, failure and reconnect; the op list.
+ *   auth.c     the handshake and authentication steps (agent, key).
+ *   hostkey.c  host keys: known_hosts checking, accept-new, fingerprints.
+ *   tunnel.c   the jump host (`via`): a direct-tcpip channel carrying
+ *              another host's connection.
+ *   cmd.c      short commands, each on its own channel (kill, orphan
+ *              kill, check).
+ *   try.c      tries: the remote command line, start, streaming output
+ *              into the log, exit status, kill.
+ *   check.c    `sluice executors check`.
+ *
+ *   ssh_op     something that uses a connection's channels: a try, a
+ *              short command, or a tunnel. Ops are listed on their
+ *              connection; ssh_conn_pump() steps the connection and every
+ *              op until none makes progress, because one socket read may
+ *              buffer data for any channel.
+ *
+ * Completion: a try's done callback and a command's callback always run
+ * from their own zero-delay event, never from inside start() or from deep
+ * inside ssh_conn_pump().
+ */
+#ifndef SLUICE_EXEC_SSH_INTERNAL_H
+#define SLUICE_EXEC_SSH_INTERNAL_H
+
+#include <sys/queue.h>
+#include <stdint.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <libssh2.h>
+
+#include "executors/executor.h"
+#include "executors/ssh.h"
+#include "base/util.h"
+
+#define SSH_READ_CHUNK 32768
+#define SSH_MAX_COMMAND (256 * 1024)
+#define SSH_PUMP_ROUNDS 64
+#define SSH_TUNNEL_BUF 65536
+
+struct ssh_exec;
+struct ssh_host;
+struct ssh_conn;
+struct ssh_op;
+
+enum conn_state {
+	C_IDLE = 0,	/* no connection */
+	C_RESOLVE,	/* waiting for the host name's addresses */
+	C_CONNECT,	/* TCP connect in progress */
+	C_TUNNEL,	/* waiting for the jump host's tunnel to open */
+	C_HANDSHAKE,
+	C_AUTH_LIST,
+	C_AUTH_AGENT,
+	C_AUTH_KEY,
+	C_READY,
+};
+
+/* A user of a connection. step() advances it and returns nonzero when it
+ * made progress; it may detach itself (op_detach) when finished. lost() is
+ * called when the connection fails: the op is already detached. */
+struct ssh_op {
+	TAILQ_ENTRY(ssh_op) entry;
+	struct ssh_conn *conn;
+	int (*step)(struct ssh_op *op);
+	void (*lost)(struct ssh_op *op, const char *why);
+};
+TAILQ_HEAD(ssh_op_list, ssh_op);
+
+struct ssh_conn {
+	struct ssh_host *host;
+	enum conn_state state;
+	unsigned generation;	/* bumped whenever the connection resets */
+	int fd;
+	LIBSSH2_SESSION *session;
+	LIBSSH2_AGENT *agent;
+	struct libssh2_agent_publickey *agent_id;
+	int tried_key;
+	struct evutil_addrinfo *addrs, *addr_next;
+	struct evdns_getaddrinfo_request *dns_req;
+	struct ssh_tunnel *tunnel;	/* carries this connection (via) */
+	struct event *ev_read, *ev_write, *ev_timer, *ev_keepalive, *ev_pump;
+	struct ssh_op_list ops;
+	int64_t connect_started_ms;
+	int64_t connect_ms;	/* how long the last connect took */
+	char hostkey_desc[160];	/* "ED25519 SHA256:..." of the last handshake */
+	int in_pump;
+};
+
+/* A kill to send when a host is reachable again: the process group of a
+ * try whose connection dropped while it ran. */
+struct ssh_orphan {
+	long pgid;
+	char start[32];
+	struct ssh_orphan *next;
+};
+
+struct ssh_host {
+	struct ssh_exec *ex;
+	char *label;		/* "host:port", as shown in logs and errors */
+	char *name;		/* host name or address */
+	int port;
+	char *user;
+	int running;		/* tries using this host's slots */
+	int64_t down_until_ms;	/* sl_mono_ms() until which no new try goes here */
+	char down_reason[SL_ERR_MSG];
+	struct ssh_orphan *orphans;
+	struct ssh_conn conn;
+};
+
+struct ssh_try {
+	struct ssh_op op;
+	struct ssh_exec *ex;
+	struct ssh_host *host;	/* NULL while queued */
+	TAILQ_ENTRY(ssh_try) entry;	/* ex->tries */
+	TAILQ_ENTRY(ssh_try) qentry;	/* ex->queue while queued */
+	int queued;
+	char *header;		/* "try N of DAG.TASK", for the log */
+	char *skipped_env;	/* names not passed, noted in the log */
+	enum { T_OPEN, T_EXEC, T_RUN, T_CLOSE, T_WAIT_CLOSED, T_FREE,
+	       T_DONE } state;
+	LIBSSH2_CHANNEL *ch;
+	char *command;
+	char *stdin_data;
+	size_t stdin_len, stdin_off;
+	int stdin_done;
+	int log_fd;
+	int64_t kill_grace_ms;
+	int64_t started_ms;
+	/* The wrapper's "sluice-pgid=..." stderr line names the process
+	 * group. Lines before it (a chatty login shell) pass through; the
+	 * current line is held here until its newline arrives. */
+	char marker[256];
+	size_t marker_len;
+	int marker_seen;
+	int marker_skip_line;	/* inside a long line: not the marker */
+	size_t marker_scanned;	/* bytes looked at; give up after a while */
+	int reopened;		/* reconnected once for a stale connection */
+	long pgid;
+	char start_time[32];
+	char token[128];
+	int kill_requested;	/* kill() was called */
+	int term_sent, kill_sent;
+	struct event *ev_grace;
+	struct event *ev_done;
+	int exit_code, signal;
+	char *error;
+	sl_exec_done_fn done;
+	void *done_arg;
+};
+TAILQ_HEAD(ssh_try_list, ssh_try);
+
+/* A short command on a host (kill, orphan kill, check). */
+struct ssh_cmd {
+	struct ssh_op op;
+	TAILQ_ENTRY(ssh_cmd) entry;
+	struct ssh_exec *ex;
+	struct ssh_host *host;
+	enum { K_OPEN, K_EXEC, K_READ, K_CLOSE, K_FREE, K_DONE } state;
+	LIBSSH2_CHANNEL *ch;
+	char *command;
+	struct buf out;		/* stdout and stderr, capped */
+	int exit_code;
+	char *error;
+	struct event *ev_done;
+	void (*cb)(struct ssh_cmd *cmd, void *arg);
+	void *arg;
+};
+
+/* A direct-tcpip channel on the jump host's connection, shuttling bytes
+ * between it and a socketpair whose other end is the target host's
+ * connection socket. */
+struct ssh_tunnel {
+	struct ssh_op op;
+	struct ssh_conn *inner;	/* the connection it carries */
+	LIBSSH2_CHANNEL *ch;
+	int fd;			/* our end of the socketpair */
+	struct event *ev_read, *ev_write;
+	char up[SSH_TUNNEL_BUF];	/* inner session → jump channel */
+	size_t up_len;
+	char down[SSH_TUNNEL_BUF];	/* jump channel → inner session */
+	size_t down_len;
+	int closing;
+};
+
+struct ssh_exec {
+	struct event_base *base;
+	struct evdns_base *dns;
+	char *name;
+	char *user;
+	char *key_path;
+	char *passphrase_env;
+	char *known_hosts;
+	char *sluice_path;
+	int agent;
+	int accept_new;
+	int slots_per_host;
+	int64_t connect_timeout_ms, keepalive_ms, down_backoff_ms;
+	struct ssh_host *hosts;
+	int nhosts;
+	struct ssh_host *via;
+	int rr;
+	struct ssh_try_list tries;
+	/* Tries waiting for a slot: some host is up but all up hosts are
+	 * full (a down host's slots are not usable). */
+	TAILQ_HEAD(, ssh_try) queue;
+	int nqueued;
+	struct event *ev_dispatch;
+	int destroying;
+	TAILQ_HEAD(, ssh_cmd) cmds;
+};
+
+/* ---- conn.c ---- */
+
+/* libssh2's last error message for the session ("no session" for NULL). */
+const char *ssh_errmsg(LIBSSH2_SESSION *s);
+/* Did the session's last call only ask to be called again? */
+int ssh_eagain(LIBSSH2_SESSION *s);
+
+void ssh_conn_init(struct ssh_conn *c, struct ssh_host *h);
+/* Disconnect politely, fail every op, free the events. */
+void ssh_conn_destroy(struct ssh_conn *c);
+/* Begin connecting (the connection is idle and some op needs it). */
+void ssh_conn_start(struct ssh_conn *c);
+/* The socket is connected (directly or through a tunnel): start SSH. */
+void ssh_conn_begin_ssh(struct ssh_conn *c);
+/* Authenticated: arm the keepalive, kill the host's orphans. */
+void ssh_conn_ready(struct ssh_conn *c);
+/* Drop the connection. Every op on it is told (and detached); with
+ * mark_down, the host takes no new work for the back-off period. */
+void ssh_conn_fail(struct ssh_conn *c, int mark_down, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* After a libssh2 call failed: when the session itself is broken, drop
+ * the connection (which ends every op on it) and return 1. */
+int ssh_conn_check_broken(struct ssh_conn *c);
+/* Step the connection and all its ops until nothing moves. */
+void ssh_conn_pump(struct ssh_conn *c);
+/* Pump from a fresh event. */
+void ssh_conn_schedule_pump(struct ssh_conn *c);
+/* List op on c (connecting c if idle); detach takes it off again. */
+void ssh_conn_attach(struct ssh_conn *c, struct ssh_op *op);
+void ssh_conn_detach(struct ssh_op *op);
+/* Kill what is left of tries lost with an earlier connection. */
+void ssh_conn_kill_orphans(struct ssh_host *h);
+
+/* ---- auth.c ---- */
+
+/* Advance the handshake and authentication (states C_HANDSHAKE up to
+ * C_READY); returns nonzero on progress. */
+int ssh_auth_step(struct ssh_conn *c);
+
+/* ---- hostkey.c ---- */
+
+/* Prefer the host key algorithms known_hosts already holds for the host. */
+void ssh_hostkey_prefer_known(struct ssh_conn *c);
+/* Verify the server's host key against known_hosts (accept-new records
+ * it); on refusal, fail the connection and return -1. */
+int ssh_hostkey_verify(struct ssh_conn *c);
+
+/* ---- tunnel.c ---- */
+
+/* Open a tunnel through the jump host for inner (NULL when it failed:
+ * inner is then failed too). */
+struct ssh_tunnel *ssh_tunnel_open(struct ssh_conn *inner);
+/* Either side closed: fail the inner connection, free the channel. */
+void ssh_tunnel_close(struct ssh_tunnel *tn);
+
+/* ---- cmd.c ---- */
+
+/* Run a command on host h (connecting if needed); cb(cmd, arg) is called
+ * once from its own event with cmd->exit_code, cmd->out, cmd->error, then
+ * the command is freed. cb may be NULL. */
+struct ssh_cmd *ssh_cmd_run(struct ssh_host *h, const char *command,
+			    void (*cb)(struct ssh_cmd *, void *), void *arg);
+/* Free a command that will not complete (the executor is closing). */
+void ssh_cmd_free(struct ssh_cmd *cmd);
+
+/* ---- try.c ---- */
+
+/* Append s to b as one single-quoted shell word. */
+void ssh_try_quote(struct buf *b, const char *s);
+void *ssh_try_start(void *inst, const struct sl_exec_task *task,
+		    sl_exec_done_fn done, void *arg, char *err, size_t errlen);
+void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why);
+const char *ssh_try_token(void *inst, void *handle);
+/* Give the try its host: take a slot, start the log, start connecting. */
+void ssh_try_place(struct ssh_try *t, struct ssh_host *h);
+/* The try is over: give its slot back and report from a fresh event. */
+void ssh_try_finish(struct ssh_try *t);
+/* Record the try's error (the first one wins). */
+void ssh_try_set_error(struct ssh_try *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- config.c ---- */
+
+/* Fill ex (name and base set) from the config entry, a JSON object text;
+ * on error, a message naming the executor in err and -1. */
+int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
+		     char *err, size_t errlen);
+
+/* ---- exec.c ---- */
+
+void *ssh_exec_create(struct event_base *base, const char *name,
+		      const char *config_json, char *err, size_t errlen);
+void ssh_exec_destroy(void *inst);
+/* Set up a host (takes name) with its idle connection. */
+void ssh_exec_host_init(struct ssh_host *h, struct ssh_exec *ex, char *name,
+			int port, const char *user);
+/* The host for a new try, or NULL with *can_wait set when a slot will
+ * free on an up host, else with the reason in err. */
+struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
+				    char *err, size_t errlen);
+/* A slot freed (or a back-off ended): place queued tries. */
+void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg);
+
+#endif

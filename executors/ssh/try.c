@@ -1,0 +1,706 @@
+/*
+ * executors/ssh/try.c: tries. Builds the remote command line (every value
+ * one quoted shell word), starts it on a channel, feeds stdin, streams
+ * stdout and stderr into the try's log (keeping the wrapper's process
+ * group marker out of it), reads the exit status or signal, and kills
+ * the remote process group on request.
+ *
+ * Remote command: the try's command runs as
+ *   exec /bin/sh -c PRELUDE PRELUDE CWD NENV NAME=VALUE... ARGV...
+ * where PRELUDE (below) makes the shell a process-group leader (setsid
+ * unless it already leads its group, which OpenSSH arranges), prints
+ * "sluice-pgid=PGID start=STARTTIME" as the first line of stderr (kept
+ * out of the log and kept to kill the group), changes directory, exports
+ * the env and execs the command, so the command's own exit status or
+ * signal is what sshd reports.
+ */
+#include "build-config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "executors/ssh/ssh_internal.h"
+
+static void try_send_kill(struct ssh_try *t, const char *sig);
+
+/* Append s to b as one single-quoted shell word. */
+void ssh_try_quote(struct buf *b, const char *s)
+{
+	buf_addc(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_adds(b, "'\\''");
+		else
+			buf_addc(b, *s);
+	}
+	buf_addc(b, '\'');
+}
+
+static const struct {
+	const char *name;
+	int num;
+} signal_names[] = {
+	{"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+	{"TRAP", SIGTRAP}, {"ABRT", SIGABRT}, {"BUS", SIGBUS}, {"FPE", SIGFPE},
+	{"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},
+	{"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},
+	{"TERM", SIGTERM}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"SYS", SIGSYS},
+};
+
+static int signal_from_name(const char *name)
+{
+	size_t i;
+
+	if (sl_str_starts(name, "SIG"))
+		name += 3;
+	for (i = 0; i < SL_ARRAY_LEN(signal_names); i++)
+		if (strcmp(signal_names[i].name, name) == 0)
+			return signal_names[i].num;
+	return 0;
+}
+
+/*
+ * The remote wrapper, run as `/bin/sh -c PRELUDE PRELUDE CWD N ENV... ARGV`
+ * ($0 is the prelude itself, so it can re-run itself under setsid). It
+ * must not contain single quotes: it is sent single-quoted.
+ */
+static const char wrapper_prelude[] =
+	"l=;read -r l </proc/$$/stat 2>/dev/null;l=${l##*) };g=;s=;i=0;"
+	"for w in $l;do i=$((i+1));case $i in 3)g=$w;;20)s=$w;break;;esac;done;"
+	"if [ \"$g\" != \"$$\" ]&&[ -z \"$SLUICE_SETSID\" ];then "
+	"export SLUICE_SETSID=1;exec setsid -w /bin/sh -c \"$0\" \"$0\" \"$@\";fi;"
+	"unset SLUICE_SETSID;"
+	"printf \"sluice-pgid=%s start=%s\\n\" \"$$\" \"$s\" >&2;"
+	"if [ -n \"$1\" ];then cd -- \"$1\"||exit 126;fi;"
+	"n=$2;shift 2;"
+	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;"
+	"exec \"$@\"";
+
+/* Variables that describe the scheduler's own machine and session: not
+ * sent when they hold the scheduler's own value (the DAG did not set
+ * them), so the remote login's values stand. */
+static const char *const local_only_env[] = {
+	"HOME", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "SHLVL",
+	"HOSTNAME", "MAIL", "PATH", "TERM", "TMPDIR", "_", "DISPLAY",
+	"XDG_RUNTIME_DIR", "XDG_SESSION_ID", "MOTD_SHOWN",
+};
+
+static int env_name_ok(const char *kv, size_t namelen)
+{
+	size_t i;
+
+	if (namelen == 0 || !(isalpha((unsigned char)kv[0]) || kv[0] == '_'))
+		return 0;
+	for (i = 1; i < namelen; i++)
+		if (!(isalnum((unsigned char)kv[i]) || kv[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int env_send(const char *kv, size_t namelen)
+{
+	size_t i;
+	char name[64];
+	const char *mine;
+
+	if (sl_str_starts(kv, "SSH_") || sl_str_starts(kv, "SLUICE_SETSID="))
+		return 0;
+	if (namelen >= sizeof name)
+		return 1;
+	memcpy(name, kv, namelen);
+	name[namelen] = '\0';
+	for (i = 0; i < SL_ARRAY_LEN(local_only_env); i++) {
+		if (strcmp(name, local_only_env[i]) == 0) {
+			mine = getenv(name);
+			return !(mine && strcmp(mine, kv + namelen + 1) == 0);
+		}
+	}
+	return 1;
+}
+
+/* The command line sent to the remote login shell. Skipped variables
+ * (names the shell cannot export) are noted in skipped. */
+static char *try_command(struct ssh_exec *ex, const struct sl_exec_task *task,
+			 struct buf *skipped)
+{
+	struct buf b, envs;
+	size_t i, n = 0;
+
+	buf_init(&b, 0);
+	buf_init(&envs, 0);
+	for (i = 0; task->env && task->env[i]; i++) {
+		const char *kv = task->env[i];
+		const char *eq = strchr(kv, '=');
+		size_t namelen = eq ? (size_t)(eq - kv) : strlen(kv);
+
+		if (!eq || !env_name_ok(kv, namelen)) {
+			buf_printf(skipped, "%s%.*s", skipped->len ? ", " : "",
+				   (int)SL_MIN(namelen, (size_t)64), kv);
+			continue;
+		}
+		if (!env_send(kv, namelen))
+			continue;
+		buf_addc(&envs, ' ');
+		ssh_try_quote(&envs, kv);
+		n++;
+	}
+	buf_adds(&b, "exec /bin/sh -c '");
+	buf_adds(&b, wrapper_prelude);
+	buf_adds(&b, "' '");
+	buf_adds(&b, wrapper_prelude);
+	buf_adds(&b, "' ");
+	ssh_try_quote(&b, task->cwd ? task->cwd : "");
+	buf_printf(&b, " %zu", n);
+	buf_add(&b, envs.data ? envs.data : "", envs.len);
+	for (i = 0; task->argv[i]; i++) {
+		buf_addc(&b, ' ');
+		ssh_try_quote(&b, i == 0 && task->argv0_is_sluice ? ex->sluice_path
+							     : task->argv[i]);
+	}
+	buf_free(&envs);
+	return buf_steal(&b);
+}
+
+static void log_write(struct ssh_try *t, const char *p, size_t n)
+{
+	while (n > 0 && t->log_fd >= 0) {
+		ssize_t w = write(t->log_fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return;	/* a full disk loses log lines, not the try */
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void log_printf(struct ssh_try *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void log_printf(struct ssh_try *t, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		log_write(t, line, SL_MIN((size_t)n, sizeof line - 1));
+}
+
+static void try_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ssh_try *t = arg;
+	struct sl_exec_result res;
+
+	(void)fd;
+	(void)what;
+	memset(&res, 0, sizeof res);
+	res.exit_code = t->exit_code;
+	res.signal = t->signal;
+	res.host = t->host ? t->host->label : "";
+	res.duration_ms = sl_mono_ms() - t->started_ms;
+	res.error = t->error;
+	TAILQ_REMOVE(&t->ex->tries, t, entry);
+	if (t->error)
+		log_printf(t, "sluice: try failed: %s\n", t->error);
+	if (t->log_fd >= 0)
+		close(t->log_fd);
+	t->log_fd = -1;
+	t->done(t->done_arg, &res);
+	event_free(t->ev_done);
+	event_free(t->ev_grace);
+	free(t->command);
+	free(t->stdin_data);
+	free(t->error);
+	free(t->header);
+	free(t->skipped_env);
+	free(t);
+}
+
+/* The try is over: give its slot back and report from a fresh event. */
+void ssh_try_finish(struct ssh_try *t)
+{
+	if (t->state == T_DONE)
+		return;
+	t->state = T_DONE;
+	ssh_conn_detach(&t->op);
+	event_del(t->ev_grace);
+	if (t->queued) {
+		TAILQ_REMOVE(&t->ex->queue, t, qentry);
+		t->queued = 0;
+		t->ex->nqueued--;
+	}
+	if (t->host) {
+		t->host->running--;
+		event_active(t->ex->ev_dispatch, EV_TIMEOUT, 0);
+	}
+	event_active(t->ev_done, EV_TIMEOUT, 0);
+}
+
+void ssh_try_set_error(struct ssh_try *t, const char *fmt, ...)
+{
+	char msg[SL_ERR_MSG];
+	va_list ap;
+
+	if (t->error)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	t->error = xstrdup(msg);
+}
+
+/* Feed stderr through the marker filter: the wrapper's marker line names
+ * the remote process group and is kept out of the log; everything else
+ * goes to the log. */
+static void try_stderr(struct ssh_try *t, const char *p, size_t n)
+{
+	while (n > 0 && !t->marker_seen) {
+		const char *nl = memchr(p, '\n', n);
+		size_t take = nl ? (size_t)(nl - p) + 1 : n;
+		long pgid;
+		char start[32];
+
+		t->marker_scanned += take;
+		if (t->marker_skip_line) {
+			log_write(t, p, take);
+		} else if (t->marker_len + take >= sizeof t->marker) {
+			/* Too long to be the marker: pass the line through. */
+			log_write(t, t->marker, t->marker_len);
+			log_write(t, p, take);
+			t->marker_len = 0;
+			t->marker_skip_line = !nl;
+		} else {
+			memcpy(t->marker + t->marker_len, p, take);
+			t->marker_len += take;
+			t->marker[t->marker_len] = '\0';
+		}
+		p += take;
+		n -= take;
+		if (!nl)
+			break;
+		if (t->marker_skip_line) {
+			t->marker_skip_line = 0;
+			continue;
+		}
+		start[0] = '\0';
+		if (sl_str_starts(t->marker, "sluice-pgid=") &&
+		    sscanf(t->marker, "sluice-pgid=%ld start=%31[0-9]", &pgid,
+			   start) >= 1 && pgid > 1) {
+			t->marker_seen = 1;
+			t->pgid = pgid;
+			snprintf(t->start_time, sizeof t->start_time, "%s",
+				 start);
+			snprintf(t->token, sizeof t->token,
+				 "host=%s pgid=%ld start=%s", t->host->label,
+				 pgid, start);
+			if (t->kill_requested && !t->term_sent)
+				try_send_kill(t, "TERM");
+		} else {
+			log_write(t, t->marker, t->marker_len);
+		}
+		t->marker_len = 0;
+		if (t->marker_scanned > 65536 && !t->marker_seen) {
+			/* The wrapper never spoke: stop looking. */
+			t->marker_seen = 1;
+		}
+	}
+	if (n > 0)
+		log_write(t, p, n);
+}
+
+/* Move stdin, stdout and stderr; returns 1 on progress, -1 when the
+ * channel failed (the try is then closing with an error). */
+static int try_io(struct ssh_try *t)
+{
+	LIBSSH2_SESSION *s = t->op.conn->session;
+	char chunk[SSH_READ_CHUNK];
+	int progress = 0, rc;
+	ssize_t n;
+
+	if (!t->stdin_done) {
+		while (t->stdin_off < t->stdin_len) {
+			n = libssh2_channel_write(t->ch,
+						  t->stdin_data + t->stdin_off,
+						  t->stdin_len - t->stdin_off);
+			if (n == LIBSSH2_ERROR_EAGAIN)
+				break;
+			if (n < 0) {
+				/* The command may exit without reading its
+				 * input: stop feeding it, keep the output. */
+				t->stdin_off = t->stdin_len;
+				break;
+			}
+			t->stdin_off += (size_t)n;
+			progress = 1;
+		}
+		if (t->stdin_off >= t->stdin_len) {
+			rc = libssh2_channel_send_eof(t->ch);
+			if (rc != LIBSSH2_ERROR_EAGAIN) {
+				t->stdin_done = 1;
+				progress = 1;
+			}
+		}
+	}
+	for (;;) {
+		n = libssh2_channel_read(t->ch, chunk, sizeof chunk);
+		if (n <= 0)
+			break;
+		log_write(t, chunk, (size_t)n);
+		progress = 1;
+	}
+	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+		goto lost;
+	for (;;) {
+		n = libssh2_channel_read_stderr(t->ch, chunk, sizeof chunk);
+		if (n <= 0)
+			break;
+		try_stderr(t, chunk, (size_t)n);
+		progress = 1;
+	}
+	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+		goto lost;
+	return progress;
+lost:
+	if (ssh_conn_check_broken(t->op.conn))
+		return -2;	/* the try is over: try_lost ran */
+	ssh_try_set_error(t, "lost the task's channel on %s: %s", t->host->label,
+			  ssh_errmsg(s));
+	return -1;
+}
+
+static int try_step(struct ssh_op *op)
+{
+	struct ssh_try *t = (struct ssh_try *)op;
+	LIBSSH2_SESSION *s = op->conn->session;
+	int progress = 0, rc;
+	char *signame = NULL;
+
+	for (;;) {
+		switch (t->state) {
+		case T_OPEN:
+			t->ch = libssh2_channel_open_session(s);
+			if (!t->ch) {
+				if (ssh_eagain(s))
+					return progress;
+				if (ssh_conn_check_broken(op->conn))
+					return 1;
+				ssh_try_set_error(t, "cannot open a channel on %s: "
+						  "%s", t->host->label,
+						  ssh_errmsg(s));
+				ssh_try_finish(t);
+				return 1;
+			}
+			progress = 1;
+			if (t->kill_requested) {
+				ssh_try_set_error(t, "killed before the command "
+						  "started on %s", t->host->label);
+				t->state = T_FREE;
+				break;
+			}
+			t->state = T_EXEC;
+			break;
+		case T_EXEC:
+			rc = libssh2_channel_exec(t->ch, t->command);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return progress;
+			if (rc && ssh_conn_check_broken(op->conn))
+				return 1;
+			if (rc) {
+				ssh_try_set_error(t, "%s refused to run the "
+						  "command: %s", t->host->label,
+						  ssh_errmsg(s));
+				t->state = T_FREE;
+				break;
+			}
+			t->state = T_RUN;
+			progress = 1;
+			break;
+		case T_RUN:
+			rc = try_io(t);
+			if (rc == -2)
+				return 1;
+			if (rc < 0) {
+				t->state = T_FREE;
+				progress = 1;
+				break;
+			}
+			progress |= rc;
+			if (!libssh2_channel_eof(t->ch))
+				return progress;
+			t->state = T_CLOSE;
+			break;
+		case T_CLOSE:
+			rc = libssh2_channel_close(t->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return progress;
+			if (rc && ssh_conn_check_broken(op->conn))
+				return 1;
+			t->state = T_WAIT_CLOSED;
+			progress = 1;
+			break;
+		case T_WAIT_CLOSED:
+			rc = libssh2_channel_wait_closed(t->ch);
+			if (rc == LIBSSH2_ERROR_EAGAIN)
+				return progress;
+			if (rc && ssh_conn_check_broken(op->conn))
+				return 1;
+			if (libssh2_channel_get_exit_signal(t->ch, &signame,
+							    NULL, NULL, NULL,
+							    NULL, NULL) == 0 &&
+			    signame) {
+				t->signal = signal_from_name(signame);
+				if (!t->signal)
+					ssh_try_set_error(t, "the command on %s "
+							  "died of signal %s",
+							  t->host->label, signame);
+				libssh2_free(s, signame);
+			} else {
+				t->exit_code =
+					libssh2_channel_get_exit_status(t->ch);
+			}
+			if (!t->marker_seen && t->marker_len) {
+				log_write(t, t->marker, t->marker_len);
+				t->marker_len = 0;
+			}
+			t->state = T_FREE;
+			progress = 1;
+			break;
+		case T_FREE:
+			if (t->ch) {
+				rc = libssh2_channel_free(t->ch);
+				if (rc == LIBSSH2_ERROR_EAGAIN)
+					return progress;
+				t->ch = NULL;
+			}
+			ssh_try_finish(t);
+			return 1;
+		case T_DONE:
+			return progress;
+		}
+	}
+}
+
+static void try_lost(struct ssh_op *op, const char *why)
+{
+	struct ssh_try *t = (struct ssh_try *)op;
+	struct ssh_host *h = t->host;
+
+	t->ch = NULL;	/* freed with the session */
+	if (t->state == T_OPEN && !t->reopened && !t->kill_requested &&
+	    !t->ex->destroying && h->down_until_ms <= sl_mono_ms()) {
+		/* An established connection turned out dead before this try
+		 * got a channel (e.g. the server restarted while it was
+		 * idle): nothing ran, so reconnect once and go on. */
+		t->reopened = 1;
+		ssh_conn_attach(&h->conn, &t->op);
+		return;
+	}
+	if (t->state >= T_RUN && t->pgid) {
+		/* The command may still run there: kill its group as soon as
+		 * the host is reachable again, so no second copy lingers. */
+		struct ssh_orphan *o = xcalloc(1, sizeof *o);
+		o->pgid = t->pgid;
+		snprintf(o->start, sizeof o->start, "%s", t->start_time);
+		o->next = h->orphans;
+		h->orphans = o;
+	}
+	if (t->state >= T_RUN)
+		ssh_try_set_error(t, "%s while the task ran", why);
+	else
+		ssh_try_set_error(t, "%s", why);
+	ssh_try_finish(t);
+}
+
+static void try_send_kill(struct ssh_try *t, const char *sig)
+{
+	char command[128];
+
+	if (!t->pgid || !t->op.conn)
+		return;
+	if (strcmp(sig, "TERM") == 0)
+		t->term_sent = 1;
+	else
+		t->kill_sent = 1;
+	snprintf(command, sizeof command, "kill -%s -- -%ld 2>/dev/null; "
+		 "exit 0", sig, t->pgid);
+	log_printf(t, "\nsluice: sending SIG%s to the process group %ld on "
+		   "%s\n", sig, t->pgid, t->host->label);
+	ssh_cmd_run(t->host, command, NULL, NULL);
+}
+
+static void try_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ssh_try *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (t->state == T_DONE)
+		return;
+	if (t->pgid) {
+		try_send_kill(t, "KILL");
+		return;
+	}
+	/* The group never identified itself: drop the channel; sshd then
+	 * closes the command's pipes. */
+	ssh_try_set_error(t, "killed on %s (its process group was unknown)",
+			  t->host->label);
+	if (t->ch && t->state < T_FREE)
+		t->state = T_FREE;
+	if (t->op.conn)
+		ssh_conn_schedule_pump(t->op.conn);
+}
+
+/* Give the try its host: take a slot, start the log, start connecting. */
+void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
+{
+	struct ssh_exec *ex = t->ex;
+
+	t->host = h;
+	h->running++;
+	log_printf(t, "sluice: %s on host %s as %s (ssh executor %s%s%s)\n",
+		   t->header, h->label, h->user, ex->name,
+		   ex->via ? ", via " : "", ex->via ? ex->via->label : "");
+	if (t->skipped_env)
+		log_printf(t, "sluice: not passed to the remote command (not "
+			   "shell variable names): %s\n", t->skipped_env);
+	ssh_conn_attach(&h->conn, &t->op);
+}
+
+void *ssh_try_start(void *inst, const struct sl_exec_task *task,
+		    sl_exec_done_fn done, void *arg, char *err,
+		    size_t errlen)
+{
+	struct ssh_exec *ex = inst;
+	struct ssh_host *h;
+	struct ssh_try *t;
+	struct buf skipped;
+	char *command;
+	int fd, can_wait;
+
+	if (!task->argv || !task->argv[0]) {
+		snprintf(err, errlen, "ssh executor %s: empty command",
+			 ex->name);
+		return NULL;
+	}
+	buf_init(&skipped, 4096);
+	command = try_command(ex, task, &skipped);
+	if (strlen(command) > SSH_MAX_COMMAND) {
+		snprintf(err, errlen, "ssh executor %s: the command with its "
+			 "environment is %zu bytes, more than the %d an SSH "
+			 "exec request can carry", ex->name, strlen(command),
+			 SSH_MAX_COMMAND);
+		free(command);
+		buf_free(&skipped);
+		return NULL;
+	}
+	h = ssh_exec_pick_host(ex, &can_wait, err, errlen);
+	if (!h && !can_wait) {
+		free(command);
+		buf_free(&skipped);
+		return NULL;
+	}
+	fd = open(task->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "ssh executor %s: cannot open the log "
+			 "%s: %s", ex->name, task->log_path, strerror(errno));
+		free(command);
+		buf_free(&skipped);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->ex = ex;
+	t->command = command;
+	t->log_fd = fd;
+	t->kill_grace_ms = task->kill_grace_ms > 0 ? task->kill_grace_ms
+						   : 10000;
+	t->started_ms = sl_mono_ms();
+	t->done = done;
+	t->done_arg = arg;
+	t->exit_code = -1;
+	if (task->stdin_data && task->stdin_len) {
+		t->stdin_data = xmalloc(task->stdin_len);
+		memcpy(t->stdin_data, task->stdin_data, task->stdin_len);
+		t->stdin_len = task->stdin_len;
+	}
+	t->op.step = try_step;
+	t->op.lost = try_lost;
+	t->ev_done = event_new(ex->base, -1, 0, try_done_cb, t);
+	t->ev_grace = evtimer_new(ex->base, try_grace_cb, t);
+	t->header = xasprintf("try %d of %s.%s", task->try_number,
+			      task->dag ? task->dag : "-",
+			      task->task ? task->task : "-");
+	if (skipped.len)
+		t->skipped_env = buf_steal(&skipped);
+	buf_free(&skipped);
+	TAILQ_INSERT_TAIL(&ex->tries, t, entry);
+	if (h) {
+		ssh_try_place(t, h);
+	} else {
+		t->queued = 1;
+		TAILQ_INSERT_TAIL(&ex->queue, t, qentry);
+		ex->nqueued++;
+	}
+	return t;
+}
+
+void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
+{
+	struct ssh_try *t = handle;
+	struct timeval tv;
+	static const char *const reason[] = {
+		[SL_KILL_TIMEOUT] = "timed out",
+		[SL_KILL_CLEARED] = "cleared",
+		[SL_KILL_SHUTDOWN] = "scheduler shutting down",
+	};
+
+	(void)inst;
+	if (t->state == T_DONE || t->kill_requested)
+		return;
+	t->kill_requested = 1;
+	if (t->queued) {
+		ssh_try_set_error(t, "killed (%s) while waiting for a free slot",
+				  (unsigned)why < SL_ARRAY_LEN(reason) &&
+					      reason[why] ? reason[why]
+							  : "killed");
+		ssh_try_finish(t);
+		return;
+	}
+	log_printf(t, "\nsluice: killing the task on %s (%s)\n",
+		   t->host->label,
+		   (unsigned)why < SL_ARRAY_LEN(reason) && reason[why] ?
+			   reason[why] : "killed");
+	if (t->state == T_OPEN && !t->ch) {
+		if (t->op.conn && t->op.conn->state == C_READY)
+			return;	/* T_OPEN sees kill_requested */
+		ssh_try_set_error(t, "killed before the command started on %s",
+				  t->host->label);
+		ssh_try_finish(t);
+		return;
+	}
+	if (t->pgid)
+		try_send_kill(t, "TERM");
+	/* Without a PGID yet, try_stderr sends TERM when it arrives. */
+	sl_ms_timeval(t->kill_grace_ms, &tv);
+	event_add(t->ev_grace, &tv);
+}
+
+const char *ssh_try_token(void *inst, void *handle)
+{
+	struct ssh_try *t = handle;
+
+	(void)inst;
+	return t->token[0] ? t->token : NULL;
+}

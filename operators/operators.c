@@ -1,0 +1,23 @@
+/*
+ * operators.c: the task types of the operators library (libsluice_ops.a:
+ * AWS, warehouse, email). Linking this library and calling
+ * operators_register() is what makes them known; the core knows shell
+ * alone. The order here is the order `known: ...` lists them in.
+ */
+#include "operators/operator.h"
+
+extern const struct operator op_email;
+extern const struct operator op_warehouse_copy;
+extern const struct operator op_s3_sensor;
+extern const struct operator op_crawler;
+extern const struct operator op_cluster_job;
+
+void
+operators_register(void)
+{
+	operator_register(&op_email);
+	operator_register(&op_warehouse_copy);
+	operator_register(&op_s3_sensor);
+	operator_register(&op_crawler);
+	operator_register(&op_cluster_job);
+}

@@ -1,0 +1,225 @@
+/*
+ * cli_opts.c: the one option parser of the command line. Every verb
+ * declares its options in a table (struct cli_opt); the parser, the usage
+ * line printed on a usage error and the --help text are all made from that
+ * table, so `sluice help VERB` and `sluice VERB --help` print the same and
+ * cannot drift from what the verb accepts.
+ */
+#include "scheduler/cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --help is every verb's: it is not in their tables. */
+static const struct cli_opt cli_help_opt = {
+	"help", 'h', NULL, "show this help and exit"
+};
+
+static size_t
+cli_nopts(const struct cli_verb *v)
+{
+	size_t n = 0;
+
+	while (v->opts != NULL && v->opts[n].name != NULL)
+		n++;
+	return n;
+}
+
+/* The usage lines: "usage: sluice VERB LINE" then "       sluice VERB ..." */
+static void
+cli_print_usage(const struct cli_verb *v, FILE *f)
+{
+	const char *p = v->usage != NULL ? v->usage : "";
+	int first = 1;
+
+	do {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		fprintf(f, "%s sluice %s%s%.*s\n", first ? "usage:" : "      ",
+			v->name, len > 0 ? " " : "", (int)len, p);
+		first = 0;
+		p = nl != NULL ? nl + 1 : NULL;
+	} while (p != NULL && *p != '\0');
+}
+
+static void
+cli_print_opt(const struct cli_opt *o, FILE *f)
+{
+	char left[64];
+
+	if (o->short_name != 0)
+		snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name,
+			 o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(left, sizeof left, "    --%s%s%s", o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+	if (strlen(left) > 24)
+		fprintf(f, "  %s\n  %-24s %s\n", left, "", o->help);
+	else
+		fprintf(f, "  %-24s %s\n", left, o->help);
+}
+
+void
+cli_print_help(const struct cli_verb *v, FILE *f)
+{
+	size_t i, n = cli_nopts(v);
+
+	fprintf(f, "sluice %s: %s\n\n", v->name, v->summary);
+	cli_print_usage(v, f);
+	if (v->help != NULL && v->help[0] != '\0')
+		fprintf(f, "\n%s", v->help);
+	fprintf(f, "\nOptions:\n");
+	for (i = 0; i < n; i++)
+		cli_print_opt(&v->opts[i], f);
+	cli_print_opt(&cli_help_opt, f);
+	fprintf(f, "  %-24s %s\n", "--home DIR, --json",
+		"global options (see `sluice --help`)");
+}
+
+int
+cli_usage(const struct cli_verb *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "sluice %s: ", v->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_print_usage(v, stderr);
+	fprintf(stderr, "(see `sluice help %s`)\n", v->name);
+	return EXIT_USAGE;
+}
+
+void
+cli_args_free(struct cli_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nopts; i++)
+		free(a->values[i]);
+	free(a->values);
+	free(a->count);
+	free(a->pos);
+	memset(a, 0, sizeof *a);
+}
+
+/* The index of option name in the verb's table; a name that is not there
+ * is a bug in the verb (it asks for what it did not declare). */
+static size_t
+cli_opt_index(const struct cli_args *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->nopts; i++)
+		if (strcmp(a->verb->opts[i].name, name) == 0)
+			return i;
+	sl_fatal("sluice %s: option --%s is not declared", a->verb->name, name);
+}
+
+const char *
+cli_opt_str(const struct cli_args *a, const char *name)
+{
+	size_t i = cli_opt_index(a, name);
+
+	return a->count[i] > 0 ? a->values[i][a->count[i] - 1] : NULL;
+}
+
+int
+cli_opt_flag(const struct cli_args *a, const char *name)
+{
+	return a->count[cli_opt_index(a, name)];
+}
+
+char *const *
+cli_opt_all(const struct cli_args *a, const char *name, int *n)
+{
+	size_t i = cli_opt_index(a, name);
+
+	if (n != NULL)
+		*n = a->count[i];
+	return a->values[i];
+}
+
+int
+cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
+{
+	size_t n = cli_nopts(v), i;
+	struct option *longopts = xcalloc(n + 2, sizeof *longopts);
+	struct buf shortopts;
+	int r = 0, ch;
+
+	memset(a, 0, sizeof *a);
+	a->verb = v;
+	a->nopts = n;
+	a->count = xcalloc(n + 1, sizeof *a->count);
+	a->values = xcalloc(n + 1, sizeof *a->values);
+	a->pos = xcalloc((size_t)argc + 1, sizeof *a->pos);
+	/* ':' first: a missing argument is reported as ':', not '?' */
+	buf_init(&shortopts, 0);
+	buf_adds(&shortopts, ":");
+	for (i = 0; i < n; i++) {
+		a->values[i] = xcalloc((size_t)argc + 1, sizeof *a->values[i]);
+		longopts[i].name = v->opts[i].name;
+		longopts[i].has_arg = v->opts[i].arg ? required_argument : no_argument;
+		longopts[i].val = 256 + (int)i;
+		if (v->opts[i].short_name != 0) {
+			buf_addc(&shortopts, v->opts[i].short_name);
+			if (v->opts[i].arg)
+				buf_addc(&shortopts, ':');
+		}
+	}
+	longopts[n].name = "help";
+	longopts[n].val = 'h';
+	buf_addc(&shortopts, 'h');
+	opterr = 0;
+	optind = 0;		/* start afresh (glibc) */
+	while ((ch = getopt_long(argc, argv, buf_str(&shortopts), longopts,
+				 NULL)) != -1) {
+		if (ch == 'h') {
+			a->help = 1;
+			continue;
+		}
+		if (ch == '?' || ch == ':') {
+			char what[64];
+
+			if (optopt >= 256 && (size_t)(optopt - 256) < n)
+				snprintf(what, sizeof what, "--%s",
+					 v->opts[optopt - 256].name);
+			else if (optopt != 0)
+				snprintf(what, sizeof what, "-%c", optopt);
+			else
+				snprintf(what, sizeof what, "%s",
+					 argv[optind - 1]);
+			if (ch == ':')
+				r = cli_usage(v, "option %s needs an argument",
+					      what);
+			else
+				r = cli_usage(v, "unknown option %s", what);
+			break;
+		}
+		if (ch < 256) {
+			/* a short name: find its entry */
+			for (i = 0; i < n && v->opts[i].short_name != ch; i++)
+				;
+		} else {
+			i = (size_t)(ch - 256);
+		}
+		if (i >= n)
+			continue;
+		a->values[i][a->count[i]++] = v->opts[i].arg ? optarg : NULL;
+	}
+	if (r == 0) {
+		for (; optind < argc; optind++)
+			a->pos[a->npos++] = argv[optind];
+	}
+	buf_free(&shortopts);
+	free(longopts);
+	if (r != 0)
+		cli_args_free(a);
+	return r;
+}

@@ -1,0 +1,128 @@
+/* store_runs.c: reads and changes of whole runs that the command line and
+ * the partition resolver need (the runs near an instant, a run's
+ * progress). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+json_t *
+store_runs_near(struct store *s, const char *dag_id, int64_t t, int n)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT partition, start_s, end_s FROM ("
+	    " SELECT partition, start_s, end_s FROM dag_runs WHERE dag_id = ?1"
+	    " ORDER BY abs(start_s - ?2), start_s LIMIT ?3"
+	    ") ORDER BY start_s, partition");
+
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t);
+	sqlite3_bind_int(st, 3, n);
+	return store_rows_json(st);
+}
+
+int
+store_run_progress(struct store *s, const char *dag_id, const char *partition,
+		   struct run_progress *out)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT r.state, count(ti.id), "
+	    "coalesce(sum(ti.state IN ('running', 'queued', 'up_for_reschedule')), 0), "
+	    "coalesce(sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')), 0) "
+	    "FROM dag_runs r LEFT JOIN task_instances ti ON ti.run_id = r.id "
+	    "WHERE r.dag_id = ? AND r.partition = ? GROUP BY r.id");
+	int rc, found = 0;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *state = (const char *)sqlite3_column_text(st, 0);
+
+		snprintf(out->state, sizeof out->state, "%s", state ? state : "");
+		out->tasks = sqlite3_column_int(st, 1);
+		out->running = sqlite3_column_int(st, 2);
+		out->done = sqlite3_column_int(st, 3);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return -1;
+	return found;
+}
+
+int
+store_run_delete(struct store *s, const char *dag_id, const char *partition,
+		 const char *who, struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	int64_t run_id = 0;
+	int active = 0, found = 0, ntis = 0;
+	char *params = NULL;
+	json_t *detail;
+
+	if (store_begin(s) < 0)
+		return store_db_err(s, err, "begin");
+	st = store_stmt(s,
+	    "SELECT r.id, r.params, "
+	    "(SELECT count(*) FROM task_instances ti WHERE ti.run_id = r.id), "
+	    "(SELECT count(*) FROM task_instances ti WHERE ti.run_id = r.id "
+	    " AND ti.state IN ('queued', 'running', 'up_for_reschedule')) "
+	    "FROM dag_runs r WHERE r.dag_id = ? AND r.partition = ?");
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		run_id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			params = xstrdup((const char *)sqlite3_column_text(st, 1));
+		ntis = sqlite3_column_int(st, 2);
+		active = sqlite3_column_int(st, 3);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	if (!found) {
+		store_rollback(s);
+		sl_err_set(err, "DAG %s has no run for partition %s", dag_id, partition);
+		return 0;
+	}
+	if (active > 0) {
+		store_rollback(s);
+		free(params);
+		return sl_err_set(err, "run %s %s has %d task instance%s queued or "
+				  "running: mark or clear them first", dag_id,
+				  partition, active, active == 1 ? "" : "s");
+	}
+	/* task instances and their tries go with the run (ON DELETE
+	 * CASCADE); the state log has no foreign key. Logs stay on disk. */
+	st = store_stmt(s, "DELETE FROM state_changes WHERE run_id = ?");
+	sqlite3_bind_int64(st, 1, run_id);
+	if (store_step_done(s, st) < 0)
+		goto fail;
+	st = store_stmt(s, "DELETE FROM dag_runs WHERE id = ?");
+	sqlite3_bind_int64(st, 1, run_id);
+	if (store_step_done(s, st) < 0)
+		goto fail;
+	detail = json_pack("{s:s,s:i}", "partition", partition, "task_instances", ntis);
+	json_object_set_new(detail, "params",
+			    params ? json_loads(params, 0, NULL) : json_null());
+	if (json_object_get(detail, "params") == NULL)
+		json_object_set_new(detail, "params", json_string(params));
+	if (store_audit(s, who, "delete_run", dag_id, detail) < 0) {
+		json_decref(detail);
+		goto fail;
+	}
+	json_decref(detail);
+	if (store_commit(s) < 0) {
+		free(params);
+		return store_db_err(s, err, "commit");
+	}
+	free(params);
+	return 1;
+fail:
+	free(params);
+	store_db_err(s, err, "deleting the run");
+	store_rollback(s);
+	return -1;
+}

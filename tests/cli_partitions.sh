@@ -1,0 +1,148 @@
+#!/bin/bash
+# Partition arguments as a person types them, against real runs: one rule
+# for tasks, logs, mark, clear, runs, trigger, test and backfill. A date
+# names the partitions starting that day, a time the partition holding it,
+# a key itself; ranges are inclusive at both ends; matching nothing is an
+# error (exit 2) that lists the nearest keys; dry runs list what resolved.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+# partitions start at 00:05 UTC (the key of 2026-12-03 is 00:05, not 00:00);
+# start in 2030 so the scheduler makes no run of its own
+cat >"$H/dags/retail.yaml" <<'YAML'
+dag: retail
+schedule: "5 0 * * *"
+timezone: UTC
+start: 2030-01-01T00:00:00Z
+catchup: false
+tasks:
+  extract: {command: 'echo "extract {{ ds }} {{ data_interval_start }}"'}
+  load: {command: 'echo load', after: [extract]}
+YAML
+cat >"$H/dags/hourly.yaml" <<'YAML'
+dag: hourly
+schedule: "0 * * * *"
+start: 2030-01-01T00:00:00Z
+tasks:
+  x: {command: 'true'}
+YAML
+cat >"$H/dags/free.yaml" <<'YAML'
+dag: free
+schedule: none
+tasks:
+  x: {command: 'true'}
+YAML
+start_scheduler
+for d in retail hourly free; do sl dags unpause $d >/dev/null; done
+
+# expect_usage_error WHAT NEEDLE CMD...: exit 2 and NEEDLE on stderr
+expect_usage_error() {
+	local what=$1 needle=$2 st
+	shift 2
+	set +e
+	"$@" >"$T/out" 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of $what"
+	assert_contains "$(cat "$T/err")" "$needle" "$what"
+}
+
+# backfill --dry-run lists what it would create and creates nothing;
+# --to is inclusive
+out=$(sl backfill retail --from 2026-11-28 --to 2026-11-30 --dry-run)
+assert_eq "would create 2026-11-28T00:05:00+00:00
+would create 2026-11-29T00:05:00+00:00
+would create 2026-11-30T00:05:00+00:00
+backfill retail: 3 runs would be created (dry run)" "$out" "backfill --dry-run"
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail'")" "a dry run creates nothing"
+out=$(sl backfill retail --from 2026-11-28 --to 2026-11-30 --wait)
+assert_contains "$out" "backfill retail: 3 runs created"
+assert_eq "2026-11-28T00:05:00+00:00 2026-11-29T00:05:00+00:00 2026-11-30T00:05:00+00:00" \
+	"$(q "SELECT group_concat(partition, ' ') FROM (SELECT partition FROM dag_runs WHERE dag_id='retail' ORDER BY start_s)")" "the runs, 11-30 included"
+# the result names what was created and what already existed
+out=$(sl backfill retail --from "2026-11-29 12:00" --to 2026-12-01T00:05:00+00:00 --wait)
+assert_eq "created 2026-12-01T00:05:00+00:00
+exists 2026-11-29T00:05:00+00:00
+exists 2026-11-30T00:05:00+00:00
+backfill retail: 1 run created, 2 partitions already had a run (clear them to re-run)" "$out" "backfill over existing runs"
+
+# trigger and test take a date: the one partition starting that day
+out=$(sl trigger retail --partition 2026-12-03 --wait)
+assert_contains "$out" "triggered retail partition 2026-12-03T00:05:00+00:00"
+out=$(sl test retail extract 2026-11-30 2>&1)
+assert_contains "$out" "extract 2026-11-30 2026-11-30T00:05:00+00:00"
+assert_contains "$out" "partition 2026-11-30T00:05:00+00:00"
+expect_usage_error "a date naming 24 partitions" "'2026-12-03' names 24 partitions of DAG hourly; name one: 2026-12-03T00:00:00+00:00, 2026-12-03T01:00:00+00:00" \
+	sl test hourly x 2026-12-03
+out=$(sl test hourly x "2026-12-03 05:30" 2>&1)
+assert_contains "$out" "partition 2026-12-03T05:00:00+00:00"
+
+# every spelling of one partition, for tasks and logs
+for p in 2026-12-03 "2026-12-03 05:00" 2026-12-03T05 2026-12-03T05:00Z "2026-12-03 05:00:00" \
+	2026-12-03T07:00+02:00 2026-12-03T00:05:00+00:00; do
+	out=$(sl tasks retail "$p") || fail "tasks retail '$p'"
+	echo "$out" | grep -Eq '^extract +success' || fail "tasks retail '$p': $out"
+	assert_contains "$(sl logs retail extract "$p")" "extract 2026-12-03 2026-12-03T00:05:00+00:00" "logs '$p'"
+done
+# 00:00 on 12-03 lies in the partition that started 12-02 00:05: none here
+expect_usage_error "a time in no run" "DAG retail has no run for partition '2026-12-03 00:00'; nearest: 2026-11-28T00:05:00+00:00, 2026-11-29T00:05:00+00:00, 2026-11-30T00:05:00+00:00, 2026-12-01T00:05:00+00:00, 2026-12-03T00:05:00+00:00" \
+	sl tasks retail "2026-12-03 00:00"
+expect_usage_error "a partition with no run" "nearest: " sl logs retail extract 2026-12-02
+expect_usage_error "a bad spelling" "DAG retail has no run for partition 'december'" sl tasks retail december
+
+# clear: --partition with a date; a dry run lists what resolved
+out=$(sl clear retail --task extract --partition 2026-12-03 --dry-run 2>"$T/err")
+assert_eq "2026-12-03T00:05:00+00:00 extract success
+1 task instance would be cleared (dry run)" "$out" "clear --partition DATE --dry-run"
+assert_contains "$(cat "$T/err")" "partitions: 2026-12-03T00:05:00+00:00"
+out=$(sl clear retail --task extract --from 2026-11-28 --to "2026-11-30 23:00" --dry-run 2>/dev/null)
+assert_eq "2026-11-28T00:05:00+00:00 extract success
+2026-11-29T00:05:00+00:00 extract success
+2026-11-30T00:05:00+00:00 extract success
+3 task instances would be cleared (dry run)" "$out" "clear --from/--to dates, inclusive"
+# matching nothing is never a quiet success
+expect_usage_error "clear --dry-run of a day with no run" "DAG retail has no run for partition '2026-12-02'; nearest: " \
+	sl clear retail --partition 2026-12-02 --dry-run
+expect_usage_error "clear of a range with no run" "no run of DAG retail from 2026-12-10 to 2026-12-12" \
+	sl clear retail --from 2026-12-10 --to 2026-12-12 --yes
+expect_usage_error "clear --dry-run with no instance left" "nothing would be cleared" \
+	sl clear retail --partition 2026-12-03 --only-failed --dry-run
+
+# runs --from/--to, inclusive
+out=$(sl runs retail --from 2026-11-29 --to 2026-11-30)
+assert_eq 2 "$(echo "$out" | grep -c '^2026-11-')" "runs --from/--to: $out"
+expect_usage_error "runs of a range with no run" "no run of DAG retail" sl runs retail --from 2026-12-20 --to 2026-12-21
+
+# mark with a typed time names the partition holding it
+out=$(sl mark retail load "2026-12-03 05:00" failed)
+assert_eq "marked retail load 2026-12-03T00:05:00+00:00 failed" "$out"
+assert_eq failed "$(task_state retail 2026-12-03T00:05:00+00:00 load)"
+
+# runs delete: a run goes with its task instances, its logs stay, the
+# deletion is audited with the run's params; then it can run afresh
+log28="$H/logs/retail/2026-11-28T00:05:00+00:00/extract/try-1.log"
+test -f "$log28" || fail "no log of 11-28"
+out=$(sl runs delete retail 2026-11-28 "2026-11-29 10:00" --dry-run)
+assert_eq "would delete 2026-11-28T00:05:00+00:00
+would delete 2026-11-29T00:05:00+00:00
+2 runs would be deleted with their task instances (dry run; logs stay)" "$out" "runs delete --dry-run"
+assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition LIKE '2026-11-2_T%' AND partition < '2026-11-30'")" "a dry run deletes nothing"
+expect_usage_error "runs delete without --yes off a terminal" "add --yes" sl runs delete retail 2026-11-28
+expect_usage_error "runs delete of a partition with no run" "DAG retail has no run for partition '2026-12-02'" \
+	sl runs delete retail 2026-11-28 2026-12-02 --yes
+assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition < '2026-11-30'")" "nothing deleted when one argument is wrong"
+out=$(sl runs delete retail 2026-11-28 "2026-11-29 10:00" --yes)
+assert_contains "$out" "deleted 2 runs of retail"
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition < '2026-11-30'")" "runs deleted"
+assert_eq 0 "$(q "SELECT count(*) FROM task_instances ti WHERE ti.run_id NOT IN (SELECT id FROM dag_runs)")" "their task instances too"
+test -f "$log28" || fail "the log of a deleted run stays"
+assert_eq "2" "$(q "SELECT count(*) FROM audit WHERE action='delete_run' AND dag_id='retail' AND json_extract(detail, '$.partition') LIKE '2026-11-2%' AND json_type(detail, '$.params') IS NOT NULL")" "audited with the params"
+out=$(sl trigger retail --partition 2026-11-28 --wait)
+assert_contains "$out" "triggered retail partition 2026-11-28T00:05:00+00:00"
+
+# an unscheduled DAG: keys of its own, within limits
+out=$(sl trigger free --partition load.v2:2026+retry-1_x)
+assert_contains "$out" "triggered free partition load.v2:2026+retry-1_x"
+expect_usage_error "a key with a slash" "'a/b' cannot be a partition key: a key is 1 to 128 letters, digits and . _ : + -" \
+	sl trigger free --partition a/b
+expect_usage_error "a key of 129 characters" "cannot be a partition key" \
+	sl trigger free --partition "$(printf 'k%.0s' $(seq 129))"
+echo "cli_partitions: ok"

@@ -1,0 +1,245 @@
+/* api_grid.c: the grid: a page of runs x the DAG's tasks, written as JSON by hand (the UI polls it; a big DAG's page holds 100,000 cells). */
+#include "web/web_internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/* A JSON string literal into b, escaped by jansson. */
+static void
+json_str(struct buf *b, const char *s)
+{
+	json_t *v = json_string(s ? s : "");
+	char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+
+	buf_adds(b, text ? text : "\"\"");
+	free(text);
+	json_decref(v);
+}
+
+/* A state name as a JSON string: states are [a-z_] words, written as
+ * they are; anything else goes through the escaper. */
+static void
+json_state(struct buf *b, const char *s)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if ((*p < 'a' || *p > 'z') && *p != '_') {
+			json_str(b, s);
+			return;
+		}
+	buf_addc(b, '"');
+	buf_add(b, s, (size_t)(p - s));
+	buf_addc(b, '"');
+}
+
+/* A decimal integer at p (room for 21 bytes); returns the end. The grid
+ * writes 100,000 of them: no printf. */
+static char *
+put_int(char *p, long long v)
+{
+	char tmp[24], *t = tmp + sizeof tmp;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		*--t = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--t = '-';
+	memcpy(p, t, (size_t)(tmp + sizeof tmp - t));
+	return p + (tmp + sizeof tmp - t);
+}
+
+/* A cell as its JSON text: [state, duration_ms, try_number]. */
+#define GRID_CELL_MAX 96	/* a plain state (< 40 bytes) and two integers */
+struct grid_cell {
+	int len;			/* 0: no task instance; -1: in slow */
+	char text[GRID_CELL_MAX];
+};
+
+/* Is s a state name that needs no escaping and fits a cell? */
+static int
+plain_state(const char *s, size_t *n)
+{
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (((*p < 'a' || *p > 'z') && *p != '_') || p - s >= 40)
+			return 0;
+	*n = (size_t)(p - s);
+	return 1;
+}
+
+/* What a grid build keeps while the store hands it a run's cells. */
+struct grid_fill {
+	const struct dag *d;
+	struct grid_cell *cells;
+	char **slow;
+	int hint;
+};
+
+/* One task instance of the run being written → its cell. */
+static void
+grid_cell_cb(void *arg, const char *task, const char *state,
+	     int64_t duration_ms, int try_number)
+{
+	struct grid_fill *f = arg;
+	const struct dag *d = f->d;
+	struct grid_cell *c;
+	size_t n;
+	char *p;
+	int idx = -1;
+
+	/* task instances come in task order almost always */
+	if (f->hint < d->ntasks && strcmp(d->tasks[f->hint].name, task) == 0)
+		idx = f->hint;
+	else
+		for (int i = 0; i < d->ntasks; i++)
+			if (strcmp(d->tasks[i].name, task) == 0) {
+				idx = i;
+				break;
+			}
+	if (idx < 0 || f->cells[idx].len != 0)
+		return;	/* a task no longer in the DAG */
+	f->hint = idx + 1;
+	c = &f->cells[idx];
+	if (state == NULL || !plain_state(state, &n)) {
+		/* not a state this build writes: escaped, kept aside */
+		struct buf sb;
+
+		buf_init(&sb, 0);
+		buf_addc(&sb, '[');
+		json_str(&sb, state);
+		if (duration_ms < 0)
+			buf_adds(&sb, ",null");
+		else
+			buf_printf(&sb, ",%lld", (long long)duration_ms);
+		buf_printf(&sb, ",%d]", try_number);
+		free(f->slow[idx]);
+		f->slow[idx] = buf_steal(&sb);
+		c->len = -1;
+		return;
+	}
+	p = c->text;
+	*p++ = '[';
+	*p++ = '"';
+	memcpy(p, state, n);
+	p += n;
+	*p++ = '"';
+	*p++ = ',';
+	if (duration_ms < 0) {
+		memcpy(p, "null", 4);
+		p += 4;
+	} else
+		p = put_int(p, (long long)duration_ms);
+	*p++ = ',';
+	p = put_int(p, try_number);
+	*p++ = ']';
+	c->len = (int)(p - c->text);
+}
+
+int
+api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
+	       int limit, int offset, struct buf *out)
+{
+	struct store_grid_run *runs;
+	int nruns = 0, rc = 0;
+	int64_t total = 0;
+	struct grid_fill f = { d, NULL, NULL, 0 };
+
+	if (store_grid_runs(w->store, d->name, from_s, to_s, limit, offset,
+			    &runs, &nruns, &total) < 0)
+		return -1;
+	f.cells = xmalloc((size_t)d->ntasks * sizeof *f.cells + 1);
+	f.slow = xcalloc((size_t)d->ntasks + 1, sizeof *f.slow);
+	buf_adds(out, "{\"dag\":");
+	json_str(out, d->name);
+	buf_adds(out, ",\"tasks\":[");
+	for (int i = 0; i < d->ntasks; i++) {
+		if (i > 0)
+			buf_addc(out, ',');
+		json_str(out, d->tasks[i].name);
+	}
+	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,\"partitions\":[",
+		   (long long)total, limit, offset);
+	for (int k = 0; k < nruns; k++) {
+		struct store_grid_run *g = &runs[k];
+
+		for (int i = 0; i < d->ntasks; i++)
+			f.cells[i].len = 0;
+		f.hint = 0;
+		if (store_grid_tis(w->store, g->id, grid_cell_cb, &f) < 0) {
+			rc = -1;
+			break;
+		}
+		if (k > 0)
+			buf_addc(out, ',');
+		buf_adds(out, "{\"partition\":");
+		json_str(out, g->partition);
+		{
+			char num[64], *p = num;
+
+			memcpy(p, ",\"start_s\":", 11);
+			p = put_int(p + 11, (long long)g->start_s);
+			memcpy(p, ",\"end_s\":", 9);
+			p = put_int(p + 9, (long long)g->end_s);
+			buf_add(out, num, (size_t)(p - num));
+		}
+		buf_adds(out, ",\"state\":");
+		json_state(out, g->state);
+		buf_adds(out, ",\"run_type\":");
+		json_state(out, g->run_type);
+		buf_adds(out, ",\"cells\":[");
+		for (int i = 0; i < d->ntasks; i++) {
+			struct grid_cell *c = &f.cells[i];
+
+			if (i > 0)
+				buf_addc(out, ',');
+			if (c->len > 0)
+				buf_add(out, c->text, (size_t)c->len);
+			else if (c->len < 0)
+				buf_adds(out, f.slow[i]);
+			else
+				buf_add(out, "null", 4);
+		}
+		buf_adds(out, "]}");
+	}
+	buf_adds(out, "]}");
+	for (int i = 0; i < d->ntasks; i++)
+		free(f.slow[i]);
+	free(f.slow);
+	store_grid_runs_free(runs, nruns);
+	free(f.cells);
+	return rc;
+}
+
+enum web_result
+api_grid(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	int64_t from, to;
+	int limit, offset;
+
+	if (api_range_args(r, d, &from, &to) < 0 || api_page_args(r, 50, &limit, &offset) < 0)
+		return WEB_DONE;
+	{
+		struct buf out;
+
+		buf_init(&out, 0);
+		if (api_grid_write(r->w, d, from, to, limit, offset, &out) < 0) {
+			buf_free(&out);
+			if (web_store_busy(r->w))
+				return WEB_BUSY;
+			web_error(r, 500, "database: %s", store_errmsg(r->w->store));
+			return WEB_DONE;
+		}
+		web_text(r, 200, "application/json", buf_str(&out), out.len);
+		buf_free(&out);
+	}
+	return WEB_DONE;
+}

@@ -1,0 +1,56 @@
+/* api_runs.c: a DAG's runs (GET /dags/DAG/runs, GET /dags/DAG/runs/PARTITION). */
+#include "web/web_internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+
+enum web_result
+api_runs_list(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	int64_t from, to;
+	int limit, offset;
+	const char *state = web_query(r, "state");
+	json_t *runs;
+
+	if (api_range_args(r, d, &from, &to) < 0 || api_page_args(r, 100, &limit, &offset) < 0)
+		return WEB_DONE;
+	if (state != NULL && run_state_parse(state) < 0) {
+		web_error(r, 400, "state must be queued, running, success or failed");
+		return WEB_DONE;
+	}
+	if ((runs = store_runs_json(r->w->store, d->name, from, to, state, limit,
+				    offset)) == NULL)
+		return api_db_failed(r);
+	web_json(r, 200, json_pack("{s:o,s:i,s:i}", "runs", runs, "limit", limit,
+				   "offset", offset));
+	return WEB_DONE;
+}
+
+/* Check params against the DAG's declared ones: scalars only. */
+
+enum web_result
+api_run(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition;
+	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
+
+	if (run == NULL && web_store_busy(r->w))
+		return WEB_BUSY;
+	if (run == NULL) {
+		web_error(r, 404, "DAG %s has no run for partition %s", d->name, partition);
+		return WEB_DONE;
+	}
+	if ((tis = store_tis_json(r->w->store, d->name, partition)) == NULL) {
+		json_decref(run);
+		return api_db_failed(r);
+	}
+	json_object_set_new(run, "task_instances", tis);
+	web_json(r, 200, run);
+	return WEB_DONE;
+}

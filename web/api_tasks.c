@@ -1,0 +1,230 @@
+/* api_tasks.c: a task instance (its tries, its command as rendered for its run, masked) and its logs. */
+#include "web/web_internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "operators/operator.h"
+#include "scheduler/config.h"
+#include "scheduler/template.h"
+#include "scheduler/try.h"
+#include "store/store.h"
+
+static void
+command_json(struct web *w, const struct dag *d, const struct task *t,
+	     json_t *run, int try_number, json_t *out)
+{
+	struct tmpl_ctx c;
+	json_t *params = d->params ? json_deep_copy(d->params) : json_object();
+	json_t *run_params = json_object_get(run, "params");
+	json_t *src = json_object_get(t->options, "command");
+	json_t *rendered = NULL;
+	char *run_id;
+	struct sl_err err;
+
+	(void)w;
+	if (json_is_object(run_params))
+		json_object_update(params, run_params);
+	run_id = xasprintf("%s__%s", json_string_value(json_object_get(run, "run_type")),
+			   json_string_value(json_object_get(run, "partition")));
+	memset(&c, 0, sizeof c);
+	c.dag = d->name;
+	c.task = t->name;
+	c.run_id = run_id;
+	c.partition = json_string_value(json_object_get(run, "partition"));
+	c.try_number = try_number > 0 ? try_number : 1;
+	c.start = json_integer_value(json_object_get(run, "start_s"));
+	c.end = json_integer_value(json_object_get(run, "end_s"));
+	c.tz = d->tz;
+	c.params = params;
+	sl_err_clear(&err);
+	if (src == NULL)
+		src = t->options;
+	if (src != NULL && tmpl_render_json(src, &c, &rendered, &err) < 0) {
+		rendered = NULL;
+		json_object_set_new(out, "render_error", json_string(err.msg));
+	}
+	json_object_set_new(out, "type", json_string(t->op->name));
+	json_object_set_new(out, "template", src ? mask_json(src) : json_null());
+	json_object_set_new(out, "rendered", rendered ? mask_json(rendered) : json_null());
+	json_decref(rendered);
+	json_decref(params);
+	free(run_id);
+}
+
+static json_t *
+find_ti(struct web *w, const char *dag, const char *partition, const char *task)
+{
+	json_t *tis = store_tis_json(w->store, dag, partition), *ti, *found = NULL;
+	size_t i;
+
+	json_array_foreach(tis, i, ti)
+		if (strcmp(json_string_value(json_object_get(ti, "task")), task) == 0) {
+			found = json_incref(ti);
+			break;
+		}
+	json_decref(tis);
+	return found;
+}
+
+enum web_result
+api_task(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition, *task = r->arg.task;
+	struct task *t = dag_task(d, task);
+	json_t *run, *ti, *tries;
+
+	if (t == NULL) {
+		web_error(r, 404, "DAG %s has no task '%s'", d->name, task);
+		return WEB_DONE;
+	}
+	if ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
+	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
+		json_decref(run);
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
+		web_error(r, 404, "DAG %s has no run of %s for partition %s", d->name, task, partition);
+		return WEB_DONE;
+	}
+	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+		json_decref(run);
+		json_decref(ti);
+		return api_db_failed(r);
+	}
+	json_object_set_new(ti, "dag", json_string(d->name));
+	json_object_set_new(ti, "partition", json_string(partition));
+	json_object_set_new(ti, "run_state", json_incref(json_object_get(run, "state")));
+	json_object_set_new(ti, "params", json_incref(json_object_get(run, "params")));
+	json_object_set_new(ti, "tries", tries);
+	{
+		json_t *cmd = json_object();
+
+		command_json(r->w, d, t, run, (int)json_integer_value(json_object_get(ti, "try_number")), cmd);
+		json_object_set_new(ti, "command", cmd);
+	}
+	json_decref(run);
+	web_json(r, 200, ti);
+	return WEB_DONE;
+}
+
+/* The log file of a try, inside logs_dir by construction (every part
+ * comes from the loaded DAG or the database) and by check (realpath). */
+static char *
+log_path(struct web *w, const char *dag, const char *partition, const char *task,
+	 int try_number)
+{
+	char *path, *real_dir, *real_path;
+	size_t dl;
+
+	path = try_log_path(w->cfg->logs_dir, dag, partition, task, try_number);
+	real_dir = realpath(w->cfg->logs_dir, NULL);
+	real_path = realpath(path, NULL);
+	if (real_dir == NULL || real_path == NULL) {
+		free(real_dir);
+		free(real_path);
+		return path;	/* not there (yet): opening it fails */
+	}
+	dl = strlen(real_dir);
+	if (strncmp(real_path, real_dir, dl) != 0 || real_path[dl] != '/') {
+		free(real_dir);
+		free(real_path);
+		free(path);
+		return NULL;
+	}
+	free(real_dir);
+	free(path);
+	return real_path;
+}
+
+enum web_result
+api_log(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition, *task = r->arg.task;
+	const char *try_arg = r->arg.try_number;
+	json_t *ti;
+	long long try_number, offset = 0;
+	const char *off = web_query(r, "offset");
+	char *path;
+	int fd, running;
+	struct stat sb;
+	struct buf text;
+	unsigned char *chunk;
+	ssize_t got;
+	size_t want, keep;
+
+	if (dag_task(d, task) == NULL || sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
+	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
+		web_error(r, 404, "no such log");
+		return WEB_DONE;
+	}
+	if (try_number > json_integer_value(json_object_get(ti, "try_number"))) {
+		json_decref(ti);
+		web_error(r, 404, "%s has no try %lld yet", task, try_number);
+		return WEB_DONE;
+	}
+	running = strcmp(json_string_value(json_object_get(ti, "state")), "running") == 0 &&
+		  try_number == json_integer_value(json_object_get(ti, "try_number"));
+	json_decref(ti);
+	if (off != NULL && sl_parse_int(off, 0, LLONG_MAX, &offset) < 0) {
+		web_error(r, 400, "offset must be a number >= 0");
+		return WEB_DONE;
+	}
+	if ((path = log_path(r->w, d->name, partition, task, (int)try_number)) == NULL) {
+		web_error(r, 404, "no such log");
+		return WEB_DONE;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		/* a try that has not written anything yet */
+		web_json(r, 200, json_pack("{s:I,s:I,s:I,s:s,s:b,s:b}", "try", (json_int_t)try_number,
+		    "offset", (json_int_t)offset, "next_offset", (json_int_t)offset,
+		    "data", "", "running", running, "exists", 0));
+		return WEB_DONE;
+	}
+	if (offset > sb.st_size)
+		offset = sb.st_size;
+	want = (size_t)SL_MIN((long long)WEB_LOG_CHUNK, (long long)sb.st_size - offset);
+	chunk = xmalloc(want + 1);
+	got = pread(fd, chunk, want, (off_t)offset);
+	close(fd);
+	if (got < 0)
+		got = 0;
+	keep = (size_t)got;
+	/* do not cut a UTF-8 character in two at the end of a chunk */
+	if (offset + got < sb.st_size || running) {
+		size_t k = keep, back = 0;
+
+		while (k > 0 && back < 3 && (chunk[k - 1] & 0xc0) == 0x80) {
+			k--;
+			back++;
+		}
+		if (k > 0 && chunk[k - 1] >= 0xc0) {
+			unsigned char c = chunk[k - 1];
+			size_t need = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+
+			if (back + 1 < need)
+				keep = k - 1;
+		}
+	}
+	buf_init(&text, 0);
+	/* JSON-safe: invalid UTF-8 and NUL become U+FFFD */
+	text_utf8_clean(&text, (const char *)chunk, keep, "\xef\xbf\xbd");
+	free(chunk);
+	web_json(r, 200, json_pack("{s:I,s:I,s:I,s:I,s:s%,s:b,s:b}", "try", (json_int_t)try_number,
+	    "offset", (json_int_t)offset, "next_offset", (json_int_t)(offset + (long long)keep),
+	    "size", (json_int_t)sb.st_size, "data", buf_str(&text), text.len,
+	    "running", running, "exists", 1));
+	buf_free(&text);
+	return WEB_DONE;
+}

@@ -1,0 +1,52 @@
+/* links.c: the addresses of the UI's pages (see links.h). */
+#include "web/links.h"
+
+#include <string.h>
+
+#include "base/text.h"
+#include "base/util.h"
+
+void
+links_build(struct buf *out, const char *base_url, const char *pattern,
+	    const char *const *values)
+{
+	size_t n = base_url != NULL ? strlen(base_url) : 0;
+	int k = 0;
+
+	while (n > 0 && base_url[n - 1] == '/')
+		n--;
+	buf_add(out, base_url != NULL ? base_url : "", n);
+	for (const char *p = pattern; *p != '\0';) {
+		const char *close;
+
+		if (*p == '{' && (close = strchr(p, '}')) != NULL) {
+			text_url_segment(out, values[k] != NULL ? values[k] : "");
+			k++;
+			p = close + 1;
+		} else
+			buf_addc(out, *p++);
+	}
+}
+
+char *
+links_task(const char *base_url, const char *dag, const char *partition,
+	   const char *task)
+{
+	const char *values[] = { dag, partition, task };
+	struct buf b;
+
+	buf_init(&b, 0);
+	links_build(&b, base_url, LINK_PAGE_TASK, values);
+	return buf_steal(&b);
+}
+
+char *
+links_run(const char *base_url, const char *dag, const char *partition)
+{
+	const char *values[] = { dag, partition };
+	struct buf b;
+
+	buf_init(&b, 0);
+	links_build(&b, base_url, LINK_PAGE_RUN, values);
+	return buf_steal(&b);
+}

@@ -1,0 +1,30 @@
+/*
+ * links.h: the addresses of the web UI's pages, for every part that sends
+ * a link (the email notifier, later webhooks). The patterns here are the
+ * ones web/routes.c matches, so a link built here opens the page it names.
+ *
+ * A pattern is a path of literal segments and {name} captures; a link
+ * fills each capture, in order, with a value percent-encoded as one path
+ * segment (text_url_segment in base/text.h).
+ */
+#ifndef SLUICE_LINKS_H
+#define SLUICE_LINKS_H
+
+struct buf;
+
+#define LINK_PAGE_DAGS	"/"
+#define LINK_PAGE_DAG	"/dags/{dag}"
+#define LINK_PAGE_RUN	"/dags/{dag}/runs/{partition}"
+#define LINK_PAGE_TASK	"/dags/{dag}/runs/{partition}/tasks/{task}"
+
+/* Append to out: base_url without trailing slashes (may be NULL or ""
+ * for a path alone), then pattern with its captures filled from values
+ * (as many as the pattern has {captures}; a NULL value fills ""). */
+void links_build(struct buf *out, const char *base_url, const char *pattern,
+		 const char *const *values);
+/* The page of a task instance, and of a run (caller frees). */
+char *links_task(const char *base_url, const char *dag, const char *partition,
+		 const char *task);
+char *links_run(const char *base_url, const char *dag, const char *partition);
+
+#endif
