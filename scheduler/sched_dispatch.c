@@ -1,4 +1,7 @@
-/* sched_dispatch.c: trigger rules, the ready heap, slots and pools (see sched_internal.h). */
+/*
+ * sched_dispatch.c: trigger rules, the ready heap, slots and pools (see
+ * sched_internal.h).
+ */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>

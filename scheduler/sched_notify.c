@@ -1,4 +1,7 @@
-/* sched_notify.c: emails and on_success / on_failure hooks (see sched_internal.h). */
+/*
+ * sched_notify.c: emails and on_success / on_failure hooks (see
+ * sched_internal.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,4 +1,7 @@
-/* sched_runs.c: runs: creation, promotion, completion, SLA (see sched_internal.h). */
+/*
+ * sched_runs.c: runs: creation, promotion, completion, SLA (see
+ * sched_internal.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

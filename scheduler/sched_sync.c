@@ -1,4 +1,7 @@
-/* sched_sync.c: the picture from the store: reload, recovery, DAG folder (see sched_internal.h). */
+/*
+ * sched_sync.c: the picture from the store: reload, recovery, DAG folder
+ * (see sched_internal.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

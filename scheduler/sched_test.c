@@ -1,4 +1,7 @@
-/* sched_test.c: `sluice test`: one try in the foreground (see sched_internal.h). */
+/*
+ * sched_test.c: `sluice test`: one try in the foreground (see
+ * sched_internal.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -1,4 +1,7 @@
-/* sched_try.c: a try's start and end (retries, timeouts, sensor reschedules) (see sched_internal.h). */
+/*
+ * sched_try.c: a try's start and end (retries, timeouts, sensor
+ * reschedules) (see sched_internal.h).
+ */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -570,9 +573,12 @@ poke_done_cb(void *arg, enum op_poke_result result, const char *msg)
 	if (l->log_path != NULL && msg != NULL && *msg != '\0')
 		sched_try_log(l->log_path, "poke: %s", msg);
 	switch (result) {
-	case OP_POKE_DONE:
-		sched_try_end(s, l, 0, 0, NULL, sched_now(s) - (l->ti ? l->ti->first_poke_at : l->started_ms), "scheduler");
+	case OP_POKE_DONE: {
+		int64_t since = l->ti ? l->ti->first_poke_at : l->started_ms;
+
+		sched_try_end(s, l, 0, 0, NULL, sched_now(s) - since, "scheduler");
 		break;
+	}
 	case OP_POKE_NOT_YET:
 		sched_try_end(s, l, OP_POKE_NOT_YET_EXIT, 0, NULL, 0, "scheduler");
 		break;

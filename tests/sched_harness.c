@@ -688,9 +688,3 @@ h_sla_notified(const char *dag, const char *task, const char *partition)
 	return -1;
 }
 
-void
-h_dump_pokes(void)
-{
-	for (struct fake_poke *p = H.pokes; p != NULL; p = p->next)
-		fprintf(stderr, "poke %s %s over=%d\n", p->task, p->partition, p->over);
-}

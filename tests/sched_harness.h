@@ -82,7 +82,6 @@ const char *h_argv(const char *task, int i);
 
 /* In-loop fake sensor pokes in flight, and their answer. */
 int h_pokes(const char *task);
-void h_dump_pokes(void);
 int h_poke(const char *task, const char *partition,
 	   enum op_poke_result result);
 

@@ -4,6 +4,7 @@
  * executor, a temporary database; no sleeps, no processes. These pin down
  * today's behaviour; a change that breaks a rule fails here.
  */
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,6 +610,45 @@ test_try_command_env(void)
 	h_close();
 }
 
+/* --- the DAG folder --- */
+
+/* A run created for a DAG file the scheduler has not read yet (a trigger
+ * that beat the folder scan) starts once the scan reads the file. */
+static void
+test_trigger_before_scan(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "a.yaml", "dag: a\ntasks:\n  t: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	char path[PATH_MAX];
+	struct dag *late = NULL;
+	struct sl_err err;
+	FILE *f;
+
+	h_open(files, NULL);
+	snprintf(path, sizeof path, "%s/late.yaml", h_sched()->cfg->dags_dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	fputs("dag: late\ntasks:\n  t: {command: \"true\"}\n", f);
+	fclose(f);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, dag_load(path, h_sched()->cfg, &late, &err));
+	CHECK_EQ_INT(0, store_run_create(h_store(), late, "p", h_now() / 1000,
+					 h_now() / 1000 + 60, "manual", NULL,
+					 NULL, &err));
+	dag_free(late);
+	h_poke_db();
+	CHECK_EQ_STR("queued", h_run_state("late", "p"));
+	CHECK_EQ_INT(0, h_running("t"));
+	h_advance(3000);	/* the folder scan reads late.yaml */
+	CHECK_EQ_STR("running", h_run_state("late", "p"));
+	CHECK_EQ_INT(1, h_running("t"));
+	h_close();
+}
+
 /* --- a failed commit --- */
 
 /* When the commit of a pass fails, none of the tries it queued start;
@@ -668,6 +708,7 @@ main(void)
 	RUN(test_sensor_backoff);
 	RUN(test_sla);
 	RUN(test_try_command_env);
+	RUN(test_trigger_before_scan);
 	RUN(test_failed_commit_starts_nothing);
 	return UNIT_END();
 }
