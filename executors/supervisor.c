@@ -362,7 +362,8 @@ sup_proc_start(pid_t pid, pid_t *ppid)
 /*
  * The status file. Lines of NAME=VALUE:
  *   state=running|ended, pid=, start= (the supervisor's start time in
- *   clock ticks since boot), started_ms= (wall clock), cgroup= (when the
+ *   clock ticks since boot), started_ms= (wall clock), grace_ms= (the
+ *   kill grace it was given), cgroup= (when the
  *   try has one); once ended also ended_ms=, exit_code=, signal=,
  *   log_dropped= (bytes dropped by the cap) and error= (when the command
  *   could not run or its log could not be written).
@@ -380,9 +381,9 @@ status_write(struct sup *s, int ended)
 		if (k_ > 0) \
 			n = n + (size_t)k_ < sizeof text ? n + (size_t)k_ : sizeof text - 1; \
 	} while (0)
-	STATUS_ADD("state=%s\npid=%d\nstart=%llu\nstarted_ms=%lld\n",
+	STATUS_ADD("state=%s\npid=%d\nstart=%llu\nstarted_ms=%lld\ngrace_ms=%lld\n",
 		   ended ? "ended" : "running", (int)getpid(), s->self_start,
-		   s->started_ms);
+		   s->started_ms, s->grace_ms);
 	if (s->cgroup[0] != '\0')
 		STATUS_ADD("cgroup=%s\n", s->cgroup);
 	if (ended) {
