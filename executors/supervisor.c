@@ -324,6 +324,26 @@ sup_log_finish(struct sup_log *l)
 		sup_log_failed(l, 0);
 }
 
+/* Append a last line to the log; on a full disk, over the last bytes of
+ * the output instead (they are lost, as the rest was), so that the log
+ * says why it ends there. */
+static void
+sup_log_last_line(int fd, const char *line)
+{
+	size_t len = strlen(line);
+	off_t end;
+
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_APPEND);
+	if (sup_write_all(fd, line, len) == 0)
+		return;
+	if (errno != ENOSPC && errno != EDQUOT)
+		return;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_APPEND);
+	end = lseek(fd, 0, SEEK_END);
+	if (end >= (off_t)len)
+		(void)sup_pwrite_all(fd, line, len, (long long)(end - (off_t)len));
+}
+
 /* The start time of a process in clock ticks since boot (field 22 of
  * /proc/PID/stat), 0 if unknown. */
 static unsigned long long
@@ -874,9 +894,7 @@ end:
 				 "cannot write the log (%lld bytes lost): %s",
 				 s.log.lost, strerror(s.log.err));
 		snprintf(line, sizeof line, "\nsluice: %s\n", s.error);
-		/* may fail too on a full disk: the status says it anyway */
-		fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_APPEND);
-		(void)!write(1, line, strlen(line));
+		sup_log_last_line(s.log.fd, line);
 	}
 	if (s.cgroup[0] != '\0' && !s.keep_children)
 		rmdir(s.cgroup);

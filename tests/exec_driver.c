@@ -23,6 +23,7 @@
  *   -D         print the executor's describe() line at the end
  *   -T SECS    give up (exit 3) after SECS (default 120)
  *   -o         print {"task":I,"token":...} when a try starts
+ *              ({"task":I,"adopted":1} when a try is adopted)
  *   -m BYTES   the tries' log_max; -K keep_children
  *   -x FILE    once FILE exists, detach every running try (print
  *              {"task":I,"detached":1}) and exit: they run on
@@ -216,6 +217,13 @@ static void adopt_one(struct driver_task *t, const char *token)
 	t->running = 1;
 	t->started_ms = sl_mono_ms();
 	running++;
+	if (print_tokens) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "task", json_integer(t->index));
+		json_object_set_new(o, "adopted", json_integer(1));
+		print_json(o);
+	}
 }
 
 /* Let every running try go on without us, and stop. */
