@@ -182,15 +182,11 @@ local_status_kill_tree(const char *entry, const char *cgroup)
 			(void)!write(fd, "1", 1);
 			close(fd);
 		}
-		/* empty once the kill is through; removed when it is */
-		rmdir(cgroup);
 	}
 	/* every process that still carries the try's key, and its process
 	 * group (children that dropped the variable) */
 	d = opendir("/proc");
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
+	while (d != NULL && (e = readdir(d)) != NULL) {
 		pid_t pid, g;
 
 		if (e->d_name[0] < '1' || e->d_name[0] > '9')
@@ -203,7 +199,12 @@ local_status_kill_tree(const char *entry, const char *cgroup)
 			kill(-g, SIGKILL);
 		kill(pid, SIGKILL);
 	}
-	closedir(d);
+	if (d != NULL)
+		closedir(d);
+	/* by now the killed group is empty, most likely: remove it (an
+	 * empty group left behind costs nothing) */
+	if (cgroup != NULL && *cgroup != '\0')
+		rmdir(cgroup);
 }
 
 void

@@ -590,6 +590,43 @@ sup_cgroup_make(struct sup *s, const char *dir)
 		 s->cgroup);
 }
 
+/* Remove the try's cgroup at the end. Kept children (-K) move to the
+ * folder it was made in first: they outlive the try, its group does not. */
+static void
+sup_cgroup_remove(struct sup *s)
+{
+	if (s->keep_children) {
+		char parent[PATH_MAX + 16], buf[4096];
+		char *slash;
+		ssize_t r;
+		int in, out;
+
+		snprintf(parent, sizeof parent, "%s", s->cgroup);
+		slash = strrchr(parent, '/');
+		if (slash == NULL)
+			return;
+		snprintf(slash, sizeof parent - (size_t)(slash - parent),
+			 "/cgroup.procs");
+		in = open(s->cgroup_procs, O_RDONLY | O_CLOEXEC);
+		out = open(parent, O_WRONLY | O_CLOEXEC);
+		/* one pid a line; each write moves one process */
+		while (in >= 0 && out >= 0 && (r = read(in, buf, sizeof buf - 1)) > 0) {
+			char *p = buf, *nl;
+
+			buf[r] = '\0';
+			while ((nl = strchr(p, '\n')) != NULL) {
+				(void)!write(out, p, (size_t)(nl - p));
+				p = nl + 1;
+			}
+		}
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+	}
+	rmdir(s->cgroup);
+}
+
 /*
  * Start the command: vfork, then in the child only system calls (its own
  * process group, the cgroup, stdout and stderr into the pipe, default
@@ -896,8 +933,8 @@ end:
 		snprintf(line, sizeof line, "\nsluice: %s\n", s.error);
 		sup_log_last_line(s.log.fd, line);
 	}
-	if (s.cgroup[0] != '\0' && !s.keep_children)
-		rmdir(s.cgroup);
+	if (s.cgroup[0] != '\0')
+		sup_cgroup_remove(&s);
 	if (status_write(&s, 1) < 0)
 		sup_note("sluice-try: cannot write %s: %s\n", s.status_path,
 			 errno == ENOSPC || errno == EDQUOT ? "disk full" : strerror(errno));
