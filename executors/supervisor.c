@@ -458,11 +458,12 @@ status_write(struct sup *s, int ended)
 }
 
 /* Signal every descendant: from the cgroup's list when the try has one,
- * else by walking parent links in /proc (as the subreaper, every process
- * of the try descends from us). SIGCONT follows SIGTERM so that a
+ * else (or also, with walk) by walking parent links in /proc (as the
+ * subreaper, every process of the try descends from us; the walk also
+ * finds one that left the cgroup). SIGCONT follows SIGTERM so that a
  * stopped process sees it. Returns how many processes were signalled. */
 static int
-sup_signal_tree(struct sup *s, int sig)
+sup_signal_tree(struct sup *s, int sig, int walk)
 {
 	pid_t *pids = NULL, *ppids = NULL, self = getpid();
 	size_t n = 0, cap = 0;
@@ -482,7 +483,7 @@ sup_signal_tree(struct sup *s, int sig)
 				int ok = write(fd, "1", 1) == 1;
 
 				close(fd);
-				if (ok)
+				if (ok && !walk)
 					return 1;
 			}
 		}
@@ -510,7 +511,8 @@ sup_signal_tree(struct sup *s, int sig)
 				}
 			}
 			close(fd);
-			return count;
+			if (!walk)
+				return count;
 		}
 	}
 	{
@@ -636,7 +638,7 @@ static pid_t
 sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 	  const sigset_t *none)
 {
-	volatile int child_err = 0;
+	volatile int child_err = 0, cgroup_failed = 0;
 	pid_t pid;
 
 	pid = vfork();
@@ -645,10 +647,10 @@ sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 		if (s->cgroup[0] != '\0') {
 			int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC);
 
-			if (fd >= 0) {
-				(void)!write(fd, "0", 1);
+			if (fd < 0 || write(fd, "0", 1) != 1)
+				cgroup_failed = 1;
+			if (fd >= 0)
 				close(fd);
-			}
 		}
 		dup2(out_w, 1);
 		dup2(out_w, 2);
@@ -666,6 +668,12 @@ sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 		snprintf(s->error, sizeof s->error, "cannot start %s: %s",
 			 argv[0], strerror(errno));
 		return -1;
+	}
+	if (cgroup_failed) {
+		/* the command could not join the group (delegation, an
+		 * older kernel): the /proc walk covers its tree */
+		rmdir(s->cgroup);
+		s->cgroup[0] = '\0';
 	}
 	if (child_err != 0) {
 		int st;
@@ -756,6 +764,7 @@ main(int argc, char **argv)
 	const char *prog = NULL, *cgroup_dir = NULL;
 	sigset_t mask, none;
 	int opt, sfd, out[2], out_open = 1, no_children = 0, stopping = 0;
+	int kill_rounds = 0;
 	long long deadline = -1, log_max = 100LL * 1000 * 1000;
 	char *buf;
 
@@ -881,7 +890,7 @@ main(int argc, char **argv)
 			    !stopping) {
 				/* a kill request: the whole tree, now */
 				stopping = 1;
-				sup_signal_tree(&s, SIGTERM);
+				sup_signal_tree(&s, SIGTERM, 0);
 				deadline = sup_clock_ms(CLOCK_MONOTONIC) + s.grace_ms;
 			}
 		}
@@ -889,7 +898,7 @@ main(int argc, char **argv)
 		if (s.child_done && !s.keep_children && !no_children && !stopping) {
 			/* the command is done; what it left behind is not */
 			stopping = 1;
-			sup_signal_tree(&s, SIGTERM);
+			sup_signal_tree(&s, SIGTERM, 0);
 			deadline = sup_clock_ms(CLOCK_MONOTONIC) + s.grace_ms;
 		}
 		if (deadline >= 0 && sup_clock_ms(CLOCK_MONOTONIC) >= deadline) {
@@ -901,8 +910,9 @@ main(int argc, char **argv)
 					continue;
 				break;
 			}
-			sup_signal_tree(&s, SIGKILL);
-			/* again soon, for anything forked meanwhile */
+			/* again soon, for anything forked meanwhile, and
+			 * from the second round on by the /proc walk too */
+			sup_signal_tree(&s, SIGKILL, kill_rounds++ > 0);
 			deadline = sup_clock_ms(CLOCK_MONOTONIC) + 100;
 		}
 	}
