@@ -67,9 +67,10 @@ struct local_exec {
 	char *cgroup_dir;		/* writable cgroup v2 folder, or NULL */
 	int64_t log_max;		/* default cap of a try's log */
 
-	/* The starter thread. It opens the log and calls posix_spawn, so
-	 * the loop never waits while a child execs (a vfork holds its
-	 * caller until then: ~0.5 ms here, much longer on a busy machine).
+	/* The starter thread. It opens the log and the status file and
+	 * starts the supervisor, so the loop never waits while a child
+	 * execs (a vfork holds its caller until then: ~0.5 ms here, much
+	 * longer on a busy machine).
 	 * Everything it shares with the loop is under mu. */
 	pthread_t thread;
 	int have_thread;
@@ -119,7 +120,7 @@ struct local_try {
 	char error[600];		/* set when it could not start */
 
 	struct local_try *qnext;	/* in queue or ended */
-	struct local_try *next;		/* in running */
+	struct local_try *next;		/* in running, adopted or detached */
 };
 
 /* A copy of v, plus `extra` at its end when not NULL (strv_free frees it). */
