@@ -1006,8 +1006,7 @@ local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
 	struct local_exec *ex = t->ex;
 	struct sl_exec_result res;
 
-	if (t->pidfd < 0 && t->sup_start != 0 &&
-	    local_status_proc_start(t->pid) == t->sup_start) {
+	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start)) {
 		/* polled, still running */
 		struct timeval tv;
 

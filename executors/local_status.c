@@ -104,13 +104,15 @@ local_status_read(const char *path, struct local_status *st)
 	return rc == 0 && st->pid > 0 ? 0 : -1;
 }
 
-unsigned long long
-local_status_proc_start(int pid)
+/* The start time and the state letter of a process; 0 if gone. */
+static unsigned long long
+proc_stat(int pid, char *state)
 {
 	char path[64], stat[512];
 	unsigned long long start = 0;
 	FILE *f;
 
+	*state = '?';
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	f = fopen(path, "re");
 	if (f == NULL)
@@ -119,18 +121,36 @@ local_status_proc_start(int pid)
 		char *p = strrchr(stat, ')');
 
 		if (p != NULL)
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			       &start);
+			sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			       state, &start);
 	}
 	fclose(f);
 	return start;
 }
 
+unsigned long long
+local_status_proc_start(int pid)
+{
+	char state;
+
+	return proc_stat(pid, &state);
+}
+
+int
+local_status_pid_alive(int pid, unsigned long long start)
+{
+	char state;
+
+	/* a zombie has ended (its parent, init once the scheduler that
+	 * started it is gone, has not reaped it yet) */
+	return pid > 0 && start != 0 && proc_stat(pid, &state) == start &&
+	    state != 'Z' && state != 'X';
+}
+
 int
 local_status_alive(const struct local_status *st)
 {
-	return st->pid > 0 && st->start != 0 &&
-	    local_status_proc_start(st->pid) == st->start;
+	return local_status_pid_alive(st->pid, st->start);
 }
 
 /* Does process `pid` have `entry` ("NAME=VALUE") in its environment? */

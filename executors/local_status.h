@@ -32,8 +32,9 @@ int local_status_read(const char *path, struct local_status *st);
 unsigned long long local_status_proc_start(int pid);
 
 /* Is the supervisor of st still running: the same pid with the same start
- * time (a pid reused by another process does not count)? */
+ * time (a pid reused by another process does not count), not a zombie? */
 int local_status_alive(const struct local_status *st);
+int local_status_pid_alive(int pid, unsigned long long start);
 
 /* End what is left of a try: SIGKILL to its cgroup (when it has one), to
  * every process whose environment carries NAME=KEY (entry), and to their

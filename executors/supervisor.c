@@ -58,7 +58,9 @@ extern char **environ;
 
 /* The capped log writer. The first half of the cap is appended as it
  * comes; past it, the rest cycles through a ring region of the file (the
- * other half), which is put back in order at the end. */
+ * other half), which is put back in order at the end. A line someone else
+ * appends to the log while the ring cycles (the scheduler's "timed out")
+ * may end up in the dropped middle. */
 struct sup_log {
 	int fd;
 	long long cap;		/* 0: no cap */
