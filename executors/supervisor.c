@@ -766,7 +766,8 @@ main(int argc, char **argv)
 	const char *prog = NULL, *cgroup_dir = NULL;
 	sigset_t mask, none;
 	int opt, sfd, out[2], out_open = 1, no_children = 0, stopping = 0;
-	int kill_rounds = 0;
+	int kill_requested = 0;
+	int kill_rounds = 0, keep;
 	long long deadline = -1, log_max = 100LL * 1000 * 1000;
 	char *buf;
 
@@ -852,8 +853,10 @@ main(int argc, char **argv)
 		int timeout = -1, nfds = 0;
 		long long now;
 
-		if (s.child_done && (no_children || s.keep_children) &&
-		    (!out_open || s.keep_children))
+		/* kept children are kept when the command ends, not when
+		 * the try is killed */
+		keep = s.keep_children && !kill_requested;
+		if (s.child_done && (no_children || keep) && (!out_open || keep))
 			break;
 		if (out_open) {
 			p[nfds].fd = out[0];
@@ -889,26 +892,27 @@ main(int argc, char **argv)
 			if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
 				break;
 			if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) &&
-			    !stopping) {
+			    !kill_requested) {
 				/* a kill request: the whole tree, now */
-				stopping = 1;
+				kill_requested = stopping = 1;
 				sup_signal_tree(&s, SIGTERM, 0);
 				deadline = sup_clock_ms(CLOCK_MONOTONIC) + s.grace_ms;
 			}
 		}
 		no_children = sup_reap(&s);
-		if (s.child_done && !s.keep_children && !no_children && !stopping) {
+		keep = s.keep_children && !kill_requested;
+		if (s.child_done && !keep && !no_children && !stopping) {
 			/* the command is done; what it left behind is not */
 			stopping = 1;
 			sup_signal_tree(&s, SIGTERM, 0);
 			deadline = sup_clock_ms(CLOCK_MONOTONIC) + s.grace_ms;
 		}
 		if (deadline >= 0 && sup_clock_ms(CLOCK_MONOTONIC) >= deadline) {
-			if (s.child_done && (no_children || s.keep_children)) {
+			if (s.child_done && (no_children || keep)) {
 				/* only the pipe is left open: whoever holds it
 				 * is gone or kept */
 				deadline = -1;
-				if (out_open && !s.keep_children)
+				if (out_open && !keep)
 					continue;
 				break;
 			}
@@ -919,7 +923,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (out_open) {
-		/* kept children hold the pipe: take what is there */
+		/* kept children hold the pipe: take what is there (they
+		 * lose their output from here: write to a closed pipe) */
 		for (;;) {
 			ssize_t r = read(out[0], buf, SUP_COPY_BUF);
 

@@ -121,6 +121,19 @@ assert_eq 143 "$rc" "the supervisor mirrors the SIGTERM of the command"
 assert_eq 15 "$(field "$T/tree.status" signal)" "signal in the status"
 gone_all "$T/tree" || fail "processes survived the kill: $(cat "$T/tree")"
 
+# a kill request ends kept children too (keep_children is about a
+# command that ends by itself)
+: >"$T/keptkill"
+on_exit 'kill -9 $(cat "$T/keptkill") 2>/dev/null'
+"$SUP" -s "$T/keptkill.status" -K -g 300 -- sh -c '
+	setsid sh -c "trap \"\" TERM; echo \$\$ >> $1; while :; do sleep 1; done" &
+	wait' x "$T/keptkill" >>"$T/keptkill.log" 2>&1 &
+sup=$!
+wait_for 20 "the kept child to start" test -s "$T/keptkill"
+kill -TERM "$sup"
+wait "$sup" || true
+gone_all "$T/keptkill" || fail "a kill request left a kept child running"
+
 # --- the parent (a scheduler) is SIGKILLed: the try runs on, finishes,
 #     and its status says how it ended ---
 sh -c '"$1" -s "$2/orphan.status" -- sh -c "while [ ! -f \"$2/go\" ]; do sleep 0.05; done; exit 42" >>"$2/orphan.log" 2>&1 &
