@@ -189,8 +189,12 @@ struct sl_executor_ops {
 	 *
 	 * How a scheduler uses it: in recovery, for every try recorded as
 	 * running with a token, call adopt() instead of kill_orphan(); keep
-	 * the row running and record the result when done comes, exactly as
-	 * for a try it started. May be NULL (no adoption: kill_orphan).
+	 * the row running (its token stays valid: token() on the new handle
+	 * gives the same text), count it against its slots and pools, arm
+	 * its timeout for what is left of it, and record the result when
+	 * done comes, exactly as for a try it started. Only when adopt()
+	 * returns NULL: kill_orphan() and the "lost" path. May be NULL (no
+	 * adoption: kill_orphan).
 	 */
 	void *(*adopt)(void *inst, const char *token, sl_exec_done_fn done,
 		       void *arg, char *err, size_t errlen);
