@@ -453,10 +453,12 @@ starter_main(void *arg)
 
 /*
  * The result of a try whose supervisor has ended: the supervisor's final
- * record when there is one; else what waitpid saw (wstatus >= 0) and an
- * error, after ending what is left of the try (the supervisor was killed
- * before it could). Removes the status file: the result now lives in the
- * caller's hands.
+ * record when there is one; else (the supervisor was killed before it
+ * wrote it) what waitpid saw of the supervisor (wstatus >= 0: it mirrors
+ * the command, or says what killed it), or for an adopted try, which
+ * nobody saw end, a "lost:" error; either way after ending what is left
+ * of the try. Removes the status file: the result is now in the caller's
+ * hands.
  */
 static void
 local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
@@ -488,11 +490,12 @@ local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
 			res->exit_code = 128 + res->signal;
 		} else
 			res->exit_code = -1;
-		snprintf(t->error, sizeof t->error,
-			 "lost: the try's supervisor ended without recording how the try ended%s",
-			 wstatus >= 0 && WIFSIGNALED(wstatus) ?
-			 " (it was killed)" : "");
-		res->error = t->error;
+		if (wstatus < 0) {
+			/* adopted: nobody saw how it ended */
+			snprintf(t->error, sizeof t->error,
+				 "lost: the try's supervisor ended without recording how the try ended");
+			res->error = t->error;
+		}
 	}
 	local_status_remove(t->status_path);
 }

@@ -144,6 +144,21 @@ wait_for 20 "the supervisor to die" pid_gone "$sup"
 assert_contains "$(json "$T/f.out" 0 error)" "lost: "
 wait_for 20 "the lost try's processes to end" gone_all "$T/lost"
 
+# --- a supervisor killed while the executor watches: the try reports
+#     the signal, and what is left of it ends ---
+: >"$T/watched"
+on_exit 'kill -9 $(cat "$T/watched") 2>/dev/null'
+"$DRIVER" -c "$CONF" -L "$T/logs" -o -- sh -c 'setsid sleep 300 & echo $! >> '"$T/watched"'; wait' >"$T/h.out" &
+drv=$!
+wait_for 20 "the try to start" sh -c "grep -q token '$T/h.out'"
+tok=$(json "$T/h.out" 0 token)
+wait_for 20 "the try's child to start" test -s "$T/watched"
+sup=$(sed -n 's/^pid=//p' "${tok#*status=}.tmp")
+kill -9 "$sup"
+wait "$drv"
+assert_eq 9 "$(json "$T/h.out" 0 signal)" "the supervisor's death is the try's"
+wait_for 20 "the try's child to end" gone_all "$T/watched"
+
 # --- tokens the executor cannot follow ---
 "$DRIVER" -c "$CONF" -a "key=0123456789abcdef0123456789abcdef" -a "pgid=12 start=34" >"$T/g.out"
 assert_contains "$(json "$T/g.out" 0 adopt_error)" "cannot be followed"
