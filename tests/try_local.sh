@@ -128,21 +128,25 @@ assert_eq 41 "$(json "$T/d.out" 1 exit_code)"
 gone_all "$T/tree" || fail "the adopted tries' setsid children survived"
 
 # --- a supervisor killed while nobody watched: adopt reports the try
-#     lost, and ends what is left of it (cgroup or key) ---
-rm -f "$T/go0"
-: >"$T/lost"
-on_exit 'kill -9 $(cat "$T/lost") 2>/dev/null'
-"$DRIVER" -c "$CONF" -L "$T/logs" -o -x "$T/detach" -- sh -c 'echo $$ >> '"$T/lost"'; setsid sleep 300 & echo $! >> '"$T/lost"'; wait' >"$T/e.out"
-tok=$(json "$T/e.out" 0 token)
-st=${tok#*status=}
-sup=$(sed -n 's/^pid=//p' "$st.tmp")
-[ -n "$sup" ] || fail "no supervisor pid in $st.tmp"
-wait_for 20 "the try's processes to start" lines "$T/lost" 2
-kill -9 "$sup"
-wait_for 20 "the supervisor to die" pid_gone "$sup"
-"$DRIVER" -c "$CONF" -a "$tok" >"$T/f.out"
-assert_contains "$(json "$T/f.out" 0 error)" "lost: "
-wait_for 20 "the lost try's processes to end" gone_all "$T/lost"
+#     lost, and ends what is left of it (by its cgroup, or without one
+#     by the key in the environment of its processes) ---
+lost_case() {	# CONFIG NAME
+	: >"$T/lost.$2"
+	on_exit "kill -9 \$(cat '$T/lost.$2') 2>/dev/null"
+	"$DRIVER" -c "$1" -L "$T/logs" -o -x "$T/detach" -- sh -c 'echo $$ >> "$1"; setsid sleep 300 & echo $! >> "$1"; wait' x "$T/lost.$2" >"$T/e.out"
+	tok=$(json "$T/e.out" 0 token)
+	st=${tok#*status=}
+	wait_for 20 "the supervisor's running record ($2)" grep -aq '^pid=' "$st.tmp"
+	sup=$(sed -n 's/^pid=//p' "$st.tmp" | tr -d '\0')
+	wait_for 20 "the try's processes to start ($2)" lines "$T/lost.$2" 2
+	kill -9 "$sup"
+	wait_for 20 "the supervisor to die ($2)" pid_gone "$sup"
+	"$DRIVER" -c "$1" -a "$tok" >"$T/f.out"
+	assert_contains "$(json "$T/f.out" 0 error)" "lost: " "$2"
+	wait_for 20 "the lost try's processes to end ($2)" gone_all "$T/lost.$2"
+}
+lost_case "$CONF" default
+lost_case "{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"cgroup\":false}" no-cgroup
 
 # --- a supervisor killed while the executor watches: the try reports
 #     the signal, and what is left of it ends ---
