@@ -1,6 +1,6 @@
 /*
  * local.c: the local executor. Each try runs under its own supervisor,
- * sluice-try (executors/supervisor.c), started with vfork and exec (fast
+ * sluice-try (executors/supervisor/), started with vfork and exec (fast
  * even from a large scheduler) in a session of its own, with the try's
  * stdin (a memory file), its log and its status file (prepared here, so a
  * full disk is reported before anything starts). The supervisor starts the
@@ -11,6 +11,12 @@
  * the web UI that shares it) keeps serving while children exec. Exits of
  * our own supervisors are seen through SIGCHLD on the scheduler's libevent
  * loop; an adopted one (not our child) through a pidfd.
+ *
+ * One file past 800 lines because its parts share one try record and its
+ * lists (queued, running, adopted, detached) and the locking around them:
+ * the starter thread, the reaping, kill, adopt and detach. What is seen of
+ * a try from outside (its status file, /proc) is in local_status.c; the
+ * supervisor itself is executors/supervisor/.
  */
 #include "executors/executor.h"
 
