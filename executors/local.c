@@ -1155,6 +1155,13 @@ local_destroy(void *inst)
 			try_free(t);
 		}
 	}
+	/* adopted tries nobody detached: let go of them too */
+	while (ex->adopted != NULL) {
+		struct local_try *t = ex->adopted;
+
+		ex->adopted = t->next;
+		try_free(t);
+	}
 	/* detached supervisors run on without us */
 	while (ex->detached != NULL) {
 		struct local_try *t = ex->detached;
