@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,36 @@ proc_has_env(const char *pid, const char *entry)
 	return found;
 }
 
+/* Wait (at most limit_ms) until a killed cgroup has no process left:
+ * cgroup.events says "populated 0", and signals each change by POLLPRI.
+ * Only the recovery paths come here, rarely. */
+static void
+cgroup_wait_empty(const char *cgroup, int limit_ms)
+{
+	char path[4200], text[256];
+	int64_t end = sl_mono_ms() + limit_ms;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/cgroup.events", cgroup);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = pread(fd, text, sizeof text - 1, 0);
+		struct pollfd p = { fd, POLLPRI, 0 };
+		int64_t left = end - sl_mono_ms();
+
+		if (n <= 0)
+			break;
+		text[n] = '\0';
+		if (strstr(text, "populated 0") != NULL || left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			break;
+	}
+	close(fd);
+}
+
 void
 local_status_kill_tree(const char *entry, const char *cgroup)
 {
@@ -221,10 +252,11 @@ local_status_kill_tree(const char *entry, const char *cgroup)
 	}
 	if (d != NULL)
 		closedir(d);
-	/* by now the killed group is empty, most likely: remove it (an
-	 * empty group left behind costs nothing) */
-	if (cgroup != NULL && *cgroup != '\0')
+	/* the killed group empties as its processes exit: then it goes */
+	if (cgroup != NULL && *cgroup != '\0') {
+		cgroup_wait_empty(cgroup, 200);
 		rmdir(cgroup);
+	}
 }
 
 void

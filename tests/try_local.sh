@@ -167,4 +167,11 @@ wait_for 20 "the try's child to end" gone_all "$T/watched"
 "$DRIVER" -c "$CONF" -a "key=0123456789abcdef0123456789abcdef" -a "pgid=12 start=34" >"$T/g.out"
 assert_contains "$(json "$T/g.out" 0 adopt_error)" "cannot be followed"
 assert_contains "$(json "$T/g.out" 1 adopt_error)" "cannot be followed"
+# no try leaves its cgroup behind (where tries get one), kept or killed
+cg=$(awk '$0 ~ / - cgroup2 / {print $5; exit}' /proc/self/mountinfo)
+if [ -n "$cg" ]; then
+	for key in $(cat "$T"/*.out | grep -o 'key=[0-9a-f]*' | sort -u | cut -d= -f2); do
+		[ ! -d "$cg/sluice-try-$key" ] || fail "the cgroup of try $key was left behind"
+	done
+fi
 echo "try_local: ok"
