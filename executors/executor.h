@@ -29,6 +29,11 @@
  *
  * Version history:
  *   1  first version.
+ *   2  adopt() and detach() at the end of sl_executor_ops (tries that
+ *      survive a scheduler restart); keep_children and log_max at the
+ *      end of sl_exec_task. A version-1 plug-in still loads: its
+ *      descriptor ends at destroy, so read the version-2 fields only
+ *      through SL_EXEC_OP(), and it never reads the new task fields.
  */
 #ifndef SLUICE_EXECUTOR_H
 #define SLUICE_EXECUTOR_H
@@ -40,7 +45,14 @@
 extern "C" {
 #endif
 
-#define SL_EXECUTOR_ABI 1
+#define SL_EXECUTOR_ABI 2
+/* The oldest version this sluice still loads. */
+#define SL_EXECUTOR_ABI_OLDEST 1
+
+/* ops->field when the executor was built against version `since` or
+ * later, else NULL (its descriptor ends before that field). */
+#define SL_EXEC_OP(ops, since, field) \
+	((ops)->abi_version >= (since) ? (ops)->field : NULL)
 
 struct event_base;
 
@@ -74,6 +86,16 @@ struct sl_exec_task {
 	/* When the scheduler asks for a kill, wait this long after SIGTERM
 	 * before SIGKILL. */
 	int64_t kill_grace_ms;
+
+	/* --- since version 2 (zero from a caller that does not know them) */
+	/* Nonzero: processes the try leaves behind when its main process
+	 * exits keep running (the task's keep_children: true). Zero: they
+	 * get SIGTERM, then SIGKILL after kill_grace_ms. */
+	int keep_children;
+	/* The most bytes of output the try's log keeps (the first and the
+	 * last half, and a line saying how much was dropped between them):
+	 * 0 for the executor's default (100 MB for local), -1 for no cap. */
+	int64_t log_max;
 };
 
 /* How a try ended. */
@@ -146,8 +168,45 @@ struct sl_executor_ops {
 	 * Writes into out (size n). May be NULL. */
 	void (*describe)(void *inst, char *out, size_t n);
 
-	/* Free the instance. Called with no try running. */
+	/* Free the instance. Called with no try running (every try ended
+	 * or was detached). */
 	void (*destroy)(void *inst);
+
+	/* --- since version 2: read them with SL_EXEC_OP(ops, 2, field) --- */
+
+	/*
+	 * After a scheduler restart: follow a try that an earlier scheduler
+	 * process started, given the token stored with it. Returns a handle
+	 * that behaves like one from start() (kill() and token() work on it;
+	 * done(arg, result) is called exactly once, from a later loop turn,
+	 * with the try's real result, also when the try ended while no
+	 * scheduler ran), or NULL with a message in err when this executor
+	 * cannot follow that token (a token of an older version, another
+	 * executor type): then call kill_orphan() and count the try as lost.
+	 * A try whose end could not be recorded (its supervisor was killed,
+	 * the machine rebooted) is reported through done with an error
+	 * starting with "lost:". The adopted try takes a slot.
+	 *
+	 * How a scheduler uses it: in recovery, for every try recorded as
+	 * running with a token, call adopt() instead of kill_orphan(); keep
+	 * the row running (its token stays valid: token() on the new handle
+	 * gives the same text), count it against its slots and pools, arm
+	 * its timeout for what is left of it, and record the result when
+	 * done comes, exactly as for a try it started. Only when adopt()
+	 * returns NULL: kill_orphan() and the "lost" path. May be NULL (no
+	 * adoption: kill_orphan).
+	 */
+	void *(*adopt)(void *inst, const char *token, sl_exec_done_fn done,
+		       void *arg, char *err, size_t errlen);
+
+	/*
+	 * Let go of a try without stopping it: a scheduler that stops (and
+	 * is not draining) detaches every running try instead of killing
+	 * it, then calls destroy(); the next scheduler adopts them. done is
+	 * never called for the handle after this, and the handle is freed.
+	 * May be NULL (the executor cannot leave tries running: kill them).
+	 */
+	void (*detach)(void *inst, void *handle);
 };
 
 /* The symbol a plug-in exports. */

@@ -1,10 +1,22 @@
 /*
- * local.c: the local executor. Each try is a process started with
- * vfork and exec (fast even from a large scheduler) in its own process
- * group, stdout and stderr appended to the try's log file. The spawning
- * happens on a starter thread, so the scheduler's loop (and the web UI
- * that shares it) keeps serving while children exec. Exits are seen
- * through SIGCHLD on the scheduler's libevent loop.
+ * local.c: the local executor. Each try runs under its own supervisor,
+ * sluice-try (executors/supervisor/), started with vfork and exec (fast
+ * even from a large scheduler) in a session of its own, with the try's
+ * stdin (a memory file), its log and its status file (prepared here, so a
+ * full disk is reported before anything starts). The supervisor starts the
+ * command, caps its log, ends its whole process tree and records its exit
+ * status in the status file; it outlives a scheduler that is killed or
+ * stopped, and a new scheduler adopts the try from its token (adopt()).
+ * The spawning happens on a starter thread, so the scheduler's loop (and
+ * the web UI that shares it) keeps serving while children exec. Exits of
+ * our own supervisors are seen through SIGCHLD on the scheduler's libevent
+ * loop; an adopted one (not our child) through a pidfd.
+ *
+ * One file past 800 lines because its parts share one try record and its
+ * lists (queued, running, adopted, detached) and the locking around them:
+ * the starter thread, the reaping, kill, adopt and detach. What is seen of
+ * a try from outside (its status file, /proc) is in local_status.c; the
+ * supervisor itself is executors/supervisor/.
  */
 #include "executors/executor.h"
 
@@ -17,6 +29,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -29,12 +42,19 @@
 #include <jansson.h>
 
 #include "base/util.h"
+#include "executors/local_status.h"
 
 /* Every try's environment carries its own random key under this name. */
 #define LOCAL_KEY_VAR "SLUICE_TRY_KEY"
-/* The most of a process's environment read to find the try key (the
- * kernel caps argv + environ at a quarter of the stack limit). */
-#define LOCAL_ENVIRON_MAX (64u * 1024 * 1024)
+/* The supervisor's name, next to the sluice binary. */
+#define LOCAL_SUPERVISOR "sluice-try"
+/* The default cap of a try's log. */
+#define LOCAL_LOG_MAX (100LL * 1000 * 1000)
+/* After the kill grace, how long the supervisor gets to end the tree and
+ * write the status before it is killed itself. */
+#define LOCAL_SUPERVISOR_GRACE_MS 5000
+/* How often an adopted try is looked at when pidfds are missing. */
+#define LOCAL_ADOPT_POLL_MS 500
 
 struct local_try;
 
@@ -44,11 +64,19 @@ struct local_exec {
 	int slots;
 	struct event *sigchld;
 	struct local_try *running;	/* started, not yet reaped */
-	int nrunning;			/* started or waiting to start */
+	struct local_try *adopted;	/* adopted, not yet ended */
+	struct local_try *detached;	/* detached, not yet reaped */
+	int nrunning;			/* started, adopted or waiting to start */
 
-	/* The starter thread. It opens the log and calls posix_spawn, so
-	 * the loop never waits while a child execs (a vfork holds its
-	 * caller until then: ~0.5 ms here, much longer on a busy machine).
+	char *supervisor;		/* absolute path of sluice-try */
+	char *status_dir;		/* NULL: next to each try's log */
+	char *cgroup_dir;		/* writable cgroup v2 folder, or NULL */
+	int64_t log_max;		/* default cap of a try's log */
+
+	/* The starter thread. It opens the log and the status file and
+	 * starts the supervisor, so the loop never waits while a child
+	 * execs (a vfork holds its caller until then: ~0.5 ms here, much
+	 * longer on a busy machine).
 	 * Everything it shares with the loop is under mu. */
 	pthread_t thread;
 	int have_thread;
@@ -65,7 +93,7 @@ struct local_exec {
 /* A try: a start request until the thread has run it, then a process. */
 struct local_try {
 	struct local_exec *ex;
-	pid_t pid;			/* set by the thread */
+	pid_t pid;			/* the supervisor, set by the thread */
 	int started;			/* the loop has its pid (read pid
 					 * only then) */
 	int64_t start_mono;
@@ -73,20 +101,32 @@ struct local_try {
 	struct event *kill_timer;	/* SIGKILL after the grace period */
 	sl_exec_done_fn done;
 	void *arg;
-	char token[64];			/* "key=" and the try's key */
+	char key[33];			/* SLUICE_TRY_KEY, hex */
+	char *token;			/* "key=KEY status=PATH" */
+	char *status_path;		/* where the supervisor records the end */
 	int killed;			/* kill() was called */
 	int cancelled;			/* ... before the thread took it (mu) */
+	int detached;			/* detach() was called (mu) */
+
+	/* an adopted try: not our child */
+	int adopted;
+	unsigned long long sup_start;	/* the supervisor's start time */
+	int pidfd;			/* -1 without one */
+	struct event *watch_ev;		/* its end (pidfd, poll or now) */
 
 	/* the request; freed by the loop (one thread does the allocating
 	 * and freeing) */
 	char **argv, **env;
 	char *cwd, *log_path, *stdin_data;
 	size_t stdin_len;
-	/* the thread's result */
-	char error[300];		/* set when it could not start */
+	int keep_children;
+	int64_t log_max;
+	/* the thread's result, then the try's error text (done's result
+	 * points at it) */
+	char error[600];		/* set when it could not start */
 
 	struct local_try *qnext;	/* in queue or ended */
-	struct local_try *next;		/* in running */
+	struct local_try *next;		/* in running, adopted or detached */
 };
 
 /* A copy of v, plus `extra` at its end when not NULL (strv_free frees it). */
@@ -111,12 +151,27 @@ try_free(struct local_try *t)
 	free(t->cwd);
 	free(t->log_path);
 	free(t->stdin_data);
+	free(t->token);
+	free(t->status_path);
 	if (t->kill_timer != NULL)
 		event_free(t->kill_timer);
+	if (t->watch_ev != NULL)
+		event_free(t->watch_ev);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
 	free(t);
 }
 
-enum { STAGE_EXEC = 1, STAGE_CWD = 2 };
+/* An error number as people should read it: a full disk says so. */
+static const char *
+local_strerror(int err)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		return "disk full";
+	return strerror(err);
+}
+
+enum { STAGE_SUPERVISOR = 1, STAGE_CWD = 2 };
 
 /* Where argv0 is, as execvp would find it in the scheduler's PATH; the
  * error number when it is nowhere. */
@@ -149,40 +204,47 @@ find_program(const char *argv0, char *out, size_t n)
 	}
 }
 
+/* A descriptor moved to 10 or above (close-on-exec), so that the child's
+ * dup2 calls onto 0..3 cannot overwrite one another. */
+static int
+high_fd(int fd)
+{
+	int high;
+
+	if (fd < 0 || fd >= 10)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	close(fd);
+	return high;
+}
+
 /*
- * Start the try's process with vfork on this (starter) thread: the child
- * borrows the thread's stack until it execs, so no stack is mapped and
- * unmapped per start (unmapping from a process with two threads costs a
- * TLB shootdown on the other CPU). Between vfork and exec the child only
- * makes system calls: its own process group, stdin/stdout/stderr, the
- * working directory, SIGPIPE and SIGHUP back to default (the scheduler
- * ignores them, and ignored signals survive exec), an empty signal mask
- * (this thread blocks every signal, and the child inherits that), exec.
- * No signal reaches it before exec: nobody knows its pid yet, and it left
- * the scheduler's process group first. Returns 0 and the pid, or an
- * error number and the stage that failed.
+ * Start the try's supervisor with vfork on this (starter) thread: the
+ * child borrows the thread's stack until it execs, so no stack is mapped
+ * and unmapped per start (unmapping from a process with two threads costs
+ * a TLB shootdown on the other CPU). Between vfork and exec the child only
+ * makes system calls: a session of its own, stdin (0), the log (1 and 2),
+ * the status file (3), the working directory, SIGPIPE and SIGHUP back to
+ * default (the scheduler ignores them, and ignored signals survive exec),
+ * an empty signal mask (this thread blocks every signal, and the child
+ * inherits that), exec. No signal reaches it before exec: nobody knows its
+ * pid yet, and it left the scheduler's session first. Returns 0 and the
+ * pid, or an error number and the stage that failed.
  */
 static int
-start_child(struct local_try *t, int infd, int logfd, pid_t *pid_out,
-	    int *stage_out)
+start_child(struct local_try *t, char **sup_argv, int infd, int logfd,
+	    int statusfd, pid_t *pid_out, int *stage_out)
 {
-	char prog[4096];
 	volatile int child_err = 0, child_stage = 0;
 	sigset_t none;
-	int err;
 	pid_t pid;
 
-	err = find_program(t->argv[0], prog, sizeof prog);
-	if (err != 0) {
-		*stage_out = STAGE_EXEC;
-		return err;
-	}
 	sigemptyset(&none);
 	pid = vfork();
 	if (pid == 0) {
 		int fd;
 
-		setpgid(0, 0);
+		setsid();
 		if (infd >= 0)
 			dup2(infd, 0);
 		else if ((fd = open("/dev/null", O_RDONLY)) >= 0 && fd != 0) {
@@ -191,6 +253,7 @@ start_child(struct local_try *t, int infd, int logfd, pid_t *pid_out,
 		}
 		dup2(logfd, 1);
 		dup2(logfd, 2);
+		dup2(statusfd, 3);
 		if (t->cwd != NULL && chdir(t->cwd) < 0) {
 			child_stage = STAGE_CWD;
 			child_err = errno;
@@ -199,13 +262,13 @@ start_child(struct local_try *t, int infd, int logfd, pid_t *pid_out,
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(prog, t->argv, t->env);
-		child_stage = STAGE_EXEC;
+		execve(sup_argv[0], sup_argv, t->env);
+		child_stage = STAGE_SUPERVISOR;
 		child_err = errno;
 		_exit(127);
 	}
 	if (pid < 0) {
-		*stage_out = STAGE_EXEC;
+		*stage_out = STAGE_SUPERVISOR;
 		return errno;
 	}
 	if (child_err != 0) {
@@ -219,24 +282,74 @@ start_child(struct local_try *t, int infd, int logfd, pid_t *pid_out,
 	return 0;
 }
 
+/* The supervisor's command line for try t running prog. */
+static char **
+supervisor_argv(struct local_try *t, const char *prog)
+{
+	struct local_exec *ex = t->ex;
+	size_t n = strv_len(t->argv), i = 0;
+	char **v = xcalloc(n + 20, sizeof *v);
+	int64_t log_max = t->log_max == 0 ? ex->log_max : t->log_max;
+
+	v[i++] = xstrdup(ex->supervisor);
+	v[i++] = xstrdup("-s");
+	v[i++] = xstrdup(t->status_path);
+	v[i++] = xstrdup("-m");
+	v[i++] = xasprintf("%lld", (long long)(log_max < 0 ? 0 : log_max));
+	v[i++] = xstrdup("-g");
+	v[i++] = xasprintf("%lld", (long long)t->kill_grace_ms);
+	v[i++] = xstrdup("-k");
+	v[i++] = xstrdup(t->key);
+	if (t->keep_children)
+		v[i++] = xstrdup("-K");
+	if (ex->cgroup_dir != NULL) {
+		v[i++] = xstrdup("-G");
+		v[i++] = xstrdup(ex->cgroup_dir);
+	}
+	v[i++] = xstrdup("-x");
+	v[i++] = xstrdup(prog);
+	v[i++] = xstrdup("--");
+	for (size_t j = 0; j < n; j++)
+		v[i++] = xstrdup(t->argv[j]);
+	return v;
+}
+
 /*
- * On the starter thread: start one try. Its log is opened (appended),
- * its stdin is a memory file, and it gets its own process group. Fills
+ * On the starter thread: start one try. Its log is opened (appended), its
+ * status file made with room reserved for the final record, its stdin is
+ * a memory file, and its supervisor gets a session of its own. Fills
  * t->pid, or t->error (also written to the log when it is open).
  */
 static void
 spawn_one(struct local_try *t)
 {
-	int logfd, infd = -1, rc, stage = 0;
+	int logfd, infd = -1, statusfd, rc, stage = 0;
+	char prog[4096], tmp[4200], **sup_argv;
 	pid_t pid = 0;
 
-	logfd = open(t->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	logfd = open(t->log_path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
 		     0644);
 	if (logfd < 0) {
 		snprintf(t->error, sizeof t->error, "cannot open the log %s: %s",
-			 t->log_path, strerror(errno));
+			 t->log_path, local_strerror(errno));
 		return;
 	}
+	logfd = high_fd(logfd);
+	snprintf(tmp, sizeof tmp, "%s.tmp", t->status_path);
+	statusfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (statusfd < 0 || (errno = posix_fallocate(statusfd, 0, 4096)) != 0) {
+		snprintf(t->error, sizeof t->error,
+			 "cannot make the try's status file %.400s: %s", tmp,
+			 local_strerror(errno));
+		dprintf(logfd, "sluice: %s\n", t->error);
+		if (statusfd >= 0) {
+			close(statusfd);
+			unlink(tmp);
+		}
+		close(logfd);
+		return;
+	}
+	statusfd = high_fd(statusfd);
 	if (t->stdin_data != NULL) {
 		/* a memory file holds stdin: never blocks, any size, no
 		 * file in /tmp */
@@ -247,8 +360,7 @@ spawn_one(struct local_try *t)
 		if (infd < 0) {
 			snprintf(t->error, sizeof t->error,
 				 "cannot make stdin: %s", strerror(errno));
-			close(logfd);
-			return;
+			goto fail;
 		}
 		while (left > 0) {
 			ssize_t n = write(infd, p, left);
@@ -258,30 +370,47 @@ spawn_one(struct local_try *t)
 			if (n < 0) {
 				snprintf(t->error, sizeof t->error,
 					 "cannot write stdin: %s", strerror(errno));
-				close(infd);
-				close(logfd);
-				return;
+				goto fail;
 			}
 			p += n;
 			left -= (size_t)n;
 		}
 		lseek(infd, 0, SEEK_SET);
+		infd = high_fd(infd);
 	}
-	rc = start_child(t, infd, logfd, &pid, &stage);
+	rc = find_program(t->argv[0], prog, sizeof prog);
+	if (rc != 0) {
+		snprintf(t->error, sizeof t->error, "cannot start %s: %s",
+			 t->argv[0], strerror(rc));
+		goto fail;
+	}
+	sup_argv = supervisor_argv(t, prog);
+	rc = start_child(t, sup_argv, infd, logfd, statusfd, &pid, &stage);
+	strv_free(sup_argv);
 	t->start_mono = sl_mono_ms();
-	if (infd >= 0)
-		close(infd);
 	if (rc != 0) {
 		if (stage == STAGE_CWD)
 			snprintf(t->error, sizeof t->error,
 				 "cannot change to the directory %s: %s", t->cwd,
 				 strerror(rc));
 		else
-			snprintf(t->error, sizeof t->error, "cannot start %s: %s",
-				 t->argv[0], strerror(rc));
-		dprintf(logfd, "sluice: %s\n", t->error);
-	} else
-		t->pid = pid;
+			snprintf(t->error, sizeof t->error,
+				 "cannot start the try supervisor %s: %s",
+				 t->ex->supervisor, strerror(rc));
+		goto fail;
+	}
+	t->pid = pid;
+	if (infd >= 0)
+		close(infd);
+	close(statusfd);
+	close(logfd);
+	return;
+fail:
+	dprintf(logfd, "sluice: %s\n", t->error);
+	if (infd >= 0)
+		close(infd);
+	close(statusfd);
+	unlink(tmp);
 	close(logfd);
 }
 
@@ -328,8 +457,58 @@ starter_main(void *arg)
 	}
 }
 
-/* Reap our exited children, by pid: other parts of the process (other
- * executors, notification senders) reap their own. */
+/*
+ * The result of a try whose supervisor has ended: the supervisor's final
+ * record when there is one; else (the supervisor was killed before it
+ * wrote it) what waitpid saw of the supervisor (wstatus >= 0: it mirrors
+ * the command, or says what killed it), or for an adopted try, which
+ * nobody saw end, a "lost:" error; either way after ending what is left
+ * of the try. Removes the status file: the result is now in the caller's
+ * hands.
+ */
+static void
+local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
+{
+	struct local_status st;
+	int have = local_status_read(t->status_path, &st) == 0 && st.ended;
+
+	memset(res, 0, sizeof *res);
+	res->host = "localhost";
+	res->duration_ms = t->adopted ? 0 : sl_mono_ms() - t->start_mono;
+	if (have) {
+		res->exit_code = st.exit_code;
+		res->signal = st.signal;
+		if (t->adopted && st.ended_ms >= st.started_ms)
+			res->duration_ms = st.ended_ms - st.started_ms;
+		if (st.error[0] != '\0') {
+			snprintf(t->error, sizeof t->error, "%s", st.error);
+			res->error = t->error;
+		}
+	} else {
+		char entry[80];
+
+		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, t->key);
+		local_status_kill_tree(entry, st.cgroup);
+		if (wstatus >= 0 && WIFEXITED(wstatus))
+			res->exit_code = WEXITSTATUS(wstatus);
+		else if (wstatus >= 0 && WIFSIGNALED(wstatus)) {
+			res->signal = WTERMSIG(wstatus);
+			res->exit_code = 128 + res->signal;
+		} else
+			res->exit_code = -1;
+		if (wstatus < 0) {
+			/* adopted: nobody saw how it ended */
+			snprintf(t->error, sizeof t->error,
+				 "lost: the try's supervisor ended without recording how the try ended");
+			res->error = t->error;
+		}
+	}
+	local_status_remove(t->status_path);
+}
+
+/* Reap our exited supervisors, by pid: other parts of the process (other
+ * executors, notification senders) reap their own. Detached ones are
+ * reaped too, silently: their status file is for the next scheduler. */
 static void
 local_reap(struct local_exec *ex)
 {
@@ -346,19 +525,18 @@ local_reap(struct local_exec *ex)
 		}
 		*pp = t->next;
 		ex->nrunning--;
-		/* the leader is gone; make sure the rest of its group is too */
-		if (t->killed)
-			kill(-pid, SIGKILL);
-		memset(&res, 0, sizeof res);
-		res.host = "localhost";
-		res.duration_ms = sl_mono_ms() - t->start_mono;
-		if (WIFEXITED(status))
-			res.exit_code = WEXITSTATUS(status);
-		else if (WIFSIGNALED(status)) {
-			res.signal = WTERMSIG(status);
-			res.exit_code = 128 + res.signal;
-		}
+		local_result(t, status, &res);
 		t->done(t->arg, &res);
+		try_free(t);
+	}
+	for (pp = &ex->detached; (t = *pp) != NULL; ) {
+		int status;
+
+		if (waitpid(t->pid, &status, WNOHANG) != t->pid) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
 		try_free(t);
 	}
 }
@@ -372,16 +550,37 @@ local_on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 
-/* SIGTERM to the try's group now, SIGKILL after the grace period. */
+/* Signal the try's supervisor; an adopted one only while it is the
+ * process we adopted (its pidfd, or its pid with the same start time). */
+static void
+local_signal(struct local_try *t, int sig)
+{
+	if (!t->adopted) {
+		kill(t->pid, sig);
+		return;
+	}
+#ifdef SYS_pidfd_send_signal
+	if (t->pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0);
+		return;
+	}
+#endif
+	if (local_status_proc_start(t->pid) == t->sup_start)
+		kill(t->pid, sig);
+}
+
+/* SIGTERM to the try's supervisor now, which ends the try's whole tree
+ * (SIGTERM, SIGKILL after the grace) and records the end; SIGKILL to the
+ * supervisor itself if it is not done well after that. */
 static void
 term_then_kill(struct local_try *t)
 {
 	struct timeval tv;
 
-	kill(-t->pid, SIGTERM);
+	local_signal(t, SIGTERM);
 	if (t->kill_timer != NULL)
 		return;
-	sl_ms_timeval(t->kill_grace_ms, &tv);
+	sl_ms_timeval(t->kill_grace_ms + LOCAL_SUPERVISOR_GRACE_MS, &tv);
 	t->kill_timer = evtimer_new(t->ex->base, local_on_kill_timer, t);
 	evtimer_add(t->kill_timer, &tv);
 }
@@ -411,6 +610,16 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 		free(t->stdin_data);
 		t->argv = t->env = NULL;
 		t->stdin_data = NULL;
+		if (t->detached) {
+			/* let go before it started: it runs on unwatched
+			 * (its token finds it), or never ran */
+			if (t->pid > 0) {
+				t->next = ex->detached;
+				ex->detached = t;
+			} else
+				try_free(t);
+			continue;
+		}
 		if (t->pid > 0) {
 			t->started = 1;
 			t->next = ex->running;
@@ -436,6 +645,80 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 	local_reap(ex);
 }
 
+/* The sluice-try next to the running program (sluice and sluice-try are
+ * installed side by side), or NULL. */
+static char *
+local_find_supervisor(void)
+{
+	char self[4096], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n <= 0)
+		return NULL;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return NULL;
+	*slash = '\0';
+	return xasprintf("%s/%s", self, LOCAL_SUPERVISOR);
+}
+
+/*
+ * A cgroup v2 folder where tries may get cgroups of their own: the
+ * scheduler's own cgroup, when the cgroup2 file system is mounted and
+ * that folder takes a new group (probed once). NULL otherwise: the
+ * supervisor's subreaper walk and the try key cover a try's tree then.
+ */
+static char *
+local_find_cgroup(void)
+{
+	char line[4096], mnt[4096] = "", own[4096] = "", *dir, probe[4200];
+	FILE *f;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof line, f) != NULL) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS... - TYPE SRC ... */
+		char *sep = strstr(line, " - ");
+		char point[4096];
+
+		if (sep == NULL || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) == 1 &&
+		    strchr(point, '\\') == NULL) {
+			snprintf(mnt, sizeof mnt, "%s", point);
+			break;
+		}
+	}
+	fclose(f);
+	f = fopen("/proc/self/cgroup", "re");
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(own, sizeof own, "%s", line + 3);
+		}
+	fclose(f);
+	if (mnt[0] == '\0' || own[0] != '/')
+		return NULL;
+	dir = strcmp(own, "/") == 0 ? xstrdup(mnt) : xasprintf("%s%s", mnt, own);
+	snprintf(probe, sizeof probe, "%s/sluice-probe-%d", dir, (int)getpid());
+	if (mkdir(probe, 0755) < 0 || rmdir(probe) < 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/*
+ * Config (all optional): slots (16), supervisor (the path of sluice-try;
+ * next to the running program by default), status_dir (where each try's
+ * status file lives; by default next to its log; a scheduler passes
+ * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
+ * MB; 0 for none), cgroup (false: never a cgroup per try).
+ */
 static void *
 local_create(struct event_base *base, const char *name,
 	     const char *config_json, char *err, size_t errlen)
@@ -447,6 +730,8 @@ local_create(struct event_base *base, const char *name,
 	ex->base = base;
 	ex->name = xstrdup(name);
 	ex->slots = 16;
+	ex->log_max = LOCAL_LOG_MAX;
+	ex->wake_fd = -1;
 	v = json_object_get(cfg, "slots");
 	if (v != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -454,13 +739,47 @@ local_create(struct event_base *base, const char *name,
 			snprintf(err, errlen,
 				 "executor %s: slots must be a whole number from 1 to 100000",
 				 name);
-			json_decref(cfg);
-			free(ex->name);
-			free(ex);
-			return NULL;
+			goto fail;
 		}
 		ex->slots = (int)json_integer_value(v);
 	}
+	v = json_object_get(cfg, "log_max");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			snprintf(err, errlen,
+				 "executor %s: log_max must be a number of bytes (0: no cap)",
+				 name);
+			goto fail;
+		}
+		ex->log_max = json_integer_value(v) == 0 ? -1 : json_integer_value(v);
+	}
+	v = json_object_get(cfg, "status_dir");
+	if (json_is_string(v) && *json_string_value(v) != '\0') {
+		struct sl_err merr;
+
+		ex->status_dir = xstrdup(json_string_value(v));
+		if (sl_mkdirs(ex->status_dir, 0700, &merr) < 0) {
+			snprintf(err, errlen, "executor %s: %s", name, merr.msg);
+			goto fail;
+		}
+	}
+	v = json_object_get(cfg, "supervisor");
+	if (json_is_string(v))
+		ex->supervisor = realpath(json_string_value(v), NULL);
+	else {
+		char *near = local_find_supervisor();
+
+		ex->supervisor = near ? realpath(near, NULL) : NULL;
+		free(near);
+	}
+	if (ex->supervisor == NULL || access(ex->supervisor, X_OK) < 0) {
+		snprintf(err, errlen,
+			 "executor %s: cannot find the try supervisor %s (it is installed next to sluice)",
+			 name, json_is_string(v) ? json_string_value(v) : LOCAL_SUPERVISOR);
+		goto fail;
+	}
+	if (!json_is_false(json_object_get(cfg, "cgroup")))
+		ex->cgroup_dir = local_find_cgroup();
 	json_decref(cfg);
 	ex->sigchld = evsignal_new(base, SIGCHLD, local_on_sigchld, ex);
 	event_priority_set(ex->sigchld, 0);
@@ -469,8 +788,14 @@ local_create(struct event_base *base, const char *name,
 	pthread_cond_init(&ex->cv, NULL);
 	ex->queue_tail = &ex->queue;
 	ex->ended_tail = &ex->ended;
-	ex->wake_fd = -1;
 	return ex;
+fail:
+	json_decref(cfg);
+	free(ex->supervisor);
+	free(ex->status_dir);
+	free(ex->name);
+	free(ex);
+	return NULL;
 }
 
 /* The thread starts with the first try; it blocks every signal, so
@@ -512,6 +837,24 @@ local_slots(void *inst)
 	return ((struct local_exec *)inst)->slots;
 }
 
+/* A new try's random key, as 32 hex digits. */
+static void
+local_new_key(char hex[33])
+{
+	static unsigned long long counter;
+	unsigned char rnd[16];
+
+	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+		unsigned long long a = (unsigned long long)sl_mono_ms(),
+				   b = ((unsigned long long)getpid() << 32) | ++counter;
+
+		memcpy(rnd, &a, 8);
+		memcpy(rnd + 8, &b, 8);
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+}
+
 /* Hands the try to the starter thread and returns at once; the result
  * (started, or could not start) arrives on a later loop turn. */
 static void *
@@ -520,37 +863,37 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 {
 	struct local_exec *ex = inst;
 	struct local_try *t;
+	char entry[80];
 
 	if (!ex->have_thread && local_start_thread(ex, err, errlen) < 0)
 		return NULL;
 	t = xcalloc(1, sizeof *t);
 	t->ex = ex;
+	t->pidfd = -1;
 	t->kill_grace_ms = task->kill_grace_ms;
+	t->keep_children = task->keep_children;
+	t->log_max = task->log_max;
 	t->done = done;
 	t->arg = arg;
-	{
-		/* The try's key, in its environment and its token: it is
-		 * known before the process exists, so the token is stored
-		 * with the running state, and a restarted scheduler finds
-		 * the process (and its children) by it. */
-		static unsigned long long counter;
-		unsigned char rnd[16];
-		char hex[33], key[64];
+	/* The try's key, in its environment and its token, and its status
+	 * file: both known before the process exists, so the token is
+	 * stored with the running state, and a restarted scheduler finds
+	 * the try (its supervisor, its end, its children) by it. */
+	local_new_key(t->key);
+	snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, t->key);
+	if (ex->status_dir != NULL)
+		t->status_path = xasprintf("%s/%s.status", ex->status_dir, t->key);
+	else {
+		const char *slash = strrchr(task->log_path, '/');
 
-		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
-			unsigned long long a = (unsigned long long)sl_mono_ms(),
-					   b = ((unsigned long long)getpid() << 32) | ++counter;
-
-			memcpy(rnd, &a, 8);
-			memcpy(rnd + 8, &b, 8);
-		}
-		for (int i = 0; i < 16; i++)
-			snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-		snprintf(key, sizeof key, "%s=%s", LOCAL_KEY_VAR, hex);
-		snprintf(t->token, sizeof t->token, "key=%s", hex);
-		t->argv = strv_copy(task->argv, NULL);
-		t->env = strv_copy(task->env, key);
+		t->status_path = slash == NULL ?
+		    xasprintf("%s.status", t->key) :
+		    xasprintf("%.*s/%s.status", (int)(slash - task->log_path),
+			      task->log_path, t->key);
 	}
+	t->token = xasprintf("key=%s status=%s", t->key, t->status_path);
+	t->argv = strv_copy(task->argv, NULL);
+	t->env = strv_copy(task->env, entry);
 	t->cwd = task->cwd ? xstrdup(task->cwd) : NULL;
 	t->log_path = xstrdup(task->log_path);
 	if (task->stdin_data != NULL) {
@@ -568,12 +911,14 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	return t;
 }
 
+/* The supervisor did not finish within its grace: kill it, and (through
+ * the reap or the adopted try's end) whatever it left. */
 static void
 local_on_kill_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct local_try *t = arg;
 
-	kill(-t->pid, SIGKILL);
+	local_signal(t, SIGKILL);
 }
 
 static void
@@ -585,7 +930,7 @@ local_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 	if (t->killed)
 		return;
 	t->killed = 1;
-	if (t->started) {
+	if (t->started || t->adopted) {
 		term_then_kill(t);
 		return;
 	}
@@ -602,44 +947,20 @@ local_token(void *inst, void *handle)
 	return ((struct local_try *)handle)->token;
 }
 
-/* The start time of a process (clock ticks since boot), 0 if gone. */
-static unsigned long long
-proc_start(int pid)
-{
-	char path[64], stat[512];
-	unsigned long long start = 0;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (f == NULL)
-		return 0;
-	if (fgets(stat, sizeof stat, f) != NULL) {
-		char *p = strrchr(stat, ')');
-
-		if (p != NULL)
-			sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-			       &start);
-	}
-	fclose(f);
-	return start;
-}
-
-/* Does process `pid` have `entry` ("NAME=VALUE") in its environment? */
+/* Split a token "key=HEX status=PATH" (PATH may hold spaces); 0 or -1. */
 static int
-proc_has_env(const char *pid, const char *entry)
+local_parse_token(const char *token, char key[33], const char **status)
 {
-	char path[300], *env;
-	size_t len = strlen(entry), n;
-	int found = 0;
-
-	snprintf(path, sizeof path, "/proc/%s/environ", pid);
-	if (sl_read_file(path, LOCAL_ENVIRON_MAX, &env, &n, NULL) < 0)
-		return 0;
-	for (size_t i = 0; i < n && !found; i += strlen(env + i) + 1)
-		found = strncmp(env + i, entry, len) == 0 && env[i + len] == '\0';
-	free(env);
-	return found;
+	if (strncmp(token, "key=", 4) != 0 || strlen(token) < 4 + 32 ||
+	    strncmp(token + 36, " status=", 8) != 0 || token[44] != '/')
+		return -1;
+	memcpy(key, token + 4, 32);
+	key[32] = '\0';
+	for (int i = 0; i < 32; i++)
+		if (!strchr("0123456789abcdef", key[i]))
+			return -1;
+	*status = token + 44;
+	return 0;
 }
 
 static void
@@ -647,32 +968,26 @@ local_kill_orphan(void *inst, const char *token)
 {
 	int pgid = 0;
 	unsigned long long start = 0;
+	char key[33], entry[80];
+	const char *status;
 
+	if (local_parse_token(token, key, &status) == 0) {
+		/* the supervisor (it carries the key too), the try's cgroup,
+		 * every process with the key */
+		struct local_status st;
+
+		local_status_read(status, &st);
+		if (local_status_alive(&st))
+			kill(st.pid, SIGKILL);
+		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, key);
+		local_status_kill_tree(entry, st.cgroup);
+		local_status_remove(status);
+		return;
+	}
 	if (strncmp(token, "key=", 4) == 0 && strlen(token + 4) == 32) {
-		/* every process that still carries the try's key, and its
-		 * process group (children that dropped the variable) */
-		char entry[80];
-		DIR *d = opendir("/proc");
-		struct dirent *e;
-		pid_t self = getpid(), own_group = getpgrp();
-
-		if (d == NULL)
-			return;
+		/* tokens of version 1 sluice: the key alone */
 		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, token + 4);
-		while ((e = readdir(d)) != NULL) {
-			pid_t pid, g;
-
-			if (e->d_name[0] < '1' || e->d_name[0] > '9')
-				continue;
-			pid = (pid_t)atoi(e->d_name);
-			if (pid == self || !proc_has_env(e->d_name, entry))
-				continue;
-			g = getpgid(pid);
-			if (g > 1 && g != own_group)
-				kill(-g, SIGKILL);
-			kill(pid, SIGKILL);
-		}
-		closedir(d);
+		local_status_kill_tree(entry, NULL);
 		return;
 	}
 	/* tokens of earlier versions: the group leader's pid and start */
@@ -682,7 +997,7 @@ local_kill_orphan(void *inst, const char *token)
 	 * gone, its group may still hold children: kill the group anyway
 	 * only if no other process now owns that pid */
 	{
-		unsigned long long now = proc_start(pgid);
+		unsigned long long now = local_status_proc_start(pgid);
 
 		/* the boot-clock reading may differ from the kernel's by a
 		 * tick or two */
@@ -690,6 +1005,127 @@ local_kill_orphan(void *inst, const char *token)
 			return;
 	}
 	kill(-pgid, SIGKILL);
+}
+
+/* An adopted try has ended (or may have: a poll): report it. */
+static void
+local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct local_try *t = arg, **pp;
+	struct local_exec *ex = t->ex;
+	struct sl_exec_result res;
+
+	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start)) {
+		/* polled, still running */
+		struct timeval tv;
+
+		sl_ms_timeval(LOCAL_ADOPT_POLL_MS, &tv);
+		evtimer_add(t->watch_ev, &tv);
+		return;
+	}
+	for (pp = &ex->adopted; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	ex->nrunning--;
+	local_result(t, -1, &res);
+	t->done(t->arg, &res);
+	try_free(t);
+}
+
+static void *
+local_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
+	    char *err, size_t errlen)
+{
+	struct local_exec *ex = inst;
+	struct local_try *t;
+	struct local_status st;
+	const char *status;
+	char key[33];
+	struct timeval now = { 0, 0 };
+
+	if (local_parse_token(token, key, &status) < 0) {
+		snprintf(err, errlen,
+			 "the token '%.80s' names no try supervisor (a try started by an older sluice): it cannot be followed",
+			 token);
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->ex = ex;
+	t->adopted = 1;
+	t->pidfd = -1;
+	t->done = done;
+	t->arg = arg;
+	memcpy(t->key, key, sizeof t->key);
+	t->status_path = xstrdup(status);
+	t->token = xstrdup(token);
+	t->kill_grace_ms = 10000;
+	if (local_status_read(status, &st) == 0 && !st.ended &&
+	    local_status_alive(&st)) {
+		t->pid = st.pid;
+		t->sup_start = st.start;
+		t->kill_grace_ms = st.grace_ms;
+#ifdef SYS_pidfd_open
+		t->pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+		/* the pid may have been reused between the check and the
+		 * open: the pidfd counts only if the start time still fits */
+		if (t->pidfd >= 0 && local_status_proc_start(st.pid) != st.start) {
+			close(t->pidfd);
+			t->pidfd = -1;
+			t->sup_start = 0;
+		}
+#endif
+	}
+	if (t->pidfd >= 0) {
+		/* readable when the supervisor exits */
+		t->watch_ev = event_new(ex->base, t->pidfd, EV_READ,
+					local_on_adopted_end, t);
+		event_add(t->watch_ev, NULL);
+	} else {
+		/* ended (reported on the next turn), or polled */
+		t->watch_ev = evtimer_new(ex->base, local_on_adopted_end, t);
+		if (t->sup_start != 0)
+			sl_ms_timeval(LOCAL_ADOPT_POLL_MS, &now);
+		evtimer_add(t->watch_ev, &now);
+	}
+	t->next = ex->adopted;
+	ex->adopted = t;
+	ex->nrunning++;
+	return t;
+}
+
+static void
+local_detach(void *inst, void *handle)
+{
+	struct local_exec *ex = inst;
+	struct local_try *t = handle, **pp;
+
+	ex->nrunning--;
+	if (t->adopted || t->started) {
+		for (pp = t->adopted ? &ex->adopted : &ex->running; *pp != NULL;
+		     pp = &(*pp)->next)
+			if (*pp == t) {
+				*pp = t->next;
+				break;
+			}
+		if (t->kill_timer != NULL) {
+			event_free(t->kill_timer);
+			t->kill_timer = NULL;
+		}
+		if (t->adopted) {
+			try_free(t);
+			return;
+		}
+		/* still our child: reaped silently when it ends */
+		t->next = ex->detached;
+		ex->detached = t;
+		return;
+	}
+	/* the thread has it: it starts (or not) and is let go then */
+	pthread_mutex_lock(&ex->mu);
+	t->detached = 1;
+	pthread_mutex_unlock(&ex->mu);
 }
 
 static void
@@ -719,6 +1155,20 @@ local_destroy(void *inst)
 			try_free(t);
 		}
 	}
+	/* adopted tries nobody detached: let go of them too */
+	while (ex->adopted != NULL) {
+		struct local_try *t = ex->adopted;
+
+		ex->adopted = t->next;
+		try_free(t);
+	}
+	/* detached supervisors run on without us */
+	while (ex->detached != NULL) {
+		struct local_try *t = ex->detached;
+
+		ex->detached = t->next;
+		try_free(t);
+	}
 	if (ex->wake_ev != NULL)
 		event_free(ex->wake_ev);
 	if (ex->wake_fd >= 0)
@@ -727,6 +1177,9 @@ local_destroy(void *inst)
 	pthread_cond_destroy(&ex->cv);
 	if (ex->sigchld != NULL)
 		event_free(ex->sigchld);
+	free(ex->supervisor);
+	free(ex->status_dir);
+	free(ex->cgroup_dir);
 	free(ex->name);
 	free(ex);
 }
@@ -742,4 +1195,6 @@ const struct sl_executor_ops exec_local_ops = {
 	.kill_orphan = local_kill_orphan,
 	.describe = local_describe,
 	.destroy = local_destroy,
+	.adopt = local_adopt,
+	.detach = local_detach,
 };

@@ -43,7 +43,8 @@ int executor_plugin_load(const char *path, const struct sl_executor_ops **ops,
 			   path, SL_EXECUTOR_ENTRY);
 		goto fail;
 	}
-	if (o->abi_version != SL_EXECUTOR_ABI) {
+	if (o->abi_version < SL_EXECUTOR_ABI_OLDEST ||
+	    o->abi_version > SL_EXECUTOR_ABI) {
 		sl_err_set(err, "executor plug-in %s was built for executor "
 			   "interface version %d, but this sluice provides "
 			   "version %d: rebuild the plug-in against this "

@@ -82,7 +82,8 @@ registry_create(struct event_base *base, const json_t *executors,
 			sl_err_set(err, "executors.%s: %s", name, m);
 			goto fail;
 		}
-		if (e->ops->abi_version != SL_EXECUTOR_ABI) {
+		if (e->ops->abi_version < SL_EXECUTOR_ABI_OLDEST ||
+		    e->ops->abi_version > SL_EXECUTOR_ABI) {
 			sl_err_set(err, "executors.%s: built for executor interface %d, this sluice has %d",
 				   name, e->ops->abi_version, SL_EXECUTOR_ABI);
 			goto fail;

@@ -9,7 +9,9 @@
  *   exec_driver -c JSON [-p PLUGIN.so] [-n N] [-P P] [-L LOGDIR]
  *               [-e NAME=VALUE]... [-d CWD] [-i STDIN] [-g GRACE_MS]
  *               [-k I:FILE] [-t I:MS] [-r FILE] [-R MAX] [-w MS] [-s] [-D]
- *               [-T SECS] -- COMMAND [ARG]...
+ *               [-T SECS] [-o] [-m LOG_MAX] [-K] [-x FILE]
+ *               -- COMMAND [ARG]...
+ *   exec_driver -c JSON -a TOKEN [-a TOKEN]... [-k I:FILE] [-x FILE]
  *   exec_driver -C -c JSON      (exec_ssh_check: connect to every host)
  *
  *   -k I:FILE  clear (kill) task I once FILE exists
@@ -20,6 +22,16 @@
  *   -s         argv[0] is sluice itself (argv0_is_sluice)
  *   -D         print the executor's describe() line at the end
  *   -T SECS    give up (exit 3) after SECS (default 120)
+ *   -o         print {"task":I,"token":...} when a try starts
+ *              ({"task":I,"adopted":1} when a try is adopted)
+ *   -m BYTES   the tries' log_max; -K keep_children
+ *   -x FILE    once FILE exists, detach every running try (print
+ *              {"task":I,"detached":1}) and exit: they run on
+ *   -a TOKEN   adopt the try of TOKEN (a task each, in order) instead of
+ *              starting tries; the adopted tries report like started ones
+ *
+ * The executor is local when the config's type is "local", ssh otherwise
+ * (or the plug-in of -p).
  *
  * Each try gets TASK_INDEX=I in its env and logs to LOGDIR/task-I.log.
  */
@@ -70,6 +82,12 @@ static const char *cwd, *stdin_data, *retry_file;
 static int max_retries = 1, argv0_is_sluice;
 static int64_t retry_delay_ms;
 static int64_t grace_ms = 2000;
+static int print_tokens, keep_children;
+static int64_t log_max;
+static const char *detach_file;
+static char **adopt_tokens;
+static int nadopt;
+extern const struct sl_executor_ops exec_local_ops;
 
 static void start_more(void);
 
@@ -140,6 +158,8 @@ static void start_one(struct driver_task *t)
 	task.stdin_len = stdin_data ? strlen(stdin_data) : 0;
 	task.log_path = t->log_path;
 	task.kill_grace_ms = grace_ms;
+	task.keep_children = keep_children;
+	task.log_max = log_max;
 
 	t->handle = ops->start(inst, &task, try_done, t, err, sizeof err);
 	free(env[n - 1]);
@@ -163,10 +183,83 @@ static void start_one(struct driver_task *t)
 	t->killed = 0;
 	t->started_ms = sl_mono_ms();
 	running++;
+	if (print_tokens && ops->token) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "task", json_integer(t->index));
+		json_object_set_new(o, "token",
+				    json_string(ops->token(inst, t->handle)));
+		print_json(o);
+	}
+}
+
+/* Follow the try of a token instead of starting one. */
+static void adopt_one(struct driver_task *t, const char *token)
+{
+	char err[SL_ERR_MSG];
+	sl_exec_done_fn done = try_done;
+	void *(*adopt)(void *, const char *, sl_exec_done_fn, void *, char *,
+		       size_t) = SL_EXEC_OP(ops, 2, adopt);
+
+	t->try_number = 1;
+	t->handle = adopt ? adopt(inst, token, done, t, err, sizeof err) : NULL;
+	if (!t->handle) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "task", json_integer(t->index));
+		json_object_set_new(o, "adopt_error",
+				    json_string(adopt ? err : "no adopt()"));
+		print_json(o);
+		t->finished = 1;
+		finished++;
+		return;
+	}
+	t->running = 1;
+	t->started_ms = sl_mono_ms();
+	running++;
+	if (print_tokens) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "task", json_integer(t->index));
+		json_object_set_new(o, "adopted", json_integer(1));
+		print_json(o);
+	}
+}
+
+/* Let every running try go on without us, and stop. */
+static void detach_all(void)
+{
+	void (*detach)(void *, void *) = SL_EXEC_OP(ops, 2, detach);
+
+	for (int i = 0; i < ntasks; i++) {
+		struct driver_task *t = &tasks[i];
+		json_t *o;
+
+		if (!t->running || !detach)
+			continue;
+		detach(inst, t->handle);
+		t->running = 0;
+		t->handle = NULL;
+		running--;
+		o = json_object();
+		json_object_set_new(o, "task", json_integer(t->index));
+		json_object_set_new(o, "detached", json_integer(1));
+		print_json(o);
+	}
+	event_base_loopexit(base, NULL);
 }
 
 static void start_more(void)
 {
+	if (nadopt > 0) {
+		while (next_task < ntasks) {
+			adopt_one(&tasks[next_task], adopt_tokens[next_task]);
+			next_task++;
+		}
+		if (finished == ntasks)
+			event_base_loopexit(base, NULL);
+		return;
+	}
 	while (running < parallel && next_task < ntasks)
 		start_one(&tasks[next_task++]);
 	if (finished == ntasks)
@@ -181,6 +274,10 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
+	if (detach_file && access(detach_file, F_OK) == 0) {
+		detach_all();
+		return;
+	}
 	for (i = 0; i < ntasks; i++) {
 		struct driver_task *t = &tasks[i];
 
@@ -255,7 +352,7 @@ int main(int argc, char **argv)
 		kill_after[i] = -1;
 	}
 	ntasks = 1;
-	while ((opt = getopt(argc, argv, "c:p:n:P:L:e:d:i:g:k:t:r:R:w:sDT:C")) !=
+	while ((opt = getopt(argc, argv, "c:p:n:P:L:e:d:i:g:k:t:r:R:w:sDT:Coa:m:Kx:")) !=
 	       -1) {
 		int index;
 		const char *rest;
@@ -319,6 +416,20 @@ int main(int argc, char **argv)
 			limit_secs = (int)v;
 			break;
 		case 'C': check = 1; break;
+		case 'o': print_tokens = 1; break;
+		case 'K': keep_children = 1; break;
+		case 'x': detach_file = optarg; break;
+		case 'm':
+			if (sl_parse_int(optarg, -1, 1LL << 50, &v) < 0)
+				usage();
+			log_max = v;
+			break;
+		case 'a':
+			adopt_tokens = xreallocarray(adopt_tokens,
+						     (size_t)nadopt + 1,
+						     sizeof *adopt_tokens);
+			adopt_tokens[nadopt++] = optarg;
+			break;
 		default: usage();
 		}
 	}
@@ -331,11 +442,21 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (optind >= argc)
+	if (optind >= argc && nadopt == 0)
 		usage();
 	task_argv = argv + optind;
+	if (nadopt > 0)
+		ntasks = nadopt;
 
 	ops = &exec_ssh_ops;
+	{
+		json_t *c = json_loads(config, 0, NULL);
+		const char *type = json_string_value(json_object_get(c, "type"));
+
+		if (type && strcmp(type, "local") == 0)
+			ops = &exec_local_ops;
+		json_decref(c);
+	}
 	if (plugin && executor_plugin_load(plugin, &ops, &serr) < 0) {
 		fprintf(stderr, "exec_driver: %s\n", serr.msg);
 		return 1;
@@ -388,5 +509,6 @@ int main(int argc, char **argv)
 		free(tasks[i].log_path);
 	free(tasks);
 	free(extra_env);
+	free(adopt_tokens);
 	return 0;
 }

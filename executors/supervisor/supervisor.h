@@ -1,0 +1,78 @@
+/*
+ * supervisor.h: the parts of sluice-try (see supervisor.c for what it
+ * does and how it is called): the capped log writer (sup_log.c), the
+ * try's process tree and cgroup (sup_tree.c), the status file
+ * (sup_status.c), small I/O helpers (sup_io.c). libc only.
+ */
+#ifndef SLUICE_SUPERVISOR_H
+#define SLUICE_SUPERVISOR_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define SUP_COPY_BUF (64 * 1024)
+#define SUP_ROTATE_BUF (1024 * 1024)
+
+/* The capped log writer. The first half of the cap is appended as it
+ * comes; past it, the rest cycles through a ring region of the file (the
+ * other half), which is put back in order at the end. A line someone else
+ * appends to the log while the ring cycles (the scheduler's "timed out")
+ * may end up in the dropped middle. */
+struct sup_log {
+	int fd;
+	long long cap;		/* 0: no cap */
+	long long head_left;	/* bytes the head may still take */
+	long long ring_off;	/* file offset of the ring, -1 before it */
+	long long ring_size;
+	long long ring_pos;	/* bytes written into the ring in total */
+	long long lost;		/* bytes not written (write errors) */
+	long long dropped;	/* bytes the cap dropped, marker included */
+	int err;		/* errno of the first failed write */
+};
+
+struct sup {
+	const char *status_path;
+	char status_tmp[PATH_MAX];
+	int status_fd;
+	long long grace_ms;
+	int keep_children;
+	const char *key;
+	char cgroup[PATH_MAX];	/* the try's cgroup, "" without one */
+	char cgroup_procs[PATH_MAX + 16];
+	unsigned long long self_start;
+	long long started_ms;
+
+	pid_t child;
+	int child_done;
+	int child_status;
+	char error[512];
+
+	struct sup_log log;
+};
+
+/* sup_io.c: whole writes and reads (EINTR and short counts handled);
+ * 0 or -1 with errno. */
+int sup_io_write_all(int fd, const char *p, size_t n);
+int sup_io_pwrite_all(int fd, const char *p, size_t n, long long off);
+int sup_io_pread_all(int fd, char *p, size_t n, long long off);
+long long sup_io_clock_ms(clockid_t id);
+
+/* sup_log.c: copy a chunk of output into the log; at the end, put the
+ * tail in order behind its marker; a last line of our own. */
+void sup_log_out(struct sup_log *l, const char *p, size_t n);
+void sup_log_finish(struct sup_log *l);
+void sup_log_last_line(int fd, const char *line);
+
+/* sup_tree.c: the try's processes. */
+unsigned long long sup_tree_proc_start(pid_t pid, pid_t *ppid);
+int sup_tree_signal(struct sup *s, int sig, int walk);
+void sup_tree_cgroup_make(struct sup *s, const char *dir);
+void sup_tree_cgroup_remove(struct sup *s);
+
+/* sup_status.c: the running record (ended = 0) or the final one, synced
+ * and renamed into place (ended = 1). 0 or -1 with errno. */
+int sup_status_write(struct sup *s, int ended);
+
+#endif
