@@ -429,6 +429,20 @@ pre_json(struct buf *b, const char *id, json_t *v)
 	free(text);
 }
 
+/* A run's params (secret ones as ***), when it has any. */
+static void
+run_params_section(struct buf *b, const struct dag *d, json_t *run)
+{
+	json_t *params = json_object_get(run, "params"), *shown;
+
+	if (!json_is_object(params) || json_object_size(params) == 0)
+		return;
+	buf_adds(b, "<h2>Params of this run</h2>");
+	shown = dag_params_masked(d, params);
+	pre_json(b, "run-params", shown);
+	json_decref(shown);
+}
+
 /* A try's result in words: exit code, signal or the executor's error. */
 static void
 result_text(struct buf *b, json_t *ti)
@@ -486,14 +500,7 @@ pages_run(struct web_req *r)
 	buf_adds(&b, " · ended ");
 	text_html_escape(&b, fmt_ms(json_object_get(run, "ended_at"), t2, sizeof t2));
 	buf_adds(&b, "</p>");
-	if (json_is_object(json_object_get(run, "params")) &&
-	    json_object_size(json_object_get(run, "params")) > 0) {
-		buf_adds(&b, "<h2>Params of this run</h2>");
-		json_t *shown = dag_params_masked(d, json_object_get(run, "params"));
-
-		pre_json(&b, "run-params", shown);
-		json_decref(shown);
-	}
+	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
 		     "<th>Task</th><th>State</th><th>Try</th><th>Result</th><th>Started</th>"
 		     "<th>Ended</th></tr></thead><tbody>");
@@ -582,14 +589,7 @@ pages_task(struct web_req *r)
 	text_html_escape(&b, task);
 	buf_printf(&b, "\" data-try=\"%lld\"></div>",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
-	if (json_is_object(json_object_get(run, "params")) &&
-	    json_object_size(json_object_get(run, "params")) > 0) {
-		buf_adds(&b, "<h2>Params of this run</h2>");
-		json_t *shown = dag_params_masked(d, json_object_get(run, "params"));
-
-		pre_json(&b, "run-params", shown);
-		json_decref(shown);
-	}
+	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
 		     "<th>Host</th><th>Started</th><th>Ended</th><th>Exit code</th><th>Error</th><th>Log</th>"
 		     "</tr></thead><tbody>");
