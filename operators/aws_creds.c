@@ -1,5 +1,7 @@
 /* aws_creds.c: the credential chain, shared config files, and the cached
- * providers that fetch temporary credentials (STS AssumeRole, IMDSv2). */
+ * providers that fetch temporary credentials (STS AssumeRole, IMDSv2).
+ * Past 800 lines on purpose: the chain's steps resolve one another
+ * (a role's source profile is itself a chain step) through one cache. */
 #include "operators/aws_creds.h"
 
 #include <ctype.h>

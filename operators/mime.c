@@ -1,4 +1,7 @@
-/* mime.c: build RFC 5322 / MIME mail messages (see mime.h). */
+/* mime.c: build RFC 5322 / MIME mail messages (see mime.h). One file past
+ * 800 lines on purpose: header encoding, line folding, bodies and
+ * attachments share the encoders and the message under construction, and
+ * each part alone would be a header of internals. */
 #include "operators/mime.h"
 
 #include <stdio.h>
