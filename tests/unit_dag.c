@@ -68,12 +68,25 @@ name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The message of loading path, with the path shortened to its base name
- * (what `sluice dags validate NAME.yaml` prints inside the folder). */
+/* msg with the path at its start shortened to base (what `sluice dags
+ * validate NAME.yaml` prints inside the folder). */
+static void
+case_msg(const struct sl_err *err, const char *path, const char *base,
+	 char *out, size_t n)
+{
+	char full[2048];
+
+	sl_err_str(err, full, sizeof full);
+	if (strncmp(full, path, strlen(path)) == 0)
+		snprintf(out, n, "%s%s", base, full + strlen(path));
+	else
+		snprintf(out, n, "%s", full);
+}
+
+/* The message of loading path: "ok" or its error. */
 static void
 case_load(const char *path, const char *base, char *out, size_t n)
 {
-	char full[2048];
 	struct sl_err err;
 	struct dag *d = NULL;
 
@@ -83,11 +96,45 @@ case_load(const char *path, const char *base, char *out, size_t n)
 		snprintf(out, n, "ok");
 		return;
 	}
-	sl_err_str(&err, full, sizeof full);
-	if (strncmp(full, path, strlen(path)) == 0)
-		snprintf(out, n, "%s%s", base, full + strlen(path));
-	else
-		snprintf(out, n, "%s", full);
+	case_msg(&err, path, base, out, n);
+}
+
+/* Every message dag_validate() gives for one file, a line each. */
+struct case_all {
+	const char *path, *base;
+	struct buf out;
+};
+
+static void
+case_all_add(const struct sl_err *e, void *arg)
+{
+	struct case_all *a = arg;
+	char msg[2048];
+
+	case_msg(e, a->path, a->base, msg, sizeof msg);
+	buf_printf(&a->out, "%s\n", msg);
+}
+
+/* Compare the messages got (lines) with the expectation want (lines of a
+ * NAME.err, the final newline removed); 1 when they match. */
+static int
+case_lines_match(const char *got, const char *want)
+{
+	for (;;) {
+		const char *ge = strchr(got, '\n'), *we = strchr(want, '\n');
+		char *g = ge ? xstrndup(got, (size_t)(ge - got)) : xstrdup(got);
+		char *w = we ? xstrndup(want, (size_t)(we - want)) : xstrdup(want);
+		int ok = case_matches(g, w);
+
+		free(g);
+		free(w);
+		if (!ok || (ge == NULL) != (we == NULL))
+			return 0;
+		if (ge == NULL)
+			return 1;
+		got = ge + 1;
+		want = we + 1;
+	}
 }
 
 static void
@@ -126,33 +173,57 @@ test_errors(void)
 	for (size_t i = 0; i < nnames; i++) {
 		char path[1024], errpath[1024], got[2048];
 		size_t stem = strlen(names[i]) - 5;
+		struct case_all all;
 		struct sl_err err;
-		char *want = NULL;
+		char *want = NULL, *nl;
 		size_t len;
+		int n;
 
 		snprintf(path, sizeof path, "%s/%s", folder, names[i]);
 		snprintf(errpath, sizeof errpath, "%s/%.*s.err", folder,
 			 (int)stem, names[i]);
 		case_load(path, names[i], got, sizeof got);
+		all.path = path;
+		all.base = names[i];
+		buf_init(&all.out, 0);
+		n = dag_validate(path, cfg, case_all_add, &all);
+		if (n == 0)
+			buf_adds(&all.out, "ok\n");
+		/* the messages, one a line, without the last newline */
+		if (all.out.len > 0)
+			all.out.data[--all.out.len] = '\0';
 		if (getenv("UNIT_DAG_PRINT") != NULL)
-			printf("%.*s: %s\n", (int)stem, names[i], got);
+			printf("== %.*s\n%s\n", (int)stem, names[i],
+			       buf_str(&all.out));
 		sl_err_clear(&err);
 		if (sl_read_file(errpath, 64 * 1024, &want, &len, &err) < 0) {
 			fprintf(stderr, "%s: no expected message: %s\n",
 				names[i], err.msg);
 			unit_case_failed = 1;
+			buf_free(&all.out);
 			free(names[i]);
 			continue;
 		}
-		/* one line; its newline is not part of the message */
 		if (len > 0 && want[len - 1] == '\n')
 			want[--len] = '\0';
-		if (len == 0 || strchr(want, '\n') != NULL ||
-		    !case_matches(got, want)) {
-			fprintf(stderr, "%s:\n  want: %s\n  got:  %s\n", names[i],
-				want, got);
+		/* dag_load reports the first error: line 1 */
+		nl = strchr(want, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (len == 0 || !case_matches(got, want)) {
+			fprintf(stderr, "%s (dag_load):\n  want: %s\n  got:  %s\n",
+				names[i], want, got);
 			unit_case_failed = 1;
 		}
+		if (nl != NULL)
+			*nl = '\n';
+		/* dags validate reports every line */
+		if (!case_lines_match(buf_str(&all.out), want)) {
+			fprintf(stderr, "%s (dags validate):\n  want:\n%s\n  got:\n%s\n",
+				names[i], want, buf_str(&all.out));
+			unit_case_failed = 1;
+		}
+		buf_free(&all.out);
 		free(want);
 		free(names[i]);
 	}
@@ -335,6 +406,45 @@ test_model(void)
 	dag_free(d);
 }
 
+/* YAML merge keys: `<<: *a` and `<<: [*a, *b]` fill what a mapping does
+ * not set itself; of a list, the earlier mapping wins. */
+static void
+test_merge(void)
+{
+	struct sl_err err;
+	struct dag *d = NULL;
+	const struct task *t;
+
+	sl_err_clear(&err);
+	CHECK(dag_load(SLUICE_SRCDIR "/tests/dag-errors/ok-merge-keys.yaml", cfg,
+		       &d, &err) == 0);
+	if (d == NULL) {
+		fprintf(stderr, "%s\n", err.msg);
+		return;
+	}
+	CHECK_EQ_INT(3, d->ntasks);
+	t = dag_task(d, "load");
+	CHECK(t != NULL && t->index == 1);
+	if (t != NULL) {
+		CHECK_EQ_STR("false", json_string_value(json_object_get(t->options, "command")));
+		CHECK_EQ_INT(2, t->retries);
+		CHECK_EQ_INT(60000, t->retry_delay_ms);
+		CHECK_EQ_INT(1, t->nupstream);
+	}
+	t = dag_task(d, "report");
+	CHECK(t != NULL);
+	if (t != NULL) {
+		CHECK_EQ_STR("true", json_string_value(json_object_get(t->options, "command")));
+		CHECK_EQ_INT(5, t->retries);
+		CHECK_EQ_INT(600000, t->timeout_ms);
+		CHECK_EQ_INT(60000, t->retry_delay_ms);
+		CHECK_EQ_STR("default", t->pool);
+	}
+	t = dag_task(d, "extract");
+	CHECK(t != NULL && t->timeout_ms == 0 && t->retries == 2);
+	dag_free(d);
+}
+
 static void
 test_bag(void)
 {
@@ -395,6 +505,7 @@ main(void)
 	RUN(test_case_matches);
 	RUN(test_errors);
 	RUN(test_model);
+	RUN(test_merge);
 	RUN(test_bag);
 	RUN(test_params);
 	config_free(cfg);
