@@ -116,6 +116,114 @@ open_add(struct ydoc_open *o, int id)
 	o->kids[o->nkids++] = id;
 }
 
+/* A merge key: `<<` written plain (a quoted '<<' is an ordinary key). */
+static int
+ydoc_is_merge_key(const ynode_t *k)
+{
+	return k != NULL && k->type == YAML_SCALAR_NODE &&
+	       k->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       strcmp(k->data.scalar.value, "<<") == 0;
+}
+
+/* Add the pairs of mapping src to kids (key, value, key, value ...) unless
+ * seen has the key: the mapping's own keys and earlier merges win. */
+static int
+ydoc_merge_one(struct ydoc *d, ynode_t *src, json_t *seen,
+	       struct ydoc_open *kids, size_t *budget)
+{
+	for (yaml_node_pair_t *p = ymap_begin(src); p < ymap_end(src); p++) {
+		const char *k = ynode_str(ydoc_node(d, p->key));
+
+		if (k != NULL) {
+			if (json_object_get(seen, k) != NULL)
+				continue;
+			json_object_set_new(seen, k, json_true());
+		}
+		if (*budget == 0)
+			return -1;
+		(*budget)--;
+		open_add(kids, p->key);
+		open_add(kids, p->value);
+	}
+	return 0;
+}
+
+/*
+ * Expand the merge keys of an open mapping o (its kids are key, value
+ * pairs): each `<<: *a` or `<<: [*a, *b]` is replaced, where it stands, by
+ * the pairs of those mappings whose keys the mapping does not set itself;
+ * of a list, the earlier mapping wins. The merged pairs share their nodes
+ * (and positions) with the anchored mapping. budget bounds the pairs
+ * copied in one document.
+ */
+static int
+ydoc_merge(struct ydoc *d, struct ydoc_open *o, size_t *budget,
+	   struct sl_err *err)
+{
+	struct ydoc_open out;
+	json_t *seen;
+	int merges = 0, r = 0;
+
+	for (int i = 0; i + 1 < o->nkids; i += 2)
+		merges += ydoc_is_merge_key(ydoc_node(d, o->kids[i]));
+	if (merges == 0)
+		return 0;
+	seen = json_object();
+	for (int i = 0; i + 1 < o->nkids; i += 2) {
+		ynode_t *k = ydoc_node(d, o->kids[i]);
+
+		if (!ydoc_is_merge_key(k) && ynode_str(k) != NULL)
+			json_object_set_new(seen, ynode_str(k), json_true());
+	}
+	memset(&out, 0, sizeof out);
+	for (int i = 0; i + 1 < o->nkids && r == 0; i += 2) {
+		ynode_t *k = ydoc_node(d, o->kids[i]);
+		ynode_t *v = ydoc_node(d, o->kids[i + 1]);
+
+		if (!ydoc_is_merge_key(k)) {
+			open_add(&out, o->kids[i]);
+			open_add(&out, o->kids[i + 1]);
+			continue;
+		}
+		if (v->type == YAML_MAPPING_NODE) {
+			r = ydoc_merge_one(d, v, seen, &out, budget);
+		} else if (v->type == YAML_SEQUENCE_NODE) {
+			for (yaml_node_item_t *it = yseq_begin(v);
+			     it < yseq_end(v) && r == 0; it++) {
+				ynode_t *m = ydoc_node(d, *it);
+
+				if (m->type != YAML_MAPPING_NODE) {
+					ydoc_err(d, m, err,
+						 "YAML: a merge key (<<) takes a mapping or a list of mappings; this list holds %s",
+						 ynode_kind(m));
+					r = -2;
+					break;
+				}
+				r = ydoc_merge_one(d, m, seen, &out, budget);
+			}
+		} else {
+			ydoc_err(d, v, err,
+				 "YAML: a merge key (<<) takes a mapping or a list of mappings, got %s",
+				 ynode_kind(v));
+			r = -2;
+		}
+		if (r == -1)
+			ydoc_err(d, k, err,
+				 "YAML: merge keys (<<) copy more than %d keys in one file",
+				 YAML_MAX_NODES);
+	}
+	json_decref(seen);
+	if (r < 0) {
+		free(out.kids);
+		return -1;
+	}
+	free(o->kids);
+	o->kids = out.kids;
+	o->nkids = out.nkids;
+	o->capkids = out.capkids;
+	return 0;
+}
+
 static int
 ydoc_syntax_err(const char *name, yaml_parser_t *parser, struct sl_err *err)
 {
@@ -139,6 +247,7 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 	struct ydoc *d = xcalloc(1, sizeof *d);
 	struct ydoc_open *stack = NULL;
 	int depth = 0, capstack = 0, done = 0, docs = 0, r = -1;
+	size_t merge_budget = YAML_MAX_NODES;
 
 	d->file = xstrdup(name);
 	if (!yaml_parser_initialize(&parser))
@@ -156,9 +265,15 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 			done = 1;
 			break;
 		case YAML_DOCUMENT_START_EVENT:
-			/* only the first document counts, as for libyaml's loader */
-			if (++docs > 1)
-				done = 1;
+			/* one file, one document: a second one would be
+			 * silently ignored by a loader that reads the first */
+			if (++docs > 1) {
+				sl_err_at(err, name, (int)ev.start_mark.line + 1,
+					  (int)ev.start_mark.column + 1,
+					  "YAML: a second document starts here; a file holds one document (remove this '---' or move what follows to a file of its own)");
+				yaml_event_delete(&ev);
+				goto out;
+			}
 			break;
 		case YAML_SCALAR_EVENT: {
 			ynode_t *n;
@@ -217,6 +332,12 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 
 			n->end_mark.line = (int)ev.end_mark.line;
 			n->end_mark.column = (int)ev.end_mark.column;
+			if (n->type == YAML_MAPPING_NODE &&
+			    ydoc_merge(d, o, &merge_budget, err) < 0) {
+				yaml_event_delete(&ev);
+				depth++;	/* o's kids are freed below */
+				goto out;
+			}
 			if (n->type == YAML_SEQUENCE_NODE) {
 				yaml_node_item_t *items = ydoc_alloc(d,
 				    (size_t)o->nkids * sizeof *items + 1);

@@ -42,7 +42,11 @@ typedef struct ynode {
 } ynode_t;
 
 /* Load a file (at most limit bytes). An empty file gives a document whose
- * root is NULL. */
+ * root is NULL. A file holds one document (a second is an error at its
+ * `---`). Merge keys are expanded as the mappings are built: `<<: *a` or
+ * `<<: [*a, *b]` adds the pairs of those mappings whose keys the mapping
+ * does not set itself (of a list, the earlier mapping wins); the added
+ * pairs keep the positions of the anchored mapping. */
 int ydoc_load(const char *path, size_t limit, struct ydoc **out,
 	      struct sl_err *err);
 /* Parse text; name is used in messages. */

@@ -134,6 +134,28 @@ dags_show(struct cli *c, const char *name)
 	return 0;
 }
 
+/* Print one error of a file being validated. */
+static void
+dags_validate_print(const struct sl_err *e, void *arg)
+{
+	char msg[2048];
+
+	(void)arg;
+	fprintf(stderr, "%s\n", sl_err_str(e, msg, sizeof msg));
+}
+
+/* Every error of one file of a loaded folder; 1 if it has any. */
+static int
+dags_validate_entry(struct cli *c, const struct dagbag_entry *e)
+{
+	if (e->error == NULL)
+		return 0;
+	/* a file that loads alone but names a DAG another file defines */
+	if (dag_validate(e->file, c->cfg, dags_validate_print, NULL) == 0)
+		fprintf(stderr, "%s\n", e->error);
+	return 1;
+}
+
 static int
 dags_validate(struct cli *c, int argc, char *const *argv)
 {
@@ -142,39 +164,26 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 	if (argc == 0) {
 		for (int i = 0; i < c->bag.n; i++) {
 			n++;
-			if (c->bag.entries[i].error != NULL) {
-				fprintf(stderr, "%s\n", c->bag.entries[i].error);
-				bad++;
-			}
+			bad += dags_validate_entry(c, &c->bag.entries[i]);
 		}
 	}
 	for (int i = 0; i < argc; i++) {
 		struct dagbag bag;
 		struct sl_err err;
-		char msg[2048];
-		struct dag *d;
 
 		/* a folder: every file in it; a file: just it */
 		sl_err_clear(&err);
 		if (dagbag_load(argv[i], c->cfg, NULL, &bag, &err) == 0 && bag.n > 0) {
 			for (int k = 0; k < bag.n; k++) {
 				n++;
-				if (bag.entries[k].error != NULL) {
-					fprintf(stderr, "%s\n", bag.entries[k].error);
-					bad++;
-				}
+				bad += dags_validate_entry(c, &bag.entries[k]);
 			}
 			dagbag_free(&bag);
 			continue;
 		}
 		n++;
-		if (dag_load(argv[i], c->cfg, &d, &err) < 0) {
-			if (err.file[0] == '\0')
-				snprintf(err.file, sizeof err.file, "%s", argv[i]);
-			fprintf(stderr, "%s\n", sl_err_str(&err, msg, sizeof msg));
+		if (dag_validate(argv[i], c->cfg, dags_validate_print, NULL) > 0)
 			bad++;
-		} else
-			dag_free(d);
 	}
 	if (bad == 0)
 		printf("%d DAG file%s OK\n", n, n == 1 ? "" : "s");

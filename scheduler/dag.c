@@ -264,6 +264,83 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 	return 0;
 }
 
+/*
+ * Where a load's errors go. Every check writes into cur and calls
+ * load_note(): the first error is the one dag_load() reports; when cb is
+ * set (dag_validate()) each error also goes to cb and the load goes on
+ * with the next key or task, so one pass finds every error it can.
+ */
+struct load_ctx {
+	const char *path;
+	struct sl_err cur;
+	struct sl_err *first;	/* may be NULL */
+	int nerr;
+	void (*cb)(const struct sl_err *e, void *arg);
+	void *arg;
+	json_t *seen;		/* "line:col: msg" given to cb */
+};
+
+/* Record the error in lc->cur: 0 when the load goes on, -1 when it stops
+ * at this first error (dag_load). An error given once is not given again
+ * (a bad default or merged value is read by every task that uses it). */
+static int
+load_note(struct load_ctx *lc)
+{
+	char key[SL_ERR_MSG + 32];
+
+	if (lc->cb == NULL) {
+		if (lc->nerr++ == 0 && lc->first != NULL)
+			*lc->first = lc->cur;
+		return -1;
+	}
+	snprintf(key, sizeof key, "%d:%d: %s", lc->cur.line, lc->cur.col,
+		 lc->cur.msg);
+	if (json_object_get(lc->seen, key) == NULL) {
+		json_object_set_new(lc->seen, key, json_true());
+		lc->nerr++;
+		if (lc->cur.file[0] == '\0')
+			snprintf(lc->cur.file, sizeof lc->cur.file, "%s",
+				 lc->path);
+		lc->cb(&lc->cur, lc->arg);
+	}
+	sl_err_clear(&lc->cur);
+	return 0;
+}
+
+/* A task's env: a mapping of NAME: string, templates checked. */
+static int
+load_env(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *v,
+	 const char *what, struct sl_err *err)
+{
+	const char *k;
+	json_t *x, *env;
+
+	if (v->type != YAML_MAPPING_NODE)
+		return ydoc_err(d, v, err,
+				"%s.env: expected a mapping of NAME: value, got %s",
+				what, ynode_kind(v));
+	if (ynode_to_json(d, v, 0, &env, err) < 0)
+		return -1;
+	json_object_foreach(env, k, x) {
+		ynode_t *xv = ymap_get(d, v, k);
+
+		if (!json_is_string(x)) {
+			/* k belongs to env: report before freeing it */
+			ydoc_err(d, xv ? xv : v, err,
+				 "%s.env.%s: expected a string, got %s",
+				 what, k, ynode_kind(xv));
+			json_decref(env);
+			return -1;
+		}
+	}
+	if (check_templates(d, v, "env", env, dag->param_decls, 0, err) < 0) {
+		json_decref(env);
+		return -1;
+	}
+	t->env = env;
+	return 0;
+}
+
 /* The settings of one task, from its own mapping over the DAG defaults. */
 struct task_src {
 	ynode_t *node;		/* the task's mapping */
@@ -284,13 +361,15 @@ task_get(struct ydoc *d, const struct task_src *src, const char *key)
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
-	  struct sl_err *err)
+	  struct load_ctx *lc)
 {
+	struct sl_err *err = &lc->cur;
 	char what[512], names[1024];
 	ynode_t *v;
 	const char *s;
 	long long iv;
 	int64_t ms;
+	int nerr = lc->nerr;
 
 	snprintf(what, sizeof what, "tasks.%s", t->name);
 	/* defaults */
@@ -302,16 +381,19 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	t->options = json_object();
 	t->env = NULL;		/* only when the task sets env: */
 
-	/* type first: it decides which other keys exist */
+	/* type first: it decides which other keys exist (a bad one ends
+	 * this task's checks) */
 	v = task_get(d, src, "type");
 	s = "shell";
 	if (v != NULL && ynode_get_str(d, v, "type", &s, err) < 0)
-		return -1;
+		return load_note(lc);
 	t->op = operator_find(s);
-	if (t->op == NULL)
-		return ydoc_err(d, v, err,
-				"%s.type: unknown task type '%s' (known: %s)",
-				what, s, operator_names(names, sizeof names));
+	if (t->op == NULL) {
+		ydoc_err(d, v, err,
+			 "%s.type: unknown task type '%s' (known: %s)",
+			 what, s, operator_names(names, sizeof names));
+		return load_note(lc);
+	}
 
 	/* every key of the task itself must be known */
 	for (yaml_node_pair_t *p = ymap_begin(src->node); p < ymap_end(src->node); p++) {
@@ -321,102 +403,129 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		char known[1024], common[512];
 		size_t off = 0;
 
-		if (key == NULL)
-			return ydoc_err(d, k, err, "%s: keys must be strings",
-					what);
+		if (key == NULL) {
+			ydoc_err(d, k, err, "%s: keys must be strings", what);
+			if (load_note(lc) < 0)
+				return -1;
+			continue;
+		}
 		if (in_list(common_keys, key) || op_key_find(t->op, key))
 			continue;
 		known[0] = '\0';
 		for (ok = t->op->keys; ok != NULL && ok->name != NULL; ok++)
 			off += (size_t)snprintf(known + off, sizeof known - off,
 						"%s, ", ok->name);
-		return ydoc_err(d, k, err,
-				"%s: unknown key '%s' for a %s task (known: %s%s)",
-				what, key, t->op->name, known,
-				list_str(common_keys, common, sizeof common));
+		ydoc_err(d, k, err,
+			 "%s: unknown key '%s' for a %s task (known: %s%s)",
+			 what, key, t->op->name, known,
+			 list_str(common_keys, common, sizeof common));
+		if (load_note(lc) < 0)
+			return -1;
 	}
 
 	/* type-specific keys, own or default */
 	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
 		v = task_get(d, src, k->name);
 		if (v == NULL || ynode_is_null(v)) {
-			if (k->required)
-				return ydoc_err(d, src->node, err,
-						"%s: missing required key '%s' for a %s task",
-						what, k->name, t->op->name);
+			if (k->required) {
+				ydoc_err(d, src->node, err,
+					 "%s: missing required key '%s' for a %s task",
+					 what, k->name, t->op->name);
+				if (load_note(lc) < 0)
+					return -1;
+			}
 			continue;
 		}
 		if (load_op_key(d, k, v, t->name, t->options, dag->param_decls,
-				err) < 0)
+				err) < 0 && load_note(lc) < 0)
 			return -1;
 	}
-	if (t->op->validate != NULL) {
+	/* the operator's own checks need its keys as loaded */
+	if (t->op->validate != NULL && lc->nerr == nerr) {
 		const char *bad = NULL;
 		struct sl_err verr;
 
 		sl_err_clear(&verr);
 		if (t->op->validate(t->options, &bad, &verr) < 0) {
 			v = bad ? task_get(d, src, bad) : NULL;
-			return ydoc_err(d, v ? v : src->node, err, "%s%s%s: %s",
-					what, bad ? "." : "", bad ? bad : "",
-					verr.msg);
+			ydoc_err(d, v ? v : src->node, err, "%s%s%s: %s",
+				 what, bad ? "." : "", bad ? bad : "", verr.msg);
+			if (load_note(lc) < 0)
+				return -1;
 		}
 	}
 
-	/* common keys */
-	if ((v = task_get(d, src, "after")) != NULL && !ynode_is_null(v)) {
-		/* resolved to indexes after every task is known */
-	}
+	/* common keys; "after" is resolved once every task is known */
 	if ((v = task_get(d, src, "trigger_rule")) != NULL) {
-		size_t i;
+		size_t i = 0;
 
-		if (ynode_get_str(d, v, "trigger_rule", &s, err) < 0)
-			return -1;
-		for (i = 0; i < SL_ARRAY_LEN(trigger_rule_names); i++)
-			if (strcmp(trigger_rule_names[i], s) == 0)
-				break;
-		if (i == SL_ARRAY_LEN(trigger_rule_names))
-			return ydoc_err(d, v, err,
-					"%s.trigger_rule: unknown rule '%s' (known: all_success, all_failed, all_done, one_success, one_failed, none_failed, none_skipped, none_failed_min_one_success, always)",
-					what, s);
-		t->trigger_rule = (enum trigger_rule)i;
+		if (ynode_get_str(d, v, "trigger_rule", &s, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else {
+			for (i = 0; i < SL_ARRAY_LEN(trigger_rule_names); i++)
+				if (strcmp(trigger_rule_names[i], s) == 0)
+					break;
+			if (i < SL_ARRAY_LEN(trigger_rule_names))
+				t->trigger_rule = (enum trigger_rule)i;
+			else {
+				ydoc_err(d, v, err,
+					 "%s.trigger_rule: unknown rule '%s' (known: all_success, all_failed, all_done, one_success, one_failed, none_failed, none_skipped, none_failed_min_one_success, always)",
+					 what, s);
+				if (load_note(lc) < 0)
+					return -1;
+			}
+		}
 	}
 	if ((v = task_get(d, src, "depends_on_past")) != NULL &&
-	    ynode_get_bool(d, v, "depends_on_past", &t->depends_on_past, err) < 0)
+	    ynode_get_bool(d, v, "depends_on_past", &t->depends_on_past, err) < 0 &&
+	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "retries")) != NULL) {
-		if (ynode_get_int(d, v, "retries", 0, 1000, &iv, err) < 0)
-			return -1;
-		t->retries = (int)iv;
+		if (ynode_get_int(d, v, "retries", 0, 1000, &iv, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->retries = (int)iv;
 	}
 	if ((v = task_get(d, src, "retry_delay")) != NULL &&
-	    ynode_get_duration(d, v, "retry_delay", &t->retry_delay_ms, err) < 0)
+	    ynode_get_duration(d, v, "retry_delay", &t->retry_delay_ms, err) < 0 &&
+	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "max_retry_delay")) != NULL &&
 	    ynode_get_duration(d, v, "max_retry_delay", &t->max_retry_delay_ms,
-			       err) < 0)
+			       err) < 0 && load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "retry_backoff")) != NULL) {
-		if (ynode_get_str(d, v, "retry_backoff", &s, err) < 0)
-			return -1;
-		if (strcmp(s, "exponential") == 0)
+		if (ynode_get_str(d, v, "retry_backoff", &s, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (strcmp(s, "exponential") == 0)
 			t->retry_exponential = 1;
 		else if (strcmp(s, "constant") == 0 || strcmp(s, "none") == 0)
 			t->retry_exponential = 0;
-		else
-			return ydoc_err(d, v, err,
-					"%s.retry_backoff: expected constant or exponential, got '%s'",
-					what, s);
+		else {
+			ydoc_err(d, v, err,
+				 "%s.retry_backoff: expected constant or exponential, got '%s'",
+				 what, s);
+			if (load_note(lc) < 0)
+				return -1;
+		}
 	}
 	if ((v = task_get(d, src, "timeout")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_duration(d, v, "timeout", &ms, err) < 0)
-			return -1;
-		t->timeout_ms = ms;
+		if (ynode_get_duration(d, v, "timeout", &ms, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->timeout_ms = ms;
 	}
 	v = task_get(d, src, "executor");
 	s = "local";
-	if (v != NULL && ynode_get_str(d, v, "executor", &s, err) < 0)
-		return -1;
+	if (v != NULL && ynode_get_str(d, v, "executor", &s, err) < 0) {
+		if (load_note(lc) < 0)
+			return -1;
+		s = "local";
+	}
 	if (cfg != NULL && json_object_get(cfg->executors, s) == NULL) {
 		const char *k;
 		json_t *x;
@@ -426,16 +535,21 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		json_object_foreach(cfg->executors, k, x)
 			off += (size_t)snprintf(names + off, sizeof names - off,
 						"%s%s", off ? ", " : "", k);
-		return ydoc_err(d, v ? v : src->node, err,
-				"%s.executor: no executor '%s' in %s (defined: %s)",
-				what, s, cfg->file, names);
+		ydoc_err(d, v ? v : src->node, err,
+			 "%s.executor: no executor '%s' in %s (defined: %s)",
+			 what, s, cfg->file, names);
+		if (load_note(lc) < 0)
+			return -1;
 	}
 	t->executor = xstrdup(s);
 	t->executor_explicit = v != NULL;
 	v = task_get(d, src, "pool");
 	s = "default";
-	if (v != NULL && ynode_get_str(d, v, "pool", &s, err) < 0)
-		return -1;
+	if (v != NULL && ynode_get_str(d, v, "pool", &s, err) < 0) {
+		if (load_note(lc) < 0)
+			return -1;
+		s = "default";
+	}
 	if (cfg != NULL && json_object_get(cfg->pools, s) == NULL) {
 		const char *k;
 		json_t *x;
@@ -445,82 +559,74 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		json_object_foreach(cfg->pools, k, x)
 			off += (size_t)snprintf(names + off, sizeof names - off,
 						"%s%s", off ? ", " : "", k);
-		return ydoc_err(d, v ? v : src->node, err,
-				"%s.pool: no pool '%s' in %s (defined: %s)",
-				what, s, cfg->file, names);
+		ydoc_err(d, v ? v : src->node, err,
+			 "%s.pool: no pool '%s' in %s (defined: %s)",
+			 what, s, cfg->file, names);
+		if (load_note(lc) < 0)
+			return -1;
 	}
 	t->pool = xstrdup(s);
 	if ((v = task_get(d, src, "pool_slots")) != NULL) {
-		if (ynode_get_int(d, v, "pool_slots", 1, 1000000, &iv, err) < 0)
-			return -1;
-		t->pool_slots = (int)iv;
-		if (cfg != NULL &&
-		    iv > json_integer_value(json_object_get(cfg->pools, t->pool)))
-			return ydoc_err(d, v, err,
-					"%s.pool_slots: %lld is more than pool '%s' has (%lld)",
-					what, iv, t->pool,
-					(long long)json_integer_value(
-					    json_object_get(cfg->pools, t->pool)));
+		if (ynode_get_int(d, v, "pool_slots", 1, 1000000, &iv, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (cfg != NULL && json_object_get(cfg->pools, t->pool) != NULL &&
+			   iv > json_integer_value(json_object_get(cfg->pools, t->pool))) {
+			ydoc_err(d, v, err,
+				 "%s.pool_slots: %lld is more than pool '%s' has (%lld)",
+				 what, iv, t->pool,
+				 (long long)json_integer_value(
+				     json_object_get(cfg->pools, t->pool)));
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->pool_slots = (int)iv;
 	}
 	if ((v = task_get(d, src, "priority")) != NULL) {
-		if (ynode_get_int(d, v, "priority", -1000000, 1000000, &iv, err) < 0)
-			return -1;
-		t->priority = (int)iv;
-	}
-	if ((v = task_get(d, src, "env")) != NULL && !ynode_is_null(v)) {
-		const char *k;
-		json_t *x, *env;
-
-		if (v->type != YAML_MAPPING_NODE)
-			return ydoc_err(d, v, err,
-					"%s.env: expected a mapping of NAME: value, got %s",
-					what, ynode_kind(v));
-		if (ynode_to_json(d, v, 0, &env, err) < 0)
-			return -1;
-		json_object_foreach(env, k, x) {
-			ynode_t *xv = ymap_get(d, v, k);
-
-			if (!json_is_string(x)) {
-				/* k belongs to env: report before freeing it */
-				ydoc_err(d, xv ? xv : v, err,
-					 "%s.env.%s: expected a string, got %s",
-					 what, k, ynode_kind(xv));
-				json_decref(env);
+		if (ynode_get_int(d, v, "priority", -1000000, 1000000, &iv, err) < 0) {
+			if (load_note(lc) < 0)
 				return -1;
-			}
-		}
-		if (check_templates(d, v, "env", env, dag->param_decls, 0, err) < 0) {
-			json_decref(env);
-			return -1;
-		}
-		t->env = env;
+		} else
+			t->priority = (int)iv;
 	}
+	if ((v = task_get(d, src, "env")) != NULL && !ynode_is_null(v) &&
+	    load_env(d, dag, t, v, what, err) < 0 && load_note(lc) < 0)
+		return -1;
 	if ((v = task_get(d, src, "email_on")) != NULL &&
-	    parse_email_on(d, v, "email_on", &t->email_on, err) < 0)
+	    parse_email_on(d, v, "email_on", &t->email_on, err) < 0 &&
+	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, "email", &t->email, err) < 0)
+	    ynode_get_strv(d, v, "email", &t->email, err) < 0 &&
+	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "sla")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0)
+	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0 &&
+	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "on_failure", &s, err) < 0 ||
-		    check_hook(d, v, "on_failure", s, dag->param_decls, err) < 0)
-			return -1;
-		t->on_failure = xstrdup(s);
+		    check_hook(d, v, "on_failure", s, dag->param_decls, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->on_failure = xstrdup(s);
 	}
 	if ((v = task_get(d, src, "on_success")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "on_success", &s, err) < 0 ||
-		    check_hook(d, v, "on_success", s, dag->param_decls, err) < 0)
-			return -1;
-		t->on_success = xstrdup(s);
+		    check_hook(d, v, "on_success", s, dag->param_decls, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->on_success = xstrdup(s);
 	}
 	if ((v = ymap_get(d, src->node, "description")) != NULL &&
 	    !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "description", &s, err) < 0)
-			return -1;
-		t->description = xstrdup(s);
+		if (ynode_get_str(d, v, "description", &s, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->description = xstrdup(s);
 	}
 	return 0;
 }
@@ -563,8 +669,9 @@ find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
 
 static int
 link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
-	   struct sl_err *err)
+	   struct load_ctx *lc)
 {
+	struct sl_err *err = &lc->cur;
 	char *color;
 	int *stack, r = 0;
 
@@ -575,38 +682,43 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 
 		if (v == NULL || ynode_is_null(v))
 			continue;
-		if (ynode_get_strv(d, v, "after", &after, err) < 0)
-			return -1;
+		if (ynode_get_strv(d, v, "after", &after, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+			continue;
+		}
 		t->upstream = xcalloc(strv_len(after) + 1, sizeof(int));
 		for (size_t k = 0; after[k] != NULL; k++) {
 			struct task *u = dag_task(dag, after[k]);
 			ynode_t *item = v;
+			int twice = 0;
 
 			if (v->type == YAML_SEQUENCE_NODE &&
 			    yseq_begin(v) + k < yseq_end(v))
 				item = ydoc_node(d, yseq_begin(v)[k]);
-			if (u == NULL) {
+			if (u == NULL)
 				ydoc_err(d, item, err,
 					 "tasks.%s.after: unknown task '%s'",
 					 t->name, after[k]);
-				strv_free(after);
-				return -1;
-			}
-			if (u == t) {
+			else if (u == t)
 				ydoc_err(d, item, err,
 					 "tasks.%s.after: a task cannot run after itself",
 					 t->name);
-				strv_free(after);
-				return -1;
-			}
-			for (int m = 0; m < t->nupstream; m++)
+			for (int m = 0; u != NULL && u != t && m < t->nupstream; m++)
 				if (t->upstream[m] == u->index) {
 					ydoc_err(d, item, err,
 						 "tasks.%s.after: '%s' is listed twice",
 						 t->name, after[k]);
+					twice = 1;
+					break;
+				}
+			if (u == NULL || u == t || twice) {
+				if (load_note(lc) < 0) {
 					strv_free(after);
 					return -1;
 				}
+				continue;
+			}
 			t->upstream[t->nupstream++] = u->index;
 			u->downstream = xreallocarray(u->downstream,
 			    (size_t)u->ndownstream + 1, sizeof(int));
@@ -621,7 +733,9 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 			r = find_cycle(d, dag, i, color, stack, 0, err);
 	free(color);
 	free(stack);
-	return r;
+	if (r < 0)
+		return load_note(lc);
+	return 0;
 }
 
 static int
@@ -639,10 +753,12 @@ parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v,
 	return 0;
 }
 
-int
-dag_load(const char *path, const struct config *cfg, struct dag **out,
-	 struct sl_err *err)
+/* Load path; every error goes through load_note(lc). */
+static int
+dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
+	     struct load_ctx *lc)
 {
+	struct sl_err *err = &lc->cur;
 	struct ydoc *d = NULL;
 	struct dag *dag = xcalloc(1, sizeof *dag);
 	struct task_src *srcs = NULL;
@@ -663,17 +779,17 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 		dag->size = st.st_size;
 	}
 	if (ydoc_load(path, DAG_MAX_BYTES, &d, err) < 0)
-		goto fail;
+		goto stop;
 	root = ydoc_root(d);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
 		ydoc_err(d, root, err,
 			 "a DAG file is a mapping with dag:, schedule:, tasks: ...; got %s",
 			 ynode_kind(root));
-		if (err != NULL && err->line == 0)
+		if (err->line == 0)
 			err->line = err->col = 1;
-		goto fail;
+		goto stop;
 	}
-	if (ymap_check_dups(d, root, err) < 0)
+	if (ymap_check_dups(d, root, err) < 0 && load_note(lc) < 0)
 		goto fail;
 	for (yaml_node_pair_t *p = ymap_begin(root); p < ymap_end(root); p++) {
 		ynode_t *k = ydoc_node(d, p->key);
@@ -682,42 +798,57 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 			ydoc_err(d, k, err, "unknown key '%s' (known: %s)",
 				 ynode_str(k) ? ynode_str(k) : "?",
 				 list_str(dag_keys, names, sizeof names));
-			goto fail;
+			if (load_note(lc) < 0)
+				goto fail;
 		}
 	}
 	v = ymap_get(d, root, "dag");
 	if (v == NULL) {
 		ydoc_err(d, root, err, "missing required key 'dag' (the DAG's name)");
-		goto fail;
+		if (load_note(lc) < 0)
+			goto fail;
+	} else if (ynode_get_str(d, v, "dag", &s, err) < 0) {
+		if (load_note(lc) < 0)
+			goto fail;
+	} else {
+		for (const char *c = s; *c != '\0'; c++)
+			if (!(*c == '_' || *c == '-' || *c == '.' ||
+			      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			      (*c >= '0' && *c <= '9')) || strlen(s) > 200 || s[0] == '.') {
+				ydoc_err(d, v, err,
+					 "dag: '%s' is not a valid name (letters, digits, _ - . only, at most 200)",
+					 s);
+				if (load_note(lc) < 0)
+					goto fail;
+				break;
+			}
+		dag->name = xstrdup(s);
 	}
-	if (ynode_get_str(d, v, "dag", &s, err) < 0)
-		goto fail;
-	for (const char *c = s; *c != '\0'; c++)
-		if (!(*c == '_' || *c == '-' || *c == '.' ||
-		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9')) || strlen(s) > 200 || s[0] == '.') {
-			ydoc_err(d, v, err,
-				 "dag: '%s' is not a valid name (letters, digits, _ - . only, at most 200)",
-				 s);
-			goto fail;
-		}
-	dag->name = xstrdup(s);
 	if ((v = ymap_get(d, root, "description")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "description", &s, err) < 0)
-			goto fail;
-		dag->description = xstrdup(s);
+		if (ynode_get_str(d, v, "description", &s, err) < 0) {
+			if (load_note(lc) < 0)
+				goto fail;
+		} else
+			dag->description = xstrdup(s);
 	}
 	v = ymap_get(d, root, "timezone");
 	s = "UTC";
-	if (v != NULL && ynode_get_str(d, v, "timezone", &s, err) < 0)
-		goto fail;
+	if (v != NULL && ynode_get_str(d, v, "timezone", &s, err) < 0) {
+		if (load_note(lc) < 0)
+			goto fail;
+		s = "UTC";
+	}
 	{
 		struct sl_err terr;
 
 		sl_err_clear(&terr);
 		if (tz_load(s, &dag->tz, &terr) < 0) {
 			ydoc_err(d, v, err, "timezone: %s", terr.msg);
-			goto fail;
+			if (load_note(lc) < 0)
+				goto fail;
+			/* go on in UTC to check the rest */
+			if (tz_load("UTC", &dag->tz, &terr) < 0)
+				goto fail;
 		}
 	}
 	v = ymap_get(d, root, "schedule");
@@ -727,69 +858,90 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 	} else {
 		struct sl_err cerr;
 
-		if (ynode_get_str(d, v, "schedule", &s, err) < 0)
-			goto fail;
-		sl_err_clear(&cerr);
-		if (cron_parse(s, &dag->schedule, &cerr) < 0) {
-			ydoc_err(d, v, err, "schedule: %s", cerr.msg);
-			goto fail;
+		if (ynode_get_str(d, v, "schedule", &s, err) < 0) {
+			if (load_note(lc) < 0)
+				goto fail;
+		} else {
+			sl_err_clear(&cerr);
+			if (cron_parse(s, &dag->schedule, &cerr) < 0) {
+				ydoc_err(d, v, err, "schedule: %s", cerr.msg);
+				if (load_note(lc) < 0)
+					goto fail;
+			} else
+				dag->schedule_text = xstrdup(s);
 		}
-		dag->schedule_text = xstrdup(s);
 	}
 	if ((v = ymap_get(d, root, "start")) != NULL && !ynode_is_null(v) &&
-	    parse_time_key(d, dag, v, "start", &dag->start, err) < 0)
+	    parse_time_key(d, dag, v, "start", &dag->start, err) < 0 &&
+	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "end")) != NULL && !ynode_is_null(v) &&
-	    parse_time_key(d, dag, v, "end", &dag->end, err) < 0)
+	    parse_time_key(d, dag, v, "end", &dag->end, err) < 0 &&
+	    load_note(lc) < 0)
 		goto fail;
-	if (dag->schedule != NULL && dag->start == INT64_MIN) {
+	if (dag->schedule != NULL && dag->start == INT64_MIN &&
+	    ((v = ymap_get(d, root, "start")) == NULL || ynode_is_null(v))) {
 		ydoc_err(d, root, err,
 			 "start: required for a scheduled DAG (the first partition), e.g. start: 2024-01-01T00:00:00Z");
-		goto fail;
+		if (load_note(lc) < 0)
+			goto fail;
 	}
 	if (dag->end != INT64_MAX && dag->start != INT64_MIN &&
 	    dag->end <= dag->start) {
 		ydoc_err(d, ymap_get(d, root, "end"), err,
 			 "end: must be after start");
-		goto fail;
+		if (load_note(lc) < 0)
+			goto fail;
 	}
 	if ((v = ymap_get(d, root, "catchup")) != NULL &&
-	    ynode_get_bool(d, v, "catchup", &dag->catchup, err) < 0)
+	    ynode_get_bool(d, v, "catchup", &dag->catchup, err) < 0 &&
+	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "max_active_runs")) != NULL) {
-		if (ynode_get_int(d, v, "max_active_runs", 1, 100000, &iv, err) < 0)
-			goto fail;
-		dag->max_active_runs = (int)iv;
+		if (ynode_get_int(d, v, "max_active_runs", 1, 100000, &iv, err) < 0) {
+			if (load_note(lc) < 0)
+				goto fail;
+		} else
+			dag->max_active_runs = (int)iv;
 	}
 	if ((v = ymap_get(d, root, "max_active_tasks")) != NULL) {
-		if (ynode_get_int(d, v, "max_active_tasks", 1, 1000000, &iv, err) < 0)
-			goto fail;
-		dag->max_active_tasks = (int)iv;
+		if (ynode_get_int(d, v, "max_active_tasks", 1, 1000000, &iv, err) < 0) {
+			if (load_note(lc) < 0)
+				goto fail;
+		} else
+			dag->max_active_tasks = (int)iv;
 	}
-	if (dag_params_load(d, ymap_get(d, root, "params"), dag, err) < 0)
+	if (dag_params_load(d, ymap_get(d, root, "params"), dag, err) < 0 &&
+	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "email_on")) != NULL &&
-	    parse_email_on(d, v, "email_on", &dag->email_on, err) < 0)
+	    parse_email_on(d, v, "email_on", &dag->email_on, err) < 0 &&
+	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, "email", &dag->email, err) < 0)
+	    ynode_get_strv(d, v, "email", &dag->email, err) < 0 &&
+	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "tags")) != NULL && !ynode_is_null(v)) {
 		char **tags;
 
-		if (ynode_get_strv(d, v, "tags", &tags, err) < 0)
-			goto fail;
-		strv_free(tags);
+		if (ynode_get_strv(d, v, "tags", &tags, err) < 0) {
+			if (load_note(lc) < 0)
+				goto fail;
+		} else
+			strv_free(tags);
 	}
 	if ((defaults = ymap_get(d, root, "defaults")) != NULL &&
-	    !ynode_is_null(defaults)) {
-		if (defaults->type != YAML_MAPPING_NODE) {
-			ydoc_err(d, defaults, err,
-				 "defaults: expected a mapping, got %s",
-				 ynode_kind(defaults));
+	    !ynode_is_null(defaults) && defaults->type != YAML_MAPPING_NODE) {
+		ydoc_err(d, defaults, err,
+			 "defaults: expected a mapping, got %s",
+			 ynode_kind(defaults));
+		if (load_note(lc) < 0)
 			goto fail;
-		}
-		if (ymap_check_dups(d, defaults, err) < 0)
+		defaults = NULL;
+	}
+	if (defaults != NULL && !ynode_is_null(defaults)) {
+		if (ymap_check_dups(d, defaults, err) < 0 && load_note(lc) < 0)
 			goto fail;
 		for (yaml_node_pair_t *p = ymap_begin(defaults); p < ymap_end(defaults); p++) {
 			ynode_t *k = ydoc_node(d, p->key);
@@ -801,36 +953,40 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 				ydoc_err(d, k, err,
 					 "defaults: unknown key '%s' (known: the keys of any task, except after and description)",
 					 key ? key : "?");
-				goto fail;
+				if (load_note(lc) < 0)
+					goto fail;
 			}
 		}
 	} else
 		defaults = NULL;
 
+	/* without a mapping of tasks there is nothing more to check */
 	tasks = ymap_get(d, root, "tasks");
 	if (tasks == NULL || ynode_is_null(tasks)) {
 		ydoc_err(d, root, err, "missing required key 'tasks'");
-		goto fail;
+		goto stop;
 	}
 	if (tasks->type != YAML_MAPPING_NODE) {
 		ydoc_err(d, tasks, err,
 			 "tasks: expected a mapping of task name to task, got %s",
 			 ynode_kind(tasks));
-		goto fail;
+		goto stop;
 	}
-	if (ymap_check_dups(d, tasks, err) < 0)
+	if (ymap_check_dups(d, tasks, err) < 0 && load_note(lc) < 0)
 		goto fail;
 	dag->ntasks = (int)(ymap_end(tasks) - ymap_begin(tasks));
 	if (dag->ntasks == 0) {
 		ydoc_err(d, tasks, err, "tasks: a DAG needs at least one task");
-		goto fail;
+		goto stop;
 	}
 	if (dag->ntasks > DAG_MAX_TASKS) {
 		ydoc_err(d, tasks, err, "tasks: more than %d tasks", DAG_MAX_TASKS);
-		goto fail;
+		dag->ntasks = 0;
+		goto stop;
 	}
 	dag->tasks = xcalloc((size_t)dag->ntasks, sizeof *dag->tasks);
 	srcs = xcalloc((size_t)dag->ntasks, sizeof *srcs);
+	dag->task_index = json_object();
 	{
 		int i = 0;
 
@@ -839,25 +995,27 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 			ynode_t *tv = ydoc_node(d, p->value);
 			const char *name = ynode_str(k);
 
+			dag->tasks[i].name = xstrdup(name ? name : "?");
+			dag->tasks[i].index = i;
 			if (name == NULL || *name == '\0' || strlen(name) > 200 ||
 			    strpbrk(name, "/\\ \t\n") != NULL || name[0] == '.') {
 				ydoc_err(d, k, err,
 					 "tasks: '%s' is not a valid task name (no spaces or slashes, at most 200)",
 					 name ? name : "?");
-				goto fail;
+				if (load_note(lc) < 0)
+					goto fail;
+				continue;
 			}
 			if (tv == NULL || tv->type != YAML_MAPPING_NODE) {
 				ydoc_err(d, tv ? tv : k, err,
 					 "tasks.%s: expected a mapping of task keys, got %s",
 					 name, ynode_kind(tv));
-				goto fail;
+				if (load_note(lc) < 0)
+					goto fail;
+				continue;
 			}
-			if (ymap_check_dups(d, tv, err) < 0)
+			if (ymap_check_dups(d, tv, err) < 0 && load_note(lc) < 0)
 				goto fail;
-			dag->tasks[i].name = xstrdup(name);
-			dag->tasks[i].index = i;
-			if (dag->task_index == NULL)
-				dag->task_index = json_object();
 			json_object_set_new(dag->task_index, name, json_integer(i));
 			dag->tasks[i].line = ynode_line(k);
 			dag->tasks[i].col = ynode_col(k);
@@ -865,20 +1023,54 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 			srcs[i].defaults = defaults;
 		}
 	}
+	/* a task that is not a mapping has no keys to check */
 	for (int i = 0; i < dag->ntasks; i++)
-		if (load_task(d, dag, &dag->tasks[i], &srcs[i], cfg, err) < 0)
+		if (srcs[i].node != NULL &&
+		    load_task(d, dag, &dag->tasks[i], &srcs[i], cfg, lc) < 0)
 			goto fail;
-	if (link_tasks(d, dag, srcs, err) < 0)
+	if (link_tasks(d, dag, srcs, lc) < 0 || lc->nerr > 0)
 		goto fail;
 	free(srcs);
 	ydoc_free(d);
 	*out = dag;
 	return 0;
+stop:
+	load_note(lc);
 fail:
 	free(srcs);
 	ydoc_free(d);
 	dag_free(dag);
 	return -1;
+}
+
+int
+dag_load(const char *path, const struct config *cfg, struct dag **out,
+	 struct sl_err *err)
+{
+	struct load_ctx lc;
+
+	memset(&lc, 0, sizeof lc);
+	lc.path = path;
+	lc.first = err;
+	return dag_load_ctx(path, cfg, out, &lc);
+}
+
+int
+dag_validate(const char *path, const struct config *cfg,
+	     void (*cb)(const struct sl_err *e, void *arg), void *arg)
+{
+	struct load_ctx lc;
+	struct dag *dag = NULL;
+
+	memset(&lc, 0, sizeof lc);
+	lc.path = path;
+	lc.cb = cb;
+	lc.arg = arg;
+	lc.seen = json_object();
+	if (dag_load_ctx(path, cfg, &dag, &lc) == 0)
+		dag_free(dag);
+	json_decref(lc.seen);
+	return lc.nerr;
 }
 
 void

@@ -99,6 +99,12 @@ struct dag {
  * executors exist. */
 int dag_load(const char *path, const struct config *cfg, struct dag **out,
 	     struct sl_err *err);
+/* Check a DAG file and give every error found to cb (file:line:col set),
+ * going on after an error as far as the loader can: every unknown key and
+ * bad value of the file and of each of its tasks. The first error is the
+ * one dag_load() reports. Returns the number of errors (0: it loads). */
+int dag_validate(const char *path, const struct config *cfg,
+		 void (*cb)(const struct sl_err *e, void *arg), void *arg);
 void dag_free(struct dag *d);
 struct task *dag_task(const struct dag *d, const char *name);
 const char *trigger_rule_name(enum trigger_rule r);

@@ -1,8 +1,9 @@
 /*
- * unit.h: the small harness of sluice's C unit tests. A test file defines
- * functions that call CHECK / CHECK_EQ_INT / CHECK_EQ_STR and lists them
- * in main() with RUN(fn); UNIT_END prints "N passed, N failed" and sets the
- * exit status.
+ * unit.h: the one harness of sluice's C unit tests. A test file defines
+ * functions that call CHECK / CHECK_MSG / CHECK_EQ_INT / CHECK_EQ_STR and
+ * lists them in main() with RUN(fn); UNIT_END prints "N passed, N failed"
+ * (test functions) and gives the exit status. A check that is not one of
+ * these sets unit_case_failed = 1 after printing why.
  */
 #ifndef SLUICE_UNIT_H
 #define SLUICE_UNIT_H
@@ -15,6 +16,16 @@ static int unit_passed, unit_failed, unit_case_failed;
 #define CHECK(cond) do { \
 	if (!(cond)) { \
 		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		unit_case_failed = 1; \
+	} \
+} while (0)
+
+/* CHECK with a printf-style explanation printed when it fails. */
+#define CHECK_MSG(cond, ...) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+		fprintf(stderr, __VA_ARGS__); \
+		fputc('\n', stderr); \
 		unit_case_failed = 1; \
 	} \
 } while (0)

@@ -8,14 +8,7 @@
 #include "operators/aws_s3.h"
 #include "operators/aws_xml.h"
 #include "operators/operator.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) passed++;						\
-	else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-	       printf(__VA_ARGS__); printf("\n"); }			\
-} while (0)
+#include "tests/unit.h"
 
 static void
 test_s3_url(void)
@@ -36,9 +29,9 @@ test_s3_url(void)
 		struct sl_err err;
 		int rc = s3_url_parse(t[i].url, &b, &k, &err);
 
-		CHECK(rc == t[i].ok, "%s: rc %d", t[i].url, rc);
+		CHECK_MSG(rc == t[i].ok, "%s: rc %d", t[i].url, rc);
 		if (rc == 0 && t[i].ok == 0)
-			CHECK(strcmp(b, t[i].b) == 0 && strcmp(k, t[i].k) == 0,
+			CHECK_MSG(strcmp(b, t[i].b) == 0 && strcmp(k, t[i].k) == 0,
 			      "%s: '%s' '%s'", t[i].url, b, k);
 		free(b);
 		free(k);
@@ -79,9 +72,9 @@ test_xml(void)
 		struct collect c = { "" };
 		struct sl_err err;
 
-		CHECK(aws_xml_parse(t[i].xml, strlen(t[i].xml), collect_cb, &c,
+		CHECK_MSG(aws_xml_parse(t[i].xml, strlen(t[i].xml), collect_cb, &c,
 				    &err) == 0, "parse %zu: %s", i, err.msg);
-		CHECK(strcmp(c.out, t[i].want) == 0, "xml %zu: %s", i, c.out);
+		CHECK_MSG(strcmp(c.out, t[i].want) == 0, "xml %zu: %s", i, c.out);
 	}
 	{
 		const char *sts = "<ErrorResponse><Error><Type>Sender</Type>"
@@ -90,8 +83,8 @@ test_xml(void)
 		char *code = aws_xml_find(sts, strlen(sts), "Error/Code");
 		char *none = aws_xml_find(sts, strlen(sts), "Error/Nope");
 
-		CHECK(code && strcmp(code, "AccessDenied") == 0, "find: %s", code);
-		CHECK(none == NULL, "find missing");
+		CHECK_MSG(code && strcmp(code, "AccessDenied") == 0, "find: %s", code);
+		CHECK_MSG(none == NULL, "find missing");
 		free(code);
 	}
 	{
@@ -102,7 +95,7 @@ test_xml(void)
 			struct collect c = { "" };
 			struct sl_err err;
 
-			CHECK(aws_xml_parse(bad[i], strlen(bad[i]), collect_cb,
+			CHECK_MSG(aws_xml_parse(bad[i], strlen(bad[i]), collect_cb,
 					    &c, &err) < 0, "bad xml '%s' accepted",
 			      bad[i]);
 		}
@@ -118,7 +111,7 @@ test_xml(void)
 			buf_adds(&deep, "<d>");
 		for (int i = 0; i < 40; i++)
 			buf_adds(&deep, "</d>");
-		CHECK(aws_xml_parse(deep.data, deep.len, collect_cb, &c, &err) < 0,
+		CHECK_MSG(aws_xml_parse(deep.data, deep.len, collect_cb, &c, &err) < 0,
 		      "deep XML accepted");
 		buf_free(&deep);
 	}
@@ -155,17 +148,17 @@ test_validate(void)
 		struct sl_err err;
 		int rc;
 
-		CHECK(op != NULL && o != NULL, "case %zu", i);
+		CHECK_MSG(op != NULL && o != NULL, "case %zu", i);
 		if (op == NULL || o == NULL)
 			continue;
 		err.msg[0] = '\0';
 		rc = op->validate(o, &bad, &err);
 		if (t[i].msg == NULL) {
-			CHECK(rc == 0, "%s %s: %s", t[i].type, t[i].options, err.msg);
+			CHECK_MSG(rc == 0, "%s %s: %s", t[i].type, t[i].options, err.msg);
 		} else {
-			CHECK(rc < 0 && strstr(err.msg, t[i].msg) != NULL,
+			CHECK_MSG(rc < 0 && strstr(err.msg, t[i].msg) != NULL,
 			      "%s %s: '%s'", t[i].type, t[i].options, err.msg);
-			CHECK(bad != NULL && strcmp(bad, t[i].bad_key) == 0,
+			CHECK_MSG(bad != NULL && strcmp(bad, t[i].bad_key) == 0,
 			      "%s %s: bad key %s", t[i].type, t[i].options,
 			      bad ? bad : "(none)");
 		}
@@ -177,9 +170,8 @@ int
 main(void)
 {
 	operators_register();
-	test_s3_url();
-	test_xml();
-	test_validate();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	RUN(test_s3_url);
+	RUN(test_xml);
+	RUN(test_validate);
+	return UNIT_END();
 }

@@ -4,14 +4,7 @@
 #include <string.h>
 
 #include "operators/aws_sigv4.h"
-
-static int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) passed++;						\
-	else { failed++; printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-	       printf(__VA_ARGS__); printf("\n"); }			\
-} while (0)
+#include "tests/unit.h"
 
 static void
 test_get_vanilla(void)
@@ -30,13 +23,13 @@ test_get_vanilla(void)
 	};
 	struct aws_sigv4_result res;
 
-	CHECK(aws_sigv4_sign(&r, &res, NULL) == 0, "sign");
-	CHECK(strcmp(res.amz_date, "20150830T123600Z") == 0, "%s",
+	CHECK_MSG(aws_sigv4_sign(&r, &res, NULL) == 0, "sign");
+	CHECK_MSG(strcmp(res.amz_date, "20150830T123600Z") == 0, "%s",
 	      res.amz_date);
-	CHECK(strcmp(res.signature, "5fa00fa31553b73ebf1942676e86291e8372ff2a"
+	CHECK_MSG(strcmp(res.signature, "5fa00fa31553b73ebf1942676e86291e8372ff2a"
 		     "2260956d9b8aae1d763fbf31") == 0, "get-vanilla: %s",
 	      res.signature);
-	CHECK(strcmp(res.authorization,
+	CHECK_MSG(strcmp(res.authorization,
 		     "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/"
 		     "us-east-1/service/aws4_request, SignedHeaders=host;"
 		     "x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e83"
@@ -64,11 +57,11 @@ test_s3_get_range(void)
 	};
 	struct aws_sigv4_result res;
 
-	CHECK(aws_sigv4_sign(&r, &res, NULL) == 0, "sign");
-	CHECK(strcmp(res.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f01"
+	CHECK_MSG(aws_sigv4_sign(&r, &res, NULL) == 0, "sign");
+	CHECK_MSG(strcmp(res.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f01"
 		     "70aba48dd91039c6036bdb41") == 0, "s3 range: %s",
 	      res.signature);
-	CHECK(strstr(res.authorization, "SignedHeaders=host;range;"
+	CHECK_MSG(strstr(res.authorization, "SignedHeaders=host;range;"
 		     "x-amz-content-sha256;x-amz-date,") != NULL, "%s",
 	      res.authorization);
 	aws_sigv4_result_free(&res);
@@ -87,8 +80,8 @@ test_no_host(void)
 	struct aws_sigv4_result res;
 	struct sl_err err;
 
-	CHECK(aws_sigv4_sign(&r, &res, &err) < 0, "unsigned host accepted");
-	CHECK(strstr(err.msg, "host") != NULL, "%s", err.msg);
+	CHECK_MSG(aws_sigv4_sign(&r, &res, &err) < 0, "unsigned host accepted");
+	CHECK_MSG(strstr(err.msg, "host") != NULL, "%s", err.msg);
 }
 
 static void
@@ -108,7 +101,7 @@ test_uri_encode(void)
 
 		buf_init(&b, 0);
 		aws_uri_encode(&b, t[i].in, t[i].slash);
-		CHECK(strcmp(buf_str(&b), t[i].out) == 0, "encode '%s': '%s'",
+		CHECK_MSG(strcmp(buf_str(&b), t[i].out) == 0, "encode '%s': '%s'",
 		      t[i].in, buf_str(&b));
 		buf_free(&b);
 	}
@@ -120,20 +113,19 @@ test_sha256(void)
 	char hex[65];
 
 	aws_sha256_hex("", 0, hex);
-	CHECK(strcmp(hex, AWS_EMPTY_SHA256) == 0, "%s", hex);
+	CHECK_MSG(strcmp(hex, AWS_EMPTY_SHA256) == 0, "%s", hex);
 	aws_sha256_hex("hello", 5, hex);
-	CHECK(strcmp(hex, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73"
+	CHECK_MSG(strcmp(hex, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73"
 		     "043362938b9824") == 0, "%s", hex);
 }
 
 int
 main(void)
 {
-	test_get_vanilla();
-	test_s3_get_range();
-	test_no_host();
-	test_uri_encode();
-	test_sha256();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	RUN(test_get_vanilla);
+	RUN(test_s3_get_range);
+	RUN(test_no_host);
+	RUN(test_uri_encode);
+	RUN(test_sha256);
+	return UNIT_END();
 }

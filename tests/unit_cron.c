@@ -16,18 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		printf("FAIL %s:%d: ", __FILE__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-	}								\
-} while (0)
+#include "tests/unit.h"
 
 static struct tz *utc;
 
@@ -300,16 +289,16 @@ test_ticks(void)
 		int64_t t = at(k->at), next, prev;
 
 		if (c == NULL) {
-			failed++;
+			unit_case_failed = 1;
 			tz_free(tz);
 			continue;
 		}
 		next = cron_next(c, tz, t);
 		prev = cron_prev(c, tz, t);
-		CHECK(next == at(k->next), "'%s' %s next after %s: %s, want %s",
+		CHECK_MSG(next == at(k->next), "'%s' %s next after %s: %s, want %s",
 		      k->expr, k->zone, k->at, show(next, a, sizeof(a)),
 		      k->next);
-		CHECK(prev == at(k->prev), "'%s' %s prev at %s: %s, want %s",
+		CHECK_MSG(prev == at(k->prev), "'%s' %s prev at %s: %s, want %s",
 		      k->expr, k->zone, k->at, show(prev, b, sizeof(b)),
 		      k->prev);
 		cron_free(c);
@@ -405,7 +394,7 @@ test_errors(void)
 	for (i = 0; i < SL_ARRAY_LEN(error_cases); i++) {
 		c = (struct cron *)1;
 		memset(&err, 0, sizeof(err));
-		CHECK(cron_parse(error_cases[i].expr, &c, &err) < 0 &&
+		CHECK_MSG(cron_parse(error_cases[i].expr, &c, &err) < 0 &&
 		      c == NULL && strcmp(err.msg, error_cases[i].msg) == 0,
 		      "'%s': got '%s', want '%s'", error_cases[i].expr,
 		      err.msg, error_cases[i].msg);
@@ -434,15 +423,15 @@ test_parse_ok(void)
 
 		if (ok[i].wildcard < 0) {
 			/* Quartz's '?' is not cron syntax */
-			CHECK(r < 0, "'%s' should fail", ok[i].expr);
+			CHECK_MSG(r < 0, "'%s' should fail", ok[i].expr);
 			continue;
 		}
-		CHECK(r == 0, "'%s': %s", ok[i].expr, err.msg);
+		CHECK_MSG(r == 0, "'%s': %s", ok[i].expr, err.msg);
 		if (r < 0)
 			continue;
-		CHECK(cron_is_wildcard(c) == ok[i].wildcard, "'%s' wildcard",
+		CHECK_MSG(cron_is_wildcard(c) == ok[i].wildcard, "'%s' wildcard",
 		      ok[i].expr);
-		CHECK(strcmp(cron_text(c), ok[i].expr) == 0, "text '%s'",
+		CHECK_MSG(strcmp(cron_text(c), ok[i].expr) == 0, "text '%s'",
 		      cron_text(c));
 		cron_free(c);
 	}
@@ -487,7 +476,7 @@ test_properties(void)
 			struct cron *c = parse(prop_exprs[e]);
 
 			if (c == NULL) {
-				failed++;
+				unit_case_failed = 1;
 				continue;
 			}
 			for (i = 0; i < 150; i++) {
@@ -513,7 +502,7 @@ test_properties(void)
 		}
 		tz_free(tz);
 	}
-	CHECK(bad == 0, "%d property failures", bad);
+	CHECK_MSG(bad == 0, "%d property failures", bad);
 }
 
 /* Does wall time tm match c? The test's own reading of the fields. */
@@ -673,7 +662,7 @@ test_brute_force(void)
 			     &compared);
 		tz_free(tz);
 	}
-	CHECK(bad == 0 && compared > 500, "%d brute-force mismatches in %d "
+	CHECK_MSG(bad == 0 && compared > 500, "%d brute-force mismatches in %d "
 	      "ticks", bad, compared);
 }
 
@@ -695,7 +684,7 @@ all_zones_visit(const char *path, const struct stat *st, int type,
 	if (path == NULL) {	/* the final report */
 		printf("%d windows, %d ticks, %d mismatches\n", windows,
 		       compared, bad);
-		CHECK(bad == 0 && windows > 0, "all zones");
+		CHECK_MSG(bad == 0 && windows > 0, "all zones");
 		return 0;
 	}
 	if (ftw->level == 0) {
@@ -733,7 +722,7 @@ test_speed(void)
 	int n = 0;
 
 	if (hourly == NULL || never == NULL || rare == NULL) {
-		failed++;
+		unit_case_failed = 1;
 		return;
 	}
 	while (t < at("2025-01-01T00:00Z")) {
@@ -742,13 +731,13 @@ test_speed(void)
 	}
 	/* every UTC hour is a tick: 02:00 skipped in March and 01:00 twice
 	 * in November still leave one :00 wall time per hour of instants */
-	CHECK(n == 366 * 24, "hourly ticks in 2024: %d", n);
+	CHECK_MSG(n == 366 * 24, "hourly ticks in 2024: %d", n);
 	for (n = 0; n < 200; n++) {
 		cron_next(never, tz, t + n * 86400);
 		cron_prev(never, tz, t + n * 86400);
 		cron_next(rare, tz, t + n * 86400);
 	}
-	CHECK(sl_mono_ms() - start_ms < 2000, "took %" PRId64 " ms",
+	CHECK_MSG(sl_mono_ms() - start_ms < 2000, "took %" PRId64 " ms",
 	      sl_mono_ms() - start_ms);
 	cron_free(hourly);
 	cron_free(never);
@@ -765,28 +754,28 @@ test_edges(void)
 	struct tz *ny = load("America/New_York");
 
 	if (daily == NULL || minute == NULL || leap == NULL) {
-		failed++;
+		unit_case_failed = 1;
 		return;
 	}
 	/* 0001-01-01T00:00Z is the first supported instant and a tick */
-	CHECK(cron_next(daily, utc, TZ_T_MIN - 1) == TZ_T_MIN, "first tick");
-	CHECK(cron_prev(daily, utc, TZ_T_MIN) == TZ_T_MIN, "prev first");
-	CHECK(cron_prev(daily, utc, TZ_T_MIN + 10) == TZ_T_MIN, "prev near");
-	CHECK(cron_prev(daily, utc, TZ_T_MIN - 1) == -1, "before range");
+	CHECK_MSG(cron_next(daily, utc, TZ_T_MIN - 1) == TZ_T_MIN, "first tick");
+	CHECK_MSG(cron_prev(daily, utc, TZ_T_MIN) == TZ_T_MIN, "prev first");
+	CHECK_MSG(cron_prev(daily, utc, TZ_T_MIN + 10) == TZ_T_MIN, "prev near");
+	CHECK_MSG(cron_prev(daily, utc, TZ_T_MIN - 1) == -1, "before range");
 	/* 9999-12-31T23:59Z is the last tick; 10000-01-01 is out */
-	CHECK(cron_next(minute, utc, TZ_T_MAX - 30) == -1, "after last");
-	CHECK(cron_prev(minute, utc, TZ_T_MAX) == TZ_T_MAX - 59, "last");
-	CHECK(cron_next(minute, ny, TZ_T_MAX) == -1, "at the end");
-	CHECK(cron_next(daily, utc, INT64_MAX) == -1 &&
+	CHECK_MSG(cron_next(minute, utc, TZ_T_MAX - 30) == -1, "after last");
+	CHECK_MSG(cron_prev(minute, utc, TZ_T_MAX) == TZ_T_MAX - 59, "last");
+	CHECK_MSG(cron_next(minute, ny, TZ_T_MAX) == -1, "at the end");
+	CHECK_MSG(cron_next(daily, utc, INT64_MAX) == -1 &&
 	      cron_prev(daily, utc, INT64_MIN) == -1 &&
 	      cron_next(daily, ny, INT64_MIN) == -1 &&
 	      cron_prev(daily, ny, INT64_MAX) == -1, "far outside");
 	/* 2096-02-29, then 2104-02-29: 8 years, beyond the horizon */
-	CHECK(cron_next(leap, utc, at("2096-03-01T00:00Z")) == -1,
+	CHECK_MSG(cron_next(leap, utc, at("2096-03-01T00:00Z")) == -1,
 	      "leap day beyond the horizon");
-	CHECK(cron_prev(leap, utc, at("2103-01-01T00:00Z")) == -1,
+	CHECK_MSG(cron_prev(leap, utc, at("2103-01-01T00:00Z")) == -1,
 	      "leap day beyond the horizon, backwards");
-	CHECK(cron_next(leap, utc, at("2099-03-01T00:00Z")) ==
+	CHECK_MSG(cron_next(leap, utc, at("2099-03-01T00:00Z")) ==
 	      at("2104-02-29T00:00Z"), "2104-02-29");
 	cron_free(daily);
 	cron_free(minute);
@@ -794,28 +783,33 @@ test_edges(void)
 	tz_free(ny);
 }
 
+/* Every zone of the system's database (--all-zones: a few minutes). */
+static void
+test_all_zones(void)
+{
+	const char *dir = getenv("TZDIR");
+
+	nftw(dir != NULL && dir[0] != '\0' ? dir : "/usr/share/zoneinfo",
+	     all_zones_visit, 16, FTW_PHYS);
+	all_zones_visit(NULL, NULL, 0, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
 	utc = load("UTC");
 	if (argc == 2 && strcmp(argv[1], "--all-zones") == 0) {
-		const char *dir = getenv("TZDIR");
-
-		nftw(dir != NULL && dir[0] != '\0' ? dir :
-		     "/usr/share/zoneinfo", all_zones_visit, 16, FTW_PHYS);
-		all_zones_visit(NULL, NULL, 0, NULL);
+		RUN(test_all_zones);
 		tz_free(utc);
-		printf("%d passed, %d failed\n", passed, failed);
-		return failed ? 1 : 0;
+		return UNIT_END();
 	}
-	test_errors();
-	test_parse_ok();
-	test_ticks();
-	test_properties();
-	test_brute_force();
-	test_speed();
-	test_edges();
+	RUN(test_errors);
+	RUN(test_parse_ok);
+	RUN(test_ticks);
+	RUN(test_properties);
+	RUN(test_brute_force);
+	RUN(test_speed);
+	RUN(test_edges);
 	tz_free(utc);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return UNIT_END();
 }

@@ -1,4 +1,6 @@
-/* unit_dag.c: DAG files and the exact error each bad one produces. */
+/* unit_dag.c: DAG files and the exact error each bad one produces (the
+ * cases are files in tests/dag-errors/), the DAG model, the folder, params. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -40,104 +42,221 @@ load(const char *text, struct dag **out)
 	return msg;
 }
 
-#define HEAD "dag: d\nschedule: \"@daily\"\nstart: 2024-01-01\n"
+/*
+ * The DAG error cases are data: every NAME.yaml in tests/dag-errors/ is
+ * loaded and its message compared with NAME.err (see the README there).
+ * The folder holds at least this many cases, so a lost folder fails.
+ */
+#define DAG_ERRORS_MIN 47
 
-static const struct {
-	const char *yaml;
-	const char *want;
-} cases[] = {
-	{ HEAD "tasks:\n  a: {command: \"true\"}\n", "ok" },
-	{ "dag: d\nschedul: \"@daily\"\ntasks:\n  a: {command: x}\n",
-	  "F:2:1: unknown key 'schedul' (known: dag, description, schedule, timezone, start, end, catchup, max_active_runs, max_active_tasks, params, defaults, tasks, email, email_on, tags)" },
-	{ "schedule: none\ntasks:\n  a: {command: x}\n",
-	  "F:1:1: missing required key 'dag' (the DAG's name)" },
-	{ "dag: d\ntasks:\n  a:\n    command: x\n    retrys: 3\n",
-	  "F:5:5: tasks.a: unknown key 'retrys' for a shell task (known: command, cwd, type, after, trigger_rule, depends_on_past, retries, retry_delay, retry_backoff, max_retry_delay, timeout, executor, pool, pool_slots, priority, env, email_on, email, sla, on_failure, on_success, description)" },
-	{ "dag: d\ntasks:\n  a: {command: x, retries: many}\n",
-	  "F:3:28: retries: expected a whole number from 0 to 1000, got 'many'" },
-	{ "dag: d\ntasks:\n  a: {command: x, timeout: 10 minutes}\n",
-	  "F:3:28: timeout: bad duration '10 minutes' (use a number with a unit: 500ms, 30s, 10m, 2h, 1d, or combined like 1h30m)" },
-	{ "dag: d\ntasks:\n  a: {command: x}\n  b: {command: y, after: [a, c]}\n",
-	  "F:4:30: tasks.b.after: unknown task 'c'" },
-	{ "dag: d\ntasks:\n  a: {command: x, after: [c]}\n  b: {command: y, after: [a]}\n  c: {command: z, after: [b]}\n",
-	  "F:3:3: tasks: cycle: a -> b -> c -> a" },
-	{ "dag: d\ntasks:\n  a: {command: \"echo {{ dss }}\"}\n",
-	  "F:3:25: tasks.a.command: unknown template name 'dss' (known: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash, data_interval_start, data_interval_end, try_number, params.NAME, env.NAME)" },
-	{ "dag: d\nschedule: \"61 * * * *\"\nstart: 2024-01-01\ntasks:\n  a: {command: x}\n",
-	  "F:2:11: schedule: cron '61 * * * *': minute field: 61 is out of range 0-59" },
-	{ "dag: d\ntimezone: Mars/Olympus\ntasks:\n  a: {command: x}\n",
-	  "F:2:11: timezone: unknown time zone 'Mars/Olympus'" },
-	{ "dag: d\ntasks:\n  a: {type: spark, command: x}\n",
-	  "F:3:13: tasks.a.type: unknown task type 'spark' (known: " },
-	{ "dag: d\ntasks:\n  a: {command: x, trigger_rule: any_success}\n",
-	  "F:3:33: tasks.a.trigger_rule: unknown rule 'any_success' (known: all_success, all_failed, all_done, one_success, one_failed, none_failed, none_skipped, none_failed_min_one_success, always)" },
-	{ "dag: d\ntasks:\n  a: {command: x, pool: redshift}\n",
-	  "F:3:25: tasks.a.pool: no pool 'redshift' in " },
-	{ "dag: d\ntasks:\n  a: {command: x, executor: bastion}\n",
-	  "F:3:29: tasks.a.executor: no executor 'bastion' in " },
-	{ "dag: d\ntasks:\n  a: {retries: 1}\n",
-	  "F:3:6: tasks.a: missing required key 'command' for a shell task" },
-	{ "dag: d\ntasks:\n  a: {command: []}\n",
-	  "F:3:16: tasks.a.command: command must be a string or a non-empty list of strings" },
-	{ "dag: d\nschedule: \"@daily\"\ntasks:\n  a: {command: x}\n",
-	  "F:1:1: start: required for a scheduled DAG (the first partition), e.g. start: 2024-01-01T00:00:00Z" },
-	{ "dag: d\ntasks:\n  a: {command: x}\n  a: {command: y}\n",
-	  "F:4:3: a: key given twice (first at line 3)" },
-	{ "dag: d\ntasks: [a, b]\n",
-	  "F:2:8: tasks: expected a mapping of task name to task, got a list" },
-	{ "dag: d\ntasks:\n  a: {command: x\n",
-	  "F:4:1: YAML syntax: did not find expected ',' or '}' while parsing a flow mapping" },
-	{ "dag: d\ncatchup: maybe\ntasks:\n  a: {command: x}\n",
-	  "F:2:10: catchup: expected true or false, got 'maybe'" },
-	{ "dag: d\ndefaults: {retries: 2, colour: red}\ntasks:\n  a: {command: x}\n",
-	  "F:2:24: defaults: unknown key 'colour' (known: the keys of any task, except after and description)" },
-	{ "dag: d e\ntasks:\n  a: {command: x}\n",
-	  "F:1:6: dag: 'd e' is not a valid name (letters, digits, _ - . only, at most 200)" },
-	{ "dag: d\nschedule: \"@daily\"\nstart: 2024-13-01\ntasks:\n  a: {command: x}\n",
-	  "F:3:8: start: " },
-	{ "dag: d\nparams: {table: t}\ntasks:\n  a: {command: \"copy {{ params.tabel }}\"}\n",
-	  "F:4:25: tasks.a.command: unknown template name 'params.tabel': the DAG has no param 'tabel' (declare it under params:)" },
-	{ "dag: d\ntasks:\n  a: {command: x, email_on: [failure, crash]}\n",
-	  "F:3:29: email_on: unknown event 'crash' (known: failure, retry, success, sla_miss)" },
-	{ "dag: d\ntasks:\n  a: {command: x, env: {A: [1]}}\n",
-	  "F:3:28: tasks.a.env.A: expected a string, got a list" },
-	{ "", "F:1:1: a DAG file is a mapping with dag:, schedule:, tasks: ...; got nothing" },
-	/* values are data: a template where it cannot be one quoted word */
-	{ "dag: d\ntasks:\n  a: {command: \"echo `{{ ds }}`\"}\n",
-	  "F:3:26: tasks.a.command: '{{ ds }}' (line 1, column 10 of the command) stands inside backticks (`...`), where sluice cannot insert a value as one quoted shell word; move it out (e.g. X={{ ds }} on a line before, then \"$X\"), or write {{ ds | raw }} if the value is trusted" },
-	{ "dag: d\ntasks:\n  a:\n    command: |\n      echo hi\n      cat <<EOF\n      {{ ds }}\n      EOF\n",
-	  "F:7:14: tasks.a.command: '{{ ds }}' (line 3, column 4 of the command) stands inside a here-document (<<)" },
-	{ "dag: d\ntasks:\n  a: {command: x, on_failure: \"echo failed # {{ partition }}\"}\n",
-	  "F:3:49: on_failure: '{{ partition }}' (line 1, column 18 of the command) stands inside a shell comment" },
-	{ "dag: d\ntasks:\n  a: {command: x, on_success: \"echo {{ nope }}\"}\n",
-	  "F:3:40: on_success: unknown template name 'nope'" },
-	{ "dag: d\ntasks:\n  a: {type: cluster_job, backend: command, submit: \"sub $(( {{ try_number }} ))\", status: s, cancel: c}\n",
-	  "F:3:64: tasks.a.submit: '{{ try_number }}' (line 1, column 12 of the command) stands inside arithmetic" },
-	{ "dag: d\ntasks:\n  a: {command: \"echo '{{ ds }}\"}\n",
-	  "F:3:16: tasks.a.command: the command leaves a quote, $(, backtick or here-document open" },
-	{ "dag: d\ntasks:\n  a: {command: \"echo `{{ ds | raw }}` \\\"{{ ds }}\\\" '{{ ds }}'\"}\n", "ok" },
-	{ "dag: d\ntasks:\n  a: {command: [echo, \"`{{ ds }}`\"]}\n", "ok" },
-	/* declared params */
-	{ "dag: d\nparams:\n  n: {type: integr}\ntasks:\n  a: {command: x}\n",
-	  "F:3:13: params.n.type: 'integr' is not a type (known: string, integer, number, boolean)" },
-	{ "dag: d\nparams:\n  n: {type: integer, default: abc}\ntasks:\n  a: {command: x}\n",
-	  "F:3:31: params.n.default: param 'n' must be an integer, got 'abc'" },
-	{ "dag: d\nparams:\n  m: {enum: [full, delta], default: half}\ntasks:\n  a: {command: x}\n",
-	  "F:3:37: params.m.default: param 'm' must be one of full, delta, got 'half'" },
-	{ "dag: d\nparams:\n  m: {type: integer, enum: [1, two]}\ntasks:\n  a: {command: x}\n",
-	  "F:3:28: params.m.enum: param 'm' must be an integer, got 'two'" },
-	{ "dag: d\nparams:\n  s: {pattern: \"[a-z\", default: x}\ntasks:\n  a: {command: x}\n",
-	  "F:3:16: params.s.pattern '[a-z' is not a POSIX extended regular expression" },
-	{ "dag: d\nparams:\n  s: {pattern: \"[a-z]+\", default: abc1}\ntasks:\n  a: {command: x}\n",
-	  "F:3:35: params.s.default: param 's' must match the pattern [a-z]+, got 'abc1'" },
-	{ "dag: d\nparams:\n  s: {type: string, colour: red}\ntasks:\n  a: {command: x}\n",
-	  "F:3:21: params.s: unknown key 'colour' (known: type, enum, pattern, description, default, secret)" },
-	{ "dag: d\nparams:\n  s: {secret: maybe}\ntasks:\n  a: {command: x}\n",
-	  "F:3:15: secret: expected true or false, got 'maybe'" },
-	{ HEAD "params:\n  s: {type: string}\ntasks:\n  a: {command: x}\n",
-	  "F:5:6: params.s: needs a default (the scheduler starts this DAG's runs with no params given)" },
-	{ "dag: d\nparams:\n  token: {type: string, secret: true}\ntasks:\n  a: {command: \"curl -H {{ params.token }}\"}\n", "ok" },
+/* Does the message got satisfy the expectation want (a NAME.err)? "ok":
+ * the file loads; a trailing "...": got starts with the rest; else got
+ * equals want exactly. */
+static int
+case_matches(const char *got, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (n >= 3 && strcmp(want + n - 3, "...") == 0)
+		return strcmp(got, "ok") != 0 && strncmp(got, want, n - 3) == 0;
+	return strcmp(got, want) == 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* msg with the path at its start shortened to base (what `sluice dags
+ * validate NAME.yaml` prints inside the folder). */
+static void
+case_msg(const struct sl_err *err, const char *path, const char *base,
+	 char *out, size_t n)
+{
+	char full[2048];
+
+	sl_err_str(err, full, sizeof full);
+	if (strncmp(full, path, strlen(path)) == 0)
+		snprintf(out, n, "%s%s", base, full + strlen(path));
+	else
+		snprintf(out, n, "%s", full);
+}
+
+/* The message of loading path: "ok" or its error. */
+static void
+case_load(const char *path, const char *base, char *out, size_t n)
+{
+	struct sl_err err;
+	struct dag *d = NULL;
+
+	sl_err_clear(&err);
+	if (dag_load(path, cfg, &d, &err) == 0) {
+		dag_free(d);
+		snprintf(out, n, "ok");
+		return;
+	}
+	case_msg(&err, path, base, out, n);
+}
+
+/* Every message dag_validate() gives for one file, a line each. */
+struct case_all {
+	const char *path, *base;
+	struct buf out;
 };
+
+static void
+case_all_add(const struct sl_err *e, void *arg)
+{
+	struct case_all *a = arg;
+	char msg[2048];
+
+	case_msg(e, a->path, a->base, msg, sizeof msg);
+	buf_printf(&a->out, "%s\n", msg);
+}
+
+/* Compare the messages got (lines) with the expectation want (lines of a
+ * NAME.err, the final newline removed); 1 when they match. */
+static int
+case_lines_match(const char *got, const char *want)
+{
+	for (;;) {
+		const char *ge = strchr(got, '\n'), *we = strchr(want, '\n');
+		char *g = ge ? xstrndup(got, (size_t)(ge - got)) : xstrdup(got);
+		char *w = we ? xstrndup(want, (size_t)(we - want)) : xstrdup(want);
+		int ok = case_matches(g, w);
+
+		free(g);
+		free(w);
+		if (!ok || (ge == NULL) != (we == NULL))
+			return 0;
+		if (ge == NULL)
+			return 1;
+		got = ge + 1;
+		want = we + 1;
+	}
+}
+
+static void
+test_errors(void)
+{
+	const char *folder = SLUICE_SRCDIR "/tests/dag-errors";
+	char **names = NULL;
+	size_t nnames = 0, cap = 0;
+	DIR *dh = opendir(folder);
+	struct dirent *de;
+
+	CHECK(dh != NULL);
+	if (dh == NULL)
+		return;
+	while ((de = readdir(dh)) != NULL) {
+		if (sl_str_ends(de->d_name, ".yaml")) {
+			SL_GROW(names, cap, nnames + 1);
+			names[nnames++] = xstrdup(de->d_name);
+		} else if (sl_str_ends(de->d_name, ".err")) {
+			/* an expectation without its file is a lost case */
+			char path[1024];
+
+			snprintf(path, sizeof path, "%s/%.*s.yaml", folder,
+				 (int)(strlen(de->d_name) - 4), de->d_name);
+			if (access(path, F_OK) != 0) {
+				fprintf(stderr, "%s/%s: no YAML file next to it\n",
+					folder, de->d_name);
+				unit_case_failed = 1;
+			}
+		}
+	}
+	closedir(dh);
+	if (nnames > 1)
+		qsort(names, nnames, sizeof *names, name_cmp);
+	CHECK(nnames >= DAG_ERRORS_MIN);
+	for (size_t i = 0; i < nnames; i++) {
+		char path[1024], errpath[1024], got[2048];
+		size_t stem = strlen(names[i]) - 5;
+		struct case_all all;
+		struct sl_err err;
+		char *want = NULL, *nl;
+		size_t len;
+		int n;
+
+		snprintf(path, sizeof path, "%s/%s", folder, names[i]);
+		snprintf(errpath, sizeof errpath, "%s/%.*s.err", folder,
+			 (int)stem, names[i]);
+		case_load(path, names[i], got, sizeof got);
+		all.path = path;
+		all.base = names[i];
+		buf_init(&all.out, 0);
+		n = dag_validate(path, cfg, case_all_add, &all);
+		if (n == 0)
+			buf_adds(&all.out, "ok\n");
+		/* the messages, one a line, without the last newline */
+		if (all.out.len > 0)
+			all.out.data[--all.out.len] = '\0';
+		if (getenv("UNIT_DAG_PRINT") != NULL)
+			printf("== %.*s\n%s\n", (int)stem, names[i],
+			       buf_str(&all.out));
+		sl_err_clear(&err);
+		if (sl_read_file(errpath, 64 * 1024, &want, &len, &err) < 0) {
+			fprintf(stderr, "%s: no expected message: %s\n",
+				names[i], err.msg);
+			unit_case_failed = 1;
+			buf_free(&all.out);
+			free(names[i]);
+			continue;
+		}
+		if (len > 0 && want[len - 1] == '\n')
+			want[--len] = '\0';
+		/* dag_load reports the first error: line 1 */
+		nl = strchr(want, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (len == 0 || !case_matches(got, want)) {
+			fprintf(stderr, "%s (dag_load):\n  want: %s\n  got:  %s\n",
+				names[i], want, got);
+			unit_case_failed = 1;
+		}
+		if (nl != NULL)
+			*nl = '\n';
+		/* dags validate reports every line */
+		if (!case_lines_match(buf_str(&all.out), want)) {
+			fprintf(stderr, "%s (dags validate):\n  want:\n%s\n  got:\n%s\n",
+				names[i], want, buf_str(&all.out));
+			unit_case_failed = 1;
+		}
+		buf_free(&all.out);
+		free(want);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The matcher itself: a changed message must fail its case. */
+static void
+test_case_matches(void)
+{
+	static const struct {
+		const char *got, *want;
+		int match;
+	} m[] = {
+		{ "ok", "ok", 1 },
+		{ "f.yaml:1:1: x", "ok", 0 },
+		{ "ok", "f.yaml:1:1: x", 0 },
+		{ "f.yaml:3:3: tasks: cycle: a -> b -> a", "f.yaml:3:3: tasks: cycle: a -> b -> a", 1 },
+		{ "f.yaml:3:3: tasks: cycle: a -> b -> a", "f.yaml:3:4: tasks: cycle: a -> b -> a", 0 },
+		{ "f.yaml:3:3: tasks: cycle: a -> b -> a", "f.yaml:3:3: tasks: cycle: a -> b", 0 },
+		{ "f.yaml:3:3: tasks: cycle: a -> b", "f.yaml:3:3: tasks: cycle: a -> b -> a", 0 },
+		{ "f.yaml:3:25: no pool 'p' in /tmp/x", "f.yaml:3:25: no pool 'p' in ...", 1 },
+		{ "f.yaml:3:25: no pool 'q' in /tmp/x", "f.yaml:3:25: no pool 'p' in ...", 0 },
+		{ "ok", "...", 0 },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(m); i++)
+		if (case_matches(m[i].got, m[i].want) != m[i].match) {
+			fprintf(stderr, "case_matches(%s, %s) != %d\n", m[i].got,
+				m[i].want, m[i].match);
+			unit_case_failed = 1;
+		}
+}
 
 /* Params a person gives a run, against the declarations of one DAG. */
 static const char params_dag[] =
@@ -237,20 +356,6 @@ test_params(void)
 }
 
 static void
-test_errors(void)
-{
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		const char *got = load(cases[i].yaml, NULL);
-
-		if (strncmp(got, cases[i].want, strlen(cases[i].want)) != 0 ||
-		    (strcmp(cases[i].want, "ok") == 0 && strcmp(got, "ok") != 0)) {
-			fprintf(stderr, "case %zu:\n  want: %s\n  got:  %s\n", i, cases[i].want, got);
-			unit_case_failed = 1;
-		}
-	}
-}
-
-static void
 test_model(void)
 {
 	struct dag *d = NULL;
@@ -298,6 +403,45 @@ test_model(void)
 	CHECK_EQ_STR("local", d->tasks[1].executor);
 	CHECK_EQ_STR("default", d->tasks[1].pool);
 	CHECK_EQ_STR("{{ params.table }}", json_string_value(json_object_get(d->tasks[1].env, "TABLE")));
+	dag_free(d);
+}
+
+/* YAML merge keys: `<<: *a` and `<<: [*a, *b]` fill what a mapping does
+ * not set itself; of a list, the earlier mapping wins. */
+static void
+test_merge(void)
+{
+	struct sl_err err;
+	struct dag *d = NULL;
+	const struct task *t;
+
+	sl_err_clear(&err);
+	CHECK(dag_load(SLUICE_SRCDIR "/tests/dag-errors/ok-merge-keys.yaml", cfg,
+		       &d, &err) == 0);
+	if (d == NULL) {
+		fprintf(stderr, "%s\n", err.msg);
+		return;
+	}
+	CHECK_EQ_INT(3, d->ntasks);
+	t = dag_task(d, "load");
+	CHECK(t != NULL && t->index == 1);
+	if (t != NULL) {
+		CHECK_EQ_STR("false", json_string_value(json_object_get(t->options, "command")));
+		CHECK_EQ_INT(2, t->retries);
+		CHECK_EQ_INT(60000, t->retry_delay_ms);
+		CHECK_EQ_INT(1, t->nupstream);
+	}
+	t = dag_task(d, "report");
+	CHECK(t != NULL);
+	if (t != NULL) {
+		CHECK_EQ_STR("true", json_string_value(json_object_get(t->options, "command")));
+		CHECK_EQ_INT(5, t->retries);
+		CHECK_EQ_INT(600000, t->timeout_ms);
+		CHECK_EQ_INT(60000, t->retry_delay_ms);
+		CHECK_EQ_STR("default", t->pool);
+	}
+	t = dag_task(d, "extract");
+	CHECK(t != NULL && t->timeout_ms == 0 && t->retries == 2);
 	dag_free(d);
 }
 
@@ -358,8 +502,10 @@ main(void)
 		return 99;
 	if (config_load(dir, &cfg, &err) < 0)
 		return 99;
+	RUN(test_case_matches);
 	RUN(test_errors);
 	RUN(test_model);
+	RUN(test_merge);
 	RUN(test_bag);
 	RUN(test_params);
 	config_free(cfg);

@@ -8,21 +8,9 @@
 #include <openssl/evp.h>
 
 #include "operators/mime.h"
-
-static int passed, failed;
+#include "tests/unit.h"
 
 #define NN(s) ((s) != NULL ? (s) : "(null)")
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);	\
-		fprintf(stderr, __VA_ARGS__);				\
-		fputc('\n', stderr);					\
-	}								\
-} while (0)
 
 /* 2024-01-02T03:04:05Z, a Tuesday */
 #define FIXED_DATE 1704164645000LL
@@ -223,23 +211,23 @@ test_simple_exact(void)
 	    "line one\r\n"
 	    "=2Edot line, a=3Db, trailing space=20\r\n";
 
-	CHECK(mime_set_from(m, "Sluice <sluice@example.com>", &err) == 0,
+	CHECK_MSG(mime_set_from(m, "Sluice <sluice@example.com>", &err) == 0,
 	      "from: %s", err.msg);
-	CHECK(mime_add_rcpt(m, MIME_TO,
+	CHECK_MSG(mime_add_rcpt(m, MIME_TO,
 			    "a@example.com, \"Doe, Jane\" <jane@example.com>",
 			    &err) == 0, "to: %s", err.msg);
-	CHECK(mime_add_rcpt(m, MIME_CC, "<c@example.com>", &err) == 0,
+	CHECK_MSG(mime_add_rcpt(m, MIME_CC, "<c@example.com>", &err) == 0,
 	      "cc: %s", err.msg);
-	CHECK(mime_add_rcpt(m, MIME_BCC, "hidden@example.com", &err) == 0,
+	CHECK_MSG(mime_add_rcpt(m, MIME_BCC, "hidden@example.com", &err) == 0,
 	      "bcc: %s", err.msg);
-	CHECK(mime_set_subject(m, "hello there", &err) == 0, "subject");
+	CHECK_MSG(mime_set_subject(m, "hello there", &err) == 0, "subject");
 	mime_set_text(m, "line one\n.dot line, a=b, trailing space \n");
 	msg = render(m, 0);
-	CHECK(msg != NULL && strcmp(msg, want) == 0,
+	CHECK_MSG(msg != NULL && strcmp(msg, want) == 0,
 	      "exact message differs:\n%s", msg ? msg : "(null)");
-	CHECK(msg != NULL && strstr(msg, "hidden") == NULL,
+	CHECK_MSG(msg != NULL && strstr(msg, "hidden") == NULL,
 	      "Bcc must not appear in a message for the server");
-	CHECK(strcmp(mime_message_id(m), "<u1@example.com>") == 0,
+	CHECK_MSG(strcmp(mime_message_id(m), "<u1@example.com>") == 0,
 	      "message id %s", mime_message_id(m));
 	free(msg);
 
@@ -247,20 +235,20 @@ test_simple_exact(void)
 	{
 		char *const *r = mime_envelope_rcpts(m);
 
-		CHECK(r[0] && strcmp(r[0], "a@example.com") == 0, "rcpt 0");
-		CHECK(r[1] && strcmp(r[1], "jane@example.com") == 0, "rcpt 1");
-		CHECK(r[2] && strcmp(r[2], "c@example.com") == 0, "rcpt 2");
-		CHECK(r[3] && strcmp(r[3], "hidden@example.com") == 0,
+		CHECK_MSG(r[0] && strcmp(r[0], "a@example.com") == 0, "rcpt 0");
+		CHECK_MSG(r[1] && strcmp(r[1], "jane@example.com") == 0, "rcpt 1");
+		CHECK_MSG(r[2] && strcmp(r[2], "c@example.com") == 0, "rcpt 2");
+		CHECK_MSG(r[3] && strcmp(r[3], "hidden@example.com") == 0,
 		      "rcpt 3");
-		CHECK(r[4] == NULL, "rcpt end");
-		CHECK(strcmp(mime_envelope_from(m), "sluice@example.com") == 0,
+		CHECK_MSG(r[4] == NULL, "rcpt end");
+		CHECK_MSG(strcmp(mime_envelope_from(m), "sluice@example.com") == 0,
 		      "envelope from");
 	}
 	msg = render(m, 1);
 	{
 		char *bcc = msg ? header_get(msg, "Bcc") : NULL;
 
-		CHECK(bcc && strcmp(bcc, "hidden@example.com") == 0,
+		CHECK_MSG(bcc && strcmp(bcc, "hidden@example.com") == 0,
 		      "with_bcc writes Bcc: %s", bcc ? bcc : "(none)");
 		free(bcc);
 	}
@@ -280,49 +268,49 @@ test_encoded_words(void)
 	mime_set_from(m, "Jörg Müller <joerg@example.de>", &err);
 	mime_add_rcpt(m, MIME_TO, "Zoë <zoe@example.com>, plain@example.com",
 		      &err);
-	CHECK(mime_set_subject(m, subject, &err) == 0, "utf-8 subject");
+	CHECK_MSG(mime_set_subject(m, subject, &err) == 0, "utf-8 subject");
 	mime_set_text(m, "x");
 	msg = render(m, 0);
-	CHECK(msg != NULL, "render");
+	CHECK_MSG(msg != NULL, "render");
 	if (msg == NULL)
 		return;
 	v = header_get(msg, "Subject");
-	CHECK(v && strncmp(v, "=?UTF-8?B?", 10) == 0, "subject encoded: %s", NN(v));
+	CHECK_MSG(v && strncmp(v, "=?UTF-8?B?", 10) == 0, "subject encoded: %s", NN(v));
 	dec = v ? decode_words(v) : NULL;
-	CHECK(dec && strcmp(dec, subject) == 0, "subject decodes back: %s",
+	CHECK_MSG(dec && strcmp(dec, subject) == 0, "subject decodes back: %s",
 	      dec ? dec : "(null)");
-	CHECK(words_short(msg), "encoded-words at most 75 characters");
-	CHECK(longest_line(msg, 0) <= 78, "header lines <= 78, got %zu",
+	CHECK_MSG(words_short(msg), "encoded-words at most 75 characters");
+	CHECK_MSG(longest_line(msg, 0) <= 78, "header lines <= 78, got %zu",
 	      longest_line(msg, 0));
 	free(v);
 	free(dec);
 
 	v = header_get(msg, "From");
-	CHECK(v && strncmp(v, "=?UTF-8?B?", 10) == 0 &&
+	CHECK_MSG(v && strncmp(v, "=?UTF-8?B?", 10) == 0 &&
 	      strstr(v, " <joerg@example.de>") != NULL, "from name: %s", NN(v));
 	if (v != NULL) {
 		char *lt = strstr(v, " <");
 
 		*lt = '\0';
 		dec = decode_words(v);
-		CHECK(dec && strcmp(dec, "Jörg Müller") == 0,
+		CHECK_MSG(dec && strcmp(dec, "Jörg Müller") == 0,
 		      "display name decodes: %s", dec ? dec : "(null)");
 		free(dec);
 	}
 	free(v);
 	v = header_get(msg, "To");
-	CHECK(v && strstr(v, "?= <zoe@example.com>, plain@example.com"),
+	CHECK_MSG(v && strstr(v, "?= <zoe@example.com>, plain@example.com"),
 	      "to: %s", NN(v));
 	free(v);
 	free(msg);
 
 	/* ASCII that looks like an encoded-word is encoded, so a reader never
 	 * decodes text the sender did not mean as one */
-	CHECK(mime_set_subject(m, "report =?x?", &err) == 0, "subject");
+	CHECK_MSG(mime_set_subject(m, "report =?x?", &err) == 0, "subject");
 	msg = render(m, 0);
 	v = msg ? header_get(msg, "Subject") : NULL;
 	dec = v ? decode_words(v) : NULL;
-	CHECK(dec && strcmp(dec, "report =?x?") == 0, "=? encoded: %s", NN(v));
+	CHECK_MSG(dec && strcmp(dec, "report =?x?") == 0, "=? encoded: %s", NN(v));
 	free(dec);
 	free(v);
 	free(msg);
@@ -347,15 +335,15 @@ test_folding(void)
 	mime_add_rcpt(m, MIME_TO, buf_str(&to), &err);
 	mime_set_subject(m, buf_str(&subject), &err);
 	msg = render(m, 0);
-	CHECK(msg && longest_line(msg, 0) <= 78, "folded to 78: %zu",
+	CHECK_MSG(msg && longest_line(msg, 0) <= 78, "folded to 78: %zu",
 	      msg ? longest_line(msg, 0) : 0);
 	v = msg ? header_get(msg, "Subject") : NULL;
-	CHECK(v && strcmp(v, buf_str(&subject)) == 0,
+	CHECK_MSG(v && strcmp(v, buf_str(&subject)) == 0,
 	      "ASCII subject unfolds unchanged: %s", NN(v));
 	free(v);
 	v = msg ? header_get(msg, "To") : NULL;
-	CHECK(v && strcmp(v, buf_str(&to)) == 0, "To unfolds unchanged: %s", NN(v));
-	CHECK(msg && crlf_only(msg), "CRLF line ends only");
+	CHECK_MSG(v && strcmp(v, buf_str(&to)) == 0, "To unfolds unchanged: %s", NN(v));
+	CHECK_MSG(msg && crlf_only(msg), "CRLF line ends only");
 	free(v);
 	free(msg);
 	buf_free(&subject);
@@ -386,24 +374,24 @@ test_quoted_printable(void)
 	mime_add_rcpt(m, MIME_TO, "t@example.com", &err);
 	mime_set_text(m, buf_str(&text));
 	msg = render(m, 0);
-	CHECK(msg != NULL, "render");
+	CHECK_MSG(msg != NULL, "render");
 	if (msg == NULL)
 		return;
-	CHECK(longest_line(msg, 1) <= 76, "body lines <= 76, got %zu",
+	CHECK_MSG(longest_line(msg, 1) <= 76, "body lines <= 76, got %zu",
 	      longest_line(msg, 1));
-	CHECK(crlf_only(msg), "CRLF line ends only");
-	CHECK(strstr(msg, "\r\n.") == NULL, "no line starts with a dot");
-	CHECK(strstr(msg, "\r\nFrom ") == NULL, "no line starts with From");
-	CHECK(strstr(msg, " \r\n") == NULL && strstr(msg, "\t\r\n") == NULL,
+	CHECK_MSG(crlf_only(msg), "CRLF line ends only");
+	CHECK_MSG(strstr(msg, "\r\n.") == NULL, "no line starts with a dot");
+	CHECK_MSG(strstr(msg, "\r\nFrom ") == NULL, "no line starts with From");
+	CHECK_MSG(strstr(msg, " \r\n") == NULL && strstr(msg, "\t\r\n") == NULL,
 	      "no trailing white space");
 	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
 		if (*p >= 0x80) {
-			CHECK(0, "8-bit byte in the message");
+			CHECK_MSG(0, "8-bit byte in the message");
 			break;
 		}
 	body = strstr(msg, "\r\n\r\n") + 4;
 	dec = qp_decode(body, strlen(body) - 2);	/* final CRLF added */
-	CHECK(strcmp(dec, buf_str(&want)) == 0,
+	CHECK_MSG(strcmp(dec, buf_str(&want)) == 0,
 	      "quoted-printable decodes back:\n%s", dec);
 	free(dec);
 	free(msg);
@@ -450,47 +438,47 @@ test_multipart_attachments(void)
 	mime_set_subject(m, "att", &err);
 	mime_set_text(m, "see attached\n");
 	mime_set_html(m, "<p>see <b>attached</b></p>\n");
-	CHECK(mime_attach(m, "/var/log/x/blob.bin", NULL, data, sizeof data,
+	CHECK_MSG(mime_attach(m, "/var/log/x/blob.bin", NULL, data, sizeof data,
 			  &err) == 0, "attach: %s", err.msg);
-	CHECK(mime_attach(m, "load-try-2.log", NULL, "log line\n", 9, &err)
+	CHECK_MSG(mime_attach(m, "load-try-2.log", NULL, "log line\n", 9, &err)
 	      == 0, "attach log");
-	CHECK(mime_attach(m, "résumé.txt", NULL, "r", 1, &err) == 0,
+	CHECK_MSG(mime_attach(m, "résumé.txt", NULL, "r", 1, &err) == 0,
 	      "attach utf-8 name");
 	msg = render(m, 0);
-	CHECK(msg != NULL, "render");
+	CHECK_MSG(msg != NULL, "render");
 	if (msg == NULL)
 		return;
-	CHECK(longest_line(msg, 0) <= 78, "header lines <= 78, got %zu",
+	CHECK_MSG(longest_line(msg, 0) <= 78, "header lines <= 78, got %zu",
 	      longest_line(msg, 0));
 	ct = header_get(msg, "Content-Type");
-	CHECK(ct && strcmp(ct, "multipart/mixed; "
+	CHECK_MSG(ct && strcmp(ct, "multipart/mixed; "
 			   "boundary=\"=_sluice_u1_m\"") == 0, "top: %s", NN(ct));
 	free(ct);
-	CHECK(strstr(msg, "\r\n--=_sluice_u1_m\r\nContent-Type: "
+	CHECK_MSG(strstr(msg, "\r\n--=_sluice_u1_m\r\nContent-Type: "
 		     "multipart/alternative; boundary=\"=_sluice_u1_a\"\r\n\r\n"
 		     "--=_sluice_u1_a\r\n") != NULL,
 	      "alternative nested first in mixed");
-	CHECK(strstr(msg, "\r\n--=_sluice_u1_a\r\nContent-Type: text/plain; "
+	CHECK_MSG(strstr(msg, "\r\n--=_sluice_u1_a\r\nContent-Type: text/plain; "
 		     "charset=UTF-8\r\n") != NULL, "text part");
-	CHECK(strstr(msg, "\r\n--=_sluice_u1_a\r\nContent-Type: text/html; "
+	CHECK_MSG(strstr(msg, "\r\n--=_sluice_u1_a\r\nContent-Type: text/html; "
 		     "charset=UTF-8\r\n") != NULL, "html part");
-	CHECK(strstr(msg, "\r\n--=_sluice_u1_a--\r\n") != NULL,
+	CHECK_MSG(strstr(msg, "\r\n--=_sluice_u1_a--\r\n") != NULL,
 	      "alternative closed");
-	CHECK(sl_str_ends(msg, "\r\n--=_sluice_u1_m--\r\n"), "mixed closed last");
-	CHECK(strstr(msg, "Content-Type: application/octet-stream; "
+	CHECK_MSG(sl_str_ends(msg, "\r\n--=_sluice_u1_m--\r\n"), "mixed closed last");
+	CHECK_MSG(strstr(msg, "Content-Type: application/octet-stream; "
 		     "name=\"blob.bin\"\r\nContent-Disposition: attachment; "
 		     "filename=\"blob.bin\"\r\nContent-Transfer-Encoding: "
 		     "base64\r\n\r\n") != NULL, "attachment headers, dir stripped");
-	CHECK(strstr(msg, "Content-Type: text/plain; charset=UTF-8; "
+	CHECK_MSG(strstr(msg, "Content-Type: text/plain; charset=UTF-8; "
 		     "name=\"load-try-2.log\"") != NULL, "log is text/plain");
-	CHECK(strstr(msg, "filename*=UTF-8''r%C3%A9sum%C3%A9.txt") != NULL,
+	CHECK_MSG(strstr(msg, "filename*=UTF-8''r%C3%A9sum%C3%A9.txt") != NULL,
 	      "RFC 2231 name");
-	CHECK(longest_line(msg, 1) <= 76, "body lines <= 76: %zu",
+	CHECK_MSG(longest_line(msg, 1) <= 76, "body lines <= 76: %zu",
 	      longest_line(msg, 1));
-	CHECK(crlf_only(msg), "CRLF only");
+	CHECK_MSG(crlf_only(msg), "CRLF only");
 
 	b64 = part_body(msg, "name=\"blob.bin\"", &len);
-	CHECK(b64 != NULL, "attachment body found");
+	CHECK_MSG(b64 != NULL, "attachment body found");
 	for (p = b64; b64 != NULL && p < b64 + len;) {
 		const char *eol = strstr(p, "\r\n");
 		size_t ll;
@@ -499,9 +487,9 @@ test_multipart_attachments(void)
 		if (eol == NULL || eol > b64 + len)
 			eol = b64 + len;
 		ll = (size_t)(eol - p);
-		CHECK(ll <= 76, "base64 line of %zu", ll);
+		CHECK_MSG(ll <= 76, "base64 line of %zu", ll);
 		k = EVP_DecodeBlock(dec + n, (const unsigned char *)p, (int)ll);
-		CHECK(k >= 0, "base64 decodes");
+		CHECK_MSG(k >= 0, "base64 decodes");
 		n += (size_t)k;
 		if (ll > 0 && p[ll - 1] == '=')
 			n--;
@@ -509,7 +497,7 @@ test_multipart_attachments(void)
 			n--;
 		p = eol + 2;
 	}
-	CHECK(n == sizeof data && memcmp(dec, data, sizeof data) == 0,
+	CHECK_MSG(n == sizeof data && memcmp(dec, data, sizeof data) == 0,
 	      "attachment decodes to the same %zu bytes (got %zu)",
 	      sizeof data, n);
 	free(msg);
@@ -528,28 +516,28 @@ test_injection_refused(void)
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(subjects); i++) {
 		err.msg[0] = '\0';
-		CHECK(mime_set_subject(m, subjects[i], &err) < 0,
+		CHECK_MSG(mime_set_subject(m, subjects[i], &err) < 0,
 		      "subject %zu refused", i);
-		CHECK(strstr(err.msg, "line break") != NULL,
+		CHECK_MSG(strstr(err.msg, "line break") != NULL,
 		      "clear error: %s", err.msg);
 	}
-	CHECK(mime_set_from(m, "a@example.com\r\nBcc: e@example.com", &err) < 0,
+	CHECK_MSG(mime_set_from(m, "a@example.com\r\nBcc: e@example.com", &err) < 0,
 	      "from refused");
-	CHECK(mime_set_from(m, "Name\n <a@example.com>", &err) < 0,
+	CHECK_MSG(mime_set_from(m, "Name\n <a@example.com>", &err) < 0,
 	      "from name refused");
-	CHECK(mime_add_rcpt(m, MIME_TO, "t@example.com\nBcc: e@example.com",
+	CHECK_MSG(mime_add_rcpt(m, MIME_TO, "t@example.com\nBcc: e@example.com",
 			    &err) < 0, "to refused");
-	CHECK(strstr(err.msg, "To contains a line break") != NULL,
+	CHECK_MSG(strstr(err.msg, "To contains a line break") != NULL,
 	      "names the field: %s", err.msg);
-	CHECK(mime_add_rcpt(m, MIME_CC, "c@example.com\r", &err) < 0,
+	CHECK_MSG(mime_add_rcpt(m, MIME_CC, "c@example.com\r", &err) < 0,
 	      "cc refused");
-	CHECK(mime_add_rcpt(m, MIME_BCC, "\nb@example.com", &err) < 0,
+	CHECK_MSG(mime_add_rcpt(m, MIME_BCC, "\nb@example.com", &err) < 0,
 	      "bcc refused");
-	CHECK(mime_attach(m, "x\r\nContent-Type: text/html", NULL, "x", 1,
+	CHECK_MSG(mime_attach(m, "x\r\nContent-Type: text/html", NULL, "x", 1,
 			  &err) < 0, "attachment name refused");
-	CHECK(mime_attach(m, "x.txt", "text/plain\r\nX-Evil: 1", "x", 1,
+	CHECK_MSG(mime_attach(m, "x.txt", "text/plain\r\nX-Evil: 1", "x", 1,
 			  &err) < 0, "content type refused");
-	CHECK(mime_set_subject(m, "bad \xff utf-8", &err) < 0,
+	CHECK_MSG(mime_set_subject(m, "bad \xff utf-8", &err) < 0,
 	      "invalid UTF-8 refused");
 	/* nothing refused was kept */
 	mime_set_from(m, "a@example.com", &err);
@@ -557,7 +545,7 @@ test_injection_refused(void)
 	{
 		char *msg = render(m, 1);
 
-		CHECK(msg && strstr(msg, "evil") == NULL &&
+		CHECK_MSG(msg && strstr(msg, "evil") == NULL &&
 		      strstr(msg, "Evil") == NULL, "no refused value kept");
 		free(msg);
 	}
@@ -576,22 +564,22 @@ test_addresses(void)
 	char *msg, *v;
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++)
-		CHECK(mime_add_rcpt(m, MIME_TO, bad[i], &err) < 0,
+		CHECK_MSG(mime_add_rcpt(m, MIME_TO, bad[i], &err) < 0,
 		      "'%s' refused", bad[i]);
-	CHECK(mime_render(m, 0, &(struct buf){ 0 }, &err) < 0 &&
+	CHECK_MSG(mime_render(m, 0, &(struct buf){ 0 }, &err) < 0 &&
 	      strstr(err.msg, "From") != NULL, "no From: %s", err.msg);
 	mime_set_from(m, "\"Ops \\\"Team\\\"\" <ops@example.com>", &err);
-	CHECK(mime_render(m, 0, &(struct buf){ 0 }, &err) < 0 &&
+	CHECK_MSG(mime_render(m, 0, &(struct buf){ 0 }, &err) < 0 &&
 	      strstr(err.msg, "recipients") != NULL, "no rcpt: %s", err.msg);
-	CHECK(mime_add_rcpt(m, MIME_TO, " a@x.org ,, \"Last, First\" <b@x.org>,",
+	CHECK_MSG(mime_add_rcpt(m, MIME_TO, " a@x.org ,, \"Last, First\" <b@x.org>,",
 			    &err) == 0, "list: %s", err.msg);
 	msg = render(m, 0);
 	v = msg ? header_get(msg, "To") : NULL;
-	CHECK(v && strcmp(v, "a@x.org, \"Last, First\" <b@x.org>") == 0,
+	CHECK_MSG(v && strcmp(v, "a@x.org, \"Last, First\" <b@x.org>") == 0,
 	      "To: %s", NN(v));
 	free(v);
 	v = msg ? header_get(msg, "From") : NULL;
-	CHECK(v && strcmp(v, "\"Ops \\\"Team\\\"\" <ops@example.com>") == 0,
+	CHECK_MSG(v && strcmp(v, "\"Ops \\\"Team\\\"\" <ops@example.com>") == 0,
 	      "quoted name kept: %s", NN(v));
 	free(v);
 	free(msg);
@@ -717,24 +705,23 @@ next:
 		buf_free(&want);
 		mime_free(m);
 	}
-	CHECK(bad_subject == 0, "%d random subjects did not round-trip",
+	CHECK_MSG(bad_subject == 0, "%d random subjects did not round-trip",
 	      bad_subject);
-	CHECK(bad_body == 0, "%d random bodies did not round-trip", bad_body);
-	CHECK(bad_lines == 0, "%d random messages broke a line limit",
+	CHECK_MSG(bad_body == 0, "%d random bodies did not round-trip", bad_body);
+	CHECK_MSG(bad_lines == 0, "%d random messages broke a line limit",
 	      bad_lines);
 }
 
 int
 main(void)
 {
-	test_simple_exact();
-	test_encoded_words();
-	test_folding();
-	test_quoted_printable();
-	test_multipart_attachments();
-	test_injection_refused();
-	test_addresses();
-	test_random_round_trips();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	RUN(test_simple_exact);
+	RUN(test_encoded_words);
+	RUN(test_folding);
+	RUN(test_quoted_printable);
+	RUN(test_multipart_attachments);
+	RUN(test_injection_refused);
+	RUN(test_addresses);
+	RUN(test_random_round_trips);
+	return UNIT_END();
 }

@@ -12,18 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int passed, failed;
-
-#define CHECK(cond, ...) do {						\
-	if (cond) {							\
-		passed++;						\
-	} else {							\
-		failed++;						\
-		printf("FAIL %s:%d: ", __FILE__, __LINE__);		\
-		printf(__VA_ARGS__);					\
-		printf("\n");						\
-	}								\
-} while (0)
+#include "tests/unit.h"
 
 static struct tz *
 load(const char *name)
@@ -54,10 +43,10 @@ test_load_errors(void)
 
 	for (i = 0; i < SL_ARRAY_LEN(bad); i++) {
 		tz = (struct tz *)1;
-		CHECK(tz_load(bad[i], &tz, &err) < 0 && tz == NULL,
+		CHECK_MSG(tz_load(bad[i], &tz, &err) < 0 && tz == NULL,
 		      "tz_load('%s') should fail", bad[i]);
 		snprintf(want, sizeof(want), "unknown time zone '%s'", bad[i]);
-		CHECK(strcmp(err.msg, want) == 0, "message '%s', want '%s'",
+		CHECK_MSG(strcmp(err.msg, want) == 0, "message '%s', want '%s'",
 		      err.msg, want);
 	}
 }
@@ -68,12 +57,12 @@ test_load(void)
 	struct tz *a = load("UTC"), *b = load("Etc/UTC");
 	struct tz *ny = load("America/New_York"), *ny2 = load("America/New_York");
 
-	CHECK(tz_is_utc(a) && tz_is_utc(b) && !tz_is_utc(ny), "utc flags");
-	CHECK(strcmp(tz_name(ny), "America/New_York") == 0, "name %s",
+	CHECK_MSG(tz_is_utc(a) && tz_is_utc(b) && !tz_is_utc(ny), "utc flags");
+	CHECK_MSG(strcmp(tz_name(ny), "America/New_York") == 0, "name %s",
 	      tz_name(ny));
-	CHECK(ny == ny2, "the same zone loaded twice is shared");
+	CHECK_MSG(ny == ny2, "the same zone loaded twice is shared");
 	tz_free(ny2);
-	CHECK(strcmp(tz_name(ny), "America/New_York") == 0,
+	CHECK_MSG(strcmp(tz_name(ny), "America/New_York") == 0,
 	      "still usable after one of two frees");
 	tz_free(ny);
 	tz_free(a);
@@ -159,13 +148,13 @@ test_wall_to_instant(void)
 		wall.tm_hour = c->h;
 		wall.tm_min = c->mi;
 		kind = tz_wall_to_instant(tz, &wall, &t, &t2);
-		CHECK(kind == c->want_kind && t == c->want_t &&
+		CHECK_MSG(kind == c->want_kind && t == c->want_t &&
 		      (c->want_kind != 1 || t2 == c->want_t2),
 		      "%s %04d-%02d-%02d %02d:%02d: got %d %" PRId64 " %" PRId64
 		      ", want %d %" PRId64 " %" PRId64, c->zone, c->y, c->mo,
 		      c->d, c->h, c->mi, kind, t, t2, c->want_kind, c->want_t,
 		      c->want_t2);
-		CHECK(tz_wall_to_instant(tz, &wall, &t, NULL) == kind,
+		CHECK_MSG(tz_wall_to_instant(tz, &wall, &t, NULL) == kind,
 		      "t2 may be NULL");
 		tz_free(tz);
 	}
@@ -210,7 +199,7 @@ test_iso_and_local(void)
 		struct tz *tz = load(cases[i].zone);
 
 		tz_iso(tz, cases[i].t, out, sizeof(out));
-		CHECK(strcmp(out, cases[i].want) == 0, "tz_iso %s %" PRId64
+		CHECK_MSG(strcmp(out, cases[i].want) == 0, "tz_iso %s %" PRId64
 		      ": %s, want %s", cases[i].zone, cases[i].t, out,
 		      cases[i].want);
 		tz_free(tz);
@@ -220,12 +209,12 @@ test_iso_and_local(void)
 		struct tz *utc = load("UTC");
 
 		tz_local(ny, 1710054000, &tm);
-		CHECK(tm.tm_hour == 3 && tm.tm_gmtoff == -14400 &&
+		CHECK_MSG(tm.tm_hour == 3 && tm.tm_gmtoff == -14400 &&
 		      strcmp(tm.tm_zone, "EDT") == 0 && tm.tm_isdst == 1,
 		      "tz_local NY %d %ld %s", tm.tm_hour, tm.tm_gmtoff,
 		      tm.tm_zone);
 		tz_local(utc, 1710054000, &tm);
-		CHECK(tm.tm_hour == 7 && tm.tm_gmtoff == 0 &&
+		CHECK_MSG(tm.tm_hour == 7 && tm.tm_gmtoff == 0 &&
 		      strcmp(tm.tm_zone, "UTC") == 0, "tz_local UTC");
 		tz_free(ny);
 		tz_free(utc);
@@ -241,14 +230,14 @@ test_strftime(void)
 
 	n = tz_strftime(ny, 1710054000, "%Y-%m-%d %H:%M:%S %z %Z %j %a %s",
 			out, sizeof(out));
-	CHECK(n > 0 && strcmp(out, "2024-03-10 03:00:00 -0400 EDT 070 Sun "
+	CHECK_MSG(n > 0 && strcmp(out, "2024-03-10 03:00:00 -0400 EDT 070 Sun "
 			      "1710054000") == 0, "strftime NY: %s", out);
 	tz_strftime(utc, 1710054000, "%Y/%m/%d/%H %Z %z %s %%s", out,
 		    sizeof(out));
-	CHECK(strcmp(out, "2024/03/10/07 UTC +0000 1710054000 %s") == 0,
+	CHECK_MSG(strcmp(out, "2024/03/10/07 UTC +0000 1710054000 %s") == 0,
 	      "strftime UTC: %s", out);
 	n = tz_strftime(utc, 0, "%Y-%m-%d", out, 4);
-	CHECK(n == 0 && out[0] == '\0', "strftime too small");
+	CHECK_MSG(n == 0 && out[0] == '\0', "strftime too small");
 	tz_free(ny);
 	tz_free(utc);
 }
@@ -314,7 +303,7 @@ test_parse(void)
 		struct tz *tz = load(ok[i].zone);
 
 		t = -1;
-		CHECK(tz_parse_time(tz, ok[i].s, &t, &err) == 0 &&
+		CHECK_MSG(tz_parse_time(tz, ok[i].s, &t, &err) == 0 &&
 		      t == ok[i].want, "parse %s in %s: %" PRId64 ", want %"
 		      PRId64, ok[i].s, ok[i].zone, t, ok[i].want);
 		tz_free(tz);
@@ -327,7 +316,7 @@ test_parse(void)
 			 "YYYY-MM-DDTHH:MM:SS ('T' or a space), optionally "
 			 "followed by Z or an offset like +02:00 or -0700",
 			 bad[i].s, why[i]);
-		CHECK(tz_parse_time(tz, bad[i].s, &t, &err) < 0 &&
+		CHECK_MSG(tz_parse_time(tz, bad[i].s, &t, &err) < 0 &&
 		      strcmp(err.msg, want) == 0, "parse '%s': %s", bad[i].s,
 		      err.msg);
 		tz_free(tz);
@@ -375,8 +364,8 @@ test_round_trip(void)
 		}
 		tz_free(tz);
 	}
-	CHECK(bad_iso == 0, "%d ISO round trips failed", bad_iso);
-	CHECK(bad_wall == 0, "%d wall round trips failed", bad_wall);
+	CHECK_MSG(bad_iso == 0, "%d ISO round trips failed", bad_iso);
+	CHECK_MSG(bad_wall == 0, "%d wall round trips failed", bad_wall);
 }
 
 /* Converting times never touches the process environment: a child the
@@ -392,7 +381,7 @@ test_no_process_tz(void)
 	int64_t t;
 	size_t i;
 
-	CHECK(getenv("TZ") == NULL, "no TZ after the tests above");
+	CHECK_MSG(getenv("TZ") == NULL, "no TZ after the tests above");
 	for (i = 0; i < SL_ARRAY_LEN(zones); i++) {
 		struct tz *tz = load(zones[i]);
 
@@ -401,7 +390,7 @@ test_no_process_tz(void)
 		tz_strftime(tz, 1710054000, "%Y %Z", out, sizeof(out));
 		tz_parse_time(tz, "2024-03-10 02:30", &t, NULL);
 		tz_offset_at(tz, 1710054000);
-		CHECK(getenv("TZ") == NULL, "TZ set after using %s: %s",
+		CHECK_MSG(getenv("TZ") == NULL, "TZ set after using %s: %s",
 		      zones[i], getenv("TZ"));
 		tz_free(tz);
 	}
@@ -413,14 +402,13 @@ main(void)
 	/* The harness may run with TZ set; what matters is that tz.c adds
 	 * none. */
 	unsetenv("TZ");
-	test_load_errors();
-	test_load();
-	test_wall_to_instant();
-	test_iso_and_local();
-	test_strftime();
-	test_parse();
-	test_round_trip();
-	test_no_process_tz();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	RUN(test_load_errors);
+	RUN(test_load);
+	RUN(test_wall_to_instant);
+	RUN(test_iso_and_local);
+	RUN(test_strftime);
+	RUN(test_parse);
+	RUN(test_round_trip);
+	RUN(test_no_process_tz);
+	return UNIT_END();
 }

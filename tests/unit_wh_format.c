@@ -10,7 +10,7 @@
 #include <zlib.h>
 
 #include "operators/wh.h"
-#include "tests/wh_unit.h"
+#include "tests/unit.h"
 
 static const size_t chunk_sizes[] = { 0 /* whole */, 1, 2, 3, 7 };
 
@@ -94,7 +94,7 @@ test_csv_span(void)
 			if (strcmp(tc->want, buf_str(&out)) != 0)
 				fprintf(stderr, "span case %zu, chunk %zu:\n",
 					k, chunk_sizes[s]);
-			CHECK_STR(tc->want, buf_str(&out));
+			CHECK_EQ_STR(tc->want, buf_str(&out));
 			CHECK(records == tc->records);
 			buf_free(&out);
 		}
@@ -202,7 +202,7 @@ test_csv_fields(void)
 			if (strcmp(tc->want, buf_str(&out)) != 0)
 				fprintf(stderr, "fields case %zu, chunk %zu:\n",
 					k, chunk_sizes[s]);
-			CHECK_STR(tc->want, buf_str(&out));
+			CHECK_EQ_STR(tc->want, buf_str(&out));
 			buf_free(&out);
 		}
 	}
@@ -229,7 +229,7 @@ test_csv_fields_errors(void)
 
 	buf_init(&out, 0);
 	CHECK(fields_run("a,b\n1\r2,c\n", ',', 0, 0, &out, &err) < 0);
-	CHECK_STR("line 2: a carriage return outside quotes (quote the field, or end lines with LF or CRLF)",
+	CHECK_EQ_STR("line 2: a carriage return outside quotes (quote the field, or end lines with LF or CRLF)",
 		  err.msg);
 	CHECK(fields_run("a,\"b\n", ',', 0, 0, &out, &err) < 0);
 	CHECK(strstr(err.msg, "line 2: the object ends inside a quoted field")
@@ -239,7 +239,7 @@ test_csv_fields_errors(void)
 	/* A callback's error gets the line of the record. */
 	c = wh_csv_new(',', 1, NULL, refuse_second, &count);
 	CHECK(wh_csv_write(c, "h\n1,2,3\n\n4,5\n", 13, &err) < 0);
-	CHECK_STR("line 4: 2 fields, expected 3", err.msg);
+	CHECK_EQ_STR("line 4: 2 fields, expected 3", err.msg);
 	wh_csv_free(c);
 }
 
@@ -293,7 +293,7 @@ test_jsonl(void)
 
 		buf_init(&out, 0);
 		CHECK(jsonl_run(text, chunk_sizes[s], &out, &err) == 0);
-		CHECK_STR(want, buf_str(&out));
+		CHECK_EQ_STR(want, buf_str(&out));
 		buf_free(&out);
 	}
 }
@@ -308,7 +308,7 @@ test_jsonl_errors(void)
 	CHECK(jsonl_run("{\"id\": 1}\n{\"id\": 2,}\n", 3, &out, &err) < 0);
 	CHECK(strncmp(err.msg, "line 2: invalid JSON", 20) == 0);
 	CHECK(jsonl_run("{\"id\": 1}\n\n[1, 2]\n", 0, &out, &err) < 0);
-	CHECK_STR("line 3: expected a JSON object", err.msg);
+	CHECK_EQ_STR("line 3: expected a JSON object", err.msg);
 	/* Two objects on one line is not JSON lines. */
 	CHECK(jsonl_run("{\"id\": 1} {\"id\": 2}\n", 0, &out, &err) < 0);
 	CHECK(strncmp(err.msg, "line 1: invalid JSON", 20) == 0);
@@ -407,12 +407,12 @@ test_gunzip(void)
 int
 main(void)
 {
-	test_csv_span();
-	test_csv_span_unterminated();
-	test_csv_fields();
-	test_csv_fields_errors();
-	test_jsonl();
-	test_jsonl_errors();
-	test_gunzip();
-	return unit_wh_done();
+	RUN(test_csv_span);
+	RUN(test_csv_span_unterminated);
+	RUN(test_csv_fields);
+	RUN(test_csv_fields_errors);
+	RUN(test_jsonl);
+	RUN(test_jsonl_errors);
+	RUN(test_gunzip);
+	return UNIT_END();
 }

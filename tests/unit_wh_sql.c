@@ -9,7 +9,7 @@
 
 #include "operators/operator.h"
 #include "operators/wh.h"
-#include "tests/wh_unit.h"
+#include "tests/unit.h"
 
 extern const struct operator op_warehouse_copy;
 
@@ -40,10 +40,10 @@ test_ident(void)
 
 		buf_init(&b, 0);
 		wh_sql_ident(&b, cases[i].in);
-		CHECK_STR(cases[i].want, buf_str(&b));
+		CHECK_EQ_STR(cases[i].want, buf_str(&b));
 		buf_reset(&b);
 		wh_sql_ident_last(&b, cases[i].in);
-		CHECK_STR(cases[i].last, buf_str(&b));
+		CHECK_EQ_STR(cases[i].last, buf_str(&b));
 		buf_free(&b);
 	}
 	{
@@ -52,7 +52,7 @@ test_ident(void)
 
 		buf_init(&b, 0);
 		wh_sql_column_list(&b, cols, 3);
-		CHECK_STR("(\"a\", \"b.c\", \"d\"\"e\")", buf_str(&b));
+		CHECK_EQ_STR("(\"a\", \"b.c\", \"d\"\"e\")", buf_str(&b));
 		buf_free(&b);
 	}
 }
@@ -65,13 +65,13 @@ test_literal(void)
 
 	buf_init(&b, 0);
 	CHECK(wh_sql_literal(&b, "s3://b/it's/", &err) == 0);
-	CHECK_STR("'s3://b/it''s/'", buf_str(&b));
+	CHECK_EQ_STR("'s3://b/it''s/'", buf_str(&b));
 	buf_reset(&b);
 	CHECK(wh_sql_literal(&b, "x' OR '1'='1", &err) == 0);
-	CHECK_STR("'x'' OR ''1''=''1'", buf_str(&b));
+	CHECK_EQ_STR("'x'' OR ''1''=''1'", buf_str(&b));
 	buf_reset(&b);
 	CHECK(wh_sql_literal(&b, "", &err) == 0);
-	CHECK_STR("''", buf_str(&b));
+	CHECK_EQ_STR("''", buf_str(&b));
 	buf_reset(&b);
 	/* Backslashes and control characters mean different things on
 	 * different servers: refused. */
@@ -112,13 +112,13 @@ test_mask(void)
 	for (size_t i = 0; i < SL_ARRAY_LEN(sql); i++) {
 		char *m = wh_sql_mask(sql[i].in);
 
-		CHECK_STR(sql[i].want, m);
+		CHECK_EQ_STR(sql[i].want, m);
 		free(m);
 	}
 	for (size_t i = 0; i < SL_ARRAY_LEN(urls); i++) {
 		char *m = wh_sql_mask_url(urls[i].in);
 
-		CHECK_STR(urls[i].want, m);
+		CHECK_EQ_STR(urls[i].want, m);
 		free(m);
 	}
 }
@@ -194,7 +194,7 @@ test_validate(void)
 			CHECK(r == 0);
 		} else {
 			CHECK(r < 0);
-			CHECK_STR(cases[i].bad_key, bad_key);
+			CHECK_EQ_STR(cases[i].bad_key, bad_key);
 			if (strstr(err.msg, cases[i].msg) == NULL)
 				fprintf(stderr, "case %zu: message [%s] lacks [%s]\n",
 					i, err.msg, cases[i].msg);
@@ -277,7 +277,7 @@ done:
 
 #define CHECK_GEN(want, backend, options, cols, ncols) do { \
 	char *got_ = gen(backend, options, cols, ncols); \
-	CHECK_STR(want, got_); \
+	CHECK_EQ_STR(want, got_); \
 	free(got_); \
 } while (0)
 
@@ -414,12 +414,12 @@ test_redshift_keys(void)
 	CHECK(wh_load_from_spec(spec, &load, &bad_key, &err) == 0);
 	CHECK(wh_redshift_sql(&load, &st, &err) == 0);
 	CHECK(st.n == 3);
-	CHECK_STR("COPY \"t\" FROM 's3://b/p/' ACCESS_KEY_ID 'AKIAEXAMPLE'"
+	CHECK_EQ_STR("COPY \"t\" FROM 's3://b/p/' ACCESS_KEY_ID 'AKIAEXAMPLE'"
 		  " SECRET_ACCESS_KEY 'wJalrXUtnFEMI/K7MDENG'"
 		  " SESSION_TOKEN 'FwoGZXIvYXdzEXAMPLE' FORMAT AS CSV",
 		  st.v[1].sql);
 	masked = wh_sql_mask(st.v[1].sql);
-	CHECK_STR("COPY \"t\" FROM 's3://b/p/' ACCESS_KEY_ID '***'"
+	CHECK_EQ_STR("COPY \"t\" FROM 's3://b/p/' ACCESS_KEY_ID '***'"
 		  " SECRET_ACCESS_KEY '***' SESSION_TOKEN '***' FORMAT AS CSV",
 		  masked);
 	free(masked);
@@ -504,8 +504,8 @@ test_postgres(void)
 		CHECK(wh_load_from_spec(spec, &load, &bad_key, &err) == 0);
 		CHECK(wh_postgres_sql(&load, NULL, 0, &st, &err) == 0);
 		CHECK(st.v[1].nparams == 2);
-		CHECK_STR("2024-01-01T00:00:00+00:00", st.v[1].params[0]);
-		CHECK_STR("2024-01-01T01:00:00+00:00", st.v[1].params[1]);
+		CHECK_EQ_STR("2024-01-01T00:00:00+00:00", st.v[1].params[0]);
+		CHECK_EQ_STR("2024-01-01T01:00:00+00:00", st.v[1].params[1]);
 		CHECK(st.v[2].is_copy);
 		wh_stmts_free(&st);
 		wh_load_free(&load);
@@ -563,7 +563,7 @@ test_spec_errors(void)
 	json_object_set_new(json_object_get(spec, "options"), "connection",
 			    json_string("nope"));
 	CHECK(wh_load_from_spec(spec, &load, &bad_key, &err) < 0);
-	CHECK_STR("connection", bad_key);
+	CHECK_EQ_STR("connection", bad_key);
 	CHECK(strstr(err.msg, "connection nope is not defined") != NULL);
 	wh_load_free(&load);
 	json_decref(spec);
@@ -572,14 +572,14 @@ test_spec_errors(void)
 int
 main(void)
 {
-	test_ident();
-	test_literal();
-	test_mask();
-	test_validate();
-	test_redshift();
-	test_redshift_keys();
-	test_postgres();
-	test_sqlite();
-	test_spec_errors();
-	return unit_wh_done();
+	RUN(test_ident);
+	RUN(test_literal);
+	RUN(test_mask);
+	RUN(test_validate);
+	RUN(test_redshift);
+	RUN(test_redshift_keys);
+	RUN(test_postgres);
+	RUN(test_sqlite);
+	RUN(test_spec_errors);
+	return UNIT_END();
 }

@@ -1,0 +1,83 @@
+#!/bin/bash
+# `sluice dags validate` as a person fixing a DAG file meets it: every error
+# of a file in one pass (not only the first), YAML merge keys accepted, a
+# second YAML document refused with its place. The exact messages of each
+# kind of error are the data files of tests/dag-errors/.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+
+H=$T/home
+sl init "$H" >/dev/null
+
+cat >"$H/dags/many.yaml" <<'YAML'
+dag: many
+schedul: "@daily"
+tasks:
+  extract:
+    command: x
+    retrys: 3
+    timeout: 10 minutes
+  load:
+    comand: y
+    after: [extract, nope]
+  report: {command: z, trigger_rule: any}
+YAML
+cat >"$H/dags/merged.yaml" <<'YAML'
+dag: merged
+tasks:
+  extract: &base {command: "true", retries: 2}
+  load:
+    <<: *base
+    after: extract
+  report:
+    <<: [{timeout: 10m}, *base]
+    after: [load]
+YAML
+
+# one file: all of its errors, in the order the loader checks them
+set +e
+sl dags validate "$H/dags/many.yaml" >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code with a broken file"
+# (without the lists of what is known, which tests/dag-errors/ checks)
+grep -v "DAG file" "$T/v.err" | sed -e "s|$H/dags/||" -e 's/ (.*//' >"$T/got"
+cat >"$T/want" <<'EOF2'
+many.yaml:2:1: unknown key 'schedul'
+many.yaml:6:5: tasks.extract: unknown key 'retrys' for a shell task
+many.yaml:7:14: timeout: bad duration '10 minutes'
+many.yaml:9:5: tasks.load: unknown key 'comand' for a shell task
+many.yaml:9:5: tasks.load: missing required key 'command' for a shell task
+many.yaml:11:38: tasks.report.trigger_rule: unknown rule 'any'
+many.yaml:10:22: tasks.load.after: unknown task 'nope'
+EOF2
+diff "$T/want" "$T/got" >"$T/diff" || fail "validate many.yaml: $(cat "$T/diff")"
+assert_contains "$(cat "$T/v.err")" "1 of 1 DAG file with errors"
+
+# the folder: the same errors, and the file with merge keys is fine
+set +e
+sl dags validate >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code of the folder"
+assert_eq 7 "$(grep -c "^$H/dags/many.yaml:" "$T/v.err")" "errors of many.yaml in the folder"
+assert_not_contains "$(cat "$T/v.err")" "merged.yaml"
+assert_contains "$(cat "$T/v.err")" "1 of 2 DAG files with errors"
+sl dags validate "$H/dags/merged.yaml" >"$T/v.out"
+assert_contains "$(cat "$T/v.out")" "1 DAG file OK"
+out=$(sl dags show merged)
+assert_contains "$out" "report"
+
+# a second document is an error that names its place
+rm "$H/dags/many.yaml"
+cat >"$H/dags/two.yaml" <<'YAML'
+dag: two
+tasks:
+  a: {command: x}
+---
+dag: other
+tasks:
+  b: {command: y}
+YAML
+set +e
+sl dags validate >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code with two documents"
+assert_contains "$(cat "$T/v.err")" "$H/dags/two.yaml:4:1: YAML: a second document starts here"
