@@ -246,11 +246,6 @@ int store_run_progress(struct store *s, const char *dag_id,
 int store_run_delete(struct store *s, const char *dag_id,
 		     const char *partition, const char *who,
 		     struct sl_err *err);
-/* Resolve a partition argument: an exact key of an existing run, else a
- * time (parsed in the DAG's zone) → start_s. */
-int store_partition_start(struct store *s, const struct dag *dag,
-			  const char *arg, int64_t *start_s,
-			  struct sl_err *err);
 
 /* --- the connection, for the web's event loop --- */
 /* Did the last call on s fail because another writer held the lock? */

@@ -31,7 +31,7 @@ tasks:
 YAML
 start_standalone
 sl dags unpause links >/dev/null 2>&1 || true
-P="2024-01-05T00:00+01:00"
+P="2024-01-05+batch:1"
 sl trigger links --partition "$P" >/dev/null
 wait_run links "$P" failed 30
 two_mails() { [ "$(smtp_count)" -ge 2 ]; }

@@ -193,6 +193,28 @@ route_none(struct web_req *r)
 	return pages_not_found(r, "no such page");
 }
 
+/* The run a {partition} names, by the CLI's rules (an exact key, a time
+ * in the DAG's zone, a date naming one run): its key, or NULL after
+ * replying (400 listing the nearest keys; a page says so as its 404). */
+static const char *
+route_partition(struct web_req *r, const struct route *rt)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_resolve_one(r->w->store, r->dag, r->arg.partition,
+				  sl_now_ms() / 1000, PARTITION_RUNS, &r->run,
+				  &err) == 0)
+		return r->run.key;
+	if (web_store_busy(r->w))
+		return NULL;
+	if (rt->kind == ROUTE_PAGE)
+		pages_not_found(r, err.msg);
+	else
+		web_error(r, 400, "%s", err.msg);
+	return NULL;
+}
+
 enum web_result
 routes_dispatch(struct web_req *r)
 {
@@ -238,5 +260,8 @@ routes_dispatch(struct web_req *r)
 		web_error(r, 404, "no DAG named '%s'", r->arg.dag);
 		return WEB_DONE;
 	}
+	if (r->dag != NULL && r->arg.partition != NULL &&
+	    (r->arg.partition = route_partition(r, hit)) == NULL)
+		return web_store_busy(r->w) ? WEB_BUSY : WEB_DONE;
 	return hit->handler(r);
 }
