@@ -331,7 +331,7 @@ enum web_result
 api_clear(struct web_req *r)
 {
 	struct dag *d = r->dag;
-	json_t *body, *list = NULL, *all = NULL;
+	json_t *body, *list = NULL, *all = NULL, *params = NULL;
 	char **tasks = NULL, who[160];
 	struct clear_spec spec;
 	struct partition_set set = { NULL, 0 };
@@ -355,6 +355,19 @@ api_clear(struct web_req *r)
 			goto out;
 		}
 	spec.tasks = tasks;
+	if (json_object_get(body, "params") != NULL && !json_is_null(json_object_get(body, "params"))) {
+		/* the cleared runs' params from now on, checked as a trigger's */
+		if (!json_is_object(json_object_get(body, "params"))) {
+			web_error(r, 400, "params must be an object");
+			goto out;
+		}
+		sl_err_clear(&err);
+		if ((params = dag_params_check(d, json_object_get(body, "params"), &err)) == NULL) {
+			web_error(r, 400, "%s", err.msg);
+			goto out;
+		}
+		spec.params = params;
+	}
 	if (named_runs(r, d, body, 1, &set) < 0) {
 		if (web_store_busy(r->w))
 			res = WEB_BUSY;
@@ -395,6 +408,8 @@ api_clear(struct web_req *r)
 				   "partitions", set_keys(&set), "downstream", spec.downstream,
 				   "upstream", spec.upstream, "only_failed", spec.only_failed,
 				   "count", count);
+		if (params != NULL)
+			json_object_set_new(detail, "params", dag_params_masked(d, params));
 		if (store_audit(r->w->store, who, "clear", d->name, detail) < 0) {
 			json_decref(detail);
 			store_rollback(r->w->store);
@@ -412,6 +427,7 @@ api_clear(struct web_req *r)
 	web_json(r, 200, json_pack("{s:b,s:i,s:o,s:O}", "dry_run", spec.dry_run, "count", count,
 				   "partitions", set_keys(&set), "task_instances", all));
 out:
+	json_decref(params);
 	json_decref(all);
 	partition_set_free(&set);
 	strv_free(tasks);

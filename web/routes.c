@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	{ M_POST, "/api/v1/dags/{dag}/mark", ROUTE_API, ROLE_OPERATOR, api_mark },
 	{ M_POST, "/api/v1/dags/{dag}/backfill", ROUTE_API, ROLE_OPERATOR, api_backfill },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}", ROUTE_API, ROLE_VIEWER, api_run },
+	{ M_DELETE, "/api/v1/dags/{dag}/runs/{partition}", ROUTE_API, ROLE_OPERATOR,
+	  api_run_delete },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}/tasks/{task}", ROUTE_API,
 	  ROLE_VIEWER, api_task },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}/tasks/{task}/logs/{try}",

@@ -231,6 +231,7 @@ json_t *api_dag_json(struct web *w, const struct dag *d);
 /* api_runs.c */
 enum web_result api_runs_list(struct web_req *r);
 enum web_result api_run(struct web_req *r);
+enum web_result api_run_delete(struct web_req *r);
 /* api_grid.c */
 enum web_result api_grid(struct web_req *r);
 /* The grid: a page of runs (newest first) x the DAG's tasks, as JSON
