@@ -125,3 +125,14 @@ assert_status 200 POST /dags/retail/backfill '{"from":"2026-11-30","to":"2026-12
 assert_eq '["2026-11-30T00:05:00+01:00", "2026-12-01T00:05:00+01:00", "2026-12-02T00:05:00+01:00"]' \
 	"$(jget 'd["created"]')" "backfill creates the days up to its last"
 assert_eq "[\"$K3\", \"$K4\"]" "$(jget 'd["existing"]')" "backfill names what existed"
+
+# --- the pages read partitions the same way ---
+page() { curl -sS -o "$T/page" -w '%{http_code}' -H "Authorization: Bearer $OPS_TOKEN" "$URL$1"; }
+assert_eq 200 "$(page /dags/retail/runs/2026-12-03)" "run page by date"
+assert_contains "$(cat "$T/page")" "<h1>$K3" "run page by date: the run"
+assert_eq 200 "$(page "/dags/retail/runs/$(pct '2026-12-04 05:00')/tasks/extract")" "task page by local time"
+assert_contains "$(cat "$T/page")" "data-partition=\"$K4\"" "task page by local time: the partition"
+assert_eq 200 "$(page "/dags/retail/graph?partition=2026-12-04")" "graph by date"
+assert_contains "$(cat "$T/page")" "data-partition=\"$K4\"" "graph by date: the partition"
+assert_eq 404 "$(page /dags/retail/runs/2026-12-09)" "run page of no run"
+assert_contains "$(cat "$T/page")" "$K5" "the page names the nearest key"

@@ -320,7 +320,25 @@ pages_graph(struct web_req *r)
 	int *row = xcalloc((size_t)d->ntasks, sizeof *row), *count;
 	int maxd = 0, maxrow = 0;
 	struct buf b;
+	struct partition named;
 
+	if (partition != NULL && *partition != '\0') {
+		/* ?partition= as the CLI reads it: a key, a time, a date */
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (partition_resolve_one(r->w->store, d, partition, sl_now_ms() / 1000,
+					  PARTITION_RUNS, &named, &err) < 0) {
+			json_decref(runs);
+			free(depth);
+			free(row);
+			if (web_store_busy(r->w))
+				return WEB_BUSY;
+			return pages_not_found(r, err.msg);
+		}
+		partition = named.key;
+	} else
+		partition = NULL;
 	if (partition == NULL && json_array_size(runs) > 0)
 		partition = json_string_value(json_object_get(json_array_get(runs, 0), "partition"));
 	if (partition != NULL)
