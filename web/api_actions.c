@@ -368,11 +368,8 @@ api_clear(struct web_req *r)
 		}
 		spec.params = params;
 	}
-	if (named_runs(r, d, body, 1, &set) < 0) {
-		if (web_store_busy(r->w))
-			res = WEB_BUSY;
-		goto out;
-	}
+	if (named_runs(r, d, body, 1, &set) < 0)
+		goto out;	/* replied (400, or 503 when the lock stayed) */
 	if (!spec.dry_run) {
 		if ((res = api_begin(r, &began)) != WEB_DONE || !began)
 			goto out;
@@ -463,11 +460,8 @@ api_mark(struct web_req *r)
 		web_error(r, 400, "mark needs tasks and partitions");
 		goto out;
 	}
-	if (named_runs(r, d, body, 0, &set) < 0) {
-		if (web_store_busy(r->w))
-			res = WEB_BUSY;
-		goto out;
-	}
+	if (named_runs(r, d, body, 0, &set) < 0)
+		goto out;	/* replied */
 	np = set.n;
 	if (nt * np > MAX_SELECTION) {
 		web_error(r, 400, "at most %d task instances at once", MAX_SELECTION);
