@@ -12,8 +12,43 @@
 #include "scheduler/partition.h"
 #include "store/store.h"
 
+/* --param NAME=VALUE... as a JSON object (values parsed as JSON scalars,
+ * else strings), or NULL when none is given; -1 on a malformed one. */
 static int
-clear_run(struct cli *c, const struct cli_args *args)
+clear_params(const struct cli_args *args, json_t **out)
+{
+	char *const *kvs = cli_opt_all(args, "param", NULL);
+
+	*out = NULL;
+	for (int i = 0; kvs != NULL && kvs[i] != NULL; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
+		json_t *v;
+		char *k;
+
+		if (eq == NULL || eq == kv) {
+			json_decref(*out);
+			*out = NULL;
+			cli_usage(&cli_clear, "--param takes NAME=VALUE, got '%s'", kv);
+			return -1;
+		}
+		v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+		if (v == NULL || json_is_object(v) || json_is_array(v)) {
+			json_decref(v);
+			v = json_string(eq + 1);
+		}
+		if (*out == NULL)
+			*out = json_object();
+		k = xstrndup(kv, (size_t)(eq - kv));
+		json_object_set_new(*out, k, v);
+		free(k);
+	}
+	return 0;
+}
+
+/* clear_run's work; *held keeps the checked params for the caller to
+ * free on every way out. */
+static int
+clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 {
 	const char *name = args->npos > 0 ? args->pos[0] : NULL;
 	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
@@ -24,7 +59,7 @@ clear_run(struct cli *c, const struct cli_args *args)
 	struct clear_spec spec;
 	struct dag *d;
 	struct sl_err err;
-	json_t *list = NULL;
+	json_t *list = NULL, *given_params = NULL, *params = NULL;
 
 	memset(&spec, 0, sizeof spec);
 	spec.downstream = cli_opt_flag(args, "downstream") > 0;
@@ -44,10 +79,28 @@ clear_run(struct cli *c, const struct cli_args *args)
 		free(tasks);
 		return cli_usage(&cli_clear, "which DAG? sluice clear DAG ...");
 	}
+	if (clear_params(args, &given_params) < 0) {
+		free(tasks);
+		return EXIT_USAGE;
+	}
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, name)) == NULL) {
 		free(tasks);
+		json_decref(given_params);
 		return EXIT_FAILED;
 	}
+	if (given_params != NULL) {
+		/* the runs' params from now on, checked as a trigger's */
+		sl_err_clear(&err);
+		params = dag_params_check(d, given_params, &err);
+		json_decref(given_params);
+		if (params == NULL) {
+			free(tasks);
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
+	}
+	*held = params;
+	spec.params = params;
 	spec.dag_id = d->name;
 	spec.tasks = tasks;
 	spec.from_s = INT64_MIN;
@@ -163,7 +216,18 @@ clear_run(struct cli *c, const struct cli_args *args)
 	return 0;
 }
 
+static int
+clear_run(struct cli *c, const struct cli_args *args)
+{
+	json_t *params = NULL;
+	int rc = clear_exec(c, args, &params);
+
+	json_decref(params);
+	return rc;
+}
+
 static const struct cli_opt clear_opts[] = {
+	{ "param", 0, "NAME=VALUE", "the cleared runs' params from now on (repeat; replace their old params)" },
 	{ "task", 't', "T", "a task to clear (repeat for more; default: every task)" },
 	{ "from", 0, "P", "the first partition of the range (inclusive)" },
 	{ "to", 0, "P", "the last partition of the range (inclusive)" },
@@ -178,7 +242,7 @@ static const struct cli_opt clear_opts[] = {
 
 const struct cli_verb cli_clear = {
 	"clear", "re-run task instances over a range of partitions",
-	"DAG [--task T]... [--from P --to P | --partition P] [-d] [-u] [-f] [-n] [-y]",
+	"DAG [--task T]... [--from P --to P | --partition P] [--param NAME=VALUE]... [-d] [-u] [-f] [-n] [-y]",
 	"Resets the selected task instances to `none` so the scheduler runs them\n"
 	"again (each gets its retries back; earlier tries' logs stay). Without\n"
 	"--task every task is selected; without --from/--to every partition.\n"
@@ -186,7 +250,11 @@ const struct cli_verb cli_clear = {
 	"it: 2026-12-03T05, 2026-12-03 05:00, 2026-12-03T05:00Z) or a date (the\n"
 	"partitions starting that day); the range is inclusive at both ends.\n"
 	"Selecting nothing is an error (exit 2), also with --dry-run.\n"
-	"A running instance that is cleared is stopped.\n",
+	"A running instance that is cleared is stopped.\n"
+	"--param gives the cleared runs new params (all of them, checked as a\n"
+	"trigger's; they replace the old ones): the re-run renders them, and the\n"
+	"audit log records them (secret ones masked). A run with a bad param is\n"
+	"repaired so; `sluice runs delete` removes one instead.\n",
 	clear_opts,
 	clear_run,
 };

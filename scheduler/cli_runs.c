@@ -100,7 +100,7 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	}
 	for (i = 0; i < all.n; i++) {
 		sl_err_clear(&err);
-		if (store_run_delete(c->store, d->name, all.v[i].key, c->who, &err) <= 0) {
+		if (store_run_delete(c->store, d, all.v[i].key, c->who, &err) <= 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			printf("deleted %d run%s of %s\n", deleted, deleted == 1 ? "" : "s", d->name);
 			partition_set_free(&all);

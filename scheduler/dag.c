@@ -1139,45 +1139,6 @@ dag_interval_at(const struct dag *d, int64_t t, int64_t *start, int64_t *end)
 	return *end == -1 ? -1 : 0;
 }
 
-int
-dag_manual_partition(const struct dag *d, const char *arg, int64_t now,
-		     int64_t *start, int64_t *end, char *key, size_t n,
-		     struct sl_err *err)
-{
-	struct sl_err terr;
-	int64_t t;
-
-	sl_err_clear(&terr);
-	if (arg != NULL && *arg != '\0') {
-		if (tz_parse_time(d->tz, arg, &t, &terr) < 0) {
-			*start = *end = now;
-			snprintf(key, n, "%s", arg);
-			return 0;
-		}
-		if (d->schedule == NULL) {
-			*start = *end = t;
-			snprintf(key, n, "%s", arg);
-			return 0;
-		}
-		if (dag_interval_at(d, t, start, end) < 0)
-			return sl_err_set(err, "no partition of %s holds %s", d->name, arg);
-		dag_partition_key(d, *start, key, n);
-		return 0;
-	}
-	if (d->schedule != NULL) {
-		int64_t p1 = cron_prev(d->schedule, d->tz, now);
-
-		if (p1 == -1 || (*start = cron_prev(d->schedule, d->tz, p1 - 1)) == -1)
-			return sl_err_set(err, "%s has no complete partition yet", d->name);
-		*end = p1;
-		dag_partition_key(d, *start, key, n);
-		return 0;
-	}
-	*start = *end = now;
-	tz_iso(d->tz, now, key, n);
-	return 0;
-}
-
 const char *
 dag_partition_key(const struct dag *d, int64_t start, char *out, size_t n)
 {

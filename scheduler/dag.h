@@ -129,19 +129,6 @@ json_t *dag_params_masked(const struct dag *d, const json_t *params);
  * scheduled DAG [tick <= t, next tick). Returns -1 if unscheduled. */
 int dag_interval_at(const struct dag *d, int64_t t, int64_t *start,
 		    int64_t *end);
-/*
- * Superseded by partition_resolve_one() (scheduler/partition.h), which
- * every CLI verb uses; kept only until the web API calls that too.
- * The partition a person names for a manual run (trigger, test): arg NULL
- * or "" means the latest complete partition of a scheduled DAG, or "now"
- * for an unscheduled one; a time (in the DAG's zone unless it has an
- * offset) means the scheduled partition holding it; anything else is a
- * free-form key of an unscheduled run at now. Fills [start, end) and the
- * key. Returns -1 with err when a time falls in no partition.
- */
-int dag_manual_partition(const struct dag *d, const char *arg, int64_t now,
-			 int64_t *start, int64_t *end, char *key, size_t n,
-			 struct sl_err *err);
 
 /* Partition key of an interval start: ISO-8601 with the zone's offset. */
 const char *dag_partition_key(const struct dag *d, int64_t start, char *out,

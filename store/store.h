@@ -190,9 +190,13 @@ struct clear_spec {
 	int dry_run;
 	int no_audit;		/* the caller writes one audit row for an
 				 * action made of several clears */
+	const json_t *params;	/* the cleared runs' params from now on
+				 * (checked by dag_params_check; replace
+				 * the old ones), or NULL: unchanged */
 };
-/* Reset the selected task instances to none so they run again, and (but
- * with no_audit) record it in the audit log by partition keys. Returns the
+/* Reset the selected task instances to none so they run again, give
+ * their runs spec->params when set, and (but with no_audit) record it in
+ * the audit log by partition keys, with the new params masked. Returns the
  * list of affected task instances as a JSON array of {partition, task,
  * state} (also for a dry run) in *out (may be NULL). */
 int store_clear(struct store *s, const struct dag *dag,
@@ -240,17 +244,12 @@ int store_run_progress(struct store *s, const char *dag_id,
 		       const char *partition, struct run_progress *out);
 /* Delete the run of partition with its task instances, their tries and
  * state log (log files stay), audited as delete_run with who, the
- * partition and the run's params. Returns 1 when deleted, 0 when there is
+ * partition and the run's params (secret ones masked). Returns 1 when deleted, 0 when there is
  * no such run (err says so), -1 with err on an error or when a task
  * instance of the run is queued or running. */
-int store_run_delete(struct store *s, const char *dag_id,
+int store_run_delete(struct store *s, const struct dag *dag,
 		     const char *partition, const char *who,
 		     struct sl_err *err);
-/* Resolve a partition argument: an exact key of an existing run, else a
- * time (parsed in the DAG's zone) → start_s. */
-int store_partition_start(struct store *s, const struct dag *dag,
-			  const char *arg, int64_t *start_s,
-			  struct sl_err *err);
 
 /* --- the connection, for the web's event loop --- */
 /* Did the last call on s fail because another writer held the lock? */

@@ -205,6 +205,21 @@ store_clear(struct store *s, const struct dag *dag,
 		store_db_err(s, err, "re-opening runs");
 		goto fail;
 	}
+	if (spec->params != NULL) {
+		/* the re-run renders these (the scheduler reads a run's params
+		 * when it loads the re-opened run) */
+		char *text = json_dumps(spec->params, JSON_COMPACT);
+
+		st = store_stmt(s,
+		    "UPDATE dag_runs SET params = ?1 "
+		    "WHERE id IN (SELECT DISTINCT run_id FROM clear_set)");
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+		free(text);
+		if (store_step_done(s, st) < 0) {
+			store_db_err(s, err, "setting the runs' params");
+			goto fail;
+		}
+	}
 	if (!spec->no_audit) {
 		/* the audit names partitions by their keys */
 		json_t *keys = store_clear_partitions(s);
@@ -217,6 +232,9 @@ store_clear(struct store *s, const struct dag *dag,
 				   "partitions", keys, "downstream", spec->downstream,
 				   "upstream", spec->upstream, "only_failed",
 				   spec->only_failed, "count", count);
+		if (spec->params != NULL)
+			json_object_set_new(detail, "params",
+					    dag_params_masked(dag, spec->params));
 		store_audit(s, who, "clear", dag->name, detail);
 		json_decref(detail);
 	}

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/dag.h"
 #include "store/store_internal.h"
 
 json_t *
@@ -54,9 +55,10 @@ store_run_progress(struct store *s, const char *dag_id, const char *partition,
 }
 
 int
-store_run_delete(struct store *s, const char *dag_id, const char *partition,
+store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 		 const char *who, struct sl_err *err)
 {
+	const char *dag_id = dag->name;
 	sqlite3_stmt *st;
 	int64_t run_id = 0;
 	int active = 0, found = 0, ntis = 0;
@@ -105,10 +107,14 @@ store_run_delete(struct store *s, const char *dag_id, const char *partition,
 	if (store_step_done(s, st) < 0)
 		goto fail;
 	detail = json_pack("{s:s,s:i}", "partition", partition, "task_instances", ntis);
-	json_object_set_new(detail, "params",
-			    params ? json_loads(params, 0, NULL) : json_null());
-	if (json_object_get(detail, "params") == NULL)
-		json_object_set_new(detail, "params", json_string(params));
+	{
+		/* the params it ran with, secret ones masked */
+		json_t *p = params ? json_loads(params, 0, NULL) : NULL;
+
+		json_object_set_new(detail, "params", json_is_object(p) ?
+				    dag_params_masked(dag, p) : json_null());
+		json_decref(p);
+	}
 	if (store_audit(s, who, "delete_run", dag_id, detail) < 0) {
 		json_decref(detail);
 		goto fail;

@@ -148,31 +148,6 @@ store_dags_json(struct store *s)
 	return store_rows_json(st);
 }
 
-int
-store_partition_start(struct store *s, const struct dag *dag, const char *arg,
-		      int64_t *start_s, struct sl_err *err)
-{
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT start_s FROM dag_runs WHERE dag_id = ? AND partition = ?");
-	int found = 0;
-	struct sl_err terr;
-
-	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, arg, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*start_s = sqlite3_column_int64(st, 0);
-		found = 1;
-	}
-	sqlite3_reset(st);
-	if (found)
-		return 0;
-	sl_err_clear(&terr);
-	if (tz_parse_time(dag->tz, arg, start_s, &terr) < 0)
-		return sl_err_set(err,
-				  "'%s' is neither a partition of %s nor a time: %s",
-				  arg, dag->name, terr.msg);
-	return 0;
-}
 
 
 /* --- the web's views --- */

@@ -81,7 +81,7 @@ assert_status 400 GET "/dags/d1/runs?from=yesterday-ish"
 assert_status 200 GET "/dags/d1/runs/$(pct $P0)"
 assert_eq failed "$(jget 'd["state"]')" "run state"
 assert_eq '["success", "failed", "upstream_failed"]' "$(jget '[t["state"] for t in d["task_instances"]]')" "run tis"
-assert_status 404 GET "/dags/d1/runs/$(pct 2030-01-01T00:00:00+00:00)"
+assert_status 400 GET "/dags/d1/runs/$(pct 2030-01-01T00:00:00+00:00)"
 
 # --- the grid ---
 assert_status 200 GET "/dags/d1/grid"
@@ -130,7 +130,7 @@ assert_status 400 POST /dags/d1/clear '{"tasks":["zz"],"from":"2024-01-01","to":
 assert_status 400 POST /dags/d1/clear '{"tasks":["b"]}'
 assert_status 400 POST /dags/d1/clear '{"tasks":"b","partitions":[]}'
 assert_status 400 POST /dags/d1/clear '{not json'
-assert_status 404 POST /dags/d1/clear '{"partitions":["2030-01-01T00:00:00+00:00"]}'
+assert_status 400 POST /dags/d1/clear '{"partitions":["2030-01-01T00:00:00+00:00"]}'
 assert_status 405 GET /dags/d1/clear
 touch "$T/fixed"
 assert_status 200 POST /dags/d1/clear "${body/\"dry_run\":true/\"dry_run\":false}"
@@ -153,7 +153,7 @@ assert_status 200 POST /dags/d1/mark "{\"tasks\":[\"a\"],\"partitions\":[\"$P4\"
 assert_eq failed "$(grid_state d1 $P4 a)" "marked failed"
 assert_status 400 POST /dags/d1/mark "{\"tasks\":[\"a\"],\"partitions\":[\"$P4\"],\"state\":\"running\"}"
 assert_status 400 POST /dags/d1/mark "{\"tasks\":[],\"partitions\":[\"$P4\"],\"state\":\"success\"}"
-assert_status 404 POST /dags/d1/mark '{"tasks":["a"],"partitions":["nope"],"state":"success"}'
+assert_status 400 POST /dags/d1/mark '{"tasks":["a"],"partitions":["nope"],"state":"success"}'
 
 # --- trigger with params, backfill ---
 assert_status 201 POST /dags/d2/runs '{"partition":"manual-1","params":{"table":"public.other","limit":3}}'

@@ -58,7 +58,12 @@ assert_eq 1 "$(q "SELECT count(*) FROM audit WHERE action = 'clear'")" "audit ro
 detail=$(q "SELECT detail FROM audit WHERE action = 'clear'")
 for p in "$P1" "$P2" "$P3"; do assert_contains "$detail" "\"$p\"" "the clear's partitions"; done
 assert_not_contains "$detail" "from_s" "the clear's partitions, not epoch seconds"
-for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 06-log-running 07-log-tailed 08-graph 09-audit; do
+# the run deleted from its page is audited with the params it ran with
+detail=$(q "SELECT detail FROM audit WHERE action = 'delete_run'")
+assert_contains "$detail" '"partition":"from-browser"' "the delete's partition"
+assert_contains "$detail" '"table":"public.from_browser"' "the delete's params"
+assert_eq "" "$(q "SELECT id FROM dag_runs WHERE dag_id = 'p' AND partition = 'from-browser'")" "the run is gone"
+for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 05b-run-deleted 06-log-running 07-log-tailed 08-graph 09-audit; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_browser: ok"

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/partition.h"
 #include "store/store.h"
 
 /* limit and offset from the query; -1 after replying 400. */
@@ -38,31 +39,78 @@ api_page_args(struct web_req *r, int def, int *limit, int *offset)
 	return 0;
 }
 
-/* A partition argument (a run's key, or a time) → start; -1 after 400. */
+/* The partitions one argument names (scheduler/partition.h); -1 after
+ * 400 (or 503 when another writer held the lock). */
 int
-api_partition_arg(struct web_req *r, const struct dag *d, const char *what,
-	      const char *arg, int64_t *start)
+api_partitions(struct web_req *r, const struct dag *d, const char *arg,
+	       enum partition_scope scope, struct partition_set *out)
 {
 	struct sl_err err;
 
 	sl_err_clear(&err);
-	if (store_partition_start(r->w->store, d, arg, start, &err) < 0)
-		return web_error(r, 400, "%s: %s", what, err.msg);
-	return 0;
+	if (partition_resolve(r->w->store, d, arg, sl_now_ms() / 1000, scope,
+			      out, &err) == 0)
+		return 0;
+	if (web_store_busy(r->w))
+		return web_error(r, 503, "the database is busy; try again");
+	return web_error(r, 400, "%s", err.msg);
 }
 
-/* from/to of the query (open ends when absent). */
+/* Exactly one partition; -1 after 400 listing the nearest keys. */
+int
+api_partition_one(struct web_req *r, const struct dag *d, const char *arg,
+		  enum partition_scope scope, struct partition *out)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_resolve_one(r->w->store, d, arg, sl_now_ms() / 1000,
+				  scope, out, &err) == 0)
+		return 0;
+	if (web_store_busy(r->w))
+		return web_error(r, 503, "the database is busy; try again");
+	return web_error(r, 400, "%s", err.msg);
+}
+
+/* The runs from and to name, both inclusive; -1 after 400. */
+int
+api_partition_range(struct web_req *r, const struct dag *d, const char *from,
+		    const char *to, struct partition_set *out)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_resolve_range(r->w->store, d, from, to, sl_now_ms() / 1000,
+				    PARTITION_RUNS, out, &err) == 0)
+		return 0;
+	if (web_store_busy(r->w))
+		return web_error(r, 503, "the database is busy; try again");
+	return web_error(r, 400, "%s", err.msg);
+}
+
+/* from/to of the query (open ends when absent): the starts of the first
+ * and last run they name, inclusive; naming no run is a 400. */
 int
 api_range_args(struct web_req *r, const struct dag *d, int64_t *from, int64_t *to)
 {
 	const char *f = web_query(r, "from"), *t = web_query(r, "to");
+	struct partition_set set;
 
 	*from = INT64_MIN;
 	*to = INT64_MAX;
-	if (f != NULL && *f != '\0' && api_partition_arg(r, d, "from", f, from) < 0)
+	if (f != NULL && *f == '\0')
+		f = NULL;
+	if (t != NULL && *t == '\0')
+		t = NULL;
+	if (f == NULL && t == NULL)
+		return 0;
+	if (api_partition_range(r, d, f, t, &set) < 0)
 		return -1;
-	if (t != NULL && *t != '\0' && api_partition_arg(r, d, "to", t, to) < 0)
-		return -1;
+	if (f != NULL)
+		*from = set.v[0].start_s;
+	if (t != NULL)
+		*to = set.v[set.n - 1].start_s;
+	partition_set_free(&set);
 	return 0;
 }
 

@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scheduler/cron.h"
-#include "scheduler/tz.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 
 #define MAX_SELECTION 20000	/* task instances one clear or mark may name */
@@ -69,20 +68,22 @@ enum web_result
 api_trigger(struct web_req *r)
 {
 	struct dag *d = r->dag;
-	json_t *body, *params;
+	json_t *body, *params, *pj;
 	const char *partition;
-	int64_t start, end, now = sl_now_ms() / 1000, run_id = 0;
-	char key[256], who[160];
+	struct partition p;
+	int64_t run_id = 0;
+	char who[160];
+	const char *key = p.key;
 	struct sl_err err;
 	int ok;
 	enum web_result res;
 
 	if ((body = web_body_json(r)) == NULL)
 		return WEB_DONE;
-	partition = json_string_value(json_object_get(body, "partition"));
+	pj = json_object_get(body, "partition");
+	partition = json_string_value(pj);
 	params = json_object_get(body, "params");
-	if (json_object_get(body, "partition") != NULL && !json_is_null(json_object_get(body, "partition")) &&
-	    (partition == NULL || !api_key_ok(partition))) {
+	if (pj != NULL && !json_is_null(pj) && (partition == NULL || !api_key_ok(partition))) {
 		json_decref(body);
 		web_error(r, 400, "partition must be a string of 1-200 printable characters");
 		return WEB_DONE;
@@ -91,17 +92,23 @@ api_trigger(struct web_req *r)
 		json_decref(body);
 		return WEB_DONE;
 	}
-	sl_err_clear(&err);
-	if (dag_manual_partition(d, partition, now, &start, &end, key, sizeof key, &err) < 0) {
+	/* the CLI's rules: a tick of the schedule, or a safe new key */
+	if (api_partition_one(r, d, partition, PARTITION_SCHEDULE, &p) < 0) {
 		json_decref(body);
-		web_error(r, 400, "%s", err.msg);
 		return WEB_DONE;
 	}
+	if (p.exists) {
+		json_decref(body);
+		web_error(r, 409, "DAG %s already has a run for partition %s (clear it to run it again)",
+			  d->name, p.key);
+		return WEB_DONE;
+	}
+	sl_err_clear(&err);
 	if ((res = api_begin(r, &ok)) != WEB_DONE || !ok) {
 		json_decref(body);
 		return res;
 	}
-	if (store_run_create(r->w->store, d, key, start, end, "manual",
+	if (store_run_create(r->w->store, d, key, p.start_s, p.end_s, "manual",
 			     json_is_object(params) ? params : NULL, &run_id, &err) < 0) {
 		store_rollback(r->w->store);
 		json_decref(body);
@@ -138,10 +145,10 @@ api_backfill(struct web_req *r)
 	struct dag *d = r->dag;
 	json_t *body, *created, *existing;
 	const char *from, *to;
-	int64_t a, b, t;
+	struct partition_set set = { NULL, 0 };
 	struct sl_err err;
 	char who[160];
-	int ok, n = 0;
+	int ok;
 	enum web_result res;
 
 	if ((body = web_body_json(r)) == NULL)
@@ -159,53 +166,50 @@ api_backfill(struct web_req *r)
 		web_error(r, 400, "backfill needs from and to (times or partition keys)");
 		return WEB_DONE;
 	}
-	if (tz_parse_time(d->tz, from, &a, &err) < 0 || tz_parse_time(d->tz, to, &b, &err) < 0) {
+	/* the CLI's rule: the ticks from the first from names to the last
+	 * to names, both inclusive */
+	if (partition_resolve_range(r->w->store, d, from, to, sl_now_ms() / 1000,
+				    PARTITION_SCHEDULE, &set, &err) < 0) {
 		json_decref(body);
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
 		web_error(r, 400, "%s", err.msg);
 		return WEB_DONE;
 	}
-	if (b < a) {
+	if (set.n > 10000) {
+		partition_set_free(&set);
 		json_decref(body);
-		web_error(r, 400, "to is before from");
+		web_error(r, 400, "a backfill may create at most 10000 runs at once");
 		return WEB_DONE;
 	}
 	if ((res = api_begin(r, &ok)) != WEB_DONE || !ok) {
+		partition_set_free(&set);
 		json_decref(body);
 		return res;
 	}
 	created = json_array();
 	existing = json_array();
-	for (t = cron_next(d->schedule, d->tz, a - 1); t >= 0 && t <= b;
-	     t = cron_next(d->schedule, d->tz, t)) {
-		char key[96];
-		int64_t end = cron_next(d->schedule, d->tz, t);
-		json_t *run;
+	for (size_t i = 0; i < set.n; i++) {
+		const struct partition *p = &set.v[i];
 
-		if (++n > 10000) {
-			store_rollback(r->w->store);
-			json_decref(body);
-			json_decref(created);
-			json_decref(existing);
-			web_error(r, 400, "a backfill may create at most 10000 runs at once");
-			return WEB_DONE;
-		}
-		dag_partition_key(d, t, key, sizeof key);
 		/* partitions with a run stay as they are (clear them instead) */
-		if ((run = store_run_json(r->w->store, d->name, key)) != NULL) {
-			json_decref(run);
-			json_array_append_new(existing, json_string(key));
+		if (p->exists) {
+			json_array_append_new(existing, json_string(p->key));
 			continue;
 		}
-		if (store_run_create(r->w->store, d, key, t, end, "backfill", NULL, NULL, &err) < 0) {
+		if (store_run_create(r->w->store, d, p->key, p->start_s, p->end_s,
+				     "backfill", NULL, NULL, &err) < 0) {
 			store_rollback(r->w->store);
+			partition_set_free(&set);
 			json_decref(body);
 			json_decref(created);
 			json_decref(existing);
 			web_error(r, 500, "%s", err.msg);
 			return WEB_DONE;
 		}
-		json_array_append_new(created, json_string(key));
+		json_array_append_new(created, json_string(p->key));
 	}
+	partition_set_free(&set);
 	{
 		json_t *detail = json_pack("{s:s,s:s,s:i}", "from", from, "to", to, "created",
 					   (int)json_array_size(created));
@@ -267,13 +271,72 @@ string_array(char **v)
 	return a;
 }
 
+/* The runs a clear or mark names: "partitions": [...] (each resolved by
+ * the CLI's rules; a date may name several) or, when allow_range,
+ * "from"/"to" (inclusive). Without duplicates, by start. -1 after 400. */
+static int
+named_runs(struct web_req *r, const struct dag *d, json_t *body,
+	   int allow_range, struct partition_set *out)
+{
+	char **parts = NULL;
+	const char *f = json_string_value(json_object_get(body, "from"));
+	const char *t = json_string_value(json_object_get(body, "to"));
+
+	out->v = NULL;
+	out->n = 0;
+	if (string_list(r, json_object_get(body, "partitions"), "partitions", &parts) < 0)
+		return -1;
+	if (parts == NULL || parts[0] == NULL) {
+		strv_free(parts);
+		if (!allow_range || f == NULL || t == NULL)
+			return web_error(r, 400, allow_range ?
+					 "name the partitions: \"partitions\": [...] or \"from\" and \"to\"" :
+					 "name the partitions: \"partitions\": [...]");
+		return api_partition_range(r, d, f, t, out);
+	}
+	for (size_t i = 0; parts[i] != NULL; i++) {
+		struct partition_set set;
+
+		if (api_partitions(r, d, parts[i], PARTITION_RUNS, &set) < 0) {
+			strv_free(parts);
+			partition_set_free(out);
+			return -1;
+		}
+		for (size_t k = 0; k < set.n; k++) {
+			size_t j;
+
+			for (j = 0; j < out->n && strcmp(out->v[j].key, set.v[k].key) != 0; j++)
+				;
+			if (j < out->n)
+				continue;
+			out->v = xreallocarray(out->v, out->n + 1, sizeof *out->v);
+			out->v[out->n++] = set.v[k];
+		}
+		partition_set_free(&set);
+	}
+	strv_free(parts);
+	return 0;
+}
+
+/* The keys of a set as a JSON array. */
+static json_t *
+set_keys(const struct partition_set *set)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < set->n; i++)
+		json_array_append_new(a, json_string(set->v[i].key));
+	return a;
+}
+
 enum web_result
 api_clear(struct web_req *r)
 {
 	struct dag *d = r->dag;
-	json_t *body, *list = NULL, *all;
-	char **tasks = NULL, **parts = NULL, who[160];
+	json_t *body, *list = NULL, *all = NULL, *params = NULL;
+	char **tasks = NULL, who[160];
 	struct clear_spec spec;
+	struct partition_set set = { NULL, 0 };
 	struct sl_err err;
 	int count = 0, began = 0;
 	enum web_result res = WEB_DONE;
@@ -286,8 +349,7 @@ api_clear(struct web_req *r)
 	spec.upstream = bool_field(body, "upstream");
 	spec.only_failed = bool_field(body, "only_failed");
 	spec.dry_run = bool_field(body, "dry_run");
-	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0 ||
-	    string_list(r, json_object_get(body, "partitions"), "partitions", &parts) < 0)
+	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0)
 		goto out;
 	for (size_t i = 0; tasks != NULL && tasks[i] != NULL; i++)
 		if (dag_task(d, tasks[i]) == NULL) {
@@ -295,51 +357,38 @@ api_clear(struct web_req *r)
 			goto out;
 		}
 	spec.tasks = tasks;
-	all = json_array();
-	if (parts == NULL) {
-		const char *f = json_string_value(json_object_get(body, "from"));
-		const char *t = json_string_value(json_object_get(body, "to"));
-
-		if (f == NULL || t == NULL) {
-			json_decref(all);
-			web_error(r, 400, "name the partitions: \"partitions\": [...] or \"from\" and \"to\"");
+	if (json_object_get(body, "params") != NULL && !json_is_null(json_object_get(body, "params"))) {
+		/* the cleared runs' params from now on, checked as a trigger's */
+		if (!json_is_object(json_object_get(body, "params"))) {
+			web_error(r, 400, "params must be an object");
 			goto out;
 		}
-		if (api_partition_arg(r, d, "from", f, &spec.from_s) < 0 ||
-		    api_partition_arg(r, d, "to", t, &spec.to_s) < 0) {
-			json_decref(all);
+		sl_err_clear(&err);
+		if ((params = dag_params_check(d, json_object_get(body, "params"), &err)) == NULL) {
+			web_error(r, 400, "%s", err.msg);
 			goto out;
 		}
+		spec.params = params;
 	}
+	if (named_runs(r, d, body, 1, &set) < 0)
+		goto out;	/* replied (400, or 503 when the lock stayed) */
 	if (!spec.dry_run) {
-		if ((res = api_begin(r, &began)) != WEB_DONE || !began) {
-			json_decref(all);
+		if ((res = api_begin(r, &began)) != WEB_DONE || !began)
 			goto out;
-		}
 	}
 	sl_err_clear(&err);
-	/* a list of partitions is one action: one audit row, written below */
-	spec.no_audit = parts != NULL;
+	/* one action, one audit row (by partition keys), written below */
+	spec.no_audit = 1;
 	web_who(r, who, sizeof who);
-	for (size_t i = 0; parts == NULL ? i < 1 : parts[i] != NULL; i++) {
+	all = json_array();
+	for (size_t i = 0; i < set.n; i++) {
 		int n;
 
-		if (parts != NULL) {
-			json_t *run = store_run_json(r->w->store, d->name, parts[i]);
-
-			if (run == NULL) {
-				if (began)
-					store_rollback(r->w->store);
-				json_decref(all);
-				web_error(r, 404, "DAG %s has no run for partition %s", d->name, parts[i]);
-				goto out;
-			}
-			spec.from_s = spec.to_s = json_integer_value(json_object_get(run, "start_s"));
-			json_decref(run);
-		}
+		spec.from_s = spec.to_s = set.v[i].start_s;
 		n = store_clear(r->w->store, d, &spec, who, &list, &err);
 		if (n < 0) {
-			json_decref(all);
+			if (began)
+				store_rollback(r->w->store);
 			if (web_store_busy(r->w)) {
 				res = WEB_BUSY;
 				goto out;
@@ -351,18 +400,17 @@ api_clear(struct web_req *r)
 		json_array_extend(all, list);
 		json_decref(list);
 	}
-	if (began && parts != NULL) {
-		json_t *keys = json_array(), *detail;
+	if (began) {
+		json_t *detail;
 
-		for (size_t i = 0; parts[i] != NULL; i++)
-			json_array_append_new(keys, json_string(parts[i]));
 		detail = json_pack("{s:o,s:o,s:b,s:b,s:b,s:i}", "tasks", string_array(tasks),
-				   "partitions", keys, "downstream", spec.downstream,
+				   "partitions", set_keys(&set), "downstream", spec.downstream,
 				   "upstream", spec.upstream, "only_failed", spec.only_failed,
 				   "count", count);
+		if (params != NULL)
+			json_object_set_new(detail, "params", dag_params_masked(d, params));
 		if (store_audit(r->w->store, who, "clear", d->name, detail) < 0) {
 			json_decref(detail);
-			json_decref(all);
 			store_rollback(r->w->store);
 			res = api_db_failed(r);
 			goto out;
@@ -370,17 +418,18 @@ api_clear(struct web_req *r)
 		json_decref(detail);
 	}
 	if (began && store_commit(r->w->store) < 0) {
-		json_decref(all);
 		web_error(r, 500, "database: commit failed");
 		goto out;
 	}
 	if (!spec.dry_run)
 		web_poke(r->w);
-	web_json(r, 200, json_pack("{s:b,s:i,s:o}", "dry_run", spec.dry_run, "count", count,
-				   "task_instances", all));
+	web_json(r, 200, json_pack("{s:b,s:i,s:o,s:O}", "dry_run", spec.dry_run, "count", count,
+				   "partitions", set_keys(&set), "task_instances", all));
 out:
+	json_decref(params);
+	json_decref(all);
+	partition_set_free(&set);
 	strv_free(tasks);
-	strv_free(parts);
 	json_decref(body);
 	return res;
 }
@@ -390,7 +439,8 @@ api_mark(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	json_t *body, *done;
-	char **tasks = NULL, **parts = NULL, who[160];
+	char **tasks = NULL, who[160];
+	struct partition_set set = { NULL, 0 };
 	const char *state;
 	struct sl_err err;
 	int began = 0, ts;
@@ -405,15 +455,16 @@ api_mark(struct web_req *r)
 		web_error(r, 400, "state must be success or failed");
 		goto out;
 	}
-	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0 ||
-	    string_list(r, json_object_get(body, "partitions"), "partitions", &parts) < 0)
+	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0)
 		goto out;
 	nt = tasks ? strv_len(tasks) : 0;
-	np = parts ? strv_len(parts) : 0;
-	if (nt == 0 || np == 0) {
+	if (nt == 0 || json_array_size(json_object_get(body, "partitions")) == 0) {
 		web_error(r, 400, "mark needs tasks and partitions");
 		goto out;
 	}
+	if (named_runs(r, d, body, 0, &set) < 0)
+		goto out;	/* replied */
+	np = set.n;
 	if (nt * np > MAX_SELECTION) {
 		web_error(r, 400, "at most %d task instances at once", MAX_SELECTION);
 		goto out;
@@ -429,7 +480,7 @@ api_mark(struct web_req *r)
 	done = json_array();
 	for (size_t p = 0; p < np; p++)
 		for (size_t t = 0; t < nt; t++) {
-			if (store_mark(r->w->store, d, tasks[t], parts[p], (enum ti_state)ts,
+			if (store_mark(r->w->store, d, tasks[t], set.v[p].key, (enum ti_state)ts,
 				       web_who(r, who, sizeof who), &err) < 0) {
 				store_rollback(r->w->store);
 				json_decref(done);
@@ -437,7 +488,7 @@ api_mark(struct web_req *r)
 				goto out;
 			}
 			json_array_append_new(done, json_pack("{s:s,s:s,s:s}", "partition",
-			    parts[p], "task", tasks[t], "state", state));
+			    set.v[p].key, "task", tasks[t], "state", state));
 		}
 	if (store_commit(r->w->store) < 0) {
 		json_decref(done);
@@ -448,8 +499,8 @@ api_mark(struct web_req *r)
 	web_json(r, 200, json_pack("{s:i,s:o}", "count", (int)json_array_size(done),
 				   "task_instances", done));
 out:
+	partition_set_free(&set);
 	strv_free(tasks);
-	strv_free(parts);
 	json_decref(body);
 	return res;
 }

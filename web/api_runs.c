@@ -54,3 +54,33 @@ api_run(struct web_req *r)
 	web_json(r, 200, run);
 	return WEB_DONE;
 }
+
+/* DELETE /dags/DAG/runs/PARTITION: the run with its task instances and
+ * their tries (log files stay), audited as delete_run with the run's
+ * params (masked). A run with a task queued or running is refused (409):
+ * mark or clear it first. The route resolved the partition (routes.c). */
+enum web_result
+api_run_delete(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	char who[160];
+	struct sl_err err;
+	int rc;
+
+	sl_err_clear(&err);
+	rc = store_run_delete(r->w->store, d, r->arg.partition, web_who(r, who, sizeof who), &err);
+	if (rc < 0 && web_store_busy(r->w))
+		return WEB_BUSY;
+	if (rc < 0) {
+		web_error(r, strstr(err.msg, "queued or running") ? 409 : 500, "%s", err.msg);
+		return WEB_DONE;
+	}
+	if (rc == 0) {
+		web_error(r, 404, "%s", err.msg);
+		return WEB_DONE;
+	}
+	web_poke(r->w);
+	web_json(r, 200, json_pack("{s:s,s:s,s:b}", "dag", d->name, "partition",
+				   r->arg.partition, "deleted", 1));
+	return WEB_DONE;
+}

@@ -320,7 +320,25 @@ pages_graph(struct web_req *r)
 	int *row = xcalloc((size_t)d->ntasks, sizeof *row), *count;
 	int maxd = 0, maxrow = 0;
 	struct buf b;
+	struct partition named;
 
+	if (partition != NULL && *partition != '\0') {
+		/* ?partition= as the CLI reads it: a key, a time, a date */
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (partition_resolve_one(r->w->store, d, partition, sl_now_ms() / 1000,
+					  PARTITION_RUNS, &named, &err) < 0) {
+			json_decref(runs);
+			free(depth);
+			free(row);
+			if (web_store_busy(r->w))
+				return WEB_BUSY;
+			return pages_not_found(r, err.msg);
+		}
+		partition = named.key;
+	} else
+		partition = NULL;
 	if (partition == NULL && json_array_size(runs) > 0)
 		partition = json_string_value(json_object_get(json_array_get(runs, 0), "partition"));
 	if (partition != NULL)
@@ -526,6 +544,30 @@ pages_run(struct web_req *r)
 		buf_adds(&b, "</td></tr>");
 	}
 	buf_adds(&b, "</tbody></table>");
+	if (r->user.role >= ROLE_OPERATOR) {
+		/* delete the run (DELETE /api/v1/dags/DAG/runs/PARTITION) after
+		 * a confirmation; app.js sends it */
+		buf_adds(&b, "<section class=\"actions\" id=\"run-actions\" data-dag=\"");
+		text_html_escape(&b, d->name);
+		buf_adds(&b, "\" data-partition=\"");
+		text_html_escape(&b, partition);
+		buf_adds(&b, "\" data-dag-href=\"");
+		{
+			const char *values[] = { d->name };
+
+			links_build(&b, NULL, LINK_PAGE_DAG, values);
+		}
+		buf_adds(&b, "\"><button id=\"run-delete\" type=\"button\" class=\"danger\">Delete run</button>"
+			     "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
+			     "<div class=\"modal\" id=\"run-delete-dialog\" hidden><div class=\"dialog\">"
+			     "<h2>Delete this run?</h2><p id=\"run-delete-summary\">The run of ");
+		text_html_escape(&b, partition);
+		buf_adds(&b, " and its task instances and tries are deleted; their log files stay. "
+			     "The partition can then be triggered again.</p>"
+			     "<div class=\"buttons\"><button id=\"run-delete-cancel\" type=\"button\">Cancel</button>"
+			     "<button id=\"run-delete-confirm\" type=\"button\" class=\"danger\">Delete</button>"
+			     "</div></div></div>");
+	}
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);

@@ -57,6 +57,8 @@ static const struct route routes[] = {
 	{ M_POST, "/api/v1/dags/{dag}/mark", ROUTE_API, ROLE_OPERATOR, api_mark },
 	{ M_POST, "/api/v1/dags/{dag}/backfill", ROUTE_API, ROLE_OPERATOR, api_backfill },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}", ROUTE_API, ROLE_VIEWER, api_run },
+	{ M_DELETE, "/api/v1/dags/{dag}/runs/{partition}", ROUTE_API, ROLE_OPERATOR,
+	  api_run_delete },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}/tasks/{task}", ROUTE_API,
 	  ROLE_VIEWER, api_task },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}/tasks/{task}/logs/{try}",
@@ -193,6 +195,28 @@ route_none(struct web_req *r)
 	return pages_not_found(r, "no such page");
 }
 
+/* The run a {partition} names, by the CLI's rules (an exact key, a time
+ * in the DAG's zone, a date naming one run): its key, or NULL after
+ * replying (400 listing the nearest keys; a page says so as its 404). */
+static const char *
+route_partition(struct web_req *r, const struct route *rt)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_resolve_one(r->w->store, r->dag, r->arg.partition,
+				  sl_now_ms() / 1000, PARTITION_RUNS, &r->run,
+				  &err) == 0)
+		return r->run.key;
+	if (web_store_busy(r->w))
+		return NULL;
+	if (rt->kind == ROUTE_PAGE)
+		pages_not_found(r, err.msg);
+	else
+		web_error(r, 400, "%s", err.msg);
+	return NULL;
+}
+
 enum web_result
 routes_dispatch(struct web_req *r)
 {
@@ -238,5 +262,8 @@ routes_dispatch(struct web_req *r)
 		web_error(r, 404, "no DAG named '%s'", r->arg.dag);
 		return WEB_DONE;
 	}
+	if (r->dag != NULL && r->arg.partition != NULL &&
+	    (r->arg.partition = route_partition(r, hit)) == NULL)
+		return web_store_busy(r->w) ? WEB_BUSY : WEB_DONE;
 	return hit->handler(r);
 }

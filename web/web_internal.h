@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "scheduler/dag.h"
+#include "scheduler/partition.h"
 #include "base/text.h"
 #include "base/util.h"
 
@@ -117,6 +118,9 @@ struct web_req {
 	struct {			/* the route's {captures}, decoded */
 		const char *dag, *partition, *task, *try_number, *name, *file;
 	} arg;
+	/* the run {partition} names, resolved by routes.c (arg.partition
+	 * then points at its key) */
+	struct partition run;
 	struct dag *dag;		/* the DAG {dag} names (routes.c) */
 	int db_mark_read;		/* db_mark is read for this run */
 	int64_t db_mark;		/* web_db_mark(), or -1 */
@@ -191,13 +195,23 @@ enum web_result web_serve_favicon(struct web_req *r);
 /* --- api.c: what the API's handlers share --- */
 /* limit and offset from the query; -1 after replying 400. */
 int api_page_args(struct web_req *r, int def, int *limit, int *offset);
-/* A partition argument (a run's key, or a time) → start; -1 after 400. */
-int api_partition_arg(struct web_req *r, const struct dag *d, const char *what,
-		      const char *arg, int64_t *start);
-/* from/to of the query (open ends when absent); -1 after 400. */
+/* Partition arguments go through the one resolver (scheduler/partition.h)
+ * with the CLI's rules; each replies 400 with the resolver's message (the
+ * nearest keys) and returns -1 when the argument names nothing, or, for
+ * api_partition_one, several. */
+int api_partitions(struct web_req *r, const struct dag *d, const char *arg,
+		   enum partition_scope scope, struct partition_set *out);
+int api_partition_one(struct web_req *r, const struct dag *d, const char *arg,
+		      enum partition_scope scope, struct partition *out);
+int api_partition_range(struct web_req *r, const struct dag *d,
+			const char *from, const char *to,
+			struct partition_set *out);
+/* from/to of the query (open ends when absent): starts of the first and
+ * last run named, inclusive; -1 after 400. */
 int api_range_args(struct web_req *r, const struct dag *d, int64_t *from,
 		   int64_t *to);
-/* A partition key a person may give: 1-200 printable characters. */
+/* A value a person may give where a name goes: 1-200 printable
+ * characters (what it names is checked by its resolver). */
 int api_key_ok(const char *s);
 /* Begin the web's own transaction around a person action: *ok = 1 when
  * begun; WEB_BUSY when another writer holds the lock; else replied 500. */
@@ -217,6 +231,7 @@ json_t *api_dag_json(struct web *w, const struct dag *d);
 /* api_runs.c */
 enum web_result api_runs_list(struct web_req *r);
 enum web_result api_run(struct web_req *r);
+enum web_result api_run_delete(struct web_req *r);
 /* api_grid.c */
 enum web_result api_grid(struct web_req *r);
 /* The grid: a page of runs (newest first) x the DAG's tasks, as JSON

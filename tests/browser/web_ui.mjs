@@ -101,6 +101,18 @@ try {
   await page.waitForURL(URL + '/dags/p/runs/from-browser', { timeout: WAIT });
   check((await page.textContent('#run-tis')).includes('show'), 'the run page lists the run\'s task instances');
 
+  // --- delete that run from its page, after a confirmation ---
+  await page.click('#run-delete');
+  check(await page.isVisible('#run-delete-dialog'), 'Delete asks first');
+  await page.click('#run-delete-cancel');
+  check(await page.isHidden('#run-delete-dialog'), 'Cancel keeps the run');
+  check(await page.evaluate(async () => (await fetch('/api/v1/dags/p/runs/from-browser')).status) === 200, 'still there after Cancel');
+  await page.click('#run-delete');
+  await page.click('#run-delete-confirm');
+  await page.waitForURL(URL + '/dags/p', { timeout: WAIT });
+  check(await page.evaluate(async () => (await fetch('/api/v1/dags/p/runs/from-browser')).status) === 400, 'the run is gone');
+  await shot('05b-run-deleted');
+
   // --- open a log and watch it tail ---
   await page.goto(URL + '/dags/tail/runs/t1/tasks/slow');
   await page.locator('#log', { hasText: 'first line' }).waitFor({ timeout: WAIT });

@@ -389,7 +389,24 @@
     open(tryNo);
   }
 
+  // --- the run page: delete the run after a confirmation ---
+  function initRunDelete() {
+    const box = document.getElementById('run-actions');
+    if (!box) return;
+    const dialog = document.getElementById('run-delete-dialog');
+    document.getElementById('run-delete').addEventListener('click', () => { dialog.hidden = false; });
+    document.getElementById('run-delete-cancel').addEventListener('click', () => { dialog.hidden = true; });
+    document.getElementById('run-delete-confirm').addEventListener('click', async () => {
+      dialog.hidden = true;
+      try {
+        await api('DELETE', '/dags/' + enc(box.dataset.dag) + '/runs/' + enc(box.dataset.partition));
+        location.href = box.dataset.dagHref;
+      } catch (e) { status(e.message, true); }
+    });
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    initRunDelete();
     initPauseToggles();
     initGrid();
     initGraph();
