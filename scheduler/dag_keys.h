@@ -46,6 +46,8 @@ struct dag_key {
 	const char *example;			/* a YAML value */
 	const struct dag_key_value *values;	/* DKT_ENUM(S); ends with {NULL} */
 	long long min, max;			/* DKT_INT */
+	int null_ok;				/* `key: null` is the same as leaving
+						 * it out (else an error) */
 };
 
 /* The top-level keys of a DAG file and the keys every task takes, whatever

@@ -42,6 +42,19 @@ key_default(const struct dag_key *k)
 	}
 }
 
+/* A key's schema ready for its description: null allowed when null_ok (the
+ * loader reads `key: null` as absent); a $ref stands alone in draft-07, so
+ * it goes inside allOf. */
+static json_t *
+wrap(json_t *s, int null_ok)
+{
+	if (null_ok)
+		return json_pack("{s:[o,{s:s}]}", "anyOf", s, "type", "null");
+	if (json_object_get(s, "$ref") != NULL)
+		return json_pack("{s:[o]}", "allOf", s);
+	return s;
+}
+
 static json_t *
 key_schema(const struct dag_key *k)
 {
@@ -93,9 +106,7 @@ key_schema(const struct dag_key *k)
 	default:
 		s = json_object();
 	}
-	/* a $ref stands alone in draft-07: wrap it to add a description */
-	if (json_object_get(s, "$ref") != NULL)
-		s = json_pack("{s:[o]}", "allOf", s);
+	s = wrap(s, k->null_ok);
 	json_object_set_new(s, "description", json_string(k->doc));
 	if ((def = key_default(k)) != NULL)
 		json_object_set_new(s, "default", def);
@@ -130,8 +141,7 @@ op_key_schema(const struct op_key *k)
 	default:
 		s = json_object();
 	}
-	if (json_object_get(s, "$ref") != NULL)
-		s = json_pack("{s:[o]}", "allOf", s);
+	s = wrap(s, !k->required);
 	json_object_set_new(s, "description",
 			    json_sprintf("%s%s", k->help ? k->help : "",
 					 k->required ? " (required)" : ""));
