@@ -210,6 +210,6 @@ dag_reference_md(struct buf *out)
 	templates(out);
 	environment(out);
 	for (size_t i = 0; dag_key_notes[i].name != NULL; i++)
-		buf_printf(out, "## %s\n\n%s\n\n", dag_key_notes[i].name,
-			   dag_key_notes[i].doc);
+		buf_printf(out, "%s## %s\n\n%s\n", i ? "\n" : "",
+			   dag_key_notes[i].name, dag_key_notes[i].doc);
 }

@@ -178,28 +178,67 @@ task_properties(int for_defaults)
 	return props;
 }
 
-/* if type == X then only the common keys and X's own. */
+/* What a task of type op may hold: the common keys and op's own. */
+static json_t *
+type_rule(const struct operator *op)
+{
+	json_t *names = json_array(), *props = json_object();
+
+	for (const struct dag_key *k = dag_keys_task; k->name != NULL; k++)
+		json_array_append_new(names, json_string(k->name));
+	for (const struct op_key *k = op->keys; k != NULL && k->name != NULL; k++) {
+		json_array_append_new(names, json_string(k->name));
+		json_object_set_new(props, k->name, op_key_schema(k));
+	}
+	return json_pack("{s:s,s:s,s:o,s:{s:o}}", "type", "object",
+			 "description", op->summary ? op->summary : op->name,
+			 "properties", props, "propertyNames", "enum", names);
+}
+
+/* In a task: if type == X then type_rule(X). */
 static json_t *
 task_type_rules(void)
 {
 	json_t *rules = json_array();
 
+	for (size_t i = 0; operators[i] != NULL; i++)
+		json_array_append_new(rules, json_pack(
+		    "{s:{s:{s:{s:s}},s:[s]},s:o}",
+		    "if", "properties", "type", "const", operators[i]->name,
+		    "required", "type", "then", type_rule(operators[i])));
+	return rules;
+}
+
+/* At the top: a task without type: has the type defaults: gives, else
+ * the type key's default (shell). */
+static json_t *
+untyped_task_rules(void)
+{
+	json_t *rules = json_array();
+	const struct dag_key *tk = dag_key_find(dag_keys_task, "type");
+
 	for (size_t i = 0; operators[i] != NULL; i++) {
 		const struct operator *op = operators[i];
-		json_t *names = json_array(), *props = json_object();
+		json_t *when, *untyped;
 
-		for (const struct dag_key *k = dag_keys_task; k->name != NULL; k++)
-			json_array_append_new(names, json_string(k->name));
-		for (const struct op_key *k = op->keys; k != NULL && k->name != NULL; k++) {
-			json_array_append_new(names, json_string(k->name));
-			json_object_set_new(props, k->name, op_key_schema(k));
-		}
-		json_array_append_new(rules, json_pack(
-		    "{s:{s:{s:{s:s}},s:[s]},s:{s:s,s:o,s:{s:o}}}",
-		    "if", "properties", "type", "const", op->name,
-		    "required", "type",
-		    "then", "description", op->summary, "properties", props,
-		    "propertyNames", "enum", names));
+		untyped = json_pack("{s:{s:{s:s,s:{s:{s:{s:{s:{}},s:[s]}},s:o}}}}",
+				    "properties", "tasks", "type", "object",
+				    "additionalProperties",
+				    "if", "not", "properties", "type",
+				    "required", "type", "then", type_rule(op));
+		when = json_pack("{s:{s:{s:s,s:{s:{s:s}},s:[s]}},s:[s]}",
+				 "properties", "defaults", "type", "object",
+				 "properties", "type", "const", op->name,
+				 "required", "type", "required", "defaults");
+		if (tk != NULL && tk->def != NULL && strcmp(op->name, tk->def) == 0)
+			/* defaults: without a type: too */
+			when = json_pack("{s:[o,{s:{s:{s:{s:s,s:{s:{}},s:[s]}},s:[s]}}]}",
+					 "anyOf", when, "not", "properties",
+					 "defaults", "type", "object", "properties",
+					 "type", "required", "type", "required",
+					 "defaults");
+		json_array_append_new(rules, json_pack("{s:o,s:o}", "if", when,
+						       "then", untyped));
 	}
 	return rules;
 }
@@ -270,7 +309,7 @@ dag_schema_json(void)
 	json_object_set_new(defs, "tasks", json_pack(
 	    "{s:s,s:i,s:o}", "type", "object", "minProperties", 1,
 	    "additionalProperties", REF("task")));
-	root = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:o}",
+	root = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:b,s:o,s:o}",
 			 "$schema", "http://json-schema.org/draft-07/schema#",
 			 "$id", "https://sluice.dev/schema/dag.json",
 			 "title", "sluice DAG file",
@@ -278,6 +317,7 @@ dag_schema_json(void)
 			 "required", required,
 			 "properties", props,
 			 "additionalProperties", 0,
+			 "allOf", untyped_task_rules(),
 			 "definitions", defs);
 	return root;
 }
