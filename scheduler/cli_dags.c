@@ -303,7 +303,7 @@ static const struct cli_opt dags_opts[] = {
 };
 
 const struct cli_verb cli_dags = {
-	"dags", "list, show, check, pause DAGs; preview a schedule",
+	"dags", "list, show, check, pause DAGs; preview a schedule; the DAG file schema",
 	"list\n"
 	"show DAG\n"
 	"validate [PATH...]\n"

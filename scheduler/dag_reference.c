@@ -187,7 +187,9 @@ dag_reference_md(struct buf *out)
 	    "key tables; do not edit (tests/dags_reference.sh checks it). -->\n\n"
 	    "A DAG file is a YAML mapping of the keys below; any other key is "
 	    "an error. `sluice dags schema` prints the same as a JSON Schema "
-	    "for editors. Durations are written `500ms`, `30s`, `10m`, `2h`, "
+	    "for editors: save it (`sluice dags schema > dag.schema.json`) and "
+	    "point the editor at it, e.g. for the YAML language server a first "
+	    "line `# yaml-language-server: $schema=./dag.schema.json`. Durations are written `500ms`, `30s`, `10m`, `2h`, "
 	    "`1d`, `1w` or combined (`1h30m`); times are ISO-8601, in the "
 	    "DAG's `timezone` unless they carry an offset.\n\n"
 	    "## DAG keys\n\n");
