@@ -1,4 +1,5 @@
-/* cli_dags.c: `sluice dags list|show|validate|pause|unpause|next`. */
+/* cli_dags.c: `sluice dags list|show|validate|pause|unpause|next|schema|
+ * reference`. */
 #include "scheduler/cli.h"
 
 #include <stdio.h>
@@ -7,6 +8,8 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag_reference.h"
+#include "scheduler/dag_schema.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "operators/operator.h"
@@ -244,6 +247,26 @@ dags_run(struct cli *c, const struct cli_args *args)
 	int argc = args->npos + 1;
 	char *const *pos = args->pos;
 
+	/* generated from the key tables: no home needed */
+	if (strcmp(sub, "schema") == 0) {
+		json_t *schema = dag_schema_json();
+		char *text = json_dumps(schema, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		fputs(text, stdout);
+		fputc('\n', stdout);
+		free(text);
+		json_decref(schema);
+		return 0;
+	}
+	if (strcmp(sub, "reference") == 0) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		dag_reference_md(&b);
+		fputs(buf_str(&b), stdout);
+		buf_free(&b);
+		return 0;
+	}
 	if (strcmp(sub, "validate") == 0) {
 		if (cli_open(c, 0, argc <= 2) < 0)
 			return EXIT_HOME;
@@ -289,13 +312,15 @@ static const struct cli_opt dags_opts[] = {
 };
 
 const struct cli_verb cli_dags = {
-	"dags", "list, show, check, pause DAGs; preview a schedule",
+	"dags", "list, show, check, pause DAGs; preview a schedule; the DAG file schema",
 	"list\n"
 	"show DAG\n"
 	"validate [PATH...]\n"
 	"pause DAG\n"
 	"unpause DAG\n"
-	"next DAG [-n N] [--after TIME]",
+	"next DAG [-n N] [--after TIME]\n"
+	"schema\n"
+	"reference",
 	"  list       every DAG, its schedule, next tick; broken files\n"
 	"  show       tasks, their types and dependencies\n"
 	"  validate   check DAG files (default: the DAG folder); exits 1 if any\n"
@@ -303,6 +328,8 @@ const struct cli_verb cli_dags = {
 	"  pause      no new runs or tasks until unpaused\n"
 	"  next       the next N partitions (data intervals), one per line:\n"
 	"             START END, ISO-8601 with offsets\n"
+	"  schema     the JSON Schema of a DAG file, for editors (draft-07)\n"
+	"  reference  the DAG file reference in Markdown (docs/DAGS.md)\n"
 	"Add --json for JSON output.\n",
 	dags_opts,
 	dags_run,

@@ -11,6 +11,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag_keys.h"
 #include "scheduler/dag_params.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
@@ -20,57 +21,10 @@
 #define DAG_MAX_BYTES (4 * 1024 * 1024)
 #define DAG_MAX_TASKS 100000
 
-static const char *const trigger_rule_names[] = {
-	[TR_ALL_SUCCESS] = "all_success",
-	[TR_ALL_FAILED] = "all_failed",
-	[TR_ALL_DONE] = "all_done",
-	[TR_ONE_SUCCESS] = "one_success",
-	[TR_ONE_FAILED] = "one_failed",
-	[TR_NONE_FAILED] = "none_failed",
-	[TR_NONE_SKIPPED] = "none_skipped",
-	[TR_NONE_FAILED_MIN_ONE_SUCCESS] = "none_failed_min_one_success",
-	[TR_ALWAYS] = "always",
-};
-
 const char *
 trigger_rule_name(enum trigger_rule r)
 {
-	return trigger_rule_names[r];
-}
-
-/* The keys every task takes, whatever its type. */
-static const char *const common_keys[] = {
-	"type", "after", "trigger_rule", "depends_on_past", "retries",
-	"retry_delay", "retry_backoff", "max_retry_delay", "timeout",
-	"executor", "pool", "pool_slots", "priority", "env", "email_on",
-	"email", "sla", "on_failure", "on_success", "description", NULL,
-};
-
-static const char *const dag_keys[] = {
-	"dag", "description", "schedule", "timezone", "start", "end",
-	"catchup", "max_active_runs", "max_active_tasks", "params",
-	"defaults", "tasks", "email", "email_on", "tags", NULL,
-};
-
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-static const char *
-list_str(const char *const *list, char *out, size_t n)
-{
-	size_t off = 0;
-
-	out[0] = '\0';
-	for (size_t i = 0; list[i] != NULL && off < n; i++)
-		off += snprintf(out + off, n - off, "%s%s", i ? ", " : "",
-				list[i]);
-	return out;
+	return dag_trigger_rules[r].name;
 }
 
 static const struct op_key *
@@ -101,21 +55,19 @@ parse_email_on(struct ydoc *d, ynode_t *v, const char *what, int *out,
 	if (ynode_get_strv(d, v, what, &list, err) < 0)
 		return -1;
 	for (size_t i = 0; list[i] != NULL; i++) {
-		if (strcmp(list[i], "failure") == 0)
-			flags |= EMAIL_ON_FAILURE;
-		else if (strcmp(list[i], "retry") == 0)
-			flags |= EMAIL_ON_RETRY;
-		else if (strcmp(list[i], "success") == 0)
-			flags |= EMAIL_ON_SUCCESS;
-		else if (strcmp(list[i], "sla_miss") == 0)
-			flags |= EMAIL_ON_SLA_MISS;
-		else {
-			ydoc_err(d, v, err,
-				 "%s: unknown event '%s' (known: failure, retry, success, sla_miss)",
-				 what, list[i]);
+		int bit = dag_key_value_index(dag_email_on_values, list[i]);
+
+		if (bit < 0) {
+			char known[256];
+
+			ydoc_err(d, v, err, "%s: unknown event '%s' (known: %s)",
+				 what, list[i],
+				 dag_key_values_names(dag_email_on_values, known,
+						      sizeof known));
 			strv_free(list);
 			return -1;
 		}
+		flags |= 1 << bit;
 	}
 	strv_free(list);
 	*out = flags;
@@ -409,7 +361,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 				return -1;
 			continue;
 		}
-		if (in_list(common_keys, key) || op_key_find(t->op, key))
+		if (dag_key_find(dag_keys_task, key) != NULL || op_key_find(t->op, key))
 			continue;
 		known[0] = '\0';
 		for (ok = t->op->keys; ok != NULL && ok->name != NULL; ok++)
@@ -418,7 +370,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		ydoc_err(d, k, err,
 			 "%s: unknown key '%s' for a %s task (known: %s%s)",
 			 what, key, t->op->name, known,
-			 list_str(common_keys, common, sizeof common));
+			 dag_keys_names(dag_keys_task, common, sizeof common));
 		if (load_note(lc) < 0)
 			return -1;
 	}
@@ -457,25 +409,22 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 
 	/* common keys; "after" is resolved once every task is known */
 	if ((v = task_get(d, src, "trigger_rule")) != NULL) {
-		size_t i = 0;
+		int i;
+		char known[512];
 
 		if (ynode_get_str(d, v, "trigger_rule", &s, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
-		} else {
-			for (i = 0; i < SL_ARRAY_LEN(trigger_rule_names); i++)
-				if (strcmp(trigger_rule_names[i], s) == 0)
-					break;
-			if (i < SL_ARRAY_LEN(trigger_rule_names))
-				t->trigger_rule = (enum trigger_rule)i;
-			else {
-				ydoc_err(d, v, err,
-					 "%s.trigger_rule: unknown rule '%s' (known: all_success, all_failed, all_done, one_success, one_failed, none_failed, none_skipped, none_failed_min_one_success, always)",
-					 what, s);
-				if (load_note(lc) < 0)
-					return -1;
-			}
-		}
+		} else if ((i = dag_key_value_index(dag_trigger_rules, s)) < 0) {
+			ydoc_err(d, v, err,
+				 "%s.trigger_rule: unknown rule '%s' (known: %s)",
+				 what, s,
+				 dag_key_values_names(dag_trigger_rules,
+						      known, sizeof known));
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->trigger_rule = (enum trigger_rule)i;
 	}
 	if ((v = task_get(d, src, "depends_on_past")) != NULL &&
 	    ynode_get_bool(d, v, "depends_on_past", &t->depends_on_past, err) < 0 &&
@@ -500,10 +449,8 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		if (ynode_get_str(d, v, "retry_backoff", &s, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
-		} else if (strcmp(s, "exponential") == 0)
-			t->retry_exponential = 1;
-		else if (strcmp(s, "constant") == 0 || strcmp(s, "none") == 0)
-			t->retry_exponential = 0;
+		} else if (dag_key_value_index(dag_retry_backoffs, s) >= 0)
+			t->retry_exponential = strcmp(s, "exponential") == 0;
 		else {
 			ydoc_err(d, v, err,
 				 "%s.retry_backoff: expected constant or exponential, got '%s'",
@@ -794,10 +741,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	for (yaml_node_pair_t *p = ymap_begin(root); p < ymap_end(root); p++) {
 		ynode_t *k = ydoc_node(d, p->key);
 
-		if (ynode_str(k) == NULL || !in_list(dag_keys, ynode_str(k))) {
+		if (ynode_str(k) == NULL || dag_key_find(dag_keys_dag, ynode_str(k)) == NULL) {
 			ydoc_err(d, k, err, "unknown key '%s' (known: %s)",
 				 ynode_str(k) ? ynode_str(k) : "?",
-				 list_str(dag_keys, names, sizeof names));
+				 dag_keys_names(dag_keys_dag, names, sizeof names));
 			if (load_note(lc) < 0)
 				goto fail;
 		}
@@ -923,13 +870,9 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "tags")) != NULL && !ynode_is_null(v)) {
-		char **tags;
-
-		if (ynode_get_strv(d, v, "tags", &tags, err) < 0) {
-			if (load_note(lc) < 0)
-				goto fail;
-		} else
-			strv_free(tags);
+		if (ynode_get_strv(d, v, "tags", &dag->tags, err) < 0 &&
+		    load_note(lc) < 0)
+			goto fail;
 	}
 	if ((defaults = ymap_get(d, root, "defaults")) != NULL &&
 	    !ynode_is_null(defaults) && defaults->type != YAML_MAPPING_NODE) {
@@ -949,7 +892,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 
 			if (key == NULL || strcmp(key, "after") == 0 ||
 			    strcmp(key, "description") == 0 ||
-			    (!in_list(common_keys, key) && !any_op_has_key(key))) {
+			    (dag_key_find(dag_keys_task, key) == NULL && !any_op_has_key(key))) {
 				ydoc_err(d, k, err,
 					 "defaults: unknown key '%s' (known: the keys of any task, except after and description)",
 					 key ? key : "?");
@@ -1106,6 +1049,7 @@ dag_free(struct dag *d)
 	json_decref(d->params);
 	json_decref(d->param_decls);
 	strv_free(d->email);
+	strv_free(d->tags);
 	free(d);
 }
 

@@ -88,6 +88,7 @@ struct dag {
 					 * description, default, secret} */
 	int email_on;			/* DAG-run notifications */
 	char **email;
+	char **tags;			/* NULL-terminated, or NULL */
 	struct task *tasks;
 	int ntasks;
 	json_t *task_index;		/* task name -> index, for dag_task() */

@@ -25,26 +25,10 @@
 #include <string.h>
 
 #include "base/ydoc.h"
+#include "scheduler/dag_keys.h"
 #include "scheduler/dag_params.h"
 
 #define PARAM_SHOW_MAX 60	/* chars of a bad value quoted in a message */
-
-static const char *const decl_keys[] = {
-	"type", "enum", "pattern", "description", "default", "secret", NULL,
-};
-
-static const char *const type_names[] = {
-	"string", "integer", "number", "boolean", NULL,
-};
-
-static int
-in_list(const char *const *list, const char *s)
-{
-	for (size_t i = 0; list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
 
 /* The text of a scalar as a person (and a pattern) sees it; caller frees. */
 static char *
@@ -311,13 +295,11 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 		return -1;
 	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
 		ynode_t *kn = ydoc_node(yd, p->key);
-		size_t off = 0;
 
-		if (ynode_str(kn) != NULL && in_list(decl_keys, ynode_str(kn)))
+		if (ynode_str(kn) != NULL &&
+		    dag_key_value_index(dag_param_decl_keys, ynode_str(kn)) >= 0)
 			continue;
-		for (size_t i = 0; decl_keys[i] != NULL; i++)
-			off += (size_t)snprintf(names + off, sizeof names - off,
-						"%s%s", i ? ", " : "", decl_keys[i]);
+		dag_key_values_names(dag_param_decl_keys, names, sizeof names);
 		return ydoc_err(yd, kn, err,
 				"params.%s: unknown key '%s' (known: %s)", name,
 				ynode_str(kn) ? ynode_str(kn) : "?", names);
@@ -325,10 +307,12 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 	if ((x = ymap_get(yd, v, "type")) != NULL) {
 		if (ynode_get_str(yd, x, "type", &s, err) < 0)
 			return -1;
-		if (!in_list(type_names, s))
+		if (dag_key_value_index(dag_param_types, s) < 0)
 			return ydoc_err(yd, x, err,
-					"params.%s.type: '%s' is not a type (known: string, integer, number, boolean)",
-					name, s);
+					"params.%s.type: '%s' is not a type (known: %s)",
+					name, s,
+					dag_key_values_names(dag_param_types, names,
+							     sizeof names));
 		json_object_set_new(decl, "type", json_string(s));
 	}
 	if ((x = ymap_get(yd, v, "description")) != NULL && !ynode_is_null(x)) {

@@ -22,19 +22,65 @@ static const struct {
 	const char *name;
 	enum tname id;
 	int is_time;
+	const char *doc;
 } tnames[] = {
-	{ "dag", TN_DAG, 0 },
-	{ "task", TN_TASK, 0 },
-	{ "run_id", TN_RUN_ID, 0 },
-	{ "partition", TN_PARTITION, 0 },
-	{ "ds", TN_DS, 1 },
-	{ "ds_nodash", TN_DS_NODASH, 0 },
-	{ "ts", TN_TS, 1 },
-	{ "ts_nodash", TN_TS_NODASH, 0 },
-	{ "data_interval_start", TN_START, 1 },
-	{ "data_interval_end", TN_END, 1 },
-	{ "try_number", TN_TRY, 0 },
+	{ "dag", TN_DAG, 0, "the DAG's name" },
+	{ "task", TN_TASK, 0, "the task's name" },
+	{ "run_id", TN_RUN_ID, 0, "the run's id" },
+	{ "partition", TN_PARTITION, 0, "the partition's key" },
+	{ "ds", TN_DS, 1, "the partition's start date, YYYY-MM-DD in the DAG's zone" },
+	{ "ds_nodash", TN_DS_NODASH, 0, "the same as YYYYMMDD" },
+	{ "ts", TN_TS, 1, "the partition's start, ISO-8601 with the zone's offset" },
+	{ "ts_nodash", TN_TS_NODASH, 0, "the same as YYYYMMDDTHHMMSS" },
+	{ "data_interval_start", TN_START, 1, "the partition's start, ISO-8601 with offset" },
+	{ "data_interval_end", TN_END, 1, "the partition's end, ISO-8601 with offset" },
+	{ "try_number", TN_TRY, 0, "the try's number, from 1" },
 };
+
+/* Names made of a prefix and a NAME. */
+static const struct {
+	const char *prefix;
+	const char *shown;
+	enum tname id;
+	const char *doc;
+} tprefixes[] = {
+	{ "params.", "params.NAME", TN_PARAM, "the value of the run's param NAME (declared under params:)" },
+	{ "env.", "env.NAME", TN_ENV, "the scheduler's environment variable NAME" },
+};
+
+/* What may follow the bar. */
+static const struct tmpl_name_info tfilters[] = {
+	{ "raw", 0, "insert the value as written, not as a quoted shell word (trusted values only)" },
+	{ "FORMAT", 1, "a strftime format (like %Y/%m/%d), on the time names, in the DAG's zone" },
+};
+
+int
+tmpl_name_at(size_t i, struct tmpl_name_info *out)
+{
+	if (i < SL_ARRAY_LEN(tnames)) {
+		out->name = tnames[i].name;
+		out->is_time = tnames[i].is_time;
+		out->doc = tnames[i].doc;
+		return 0;
+	}
+	i -= SL_ARRAY_LEN(tnames);
+	if (i < SL_ARRAY_LEN(tprefixes)) {
+		out->name = tprefixes[i].shown;
+		out->is_time = 0;
+		out->doc = tprefixes[i].doc;
+		return 0;
+	}
+	return -1;
+}
+
+int
+tmpl_filter_at(size_t i, struct tmpl_name_info *out)
+{
+	if (i >= SL_ARRAY_LEN(tfilters))
+		return -1;
+	*out = tfilters[i];
+	return 0;
+}
 
 /* One `{{ ... }}` split into its parts. */
 struct tref {
@@ -103,7 +149,7 @@ tref_parse(const char *text, size_t off, struct tref *r, struct sl_err *err)
 			return -1;
 		}
 		memcpy(r->format, f, n);
-		if (strcmp(r->format, "raw") == 0) {
+		if (strcmp(r->format, tfilters[0].name) == 0) {
 			r->raw = 1;
 			r->format[0] = '\0';
 		} else
@@ -121,15 +167,15 @@ tname_find(const char *name, enum tname *id, int *is_time)
 			*is_time = tnames[i].is_time;
 			return 0;
 		}
-	if (strncmp(name, "params.", 7) == 0 && name[7] != '\0') {
-		*id = TN_PARAM;
-		*is_time = 0;
-		return 0;
-	}
-	if (strncmp(name, "env.", 4) == 0 && name[4] != '\0') {
-		*id = TN_ENV;
-		*is_time = 0;
-		return 0;
+	for (size_t i = 0; i < SL_ARRAY_LEN(tprefixes); i++) {
+		size_t n = strlen(tprefixes[i].prefix);
+
+		if (strncmp(name, tprefixes[i].prefix, n) == 0 &&
+		    name[n] != '\0') {
+			*id = tprefixes[i].id;
+			*is_time = 0;
+			return 0;
+		}
 	}
 	return -1;
 }

@@ -44,6 +44,18 @@ struct tmpl_ctx {
 	int mask_secrets;	/* render secret params as TMPL_MASK */
 };
 
+/* A template name or filter, for the DAG reference (dag_schema.c). */
+struct tmpl_name_info {
+	const char *name;	/* "ds", "params.NAME"; filters: "raw", "FORMAT" */
+	int is_time;		/* takes `| FORMAT` (filters: needs a time name) */
+	const char *doc;	/* one line */
+};
+
+/* The i-th template name (then the params.NAME / env.NAME forms) or
+ * filter into out; -1 past the last. */
+int tmpl_name_at(size_t i, struct tmpl_name_info *out);
+int tmpl_filter_at(size_t i, struct tmpl_name_info *out);
+
 /* Does text hold a template at all? */
 int tmpl_has(const char *text);
 /* Load-time check. params: the DAG's declared params (object, may be

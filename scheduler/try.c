@@ -139,6 +139,29 @@ try_env_free(char **v)
 	free(v);
 }
 
+/* The variables every try (and its hooks) gets, besides the task's env:
+ * and the scheduler's own environment (less its SLUICE_* variables). */
+enum { TE_DAG, TE_TASK, TE_PARTITION, TE_RUN_ID, TE_TRY, TE_START, TE_END, TE_HOME, TE_TRY_ID };
+
+static const struct try_env_var te_vars[] = {
+	[TE_DAG] = { "SLUICE_DAG", "the DAG's name" },
+	[TE_TASK] = { "SLUICE_TASK", "the task's name" },
+	[TE_PARTITION] = { "SLUICE_PARTITION", "the partition's key" },
+	[TE_RUN_ID] = { "SLUICE_RUN_ID", "the run's id" },
+	[TE_TRY] = { "SLUICE_TRY", "the try's number, from 1" },
+	[TE_START] = { "SLUICE_DATA_INTERVAL_START", "the partition's start, ISO-8601 with offset" },
+	[TE_END] = { "SLUICE_DATA_INTERVAL_END", "the partition's end, ISO-8601 with offset" },
+	[TE_HOME] = { "SLUICE_HOME", "the sluice home folder" },
+	[TE_TRY_ID] = { "SLUICE_TRY_ID", "TASK_INSTANCE_ID.TRY: names this try uniquely" },
+	{ NULL, NULL },
+};
+
+const struct try_env_var *
+try_env_vars(void)
+{
+	return te_vars;
+}
+
 char **
 try_env(const struct try_ctx *c, struct sl_err *err)
 {
@@ -157,19 +180,19 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 		if (strncmp(environ[i], "SLUICE_", 7) != 0)
 			e.v[e.n++] = environ[i];
 	e.shared = e.n;
-	envp_set(&e, "SLUICE_DAG", c->dag->name);
-	envp_set(&e, "SLUICE_TASK", c->task->name);
-	envp_set(&e, "SLUICE_PARTITION", c->partition);
-	envp_set(&e, "SLUICE_RUN_ID", c->run_id);
+	envp_set(&e, te_vars[TE_DAG].name, c->dag->name);
+	envp_set(&e, te_vars[TE_TASK].name, c->task->name);
+	envp_set(&e, te_vars[TE_PARTITION].name, c->partition);
+	envp_set(&e, te_vars[TE_RUN_ID].name, c->run_id);
 	snprintf(num, sizeof num, "%d", c->try_number);
-	envp_set(&e, "SLUICE_TRY", num);
-	envp_set(&e, "SLUICE_DATA_INTERVAL_START",
+	envp_set(&e, te_vars[TE_TRY].name, num);
+	envp_set(&e, te_vars[TE_START].name,
 		 tz_iso(c->dag->tz, c->start_s, iso, sizeof iso));
-	envp_set(&e, "SLUICE_DATA_INTERVAL_END",
+	envp_set(&e, te_vars[TE_END].name,
 		 tz_iso(c->dag->tz, c->end_s, iso, sizeof iso));
-	envp_set(&e, "SLUICE_HOME", c->cfg->home);
+	envp_set(&e, te_vars[TE_HOME].name, c->cfg->home);
 	snprintf(num, sizeof num, "%lld.%d", (long long)c->ti_id, c->try_number);
-	envp_set(&e, "SLUICE_TRY_ID", num);
+	envp_set(&e, te_vars[TE_TRY_ID].name, num);
 	try_tmpl_ctx(c, &tc);
 	json_object_foreach(c->task->env, k, v) {
 		struct buf b;

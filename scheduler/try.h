@@ -53,6 +53,13 @@ void try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out);
  */
 char **try_env(const struct try_ctx *c, struct sl_err *err);
 void try_env_free(char **env);
+/* The SLUICE_* variables try_env sets, {NULL}-terminated, for the DAG
+ * reference. */
+struct try_env_var {
+	const char *name;
+	const char *doc;
+};
+const struct try_env_var *try_env_vars(void);
 /* The spec an operator process reads on stdin, or an in-loop poke gets
  * (operators/operator.h): a new reference, or NULL with err. */
 json_t *try_spec(const struct try_ctx *c, struct sl_err *err);

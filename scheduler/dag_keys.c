@@ -1,0 +1,268 @@
+/* dag_keys.c: the keys of a DAG file and of every task, as tables (see
+ * dag_keys.h). The loader checks keys against these tables; the schema and
+ * the reference are generated from them. */
+#include "scheduler/dag_keys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "scheduler/dag.h"
+
+const struct dag_key_value dag_trigger_rules[] = {
+	[TR_ALL_SUCCESS] = { "all_success", "every upstream task succeeded (the default)" },
+	[TR_ALL_FAILED] = { "all_failed", "every upstream task failed or is upstream_failed" },
+	[TR_ALL_DONE] = { "all_done", "every upstream task finished, whatever its state" },
+	[TR_ONE_SUCCESS] = { "one_success", "at least one upstream task succeeded (runs without waiting for the rest)" },
+	[TR_ONE_FAILED] = { "one_failed", "at least one upstream task failed (runs without waiting for the rest)" },
+	[TR_NONE_FAILED] = { "none_failed", "no upstream task failed or is upstream_failed (skipped ones are fine)" },
+	[TR_NONE_SKIPPED] = { "none_skipped", "every upstream task finished and none was skipped" },
+	[TR_NONE_FAILED_MIN_ONE_SUCCESS] = { "none_failed_min_one_success", "none failed and at least one succeeded" },
+	[TR_ALWAYS] = { "always", "runs as soon as the run starts, whatever its upstream does" },
+	{ NULL, NULL },
+};
+
+/* bit i of email_on is 1 << i (EMAIL_ON_* in dag.h) */
+const struct dag_key_value dag_email_on_values[] = {
+	{ "failure", "a try failed for good (no retry left); for a DAG: the run failed" },
+	{ "retry", "a try failed and the task will be retried" },
+	{ "success", "the task succeeded; for a DAG: the run succeeded" },
+	{ "sla_miss", "the task missed its sla (see sla)" },
+	{ NULL, NULL },
+};
+
+const struct dag_key_value dag_retry_backoffs[] = {
+	{ "constant", "wait retry_delay before every retry (the default)" },
+	{ "exponential", "double the wait at every retry, up to max_retry_delay" },
+	{ "none", "the same as constant" },
+	{ NULL, NULL },
+};
+
+const struct dag_key_value dag_param_decl_keys[] = {
+	{ "type", "string, integer, number or boolean; default: the default's type, else string" },
+	{ "enum", "the list of values allowed" },
+	{ "pattern", "a POSIX extended regular expression the whole value must match" },
+	{ "description", "one line, shown where the param is asked for" },
+	{ "default", "the value when a run gives none; without one the param is required" },
+	{ "secret", "true: shown as *** in rendered commands, the API and the audit log" },
+	{ NULL, NULL },
+};
+
+const struct dag_key_value dag_param_types[] = {
+	{ "string", "any text" },
+	{ "integer", "a whole number (\"20\" is accepted from the command line)" },
+	{ "number", "a number" },
+	{ "boolean", "true or false" },
+	{ NULL, NULL },
+};
+
+const struct dag_key_value dag_key_notes[] = {
+	{ "Partitions",
+	  "A scheduled DAG has one partition per schedule tick: the data interval "
+	  "[tick, next tick) in the DAG's timezone. The partition's key is its start "
+	  "as ISO-8601 with the zone's offset (2024-03-08T00:00:00-05:00). The "
+	  "scheduler creates a run for a partition once it has ended (at its next "
+	  "tick), from start (the first tick at or after it) to end; with "
+	  "catchup: false only the latest ended partition is created. An "
+	  "unscheduled DAG (schedule: none) runs only when triggered; its partition "
+	  "is the key given to the trigger, else the time of the trigger." },
+	{ "SLAs",
+	  "sla counts from the end of the partition (its data interval), not from "
+	  "when the run started: a task with sla: 2h in a daily partition "
+	  "[00:00, 24:00) misses it at 02:00 the next day if it has not succeeded "
+	  "(or been skipped) by then. A miss is recorded once per task instance "
+	  "and emailed when email_on has sla_miss." },
+	{ "Timeouts",
+	  "timeout bounds one try of a task, from its start; a try still running "
+	  "then is killed and counts as failed (and may be retried). For a sensor, "
+	  "timeout bounds the whole wait, counted from its first poke; when it "
+	  "passes the sensor fails (or is skipped with soft_fail)." },
+	{ "Retries",
+	  "A failed try is retried retries times, retry_delay after it ended "
+	  "(doubled each time with retry_backoff: exponential, up to "
+	  "max_retry_delay). Each try has its own log." },
+	{ "Hooks",
+	  "on_failure runs when a try failed for good (no retry left), on_success "
+	  "when a try succeeded: a /bin/sh line with templates (values inserted "
+	  "as quoted words), in the try's environment (see Environment), its "
+	  "output appended to the try's log, never changing the task's state." },
+	{ NULL, NULL },
+};
+
+const struct dag_key dag_keys_dag[] = {
+	{ "dag", DKT_NAME, 1, NULL,
+	  "the DAG's name: letters, digits, _ - . (at most 200), unique in the DAG folder",
+	  "stock_prices_hourly", NULL, 0, 0, 0 },
+	{ "description", DKT_STRING, 0, NULL,
+	  "one line shown in the DAG list and on the DAG's page",
+	  "Hourly trades into the warehouse", NULL, 0, 0, 1 },
+	{ "schedule", DKT_CRON, 0, "none",
+	  "when partitions tick: a 5-field cron line in the DAG's timezone, @hourly, @daily, @weekly, @monthly, @yearly, or none (runs only when triggered)",
+	  "\"5 0 * * *\"", NULL, 0, 0, 1 },
+	{ "timezone", DKT_STRING, 0, "UTC",
+	  "the IANA zone the schedule, start, end and the partition keys are in",
+	  "America/Edmonton", NULL, 0, 0, 0 },
+	{ "start", DKT_TIME, 0, NULL,
+	  "the first partition starts at the first tick at or after this time (required when scheduled); without an offset it is in timezone",
+	  "2024-01-01T00:00:00Z", NULL, 0, 0, 1 },
+	{ "end", DKT_TIME, 0, NULL,
+	  "no partition starts at or after this time; must be after start",
+	  "2025-01-01T00:00:00Z", NULL, 0, 0, 1 },
+	{ "catchup", DKT_BOOL, 0, "true",
+	  "create a run for every ended partition since start (false: only the latest one)",
+	  "false", NULL, 0, 0, 0 },
+	{ "max_active_runs", DKT_INT, 0, "16",
+	  "at most this many runs of the DAG are running at once",
+	  "1", NULL, 1, 100000, 0 },
+	{ "max_active_tasks", DKT_INT, 0, "16",
+	  "at most this many tasks of the DAG run at once, over all its runs",
+	  "8", NULL, 1, 1000000, 0 },
+	{ "params", DKT_PARAMS, 0, NULL,
+	  "the params a run takes: NAME: default, or NAME: {type, enum, pattern, description, default, secret}; used as {{ params.NAME }}",
+	  "{window: {type: integer, default: 20}}", NULL, 0, 0, 1 },
+	{ "defaults", DKT_DEFAULTS, 0, NULL,
+	  "values for keys of every task (any task key but after and description); a task's own value wins",
+	  "{retries: 2, retry_delay: 5m}", NULL, 0, 0, 1 },
+	{ "tasks", DKT_TASKS, 1, NULL,
+	  "the tasks: a mapping of task name (no spaces or slashes, at most 200) to its keys",
+	  "{hello: {command: echo hello}}", NULL, 0, 0, 0 },
+	{ "email", DKT_STRINGS, 0, NULL,
+	  "who gets the DAG-run notifications chosen by email_on",
+	  "[data-eng@example.com]", NULL, 0, 0, 1 },
+	{ "email_on", DKT_ENUMS, 0, "[]",
+	  "the DAG-run events that send an email to email",
+	  "[failure]", dag_email_on_values, 0, 0, 0 },
+	{ "tags", DKT_STRINGS, 0, "[]",
+	  "labels for finding the DAG in the DAG list",
+	  "[finance, hourly]", NULL, 0, 0, 1 },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
+};
+
+const struct dag_key dag_keys_task[] = {
+	{ "type", DKT_STRING, 0, "shell",
+	  "the task type, which decides the other keys (see Task types)",
+	  "shell", NULL, 0, 0, 0 },
+	{ "after", DKT_STRINGS, 0, "[]",
+	  "the upstream tasks of this task, by name",
+	  "[extract, check]", NULL, 0, 0, 1 },
+	{ "trigger_rule", DKT_ENUM, 0, "all_success",
+	  "what the upstream tasks must have done for this one to run",
+	  "one_failed", dag_trigger_rules, 0, 0, 0 },
+	{ "depends_on_past", DKT_BOOL, 0, "false",
+	  "run only once this task succeeded (or was skipped) in the previous partition",
+	  "true", NULL, 0, 0, 0 },
+	{ "retries", DKT_INT, 0, "0",
+	  "how many times a failed try is tried again",
+	  "3", NULL, 0, 1000, 0 },
+	{ "retry_delay", DKT_DURATION, 0, "5m",
+	  "the wait before a retry",
+	  "30s", NULL, 0, 0, 0 },
+	{ "retry_backoff", DKT_ENUM, 0, "constant",
+	  "how the wait grows from one retry to the next",
+	  "exponential", dag_retry_backoffs, 0, 0, 0 },
+	{ "max_retry_delay", DKT_DURATION, 0, "1d",
+	  "the longest wait with retry_backoff: exponential",
+	  "30m", NULL, 0, 0, 0 },
+	{ "timeout", DKT_DURATION, 0, NULL,
+	  "a try running longer is killed and fails; for a sensor, the longest wait (see Timeouts)",
+	  "1h", NULL, 0, 0, 1 },
+	{ "executor", DKT_STRING, 0, "local",
+	  "the executor (from sluice.yaml's executors:) that runs the task's tries",
+	  "gpu_box", NULL, 0, 0, 0 },
+	{ "pool", DKT_STRING, 0, "default",
+	  "the pool (from sluice.yaml's pools:) whose slots the task's tries hold",
+	  "warehouse", NULL, 0, 0, 0 },
+	{ "pool_slots", DKT_INT, 0, "1",
+	  "how many of the pool's slots a try holds (at most the pool's size)",
+	  "2", NULL, 1, 1000000, 0 },
+	{ "priority", DKT_INT, 0, "0",
+	  "among tasks ready at once, higher runs first",
+	  "10", NULL, -1000000, 1000000, 0 },
+	{ "env", DKT_ENV, 0, NULL,
+	  "environment variables of the task's tries, NAME: value (values are templated)",
+	  "{TABLE: \"trades_{{ ds_nodash }}\"}", NULL, 0, 0, 1 },
+	{ "email_on", DKT_ENUMS, 0, "[]",
+	  "the task events that send an email to email",
+	  "[failure, sla_miss]", dag_email_on_values, 0, 0, 0 },
+	{ "email", DKT_STRINGS, 0, NULL,
+	  "who gets the task's notifications chosen by email_on",
+	  "[data-eng@example.com]", NULL, 0, 0, 1 },
+	{ "sla", DKT_DURATION, 0, NULL,
+	  "the task should have succeeded this long after its partition ended (see SLAs)",
+	  "2h", NULL, 0, 0, 1 },
+	{ "on_failure", DKT_COMMAND, 0, NULL,
+	  "a /bin/sh line run when a try failed for good (see Hooks)",
+	  "\"notify-pager {{ dag }} {{ task }}\"", NULL, 0, 0, 1 },
+	{ "on_success", DKT_COMMAND, 0, NULL,
+	  "a /bin/sh line run when a try succeeded (see Hooks)",
+	  "\"touch /data/{{ ds }}.done\"", NULL, 0, 0, 1 },
+	{ "description", DKT_STRING, 0, NULL,
+	  "one line shown on the task's page",
+	  "load the day's trades", NULL, 0, 0, 1 },
+	{ NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
+};
+
+const struct dag_key *
+dag_key_find(const struct dag_key *tab, const char *name)
+{
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0)
+			return tab;
+	return NULL;
+}
+
+int
+dag_key_value_index(const struct dag_key_value *v, const char *name)
+{
+	for (int i = 0; v[i].name != NULL; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *
+dag_keys_names(const struct dag_key *tab, char *out, size_t n)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; tab[i].name != NULL && off < n; i++)
+		off += (size_t)snprintf(out + off, n - off, "%s%s", i ? ", " : "",
+					tab[i].name);
+	return out;
+}
+
+const char *
+dag_key_values_names(const struct dag_key_value *v, char *out, size_t n)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; v[i].name != NULL && off < n; i++)
+		off += (size_t)snprintf(out + off, n - off, "%s%s", i ? ", " : "",
+					v[i].name);
+	return out;
+}
+
+const char *
+dag_key_type_name(enum dag_key_type t)
+{
+	static const char *const names[] = {
+		[DKT_STRING] = "string",
+		[DKT_NAME] = "name",
+		[DKT_STRINGS] = "string or list of strings",
+		[DKT_INT] = "integer",
+		[DKT_BOOL] = "boolean",
+		[DKT_DURATION] = "duration",
+		[DKT_TIME] = "time",
+		[DKT_CRON] = "schedule",
+		[DKT_ENUM] = "one of",
+		[DKT_ENUMS] = "list of",
+		[DKT_ENV] = "mapping of strings",
+		[DKT_COMMAND] = "shell line",
+		[DKT_PARAMS] = "mapping of params",
+		[DKT_DEFAULTS] = "mapping of task keys",
+		[DKT_TASKS] = "mapping of tasks",
+	};
+
+	return names[t];
+}

@@ -1,0 +1,82 @@
+/*
+ * dag_keys.h: the keys of a DAG file, as tables (SPEC §3). The loader
+ * (dag.c) checks unknown keys against them; `sluice dags schema` and
+ * `sluice dags reference` (docs/DAGS.md) are generated from them, so the
+ * reference cannot drift from what the loader accepts.
+ *
+ * A task type's own keys are its operator's `struct op_key` table
+ * (operators/operator.h); the template names are template.h's.
+ */
+#ifndef SLUICE_DAG_KEYS_H
+#define SLUICE_DAG_KEYS_H
+
+#include <stddef.h>
+
+/* The kind of value a DAG or common task key takes. */
+enum dag_key_type {
+	DKT_STRING,		/* a scalar */
+	DKT_NAME,		/* letters, digits, _ - . */
+	DKT_STRINGS,		/* a string or a list of strings */
+	DKT_INT,		/* an integer in [min, max] */
+	DKT_BOOL,		/* true / false */
+	DKT_DURATION,		/* 30s, 10m, 2h, 1d (or a number of seconds) */
+	DKT_TIME,		/* ISO-8601, in the DAG's zone without offset */
+	DKT_CRON,		/* a cron line, @daily..., or none */
+	DKT_ENUM,		/* one of values */
+	DKT_ENUMS,		/* one or a list of values */
+	DKT_ENV,		/* mapping NAME: string (templated) */
+	DKT_COMMAND,		/* a /bin/sh line (templated) */
+	DKT_PARAMS,		/* params: NAME: default | {type, ...} */
+	DKT_DEFAULTS,		/* defaults: any task key but after, description */
+	DKT_TASKS,		/* tasks: NAME: {task keys} */
+};
+
+/* A value of an enumerated key, with what it means. */
+struct dag_key_value {
+	const char *name;
+	const char *doc;
+};
+
+struct dag_key {
+	const char *name;
+	enum dag_key_type type;
+	int required;
+	const char *def;			/* the default, as text; NULL: none */
+	const char *doc;			/* one line */
+	const char *example;			/* a YAML value */
+	const struct dag_key_value *values;	/* DKT_ENUM(S); ends with {NULL} */
+	long long min, max;			/* DKT_INT */
+	int null_ok;				/* `key: null` is the same as leaving
+						 * it out (else an error) */
+};
+
+/* The top-level keys of a DAG file and the keys every task takes, whatever
+ * its type; each ends with {NULL}. */
+extern const struct dag_key dag_keys_dag[];
+extern const struct dag_key dag_keys_task[];
+
+/* Values of the enumerated keys, indexed as the loader's enums
+ * (trigger rules: enum trigger_rule; email_on: bit i is EMAIL_ON_* 1<<i). */
+extern const struct dag_key_value dag_trigger_rules[];
+extern const struct dag_key_value dag_email_on_values[];
+extern const struct dag_key_value dag_retry_backoffs[];
+/* A param declaration's keys and types (dag_params.c checks them). */
+extern const struct dag_key_value dag_param_decl_keys[];
+extern const struct dag_key_value dag_param_types[];
+
+/* How partitions, SLAs, timeouts and hooks are counted: {topic, text}
+ * paragraphs for the reference. */
+extern const struct dag_key_value dag_key_notes[];
+
+const struct dag_key *dag_key_find(const struct dag_key *tab,
+				   const char *name);
+/* Index of name in a {NULL}-terminated value list, or -1. */
+int dag_key_value_index(const struct dag_key_value *v, const char *name);
+/* "a, b, c" of a table's names into out (size n). */
+const char *dag_keys_names(const struct dag_key *tab, char *out, size_t n);
+const char *dag_key_values_names(const struct dag_key_value *v, char *out,
+				 size_t n);
+/* The name of a key type as the reference shows it ("duration"). */
+const char *dag_key_type_name(enum dag_key_type t);
+
+#endif
