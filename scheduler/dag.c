@@ -1,4 +1,8 @@
-/* dag.c: loading and checking DAG files. */
+/* dag.c: loading and checking DAG files, and the DAG folder. Past 800
+ * lines for now: a load is one pass over one YAML tree with one error
+ * collector that every check feeds; the key tables are in dag_keys.c,
+ * params in dag_params.c, the schema and reference in dag_schema.c and
+ * dag_reference.c. The folder (dagbag_*) is the next piece to move out. */
 #include "scheduler/dag.h"
 
 #include <dirent.h>
