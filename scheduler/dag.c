@@ -1146,11 +1146,7 @@ dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 			free(path);
 			continue;
 		}
-		if (out->n == cap) {
-			cap = cap ? cap * 2 : 16;
-			out->entries = xreallocarray(out->entries, (size_t)cap,
-						     sizeof *out->entries);
-		}
+		SL_GROW(out->entries, cap, (size_t)out->n + 1);
 		e = &out->entries[out->n++];
 		memset(e, 0, sizeof *e);
 		e->file = path;

@@ -87,10 +87,7 @@ sched_dispatch_push(struct sched *s, struct ti *ti)
 {
 	if (ti->heap_pos >= 0)
 		return;
-	if (s->nheap == s->capheap) {
-		s->capheap = s->capheap ? s->capheap * 2 : 256;
-		s->heap = xreallocarray(s->heap, (size_t)s->capheap, sizeof *s->heap);
-	}
+	SL_GROW(s->heap, s->capheap, (size_t)s->nheap + 1);
 	ti->seq = ++s->seq;
 	if (ti_in_loop(ti))
 		s->nheap_loop++;
@@ -128,10 +125,7 @@ sched_dispatch_eval(struct sched *s, struct ti *ti)
 {
 	if (ti->in_eval)
 		return;
-	if (s->neval == s->capeval) {
-		s->capeval = s->capeval ? s->capeval * 2 : 256;
-		s->eval = xreallocarray(s->eval, (size_t)s->capeval, sizeof *s->eval);
-	}
+	SL_GROW(s->eval, s->capeval, (size_t)s->neval + 1);
 	ti->in_eval = 1;
 	s->eval[s->neval++] = ti;
 }
@@ -256,11 +250,7 @@ sched_dispatch(struct sched *s)
 			break;
 		sched_dispatch_remove(s, ti);
 		if (!ti_can_start(s, ti, &ex, &in_loop)) {
-			if (nblocked == capblocked) {
-				capblocked = capblocked ? capblocked * 2 : 64;
-				blocked = xreallocarray(blocked, (size_t)capblocked,
-							sizeof *blocked);
-			}
+			SL_GROW(blocked, capblocked, (size_t)nblocked + 1);
 			blocked[nblocked++] = ti;
 			continue;
 		}
@@ -297,11 +287,7 @@ sched_dispatch(struct sched *s)
 			sched_pool_add(s, l->pool, l->pool_slots);
 			ex->busy++;
 		}
-		if (s->nstart == s->capstart) {
-			s->capstart = s->capstart ? s->capstart * 2 : 64;
-			s->startq = xreallocarray(s->startq, (size_t)s->capstart,
-						  sizeof *s->startq);
-		}
+		SL_GROW(s->startq, s->capstart, (size_t)s->nstart + 1);
 		s->startq[s->nstart++] = ti;
 	}
 	for (int i = 0; i < nblocked; i++)

@@ -314,11 +314,7 @@ tz_year_build(const struct tz *tz, int64_t year, struct tz_year *yr)
 				else
 					hi = mid;
 			}
-			if (yr->nchanges == cap) {
-				cap = cap ? cap * 2 : 4;
-				yr->changes = xreallocarray(yr->changes, cap,
-							    sizeof(*yr->changes));
-			}
+			SL_GROW(yr->changes, cap, (size_t)yr->nchanges + 1);
 			yr->changes[yr->nchanges].at = hi;
 			yr->changes[yr->nchanges].before = off_a;
 			yr->changes[yr->nchanges].after = off_b;
