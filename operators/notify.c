@@ -1,5 +1,6 @@
 /* notify.c: compose the notification emails about a task (see notify.h). */
 #include "operators/notify.h"
+#include "operators/operator.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -522,3 +523,11 @@ notify_spec(const struct notify_event *ev, const json_t *smtp,
 		json_object_set_new(spec, "home", json_string(home));
 	return spec;
 }
+
+/* The scheduler's notifier: messages composed here, sent by `sluice
+ * operator email`. Registered by operators_register(). */
+const struct notifier notifier_email = {
+	.name = "email",
+	.op = "email",
+	.spec = notify_spec,
+};

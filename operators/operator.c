@@ -31,6 +31,20 @@ operator_register(const struct operator *op)
 	operators = operator_list;
 }
 
+static const struct notifier *the_notifier;
+
+void
+notifier_register(const struct notifier *n)
+{
+	the_notifier = n;
+}
+
+const struct notifier *
+notifier_get(void)
+{
+	return the_notifier;
+}
+
 const struct operator *
 operator_find(const char *name)
 {

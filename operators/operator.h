@@ -149,8 +149,27 @@ extern const struct operator *const *operators;
 
 /* Add a task type (kept by pointer; registering a name twice is a no-op). */
 void operator_register(const struct operator *op);
-/* Register every task type of the operators library (operators.c). */
+/* Register every task type of the operators library (operators.c), and
+ * its notifier. */
 void operators_register(void);
+
+/*
+ * The notifier: what turns a scheduler event (a failed try, a missed SLA,
+ * a run's end) into the spec of a task type's process that sends it. The
+ * email module registers one; the core has none of its own, so a program
+ * that links only the core sends nothing (and the scheduler says so).
+ */
+struct notify_event;
+struct notifier {
+	const char *name;	/* "email" */
+	const char *op;		/* the task type that sends: `sluice operator OP` */
+	/* The spec for that process (a new reference; holds secrets). */
+	json_t *(*spec)(const struct notify_event *ev, const json_t *smtp,
+			const char *home);
+};
+void notifier_register(const struct notifier *n);
+/* The registered notifier, or NULL. */
+const struct notifier *notifier_get(void);
 
 const struct operator *operator_find(const char *name);
 /* "shell, s3_sensor, ..." for error messages; into out (size n). */

@@ -11,6 +11,7 @@ extern const struct operator op_warehouse_copy;
 extern const struct operator op_s3_sensor;
 extern const struct operator op_crawler;
 extern const struct operator op_cluster_job;
+extern const struct notifier notifier_email;
 
 void
 operators_register(void)
@@ -20,4 +21,5 @@ operators_register(void)
 	operator_register(&op_s3_sensor);
 	operator_register(&op_crawler);
 	operator_register(&op_cluster_job);
+	notifier_register(&notifier_email);
 }

@@ -178,15 +178,20 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 void
 sched_notify_send(struct sched *s, const struct notify_event *ev)
 {
-	json_t *smtp = config_smtp(s->cfg), *spec;
+	const struct notifier *n = notifier_get();
+	json_t *smtp, *spec;
 	struct sched_child *c;
 	char *text;
 
-	if (ev->to == NULL || ev->to[0] == NULL) {
-		json_decref(smtp);
+	if (ev->to == NULL || ev->to[0] == NULL)
+		return;
+	if (n == NULL) {
+		sched_log("%s notification for %s %s not sent: this program has no notifier",
+			  ev->kind, ev->dag, ev->task ? ev->task : "(run)");
 		return;
 	}
-	spec = notify_spec(ev, smtp, s->cfg->home);
+	smtp = config_smtp(s->cfg);
+	spec = n->spec(ev, smtp, s->cfg->home);
 	json_decref(smtp);
 	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
 	text = json_dumps(spec, JSON_COMPACT);
@@ -202,7 +207,7 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 	c->argv[1] = xstrdup("--home");
 	c->argv[2] = xstrdup(s->cfg->home);
 	c->argv[3] = xstrdup("operator");
-	c->argv[4] = xstrdup("email");
+	c->argv[4] = xstrdup(n->op);
 	c->stdin_text = text;		/* the spec holds the SMTP password */
 	c->what = xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
 			    ev->task ? ev->task : "(run)", ev->partition);
