@@ -1,8 +1,5 @@
 /*
- * local.c: the local executor (past 800 lines on purpose: the start
- * queue, the starter thread, SIGCHLD, kill and adopt all move one struct
- * local_try through its life; the status file's format and the /proc
- * scans live apart in local_status.c). Each try runs under its own supervisor,
+ * local.c: the local executor. Each try runs under its own supervisor,
  * sluice-try (executors/supervisor/), started with vfork and exec (fast
  * even from a large scheduler) in a session of its own, with the try's
  * stdin (a memory file), its log and its status file (prepared here, so a
