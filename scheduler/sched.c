@@ -483,7 +483,8 @@ sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 		s->self_exe[n] = '\0';
 	if (sl_mkdirs(cfg->logs_dir, 0755, err) < 0)
 		goto fail;
-	if (store_open(cfg->db_path, &s->store, err) < 0)
+	if (store_open(cfg->db_path, &s->store, err) < 0 ||
+	    store_lock_scheduler(s->store, err) < 0)
 		goto fail;
 	if (registry_create(base, cfg->executors, &s->execs, err) < 0)
 		goto fail;

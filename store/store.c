@@ -2,10 +2,14 @@
  * statement cache (the verbs live beside it in store/store_*.c). */
 #include "store/store_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "scheduler/dag.h"
 #include "scheduler/tz.h"
@@ -148,6 +152,7 @@ store_open(const char *path, struct store **out, struct sl_err *err)
 {
 	struct store *s = xcalloc(1, sizeof *s);
 
+	s->sched_lock_fd = -1;
 	s->path = xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -199,8 +204,62 @@ store_close(struct store *s)
 	}
 	if (s->db != NULL)
 		sqlite3_close(s->db);
+	if (s->sched_lock_fd >= 0)
+		close(s->sched_lock_fd);
 	free(s->path);
 	free(s);
+}
+
+/*
+ * One scheduler per database, whatever home names it: an exclusive flock
+ * on DB-scheduler.lock beside the database file (found through its real
+ * path, so two homes that reach one file by different names meet on one
+ * lock). Not on the database file itself: closing any other descriptor
+ * of that file would drop SQLite's own POSIX locks. The lock goes with the
+ * process (kill -9 included); the file keeps the holder's pid for the
+ * message.
+ */
+int
+store_lock_scheduler(struct store *s, struct sl_err *err)
+{
+	char *real = realpath(s->path, NULL), *lock, pidtext[32];
+	int fd, n;
+
+	lock = xasprintf("%s-scheduler.lock", real ? real : s->path);
+	free(real);
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		sl_err_set(err, "cannot open %s: %s", lock, strerror(errno));
+		free(lock);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		n = (int)pread(fd, pidtext, sizeof pidtext - 1, 0);
+		pidtext[n > 0 ? n : 0] = '\0';
+		pidtext[strcspn(pidtext, "\n")] = '\0';
+		if (e != EWOULDBLOCK)
+			sl_err_set(err, "cannot lock %s: %s", lock, strerror(e));
+		else if (pidtext[0] != '\0')
+			sl_err_set(err, "another scheduler (pid %s) runs on the "
+				   "database %s: one scheduler per database; "
+				   "stop it first", pidtext, s->path);
+		else
+			sl_err_set(err, "another scheduler runs on the database "
+				   "%s: one scheduler per database; stop it "
+				   "first", s->path);
+		close(fd);
+		free(lock);
+		return -1;
+	}
+	n = snprintf(pidtext, sizeof pidtext, "%ld\n", (long)getpid());
+	/* the pid is only for the message: a failure here changes nothing */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pidtext, (size_t)n, 0) < 0)
+		sl_err_clear(err);
+	s->sched_lock_fd = fd;
+	free(lock);
+	return 0;
 }
 
 sqlite3 *

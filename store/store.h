@@ -34,6 +34,11 @@ int store_binary_version(void);
 /* Apply pending migrations; *applied gets how many. */
 int store_migrate(struct store *s, int *applied, struct sl_err *err);
 
+/* Take the database's scheduler lock (held until store_close or the
+ * process ends); -1 with a message naming the holder when another
+ * scheduler has it. */
+int store_lock_scheduler(struct store *s, struct sl_err *err);
+
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);

@@ -20,6 +20,7 @@ struct store {
 	char *path;
 	struct stmt_cache *stmts;
 	int depth;		/* nested store_begin calls */
+	int sched_lock_fd;	/* held by the one scheduler, or -1 */
 	int64_t changes_at_begin;	/* sqlite3_total_changes at BEGIN */
 	int fail_commits;	/* test hook: fail this many commits that
 				 * change something (store_test_fail_commits) */
