@@ -274,7 +274,8 @@ int store_user_add(struct store *s, const char *name, const char *role,
 /* Also ends the user's sessions. */
 int store_user_set_password(struct store *s, const char *name,
 			    const char *password_hash, struct sl_err *err);
-/* Removing a user ends its sessions and revokes its tokens (cascade). */
+/* Removing a user ends its sessions and revokes its tokens (cascade).
+ * -2 when it is the last admin (refused: nobody could manage users). */
 int store_user_remove(struct store *s, const char *name, struct sl_err *err);
 /* [{name, role, created_at, tokens}], or NULL on a database error. */
 json_t *store_users_json(struct store *s);

@@ -87,13 +87,34 @@ fail:
 int
 store_user_remove(struct store *s, const char *name, struct sl_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM users WHERE name = ?");
+	/* the last admin stays: without one nobody can manage users */
+	sqlite3_stmt *st = store_stmt(s,
+	    "DELETE FROM users WHERE name = ?1 AND NOT (role = 'admin' AND "
+	    "(SELECT count(*) FROM users WHERE role = 'admin') = 1)");
 	int rc;
 
 	if (st == NULL)
 		return store_db_err(s, err, "removing a user");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = step_write(s, st);
+	if (rc == 0) {
+		sqlite3_stmt *q = store_stmt(s,
+		    "SELECT role FROM users WHERE name = ?1");
+
+		if (q != NULL) {
+			int admin;
+
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			admin = sqlite3_step(q) == SQLITE_ROW &&
+				strcmp((const char *)sqlite3_column_text(q, 0), "admin") == 0;
+			sqlite3_reset(q);
+			if (admin) {
+				sl_err_set(err, "%s is the last admin: add "
+					   "another admin first", name);
+				return -2;
+			}
+		}
+	}
 	if (rc < 0)
 		return sl_err_set(err, "removing %s: %s", name, sqlite3_errmsg(s->db));
 	if (rc == 0)

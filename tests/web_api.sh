@@ -202,6 +202,15 @@ assert_status 400 POST /users '{"name":"bad name","role":"viewer","password":"pa
 assert_status 400 POST /users '{"name":"short","role":"viewer","password":"x"}' "$ADMIN_TOKEN"
 assert_status 200 DELETE /users/newbie "" "$ADMIN_TOKEN"
 assert_status 404 DELETE /users/newbie "" "$ADMIN_TOKEN"
+# the last admin cannot be removed (API 409, CLI refusal), a second one can
+assert_status 409 DELETE /users/admin "" "$ADMIN_TOKEN"
+assert_contains "$(cat "$T/body")" "admin is the last admin" "last admin (API)"
+rc=0; sl users remove admin >"$T/rm.out" 2>&1 || rc=$?
+assert_eq 1 "$([ $rc -ne 0 ] && echo 1)" "the CLI refuses to remove the last admin"
+assert_contains "$(cat "$T/rm.out")" "last admin" "last admin (CLI)"
+assert_status 201 POST /users '{"name":"admin2","role":"admin","password":"password-a2"}' "$ADMIN_TOKEN"
+assert_status 200 DELETE /users/admin2 "" "$ADMIN_TOKEN"
+assert_status 200 GET /users "" "$ADMIN_TOKEN"
 assert_status 401 GET /dags "" "slk_not-a-token"
 
 # --- metrics ---

@@ -102,12 +102,13 @@ api_users_remove(struct web_req *r)
 	struct sl_err err;
 	char who[160];
 	const char *name = r->arg.name;
+	int rc;
 
 	sl_err_clear(&err);
-	if (auth_user_remove(r->w->store, name, &err) < 0) {
+	if ((rc = auth_user_remove(r->w->store, name, &err)) < 0) {
 		if (web_store_busy(r->w))
 			return WEB_BUSY;
-		web_error(r, 404, "%s", err.msg);
+		web_error(r, rc == -2 ? 409 : 404, "%s", err.msg);
 		return WEB_DONE;
 	}
 	{
