@@ -196,8 +196,10 @@ sched_try_live_free(struct sched *s, struct live *l)
 	}
 }
 
-static void
-exec_done_cb(void *arg, const struct sl_exec_result *res)
+/* The executor's done callback of every try it runs (started or
+ * adopted): arg is the try's struct live. */
+void
+sched_try_exec_done(void *arg, const struct sl_exec_result *res)
 {
 	struct live *l = arg;
 
@@ -220,6 +222,12 @@ timeout_fire(struct sched *s, struct sched_timer *t)
 	}
 	if (l->ex != NULL && l->handle != NULL)
 		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_TIMEOUT);
+}
+
+void
+sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms)
+{
+	sched_timer_set(s, &l->timeout, at_ms, timeout_fire);
 }
 
 static void poke_done_cb(void *arg, enum op_poke_result result,
@@ -296,7 +304,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	et.stdin_len = stdin_text ? strlen(stdin_text) : 0;
 	et.log_path = l->log_path;
 	et.kill_grace_ms = s->cfg->kill_grace_ms;
-	l->handle = l->ex->ops->start(l->ex->inst, &et, exec_done_cb, l, msg,
+	l->handle = l->ex->ops->start(l->ex->inst, &et, sched_try_exec_done, l, msg,
 				      sizeof msg);
 	free((char *)et.cwd);
 	strv_free(argv);
@@ -331,8 +339,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 		return;
 	}
 	if (t->timeout_ms > 0 && !is_sensor)
-		sched_timer_set(s, &l->timeout, sched_now(s) + t->timeout_ms,
-				timeout_fire);
+		sched_try_timeout_arm(s, l, sched_now(s) + t->timeout_ms);
 }
 
 /* Delay before retry number `tries` (1 = first retry). */
