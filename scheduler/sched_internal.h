@@ -174,6 +174,8 @@ struct sched {
 	int64_t data_version;
 	int64_t last_dag_scan;
 	int shutting_down;
+	int drain;			/* --drain: SIGTERM waits for the tries */
+	int draining;			/* stopping, waiting for them */
 	int runs_without_dag;		/* the last reload met runs whose DAG
 					 * is not loaded (yet) */
 	int runs_finished;

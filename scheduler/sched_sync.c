@@ -386,6 +386,16 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	return 0;
 }
 
+/* Does t's executor promise that a try still queued in the store never
+ * started (an executor with adopt(): executor.h)? */
+static int
+recover_never_started(struct sched *s, const struct task *t)
+{
+	struct executor *ex = registry_find(&s->execs, t->executor);
+
+	return ex != NULL && SL_EXEC_OP(ex->ops, 2, adopt) != NULL;
+}
+
 /*
  * At start: a try a previous scheduler left running is adopted when its
  * executor can follow it (recover_adopt). Every other try left queued or
@@ -418,6 +428,21 @@ sched_sync_recover(struct sched *s)
 		    t != NULL && !ti_task_in_loop(t) &&
 		    recover_adopt(s, ex, t, x) == 0)
 			continue;
+		if (state == TI_QUEUED && t != NULL && !ti_task_in_loop(t) &&
+		    recover_never_started(s, t)) {
+			/* its executor starts nothing before the running
+			 * state is recorded: this try never started; run it
+			 * again without counting it */
+			u.try_number = x->try_number > 0 ? x->try_number - 1 : 0;
+			u.set |= TIU_TRY_NUMBER;
+			u.next_at = now;
+			u.set |= TIU_NEXT_AT;
+			u.reason = "scheduler restarted before this try started";
+			if (store_ti_transition(s->store, x->id, TI_QUEUED, -1,
+						TI_UP_FOR_RETRY, &u) < 0)
+				rc = -1;
+			continue;
+		}
 		if (x->token != NULL && ex != NULL && ex->ops->kill_orphan != NULL)
 			ex->ops->kill_orphan(ex->inst, x->token);
 		u.token = NULL;

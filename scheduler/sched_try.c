@@ -403,6 +403,26 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		return;
 	}
 	t = ti_task(ti);
+	if (error != NULL && strncmp(error, "not started:", 12) == 0) {
+		/* adopted after a restart, but its process never started:
+		 * run it again, not counting this try */
+		sched_try_log(l->log_path, "%s: starting it again", error);
+		sched_try_live_free(s, l);
+		u.try_number = ti->try_number - 1;
+		u.set |= TIU_TRY_NUMBER;
+		u.next_at = now;
+		u.set |= TIU_NEXT_AT;
+		u.token = NULL;
+		u.set |= TIU_TOKEN;
+		u.reason = error;
+		sched_tx_begin(s);
+		if (sched_ti_set(s, ti, TI_UP_FOR_RETRY, &u) == 0)
+			sched_try_arm(s, ti, ti->next_at);
+		sched_log("%s %s: try %d never started: starting it again",
+			  ti->run->dag_name, t->name, ti->try_number + 1);
+		sched_pass_schedule(s);
+		return;
+	}
 	if (l->timed_out)
 		snprintf(why, sizeof why, "timed out after %s",
 			 sl_format_duration(t->timeout_ms, d, sizeof d));
