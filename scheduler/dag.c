@@ -43,7 +43,8 @@ static const char *const common_keys[] = {
 	"type", "after", "trigger_rule", "depends_on_past", "retries",
 	"retry_delay", "retry_backoff", "max_retry_delay", "timeout",
 	"executor", "pool", "pool_slots", "priority", "env", "email_on",
-	"email", "sla", "on_failure", "on_success", "description", NULL,
+	"email", "sla", "on_failure", "on_success", "description",
+	"keep_children", "log_max", NULL,
 };
 
 static const char *const dag_keys[] = {
@@ -412,6 +413,18 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		if (ynode_get_duration(d, v, "timeout", &ms, err) < 0)
 			return -1;
 		t->timeout_ms = ms;
+	}
+	if ((v = task_get(d, src, "keep_children")) != NULL &&
+	    ynode_get_bool(d, v, "keep_children", &t->keep_children, err) < 0)
+		return -1;
+	if ((v = task_get(d, src, "log_max")) != NULL && !ynode_is_null(v)) {
+		if (ynode_str(v) == NULL ||
+		    config_parse_bytes(ynode_str(v), &t->log_max) < 0)
+			return ydoc_err(d, v, err,
+					"%s.log_max: expected a size in bytes (e.g. 100MB; 0 for no cap)",
+					what);
+		if (t->log_max == 0)
+			t->log_max = -1;
 	}
 	v = task_get(d, src, "executor");
 	s = "local";

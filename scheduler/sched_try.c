@@ -304,6 +304,8 @@ sched_try_start(struct sched *s, struct ti *ti)
 	et.stdin_len = stdin_text ? strlen(stdin_text) : 0;
 	et.log_path = l->log_path;
 	et.kill_grace_ms = s->cfg->kill_grace_ms;
+	et.keep_children = t->keep_children;
+	et.log_max = t->log_max != 0 ? t->log_max : s->cfg->log_max;
 	l->handle = l->ex->ops->start(l->ex->inst, &et, sched_try_exec_done, l, msg,
 				      sizeof msg);
 	free((char *)et.cwd);

@@ -67,7 +67,7 @@ wait_for 10 "the scheduler to stop on SIGTERM" pid_gone "$SCHED_PID"
 assert_contains "$(cat "$T/scheduler.log")" "1 running try left running for the next scheduler"
 kill -0 "$pid" 2>/dev/null || fail "SIGTERM stopped the running try"
 assert_eq running "$(task_state term s1 only)" "the row stays running"
-[ -n "$(ti_field term s1 only token)" ] || fail "the token was dropped"
+assert_contains "$(ti_field term s1 only token)" "status=$H/run/tries/" "status files live in HOME/run/tries"
 start_scheduler
 assert_contains "$(cat "$T/scheduler.log")" "term only: try 1 still belongs to executor local: following it"
 touch "$T/go.term"
@@ -115,5 +115,26 @@ start_scheduler
 touch "$T/go.term"
 wait_run term s3 failed 30
 assert_eq 4 "$(ti_field term s3 only exit_code)" "recorded by the next scheduler"
+# --- task keys: log_max (per task, and the config's default) and
+# keep_children reach the try ---
+cat >"$H/dags/keys.yaml" <<YAML
+dag: keys
+tasks:
+  capped: {log_max: 4KB, command: 'i=0; while [ \$i -lt 3000 ]; do echo "line \$i"; i=\$((i+1)); done'}
+  kept: {keep_children: true, command: 'sh -c "echo \\\$\\\$ > $T/kept.pid; exec sleep 60" & i=0; while [ ! -s $T/kept.pid ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done'}
+  ended: {command: 'sh -c "echo \\\$\\\$ > $T/ended.pid; exec sleep 60" & i=0; while [ ! -s $T/ended.pid ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i+1)); done'}
+YAML
+wait_for 10 "keys to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q keys"
+sl trigger keys --partition k1 >/dev/null
+wait_run keys k1 success 30
+log=$H/logs/keys/k1/capped/try-1.log
+[ "$(stat -c %s "$log")" -le 4200 ] || fail "log_max 4KB left a log of $(stat -c %s "$log") bytes"
+assert_eq "line 0" "$(head -n 1 "$log")" "the head is kept"
+assert_contains "$(cat "$log")" "bytes of output dropped here"
+kept=$(cat "$T/kept.pid")
+on_exit "kill $kept"
+kill -0 "$kept" 2>/dev/null || fail "keep_children: true: the child did not outlive the try"
+wait_for 20 "a left-behind child to be ended" pid_gone "$(cat "$T/ended.pid")"
+
 assert_eq ok "$(q 'PRAGMA integrity_check')" "database integrity"
 echo "run_adopt: ok"
