@@ -61,6 +61,10 @@
 #define LOCAL_STATUS_KEEP_MS 30000
 /* How often an adopted try is looked at when pidfds are missing. */
 #define LOCAL_ADOPT_POLL_MS 500
+/* An adopted try whose supervisor has not written its pid yet: looked at
+ * this often, this many times, before it counts as never started. */
+#define LOCAL_ADOPT_START_POLL_MS 100
+#define LOCAL_ADOPT_START_POLLS 30
 
 struct local_try;
 
@@ -135,6 +139,7 @@ struct local_try {
 	int adopted;
 	unsigned long long sup_start;	/* the supervisor's start time */
 	int pidfd;			/* -1 without one */
+	int start_polls;		/* looks for a starting supervisor */
 	struct event *watch_ev;		/* its end (pidfd, poll or now) */
 
 	/* the request; freed by the loop (one thread does the allocating
@@ -523,16 +528,27 @@ local_stale_add(struct local_exec *ex, const char *path)
 		local_stale_fire(-1, 0, ex);
 }
 
-/* No status file at all, neither the running record nor the final one:
- * the starter never got to the try (it makes the file first). */
+/* No final record and no running record naming a supervisor: the
+ * starter never got to the try, or its supervisor never got to write
+ * its pid (it does that before it starts the command). */
 static int
 local_never_started(const char *status_path)
+{
+	struct local_status st;
+
+	return access(status_path, F_OK) < 0 && errno == ENOENT &&
+	       local_status_read(status_path, &st) < 0;
+}
+
+/* The running record exists but names no supervisor yet: it may be
+ * being started (the scheduler was killed while starting it). */
+static int
+local_maybe_starting(const char *status_path)
 {
 	char tmp[PATH_MAX + 8];
 
 	snprintf(tmp, sizeof tmp, "%s.tmp", status_path);
-	return access(status_path, F_OK) < 0 && errno == ENOENT &&
-	       access(tmp, F_OK) < 0 && errno == ENOENT;
+	return local_never_started(status_path) && access(tmp, F_OK) == 0;
 }
 
 /*
@@ -1121,6 +1137,27 @@ local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
 	struct local_exec *ex = t->ex;
 	struct sl_exec_result res;
 
+	if (t->pid == 0 && t->start_polls < LOCAL_ADOPT_START_POLLS &&
+	    local_maybe_starting(t->status_path)) {
+		/* look again shortly: its supervisor may be starting */
+		struct timeval tv;
+
+		t->start_polls++;
+		sl_ms_timeval(LOCAL_ADOPT_START_POLL_MS, &tv);
+		evtimer_add(t->watch_ev, &tv);
+		return;
+	}
+	if (t->pid == 0 && t->start_polls > 0) {
+		struct local_status st;
+
+		if (local_status_read(t->status_path, &st) == 0 && !st.ended &&
+		    local_status_alive(&st)) {
+			/* it started after all: follow it by polling */
+			t->pid = st.pid;
+			t->sup_start = st.start;
+			t->kill_grace_ms = st.grace_ms;
+		}
+	}
 	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start)) {
 		/* polled, still running */
 		struct timeval tv;

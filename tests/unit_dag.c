@@ -52,7 +52,7 @@ static const struct {
 	{ "schedule: none\ntasks:\n  a: {command: x}\n",
 	  "F:1:1: missing required key 'dag' (the DAG's name)" },
 	{ "dag: d\ntasks:\n  a:\n    command: x\n    retrys: 3\n",
-	  "F:5:5: tasks.a: unknown key 'retrys' for a shell task (known: command, cwd, type, after, trigger_rule, depends_on_past, retries, retry_delay, retry_backoff, max_retry_delay, timeout, executor, pool, pool_slots, priority, env, email_on, email, sla, on_failure, on_success, description)" },
+	  "F:5:5: tasks.a: unknown key 'retrys' for a shell task (known: command, cwd, type, after, trigger_rule, depends_on_past, retries, retry_delay, retry_backoff, max_retry_delay, timeout, executor, pool, pool_slots, priority, env, email_on, email, sla, on_failure, on_success, description, keep_children, log_max)" },
 	{ "dag: d\ntasks:\n  a: {command: x, retries: many}\n",
 	  "F:3:28: retries: expected a whole number from 0 to 1000, got 'many'" },
 	{ "dag: d\ntasks:\n  a: {command: x, timeout: 10 minutes}\n",
