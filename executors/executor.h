@@ -185,7 +185,10 @@ struct sl_executor_ops {
 	 * executor type): then call kill_orphan() and count the try as lost.
 	 * A try whose end could not be recorded (its supervisor was killed,
 	 * the machine rebooted) is reported through done with an error
-	 * starting with "lost:". The adopted try takes a slot.
+	 * starting with "lost:". A try whose process never started (the
+	 * scheduler that started it stopped first) is reported with an
+	 * error starting with "not started:": the scheduler runs it again
+	 * without counting it. The adopted try takes a slot.
 	 *
 	 * How a scheduler uses it: in recovery, for every try recorded as
 	 * running with a token, call adopt() instead of kill_orphan(); keep
@@ -195,6 +198,12 @@ struct sl_executor_ops {
 	 * done comes, exactly as for a try it started. Only when adopt()
 	 * returns NULL: kill_orphan() and the "lost" path. May be NULL (no
 	 * adoption: kill_orphan).
+	 *
+	 * An executor with adopt() also promises that start() starts no
+	 * process before the loop turn it was called in has ended (the
+	 * scheduler records the try as running, with its token, in that
+	 * turn): a try a scheduler still finds queued after a restart
+	 * never started, and is run again without counting it.
 	 */
 	void *(*adopt)(void *inst, const char *token, sl_exec_done_fn done,
 		       void *arg, char *err, size_t errlen);

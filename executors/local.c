@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,8 +54,17 @@
 /* After the kill grace, how long the supervisor gets to end the tree and
  * write the status before it is killed itself. */
 #define LOCAL_SUPERVISOR_GRACE_MS 5000
+/* A reported try's status file stays this long: the scheduler records
+ * the result in a transaction it commits a little later, and a scheduler
+ * killed before that commit leaves the try running in its store; the
+ * next one adopts it and reads its end from the file. */
+#define LOCAL_STATUS_KEEP_MS 30000
 /* How often an adopted try is looked at when pidfds are missing. */
 #define LOCAL_ADOPT_POLL_MS 500
+/* An adopted try whose supervisor has not written its pid yet: looked at
+ * this often, this many times, before it counts as never started. */
+#define LOCAL_ADOPT_START_POLL_MS 100
+#define LOCAL_ADOPT_START_POLLS 30
 
 struct local_try;
 
@@ -88,6 +98,23 @@ struct local_exec {
 	int thread_waits;		/* the thread sleeps on cv */
 	int wake_fd;			/* eventfd: the thread has results */
 	struct event *wake_ev;
+
+	/* status files of reported tries, removed LOCAL_STATUS_KEEP_MS
+	 * later (or at destroy), oldest first */
+	struct local_stale *stale, **stale_tail;
+	struct event *stale_ev;
+
+	/* tries started in this loop turn, handed to the thread on the
+	 * next one: after the scheduler committed their running state, so
+	 * no process runs that its store does not know of */
+	struct local_try *held, **held_tail;
+	struct event *handoff_ev;
+};
+
+struct local_stale {
+	char *path;
+	int64_t at;			/* monotonic ms when it may go */
+	struct local_stale *next;
 };
 
 /* A try: a start request until the thread has run it, then a process. */
@@ -112,6 +139,7 @@ struct local_try {
 	int adopted;
 	unsigned long long sup_start;	/* the supervisor's start time */
 	int pidfd;			/* -1 without one */
+	int start_polls;		/* looks for a starting supervisor */
 	struct event *watch_ev;		/* its end (pidfd, poll or now) */
 
 	/* the request; freed by the loop (one thread does the allocating
@@ -457,6 +485,72 @@ starter_main(void *arg)
 	}
 }
 
+/* Remove the status files whose time is up; wait for the next. */
+static void
+local_stale_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct local_exec *ex = arg;
+	int64_t now = sl_mono_ms();
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	while (ex->stale != NULL && ex->stale->at <= now) {
+		struct local_stale *x = ex->stale;
+
+		ex->stale = x->next;
+		local_status_remove(x->path);
+		free(x->path);
+		free(x);
+	}
+	if (ex->stale == NULL) {
+		ex->stale_tail = &ex->stale;
+		return;
+	}
+	sl_ms_timeval(ex->stale->at - now, &tv);
+	evtimer_add(ex->stale_ev, &tv);
+}
+
+/* The result from path was handed to the scheduler: remove the file
+ * later (LOCAL_STATUS_KEEP_MS). */
+static void
+local_stale_add(struct local_exec *ex, const char *path)
+{
+	struct local_stale *x = xcalloc(1, sizeof *x);
+
+	x->path = xstrdup(path);
+	x->at = sl_mono_ms() + LOCAL_STATUS_KEEP_MS;
+	*ex->stale_tail = x;
+	ex->stale_tail = &x->next;
+	if (ex->stale_ev == NULL)
+		ex->stale_ev = evtimer_new(ex->base, local_stale_fire, ex);
+	if (!evtimer_pending(ex->stale_ev, NULL))
+		local_stale_fire(-1, 0, ex);
+}
+
+/* No final record and no running record naming a supervisor: the
+ * starter never got to the try, or its supervisor never got to write
+ * its pid (it does that before it starts the command). */
+static int
+local_never_started(const char *status_path)
+{
+	struct local_status st;
+
+	return access(status_path, F_OK) < 0 && errno == ENOENT &&
+	       local_status_read(status_path, &st) < 0;
+}
+
+/* The running record exists but names no supervisor yet: it may be
+ * being started (the scheduler was killed while starting it). */
+static int
+local_maybe_starting(const char *status_path)
+{
+	char tmp[PATH_MAX + 8];
+
+	snprintf(tmp, sizeof tmp, "%s.tmp", status_path);
+	return local_never_started(status_path) && access(tmp, F_OK) == 0;
+}
+
 /*
  * The result of a try whose supervisor has ended: the supervisor's final
  * record when there is one; else (the supervisor was killed before it
@@ -496,14 +590,20 @@ local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
 			res->exit_code = 128 + res->signal;
 		} else
 			res->exit_code = -1;
-		if (wstatus < 0) {
+		if (wstatus < 0 && local_never_started(t->status_path)) {
+			/* adopted, but the scheduler that started it stopped
+			 * before its supervisor was started */
+			snprintf(t->error, sizeof t->error,
+				 "not started: the scheduler stopped before the try's process started");
+			res->error = t->error;
+		} else if (wstatus < 0) {
 			/* adopted: nobody saw how it ended */
 			snprintf(t->error, sizeof t->error,
 				 "lost: the try's supervisor ended without recording how the try ended");
 			res->error = t->error;
 		}
 	}
-	local_status_remove(t->status_path);
+	local_stale_add(t->ex, t->status_path);
 }
 
 /* Reap our exited supervisors, by pid: other parts of the process (other
@@ -788,6 +888,8 @@ local_create(struct event_base *base, const char *name,
 	pthread_cond_init(&ex->cv, NULL);
 	ex->queue_tail = &ex->queue;
 	ex->ended_tail = &ex->ended;
+	ex->stale_tail = &ex->stale;
+	ex->held_tail = &ex->held;
 	return ex;
 fail:
 	json_decref(cfg);
@@ -857,6 +959,27 @@ local_new_key(char hex[33])
 
 /* Hands the try to the starter thread and returns at once; the result
  * (started, or could not start) arrives on a later loop turn. */
+/* A later loop turn than the start() calls: give the held tries to the
+ * starter thread. */
+static void
+local_handoff(evutil_socket_t fd, short what, void *arg)
+{
+	struct local_exec *ex = arg;
+
+	(void)fd;
+	(void)what;
+	if (ex->held == NULL)
+		return;
+	pthread_mutex_lock(&ex->mu);
+	*ex->queue_tail = ex->held;
+	ex->queue_tail = ex->held_tail;
+	ex->held = NULL;
+	ex->held_tail = &ex->held;
+	if (ex->thread_waits)
+		pthread_cond_signal(&ex->cv);
+	pthread_mutex_unlock(&ex->mu);
+}
+
 static void *
 local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	    void *arg, char *err, size_t errlen)
@@ -902,12 +1025,11 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 		t->stdin_len = task->stdin_len;
 	}
 	ex->nrunning++;
-	pthread_mutex_lock(&ex->mu);
-	*ex->queue_tail = t;
-	ex->queue_tail = &t->qnext;
-	if (ex->thread_waits)
-		pthread_cond_signal(&ex->cv);
-	pthread_mutex_unlock(&ex->mu);
+	*ex->held_tail = t;
+	ex->held_tail = &t->qnext;
+	if (ex->handoff_ev == NULL)
+		ex->handoff_ev = event_new(ex->base, -1, 0, local_handoff, ex);
+	event_active(ex->handoff_ev, EV_TIMEOUT, 0);
 	return t;
 }
 
@@ -1015,6 +1137,27 @@ local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
 	struct local_exec *ex = t->ex;
 	struct sl_exec_result res;
 
+	if (t->pid == 0 && t->start_polls < LOCAL_ADOPT_START_POLLS &&
+	    local_maybe_starting(t->status_path)) {
+		/* look again shortly: its supervisor may be starting */
+		struct timeval tv;
+
+		t->start_polls++;
+		sl_ms_timeval(LOCAL_ADOPT_START_POLL_MS, &tv);
+		evtimer_add(t->watch_ev, &tv);
+		return;
+	}
+	if (t->pid == 0 && t->start_polls > 0) {
+		struct local_status st;
+
+		if (local_status_read(t->status_path, &st) == 0 && !st.ended &&
+		    local_status_alive(&st)) {
+			/* it started after all: follow it by polling */
+			t->pid = st.pid;
+			t->sup_start = st.start;
+			t->kill_grace_ms = st.grace_ms;
+		}
+	}
 	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start)) {
 		/* polled, still running */
 		struct timeval tv;
@@ -1141,6 +1284,15 @@ local_destroy(void *inst)
 {
 	struct local_exec *ex = inst;
 
+	/* tries never handed to the thread never start */
+	while (ex->held != NULL) {
+		struct local_try *t = ex->held;
+
+		ex->held = t->qnext;
+		try_free(t);
+	}
+	if (ex->handoff_ev != NULL)
+		event_free(ex->handoff_ev);
 	if (ex->have_thread) {
 		pthread_mutex_lock(&ex->mu);
 		ex->quit = 1;
@@ -1169,6 +1321,17 @@ local_destroy(void *inst)
 		ex->detached = t->next;
 		try_free(t);
 	}
+	/* the scheduler committed what it was told before destroy */
+	while (ex->stale != NULL) {
+		struct local_stale *x = ex->stale;
+
+		ex->stale = x->next;
+		local_status_remove(x->path);
+		free(x->path);
+		free(x);
+	}
+	if (ex->stale_ev != NULL)
+		event_free(ex->stale_ev);
 	if (ex->wake_ev != NULL)
 		event_free(ex->wake_ev);
 	if (ex->wake_fd >= 0)

@@ -131,6 +131,7 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 			return EXIT_HOME;
 		}
 	}
+	sched_set_drain(s, cli_opt_flag(args, "drain"));
 	event_base_dispatch(base);
 	if (web != NULL)
 		web_stop(web);
@@ -152,29 +153,48 @@ standalone_run(struct cli *c, const struct cli_args *args)
 	return serve(c, args, 1);
 }
 
+static const struct cli_opt scheduler_opts[] = {
+	{ "drain", 0, NULL, "on SIGTERM, wait for running tries to end first" },
+	{ NULL, 0, NULL, NULL },
+};
+
+#define SERVE_STOP_HELP \
+	"On SIGTERM or Ctrl-C it starts no new tries and exits at once: running\n" \
+	"tries keep running (a local try under its supervisor, sluice-try), and\n" \
+	"the next scheduler on this home adopts them and records how they ended,\n" \
+	"also when they ended in between. Tries of an executor that cannot let\n" \
+	"them go are stopped (they retry by their retries). With --drain it first\n" \
+	"waits for the running tries to end and records them; a second SIGTERM\n" \
+	"while it waits stops without waiting, as above. A scheduler killed with\n" \
+	"SIGKILL leaves its tries running the same way.\n"
+
 const struct cli_verb cli_scheduler = {
 	"scheduler", "run the scheduler (until SIGTERM or Ctrl-C)",
-	"",
+	"[--drain]",
 	"Loads the DAG folder (and reloads files as they change), creates runs for\n"
 	"due partitions, and runs tasks through their executors. One scheduler per\n"
-	"home. On SIGTERM or Ctrl-C, running tries are stopped (their tasks retry\n"
-	"by their retries when the scheduler starts again).\n",
-	NULL,
+	"home.\n"
+	"\n"
+	SERVE_STOP_HELP,
+	scheduler_opts,
 	scheduler_run,
 };
 
 static const struct cli_opt serve_opts[] = {
 	{ "port", 0, "N", "the web port (overrides web.port of sluice.yaml)" },
 	{ "bind", 0, "ADDR", "the web address (overrides web.bind)" },
+	{ "drain", 0, NULL, "on SIGTERM, wait for running tries to end first" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_standalone = {
 	"standalone", "run the scheduler and the web UI in one process",
-	"[--port N] [--bind ADDR]",
+	"[--port N] [--bind ADDR] [--drain]",
 	"The scheduler plus the web UI and REST API on the same event loop.\n"
 	"--port and --bind override web.port and web.bind of sluice.yaml\n"
-	"(default 127.0.0.1:8080).\n",
+	"(default 127.0.0.1:8080).\n"
+	"\n"
+	SERVE_STOP_HELP,
 	serve_opts,
 	standalone_run,
 };

@@ -2,6 +2,8 @@
 #include "scheduler/config.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,38 @@ config_defaults(struct config *c, const char *home)
 				 "slots", 16);
 	c->smtp = NULL;
 	c->connections = json_object();
+}
+
+int
+config_parse_bytes(const char *text, int64_t *out)
+{
+	static const struct {
+		const char *unit;
+		int64_t mult;
+	} units[] = {
+		{ "", 1 }, { "B", 1 },
+		{ "KB", 1000 }, { "MB", 1000000 }, { "GB", 1000000000 },
+		{ "KiB", 1024 }, { "MiB", 1048576 }, { "GiB", 1073741824 },
+	};
+	char *end;
+	long long n;
+
+	errno = 0;
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	n = strtoll(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(end, units[i].unit) == 0) {
+			if (n > INT64_MAX / units[i].mult)
+				return -1;
+			*out = n * units[i].mult;
+			return 0;
+		}
+	return -1;
 }
 
 static int
@@ -158,6 +192,29 @@ load_named_maps(json_t *into, const char *section, struct ydoc *d,
 	return 0;
 }
 
+/* Local executors keep each try's status file in HOME/run/tries unless
+ * their entry says otherwise (executors/EXECUTORS.md). */
+static void
+config_status_dirs(struct config *c)
+{
+	const char *name;
+	json_t *e;
+
+	json_object_foreach(c->executors, name, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+
+		if (!json_is_object(e) || (type != NULL && strcmp(type, "local") != 0) ||
+		    json_object_get(e, "status_dir") != NULL)
+			continue;
+		{
+			char *dir = xasprintf("%s/run/tries", c->home);
+
+			json_object_set_new(e, "status_dir", json_string(dir));
+			free(dir);
+		}
+	}
+}
+
 int
 config_load(const char *home, struct config **out, struct sl_err *err)
 {
@@ -167,6 +224,7 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 
 	config_defaults(c, home);
 	if (access(c->file, F_OK) != 0) {
+		config_status_dirs(c);
 		*out = c;
 		return 0;
 	}
@@ -175,6 +233,7 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 	root = ydoc_root(d);
 	if (root == NULL || ynode_is_null(root)) {
 		ydoc_free(d);
+		config_status_dirs(c);
 		*out = c;
 		return 0;
 	}
@@ -214,6 +273,15 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_get_duration(d, v, key, &ms, err) < 0)
 				goto fail;
 			c->kill_grace_ms = ms;
+		} else if (strcmp(key, "log_max") == 0) {
+			if (ynode_str(v) == NULL ||
+			    config_parse_bytes(ynode_str(v), &c->log_max) < 0) {
+				ydoc_err(d, v, err,
+					 "log_max: expected a size in bytes (e.g. 100MB; 0 for no cap)");
+				goto fail;
+			}
+			if (c->log_max == 0)
+				c->log_max = -1;
 		} else if (strcmp(key, "web") == 0) {
 			if (load_web(c, d, v, err) < 0)
 				goto fail;
@@ -236,12 +304,13 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 				goto fail;
 		} else {
 			ydoc_err(d, k, err,
-				 "unknown key '%s' (known: dags, database, logs, parallelism, kill_grace, web, pools, executors, smtp, connections)",
+				 "unknown key '%s' (known: dags, database, logs, parallelism, kill_grace, log_max, web, pools, executors, smtp, connections)",
 				 key);
 			goto fail;
 		}
 	}
 	ydoc_free(d);
+	config_status_dirs(c);
 	*out = c;
 	return 0;
 fail:
@@ -370,6 +439,7 @@ const char config_template[] =
 "logs: logs              # task logs: logs/DAG/PARTITION/TASK/try-N.log\n"
 "parallelism: 32         # most tasks running at once, over all DAGs\n"
 "kill_grace: 10s         # SIGTERM, then SIGKILL this much later\n"
+"# log_max: 100MB        # cap of a try's log (head and tail kept); 0: none\n"
 "\n"
 "web:\n"
 "  bind: 127.0.0.1       # set 0.0.0.0 to serve other machines\n"

@@ -25,6 +25,8 @@ struct config {
 	int web_busy_max_rps;		/* standalone, while tries run; 0: no limit */
 	char *base_url;
 	int64_t kill_grace_ms;	/* SIGTERM → SIGKILL on timeout and clear */
+	int64_t log_max;	/* cap of a try's log, bytes: 0 for the
+				 * executor's default, -1 for none */
 	json_t *pools;		/* {"default": 128, ...}: slots per pool */
 	json_t *executors;	/* {"local": {"type":"local","slots":16}, ...} */
 	json_t *smtp;		/* the smtp block, or NULL */
@@ -46,6 +48,10 @@ json_t *config_connection(const struct config *c, const char *name,
 			  struct sl_err *err);
 /* The smtp block with password_env resolved, or NULL when none is set. */
 json_t *config_smtp(const struct config *c);
+
+/* A size in bytes: a whole number, or one with a unit (KB, MB, GB:
+ * powers of 1000; KiB, MiB, GiB: of 1024), e.g. "100MB". 0 or -1. */
+int config_parse_bytes(const char *text, int64_t *out);
 
 /* The commented sluice.yaml that `sluice init` writes. */
 extern const char config_template[];

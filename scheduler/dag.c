@@ -470,6 +470,21 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		} else
 			t->timeout_ms = ms;
 	}
+	if ((v = task_get(d, src, "keep_children")) != NULL &&
+	    ynode_get_bool(d, v, "keep_children", &t->keep_children, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
+	if ((v = task_get(d, src, "log_max")) != NULL && !ynode_is_null(v)) {
+		if (ynode_str(v) == NULL ||
+		    config_parse_bytes(ynode_str(v), &t->log_max) < 0) {
+			ydoc_err(d, v, err,
+				 "%s.log_max: expected a size in bytes (e.g. 100MB; 0 for no cap)",
+				 what);
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (t->log_max == 0)
+			t->log_max = -1;
+	}
 	v = task_get(d, src, "executor");
 	s = "local";
 	if (v != NULL && ynode_get_str(d, v, "executor", &s, err) < 0) {

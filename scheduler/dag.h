@@ -54,6 +54,9 @@ struct task {
 	int retry_exponential;
 	int64_t max_retry_delay_ms;
 	int64_t timeout_ms;		/* 0 = none */
+	int keep_children;		/* leftovers outlive the main process */
+	int64_t log_max;		/* log cap in bytes: 0 for the config's,
+					 * -1 for none */
 	char *executor;
 	int executor_explicit;		/* executor: given (sensors then poke
 					 * through it instead of the loop) */

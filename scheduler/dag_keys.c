@@ -198,6 +198,12 @@ const struct dag_key dag_keys_task[] = {
 	{ "description", DKT_STRING, 0, NULL,
 	  "one line shown on the task's page",
 	  "load the day's trades", NULL, 0, 0, 1 },
+	{ "keep_children", DKT_BOOL, 0, "false",
+	  "let processes the command leaves behind keep running after it ends (else they are stopped with it)",
+	  "true", NULL, 0, 0, 0 },
+	{ "log_max", DKT_STRING, 0, "100MB",
+	  "the most output a try's log keeps: the first and last half, and a line saying how much was dropped (0: no cap)",
+	  "20MB", NULL, 0, 0, 1 },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
 };
 

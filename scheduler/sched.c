@@ -128,7 +128,9 @@ sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 	int r;
 
 	assert(ti_transition_ok(ti->state, to));
-	assert(!(u->set & TIU_TRY_NUMBER) || u->try_number >= ti->try_number);
+	/* (a try that never started gives its number back) */
+	assert(!(u->set & TIU_TRY_NUMBER) || u->try_number >= ti->try_number ||
+	       (to == TI_UP_FOR_RETRY && u->try_number == ti->try_number - 1));
 	if (sched_tx_begin(s) < 0)
 		return -1;
 	r = store_ti_transition(s->store, ti->id, ti->state, -1, to, u);
@@ -534,32 +536,59 @@ sched_start(struct sched *s, struct sl_err *err)
 }
 
 void
-sched_shutdown(struct sched *s)
+sched_set_drain(struct sched *s, int drain)
+{
+	s->drain = drain;
+}
+
+/* Is any try's process still ours to wait for? */
+static int
+shutdown_waiting(const struct sched *s)
+{
+	for (const struct live *l = s->lives; l != NULL; l = l->next)
+		if (l->ex != NULL && l->handle != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Stop now: every try whose executor can let it go is detached (it keeps
+ * running, its row stays running with its token, and the next scheduler
+ * adopts it); the others are killed and recorded as they end, within the
+ * kill grace period; then leave the loop.
+ */
+static void
+shutdown_stop(struct sched *s)
 {
 	struct timeval tv;
-	int n = 0;
+	int killed = 0, kept = 0;
 
-	if (s->shutting_down) {
-		/* a second signal: leave at once */
-		sched_tx_commit(s);
-		event_base_loopbreak(s->base);
-		return;
-	}
-	s->shutting_down = 1;
-	sched_log("scheduler stopping: stopping running tries");
 	for (struct live *l = s->lives; l != NULL; l = l->next) {
 		if (l->ex != NULL && l->handle != NULL) {
+			void (*detach)(void *, void *) =
+			    SL_EXEC_OP(l->ex->ops, 2, detach);
+
+			if (detach != NULL) {
+				if (l->log_path != NULL)
+					sched_try_log(l->log_path, "the scheduler is stopping: this try keeps running, the next scheduler follows it");
+				detach(l->ex->inst, l->handle);
+				l->handle = NULL;
+				kept++;
+				continue;
+			}
 			l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_SHUTDOWN);
-			n++;
+			killed++;
+			if (l->log_path != NULL)
+				sched_try_log(l->log_path, "the scheduler is stopping: stopping this try");
 		} else if (l->poke != NULL) {
 			l->poke_op->poke_cancel(l->poke);
 			l->poke = NULL;
 		}
-		if (l->log_path != NULL)
-			sched_try_log(l->log_path, "the scheduler is stopping: stopping this try");
 	}
+	sched_log("scheduler stopping: %d running tr%s left running for the next scheduler, %d stopped",
+		  kept, kept == 1 ? "y" : "ies", killed);
 	sched_tx_commit(s);
-	if (n == 0) {
+	if (killed == 0) {
 		event_base_loopbreak(s->base);
 		return;
 	}
@@ -567,8 +596,45 @@ sched_shutdown(struct sched *s)
 	 * the kill grace period, then go */
 	tv.tv_sec = (s->cfg->kill_grace_ms + 1000) / 1000;
 	tv.tv_usec = 0;
-	s->grace_ev = evtimer_new(s->base, grace_cb, s);
+	if (s->grace_ev == NULL)
+		s->grace_ev = evtimer_new(s->base, grace_cb, s);
 	evtimer_add(s->grace_ev, &tv);
+}
+
+void
+sched_shutdown(struct sched *s)
+{
+	if (s->shutting_down && s->draining) {
+		/* a second signal while draining: stop waiting */
+		s->draining = 0;
+		sched_log("scheduler stopping without waiting for the running tries");
+		shutdown_stop(s);
+		return;
+	}
+	if (s->shutting_down) {
+		/* a second signal: leave at once */
+		sched_tx_commit(s);
+		event_base_loopbreak(s->base);
+		return;
+	}
+	s->shutting_down = 1;
+	if (!s->drain) {
+		shutdown_stop(s);
+		return;
+	}
+	/* draining: start nothing more, record the running tries as they
+	 * end (sched_try_live_free leaves the loop after the last) */
+	s->draining = 1;
+	for (struct live *l = s->lives; l != NULL; l = l->next)
+		if (l->poke != NULL) {
+			l->poke_op->poke_cancel(l->poke);
+			l->poke = NULL;
+		}
+	sched_log("scheduler draining: starting no new tries, waiting for %d running (a second SIGTERM stops without waiting)",
+		  s->running);
+	sched_tx_commit(s);
+	if (!shutdown_waiting(s))
+		event_base_loopbreak(s->base);
 }
 
 void

@@ -25,8 +25,14 @@ int sched_start(struct sched *s, struct sl_err *err);
 /* Ask the scheduler to look at the database again now (the web server in
  * the same process calls this after a person's action). */
 void sched_poke(struct sched *s);
-/* Stop: kill running tries, record them, then leave the loop. */
+/* Stop (SIGTERM, SIGINT): start no new tries; leave every running try
+ * whose executor can let it go running for the next scheduler (which
+ * adopts it), kill the others and record them; then leave the loop. With
+ * drain set: wait for the running tries to end and record them first; a
+ * second call while waiting stops without waiting. */
 void sched_shutdown(struct sched *s);
+/* Nonzero: sched_shutdown drains (`--drain`). */
+void sched_set_drain(struct sched *s, int drain);
 void sched_free(struct sched *s);
 struct store *sched_store(struct sched *s);
 /* Tries holding executor slots now. */

@@ -131,7 +131,11 @@ struct live {
 	int in_loop;			/* an in-loop poke (counted in pokes) */
 	int is_poke;
 	int timed_out;
-	int64_t started_ms;
+	int adopted;			/* followed after a restart: its log
+					 * path is set when a task instance
+					 * takes it */
+	int64_t started_ms;		/* wall ms (an adopted try: when its
+					 * process started) */
 	char *log_path;
 	struct sched_timer timeout;
 	struct live *next;
@@ -170,6 +174,8 @@ struct sched {
 	int64_t data_version;
 	int64_t last_dag_scan;
 	int shutting_down;
+	int drain;			/* --drain: SIGTERM waits for the tries */
+	int draining;			/* stopping, waiting for them */
 	int runs_without_dag;		/* the last reload met runs whose DAG
 					 * is not loaded (yet) */
 	int runs_finished;
@@ -273,6 +279,11 @@ struct live *sched_try_live_new(struct sched *s, struct ti *ti,
 				int try_number);
 void sched_try_live_free(struct sched *s, struct live *l);
 void sched_try_start(struct sched *s, struct ti *ti);
+/* The executor's done callback (arg: the struct live), for start() and
+ * adopt(). */
+void sched_try_exec_done(void *arg, const struct sl_exec_result *res);
+/* Stop l at at_ms (wall) unless it ended before: the task's timeout. */
+void sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms);
 int64_t sched_try_retry_delay(const struct task *t, int tries);
 /* A try ended (process exit, executor error, or poke result). */
 void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,

@@ -216,6 +216,11 @@ sched_sync_reload(struct sched *s, int at_start)
 					    found->live == NULL) {
 						l->ti = found;
 						found->live = l;
+						if (l->adopted) {
+							l->adopted = 0;
+							l->log_path = sched_try_log_path(
+							    s, found, l->try_number, 0);
+						}
 					} else if (found->live == NULL) {
 						/* wait for it to end before a new try */
 						found->live = l;
@@ -284,11 +289,8 @@ sched_sync_reload(struct sched *s, int at_start)
 	sched_tx_commit(s);
 }
 
-/*
- * At start: every try a previous scheduler left queued or running is
- * lost. Kill what is left of its process, then retry it (if it has tries
- * left) or fail it.
- */
+/* A task instance a previous scheduler left queued or running, or
+ * holding a token. */
 struct lost {
 	int64_t id;
 	enum ti_state state;
@@ -328,9 +330,77 @@ lost_add(void *arg, const struct store_lost_row *row)
 }
 
 /*
- * At start: every try a previous scheduler left queued or running is
- * lost. Kill what is left of its process, then retry it (if it has tries
- * left) or fail it.
+ * At start: follow a try a previous scheduler left running, through its
+ * executor's adopt(). The try keeps its row (running, with its token),
+ * takes its slots and pools again, and its timeout counts from when it
+ * started; the reload that follows gives it to its task instance (by id
+ * and try number), and its end is recorded as any try's. 0 when adopted,
+ * -1 when the executor cannot follow it (then it is lost).
+ */
+static int
+recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
+	      const struct lost *x)
+{
+	void *(*adopt)(void *, const char *, sl_exec_done_fn, void *, char *,
+		       size_t) = SL_EXEC_OP(ex->ops, 2, adopt);
+	struct dag_load_state *d;
+	struct live *l;
+	char msg[512] = "";
+
+	if (adopt == NULL)
+		return -1;
+	l = xcalloc(1, sizeof *l);
+	l->s = s;
+	l->ti_id = x->id;
+	l->try_number = x->try_number;
+	l->from = TI_RUNNING;
+	l->ex = ex;
+	l->dag_name = xstrdup(x->dag);
+	l->pool = xstrdup(t->pool);
+	l->pool_slots = t->pool_slots;
+	l->is_poke = operator_is_sensor(t->op);
+	l->started_ms = x->started_at > 0 ? x->started_at : sched_now(s);
+	l->adopted = 1;
+	l->handle = adopt(ex->inst, x->token, sched_try_exec_done, l, msg,
+			  sizeof msg);
+	if (l->handle == NULL) {
+		sched_log("%s %s: try %d cannot be followed: %s", x->dag,
+			  x->task, x->try_number, msg);
+		free(l->dag_name);
+		free(l->pool);
+		free(l);
+		return -1;
+	}
+	d = sched_dstate(s, x->dag);
+	l->counts = 1;
+	s->running++;
+	d->active_tasks++;
+	sched_pool_add(s, l->pool, l->pool_slots);
+	ex->busy++;
+	l->next = s->lives;
+	s->lives = l;
+	if (t->timeout_ms > 0 && !l->is_poke)
+		sched_try_timeout_arm(s, l, l->started_ms + t->timeout_ms);
+	sched_log("%s %s: try %d still belongs to executor %s: following it",
+		  x->dag, x->task, x->try_number, ex->name);
+	return 0;
+}
+
+/* Does t's executor promise that a try still queued in the store never
+ * started (an executor with adopt(): executor.h)? */
+static int
+recover_never_started(struct sched *s, const struct task *t)
+{
+	struct executor *ex = registry_find(&s->execs, t->executor);
+
+	return ex != NULL && SL_EXEC_OP(ex->ops, 2, adopt) != NULL;
+}
+
+/*
+ * At start: a try a previous scheduler left running is adopted when its
+ * executor can follow it (recover_adopt). Every other try left queued or
+ * running is lost: kill what is left of its process, then retry it (if
+ * it has tries left) or fail it.
  */
 int
 sched_sync_recover(struct sched *s)
@@ -354,6 +424,25 @@ sched_sync_recover(struct sched *s)
 		struct task *t = dag ? dag_task(dag, x->task) : NULL;
 		int64_t now = sched_now(s);
 
+		if (state == TI_RUNNING && x->token != NULL && ex != NULL &&
+		    t != NULL && !ti_task_in_loop(t) &&
+		    recover_adopt(s, ex, t, x) == 0)
+			continue;
+		if (state == TI_QUEUED && t != NULL && !ti_task_in_loop(t) &&
+		    recover_never_started(s, t)) {
+			/* its executor starts nothing before the running
+			 * state is recorded: this try never started; run it
+			 * again without counting it */
+			u.try_number = x->try_number > 0 ? x->try_number - 1 : 0;
+			u.set |= TIU_TRY_NUMBER;
+			u.next_at = now;
+			u.set |= TIU_NEXT_AT;
+			u.reason = "scheduler restarted before this try started";
+			if (store_ti_transition(s->store, x->id, TI_QUEUED, -1,
+						TI_UP_FOR_RETRY, &u) < 0)
+				rc = -1;
+			continue;
+		}
 		if (x->token != NULL && ex != NULL && ex->ops->kill_orphan != NULL)
 			ex->ops->kill_orphan(ex->inst, x->token);
 		u.token = NULL;

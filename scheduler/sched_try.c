@@ -196,8 +196,10 @@ sched_try_live_free(struct sched *s, struct live *l)
 	}
 }
 
-static void
-exec_done_cb(void *arg, const struct sl_exec_result *res)
+/* The executor's done callback of every try it runs (started or
+ * adopted): arg is the try's struct live. */
+void
+sched_try_exec_done(void *arg, const struct sl_exec_result *res)
 {
 	struct live *l = arg;
 
@@ -220,6 +222,12 @@ timeout_fire(struct sched *s, struct sched_timer *t)
 	}
 	if (l->ex != NULL && l->handle != NULL)
 		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_TIMEOUT);
+}
+
+void
+sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms)
+{
+	sched_timer_set(s, &l->timeout, at_ms, timeout_fire);
 }
 
 static void poke_done_cb(void *arg, enum op_poke_result result,
@@ -296,7 +304,9 @@ sched_try_start(struct sched *s, struct ti *ti)
 	et.stdin_len = stdin_text ? strlen(stdin_text) : 0;
 	et.log_path = l->log_path;
 	et.kill_grace_ms = s->cfg->kill_grace_ms;
-	l->handle = l->ex->ops->start(l->ex->inst, &et, exec_done_cb, l, msg,
+	et.keep_children = t->keep_children;
+	et.log_max = t->log_max != 0 ? t->log_max : s->cfg->log_max;
+	l->handle = l->ex->ops->start(l->ex->inst, &et, sched_try_exec_done, l, msg,
 				      sizeof msg);
 	free((char *)et.cwd);
 	strv_free(argv);
@@ -331,8 +341,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 		return;
 	}
 	if (t->timeout_ms > 0 && !is_sensor)
-		sched_timer_set(s, &l->timeout, sched_now(s) + t->timeout_ms,
-				timeout_fire);
+		sched_try_timeout_arm(s, l, sched_now(s) + t->timeout_ms);
 }
 
 /* Delay before retry number `tries` (1 = first retry). */
@@ -396,6 +405,26 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		return;
 	}
 	t = ti_task(ti);
+	if (error != NULL && strncmp(error, "not started:", 12) == 0) {
+		/* adopted after a restart, but its process never started:
+		 * run it again, not counting this try */
+		sched_try_log(l->log_path, "%s: starting it again", error);
+		sched_try_live_free(s, l);
+		u.try_number = ti->try_number - 1;
+		u.set |= TIU_TRY_NUMBER;
+		u.next_at = now;
+		u.set |= TIU_NEXT_AT;
+		u.token = NULL;
+		u.set |= TIU_TOKEN;
+		u.reason = error;
+		sched_tx_begin(s);
+		if (sched_ti_set(s, ti, TI_UP_FOR_RETRY, &u) == 0)
+			sched_try_arm(s, ti, ti->next_at);
+		sched_log("%s %s: try %d never started: starting it again",
+			  ti->run->dag_name, t->name, ti->try_number + 1);
+		sched_pass_schedule(s);
+		return;
+	}
 	if (l->timed_out)
 		snprintf(why, sizeof why, "timed out after %s",
 			 sl_format_duration(t->timeout_ms, d, sizeof d));

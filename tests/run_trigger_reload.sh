@@ -2,7 +2,8 @@
 # Runs triggered one after another by other processes while the scheduler
 # reloads a large DAG's runs (each trigger's commit starts a reload that
 # the next trigger's commit lands in): every run is picked up. Then a
-# stop that does not wait out the kill grace period.
+# stop that leaves the running try running and does not wait out the
+# kill grace period.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 # 500 task instances per run; one pool slot, so a run's tries queue up
@@ -26,8 +27,10 @@ wait_for 60 "all 8 runs to be picked up" all_running
 # the one slot holds exactly one try
 assert_eq 1 "$(q "SELECT count(*) FROM task_instances WHERE state='running'")" "tries running in the one-slot pool"
 
-# stopping: the running try is killed, and the scheduler leaves as soon as
-# it has ended, not at the end of the 10 s kill grace period
+# stopping: the running try is left running for the next scheduler (the
+# local executor detaches it), and the scheduler leaves at once, not at
+# the end of the 10 s kill grace period
 kill -TERM "$SCHED_PID"
-wait_for 5 "the scheduler to exit once its one try ended" pid_gone "$SCHED_PID"
-assert_eq 0 "$(q "SELECT count(*) FROM task_instances WHERE state IN ('queued', 'running')")" "tries left running"
+wait_for 5 "the scheduler to exit at once" pid_gone "$SCHED_PID"
+assert_eq 1 "$(q "SELECT count(*) FROM task_instances WHERE state IN ('queued', 'running')")" "the try left running for the next scheduler"
+assert_contains "$(cat "$T/scheduler.log")" "1 running try left running for the next scheduler, 0 stopped"

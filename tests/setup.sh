@@ -35,6 +35,21 @@ _run_cleanups() {
 	fi
 	exit "$status"
 }
+# Tries a scheduler left running when it stopped (they outlive it by
+# design, for the next scheduler): at exit, end this test's ones, known
+# by their supervisor's status file under $T. Registered first: runs
+# after every other cleanup (after the schedulers stopped).
+_end_tries() {
+	local f a
+	for f in /proc/[0-9]*/cmdline; do
+		mapfile -d '' -t a <"$f" 2>/dev/null || continue
+		[ "${#a[@]}" -gt 2 ] && [ "${a[0]##*/}" = sluice-try ] &&
+			[ "${a[1]}" = -s ] && [ "${a[2]#"$T"/}" != "${a[2]}" ] || continue
+		f=${f%/cmdline}
+		kill -TERM "${f#/proc/}" 2>/dev/null
+	done
+}
+_cleanups+=("_end_tries")
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
 
