@@ -859,6 +859,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		if (load_note(lc) < 0)
 			goto fail;
 	}
+	if ((v = ymap_get(d, root, "sla_on_backfill")) != NULL &&
+	    ynode_get_bool(d, v, "sla_on_backfill", &dag->sla_on_backfill, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
 	if ((v = ymap_get(d, root, "catchup")) != NULL &&
 	    ynode_get_bool(d, v, "catchup", &dag->catchup, err) < 0 &&
 	    load_note(lc) < 0)

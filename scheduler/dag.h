@@ -83,6 +83,7 @@ struct dag {
 	int64_t start;			/* epoch seconds; INT64_MIN when unset */
 	int64_t end;			/* INT64_MAX when unset */
 	int catchup;
+	int sla_on_backfill;		/* SLAs also for manual and backfill runs */
 	int max_active_runs;
 	int max_active_tasks;
 	json_t *params;			/* NAME -> default (declared ones that

@@ -56,13 +56,19 @@ sched_runs_free_one(struct sched *s, struct run *r)
 }
 
 /* SLA: once per task instance, when the partition's end plus the task's
- * sla has passed and the task has not succeeded. */
+ * sla has passed and the task has not succeeded; in the runs the schedule
+ * made (manual and backfill runs of old partitions would all miss at
+ * once), unless the DAG says sla_on_backfill; every run of an unscheduled
+ * DAG. */
 void
 sched_runs_check_sla(struct sched *s)
 {
 	int64_t now = sched_now(s);
 
 	for (struct run *r = s->runs; r != NULL; r = r->next) {
+		if (r->dag->schedule != NULL && !r->dag->sla_on_backfill &&
+		    strncmp(r->run_id, "scheduled__", 11) != 0)
+			continue;
 		for (int i = 0; i < r->ntis; i++) {
 			struct ti *ti = &r->tis[i];
 			struct task *t = ti_task(ti);
