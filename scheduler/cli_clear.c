@@ -12,39 +12,6 @@
 #include "scheduler/partition.h"
 #include "store/store.h"
 
-/* --param NAME=VALUE... as a JSON object (values parsed as JSON scalars,
- * else strings), or NULL when none is given; -1 on a malformed one. */
-static int
-clear_params(const struct cli_args *args, json_t **out)
-{
-	char *const *kvs = cli_opt_all(args, "param", NULL);
-
-	*out = NULL;
-	for (int i = 0; kvs != NULL && kvs[i] != NULL; i++) {
-		const char *kv = kvs[i], *eq = strchr(kv, '=');
-		json_t *v;
-		char *k;
-
-		if (eq == NULL || eq == kv) {
-			json_decref(*out);
-			*out = NULL;
-			cli_usage(&cli_clear, "--param takes NAME=VALUE, got '%s'", kv);
-			return -1;
-		}
-		v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-		if (v == NULL || json_is_object(v) || json_is_array(v)) {
-			json_decref(v);
-			v = json_string(eq + 1);
-		}
-		if (*out == NULL)
-			*out = json_object();
-		k = xstrndup(kv, (size_t)(eq - kv));
-		json_object_set_new(*out, k, v);
-		free(k);
-	}
-	return 0;
-}
-
 /* clear_run's work; *held keeps the checked params for the caller to
  * free on every way out. */
 static int
@@ -79,7 +46,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		free(tasks);
 		return cli_usage(&cli_clear, "which DAG? sluice clear DAG ...");
 	}
-	if (clear_params(args, &given_params) < 0) {
+	if (cli_opt_params(&cli_clear, args, &given_params) < 0) {
 		free(tasks);
 		return EXIT_USAGE;
 	}

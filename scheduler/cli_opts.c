@@ -223,3 +223,35 @@ cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 		cli_args_free(a);
 	return r;
 }
+
+int
+cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
+	       json_t **out)
+{
+	char *const *kvs = cli_opt_all(a, "param", NULL);
+
+	*out = NULL;
+	for (int i = 0; kvs != NULL && kvs[i] != NULL; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
+		json_t *val;
+		char *k;
+
+		if (eq == NULL || eq == kv) {
+			json_decref(*out);
+			*out = NULL;
+			cli_usage(v, "--param takes NAME=VALUE, got '%s'", kv);
+			return -1;
+		}
+		val = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+		if (val == NULL || json_is_object(val) || json_is_array(val)) {
+			json_decref(val);
+			val = json_string(eq + 1);
+		}
+		if (*out == NULL)
+			*out = json_object();
+		k = xstrndup(kv, (size_t)(eq - kv));
+		json_object_set_new(*out, k, val);
+		free(k);
+	}
+	return 0;
+}

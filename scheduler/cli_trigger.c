@@ -97,8 +97,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 {
 	const char *name = args->npos > 0 ? args->pos[0] : NULL;
 	const char *partition = cli_opt_str(args, "partition");
-	char *const *kvs = cli_opt_all(args, "param", NULL);
-	json_t *params = json_object(), *parts;
+	json_t *params, *parts;
 	int wait = cli_opt_flag(args, "wait"), r = 0;
 	struct dag *d;
 	int64_t start, end, now = sl_now_ms() / 1000;
@@ -106,24 +105,10 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	struct partition p;
 	struct sl_err err;
 
-	for (int i = 0; kvs[i] != NULL; i++) {
-		const char *kv = kvs[i], *eq = strchr(kv, '=');
-		json_t *v;
-		char *k;
-
-		if (eq == NULL || eq == kv) {
-			json_decref(params);
-			return cli_usage(&cli_trigger, "--param takes NAME=VALUE, got '%s'", kv);
-		}
-		v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-		if (v == NULL || json_is_object(v) || json_is_array(v)) {
-			json_decref(v);
-			v = json_string(eq + 1);
-		}
-		k = xstrndup(kv, (size_t)(eq - kv));
-		json_object_set_new(params, k, v);
-		free(k);
-	}
+	if (cli_opt_params(&cli_trigger, args, &params) < 0)
+		return EXIT_USAGE;
+	if (params == NULL)
+		params = json_object();
 	if (args->npos > 1) {
 		json_decref(params);
 		return cli_usage(&cli_trigger, "unexpected argument '%s'", args->pos[1]);
