@@ -162,8 +162,24 @@ store_open(const char *path, struct store **out, struct sl_err *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
-	if (store_exec(s, "PRAGMA journal_mode=WAL", err) < 0 ||
-	    store_exec(s, "PRAGMA synchronous=NORMAL", err) < 0 ||
+	/*
+	 * Several commands opening a new database at once: switching it to
+	 * WAL, or a deferred write upgrading its read lock, gets SQLITE_BUSY
+	 * at once (SQLite skips the busy handler where waiting could
+	 * deadlock). Try again for up to 10 s before saying so.
+	 */
+	for (int tries = 0;; tries++) {
+		int busy;
+
+		if (store_exec(s, "PRAGMA journal_mode=WAL", err) == 0)
+			break;
+		busy = sqlite3_errcode(s->db) == SQLITE_BUSY;
+		if (!busy || tries >= 500)
+			goto fail;
+		sl_err_clear(err);
+		usleep(20 * 1000);
+	}
+	if (store_exec(s, "PRAGMA synchronous=NORMAL", err) < 0 ||
 	    store_exec(s, "PRAGMA foreign_keys=ON", err) < 0 ||
 	    store_exec(s, "PRAGMA temp_store=MEMORY", err) < 0)
 		goto fail;
@@ -181,8 +197,14 @@ store_open(const char *path, struct store **out, struct sl_err *err)
 		}
 		sqlite3_finalize(st);
 	}
-	if (store_migrate(s, NULL, err) < 0)
-		goto fail;
+	for (int tries = 0;; tries++) {
+		if (store_migrate(s, NULL, err) == 0)
+			break;
+		if (sqlite3_errcode(s->db) != SQLITE_BUSY || tries >= 500)
+			goto fail;
+		sl_err_clear(err);
+		usleep(20 * 1000);	/* as above */
+	}
 	*out = s;
 	return 0;
 fail:
