@@ -146,7 +146,10 @@ sched_runs_create(struct sched *s)
 		char key[64];
 		int created = 0, has_cursor;
 
-		if (dag == NULL || dag->schedule == NULL)
+		/* a broken file's DAG goes on from its last good version; a
+		 * gone file's DAG only finishes the runs it has */
+		if (dag == NULL || dag->schedule == NULL ||
+		    s->bag.entries[i].missing)
 			continue;
 		d = sched_dstate(s, dag->name);
 		if (d->paused)

@@ -46,8 +46,18 @@ void store_rollback(struct store *s);
 int64_t store_data_version(struct store *s);
 
 /* --- DAGs --- */
-/* Record the DAG folder's state: one row per DAG (or per broken file). */
-int store_dags_sync(struct store *s, const struct dagbag *bag);
+/*
+ * Record the DAG folder's state: one row per DAG. A DAG seen for the
+ * first time starts paused when paused_at_creation is set. A broken file
+ * attaches its error to its DAG's row (the DAG its last good version
+ * names, else the row recording that file); a loaded file clears it. A
+ * gone file (a missing entry) changes nothing: its row keeps its file.
+ */
+int store_dags_sync(struct store *s, const struct dagbag *bag,
+		    int paused_at_creation);
+/* Does the database record file as the file of dag (1), or not (0)?
+ * Fits dagbag_owner_fn: store is the struct store. */
+int store_dag_owns(void *store, const char *dag, const char *file);
 int store_dag_paused(struct store *s, const char *dag_id);
 int store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 			 const char *who, struct sl_err *err);
@@ -232,6 +242,15 @@ json_t *store_tries_json(struct store *s, const char *dag_id,
 json_t *store_audit_json(struct store *s, int limit, int offset);
 /* Last `n` runs' states per DAG: {"dag": ["success", ...]}. */
 json_t *store_dags_json(struct store *s);
+/*
+ * The DAGs the database knows (they loaded once) of which bag holds no
+ * version: [{dag, file, schedule, timezone, description, paused, error,
+ * file_missing}], by name. error is the file's error now when the file is
+ * in bag (broken), else a line saying the file is gone (file_missing
+ * true). A DAG listed this way keeps its history; its runs wait until a
+ * file declares it again. NULL on a database error.
+ */
+json_t *store_dags_unloaded_json(struct store *s, const struct dagbag *bag);
 
 /* --- runs for the command line (store_runs.c) --- */
 /* The n runs whose start is nearest t, as [{partition, start_s, end_s}]

@@ -148,6 +148,46 @@ store_dags_json(struct store *s)
 	return store_rows_json(st);
 }
 
+json_t *
+store_dags_unloaded_json(struct store *s, const struct dagbag *bag)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id AS dag, file, schedule, timezone, description, paused, error "
+	    "FROM dags WHERE file IS NOT NULL ORDER BY dag_id");
+	json_t *rows = store_rows_json(st), *out, *o;
+	size_t i;
+
+	if (rows == NULL)
+		return NULL;
+	out = json_array();
+	json_array_foreach(rows, i, o) {
+		const char *name = json_string_value(json_object_get(o, "dag"));
+		const char *file = json_string_value(json_object_get(o, "file"));
+		const struct dagbag_entry *e = NULL;
+
+		if (name == NULL || dagbag_find(bag, name) != NULL)
+			continue;
+		for (int k = 0; k < bag->n && e == NULL; k++)
+			if (strcmp(bag->entries[k].file, file) == 0)
+				e = &bag->entries[k];
+		json_object_set_new(o, "paused", json_boolean(
+		    json_integer_value(json_object_get(o, "paused")) != 0));
+		json_object_set_new(o, "file_missing", json_boolean(e == NULL));
+		if (e != NULL && e->error != NULL)
+			json_object_set_new(o, "error", json_string(e->error));
+		else if (e == NULL)
+			json_object_set_new(o, "error", json_sprintf(
+			    "%s: the DAG file is gone (deleted or moved)", file));
+		else if (e->dag != NULL)
+			json_object_set_new(o, "error", json_sprintf(
+			    "%s: the file declares DAG '%s' now", file,
+			    e->dag->name));
+		json_array_append(out, o);
+	}
+	json_decref(rows);
+	return out;
+}
+
 
 
 /* --- the web's views --- */

@@ -1,7 +1,9 @@
 /* sched_harness.c: the deterministic scheduler harness (see sched_harness.h). */
 #include "tests/sched_harness.h"
 
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,6 +58,7 @@ static struct {
 	struct fake_poke *pokes;
 	struct buf order;
 	char text[4096];
+	long file_writes;		/* h_dag_file's writes, for mtimes */
 } H;
 
 static char **
@@ -264,6 +267,8 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 	/* every task runs on the fake executor, named like the default */
 	json_object_set_new(H.cfg->executors, "local",
 			    json_pack("{s:s,s:i}", "type", "fake", "slots", 1000));
+	/* the scenarios were written for DAGs that start active */
+	H.cfg->dags_paused_at_creation = 0;
 	if (cfg_fn != NULL)
 		cfg_fn(H.cfg);
 	H.base = event_base_new();
@@ -411,6 +416,35 @@ h_advance(int64_t ms)
 		h_settle();
 	}
 	H.now = target;
+	h_settle();
+}
+
+void
+h_dag_file(const char *name, const char *yaml)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof path, "%s/dags/%s", H.home, name);
+	if (yaml == NULL) {
+		if (unlink(path) < 0) {
+			perror(path);
+			exit(99);
+		}
+	} else {
+		/* an mtime no earlier write of this run had: the folder scan
+		 * sees the change whatever the file system's clock grain */
+		struct timespec times[2];
+
+		write_file(path, yaml);
+		H.file_writes++;
+		times[0].tv_sec = times[1].tv_sec = H.now / 1000;
+		times[0].tv_nsec = times[1].tv_nsec = H.file_writes;
+		if (utimensat(AT_FDCWD, path, times, 0) < 0) {
+			perror(path);
+			exit(99);
+		}
+	}
+	sched_sync_scan_dags(H.s);
 	h_settle();
 }
 

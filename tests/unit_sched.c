@@ -649,6 +649,163 @@ test_trigger_before_scan(void)
 	h_close();
 }
 
+/*
+ * A DAG file that loaded changes while a try of its DAG runs: broken
+ * (syntax, unknown key, cycle), another file declaring its name (sorting
+ * before it or after), or gone. Nothing running stops: the try ends as
+ * it would, the run finishes on the last good version. A broken DAG goes
+ * on being scheduled from that version; a gone one creates no new runs.
+ * The error is on the DAG (and in the store) until the file is restored.
+ */
+#define FB_YAML "dag: fb\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n" \
+		"tasks:\n  a: {command: \"true\"}\n  b: {after: [a], command: \"true\"}\n"
+static const struct {
+	const char *what;
+	const char *file;	/* the file written (NULL: fb.yaml deleted) */
+	const char *yaml;
+	const char *error;	/* in the error of `file`'s entry */
+	int dag_error;		/* the DAG (and its row) carries it */
+	int new_runs;		/* the schedule goes on */
+} fb_rows[] = {
+	{ "syntax", "fb.yaml", "dag: fb\ntasks: [a, \n", "fb.yaml:", 1, 1 },
+	{ "unknown key", "fb.yaml", FB_YAML "bogus: 1\n", "fb.yaml:7:1: unknown key 'bogus'", 1, 1 },
+	{ "cycle", "fb.yaml", "dag: fb\ntasks:\n  a: {after: [b], command: \"true\"}\n"
+	  "  b: {after: [a], command: \"true\"}\n", "cycle", 1, 1 },
+	{ "duplicate after", "zz.yaml", "dag: fb\ntasks:\n  x: {command: \"true\"}\n",
+	  "zz.yaml:1:1: dag 'fb' is already defined in", 0, 1 },
+	{ "duplicate before", "00.yaml", "dag: fb\ntasks:\n  x: {command: \"true\"}\n",
+	  "00.yaml:1:1: dag 'fb' is already defined in", 0, 1 },
+	{ "deleted", NULL, NULL, "the DAG file is gone", 1, 0 },
+};
+
+/* The stored load error of dag ("" when none). */
+static const char *
+fb_row_error(const char *dag)
+{
+	static char text[1024];
+	json_t *rows = store_dags_json(h_store()), *o;
+	size_t i;
+
+	text[0] = '\0';
+	json_array_foreach(rows, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "dag")), dag) == 0 &&
+		    json_is_string(json_object_get(o, "error")))
+			snprintf(text, sizeof text, "%s",
+				 json_string_value(json_object_get(o, "error")));
+	json_decref(rows);
+	return text;
+}
+
+static const struct dagbag_entry *
+fb_file_entry(const char *file)
+{
+	const struct dagbag *bag = sched_dagbag(h_sched());
+
+	for (int i = 0; i < bag->n; i++)
+		if (sl_str_ends(bag->entries[i].file, file))
+			return &bag->entries[i];
+	return NULL;
+}
+
+static void
+test_dag_file_breaks(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fb.yaml", FB_YAML },
+		{ NULL, NULL },
+	};
+
+	for (size_t k = 0; k < SL_ARRAY_LEN(fb_rows); k++) {
+		const struct dagbag_entry *e;
+		const char *file = fb_rows[k].file ? fb_rows[k].file : "fb.yaml";
+		int runs;
+
+		fprintf(stderr, "  %s\n", fb_rows[k].what);
+		h_open(files, NULL);
+		h_trigger("fb", "p1");
+		CHECK_EQ_INT(1, h_running("a"));
+		h_dag_file(file, fb_rows[k].yaml);
+		/* the try goes on */
+		CHECK_EQ_INT(1, h_running("a"));
+		CHECK_EQ_INT(0, h_killed("a", "p1"));
+		e = fb_file_entry(file);
+		CHECK(e != NULL && e->error != NULL &&
+		      strstr(e->error, fb_rows[k].error) != NULL);
+		if (e != NULL && e->error != NULL && strstr(e->error, fb_rows[k].error) == NULL)
+			fprintf(stderr, "    error: %s\n", e->error);
+		/* the DAG keeps its version (and its file) */
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && sl_str_ends(e->file, "/fb.yaml") &&
+		      e->dag->ntasks == 2);
+		CHECK(e != NULL && (e->error != NULL) == fb_rows[k].dag_error);
+		CHECK(e != NULL && e->missing == (fb_rows[k].file == NULL));
+		if (fb_rows[k].file != NULL && fb_rows[k].dag_error)
+			CHECK(strstr(fb_row_error("fb"), fb_rows[k].error) != NULL);
+		else
+			CHECK_EQ_STR("", fb_row_error("fb"));
+		/* the run finishes on the last good version */
+		CHECK_EQ_INT(0, h_end("a", "p1", 0));
+		CHECK_STATE("success", "fb", "a", "p1");
+		CHECK_EQ_INT(1, h_running("b"));
+		CHECK_EQ_INT(0, h_end("b", "p1", 0));
+		CHECK_EQ_STR("success", h_run_state("fb", "p1"));
+		/* an hour on: the partition of 00:00 is due */
+		runs = h_runs("fb");
+		h_advance(3600 * 1000LL);
+		CHECK_EQ_INT(runs + fb_rows[k].new_runs, h_runs("fb"));
+		/* restored: the error goes, the file's DAG is current */
+		if (fb_rows[k].file == NULL || strcmp(fb_rows[k].file, "fb.yaml") == 0)
+			h_dag_file("fb.yaml", FB_YAML);
+		else
+			h_dag_file(fb_rows[k].file, NULL);
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && e->error == NULL && !e->stale && !e->missing);
+		CHECK_EQ_STR("", fb_row_error("fb"));
+		for (int i = 0; i < sched_dagbag(h_sched())->n; i++)
+			CHECK(sched_dagbag(h_sched())->entries[i].error == NULL);
+		h_close();
+	}
+}
+
+/* New DAGs start paused unless the config says otherwise: at start and
+ * when a file appears later. */
+static void
+paused_cfg(struct config *cfg)
+{
+	cfg->dags_paused_at_creation = 1;
+}
+
+static void
+test_paused_at_creation(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "pc.yaml", "dag: pc\nschedule: \"@hourly\"\nstart: 2024-01-09T00:00:00Z\n"
+			     "tasks:\n  t: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, paused_cfg);
+	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc"));
+	CHECK_EQ_INT(0, h_runs("pc"));
+	h_dag_file("pc2.yaml", "dag: pc2\nschedule: \"@hourly\"\n"
+		   "start: 2024-01-09T00:00:00Z\ntasks:\n  t: {command: \"true\"}\n");
+	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc2"));
+	h_advance(3600 * 1000LL);
+	CHECK_EQ_INT(0, h_runs("pc"));
+	CHECK_EQ_INT(0, h_runs("pc2"));
+	h_close();
+	/* the harness's config: active at once, catching up */
+	h_open(files, NULL);
+	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc"));
+	CHECK(h_runs("pc") > 0);
+	h_dag_file("pc2.yaml", "dag: pc2\nschedule: \"@hourly\"\n"
+		   "start: 2024-01-09T00:00:00Z\ntasks:\n  t: {command: \"true\"}\n");
+	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc2"));
+	h_advance(3600 * 1000LL);
+	CHECK(h_runs("pc2") > 0);
+	h_close();
+}
+
 /* --- a failed commit --- */
 
 /* When the commit of a pass fails, none of the tries it queued start;
@@ -709,6 +866,8 @@ main(void)
 	RUN(test_sla);
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
+	RUN(test_dag_file_breaks);
+	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
 	return UNIT_END();
 }

@@ -42,6 +42,18 @@ dag_summary_json(struct web *w, const struct dag *d)
 
 	json_object_set_new(o, "description", d->description ?
 			    json_string(d->description) : json_null());
+	{
+		/* a broken file keeps its last good version running; a gone
+		 * one finishes its runs: both say why */
+		const struct dagbag_entry *e =
+		    dagbag_find_entry(web_dagbag(w), d->name);
+
+		json_object_set_new(o, "loaded", json_true());
+		json_object_set_new(o, "error", e != NULL && e->error != NULL ?
+				    json_string(e->error) : json_null());
+		json_object_set_new(o, "file_missing",
+				    json_boolean(e != NULL && e->missing));
+	}
 	json_object_set_new(o, "next_partition", next_partition_json(w, d));
 	if ((runs = store_dag_last_runs_json(w->store, d->name, 10)) == NULL) {
 		json_decref(o);
@@ -51,37 +63,85 @@ dag_summary_json(struct web *w, const struct dag *d)
 	return o;
 }
 
-/* Every DAG's summary: a few queries per DAG, so the body is kept until
- * the database or the folder changes (scripts and dashboards poll it). */
-enum web_result
-api_dags(struct web_req *r)
+json_t *
+api_dags_list_json(struct web *w)
 {
-	const struct dagbag *bag = web_dagbag(r->w);
-	json_t *dags, *errors, *body;
-	char *text;
-
-	if (web_cached_reply(r, &r->w->dags_body, "application/json"))
-		return WEB_DONE;
-	dags = json_array();
-	errors = json_array();
+	const struct dagbag *bag = web_dagbag(w);
+	json_t *dags = json_array(), *errors = json_array(), *unloaded, *o;
+	size_t k;
 
 	for (int i = 0; i < bag->n; i++) {
 		const struct dagbag_entry *e = &bag->entries[i];
 
 		if (e->dag != NULL) {
-			json_t *one = dag_summary_json(r->w, e->dag);
+			json_t *one = dag_summary_json(w, e->dag);
 
-			if (one == NULL) {
-				json_decref(dags);
-				json_decref(errors);
-				return api_db_failed(r);
-			}
+			if (one == NULL)
+				goto fail;
 			json_array_append_new(dags, one);
-		} else
-			json_array_append_new(errors, json_pack("{s:s,s:s}", "file",
-			    e->file, "error", e->error ? e->error : "not loaded"));
+		}
+		if (e->error != NULL || e->dag == NULL) {
+			o = json_pack("{s:s,s:s}", "file", e->file, "error",
+				      e->error ? e->error : "not loaded");
+			if (e->dag != NULL)
+				json_object_set_new(o, "dag", json_string(e->dag->name));
+			json_array_append_new(errors, o);
+		}
 	}
-	body = json_pack("{s:o,s:o}", "dags", dags, "errors", errors);
+	/* DAGs the database knows whose file is broken (no version here) or
+	 * gone: listed with their error and history */
+	if ((unloaded = store_dags_unloaded_json(w->store, bag)) == NULL)
+		goto fail;
+	json_array_foreach(unloaded, k, o) {
+		const char *name = json_string_value(json_object_get(o, "dag"));
+		json_t *runs = store_dag_last_runs_json(w->store, name, 10);
+
+		if (runs == NULL) {
+			json_decref(unloaded);
+			goto fail;
+		}
+		json_object_set_new(o, "loaded", json_false());
+		json_object_set_new(o, "tasks", json_integer(0));
+		json_object_set_new(o, "next_partition", json_null());
+		json_object_set_new(o, "last_runs", runs);
+		json_array_append(dags, o);
+		if (json_is_true(json_object_get(o, "file_missing")))
+			json_array_append_new(errors, json_pack("{s:O,s:O,s:O}",
+			    "file", json_object_get(o, "file"), "error",
+			    json_object_get(o, "error"), "dag",
+			    json_object_get(o, "dag")));
+	}
+	json_decref(unloaded);
+	/* the broken files whose DAG the database knows: name it */
+	json_array_foreach(errors, k, o) {
+		size_t j;
+		json_t *d;
+
+		if (json_object_get(o, "dag") != NULL)
+			continue;
+		json_array_foreach(dags, j, d)
+			if (json_equal(json_object_get(d, "file"), json_object_get(o, "file")))
+				json_object_set(o, "dag", json_object_get(d, "dag"));
+	}
+	return json_pack("{s:o,s:o}", "dags", dags, "errors", errors);
+fail:
+	json_decref(dags);
+	json_decref(errors);
+	return NULL;
+}
+
+/* Every DAG's summary: a few queries per DAG, so the body is kept until
+ * the database or the folder changes (scripts and dashboards poll it). */
+enum web_result
+api_dags(struct web_req *r)
+{
+	json_t *body;
+	char *text;
+
+	if (web_cached_reply(r, &r->w->dags_body, "application/json"))
+		return WEB_DONE;
+	if ((body = api_dags_list_json(r->w)) == NULL)
+		return api_db_failed(r);
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text == NULL)

@@ -92,22 +92,13 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 enum web_result
 pages_dags(struct web_req *r)
 {
-	const struct dagbag *bag = web_dagbag(r->w);
-	json_t *dag_list = json_array();
+	json_t *list = api_dags_list_json(r->w), *dag_list, *errs;
 	struct buf b;
-	int errors = 0;
 
-	for (int i = 0; i < bag->n; i++) {
-		json_t *one;
-
-		if (bag->entries[i].dag == NULL)
-			continue;
-		if ((one = api_dag_json(r->w, bag->entries[i].dag)) == NULL) {
-			json_decref(dag_list);
-			return api_db_failed(r);
-		}
-		json_array_append_new(dag_list, one);
-	}
+	if (list == NULL)
+		return api_db_failed(r);
+	dag_list = json_object_get(list, "dags");
+	errs = json_object_get(list, "errors");
 	buf_init(&b, 0);
 	html_begin(r, &b, "DAGs", "dags");
 	buf_adds(&b, "<h1>DAGs</h1><table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
@@ -117,24 +108,42 @@ pages_dags(struct web_req *r)
 		json_t *d = json_array_get(dag_list, i), *runs = json_object_get(d, "last_runs");
 		const char *name = json_string_value(json_object_get(d, "dag"));
 		const char *desc = json_string_value(json_object_get(d, "description"));
+		const char *error = json_string_value(json_object_get(d, "error"));
+		const char *sched = json_string_value(json_object_get(d, "schedule"));
+		const char *zone = json_string_value(json_object_get(d, "timezone"));
 		int paused = json_is_true(json_object_get(d, "paused"));
+		int loaded = json_is_true(json_object_get(d, "loaded"));
 
 		buf_adds(&b, "<tr data-dag=\"");
 		text_html_escape(&b, name);
-		buf_adds(&b, "\"><td><a class=\"dag-link\" href=\"/dags/");
-		text_url_segment(&b, name);
-		buf_adds(&b, "\">");
-		text_html_escape(&b, name);
-		buf_adds(&b, "</a>");
+		buf_adds(&b, error != NULL ? "\" class=\"has-error\"><td>" : "\"><td>");
+		if (loaded) {
+			/* (a DAG known only from the database has no page) */
+			buf_adds(&b, "<a class=\"dag-link\" href=\"/dags/");
+			text_url_segment(&b, name);
+			buf_adds(&b, "\">");
+			text_html_escape(&b, name);
+			buf_adds(&b, "</a>");
+		} else
+			text_html_escape(&b, name);
 		if (desc != NULL) {
 			buf_adds(&b, "<div class=\"desc\">");
 			text_html_escape(&b, desc);
 			buf_adds(&b, "</div>");
 		}
+		if (error != NULL) {
+			buf_adds(&b, "<div class=\"dag-error error\">");
+			buf_adds(&b, json_is_true(json_object_get(d, "file_missing")) ?
+				 "file gone" : loaded ? "file broken: running its last good version" :
+				 "file broken");
+			buf_adds(&b, "<pre>");
+			text_html_escape(&b, error);
+			buf_adds(&b, "</pre></div>");
+		}
 		buf_adds(&b, "</td><td><code>");
-		text_html_escape(&b, json_string_value(json_object_get(d, "schedule")));
+		text_html_escape(&b, sched ? sched : "-");
 		buf_adds(&b, "</code> <small>");
-		text_html_escape(&b, json_string_value(json_object_get(d, "timezone")));
+		text_html_escape(&b, zone ? zone : "");
 		buf_adds(&b, "</small></td><td><button class=\"pause-toggle\" data-dag=\"");
 		text_html_escape(&b, name);
 		buf_printf(&b, "\" data-paused=\"%d\">%s</button></td><td class=\"last-runs\">",
@@ -157,26 +166,27 @@ pages_dags(struct web_req *r)
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
 	}
 	buf_adds(&b, "</tbody></table>");
-	for (int i = 0; i < bag->n; i++) {
-		const struct dagbag_entry *e = &bag->entries[i];
+	if (json_array_size(errs) > 0)
+		buf_adds(&b, "<h2>DAG files with errors</h2><table class=\"list\" id=\"dag-errors\">"
+			     "<thead><tr><th>File</th><th>DAG</th><th>Error</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(errs); i++) {
+		json_t *e = json_array_get(errs, i);
+		const char *dag = json_string_value(json_object_get(e, "dag"));
 
-		if (e->dag != NULL)
-			continue;
-		if (errors++ == 0)
-			buf_adds(&b, "<h2>DAG files that failed to load</h2><table class=\"list\" id=\"dag-errors\">"
-				     "<thead><tr><th>File</th><th>Error</th></tr></thead><tbody>");
 		buf_adds(&b, "<tr><td><code>");
-		text_html_escape(&b, e->file);
-		buf_adds(&b, "</code></td><td class=\"error\"><pre>");
-		text_html_escape(&b, e->error ? e->error : "not loaded");
+		text_html_escape(&b, json_string_value(json_object_get(e, "file")));
+		buf_adds(&b, "</code></td><td>");
+		text_html_escape(&b, dag ? dag : "-");
+		buf_adds(&b, "</td><td class=\"error\"><pre>");
+		text_html_escape(&b, json_string_value(json_object_get(e, "error")));
 		buf_adds(&b, "</pre></td></tr>");
 	}
-	if (errors > 0)
+	if (json_array_size(errs) > 0)
 		buf_adds(&b, "</tbody></table>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
-	json_decref(dag_list);
+	json_decref(list);
 	return WEB_DONE;
 }
 
@@ -192,6 +202,20 @@ dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *ta
 		buf_adds(b, "<p class=\"desc\" id=\"dag-description\">");
 		text_html_escape(b, d->description);
 		buf_adds(b, "</p>");
+	}
+	{
+		const struct dagbag_entry *e =
+		    dagbag_find_entry(web_dagbag(r->w), d->name);
+
+		if (e != NULL && e->error != NULL) {
+			buf_adds(b, "<div class=\"dag-error error\" id=\"dag-error\">");
+			buf_adds(b, e->missing ?
+				 "The DAG file is gone: the runs in progress finish, no new runs are created." :
+				 "The DAG file is broken: this DAG goes on with its last good version (below) until the file is fixed.");
+			buf_adds(b, "<pre>");
+			text_html_escape(b, e->error);
+			buf_adds(b, "</pre></div>");
+		}
 	}
 	buf_adds(b, "<p class=\"meta\">schedule <code>");
 	text_html_escape(b, d->schedule_text);

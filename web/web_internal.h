@@ -228,6 +228,13 @@ enum web_result api_dag(struct web_req *r);
 /* A DAG (summary, tasks, params) as the API and the pages show it; NULL
  * on a database error. */
 json_t *api_dag_json(struct web *w, const struct dag *d);
+/* Every DAG and every file in error, as GET /dags shows them:
+ * {"dags": [...], "errors": [{file, error, dag?}]}. A DAG whose file is
+ * broken is in both, with its error (running its last good version:
+ * "loaded" true; or known only from the database: "loaded" false); so is
+ * a DAG whose file is gone ("file_missing" true). NULL on a database
+ * error. */
+json_t *api_dags_list_json(struct web *w);
 /* api_runs.c */
 enum web_result api_runs_list(struct web_req *r);
 enum web_result api_run(struct web_req *r);
