@@ -2,6 +2,7 @@
 # A DAG file broken while a try of its DAG runs (an unknown key, then a
 # syntax error), and a second file declaring the DAG's name: the try ends
 # as it would (success), the run completes on the last good version,
+# (a removed file likewise, and its DAG takes no new runs),
 # `dags list` and the API show the error on the DAG (and name both files
 # for the duplicate), and restoring the file clears it. The task waits for
 # a file this test creates, so nothing here sleeps.
@@ -94,5 +95,16 @@ check_dup() {
 }
 change_dup() { dup; wait_for 20 "the duplicate's error" api_errors_has a_dup; check_dup; }
 round p3 change_dup undup "a_dup.yaml"
+# --- the file removed: fb finishes the run it has, creates no new ones ---
+gone() { mv "$H/dags/fb.yaml" "$T/fb.kept"; }
+back() { mv "$T/fb.kept" "$H/dags/fb.yaml"; }
+check_gone() {
+	api GET /dags "" "$VIEWER_TOKEN" >/dev/null
+	assert_eq true "$(jget '[x["file_missing"] for x in d["dags"] if x["dag"] == "fb"][0]')" "fb's file_missing"
+	echo "$(sl dags list)" | grep -Eq '^fb +.*! file gone' || fail "dags list does not mark fb gone: $(sl dags list)"
+	assert_eq 409 "$(api POST /dags/fb/runs '{"partition": "p9"}')" "a trigger of a DAG whose file is gone"
+}
+change_gone() { gone; wait_for 20 "the gone file's error" api_errors_has "the DAG file is gone"; check_gone; }
+round p4 change_gone back "the DAG file is gone"
 assert_contains "$(cat "$T/scheduler.log")" "DAG file broken: "
 echo "dag_file_broken: ok"

@@ -262,6 +262,17 @@ routes_dispatch(struct web_req *r)
 		web_error(r, 404, "no DAG named '%s'", r->arg.dag);
 		return WEB_DONE;
 	}
+	if (r->dag != NULL && (hit->handler == api_trigger ||
+			       hit->handler == api_backfill)) {
+		/* a gone file's DAG only finishes the runs it has */
+		const struct dagbag_entry *e =
+		    dagbag_find_entry(web_dagbag(r->w), r->dag->name);
+
+		if (e != NULL && e->missing) {
+			web_error(r, 409, "%s", e->error);
+			return WEB_DONE;
+		}
+	}
 	if (r->dag != NULL && r->arg.partition != NULL &&
 	    (r->arg.partition = route_partition(r, hit)) == NULL)
 		return web_store_busy(r->w) ? WEB_BUSY : WEB_DONE;
