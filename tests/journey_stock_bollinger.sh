@@ -98,7 +98,7 @@ assert_eq upstream_failed "$(task_state $DAG $P2 load_bands)" "load_bands of 12-
 assert_eq 2 "$(ti_try $DAG $P2 compute_bands)" "tries of compute_bands (one retry)"
 log=$(sl logs $DAG compute_bands 2026-12-02)
 assert_contains "$log" "bad price N/A on line 5" "the log, read with the date a person types"
-wait_mail "compute_bands"
+wait_mail "FAILED: $DAG.compute_bands"
 subject=$(smtp_mail header:Subject "$MAIL")
 body=$(smtp_mail text "$MAIL")
 assert_contains "$subject" "$DAG" "the email's subject"
