@@ -127,12 +127,27 @@ browser_link() {
 }
 
 # browser_clear DAG TASK FROM TO PREVIEW [downstream]: PREVIEW is the
-# preview's rows, "PARTITION TASK STATE" one a line.
+# preview's rows, "PARTITION TASK STATE" one a line. Returns when every
+# cleared task instance ran again (a new try that succeeded) or was
+# skipped, as the scheduler records it.
 browser_clear() {
+	local p t st before=() i=0
+	while read -r p t st; do before+=("$(ti_try "$1" "$p" "$t")"); done <<<"$5"
 	MODE=clear DAG=$1 TASK=$2 FROM=$3 TO=$4 PREVIEW=$5 DOWNSTREAM=${6:-} \
 		USER=ops PASSWORD=$OPS_PW URL=$URL \
 		node "$SLUICE_SRCDIR/tests/browser/journey.mjs" >>"$T/browser.log" 2>&1 ||
 		fail "the range clear in Chromium: $(cat "$T/browser.log")"
+	while read -r p t st; do
+		wait_for 40 "$1 $t $p to run again" _ran_again "$1" "$p" "$t" "${before[$i]}"
+		i=$((i + 1))
+	done <<<"$5"
+}
+_ran_again() {
+	case "$(ti_field "$1" "$2" "$3" state)" in
+	skipped) return 0 ;;
+	success) [ "$(ti_try "$1" "$2" "$3")" -gt "$4" ] ;;
+	*) return 1 ;;
+	esac
 }
 
 # sl_out ARGS...: run the CLI, its output (stdout and stderr) in $OUT and
