@@ -66,11 +66,13 @@ assert_eq 2 "$(ti_try $DAG $H3 copy_partition)" "tries of hour 03's copy"
 assert_contains "$(sl logs $DAG copy_partition "2026-12-03 03:00")" 'invalid input syntax for type numeric: "N/A"' \
 	"the copy's log, read with the time a person types"
 wait_mail "FAILED: $DAG.copy_partition"
+assert_eq "failed scheduled" "$(runs_row $DAG $H3)" "the failed run in sluice runs"
 subject=$(smtp_mail header:Subject "$MAIL")
 body=$(smtp_mail text "$MAIL")
 assert_contains "$subject" "2026-12-03T03:00:00+00:00" "the failure email's subject"
 assert_contains "$(smtp_mail header:To "$MAIL")" "data-eng@example.com" "the failure email's To"
 assert_contains "$body" "try 2 of 2" "the failure email's body"
+assert_contains "$body" "invalid input syntax for type numeric" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
 assert_eq "$URL/dags/$DAG/runs/$(pct $H3)/tasks/copy_partition" "$link" "the failure email's link"
 browser_link "$link" '#log' 'N/A'
@@ -99,6 +101,7 @@ assert_contains "$(sl logs $DAG copy_partition $H4)" "DELETE 4" "hour 04's re-im
 # --- 4. backfill two earlier hours; test hour 05 ---
 sl_out backfill $DAG --from "2026-12-03 00:00" --to "2026-12-03 01:00" --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
+assert_eq "success backfill" "$(runs_row $DAG 2026-12-03T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-12-03T00:00:00+00:00" "backfill output"
 assert_contains "$OUT" "2026-12-03T01:00:00+00:00" "backfill output"
 assert_not_contains "$OUT" "2026-12-03T02:00:00+00:00" "backfill output (--to is the last hour)"
@@ -125,4 +128,5 @@ assert_contains "$(pg_sql "SELECT count(*) FROM stock_prices WHERE event_hour = 
 # the audit page's entry for the deletion records the bad params
 assert_contains "$(q "SELECT action || ' ' || detail FROM audit WHERE action LIKE '%delete%'")" '"table":"public.stock_price"' \
 	"the deletion's audit entry"
+assert_eq "success manual" "$(runs_row $DAG 2026-12-03T06:00:00+00:00)" "the repaired run in sluice runs"
 echo "journey_firehose_redshift: ok"

@@ -13,6 +13,7 @@
 #   unpause DAG           `sluice dags unpause DAG` (new DAGs may start paused)
 #   run_states DAG        "PARTITION STATE" lines, oldest first, from `sluice runs`
 #   wait_states DAG WANT [S]  until run_states is WANT
+#   runs_row DAG P        "STATE TYPE" of P in the `sluice runs` table
 #   wait_mail TEXT [S]    until a mail whose Subject has TEXT arrived; $MAIL
 #   mail_link I           the mail's "Open in sluice" link
 #   browser_link LINK SELECTOR TEXT   open a mail's link in Chromium, log in
@@ -69,6 +70,10 @@ validate_ok() {
 
 unpause() {
 	assert_eq "DAG $1 unpaused" "$(sl dags unpause "$1" 2>&1)" "sluice dags unpause $1"
+	assert_eq "False" "$(sl dags list --json | /usr/bin/python3 -c '
+import json,sys
+print([d["paused"] for d in json.load(sys.stdin) if d["dag"] == sys.argv[1]][0])' "$1")" \
+		"$1 paused in sluice dags list"
 }
 
 # run_states DAG: one "PARTITION STATE" line per run, oldest first.
@@ -91,6 +96,12 @@ got
 $(run_states "$1")"
 		sleep 0.1
 	done
+}
+
+# runs_row DAG PARTITION: "STATE TYPE" of the partition's row in the
+# table `sluice runs DAG` prints (what a person reads).
+runs_row() {
+	sl runs "$1" --limit 1000 | awk -v p="$2" '$1 == p { print $2, $3 }'
 }
 
 # ti_try DAG PARTITION TASK: the try number of a task instance.

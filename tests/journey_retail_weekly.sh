@@ -74,10 +74,12 @@ assert_contains "$(smtp_mail text "$MAIL")" "s3://retail-staging/raw/2026-12-02/
 assert_eq failed "$(task_state $DAG $D3 build_fact_sales)" "12-03's Spark job"
 assert_eq 3 "$(ti_try $DAG $D3 build_fact_sales)" "tries of 12-03's Spark job (two retries)"
 wait_mail "FAILED: $DAG.build_fact_sales"
+assert_eq "failed scheduled" "$(runs_row $DAG $D3)" "the failed run in sluice runs"
 subject=$(smtp_mail header:Subject "$MAIL")
 body=$(smtp_mail text "$MAIL")
 assert_contains "$subject" "$D3" "the failure email's subject"
 assert_contains "$body" "try 3 of 3" "the failure email's body"
+assert_contains "$body" "SparkException" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
 assert_eq "$URL/dags/$DAG/runs/$(pct $D3)/tasks/build_fact_sales" "$link" "the failure email's link"
 browser_link "$link" '#log' 'SparkException'
@@ -109,6 +111,7 @@ sl_out clear $DAG --task extracts_landed --partition 2026-11-15 --dry-run
 [ "$RC" = 2 ] || fail "a date without a run should be an error (exit 2): $RC $OUT"
 sl_out backfill $DAG --from 2026-11-28 --to 2026-11-29 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
+assert_eq "success backfill" "$(runs_row $DAG 2026-11-28T00:05:00-07:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-11-28T00:05:00-07:00" "backfill output"
 assert_contains "$OUT" "2026-11-29T00:05:00-07:00" "backfill output (--to is included)"
 assert_eq "2026-11-28T00:05:00-07:00 success
@@ -131,4 +134,5 @@ sl_out clear $DAG --partition 2026-11-30 --param staging=retail-staging --yes
 wait_run $DAG 2026-11-30T00:05:00-07:00 success 30
 assert_eq skipped "$(task_state $DAG 2026-11-30T00:05:00-07:00 extracts_missing)" "the repaired run's missing-extracts email"
 assert_contains "$(sl logs $DAG extracts_landed 2026-11-30)" "s3://retail-staging/raw/2026-11-30/" "the repaired run's sensor"
+assert_eq "success manual" "$(runs_row $DAG 2026-11-30T00:05:00-07:00)" "the repaired run in sluice runs"
 echo "journey_retail_weekly: ok"

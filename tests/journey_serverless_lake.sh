@@ -91,11 +91,13 @@ assert_eq 2 "$(ti_try $DAG $H3 etl_to_parquet)" "tries of hour 03's ETL"
 log=$(sl logs $DAG etl_to_parquet "2026-12-03 03:00")
 assert_contains "$log" "SparkException" "the ETL's log shows EMR's failure details"
 wait_mail "FAILED: $DAG.etl_to_parquet"
+assert_eq "failed scheduled" "$(runs_row $DAG $H3)" "the failed run in sluice runs"
 subject=$(smtp_mail header:Subject "$MAIL")
 body=$(smtp_mail text "$MAIL")
 assert_contains "$subject" "$H3" "the failure email's subject"
 assert_contains "$(smtp_mail header:To "$MAIL")" "lake-team@example.com" "the failure email's To"
 assert_contains "$body" "try 2 of 2" "the failure email's body"
+assert_contains "$body" "SparkException" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
 assert_eq "$URL/dags/$DAG/runs/$(pct $H3)/tasks/etl_to_parquet" "$link" "the failure email's link"
 browser_link "$link" '#log' 'SparkException'
@@ -121,6 +123,7 @@ assert_contains "$(sl logs $DAG crawl_lake "2026-12-03 03:00")" "crawl of lake_c
 # --- 4. backfill the night's first hours; test hour 05 ---
 sl_out backfill $DAG --from "2026-12-03 00:00" --to "2026-12-03 01:00" --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
+assert_eq "success backfill" "$(runs_row $DAG 2026-12-03T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-12-03T00:00:00+00:00" "backfill output"
 assert_contains "$OUT" "2026-12-03T01:00:00+00:00" "backfill output"
 assert_eq 1 "$(steps 'hour=00/')" "Spark steps for backfilled hour 00"
@@ -143,4 +146,5 @@ sl_out clear $DAG --task etl_to_parquet --downstream --partition "2026-12-03 06:
 wait_run $DAG 2026-12-03T06:00:00+00:00 success 30
 assert_eq 2 "$(steps 'j-1LAKEETL00009.*hour=06/')" "steps refused by the unknown cluster (two tries)"
 assert_eq 1 "$(steps 'j-1LAKEETL00001.*hour=06/')" "the repaired run's Spark step, on the right cluster"
+assert_eq "success manual" "$(runs_row $DAG 2026-12-03T06:00:00+00:00)" "the repaired run in sluice runs"
 echo "journey_serverless_lake: ok"

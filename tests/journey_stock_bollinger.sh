@@ -99,12 +99,14 @@ assert_eq 2 "$(ti_try $DAG $P2 compute_bands)" "tries of compute_bands (one retr
 log=$(sl logs $DAG compute_bands 2026-12-02)
 assert_contains "$log" "bad price N/A on line 5" "the log, read with the date a person types"
 wait_mail "FAILED: $DAG.compute_bands"
+assert_eq "failed scheduled" "$(runs_row $DAG $P2)" "the failed run in sluice runs"
 subject=$(smtp_mail header:Subject "$MAIL")
 body=$(smtp_mail text "$MAIL")
 assert_contains "$subject" "$DAG" "the email's subject"
 assert_contains "$subject" "2026-12-02" "the email's subject"
 assert_contains "$(smtp_mail header:To "$MAIL")" "data-eng@example.com" "the email's To"
 assert_contains "$body" "try 2 of 2" "the email's body"
+assert_contains "$body" "bad price N/A on line 5" "the log's last lines in the email"
 assert_contains "$body" "exit code 1" "the email's body"
 link=$(mail_link "$MAIL")
 assert_eq "$URL/dags/$DAG/runs/$(pct $P2)/tasks/compute_bands" "$link" "the email's link"
@@ -127,6 +129,7 @@ assert_eq "2026-12-01|16 2026-12-02|16 2026-12-03|16 " "$(bands)" "bands per day
 # --- 4. backfill two older days with plain dates; test one day ---
 sl_out backfill $DAG --from 2026-11-28 --to 2026-11-29 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
+assert_eq "success backfill" "$(runs_row $DAG 2026-11-28T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-11-28T00:00:00+00:00" "backfill output"
 assert_contains "$OUT" "2026-11-29T00:00:00+00:00" "backfill output"
 assert_eq "2026-11-28|16 2026-11-29|16 2026-12-01|16 2026-12-02|16 2026-12-03|16 " "$(bands)" "bands after the backfill"
@@ -148,4 +151,5 @@ wait_run $DAG 2026-11-30T00:00:00+00:00 success 30
 assert_contains "$(sl logs $DAG compute_bands 2026-11-30)" "computed 18 band rows" "the repaired run's log"
 assert_eq "18" "$(sqlite3 "$H/warehouse.db" "SELECT count(*) FROM bollinger_bands WHERE day='2026-11-30' AND win='4'")" \
 	"the repaired day's bands use window 4"
+assert_eq "success manual" "$(runs_row $DAG 2026-11-30T00:00:00+00:00)" "the repaired run in sluice runs"
 echo "journey_stock_bollinger: ok"

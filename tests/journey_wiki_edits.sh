@@ -81,11 +81,13 @@ assert_eq skipped "$(task_state $DAG $D3 crawl_edits)" "12-03's crawl"
 assert_eq 2 "$(ti_try $DAG $D2 json_to_csv)" "tries of 12-02's json_to_csv"
 assert_contains "$(sl logs $DAG json_to_csv 2026-12-02)" "malformed record" "12-02's log"
 wait_mail "FAILED: $DAG.json_to_csv"
+assert_eq "failed scheduled" "$(runs_row $DAG $D2)" "the failed run in sluice runs"
 subject=$(smtp_mail header:Subject "$MAIL")
 body=$(smtp_mail text "$MAIL")
 assert_contains "$subject" "$D2" "the failure email's subject"
 assert_contains "$(smtp_mail header:To "$MAIL")" "wiki-data@example.com" "the failure email's To"
 assert_contains "$body" "try 2 of 2" "the failure email's body"
+assert_contains "$body" "malformed record" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
 assert_eq "$URL/dags/$DAG/runs/$(pct $D2)/tasks/json_to_csv" "$link" "the failure email's link"
 browser_link "$link" '#log' 'malformed record'
@@ -113,6 +115,7 @@ assert_eq "4" "$(wc -l <"$H/lake/wiki/csv/dt=2026-12-02/edits.csv")" "12-02's en
 # --- 4. backfill two earlier days; test one ---
 sl_out backfill $DAG --from 2026-11-29 --to 2026-11-30 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
+assert_eq "success backfill" "$(runs_row $DAG 2026-11-29T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-11-29T00:00:00+00:00" "backfill output"
 assert_contains "$OUT" "2026-11-30T00:00:00+00:00" "backfill output"
 assert_eq "2026-11-29T00:00:00+00:00 success
@@ -135,4 +138,5 @@ sl_out runs delete $DAG 2026-11-28 --yes
 sl_out trigger $DAG --partition 2026-11-28 --param wiki=dewiki --wait
 [ "$RC" = 0 ] || fail "the new trigger: $OUT"
 assert_contains "$(sl logs $DAG json_to_csv 2026-11-28)" "2026-11-28: 2 edits of dewiki" "the repaired run's log"
+assert_eq "success manual" "$(runs_row $DAG 2026-11-28T00:00:00+00:00)" "the repaired run in sluice runs"
 echo "journey_wiki_edits: ok"
