@@ -210,6 +210,20 @@ int store_clear(struct store *s, const struct dag *dag,
 int store_mark(struct store *s, const struct dag *dag, const char *task,
 	       const char *partition, enum ti_state state, const char *who,
 	       struct sl_err *err);
+/*
+ * What marking task success in partition's run means for its downstream:
+ * the downstream task instances that are upstream_failed because of it
+ * (with task taken as success, none of their upstream stays failed or
+ * upstream_failed; worked out down the chain) go to *freed, and those
+ * still held by another failed upstream to *stay, as JSON arrays of task
+ * names in the DAG's order (each may be NULL). When clear, the freed ones
+ * are cleared (store_clear: reset to none, audited) so the scheduler runs
+ * them again. Returns how many are freed, or -1 with err.
+ */
+int store_mark_downstream(struct store *s, const struct dag *dag,
+			  const char *task, const char *partition, int clear,
+			  const char *who, json_t **freed, json_t **stay,
+			  struct sl_err *err);
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 

@@ -53,6 +53,12 @@ void h_settle(void);
 void h_advance(int64_t ms);
 /* Tell the scheduler the database changed (after a person's action). */
 void h_poke_db(void);
+/* A person marks task success or failed in partition, as `sluice mark`
+ * does (with clear_downstream: --clear-downstream), and the scheduler
+ * sees it. Returns how many downstream task instances the mark frees
+ * (cleared when clear_downstream), -1 on an error. */
+int h_mark(const char *dag, const char *task, const char *partition,
+	   const char *state, int clear_downstream);
 
 /* End the running fake try of task in partition: exit code, signal, or
  * an executor error. Returns 0, -1 when no such try runs. */
