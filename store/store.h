@@ -322,11 +322,24 @@ struct store_grid_run {
 	int64_t id, start_s, end_s;
 	char *partition, *state, *run_type;
 };
-/* A page of runs with start in [from_s, to_s], newest first: *runs
- * (caller frees with store_grid_runs_free) and *total matching. */
-int store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
-		    int64_t to_s, int limit, int offset,
+/* Which runs the grid shows: start in [from_s, to_s]; run_state (NULL:
+ * any) the run's state; ti_state (NULL: any) a state one of the run's
+ * task instances is in ("failed": runs with a failed task). */
+struct store_grid_query {
+	int64_t from_s, to_s;
+	const char *run_state;
+	const char *ti_state;
+};
+/* A page of the runs q matches, newest first: *runs (caller frees with
+ * store_grid_runs_free) and *total matching. */
+int store_grid_runs(struct store *s, const char *dag_id,
+		    const struct store_grid_query *q, int limit, int offset,
 		    struct store_grid_run **runs, int *nruns, int64_t *total);
+/* How many runs q matches come before (are newer than) the run starting
+ * at start_s, in the grid's order: the row the run is on. 0 or -1. */
+int store_grid_position(struct store *s, const char *dag_id,
+			const struct store_grid_query *q, int64_t start_s,
+			int64_t *pos);
 void store_grid_runs_free(struct store_grid_run *runs, int n);
 /* Call cb for each task instance of a run; duration_ms < 0: none. The
  * strings live until cb returns. 0 or -1 on a database error. */
