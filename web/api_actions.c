@@ -434,14 +434,15 @@ out:
 	return res;
 }
 
-/* The state task has now in a run as store_run_json wrote it ("" if none). */
+/* The state task has now among a run's task instances (store_tis_json;
+ * "" if none). */
 static const char *
-run_ti_state(json_t *run, const char *task)
+run_ti_state(json_t *tis, const char *task)
 {
 	size_t i;
 	json_t *ti;
 
-	json_array_foreach(json_object_get(run, "task_instances"), i, ti)
+	json_array_foreach(tis, i, ti)
 		if (json_is_string(json_object_get(ti, "task")) &&
 		    strcmp(json_string_value(json_object_get(ti, "task")), task) == 0)
 			return json_string_value(json_object_get(ti, "state"));
@@ -507,7 +508,7 @@ api_mark(struct web_req *r)
 	web_who(r, who, sizeof who);
 	done = json_array();
 	for (size_t p = 0; p < np; p++) {
-		json_t *run = dry_run ? store_run_json(r->w->store, d->name, set.v[p].key) : NULL;
+		json_t *run = dry_run ? store_tis_json(r->w->store, d->name, set.v[p].key) : NULL;
 
 		for (size_t t = 0; t < nt; t++) {
 			json_t *one, *freed = NULL, *stay = NULL;

@@ -31,6 +31,17 @@ next_partition_json(struct web *w, const struct dag *d)
 	return json_string(dag_partition_key(d, start, key, sizeof key));
 }
 
+int
+api_dag_tagged(const struct dag *d, const char *tag)
+{
+	if (tag == NULL || *tag == '\0')
+		return 1;
+	for (size_t i = 0; d->tags != NULL && d->tags[i] != NULL; i++)
+		if (strcmp(d->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *
 dag_summary_json(struct web *w, const struct dag *d)
 {
@@ -43,6 +54,13 @@ dag_summary_json(struct web *w, const struct dag *d)
 	json_object_set_new(o, "description", d->description ?
 			    json_string(d->description) : json_null());
 	json_object_set_new(o, "next_partition", next_partition_json(w, d));
+	{
+		json_t *tags = json_array();
+
+		for (size_t i = 0; d->tags != NULL && d->tags[i] != NULL; i++)
+			json_array_append_new(tags, json_string(d->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
 	if ((runs = store_dag_last_runs_json(w->store, d->name, 10)) == NULL) {
 		json_decref(o);
 		return NULL;	/* a database error */
@@ -52,15 +70,24 @@ dag_summary_json(struct web *w, const struct dag *d)
 }
 
 /* Every DAG's summary: a few queries per DAG, so the body is kept until
- * the database or the folder changes (scripts and dashboards poll it). */
+ * the database or the folder changes (scripts and dashboards poll it).
+ * ?tag=T lists only the DAGs tagged T (and no load errors: a file that
+ * failed to load has no tags to match). */
 enum web_result
 api_dags(struct web_req *r)
 {
 	const struct dagbag *bag = web_dagbag(r->w);
+	const char *tag = web_query(r, "tag");
 	json_t *dags, *errors, *body;
 	char *text;
 
-	if (web_cached_reply(r, &r->w->dags_body, "application/json"))
+	if (tag != NULL && *tag == '\0')
+		tag = NULL;
+	if (tag != NULL && !api_key_ok(tag)) {
+		web_error(r, 400, "tag must be 1-200 printable characters");
+		return WEB_DONE;
+	}
+	if (tag == NULL && web_cached_reply(r, &r->w->dags_body, "application/json"))
 		return WEB_DONE;
 	dags = json_array();
 	errors = json_array();
@@ -68,6 +95,8 @@ api_dags(struct web_req *r)
 	for (int i = 0; i < bag->n; i++) {
 		const struct dagbag_entry *e = &bag->entries[i];
 
+		if (tag != NULL && (e->dag == NULL || !api_dag_tagged(e->dag, tag)))
+			continue;
 		if (e->dag != NULL) {
 			json_t *one = dag_summary_json(r->w, e->dag);
 
@@ -86,7 +115,11 @@ api_dags(struct web_req *r)
 	json_decref(body);
 	if (text == NULL)
 		sl_fatal("out of memory");
-	web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
+	if (tag != NULL) {
+		web_text(r, 200, "application/json", text, strlen(text));
+		free(text);
+	} else
+		web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
 	return WEB_DONE;
 }
 

@@ -228,6 +228,8 @@ enum web_result api_dag(struct web_req *r);
 /* A DAG (summary, tasks, params) as the API and the pages show it; NULL
  * on a database error. */
 json_t *api_dag_json(struct web *w, const struct dag *d);
+/* Is d tagged tag (its `tags:`; exact match)? A NULL or empty tag: yes. */
+int api_dag_tagged(const struct dag *d, const char *tag);
 /* api_runs.c */
 enum web_result api_runs_list(struct web_req *r);
 enum web_result api_run(struct web_req *r);
