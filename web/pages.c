@@ -281,7 +281,7 @@ pages_dag(struct web_req *r)
 	dag_header(r, &b, d, "grid");
 	buf_adds(&b, "<section class=\"toolbar\" id=\"toolbar\">");
 	/* jump and filter: for everyone who may look */
-	buf_adds(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" "
+	buf_adds(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" size=\"28\" "
 		     "placeholder=\"2026-12-03 or 2026-12-03 05:00\" title=\"a partition key, a time "
 		     "(the partition holding it) or a date (the partitions starting that day), in the "
 		     "DAG's zone\"></label><button type=\"submit\" id=\"grid-go\">Go</button></form>"

@@ -140,7 +140,8 @@
       const count = document.getElementById('selection-count');
       if (count) {
         const parts = new Set([...selected].map((k) => split(k)[0]));
-        count.textContent = n ? n + ' selected (' + parts.size + ' partition' + (parts.size === 1 ? '' : 's') + ')' : 'nothing selected';
+        count.textContent = n ? n + ' selected' : 'nothing selected';
+        count.title = n ? 'on ' + parts.size + ' partition' + (parts.size === 1 ? '' : 's') + ', on any page' : '';
       }
       for (const id of ['clear-btn', 'mark-success-btn', 'mark-failed-btn']) {
         const b = document.getElementById(id);
@@ -210,7 +211,8 @@
         render();
         const row = table.querySelector('tr.target');
         if (row) row.scrollIntoView({ block: 'center' });
-        status(text + ' → ' + (res.at || []).join(', ') +
+        const at = res.at || [];
+        status(text + ' → ' + (at.length === 1 ? at[0] : at.length + ' partitions, ' + at[at.length - 1] + ' … ' + at[0]) +
           (row ? '' : ' (not shown: the filter hides it)'));
       } catch (e) { status(e.message, true); }
     }
@@ -219,6 +221,15 @@
     // wherever they are paged: the server lists the keys of the range
     async function selectRange(from, to, task) {
       if (Number(from.start) > Number(to.start)) [from, to] = [to, from];
+      // both ends on this page: the rows between them are the range (a
+      // page is a contiguous stretch of the same order and filter)
+      const rows = data.partitions.map((p) => p.partition);
+      const [i, j] = [rows.indexOf(from.partition), rows.indexOf(to.partition)];
+      if (i >= 0 && j >= 0) {
+        for (let r = Math.min(i, j); r <= Math.max(i, j); r++) selected.add(key(rows[r], task));
+        paintSelection();
+        return;
+      }
       try {
         const res = await api('GET', '/dags/' + enc(dag) + '/grid/keys?from=' + enc(from.partition) +
           '&to=' + enc(to.partition) + filter);
@@ -276,6 +287,7 @@
       const v = ev.target.value;     // "state=failed", "task_state=failed" or ""
       filter = v ? '&' + v.split('=')[0] + '=' + enc(v.split('=')[1]) : '';
       offset = 0;
+      targets = new Set();
       load();
     });
 
@@ -354,8 +366,8 @@
             { tasks: [task], partitions, state, dry_run: true, clear_downstream: clearDown });
           for (const ti of res.task_instances) {
             rows.push({ partition: ti.partition, task: ti.task, state: ti.state || 'none' });
-            for (const t of ti.cleared_downstream || ti.downstream_upstream_failed || []) freed.add(ti.partition + ' ' + t);
-            for (const t of ti.still_upstream_failed || []) stay.add(ti.partition + ' ' + t);
+            for (const t of ti.cleared_downstream || ti.downstream_upstream_failed || []) freed.add(t + ' @ ' + ti.partition);
+            for (const t of ti.still_upstream_failed || []) stay.add(t + ' @ ' + ti.partition);
           }
         }
       } catch (e) { status(e.message, true); return; }
