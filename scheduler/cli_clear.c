@@ -374,8 +374,7 @@ mark_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt mark_opts[] = {
-	{ "clear-downstream", 'd', NULL, "with success: clear the downstream task instances that are "
-	  "upstream_failed because of this one, so they run" },
+	{ "clear-downstream", 'd', NULL, "with success: also clear what it left upstream_failed, so that runs" },
 	{ "dry-run", 'n', NULL, "say what would change, change nothing" },
 	{ NULL, 0, NULL, NULL },
 };
