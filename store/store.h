@@ -220,6 +220,20 @@ int store_clear(struct store *s, const struct dag *dag,
 int store_mark(struct store *s, const struct dag *dag, const char *task,
 	       const char *partition, enum ti_state state, const char *who,
 	       struct sl_err *err);
+/*
+ * What marking task success in partition's run means for its downstream:
+ * the downstream task instances that are upstream_failed because of it
+ * (with task taken as success, none of their upstream stays failed or
+ * upstream_failed; worked out down the chain) go to *freed, and those
+ * still held by another failed upstream to *stay, as JSON arrays of task
+ * names in the DAG's order (each may be NULL). When clear, the freed ones
+ * are cleared (store_clear: reset to none, audited) so the scheduler runs
+ * them again. Returns how many are freed, or -1 with err.
+ */
+int store_mark_downstream(struct store *s, const struct dag *dag,
+			  const char *task, const char *partition, int clear,
+			  const char *who, json_t **freed, json_t **stay,
+			  struct sl_err *err);
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 
@@ -327,11 +341,24 @@ struct store_grid_run {
 	int64_t id, start_s, end_s;
 	char *partition, *state, *run_type;
 };
-/* A page of runs with start in [from_s, to_s], newest first: *runs
- * (caller frees with store_grid_runs_free) and *total matching. */
-int store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
-		    int64_t to_s, int limit, int offset,
+/* Which runs the grid shows: start in [from_s, to_s]; run_state (NULL:
+ * any) the run's state; ti_state (NULL: any) a state one of the run's
+ * task instances is in ("failed": runs with a failed task). */
+struct store_grid_query {
+	int64_t from_s, to_s;
+	const char *run_state;
+	const char *ti_state;
+};
+/* A page of the runs q matches, newest first: *runs (caller frees with
+ * store_grid_runs_free) and *total matching. */
+int store_grid_runs(struct store *s, const char *dag_id,
+		    const struct store_grid_query *q, int limit, int offset,
 		    struct store_grid_run **runs, int *nruns, int64_t *total);
+/* How many runs q matches come before (are newer than) the run starting
+ * at start_s, in the grid's order: the row the run is on. 0 or -1. */
+int store_grid_position(struct store *s, const char *dag_id,
+			const struct store_grid_query *q, int64_t start_s,
+			int64_t *pos);
 void store_grid_runs_free(struct store_grid_run *runs, int n);
 /* Call cb for each task instance of a run; duration_ms < 0: none. The
  * strings live until cb returns. 0 or -1 on a database error. */

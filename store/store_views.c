@@ -226,9 +226,33 @@ store_grid_runs_free(struct store_grid_run *runs, int n)
 	free(runs);
 }
 
+/* The grid's WHERE: ?1 DAG, ?2..?3 starts, ?4 run state, ?5 a task
+ * instance's state (NULL: any). */
+#define GRID_WHERE \
+	"WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 " \
+	"AND (?4 IS NULL OR state = ?4) " \
+	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances ti " \
+	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) "
+
+static void
+grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q)
+{
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, q->from_s);
+	sqlite3_bind_int64(st, 3, q->to_s);
+	if (q->run_state != NULL)
+		sqlite3_bind_text(st, 4, q->run_state, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	if (q->ti_state != NULL)
+		sqlite3_bind_text(st, 5, q->ti_state, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+}
+
 int
-store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
-		int64_t to_s, int limit, int offset,
+store_grid_runs(struct store *s, const char *dag_id,
+		const struct store_grid_query *q, int limit, int offset,
 		struct store_grid_run **out, int *nruns, int64_t *total)
 {
 	sqlite3_stmt *st;
@@ -238,11 +262,8 @@ store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
 	*out = NULL;
 	*nruns = 0;
 	*total = 0;
-	st = store_stmt(s, "SELECT count(*) FROM dag_runs "
-			   "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3");
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
+	st = store_stmt(s, "SELECT count(*) FROM dag_runs " GRID_WHERE);
+	grid_bind(st, dag_id, q);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);
@@ -252,13 +273,10 @@ store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
 	/* the page of runs walks dag_runs_interval backwards: no sort */
 	st = store_stmt(s,
 	    "SELECT id, partition, start_s, end_s, state, run_type FROM dag_runs "
-	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 "
-	    "ORDER BY start_s DESC, id DESC LIMIT ?4 OFFSET ?5");
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	sqlite3_bind_int(st, 4, limit);
-	sqlite3_bind_int(st, 5, offset);
+	    GRID_WHERE "ORDER BY start_s DESC, id DESC LIMIT ?6 OFFSET ?7");
+	grid_bind(st, dag_id, q);
+	sqlite3_bind_int(st, 6, limit);
+	sqlite3_bind_int(st, 7, offset);
 	runs = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *runs);
 	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_grid_run *g = &runs[n++];
@@ -278,6 +296,23 @@ store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
 	*out = runs;
 	*nruns = n;
 	return 0;
+}
+
+int
+store_grid_position(struct store *s, const char *dag_id,
+		    const struct store_grid_query *q, int64_t start_s,
+		    int64_t *pos)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT count(*) FROM dag_runs " GRID_WHERE "AND start_s > ?6");
+	int rc;
+
+	grid_bind(st, dag_id, q);
+	sqlite3_bind_int64(st, 6, start_s);
+	rc = sqlite3_step(st);
+	*pos = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int

@@ -455,6 +455,31 @@ h_poke_db(void)
 	h_settle();
 }
 
+int
+h_mark(const char *dag, const char *task, const char *partition,
+       const char *state, int clear_downstream)
+{
+	struct sl_err err;
+	struct dag *d = h_dag(dag);
+	int ts = ti_state_parse(state), freed = 0;
+
+	sl_err_clear(&err);
+	if (d == NULL || ts < 0 || store_begin(h_store()) < 0)
+		return -1;
+	if (store_mark(h_store(), d, task, partition, (enum ti_state)ts, "harness", &err) < 0 ||
+	    (ts == TI_SUCCESS &&
+	     (freed = store_mark_downstream(h_store(), d, task, partition, clear_downstream,
+					    "harness", NULL, NULL, &err)) < 0)) {
+		fprintf(stderr, "h_mark %s %s %s: %s\n", dag, task, partition, err.msg);
+		store_rollback(h_store());
+		return -1;
+	}
+	if (store_commit(h_store()) < 0)
+		return -1;
+	h_poke_db();
+	return freed;
+}
+
 void
 h_trigger(const char *dag, const char *partition)
 {

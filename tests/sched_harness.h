@@ -58,6 +58,12 @@ void h_poke_db(void);
  * mtime of its own, then let the scheduler scan the folder as its timer
  * would, and settle. */
 void h_dag_file(const char *name, const char *yaml);
+/* A person marks task success or failed in partition, as `sluice mark`
+ * does (with clear_downstream: --clear-downstream), and the scheduler
+ * sees it. Returns how many downstream task instances the mark frees
+ * (cleared when clear_downstream), -1 on an error. */
+int h_mark(const char *dag, const char *task, const char *partition,
+	   const char *state, int clear_downstream);
 
 /* End the running fake try of task in partition: exit code, signal, or
  * an executor error. Returns 0, -1 when no such try runs. */

@@ -463,6 +463,83 @@ test_mark_running(void)
 	h_close();
 }
 
+/*
+ * Marking a failed task success, with and without clearing its downstream.
+ * a fails; b (after a) and c (after b) are upstream_failed because of a
+ * only; y (after a and x) also because of x, which failed too. Marking a
+ * success frees b and c (y stays held by x). Without clear_downstream they
+ * stay upstream_failed; with it they are cleared and run in order.
+ */
+static const struct {
+	int clear;
+	int freed;		/* what h_mark returns */
+	const char *b, *c, *y;	/* right after the mark */
+	const char *b_end, *c_end;	/* after the runnable tries end (exit 0) */
+	int started_b;		/* tries of b in all */
+} mark_table[] = {
+	{ 0, 2, "upstream_failed", "upstream_failed", "upstream_failed",
+	  "upstream_failed", "upstream_failed", 0 },
+	{ 1, 2, "running", "none", "upstream_failed",
+	  "success", "success", 1 },
+};
+
+static void
+test_mark_clear_downstream(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "md.yaml", "dag: md\ntasks:\n  a: {command: \"true\"}\n"
+			     "  x: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n"
+			     "  c: {after: [b], command: \"true\"}\n"
+			     "  y: {after: [a, x], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(mark_table); i++) {
+		h_open(files, NULL);
+		h_trigger("md", "p");
+		CHECK_EQ_INT(0, h_end("a", "p", 1));
+		CHECK_EQ_INT(0, h_end("x", "p", 1));
+		CHECK_STATE("upstream_failed", "md", "b", "p");
+		CHECK_STATE("upstream_failed", "md", "c", "p");
+		CHECK_STATE("upstream_failed", "md", "y", "p");
+		CHECK_EQ_STR("failed", h_run_state("md", "p"));
+		CHECK_EQ_INT(mark_table[i].freed, h_mark("md", "a", "p", "success", mark_table[i].clear));
+		CHECK_STATE("success", "md", "a", "p");
+		CHECK_STATE(mark_table[i].b, "md", "b", "p");
+		CHECK_STATE(mark_table[i].c, "md", "c", "p");
+		CHECK_STATE(mark_table[i].y, "md", "y", "p");
+		h_end_all();
+		CHECK_STATE(mark_table[i].b_end, "md", "b", "p");
+		CHECK_STATE(mark_table[i].c_end, "md", "c", "p");
+		CHECK_STATE("upstream_failed", "md", "y", "p");
+		CHECK_EQ_INT(mark_table[i].started_b, h_started("b"));
+		/* x still failed: the run ends failed either way */
+		CHECK_EQ_STR("failed", h_run_state("md", "p"));
+		h_close();
+	}
+}
+
+/* Marking failed frees nothing and clears nothing downstream. */
+static void
+test_mark_failed_downstream(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "mf.yaml", "dag: mf\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("mf", "p");
+	CHECK_EQ_INT(0, h_mark("mf", "a", "p", "failed", 0));
+	CHECK_STATE("failed", "mf", "a", "p");
+	CHECK_STATE("upstream_failed", "mf", "b", "p");
+	CHECK_EQ_INT(0, h_started("b"));
+	CHECK_EQ_STR("failed", h_run_state("mf", "p"));
+	h_close();
+}
+
 /* --- sensors --- */
 
 static const struct h_dag_file sensor_files[] = {
@@ -861,6 +938,8 @@ main(void)
 	RUN(test_depends_on_past);
 	RUN(test_clear_while_running);
 	RUN(test_mark_running);
+	RUN(test_mark_clear_downstream);
+	RUN(test_mark_failed_downstream);
 	RUN(test_sensor_reschedule);
 	RUN(test_sensor_backoff);
 	RUN(test_sla);

@@ -31,6 +31,17 @@ next_partition_json(struct web *w, const struct dag *d)
 	return json_string(dag_partition_key(d, start, key, sizeof key));
 }
 
+int
+api_dag_tagged(const struct dag *d, const char *tag)
+{
+	if (tag == NULL || *tag == '\0')
+		return 1;
+	for (size_t i = 0; d->tags != NULL && d->tags[i] != NULL; i++)
+		if (strcmp(d->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *
 dag_summary_json(struct web *w, const struct dag *d)
 {
@@ -55,6 +66,13 @@ dag_summary_json(struct web *w, const struct dag *d)
 				    json_boolean(e != NULL && e->missing));
 	}
 	json_object_set_new(o, "next_partition", next_partition_json(w, d));
+	{
+		json_t *tags = json_array();
+
+		for (size_t i = 0; d->tags != NULL && d->tags[i] != NULL; i++)
+			json_array_append_new(tags, json_string(d->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
 	if ((runs = store_dag_last_runs_json(w->store, d->name, 10)) == NULL) {
 		json_decref(o);
 		return NULL;	/* a database error */
@@ -63,8 +81,11 @@ dag_summary_json(struct web *w, const struct dag *d)
 	return o;
 }
 
+/* Every DAG's summary, with the load errors; tag non-NULL lists only the
+ * DAGs tagged with it (and no load errors: a file that failed to load has
+ * no tags to match). */
 json_t *
-api_dags_list_json(struct web *w)
+api_dags_list_json(struct web *w, const char *tag)
 {
 	const struct dagbag *bag = web_dagbag(w);
 	json_t *dags = json_array(), *errors = json_array(), *unloaded, *o;
@@ -73,6 +94,8 @@ api_dags_list_json(struct web *w)
 	for (int i = 0; i < bag->n; i++) {
 		const struct dagbag_entry *e = &bag->entries[i];
 
+		if (tag != NULL && (e->dag == NULL || !api_dag_tagged(e->dag, tag)))
+			continue;
 		if (e->dag != NULL) {
 			json_t *one = dag_summary_json(w, e->dag);
 
@@ -80,7 +103,7 @@ api_dags_list_json(struct web *w)
 				goto fail;
 			json_array_append_new(dags, one);
 		}
-		if (e->error != NULL || e->dag == NULL) {
+		if (tag == NULL && (e->error != NULL || e->dag == NULL)) {
 			o = json_pack("{s:s,s:s}", "file", e->file, "error",
 				      e->error ? e->error : "not loaded");
 			if (e->dag != NULL)
@@ -94,7 +117,11 @@ api_dags_list_json(struct web *w)
 		goto fail;
 	json_array_foreach(unloaded, k, o) {
 		const char *name = json_string_value(json_object_get(o, "dag"));
-		json_t *runs = store_dag_last_runs_json(w->store, name, 10);
+		json_t *runs;
+
+		if (tag != NULL)
+			continue;	/* no version here: no tags to match */
+		runs = store_dag_last_runs_json(w->store, name, 10);
 
 		if (runs == NULL) {
 			json_decref(unloaded);
@@ -131,22 +158,34 @@ fail:
 }
 
 /* Every DAG's summary: a few queries per DAG, so the body is kept until
- * the database or the folder changes (scripts and dashboards poll it). */
+ * the database or the folder changes (scripts and dashboards poll it).
+ * ?tag=T lists only the DAGs tagged T (not cached). */
 enum web_result
 api_dags(struct web_req *r)
 {
+	const char *tag = web_query(r, "tag");
 	json_t *body;
 	char *text;
 
-	if (web_cached_reply(r, &r->w->dags_body, "application/json"))
+	if (tag != NULL && *tag == '\0')
+		tag = NULL;
+	if (tag != NULL && !api_key_ok(tag)) {
+		web_error(r, 400, "tag must be 1-200 printable characters");
 		return WEB_DONE;
-	if ((body = api_dags_list_json(r->w)) == NULL)
+	}
+	if (tag == NULL && web_cached_reply(r, &r->w->dags_body, "application/json"))
+		return WEB_DONE;
+	if ((body = api_dags_list_json(r->w, tag)) == NULL)
 		return api_db_failed(r);
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text == NULL)
 		sl_fatal("out of memory");
-	web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
+	if (tag != NULL) {
+		web_text(r, 200, "application/json", text, strlen(text));
+		free(text);
+	} else
+		web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
 	return WEB_DONE;
 }
 

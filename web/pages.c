@@ -92,8 +92,12 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 enum web_result
 pages_dags(struct web_req *r)
 {
-	json_t *list = api_dags_list_json(r->w), *dag_list, *errs;
+	json_t *list = api_dags_list_json(r->w, NULL), *dag_list, *errs;
 	struct buf b;
+	const char *tag = web_query(r, "tag");
+
+	if (tag != NULL && (*tag == '\0' || !api_key_ok(tag)))
+		tag = NULL;
 
 	if (list == NULL)
 		return api_db_failed(r);
@@ -101,11 +105,45 @@ pages_dags(struct web_req *r)
 	errs = json_object_get(list, "errors");
 	buf_init(&b, 0);
 	html_begin(r, &b, "DAGs", "dags");
-	buf_adds(&b, "<h1>DAGs</h1><table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
+	/* ?tag=T shows the DAGs tagged T; the others stay on the page, hidden,
+	 * so the filter box can change its mind without a reload */
+	buf_adds(&b, "<h1>DAGs</h1><form class=\"toolbar\" id=\"dag-filter-form\" method=\"get\">"
+		     "<label>Tag <input name=\"tag\" id=\"dag-filter\" list=\"dag-tags\" "
+		     "placeholder=\"any tag\" autocomplete=\"off\" value=\"");
+	if (tag != NULL)
+		text_html_escape(&b, tag);
+	buf_adds(&b, "\"></label><button type=\"submit\">Filter</button>"
+		     "<button type=\"button\" id=\"dag-filter-clear\">All DAGs</button>"
+		     "<span id=\"dag-count\" class=\"note\"></span><datalist id=\"dag-tags\">");
+	{
+		json_t *seen = json_object();
+
+		for (size_t i = 0; i < json_array_size(dag_list); i++) {
+			size_t k;
+			json_t *t;
+
+			json_array_foreach(json_object_get(json_array_get(dag_list, i), "tags"), k, t)
+				json_object_set(seen, json_string_value(t), json_true());
+		}
+		{
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(seen, k, v) {
+				buf_adds(&b, "<option value=\"");
+				text_html_escape(&b, k);
+				buf_adds(&b, "\">");
+			}
+		}
+		json_decref(seen);
+	}
+	buf_adds(&b, "</datalist></form>");
+	buf_adds(&b, "<table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
 		     "<th>Schedule</th><th>Paused</th><th>Last runs</th><th>Next partition</th>"
 		     "<th>Tasks</th></tr></thead><tbody>");
 	for (size_t i = 0; i < json_array_size(dag_list); i++) {
 		json_t *d = json_array_get(dag_list, i), *runs = json_object_get(d, "last_runs");
+		json_t *tags = json_object_get(d, "tags");
 		const char *name = json_string_value(json_object_get(d, "dag"));
 		const char *desc = json_string_value(json_object_get(d, "description"));
 		const char *error = json_string_value(json_object_get(d, "error"));
@@ -113,10 +151,14 @@ pages_dags(struct web_req *r)
 		const char *zone = json_string_value(json_object_get(d, "timezone"));
 		int paused = json_is_true(json_object_get(d, "paused"));
 		int loaded = json_is_true(json_object_get(d, "loaded"));
+		int shown = tag == NULL;
 
+		for (size_t k = 0; !shown && k < json_array_size(tags); k++)
+			shown = strcmp(json_string_value(json_array_get(tags, k)), tag) == 0;
 		buf_adds(&b, "<tr data-dag=\"");
 		text_html_escape(&b, name);
-		buf_adds(&b, error != NULL ? "\" class=\"has-error\"><td>" : "\"><td>");
+		buf_printf(&b, "\"%s%s><td>", error != NULL ? " class=\"has-error\"" : "",
+			   shown ? "" : " hidden");
 		if (loaded) {
 			/* (a DAG known only from the database has no page) */
 			buf_adds(&b, "<a class=\"dag-link\" href=\"/dags/");
@@ -126,6 +168,23 @@ pages_dags(struct web_req *r)
 			buf_adds(&b, "</a>");
 		} else
 			text_html_escape(&b, name);
+		if (json_array_size(tags) > 0) {
+			buf_adds(&b, "<span class=\"tags\">");
+			for (size_t k = 0; k < json_array_size(tags); k++) {
+				const char *t = json_string_value(json_array_get(tags, k));
+
+				buf_adds(&b, "<a class=\"tag\" href=\"/?tag=");
+				text_url_segment(&b, t);
+				buf_adds(&b, "\" data-tag=\"");
+				text_html_escape(&b, t);
+				buf_adds(&b, "\" title=\"the DAGs tagged ");
+				text_html_escape(&b, t);
+				buf_adds(&b, "\">");
+				text_html_escape(&b, t);
+				buf_adds(&b, "</a>");
+			}
+			buf_adds(&b, "</span>");
+		}
 		if (desc != NULL) {
 			buf_adds(&b, "<div class=\"desc\">");
 			text_html_escape(&b, desc);
@@ -246,6 +305,21 @@ pages_dag(struct web_req *r)
 	html_begin(r, &b, d->name, "dag");
 	dag_header(r, &b, d, "grid");
 	buf_adds(&b, "<section class=\"toolbar\" id=\"toolbar\">");
+	/* jump and filter: for everyone who may look */
+	buf_adds(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" size=\"28\" "
+		     "placeholder=\"2026-12-03 or 2026-12-03 05:00\" title=\"a partition key, a time "
+		     "(the partition holding it) or a date (the partitions starting that day), in the "
+		     "DAG's zone\"></label><button type=\"submit\" id=\"grid-go\">Go</button></form>"
+		     "<label class=\"group\">Show <select id=\"grid-filter\">"
+		     "<option value=\"\">every run</option>"
+		     "<option value=\"state=failed\">failed runs</option>"
+		     "<option value=\"state=running\">running runs</option>"
+		     "<option value=\"state=queued\">queued runs</option>"
+		     "<option value=\"state=success\">successful runs</option>"
+		     "<option value=\"task_state=failed\">runs with a failed task</option>"
+		     "<option value=\"task_state=upstream_failed\">runs with an upstream_failed task</option>"
+		     "<option value=\"task_state=running\">runs with a running task</option>"
+		     "</select></label>");
 	if (can_change) {
 		buf_adds(&b, "<div class=\"group\"><span id=\"selection-count\">nothing selected</span>"
 			     "<button id=\"select-none\" type=\"button\">Clear selection</button></div>"
@@ -307,6 +381,9 @@ pages_dag(struct web_req *r)
 	buf_adds(&b, "</div><div class=\"modal\" id=\"preview\" hidden><div class=\"dialog\"><h2 id=\"preview-title\"></h2>"
 		     "<p id=\"preview-summary\"></p><div class=\"preview-list\"><table id=\"preview-table\"><thead><tr>"
 		     "<th>Partition</th><th>Task</th><th>Now</th></tr></thead><tbody></tbody></table></div>"
+		     "<label id=\"preview-mark-option\" class=\"option\" hidden><input type=\"checkbox\" "
+		     "id=\"mark-clear-downstream\"> also clear the downstream tasks that are upstream_failed "
+		     "because of these, so they run again</label><div id=\"preview-extra\" class=\"note\"></div>"
 		     "<div class=\"buttons\"><button id=\"preview-cancel\" type=\"button\">Cancel</button>"
 		     "<button id=\"preview-confirm\" type=\"button\" class=\"primary\">Confirm</button></div></div></div>");
 	html_end(&b);

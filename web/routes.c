@@ -53,6 +53,7 @@ static const struct route routes[] = {
 	{ M_GET, "/api/v1/dags/{dag}/runs", ROUTE_API, ROLE_VIEWER, api_runs_list },
 	{ M_POST, "/api/v1/dags/{dag}/runs", ROUTE_API, ROLE_OPERATOR, api_trigger },
 	{ M_GET, "/api/v1/dags/{dag}/grid", ROUTE_API, ROLE_VIEWER, api_grid },
+	{ M_GET, "/api/v1/dags/{dag}/grid/keys", ROUTE_API, ROLE_VIEWER, api_grid_keys },
 	{ M_POST, "/api/v1/dags/{dag}/clear", ROUTE_API, ROLE_OPERATOR, api_clear },
 	{ M_POST, "/api/v1/dags/{dag}/mark", ROUTE_API, ROLE_OPERATOR, api_mark },
 	{ M_POST, "/api/v1/dags/{dag}/backfill", ROUTE_API, ROLE_OPERATOR, api_backfill },

@@ -234,17 +234,22 @@ json_t *api_dag_json(struct web *w, const struct dag *d);
  * "loaded" true; or known only from the database: "loaded" false); so is
  * a DAG whose file is gone ("file_missing" true). NULL on a database
  * error. */
-json_t *api_dags_list_json(struct web *w);
+json_t *api_dags_list_json(struct web *w, const char *tag);
+/* Is d tagged tag (its `tags:`; exact match)? A NULL or empty tag: yes. */
+int api_dag_tagged(const struct dag *d, const char *tag);
 /* api_runs.c */
 enum web_result api_runs_list(struct web_req *r);
 enum web_result api_run(struct web_req *r);
 enum web_result api_run_delete(struct web_req *r);
 /* api_grid.c */
 enum web_result api_grid(struct web_req *r);
-/* The grid: a page of runs (newest first) x the DAG's tasks, as JSON
- * written into out (web/API.md shows the shape); -1 on a database error. */
-int api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
-		   int64_t to_s, int limit, int offset, struct buf *out);
+enum web_result api_grid_keys(struct web_req *r);
+struct store_grid_query;
+/* The grid: a page of the runs q matches (newest first) x the DAG's
+ * tasks, as JSON written into out (web/API.md shows the shape); at (may
+ * be NULL) goes out as "at". -1 on a database error. */
+int api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query *q,
+		   int limit, int offset, const json_t *at, struct buf *out);
 /* api_actions.c */
 enum web_result api_pause(struct web_req *r);
 enum web_result api_unpause(struct web_req *r);
