@@ -1,4 +1,4 @@
-/* api_tasks.c: a task instance (its tries, its command as rendered for its run, masked) and its logs. */
+/* api_tasks.c: a task instance (its tries with what each ran, why it waits, its command as the DAG renders it today, masked) and its logs. */
 #include "web/web_internal.h"
 
 #include <limits.h>
@@ -14,6 +14,7 @@
 #include "scheduler/config.h"
 #include "scheduler/template.h"
 #include "scheduler/try.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 static void
@@ -122,7 +123,38 @@ api_task(struct web_req *r)
 				    dag_params_masked(d, json_object_get(run, "params")));
 	else
 		json_object_set_new(ti, "params", json_null());
+	/* the try in flight is not in task_tries yet: list it with what it
+	 * runs, so a client follows the latest try from one list */
+	{
+		const char *state = json_string_value(json_object_get(ti, "state"));
+		json_int_t n = json_integer_value(json_object_get(ti, "try_number"));
+		json_t *last = json_array_get(tries, json_array_size(tries) - 1);
+
+		if (n > 0 && (strcmp(state, "running") == 0 || strcmp(state, "queued") == 0 ||
+			      strcmp(state, "up_for_reschedule") == 0) &&
+		    (last == NULL || json_integer_value(json_object_get(last, "try_number")) < n))
+			json_array_append_new(tries, json_pack("{s:I,s:s,s:O,s:n,s:n,s:n,s:O,s:n,s:O,s:O,s:b}",
+			    "try_number", n, "state", state,
+			    "started_at", json_object_get(ti, "started_at"),
+			    "ended_at", "exit_code", "signal",
+			    "host", json_object_get(ti, "host"), "error",
+			    "ran", json_object_get(ti, "ran"),
+			    "dag_hash", json_object_get(ti, "dag_hash"), "in_flight", 1));
+	}
 	json_object_set_new(ti, "tries", tries);
+	{
+		json_t *why;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (wait_explain_ti(r->w->store, r->w->cfg, web_dagbag(r->w), d, partition,
+				    task, sl_now_ms(), &why, &err) < 0) {
+			json_decref(run);
+			json_decref(ti);
+			return api_db_failed(r);
+		}
+		json_object_set_new(ti, "waiting_for", why);
+	}
 	{
 		json_t *cmd = json_object();
 

@@ -27,6 +27,7 @@
 #include "scheduler/partition.h"
 #include "base/text.h"
 #include "base/util.h"
+#include "web/mask.h"
 
 struct config;
 struct sched;
@@ -255,15 +256,7 @@ enum web_result api_users_list(struct web_req *r);
 enum web_result api_users_add(struct web_req *r);
 enum web_result api_users_remove(struct web_req *r);
 
-/* --- mask.c: secrets are never shown --- */
-/* Does a key or variable name look like it holds a secret? */
-int mask_secret_name(const char *name);
-/* text with URL passwords and the values of secret-looking environment
- * variables replaced by ******** (caller frees). */
-char *mask_text(const char *in);
-/* A copy of a JSON value: secret-looking keys lose their values, strings
- * go through mask_text. Returns a new reference. */
-json_t *mask_json(const json_t *in);
+/* --- mask.c: secrets are never shown (web/mask.h) --- */
 /* Replace a run's "params" (or each run's of an array) by the DAG's
  * masked view: secret params as ***. */
 struct dag;
