@@ -90,6 +90,35 @@ find_ti(struct web *w, const char *dag, const char *partition, const char *task)
 	return found;
 }
 
+/* The tries of a task instance, oldest first, with the try in flight
+ * (not in task_tries until it ends) last, so a client follows the latest
+ * try from one list; each with what it ran. NULL on a database error. */
+json_t *
+api_ti_tries(struct web *w, json_t *ti, const char *dag, const char *partition,
+	     const char *task)
+{
+	json_t *tries = store_tries_json(w->store, dag, task, partition);
+	const char *state = json_string_value(json_object_get(ti, "state"));
+	json_int_t n = json_integer_value(json_object_get(ti, "try_number"));
+	json_t *last;
+
+	if (tries == NULL)
+		return NULL;
+	last = json_array_get(tries, json_array_size(tries) - 1);
+	if (n > 0 && state != NULL &&
+	    (strcmp(state, "running") == 0 || strcmp(state, "queued") == 0 ||
+	     strcmp(state, "up_for_reschedule") == 0) &&
+	    (last == NULL || json_integer_value(json_object_get(last, "try_number")) < n))
+		json_array_append_new(tries, json_pack("{s:I,s:s,s:O,s:n,s:n,s:n,s:O,s:n,s:O,s:O,s:b}",
+		    "try_number", n, "state", state,
+		    "started_at", json_object_get(ti, "started_at"),
+		    "ended_at", "exit_code", "signal",
+		    "host", json_object_get(ti, "host"), "error",
+		    "ran", json_object_get(ti, "ran"),
+		    "dag_hash", json_object_get(ti, "dag_hash"), "in_flight", 1));
+	return tries;
+}
+
 enum web_result
 api_task(struct web_req *r)
 {
@@ -110,7 +139,7 @@ api_task(struct web_req *r)
 		web_error(r, 404, "DAG %s has no run of %s for partition %s", d->name, task, partition);
 		return WEB_DONE;
 	}
-	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL) {
 		json_decref(run);
 		json_decref(ti);
 		return api_db_failed(r);
@@ -123,24 +152,6 @@ api_task(struct web_req *r)
 				    dag_params_masked(d, json_object_get(run, "params")));
 	else
 		json_object_set_new(ti, "params", json_null());
-	/* the try in flight is not in task_tries yet: list it with what it
-	 * runs, so a client follows the latest try from one list */
-	{
-		const char *state = json_string_value(json_object_get(ti, "state"));
-		json_int_t n = json_integer_value(json_object_get(ti, "try_number"));
-		json_t *last = json_array_get(tries, json_array_size(tries) - 1);
-
-		if (n > 0 && (strcmp(state, "running") == 0 || strcmp(state, "queued") == 0 ||
-			      strcmp(state, "up_for_reschedule") == 0) &&
-		    (last == NULL || json_integer_value(json_object_get(last, "try_number")) < n))
-			json_array_append_new(tries, json_pack("{s:I,s:s,s:O,s:n,s:n,s:n,s:O,s:n,s:O,s:O,s:b}",
-			    "try_number", n, "state", state,
-			    "started_at", json_object_get(ti, "started_at"),
-			    "ended_at", "exit_code", "signal",
-			    "host", json_object_get(ti, "host"), "error",
-			    "ran", json_object_get(ti, "ran"),
-			    "dag_hash", json_object_get(ti, "dag_hash"), "in_flight", 1));
-	}
 	json_object_set_new(ti, "tries", tries);
 	{
 		json_t *why;
