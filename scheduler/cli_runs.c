@@ -230,7 +230,7 @@ tasks_run(struct cli *c, const struct cli_args *args)
 		struct sl_err err;
 
 		sl_err_clear(&err);
-		if (wait_explain_ti(c->store, c->cfg, &c->bag, d, key, jstr(t, "task"),
+		if (wait_explain_ti(c->store, c->cfg, NULL, &c->bag, d, key, jstr(t, "task"),
 				    sl_now_ms(), &why, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			json_decref(tis);

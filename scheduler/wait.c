@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "executors/registry.h"
 #include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
@@ -112,16 +113,23 @@ wait_task_in_loop(const struct task *t)
 	       !t->executor_explicit;
 }
 
-/* An executor's slots as the registry gives them: its config's "slots",
- * else the executor types' default. */
+/* An executor's slots: the scheduler's registry's when it runs in this
+ * process, else its config's "slots" if given, else INT_MAX (not known). */
 static int
-executor_slots(const struct config *cfg, const char *name, int *found)
+executor_slots(const struct config *cfg, struct executor_set *execs,
+	       const char *name, int *found)
 {
 	json_t *e = json_object_get(cfg->executors, name);
 	json_t *slots = json_object_get(e, "slots");
 
-	*found = e != NULL || strcmp(name, "local") == 0;
-	return json_is_integer(slots) ? (int)json_integer_value(slots) : 16;
+	if (execs != NULL) {
+		struct executor *ex = registry_find(execs, name);
+
+		*found = ex != NULL;
+		return ex != NULL ? ex->slots : 0;
+	}
+	*found = e != NULL;
+	return json_is_integer(slots) ? (int)json_integer_value(slots) : INT_MAX;
 }
 
 static const char *
@@ -209,7 +217,7 @@ upstream_reason(const struct dag *d, const struct task *t, json_t *tis,
 
 int
 wait_explain_ti(struct store *s, const struct config *cfg,
-		const struct dagbag *bag, const struct dag *d,
+		struct executor_set *execs, const struct dagbag *bag, const struct dag *d,
 		const char *partition, const char *task, int64_t now_ms,
 		json_t **out, struct sl_err *err)
 {
@@ -326,7 +334,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		w.pool_size = (int)json_integer_value(json_object_get(cfg->pools, t->pool));
 		w.pool_slots = t->pool_slots;
 		w.exec_busy = h.exec_busy;
-		w.exec_slots = executor_slots(cfg, t->executor, &w.exec_found);
+		w.exec_slots = executor_slots(cfg, execs, t->executor, &w.exec_found);
 		k = wait_slots_check(&w);
 		switch (k) {
 		case WAIT_PAUSED:
@@ -352,6 +360,11 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 			json_object_set_new(res, "limit", json_integer(w.pool_size));
 			break;
 		case WAIT_EXECUTOR:
+			if (!w.exec_found) {
+				res = reason(k, "executor %s is not configured", t->executor);
+				json_object_set_new(res, "executor", json_string(t->executor));
+				break;
+			}
 			res = reason(k, "executor %s has no free slot (%d of %d busy)",
 				     t->executor, w.exec_busy, w.exec_slots);
 			json_object_set_new(res, "executor", json_string(t->executor));

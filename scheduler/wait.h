@@ -67,10 +67,15 @@ int wait_task_in_loop(const struct task *t);
  * {"kind", "text", ...details} (see web/API.md), or JSON null when it is
  * running or done. Reads the store for the counts the scheduler keeps in
  * memory (tries holding slots per DAG, pool and executor); bag names the
- * tasks of every DAG (pools of other DAGs' tries). *out is a new
- * reference; -1 with err on a database error.
+ * tasks of every DAG (pools of other DAGs' tries). execs: the running
+ * scheduler's executors (their slots), or NULL outside its process: then
+ * an executor's slots are its config's "slots" when given, else not
+ * known (never the reason). *out is a new reference; -1 with err on a
+ * database error.
  */
+struct executor_set;
 int wait_explain_ti(struct store *s, const struct config *cfg,
+		    struct executor_set *execs,
 		    const struct dagbag *bag, const struct dag *d,
 		    const char *partition, const char *task, int64_t now_ms,
 		    json_t **out, struct sl_err *err);

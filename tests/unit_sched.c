@@ -786,7 +786,7 @@ test_wait_reasons(void)
 
 		CHECK_EQ_STR(rows[i].state, h_ti(rows[i].dag, rows[i].task, rows[i].partition, "state"));
 		sl_err_clear(&err);
-		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->bag, h_dag(rows[i].dag),
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag(rows[i].dag),
 						rows[i].partition, rows[i].task, h_now(), &why, &err));
 		if (rows[i].kind == NULL) {
 			CHECK_MSG(json_is_null(why), "row %zu waits", i);
@@ -803,7 +803,7 @@ test_wait_reasons(void)
 
 		sl_err_clear(&err);
 		CHECK_EQ_INT(0, store_dag_set_paused(h_store(), "wp", 1, "harness", &err));
-		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->bag, h_dag("wp"), "p", "b",
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag("wp"), "p", "b",
 						h_now(), &why, &err));
 		CHECK_EQ_STR("paused", json_string_value(json_object_get(why, "kind")));
 		json_decref(why);

@@ -9,7 +9,7 @@
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
 web_home
-printf 'web: {bind: 127.0.0.1}\npools: {default: 128, one: 1}\n' > "$H/sluice.yaml"
+printf 'web: {bind: 127.0.0.1}\npools: {default: 128, one: 1}\nexecutors: {local: {type: local}, narrow: {type: local, slots: 1}}\n' > "$H/sluice.yaml"
 # every task that holds waits for its own flag file
 hold() { echo "while [ ! -f $T/go-$1 ]; do sleep 0.05; done"; }
 cat > "$H/dags/pooled.yaml" <<YAML
@@ -33,6 +33,13 @@ max_active_tasks: 1
 tasks:
   m1: {priority: 2, command: "$(hold m1)"}
   m2: {command: "$(hold m2)"}
+YAML
+cat > "$H/dags/ex.yaml" <<YAML
+dag: ex
+schedule: none
+tasks:
+  e1: {executor: narrow, priority: 2, command: "$(hold e1)"}
+  e2: {executor: narrow, command: "$(hold e2)"}
 YAML
 cat > "$H/dags/mar.yaml" <<YAML
 dag: mar
@@ -87,7 +94,7 @@ why() {
 why_text() { jget 'd["waiting_for"]["text"]'; }
 has_kind() { [ "$(why "$1" "$2" "$3")" = "$4" ]; }
 
-for dag in pooled chain mat sense retry ran skipper; do
+for dag in pooled chain mat ex sense retry ran skipper; do
 	assert_status 201 POST "/dags/$dag/runs" '{"partition":"k"}' >/dev/null
 done
 assert_status 201 POST /dags/mar/runs '{"partition":"k1"}' >/dev/null
@@ -126,6 +133,13 @@ wait_ti mat k m1 running
 wait_for 20 "m2 waits for max_active_tasks" has_kind mat k m2 max_active_tasks
 assert_eq "max_active_tasks of DAG mat: 1 of 1 tasks running" "$(why_text)" "max_active_tasks text"
 touch "$T/go-m1" "$T/go-m2"
+
+# --- an executor's slots ---
+wait_ti ex k e1 running
+wait_for 20 "e2 waits for the executor" has_kind ex k e2 executor
+assert_eq "executor narrow has no free slot (1 of 1 busy)" "$(why_text)" "executor text"
+assert_contains "$(sl tasks ex k)" "waits: executor narrow has no free slot (1 of 1 busy)" "the CLI reads the executor's slots from the config"
+touch "$T/go-e1" "$T/go-e2"
 
 # --- max_active_runs ---
 wait_ti mar k1 r running

@@ -14,6 +14,7 @@
 #include "scheduler/config.h"
 #include "scheduler/template.h"
 #include "scheduler/try.h"
+#include "scheduler/sched.h"
 #include "scheduler/wait.h"
 #include "store/store.h"
 
@@ -158,7 +159,9 @@ api_task(struct web_req *r)
 		struct sl_err err;
 
 		sl_err_clear(&err);
-		if (wait_explain_ti(r->w->store, r->w->cfg, web_dagbag(r->w), d, partition,
+		if (wait_explain_ti(r->w->store, r->w->cfg,
+				    r->w->sched ? sched_executors(r->w->sched) : NULL,
+				    web_dagbag(r->w), d, partition,
 				    task, sl_now_ms(), &why, &err) < 0) {
 			json_decref(run);
 			json_decref(ti);

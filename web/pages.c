@@ -16,6 +16,7 @@
 
 #include "operators/operator.h"
 #include "store/store.h"
+#include "scheduler/sched.h"
 #include "scheduler/shquote.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
@@ -707,7 +708,9 @@ pages_task(struct web_req *r)
 	}
 	sl_err_clear(&err);
 	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
-	    wait_explain_ti(r->w->store, r->w->cfg, web_dagbag(r->w), d, partition, task,
+	    wait_explain_ti(r->w->store, r->w->cfg,
+			    r->w->sched ? sched_executors(r->w->sched) : NULL,
+			    web_dagbag(r->w), d, partition, task,
 			    sl_now_ms(), &why, &err) < 0) {
 		json_decref(tries);
 		json_decref(run);
