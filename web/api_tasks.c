@@ -109,14 +109,20 @@ api_ti_tries(struct web *w, json_t *ti, const char *dag, const char *partition,
 	if (n > 0 && state != NULL &&
 	    (strcmp(state, "running") == 0 || strcmp(state, "queued") == 0 ||
 	     strcmp(state, "up_for_reschedule") == 0) &&
-	    (last == NULL || json_integer_value(json_object_get(last, "try_number")) < n))
+	    (last == NULL || json_integer_value(json_object_get(last, "try_number")) < n)) {
+		/* queued: the task instance's fields are still the last try's */
+		int started = strcmp(state, "queued") != 0;
+		json_t *none = json_null();
+
 		json_array_append_new(tries, json_pack("{s:I,s:s,s:O,s:n,s:n,s:n,s:O,s:n,s:O,s:O,s:b}",
 		    "try_number", n, "state", state,
-		    "started_at", json_object_get(ti, "started_at"),
+		    "started_at", started ? json_object_get(ti, "started_at") : none,
 		    "ended_at", "exit_code", "signal",
-		    "host", json_object_get(ti, "host"), "error",
-		    "ran", json_object_get(ti, "ran"),
-		    "dag_hash", json_object_get(ti, "dag_hash"), "in_flight", 1));
+		    "host", started ? json_object_get(ti, "host") : none, "error",
+		    "ran", started ? json_object_get(ti, "ran") : none,
+		    "dag_hash", started ? json_object_get(ti, "dag_hash") : none, "in_flight", 1));
+		json_decref(none);
+	}
 	return tries;
 }
 
