@@ -362,7 +362,7 @@
     const triesBody = document.querySelector('#tries tbody');
     let tryNo = Number(box.dataset.try);
     let latest = tryNo, following = true, tiState = badge ? badge.textContent : '';
-    let offset = 0, timer = null, generation = 0;
+    let offset = 0, timer = null, generation = 0, shownTries = null;
 
     function resultText(t) {
       if (t.error) return 'error: ' + t.error;
@@ -409,7 +409,9 @@
         waiting.dataset.kind = w ? w.kind : '';
         waiting.textContent = w ? 'Not running: ' + w.text : '';
       }
-      renderTries(ti.tries);
+      // redraw the tries only when they changed (a tooltip being read stays)
+      const triesText = JSON.stringify(ti.tries);
+      if (triesText !== shownTries) { shownTries = triesText; renderTries(ti.tries); }
       const last = ti.tries.length ? ti.tries[ti.tries.length - 1].try_number : 0;
       if (last > latest) {
         latest = last;
