@@ -254,7 +254,7 @@ tasks_run(struct cli *c, const struct cli_args *args)
 			printf("%-24s %-17s %-5s %-9s %-5s %s\n", jstr(t, "task"), jstr(t, "state"),
 			       tr, dur, ex, json_is_string(json_object_get(t, "error")) ? jstr(t, "error") : "");
 			if (json_is_object(json_object_get(t, "waiting_for")))
-				printf("  %-22s waits: %s\n", "",
+				printf("  %-22s not running: %s\n", "",
 				       jstr(json_object_get(t, "waiting_for"), "text"));
 		}
 	}
@@ -266,8 +266,8 @@ const struct cli_verb cli_tasks = {
 	"tasks", "the task instances of one partition",
 	"DAG PARTITION",
 	"Lists the task instances of one run with their state, try, duration,\n"
-	"exit code and error. Under each one that is not running, a `waits:`\n"
-	"line says why: the upstream tasks it waits for, depends_on_past, a\n"
+	"exit code and error. Under each one that is not running, a line says\n"
+	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, a\n"
 	"full pool, max_active_tasks or max_active_runs, the executor's slots,\n"
 	"the next poke of a sensor, the time of a retry, a paused DAG. --json\n"
 	"gives the same as `waiting_for` (see web/API.md).\n",

@@ -108,7 +108,7 @@ assert_eq one "$(jget 'd["waiting_for"]["pool"]')" "pool name"
 assert_eq "1 1" "$(jget 'd["waiting_for"]["used"]') $(jget 'd["waiting_for"]["limit"]')" "pool n of m"
 assert_eq null "$(why pooled k p1)" "a running task waits for nothing"
 out=$(sl tasks pooled k)
-assert_contains "$out" "waits: pool one is full (1 of 1 slots" "the CLI's waits line"
+assert_contains "$out" "not running: pool one is full (1 of 1 slots" "the CLI's not running line"
 assert_eq "pool" "$(sl tasks pooled k --json | /usr/bin/python3 -c 'import json,sys; print([t for t in json.load(sys.stdin) if t["task"]=="p2"][0]["waiting_for"]["kind"])')" "CLI --json waiting_for"
 # a paused DAG holds it first
 assert_status 200 POST /dags/pooled/pause >/dev/null
@@ -138,7 +138,7 @@ touch "$T/go-m1" "$T/go-m2"
 wait_ti ex k e1 running
 wait_for 20 "e2 waits for the executor" has_kind ex k e2 executor
 assert_eq "executor narrow has no free slot (1 of 1 busy)" "$(why_text)" "executor text"
-assert_contains "$(sl tasks ex k)" "waits: executor narrow has no free slot (1 of 1 busy)" "the CLI reads the executor's slots from the config"
+assert_contains "$(sl tasks ex k)" "not running: executor narrow has no free slot (1 of 1 busy)" "the CLI reads the executor's slots from the config"
 touch "$T/go-e1" "$T/go-e2"
 
 # --- max_active_runs ---
