@@ -159,6 +159,9 @@ wait_ti sense k wait up_for_reschedule
 assert_eq next_poke "$(why sense k wait)" "sensor reason"
 assert_contains "$(why_text)" "next poke at 20" "next poke at"
 assert_eq 1 "$(jget '1 if d["waiting_for"]["at"] > 0 else 0')" "next poke time"
+page() { curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL$1"; }
+html=$(page /dags/sense/runs/k/tasks/wait)
+assert_contains "$html" 'id="ti-waiting" data-kind="next_poke">Not running: next poke at 20' "the task page says why"
 
 # --- a retry ---
 wait_ti retry k flaky up_for_retry
@@ -188,6 +191,12 @@ assert_not_contains "$(jget 'd["tries"][0]["ran"]')" "v2" "try 1 is not shown wi
 assert_contains "$(jget 'd["tries"][1]["ran"]')" "echo v2" "try 2 ran v2"
 assert_eq "$h1 $h2" "$(jget 'd["tries"][0]["dag_hash"]') $(jget 'd["tries"][1]["dag_hash"]')" "each try's DAG file hash"
 assert_not_contains "$(cat "$T/body")" "s3cr3t-t0ken-value" "the secret param is never shown"
+html=$(page /dags/ran/runs/k/tasks/show)
+assert_contains "$html" "<tr class=\"ran\" data-try=\"1\"><td></td><td colspan=\"7\">ran: <code>/bin/sh -c
+echo v1" "the page: what try 1 ran"
+assert_contains "$html" "echo v2" "the page: what try 2 ran"
+assert_contains "$html" "title=\"sha256 $h1\"" "the page: try 1's DAG file version"
+assert_not_contains "$html" "s3cr3t-t0ken-value" "the page never shows the secret"
 
 # --- cleared, then upstream_failed: no exit code of the old try ---
 wait_ti skipper k t success
