@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/evp.h>
+
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_keys.h"
@@ -720,6 +722,31 @@ parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v,
 	return 0;
 }
 
+/* Parse path's YAML and keep the sha256 of the very bytes parsed (each
+ * try records it: which version of the file it ran from). */
+static int
+dag_load_text(const char *path, struct dag *dag, struct ydoc **d,
+	      struct sl_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *text;
+	size_t len;
+	int r;
+
+	if (sl_read_file(path, DAG_MAX_BYTES, &text, &len, err) < 0) {
+		if (err != NULL && err->file[0] == '\0')
+			snprintf(err->file, sizeof err->file, "%s", path);
+		return -1;
+	}
+	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32)
+		for (unsigned int i = 0; i < mdlen; i++)
+			snprintf(dag->sha256 + 2 * i, 3, "%02x", md[i]);
+	r = ydoc_parse(path, text, len, d, err);
+	free(text);
+	return r;
+}
+
 /* Load path; every error goes through load_note(lc). */
 static int
 dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
@@ -745,7 +772,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		dag->mtime = st.st_mtime;
 		dag->size = st.st_size;
 	}
-	if (ydoc_load(path, DAG_MAX_BYTES, &d, err) < 0)
+	if (dag_load_text(path, dag, &d, err) < 0)
 		goto stop;
 	root = ydoc_root(d);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {

@@ -98,6 +98,7 @@ struct dag {
 	json_t *task_index;		/* task name -> index, for dag_task() */
 	time_t mtime;			/* of the file when loaded */
 	off_t size;
+	char sha256[65];		/* of the file's bytes as loaded (hex) */
 };
 
 /* Load one DAG file. cfg (may be NULL) is used to check pools and

@@ -705,6 +705,12 @@ sched_dagbag(struct sched *s)
 	return &s->bag;
 }
 
+struct executor_set *
+sched_executors(struct sched *s)
+{
+	return &s->execs;
+}
+
 void
 sched_metrics(struct sched *s, json_t *out)
 {

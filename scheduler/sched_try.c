@@ -233,6 +233,24 @@ sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms)
 static void poke_done_cb(void *arg, enum op_poke_result result,
 			 const char *msg);
 
+/* What the try runs, as its task instance records it (TIU_RAN): the
+ * masked command or spec as JSON text (caller frees), and the DAG file's
+ * hash. */
+static void
+try_ran(struct try_ctx *c, struct ti_update *u, char **ran)
+{
+	struct sl_err err;
+	json_t *shown;
+
+	sl_err_clear(&err);
+	shown = try_shown(c, &err);
+	*ran = shown ? json_dumps(shown, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(shown);
+	u->ran = *ran;
+	u->dag_hash = c->dag->sha256[0] != '\0' ? c->dag->sha256 : NULL;
+	u->set |= TIU_RAN;
+}
+
 /* Start one queued try (after its queued state was committed). */
 void
 sched_try_start(struct sched *s, struct ti *ti)
@@ -242,7 +260,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	struct sl_exec_task et;
 	struct ti_update u = TI_UPDATE_INIT;
 	struct sl_err err;
-	char **argv = NULL, **envp = NULL, *stdin_text = NULL;
+	char **argv = NULL, **envp = NULL, *stdin_text = NULL, *ran = NULL;
 	char msg[1024] = "";
 	int is_sensor = operator_is_sensor(t->op);
 	struct try_ctx c;
@@ -270,11 +288,15 @@ sched_try_start(struct sched *s, struct ti *ti)
 		}
 		u.host = "scheduler";
 		u.set |= TIU_HOST;
+		if (ti->first_poke_at <= 0)
+			try_ran(&c, &u, &ran);
 		if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+			free(ran);
 			json_decref(spec);
 			sched_try_live_free(s, l);
 			return;
 		}
+		free(ran);
 		l->poke_op = t->op;
 		l->poke = t->op->poke_start(s->base, spec, poke_done_cb, l);
 		json_decref(spec);
@@ -333,13 +355,16 @@ sched_try_start(struct sched *s, struct ti *ti)
 		u.token = tok;
 		u.set |= TIU_TOKEN;
 	}
+	try_ran(&c, &u, &ran);
 	if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+		free(ran);
 		/* cleared while it was being started: stop it */
 		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
 		l->ti = NULL;
 		ti->live = NULL;
 		return;
 	}
+	free(ran);
 	if (t->timeout_ms > 0 && !is_sensor)
 		sched_try_timeout_arm(s, l, sched_now(s) + t->timeout_ms);
 }

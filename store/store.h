@@ -94,6 +94,7 @@ enum {
 	TIU_TOKEN = 1 << 9,		/* token; NULL sets NULL */
 	TIU_ERROR = 1 << 10,		/* error; NULL sets NULL */
 	TIU_EXECUTOR = 1 << 11,
+	TIU_RAN = 1 << 12,		/* ran and dag_hash: what the try runs */
 };
 
 /* The fields a transition sets besides the state; only those whose TIU_
@@ -113,6 +114,8 @@ struct ti_update {
 	const char *token;
 	const char *error;
 	const char *executor;
+	const char *ran;			/* JSON text, secrets masked */
+	const char *dag_hash;		/* sha256 of the DAG file */
 	const char *reason;		/* for the state change log */
 };
 #define TI_UPDATE_INIT { 0 }
@@ -124,7 +127,8 @@ struct ti_update {
 int store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 			int expect_try, enum ti_state to,
 			const struct ti_update *u);
-/* Record a try's end in task_tries. */
+/* Record a try's end in task_tries, with what it ran (the task
+ * instance's ran and dag_hash). */
 int store_try_record(struct store *s, int64_t ti_id, int try_number,
 		     enum ti_state state, int64_t started_at,
 		     int64_t ended_at, int exit_code, int sig,
@@ -192,6 +196,11 @@ int store_sched_lost(struct store *s, store_lost_fn fn, void *arg);
 int store_ti_past_state(struct store *s, const char *dag_id,
 			const char *task_id, int64_t before_start_s,
 			enum ti_state *state);
+/* The same, with the partition key of that run in partition (n bytes;
+ * partition may be NULL). */
+int store_ti_past(struct store *s, const char *dag_id, const char *task_id,
+		  int64_t before_start_s, enum ti_state *state,
+		  char *partition, size_t n);
 
 /* --- person actions --- */
 struct clear_spec {
@@ -253,6 +262,14 @@ json_t *store_tis_json(struct store *s, const char *dag_id,
 /* Tries of one task instance. */
 json_t *store_tries_json(struct store *s, const char *dag_id,
 			 const char *task, const char *partition);
+/* Tries holding slots (queued or running task instances), grouped:
+ * cb(arg, dag, task, executor or NULL, count). -1 on error. */
+int store_tries_holding(struct store *s,
+			void (*cb)(void *arg, const char *dag, const char *task,
+				   const char *executor, int64_t n),
+			void *arg);
+/* Runs of a DAG in state running, or -1. */
+int64_t store_dag_running_runs(struct store *s, const char *dag_id);
 json_t *store_audit_json(struct store *s, int limit, int offset);
 /* Last `n` runs' states per DAG: {"dag": ["success", ...]}. */
 json_t *store_dags_json(struct store *s);

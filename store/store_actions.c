@@ -190,7 +190,7 @@ store_clear(struct store *s, const struct dag *dag,
 	}
 	st = store_stmt(s,
 	    "UPDATE task_instances SET state = 'none', next_at = NULL, first_poke_at = NULL, "
-	    "error = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
+	    "error = NULL, exit_code = NULL, signal = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
 	    "coalesce((SELECT tries FROM clear_tasks WHERE clear_tasks.task_id = task_instances.task_id), 1) "
 	    "FROM clear_set WHERE task_instances.id = clear_set.ti_id");
 	sqlite3_bind_int64(st, 1, now);

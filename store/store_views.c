@@ -40,7 +40,7 @@ store_rows_json(sqlite3_stmt *st)
 		for (int i = 0; i < sqlite3_column_count(st); i++) {
 			const char *name = sqlite3_column_name(st, i);
 
-			if (strcmp(name, "params") == 0 &&
+			if ((strcmp(name, "params") == 0 || strcmp(name, "ran") == 0) &&
 			    sqlite3_column_type(st, i) == SQLITE_TEXT) {
 				json_t *p = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
 
@@ -101,7 +101,8 @@ store_tis_json(struct store *s, const char *dag_id, const char *partition)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT ti.task_id AS task, ti.state, ti.try_number, ti.max_tries, ti.started_at, "
-	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at "
+	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at, "
+	    "ti.ran, ti.dag_hash "
 	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? ORDER BY ti.id");
 
@@ -116,7 +117,7 @@ store_tries_json(struct store *s, const char *dag_id, const char *task,
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT t.try_number, t.state, t.started_at, t.ended_at, t.exit_code, t.signal, "
-	    "t.host, t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id "
+	    "t.host, t.error, t.ran, t.dag_hash FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id "
 	    "JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? AND ti.task_id = ? ORDER BY t.try_number");
 
@@ -124,6 +125,40 @@ store_tries_json(struct store *s, const char *dag_id, const char *task,
 	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
 	return store_rows_json(st);
+}
+
+int
+store_tries_holding(struct store *s,
+		    void (*cb)(void *arg, const char *dag, const char *task,
+			       const char *executor, int64_t n),
+		    void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, task_id, executor, count(*) FROM task_instances "
+	    "WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, executor");
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2),
+		   sqlite3_column_int64(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+store_dag_running_runs(struct store *s, const char *dag_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT count(*) FROM dag_runs WHERE dag_id = ? AND state = 'running'");
+	int64_t n = -1;
+
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
 }
 
 json_t *

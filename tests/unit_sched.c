@@ -16,6 +16,7 @@
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
@@ -922,6 +923,128 @@ test_failed_commit_starts_nothing(void)
 	h_close();
 }
 
+/* --- why a task instance waits (scheduler/wait.c) --- */
+
+/* The slot rule, as a table: the first reason in the dispatcher's order. */
+#define FREE { .max_pokes = 1, .parallelism = 1, .max_active_tasks = 1, .pool_size = 1, \
+	       .pool_slots = 1, .exec_found = 1, .exec_slots = 1 }
+static void
+test_wait_slots_rule(void)
+{
+	static const struct {
+		struct wait_slots w;
+		enum wait_kind want;
+	} rows[] = {
+		/* a free slot everywhere */
+		{ FREE, WAIT_GO },
+		{ { .paused = 1, .max_pokes = 1, .parallelism = 1, .max_active_tasks = 1,
+		    .pool_size = 1, .pool_slots = 1, .exec_found = 1, .exec_slots = 1 }, WAIT_PAUSED },
+		{ { .paused = 1, .in_loop = 1, .max_pokes = 1 }, WAIT_PAUSED },
+		/* an in-loop poke needs a poke slot only */
+		{ { .in_loop = 1, .pokes = 1, .max_pokes = 1 }, WAIT_POKES },
+		{ { .in_loop = 1, .pokes = 0, .max_pokes = 1, .running = 5, .parallelism = 5 }, WAIT_GO },
+		{ { .running = 4, .parallelism = 4, .max_active_tasks = 9, .pool_size = 9,
+		    .pool_slots = 1, .exec_found = 1, .exec_slots = 9 }, WAIT_PARALLELISM },
+		{ { .parallelism = 9, .active_tasks = 2, .max_active_tasks = 2, .pool_size = 9,
+		    .pool_slots = 1, .exec_found = 1, .exec_slots = 9 }, WAIT_MAX_ACTIVE_TASKS },
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_used = 1, .pool_size = 1,
+		    .pool_slots = 1, .exec_found = 1, .exec_slots = 9 }, WAIT_POOL },
+		/* two slots wanted, one free */
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_used = 1, .pool_size = 2,
+		    .pool_slots = 2, .exec_found = 1, .exec_slots = 9 }, WAIT_POOL },
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_used = 0, .pool_size = 2,
+		    .pool_slots = 2, .exec_found = 1, .exec_slots = 9 }, WAIT_GO },
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_size = 9, .pool_slots = 1,
+		    .exec_found = 1, .exec_busy = 3, .exec_slots = 3 }, WAIT_EXECUTOR },
+		/* an executor that is not configured */
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_size = 9, .pool_slots = 1,
+		    .exec_found = 0, .exec_slots = 9 }, WAIT_EXECUTOR },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++)
+		CHECK_MSG(wait_slots_check(&rows[i].w) == rows[i].want, "row %zu: %s, want %s", i,
+			  wait_kind_name(wait_slots_check(&rows[i].w)), wait_kind_name(rows[i].want));
+	CHECK(wait_run_check(1, 0, 1) == WAIT_PAUSED);
+	CHECK(wait_run_check(0, 1, 1) == WAIT_MAX_ACTIVE_RUNS);
+	CHECK(wait_run_check(0, 0, 1) == WAIT_GO);
+}
+
+static void
+wait_cfg(struct config *cfg)
+{
+	json_object_set_new(cfg->pools, "one", json_integer(1));
+}
+
+/* The reasons wait_explain_ti gives from the store agree with what the
+ * dispatcher did: each row's task instance is held, for that reason. */
+static void
+test_wait_reasons(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "wp.yaml", "dag: wp\ntasks:\n"
+			     "  a: {command: \"true\", pool: one, priority: 2}\n"
+			     "  b: {command: \"true\", pool: one}\n"
+			     "  c: {command: \"true\", after: [a]}\n"
+			     "  r: {command: \"false\", retries: 1, retry_delay: 1m}\n"
+			     "  s: {type: fake_sensor, poke_interval: 10s}\n" },
+		{ "wm.yaml", "dag: wm\nmax_active_tasks: 1\nmax_active_runs: 1\ntasks:\n"
+			     "  x: {command: \"true\", priority: 2}\n"
+			     "  y: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	static const struct {
+		const char *dag, *partition, *task, *state, *kind, *text;
+	} rows[] = {
+		{ "wp", "p", "a", "running", NULL, NULL },
+		{ "wp", "p", "b", "scheduled", "pool", "pool one is full (1 of 1 slots; this task needs 1)" },
+		{ "wp", "p", "c", "none", "upstream", "waits for upstream a (running)" },
+		{ "wp", "p", "r", "up_for_retry", "retry", "retry at 2024-01-10T00:31:00Z (try 2 of 2)" },
+		{ "wp", "p", "s", "up_for_reschedule", "next_poke", "next poke at 2024-01-10T00:30:10Z" },
+		{ "wm", "p", "x", "running", NULL, NULL },
+		{ "wm", "p", "y", "scheduled", "max_active_tasks", "max_active_tasks of DAG wm: 1 of 1 tasks running" },
+		{ "wm", "q", "x", "none", "max_active_runs", "the run is queued: max_active_runs 1 of 1 runs running" },
+	};
+	struct sched *s;
+
+	h_open(files, wait_cfg);
+	s = h_sched();
+	h_trigger("wp", "p");
+	h_trigger("wm", "p");
+	h_trigger("wm", "q");
+	CHECK_EQ_INT(0, h_end("r", "p", 1));
+	CHECK_EQ_INT(0, h_poke("s", "p", OP_POKE_NOT_YET));
+	h_settle();
+	for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++) {
+		json_t *why = NULL;
+		struct sl_err err;
+
+		CHECK_EQ_STR(rows[i].state, h_ti(rows[i].dag, rows[i].task, rows[i].partition, "state"));
+		sl_err_clear(&err);
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag(rows[i].dag),
+						rows[i].partition, rows[i].task, h_now(), &why, &err));
+		if (rows[i].kind == NULL) {
+			CHECK_MSG(json_is_null(why), "row %zu waits", i);
+		} else {
+			CHECK_EQ_STR(rows[i].kind, json_string_value(json_object_get(why, "kind")));
+			CHECK_EQ_STR(rows[i].text, json_string_value(json_object_get(why, "text")));
+		}
+		json_decref(why);
+	}
+	/* pausing holds the ready ones first */
+	{
+		json_t *why = NULL;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		CHECK_EQ_INT(0, store_dag_set_paused(h_store(), "wp", 1, "harness", &err));
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag("wp"), "p", "b",
+						h_now(), &why, &err));
+		CHECK_EQ_STR("paused", json_string_value(json_object_get(why, "kind")));
+		json_decref(why);
+	}
+	h_close();
+}
+
 int
 main(void)
 {
@@ -948,5 +1071,7 @@ main(void)
 	RUN(test_dag_file_breaks);
 	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
+	RUN(test_wait_slots_rule);
+	RUN(test_wait_reasons);
 	return UNIT_END();
 }

@@ -16,23 +16,12 @@
 
 #include "operators/operator.h"
 #include "store/store.h"
+#include "scheduler/sched.h"
+#include "scheduler/shquote.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "web/auth.h"
 #include "web/links.h"
-
-static const char *
-fmt_ms(json_t *v, char *out, size_t n)
-{
-	time_t t;
-	struct tm tm;
-
-	if (!json_is_integer(v))
-		return "-";
-	t = (time_t)(json_integer_value(v) / 1000);
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M:%SZ", &tm);
-	return out;
-}
 
 static void
 state_badge(struct buf *b, const char *state)
@@ -42,6 +31,33 @@ state_badge(struct buf *b, const char *state)
 	buf_adds(b, "\">");
 	text_html_escape(b, state);
 	buf_adds(b, "</span>");
+}
+
+/* A partition key names a time in the DAG's zone (with its offset); the
+ * tooltip gives it in UTC. Keys that are not times get none. */
+static void
+partition_title(struct buf *b, const struct dag *d, const char *key, const char *extra)
+{
+	int64_t t;
+	struct sl_err err;
+
+	buf_adds(b, " title=\"");
+	if (extra != NULL)
+		text_html_escape(b, extra);
+	sl_err_clear(&err);
+	if (key != NULL && d != NULL && tz_parse_time(d->tz, key, &t, &err) == 0) {
+		char utc[64];
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (extra != NULL)
+			buf_adds(b, " · ");
+		text_html_escape(b, utc);
+		buf_adds(b, " (UTC)");
+	}
+	buf_adds(b, "\"");
 }
 
 enum web_result
@@ -92,6 +108,7 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 enum web_result
 pages_dags(struct web_req *r)
 {
+	const struct dagbag *bag = web_dagbag(r->w);
 	json_t *list = api_dags_list_json(r->w, NULL), *dag_list, *errs;
 	struct buf b;
 	const char *tag = web_query(r, "tag");
@@ -152,6 +169,7 @@ pages_dags(struct web_req *r)
 		int paused = json_is_true(json_object_get(d, "paused"));
 		int loaded = json_is_true(json_object_get(d, "loaded"));
 		int shown = tag == NULL;
+		const struct dag *dag = dagbag_find(bag, name);
 
 		for (size_t k = 0; !shown && k < json_array_size(tags); k++)
 			shown = strcmp(json_string_value(json_array_get(tags, k)), tag) == 0;
@@ -210,17 +228,27 @@ pages_dags(struct web_req *r)
 		for (size_t k = json_array_size(runs); k-- > 0;) {
 			json_t *run = json_array_get(runs, k);
 
+			const char *key = json_string_value(json_object_get(run, "partition"));
+			char *what = xasprintf("%s: %s", key,
+					       json_string_value(json_object_get(run, "state")));
+
 			buf_adds(&b, "<span class=\"dot st-");
 			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
-			buf_adds(&b, "\" title=\"");
-			text_html_escape(&b, json_string_value(json_object_get(run, "partition")));
-			buf_adds(&b, ": ");
-			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
-			buf_adds(&b, "\"></span>");
+			buf_adds(&b, "\"");
+			partition_title(&b, dag, key, what);
+			buf_adds(&b, "></span>");
+			free(what);
 		}
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_is_string(json_object_get(d, "next_partition")) ?
-			 json_string_value(json_object_get(d, "next_partition")) : "-");
+		if (json_is_string(json_object_get(d, "next_partition"))) {
+			const char *next = json_string_value(json_object_get(d, "next_partition"));
+
+			buf_adds(&b, "</td><td class=\"next\"><span");
+			partition_title(&b, dag, next, NULL);
+			buf_adds(&b, ">");
+			text_html_escape(&b, next);
+			buf_adds(&b, "</span>");
+		} else
+			buf_adds(&b, "</td><td class=\"next\">-");
 		buf_printf(&b, "</td><td>%lld</td></tr>",
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
 	}
@@ -365,6 +393,9 @@ pages_dag(struct web_req *r)
 	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
 		     "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
 	text_html_escape(&b, d->name);
+	buf_adds(&b, "\" data-tz=\"");
+	if (!tz_is_utc(d->tz))
+		text_html_escape(&b, tz_name(d->tz));
 	buf_printf(&b, "\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
 		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
 		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
@@ -586,7 +617,6 @@ pages_run(struct web_req *r)
 	const char *partition = r->arg.partition;
 	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
 	struct buf b;
-	char t1[64], t2[64];
 
 	if (run == NULL && web_store_busy(r->w))
 		return WEB_BUSY;
@@ -615,9 +645,9 @@ pages_run(struct web_req *r)
 	buf_adds(&b, "</span></h1><p class=\"meta\">");
 	text_html_escape(&b, json_string_value(json_object_get(run, "run_type")));
 	buf_adds(&b, " run · started ");
-	text_html_escape(&b, fmt_ms(json_object_get(run, "started_at"), t1, sizeof t1));
+	html_time(&b, d->tz, json_object_get(run, "started_at"));
 	buf_adds(&b, " · ended ");
-	text_html_escape(&b, fmt_ms(json_object_get(run, "ended_at"), t2, sizeof t2));
+	html_time(&b, d->tz, json_object_get(run, "ended_at"));
 	buf_adds(&b, "</p>");
 	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
@@ -639,9 +669,9 @@ pages_run(struct web_req *r)
 			   (long long)json_integer_value(json_object_get(ti, "max_tries")));
 		result_text(&b, ti);
 		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		html_time(&b, d->tz, json_object_get(ti, "started_at"));
 		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(ti, "ended_at"), t2, sizeof t2));
+		html_time(&b, d->tz, json_object_get(ti, "ended_at"));
 		buf_adds(&b, "</td></tr>");
 	}
 	buf_adds(&b, "</tbody></table>");
@@ -677,6 +707,85 @@ pages_run(struct web_req *r)
 	return WEB_DONE;
 }
 
+/* What a try ran, as recorded when it started: an argv (shown as a
+ * shell would read it) or a spec; "not recorded" for tries from before
+ * sluice recorded it. */
+static void
+ran_text(struct buf *b, json_t *ran)
+{
+	char *text;
+
+	if (ran == NULL || json_is_null(ran)) {
+		buf_adds(b, "not recorded");
+		return;
+	}
+	if (json_is_array(ran)) {
+		size_t i;
+		json_t *a;
+		struct buf line;
+
+		buf_init(&line, 0);
+		json_array_foreach(ran, i, a) {
+			const char *w = json_string_value(a) ? json_string_value(a) : "";
+
+			const char *prev = i > 0 ? json_string_value(json_array_get(ran, i - 1)) : NULL;
+
+			/* a shell script (after -c) on its own lines as written;
+			 * plain words as they are, others single-quoted */
+			if (prev != NULL && strcmp(prev, "-c") == 0) {
+				buf_adds(&line, "\n");
+				buf_adds(&line, w);
+				continue;
+			}
+			if (i > 0)
+				buf_adds(&line, " ");
+			if (*w != '\0' && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+						   "0123456789_./:=+,@%-")] == '\0')
+				buf_adds(&line, w);
+			else
+				shquote_word(&line, w, strlen(w));
+		}
+		text_html_escape(b, buf_str(&line));
+		buf_free(&line);
+		return;
+	}
+	text = json_dumps(ran, JSON_ENCODE_ANY | JSON_COMPACT);
+	text_html_escape(b, text ? text : "");
+	free(text);
+}
+
+/* One try: a row of the tries table and a row with what it ran. app.js
+ * (renderTries) draws the same rows from the API as the page follows. */
+static void
+try_rows(struct buf *b, const struct dag *d, json_t *t)
+{
+	long long n = (long long)json_integer_value(json_object_get(t, "try_number"));
+	const char *hash = json_string_value(json_object_get(t, "dag_hash"));
+
+	buf_printf(b, "<tr class=\"try\" data-try=\"%lld\"><td>%lld</td><td>", n, n);
+	state_badge(b, json_string_value(json_object_get(t, "state")));
+	buf_adds(b, "</td><td>");
+	text_html_escape(b, json_string_value(json_object_get(t, "host")));
+	buf_adds(b, "</td><td>");
+	html_time(b, d->tz, json_object_get(t, "started_at"));
+	buf_adds(b, "</td><td>");
+	html_time(b, d->tz, json_object_get(t, "ended_at"));
+	buf_adds(b, "</td><td>");
+	result_text(b, t);
+	buf_adds(b, "</td><td>");
+	if (hash != NULL) {
+		buf_adds(b, "<code class=\"hash\" title=\"sha256 ");
+		text_html_escape(b, hash);
+		buf_adds(b, "\">");
+		buf_add(b, hash, strlen(hash) < 12 ? strlen(hash) : 12);
+		buf_adds(b, "</code>");
+	}
+	buf_printf(b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>"
+		      "<tr class=\"ran\" data-try=\"%lld\"><td></td><td colspan=\"7\">ran: <code>", n, n);
+	ran_text(b, json_object_get(t, "ran"));
+	buf_adds(b, "</code></td></tr>");
+}
+
 enum web_result
 pages_task(struct web_req *r)
 {
@@ -684,9 +793,9 @@ pages_task(struct web_req *r)
 	const char *partition = r->arg.partition, *task = r->arg.task;
 	json_t *run = store_run_json(r->w->store, d->name, partition);
 	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
-	json_t *tries;
+	json_t *tries, *why = NULL;
 	struct buf b;
-	char t1[64], t2[64];
+	struct sl_err err;
 
 	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
@@ -699,7 +808,13 @@ pages_task(struct web_req *r)
 		pages_not_found(r, "no such task instance");
 		return WEB_DONE;
 	}
-	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+	sl_err_clear(&err);
+	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
+	    wait_explain_ti(r->w->store, r->w->cfg,
+			    r->w->sched ? sched_executors(r->w->sched) : NULL,
+			    web_dagbag(r->w), d, partition, task,
+			    sl_now_ms(), &why, &err) < 0) {
+		json_decref(tries);
 		json_decref(run);
 		json_decref(tis);
 		return api_db_failed(r);
@@ -730,53 +845,37 @@ pages_task(struct web_req *r)
 	text_html_escape(&b, partition);
 	buf_adds(&b, "\" data-task=\"");
 	text_html_escape(&b, task);
+	buf_adds(&b, "\" data-tz=\"");
+	if (!tz_is_utc(d->tz))
+		text_html_escape(&b, tz_name(d->tz));
 	buf_printf(&b, "\" data-try=\"%lld\"></div>",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
+	/* why it is not running (wait.c), kept current by app.js */
+	buf_printf(&b, "<p class=\"waiting\" id=\"ti-waiting\" data-kind=\"%s\"%s>",
+		   json_is_object(why) ? json_string_value(json_object_get(why, "kind")) : "",
+		   json_is_object(why) ? "" : " hidden");
+	if (json_is_object(why)) {
+		buf_adds(&b, "Not running: ");
+		text_html_escape(&b, json_string_value(json_object_get(why, "text")));
+	}
+	buf_adds(&b, "</p>");
 	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
-		     "<th>Host</th><th>Started</th><th>Ended</th><th>Exit code</th><th>Error</th><th>Log</th>"
+		     "<th>Host</th><th>Started</th><th>Ended</th><th>Result</th><th>DAG file version</th><th>Log</th>"
 		     "</tr></thead><tbody>");
-	for (size_t i = 0; i < json_array_size(tries); i++) {
-		json_t *t = json_array_get(tries, i);
-		json_t *ec = json_object_get(t, "exit_code");
-
-		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(t, "try_number")));
-		state_badge(&b, json_string_value(json_object_get(t, "state")));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(t, "host")));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
-		buf_adds(&b, "</td><td>");
-		if (json_is_integer(ec))
-			buf_printf(&b, "%lld", (long long)json_integer_value(ec));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(t, "error")));
-		buf_printf(&b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>",
-			   (long long)json_integer_value(json_object_get(t, "try_number")));
-	}
-	if (json_is_string(json_object_get(ti, "state")) &&
-	    strcmp(json_string_value(json_object_get(ti, "state")), "running") == 0) {
-		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(ti, "try_number")));
-		state_badge(&b, "running");
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(ti, "host")));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
-		buf_printf(&b, "</td><td>-</td><td></td><td></td><td><button type=\"button\" class=\"show-log\" "
-			       "data-try=\"%lld\">log</button></td></tr>",
-			   (long long)json_integer_value(json_object_get(ti, "try_number")));
-	}
+	for (size_t i = 0; i < json_array_size(tries); i++)
+		try_rows(&b, d, json_array_get(tries, i));
 	buf_adds(&b, "</tbody></table>");
 	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"
 		     "<pre class=\"log\" id=\"log\"></pre>"
-		     "<h2>Command</h2><p class=\"note\">Rendered for this partition; secrets are masked.</p>"
+		     "<details><summary>The command as the DAG file renders it today (the next try runs this)</summary>"
+		     "<p class=\"note\">Secrets are masked. Each try above shows what it ran.</p>"
 		     "<pre class=\"command\" id=\"command\"></pre>"
-		     "<details><summary>As written in the DAG file</summary><pre class=\"command\" id=\"template\"></pre></details>");
+		     "<p class=\"note\">As written in the DAG file:</p><pre class=\"command\" id=\"template\"></pre></details>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
+	json_decref(why);
 	json_decref(tries);
 	json_decref(run);
 	json_decref(tis);
@@ -792,7 +891,6 @@ pages_audit(struct web_req *r)
 	const char *o = web_query(r, "offset");
 	json_t *rows;
 	struct buf b;
-	char t[64];
 
 	if (o != NULL && sl_parse_int(o, 0, INT_MAX, &offset) < 0)
 		offset = 0;
@@ -806,8 +904,12 @@ pages_audit(struct web_req *r)
 	for (size_t i = 0; i < json_array_size(rows); i++) {
 		json_t *row = json_array_get(rows, i);
 
+		const char *dag_name = json_string_value(json_object_get(row, "dag"));
+		const struct dag *rd = dag_name ? dagbag_find(web_dagbag(r->w), dag_name) : NULL;
+
 		buf_adds(&b, "<tr><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
+		/* in the zone of the DAG it is about, else UTC */
+		html_time(&b, rd ? rd->tz : NULL, json_object_get(row, "at"));
 		buf_adds(&b, "</td><td>");
 		text_html_escape(&b, json_string_value(json_object_get(row, "who")));
 		buf_adds(&b, "</td><td>");

@@ -49,6 +49,29 @@
     return (h ? h + 'h' : '') + (m ? m + 'm' : '') + (s || (!h && !m) ? s + 's' : '');
   }
 
+  // A time as the UI shows times (html_time in web/html.c is its twin):
+  // in the DAG's zone with its offset, the UTC time in the tooltip. tz ''
+  // or undefined: UTC.
+  function fmtTime(ms, tz) {
+    if (!ms) return '-';
+    const d = new Date(ms);
+    const utc = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    let local = utc;
+    if (tz) {
+      try {
+        const parts = {};
+        for (const p of new Intl.DateTimeFormat('en-US', {
+          timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+          hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+        }).formatToParts(d)) parts[p.type] = p.value;
+        const off = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.replace('GMT', '');
+        local = parts.year + '-' + parts.month + '-' + parts.day + 'T' + parts.hour + ':' +
+          parts.minute + ':' + parts.second + off;
+      } catch (e) { local = utc; }
+    }
+    return el('time', { datetime: utc, title: utc + ' (UTC)' }, local);
+  }
+
   function status(text, bad) {
     const s = document.getElementById('status');
     if (!s) return;
@@ -167,7 +190,9 @@
       data.partitions.forEach((p) => {
         const tr = el('tr', { 'data-partition': p.partition, 'data-start': p.start_s,
           class: targets.has(p.partition) ? 'target' : null });
-        tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state },
+        // the key is the partition's start in the DAG's zone; the tooltip adds it in UTC
+        const start = p.start_s !== undefined ? fmtTime(p.start_s * 1000, '') : null;
+        tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state + (start && start.title ? '\nstarts ' + start.title : '') },
           el('span', { class: 'run st-' + p.state }), p.partition));
         p.cells.forEach((c, i) => {
           const task = data.tasks[i];
@@ -454,29 +479,87 @@
     setInterval(() => { if (!document.hidden) refresh(); }, 2000);
   }
 
-  // --- task instance: command and log with live tail ---
+  // --- task instance: follows the latest try, says why it waits, tails its log ---
   function initTask() {
     const box = document.getElementById('ti');
     if (!box) return;
     const base = '/dags/' + enc(box.dataset.dag) + '/runs/' + enc(box.dataset.partition) + '/tasks/' + enc(box.dataset.task);
+    const tz = box.dataset.tz;
     const log = document.getElementById('log');
     const stateEl = document.getElementById('log-state');
-    let tryNo = Number(box.dataset.try);
-    let offset = 0, timer = null, generation = 0;
-
     const badge = document.getElementById('ti-state');
-    function showState(state) {
-      if (!badge || !state) return;
-      badge.className = 'badge st-' + state;
-      badge.textContent = state;
+    const waiting = document.getElementById('ti-waiting');
+    const triesBody = document.querySelector('#tries tbody');
+    let tryNo = Number(box.dataset.try);
+    let latest = tryNo, following = true, tiState = badge ? badge.textContent : '';
+    let offset = 0, timer = null, generation = 0, shownTries = null;
+
+    function resultText(t) {
+      if (t.error) return 'error: ' + t.error;
+      if (t.signal > 0) return 'signal ' + t.signal;
+      if (Number.isInteger(t.exit_code)) return 'exit code ' + t.exit_code;
+      return '';
+    }
+    // what a try ran: an argv as a shell would read it, or a spec (pages.c ran_text)
+    function ranText(ran) {
+      if (ran === null || ran === undefined) return 'not recorded';
+      if (Array.isArray(ran))
+        // a shell script (after -c) on its own lines as written; plain words as they are, others single-quoted
+        return ran.map((w, i) => i > 0 && ran[i - 1] === '-c' ? '\n' + w :
+          (i > 0 ? ' ' : '') + (/^[A-Za-z0-9_./:=+,@%-]+$/.test(w) ? w : "'" + String(w).replace(/'/g, "'\\''") + "'")).join('');
+      return JSON.stringify(ran);
+    }
+    // the same rows as pages.c try_rows
+    function renderTries(tries) {
+      triesBody.replaceChildren();
+      for (const t of tries) {
+        const hash = t.dag_hash ? el('code', { class: 'hash', title: 'sha256 ' + t.dag_hash }, t.dag_hash.slice(0, 12)) : null;
+        triesBody.append(el('tr', { class: 'try', 'data-try': t.try_number },
+          el('td', {}, t.try_number),
+          el('td', {}, el('span', { class: 'badge st-' + t.state }, t.state)),
+          el('td', {}, t.host || ''),
+          el('td', {}, fmtTime(t.started_at, tz)),
+          el('td', {}, fmtTime(t.ended_at, tz)),
+          el('td', {}, resultText(t)),
+          el('td', {}, hash),
+          el('td', {}, el('button', { type: 'button', class: 'show-log', 'data-try': t.try_number }, 'log'))));
+        triesBody.append(el('tr', { class: 'ran', 'data-try': t.try_number }, el('td', {}),
+          el('td', { colspan: 7 }, 'ran: ', el('code', {}, ranText(t.ran)))));
+      }
+    }
+    function show(ti) {
+      tiState = ti.state;
+      if (badge) {
+        badge.className = 'badge st-' + ti.state;
+        badge.textContent = ti.state;
+      }
+      if (waiting) {
+        const w = ti.waiting_for;
+        waiting.hidden = !w;
+        waiting.dataset.kind = w ? w.kind : '';
+        waiting.textContent = w ? 'Not running: ' + w.text : '';
+      }
+      // redraw the tries only when they changed (a tooltip being read stays)
+      const triesText = JSON.stringify(ti.tries);
+      if (triesText !== shownTries) { shownTries = triesText; renderTries(ti.tries); }
+      const last = ti.tries.length ? ti.tries[ti.tries.length - 1].try_number : 0;
+      if (last > latest) {
+        latest = last;
+        if (following) open(last);   // a new try started: follow it
+      }
+    }
+    async function refresh() {
+      try { show(await api('GET', base)); } catch (e) { /* the next poll tries again */ }
     }
 
     api('GET', base).then((ti) => {
-      showState(ti.state);
-      const show = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
-      document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : show(ti.command.rendered);
-      document.getElementById('template').textContent = show(ti.command.template);
+      show(ti);
+      const txt = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+      document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : txt(ti.command.rendered);
+      document.getElementById('template').textContent = txt(ti.command.template);
     }).catch((e) => { document.getElementById('command').textContent = e.message; });
+    // live: the state, the reason and the tries without a reload
+    setInterval(() => { if (!document.hidden) refresh(); }, 1500);
 
     async function tail(gen) {
       if (gen !== generation) return;
@@ -492,16 +575,17 @@
         offset = chunk.next_offset;
         running = chunk.running;
         more = chunk.size !== undefined && chunk.next_offset < chunk.size;
-        if (log.dataset.state === 'running' && !running)
-          api('GET', base).then((ti) => showState(ti.state)).catch(() => {});
-        stateEl.textContent = running ? 'running — following the log' : (chunk.exists ? 'finished' : 'no output yet');
+        if (log.dataset.state === 'running' && !running) refresh();
+        const poking = tryNo === latest && tiState === 'up_for_reschedule';
+        stateEl.textContent = running ? 'running — following the log' :
+          poking ? 'waiting for the next poke' : (chunk.exists ? 'finished' : 'no output yet');
         log.dataset.state = running ? 'running' : 'done';
       } catch (e) {
         stateEl.textContent = e.message;
       }
       if (more) timer = setTimeout(() => tail(gen), 0);
       else if (running) timer = setTimeout(() => tail(gen), 1000);
-      else timer = setTimeout(() => tail(gen), 3000); // a retry may start a new try
+      else timer = setTimeout(() => tail(gen), 3000); // a sensor's next poke writes more
     }
 
     function open(n) {
@@ -510,12 +594,18 @@
       generation++;
       clearTimeout(timer);
       log.replaceChildren();
-      document.getElementById('log-try').textContent = 'try ' + n;
+      log.dataset.state = '';
+      document.getElementById('log-try').textContent = n > 0 ? 'try ' + n : '';
       if (n > 0) tail(generation);
       else stateEl.textContent = 'not started yet';
     }
-    for (const b of document.querySelectorAll('button.show-log'))
-      b.addEventListener('click', () => open(Number(b.dataset.try)));
+    document.getElementById('tries').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button.show-log');
+      if (!b) return;
+      const n = Number(b.dataset.try);
+      following = n >= latest;   // an older try: stay on it
+      open(n);
+    });
     open(tryNo);
   }
 
