@@ -23,6 +23,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
+#include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/state.h"
 #include "scheduler/template.h"
@@ -161,15 +162,7 @@ sched_runs_create(struct sched *s)
 			cursor = row.cursor;
 		}
 		if (!has_cursor) {
-			if (dag->catchup) {
-				cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
-			} else {
-				int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
-
-				cursor = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
-				if (cursor < dag->start)
-					cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
-			}
+			cursor = next_partition_first(dag, now);
 			if (cursor == -1)
 				continue;
 			sched_tx_begin(s);
@@ -178,14 +171,8 @@ sched_runs_create(struct sched *s)
 				continue;
 			}
 		}
-		if (!dag->catchup) {
-			/* skip what was missed: only the latest partition */
-			int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
-			int64_t p0 = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
-
-			if (p0 > cursor && p0 >= dag->start)
-				cursor = p0;
-		}
+		/* catchup: false skips what was missed: only the latest */
+		cursor = next_partition_skip(dag, cursor, now);
 		/* count queued runs too: they will run */
 		{
 			int pending = 0;
