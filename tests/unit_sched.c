@@ -15,6 +15,7 @@
 #include "executors/executor.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
+#include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
@@ -369,6 +370,61 @@ test_no_catchup(void)
 	h_close();
 }
 
+/* The scheduler creates what scheduler/next_partition.c predicts (the
+ * CLI, API and UI show that): for each DAG shape, the first partition of
+ * a DAG that never ran, then the one after it when its interval ends. */
+static void
+test_next_partition_agrees(void)
+{
+	static const char *const shapes[] = {
+		"schedule: \"0 0 * * *\"\nstart: 2024-01-05\n",
+		"schedule: \"0 0 * * *\"\nstart: 2024-01-01\ncatchup: false\n",
+		"schedule: \"0 * * * *\"\ntimezone: America/New_York\nstart: 2024-01-01\ncatchup: false\n",
+		"schedule: \"0 0 * * 1\"\nstart: 2023-10-01\ncatchup: false\n",
+		"schedule: \"0 0 * * *\"\nstart: 2024-01-12\ncatchup: false\n",
+		"schedule: \"*/20 * * * *\"\nstart: 2024-01-09T23:00:00Z\n",
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++) {
+		char *yaml = xasprintf("dag: np\n%smax_active_runs: 1\n"
+				       "tasks:\n  t: {command: \"true\"}\n", shapes[i]);
+		struct h_dag_file files[] = { { "np.yaml", yaml }, { NULL, NULL } };
+		struct next_partition first, next;
+		char key[96];
+		int ok;
+
+		h_open(files, NULL);
+		/* what a DAG that never ran creates first, at the same now */
+		ok = next_partition_get(h_dag("np"), 0, -1, h_now() / 1000, &first);
+		CHECK_MSG(ok, "shape %zu: no first partition", i);
+		dag_partition_key(h_dag("np"), first.start, key, sizeof key);
+		if (first.due) {
+			CHECK_MSG(h_run_state("np", key)[0] != '\0',
+				  "shape %zu: %s predicted, not created", i, key);
+			CHECK_EQ_INT(1, h_runs("np"));
+			h_end_all();
+		} else {
+			CHECK_EQ_INT(0, h_runs("np"));
+		}
+		/* then what the store's cursor says comes next */
+		ok = next_partition_of(h_store(), h_dag("np"), h_now() / 1000, &next);
+		CHECK_MSG(ok, "shape %zu: no next partition", i);
+		CHECK_MSG(!first.due || next.start > first.start,
+			  "shape %zu: next does not move on", i);
+		dag_partition_key(h_dag("np"), next.start, key, sizeof key);
+		if (!next.due) {
+			h_advance((next.end - h_now() / 1000) * 1000 - 1);
+			CHECK_MSG(h_run_state("np", key)[0] == '\0',
+				  "shape %zu: %s created before its end", i, key);
+			h_advance(1);
+		}
+		CHECK_MSG(h_run_state("np", key)[0] != '\0',
+			  "shape %zu: %s predicted next, not created", i, key);
+		h_close();
+		free(yaml);
+	}
+}
+
 /* depends_on_past: a task waits for its own previous partition to
  * succeed; a person's mark releases it. */
 static void
@@ -701,6 +757,7 @@ main(void)
 	RUN(test_max_active_tasks);
 	RUN(test_catchup_max_active_runs);
 	RUN(test_no_catchup);
+	RUN(test_next_partition_agrees);
 	RUN(test_depends_on_past);
 	RUN(test_clear_while_running);
 	RUN(test_mark_running);

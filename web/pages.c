@@ -150,9 +150,16 @@ pages_dags(struct web_req *r)
 			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
 			buf_adds(&b, "\"></span>");
 		}
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_is_string(json_object_get(d, "next_partition")) ?
-			 json_string_value(json_object_get(d, "next_partition")) : "-");
+		buf_adds(&b, "</td><td class=\"next-partition\">");
+		if (!json_is_string(json_object_get(d, "next_partition")))
+			buf_adds(&b, "-");
+		else {
+			if (paused)
+				buf_adds(&b, "paused; next would be ");
+			text_html_escape(&b, json_string_value(json_object_get(d, "next_partition")));
+			if (paused)
+				buf_adds(&b, " when unpaused");
+		}
 		buf_printf(&b, "</td><td>%lld</td></tr>",
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
 	}
