@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -595,6 +596,79 @@ test_sensor_backoff(void)
 	h_close();
 }
 
+/* deadline: on the clock, from the partition's end, whenever the first
+ * poke was: the daily partition 2024-01-09 ends 01-10T00:00Z, deadline
+ * 1h -> 01:00Z; now is 00:30Z. A long timeout does not extend it; a
+ * sensor whose first poke comes after the deadline pokes once and fails;
+ * soft_fail skips. A sensor deadline on a shell task is an error. */
+static void
+test_sensor_deadline(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "dl.yaml", "dag: dl\nschedule: \"0 0 * * *\"\nstart: 2024-01-09\n"
+			     "defaults: {deadline: 1h}\n"
+			     "tasks:\n"
+			     "  hard: {type: fake_sensor, poke_interval: 20m, timeout: 1d}\n"
+			     "  soft: {type: fake_sensor, poke_interval: 20m, soft_fail: true}\n"
+			     "  gate: {command: \"true\"}\n"
+			     "  late: {type: fake_sensor, poke_interval: 1m, after: [gate]}\n"
+			     "  late_met: {type: fake_sensor, poke_interval: 1m, after: [gate]}\n" },
+		{ NULL, NULL },
+	};
+	const char *p = "2024-01-09T00:00:00+00:00";
+
+	h_open(files, NULL);
+	/* 00:30 */
+	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	h_advance(20 * 60000LL);
+	/* 00:50: the next wait is cut to the deadline */
+	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	h_advance(10 * 60000LL - 1);
+	CHECK_EQ_INT(0, h_pokes("hard"));
+	h_advance(1);
+	/* 01:00 */
+	CHECK_EQ_INT(1, h_pokes("hard"));
+	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "dl", "hard", p);
+	CHECK_EQ_STR("sensor deadline passed", h_ti("dl", "hard", p, "error"));
+	CHECK_STATE("skipped", "dl", "soft", p);
+	/* 02:00: the gate lets the late sensors start after the deadline */
+	h_advance(3600 * 1000LL);
+	CHECK_EQ_INT(0, h_end("gate", p, 0));
+	CHECK_EQ_INT(0, h_poke("late_met", p, OP_POKE_DONE));
+	CHECK_STATE("success", "dl", "late_met", p);
+	CHECK_EQ_INT(0, h_poke("late", p, OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "dl", "late", p);
+	CHECK_EQ_STR("sensor deadline passed", h_ti("dl", "late", p, "error"));
+	h_close();
+}
+
+/* A shell task cannot take a deadline of its own. */
+static void
+test_sensor_deadline_shell(void)
+{
+	char dir[] = "/tmp/unit_sched_dl.XXXXXX", *path;
+	const char *yaml = "dag: x\ntasks:\n  a: {command: \"true\", deadline: 1h}\n";
+	struct dag *d = NULL;
+	struct sl_err err;
+
+	CHECK(mkdtemp(dir) != NULL);
+	path = xasprintf("%s/x.yaml", dir);
+	sl_err_clear(&err);
+	CHECK(sl_write_file(path, yaml, strlen(yaml), 0644, &err) == 0);
+	CHECK(dag_load(path, NULL, &d, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "tasks.a.deadline: only sensors take a deadline") != NULL,
+		  "%s", err.msg);
+	if (d != NULL)
+		dag_free(d);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 /* --- SLA --- */
 
 /* A task not done by partition end + sla is flagged once. */
@@ -763,6 +837,8 @@ main(void)
 	RUN(test_mark_running);
 	RUN(test_sensor_reschedule);
 	RUN(test_sensor_backoff);
+	RUN(test_sensor_deadline);
+	RUN(test_sensor_deadline_shell);
 	RUN(test_sla);
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
