@@ -695,6 +695,35 @@ test_sla(void)
 	h_close();
 }
 
+/* Many SLA misses of one DAG in one pass go out as one digest per set
+ * of recipients; a miss alone is the usual email. Catch-up made five
+ * daily runs (01-05 .. 01-09) whose 1m SLAs all passed before the
+ * first pass; t and u mail the same people, w others. */
+static void
+test_sla_digest(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "dg.yaml", "dag: dg\nschedule: \"0 0 * * *\"\nstart: 2024-01-05\n"
+			     "defaults: {sla: 1m, email_on: [sla_miss], email: [a@example.com]}\n"
+			     "tasks:\n  t: {command: \"true\"}\n  u: {command: \"true\"}\n"
+			     "  w: {command: \"true\", email: [b@example.com]}\n" },
+		{ "one.yaml", "dag: one\nschedule: \"0 0 * * *\"\nstart: 2024-01-09\n"
+			      "tasks:\n  t: {command: \"true\", sla: 40m, email_on: [sla_miss],"
+			      " email: [a@example.com]}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	CHECK_EQ_INT(5, h_runs("dg"));
+	CHECK_EQ_STR("sla_miss digest 10\nsla_miss digest 5\n", h_notifications());
+	CHECK_EQ_INT(1, h_sla_notified("dg", "w", "2024-01-07T00:00:00+00:00"));
+	/* one's 40m SLA passes at 00:40, alone */
+	h_advance(10 * 60000LL);
+	CHECK_EQ_STR("sla_miss digest 10\nsla_miss digest 5\n"
+		     "sla_miss t 2024-01-09T00:00:00+00:00\n", h_notifications());
+	h_close();
+}
+
 /* --- the try model as the executor sees it --- */
 
 static void
@@ -840,6 +869,7 @@ main(void)
 	RUN(test_sensor_deadline);
 	RUN(test_sensor_deadline_shell);
 	RUN(test_sla);
+	RUN(test_sla_digest);
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
 	RUN(test_failed_commit_starts_nothing);
