@@ -556,7 +556,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 reschedule:
 	{
 		struct op_poke_policy pp;
-		int64_t interval, timeout = t->timeout_ms;
+		int64_t interval, timeout = t->timeout_ms, limit = INT64_MAX;
+		int by_deadline = 0;
 
 		memset(&pp, 0, sizeof pp);
 		if (t->op->poke_policy != NULL)
@@ -574,13 +575,31 @@ reschedule:
 			if (maxi > 0 && interval > maxi)
 				interval = maxi;
 		}
-		if (timeout > 0 && now - ti->first_poke_at >= timeout) {
+		/* the wait ends at the first of: first poke + timeout, the
+		 * partition's end + deadline (on the clock) */
+		if (timeout > 0)
+			limit = ti->first_poke_at + timeout;
+		if (t->deadline_ms > 0 &&
+		    ti->run->end_s * 1000 + t->deadline_ms < limit) {
+			limit = ti->run->end_s * 1000 + t->deadline_ms;
+			by_deadline = 1;
+		}
+		if (now >= limit) {
 			int soft = pp.soft_fail;
 			char *log_path = sched_try_log_path(s, ti, ti->try_number, 0);
+			const char *ended = by_deadline ? "sensor deadline passed" : "sensor timed out";
 
-			sched_try_log(log_path, "sensor timed out after %s%s",
-				   sl_format_duration(now - ti->first_poke_at, d, sizeof d),
-				   soft ? ": skipped (soft_fail)" : "");
+			if (by_deadline) {
+				char at[64];
+
+				sched_try_log(log_path, "sensor deadline passed: %s (the partition's end + %s)%s",
+					   tz_iso(ti->run->dag->tz, limit / 1000, at, sizeof at),
+					   sl_format_duration(t->deadline_ms, d, sizeof d),
+					   soft ? ": skipped (soft_fail)" : "");
+			} else
+				sched_try_log(log_path, "sensor timed out after %s%s",
+					   sl_format_duration(now - ti->first_poke_at, d, sizeof d),
+					   soft ? ": skipped (soft_fail)" : "");
 			free(log_path);
 			u.ended_at = now;
 			u.set |= TIU_ENDED_AT;
@@ -590,14 +609,15 @@ reschedule:
 			u.set |= TIU_NEXT_AT;
 			u.token = NULL;
 			u.set |= TIU_TOKEN;
-			u.error = soft ? NULL : "sensor timed out";
+			u.error = soft ? NULL : ended;
 			u.set |= TIU_ERROR;
-			u.reason = soft ? "sensor timed out (soft_fail)" : "sensor timed out";
+			u.reason = !soft ? ended : by_deadline ? "sensor deadline passed (soft_fail)" :
+				"sensor timed out (soft_fail)";
 			to = soft ? TI_SKIPPED : TI_FAILED;
 			sched_tx_begin(s);
 			if (store_try_record(s->store, ti->id, ti->try_number, to,
 					 ti->first_poke_at, now, INT_MIN, 0,
-					 "scheduler", soft ? NULL : "sensor timed out") < 0)
+					 "scheduler", soft ? NULL : ended) < 0)
 				sched_db_failed(s, "recording a try");
 			if (sched_ti_set(s, ti, to, &u) == 0) {
 				for (int i = 0; i < t->ndownstream; i++)
@@ -607,8 +627,8 @@ reschedule:
 		} else {
 			u.next_at = now + interval;
 			u.set |= TIU_NEXT_AT;
-			if (timeout > 0 && u.next_at > ti->first_poke_at + timeout)
-				u.next_at = ti->first_poke_at + timeout;
+			if (u.next_at > limit)
+				u.next_at = limit;
 			u.reason = "not yet";
 			if (sched_ti_set(s, ti, TI_UP_FOR_RESCHEDULE, &u) == 0)
 				sched_try_arm(s, ti, ti->next_at);
