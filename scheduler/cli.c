@@ -226,7 +226,7 @@ cli_scheduler_lock(struct cli *c)
 }
 
 int
-cli_main(int argc, char **argv)
+cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 {
 	struct cli c;
 	const struct cli_verb *verb = NULL;
@@ -290,7 +290,10 @@ cli_main(int argc, char **argv)
 		return r;
 	}
 	if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "version") == 0) {
-		printf("sluice %s\n", PACKAGE_VERSION);
+		if (print_version != NULL)
+			print_version(stdout);
+		else
+			printf("sluice %s\n", PACKAGE_VERSION);
 		free(rest);
 		return 0;
 	}

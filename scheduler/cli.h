@@ -122,6 +122,8 @@ extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_test, cli_scheduler, cli_standalone, cli_operator, cli_executors;
 extern const struct cli_verb cli_web, cli_users;
 
-int cli_main(int argc, char **argv);
+/* Run the command line; print_version prints `sluice --version` (NULL:
+ * the version number alone). */
+int cli_main(int argc, char **argv, void (*print_version)(FILE *f));
 
 #endif
