@@ -237,6 +237,8 @@ struct load_ctx {
 	void (*cb)(const struct sl_err *e, void *arg);
 	void *arg;
 	json_t *seen;		/* "line:col: msg" given to cb */
+	const char *text;	/* load this instead of reading path */
+	size_t len;
 };
 
 /* Record the error in lc->cur: 0 when the load goes on, -1 when it stops
@@ -737,29 +739,18 @@ parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v,
 	return 0;
 }
 
-/* Parse path's YAML and keep the sha256 of the very bytes parsed (each
- * try records it: which version of the file it ran from). */
-static int
-dag_load_text(const char *path, struct dag *dag, struct ydoc **d,
-	      struct sl_err *err)
+/* Keep the sha256 of the very bytes parsed (each try records it: which
+ * version of the file it ran from). */
+static void
+dag_hash_source(struct dag *dag)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char *text;
-	size_t len;
-	int r;
 
-	if (sl_read_file(path, DAG_MAX_BYTES, &text, &len, err) < 0) {
-		if (err != NULL && err->file[0] == '\0')
-			snprintf(err->file, sizeof err->file, "%s", path);
-		return -1;
-	}
-	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32)
+	if (EVP_Digest(dag->source, dag->source_len, md, &mdlen, EVP_sha256(),
+		       NULL) == 1 && mdlen == 32)
 		for (unsigned int i = 0; i < mdlen; i++)
 			snprintf(dag->sha256 + 2 * i, 3, "%02x", md[i]);
-	r = ydoc_parse(path, text, len, d, err);
-	free(text);
-	return r;
 }
 
 /* Load path; every error goes through load_note(lc). */
@@ -783,11 +774,26 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	dag->catchup = 1;
 	dag->max_active_runs = 16;
 	dag->max_active_tasks = 16;
-	if (stat(path, &st) == 0) {
-		dag->mtime = st.st_mtime;
-		dag->size = st.st_size;
+	if (lc->text != NULL) {
+		/* a stored version: the file on disk is another text */
+		dag->source = xmalloc(lc->len + 1);
+		memcpy(dag->source, lc->text, lc->len);
+		dag->source[lc->len] = '\0';
+		dag->source_len = lc->len;
+	} else {
+		if (stat(path, &st) == 0) {
+			dag->mtime = st.st_mtime;
+			dag->size = st.st_size;
+		}
+		if (sl_read_file(path, DAG_MAX_BYTES, &dag->source,
+				 &dag->source_len, err) < 0) {
+			if (err->file[0] == '\0')
+				snprintf(err->file, sizeof err->file, "%s", path);
+			goto stop;
+		}
 	}
-	if (dag_load_text(path, dag, &d, err) < 0)
+	dag_hash_source(dag);
+	if (ydoc_parse(path, dag->source, dag->source_len, &d, err) < 0)
 		goto stop;
 	root = ydoc_root(d);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
@@ -1065,6 +1071,20 @@ dag_load(const char *path, const struct config *cfg, struct dag **out,
 }
 
 int
+dag_load_text(const char *path, const char *text, size_t len,
+	      const struct config *cfg, struct dag **out, struct sl_err *err)
+{
+	struct load_ctx lc;
+
+	memset(&lc, 0, sizeof lc);
+	lc.path = path;
+	lc.first = err;
+	lc.text = text;
+	lc.len = len;
+	return dag_load_ctx(path, cfg, out, &lc);
+}
+
+int
 dag_validate(const char *path, const struct config *cfg,
 	     void (*cb)(const struct sl_err *e, void *arg), void *arg)
 {
@@ -1116,6 +1136,7 @@ dag_free(struct dag *d)
 	json_decref(d->param_decls);
 	strv_free(d->email);
 	strv_free(d->tags);
+	free(d->source);
 	free(d);
 }
 
@@ -1259,6 +1280,64 @@ dagbag_load_owned(const char *dir, const struct config *cfg,
 		  struct dagbag *prev, dagbag_owner_fn owner, void *owner_arg,
 		  struct dagbag *out, struct sl_err *err)
 {
+	return dagbag_load_stored(dir, cfg, prev, owner, NULL, owner_arg, out,
+				  err);
+}
+
+/* Is a DAG named name held by an entry of b other than e, taken over
+ * from prev (unchanged, or the last good version of a broken file)? */
+static int
+dagbag_held_elsewhere(const struct dagbag *b, const struct dagbag_entry *e,
+		      const char *name)
+{
+	for (int i = 0; i < b->n; i++)
+		if (&b->entries[i] != e && b->entries[i].dag != NULL &&
+		    (b->entries[i].reused || b->entries[i].stale) &&
+		    strcmp(b->entries[i].dag->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The broken files of out that have no last good version (prev did not
+ * hold one: this process started while they were broken) take the one
+ * last_good stored for them, when it still loads (the config may have
+ * changed since) and no version taken over from prev holds its DAG. Such
+ * a file then holds its DAG as if prev had held it: a file that declares
+ * that DAG now is the duplicate (the database records the broken file
+ * as the DAG's: last_good gives only such versions).
+ */
+static void
+dagbag_take_stored(struct dagbag *out, const struct config *cfg,
+		   dagbag_source_fn last_good, void *arg)
+{
+	for (int i = 0; i < out->n; i++) {
+		struct dagbag_entry *e = &out->entries[i];
+		struct dag *dag = NULL;
+		struct sl_err lerr;
+		char *text = NULL;
+		size_t len = 0;
+
+		if (e->dag != NULL || e->error == NULL ||
+		    last_good(arg, e->file, &text, &len) != 1)
+			continue;
+		sl_err_clear(&lerr);
+		if (dag_load_text(e->file, text, len, cfg, &dag, &lerr) == 0 &&
+		    !dagbag_held_elsewhere(out, e, dag->name)) {
+			e->dag = dag;
+			e->stale = 1;
+		} else
+			dag_free(dag);
+		free(text);
+	}
+}
+
+int
+dagbag_load_stored(const char *dir, const struct config *cfg,
+		   struct dagbag *prev, dagbag_owner_fn owner,
+		   dagbag_source_fn last_good, void *owner_arg,
+		   struct dagbag *out, struct sl_err *err)
+{
 	DIR *dh;
 	struct dirent *de;
 	int cap = 0;
@@ -1326,6 +1405,8 @@ dagbag_load_owned(const char *dir, const struct config *cfg,
 	if (out->n > 1)
 		qsort(out->entries, (size_t)out->n, sizeof *out->entries,
 		      entry_cmp);
+	if (last_good != NULL)
+		dagbag_take_stored(out, cfg, last_good, owner_arg);
 	dagbag_dedupe(out, owner, owner_arg);
 	if (prev != NULL)
 		dagbag_keep_missing(prev, out, &cap);

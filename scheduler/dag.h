@@ -101,12 +101,21 @@ struct dag {
 	time_t mtime;			/* of the file when loaded */
 	off_t size;
 	char sha256[65];		/* of the file's bytes as loaded (hex) */
+	char *source;			/* the text it loaded from (the
+					 * scheduler stores it: the last good
+					 * version outlives a restart) */
+	size_t source_len;
 };
 
 /* Load one DAG file. cfg (may be NULL) is used to check pools and
  * executors exist. */
 int dag_load(const char *path, const struct config *cfg, struct dag **out,
 	     struct sl_err *err);
+/* Load a DAG from text (len bytes) as if it were the content of the file
+ * path: a version stored when that file last loaded. */
+int dag_load_text(const char *path, const char *text, size_t len,
+		  const struct config *cfg, struct dag **out,
+		  struct sl_err *err);
 /* Check a DAG file and give every error found to cb (file:line:col set),
  * going on after an error as far as the loader can: every unknown key and
  * bad value of the file and of each of its tasks. The first error is the
@@ -185,11 +194,28 @@ struct dagbag {
  * naming both files.
  */
 typedef int (*dagbag_owner_fn)(void *arg, const char *dag, const char *file);
+/*
+ * The last good text of file, as stored when it last loaded (1: *text, a
+ * malloc'd copy of *len bytes; 0: none stored; -1: cannot tell).
+ */
+typedef int (*dagbag_source_fn)(void *arg, const char *file, char **text,
+				size_t *len);
 int dagbag_load(const char *dir, const struct config *cfg,
 		struct dagbag *prev, struct dagbag *out, struct sl_err *err);
 int dagbag_load_owned(const char *dir, const struct config *cfg,
 		      struct dagbag *prev, dagbag_owner_fn owner,
 		      void *owner_arg, struct dagbag *out, struct sl_err *err);
+/*
+ * As dagbag_load_owned, and a file that is broken with no last good
+ * version in prev (a process that starts while it is broken) gets the
+ * one last_good (may be NULL) gives, when that still loads and declares
+ * a DAG no other file holds: its entry is stale, as if prev had held it.
+ * owner and last_good both get arg.
+ */
+int dagbag_load_stored(const char *dir, const struct config *cfg,
+		       struct dagbag *prev, dagbag_owner_fn owner,
+		       dagbag_source_fn last_good, void *arg,
+		       struct dagbag *out, struct sl_err *err);
 void dagbag_free(struct dagbag *b);
 /* Did any file of dir appear, disappear or change (mtime, size) since b
  * was loaded (its missing entries aside)? Only stats the files. */

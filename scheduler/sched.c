@@ -501,11 +501,16 @@ int
 sched_start(struct sched *s, struct sl_err *err)
 {
 	/* two files with one DAG: the file the database records keeps it */
-	if (dagbag_load_owned(s->cfg->dags_dir, s->cfg, NULL, store_dag_owns,
-			      s->store, &s->bag, err) < 0)
+	/* a file broken now runs the last good version the database keeps */
+	if (dagbag_load_stored(s->cfg->dags_dir, s->cfg, NULL, store_dag_owns,
+			       store_dag_last_good, s->store, &s->bag, err) < 0)
 		return -1;
 	for (int i = 0; i < s->bag.n; i++) {
-		if (s->bag.entries[i].error != NULL)
+		if (s->bag.entries[i].stale)
+			sched_log("DAG file broken: %s; DAG %s goes on with its last good version (from the database)",
+				  s->bag.entries[i].error,
+				  s->bag.entries[i].dag->name);
+		else if (s->bag.entries[i].error != NULL)
 			sched_log("DAG file not loaded: %s", s->bag.entries[i].error);
 		if (s->bag.entries[i].dag != NULL)
 			sched_dstate(s, s->bag.entries[i].dag->name);

@@ -610,8 +610,8 @@ sched_sync_scan_dags(struct sched *s)
 	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
 		return;
 	sl_err_clear(&err);
-	if (dagbag_load_owned(s->cfg->dags_dir, s->cfg, &s->bag, store_dag_owns,
-			      s->store, &fresh, &err) < 0) {
+	if (dagbag_load_stored(s->cfg->dags_dir, s->cfg, &s->bag, store_dag_owns,
+			       store_dag_last_good, s->store, &fresh, &err) < 0) {
 		sched_log("%s", err.msg);
 		return;
 	}

@@ -91,6 +91,21 @@ store_schema_version(struct store *s)
 	return v;
 }
 
+/* Is migration version applied? (A database may lack one below its
+ * highest: made by a build that did not have that migration yet.) */
+static int
+store_migration_applied(struct store *s, int version)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT 1 FROM schema_migrations WHERE version = ?");
+	int rc;
+
+	sqlite3_bind_int(st, 1, version);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
 int
 store_migrate(struct store *s, int *applied, struct sl_err *err)
 {
@@ -110,14 +125,13 @@ store_migrate(struct store *s, int *applied, struct sl_err *err)
 	for (const struct migration *m = migrations; m->sql != NULL; m++) {
 		sqlite3_stmt *st;
 
-		if (m->version <= have)
+		if (store_migration_applied(s, m->version))
 			continue;
 		if (store_exec(s, "BEGIN IMMEDIATE", err) < 0)
 			return -1;
 		/* another process may have applied it while we waited for the
 		 * write lock (two commands opening a new database at once) */
-		have = store_schema_version(s);
-		if (m->version <= have) {
+		if (store_migration_applied(s, m->version)) {
 			store_exec(s, "COMMIT", NULL);
 			continue;
 		}

@@ -52,12 +52,20 @@ int64_t store_data_version(struct store *s);
  * attaches its error to its DAG's row (the DAG its last good version
  * names, else the row recording that file); a loaded file clears it. A
  * gone file (a missing entry) changes nothing: its row keeps its file.
+ * A file that loaded stores its text as its DAG's last good source (only
+ * when the text or the file changed).
  */
 int store_dags_sync(struct store *s, const struct dagbag *bag,
 		    int paused_at_creation);
 /* Does the database record file as the file of dag (1), or not (0)?
  * Fits dagbag_owner_fn: store is the struct store. */
 int store_dag_owns(void *store, const char *dag, const char *file);
+/* The last good source of the DAG the database records file holds (the
+ * text store_dags_sync stored when that file last loaded): 1 with *text
+ * (malloc'd, *len bytes), 0 when none, -1 on a database error. Fits
+ * dagbag_source_fn: store is the struct store. */
+int store_dag_last_good(void *store, const char *file, char **text,
+			size_t *len);
 int store_dag_paused(struct store *s, const char *dag_id);
 int store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 			 const char *who, struct sl_err *err);

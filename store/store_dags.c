@@ -4,11 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+
 #include "scheduler/dag.h"
 #include "scheduler/tz.h"
 #include "store/store_internal.h"
 
 /* --- DAGs --- */
+
+/* Record the text d loaded from as its DAG's last good source, when the
+ * text or the file changed (the hash the loader took of it tells). */
+static int
+dags_store_source(struct store *s, const struct dag *d, const char *file,
+		  int64_t now)
+{
+	sqlite3_stmt *st;
+
+	if (d->source == NULL || d->sha256[0] == '\0')
+		return 0;
+	st = store_stmt(s,
+	    "INSERT INTO dag_sources (dag_id, file, hash, source, loaded_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "ON CONFLICT (dag_id) DO UPDATE SET file = ?2, hash = ?3, "
+	    "source = ?4, loaded_at = ?5 WHERE file IS NOT ?2 OR hash IS NOT ?3");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, d->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 4, d->source, d->source_len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	return store_step_done(s, st);
+}
 
 int
 store_dags_sync(struct store *s, const struct dagbag *bag,
@@ -57,7 +83,9 @@ store_dags_sync(struct store *s, const struct dagbag *bag,
 			sqlite3_bind_text(st, 2, e->error, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 3, now);
 		}
-		if (store_step_done(s, st) < 0) {
+		if (store_step_done(s, st) < 0 ||
+		    (e->dag != NULL && e->error == NULL &&
+		     dags_store_source(s, e->dag, e->file, now) < 0)) {
 			store_rollback(s);
 			return -1;
 		}
@@ -80,6 +108,34 @@ store_dag_owns(void *store, const char *dag, const char *file)
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW;
+}
+
+int
+store_dag_last_good(void *store, const char *file, char **text, size_t *len)
+{
+	struct store *s = store;
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT src.source FROM dag_sources src "
+	    "JOIN dags d ON d.dag_id = src.dag_id AND d.file = src.file "
+	    "WHERE src.file = ? ORDER BY src.loaded_at DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		*text = xmalloc(n + 1);
+		if (n > 0)
+			memcpy(*text, b, n);
+		(*text)[n] = '\0';
+		*len = n;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -32,6 +32,8 @@ struct fake_try {
 	void *arg;
 	int killed;			/* SL_KILL_* once asked to stop */
 	int ended;
+	char token[32];			/* what token() gives: adopt() finds
+					 * the try by it */
 	struct fake_try *next;		/* newest first */
 };
 
@@ -61,6 +63,8 @@ static struct {
 	struct buf notes;	/* h_notifications() */
 	char text[4096];
 	long file_writes;		/* h_dag_file's writes, for mtimes */
+	long ntries;			/* tries started, for tokens */
+	void (*cfg_fn)(struct config *cfg);
 } H;
 
 static char **
@@ -117,6 +121,7 @@ fake_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	t->env = strv_copy(task->env);
 	t->done = done;
 	t->arg = arg;
+	snprintf(t->token, sizeof t->token, "fake:%ld", ++H.ntries);
 	t->next = H.tries;
 	H.tries = t;
 	if (H.order.len > 0)
@@ -139,8 +144,23 @@ static const char *
 fake_token(void *inst, void *handle)
 {
 	(void)inst;
-	(void)handle;
-	return "fake";
+	return ((struct fake_try *)handle)->token;
+}
+
+/* A try a scheduler left running (h_restart): follow it again. */
+static void *
+fake_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
+	   char *err, size_t errlen)
+{
+	(void)inst;
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (!t->ended && t->done == NULL && strcmp(t->token, token) == 0) {
+			t->done = done;
+			t->arg = arg;
+			return t;
+		}
+	snprintf(err, errlen, "no such fake try: %s", token);
+	return NULL;
 }
 
 static void
@@ -158,6 +178,7 @@ static const struct sl_executor_ops fake_ops = {
 	.kill = fake_kill,
 	.token = fake_token,
 	.destroy = fake_destroy,
+	.adopt = fake_adopt,
 };
 
 static const struct op_key fake_sensor_keys[] = {
@@ -265,10 +286,11 @@ write_file(const char *path, const char *text)
 	}
 }
 
+static void h_start(void);
+
 void
 h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 {
-	struct sl_err err;
 	char path[PATH_MAX + 64];
 
 	memset(&H, 0, sizeof H);
@@ -292,6 +314,16 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 		snprintf(path, sizeof path, "%s/dags/%s", H.home, f->name);
 		write_file(path, f->yaml);
 	}
+	H.cfg_fn = cfg_fn;
+	h_start();
+}
+
+/* Load the home's config and start a scheduler on it. */
+static void
+h_start(void)
+{
+	struct sl_err err;
+
 	sl_err_clear(&err);
 	if (config_load(H.home, &H.cfg, &err) < 0) {
 		fprintf(stderr, "config: %s\n", err.msg);
@@ -302,8 +334,8 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 			    json_pack("{s:s,s:i}", "type", "fake", "slots", 1000));
 	/* the scenarios were written for DAGs that start active */
 	H.cfg->dags_paused_at_creation = 0;
-	if (cfg_fn != NULL)
-		cfg_fn(H.cfg);
+	if (H.cfg_fn != NULL)
+		H.cfg_fn(H.cfg);
 	H.base = event_base_new();
 	event_base_priority_init(H.base, 2);
 	if (sched_new(H.cfg, H.base, &H.s, &err) < 0) {
@@ -315,6 +347,25 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 		fprintf(stderr, "sched_start: %s\n", err.msg);
 		exit(99);
 	}
+	h_settle();
+}
+
+void
+h_restart(void)
+{
+	/* the scheduler dies: its tries go on, nobody follows them */
+	sched_free(H.s);	/* frees cfg */
+	event_base_free(H.base);
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (!t->ended) {
+			t->done = NULL;
+			t->arg = NULL;
+		}
+	h_start();
+	/* what the new scheduler did not adopt is gone with the old one */
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (!t->ended && t->done == NULL)
+			t->ended = 1;
 	h_settle();
 }
 

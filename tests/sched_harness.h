@@ -40,6 +40,10 @@ struct h_dag_file {
 void h_open(const struct h_dag_file *files,
 	    void (*cfg_fn)(struct config *cfg));
 void h_close(void);
+/* The scheduler dies (as kill -9: nothing is stopped or recorded) and a
+ * new one starts on the same home and database; the fake executor
+ * adopts the tries the old one left running (by token), and settles. */
+void h_restart(void);
 struct sched *h_sched(void);
 struct store *h_store(void);
 struct dag *h_dag(const char *name);

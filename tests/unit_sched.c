@@ -1004,6 +1004,89 @@ test_dag_file_breaks(void)
 	}
 }
 
+/* A scheduler that starts while a DAG file is broken runs the last good
+ * version the database stored: the try the previous one left running is
+ * adopted, the run finishes, the DAG carries the file's error; fixing
+ * the file brings the new version. (NULL yaml: the file stays good.) */
+static const struct {
+	const char *what;
+	const char *yaml;	/* fb.yaml before the restart */
+	const char *error;	/* in fb's error after it */
+} fr_rows[] = {
+	{ "unchanged", NULL, NULL },
+	{ "syntax", "dag: fb\ntasks: [a, \n", "fb.yaml:" },
+	{ "unknown key", FB_YAML "bogus: 1\n", "fb.yaml:7:1: unknown key 'bogus'" },
+	{ "cycle", "dag: fb\ntasks:\n  a: {after: [b], command: \"true\"}\n"
+	  "  b: {after: [a], command: \"true\"}\n", "cycle" },
+};
+
+static void
+test_dag_file_broken_restart(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fb.yaml", FB_YAML },
+		{ NULL, NULL },
+	};
+	static const struct h_dag_file never[] = {
+		{ "nv.yaml", "dag: nv\ntasks: [a, \n" },
+		{ NULL, NULL },
+	};
+	const struct dagbag_entry *e;
+
+	for (size_t k = 0; k < SL_ARRAY_LEN(fr_rows); k++) {
+		fprintf(stderr, "  %s\n", fr_rows[k].what);
+		h_open(files, NULL);
+		h_trigger("fb", "p1");
+		CHECK_EQ_INT(1, h_running("a"));
+		if (fr_rows[k].yaml != NULL)
+			h_dag_file("fb.yaml", fr_rows[k].yaml);
+		h_restart();
+		/* the try was adopted: still running, not started again */
+		CHECK_EQ_INT(1, h_running("a"));
+		CHECK_EQ_INT(1, h_started("a"));
+		CHECK_EQ_INT(0, h_killed("a", "p1"));
+		CHECK_STATE("running", "fb", "a", "p1");
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && e->dag->ntasks == 2 &&
+		      sl_str_ends(e->file, "/fb.yaml"));
+		if (fr_rows[k].error == NULL) {
+			CHECK(e != NULL && e->error == NULL && !e->stale);
+			CHECK_EQ_STR("", fb_row_error("fb"));
+		} else {
+			CHECK(e != NULL && e->stale && e->error != NULL &&
+			      strstr(e->error, fr_rows[k].error) != NULL);
+			CHECK(strstr(fb_row_error("fb"), fr_rows[k].error) != NULL);
+		}
+		/* the run finishes on the stored version */
+		CHECK_EQ_INT(0, h_end("a", "p1", 0));
+		CHECK_STATE("success", "fb", "a", "p1");
+		CHECK_EQ_INT(1, h_running("b"));
+		CHECK_EQ_INT(0, h_end("b", "p1", 0));
+		CHECK_EQ_STR("success", h_run_state("fb", "p1"));
+		/* fixed with a new version: it takes over */
+		h_dag_file("fb.yaml", FB_YAML "  c: {after: [b], command: \"true\"}\n");
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && e->error == NULL && !e->stale &&
+		      e->dag->ntasks == 3);
+		CHECK_EQ_STR("", fb_row_error("fb"));
+		/* and is the one a restart with a broken file runs */
+		h_dag_file("fb.yaml", "dag: fb\ntasks: [a, \n");
+		h_restart();
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && e->stale && e->dag->ntasks == 3);
+		h_close();
+	}
+	/* a file that never loaded has nothing stored: it stays an error */
+	fprintf(stderr, "  never loaded\n");
+	h_open(never, NULL);
+	h_restart();
+	CHECK(dagbag_find_entry(sched_dagbag(h_sched()), "nv") == NULL);
+	CHECK(sched_dagbag(h_sched())->n == 1 &&
+	      sched_dagbag(h_sched())->entries[0].error != NULL &&
+	      sched_dagbag(h_sched())->entries[0].dag == NULL);
+	h_close();
+}
+
 /* New DAGs start paused unless the config says otherwise: at start and
  * when a file appears later. */
 static void
@@ -1232,6 +1315,7 @@ main(void)
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
 	RUN(test_dag_file_breaks);
+	RUN(test_dag_file_broken_restart);
 	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
 	RUN(test_wait_slots_rule);
