@@ -123,6 +123,8 @@ sched_db_failed(struct sched *s, const char *what)
 			s->db_backoff_ms = SCHED_DB_RETRY_MAX_MS;
 	}
 	s->db_down = 1;
+	/* the ends this transaction recorded are lost with it */
+	sched_try_ends_hold(s);
 	store_hold(s->store, 1);
 	store_set_busy_timeout(s->store, 0);
 	sched_dispatch_drop_queued(s);
@@ -769,8 +771,7 @@ sched_free(struct sched *s)
 		free(d);
 	}
 	json_decref(s->pool_used);
-	sched_try_ends_clear(s);
-	free(s->ends);
+	sched_try_ends_free(s);
 	free(s->heap);
 	free(s->timers);
 	free(s->eval);

@@ -240,6 +240,9 @@ struct sched {
 	struct sched_timer db_timer;
 	struct sched_end *ends;		/* tries ended since the last commit */
 	int nends, capends;
+	struct sched_end *held_ends;	/* ends a failed write lost, or that
+					 * came while writes were held */
+	int nheld_ends, capheld_ends;
 };
 
 static inline struct task *
@@ -339,7 +342,9 @@ int64_t sched_try_first_poke_mono(struct sched *s, struct ti *ti);
 /* Forget the ends kept for a replay (their commit held), or record them
  * again after a failed one. */
 void sched_try_ends_clear(struct sched *s);
+void sched_try_ends_hold(struct sched *s);
 void sched_try_ends_replay(struct sched *s);
+void sched_try_ends_free(struct sched *s);
 int64_t sched_try_retry_delay(const struct task *t, int tries);
 /* A try ended (process exit, executor error, or poke result). */
 void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,

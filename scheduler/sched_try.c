@@ -391,14 +391,23 @@ sched_try_retry_delay(const struct task *t, int tries)
 
 /* --- ends kept until their commit holds --- */
 
+static struct sched_end *
+ends_push(struct sched_end **v, int *n, int *cap)
+{
+	SL_GROW(*v, *cap, (size_t)*n + 1);
+	return &(*v)[(*n)++];
+}
+
+/* Keep l's end until the transaction that records it commits (or, while
+ * writes are held, until they succeed again). */
 static void
 ends_note(struct sched *s, const struct live *l, int exit_code, int sig,
 	  const char *error, int64_t duration_ms, const char *host)
 {
-	struct sched_end *e;
+	struct sched_end *e = s->db_down ?
+	    ends_push(&s->held_ends, &s->nheld_ends, &s->capheld_ends) :
+	    ends_push(&s->ends, &s->nends, &s->capends);
 
-	SL_GROW(s->ends, s->capends, (size_t)s->nends + 1);
-	e = &s->ends[s->nends++];
 	memset(e, 0, sizeof *e);
 	e->ti_id = l->ti_id;
 	e->try_number = l->try_number;
@@ -412,14 +421,40 @@ ends_note(struct sched *s, const struct live *l, int exit_code, int sig,
 	e->is_poke = l->is_poke;
 }
 
+static void
+end_free(struct sched_end *e)
+{
+	free(e->error);
+	free(e->host);
+}
+
 void
 sched_try_ends_clear(struct sched *s)
 {
-	for (int i = 0; i < s->nends; i++) {
-		free(s->ends[i].error);
-		free(s->ends[i].host);
-	}
+	for (int i = 0; i < s->nends; i++)
+		end_free(&s->ends[i]);
 	s->nends = 0;
+}
+
+void
+sched_try_ends_hold(struct sched *s)
+{
+	for (int i = 0; i < s->nends; i++)
+		*ends_push(&s->held_ends, &s->nheld_ends, &s->capheld_ends) =
+		    s->ends[i];
+	s->nends = 0;
+}
+
+void
+sched_try_ends_free(struct sched *s)
+{
+	sched_try_ends_clear(s);
+	for (int i = 0; i < s->nheld_ends; i++)
+		end_free(&s->held_ends[i]);
+	free(s->ends);
+	free(s->held_ends);
+	s->ends = s->held_ends = NULL;
+	s->nheld_ends = s->capends = s->capheld_ends = 0;
 }
 
 static struct ti *
@@ -436,24 +471,50 @@ ti_by_id(struct sched *s, int64_t id)
  * After a failed write, the store was read again: the tries that ended
  * since the last commit that held are running there, with no process.
  * Record their ends again (each once: an end whose task instance moved on
- * meanwhile is dropped).
+ * meanwhile is dropped; if writes fail again, the rest waits for the next
+ * attempt).
  */
 void
 sched_try_ends_replay(struct sched *s)
 {
-	struct sched_end *ends = s->ends;
-	int n = s->nends;
+	struct sched_end *ends = s->held_ends;
+	int n = s->nheld_ends;
 
-	s->ends = NULL;
-	s->nends = s->capends = 0;
-	for (int i = 0; i < n && !s->db_down; i++) {
+	s->held_ends = NULL;
+	s->nheld_ends = s->capheld_ends = 0;
+	for (int i = 0; i < n; i++) {
 		struct sched_end *e = &ends[i];
-		struct ti *ti = ti_by_id(s, e->ti_id);
+		struct ti *ti;
 		struct live *l;
 
-		if (ti == NULL || ti->state != TI_RUNNING ||
-		    ti->try_number != e->try_number || ti->live != NULL)
+		if (s->db_down) {
+			*ends_push(&s->held_ends, &s->nheld_ends,
+				   &s->capheld_ends) = *e;
 			continue;
+		}
+		ti = ti_by_id(s, e->ti_id);
+		if (ti != NULL && ti->state == TI_QUEUED &&
+		    ti->try_number == e->try_number && ti->live == NULL) {
+			/* it started, but the write of its running state
+			 * failed too: record that first */
+			struct ti_update u = TI_UPDATE_INIT;
+
+			u.reason = "started";
+			u.started_at = e->started_ms;
+			u.set |= TIU_STARTED_AT;
+			if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+				if (s->db_down)
+					i--;	/* kept for the next attempt */
+				else
+					end_free(e);
+				continue;
+			}
+		}
+		if (ti == NULL || ti->state != TI_RUNNING ||
+		    ti->try_number != e->try_number || ti->live != NULL) {
+			end_free(e);
+			continue;
+		}
 		l = sched_try_live_new(s, ti, e->try_number);
 		l->started_ms = e->started_ms;
 		l->timed_out = e->timed_out;
@@ -465,25 +526,7 @@ sched_try_ends_replay(struct sched *s)
 			  e->host);
 		sched_try_end(s, l, e->exit_code, e->sig, e->error,
 			      e->duration_ms, e->host);
-	}
-	for (int i = 0; i < n; i++) {
-		if (s->db_down) {
-			/* failed again: keep the rest for the next attempt */
-			struct sched_end *e = &ends[i];
-			int kept = 0;
-
-			for (int j = 0; j < s->nends; j++)
-				if (s->ends[j].ti_id == e->ti_id &&
-				    s->ends[j].try_number == e->try_number)
-					kept = 1;
-			if (!kept) {
-				SL_GROW(s->ends, s->capends, (size_t)s->nends + 1);
-				s->ends[s->nends++] = *e;
-				continue;
-			}
-		}
-		free(ends[i].error);
-		free(ends[i].host);
+		end_free(e);
 	}
 	free(ends);
 }

@@ -51,7 +51,8 @@ static struct {
 	struct config *cfg;
 	struct event_base *base;
 	struct sched *s;
-	int64_t now;
+	int64_t now;			/* the fake wall clock */
+	int64_t mono;			/* the fake monotonic clock */
 	struct fake_try *tries;
 	struct fake_poke *pokes;
 	struct buf order;
@@ -216,7 +217,16 @@ fake_now(void *arg)
 	return H.now;
 }
 
-static const struct sched_clock fake_clock = { fake_now, fake_now, NULL };
+static int64_t
+fake_mono(void *arg)
+{
+	(void)arg;
+	return H.mono;
+}
+
+/* Two clocks that never read the same (a wall time used as a wait, or
+ * the reverse, shows up at once). */
+static const struct sched_clock fake_clock = { fake_now, fake_mono, NULL };
 
 /* --- life cycle --- */
 
@@ -240,6 +250,7 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 	memset(&H, 0, sizeof H);
 	buf_init(&H.order, 0);
 	H.now = H_T0_MS;
+	H.mono = H_MONO0_MS;
 	registry_add_type(&fake_ops);
 	operator_register(&fake_sensor);
 	/* a memory file system when there is one: commits cost no disk */
@@ -340,6 +351,19 @@ h_now(void)
 	return H.now;
 }
 
+int64_t
+h_mono(void)
+{
+	return H.mono;
+}
+
+void
+h_wall_step(int64_t ms)
+{
+	H.now += ms;
+	h_settle();
+}
+
 /* --- steps --- */
 
 static struct fake_try *
@@ -373,7 +397,7 @@ h_settle(void)
 	for (int guard = 0; guard < 1000000; guard++) {
 		struct fake_try *k = NULL;
 
-		if (sched_timers_next(H.s) <= H.now) {
+		if (sched_timers_next(H.s) <= H.mono) {
 			sched_timers_run(H.s);
 			continue;
 		}
@@ -398,7 +422,7 @@ h_settle(void)
 void
 h_advance(int64_t ms)
 {
-	int64_t target = H.now + ms;
+	int64_t target = H.mono + ms;
 
 	h_settle();
 	for (;;) {
@@ -406,11 +430,15 @@ h_advance(int64_t ms)
 
 		if (next > target)
 			break;
-		if (next > H.now)
-			H.now = next;
+		if (next > H.mono) {
+			/* both clocks move by the same amount */
+			H.now += next - H.mono;
+			H.mono = next;
+		}
 		h_settle();
 	}
-	H.now = target;
+	H.now += target - H.mono;
+	H.mono = target;
 	h_settle();
 }
 
