@@ -87,9 +87,10 @@ sched_tx_commit(struct sched *s)
 			char d[64];
 
 			s->db_failing = 0;
-			sched_log("database: writes succeed again (after %s)",
-				  sl_format_duration(sched_mono(s) - s->db_failing_since,
-						     d, sizeof d));
+			if (s->db_logged)
+				sched_log("database: writes succeed again (after %s)",
+					  sl_format_duration(sched_mono(s) - s->db_failing_since,
+							     d, sizeof d));
 		}
 	}
 	/* side effects after the commit: hooks and emails */
@@ -108,19 +109,28 @@ sched_tx_commit(struct sched *s)
 void
 sched_db_failed(struct sched *s, const char *what)
 {
+	int64_t now = sched_mono(s);
+
 	if (s->db_down)
 		return;
 	if (!s->db_failing) {
 		s->db_failing = 1;
-		s->db_failing_since = sched_mono(s);
+		s->db_logged = 0;
+		s->db_failing_since = now;
 		s->db_backoff_ms = 0;
-		sched_log("database: %s failed: %s; starting nothing, trying again until writes succeed",
-			  what, store_errmsg(s->store));
 	} else {
 		s->db_backoff_ms = s->db_backoff_ms < SCHED_DB_RETRY_MIN_MS ?
 		    SCHED_DB_RETRY_MIN_MS : s->db_backoff_ms * 2;
 		if (s->db_backoff_ms > SCHED_DB_RETRY_MAX_MS)
 			s->db_backoff_ms = SCHED_DB_RETRY_MAX_MS;
+	}
+	/* a lock another process holds for a moment (a CLI's write) is no
+	 * news; one held longer, or any other error, is said once */
+	if (!s->db_logged && (!store_busy(s->store) ||
+			      now - s->db_failing_since >= SCHED_DB_QUIET_MS)) {
+		s->db_logged = 1;
+		sched_log("database: %s failed: %s; starting nothing, trying again until writes succeed",
+			  what, store_errmsg(s->store));
 	}
 	s->db_down = 1;
 	/* the ends this transaction recorded are lost with it */
@@ -129,7 +139,7 @@ sched_db_failed(struct sched *s, const char *what)
 	store_set_busy_timeout(s->store, 0);
 	sched_dispatch_drop_queued(s);
 	if (s->started)
-		sched_timer_set(s, &s->db_timer, sched_mono(s) + s->db_backoff_ms,
+		sched_timer_set(s, &s->db_timer, now + s->db_backoff_ms,
 				db_retry_fire);
 }
 

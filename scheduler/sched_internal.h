@@ -80,6 +80,9 @@ struct sched_clock {
 #define SCHED_DB_BUSY_MS 20
 #define SCHED_DB_RETRY_MIN_MS 100
 #define SCHED_DB_RETRY_MAX_MS 2000
+/* A lock is logged once it has failed writes this long (other errors at
+ * once). */
+#define SCHED_DB_QUIET_MS 1000
 
 struct run;
 struct live;
@@ -233,8 +236,8 @@ struct sched {
 	int64_t tries_started, tries_ended;
 	int db_down;			/* a write failed: writes held until
 					 * db_timer tries again */
-	int db_failing;			/* since the last write that held
-					 * (the failure was logged once) */
+	int db_failing;			/* since the last write that held */
+	int db_logged;			/* this failure was logged (once) */
 	int64_t db_failing_since;	/* mono ms */
 	int64_t db_backoff_ms;
 	struct sched_timer db_timer;
