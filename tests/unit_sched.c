@@ -649,6 +649,46 @@ test_trigger_before_scan(void)
 	h_close();
 }
 
+/* A try that ends in a pass whose commit fails: its end is lost with the
+ * transaction; the scheduler reads the store again and records it then
+ * (once), its downstream starts once, nothing else starts twice. */
+static void
+test_failed_commit_keeps_ends(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fe.yaml", "dag: fe\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {command: \"true\", retries: 1, retry_delay: 5s}\n"
+			     "  c: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("fe", "p");
+	CHECK_EQ_INT(1, h_running("a"));
+	CHECK_EQ_INT(1, h_running("b"));
+	store_test_fail_commits(h_store(), 1);
+	/* a succeeds and b fails in the pass whose commit fails */
+	CHECK_EQ_INT(0, h_end("a", "p", 0));
+	CHECK_EQ_INT(0, h_end("b", "p", 1));
+	/* read again, ends recorded again: c starts once, b is retried
+	 * after its delay, once */
+	CHECK_STATE("success", "fe", "a", "p");
+	CHECK_STATE("up_for_retry", "fe", "b", "p");
+	CHECK_EQ_INT(1, h_started("c"));
+	CHECK_EQ_INT(1, h_started("a"));
+	h_advance(5000);
+	CHECK_EQ_INT(2, h_started("b"));
+	CHECK_STATE("running", "fe", "b", "p");
+	h_end_all();
+	CHECK_EQ_STR("success", h_run_state("fe", "p"));
+	CHECK_EQ_INT(1, h_started("a"));
+	CHECK_EQ_INT(1, h_started("c"));
+	CHECK_EQ_INT(2, h_started("b"));
+	/* every try recorded once: a 1, b 2, c 1 */
+	CHECK_EQ_STR("2", h_ti("fe", "b", "p", "try_number"));
+	h_close();
+}
+
 /* --- two clocks: waits are monotonic, schedules follow the wall --- */
 
 enum step_wait { STEP_RETRY, STEP_TIMEOUT, STEP_POKE, STEP_SENSOR_TIMEOUT };
@@ -836,6 +876,7 @@ main(void)
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
 	RUN(test_failed_commit_starts_nothing);
+	RUN(test_failed_commit_keeps_ends);
 	RUN(test_wall_steps);
 	RUN(test_wall_step_schedule);
 	return UNIT_END();
