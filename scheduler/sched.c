@@ -723,6 +723,16 @@ sched_shutdown(struct sched *s)
 		event_base_loopbreak(s->base);
 		return;
 	}
+	if (s->db_down || s->nheld_ends > 0) {
+		/* tries ended while writes failed: record them now if the
+		 * store takes it (their status files go with this scheduler) */
+		sched_timer_cancel(s, &s->db_timer);
+		db_retry_fire(s, &s->db_timer);
+		sched_tx_commit(s);
+		if (s->nheld_ends > 0 || s->db_down)
+			sched_log("database: writes still fail: %d tr%s that ended meanwhile could not be recorded",
+				  s->nheld_ends, s->nheld_ends == 1 ? "y" : "ies");
+	}
 	s->shutting_down = 1;
 	if (!s->drain) {
 		shutdown_stop(s);
