@@ -333,8 +333,10 @@ sched_try_start(struct sched *s, struct ti *ti)
 	if (sched_try_record_running(s, ti, l, sched_now(s)) < 0) {
 		if (s->db_down) {
 			/* the write failed, not the task instance: the try
-			 * runs on; the store is read again after the back-off
-			 * and its running state recorded then */
+			 * runs on (running here, queued in the store); the
+			 * store is read again after the back-off and its
+			 * running state recorded then, or with its end */
+			ti->state = TI_RUNNING;
 			if (t->timeout_ms > 0 && !is_sensor)
 				sched_try_timeout_arm(s, l, sched_mono(s) + t->timeout_ms);
 			return;
