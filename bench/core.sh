@@ -49,6 +49,7 @@ with open(f"{w}/home/dags/layered.yaml", "w") as f:
             f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
 PY
 cat >"$W/home/sluice.yaml" <<YAML
+dags_paused_at_creation: false
 parallelism: $N
 pools: {default: 100000}
 executors:

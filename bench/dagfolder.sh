@@ -47,6 +47,7 @@ with open(f"{d}/chain.yaml", "w") as f:
         f.write(f"  c{i}: {{command: \"true\"{after}}}\n")
 PY
 cat >"$W/home/sluice.yaml" <<YAML
+dags_paused_at_creation: false
 parallelism: 16
 YAML
 

@@ -127,7 +127,7 @@ with open(path, "w") as f:
             after = "" if l == 0 else f", after: [{name(l-1, i)}, {name(l-1, (i+1) % width)}]"
             f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
 PY
-	printf 'parallelism: %s\npools: {default: 100000}\nexecutors:\n  local: {type: local, slots: %s}\n' "$N" "$N" >"$1/sluice.yaml"
+	printf 'dags_paused_at_creation: false\nparallelism: %s\npools: {default: 100000}\nexecutors:\n  local: {type: local, slots: %s}\n' "$N" "$N" >"$1/sluice.yaml"
 	# BUSY_MAX_RPS=N tries another web.busy_max_rps than the default
 	[ -z "${BUSY_MAX_RPS:-}" ] || printf 'web: {busy_max_rps: %s}\n' "$BUSY_MAX_RPS" >>"$1/sluice.yaml"
 }

@@ -96,7 +96,11 @@ cli_open(struct cli *c, int store, int dags)
 		}
 	}
 	if (dags && !c->bag_loaded) {
-		if (dagbag_load(c->cfg->dags_dir, c->cfg, NULL, &c->bag, &err) < 0) {
+		/* two files with one DAG: the file the database records
+		 * keeps it, as in the scheduler */
+		if (dagbag_load_owned(c->cfg->dags_dir, c->cfg, NULL,
+				      c->store != NULL ? store_dag_owns : NULL,
+				      c->store, &c->bag, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
 			return -1;
 		}

@@ -226,6 +226,69 @@ const struct cli_verb cli_clear = {
 	clear_run,
 };
 
+/* The names of a JSON array of strings, joined by ", " (at most n bytes). */
+static const char *
+name_list(json_t *a, char *out, size_t n)
+{
+	size_t i, len = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	json_array_foreach(a, i, v) {
+		int w = snprintf(out + len, n - len, "%s%s", i > 0 ? ", " : "", json_string_value(v));
+
+		if (w < 0 || (size_t)w >= n - len)
+			break;
+		len += (size_t)w;
+	}
+	return out;
+}
+
+/* The tail of a clear command naming these tasks: " --task a --task b". */
+static void
+task_flags(json_t *a, char *out, size_t n)
+{
+	size_t i, len = 0;
+	json_t *v;
+
+	out[0] = '\0';
+	json_array_foreach(a, i, v) {
+		int w = snprintf(out + len, n - len, " --task %s", json_string_value(v));
+
+		if (w < 0 || (size_t)w >= n - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
+/* What a mark did (or would do) to the downstream, for a person. */
+static void
+mark_report(const struct dag *d, const char *task, const char *key, int clear,
+	    int dry_run, json_t *freed, json_t *stay)
+{
+	char names[2048], flags[2048];
+
+	if (json_array_size(freed) > 0) {
+		if (clear)
+			printf("%s downstream task instance%s (upstream_failed, now free to run): %s\n",
+			       dry_run ? "would clear" : "cleared", json_array_size(freed) == 1 ? "" : "s",
+			       name_list(freed, names, sizeof names));
+		else {
+			task_flags(freed, flags, sizeof flags);
+			printf("downstream task instance%s that %s upstream_failed: %s\n"
+			       "to run %s again: sluice mark %s %s %s success --clear-downstream\n"
+			       "             or: sluice clear %s --partition %s%s --yes\n",
+			       json_array_size(freed) == 1 ? "" : "s", dry_run ? "would stay" : "stay",
+			       name_list(freed, names, sizeof names),
+			       json_array_size(freed) == 1 ? "it" : "them", d->name, task, key,
+			       d->name, key, flags);
+		}
+	}
+	if (json_array_size(stay) > 0)
+		printf("still upstream_failed (another upstream failed): %s\n",
+		       name_list(stay, names, sizeof names));
+}
+
 static int
 mark_run(struct cli *c, const struct cli_args *args)
 {
@@ -233,32 +296,102 @@ mark_run(struct cli *c, const struct cli_args *args)
 	struct sl_err err;
 	char *const *pos = args->pos;
 	char key[PARTITION_KEY_MAX];
-	int state;
+	int state, clear = cli_opt_flag(args, "clear-downstream") > 0;
+	int dry_run = cli_opt_flag(args, "dry-run") > 0;
+	json_t *freed = NULL, *stay = NULL;
 
 	if (args->npos != 4)
 		return cli_usage(&cli_mark, "needs DAG, TASK, PARTITION and a state");
 	state = ti_state_parse(pos[3]);
 	if (state != TI_SUCCESS && state != TI_FAILED)
 		return cli_usage(&cli_mark, "state must be success or failed, got '%s'", pos[3]);
+	if (clear && state != TI_SUCCESS)
+		return cli_usage(&cli_mark, "--clear-downstream goes with success");
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, pos[0])) == NULL)
 		return EXIT_FAILED;
+	if (dag_task(d, pos[1]) == NULL) {
+		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, pos[1]);
+		return EXIT_USAGE;
+	}
 	if (cli_partition(c, d, pos[2], key, sizeof key) < 0)
 		return EXIT_USAGE;
 	sl_err_clear(&err);
-	if (store_mark(c->store, d, pos[1], key, state, c->who, &err) < 0) {
+	if (dry_run) {
+		if (state == TI_SUCCESS &&
+		    store_mark_downstream(c->store, d, pos[1], key, 0, c->who, &freed, &stay, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		if (c->json) {
+			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:O*,s:O*}", "dag", d->name,
+			    "task", pos[1], "partition", key, "state", pos[3], "dry_run", 1,
+			    clear ? "clear_downstream" : "downstream_upstream_failed", freed,
+			    "still_upstream_failed", stay);
+
+			cli_print_json(o);
+			json_decref(o);
+		} else {
+			printf("would mark %s %s %s %s (dry run)\n", d->name, pos[1], key, pos[3]);
+			mark_report(d, pos[1], key, clear, 1, freed, stay);
+		}
+		json_decref(freed);
+		json_decref(stay);
+		return 0;
+	}
+	/* the mark and the downstream it frees, in one transaction */
+	if (store_begin(c->store) < 0) {
+		fprintf(stderr, "sluice: database: %s\n", store_errmsg(c->store));
+		return EXIT_FAILED;
+	}
+	if (store_mark(c->store, d, pos[1], key, state, c->who, &err) < 0 ||
+	    (state == TI_SUCCESS &&
+	     store_mark_downstream(c->store, d, pos[1], key, clear, c->who, &freed, &stay, &err) < 0)) {
+		store_rollback(c->store);
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
-	printf("marked %s %s %s %s\n", d->name, pos[1], key, pos[3]);
+	if (store_commit(c->store) < 0) {
+		fprintf(stderr, "sluice: database: commit failed\n");
+		json_decref(freed);
+		json_decref(stay);
+		return EXIT_FAILED;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:O*,s:O*}", "dag", d->name,
+		    "task", pos[1], "partition", key, "state", pos[3],
+		    clear ? "cleared_downstream" : "downstream_upstream_failed", freed,
+		    "still_upstream_failed", stay);
+
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("marked %s %s %s %s\n", d->name, pos[1], key, pos[3]);
+		mark_report(d, pos[1], key, clear, 0, freed, stay);
+	}
+	json_decref(freed);
+	json_decref(stay);
 	return 0;
 }
 
+static const struct cli_opt mark_opts[] = {
+	{ "clear-downstream", 'd', NULL, "with success: also clear what it left upstream_failed, so that runs" },
+	{ "dry-run", 'n', NULL, "say what would change, change nothing" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_mark = {
 	"mark", "set a task instance to success or failed",
-	"DAG TASK PARTITION success|failed",
+	"DAG TASK PARTITION success|failed [--clear-downstream] [--dry-run]",
 	"PARTITION is a key, or a time or date naming exactly one partition.\n"
 	"Settles one task instance by hand (a running one is stopped). Its\n"
-	"downstream tasks then follow their trigger rules.\n",
-	NULL,
+	"downstream tasks that have not run yet then follow their trigger rules\n"
+	"(marking success lets them start).\n"
+	"Downstream tasks already set to upstream_failed stay so: marking a\n"
+	"failed task success does not run them again unless --clear-downstream\n"
+	"is given, which clears those that were upstream_failed because of this\n"
+	"task (and no other failed upstream) so the scheduler runs them; without\n"
+	"it, mark lists them and the command that clears them. --dry-run shows\n"
+	"both lists first.\n",
+	mark_opts,
 	mark_run,
 };

@@ -14,15 +14,20 @@
 #include "scheduler/tz.h"
 #include "operators/operator.h"
 
+/*
+ * Every DAG: those the folder loads, then those the database knows whose
+ * file is broken or gone (listed with their error: their history stays),
+ * then the folder's files in error.
+ */
 static int
 dags_list(struct cli *c)
 {
-	json_t *out = json_array();
-	int broken = 0;
+	json_t *out = json_array(), *unloaded, *o;
+	size_t i;
+	int broken = 0, gone = 0;
 
-	for (int i = 0; i < c->bag.n; i++) {
-		struct dagbag_entry *e = &c->bag.entries[i];
-		json_t *o;
+	for (int k = 0; k < c->bag.n; k++) {
+		struct dagbag_entry *e = &c->bag.entries[k];
 
 		if (e->dag != NULL) {
 			int64_t now = sl_now_ms() / 1000, next = -1;
@@ -38,36 +43,69 @@ dags_list(struct cli *c)
 				      "timezone", tz_name(e->dag->tz), "paused",
 				      store_dag_paused(c->store, e->dag->name),
 				      "tasks", e->dag->ntasks, "next_tick", iso);
-		} else {
-			o = json_pack("{s:n,s:s,s:s}", "dag", "file", e->file, "error",
-				      e->error);
-			broken++;
+			json_array_append_new(out, o);
 		}
+	}
+	/* a DAG whose file broke or went keeps its row, history and error */
+	if ((unloaded = store_dags_unloaded_json(c->store, &c->bag)) == NULL) {
+		json_decref(out);
+		fprintf(stderr, "sluice: cannot read the DAGs: %s\n",
+			store_errmsg(c->store));
+		return EXIT_FAILED;
+	}
+	json_array_foreach(unloaded, i, o) {
+		json_object_set_new(o, "loaded", json_false());
+		json_array_append(out, o);
+		if (json_is_true(json_object_get(o, "file_missing")))
+			gone++;
+	}
+	json_decref(unloaded);
+	for (int k = 0; k < c->bag.n; k++) {
+		struct dagbag_entry *e = &c->bag.entries[k];
+
+		if (e->dag != NULL)
+			continue;
+		o = json_pack("{s:n,s:s,s:s}", "dag", "file", e->file, "error",
+			      e->error);
 		json_array_append_new(out, o);
+		broken++;
 	}
 	if (c->json) {
 		cli_print_json(out);
 	} else {
-		size_t i;
-		json_t *o;
-
 		printf("%-28s %-14s %-18s %-6s %-6s %s\n", "DAG", "SCHEDULE",
 		       "TIMEZONE", "TASKS", "PAUSED", "NEXT TICK");
 		json_array_foreach(out, i, o) {
-			if (json_object_get(o, "error") != NULL)
+			const char *name = json_string_value(json_object_get(o, "dag"));
+			const char *sched = json_string_value(json_object_get(o, "schedule"));
+			const char *zone = json_string_value(json_object_get(o, "timezone"));
+			const char *next = json_string_value(json_object_get(o, "next_tick"));
+			char tasks[32] = "-";
+
+			if (name == NULL)
 				continue;
-			printf("%-28s %-14s %-18s %-6lld %-6s %s\n",
-			       json_string_value(json_object_get(o, "dag")),
-			       json_string_value(json_object_get(o, "schedule")),
-			       json_string_value(json_object_get(o, "timezone")),
-			       (long long)json_integer_value(json_object_get(o, "tasks")),
+			if (json_is_integer(json_object_get(o, "tasks")))
+				snprintf(tasks, sizeof tasks, "%lld", (long long)
+					 json_integer_value(json_object_get(o, "tasks")));
+			if (json_object_get(o, "loaded") != NULL)
+				next = json_is_true(json_object_get(o, "file_missing")) ?
+				    "! file gone" : "! file broken";
+			printf("%-28s %-14s %-18s %-6s %-6s %s\n", name,
+			       sched ? sched : "-", zone ? zone : "-", tasks,
 			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
-			       json_string_value(json_object_get(o, "next_tick")));
+			       next ? next : "-");
 		}
 		if (broken > 0) {
 			printf("\nDAG files with errors (not loaded):\n");
 			json_array_foreach(out, i, o)
-				if (json_object_get(o, "error") != NULL)
+				if (json_object_get(o, "dag") != NULL &&
+				    json_is_null(json_object_get(o, "dag")))
+					printf("  %s\n", json_string_value(json_object_get(o, "error")));
+		}
+		if (gone > 0) {
+			printf("\nDAGs whose file is gone (history kept, no new runs):\n");
+			json_array_foreach(out, i, o)
+				if (json_is_true(json_object_get(o, "file_missing")))
 					printf("  %s\n", json_string_value(json_object_get(o, "error")));
 		}
 	}

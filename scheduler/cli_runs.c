@@ -13,6 +13,7 @@
 #include "store/store.h"
 #include "scheduler/partition.h"
 #include "scheduler/try.h"
+#include "scheduler/wait.h"
 
 static const char *
 jstr(json_t *o, const char *k)
@@ -223,6 +224,20 @@ tasks_run(struct cli *c, const struct cli_args *args)
 		json_decref(tis);
 		return EXIT_FAILED;
 	}
+	/* why each task instance that is not running waits (wait.c) */
+	json_array_foreach(tis, i, t) {
+		json_t *why;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (wait_explain_ti(c->store, c->cfg, NULL, &c->bag, d, key, jstr(t, "task"),
+				    sl_now_ms(), &why, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			json_decref(tis);
+			return EXIT_FAILED;
+		}
+		json_object_set_new(t, "waiting_for", why);
+	}
 	if (c->json) {
 		cli_print_json(tis);
 	} else {
@@ -238,6 +253,9 @@ tasks_run(struct cli *c, const struct cli_args *args)
 				snprintf(ex, sizeof ex, "%lld", (long long)jint(t, "exit_code"));
 			printf("%-24s %-17s %-5s %-9s %-5s %s\n", jstr(t, "task"), jstr(t, "state"),
 			       tr, dur, ex, json_is_string(json_object_get(t, "error")) ? jstr(t, "error") : "");
+			if (json_is_object(json_object_get(t, "waiting_for")))
+				printf("  %-22s not running: %s\n", "",
+				       jstr(json_object_get(t, "waiting_for"), "text"));
 		}
 	}
 	json_decref(tis);
@@ -247,7 +265,12 @@ tasks_run(struct cli *c, const struct cli_args *args)
 const struct cli_verb cli_tasks = {
 	"tasks", "the task instances of one partition",
 	"DAG PARTITION",
-	NULL,
+	"Lists the task instances of one run with their state, try, duration,\n"
+	"exit code and error. Under each one that is not running, a line says\n"
+	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, a\n"
+	"full pool, max_active_tasks or max_active_runs, the executor's slots,\n"
+	"the next poke of a sensor, the time of a retry, a paused DAG. --json\n"
+	"gives the same as `waiting_for` (see web/API.md).\n",
 	NULL,
 	tasks_run,
 };

@@ -53,6 +53,7 @@ config_defaults(struct config *c, const char *home)
 	c->db_path = xasprintf("%s/sluice.db", home);
 	c->logs_dir = xasprintf("%s/logs", home);
 	c->parallelism = 32;
+	c->dags_paused_at_creation = 1;
 	c->web_bind = xstrdup("127.0.0.1");
 	c->web_port = 8080;
 	c->web_busy_max_rps = 6500;
@@ -269,6 +270,10 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_get_int(d, v, key, 1, 100000, &iv, err) < 0)
 				goto fail;
 			c->parallelism = (int)iv;
+		} else if (strcmp(key, "dags_paused_at_creation") == 0) {
+			if (ynode_get_bool(d, v, key, &c->dags_paused_at_creation,
+					   err) < 0)
+				goto fail;
 		} else if (strcmp(key, "kill_grace") == 0) {
 			if (ynode_get_duration(d, v, key, &ms, err) < 0)
 				goto fail;
@@ -304,7 +309,7 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 				goto fail;
 		} else {
 			ydoc_err(d, k, err,
-				 "unknown key '%s' (known: dags, database, logs, parallelism, kill_grace, log_max, web, pools, executors, smtp, connections)",
+				 "unknown key '%s' (known: dags, database, logs, parallelism, dags_paused_at_creation, kill_grace, log_max, web, pools, executors, smtp, connections)",
 				 key);
 			goto fail;
 		}
@@ -438,6 +443,9 @@ const char config_template[] =
 "database: sluice.db     # SQLite state store\n"
 "logs: logs              # task logs: logs/DAG/PARTITION/TASK/try-N.log\n"
 "parallelism: 32         # most tasks running at once, over all DAGs\n"
+"# dags_paused_at_creation: true  # a DAG seen for the first time starts\n"
+"                        #   paused: `sluice dags unpause DAG` (or the UI)\n"
+"                        #   starts it; false: new DAGs start at once\n"
 "kill_grace: 10s         # SIGTERM, then SIGKILL this much later\n"
 "# log_max: 100MB        # cap of a try's log (head and tail kept); 0: none\n"
 "\n"

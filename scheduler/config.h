@@ -20,6 +20,8 @@ struct config {
 	char *db_path;
 	char *logs_dir;
 	int parallelism;
+	int dags_paused_at_creation;	/* a DAG seen for the first time
+					 * starts paused (default 1) */
 	char *web_bind;
 	int web_port;
 	int web_busy_max_rps;		/* standalone, while tries run; 0: no limit */

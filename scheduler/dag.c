@@ -5,6 +5,7 @@
  * dag_reference.c. The folder (dagbag_*) is the next piece to move out. */
 #include "scheduler/dag.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <openssl/evp.h>
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -719,6 +722,31 @@ parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v,
 	return 0;
 }
 
+/* Parse path's YAML and keep the sha256 of the very bytes parsed (each
+ * try records it: which version of the file it ran from). */
+static int
+dag_load_text(const char *path, struct dag *dag, struct ydoc **d,
+	      struct sl_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *text;
+	size_t len;
+	int r;
+
+	if (sl_read_file(path, DAG_MAX_BYTES, &text, &len, err) < 0) {
+		if (err != NULL && err->file[0] == '\0')
+			snprintf(err->file, sizeof err->file, "%s", path);
+		return -1;
+	}
+	if (EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32)
+		for (unsigned int i = 0; i < mdlen; i++)
+			snprintf(dag->sha256 + 2 * i, 3, "%02x", md[i]);
+	r = ydoc_parse(path, text, len, d, err);
+	free(text);
+	return r;
+}
+
 /* Load path; every error goes through load_note(lc). */
 static int
 dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
@@ -744,7 +772,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		dag->mtime = st.st_mtime;
 		dag->size = st.st_size;
 	}
-	if (ydoc_load(path, DAG_MAX_BYTES, &d, err) < 0)
+	if (dag_load_text(path, dag, &d, err) < 0)
 		goto stop;
 	root = ydoc_root(d);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
@@ -1132,9 +1160,89 @@ dagbag_entry_find(const struct dagbag *b, const char *path)
 		       entry_cmp);
 }
 
+/*
+ * Two files of out declaring one DAG: the one that held it in prev keeps
+ * it (a new file cannot take a DAG over), else the one owner says held it
+ * before, else the first by path; the other is in error.
+ */
+static void
+dagbag_dedupe(struct dagbag *out, dagbag_owner_fn owner, void *owner_arg)
+{
+	for (int i = 0; i < out->n; i++) {
+		for (int j = 0; j < i && out->entries[i].dag != NULL; j++) {
+			struct dagbag_entry *keep = &out->entries[j];
+			struct dagbag_entry *lose = &out->entries[i];
+			int keep_held, lose_held;
+
+			if (keep->dag == NULL ||
+			    strcmp(keep->dag->name, lose->dag->name) != 0)
+				continue;
+			keep_held = keep->reused || keep->stale;
+			lose_held = lose->reused || lose->stale;
+			if ((lose_held && !keep_held) ||
+			    (!lose_held && !keep_held && owner != NULL &&
+			     owner(owner_arg, lose->dag->name, lose->file) == 1)) {
+				keep = &out->entries[i];
+				lose = &out->entries[j];
+			}
+			/* prev had no two files with one DAG: a version taken
+			 * over from it never loses */
+			assert(!lose->reused && !lose->stale);
+			free(lose->error);
+			lose->error = xasprintf(
+			    "%s:1:1: dag '%s' is already defined in %s (this file is not loaded; %s keeps the DAG)",
+			    lose->file, lose->dag->name, keep->file, keep->file);
+			dag_free(lose->dag);
+			lose->dag = NULL;
+			lose->duplicate = 1;
+		}
+	}
+}
+
+/* The last versions of prev's files that are gone, as missing entries
+ * of out (unless another file declares that DAG now). */
+static void
+dagbag_keep_missing(struct dagbag *prev, struct dagbag *out, int *cap)
+{
+	int added = 0;
+
+	for (int i = 0; i < prev->n; i++) {
+		struct dagbag_entry *p = &prev->entries[i], *e;
+
+		if (p->dag == NULL || dagbag_entry_find(out, p->file) != NULL ||
+		    dagbag_find(out, p->dag->name) != NULL)
+			continue;
+		SL_GROW(out->entries, *cap, (size_t)(out->n + added) + 1);
+		e = &out->entries[out->n + added++];
+		memset(e, 0, sizeof *e);
+		e->file = xstrdup(p->file);
+		e->dag = p->dag;
+		e->error = xasprintf("%s: the DAG file is gone (deleted or moved): "
+				     "DAG '%s' creates no new runs", p->file,
+				     p->dag->name);
+		e->mtime = p->mtime;
+		e->mtime_nsec = p->mtime_nsec;
+		e->size = p->size;
+		e->missing = 1;
+		p->dag = NULL;
+	}
+	out->n += added;
+	if (added > 0)
+		qsort(out->entries, (size_t)out->n, sizeof *out->entries,
+		      entry_cmp);
+}
+
 int
 dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 	    struct dagbag *out, struct sl_err *err)
+{
+	return dagbag_load_owned(dir, cfg, prev, NULL, NULL, out, err);
+}
+
+int
+dagbag_load_owned(const char *dir, const struct config *cfg,
+		  struct dagbag *prev, dagbag_owner_fn owner, void *owner_arg,
+		  struct dagbag *out, struct sl_err *err)
 {
 	DIR *dh;
 	struct dirent *de;
@@ -1143,14 +1251,11 @@ dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 	out->entries = NULL;
 	out->n = 0;
 	dh = opendir(dir);
-	if (dh == NULL) {
-		if (errno == ENOENT)
-			return 0;
+	if (dh == NULL && errno != ENOENT)
 		return sl_err_set(err, "cannot read the DAG folder %s: %s", dir,
 				  strerror(errno));
-	}
-	while ((de = readdir(dh)) != NULL) {
-		struct dagbag_entry *e;
+	while (dh != NULL && (de = readdir(dh)) != NULL) {
+		struct dagbag_entry *e, *p = NULL;
 		struct stat st;
 		char *path;
 		struct sl_err lerr;
@@ -1172,56 +1277,43 @@ dagbag_load(const char *dir, const struct config *cfg, struct dagbag *prev,
 		e->mtime = st.st_mtime;
 		e->size = st.st_size;
 		e->mtime_nsec = st.st_mtim.tv_nsec;
-		/* unchanged since the last load: take it over */
-		if (prev != NULL) {
-			struct dagbag_entry *p = dagbag_entry_find(prev, path);
-
-			if (p != NULL && p->mtime == st.st_mtime &&
-			    p->mtime_nsec == st.st_mtim.tv_nsec &&
-			    p->size == st.st_size &&
-			    (p->dag != NULL || p->error != NULL)) {
-				e->dag = p->dag;
-				e->error = p->error;
-				e->reused = 1;
-				p->dag = NULL;
-				p->error = NULL;
-				continue;
-			}
+		if (prev != NULL)
+			p = dagbag_entry_find(prev, path);
+		/* unchanged since the last load: take it over (a file that
+		 * lost a DAG to another file, or came back, is read again) */
+		if (p != NULL && p->mtime == st.st_mtime &&
+		    p->mtime_nsec == st.st_mtim.tv_nsec &&
+		    p->size == st.st_size && !p->missing && !p->duplicate &&
+		    (p->dag != NULL || p->error != NULL)) {
+			e->dag = p->dag;
+			e->error = p->error;
+			e->stale = p->stale;
+			e->reused = 1;
+			p->dag = NULL;
+			p->error = NULL;
+			continue;
 		}
 		sl_err_clear(&lerr);
 		if (dag_load(path, cfg, &e->dag, &lerr) < 0) {
 			if (lerr.file[0] == '\0')
 				snprintf(lerr.file, sizeof lerr.file, "%s", path);
 			e->error = xstrdup(sl_err_str(&lerr, msg, sizeof msg));
+			if (p != NULL && p->dag != NULL) {
+				/* broken now: its last good version stays */
+				e->dag = p->dag;
+				e->stale = 1;
+				p->dag = NULL;
+			}
 		}
 	}
-	closedir(dh);
+	if (dh != NULL)
+		closedir(dh);
 	if (out->n > 1)
 		qsort(out->entries, (size_t)out->n, sizeof *out->entries,
 		      entry_cmp);
-	/* two files naming the same DAG: the one loaded before keeps it (a
-	 * new file cannot take a DAG over), else the first by file name; the
-	 * other is in error */
-	for (int i = 0; i < out->n; i++) {
-		for (int j = 0; j < i && out->entries[i].dag != NULL; j++) {
-			struct dagbag_entry *keep = &out->entries[j];
-			struct dagbag_entry *lose = &out->entries[i];
-
-			if (keep->dag == NULL ||
-			    strcmp(keep->dag->name, lose->dag->name) != 0)
-				continue;
-			if (lose->reused && !keep->reused) {
-				keep = &out->entries[i];
-				lose = &out->entries[j];
-			}
-			lose->error = xasprintf(
-			    "%s:1:1: dag '%s' is already defined in %s",
-			    lose->file, lose->dag->name, keep->file);
-			dag_free(lose->dag);
-			lose->dag = NULL;
-			lose->reused = 0;
-		}
-	}
+	dagbag_dedupe(out, owner, owner_arg);
+	if (prev != NULL)
+		dagbag_keep_missing(prev, out, &cap);
 	return 0;
 }
 
@@ -1248,7 +1340,8 @@ dagbag_changed(const char *dir, const struct dagbag *b)
 			const struct dagbag_entry *e = dagbag_entry_find(b, path);
 
 			n++;
-			found = e != NULL && e->mtime == st.st_mtime &&
+			found = e != NULL && !e->missing &&
+				e->mtime == st.st_mtime &&
 				e->mtime_nsec == st.st_mtim.tv_nsec &&
 				e->size == st.st_size;
 			if (!found)
@@ -1257,6 +1350,9 @@ dagbag_changed(const char *dir, const struct dagbag *b)
 		free(path);
 	}
 	closedir(dh);
+	for (int i = 0; i < b->n; i++)
+		if (b->entries[i].missing)
+			n++;
 	return changed || n != b->n;
 }
 
@@ -1273,12 +1369,20 @@ dagbag_free(struct dagbag *b)
 	b->n = 0;
 }
 
-struct dag *
-dagbag_find(const struct dagbag *b, const char *name)
+const struct dagbag_entry *
+dagbag_find_entry(const struct dagbag *b, const char *name)
 {
 	for (int i = 0; i < b->n; i++)
 		if (b->entries[i].dag != NULL &&
 		    strcmp(b->entries[i].dag->name, name) == 0)
-			return b->entries[i].dag;
+			return &b->entries[i];
 	return NULL;
+}
+
+struct dag *
+dagbag_find(const struct dagbag *b, const char *name)
+{
+	const struct dagbag_entry *e = dagbag_find_entry(b, name);
+
+	return e != NULL ? e->dag : NULL;
 }

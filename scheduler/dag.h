@@ -98,6 +98,7 @@ struct dag {
 	json_t *task_index;		/* task name -> index, for dag_task() */
 	time_t mtime;			/* of the file when loaded */
 	off_t size;
+	char sha256[65];		/* of the file's bytes as loaded (hex) */
 };
 
 /* Load one DAG file. cfg (may be NULL) is used to check pools and
@@ -139,15 +140,27 @@ int dag_interval_at(const struct dag *d, int64_t t, int64_t *start,
 const char *dag_partition_key(const struct dag *d, int64_t start, char *out,
 			      size_t n);
 
-/* The DAG folder: every *.yaml / *.yml file, loaded or with its error. */
+/*
+ * The DAG folder: every *.yaml / *.yml file, loaded or with its error.
+ * A file that loaded before (in prev) and is now broken keeps its last
+ * good version: dag and error are both set, and stale is 1. A file that
+ * loaded before and is gone keeps its last version too, as an entry with
+ * missing set (no file on disk; its DAG creates no new runs), until
+ * another file declares that DAG.
+ */
 struct dagbag_entry {
 	char *file;
-	struct dag *dag;		/* NULL when it failed to load */
+	struct dag *dag;		/* NULL when it never loaded */
 	char *error;			/* "file:line:col: message" or NULL */
 	time_t mtime;
 	long mtime_nsec;		/* two edits within a second differ */
 	off_t size;
 	int reused;			/* taken over from prev, not parsed */
+	int stale;			/* broken now: dag is the last good
+					 * version (taken over from prev) */
+	int missing;			/* the file is gone: dag is its last
+					 * version (taken over from prev) */
+	int duplicate;			/* declares a DAG another file holds */
 };
 
 struct dagbag {
@@ -155,17 +168,35 @@ struct dagbag {
 	int n;
 };
 
-/* Load every file of dir (missing dir = empty bag). When prev is given,
+/*
+ * Load every file of dir (missing dir = empty bag). When prev is given,
  * files whose mtime and size did not change are taken over from it
  * instead of being parsed again (their entries in prev are emptied, and
- * marked reused in out: the same struct dag, at the same address); what
- * prev still holds afterwards is what changed or disappeared. */
+ * marked reused in out: the same struct dag, at the same address); the
+ * last good version of a file now broken, and of a file now gone, are
+ * taken over the same way (stale, missing); what prev still holds
+ * afterwards is what changed or disappeared.
+ *
+ * Two files declaring one DAG: the one that held it in prev keeps it;
+ * else the one owner (may be NULL) says held it before (the file the
+ * database records); else the first by path. The other file is in error,
+ * naming both files.
+ */
+typedef int (*dagbag_owner_fn)(void *arg, const char *dag, const char *file);
 int dagbag_load(const char *dir, const struct config *cfg,
 		struct dagbag *prev, struct dagbag *out, struct sl_err *err);
+int dagbag_load_owned(const char *dir, const struct config *cfg,
+		      struct dagbag *prev, dagbag_owner_fn owner,
+		      void *owner_arg, struct dagbag *out, struct sl_err *err);
 void dagbag_free(struct dagbag *b);
 /* Did any file of dir appear, disappear or change (mtime, size) since b
- * was loaded? Only stats the files. */
+ * was loaded (its missing entries aside)? Only stats the files. */
 int dagbag_changed(const char *dir, const struct dagbag *b);
+/* The DAG named name: loaded, or its last good version (stale or
+ * missing entries too). */
 struct dag *dagbag_find(const struct dagbag *b, const char *name);
+/* The entry holding the DAG named name, or NULL. */
+const struct dagbag_entry *dagbag_find_entry(const struct dagbag *b,
+					     const char *name);
 
 #endif

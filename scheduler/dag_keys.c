@@ -85,6 +85,29 @@ const struct dag_key_value dag_key_notes[] = {
 	  "when a try succeeded: a /bin/sh line with templates (values inserted "
 	  "as quoted words), in the try's environment (see Environment), its "
 	  "output appended to the try's log, never changing the task's state." },
+	{ "New, changed, broken and removed files",
+	  "The scheduler reads the DAG folder every 2 s and parses only the files "
+	  "that changed. A DAG seen for the first time starts paused "
+	  "(dags_paused_at_creation: true in sluice.yaml, the default; false "
+	  "starts it at once): sluice dags unpause DAG, or the UI, starts it. A "
+	  "changed file that loads replaces its DAG's version; tries running go "
+	  "on. A file that loaded before and is now broken (a syntax error, an "
+	  "unknown key, a cycle...) stops nothing: its DAG goes on with its last "
+	  "good version (running tries continue, active runs finish, the schedule "
+	  "keeps creating runs) and is listed in sluice dags list, the API and the "
+	  "UI with its history and the error (file:line:column); when the file is "
+	  "fixed the new version takes over and the error goes. CLI verbs that "
+	  "read the DAG's definition themselves (trigger, clear, backfill, test) "
+	  "refuse it while its file is broken, saying why; the web UI and the API "
+	  "use the scheduler's last good version. The last good "
+	  "version lives in the scheduler's memory: a scheduler started while the "
+	  "file is broken lists the DAG with its error and history, and runs "
+	  "nothing of it until the file loads. A removed (or renamed away) file's "
+	  "DAG creates no new runs; the runs it has finish on its last version, "
+	  "its history stays, and it is listed as having lost its file. A second "
+	  "file declaring a DAG that a file already holds is the one in error (the "
+	  "message names both files); at the scheduler's start, the file the "
+	  "database records for the DAG keeps it, else the first by path." },
 	{ NULL, NULL },
 };
 

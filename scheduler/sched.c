@@ -604,15 +604,18 @@ fail:
 int
 sched_start(struct sched *s, struct sl_err *err)
 {
-	if (dagbag_load(s->cfg->dags_dir, s->cfg, NULL, &s->bag, err) < 0)
+	/* two files with one DAG: the file the database records keeps it */
+	if (dagbag_load_owned(s->cfg->dags_dir, s->cfg, NULL, store_dag_owns,
+			      s->store, &s->bag, err) < 0)
 		return -1;
 	for (int i = 0; i < s->bag.n; i++) {
 		if (s->bag.entries[i].error != NULL)
 			sched_log("DAG file not loaded: %s", s->bag.entries[i].error);
-		else
+		if (s->bag.entries[i].dag != NULL)
 			sched_dstate(s, s->bag.entries[i].dag->name);
 	}
-	if (store_dags_sync(s->store, &s->bag) < 0)
+	if (store_dags_sync(s->store, &s->bag,
+			    s->cfg->dags_paused_at_creation) < 0)
 		return sl_err_set(err, "cannot record the DAGs in %s", s->cfg->db_path);
 	s->last_dag_scan = sched_mono(s);
 	if (sched_sync_recover(s) < 0)
@@ -817,6 +820,12 @@ const struct dagbag *
 sched_dagbag(struct sched *s)
 {
 	return &s->bag;
+}
+
+struct executor_set *
+sched_executors(struct sched *s)
+{
+	return &s->execs;
 }
 
 void

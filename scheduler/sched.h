@@ -38,6 +38,9 @@ struct store *sched_store(struct sched *s);
 /* Tries holding executor slots now. */
 int sched_running_tries(const struct sched *s);
 const struct dagbag *sched_dagbag(struct sched *s);
+/* The executors the scheduler runs tries through (their slots). */
+struct executor_set;
+struct executor_set *sched_executors(struct sched *s);
 /* Loop lag and counters for /metrics: fills a JSON object. */
 struct json_t;
 void sched_metrics(struct sched *s, struct json_t *out);

@@ -29,6 +29,7 @@
 #include "scheduler/template.h"
 #include "scheduler/try.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 /* --- the ready heap: priority desc, then older partition, then FIFO --- */
@@ -195,38 +196,42 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 
 /* --- the pass --- */
 
-/* Can this ready task instance start now? Needs slots unless it is an
- * in-loop sensor poke. */
+/* Can this ready task instance start now? The rule is wait.c's (the API
+ * explains a wait with it); the counts are the scheduler's own. */
 static int
 ti_can_start(struct sched *s, struct ti *ti, struct executor **ex_out,
 	     int *in_loop)
 {
 	struct task *t = ti_task(ti);
 	struct dag_load_state *d = sched_dstate(s, ti->run->dag_name);
-	struct executor *ex;
+	struct executor *ex = NULL;
+	struct wait_slots w;
 
 	*in_loop = 0;
-	if (d->paused || ti->live != NULL)
+	*ex_out = NULL;
+	if (ti->live != NULL)
+		return 0;
+	memset(&w, 0, sizeof w);
+	w.paused = d->paused;
+	w.in_loop = wait_task_in_loop(t);
+	w.pokes = s->pokes;
+	w.max_pokes = SCHED_MAX_POKES;
+	w.running = s->running;
+	w.parallelism = s->cfg->parallelism;
+	w.active_tasks = d->active_tasks;
+	w.max_active_tasks = ti->run->dag->max_active_tasks;
+	w.pool_used = sched_pool_used(s, t->pool);
+	w.pool_size = (int)json_integer_value(json_object_get(s->cfg->pools, t->pool));
+	w.pool_slots = t->pool_slots;
+	if (!w.in_loop && (ex = registry_find(&s->execs, t->executor)) != NULL) {
+		w.exec_found = 1;
+		w.exec_busy = ex->busy;
+		w.exec_slots = ex->slots;
+	}
+	if (wait_slots_check(&w) != WAIT_GO)
 		return 0;
 	/* a sensor without an explicit executor pokes from the loop */
-	if (operator_is_sensor(t->op) && t->op->poke_start != NULL &&
-	    !t->executor_explicit) {
-		if (s->pokes >= SCHED_MAX_POKES)
-			return 0;
-		*in_loop = 1;
-		*ex_out = NULL;
-		return 1;
-	}
-	if (s->running >= s->cfg->parallelism)
-		return 0;
-	if (d->active_tasks >= ti->run->dag->max_active_tasks)
-		return 0;
-	if (sched_pool_used(s, t->pool) + t->pool_slots >
-	    json_integer_value(json_object_get(s->cfg->pools, t->pool)))
-		return 0;
-	ex = registry_find(&s->execs, t->executor);
-	if (ex == NULL || ex->busy >= ex->slots)
-		return 0;
+	*in_loop = w.in_loop;
 	*ex_out = ex;
 	return 1;
 }

@@ -28,6 +28,7 @@
 #include "scheduler/template.h"
 #include "scheduler/try.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 /* --- runs in memory --- */
@@ -146,7 +147,10 @@ sched_runs_create(struct sched *s)
 		char key[64];
 		int created = 0, has_cursor;
 
-		if (dag == NULL || dag->schedule == NULL)
+		/* a broken file's DAG goes on from its last good version; a
+		 * gone file's DAG only finishes the runs it has */
+		if (dag == NULL || dag->schedule == NULL ||
+		    s->bag.entries[i].missing)
 			continue;
 		d = sched_dstate(s, dag->name);
 		if (d->paused)
@@ -235,7 +239,8 @@ sched_runs_promote(struct sched *s)
 		if (r->state != RUN_QUEUED)
 			continue;
 		d = sched_dstate(s, r->dag_name);
-		if (d->paused || d->active_runs >= r->dag->max_active_runs)
+		if (wait_run_check(d->paused, d->active_runs,
+				   r->dag->max_active_runs) != WAIT_GO)
 			continue;
 		sched_tx_begin(s);
 		if (store_run_set_state(s->store, r->id, RUN_QUEUED, RUN_RUNNING) < 0)

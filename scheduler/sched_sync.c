@@ -544,7 +544,9 @@ dag_ptr_cmp(const void *a, const void *b)
 }
 
 /* Does any run in memory point at a DAG that fresh did not take over
- * (changed, broken or gone)? Then the runs must be rebuilt. */
+ * (changed, or gone for another file's)? Then the runs must be rebuilt.
+ * (A version fresh took over, unchanged, last good of a broken file or
+ * last of a gone one, is at the same address.) */
 static int
 runs_need_reload(struct sched *s, const struct dagbag *fresh)
 {
@@ -552,7 +554,7 @@ runs_need_reload(struct sched *s, const struct dagbag *fresh)
 	int n = 0, need = 0;
 
 	for (int i = 0; i < fresh->n; i++)
-		if (fresh->entries[i].reused && fresh->entries[i].dag != NULL)
+		if (fresh->entries[i].dag != NULL)
 			kept[n++] = fresh->entries[i].dag;
 	qsort(kept, (size_t)n, sizeof *kept, dag_ptr_cmp);
 	for (struct run *r = s->runs; r != NULL && !need; r = r->next)
@@ -563,11 +565,49 @@ runs_need_reload(struct sched *s, const struct dagbag *fresh)
 	return need;
 }
 
+/* Read the paused flag of the DAGs the folder just recorded (a new DAG
+ * may start paused: dags_paused_at_creation). */
+static void
+scan_read_paused(struct sched *s, const struct dagbag *changed)
+{
+	for (int i = 0; i < changed->n; i++) {
+		const struct dagbag_entry *e = &changed->entries[i];
+		struct store_dag_row row;
+		int rc;
+
+		if (e->dag == NULL)
+			continue;
+		rc = store_dag_get(s->store, e->dag->name, &row);
+		if (rc > 0)
+			sched_dstate(s, e->dag->name)->paused = row.paused;
+		else if (rc == 0)	/* not recorded (a failed write) */
+			sched_dstate(s, e->dag->name)->paused =
+			    s->cfg->dags_paused_at_creation;
+	}
+}
+
+/* Say in the log what became of a file that changed. */
+static void
+scan_log_entry(struct sched *s, const struct dagbag_entry *e)
+{
+	(void)s;
+	if (e->missing)
+		sched_log("DAG file gone: %s; its runs in progress finish", e->error);
+	else if (e->stale)
+		sched_log("DAG file broken: %s; DAG %s goes on with its last good version",
+			  e->error, e->dag->name);
+	else if (e->error != NULL)
+		sched_log("DAG file not loaded: %s", e->error);
+	else
+		sched_log("DAG %s loaded from %s", e->dag->name, e->file);
+}
+
 /*
  * The DAG folder changed: parse only the files that changed (the others'
  * DAGs are taken over, at the same address, so runs keep pointing at
- * them), record those in the store, and rebuild the runs in memory only
- * when one of them belongs to a DAG that changed.
+ * them; so are the last good versions of broken files and the last
+ * versions of gone ones), record those in the store, and rebuild the runs
+ * in memory only when one of them belongs to a DAG that changed.
  */
 void
 sched_sync_scan_dags(struct sched *s)
@@ -579,7 +619,8 @@ sched_sync_scan_dags(struct sched *s)
 	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
 		return;
 	sl_err_clear(&err);
-	if (dagbag_load(s->cfg->dags_dir, s->cfg, &s->bag, &fresh, &err) < 0) {
+	if (dagbag_load_owned(s->cfg->dags_dir, s->cfg, &s->bag, store_dag_owns,
+			      s->store, &fresh, &err) < 0) {
 		sched_log("%s", err.msg);
 		return;
 	}
@@ -594,12 +635,9 @@ sched_sync_scan_dags(struct sched *s)
 		if (e->reused)
 			continue;
 		changed.entries[changed.n++] = *e;
-		if (e->dag != NULL)
+		if (e->dag != NULL && e->error == NULL)
 			changed_dags++;
-		if (e->error != NULL)
-			sched_log("DAG file not loaded: %s", e->error);
-		else
-			sched_log("DAG %s loaded from %s", e->dag->name, e->file);
+		scan_log_entry(s, e);
 	}
 	if (changed.n == 0 && !gone && fresh.n == s->bag.n) {
 		/* only times moved (a file touched): nothing to redo */
@@ -609,8 +647,10 @@ sched_sync_scan_dags(struct sched *s)
 		return;
 	}
 	/* (entries are shared with fresh: the store only reads them) */
-	if (changed.n > 0 && store_dags_sync(s->store, &changed) < 0)
+	if (changed.n > 0 && store_dags_sync(s->store, &changed,
+					     s->cfg->dags_paused_at_creation) < 0)
 		sched_db_failed(s, "recording the DAG folder");
+	scan_read_paused(s, &changed);
 	free(changed.entries);
 	{
 		struct dagbag old = s->bag;

@@ -245,6 +245,24 @@ sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms)
 static void poke_done_cb(void *arg, enum op_poke_result result,
 			 const char *msg);
 
+/* What the try runs, as its task instance records it (TIU_RAN): the
+ * masked command or spec as JSON text (caller frees), and the DAG file's
+ * hash. */
+static void
+try_ran(struct try_ctx *c, struct ti_update *u, char **ran)
+{
+	struct sl_err err;
+	json_t *shown;
+
+	sl_err_clear(&err);
+	shown = try_shown(c, &err);
+	*ran = shown ? json_dumps(shown, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(shown);
+	u->ran = *ran;
+	u->dag_hash = c->dag->sha256[0] != '\0' ? c->dag->sha256 : NULL;
+	u->set |= TIU_RAN;
+}
+
 /* Start one queued try (after its queued state was committed). */
 void
 sched_try_start(struct sched *s, struct ti *ti)
@@ -254,7 +272,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	struct sl_exec_task et;
 	struct ti_update u = TI_UPDATE_INIT;
 	struct sl_err err;
-	char **argv = NULL, **envp = NULL, *stdin_text = NULL;
+	char **argv = NULL, **envp = NULL, *stdin_text = NULL, *ran = NULL;
 	char msg[1024] = "";
 	int is_sensor = operator_is_sensor(t->op);
 	struct try_ctx c;
@@ -282,11 +300,15 @@ sched_try_start(struct sched *s, struct ti *ti)
 		}
 		u.host = "scheduler";
 		u.set |= TIU_HOST;
+		if (ti->first_poke_at <= 0)
+			try_ran(&c, &u, &ran);
 		if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+			free(ran);
 			json_decref(spec);
 			sched_try_live_free(s, l);
 			return;
 		}
+		free(ran);
 		l->poke_op = t->op;
 		l->poke = t->op->poke_start(s->base, spec, poke_done_cb, l);
 		json_decref(spec);
@@ -356,6 +378,9 @@ sched_try_record_running(struct sched *s, struct ti *ti, struct live *l,
 			 int64_t started_at)
 {
 	struct ti_update u = TI_UPDATE_INIT;
+	struct try_ctx c;
+	char *ran = NULL;
+	int rc;
 
 	u.reason = l->is_poke ? "poke" : "started";
 	u.started_at = started_at;
@@ -372,7 +397,12 @@ sched_try_record_running(struct sched *s, struct ti *ti, struct live *l,
 		u.token = tok;
 		u.set |= TIU_TOKEN;
 	}
-	return sched_ti_set(s, ti, TI_RUNNING, &u);
+	/* what the try runs, as shown (the DAG file's hash with it) */
+	sched_try_ctx(s, ti, l->try_number, &c);
+	try_ran(&c, &u, &ran);
+	rc = sched_ti_set(s, ti, TI_RUNNING, &u);
+	free(ran);
+	return rc;
 }
 
 /* Delay before retry number `tries` (1 = first retry). */

@@ -11,6 +11,7 @@
 #include "scheduler/dag.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
+#include "web/mask.h"
 
 extern char **environ;
 
@@ -293,6 +294,35 @@ try_argv(const struct try_ctx *c, int poke, char **stdin_text,
 	if (poke)
 		argv[5] = xstrdup("--poke");
 	return argv;
+}
+
+json_t *
+try_shown(const struct try_ctx *c, struct sl_err *err)
+{
+	const struct task *t = c->task;
+	struct tmpl_ctx tc;
+	json_t *rendered = NULL, *shown;
+
+	try_tmpl_ctx(c, &tc);
+	tc.decls = c->dag->param_decls;
+	tc.mask_secrets = 1;
+	if (t->op->argv != NULL) {
+		char **argv = t->op->argv(t->options, &tc, err);
+
+		if (argv == NULL)
+			return NULL;
+		rendered = json_array();
+		for (char **a = argv; *a != NULL; a++)
+			json_array_append_new(rendered, json_string(*a));
+		strv_free(argv);
+	} else if (t->options != NULL &&
+		   tmpl_render_opts(t->op->keys, t->options, &tc, &rendered, err) < 0)
+		return NULL;
+	if (rendered == NULL)
+		return json_object();
+	shown = mask_json(rendered);
+	json_decref(rendered);
+	return shown;
 }
 
 char *

@@ -71,6 +71,13 @@ json_t *try_spec(const struct try_ctx *c, struct sl_err *err);
  */
 char **try_argv(const struct try_ctx *c, int poke, char **stdin_text,
 		struct sl_err *err);
+/*
+ * What a try runs, as sluice shows and records it (secret params as ***,
+ * then web/mask.h's rule): the argv of a task type that has one (shell),
+ * else the options the task type's process or poke gets, rendered. A new
+ * reference, or NULL with err on a template error.
+ */
+json_t *try_shown(const struct try_ctx *c, struct sl_err *err);
 /* Does argv[0] of try_argv run the sluice binary itself? */
 int try_argv_is_sluice(const struct try_ctx *c);
 /* The working directory of a try (rendered; caller frees), or NULL. */

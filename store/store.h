@@ -60,8 +60,18 @@ void store_hold(struct store *s, int held);
 int64_t store_data_version(struct store *s);
 
 /* --- DAGs --- */
-/* Record the DAG folder's state: one row per DAG (or per broken file). */
-int store_dags_sync(struct store *s, const struct dagbag *bag);
+/*
+ * Record the DAG folder's state: one row per DAG. A DAG seen for the
+ * first time starts paused when paused_at_creation is set. A broken file
+ * attaches its error to its DAG's row (the DAG its last good version
+ * names, else the row recording that file); a loaded file clears it. A
+ * gone file (a missing entry) changes nothing: its row keeps its file.
+ */
+int store_dags_sync(struct store *s, const struct dagbag *bag,
+		    int paused_at_creation);
+/* Does the database record file as the file of dag (1), or not (0)?
+ * Fits dagbag_owner_fn: store is the struct store. */
+int store_dag_owns(void *store, const char *dag, const char *file);
 int store_dag_paused(struct store *s, const char *dag_id);
 int store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 			 const char *who, struct sl_err *err);
@@ -98,6 +108,7 @@ enum {
 	TIU_TOKEN = 1 << 9,		/* token; NULL sets NULL */
 	TIU_ERROR = 1 << 10,		/* error; NULL sets NULL */
 	TIU_EXECUTOR = 1 << 11,
+	TIU_RAN = 1 << 12,		/* ran and dag_hash: what the try runs */
 };
 
 /* The fields a transition sets besides the state; only those whose TIU_
@@ -117,6 +128,8 @@ struct ti_update {
 	const char *token;
 	const char *error;
 	const char *executor;
+	const char *ran;			/* JSON text, secrets masked */
+	const char *dag_hash;		/* sha256 of the DAG file */
 	const char *reason;		/* for the state change log */
 };
 #define TI_UPDATE_INIT { 0 }
@@ -128,7 +141,8 @@ struct ti_update {
 int store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 			int expect_try, enum ti_state to,
 			const struct ti_update *u);
-/* Record a try's end in task_tries. */
+/* Record a try's end in task_tries, with what it ran (the task
+ * instance's ran and dag_hash). */
 int store_try_record(struct store *s, int64_t ti_id, int try_number,
 		     enum ti_state state, int64_t started_at,
 		     int64_t ended_at, int exit_code, int sig,
@@ -196,6 +210,11 @@ int store_sched_lost(struct store *s, store_lost_fn fn, void *arg);
 int store_ti_past_state(struct store *s, const char *dag_id,
 			const char *task_id, int64_t before_start_s,
 			enum ti_state *state);
+/* The same, with the partition key of that run in partition (n bytes;
+ * partition may be NULL). */
+int store_ti_past(struct store *s, const char *dag_id, const char *task_id,
+		  int64_t before_start_s, enum ti_state *state,
+		  char *partition, size_t n);
 
 /* --- person actions --- */
 struct clear_spec {
@@ -224,6 +243,20 @@ int store_clear(struct store *s, const struct dag *dag,
 int store_mark(struct store *s, const struct dag *dag, const char *task,
 	       const char *partition, enum ti_state state, const char *who,
 	       struct sl_err *err);
+/*
+ * What marking task success in partition's run means for its downstream:
+ * the downstream task instances that are upstream_failed because of it
+ * (with task taken as success, none of their upstream stays failed or
+ * upstream_failed; worked out down the chain) go to *freed, and those
+ * still held by another failed upstream to *stay, as JSON arrays of task
+ * names in the DAG's order (each may be NULL). When clear, the freed ones
+ * are cleared (store_clear: reset to none, audited) so the scheduler runs
+ * them again. Returns how many are freed, or -1 with err.
+ */
+int store_mark_downstream(struct store *s, const struct dag *dag,
+			  const char *task, const char *partition, int clear,
+			  const char *who, json_t **freed, json_t **stay,
+			  struct sl_err *err);
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 
@@ -243,9 +276,26 @@ json_t *store_tis_json(struct store *s, const char *dag_id,
 /* Tries of one task instance. */
 json_t *store_tries_json(struct store *s, const char *dag_id,
 			 const char *task, const char *partition);
+/* Tries holding slots (queued or running task instances), grouped:
+ * cb(arg, dag, task, executor or NULL, count). -1 on error. */
+int store_tries_holding(struct store *s,
+			void (*cb)(void *arg, const char *dag, const char *task,
+				   const char *executor, int64_t n),
+			void *arg);
+/* Runs of a DAG in state running, or -1. */
+int64_t store_dag_running_runs(struct store *s, const char *dag_id);
 json_t *store_audit_json(struct store *s, int limit, int offset);
 /* Last `n` runs' states per DAG: {"dag": ["success", ...]}. */
 json_t *store_dags_json(struct store *s);
+/*
+ * The DAGs the database knows (they loaded once) of which bag holds no
+ * version: [{dag, file, schedule, timezone, description, paused, error,
+ * file_missing}], by name. error is the file's error now when the file is
+ * in bag (broken), else a line saying the file is gone (file_missing
+ * true). A DAG listed this way keeps its history; its runs wait until a
+ * file declares it again. NULL on a database error.
+ */
+json_t *store_dags_unloaded_json(struct store *s, const struct dagbag *bag);
 
 /* --- runs for the command line (store_runs.c) --- */
 /* The n runs whose start is nearest t, as [{partition, start_s, end_s}]
@@ -325,11 +375,24 @@ struct store_grid_run {
 	int64_t id, start_s, end_s;
 	char *partition, *state, *run_type;
 };
-/* A page of runs with start in [from_s, to_s], newest first: *runs
- * (caller frees with store_grid_runs_free) and *total matching. */
-int store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
-		    int64_t to_s, int limit, int offset,
+/* Which runs the grid shows: start in [from_s, to_s]; run_state (NULL:
+ * any) the run's state; ti_state (NULL: any) a state one of the run's
+ * task instances is in ("failed": runs with a failed task). */
+struct store_grid_query {
+	int64_t from_s, to_s;
+	const char *run_state;
+	const char *ti_state;
+};
+/* A page of the runs q matches, newest first: *runs (caller frees with
+ * store_grid_runs_free) and *total matching. */
+int store_grid_runs(struct store *s, const char *dag_id,
+		    const struct store_grid_query *q, int limit, int offset,
 		    struct store_grid_run **runs, int *nruns, int64_t *total);
+/* How many runs q matches come before (are newer than) the run starting
+ * at start_s, in the grid's order: the row the run is on. 0 or -1. */
+int store_grid_position(struct store *s, const char *dag_id,
+			const struct store_grid_query *q, int64_t start_s,
+			int64_t *pos);
 void store_grid_runs_free(struct store_grid_run *runs, int n);
 /* Call cb for each task instance of a run; duration_ms < 0: none. The
  * strings live until cb returns. 0 or -1 on a database error. */

@@ -190,7 +190,7 @@ store_clear(struct store *s, const struct dag *dag,
 	}
 	st = store_stmt(s,
 	    "UPDATE task_instances SET state = 'none', next_at = NULL, first_poke_at = NULL, "
-	    "error = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
+	    "error = NULL, exit_code = NULL, signal = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
 	    "coalesce((SELECT tries FROM clear_tasks WHERE clear_tasks.task_id = task_instances.task_id), 1) "
 	    "FROM clear_set WHERE task_instances.id = clear_set.ti_id");
 	sqlite3_bind_int64(st, 1, now);
@@ -327,3 +327,114 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	return 0;
 }
 
+
+/* Is a state one that holds a downstream task back as upstream_failed? */
+static int
+holds_downstream(int state)
+{
+	return state == TI_FAILED || state == TI_UPSTREAM_FAILED;
+}
+
+int
+store_mark_downstream(struct store *s, const struct dag *dag,
+		      const char *task, const char *partition, int clear,
+		      const char *who, json_t **freed, json_t **stay,
+		      struct sl_err *err)
+{
+	struct task *t = dag_task(dag, task);
+	sqlite3_stmt *st;
+	int *state, nfreed = 0, changed, rc, found = 0;
+	char *down, *free_set;
+	char **names;
+	int64_t start_s = 0;
+	json_t *freed_list = json_array(), *stay_list = json_array();
+
+	if (freed != NULL)
+		*freed = NULL;
+	if (stay != NULL)
+		*stay = NULL;
+	if (t == NULL) {
+		json_decref(freed_list);
+		json_decref(stay_list);
+		return sl_err_set(err, "DAG %s has no task '%s'", dag->name, task);
+	}
+	state = xcalloc((size_t)dag->ntasks, sizeof *state);
+	down = xcalloc((size_t)dag->ntasks, 1);
+	free_set = xcalloc((size_t)dag->ntasks, 1);
+	names = xcalloc((size_t)dag->ntasks + 1, sizeof *names);
+	for (int i = 0; i < dag->ntasks; i++)
+		state[i] = -1;	/* no task instance */
+	st = store_stmt(s,
+	    "SELECT r.start_s, ti.task_id, ti.state FROM dag_runs r "
+	    "JOIN task_instances ti ON ti.run_id = r.id "
+	    "WHERE r.dag_id = ? AND r.partition = ?");
+	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct task *u = dag_task(dag, (const char *)sqlite3_column_text(st, 1));
+
+		found = 1;
+		start_s = sqlite3_column_int64(st, 0);
+		if (u != NULL)
+			state[u->index] = ti_state_parse((const char *)sqlite3_column_text(st, 2));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_db_err(s, err, "reading the run's task instances");
+		nfreed = -1;
+		goto out;
+	}
+	if (!found) {
+		nfreed = sl_err_set(err, "DAG %s has no run for partition %s", dag->name, partition);
+		goto out;
+	}
+	state[t->index] = TI_SUCCESS;
+	mark_closure(dag, t->index, down, 1);
+	/* free from the top: a task freed lets its own downstream go */
+	do {
+		changed = 0;
+		for (int i = 0; i < dag->ntasks; i++) {
+			const struct task *u = &dag->tasks[i];
+			int held = 0;
+
+			if (!down[i] || state[i] != TI_UPSTREAM_FAILED)
+				continue;
+			for (int k = 0; k < u->nupstream && !held; k++)
+				held = holds_downstream(state[u->upstream[k]]);
+			if (held)
+				continue;
+			state[i] = TI_NONE;
+			free_set[i] = 1;
+			changed = 1;
+		}
+	} while (changed);
+	for (int i = 0; i < dag->ntasks; i++) {
+		if (free_set[i]) {
+			names[nfreed++] = dag->tasks[i].name;
+			json_array_append_new(freed_list, json_string(dag->tasks[i].name));
+		} else if (down[i] && state[i] == TI_UPSTREAM_FAILED)
+			json_array_append_new(stay_list, json_string(dag->tasks[i].name));
+	}
+	if (clear && nfreed > 0) {
+		struct clear_spec spec;
+
+		memset(&spec, 0, sizeof spec);
+		spec.dag_id = dag->name;
+		spec.tasks = names;
+		spec.from_s = spec.to_s = start_s;
+		if (store_clear(s, dag, &spec, who, NULL, err) < 0)
+			nfreed = -1;
+	}
+out:
+	if (nfreed >= 0 && freed != NULL)
+		*freed = json_incref(freed_list);
+	if (nfreed >= 0 && stay != NULL)
+		*stay = json_incref(stay_list);
+	json_decref(freed_list);
+	json_decref(stay_list);
+	free(names);
+	free(free_set);
+	free(down);
+	free(state);
+	return nfreed;
+}

@@ -11,7 +11,8 @@
 /* --- DAGs --- */
 
 int
-store_dags_sync(struct store *s, const struct dagbag *bag)
+store_dags_sync(struct store *s, const struct dagbag *bag,
+		int paused_at_creation)
 {
 	int64_t now = sl_now_ms();
 
@@ -21,10 +22,12 @@ store_dags_sync(struct store *s, const struct dagbag *bag)
 		const struct dagbag_entry *e = &bag->entries[i];
 		sqlite3_stmt *st;
 
-		if (e->dag != NULL) {
+		if (e->missing)
+			continue;
+		if (e->dag != NULL && e->error == NULL) {
 			st = store_stmt(s,
-			    "INSERT INTO dags (dag_id, file, schedule, timezone, description, error, updated_at) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6) "
+			    "INSERT INTO dags (dag_id, file, schedule, timezone, description, error, paused, updated_at) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?7, ?6) "
 			    "ON CONFLICT (dag_id) DO UPDATE SET file = ?2, schedule = ?3, "
 			    "timezone = ?4, description = ?5, error = NULL, updated_at = ?6 "
 			    "WHERE file IS NOT ?2 OR schedule IS NOT ?3 OR timezone IS NOT ?4 "
@@ -35,6 +38,15 @@ store_dags_sync(struct store *s, const struct dagbag *bag)
 			sqlite3_bind_text(st, 4, tz_name(e->dag->tz), -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 5, e->dag->description, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(st, 6, now);
+			sqlite3_bind_int(st, 7, paused_at_creation ? 1 : 0);
+		} else if (e->dag != NULL) {
+			/* broken, running its last good version */
+			st = store_stmt(s,
+			    "UPDATE dags SET error = ?2, updated_at = ?3 "
+			    "WHERE dag_id = ?1 AND error IS NOT ?2");
+			sqlite3_bind_text(st, 1, e->dag->name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, e->error, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, now);
 		} else {
 			/* a broken file: keep its DAG's row (if we know it by
 			 * file) and attach the error */
@@ -51,6 +63,23 @@ store_dags_sync(struct store *s, const struct dagbag *bag)
 		}
 	}
 	return store_commit(s);
+}
+
+int
+store_dag_owns(void *store, const char *dag, const char *file)
+{
+	struct store *s = store;
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT 1 FROM dags WHERE dag_id = ? AND file = ?");
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
 }
 
 int

@@ -160,8 +160,16 @@ int
 store_ti_past_state(struct store *s, const char *dag_id, const char *task_id,
 		    int64_t before_start_s, enum ti_state *state)
 {
+	return store_ti_past(s, dag_id, task_id, before_start_s, state, NULL, 0);
+}
+
+int
+store_ti_past(struct store *s, const char *dag_id, const char *task_id,
+	      int64_t before_start_s, enum ti_state *state, char *partition,
+	      size_t n)
+{
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT ti.state FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
+	    "SELECT ti.state, r.partition FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
 	    "WHERE r.dag_id = ? AND r.start_s < ? AND ti.task_id = ? "
 	    "ORDER BY r.start_s DESC LIMIT 1");
 	int rc;
@@ -174,6 +182,8 @@ store_ti_past_state(struct store *s, const char *dag_id, const char *task_id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*state = ti_state_parse(col_text(st, 0));
+		if (partition != NULL && n > 0)
+			snprintf(partition, n, "%s", col_text(st, 1));
 		sqlite3_reset(st);
 		return 1;
 	}

@@ -34,7 +34,9 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 	    "host = CASE WHEN ?5 & 256 THEN ?14 ELSE host END, "
 	    "token = CASE WHEN ?5 & 512 THEN ?15 ELSE token END, "
 	    "error = CASE WHEN ?5 & 1024 THEN ?16 ELSE error END, "
-	    "executor = CASE WHEN ?5 & 2048 THEN ?17 ELSE executor END "
+	    "executor = CASE WHEN ?5 & 2048 THEN ?17 ELSE executor END, "
+	    "ran = CASE WHEN ?5 & 4096 THEN ?19 ELSE ran END, "
+	    "dag_hash = CASE WHEN ?5 & 4096 THEN ?20 ELSE dag_hash END "
 	    "WHERE id = ?1 AND state = ?2 AND (?18 < 0 OR try_number = ?18)");
 	sqlite3_bind_int64(st, 1, ti_id);
 	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
@@ -58,6 +60,8 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 	sqlite3_bind_text(st, 16, u->error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 17, u->executor, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 18, expect_try);
+	sqlite3_bind_text(st, 19, u->ran, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 20, u->dag_hash, -1, SQLITE_STATIC);
 	if (store_step_done(s, st) < 0)
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
@@ -82,7 +86,10 @@ store_try_record(struct store *s, int64_t ti_id, int try_number,
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "INSERT OR REPLACE INTO task_tries (ti_id, try_number, state, started_at, "
-	    "ended_at, exit_code, signal, host, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	    "ended_at, exit_code, signal, host, error, ran, dag_hash) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "(SELECT ran FROM task_instances WHERE id = ?1), "
+	    "(SELECT dag_hash FROM task_instances WHERE id = ?1))");
 
 	sqlite3_bind_int64(st, 1, ti_id);
 	sqlite3_bind_int(st, 2, try_number);

@@ -40,7 +40,7 @@ store_rows_json(sqlite3_stmt *st)
 		for (int i = 0; i < sqlite3_column_count(st); i++) {
 			const char *name = sqlite3_column_name(st, i);
 
-			if (strcmp(name, "params") == 0 &&
+			if ((strcmp(name, "params") == 0 || strcmp(name, "ran") == 0) &&
 			    sqlite3_column_type(st, i) == SQLITE_TEXT) {
 				json_t *p = json_loads((const char *)sqlite3_column_text(st, i), 0, NULL);
 
@@ -101,7 +101,8 @@ store_tis_json(struct store *s, const char *dag_id, const char *partition)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT ti.task_id AS task, ti.state, ti.try_number, ti.max_tries, ti.started_at, "
-	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at "
+	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at, "
+	    "ti.ran, ti.dag_hash "
 	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? ORDER BY ti.id");
 
@@ -116,7 +117,7 @@ store_tries_json(struct store *s, const char *dag_id, const char *task,
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT t.try_number, t.state, t.started_at, t.ended_at, t.exit_code, t.signal, "
-	    "t.host, t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id "
+	    "t.host, t.error, t.ran, t.dag_hash FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id "
 	    "JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? AND ti.task_id = ? ORDER BY t.try_number");
 
@@ -124,6 +125,40 @@ store_tries_json(struct store *s, const char *dag_id, const char *task,
 	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
 	return store_rows_json(st);
+}
+
+int
+store_tries_holding(struct store *s,
+		    void (*cb)(void *arg, const char *dag, const char *task,
+			       const char *executor, int64_t n),
+		    void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, task_id, executor, count(*) FROM task_instances "
+	    "WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, executor");
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2),
+		   sqlite3_column_int64(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int64_t
+store_dag_running_runs(struct store *s, const char *dag_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT count(*) FROM dag_runs WHERE dag_id = ? AND state = 'running'");
+	int64_t n = -1;
+
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
 }
 
 json_t *
@@ -146,6 +181,46 @@ store_dags_json(struct store *s)
 	    "FROM dags ORDER BY dag_id");
 
 	return store_rows_json(st);
+}
+
+json_t *
+store_dags_unloaded_json(struct store *s, const struct dagbag *bag)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id AS dag, file, schedule, timezone, description, paused, error "
+	    "FROM dags WHERE file IS NOT NULL ORDER BY dag_id");
+	json_t *rows = store_rows_json(st), *out, *o;
+	size_t i;
+
+	if (rows == NULL)
+		return NULL;
+	out = json_array();
+	json_array_foreach(rows, i, o) {
+		const char *name = json_string_value(json_object_get(o, "dag"));
+		const char *file = json_string_value(json_object_get(o, "file"));
+		const struct dagbag_entry *e = NULL;
+
+		if (name == NULL || dagbag_find(bag, name) != NULL)
+			continue;
+		for (int k = 0; k < bag->n && e == NULL; k++)
+			if (strcmp(bag->entries[k].file, file) == 0)
+				e = &bag->entries[k];
+		json_object_set_new(o, "paused", json_boolean(
+		    json_integer_value(json_object_get(o, "paused")) != 0));
+		json_object_set_new(o, "file_missing", json_boolean(e == NULL));
+		if (e != NULL && e->error != NULL)
+			json_object_set_new(o, "error", json_string(e->error));
+		else if (e == NULL)
+			json_object_set_new(o, "error", json_sprintf(
+			    "%s: the DAG file is gone (deleted or moved)", file));
+		else if (e->dag != NULL)
+			json_object_set_new(o, "error", json_sprintf(
+			    "%s: the file declares DAG '%s' now", file,
+			    e->dag->name));
+		json_array_append(out, o);
+	}
+	json_decref(rows);
+	return out;
 }
 
 
@@ -186,9 +261,33 @@ store_grid_runs_free(struct store_grid_run *runs, int n)
 	free(runs);
 }
 
+/* The grid's WHERE: ?1 DAG, ?2..?3 starts, ?4 run state, ?5 a task
+ * instance's state (NULL: any). */
+#define GRID_WHERE \
+	"WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 " \
+	"AND (?4 IS NULL OR state = ?4) " \
+	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances ti " \
+	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) "
+
+static void
+grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q)
+{
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, q->from_s);
+	sqlite3_bind_int64(st, 3, q->to_s);
+	if (q->run_state != NULL)
+		sqlite3_bind_text(st, 4, q->run_state, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	if (q->ti_state != NULL)
+		sqlite3_bind_text(st, 5, q->ti_state, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 5);
+}
+
 int
-store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
-		int64_t to_s, int limit, int offset,
+store_grid_runs(struct store *s, const char *dag_id,
+		const struct store_grid_query *q, int limit, int offset,
 		struct store_grid_run **out, int *nruns, int64_t *total)
 {
 	sqlite3_stmt *st;
@@ -198,11 +297,8 @@ store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
 	*out = NULL;
 	*nruns = 0;
 	*total = 0;
-	st = store_stmt(s, "SELECT count(*) FROM dag_runs "
-			   "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3");
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
+	st = store_stmt(s, "SELECT count(*) FROM dag_runs " GRID_WHERE);
+	grid_bind(st, dag_id, q);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*total = sqlite3_column_int64(st, 0);
@@ -212,13 +308,10 @@ store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
 	/* the page of runs walks dag_runs_interval backwards: no sort */
 	st = store_stmt(s,
 	    "SELECT id, partition, start_s, end_s, state, run_type FROM dag_runs "
-	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 "
-	    "ORDER BY start_s DESC, id DESC LIMIT ?4 OFFSET ?5");
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	sqlite3_bind_int(st, 4, limit);
-	sqlite3_bind_int(st, 5, offset);
+	    GRID_WHERE "ORDER BY start_s DESC, id DESC LIMIT ?6 OFFSET ?7");
+	grid_bind(st, dag_id, q);
+	sqlite3_bind_int(st, 6, limit);
+	sqlite3_bind_int(st, 7, offset);
 	runs = xcalloc(limit > 0 ? (size_t)limit : 1, sizeof *runs);
 	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_grid_run *g = &runs[n++];
@@ -238,6 +331,23 @@ store_grid_runs(struct store *s, const char *dag_id, int64_t from_s,
 	*out = runs;
 	*nruns = n;
 	return 0;
+}
+
+int
+store_grid_position(struct store *s, const char *dag_id,
+		    const struct store_grid_query *q, int64_t start_s,
+		    int64_t *pos)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT count(*) FROM dag_runs " GRID_WHERE "AND start_s > ?6");
+	int rc;
+
+	grid_bind(st, dag_id, q);
+	sqlite3_bind_int64(st, 6, start_s);
+	rc = sqlite3_step(st);
+	*pos = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int

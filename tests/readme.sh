@@ -2,7 +2,7 @@
 # The README walked as written: "A first DAG" (its YAML file and every
 # command of its shell block, as a person pastes them) against a running
 # scheduler, and the quick start's `scripts/start` steps that make the
-# demo home (init, the AWS examples paused).
+# demo home (init, the local examples unpaused, the AWS examples paused).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 README="$SLUICE_SRCDIR/README.md"
 new_home
@@ -56,9 +56,21 @@ assert_eq success "$(q "SELECT state FROM dag_runs WHERE dag_id = 'hello' AND pa
 # the quick start's home: init with the example DAGs, AWS examples paused
 H2="$T/demo-home"
 "$SLUICE" init "$H2" --dags "$SLUICE_SRCDIR/dags" >"$T/init.out" 2>&1 || fail "init: $(cat "$T/init.out")"
+for dag in stock_prices_hourly stock_bollinger_daily; do
+	"$SLUICE" --home "$H2" dags unpause "$dag" >/dev/null || fail "unpause $dag"
+	grep -q "dags unpause \"\$dag\"" "$SLUICE_SRCDIR/scripts/start" || fail "scripts/start no longer unpauses"
+	grep -Eq "for dag in .*$dag" "$SLUICE_SRCDIR/scripts/start" || fail "scripts/start does not unpause $dag"
+done
 for dag in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws; do
 	"$SLUICE" --home "$H2" dags pause "$dag" >/dev/null || fail "pause $dag"
 done
+# the demo's local examples run, the others wait (new DAGs start paused)
+"$SLUICE" --home "$H2" --json dags list | /usr/bin/python3 -c '
+import json,sys
+d = {x["dag"]: x["paused"] for x in json.load(sys.stdin) if x["dag"]}
+assert d["stock_prices_hourly"] is False and d["stock_bollinger_daily"] is False, d
+assert d["retail_weekly"] is True, d
+' || fail "the demo home pauses the wrong DAGs"
 "$SLUICE" --home "$H2" dags validate >"$T/validate.out" 2>&1 || fail "the example DAGs do not validate: $(cat "$T/validate.out")"
 grep -q 'scripts/start' "$README" || fail "the README no longer names scripts/start"
 echo "readme: ok"

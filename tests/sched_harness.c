@@ -1,7 +1,9 @@
 /* sched_harness.c: the deterministic scheduler harness (see sched_harness.h). */
 #include "tests/sched_harness.h"
 
+#include <fcntl.h>
 #include <ftw.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,6 +59,7 @@ static struct {
 	struct fake_poke *pokes;
 	struct buf order;
 	char text[4096];
+	long file_writes;		/* h_dag_file's writes, for mtimes */
 } H;
 
 static char **
@@ -275,6 +278,8 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 	/* every task runs on the fake executor, named like the default */
 	json_object_set_new(H.cfg->executors, "local",
 			    json_pack("{s:s,s:i}", "type", "fake", "slots", 1000));
+	/* the scenarios were written for DAGs that start active */
+	H.cfg->dags_paused_at_creation = 0;
 	if (cfg_fn != NULL)
 		cfg_fn(H.cfg);
 	H.base = event_base_new();
@@ -443,10 +448,64 @@ h_advance(int64_t ms)
 }
 
 void
+h_dag_file(const char *name, const char *yaml)
+{
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof path, "%s/dags/%s", H.home, name);
+	if (yaml == NULL) {
+		if (unlink(path) < 0) {
+			perror(path);
+			exit(99);
+		}
+	} else {
+		/* an mtime no earlier write of this run had: the folder scan
+		 * sees the change whatever the file system's clock grain */
+		struct timespec times[2];
+
+		write_file(path, yaml);
+		H.file_writes++;
+		times[0].tv_sec = times[1].tv_sec = H.now / 1000;
+		times[0].tv_nsec = times[1].tv_nsec = H.file_writes;
+		if (utimensat(AT_FDCWD, path, times, 0) < 0) {
+			perror(path);
+			exit(99);
+		}
+	}
+	sched_sync_scan_dags(H.s);
+	h_settle();
+}
+
+void
 h_poke_db(void)
 {
 	sched_poke(H.s);
 	h_settle();
+}
+
+int
+h_mark(const char *dag, const char *task, const char *partition,
+       const char *state, int clear_downstream)
+{
+	struct sl_err err;
+	struct dag *d = h_dag(dag);
+	int ts = ti_state_parse(state), freed = 0;
+
+	sl_err_clear(&err);
+	if (d == NULL || ts < 0 || store_begin(h_store()) < 0)
+		return -1;
+	if (store_mark(h_store(), d, task, partition, (enum ti_state)ts, "harness", &err) < 0 ||
+	    (ts == TI_SUCCESS &&
+	     (freed = store_mark_downstream(h_store(), d, task, partition, clear_downstream,
+					    "harness", NULL, NULL, &err)) < 0)) {
+		fprintf(stderr, "h_mark %s %s %s: %s\n", dag, task, partition, err.msg);
+		store_rollback(h_store());
+		return -1;
+	}
+	if (store_commit(h_store()) < 0)
+		return -1;
+	h_poke_db();
+	return freed;
 }
 
 void

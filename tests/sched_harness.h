@@ -37,8 +37,9 @@ struct h_dag_file {
 };
 
 /* Open a fresh home with these DAG files (NULL-terminated by name) and
- * start the scheduler. cfg_fn (may be NULL) adjusts the config first
- * (parallelism, pools, executor slots). */
+ * start the scheduler. The harness's config starts new DAGs active
+ * (dags_paused_at_creation false); cfg_fn (may be NULL) adjusts the
+ * config then (parallelism, pools, executor slots). */
 void h_open(const struct h_dag_file *files,
 	    void (*cfg_fn)(struct config *cfg));
 void h_close(void);
@@ -59,6 +60,16 @@ void h_advance(int64_t ms);
 void h_wall_step(int64_t ms);
 /* Tell the scheduler the database changed (after a person's action). */
 void h_poke_db(void);
+/* Write (yaml) or delete (yaml NULL) a file of the DAG folder, with an
+ * mtime of its own, then let the scheduler scan the folder as its timer
+ * would, and settle. */
+void h_dag_file(const char *name, const char *yaml);
+/* A person marks task success or failed in partition, as `sluice mark`
+ * does (with clear_downstream: --clear-downstream), and the scheduler
+ * sees it. Returns how many downstream task instances the mark frees
+ * (cleared when clear_downstream), -1 on an error. */
+int h_mark(const char *dag, const char *task, const char *partition,
+	   const char *state, int clear_downstream);
 
 /* End the running fake try of task in partition: exit code, signal, or
  * an executor error. Returns 0, -1 when no such try runs. */

@@ -445,6 +445,14 @@ test_merge(void)
 	dag_free(d);
 }
 
+/* The owner callback: arg names the file that held the DAG before. */
+static int
+bag_owner(void *arg, const char *dag, const char *file)
+{
+	(void)dag;
+	return sl_str_ends(file, (const char *)arg);
+}
+
 static void
 test_bag(void)
 {
@@ -488,6 +496,21 @@ test_bag(void)
 		if (strstr(bag.entries[i].file, "dup.yml"))
 			CHECK(bag.entries[i].dag != NULL);
 	}
+	dagbag_free(&bag);
+	/* the file the database records keeps the DAG (a scheduler start):
+	 * good.yaml, though dup.yml sorts first */
+	CHECK(dagbag_load_owned(sub, cfg, NULL, bag_owner, "good.yaml", &bag,
+				&err) == 0);
+	{
+		struct dag *d = dagbag_find(&bag, "good");
+
+		CHECK(d != NULL && sl_str_ends(d->file, "/good.yaml"));
+	}
+	for (int i = 0; i < bag.n; i++)
+		if (strstr(bag.entries[i].file, "dup.yml"))
+			CHECK(bag.entries[i].error != NULL &&
+			      strstr(bag.entries[i].error, "dup.yml:1:1: dag 'good' is already defined in") != NULL &&
+			      strstr(bag.entries[i].error, "good.yaml") != NULL);
 	dagbag_free(&bag);
 }
 

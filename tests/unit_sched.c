@@ -16,6 +16,7 @@
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
@@ -463,6 +464,83 @@ test_mark_running(void)
 	h_close();
 }
 
+/*
+ * Marking a failed task success, with and without clearing its downstream.
+ * a fails; b (after a) and c (after b) are upstream_failed because of a
+ * only; y (after a and x) also because of x, which failed too. Marking a
+ * success frees b and c (y stays held by x). Without clear_downstream they
+ * stay upstream_failed; with it they are cleared and run in order.
+ */
+static const struct {
+	int clear;
+	int freed;		/* what h_mark returns */
+	const char *b, *c, *y;	/* right after the mark */
+	const char *b_end, *c_end;	/* after the runnable tries end (exit 0) */
+	int started_b;		/* tries of b in all */
+} mark_table[] = {
+	{ 0, 2, "upstream_failed", "upstream_failed", "upstream_failed",
+	  "upstream_failed", "upstream_failed", 0 },
+	{ 1, 2, "running", "none", "upstream_failed",
+	  "success", "success", 1 },
+};
+
+static void
+test_mark_clear_downstream(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "md.yaml", "dag: md\ntasks:\n  a: {command: \"true\"}\n"
+			     "  x: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n"
+			     "  c: {after: [b], command: \"true\"}\n"
+			     "  y: {after: [a, x], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(mark_table); i++) {
+		h_open(files, NULL);
+		h_trigger("md", "p");
+		CHECK_EQ_INT(0, h_end("a", "p", 1));
+		CHECK_EQ_INT(0, h_end("x", "p", 1));
+		CHECK_STATE("upstream_failed", "md", "b", "p");
+		CHECK_STATE("upstream_failed", "md", "c", "p");
+		CHECK_STATE("upstream_failed", "md", "y", "p");
+		CHECK_EQ_STR("failed", h_run_state("md", "p"));
+		CHECK_EQ_INT(mark_table[i].freed, h_mark("md", "a", "p", "success", mark_table[i].clear));
+		CHECK_STATE("success", "md", "a", "p");
+		CHECK_STATE(mark_table[i].b, "md", "b", "p");
+		CHECK_STATE(mark_table[i].c, "md", "c", "p");
+		CHECK_STATE(mark_table[i].y, "md", "y", "p");
+		h_end_all();
+		CHECK_STATE(mark_table[i].b_end, "md", "b", "p");
+		CHECK_STATE(mark_table[i].c_end, "md", "c", "p");
+		CHECK_STATE("upstream_failed", "md", "y", "p");
+		CHECK_EQ_INT(mark_table[i].started_b, h_started("b"));
+		/* x still failed: the run ends failed either way */
+		CHECK_EQ_STR("failed", h_run_state("md", "p"));
+		h_close();
+	}
+}
+
+/* Marking failed frees nothing and clears nothing downstream. */
+static void
+test_mark_failed_downstream(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "mf.yaml", "dag: mf\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("mf", "p");
+	CHECK_EQ_INT(0, h_mark("mf", "a", "p", "failed", 0));
+	CHECK_STATE("failed", "mf", "a", "p");
+	CHECK_STATE("upstream_failed", "mf", "b", "p");
+	CHECK_EQ_INT(0, h_started("b"));
+	CHECK_EQ_STR("failed", h_run_state("mf", "p"));
+	h_close();
+}
+
 /* --- sensors --- */
 
 static const struct h_dag_file sensor_files[] = {
@@ -789,6 +867,124 @@ test_wall_steps(void)
 	}
 }
 
+/*
+ * A DAG file that loaded changes while a try of its DAG runs: broken
+ * (syntax, unknown key, cycle), another file declaring its name (sorting
+ * before it or after), or gone. Nothing running stops: the try ends as
+ * it would, the run finishes on the last good version. A broken DAG goes
+ * on being scheduled from that version; a gone one creates no new runs.
+ * The error is on the DAG (and in the store) until the file is restored.
+ */
+#define FB_YAML "dag: fb\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n" \
+		"tasks:\n  a: {command: \"true\"}\n  b: {after: [a], command: \"true\"}\n"
+static const struct {
+	const char *what;
+	const char *file;	/* the file written (NULL: fb.yaml deleted) */
+	const char *yaml;
+	const char *error;	/* in the error of `file`'s entry */
+	int dag_error;		/* the DAG (and its row) carries it */
+	int new_runs;		/* the schedule goes on */
+} fb_rows[] = {
+	{ "syntax", "fb.yaml", "dag: fb\ntasks: [a, \n", "fb.yaml:", 1, 1 },
+	{ "unknown key", "fb.yaml", FB_YAML "bogus: 1\n", "fb.yaml:7:1: unknown key 'bogus'", 1, 1 },
+	{ "cycle", "fb.yaml", "dag: fb\ntasks:\n  a: {after: [b], command: \"true\"}\n"
+	  "  b: {after: [a], command: \"true\"}\n", "cycle", 1, 1 },
+	{ "duplicate after", "zz.yaml", "dag: fb\ntasks:\n  x: {command: \"true\"}\n",
+	  "zz.yaml:1:1: dag 'fb' is already defined in", 0, 1 },
+	{ "duplicate before", "00.yaml", "dag: fb\ntasks:\n  x: {command: \"true\"}\n",
+	  "00.yaml:1:1: dag 'fb' is already defined in", 0, 1 },
+	{ "deleted", NULL, NULL, "the DAG file is gone", 1, 0 },
+};
+
+/* The stored load error of dag ("" when none). */
+static const char *
+fb_row_error(const char *dag)
+{
+	static char text[1024];
+	json_t *rows = store_dags_json(h_store()), *o;
+	size_t i;
+
+	text[0] = '\0';
+	json_array_foreach(rows, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "dag")), dag) == 0 &&
+		    json_is_string(json_object_get(o, "error")))
+			snprintf(text, sizeof text, "%s",
+				 json_string_value(json_object_get(o, "error")));
+	json_decref(rows);
+	return text;
+}
+
+static const struct dagbag_entry *
+fb_file_entry(const char *file)
+{
+	const struct dagbag *bag = sched_dagbag(h_sched());
+
+	for (int i = 0; i < bag->n; i++)
+		if (sl_str_ends(bag->entries[i].file, file))
+			return &bag->entries[i];
+	return NULL;
+}
+
+static void
+test_dag_file_breaks(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fb.yaml", FB_YAML },
+		{ NULL, NULL },
+	};
+
+	for (size_t k = 0; k < SL_ARRAY_LEN(fb_rows); k++) {
+		const struct dagbag_entry *e;
+		const char *file = fb_rows[k].file ? fb_rows[k].file : "fb.yaml";
+		int runs;
+
+		fprintf(stderr, "  %s\n", fb_rows[k].what);
+		h_open(files, NULL);
+		h_trigger("fb", "p1");
+		CHECK_EQ_INT(1, h_running("a"));
+		h_dag_file(file, fb_rows[k].yaml);
+		/* the try goes on */
+		CHECK_EQ_INT(1, h_running("a"));
+		CHECK_EQ_INT(0, h_killed("a", "p1"));
+		e = fb_file_entry(file);
+		CHECK(e != NULL && e->error != NULL &&
+		      strstr(e->error, fb_rows[k].error) != NULL);
+		if (e != NULL && e->error != NULL && strstr(e->error, fb_rows[k].error) == NULL)
+			fprintf(stderr, "    error: %s\n", e->error);
+		/* the DAG keeps its version (and its file) */
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && sl_str_ends(e->file, "/fb.yaml") &&
+		      e->dag->ntasks == 2);
+		CHECK(e != NULL && (e->error != NULL) == fb_rows[k].dag_error);
+		CHECK(e != NULL && e->missing == (fb_rows[k].file == NULL));
+		if (fb_rows[k].file != NULL && fb_rows[k].dag_error)
+			CHECK(strstr(fb_row_error("fb"), fb_rows[k].error) != NULL);
+		else
+			CHECK_EQ_STR("", fb_row_error("fb"));
+		/* the run finishes on the last good version */
+		CHECK_EQ_INT(0, h_end("a", "p1", 0));
+		CHECK_STATE("success", "fb", "a", "p1");
+		CHECK_EQ_INT(1, h_running("b"));
+		CHECK_EQ_INT(0, h_end("b", "p1", 0));
+		CHECK_EQ_STR("success", h_run_state("fb", "p1"));
+		/* an hour on: the partition of 00:00 is due */
+		runs = h_runs("fb");
+		h_advance(3600 * 1000LL);
+		CHECK_EQ_INT(runs + fb_rows[k].new_runs, h_runs("fb"));
+		/* restored: the error goes, the file's DAG is current */
+		if (fb_rows[k].file == NULL || strcmp(fb_rows[k].file, "fb.yaml") == 0)
+			h_dag_file("fb.yaml", FB_YAML);
+		else
+			h_dag_file(fb_rows[k].file, NULL);
+		e = dagbag_find_entry(sched_dagbag(h_sched()), "fb");
+		CHECK(e != NULL && e->error == NULL && !e->stale && !e->missing);
+		CHECK_EQ_STR("", fb_row_error("fb"));
+		for (int i = 0; i < sched_dagbag(h_sched())->n; i++)
+			CHECK(sched_dagbag(h_sched())->entries[i].error == NULL);
+		h_close();
+	}
+}
+
 /* Schedules follow the wall clock: a forward step makes the partitions
  * it passes due at the next tick; a backward one makes none twice. */
 static void
@@ -812,6 +1008,45 @@ test_wall_step_schedule(void)
 	h_advance(1000);			/* 01:30Z: 00:00 is due */
 	CHECK_EQ_INT(2, h_runs("hr"));
 	CHECK_EQ_STR("running", h_run_state("hr", "2024-01-10T00:00:00+00:00"));
+	h_close();
+}
+
+/* New DAGs start paused unless the config says otherwise: at start and
+ * when a file appears later. */
+static void
+paused_cfg(struct config *cfg)
+{
+	cfg->dags_paused_at_creation = 1;
+}
+
+static void
+test_paused_at_creation(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "pc.yaml", "dag: pc\nschedule: \"@hourly\"\nstart: 2024-01-09T00:00:00Z\n"
+			     "tasks:\n  t: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, paused_cfg);
+	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc"));
+	CHECK_EQ_INT(0, h_runs("pc"));
+	h_dag_file("pc2.yaml", "dag: pc2\nschedule: \"@hourly\"\n"
+		   "start: 2024-01-09T00:00:00Z\ntasks:\n  t: {command: \"true\"}\n");
+	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc2"));
+	h_advance(3600 * 1000LL);
+	CHECK_EQ_INT(0, h_runs("pc"));
+	CHECK_EQ_INT(0, h_runs("pc2"));
+	h_close();
+	/* the harness's config: active at once, catching up */
+	h_open(files, NULL);
+	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc"));
+	CHECK(h_runs("pc") > 0);
+	h_dag_file("pc2.yaml", "dag: pc2\nschedule: \"@hourly\"\n"
+		   "start: 2024-01-09T00:00:00Z\ntasks:\n  t: {command: \"true\"}\n");
+	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc2"));
+	h_advance(3600 * 1000LL);
+	CHECK(h_runs("pc2") > 0);
 	h_close();
 }
 
@@ -854,6 +1089,128 @@ test_failed_commit_starts_nothing(void)
 	h_close();
 }
 
+/* --- why a task instance waits (scheduler/wait.c) --- */
+
+/* The slot rule, as a table: the first reason in the dispatcher's order. */
+#define FREE { .max_pokes = 1, .parallelism = 1, .max_active_tasks = 1, .pool_size = 1, \
+	       .pool_slots = 1, .exec_found = 1, .exec_slots = 1 }
+static void
+test_wait_slots_rule(void)
+{
+	static const struct {
+		struct wait_slots w;
+		enum wait_kind want;
+	} rows[] = {
+		/* a free slot everywhere */
+		{ FREE, WAIT_GO },
+		{ { .paused = 1, .max_pokes = 1, .parallelism = 1, .max_active_tasks = 1,
+		    .pool_size = 1, .pool_slots = 1, .exec_found = 1, .exec_slots = 1 }, WAIT_PAUSED },
+		{ { .paused = 1, .in_loop = 1, .max_pokes = 1 }, WAIT_PAUSED },
+		/* an in-loop poke needs a poke slot only */
+		{ { .in_loop = 1, .pokes = 1, .max_pokes = 1 }, WAIT_POKES },
+		{ { .in_loop = 1, .pokes = 0, .max_pokes = 1, .running = 5, .parallelism = 5 }, WAIT_GO },
+		{ { .running = 4, .parallelism = 4, .max_active_tasks = 9, .pool_size = 9,
+		    .pool_slots = 1, .exec_found = 1, .exec_slots = 9 }, WAIT_PARALLELISM },
+		{ { .parallelism = 9, .active_tasks = 2, .max_active_tasks = 2, .pool_size = 9,
+		    .pool_slots = 1, .exec_found = 1, .exec_slots = 9 }, WAIT_MAX_ACTIVE_TASKS },
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_used = 1, .pool_size = 1,
+		    .pool_slots = 1, .exec_found = 1, .exec_slots = 9 }, WAIT_POOL },
+		/* two slots wanted, one free */
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_used = 1, .pool_size = 2,
+		    .pool_slots = 2, .exec_found = 1, .exec_slots = 9 }, WAIT_POOL },
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_used = 0, .pool_size = 2,
+		    .pool_slots = 2, .exec_found = 1, .exec_slots = 9 }, WAIT_GO },
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_size = 9, .pool_slots = 1,
+		    .exec_found = 1, .exec_busy = 3, .exec_slots = 3 }, WAIT_EXECUTOR },
+		/* an executor that is not configured */
+		{ { .parallelism = 9, .max_active_tasks = 9, .pool_size = 9, .pool_slots = 1,
+		    .exec_found = 0, .exec_slots = 9 }, WAIT_EXECUTOR },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++)
+		CHECK_MSG(wait_slots_check(&rows[i].w) == rows[i].want, "row %zu: %s, want %s", i,
+			  wait_kind_name(wait_slots_check(&rows[i].w)), wait_kind_name(rows[i].want));
+	CHECK(wait_run_check(1, 0, 1) == WAIT_PAUSED);
+	CHECK(wait_run_check(0, 1, 1) == WAIT_MAX_ACTIVE_RUNS);
+	CHECK(wait_run_check(0, 0, 1) == WAIT_GO);
+}
+
+static void
+wait_cfg(struct config *cfg)
+{
+	json_object_set_new(cfg->pools, "one", json_integer(1));
+}
+
+/* The reasons wait_explain_ti gives from the store agree with what the
+ * dispatcher did: each row's task instance is held, for that reason. */
+static void
+test_wait_reasons(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "wp.yaml", "dag: wp\ntasks:\n"
+			     "  a: {command: \"true\", pool: one, priority: 2}\n"
+			     "  b: {command: \"true\", pool: one}\n"
+			     "  c: {command: \"true\", after: [a]}\n"
+			     "  r: {command: \"false\", retries: 1, retry_delay: 1m}\n"
+			     "  s: {type: fake_sensor, poke_interval: 10s}\n" },
+		{ "wm.yaml", "dag: wm\nmax_active_tasks: 1\nmax_active_runs: 1\ntasks:\n"
+			     "  x: {command: \"true\", priority: 2}\n"
+			     "  y: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	static const struct {
+		const char *dag, *partition, *task, *state, *kind, *text;
+	} rows[] = {
+		{ "wp", "p", "a", "running", NULL, NULL },
+		{ "wp", "p", "b", "scheduled", "pool", "pool one is full (1 of 1 slots; this task needs 1)" },
+		{ "wp", "p", "c", "none", "upstream", "waits for upstream a (running)" },
+		{ "wp", "p", "r", "up_for_retry", "retry", "retry at 2024-01-10T00:31:00Z (try 2 of 2)" },
+		{ "wp", "p", "s", "up_for_reschedule", "next_poke", "next poke at 2024-01-10T00:30:10Z" },
+		{ "wm", "p", "x", "running", NULL, NULL },
+		{ "wm", "p", "y", "scheduled", "max_active_tasks", "max_active_tasks of DAG wm: 1 of 1 tasks running" },
+		{ "wm", "q", "x", "none", "max_active_runs", "the run is queued: max_active_runs 1 of 1 runs running" },
+	};
+	struct sched *s;
+
+	h_open(files, wait_cfg);
+	s = h_sched();
+	h_trigger("wp", "p");
+	h_trigger("wm", "p");
+	h_trigger("wm", "q");
+	CHECK_EQ_INT(0, h_end("r", "p", 1));
+	CHECK_EQ_INT(0, h_poke("s", "p", OP_POKE_NOT_YET));
+	h_settle();
+	for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++) {
+		json_t *why = NULL;
+		struct sl_err err;
+
+		CHECK_EQ_STR(rows[i].state, h_ti(rows[i].dag, rows[i].task, rows[i].partition, "state"));
+		sl_err_clear(&err);
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag(rows[i].dag),
+						rows[i].partition, rows[i].task, h_now(), &why, &err));
+		if (rows[i].kind == NULL) {
+			CHECK_MSG(json_is_null(why), "row %zu waits", i);
+		} else {
+			CHECK_EQ_STR(rows[i].kind, json_string_value(json_object_get(why, "kind")));
+			CHECK_EQ_STR(rows[i].text, json_string_value(json_object_get(why, "text")));
+		}
+		json_decref(why);
+	}
+	/* pausing holds the ready ones first */
+	{
+		json_t *why = NULL;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		CHECK_EQ_INT(0, store_dag_set_paused(h_store(), "wp", 1, "harness", &err));
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag("wp"), "p", "b",
+						h_now(), &why, &err));
+		CHECK_EQ_STR("paused", json_string_value(json_object_get(why, "kind")));
+		json_decref(why);
+	}
+	h_close();
+}
+
 int
 main(void)
 {
@@ -870,14 +1227,20 @@ main(void)
 	RUN(test_depends_on_past);
 	RUN(test_clear_while_running);
 	RUN(test_mark_running);
+	RUN(test_mark_clear_downstream);
+	RUN(test_mark_failed_downstream);
 	RUN(test_sensor_reschedule);
 	RUN(test_sensor_backoff);
 	RUN(test_sla);
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
+	RUN(test_dag_file_breaks);
+	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
 	RUN(test_failed_commit_keeps_ends);
 	RUN(test_wall_steps);
 	RUN(test_wall_step_schedule);
+	RUN(test_wait_slots_rule);
+	RUN(test_wait_reasons);
 	return UNIT_END();
 }

@@ -434,16 +434,38 @@ out:
 	return res;
 }
 
+/* The state task has now among a run's task instances (store_tis_json;
+ * "" if none). */
+static const char *
+run_ti_state(json_t *tis, const char *task)
+{
+	size_t i;
+	json_t *ti;
+
+	json_array_foreach(tis, i, ti)
+		if (json_is_string(json_object_get(ti, "task")) &&
+		    strcmp(json_string_value(json_object_get(ti, "task")), task) == 0)
+			return json_string_value(json_object_get(ti, "state"));
+	return "";
+}
+
+/*
+ * Mark task instances success or failed. With "clear_downstream" (success
+ * only) the downstream task instances that were upstream_failed because of
+ * a marked one are cleared so they run; without it the reply lists them
+ * (downstream_upstream_failed). "dry_run" changes nothing and says what
+ * would happen, with each instance's current state.
+ */
 enum web_result
 api_mark(struct web_req *r)
 {
 	struct dag *d = r->dag;
-	json_t *body, *done;
+	json_t *body, *done = NULL;
 	char **tasks = NULL, who[160];
 	struct partition_set set = { NULL, 0 };
 	const char *state;
 	struct sl_err err;
-	int began = 0, ts;
+	int began = 0, ts, clear, dry_run;
 	size_t nt, np;
 	enum web_result res = WEB_DONE;
 
@@ -451,8 +473,14 @@ api_mark(struct web_req *r)
 		return WEB_DONE;
 	state = json_string_value(json_object_get(body, "state"));
 	ts = state ? ti_state_parse(state) : -1;
+	clear = bool_field(body, "clear_downstream");
+	dry_run = bool_field(body, "dry_run");
 	if (ts != TI_SUCCESS && ts != TI_FAILED) {
 		web_error(r, 400, "state must be success or failed");
+		goto out;
+	}
+	if (clear && ts != TI_SUCCESS) {
+		web_error(r, 400, "clear_downstream goes with state success");
 		goto out;
 	}
 	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0)
@@ -474,31 +502,63 @@ api_mark(struct web_req *r)
 			web_error(r, 400, "DAG %s has no task '%s'", d->name, tasks[i]);
 			goto out;
 		}
-	if ((res = api_begin(r, &began)) != WEB_DONE || !began)
+	if (!dry_run && ((res = api_begin(r, &began)) != WEB_DONE || !began))
 		goto out;
 	sl_err_clear(&err);
+	web_who(r, who, sizeof who);
 	done = json_array();
-	for (size_t p = 0; p < np; p++)
+	for (size_t p = 0; p < np; p++) {
+		json_t *run = dry_run ? store_tis_json(r->w->store, d->name, set.v[p].key) : NULL;
+
 		for (size_t t = 0; t < nt; t++) {
-			if (store_mark(r->w->store, d, tasks[t], set.v[p].key, (enum ti_state)ts,
-				       web_who(r, who, sizeof who), &err) < 0) {
+			json_t *one, *freed = NULL, *stay = NULL;
+
+			if (dry_run)
+				one = json_pack("{s:s,s:s,s:s,s:s}", "partition", set.v[p].key,
+						"task", tasks[t], "state", run_ti_state(run, tasks[t]),
+						"to", state);
+			else {
+				if (store_mark(r->w->store, d, tasks[t], set.v[p].key, (enum ti_state)ts,
+					       who, &err) < 0)
+					goto failed;
+				one = json_pack("{s:s,s:s,s:s}", "partition", set.v[p].key,
+						"task", tasks[t], "state", state);
+			}
+			if (ts == TI_SUCCESS) {
+				if (store_mark_downstream(r->w->store, d, tasks[t], set.v[p].key,
+							  clear && !dry_run, who, &freed, &stay, &err) < 0) {
+					json_decref(one);
+					goto failed;
+				}
+				json_object_set_new(one, clear ? "cleared_downstream" :
+						    "downstream_upstream_failed", freed);
+				json_object_set_new(one, "still_upstream_failed", stay);
+			}
+			json_array_append_new(done, one);
+			continue;
+failed:
+			json_decref(run);
+			if (began)
 				store_rollback(r->w->store);
-				json_decref(done);
-				web_error(r, strstr(err.msg, "has no run") ? 404 : 500, "%s", err.msg);
+			if (web_store_busy(r->w)) {
+				res = WEB_BUSY;
 				goto out;
 			}
-			json_array_append_new(done, json_pack("{s:s,s:s,s:s}", "partition",
-			    set.v[p].key, "task", tasks[t], "state", state));
+			web_error(r, strstr(err.msg, "has no run") ? 404 : 500, "%s", err.msg);
+			goto out;
 		}
-	if (store_commit(r->w->store) < 0) {
-		json_decref(done);
+		json_decref(run);
+	}
+	if (began && store_commit(r->w->store) < 0) {
 		web_error(r, 500, "database: commit failed");
 		goto out;
 	}
-	web_poke(r->w);
-	web_json(r, 200, json_pack("{s:i,s:o}", "count", (int)json_array_size(done),
-				   "task_instances", done));
+	if (began)
+		web_poke(r->w);
+	web_json(r, 200, json_pack("{s:b,s:b,s:i,s:O}", "dry_run", dry_run, "clear_downstream", clear,
+				   "count", (int)json_array_size(done), "task_instances", done));
 out:
+	json_decref(done);
 	partition_set_free(&set);
 	strv_free(tasks);
 	json_decref(body);

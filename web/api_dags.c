@@ -31,6 +31,17 @@ next_partition_json(struct web *w, const struct dag *d)
 	return json_string(dag_partition_key(d, start, key, sizeof key));
 }
 
+int
+api_dag_tagged(const struct dag *d, const char *tag)
+{
+	if (tag == NULL || *tag == '\0')
+		return 1;
+	for (size_t i = 0; d->tags != NULL && d->tags[i] != NULL; i++)
+		if (strcmp(d->tags[i], tag) == 0)
+			return 1;
+	return 0;
+}
+
 static json_t *
 dag_summary_json(struct web *w, const struct dag *d)
 {
@@ -42,7 +53,26 @@ dag_summary_json(struct web *w, const struct dag *d)
 
 	json_object_set_new(o, "description", d->description ?
 			    json_string(d->description) : json_null());
+	{
+		/* a broken file keeps its last good version running; a gone
+		 * one finishes its runs: both say why */
+		const struct dagbag_entry *e =
+		    dagbag_find_entry(web_dagbag(w), d->name);
+
+		json_object_set_new(o, "loaded", json_true());
+		json_object_set_new(o, "error", e != NULL && e->error != NULL ?
+				    json_string(e->error) : json_null());
+		json_object_set_new(o, "file_missing",
+				    json_boolean(e != NULL && e->missing));
+	}
 	json_object_set_new(o, "next_partition", next_partition_json(w, d));
+	{
+		json_t *tags = json_array();
+
+		for (size_t i = 0; d->tags != NULL && d->tags[i] != NULL; i++)
+			json_array_append_new(tags, json_string(d->tags[i]));
+		json_object_set_new(o, "tags", tags);
+	}
 	if ((runs = store_dag_last_runs_json(w->store, d->name, 10)) == NULL) {
 		json_decref(o);
 		return NULL;	/* a database error */
@@ -51,42 +81,111 @@ dag_summary_json(struct web *w, const struct dag *d)
 	return o;
 }
 
-/* Every DAG's summary: a few queries per DAG, so the body is kept until
- * the database or the folder changes (scripts and dashboards poll it). */
-enum web_result
-api_dags(struct web_req *r)
+/* Every DAG's summary, with the load errors; tag non-NULL lists only the
+ * DAGs tagged with it (and no load errors: a file that failed to load has
+ * no tags to match). */
+json_t *
+api_dags_list_json(struct web *w, const char *tag)
 {
-	const struct dagbag *bag = web_dagbag(r->w);
-	json_t *dags, *errors, *body;
-	char *text;
-
-	if (web_cached_reply(r, &r->w->dags_body, "application/json"))
-		return WEB_DONE;
-	dags = json_array();
-	errors = json_array();
+	const struct dagbag *bag = web_dagbag(w);
+	json_t *dags = json_array(), *errors = json_array(), *unloaded, *o;
+	size_t k;
 
 	for (int i = 0; i < bag->n; i++) {
 		const struct dagbag_entry *e = &bag->entries[i];
 
+		if (tag != NULL && (e->dag == NULL || !api_dag_tagged(e->dag, tag)))
+			continue;
 		if (e->dag != NULL) {
-			json_t *one = dag_summary_json(r->w, e->dag);
+			json_t *one = dag_summary_json(w, e->dag);
 
-			if (one == NULL) {
-				json_decref(dags);
-				json_decref(errors);
-				return api_db_failed(r);
-			}
+			if (one == NULL)
+				goto fail;
 			json_array_append_new(dags, one);
-		} else
-			json_array_append_new(errors, json_pack("{s:s,s:s}", "file",
-			    e->file, "error", e->error ? e->error : "not loaded"));
+		}
+		if (tag == NULL && (e->error != NULL || e->dag == NULL)) {
+			o = json_pack("{s:s,s:s}", "file", e->file, "error",
+				      e->error ? e->error : "not loaded");
+			if (e->dag != NULL)
+				json_object_set_new(o, "dag", json_string(e->dag->name));
+			json_array_append_new(errors, o);
+		}
 	}
-	body = json_pack("{s:o,s:o}", "dags", dags, "errors", errors);
+	/* DAGs the database knows whose file is broken (no version here) or
+	 * gone: listed with their error and history */
+	if ((unloaded = store_dags_unloaded_json(w->store, bag)) == NULL)
+		goto fail;
+	json_array_foreach(unloaded, k, o) {
+		const char *name = json_string_value(json_object_get(o, "dag"));
+		json_t *runs;
+
+		if (tag != NULL)
+			continue;	/* no version here: no tags to match */
+		runs = store_dag_last_runs_json(w->store, name, 10);
+
+		if (runs == NULL) {
+			json_decref(unloaded);
+			goto fail;
+		}
+		json_object_set_new(o, "loaded", json_false());
+		json_object_set_new(o, "tasks", json_integer(0));
+		json_object_set_new(o, "next_partition", json_null());
+		json_object_set_new(o, "last_runs", runs);
+		json_array_append(dags, o);
+		if (json_is_true(json_object_get(o, "file_missing")))
+			json_array_append_new(errors, json_pack("{s:O,s:O,s:O}",
+			    "file", json_object_get(o, "file"), "error",
+			    json_object_get(o, "error"), "dag",
+			    json_object_get(o, "dag")));
+	}
+	json_decref(unloaded);
+	/* the broken files whose DAG the database knows: name it */
+	json_array_foreach(errors, k, o) {
+		size_t j;
+		json_t *d;
+
+		if (json_object_get(o, "dag") != NULL)
+			continue;
+		json_array_foreach(dags, j, d)
+			if (json_equal(json_object_get(d, "file"), json_object_get(o, "file")))
+				json_object_set(o, "dag", json_object_get(d, "dag"));
+	}
+	return json_pack("{s:o,s:o}", "dags", dags, "errors", errors);
+fail:
+	json_decref(dags);
+	json_decref(errors);
+	return NULL;
+}
+
+/* Every DAG's summary: a few queries per DAG, so the body is kept until
+ * the database or the folder changes (scripts and dashboards poll it).
+ * ?tag=T lists only the DAGs tagged T (not cached). */
+enum web_result
+api_dags(struct web_req *r)
+{
+	const char *tag = web_query(r, "tag");
+	json_t *body;
+	char *text;
+
+	if (tag != NULL && *tag == '\0')
+		tag = NULL;
+	if (tag != NULL && !api_key_ok(tag)) {
+		web_error(r, 400, "tag must be 1-200 printable characters");
+		return WEB_DONE;
+	}
+	if (tag == NULL && web_cached_reply(r, &r->w->dags_body, "application/json"))
+		return WEB_DONE;
+	if ((body = api_dags_list_json(r->w, tag)) == NULL)
+		return api_db_failed(r);
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	if (text == NULL)
 		sl_fatal("out of memory");
-	web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
+	if (tag != NULL) {
+		web_text(r, 200, "application/json", text, strlen(text));
+		free(text);
+	} else
+		web_cache_and_reply(r, &r->w->dags_body, "application/json", text, strlen(text));
 	return WEB_DONE;
 }
 

@@ -144,15 +144,15 @@ grid_cell_cb(void *arg, const char *task, const char *state,
 }
 
 int
-api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
-	       int limit, int offset, struct buf *out)
+api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query *q,
+	       int limit, int offset, const json_t *at, struct buf *out)
 {
 	struct store_grid_run *runs;
 	int nruns = 0, rc = 0;
 	int64_t total = 0;
 	struct grid_fill f = { d, NULL, NULL, 0 };
 
-	if (store_grid_runs(w->store, d->name, from_s, to_s, limit, offset,
+	if (store_grid_runs(w->store, d->name, q, limit, offset,
 			    &runs, &nruns, &total) < 0)
 		return -1;
 	f.cells = xmalloc((size_t)d->ntasks * sizeof *f.cells + 1);
@@ -165,8 +165,20 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 			buf_addc(out, ',');
 		json_str(out, d->tasks[i].name);
 	}
-	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,\"partitions\":[",
+	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,",
 		   (long long)total, limit, offset);
+	if (at != NULL) {
+		/* what a jump named: the page holds the newest of these */
+		char *text = json_dumps(at, JSON_COMPACT);
+
+		if (text == NULL)
+			sl_fatal("out of memory");
+		buf_adds(out, "\"at\":");
+		buf_adds(out, text);
+		buf_addc(out, ',');
+		free(text);
+	}
+	buf_adds(out, "\"partitions\":[");
 	for (int k = 0; k < nruns; k++) {
 		struct store_grid_run *g = &runs[k];
 
@@ -218,21 +230,63 @@ api_grid_write(struct web *w, const struct dag *d, int64_t from_s, int64_t to_s,
 	return rc;
 }
 
+/* The grid's filters from the query: state (the run's) and task_state
+ * (a task instance of the run in it); -1 after 400. */
+static int
+grid_filter_args(struct web_req *r, struct store_grid_query *q)
+{
+	const char *rs = web_query(r, "state"), *ts = web_query(r, "task_state");
+
+	q->run_state = rs != NULL && *rs != '\0' ? rs : NULL;
+	q->ti_state = ts != NULL && *ts != '\0' ? ts : NULL;
+	if (q->run_state != NULL && run_state_parse(q->run_state) < 0)
+		return web_error(r, 400, "state must be a run state (queued, running, success, failed)");
+	if (q->ti_state != NULL && ti_state_parse(q->ti_state) < 0)
+		return web_error(r, 400, "task_state must be a task instance state (failed, running, ...)");
+	return 0;
+}
+
+/* A page of the grid. ?at=P jumps: P is resolved as the CLI does (a key,
+ * a time, a date), and the page is the one holding the newest partition
+ * P names (pages are limit rows from the newest); the reply's "at" lists
+ * what P named. */
 enum web_result
 api_grid(struct web_req *r)
 {
 	struct dag *d = r->dag;
-	int64_t from, to;
+	struct store_grid_query q;
+	const char *at = web_query(r, "at");
+	json_t *at_keys = NULL;
 	int limit, offset;
+	enum web_result res = WEB_DONE;
 
-	if (api_range_args(r, d, &from, &to) < 0 || api_page_args(r, 50, &limit, &offset) < 0)
+	memset(&q, 0, sizeof q);
+	if (api_range_args(r, d, &q.from_s, &q.to_s) < 0 || grid_filter_args(r, &q) < 0 ||
+	    api_page_args(r, 50, &limit, &offset) < 0)
 		return WEB_DONE;
+	if (at != NULL && *at != '\0') {
+		struct partition_set set;
+		int64_t pos = 0;
+
+		if (api_partitions(r, d, at, PARTITION_RUNS, &set) < 0)
+			return WEB_DONE;
+		if (store_grid_position(r->w->store, d->name, &q, set.v[set.n - 1].start_s, &pos) < 0) {
+			partition_set_free(&set);
+			return api_db_failed(r);
+		}
+		offset = (int)(pos / limit * limit);
+		at_keys = json_array();
+		for (size_t i = set.n; i-- > 0;)
+			json_array_append_new(at_keys, json_string(set.v[i].key));
+		partition_set_free(&set);
+	}
 	{
 		struct buf out;
 
 		buf_init(&out, 0);
-		if (api_grid_write(r->w, d, from, to, limit, offset, &out) < 0) {
+		if (api_grid_write(r->w, d, &q, limit, offset, at_keys, &out) < 0) {
 			buf_free(&out);
+			json_decref(at_keys);
 			if (web_store_busy(r->w))
 				return WEB_BUSY;
 			web_error(r, 500, "database: %s", store_errmsg(r->w->store));
@@ -241,5 +295,49 @@ api_grid(struct web_req *r)
 		web_text(r, 200, "application/json", buf_str(&out), out.len);
 		buf_free(&out);
 	}
+	json_decref(at_keys);
+	return res;
+}
+
+#define GRID_KEYS_MAX 20000	/* partitions one range of the grid may name */
+
+/* The keys of the runs from..to (both inclusive, resolved as the CLI's
+ * --from/--to), newest first, under the grid's filters: a selection
+ * across pages (shift-click) asks for these. */
+enum web_result
+api_grid_keys(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	struct store_grid_query q;
+	struct store_grid_run *runs;
+	int nruns = 0;
+	int64_t total = 0;
+	json_t *keys;
+	const char *f = web_query(r, "from"), *t = web_query(r, "to");
+
+	memset(&q, 0, sizeof q);
+	if (f == NULL || *f == '\0' || t == NULL || *t == '\0') {
+		web_error(r, 400, "name the range: from and to (partitions, times or dates)");
+		return WEB_DONE;
+	}
+	if (api_range_args(r, d, &q.from_s, &q.to_s) < 0 || grid_filter_args(r, &q) < 0)
+		return WEB_DONE;
+	if (store_grid_runs(r->w->store, d->name, &q, GRID_KEYS_MAX, 0, &runs, &nruns, &total) < 0) {
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
+		return api_db_failed(r);
+	}
+	if (total > GRID_KEYS_MAX) {
+		store_grid_runs_free(runs, nruns);
+		web_error(r, 400, "the range holds %lld partitions; at most %d at once",
+			  (long long)total, GRID_KEYS_MAX);
+		return WEB_DONE;
+	}
+	keys = json_array();
+	for (int i = 0; i < nruns; i++)
+		json_array_append_new(keys, json_string(runs[i].partition));
+	store_grid_runs_free(runs, nruns);
+	web_json(r, 200, json_pack("{s:s,s:I,s:o}", "dag", d->name, "count", (json_int_t)nruns,
+				   "partitions", keys));
 	return WEB_DONE;
 }

@@ -1,4 +1,4 @@
-/* api_tasks.c: a task instance (its tries, its command as rendered for its run, masked) and its logs. */
+/* api_tasks.c: a task instance (its tries with what each ran, why it waits, its command as the DAG renders it today, masked) and its logs. */
 #include "web/web_internal.h"
 
 #include <limits.h>
@@ -14,6 +14,8 @@
 #include "scheduler/config.h"
 #include "scheduler/template.h"
 #include "scheduler/try.h"
+#include "scheduler/sched.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 static void
@@ -89,6 +91,41 @@ find_ti(struct web *w, const char *dag, const char *partition, const char *task)
 	return found;
 }
 
+/* The tries of a task instance, oldest first, with the try in flight
+ * (not in task_tries until it ends) last, so a client follows the latest
+ * try from one list; each with what it ran. NULL on a database error. */
+json_t *
+api_ti_tries(struct web *w, json_t *ti, const char *dag, const char *partition,
+	     const char *task)
+{
+	json_t *tries = store_tries_json(w->store, dag, task, partition);
+	const char *state = json_string_value(json_object_get(ti, "state"));
+	json_int_t n = json_integer_value(json_object_get(ti, "try_number"));
+	json_t *last;
+
+	if (tries == NULL)
+		return NULL;
+	last = json_array_get(tries, json_array_size(tries) - 1);
+	if (n > 0 && state != NULL &&
+	    (strcmp(state, "running") == 0 || strcmp(state, "queued") == 0 ||
+	     strcmp(state, "up_for_reschedule") == 0) &&
+	    (last == NULL || json_integer_value(json_object_get(last, "try_number")) < n)) {
+		/* queued: the task instance's fields are still the last try's */
+		int started = strcmp(state, "queued") != 0;
+		json_t *none = json_null();
+
+		json_array_append_new(tries, json_pack("{s:I,s:s,s:O,s:n,s:n,s:n,s:O,s:n,s:O,s:O,s:b}",
+		    "try_number", n, "state", state,
+		    "started_at", started ? json_object_get(ti, "started_at") : none,
+		    "ended_at", "exit_code", "signal",
+		    "host", started ? json_object_get(ti, "host") : none, "error",
+		    "ran", started ? json_object_get(ti, "ran") : none,
+		    "dag_hash", started ? json_object_get(ti, "dag_hash") : none, "in_flight", 1));
+		json_decref(none);
+	}
+	return tries;
+}
+
 enum web_result
 api_task(struct web_req *r)
 {
@@ -109,7 +146,7 @@ api_task(struct web_req *r)
 		web_error(r, 404, "DAG %s has no run of %s for partition %s", d->name, task, partition);
 		return WEB_DONE;
 	}
-	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL) {
 		json_decref(run);
 		json_decref(ti);
 		return api_db_failed(r);
@@ -123,6 +160,21 @@ api_task(struct web_req *r)
 	else
 		json_object_set_new(ti, "params", json_null());
 	json_object_set_new(ti, "tries", tries);
+	{
+		json_t *why;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (wait_explain_ti(r->w->store, r->w->cfg,
+				    r->w->sched ? sched_executors(r->w->sched) : NULL,
+				    web_dagbag(r->w), d, partition,
+				    task, sl_now_ms(), &why, &err) < 0) {
+			json_decref(run);
+			json_decref(ti);
+			return api_db_failed(r);
+		}
+		json_object_set_new(ti, "waiting_for", why);
+	}
 	{
 		json_t *cmd = json_object();
 

@@ -1,10 +1,13 @@
-/* html.c: HTML escaping and the frame every page shares. */
+/* html.c: HTML escaping, the frame every page shares, and the one way a
+ * page shows a time (html_time; app.js's fmtTime is its twin). */
 #include "web/web_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
+#include "scheduler/tz.h"
 #include "web/auth.h"
 
 void
@@ -60,4 +63,33 @@ void
 html_end(struct buf *b)
 {
 	buf_adds(b, "</main></body></html>\n");
+}
+
+void
+html_time(struct buf *b, const struct tz *tz, json_t *ms)
+{
+	char local[64], utc[64];
+	int64_t t;
+	time_t tt;
+	struct tm tm;
+
+	if (!json_is_integer(ms) || json_integer_value(ms) <= 0) {
+		buf_adds(b, "-");
+		return;
+	}
+	t = json_integer_value(ms) / 1000;
+	tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (tz != NULL && !tz_is_utc(tz))
+		tz_iso(tz, t, local, sizeof local);
+	else
+		snprintf(local, sizeof local, "%s", utc);
+	buf_adds(b, "<time datetime=\"");
+	text_html_escape(b, utc);
+	buf_adds(b, "\" title=\"");
+	text_html_escape(b, utc);
+	buf_adds(b, " (UTC)\">");
+	text_html_escape(b, local);
+	buf_adds(b, "</time>");
 }

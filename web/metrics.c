@@ -108,7 +108,11 @@ metrics_serve(struct web_req *r)
 		return api_db_failed(r);
 	}
 	for (int i = 0; i < bag->n; i++) {
-		if (bag->entries[i].dag != NULL)
+		/* a broken file running its last good version is in error;
+		 * a gone file is no file */
+		if (bag->entries[i].missing)
+			continue;
+		if (bag->entries[i].error == NULL)
 			loaded++;
 		else
 			broken++;

@@ -16,23 +16,12 @@
 
 #include "operators/operator.h"
 #include "store/store.h"
+#include "scheduler/sched.h"
+#include "scheduler/shquote.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "web/auth.h"
 #include "web/links.h"
-
-static const char *
-fmt_ms(json_t *v, char *out, size_t n)
-{
-	time_t t;
-	struct tm tm;
-
-	if (!json_is_integer(v))
-		return "-";
-	t = (time_t)(json_integer_value(v) / 1000);
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M:%SZ", &tm);
-	return out;
-}
 
 static void
 state_badge(struct buf *b, const char *state)
@@ -42,6 +31,33 @@ state_badge(struct buf *b, const char *state)
 	buf_adds(b, "\">");
 	text_html_escape(b, state);
 	buf_adds(b, "</span>");
+}
+
+/* A partition key names a time in the DAG's zone (with its offset); the
+ * tooltip gives it in UTC. Keys that are not times get none. */
+static void
+partition_title(struct buf *b, const struct dag *d, const char *key, const char *extra)
+{
+	int64_t t;
+	struct sl_err err;
+
+	buf_adds(b, " title=\"");
+	if (extra != NULL)
+		text_html_escape(b, extra);
+	sl_err_clear(&err);
+	if (key != NULL && d != NULL && tz_parse_time(d->tz, key, &t, &err) == 0) {
+		char utc[64];
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (extra != NULL)
+			buf_adds(b, " · ");
+		text_html_escape(b, utc);
+		buf_adds(b, " (UTC)");
+	}
+	buf_adds(b, "\"");
 }
 
 enum web_result
@@ -93,48 +109,118 @@ enum web_result
 pages_dags(struct web_req *r)
 {
 	const struct dagbag *bag = web_dagbag(r->w);
-	json_t *dag_list = json_array();
+	json_t *list = api_dags_list_json(r->w, NULL), *dag_list, *errs;
 	struct buf b;
-	int errors = 0;
+	const char *tag = web_query(r, "tag");
 
-	for (int i = 0; i < bag->n; i++) {
-		json_t *one;
+	if (tag != NULL && (*tag == '\0' || !api_key_ok(tag)))
+		tag = NULL;
 
-		if (bag->entries[i].dag == NULL)
-			continue;
-		if ((one = api_dag_json(r->w, bag->entries[i].dag)) == NULL) {
-			json_decref(dag_list);
-			return api_db_failed(r);
-		}
-		json_array_append_new(dag_list, one);
-	}
+	if (list == NULL)
+		return api_db_failed(r);
+	dag_list = json_object_get(list, "dags");
+	errs = json_object_get(list, "errors");
 	buf_init(&b, 0);
 	html_begin(r, &b, "DAGs", "dags");
-	buf_adds(&b, "<h1>DAGs</h1><table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
+	/* ?tag=T shows the DAGs tagged T; the others stay on the page, hidden,
+	 * so the filter box can change its mind without a reload */
+	buf_adds(&b, "<h1>DAGs</h1><form class=\"toolbar\" id=\"dag-filter-form\" method=\"get\">"
+		     "<label>Tag <input name=\"tag\" id=\"dag-filter\" list=\"dag-tags\" "
+		     "placeholder=\"any tag\" autocomplete=\"off\" value=\"");
+	if (tag != NULL)
+		text_html_escape(&b, tag);
+	buf_adds(&b, "\"></label><button type=\"submit\">Filter</button>"
+		     "<button type=\"button\" id=\"dag-filter-clear\">All DAGs</button>"
+		     "<span id=\"dag-count\" class=\"note\"></span><datalist id=\"dag-tags\">");
+	{
+		json_t *seen = json_object();
+
+		for (size_t i = 0; i < json_array_size(dag_list); i++) {
+			size_t k;
+			json_t *t;
+
+			json_array_foreach(json_object_get(json_array_get(dag_list, i), "tags"), k, t)
+				json_object_set(seen, json_string_value(t), json_true());
+		}
+		{
+			const char *k;
+			json_t *v;
+
+			json_object_foreach(seen, k, v) {
+				buf_adds(&b, "<option value=\"");
+				text_html_escape(&b, k);
+				buf_adds(&b, "\">");
+			}
+		}
+		json_decref(seen);
+	}
+	buf_adds(&b, "</datalist></form>");
+	buf_adds(&b, "<table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
 		     "<th>Schedule</th><th>Paused</th><th>Last runs</th><th>Next partition</th>"
 		     "<th>Tasks</th></tr></thead><tbody>");
 	for (size_t i = 0; i < json_array_size(dag_list); i++) {
 		json_t *d = json_array_get(dag_list, i), *runs = json_object_get(d, "last_runs");
+		json_t *tags = json_object_get(d, "tags");
 		const char *name = json_string_value(json_object_get(d, "dag"));
 		const char *desc = json_string_value(json_object_get(d, "description"));
+		const char *error = json_string_value(json_object_get(d, "error"));
+		const char *sched = json_string_value(json_object_get(d, "schedule"));
+		const char *zone = json_string_value(json_object_get(d, "timezone"));
 		int paused = json_is_true(json_object_get(d, "paused"));
+		int loaded = json_is_true(json_object_get(d, "loaded"));
+		int shown = tag == NULL;
+		const struct dag *dag = dagbag_find(bag, name);
 
+		for (size_t k = 0; !shown && k < json_array_size(tags); k++)
+			shown = strcmp(json_string_value(json_array_get(tags, k)), tag) == 0;
 		buf_adds(&b, "<tr data-dag=\"");
 		text_html_escape(&b, name);
-		buf_adds(&b, "\"><td><a class=\"dag-link\" href=\"/dags/");
-		text_url_segment(&b, name);
-		buf_adds(&b, "\">");
-		text_html_escape(&b, name);
-		buf_adds(&b, "</a>");
+		buf_printf(&b, "\"%s%s><td>", error != NULL ? " class=\"has-error\"" : "",
+			   shown ? "" : " hidden");
+		if (loaded) {
+			/* (a DAG known only from the database has no page) */
+			buf_adds(&b, "<a class=\"dag-link\" href=\"/dags/");
+			text_url_segment(&b, name);
+			buf_adds(&b, "\">");
+			text_html_escape(&b, name);
+			buf_adds(&b, "</a>");
+		} else
+			text_html_escape(&b, name);
+		if (json_array_size(tags) > 0) {
+			buf_adds(&b, "<span class=\"tags\">");
+			for (size_t k = 0; k < json_array_size(tags); k++) {
+				const char *t = json_string_value(json_array_get(tags, k));
+
+				buf_adds(&b, "<a class=\"tag\" href=\"/?tag=");
+				text_url_segment(&b, t);
+				buf_adds(&b, "\" data-tag=\"");
+				text_html_escape(&b, t);
+				buf_adds(&b, "\" title=\"the DAGs tagged ");
+				text_html_escape(&b, t);
+				buf_adds(&b, "\">");
+				text_html_escape(&b, t);
+				buf_adds(&b, "</a>");
+			}
+			buf_adds(&b, "</span>");
+		}
 		if (desc != NULL) {
 			buf_adds(&b, "<div class=\"desc\">");
 			text_html_escape(&b, desc);
 			buf_adds(&b, "</div>");
 		}
+		if (error != NULL) {
+			buf_adds(&b, "<div class=\"dag-error error\">");
+			buf_adds(&b, json_is_true(json_object_get(d, "file_missing")) ?
+				 "file gone" : loaded ? "file broken: running its last good version" :
+				 "file broken");
+			buf_adds(&b, "<pre>");
+			text_html_escape(&b, error);
+			buf_adds(&b, "</pre></div>");
+		}
 		buf_adds(&b, "</td><td><code>");
-		text_html_escape(&b, json_string_value(json_object_get(d, "schedule")));
+		text_html_escape(&b, sched ? sched : "-");
 		buf_adds(&b, "</code> <small>");
-		text_html_escape(&b, json_string_value(json_object_get(d, "timezone")));
+		text_html_escape(&b, zone ? zone : "");
 		buf_adds(&b, "</small></td><td><button class=\"pause-toggle\" data-dag=\"");
 		text_html_escape(&b, name);
 		buf_printf(&b, "\" data-paused=\"%d\">%s</button></td><td class=\"last-runs\">",
@@ -142,41 +228,52 @@ pages_dags(struct web_req *r)
 		for (size_t k = json_array_size(runs); k-- > 0;) {
 			json_t *run = json_array_get(runs, k);
 
+			const char *key = json_string_value(json_object_get(run, "partition"));
+			char *what = xasprintf("%s: %s", key,
+					       json_string_value(json_object_get(run, "state")));
+
 			buf_adds(&b, "<span class=\"dot st-");
 			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
-			buf_adds(&b, "\" title=\"");
-			text_html_escape(&b, json_string_value(json_object_get(run, "partition")));
-			buf_adds(&b, ": ");
-			text_html_escape(&b, json_string_value(json_object_get(run, "state")));
-			buf_adds(&b, "\"></span>");
+			buf_adds(&b, "\"");
+			partition_title(&b, dag, key, what);
+			buf_adds(&b, "></span>");
+			free(what);
 		}
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_is_string(json_object_get(d, "next_partition")) ?
-			 json_string_value(json_object_get(d, "next_partition")) : "-");
+		if (json_is_string(json_object_get(d, "next_partition"))) {
+			const char *next = json_string_value(json_object_get(d, "next_partition"));
+
+			buf_adds(&b, "</td><td class=\"next\"><span");
+			partition_title(&b, dag, next, NULL);
+			buf_adds(&b, ">");
+			text_html_escape(&b, next);
+			buf_adds(&b, "</span>");
+		} else
+			buf_adds(&b, "</td><td class=\"next\">-");
 		buf_printf(&b, "</td><td>%lld</td></tr>",
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
 	}
 	buf_adds(&b, "</tbody></table>");
-	for (int i = 0; i < bag->n; i++) {
-		const struct dagbag_entry *e = &bag->entries[i];
+	if (json_array_size(errs) > 0)
+		buf_adds(&b, "<h2>DAG files with errors</h2><table class=\"list\" id=\"dag-errors\">"
+			     "<thead><tr><th>File</th><th>DAG</th><th>Error</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(errs); i++) {
+		json_t *e = json_array_get(errs, i);
+		const char *dag = json_string_value(json_object_get(e, "dag"));
 
-		if (e->dag != NULL)
-			continue;
-		if (errors++ == 0)
-			buf_adds(&b, "<h2>DAG files that failed to load</h2><table class=\"list\" id=\"dag-errors\">"
-				     "<thead><tr><th>File</th><th>Error</th></tr></thead><tbody>");
 		buf_adds(&b, "<tr><td><code>");
-		text_html_escape(&b, e->file);
-		buf_adds(&b, "</code></td><td class=\"error\"><pre>");
-		text_html_escape(&b, e->error ? e->error : "not loaded");
+		text_html_escape(&b, json_string_value(json_object_get(e, "file")));
+		buf_adds(&b, "</code></td><td>");
+		text_html_escape(&b, dag ? dag : "-");
+		buf_adds(&b, "</td><td class=\"error\"><pre>");
+		text_html_escape(&b, json_string_value(json_object_get(e, "error")));
 		buf_adds(&b, "</pre></td></tr>");
 	}
-	if (errors > 0)
+	if (json_array_size(errs) > 0)
 		buf_adds(&b, "</tbody></table>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
-	json_decref(dag_list);
+	json_decref(list);
 	return WEB_DONE;
 }
 
@@ -192,6 +289,20 @@ dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *ta
 		buf_adds(b, "<p class=\"desc\" id=\"dag-description\">");
 		text_html_escape(b, d->description);
 		buf_adds(b, "</p>");
+	}
+	{
+		const struct dagbag_entry *e =
+		    dagbag_find_entry(web_dagbag(r->w), d->name);
+
+		if (e != NULL && e->error != NULL) {
+			buf_adds(b, "<div class=\"dag-error error\" id=\"dag-error\">");
+			buf_adds(b, e->missing ?
+				 "The DAG file is gone: the runs in progress finish, no new runs are created." :
+				 "The DAG file is broken: this DAG goes on with its last good version (below) until the file is fixed.");
+			buf_adds(b, "<pre>");
+			text_html_escape(b, e->error);
+			buf_adds(b, "</pre></div>");
+		}
 	}
 	buf_adds(b, "<p class=\"meta\">schedule <code>");
 	text_html_escape(b, d->schedule_text);
@@ -222,6 +333,21 @@ pages_dag(struct web_req *r)
 	html_begin(r, &b, d->name, "dag");
 	dag_header(r, &b, d, "grid");
 	buf_adds(&b, "<section class=\"toolbar\" id=\"toolbar\">");
+	/* jump and filter: for everyone who may look */
+	buf_adds(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" size=\"28\" "
+		     "placeholder=\"2026-12-03 or 2026-12-03 05:00\" title=\"a partition key, a time "
+		     "(the partition holding it) or a date (the partitions starting that day), in the "
+		     "DAG's zone\"></label><button type=\"submit\" id=\"grid-go\">Go</button></form>"
+		     "<label class=\"group\">Show <select id=\"grid-filter\">"
+		     "<option value=\"\">every run</option>"
+		     "<option value=\"state=failed\">failed runs</option>"
+		     "<option value=\"state=running\">running runs</option>"
+		     "<option value=\"state=queued\">queued runs</option>"
+		     "<option value=\"state=success\">successful runs</option>"
+		     "<option value=\"task_state=failed\">runs with a failed task</option>"
+		     "<option value=\"task_state=upstream_failed\">runs with an upstream_failed task</option>"
+		     "<option value=\"task_state=running\">runs with a running task</option>"
+		     "</select></label>");
 	if (can_change) {
 		buf_adds(&b, "<div class=\"group\"><span id=\"selection-count\">nothing selected</span>"
 			     "<button id=\"select-none\" type=\"button\">Clear selection</button></div>"
@@ -267,6 +393,9 @@ pages_dag(struct web_req *r)
 	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
 		     "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
 	text_html_escape(&b, d->name);
+	buf_adds(&b, "\" data-tz=\"");
+	if (!tz_is_utc(d->tz))
+		text_html_escape(&b, tz_name(d->tz));
 	buf_printf(&b, "\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
 		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
 		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
@@ -283,6 +412,9 @@ pages_dag(struct web_req *r)
 	buf_adds(&b, "</div><div class=\"modal\" id=\"preview\" hidden><div class=\"dialog\"><h2 id=\"preview-title\"></h2>"
 		     "<p id=\"preview-summary\"></p><div class=\"preview-list\"><table id=\"preview-table\"><thead><tr>"
 		     "<th>Partition</th><th>Task</th><th>Now</th></tr></thead><tbody></tbody></table></div>"
+		     "<label id=\"preview-mark-option\" class=\"option\" hidden><input type=\"checkbox\" "
+		     "id=\"mark-clear-downstream\"> also clear the downstream tasks that are upstream_failed "
+		     "because of these, so they run again</label><div id=\"preview-extra\" class=\"note\"></div>"
 		     "<div class=\"buttons\"><button id=\"preview-cancel\" type=\"button\">Cancel</button>"
 		     "<button id=\"preview-confirm\" type=\"button\" class=\"primary\">Confirm</button></div></div></div>");
 	html_end(&b);
@@ -485,7 +617,6 @@ pages_run(struct web_req *r)
 	const char *partition = r->arg.partition;
 	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
 	struct buf b;
-	char t1[64], t2[64];
 
 	if (run == NULL && web_store_busy(r->w))
 		return WEB_BUSY;
@@ -514,9 +645,9 @@ pages_run(struct web_req *r)
 	buf_adds(&b, "</span></h1><p class=\"meta\">");
 	text_html_escape(&b, json_string_value(json_object_get(run, "run_type")));
 	buf_adds(&b, " run · started ");
-	text_html_escape(&b, fmt_ms(json_object_get(run, "started_at"), t1, sizeof t1));
+	html_time(&b, d->tz, json_object_get(run, "started_at"));
 	buf_adds(&b, " · ended ");
-	text_html_escape(&b, fmt_ms(json_object_get(run, "ended_at"), t2, sizeof t2));
+	html_time(&b, d->tz, json_object_get(run, "ended_at"));
 	buf_adds(&b, "</p>");
 	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
@@ -538,9 +669,9 @@ pages_run(struct web_req *r)
 			   (long long)json_integer_value(json_object_get(ti, "max_tries")));
 		result_text(&b, ti);
 		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
+		html_time(&b, d->tz, json_object_get(ti, "started_at"));
 		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(ti, "ended_at"), t2, sizeof t2));
+		html_time(&b, d->tz, json_object_get(ti, "ended_at"));
 		buf_adds(&b, "</td></tr>");
 	}
 	buf_adds(&b, "</tbody></table>");
@@ -576,6 +707,85 @@ pages_run(struct web_req *r)
 	return WEB_DONE;
 }
 
+/* What a try ran, as recorded when it started: an argv (shown as a
+ * shell would read it) or a spec; "not recorded" for tries from before
+ * sluice recorded it. */
+static void
+ran_text(struct buf *b, json_t *ran)
+{
+	char *text;
+
+	if (ran == NULL || json_is_null(ran)) {
+		buf_adds(b, "not recorded");
+		return;
+	}
+	if (json_is_array(ran)) {
+		size_t i;
+		json_t *a;
+		struct buf line;
+
+		buf_init(&line, 0);
+		json_array_foreach(ran, i, a) {
+			const char *w = json_string_value(a) ? json_string_value(a) : "";
+
+			const char *prev = i > 0 ? json_string_value(json_array_get(ran, i - 1)) : NULL;
+
+			/* a shell script (after -c) on its own lines as written;
+			 * plain words as they are, others single-quoted */
+			if (prev != NULL && strcmp(prev, "-c") == 0) {
+				buf_adds(&line, "\n");
+				buf_adds(&line, w);
+				continue;
+			}
+			if (i > 0)
+				buf_adds(&line, " ");
+			if (*w != '\0' && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+						   "0123456789_./:=+,@%-")] == '\0')
+				buf_adds(&line, w);
+			else
+				shquote_word(&line, w, strlen(w));
+		}
+		text_html_escape(b, buf_str(&line));
+		buf_free(&line);
+		return;
+	}
+	text = json_dumps(ran, JSON_ENCODE_ANY | JSON_COMPACT);
+	text_html_escape(b, text ? text : "");
+	free(text);
+}
+
+/* One try: a row of the tries table and a row with what it ran. app.js
+ * (renderTries) draws the same rows from the API as the page follows. */
+static void
+try_rows(struct buf *b, const struct dag *d, json_t *t)
+{
+	long long n = (long long)json_integer_value(json_object_get(t, "try_number"));
+	const char *hash = json_string_value(json_object_get(t, "dag_hash"));
+
+	buf_printf(b, "<tr class=\"try\" data-try=\"%lld\"><td>%lld</td><td>", n, n);
+	state_badge(b, json_string_value(json_object_get(t, "state")));
+	buf_adds(b, "</td><td>");
+	text_html_escape(b, json_string_value(json_object_get(t, "host")));
+	buf_adds(b, "</td><td>");
+	html_time(b, d->tz, json_object_get(t, "started_at"));
+	buf_adds(b, "</td><td>");
+	html_time(b, d->tz, json_object_get(t, "ended_at"));
+	buf_adds(b, "</td><td>");
+	result_text(b, t);
+	buf_adds(b, "</td><td>");
+	if (hash != NULL) {
+		buf_adds(b, "<code class=\"hash\" title=\"sha256 ");
+		text_html_escape(b, hash);
+		buf_adds(b, "\">");
+		buf_add(b, hash, strlen(hash) < 12 ? strlen(hash) : 12);
+		buf_adds(b, "</code>");
+	}
+	buf_printf(b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>"
+		      "<tr class=\"ran\" data-try=\"%lld\"><td></td><td colspan=\"7\">ran: <code>", n, n);
+	ran_text(b, json_object_get(t, "ran"));
+	buf_adds(b, "</code></td></tr>");
+}
+
 enum web_result
 pages_task(struct web_req *r)
 {
@@ -583,9 +793,9 @@ pages_task(struct web_req *r)
 	const char *partition = r->arg.partition, *task = r->arg.task;
 	json_t *run = store_run_json(r->w->store, d->name, partition);
 	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
-	json_t *tries;
+	json_t *tries, *why = NULL;
 	struct buf b;
-	char t1[64], t2[64];
+	struct sl_err err;
 
 	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
@@ -598,7 +808,13 @@ pages_task(struct web_req *r)
 		pages_not_found(r, "no such task instance");
 		return WEB_DONE;
 	}
-	if ((tries = store_tries_json(r->w->store, d->name, task, partition)) == NULL) {
+	sl_err_clear(&err);
+	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
+	    wait_explain_ti(r->w->store, r->w->cfg,
+			    r->w->sched ? sched_executors(r->w->sched) : NULL,
+			    web_dagbag(r->w), d, partition, task,
+			    sl_now_ms(), &why, &err) < 0) {
+		json_decref(tries);
 		json_decref(run);
 		json_decref(tis);
 		return api_db_failed(r);
@@ -629,53 +845,37 @@ pages_task(struct web_req *r)
 	text_html_escape(&b, partition);
 	buf_adds(&b, "\" data-task=\"");
 	text_html_escape(&b, task);
+	buf_adds(&b, "\" data-tz=\"");
+	if (!tz_is_utc(d->tz))
+		text_html_escape(&b, tz_name(d->tz));
 	buf_printf(&b, "\" data-try=\"%lld\"></div>",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
+	/* why it is not running (wait.c), kept current by app.js */
+	buf_printf(&b, "<p class=\"waiting\" id=\"ti-waiting\" data-kind=\"%s\"%s>",
+		   json_is_object(why) ? json_string_value(json_object_get(why, "kind")) : "",
+		   json_is_object(why) ? "" : " hidden");
+	if (json_is_object(why)) {
+		buf_adds(&b, "Not running: ");
+		text_html_escape(&b, json_string_value(json_object_get(why, "text")));
+	}
+	buf_adds(&b, "</p>");
 	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
-		     "<th>Host</th><th>Started</th><th>Ended</th><th>Exit code</th><th>Error</th><th>Log</th>"
+		     "<th>Host</th><th>Started</th><th>Ended</th><th>Result</th><th>DAG file version</th><th>Log</th>"
 		     "</tr></thead><tbody>");
-	for (size_t i = 0; i < json_array_size(tries); i++) {
-		json_t *t = json_array_get(tries, i);
-		json_t *ec = json_object_get(t, "exit_code");
-
-		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(t, "try_number")));
-		state_badge(&b, json_string_value(json_object_get(t, "state")));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(t, "host")));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(t, "started_at"), t1, sizeof t1));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(t, "ended_at"), t2, sizeof t2));
-		buf_adds(&b, "</td><td>");
-		if (json_is_integer(ec))
-			buf_printf(&b, "%lld", (long long)json_integer_value(ec));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(t, "error")));
-		buf_printf(&b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>",
-			   (long long)json_integer_value(json_object_get(t, "try_number")));
-	}
-	if (json_is_string(json_object_get(ti, "state")) &&
-	    strcmp(json_string_value(json_object_get(ti, "state")), "running") == 0) {
-		buf_printf(&b, "<tr><td>%lld</td><td>", (long long)json_integer_value(json_object_get(ti, "try_number")));
-		state_badge(&b, "running");
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(ti, "host")));
-		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(ti, "started_at"), t1, sizeof t1));
-		buf_printf(&b, "</td><td>-</td><td></td><td></td><td><button type=\"button\" class=\"show-log\" "
-			       "data-try=\"%lld\">log</button></td></tr>",
-			   (long long)json_integer_value(json_object_get(ti, "try_number")));
-	}
+	for (size_t i = 0; i < json_array_size(tries); i++)
+		try_rows(&b, d, json_array_get(tries, i));
 	buf_adds(&b, "</tbody></table>");
 	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"
 		     "<pre class=\"log\" id=\"log\"></pre>"
-		     "<h2>Command</h2><p class=\"note\">Rendered for this partition; secrets are masked.</p>"
+		     "<details><summary>The command as the DAG file renders it today (the next try runs this)</summary>"
+		     "<p class=\"note\">Secrets are masked. Each try above shows what it ran.</p>"
 		     "<pre class=\"command\" id=\"command\"></pre>"
-		     "<details><summary>As written in the DAG file</summary><pre class=\"command\" id=\"template\"></pre></details>");
+		     "<p class=\"note\">As written in the DAG file:</p><pre class=\"command\" id=\"template\"></pre></details>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
+	json_decref(why);
 	json_decref(tries);
 	json_decref(run);
 	json_decref(tis);
@@ -691,7 +891,6 @@ pages_audit(struct web_req *r)
 	const char *o = web_query(r, "offset");
 	json_t *rows;
 	struct buf b;
-	char t[64];
 
 	if (o != NULL && sl_parse_int(o, 0, INT_MAX, &offset) < 0)
 		offset = 0;
@@ -705,8 +904,12 @@ pages_audit(struct web_req *r)
 	for (size_t i = 0; i < json_array_size(rows); i++) {
 		json_t *row = json_array_get(rows, i);
 
+		const char *dag_name = json_string_value(json_object_get(row, "dag"));
+		const struct dag *rd = dag_name ? dagbag_find(web_dagbag(r->w), dag_name) : NULL;
+
 		buf_adds(&b, "<tr><td>");
-		text_html_escape(&b, fmt_ms(json_object_get(row, "at"), t, sizeof t));
+		/* in the zone of the DAG it is about, else UTC */
+		html_time(&b, rd ? rd->tz : NULL, json_object_get(row, "at"));
 		buf_adds(&b, "</td><td>");
 		text_html_escape(&b, json_string_value(json_object_get(row, "who")));
 		buf_adds(&b, "</td><td>");

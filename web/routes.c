@@ -53,6 +53,7 @@ static const struct route routes[] = {
 	{ M_GET, "/api/v1/dags/{dag}/runs", ROUTE_API, ROLE_VIEWER, api_runs_list },
 	{ M_POST, "/api/v1/dags/{dag}/runs", ROUTE_API, ROLE_OPERATOR, api_trigger },
 	{ M_GET, "/api/v1/dags/{dag}/grid", ROUTE_API, ROLE_VIEWER, api_grid },
+	{ M_GET, "/api/v1/dags/{dag}/grid/keys", ROUTE_API, ROLE_VIEWER, api_grid_keys },
 	{ M_POST, "/api/v1/dags/{dag}/clear", ROUTE_API, ROLE_OPERATOR, api_clear },
 	{ M_POST, "/api/v1/dags/{dag}/mark", ROUTE_API, ROLE_OPERATOR, api_mark },
 	{ M_POST, "/api/v1/dags/{dag}/backfill", ROUTE_API, ROLE_OPERATOR, api_backfill },
@@ -261,6 +262,17 @@ routes_dispatch(struct web_req *r)
 			return pages_not_found(r, "no DAG by that name (or its file failed to load: see the DAG list)");
 		web_error(r, 404, "no DAG named '%s'", r->arg.dag);
 		return WEB_DONE;
+	}
+	if (r->dag != NULL && (hit->handler == api_trigger ||
+			       hit->handler == api_backfill)) {
+		/* a gone file's DAG only finishes the runs it has */
+		const struct dagbag_entry *e =
+		    dagbag_find_entry(web_dagbag(r->w), r->dag->name);
+
+		if (e != NULL && e->missing) {
+			web_error(r, 409, "%s", e->error);
+			return WEB_DONE;
+		}
 	}
 	if (r->dag != NULL && r->arg.partition != NULL &&
 	    (r->arg.partition = route_partition(r, hit)) == NULL)

@@ -215,7 +215,8 @@ web_dagbag(struct web *w)
 
 		sl_err_clear(&err);
 		/* unchanged files are taken over, not parsed again */
-		if (dagbag_load(w->cfg->dags_dir, w->cfg, &w->bag, &fresh, &err) == 0) {
+		if (dagbag_load_owned(w->cfg->dags_dir, w->cfg, &w->bag,
+				      store_dag_owns, w->store, &fresh, &err) == 0) {
 			dagbag_free(&w->bag);
 			w->bag = fresh;
 		}

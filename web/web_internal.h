@@ -27,6 +27,7 @@
 #include "scheduler/partition.h"
 #include "base/text.h"
 #include "base/util.h"
+#include "web/mask.h"
 
 struct config;
 struct sched;
@@ -181,6 +182,11 @@ void html_escf(struct buf *b, const char *fmt, ...)
 void html_begin(struct web_req *r, struct buf *b, const char *title,
 		const char *page);
 void html_end(struct buf *b);
+/* A time (ms since the epoch; JSON integer or null) as the UI shows
+ * times: in the DAG's zone with its offset, the UTC time in a tooltip;
+ * "-" when there is none. tz NULL: UTC. */
+struct tz;
+void html_time(struct buf *b, const struct tz *tz, json_t *ms);
 
 /* --- routes.c: the table of every address --- */
 /* Match r against the route table, check login, role and CSRF, resolve
@@ -228,16 +234,28 @@ enum web_result api_dag(struct web_req *r);
 /* A DAG (summary, tasks, params) as the API and the pages show it; NULL
  * on a database error. */
 json_t *api_dag_json(struct web *w, const struct dag *d);
+/* Every DAG and every file in error, as GET /dags shows them:
+ * {"dags": [...], "errors": [{file, error, dag?}]}. A DAG whose file is
+ * broken is in both, with its error (running its last good version:
+ * "loaded" true; or known only from the database: "loaded" false); so is
+ * a DAG whose file is gone ("file_missing" true). NULL on a database
+ * error. */
+json_t *api_dags_list_json(struct web *w, const char *tag);
+/* Is d tagged tag (its `tags:`; exact match)? A NULL or empty tag: yes. */
+int api_dag_tagged(const struct dag *d, const char *tag);
 /* api_runs.c */
 enum web_result api_runs_list(struct web_req *r);
 enum web_result api_run(struct web_req *r);
 enum web_result api_run_delete(struct web_req *r);
 /* api_grid.c */
 enum web_result api_grid(struct web_req *r);
-/* The grid: a page of runs (newest first) x the DAG's tasks, as JSON
- * written into out (web/API.md shows the shape); -1 on a database error. */
-int api_grid_write(struct web *w, const struct dag *d, int64_t from_s,
-		   int64_t to_s, int limit, int offset, struct buf *out);
+enum web_result api_grid_keys(struct web_req *r);
+struct store_grid_query;
+/* The grid: a page of the runs q matches (newest first) x the DAG's
+ * tasks, as JSON written into out (web/API.md shows the shape); at (may
+ * be NULL) goes out as "at". -1 on a database error. */
+int api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query *q,
+		   int limit, int offset, const json_t *at, struct buf *out);
 /* api_actions.c */
 enum web_result api_pause(struct web_req *r);
 enum web_result api_unpause(struct web_req *r);
@@ -248,6 +266,10 @@ enum web_result api_mark(struct web_req *r);
 /* api_tasks.c */
 enum web_result api_task(struct web_req *r);
 enum web_result api_log(struct web_req *r);
+/* A task instance's tries with the one in flight, each with what it ran
+ * (new reference; NULL on a database error). */
+json_t *api_ti_tries(struct web *w, json_t *ti, const char *dag,
+		     const char *partition, const char *task);
 /* api_users.c */
 enum web_result api_me(struct web_req *r);
 enum web_result api_audit(struct web_req *r);
@@ -255,15 +277,7 @@ enum web_result api_users_list(struct web_req *r);
 enum web_result api_users_add(struct web_req *r);
 enum web_result api_users_remove(struct web_req *r);
 
-/* --- mask.c: secrets are never shown --- */
-/* Does a key or variable name look like it holds a secret? */
-int mask_secret_name(const char *name);
-/* text with URL passwords and the values of secret-looking environment
- * variables replaced by ******** (caller frees). */
-char *mask_text(const char *in);
-/* A copy of a JSON value: secret-looking keys lose their values, strings
- * go through mask_text. Returns a new reference. */
-json_t *mask_json(const json_t *in);
+/* --- mask.c: secrets are never shown (web/mask.h) --- */
 /* Replace a run's "params" (or each run's of an array) by the DAG's
  * masked view: secret params as ***. */
 struct dag;

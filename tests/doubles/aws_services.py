@@ -15,7 +15,8 @@ per status call, so tests are fast and deterministic:
   EMR step      AddJobFlowSteps, then DescribeStep: PENDING -> RUNNING ->
                 COMPLETED, or FAILED with FailureDetails (a step whose args
                 mention "fail"), or RUNNING until CancelSteps -> CANCELLED
-                (args mention "hang").
+                (args mention "hang"); with --fail-while TEXT:FILE, a step
+                whose args contain TEXT fails while FILE exists.
   STS           AssumeRole returns temporary keys that this double then
                 accepts on every service (with the session token), and
                 rejects after their Expiration (ExpiredToken).
@@ -25,6 +26,7 @@ Every call is logged to stdout as "SERVICE OPERATION key=value ...".
 Run with /usr/bin/python3:
   aws_services.py --port P --key AKID:SECRET [--crawler NAME:SCENARIO]
                   [--cluster j-ID] [--role ARN[:EXTERNAL_ID]] [--expiry S]
+                  [--fail-while TEXT:FILE]
 """
 import argparse
 import calendar
@@ -53,6 +55,7 @@ class World:
     steps = {}           # step id -> dict
     imds_tokens = set()
     imds_creds = None
+    fail_while = []      # (text, file): such steps fail while file exists
     step_seq = 0
     assume_count = 0
 
@@ -149,6 +152,9 @@ def emr_call(op, p):
             args = ' '.join(s.get('HadoopJarStep', {}).get('Args', []))
             sc = 'fail' if 'fail' in args else 'hang' if 'hang' in args \
                 else 'ok'
+            for text, path in World.fail_while:
+                if text in args and os.path.exists(path):
+                    sc = 'fail'
             World.steps[sid] = {'Id': sid, 'Name': s.get('Name', ''),
                                 'state': 'PENDING', 'polls': 0,
                                 'scenario': sc, 'cluster': cid,
@@ -370,6 +376,9 @@ def main():
     ap.add_argument('--cluster', action='append', default=[])
     ap.add_argument('--role', action='append', default=[],
                     help='ARN or ARN|EXTERNAL_ID')
+    ap.add_argument('--fail-while', action='append', default=[],
+                    help='TEXT:FILE: a step whose args contain TEXT fails '
+                         'while FILE exists')
     ap.add_argument('--expiry', type=int, default=3600,
                     help='lifetime of issued credentials, seconds')
     a = ap.parse_args()
@@ -387,6 +396,9 @@ def main():
         arn, _, ext = r.partition('|')
         World.roles[arn] = ext or None
     World.expiry = a.expiry
+    for fw in a.fail_while:
+        text, path = fw.split(':', 1)
+        World.fail_while.append((text, path))
     srv = ThreadingHTTPServer(('127.0.0.1', a.port), Handler)
     srv.daemon_threads = True
     log('aws test double listening on 127.0.0.1:%d' % a.port)

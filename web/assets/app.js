@@ -49,6 +49,29 @@
     return (h ? h + 'h' : '') + (m ? m + 'm' : '') + (s || (!h && !m) ? s + 's' : '');
   }
 
+  // A time as the UI shows times (html_time in web/html.c is its twin):
+  // in the DAG's zone with its offset, the UTC time in the tooltip. tz ''
+  // or undefined: UTC.
+  function fmtTime(ms, tz) {
+    if (!ms) return '-';
+    const d = new Date(ms);
+    const utc = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    let local = utc;
+    if (tz) {
+      try {
+        const parts = {};
+        for (const p of new Intl.DateTimeFormat('en-US', {
+          timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+          hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'longOffset',
+        }).formatToParts(d)) parts[p.type] = p.value;
+        const off = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.replace('GMT', '');
+        local = parts.year + '-' + parts.month + '-' + parts.day + 'T' + parts.hour + ':' +
+          parts.minute + ':' + parts.second + off;
+      } catch (e) { local = utc; }
+    }
+    return el('time', { datetime: utc, title: utc + ' (UTC)' }, local);
+  }
+
   function status(text, bad) {
     const s = document.getElementById('status');
     if (!s) return;
@@ -70,6 +93,43 @@
     }
   }
 
+  // --- the DAG list: filter by tag (a chip, the box, or ?tag= in the URL) ---
+  function initDagFilter() {
+    const box = document.getElementById('dag-filter');
+    const table = document.getElementById('dags');
+    if (!box || !table) return;
+    const rows = [...table.tBodies[0].rows];
+    function apply(tag, push) {
+      let shown = 0;
+      for (const tr of rows) {
+        const tags = [...tr.querySelectorAll('a.tag')].map((a) => a.dataset.tag);
+        tr.hidden = !!tag && !tags.includes(tag);
+        if (!tr.hidden) shown++;
+      }
+      for (const a of table.querySelectorAll('a.tag')) a.classList.toggle('on', a.dataset.tag === tag);
+      document.getElementById('dag-count').textContent = tag ? shown + ' of ' + rows.length + ' DAGs tagged ' + tag : '';
+      if (push) history.replaceState(null, '', tag ? '?tag=' + enc(tag) : location.pathname);
+    }
+    document.getElementById('dag-filter-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      apply(box.value.trim(), true);
+    });
+    box.addEventListener('input', () => {
+      // a whole tag (from the list or typed out) filters at once
+      const v = box.value.trim();
+      if (v === '' || [...document.querySelectorAll('#dag-tags option')].some((o) => o.value === v)) apply(v, true);
+    });
+    document.getElementById('dag-filter-clear').addEventListener('click', () => { box.value = ''; apply('', true); });
+    table.addEventListener('click', (ev) => {
+      const a = ev.target.closest('a.tag');
+      if (!a) return;
+      ev.preventDefault();
+      box.value = a.dataset.tag;
+      apply(a.dataset.tag, true);
+    });
+    apply(box.value.trim(), false);
+  }
+
   // --- the partition grid ---
   function initGrid() {
     const table = document.getElementById('grid');
@@ -79,9 +139,11 @@
     const pageSize = 25;
     let offset = 0;
     let data = null;
-    let anchor = null;              // {row, task} of the last plain click
-    const selected = new Set();     // "partition\u0000task"
+    let anchor = null;              // {partition, task, start} of the last plain click
+    const selected = new Set();     // "partition\u0000task": by key, across pages
     let pending = null;             // the action waiting in the preview
+    let filter = '';                // the grid's state filter as query text
+    let targets = new Set();        // the partitions the last jump named
 
     const key = (p, t) => p + '\u0000' + t;
     const split = (k) => k.split('\u0000');
@@ -99,7 +161,11 @@
     function updateButtons() {
       const n = selected.size;
       const count = document.getElementById('selection-count');
-      if (count) count.textContent = n ? n + ' selected' : 'nothing selected';
+      if (count) {
+        const parts = new Set([...selected].map((k) => split(k)[0]));
+        count.textContent = n ? n + ' selected' : 'nothing selected';
+        count.title = n ? 'on ' + parts.size + ' partition' + (parts.size === 1 ? '' : 's') + ', on any page' : '';
+      }
       for (const id of ['clear-btn', 'mark-success-btn', 'mark-failed-btn']) {
         const b = document.getElementById(id);
         if (b) b.disabled = n === 0;
@@ -121,9 +187,12 @@
       const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
       data.tasks.forEach((t) => head.append(el('th', { class: 'task', 'data-task': t, title: 'select the column ' + t }, t)));
       thead.append(head);
-      data.partitions.forEach((p, row) => {
-        const tr = el('tr', { 'data-partition': p.partition });
-        tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state },
+      data.partitions.forEach((p) => {
+        const tr = el('tr', { 'data-partition': p.partition, 'data-start': p.start_s,
+          class: targets.has(p.partition) ? 'target' : null });
+        // the key is the partition's start in the DAG's zone; the tooltip adds it in UTC
+        const start = p.start_s !== undefined ? fmtTime(p.start_s * 1000, '') : null;
+        tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state + (start && start.title ? '\nstarts ' + start.title : '') },
           el('span', { class: 'run st-' + p.state }), p.partition));
         p.cells.forEach((c, i) => {
           const task = data.tasks[i];
@@ -133,7 +202,7 @@
             (dur !== null ? ', ' + fmtDuration(dur) : '') + (tryNo ? ', try ' + tryNo : '');
           const td = el('td', {
             class: 'cell st-' + state + (selected.has(key(p.partition, task)) ? ' sel' : ''),
-            title, 'data-partition': p.partition, 'data-task': task, 'data-state': state, 'data-row': row,
+            title, 'data-partition': p.partition, 'data-task': task, 'data-state': state, 'data-start': p.start_s,
           });
           tr.append(td);
         });
@@ -147,10 +216,50 @@
       updateButtons();
     }
 
+    const gridPath = (extra) => '/dags/' + enc(dag) + '/grid?limit=' + pageSize + filter + (extra || '');
+
     async function load() {
       try {
-        data = await api('GET', '/dags/' + enc(dag) + '/grid?limit=' + pageSize + '&offset=' + offset);
+        data = await api('GET', gridPath('&offset=' + offset));
         render();
+      } catch (e) { status(e.message, true); }
+    }
+
+    // go to the page holding the partition a date or time names (the
+    // server resolves it as the CLI does)
+    async function jump(text) {
+      try {
+        const res = await api('GET', gridPath('&at=' + enc(text)));
+        data = res;
+        offset = res.offset;
+        targets = new Set(res.at || []);
+        render();
+        const row = table.querySelector('tr.target');
+        if (row) row.scrollIntoView({ block: 'center' });
+        const at = res.at || [];
+        status(text + ' → ' + (at.length === 1 ? at[0] : at.length + ' partitions, ' + at[at.length - 1] + ' … ' + at[0]) +
+          (row ? '' : ' (not shown: the filter hides it)'));
+      } catch (e) { status(e.message, true); }
+    }
+
+    // the partitions between two keys (both inclusive) on one task,
+    // wherever they are paged: the server lists the keys of the range
+    async function selectRange(from, to, task) {
+      if (Number(from.start) > Number(to.start)) [from, to] = [to, from];
+      // both ends on this page: the rows between them are the range (a
+      // page is a contiguous stretch of the same order and filter)
+      const rows = data.partitions.map((p) => p.partition);
+      const [i, j] = [rows.indexOf(from.partition), rows.indexOf(to.partition)];
+      if (i >= 0 && j >= 0) {
+        for (let r = Math.min(i, j); r <= Math.max(i, j); r++) selected.add(key(rows[r], task));
+        paintSelection();
+        return;
+      }
+      try {
+        const res = await api('GET', '/dags/' + enc(dag) + '/grid/keys?from=' + enc(from.partition) +
+          '&to=' + enc(to.partition) + filter);
+        for (const p of res.partitions) selected.add(key(p, task));
+        paintSelection();
       } catch (e) { status(e.message, true); }
     }
 
@@ -163,16 +272,16 @@
           return;
         }
         if (!canChange) return;
-        const row = Number(td.dataset.row), task = td.dataset.task;
-        if (ev.shiftKey && anchor && anchor.task === task) {
-          // a range of partitions on one task
-          const [a, b] = [Math.min(anchor.row, row), Math.max(anchor.row, row)];
-          for (let r = a; r <= b; r++) selected.add(key(data.partitions[r].partition, task));
-        } else {
-          const k = key(td.dataset.partition, task);
-          if (selected.has(k)) selected.delete(k); else selected.add(k);
-          anchor = { row, task };
+        const here = { partition: td.dataset.partition, task: td.dataset.task, start: td.dataset.start };
+        if (ev.shiftKey && anchor && anchor.task === here.task) {
+          // a range of partitions on one task, by key: the anchor may be
+          // on another page
+          selectRange(anchor, here, here.task);
+          return;
         }
+        const k = key(here.partition, here.task);
+        if (selected.has(k)) selected.delete(k); else selected.add(k);
+        anchor = here;
         paintSelection();
         return;
       }
@@ -194,11 +303,30 @@
 
     document.getElementById('newer').addEventListener('click', () => { offset = Math.max(0, offset - pageSize); load(); });
     document.getElementById('older').addEventListener('click', () => { offset += pageSize; load(); });
+    document.getElementById('grid-jump')?.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const text = document.getElementById('grid-at').value.trim();
+      if (text) jump(text);
+    });
+    document.getElementById('grid-filter')?.addEventListener('change', (ev) => {
+      const v = ev.target.value;     // "state=failed", "task_state=failed" or ""
+      filter = v ? '&' + v.split('=')[0] + '=' + enc(v.split('=')[1]) : '';
+      offset = 0;
+      targets = new Set();
+      load();
+    });
 
     const modal = document.getElementById('preview');
-    function showPreview(title, summary, rows, action) {
+    const markOption = document.getElementById('preview-mark-option');
+    const markClear = document.getElementById('mark-clear-downstream');
+    function showPreview(title, summary, rows, action, extra) {
       document.getElementById('preview-title').textContent = title;
       document.getElementById('preview-summary').textContent = summary;
+      const more = document.getElementById('preview-extra');
+      if (more) {
+        more.replaceChildren();
+        for (const line of extra || []) more.append(el('p', {}, line));
+      }
       const tb = document.querySelector('#preview-table tbody');
       tb.replaceChildren();
       for (const r of rows)
@@ -207,7 +335,11 @@
       document.getElementById('preview-confirm').disabled = rows.length === 0;
       modal.hidden = false;
     }
-    function closePreview() { modal.hidden = true; pending = null; }
+    function closePreview() {
+      modal.hidden = true;
+      pending = null;
+      if (markOption) markOption.hidden = true;
+    }
     document.getElementById('preview-cancel')?.addEventListener('click', closePreview);
     document.getElementById('preview-confirm')?.addEventListener('click', async () => {
       const action = pending;
@@ -248,21 +380,44 @@
       } catch (e) { status(e.message, true); }
     });
 
-    function markPreview(state) {
-      const rows = [];
-      for (const [task, partitions] of selectionByTask())
-        for (const p of partitions) {
-          const td = table.querySelector('td.cell[data-partition="' + CSS.escape(p) + '"][data-task="' + CSS.escape(task) + '"]');
-          rows.push({ partition: p, task, state: td ? td.dataset.state : '?' });
+    // the mark's preview is the server's dry run: every selected key (on
+    // any page) with its state now, and what happens downstream
+    async function markPreview(state) {
+      const clearDown = state === 'success' && !!markClear && markClear.checked;
+      const rows = [], freed = new Set(), stay = new Set();
+      try {
+        for (const [task, partitions] of selectionByTask()) {
+          const res = await api('POST', '/dags/' + enc(dag) + '/mark',
+            { tasks: [task], partitions, state, dry_run: true, clear_downstream: clearDown });
+          for (const ti of res.task_instances) {
+            rows.push({ partition: ti.partition, task: ti.task, state: ti.state || 'none' });
+            for (const t of ti.cleared_downstream || ti.downstream_upstream_failed || []) freed.add(t + ' @ ' + ti.partition);
+            for (const t of ti.still_upstream_failed || []) stay.add(t + ' @ ' + ti.partition);
+          }
         }
+      } catch (e) { status(e.message, true); return; }
+      rows.sort((a, b) => a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : a.task < b.task ? -1 : 1);
+      const extra = [];
+      if (freed.size)
+        extra.push((clearDown ? 'Will be cleared and run again (upstream_failed because of these): '
+          : 'Stay upstream_failed (tick the box to clear them): ') + [...freed].sort().join(', '));
+      if (stay.size) extra.push('Stay upstream_failed (another upstream failed): ' + [...stay].sort().join(', '));
       showPreview('Mark ' + rows.length + ' task instance' + (rows.length === 1 ? '' : 's') + ' ' + state + '?',
-        'These task instances will be set to ' + state + ' (downstream tasks then follow their trigger rules):', rows, async () => {
-          let n = 0;
-          for (const [task, partitions] of selectionByTask())
-            n += (await api('POST', '/dags/' + enc(dag) + '/mark', { tasks: [task], partitions, state })).count;
-          return 'marked ' + n + ' ' + state;
-        });
+        'These task instances will be set to ' + state + ' (downstream tasks that have not run follow their trigger rules):', rows, async () => {
+          let n = 0, cleared = 0;
+          for (const [task, partitions] of selectionByTask()) {
+            const res = await api('POST', '/dags/' + enc(dag) + '/mark', { tasks: [task], partitions, state, clear_downstream: clearDown });
+            n += res.count;
+            for (const ti of res.task_instances) cleared += (ti.cleared_downstream || []).length;
+          }
+          return 'marked ' + n + ' ' + state + (clearDown ? ', cleared ' + cleared + ' downstream' : '');
+        }, extra);
+      if (markOption) {
+        markOption.hidden = state !== 'success';
+        markOption.dataset.state = state;
+      }
     }
+    markClear?.addEventListener('change', () => markPreview(markOption.dataset.state));
     document.getElementById('mark-success-btn')?.addEventListener('click', () => markPreview('success'));
     document.getElementById('mark-failed-btn')?.addEventListener('click', () => markPreview('failed'));
     document.getElementById('select-none')?.addEventListener('click', () => { selected.clear(); anchor = null; paintSelection(); });
@@ -324,29 +479,87 @@
     setInterval(() => { if (!document.hidden) refresh(); }, 2000);
   }
 
-  // --- task instance: command and log with live tail ---
+  // --- task instance: follows the latest try, says why it waits, tails its log ---
   function initTask() {
     const box = document.getElementById('ti');
     if (!box) return;
     const base = '/dags/' + enc(box.dataset.dag) + '/runs/' + enc(box.dataset.partition) + '/tasks/' + enc(box.dataset.task);
+    const tz = box.dataset.tz;
     const log = document.getElementById('log');
     const stateEl = document.getElementById('log-state');
-    let tryNo = Number(box.dataset.try);
-    let offset = 0, timer = null, generation = 0;
-
     const badge = document.getElementById('ti-state');
-    function showState(state) {
-      if (!badge || !state) return;
-      badge.className = 'badge st-' + state;
-      badge.textContent = state;
+    const waiting = document.getElementById('ti-waiting');
+    const triesBody = document.querySelector('#tries tbody');
+    let tryNo = Number(box.dataset.try);
+    let latest = tryNo, following = true, tiState = badge ? badge.textContent : '';
+    let offset = 0, timer = null, generation = 0, shownTries = null;
+
+    function resultText(t) {
+      if (t.error) return 'error: ' + t.error;
+      if (t.signal > 0) return 'signal ' + t.signal;
+      if (Number.isInteger(t.exit_code)) return 'exit code ' + t.exit_code;
+      return '';
+    }
+    // what a try ran: an argv as a shell would read it, or a spec (pages.c ran_text)
+    function ranText(ran) {
+      if (ran === null || ran === undefined) return 'not recorded';
+      if (Array.isArray(ran))
+        // a shell script (after -c) on its own lines as written; plain words as they are, others single-quoted
+        return ran.map((w, i) => i > 0 && ran[i - 1] === '-c' ? '\n' + w :
+          (i > 0 ? ' ' : '') + (/^[A-Za-z0-9_./:=+,@%-]+$/.test(w) ? w : "'" + String(w).replace(/'/g, "'\\''") + "'")).join('');
+      return JSON.stringify(ran);
+    }
+    // the same rows as pages.c try_rows
+    function renderTries(tries) {
+      triesBody.replaceChildren();
+      for (const t of tries) {
+        const hash = t.dag_hash ? el('code', { class: 'hash', title: 'sha256 ' + t.dag_hash }, t.dag_hash.slice(0, 12)) : null;
+        triesBody.append(el('tr', { class: 'try', 'data-try': t.try_number },
+          el('td', {}, t.try_number),
+          el('td', {}, el('span', { class: 'badge st-' + t.state }, t.state)),
+          el('td', {}, t.host || ''),
+          el('td', {}, fmtTime(t.started_at, tz)),
+          el('td', {}, fmtTime(t.ended_at, tz)),
+          el('td', {}, resultText(t)),
+          el('td', {}, hash),
+          el('td', {}, el('button', { type: 'button', class: 'show-log', 'data-try': t.try_number }, 'log'))));
+        triesBody.append(el('tr', { class: 'ran', 'data-try': t.try_number }, el('td', {}),
+          el('td', { colspan: 7 }, 'ran: ', el('code', {}, ranText(t.ran)))));
+      }
+    }
+    function show(ti) {
+      tiState = ti.state;
+      if (badge) {
+        badge.className = 'badge st-' + ti.state;
+        badge.textContent = ti.state;
+      }
+      if (waiting) {
+        const w = ti.waiting_for;
+        waiting.hidden = !w;
+        waiting.dataset.kind = w ? w.kind : '';
+        waiting.textContent = w ? 'Not running: ' + w.text : '';
+      }
+      // redraw the tries only when they changed (a tooltip being read stays)
+      const triesText = JSON.stringify(ti.tries);
+      if (triesText !== shownTries) { shownTries = triesText; renderTries(ti.tries); }
+      const last = ti.tries.length ? ti.tries[ti.tries.length - 1].try_number : 0;
+      if (last > latest) {
+        latest = last;
+        if (following) open(last);   // a new try started: follow it
+      }
+    }
+    async function refresh() {
+      try { show(await api('GET', base)); } catch (e) { /* the next poll tries again */ }
     }
 
     api('GET', base).then((ti) => {
-      showState(ti.state);
-      const show = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
-      document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : show(ti.command.rendered);
-      document.getElementById('template').textContent = show(ti.command.template);
+      show(ti);
+      const txt = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+      document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : txt(ti.command.rendered);
+      document.getElementById('template').textContent = txt(ti.command.template);
     }).catch((e) => { document.getElementById('command').textContent = e.message; });
+    // live: the state, the reason and the tries without a reload
+    setInterval(() => { if (!document.hidden) refresh(); }, 1500);
 
     async function tail(gen) {
       if (gen !== generation) return;
@@ -362,16 +575,17 @@
         offset = chunk.next_offset;
         running = chunk.running;
         more = chunk.size !== undefined && chunk.next_offset < chunk.size;
-        if (log.dataset.state === 'running' && !running)
-          api('GET', base).then((ti) => showState(ti.state)).catch(() => {});
-        stateEl.textContent = running ? 'running — following the log' : (chunk.exists ? 'finished' : 'no output yet');
+        if (log.dataset.state === 'running' && !running) refresh();
+        const poking = tryNo === latest && tiState === 'up_for_reschedule';
+        stateEl.textContent = running ? 'running — following the log' :
+          poking ? 'waiting for the next poke' : (chunk.exists ? 'finished' : 'no output yet');
         log.dataset.state = running ? 'running' : 'done';
       } catch (e) {
         stateEl.textContent = e.message;
       }
       if (more) timer = setTimeout(() => tail(gen), 0);
       else if (running) timer = setTimeout(() => tail(gen), 1000);
-      else timer = setTimeout(() => tail(gen), 3000); // a retry may start a new try
+      else timer = setTimeout(() => tail(gen), 3000); // a sensor's next poke writes more
     }
 
     function open(n) {
@@ -380,12 +594,18 @@
       generation++;
       clearTimeout(timer);
       log.replaceChildren();
-      document.getElementById('log-try').textContent = 'try ' + n;
+      log.dataset.state = '';
+      document.getElementById('log-try').textContent = n > 0 ? 'try ' + n : '';
       if (n > 0) tail(generation);
       else stateEl.textContent = 'not started yet';
     }
-    for (const b of document.querySelectorAll('button.show-log'))
-      b.addEventListener('click', () => open(Number(b.dataset.try)));
+    document.getElementById('tries').addEventListener('click', (ev) => {
+      const b = ev.target.closest('button.show-log');
+      if (!b) return;
+      const n = Number(b.dataset.try);
+      following = n >= latest;   // an older try: stay on it
+      open(n);
+    });
     open(tryNo);
   }
 
@@ -408,6 +628,7 @@
   document.addEventListener('DOMContentLoaded', () => {
     initRunDelete();
     initPauseToggles();
+    initDagFilter();
     initGrid();
     initGraph();
     initTask();

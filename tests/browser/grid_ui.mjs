@@ -1,0 +1,187 @@
+// The grid and the DAG list in headless Chromium (Debian's), driven by
+// playwright-core. Run by tests/web_grid_browser.sh, which starts
+// `sluice standalone` with DAG gr (40 hourly partitions from
+// 2026-12-01T00:00Z, b failed at 05:00 and 17:00) and sets URL, OPS_PW,
+// SHOTS. Every wait is a bounded wait for a state, never a sleep.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const { URL, OPS_PW, SHOTS } = process.env;
+const WAIT = 30000;
+const pad = (n) => String(n).padStart(2, '0');
+const K = (day, hour) => `2026-12-0${day}T${pad(hour)}:00:00+00:00`;
+// the keys from (day, hour) to (day, hour), both inclusive, in key order
+function keysBetween(d1, h1, d2, h2) {
+  const out = [];
+  for (let t = d1 * 24 + h1; t <= d2 * 24 + h2; t++) out.push(K(Math.floor(t / 24), t % 24));
+  return out;
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error('FAIL: ' + what);
+  console.log('ok - ' + what);
+}
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
+const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+const cell = (p, task) => page.locator(`#grid td.cell[data-partition="${p}"][data-task="${task}"]`);
+const pageInfo = (text) => page.locator('#page-info', { hasText: text }).waitFor({ timeout: WAIT });
+const rowKeys = () => page.locator('#grid tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
+const selKeys = (task) => page.locator(`#grid td.cell.sel[data-task="${task}"]`)
+  .evaluateAll((tds) => tds.map((td) => td.dataset.partition));
+const previewRows = () => page.locator('#preview-table tbody tr').evaluateAll((trs) =>
+  trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+async function chooseFilter(value, info) {
+  await page.selectOption('#grid-filter', value);
+  await pageInfo(info);
+}
+
+try {
+  // --- log in, the first page ---
+  await page.goto(URL + '/dags/gr');
+  await page.fill('#username', 'ops');
+  await page.fill('#password', OPS_PW);
+  await page.click('#login');
+  await page.waitForURL(URL + '/dags/gr', { timeout: WAIT });
+  await pageInfo('1–25 of 40 partitions');
+  check(same(await rowKeys(), keysBetween(1, 15, 2, 15).reverse()), 'page one: the 25 newest partitions, newest first');
+  await shot('01-page-one');
+
+  // --- shift-click across pages selects by key ---
+  await cell(K(2, 2), 'a').click();                       // the anchor, on page one
+  await page.click('#older');
+  await pageInfo('26–40 of 40 partitions');
+  await cell(K(1, 10), 'a').click({ modifiers: ['Shift'] });   // the target, on page two
+  const want = keysBetween(1, 10, 2, 2);                  // 17 partitions
+  await page.locator('#selection-count', { hasText: want.length + ' selected' }).waitFor({ timeout: WAIT });
+  check(true, 'shift-click across pages selects 17 partitions');
+  const onTwo = await selKeys('a');
+  await shot('02-range-across-pages');
+  await page.click('#newer');
+  await pageInfo('1–25 of 40 partitions');
+  const onOne = await selKeys('a');
+  check(same([...onOne, ...onTwo].sort(), want), 'exactly the partitions from anchor to target in key order, on both pages');
+  check(await page.locator('#grid td.cell.sel:not([data-task="a"])').count() === 0, 'only the task clicked');
+  // the clear's preview acts on the selected keys, wherever they are paged
+  await page.click('#clear-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  check(same(await previewRows(), want.map((p) => [p, 'a', 'success'])), 'the clear preview lists the 17 selected keys');
+  await shot('03-range-preview');
+  await page.click('#preview-cancel');
+  await page.click('#select-none');
+  // and the other way round: anchor on an older page, target on a newer one
+  await page.click('#older');
+  await pageInfo('26–40 of 40 partitions');
+  await cell(K(1, 3), 'c').click();
+  await page.click('#newer');
+  await pageInfo('1–25 of 40 partitions');
+  await cell(K(1, 16), 'c').click({ modifiers: ['Shift'] });
+  await page.locator('#selection-count', { hasText: '14 selected' }).waitFor({ timeout: WAIT });
+  const cOnOne = await selKeys('c');
+  await page.click('#older');
+  await pageInfo('26–40 of 40 partitions');
+  const cOnTwo = await selKeys('c');
+  check(same([...cOnOne, ...cOnTwo].sort(), keysBetween(1, 3, 1, 16)), 'older anchor, newer target: the range across pages');
+  await page.click('#select-none');
+  check((await page.textContent('#selection-count')) === 'nothing selected', 'selection cleared');
+
+  // --- jump to a typed date or time ---
+  await page.fill('#grid-at', '2026-12-01 05:00');
+  await page.click('#grid-go');
+  await page.locator(`#grid tr.target[data-partition="${K(1, 5)}"]`).waitFor({ timeout: WAIT });
+  await pageInfo('26–40 of 40 partitions');
+  check(true, 'a local time goes to the page holding its partition, marked');
+  await shot('04-jump-time');
+  await page.fill('#grid-at', '2026-12-02');
+  await page.press('#grid-at', 'Enter');
+  await pageInfo('1–25 of 40 partitions');
+  await page.locator('#grid tr.target').nth(15).waitFor({ timeout: WAIT });
+  const targets = await page.locator('#grid tr.target').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
+  check(same(targets.sort(), keysBetween(2, 0, 2, 15)), 'a date names the partitions starting that day');
+  check((await page.textContent('#status')).includes('16 partitions'), 'the status counts them');
+  await shot('05-jump-date');
+  await page.fill('#grid-at', '2026-11-01');
+  await page.click('#grid-go');
+  await page.locator('#status.bad', { hasText: '2026-12-01' }).waitFor({ timeout: WAIT });
+  check(true, 'a date without runs says so, naming the nearest keys');
+
+  // --- filter by state ---
+  await chooseFilter('state=failed', '1–3 of 3 partitions');
+  check(same(await rowKeys(), [K(2, 5), K(1, 17), K(1, 5)]), 'failed runs only');
+  check(await page.locator('#grid tr.target').count() === 0, 'a new filter forgets the jump\'s marks');
+  await shot('06-filter-failed');
+  await chooseFilter('task_state=upstream_failed', '1–3 of 3 partitions');
+  check(same(await rowKeys(), [K(2, 5), K(1, 17), K(1, 5)]), 'runs with an upstream_failed task');
+  await chooseFilter('state=success', '1–25 of 37 partitions');
+  check(!(await rowKeys()).includes(K(2, 5)), 'successful runs leave the failed out');
+  await chooseFilter('state=running', 'no runs yet');
+  await chooseFilter('state=failed', '1–3 of 3 partitions');
+
+  // --- mark success without clearing downstream ---
+  await cell(K(1, 17), 'b').click();
+  await page.click('#mark-success-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  check(await page.isVisible('#mark-clear-downstream'), 'the mark dialog offers to clear downstream');
+  check(!(await page.isChecked('#mark-clear-downstream')), 'unticked at first');
+  check(same(await previewRows(), [[K(1, 17), 'b', 'failed']]), 'the preview lists the task instance with its state now');
+  check((await page.textContent('#preview-extra')).includes('Stay upstream_failed (tick the box to clear them): c @ ' + K(1, 17)),
+    'the preview says c stays upstream_failed');
+  await shot('07-mark-plain');
+  await page.click('#preview-confirm');
+  await page.locator('#status', { hasText: 'marked 1 success' }).waitFor({ timeout: WAIT });
+  await page.locator(`#grid td.cell.st-success[data-partition="${K(1, 17)}"][data-task="b"]`).waitFor({ timeout: WAIT });
+  check(await cell(K(1, 17), 'c').getAttribute('data-state') === 'upstream_failed', 'without the box c stays upstream_failed');
+
+  // --- mark success with the box ticked ---
+  await cell(K(1, 5), 'b').click();
+  await page.click('#mark-success-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  await page.check('#mark-clear-downstream');
+  await page.locator('#preview-extra', { hasText: 'Will be cleared and run again' }).waitFor({ timeout: WAIT });
+  check((await page.textContent('#preview-extra')).includes('c @ ' + K(1, 5)), 'ticked: the preview names what will be cleared');
+  await shot('08-mark-clear-downstream');
+  await page.click('#preview-confirm');
+  await page.locator('#status', { hasText: 'marked 1 success, cleared 1 downstream' }).waitFor({ timeout: WAIT });
+  await chooseFilter('', 'of 40 partitions');
+  await page.fill('#grid-at', K(1, 5));
+  await page.click('#grid-go');
+  await page.locator(`#grid td.cell.st-success[data-partition="${K(1, 5)}"][data-task="c"]`).waitFor({ timeout: WAIT });
+  check(true, 'the cleared downstream ran and succeeded');
+  await shot('09-marked');
+
+  // --- the DAG list: tag chips and the filter ---
+  await page.goto(URL + '/');
+  check(same(await page.locator('tr[data-dag="gr"] a.tag').allTextContents(), ['finance', 'hourly']), 'tags as chips');
+  await page.click('tr[data-dag="gr"] a.tag[data-tag="finance"]');
+  await page.locator('tr[data-dag="other"]').waitFor({ state: 'hidden', timeout: WAIT });
+  const visible = () => page.locator('#dags tbody tr:not([hidden])').evaluateAll((trs) => trs.map((tr) => tr.dataset.dag));
+  check(same(await visible(), ['gr']), 'a click on a tag shows the DAGs tagged so');
+  check(page.url().endsWith('/?tag=finance'), 'and puts it in the URL');
+  await page.fill('#dag-filter', 'marketing');
+  await page.press('#dag-filter', 'Enter');
+  await page.locator('tr[data-dag="other"]').waitFor({ state: 'visible', timeout: WAIT });
+  check(same(await visible(), ['other']), 'the filter box');
+  await page.goto(URL + '/?tag=hourly');
+  check(same(await visible(), ['gr']), '?tag= in the URL');
+  check((await page.inputValue('#dag-filter')) === 'hourly', 'the box shows it');
+  await shot('10-dags-tagged');
+  await page.click('#dag-filter-clear');
+  check(same((await visible()).sort(), ['gr', 'other', 'plain']), 'All DAGs');
+  check(errors.length === 0, 'no script errors: ' + errors.join('; '));
+} catch (e) {
+  console.error(e.message);
+  await shot('failure').catch(() => {});
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();
+console.log('grid_ui: ok');

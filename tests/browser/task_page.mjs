@@ -1,0 +1,77 @@
+// The task page in headless Chromium (Debian's), driven by playwright-core.
+// Run by tests/web_task_browser.sh, which starts `sluice standalone` with
+// DAG live (first waits for $T/go-first; second fails its first try, then
+// waits for $T/go-second) and sets URL, OPS_PW, T, SHOTS. Every wait is a
+// bounded wait for a state, never a sleep.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const { URL, OPS_PW, T, SHOTS } = process.env;
+const WAIT = 30000;
+
+function check(cond, what) {
+  if (!cond) throw new Error('FAIL: ' + what);
+  console.log('ok - ' + what);
+}
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+
+try {
+  await page.goto(URL + '/login?next=' + encodeURIComponent('/dags/live/runs/k/tasks/second'));
+  await page.fill('#username', 'ops');
+  await page.fill('#password', OPS_PW);
+  await page.click('#login');
+  await page.waitForURL(/\/tasks\/second$/, { timeout: WAIT });
+
+  // --- why it waits ---
+  await page.locator('#ti-waiting', { hasText: 'waits for upstream first (running)' }).waitFor({ timeout: WAIT });
+  check(await page.getAttribute('#ti-waiting', 'data-kind') === 'upstream', 'the page says the task waits for its upstream');
+  check((await page.textContent('#ti-state')) === 'none', 'state none');
+  await page.evaluate(() => { window.notReloaded = true; });
+  await shot('tp-01-waiting');
+
+  // --- try 1 fails, the retry starts: the page switches to try 2 ---
+  fs.writeFileSync(path.join(T, 'go-first'), 'go');
+  await page.locator('#log-try', { hasText: 'try 2' }).waitFor({ timeout: WAIT });
+  await page.locator('#log', { hasText: 'try 2' }).waitFor({ timeout: WAIT });
+  await page.locator('#ti-state', { hasText: 'running' }).waitFor({ timeout: WAIT });
+  check(await page.isHidden('#ti-waiting'), 'a running task waits for nothing');
+  check(await page.locator('#tries tr.try').count() === 2, 'both tries listed');
+  check((await page.textContent('#tries tr.try[data-try="1"]')).includes('exit code 3'), 'try 1 failed with exit code 3');
+  const ran1 = await page.textContent('#tries tr.ran[data-try="1"]');
+  const ran2 = await page.textContent('#tries tr.ran[data-try="2"]');
+  check(ran1.includes("echo try '1';") && ran1.startsWith('ran: /bin/sh -c\n'), 'try 1 shows what it ran: ' + ran1);
+  check(ran2.includes("echo try '2';"), 'try 2 shows what it runs: ' + ran2);
+  check((await page.textContent('#tries tr.try[data-try="1"] code.hash')).length === 12, 'the DAG file version of try 1');
+  await shot('tp-02-try2-running');
+
+  // --- try 2 succeeds: the page follows without a reload ---
+  fs.writeFileSync(path.join(T, 'go-second'), 'go');
+  await page.locator('#ti-state', { hasText: 'success' }).waitFor({ timeout: WAIT });
+  await page.locator('#log', { hasText: 'done' }).waitFor({ timeout: WAIT });
+  await page.locator('#tries tr.try[data-try="2"] .badge', { hasText: 'success' }).waitFor({ timeout: WAIT });
+  check(await page.evaluate(() => window.notReloaded === true), 'running to success without a reload');
+  // times in the DAG's zone (Europe/Paris) with UTC in the tooltip
+  const t = page.locator('#tries tr.try[data-try="2"] time').first();
+  check(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00$/.test(await t.textContent()), 'a time in the DAG\'s zone with its offset');
+  check(/Z \(UTC\)$/.test(await t.getAttribute('title')), 'its UTC time in the tooltip');
+  await shot('tp-03-success');
+
+  // --- the run page shows its times the same way ---
+  await page.click('#run-link');
+  await page.waitForURL(URL + '/dags/live/runs/k', { timeout: WAIT });
+  const rt = page.locator('#run-tis time').first();
+  check(/\+0[12]:00$/.test(await rt.textContent()) && /Z \(UTC\)$/.test(await rt.getAttribute('title')), 'the run page: zone time, UTC tooltip');
+  check(errors.length === 0, 'no page errors: ' + errors.join('; '));
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,39 @@
+#!/bin/bash
+# The task page in headless Chromium follows the latest try without a
+# reload: it says why the task waits (its upstream), switches to try 2
+# when try 1 failed and the retry starts, and turns success; each try
+# shows what it ran; times are in the DAG's zone with UTC in a tooltip.
+# Screenshots go to $WEB_SHOTS (default: the build dir's
+# tests/shots-task-page, kept to be looked at).
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+[ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium (apt-get install chromium)"
+command -v node >/dev/null || skip "no node"
+[ -d "$SLUICE_SRCDIR/tests/node_modules/playwright-core" ] ||
+	skip "playwright-core is not installed (cd tests && npm ci)"
+
+web_home
+cat > "$H/dags/live.yaml" <<YAML
+dag: live
+schedule: none
+timezone: Europe/Paris
+tasks:
+  first: {command: "while [ ! -f $T/go-first ]; do sleep 0.05; done"}
+  second:
+    after: [first]
+    retries: 1
+    retry_delay: 1s
+    command: "echo try {{ try_number }}; test {{ try_number }} -ge 2 || exit 3; while [ ! -f $T/go-second ]; do sleep 0.05; done; echo done"
+YAML
+start_standalone
+assert_status 201 POST /dags/live/runs '{"partition":"k"}' >/dev/null
+wait_ti live k first running
+SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-task-page}
+mkdir -p "$SHOTS"
+URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
+	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
+for s in tp-01-waiting tp-02-try2-running tp-03-success; do
+	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
+done
+echo "web_task_browser: ok"
