@@ -367,9 +367,102 @@ run_compose(const struct notify_event *ev, const char *kind)
 	return opts;
 }
 
+/* The SLA digest: every miss of one DAG found in one pass, one email. */
+static json_t *
+sla_digest_compose(const struct notify_event *ev)
+{
+	char *dag = one_line(nz(ev->dag, "?"));
+	size_t n = json_array_size(ev->sla_misses), i, ntasks = 0;
+	struct buf subject, text, html, names;
+	const json_t *m;
+	json_t *opts;
+
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	buf_init(&names, 0);
+	/* the first three task names, each once */
+	json_array_foreach(ev->sla_misses, i, m) {
+		const char *name = nz(ti_str(m, "task"), "?");
+		int seen = 0;
+
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = strcmp(nz(ti_str(json_array_get(ev->sla_misses, k), "task"), "?"),
+				      name) == 0;
+		if (seen)
+			continue;
+		if (++ntasks <= 3) {
+			char *task = one_line(name);
+
+			buf_printf(&names, "%s%s", ntasks > 1 ? ", " : "", task);
+			free(task);
+		}
+	}
+	buf_printf(&subject, "[sluice] SLA missed: %s, %zu task instances (%s%s)",
+		   dag, n, buf_str(&names), ntasks > 3 ? ", ..." : "");
+	buf_printf(&text, "%zu task instances of DAG %s have not succeeded by "
+		   "their SLA deadlines.\n\n", n, dag);
+	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
+	text_html_escape(&html, buf_str(&text));
+	while (html.len > 0 && html.data[html.len - 1] == '\n')
+		html.data[--html.len] = '\0';
+	buf_adds(&html, "</p>\n<ul>\n");
+	json_array_foreach(ev->sla_misses, i, m) {
+		char *task = one_line(nz(ti_str(m, "task"), "?"));
+		char *part = one_line(nz(ti_str(m, "partition"), "?"));
+		char *deadline = one_line(nz(ti_str(m, "deadline"), "?"));
+		char *state = one_line(nz(ti_str(m, "state"), "?"));
+		char *link = NULL;
+
+		if (ev->base_url != NULL && ev->base_url[0] != '\0')
+			link = links_task(ev->base_url, nz(ev->dag, ""),
+					  nz(ti_str(m, "partition"), ""),
+					  nz(ti_str(m, "task"), ""));
+		buf_printf(&text, "  %s %s: deadline %s, %s\n", task, part,
+			   deadline, state);
+		if (link != NULL)
+			buf_printf(&text, "    %s\n", link);
+		buf_adds(&html, "<li>");
+		if (link != NULL) {
+			buf_adds(&html, "<a href=\"");
+			text_html_escape(&html, link);
+			buf_adds(&html, "\">");
+		}
+		text_html_escape(&html, task);
+		buf_adds(&html, " ");
+		text_html_escape(&html, part);
+		if (link != NULL)
+			buf_adds(&html, "</a>");
+		buf_adds(&html, ": deadline ");
+		text_html_escape(&html, deadline);
+		buf_adds(&html, ", ");
+		text_html_escape(&html, state);
+		buf_adds(&html, "</li>\n");
+		free(task);
+		free(part);
+		free(deadline);
+		free(state);
+		free(link);
+	}
+	buf_adds(&html, "</ul>\n</body></html>\n");
+	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
+			 "subject", buf_str(&subject), "body", buf_str(&text),
+			 "html", buf_str(&html));
+	if (opts == NULL)
+		sl_fatal("notify: cannot build the email options");
+	free(dag);
+	buf_free(&subject);
+	buf_free(&text);
+	buf_free(&html);
+	buf_free(&names);
+	return opts;
+}
+
 json_t *
 notify_compose(const struct notify_event *ev)
 {
+	if (ev->sla_misses != NULL && ev->task == NULL)
+		return sla_digest_compose(ev);
 	const char *kind = nz(ev->kind, "failure");
 	int sla = strcmp(kind, "sla_miss") == 0;
 	int has_try = !sla && ev->try_number > 0;

@@ -41,6 +41,11 @@ struct notify_event {
 	 * them: task, state, try_number, max_tries, exit_code, signal,
 	 * error); the message names the failed ones and their results. */
 	const json_t *task_instances;
+	/* An SLA digest (kind "sla_miss", task NULL): the misses of one DAG
+	 * found in one pass, an array of {task, partition, deadline, state}
+	 * (state in words: "not started", "running"...); the message lists
+	 * each with the link to its page. */
+	const json_t *sla_misses;
 };
 
 /*

@@ -163,7 +163,8 @@ struct notify_event;
 struct notifier {
 	const char *name;	/* "email" */
 	const char *op;		/* the task type that sends: `sluice operator OP` */
-	/* The spec for that process (a new reference; holds secrets). */
+	/* The spec for that process (a new reference; holds secrets), or
+	 * NULL to send nothing. */
 	json_t *(*spec)(const struct notify_event *ev, const json_t *smtp,
 			const char *home);
 };

@@ -19,7 +19,7 @@
 #include "scheduler/tz.h"
 
 /* Every verb, in the order `sluice --help` lists them. */
-static const struct cli_verb *const verbs[] = {
+const struct cli_verb *const cli_verbs[] = {
 	&cli_init,
 	&cli_dags,
 	&cli_trigger,
@@ -36,16 +36,26 @@ static const struct cli_verb *const verbs[] = {
 	&cli_web,
 	&cli_users,
 	&cli_db,
+	NULL,
+};
+
+/* Verbs for other programs, not listed by `sluice --help`. */
+const struct cli_verb *const cli_tool_verbs[] = {
 	&cli_operator,
+	&cli_man,
+	&cli_complete,
 	NULL,
 };
 
 static const struct cli_verb *
 verb_find(const char *name)
 {
-	for (size_t i = 0; verbs[i] != NULL; i++)
-		if (strcmp(verbs[i]->name, name) == 0)
-			return verbs[i];
+	for (size_t i = 0; cli_verbs[i] != NULL; i++)
+		if (strcmp(cli_verbs[i]->name, name) == 0)
+			return cli_verbs[i];
+	for (size_t i = 0; cli_tool_verbs[i] != NULL; i++)
+		if (strcmp(cli_tool_verbs[i]->name, name) == 0)
+			return cli_tool_verbs[i];
 	return NULL;
 }
 
@@ -59,9 +69,8 @@ usage_all(FILE *f)
 		"scheduled, retried, cleared and re-run, with state in SQLite.\n"
 		"\n"
 		"Verbs:\n");
-	for (size_t i = 0; verbs[i] != NULL; i++)
-		if (strcmp(verbs[i]->name, "operator") != 0)
-			fprintf(f, "  %-12s %s\n", verbs[i]->name, verbs[i]->summary);
+	for (size_t i = 0; cli_verbs[i] != NULL; i++)
+		fprintf(f, "  %-12s %s\n", cli_verbs[i]->name, cli_verbs[i]->summary);
 	fprintf(f,
 		"\n"
 		"Options for every verb:\n"
@@ -230,7 +239,7 @@ cli_scheduler_lock(struct cli *c)
 }
 
 int
-cli_main(int argc, char **argv)
+cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 {
 	struct cli c;
 	const struct cli_verb *verb = NULL;
@@ -294,7 +303,10 @@ cli_main(int argc, char **argv)
 		return r;
 	}
 	if (strcmp(rest[0], "--version") == 0 || strcmp(rest[0], "version") == 0) {
-		printf("sluice %s\n", PACKAGE_VERSION);
+		if (print_version != NULL)
+			print_version(stdout);
+		else
+			printf("sluice %s\n", PACKAGE_VERSION);
 		free(rest);
 		return 0;
 	}

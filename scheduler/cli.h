@@ -121,7 +121,15 @@ extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,
     cli_test, cli_scheduler, cli_standalone, cli_operator, cli_executors;
 extern const struct cli_verb cli_web, cli_users;
+extern const struct cli_verb cli_man, cli_complete;
+/* The verbs `sluice --help` lists, then those other programs run
+ * (operator, man, complete), each NULL-terminated: the man page and the
+ * completion are made from them. */
+extern const struct cli_verb *const cli_verbs[];
+extern const struct cli_verb *const cli_tool_verbs[];
 
-int cli_main(int argc, char **argv);
+/* Run the command line; print_version prints `sluice --version` (NULL:
+ * the version number alone). */
+int cli_main(int argc, char **argv, void (*print_version)(FILE *f));
 
 #endif

@@ -10,106 +10,265 @@
 #include "scheduler/cron.h"
 #include "scheduler/dag_reference.h"
 #include "scheduler/dag_schema.h"
+#include "scheduler/next_partition.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "operators/operator.h"
 
-/*
- * Every DAG: those the folder loads, then those the database knows whose
- * file is broken or gone (listed with their error: their history stays),
- * then the folder's files in error.
- */
+/* Does d carry tag? */
 static int
-dags_list(struct cli *c)
+dags_has_tag(const struct dag *d, const char *tag)
 {
-	json_t *out = json_array(), *unloaded, *o;
+	for (char **t = d->tags; t != NULL && *t != NULL; t++)
+		if (strcmp(*t, tag) == 0)
+			return 1;
+	return 0;
+}
+
+/* The next partition of d as the list shows it: its key, and when it is
+ * created (due now, at its end, or when unpaused). */
+static void
+dags_next_json(struct cli *c, const struct dag *d, int paused, json_t *o)
+{
+	struct next_partition np;
+	char key[96], at[64];
+
+	if (!next_partition_of(c->store, d, sl_now_ms() / 1000, &np)) {
+		json_object_set_new(o, "next_partition", json_null());
+		return;
+	}
+	json_object_set_new(o, "next_partition",
+			    json_string(dag_partition_key(d, np.start, key, sizeof key)));
+	json_object_set_new(o, "next_partition_end",
+			    json_string(tz_iso(d->tz, np.end, at, sizeof at)));
+	json_object_set_new(o, "next_created", json_string(paused ? "when unpaused" :
+			    np.due ? "now" : "at its end"));
+}
+
+/* The rows of `dags list`, one function for the table and --json: a row
+ * per DAG (tag: only those carrying it), then one per DAG the database
+ * knows whose file is broken or gone ("loaded": false, "error",
+ * "file_missing"), then one per file that failed to load ("dag": null,
+ * "error"); the last two are left out when filtering by tag. NULL on a
+ * database error. */
+static json_t *
+dags_list_rows(struct cli *c, const char *tag)
+{
+	json_t *rows = json_array();
+
+	for (int i = 0; i < c->bag.n; i++) {
+		struct dagbag_entry *e = &c->bag.entries[i];
+		json_t *o, *tags;
+		int paused;
+
+		if (e->dag == NULL || (tag != NULL && !dags_has_tag(e->dag, tag)))
+			continue;
+		paused = store_dag_paused(c->store, e->dag->name);
+		tags = json_array();
+		for (char **t = e->dag->tags; t != NULL && *t != NULL; t++)
+			json_array_append_new(tags, json_string(*t));
+		o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:o}", "dag", e->dag->name,
+			      "file", e->file, "schedule", e->dag->schedule_text,
+			      "timezone", tz_name(e->dag->tz), "paused", paused,
+			      "tasks", e->dag->ntasks, "tags", tags);
+		dags_next_json(c, e->dag, paused, o);
+		json_array_append_new(rows, o);
+	}
+	if (tag == NULL) {
+		/* a DAG whose file broke or went keeps its row, history and
+		 * error ("loaded": false) */
+		json_t *unloaded = store_dags_unloaded_json(c->store, &c->bag), *o;
+		size_t i;
+
+		if (unloaded == NULL) {
+			json_decref(rows);
+			return NULL;
+		}
+		json_array_foreach(unloaded, i, o) {
+			json_object_set_new(o, "loaded", json_false());
+			json_array_append(rows, o);
+		}
+		json_decref(unloaded);
+	}
+	for (int i = 0; tag == NULL && i < c->bag.n; i++) {
+		struct dagbag_entry *e = &c->bag.entries[i];
+
+		if (e->dag == NULL)
+			json_array_append_new(rows, json_pack("{s:n,s:s,s:s}", "dag",
+			    "file", e->file, "error", e->error));
+	}
+	return rows;
+}
+
+/* A row for a file that failed to load (no DAG of it is known). */
+static int
+dags_row_is_file_error(const json_t *o)
+{
+	return json_is_null(json_object_get(o, "dag"));
+}
+
+/* Columns of the table: header, the most a cell may take (longer ones
+ * are cut with "~"), and the cell of a row. */
+enum { DL_DAG, DL_SCHEDULE, DL_TZ, DL_TASKS, DL_PAUSED, DL_TAGS, DL_NEXT, DL_NCOLS };
+static const struct {
+	const char *head;
+	int max;
+} dags_list_cols[DL_NCOLS] = {
+	{ "DAG", 40 }, { "SCHEDULE", 20 }, { "TIMEZONE", 20 }, { "TASKS", 5 },
+	{ "PAUSED", 6 }, { "TAGS", 24 }, { "NEXT PARTITION", 0 },
+};
+
+/* Columns a UTF-8 string takes (one per character). */
+static int
+dags_width(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static void
+dags_list_cell(const json_t *o, int col, struct buf *out)
+{
+	const json_t *v;
 	size_t i;
+
+	buf_init(out, 0);
+	switch (col) {
+	case DL_DAG:
+		buf_adds(out, json_string_value(json_object_get(o, "dag")));
+		break;
+	case DL_SCHEDULE:
+	case DL_TZ:
+		v = json_object_get(o, col == DL_SCHEDULE ? "schedule" : "timezone");
+		buf_adds(out, json_is_string(v) ? json_string_value(v) : "-");
+		break;
+	case DL_TASKS:
+		if (json_is_integer(json_object_get(o, "tasks")))
+			buf_printf(out, "%lld", (long long)json_integer_value(json_object_get(o, "tasks")));
+		else
+			buf_adds(out, "-");
+		break;
+	case DL_PAUSED:
+		buf_adds(out, json_is_true(json_object_get(o, "paused")) ? "yes" : "no");
+		break;
+	case DL_TAGS:
+		json_array_foreach(json_object_get(o, "tags"), i, v)
+			buf_printf(out, "%s%s", i ? "," : "", json_string_value(v));
+		if (out->len == 0)
+			buf_adds(out, "-");
+		break;
+	case DL_NEXT:
+		if (json_is_false(json_object_get(o, "loaded"))) {
+			buf_adds(out, json_is_true(json_object_get(o, "file_missing")) ?
+				 "! file gone" : "! file broken");
+			break;
+		}
+		if (!json_is_string(json_object_get(o, "next_partition"))) {
+			buf_adds(out, "-");
+			break;
+		}
+		buf_adds(out, json_string_value(json_object_get(o, "next_partition")));
+		if (json_is_true(json_object_get(o, "paused")))
+			buf_adds(out, " when unpaused");
+		else if (strcmp(json_string_value(json_object_get(o, "next_created")), "now") == 0)
+			buf_adds(out, " (due)");
+		break;
+	}
+}
+
+/* Cut s to at most max columns, the last one "~" when cut. */
+static void
+dags_fit(struct buf *b, int max)
+{
+	int n = 0;
+
+	if (max <= 0 || dags_width(buf_str(b)) <= max)
+		return;
+	for (size_t i = 0; i < b->len; i++) {
+		if (((unsigned char)b->data[i] & 0xC0) == 0x80)
+			continue;
+		if (++n == max) {
+			b->len = i;
+			buf_adds(b, "~");
+			return;
+		}
+	}
+}
+
+static void
+dags_list_print(const json_t *rows)
+{
+	int width[DL_NCOLS];
+	size_t i, n = json_array_size(rows);
+	struct buf *cells = xcalloc(n * DL_NCOLS + 1, sizeof *cells);
+	const json_t *o;
 	int broken = 0, gone = 0;
 
-	for (int k = 0; k < c->bag.n; k++) {
-		struct dagbag_entry *e = &c->bag.entries[k];
+	for (int k = 0; k < DL_NCOLS; k++)
+		width[k] = dags_width(dags_list_cols[k].head);
+	json_array_foreach(rows, i, o) {
+		gone += json_is_true(json_object_get(o, "file_missing"));
+		if (dags_row_is_file_error(o)) {
+			broken++;
+			continue;
+		}
+		for (int k = 0; k < DL_NCOLS; k++) {
+			struct buf *b = &cells[i * DL_NCOLS + k];
+			int w;
 
-		if (e->dag != NULL) {
-			int64_t now = sl_now_ms() / 1000, next = -1;
-			char iso[64] = "-";
-
-			if (e->dag->schedule != NULL) {
-				next = cron_next(e->dag->schedule, e->dag->tz, now);
-				if (next >= 0)
-					tz_iso(e->dag->tz, next, iso, sizeof iso);
-			}
-			o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:s}", "dag", e->dag->name,
-				      "file", e->file, "schedule", e->dag->schedule_text,
-				      "timezone", tz_name(e->dag->tz), "paused",
-				      store_dag_paused(c->store, e->dag->name),
-				      "tasks", e->dag->ntasks, "next_tick", iso);
-			json_array_append_new(out, o);
+			dags_list_cell(o, k, b);
+			dags_fit(b, dags_list_cols[k].max);
+			if ((w = dags_width(buf_str(b))) > width[k])
+				width[k] = w;
 		}
 	}
-	/* a DAG whose file broke or went keeps its row, history and error */
-	if ((unloaded = store_dags_unloaded_json(c->store, &c->bag)) == NULL) {
-		json_decref(out);
-		fprintf(stderr, "sluice: cannot read the DAGs: %s\n",
-			store_errmsg(c->store));
+	for (int k = 0; k < DL_NCOLS; k++)
+		printf(k + 1 < DL_NCOLS ? "%s%*s  " : "%s\n", dags_list_cols[k].head,
+		       width[k] - dags_width(dags_list_cols[k].head), "");
+	json_array_foreach(rows, i, o) {
+		if (dags_row_is_file_error(o))
+			continue;
+		for (int k = 0; k < DL_NCOLS; k++) {
+			const char *t = buf_str(&cells[i * DL_NCOLS + k]);
+
+			printf(k + 1 < DL_NCOLS ? "%s%*s  " : "%s\n", t,
+			       width[k] - dags_width(t), "");
+			buf_free(&cells[i * DL_NCOLS + k]);
+		}
+	}
+	free(cells);
+	if (broken > 0) {
+		printf("\nDAG files with errors (not loaded):\n");
+		json_array_foreach(rows, i, o)
+			if (dags_row_is_file_error(o))
+				printf("  %s\n", json_string_value(json_object_get(o, "error")));
+	}
+	if (gone > 0) {
+		printf("\nDAGs whose file is gone (history kept, no new runs):\n");
+		json_array_foreach(rows, i, o)
+			if (json_is_true(json_object_get(o, "file_missing")))
+				printf("  %s\n", json_string_value(json_object_get(o, "error")));
+	}
+}
+
+static int
+dags_list(struct cli *c, const struct cli_args *args)
+{
+	json_t *rows = dags_list_rows(c, cli_opt_str(args, "tag"));
+
+	if (rows == NULL) {
+		fprintf(stderr, "sluice: cannot read the DAGs: %s\n", store_errmsg(c->store));
 		return EXIT_FAILED;
 	}
-	json_array_foreach(unloaded, i, o) {
-		json_object_set_new(o, "loaded", json_false());
-		json_array_append(out, o);
-		if (json_is_true(json_object_get(o, "file_missing")))
-			gone++;
-	}
-	json_decref(unloaded);
-	for (int k = 0; k < c->bag.n; k++) {
-		struct dagbag_entry *e = &c->bag.entries[k];
-
-		if (e->dag != NULL)
-			continue;
-		o = json_pack("{s:n,s:s,s:s}", "dag", "file", e->file, "error",
-			      e->error);
-		json_array_append_new(out, o);
-		broken++;
-	}
-	if (c->json) {
-		cli_print_json(out);
-	} else {
-		printf("%-28s %-14s %-18s %-6s %-6s %s\n", "DAG", "SCHEDULE",
-		       "TIMEZONE", "TASKS", "PAUSED", "NEXT TICK");
-		json_array_foreach(out, i, o) {
-			const char *name = json_string_value(json_object_get(o, "dag"));
-			const char *sched = json_string_value(json_object_get(o, "schedule"));
-			const char *zone = json_string_value(json_object_get(o, "timezone"));
-			const char *next = json_string_value(json_object_get(o, "next_tick"));
-			char tasks[32] = "-";
-
-			if (name == NULL)
-				continue;
-			if (json_is_integer(json_object_get(o, "tasks")))
-				snprintf(tasks, sizeof tasks, "%lld", (long long)
-					 json_integer_value(json_object_get(o, "tasks")));
-			if (json_object_get(o, "loaded") != NULL)
-				next = json_is_true(json_object_get(o, "file_missing")) ?
-				    "! file gone" : "! file broken";
-			printf("%-28s %-14s %-18s %-6s %-6s %s\n", name,
-			       sched ? sched : "-", zone ? zone : "-", tasks,
-			       json_is_true(json_object_get(o, "paused")) ? "yes" : "no",
-			       next ? next : "-");
-		}
-		if (broken > 0) {
-			printf("\nDAG files with errors (not loaded):\n");
-			json_array_foreach(out, i, o)
-				if (json_object_get(o, "dag") != NULL &&
-				    json_is_null(json_object_get(o, "dag")))
-					printf("  %s\n", json_string_value(json_object_get(o, "error")));
-		}
-		if (gone > 0) {
-			printf("\nDAGs whose file is gone (history kept, no new runs):\n");
-			json_array_foreach(out, i, o)
-				if (json_is_true(json_object_get(o, "file_missing")))
-					printf("  %s\n", json_string_value(json_object_get(o, "error")));
-		}
-	}
-	json_decref(out);
+	if (c->json)
+		cli_print_json(rows);
+	else
+		dags_list_print(rows);
+	json_decref(rows);
 	return 0;
 }
 
@@ -240,7 +399,9 @@ dags_next(struct cli *c, const struct cli_args *args)
 	const char *after = cli_opt_str(args, "after");
 	long long count = 5;
 	struct dag *d;
-	int64_t t;
+	int64_t t, s;
+	int paused = 0;
+	json_t *out;
 
 	if (cli_opt_str(args, "count") != NULL &&
 	    sl_parse_int(cli_opt_str(args, "count"), 1, 100000, &count) < 0)
@@ -253,28 +414,50 @@ dags_next(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: DAG %s has no schedule (schedule: none)\n", name);
 		return EXIT_FAILED;
 	}
-	t = sl_now_ms() / 1000;
 	if (after != NULL) {
 		struct sl_err err;
 
+		/* a preview of the schedule after a time */
 		sl_err_clear(&err);
 		if (tz_parse_time(d->tz, after, &t, &err) < 0)
 			return cli_usage(&cli_dags, "--after: %s", err.msg);
+		if (d->start != INT64_MIN && t < d->start - 1)
+			t = d->start - 1;
+		s = cron_next(d->schedule, d->tz, t);
+	} else {
+		/* what the scheduler creates next, as the list and the UI say */
+		struct next_partition np;
+
+		s = next_partition_of(c->store, d, sl_now_ms() / 1000, &np) ? np.start : -1;
+		paused = store_dag_paused(c->store, d->name);
+		if (paused && !c->json)
+			fprintf(stderr, "DAG %s is paused: the partitions it would create when unpaused\n",
+				d->name);
 	}
-	if (d->start != INT64_MIN && t < d->start - 1)
-		t = d->start - 1;
-	for (long long i = 0; i < count; i++) {
-		int64_t s = cron_next(d->schedule, d->tz, t), e;
+	out = json_array();
+	for (long long i = 0; i < count && s != -1 && s < d->end; i++) {
+		int64_t e = cron_next(d->schedule, d->tz, s);
 		char a[64], b[64];
 
-		if (s == -1 || s >= d->end)
-			break;
-		e = cron_next(d->schedule, d->tz, s);
 		if (e == -1)
 			break;
-		printf("%s %s\n", tz_iso(d->tz, s, a, sizeof a), tz_iso(d->tz, e, b, sizeof b));
-		t = s;
+		tz_iso(d->tz, s, a, sizeof a);
+		tz_iso(d->tz, e, b, sizeof b);
+		if (c->json)
+			json_array_append_new(out, json_pack("{s:s,s:s}", "start", a, "end", b));
+		else
+			printf("%s %s\n", a, b);
+		s = e;
 	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s,s:o}", "dag", d->name, "partitions", out);
+
+		if (after == NULL)
+			json_object_set_new(o, "paused", json_boolean(paused));
+		cli_print_json(o);
+		json_decref(o);
+	} else
+		json_decref(out);
 	return 0;
 }
 
@@ -313,10 +496,12 @@ dags_run(struct cli *c, const struct cli_args *args)
 	if ((cli_opt_str(args, "count") != NULL || cli_opt_str(args, "after") != NULL) &&
 	    strcmp(sub, "next") != 0)
 		return cli_usage(&cli_dags, "-n and --after go with `dags next`");
+	if (cli_opt_str(args, "tag") != NULL && strcmp(sub, "list") != 0)
+		return cli_usage(&cli_dags, "--tag goes with `dags list`");
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
 	if (strcmp(sub, "list") == 0)
-		return dags_list(c);
+		return dags_list(c, args);
 	if (strcmp(sub, "show") == 0) {
 		if (argc < 3)
 			return cli_usage(&cli_dags, "dags show needs a DAG name");
@@ -345,13 +530,14 @@ dags_run(struct cli *c, const struct cli_args *args)
 
 static const struct cli_opt dags_opts[] = {
 	{ "count", 'n', "N", "dags next: how many partitions (default 5)" },
-	{ "after", 0, "TIME", "dags next: the partitions after TIME (default now)" },
+	{ "after", 0, "TIME", "dags next: the partitions after TIME (default: from the next one the scheduler creates)" },
+	{ "tag", 0, "T", "dags list: only the DAGs tagged T" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_dags = {
 	"dags", "list, show, check, pause DAGs; preview a schedule; the DAG file schema",
-	"list\n"
+	"list [--tag T]\n"
 	"show DAG\n"
 	"validate [PATH...]\n"
 	"pause DAG\n"
@@ -359,13 +545,16 @@ const struct cli_verb cli_dags = {
 	"next DAG [-n N] [--after TIME]\n"
 	"schema\n"
 	"reference",
-	"  list       every DAG, its schedule, next tick; broken files\n"
+	"  list       every DAG, its schedule, tags, the partition the scheduler\n"
+	"             creates next; broken files (--tag T: the DAGs tagged T)\n"
 	"  show       tasks, their types and dependencies\n"
 	"  validate   check DAG files (default: the DAG folder); exits 1 if any\n"
 	"             has an error\n"
 	"  pause      no new runs or tasks until unpaused\n"
 	"  next       the next N partitions (data intervals), one per line:\n"
-	"             START END, ISO-8601 with offsets\n"
+	"             START END, ISO-8601 with offsets; the first is the one\n"
+	"             the scheduler creates next (for a paused DAG: when\n"
+	"             unpaused), or the first after --after TIME\n"
 	"  schema     the JSON Schema of a DAG file, for editors (draft-07)\n"
 	"  reference  the DAG file reference in Markdown (docs/DAGS.md)\n"
 	"Add --json for JSON output.\n",

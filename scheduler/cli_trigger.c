@@ -15,44 +15,87 @@
 #include "store/store.h"
 #include "scheduler/tz.h"
 
-/* Wait until every run in partitions is done; progress on a terminal.
+/* How far the runs being waited for are. */
+struct wait_progress {
+	int runs, done, running, failed;
+	int tasks, tasks_done, tasks_running;
+};
+
+static void
+wait_progress_read(struct cli *c, const struct dag *d, json_t *partitions,
+		   struct wait_progress *w)
+{
+	size_t i;
+	json_t *p;
+
+	memset(w, 0, sizeof *w);
+	w->runs = (int)json_array_size(partitions);
+	json_array_foreach(partitions, i, p) {
+		struct run_progress rp;
+
+		if (store_run_progress(c->store, d->name, json_string_value(p), &rp) <= 0)
+			continue;
+		if (strcmp(rp.state, "success") == 0 || strcmp(rp.state, "failed") == 0)
+			w->done++;
+		if (strcmp(rp.state, "failed") == 0)
+			w->failed++;
+		if (strcmp(rp.state, "running") == 0)
+			w->running++;
+		w->tasks += rp.tasks;
+		w->tasks_running += rp.running;
+		w->tasks_done += rp.done;
+	}
+}
+
+/* The progress line: "DAG: 2/5 runs done, 1 running, 1 failed; tasks
+ * 7/15 done, 2 running". */
+static void
+wait_progress_line(const struct dag *d, const struct wait_progress *w,
+		   char *out, size_t n)
+{
+	snprintf(out, n, "%s: %d/%d run%s done, %d running, %d failed; tasks %d/%d done, %d running",
+		 d->name, w->done, w->runs, w->runs == 1 ? "" : "s", w->running,
+		 w->failed, w->tasks_done, w->tasks, w->tasks_running);
+}
+
+/* Wait until every run in partitions is done, with a progress line on
+ * stderr: on a terminal one line updated in place; otherwise (lines: for
+ * a backfill) a line when the progress changed, at most every
+ * SLUICE_PROGRESS_SECONDS (default 10), and a last one at the end.
  * Returns 0 if all succeeded, -1 if one failed, -2 when no scheduler ran
  * on the home for 60 s. */
 static int
-wait_runs(struct cli *c, const struct dag *d, json_t *partitions)
+wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 {
 	int tty = isatty(STDERR_FILENO), warned = 0;
-	int64_t last_print = 0, alone_since = 0;
+	int64_t last_print = 0, alone_since = 0, every_ms = 10000;
+	char line[512], printed[512] = "";
+	const char *env = getenv("SLUICE_PROGRESS_SECONDS");
+	long long secs;
 
+	if (env != NULL && sl_parse_int(env, 0, 3600, &secs) == 0)
+		every_ms = secs * 1000;
 	for (;;) {
-		int done = 0, failed = 0, running_tis = 0, done_tis = 0, total_tis = 0;
-		size_t i;
-		json_t *p;
+		struct wait_progress w;
 		struct timespec ts = { 0, 200 * 1000000 };
+		int finished;
 
-		json_array_foreach(partitions, i, p) {
-			struct run_progress rp;
-
-			if (store_run_progress(c->store, d->name, json_string_value(p), &rp) <= 0)
-				continue;
-			if (strcmp(rp.state, "success") == 0 || strcmp(rp.state, "failed") == 0)
-				done++;
-			if (strcmp(rp.state, "failed") == 0)
-				failed++;
-			total_tis += rp.tasks;
-			running_tis += rp.running;
-			done_tis += rp.done;
-		}
-		if (tty && sl_mono_ms() - last_print > 200) {
-			fprintf(stderr, "\r\033[K%s: %d/%zu runs done, %d/%d tasks done, %d running",
-				d->name, done, json_array_size(partitions), done_tis,
-				total_tis, running_tis);
+		wait_progress_read(c, d, partitions, &w);
+		wait_progress_line(d, &w, line, sizeof line);
+		finished = w.done == w.runs;
+		if (tty && (finished || sl_mono_ms() - last_print > 200)) {
+			fprintf(stderr, "\r\033[K%s", line);
+			last_print = sl_mono_ms();
+		} else if (!tty && lines && strcmp(line, printed) != 0 &&
+			   (finished || last_print == 0 || sl_mono_ms() - last_print >= every_ms)) {
+			fprintf(stderr, "%s\n", line);
+			snprintf(printed, sizeof printed, "%s", line);
 			last_print = sl_mono_ms();
 		}
-		if ((size_t)done == json_array_size(partitions)) {
+		if (finished) {
 			if (tty)
 				fputc('\n', stderr);
-			return failed ? -1 : 0;
+			return w.failed ? -1 : 0;
 		}
 		if (!cli_scheduler_running(c)) {
 			if (!warned) {
@@ -197,7 +240,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	if (!wait)
 		return 0;
 	parts = json_pack("[s]", key);
-	r = wait_runs(c, d, parts);
+	r = wait_runs(c, d, parts, 0);
 	json_decref(parts);
 	if (r == -2)
 		return EXIT_HOME;
@@ -327,7 +370,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	json_decref(had);
 	parts = made;
 	if (wait && !dry_run && created > 0) {
-		int r = wait_runs(c, d, parts);
+		int r = wait_runs(c, d, parts, 1);
 
 		if (r < 0) {
 			if (r != -2)
@@ -356,7 +399,10 @@ const struct cli_verb cli_backfill = {
 	"starting that day, a time the partition holding it (in the DAG's zone\n"
 	"unless it carries an offset). Partitions that already have a run are\n"
 	"left alone and listed as existing: clear them to re-run.\n"
-	"Runs start as max_active_runs allows. --wait waits for all of them.\n",
+	"Runs start as max_active_runs allows. --wait waits for all of them,\n"
+	"with a progress line on stderr (runs done/total, running, failed):\n"
+	"updated in place on a terminal, else a line when it changes, at most\n"
+	"every SLUICE_PROGRESS_SECONDS (default 10), and one at the end.\n",
 	backfill_opts,
 	backfill_run,
 };

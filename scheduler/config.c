@@ -14,6 +14,59 @@
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
+const struct config_key config_keys[] = {
+	{ "dags", "path", "dags", "the folder of DAG files (*.yaml, read with their subfolders)" },
+	{ "database", "path", "sluice.db", "the SQLite database holding runs, task instances, tries, users and the audit log" },
+	{ "logs", "path", "logs", "the folder of task logs: logs/DAG/PARTITION/TASK/try-N.log" },
+	{ "parallelism", "integer 1..100000", "32", "the most tries running at once, over all DAGs and executors" },
+	{ "dags_paused_at_creation", "boolean", "true", "new DAGs (at the first start, and files added later) start paused until `sluice dags unpause`; false: they start at once" },
+	{ "kill_grace", "duration", "10s", "a try that is stopped (timeout, clear, mark) gets SIGTERM, then SIGKILL this much later" },
+	{ "log_max", "size", "100MB", "the cap of one try's log (its head and tail are kept); KB, MB, GB (powers of 1000) or KiB, MiB, GiB; 0: no cap" },
+	{ "web", "mapping", NULL, "the web UI and REST API (sluice web, sluice standalone)" },
+	{ "web.bind", "address", "127.0.0.1", "the address to listen on; 0.0.0.0 serves other machines" },
+	{ "web.port", "integer 0..65535", "8080", "the TCP port to listen on" },
+	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it, for links in emails" },
+	{ "web.busy_max_rps", "integer 0..10000000", "6500", "in standalone mode, the most requests per second served while tries run (the rest wait their turn); 0: no limit" },
+	{ "pools", "mapping of NAME: slots", "default: 128", "named pools of slots; a task takes pool_slots of its pool's slots while a try runs" },
+	{ "executors", "mapping of NAME: mapping", "local: {type: local, slots: 16}", "where tries run; a task names one with executor:. type: local (keys slots, status_dir, log_max, cgroup), ssh (hosts, user, key, known_hosts, slots_per_host, ...) or plugin (path, slots, and the plug-in's own keys)" },
+	{ "smtp", "mapping", NULL, "the mail server for notifications; without it, emails are written to the home's outbox/ folder" },
+	{ "smtp.url", "URL", NULL, "smtp://HOST:PORT or smtps://HOST:PORT" },
+	{ "smtp.from", "address", NULL, "the sender of notifications" },
+	{ "smtp.starttls", "boolean", "false", "upgrade the connection with STARTTLS (required when true)" },
+	{ "smtp.username", "string", NULL, "the login, when the server asks for one" },
+	{ "smtp.password_env", "string", NULL, "the environment variable holding the password (any KEY_env key of smtp or a connection is read so)" },
+	{ "smtp.ca_file", "path", NULL, "the CA bundle to check the server's certificate with" },
+	{ "smtp.insecure", "boolean", "false", "do not check the server's certificate" },
+	{ "smtp.timeout", "duration", NULL, "how long one delivery may take" },
+	{ "smtp.retry_delay", "duration", NULL, "the wait before a failed delivery is tried again" },
+	{ "connections", "mapping of NAME: mapping", NULL, "connections that tasks name (warehouses, AWS accounts): {url: ...} or {type: ..., ...}; a name not here is read from the environment variable SLUICE_CONN_NAME (a URL or a JSON object)" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+/* The names of the keys of section (NULL: the top level), "a, b, c". */
+static const char *
+config_keys_names(const char *section, char *out, size_t n)
+{
+	size_t len = 0, slen = section != NULL ? strlen(section) : 0;
+
+	out[0] = '\0';
+	for (const struct config_key *k = config_keys; k->name != NULL; k++) {
+		const char *name = k->name;
+
+		if (section != NULL) {
+			if (strncmp(name, section, slen) != 0 || name[slen] != '.')
+				continue;
+			name += slen + 1;
+		} else if (strchr(name, '.') != NULL)
+			continue;
+		len += (size_t)snprintf(out + len, len < n ? n - len : 0, "%s%s",
+					len > 0 ? ", " : "", name);
+		if (len >= n)
+			break;
+	}
+	return out;
+}
+
 char *
 config_home(const char *flag)
 {
@@ -131,10 +184,12 @@ load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 			if (ynode_get_int(d, v, "web.busy_max_rps", 0, 10000000, &iv, err) < 0)
 				return -1;
 			c->web_busy_max_rps = (int)iv;
-		} else
-			return ydoc_err(d, k, err,
-					"web: unknown key '%s' (known: bind, port, base_url, busy_max_rps)",
-					key);
+		} else {
+			char known[512];
+
+			return ydoc_err(d, k, err, "web: unknown key '%s' (known: %s)",
+					key, config_keys_names("web", known, sizeof known));
+		}
 	}
 	return 0;
 }
@@ -308,9 +363,10 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_to_json(d, v, 1, &c->smtp, err) < 0)
 				goto fail;
 		} else {
-			ydoc_err(d, k, err,
-				 "unknown key '%s' (known: dags, database, logs, parallelism, dags_paused_at_creation, kill_grace, log_max, web, pools, executors, smtp, connections)",
-				 key);
+			char known[512];
+
+			ydoc_err(d, k, err, "unknown key '%s' (known: %s)", key,
+				 config_keys_names(NULL, known, sizeof known));
 			goto fail;
 		}
 	}

@@ -55,6 +55,19 @@ json_t *config_smtp(const struct config *c);
  * powers of 1000; KiB, MiB, GiB: of 1024), e.g. "100MB". 0 or -1. */
 int config_parse_bytes(const char *text, int64_t *out);
 
+/* One key of sluice.yaml: a dotted name is a key inside a section
+ * ("web.port"). The loader knows its keys from this table (an unknown key
+ * is an error that lists them) and sluice.yaml(5) is generated from it,
+ * so the page cannot drift from what the loader takes. */
+struct config_key {
+	const char *name;
+	const char *type;	/* as the page shows it */
+	const char *def;	/* the default, as text; NULL: none */
+	const char *doc;
+};
+/* Every key, sections before their keys; ends with {NULL}. */
+extern const struct config_key config_keys[];
+
 /* The commented sluice.yaml that `sluice init` writes. */
 extern const char config_template[];
 

@@ -473,6 +473,21 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		} else
 			t->timeout_ms = ms;
 	}
+	/* deadline: from defaults it is for the DAG's sensors only */
+	if ((v = task_get(d, src, "deadline")) != NULL && !ynode_is_null(v) &&
+	    (operator_is_sensor(t->op) || ymap_get(d, src->node, "deadline") != NULL)) {
+		if (ynode_get_duration(d, v, "deadline", &ms, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (!operator_is_sensor(t->op)) {
+			ydoc_err(d, v, err,
+				 "%s.deadline: only sensors take a deadline (a %s task's try is bounded by timeout)",
+				 what, t->op->name);
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			t->deadline_ms = ms;
+	}
 	if ((v = task_get(d, src, "keep_children")) != NULL &&
 	    ynode_get_bool(d, v, "keep_children", &t->keep_children, err) < 0 &&
 	    load_note(lc) < 0)

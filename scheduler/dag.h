@@ -54,6 +54,8 @@ struct task {
 	int retry_exponential;
 	int64_t max_retry_delay_ms;
 	int64_t timeout_ms;		/* 0 = none */
+	int64_t deadline_ms;		/* sensors: fail once the clock passes
+					 * the partition's end + this; 0 = none */
 	int keep_children;		/* leftovers outlive the main process */
 	int64_t log_max;		/* log cap in bytes: 0 for the config's,
 					 * -1 for none */

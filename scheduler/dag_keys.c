@@ -75,7 +75,11 @@ const struct dag_key_value dag_key_notes[] = {
 	  "timeout bounds one try of a task, from its start; a try still running "
 	  "then is killed and counts as failed (and may be retried). For a sensor, "
 	  "timeout bounds the whole wait, counted from its first poke; when it "
-	  "passes the sensor fails (or is skipped with soft_fail)." },
+	  "passes the sensor fails (or is skipped with soft_fail). A sensor's "
+	  "deadline is on the clock instead: deadline: 6h on a daily partition "
+	  "[00:00, 24:00) fails it at 06:00 the next day, whenever its first poke "
+	  "was (a late catch-up pokes once, then fails if the condition is not "
+	  "met). With both, whichever passes first ends the wait." },
 	{ "Retries",
 	  "A failed try is retried retries times, retry_delay after it ended "
 	  "(doubled each time with retry_backoff: exponential, up to "
@@ -191,6 +195,9 @@ const struct dag_key dag_keys_task[] = {
 	{ "timeout", DKT_DURATION, 0, NULL,
 	  "a try running longer is killed and fails; for a sensor, the longest wait (see Timeouts)",
 	  "1h", NULL, 0, 0, 1 },
+	{ "deadline", DKT_DURATION, 0, NULL,
+	  "sensors: fail (or skip with soft_fail) once the clock passes the partition's end plus this (see Timeouts)",
+	  "6h", NULL, 0, 0, 1 },
 	{ "executor", DKT_STRING, 0, "local",
 	  "the executor (from sluice.yaml's executors:) that runs the task's tries",
 	  "gpu_box", NULL, 0, 0, 0 },
@@ -240,6 +247,12 @@ dag_key_find(const struct dag_key *tab, const char *name)
 		if (strcmp(tab->name, name) == 0)
 			return tab;
 	return NULL;
+}
+
+int
+dag_key_sensor_only(const char *name)
+{
+	return strcmp(name, "deadline") == 0;
 }
 
 int

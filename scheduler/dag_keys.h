@@ -70,6 +70,10 @@ extern const struct dag_key_value dag_key_notes[];
 
 const struct dag_key *dag_key_find(const struct dag_key *tab,
 				   const char *name);
+/* Is this common task key for sensors only (a sensor's deadline)? A
+ * task of another type that sets it is an error; from defaults: only the
+ * sensors get it. */
+int dag_key_sensor_only(const char *name);
 /* Index of name in a {NULL}-terminated value list, or -1. */
 int dag_key_value_index(const struct dag_key_value *v, const char *name);
 /* "a, b, c" of a table's names into out (size n). */

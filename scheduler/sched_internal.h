@@ -379,6 +379,13 @@ void sched_notify_run(struct sched *s, struct run *r);
 /* Start (committed) or drop the children queued during the transaction
  * that just ended. */
 void sched_notify_flush(struct sched *s, int committed);
-void sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline);
+/* The SLA misses one pass found: one email per DAG and recipients (a
+ * digest when there are several; `SLA missed: DAG.TASK PARTITION` alone). */
+struct sched_sla_miss {
+	struct ti *ti;
+	int64_t deadline;	/* ms */
+};
+void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
+		      size_t n);
 
 #endif

@@ -193,6 +193,8 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 	smtp = config_smtp(s->cfg);
 	spec = n->spec(ev, smtp, s->cfg->home);
 	json_decref(smtp);
+	if (spec == NULL)
+		return;		/* the notifier sends nothing for this one */
 	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
 	text = json_dumps(spec, JSON_COMPACT);
 	json_decref(spec);
@@ -210,7 +212,8 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 	c->argv[4] = xstrdup(n->op);
 	c->stdin_text = text;		/* the spec holds the SMTP password */
 	c->what = xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
-			    ev->task ? ev->task : "(run)", ev->partition);
+			    ev->task ? ev->task : ev->sla_misses ? "(digest)" : "(run)",
+			    ev->partition ? ev->partition : "");
 	child_queue(s, c);
 }
 
@@ -263,9 +266,21 @@ sched_notify_run(struct sched *s, struct run *r)
 	json_decref(tis);
 }
 
-/* A task instance missed its SLA (deadline in ms). */
-void
-sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline)
+/* Same recipients? */
+static int
+notify_same_to(char *const *a, char *const *b)
+{
+	size_t i;
+
+	for (i = 0; a != NULL && b != NULL && a[i] != NULL && b[i] != NULL; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
+}
+
+/* One task instance missed its SLA (deadline in ms). */
+static void
+notify_sla_one(struct sched *s, struct ti *ti, int64_t deadline)
 {
 	struct run *r = ti->run;
 	struct task *t = ti_task(ti);
@@ -284,4 +299,55 @@ sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline)
 	ev.to = t->email;
 	ev.sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, sizeof iso);
 	sched_notify_send(s, &ev);
+}
+
+/* The misses of one pass: grouped by DAG and recipients, in the order
+ * found; a group of one is the usual email, a larger one a digest. */
+void
+sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
+{
+	char *sent = xcalloc(n ? n : 1, 1);
+
+	for (size_t i = 0; i < n; i++) {
+		struct run *r = m[i].ti->run;
+		char *const *to = ti_task(m[i].ti)->email;
+		struct notify_event ev;
+		json_t *list;
+		size_t count = 0;
+
+		if (sent[i])
+			continue;
+		list = json_array();
+		for (size_t k = i; k < n; k++) {
+			struct ti *ti = m[k].ti;
+			char iso[64];
+
+			if (sent[k] || strcmp(ti->run->dag_name, r->dag_name) != 0 ||
+			    !notify_same_to(ti_task(ti)->email, to))
+				continue;
+			sent[k] = 1;
+			count++;
+			json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:s}",
+			    "task", ti_task(ti)->name, "partition", ti->run->partition,
+			    "deadline", tz_iso(ti->run->dag->tz, m[k].deadline / 1000,
+					       iso, sizeof iso),
+			    "state", ti->state == TI_NONE || ti->state == TI_SCHEDULED ||
+				     ti->state == TI_QUEUED ? "not started" : ti_state_name(ti->state)));
+		}
+		if (count == 1) {
+			json_decref(list);
+			notify_sla_one(s, m[i].ti, m[i].deadline);
+			continue;
+		}
+		memset(&ev, 0, sizeof ev);
+		ev.kind = "sla_miss";
+		ev.dag = r->dag_name;
+		ev.base_url = s->cfg->base_url;
+		ev.to = to;
+		ev.sla_misses = list;
+		sched_log("%s: %zu SLA misses in one digest email", r->dag_name, count);
+		sched_notify_send(s, &ev);
+		json_decref(list);
+	}
+	free(sent);
 }

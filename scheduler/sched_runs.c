@@ -23,6 +23,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
+#include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/state.h"
 #include "scheduler/template.h"
@@ -57,7 +58,8 @@ sched_runs_free_one(struct sched *s, struct run *r)
 }
 
 /* SLA: once per task instance, when the partition's end plus the task's
- * sla has passed and the task has not succeeded; in the runs the schedule
+ * sla has passed and the task has not succeeded (the pass's misses are
+ * emailed together: a digest per DAG and recipients); in the runs the schedule
  * made (manual and backfill runs of old partitions would all miss at
  * once), unless the DAG says sla_on_backfill; every run of an unscheduled
  * DAG. */
@@ -65,6 +67,8 @@ void
 sched_runs_check_sla(struct sched *s)
 {
 	int64_t now = sched_now(s);
+	struct sched_sla_miss *miss = NULL;
+	size_t nmiss = 0, cap = 0;
 
 	for (struct run *r = s->runs; r != NULL; r = r->next) {
 		if (r->dag->schedule != NULL && !r->dag->sla_on_backfill &&
@@ -85,10 +89,17 @@ sched_runs_check_sla(struct sched *s)
 			sched_log("%s %s %s: missed its SLA", r->dag_name, t->name, r->partition);
 			if (!(t->email_on & EMAIL_ON_SLA_MISS))
 				continue;
-			sched_notify_sla(s, ti, deadline);
+			SL_GROW(miss, cap, nmiss + 1);
+			miss[nmiss].ti = ti;
+			miss[nmiss++].deadline = deadline;
 		}
 	}
+	/* many misses of one DAG in one pass: one digest (sent once the
+	 * misses are recorded) */
+	if (nmiss > 0)
+		sched_notify_sla(s, miss, nmiss);
 	sched_tx_commit(s);
+	free(miss);
 }
 
 
@@ -165,15 +176,7 @@ sched_runs_create(struct sched *s)
 			cursor = row.cursor;
 		}
 		if (!has_cursor) {
-			if (dag->catchup) {
-				cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
-			} else {
-				int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
-
-				cursor = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
-				if (cursor < dag->start)
-					cursor = cron_next(dag->schedule, dag->tz, dag->start - 1);
-			}
+			cursor = next_partition_first(dag, now);
 			if (cursor == -1)
 				continue;
 			sched_tx_begin(s);
@@ -182,14 +185,8 @@ sched_runs_create(struct sched *s)
 				continue;
 			}
 		}
-		if (!dag->catchup) {
-			/* skip what was missed: only the latest partition */
-			int64_t p1 = cron_prev(dag->schedule, dag->tz, now);
-			int64_t p0 = p1 == -1 ? -1 : cron_prev(dag->schedule, dag->tz, p1 - 1);
-
-			if (p0 > cursor && p0 >= dag->start)
-				cursor = p0;
-		}
+		/* catchup: false skips what was missed: only the latest */
+		cursor = next_partition_skip(dag, cursor, now);
 		/* count queued runs too: they will run */
 		{
 			int pending = 0;

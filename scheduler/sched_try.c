@@ -742,7 +742,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 reschedule:
 	{
 		struct op_poke_policy pp;
-		int64_t interval, timeout = t->timeout_ms;
+		int64_t interval, timeout = t->timeout_ms, left = INT64_MAX;
+		int64_t deadline = 0;
+		int by_deadline = 0;
 		/* since the first poke, on the monotonic clock */
 		int64_t waited = sched_mono(s) - sched_try_first_poke_mono(s, ti);
 
@@ -761,13 +763,34 @@ reschedule:
 			if (maxi > 0 && interval > maxi)
 				interval = maxi;
 		}
-		if (timeout > 0 && waited >= timeout) {
+		/* the wait ends at the first of: the timeout since the first
+		 * poke (monotonic), the partition's end + deadline (a time on
+		 * the wall clock) */
+		if (timeout > 0)
+			left = timeout - waited;
+		if (t->deadline_ms > 0) {
+			deadline = ti->run->end_s * 1000 + t->deadline_ms;
+			if (deadline - now < left) {
+				left = deadline - now;
+				by_deadline = 1;
+			}
+		}
+		if (left <= 0) {
 			int soft = pp.soft_fail;
 			char *log_path = sched_try_log_path(s, ti, ti->try_number, 0);
+			const char *ended = by_deadline ? "sensor deadline passed" : "sensor timed out";
 
-			sched_try_log(log_path, "sensor timed out after %s%s",
-				   sl_format_duration(waited, d, sizeof d),
-				   soft ? ": skipped (soft_fail)" : "");
+			if (by_deadline) {
+				char at[64];
+
+				sched_try_log(log_path, "sensor deadline passed: %s (the partition's end + %s)%s",
+					   tz_iso(ti->run->dag->tz, deadline / 1000, at, sizeof at),
+					   sl_format_duration(t->deadline_ms, d, sizeof d),
+					   soft ? ": skipped (soft_fail)" : "");
+			} else
+				sched_try_log(log_path, "sensor timed out after %s%s",
+					   sl_format_duration(waited, d, sizeof d),
+					   soft ? ": skipped (soft_fail)" : "");
 			free(log_path);
 			u.ended_at = now;
 			u.set |= TIU_ENDED_AT;
@@ -777,14 +800,15 @@ reschedule:
 			u.set |= TIU_NEXT_AT;
 			u.token = NULL;
 			u.set |= TIU_TOKEN;
-			u.error = soft ? NULL : "sensor timed out";
+			u.error = soft ? NULL : ended;
 			u.set |= TIU_ERROR;
-			u.reason = soft ? "sensor timed out (soft_fail)" : "sensor timed out";
+			u.reason = !soft ? ended : by_deadline ? "sensor deadline passed (soft_fail)" :
+				"sensor timed out (soft_fail)";
 			to = soft ? TI_SKIPPED : TI_FAILED;
 			sched_tx_begin(s);
 			if (store_try_record(s->store, ti->id, ti->try_number, to,
 					 ti->first_poke_at, now, INT_MIN, 0,
-					 "scheduler", soft ? NULL : "sensor timed out") < 0)
+					 "scheduler", soft ? NULL : ended) < 0)
 				sched_db_failed(s, "recording a try");
 			if (sched_ti_set(s, ti, to, &u) == 0) {
 				for (int i = 0; i < t->ndownstream; i++)
@@ -792,8 +816,8 @@ reschedule:
 				sched_runs_check_done(s, ti->run);
 			}
 		} else {
-			if (timeout > 0 && interval > timeout - waited)
-				interval = timeout - waited;
+			if (interval > left)
+				interval = left;
 			u.next_at = now + interval;
 			u.set |= TIU_NEXT_AT;
 			u.reason = "not yet";

@@ -53,8 +53,15 @@ would create 2026-11-29T00:05:00+00:00
 would create 2026-11-30T00:05:00+00:00
 backfill retail: 3 runs would be created (dry run)" "$out" "backfill --dry-run"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail'")" "a dry run creates nothing"
-out=$(sl backfill retail --from 2026-11-28 --to 2026-11-30 --wait)
+# --wait prints progress on stderr: not a terminal, a line per change
+# (SLUICE_PROGRESS_SECONDS=0: no pause between lines) and a last one
+out=$(SLUICE_PROGRESS_SECONDS=0 sl backfill retail --from 2026-11-28 --to 2026-11-30 --wait 2>"$T/progress")
 assert_contains "$out" "backfill retail: 3 runs created"
+[ "$(wc -l <"$T/progress")" -ge 2 ] || fail "backfill --wait progress lines: $(cat "$T/progress")"
+grep -Eq '^retail: [0-2]/3 runs done, [0-3] running, 0 failed; tasks [0-5]/6 done, [0-3] running$' "$T/progress" ||
+	fail "backfill --wait: no progress line before the end: $(cat "$T/progress")"
+assert_eq "retail: 3/3 runs done, 0 running, 0 failed; tasks 6/6 done, 0 running" \
+	"$(tail -n 1 "$T/progress")" "backfill --wait: the last progress line"
 assert_eq "2026-11-28T00:05:00+00:00 2026-11-29T00:05:00+00:00 2026-11-30T00:05:00+00:00" \
 	"$(q "SELECT group_concat(partition, ' ') FROM (SELECT partition FROM dag_runs WHERE dag_id='retail' ORDER BY start_s)")" "the runs, 11-30 included"
 # the result names what was created and what already existed
@@ -145,4 +152,8 @@ expect_usage_error "a key with a slash" "'a/b' cannot be a partition key: a key 
 	sl trigger free --partition a/b
 expect_usage_error "a key of 129 characters" "cannot be a partition key" \
 	sl trigger free --partition "$(printf 'k%.0s' $(seq 129))"
+# on a terminal: one line, updated in place
+script -qec "\"$SLUICE\" --home '$H' backfill retail --from 2026-11-10 --to 2026-11-11 --wait" /dev/null >"$T/tty.out" </dev/null
+tr '\r' '\n' <"$T/tty.out" | grep -q "^.\[Kretail: 2/2 runs done, 0 running, 0 failed; tasks 4/4 done, 0 running" ||
+	fail "backfill --wait on a terminal: $(cat -v "$T/tty.out")"
 echo "cli_partitions: ok"

@@ -24,9 +24,40 @@ dag: latest
 schedule: "@daily"
 start: 2024-01-01
 catchup: false
+tags: [daily, a-rather-long-tag-name-for-the-column]
 tasks:
   only: {command: "true"}
 YAML
+# one "next partition" (scheduler/next_partition.c) for dags next, dags
+# list and the API: never ran with catchup: true -> the first tick; with
+# catchup: false -> the latest finished day, not start; paused -> what it
+# would create when unpaused
+y1=$(date -u -d yesterday +%Y-%m-%d)
+sl dags pause latest >/dev/null
+out=$(sl dags next latest -n 1 2>"$T/next.err")
+y2=$(date -u -d yesterday +%Y-%m-%d)
+case "$out" in
+"${y1}T00:00:00+00:00 "*|"${y2}T00:00:00+00:00 "*) ;;
+*) fail "dags next of a paused catchup: false DAG that never ran: $out" ;;
+esac
+assert_contains "$(cat "$T/next.err")" "DAG latest is paused: the partitions it would create when unpaused"
+assert_eq "2024-01-01T00:00:00+00:00 2024-01-01T01:00:00+00:00" "$(sl dags next hourly -n 1)" "dags next: the first tick"
+out=$(sl dags list)
+echo "$out" | grep -Eq "^latest +@daily +UTC +1 +yes +daily,a-rather-long-tag~ +(${y1}|${y2})T00:00:00\+00:00 when unpaused\$" ||
+	fail "dags list: $out"
+echo "$out" | grep -Eq "^hourly +0 \* \* \* \* +UTC +4 +no +- +2024-01-01T00:00:00\+00:00 \(due\)\$" || fail "dags list: $out"
+out=$(sl dags list --tag daily)
+assert_contains "$out" "latest"
+assert_not_contains "$out" "hourly"
+sl --json dags list --tag daily | /usr/bin/python3 -c '
+import json,sys
+d = json.load(sys.stdin)
+assert [x["dag"] for x in d] == ["latest"], d
+assert d[0]["tags"] == ["daily", "a-rather-long-tag-name-for-the-column"], d
+assert d[0]["paused"] is True and d[0]["next_created"] == "when unpaused", d
+assert d[0]["next_partition"].endswith("T00:00:00+00:00"), d
+'
+sl dags unpause latest >/dev/null
 out=$(sl dags next hourly -n 3 --after 2024-01-01T01:30:00Z)
 assert_eq "2024-01-01T02:00:00+00:00 2024-01-01T03:00:00+00:00
 2024-01-01T03:00:00+00:00 2024-01-01T04:00:00+00:00

@@ -16,6 +16,7 @@
 
 #include "executors/executor.h"
 #include "executors/registry.h"
+#include "operators/notify.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
@@ -58,6 +59,7 @@ static struct {
 	struct fake_try *tries;
 	struct fake_poke *pokes;
 	struct buf order;
+	struct buf notes;	/* h_notifications() */
 	char text[4096];
 	long file_writes;		/* h_dag_file's writes, for mtimes */
 } H;
@@ -211,6 +213,35 @@ static const struct operator fake_sensor = {
 	.poke_policy = fake_poke_policy,
 };
 
+/* --- a notifier that records what the scheduler sends --- */
+
+static json_t *
+fake_notify_spec(const struct notify_event *ev, const json_t *smtp,
+		 const char *home)
+{
+	(void)smtp;
+	(void)home;
+	if (ev->sla_misses != NULL)
+		buf_printf(&H.notes, "%s digest %zu\n", ev->kind,
+			   json_array_size(ev->sla_misses));
+	else
+		buf_printf(&H.notes, "%s %s %s\n", ev->kind,
+			   ev->task ? ev->task : "-", ev->partition ? ev->partition : "-");
+	return NULL;	/* sends nothing */
+}
+
+static const struct notifier fake_notifier = {
+	.name = "fake",
+	.op = "fake",
+	.spec = fake_notify_spec,
+};
+
+const char *
+h_notifications(void)
+{
+	return buf_str(&H.notes);
+}
+
 /* --- the clock --- */
 
 static int64_t
@@ -252,6 +283,8 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 
 	memset(&H, 0, sizeof H);
 	buf_init(&H.order, 0);
+	buf_init(&H.notes, 0);
+	notifier_register(&fake_notifier);
 	H.now = H_T0_MS;
 	H.mono = H_MONO0_MS;
 	registry_add_type(&fake_ops);
@@ -329,6 +362,7 @@ h_close(void)
 		free(p);
 	}
 	buf_free(&H.order);
+	buf_free(&H.notes);
 	nftw(H.home, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 

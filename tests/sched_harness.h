@@ -110,6 +110,11 @@ const char *h_ti(const char *dag, const char *task, const char *partition,
 const char *h_run_state(const char *dag, const char *partition);
 /* How many runs the DAG has. */
 int h_runs(const char *dag);
+/* The notifications the scheduler sent (a fake notifier records them and
+ * starts no process), one per line: "KIND TASK PARTITION", or for an SLA
+ * digest "sla_miss digest N" (N misses); static buffer. */
+const char *h_notifications(void);
+
 /* ti->sla_notified as the scheduler holds it (-1: no such ti loaded). */
 int h_sla_notified(const char *dag, const char *task, const char *partition);
 

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "executors/executor.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
+#include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/wait.h"
 #include "store/store.h"
@@ -370,6 +372,61 @@ test_no_catchup(void)
 	h_close();
 }
 
+/* The scheduler creates what scheduler/next_partition.c predicts (the
+ * CLI, API and UI show that): for each DAG shape, the first partition of
+ * a DAG that never ran, then the one after it when its interval ends. */
+static void
+test_next_partition_agrees(void)
+{
+	static const char *const shapes[] = {
+		"schedule: \"0 0 * * *\"\nstart: 2024-01-05\n",
+		"schedule: \"0 0 * * *\"\nstart: 2024-01-01\ncatchup: false\n",
+		"schedule: \"0 * * * *\"\ntimezone: America/New_York\nstart: 2024-01-01\ncatchup: false\n",
+		"schedule: \"0 0 * * 1\"\nstart: 2023-10-01\ncatchup: false\n",
+		"schedule: \"0 0 * * *\"\nstart: 2024-01-12\ncatchup: false\n",
+		"schedule: \"*/20 * * * *\"\nstart: 2024-01-09T23:00:00Z\n",
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++) {
+		char *yaml = xasprintf("dag: np\n%smax_active_runs: 1\n"
+				       "tasks:\n  t: {command: \"true\"}\n", shapes[i]);
+		struct h_dag_file files[] = { { "np.yaml", yaml }, { NULL, NULL } };
+		struct next_partition first, next;
+		char key[96];
+		int ok;
+
+		h_open(files, NULL);
+		/* what a DAG that never ran creates first, at the same now */
+		ok = next_partition_get(h_dag("np"), 0, -1, h_now() / 1000, &first);
+		CHECK_MSG(ok, "shape %zu: no first partition", i);
+		dag_partition_key(h_dag("np"), first.start, key, sizeof key);
+		if (first.due) {
+			CHECK_MSG(h_run_state("np", key)[0] != '\0',
+				  "shape %zu: %s predicted, not created", i, key);
+			CHECK_EQ_INT(1, h_runs("np"));
+			h_end_all();
+		} else {
+			CHECK_EQ_INT(0, h_runs("np"));
+		}
+		/* then what the store's cursor says comes next */
+		ok = next_partition_of(h_store(), h_dag("np"), h_now() / 1000, &next);
+		CHECK_MSG(ok, "shape %zu: no next partition", i);
+		CHECK_MSG(!first.due || next.start > first.start,
+			  "shape %zu: next does not move on", i);
+		dag_partition_key(h_dag("np"), next.start, key, sizeof key);
+		if (!next.due) {
+			h_advance((next.end - h_now() / 1000) * 1000 - 1);
+			CHECK_MSG(h_run_state("np", key)[0] == '\0',
+				  "shape %zu: %s created before its end", i, key);
+			h_advance(1);
+		}
+		CHECK_MSG(h_run_state("np", key)[0] != '\0',
+			  "shape %zu: %s predicted next, not created", i, key);
+		h_close();
+		free(yaml);
+	}
+}
+
 /* depends_on_past: a task waits for its own previous partition to
  * succeed; a person's mark releases it. */
 static void
@@ -617,6 +674,79 @@ test_sensor_backoff(void)
 	h_close();
 }
 
+/* deadline: on the clock, from the partition's end, whenever the first
+ * poke was: the daily partition 2024-01-09 ends 01-10T00:00Z, deadline
+ * 1h -> 01:00Z; now is 00:30Z. A long timeout does not extend it; a
+ * sensor whose first poke comes after the deadline pokes once and fails;
+ * soft_fail skips. A sensor deadline on a shell task is an error. */
+static void
+test_sensor_deadline(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "dl.yaml", "dag: dl\nschedule: \"0 0 * * *\"\nstart: 2024-01-09\n"
+			     "defaults: {deadline: 1h}\n"
+			     "tasks:\n"
+			     "  hard: {type: fake_sensor, poke_interval: 20m, timeout: 1d}\n"
+			     "  soft: {type: fake_sensor, poke_interval: 20m, soft_fail: true}\n"
+			     "  gate: {command: \"true\"}\n"
+			     "  late: {type: fake_sensor, poke_interval: 1m, after: [gate]}\n"
+			     "  late_met: {type: fake_sensor, poke_interval: 1m, after: [gate]}\n" },
+		{ NULL, NULL },
+	};
+	const char *p = "2024-01-09T00:00:00+00:00";
+
+	h_open(files, NULL);
+	/* 00:30 */
+	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	h_advance(20 * 60000LL);
+	/* 00:50: the next wait is cut to the deadline */
+	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	h_advance(10 * 60000LL - 1);
+	CHECK_EQ_INT(0, h_pokes("hard"));
+	h_advance(1);
+	/* 01:00 */
+	CHECK_EQ_INT(1, h_pokes("hard"));
+	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "dl", "hard", p);
+	CHECK_EQ_STR("sensor deadline passed", h_ti("dl", "hard", p, "error"));
+	CHECK_STATE("skipped", "dl", "soft", p);
+	/* 02:00: the gate lets the late sensors start after the deadline */
+	h_advance(3600 * 1000LL);
+	CHECK_EQ_INT(0, h_end("gate", p, 0));
+	CHECK_EQ_INT(0, h_poke("late_met", p, OP_POKE_DONE));
+	CHECK_STATE("success", "dl", "late_met", p);
+	CHECK_EQ_INT(0, h_poke("late", p, OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "dl", "late", p);
+	CHECK_EQ_STR("sensor deadline passed", h_ti("dl", "late", p, "error"));
+	h_close();
+}
+
+/* A shell task cannot take a deadline of its own. */
+static void
+test_sensor_deadline_shell(void)
+{
+	char dir[] = "/tmp/unit_sched_dl.XXXXXX", *path;
+	const char *yaml = "dag: x\ntasks:\n  a: {command: \"true\", deadline: 1h}\n";
+	struct dag *d = NULL;
+	struct sl_err err;
+
+	CHECK(mkdtemp(dir) != NULL);
+	path = xasprintf("%s/x.yaml", dir);
+	sl_err_clear(&err);
+	CHECK(sl_write_file(path, yaml, strlen(yaml), 0644, &err) == 0);
+	CHECK(dag_load(path, NULL, &d, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "tasks.a.deadline: only sensors take a deadline") != NULL,
+		  "%s", err.msg);
+	if (d != NULL)
+		dag_free(d);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 /* --- SLA --- */
 
 /* A task not done by partition end + sla is flagged once. */
@@ -640,6 +770,35 @@ test_sla(void)
 	h_advance(1000);
 	CHECK_EQ_INT(1, h_sla_notified("sl", "t", p));
 	CHECK_EQ_INT(0, h_sla_notified("sl", "quick", p));
+	h_close();
+}
+
+/* Many SLA misses of one DAG in one pass go out as one digest per set
+ * of recipients; a miss alone is the usual email. Catch-up made five
+ * daily runs (01-05 .. 01-09) whose 1m SLAs all passed before the
+ * first pass; t and u mail the same people, w others. */
+static void
+test_sla_digest(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "dg.yaml", "dag: dg\nschedule: \"0 0 * * *\"\nstart: 2024-01-05\n"
+			     "defaults: {sla: 1m, email_on: [sla_miss], email: [a@example.com]}\n"
+			     "tasks:\n  t: {command: \"true\"}\n  u: {command: \"true\"}\n"
+			     "  w: {command: \"true\", email: [b@example.com]}\n" },
+		{ "one.yaml", "dag: one\nschedule: \"0 0 * * *\"\nstart: 2024-01-09\n"
+			      "tasks:\n  t: {command: \"true\", sla: 40m, email_on: [sla_miss],"
+			      " email: [a@example.com]}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	CHECK_EQ_INT(5, h_runs("dg"));
+	CHECK_EQ_STR("sla_miss digest 10\nsla_miss digest 5\n", h_notifications());
+	CHECK_EQ_INT(1, h_sla_notified("dg", "w", "2024-01-07T00:00:00+00:00"));
+	/* one's 40m SLA passes at 00:40, alone */
+	h_advance(10 * 60000LL);
+	CHECK_EQ_STR("sla_miss digest 10\nsla_miss digest 5\n"
+		     "sla_miss t 2024-01-09T00:00:00+00:00\n", h_notifications());
 	h_close();
 }
 
@@ -1224,6 +1383,7 @@ main(void)
 	RUN(test_max_active_tasks);
 	RUN(test_catchup_max_active_runs);
 	RUN(test_no_catchup);
+	RUN(test_next_partition_agrees);
 	RUN(test_depends_on_past);
 	RUN(test_clear_while_running);
 	RUN(test_mark_running);
@@ -1231,7 +1391,10 @@ main(void)
 	RUN(test_mark_failed_downstream);
 	RUN(test_sensor_reschedule);
 	RUN(test_sensor_backoff);
+	RUN(test_sensor_deadline);
+	RUN(test_sensor_deadline_shell);
 	RUN(test_sla);
+	RUN(test_sla_digest);
 	RUN(test_try_command_env);
 	RUN(test_trigger_before_scan);
 	RUN(test_dag_file_breaks);

@@ -8,27 +8,21 @@
 
 #include "operators/operator.h"
 #include "scheduler/cron.h"
+#include "scheduler/next_partition.h"
 #include "scheduler/tz.h"
 #include "store/store.h"
 
-/* The next partition the scheduler will create, or NULL. */
+/* The next partition the scheduler will create (for a paused DAG: when
+ * unpaused), or null; one rule with the scheduler and the CLI. */
 static json_t *
 next_partition_json(struct web *w, const struct dag *d)
 {
-	int64_t start;
+	struct next_partition np;
 	char key[96];
 
-	if (d->schedule == NULL)
+	if (!next_partition_of(w->store, d, sl_now_ms() / 1000, &np))
 		return json_null();
-	if (!store_dag_cursor(w->store, d->name, &start)) {
-		if (d->start != INT64_MIN)
-			start = cron_next(d->schedule, d->tz, d->start - 1);
-		else
-			start = cron_prev(d->schedule, d->tz, sl_now_ms() / 1000);
-	}
-	if (start < 0 || (d->end != INT64_MAX && start >= d->end))
-		return json_null();
-	return json_string(dag_partition_key(d, start, key, sizeof key));
+	return json_string(dag_partition_key(d, np.start, key, sizeof key));
 }
 
 int

@@ -239,16 +239,21 @@ pages_dags(struct web_req *r)
 			buf_adds(&b, "></span>");
 			free(what);
 		}
+		buf_adds(&b, "</td><td class=\"next-partition\">");
 		if (json_is_string(json_object_get(d, "next_partition"))) {
 			const char *next = json_string_value(json_object_get(d, "next_partition"));
 
-			buf_adds(&b, "</td><td class=\"next\"><span");
+			if (paused)
+				buf_adds(&b, "paused; next would be ");
+			buf_adds(&b, "<span");
 			partition_title(&b, dag, next, NULL);
 			buf_adds(&b, ">");
 			text_html_escape(&b, next);
 			buf_adds(&b, "</span>");
+			if (paused)
+				buf_adds(&b, " when unpaused");
 		} else
-			buf_adds(&b, "</td><td class=\"next\">-");
+			buf_adds(&b, "-");
 		buf_printf(&b, "</td><td>%lld</td></tr>",
 			   (long long)json_integer_value(json_object_get(d, "tasks")));
 	}

@@ -1,0 +1,55 @@
+/* cli_man.c: `sluice man PAGE`, a man page (man.h) or the sample config
+ * on stdout; the build makes the installed pages with it. */
+#include "scheduler/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "man/man.h"
+#include "scheduler/config.h"
+
+static const struct {
+	const char *name;
+	void (*make)(struct buf *out);
+} man_pages[] = {
+	{ "sluice", man_sluice },
+	{ "dag", man_dag },
+	{ "config", man_config },
+};
+
+static int
+man_run(struct cli *c, const struct cli_args *a)
+{
+	struct buf out;
+
+	if (a->npos != 1)
+		return cli_usage(&cli_man, "takes one page");
+	if (strcmp(a->pos[0], "sample-config") == 0) {
+		fputs(config_template, stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < SL_ARRAY_LEN(man_pages); i++) {
+		if (strcmp(man_pages[i].name, a->pos[0]) != 0)
+			continue;
+		buf_init(&out, 0);
+		man_pages[i].make(&out);
+		fwrite(buf_str(&out), 1, out.len, stdout);
+		buf_free(&out);
+		return 0;
+	}
+	return cli_usage(&cli_man, "unknown page '%s'", a->pos[0]);
+}
+
+const struct cli_verb cli_man = {
+	"man", "print a man page's source (the build installs them)",
+	"sluice|dag|config|sample-config",
+	"sluice is sluice(1), dag sluice-dag(5), config sluice.yaml(5), each in\n"
+	"man(7) format, made from the same tables as the command line, the DAG\n"
+	"loader and the config loader. sample-config is the commented\n"
+	"sluice.yaml that sluice init writes.\n",
+	NULL,
+	man_run,
+};

@@ -1,0 +1,46 @@
+/* man_config.c: sluice.yaml(5), from the config key table (see man.h). */
+#include "man/man.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <string.h>
+
+#include "man/roff.h"
+#include "scheduler/config.h"
+
+void
+man_config(struct buf *out)
+{
+	roff_title(out, "sluice.yaml", 5, "the configuration of a sluice home");
+	roff_req(out, "SH", 1, "DESCRIPTION");
+	roff_text(out,
+		  "HOME/sluice.yaml configures one sluice home. Every key has a "
+		  "default, so a missing or empty file works; a key not listed "
+		  "here is an error. Relative paths are relative to the home; ~/ "
+		  "is the user's home folder. Durations are written 500ms, 30s, "
+		  "10m, 2h, 1d or combined (1h30m). The scheduler and the web UI "
+		  "read the file when they start.");
+	roff_req(out, "SH", 1, "KEYS");
+	for (const struct config_key *k = config_keys; k->name != NULL; k++) {
+		char *what = xasprintf(" (%s)", k->type);
+
+		if (strchr(k->name, '.') == NULL && k != config_keys)
+			buf_adds(out, ".PP\n");
+		roff_tag(out, k->name, what);
+		free(what);
+		roff_line(out, k->doc);
+		if (k->def != NULL) {
+			char *d = xasprintf("Default: %s.", k->def);
+
+			buf_adds(out, ".br\n");
+			roff_line(out, d);
+			free(d);
+		}
+	}
+	roff_req(out, "SH", 1, "EXAMPLE");
+	roff_text(out, "What sluice init writes:");
+	roff_verbatim(out, config_template);
+	roff_req(out, "SH", 1, "SEE ALSO");
+	buf_adds(out, ".BR sluice (1),\n.BR sluice\\-dag (5)\n");
+}

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The Debian package: debian/ builds with `dpkg-buildpackage -us -uc -b`
+# from a copy of the source; the package holds the binaries, man pages,
+# completion, plug-in header and pkg-config file, the units (shipped
+# disabled: postinst enables them only where they were enabled before)
+# and the sample config; its postinst makes the user sluice and
+# /var/lib/sluice; lintian reports no error; the binary extracted from
+# it (dpkg -x) prints its versions and validates the example DAGs.
+# Slow (a full optimised build and lintian): not in `make check` but in
+# `make check-deb`, which .ci/run runs after the suite.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+for tool in dpkg-buildpackage dh lintian fakeroot; do
+	command -v "$tool" >/dev/null ||
+		skip "$tool is needed (scripts/deps --test installs debhelper, dpkg-dev, lintian, fakeroot)"
+done
+
+version=$(sed -n '1s/^sluice (\([^)]*\)).*/\1/p' "$SLUICE_SRCDIR/debian/changelog")
+[ -n "$version" ] || fail "no version in debian/changelog"
+src=$T/src/sluice-${version%-*}
+mkdir -p "$src"
+# the source as a clean tree: no build outputs, no configure run
+(cd "$SLUICE_SRCDIR" && tar -cf - --exclude=./build --exclude=./.git \
+	--exclude=node_modules --exclude=autom4te.cache --exclude=./configure \
+	--exclude=./build-aux --exclude=Makefile.in --exclude=./aclocal.m4 \
+	--exclude=./config.status --exclude=./config.log --exclude='*.o' \
+	--exclude='*.a' --exclude=./sluice --exclude=./sluice-try \
+	--exclude=./debian/build --exclude=./debian/sluice --exclude='*.log' \
+	--exclude='*.trs' .) | tar -xf - -C "$src"
+start=$(date +%s)
+(cd "$src" && dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 ||
+	fail "dpkg-buildpackage: $(tail -30 "$T/build.log")"
+note "dpkg-buildpackage took $(($(date +%s) - start)) s"
+deb=$T/src/sluice_${version}_$(dpkg --print-architecture).deb
+[ -f "$deb" ] || fail "no $deb: $(ls "$T/src")"
+
+# contents
+contents=$(dpkg -c "$deb" | awk '{ print $6 }')
+for f in ./usr/bin/sluice ./usr/bin/sluice-try ./usr/share/man/man1/sluice.1.gz \
+	./usr/share/man/man5/sluice-dag.5.gz ./usr/share/man/man5/sluice.yaml.5.gz \
+	./usr/include/sluice/executors/executor.h \
+	./usr/share/bash-completion/completions/sluice \
+	./lib/systemd/system/sluice-scheduler.service \
+	./lib/systemd/system/sluice-web.service ./usr/share/sluice/sluice.yaml; do
+	printf '%s\n' "$contents" | grep -qxF "$f" || fail "the package lacks $f: $contents"
+done
+printf '%s\n' "$contents" | grep -q '/pkgconfig/sluice-executor.pc$' ||
+	fail "the package lacks sluice-executor.pc"
+printf '%s\n' "$contents" | grep -q '\.wants/' && fail "the package enables a unit"
+# maintainer scripts: the user and home; units not enabled on install
+mkdir "$T/ctl"
+dpkg-deb -e "$deb" "$T/ctl"
+post=$(cat "$T/ctl/postinst")
+assert_contains "$post" "adduser --system" "postinst"
+assert_contains "$post" "--home /var/lib/sluice" "postinst"
+assert_contains "$post" "was-enabled 'sluice-scheduler.service'" "postinst"
+assert_not_contains "$post" "deb-systemd-invoke start" "postinst"
+unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/sluice-scheduler.service)
+for k in "ExecStart=/usr/bin/sluice scheduler" "Environment=SLUICE_HOME=/var/lib/sluice" \
+	"ReadWritePaths=/var/lib/sluice" "KillMode=process" "User=sluice"; do
+	assert_contains "$unit" "$k" "the packaged sluice-scheduler.service"
+done
+
+# lintian: no error (warnings are allowed)
+lintian --no-tag-display-limit "$T/src/sluice_${version}_$(dpkg --print-architecture).changes" \
+	>"$T/lintian.log" 2>&1 || true
+grep -q '^E: ' "$T/lintian.log" && fail "lintian: $(grep '^E: ' "$T/lintian.log")"
+
+# the packaged binary
+dpkg -x "$deb" "$T/x"
+S=$T/x/usr/bin/sluice
+v=$("$S" --version) || fail "sluice --version"
+assert_contains "$v" "sluice ${version%-*}" "--version"
+assert_contains "$v" "schema version" "--version"
+assert_contains "$v" "SQLite" "--version"
+new_home
+"$S" --home "$H" dags validate "$SLUICE_SRCDIR"/dags/*.yaml >"$T/validate.out" 2>&1 ||
+	fail "dags validate on the examples: $(cat "$T/validate.out")"
+"$S" --home "$H" man sluice | cmp -s - <(gzip -dc <(dpkg-deb --fsys-tarfile "$deb" |
+	tar -xOf - ./usr/share/man/man1/sluice.1.gz)) ||
+	fail "the packaged sluice.1 is not what the packaged binary prints"
+echo "deb_package: ok"
