@@ -49,13 +49,16 @@ sched_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static void db_retry_fire(struct sched *s, struct sched_timer *t);
+
 int
 sched_tx_begin(struct sched *s)
 {
 	if (!s->in_tx) {
+		if (s->db_down)
+			return -1;	/* held until the next attempt */
 		if (store_begin(s->store) < 0) {
-			sched_log("database: cannot begin a transaction: %s",
-				 store_errmsg(s->store));
+			sched_db_failed(s, "beginning a transaction");
 			return -1;
 		}
 		s->in_tx = 1;
@@ -68,11 +71,26 @@ sched_tx_commit(struct sched *s)
 {
 	if (s->in_tx) {
 		s->in_tx = 0;
-		if (store_commit(s->store) < 0) {
-			sched_log("database: commit failed: %s",
-				 store_errmsg(s->store));
+		if (s->db_down) {
+			/* a write of this transaction failed: none of it holds */
+			store_rollback(s->store);
 			sched_notify_flush(s, 0);
 			return -1;
+		}
+		if (store_commit(s->store) < 0) {
+			sched_db_failed(s, "commit");
+			sched_notify_flush(s, 0);
+			return -1;
+		}
+		sched_try_ends_clear(s);
+		if (s->db_failing && store_last_commit_wrote(s->store)) {
+			char d[64];
+
+			s->db_failing = 0;
+			if (s->db_logged)
+				sched_log("database: writes succeed again (after %s)",
+					  sl_format_duration(sched_mono(s) - s->db_failing_since,
+							     d, sizeof d));
 		}
 	}
 	/* side effects after the commit: hooks and emails */
@@ -80,12 +98,73 @@ sched_tx_commit(struct sched *s)
 	return 0;
 }
 
-/* A store verb failed: say so (the pass's commit fails too, or the next
- * reload repairs the picture). */
+/*
+ * A write failed (a lock held longer than SCHED_DB_BUSY_MS, a full disk, a
+ * read-only file, an I/O error): what this transaction recorded is lost.
+ * Say so once per outage with SQLite's own message, hold every write (so
+ * nothing commits half a pass and nothing waits on a lock), start
+ * nothing, and try again after the back-off: db_retry_fire reads the
+ * store again and records the tries that ended meanwhile.
+ */
 void
 sched_db_failed(struct sched *s, const char *what)
 {
-	sched_log("database: %s failed: %s", what, store_errmsg(s->store));
+	int64_t now = sched_mono(s);
+
+	if (s->db_down)
+		return;
+	if (!s->db_failing) {
+		s->db_failing = 1;
+		s->db_logged = 0;
+		s->db_failing_since = now;
+		s->db_backoff_ms = 0;
+	} else {
+		s->db_backoff_ms = s->db_backoff_ms < SCHED_DB_RETRY_MIN_MS ?
+		    SCHED_DB_RETRY_MIN_MS : s->db_backoff_ms * 2;
+		if (s->db_backoff_ms > SCHED_DB_RETRY_MAX_MS)
+			s->db_backoff_ms = SCHED_DB_RETRY_MAX_MS;
+	}
+	/* a lock another process holds for a moment (a CLI's write) is no
+	 * news; one held longer, or any other error, is said once */
+	if (!s->db_logged && (!store_busy(s->store) ||
+			      now - s->db_failing_since >= SCHED_DB_QUIET_MS)) {
+		s->db_logged = 1;
+		sched_log("database: %s failed: %s; starting nothing, trying again until writes succeed",
+			  what, store_errmsg(s->store));
+	}
+	s->db_down = 1;
+	/* the ends this transaction recorded are lost with it */
+	sched_try_ends_hold(s);
+	store_hold(s->store, 1);
+	store_set_busy_timeout(s->store, 0);
+	sched_dispatch_drop_queued(s);
+	if (s->started)
+		sched_timer_set(s, &s->db_timer, now + s->db_backoff_ms,
+				db_retry_fire);
+}
+
+/* The back-off is over: read the store again (what it holds is the
+ * truth), record the tries that ended meanwhile, and carry on. */
+static void
+db_retry_fire(struct sched *s, struct sched_timer *t)
+{
+	(void)t;
+	if (s->in_tx) {
+		s->in_tx = 0;
+		store_rollback(s->store);
+		sched_notify_flush(s, 0);
+	}
+	s->db_down = 0;
+	store_hold(s->store, 0);
+	store_set_busy_timeout(s->store, SCHED_DB_BUSY_MS);
+	if (s->shutting_down)
+		return;
+	sched_sync_reload(s, 0);
+	if (s->db_down)
+		return;
+	sched_try_ends_replay(s);
+	sched_runs_create(s);
+	sched_pass_schedule(s);
 }
 
 struct dag_load_state *
@@ -127,6 +206,8 @@ sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 {
 	int r;
 
+	if (s->db_down)
+		return -1;	/* writes held: the store is read again later */
 	assert(ti_transition_ok(ti->state, to));
 	/* (a try that never started gives its number back) */
 	assert(!(u->set & TIU_TRY_NUMBER) || u->try_number >= ti->try_number ||
@@ -137,6 +218,8 @@ sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 	if (r <= 0) {
 		if (r == 0)
 			sched_poke(s);
+		else
+			sched_db_failed(s, "recording a state");
 		return -1;
 	}
 	ti->state = to;
@@ -144,8 +227,11 @@ sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 		ti->try_number = u->try_number;
 	if (u->set & TIU_NEXT_AT)
 		ti->next_at = u->next_at;
-	if (u->set & TIU_FIRST_POKE_AT)
+	if (u->set & TIU_FIRST_POKE_AT) {
 		ti->first_poke_at = u->first_poke_at;
+		ti->first_poke_mono = sched_mono_at(s, u->first_poke_at);
+		ti->first_poke_mono_set = 1;
+	}
 	return 0;
 }
 
@@ -179,6 +265,12 @@ int64_t
 sched_mono(const struct sched *s)
 {
 	return s->clock.mono_ms(s->clock.arg);
+}
+
+int64_t
+sched_mono_at(const struct sched *s, int64_t wall_ms)
+{
+	return sched_mono(s) + (wall_ms - sched_now(s));
 }
 
 void
@@ -242,7 +334,7 @@ timers_rearm(struct sched *s)
 		evtimer_del(s->timer_ev);
 		return;
 	}
-	sl_ms_timeval(at - sched_now(s), &tv);
+	sl_ms_timeval(at - sched_mono(s), &tv);
 	/* timers count from the loop's cached time, which is as old as
 	 * this turn: refresh it, or the timer fires that much early */
 	event_base_update_cache_time(s->base);
@@ -293,7 +385,7 @@ sched_timers_next(const struct sched *s)
 void
 sched_timers_run(struct sched *s)
 {
-	int64_t now = sched_now(s);
+	int64_t now = sched_mono(s);
 
 	while (s->ntimers > 0 && s->timers[0]->at <= now) {
 		struct sched_timer *t = s->timers[0];
@@ -321,7 +413,9 @@ void
 sched_pass(struct sched *s)
 {
 	s->pass_pending = 0;
-	if (s->shutting_down) {
+	if (s->shutting_down || s->db_down) {
+		/* stopping, or writes are held after a failed one: record
+		 * nothing, start nothing */
 		sched_tx_commit(s);
 		return;
 	}
@@ -334,9 +428,8 @@ sched_pass(struct sched *s)
 	sched_dispatch(s);
 	if (sched_tx_commit(s) < 0) {
 		/* nothing this pass recorded holds (rolled back): start none
-		 * of its tries, and read the store again */
+		 * of its tries; the store is read again after the back-off */
 		sched_dispatch_drop_queued(s);
-		sched_poke(s);
 		return;
 	}
 	sched_dispatch_start_queued(s);
@@ -398,7 +491,7 @@ sched_poke(struct sched *s)
 {
 	s->data_version = -1;
 	if (s->started)
-		sched_timer_set(s, &s->poll_timer, sched_now(s), poll_fire);
+		sched_timer_set(s, &s->poll_timer, sched_mono(s), poll_fire);
 }
 
 /* Another process may have changed the database: look again. */
@@ -409,6 +502,11 @@ poll_fire(struct sched *s, struct sched_timer *t)
 
 	if (s->shutting_down)
 		return;
+	if (s->db_down) {
+		/* db_retry_fire reads the store when the back-off is over */
+		sched_timer_set(s, t, sched_mono(s) + SCHED_POLL_MS, poll_fire);
+		return;
+	}
 	sched_tx_commit(s);
 	v = store_data_version(s->store);
 	if (v != s->data_version) {
@@ -416,7 +514,7 @@ poll_fire(struct sched *s, struct sched_timer *t)
 		sched_runs_create(s);
 		sched_pass_schedule(s);
 	}
-	sched_timer_set(s, t, sched_now(s) + SCHED_POLL_MS, poll_fire);
+	sched_timer_set(s, t, sched_mono(s) + SCHED_POLL_MS, poll_fire);
 }
 
 /* Every second: due partitions, the DAG folder, SLAs, run counts. */
@@ -430,6 +528,10 @@ tick_fire(struct sched *s, struct sched_timer *t)
 	s->tick_expected = now + SCHED_TICK_MS;
 	if (s->shutting_down)
 		return;
+	if (s->db_down) {
+		sched_timer_set(s, t, now + SCHED_TICK_MS, tick_fire);
+		return;
+	}
 	if (now - s->last_dag_scan >= SCHED_DAG_SCAN_MS) {
 		s->last_dag_scan = now;
 		sched_sync_scan_dags(s);
@@ -443,7 +545,7 @@ tick_fire(struct sched *s, struct sched_timer *t)
 	}
 	sched_tx_commit(s);
 	sched_pass_schedule(s);
-	sched_timer_set(s, t, sched_now(s) + SCHED_TICK_MS, tick_fire);
+	sched_timer_set(s, t, sched_mono(s) + SCHED_TICK_MS, tick_fire);
 }
 
 static void
@@ -488,6 +590,8 @@ sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 	if (store_open(cfg->db_path, &s->store, err) < 0 ||
 	    store_lock_scheduler(s->store, err) < 0)
 		goto fail;
+	/* the scheduler says a failed write itself, once per outage */
+	store_set_quiet(s->store, 1);
 	if (registry_create(base, cfg->executors, &s->execs, err) < 0)
 		goto fail;
 	*out = s;
@@ -531,9 +635,11 @@ sched_start(struct sched *s, struct sl_err *err)
 	s->sigint_ev = evsignal_new(s->base, SIGINT, sigterm_cb, s);
 	event_add(s->sigint_ev, NULL);
 	s->started = 1;
+	/* from now on the loop never waits on another process's lock */
+	store_set_busy_timeout(s->store, SCHED_DB_BUSY_MS);
 	sched_sync_reload(s, 1);
-	sched_timer_set(s, &s->tick_timer, sched_now(s), tick_fire);
-	sched_timer_set(s, &s->poll_timer, sched_now(s), poll_fire);
+	sched_timer_set(s, &s->tick_timer, sched_mono(s), tick_fire);
+	sched_timer_set(s, &s->poll_timer, sched_mono(s), poll_fire);
 	sched_pass_schedule(s);
 	if (s->cfg->smtp == NULL)
 		sched_log("no smtp: block in %s: emails are written to %s/outbox/",
@@ -625,6 +731,16 @@ sched_shutdown(struct sched *s)
 		event_base_loopbreak(s->base);
 		return;
 	}
+	if (s->db_down || s->nheld_ends > 0) {
+		/* tries ended while writes failed: record them now if the
+		 * store takes it (their status files go with this scheduler) */
+		sched_timer_cancel(s, &s->db_timer);
+		db_retry_fire(s, &s->db_timer);
+		sched_tx_commit(s);
+		if (s->nheld_ends > 0 || s->db_down)
+			sched_log("database: writes still fail: %d tr%s that ended meanwhile could not be recorded",
+				  s->nheld_ends, s->nheld_ends == 1 ? "y" : "ies");
+	}
 	s->shutting_down = 1;
 	if (!s->drain) {
 		shutdown_stop(s);
@@ -683,6 +799,7 @@ sched_free(struct sched *s)
 		free(d);
 	}
 	json_decref(s->pool_used);
+	sched_try_ends_free(s);
 	free(s->heap);
 	free(s->timers);
 	free(s->eval);

@@ -36,14 +36,16 @@ struct sched;
 
 /*
  * A scheduler timer: retry and reschedule wake-ups, try timeouts, the
- * tick and the poll. They sit in one heap keyed on the scheduler's clock;
+ * tick and the poll. They sit in one heap keyed on the scheduler's
+ * monotonic clock (durations never follow a step of the wall clock;
+ * schedules read the wall clock when the tick fires);
  * one libevent timer points at the earliest, so a harness with a fake
  * clock fires exactly what is due (sched_timers_run). Zeroed = not armed.
  */
 struct sched_timer;
 typedef void (*sched_timer_fn)(struct sched *s, struct sched_timer *t);
 struct sched_timer {
-	int64_t at;		/* ms on the scheduler's clock (wall) */
+	int64_t at;		/* monotonic ms (sched_mono) */
 	uint64_t seq;		/* first armed fires first among equals */
 	int slot;		/* 1 + index in s->timers; 0: not armed */
 	sched_timer_fn fire;
@@ -68,6 +70,19 @@ struct sched_clock {
  * handle and its buffers); pokes take milliseconds, so a few hundred at a
  * time keep thousands of sensors current with bounded memory. */
 #define SCHED_MAX_POKES 256
+/*
+ * The loop never waits on the database: a write waits at most
+ * SCHED_DB_BUSY_MS for another process's lock. A failed write (a lock
+ * held longer, a full disk, a read-only file, an I/O error) rolls the
+ * pass back and holds every write; the scheduler tries again after a
+ * back-off from SCHED_DB_RETRY_MIN_MS doubling to SCHED_DB_RETRY_MAX_MS.
+ */
+#define SCHED_DB_BUSY_MS 20
+#define SCHED_DB_RETRY_MIN_MS 100
+#define SCHED_DB_RETRY_MAX_MS 2000
+/* A lock is logged once it has failed writes this long (other errors at
+ * once). */
+#define SCHED_DB_QUIET_MS 1000
 
 struct run;
 struct live;
@@ -81,6 +96,8 @@ struct ti {
 	int max_tries;
 	int64_t next_at;		/* ms */
 	int64_t first_poke_at;		/* ms */
+	int64_t first_poke_mono;	/* the same on the monotonic clock */
+	int first_poke_mono_set;	/* (else derived from first_poke_at) */
 	struct live *live;		/* the try in flight, if any (or an old
 					 * try still ending after a clear) */
 	struct sched_timer timer;	/* retry / reschedule wake-up */
@@ -136,6 +153,9 @@ struct live {
 					 * takes it */
 	int64_t started_ms;		/* wall ms (an adopted try: when its
 					 * process started) */
+	int64_t started_mono;		/* mono ms, for its timeout */
+	int replay;			/* an end replayed after a failed
+					 * write (its log lines are written) */
 	char *log_path;
 	struct sched_timer timeout;
 	struct live *next;
@@ -148,6 +168,19 @@ struct dag_load_state {
 	int active_tasks;		/* tries holding slots */
 	int paused;
 	struct dag_load_state *next;
+};
+
+/* A try's end recorded in a transaction not committed yet: after a failed
+ * write the store forgets it, and the scheduler records it again. */
+struct sched_end {
+	int64_t ti_id;
+	int try_number;
+	int exit_code, sig;
+	char *error, *host;
+	int64_t duration_ms;
+	int64_t started_ms;
+	int timed_out;
+	int is_poke;
 };
 
 struct sched {
@@ -201,6 +234,18 @@ struct sched {
 	int nhelpers, caphelpers;
 	int64_t loop_lag_ms;
 	int64_t tries_started, tries_ended;
+	int db_down;			/* a write failed: writes held until
+					 * db_timer tries again */
+	int db_failing;			/* since the last write that held */
+	int db_logged;			/* this failure was logged (once) */
+	int64_t db_failing_since;	/* mono ms */
+	int64_t db_backoff_ms;
+	struct sched_timer db_timer;
+	struct sched_end *ends;		/* tries ended since the last commit */
+	int nends, capends;
+	struct sched_end *held_ends;	/* ends a failed write lost, or that
+					 * came while writes were held */
+	int nheld_ends, capheld_ends;
 };
 
 static inline struct task *
@@ -226,6 +271,8 @@ ti_in_loop(const struct ti *ti)
 void sched_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int sched_tx_begin(struct sched *s);
 int sched_tx_commit(struct sched *s);
+/* A write failed: log it (once per outage), roll the transaction back,
+ * hold writes and try again after the back-off. */
 void sched_db_failed(struct sched *s, const char *what);
 struct dag_load_state *sched_dstate(struct sched *s, const char *name);
 int sched_pool_used(struct sched *s, const char *pool);
@@ -241,8 +288,13 @@ void sched_pass_schedule(struct sched *s);
 void sched_pass(struct sched *s);
 /* Run the pending pass now (the harness); 1 if there was one. */
 int sched_pass_flush(struct sched *s);
+/* The wall clock (what is recorded, schedules) and the monotonic one
+ * (every wait: retry delays, timeouts, poke intervals, the tick). */
 int64_t sched_now(const struct sched *s);
 int64_t sched_mono(const struct sched *s);
+/* The monotonic time at which the wall clock will read wall_ms if it
+ * does not step (a wall deadline from the store, as a wait). */
+int64_t sched_mono_at(const struct sched *s, int64_t wall_ms);
 void sched_set_clock(struct sched *s, const struct sched_clock *c);
 /* Arm (or move) t to fire at `at`; cancel it. */
 void sched_timer_set(struct sched *s, struct sched_timer *t, int64_t at,
@@ -282,8 +334,20 @@ void sched_try_start(struct sched *s, struct ti *ti);
 /* The executor's done callback (arg: the struct live), for start() and
  * adopt(). */
 void sched_try_exec_done(void *arg, const struct sl_exec_result *res);
-/* Stop l at at_ms (wall) unless it ended before: the task's timeout. */
+/* Stop l at at_ms (monotonic) unless it ended before: the task's timeout. */
 void sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms);
+/* Record the running state of l's try (started, its token); 0, or -1
+ * when the store refused. */
+int sched_try_record_running(struct sched *s, struct ti *ti, struct live *l,
+			     int64_t started_at);
+/* A sensor's first poke on the monotonic clock. */
+int64_t sched_try_first_poke_mono(struct sched *s, struct ti *ti);
+/* Forget the ends kept for a replay (their commit held), or record them
+ * again after a failed one. */
+void sched_try_ends_clear(struct sched *s);
+void sched_try_ends_hold(struct sched *s);
+void sched_try_ends_replay(struct sched *s);
+void sched_try_ends_free(struct sched *s);
 int64_t sched_try_retry_delay(const struct task *t, int tries);
 /* A try ended (process exit, executor error, or poke result). */
 void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,

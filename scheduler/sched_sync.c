@@ -211,11 +211,19 @@ sched_sync_reload(struct sched *s, int at_start)
 				for (; hit < byid + nl && (*hit)->ti_id == found->id; hit++) {
 					struct live *l = *hit;
 
-					if (found->state == TI_RUNNING &&
+					/* (queued there: started here, but the
+					 * write of its running state failed) */
+					int started = found->state == TI_QUEUED &&
+					    l->handle != NULL;
+
+					if ((found->state == TI_RUNNING || started) &&
 					    found->try_number == l->try_number &&
 					    found->live == NULL) {
 						l->ti = found;
 						found->live = l;
+						if (started)
+							sched_try_record_running(s, found, l,
+										 l->started_ms);
 						if (l->adopted) {
 							l->adopted = 0;
 							l->log_path = sched_try_log_path(
@@ -360,6 +368,7 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	l->pool_slots = t->pool_slots;
 	l->is_poke = operator_is_sensor(t->op);
 	l->started_ms = x->started_at > 0 ? x->started_at : sched_now(s);
+	l->started_mono = sched_mono_at(s, l->started_ms);
 	l->adopted = 1;
 	l->handle = adopt(ex->inst, x->token, sched_try_exec_done, l, msg,
 			  sizeof msg);
@@ -380,7 +389,7 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	l->next = s->lives;
 	s->lives = l;
 	if (t->timeout_ms > 0 && !l->is_poke)
-		sched_try_timeout_arm(s, l, l->started_ms + t->timeout_ms);
+		sched_try_timeout_arm(s, l, l->started_mono + t->timeout_ms);
 	sched_log("%s %s: try %d still belongs to executor %s: following it",
 		  x->dag, x->task, x->try_number, ex->name);
 	return 0;

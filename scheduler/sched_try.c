@@ -35,10 +35,13 @@
 
 static void ti_wake(struct sched *s, struct sched_timer *t);
 
+/* at_ms is the wall time the store keeps (next_at, for a restart); the
+ * wait itself runs on the monotonic clock, so a step of the wall clock
+ * after this neither delays nor hastens it. */
 void
 sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms)
 {
-	sched_timer_set(s, &ti->timer, at_ms, ti_wake);
+	sched_timer_set(s, &ti->timer, sched_mono_at(s, at_ms), ti_wake);
 }
 
 void
@@ -54,12 +57,8 @@ ti_wake(struct sched *s, struct sched_timer *t)
 	struct ti *ti = SCHED_CONTAINER(t, struct ti, timer);
 	struct ti_update u = TI_UPDATE_INIT;
 
-	if ((ti->state == TI_UP_FOR_RETRY || ti->state == TI_UP_FOR_RESCHEDULE) &&
-	    ti->next_at > sched_now(s)) {
-		/* woken before its time (a move of next_at): wait the rest */
-		sched_try_arm(s, ti, ti->next_at);
-		return;
-	}
+	/* (due by the monotonic clock: next_at against the wall clock would
+	 * make a backward step of it delay the retry) */
 	if (ti->state == TI_UP_FOR_RETRY) {
 		u.next_at = 0;
 		u.set |= TIU_NEXT_AT;
@@ -72,6 +71,18 @@ ti_wake(struct sched *s, struct sched_timer *t)
 		sched_dispatch_push(s, ti);
 	}
 	sched_pass_schedule(s);
+}
+
+/* When a sensor's first poke was, on the monotonic clock (from the wall
+ * time the store keeps when the task instance was read from it). */
+int64_t
+sched_try_first_poke_mono(struct sched *s, struct ti *ti)
+{
+	if (!ti->first_poke_mono_set) {
+		ti->first_poke_mono = sched_mono_at(s, ti->first_poke_at);
+		ti->first_poke_mono_set = 1;
+	}
+	return ti->first_poke_mono;
 }
 
 /* --- the try model of a task instance --- */
@@ -148,6 +159,7 @@ sched_try_live_new(struct sched *s, struct ti *ti, int try_number)
 	l->pool = xstrdup(t->pool);
 	l->pool_slots = t->pool_slots;
 	l->started_ms = sched_now(s);
+	l->started_mono = sched_mono(s);
 	l->next = s->lives;
 	s->lives = l;
 	ti->live = l;
@@ -218,7 +230,7 @@ timeout_fire(struct sched *s, struct sched_timer *t)
 		char d[64];
 
 		sched_try_log(l->log_path, "timed out after %s: stopping it",
-			   sl_format_duration(sched_now(s) - l->started_ms, d, sizeof d));
+			   sl_format_duration(sched_mono(s) - l->started_mono, d, sizeof d));
 	}
 	if (l->ex != NULL && l->handle != NULL)
 		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_TIMEOUT);
@@ -340,11 +352,41 @@ sched_try_start(struct sched *s, struct ti *ti)
 		return;
 	}
 	s->tries_started++;
+	if (sched_try_record_running(s, ti, l, sched_now(s)) < 0) {
+		if (s->db_down) {
+			/* the write failed, not the task instance: the try
+			 * runs on (running here, queued in the store); the
+			 * store is read again after the back-off and its
+			 * running state recorded then, or with its end */
+			ti->state = TI_RUNNING;
+			if (t->timeout_ms > 0 && !is_sensor)
+				sched_try_timeout_arm(s, l, sched_mono(s) + t->timeout_ms);
+			return;
+		}
+		/* cleared while it was being started: stop it */
+		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
+		l->ti = NULL;
+		ti->live = NULL;
+		return;
+	}
+	if (t->timeout_ms > 0 && !is_sensor)
+		sched_try_timeout_arm(s, l, sched_mono(s) + t->timeout_ms);
+}
+
+int
+sched_try_record_running(struct sched *s, struct ti *ti, struct live *l,
+			 int64_t started_at)
+{
+	struct ti_update u = TI_UPDATE_INIT;
+	struct try_ctx c;
+	char *ran = NULL;
+	int rc;
+
 	u.reason = l->is_poke ? "poke" : "started";
-	u.started_at = sched_now(s);
+	u.started_at = started_at;
 	u.set |= TIU_STARTED_AT;
-	if (is_sensor && ti->first_poke_at <= 0) {
-		u.first_poke_at = sched_now(s);
+	if (operator_is_sensor(ti_task(ti)->op) && ti->first_poke_at <= 0) {
+		u.first_poke_at = started_at;
 		u.set |= TIU_FIRST_POKE_AT;
 	}
 	u.executor = l->ex->name;
@@ -355,18 +397,12 @@ sched_try_start(struct sched *s, struct ti *ti)
 		u.token = tok;
 		u.set |= TIU_TOKEN;
 	}
+	/* what the try runs, as shown (the DAG file's hash with it) */
+	sched_try_ctx(s, ti, l->try_number, &c);
 	try_ran(&c, &u, &ran);
-	if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
-		free(ran);
-		/* cleared while it was being started: stop it */
-		l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
-		l->ti = NULL;
-		ti->live = NULL;
-		return;
-	}
+	rc = sched_ti_set(s, ti, TI_RUNNING, &u);
 	free(ran);
-	if (t->timeout_ms > 0 && !is_sensor)
-		sched_try_timeout_arm(s, l, sched_now(s) + t->timeout_ms);
+	return rc;
 }
 
 /* Delay before retry number `tries` (1 = first retry). */
@@ -384,6 +420,148 @@ sched_try_retry_delay(const struct task *t, int tries)
 	return d;
 }
 
+
+/* --- ends kept until their commit holds --- */
+
+static struct sched_end *
+ends_push(struct sched_end **v, int *n, int *cap)
+{
+	SL_GROW(*v, *cap, (size_t)*n + 1);
+	return &(*v)[(*n)++];
+}
+
+/* Keep l's end until the transaction that records it commits (or, while
+ * writes are held, until they succeed again). */
+static void
+ends_note(struct sched *s, const struct live *l, int exit_code, int sig,
+	  const char *error, int64_t duration_ms, const char *host)
+{
+	struct sched_end *e = s->db_down ?
+	    ends_push(&s->held_ends, &s->nheld_ends, &s->capheld_ends) :
+	    ends_push(&s->ends, &s->nends, &s->capends);
+
+	memset(e, 0, sizeof *e);
+	e->ti_id = l->ti_id;
+	e->try_number = l->try_number;
+	e->exit_code = exit_code;
+	e->sig = sig;
+	e->error = error ? xstrdup(error) : NULL;
+	e->host = host ? xstrdup(host) : NULL;
+	e->duration_ms = duration_ms;
+	e->started_ms = l->started_ms;
+	e->timed_out = l->timed_out;
+	e->is_poke = l->is_poke;
+}
+
+static void
+end_free(struct sched_end *e)
+{
+	free(e->error);
+	free(e->host);
+}
+
+void
+sched_try_ends_clear(struct sched *s)
+{
+	for (int i = 0; i < s->nends; i++)
+		end_free(&s->ends[i]);
+	s->nends = 0;
+}
+
+void
+sched_try_ends_hold(struct sched *s)
+{
+	for (int i = 0; i < s->nends; i++)
+		*ends_push(&s->held_ends, &s->nheld_ends, &s->capheld_ends) =
+		    s->ends[i];
+	s->nends = 0;
+}
+
+void
+sched_try_ends_free(struct sched *s)
+{
+	sched_try_ends_clear(s);
+	for (int i = 0; i < s->nheld_ends; i++)
+		end_free(&s->held_ends[i]);
+	free(s->ends);
+	free(s->held_ends);
+	s->ends = s->held_ends = NULL;
+	s->nheld_ends = s->capends = s->capheld_ends = 0;
+}
+
+static struct ti *
+ti_by_id(struct sched *s, int64_t id)
+{
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ntis; i++)
+			if (r->tis[i].id == id)
+				return &r->tis[i];
+	return NULL;
+}
+
+/*
+ * After a failed write, the store was read again: the tries that ended
+ * since the last commit that held are running there, with no process.
+ * Record their ends again (each once: an end whose task instance moved on
+ * meanwhile is dropped; if writes fail again, the rest waits for the next
+ * attempt).
+ */
+void
+sched_try_ends_replay(struct sched *s)
+{
+	struct sched_end *ends = s->held_ends;
+	int n = s->nheld_ends;
+
+	s->held_ends = NULL;
+	s->nheld_ends = s->capheld_ends = 0;
+	for (int i = 0; i < n; i++) {
+		struct sched_end *e = &ends[i];
+		struct ti *ti;
+		struct live *l;
+
+		if (s->db_down) {
+			*ends_push(&s->held_ends, &s->nheld_ends,
+				   &s->capheld_ends) = *e;
+			continue;
+		}
+		ti = ti_by_id(s, e->ti_id);
+		if (ti != NULL && ti->state == TI_QUEUED &&
+		    ti->try_number == e->try_number && ti->live == NULL) {
+			/* it started, but the write of its running state
+			 * failed too: record that first */
+			struct ti_update u = TI_UPDATE_INIT;
+
+			u.reason = "started";
+			u.started_at = e->started_ms;
+			u.set |= TIU_STARTED_AT;
+			if (sched_ti_set(s, ti, TI_RUNNING, &u) < 0) {
+				if (s->db_down)
+					i--;	/* kept for the next attempt */
+				else
+					end_free(e);
+				continue;
+			}
+		}
+		if (ti == NULL || ti->state != TI_RUNNING ||
+		    ti->try_number != e->try_number || ti->live != NULL) {
+			end_free(e);
+			continue;
+		}
+		l = sched_try_live_new(s, ti, e->try_number);
+		l->started_ms = e->started_ms;
+		l->timed_out = e->timed_out;
+		l->is_poke = e->is_poke;
+		l->replay = 1;
+		l->log_path = sched_try_log_path(s, ti, e->try_number, 0);
+		/* kept again until its own commit holds */
+		ends_note(s, l, e->exit_code, e->sig, e->error, e->duration_ms,
+			  e->host);
+		sched_try_end(s, l, e->exit_code, e->sig, e->error,
+			      e->duration_ms, e->host);
+		end_free(e);
+	}
+	free(ends);
+}
 
 /* A try ended (process exit, executor error, or poke result). */
 void
@@ -430,6 +608,14 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		return;
 	}
 	t = ti_task(ti);
+	if (!l->replay)
+		ends_note(s, l, exit_code, sig, error, duration_ms, host);
+	if (s->db_down) {
+		/* writes are held: the store still says running; the end is
+		 * recorded when it is read again (sched_try_ends_replay) */
+		sched_try_live_free(s, l);
+		return;
+	}
 	if (error != NULL && strncmp(error, "not started:", 12) == 0) {
 		/* adopted after a restart, but its process never started:
 		 * run it again, not counting this try */
@@ -505,7 +691,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	}
 	/* a success needs no line of ours (the state store records it, and
 	 * it would cost every try an open and a write) */
-	if (l->log_path != NULL && to != TI_SUCCESS) {
+	if (l->log_path != NULL && to != TI_SUCCESS && !l->replay) {
 		if (to == TI_UP_FOR_RETRY)
 			sched_try_log(l->log_path, "try %d of %d failed: %s; retrying in %s",
 				   l->try_number, ti->max_tries, why,
@@ -556,8 +742,11 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 reschedule:
 	{
 		struct op_poke_policy pp;
-		int64_t interval, timeout = t->timeout_ms, limit = INT64_MAX;
+		int64_t interval, timeout = t->timeout_ms, left = INT64_MAX;
+		int64_t deadline = 0;
 		int by_deadline = 0;
+		/* since the first poke, on the monotonic clock */
+		int64_t waited = sched_mono(s) - sched_try_first_poke_mono(s, ti);
 
 		memset(&pp, 0, sizeof pp);
 		if (t->op->poke_policy != NULL)
@@ -567,7 +756,6 @@ reschedule:
 			interval = SENSOR_DEFAULT_POKE_MS;
 		if (pp.exponential_backoff) {
 			int64_t maxi = pp.max_interval_ms;
-			int64_t waited = now - ti->first_poke_at;
 
 			/* double the interval for every interval already waited */
 			for (int64_t w = interval; w < waited && interval < (maxi > 0 ? maxi : 3600000); w += interval)
@@ -575,16 +763,19 @@ reschedule:
 			if (maxi > 0 && interval > maxi)
 				interval = maxi;
 		}
-		/* the wait ends at the first of: first poke + timeout, the
-		 * partition's end + deadline (on the clock) */
+		/* the wait ends at the first of: the timeout since the first
+		 * poke (monotonic), the partition's end + deadline (a time on
+		 * the wall clock) */
 		if (timeout > 0)
-			limit = ti->first_poke_at + timeout;
-		if (t->deadline_ms > 0 &&
-		    ti->run->end_s * 1000 + t->deadline_ms < limit) {
-			limit = ti->run->end_s * 1000 + t->deadline_ms;
-			by_deadline = 1;
+			left = timeout - waited;
+		if (t->deadline_ms > 0) {
+			deadline = ti->run->end_s * 1000 + t->deadline_ms;
+			if (deadline - now < left) {
+				left = deadline - now;
+				by_deadline = 1;
+			}
 		}
-		if (now >= limit) {
+		if (left <= 0) {
 			int soft = pp.soft_fail;
 			char *log_path = sched_try_log_path(s, ti, ti->try_number, 0);
 			const char *ended = by_deadline ? "sensor deadline passed" : "sensor timed out";
@@ -593,17 +784,17 @@ reschedule:
 				char at[64];
 
 				sched_try_log(log_path, "sensor deadline passed: %s (the partition's end + %s)%s",
-					   tz_iso(ti->run->dag->tz, limit / 1000, at, sizeof at),
+					   tz_iso(ti->run->dag->tz, deadline / 1000, at, sizeof at),
 					   sl_format_duration(t->deadline_ms, d, sizeof d),
 					   soft ? ": skipped (soft_fail)" : "");
 			} else
 				sched_try_log(log_path, "sensor timed out after %s%s",
-					   sl_format_duration(now - ti->first_poke_at, d, sizeof d),
+					   sl_format_duration(waited, d, sizeof d),
 					   soft ? ": skipped (soft_fail)" : "");
 			free(log_path);
 			u.ended_at = now;
 			u.set |= TIU_ENDED_AT;
-			u.duration_ms = now - ti->first_poke_at;
+			u.duration_ms = waited;
 			u.set |= TIU_DURATION;
 			u.next_at = 0;
 			u.set |= TIU_NEXT_AT;
@@ -625,10 +816,10 @@ reschedule:
 				sched_runs_check_done(s, ti->run);
 			}
 		} else {
+			if (interval > left)
+				interval = left;
 			u.next_at = now + interval;
 			u.set |= TIU_NEXT_AT;
-			if (u.next_at > limit)
-				u.next_at = limit;
 			u.reason = "not yet";
 			if (sched_ti_set(s, ti, TI_UP_FOR_RESCHEDULE, &u) == 0)
 				sched_try_arm(s, ti, ti->next_at);

@@ -161,6 +161,32 @@ store_migrate(struct store *s, int *applied, struct sl_err *err)
 	return 0;
 }
 
+/*
+ * SQLite rolls a transaction back by itself after some errors (a full
+ * disk, an I/O error, a lock it could not get) and goes on in autocommit
+ * mode: the statements that follow would then commit one by one, a
+ * half-recorded pass. These hooks note such a rollback while a
+ * transaction is open here, and refuse every commit until the owner of
+ * the transaction has ended it (store_commit then fails).
+ */
+static int
+store_commit_hook(void *arg)
+{
+	struct store *s = arg;
+
+	/* non-zero: the commit becomes a rollback */
+	return s->tx_broken || s->held;
+}
+
+static void
+store_rollback_hook(void *arg)
+{
+	struct store *s = arg;
+
+	if (s->depth > 0)
+		s->tx_broken = 1;
+}
+
 int
 store_open(const char *path, struct store **out, struct sl_err *err)
 {
@@ -176,6 +202,8 @@ store_open(const char *path, struct store **out, struct sl_err *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_commit_hook(s->db, store_commit_hook, s);
+	sqlite3_rollback_hook(s->db, store_rollback_hook, s);
 	/*
 	 * Several commands opening a new database at once: switching it to
 	 * WAL, or a deferred write upgrading its read lock, gets SQLITE_BUSY
@@ -307,32 +335,70 @@ store_db(struct store *s)
 int
 store_begin(struct store *s)
 {
-	if (s->depth++ > 0)
+	if (s->depth > 0) {
+		/* nested: part of the outer transaction, unless that one is
+		 * already lost */
+		if (s->tx_broken)
+			return -1;
+		s->depth++;
 		return 0;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		s->depth = 0;
-		return -1;
 	}
+	s->tx_broken = 0;
+	if (s->held)
+		return -1;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	s->depth = 1;
 	s->changes_at_begin = sqlite3_total_changes64(s->db);
 	return 0;
+}
+
+/* Roll back what is open (SQLite may have done it already: no "cannot
+ * rollback - no transaction is active"). */
+static void
+store_rollback_now(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int
 store_commit(struct store *s)
 {
-	if (s->depth == 0 || --s->depth > 0)
+	if (s->depth == 0)
 		return 0;
+	if (--s->depth > 0)
+		return s->tx_broken ? -1 : 0;
+	if (s->tx_broken) {
+		store_rollback_now(s);
+		s->tx_broken = 0;
+		return -1;
+	}
 	if (s->fail_commits > 0 &&
 	    sqlite3_total_changes64(s->db) != s->changes_at_begin) {
 		s->fail_commits--;
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback_now(s);
 		return -1;
 	}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback_now(s);
 		return -1;
 	}
+	s->last_commit_wrote =
+	    sqlite3_total_changes64(s->db) != s->changes_at_begin;
 	return 0;
+}
+
+int
+store_last_commit_wrote(struct store *s)
+{
+	return s->last_commit_wrote;
+}
+
+void
+store_hold(struct store *s, int held)
+{
+	s->held = held;
 }
 
 void
@@ -340,8 +406,15 @@ store_rollback(struct store *s)
 {
 	if (s->depth == 0)
 		return;
-	s->depth = 0;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (--s->depth > 0) {
+		/* a nested part failed: the whole transaction goes, and the
+		 * outermost commit says so */
+		s->tx_broken = 1;
+		store_rollback_now(s);
+		return;
+	}
+	store_rollback_now(s);
+	s->tx_broken = 0;
 }
 
 int64_t
@@ -363,10 +436,23 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		fprintf(stderr, "sluice: database: %s\n", sqlite3_errmsg(s->db));
+		store_log_failure(s);
 		return -1;
 	}
 	return 0;
+}
+
+void
+store_log_failure(struct store *s)
+{
+	if (!s->quiet)
+		fprintf(stderr, "sluice: database: %s\n", sqlite3_errmsg(s->db));
+}
+
+void
+store_set_quiet(struct store *s, int quiet)
+{
+	s->quiet = quiet;
 }
 
 

@@ -39,9 +39,23 @@ int store_migrate(struct store *s, int *applied, struct sl_err *err);
  * scheduler has it. */
 int store_lock_scheduler(struct store *s, struct sl_err *err);
 
+/*
+ * Transactions nest: only the outermost begin and commit reach SQLite.
+ * When a statement fails and SQLite rolls the transaction back by
+ * itself, or a nested part calls store_rollback, the whole transaction is
+ * lost: nested begins fail, nothing commits (not even statements run in
+ * the autocommit mode SQLite fell back to), and the outermost
+ * store_commit returns -1. store_commit rolls back whatever it cannot
+ * commit.
+ */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/* Did the last successful outermost commit change rows? */
+int store_last_commit_wrote(struct store *s);
+/* Hold writes: while held, store_begin fails and nothing commits (the
+ * scheduler, between a failed write and its next attempt). */
+void store_hold(struct store *s, int held);
 /* Changes when another connection commits (PRAGMA data_version). */
 int64_t store_data_version(struct store *s);
 
@@ -321,6 +335,9 @@ int store_busy(struct store *s);
 const char *store_errmsg(struct store *s);
 /* How long a call waits on another writer's lock (0: not at all). */
 void store_set_busy_timeout(struct store *s, int ms);
+/* Failed statements are not written to stderr: the owner (the scheduler)
+ * reports them itself, once per outage. */
+void store_set_quiet(struct store *s, int quiet);
 /* A mark that changes whenever anything is committed, by another
  * connection or by this one; -1 when it cannot be read. */
 int64_t store_change_mark(struct store *s);

@@ -24,6 +24,13 @@ struct store {
 	int64_t changes_at_begin;	/* sqlite3_total_changes at BEGIN */
 	int fail_commits;	/* test hook: fail this many commits that
 				 * change something (store_test_fail_commits) */
+	int tx_broken;		/* the open transaction was rolled back
+				 * (by SQLite after an error, or by a nested
+				 * store_rollback): nothing commits until the
+				 * outermost store_commit/store_rollback */
+	int quiet;		/* the owner reports failed statements */
+	int held;		/* store_hold: begin and commit refused */
+	int last_commit_wrote;	/* the last commit changed rows */
 };
 
 /* Prepared statement cache: the statement for sql, reset and ready. */
@@ -34,11 +41,14 @@ sqlite3 *store_db(struct store *s);
 int store_db_err(struct store *s, struct sl_err *err, const char *what);
 /* Run SQL text with no parameters (DDL, pragmas); -1 with err. */
 int store_exec(struct store *s, const char *sql, struct sl_err *err);
-/* Step a statement that returns no row we need, then reset it; logs and
- * returns -1 on an error. */
+/* Step a statement that returns no row we need, then reset it; logs
+ * (unless the owner reports errors itself: store_set_quiet) and returns
+ * -1 on an error. */
 int store_step_done(struct store *s, sqlite3_stmt *st);
 /* Every row of st as an object keyed by column name ("params" parsed);
  * NULL on a database error. */
 json_t *store_rows_json(sqlite3_stmt *st);
+/* Say a failed statement on stderr, unless the owner does (quiet). */
+void store_log_failure(struct store *s);
 
 #endif

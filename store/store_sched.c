@@ -32,7 +32,7 @@ step_end(struct store *s, sqlite3_stmt *st, int rc)
 {
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		fprintf(stderr, "sluice: database: %s\n", sqlite3_errmsg(s->db));
+		store_log_failure(s);
 		return -1;
 	}
 	return 0;

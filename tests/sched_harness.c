@@ -56,7 +56,8 @@ static struct {
 	struct config *cfg;
 	struct event_base *base;
 	struct sched *s;
-	int64_t now;
+	int64_t now;			/* the fake wall clock */
+	int64_t mono;			/* the fake monotonic clock */
 	struct fake_try *tries;
 	struct fake_poke *pokes;
 	struct buf order;
@@ -271,7 +272,16 @@ fake_now(void *arg)
 	return H.now;
 }
 
-static const struct sched_clock fake_clock = { fake_now, fake_now, NULL };
+static int64_t
+fake_mono(void *arg)
+{
+	(void)arg;
+	return H.mono;
+}
+
+/* Two clocks that never read the same (a wall time used as a wait, or
+ * the reverse, shows up at once). */
+static const struct sched_clock fake_clock = { fake_now, fake_mono, NULL };
 
 /* --- life cycle --- */
 
@@ -298,6 +308,7 @@ h_open(const struct h_dag_file *files, void (*cfg_fn)(struct config *cfg))
 	buf_init(&H.notes, 0);
 	notifier_register(&fake_notifier);
 	H.now = H_T0_MS;
+	H.mono = H_MONO0_MS;
 	registry_add_type(&fake_ops);
 	operator_register(&fake_sensor);
 	/* a memory file system when there is one: commits cost no disk */
@@ -430,6 +441,19 @@ h_now(void)
 	return H.now;
 }
 
+int64_t
+h_mono(void)
+{
+	return H.mono;
+}
+
+void
+h_wall_step(int64_t ms)
+{
+	H.now += ms;
+	h_settle();
+}
+
 /* --- steps --- */
 
 static struct fake_try *
@@ -463,7 +487,7 @@ h_settle(void)
 	for (int guard = 0; guard < 1000000; guard++) {
 		struct fake_try *k = NULL;
 
-		if (sched_timers_next(H.s) <= H.now) {
+		if (sched_timers_next(H.s) <= H.mono) {
 			sched_timers_run(H.s);
 			continue;
 		}
@@ -488,7 +512,7 @@ h_settle(void)
 void
 h_advance(int64_t ms)
 {
-	int64_t target = H.now + ms;
+	int64_t target = H.mono + ms;
 
 	h_settle();
 	for (;;) {
@@ -496,11 +520,15 @@ h_advance(int64_t ms)
 
 		if (next > target)
 			break;
-		if (next > H.now)
-			H.now = next;
+		if (next > H.mono) {
+			/* both clocks move by the same amount */
+			H.now += next - H.mono;
+			H.mono = next;
+		}
 		h_settle();
 	}
-	H.now = target;
+	H.now += target - H.mono;
+	H.mono = target;
 	h_settle();
 }
 

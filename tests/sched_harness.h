@@ -25,8 +25,11 @@ struct store;
 struct dag;
 struct config;
 
-/* The fake clock starts here: 2024-01-10T00:30:00Z. */
+/* The fake wall clock starts here: 2024-01-10T00:30:00Z; the fake
+ * monotonic clock at H_MONO0_MS. h_advance moves both; h_wall_step only
+ * the wall clock (an NTP step, a person setting the date). */
 #define H_T0_MS 1704846600000LL
+#define H_MONO0_MS 5000000LL
 
 struct h_dag_file {
 	const char *name;	/* file name under dags/ */
@@ -47,7 +50,8 @@ void h_restart(void);
 struct sched *h_sched(void);
 struct store *h_store(void);
 struct dag *h_dag(const char *name);
-int64_t h_now(void);
+int64_t h_now(void);		/* the wall clock */
+int64_t h_mono(void);		/* the monotonic clock */
 
 /* Create a manual run of dag for partition key (interval = now) and let
  * the scheduler see it. */
@@ -56,6 +60,8 @@ void h_trigger(const char *dag, const char *partition);
 void h_settle(void);
 /* Move the clock by ms, firing every timer at its own time. */
 void h_advance(int64_t ms);
+/* Step the wall clock alone by ms (negative: back); then settle. */
+void h_wall_step(int64_t ms);
 /* Tell the scheduler the database changed (after a person's action). */
 void h_poke_db(void);
 /* Write (yaml) or delete (yaml NULL) a file of the DAG folder, with an

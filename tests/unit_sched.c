@@ -886,6 +886,146 @@ test_trigger_before_scan(void)
 	h_close();
 }
 
+/* A try that ends in a pass whose commit fails: its end is lost with the
+ * transaction; the scheduler reads the store again and records it then
+ * (once), its downstream starts once, nothing else starts twice. */
+static void
+test_failed_commit_keeps_ends(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fe.yaml", "dag: fe\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {command: \"true\", retries: 1, retry_delay: 5s}\n"
+			     "  c: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("fe", "p");
+	CHECK_EQ_INT(1, h_running("a"));
+	CHECK_EQ_INT(1, h_running("b"));
+	store_test_fail_commits(h_store(), 1);
+	/* a succeeds and b fails in the pass whose commit fails */
+	CHECK_EQ_INT(0, h_end("a", "p", 0));
+	CHECK_EQ_INT(0, h_end("b", "p", 1));
+	/* read again, ends recorded again: c starts once, b is retried
+	 * after its delay, once */
+	CHECK_STATE("success", "fe", "a", "p");
+	CHECK_STATE("up_for_retry", "fe", "b", "p");
+	CHECK_EQ_INT(1, h_started("c"));
+	CHECK_EQ_INT(1, h_started("a"));
+	h_advance(5000);
+	CHECK_EQ_INT(2, h_started("b"));
+	CHECK_STATE("running", "fe", "b", "p");
+	h_end_all();
+	CHECK_EQ_STR("success", h_run_state("fe", "p"));
+	CHECK_EQ_INT(1, h_started("a"));
+	CHECK_EQ_INT(1, h_started("c"));
+	CHECK_EQ_INT(2, h_started("b"));
+	/* every try recorded once: a 1, b 2, c 1 */
+	CHECK_EQ_STR("2", h_ti("fe", "b", "p", "try_number"));
+	h_close();
+}
+
+/* --- two clocks: waits are monotonic, schedules follow the wall --- */
+
+enum step_wait { STEP_RETRY, STEP_TIMEOUT, STEP_POKE, STEP_SENSOR_TIMEOUT };
+
+/*
+ * A step of the wall clock (NTP, a person setting the date) in the middle
+ * of a wait changes nothing: the retry delay, the task's timeout, the
+ * poke interval and a sensor's timeout each end exactly when their
+ * duration has passed on the monotonic clock.
+ */
+static const struct {
+	const char *what;
+	enum step_wait wait;
+	int64_t step_ms;
+} wall_steps[] = {
+	{ "retry delay, wall back 1 h",      STEP_RETRY,          -3600000 },
+	{ "retry delay, wall forward 1 h",   STEP_RETRY,           3600000 },
+	{ "timeout, wall back 1 h",          STEP_TIMEOUT,        -3600000 },
+	{ "timeout, wall forward 1 h",       STEP_TIMEOUT,         3600000 },
+	{ "poke interval, wall back 1 h",    STEP_POKE,           -3600000 },
+	{ "poke interval, wall forward 1 h", STEP_POKE,            3600000 },
+	{ "sensor timeout, wall back 1 h",   STEP_SENSOR_TIMEOUT, -3600000 },
+	{ "sensor timeout, wall forward 1 h", STEP_SENSOR_TIMEOUT, 3600000 },
+};
+
+static void
+test_wall_steps(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "w.yaml", "dag: w\ntasks:\n"
+			    "  flaky: {command: \"false\", retries: 1, retry_delay: 10s}\n"
+			    "  slow: {command: \"sleep 100\", timeout: 30s}\n"
+			    "  sense: {type: fake_sensor, poke_interval: 10s, timeout: 35s}\n" },
+		{ NULL, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof wall_steps / sizeof wall_steps[0]; i++) {
+		int64_t step = wall_steps[i].step_ms;
+		int before = unit_case_failed;
+
+		unit_case_failed = 0;	/* to name the rows that fail */
+
+		h_open(files, NULL);
+		h_trigger("w", "p");
+		switch (wall_steps[i].wait) {
+		case STEP_RETRY:
+			CHECK_EQ_INT(0, h_end("flaky", "p", 1));
+			CHECK_STATE("up_for_retry", "w", "flaky", "p");
+			h_advance(4000);
+			h_wall_step(step);
+			h_advance(5999);
+			CHECK_STATE("up_for_retry", "w", "flaky", "p");
+			h_advance(1);
+			CHECK_STATE("running", "w", "flaky", "p");
+			CHECK_EQ_INT(2, h_started("flaky"));
+			break;
+		case STEP_TIMEOUT:
+			h_advance(10000);
+			h_wall_step(step);
+			h_advance(19999);
+			CHECK_EQ_INT(0, h_killed("slow", "p"));
+			CHECK_STATE("running", "w", "slow", "p");
+			h_advance(1);
+			CHECK_STATE("failed", "w", "slow", "p");
+			CHECK_EQ_STR("timed out after 30s", h_ti("w", "slow", "p", "error"));
+			break;
+		case STEP_POKE:
+			CHECK_EQ_INT(0, h_poke("sense", "p", OP_POKE_NOT_YET));
+			h_advance(4000);
+			h_wall_step(step);
+			h_advance(5999);
+			CHECK_EQ_INT(0, h_pokes("sense"));
+			h_advance(1);
+			CHECK_EQ_INT(1, h_pokes("sense"));
+			break;
+		case STEP_SENSOR_TIMEOUT:
+			/* pokes at 0, 10, 20, 30 s (the step after the first),
+			 * the last at the 35 s timeout */
+			for (int k = 0; k < 4; k++) {
+				CHECK_EQ_INT(0, h_poke("sense", "p", OP_POKE_NOT_YET));
+				CHECK_STATE("up_for_reschedule", "w", "sense", "p");
+				if (k == 0)
+					h_wall_step(step);
+				h_advance(k < 3 ? 10000 : 4999);
+			}
+			CHECK_EQ_INT(0, h_pokes("sense"));
+			h_advance(1);
+			CHECK_EQ_INT(1, h_pokes("sense"));
+			CHECK_EQ_INT(0, h_poke("sense", "p", OP_POKE_NOT_YET));
+			CHECK_STATE("failed", "w", "sense", "p");
+			CHECK_EQ_STR("sensor timed out", h_ti("w", "sense", "p", "error"));
+			break;
+		}
+		if (unit_case_failed)
+			fprintf(stderr, "  in row: %s\n", wall_steps[i].what);
+		unit_case_failed |= before;
+		h_close();
+	}
+}
+
 /*
  * A DAG file that loaded changes while a try of its DAG runs: broken
  * (syntax, unknown key, cycle), another file declaring its name (sorting
@@ -1087,6 +1227,32 @@ test_dag_file_broken_restart(void)
 	h_close();
 }
 
+/* Schedules follow the wall clock: a forward step makes the partitions
+ * it passes due at the next tick; a backward one makes none twice. */
+static void
+test_wall_step_schedule(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "hr.yaml", "dag: hr\nschedule: \"0 * * * *\"\nstart: 2024-01-01\n"
+			     "catchup: false\ntasks:\n  t: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	CHECK_EQ_INT(1, h_runs("hr"));
+	h_advance(1000);
+	CHECK_EQ_INT(1, h_runs("hr"));		/* 00:30Z: nothing due */
+	h_wall_step(-3600000);
+	h_advance(2000);
+	CHECK_EQ_INT(1, h_runs("hr"));		/* back to 23:30Z: none again */
+	h_wall_step(2 * 3600000);
+	CHECK_EQ_INT(1, h_runs("hr"));		/* the tick decides */
+	h_advance(1000);			/* 01:30Z: 00:00 is due */
+	CHECK_EQ_INT(2, h_runs("hr"));
+	CHECK_EQ_STR("running", h_run_state("hr", "2024-01-10T00:00:00+00:00"));
+	h_close();
+}
+
 /* New DAGs start paused unless the config says otherwise: at start and
  * when a file appears later. */
 static void
@@ -1149,7 +1315,7 @@ test_failed_commit_starts_nothing(void)
 	store_test_fail_commits(h_store(), 1);
 	sched_poke(h_sched());
 	/* the pass that queues a: its commit fails */
-	while (sched_timers_next(h_sched()) <= h_now() &&
+	while (sched_timers_next(h_sched()) <= h_mono() &&
 	       h_started("a") == 0)
 		sched_timers_run(h_sched());
 	sched_pass_flush(h_sched());
@@ -1318,6 +1484,9 @@ main(void)
 	RUN(test_dag_file_broken_restart);
 	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
+	RUN(test_failed_commit_keeps_ends);
+	RUN(test_wall_steps);
+	RUN(test_wall_step_schedule);
 	RUN(test_wait_slots_rule);
 	RUN(test_wait_reasons);
 	return UNIT_END();

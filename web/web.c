@@ -23,7 +23,10 @@
 #include "store/store.h"
 
 #define WEB_BUSY_RETRY_MS 10
-#define WEB_BUSY_GIVE_UP_MS 5000
+/* A request that meets a lock tries again every WEB_BUSY_RETRY_MS (never
+ * waiting inside the loop); after WEB_BUSY_GIVE_UP_MS it is answered 503,
+ * well within the 5 s a client may wait. */
+#define WEB_BUSY_GIVE_UP_MS 3000
 #define WEB_BAG_RELOAD_MS 2000
 #define WEB_ADMIT_WINDOW_MS 10
 
@@ -505,7 +508,8 @@ run_request(struct web_req *r)
 			evtimer_add(r->retry_ev, &tv);
 			return;
 		}
-		web_error(r, 503, "the database stayed locked for %d s; try again",
+		web_add_header(r, "Retry-After", "1");
+		web_error(r, 503, "the database is busy: another process has held its lock for %d s; try again",
 			  WEB_BUSY_GIVE_UP_MS / 1000);
 	}
 	if (r->watch_close && evcon != NULL)
@@ -693,7 +697,7 @@ web_handle(struct web *w, enum evhttp_cmd_type method, const char *target,
 	else if (req_parse(r) < 0)
 		web_error(r, 400, "bad request path");
 	else if (route(r) == WEB_BUSY)
-		web_error(r, 503, "the database is locked");
+		web_error(r, 503, "the database is busy: another process holds its lock; try again");
 	status = r->reply_status;
 	evbuffer_free(r->body);
 	evhttp_clear_headers(&out_headers);
