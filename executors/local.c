@@ -864,7 +864,9 @@ static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 static void
 local_signal(struct local_try *t, int sig)
 {
-	if (!t->adopted && t->serial == 0) {
+	if (!t->adopted && (t->serial == 0 || t->pidfd < 0)) {
+		/* our child, or the fork server's (which holds its pid until
+		 * it reports the end) */
 		kill(t->pid, sig);
 		return;
 	}
@@ -955,11 +957,6 @@ local_zyg_orphans(struct local_exec *ex)
 		*pp = t->next;
 		t->adopted = 1;
 		t->sup_start = local_status_proc_start(t->pid);
-		if (t->kill_timer != NULL) {
-			event_free(t->kill_timer);
-			t->kill_timer = NULL;
-			t->killed = 0;
-		}
 		if (t->pidfd >= 0) {
 			t->watch_ev = event_new(ex->base, t->pidfd, EV_READ,
 						local_on_adopted_end, t);
@@ -1045,6 +1042,7 @@ local_zyg_start(struct local_exec *ex)
 		if (devnull >= 0) {
 			dup2(devnull, 0);
 			dup2(devnull, 1);
+			dup2(devnull, 2);
 		}
 		dup2(sv[1], 3);
 		dup2(ends[1], 4);
