@@ -50,12 +50,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <linux/sched.h>
 
 extern char **environ;
 
@@ -70,72 +67,6 @@ sup_note(const char *fmt, const char *a, const char *b)
 		(void)!write(2, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
-/*
- * Start the command right inside the try's cgroup (clone3 with
- * CLONE_INTO_CGROUP): moving it there after the start takes the cgroup
- * core's global write lock, with an RCU grace period, for every try.
- * A fork (not a vfork: clone3 cannot share the stack safely from C), so a
- * failed exec comes back on a close-on-exec pipe. Returns the pid, -1
- * with s->error set, or -2 when the kernel cannot (sup_spawn then starts
- * the command the older way).
- */
-static pid_t
-sup_spawn_into(struct sup *s, const char *prog, char **argv, int out_w,
-	       const sigset_t *none, int cgfd)
-{
-	struct clone_args ca;
-	int ep[2], err = 0;
-	pid_t pid;
-	ssize_t r;
-
-	if (pipe2(ep, O_CLOEXEC) < 0)
-		return -2;
-	memset(&ca, 0, sizeof ca);
-	ca.flags = CLONE_INTO_CGROUP;
-	ca.exit_signal = SIGCHLD;
-	ca.cgroup = (unsigned long long)cgfd;
-	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-	if (pid == 0) {
-		close(ep[0]);
-		setpgid(0, 0);
-		dup2(out_w, 1);
-		dup2(out_w, 2);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		sigprocmask(SIG_SETMASK, none, NULL);
-		if (strchr(prog, '/') != NULL)
-			execve(prog, argv, environ);
-		else
-			execvp(prog, argv);
-		err = errno;
-		(void)!write(ep[1], &err, sizeof err);
-		_exit(127);
-	}
-	close(ep[1]);
-	if (pid < 0) {
-		close(ep[0]);
-		return -2;
-	}
-	do
-		r = read(ep[0], &err, sizeof err);
-	while (r < 0 && errno == EINTR);
-	close(ep[0]);
-	if (r == (ssize_t)sizeof err) {
-		int st;
-
-		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-			;
-		snprintf(s->error, sizeof s->error, "cannot start %s: %s",
-			 argv[0], strerror(err));
-		s->child_done = 1;
-		s->child_status = st;
-		return -1;
-	}
-	return pid;
-}
-#endif
-
 /*
  * Start the command: vfork, then in the child only system calls (its own
  * process group, the cgroup, stdout and stderr into the pipe, default
@@ -148,18 +79,6 @@ sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 	volatile int child_err = 0, cgroup_failed = 0;
 	pid_t pid;
 
-#if defined(SYS_clone3) && defined(CLONE_INTO_CGROUP)
-	if (s->cgroup[0] != '\0') {
-		int cgfd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (cgfd >= 0) {
-			pid = sup_spawn_into(s, prog, argv, out_w, none, cgfd);
-			close(cgfd);
-			if (pid != -2)
-				return pid;
-		}
-	}
-#endif
 	pid = vfork();
 	if (pid == 0) {
 		setpgid(0, 0);
