@@ -118,7 +118,7 @@ struct local_exec {
 	 * the executor's life, then a fork per try. zyg_req belongs to the
 	 * starter thread (-1: start tries by exec); the ends pipe to the
 	 * loop. */
-	int no_server;			/* config fork_server: false */
+	int no_server;			/* unless config fork_server: true */
 	int zyg_lost;			/* its ends pipe closed */
 	int zyg_req;
 	int zyg_ends;
@@ -1208,7 +1208,9 @@ local_find_cgroup(void)
  * next to the running program by default), status_dir (where each try's
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
- * MB; 0 for none), cgroup (false: never a cgroup per try).
+ * MB; 0 for none), cgroup (false: never a cgroup per try), fork_server
+ * (true: supervisors are forked by one `sluice-try --server` instead of
+ * each exec'd from here; default false).
  */
 static void *
 local_create(struct event_base *base, const char *name,
@@ -1224,7 +1226,9 @@ local_create(struct event_base *base, const char *name,
 	ex->log_max = LOCAL_LOG_MAX;
 	ex->wake_fd = -1;
 	ex->zyg_req = ex->zyg_ends = -1;
-	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
+	/* off by default: measured on a 2-core VM it was not cheaper per
+	 * try than a vfork+exec of the static supervisor (bench/RESULTS.md) */
+	ex->no_server = !json_is_true(json_object_get(cfg, "fork_server"));
 	v = json_object_get(cfg, "slots");
 	if (v != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
