@@ -8,7 +8,9 @@
 #   3. the scheduler's peak RSS;
 #   4. `sluice clear` of one task and its downstream over 1,000 partitions
 #      of a 50-task DAG (50,000 task instances).
-# Usage: bench/core.sh [SLUICE_BINARY] (default: build/sluice). Not part of
+# Usage: bench/core.sh [SLUICE_BINARY] (default: build/sluice); ROUNDS,
+# LAYERS, WIDTH, N change the size; ONLY_DAG=1 stops after part 3 (for
+# comparing two builds round by round on a busy machine). Not part of
 # `make check`: it measures, it does not assert.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +26,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
 trap 'kill $SCHED 2>/dev/null || true; rm -rf "$W"' EXIT
 SCHED=
 
-echo "sluice core bench: $((LAYERS * WIDTH)) tasks, $LAYERS layers x $WIDTH, parallelism $N, $(nproc) cores"
+echo "sluice core bench ($SLUICE): $((LAYERS * WIDTH)) tasks, $LAYERS layers x $WIDTH, parallelism $N, $(nproc) cores"
 
 # the same graph for both
 $PY - "$W" "$LAYERS" "$WIDTH" <<'PY'
@@ -126,6 +128,8 @@ printf "  sluice        %6d ms\n" "$sluice_ms"
 echo "  ratio of the medians sluice/ninja: $(awk -v a="$sluice_ms" -v b="$ninja_ms" 'BEGIN{printf "%.2f", a/b}') (target <= 1.3)"
 echo "  upstream end -> downstream start on this DAG, slot waits included: p50 $1 ms, p99 $2 ms"
 echo "  scheduler peak RSS: $((rss_kb / 1024)) MB ($rss_kb kB; target <= 30 MB)"
+
+[ -n "${ONLY_DAG:-}" ] && exit 0
 
 # release latency with free slots: a chain of 1,000 tasks, each after the
 # one before, so every task starts the moment its upstream ends

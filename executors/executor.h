@@ -96,6 +96,13 @@ struct sl_exec_task {
 	 * last half, and a line saying how much was dropped between them):
 	 * 0 for the executor's default (100 MB for local), -1 for no cap. */
 	int64_t log_max;
+	/* Values that must never reach the log (secret params, connection
+	 * passwords, secret-looking env values): each occurrence in the
+	 * output is written as ***. NULL-terminated, or NULL for none (then
+	 * the output goes the direct way). Executors that cannot mask
+	 * ignore it. Added within version 2: the scheduler is its only
+	 * caller. */
+	char *const *secrets;
 };
 
 /* How a try ended. */

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/mman.h>
@@ -44,6 +45,9 @@
 
 #include "base/util.h"
 #include "executors/local_status.h"
+#include "executors/supervisor/supervisor.h"
+
+extern char **environ;
 
 /* Every try's environment carries its own random key under this name. */
 #define LOCAL_KEY_VAR "SLUICE_TRY_KEY"
@@ -109,6 +113,24 @@ struct local_exec {
 	 * no process runs that its store does not know of */
 	struct local_try *held, **held_tail;
 	struct event *handoff_ev;
+
+	/* The fork server (sluice-try --server, sup_server.c): one exec for
+	 * the executor's life, then a fork per try. zyg_req belongs to the
+	 * starter thread (-1: start tries by exec); the ends pipe to the
+	 * loop. */
+	int no_server;			/* unless config fork_server: true */
+	int zyg_lost;			/* its ends pipe closed */
+	int zyg_req;
+	int zyg_ends;
+	pid_t zyg_pid;
+	struct event *zyg_ev;
+	struct local_early *early;
+};
+
+/* An end the fork server reported before the loop knew the try. */
+struct local_early {
+	struct sup_server_end e;
+	struct local_early *next;
 };
 
 struct local_stale {
@@ -149,6 +171,9 @@ struct local_try {
 	size_t stdin_len;
 	int keep_children;
 	int64_t log_max;
+	char *secrets;			/* values to mask, NUL-separated */
+	size_t secrets_len;
+	unsigned long long serial;	/* from the fork server, else 0 */
 	/* the thread's result, then the try's error text (done's result
 	 * points at it) */
 	char error[600];		/* set when it could not start */
@@ -179,6 +204,9 @@ try_free(struct local_try *t)
 	free(t->cwd);
 	free(t->log_path);
 	free(t->stdin_data);
+	if (t->secrets != NULL)
+		explicit_bzero(t->secrets, t->secrets_len);
+	free(t->secrets);
 	free(t->token);
 	free(t->status_path);
 	if (t->kill_timer != NULL)
@@ -261,7 +289,7 @@ high_fd(int fd)
  */
 static int
 start_child(struct local_try *t, char **sup_argv, int infd, int logfd,
-	    int statusfd, pid_t *pid_out, int *stage_out)
+	    int statusfd, int secfd, pid_t *pid_out, int *stage_out)
 {
 	volatile int child_err = 0, child_stage = 0;
 	sigset_t none;
@@ -282,6 +310,8 @@ start_child(struct local_try *t, char **sup_argv, int infd, int logfd,
 		dup2(logfd, 1);
 		dup2(logfd, 2);
 		dup2(statusfd, 3);
+		if (secfd >= 0)
+			dup2(secfd, SUP_SECRETS_FD);
 		if (t->cwd != NULL && chdir(t->cwd) < 0) {
 			child_stage = STAGE_CWD;
 			child_err = errno;
@@ -310,6 +340,134 @@ start_child(struct local_try *t, char **sup_argv, int infd, int logfd,
 	return 0;
 }
 
+/* Whole writes to the fork server; 0 or -1. */
+static int
+zyg_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * On the starter thread: have the fork server start try t's supervisor
+ * (the same command line and descriptors start_child would give it).
+ * Returns 0 and the pid (and t->serial, t->pidfd), an error number with
+ * the stage (the working directory, a failed fork), or -1 when the
+ * server is unusable (then it is dropped and tries start by exec).
+ */
+static int
+zyg_spawn(struct local_try *t, char **sup_argv, int infd, int logfd,
+	  int statusfd, int secfd, pid_t *pid_out, int *stage_out)
+{
+	struct local_exec *ex = t->ex;
+	struct sup_server_req rq;
+	struct sup_server_reply rp;
+	struct buf blob;
+	int fds[5], nfds = 0, cwdfd = -1, rc = -1;
+	char cbuf[CMSG_SPACE(sizeof fds)];
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	ssize_t r;
+
+	if (t->cwd != NULL) {
+		cwdfd = open(t->cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cwdfd < 0) {
+			*stage_out = STAGE_CWD;
+			return errno;
+		}
+	}
+	memset(&rq, 0, sizeof rq);
+	rq.magic = SUP_SERVER_MAGIC;
+	buf_init(&blob, 0);
+	for (char **a = sup_argv; *a != NULL; a++, rq.argc++)
+		buf_add(&blob, *a, strlen(*a) + 1);
+	for (char **e = t->env; *e != NULL; e++, rq.envc++)
+		buf_add(&blob, *e, strlen(*e) + 1);
+	rq.len = (unsigned)blob.len;
+	fds[nfds++] = logfd;
+	fds[nfds++] = statusfd;
+	if (infd >= 0) {
+		fds[nfds++] = infd;
+		rq.fds |= SUP_FD_STDIN;
+	}
+	if (cwdfd >= 0) {
+		fds[nfds++] = cwdfd;
+		rq.fds |= SUP_FD_CWD;
+	}
+	if (secfd >= 0) {
+		fds[nfds++] = secfd;
+		rq.fds |= SUP_FD_SECRETS;
+	}
+	memset(&mh, 0, sizeof mh);
+	memset(cbuf, 0, sizeof cbuf);
+	iov.iov_base = &rq;
+	iov.iov_len = sizeof rq;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	do
+		r = sendmsg(ex->zyg_req, &mh, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 || (r < (ssize_t)sizeof rq &&
+		      zyg_write_all(ex->zyg_req, (char *)&rq + r,
+				    sizeof rq - (size_t)r) < 0) ||
+	    zyg_write_all(ex->zyg_req, blob.data, blob.len) < 0)
+		goto gone;
+	/* the reply, with the supervisor's pidfd */
+	memset(&mh, 0, sizeof mh);
+	memset(&rp, 0, sizeof rp);
+	iov.iov_base = &rp;
+	iov.iov_len = sizeof rp;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof cbuf;
+	do
+		r = recvmsg(ex->zyg_req, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+	while (r < 0 && errno == EINTR);
+	if (r != (ssize_t)sizeof rp)
+		goto gone;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&t->pidfd, CMSG_DATA(c), sizeof(int));
+	if (rp.err != 0) {
+		*stage_out = STAGE_SUPERVISOR;
+		rc = rp.err;
+	} else {
+		*pid_out = rp.pid;
+		t->serial = rp.serial;
+		rc = 0;
+	}
+	buf_free(&blob);
+	if (cwdfd >= 0)
+		close(cwdfd);
+	return rc;
+gone:
+	buf_free(&blob);
+	if (cwdfd >= 0)
+		close(cwdfd);
+	close(ex->zyg_req);
+	ex->zyg_req = -1;
+	return -1;
+}
+
 /* The supervisor's command line for try t running prog. */
 static char **
 supervisor_argv(struct local_try *t, const char *prog)
@@ -334,12 +492,31 @@ supervisor_argv(struct local_try *t, const char *prog)
 		v[i++] = xstrdup("-G");
 		v[i++] = xstrdup(ex->cgroup_dir);
 	}
+	if (t->secrets != NULL)
+		v[i++] = xstrdup("-S");
 	v[i++] = xstrdup("-x");
 	v[i++] = xstrdup(prog);
 	v[i++] = xstrdup("--");
 	for (size_t j = 0; j < n; j++)
 		v[i++] = xstrdup(t->argv[j]);
 	return v;
+}
+
+/* Whole writes; 0 or -1 with errno. */
+static int
+local_write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 /*
@@ -351,7 +528,7 @@ supervisor_argv(struct local_try *t, const char *prog)
 static void
 spawn_one(struct local_try *t)
 {
-	int logfd, infd = -1, statusfd, rc, stage = 0;
+	int logfd, infd = -1, statusfd, rc, stage = 0, secfd = -1;
 	char prog[4096], tmp[4200], **sup_argv;
 	pid_t pid = 0;
 
@@ -412,8 +589,27 @@ spawn_one(struct local_try *t)
 			 t->argv[0], strerror(rc));
 		goto fail;
 	}
+	if (t->secrets != NULL) {
+		/* the values to mask, for the supervisor only: a memory
+		 * file, never its command line or a file on disk */
+		secfd = memfd_create("sluice-secrets", MFD_CLOEXEC);
+		if (secfd < 0 ||
+		    local_write_all(secfd, t->secrets, t->secrets_len) < 0 ||
+		    lseek(secfd, 0, SEEK_SET) < 0) {
+			snprintf(t->error, sizeof t->error,
+				 "cannot pass the secret values: %s", strerror(errno));
+			goto fail;
+		}
+		secfd = high_fd(secfd);
+	}
 	sup_argv = supervisor_argv(t, prog);
-	rc = start_child(t, sup_argv, infd, logfd, statusfd, &pid, &stage);
+	rc = -1;
+	if (t->ex->zyg_req >= 0)
+		rc = zyg_spawn(t, sup_argv, infd, logfd, statusfd, secfd, &pid,
+			       &stage);
+	if (rc < 0)
+		rc = start_child(t, sup_argv, infd, logfd, statusfd, secfd, &pid,
+				 &stage);
 	strv_free(sup_argv);
 	t->start_mono = sl_mono_ms();
 	if (rc != 0) {
@@ -430,6 +626,8 @@ spawn_one(struct local_try *t)
 	t->pid = pid;
 	if (infd >= 0)
 		close(infd);
+	if (secfd >= 0)
+		close(secfd);
 	close(statusfd);
 	close(logfd);
 	return;
@@ -437,6 +635,8 @@ fail:
 	dprintf(logfd, "sluice: %s\n", t->error);
 	if (infd >= 0)
 		close(infd);
+	if (secfd >= 0)
+		close(secfd);
 	close(statusfd);
 	unlink(tmp);
 	close(logfd);
@@ -614,11 +814,20 @@ local_reap(struct local_exec *ex)
 {
 	struct local_try **pp = &ex->running, *t;
 
+	if (ex->zyg_pid > 0 && waitpid(ex->zyg_pid, NULL, WNOHANG) == ex->zyg_pid)
+		ex->zyg_pid = 0;
 	while ((t = *pp) != NULL) {
 		struct sl_exec_result res;
 		int status;
-		pid_t pid = waitpid(t->pid, &status, WNOHANG);
+		pid_t pid;
 
+		if (t->serial != 0) {
+			/* the fork server's child: its end comes on the
+			 * ends pipe */
+			pp = &t->next;
+			continue;
+		}
+		pid = waitpid(t->pid, &status, WNOHANG);
 		if (pid != t->pid) {
 			pp = &t->next;
 			continue;
@@ -632,7 +841,7 @@ local_reap(struct local_exec *ex)
 	for (pp = &ex->detached; (t = *pp) != NULL; ) {
 		int status;
 
-		if (waitpid(t->pid, &status, WNOHANG) != t->pid) {
+		if (t->serial != 0 || waitpid(t->pid, &status, WNOHANG) != t->pid) {
 			pp = &t->next;
 			continue;
 		}
@@ -655,7 +864,9 @@ static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 static void
 local_signal(struct local_try *t, int sig)
 {
-	if (!t->adopted) {
+	if (!t->adopted && (t->serial == 0 || t->pidfd < 0)) {
+		/* our child, or the fork server's (which holds its pid until
+		 * it reports the end) */
 		kill(t->pid, sig);
 		return;
 	}
@@ -683,6 +894,182 @@ term_then_kill(struct local_try *t)
 	sl_ms_timeval(t->kill_grace_ms + LOCAL_SUPERVISOR_GRACE_MS, &tv);
 	t->kill_timer = evtimer_new(t->ex->base, local_on_kill_timer, t);
 	evtimer_add(t->kill_timer, &tv);
+}
+
+static void local_on_adopted_end(evutil_socket_t fd, short what, void *arg);
+
+/* Report a try the fork server started, from its wait status; 1 when
+ * the serial named one of ours (running or detached). */
+static int
+local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
+{
+	struct local_try **pp, *t;
+
+	for (pp = &ex->running; (t = *pp) != NULL; pp = &t->next)
+		if (t->serial == e->serial) {
+			struct sl_exec_result res;
+
+			*pp = t->next;
+			ex->nrunning--;
+			local_result(t, e->status, &res);
+			t->done(t->arg, &res);
+			try_free(t);
+			return 1;
+		}
+	for (pp = &ex->detached; (t = *pp) != NULL; pp = &t->next)
+		if (t->serial == e->serial) {
+			*pp = t->next;
+			try_free(t);
+			return 1;
+		}
+	return 0;
+}
+
+/* Ends that came before their tries reached the loop. */
+static void
+local_ends_match(struct local_exec *ex)
+{
+	struct local_early **pp = &ex->early, *x;
+
+	while ((x = *pp) != NULL) {
+		if (local_end_serial(ex, &x->e)) {
+			*pp = x->next;
+			free(x);
+		} else
+			pp = &x->next;
+	}
+}
+
+/* The fork server is gone (it should outlive us; it was killed): the
+ * tries it started are followed as adopted ones (pidfd or polling). */
+static void
+local_zyg_orphans(struct local_exec *ex)
+{
+	struct local_try **pp = &ex->running, *t;
+
+	while ((t = *pp) != NULL) {
+		struct timeval now = { 0, 0 };
+
+		if (t->serial == 0) {
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		t->adopted = 1;
+		t->sup_start = local_status_proc_start(t->pid);
+		if (t->pidfd >= 0) {
+			t->watch_ev = event_new(ex->base, t->pidfd, EV_READ,
+						local_on_adopted_end, t);
+			event_add(t->watch_ev, NULL);
+		} else {
+			t->watch_ev = evtimer_new(ex->base, local_on_adopted_end, t);
+			evtimer_add(t->watch_ev, &now);
+		}
+		t->next = ex->adopted;
+		ex->adopted = t;
+	}
+}
+
+static void
+local_zyg_lost(struct local_exec *ex)
+{
+	event_free(ex->zyg_ev);
+	ex->zyg_ev = NULL;
+	close(ex->zyg_ends);
+	ex->zyg_ends = -1;
+	ex->zyg_lost = 1;
+	local_zyg_orphans(ex);
+}
+
+/* The fork server reaped some of its children. */
+static void
+local_on_ends(evutil_socket_t fd, short what, void *arg)
+{
+	struct local_exec *ex = arg;
+	struct sup_server_end e[64];
+
+	(void)what;
+	for (;;) {
+		ssize_t r = read(fd, e, sizeof e);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == EAGAIN)
+			return;
+		if (r <= 0) {
+			local_zyg_lost(ex);
+			return;
+		}
+		/* records are written whole and read whole (pipe atomic
+		 * writes, sizes that divide the buffer) */
+		for (size_t i = 0; i < (size_t)r / sizeof e[0]; i++)
+			if (!local_end_serial(ex, &e[i])) {
+				struct local_early *x = xcalloc(1, sizeof *x);
+
+				x->e = e[i];
+				x->next = ex->early;
+				ex->early = x;
+			}
+	}
+}
+
+/* Start the fork server (once, from the loop's thread): its own session,
+ * descriptor 3 the request socket, 4 the ends pipe. 0, or -1 and tries
+ * start by exec. */
+static int
+local_zyg_start(struct local_exec *ex)
+{
+	int sv[2], ends[2], devnull;
+	char *argv[] = { ex->supervisor, "--server", NULL };
+	sigset_t none;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	if (pipe2(ends, O_CLOEXEC) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	sv[1] = high_fd(sv[1]);
+	ends[1] = high_fd(ends[1]);
+	devnull = high_fd(devnull);
+	sigemptyset(&none);
+	pid = vfork();
+	if (pid == 0) {
+		setsid();
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		dup2(sv[1], 3);
+		dup2(ends[1], 4);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		execve(argv[0], argv, environ);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(ends[1]);
+	if (devnull >= 0)
+		close(devnull);
+	if (pid < 0) {
+		close(sv[0]);
+		close(ends[0]);
+		return -1;
+	}
+	ex->zyg_pid = pid;
+	ex->zyg_req = sv[0];
+	ex->zyg_ends = ends[0];
+	fcntl(ex->zyg_ends, F_SETFL, O_NONBLOCK);
+	ex->zyg_ev = event_new(ex->base, ex->zyg_ends, EV_READ | EV_PERSIST,
+			       local_on_ends, ex);
+	event_priority_set(ex->zyg_ev, 0);
+	event_add(ex->zyg_ev, NULL);
+	return 0;
 }
 
 /* The starter thread has run some requests: report failures, track the
@@ -743,6 +1130,10 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 		try_free(t);
 	}
 	local_reap(ex);
+	if (ex->early != NULL)
+		local_ends_match(ex);
+	if (ex->zyg_lost)
+		local_zyg_orphans(ex);
 }
 
 /* The sluice-try next to the running program (sluice and sluice-try are
@@ -817,7 +1208,9 @@ local_find_cgroup(void)
  * next to the running program by default), status_dir (where each try's
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
- * MB; 0 for none), cgroup (false: never a cgroup per try).
+ * MB; 0 for none), cgroup (false: never a cgroup per try), fork_server
+ * (true: supervisors are forked by one `sluice-try --server` instead of
+ * each exec'd from here; default false).
  */
 static void *
 local_create(struct event_base *base, const char *name,
@@ -832,6 +1225,10 @@ local_create(struct event_base *base, const char *name,
 	ex->slots = 16;
 	ex->log_max = LOCAL_LOG_MAX;
 	ex->wake_fd = -1;
+	ex->zyg_req = ex->zyg_ends = -1;
+	/* off by default: measured on a 2-core VM it was not cheaper per
+	 * try than a vfork+exec of the static supervisor (bench/RESULTS.md) */
+	ex->no_server = !json_is_true(json_object_get(cfg, "fork_server"));
 	v = json_object_get(cfg, "slots");
 	if (v != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -908,6 +1305,8 @@ local_start_thread(struct local_exec *ex, char *err, size_t errlen)
 	sigset_t all, old;
 	int rc;
 
+	if (!ex->no_server)
+		local_zyg_start(ex);
 	ex->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ex->wake_fd < 0) {
 		snprintf(err, errlen, "cannot make an eventfd: %s", strerror(errno));
@@ -1023,6 +1422,20 @@ local_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 		t->stdin_data = xmalloc(task->stdin_len + 1);
 		memcpy(t->stdin_data, task->stdin_data, task->stdin_len);
 		t->stdin_len = task->stdin_len;
+	}
+	if (task->secrets != NULL && task->secrets[0] != NULL) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		for (char *const *v = task->secrets; *v != NULL; v++)
+			if (**v != '\0')
+				buf_add(&b, *v, strlen(*v) + 1);
+		t->secrets_len = b.len;
+		t->secrets = buf_steal(&b);
+		if (t->secrets_len == 0) {
+			free(t->secrets);
+			t->secrets = NULL;
+		}
 	}
 	ex->nrunning++;
 	*ex->held_tail = t;
@@ -1306,6 +1719,20 @@ local_destroy(void *inst)
 			ex->ended = t->qnext;
 			try_free(t);
 		}
+	}
+	/* the fork server ends when its socket closes; the tries it
+	 * started run on */
+	if (ex->zyg_req >= 0)
+		close(ex->zyg_req);
+	if (ex->zyg_ev != NULL)
+		event_free(ex->zyg_ev);
+	if (ex->zyg_ends >= 0)
+		close(ex->zyg_ends);
+	while (ex->early != NULL) {
+		struct local_early *x = ex->early;
+
+		ex->early = x->next;
+		free(x);
 	}
 	/* adopted tries nobody detached: let go of them too */
 	while (ex->adopted != NULL) {

@@ -272,7 +272,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	struct sl_exec_task et;
 	struct ti_update u = TI_UPDATE_INIT;
 	struct sl_err err;
-	char **argv = NULL, **envp = NULL, *stdin_text = NULL, *ran = NULL;
+	char **argv = NULL, **envp = NULL, *stdin_text = NULL, *ran = NULL, **secrets;
 	char msg[1024] = "";
 	int is_sensor = operator_is_sensor(t->op);
 	struct try_ctx c;
@@ -340,10 +340,13 @@ sched_try_start(struct sched *s, struct ti *ti)
 	et.kill_grace_ms = s->cfg->kill_grace_ms;
 	et.keep_children = t->keep_children;
 	et.log_max = t->log_max != 0 ? t->log_max : s->cfg->log_max;
+	secrets = try_secrets(&c, envp);
+	et.secrets = secrets;
 	l->handle = l->ex->ops->start(l->ex->inst, &et, sched_try_exec_done, l, msg,
 				      sizeof msg);
 	free((char *)et.cwd);
 	strv_free(argv);
+	strv_free(secrets);
 	try_env_free(envp);
 	free(stdin_text);
 	if (l->handle == NULL) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/secret.h"
 #include "base/util.h"
 #include "operators/operator.h"
 #include "scheduler/config.h"
@@ -208,6 +209,118 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 		buf_free(&b);
 	}
 	return envp_finish(&e);
+}
+
+/* Add v to the list when it is worth masking and not there yet. */
+static void
+secrets_add(char ***list, size_t *n, const char *v, size_t len)
+{
+	char *copy = xstrndup(v, len);
+
+	if (!secret_maskable(copy)) {
+		free(copy);
+		return;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], copy) == 0) {
+			free(copy);
+			return;
+		}
+	*list = xrealloc(*list, (*n + 2) * sizeof **list);
+	(*list)[(*n)++] = copy;
+	(*list)[*n] = NULL;
+}
+
+/* A connection's secrets: secret-looking keys, a URL's password. */
+static void
+secrets_conn(char ***list, size_t *n, json_t *conn)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(conn, k, v) {
+		const char *s = json_string_value(v), *host, *at, *colon;
+
+		if (s == NULL)
+			continue;
+		if (secret_name(k)) {
+			secrets_add(list, n, s, strlen(s));
+			continue;
+		}
+		host = strstr(s, "://");
+		if (host == NULL)
+			continue;
+		host += 3;
+		at = strchr(host, '@');
+		colon = at ? memchr(host, ':', (size_t)(at - host)) : NULL;
+		if (colon != NULL && colon + 1 < at)
+			secrets_add(list, n, colon + 1, (size_t)(at - colon - 1));
+	}
+}
+
+char **
+try_secrets(const struct try_ctx *c, char *const *env)
+{
+	char **list = NULL;
+	size_t n = 0;
+	const char *k;
+	json_t *v;
+
+	if (json_is_object(c->params))
+		json_object_foreach((json_t *)c->params, k, v) {
+			char *text;
+
+			if (!dag_param_is_secret(c->dag, k))
+				continue;
+			if (json_is_string(v)) {
+				secrets_add(&list, &n, json_string_value(v),
+					    strlen(json_string_value(v)));
+				continue;
+			}
+			text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+			if (text != NULL)
+				secrets_add(&list, &n, text, strlen(text));
+			free(text);
+		}
+	for (char *const *e = env; e != NULL && *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		char name[256];
+
+		if (eq == NULL || (size_t)(eq - *e) >= sizeof name)
+			continue;
+		memcpy(name, *e, (size_t)(eq - *e));
+		name[eq - *e] = '\0';
+		if (secret_name(name))
+			secrets_add(&list, &n, eq + 1, strlen(eq + 1));
+	}
+	if (c->task->op->keys != NULL) {
+		struct tmpl_ctx tc;
+		struct sl_err err;
+		json_t *opts;
+
+		try_tmpl_ctx(c, &tc);
+		sl_err_clear(&err);
+		if (tmpl_render_opts(c->task->op->keys, c->task->options, &tc,
+				     &opts, &err) == 0) {
+			for (const struct op_key *ok = c->task->op->keys;
+			     ok->name != NULL; ok++) {
+				const char *name;
+				json_t *conn;
+
+				if (ok->kind != OPK_CONNECTION)
+					continue;
+				name = json_string_value(json_object_get(opts, ok->name));
+				if (name == NULL)
+					continue;
+				conn = config_connection(c->cfg, name, &err);
+				if (conn != NULL)
+					secrets_conn(&list, &n, conn);
+				json_decref(conn);
+			}
+			json_decref(opts);
+		}
+	}
+	return list;
 }
 
 json_t *

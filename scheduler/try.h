@@ -60,6 +60,14 @@ struct try_env_var {
 	const char *doc;
 };
 const struct try_env_var *try_env_vars(void);
+/*
+ * The secret values of a try, to be masked in its log: the values of its
+ * params declared `secret: true`, of env entries whose names look secret
+ * (base/secret.h), and the passwords of the connections the task names
+ * (a secret-looking key's value, a URL's user:PASSWORD@). NULL when there
+ * are none, else NULL-terminated (free with strv_free).
+ */
+char **try_secrets(const struct try_ctx *c, char *const *env);
 /* The spec an operator process reads on stdin, or an in-loop poke gets
  * (operators/operator.h): a new reference, or NULL with err. */
 json_t *try_spec(const struct try_ctx *c, struct sl_err *err);

@@ -1,6 +1,7 @@
 /* mask.c: secrets masked wherever the web shows a value: URL passwords, the values of secret-looking environment variables, secret-looking keys. */
 #include "web/web_internal.h"
 
+#include "base/secret.h"
 #include "scheduler/dag.h"
 
 #include <limits.h>
@@ -10,21 +11,11 @@
 
 extern char **environ;
 
+/* The one rule (base/secret.c). */
 int
 mask_secret_name(const char *k)
 {
-	static const char *const words[] = { "pass", "secret", "token", "credential",
-					     "private", "apikey", "api_key", "auth" };
-	char low[128];
-	size_t i;
-
-	for (i = 0; k[i] != '\0' && i + 1 < sizeof low; i++)
-		low[i] = (char)((k[i] >= 'A' && k[i] <= 'Z') ? k[i] + 32 : k[i]);
-	low[i] = '\0';
-	for (i = 0; i < SL_ARRAY_LEN(words); i++)
-		if (strstr(low, words[i]) != NULL)
-			return 1;
-	return 0;
+	return secret_name(k);
 }
 
 /* Replace every occurrence of secret in text by ******** */
@@ -35,7 +26,7 @@ mask_value(char *text, const char *secret)
 	size_t n = strlen(secret);
 	const char *p = text, *q;
 
-	if (n < 4 || strstr(text, secret) == NULL)
+	if (!secret_maskable(secret) || strstr(text, secret) == NULL)
 		return text;
 	buf_init(&b, 0);
 	while ((q = strstr(p, secret)) != NULL) {

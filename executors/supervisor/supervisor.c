@@ -21,7 +21,12 @@
  *     the same exit code, or the same signal.
  *
  *   sluice-try -s STATUS [-m LOG_MAX] [-g GRACE_MS] [-K] [-G CGROUP_DIR]
- *              [-k KEY] [-x PROGRAM] -- ARGV...
+ *              [-k KEY] [-x PROGRAM] [-S] -- ARGV...
+ *
+ * With -S, descriptor 4 holds secret values (NUL-separated): each
+ * occurrence in the command's output is written to the log as *** (see
+ * sup_mask.c). main() is in sup_server.c (which also serves as a fork
+ * server: one exec per executor, a fork per try).
  *
  * File descriptors: 0 is the command's stdin, 1 the log (opened for
  * appending), 2 where the supervisor's own complaints go (the log too),
@@ -171,7 +176,7 @@ usage(void)
 {
 	static const char text[] =
 	    "usage: sluice-try -s STATUS [-m LOG_MAX] [-g GRACE_MS] [-K] "
-	    "[-G CGROUP_DIR] [-k KEY] [-x PROGRAM] -- COMMAND [ARG]...\n";
+	    "[-G CGROUP_DIR] [-k KEY] [-x PROGRAM] [-S] -- COMMAND [ARG]...\n";
 
 	(void)!write(2, text, sizeof text - 1);
 	_exit(125);
@@ -191,13 +196,13 @@ parse_num(const char *v)
 }
 
 int
-main(int argc, char **argv)
+sup_main(int argc, char **argv)
 {
 	struct sup s;
 	const char *prog = NULL, *cgroup_dir = NULL;
 	sigset_t mask, none;
 	int opt, sfd, out[2], out_open = 1, no_children = 0, stopping = 0;
-	int kill_requested = 0;
+	int kill_requested = 0, secrets = 0;
 	int kill_rounds = 0, keep;
 	long long deadline = -1, log_max = 100LL * 1000 * 1000;
 	char *buf;
@@ -205,7 +210,7 @@ main(int argc, char **argv)
 	memset(&s, 0, sizeof s);
 	s.grace_ms = 10000;
 	s.status_fd = -1;
-	while ((opt = getopt(argc, argv, "+s:m:g:KG:k:x:")) != -1) {
+	while ((opt = getopt(argc, argv, "+s:m:g:KG:k:x:S")) != -1) {
 		switch (opt) {
 		case 's': s.status_path = optarg; break;
 		case 'm': log_max = parse_num(optarg); break;
@@ -214,6 +219,7 @@ main(int argc, char **argv)
 		case 'G': cgroup_dir = optarg; break;
 		case 'k': s.key = optarg; break;
 		case 'x': prog = optarg; break;
+		case 'S': secrets = 1; break;
 		default: usage();
 		}
 	}
@@ -225,6 +231,12 @@ main(int argc, char **argv)
 	if (s.key == NULL)
 		s.key = getenv("SLUICE_TRY_KEY");
 
+	if (secrets && sup_mask_load(&s.mask, SUP_SECRETS_FD) < 0) {
+		/* output that cannot be masked is not written */
+		sup_note("sluice-try: cannot read the secret values: %s%s\n",
+			 strerror(errno), "");
+		_exit(125);
+	}
 	s.started_ms = sup_io_clock_ms(CLOCK_REALTIME);
 	s.self_start = sup_tree_proc_start(getpid(), NULL);
 	snprintf(s.status_tmp, sizeof s.status_tmp, "%s.tmp", s.status_path);
@@ -307,7 +319,7 @@ main(int argc, char **argv)
 				ssize_t r = read(out[0], buf, SUP_COPY_BUF);
 
 				if (r > 0) {
-					sup_log_out(&s.log, buf, (size_t)r);
+					sup_mask_out(&s.mask, &s.log, buf, (size_t)r);
 					continue;
 				}
 				if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
@@ -361,10 +373,11 @@ main(int argc, char **argv)
 
 			if (r <= 0)
 				break;
-			sup_log_out(&s.log, buf, (size_t)r);
+			sup_mask_out(&s.mask, &s.log, buf, (size_t)r);
 		}
 		close(out[0]);
 	}
+	sup_mask_flush(&s.mask, &s.log);
 end:
 	sup_log_finish(&s.log);
 	if (s.log.err != 0) {

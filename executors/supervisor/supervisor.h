@@ -32,6 +32,15 @@ struct sup_log {
 	int err;		/* errno of the first failed write */
 };
 
+/* Secret values masked in the output (sup_mask.c). */
+struct sup_mask {
+	char *text;		/* the values, NUL-separated */
+	char **vals;		/* into text, longest first */
+	size_t n, maxlen;
+	char *carry;		/* output held back: may start a value */
+	size_t carry_len;
+};
+
 struct sup {
 	const char *status_path;
 	char status_tmp[PATH_MAX];
@@ -50,7 +59,39 @@ struct sup {
 	char error[512];
 
 	struct sup_log log;
+	struct sup_mask mask;
 };
+
+/* supervisor.c: one try, from its command line (never returns). */
+int sup_main(int argc, char **argv);
+
+/* sup_server.c: the fork server (`sluice-try --server`), and main(). The
+ * wire format between it and the local executor: */
+#define SUP_SERVER_MAGIC 0x736c7471u
+struct sup_server_req {		/* then len bytes: argv then env strings */
+	unsigned int magic;
+	unsigned int len;
+	unsigned int argc;
+	unsigned int envc;
+	unsigned int fds;	/* SUP_FD_* of the fds attached, in order:
+				 * log, status, stdin, cwd, secrets */
+};
+#define SUP_FD_STDIN 1u
+#define SUP_FD_CWD 2u
+#define SUP_FD_SECRETS 4u
+struct sup_server_reply {	/* a pidfd attached when there is one */
+	int err;		/* errno of a failed fork, else 0 */
+	int pid;
+	unsigned long long serial;
+};
+struct sup_server_end {		/* one per reaped try, on the ends pipe */
+	unsigned long long serial;
+	int pid;
+	int status;		/* as waitpid says */
+};
+/* The supervisor's descriptor of the secret values to mask in the log
+ * (-S): NUL-separated values. */
+#define SUP_SECRETS_FD 4
 
 /* sup_io.c: whole writes and reads (EINTR and short counts handled);
  * 0 or -1 with errno. */
@@ -64,6 +105,12 @@ long long sup_io_clock_ms(clockid_t id);
 void sup_log_out(struct sup_log *l, const char *p, size_t n);
 void sup_log_finish(struct sup_log *l);
 void sup_log_last_line(int fd, const char *line);
+
+/* sup_mask.c: load the values (-S), mask a chunk on its way to the log,
+ * flush what was held back at the end. */
+int sup_mask_load(struct sup_mask *m, int fd);
+void sup_mask_out(struct sup_mask *m, struct sup_log *l, const char *p, size_t n);
+void sup_mask_flush(struct sup_mask *m, struct sup_log *l);
 
 /* sup_tree.c: the try's processes. */
 unsigned long long sup_tree_proc_start(pid_t pid, pid_t *ppid);
