@@ -422,7 +422,7 @@ db_clean(struct cli *c, const struct cli_args *a)
 		       (long long)t.audit, when, dag ? " of DAG " : "",
 		       dag ? dag : "");
 		if (!dry_run && t.txs > 0)
-			printf(" (%lld transactions, the longest %lld ms)",
+			printf(" (%lld transaction(s), the longest %lld ms)",
 			       (long long)t.txs, (long long)t.max_tx_ms);
 		printf("\n");
 	}
