@@ -34,6 +34,7 @@ static const struct cli_opt db_opts[] = {
 	{"dag", 0, "DAG", "clean: only this DAG's runs (and audit rows)"},
 	{"dry-run", 'n', NULL, "clean: list what would be removed; remove nothing"},
 	{"audit", 0, NULL, "clean: remove audit rows older than the cutoff too"},
+	{"logs-only", 0, NULL, "clean: remove only the old runs' log files; keep the runs"},
 	{"force", 'f', NULL, "backup: overwrite FILE; vacuum: even while a scheduler runs"},
 	{NULL, 0, NULL, NULL},
 };
@@ -335,6 +336,7 @@ db_clean(struct cli *c, const struct cli_args *a)
 {
 	const char *dag = cli_opt_str(a, "dag");
 	int dry_run = cli_opt_flag(a, "dry-run"), r;
+	int logs_only = cli_opt_flag(a, "logs-only");
 	struct db_clean_totals t;
 	int64_t cutoff, after = 0;
 	char when[64];
@@ -360,6 +362,24 @@ db_clean(struct cli *c, const struct cli_args *a)
 		after = json_integer_value(json_object_get(
 				json_array_get(runs, n - 1), "id"));
 		while (i < n) {
+			if (logs_only) {
+				json_t *run = json_array_get(runs, i++);
+				int64_t files = db_clean_logs(c,
+				    json_string_value(json_object_get(run, "dag_id")),
+				    json_string_value(json_object_get(run, "partition")), dry_run);
+
+				if (files > 0) {
+					t.files += files;
+					t.runs++;
+					if (!c->json)
+						printf("%s %lld log files of run %s %s\n",
+						       dry_run ? "would remove" : "removed",
+						       (long long)files,
+						       json_string_value(json_object_get(run, "dag_id")),
+						       json_string_value(json_object_get(run, "partition")));
+				}
+				continue;
+			}
 			if (dry_run) {
 				json_t *run = json_array_get(runs, i++);
 				int64_t files = db_clean_logs(c,
@@ -381,7 +401,14 @@ db_clean(struct cli *c, const struct cli_args *a)
 		}
 		json_decref(runs);
 	}
-	if (cli_opt_flag(a, "audit")) {
+	if (logs_only && !c->json) {
+		printf("%s %lld log files of %lld runs older than %s\n",
+		       dry_run ? "would remove" : "removed", (long long)t.files,
+		       (long long)t.runs, cli_time(NULL, cutoff * 1000, when,
+						   sizeof when));
+		return 0;
+	}
+	if (cli_opt_flag(a, "audit") && !logs_only) {
 		for (;;) {
 			int64_t n;
 
@@ -445,8 +472,8 @@ db_run(struct cli *c, const struct cli_args *a)
 	if (strcmp(sub, "clean") != 0 &&
 	    (cli_opt_str(a, "keep") || cli_opt_str(a, "before") ||
 	     cli_opt_str(a, "dag") || cli_opt_flag(a, "dry-run") ||
-	     cli_opt_flag(a, "audit")))
-		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run and --audit are clean's");
+	     cli_opt_flag(a, "audit") || cli_opt_flag(a, "logs-only")))
+		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run, --audit and --logs-only are clean's");
 	if (strcmp(sub, "migrate") == 0 || strcmp(sub, "version") == 0) {
 		if (cli_open(c, 0, 0) < 0)
 			return EXIT_HOME;
@@ -470,7 +497,7 @@ const struct cli_verb cli_db = {
 	"backup FILE [--force]\n"
 	"check\n"
 	"vacuum [--force]\n"
-	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit]",
+	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit | --logs-only]",
 	"migrate, version: migrations (migrations/NNNN_name.sql, compiled in) are\n"
 	"applied in order, each in its own transaction, and recorded in\n"
 	"schema_migrations. Every sluice command applies pending ones on start; a\n"
@@ -492,7 +519,13 @@ const struct cli_verb cli_db = {
 	"re-run yesterday for an old partition is kept); queued and running runs\n"
 	"are never removed. Audit rows are kept unless --audit. The deletes are\n"
 	"made in transactions of about 25 ms each, so a running scheduler is not\n"
-	"stalled. It prints each run removed and the totals.\n",
+	"stalled. It prints each run removed and the totals. --logs-only removes\n"
+	"only the old runs' log folders and keeps their rows.\n"
+	"\n"
+	"retention: {runs: AGE, logs: AGE} in sluice.yaml makes the scheduler run\n"
+	"`db clean --keep AGE` (and `--logs-only --keep AGE`, the two by turns\n"
+	"when both are set) ten seconds after it starts and hourly, as a child\n"
+	"process logging to LOGS/retention.log.\n",
 	db_opts,
 	db_run,
 };

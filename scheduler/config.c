@@ -140,6 +140,32 @@ load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 }
 
 static int
+load_retention(struct config *c, struct ydoc *d, ynode_t *n,
+	       struct sl_err *err)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return ydoc_err(d, n, err, "retention: expected a mapping "
+				"({runs: 180d, logs: 30d}), got %s", ynode_kind(n));
+	if (ymap_check_dups(d, n, err) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
+		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		const char *key = ynode_str(k);
+
+		if (key == NULL || (strcmp(key, "runs") != 0 &&
+				    strcmp(key, "logs") != 0))
+			return ydoc_err(d, k, err, "retention: unknown key '%s' "
+					"(known: runs, logs)", key ? key : "");
+		if (ynode_get_duration(d, v, key[0] == 'r' ? "retention.runs" :
+				       "retention.logs", key[0] == 'r' ?
+				       &c->retention_runs_ms :
+				       &c->retention_logs_ms, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 load_pools(struct config *c, struct ydoc *d, ynode_t *n,
 	   struct sl_err *err)
 {
@@ -290,6 +316,9 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 		} else if (strcmp(key, "web") == 0) {
 			if (load_web(c, d, v, err) < 0)
 				goto fail;
+		} else if (strcmp(key, "retention") == 0) {
+			if (load_retention(c, d, v, err) < 0)
+				goto fail;
 		} else if (strcmp(key, "pools") == 0) {
 			if (load_pools(c, d, v, err) < 0)
 				goto fail;
@@ -309,7 +338,7 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 				goto fail;
 		} else {
 			ydoc_err(d, k, err,
-				 "unknown key '%s' (known: dags, database, logs, parallelism, dags_paused_at_creation, kill_grace, log_max, web, pools, executors, smtp, connections)",
+				 "unknown key '%s' (known: dags, database, logs, parallelism, dags_paused_at_creation, kill_grace, log_max, web, retention, pools, executors, smtp, connections)",
 				 key);
 			goto fail;
 		}
@@ -448,6 +477,8 @@ const char config_template[] =
 "                        #   starts it; false: new DAGs start at once\n"
 "kill_grace: 10s         # SIGTERM, then SIGKILL this much later\n"
 "# log_max: 100MB        # cap of a try's log (head and tail kept); 0: none\n"
+"# retention: {runs: 180d, logs: 30d}  # the scheduler removes older runs and\n"
+"#                     # log files hourly (see `sluice db clean`); default: keep\n"
 "\n"
 "web:\n"
 "  bind: 127.0.0.1       # set 0.0.0.0 to serve other machines\n"

@@ -199,6 +199,9 @@ struct sched {
 	struct sched_child *children;	/* to start after the commit */
 	struct sched_child **children_tail;
 	int nhelpers, caphelpers;
+	struct sched_timer retention_timer;	/* sched_retention.c */
+	pid_t retention_pid;		/* its `db clean` child, or 0 */
+	int retention_logs_turn;	/* the next clean is the logs one */
 	int64_t loop_lag_ms;
 	int64_t tries_started, tries_ended;
 };
@@ -315,6 +318,9 @@ void sched_notify_run(struct sched *s, struct run *r);
 /* Start (committed) or drop the children queued during the transaction
  * that just ended. */
 void sched_notify_flush(struct sched *s, int committed);
+/* sched_retention.c: with retention: in the config, `db clean` as a child
+ * a minute after the start and hourly. */
+void sched_retention_start(struct sched *s);
 void sched_notify_sla(struct sched *s, struct ti *ti, int64_t deadline);
 
 #endif
