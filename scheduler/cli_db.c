@@ -21,7 +21,7 @@
 
 /* A retention transaction holds the write lock about this long at most
  * (one run more may go over it), then commits and lets others write. */
-#define DB_CLEAN_TX_MS 25
+#define DB_CLEAN_TX_MS 20
 /* The pause between two retention transactions: the scheduler's writes
  * that waited on the lock get it first. */
 #define DB_CLEAN_PAUSE_MS 10
@@ -518,7 +518,7 @@ const struct cli_verb cli_db = {
 	"ended before the cutoff and it last ran before the cutoff too (a run\n"
 	"re-run yesterday for an old partition is kept); queued and running runs\n"
 	"are never removed. Audit rows are kept unless --audit. The deletes are\n"
-	"made in transactions of about 25 ms each, so a running scheduler is not\n"
+	"made in transactions of about 20 ms each, so a running scheduler is not\n"
 	"stalled. It prints each run removed and the totals. --logs-only removes\n"
 	"only the old runs' log folders and keeps their rows.\n"
 	"\n"

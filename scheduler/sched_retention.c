@@ -3,7 +3,7 @@
  * AGE}` in sluice.yaml). Ten seconds after the start and then hourly the
  * scheduler runs `sluice db clean --keep AGE` (and `--logs-only --keep
  * AGE`) as a child process, its output appended to LOGS/retention.log.
- * The child deletes in transactions of about 25 ms, so the scheduler's own
+ * The child deletes in transactions of about 20 ms, so the scheduler's own
  * commits go on between them; the loop never waits on it.
  */
 #include <errno.h>
