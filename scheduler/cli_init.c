@@ -1,4 +1,4 @@
-/* cli_init.c: `sluice init` (a new home) and `sluice db` (migrations). */
+/* cli_init.c: `sluice init` (a new home). */
 #include "scheduler/cli.h"
 
 #include <errno.h>
@@ -103,37 +103,4 @@ const struct cli_verb cli_init = {
 	"existing DAG folder instead of DIR/dags.\n",
 	init_opts,
 	init_run,
-};
-
-static int
-db_run(struct cli *c, const struct cli_args *args)
-{
-	struct sl_err err;
-	const char *sub = args->npos > 0 ? args->pos[0] : "";
-
-	if ((strcmp(sub, "migrate") != 0 && strcmp(sub, "version") != 0) ||
-	    args->npos > 1)
-		return cli_usage(&cli_db, "migrate or version?");
-	if (cli_open(c, 0, 0) < 0)
-		return EXIT_HOME;
-	sl_err_clear(&err);
-	/* store_open applies pending migrations (and refuses newer ones) */
-	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
-		return EXIT_HOME;
-	}
-	printf("%s: schema version %d (this sluice: %d)\n", c->cfg->db_path,
-	       store_schema_version(c->store), store_binary_version());
-	return 0;
-}
-
-const struct cli_verb cli_db = {
-	"db", "apply database migrations; show the schema version",
-	"migrate\nversion",
-	"Migrations (migrations/NNNN_name.sql, compiled in) are applied in order,\n"
-	"each in its own transaction, and recorded in schema_migrations. Every\n"
-	"sluice command applies pending ones on start; a database newer than this\n"
-	"binary is refused.\n",
-	NULL,
-	db_run,
 };

@@ -27,6 +27,9 @@ const struct config_key config_keys[] = {
 	{ "web.port", "integer 0..65535", "8080", "the TCP port to listen on" },
 	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it, for links in emails" },
 	{ "web.busy_max_rps", "integer 0..10000000", "6500", "in standalone mode, the most requests per second served while tries run (the rest wait their turn); 0: no limit" },
+	{ "retention", "mapping", NULL, "automatic clean-up by the scheduler, hourly, in small transactions (as sluice db clean does)" },
+	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs" },
+	{ "retention.logs", "duration", NULL, "the log folders of runs whose partition ended longer ago are deleted (the runs stay)" },
 	{ "pools", "mapping of NAME: slots", "default: 128", "named pools of slots; a task takes pool_slots of its pool's slots while a try runs" },
 	{ "executors", "mapping of NAME: mapping", "local: {type: local, slots: 16}", "where tries run; a task names one with executor:. type: local (keys slots, status_dir, log_max, cgroup), ssh (hosts, user, key, known_hosts, slots_per_host, ...) or plugin (path, slots, and the plug-in's own keys)" },
 	{ "smtp", "mapping", NULL, "the mail server for notifications; without it, emails are written to the home's outbox/ folder" },
@@ -195,6 +198,32 @@ load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 }
 
 static int
+load_retention(struct config *c, struct ydoc *d, ynode_t *n,
+	       struct sl_err *err)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return ydoc_err(d, n, err, "retention: expected a mapping "
+				"({runs: 180d, logs: 30d}), got %s", ynode_kind(n));
+	if (ymap_check_dups(d, n, err) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
+		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
+		const char *key = ynode_str(k);
+
+		if (key == NULL || (strcmp(key, "runs") != 0 &&
+				    strcmp(key, "logs") != 0))
+			return ydoc_err(d, k, err, "retention: unknown key '%s' "
+					"(known: runs, logs)", key ? key : "");
+		if (ynode_get_duration(d, v, key[0] == 'r' ? "retention.runs" :
+				       "retention.logs", key[0] == 'r' ?
+				       &c->retention_runs_ms :
+				       &c->retention_logs_ms, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
 load_pools(struct config *c, struct ydoc *d, ynode_t *n,
 	   struct sl_err *err)
 {
@@ -344,6 +373,9 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 				c->log_max = -1;
 		} else if (strcmp(key, "web") == 0) {
 			if (load_web(c, d, v, err) < 0)
+				goto fail;
+		} else if (strcmp(key, "retention") == 0) {
+			if (load_retention(c, d, v, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "pools") == 0) {
 			if (load_pools(c, d, v, err) < 0)
@@ -504,6 +536,8 @@ const char config_template[] =
 "                        #   starts it; false: new DAGs start at once\n"
 "kill_grace: 10s         # SIGTERM, then SIGKILL this much later\n"
 "# log_max: 100MB        # cap of a try's log (head and tail kept); 0: none\n"
+"# retention: {runs: 180d, logs: 30d}  # the scheduler removes older runs and\n"
+"#                     # log files hourly (see `sluice db clean`); default: keep\n"
 "\n"
 "web:\n"
 "  bind: 127.0.0.1       # set 0.0.0.0 to serve other machines\n"

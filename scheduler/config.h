@@ -29,6 +29,9 @@ struct config {
 	int64_t kill_grace_ms;	/* SIGTERM → SIGKILL on timeout and clear */
 	int64_t log_max;	/* cap of a try's log, bytes: 0 for the
 				 * executor's default, -1 for none */
+	int64_t retention_runs_ms;	/* retention.runs: the scheduler runs
+					 * `db clean --keep` hourly; 0: never */
+	int64_t retention_logs_ms;	/* retention.logs: `db clean --logs-only` */
 	json_t *pools;		/* {"default": 128, ...}: slots per pool */
 	json_t *executors;	/* {"local": {"type":"local","slots":16}, ...} */
 	json_t *smtp;		/* the smtp block, or NULL */

@@ -641,6 +641,7 @@ sched_start(struct sched *s, struct sl_err *err)
 	sched_timer_set(s, &s->tick_timer, sched_mono(s), tick_fire);
 	sched_timer_set(s, &s->poll_timer, sched_mono(s), poll_fire);
 	sched_pass_schedule(s);
+	sched_retention_start(s);
 	if (s->cfg->smtp == NULL)
 		sched_log("no smtp: block in %s: emails are written to %s/outbox/",
 			 s->cfg->file, s->cfg->home);

@@ -232,6 +232,9 @@ struct sched {
 	struct sched_child *children;	/* to start after the commit */
 	struct sched_child **children_tail;
 	int nhelpers, caphelpers;
+	struct sched_timer retention_timer;	/* sched_retention.c */
+	pid_t retention_pid;		/* its `db clean` child, or 0 */
+	int retention_logs_turn;	/* the next clean is the logs one */
 	int64_t loop_lag_ms;
 	int64_t tries_started, tries_ended;
 	int db_down;			/* a write failed: writes held until
@@ -296,7 +299,8 @@ int64_t sched_mono(const struct sched *s);
  * does not step (a wall deadline from the store, as a wait). */
 int64_t sched_mono_at(const struct sched *s, int64_t wall_ms);
 void sched_set_clock(struct sched *s, const struct sched_clock *c);
-/* Arm (or move) t to fire at `at`; cancel it. */
+/* Arm (or move) t to fire at `at`, a time of the monotonic clock
+ * (sched_mono; sched_mono_at converts a wall time); cancel it. */
 void sched_timer_set(struct sched *s, struct sched_timer *t, int64_t at,
 		     sched_timer_fn fire);
 void sched_timer_cancel(struct sched *s, struct sched_timer *t);
@@ -387,5 +391,8 @@ struct sched_sla_miss {
 };
 void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 		      size_t n);
+/* sched_retention.c: with retention: in the config, `db clean` as a child
+ * 10 s after the start and hourly. */
+void sched_retention_start(struct sched *s);
 
 #endif

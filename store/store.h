@@ -421,4 +421,40 @@ int store_durations(struct store *s, const int64_t *bounds_ms, int nbounds,
 			       int64_t sum_ms, const int64_t *le),
 		    void *arg);
 
+/* --- maintenance (store/store_maint.c; `sluice db`) --- */
+/* Copy the database to dest (a new file) with SQLite's online backup, in
+ * steps of pages_per_step pages, all read from one snapshot (the database
+ * as it was when the backup began) under a read transaction, so writers
+ * (the scheduler) go on meanwhile. *pages gets the page count. */
+int store_backup(struct store *s, const char *dest, int pages_per_step,
+		 int64_t *pages, struct sl_err *err);
+/* PRAGMA integrity_check and foreign_key_check, and the references the
+ * schema does not declare: an array of problem strings (empty when
+ * sound), or NULL with err. */
+json_t *store_check(struct store *s, struct sl_err *err);
+/* VACUUM, then fold the WAL into the file. Holds the write lock for the
+ * whole rewrite. */
+int store_vacuum(struct store *s, struct sl_err *err);
+/* The database's size in bytes (pages x page size), -1 on an error. */
+int64_t store_file_size(struct store *s);
+/*
+ * Retention. A run is old when its partition ended before before_s
+ * (end_s) AND it last ended (or, never started, was created) before
+ * before_s too, and it is done (success or failed): a run re-run
+ * yesterday for an old partition is recent; queued and running runs are
+ * never old. store_clean_runs lists up to limit old runs with id >
+ * after_id (of dag, or of every DAG when NULL), by id, as objects {id,
+ * dag_id, partition, end_s, state, tis, tries}; NULL on an error.
+ * store_clean_run deletes one (its tries, task instances, state changes
+ * and the run) if it is still old: 1 deleted, 0 not old any more, -1 an
+ * error. The caller holds the transaction (a few runs per transaction).
+ * store_clean_audit deletes up to limit audit rows older than before_ms
+ * (or, dry_run, counts them all): how many, or -1.
+ */
+json_t *store_clean_runs(struct store *s, const char *dag, int64_t before_s,
+			 int64_t after_id, int limit);
+int store_clean_run(struct store *s, int64_t run_id, int64_t before_s);
+int64_t store_clean_audit(struct store *s, const char *dag, int64_t before_ms,
+			  int limit, int dry_run);
+
 #endif

@@ -1,0 +1,531 @@
+/*
+ * cli_db.c: `sluice db`: migrations and the schema version, and the
+ * operator's maintenance of a live database: backup, check, vacuum and
+ * clean (retention). The SQL is in store/store_maint.c.
+ */
+#include "scheduler/cli.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scheduler/config.h"
+#include "scheduler/try.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+
+/* A retention transaction holds the write lock about this long at most
+ * (one run more may go over it), then commits and lets others write. */
+#define DB_CLEAN_TX_MS 20
+/* The pause between two retention transactions: the scheduler's writes
+ * that waited on the lock get it first. */
+#define DB_CLEAN_PAUSE_MS 10
+/* Pages copied per backup step (4 KiB pages: 1 MiB). */
+#define DB_BACKUP_PAGES 256
+
+static const struct cli_opt db_opts[] = {
+	{"keep", 0, "AGE", "clean: remove runs older than AGE (90d, 12h, 2w...)"},
+	{"before", 0, "DATE", "clean: remove runs older than DATE (UTC unless it has an offset)"},
+	{"dag", 0, "DAG", "clean: only this DAG's runs (and audit rows)"},
+	{"dry-run", 'n', NULL, "clean: list what would be removed; remove nothing"},
+	{"audit", 0, NULL, "clean: remove audit rows older than the cutoff too"},
+	{"logs-only", 0, NULL, "clean: remove only the old runs' log files; keep the runs"},
+	{"force", 'f', NULL, "backup: overwrite FILE; vacuum: even while a scheduler runs"},
+	{NULL, 0, NULL, NULL},
+};
+
+static int
+db_migrate(struct cli *c)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	/* store_open applies pending migrations (and refuses newer ones) */
+	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_HOME;
+	}
+	printf("%s: schema version %d (this sluice: %d)\n", c->cfg->db_path,
+	       store_schema_version(c->store), store_binary_version());
+	return 0;
+}
+
+static int
+db_backup(struct cli *c, const struct cli_args *a)
+{
+	const char *dest = a->pos[1];
+	struct sl_err err;
+	char *partial;
+	int64_t pages = 0, t0;
+	struct stat sb;
+
+	if (stat(dest, &sb) == 0 && !cli_opt_flag(a, "force")) {
+		fprintf(stderr, "sluice: %s exists (--force overwrites it)\n", dest);
+		return EXIT_FAILED;
+	}
+	if (cli_open(c, 1, 0) < 0)
+		return EXIT_HOME;
+	/* the copy is made beside FILE and renamed onto it when whole: FILE
+	 * is never a half-made copy */
+	partial = xasprintf("%s.partial", dest);
+	unlink(partial);
+	sl_err_clear(&err);
+	t0 = sl_mono_ms();
+	if (store_backup(c->store, partial, DB_BACKUP_PAGES, &pages, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		unlink(partial);
+		free(partial);
+		return EXIT_FAILED;
+	}
+	if (rename(partial, dest) < 0) {
+		fprintf(stderr, "sluice: cannot rename %s to %s: %s\n", partial,
+			dest, strerror(errno));
+		unlink(partial);
+		free(partial);
+		return EXIT_FAILED;
+	}
+	free(partial);
+	printf("backed up %s to %s (%lld pages, %lld ms)\n", c->cfg->db_path,
+	       dest, (long long)pages, (long long)(sl_mono_ms() - t0));
+	return 0;
+}
+
+static int
+db_check(struct cli *c)
+{
+	struct sl_err err;
+	json_t *problems, *p;
+	size_t i;
+
+	if (cli_open(c, 1, 0) < 0)
+		return EXIT_HOME;
+	sl_err_clear(&err);
+	if ((problems = store_check(c->store, &err)) == NULL) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_FAILED;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:b, s:O}", "database",
+				      c->cfg->db_path, "ok",
+				      json_array_size(problems) == 0,
+				      "problems", problems);
+		cli_print_json(o);
+		json_decref(o);
+	} else if (json_array_size(problems) == 0) {
+		printf("%s: ok (integrity_check, foreign_key_check)\n",
+		       c->cfg->db_path);
+	} else {
+		json_array_foreach(problems, i, p)
+			printf("%s: %s\n", c->cfg->db_path, json_string_value(p));
+		printf("%s: %zu problem(s); restore a backup (`sluice db backup`) "
+		       "or copy what is readable with sqlite3's .recover\n",
+		       c->cfg->db_path, json_array_size(problems));
+	}
+	i = json_array_size(problems);
+	json_decref(problems);
+	return i == 0 ? 0 : EXIT_FAILED;
+}
+
+static int
+db_vacuum(struct cli *c, const struct cli_args *a)
+{
+	struct sl_err err;
+	int64_t before, t0;
+
+	if (cli_open(c, 1, 0) < 0)
+		return EXIT_HOME;
+	if (cli_scheduler_running(c) && !cli_opt_flag(a, "force")) {
+		fprintf(stderr, "sluice: a scheduler runs on %s: VACUUM holds the "
+			"write lock for the whole rewrite and would stall it; stop "
+			"it first (or --force)\n", c->cfg->home);
+		return EXIT_FAILED;
+	}
+	before = store_file_size(c->store);
+	t0 = sl_mono_ms();
+	sl_err_clear(&err);
+	if (store_vacuum(c->store, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_FAILED;
+	}
+	printf("vacuumed %s: %lld -> %lld bytes (%lld ms)\n", c->cfg->db_path,
+	       (long long)before, (long long)store_file_size(c->store),
+	       (long long)(sl_mono_ms() - t0));
+	return 0;
+}
+
+/* --- clean --- */
+
+static int64_t db_clean_files;
+
+static int
+db_clean_unlink(const char *path, const struct stat *sb, int flag,
+		struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+	if (unlink(path) == 0)
+		db_clean_files++;
+	return 0;
+}
+
+static int
+db_clean_count(const char *path, const struct stat *sb, int flag,
+	       struct FTW *ftw)
+{
+	(void)path;
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_F)
+		db_clean_files++;
+	return 0;
+}
+
+/* LOGS_DIR/DAG/PARTITION-DIR: every try log of one run. Removes it (or,
+ * dry_run, counts its files); how many files. */
+static int64_t
+db_clean_logs(struct cli *c, const char *dag, const char *partition,
+	      int dry_run)
+{
+	char *part = try_partition_dir(partition);
+	char *dir = xasprintf("%s/%s/%s", c->cfg->logs_dir, dag, part);
+	struct stat sb;
+
+	db_clean_files = 0;
+	if (lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+		nftw(dir, dry_run ? db_clean_count : db_clean_unlink, 16,
+		     FTW_DEPTH | FTW_PHYS);
+	free(dir);
+	free(part);
+	return db_clean_files;
+}
+
+/* The cutoff of --keep AGE or --before DATE, in epoch seconds. */
+static int
+db_clean_cutoff(const struct cli_args *a, int64_t *cutoff)
+{
+	const char *keep = cli_opt_str(a, "keep");
+	const char *before = cli_opt_str(a, "before");
+	struct sl_err err;
+	int64_t ms;
+
+	if ((keep == NULL) == (before == NULL))
+		return cli_usage(&cli_db, "clean takes --keep AGE or --before DATE");
+	if (keep != NULL) {
+		if (sl_parse_duration(keep, &ms) < 0 || ms <= 0)
+			return cli_usage(&cli_db, "--keep takes an age like 90d, 12h or 2w, got '%s'", keep);
+		*cutoff = (sl_now_ms() - ms) / 1000;
+		return 0;
+	}
+	sl_err_clear(&err);
+	{
+		struct tz *utc = NULL;
+		int r;
+
+		if (tz_load("UTC", &utc, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		r = tz_parse_time(utc, before, cutoff, &err);
+		tz_free(utc);
+		if (r < 0)
+			return cli_usage(&cli_db, "--before: %s", err.msg);
+	}
+	return 0;
+}
+
+struct db_clean_totals {
+	int64_t runs, tis, tries, files, audit, txs, max_tx_ms;
+};
+
+static void
+db_clean_print(struct cli *c, const json_t *run, int64_t files, int dry_run)
+{
+	char when[64];
+
+	if (c->json)
+		return;
+	printf("%s run %s %s (partition ended %s; %s; %lld task instances, "
+	       "%lld tries, %lld log files)\n", dry_run ? "would remove" : "removed",
+	       json_string_value(json_object_get(run, "dag_id")),
+	       json_string_value(json_object_get(run, "partition")),
+	       cli_time(NULL, json_integer_value(json_object_get(run, "end_s")) * 1000,
+			when, sizeof when),
+	       json_string_value(json_object_get(run, "state")),
+	       (long long)json_integer_value(json_object_get(run, "tis")),
+	       (long long)json_integer_value(json_object_get(run, "tries")),
+	       (long long)files);
+}
+
+static void
+db_clean_add(struct db_clean_totals *t, const json_t *run, int64_t files)
+{
+	t->runs++;
+	t->tis += json_integer_value(json_object_get(run, "tis"));
+	t->tries += json_integer_value(json_object_get(run, "tries"));
+	t->files += files;
+}
+
+/* Delete runs[*i...] in one transaction of about DB_CLEAN_TX_MS; then
+ * their log folders. -1 on a database error. */
+static int
+db_clean_batch(struct cli *c, json_t *runs, size_t *i, int64_t cutoff,
+	       struct db_clean_totals *t)
+{
+	size_t first = *i, n = json_array_size(runs);
+	char *gone = xcalloc(n, 1);
+	int64_t t0, ms;
+
+	if (store_begin(c->store) < 0) {
+		free(gone);
+		return -1;
+	}
+	t0 = sl_mono_ms();
+	while (*i < n && (*i == first || sl_mono_ms() - t0 < DB_CLEAN_TX_MS)) {
+		json_t *run = json_array_get(runs, *i);
+		int r = store_clean_run(c->store, json_integer_value(
+					json_object_get(run, "id")), cutoff);
+
+		if (r < 0) {
+			store_rollback(c->store);
+			free(gone);
+			return -1;
+		}
+		gone[*i] = (char)r;
+		(*i)++;
+	}
+	if (store_commit(c->store) < 0) {
+		free(gone);
+		return -1;
+	}
+	ms = sl_mono_ms() - t0;
+	t->txs++;
+	if (ms > t->max_tx_ms)
+		t->max_tx_ms = ms;
+	for (size_t k = first; k < *i; k++) {
+		json_t *run = json_array_get(runs, k);
+		int64_t files;
+
+		if (!gone[k])
+			continue;
+		files = db_clean_logs(c, json_string_value(json_object_get(run, "dag_id")),
+				      json_string_value(json_object_get(run, "partition")), 0);
+		db_clean_add(t, run, files);
+		db_clean_print(c, run, files, 0);
+	}
+	free(gone);
+	return 0;
+}
+
+static void
+db_clean_pause(void)
+{
+	struct timespec ts = {0, DB_CLEAN_PAUSE_MS * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static int
+db_clean(struct cli *c, const struct cli_args *a)
+{
+	const char *dag = cli_opt_str(a, "dag");
+	int dry_run = cli_opt_flag(a, "dry-run"), r;
+	int logs_only = cli_opt_flag(a, "logs-only");
+	struct db_clean_totals t;
+	int64_t cutoff, after = 0;
+	char when[64];
+
+	if ((r = db_clean_cutoff(a, &cutoff)) != 0)
+		return r;
+	if (cli_open(c, 1, 0) < 0)
+		return EXIT_HOME;
+	memset(&t, 0, sizeof t);
+	for (;;) {
+		json_t *runs = store_clean_runs(c->store, dag, cutoff, after, 500);
+		size_t i = 0, n;
+
+		if (runs == NULL) {
+			fprintf(stderr, "sluice: cannot read the runs of %s\n",
+				c->cfg->db_path);
+			return EXIT_FAILED;
+		}
+		if ((n = json_array_size(runs)) == 0) {
+			json_decref(runs);
+			break;
+		}
+		after = json_integer_value(json_object_get(
+				json_array_get(runs, n - 1), "id"));
+		while (i < n) {
+			if (logs_only) {
+				json_t *run = json_array_get(runs, i++);
+				int64_t files = db_clean_logs(c,
+				    json_string_value(json_object_get(run, "dag_id")),
+				    json_string_value(json_object_get(run, "partition")), dry_run);
+
+				if (files > 0) {
+					t.files += files;
+					t.runs++;
+					if (!c->json)
+						printf("%s %lld log files of run %s %s\n",
+						       dry_run ? "would remove" : "removed",
+						       (long long)files,
+						       json_string_value(json_object_get(run, "dag_id")),
+						       json_string_value(json_object_get(run, "partition")));
+				}
+				continue;
+			}
+			if (dry_run) {
+				json_t *run = json_array_get(runs, i++);
+				int64_t files = db_clean_logs(c,
+				    json_string_value(json_object_get(run, "dag_id")),
+				    json_string_value(json_object_get(run, "partition")), 1);
+
+				db_clean_add(&t, run, files);
+				db_clean_print(c, run, files, 1);
+				continue;
+			}
+			if (db_clean_batch(c, runs, &i, cutoff, &t) < 0) {
+				fprintf(stderr, "sluice: cleaning %s failed after "
+					"%lld runs\n", c->cfg->db_path,
+					(long long)t.runs);
+				json_decref(runs);
+				return EXIT_FAILED;
+			}
+			db_clean_pause();
+		}
+		json_decref(runs);
+	}
+	if (logs_only && !c->json) {
+		printf("%s %lld log files of %lld runs older than %s\n",
+		       dry_run ? "would remove" : "removed", (long long)t.files,
+		       (long long)t.runs, cli_time(NULL, cutoff * 1000, when,
+						   sizeof when));
+		return 0;
+	}
+	if (cli_opt_flag(a, "audit") && !logs_only) {
+		for (;;) {
+			int64_t n;
+
+			if (!dry_run && store_begin(c->store) < 0)
+				return EXIT_FAILED;
+			n = store_clean_audit(c->store, dag, cutoff * 1000, 2000,
+					      dry_run);
+			if (!dry_run && (n < 0 ? (store_rollback(c->store), 1) :
+					 store_commit(c->store) < 0))
+				n = -1;
+			if (n < 0) {
+				fprintf(stderr, "sluice: cleaning the audit log of %s failed\n",
+					c->cfg->db_path);
+				return EXIT_FAILED;
+			}
+			t.audit += n;
+			if (dry_run || n == 0)
+				break;
+			db_clean_pause();
+		}
+	}
+	cli_time(NULL, cutoff * 1000, when, sizeof when);
+	if (c->json) {
+		json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I}",
+				      "before", when, "dry_run", dry_run,
+				      "runs", (json_int_t)t.runs,
+				      "task_instances", (json_int_t)t.tis,
+				      "tries", (json_int_t)t.tries,
+				      "log_files", (json_int_t)t.files,
+				      "audit", (json_int_t)t.audit);
+		cli_print_json(o);
+		json_decref(o);
+	} else {
+		printf("%s %lld runs, %lld task instances, %lld tries, %lld log "
+		       "files and %lld audit rows older than %s%s%s",
+		       dry_run ? "would remove" : "removed", (long long)t.runs,
+		       (long long)t.tis, (long long)t.tries, (long long)t.files,
+		       (long long)t.audit, when, dag ? " of DAG " : "",
+		       dag ? dag : "");
+		if (!dry_run && t.txs > 0)
+			printf(" (%lld transaction(s), the longest %lld ms)",
+			       (long long)t.txs, (long long)t.max_tx_ms);
+		printf("\n");
+	}
+	return 0;
+}
+
+static int
+db_run(struct cli *c, const struct cli_args *a)
+{
+	const char *sub = a->npos > 0 ? a->pos[0] : "";
+	int nargs = strcmp(sub, "backup") == 0 ? 2 : 1;
+
+	if (a->npos != nargs) {
+		if (strcmp(sub, "backup") == 0)
+			return cli_usage(&cli_db, "backup takes the FILE to write");
+		if (a->npos > 1)
+			return cli_usage(&cli_db, "unexpected argument '%s'", a->pos[1]);
+		return cli_usage(&cli_db, "migrate, version, backup, check, vacuum or clean?");
+	}
+	if (strcmp(sub, "clean") != 0 &&
+	    (cli_opt_str(a, "keep") || cli_opt_str(a, "before") ||
+	     cli_opt_str(a, "dag") || cli_opt_flag(a, "dry-run") ||
+	     cli_opt_flag(a, "audit") || cli_opt_flag(a, "logs-only")))
+		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run, --audit and --logs-only are clean's");
+	if (strcmp(sub, "migrate") == 0 || strcmp(sub, "version") == 0) {
+		if (cli_open(c, 0, 0) < 0)
+			return EXIT_HOME;
+		return db_migrate(c);
+	}
+	if (strcmp(sub, "backup") == 0)
+		return db_backup(c, a);
+	if (strcmp(sub, "check") == 0)
+		return db_check(c);
+	if (strcmp(sub, "vacuum") == 0)
+		return db_vacuum(c, a);
+	if (strcmp(sub, "clean") == 0)
+		return db_clean(c, a);
+	return cli_usage(&cli_db, "unknown db command '%s'", sub);
+}
+
+const struct cli_verb cli_db = {
+	"db", "migrations, backup, checks, vacuum and retention of the database",
+	"migrate\n"
+	"version\n"
+	"backup FILE [--force]\n"
+	"check\n"
+	"vacuum [--force]\n"
+	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit | --logs-only]",
+	"migrate, version: migrations (migrations/NNNN_name.sql, compiled in) are\n"
+	"applied in order, each in its own transaction, and recorded in\n"
+	"schema_migrations. Every sluice command applies pending ones on start; a\n"
+	"database newer than this binary is refused.\n"
+	"\n"
+	"backup FILE: a consistent copy of the live database (SQLite's online\n"
+	"backup), as it was when the backup began; a running scheduler goes on\n"
+	"meanwhile. FILE appears only when the copy is whole.\n"
+	"\n"
+	"check: PRAGMA integrity_check and foreign_key_check, and references the\n"
+	"schema does not declare; prints each problem; exit 1 if there is any.\n"
+	"\n"
+	"vacuum: rewrites the database to its smallest size (after a clean). It\n"
+	"holds the write lock throughout, so it refuses while a scheduler runs.\n"
+	"\n"
+	"clean: removes old runs with their task instances, tries, state changes\n"
+	"and log files (LOGS/DAG/PARTITION/). A run is old when its partition\n"
+	"ended before the cutoff and it last ran before the cutoff too (a run\n"
+	"re-run yesterday for an old partition is kept); queued and running runs\n"
+	"are never removed. Audit rows are kept unless --audit. The deletes are\n"
+	"made in transactions of about 20 ms each, so a running scheduler is not\n"
+	"stalled. It prints each run removed and the totals. --logs-only removes\n"
+	"only the old runs' log folders and keeps their rows.\n"
+	"\n"
+	"retention: {runs: AGE, logs: AGE} in sluice.yaml makes the scheduler run\n"
+	"`db clean --keep AGE` (and `--logs-only --keep AGE`, the two by turns\n"
+	"when both are set) ten seconds after it starts and hourly, as a child\n"
+	"process logging to LOGS/retention.log.\n",
+	db_opts,
+	db_run,
+};
