@@ -5,13 +5,14 @@
 # is lost, the run succeeds. A SIGTERM leaves the running try running; the
 # next scheduler adopts it and records its result once. --drain waits for
 # the running try and records it before exiting; a second SIGTERM while
-# draining stops without waiting.
+# draining stops without waiting. (run_adopt_fork_server.sh runs it all
+# again with the local executor's fork_server: true.)
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/sluice.yaml" <<YAML
 parallelism: 10
 executors:
-  local: {type: local, slots: 10}
+  local: {type: local, slots: 10, fork_server: ${ADOPT_FORK_SERVER:-false}}
 YAML
 
 # --- 30 layers of 10 tasks, each after the same column of the layer
