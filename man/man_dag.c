@@ -13,22 +13,6 @@
 #include "scheduler/template.h"
 #include "scheduler/try.h"
 
-static const char *
-man_op_kind(enum op_key_kind k)
-{
-	switch (k) {
-	case OPK_STRING: return "string";
-	case OPK_STRINGS: return "string or list of strings";
-	case OPK_INT: return "integer";
-	case OPK_BOOL: return "boolean";
-	case OPK_DURATION: return "duration";
-	case OPK_MAP: return "mapping of strings";
-	case OPK_CONNECTION: return "connection name";
-	case OPK_ANY: return "any";
-	}
-	return "?";
-}
-
 static void
 man_values(struct buf *out, const struct dag_key_value *v)
 {
@@ -97,7 +81,7 @@ man_task_types(struct buf *out)
 			continue;
 		}
 		for (const struct op_key *k = op->keys; k->name != NULL; k++) {
-			char *what = xasprintf(" (%s%s%s)", man_op_kind(k->kind),
+			char *what = xasprintf(" (%s%s%s)", op_key_kind_name(k->kind),
 					       k->required ? ", required" : "",
 					       k->templated == OPK_SHELL_LINE ?
 					       ", templated shell line" :

@@ -105,3 +105,19 @@ op_connection(const json_t *spec, const char *key)
 		return NULL;
 	return json_object_get(json_object_get(spec, "connections"), name);
 }
+
+const char *
+op_key_kind_name(enum op_key_kind k)
+{
+	switch (k) {
+	case OPK_STRING: return "string";
+	case OPK_STRINGS: return "string or list of strings";
+	case OPK_INT: return "integer";
+	case OPK_BOOL: return "boolean";
+	case OPK_DURATION: return "duration";
+	case OPK_MAP: return "mapping of strings";
+	case OPK_CONNECTION: return "connection name";
+	case OPK_ANY: return "any";
+	}
+	return "?";
+}

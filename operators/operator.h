@@ -52,6 +52,10 @@ enum op_key_kind {
 	OPK_ANY,	/* any YAML → JSON (scalars as strings) */
 };
 
+/* What a person types for a key of kind k ("duration", ...), as the DAG
+ * reference and the man page say it. */
+const char *op_key_kind_name(enum op_key_kind k);
+
 #define OPK_SHELL_LINE 2
 
 struct op_key {

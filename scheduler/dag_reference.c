@@ -86,22 +86,6 @@ values_table(struct buf *out, const char *head,
 	buf_addc(out, '\n');
 }
 
-static const char *
-op_kind_name(enum op_key_kind k)
-{
-	switch (k) {
-	case OPK_STRING: return "string";
-	case OPK_STRINGS: return "string or list of strings";
-	case OPK_INT: return "integer";
-	case OPK_BOOL: return "boolean";
-	case OPK_DURATION: return "duration";
-	case OPK_MAP: return "mapping of strings";
-	case OPK_CONNECTION: return "connection name";
-	case OPK_ANY: return "any";
-	}
-	return "?";
-}
-
 static void
 task_types(struct buf *out)
 {
@@ -124,7 +108,7 @@ task_types(struct buf *out)
 			      "|---|---|---|---|---|\n");
 		for (const struct op_key *k = op->keys; k->name != NULL; k++) {
 			buf_printf(out, "| `%s` | %s | %s | %s | ", k->name,
-				   op_kind_name(k->kind),
+				   op_key_kind_name(k->kind),
 				   k->required ? "yes" : "no",
 				   k->templated == OPK_SHELL_LINE ?
 				   "yes (shell line)" : k->templated ? "yes" : "no");
