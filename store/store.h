@@ -230,6 +230,7 @@ struct clear_spec {
 	char **tasks;		/* NULL-terminated; NULL or empty = all */
 	int64_t from_s;		/* partition range by start, inclusive */
 	int64_t to_s;
+	const char *partition;	/* non-NULL: only the run of this key */
 	int downstream;
 	int upstream;
 	int only_failed;

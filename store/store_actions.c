@@ -127,12 +127,17 @@ store_clear(struct store *s, const struct dag *dag,
 	    "SELECT ti.id, ti.run_id FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
 	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
 	    "AND ti.task_id IN (SELECT value FROM json_each(?4)) "
-	    "AND (?5 = 0 OR ti.state IN ('failed', 'upstream_failed'))");
+	    "AND (?5 = 0 OR ti.state IN ('failed', 'upstream_failed')) "
+	    "AND (?6 IS NULL OR r.partition = ?6)");
 	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, spec->from_s);
 	sqlite3_bind_int64(st, 3, spec->to_s);
 	sqlite3_bind_text(st, 4, names_text, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, spec->only_failed);
+	if (spec->partition != NULL)
+		sqlite3_bind_text(st, 6, spec->partition, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 6);
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "selecting task instances");
 		goto fail;
@@ -422,6 +427,8 @@ store_mark_downstream(struct store *s, const struct dag *dag,
 		spec.dag_id = dag->name;
 		spec.tasks = names;
 		spec.from_s = spec.to_s = start_s;
+		spec.partition = partition;	/* runs of an unscheduled DAG
+						 * may share a start */
 		if (store_clear(s, dag, &spec, who, NULL, err) < 0)
 			nfreed = -1;
 	}

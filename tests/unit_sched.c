@@ -526,7 +526,10 @@ test_mark_running(void)
  * a fails; b (after a) and c (after b) are upstream_failed because of a
  * only; y (after a and x) also because of x, which failed too. Marking a
  * success frees b and c (y stays held by x). Without clear_downstream they
- * stay upstream_failed; with it they are cleared and run in order.
+ * stay upstream_failed; with it they are cleared and run in order. A
+ * second run q, made at the same moment (the same start: an unscheduled
+ * DAG's manual runs), failed alike and its a marked success without
+ * clearing, is left as it is: its b does not run.
  */
 static const struct {
 	int clear;
@@ -556,8 +559,14 @@ test_mark_clear_downstream(void)
 	for (size_t i = 0; i < SL_ARRAY_LEN(mark_table); i++) {
 		h_open(files, NULL);
 		h_trigger("md", "p");
+		h_trigger("md", "q");
 		CHECK_EQ_INT(0, h_end("a", "p", 1));
 		CHECK_EQ_INT(0, h_end("x", "p", 1));
+		CHECK_EQ_INT(0, h_end("a", "q", 1));
+		CHECK_EQ_INT(0, h_end("x", "q", 1));
+		CHECK_STATE("upstream_failed", "md", "b", "q");
+		CHECK_EQ_INT(2, h_mark("md", "a", "q", "success", 0));
+		CHECK_STATE("upstream_failed", "md", "b", "q");
 		CHECK_STATE("upstream_failed", "md", "b", "p");
 		CHECK_STATE("upstream_failed", "md", "c", "p");
 		CHECK_STATE("upstream_failed", "md", "y", "p");
@@ -574,6 +583,10 @@ test_mark_clear_downstream(void)
 		CHECK_EQ_INT(mark_table[i].started_b, h_started("b"));
 		/* x still failed: the run ends failed either way */
 		CHECK_EQ_STR("failed", h_run_state("md", "p"));
+		/* the other run is untouched */
+		CHECK_STATE("success", "md", "a", "q");
+		CHECK_STATE("upstream_failed", "md", "b", "q");
+		CHECK_STATE("upstream_failed", "md", "c", "q");
 		h_close();
 	}
 }
