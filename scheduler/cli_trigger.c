@@ -202,14 +202,17 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	}
 	if (p.exists && !wait) {
 		fprintf(stderr, "sluice: DAG %s already has a run for partition %s "
-			"(--wait follows it; `sluice clear` re-runs it)\n", d->name, key);
+			"(--wait follows it; `sluice clear` re-runs it%s)\n", d->name, key,
+			json_object_size(params) > 0 ? ", `sluice clear --param` with new "
+			"params, or `sluice runs delete` then trigger again" : "");
 		json_decref(params);
 		return EXIT_FAILED;
 	}
 	if (p.exists && json_object_size(params) > 0) {
 		fprintf(stderr, "sluice: DAG %s already has a run for partition %s; "
-			"its params stay as they are (--param applies to new runs)\n",
-			d->name, key);
+			"its params stay as they are (--param applies to new runs; "
+			"`sluice clear %s --partition %s --param K=V` re-runs it with new "
+			"params)\n", d->name, key, d->name, key);
 		json_decref(params);
 		return EXIT_USAGE;
 	}
