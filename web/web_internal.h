@@ -291,9 +291,16 @@ enum web_result pages_dags(struct web_req *r);
 enum web_result pages_audit(struct web_req *r);
 enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
+enum web_result pages_not_found(struct web_req *r, const char *what);
+/* A state as a coloured badge. */
+void pages_state_badge(struct buf *b, const char *state);
+/* ` title="..."` for a partition key of d: extra (may be NULL), then the
+ * key's time in UTC when the key is a time. */
+void pages_partition_title(struct buf *b, const struct dag *d, const char *key,
+			   const char *extra);
+/* --- pages_run.c: the run page and the task page --- */
 enum web_result pages_run(struct web_req *r);
 enum web_result pages_task(struct web_req *r);
-enum web_result pages_not_found(struct web_req *r, const char *what);
 /* To the login page, then back to the page asked for. */
 void pages_to_login(struct web_req *r);
 /* The login form; next: where to go after (NULL: the ?next= query). */

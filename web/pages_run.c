@@ -1,0 +1,343 @@
+/*
+ * pages_run.c: the run page and the task page (its tries, what each
+ * ran, why it waits), server-rendered as pages.c's others; app.js keeps
+ * the task page live through the REST API.
+ */
+#include "web/web_internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+
+#include "operators/operator.h"
+#include "store/store.h"
+#include "scheduler/sched.h"
+#include "scheduler/shquote.h"
+#include "scheduler/tz.h"
+#include "scheduler/wait.h"
+#include "web/auth.h"
+#include "web/links.h"
+
+static void
+pre_json(struct buf *b, const char *id, json_t *v)
+{
+	char *text;
+
+	if (v == NULL || json_is_null(v))
+		return;
+	text = json_is_string(v) ? xstrdup(json_string_value(v)) :
+	       json_dumps(v, JSON_ENCODE_ANY | JSON_INDENT(2));
+	buf_printf(b, "<pre class=\"command\" id=\"%s\">", id);
+	text_html_escape(b, text);
+	buf_adds(b, "</pre>");
+	free(text);
+}
+
+/* A run's params (secret ones as ***), when it has any. */
+static void
+run_params_section(struct buf *b, const struct dag *d, json_t *run)
+{
+	json_t *params = json_object_get(run, "params"), *shown;
+
+	if (!json_is_object(params) || json_object_size(params) == 0)
+		return;
+	buf_adds(b, "<h2>Params of this run</h2>");
+	shown = dag_params_masked(d, params);
+	pre_json(b, "run-params", shown);
+	json_decref(shown);
+}
+
+/* A try's result in words: exit code, signal or the executor's error. */
+static void
+result_text(struct buf *b, json_t *ti)
+{
+	json_t *ec = json_object_get(ti, "exit_code"), *sig = json_object_get(ti, "signal");
+	const char *error = json_string_value(json_object_get(ti, "error"));
+
+	if (error != NULL && error[0] != '\0') {
+		buf_adds(b, "error: ");
+		text_html_escape(b, error);
+	} else if (json_integer_value(sig) > 0)
+		buf_printf(b, "signal %lld", (long long)json_integer_value(sig));
+	else if (json_is_integer(ec))
+		buf_printf(b, "exit code %lld", (long long)json_integer_value(ec));
+}
+
+/* A run: its state and every task instance, each linked to its page. */
+enum web_result
+pages_run(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition;
+	json_t *run = store_run_json(r->w->store, d->name, partition), *tis;
+	struct buf b;
+
+	if (run == NULL && web_store_busy(r->w))
+		return WEB_BUSY;
+	if (run == NULL)
+		return pages_not_found(r, "no run of this DAG for that partition");
+	if ((tis = store_tis_json(r->w->store, d->name, partition)) == NULL) {
+		json_decref(run);
+		return api_db_failed(r);
+	}
+	buf_init(&b, 0);
+	html_begin(r, &b, partition, "run");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"");
+	{
+		const char *values[] = { d->name };
+
+		links_build(&b, NULL, LINK_PAGE_DAG, values);
+	}
+	buf_adds(&b, "\">");
+	text_html_escape(&b, d->name);
+	buf_adds(&b, "</a></p><h1>");
+	text_html_escape(&b, partition);
+	buf_adds(&b, " <span id=\"run-state\" class=\"badge st-");
+	text_html_escape(&b, json_string_value(json_object_get(run, "state")));
+	buf_adds(&b, "\">");
+	text_html_escape(&b, json_string_value(json_object_get(run, "state")));
+	buf_adds(&b, "</span></h1><p class=\"meta\">");
+	text_html_escape(&b, json_string_value(json_object_get(run, "run_type")));
+	buf_adds(&b, " run · started ");
+	html_time(&b, d->tz, json_object_get(run, "started_at"));
+	buf_adds(&b, " · ended ");
+	html_time(&b, d->tz, json_object_get(run, "ended_at"));
+	buf_adds(&b, "</p>");
+	run_params_section(&b, d, run);
+	buf_adds(&b, "<h2>Task instances</h2><table class=\"list\" id=\"run-tis\"><thead><tr>"
+		     "<th>Task</th><th>State</th><th>Try</th><th>Result</th><th>Started</th>"
+		     "<th>Ended</th></tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(tis); i++) {
+		json_t *ti = json_array_get(tis, i);
+		const char *task = json_string_value(json_object_get(ti, "task"));
+		const char *values[] = { d->name, partition, task };
+
+		buf_adds(&b, "<tr><td><a href=\"");
+		links_build(&b, NULL, LINK_PAGE_TASK, values);
+		buf_adds(&b, "\">");
+		text_html_escape(&b, task);
+		buf_adds(&b, "</a></td><td>");
+		pages_state_badge(&b, json_string_value(json_object_get(ti, "state")));
+		buf_printf(&b, "</td><td>%lld of %lld</td><td>",
+			   (long long)json_integer_value(json_object_get(ti, "try_number")),
+			   (long long)json_integer_value(json_object_get(ti, "max_tries")));
+		result_text(&b, ti);
+		buf_adds(&b, "</td><td>");
+		html_time(&b, d->tz, json_object_get(ti, "started_at"));
+		buf_adds(&b, "</td><td>");
+		html_time(&b, d->tz, json_object_get(ti, "ended_at"));
+		buf_adds(&b, "</td></tr>");
+	}
+	buf_adds(&b, "</tbody></table>");
+	if (r->user.role >= ROLE_OPERATOR) {
+		/* delete the run (DELETE /api/v1/dags/DAG/runs/PARTITION) after
+		 * a confirmation; app.js sends it */
+		buf_adds(&b, "<section class=\"actions\" id=\"run-actions\" data-dag=\"");
+		text_html_escape(&b, d->name);
+		buf_adds(&b, "\" data-partition=\"");
+		text_html_escape(&b, partition);
+		buf_adds(&b, "\" data-dag-href=\"");
+		{
+			const char *values[] = { d->name };
+
+			links_build(&b, NULL, LINK_PAGE_DAG, values);
+		}
+		buf_adds(&b, "\"><button id=\"run-delete\" type=\"button\" class=\"danger\">Delete run</button>"
+			     "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
+			     "<div class=\"modal\" id=\"run-delete-dialog\" hidden><div class=\"dialog\">"
+			     "<h2>Delete this run?</h2><p id=\"run-delete-summary\">The run of ");
+		text_html_escape(&b, partition);
+		buf_adds(&b, " and its task instances and tries are deleted; their log files stay. "
+			     "The partition can then be triggered again.</p>"
+			     "<div class=\"buttons\"><button id=\"run-delete-cancel\" type=\"button\">Cancel</button>"
+			     "<button id=\"run-delete-confirm\" type=\"button\" class=\"danger\">Delete</button>"
+			     "</div></div></div>");
+	}
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(tis);
+	json_decref(run);
+	return WEB_DONE;
+}
+
+/* What a try ran, as recorded when it started: an argv (shown as a
+ * shell would read it) or a spec; "not recorded" for tries from before
+ * sluice recorded it. */
+static void
+ran_text(struct buf *b, json_t *ran)
+{
+	char *text;
+
+	if (ran == NULL || json_is_null(ran)) {
+		buf_adds(b, "not recorded");
+		return;
+	}
+	if (json_is_array(ran)) {
+		size_t i;
+		json_t *a;
+		struct buf line;
+
+		buf_init(&line, 0);
+		json_array_foreach(ran, i, a) {
+			const char *w = json_string_value(a) ? json_string_value(a) : "";
+
+			const char *prev = i > 0 ? json_string_value(json_array_get(ran, i - 1)) : NULL;
+
+			/* a shell script (after -c) on its own lines as written;
+			 * plain words as they are, others single-quoted */
+			if (prev != NULL && strcmp(prev, "-c") == 0) {
+				buf_adds(&line, "\n");
+				buf_adds(&line, w);
+				continue;
+			}
+			if (i > 0)
+				buf_adds(&line, " ");
+			if (*w != '\0' && w[strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+						   "0123456789_./:=+,@%-")] == '\0')
+				buf_adds(&line, w);
+			else
+				shquote_word(&line, w, strlen(w));
+		}
+		text_html_escape(b, buf_str(&line));
+		buf_free(&line);
+		return;
+	}
+	text = json_dumps(ran, JSON_ENCODE_ANY | JSON_COMPACT);
+	text_html_escape(b, text ? text : "");
+	free(text);
+}
+
+/* One try: a row of the tries table and a row with what it ran. app.js
+ * (renderTries) draws the same rows from the API as the page follows. */
+static void
+try_rows(struct buf *b, const struct dag *d, json_t *t)
+{
+	long long n = (long long)json_integer_value(json_object_get(t, "try_number"));
+	const char *hash = json_string_value(json_object_get(t, "dag_hash"));
+
+	buf_printf(b, "<tr class=\"try\" data-try=\"%lld\"><td>%lld</td><td>", n, n);
+	pages_state_badge(b, json_string_value(json_object_get(t, "state")));
+	buf_adds(b, "</td><td>");
+	text_html_escape(b, json_string_value(json_object_get(t, "host")));
+	buf_adds(b, "</td><td>");
+	html_time(b, d->tz, json_object_get(t, "started_at"));
+	buf_adds(b, "</td><td>");
+	html_time(b, d->tz, json_object_get(t, "ended_at"));
+	buf_adds(b, "</td><td>");
+	result_text(b, t);
+	buf_adds(b, "</td><td>");
+	if (hash != NULL) {
+		buf_adds(b, "<code class=\"hash\" title=\"sha256 ");
+		text_html_escape(b, hash);
+		buf_adds(b, "\">");
+		buf_add(b, hash, strlen(hash) < 12 ? strlen(hash) : 12);
+		buf_adds(b, "</code>");
+	}
+	buf_printf(b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>"
+		      "<tr class=\"ran\" data-try=\"%lld\"><td></td><td colspan=\"7\">ran: <code>", n, n);
+	ran_text(b, json_object_get(t, "ran"));
+	buf_adds(b, "</code></td></tr>");
+}
+
+enum web_result
+pages_task(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	const char *partition = r->arg.partition, *task = r->arg.task;
+	json_t *run = store_run_json(r->w->store, d->name, partition);
+	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
+	json_t *tries, *why = NULL;
+	struct buf b;
+	struct sl_err err;
+
+	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
+		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
+			ti = json_array_get(tis, i);
+	if (ti == NULL || dag_task(d, task) == NULL) {
+		json_decref(run);
+		json_decref(tis);
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
+		pages_not_found(r, "no such task instance");
+		return WEB_DONE;
+	}
+	sl_err_clear(&err);
+	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
+	    wait_explain_ti(r->w->store, r->w->cfg,
+			    r->w->sched ? sched_executors(r->w->sched) : NULL,
+			    web_dagbag(r->w), d, partition, task,
+			    sl_now_ms(), &why, &err) < 0) {
+		json_decref(tries);
+		json_decref(run);
+		json_decref(tis);
+		return api_db_failed(r);
+	}
+	buf_init(&b, 0);
+	html_begin(r, &b, task, "task");
+	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/dags/");
+	text_url_segment(&b, d->name);
+	buf_adds(&b, "\">");
+	text_html_escape(&b, d->name);
+	buf_adds(&b, "</a> › <a id=\"run-link\" href=\"");
+	{
+		const char *values[] = { d->name, partition };
+
+		links_build(&b, NULL, LINK_PAGE_RUN, values);
+	}
+	buf_adds(&b, "\">");
+	text_html_escape(&b, partition);
+	buf_adds(&b, "</a></p><h1>");
+	text_html_escape(&b, task);
+	buf_adds(&b, " <span id=\"ti-state\" class=\"badge st-");
+	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
+	buf_adds(&b, "\">");
+	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
+	buf_adds(&b, "</span></h1><div id=\"ti\" data-dag=\"");
+	text_html_escape(&b, d->name);
+	buf_adds(&b, "\" data-partition=\"");
+	text_html_escape(&b, partition);
+	buf_adds(&b, "\" data-task=\"");
+	text_html_escape(&b, task);
+	buf_adds(&b, "\" data-tz=\"");
+	if (!tz_is_utc(d->tz))
+		text_html_escape(&b, tz_name(d->tz));
+	buf_printf(&b, "\" data-try=\"%lld\"></div>",
+		   (long long)json_integer_value(json_object_get(ti, "try_number")));
+	/* why it is not running (wait.c), kept current by app.js */
+	buf_printf(&b, "<p class=\"waiting\" id=\"ti-waiting\" data-kind=\"%s\"%s>",
+		   json_is_object(why) ? json_string_value(json_object_get(why, "kind")) : "",
+		   json_is_object(why) ? "" : " hidden");
+	if (json_is_object(why)) {
+		buf_adds(&b, "Not running: ");
+		text_html_escape(&b, json_string_value(json_object_get(why, "text")));
+	}
+	buf_adds(&b, "</p>");
+	run_params_section(&b, d, run);
+	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
+		     "<th>Host</th><th>Started</th><th>Ended</th><th>Result</th><th>DAG file version</th><th>Log</th>"
+		     "</tr></thead><tbody>");
+	for (size_t i = 0; i < json_array_size(tries); i++)
+		try_rows(&b, d, json_array_get(tries, i));
+	buf_adds(&b, "</tbody></table>");
+	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"
+		     "<pre class=\"log\" id=\"log\"></pre>"
+		     "<details><summary>The command as the DAG file renders it today (the next try runs this)</summary>"
+		     "<p class=\"note\">Secrets are masked. Each try above shows what it ran.</p>"
+		     "<pre class=\"command\" id=\"command\"></pre>"
+		     "<p class=\"note\">As written in the DAG file:</p><pre class=\"command\" id=\"template\"></pre></details>");
+	html_end(&b);
+	web_html(r, 200, &b);
+	buf_free(&b);
+	json_decref(why);
+	json_decref(tries);
+	json_decref(run);
+	json_decref(tis);
+	return WEB_DONE;
+}
+
+/* --- audit --- */
