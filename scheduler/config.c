@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "base/ydoc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -22,6 +23,8 @@ const struct config_key config_keys[] = {
 	{ "dags_paused_at_creation", "boolean", "true", "new DAGs (at the first start, and files added later) start paused until `sluice dags unpause`; false: they start at once" },
 	{ "kill_grace", "duration", "10s", "a try that is stopped (timeout, clear, mark) gets SIGTERM, then SIGKILL this much later" },
 	{ "log_max", "size", "100MB", "the cap of one try's log (its head and tail are kept); KB, MB, GB (powers of 1000) or KiB, MiB, GiB; 0: no cap" },
+	{ "log_format", "text | json", "text", "the format of the scheduler's and web's own log: text lines (TIME message) or one JSON object per line (time, level, event, and dag, task, partition, try when the line is about one); times in UTC" },
+	{ "log_file", "path", NULL, "the file the scheduler's and web's own log is appended to (default: stderr); SIGHUP opens it again (for logrotate) and reloads sluice.yaml" },
 	{ "web", "mapping", NULL, "the web UI and REST API (sluice web, sluice standalone)" },
 	{ "web.bind", "address", "127.0.0.1", "the address to listen on; 0.0.0.0 serves other machines" },
 	{ "web.port", "integer 0..65535", "8080", "the TCP port to listen on" },
@@ -371,6 +374,22 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			}
 			if (c->log_max == 0)
 				c->log_max = -1;
+		} else if (strcmp(key, "log_format") == 0) {
+			int f;
+
+			if (ynode_get_str(d, v, key, &s, err) < 0)
+				goto fail;
+			if ((f = log_format_parse(s)) < 0) {
+				ydoc_err(d, v, err,
+					 "log_format: expected text or json, got '%s'", s);
+				goto fail;
+			}
+			c->log_format = f;
+		} else if (strcmp(key, "log_file") == 0) {
+			if (ynode_get_str(d, v, key, &s, err) < 0)
+				goto fail;
+			free(c->log_file);
+			c->log_file = home_path(home, s);
 		} else if (strcmp(key, "web") == 0) {
 			if (load_web(c, d, v, err) < 0)
 				goto fail;
@@ -424,6 +443,7 @@ config_free(struct config *c)
 	free(c->logs_dir);
 	free(c->web_bind);
 	free(c->base_url);
+	free(c->log_file);
 	json_decref(c->pools);
 	json_decref(c->executors);
 	json_decref(c->smtp);
@@ -538,6 +558,9 @@ const char config_template[] =
 "# log_max: 100MB        # cap of a try's log (head and tail kept); 0: none\n"
 "# retention: {runs: 180d, logs: 30d}  # the scheduler removes older runs and\n"
 "#                     # log files hourly (see `sluice db clean`); default: keep\n"
+"# log_format: text      # the scheduler's own log: text, or json (one object\n"
+"#                       #   per line: time, level, event, dag, task, ...)\n"
+"# log_file: sluice.log  # default: stderr; SIGHUP reopens it, reloads this file\n"
 "\n"
 "web:\n"
 "  bind: 127.0.0.1       # set 0.0.0.0 to serve other machines\n"

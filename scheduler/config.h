@@ -36,6 +36,9 @@ struct config {
 	json_t *executors;	/* {"local": {"type":"local","slots":16}, ...} */
 	json_t *smtp;		/* the smtp block, or NULL */
 	json_t *connections;	/* {"name": {...}} */
+	char *log_file;		/* the scheduler's and web's own log;
+				 * NULL: stderr */
+	int log_format;		/* enum log_format (base/log.h) */
 };
 
 /* The home from --home (may be NULL), else SLUICE_HOME, else the current

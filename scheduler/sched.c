@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/log.h"
 #include "executors/registry.h"
 #include "operators/notify.h"
 #include "operators/operator.h"
@@ -35,18 +36,41 @@
 void
 sched_log(const char *fmt, ...)
 {
-	char ts[64];
-	time_t now = time(NULL);
-	struct tm tm;
 	va_list ap;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s ", ts);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vemit(LOG_LEVEL_INFO, NULL, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void
+sched_log_at(enum log_level lv, const char *dag, const char *task,
+	     const char *partition, int try_number, const char *fmt, ...)
+{
+	struct log_fields f = { dag, task, partition, try_number };
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vemit(lv, &f, fmt, ap);
+	va_end(ap);
+}
+
+void
+sched_log_ti(enum log_level lv, const struct ti *ti, int try_number,
+	     const char *fmt, ...)
+{
+	struct log_fields f = { NULL, NULL, NULL, try_number };
+	va_list ap;
+
+	if (ti != NULL && ti->run != NULL) {
+		f.dag = ti->run->dag_name;
+		f.partition = ti->run->partition;
+		if (ti->run->dag != NULL)
+			f.task = ti_task(ti)->name;
+	}
+	va_start(ap, fmt);
+	log_vemit(lv, &f, fmt, ap);
+	va_end(ap);
 }
 
 static void db_retry_fire(struct sched *s, struct sched_timer *t);
@@ -563,6 +587,14 @@ sigterm_cb(evutil_socket_t sig, short what, void *arg)
 	sched_shutdown(arg);
 }
 
+static void
+sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	sched_reload(arg);
+}
+
 /* --- life cycle --- */
 
 int
@@ -604,6 +636,16 @@ fail:
 int
 sched_start(struct sched *s, struct sl_err *err)
 {
+	if (log_open(s->cfg->log_file, (enum log_format)s->cfg->log_format,
+		     err) < 0)
+		return -1;
+	{
+		struct sl_err ignored;
+
+		/* the file's values, before --port and --bind (for SIGHUP) */
+		if (config_load(s->cfg->home, &s->cfg_file, &ignored) < 0)
+			s->cfg_file = NULL;
+	}
 	/* two files with one DAG: the file the database records keeps it */
 	/* a file broken now runs the last good version the database keeps */
 	if (dagbag_load_stored(s->cfg->dags_dir, s->cfg, NULL, store_dag_owns,
@@ -634,6 +676,8 @@ sched_start(struct sched *s, struct sl_err *err)
 	event_add(s->sigterm_ev, NULL);
 	s->sigint_ev = evsignal_new(s->base, SIGINT, sigterm_cb, s);
 	event_add(s->sigint_ev, NULL);
+	s->sighup_ev = evsignal_new(s->base, SIGHUP, sighup_cb, s);
+	event_add(s->sighup_ev, NULL);
 	s->started = 1;
 	/* from now on the loop never waits on another process's lock */
 	store_set_busy_timeout(s->store, SCHED_DB_BUSY_MS);
@@ -788,6 +832,8 @@ sched_free(struct sched *s)
 	if (s->sigchld_ev) event_free(s->sigchld_ev);
 	if (s->sigterm_ev) event_free(s->sigterm_ev);
 	if (s->sigint_ev) event_free(s->sigint_ev);
+	if (s->sighup_ev) event_free(s->sighup_ev);
+	config_free(s->cfg_file);
 	if (s->grace_ev) event_free(s->grace_ev);
 	registry_destroy(&s->execs);
 	dagbag_free(&s->bag);

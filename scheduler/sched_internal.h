@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/log.h"
 #include "executors/registry.h"
 #include "operators/operator.h"
 #include "scheduler/dag.h"
@@ -185,6 +186,10 @@ struct sched_end {
 
 struct sched {
 	struct config *cfg;
+	struct config *cfg_file;	/* sluice.yaml as read at the start
+					 * (what needs a restart is compared
+					 * with it on SIGHUP) */
+	struct event *sighup_ev;
 	struct event_base *base;
 	struct store *store;
 	struct executor_set execs;
@@ -272,6 +277,14 @@ ti_in_loop(const struct ti *ti)
 
 /* sched.c: the loop, its timers, transactions and shared counters */
 void sched_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A line about a task instance: its DAG, task and partition (and the try,
+ * when try_number > 0) go with it as fields (in the JSON format). */
+void sched_log_ti(enum log_level lv, const struct ti *ti, int try_number,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The same with the fields given one by one (NULL, 0: none). */
+void sched_log_at(enum log_level lv, const char *dag, const char *task,
+		  const char *partition, int try_number, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 int sched_tx_begin(struct sched *s);
 int sched_tx_commit(struct sched *s);
 /* A write failed: log it (once per outage), roll the transaction back,
@@ -394,5 +407,7 @@ void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */
 void sched_retention_start(struct sched *s);
+/* sched_reload.c: SIGHUP: reopen the log file, reload sluice.yaml. */
+void sched_reload(struct sched *s);
 
 #endif

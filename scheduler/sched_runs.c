@@ -86,7 +86,9 @@ sched_runs_check_sla(struct sched *s)
 			sched_tx_begin(s);
 			if (store_ti_sla_notified(s->store, ti->id) < 0)
 				sched_db_failed(s, "recording an SLA miss");
-			sched_log("%s %s %s: missed its SLA", r->dag_name, t->name, r->partition);
+			sched_log_at(LOG_LEVEL_WARN, r->dag_name, t->name,
+				     r->partition, 0, "%s %s %s: missed its SLA",
+				     r->dag_name, t->name, r->partition);
 			if (!(t->email_on & EMAIL_ON_SLA_MISS))
 				continue;
 			SL_GROW(miss, cap, nmiss + 1);
@@ -133,8 +135,9 @@ sched_runs_check_done(struct sched *s, struct run *r)
 	to = failed ? RUN_FAILED : RUN_SUCCESS;
 	sched_tx_begin(s);
 	if (store_run_set_state(s->store, r->id, RUN_RUNNING, to) == 1)
-		sched_log("run %s %s: %s", r->dag_name, r->partition,
-			 run_state_name(to));
+		sched_log_at(failed ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
+			     r->dag_name, NULL, r->partition, 0, "run %s %s: %s",
+			     r->dag_name, r->partition, run_state_name(to));
 	r->state = to;
 	sched_dstate(s, r->dag_name)->active_runs--;
 	s->runs_finished = 1;
@@ -208,7 +211,10 @@ sched_runs_create(struct sched *s)
 				if (store_run_create(s->store, dag, key, cursor, end,
 						     "scheduled", NULL, NULL, &err) == 0) {
 					created++;
-					sched_log("run %s %s: created", dag->name, key);
+					sched_log_at(LOG_LEVEL_INFO, dag->name,
+						     NULL, key, 0,
+						     "run %s %s: created",
+						     dag->name, key);
 				}
 				cursor = end;
 				sched_tx_begin(s);

@@ -373,8 +373,9 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	l->handle = adopt(ex->inst, x->token, sched_try_exec_done, l, msg,
 			  sizeof msg);
 	if (l->handle == NULL) {
-		sched_log("%s %s: try %d cannot be followed: %s", x->dag,
-			  x->task, x->try_number, msg);
+		sched_log_at(LOG_LEVEL_ERROR, x->dag, x->task, NULL,
+			     x->try_number, "%s %s: try %d cannot be followed: %s",
+			     x->dag, x->task, x->try_number, msg);
 		free(l->dag_name);
 		free(l->pool);
 		free(l);
@@ -390,8 +391,9 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	s->lives = l;
 	if (t->timeout_ms > 0 && !l->is_poke)
 		sched_try_timeout_arm(s, l, l->started_mono + t->timeout_ms);
-	sched_log("%s %s: try %d still belongs to executor %s: following it",
-		  x->dag, x->task, x->try_number, ex->name);
+	sched_log_at(LOG_LEVEL_INFO, x->dag, x->task, NULL, x->try_number,
+		     "%s %s: try %d still belongs to executor %s: following it",
+		     x->dag, x->task, x->try_number, ex->name);
 	return 0;
 }
 
@@ -504,14 +506,18 @@ sched_sync_recover(struct sched *s)
 			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
 						TI_UP_FOR_RETRY, &u) < 0)
 				rc = -1;
-			sched_log("%s %s: try %d was lost when the scheduler stopped; retrying",
-				 x->dag, x->task, x->try_number);
+			sched_log_at(LOG_LEVEL_WARN, x->dag, x->task, NULL,
+				     x->try_number,
+				     "%s %s: try %d was lost when the scheduler stopped; retrying",
+				     x->dag, x->task, x->try_number);
 		} else {
 			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
 						TI_FAILED, &u) < 0)
 				rc = -1;
-			sched_log("%s %s: try %d was lost when the scheduler stopped; no tries left: failed",
-				 x->dag, x->task, x->try_number);
+			sched_log_at(LOG_LEVEL_ERROR, x->dag, x->task, NULL,
+				     x->try_number,
+				     "%s %s: try %d was lost when the scheduler stopped; no tries left: failed",
+				     x->dag, x->task, x->try_number);
 		}
 	}
 	if (rc < 0) {

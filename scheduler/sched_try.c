@@ -355,6 +355,10 @@ sched_try_start(struct sched *s, struct ti *ti)
 		return;
 	}
 	s->tries_started++;
+	sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
+		     "%s %s %s: try %d started on executor %s",
+		     ti->run->dag_name, t->name, ti->run->partition,
+		     l->try_number, l->ex->name);
 	if (sched_try_record_running(s, ti, l, sched_now(s)) < 0) {
 		if (s->db_down) {
 			/* the write failed, not the task instance: the try
@@ -634,8 +638,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		sched_tx_begin(s);
 		if (sched_ti_set(s, ti, TI_UP_FOR_RETRY, &u) == 0)
 			sched_try_arm(s, ti, ti->next_at);
-		sched_log("%s %s: try %d never started: starting it again",
-			  ti->run->dag_name, t->name, ti->try_number + 1);
+		sched_log_ti(LOG_LEVEL_WARN, ti, ti->try_number + 1,
+			     "%s %s: try %d never started: starting it again",
+			     ti->run->dag_name, t->name, ti->try_number + 1);
 		sched_pass_schedule(s);
 		return;
 	}
@@ -703,6 +708,22 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			sched_try_log(l->log_path, "try %d of %d failed: %s", l->try_number,
 				   ti->max_tries, why);
 	}
+	if (to == TI_SUCCESS)
+		sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
+			     "%s %s %s: try %d succeeded",
+			     ti->run->dag_name, t->name, ti->run->partition,
+			     l->try_number);
+	else if (to == TI_UP_FOR_RETRY)
+		sched_log_ti(LOG_LEVEL_WARN, ti, l->try_number,
+			     "%s %s %s: try %d of %d failed: %s; retrying in %s",
+			     ti->run->dag_name, t->name, ti->run->partition,
+			     l->try_number, ti->max_tries, why,
+			     sl_format_duration(u.next_at - now, d, sizeof d));
+	else
+		sched_log_ti(LOG_LEVEL_ERROR, ti, l->try_number,
+			     "%s %s %s: try %d of %d failed: %s",
+			     ti->run->dag_name, t->name, ti->run->partition,
+			     l->try_number, ti->max_tries, why);
 	sched_tx_begin(s);
 	if (store_try_record(s->store, ti->id, l->try_number,
 			 to == TI_SUCCESS ? TI_SUCCESS : TI_FAILED, l->started_ms,

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "base/log.h"
 #include "scheduler/config.h"
 #include "web/web.h"
 
@@ -19,13 +20,30 @@ web_signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(arg, NULL);
 }
 
+/* SIGHUP: open the log file again (logrotate moved it away). */
+static void
+web_sighup_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct sl_err err;
+
+	(void)sig;
+	(void)what;
+	(void)arg;
+	sl_err_clear(&err);
+	if (log_reopen(&err) < 0)
+		log_emit(LOG_LEVEL_ERROR, NULL, "SIGHUP: %s; the log goes on where it was",
+			 err.msg);
+	else
+		log_emit(LOG_LEVEL_INFO, NULL, "SIGHUP: log reopened");
+}
+
 static int
 web_run(struct cli *c, const struct cli_args *args)
 {
 	const char *bind = cli_opt_str(args, "bind");
 	long long port = -1;
 	struct event_base *base;
-	struct event *sigint, *sigterm;
+	struct event *sigint, *sigterm, *sighup;
 	struct web *web = NULL;
 	struct sl_err err;
 	char msg[2048];
@@ -46,8 +64,13 @@ web_run(struct cli *c, const struct cli_args *args)
 	if (c->cfg->base_url == NULL)
 		c->cfg->base_url = xasprintf("http://%s:%d", c->cfg->web_bind, c->cfg->web_port);
 	signal(SIGPIPE, SIG_IGN);
-	base = event_base_new();
 	sl_err_clear(&err);
+	if (log_open(c->cfg->log_file, (enum log_format)c->cfg->log_format,
+		     &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+		return EXIT_HOME;
+	}
+	base = event_base_new();
 	if (web_start(base, c->cfg, NULL, &web, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
 		event_base_free(base);
@@ -57,13 +80,17 @@ web_run(struct cli *c, const struct cli_args *args)
 	sigterm = evsignal_new(base, SIGTERM, web_signal_cb, base);
 	evsignal_add(sigint, NULL);
 	evsignal_add(sigterm, NULL);
+	sighup = evsignal_new(base, SIGHUP, web_sighup_cb, NULL);
+	evsignal_add(sighup, NULL);
 	if (!cli_scheduler_running(c))
-		fprintf(stderr, "sluice web: no scheduler is running on %s; runs start when one does\n",
-			c->cfg->home);
+		log_emit(LOG_LEVEL_WARN, NULL,
+			 "sluice web: no scheduler is running on %s; runs start when one does",
+			 c->cfg->home);
 	event_base_dispatch(base);
 	web_stop(web);
 	event_free(sigint);
 	event_free(sigterm);
+	event_free(sighup);
 	event_base_free(base);
 	fprintf(stderr, "sluice web: stopped\n");
 	return 0;

@@ -18,6 +18,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "base/log.h"
 #include "scheduler/config.h"
 #include "scheduler/sched.h"
 #include "store/store.h"
@@ -727,7 +728,8 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 		return sl_err_set(err, "cannot listen on %s:%d (in use, or not an address of this machine)",
 				  cfg->web_bind, cfg->web_port);
 	}
-	fprintf(stderr, "web UI on http://%s:%d/\n", cfg->web_bind, cfg->web_port);
+	log_emit(LOG_LEVEL_INFO, NULL, "web UI on http://%s:%d/", cfg->web_bind,
+		 cfg->web_port);
 	*out = w;
 	return 0;
 }
