@@ -34,7 +34,7 @@ lines() { { wc -l <"$T/trace"; } 2>/dev/null || echo 0; }
 grown() { [ "$(lines)" -ge "$1" ]; }
 for k in $(seq 1 10); do
 	# a kill at a point where tries run: some progress since the last one
-	wait_for 30 "the run to progress before kill $k" grown $(($(lines) + 8))
+	wait_for 90 "the run to progress before kill $k" grown $(($(lines) + 8))
 	[ "$(lines)" -lt 300 ] || fail "the run ended before kill $k: make its tasks longer"
 	kill -9 "$SCHED_PID"
 	wait_for 10 "the scheduler to die ($k)" pid_gone "$SCHED_PID"
