@@ -1,5 +1,10 @@
 /* sched.c: the scheduling loop and its timers, transactions, life cycle
- * (see sched.h, sched_internal.h and scheduler/STATES.md). */
+ * (see sched.h, sched_internal.h and scheduler/STATES.md).
+ * A little past 800 lines on purpose: the pass's transaction, its
+ * rollback on a failed write and the back-off that retries it share the
+ * loop's state and must be read together; the concerns that stand alone
+ * (dispatch, tries, sync, runs, notify, reload, retention) are in their
+ * own sched_*.c files. */
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,10 @@
 /*
  * sched_try.c: a try's start and end (retries, timeouts, sensor
  * reschedules) (see sched_internal.h).
+ * A little past 800 lines on purpose: a try's start (record, commit,
+ * then the process), its end (retry, reschedule, sensor deadline) and the
+ * ends held while writes fail are one state machine over one struct live;
+ * splitting it would put each transition's two halves in two files.
  */
 #include <assert.h>
 #include <errno.h>
