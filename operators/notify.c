@@ -193,6 +193,21 @@ field_add(struct buf *text, struct buf *html, const char *label,
 }
 
 /* The recipients of ev as a JSON array of clean one-line strings. */
+/* "<li>" and label (escaped), a link to link when it is not NULL. */
+static void
+li_link(struct buf *html, const char *link, const char *label)
+{
+	buf_adds(html, "<li>");
+	if (link != NULL) {
+		buf_adds(html, "<a href=\"");
+		text_html_escape(html, link);
+		buf_adds(html, "\">");
+	}
+	text_html_escape(html, label);
+	if (link != NULL)
+		buf_adds(html, "</a>");
+}
+
 static json_t *
 recipients_json(const struct notify_event *ev)
 {
@@ -319,15 +334,7 @@ run_compose(const struct notify_event *ev, const char *kind)
 				link = links_task(ev->base_url, nz(ev->dag, ""), nz(ev->partition, ""),
 						  nz(ti_str(ti, "task"), ""));
 			buf_printf(&text, "  %s: %s", task, result);
-			buf_adds(&html, "<li>");
-			if (link != NULL) {
-				buf_adds(&html, "<a href=\"");
-				text_html_escape(&html, link);
-				buf_adds(&html, "\">");
-			}
-			text_html_escape(&html, task);
-			if (link != NULL)
-				buf_adds(&html, "</a>");
+			li_link(&html, link, task);
 			buf_adds(&html, ": ");
 			text_html_escape(&html, result);
 			if (strcmp(st, "failed") == 0 && tn > 0) {
@@ -422,17 +429,12 @@ sla_digest_compose(const struct notify_event *ev)
 			   deadline, state);
 		if (link != NULL)
 			buf_printf(&text, "    %s\n", link);
-		buf_adds(&html, "<li>");
-		if (link != NULL) {
-			buf_adds(&html, "<a href=\"");
-			text_html_escape(&html, link);
-			buf_adds(&html, "\">");
+		{
+			char *label = xasprintf("%s %s", task, part);
+
+			li_link(&html, link, label);
+			free(label);
 		}
-		text_html_escape(&html, task);
-		buf_adds(&html, " ");
-		text_html_escape(&html, part);
-		if (link != NULL)
-			buf_adds(&html, "</a>");
 		buf_adds(&html, ": deadline ");
 		text_html_escape(&html, deadline);
 		buf_adds(&html, ", ");
