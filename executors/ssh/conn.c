@@ -201,11 +201,23 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 {
 	while (h->orphans) {
 		struct ssh_orphan *o = h->orphans;
-		char *cmd = xasprintf(
-			"s=$(sed 's/.*) //' /proc/%ld/stat 2>/dev/null | "
-			"cut -d' ' -f20); [ -z '%s' ] || [ \"$s\" = '%s' ] && "
-			"kill -KILL -- -%ld 2>/dev/null; exit 0",
-			o->pgid, o->start, o->start, o->pgid);
+		char *cmd;
+
+		if (o->id[0])	/* id is [0-9a-f-] only (adopt.c) */
+			cmd = xasprintf(
+				"p=; g=; read -r p g <\"$HOME/.sluice/tries/%s.pid\""
+				" 2>/dev/null; [ -n \"$p\" ] || exit 0; "
+				"s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | "
+				"cut -d' ' -f20); [ -z \"$g\" ] || "
+				"[ \"$s\" = \"$g\" ] && kill -KILL -- -$p "
+				"2>/dev/null; exit 0", o->id);
+		else
+			cmd = xasprintf(
+				"s=$(sed 's/.*) //' /proc/%ld/stat 2>/dev/null | "
+				"cut -d' ' -f20); [ -z '%s' ] || "
+				"[ \"$s\" = '%s' ] && "
+				"kill -KILL -- -%ld 2>/dev/null; exit 0",
+				o->pgid, o->start, o->start, o->pgid);
 		h->orphans = o->next;
 		free(o);
 		ssh_cmd_run(h, cmd, NULL, NULL);

@@ -174,13 +174,18 @@ void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 static void ssh_kill_orphan(void *inst, const char *token)
 {
 	struct ssh_exec *ex = inst;
-	char label[256], start[32];
-	long pgid;
+	char label[256], start[32], id[64];
+	long pgid = 0;
+	long long base;
+	const char *log;
 	int i;
 
 	start[0] = '\0';
-	if (sscanf(token, "host=%255s pgid=%ld start=%31[0-9]", label, &pgid,
-		   start) < 2 || pgid <= 1)
+	id[0] = '\0';
+	if (ssh_adopt_parse(token, label, sizeof label, id, sizeof id, &base,
+			    &log) < 0 &&
+	    (sscanf(token, "host=%255s pgid=%ld start=%31[0-9]", label, &pgid,
+		    start) < 2 || pgid <= 1))
 		return;
 	for (i = 0; i < ex->nhosts; i++) {
 		struct ssh_host *h = &ex->hosts[i];
@@ -191,6 +196,7 @@ static void ssh_kill_orphan(void *inst, const char *token)
 		o = xcalloc(1, sizeof *o);
 		o->pgid = pgid;
 		snprintf(o->start, sizeof o->start, "%s", start);
+		snprintf(o->id, sizeof o->id, "%s", id);
 		o->next = h->orphans;
 		h->orphans = o;
 		if (h->conn.state == C_READY)
@@ -284,4 +290,6 @@ const struct sl_executor_ops exec_ssh_ops = {
 	.kill_orphan = ssh_kill_orphan,
 	.describe = ssh_describe,
 	.destroy = ssh_exec_destroy,
+	.adopt = ssh_try_adopt,
+	.detach = ssh_try_detach,
 };

@@ -109,6 +109,7 @@ struct ssh_conn {
 struct ssh_orphan {
 	long pgid;
 	char start[32];
+	char id[64];	/* set: the group is named by the try's pid file */
 	struct ssh_orphan *next;
 };
 
@@ -155,7 +156,18 @@ struct ssh_try {
 	int reopened;		/* reconnected once for a stale connection */
 	long pgid;
 	char start_time[32];
-	char token[128];
+	/* The try's name on its host (~/.sluice/tries/ID.*), and its token:
+	 * "ssh-try host=LABEL id=ID base=B log=PATH", B the size of the
+	 * local log when the remote log's copy began. Set when the try gets
+	 * its host. */
+	char id[64];
+	char *token;
+	int adopted;		/* following a try an earlier scheduler started */
+	int remote_lost;	/* the follower said sluice-lost */
+	int remote_nostart;	/* ... sluice-nostart */
+	char *log_path;
+	long long copied;	/* bytes of the remote log in the local log */
+	char *kill_note;	/* "killing the task" line, sent with SIGTERM */
 	int kill_requested;	/* kill() was called */
 	int term_sent, kill_sent;
 	struct event *ev_grace;
@@ -304,9 +316,28 @@ const char *ssh_try_token(void *inst, void *handle);
 void ssh_try_place(struct ssh_try *t, struct ssh_host *h);
 /* The try is over: give its slot back and report from a fresh event. */
 void ssh_try_finish(struct ssh_try *t);
+/* A new try with its events (done, grace) and the log fd; not listed. */
+struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd,
+			    sl_exec_done_fn done, void *arg);
+/* Free a try (not its channel: the session frees that). */
+void ssh_try_free(struct ssh_try *t);
 /* Record the try's error (the first one wins). */
 void ssh_try_set_error(struct ssh_try *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- adopt.c ---- */
+
+/* Parse a token of ssh_try's form; 0 when it is one. */
+int ssh_adopt_parse(const char *token, char *label, size_t labellen,
+		    char *id, size_t idlen, long long *base, const char **log);
+void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
+		    void *arg, char *err, size_t errlen);
+void ssh_try_detach(void *inst, void *handle);
+/* The try ended: remove its LOG.ssh-copied note. */
+void ssh_adopt_forget(struct ssh_try *t);
+/* The follower command for try ID from byte offset of its remote log;
+ * live: the try is starting on this channel. */
+char *ssh_adopt_follow_command(const char *id, long long offset);
 
 /* ---- config.c ---- */
 

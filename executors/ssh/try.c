@@ -24,11 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "executors/ssh/ssh_internal.h"
 
 static void try_send_kill(struct ssh_try *t, const char *sig);
+static int try_step(struct ssh_op *op);
+static void try_lost(struct ssh_op *op, const char *why);
+static void try_grace_cb(evutil_socket_t fd, short what, void *arg);
+static unsigned try_serial;
 
 /* Append s to b as one single-quoted shell word. */
 void ssh_try_quote(struct buf *b, const char *s)
@@ -68,21 +73,82 @@ static int signal_from_name(const char *name)
 }
 
 /*
- * The remote wrapper, run as `/bin/sh -c PRELUDE PRELUDE CWD N ENV... ARGV`
- * ($0 is the prelude itself, so it can re-run itself under setsid). It
- * must not contain single quotes: it is sent single-quoted.
+ * The remote scripts. None may contain a single quote: each is sent as
+ * one single-quoted word. Per try, under ~/.sluice/tries/ (mode 700), the
+ * files ID.pid ("PGID STARTTIME" of the runner, written first),
+ * ID.log (the command's stdout and stderr) and ID.status ("exit N"
+ * or "signal N" from the perl reaper; a bare N, the shell's $?, on a
+ * host without perl, a value above 128 then taken as signal N-128),
+ * written to ID.status.tmp and renamed, so it is
+ * whole or absent. Files older than 7 days are removed when a try starts.
+ *
+ * start: `/bin/sh -c START sluice RUNNER FOLLOW REAPER ID CWD N ENV...
+ * ARGV...`
+ * starts RUNNER in a session of its own, detached from the channel (its
+ * stdin stays the channel's, which carries the task's stdin and then
+ * EOF), then becomes FOLLOW for the live channel.
  */
-static const char wrapper_prelude[] =
-	"l=;read -r l </proc/$$/stat 2>/dev/null;l=${l##*) };g=;s=;i=0;"
-	"for w in $l;do i=$((i+1));case $i in 3)g=$w;;20)s=$w;break;;esac;done;"
-	"if [ \"$g\" != \"$$\" ]&&[ -z \"$SLUICE_SETSID\" ];then "
-	"export SLUICE_SETSID=1;exec setsid -w /bin/sh -c \"$0\" \"$0\" \"$@\";fi;"
-	"unset SLUICE_SETSID;"
-	"printf \"sluice-pgid=%s start=%s\\n\" \"$$\" \"$s\" >&2;"
-	"if [ -n \"$1\" ];then cd -- \"$1\"||exit 126;fi;"
+static const char script_start[] =
+	"r=$1;fo=$2;pl=$3;id=$4;shift 4;d=$HOME/.sluice/tries;"
+	"mkdir -p \"$d\"&&chmod 700 \"$HOME/.sluice\" \"$d\"||exit 125;"
+	"find \"$d\" -type f -mtime +7 -exec rm -f {} + 2>/dev/null;"
+	"f=$d/$id;: >>\"$f.log\"||exit 125;exec 3<&0;"
+	"(setsid /bin/sh -c \"$r\" sluice-try \"$f\" \"$pl\" \"$@\" <&3 >>\"$f.log\" 2>&1 3<&- &"
+	"printf \"sluice-pgid=%s start=\\n\" $! >&2);"
+	"exec 3<&-;exec /bin/sh -c \"$fo\" sluice-follow \"$f\" 0 1";
+
+/* runner: `sluice-try F REAPER CWD N ENV... ARGV...`, a session leader. It
+ * outlives a SIGTERM to its group (the command gets it), so the
+ * command's status is recorded; SIGKILL leaves no status. */
+static const char script_runner[] =
+	"f=$1;pl=$2;shift 2;l=;read -r l </proc/$$/stat 2>/dev/null;l=${l##*) };s=;i=0;"
+	"for w in $l;do i=$((i+1));if [ $i = 20 ];then s=$w;break;fi;done;"
+	"printf \"%s %s\\n\" \"$$\" \"$s\" >\"$f.pid.tmp\"&&mv -f \"$f.pid.tmp\" \"$f.pid\";"
+	"trap : TERM INT HUP;r=126;"
+	"if [ -z \"$1\" ]||cd -- \"$1\";then "
 	"n=$2;shift 2;"
 	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;"
-	"exec \"$@\"";
+	"if command -v perl >/dev/null 2>&1;then perl -e \"$pl\" \"$f.status.tmp\" \"$@\";r=;"
+	"else \"$@\";r=$?;fi;fi;"
+	"if [ -n \"$r\" ];then printf \"%s\\n\" \"$r\" >\"$f.status.tmp\";fi;"
+	"mv -f \"$f.status.tmp\" \"$f.status\"";
+
+/* The reaper, where the host has perl: runs the command (through
+ * `sh -c 'exec "$@"'`, so a missing command reads as before), survives
+ * the signals sent to the group, and writes "exit N" or "signal N". */
+static const char script_reaper[] =
+	"$f=shift;$p=fork;exit 126 unless defined $p;"
+	"if(!$p){exec \"/bin/sh\",\"-c\",\"exec \\\"\\$@\\\"\",\"sh\",@ARGV;exit 127}"
+	"$SIG{TERM}=$SIG{INT}=$SIG{HUP}=sub{};"
+	"while(waitpid($p,0)<0){}$s=$?;"
+	"open(F,\">\",$f)or exit 1;"
+	"print F (($s&127)?\"signal \".($s&127):\"exit \".($s>>8)),\"\\n\";close F";
+
+/* follow: `sluice-follow F OFFSET LIVE` copies F.log from byte OFFSET to
+ * stdout as it grows, names the group on stderr ("sluice-pgid=PGID
+ * start=S"), and when the status is there ends like the command did
+ * (exit N, or the signal re-raised on itself). "sluice-lost" on stderr: the runner is gone without a
+ * status; "sluice-nostart": the try's files do not exist. */
+static const char script_follow[] =
+	"f=$1;o=$2;w=0;"
+	"while [ ! -e \"$f.pid\" ];do "
+	"if [ \"$3\" != 1 ];then if [ -e \"$f.log\" ];then echo sluice-lost >&2;"
+	"else echo sluice-nostart >&2;fi;exit 0;fi;"
+	"w=$((w+1));if [ $w -gt 200 ];then echo sluice-lost >&2;exit 0;fi;"
+	"sleep 0.05 2>/dev/null||sleep 1;done;"
+	"p=;s=;read -r p s <\"$f.pid\";"
+	"if [ \"$3\" != 1 ];then printf \"sluice-pgid=%s start=%s\\n\" \"$p\" \"$s\" >&2;fi;"
+	"while :;do e=0;kill -0 \"$p\" 2>/dev/null||e=2;"
+	"if [ -e \"$f.status\" ];then e=1;fi;"
+	"n=$(wc -c <\"$f.log\");n=$((n));"
+	"if [ \"$n\" -gt \"$o\" ];then tail -c +$((o+1)) \"$f.log\"|head -c $((n-o));o=$n;fi;"
+	"if [ $e != 0 ];then break;fi;"
+	"sleep 0.05 2>/dev/null||sleep 1;done;"
+	"if [ $e = 2 ];then echo sluice-lost >&2;exit 0;fi;"
+	"k=;rc=;read -r k rc <\"$f.status\";"
+	"if [ -z \"$rc\" ];then rc=$k;if [ \"$rc\" -gt 128 ]&&[ \"$rc\" -lt 193 ];then k=signal;rc=$((rc-128));fi;fi;"
+	"if [ \"$k\" = signal ];then kill -$rc $$;exit $((128+rc));fi;"
+	"exit \"$rc\"";
 
 /* Variables that describe the scheduler's own machine and session: not
  * sent when they hold the scheduler's own value (the DAG did not set
@@ -129,7 +195,7 @@ static int env_send(const char *kv, size_t namelen)
 /* The command line sent to the remote login shell. Skipped variables
  * (names the shell cannot export) are noted in skipped. */
 static char *try_command(struct ssh_exec *ex, const struct sl_exec_task *task,
-			 struct buf *skipped)
+			 const char *id, struct buf *skipped)
 {
 	struct buf b, envs;
 	size_t i, n = 0;
@@ -153,10 +219,16 @@ static char *try_command(struct ssh_exec *ex, const struct sl_exec_task *task,
 		n++;
 	}
 	buf_adds(&b, "exec /bin/sh -c '");
-	buf_adds(&b, wrapper_prelude);
+	buf_adds(&b, script_start);
+	buf_adds(&b, "' sluice '");
+	buf_adds(&b, script_runner);
 	buf_adds(&b, "' '");
-	buf_adds(&b, wrapper_prelude);
+	buf_adds(&b, script_follow);
+	buf_adds(&b, "' '");
+	buf_adds(&b, script_reaper);
 	buf_adds(&b, "' ");
+	ssh_try_quote(&b, id);
+	buf_addc(&b, ' ');
 	ssh_try_quote(&b, task->cwd ? task->cwd : "");
 	buf_printf(&b, " %zu", n);
 	buf_add(&b, envs.data ? envs.data : "", envs.len);
@@ -166,6 +238,20 @@ static char *try_command(struct ssh_exec *ex, const struct sl_exec_task *task,
 							     : task->argv[i]);
 	}
 	buf_free(&envs);
+	return buf_steal(&b);
+}
+
+/* The follower command for try ID from byte offset of its remote log. */
+char *ssh_adopt_follow_command(const char *id, long long offset)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "exec /bin/sh -c '");
+	buf_adds(&b, script_follow);
+	buf_adds(&b, "' sluice-follow \"$HOME/.sluice/tries/\"");
+	ssh_try_quote(&b, id);
+	buf_printf(&b, " %lld 0", offset);
 	return buf_steal(&b);
 }
 
@@ -212,12 +298,24 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 	res.duration_ms = sl_mono_ms() - t->started_ms;
 	res.error = t->error;
 	TAILQ_REMOVE(&t->ex->tries, t, entry);
+	if (t->log_path)
+		ssh_adopt_forget(t);
+	if (t->kill_note)	/* never sent: the group was unknown */
+		log_printf(t, "%s\n", t->kill_note);
 	if (t->error)
 		log_printf(t, "sluice: try failed: %s\n", t->error);
 	if (t->log_fd >= 0)
 		close(t->log_fd);
 	t->log_fd = -1;
 	t->done(t->done_arg, &res);
+	ssh_try_free(t);
+}
+
+/* Free a try (not its channel: the session frees that). */
+void ssh_try_free(struct ssh_try *t)
+{
+	if (t->log_fd >= 0)
+		close(t->log_fd);
 	event_free(t->ev_done);
 	event_free(t->ev_grace);
 	free(t->command);
@@ -225,7 +323,30 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 	free(t->error);
 	free(t->header);
 	free(t->skipped_env);
+	free(t->token);
+	free(t->log_path);
+	free(t->kill_note);
 	free(t);
+}
+
+/* A new try with its events and log fd; the caller lists it. */
+struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd,
+			    sl_exec_done_fn done, void *arg)
+{
+	struct ssh_try *t = xcalloc(1, sizeof *t);
+
+	t->ex = ex;
+	t->log_fd = log_fd;
+	t->kill_grace_ms = 10000;
+	t->started_ms = sl_mono_ms();
+	t->done = done;
+	t->done_arg = arg;
+	t->exit_code = -1;
+	t->op.step = try_step;
+	t->op.lost = try_lost;
+	t->ev_done = event_new(ex->base, -1, 0, try_done_cb, t);
+	t->ev_grace = evtimer_new(ex->base, try_grace_cb, t);
+	return t;
 }
 
 /* The try is over: give its slot back and report from a fresh event. */
@@ -295,16 +416,20 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 			continue;
 		}
 		start[0] = '\0';
-		if (sl_str_starts(t->marker, "sluice-pgid=") &&
+		if (strcmp(t->marker, "sluice-lost\n") == 0 ||
+		    strcmp(t->marker, "sluice-nostart\n") == 0) {
+			t->marker_seen = 1;
+			if (t->marker[7] == 'l')
+				t->remote_lost = 1;
+			else
+				t->remote_nostart = 1;
+		} else if (sl_str_starts(t->marker, "sluice-pgid=") &&
 		    sscanf(t->marker, "sluice-pgid=%ld start=%31[0-9]", &pgid,
 			   start) >= 1 && pgid > 1) {
 			t->marker_seen = 1;
 			t->pgid = pgid;
 			snprintf(t->start_time, sizeof t->start_time, "%s",
 				 start);
-			snprintf(t->token, sizeof t->token,
-				 "host=%s pgid=%ld start=%s", t->host->label,
-				 pgid, start);
 			if (t->kill_requested && !t->term_sent)
 				try_send_kill(t, "TERM");
 		} else {
@@ -314,6 +439,18 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 		if (t->marker_scanned > 65536 && !t->marker_seen) {
 			/* The wrapper never spoke: stop looking. */
 			t->marker_seen = 1;
+		}
+	}
+	if (n > 0 && t->marker_seen && !t->remote_lost) {
+		/* After the marker only the follower speaks on stderr. */
+		static const char lost[] = "sluice-lost\n";
+		const char *m = memmem(p, n, lost, sizeof lost - 1);
+
+		if (m) {
+			t->remote_lost = 1;
+			log_write(t, p, (size_t)(m - p));
+			n -= (size_t)(m - p) + sizeof lost - 1;
+			p = m + sizeof lost - 1;
 		}
 	}
 	if (n > 0)
@@ -358,6 +495,7 @@ static int try_io(struct ssh_try *t)
 		if (n <= 0)
 			break;
 		log_write(t, chunk, (size_t)n);
+		t->copied += n;
 		progress = 1;
 	}
 	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
@@ -470,6 +608,18 @@ static int try_step(struct ssh_op *op)
 				t->exit_code =
 					libssh2_channel_get_exit_status(t->ch);
 			}
+			if (t->remote_nostart)
+				ssh_try_set_error(t, "not started: no trace of "
+						  "the try on %s", t->host->label);
+			else if (t->remote_lost && t->kill_sent)
+				t->signal = SIGKILL;	/* our kill ended it */
+			else if (t->remote_lost && t->term_sent)
+				t->signal = SIGTERM;
+			else if (t->remote_lost)
+				ssh_try_set_error(t, "lost: the task's process on "
+						  "%s ended without recording "
+						  "its exit status",
+						  t->host->label);
 			if (!t->marker_seen && t->marker_len) {
 				log_write(t, t->marker, t->marker_len);
 				t->marker_len = 0;
@@ -507,12 +657,13 @@ static void try_lost(struct ssh_op *op, const char *why)
 		ssh_conn_attach(&h->conn, &t->op);
 		return;
 	}
-	if (t->state >= T_RUN && t->pgid) {
+	if (t->state >= T_EXEC && (t->pgid || t->id[0])) {
 		/* The command may still run there: kill its group as soon as
 		 * the host is reachable again, so no second copy lingers. */
 		struct ssh_orphan *o = xcalloc(1, sizeof *o);
 		o->pgid = t->pgid;
 		snprintf(o->start, sizeof o->start, "%s", t->start_time);
+		snprintf(o->id, sizeof o->id, "%s", t->id);
 		o->next = h->orphans;
 		h->orphans = o;
 	}
@@ -525,7 +676,8 @@ static void try_lost(struct ssh_op *op, const char *why)
 
 static void try_send_kill(struct ssh_try *t, const char *sig)
 {
-	char command[128];
+	struct buf b;
+	char note[512];
 
 	if (!t->pgid || !t->op.conn)
 		return;
@@ -533,11 +685,23 @@ static void try_send_kill(struct ssh_try *t, const char *sig)
 		t->term_sent = 1;
 	else
 		t->kill_sent = 1;
-	snprintf(command, sizeof command, "kill -%s -- -%ld 2>/dev/null; "
-		 "exit 0", sig, t->pgid);
-	log_printf(t, "\nsluice: sending SIG%s to the process group %ld on "
-		   "%s\n", sig, t->pgid, t->host->label);
-	ssh_cmd_run(t->host, command, NULL, NULL);
+	/* The notice goes through the remote log, so the local log holds
+	 * only what was copied from it (an adopting scheduler resumes the
+	 * copy at the local log's size). */
+	snprintf(note, sizeof note, "%s\nsluice: sending SIG%s to the process "
+		 "group %ld on %s\n", t->kill_note ? t->kill_note : "", sig,
+		 t->pgid, t->host->label);
+	free(t->kill_note);
+	t->kill_note = NULL;
+	buf_init(&b, 0);
+	buf_adds(&b, "printf %s ");
+	ssh_try_quote(&b, note);
+	buf_printf(&b, " >>\"$HOME/.sluice/tries/\"");
+	ssh_try_quote(&b, t->id);
+	buf_printf(&b, ".log 2>/dev/null; kill -%s -- -%ld 2>/dev/null; "
+		   "exit 0", sig, t->pgid);
+	ssh_cmd_run(t->host, buf_str(&b), NULL, NULL);
+	buf_free(&b);
 }
 
 static void try_grace_cb(evutil_socket_t fd, short what, void *arg)
@@ -552,10 +716,18 @@ static void try_grace_cb(evutil_socket_t fd, short what, void *arg)
 		try_send_kill(t, "KILL");
 		return;
 	}
-	/* The group never identified itself: drop the channel; sshd then
-	 * closes the command's pipes. */
+	/* The group never identified itself: kill it by its pid file (the
+	 * command does not depend on the channel), and drop the channel. */
 	ssh_try_set_error(t, "killed on %s (its process group was unknown)",
 			  t->host->label);
+	if (t->id[0]) {
+		struct ssh_orphan *o = xcalloc(1, sizeof *o);
+		snprintf(o->id, sizeof o->id, "%s", t->id);
+		o->next = t->host->orphans;
+		t->host->orphans = o;
+		if (t->host->conn.state == C_READY)
+			ssh_conn_kill_orphans(t->host);
+	}
 	if (t->ch && t->state < T_FREE)
 		t->state = T_FREE;
 	if (t->op.conn)
@@ -567,6 +739,8 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 {
 	struct ssh_exec *ex = t->ex;
 
+	off_t base;
+
 	t->host = h;
 	h->running++;
 	log_printf(t, "sluice: %s on host %s as %s (ssh executor %s%s%s)\n",
@@ -575,6 +749,10 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 	if (t->skipped_env)
 		log_printf(t, "sluice: not passed to the remote command (not "
 			   "shell variable names): %s\n", t->skipped_env);
+	base = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : -1;
+	t->token = xasprintf("ssh-try host=%s id=%s base=%lld log=%s", h->label,
+			     t->id, (long long)(base < 0 ? 0 : base),
+			     t->log_path);
 	ssh_conn_attach(&h->conn, &t->op);
 }
 
@@ -587,6 +765,7 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	struct ssh_try *t;
 	struct buf skipped;
 	char *command;
+	char id[64];
 	int fd, can_wait;
 
 	if (!task->argv || !task->argv[0]) {
@@ -594,8 +773,10 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 			 ex->name);
 		return NULL;
 	}
+	snprintf(id, sizeof id, "%llx-%lx-%x", (unsigned long long)time(NULL),
+		 (long)getpid(), ++try_serial);
 	buf_init(&skipped, 4096);
-	command = try_command(ex, task, &skipped);
+	command = try_command(ex, task, id, &skipped);
 	if (strlen(command) > SSH_MAX_COMMAND) {
 		snprintf(err, errlen, "ssh executor %s: the command with its "
 			 "environment is %zu bytes, more than the %d an SSH "
@@ -620,25 +801,17 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		buf_free(&skipped);
 		return NULL;
 	}
-	t = xcalloc(1, sizeof *t);
-	t->ex = ex;
+	t = ssh_try_new(ex, fd, done, arg);
 	t->command = command;
-	t->log_fd = fd;
-	t->kill_grace_ms = task->kill_grace_ms > 0 ? task->kill_grace_ms
-						   : 10000;
-	t->started_ms = sl_mono_ms();
-	t->done = done;
-	t->done_arg = arg;
-	t->exit_code = -1;
+	snprintf(t->id, sizeof t->id, "%s", id);
+	t->log_path = xstrdup(task->log_path);
+	if (task->kill_grace_ms > 0)
+		t->kill_grace_ms = task->kill_grace_ms;
 	if (task->stdin_data && task->stdin_len) {
 		t->stdin_data = xmalloc(task->stdin_len);
 		memcpy(t->stdin_data, task->stdin_data, task->stdin_len);
 		t->stdin_len = task->stdin_len;
 	}
-	t->op.step = try_step;
-	t->op.lost = try_lost;
-	t->ev_done = event_new(ex->base, -1, 0, try_done_cb, t);
-	t->ev_grace = evtimer_new(ex->base, try_grace_cb, t);
 	t->header = xasprintf("try %d of %s.%s", task->try_number,
 			      task->dag ? task->dag : "-",
 			      task->task ? task->task : "-");
@@ -678,10 +851,11 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 		ssh_try_finish(t);
 		return;
 	}
-	log_printf(t, "\nsluice: killing the task on %s (%s)\n",
-		   t->host->label,
-		   (unsigned)why < SL_ARRAY_LEN(reason) && reason[why] ?
-			   reason[why] : "killed");
+	t->kill_note = xasprintf("\nsluice: killing the task on %s (%s)",
+				 t->host->label,
+				 (unsigned)why < SL_ARRAY_LEN(reason) &&
+						 reason[why] ? reason[why]
+							     : "killed");
 	if (t->state == T_OPEN && !t->ch) {
 		if (t->op.conn && t->op.conn->state == C_READY)
 			return;	/* T_OPEN sees kill_requested */
@@ -702,5 +876,5 @@ const char *ssh_try_token(void *inst, void *handle)
 	struct ssh_try *t = handle;
 
 	(void)inst;
-	return t->token[0] ? t->token : NULL;
+	return t->token;
 }

@@ -1,0 +1,198 @@
+/*
+ * executors/ssh/adopt.c: tries that survive a scheduler restart. A try
+ * runs on its host detached from the channel that started it (try.c's
+ * remote scripts keep its pid, log and exit status in
+ * ~/.sluice/tries/ID.*), so a scheduler can let go of it (detach: close
+ * nothing, kill nothing) and the next one can follow it again (adopt):
+ * reconnect to the host named in the token, copy the remote log from the
+ * byte the local log already holds, and wait for the status file.
+ *
+ * Token: "ssh-try host=LABEL id=ID base=B log=PATH". B is the size of the
+ * local log when the copy of the remote log began (after sluice's header
+ * lines); everything the executor writes into the local log from then on
+ * until the try ends is a copy of the remote log (kill notices travel
+ * through the remote log), so the copy resumes at remote offset
+ * (local size - B). PATH runs to the end of the token.
+ *
+ * The scheduler writes a line of its own into the log after a detach, so
+ * detach notes the exact count in LOG.ssh-copied ("copied=N"); adopt then
+ * resumes at N and turns the note into "base=B2" (B2 = local size - N),
+ * the base that later adoptions use instead of B. The note goes when the
+ * try ends.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "executors/ssh/ssh_internal.h"
+
+int ssh_adopt_parse(const char *token, char *label, size_t labellen,
+		    char *id, size_t idlen, long long *base, const char **log)
+{
+	const char *p, *e;
+	size_t i;
+
+	if (!sl_str_starts(token, "ssh-try host="))
+		return -1;
+	p = token + strlen("ssh-try host=");
+	e = strchr(p, ' ');
+	if (!e || (size_t)(e - p) >= labellen)
+		return -1;
+	memcpy(label, p, (size_t)(e - p));
+	label[e - p] = '\0';
+	p = e + 1;
+	if (!sl_str_starts(p, "id="))
+		return -1;
+	p += 3;
+	e = strchr(p, ' ');
+	if (!e || e == p || (size_t)(e - p) >= idlen)
+		return -1;
+	for (i = 0; p + i < e; i++) {
+		char c = p[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		      c == '-'))
+			return -1;	/* only what try.c makes */
+	}
+	memcpy(id, p, (size_t)(e - p));
+	id[e - p] = '\0';
+	if (sscanf(e, " base=%lld", base) != 1 || *base < 0)
+		return -1;
+	p = strstr(e, " log=");
+	if (!p || !p[5])
+		return -1;
+	*log = p + 5;
+	return 0;
+}
+
+static char *note_path(const char *log)
+{
+	return xasprintf("%s.ssh-copied", log);
+}
+
+static void note_write(const char *log, const char *key, long long v)
+{
+	char *path = note_path(log);
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fprintf(f, "%s=%lld\n", key, v);
+		fclose(f);
+	}
+	free(path);
+}
+
+/* Where the copy of the remote log resumes (module comment). */
+static long long adopt_offset(const char *log, long long size, long long base)
+{
+	char *path = note_path(log);
+	FILE *f = fopen(path, "r");
+	long long v = -1, off;
+	int copied = 0;
+
+	if (f) {
+		if (fscanf(f, "copied=%lld", &v) == 1)
+			copied = 1;
+		else if (fscanf(f, "base=%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	free(path);
+	if (copied && v >= 0) {
+		note_write(log, "base", size - v);
+		return v;
+	}
+	if (v >= 0)
+		base = v;
+	off = size - base;
+	return off > 0 ? off : 0;
+}
+
+void ssh_adopt_forget(struct ssh_try *t)
+{
+	char *path = note_path(t->log_path);
+
+	unlink(path);
+	free(path);
+}
+
+void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
+		    void *arg, char *err, size_t errlen)
+{
+	struct ssh_exec *ex = inst;
+	struct ssh_host *h = NULL;
+	struct ssh_try *t;
+	char label[256], id[64];
+	long long base, offset;
+	const char *log;
+	off_t size;
+	int i, fd;
+
+	if (ssh_adopt_parse(token, label, sizeof label, id, sizeof id, &base,
+			    &log) < 0) {
+		snprintf(err, errlen, "ssh executor %s: not a token it can "
+			 "follow", ex->name);
+		return NULL;
+	}
+	for (i = 0; i < ex->nhosts; i++)
+		if (strcmp(ex->hosts[i].label, label) == 0)
+			h = &ex->hosts[i];
+	if (!h) {
+		snprintf(err, errlen, "ssh executor %s: the host %s is no "
+			 "longer one of its hosts", ex->name, label);
+		return NULL;
+	}
+	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "ssh executor %s: cannot open the log "
+			 "%s: %s", ex->name, log, strerror(errno));
+		return NULL;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	offset = adopt_offset(log, (long long)size, base);
+	t = ssh_try_new(ex, fd, done, arg);
+	t->adopted = 1;
+	t->token = xstrdup(token);
+	t->log_path = xstrdup(log);
+	snprintf(t->id, sizeof t->id, "%s", id);
+	t->header = xstrdup("adopted try");
+	t->command = ssh_adopt_follow_command(id, offset);
+	t->stdin_done = 1;
+	t->copied = offset;
+	TAILQ_INSERT_TAIL(&ex->tries, t, entry);
+	/* An adopted try takes its slot even when the host is full or down:
+	 * it runs there already. */
+	t->host = h;
+	h->running++;
+	ssh_conn_attach(&h->conn, &t->op);
+	return t;
+}
+
+void ssh_try_detach(void *inst, void *handle)
+{
+	struct ssh_try *t = handle;
+
+	(void)inst;
+	if (t->queued) {
+		TAILQ_REMOVE(&t->ex->queue, t, qentry);
+		t->queued = 0;
+		t->ex->nqueued--;
+	}
+	if (t->state != T_DONE) {
+		if (t->host)
+			t->host->running--;
+		ssh_conn_detach(&t->op);
+	}
+	event_del(t->ev_grace);
+	event_del(t->ev_done);
+	if (t->token && t->log_path)
+		note_write(t->log_path, "copied", t->copied);
+	TAILQ_REMOVE(&t->ex->tries, t, entry);
+	/* The channel stays with the session, which destroy() ends; the
+	 * remote try does not depend on it. */
+	ssh_try_free(t);
+}
