@@ -24,6 +24,9 @@
  *              kill, check).
  *   try.c      tries: the remote command line, start, streaming output
  *              into the log, exit status, kill.
+ *   adopt.c    tries that survive the scheduler: the token, adopt()
+ *              (follow a try again from where the local log ends),
+ *              detach().
  *   check.c    `sluice executors check`.
  *
  *   ssh_op     something that uses a connection's channels: a try, a

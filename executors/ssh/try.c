@@ -5,14 +5,12 @@
  * group marker out of it), reads the exit status or signal, and kills
  * the remote process group on request.
  *
- * Remote command: the try's command runs as
- *   exec /bin/sh -c PRELUDE PRELUDE CWD NENV NAME=VALUE... ARGV...
- * where PRELUDE (below) makes the shell a process-group leader (setsid
- * unless it already leads its group, which OpenSSH arranges), prints
- * "sluice-pgid=PGID start=STARTTIME" as the first line of stderr (kept
- * out of the log and kept to kill the group), changes directory, exports
- * the env and execs the command, so the command's own exit status or
- * signal is what sshd reports.
+ * Remote command: the command runs detached from the channel under a
+ * small runner that keeps its pid, output and exit status in files on the
+ * host (the scripts below), so it outlives the channel and an adopting
+ * scheduler can follow it again (adopt.c); the channel itself copies the
+ * remote log and ends like the command did, so sshd reports the
+ * command's own exit status or signal.
  */
 #include "build-config.h"
 
@@ -127,13 +125,14 @@ static const char script_reaper[] =
 /* follow: `sluice-follow F OFFSET LIVE` copies F.log from byte OFFSET to
  * stdout as it grows, names the group on stderr ("sluice-pgid=PGID
  * start=S"), and when the status is there ends like the command did
- * (exit N, or the signal re-raised on itself). "sluice-lost" on stderr: the runner is gone without a
- * status; "sluice-nostart": the try's files do not exist. */
+ * (exit N, or the signal re-raised on itself). "sluice-lost" on stderr:
+ * the runner is gone without a status (or wrote no pid file within 200
+ * polls); "sluice-nostart": following an earlier scheduler's try, none
+ * of its files exist. */
 static const char script_follow[] =
 	"f=$1;o=$2;w=0;"
 	"while [ ! -e \"$f.pid\" ];do "
-	"if [ \"$3\" != 1 ];then if [ -e \"$f.log\" ];then echo sluice-lost >&2;"
-	"else echo sluice-nostart >&2;fi;exit 0;fi;"
+	"if [ \"$3\" != 1 ]&&[ ! -e \"$f.log\" ];then echo sluice-nostart >&2;exit 0;fi;"
 	"w=$((w+1));if [ $w -gt 200 ];then echo sluice-lost >&2;exit 0;fi;"
 	"sleep 0.05 2>/dev/null||sleep 1;done;"
 	"p=;s=;read -r p s <\"$f.pid\";"
