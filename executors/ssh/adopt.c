@@ -160,7 +160,7 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 	t->log_path = xstrdup(log);
 	snprintf(t->id, sizeof t->id, "%s", id);
 	t->header = xstrdup("adopted try");
-	t->command = ssh_adopt_follow_command(id, offset);
+	t->command = ssh_remote_follow_command(id, offset);
 	t->stdin_done = 1;
 	t->copied = offset;
 	TAILQ_INSERT_TAIL(&ex->tries, t, entry);

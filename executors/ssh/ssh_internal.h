@@ -22,8 +22,10 @@
  *              another host's connection.
  *   cmd.c      short commands, each on its own channel (kill, orphan
  *              kill, check).
- *   try.c      tries: the remote command line, start, streaming output
- *              into the log, exit status, kill.
+ *   remote.c   what runs on the host: the remote scripts and the
+ *              command lines that start or follow a try.
+ *   try.c      tries: start, streaming output into the log, exit
+ *              status, kill.
  *   adopt.c    tries that survive the scheduler: the token, adopt()
  *              (follow a try again from where the local log ends),
  *              detach().
@@ -338,9 +340,17 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 void ssh_try_detach(void *inst, void *handle);
 /* The try ended: remove its LOG.ssh-copied note. */
 void ssh_adopt_forget(struct ssh_try *t);
-/* The follower command for try ID from byte offset of its remote log;
- * live: the try is starting on this channel. */
-char *ssh_adopt_follow_command(const char *id, long long offset);
+
+/* ---- remote.c ---- */
+
+/* The command line that starts try ID of task on a host (malloc'd);
+ * names of variables the remote shell cannot export go to skipped. */
+char *ssh_remote_try_command(struct ssh_exec *ex,
+			     const struct sl_exec_task *task, const char *id,
+			     struct buf *skipped);
+/* The command line that follows try ID from byte offset of its remote
+ * log (malloc'd). */
+char *ssh_remote_follow_command(const char *id, long long offset);
 
 /* ---- config.c ---- */
 
