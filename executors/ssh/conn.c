@@ -205,7 +205,7 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 
 		if (o->id[0])	/* id is [0-9a-f-] only (adopt.c) */
 			cmd = xasprintf(
-				"p=; g=; read -r p g <\"$HOME/.sluice/tries/%s.pid\""
+				"p=; g=; read -r p g r <\"$HOME/.sluice/tries/%s.pid\""
 				" 2>/dev/null; [ -n \"$p\" ] || exit 0; "
 				"s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | "
 				"cut -d' ' -f20); [ -z \"$g\" ] || "

@@ -15,82 +15,125 @@
 
 /*
  * The remote scripts. None may contain a single quote: each is sent as
- * one single-quoted word. Per try, under ~/.sluice/tries/ (mode 700), the
- * files ID.pid ("PGID STARTTIME" of the runner, written first),
- * ID.log (the command's stdout and stderr) and ID.status ("exit N"
- * or "signal N" from the perl reaper; a bare N, the shell's $?, on a
- * host without perl, a value above 128 then taken as signal N-128),
- * written to ID.status.tmp and renamed, so it is
- * whole or absent. Files older than 7 days are removed when a try starts.
+ * one single-quoted word. A try's files on its host, under
+ * ~/.sluice/tries/ (made with mode 700 when missing):
  *
- * start: `/bin/sh -c START sluice RUNNER FOLLOW REAPER ID CWD N ENV...
- * ARGV...`
- * starts RUNNER in a session of its own, detached from the channel (its
- * stdin stays the channel's, which carries the task's stdin and then
- * EOF), then becomes FOLLOW for the live channel.
+ *   ID.pid     "PGID STARTTIME RUNNER": the process group the kills name
+ *              (its leader's STARTTIME from /proc, to tell a reused
+ *              pid) and the runner's pid (absent: the leader is the
+ *              runner)
+ *   ID.log     the command's stdout and stderr, and sluice's kill notes
+ *   ID.status  "exit N" or "signal N" once the command ended; a bare N
+ *              (the shell's $?, above 128 taken as signal N-128) on a
+ *              host without perl
+ *
+ * Cost per try start, where the host has perl: the login shell execs the
+ * start script, which execs the perl runner, which forks once to exec the
+ * setup script, which execs the command: one fork, where a plain exec of
+ * the command costs none, because on a busy host a try start is counted
+ * in forks. The directory is made only when missing; the sweep (files of
+ * tries whose runner is gone and that started more than 7 days ago) runs
+ * only when the executor asks, on its first start per connection and
+ * every SSH_SWEEP_EVERY starts after (try.c).
+ *
+ * start: `/bin/sh -c START START SWEEP PERL RUNNER FOLLOW SETUP ID CWD N
+ * ENV... ARGV...` puts itself in a session of its own when it is not
+ * (sshd makes one per command already) and makes the log. With perl it
+ * becomes PERL, the runner: the channel's own process, which outlives
+ * the channel and is outside the command's process group, so kills
+ * reach the command and not it. Without perl it starts RUNNER in a
+ * session of its own (the group the kills name: RUNNER survives TERM,
+ * not KILL), writes ID.pid, names the group on stderr ("sluice-pgid=PGID
+ * start=S") and becomes FOLLOW (polling, with a few forks per poll). The
+ * command's stdin stays the channel's, which carries the task's stdin
+ * and then EOF.
  */
 static const char script_start[] =
-	"r=$1;fo=$2;pl=$3;id=$4;shift 4;d=$HOME/.sluice/tries;"
-	"mkdir -p \"$d\"&&chmod 700 \"$HOME/.sluice\" \"$d\"||exit 125;"
-	"find \"$d\" -type f -mtime +7 -exec rm -f {} + 2>/dev/null;"
-	"f=$d/$id;: >>\"$f.log\"||exit 125;exec 3<&0;"
-	"(setsid /bin/sh -c \"$r\" sluice-try \"$f\" \"$pl\" \"$@\" <&3 >>\"$f.log\" 2>&1 3<&- &"
-	"printf \"sluice-pgid=%s start=\\n\" $! >&2);"
-	"exec 3<&-;exec /bin/sh -c \"$fo\" sluice-follow \"$f\" 0 1";
-
-/* runner: `sluice-try F REAPER CWD N ENV... ARGV...`, a session leader. It
- * outlives a SIGTERM to its group (the command gets it), so the
- * command's status is recorded; SIGKILL leaves no status. */
-static const char script_runner[] =
-	"f=$1;pl=$2;shift 2;l=;read -r l </proc/$$/stat 2>/dev/null;l=${l##*) };s=;i=0;"
+	"l=;read -r l </proc/$$/stat 2>/dev/null;l=${l##*) };g=;s=;i=0;"
+	"for w in $l;do i=$((i+1));case $i in 3)g=$w;;20)s=$w;break;;esac;done;"
+	"if [ \"$g\" != \"$$\" ]&&[ -z \"$SLUICE_SETSID\" ];then export SLUICE_SETSID=1;exec setsid -w /bin/sh -c \"$0\" \"$0\" \"$@\";fi;"
+	"unset SLUICE_SETSID;d=$HOME/.sluice/tries;f=$d/$6;"
+	"[ -d \"$d\" ]||{ mkdir -p \"$d\"&&chmod 700 \"$HOME/.sluice\" \"$d\";}||exit 125;"
+	"if [ \"$1\" = 1 ];then find \"$d\" -name \"*.pid\" -mtime +7 -exec /bin/sh -c \"for x do p=;r=;read -r p s r <\\\"\\$x\\\";kill -0 \\\"\\${r:-\\$p}\\\" 2>/dev/null||rm -f \\\"\\${x%.pid}\\\".*;done\" sluice-sweep {} + 2>/dev/null;fi;"
+	": >>\"$f.log\"||exit 125;pl=$2;ru=$3;fo=$4;su=$5;shift 6;"
+	"if command -v perl >/dev/null 2>&1;then trap \"\" TERM INT HUP;exec perl -e \"$pl\" -- \"$f\" \"$su\" \"$@\";fi;"
+	"exec 3<&0;setsid /bin/sh -c \"$ru\" sluice-try \"$f\" \"$su\" \"$@\" <&3 >>\"$f.log\" 2>&1 3<&- &"
+	"exec 3<&-;l=;read -r l </proc/$!/stat 2>/dev/null;l=${l##*) };s=;i=0;"
 	"for w in $l;do i=$((i+1));if [ $i = 20 ];then s=$w;break;fi;done;"
-	"printf \"%s %s\\n\" \"$$\" \"$s\" >\"$f.pid.tmp\"&&mv -f \"$f.pid.tmp\" \"$f.pid\";"
-	"trap : TERM INT HUP;r=126;"
-	"if [ -z \"$1\" ]||cd -- \"$1\";then "
-	"n=$2;shift 2;"
-	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;"
-	"if command -v perl >/dev/null 2>&1;then perl -e \"$pl\" \"$f.status.tmp\" \"$@\";r=;"
-	"else \"$@\";r=$?;fi;fi;"
-	"if [ -n \"$r\" ];then printf \"%s\\n\" \"$r\" >\"$f.status.tmp\";fi;"
-	"mv -f \"$f.status.tmp\" \"$f.status\"";
+	"printf \"%s %s\\n\" $! \"$s\" >\"$f.pid\";printf \"sluice-pgid=%s start=%s\\n\" $! \"$s\" >&2;"
+	"exec /bin/sh -c \"$fo\" sluice-follow \"$f\" 0 1";
 
-/* The reaper, where the host has perl: runs the command (through
- * `sh -c 'exec "$@"'`, so a missing command reads as before), survives
- * the signals sent to the group, and writes "exit N" or "signal N". */
-static const char script_reaper[] =
-	"$f=shift;$p=fork;exit 126 unless defined $p;"
-	"if(!$p){exec \"/bin/sh\",\"-c\",\"exec \\\"\\$@\\\"\",\"sh\",@ARGV;exit 127}"
-	"$SIG{TERM}=$SIG{INT}=$SIG{HUP}=sub{};"
-	"while(waitpid($p,0)<0){}$s=$?;"
-	"open(F,\">\",$f)or exit 1;"
-	"print F (($s&127)?\"signal \".($s&127):\"exit \".($s>>8)),\"\\n\";close F";
+/* setup: `sluice-try CWD N ENV... ARGV...` enters the directory, exports
+ * the N variables and execs the command (a missing one reads as the
+ * shell says it). */
+static const char script_setup[] =
+	"if [ -n \"$1\" ];then cd -- \"$1\"||exit 126;fi;n=$2;shift 2;"
+	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;exec \"$@\"";
 
-/* follow: `sluice-follow F OFFSET LIVE` copies F.log from byte OFFSET to
- * stdout as it grows, names the group on stderr ("sluice-pgid=PGID
- * start=S"), and when the status is there ends like the command did
- * (exit N, or the signal re-raised on itself). "sluice-lost" on stderr:
- * the runner is gone without a status (or wrote no pid file within 200
- * polls); "sluice-nostart": following an earlier scheduler's try, none
- * of its files exist. */
+/* The perl runner and follower. `PERL F SETUP CWD N ENV... ARGV...` forks
+ * the command (SETUP, in a process group of its own, output into F.log),
+ * writes F.pid and names the group on stderr, copies F.log to stdout as
+ * it grows, records F.status (written to F.status.tmp and renamed: whole
+ * or absent) and ends like the command did (exit N, or the signal
+ * re-raised on itself). Kills of the group do not reach it, and a closed
+ * channel only stops the copy: the status is recorded also after a
+ * SIGKILL. It renames itself "sluice-ssh-try F" (the environment's values
+ * leave its argv). `PERL -f F OFFSET` follows a try an earlier scheduler
+ * started: names its group on stderr, copies F.log from byte OFFSET until
+ * F.status is there and ends like the command did; "sluice-lost" on
+ * stderr: the runner is gone without a status (or wrote no pid file
+ * within 200 polls); "sluice-nostart": none of the try's files exist. */
+static const char script_perl[] =
+	"$f=shift;$out=1;$SIG{$_}=sub{} for qw(TERM INT HUP PIPE CHLD);"
+	"sub nap{select(undef,undef,undef,$_[0])}"
+	"sub sv{open(Q,\"<\",\"/proc/$_[0]/stat\") or return ();my $x=<Q>;close Q;return () unless defined $x&&$x=~/\\) (.*)/;split / /,$1}"
+	"sub cp{my($t,$r,$b,$i,$w)=(0);while($r=sysread(L,$b,65536)){$t+=$r;$i=0;"
+	"while($out&&$i<$r){$w=syswrite(STDOUT,$b,$r-$i,$i);if(!defined $w){next if $!==4;$out=0;last}$i+=$w}}$t}"
+	"sub fin{my $s=shift;cp();if($s&127){$SIG{$_}=\"DEFAULT\" for qw(TERM INT HUP PIPE);kill $s&127,$$;exit 128+($s&127)}exit $s>>8}"
+	"sub lost{print STDERR \"sluice-lost\\n\";exit 0}"
+	"if($f ne \"-f\"){$su=shift;open(L,\"<\",\"$f.log\") or exit 125;$p=fork;"
+	"if(!defined $p){print STDERR \"sluice: cannot fork: $!\\n\";exit 126}"
+	"if(!$p){setpgrp(0,0);open(STDOUT,\">>\",\"$f.log\")&&open(STDERR,\">&STDOUT\") or exit 125;exec(\"/bin/sh\",\"-c\",$su,\"sluice-try\",@ARGV);exit 127}"
+	"setpgrp($p,$p);$0=\"sluice-ssh-try $f\";@v=sv($p);$st=@v?$v[19]:\"\";"
+	"open(P,\">\",\"$f.pid.tmp\")&&print(P \"$p $st $$\\n\")&&close(P)&&rename(\"$f.pid.tmp\",\"$f.pid\");print STDERR \"sluice-pgid=$p start=$st\\n\";"
+	"$d=0.01;while(1){$w=waitpid($p,1);$s=$?;$n=cp();last if $w==$p||$w<0;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}"
+	"open(S,\">\",\"$f.status.tmp\")&&print(S (($s&127)?\"signal \".($s&127):\"exit \".($s>>8)),\"\\n\")&&close(S)&&rename(\"$f.status.tmp\",\"$f.status\");"
+	"fin($s)}"
+	"($f,$o)=@ARGV;$w=0;"
+	"while(!-e \"$f.pid\"){if(!-e \"$f.log\"){print STDERR \"sluice-nostart\\n\";exit 0}lost() if ++$w>200;nap(0.05)}"
+	"for(1..200){if(open(P,\"<\",\"$f.pid\")){$x=<P>;close P;if(defined $x&&$x=~/^(\\d+) ?(\\d*) ?(\\d*)\\n/){($p,$st,$r)=($1,$2,$3||$1);last}}nap(0.05)}"
+	"lost() unless $p;print STDERR \"sluice-pgid=$p start=$st\\n\";open(L,\"<\",\"$f.log\") or lost();seek(L,$o,0);"
+	"sub up{return 0 unless kill(0,$r);my @v=sv($r);return !(@v&&($v[0] eq \"Z\"||($r==$p&&$st ne \"\"&&$v[19] ne $st)))}"
+	"sub rd{open(S,\"<\",\"$f.status\") or return undef;my $x=<S>;close S;return undef unless defined $x;"
+	"return $2<<8 if $x=~/^(exit) (\\d+)\\n/;return $1 if $x=~/^signal (\\d+)\\n/;"
+	"return $1>128&&$1<193?$1-128:$1<<8 if $x=~/^(\\d+)\\n/;undef}"
+	"$d=0.01;while(1){$a=up();$z=rd();fin($z) if defined $z;$n=cp();lost() unless $a;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}";
+
+/* runner, without perl: `sluice-try F SETUP CWD N ENV... ARGV...`, a
+ * session leader. It outlives a SIGTERM to its group (the command gets
+ * it) and writes the command's $? into F.status. */
+static const char script_runner[] =
+	"f=$1;su=$2;shift 2;trap : TERM INT HUP;/bin/sh -c \"$su\" sluice-try \"$@\";printf \"%s\\n\" $? >\"$f.status\"";
+
+/* follow, without perl: `sluice-follow F OFFSET LIVE` does what PERL -f
+ * does by polling (LIVE: the start script named the group already). */
 static const char script_follow[] =
 	"f=$1;o=$2;w=0;"
-	"while [ ! -e \"$f.pid\" ];do "
-	"if [ \"$3\" != 1 ]&&[ ! -e \"$f.log\" ];then echo sluice-nostart >&2;exit 0;fi;"
-	"w=$((w+1));if [ $w -gt 200 ];then echo sluice-lost >&2;exit 0;fi;"
-	"sleep 0.05 2>/dev/null||sleep 1;done;"
-	"p=;s=;read -r p s <\"$f.pid\";"
-	"if [ \"$3\" != 1 ];then printf \"sluice-pgid=%s start=%s\\n\" \"$p\" \"$s\" >&2;fi;"
-	"while :;do e=0;kill -0 \"$p\" 2>/dev/null||e=2;"
-	"if [ -e \"$f.status\" ];then e=1;fi;"
-	"n=$(wc -c <\"$f.log\");n=$((n));"
-	"if [ \"$n\" -gt \"$o\" ];then tail -c +$((o+1)) \"$f.log\"|head -c $((n-o));o=$n;fi;"
-	"if [ $e != 0 ];then break;fi;"
-	"sleep 0.05 2>/dev/null||sleep 1;done;"
+	"while [ ! -e \"$f.pid\" ];do if [ ! -e \"$f.log\" ];then echo sluice-nostart >&2;exit 0;fi;"
+	"w=$((w+1));if [ $w -gt 200 ];then echo sluice-lost >&2;exit 0;fi;sleep 0.05 2>/dev/null||sleep 1;done;"
+	"p=;s=;r=;read -r p s r <\"$f.pid\";if [ \"$3\" != 1 ];then printf \"sluice-pgid=%s start=%s\\n\" \"$p\" \"$s\" >&2;fi;"
+	"while :;do e=0;kill -0 \"${r:-$p}\" 2>/dev/null||e=2;k=;rc=;if [ -e \"$f.status\" ]&&read -r k rc <\"$f.status\";then e=1;fi;"
+	"n=$(wc -c <\"$f.log\");n=$((n));if [ \"$n\" -gt \"$o\" ];then tail -c +$((o+1)) \"$f.log\"|head -c $((n-o));o=$n;fi;"
+	"if [ $e != 0 ];then break;fi;sleep 0.05 2>/dev/null||sleep 1;done;"
 	"if [ $e = 2 ];then echo sluice-lost >&2;exit 0;fi;"
-	"k=;rc=;read -r k rc <\"$f.status\";"
-	"if [ -z \"$rc\" ];then rc=$k;if [ \"$rc\" -gt 128 ]&&[ \"$rc\" -lt 193 ];then k=signal;rc=$((rc-128));fi;fi;"
-	"if [ \"$k\" = signal ];then kill -$rc $$;exit $((128+rc));fi;"
-	"exit \"$rc\"";
+	"if [ -z \"$rc\" ];then rc=$k;k=exit;if [ \"$rc\" -gt 128 ]&&[ \"$rc\" -lt 193 ];then k=signal;rc=$((rc-128));fi;fi;"
+	"if [ \"$k\" = signal ];then kill -$rc $$;exit $((128+rc));fi;exit \"$rc\"";
+
+/* follow command: `/bin/sh -c FOLLOWER sluice PERL FOLLOW ID OFFSET`. */
+static const char script_follower[] =
+	"f=$HOME/.sluice/tries/$3;"
+	"if command -v perl >/dev/null 2>&1;then exec perl -e \"$1\" -- -f \"$f\" \"$4\";fi;"
+	"exec /bin/sh -c \"$2\" sluice-follow \"$f\" \"$4\" 0";
 
 /* Variables that describe the scheduler's own machine and session: not
  * sent when they hold the scheduler's own value (the DAG did not set
@@ -138,7 +181,7 @@ static int env_send(const char *kv, size_t namelen)
  * (names the shell cannot export) are noted in skipped. */
 char *ssh_remote_try_command(struct ssh_exec *ex,
 			     const struct sl_exec_task *task, const char *id,
-			     struct buf *skipped)
+			     struct buf *skipped, size_t *sweep_at)
 {
 	struct buf b, envs;
 	size_t i, n = 0;
@@ -163,12 +206,18 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 	}
 	buf_adds(&b, "exec /bin/sh -c '");
 	buf_adds(&b, script_start);
-	buf_adds(&b, "' sluice '");
+	buf_adds(&b, "' '");
+	buf_adds(&b, script_start);
+	buf_adds(&b, "' ");
+	*sweep_at = b.len;
+	buf_adds(&b, "0 '");
+	buf_adds(&b, script_perl);
+	buf_adds(&b, "' '");
 	buf_adds(&b, script_runner);
 	buf_adds(&b, "' '");
 	buf_adds(&b, script_follow);
 	buf_adds(&b, "' '");
-	buf_adds(&b, script_reaper);
+	buf_adds(&b, script_setup);
 	buf_adds(&b, "' ");
 	ssh_try_quote(&b, id);
 	buf_addc(&b, ' ');
@@ -191,9 +240,13 @@ char *ssh_remote_follow_command(const char *id, long long offset)
 
 	buf_init(&b, 0);
 	buf_adds(&b, "exec /bin/sh -c '");
+	buf_adds(&b, script_follower);
+	buf_adds(&b, "' sluice '");
+	buf_adds(&b, script_perl);
+	buf_adds(&b, "' '");
 	buf_adds(&b, script_follow);
-	buf_adds(&b, "' sluice-follow \"$HOME/.sluice/tries/\"");
+	buf_adds(&b, "' ");
 	ssh_try_quote(&b, id);
-	buf_printf(&b, " %lld 0", offset);
+	buf_printf(&b, " %lld", offset);
 	return buf_steal(&b);
 }

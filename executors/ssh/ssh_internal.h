@@ -60,6 +60,7 @@
 #define SSH_MAX_COMMAND (256 * 1024)
 #define SSH_PUMP_ROUNDS 64
 #define SSH_TUNNEL_BUF 65536
+#define SSH_SWEEP_EVERY 500
 
 struct ssh_exec;
 struct ssh_host;
@@ -128,6 +129,11 @@ struct ssh_host {
 	int64_t down_until_ms;	/* sl_mono_ms() until which no new try goes here */
 	char down_reason[SL_ERR_MSG];
 	struct ssh_orphan *orphans;
+	/* Old try files were last swept on connection generation
+	 * sweep_gen (if swept); starts since then (try.c). */
+	int swept;
+	unsigned sweep_gen;
+	unsigned starts_since_sweep;
 	struct ssh_conn conn;
 };
 
@@ -166,6 +172,7 @@ struct ssh_try {
 	 * local log when the remote log's copy began. Set when the try gets
 	 * its host. */
 	char id[64];
+	size_t sweep_at;	/* the command's sweep flag (remote.c); 0: none */
 	char *token;
 	int adopted;		/* following a try an earlier scheduler started */
 	int remote_lost;	/* the follower said sluice-lost */
@@ -344,10 +351,12 @@ void ssh_adopt_forget(struct ssh_try *t);
 /* ---- remote.c ---- */
 
 /* The command line that starts try ID of task on a host (malloc'd);
- * names of variables the remote shell cannot export go to skipped. */
+ * names of variables the remote shell cannot export go to skipped.
+ * *sweep_at: the offset of the command's sweep flag, '0'; setting it to
+ * '1' makes that start also remove old try files on the host. */
 char *ssh_remote_try_command(struct ssh_exec *ex,
 			     const struct sl_exec_task *task, const char *id,
-			     struct buf *skipped);
+			     struct buf *skipped, size_t *sweep_at);
 /* The command line that follows try ID from byte offset of its remote
  * log (malloc'd). */
 char *ssh_remote_follow_command(const char *id, long long offset);

@@ -4,11 +4,11 @@
  * (keeping the wrapper's process group marker out of it), reads the exit
  * status or signal, and kills the remote process group on request.
  *
- * Remote command: the command runs detached from the channel under a
- * small runner that keeps its pid, output and exit status in files on the
- * host (remote.c's scripts), so it outlives the channel and an adopting
- * scheduler can follow it again (adopt.c); the channel itself copies the
- * remote log and ends like the command did, so sshd reports the
+ * Remote command: the command runs under a small runner that keeps its
+ * pid, output and exit status in files on the host (remote.c's scripts)
+ * and does not depend on the channel, so it outlives the channel and an
+ * adopting scheduler can follow it again (adopt.c); the channel copies
+ * the remote log and ends like the command did, so sshd reports the
  * command's own exit status or signal.
  */
 #include "build-config.h"
@@ -331,6 +331,24 @@ lost:
 	return -1;
 }
 
+/* The first start on each connection to a host, and every
+ * SSH_SWEEP_EVERY-th after, also removes old try files there (remote.c):
+ * a rare cost, not one every start pays. */
+static void try_sweep_mark(struct ssh_try *t)
+{
+	struct ssh_host *h = t->host;
+
+	if (!t->sweep_at)
+		return;	/* an adopted try's follower */
+	if (h->swept && h->sweep_gen == h->conn.generation &&
+	    ++h->starts_since_sweep < SSH_SWEEP_EVERY)
+		return;
+	h->swept = 1;
+	h->sweep_gen = h->conn.generation;
+	h->starts_since_sweep = 0;
+	t->command[t->sweep_at] = '1';
+}
+
 static int try_step(struct ssh_op *op)
 {
 	struct ssh_try *t = (struct ssh_try *)op;
@@ -360,6 +378,7 @@ static int try_step(struct ssh_op *op)
 				t->state = T_FREE;
 				break;
 			}
+			try_sweep_mark(t);
 			t->state = T_EXEC;
 			break;
 		case T_EXEC:
@@ -579,6 +598,7 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	struct buf skipped;
 	char *command;
 	char id[64];
+	size_t sweep_at;
 	int fd, can_wait;
 
 	if (!task->argv || !task->argv[0]) {
@@ -589,7 +609,7 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	snprintf(id, sizeof id, "%llx-%lx-%x", (unsigned long long)time(NULL),
 		 (long)getpid(), ++try_serial);
 	buf_init(&skipped, 4096);
-	command = ssh_remote_try_command(ex, task, id, &skipped);
+	command = ssh_remote_try_command(ex, task, id, &skipped, &sweep_at);
 	if (strlen(command) > SSH_MAX_COMMAND) {
 		snprintf(err, errlen, "ssh executor %s: the command with its "
 			 "environment is %zu bytes, more than the %d an SSH "
@@ -616,6 +636,7 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	}
 	t = ssh_try_new(ex, fd, done, arg);
 	t->command = command;
+	t->sweep_at = sweep_at;
 	snprintf(t->id, sizeof t->id, "%s", id);
 	t->log_path = xstrdup(task->log_path);
 	if (task->kill_grace_ms > 0)
