@@ -243,8 +243,15 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 			t->pgid = pgid;
 			snprintf(t->start_time, sizeof t->start_time, "%s",
 				 start);
-			if (t->kill_requested && !t->term_sent)
+			if (t->kill_requested && !t->term_sent) {
+				/* The kill waited for the group: its grace
+				 * period counts from this TERM. */
+				struct timeval tv;
+
 				try_send_kill(t, "TERM");
+				sl_ms_timeval(t->kill_grace_ms, &tv);
+				event_add(t->ev_grace, &tv);
+			}
 		} else {
 			log_write(t, t->marker, t->marker_len);
 		}
