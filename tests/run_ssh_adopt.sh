@@ -5,21 +5,12 @@
 # (adopt): the task starts once, its real exit code is recorded (0 as
 # success, 3 as failure), and its log holds every line once.
 . "$SLUICE_SRCDIR/tests/setup.sh"
-sshd_client
 start_sshd box
 new_home
 cat >"$H/sluice.yaml" <<YAML
-kill_grace: 1s
 executors:
   local: {type: local, slots: 2}
-  box:
-    type: ssh
-    hosts: ["127.0.0.1:$(sshd_port box)"]
-    user: root
-    key: $SSH_DIR/id_ed25519
-    known_hosts: $SSH_DIR/known_hosts
-    slots_per_host: 2
-    sluice_path: $SLUICE
+  box: $(ssh_config_json box '"slots_per_host": 2' "\"sluice_path\": \"$SLUICE\"")
 YAML
 # each task notes its start, prints a line, waits for its go file (a
 # bounded poll), prints another and exits with its code

@@ -8,6 +8,7 @@
 #include "build-config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,23 @@ static int env_send(const char *kv, size_t namelen)
 	return 1;
 }
 
+/* Append each script (up to NULL) to b as a space and one single-quoted
+ * word: the scripts hold no single quote. */
+static void add_words(struct buf *b, ...) __attribute__((sentinel));
+static void add_words(struct buf *b, ...)
+{
+	const char *w;
+	va_list ap;
+
+	va_start(ap, b);
+	while ((w = va_arg(ap, const char *)) != NULL) {
+		buf_adds(b, " '");
+		buf_adds(b, w);
+		buf_addc(b, '\'');
+	}
+	va_end(ap);
+}
+
 /* The command line sent to the remote login shell. Skipped variables
  * (names the shell cannot export) are noted in skipped. */
 char *ssh_remote_try_command(struct ssh_exec *ex,
@@ -204,21 +222,14 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 		ssh_try_quote(&envs, kv);
 		n++;
 	}
-	buf_adds(&b, "exec /bin/sh -c '");
-	buf_adds(&b, script_start);
-	buf_adds(&b, "' '");
-	buf_adds(&b, script_start);
-	buf_adds(&b, "' ");
+	buf_adds(&b, "exec /bin/sh -c");
+	add_words(&b, script_start, script_start, NULL);
+	buf_addc(&b, ' ');
 	*sweep_at = b.len;
-	buf_adds(&b, "0 '");
-	buf_adds(&b, script_perl);
-	buf_adds(&b, "' '");
-	buf_adds(&b, script_runner);
-	buf_adds(&b, "' '");
-	buf_adds(&b, script_follow);
-	buf_adds(&b, "' '");
-	buf_adds(&b, script_setup);
-	buf_adds(&b, "' ");
+	buf_addc(&b, '0');
+	add_words(&b, script_perl, script_runner, script_follow, script_setup,
+		  NULL);
+	buf_addc(&b, ' ');
 	ssh_try_quote(&b, id);
 	buf_addc(&b, ' ');
 	ssh_try_quote(&b, task->cwd ? task->cwd : "");
@@ -239,13 +250,11 @@ char *ssh_remote_follow_command(const char *id, long long offset)
 	struct buf b;
 
 	buf_init(&b, 0);
-	buf_adds(&b, "exec /bin/sh -c '");
-	buf_adds(&b, script_follower);
-	buf_adds(&b, "' sluice '");
-	buf_adds(&b, script_perl);
-	buf_adds(&b, "' '");
-	buf_adds(&b, script_follow);
-	buf_adds(&b, "' ");
+	buf_adds(&b, "exec /bin/sh -c");
+	add_words(&b, script_follower, NULL);
+	buf_adds(&b, " sluice");
+	add_words(&b, script_perl, script_follow, NULL);
+	buf_addc(&b, ' ');
 	ssh_try_quote(&b, id);
 	buf_printf(&b, " %lld", offset);
 	return buf_steal(&b);
