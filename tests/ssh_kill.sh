@@ -8,16 +8,22 @@
 start_sshd a
 cfg=$(ssh_config_json a)
 
-# Timeouts are a few seconds: the task must have written its process group
-# before it is killed, and an ssh login on a loaded CI machine can take
-# more than a second.
+# The task must have written its process group before its timeout kills
+# it, and an ssh login here can take seconds (a login shell's rc files, a
+# loaded machine): time one login first, and give each timed-out try three
+# logins' worth plus 3 s.
+t0=$(date +%s%N)
+"$DRIVER" -c "$cfg" -L "$T" -- true >/dev/null 2>&1 || fail "a plain ssh try failed"
+login_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+tmo=$(( 3 * login_ms + 3000 ))
+echo "one ssh try took ${login_ms} ms; timeouts are ${tmo} ms"
 # The task records its process group, starts a child and a grandchild,
 # and would run for minutes.
 task='echo $(ps -o pgid= $$) >"$1.tmp"; mv "$1.tmp" "$1"
       sh -c "sleep 300" & sleep 301 & wait'
 
 # 1. timeout
-driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:6000 -- sh -c "$task" task "$T/pg1"
+driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:$tmo -- sh -c "$task" task "$T/pg1"
 wait_for 20 "the task's process group" test -s "$T/pg1"
 pg=$(tr -d ' ' <"$T/pg1")
 group_alive "$pg" || fail "the group $pg is not running"
@@ -42,7 +48,7 @@ assert_contains "$(cat "$T/task-0.log")" "(cleared)"
 
 # 3. SIGTERM ignored: SIGKILL after the grace period.
 rm -f "$T/task-0.log"
-driver_bg -c "$cfg" -L "$T" -g 500 -t 0:5000 -- sh -c "trap '' TERM; $task" task "$T/pg3"
+driver_bg -c "$cfg" -L "$T" -g 500 -t 0:$tmo -- sh -c "trap '' TERM; $task" task "$T/pg3"
 wait_for 20 "the task's process group" test -s "$T/pg3"
 pg=$(tr -d ' ' <"$T/pg3")
 driver_wait
@@ -57,7 +63,7 @@ assert_contains "$(cat "$T/task-0.log")" "sending SIGKILL to the process group $
 stop_sshd a
 SSHD_EXTRA_CONFIG='ForceCommand echo login noise >&2; echo more noise >&2; eval "$SSH_ORIGINAL_COMMAND"' start_sshd a
 rm -f "$T/task-0.log"
-driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:6000 -- sh -c "$task" task "$T/pg4"
+driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:$tmo -- sh -c "$task" task "$T/pg4"
 wait_for 20 "the task's process group" test -s "$T/pg4"
 pg=$(tr -d ' ' <"$T/pg4")
 driver_wait
