@@ -452,7 +452,13 @@
       } catch (e) { status(e.message, true); }
     });
 
-    load();
+    // ?at= (the partition map's click): open at the page holding it
+    const at0 = new URLSearchParams(location.search).get('at');
+    if (at0) {
+      const box = document.getElementById('grid-at');
+      if (box) box.value = at0;
+      jump(at0);
+    } else load();
     // live updates: short polling while the page is visible and no dialog is open
     setInterval(() => { if (!document.hidden && modal.hidden) load(); }, 1500);
   }
@@ -624,6 +630,9 @@
       } catch (e) { status(e.message, true); }
     });
   }
+
+  // for the page scripts that load after this one (map.js)
+  window.sluice = { api, el, status, fmtDuration };
 
   document.addEventListener('DOMContentLoaded', () => {
     initRunDelete();

@@ -1,0 +1,173 @@
+/*
+ * api_partitions.c: GET /api/v1/dags/{dag}/partitions, the partition map:
+ * every expected partition of a scheduled DAG in a range, with or without
+ * a run, each with its state (scheduler/expected.h). The full form lists
+ * {partition, start_s, end_s, state, run}; format=compact gives one state
+ * code per partition in a string with the first start and the step, for
+ * long ranges (a year of hours is 8,760 characters), with the zone's UTC
+ * offsets over the range so a client finds each partition's local day.
+ */
+#include "web/web_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/expected_store.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+#include "web/links.h"
+
+/* At most this many partitions per reply. */
+#define API_PARTITIONS_FULL_MAX 20000
+#define API_PARTITIONS_COMPACT_MAX 200000
+
+/* {"missing": n, ...} for every state, and the code legend. */
+static json_t *
+map_counts(const struct expected_store_map *m)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < EXPECTED_NSTATES; i++)
+		json_object_set_new(o, expected_state_name(i),
+				    json_integer((json_int_t)m->counts[i]));
+	return o;
+}
+
+static json_t *
+map_legend(void)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < EXPECTED_NSTATES; i++) {
+		char code[2] = { expected_state_code(i), '\0' };
+
+		json_object_set_new(o, code, json_string(expected_state_name(i)));
+	}
+	return o;
+}
+
+static json_t *
+map_full(const struct dag *d, const struct expected_store_map *m)
+{
+	json_t *a = json_array();
+	char key[PARTITION_KEY_MAX];
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct expected_partition *p = &m->v[i];
+		json_t *o = json_object();
+
+		expected_store_key(d, m, i, key, sizeof key);
+		json_object_set_new(o, "partition", json_string(key));
+		json_object_set_new(o, "start_s", json_integer(p->start_s));
+		json_object_set_new(o, "end_s", json_integer(p->end_s));
+		json_object_set_new(o, "state", json_string(expected_state_name(p->state)));
+		if (p->run >= 0) {
+			const struct store_map_run *r = &m->runs[p->run];
+			char *link = links_run(NULL, d->name, key);
+
+			json_object_set_new(o, "run", json_string(link));
+			free(link);
+			json_object_set_new(o, "run_state", json_string(run_state_name(r->state)));
+			if (r->state == RUN_RUNNING) {
+				json_object_set_new(o, "tasks_active", json_integer(r->active));
+				json_object_set_new(o, "tasks_failed", json_integer(r->failed));
+			}
+		} else
+			json_object_set_new(o, "run", json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The zone's UTC offsets over [t0, t1] as [[from_s, offset_s], ...], so
+ * a client places partitions on local days without a zone database. */
+static json_t *
+map_offsets(const struct dag *d, int64_t t0, int64_t t1)
+{
+	json_t *a = json_array();
+	int64_t t = t0;
+
+	while (t <= t1) {
+		int64_t start, end;
+		int offset;
+
+		tz_span(d->tz, t, &start, &end, &offset);
+		json_array_append_new(a, json_pack("[I,i]", (json_int_t)t, offset));
+		if (end == INT64_MAX || end <= t)
+			break;
+		t = end;
+	}
+	return a;
+}
+
+enum web_result
+api_partitions_map(struct web_req *r)
+{
+	const struct dag *d = r->dag;
+	const char *format = web_query(r, "format");
+	int compact;
+	struct expected_store_map m;
+	struct sl_err err;
+	json_t *body;
+	char key[PARTITION_KEY_MAX];
+	int64_t step;
+
+	if (format == NULL || *format == '\0' || strcmp(format, "full") == 0)
+		compact = 0;
+	else if (strcmp(format, "compact") == 0)
+		compact = 1;
+	else {
+		web_error(r, 400, "format must be full or compact");
+		return WEB_DONE;
+	}
+	sl_err_clear(&err);
+	if (expected_store_load(r->w->store, d, web_query(r, "from"), web_query(r, "to"),
+				sl_now_ms() / 1000, compact ? API_PARTITIONS_COMPACT_MAX :
+				API_PARTITIONS_FULL_MAX, &m, &err) < 0) {
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
+		web_error(r, 400, "%s%s", err.msg, !compact && strstr(err.msg, "narrow") ?
+			  " or ask for format=compact" : "");
+		return WEB_DONE;
+	}
+	body = json_object();
+	json_object_set_new(body, "dag", json_string(d->name));
+	json_object_set_new(body, "timezone", json_string(tz_name(d->tz)));
+	json_object_set_new(body, "schedule", json_string(d->schedule_text));
+	json_object_set_new(body, "from", m.n ? json_string(expected_store_key(d, &m, 0, key, sizeof key)) : json_null());
+	json_object_set_new(body, "to", m.n ? json_string(expected_store_key(d, &m, m.n - 1, key, sizeof key)) : json_null());
+	json_object_set_new(body, "count", json_integer((json_int_t)m.n));
+	json_object_set_new(body, "counts", map_counts(&m));
+	if (!compact) {
+		json_object_set_new(body, "partitions", map_full(d, &m));
+	} else {
+		char *codes = xmalloc(m.n + 1);
+
+		for (size_t i = 0; i < m.n; i++)
+			codes[i] = expected_state_code(m.v[i].state);
+		codes[m.n] = '\0';
+		step = expected_step(m.v, m.n);
+		json_object_set_new(body, "start_s", m.n ? json_integer(m.v[0].start_s) : json_null());
+		json_object_set_new(body, "step_s", step > 0 ? json_integer(step) : json_null());
+		if (step == 0 && m.n > 0) {
+			/* a step that varies (DST, months): every start */
+			json_t *starts = json_array();
+
+			for (size_t i = 0; i < m.n; i++)
+				json_array_append_new(starts, json_integer(m.v[i].start_s));
+			json_object_set_new(body, "starts", starts);
+		}
+		if (m.n > 0) {
+			json_object_set_new(body, "end_s", json_integer(m.v[m.n - 1].end_s));
+			json_object_set_new(body, "utc_offsets", map_offsets(d, m.v[0].start_s,
+									     m.v[m.n - 1].start_s));
+		}
+		json_object_set_new(body, "codes", json_stringn_nocheck(codes, m.n));
+		json_object_set_new(body, "legend", map_legend());
+		free(codes);
+	}
+	expected_store_free(&m);
+	web_json(r, 200, body);
+	return WEB_DONE;
+}
