@@ -2,12 +2,13 @@
 // playwright-core. Run by tests/web_partition_map_browser.sh, which
 // starts `sluice standalone` with DAG year (a year of hourly partitions,
 // eight missing from GAP_KEY, the cell GAP_INDEX, on) and sets URL,
-// OPS_PW, SHOTS, GAP_KEY, GAP_INDEX.
+// OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
+// grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 
-const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX } = process.env;
+const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
 
 function check(cond, what) {
@@ -52,9 +53,9 @@ try {
   check(cells === 365 * 24 + 1, 'a year of hourly partitions and the current hour: ' + cells + ' cells');
   const box = await page.locator('#map').boundingBox();
   check(box.width <= 1600 && box.height <= 900, 'the year fits one screen: ' + Math.round(box.width) + 'x' + Math.round(box.height));
-  check(await count('missing') === 8, 'the eight missing hours are shown');
+  check(await count('missing') === 10, 'the ten missing hours are shown');
   check(await count('failed') > 0, 'failed hours are shown');
-  check(await page.locator('.map-count[data-count="missing"]').textContent() === '8', 'the legend counts them');
+  check(await page.locator('.map-count[data-count="missing"]').textContent() === '10', 'the legend counts them');
   await shot('01-year');
 
   // --- the missing ones: a tooltip names each ---
@@ -91,7 +92,8 @@ try {
 
   // --- the cells turn green without a reload ---
   const navs = await page.evaluate(() => performance.getEntriesByType('navigation').length);
-  await page.waitForFunction(() => ['missing', 'waiting', 'running'].every((s) => window.sluiceMap.count(s) === 0),
+  await page.waitForFunction(() => window.sluiceMap.count('missing') === 2 &&
+    ['waiting', 'running'].every((s) => window.sluiceMap.count(s) === 0),
     null, { timeout: 90000 });
   for (let i = gap; i < gap + 8; i++) check(await stateOf(i) === 'success', 'hour ' + (i - gap) + ' of the gap is green');
   check(Number(await page.locator('#map').getAttribute('data-loads')) > loadsBefore + 1, 'by polling the compact map');
@@ -107,6 +109,24 @@ try {
   await page.locator('#grid tr.target').first().waitFor({ timeout: WAIT });
   check(await page.locator(`#grid tr.target[data-partition="${GAP_KEY}"]`).count() === 1, 'the grid opens at ' + GAP_KEY);
   await shot('06-grid-at');
+
+  // --- the grid's first page: the never-run hours as empty rows, picked and backfilled ---
+  const never = NEVER_KEYS.split(' ');
+  await page.goto(URL + '/dags/year');
+  await page.locator('#grid tr.never-run[data-never-run]').first().waitFor({ timeout: WAIT });
+  const rowsNow = await page.locator('#grid tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
+  check(JSON.stringify(await page.locator('#grid tr.never-run[data-never-run]').evaluateAll((trs) =>
+    trs.map((tr) => tr.dataset.partition))) === JSON.stringify(never), 'the two never-run hours are rows: ' + never.join(', '));
+  check(rowsNow.indexOf(never[0]) > 0 && rowsNow.indexOf(never[1]) === rowsNow.indexOf(never[0]) + 1,
+    'among the runs, newest first');
+  for (const k of never) await page.locator(`#grid tr.never-run[data-partition="${k}"] th`).click();
+  check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions', 'picked for a backfill');
+  await shot('07-grid-never-run');
+  await page.click('#grid-backfill-picked');
+  await page.locator('#status', { hasText: 'backfill: 2 run(s) created' }).waitFor({ timeout: WAIT });
+  await page.waitForFunction(() => document.querySelectorAll('#grid tr.never-run[data-never-run]').length === 0, null, { timeout: WAIT });
+  check(await page.locator(`#grid tr[data-partition="${never[0]}"] td.cell`).count() === 2, 'they are runs now');
+  await shot('08-grid-backfilled');
 
   check(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } catch (e) {

@@ -4,7 +4,8 @@
 // browser's layout alone takes seconds) and polled, so cells change
 // without a reload. An hourly DAG is days (columns) x 24 hours (rows); a
 // daily one a calendar of weeks x 7 days; any other cadence a strip. Drag
-// over cells to select a range; a click opens the grid at that partition.
+// over cells to select a range; a click opens the grid at that partition
+// (or, on one without a run, selects it).
 // Uses app.js's helpers (window.sluice).
 'use strict';
 
@@ -251,7 +252,12 @@
     const i = cellAt(ev), d = drag;
     dragTo(i);
     drag = null;
-    if (!d.moved && i === d.a)   // a click: the grid at that partition
+    if (d.moved || i !== d.a) return;
+    // a click: the grid at that partition; one without a run is selected
+    // instead (the grid lists runs), for a backfill
+    if (['missing', 'future'].includes(names[codes[i]])) {
+      if (canChange) setSel({ a: i, b: i });
+    } else
       location.href = '/dags/' + enc(dag) + '?at=' + enc(key(i));
   });
   canvas.addEventListener('mousemove', (ev) => {
