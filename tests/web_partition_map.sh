@@ -132,6 +132,7 @@ login viewer "$VIEWER_PW" "$T/jar"
 page=$(curl -sS -b "$T/jar" "$URL/dags/pm/map")
 assert_contains "$page" 'id="map"'
 assert_contains "$page" '/static/map.js'
+assert_contains "$page" '<script type="application/json" id="map-data">{"dag":"pm"' "the first map comes in the page"
 assert_contains "$page" 'data-state="stale"'
 assert_not_contains "$page" 'id="map-backfill"'
 assert_contains "$(curl -sS -b "$T/jar" "$URL/dags/pm")" 'href="/dags/pm/map"'

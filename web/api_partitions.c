@@ -130,6 +130,70 @@ map_offsets(const struct dag *d, int64_t t0, int64_t t1)
 	return a;
 }
 
+/* The reply's header: what every form starts with. */
+static json_t *
+map_head(const struct dag *d, const struct expected_store_map *m)
+{
+	json_t *body = json_object();
+	char key[PARTITION_KEY_MAX];
+
+	json_object_set_new(body, "dag", json_string(d->name));
+	json_object_set_new(body, "timezone", json_string(tz_name(d->tz)));
+	json_object_set_new(body, "schedule", json_string(d->schedule_text));
+	json_object_set_new(body, "from", m->n ? json_string(expected_store_key(d, m, 0, key, sizeof key)) : json_null());
+	json_object_set_new(body, "to", m->n ? json_string(expected_store_key(d, m, m->n - 1, key, sizeof key)) : json_null());
+	json_object_set_new(body, "count", json_integer((json_int_t)m->n));
+	json_object_set_new(body, "counts", map_counts(m));
+	return body;
+}
+
+/* The compact form of m (a new reference). */
+static json_t *
+map_compact(const struct dag *d, const struct expected_store_map *m)
+{
+	json_t *body = map_head(d, m);
+	char *codes = xmalloc(m->n + 1);
+	int64_t step = expected_step(m->v, m->n);
+
+	for (size_t i = 0; i < m->n; i++)
+		codes[i] = expected_state_code(m->v[i].state);
+	codes[m->n] = '\0';
+	json_object_set_new(body, "start_s", m->n ? json_integer(m->v[0].start_s) : json_null());
+	json_object_set_new(body, "step_s", step > 0 ? json_integer(step) : json_null());
+	if (step == 0 && m->n > 0) {
+		/* a step that varies (DST, months): every start */
+		json_t *starts = json_array();
+
+		for (size_t i = 0; i < m->n; i++)
+			json_array_append_new(starts, json_integer(m->v[i].start_s));
+		json_object_set_new(body, "starts", starts);
+	}
+	if (m->n > 0) {
+		json_object_set_new(body, "end_s", json_integer(m->v[m->n - 1].end_s));
+		json_object_set_new(body, "utc_offsets", map_offsets(d, m->v[0].start_s,
+								     m->v[m->n - 1].start_s));
+	}
+	json_object_set_new(body, "codes", json_stringn_nocheck(codes, m->n));
+	json_object_set_new(body, "legend", map_legend());
+	free(codes);
+	return body;
+}
+
+json_t *
+api_partitions_compact(struct web *w, const struct dag *d, const char *from,
+		       const char *to, struct sl_err *err)
+{
+	struct expected_store_map m;
+	json_t *body;
+
+	if (expected_store_load(w->store, d, from, to, sl_now_ms() / 1000,
+				API_PARTITIONS_COMPACT_MAX, &m, err) < 0)
+		return NULL;
+	body = map_compact(d, &m);
+	expected_store_free(&m);
+	return body;
+}
+
 enum web_result
 api_partitions_map(struct web_req *r)
 {
@@ -138,9 +202,9 @@ api_partitions_map(struct web_req *r)
 	int compact;
 	struct expected_store_map m;
 	struct sl_err err;
+	struct buf out;
 	json_t *body;
-	char key[PARTITION_KEY_MAX];
-	int64_t step;
+	char *head;
 
 	if (format == NULL || *format == '\0' || strcmp(format, "full") == 0)
 		compact = 0;
@@ -160,59 +224,24 @@ api_partitions_map(struct web_req *r)
 			  " or ask for format=compact" : "");
 		return WEB_DONE;
 	}
-	body = json_object();
-	json_object_set_new(body, "dag", json_string(d->name));
-	json_object_set_new(body, "timezone", json_string(tz_name(d->tz)));
-	json_object_set_new(body, "schedule", json_string(d->schedule_text));
-	json_object_set_new(body, "from", m.n ? json_string(expected_store_key(d, &m, 0, key, sizeof key)) : json_null());
-	json_object_set_new(body, "to", m.n ? json_string(expected_store_key(d, &m, m.n - 1, key, sizeof key)) : json_null());
-	json_object_set_new(body, "count", json_integer((json_int_t)m.n));
-	json_object_set_new(body, "counts", map_counts(&m));
-	if (!compact) {
-		/* the header by jansson, then the partitions spliced in */
-		struct buf out;
-		char *head = json_dumps(body, JSON_COMPACT);
-
-		if (head == NULL)
-			sl_fatal("out of memory");
-		buf_init(&out, 0);
-		buf_add(&out, head, strlen(head) - 1);	/* without its '}' */
-		buf_adds(&out, ",\"partitions\":");
-		map_full(&out, d, &m);
-		buf_addc(&out, '}');
-		web_text(r, 200, "application/json", buf_str(&out), out.len);
-		free(head);
-		buf_free(&out);
-		json_decref(body);
+	if (compact) {
+		web_json(r, 200, map_compact(d, &m));
 		expected_store_free(&m);
 		return WEB_DONE;
-	} else {
-		char *codes = xmalloc(m.n + 1);
-
-		for (size_t i = 0; i < m.n; i++)
-			codes[i] = expected_state_code(m.v[i].state);
-		codes[m.n] = '\0';
-		step = expected_step(m.v, m.n);
-		json_object_set_new(body, "start_s", m.n ? json_integer(m.v[0].start_s) : json_null());
-		json_object_set_new(body, "step_s", step > 0 ? json_integer(step) : json_null());
-		if (step == 0 && m.n > 0) {
-			/* a step that varies (DST, months): every start */
-			json_t *starts = json_array();
-
-			for (size_t i = 0; i < m.n; i++)
-				json_array_append_new(starts, json_integer(m.v[i].start_s));
-			json_object_set_new(body, "starts", starts);
-		}
-		if (m.n > 0) {
-			json_object_set_new(body, "end_s", json_integer(m.v[m.n - 1].end_s));
-			json_object_set_new(body, "utc_offsets", map_offsets(d, m.v[0].start_s,
-									     m.v[m.n - 1].start_s));
-		}
-		json_object_set_new(body, "codes", json_stringn_nocheck(codes, m.n));
-		json_object_set_new(body, "legend", map_legend());
-		free(codes);
 	}
+	/* the header by jansson, then the partitions spliced in */
+	body = map_head(d, &m);
+	if ((head = json_dumps(body, JSON_COMPACT)) == NULL)
+		sl_fatal("out of memory");
+	buf_init(&out, 0);
+	buf_add(&out, head, strlen(head) - 1);	/* without its '}' */
+	buf_adds(&out, ",\"partitions\":");
+	map_full(&out, d, &m);
+	buf_addc(&out, '}');
+	web_text(r, 200, "application/json", buf_str(&out), out.len);
+	free(head);
+	buf_free(&out);
+	json_decref(body);
 	expected_store_free(&m);
-	web_json(r, 200, body);
 	return WEB_DONE;
 }

@@ -1,9 +1,10 @@
 /*
  * pages_map.c: the partition map page of a scheduled DAG: every expected
  * partition of a range (a year by default) on one screen, coloured by
- * state (scheduler/expected.h). The page is a frame; web/assets/map.js
- * draws it from the compact form of GET /api/v1/dags/{dag}/partitions and
- * polls it, so cells change without a reload: an hourly DAG as days x 24
+ * state (scheduler/expected.h). The page carries the compact form of
+ * GET /api/v1/dags/{dag}/partitions as a JSON data block; web/assets/map.js
+ * draws it at once and then polls the API, so cells change without a
+ * reload: an hourly DAG as days x 24
  * hours, a daily one as a calendar of weeks x 7 days, any other cadence
  * as a strip. Selecting a range offers Backfill missing, Clear failed and
  * Clear range, each previewed first through the same endpoints the grid
@@ -12,6 +13,7 @@
 #include "web/web_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scheduler/expected.h"
@@ -79,6 +81,26 @@ pages_map(struct web_req *r)
 	map_attr(&b, "data-to", to);
 	buf_printf(&b, " data-can-change=\"%d\"></div><div id=\"map-tip\" class=\"map-tip\" hidden></div></div>",
 		   can_change);
+	{
+		/* the first map in the page itself: the script draws it without
+		 * waiting for a request (it polls the API after); a range that
+		 * names nothing is left to the script, which says why */
+		struct sl_err err;
+		json_t *map;
+
+		sl_err_clear(&err);
+		if ((map = api_partitions_compact(r->w, d, from, to, &err)) != NULL) {
+			char *text = json_dumps(map, JSON_COMPACT | JSON_ESCAPE_SLASH);
+
+			if (text == NULL)
+				sl_fatal("out of memory");
+			buf_adds(&b, "<script type=\"application/json\" id=\"map-data\">");
+			buf_adds(&b, text);
+			buf_adds(&b, "</script>");
+			free(text);
+			json_decref(map);
+		}
+	}
 	map_legend(&b);
 	buf_adds(&b, "<p class=\"note\">Click a cell to open the grid at that partition; drag over cells "
 		     "to select a range. The map follows the scheduler without a reload.</p>");

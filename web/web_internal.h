@@ -258,6 +258,11 @@ int api_grid_write(struct web *w, const struct dag *d, const struct store_grid_q
 		   int limit, int offset, const json_t *at, struct buf *out);
 /* api_partitions.c: the partition map */
 enum web_result api_partitions_map(struct web_req *r);
+/* The compact form of d's map from..to (NULL: the defaults), as the API
+ * gives it (a new reference); NULL with err. */
+json_t *api_partitions_compact(struct web *w, const struct dag *d,
+			       const char *from, const char *to,
+			       struct sl_err *err);
 /* api_actions.c */
 enum web_result api_pause(struct web_req *r);
 enum web_result api_unpause(struct web_req *r);
