@@ -5,27 +5,11 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { chromium } from 'playwright-core';
-import path from 'node:path';
+import { check, openPage } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
-
-function check(cond, what) {
-  if (!cond) throw new Error('FAIL: ' + what);
-  console.log('ok - ' + what);
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
-const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+const { browser, page, errors, shot } = await openPage(1600, 900, SHOTS);
 const count = (state) => page.evaluate((s) => window.sluiceMap.count(s), state);
 const stateOf = (i) => page.evaluate((i) => window.sluiceMap.state(i), i);
 const center = (i) => page.evaluate((i) => window.sluiceMap.center(i), i);
