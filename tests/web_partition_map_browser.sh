@@ -8,10 +8,7 @@
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
-[ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium (apt-get install chromium)"
-command -v node >/dev/null || skip "no node"
-[ -d "$SLUICE_SRCDIR/tests/node_modules/playwright-core" ] ||
-	skip "playwright-core is not installed (cd tests && npm ci)"
+need_browser
 
 web_home
 printf 'dags_paused_at_creation: true\n' >> "$H/sluice.yaml"
