@@ -27,6 +27,7 @@ const struct cli_verb *const cli_verbs[] = {
 	&cli_clear,
 	&cli_mark,
 	&cli_runs,
+	&cli_status,
 	&cli_tasks,
 	&cli_logs,
 	&cli_test,

@@ -396,6 +396,19 @@ partition_bound(struct store *s, const struct dag *d, const char *arg,
 }
 
 int
+partition_resolve_bounds(struct store *s, const struct dag *d,
+			 const char *from, const char *to, int64_t *lo,
+			 int64_t *hi, struct sl_err *err)
+{
+	if ((from != NULL && partition_bound(s, d, from, 0, lo, err) < 0) ||
+	    (to != NULL && partition_bound(s, d, to, 1, hi, err) < 0))
+		return -1;
+	if (from != NULL && to != NULL && *hi < *lo)
+		return sl_err_set(err, "to %s is before from %s", to, from);
+	return 0;
+}
+
+int
 partition_resolve_range(struct store *s, const struct dag *d,
 			const char *from, const char *to, int64_t now,
 			enum partition_scope scope, struct partition_set *out,

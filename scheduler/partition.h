@@ -76,6 +76,14 @@ int partition_resolve_range(struct store *s, const struct dag *d,
 			    enum partition_scope scope,
 			    struct partition_set *out, struct sl_err *err);
 
+/* The bounds a range names without listing its partitions (for a range
+ * too long to list): *lo the lowest partition start from can name, *hi
+ * the highest to can name (each NULL: left as given). -1 with err when
+ * one names nothing or to is before from. */
+int partition_resolve_bounds(struct store *s, const struct dag *d,
+			     const char *from, const char *to, int64_t *lo,
+			     int64_t *hi, struct sl_err *err);
+
 /* May key name a new partition of an unscheduled DAG? (-1 with err) */
 int partition_key_ok(const char *key, struct sl_err *err);
 

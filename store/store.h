@@ -422,6 +422,22 @@ int store_durations(struct store *s, const int64_t *bounds_ms, int nbounds,
 			       int64_t sum_ms, const int64_t *le),
 		    void *arg);
 
+/* --- the partition map (store_map.c) --- */
+/* A run as the partition map sees it. */
+struct store_map_run {
+	int64_t start_s, end_s;
+	char *partition;	/* its key (owned by the array) */
+	enum run_state state;
+	int active;		/* running runs: task instances queued or running */
+	int failed;		/* running runs: task instances failed or
+				 * upstream_failed */
+};
+/* Every run of dag_id whose start is in [from_s, to_s], by start, in one
+ * query: *out (free with store_map_runs_free), *n of them. 0 or -1. */
+int store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
+		   int64_t to_s, struct store_map_run **out, size_t *n);
+void store_map_runs_free(struct store_map_run *runs, size_t n);
+
 /* --- maintenance (store/store_maint.c; `sluice db`) --- */
 /* Copy the database to dest (a new file) with SQLite's online backup, in
  * steps of pages_per_step pages, all read from one snapshot (the database

@@ -14,13 +14,12 @@
 #include "scheduler/next_partition.h"
 #include "scheduler/tz.h"
 #include "tests/unit.h"
+#include "tests/dag_shapes.h"
 
 /* now: 2026-12-05T12:00:00Z, a Saturday */
 #define NOW 1796472000LL
 
-static const struct {
-	const char *name, *yaml;
-} shapes[] = {
+static const struct unit_dag_shape shapes[] = {
 	{ "daily_cu", "schedule: \"0 0 * * *\"\nstart: 2026-12-01\n" },
 	{ "daily_nc", "schedule: \"0 0 * * *\"\nstart: 2026-01-01\ncatchup: false\n" },
 	{ "future", "schedule: \"0 0 * * *\"\nstart: 2026-12-10\ncatchup: false\n" },
@@ -65,41 +64,11 @@ static const struct {
 };
 
 static struct dag *loaded[SL_ARRAY_LEN(shapes)];
-static char dir[] = "/tmp/unit_next_partition.XXXXXX";
 
 static struct dag *
 find(const char *name)
 {
-	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++)
-		if (strcmp(shapes[i].name, name) == 0)
-			return loaded[i];
-	return NULL;
-}
-
-static void
-setup(void)
-{
-	struct sl_err err;
-
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++) {
-		char *path = xasprintf("%s/%s.yaml", dir, shapes[i].name);
-		char *yaml = xasprintf("dag: %s\n%stasks:\n  a: {command: \"true\"}\n",
-				       shapes[i].name, shapes[i].yaml);
-
-		if (sl_write_file(path, yaml, strlen(yaml), 0644, &err) < 0 ||
-		    dag_load(path, NULL, &loaded[i], &err) < 0) {
-			fprintf(stderr, "%s: %s\n", path, err.msg);
-			exit(1);
-		}
-		unlink(path);
-		free(path);
-		free(yaml);
-	}
-	rmdir(dir);
+	return unit_dags_find(shapes, SL_ARRAY_LEN(shapes), loaded, name);
 }
 
 static void
@@ -132,9 +101,8 @@ test_table(void)
 int
 main(void)
 {
-	setup();
+	unit_dags_load(shapes, SL_ARRAY_LEN(shapes), loaded);
 	RUN(test_table);
-	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++)
-		dag_free(loaded[i]);
+	unit_dags_free(loaded, SL_ARRAY_LEN(shapes));
 	return UNIT_END();
 }

@@ -68,3 +68,12 @@ for p in g["partitions"]:
 
 # state_is DAG PARTITION TASK STATE: for wait_for.
 state_is() { [ "$(grid_state "$1" "$2" "$3")" = "$4" ]; }
+
+# need_browser: skip (saying why) unless Debian's Chromium, node and
+# playwright-core are here, as the Chromium journeys need.
+need_browser() {
+	[ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium (apt-get install chromium)"
+	command -v node >/dev/null || skip "no node"
+	[ -d "$SLUICE_SRCDIR/tests/node_modules/playwright-core" ] ||
+		skip "playwright-core is not installed (cd tests && npm ci)"
+}

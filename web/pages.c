@@ -280,8 +280,8 @@ pages_dags(struct web_req *r)
 
 /* --- DAG page: the partition grid --- */
 
-static void
-dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *tab)
+void
+pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *tab)
 {
 	buf_adds(b, "<div class=\"dag-head\"><h1>");
 	text_html_escape(b, d->name);
@@ -320,7 +320,13 @@ dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *ta
 	text_url_segment(b, d->name);
 	buf_printf(b, "\"%s>Grid</a><a href=\"/dags/", strcmp(tab, "grid") == 0 ? " class=\"on\"" : "");
 	text_url_segment(b, d->name);
-	buf_printf(b, "/graph\"%s>Graph</a></nav></div>", strcmp(tab, "graph") == 0 ? " class=\"on\"" : "");
+	buf_printf(b, "/graph\"%s>Graph</a>", strcmp(tab, "graph") == 0 ? " class=\"on\"" : "");
+	if (d->schedule != NULL) {
+		buf_adds(b, "<a id=\"map-tab\" href=\"/dags/");
+		text_url_segment(b, d->name);
+		buf_printf(b, "/map\"%s>Partition map</a>", strcmp(tab, "map") == 0 ? " class=\"on\"" : "");
+	}
+	buf_adds(b, "</nav></div>");
 }
 
 enum web_result
@@ -332,7 +338,7 @@ pages_dag(struct web_req *r)
 
 	buf_init(&b, 0);
 	html_begin(r, &b, d->name, "dag");
-	dag_header(r, &b, d, "grid");
+	pages_dag_header(r, &b, d, "grid");
 	buf_adds(&b, "<section class=\"toolbar\" id=\"toolbar\">");
 	/* jump and filter: for everyone who may look */
 	buf_adds(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" size=\"28\" "
@@ -489,7 +495,7 @@ pages_graph(struct web_req *r)
 	}
 	buf_init(&b, 0);
 	html_begin(r, &b, d->name, "graph");
-	dag_header(r, &b, d, "graph");
+	pages_dag_header(r, &b, d, "graph");
 	buf_adds(&b, "<form class=\"toolbar\" method=\"get\"><label>Partition <select name=\"partition\" id=\"graph-partition\">");
 	for (size_t i = 0; i < json_array_size(runs); i++) {
 		const char *p = json_string_value(json_object_get(json_array_get(runs, i), "partition"));

@@ -54,6 +54,7 @@ static const struct route routes[] = {
 	{ M_POST, "/api/v1/dags/{dag}/runs", ROUTE_API, ROLE_OPERATOR, api_trigger },
 	{ M_GET, "/api/v1/dags/{dag}/grid", ROUTE_API, ROLE_VIEWER, api_grid },
 	{ M_GET, "/api/v1/dags/{dag}/grid/keys", ROUTE_API, ROLE_VIEWER, api_grid_keys },
+	{ M_GET, "/api/v1/dags/{dag}/partitions", ROUTE_API, ROLE_VIEWER, api_partitions_map },
 	{ M_POST, "/api/v1/dags/{dag}/clear", ROUTE_API, ROLE_OPERATOR, api_clear },
 	{ M_POST, "/api/v1/dags/{dag}/mark", ROUTE_API, ROLE_OPERATOR, api_mark },
 	{ M_POST, "/api/v1/dags/{dag}/backfill", ROUTE_API, ROLE_OPERATOR, api_backfill },
@@ -73,6 +74,7 @@ static const struct route routes[] = {
 	{ M_GET, "/audit", ROUTE_PAGE, ROLE_VIEWER, pages_audit },
 	{ M_GET, LINK_PAGE_DAG, ROUTE_PAGE, ROLE_VIEWER, pages_dag },
 	{ M_GET, "/dags/{dag}/graph", ROUTE_PAGE, ROLE_VIEWER, pages_graph },
+	{ M_GET, LINK_PAGE_MAP, ROUTE_PAGE, ROLE_VIEWER, pages_map },
 	{ M_GET, LINK_PAGE_RUN, ROUTE_PAGE, ROLE_VIEWER, pages_run },
 	{ M_GET, LINK_PAGE_TASK, ROUTE_PAGE, ROLE_VIEWER, pages_task },
 };

@@ -256,6 +256,13 @@ struct store_grid_query;
  * be NULL) goes out as "at". -1 on a database error. */
 int api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query *q,
 		   int limit, int offset, const json_t *at, struct buf *out);
+/* api_partitions.c: the partition map */
+enum web_result api_partitions_map(struct web_req *r);
+/* The compact form of d's map from..to (NULL: the defaults), as the API
+ * gives it (a new reference); NULL with err. */
+json_t *api_partitions_compact(struct web *w, const struct dag *d,
+			       const char *from, const char *to,
+			       struct sl_err *err);
 /* api_actions.c */
 enum web_result api_pause(struct web_req *r);
 enum web_result api_unpause(struct web_req *r);
@@ -292,6 +299,11 @@ enum web_result pages_audit(struct web_req *r);
 enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
 enum web_result pages_not_found(struct web_req *r, const char *what);
+/* The DAG's heading, meta line and tabs (tab: "grid", "graph", "map"). */
+void pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d,
+		      const char *tab);
+/* --- pages_map.c: the partition map page --- */
+enum web_result pages_map(struct web_req *r);
 /* A state as a coloured badge. */
 void pages_state_badge(struct buf *b, const char *state);
 /* ` title="..."` for a partition key of d: extra (may be NULL), then the

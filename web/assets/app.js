@@ -141,6 +141,7 @@
     let data = null;
     let anchor = null;              // {partition, task, start} of the last plain click
     const selected = new Set();     // "partition\u0000task": by key, across pages
+    const neverRun = new Set();     // never-run partitions picked for a backfill
     let pending = null;             // the action waiting in the preview
     let filter = '';                // the grid's state filter as query text
     let targets = new Set();        // the partitions the last jump named
@@ -208,6 +209,7 @@
         });
         tbody.append(tr);
       });
+      renderNeverRun(tbody);
       const info = document.getElementById('page-info');
       const last = Math.min(offset + data.partitions.length, data.total);
       info.textContent = data.total ? (offset + 1) + '–' + last + ' of ' + data.total + ' partitions' : 'no runs yet';
@@ -218,9 +220,68 @@
 
     const gridPath = (extra) => '/dags/' + enc(dag) + '/grid?limit=' + pageSize + filter + (extra || '');
 
+    // The partitions of the page's range that have no run (the partition
+    // map's "missing"), shown as empty rows among the runs: only without a
+    // filter (a filter asks for runs), at most NEVER_RUN_MAX a page.
+    const NEVER_RUN_MAX = 200;
+    async function neverRunOf(d) {
+      if (filter || !d.partitions.length) return { keys: [], more: 0 };
+      const q = '?from=' + enc(d.partitions[d.partitions.length - 1].partition) +
+        (offset > 0 ? '&to=' + enc(d.partitions[0].partition) : '');
+      try {
+        const res = await api('GET', '/dags/' + enc(dag) + '/partitions' + q);
+        const miss = res.partitions.filter((p) => p.state === 'missing');
+        return { keys: miss.slice(0, NEVER_RUN_MAX), more: Math.max(0, miss.length - NEVER_RUN_MAX) };
+      } catch (e) { return { keys: [], more: 0 }; }   // unscheduled, or too long a range
+    }
+    function renderNeverRun(tbody) {
+      const nr = data.neverRun || { keys: [], more: 0 };
+      for (const p of nr.keys) {
+        const tr = el('tr', { class: 'never-run' + (neverRun.has(p.partition) ? ' picked' : ''),
+          'data-partition': p.partition, 'data-start': p.start_s, 'data-never-run': '1' },
+          el('th', { class: 'part never', title: 'never run: its interval has ended and it has no run' +
+            (canChange ? '\nclick to pick it for a backfill' : '') }, el('span', { class: 'run st-none' }), p.partition),
+          el('td', { class: 'never-note', colspan: data.tasks.length }, 'never run'));
+        // newest first, like the runs
+        const after = [...tbody.rows].find((r) => Number(r.dataset.start) < p.start_s);
+        tbody.insertBefore(tr, after || null);
+      }
+      if (nr.more)
+        tbody.append(el('tr', { class: 'never-run' }, el('td', { colspan: data.tasks.length + 1, class: 'never-note' },
+          '… and ' + nr.more + ' more partitions without a run in this range (see the partition map)')));
+      updateNeverRun();
+    }
+    function updateNeverRun() {
+      const b = document.getElementById('grid-backfill-picked');
+      if (b) {
+        b.hidden = neverRun.size === 0;
+        b.textContent = 'Backfill ' + neverRun.size + ' never-run partition' + (neverRun.size === 1 ? '' : 's');
+      }
+    }
+    if (canChange) {
+      // the button lives next to the selection tools; made here, as the
+      // never-run rows are
+      const sel = document.getElementById('select-none');
+      const b = el('button', { id: 'grid-backfill-picked', type: 'button', hidden: true });
+      sel?.after(b);
+      b.addEventListener('click', async () => {
+        const keys = [...neverRun].sort();
+        try {
+          let n = 0;
+          for (const k of keys)
+            n += (await api('POST', '/dags/' + enc(dag) + '/backfill', { from: k, to: k })).created.length;
+          neverRun.clear();
+          status('backfill: ' + n + ' run(s) created');
+          await load();
+        } catch (e) { status(e.message, true); }
+      });
+    }
+
     async function load() {
       try {
-        data = await api('GET', gridPath('&offset=' + offset));
+        const d = await api('GET', gridPath('&offset=' + offset));
+        d.neverRun = await neverRunOf(d);
+        data = d;
         render();
       } catch (e) { status(e.message, true); }
     }
@@ -230,8 +291,9 @@
     async function jump(text) {
       try {
         const res = await api('GET', gridPath('&at=' + enc(text)));
-        data = res;
         offset = res.offset;
+        res.neverRun = await neverRunOf(res);
+        data = res;
         targets = new Set(res.at || []);
         render();
         const row = table.querySelector('tr.target');
@@ -266,6 +328,15 @@
     table.addEventListener('click', (ev) => {
       const td = ev.target.closest('td.cell');
       const th = ev.target.closest('th');
+      const never = ev.target.closest('tr.never-run[data-never-run]');
+      if (never) {
+        if (!canChange) return;
+        const k = never.dataset.partition;
+        if (neverRun.has(k)) neverRun.delete(k); else neverRun.add(k);
+        never.classList.toggle('picked', neverRun.has(k));
+        updateNeverRun();
+        return;
+      }
       if (td && td.dataset.task) {
         if (ev.ctrlKey || ev.metaKey) {
           location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
@@ -452,7 +523,13 @@
       } catch (e) { status(e.message, true); }
     });
 
-    load();
+    // ?at= (the partition map's click): open at the page holding it
+    const at0 = new URLSearchParams(location.search).get('at');
+    if (at0) {
+      const box = document.getElementById('grid-at');
+      if (box) box.value = at0;
+      jump(at0);
+    } else load();
     // live updates: short polling while the page is visible and no dialog is open
     setInterval(() => { if (!document.hidden && modal.hidden) load(); }, 1500);
   }
@@ -624,6 +701,9 @@
       } catch (e) { status(e.message, true); }
     });
   }
+
+  // for the page scripts that load after this one (map.js)
+  window.sluice = { api, el, status, fmtDuration };
 
   document.addEventListener('DOMContentLoaded', () => {
     initRunDelete();

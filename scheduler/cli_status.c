@@ -1,0 +1,210 @@
+/*
+ * cli_status.c: `sluice status DAG [--from P] [--to P]`: the partition map
+ * of a scheduled DAG on the terminal (scheduler/expected.h): one character
+ * per partition with a legend, then how many partitions are in each state.
+ * An hourly DAG gets a line per local day with a column per hour; a daily
+ * one a line per month with a column per day; any other cadence a line per
+ * day (shorter than a day) or per year.
+ */
+#include "scheduler/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scheduler/expected_store.h"
+#include "scheduler/partition.h"
+#include "scheduler/tz.h"
+#include "store/store.h"
+
+/* Partitions one `status` shows at most. */
+#define STATUS_MAX 200000
+#define STATUS_LINE_MAX 1024
+
+/* How a line of the map is cut. */
+enum status_layout {
+	STATUS_HOURLY,		/* a line per day, a column per hour */
+	STATUS_DAILY,		/* a line per month, a column per day */
+	STATUS_SUBDAILY,	/* a line per day, in order */
+	STATUS_LONG,		/* a line per year, in order */
+};
+
+static enum status_layout
+status_layout_of(const struct expected_store_map *m)
+{
+	int64_t span = m->n >= 2 ? m->v[1].start_s - m->v[0].start_s : 86400;
+
+	if (span == 3600)
+		return STATUS_HOURLY;
+	if (span >= 82800 && span <= 90000)
+		return STATUS_DAILY;
+	return span < 82800 ? STATUS_SUBDAILY : STATUS_LONG;
+}
+
+/* The label of the line partition start t is on ("2026-12-03",
+ * "2026-12", "2026"), and its column (-1: next in order). */
+static int
+status_place(const struct tz *tz, enum status_layout layout, int64_t t,
+	     char *label, size_t n)
+{
+	struct tm tm;
+
+	tz_local(tz, t, &tm);
+	switch (layout) {
+	case STATUS_HOURLY:
+		snprintf(label, n, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		return tm.tm_hour;
+	case STATUS_DAILY:
+		snprintf(label, n, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+		return tm.tm_mday - 1;
+	case STATUS_SUBDAILY:
+		snprintf(label, n, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+		return -1;
+	case STATUS_LONG:
+	default:
+		snprintf(label, n, "%04d", tm.tm_year + 1900);
+		return -1;
+	}
+}
+
+static void
+status_flush(const char *label, char *line, int len)
+{
+	if (len == 0)
+		return;
+	line[len] = '\0';
+	printf("%-10s  %s\n", label, line);
+}
+
+static void
+status_print_map(const struct dag *d, const struct expected_store_map *m)
+{
+	enum status_layout layout = status_layout_of(m);
+	char label[32] = "", cur[32] = "", line[STATUS_LINE_MAX + 1];
+	int len = 0;
+
+	if (layout == STATUS_HOURLY)
+		printf("%-10s  %s\n", "", "0     6     12    18    ");
+	else if (layout == STATUS_DAILY)
+		printf("%-10s  %s\n", "", "1    6    11   16   21   26");
+	for (size_t i = 0; i < m->n; i++) {
+		int col = status_place(d->tz, layout, m->v[i].start_s, label, sizeof label);
+
+		if (strcmp(label, cur) != 0) {
+			status_flush(cur, line, len);
+			snprintf(cur, sizeof cur, "%s", label);
+			len = 0;
+		}
+		/* an hour that repeats (DST) takes the next column; a skipped
+		 * one stays blank */
+		if (col < len)
+			col = len;
+		if (col < 0)
+			col = len;
+		if (col >= STATUS_LINE_MAX) {
+			status_flush(cur, line, len);
+			len = 0;
+			col = 0;
+		}
+		while (len < col)
+			line[len++] = ' ';
+		line[len++] = expected_state_code(m->v[i].state);
+	}
+	status_flush(cur, line, len);
+	printf("\nlegend:");
+	for (int s = 0; s < EXPECTED_NSTATES; s++)
+		printf("  %c %s", expected_state_code(s), expected_state_name(s));
+	printf("\n\n");
+}
+
+static json_t *
+status_json(const struct dag *d, const struct expected_store_map *m)
+{
+	json_t *o = json_object(), *counts = json_object(), *parts = json_array();
+	char key[PARTITION_KEY_MAX];
+
+	for (int s = 0; s < EXPECTED_NSTATES; s++)
+		json_object_set_new(counts, expected_state_name(s),
+				    json_integer((json_int_t)m->counts[s]));
+	for (size_t i = 0; i < m->n; i++)
+		json_array_append_new(parts, json_pack("{s:s,s:I,s:I,s:s}",
+			"partition", expected_store_key(d, m, i, key, sizeof key),
+			"start_s", (json_int_t)m->v[i].start_s,
+			"end_s", (json_int_t)m->v[i].end_s,
+			"state", expected_state_name(m->v[i].state)));
+	json_object_set_new(o, "dag", json_string(d->name));
+	json_object_set_new(o, "timezone", json_string(tz_name(d->tz)));
+	json_object_set_new(o, "count", json_integer((json_int_t)m->n));
+	json_object_set_new(o, "counts", counts);
+	json_object_set_new(o, "partitions", parts);
+	return o;
+}
+
+static int
+status_run(struct cli *c, const struct cli_args *args)
+{
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
+	struct expected_store_map m;
+	struct sl_err err;
+	struct dag *d;
+	char a[PARTITION_KEY_MAX], b[PARTITION_KEY_MAX];
+
+	if (args->npos < 1)
+		return cli_usage(&cli_status, "which DAG? sluice status DAG");
+	if (args->npos > 1)
+		return cli_usage(&cli_status, "unexpected argument '%s'", args->pos[1]);
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args->pos[0])) == NULL)
+		return EXIT_FAILED;
+	sl_err_clear(&err);
+	if (expected_store_load(c->store, d, from, to, sl_now_ms() / 1000, STATUS_MAX,
+				&m, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return store_busy(c->store) ? EXIT_FAILED : EXIT_USAGE;
+	}
+	if (c->json) {
+		json_t *o = status_json(d, &m);
+
+		cli_print_json(o);
+		json_decref(o);
+		expected_store_free(&m);
+		return 0;
+	}
+	if (m.n == 0) {
+		printf("DAG %s has no partition in that range\n", d->name);
+		expected_store_free(&m);
+		return 0;
+	}
+	printf("%s: %s in %s, %zu partitions from %s to %s\n\n", d->name, d->schedule_text,
+	       tz_name(d->tz), m.n, expected_store_key(d, &m, 0, a, sizeof a),
+	       expected_store_key(d, &m, m.n - 1, b, sizeof b));
+	status_print_map(d, &m);
+	for (int s = 0; s < EXPECTED_NSTATES; s++)
+		if (m.counts[s] > 0)
+			printf("%-8s %zu\n", expected_state_name(s), m.counts[s]);
+	expected_store_free(&m);
+	return 0;
+}
+
+static const struct cli_opt status_opts[] = {
+	{ "from", 0, "P", "the first partition (default: the DAG's start, at most a year back)" },
+	{ "to", 0, "P", "the last partition (default: the one holding now)" },
+	{ NULL, 0, NULL, NULL },
+};
+
+const struct cli_verb cli_status = {
+	"status", "the partition map of a scheduled DAG: which partitions are done, missing, failed",
+	"DAG [--from P] [--to P]",
+	"Prints every partition the DAG's schedule defines in the range, with\n"
+	"or without a run, as one character per partition: for an hourly DAG a\n"
+	"line per day with a column per hour (in the DAG's zone: a day that\n"
+	"repeats an hour has 25 characters, one that skips an hour a blank), for\n"
+	"a daily DAG a line per month; then how many partitions are in each\n"
+	"state. States: missing (its interval ended, no run), waiting (its run\n"
+	"waits for upstreams, a sensor or a slot), running, success, failed,\n"
+	"stale, late, future (its interval has not ended). P is a partition key,\n"
+	"a time (the partition holding it) or a date; --from and --to are\n"
+	"inclusive. --json gives every partition with its state.\n",
+	status_opts,
+	status_run,
+};

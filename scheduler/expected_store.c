@@ -1,0 +1,82 @@
+/* expected_store.c: a DAG's partition map from the store (see
+ * expected_store.h). */
+#include "scheduler/expected_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/dag.h"
+#include "scheduler/partition.h"
+#include "store/store.h"
+
+int
+expected_store_load(struct store *s, const struct dag *d, const char *from,
+		    const char *to, int64_t now, size_t max,
+		    struct expected_store_map *out, struct sl_err *err)
+{
+	struct expected_run *runs;
+	int64_t lo = INT64_MIN, hi = now;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (d->schedule == NULL)
+		return sl_err_set(err, "DAG %s has no schedule: it has no "
+				  "expected partitions (see its runs instead)",
+				  d->name);
+	if (from != NULL && *from == '\0')
+		from = NULL;
+	if (to != NULL && *to == '\0')
+		to = NULL;
+	if (partition_resolve_bounds(s, d, from, to, &lo, &hi, err) < 0)
+		return -1;
+	if (from == NULL) {
+		lo = hi - EXPECTED_STORE_DEFAULT_SPAN;
+		if (d->start != INT64_MIN && d->start > lo)
+			lo = d->start;
+		if (lo > hi)
+			lo = hi;
+	}
+	out->from_s = lo;
+	out->to_s = hi;
+	if (store_map_runs(s, d->name, lo, hi, &out->runs, &out->nruns) < 0)
+		return sl_err_set(err, "database: %s", store_errmsg(s));
+	runs = xcalloc(out->nruns + 1, sizeof *runs);
+	for (size_t i = 0; i < out->nruns; i++) {
+		runs[i].start_s = out->runs[i].start_s;
+		runs[i].state = out->runs[i].state;
+		runs[i].active = out->runs[i].active;
+		runs[i].failed = out->runs[i].failed;
+	}
+	rc = expected_map(d, lo, hi, now, runs, out->nruns, max, &out->v,
+			  &out->n, err);
+	free(runs);
+	if (rc < 0) {
+		expected_store_free(out);
+		return -1;
+	}
+	for (size_t i = 0; i < out->n; i++)
+		out->counts[out->v[i].state]++;
+	return 0;
+}
+
+void
+expected_store_free(struct expected_store_map *m)
+{
+	free(m->v);
+	store_map_runs_free(m->runs, m->nruns);
+	memset(m, 0, sizeof *m);
+}
+
+const char *
+expected_store_key(const struct dag *d, const struct expected_store_map *m,
+		   size_t i, char *buf, size_t n)
+{
+	const struct expected_partition *p = &m->v[i];
+
+	if (p->run >= 0) {
+		snprintf(buf, n, "%s", m->runs[p->run].partition);
+		return buf;
+	}
+	return dag_partition_key(d, p->start_s, buf, n);
+}

@@ -1,0 +1,50 @@
+/*
+ * expected_store.h: the partition map of a DAG as the API, `sluice status`
+ * and the map page read it: a range named the way every verb names
+ * partitions (scheduler/partition.h), the runs of that range from the
+ * store in one query, and their states (scheduler/expected.h).
+ */
+#ifndef SLUICE_EXPECTED_STORE_H
+#define SLUICE_EXPECTED_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/util.h"
+#include "scheduler/expected.h"
+
+struct dag;
+struct store;
+struct store_map_run;
+
+/* How far back a map reaches when no from is named: the DAG's start, but
+ * at most this long before to. */
+#define EXPECTED_STORE_DEFAULT_SPAN (366 * INT64_C(86400))
+
+struct expected_store_map {
+	int64_t from_s, to_s;		/* the range of starts it covers */
+	struct expected_partition *v;	/* by start */
+	size_t n;
+	struct store_map_run *runs;	/* v[i].run indexes these */
+	size_t nruns;
+	size_t counts[EXPECTED_NSTATES];
+};
+
+/*
+ * The map of d for the partitions from (NULL: the DAG's start, at most
+ * EXPECTED_STORE_DEFAULT_SPAN before to) to to (NULL: now), both named as
+ * any verb names a partition, inclusive. At most max partitions. 0; or -1
+ * with err (store_busy() tells a locked database from the rest).
+ */
+int expected_store_load(struct store *s, const struct dag *d,
+			const char *from, const char *to, int64_t now,
+			size_t max, struct expected_store_map *out,
+			struct sl_err *err);
+void expected_store_free(struct expected_store_map *m);
+/* The key of map partition i: its run's, else the DAG's key of its start
+ * (buf of n bytes). */
+const char *expected_store_key(const struct dag *d,
+			       const struct expected_store_map *m, size_t i,
+			       char *buf, size_t n);
+
+#endif

@@ -1,0 +1,66 @@
+/* store_map.c: the partition map's read: every run of a DAG in a range of
+ * partition starts with its state and, for a running run, how many of
+ * its task instances are queued or running and how many failed, in one
+ * query (scheduler/expected.h turns them into map states). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_internal.h"
+
+void
+store_map_runs_free(struct store_map_run *runs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(runs[i].partition);
+	free(runs);
+}
+
+int
+store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
+	       int64_t to_s, struct store_map_run **out, size_t *n)
+{
+	/* only a running run's task instances are read (few runs run at
+	 * once): the rest of the map is the run rows alone */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT r.start_s, r.end_s, r.partition, r.state, "
+	    "CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM task_instances ti "
+	    "  WHERE ti.run_id = r.id AND ti.state IN ('queued', 'running')) ELSE 0 END, "
+	    "CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM task_instances ti "
+	    "  WHERE ti.run_id = r.id AND ti.state IN ('failed', 'upstream_failed')) ELSE 0 END "
+	    "FROM dag_runs r WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
+	    "ORDER BY r.start_s, r.id");
+	struct store_map_run *v = NULL;
+	size_t cap = 0, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_s);
+	sqlite3_bind_int64(st, 3, to_s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_map_run *r;
+		const char *state = (const char *)sqlite3_column_text(st, 3);
+		int rs = state != NULL ? run_state_parse(state) : -1;
+
+		SL_GROW(v, cap, k + 1);
+		r = &v[k++];
+		r->start_s = sqlite3_column_int64(st, 0);
+		r->end_s = sqlite3_column_int64(st, 1);
+		r->partition = xstrdup((const char *)sqlite3_column_text(st, 2));
+		r->state = rs < 0 ? RUN_QUEUED : (enum run_state)rs;
+		r->active = sqlite3_column_int(st, 4);
+		r->failed = sqlite3_column_int(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_log_failure(s);
+		store_map_runs_free(v, k);
+		return -1;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}

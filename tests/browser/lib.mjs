@@ -1,0 +1,26 @@
+// What the Chromium journeys share: Debian's Chromium launched headless
+// by playwright-core, a page that records its errors and unexpected
+// dialogs, a screenshot helper and the TAP-like check.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+export function check(cond, what) {
+  if (!cond) throw new Error('FAIL: ' + what);
+  console.log('ok - ' + what);
+}
+
+// { browser, page, errors, shot(name) } for a viewport of width x height;
+// screenshots go to the folder shots.
+export async function openPage(width, height, shots) {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
+  const shot = (name) => page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
+  return { browser, page, errors, shot };
+}

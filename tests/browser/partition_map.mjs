@@ -1,0 +1,123 @@
+// The partition map page in headless Chromium (Debian's), driven by
+// playwright-core. Run by tests/web_partition_map_browser.sh, which
+// starts `sluice standalone` with DAG year (a year of hourly partitions,
+// eight missing from GAP_KEY, the cell GAP_INDEX, on) and sets URL,
+// OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
+// grid's first page (NEVER_KEYS, newest first).
+// Every wait is a bounded wait for a state, never a sleep.
+import { check, openPage } from './lib.mjs';
+
+const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
+const WAIT = 30000;
+const { browser, page, errors, shot } = await openPage(1600, 900, SHOTS);
+const count = (state) => page.evaluate((s) => window.sluiceMap.count(s), state);
+const stateOf = (i) => page.evaluate((i) => window.sluiceMap.state(i), i);
+const center = (i) => page.evaluate((i) => window.sluiceMap.center(i), i);
+try {
+  await page.goto(URL + '/dags/year/map');
+  await page.fill('#username', 'ops');
+  await page.fill('#password', OPS_PW);
+  await page.click('#login');
+  await page.waitForURL(URL + '/dags/year/map', { timeout: WAIT });
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+
+  // --- a year on one screen: first paint, measured on a fresh load ---
+  await page.reload();
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  const timing = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    const m = document.getElementById('map').dataset;
+    return { map: Number(m.paintedMs), fetched: Number(m.fetchedMs), rendered: Number(m.renderedMs),
+      fcp: fcp ? Math.round(fcp.startTime) : null, dcl: Math.round(nav.domContentLoadedEventEnd) };
+  });
+  console.log('# first paint: ' + JSON.stringify(timing) + ' ms (map = the year drawn, from navigation start)');
+  check(await page.locator('#map').getAttribute('data-layout') === 'hourly', 'an hourly DAG: days x 24 hours');
+  const cells = await page.evaluate(() => Object.values(JSON.parse(document.getElementById('map').dataset.counts)).reduce((a, b) => a + b, 0));
+  check(cells === 365 * 24 + 1, 'a year of hourly partitions and the current hour: ' + cells + ' cells');
+  const box = await page.locator('#map').boundingBox();
+  check(box.width <= 1600 && box.height <= 900, 'the year fits one screen: ' + Math.round(box.width) + 'x' + Math.round(box.height));
+  check(await count('missing') === 10, 'the ten missing hours are shown');
+  check(await count('failed') > 0, 'failed hours are shown');
+  check(await page.locator('.map-count[data-count="missing"]').textContent() === '10', 'the legend counts them');
+  await shot('01-year');
+
+  // --- the missing ones: a tooltip names each ---
+  const gap = Number(GAP_INDEX);
+  check(await stateOf(gap) === 'missing', GAP_KEY + ' is missing');
+  check(await page.evaluate((i) => window.sluiceMap.key(i), gap) === GAP_KEY, 'its key');
+  const c0 = await center(gap);
+  await page.mouse.move(c0.x, c0.y);
+  await page.locator('#map-tip:not([hidden])').waitFor({ timeout: WAIT });
+  check((await page.locator('#map-tip').textContent()) === GAP_KEY + '\nmissing', 'the tooltip says which and why');
+  await shot('02-missing-hover');
+
+  // --- drag from two hours before the gap to two after ---
+  const ca = await center(gap - 2), cb = await center(gap + 9);
+  await page.mouse.move(ca.x, ca.y);
+  await page.mouse.down();
+  await page.mouse.move(cb.x, cb.y, { steps: 8 });
+  await page.mouse.up();
+  check(await page.evaluate(() => window.sluiceMap.selected()) === 12, 'twelve hours selected');
+  check((await page.locator('#map-selection').textContent()).includes('8 missing'), 'the selection counts the missing');
+  check(await page.locator('#map-backfill').isEnabled(), 'Backfill missing is offered');
+  await shot('03-selected');
+
+  // --- the preview lists exactly the missing ones ---
+  await page.click('#map-backfill');
+  await page.locator('#map-preview:not([hidden])').waitFor({ timeout: WAIT });
+  const rows = await page.locator('#map-preview-table tbody tr').count();
+  check(rows === 8, 'the preview lists the eight missing partitions');
+  check((await page.locator('#map-preview-table tbody tr td').first().textContent()) === GAP_KEY, 'starting at the gap');
+  await shot('04-preview');
+  const loadsBefore = Number(await page.locator('#map').getAttribute('data-loads'));
+  await page.click('#map-preview-confirm');
+  await page.locator('#status', { hasText: 'backfill: 8 run(s) created' }).waitFor({ timeout: WAIT });
+
+  // --- the cells turn green without a reload ---
+  const navs = await page.evaluate(() => performance.getEntriesByType('navigation').length);
+  await page.waitForFunction(() => window.sluiceMap.count('missing') === 2 &&
+    ['waiting', 'running'].every((s) => window.sluiceMap.count(s) === 0),
+    null, { timeout: 90000 });
+  for (let i = gap; i < gap + 8; i++) check(await stateOf(i) === 'success', 'hour ' + (i - gap) + ' of the gap is green');
+  check(Number(await page.locator('#map').getAttribute('data-loads')) > loadsBefore + 1, 'by polling the compact map');
+  check(await page.evaluate(() => performance.getEntriesByType('navigation').length) === navs &&
+    await page.evaluate(() => Object.values(JSON.parse(document.getElementById('map').dataset.counts)).reduce((a, b) => a + b, 0)) === cells,
+    'without a reload');
+  await page.mouse.move(5, 5);
+  await shot('05-green');
+
+  // --- a click opens the grid at that partition ---
+  await page.mouse.click(c0.x, c0.y);
+  await page.waitForURL(/\/dags\/year\?at=/, { timeout: WAIT });
+  await page.locator('#grid tr.target').first().waitFor({ timeout: WAIT });
+  check(await page.locator(`#grid tr.target[data-partition="${GAP_KEY}"]`).count() === 1, 'the grid opens at ' + GAP_KEY);
+  await shot('06-grid-at');
+
+  // --- the grid's first page: the never-run hours as empty rows, picked and backfilled ---
+  const never = NEVER_KEYS.split(' ');
+  await page.goto(URL + '/dags/year');
+  await page.locator('#grid tr.never-run[data-never-run]').first().waitFor({ timeout: WAIT });
+  const rowsNow = await page.locator('#grid tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
+  check(JSON.stringify(await page.locator('#grid tr.never-run[data-never-run]').evaluateAll((trs) =>
+    trs.map((tr) => tr.dataset.partition))) === JSON.stringify(never), 'the two never-run hours are rows: ' + never.join(', '));
+  check(rowsNow.indexOf(never[0]) > 0 && rowsNow.indexOf(never[1]) === rowsNow.indexOf(never[0]) + 1,
+    'among the runs, newest first');
+  for (const k of never) await page.locator(`#grid tr.never-run[data-partition="${k}"] th`).click();
+  check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions', 'picked for a backfill');
+  await shot('07-grid-never-run');
+  await page.click('#grid-backfill-picked');
+  await page.locator('#status', { hasText: 'backfill: 2 run(s) created' }).waitFor({ timeout: WAIT });
+  await page.waitForFunction(() => document.querySelectorAll('#grid tr.never-run[data-never-run]').length === 0, null, { timeout: WAIT });
+  check(await page.locator(`#grid tr[data-partition="${never[0]}"] td.cell`).count() === 2, 'they are runs now');
+  await shot('08-grid-backfilled');
+
+  check(errors.length === 0, 'no page errors: ' + errors.join('; '));
+} catch (e) {
+  await shot('99-failure').catch(() => {});
+  console.error(e.message);
+  console.error('page errors: ' + errors.join('; '));
+  await browser.close();
+  process.exit(1);
+}
+await browser.close();

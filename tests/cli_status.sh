@@ -1,0 +1,85 @@
+#!/bin/bash
+# `sluice status DAG`: the partition map on the terminal. An hourly DAG in
+# Europe/Berlin across the fall-back day (2026-10-25 has 25 hours): a line
+# per local day, a character per hour, the legend, then counts per state;
+# --from/--to resolved as every verb resolves partitions; --json; a daily
+# DAG as a line per month with future days; errors and --help.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+
+new_home
+printf 'dags_paused_at_creation: true\n' > "$H/sluice.yaml"
+# three days of hours; 05:00 on the 24th fails
+cat > "$H/dags/be.yaml" <<'YAML'
+dag: be
+schedule: "0 * * * *"
+timezone: Europe/Berlin
+start: 2026-10-24T00:00:00+02:00
+end: 2026-10-27T00:00:00+01:00
+max_active_runs: 80
+tasks:
+  a: {command: "case {{ ts_nodash }} in 20261024T05*) exit 1 ;; esac"}
+YAML
+cat > "$H/dags/daily.yaml" <<'YAML'
+dag: daily
+schedule: "0 0 * * *"
+start: 2026-01-01T00:00:00Z
+tasks:
+  a: {command: "true"}
+YAML
+cat > "$H/dags/adhoc.yaml" <<'YAML'
+dag: adhoc
+schedule: none
+tasks:
+  t: {command: "true"}
+YAML
+sl dags unpause be >/dev/null
+start_scheduler
+done_runs() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'be' AND state IN ('success', 'failed')")" = 73 ]; }
+wait_for 120 "73 finished runs of be" done_runs
+stop_pid "$SCHED_PID"
+# 10:00 on the 26th loses its run: missing
+sl runs delete be 2026-10-26T10:00:00+01:00 --yes >/dev/null
+
+out=$(sl status be)
+echo "$out"
+assert_contains "$out" "73 partitions from 2026-10-24T00:00:00+02:00 to 2026-10-26T23:00:00+01:00"
+assert_contains "$out" "2026-10-24  sssssFssssssssssssssssss" "the 24th: 05:00 failed"
+assert_contains "$out" "2026-10-25  sssssssssssssssssssssssss" "the 25th: 25 hours"
+assert_contains "$out" "2026-10-26  ssssssssss.sssssssssssss" "the 26th: 10:00 missing"
+assert_contains "$out" "legend:  . missing  w waiting  r running  s success  F failed  o stale  L late  _ future"
+assert_contains "$out" "success  71"
+assert_contains "$out" "failed   1"
+assert_contains "$out" "missing  1"
+# the 25th line is 25 characters: one per hour, 02:00 twice
+assert_eq 25 "$(echo "$out" | awk '$1 == "2026-10-25" { print length($2) }')" "25 hours"
+
+# --from/--to: a date, a time, a key
+out=$(sl status be --from 2026-10-26 --to "2026-10-26 11:30")
+assert_contains "$out" "12 partitions from 2026-10-26T00:00:00+01:00 to 2026-10-26T11:00:00+01:00"
+assert_contains "$out" "2026-10-26  ssssssssss.s"
+out=$(sl status be --from 2026-10-24T05:00:00+02:00 --to 2026-10-24T05:00:00+02:00 --json)
+assert_eq '{"dag": "be", "count": 1, "failed": 1, "state": "failed"}' "$(echo "$out" | /usr/bin/python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+print(json.dumps({"dag": d["dag"], "count": d["count"], "failed": d["counts"]["failed"], "state": d["partitions"][0]["state"]}))')" "--json"
+
+# a daily DAG: a line per month; a paused DAG's past days are missing,
+# the days to come future
+out=$(sl status daily --from 2026-11-01 --to 2027-01-31)
+assert_contains "$out" "2026-11     .............................."
+assert_contains "$out" "2027-01     _______________________________"
+assert_contains "$out" "future   "
+
+# errors and help
+if sl status adhoc >"$T/out" 2>&1; then fail "an unscheduled DAG has no map"; fi
+assert_contains "$(cat "$T/out")" "no schedule"
+set +e
+sl status be --from nonsense >"$T/out" 2>&1
+rc=$?
+set -e
+assert_eq 2 "$rc" "a bad --from is a usage error"
+assert_contains "$(cat "$T/out")" "neither a partition of DAG be nor a time"
+if sl status >"$T/out" 2>&1; then fail "status needs a DAG"; fi
+assert_contains "$(sl status --help)" "--from P"
+assert_contains "$(sl --help)" "status"
+echo "cli_status: ok"
