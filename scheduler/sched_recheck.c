@@ -70,7 +70,9 @@ struct sched_recheck {
 	int n, cap;
 	struct recheck **buckets;	/* by ti_id */
 	size_t nbuckets, count;
-	struct sched_timer timer;	/* at heap[0]->due */
+	struct sched_timer timer;	/* at heap[0]->due (or hold_until) */
+	int64_t hold_until;		/* mono ms: no room for a check
+					 * before (a check ending frees it) */
 	int in_flight;
 	struct recheck_poke *pokes;
 };
@@ -141,11 +143,15 @@ static void
 timer_rearm(struct sched *s)
 {
 	struct sched_recheck *r = s->recheck;
+	int64_t at;
 
-	if (r->n == 0)
+	if (r->n == 0) {
 		sched_timer_cancel(s, &r->timer);
-	else if (r->timer.slot == 0 || r->timer.at != r->heap[0]->due)
-		sched_timer_set(s, &r->timer, r->heap[0]->due, recheck_fire);
+		return;
+	}
+	at = SL_MAX(r->heap[0]->due, r->hold_until);
+	if (r->timer.slot == 0 || r->timer.at != at)
+		sched_timer_set(s, &r->timer, at, recheck_fire);
 }
 
 /* (Re)place rc in the heap at due. */
@@ -519,7 +525,11 @@ recheck_done(void *arg, enum op_poke_result result, const char *msg)
 			recheck_schedule(s, rc, t->recheck_interval_ms);
 	}
 	poke_unlink(s, p);
-	/* a sensor poke may have waited for the room this one held */
+	/* a sensor poke, or a check, may have waited for this room */
+	if (s->recheck->hold_until != 0) {
+		s->recheck->hold_until = 0;
+		timer_rearm(s);
+	}
 	if (s->nheap_loop > 0)
 		sched_pass_schedule(s);
 }
@@ -650,12 +660,13 @@ recheck_fire(struct sched *s, struct sched_timer *t)
 	(void)t;
 	if (s->shutting_down)
 		return;
+	r->hold_until = 0;
 	while (r->n > 0 && r->heap[0]->due <= now) {
 		if (s->db_down || r->in_flight >= RECHECK_MAX_IN_FLIGHT ||
 		    s->pokes >= SCHED_MAX_POKES) {
-			/* no room: the earliest waits a little (the rest
-			 * are behind it) */
-			heap_put(s, r->heap[0], now + RECHECK_BUSY_MS);
+			/* no room: look again when a check ends, or a
+			 * little later (a sensor's poke or the database) */
+			r->hold_until = now + RECHECK_BUSY_MS;
 			break;
 		}
 		recheck_start(s, r->heap[0]);
