@@ -198,10 +198,10 @@ list_page(struct s3_op *op)
 	buf_free(&q);
 }
 
-struct s3_op *
-s3_list_start(struct aws_client *c, struct event_base *base,
-	      const char *bucket, const char *prefix, s3_each_fn each,
-	      s3_list_done_fn done, void *arg)
+/* A listing's operation (each or each_obj set by the caller). */
+static struct s3_op *
+list_new(struct aws_client *c, struct event_base *base, const char *bucket,
+	 const char *prefix, s3_list_done_fn done, void *arg)
 {
 	struct s3_op *op = xcalloc(1, sizeof *op);
 
@@ -209,9 +209,19 @@ s3_list_start(struct aws_client *c, struct event_base *base,
 	op->base = base;
 	op->bucket = xstrdup(bucket);
 	op->prefix = xstrdup(prefix ? prefix : "");
-	op->each = each;
 	op->list_done = done;
 	op->arg = arg;
+	return op;
+}
+
+struct s3_op *
+s3_list_start(struct aws_client *c, struct event_base *base,
+	      const char *bucket, const char *prefix, s3_each_fn each,
+	      s3_list_done_fn done, void *arg)
+{
+	struct s3_op *op = list_new(c, base, bucket, prefix, done, arg);
+
+	op->each = each;
 	list_page(op);
 	return op;
 }
@@ -221,15 +231,9 @@ s3_list_objects_start(struct aws_client *c, struct event_base *base,
 		      const char *bucket, const char *prefix,
 		      s3_object_fn each, s3_list_done_fn done, void *arg)
 {
-	struct s3_op *op = xcalloc(1, sizeof *op);
+	struct s3_op *op = list_new(c, base, bucket, prefix, done, arg);
 
-	op->client = c;
-	op->base = base;
-	op->bucket = xstrdup(bucket);
-	op->prefix = xstrdup(prefix ? prefix : "");
 	op->each_obj = each;
-	op->list_done = done;
-	op->arg = arg;
 	list_page(op);
 	return op;
 }
@@ -404,24 +408,15 @@ s3_get(struct aws_client *c, const char *bucket, const char *key,
 
 /* The blocking object forms: the loop runs until done is called. */
 struct blocking_obj {
-	int finished;
-	int failed;
 	s3_object_fn each;
 	void *arg;
-	struct sl_err *err;
+	struct blocking b;
 };
 
 static void
 on_blocking_obj_done(void *arg, const struct sl_err *err)
 {
-	struct blocking_obj *b = arg;
-
-	b->finished = 1;
-	if (err != NULL) {
-		b->failed = 1;
-		if (b->err != NULL)
-			*b->err = *err;
-	}
+	on_blocking_list(&((struct blocking_obj *)arg)->b, err);
 }
 
 static int
@@ -436,13 +431,13 @@ int
 s3_list_objects(struct aws_client *c, const char *bucket, const char *prefix,
 		s3_object_fn each, void *arg, struct sl_err *err)
 {
-	struct blocking_obj b = { 0, 0, each, arg, err };
+	struct blocking_obj b = { each, arg, { 0, 0, 0, 0, err } };
 	struct event_base *base = aws_http_blocking_base();
 
 	s3_list_objects_start(c, base, bucket, prefix, blocking_obj_each,
 			      on_blocking_obj_done, &b);
-	aws_http_run_until(base, &b.finished);
-	return b.failed ? -1 : 0;
+	aws_http_run_until(base, &b.b.finished);
+	return b.b.failed ? -1 : 0;
 }
 
 static void
@@ -459,10 +454,10 @@ int
 s3_stat(struct aws_client *c, const char *bucket, const char *key,
 	s3_object_fn found, void *arg, struct sl_err *err)
 {
-	struct blocking_obj b = { 0, 0, found, arg, err };
+	struct blocking_obj b = { found, arg, { 0, 0, 0, 0, err } };
 	struct event_base *base = aws_http_blocking_base();
 
 	s3_stat_start(c, base, bucket, key, on_blocking_stat, &b);
-	aws_http_run_until(base, &b.finished);
-	return b.failed ? -1 : 0;
+	aws_http_run_until(base, &b.b.finished);
+	return b.b.failed ? -1 : 0;
 }

@@ -18,6 +18,22 @@ col_text(sqlite3_stmt *st, int i)
 	return v ? v : "";
 }
 
+/* The five columns both reads start with. */
+#define RECHECK_HEAD "SELECT f.ti_id, ti.dag_id, ti.task_id, r.end_s, f.recorded_at"
+#define RECHECK_FROM " FROM sensor_fingerprints f JOIN task_instances ti ON ti.id = f.ti_id " \
+	"JOIN dag_runs r ON r.id = ti.run_id "
+
+static void
+row_head(sqlite3_stmt *st, struct store_recheck_row *row)
+{
+	memset(row, 0, sizeof *row);
+	row->ti_id = sqlite3_column_int64(st, 0);
+	row->dag_id = col_text(st, 1);
+	row->task_id = col_text(st, 2);
+	row->end_s = sqlite3_column_int64(st, 3);
+	row->recorded_at = sqlite3_column_int64(st, 4);
+}
+
 int
 store_recheck_record(struct store *s, int64_t ti_id, const char *objects,
 		     int count, int64_t now_ms, int changed)
@@ -41,11 +57,8 @@ store_recheck_record(struct store *s, int64_t ti_id, const char *objects,
 int
 store_recheck_each(struct store *s, store_recheck_fn fn, void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT f.ti_id, ti.dag_id, ti.task_id, r.end_s, f.recorded_at "
-	    "FROM sensor_fingerprints f JOIN task_instances ti ON ti.id = f.ti_id "
-	    "JOIN dag_runs r ON r.id = ti.run_id WHERE ti.state = 'success' "
-	    "ORDER BY f.ti_id");
+	sqlite3_stmt *st = store_stmt(s, RECHECK_HEAD RECHECK_FROM
+	    "WHERE ti.state = 'success' ORDER BY f.ti_id");
 	int rc, n = 0;
 
 	if (st == NULL)
@@ -53,12 +66,7 @@ store_recheck_each(struct store *s, store_recheck_fn fn, void *arg)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_recheck_row row;
 
-		memset(&row, 0, sizeof row);
-		row.ti_id = sqlite3_column_int64(st, 0);
-		row.dag_id = col_text(st, 1);
-		row.task_id = col_text(st, 2);
-		row.end_s = sqlite3_column_int64(st, 3);
-		row.recorded_at = sqlite3_column_int64(st, 4);
+		row_head(st, &row);
 		fn(arg, &row);
 		n++;
 	}
@@ -74,12 +82,9 @@ int
 store_recheck_get(struct store *s, int64_t ti_id, store_recheck_fn fn,
 		  void *arg)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT f.ti_id, ti.dag_id, ti.task_id, r.end_s, f.recorded_at, "
-	    "r.partition, r.run_type, r.start_s, r.params, ti.state, "
-	    "ti.try_number, f.objects, f.count "
-	    "FROM sensor_fingerprints f JOIN task_instances ti ON ti.id = f.ti_id "
-	    "JOIN dag_runs r ON r.id = ti.run_id WHERE f.ti_id = ?");
+	sqlite3_stmt *st = store_stmt(s, RECHECK_HEAD
+	    ", r.partition, r.run_type, r.start_s, r.params, ti.state, "
+	    "ti.try_number, f.objects, f.count" RECHECK_FROM "WHERE f.ti_id = ?");
 	int rc;
 
 	if (st == NULL)
@@ -89,11 +94,7 @@ store_recheck_get(struct store *s, int64_t ti_id, store_recheck_fn fn,
 	if (rc == SQLITE_ROW) {
 		struct store_recheck_row row;
 
-		row.ti_id = sqlite3_column_int64(st, 0);
-		row.dag_id = col_text(st, 1);
-		row.task_id = col_text(st, 2);
-		row.end_s = sqlite3_column_int64(st, 3);
-		row.recorded_at = sqlite3_column_int64(st, 4);
+		row_head(st, &row);
 		row.partition = col_text(st, 5);
 		row.run_type = col_text(st, 6);
 		row.start_s = sqlite3_column_int64(st, 7);
