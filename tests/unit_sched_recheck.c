@@ -291,6 +291,49 @@ test_sensor_cleared(void)
 	h_close();
 }
 
+/* Checks are capped like the pokes: at most half of SCHED_MAX_POKES in
+ * flight, counted in the pokes; a check that ends lets the next due one
+ * start at once; sensors still poke meanwhile. */
+static void
+test_capped_like_pokes(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "cap.yaml", "dag: cap\ntasks:\n"
+			      "  wait: {type: fake_sensor, poke_interval: 10s, recheck: 1d, recheck_interval: 10m}\n" },
+		{ NULL, NULL },
+	};
+	int n = SCHED_MAX_POKES / 2 + 40;
+	char key[32];
+
+	h_open(files, NULL);
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "p%03d", i);
+		h_trigger("cap", key);
+		CHECK_EQ_INT(0, h_poke_fp("wait", key, OP_POKE_DONE, FP1));
+	}
+	CHECK_EQ_INT(n, sched_recheck_waiting(h_sched()));
+	/* every partition is due after 1.1 intervals; none is answered */
+	h_advance(INTERVAL_MS + INTERVAL_MS / 10);
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2, h_pokes("wait"));
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2, sched_recheck_in_flight(h_sched()));
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2, h_sched()->pokes);
+	h_advance(5000);
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2, h_pokes("wait"));
+	/* a sensor still pokes beside them */
+	h_trigger("cap", "new");
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2 + 1, h_pokes("wait"));
+	CHECK_EQ_INT(0, h_poke("wait", "new", OP_POKE_NOT_YET));
+	/* one check ends: the next due one starts in the same turn */
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof key, "p%03d", i);
+		if (h_poke_fp("wait", key, OP_POKE_DONE, FP1) == 0)
+			break;
+	}
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2, h_pokes("wait"));
+	CHECK_EQ_INT(SCHED_MAX_POKES / 2, sched_recheck_in_flight(h_sched()));
+	h_close();
+}
+
 int
 main(void)
 {
@@ -300,5 +343,6 @@ main(void)
 	RUN(test_window_end);
 	RUN(test_restart_and_unmet);
 	RUN(test_sensor_cleared);
+	RUN(test_capped_like_pokes);
 	return UNIT_END();
 }
