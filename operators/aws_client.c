@@ -210,6 +210,7 @@ aws_reply_free(struct aws_reply *r)
 	free(r->error_code);
 	free(r->error_message);
 	free(r->request_id);
+	free(r->etag);
 	memset(r, 0, sizeof *r);
 }
 
@@ -432,6 +433,7 @@ on_http_done(void *arg, const struct aws_http_result *res)
 	r.body_len = res->body_len;
 	r.content_length = res->content_length;
 	r.request_id = (char *)res->request_id;
+	r.etag = (char *)res->etag;
 	r.attempts = call->attempts;
 
 	if (res->curl_code == CURLE_OK && res->status >= 200 &&
@@ -662,6 +664,7 @@ on_blocking_done(void *arg, const struct aws_reply *r, const struct sl_err *err)
 		bc->reply->error_code = dup_or_null(r->error_code);
 		bc->reply->error_message = dup_or_null(r->error_message);
 		bc->reply->request_id = dup_or_null(r->request_id);
+		bc->reply->etag = dup_or_null(r->etag);
 		bc->reply->attempts = r->attempts;
 	}
 }

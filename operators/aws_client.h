@@ -71,6 +71,7 @@ struct aws_reply {
 	char *error_code;		/* "NoSuchBucket", ... or NULL on 2xx */
 	char *error_message;
 	char *request_id;
+	char *etag;			/* the ETag header, or NULL */
 	int attempts;
 };
 void aws_reply_free(struct aws_reply *r);

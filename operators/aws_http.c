@@ -40,6 +40,7 @@ struct aws_http_xfer {
 	struct buf body;
 	char request_id[128];
 	char error_type[128];
+	char etag[256];
 	int64_t content_length;
 	char curl_error[CURL_ERROR_SIZE];
 };
@@ -189,6 +190,7 @@ xfer_finish(struct aws_http_xfer *x, CURLcode code)
 	res.content_length = x->content_length;
 	res.request_id = x->request_id[0] ? x->request_id : NULL;
 	res.error_type = x->error_type[0] ? x->error_type : NULL;
+	res.etag = x->etag[0] ? x->etag : NULL;
 	res.streamed = x->streamed;
 	res.sink_aborted = x->sink_aborted;
 	x->done(x->arg, &res);
@@ -266,7 +268,7 @@ on_header(char *line, size_t size, size_t nmemb, void *arg)
 
 	if (n > 5 && strncmp(line, "HTTP/", 5) == 0) {
 		/* A new answer (after 100 Continue or a retry): start over. */
-		x->request_id[0] = x->error_type[0] = '\0';
+		x->request_id[0] = x->error_type[0] = x->etag[0] = '\0';
 		x->content_length = -1;
 		return n;
 	}
@@ -276,6 +278,7 @@ on_header(char *line, size_t size, size_t nmemb, void *arg)
 		    sizeof x->request_id);
 	grab_header(line, n, "x-amzn-ErrorType", x->error_type,
 		    sizeof x->error_type);
+	grab_header(line, n, "ETag", x->etag, sizeof x->etag);
 	grab_header(line, n, "Content-Length", len, sizeof len);
 	if (len[0] != '\0') {
 		long long v;

@@ -47,6 +47,7 @@ struct aws_http_result {
 	int64_t content_length;		/* from the answer's headers, or -1 */
 	const char *request_id;		/* x-amz-request-id / x-amzn-RequestId */
 	const char *error_type;		/* x-amzn-ErrorType, or NULL */
+	const char *etag;		/* ETag, or NULL */
 	int streamed;			/* some body bytes went to the sink */
 	int sink_aborted;		/* the sink returned -1 */
 };

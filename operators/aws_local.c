@@ -13,6 +13,7 @@ struct walk {
 	const char *prefix;
 	size_t prefix_len;
 	s3_each_fn each;
+	s3_object_fn each_obj;	/* instead of each */
 	void *arg;
 	int stopped;
 };
@@ -49,7 +50,12 @@ walk_dir(struct walk *w, const char *dir, int depth, struct sl_err *err)
 					rc = walk_dir(w, path, depth + 1, err);
 			} else if (S_ISREG(st.st_mode) &&
 				   strncmp(path, w->prefix, w->prefix_len) == 0) {
-				int r = w->each(w->arg, path, st.st_size);
+				struct s3_object o = { path, st.st_size, NULL,
+					(int64_t)st.st_mtim.tv_sec * 1000 +
+					st.st_mtim.tv_nsec / 1000000 };
+				int r = w->each_obj != NULL ?
+				    w->each_obj(w->arg, &o) :
+				    w->each(w->arg, path, st.st_size);
 
 				if (r > 0)
 					w->stopped = 1;
@@ -65,20 +71,37 @@ walk_dir(struct walk *w, const char *dir, int depth, struct sl_err *err)
 	return rc;
 }
 
+/* Walk from the folder holding the prefix's last part. */
+static int
+walk_prefix(struct walk *w, struct sl_err *err)
+{
+	const char *slash = strrchr(w->prefix, '/');
+	char *dir;
+	int rc;
+
+	dir = slash ? xstrndup(w->prefix, (size_t)(slash - w->prefix) + 1)
+		    : xstrdup(".");
+	rc = walk_dir(w, dir, 0, err);
+	free(dir);
+	return rc;
+}
+
 int
 aws_local_list(const char *prefix, s3_each_fn each, void *arg,
 	       struct sl_err *err)
 {
-	struct walk w = { prefix, strlen(prefix), each, arg, 0 };
-	const char *slash = strrchr(prefix, '/');
-	char *dir;
-	int rc;
+	struct walk w = { prefix, strlen(prefix), each, NULL, arg, 0 };
 
-	dir = slash ? xstrndup(prefix, (size_t)(slash - prefix) + 1)
-		    : xstrdup(".");
-	rc = walk_dir(&w, dir, 0, err);
-	free(dir);
-	return rc;
+	return walk_prefix(&w, err);
+}
+
+int
+aws_local_list_objects(const char *prefix, s3_object_fn each, void *arg,
+		       struct sl_err *err)
+{
+	struct walk w = { prefix, strlen(prefix), NULL, each, arg, 0 };
+
+	return walk_prefix(&w, err);
 }
 
 char *

@@ -16,6 +16,10 @@
 int aws_local_list(const char *prefix, s3_each_fn each, void *arg,
 		   struct sl_err *err);
 
+/* The same with each file's modification time (s3_object.mtime_ms). */
+int aws_local_list_objects(const char *prefix, s3_object_fn each, void *arg,
+			   struct sl_err *err);
+
 /* "file://rel/path" → absolute path, relative ones under home (may be
  * NULL: then the current folder). Caller frees. */
 char *aws_local_path(const char *url, const char *home);

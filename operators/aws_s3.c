@@ -18,13 +18,16 @@ struct s3_op {
 	char *prefix;		/* list */
 	char *token;		/* next continuation token */
 	s3_each_fn each;
+	s3_object_fn each_obj;	/* instead of each: with the ETag */
 	s3_list_done_fn list_done;
 	s3_head_done_fn head_done;
+	s3_stat_done_fn stat_done;	/* instead of head_done */
 	void *arg;
 	int pages;
 	/* one page being parsed */
 	char *cur_key;
 	int64_t cur_size;
+	char *cur_etag;
 	int truncated;
 	int stop;		/* the caller's each() said 1 or -1 */
 };
@@ -37,6 +40,7 @@ op_free(struct s3_op *op)
 	free(op->prefix);
 	free(op->token);
 	free(op->cur_key);
+	free(op->cur_etag);
 	free(op);
 }
 
@@ -81,14 +85,25 @@ list_element(void *arg, const char *path, const char *text)
 		long long v;
 
 		op->cur_size = sl_parse_int(text, 0, INT64_MAX, &v) == 0 ? v : 0;
+	} else if (strcmp(path, "ListBucketResult/Contents/ETag") == 0) {
+		free(op->cur_etag);
+		op->cur_etag = xstrdup(text);
 	} else if (strcmp(path, "ListBucketResult/Contents") == 0) {
 		int rc;
 
 		if (op->cur_key == NULL)
 			return 0;
-		rc = op->each(op->arg, op->cur_key, op->cur_size);
+		if (op->each_obj != NULL) {
+			struct s3_object o = { op->cur_key, op->cur_size,
+					       op->cur_etag, 0 };
+
+			rc = op->each_obj(op->arg, &o);
+		} else
+			rc = op->each(op->arg, op->cur_key, op->cur_size);
 		free(op->cur_key);
 		op->cur_key = NULL;
+		free(op->cur_etag);
+		op->cur_etag = NULL;
 		op->cur_size = 0;
 		if (rc != 0) {
 			op->stop = rc;
@@ -183,10 +198,10 @@ list_page(struct s3_op *op)
 	buf_free(&q);
 }
 
-struct s3_op *
-s3_list_start(struct aws_client *c, struct event_base *base,
-	      const char *bucket, const char *prefix, s3_each_fn each,
-	      s3_list_done_fn done, void *arg)
+/* A listing's operation (each or each_obj set by the caller). */
+static struct s3_op *
+list_new(struct aws_client *c, struct event_base *base, const char *bucket,
+	 const char *prefix, s3_list_done_fn done, void *arg)
 {
 	struct s3_op *op = xcalloc(1, sizeof *op);
 
@@ -194,9 +209,31 @@ s3_list_start(struct aws_client *c, struct event_base *base,
 	op->base = base;
 	op->bucket = xstrdup(bucket);
 	op->prefix = xstrdup(prefix ? prefix : "");
-	op->each = each;
 	op->list_done = done;
 	op->arg = arg;
+	return op;
+}
+
+struct s3_op *
+s3_list_start(struct aws_client *c, struct event_base *base,
+	      const char *bucket, const char *prefix, s3_each_fn each,
+	      s3_list_done_fn done, void *arg)
+{
+	struct s3_op *op = list_new(c, base, bucket, prefix, done, arg);
+
+	op->each = each;
+	list_page(op);
+	return op;
+}
+
+struct s3_op *
+s3_list_objects_start(struct aws_client *c, struct event_base *base,
+		      const char *bucket, const char *prefix,
+		      s3_object_fn each, s3_list_done_fn done, void *arg)
+{
+	struct s3_op *op = list_new(c, base, bucket, prefix, done, arg);
+
+	op->each_obj = each;
 	list_page(op);
 	return op;
 }
@@ -207,6 +244,17 @@ on_head(void *arg, const struct aws_reply *r, const struct sl_err *err)
 	struct s3_op *op = arg;
 
 	op->call = NULL;
+	if (op->stat_done != NULL) {
+		struct s3_object o = { op->key, r->content_length >= 0 ?
+				       r->content_length : 0, r->etag, 0 };
+
+		if (err != NULL && r->status == 404)
+			op->stat_done(op->arg, NULL, NULL);
+		else
+			op->stat_done(op->arg, err != NULL ? NULL : &o, err);
+		op_free(op);
+		return;
+	}
 	if (err != NULL && r->status == 404)
 		op->head_done(op->arg, 0, 0, NULL);
 	else if (err != NULL)
@@ -239,6 +287,17 @@ s3_head_start(struct aws_client *c, struct event_base *base,
 	o.key = key;
 	o.what = what;
 	op->call = aws_call_start(c, base, &o, on_head, op);
+	return op;
+}
+
+struct s3_op *
+s3_stat_start(struct aws_client *c, struct event_base *base,
+	      const char *bucket, const char *key, s3_stat_done_fn done,
+	      void *arg)
+{
+	struct s3_op *op = s3_head_start(c, base, bucket, key, NULL, arg);
+
+	op->stat_done = done;
 	return op;
 }
 
@@ -345,4 +404,60 @@ s3_get(struct aws_client *c, const char *bucket, const char *key,
 	o.what = what;
 	rc = aws_call(c, &o, NULL, err);
 	return rc;
+}
+
+/* The blocking object forms: the loop runs until done is called. */
+struct blocking_obj {
+	s3_object_fn each;
+	void *arg;
+	struct blocking b;
+};
+
+static void
+on_blocking_obj_done(void *arg, const struct sl_err *err)
+{
+	on_blocking_list(&((struct blocking_obj *)arg)->b, err);
+}
+
+static int
+blocking_obj_each(void *arg, const struct s3_object *o)
+{
+	struct blocking_obj *b = arg;
+
+	return b->each(b->arg, o);
+}
+
+int
+s3_list_objects(struct aws_client *c, const char *bucket, const char *prefix,
+		s3_object_fn each, void *arg, struct sl_err *err)
+{
+	struct blocking_obj b = { each, arg, { 0, 0, 0, 0, err } };
+	struct event_base *base = aws_http_blocking_base();
+
+	s3_list_objects_start(c, base, bucket, prefix, blocking_obj_each,
+			      on_blocking_obj_done, &b);
+	aws_http_run_until(base, &b.b.finished);
+	return b.b.failed ? -1 : 0;
+}
+
+static void
+on_blocking_stat(void *arg, const struct s3_object *o, const struct sl_err *err)
+{
+	struct blocking_obj *b = arg;
+
+	if (o != NULL)
+		b->each(b->arg, o);
+	on_blocking_obj_done(b, err);
+}
+
+int
+s3_stat(struct aws_client *c, const char *bucket, const char *key,
+	s3_object_fn found, void *arg, struct sl_err *err)
+{
+	struct blocking_obj b = { found, arg, { 0, 0, 0, 0, err } };
+	struct event_base *base = aws_http_blocking_base();
+
+	s3_stat_start(c, base, bucket, key, on_blocking_stat, &b);
+	aws_http_run_until(base, &b.b.finished);
+	return b.b.failed ? -1 : 0;
 }

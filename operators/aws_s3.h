@@ -27,6 +27,18 @@ struct event_base;
  * is valid during the call only. */
 typedef int (*s3_each_fn)(void *arg, const char *key, int64_t size);
 
+/* An object as a listing or HeadObject sees it (strings valid during the
+ * call only): etag as S3 gives it (quoted), NULL for file:// folders;
+ * mtime_ms the file's modification time, 0 for S3. */
+struct s3_object {
+	const char *key;
+	int64_t size;
+	const char *etag;
+	int64_t mtime_ms;
+};
+/* As s3_each_fn, with the whole object. */
+typedef int (*s3_object_fn)(void *arg, const struct s3_object *o);
+
 /* Blocking, for operator processes. List every key under prefix (all
  * pages, 1,000 keys each). */
 int s3_list(struct aws_client *c, const char *bucket, const char *prefix,
@@ -65,6 +77,24 @@ struct s3_op *s3_list_start(struct aws_client *c, struct event_base *base,
 struct s3_op *s3_head_start(struct aws_client *c, struct event_base *base,
 			    const char *bucket, const char *key,
 			    s3_head_done_fn done, void *arg);
+/* The same listing with each object's ETag. */
+struct s3_op *s3_list_objects_start(struct aws_client *c,
+				    struct event_base *base,
+				    const char *bucket, const char *prefix,
+				    s3_object_fn each, s3_list_done_fn done,
+				    void *arg);
+/* HeadObject with the ETag: o NULL when the object does not exist. */
+typedef void (*s3_stat_done_fn)(void *arg, const struct s3_object *o,
+				const struct sl_err *err);
+struct s3_op *s3_stat_start(struct aws_client *c, struct event_base *base,
+			    const char *bucket, const char *key,
+			    s3_stat_done_fn done, void *arg);
+/* Blocking forms of both. */
+int s3_list_objects(struct aws_client *c, const char *bucket,
+		    const char *prefix, s3_object_fn each, void *arg,
+		    struct sl_err *err);
+int s3_stat(struct aws_client *c, const char *bucket, const char *key,
+	    s3_object_fn found, void *arg, struct sl_err *err);
 void s3_op_cancel(struct s3_op *op);
 
 #endif

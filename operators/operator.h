@@ -137,6 +137,15 @@ struct operator {
 	/* Sensors: the rhythm of pokes from the task's options (templates
 	 * not rendered). NULL: every 60 s, no back-off, no soft_fail. */
 	void (*poke_policy)(const json_t *options, struct op_poke_policy *out);
+	/*
+	 * Sensors that record what they matched, so `recheck:` can tell a
+	 * change (s3_sensor): the fingerprint of a poke whose done callback
+	 * is running, met (OP_POKE_DONE), else NULL. One line per object,
+	 * "name<TAB>size<TAB>version\n" (version: an ETag, an mtime), sorted
+	 * by name; *count gets how many objects matched. Owned by the poke.
+	 * NULL member: the type cannot be rechecked.
+	 */
+	const char *(*poke_fingerprint)(void *poke, int *count);
 };
 
 /*

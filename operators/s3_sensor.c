@@ -13,6 +13,12 @@
  * are only declared here. In the scheduler a poke runs on its event loop
  * (poke_start: no process, no slot); with an explicit executor it is
  * `sluice operator s3_sensor --poke` (poke_once).
+ *
+ * Every poke lists what matches in full and keeps a fingerprint of it (one
+ * line per object: its URL, size, and ETag or mtime, sorted); a met poke
+ * on the loop hands it to the scheduler (poke_fingerprint), which records
+ * it with the task instance and, with recheck:, compares later listings
+ * with it (scheduler/sched_recheck.c).
  */
 #include "operators/operator.h"
 
@@ -64,7 +70,15 @@ struct target {
 	/* counting */
 	long long matched;
 	long long seen;
+	/* the fingerprint: one line per matched object (at most
+	 * FP_MAX_OBJECTS; past that only counted) */
+	char **lines;
+	size_t nlines, caplines;
 };
+
+/* Objects a fingerprint lists one by one; a larger match is compared by
+ * these and its count. */
+#define FP_MAX_OBJECTS 100000
 
 static int
 has_wildcard(const char *s)
@@ -75,6 +89,9 @@ has_wildcard(const char *s)
 static void
 target_free(struct target *t)
 {
+	for (size_t i = 0; i < t->nlines; i++)
+		free(t->lines[i]);
+	free(t->lines);
 	free(t->url);
 	free(t->bucket);
 	free(t->key);
@@ -116,21 +133,92 @@ target_init(struct target *t, const json_t *spec, struct sl_err *err)
 	return 0;
 }
 
-/* Count one listed object; 1 stops the listing once enough matched. */
+/* A name as one fingerprint field: tab, newline and backslash escaped. */
+static void
+fp_escape(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\t')
+			buf_adds(b, "\\t");
+		else if (*s == '\n')
+			buf_adds(b, "\\n");
+		else if (*s == '\\')
+			buf_adds(b, "\\\\");
+		else
+			buf_addc(b, *s);
+	}
+}
+
+/* Keep one matched object's fingerprint line: URL, size, ETag or mtime. */
+static void
+target_keep(struct target *t, const struct s3_object *o)
+{
+	struct buf b;
+
+	if (t->nlines >= FP_MAX_OBJECTS)
+		return;
+	buf_init(&b, 0);
+	if (t->is_file) {
+		buf_adds(&b, "file://");
+		fp_escape(&b, o->key);
+	} else {
+		buf_printf(&b, "s3://%s/", t->bucket);
+		fp_escape(&b, o->key);
+	}
+	buf_printf(&b, "\t%lld\t", (long long)o->size);
+	if (o->etag != NULL)
+		fp_escape(&b, o->etag);
+	else
+		buf_printf(&b, "mtime=%lld", (long long)o->mtime_ms);
+	SL_GROW(t->lines, t->caplines, t->nlines + 1);
+	t->lines[t->nlines++] = buf_steal(&b);
+}
+
+/* Count (and keep) one listed object. The listing always goes to its
+ * end: the fingerprint is of everything that matches. */
 static int
-target_count(void *arg, const char *key, int64_t size)
+target_object(void *arg, const struct s3_object *o)
 {
 	struct target *t = arg;
 
 	t->seen++;
-	if (t->kind == TARGET_PREFIX && strcmp(key, t->list_prefix) == 0)
+	if (t->kind == TARGET_PREFIX && strcmp(o->key, t->list_prefix) == 0)
 		return 0;	/* the "folder" marker object itself */
-	if (t->kind == TARGET_WILDCARD && fnmatch(t->key, key, 0) != 0)
+	if (t->kind == TARGET_WILDCARD && fnmatch(t->key, o->key, 0) != 0)
 		return 0;
-	if (size < t->min_size)
+	if (o->size < t->min_size)
 		return 0;
 	t->matched++;
-	return t->matched >= t->min_objects ? 1 : 0;
+	target_keep(t, o);
+	return 0;
+}
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The fingerprint text of what matched (caller frees): the lines sorted,
+ * and a last "#more" line when there were more than FP_MAX_OBJECTS. */
+static char *
+target_fingerprint(struct target *t)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	qsort(t->lines, t->nlines, sizeof *t->lines, line_cmp);
+	for (size_t i = 0; i < t->nlines; i++) {
+		buf_adds(&b, t->lines[i]);
+		buf_addc(&b, '\n');
+	}
+	if (t->matched > (long long)t->nlines)
+		buf_printf(&b, "#more\t%lld\t\n", t->matched);
+	{
+		char *text = buf_steal(&b);
+
+		return text != NULL ? text : xstrdup("");
+	}
 }
 
 /* The verdict of a listing, and the line for the task log. */
@@ -172,6 +260,17 @@ exact_verdict(const struct target *t, int exists, int64_t size, char *msg,
 	return OP_POKE_DONE;
 }
 
+/* The verdict on an exact key, o NULL when it does not exist. */
+static enum op_poke_result
+target_exact(struct target *t, const struct s3_object *o, char *msg, size_t n)
+{
+	if (o == NULL)
+		return exact_verdict(t, 0, 0, msg, n);
+	t->matched = 1;
+	target_keep(t, o);
+	return exact_verdict(t, 1, o->size, msg, n);
+}
+
 /* One poke of a file:// target, synchronous (local and fast). */
 static enum op_poke_result
 file_poke(struct target *t, char *msg, size_t n)
@@ -180,16 +279,21 @@ file_poke(struct target *t, char *msg, size_t n)
 	struct stat st;
 
 	if (t->kind == TARGET_EXACT) {
-		if (stat(t->key, &st) == 0 && S_ISREG(st.st_mode))
-			return exact_verdict(t, 1, st.st_size, msg, n);
+		if (stat(t->key, &st) == 0 && S_ISREG(st.st_mode)) {
+			struct s3_object o = { t->key, st.st_size, NULL,
+				(int64_t)st.st_mtim.tv_sec * 1000 +
+				st.st_mtim.tv_nsec / 1000000 };
+
+			return target_exact(t, &o, msg, n);
+		}
 		if (errno != ENOENT && errno != ENOTDIR && errno != 0 &&
 		    access(t->key, F_OK) == 0) {
 			snprintf(msg, n, "%s: not a regular file", t->key);
 			return OP_POKE_ERROR;
 		}
-		return exact_verdict(t, 0, 0, msg, n);
+		return target_exact(t, NULL, msg, n);
 	}
-	if (aws_local_list(t->list_prefix, target_count, t, &err) < 0) {
+	if (aws_local_list_objects(t->list_prefix, target_object, t, &err) < 0) {
 		snprintf(msg, n, "%s", err.msg);
 		return OP_POKE_ERROR;
 	}
@@ -233,6 +337,8 @@ struct s3_poke {
 	struct event *ready;		/* file:// and setup errors */
 	enum op_poke_result result;
 	char msg[1024];
+	char *fingerprint;		/* of a met poke, for poke_fingerprint */
+	int fp_count;
 	op_poke_done_fn done;
 	void *arg;
 };
@@ -245,12 +351,17 @@ poke_free(struct s3_poke *p)
 		event_free(p->ready);
 	aws_client_free(p->client);
 	target_free(&p->t);
+	free(p->fingerprint);
 	free(p);
 }
 
 static void
 poke_finish(struct s3_poke *p)
 {
+	if (p->result == OP_POKE_DONE) {
+		p->fingerprint = target_fingerprint(&p->t);
+		p->fp_count = (int)SL_MIN(p->t.matched, INT32_MAX);
+	}
 	p->done(p->arg, p->result, p->msg);
 	poke_free(p);
 }
@@ -277,7 +388,7 @@ on_list_done(void *arg, const struct sl_err *err)
 }
 
 static void
-on_head_done(void *arg, int exists, int64_t size, const struct sl_err *err)
+on_stat_done(void *arg, const struct s3_object *o, const struct sl_err *err)
 {
 	struct s3_poke *p = arg;
 
@@ -286,18 +397,17 @@ on_head_done(void *arg, int exists, int64_t size, const struct sl_err *err)
 		p->result = OP_POKE_ERROR;
 		snprintf(p->msg, sizeof p->msg, "%s", err->msg);
 	} else {
-		p->result = exact_verdict(&p->t, exists, size, p->msg,
-					  sizeof p->msg);
+		p->result = target_exact(&p->t, o, p->msg, sizeof p->msg);
 	}
 	poke_finish(p);
 }
 
 static int
-poke_count(void *arg, const char *key, int64_t size)
+poke_object(void *arg, const struct s3_object *o)
 {
 	struct s3_poke *p = arg;
 
-	return target_count(&p->t, key, size);
+	return target_object(&p->t, o);
 }
 
 static void *
@@ -319,19 +429,29 @@ s3_sensor_poke_start(struct event_base *base, const json_t *spec,
 		p->result = OP_POKE_ERROR;
 		snprintf(p->msg, sizeof p->msg, "%s", err.msg);
 	} else if (p->t.kind == TARGET_EXACT) {
-		p->op = s3_head_start(p->client, base, p->t.bucket, p->t.key,
-				      on_head_done, p);
+		p->op = s3_stat_start(p->client, base, p->t.bucket, p->t.key,
+				      on_stat_done, p);
 		return p;
 	} else {
-		p->op = s3_list_start(p->client, base, p->t.bucket,
-				      p->t.list_prefix, poke_count,
-				      on_list_done, p);
+		p->op = s3_list_objects_start(p->client, base, p->t.bucket,
+					      p->t.list_prefix, poke_object,
+					      on_list_done, p);
 		return p;
 	}
 	/* Answer from a later loop iteration, as the interface promises. */
 	p->ready = event_new(base, -1, 0, on_ready, p);
 	event_active(p->ready, 0, 0);
 	return p;
+}
+
+/* The fingerprint of a met poke, during its done callback. */
+static const char *
+s3_sensor_poke_fingerprint(void *poke, int *count)
+{
+	struct s3_poke *p = poke;
+
+	*count = p->fp_count;
+	return p->fingerprint;
 }
 
 static void
@@ -342,6 +462,25 @@ s3_sensor_poke_cancel(void *poke)
 }
 
 /* ---- a poke in its own process (--poke, and run) ---- */
+
+/* A blocking HeadObject's answer. */
+struct exact_poke {
+	struct target *t;
+	enum op_poke_result result;
+	char *msg;
+	size_t n;
+	int found;
+};
+
+static int
+exact_found(void *arg, const struct s3_object *o)
+{
+	struct exact_poke *e = arg;
+
+	e->found = 1;
+	e->result = target_exact(e->t, o, e->msg, e->n);
+	return 0;
+}
 
 static enum op_poke_result
 poke_blocking(const json_t *spec, char *msg, size_t n)
@@ -363,17 +502,16 @@ poke_blocking(const json_t *spec, char *msg, size_t n)
 		snprintf(msg, n, "%s", err.msg);
 		r = OP_POKE_ERROR;
 	} else if (t.kind == TARGET_EXACT) {
-		int exists;
-		int64_t size;
+		struct exact_poke e = { &t, OP_POKE_NOT_YET, msg, n, 0 };
 
-		if (s3_head(c, t.bucket, t.key, &exists, &size, &err) < 0) {
+		if (s3_stat(c, t.bucket, t.key, exact_found, &e, &err) < 0) {
 			snprintf(msg, n, "%s", err.msg);
 			r = OP_POKE_ERROR;
 		} else {
-			r = exact_verdict(&t, exists, size, msg, n);
+			r = e.found ? e.result : target_exact(&t, NULL, msg, n);
 		}
-	} else if (s3_list(c, t.bucket, t.list_prefix, target_count, &t,
-			   &err) < 0) {
+	} else if (s3_list_objects(c, t.bucket, t.list_prefix, target_object,
+				   &t, &err) < 0) {
 		snprintf(msg, n, "%s", err.msg);
 		r = OP_POKE_ERROR;
 	} else {
@@ -460,4 +598,5 @@ const struct operator op_s3_sensor = {
 	.poke_cancel = s3_sensor_poke_cancel,
 	.poke_once = s3_sensor_poke_once,
 	.poke_policy = s3_sensor_poke_policy,
+	.poke_fingerprint = s3_sensor_poke_fingerprint,
 };

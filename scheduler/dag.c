@@ -319,6 +319,65 @@ task_get(struct ydoc *d, const struct task_src *src, const char *key)
 	return v;
 }
 
+/* The recheck keys of a sensor (scheduler/sched_recheck.c): a sensor
+ * that fingerprints what it matched and pokes from the loop; from
+ * defaults they are for such sensors only. */
+#define RECHECK_DEFAULT_INTERVAL_MS (15 * 60 * 1000)
+#define RECHECK_MIN_INTERVAL_MS 1000
+
+static int
+load_recheck(struct ydoc *d, const struct task_src *src, struct task *t,
+	     const char *what, struct load_ctx *lc, struct sl_err *err)
+{
+	ynode_t *v = task_get(d, src, "recheck");
+	ynode_t *iv = task_get(d, src, "recheck_interval");
+	int own = ymap_get(d, src->node, "recheck") != NULL ||
+		  ymap_get(d, src->node, "recheck_interval") != NULL;
+	char why[256] = "";
+	int64_t ms;
+
+	t->recheck_interval_ms = RECHECK_DEFAULT_INTERVAL_MS;
+	if ((v == NULL || ynode_is_null(v)) && (iv == NULL || ynode_is_null(iv)))
+		return 0;
+	if (!operator_is_sensor(t->op))
+		snprintf(why, sizeof why, "only sensors take recheck (a %s task has nothing to recheck)",
+			 t->op->name);
+	else if (t->op->poke_fingerprint == NULL)
+		snprintf(why, sizeof why, "a %s sensor records no fingerprint to recheck (s3_sensor does)",
+			 t->op->name);
+	else if (t->executor_explicit)
+		snprintf(why, sizeof why, "a sensor with executor: pokes through it, not from the scheduler, and cannot be rechecked");
+	if (why[0] != '\0') {
+		if (!own)
+			return 0;	/* a default for the DAG's other sensors */
+		ydoc_err(d, v != NULL ? v : iv, err, "%s.%s: %s", what,
+			 v != NULL ? "recheck" : "recheck_interval", why);
+		return load_note(lc);
+	}
+	if (v != NULL && !ynode_is_null(v)) {
+		if (ynode_get_duration(d, v, "recheck", &ms, err) < 0)
+			return load_note(lc);
+		if (ms <= 0) {
+			ydoc_err(d, v, err, "%s.recheck: must be longer than 0",
+				 what);
+			return load_note(lc);
+		}
+		t->recheck_ms = ms;
+	}
+	/* (recheck_interval alone is checked, and does nothing) */
+	if (iv != NULL && !ynode_is_null(iv)) {
+		if (ynode_get_duration(d, iv, "recheck_interval", &ms, err) < 0)
+			return load_note(lc);
+		if (ms < RECHECK_MIN_INTERVAL_MS) {
+			ydoc_err(d, iv, err, "%s.recheck_interval: must be at least 1s",
+				 what);
+			return load_note(lc);
+		}
+		t->recheck_interval_ms = ms;
+	}
+	return 0;
+}
+
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
@@ -529,6 +588,8 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	}
 	t->executor = xstrdup(s);
 	t->executor_explicit = v != NULL;
+	if (load_recheck(d, src, t, what, lc, err) < 0)
+		return -1;
 	v = task_get(d, src, "pool");
 	s = "default";
 	if (v != NULL && ynode_get_str(d, v, "pool", &s, err) < 0) {

@@ -56,6 +56,10 @@ struct task {
 	int64_t timeout_ms;		/* 0 = none */
 	int64_t deadline_ms;		/* sensors: fail once the clock passes
 					 * the partition's end + this; 0 = none */
+	int64_t recheck_ms;		/* sensors that fingerprint: check a
+					 * passed partition again until its
+					 * end + this; 0 = never */
+	int64_t recheck_interval_ms;	/* between rechecks (jittered) */
 	int keep_children;		/* leftovers outlive the main process */
 	int64_t log_max;		/* log cap in bytes: 0 for the config's,
 					 * -1 for none */

@@ -80,6 +80,21 @@ const struct dag_key_value dag_key_notes[] = {
 	  "[00:00, 24:00) fails it at 06:00 the next day, whenever its first poke "
 	  "was (a late catch-up pokes once, then fails if the condition is not "
 	  "met). With both, whichever passes first ends the wait." },
+	{ "Rechecks",
+	  "Late data: an s3_sensor records a fingerprint of what it matched when "
+	  "it passes (each object's URL, size, and ETag on S3 or mtime on "
+	  "file://). With recheck: 7d the scheduler lists the same URL again "
+	  "every recheck_interval (15m by default, jittered by a tenth either "
+	  "way) for each partition the sensor passed, until 7 days after the "
+	  "partition's end. A recheck is one poke from the scheduler's loop, "
+	  "sharing the sensors' cap on pokes in flight; it holds no process and "
+	  "no slot. When the listing differs, the new fingerprint is recorded, "
+	  "the sensor's log for that partition and the scheduler's log say which "
+	  "objects were added, removed or changed, and the partition's tasks "
+	  "downstream of the sensor are cleared (audited, by recheck:TASK) and "
+	  "run again; the sensor itself stays passed. A listing that no longer "
+	  "meets the sensor's condition (objects gone below min_objects) is "
+	  "logged and re-runs nothing. Paused DAGs are not rechecked." },
 	{ "Retries",
 	  "A failed try is retried retries times, retry_delay after it ended "
 	  "(doubled each time with retry_backoff: exponential, up to "
@@ -204,6 +219,12 @@ const struct dag_key dag_keys_task[] = {
 	{ "deadline", DKT_DURATION, 0, NULL,
 	  "sensors: fail (or skip with soft_fail) once the clock passes the partition's end plus this (see Timeouts)",
 	  "6h", NULL, 0, 0, 1 },
+	{ "recheck", DKT_DURATION, 0, NULL,
+	  "sensors that fingerprint what they matched (s3_sensor): keep checking a partition the sensor passed until its end plus this; a change re-runs the partition's downstream (see Rechecks)",
+	  "7d", NULL, 0, 0, 1 },
+	{ "recheck_interval", DKT_DURATION, 0, "15m",
+	  "with recheck: the time between two checks of a partition (jittered by up to a tenth either way; at least 1s; nothing without recheck)",
+	  "1h", NULL, 0, 0, 1 },
 	{ "executor", DKT_STRING, 0, "local",
 	  "the executor (from sluice.yaml's executors:) that runs the task's tries",
 	  "gpu_box", NULL, 0, 0, 0 },
@@ -258,7 +279,8 @@ dag_key_find(const struct dag_key *tab, const char *name)
 int
 dag_key_sensor_only(const char *name)
 {
-	return strcmp(name, "deadline") == 0;
+	return strcmp(name, "deadline") == 0 || strcmp(name, "recheck") == 0 ||
+	       strcmp(name, "recheck_interval") == 0;
 }
 
 int

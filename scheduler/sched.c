@@ -687,6 +687,7 @@ sched_start(struct sched *s, struct sl_err *err)
 	/* from now on the loop never waits on another process's lock */
 	store_set_busy_timeout(s->store, SCHED_DB_BUSY_MS);
 	sched_sync_reload(s, 1);
+	sched_recheck_start(s);
 	sched_timer_set(s, &s->tick_timer, sched_mono(s), tick_fire);
 	sched_timer_set(s, &s->poll_timer, sched_mono(s), poll_fire);
 	sched_pass_schedule(s);
@@ -825,6 +826,7 @@ sched_free(struct sched *s)
 			sched_try_disarm(s, &r->tis[i]);
 		sched_runs_free_one(s, r);
 	}
+	sched_recheck_free(s);
 	while (s->lives != NULL) {
 		struct live *l = s->lives;
 

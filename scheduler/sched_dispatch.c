@@ -362,7 +362,7 @@ sched_dispatch_check(struct sched *s)
 			pokes++;
 	}
 	assert(running == s->running);
-	assert(pokes == s->pokes);
+	assert(pokes + sched_recheck_in_flight(s) == s->pokes);
 	assert(s->pokes <= SCHED_MAX_POKES);
 	json_object_foreach(s->pool_used, name, v) {
 		assert(json_integer_value(v) >= 0);

@@ -10,6 +10,7 @@
  *   sched_runs.c      runs: creation, promotion, completion, SLA
  *   sched_notify.c    emails and on_success / on_failure hooks
  *   sched_test.c      `sluice test`
+ *   sched_recheck.c   late data: rechecks of partitions sensors passed
  */
 #ifndef SLUICE_SCHED_INTERNAL_H
 #define SLUICE_SCHED_INTERNAL_H
@@ -32,6 +33,7 @@
 
 struct notify_event;
 struct sched_child;
+struct sched_recheck;
 struct try_ctx;
 struct sched;
 
@@ -202,7 +204,9 @@ struct sched {
 	struct ti **heap;		/* ready to start, best first */
 	int nheap, capheap;
 	int nheap_loop;			/* of which in-loop sensor pokes */
-	int pokes;			/* in-loop pokes in flight */
+	int pokes;			/* in-loop pokes in flight (the
+					 * sensors', and rechecks) */
+	struct sched_recheck *recheck;	/* sched_recheck.c */
 	struct ti **eval;		/* to evaluate against trigger rules */
 	int neval, capeval;
 	struct ti **startq;		/* queued, to start after commit */
@@ -409,5 +413,20 @@ void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 void sched_retention_start(struct sched *s);
 /* sched_reload.c: SIGHUP: reopen the log file, reload sluice.yaml. */
 void sched_reload(struct sched *s);
+
+/* sched_recheck.c: late data. Read the partitions to recheck (at the
+ * start); a sensor's met poke (its handle, during the done callback):
+ * record its fingerprint in the pass's transaction and, with recheck:,
+ * schedule its partition; free everything (cancelling checks in flight). */
+void sched_recheck_start(struct sched *s);
+void sched_recheck_passed(struct sched *s, struct ti *ti, void *poke);
+void sched_recheck_free(struct sched *s);
+/* Checks in flight (each counted in s->pokes); partitions waiting. */
+int sched_recheck_in_flight(const struct sched *s);
+int sched_recheck_waiting(const struct sched *s);
+/* The delay before check n of a partition: interval_ms jittered by up to
+ * a tenth either way, the same for the same (ti_id, n). */
+int64_t sched_recheck_next_delay(int64_t ti_id, uint64_t n,
+				 int64_t interval_ms);
 
 #endif

@@ -861,6 +861,7 @@ poke_done_cb(void *arg, enum op_poke_result result, const char *msg)
 {
 	struct live *l = arg;
 	struct sched *s = l->s;
+	void *poke = l->poke;
 
 	l->poke = NULL;
 	if (l->log_path != NULL && msg != NULL && *msg != '\0')
@@ -868,6 +869,11 @@ poke_done_cb(void *arg, enum op_poke_result result, const char *msg)
 	switch (result) {
 	case OP_POKE_DONE: {
 		int64_t since = l->ti ? l->ti->first_poke_at : l->started_ms;
+
+		/* what it matched, for rechecks (in the try end's pass) */
+		if (l->ti != NULL && l->ti->live == l &&
+		    l->ti->state == TI_RUNNING && !s->db_down)
+			sched_recheck_passed(s, l->ti, poke);
 
 		sched_try_end(s, l, 0, 0, NULL, sched_now(s) - since, "scheduler");
 		break;

@@ -224,6 +224,36 @@ int store_ti_past(struct store *s, const char *dag_id, const char *task_id,
 		  int64_t before_start_s, enum ti_state *state,
 		  char *partition, size_t n);
 
+/* --- sensor fingerprints (store_recheck.c; scheduler/sched_recheck.c) ---
+ * What a sensor matched when it passed: one text per sensor task
+ * instance (s3_sensor: "name<TAB>size<TAB>version" lines, sorted). */
+/* Record (or replace) ti_id's fingerprint; changed counts a recheck that
+ * found it changed. Inside the caller's transaction. 0 or -1. */
+int store_recheck_record(struct store *s, int64_t ti_id, const char *objects,
+			 int count, int64_t now_ms, int changed);
+/* One fingerprint row; store_recheck_each fills the first five fields. */
+struct store_recheck_row {
+	int64_t ti_id;
+	const char *dag_id, *task_id;
+	int64_t end_s;			/* the partition's end */
+	int64_t recorded_at;		/* ms */
+	const char *partition, *run_type;
+	int64_t start_s;
+	const char *params;		/* the run's, JSON text or NULL */
+	int state;			/* enum ti_state of the sensor */
+	int try_number;
+	const char *objects;
+	int count;
+};
+typedef void (*store_recheck_fn)(void *arg, const struct store_recheck_row *r);
+/* Every fingerprint whose sensor task instance is in success (what a
+ * scheduler start may recheck): how many, or -1. */
+int store_recheck_each(struct store *s, store_recheck_fn fn, void *arg);
+/* ti_id's fingerprint with its run and task instance: 1 (fn called), 0
+ * when there is none, -1 on an error. */
+int store_recheck_get(struct store *s, int64_t ti_id, store_recheck_fn fn,
+		      void *arg);
+
 /* --- person actions --- */
 struct clear_spec {
 	const char *dag_id;

@@ -45,6 +45,7 @@ struct fake_exec {
 
 struct fake_poke {
 	char *task, *partition;
+	const char *fingerprint;	/* h_poke_fp's, during done */
 	op_poke_done_fn done;
 	void *arg;
 	int over;			/* answered or cancelled */
@@ -213,6 +214,18 @@ fake_poke_cancel(void *poke)
 	((struct fake_poke *)poke)->over = 1;
 }
 
+/* What h_poke_fp said the poke matched. */
+static const char *
+fake_poke_fingerprint(void *poke, int *count)
+{
+	const char *fp = ((struct fake_poke *)poke)->fingerprint;
+
+	*count = 0;
+	for (const char *c = fp; c != NULL && *c != '\0'; c++)
+		*count += *c == '\n';
+	return fp;
+}
+
 static void
 fake_poke_policy(const json_t *options, struct op_poke_policy *out)
 {
@@ -232,6 +245,7 @@ static const struct operator fake_sensor = {
 	.poke_start = fake_poke_start,
 	.poke_cancel = fake_poke_cancel,
 	.poke_policy = fake_poke_policy,
+	.poke_fingerprint = fake_poke_fingerprint,
 };
 
 /* --- a notifier that records what the scheduler sends --- */
@@ -780,13 +794,22 @@ h_pokes(const char *task)
 int
 h_poke(const char *task, const char *partition, enum op_poke_result result)
 {
+	return h_poke_fp(task, partition, result, NULL);
+}
+
+int
+h_poke_fp(const char *task, const char *partition,
+	  enum op_poke_result result, const char *fingerprint)
+{
 	for (struct fake_poke *p = H.pokes; p != NULL; p = p->next)
 		if (!p->over && strcmp(p->task, task) == 0 &&
 		    strcmp(p->partition, partition) == 0) {
 			p->over = 1;
+			p->fingerprint = fingerprint;
 			p->done(p->arg, result, result == OP_POKE_NOT_YET ?
 				"not yet" : result == OP_POKE_DONE ? "there" :
 				"poke failed");
+			p->fingerprint = NULL;
 			h_settle();
 			return 0;
 		}

@@ -105,6 +105,11 @@ const char *h_argv(const char *task, int i);
 int h_pokes(const char *task);
 int h_poke(const char *task, const char *partition,
 	   enum op_poke_result result);
+/* The same, the poke having matched what fingerprint says (a fake
+ * sensor's poke_fingerprint: "name<TAB>size<TAB>version" lines; NULL:
+ * none). */
+int h_poke_fp(const char *task, const char *partition,
+	      enum op_poke_result result, const char *fingerprint);
 
 /* Task instance fields from the store ("state", "try_number", "error"...),
  * as text; "" when absent (static buffer, valid until the next call). */
