@@ -65,6 +65,10 @@ extern char **environ;
 #define LOCAL_STATUS_KEEP_MS 30000
 /* How often an adopted try is looked at when pidfds are missing. */
 #define LOCAL_ADOPT_POLL_MS 500
+/* How often an adopted try of a shared supervisor is looked at: its
+ * server serves other tries too, so its exit says nothing of this one;
+ * the try's final record does (a stat). */
+#define LOCAL_ADOPT_SERVED_POLL_MS 100
 /* An adopted try whose supervisor has not written its pid yet: looked at
  * this often, this many times, before it counts as never started. */
 #define LOCAL_ADOPT_START_POLL_MS 100
@@ -123,6 +127,7 @@ struct local_exec {
 	int zyg_req;
 	int zyg_ends;
 	pid_t zyg_pid;
+	int zyg_status;			/* its wait status once reaped */
 	struct event *zyg_ev;
 	struct local_early *early;
 };
@@ -814,7 +819,8 @@ local_reap(struct local_exec *ex)
 {
 	struct local_try **pp = &ex->running, *t;
 
-	if (ex->zyg_pid > 0 && waitpid(ex->zyg_pid, NULL, WNOHANG) == ex->zyg_pid)
+	if (ex->zyg_pid > 0 &&
+	    waitpid(ex->zyg_pid, &ex->zyg_status, WNOHANG) == ex->zyg_pid)
 		ex->zyg_pid = 0;
 	while ((t = *pp) != NULL) {
 		struct sl_exec_result res;
@@ -822,8 +828,8 @@ local_reap(struct local_exec *ex)
 		pid_t pid;
 
 		if (t->serial != 0) {
-			/* the fork server's child: its end comes on the
-			 * ends pipe */
+			/* served by the shared supervisor: its end comes
+			 * on the ends pipe */
 			pp = &t->next;
 			continue;
 		}
@@ -859,14 +865,38 @@ local_on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 
+/* A kill request to the shared supervisor pid for its try `serial`:
+ * SIGTERM asks for the tree's end with the grace, SIGKILL for it now. */
+static void
+local_signal_served(pid_t pid, unsigned long long serial, int sig)
+{
+	union sigval v;
+
+	memset(&v, 0, sizeof v);
+	v.sival_int = (int)serial;
+	sigqueue(pid, sig == SIGKILL ? SIGUSR2 : SIGUSR1, v);
+}
+
 /* Signal the try's supervisor; an adopted one only while it is the
- * process we adopted (its pidfd, or its pid with the same start time). */
+ * process we adopted (its pidfd, or its pid with the same start time).
+ * A try of the shared supervisor: a kill request to the server. */
 static void
 local_signal(struct local_try *t, int sig)
 {
-	if (!t->adopted && (t->serial == 0 || t->pidfd < 0)) {
-		/* our child, or the fork server's (which holds its pid until
-		 * it reports the end) */
+	if (t->serial != 0 && !t->adopted) {
+		/* our server (our child: its pid is its own until we reap
+		 * it); gone, its tries are reported already */
+		if (t->ex->zyg_pid > 0)
+			local_signal_served(t->ex->zyg_pid, t->serial, sig);
+		return;
+	}
+	if (t->serial != 0) {
+		if (local_status_proc_start(t->pid) == t->sup_start)
+			local_signal_served(t->pid, t->serial, sig);
+		return;
+	}
+	if (!t->adopted) {
+		/* our child */
 		kill(t->pid, sig);
 		return;
 	}
@@ -940,33 +970,36 @@ local_ends_match(struct local_exec *ex)
 	}
 }
 
-/* The fork server is gone (it should outlive us; it was killed): the
- * tries it started are followed as adopted ones (pidfd or polling). */
+/* The shared supervisor is gone (it serves its tries to their end; it
+ * was killed): what it serves has no supervisor any more. Each try is
+ * reported from its final record when the server wrote one, else by the
+ * server's own death (killed by a signal: that signal), after ending what
+ * is left of it. */
 static void
 local_zyg_orphans(struct local_exec *ex)
 {
 	struct local_try **pp = &ex->running, *t;
 
 	while ((t = *pp) != NULL) {
-		struct timeval now = { 0, 0 };
+		struct sl_exec_result res;
 
 		if (t->serial == 0) {
 			pp = &t->next;
 			continue;
 		}
 		*pp = t->next;
-		t->adopted = 1;
-		t->sup_start = local_status_proc_start(t->pid);
-		if (t->pidfd >= 0) {
-			t->watch_ev = event_new(ex->base, t->pidfd, EV_READ,
-						local_on_adopted_end, t);
-			event_add(t->watch_ev, NULL);
-		} else {
-			t->watch_ev = evtimer_new(ex->base, local_on_adopted_end, t);
-			evtimer_add(t->watch_ev, &now);
+		ex->nrunning--;
+		local_result(t, ex->zyg_status, &res);
+		t->done(t->arg, &res);
+		try_free(t);
+	}
+	for (pp = &ex->detached; (t = *pp) != NULL; ) {
+		if (t->serial == 0) {
+			pp = &t->next;
+			continue;
 		}
-		t->next = ex->adopted;
-		ex->adopted = t;
+		*pp = t->next;
+		try_free(t);
 	}
 }
 
@@ -978,6 +1011,12 @@ local_zyg_lost(struct local_exec *ex)
 	close(ex->zyg_ends);
 	ex->zyg_ends = -1;
 	ex->zyg_lost = 1;
+	/* its ends pipe closes as it exits: its wait status is a moment
+	 * away */
+	while (ex->zyg_pid > 0 && waitpid(ex->zyg_pid, &ex->zyg_status, 0) < 0 &&
+	       errno == EINTR)
+		;
+	ex->zyg_pid = 0;
 	local_zyg_orphans(ex);
 }
 
@@ -1512,7 +1551,9 @@ local_kill_orphan(void *inst, const char *token)
 		struct local_status st;
 
 		local_status_read(status, &st);
-		if (local_status_alive(&st))
+		if (local_status_alive(&st) && st.serial != 0)
+			local_signal_served(st.pid, st.serial, SIGKILL);
+		else if (local_status_alive(&st))
 			kill(st.pid, SIGKILL);
 		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, key);
 		local_status_kill_tree(entry, st.cgroup);
@@ -1569,13 +1610,17 @@ local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
 			t->pid = st.pid;
 			t->sup_start = st.start;
 			t->kill_grace_ms = st.grace_ms;
+			t->serial = st.serial;
 		}
 	}
-	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start)) {
-		/* polled, still running */
+	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start) &&
+	    (t->serial == 0 || access(t->status_path, F_OK) < 0)) {
+		/* polled, still running (served: its server lives and has
+		 * not written its final record) */
 		struct timeval tv;
 
-		sl_ms_timeval(LOCAL_ADOPT_POLL_MS, &tv);
+		sl_ms_timeval(t->serial != 0 ? LOCAL_ADOPT_SERVED_POLL_MS :
+			      LOCAL_ADOPT_POLL_MS, &tv);
 		evtimer_add(t->watch_ev, &tv);
 		return;
 	}
@@ -1622,8 +1667,12 @@ local_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
 		t->pid = st.pid;
 		t->sup_start = st.start;
 		t->kill_grace_ms = st.grace_ms;
+		t->serial = st.serial;
 #ifdef SYS_pidfd_open
-		t->pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+		/* a shared supervisor's exit says nothing of one try: that
+		 * one is polled */
+		if (st.serial == 0)
+			t->pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
 		/* the pid may have been reused between the check and the
 		 * open: the pidfd counts only if the start time still fits */
 		if (t->pidfd >= 0 && local_status_proc_start(st.pid) != st.start) {
@@ -1642,7 +1691,8 @@ local_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
 		/* ended (reported on the next turn), or polled */
 		t->watch_ev = evtimer_new(ex->base, local_on_adopted_end, t);
 		if (t->sup_start != 0)
-			sl_ms_timeval(LOCAL_ADOPT_POLL_MS, &now);
+			sl_ms_timeval(t->serial != 0 ? LOCAL_ADOPT_SERVED_POLL_MS :
+				      LOCAL_ADOPT_POLL_MS, &now);
 		evtimer_add(t->watch_ev, &now);
 	}
 	t->next = ex->adopted;

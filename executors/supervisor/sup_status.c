@@ -12,7 +12,9 @@
  *   state=running|ended, pid=, start= (the supervisor's start time in
  *   clock ticks since boot), started_ms= (wall clock), grace_ms= (the
  *   kill grace it was given), cgroup= (when the
- *   try has one); once ended also ended_ms=, exit_code=, signal=,
+ *   try has one), serial= (a try of the shared supervisor: pid and start
+ *   are the server's, which serves other tries too; a kill request names
+ *   the try by this serial); once ended also ended_ms=, exit_code=, signal=,
  *   log_dropped= (bytes dropped by the cap) and error= (when the command
  *   could not run or its log could not be written).
  * Written in place into STATUS.tmp while running; at the end the final
@@ -34,6 +36,8 @@ sup_status_write(struct sup *s, int ended)
 		   s->started_ms, s->grace_ms);
 	if (s->cgroup[0] != '\0')
 		STATUS_ADD("cgroup=%s\n", s->cgroup);
+	if (s->serial != 0)
+		STATUS_ADD("serial=%llu\n", s->serial);
 	if (ended) {
 		int code = -1, sig = 0;
 
