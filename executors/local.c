@@ -1,12 +1,16 @@
 /*
- * local.c: the local executor. Each try runs under its own supervisor,
- * sluice-try (executors/supervisor/), started with vfork and exec (fast
- * even from a large scheduler) in a session of its own, with the try's
- * stdin (a memory file), its log and its status file (prepared here, so a
- * full disk is reported before anything starts). The supervisor starts the
- * command, caps its log, ends its whole process tree and records its exit
- * status in the status file; it outlives a scheduler that is killed or
- * stopped, and a new scheduler adopts the try from its token (adopt()).
+ * local.c: the local executor. Each try runs under a supervisor,
+ * sluice-try (executors/supervisor/), with the try's stdin (a memory
+ * file), its log and its status file (prepared here, so a full disk is
+ * reported before anything starts). By default one shared supervisor per
+ * executor (`sluice-try --server`, started once in a session of its own)
+ * serves every try: it vforks and execs the command itself, one process
+ * per try as with ninja. With fork_server: false each try gets a
+ * sluice-try of its own, started with vfork and exec. Either way the
+ * supervisor caps the log, ends the try's whole process tree and records
+ * its exit status durably in the status file; it outlives a scheduler
+ * that is killed or stopped, and a new scheduler adopts the try from its
+ * token (adopt()).
  * The spawning happens on a starter thread, so the scheduler's loop (and
  * the web UI that shares it) keeps serving while children exec. Exits of
  * our own supervisors are seen through SIGCHLD on the scheduler's libevent
@@ -118,11 +122,12 @@ struct local_exec {
 	struct local_try *held, **held_tail;
 	struct event *handoff_ev;
 
-	/* The fork server (sluice-try --server, sup_server.c): one exec for
-	 * the executor's life, then a fork per try. zyg_req belongs to the
+	/* The shared supervisor (sluice-try --server, sup_server.c): one
+	 * exec for the executor's life, then one vfork+exec per try (the
+	 * command's). zyg_req belongs to the
 	 * starter thread (-1: start tries by exec); the ends pipe to the
 	 * loop. */
-	int no_server;			/* unless config fork_server: true */
+	int no_server;			/* config fork_server: false */
 	int zyg_lost;			/* its ends pipe closed */
 	int zyg_req;
 	int zyg_ends;
@@ -132,7 +137,7 @@ struct local_exec {
 	struct local_early *early;
 };
 
-/* An end the fork server reported before the loop knew the try. */
+/* An end the shared supervisor reported before the loop knew the try. */
 struct local_early {
 	struct sup_server_end e;
 	struct local_early *next;
@@ -178,7 +183,7 @@ struct local_try {
 	int64_t log_max;
 	char *secrets;			/* values to mask, NUL-separated */
 	size_t secrets_len;
-	unsigned long long serial;	/* from the fork server, else 0 */
+	unsigned long long serial;	/* from the shared supervisor, else 0 */
 	/* the thread's result, then the try's error text (done's result
 	 * points at it) */
 	char error[600];		/* set when it could not start */
@@ -345,7 +350,7 @@ start_child(struct local_try *t, char **sup_argv, int infd, int logfd,
 	return 0;
 }
 
-/* Whole writes to the fork server; 0 or -1. */
+/* Whole writes to the shared supervisor; 0 or -1. */
 static int
 zyg_write_all(int fd, const char *p, size_t n)
 {
@@ -363,7 +368,7 @@ zyg_write_all(int fd, const char *p, size_t n)
 }
 
 /*
- * On the starter thread: have the fork server start try t's supervisor
+ * On the starter thread: have the shared supervisor start try t
  * (the same command line and descriptors start_child would give it).
  * Returns 0 and the pid (and t->serial, t->pidfd), an error number with
  * the stage (the working directory, a failed fork), or -1 when the
@@ -928,7 +933,7 @@ term_then_kill(struct local_try *t)
 
 static void local_on_adopted_end(evutil_socket_t fd, short what, void *arg);
 
-/* Report a try the fork server started, from its wait status; 1 when
+/* Report a try the shared supervisor served, from its wait status; 1 when
  * the serial named one of ours (running or detached). */
 static int
 local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
@@ -1020,7 +1025,7 @@ local_zyg_lost(struct local_exec *ex)
 	local_zyg_orphans(ex);
 }
 
-/* The fork server reaped some of its children. */
+/* The shared supervisor finished some tries. */
 static void
 local_on_ends(evutil_socket_t fd, short what, void *arg)
 {
@@ -1052,7 +1057,7 @@ local_on_ends(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Start the fork server (once, from the loop's thread): its own session,
+/* Start the shared supervisor (once, from the loop's thread): its own session,
  * descriptor 3 the request socket, 4 the ends pipe. 0, or -1 and tries
  * start by exec. */
 static int
@@ -1248,8 +1253,8 @@ local_find_cgroup(void)
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
  * MB; 0 for none), cgroup (false: never a cgroup per try), fork_server
- * (true: supervisors are forked by one `sluice-try --server` instead of
- * each exec'd from here; default false).
+ * (default true: one `sluice-try --server` serves every try; false: a
+ * sluice-try of its own per try, exec'd from here).
  */
 static void *
 local_create(struct event_base *base, const char *name,
@@ -1265,9 +1270,9 @@ local_create(struct event_base *base, const char *name,
 	ex->log_max = LOCAL_LOG_MAX;
 	ex->wake_fd = -1;
 	ex->zyg_req = ex->zyg_ends = -1;
-	/* off by default: measured on a 2-core VM it was not cheaper per
-	 * try than a vfork+exec of the static supervisor (bench/RESULTS.md) */
-	ex->no_server = !json_is_true(json_object_get(cfg, "fork_server"));
+	/* on by default: a try costs one process instead of two, about a
+	 * quarter less CPU per try (bench/RESULTS.md) */
+	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
 	v = json_object_get(cfg, "slots");
 	if (v != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -1770,8 +1775,8 @@ local_destroy(void *inst)
 			try_free(t);
 		}
 	}
-	/* the fork server ends when its socket closes; the tries it
-	 * started run on */
+	/* the shared supervisor takes no new try once its socket closes;
+	 * it serves the tries it has to their end */
 	if (ex->zyg_req >= 0)
 		close(ex->zyg_req);
 	if (ex->zyg_ev != NULL)

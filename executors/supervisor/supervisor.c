@@ -25,8 +25,9 @@
  *
  * With -S, descriptor 4 holds secret values (NUL-separated): each
  * occurrence in the command's output is written to the log as *** (see
- * sup_mask.c). main() is in sup_server.c (which also serves as a fork
- * server: one exec per executor, a fork per try).
+ * sup_mask.c). main() is in sup_server.c, which is also the shared
+ * supervisor (`--server`: one process serving all of an executor's tries,
+ * sup_serve.c; the local executor's default).
  *
  * File descriptors: 0 is the command's stdin, 1 the log (opened for
  * appending), 2 where the supervisor's own complaints go (the log too),
