@@ -87,7 +87,7 @@ except ChildProcessError:
 	sluice_ms=$(( (t1 - t0) / 1000000 ))
 	# perf ends when the scheduler (its grandchild) and everything it
 	# left have ended
-	kill $(ps -o pid= --ppid "$(ps -o pid= --ppid $SCHED)") 2>/dev/null || true
+	kill $(ps -o pid= --ppid $(ps -o pid= --ppid $SCHED)) 2>/dev/null || true
 	wait $SCHED 2>/dev/null || true
 	SCHED=
 	sluice_cpu=$(clock "$W/sluice.perf")

@@ -297,12 +297,12 @@ sup_serve_step(struct sup_served *ss, const pid_t *live, size_t nlive)
 }
 
 /* The try is over: the rest of its output, its log's end, its cgroup, its
- * status file (durably), then its end on the ends pipe; frees ss. */
+ * status file (synced and renamed into place; the caller syncs the
+ * folder). */
 void
-sup_serve_finish(struct sup_served *ss, int ends, char *buf, size_t n)
+sup_serve_finish(struct sup_served *ss, char *buf, size_t n)
 {
 	struct sup *s = &ss->s;
-	struct sup_server_end e;
 
 	if (ss->out >= 0) {
 		/* kept children hold the pipe: take what is there */
@@ -337,6 +337,19 @@ sup_serve_finish(struct sup_served *ss, int ends, char *buf, size_t n)
 		dprintf(s->log.fd, "sluice-try: cannot write %s: %s\n",
 			s->status_path,
 			errno == ENOSPC || errno == EDQUOT ? "disk full" : strerror(errno));
+	close(s->status_fd);
+	close(s->log.fd);
+	s->status_fd = s->log.fd = -1;
+}
+
+/* The try's status is durable (its folder synced): its end goes on the
+ * ends pipe; frees ss. */
+void
+sup_serve_report(struct sup_served *ss, int ends)
+{
+	struct sup *s = &ss->s;
+	struct sup_server_end e;
+
 	memset(&e, 0, sizeof e);
 	e.serial = s->serial;
 	e.pid = (int)s->child;
@@ -345,8 +358,6 @@ sup_serve_finish(struct sup_served *ss, int ends, char *buf, size_t n)
 	 * stop */
 	while (ends >= 0 && write(ends, &e, sizeof e) < 0 && errno == EINTR)
 		;
-	close(s->status_fd);
-	close(s->log.fd);
 	free(s->mask.text);
 	free(s->mask.vals);
 	free(s->mask.carry);

@@ -219,6 +219,34 @@ sup_server_signal(const struct signalfd_siginfo *si)
 	}
 }
 
+/* The tries that ended in one turn: one sync of each status folder (one
+ * in all, as a rule) makes their renames durable; then their ends are
+ * reported. */
+static void
+sup_server_report(struct sup_served **over, int ends)
+{
+	for (struct sup_served *a = *over; a != NULL; a = a->next) {
+		const char *pa = a->s.status_path, *sa = strrchr(pa, '/');
+		struct sup_served *b;
+
+		for (b = *over; b != a; b = b->next) {
+			const char *pb = b->s.status_path, *sb = strrchr(pb, '/');
+
+			if (sa != NULL && sb != NULL && sa - pa == sb - pb &&
+			    memcmp(pa, pb, (size_t)(sa - pa)) == 0)
+				break;
+		}
+		if (b == a)
+			sup_status_sync_dir(pa);
+	}
+	while (*over != NULL) {
+		struct sup_served *a = *over;
+
+		*over = a->next;
+		sup_serve_report(a, ends);
+	}
+}
+
 static int
 sup_server(void)
 {
@@ -246,7 +274,7 @@ sup_server(void)
 	if (sfd < 0)
 		return 125;
 	for (;;) {
-		struct sup_served **pp, *ss;
+		struct sup_served **pp, *ss, *over = NULL;
 		size_t n = 0, nlive = 0, nfds = 0;
 		long long deadline = -1, now;
 		int timeout = -1;
@@ -312,8 +340,11 @@ sup_server(void)
 				continue;
 			}
 			*pp = ss->next;
-			sup_serve_finish(ss, ends, buf, SUP_COPY_BUF);
+			sup_serve_finish(ss, buf, SUP_COPY_BUF);
+			ss->next = over;
+			over = ss;
 		}
+		sup_server_report(&over, ends);
 	}
 }
 

@@ -66,25 +66,32 @@ sup_status_write(struct sup *s, int ended)
 	if (fdatasync(s->status_fd) < 0 ||
 	    rename(s->status_tmp, s->status_path) < 0)
 		return -1;
-	{
-		/* the rename itself is durable once its folder is synced */
-		char dir[PATH_MAX];
-		char *slash;
-		int dfd;
-
-		snprintf(dir, sizeof dir, "%s", s->status_path);
-		slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash != NULL)
-			*slash = '\0';
-		else
-			snprintf(dir, sizeof dir, ".");
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
+	/* served tries: the server syncs the folder once for all the
+	 * tries that ended in one turn, before it reports any of them */
+	if (!s->served)
+		sup_status_sync_dir(s->status_path);
 	return 0;
+}
+
+/* The rename of a status file is durable once its folder is synced. */
+void
+sup_status_sync_dir(const char *status_path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int dfd;
+
+	snprintf(dir, sizeof dir, "%s", status_path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
 }

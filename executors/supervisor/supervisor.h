@@ -87,14 +87,17 @@ int sup_main(int argc, char **argv);
 /* sup_serve.c: a served try's life: start (NULL only when the request
  * is malformed or memory is short; a command that cannot start is a try
  * that ends at once), output, a kill request (now: SIGKILL at once), the
- * rules of each turn (1 when over), the end (frees it). */
+ * rules of each turn (1 when over), the end (its status file written
+ * and synced, but for its folder), the report on the ends pipe once the
+ * folder is synced (frees it). */
 struct sup_served *sup_serve_start(char **argv, int argc, char **env,
 				   const int *fds, unsigned long long serial,
 				   unsigned long long self_start);
 void sup_serve_output(struct sup_served *ss, char *buf, size_t n);
 void sup_serve_kill(struct sup_served *ss, int now);
 int sup_serve_step(struct sup_served *ss, const pid_t *live, size_t nlive);
-void sup_serve_finish(struct sup_served *ss, int ends, char *buf, size_t n);
+void sup_serve_finish(struct sup_served *ss, char *buf, size_t n);
+void sup_serve_report(struct sup_served *ss, int ends);
 
 /* sup_server.c: the shared supervisor (`sluice-try --server`), and main(). The
  * wire format between it and the local executor: */
@@ -154,5 +157,6 @@ void sup_tree_cgroup_remove(struct sup *s);
 /* sup_status.c: the running record (ended = 0) or the final one, synced
  * and renamed into place (ended = 1). 0 or -1 with errno. */
 int sup_status_write(struct sup *s, int ended);
+void sup_status_sync_dir(const char *status_path);
 
 #endif
