@@ -24,26 +24,7 @@ command -v ninja >/dev/null || { echo "trycost: ninja is missing"; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-trycost.XXXXXX")
 SCHED=
 trap '[ -n "$SCHED" ] && kill $SCHED 2>/dev/null; rm -rf "$W"' EXIT
-/usr/bin/python3 - "$W" "$LAYERS" "$WIDTH" <<'PY'
-import sys, os
-w, layers, width = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def name(l, i): return f"t{l}_{i}"
-with open(f"{w}/build.ninja", "w") as f:
-    f.write("rule run\n  command = true\n\n")
-    for l in range(layers):
-        for i in range(width):
-            deps = "" if l == 0 else f" | {name(l-1, i)} {name(l-1, (i+1) % width)}"
-            f.write(f"build {name(l, i)}: run{deps}\n")
-    f.write("build all: phony " + " ".join(name(layers-1, i) for i in range(width)) + "\n")
-    f.write("default all\n")
-os.makedirs(f"{w}/home/dags", exist_ok=True)
-with open(f"{w}/home/dags/layered.yaml", "w") as f:
-    f.write("dag: layered\nmax_active_tasks: 100000\ntasks:\n")
-    for l in range(layers):
-        for i in range(width):
-            after = "" if l == 0 else f", after: [{name(l-1, i)}, {name(l-1, (i+1) % width)}]"
-            f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
-PY
+/usr/bin/python3 "$here/layered.py" "$W" "$LAYERS" "$WIDTH"
 cat >"$W/home/sluice.yaml" <<YAML
 dags_paused_at_creation: false
 parallelism: $N

@@ -78,14 +78,8 @@ sup_serve_spawn(struct sup_served *ss, char **argv, char **env, int infd,
 	pid = vfork();
 	if (pid == 0) {
 		setsid();
-		if (s->cgroup[0] != '\0') {
-			int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC);
-
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				cgroup_failed = 1;
-			if (fd >= 0)
-				close(fd);
-		}
+		if (s->cgroup[0] != '\0' && sup_tree_cgroup_join(s) < 0)
+			cgroup_failed = 1;
 		if (infd >= 0)
 			dup2(infd, 0);
 		else {

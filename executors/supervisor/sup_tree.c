@@ -22,18 +22,11 @@ sup_tree_proc_start(pid_t pid, pid_t *ppid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
-	int fd, field;
-	ssize_t n;
+	int field;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sup_io_read_small(path, buf, sizeof buf) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (p == NULL)
 		return 0;
@@ -228,18 +221,11 @@ int
 sup_tree_leftovers(const struct sup *s, const pid_t *live, size_t nlive)
 {
 	char path[64], buf[8192], *p, *end;
-	ssize_t r;
-	int fd, found = 0;
+	int found = 0;
 
 	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sup_io_read_small(path, buf, sizeof buf) <= 0)
 		return 0;
-	r = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (r <= 0)
-		return 0;
-	buf[r] = '\0';
 	for (p = buf; *p != '\0' && !found; p = end) {
 		pid_t pid = (pid_t)strtol(p, &end, 10);
 		size_t i;
@@ -270,6 +256,21 @@ sup_tree_cgroup_make(struct sup *s, const char *dir)
 	}
 	snprintf(s->cgroup_procs, sizeof s->cgroup_procs, "%s/cgroup.procs",
 		 s->cgroup);
+}
+
+/* In the command's vfork child, before its exec (system calls only): join
+ * the try's cgroup. 0, or -1 (the caller drops the cgroup then: the /proc
+ * walk covers the tree). */
+int
+sup_tree_cgroup_join(const struct sup *s)
+{
+	int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 /* Remove the try's cgroup at the end. Kept children (-K) move to the

@@ -83,14 +83,8 @@ sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 	pid = vfork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		if (s->cgroup[0] != '\0') {
-			int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC);
-
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				cgroup_failed = 1;
-			if (fd >= 0)
-				close(fd);
-		}
+		if (s->cgroup[0] != '\0' && sup_tree_cgroup_join(s) < 0)
+			cgroup_failed = 1;
 		dup2(out_w, 1);
 		dup2(out_w, 2);
 		signal(SIGPIPE, SIG_DFL);

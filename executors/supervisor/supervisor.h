@@ -133,6 +133,7 @@ int sup_io_write_all(int fd, const char *p, size_t n);
 int sup_io_pwrite_all(int fd, const char *p, size_t n, long long off);
 int sup_io_pread_all(int fd, char *p, size_t n, long long off);
 long long sup_io_clock_ms(clockid_t id);
+ssize_t sup_io_read_small(const char *path, char *buf, size_t n);
 
 /* sup_log.c: copy a chunk of output into the log; at the end, put the
  * tail in order behind its marker; a last line of our own. */
@@ -152,6 +153,7 @@ int sup_tree_signal(struct sup *s, int sig, int walk);
 int sup_tree_owned(const struct sup *s, pid_t pid);
 int sup_tree_leftovers(const struct sup *s, const pid_t *live, size_t nlive);
 void sup_tree_cgroup_make(struct sup *s, const char *dir);
+int sup_tree_cgroup_join(const struct sup *s);
 void sup_tree_cgroup_remove(struct sup *s);
 
 /* sup_status.c: the running record (ended = 0) or the final one, synced
