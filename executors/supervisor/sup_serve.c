@@ -108,9 +108,13 @@ sup_serve_spawn(struct sup_served *ss, char **argv, char **env, int infd,
 		_exit(127);
 	}
 	if (pid < 0) {
+		int err = errno;
+
 		snprintf(s->error, sizeof s->error, "cannot start %s: %s",
-			 argv[0], strerror(errno));
-		return errno;
+			 argv[0], strerror(err));
+		s->child_done = 1;
+		s->child_status = 127 << 8;
+		return err;
 	}
 	if (cgroup_failed) {
 		rmdir(s->cgroup);
@@ -203,7 +207,6 @@ sup_serve_start(char **argv, int argc, char **env, const int *fds,
 	close(out[1]);
 	if (s->child_done && s->child == 0) {
 		/* the fork itself failed */
-		s->child_status = 127 << 8;
 		close(out[0]);
 	} else {
 		ss->out = out[0];
