@@ -242,7 +242,7 @@ local_status_kill_tree(const char *entry, const char *cgroup)
 		closedir(d);
 	/* the killed group empties as its processes exit: then it goes */
 	if (cgroup != NULL && *cgroup != '\0') {
-		cgroup_wait_empty(cgroup, 200);
+		cgroup_wait_empty(cgroup, 1000);
 		rmdir(cgroup);
 	}
 }

@@ -272,6 +272,11 @@ sup_serve_step(struct sup_served *ss, const pid_t *live, size_t nlive)
 
 	if (s->child_done)
 		none = !sup_tree_leftovers(s, live, nlive);
+	/* a process of the try that is exiting may no longer show whose it
+	 * is in /proc (its memory, its environment, are gone) while it is
+	 * still in the try's cgroup: the group has the last word */
+	if (none && !keep && s->cgroup[0] != '\0' && sup_tree_cgroup_populated(s))
+		none = 0;
 	if (s->child_done && (none || keep) && (ss->out < 0 || keep))
 		return 1;
 	if (s->child_done && !keep && !none && !ss->stopping) {

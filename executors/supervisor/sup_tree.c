@@ -258,6 +258,18 @@ sup_tree_cgroup_make(struct sup *s, const char *dir)
 		 s->cgroup);
 }
 
+/* Does the try's cgroup still hold a process (one in the middle of its
+ * exit included: the group's own count, not a guess from /proc)? */
+int
+sup_tree_cgroup_populated(const struct sup *s)
+{
+	char path[PATH_MAX + 16], text[256];
+
+	snprintf(path, sizeof path, "%s/cgroup.events", s->cgroup);
+	return sup_io_read_small(path, text, sizeof text) > 0 &&
+	       strstr(text, "populated 1") != NULL;
+}
+
 /* In the command's vfork child, before its exec (system calls only): join
  * the try's cgroup. 0, or -1 (the caller drops the cgroup then: the /proc
  * walk covers the tree). */

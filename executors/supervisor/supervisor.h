@@ -154,6 +154,7 @@ int sup_tree_owned(const struct sup *s, pid_t pid);
 int sup_tree_leftovers(const struct sup *s, const pid_t *live, size_t nlive);
 void sup_tree_cgroup_make(struct sup *s, const char *dir);
 int sup_tree_cgroup_join(const struct sup *s);
+int sup_tree_cgroup_populated(const struct sup *s);
 void sup_tree_cgroup_remove(struct sup *s);
 
 /* sup_status.c: the running record (ended = 0) or the final one, synced
