@@ -1064,10 +1064,17 @@ static int
 local_zyg_start(struct local_exec *ex)
 {
 	int sv[2], ends[2], devnull;
-	char *argv[] = { ex->supervisor, "--server", NULL };
+	/* with its status folder on its command line, as a per-try
+	 * supervisor has its status file: whoever looks for the supervisors
+	 * of one sluice home's tries finds it the same way */
+	char *argv[] = { ex->supervisor, "-s", ex->status_dir, "--server", NULL };
 	sigset_t none;
 	pid_t pid;
 
+	if (ex->status_dir == NULL) {
+		argv[1] = argv[3];
+		argv[2] = NULL;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	if (pipe2(ends, O_CLOEXEC) < 0) {

@@ -1,12 +1,12 @@
 /*
  * sup_server.c: main() of sluice-try, and the shared supervisor.
  *
- * `sluice-try --server` is started once by a local executor (its own
- * session, descriptor 3 a stream socket of requests, 4 the write end of a
- * pipe of ends). Each request (struct sup_server_req, supervisor.h)
- * carries a try's supervisor command line (the options of supervisor.c),
- * the command's environment and its descriptors (log, status file, and
- * optionally stdin, working directory, secrets). The server serves the try
+ * `sluice-try [-s STATUS_DIR] --server` is started once by a local
+ * executor (its own session, descriptor 3 a stream socket of requests, 4
+ * the write end of a pipe of ends). Each request (struct sup_server_req,
+ * supervisor.h) carries a try's supervisor command line (the options of
+ * supervisor.c), the command's environment and its descriptors (log,
+ * status file, and optionally stdin, working directory, secrets). The server serves the try
  * itself (sup_serve.c): one vfork+exec of the command per try, no process
  * of its own per try. The reply gives the command's pid and a serial
  * number; when a try is over and its status file written, the server
@@ -351,7 +351,11 @@ sup_server(void)
 int
 main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--server") == 0)
+	/* `--server`, or `-s STATUS_DIR --server` (the folder only names
+	 * it for whoever looks at command lines) */
+	if ((argc == 2 && strcmp(argv[1], "--server") == 0) ||
+	    (argc == 4 && strcmp(argv[1], "-s") == 0 &&
+	     strcmp(argv[3], "--server") == 0))
 		return sup_server();
 	return sup_main(argc, argv);
 }
