@@ -29,27 +29,7 @@ SCHED=
 echo "sluice core bench ($SLUICE): $((LAYERS * WIDTH)) tasks, $LAYERS layers x $WIDTH, parallelism $N, $(nproc) cores"
 
 # the same graph for both
-$PY - "$W" "$LAYERS" "$WIDTH" <<'PY'
-import sys
-w, layers, width = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def name(l, i): return f"t{l}_{i}"
-with open(f"{w}/build.ninja", "w") as f:
-    f.write("rule run\n  command = true\n\n")
-    for l in range(layers):
-        for i in range(width):
-            deps = "" if l == 0 else f" | {name(l-1, i)} {name(l-1, (i+1) % width)}"
-            f.write(f"build {name(l, i)}: run{deps}\n")
-    f.write("build all: phony " + " ".join(name(layers-1, i) for i in range(width)) + "\n")
-    f.write("default all\n")
-import os
-os.makedirs(f"{w}/home/dags", exist_ok=True)
-with open(f"{w}/home/dags/layered.yaml", "w") as f:
-    f.write("dag: layered\nmax_active_tasks: 100000\ntasks:\n")
-    for l in range(layers):
-        for i in range(width):
-            after = "" if l == 0 else f", after: [{name(l-1, i)}, {name(l-1, (i+1) % width)}]"
-            f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
-PY
+$PY "$here/layered.py" "$W" "$LAYERS" "$WIDTH"
 cat >"$W/home/sluice.yaml" <<YAML
 dags_paused_at_creation: false
 parallelism: $N

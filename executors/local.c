@@ -1,12 +1,16 @@
 /*
- * local.c: the local executor. Each try runs under its own supervisor,
- * sluice-try (executors/supervisor/), started with vfork and exec (fast
- * even from a large scheduler) in a session of its own, with the try's
- * stdin (a memory file), its log and its status file (prepared here, so a
- * full disk is reported before anything starts). The supervisor starts the
- * command, caps its log, ends its whole process tree and records its exit
- * status in the status file; it outlives a scheduler that is killed or
- * stopped, and a new scheduler adopts the try from its token (adopt()).
+ * local.c: the local executor. Each try runs under a supervisor,
+ * sluice-try (executors/supervisor/), with the try's stdin (a memory
+ * file), its log and its status file (prepared here, so a full disk is
+ * reported before anything starts). By default one shared supervisor per
+ * executor (`sluice-try --server`, started once in a session of its own)
+ * serves every try: it vforks and execs the command itself, one process
+ * per try as with ninja. With fork_server: false each try gets a
+ * sluice-try of its own, started with vfork and exec. Either way the
+ * supervisor caps the log, ends the try's whole process tree and records
+ * its exit status durably in the status file; it outlives a scheduler
+ * that is killed or stopped, and a new scheduler adopts the try from its
+ * token (adopt()).
  * The spawning happens on a starter thread, so the scheduler's loop (and
  * the web UI that shares it) keeps serving while children exec. Exits of
  * our own supervisors are seen through SIGCHLD on the scheduler's libevent
@@ -65,6 +69,10 @@ extern char **environ;
 #define LOCAL_STATUS_KEEP_MS 30000
 /* How often an adopted try is looked at when pidfds are missing. */
 #define LOCAL_ADOPT_POLL_MS 500
+/* How often an adopted try of a shared supervisor is looked at: its
+ * server serves other tries too, so its exit says nothing of this one;
+ * the try's final record does (a stat). */
+#define LOCAL_ADOPT_SERVED_POLL_MS 100
 /* An adopted try whose supervisor has not written its pid yet: looked at
  * this often, this many times, before it counts as never started. */
 #define LOCAL_ADOPT_START_POLL_MS 100
@@ -114,20 +122,22 @@ struct local_exec {
 	struct local_try *held, **held_tail;
 	struct event *handoff_ev;
 
-	/* The fork server (sluice-try --server, sup_server.c): one exec for
-	 * the executor's life, then a fork per try. zyg_req belongs to the
+	/* The shared supervisor (sluice-try --server, sup_server.c): one
+	 * exec for the executor's life, then one vfork+exec per try (the
+	 * command's). zyg_req belongs to the
 	 * starter thread (-1: start tries by exec); the ends pipe to the
 	 * loop. */
-	int no_server;			/* unless config fork_server: true */
+	int no_server;			/* config fork_server: false */
 	int zyg_lost;			/* its ends pipe closed */
 	int zyg_req;
 	int zyg_ends;
 	pid_t zyg_pid;
+	int zyg_status;			/* its wait status once reaped */
 	struct event *zyg_ev;
 	struct local_early *early;
 };
 
-/* An end the fork server reported before the loop knew the try. */
+/* An end the shared supervisor reported before the loop knew the try. */
 struct local_early {
 	struct sup_server_end e;
 	struct local_early *next;
@@ -173,7 +183,7 @@ struct local_try {
 	int64_t log_max;
 	char *secrets;			/* values to mask, NUL-separated */
 	size_t secrets_len;
-	unsigned long long serial;	/* from the fork server, else 0 */
+	unsigned long long serial;	/* from the shared supervisor, else 0 */
 	/* the thread's result, then the try's error text (done's result
 	 * points at it) */
 	char error[600];		/* set when it could not start */
@@ -340,7 +350,7 @@ start_child(struct local_try *t, char **sup_argv, int infd, int logfd,
 	return 0;
 }
 
-/* Whole writes to the fork server; 0 or -1. */
+/* Whole writes to the shared supervisor; 0 or -1. */
 static int
 zyg_write_all(int fd, const char *p, size_t n)
 {
@@ -358,7 +368,7 @@ zyg_write_all(int fd, const char *p, size_t n)
 }
 
 /*
- * On the starter thread: have the fork server start try t's supervisor
+ * On the starter thread: have the shared supervisor start try t
  * (the same command line and descriptors start_child would give it).
  * Returns 0 and the pid (and t->serial, t->pidfd), an error number with
  * the stage (the working directory, a failed fork), or -1 when the
@@ -814,7 +824,8 @@ local_reap(struct local_exec *ex)
 {
 	struct local_try **pp = &ex->running, *t;
 
-	if (ex->zyg_pid > 0 && waitpid(ex->zyg_pid, NULL, WNOHANG) == ex->zyg_pid)
+	if (ex->zyg_pid > 0 &&
+	    waitpid(ex->zyg_pid, &ex->zyg_status, WNOHANG) == ex->zyg_pid)
 		ex->zyg_pid = 0;
 	while ((t = *pp) != NULL) {
 		struct sl_exec_result res;
@@ -822,8 +833,8 @@ local_reap(struct local_exec *ex)
 		pid_t pid;
 
 		if (t->serial != 0) {
-			/* the fork server's child: its end comes on the
-			 * ends pipe */
+			/* served by the shared supervisor: its end comes
+			 * on the ends pipe */
 			pp = &t->next;
 			continue;
 		}
@@ -859,14 +870,38 @@ local_on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 
+/* A kill request to the shared supervisor pid for its try `serial`:
+ * SIGTERM asks for the tree's end with the grace, SIGKILL for it now. */
+static void
+local_signal_served(pid_t pid, unsigned long long serial, int sig)
+{
+	union sigval v;
+
+	memset(&v, 0, sizeof v);
+	v.sival_int = (int)serial;
+	sigqueue(pid, sig == SIGKILL ? SIGUSR2 : SIGUSR1, v);
+}
+
 /* Signal the try's supervisor; an adopted one only while it is the
- * process we adopted (its pidfd, or its pid with the same start time). */
+ * process we adopted (its pidfd, or its pid with the same start time).
+ * A try of the shared supervisor: a kill request to the server. */
 static void
 local_signal(struct local_try *t, int sig)
 {
-	if (!t->adopted && (t->serial == 0 || t->pidfd < 0)) {
-		/* our child, or the fork server's (which holds its pid until
-		 * it reports the end) */
+	if (t->serial != 0 && !t->adopted) {
+		/* our server (our child: its pid is its own until we reap
+		 * it); gone, its tries are reported already */
+		if (t->ex->zyg_pid > 0)
+			local_signal_served(t->ex->zyg_pid, t->serial, sig);
+		return;
+	}
+	if (t->serial != 0) {
+		if (local_status_proc_start(t->pid) == t->sup_start)
+			local_signal_served(t->pid, t->serial, sig);
+		return;
+	}
+	if (!t->adopted) {
+		/* our child */
 		kill(t->pid, sig);
 		return;
 	}
@@ -898,7 +933,7 @@ term_then_kill(struct local_try *t)
 
 static void local_on_adopted_end(evutil_socket_t fd, short what, void *arg);
 
-/* Report a try the fork server started, from its wait status; 1 when
+/* Report a try the shared supervisor served, from its wait status; 1 when
  * the serial named one of ours (running or detached). */
 static int
 local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
@@ -940,33 +975,36 @@ local_ends_match(struct local_exec *ex)
 	}
 }
 
-/* The fork server is gone (it should outlive us; it was killed): the
- * tries it started are followed as adopted ones (pidfd or polling). */
+/* The shared supervisor is gone (it serves its tries to their end; it
+ * was killed): what it serves has no supervisor any more. Each try is
+ * reported from its final record when the server wrote one, else by the
+ * server's own death (killed by a signal: that signal), after ending what
+ * is left of it. */
 static void
 local_zyg_orphans(struct local_exec *ex)
 {
 	struct local_try **pp = &ex->running, *t;
 
 	while ((t = *pp) != NULL) {
-		struct timeval now = { 0, 0 };
+		struct sl_exec_result res;
 
 		if (t->serial == 0) {
 			pp = &t->next;
 			continue;
 		}
 		*pp = t->next;
-		t->adopted = 1;
-		t->sup_start = local_status_proc_start(t->pid);
-		if (t->pidfd >= 0) {
-			t->watch_ev = event_new(ex->base, t->pidfd, EV_READ,
-						local_on_adopted_end, t);
-			event_add(t->watch_ev, NULL);
-		} else {
-			t->watch_ev = evtimer_new(ex->base, local_on_adopted_end, t);
-			evtimer_add(t->watch_ev, &now);
+		ex->nrunning--;
+		local_result(t, ex->zyg_status, &res);
+		t->done(t->arg, &res);
+		try_free(t);
+	}
+	for (pp = &ex->detached; (t = *pp) != NULL; ) {
+		if (t->serial == 0) {
+			pp = &t->next;
+			continue;
 		}
-		t->next = ex->adopted;
-		ex->adopted = t;
+		*pp = t->next;
+		try_free(t);
 	}
 }
 
@@ -978,10 +1016,16 @@ local_zyg_lost(struct local_exec *ex)
 	close(ex->zyg_ends);
 	ex->zyg_ends = -1;
 	ex->zyg_lost = 1;
+	/* its ends pipe closes as it exits: its wait status is a moment
+	 * away */
+	while (ex->zyg_pid > 0 && waitpid(ex->zyg_pid, &ex->zyg_status, 0) < 0 &&
+	       errno == EINTR)
+		;
+	ex->zyg_pid = 0;
 	local_zyg_orphans(ex);
 }
 
-/* The fork server reaped some of its children. */
+/* The shared supervisor finished some tries. */
 static void
 local_on_ends(evutil_socket_t fd, short what, void *arg)
 {
@@ -1013,17 +1057,24 @@ local_on_ends(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Start the fork server (once, from the loop's thread): its own session,
+/* Start the shared supervisor (once, from the loop's thread): its own session,
  * descriptor 3 the request socket, 4 the ends pipe. 0, or -1 and tries
  * start by exec. */
 static int
 local_zyg_start(struct local_exec *ex)
 {
 	int sv[2], ends[2], devnull;
-	char *argv[] = { ex->supervisor, "--server", NULL };
+	/* with its status folder on its command line, as a per-try
+	 * supervisor has its status file: whoever looks for the supervisors
+	 * of one sluice home's tries finds it the same way */
+	char *argv[] = { ex->supervisor, "-s", ex->status_dir, "--server", NULL };
 	sigset_t none;
 	pid_t pid;
 
+	if (ex->status_dir == NULL) {
+		argv[1] = argv[3];
+		argv[2] = NULL;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	if (pipe2(ends, O_CLOEXEC) < 0) {
@@ -1209,8 +1260,8 @@ local_find_cgroup(void)
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
  * MB; 0 for none), cgroup (false: never a cgroup per try), fork_server
- * (true: supervisors are forked by one `sluice-try --server` instead of
- * each exec'd from here; default false).
+ * (default true: one `sluice-try --server` serves every try; false: a
+ * sluice-try of its own per try, exec'd from here).
  */
 static void *
 local_create(struct event_base *base, const char *name,
@@ -1226,9 +1277,9 @@ local_create(struct event_base *base, const char *name,
 	ex->log_max = LOCAL_LOG_MAX;
 	ex->wake_fd = -1;
 	ex->zyg_req = ex->zyg_ends = -1;
-	/* off by default: measured on a 2-core VM it was not cheaper per
-	 * try than a vfork+exec of the static supervisor (bench/RESULTS.md) */
-	ex->no_server = !json_is_true(json_object_get(cfg, "fork_server"));
+	/* on by default: a try costs one process instead of two, about a
+	 * quarter less CPU per try (bench/RESULTS.md) */
+	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
 	v = json_object_get(cfg, "slots");
 	if (v != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -1512,7 +1563,9 @@ local_kill_orphan(void *inst, const char *token)
 		struct local_status st;
 
 		local_status_read(status, &st);
-		if (local_status_alive(&st))
+		if (local_status_alive(&st) && st.serial != 0)
+			local_signal_served(st.pid, st.serial, SIGKILL);
+		else if (local_status_alive(&st))
 			kill(st.pid, SIGKILL);
 		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, key);
 		local_status_kill_tree(entry, st.cgroup);
@@ -1569,13 +1622,17 @@ local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
 			t->pid = st.pid;
 			t->sup_start = st.start;
 			t->kill_grace_ms = st.grace_ms;
+			t->serial = st.serial;
 		}
 	}
-	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start)) {
-		/* polled, still running */
+	if (t->pidfd < 0 && local_status_pid_alive(t->pid, t->sup_start) &&
+	    (t->serial == 0 || access(t->status_path, F_OK) < 0)) {
+		/* polled, still running (served: its server lives and has
+		 * not written its final record) */
 		struct timeval tv;
 
-		sl_ms_timeval(LOCAL_ADOPT_POLL_MS, &tv);
+		sl_ms_timeval(t->serial != 0 ? LOCAL_ADOPT_SERVED_POLL_MS :
+			      LOCAL_ADOPT_POLL_MS, &tv);
 		evtimer_add(t->watch_ev, &tv);
 		return;
 	}
@@ -1622,8 +1679,12 @@ local_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
 		t->pid = st.pid;
 		t->sup_start = st.start;
 		t->kill_grace_ms = st.grace_ms;
+		t->serial = st.serial;
 #ifdef SYS_pidfd_open
-		t->pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
+		/* a shared supervisor's exit says nothing of one try: that
+		 * one is polled */
+		if (st.serial == 0)
+			t->pidfd = (int)syscall(SYS_pidfd_open, st.pid, 0);
 		/* the pid may have been reused between the check and the
 		 * open: the pidfd counts only if the start time still fits */
 		if (t->pidfd >= 0 && local_status_proc_start(st.pid) != st.start) {
@@ -1642,7 +1703,8 @@ local_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
 		/* ended (reported on the next turn), or polled */
 		t->watch_ev = evtimer_new(ex->base, local_on_adopted_end, t);
 		if (t->sup_start != 0)
-			sl_ms_timeval(LOCAL_ADOPT_POLL_MS, &now);
+			sl_ms_timeval(t->serial != 0 ? LOCAL_ADOPT_SERVED_POLL_MS :
+				      LOCAL_ADOPT_POLL_MS, &now);
 		evtimer_add(t->watch_ev, &now);
 	}
 	t->next = ex->adopted;
@@ -1720,8 +1782,8 @@ local_destroy(void *inst)
 			try_free(t);
 		}
 	}
-	/* the fork server ends when its socket closes; the tries it
-	 * started run on */
+	/* the shared supervisor takes no new try once its socket closes;
+	 * it serves the tries it has to their end */
 	if (ex->zyg_req >= 0)
 		close(ex->zyg_req);
 	if (ex->zyg_ev != NULL)

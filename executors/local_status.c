@@ -65,6 +65,8 @@ status_parse(char *text, struct local_status *st)
 			st->ended = strcmp(eq, "ended") == 0;
 		else if (strcmp(line, "pid") == 0)
 			st->pid = atoi(eq);
+		else if (strcmp(line, "serial") == 0)
+			st->serial = strtoull(eq, NULL, 10);
 		else if (strcmp(line, "start") == 0)
 			st->start = strtoull(eq, NULL, 10);
 		else if (strcmp(line, "started_ms") == 0)
@@ -240,7 +242,7 @@ local_status_kill_tree(const char *entry, const char *cgroup)
 		closedir(d);
 	/* the killed group empties as its processes exit: then it goes */
 	if (cgroup != NULL && *cgroup != '\0') {
-		cgroup_wait_empty(cgroup, 200);
+		cgroup_wait_empty(cgroup, 1000);
 		rmdir(cgroup);
 	}
 }

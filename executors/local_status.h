@@ -13,6 +13,7 @@
 struct local_status {
 	int ended;			/* state=ended: the result is final */
 	int pid;			/* the supervisor */
+	unsigned long long serial;	/* a shared supervisor's try, else 0 */
 	unsigned long long start;	/* its start time, clock ticks */
 	int64_t started_ms, ended_ms;	/* wall clock */
 	int64_t grace_ms;		/* the kill grace it was given */

@@ -16,7 +16,7 @@ executors:
 YAML
 
 # --- 30 layers of 10 tasks, each after the same column of the layer
-# before; a task appends its name to the trace, then sleeps 0.5-0.9 s ---
+# before; a task appends its name to the trace, then sleeps 1.0-1.4 s ---
 {
 	echo "dag: big"
 	echo "tasks:"
@@ -24,7 +24,7 @@ YAML
 		for c in $(seq 1 10); do
 			echo "  t${l}_$c:"
 			[ "$l" -gt 1 ] && echo "    after: [t$((l - 1))_$c]"
-			echo "    command: 'echo t${l}_$c >> $T/trace; sleep 0.\$((RANDOM % 5 + 5))'"
+			echo "    command: 'echo t${l}_$c >> $T/trace; sleep 1.\$((RANDOM % 5))'"
 		done
 	done
 } >"$H/dags/big.yaml"

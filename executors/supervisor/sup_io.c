@@ -2,6 +2,7 @@
 #include "executors/supervisor/supervisor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 long long
@@ -61,4 +62,24 @@ sup_io_pread_all(int fd, char *p, size_t n, long long off)
 		off += r;
 	}
 	return 0;
+}
+
+/* One read of a small file (under /proc), NUL-terminated: its length, or
+ * -1. */
+ssize_t
+sup_io_read_small(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r;
+
+	if (fd < 0)
+		return -1;
+	do
+		r = read(fd, buf, n - 1);
+	while (r < 0 && errno == EINTR);
+	close(fd);
+	if (r < 0)
+		return -1;
+	buf[r] = '\0';
+	return r;
 }

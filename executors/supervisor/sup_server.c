@@ -1,19 +1,29 @@
 /*
- * sup_server.c: main() of sluice-try, and its fork server.
+ * sup_server.c: main() of sluice-try, and the shared supervisor.
  *
- * `sluice-try --server` is started once by a local executor (its own
- * session, descriptor 3 a stream socket of requests, 4 the write end of
- * a pipe of ends). Each request (struct sup_server_req, supervisor.h)
- * carries a try's supervisor command line, its environment and its
- * descriptors (log, status file, and optionally stdin, working directory,
- * secrets); the server forks, and the child becomes that try's
- * supervisor exactly as if `sluice-try ARGS` had been exec'd, without the
- * exec. The reply gives the child's pid, a serial number and a pidfd; when
- * the server reaps a child it writes its wait status on the ends pipe,
- * by serial (a pid may be reused, a serial is not). The server ends when
- * the request socket closes (its executor is gone); the tries it started
- * run on, in sessions of their own, and are reaped by whoever inherits
- * them.
+ * `sluice-try [-s STATUS_DIR] --server` is started once by a local
+ * executor (its own session, descriptor 3 a stream socket of requests, 4
+ * the write end of a pipe of ends). Each request (struct sup_server_req,
+ * supervisor.h) carries a try's supervisor command line (the options of
+ * supervisor.c), the command's environment and its descriptors (log,
+ * status file, and optionally stdin, working directory, secrets). The server serves the try
+ * itself (sup_serve.c): one vfork+exec of the command per try, no process
+ * of its own per try. The reply gives the command's pid and a serial
+ * number; when a try is over and its status file written, the server
+ * writes its end (the command's wait status) on the ends pipe, by serial
+ * (a pid may be reused, a serial is not).
+ *
+ * A kill request is a signal with the try's serial as its value
+ * (sigqueue): SIGUSR1 ends the try's tree as a SIGTERM to a per-try
+ * supervisor would (SIGTERM, SIGKILL after the grace), SIGUSR2 kills it
+ * at once. Any scheduler can send one, also one that adopted the try from
+ * its status file (serial=). SIGTERM to the server is a kill request for
+ * every try.
+ *
+ * The server is the child subreaper of its tries. When the request socket
+ * closes (its executor is gone: stopped, or killed) it takes no new try,
+ * serves the ones it has to their end, then exits: the tries outlive the
+ * scheduler, and a new scheduler adopts them from their status files.
  */
 #include "executors/supervisor/supervisor.h"
 
@@ -23,24 +33,17 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define SUP_SERVER_MAX_REQ (64u * 1024 * 1024)
 #define SUP_SERVER_MAX_FDS 5
 
-struct sup_child {
-	pid_t pid;
-	unsigned long long serial;
-};
-
-static struct sup_child *children;
-static size_t nchildren, capchildren;
+static struct sup_served *served;
+static unsigned long long server_start;
 
 static int
 sup_server_read_all(int fd, char *p, size_t n)
@@ -71,84 +74,47 @@ sup_server_high(int fd)
 	return high;
 }
 
-/* The child: the try's supervisor from here on (never returns). */
-static void
-sup_server_child(const struct sup_server_req *rq, char *blob, int *fds,
-		 int nfds)
+/* The request's strings into argv and env (pointers into blob); 0 or -1. */
+static int
+sup_server_strings(const struct sup_server_req *rq, char *blob, char ***argv,
+		   char ***env)
 {
-	char **argv = calloc(rq->argc + 1, sizeof *argv);
-	char **env = calloc(rq->envc + 1, sizeof *env);
 	char *p = blob, *end = blob + rq->len;
-	int k = 0, logfd, statusfd, infd = -1, cwdfd = -1, secfd = -1;
-	sigset_t none;
 
-	if (argv == NULL || env == NULL)
-		_exit(125);
+	*argv = calloc(rq->argc + 1, sizeof **argv);
+	*env = calloc(rq->envc + 1, sizeof **env);
+	if (*argv == NULL || *env == NULL)
+		return -1;
 	for (unsigned i = 0; i < rq->argc + rq->envc; i++) {
 		char *z = memchr(p, '\0', (size_t)(end - p));
 
 		if (z == NULL)
-			_exit(125);
+			return -1;
 		if (i < rq->argc)
-			argv[i] = p;
+			(*argv)[i] = p;
 		else
-			env[i - rq->argc] = p;
+			(*env)[i - rq->argc] = p;
 		p = z + 1;
 	}
-	logfd = fds[k++];
-	statusfd = fds[k++];
-	if (rq->fds & SUP_FD_STDIN)
-		infd = fds[k++];
-	if (rq->fds & SUP_FD_CWD)
-		cwdfd = fds[k++];
-	if (rq->fds & SUP_FD_SECRETS)
-		secfd = fds[k++];
-	(void)nfds;
-	if (infd < 0)
-		infd = sup_server_high(open("/dev/null", O_RDONLY | O_CLOEXEC));
-	/* every received descriptor is 10 or above: these cannot clash */
-	dup2(infd, 0);
-	dup2(logfd, 1);
-	dup2(logfd, 2);
-	dup2(statusfd, 3);
-	if (secfd >= 0)
-		dup2(secfd, SUP_SECRETS_FD);
-	else
-		close(SUP_SECRETS_FD);
-	if (cwdfd >= 0 && fchdir(cwdfd) < 0)
-		_exit(125);
-	close(infd);
-	close(logfd);
-	close(statusfd);
-	if (cwdfd >= 0)
-		close(cwdfd);
-	if (secfd >= 0)
-		close(secfd);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	environ = env;
-	optind = 1;
-	sup_main((int)rq->argc, argv);
-	_exit(127);
+	return 0;
 }
 
-/* One request: read it, fork, reply. -1 when the socket is done. */
+/* One request: read it, start the try, reply. -1 when the socket is done. */
 static int
-sup_server_request(int req, int ends, int sfd)
+sup_server_request(int req)
 {
+	static unsigned long long serial;
 	struct sup_server_req rq;
 	struct sup_server_reply rp;
 	char cbuf[CMSG_SPACE(SUP_SERVER_MAX_FDS * sizeof(int))];
 	struct iovec iov = { &rq, sizeof rq };
 	struct msghdr mh;
 	struct cmsghdr *c;
-	int fds[SUP_SERVER_MAX_FDS], nfds = 0, want = 2, pidfd = -1;
-	char *blob = NULL;
+	int fds[SUP_SERVER_MAX_FDS], nfds = 0, want = 2, k = 0;
+	int slot[SUP_SERVE_NFDS];
+	char *blob = NULL, **argv = NULL, **env = NULL;
+	struct sup_served *ss;
 	ssize_t r;
-	pid_t pid;
 
 	memset(&mh, 0, sizeof mh);
 	mh.msg_iov = &iov;
@@ -180,82 +146,51 @@ sup_server_request(int req, int ends, int sfd)
 	if (blob == NULL || sup_server_read_all(req, blob, rq.len) < 0)
 		goto bad;
 	blob[rq.len] = '\0';
+	if (sup_server_strings(&rq, blob, &argv, &env) < 0)
+		goto bad;
 	for (int i = 0; i < nfds; i++)
 		fds[i] = sup_server_high(fds[i]);
+	slot[SUP_SERVE_LOG] = fds[k++];
+	slot[SUP_SERVE_STATUS] = fds[k++];
+	slot[SUP_SERVE_STDIN] = rq.fds & SUP_FD_STDIN ? fds[k++] : -1;
+	slot[SUP_SERVE_CWD] = rq.fds & SUP_FD_CWD ? fds[k++] : -1;
+	slot[SUP_SERVE_SECRETS] = rq.fds & SUP_FD_SECRETS ? fds[k++] : -1;
 	memset(&rp, 0, sizeof rp);
-	pid = fork();
-	if (pid == 0) {
-		close(req);
-		close(ends);
-		close(sfd);
-		sup_server_child(&rq, blob, fds, nfds);
+	ss = sup_serve_start(argv, (int)rq.argc, env, slot, serial + 1,
+			     server_start);
+	if (ss == NULL) {
+		rp.err = errno != 0 ? errno : EINVAL;
+		goto reply_bad;
 	}
-	if (pid < 0)
-		rp.err = errno;
-	else {
-		static unsigned long long serial;
-
-		rp.pid = (int)pid;
-		rp.serial = ++serial;
-		if (nchildren == capchildren) {
-			size_t cap = capchildren ? 2 * capchildren : 64;
-			struct sup_child *n = realloc(children, cap * sizeof *n);
-
-			if (n == NULL)
-				_exit(125);
-			children = n;
-			capchildren = cap;
-		}
-		children[nchildren].pid = pid;
-		children[nchildren++].serial = rp.serial;
-#ifdef SYS_pidfd_open
-		/* not reaped before this: the pid is still the child's */
-		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-#endif
-	}
-	free(blob);
-	for (int i = 0; i < nfds; i++)
-		close(fds[i]);
-	{
-		char rbuf[CMSG_SPACE(sizeof(int))];
-
-		iov.iov_base = &rp;
-		iov.iov_len = sizeof rp;
-		memset(&mh, 0, sizeof mh);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		if (pidfd >= 0) {
-			memset(rbuf, 0, sizeof rbuf);
-			mh.msg_control = rbuf;
-			mh.msg_controllen = sizeof rbuf;
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
-		}
-		do
-			r = sendmsg(req, &mh, MSG_NOSIGNAL);
-		while (r < 0 && errno == EINTR);
-		if (pidfd >= 0)
-			close(pidfd);
-		if (r != (ssize_t)sizeof rp)
-			return -1;
-	}
-	return 0;
+	ss->blob = blob;
+	ss->pfd = -1;
+	ss->next = served;
+	served = ss;
+	rp.pid = (int)ss->s.child;
+	rp.serial = ++serial;
+	do
+		r = send(req, &rp, sizeof rp, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r == (ssize_t)sizeof rp ? 0 : -1;
+reply_bad:
+	do
+		r = send(req, &rp, sizeof rp, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
 bad:
 	free(blob);
+	free(argv);
+	free(env);
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
 	return -1;
 }
 
-/* Reap what has ended and say so on the ends pipe. */
+/* Reap what has ended: a command's status goes to its try; orphans of
+ * ended tries are reaped too (we are their subreaper). */
 static void
-sup_server_reap(int ends)
+sup_server_reap(void)
 {
 	for (;;) {
-		struct sup_server_end e;
 		int st;
 		pid_t pid = waitpid(-1, &st, WNOHANG);
 
@@ -263,19 +198,52 @@ sup_server_reap(int ends)
 			continue;
 		if (pid <= 0)
 			return;
-		for (size_t i = 0; i < nchildren; i++)
-			if (children[i].pid == pid) {
-				memset(&e, 0, sizeof e);
-				e.serial = children[i].serial;
-				e.pid = (int)pid;
-				e.status = st;
-				children[i] = children[--nchildren];
-				/* atomic (smaller than PIPE_BUF); a gone
-				 * executor is no reason to stop */
-				while (write(ends, &e, sizeof e) < 0 && errno == EINTR)
-					;
+		for (struct sup_served *ss = served; ss != NULL; ss = ss->next)
+			if (ss->s.child == pid && !ss->s.child_done) {
+				ss->s.child_done = 1;
+				ss->s.child_status = st;
 				break;
 			}
+	}
+}
+
+/* A signal's request: by serial (SIGUSR1, SIGUSR2), or every try. */
+static void
+sup_server_signal(const struct signalfd_siginfo *si)
+{
+	for (struct sup_served *ss = served; ss != NULL; ss = ss->next) {
+		if (si->ssi_signo == SIGTERM || si->ssi_signo == SIGINT)
+			sup_serve_kill(ss, 0);
+		else if (ss->s.serial == (unsigned long long)(unsigned)si->ssi_int)
+			sup_serve_kill(ss, si->ssi_signo == SIGUSR2);
+	}
+}
+
+/* The tries that ended in one turn: one sync of each status folder (one
+ * in all, as a rule) makes their renames durable; then their ends are
+ * reported. */
+static void
+sup_server_report(struct sup_served **over, int ends)
+{
+	for (struct sup_served *a = *over; a != NULL; a = a->next) {
+		const char *pa = a->s.status_path, *sa = strrchr(pa, '/');
+		struct sup_served *b;
+
+		for (b = *over; b != a; b = b->next) {
+			const char *pb = b->s.status_path, *sb = strrchr(pb, '/');
+
+			if (sa != NULL && sb != NULL && sa - pa == sb - pb &&
+			    memcmp(pa, pb, (size_t)(sa - pa)) == 0)
+				break;
+		}
+		if (b == a)
+			sup_status_sync_dir(pa);
+	}
+	while (*over != NULL) {
+		struct sup_served *a = *over;
+
+		*over = a->next;
+		sup_serve_report(a, ends);
 	}
 }
 
@@ -283,40 +251,111 @@ static int
 sup_server(void)
 {
 	int req = sup_server_high(3), ends = sup_server_high(4), sfd;
+	struct pollfd *p = NULL;
+	pid_t *live = NULL;
+	size_t cap = 0;
+	char *buf = malloc(SUP_COPY_BUF);
 	sigset_t mask;
 
-	if (req < 0 || ends < 0)
+	if (req < 0 || ends < 0 || buf == NULL)
 		return 125;
+	server_start = sup_tree_proc_start(getpid(), NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = sup_server_high(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
 	if (sfd < 0)
 		return 125;
 	for (;;) {
-		struct pollfd p[2] = { { req, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+		struct sup_served **pp, *ss, *over = NULL;
+		size_t n = 0, nlive = 0, nfds = 0;
+		long long deadline = -1, now;
+		int timeout = -1;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		for (ss = served; ss != NULL; ss = ss->next)
+			n++;
+		if (req < 0 && n == 0)
+			return 0;
+		if (n + 2 > cap) {
+			cap = 2 * (n + 2);
+			p = realloc(p, cap * sizeof *p);
+			live = realloc(live, cap * sizeof *live);
+			if (p == NULL || live == NULL)
+				return 125;
+		}
+		p[nfds].fd = sfd;
+		p[nfds++].events = POLLIN;
+		if (req >= 0) {
+			p[nfds].fd = req;
+			p[nfds++].events = POLLIN;
+		}
+		for (ss = served; ss != NULL; ss = ss->next) {
+			ss->pfd = -1;
+			if (ss->out >= 0) {
+				ss->pfd = (int)nfds;
+				p[nfds].fd = ss->out;
+				p[nfds++].events = POLLIN;
+			}
+			if (ss->deadline >= 0 && (deadline < 0 || ss->deadline < deadline))
+				deadline = ss->deadline;
+		}
+		if (deadline >= 0) {
+			now = sup_io_clock_ms(CLOCK_MONOTONIC);
+			timeout = deadline > now ? (int)(deadline - now) : 0;
+		}
+		if (poll(p, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
 			return 125;
-		if (p[1].revents & POLLIN) {
+		for (ss = served; ss != NULL; ss = ss->next)
+			if (ss->pfd >= 0 &&
+			    (p[ss->pfd].revents & (POLLIN | POLLHUP | POLLERR)))
+				sup_serve_output(ss, buf, SUP_COPY_BUF);
+		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
+			sup_server_reap();
 			while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-				;
-			sup_server_reap(ends);
+				if (si.ssi_signo != SIGCHLD)
+					sup_server_signal(&si);
+			sup_server_reap();
 		}
-		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    sup_server_request(req, ends, sfd) < 0)
-			return 0;
+		if (req >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    sup_server_request(req) < 0) {
+			/* the executor is gone: serve what we have, then go */
+			close(req);
+			req = -1;
+		}
+		for (ss = served; ss != NULL; ss = ss->next)
+			if (!ss->s.child_done && ss->s.child > 0 && nlive < cap)
+				live[nlive++] = ss->s.child;
+		for (pp = &served; (ss = *pp) != NULL; ) {
+			if (!sup_serve_step(ss, live, nlive)) {
+				pp = &ss->next;
+				continue;
+			}
+			*pp = ss->next;
+			sup_serve_finish(ss, buf, SUP_COPY_BUF);
+			ss->next = over;
+			over = ss;
+		}
+		sup_server_report(&over, ends);
 	}
 }
 
 int
 main(int argc, char **argv)
 {
-	if (argc == 2 && strcmp(argv[1], "--server") == 0)
+	/* `--server`, or `-s STATUS_DIR --server` (the folder only names
+	 * it for whoever looks at command lines) */
+	if ((argc == 2 && strcmp(argv[1], "--server") == 0) ||
+	    (argc == 4 && strcmp(argv[1], "-s") == 0 &&
+	     strcmp(argv[3], "--server") == 0))
 		return sup_server();
 	return sup_main(argc, argv);
 }

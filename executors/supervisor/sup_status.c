@@ -12,7 +12,9 @@
  *   state=running|ended, pid=, start= (the supervisor's start time in
  *   clock ticks since boot), started_ms= (wall clock), grace_ms= (the
  *   kill grace it was given), cgroup= (when the
- *   try has one); once ended also ended_ms=, exit_code=, signal=,
+ *   try has one), serial= (a try of the shared supervisor: pid and start
+ *   are the server's, which serves other tries too; a kill request names
+ *   the try by this serial); once ended also ended_ms=, exit_code=, signal=,
  *   log_dropped= (bytes dropped by the cap) and error= (when the command
  *   could not run or its log could not be written).
  * Written in place into STATUS.tmp while running; at the end the final
@@ -34,6 +36,8 @@ sup_status_write(struct sup *s, int ended)
 		   s->started_ms, s->grace_ms);
 	if (s->cgroup[0] != '\0')
 		STATUS_ADD("cgroup=%s\n", s->cgroup);
+	if (s->serial != 0)
+		STATUS_ADD("serial=%llu\n", s->serial);
 	if (ended) {
 		int code = -1, sig = 0;
 
@@ -62,25 +66,32 @@ sup_status_write(struct sup *s, int ended)
 	if (fdatasync(s->status_fd) < 0 ||
 	    rename(s->status_tmp, s->status_path) < 0)
 		return -1;
-	{
-		/* the rename itself is durable once its folder is synced */
-		char dir[PATH_MAX];
-		char *slash;
-		int dfd;
-
-		snprintf(dir, sizeof dir, "%s", s->status_path);
-		slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else if (slash != NULL)
-			*slash = '\0';
-		else
-			snprintf(dir, sizeof dir, ".");
-		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
+	/* served tries: the server syncs the folder once for all the
+	 * tries that ended in one turn, before it reports any of them */
+	if (!s->served)
+		sup_status_sync_dir(s->status_path);
 	return 0;
+}
+
+/* The rename of a status file is durable once its folder is synced. */
+void
+sup_status_sync_dir(const char *status_path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int dfd;
+
+	snprintf(dir, sizeof dir, "%s", status_path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof dir, ".");
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
 }

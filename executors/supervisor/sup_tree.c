@@ -22,18 +22,11 @@ sup_tree_proc_start(pid_t pid, pid_t *ppid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
-	int fd, field;
-	ssize_t n;
+	int field;
 
 	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sup_io_read_small(path, buf, sizeof buf) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (p == NULL)
 		return 0;
@@ -138,13 +131,19 @@ sup_tree_signal(struct sup *s, int sig, int walk)
 		mark = calloc(n + 1, 1);
 		if (mark == NULL)
 			abort();
-		/* descendants of self: grow the set until it stops growing */
+		/* descendants of self (served: of the try's command and of
+		 * the orphans that are the try's): grow the set until it
+		 * stops growing */
 		while (grew) {
 			grew = 0;
 			for (size_t i = 0; i < n; i++) {
 				if (mark[i])
 					continue;
-				if (ppids[i] == self)
+				if (!s->served && ppids[i] == self)
+					mark[i] = grew = 1;
+				else if (s->served &&
+					 ((pids[i] == s->child && !s->child_done) ||
+					  (ppids[i] == self && sup_tree_owned(s, pids[i]))))
 					mark[i] = grew = 1;
 				else
 					for (size_t j = 0; j < n; j++)
@@ -167,6 +166,80 @@ sup_tree_signal(struct sup *s, int sig, int walk)
 	return count;
 }
 
+/* Is pid (a child of the shared supervisor) one of try s's processes:
+ * in the session of its command, or carrying its key? */
+int
+sup_tree_owned(const struct sup *s, pid_t pid)
+{
+	char path[64], *env, *p;
+	size_t klen, len = 0, cap = 16384;
+	int fd, found = 0;
+
+	if (s->child > 0 && getsid(pid) == s->child)
+		return 1;
+	if (s->key == NULL)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	env = malloc(cap + 1);
+	while (env != NULL) {
+		ssize_t r;
+
+		if (len == cap) {
+			char *bigger = cap < 64u * 1024 * 1024 ? realloc(env, 2 * cap + 1) : NULL;
+
+			if (bigger == NULL)
+				break;
+			env = bigger;
+			cap *= 2;
+		}
+		r = read(fd, env + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (env == NULL)
+		return 0;
+	env[len] = '\0';
+	klen = strlen(s->key);
+	for (p = env; p < env + len && !found; p += strlen(p) + 1)
+		found = strncmp(p, "SLUICE_TRY_KEY=", 15) == 0 &&
+			strncmp(p + 15, s->key, klen) == 0 && p[15 + klen] == '\0';
+	free(env);
+	return found;
+}
+
+/* Has try s (its command ended) left processes behind: a child of the
+ * shared supervisor, not one of the live commands, that is the try's?
+ * The list of children comes from /proc (one read). */
+int
+sup_tree_leftovers(const struct sup *s, const pid_t *live, size_t nlive)
+{
+	char path[64], buf[8192], *p, *end;
+	int found = 0;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	if (sup_io_read_small(path, buf, sizeof buf) <= 0)
+		return 0;
+	for (p = buf; *p != '\0' && !found; p = end) {
+		pid_t pid = (pid_t)strtol(p, &end, 10);
+		size_t i;
+
+		if (end == p)
+			break;
+		for (i = 0; i < nlive && live[i] != pid; i++)
+			;
+		if (pid > 0 && i == nlive && sup_tree_owned(s, pid))
+			found = 1;
+	}
+	return found;
+}
+
 /* Make the try's cgroup under dir (a writable cgroup v2 folder); the
  * command joins it before exec. No cgroup on failure: the subreaper
  * walk covers the tree then. */
@@ -183,6 +256,33 @@ sup_tree_cgroup_make(struct sup *s, const char *dir)
 	}
 	snprintf(s->cgroup_procs, sizeof s->cgroup_procs, "%s/cgroup.procs",
 		 s->cgroup);
+}
+
+/* Does the try's cgroup still hold a process (one in the middle of its
+ * exit included: the group's own count, not a guess from /proc)? */
+int
+sup_tree_cgroup_populated(const struct sup *s)
+{
+	char path[PATH_MAX + 16], text[256];
+
+	snprintf(path, sizeof path, "%s/cgroup.events", s->cgroup);
+	return sup_io_read_small(path, text, sizeof text) > 0 &&
+	       strstr(text, "populated 1") != NULL;
+}
+
+/* In the command's vfork child, before its exec (system calls only): join
+ * the try's cgroup. 0, or -1 (the caller drops the cgroup then: the /proc
+ * walk covers the tree). */
+int
+sup_tree_cgroup_join(const struct sup *s)
+{
+	int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 /* Remove the try's cgroup at the end. Kept children (-K) move to the

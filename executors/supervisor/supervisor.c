@@ -25,8 +25,9 @@
  *
  * With -S, descriptor 4 holds secret values (NUL-separated): each
  * occurrence in the command's output is written to the log as *** (see
- * sup_mask.c). main() is in sup_server.c (which also serves as a fork
- * server: one exec per executor, a fork per try).
+ * sup_mask.c). main() is in sup_server.c, which is also the shared
+ * supervisor (`--server`: one process serving all of an executor's tries,
+ * sup_serve.c; the local executor's default).
  *
  * File descriptors: 0 is the command's stdin, 1 the log (opened for
  * appending), 2 where the supervisor's own complaints go (the log too),
@@ -82,14 +83,8 @@ sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 	pid = vfork();
 	if (pid == 0) {
 		setpgid(0, 0);
-		if (s->cgroup[0] != '\0') {
-			int fd = open(s->cgroup_procs, O_WRONLY | O_CLOEXEC);
-
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				cgroup_failed = 1;
-			if (fd >= 0)
-				close(fd);
-		}
+		if (s->cgroup[0] != '\0' && sup_tree_cgroup_join(s) < 0)
+			cgroup_failed = 1;
 		dup2(out_w, 1);
 		dup2(out_w, 2);
 		signal(SIGPIPE, SIG_DFL);

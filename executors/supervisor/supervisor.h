@@ -60,12 +60,46 @@ struct sup {
 
 	struct sup_log log;
 	struct sup_mask mask;
+
+	int served;			/* one of the server's tries */
+	unsigned long long serial;	/* its serial (status file, ends) */
 };
+
+/* A try served by the shared supervisor (sup_serve.c). */
+struct sup_served {
+	struct sup s;
+	const char *prog;
+	char **argv, **env;	/* into blob */
+	char *blob;
+	int out;		/* the command's output pipe, -1 once closed */
+	int kill_requested, stopping, kill_rounds;
+	long long deadline;	/* monotonic ms, -1 for none */
+	int pfd;		/* its slot in the server's poll set, or -1 */
+	struct sup_served *next;
+};
+/* The descriptors of a served try's request, by index (-1: none). */
+enum { SUP_SERVE_LOG, SUP_SERVE_STATUS, SUP_SERVE_STDIN, SUP_SERVE_CWD,
+       SUP_SERVE_SECRETS, SUP_SERVE_NFDS };
 
 /* supervisor.c: one try, from its command line (never returns). */
 int sup_main(int argc, char **argv);
 
-/* sup_server.c: the fork server (`sluice-try --server`), and main(). The
+/* sup_serve.c: a served try's life: start (NULL only when the request
+ * is malformed or memory is short; a command that cannot start is a try
+ * that ends at once), output, a kill request (now: SIGKILL at once), the
+ * rules of each turn (1 when over), the end (its status file written
+ * and synced, but for its folder), the report on the ends pipe once the
+ * folder is synced (frees it). */
+struct sup_served *sup_serve_start(char **argv, int argc, char **env,
+				   const int *fds, unsigned long long serial,
+				   unsigned long long self_start);
+void sup_serve_output(struct sup_served *ss, char *buf, size_t n);
+void sup_serve_kill(struct sup_served *ss, int now);
+int sup_serve_step(struct sup_served *ss, const pid_t *live, size_t nlive);
+void sup_serve_finish(struct sup_served *ss, char *buf, size_t n);
+void sup_serve_report(struct sup_served *ss, int ends);
+
+/* sup_server.c: the shared supervisor (`sluice-try --server`), and main(). The
  * wire format between it and the local executor: */
 #define SUP_SERVER_MAGIC 0x736c7471u
 struct sup_server_req {		/* then len bytes: argv then env strings */
@@ -99,6 +133,7 @@ int sup_io_write_all(int fd, const char *p, size_t n);
 int sup_io_pwrite_all(int fd, const char *p, size_t n, long long off);
 int sup_io_pread_all(int fd, char *p, size_t n, long long off);
 long long sup_io_clock_ms(clockid_t id);
+ssize_t sup_io_read_small(const char *path, char *buf, size_t n);
 
 /* sup_log.c: copy a chunk of output into the log; at the end, put the
  * tail in order behind its marker; a last line of our own. */
@@ -115,11 +150,16 @@ void sup_mask_flush(struct sup_mask *m, struct sup_log *l);
 /* sup_tree.c: the try's processes. */
 unsigned long long sup_tree_proc_start(pid_t pid, pid_t *ppid);
 int sup_tree_signal(struct sup *s, int sig, int walk);
+int sup_tree_owned(const struct sup *s, pid_t pid);
+int sup_tree_leftovers(const struct sup *s, const pid_t *live, size_t nlive);
 void sup_tree_cgroup_make(struct sup *s, const char *dir);
+int sup_tree_cgroup_join(const struct sup *s);
+int sup_tree_cgroup_populated(const struct sup *s);
 void sup_tree_cgroup_remove(struct sup *s);
 
 /* sup_status.c: the running record (ended = 0) or the final one, synced
  * and renamed into place (ended = 1). 0 or -1 with errno. */
 int sup_status_write(struct sup *s, int ended);
+void sup_status_sync_dir(const char *status_path);
 
 #endif
