@@ -825,6 +825,7 @@ sched_free(struct sched *s)
 			sched_try_disarm(s, &r->tis[i]);
 		sched_runs_free_one(s, r);
 	}
+	sched_needs_free(s);
 	while (s->lives != NULL) {
 		struct live *l = s->lives;
 

@@ -213,6 +213,29 @@ typedef void (*store_lost_fn)(void *arg, const struct store_lost_row *row);
 /* Task instances queued or running, or holding a token: what a previous
  * scheduler left behind. */
 int store_sched_lost(struct store *s, store_lost_fn fn, void *arg);
+/*
+ * needs: the upstream runs a consumer partition waits for (store_needs.c).
+ * With task, success is that task instance's; with task NULL, the run's.
+ * Rows go to fn in start order; strings valid only during the call.
+ */
+struct store_need_row {
+	int64_t run_id, start_s, end_s;
+	const char *partition;
+	int success;
+	int64_t ti_id;		/* 0 without a task (or no such task) */
+	int try_number;
+};
+typedef void (*store_need_fn)(void *arg, const struct store_need_row *row);
+/* The runs of dag whose interval starts in [from_start, to_start]. */
+int store_needs_range(struct store *s, const char *dag, const char *task,
+		      int64_t from_start, int64_t to_start, store_need_fn fn,
+		      void *arg);
+/* The run of dag with key partition. */
+int store_needs_key(struct store *s, const char *dag, const char *task,
+		    const char *partition, store_need_fn fn, void *arg);
+/* The newest successful run of dag ending at or before end_le. */
+int store_needs_latest(struct store *s, const char *dag, const char *task,
+		       int64_t end_le, store_need_fn fn, void *arg);
 /* The state of task_id in the DAG's latest run before before_start_s:
  * 1 and *state when there is one, 0 when not, -1 on error. */
 int store_ti_past_state(struct store *s, const char *dag_id,

@@ -1,0 +1,176 @@
+/*
+ * sched_needs.c: task instances that wait for other DAGs' partitions
+ * (needs:). A ready task instance whose needs are not met stays in state
+ * none, with no process and no slot, and is filed under each upstream DAG
+ * it waits for, with the interval starts that may release it; the success
+ * of an upstream task instance or run looks up only the waiters of its
+ * DAG whose range holds its partition and evaluates them again in the
+ * same pass (no polling, no scan of every run).
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/needs_eval.h"
+#include "scheduler/sched_internal.h"
+
+struct needs_waiter {
+	struct ti *ti;
+	int64_t lo, hi;		/* upstream interval starts that release */
+};
+
+struct needs_bucket {
+	struct needs_waiter *v;
+	size_t n, cap;
+};
+
+struct sched_needs {
+	json_t *index;		/* upstream DAG name -> bucket index */
+	struct needs_bucket *buckets;
+	size_t nbuckets, capbuckets;
+};
+
+static struct needs_bucket *
+bucket_of(struct sched *s, const char *up, int create)
+{
+	struct sched_needs *n = s->needs;
+	json_t *x;
+
+	if (n == NULL) {
+		if (!create)
+			return NULL;
+		n = s->needs = xcalloc(1, sizeof *n);
+		n->index = json_object();
+	}
+	x = json_object_get(n->index, up);
+	if (x != NULL)
+		return &n->buckets[json_integer_value(x)];
+	if (!create)
+		return NULL;
+	SL_GROW(n->buckets, n->capbuckets, n->nbuckets + 1);
+	memset(&n->buckets[n->nbuckets], 0, sizeof n->buckets[0]);
+	json_object_set_new(n->index, up, json_integer((json_int_t)n->nbuckets));
+	return &n->buckets[n->nbuckets++];
+}
+
+struct waiter_ctx {
+	struct sched *s;
+	struct ti *ti;
+};
+
+static void
+waiter_add(void *arg, const char *up, int64_t lo, int64_t hi)
+{
+	struct waiter_ctx *c = arg;
+	struct ti *ti = c->ti;
+	struct needs_bucket *b = bucket_of(c->s, up, 1);
+
+	SL_GROW(b->v, b->cap, b->n + 1);
+	b->v[b->n].ti = ti;
+	b->v[b->n].lo = lo;
+	b->v[b->n].hi = hi;
+	b->n++;
+	ti->needs_waits++;
+}
+
+/* Drop every entry of ti from the buckets. */
+void
+sched_needs_forget(struct sched *s, struct ti *ti)
+{
+	struct sched_needs *n = s->needs;
+
+	if (ti->needs_waits == 0 || n == NULL)
+		return;
+	for (size_t i = 0; i < n->nbuckets && ti->needs_waits > 0; i++) {
+		struct needs_bucket *b = &n->buckets[i];
+
+		for (size_t k = 0; k < b->n;)
+			if (b->v[k].ti == ti) {
+				b->v[k] = b->v[--b->n];
+				ti->needs_waits--;
+			} else
+				k++;
+	}
+	assert(ti->needs_waits == 0);
+}
+
+int
+sched_needs_blocked(struct sched *s, struct ti *ti)
+{
+	const struct task *t = ti_task(ti);
+	const struct dag *d = ti->run->dag;
+	char why[1024];
+	struct sl_err err;
+	struct waiter_ctx c = { s, ti };
+	int r;
+
+	if (d->nneeds + t->nneeds == 0)
+		return 0;
+	sched_needs_forget(s, ti);
+	sl_err_clear(&err);
+	r = needs_eval_ti(s->store, &s->bag, d, t, ti->run->partition,
+			  ti->run->start_s, ti->run->end_s, waiter_add, &c, why,
+			  sizeof why, &err);
+	if (r < 0) {
+		/* a need that does not resolve (its DAG gone): wait, said
+		 * once per evaluation */
+		sched_log_ti(LOG_LEVEL_WARN, ti, 0, "%s %s %s: %s",
+			     ti->run->dag_name, t->name, ti->run->partition,
+			     err.msg);
+		return 1;
+	}
+	return r == 0;
+}
+
+void
+sched_needs_released(struct sched *s, const char *dag, int64_t start_s)
+{
+	struct needs_bucket *b = bucket_of(s, dag, 0);
+	struct ti **hit = NULL;
+	size_t nhit = 0, cap = 0;
+
+	if (b == NULL)
+		return;
+	for (size_t k = 0; k < b->n; k++) {
+		struct needs_waiter *w = &b->v[k];
+
+		if (start_s < w->lo || start_s > w->hi)
+			continue;
+		SL_GROW(hit, cap, nhit + 1);
+		hit[nhit++] = w->ti;
+	}
+	/* evaluated again in this pass; each files itself again if it
+	 * still waits */
+	for (size_t i = 0; i < nhit; i++) {
+		sched_needs_forget(s, hit[i]);
+		sched_dispatch_eval(s, hit[i]);
+	}
+	free(hit);
+}
+
+size_t
+sched_needs_waiting(const struct sched *s)
+{
+	size_t n = 0;
+
+	if (s->needs == NULL)
+		return 0;
+	for (size_t i = 0; i < s->needs->nbuckets; i++)
+		n += s->needs->buckets[i].n;
+	return n;
+}
+
+void
+sched_needs_free(struct sched *s)
+{
+	struct sched_needs *n = s->needs;
+
+	if (n == NULL)
+		return;
+	for (size_t i = 0; i < n->nbuckets; i++)
+		free(n->buckets[i].v);
+	free(n->buckets);
+	json_decref(n->index);
+	free(n);
+	s->needs = NULL;
+}
