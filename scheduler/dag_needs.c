@@ -241,7 +241,7 @@ bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 
 /* Depth-first search over "needs" edges; on a cycle, every DAG on it is
  * in error, with the cycle spelled out. */
-static int
+static void
 bag_cycle(struct bag_check *c, int i, char *color, int *stack,
 	  const struct need **via, int depth)
 {
@@ -287,14 +287,12 @@ bag_cycle(struct bag_check *c, int i, char *color, int *stack,
 			for (int x = from; x <= depth; x++)
 				bag_fail(c, stack[x], via[x],
 					 "needs: a cycle across DAGs: %s", path);
-			return 1;
+			continue;
 		}
-		if (color[j] == 0 &&
-		    bag_cycle(c, j, color, stack, via, depth + 1))
-			return 1;
+		if (color[j] == 0)
+			bag_cycle(c, j, color, stack, via, depth + 1);
 	}
 	color[i] = 2;
-	return 0;
 }
 
 /* Take the DAG of entry e out for its needs error msg (owned). */
