@@ -396,6 +396,8 @@ void sched_needs_released(struct sched *s, const char *dag,
 void sched_needs_forget(struct sched *s, struct ti *ti);
 /* Waiter entries held (one per task instance and upstream DAG). */
 size_t sched_needs_waiting(const struct sched *s);
+/* How many times needs were evaluated (each a read of the store). */
+int64_t sched_needs_evals(const struct sched *s);
 void sched_needs_free(struct sched *s);
 
 /* sched_notify.c: emails and on_success / on_failure hooks */

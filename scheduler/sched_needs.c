@@ -25,10 +25,21 @@ struct needs_bucket {
 };
 
 struct sched_needs {
+	int64_t evals;		/* needs evaluated (reads of the store) */
 	json_t *index;		/* upstream DAG name -> bucket index */
 	struct needs_bucket *buckets;
 	size_t nbuckets, capbuckets;
 };
+
+static struct sched_needs *
+needs_of(struct sched *s)
+{
+	if (s->needs == NULL) {
+		s->needs = xcalloc(1, sizeof *s->needs);
+		s->needs->index = json_object();
+	}
+	return s->needs;
+}
 
 static struct needs_bucket *
 bucket_of(struct sched *s, const char *up, int create)
@@ -39,8 +50,7 @@ bucket_of(struct sched *s, const char *up, int create)
 	if (n == NULL) {
 		if (!create)
 			return NULL;
-		n = s->needs = xcalloc(1, sizeof *n);
-		n->index = json_object();
+		n = needs_of(s);
 	}
 	x = json_object_get(n->index, up);
 	if (x != NULL)
@@ -107,6 +117,7 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 	if (d->nneeds + t->nneeds == 0)
 		return 0;
 	sched_needs_forget(s, ti);
+	needs_of(s)->evals++;
 	sl_err_clear(&err);
 	r = needs_eval_ti(s->store, &s->bag, d, t, ti->run->partition,
 			  ti->run->start_s, ti->run->end_s, waiter_add, &c, why,
@@ -158,6 +169,12 @@ sched_needs_waiting(const struct sched *s)
 	for (size_t i = 0; i < s->needs->nbuckets; i++)
 		n += s->needs->buckets[i].n;
 	return n;
+}
+
+int64_t
+sched_needs_evals(const struct sched *s)
+{
+	return s->needs != NULL ? s->needs->evals : 0;
 }
 
 void
