@@ -267,7 +267,7 @@ const struct cli_verb cli_tasks = {
 	"DAG PARTITION",
 	"Lists the task instances of one run with their state, try, duration,\n"
 	"exit code and error. Under each one that is not running, a line says\n"
-	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, a\n"
+	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, needs, a\n"
 	"full pool, max_active_tasks or max_active_runs, the executor's slots,\n"
 	"the next poke of a sensor, the time of a retry, a paused DAG. --json\n"
 	"gives the same as `waiting_for` (see web/API.md).\n",
