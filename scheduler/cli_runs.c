@@ -167,8 +167,10 @@ runs_run(struct cli *c, const struct cli_args *args)
 
 			if (jint(r, "ended_at") > 0 && jint(r, "started_at") > 0)
 				sl_format_duration(jint(r, "ended_at") - jint(r, "started_at"), dur, sizeof dur);
-			printf("%-27s %-8s %-10s %-25s %s\n", jstr(r, "partition"), jstr(r, "state"),
-			       jstr(r, "run_type"), cli_time(d->tz, jint(r, "started_at"), t, sizeof t), dur);
+			printf("%-27s %-8s %-10s %-25s %s%s\n", jstr(r, "partition"), jstr(r, "state"),
+			       jstr(r, "run_type"), cli_time(d->tz, jint(r, "started_at"), t, sizeof t), dur,
+			       jint(r, "stale") == 2 ? "  stale: re-runs when its upstream settles" :
+			       jint(r, "stale") == 1 ? "  stale: an upstream partition it used changed" : "");
 		}
 	}
 	json_decref(runs);

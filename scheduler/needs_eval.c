@@ -13,6 +13,8 @@
 
 struct eval_rows {
 	const struct needs_range *r;
+	const struct need *nd;
+	const struct needs_eval_cb *cb;
 	unsigned char *missing;	/* NEEDS_INTERVALS: per part */
 	size_t found, ok;	/* other modes: rows seen, successful */
 };
@@ -35,14 +37,19 @@ eval_row(void *arg, const struct store_need_row *row)
 				hi = mid;
 		}
 		if (lo < r->n && r->parts[lo].start == row->start_s &&
-		    row->success)
+		    row->success) {
 			e->missing[lo] = 0;
+			if (e->cb != NULL && e->cb->on_used != NULL)
+				e->cb->on_used(e->cb->arg, e->nd, row);
+		}
 		return;
 	}
 	if (r->mode == NEEDS_INSIDE && row->end_s > r->hi)
 		return;
 	e->found++;
 	e->ok += row->success != 0;
+	if (row->success && e->cb != NULL && e->cb->on_used != NULL)
+		e->cb->on_used(e->cb->arg, e->nd, row);
 }
 
 static void
@@ -58,7 +65,7 @@ why_add(char *why, size_t whyn, const char *text)
 static int
 eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 	  const struct need *nd, const char *partition, int64_t start,
-	  int64_t end, needs_eval_wait_fn on_wait, void *arg, char *why,
+	  int64_t end, const struct needs_eval_cb *cb, char *why,
 	  size_t whyn, struct sl_err *err)
 {
 	const char *upn = dag_needs_up_dag(nd), *upt = dag_needs_up_task(nd);
@@ -80,6 +87,8 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 		return -1;
 	memset(&e, 0, sizeof e);
 	e.r = &r;
+	e.nd = nd;
+	e.cb = cb;
 	switch (r.mode) {
 	case NEEDS_INTERVALS:
 		if (r.n == 0) {
@@ -98,9 +107,9 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 			why_add(why, whyn, needs_describe(up, what, r.parts, r.n,
 							  e.missing, text,
 							  sizeof text));
-			if (on_wait != NULL)
-				on_wait(arg, upn, r.parts[0].start,
-					r.parts[r.n - 1].start);
+			if (cb != NULL && cb->on_wait != NULL)
+				cb->on_wait(cb->arg, upn, r.parts[0].start,
+					    r.parts[r.n - 1].start);
 		}
 		free(e.missing);
 		break;
@@ -135,8 +144,9 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 		}
 		break;
 	}
-	if (rc == 0 && !met && r.mode != NEEDS_INTERVALS && on_wait != NULL)
-		on_wait(arg, upn, INT64_MIN, INT64_MAX);
+	if (rc == 0 && !met && r.mode != NEEDS_INTERVALS && cb != NULL &&
+	    cb->on_wait != NULL)
+		cb->on_wait(cb->arg, upn, INT64_MIN, INT64_MAX);
 	needs_range_free(&r);
 	if (rc < 0)
 		return sl_err_set(err, "needs: cannot read the runs of %s", upn);
@@ -146,7 +156,7 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 int
 needs_eval_ti(struct store *st, const struct dagbag *bag, const struct dag *d,
 	      const struct task *t, const char *partition, int64_t start,
-	      int64_t end, needs_eval_wait_fn on_wait, void *arg, char *why,
+	      int64_t end, const struct needs_eval_cb *cb, char *why,
 	      size_t whyn, struct sl_err *err)
 {
 	int all = 1;
@@ -155,7 +165,7 @@ needs_eval_ti(struct store *st, const struct dagbag *bag, const struct dag *d,
 		why[0] = '\0';
 	for (int i = 0; i < d->nneeds + t->nneeds; i++) {
 		int r = eval_need(st, bag, d, dag_needs_of(d, t, i), partition,
-				  start, end, on_wait, arg, why, whyn, err);
+				  start, end, cb, why, whyn, err);
 
 		if (r < 0)
 			return -1;

@@ -394,6 +394,10 @@ int sched_needs_blocked(struct sched *s, struct ti *ti);
 void sched_needs_released(struct sched *s, const char *dag,
 			  int64_t start_s);
 void sched_needs_forget(struct sched *s, struct ti *ti);
+/* Run r ended: a success releases its waiters and makes the consumers
+ * that used an older try of it stale (on_change); stale runs to re-run
+ * whose upstream has settled are cleared, once. */
+void sched_needs_run_done(struct sched *s, struct run *r);
 /* Waiter entries held (one per task instance and upstream DAG). */
 size_t sched_needs_waiting(const struct sched *s);
 /* How many times needs were evaluated (each a read of the store). */

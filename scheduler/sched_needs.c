@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/dag_keys.h"
+#include "scheduler/dag_needs.h"
 #include "scheduler/needs_eval.h"
 #include "scheduler/sched_internal.h"
 
@@ -63,10 +65,32 @@ bucket_of(struct sched *s, const char *up, int create)
 	return &n->buckets[n->nbuckets++];
 }
 
+struct used {
+	int64_t run_id, ti_id;
+	int try_number;
+	enum need_on_change on_change;
+};
+
 struct waiter_ctx {
 	struct sched *s;
 	struct ti *ti;
+	struct used *used;	/* the lineage, written when all are met */
+	size_t nused, capused;
 };
+
+static void
+used_add(void *arg, const struct need *nd, const struct store_need_row *row)
+{
+	struct waiter_ctx *c = arg;
+	struct used *u;
+
+	SL_GROW(c->used, c->capused, c->nused + 1);
+	u = &c->used[c->nused++];
+	u->run_id = row->run_id;
+	u->ti_id = dag_needs_up_task(nd) != NULL ? row->ti_id : 0;
+	u->try_number = u->ti_id > 0 ? row->try_number : row->run_tries;
+	u->on_change = nd->on_change;
+}
 
 static void
 waiter_add(void *arg, const char *up, int64_t lo, int64_t hi)
@@ -111,7 +135,8 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 	const struct dag *d = ti->run->dag;
 	char why[1024];
 	struct sl_err err;
-	struct waiter_ctx c = { s, ti };
+	struct waiter_ctx c = { s, ti, NULL, 0, 0 };
+	struct needs_eval_cb cb = { waiter_add, used_add, &c };
 	int r;
 
 	if (d->nneeds + t->nneeds == 0)
@@ -120,7 +145,7 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 	needs_of(s)->evals++;
 	sl_err_clear(&err);
 	r = needs_eval_ti(s->store, &s->bag, d, t, ti->run->partition,
-			  ti->run->start_s, ti->run->end_s, waiter_add, &c, why,
+			  ti->run->start_s, ti->run->end_s, &cb, why,
 			  sizeof why, &err);
 	if (r < 0) {
 		/* a need that does not resolve (its DAG gone): wait, said
@@ -128,9 +153,98 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 		sched_log_ti(LOG_LEVEL_WARN, ti, 0, "%s %s %s: %s",
 			     ti->run->dag_name, t->name, ti->run->partition,
 			     err.msg);
+		free(c.used);
 		return 1;
 	}
+	if (r == 1) {
+		/* the try about to start consumes these */
+		sched_tx_begin(s);
+		for (size_t i = 0; i < c.nused; i++)
+			if (store_needs_lineage_add(s->store, ti->id,
+				ti->try_number + 1, c.used[i].run_id,
+				c.used[i].ti_id, c.used[i].try_number,
+				dag_need_on_change[c.used[i].on_change].name,
+				sched_now(s)) < 0) {
+				sched_db_failed(s, "recording the lineage");
+				break;
+			}
+	}
+	free(c.used);
 	return r == 0;
+}
+
+/* A consumer run a new upstream success made stale. */
+static void
+stale_one(void *arg, const struct store_stale_row *row)
+{
+	struct sched *s = arg;
+	int to = row->on_change == 2 ? 2 : row->on_change == 1 ? 1 : 0;
+
+	if (to == 0 || row->stale == to)
+		return;
+	if (store_needs_set_stale(s->store, row->run_id, to) < 0) {
+		sched_db_failed(s, "marking a run stale");
+		return;
+	}
+	sched_log_at(LOG_LEVEL_INFO, row->dag_id, NULL, row->partition, 0,
+		     "run %s %s: stale (an upstream partition it used succeeded again)%s",
+		     row->dag_id, row->partition,
+		     to == 2 ? "; it re-runs once its upstream settles" : "");
+}
+
+struct rerun_ctx {
+	struct sched *s;
+	int n;
+};
+
+/* A stale run whose upstream settled: run it again, once. */
+static void
+rerun_one(void *arg, const struct store_stale_row *row)
+{
+	struct rerun_ctx *c = arg;
+	struct dag *d = dagbag_find(&c->s->bag, row->dag_id);
+	struct clear_spec spec;
+	struct sl_err err;
+
+	if (d == NULL)
+		return;
+	memset(&spec, 0, sizeof spec);
+	spec.dag_id = row->dag_id;
+	spec.partition = row->partition;
+	spec.from_s = INT64_MIN;
+	spec.to_s = INT64_MAX;
+	sl_err_clear(&err);
+	if (store_clear(c->s->store, d, &spec, "needs", NULL, &err) < 0 ||
+	    store_needs_set_stale(c->s->store, row->run_id, 0) < 0) {
+		sched_db_failed(c->s, "re-running a stale run");
+		return;
+	}
+	sched_log_at(LOG_LEVEL_INFO, row->dag_id, NULL, row->partition, 0,
+		     "run %s %s: re-runs (its upstream changed and settled)",
+		     row->dag_id, row->partition);
+	c->n++;
+}
+
+void
+sched_needs_run_done(struct sched *s, struct run *r)
+{
+	struct rerun_ctx c = { s, 0 };
+
+	sched_tx_begin(s);
+	if (r->state == RUN_SUCCESS) {
+		sched_needs_released(s, r->dag_name, r->start_s);
+		if (store_needs_stale(s->store, r->id, stale_one, s) < 0) {
+			sched_db_failed(s, "finding stale runs");
+			return;
+		}
+	}
+	if (store_needs_settled(s->store, rerun_one, &c) < 0) {
+		sched_db_failed(s, "finding stale runs to re-run");
+		return;
+	}
+	/* the cleared runs are read back from the store */
+	if (c.n > 0)
+		sched_poke(s);
 }
 
 void

@@ -141,8 +141,7 @@ sched_runs_check_done(struct sched *s, struct run *r)
 			     r->dag_name, r->partition, run_state_name(to));
 	r->state = to;
 	sched_dstate(s, r->dag_name)->active_runs--;
-	if (to == RUN_SUCCESS)
-		sched_needs_released(s, r->dag_name, r->start_s);
+	sched_needs_run_done(s, r);
 	s->runs_finished = 1;
 	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
 	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS)))

@@ -319,7 +319,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 				r = needs_eval_ti(s, bag, d, t, partition,
 						  json_integer_value(json_object_get(run, "start_s")),
 						  json_integer_value(json_object_get(run, "end_s")),
-						  NULL, NULL, why, sizeof why, &nerr);
+						  NULL, why, sizeof why, &nerr);
 				if (r < 0)
 					res = reason(WAIT_NEEDS, "needs: %s", nerr.msg);
 				else if (r == 0)

@@ -224,6 +224,7 @@ struct store_need_row {
 	int success;
 	int64_t ti_id;		/* 0 without a task (or no such task) */
 	int try_number;
+	int run_tries;		/* the sum of its task instances' tries */
 };
 typedef void (*store_need_fn)(void *arg, const struct store_need_row *row);
 /* The runs of dag whose interval starts in [from_start, to_start]. */
@@ -236,6 +237,33 @@ int store_needs_key(struct store *s, const char *dag, const char *task,
 /* The newest successful run of dag ending at or before end_le. */
 int store_needs_latest(struct store *s, const char *dag, const char *task,
 		       int64_t end_le, store_need_fn fn, void *arg);
+/* Lineage: try try_number of consumer task instance ti_id consumed
+ * up_try of upstream run up_run_id (its task instance up_ti_id, or 0
+ * for the whole run: up_try is then the sum of its tries). */
+int store_needs_lineage_add(struct store *s, int64_t ti_id, int try_number,
+			    int64_t up_run_id, int64_t up_ti_id, int up_try,
+			    const char *on_change, int64_t now);
+/* A consumer run, with the strongest on_change of its needs (2 rerun,
+ * 1 mark, 0 ignore) and its stale flag (0, 1 stale, 2 re-run pending). */
+struct store_stale_row {
+	int64_t run_id;
+	const char *dag_id, *partition;
+	int stale;
+	int on_change;
+};
+typedef void (*store_stale_fn)(void *arg, const struct store_stale_row *r);
+/* The consumer runs whose current try consumed an older try of
+ * up_run_id than it has now (it succeeded again). */
+int store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
+		      void *arg);
+int store_needs_set_stale(struct store *s, int64_t run_id, int stale);
+/* Runs with a re-run pending (stale 2) none of whose consumed upstream
+ * runs is queued or running. */
+int store_needs_settled(struct store *s, store_stale_fn fn, void *arg);
+/* What task instance ti_id's tries consumed, newest try first:
+ * [{try, dag, task, partition, upstream_try, on_change, recorded_at,
+ * upstream_state, changed}]; NULL on a database error. */
+json_t *store_needs_lineage_json(struct store *s, int64_t ti_id);
 /* The state of task_id in the DAG's latest run before before_start_s:
  * 1 and *state when there is one, 0 when not, -1 on error. */
 int store_ti_past_state(struct store *s, const char *dag_id,

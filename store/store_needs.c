@@ -3,7 +3,9 @@
  * "needs"): the runs of a DAG in a range of interval starts, the run with
  * a key, the newest successful one ending by a time; with a task, its
  * task instance's state decides, else the run's. Rows go to a callback;
- * strings in a row are valid only during the call.
+ * strings in a row are valid only during the call. And the lineage:
+ * which upstream tries a consumer's try consumed, the consumer runs a
+ * new upstream success makes stale, and the stale flag of runs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +15,8 @@
 #define NEED_COLS \
 	"SELECT r.id, r.start_s, r.end_s, r.partition, " \
 	"CASE WHEN ?1 IS NULL THEN r.state = 'success' " \
-	"ELSE ti.state = 'success' END, ti.id, ti.try_number " \
+	"ELSE ti.state = 'success' END, ti.id, ti.try_number, " \
+	"(SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = r.id) " \
 	"FROM dag_runs r LEFT JOIN task_instances ti " \
 	"ON ti.run_id = r.id AND ti.task_id = ?1 "
 
@@ -33,6 +36,7 @@ need_rows(struct store *s, sqlite3_stmt *st, store_need_fn fn, void *arg)
 		row.success = sqlite3_column_int(st, 4);
 		row.ti_id = sqlite3_column_int64(st, 5);
 		row.try_number = sqlite3_column_int(st, 6);
+		row.run_tries = sqlite3_column_int(st, 7);
 		fn(arg, &row);
 	}
 	sqlite3_reset(st);
@@ -101,4 +105,133 @@ store_needs_latest(struct store *s, const char *dag, const char *task,
 	sqlite3_bind_text(st, 2, dag, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, end_le);
 	return need_rows(s, st, fn, arg);
+}
+
+int
+store_needs_lineage_add(struct store *s, int64_t ti_id, int try_number,
+			int64_t up_run_id, int64_t up_ti_id, int up_try,
+			const char *on_change, int64_t now)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "INSERT INTO needs_lineage (ti_id, try_number, up_run_id, up_ti_id, "
+	    "up_try, on_change, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ti_id);
+	sqlite3_bind_int(st, 2, try_number);
+	sqlite3_bind_int64(st, 3, up_run_id);
+	if (up_ti_id > 0)
+		sqlite3_bind_int64(st, 4, up_ti_id);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int(st, 5, up_try);
+	sqlite3_bind_text(st, 6, on_change, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, now);
+	return store_step_done(s, st);
+}
+
+int
+store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
+		  void *arg)
+{
+	/* the consumers' current tries that consumed an older try of it */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT cr.id, cr.dag_id, cr.partition, cr.stale, "
+	    "max(CASE l.on_change WHEN 'rerun' THEN 2 WHEN 'mark' THEN 1 ELSE 0 END) "
+	    "FROM needs_lineage l "
+	    "JOIN task_instances cti ON cti.id = l.ti_id AND cti.try_number = l.try_number "
+	    "JOIN dag_runs cr ON cr.id = cti.run_id "
+	    "WHERE l.up_run_id = ?1 AND l.up_try < (CASE WHEN l.up_ti_id IS NULL "
+	    "THEN (SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = ?1) "
+	    "ELSE (SELECT x.try_number FROM task_instances x WHERE x.id = l.up_ti_id) END) "
+	    "GROUP BY cr.id ORDER BY cr.dag_id, cr.start_s");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, up_run_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_stale_row row;
+
+		row.run_id = sqlite3_column_int64(st, 0);
+		row.dag_id = (const char *)sqlite3_column_text(st, 1);
+		row.partition = (const char *)sqlite3_column_text(st, 2);
+		row.stale = sqlite3_column_int(st, 3);
+		row.on_change = sqlite3_column_int(st, 4);
+		fn(arg, &row);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_log_failure(s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_needs_set_stale(struct store *s, int64_t run_id, int stale)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE dag_runs SET stale = ? WHERE id = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, stale);
+	sqlite3_bind_int64(st, 2, run_id);
+	return store_step_done(s, st);
+}
+
+int
+store_needs_settled(struct store *s, store_stale_fn fn, void *arg)
+{
+	/* re-runs pending whose consumed upstream runs are neither queued
+	 * nor running (the current tries' lineage) */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT cr.id, cr.dag_id, cr.partition, cr.stale, 2 FROM dag_runs cr "
+	    "WHERE cr.stale = 2 AND NOT EXISTS (SELECT 1 FROM task_instances cti "
+	    "JOIN needs_lineage l ON l.ti_id = cti.id AND l.try_number = cti.try_number "
+	    "JOIN dag_runs ur ON ur.id = l.up_run_id "
+	    "WHERE cti.run_id = cr.id AND ur.state IN ('queued', 'running')) "
+	    "ORDER BY cr.dag_id, cr.start_s");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_stale_row row;
+
+		row.run_id = sqlite3_column_int64(st, 0);
+		row.dag_id = (const char *)sqlite3_column_text(st, 1);
+		row.partition = (const char *)sqlite3_column_text(st, 2);
+		row.stale = sqlite3_column_int(st, 3);
+		row.on_change = 2;
+		fn(arg, &row);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_log_failure(s);
+		return -1;
+	}
+	return 0;
+}
+
+json_t *
+store_needs_lineage_json(struct store *s, int64_t ti_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT l.try_number AS try, ur.dag_id AS dag, ut.task_id AS task, "
+	    "ur.partition, l.up_try AS upstream_try, l.on_change, "
+	    "l.recorded_at, ur.state AS upstream_state, "
+	    "(CASE WHEN l.up_ti_id IS NULL "
+	    "THEN (SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = ur.id) "
+	    "ELSE ut.try_number END) > l.up_try AS changed "
+	    "FROM needs_lineage l JOIN dag_runs ur ON ur.id = l.up_run_id "
+	    "LEFT JOIN task_instances ut ON ut.id = l.up_ti_id "
+	    "WHERE l.ti_id = ? ORDER BY l.try_number DESC, ur.dag_id, ur.start_s");
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, ti_id);
+	return store_rows_json(st);
 }

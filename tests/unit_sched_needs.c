@@ -6,6 +6,7 @@
  * latest, weekly over daily, an unscheduled consumer; DAGs whose needs
  * do not resolve are refused at load, the others load.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,133 @@ test_idle_waiting(void)
 	h_close();
 }
 
+/* A person clears upstream partitions (as `sluice clear` does). */
+static void
+clear_part(const char *dag, const char *partition)
+{
+	struct clear_spec spec;
+	struct sl_err err;
+
+	memset(&spec, 0, sizeof spec);
+	spec.dag_id = dag;
+	spec.partition = partition;
+	spec.from_s = INT64_MIN;
+	spec.to_s = INT64_MAX;
+	sl_err_clear(&err);
+	if (store_clear(h_store(), h_dag(dag), &spec, "test", NULL, &err) < 0) {
+		fprintf(stderr, "clear %s %s: %s\n", dag, partition, err.msg);
+		abort();
+	}
+}
+
+static int
+run_stale(const char *dag, const char *partition)
+{
+	json_t *r = store_run_json(h_store(), dag, partition);
+	int v = r ? (int)json_integer_value(json_object_get(r, "stale")) : -1;
+
+	json_decref(r);
+	return v;
+}
+
+/* hourly -> daily -> report (a third DAG, over the whole daily run) */
+static char st_hours[24][96], st_day[96], st_rep[96];
+
+static void
+stale_open(const char *on_change)
+{
+	char down[512];
+	struct h_dag_file files[] = {
+		{ "up.yaml", up_hourly },
+		{ "down.yaml", down },
+		{ "rep.yaml",
+		  "dag: rep\nschedule: \"0 0 * * *\"\nstart: 2026-01-01\n"
+		  "needs: [{dag: down}]\ntasks:\n  report: {command: x}\n" },
+		{ NULL, NULL },
+	};
+
+	snprintf(down, sizeof down,
+		 "dag: down\nschedule: \"0 0 * * *\"\nstart: 2026-01-01\n"
+		 "needs: [{dag: up, task: load, on_change: %s}]\n"
+		 "tasks:\n  compute: {command: x}\n  publish: {command: x, after: compute}\n",
+		 on_change);
+	h_open(files, NULL);
+	run_at("down", "2026-12-03", st_day, sizeof st_day);
+	run_at("rep", "2026-12-03", st_rep, sizeof st_rep);
+	hours("2026-12-03T00:00:00Z", 24, st_hours);
+	for (int i = 0; i < 24; i++)
+		h_end("load", st_hours[i], 0);
+	h_end("compute", st_day, 0);
+	h_end("publish", st_day, 0);
+	h_end("report", st_rep, 0);
+	CHECK_EQ_STR("success", h_run_state("down", st_day));
+	CHECK_EQ_STR("success", h_run_state("rep", st_rep));
+	CHECK_EQ_INT(1, h_started("compute"));
+	CHECK_EQ_INT(1, h_started("report"));
+	CHECK_EQ_INT(0, run_stale("down", st_day));
+}
+
+/* clear one upstream hour: once it succeeds, the day re-runs exactly
+ * once, and the report downstream of it once too */
+static void
+test_stale_rerun(void)
+{
+	stale_open("rerun");
+	clear_part("up", st_hours[13]);
+	h_poke_db();
+	CHECK_EQ_INT(1, h_running("load"));
+	CHECK_EQ_INT(1, h_started("compute"));
+	h_end("load", st_hours[13], 0);
+	CHECK_EQ_INT(2, h_started("compute"));
+	CHECK_EQ_INT(0, run_stale("down", st_day));
+	CHECK_EQ_INT(1, h_started("report"));
+	h_end_all();
+	CHECK_EQ_INT(2, h_started("compute"));
+	CHECK_EQ_INT(2, h_started("publish"));
+	CHECK_EQ_INT(2, h_started("report"));
+	CHECK_EQ_STR("success", h_run_state("rep", st_rep));
+	/* nothing more: the new tries consumed the new upstream tries */
+	h_advance(3600 * 1000);
+	CHECK_EQ_INT(2, h_started("compute"));
+	CHECK_EQ_INT(2, h_started("report"));
+	h_close();
+}
+
+/* two hours cleared: the day waits until both settled, then re-runs once */
+static void
+test_stale_settle(void)
+{
+	stale_open("rerun");
+	clear_part("up", st_hours[5]);
+	clear_part("up", st_hours[6]);
+	h_poke_db();
+	h_end("load", st_hours[5], 0);
+	CHECK_EQ_INT(1, h_started("compute"));
+	CHECK_EQ_INT(2, run_stale("down", st_day));
+	h_end("load", st_hours[6], 0);
+	CHECK_EQ_INT(2, h_started("compute"));
+	h_end_all();
+	CHECK_EQ_INT(2, h_started("compute"));
+	CHECK_EQ_INT(2, h_started("report"));
+	h_close();
+}
+
+/* on_change: mark only marks the day; nothing re-runs */
+static void
+test_stale_mark(void)
+{
+	stale_open("mark");
+	clear_part("up", st_hours[13]);
+	h_poke_db();
+	h_end("load", st_hours[13], 0);
+	h_end_all();
+	CHECK_EQ_INT(1, h_started("compute"));
+	CHECK_EQ_INT(1, h_started("report"));
+	CHECK_EQ_INT(1, run_stale("down", st_day));
+	CHECK_EQ_INT(0, run_stale("rep", st_rep));
+	h_close();
+}
+
 /* unknown names and cycles: those DAGs do not load, the others do */
 static void
 test_refused(void)
@@ -319,5 +447,8 @@ main(void)
 	RUN(test_unscheduled_consumer);
 	RUN(test_idle_waiting);
 	RUN(test_refused);
+	RUN(test_stale_rerun);
+	RUN(test_stale_settle);
+	RUN(test_stale_mark);
 	return UNIT_END();
 }
