@@ -264,6 +264,13 @@ int store_needs_settled(struct store *s, store_stale_fn fn, void *arg);
  * [{try, dag, task, partition, upstream_try, on_change, recorded_at,
  * upstream_state, changed}]; NULL on a database error. */
 json_t *store_needs_lineage_json(struct store *s, int64_t ti_id);
+/* The consumer partitions in other DAGs that re-run (on_change: rerun)
+ * after the runs of dag_id starting in [from_s, to_s] (partition: only
+ * that key, may be NULL) succeed again, and theirs in turn:
+ * [{dag, partition}]; NULL on a database error. */
+json_t *store_needs_consequences(struct store *s, const char *dag_id,
+				 int64_t from_s, int64_t to_s,
+				 const char *partition);
 /* The state of task_id in the DAG's latest run before before_start_s:
  * 1 and *state when there is one, 0 when not, -1 on error. */
 int store_ti_past_state(struct store *s, const char *dag_id,
@@ -285,6 +292,7 @@ struct clear_spec {
 	int downstream;
 	int upstream;
 	int only_failed;
+	int only_stale;		/* only runs an upstream change made stale */
 	int dry_run;
 	int no_audit;		/* the caller writes one audit row for an
 				 * action made of several clears */

@@ -235,3 +235,31 @@ store_needs_lineage_json(struct store *s, int64_t ti_id)
 	sqlite3_bind_int64(st, 1, ti_id);
 	return store_rows_json(st);
 }
+
+json_t *
+store_needs_consequences(struct store *s, const char *dag_id, int64_t from_s,
+			 int64_t to_s, const char *partition)
+{
+	/* UNION (not ALL): each run once, and a loop of runs ends */
+	sqlite3_stmt *st = store_stmt(s,
+	    "WITH RECURSIVE up(run_id) AS ("
+	    " SELECT r.id FROM dag_runs r WHERE r.dag_id = ?1 "
+	    " AND r.start_s BETWEEN ?2 AND ?3 AND (?4 IS NULL OR r.partition = ?4) "
+	    " UNION "
+	    " SELECT cti.run_id FROM up JOIN needs_lineage l ON l.up_run_id = up.run_id "
+	    " JOIN task_instances cti ON cti.id = l.ti_id AND cti.try_number = l.try_number "
+	    " WHERE l.on_change = 'rerun') "
+	    "SELECT r.dag_id AS dag, r.partition FROM up JOIN dag_runs r ON r.id = up.run_id "
+	    "WHERE r.dag_id <> ?1 ORDER BY r.dag_id, r.start_s");
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_s);
+	sqlite3_bind_int64(st, 3, to_s);
+	if (partition != NULL)
+		sqlite3_bind_text(st, 4, partition, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	return store_rows_json(st);
+}

@@ -3,7 +3,10 @@
 # 24 partitions) and a daily consumer that needs the day's 24 hours. With
 # 23 hours done the consumer's run exists and its task waits (no try),
 # and `sluice tasks` says what for; the 24th hour's success starts it
-# within 1 s (measured between the two recorded times).
+# within 1 s (measured between the two recorded times). Then one hour is
+# cleared: the clear preview names the consumer partitions that re-run,
+# the rerun consumer re-runs once, the mark consumer is only marked stale
+# and `clear --only-stale` re-runs it.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/dags/up.yaml" <<YAML
@@ -26,6 +29,17 @@ needs:
     task: load
 tasks:
   compute: {command: 'date +%s%N > $T/compute.started'}
+YAML
+cat >"$H/dags/audit.yaml" <<YAML
+dag: audit_daily
+schedule: "0 0 * * *"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-02T00:00:00Z
+needs:
+  - dag: trades_hourly
+    on_change: mark
+tasks:
+  check: {command: 'echo x >> $T/check.runs'}
 YAML
 out=$(sl dags validate) || fail "dags validate: $out"
 start_scheduler
@@ -52,3 +66,23 @@ wait_ti bands_daily "$day" compute success 30
 gap=$(q "SELECT c.started_at - l.ended_at FROM task_instances c JOIN dag_runs cr ON cr.id = c.run_id, task_instances l JOIN dag_runs lr ON lr.id = l.run_id WHERE cr.dag_id='bands_daily' AND c.task_id='compute' AND lr.dag_id='trades_hourly' AND lr.partition='$last' AND l.task_id='load'")
 note "last hour's end -> consumer start: $gap ms"
 [ "$gap" -ge 0 ] && [ "$gap" -le 1000 ] || fail "the consumer started $gap ms after the last hour (want <= 1000)"
+
+wait_run audit_daily "$day" success 30
+wait_run bands_daily "$day" success 30
+# clear one hour: the preview lists what re-runs downstream in other DAGs
+out=$(sl clear trades_hourly --partition 2024-01-01T05:00 --dry-run)
+assert_contains "$out" "then, in other DAGs (needs:), these partitions re-run:"
+assert_contains "$out" "  bands_daily $day"
+assert_not_contains "$out" "audit_daily"
+sl clear trades_hourly --partition 2024-01-01T05:00 --yes >/dev/null
+reran() { [ "$(ti_field bands_daily "$day" compute try_number)" = 2 ] && ti_is bands_daily "$day" compute success; }
+wait_for 30 "bands_daily to re-run once" reran
+stale_marked() { [ "$(q "SELECT stale FROM dag_runs WHERE dag_id='audit_daily'")" = 1 ]; }
+wait_for 30 "audit_daily to be marked stale" stale_marked
+assert_eq 1 "$(wc -l < "$T/check.runs")" "on_change: mark re-runs nothing"
+assert_contains "$(sl runs audit_daily)" "stale: an upstream partition it used changed"
+sl clear audit_daily --only-stale --yes >/dev/null
+wait_for 30 "the stale run to re-run" sh -c "[ \"\$(wc -l < '$T/check.runs')\" = 2 ]"
+wait_run audit_daily "$day" success 30
+assert_eq 0 "$(q "SELECT stale FROM dag_runs WHERE dag_id='audit_daily'")" "fresh again"
+assert_eq 2 "$(ti_field bands_daily "$day" compute try_number)" "bands_daily re-ran exactly once"
