@@ -260,10 +260,12 @@ int store_needs_set_stale(struct store *s, int64_t run_id, int stale);
 /* Runs with a re-run pending (stale 2) none of whose consumed upstream
  * runs is queued or running. */
 int store_needs_settled(struct store *s, store_stale_fn fn, void *arg);
-/* What task instance ti_id's tries consumed, newest try first:
- * [{try, dag, task, partition, upstream_try, on_change, recorded_at,
- * upstream_state, changed}]; NULL on a database error. */
-json_t *store_needs_lineage_json(struct store *s, int64_t ti_id);
+/* What the tries of task in (dag_id, partition) consumed, newest try
+ * first: [{try, dag, task, partition, upstream_try, on_change,
+ * recorded_at, upstream_state, changed}] (task null: the whole run;
+ * changed: it succeeded again since); NULL on a database error. */
+json_t *store_needs_lineage_json(struct store *s, const char *dag_id,
+				 const char *partition, const char *task);
 /* The consumer partitions in other DAGs that re-run (on_change: rerun)
  * after the runs of dag_id starting in [from_s, to_s] (partition: only
  * that key, may be NULL) succeed again, and theirs in turn:

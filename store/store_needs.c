@@ -217,7 +217,8 @@ store_needs_settled(struct store *s, store_stale_fn fn, void *arg)
 }
 
 json_t *
-store_needs_lineage_json(struct store *s, int64_t ti_id)
+store_needs_lineage_json(struct store *s, const char *dag_id,
+			 const char *partition, const char *task)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT l.try_number AS try, ur.dag_id AS dag, ut.task_id AS task, "
@@ -226,13 +227,18 @@ store_needs_lineage_json(struct store *s, int64_t ti_id)
 	    "(CASE WHEN l.up_ti_id IS NULL "
 	    "THEN (SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = ur.id) "
 	    "ELSE ut.try_number END) > l.up_try AS changed "
-	    "FROM needs_lineage l JOIN dag_runs ur ON ur.id = l.up_run_id "
+	    "FROM dag_runs cr JOIN task_instances cti ON cti.run_id = cr.id "
+	    "JOIN needs_lineage l ON l.ti_id = cti.id "
+	    "JOIN dag_runs ur ON ur.id = l.up_run_id "
 	    "LEFT JOIN task_instances ut ON ut.id = l.up_ti_id "
-	    "WHERE l.ti_id = ? ORDER BY l.try_number DESC, ur.dag_id, ur.start_s");
+	    "WHERE cr.dag_id = ?1 AND cr.partition = ?2 AND cti.task_id = ?3 "
+	    "ORDER BY l.try_number DESC, ur.dag_id, ur.start_s");
 
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, ti_id);
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
 	return store_rows_json(st);
 }
 

@@ -8,7 +8,8 @@
 # the rerun consumer re-runs once, the mark consumer is only marked stale
 # and `clear --only-stale` re-runs it.
 . "$SLUICE_SRCDIR/tests/setup.sh"
-new_home
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+web_home
 cat >"$H/dags/up.yaml" <<YAML
 dag: trades_hourly
 schedule: "0 * * * *"
@@ -42,7 +43,7 @@ tasks:
   check: {command: 'echo x >> $T/check.runs'}
 YAML
 out=$(sl dags validate) || fail "dags validate: $out"
-start_scheduler
+start_standalone
 day=2024-01-01T00:00:00+00:00
 last=2024-01-01T23:00:00+00:00
 wait_ti trades_hourly "$last" load running 60
@@ -81,6 +82,19 @@ stale_marked() { [ "$(q "SELECT stale FROM dag_runs WHERE dag_id='audit_daily'")
 wait_for 30 "audit_daily to be marked stale" stale_marked
 assert_eq 1 "$(wc -l < "$T/check.runs")" "on_change: mark re-runs nothing"
 assert_contains "$(sl runs audit_daily)" "stale: an upstream partition it used changed"
+# the API and the task page: lineage and staleness
+assert_status 200 GET "/dags/audit_daily/runs/$(pct "$day")/tasks/check"
+assert_eq 1 "$(jget 'd["stale"]')" "API: stale"
+assert_eq 24 "$(jget 'len(d["lineage"])')" "API: the 24 hours its try consumed"
+assert_eq '["2024-01-01T05:00:00+00:00"]' "$(jget '[x["partition"] for x in d["lineage"] if x["changed"]]')" "API: the hour that changed"
+assert_eq null "$(jget 'd["lineage"][0]["task"]')" "API: a whole-run need"
+page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/audit_daily/runs/$(pct "$day")/tasks/check")
+assert_contains "$page" "Consumed (needs)"
+assert_contains "$page" "succeeded again since"
+assert_contains "$page" 'id="ti-stale"'
+assert_status 200 GET "/dags/bands_daily/runs/$(pct "$day")/tasks/compute"
+assert_eq 48 "$(jget 'len(d["lineage"])')" "API: two tries, 24 hours each"
+assert_eq "2 load" "$(jget 'str(d["lineage"][0]["try"]) + " " + d["lineage"][0]["task"]')" "API: the newest try first"
 sl clear audit_daily --only-stale --yes >/dev/null
 wait_for 30 "the stale run to re-run" sh -c "[ \"\$(wc -l < '$T/check.runs')\" = 2 ]"
 wait_run audit_daily "$day" success 30
