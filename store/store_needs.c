@@ -16,7 +16,8 @@
 	"SELECT r.id, r.start_s, r.end_s, r.partition, " \
 	"CASE WHEN ?1 IS NULL THEN r.state = 'success' " \
 	"ELSE ti.state = 'success' END, ti.id, ti.try_number, " \
-	"(SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = r.id) " \
+	"CASE WHEN ?1 IS NULL THEN (SELECT sum(x.try_number) FROM task_instances x " \
+	"WHERE x.run_id = r.id) ELSE 0 END " \
 	"FROM dag_runs r LEFT JOIN task_instances ti " \
 	"ON ti.run_id = r.id AND ti.task_id = ?1 "
 
