@@ -96,6 +96,20 @@ const struct dag_key_value dag_key_notes[] = {
 	  "resolve is listed with the error (file:line:column) and does not load "
 	  "(a DAG that loaded before keeps its last good version), the other DAGs "
 	  "load." },
+	{ "Staleness and lineage",
+	  "Each try of a task with needs records which upstream partition runs "
+	  "(and which of their tries) it consumed: the task page and the API show "
+	  "it. When an upstream partition succeeds again after a consumer used it "
+	  "(a clear and re-run, late data re-imported), that consumer partition "
+	  "becomes stale. on_change: rerun (the default) runs it again once, after "
+	  "every upstream partition it used has settled (none of them queued or "
+	  "running), and its own consumers follow the same rule further down; "
+	  "mark only marks it (sluice runs, the API and the task page say so; "
+	  "sluice clear --only-stale re-runs the marked ones); ignore does "
+	  "nothing. sluice clear's preview lists the consumer partitions in other "
+	  "DAGs that will re-run as a consequence. Example: clear hour 13:00 of "
+	  "stock_prices_hourly and once it is re-imported, that day of "
+	  "stock_bands_hourly_rollup re-runs, once." },
 	{ "Partitions",
 	  "A scheduled DAG has one partition per schedule tick: the data interval "
 	  "[tick, next tick) in the DAG's timezone. The partition's key is its start "

@@ -128,6 +128,27 @@ sched_needs_forget(struct sched *s, struct ti *ti)
 	assert(ti->needs_waits == 0);
 }
 
+/* The try of ti about to start consumes these upstream tries (its
+ * lineage; recorded again when the gate passes again for that try). */
+static int
+sched_needs_record(struct sched *s, struct ti *ti, const struct used *u,
+		   size_t n)
+{
+	int try_number = ti->try_number + 1;
+
+	sched_tx_begin(s);
+	if (store_needs_lineage_clear(s->store, ti->id, try_number) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (store_needs_lineage_add(s->store, ti->id, try_number,
+					    u[i].run_id, u[i].ti_id,
+					    u[i].try_number,
+					    dag_need_on_change[u[i].on_change].name,
+					    sched_now(s)) < 0)
+			return -1;
+	return 0;
+}
+
 int
 sched_needs_blocked(struct sched *s, struct ti *ti)
 {
@@ -156,19 +177,8 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 		free(c.used);
 		return 1;
 	}
-	if (r == 1) {
-		/* the try about to start consumes these */
-		sched_tx_begin(s);
-		for (size_t i = 0; i < c.nused; i++)
-			if (store_needs_lineage_add(s->store, ti->id,
-				ti->try_number + 1, c.used[i].run_id,
-				c.used[i].ti_id, c.used[i].try_number,
-				dag_need_on_change[c.used[i].on_change].name,
-				sched_now(s)) < 0) {
-				sched_db_failed(s, "recording the lineage");
-				break;
-			}
-	}
+	if (r == 1 && sched_needs_record(s, ti, c.used, c.nused) < 0)
+		sched_db_failed(s, "recording the lineage");
 	free(c.used);
 	return r == 0;
 }

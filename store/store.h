@@ -240,6 +240,9 @@ int store_needs_latest(struct store *s, const char *dag, const char *task,
 /* Lineage: try try_number of consumer task instance ti_id consumed
  * up_try of upstream run up_run_id (its task instance up_ti_id, or 0
  * for the whole run: up_try is then the sum of its tries). */
+/* Forget what try try_number of ti_id recorded (before recording it
+ * again). */
+int store_needs_lineage_clear(struct store *s, int64_t ti_id, int try_number);
 int store_needs_lineage_add(struct store *s, int64_t ti_id, int try_number,
 			    int64_t up_run_id, int64_t up_ti_id, int up_try,
 			    const char *on_change, int64_t now);
@@ -252,7 +255,7 @@ struct store_stale_row {
 	int on_change;
 };
 typedef void (*store_stale_fn)(void *arg, const struct store_stale_row *r);
-/* The consumer runs whose current try consumed an older try of
+/* The consumer runs whose latest recorded try consumed an older try of
  * up_run_id than it has now (it succeeded again). */
 int store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
 		      void *arg);

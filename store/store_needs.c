@@ -21,6 +21,11 @@
 	"FROM dag_runs r LEFT JOIN task_instances ti " \
 	"ON ti.run_id = r.id AND ti.task_id = ?1 "
 
+/* The lineage that counts for a consumer task instance cti: that of the
+ * latest try that recorded one (a retry consumes what its first try did). */
+#define LATEST_TRY \
+	"(SELECT max(l2.try_number) FROM needs_lineage l2 WHERE l2.ti_id = cti.id) "
+
 static int
 need_rows(struct store *s, sqlite3_stmt *st, store_need_fn fn, void *arg)
 {
@@ -109,6 +114,19 @@ store_needs_latest(struct store *s, const char *dag, const char *task,
 }
 
 int
+store_needs_lineage_clear(struct store *s, int64_t ti_id, int try_number)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "DELETE FROM needs_lineage WHERE ti_id = ? AND try_number = ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ti_id);
+	sqlite3_bind_int(st, 2, try_number);
+	return store_step_done(s, st);
+}
+
+int
 store_needs_lineage_add(struct store *s, int64_t ti_id, int try_number,
 			int64_t up_run_id, int64_t up_ti_id, int up_try,
 			const char *on_change, int64_t now)
@@ -132,26 +150,12 @@ store_needs_lineage_add(struct store *s, int64_t ti_id, int try_number,
 	return store_step_done(s, st);
 }
 
-int
-store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
-		  void *arg)
+/* Rows of (run id, dag, partition, stale, on_change) to fn. */
+static int
+stale_rows(struct store *s, sqlite3_stmt *st, store_stale_fn fn, void *arg)
 {
-	/* the consumers' current tries that consumed an older try of it */
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT cr.id, cr.dag_id, cr.partition, cr.stale, "
-	    "max(CASE l.on_change WHEN 'rerun' THEN 2 WHEN 'mark' THEN 1 ELSE 0 END) "
-	    "FROM needs_lineage l "
-	    "JOIN task_instances cti ON cti.id = l.ti_id AND cti.try_number = l.try_number "
-	    "JOIN dag_runs cr ON cr.id = cti.run_id "
-	    "WHERE l.up_run_id = ?1 AND l.up_try < (CASE WHEN l.up_ti_id IS NULL "
-	    "THEN (SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = ?1) "
-	    "ELSE (SELECT x.try_number FROM task_instances x WHERE x.id = l.up_ti_id) END) "
-	    "GROUP BY cr.id ORDER BY cr.dag_id, cr.start_s");
 	int rc;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, up_run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_stale_row row;
 
@@ -168,6 +172,28 @@ store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
+		  void *arg)
+{
+	/* the consumers' current tries that consumed an older try of it */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT cr.id, cr.dag_id, cr.partition, cr.stale, "
+	    "max(CASE l.on_change WHEN 'rerun' THEN 2 WHEN 'mark' THEN 1 ELSE 0 END) "
+	    "FROM needs_lineage l "
+	    "JOIN task_instances cti ON cti.id = l.ti_id AND l.try_number = " LATEST_TRY
+	    "JOIN dag_runs cr ON cr.id = cti.run_id "
+	    "WHERE l.up_run_id = ?1 AND l.up_try < (CASE WHEN l.up_ti_id IS NULL "
+	    "THEN (SELECT sum(x.try_number) FROM task_instances x WHERE x.run_id = ?1) "
+	    "ELSE (SELECT x.try_number FROM task_instances x WHERE x.id = l.up_ti_id) END) "
+	    "GROUP BY cr.id ORDER BY cr.dag_id, cr.start_s");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, up_run_id);
+	return stale_rows(s, st, fn, arg);
 }
 
 int
@@ -190,31 +216,15 @@ store_needs_settled(struct store *s, store_stale_fn fn, void *arg)
 	 * nor running (the current tries' lineage) */
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT cr.id, cr.dag_id, cr.partition, cr.stale, 2 FROM dag_runs cr "
-	    "WHERE cr.stale = 2 AND NOT EXISTS (SELECT 1 FROM task_instances cti "
-	    "JOIN needs_lineage l ON l.ti_id = cti.id AND l.try_number = cti.try_number "
+	    "WHERE cr.stale <> 0 AND cr.stale = 2 AND NOT EXISTS (SELECT 1 FROM task_instances cti "
+	    "JOIN needs_lineage l ON l.ti_id = cti.id AND l.try_number = " LATEST_TRY
 	    "JOIN dag_runs ur ON ur.id = l.up_run_id "
 	    "WHERE cti.run_id = cr.id AND ur.state IN ('queued', 'running')) "
 	    "ORDER BY cr.dag_id, cr.start_s");
-	int rc;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_stale_row row;
-
-		row.run_id = sqlite3_column_int64(st, 0);
-		row.dag_id = (const char *)sqlite3_column_text(st, 1);
-		row.partition = (const char *)sqlite3_column_text(st, 2);
-		row.stale = sqlite3_column_int(st, 3);
-		row.on_change = 2;
-		fn(arg, &row);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_log_failure(s);
-		return -1;
-	}
-	return 0;
+	return stale_rows(s, st, fn, arg);
 }
 
 json_t *
@@ -254,7 +264,7 @@ store_needs_consequences(struct store *s, const char *dag_id, int64_t from_s,
 	    " AND r.start_s BETWEEN ?2 AND ?3 AND (?4 IS NULL OR r.partition = ?4) "
 	    " UNION "
 	    " SELECT cti.run_id FROM up JOIN needs_lineage l ON l.up_run_id = up.run_id "
-	    " JOIN task_instances cti ON cti.id = l.ti_id AND cti.try_number = l.try_number "
+	    " JOIN task_instances cti ON cti.id = l.ti_id AND l.try_number = " LATEST_TRY
 	    " WHERE l.on_change = 'rerun') "
 	    "SELECT r.dag_id AS dag, r.partition FROM up JOIN dag_runs r ON r.id = up.run_id "
 	    "WHERE r.dag_id <> ?1 ORDER BY r.dag_id, r.start_s");

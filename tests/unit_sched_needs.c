@@ -406,6 +406,41 @@ test_stale_mark(void)
 	h_close();
 }
 
+/* a retry consumes what its first try did: still stale after a change */
+static void
+test_stale_after_retry(void)
+{
+	static char hrs[24][96];
+	char day[96];
+	struct h_dag_file files[] = {
+		{ "up.yaml", up_hourly },
+		{ "down.yaml",
+		  "dag: down\nschedule: \"0 0 * * *\"\nstart: 2026-01-01\n"
+		  "needs: [{dag: up, task: load}]\n"
+		  "tasks:\n  compute: {command: x, retries: 1, retry_delay: 1m}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	run_at("down", "2026-12-03", day, sizeof day);
+	hours("2026-12-03T00:00:00Z", 24, hrs);
+	for (int i = 0; i < 24; i++)
+		h_end("load", hrs[i], 0);
+	h_end("compute", day, 1);
+	CHECK_EQ_STR("up_for_retry", STATE("down", "compute", day));
+	h_advance(61 * 1000);
+	CHECK_EQ_INT(2, h_started("compute"));
+	h_end("compute", day, 0);
+	CHECK_EQ_STR("success", h_run_state("down", day));
+	clear_part("up", hrs[3]);
+	h_poke_db();
+	h_end("load", hrs[3], 0);
+	CHECK_EQ_INT(3, h_started("compute"));
+	h_end_all();
+	CHECK_EQ_INT(3, h_started("compute"));
+	h_close();
+}
+
 /* unknown names and cycles: those DAGs do not load, the others do */
 static void
 test_refused(void)
@@ -450,5 +485,6 @@ main(void)
 	RUN(test_stale_rerun);
 	RUN(test_stale_settle);
 	RUN(test_stale_mark);
+	RUN(test_stale_after_retry);
 	return UNIT_END();
 }
