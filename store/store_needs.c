@@ -26,6 +26,17 @@
 #define LATEST_TRY \
 	"(SELECT max(l2.try_number) FROM needs_lineage l2 WHERE l2.ti_id = cti.id) "
 
+/* After the last row: 0 when the statement ended well, else -1 (said). */
+static int
+rows_end(struct store *s, sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_log_failure(s);
+	return -1;
+}
+
 static int
 need_rows(struct store *s, sqlite3_stmt *st, store_need_fn fn, void *arg)
 {
@@ -45,12 +56,7 @@ need_rows(struct store *s, sqlite3_stmt *st, store_need_fn fn, void *arg)
 		row.run_tries = sqlite3_column_int(st, 7);
 		fn(arg, &row);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_log_failure(s);
-		return -1;
-	}
-	return 0;
+	return rows_end(s, st, rc);
 }
 
 static void
@@ -166,12 +172,7 @@ stale_rows(struct store *s, sqlite3_stmt *st, store_stale_fn fn, void *arg)
 		row.on_change = sqlite3_column_int(st, 4);
 		fn(arg, &row);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_log_failure(s);
-		return -1;
-	}
-	return 0;
+	return rows_end(s, st, rc);
 }
 
 int
