@@ -14,6 +14,27 @@
 
 /* clear_run's work; *held keeps the checked params for the caller to
  * free on every way out. */
+/* The consumer partitions in other DAGs (needs:) that re-run once the
+ * cleared partitions succeed again. */
+static void
+clear_consequences(struct cli *c, const struct clear_spec *spec)
+{
+	json_t *cons = store_needs_consequences(c->store, spec->dag_id,
+						spec->from_s, spec->to_s,
+						spec->partition);
+	size_t i;
+	json_t *o;
+
+	if (cons != NULL && json_array_size(cons) > 0) {
+		printf("then, in other DAGs (needs:), these partitions re-run:\n");
+		json_array_foreach(cons, i, o)
+			printf("  %s %s\n",
+			       json_string_value(json_object_get(o, "dag")),
+			       json_string_value(json_object_get(o, "partition")));
+	}
+	json_decref(cons);
+}
+
 static int
 clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 {
@@ -32,6 +53,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	spec.downstream = cli_opt_flag(args, "downstream") > 0;
 	spec.upstream = cli_opt_flag(args, "upstream") > 0;
 	spec.only_failed = cli_opt_flag(args, "only-failed") > 0;
+	spec.only_stale = cli_opt_flag(args, "only-stale") > 0;
 	spec.dry_run = cli_opt_flag(args, "dry-run") > 0;
 	if (args->npos > 1)
 		return cli_usage(&cli_clear, "unexpected argument '%s' (tasks go with --task)", args->pos[1]);
@@ -135,6 +157,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 				       json_string_value(json_object_get(o, "task")),
 				       json_string_value(json_object_get(o, "state")));
 			}
+			clear_consequences(c, &spec);
 			printf("Clear these %d task instance%s so they run again? [y/N] ", r, r == 1 ? "" : "s");
 			fflush(stdout);
 			if (fgets(answer, sizeof answer, stdin) == NULL ||
@@ -176,6 +199,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 				       json_string_value(json_object_get(o, "task")),
 				       json_string_value(json_object_get(o, "state")));
 			printf("%d task instance%s would be cleared (dry run)\n", r, r == 1 ? "" : "s");
+			clear_consequences(c, &spec);
 		} else
 			printf("cleared %d task instance%s of %s\n", r, r == 1 ? "" : "s", d->name);
 	}
@@ -202,6 +226,7 @@ static const struct cli_opt clear_opts[] = {
 	{ "downstream", 'd', NULL, "also everything downstream of the selected tasks" },
 	{ "upstream", 'u', NULL, "also everything upstream" },
 	{ "only-failed", 'f', NULL, "only instances that failed or whose upstream failed" },
+	{ "only-stale", 0, NULL, "only runs an upstream change made stale (needs: with on_change: mark)" },
 	{ "dry-run", 'n', NULL, "list what would be cleared, change nothing" },
 	{ "yes", 'y', NULL, "do not ask (needed when stdin is not a terminal)" },
 	{ NULL, 0, NULL, NULL },

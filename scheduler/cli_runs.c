@@ -167,8 +167,10 @@ runs_run(struct cli *c, const struct cli_args *args)
 
 			if (jint(r, "ended_at") > 0 && jint(r, "started_at") > 0)
 				sl_format_duration(jint(r, "ended_at") - jint(r, "started_at"), dur, sizeof dur);
-			printf("%-27s %-8s %-10s %-25s %s\n", jstr(r, "partition"), jstr(r, "state"),
-			       jstr(r, "run_type"), cli_time(d->tz, jint(r, "started_at"), t, sizeof t), dur);
+			printf("%-27s %-8s %-10s %-25s %s%s\n", jstr(r, "partition"), jstr(r, "state"),
+			       jstr(r, "run_type"), cli_time(d->tz, jint(r, "started_at"), t, sizeof t), dur,
+			       jint(r, "stale") == 2 ? "  stale: re-runs when its upstream settles" :
+			       jint(r, "stale") == 1 ? "  stale: an upstream partition it used changed" : "");
 		}
 	}
 	json_decref(runs);
@@ -267,7 +269,7 @@ const struct cli_verb cli_tasks = {
 	"DAG PARTITION",
 	"Lists the task instances of one run with their state, try, duration,\n"
 	"exit code and error. Under each one that is not running, a line says\n"
-	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, a\n"
+	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, needs, a\n"
 	"full pool, max_active_tasks or max_active_runs, the executor's slots,\n"
 	"the next poke of a sensor, the time of a retry, a paused DAG. --json\n"
 	"gives the same as `waiting_for` (see web/API.md).\n",

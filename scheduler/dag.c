@@ -19,6 +19,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_keys.h"
+#include "scheduler/dag_needs.h"
 #include "scheduler/dag_params.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
@@ -667,6 +668,15 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		} else
 			t->on_success = xstrdup(s);
 	}
+	snprintf(names, sizeof names, "%s.needs", what);
+	if ((v = task_get(d, src, "needs")) != NULL &&
+	    dag_needs_parse(d, v, names, &t->needs, &t->nneeds, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
+	if ((v = task_get(d, src, "produces")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_strv(d, v, "produces", &t->produces, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
 	if ((v = ymap_get(d, src->node, "description")) != NULL &&
 	    !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "description", &s, err) < 0) {
@@ -1007,6 +1017,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		    load_note(lc) < 0)
 			goto fail;
 	}
+	if ((v = ymap_get(d, root, "needs")) != NULL &&
+	    dag_needs_parse(d, v, "needs", &dag->needs, &dag->nneeds, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
 	if ((defaults = ymap_get(d, root, "defaults")) != NULL &&
 	    !ynode_is_null(defaults) && defaults->type != YAML_MAPPING_NODE) {
 		ydoc_err(d, defaults, err,
@@ -1182,7 +1196,10 @@ dag_free(struct dag *d)
 		free(t->on_failure);
 		free(t->on_success);
 		free(t->description);
+		dag_needs_free(t->needs, t->nneeds);
+		strv_free(t->produces);
 	}
+	dag_needs_free(d->needs, d->nneeds);
 	free(d->tasks);
 	json_decref(d->task_index);
 	free(d->name);
@@ -1439,6 +1456,7 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 		if (p != NULL && p->mtime == st.st_mtime &&
 		    p->mtime_nsec == st.st_mtim.tv_nsec &&
 		    p->size == st.st_size && !p->missing && !p->duplicate &&
+		    !p->needs_error &&
 		    (p->dag != NULL || p->error != NULL)) {
 			e->dag = p->dag;
 			e->error = p->error;
@@ -1471,6 +1489,7 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 	dagbag_dedupe(out, owner, owner_arg);
 	if (prev != NULL)
 		dagbag_keep_missing(prev, out, &cap);
+	dag_needs_check_bag(out, prev);
 	return 0;
 }
 

@@ -32,6 +32,32 @@ enum trigger_rule {
 	TR_ALWAYS,
 };
 
+/* What a consumer partition does when an upstream partition it used
+ * succeeds again (needs: on_change). */
+enum need_on_change {
+	NEED_RERUN,		/* run it again once its upstream settled */
+	NEED_MARK,		/* only mark it stale */
+	NEED_IGNORE,
+};
+
+/*
+ * One entry of `needs:` (a DAG's or a task's): the partitions of another
+ * DAG (all its tasks, or one task) or of a dataset some task `produces:`
+ * that a partition waits for (scheduler/needs.h maps the intervals;
+ * docs/DAGS.md says the rules).
+ */
+struct need {
+	char *dag;			/* another DAG, or NULL (a dataset) */
+	char *task;			/* one of its tasks; NULL: the run */
+	char *dataset;			/* a dataset name, or NULL */
+	int offset;			/* <= 0: own periods to shift back */
+	int latest;			/* the newest successful partition */
+	enum need_on_change on_change;
+	int line, col;			/* where it is written */
+	char *res_dag, *res_task;	/* a dataset's producer, as the folder
+					 * check resolved it (dag_needs.c) */
+};
+
 /* email_on flags */
 #define EMAIL_ON_FAILURE 0x1
 #define EMAIL_ON_RETRY 0x2
@@ -76,6 +102,10 @@ struct task {
 	char *on_failure;		/* commands, or NULL */
 	char *on_success;
 	char *description;
+	struct need *needs;		/* the task's own needs: (the DAG's
+					 * come first, in dag->needs) */
+	int nneeds;
+	char **produces;		/* datasets, NULL-terminated, or NULL */
 	int line, col;			/* where the task is defined */
 };
 
@@ -99,6 +129,8 @@ struct dag {
 	int email_on;			/* DAG-run notifications */
 	char **email;
 	char **tags;			/* NULL-terminated, or NULL */
+	struct need *needs;		/* every task's needs (DAG level) */
+	int nneeds;
 	struct task *tasks;
 	int ntasks;
 	json_t *task_index;		/* task name -> index, for dag_task() */
@@ -176,6 +208,10 @@ struct dagbag_entry {
 	int missing;			/* the file is gone: dag is its last
 					 * version (taken over from prev) */
 	int duplicate;			/* declares a DAG another file holds */
+	int needs_error;		/* error is about its needs: (an
+					 * unknown DAG, task or dataset, a
+					 * cycle across DAGs); checked again
+					 * at every load of the folder */
 };
 
 struct dagbag {

@@ -55,7 +55,61 @@ const struct dag_key_value dag_param_types[] = {
 	{ NULL, NULL },
 };
 
+const struct dag_key_value dag_need_keys[] = {
+	{ "dag", "another DAG whose partitions this one waits for (all its tasks, or task:)" },
+	{ "task", "with dag: the one task of it whose success counts" },
+	{ "dataset", "instead of dag: a dataset some task declares with produces:" },
+	{ "offset", "-N: shift this partition's interval back N of its own periods first (-1: the previous one)" },
+	{ "latest", "true: only the newest successful upstream partition ending at or before this one's end" },
+	{ "on_change", "when an upstream partition this one used succeeds again: rerun (the default), mark or ignore" },
+	{ NULL, NULL },
+};
+
+const struct dag_key_value dag_need_on_change[] = {
+	[NEED_RERUN] = { "rerun", "run the partition again once, after every upstream partition it needs has settled (the default)" },
+	[NEED_MARK] = { "mark", "only mark it stale (sluice runs, tasks, the API and the UI say so; sluice clear --only-stale re-runs it)" },
+	[NEED_IGNORE] = { "ignore", "do nothing" },
+	{ NULL, NULL },
+};
+
 const struct dag_key_value dag_key_notes[] = {
+	{ "Needs",
+	  "needs: makes a partition wait for the partitions of other DAGs (or of a "
+	  "dataset a task produces:), mapped by intervals with no mapper to write. "
+	  "A partition needs every upstream partition whose data interval lies "
+	  "inside its own (a daily partition in America/New_York over an hourly "
+	  "UTC upstream needs 24 hours, 23 or 25 on a DST day; a weekly one over "
+	  "a daily upstream 7); when the upstream is coarser, the one upstream "
+	  "partition whose interval contains its own. offset: -N shifts the "
+	  "interval back N of the consumer's own periods first; latest: true "
+	  "needs only the newest successful upstream partition ending at or "
+	  "before the consumer's end; an unscheduled consumer needs the upstream "
+	  "partition with its own key. A DAG's run is created at its tick as "
+	  "always and its tasks wait, holding no process and no slot, until the "
+	  "interval has ended and every need is met; the success of the last "
+	  "upstream task instance starts them in the same loop turn. While they "
+	  "wait, sluice tasks, the API and the task page say for what "
+	  "(trades_hourly.load: 11 of 24 partitions, missing "
+	  "2026-12-03T13:00-23:00). A need names a DAG (and task) or a dataset "
+	  "that exists in the DAG folder, a dataset has one producing task, and "
+	  "DAGs do not need each other in a cycle; a DAG whose needs do not "
+	  "resolve is listed with the error (file:line:column) and does not load "
+	  "(a DAG that loaded before keeps its last good version), the other DAGs "
+	  "load." },
+	{ "Staleness and lineage",
+	  "Each try of a task with needs records which upstream partition runs "
+	  "(and which of their tries) it consumed: the task page and the API show "
+	  "it. When an upstream partition succeeds again after a consumer used it "
+	  "(a clear and re-run, late data re-imported), that consumer partition "
+	  "becomes stale. on_change: rerun (the default) runs it again once, after "
+	  "every upstream partition it used has settled (none of them queued or "
+	  "running), and its own consumers follow the same rule further down; "
+	  "mark only marks it (sluice runs, the API and the task page say so; "
+	  "sluice clear --only-stale re-runs the marked ones); ignore does "
+	  "nothing. sluice clear's preview lists the consumer partitions in other "
+	  "DAGs that will re-run as a consequence. Example: clear hour 13:00 of "
+	  "stock_prices_hourly and once it is re-imported, that day of "
+	  "stock_bands_hourly_rollup re-runs, once." },
 	{ "Partitions",
 	  "A scheduled DAG has one partition per schedule tick: the data interval "
 	  "[tick, next tick) in the DAG's timezone. The partition's key is its start "
@@ -185,6 +239,9 @@ const struct dag_key dag_keys_dag[] = {
 	{ "tags", DKT_STRINGS, 0, "[]",
 	  "labels for finding the DAG in the DAG list",
 	  "[finance, hourly]", NULL, 0, 0, 1 },
+	{ "needs", DKT_NEEDS, 0, "[]",
+	  "the partitions of other DAGs or datasets every task waits for: a list of {dag, task} or {dataset}, with offset, latest, on_change (see Needs)",
+	  "[{dag: stock_prices_hourly, task: load}]", dag_need_keys, 0, 0, 1 },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
 };
 
@@ -261,6 +318,12 @@ const struct dag_key dag_keys_task[] = {
 	{ "keep_children", DKT_BOOL, 0, "false",
 	  "let processes the command leaves behind keep running after it ends (else they are stopped with it)",
 	  "true", NULL, 0, 0, 0 },
+	{ "needs", DKT_NEEDS, 0, "[]",
+	  "the task's own needs, after the DAG's (see Needs)",
+	  "[{dataset: lake.quotes, offset: -1}]", dag_need_keys, 0, 0, 1 },
+	{ "produces", DKT_STRINGS, 0, "[]",
+	  "datasets of which a partition exists once this task succeeds in it (free text: lake.trades, s3://bucket/prefix/)",
+	  "[warehouse.bands]", NULL, 0, 0, 1 },
 	{ "log_max", DKT_STRING, 0, "100MB",
 	  "the most output a try's log keeps: the first and last half, and a line saying how much was dropped (0: no cap)",
 	  "20MB", NULL, 0, 0, 1 },
@@ -335,6 +398,7 @@ dag_key_type_name(enum dag_key_type t)
 		[DKT_PARAMS] = "mapping of params",
 		[DKT_DEFAULTS] = "mapping of task keys",
 		[DKT_TASKS] = "mapping of tasks",
+		[DKT_NEEDS] = "list of needs",
 	};
 
 	return names[t];

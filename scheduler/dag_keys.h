@@ -29,6 +29,8 @@ enum dag_key_type {
 	DKT_PARAMS,		/* params: NAME: default | {type, ...} */
 	DKT_DEFAULTS,		/* defaults: any task key but after, description */
 	DKT_TASKS,		/* tasks: NAME: {task keys} */
+	DKT_NEEDS,		/* needs: [{dag, task | dataset, offset,
+				 * latest, on_change}] */
 };
 
 /* A value of an enumerated key, with what it means. */
@@ -63,6 +65,9 @@ extern const struct dag_key_value dag_retry_backoffs[];
 /* A param declaration's keys and types (dag_params.c checks them). */
 extern const struct dag_key_value dag_param_decl_keys[];
 extern const struct dag_key_value dag_param_types[];
+/* A need's keys, and its on_change values (enum need_on_change). */
+extern const struct dag_key_value dag_need_keys[];
+extern const struct dag_key_value dag_need_on_change[];
 
 /* How partitions, SLAs, timeouts and hooks are counted: {topic, text}
  * paragraphs for the reference. */

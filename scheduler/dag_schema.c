@@ -103,6 +103,16 @@ key_schema(const struct dag_key *k)
 	case DKT_TASKS:
 		s = REF("tasks");
 		break;
+	case DKT_NEEDS:
+		s = json_pack("{s:s,s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:i},s:{s:s},s:o},s:b}}",
+			      "type", "array", "items", "type", "object",
+			      "properties", "dag", "type", "string",
+			      "task", "type", "string", "dataset", "type", "string",
+			      "offset", "type", "integer", "maximum", 0,
+			      "latest", "type", "boolean",
+			      "on_change", values_enum(dag_need_on_change),
+			      "additionalProperties", 0);
+		break;
 	default:
 		s = json_object();
 	}

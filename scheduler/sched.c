@@ -827,6 +827,7 @@ sched_free(struct sched *s)
 		sched_runs_free_one(s, r);
 	}
 	sched_recheck_free(s);
+	sched_needs_free(s);
 	while (s->lives != NULL) {
 		struct live *l = s->lives;
 

@@ -178,6 +178,8 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 	if (dec == TRIGGER_RUN) {
 		if (t->depends_on_past && !past_ok(s, ti))
 			return;
+		if (sched_needs_blocked(s, ti))
+			return;
 		u.reason = "dependencies met";
 		if (sched_ti_set(s, ti, TI_SCHEDULED, &u) == 0)
 			sched_dispatch_push(s, ti);

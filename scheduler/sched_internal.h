@@ -107,6 +107,8 @@ struct ti {
 	int heap_pos;			/* index in the ready heap, -1 if not */
 	int sla_notified;
 	int in_eval;
+	int needs_waits;		/* entries in the needs waiters
+					 * (sched_needs.c) */
 	uint64_t seq;			/* FIFO order among equals */
 };
 
@@ -258,6 +260,7 @@ struct sched {
 	struct sched_end *held_ends;	/* ends a failed write lost, or that
 					 * came while writes were held */
 	int nheld_ends, capheld_ends;
+	struct sched_needs *needs;	/* waiters on other DAGs (NULL: none) */
 };
 
 static inline struct task *
@@ -386,6 +389,24 @@ void sched_runs_check_done(struct sched *s, struct run *r);
 void sched_runs_create(struct sched *s);
 void sched_runs_promote(struct sched *s);
 void sched_runs_free_done(struct sched *s);
+
+/* sched_needs.c: task instances waiting for other DAGs' partitions */
+/* 1 when ti's needs are not met (it is filed as a waiter), else 0. */
+int sched_needs_blocked(struct sched *s, struct ti *ti);
+/* An upstream task instance or run of dag, partition starting at
+ * start_s, succeeded: evaluate its waiters again in this pass. */
+void sched_needs_released(struct sched *s, const char *dag,
+			  int64_t start_s);
+void sched_needs_forget(struct sched *s, struct ti *ti);
+/* Run r ended: a success releases its waiters and makes the consumers
+ * that used an older try of it stale (on_change); stale runs to re-run
+ * whose upstream has settled are cleared, once. */
+void sched_needs_run_done(struct sched *s, struct run *r);
+/* Waiter entries held (one per task instance and upstream DAG). */
+size_t sched_needs_waiting(const struct sched *s);
+/* How many times needs were evaluated (each a read of the store). */
+int64_t sched_needs_evals(const struct sched *s);
+void sched_needs_free(struct sched *s);
 
 /* sched_notify.c: emails and on_success / on_failure hooks */
 void sched_notify_hook(struct sched *s, struct ti *ti, const char *command,

@@ -42,6 +42,7 @@ sched_runs_free_one(struct sched *s, struct run *r)
 
 		sched_dispatch_remove(s, ti);
 		sched_try_disarm(s, ti);
+		sched_needs_forget(s, ti);
 		if (ti->live != NULL) {
 			if (ti->live->ti == ti)
 				ti->live->ti = NULL;
@@ -140,6 +141,7 @@ sched_runs_check_done(struct sched *s, struct run *r)
 			     r->dag_name, r->partition, run_state_name(to));
 	r->state = to;
 	sched_dstate(s, r->dag_name)->active_runs--;
+	sched_needs_run_done(s, r);
 	s->runs_finished = 1;
 	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
 	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS)))

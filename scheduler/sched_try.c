@@ -759,6 +759,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 					if (r->dag == ti->run->dag &&
 					    r->tis[ti->task].state == TI_NONE)
 						sched_dispatch_eval(s, &r->tis[ti->task]);
+			if (to == TI_SUCCESS)
+				sched_needs_released(s, ti->run->dag_name,
+						     ti->run->start_s);
 			if (ti_state_done(to))
 				sched_runs_check_done(s, ti->run);
 		}

@@ -14,6 +14,7 @@
 #include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
+#include "scheduler/needs_eval.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
 #include "store/store.h"
@@ -24,6 +25,7 @@ static const char *const kind_names[] = {
 	[WAIT_MAX_ACTIVE_RUNS] = "max_active_runs",
 	[WAIT_UPSTREAM] = "upstream",
 	[WAIT_PAST] = "depends_on_past",
+	[WAIT_NEEDS] = "needs",
 	[WAIT_POKES] = "pokes",
 	[WAIT_PARALLELISM] = "parallelism",
 	[WAIT_MAX_ACTIVE_TASKS] = "max_active_tasks",
@@ -307,6 +309,21 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 					json_object_set_new(res, "partition", json_string(prev));
 					json_object_set_new(res, "state", json_string(ti_state_name(past)));
 				}
+			}
+			if (res == NULL && d->nneeds + t->nneeds > 0) {
+				char why[1024];
+				struct sl_err nerr;
+				int r;
+
+				sl_err_clear(&nerr);
+				r = needs_eval_ti(s, bag, d, t, partition,
+						  json_integer_value(json_object_get(run, "start_s")),
+						  json_integer_value(json_object_get(run, "end_s")),
+						  NULL, why, sizeof why, &nerr);
+				if (r < 0)
+					res = reason(WAIT_NEEDS, "needs: %s", nerr.msg);
+				else if (r == 0)
+					res = reason(WAIT_NEEDS, "%s", why);
 			}
 			if (res == NULL)
 				res = reason(WAIT_READY, "dependencies met: scheduled at the next pass");

@@ -28,6 +28,7 @@ enum wait_kind {
 	WAIT_MAX_ACTIVE_RUNS,	/* the run is queued behind others */
 	WAIT_UPSTREAM,		/* the trigger rule waits for upstreams */
 	WAIT_PAST,		/* depends_on_past: the previous partition */
+	WAIT_NEEDS,		/* needs: other DAGs' partitions */
 	WAIT_POKES,		/* in-loop pokes all in flight */
 	WAIT_PARALLELISM,	/* the scheduler's slots are all taken */
 	WAIT_MAX_ACTIVE_TASKS,	/* the DAG's max_active_tasks */

@@ -213,6 +213,69 @@ typedef void (*store_lost_fn)(void *arg, const struct store_lost_row *row);
 /* Task instances queued or running, or holding a token: what a previous
  * scheduler left behind. */
 int store_sched_lost(struct store *s, store_lost_fn fn, void *arg);
+/*
+ * needs: the upstream runs a consumer partition waits for (store_needs.c).
+ * With task, success is that task instance's; with task NULL, the run's.
+ * Rows go to fn in start order; strings valid only during the call.
+ */
+struct store_need_row {
+	int64_t run_id, start_s, end_s;
+	const char *partition;
+	int success;
+	int64_t ti_id;		/* 0 without a task (or no such task) */
+	int try_number;
+	int run_tries;		/* the sum of its task instances' tries */
+};
+typedef void (*store_need_fn)(void *arg, const struct store_need_row *row);
+/* The runs of dag whose interval starts in [from_start, to_start]. */
+int store_needs_range(struct store *s, const char *dag, const char *task,
+		      int64_t from_start, int64_t to_start, store_need_fn fn,
+		      void *arg);
+/* The run of dag with key partition. */
+int store_needs_key(struct store *s, const char *dag, const char *task,
+		    const char *partition, store_need_fn fn, void *arg);
+/* The newest successful run of dag ending at or before end_le. */
+int store_needs_latest(struct store *s, const char *dag, const char *task,
+		       int64_t end_le, store_need_fn fn, void *arg);
+/* Lineage: try try_number of consumer task instance ti_id consumed
+ * up_try of upstream run up_run_id (its task instance up_ti_id, or 0
+ * for the whole run: up_try is then the sum of its tries). */
+/* Forget what try try_number of ti_id recorded (before recording it
+ * again). */
+int store_needs_lineage_clear(struct store *s, int64_t ti_id, int try_number);
+int store_needs_lineage_add(struct store *s, int64_t ti_id, int try_number,
+			    int64_t up_run_id, int64_t up_ti_id, int up_try,
+			    const char *on_change, int64_t now);
+/* A consumer run, with the strongest on_change of its needs (2 rerun,
+ * 1 mark, 0 ignore) and its stale flag (0, 1 stale, 2 re-run pending). */
+struct store_stale_row {
+	int64_t run_id;
+	const char *dag_id, *partition;
+	int stale;
+	int on_change;
+};
+typedef void (*store_stale_fn)(void *arg, const struct store_stale_row *r);
+/* The consumer runs whose latest recorded try consumed an older try of
+ * up_run_id than it has now (it succeeded again). */
+int store_needs_stale(struct store *s, int64_t up_run_id, store_stale_fn fn,
+		      void *arg);
+int store_needs_set_stale(struct store *s, int64_t run_id, int stale);
+/* Runs with a re-run pending (stale 2) none of whose consumed upstream
+ * runs is queued or running. */
+int store_needs_settled(struct store *s, store_stale_fn fn, void *arg);
+/* What the tries of task in (dag_id, partition) consumed, newest try
+ * first: [{try, dag, task, partition, upstream_try, on_change,
+ * recorded_at, upstream_state, changed}] (task null: the whole run;
+ * changed: it succeeded again since); NULL on a database error. */
+json_t *store_needs_lineage_json(struct store *s, const char *dag_id,
+				 const char *partition, const char *task);
+/* The consumer partitions in other DAGs that re-run (on_change: rerun)
+ * after the runs of dag_id starting in [from_s, to_s] (partition: only
+ * that key, may be NULL) succeed again, and theirs in turn:
+ * [{dag, partition}]; NULL on a database error. */
+json_t *store_needs_consequences(struct store *s, const char *dag_id,
+				 int64_t from_s, int64_t to_s,
+				 const char *partition);
 /* The state of task_id in the DAG's latest run before before_start_s:
  * 1 and *state when there is one, 0 when not, -1 on error. */
 int store_ti_past_state(struct store *s, const char *dag_id,
@@ -264,6 +327,7 @@ struct clear_spec {
 	int downstream;
 	int upstream;
 	int only_failed;
+	int only_stale;		/* only runs an upstream change made stale */
 	int dry_run;
 	int no_audit;		/* the caller writes one audit row for an
 				 * action made of several clears */

@@ -128,7 +128,8 @@ store_clear(struct store *s, const struct dag *dag,
 	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
 	    "AND ti.task_id IN (SELECT value FROM json_each(?4)) "
 	    "AND (?5 = 0 OR ti.state IN ('failed', 'upstream_failed')) "
-	    "AND (?6 IS NULL OR r.partition = ?6)");
+	    "AND (?6 IS NULL OR r.partition = ?6) "
+	    "AND (?7 = 0 OR r.stale <> 0)");
 	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, spec->from_s);
 	sqlite3_bind_int64(st, 3, spec->to_s);
@@ -138,6 +139,7 @@ store_clear(struct store *s, const struct dag *dag,
 		sqlite3_bind_text(st, 6, spec->partition, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 6);
+	sqlite3_bind_int(st, 7, spec->only_stale);
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "selecting task instances");
 		goto fail;
@@ -206,6 +208,14 @@ store_clear(struct store *s, const struct dag *dag,
 	st = store_stmt(s,
 	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "
 	    "WHERE id IN (SELECT DISTINCT run_id FROM clear_set) AND state IN ('success', 'failed')");
+	if (store_step_done(s, st) < 0) {
+		store_db_err(s, err, "re-opening runs");
+		goto fail;
+	}
+	/* a run that re-runs is no longer stale (needs:) */
+	st = store_stmt(s,
+	    "UPDATE dag_runs SET stale = 0 "
+	    "WHERE id IN (SELECT DISTINCT run_id FROM clear_set) AND stale <> 0");
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "re-opening runs");
 		goto fail;

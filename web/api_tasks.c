@@ -175,6 +175,11 @@ api_task(struct web_req *r)
 		}
 		json_object_set_new(ti, "waiting_for", why);
 	}
+	/* needs: what its tries consumed, and whether the run is stale */
+	json_object_set_new(ti, "stale", json_incref(json_object_get(run, "stale")));
+	json_object_set_new(ti, "lineage",
+			    store_needs_lineage_json(r->w->store, d->name,
+						     partition, task));
 	{
 		json_t *cmd = json_object();
 

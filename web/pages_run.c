@@ -244,6 +244,49 @@ try_rows(struct buf *b, const struct dag *d, json_t *t)
 	buf_adds(b, "</code></td></tr>");
 }
 
+/* needs: the upstream partitions the tries consumed (lineage), and
+ * whether an upstream change made the run stale. */
+static void
+needs_section(struct web_req *r, struct buf *b, const struct dag *d,
+	      json_t *run, const char *partition, const char *task)
+{
+	json_t *lin = store_needs_lineage_json(r->w->store, d->name, partition,
+					       task);
+	json_int_t stale = json_integer_value(json_object_get(run, "stale"));
+
+	if (stale != 0)
+		buf_printf(b, "<p class=\"waiting\" id=\"ti-stale\">Stale: %s</p>",
+			   stale == 2 ? "an upstream partition it used succeeded again; it re-runs once its upstream settles" :
+			   "an upstream partition it used succeeded again (on_change: mark; sluice clear --only-stale re-runs it)");
+	if (lin != NULL && json_array_size(lin) > 0) {
+		buf_adds(b, "<h2>Consumed (needs)</h2><table class=\"list\" id=\"lineage\"><thead><tr>"
+			    "<th>Try</th><th>DAG</th><th>Task</th><th>Partition</th><th>Its try</th><th>Now</th>"
+			    "</tr></thead><tbody>");
+		for (size_t i = 0; i < json_array_size(lin); i++) {
+			json_t *o = json_array_get(lin, i);
+			const char *ut = json_string_value(json_object_get(o, "task"));
+			const char *values[] = { json_string_value(json_object_get(o, "dag")),
+						 json_string_value(json_object_get(o, "partition")) };
+
+			buf_printf(b, "<tr><td>%lld</td><td>",
+				   (long long)json_integer_value(json_object_get(o, "try")));
+			text_html_escape(b, values[0]);
+			buf_adds(b, "</td><td>");
+			text_html_escape(b, ut ? ut : "(every task)");
+			buf_adds(b, "</td><td><a href=\"");
+			links_build(b, NULL, LINK_PAGE_RUN, values);
+			buf_adds(b, "\">");
+			text_html_escape(b, values[1]);
+			buf_printf(b, "</a></td><td>%lld</td><td>%s</td></tr>",
+				   (long long)json_integer_value(json_object_get(o, "upstream_try")),
+				   json_integer_value(json_object_get(o, "changed")) ?
+				   "succeeded again since" : "unchanged");
+		}
+		buf_adds(b, "</tbody></table>");
+	}
+	json_decref(lin);
+}
+
 enum web_result
 pages_task(struct web_req *r)
 {
@@ -317,6 +360,7 @@ pages_task(struct web_req *r)
 		text_html_escape(&b, json_string_value(json_object_get(why, "text")));
 	}
 	buf_adds(&b, "</p>");
+	needs_section(r, &b, d, run, partition, task);
 	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
 		     "<th>Host</th><th>Started</th><th>Ended</th><th>Result</th><th>DAG file version</th><th>Log</th>"
