@@ -7,10 +7,10 @@
 # state changes and log folders), every recent run stays whole, each chain
 # run succeeds, and neither side reports a locked database. How much the
 # chain slows down is a figure of bench/db_clean.sh, not asserted here.
-# The watchdog of tests/setup.sh: the home alone takes minutes on a loaded
-# machine.
-: "${SLUICE_TEST_TIMEOUT:=1800}"
-export SLUICE_TEST_TIMEOUT
+# The watchdog of tests/setup.sh and its wait for a scheduler to start:
+# the home alone takes minutes to make on a loaded machine.
+: "${SLUICE_TEST_TIMEOUT:=1800}" "${SCHED_START_S:=120}"
+export SLUICE_TEST_TIMEOUT SCHED_START_S
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/db_lib.sh"
 RUNS=${RUNS:-17520} TASKS=${TASKS:-50} LOG_RUNS=${LOG_RUNS:-4000}
