@@ -16,15 +16,7 @@ RUNS=${RUNS:-4000} TASKS=${TASKS:-50} PAD=${PAD:-1500} ROUNDS=${ROUNDS:-3}
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 echo "db backup bench ($SLUICE): $RUNS runs x $TASKS tasks, $PAD bytes per try; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-new_home
-cat >"$H/dags/chain.yaml" <<'YAML'
-dag: chain
-tasks:
-  a: {command: 'true'}
-  b: {after: [a], command: 'true'}
-  c: {after: [b], command: 'true'}
-YAML
-sl db migrate >/dev/null
+db_chain_home
 t0=$(ms)
 db_bulk_history hourly "$RUNS" "$TASKS" 0 "$PAD"
 sqlite3 "$H/sluice.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null

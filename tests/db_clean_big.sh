@@ -14,15 +14,7 @@ export SLUICE_TEST_TIMEOUT SCHED_START_S
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/db_lib.sh"
 RUNS=${RUNS:-17520} TASKS=${TASKS:-50} LOG_RUNS=${LOG_RUNS:-4000}
-new_home
-cat >"$H/dags/chain.yaml" <<'YAML'
-dag: chain
-tasks:
-  a: {command: 'echo a'}
-  b: {after: [a], command: 'echo b'}
-  c: {after: [b], command: 'echo c'}
-YAML
-sl db migrate >/dev/null
+db_chain_home
 t0=$(date +%s)
 db_bulk_history hourly "$RUNS" "$TASKS" "$LOG_RUNS"
 note "made $RUNS runs, $((RUNS * TASKS)) task instances, $((LOG_RUNS * TASKS)) log files in $(($(date +%s) - t0)) s"

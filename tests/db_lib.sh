@@ -94,3 +94,17 @@ SQL
 	sed 's|$|/try-1.log|' "$T/bulk-dirs" | xargs -d '\n' touch || fail "db_bulk_history: touch"
 	rm -f "$T/bulk-dirs"
 }
+
+# db_chain_home: a new home ($H) holding the DAG chain (tasks a, b, c,
+# each after the one before) and a migrated database.
+db_chain_home() {
+	new_home
+	cat >"$H/dags/chain.yaml" <<'YAML'
+dag: chain
+tasks:
+  a: {command: 'echo a'}
+  b: {after: [a], command: 'echo b'}
+  c: {after: [b], command: 'echo c'}
+YAML
+	sl db migrate >/dev/null
+}
