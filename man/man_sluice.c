@@ -7,12 +7,13 @@
 
 #include <string.h>
 
+#include "build-config.h"
 #include "man/roff.h"
 #include "scheduler/cli.h"
 
 /* The options cli_main reads before the verb (not in a verb's table). */
 static const struct cli_opt man_global_opts[] = {
-	{ "home", 0, "DIR", "the sluice home: the folder holding sluice.yaml, the database, dags/ and logs/; default $SLUICE_HOME, else the current folder" },
+	{ "home", 0, "DIR", "the sluice home: the folder holding sluice.yaml, the database, dags/ and logs/; default $SLUICE_HOME, else " SLUICE_DEFAULT_HOME_DOC },
 	{ "json", 0, NULL, "print listings as JSON" },
 	{ "version", 0, NULL, "print the version of sluice, of the libraries it is built with (SQLite, libevent, libcurl, libssh2) and the database schema version it carries, and exit" },
 	{ "help", 'h', NULL, "list the verbs and exit; `sluice help VERB` explains one" },
@@ -134,7 +135,10 @@ man_sluice(struct buf *out)
 		  "\n"
 		  "Every command works on a home: a folder holding sluice.yaml, "
 		  "the database, the DAG folder and the task logs. `sluice init` "
-		  "makes one.");
+		  "makes one. The home is --home, else $SLUICE_HOME, else "
+		  SLUICE_DEFAULT_HOME_DOC " (this build's default: configure "
+		  "--with-default-home; the Debian package's is /var/lib/sluice, "
+		  "the home of its system user sluice and of its systemd units).");
 	roff_req(out, "SH", 1, "GLOBAL OPTIONS");
 	roff_text(out, "These come before or after the verb, before a --.");
 	for (const struct cli_opt *o = man_global_opts; o->name != NULL; o++)

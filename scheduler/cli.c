@@ -76,7 +76,7 @@ usage_all(FILE *f)
 		"\n"
 		"Options for every verb:\n"
 		"  --home DIR   the sluice home (config, database, dags/, logs/);\n"
-		"               default $SLUICE_HOME, else the current folder\n"
+		"               default $SLUICE_HOME, else " SLUICE_DEFAULT_HOME_DOC "\n"
 		"  --json       listings as JSON\n"
 		"\n"
 		"`sluice help VERB` (or `sluice VERB --help`) explains a verb.\n");

@@ -8,8 +8,8 @@
  * its usage lines: a lowercase word is itself (a sub-verb), DAG the DAG
  * names of the home, TASK the DAG's task names, P or PARTITION the
  * partition keys of its runs. The home is the command line's --home, else
- * SLUICE_HOME, else the current folder, as for any verb; a home that
- * cannot be read gives no names (and no error).
+ * SLUICE_HOME, else the build's default home (config_home), as for any
+ * verb; a home that cannot be read gives no names (and no error).
  */
 #include "scheduler/cli.h"
 

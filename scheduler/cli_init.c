@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "scheduler/config.h"
 #include "store/store.h"
 
@@ -97,7 +98,7 @@ static const struct cli_opt init_opts[] = {
 const struct cli_verb cli_init = {
 	"init", "create a sluice home (config, database, dags/, logs/)",
 	"[DIR] [--dags PATH]",
-	"Creates DIR (default: --home, $SLUICE_HOME, or the current folder) with a\n"
+	"Creates DIR (default: --home, $SLUICE_HOME, or " SLUICE_DEFAULT_HOME_DOC ") with a\n"
 	"commented sluice.yaml, the database, dags/ and logs/, and an admin user for\n"
 	"the web UI whose password is printed once. --dags points the config at an\n"
 	"existing DAG folder instead of DIR/dags.\n",

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "base/log.h"
 #include "base/ydoc.h"
 
@@ -81,6 +82,9 @@ config_home(const char *flag)
 
 	if (h == NULL || *h == '\0')
 		h = getenv("SLUICE_HOME");
+	/* a package's system home (configure --with-default-home) */
+	if ((h == NULL || *h == '\0') && SLUICE_DEFAULT_HOME[0] == '/')
+		h = SLUICE_DEFAULT_HOME;
 	if (h == NULL || *h == '\0') {
 		if (getcwd(cwd, sizeof cwd) == NULL)
 			sl_fatal("cannot read the current folder");

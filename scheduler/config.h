@@ -41,8 +41,9 @@ struct config {
 	int log_format;		/* enum log_format (base/log.h) */
 };
 
-/* The home from --home (may be NULL), else SLUICE_HOME, else the current
- * folder; made absolute. Caller frees. */
+/* The home from --home (may be NULL), else SLUICE_HOME, else the build's
+ * default home (configure --with-default-home; a package's /var/lib/sluice),
+ * else the current folder; made absolute. Caller frees. */
 char *config_home(const char *flag);
 /* Load home/sluice.yaml (missing = all defaults). */
 int config_load(const char *home, struct config **out, struct sl_err *err);

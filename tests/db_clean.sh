@@ -7,15 +7,7 @@
 # unless --audit; the scheduler's chain finishes meanwhile.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/db_lib.sh"
-new_home
-cat >"$H/dags/chain.yaml" <<'YAML'
-dag: chain
-tasks:
-  a: {command: 'echo a'}
-  b: {after: [a], command: 'echo b'}
-  c: {after: [b], command: 'echo c'}
-YAML
-sl db migrate >/dev/null
+db_chain_home
 db_history chain 300 200 0 1	# old: partitions ended 200-499 days ago
 db_history other 100 200 0 1
 db_history chain 50 10 0 1	# recent: 10-59 days ago

@@ -5,9 +5,14 @@
 # disabled: postinst enables them only where they were enabled before)
 # and the sample config; its postinst makes the user sluice and
 # /var/lib/sluice; lintian reports no error; the binary extracted from
-# it (dpkg -x) prints its versions and validates the example DAGs.
+# it (dpkg -x) prints its versions, validates the example DAGs and, with
+# no --home, works on /var/lib/sluice.
 # Slow (a full optimised build and lintian): not in `make check` but in
-# `make check-deb`, which .ci/run runs after the suite.
+# `make check-deb`, which .ci/run runs after the suite. The package's
+# build alone took 15 minutes on a 2-core machine at load 30: the
+# watchdog of tests/setup.sh waits 40 here.
+: "${SLUICE_TEST_TIMEOUT:=2400}"
+export SLUICE_TEST_TIMEOUT
 . "$SLUICE_SRCDIR/tests/setup.sh"
 for tool in dpkg-buildpackage dh lintian fakeroot; do
 	command -v "$tool" >/dev/null ||
@@ -78,4 +83,29 @@ new_home
 "$S" --home "$H" man sluice | cmp -s - <(gzip -dc <(dpkg-deb --fsys-tarfile "$deb" |
 	tar -xOf - ./usr/share/man/man1/sluice.1.gz)) ||
 	fail "the packaged sluice.1 is not what the packaged binary prints"
+
+# the packaged binary's default home is /var/lib/sluice (the units' home):
+# with neither --home nor SLUICE_HOME, from any folder, as root, it reads
+# the DAGs of /var/lib/sluice. A private mount namespace puts this test's
+# home there (the machine's /var/lib is not touched); without one (not
+# root, no unshare), the error for a missing home names the path.
+assert_contains "$("$S" --help)" "else /var/lib/sluice" "--help names the default home"
+assert_contains "$("$S" man sluice)" "/var/lib/sluice" "sluice(1) names the default home"
+mkdir -p "$T/varlib/sluice/dags" "$T/elsewhere"
+cp "$SLUICE_SRCDIR/dags/stock_prices_hourly.yaml" "$T/varlib/sluice/dags/"
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	out=$(cd "$T/elsewhere" && env -u SLUICE_HOME unshare -m sh -c \
+		'mount --bind "$1" /var/lib && "$2" dags list' sh "$T/varlib" "$S" 2>&1) ||
+		fail "dags list with no --home: $out"
+	assert_contains "$out" "stock_prices_hourly" "dags list with no --home reads /var/lib/sluice"
+	[ -f "$T/varlib/sluice/sluice.db" ] || fail "the default home's database was not made in /var/lib/sluice"
+	[ -e "$T/elsewhere/sluice.db" ] && fail "the current folder was used as the home"
+else
+	note "not root or no unshare: the default home checked by its error only"
+	out=$(cd "$T/elsewhere" && env -u SLUICE_HOME "$S" dags list 2>&1) || true
+	[ -d /var/lib/sluice ] || assert_contains "$out" "/var/lib/sluice" "dags list with no --home"
+fi
+# a build from source keeps the current folder as the home
+out=$(cd "$T/elsewhere" && env -u SLUICE_HOME "$SLUICE" --help)
+assert_contains "$out" "else the current folder" "a source build's default home"
 echo "deb_package: ok"

@@ -136,6 +136,7 @@ sl() { "$SLUICE" --home "$H" "$@"; }
 
 # start_scheduler [ARGS...]: run `sluice scheduler` in the background on $H,
 # log in $T/scheduler.log, PID in $SCHED_PID; stopped at exit.
+# SCHED_START_S (default 15) bounds the wait for its start.
 start_scheduler() {
 	local before
 	harness_config
@@ -149,7 +150,7 @@ start_scheduler() {
 		kill -0 "$SCHED_PID" 2>/dev/null || fail "the scheduler exited: $(tail -5 "$T/scheduler.log")"
 		return 1
 	}
-	wait_for 15 "scheduler to start" _sched_up
+	wait_for "${SCHED_START_S:-15}" "scheduler to start" _sched_up
 }
 
 # start_standalone [ARGS...]: scheduler + web on a free port; sets
