@@ -67,6 +67,7 @@ static struct {
 	long file_writes;		/* h_dag_file's writes, for mtimes */
 	long ntries;			/* tries started, for tokens */
 	void (*cfg_fn)(struct config *cfg);
+	void (*on_start)(const char *task);	/* h_on_start() */
 } H;
 
 static char **
@@ -129,6 +130,8 @@ fake_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	if (H.order.len > 0)
 		buf_addc(&H.order, ',');
 	buf_adds(&H.order, task->task);
+	if (H.on_start != NULL)
+		H.on_start(task->task);
 	return t;
 }
 
@@ -406,6 +409,7 @@ rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 void
 h_close(void)
 {
+	H.on_start = NULL;
 	sched_free(H.s);	/* frees cfg */
 	event_base_free(H.base);
 	while (H.tries != NULL) {
@@ -703,6 +707,12 @@ h_running(const char *task)
 		if (!t->ended && (task == NULL || strcmp(t->task, task) == 0))
 			n++;
 	return n;
+}
+
+void
+h_on_start(void (*fn)(const char *task))
+{
+	H.on_start = fn;
 }
 
 int

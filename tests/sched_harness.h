@@ -87,6 +87,9 @@ int h_end_one(int exit_code);
 int h_end_all(void);
 /* How many fake tries of task (NULL: any) run now. */
 int h_running(const char *task);
+/* Call fn(task) in every fake start, after the try is made (NULL: no
+ * more calls); h_close() forgets it. For faults in the middle of a pass. */
+void h_on_start(void (*fn)(const char *task));
 /* How many fake tries of task were started in all. */
 int h_started(const char *task);
 /* Why the running try of task was killed (SL_KILL_*), 0 if not. */

@@ -1344,6 +1344,44 @@ test_failed_commit_starts_nothing(void)
 	h_close();
 }
 
+/* Writes begin to fail while a turn starts the tries it queued (a lock
+ * another process holds, a full disk): the first try has started, the
+ * others' queued state is committed but they never started. After the
+ * back-off each of them starts exactly once; none stays queued. */
+static void
+hold_writes_at_first_start(const char *task)
+{
+	(void)task;
+	h_on_start(NULL);
+	store_hold(h_store(), 1);
+}
+
+static void
+test_failed_write_while_starting(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fs.yaml", "dag: fs\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {command: \"true\"}\n  c: {command: \"true\"}\n"
+			     "  d: {after: [a, b, c], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	static const char *const tasks[] = { "a", "b", "c" };
+
+	h_open(files, NULL);
+	h_on_start(hold_writes_at_first_start);
+	h_trigger("fs", "p");
+	h_advance(60 * 1000);
+	for (size_t i = 0; i < sizeof tasks / sizeof *tasks; i++) {
+		CHECK_EQ_INT(1, h_started(tasks[i]));
+		CHECK_STATE("running", "fs", tasks[i], "p");
+	}
+	CHECK_EQ_INT(4, h_end_all());
+	for (size_t i = 0; i < sizeof tasks / sizeof *tasks; i++)
+		CHECK_EQ_INT(1, h_started(tasks[i]));
+	CHECK_EQ_STR("success", h_run_state("fs", "p"));
+	h_close();
+}
+
 /* --- why a task instance waits (scheduler/wait.c) --- */
 
 /* The slot rule, as a table: the first reason in the dispatcher's order. */
@@ -1497,6 +1535,7 @@ main(void)
 	RUN(test_dag_file_broken_restart);
 	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
+	RUN(test_failed_write_while_starting);
 	RUN(test_failed_commit_keeps_ends);
 	RUN(test_wall_steps);
 	RUN(test_wall_step_schedule);
