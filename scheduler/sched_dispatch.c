@@ -33,7 +33,7 @@
 #include "store/store.h"
 
 /* --- the ready heap: live lane first, then priority desc, then older
- * partition, then FIFO --- */
+ * partition (newer in a backfill that says newest first), then FIFO --- */
 
 static int
 ti_before(const struct ti *a, const struct ti *b)
@@ -44,6 +44,10 @@ ti_before(const struct ti *a, const struct ti *b)
 		return b->run->backfill_lane;
 	if (pa != pb)
 		return pa > pb;
+	/* a backfill that runs newest first does so for its tasks too */
+	if (a->run->backfill_id != 0 && a->run->backfill_id == b->run->backfill_id &&
+	    a->run->bf_newest_first && a->run->start_s != b->run->start_s)
+		return a->run->start_s > b->run->start_s;
 	if (a->run->start_s != b->run->start_s)
 		return a->run->start_s < b->run->start_s;
 	return a->seq < b->seq;

@@ -337,19 +337,23 @@ one_slot_cfg(struct config *cfg)
 	cfg->parallelism = 1;
 }
 
-/* --newest-first: the newest partition runs first, then back in time. */
+/* --newest-first: the newest partition runs first, then back in time,
+ * whether runs (max_active 1) or tasks (one slot, every run running)
+ * hold it back. */
 static void
 test_backfill_newest_first(void)
 {
-	h_open(lane_files, one_slot_cfg);
-	bf_make(NULL, 1, 1);
-	CHECK_EQ_STR("running", h_ti("bf", "b", HOUR(19), "state"));
-	CHECK_EQ_INT(0, h_end("b", HOUR(19), 0));
-	CHECK_EQ_STR("running", h_ti("bf", "b", HOUR(18), "state"));
-	CHECK_EQ_INT(0, h_end("b", HOUR(18), 0));
-	CHECK_EQ_STR("running", h_ti("bf", "b", HOUR(17), "state"));
-	CHECK_EQ_STR("0", h_ti("bf", "b", HOUR(00), "try_number"));
-	h_close();
+	for (int max_active = 1; max_active >= 0; max_active--) {
+		h_open(lane_files, one_slot_cfg);
+		bf_make(NULL, 1, max_active);
+		CHECK_EQ_STR("running", h_ti("bf", "b", HOUR(19), "state"));
+		CHECK_EQ_INT(0, h_end("b", HOUR(19), 0));
+		CHECK_EQ_STR("running", h_ti("bf", "b", HOUR(18), "state"));
+		CHECK_EQ_INT(0, h_end("b", HOUR(18), 0));
+		CHECK_EQ_STR("running", h_ti("bf", "b", HOUR(17), "state"));
+		CHECK_EQ_STR("0", h_ti("bf", "b", HOUR(00), "try_number"));
+		h_close();
+	}
 }
 
 /*
