@@ -19,17 +19,17 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-lane.XXXXXX")
 H=$W/home
 SCHED=
 cleanup() {
+	# the backfill's tries outlive the scheduler by design: its cancel
+	# with --kill has the scheduler stop them first
+	if [ -n "$SCHED" ] && [ -f "$H/sluice.db" ]; then
+		"$SLUICE" --home "$H" backfill cancel 1 --kill --yes >/dev/null 2>&1 || true
+		for _ in $(seq 100); do
+			[ "$(q "SELECT count(*) FROM task_instances WHERE dag_id='hist' AND state='running'")" = 0 ] && break
+			sleep 0.1
+		done
+	fi
 	[ -n "$SCHED" ] && kill "$SCHED" 2>/dev/null
 	wait 2>/dev/null
-	# the backfill's tries outlive the scheduler by design: end this
-	# bench's ones, known by their supervisor's status file under $W
-	for f in /proc/[0-9]*/cmdline; do
-		mapfile -d '' -t a <"$f" 2>/dev/null || continue
-		[ "${#a[@]}" -gt 2 ] && [ "${a[0]##*/}" = sluice-try ] &&
-			[ "${a[1]}" = -s ] && [ "${a[2]#"$W"/}" != "${a[2]}" ] || continue
-		f=${f%/cmdline}
-		kill -TERM "${f#/proc/}" 2>/dev/null
-	done
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -49,15 +49,7 @@ max_active_runs: 1000
 tasks:
   load: {command: "sleep 20"}
 Y
-cat >"$H/dags/live.yaml" <<'Y'
-dag: live
-schedule: "* * * * *"
-start: 2020-01-01T00:00:00Z
-catchup: false
-tasks:
-  first: {command: "true"}
-  second: {after: [first], command: "true"}
-Y
+cp "$here/../tests/data/backfill_lane_live.yaml" "$H/dags/live.yaml"
 echo "sluice backfill lane bench: 1,000 partitions x sleep 20, parallelism 32, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
 "$SLUICE" --home "$H" scheduler >"$W/scheduler.log" 2>&1 &
 SCHED=$!

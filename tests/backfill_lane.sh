@@ -39,15 +39,7 @@ tasks:
   long: {command: "sleep 3600"}
 EOF
 # live: a partition every minute; only the newest is created
-cat >"$H/dags/live.yaml" <<'EOF'
-dag: live
-schedule: "* * * * *"
-start: 2020-01-01T00:00:00Z
-catchup: false
-tasks:
-  first: {command: "true"}
-  second: {after: [first], command: "true"}
-EOF
+cp "$SLUICE_SRCDIR/tests/data/backfill_lane_live.yaml" "$H/dags/live.yaml"
 cat >"$H/dags/adhoc.yaml" <<'EOF'
 dag: adhoc
 tasks:
