@@ -33,6 +33,7 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 q() { sqlite3 -batch -noheader "$H/sluice.db" "$@"; }
 
 mkdir -p "$H/dags"
@@ -55,7 +56,9 @@ echo "sluice backfill lane bench: 1,000 partitions x sleep 20, parallelism 32, $
 SCHED=$!
 until grep -q 'scheduler started' "$W/scheduler.log" 2>/dev/null; do sleep 0.1; done
 "$SLUICE" --home "$H" backfill hist --from 2029-01-01T00:00:00Z --to 2029-02-11T15:00:00Z 2>/dev/null | tail -n 1
-until [ "$(q "SELECT count(*) FROM task_instances WHERE dag_id='hist' AND state='running'")" -ge 16 ]; do sleep 0.2; done
+# the backfill is under way (on a loaded machine its tries start more
+# slowly than they end: each tick prints how many hold slots)
+until [ "$(q "SELECT count(*) FROM task_instances WHERE dag_id='hist' AND state='running'")" -ge 1 ]; do sleep 0.2; done
 worst=0
 for round in $(seq "$ROUNDS"); do
 	before=$(q "SELECT coalesce(max(end_s), 0) FROM dag_runs WHERE dag_id='live'")
