@@ -1,8 +1,8 @@
 #!/bin/bash
 # The backfill lane's target: with a 1,000-partition backfill of 20-second
 # tasks filling its share of the slots (backfill_share 50% of parallelism
-# 32: 16 tries; max_active_runs 1000, so ~1,000 ready backfill tasks wait
-# in the scheduler's heap), a live partition's first task starts within
+# 32 and of the local executor's 16 slots: 8 tries; max_active_runs 1000,
+# so ~1,000 ready backfill tasks wait in the scheduler's heap), a live partition's first task starts within
 # 1 s of its tick. A DAG scheduled every minute is the live one; for
 # ROUNDS ticks (default 3, one a minute) the bench prints the delay from
 # the tick (the partition's end) to its first task's start, the backfill's
