@@ -24,6 +24,7 @@ const struct cli_verb *const cli_verbs[] = {
 	&cli_dags,
 	&cli_trigger,
 	&cli_backfill,
+	&cli_backfills,
 	&cli_clear,
 	&cli_mark,
 	&cli_runs,

@@ -112,13 +112,19 @@ const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
  * (with the nearest keys) and return -1. */
 int cli_partition(struct cli *c, const struct dag *d, const char *arg,
 		  char *key, size_t n);
+/* Wait until every run of d in partitions (a JSON array of keys) is done,
+ * with a progress line on stderr (lines: a line per change when stderr is
+ * not a terminal). 0 all succeeded, -1 one failed, -2 no scheduler ran on
+ * the home for 60 s. */
+int cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions,
+		  int lines);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
 /* Take the scheduler lock of the home (one scheduler per home). */
 int cli_scheduler_lock(struct cli *c);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
-    cli_backfill, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,
+    cli_backfill, cli_backfills, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,
     cli_test, cli_scheduler, cli_standalone, cli_operator, cli_executors;
 extern const struct cli_verb cli_web, cli_users, cli_status;
 extern const struct cli_verb cli_man, cli_complete;

@@ -1,5 +1,5 @@
-/* cli_trigger.c: `sluice trigger` and `sluice backfill`: create runs, and
- * optionally wait for them with a progress line. */
+/* cli_trigger.c: `sluice trigger`: create a run, and optionally wait for
+ * it with a progress line (cli_wait_runs, also `sluice backfill --wait`). */
 #include "scheduler/cli.h"
 
 #include <limits.h>
@@ -64,8 +64,8 @@ wait_progress_line(const struct dag *d, const struct wait_progress *w,
  * SLUICE_PROGRESS_SECONDS (default 10), and a last one at the end.
  * Returns 0 if all succeeded, -1 if one failed, -2 when no scheduler ran
  * on the home for 60 s. */
-static int
-wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
+int
+cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 {
 	int tty = isatty(STDERR_FILENO), warned = 0;
 	int64_t last_print = 0, alone_since = 0, every_ms = 10000;
@@ -243,7 +243,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	if (!wait)
 		return 0;
 	parts = json_pack("[s]", key);
-	r = wait_runs(c, d, parts, 0);
+	r = cli_wait_runs(c, d, parts, 0);
 	json_decref(parts);
 	if (r == -2)
 		return EXIT_HOME;
@@ -278,134 +278,4 @@ const struct cli_verb cli_trigger = {
 	"instead of refused. A scheduler must be running on the home to run it.\n",
 	trigger_opts,
 	trigger_run,
-};
-
-static int
-backfill_run(struct cli *c, const struct cli_args *args)
-{
-	const char *name = args->npos > 0 ? args->pos[0] : NULL;
-	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
-	int wait = cli_opt_flag(args, "wait"), dry_run = cli_opt_flag(args, "dry-run");
-	int created = 0, existing = 0;
-	struct partition_set set;
-	struct dag *d;
-	struct sl_err err;
-	json_t *parts, *made, *had;
-	size_t i;
-
-	if (args->npos > 1)
-		return cli_usage(&cli_backfill, "unexpected argument '%s'", args->pos[1]);
-	if (name == NULL || from == NULL || to == NULL)
-		return cli_usage(&cli_backfill, "needs DAG, --from and --to");
-	if (cli_open(c, 1, 1) < 0)
-		return EXIT_HOME;
-	if ((d = cli_dag(c, name)) == NULL)
-		return EXIT_FAILED;
-	if (d->schedule == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no schedule; trigger its partitions one by one\n", name);
-		return EXIT_FAILED;
-	}
-	sl_err_clear(&err);
-	if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
-				    PARTITION_SCHEDULE, &set, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
-		return EXIT_USAGE;
-	}
-	made = json_array();
-	had = json_array();
-	for (i = 0; i < set.n; i++) {
-		const struct partition *p = &set.v[i];
-
-		if (!p->exists && !dry_run &&
-		    store_run_create(c->store, d, p->key, p->start_s, p->end_s,
-				     "backfill", NULL, NULL, &err) < 0) {
-			/* made meanwhile (by the scheduler): it exists now */
-			json_t *run = store_run_json(c->store, d->name, p->key);
-
-			json_decref(run);
-			if (run == NULL) {
-				fprintf(stderr, "sluice: %s\n", err.msg);
-				partition_set_free(&set);
-				json_decref(made);
-				json_decref(had);
-				return EXIT_FAILED;
-			}
-			json_array_append_new(had, json_string(p->key));
-			existing++;
-			continue;
-		}
-		if (p->exists) {
-			json_array_append_new(had, json_string(p->key));
-			existing++;
-		} else {
-			json_array_append_new(made, json_string(p->key));
-			created++;
-		}
-	}
-	partition_set_free(&set);
-	if (!dry_run) {
-		json_t *detail = json_pack("{s:s,s:s,s:i,s:i}", "from", from, "to", to,
-					   "created", created, "existing", existing);
-
-		store_audit(c->store, c->who, "backfill", d->name, detail);
-		json_decref(detail);
-	}
-	if (c->json) {
-		json_t *o = json_pack("{s:O,s:O,s:b}", dry_run ? "would_create" : "created",
-				      made, "existing", had, "dry_run", dry_run);
-
-		cli_print_json(o);
-		json_decref(o);
-	} else {
-		json_t *k;
-
-		json_array_foreach(made, i, k)
-			printf("%s %s\n", dry_run ? "would create" : "created", json_string_value(k));
-		json_array_foreach(had, i, k)
-			printf("exists %s\n", json_string_value(k));
-		printf("backfill %s: %d run%s %s", d->name, created, created == 1 ? "" : "s",
-		       dry_run ? "would be created (dry run)" : "created");
-		if (existing)
-			printf(", %d partition%s already had a run (clear them to re-run)",
-			       existing, existing == 1 ? "" : "s");
-		printf("\n");
-	}
-	json_decref(had);
-	parts = made;
-	if (wait && !dry_run && created > 0) {
-		int r = wait_runs(c, d, parts, 1);
-
-		if (r < 0) {
-			if (r != -2)
-				fprintf(stderr, "backfill %s: some runs failed\n", d->name);
-			json_decref(parts);
-			return r == -2 ? EXIT_HOME : EXIT_FAILED;
-		}
-	}
-	json_decref(parts);
-	return 0;
-}
-
-static const struct cli_opt backfill_opts[] = {
-	{ "from", 0, "P", "the first partition (inclusive)" },
-	{ "to", 0, "P", "the last partition (inclusive)" },
-	{ "dry-run", 'n', NULL, "list the partitions it would create, create nothing" },
-	{ "wait", 'w', NULL, "wait for every run to finish" },
-	{ NULL, 0, NULL, NULL },
-};
-
-const struct cli_verb cli_backfill = {
-	"backfill", "create runs for a range of partitions",
-	"DAG --from P --to P [--dry-run] [--wait]",
-	"Creates a run for every partition of a scheduled DAG from the one --from\n"
-	"names to the one --to names, both included: a date names the partitions\n"
-	"starting that day, a time the partition holding it (in the DAG's zone\n"
-	"unless it carries an offset). Partitions that already have a run are\n"
-	"left alone and listed as existing: clear them to re-run.\n"
-	"Runs start as max_active_runs allows. --wait waits for all of them,\n"
-	"with a progress line on stderr (runs done/total, running, failed):\n"
-	"updated in place on a terminal, else a line when it changes, at most\n"
-	"every SLUICE_PROGRESS_SECONDS (default 10), and one at the end.\n",
-	backfill_opts,
-	backfill_run,
 };

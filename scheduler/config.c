@@ -21,6 +21,7 @@ const struct config_key config_keys[] = {
 	{ "database", "path", "sluice.db", "the SQLite database holding runs, task instances, tries, users and the audit log" },
 	{ "logs", "path", "logs", "the folder of task logs: logs/DAG/PARTITION/TASK/try-N.log" },
 	{ "parallelism", "integer 1..100000", "32", "the most tries running at once, over all DAGs and executors" },
+	{ "backfill_share", "percent 1..100", "50%", "the most that tries of backfill-lane runs (backfills, catch-up) may hold of parallelism, of each executor's slots and of each pool (rounded down, at least 1): the rest is kept for live partitions" },
 	{ "dags_paused_at_creation", "boolean", "true", "new DAGs (at the first start, and files added later) start paused until `sluice dags unpause`; false: they start at once" },
 	{ "kill_grace", "duration", "10s", "a try that is stopped (timeout, clear, mark) gets SIGTERM, then SIGKILL this much later" },
 	{ "log_max", "size", "100MB", "the cap of one try's log (its head and tail are kept); KB, MB, GB (powers of 1000) or KiB, MiB, GiB; 0: no cap" },
@@ -116,6 +117,7 @@ config_defaults(struct config *c, const char *home)
 	c->db_path = xasprintf("%s/sluice.db", home);
 	c->logs_dir = xasprintf("%s/logs", home);
 	c->parallelism = 32;
+	c->backfill_share = 50;
 	c->dags_paused_at_creation = 1;
 	c->web_bind = xstrdup("127.0.0.1");
 	c->web_port = 8080;
@@ -307,6 +309,33 @@ config_status_dirs(struct config *c)
 	}
 }
 
+/* A percent: 50 or "50%", 1..100. */
+static int
+config_percent(struct ydoc *d, ynode_t *n, const char *key, int *out,
+	       struct sl_err *err)
+{
+	const char *text;
+	char num[16];
+	size_t len;
+	long long v;
+
+	if (ynode_get_str(d, n, key, &text, err) < 0)
+		return -1;
+	len = strlen(text);
+	if (len > 0 && text[len - 1] == '%')
+		len--;
+	if (len == 0 || len >= sizeof num)
+		return ydoc_err(d, n, err, "%s: expected a percent 1..100 (50 or 50%%), got '%s'",
+				key, text);
+	memcpy(num, text, len);
+	num[len] = '\0';
+	if (sl_parse_int(num, 1, 100, &v) < 0)
+		return ydoc_err(d, n, err, "%s: expected a percent 1..100 (50 or 50%%), got '%s'",
+				key, text);
+	*out = (int)v;
+	return 0;
+}
+
 int
 config_load(const char *home, struct config **out, struct sl_err *err)
 {
@@ -361,6 +390,9 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_get_int(d, v, key, 1, 100000, &iv, err) < 0)
 				goto fail;
 			c->parallelism = (int)iv;
+		} else if (strcmp(key, "backfill_share") == 0) {
+			if (config_percent(d, v, key, &c->backfill_share, err) < 0)
+				goto fail;
 		} else if (strcmp(key, "dags_paused_at_creation") == 0) {
 			if (ynode_get_bool(d, v, key, &c->dags_paused_at_creation,
 					   err) < 0)
@@ -555,6 +587,8 @@ const char config_template[] =
 "database: sluice.db     # SQLite state store\n"
 "logs: logs              # task logs: logs/DAG/PARTITION/TASK/try-N.log\n"
 "parallelism: 32         # most tasks running at once, over all DAGs\n"
+"# backfill_share: 50%   # backfills and catch-up hold at most this share\n"
+"                        #   of the slots: live partitions always find one\n"
 "# dags_paused_at_creation: true  # a DAG seen for the first time starts\n"
 "                        #   paused: `sluice dags unpause DAG` (or the UI)\n"
 "                        #   starts it; false: new DAGs start at once\n"

@@ -546,6 +546,17 @@ poll_fire(struct sched *s, struct sched_timer *t)
 	sched_timer_set(s, t, sched_mono(s) + SCHED_POLL_MS, poll_fire);
 }
 
+/* Until the next whole second of the wall clock: partitions end on whole
+ * seconds, so the tick that creates a live partition's run comes right at
+ * its end, not up to a second later. */
+static int64_t
+sched_tick_delay(const struct sched *s)
+{
+	int64_t into = sched_now(s) % SCHED_TICK_MS;
+
+	return into > 0 ? SCHED_TICK_MS - into : SCHED_TICK_MS;
+}
+
 /* Every second: due partitions, the DAG folder, SLAs, run counts. */
 static void
 tick_fire(struct sched *s, struct sched_timer *t)
@@ -574,7 +585,8 @@ tick_fire(struct sched *s, struct sched_timer *t)
 	}
 	sched_tx_commit(s);
 	sched_pass_schedule(s);
-	sched_timer_set(s, t, sched_mono(s) + SCHED_TICK_MS, tick_fire);
+	s->tick_expected = sched_mono(s) + sched_tick_delay(s);
+	sched_timer_set(s, t, s->tick_expected, tick_fire);
 }
 
 static void

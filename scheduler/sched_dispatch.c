@@ -32,15 +32,22 @@
 #include "scheduler/wait.h"
 #include "store/store.h"
 
-/* --- the ready heap: priority desc, then older partition, then FIFO --- */
+/* --- the ready heap: live lane first, then priority desc, then older
+ * partition (newer in a backfill that says newest first), then FIFO --- */
 
 static int
 ti_before(const struct ti *a, const struct ti *b)
 {
 	int pa = ti_task(a)->priority, pb = ti_task(b)->priority;
 
+	if (a->run->backfill_lane != b->run->backfill_lane)
+		return b->run->backfill_lane;
 	if (pa != pb)
 		return pa > pb;
+	/* a backfill that runs newest first does so for its tasks too */
+	if (a->run->backfill_id != 0 && a->run->backfill_id == b->run->backfill_id &&
+	    a->run->bf_newest_first && a->run->start_s != b->run->start_s)
+		return a->run->start_s > b->run->start_s;
 	if (a->run->start_s != b->run->start_s)
 		return a->run->start_s < b->run->start_s;
 	return a->seq < b->seq;
@@ -243,7 +250,9 @@ sched_dispatch(struct sched *s)
 {
 	struct ti **blocked = NULL;
 	int nblocked = 0, capblocked = 0;
+	struct sched_lane_use lane;
 
+	sched_lane_count(s, &lane);
 	while (s->nheap > 0) {
 		struct ti *ti = s->heap[0];
 		struct executor *ex = NULL;
@@ -255,8 +264,14 @@ sched_dispatch(struct sched *s)
 		if (s->running >= s->cfg->parallelism &&
 		    (s->nheap_loop == 0 || s->pokes >= SCHED_MAX_POKES))
 			break;
+		/* live tasks come first: when the first is a backfill one
+		 * and its lane is full, only in-loop pokes may still go */
+		if (ti->run->backfill_lane && sched_lane_full(s, &lane) &&
+		    (s->nheap_loop == 0 || s->pokes >= SCHED_MAX_POKES))
+			break;
 		sched_dispatch_remove(s, ti);
-		if (!ti_can_start(s, ti, &ex, &in_loop)) {
+		if (!ti_can_start(s, ti, &ex, &in_loop) ||
+		    (ex != NULL && !sched_lane_fits(s, &lane, ti, ex))) {
 			SL_GROW(blocked, capblocked, (size_t)nblocked + 1);
 			blocked[nblocked++] = ti;
 			continue;
@@ -293,6 +308,7 @@ sched_dispatch(struct sched *s)
 			d->active_tasks++;
 			sched_pool_add(s, l->pool, l->pool_slots);
 			ex->busy++;
+			sched_lane_take(&lane, ti, ex);
 		}
 		SL_GROW(s->startq, s->capstart, (size_t)s->nstart + 1);
 		s->startq[s->nstart++] = ti;
@@ -300,6 +316,7 @@ sched_dispatch(struct sched *s)
 	for (int i = 0; i < nblocked; i++)
 		sched_dispatch_push(s, blocked[i]);
 	free(blocked);
+	sched_lane_free(&lane);
 }
 
 /*

@@ -5,6 +5,7 @@
  * The scheduler by concern:
  *   sched.c           the loop and its timers, transactions, life cycle
  *   sched_dispatch.c  trigger rules, the ready heap, slots and pools
+ *   sched_lane.c      the live and backfill lanes: shares, run order
  *   sched_try.c       a try's start and end: retries, timeouts, sensors
  *   sched_sync.c      reload from the store, recovery, the DAG folder
  *   sched_runs.c      runs: creation, promotion, completion, SLA
@@ -29,6 +30,7 @@
 #include "scheduler/dag.h"
 #include "scheduler/sched.h"
 #include "scheduler/state.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 struct notify_event;
@@ -121,6 +123,10 @@ struct run {
 	int64_t start_s, end_s;
 	enum run_state state;
 	json_t *params;			/* DAG params merged with the run's */
+	int backfill_lane;		/* a backfill's or catch-up (else live) */
+	int64_t backfill_id;		/* the backfill that made it, or 0 */
+	int bf_max_active;		/* that backfill's limit (0: none) */
+	int bf_newest_first;		/* ... and its order */
 	struct ti *tis;
 	int ntis;
 	int nopen;			/* task instances not done, or with a
@@ -150,6 +156,7 @@ struct live {
 	char *pool;
 	int pool_slots;
 	int counts;			/* holds slots (not an in-loop poke) */
+	int backfill;			/* its run is in the backfill lane */
 	int in_loop;			/* an in-loop poke (counted in pokes) */
 	int is_poke;
 	int timed_out;
@@ -170,6 +177,7 @@ struct live {
 struct dag_load_state {
 	char *name;
 	int active_runs;		/* running runs */
+	int active_backfill;		/* of which in the backfill lane */
 	int active_tasks;		/* tries holding slots */
 	int paused;
 	struct dag_load_state *next;
@@ -340,6 +348,46 @@ void sched_dispatch_start_queued(struct sched *s);
 void sched_dispatch_drop_queued(struct sched *s);
 /* Abort unless every invariant of the heap and the tries in flight holds. */
 void sched_dispatch_check(struct sched *s);
+
+/* sched_lane.c: the live and backfill lanes */
+/* backfill_share of capacity: percent of it, rounded down, at least 1. */
+int sched_lane_share(int capacity, int percent);
+/* Is the partition ending at end_s the newest one of dag that has ended
+ * by now_s (no later interval has ended): a run made for it is live. */
+int sched_lane_newest(const struct dag *dag, int64_t end_s, int64_t now_s);
+/* What backfill-lane tries hold now (counted from the tries in flight at
+ * the start of a dispatch, then kept by sched_lane_take). */
+struct sched_lane_use {
+	int running;
+	json_t *pools;		/* pool → slots */
+	json_t *execs;		/* executor name → tries */
+};
+void sched_lane_count(struct sched *s, struct sched_lane_use *u);
+void sched_lane_free(struct sched_lane_use *u);
+/* The backfill lane holds its share of parallelism. */
+int sched_lane_full(struct sched *s, const struct sched_lane_use *u);
+/* May ti (on executor ex; NULL: in the loop) start without its lane
+ * going past its share? Live-lane task instances always may. */
+int sched_lane_fits(struct sched *s, const struct sched_lane_use *u,
+		    const struct ti *ti, const struct executor *ex);
+void sched_lane_take(struct sched_lane_use *u, const struct ti *ti,
+		     const struct executor *ex);
+/* Queued runs in the order they start (live first, then each backfill in
+ * its order), with the running runs of each backfill that has a limit. */
+struct sched_lane_runs {
+	struct run **queued;
+	int nqueued;
+	struct { int64_t id; int running; } *bf;
+	int nbf;
+	size_t capbf;
+};
+void sched_lane_runs_begin(struct sched *s, struct sched_lane_runs *lr);
+void sched_lane_runs_end(struct sched_lane_runs *lr);
+/* May queued run r start (d: its DAG's counts)? */
+enum wait_kind sched_lane_run_check(struct sched_lane_runs *lr,
+				    const struct run *r,
+				    const struct dag_load_state *d);
+void sched_lane_run_started(struct sched_lane_runs *lr, const struct run *r);
 
 /* sched_try.c: a try's start and end (retries, timeouts, sensor reschedules) */
 void sched_try_arm(struct sched *s, struct ti *ti, int64_t at_ms);

@@ -113,6 +113,10 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 		c->parallelism = now->parallelism;
 		reload_names_add(n, "parallelism");
 	}
+	if (c->backfill_share != now->backfill_share) {
+		c->backfill_share = now->backfill_share;
+		reload_names_add(n, "backfill_share");
+	}
 	if (c->dags_paused_at_creation != now->dags_paused_at_creation) {
 		c->dags_paused_at_creation = now->dags_paused_at_creation;
 		reload_names_add(n, "dags_paused_at_creation");

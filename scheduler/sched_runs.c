@@ -139,9 +139,12 @@ sched_runs_check_done(struct sched *s, struct run *r)
 		sched_log_at(failed ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
 			     r->dag_name, NULL, r->partition, 0, "run %s %s: %s",
 			     r->dag_name, r->partition, run_state_name(to));
+	if (r->backfill_id > 0 && store_backfill_settle(s->store, r->backfill_id) < 0)
+		sched_db_failed(s, "recording a backfill's progress");
 	r->state = to;
 	sched_dstate(s, r->dag_name)->active_runs--;
 	sched_needs_run_done(s, r);
+	sched_dstate(s, r->dag_name)->active_backfill -= r->backfill_lane;
 	s->runs_finished = 1;
 	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
 	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS)))
@@ -192,15 +195,20 @@ sched_runs_create(struct sched *s)
 		}
 		/* catchup: false skips what was missed: only the latest */
 		cursor = next_partition_skip(dag, cursor, now);
-		/* count queued runs too: they will run */
+		/* count queued runs too: they will run (a backfill's runs are
+		 * its own: they never hold the schedule back) */
 		{
-			int pending = 0;
+			int pending = 0, active = 0;
 
 			for (struct run *r = s->runs; r != NULL; r = r->next)
-				if (r->dag == dag && r->state == RUN_QUEUED)
-					pending++;
-			while (d->active_runs + pending + created < dag->max_active_runs) {
+				if (r->dag == dag && r->backfill_id == 0) {
+					pending += r->state == RUN_QUEUED;
+					active += r->state == RUN_RUNNING;
+				}
+			while (active + pending + created < dag->max_active_runs) {
 				struct sl_err err;
+				int64_t run_id = 0;
+				int catch_up = 0;
 
 				if (cursor == -1 || cursor >= dag->end)
 					break;
@@ -211,8 +219,10 @@ sched_runs_create(struct sched *s)
 				sched_tx_commit(s);
 				sl_err_clear(&err);
 				if (store_run_create(s->store, dag, key, cursor, end,
-						     "scheduled", NULL, NULL, &err) == 0) {
+						     "scheduled", NULL, &run_id, &err) == 0) {
 					created++;
+					/* older than the newest: catch-up */
+					catch_up = !sched_lane_newest(dag, end, now);
 					sched_log_at(LOG_LEVEL_INFO, dag->name,
 						     NULL, key, 0,
 						     "run %s %s: created",
@@ -220,6 +230,10 @@ sched_runs_create(struct sched *s)
 				}
 				cursor = end;
 				sched_tx_begin(s);
+				if (catch_up && store_run_set_lane(s->store, run_id, 1, 0) < 0) {
+					sched_db_failed(s, "putting a catch-up run in the backfill lane");
+					break;
+				}
 				if (store_dag_set_cursor(s->store, dag->name, cursor) < 0) {
 					sched_db_failed(s, "moving the catch-up cursor");
 					break;
@@ -234,30 +248,37 @@ sched_runs_create(struct sched *s)
 	sched_tx_commit(s);
 }
 
-/* Queued runs start while their DAG is under max_active_runs. */
+/* Queued runs start while their DAG is under max_active_runs, live ones
+ * first (sched_lane.c: each lane's rule and order). */
 void
 sched_runs_promote(struct sched *s)
 {
-	for (struct run *r = s->runs; r != NULL; r = r->next) {
-		struct dag_load_state *d;
+	struct sched_lane_runs lr;
 
-		if (r->state != RUN_QUEUED)
-			continue;
-		d = sched_dstate(s, r->dag_name);
-		if (wait_run_check(d->paused, d->active_runs,
-				   r->dag->max_active_runs) != WAIT_GO)
+	sched_lane_runs_begin(s, &lr);
+	for (int k = 0; k < lr.nqueued; k++) {
+		struct run *r = lr.queued[k];
+		struct dag_load_state *d = sched_dstate(s, r->dag_name);
+
+		if (sched_lane_run_check(&lr, r, d) != WAIT_GO)
 			continue;
 		sched_tx_begin(s);
 		if (store_run_set_state(s->store, r->id, RUN_QUEUED, RUN_RUNNING) < 0)
 			continue;
+		if (r->backfill_id > 0 &&
+		    store_backfill_settle(s->store, r->backfill_id) < 0)
+			sched_db_failed(s, "recording a backfill's progress");
 		r->state = RUN_RUNNING;
 		d->active_runs++;
+		d->active_backfill += r->backfill_lane;
+		sched_lane_run_started(&lr, r);
 		for (int i = 0; i < r->ntis; i++)
 			if (r->tis[i].state == TI_NONE)
 				sched_dispatch_eval(s, &r->tis[i]);
 		/* a run whose every task is already done (e.g. a mark) */
 		sched_runs_check_done(s, r);
 	}
+	sched_lane_runs_end(&lr);
 }
 
 void

@@ -61,6 +61,10 @@ run_load_one(void *arg, const struct store_run_row *row)
 	r->end_s = row->end_s;
 	r->run_id = try_run_id(row->run_type, r->partition);
 	r->state = row->state;
+	r->backfill_lane = row->backfill_lane;
+	r->backfill_id = row->backfill_id;
+	r->bf_max_active = row->bf_max_active;
+	r->bf_newest_first = row->bf_newest_first;
 	r->params = json_deep_copy(dag->params);
 	if (row->params != NULL) {
 		json_t *p = json_loads(row->params, 0, NULL);
@@ -161,6 +165,7 @@ sched_sync_reload(struct sched *s, int at_start)
 		struct store_dag_row row;
 
 		d->active_runs = 0;
+		d->active_backfill = 0;
 		if (store_dag_get(s->store, d->name, &row) >= 0)
 			d->paused = row.paused;
 	}
@@ -177,8 +182,12 @@ sched_sync_reload(struct sched *s, int at_start)
 		if (run_load_tis(s, r) < 0)
 			sched_log("database: cannot read the task instances of %s %s",
 				 r->dag_name, r->partition);
-		if (r->state == RUN_RUNNING)
-			sched_dstate(s, r->dag_name)->active_runs++;
+		if (r->state == RUN_RUNNING) {
+			struct dag_load_state *d = sched_dstate(s, r->dag_name);
+
+			d->active_runs++;
+			d->active_backfill += r->backfill_lane;
+		}
 	}
 	/* reattach or stop the tries in flight: sort them by task instance
 	 * id, then look each task instance up once */
@@ -211,6 +220,7 @@ sched_sync_reload(struct sched *s, int at_start)
 				for (; hit < byid + nl && (*hit)->ti_id == found->id; hit++) {
 					struct live *l = *hit;
 
+					l->backfill = r->backfill_lane;
 					/* (queued there: started here, but the
 					 * write of its running state failed) */
 					int started = found->state == TI_QUEUED &&

@@ -162,6 +162,7 @@ sched_try_live_new(struct sched *s, struct ti *ti, int try_number)
 	l->dag_name = xstrdup(ti->run->dag_name);
 	l->pool = xstrdup(t->pool);
 	l->pool_slots = t->pool_slots;
+	l->backfill = ti->run->backfill_lane;
 	l->started_ms = sched_now(s);
 	l->started_mono = sched_mono(s);
 	l->next = s->lives;

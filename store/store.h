@@ -181,6 +181,10 @@ struct store_run_row {
 	int64_t start_s, end_s;
 	enum run_state state;
 	const char *params;	/* JSON text, or NULL */
+	int backfill_lane;	/* in the backfill lane (else live) */
+	int64_t backfill_id;	/* the backfill that made it, or 0 */
+	int bf_max_active;	/* that backfill's max_active (0: none) */
+	int bf_newest_first;	/* ... and its order */
 };
 typedef void (*store_run_fn)(void *arg, const struct store_run_row *row);
 /* Every queued or running run, by partition start. */
@@ -531,6 +535,45 @@ struct store_map_run {
 int store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 		   int64_t to_s, struct store_map_run **out, size_t *n);
 void store_map_runs_free(struct store_map_run *runs, size_t n);
+/* --- backfills (store_backfill.c; what one selects: scheduler/backfill.c) --- */
+struct store_backfill_spec {
+	const char *dag_id;
+	const char *from, *to;		/* the range as the person gave it */
+	const char *only;		/* missing | failed | all */
+	int newest_first;
+	int max_active;			/* runs of it running at once; 0: no
+					 * limit of its own */
+};
+/* Record a new backfill (state queued, total 0) in the caller's
+ * transaction; *id gets its id. */
+int store_backfill_add(struct store *s, const struct store_backfill_spec *b,
+		       const char *who, int64_t *id, struct sl_err *err);
+/* Put a run in the backfill lane (backfill_lane) or the live one, and
+ * when backfill_id > 0 make it that backfill's. */
+int store_run_set_lane(struct store *s, int64_t run_id, int backfill_lane,
+		       int64_t backfill_id);
+/* How many runs the backfill made or re-ran; then settle its state. */
+int store_backfill_set_total(struct store *s, int64_t id, int total);
+/* Move a queued or running backfill's state after its runs' (running
+ * once one started; done or failed once none is queued or running). */
+int store_backfill_settle(struct store *s, int64_t id);
+/* Backfills, newest first: of dag_id (NULL: all), or the one id (0: all),
+ * at most limit (0: no limit), as [{id, dag, from, to, only,
+ * newest_first, max_active, state, total, done, failed, running, queued,
+ * created_by, created_at, started_at, ended_at, eta_s}]; NULL on a
+ * database error. */
+json_t *store_backfills_json(struct store *s, const char *dag_id, int64_t id,
+			     int limit);
+/* Cancel a queued or running backfill: its queued runs are removed, its
+ * running runs finish or (kill) every task instance of them not ended
+ * fails now (the scheduler stops their tries); audited as
+ * backfill_cancel. *preview gets {id, dag, state, remove: [partition],
+ * running: [partition], kill, dry_run} (also for a dry run, which
+ * changes nothing). 1 done, 0 no such backfill, -2 it has ended already,
+ * -1 a database error (err says which). */
+int store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
+			  const char *who, json_t **preview,
+			  struct sl_err *err);
 
 /* --- maintenance (store/store_maint.c; `sluice db`) --- */
 /* Copy the database to dest (a new file) with SQLite's online backup, in

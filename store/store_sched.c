@@ -64,8 +64,11 @@ int
 store_sched_runs(struct store *s, store_run_fn fn, void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT id, dag_id, partition, start_s, end_s, run_type, state, params "
-	    "FROM dag_runs WHERE state IN ('queued', 'running') ORDER BY start_s, id");
+	    "SELECT r.id, r.dag_id, r.partition, r.start_s, r.end_s, r.run_type, "
+	    "r.state, r.params, r.lane = 'backfill', coalesce(r.backfill_id, 0), "
+	    "coalesce(b.max_active, 0), coalesce(b.newest_first, 0) "
+	    "FROM dag_runs r LEFT JOIN backfills b ON b.id = r.backfill_id "
+	    "WHERE r.state IN ('queued', 'running') ORDER BY r.start_s, r.id");
 	int rc;
 
 	if (st == NULL)
@@ -81,6 +84,10 @@ store_sched_runs(struct store *s, store_run_fn fn, void *arg)
 		row.run_type = col_text(st, 5);
 		row.state = run_state_parse(col_text(st, 6));
 		row.params = col_text_or_null(st, 7);
+		row.backfill_lane = sqlite3_column_int(st, 8);
+		row.backfill_id = sqlite3_column_int64(st, 9);
+		row.bf_max_active = sqlite3_column_int(st, 10);
+		row.bf_newest_first = sqlite3_column_int(st, 11);
 		fn(arg, &row);
 	}
 	return step_end(s, st, rc);

@@ -65,7 +65,7 @@ store_runs_json(struct store *s, const char *dag_id, int64_t from_s,
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT id, dag_id AS dag, partition, start_s, end_s, run_type, state, params, "
-	    "created_at, started_at, ended_at, stale FROM dag_runs "
+	    "created_at, started_at, ended_at, stale, lane, backfill_id FROM dag_runs "
 	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 AND (?4 IS NULL OR state = ?4) "
 	    "ORDER BY start_s DESC, id DESC LIMIT ?5 OFFSET ?6");
 
@@ -83,7 +83,7 @@ store_run_json(struct store *s, const char *dag_id, const char *partition)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT id, dag_id AS dag, partition, start_s, end_s, run_type, state, params, "
-	    "created_at, started_at, ended_at, stale FROM dag_runs WHERE dag_id = ? AND partition = ?");
+	    "created_at, started_at, ended_at, stale, lane, backfill_id FROM dag_runs WHERE dag_id = ? AND partition = ?");
 	json_t *rows, *r;
 
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);

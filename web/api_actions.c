@@ -1,4 +1,4 @@
-/* api_actions.c: person actions: pause, trigger, backfill, clear, mark (each audited; all need the operator role, see routes.c). */
+/* api_actions.c: person actions: pause, trigger, clear, mark (each audited; all need the operator role, see routes.c; backfills: api_backfills.c). */
 #include "web/web_internal.h"
 
 #include <limits.h>
@@ -138,97 +138,6 @@ api_trigger(struct web_req *r)
 	}
 	return WEB_DONE;
 }
-
-enum web_result
-api_backfill(struct web_req *r)
-{
-	struct dag *d = r->dag;
-	json_t *body, *created, *existing;
-	const char *from, *to;
-	struct partition_set set = { NULL, 0 };
-	struct sl_err err;
-	char who[160];
-	int ok;
-	enum web_result res;
-
-	if ((body = web_body_json(r)) == NULL)
-		return WEB_DONE;
-	from = json_string_value(json_object_get(body, "from"));
-	to = json_string_value(json_object_get(body, "to"));
-	if (d->schedule == NULL) {
-		json_decref(body);
-		web_error(r, 400, "DAG %s has no schedule; trigger its partitions one by one", d->name);
-		return WEB_DONE;
-	}
-	sl_err_clear(&err);
-	if (from == NULL || to == NULL) {
-		json_decref(body);
-		web_error(r, 400, "backfill needs from and to (times or partition keys)");
-		return WEB_DONE;
-	}
-	/* the CLI's rule: the ticks from the first from names to the last
-	 * to names, both inclusive */
-	if (partition_resolve_range(r->w->store, d, from, to, sl_now_ms() / 1000,
-				    PARTITION_SCHEDULE, &set, &err) < 0) {
-		json_decref(body);
-		if (web_store_busy(r->w))
-			return WEB_BUSY;
-		web_error(r, 400, "%s", err.msg);
-		return WEB_DONE;
-	}
-	if (set.n > 10000) {
-		partition_set_free(&set);
-		json_decref(body);
-		web_error(r, 400, "a backfill may create at most 10000 runs at once");
-		return WEB_DONE;
-	}
-	if ((res = api_begin(r, &ok)) != WEB_DONE || !ok) {
-		partition_set_free(&set);
-		json_decref(body);
-		return res;
-	}
-	created = json_array();
-	existing = json_array();
-	for (size_t i = 0; i < set.n; i++) {
-		const struct partition *p = &set.v[i];
-
-		/* partitions with a run stay as they are (clear them instead) */
-		if (p->exists) {
-			json_array_append_new(existing, json_string(p->key));
-			continue;
-		}
-		if (store_run_create(r->w->store, d, p->key, p->start_s, p->end_s,
-				     "backfill", NULL, NULL, &err) < 0) {
-			store_rollback(r->w->store);
-			partition_set_free(&set);
-			json_decref(body);
-			json_decref(created);
-			json_decref(existing);
-			web_error(r, 500, "%s", err.msg);
-			return WEB_DONE;
-		}
-		json_array_append_new(created, json_string(p->key));
-	}
-	partition_set_free(&set);
-	{
-		json_t *detail = json_pack("{s:s,s:s,s:i}", "from", from, "to", to, "created",
-					   (int)json_array_size(created));
-
-		store_audit(r->w->store, web_who(r, who, sizeof who), "backfill", d->name, detail);
-		json_decref(detail);
-	}
-	json_decref(body);
-	if (store_commit(r->w->store) < 0) {
-		json_decref(created);
-		json_decref(existing);
-		web_error(r, 500, "database: commit failed");
-		return WEB_DONE;
-	}
-	web_poke(r->w);
-	web_json(r, 200, json_pack("{s:o,s:o}", "created", created, "existing", existing));
-	return WEB_DONE;
-}
-
 
 /* A JSON array of strings → NULL-terminated vector; -1 after 400. */
 static int

@@ -394,11 +394,18 @@ pages_dag(struct web_req *r)
 				     "<form id=\"backfill-form\"><label>From <input name=\"from\" id=\"backfill-from\" "
 				     "placeholder=\"2024-01-01T00:00\" required></label><label>To <input name=\"to\" "
 				     "id=\"backfill-to\" placeholder=\"2024-01-02T00:00\" required></label>"
+				     "<label>Which <select id=\"backfill-only\"><option value=\"missing\">missing "
+				     "partitions</option><option value=\"failed\">failed runs</option><option "
+				     "value=\"all\">all (re-run finished runs)</option></select></label>"
+				     "<label><input type=\"checkbox\" id=\"backfill-newest-first\"> newest first</label>"
+				     "<label>At most <input id=\"backfill-max-active\" type=\"number\" min=\"1\" "
+				     "size=\"4\" placeholder=\"any\"> at once</label>"
 				     "<button type=\"submit\" id=\"backfill-btn\">Backfill</button></form></details>");
 	} else
 		buf_adds(&b, "<p class=\"note\">You can look; clearing, marking and triggering need the operator role.</p>");
-	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
-		     "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
+	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>");
+	pages_backfills_section(r, &b, d);
+	buf_adds(&b, "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
 	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-tz=\"");
 	if (!tz_is_utc(d->tz))

@@ -58,6 +58,12 @@ static const struct route routes[] = {
 	{ M_POST, "/api/v1/dags/{dag}/clear", ROUTE_API, ROLE_OPERATOR, api_clear },
 	{ M_POST, "/api/v1/dags/{dag}/mark", ROUTE_API, ROLE_OPERATOR, api_mark },
 	{ M_POST, "/api/v1/dags/{dag}/backfill", ROUTE_API, ROLE_OPERATOR, api_backfill },
+	{ M_POST, "/api/v1/dags/{dag}/backfills", ROUTE_API, ROLE_OPERATOR,
+	  api_backfills_create },
+	{ M_GET, "/api/v1/backfills", ROUTE_API, ROLE_VIEWER, api_backfills_list },
+	{ M_GET, "/api/v1/backfills/{id}", ROUTE_API, ROLE_VIEWER, api_backfill_get },
+	{ M_POST, "/api/v1/backfills/{id}/cancel", ROUTE_API, ROLE_OPERATOR,
+	  api_backfill_cancel },
 	{ M_GET, "/api/v1/dags/{dag}/runs/{partition}", ROUTE_API, ROLE_VIEWER, api_run },
 	{ M_DELETE, "/api/v1/dags/{dag}/runs/{partition}", ROUTE_API, ROLE_OPERATOR,
 	  api_run_delete },
@@ -72,6 +78,7 @@ static const struct route routes[] = {
 
 	{ M_GET, LINK_PAGE_DAGS, ROUTE_PAGE, ROLE_VIEWER, pages_dags },
 	{ M_GET, "/audit", ROUTE_PAGE, ROLE_VIEWER, pages_audit },
+	{ M_GET, "/backfills", ROUTE_PAGE, ROLE_VIEWER, pages_backfills },
 	{ M_GET, LINK_PAGE_DAG, ROUTE_PAGE, ROLE_VIEWER, pages_dag },
 	{ M_GET, "/dags/{dag}/graph", ROUTE_PAGE, ROLE_VIEWER, pages_graph },
 	{ M_GET, LINK_PAGE_MAP, ROUTE_PAGE, ROLE_VIEWER, pages_map },
@@ -107,6 +114,7 @@ capture_slot(struct web_req *r, const char *name, size_t n)
 	CAP("try", try_number);
 	CAP("name", name);
 	CAP("file", file);
+	CAP("id", id);
 #undef CAP
 	return NULL;
 }
@@ -266,7 +274,8 @@ routes_dispatch(struct web_req *r)
 		return WEB_DONE;
 	}
 	if (r->dag != NULL && (hit->handler == api_trigger ||
-			       hit->handler == api_backfill)) {
+			       hit->handler == api_backfill ||
+			       hit->handler == api_backfills_create)) {
 		/* a gone file's DAG only finishes the runs it has */
 		const struct dagbag_entry *e =
 		    dagbag_find_entry(web_dagbag(r->w), r->dag->name);

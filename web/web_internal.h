@@ -118,6 +118,7 @@ struct web_req {
 	int closed;			/* the client went away while waiting */
 	struct {			/* the route's {captures}, decoded */
 		const char *dag, *partition, *task, *try_number, *name, *file;
+		const char *id;
 	} arg;
 	/* the run {partition} names, resolved by routes.c (arg.partition
 	 * then points at its key) */
@@ -267,9 +268,14 @@ json_t *api_partitions_compact(struct web *w, const struct dag *d,
 enum web_result api_pause(struct web_req *r);
 enum web_result api_unpause(struct web_req *r);
 enum web_result api_trigger(struct web_req *r);
-enum web_result api_backfill(struct web_req *r);
 enum web_result api_clear(struct web_req *r);
 enum web_result api_mark(struct web_req *r);
+/* api_backfills.c */
+enum web_result api_backfill(struct web_req *r);
+enum web_result api_backfills_create(struct web_req *r);
+enum web_result api_backfills_list(struct web_req *r);
+enum web_result api_backfill_get(struct web_req *r);
+enum web_result api_backfill_cancel(struct web_req *r);
 /* api_tasks.c */
 enum web_result api_task(struct web_req *r);
 enum web_result api_log(struct web_req *r);
@@ -296,6 +302,11 @@ enum web_result metrics_serve(struct web_req *r);
 /* --- pages.c: the UI's pages (routes.c lists them) --- */
 enum web_result pages_dags(struct web_req *r);
 enum web_result pages_audit(struct web_req *r);
+/* pages_backfills.c: the backfills page, and the DAG page's section of
+ * its active backfills */
+enum web_result pages_backfills(struct web_req *r);
+void pages_backfills_section(struct web_req *r, struct buf *b,
+			     const struct dag *d);
 enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
 enum web_result pages_not_found(struct web_req *r, const char *what);

@@ -512,13 +512,20 @@
     });
     document.getElementById('backfill-form')?.addEventListener('submit', async (ev) => {
       ev.preventDefault();
+      const body = {
+        from: document.getElementById('backfill-from').value.trim(),
+        to: document.getElementById('backfill-to').value.trim(),
+        only: document.getElementById('backfill-only').value,
+        newest_first: document.getElementById('backfill-newest-first').checked,
+      };
+      const ma = document.getElementById('backfill-max-active').value.trim();
+      if (ma) body.max_active = Number(ma);
       try {
-        const res = await api('POST', '/dags/' + enc(dag) + '/backfill', {
-          from: document.getElementById('backfill-from').value.trim(),
-          to: document.getElementById('backfill-to').value.trim(),
-        });
-        status('backfill: ' + res.created.length + ' run(s) created' +
-          (res.existing.length ? ', ' + res.existing.length + ' partition(s) already had a run' : ''));
+        const res = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
+        status('backfill ' + res.id + ': ' + res.create.length + ' run(s) created' +
+          (res.rerun.length ? ', ' + res.rerun.length + ' re-run' : '') +
+          (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : ''));
+        await refreshBackfills();
         await load();
       } catch (e) { status(e.message, true); }
     });
@@ -704,6 +711,65 @@
 
   // for the page scripts that load after this one (map.js)
   window.sluice = { api, el, status, fmtDuration };
+  // --- backfills (the backfills page, the DAG page's active ones): the
+  // rows follow GET /backfills; cancel shows what it does first ---
+  function backfillRow(b, withDag, canChange) {
+    const active = b.state === 'queued' || b.state === 'running';
+    const tr = el('tr', { class: 'backfill', 'data-id': b.id }, el('td', {}, b.id));
+    if (withDag) tr.append(el('td', {}, el('a', { href: '/dags/' + enc(b.dag) }, b.dag)));
+    tr.append(
+      el('td', { class: 'bf-state' }, el('span', { class: 'badge st-' + b.state }, b.state)),
+      el('td', {}, el('progress', { class: 'bf-progress', value: b.done, max: b.total || 1 }), ' ',
+        el('span', { class: 'bf-done' }, b.done + '/' + b.total), ' ',
+        el('span', { class: 'bf-detail note' }, b.failed + ' failed, ' + b.running + ' running')),
+      el('td', { class: 'bf-eta' }, b.eta_s === null ? '-' : fmtDuration(b.eta_s * 1000)),
+      el('td', {}, b.from + ' … ' + b.to),
+      el('td', {}, b.only + (b.newest_first ? ', newest first' : '') +
+        (b.max_active ? ', at most ' + b.max_active + ' at once' : '')),
+      el('td', {}, b.created_by + ', ', fmtTime(b.created_at, '')),
+      el('td', {}, canChange && active
+        ? el('button', { type: 'button', class: 'bf-cancel', 'data-id': b.id }, 'Cancel…') : ''));
+    return tr;
+  }
+
+  async function refreshBackfills() {
+    const table = document.getElementById('backfills');
+    if (!table) return;
+    const dag = table.dataset.dag;
+    const canChange = table.dataset.canChange === '1';
+    let list;
+    try {
+      list = (await api('GET', '/backfills' + (dag ? '?dag=' + enc(dag) : ''))).backfills;
+    } catch (e) { return; }
+    if (dag) list = list.filter((b) => b.state === 'queued' || b.state === 'running');
+    const body = table.tBodies[0];
+    body.replaceChildren(...list.map((b) => backfillRow(b, !dag, canChange)));
+    const section = document.getElementById('dag-backfills');
+    if (section) section.hidden = list.length === 0;
+    const none = document.getElementById('no-backfills');
+    if (none) none.hidden = list.length > 0;
+  }
+
+  function initBackfills() {
+    const table = document.getElementById('backfills');
+    if (!table) return;
+    table.addEventListener('click', async (ev) => {
+      const b = ev.target.closest('button.bf-cancel');
+      if (!b) return;
+      const kill = ev.shiftKey;
+      try {
+        const p = await api('POST', '/backfills/' + b.dataset.id + '/cancel', { kill, dry_run: true });
+        const text = 'Cancel backfill ' + p.id + ' of ' + p.dag + '?\n' + p.remove.length +
+          ' queued run(s) will be removed; ' + p.running.length + ' running run(s) ' +
+          (kill ? 'will be killed.' : 'will finish (shift-click Cancel to kill them).');
+        if (!confirm(text)) return;
+        await api('POST', '/backfills/' + b.dataset.id + '/cancel', { kill });
+        status('backfill ' + p.id + ' cancelled');
+        await refreshBackfills();
+      } catch (e) { status(e.message, true); }
+    });
+    setInterval(() => { if (!document.hidden) refreshBackfills(); }, 2000);
+  }
 
   document.addEventListener('DOMContentLoaded', () => {
     initRunDelete();
@@ -712,5 +778,6 @@
     initGrid();
     initGraph();
     initTask();
+    initBackfills();
   });
 })();
