@@ -286,9 +286,9 @@ sqlquote_insert(const struct sqlquote_scan *s, enum sqlquote_as as,
 		if (as == SQLQ_AS_IDENT) {
 			char *name;
 
-			if (memchr(value, '\0', n) != NULL || n == 0)
+			if (memchr(value, '\0', n) != NULL)
 				return sl_err_set(err,
-				    "an identifier must be a non-empty name without NUL bytes");
+				    "an identifier cannot hold a NUL byte");
 			name = xstrndup(value, n);
 			sqlquote_ident(out, name, 0);
 			free(name);

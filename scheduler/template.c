@@ -457,6 +457,15 @@ tmpl_check_sql(const char *text, const json_t *params, struct sl_err *err)
 		if (r.raw)
 			continue;
 		quoted = 1;
+		if (r.has_format && strchr(r.format, '\\') != NULL) {
+			text_place(text, r.name_off, &line, &col);
+			sl_err_set(err,
+			    "'{{ %s | %s }}' (line %d, column %d of the SQL): a format with a backslash cannot go into SQL as a literal",
+			    r.name, r.format, line, col);
+			err ? err->col = (int)r.name_off + 1 : 0;
+			buf_free(&scratch);
+			return -1;
+		}
 		sl_err_clear(&ierr);
 		if (sqlquote_insert(&scan, r.ident ? SQLQ_AS_IDENT :
 				    SQLQ_AS_LITERAL, &scratch, "x", 1,
