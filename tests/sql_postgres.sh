@@ -3,7 +3,8 @@
 # runs it: statements with param values inserted as SQL literals (a quote
 # inside, an injection attempt that stays data), | ident, file:, checks
 # that pass, fail (naming check, value and rule) and warn (the task
-# succeeds and the warning email reaches the test SMTP server), load-time
+# succeeds and the warning email reaches the test SMTP server), the same
+# check through a redshift:// url (libpq, as Redshift speaks), load-time
 # errors with their place, and a killed try cancelling its pg_sleep query
 # on the server.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -23,6 +24,7 @@ new_home
 cat > "$H/sluice.yaml" <<CFG
 connections:
   dw: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
+  rs: {url: "redshift://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
 smtp: {url: "$SMTP_URL", from: sluice@example.com}
 CFG
 mkdir -p "$H/dags/sql"
@@ -72,6 +74,14 @@ tasks:
       - name: all_there
         query: "SELECT count(*) = 3 FROM people"
         is_true: true
+  redshift_url:
+    type: sql
+    connection: rs
+    after: checks
+    checks:
+      - name: partition_rows
+        query: "SELECT count(*) FROM people WHERE ds = '{{ ds }}'"
+        equals: 3
   too_few_warn:
     type: sql
     connection: dw
@@ -181,7 +191,7 @@ P=2024-01-01T00:00:00+00:00
 sl backfill people --from 2024-01-01 --to 2024-01-01 --wait >"$T/backfill.out" 2>&1 || true
 wait_run people "$P" failed 60
 log() { cat "$H/logs/people/$P/$1/try-1.log"; }
-for t in load from_file checks too_few_warn; do
+for t in load from_file checks redshift_url too_few_warn; do
 	[ "$(task_state people "$P" $t)" = success ] || fail "$t: $(task_state people "$P" $t): $(log $t)"
 done
 assert_eq failed "$(task_state people "$P" too_few)" "too_few"
@@ -201,6 +211,7 @@ assert_contains "$(log checks)" "check quoted_name passed: value O'Brien, rule e
 assert_contains "$(log checks)" 'SELECT n FROM "Odd Table"'
 assert_contains "$(log checks)" "check odd_table passed: value 7, rule between [1, 10]"
 assert_contains "$(log checks)" "check all_there passed: value t, rule is_true"
+assert_contains "$(log redshift_url)" "sql: Redshift at redshift://etl@127.0.0.1:$PG_PORT/dw; 1 check"
 assert_contains "$(log too_few)" "check fine passed: value 1, rule not_empty"
 assert_contains "$(log too_few)" "check at_least_100 FAILED: value 3, rule min 100"
 assert_contains "$(log too_few)" "sql failed: check at_least_100 failed"
