@@ -389,23 +389,69 @@ text_place(const char *text, size_t off, int *line, int *col)
 	}
 }
 
-int
-tmpl_check_shell(const char *text, const json_t *params, struct sl_err *err)
+/* How values go in. */
+enum render_mode {
+	RENDER_PLAIN,	/* as they are */
+	RENDER_SHELL,	/* one quoted shell word (shquote.h) */
+	RENDER_SQL,	/* SQL data (sqlquote.h) */
+};
+
+/* May r's value go in where the shell or SQL scan stands? Else why not
+ * into why (size n). */
+static int
+place_ok(enum render_mode mode, struct shquote_scan *shell,
+	 const struct sqlquote_scan *sql, const struct tref *r,
+	 struct buf *scratch, char *why, size_t n)
 {
-	struct shquote_scan scan;
+	struct sl_err ierr;
+
+	if (mode == RENDER_SHELL) {
+		enum shquote_where w = shquote_scan_where(shell);
+
+		if (shquote_insert(shell, scratch, "", 0) == 0)
+			return 0;
+		snprintf(why, n,
+		    " stands inside %s, where sluice cannot insert a value as one quoted shell word; move it out (e.g. X={{ %s }} on a line before, then \"$X\")",
+		    shquote_where_name(w), r->name);
+		return -1;
+	}
+	if (r->has_format && strchr(r->format, '\\') != NULL) {
+		snprintf(why, n, ": its format holds a backslash, which cannot go into SQL as a literal");
+		return -1;
+	}
+	sl_err_clear(&ierr);
+	if (sqlquote_insert(sql, r->ident ? SQLQ_AS_IDENT : SQLQ_AS_LITERAL,
+			    scratch, "x", 1, &ierr) == 0)
+		return 0;
+	snprintf(why, n, ": %s; move it out", ierr.msg);
+	return -1;
+}
+
+/* The load-time check of a shell line or SQL text: names, and where each
+ * template stands (see shquote.h, sqlquote.h). */
+static int
+check_placed(const char *text, const json_t *params, enum render_mode mode,
+	     struct sl_err *err)
+{
+	struct shquote_scan shell;
+	struct sqlquote_scan sql;
 	struct buf scratch;
-	const char *p = text, *q;
+	const char *p = text, *q, *what = mode == RENDER_SQL ? "SQL" : "command";
+	char why[SL_ERR_MSG + 32];
 	int quoted = 0, line, col;
 
-	shquote_scan_init(&scan);
+	shquote_scan_init(&shell);
+	sqlquote_scan_init(&sql);
 	buf_init(&scratch, 0);
 	while ((q = strstr(p, "{{")) != NULL) {
 		struct tref r;
-		enum shquote_where w;
 
-		shquote_scan_feed(&scan, p, (size_t)(q - p));
+		if (mode == RENDER_SQL)
+			sqlquote_scan_feed(&sql, p, (size_t)(q - p));
+		else
+			shquote_scan_feed(&shell, p, (size_t)(q - p));
 		if (tref_parse(text, (size_t)(q - text), &r, err) < 0 ||
-		    tref_check(&r, params, 0, err) < 0) {
+		    tref_check(&r, params, mode == RENDER_SQL, err) < 0) {
 			buf_free(&scratch);
 			return -1;
 		}
@@ -413,79 +459,43 @@ tmpl_check_shell(const char *text, const json_t *params, struct sl_err *err)
 		if (r.raw)
 			continue;
 		quoted = 1;
-		w = shquote_scan_where(&scan);
-		if (shquote_insert(&scan, &scratch, "", 0) < 0) {
+		if (place_ok(mode, &shell, &sql, &r, &scratch, why,
+			     sizeof why) < 0) {
 			text_place(text, r.name_off, &line, &col);
 			sl_err_set(err,
-			    "'{{ %s }}' (line %d, column %d of the command) stands inside %s, where sluice cannot insert a value as one quoted shell word; move it out (e.g. X={{ %s }} on a line before, then \"$X\"), or write {{ %s | raw }} if the value is trusted",
-			    r.name, line, col, shquote_where_name(w), r.name,
-			    r.name);
+			    "'{{ %s }}' (line %d, column %d of the %s)%s, or write {{ %s | raw }} if the value is trusted",
+			    r.name, line, col, what, why, r.name);
 			err ? err->col = (int)r.name_off + 1 : 0;
 			buf_free(&scratch);
 			return -1;
 		}
 	}
 	buf_free(&scratch);
-	shquote_scan_feed(&scan, p, strlen(p));
-	if (quoted && !shquote_scan_closed(&scan))
+	if (mode == RENDER_SQL) {
+		sqlquote_scan_feed(&sql, p, strlen(p));
+		if (quoted && !sqlquote_scan_closed(&sql))
+			return sl_err_set(err,
+			    "the SQL leaves a quote, comment or $$ body open (%s), so sluice cannot tell where its templates stand",
+			    sqlquote_where_name(sqlquote_scan_where(&sql)));
+		return 0;
+	}
+	shquote_scan_feed(&shell, p, strlen(p));
+	if (quoted && !shquote_scan_closed(&shell))
 		return sl_err_set(err,
 		    "the command leaves a quote, $(, backtick or here-document open (or nests too deep), so sluice cannot tell where its templates stand");
 	return 0;
 }
 
 int
+tmpl_check_shell(const char *text, const json_t *params, struct sl_err *err)
+{
+	return check_placed(text, params, RENDER_SHELL, err);
+}
+
+int
 tmpl_check_sql(const char *text, const json_t *params, struct sl_err *err)
 {
-	struct sqlquote_scan scan;
-	struct buf scratch;
-	struct sl_err ierr;
-	const char *p = text, *q;
-	int quoted = 0, line, col;
-
-	sqlquote_scan_init(&scan);
-	buf_init(&scratch, 0);
-	while ((q = strstr(p, "{{")) != NULL) {
-		struct tref r;
-
-		sqlquote_scan_feed(&scan, p, (size_t)(q - p));
-		if (tref_parse(text, (size_t)(q - text), &r, err) < 0 ||
-		    tref_check(&r, params, 1, err) < 0) {
-			buf_free(&scratch);
-			return -1;
-		}
-		p = q + r.len;
-		if (r.raw)
-			continue;
-		quoted = 1;
-		if (r.has_format && strchr(r.format, '\\') != NULL) {
-			text_place(text, r.name_off, &line, &col);
-			sl_err_set(err,
-			    "'{{ %s | %s }}' (line %d, column %d of the SQL): a format with a backslash cannot go into SQL as a literal",
-			    r.name, r.format, line, col);
-			err ? err->col = (int)r.name_off + 1 : 0;
-			buf_free(&scratch);
-			return -1;
-		}
-		sl_err_clear(&ierr);
-		if (sqlquote_insert(&scan, r.ident ? SQLQ_AS_IDENT :
-				    SQLQ_AS_LITERAL, &scratch, "x", 1,
-				    &ierr) < 0) {
-			text_place(text, r.name_off, &line, &col);
-			sl_err_set(err,
-			    "'{{ %s }}' (line %d, column %d of the SQL): %s; move it out, or write {{ %s | raw }} if the value is trusted",
-			    r.name, line, col, ierr.msg, r.name);
-			err ? err->col = (int)r.name_off + 1 : 0;
-			buf_free(&scratch);
-			return -1;
-		}
-	}
-	buf_free(&scratch);
-	sqlquote_scan_feed(&scan, p, strlen(p));
-	if (quoted && !sqlquote_scan_closed(&scan))
-		return sl_err_set(err,
-		    "the SQL leaves a quote, comment or $$ body open (%s), so sluice cannot tell where its templates stand",
-		    sqlquote_where_name(sqlquote_scan_where(&scan)));
-	return 0;
+	return check_placed(text, params, RENDER_SQL, err);
 }
 
 static void
@@ -651,13 +661,6 @@ tref_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
 	}
 	return 0;
 }
-
-/* How values go in. */
-enum render_mode {
-	RENDER_PLAIN,	/* as they are */
-	RENDER_SHELL,	/* one quoted shell word (shquote.h) */
-	RENDER_SQL,	/* SQL data (sqlquote.h) */
-};
 
 /* Render text, values inserted as mode says. */
 static int

@@ -106,82 +106,42 @@ DAG
 sl dags validate >"$T/validate.out" 2>&1 || fail "the DAG does not validate: $(cat "$T/validate.out")"
 
 # ---- load-time errors name their place ----
-bad() {	# bad NAME: dags/NAME.yaml must not validate; output in $T/NAME.out
+bad() {	# bad NAME KEYS: a DAG NAME whose one sql task c has KEYS (YAML lines
+	# from line 5) must not validate; the output in $T/NAME.out
+	printf 'dag: %s\ntasks:\n  c:\n    type: sql\n%s\n' "$1" "$2" >"$H/dags/$1.yaml"
 	sl dags validate >"$T/$1.out" 2>&1 && fail "$1 validated"
 	rm "$H/dags/$1.yaml"
 }
-cat > "$H/dags/bad_rule.yaml" <<'DAG'
-dag: bad_rule
-tasks:
-  c:
-    type: sql
-    connection: dw
+bad bad_rule '    connection: dw
     checks:
       - name: a
         query: SELECT 1
         equals: 1
       - name: b
         query: SELECT 1
-        minimum: 1
-DAG
-bad bad_rule
+        minimum: 1'
 assert_contains "$(cat "$T/bad_rule.out")" "bad_rule.yaml:12:18: tasks.c.checks.1.minimum: unknown key 'minimum' in a check"
-cat > "$H/dags/bad_between.yaml" <<'DAG'
-dag: bad_between
-tasks:
-  c:
-    type: sql
-    connection: dw
+bad bad_between '    connection: dw
     checks:
       - name: a
         query: SELECT 1
-        between: [10, 1]
-DAG
-bad bad_between
+        between: [10, 1]'
 assert_contains "$(cat "$T/bad_between.out")" "bad_between.yaml:9:18: tasks.c.checks.0.between: between [10, 1]: the low bound is above the high one"
-cat > "$H/dags/bad_conn.yaml" <<'DAG'
-dag: bad_conn
-tasks:
-  c:
-    type: sql
-    sql: SELECT 1
-DAG
-bad bad_conn
+bad bad_conn '    sql: SELECT 1'
 assert_contains "$(cat "$T/bad_conn.out")" "bad_conn.yaml:4:5: tasks.c: missing required key 'connection' for a sql task"
-cat > "$H/dags/bad_tmpl.yaml" <<'DAG'
-dag: bad_tmpl
-tasks:
-  c:
-    type: sql
-    connection: dw
+bad bad_tmpl '    connection: dw
     checks:
       - name: a
         query: "SELECT 1 -- {{ ds }}"
-        equals: 1
-DAG
-bad bad_tmpl
+        equals: 1'
 assert_contains "$(cat "$T/bad_tmpl.out")" "bad_tmpl.yaml:8:32: tasks.c.checks: '{{ ds }}' (line 1, column 16 of the SQL): it stands inside a -- comment"
 printf 'SELECT 1;\n/* {{ ds }} */\n' > "$H/dags/sql/bad.sql"
-cat > "$H/dags/bad_file.yaml" <<'DAG'
-dag: bad_file
-tasks:
-  c:
-    type: sql
-    connection: dw
-    file: sql/bad.sql
-DAG
-bad bad_file
+bad bad_file '    connection: dw
+    file: sql/bad.sql'
 assert_contains "$(cat "$T/bad_file.out")" "/sql/bad.sql:2:7: tasks.c.file: '{{ ds }}' (line 2, column 7 of the SQL): it stands inside a /* */ comment"
 rm "$H/dags/sql/bad.sql"
-cat > "$H/dags/bad_outside.yaml" <<'DAG'
-dag: bad_outside
-tasks:
-  c:
-    type: sql
-    connection: dw
-    file: ../sluice.yaml
-DAG
-bad bad_outside
+bad bad_outside '    connection: dw
+    file: ../sluice.yaml'
 assert_contains "$(cat "$T/bad_outside.out")" "bad_outside.yaml:6:11: tasks.c.file: ../sluice.yaml is outside the DAG folder"
 sl dags validate >"$T/validate.out" 2>&1 || fail "the folder does not validate: $(cat "$T/validate.out")"
 

@@ -121,7 +121,7 @@ test_sql_check(void)
 		{ "SELECT\n  $x{{ ds }}", "'{{ ds }}' (line 2, column 8 of the SQL): it stands inside a $ tag" },
 		{ "SELECT {{ ds | add: 1d | ident }}", NULL },
 		{ "SELECT {{ ds | ident | raw }}", "'ds': | ident must be the last filter" },
-		{ "SELECT {{ ds | %Y\\%m }}", "'{{ ds | %Y\\%m }}' (line 1, column 11 of the SQL): a format with a backslash cannot go into SQL" },
+		{ "SELECT {{ ds | %Y\\%m }}", "'{{ ds }}' (line 1, column 11 of the SQL): its format holds a backslash, which cannot go into SQL as a literal, or write" },
 		{ "SELECT {{ ds | %Y\\%m | raw }}", NULL },
 	};
 
