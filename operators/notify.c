@@ -151,6 +151,8 @@ kind_verb(const char *kind)
 		return "succeeded";
 	if (strcmp(kind, "sla_miss") == 0)
 		return "missed its SLA";
+	if (strcmp(kind, "warning") == 0)
+		return "succeeded with a warning";
 	return kind;
 }
 
@@ -162,7 +164,8 @@ result_text(const struct notify_event *ev)
 
 	buf_init(&b, 0);
 	if (ev->error != NULL && ev->error[0] != '\0') {
-		buf_adds(&b, "error: ");
+		buf_adds(&b, ev->kind != NULL && strcmp(ev->kind, "warning") == 0 ?
+			 "warning: " : "error: ");
 		texts_add(&b, ev->error, 1);
 	} else if (ev->signal != 0) {
 		buf_printf(&b, "killed by signal %d (%s)", ev->signal,
@@ -517,6 +520,8 @@ notify_compose(const struct notify_event *ev)
 		buf_adds(&subject, "[sluice] succeeded: ");
 	else if (sla)
 		buf_adds(&subject, "[sluice] SLA missed: ");
+	else if (strcmp(kind, "warning") == 0)
+		buf_adds(&subject, "[sluice] WARNING: ");
 	else
 		buf_printf(&subject, "[sluice] %s: ", kind);
 	buf_printf(&subject, "%s.%s %s", dag, task, part);

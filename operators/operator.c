@@ -118,6 +118,7 @@ op_key_kind_name(enum op_key_kind k)
 	case OPK_MAP: return "mapping of strings";
 	case OPK_CONNECTION: return "connection name";
 	case OPK_ANY: return "any";
+	case OPK_FILE: return "file path (relative to the DAG file)";
 	}
 	return "?";
 }

@@ -50,6 +50,9 @@ enum op_key_kind {
 	OPK_CONNECTION,	/* a connection name → JSON string; the connection
 			 * is resolved into spec.connections at try start */
 	OPK_ANY,	/* any YAML → JSON (scalars as strings) */
+	OPK_FILE,	/* a path relative to the DAG file, inside the DAG
+			 * folder → {"path": as written, "text": the
+			 * file's text, read when the DAG loads} */
 };
 
 /* What a person types for a key of kind k ("duration", ...), as the DAG
@@ -57,6 +60,9 @@ enum op_key_kind {
 const char *op_key_kind_name(enum op_key_kind k);
 
 #define OPK_SHELL_LINE 2
+/* templated: every string inside is SQL text; values go in as SQL
+ * literals (`| ident`: identifiers), see scheduler/sqlquote.h */
+#define OPK_SQL_TEXT 3
 
 struct op_key {
 	const char *name;
@@ -64,7 +70,8 @@ struct op_key {
 	int required;
 	int templated;		/* render {{ }} in strings at try start;
 				 * OPK_SHELL_LINE: a string is a /bin/sh
-				 * line, values go in as quoted words */
+				 * line, values go in as quoted words;
+				 * OPK_SQL_TEXT: SQL, values as literals */
 	const char *help;	/* one line, for `sluice dags show` and docs */
 };
 
@@ -105,6 +112,14 @@ struct operator {
 	 */
 	int (*validate)(const json_t *options, const char **bad_key,
 			struct sl_err *err);
+	/*
+	 * Optional, used instead of validate when set: the same checks, the
+	 * place at fault written into path (size n) as keys and 0-based list
+	 * indexes joined by dots ("checks.1.between"), so the error names its
+	 * line and column; "" for the task as a whole.
+	 */
+	int (*validate_at)(const json_t *options, char *path, size_t n,
+			   struct sl_err *err);
 
 	/* Run one try in this process; returns the exit status.
 	 * NULL for shell, which the executor runs directly. */

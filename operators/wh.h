@@ -81,6 +81,12 @@ struct wh_load {
  */
 int wh_load_parse(const json_t *options, struct wh_load *load,
 		  const char **bad_key, struct sl_err *err);
+/* Which backend a connection url names (postgresql://, redshift://,
+ * sqlite:); the `sql` task type uses it too. */
+int wh_backend_of(const char *url, enum wh_backend *out, struct sl_err *err);
+/* The database file of a sqlite: url (caller frees): sqlite:PATH, with a
+ * relative PATH under home; sqlite:///abs/path also works. */
+char *wh_sqlite_path(const char *url, const char *home);
 /* wh_load_parse on spec.options, plus the connection, the data interval
  * and the home. */
 int wh_load_from_spec(const json_t *spec, struct wh_load *load,

@@ -328,9 +328,8 @@ wh_load_parse(const json_t *options, struct wh_load *load,
 	return 0;
 }
 
-/* Which backend a connection url names. */
-static int
-load_backend(const char *url, enum wh_backend *out, struct sl_err *err)
+int
+wh_backend_of(const char *url, enum wh_backend *out, struct sl_err *err)
 {
 	if (sl_str_starts(url, "postgresql://") ||
 	    sl_str_starts(url, "postgres://"))
@@ -372,7 +371,7 @@ wh_load_from_spec(const json_t *spec, struct wh_load *load,
 		return sl_err_set(err, "connection %s has no url",
 				  op_opt_str(spec, "connection", ""));
 	load->url = json_string_value(v);
-	if (load_backend(load->url, &load->backend, err) < 0)
+	if (wh_backend_of(load->url, &load->backend, err) < 0)
 		return -1;
 	v = json_object_get(conn, "password");
 	load->password = json_is_string(v) ? json_string_value(v) : NULL;

@@ -7,72 +7,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "scheduler/sqlquote.h"
+
 void
 wh_sql_ident_part(struct buf *b, const char *name)
 {
-	buf_addc(b, '"');
-	for (const char *p = name; *p != '\0'; p++) {
-		if (*p == '"')
-			buf_addc(b, '"');
-		buf_addc(b, *p);
-	}
-	buf_addc(b, '"');
-}
-
-/*
- * Split name at dots outside double quotes; call each part's quoted form.
- * A part written in quotes ("a""b") is unescaped first, so it is quoted
- * again exactly once.
- */
-static void
-sql_ident_parts(struct buf *b, const char *name, int last_only)
-{
-	struct buf part;
-	const char *p = name;
-
-	buf_init(&part, 0);
-	for (;;) {
-		buf_reset(&part);
-		if (*p == '"') {
-			for (p++; *p != '\0'; p++) {
-				if (*p == '"' && p[1] == '"') {
-					buf_addc(&part, '"');
-					p++;
-				} else if (*p == '"') {
-					p++;
-					break;
-				} else
-					buf_addc(&part, *p);
-			}
-			/* Anything up to the next dot belongs to this part. */
-			while (*p != '\0' && *p != '.')
-				buf_addc(&part, *p++);
-		} else {
-			while (*p != '\0' && *p != '.')
-				buf_addc(&part, *p++);
-		}
-		if (!last_only || *p == '\0') {
-			wh_sql_ident_part(b, buf_str(&part));
-			if (*p == '.' && !last_only)
-				buf_addc(b, '.');
-		}
-		if (*p != '.')
-			break;
-		p++;
-	}
-	buf_free(&part);
+	sqlquote_ident_part(b, name);
 }
 
 void
 wh_sql_ident(struct buf *b, const char *name)
 {
-	sql_ident_parts(b, name, 0);
+	sqlquote_ident(b, name, 0);
 }
 
 void
 wh_sql_ident_last(struct buf *b, const char *name)
 {
-	sql_ident_parts(b, name, 1);
+	sqlquote_ident(b, name, 1);
 }
 
 void

@@ -102,17 +102,15 @@ wh_sqlite_sql(const struct wh_load *load, const char **columns,
 	return 0;
 }
 
-/* The database file of a sqlite: url (caller frees): sqlite:PATH, with a
- * relative PATH under the home; sqlite:///abs/path also works. */
-static char *
-sq_path(const struct wh_load *load)
+char *
+wh_sqlite_path(const char *url, const char *home)
 {
-	const char *p = load->url + strlen("sqlite:");
+	const char *p = url + strlen("sqlite:");
 
 	if (sl_str_starts(p, "//"))
 		p += 2;
-	if (p[0] != '/' && load->home != NULL)
-		return xasprintf("%s/%s", load->home, p);
+	if (p[0] != '/' && home != NULL)
+		return xasprintf("%s/%s", home, p);
 	return xstrdup(p);
 }
 
@@ -258,7 +256,7 @@ wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 	struct wh_stream_stats stats;
 	struct sq_insert ins;
 	sqlite3 *db = NULL;
-	char *path = sq_path(load);
+	char *path = wh_sqlite_path(load->url, load->home);
 	char **table_columns = NULL;
 	int64_t t0 = sl_mono_ms();
 	int r = -1;

@@ -82,21 +82,19 @@ parse_email_on(struct ydoc *d, ynode_t *v, const char *what, int *out,
 	return 0;
 }
 
-/* Check the templates of a JSON value loaded from node v; shell: a string
- * value is a /bin/sh line (tmpl_check_shell). */
+/* Check the templates of a JSON value loaded from node v; mode is an
+ * operator key's templated (OPK_SHELL_LINE: a string value is a /bin/sh
+ * line; OPK_SQL_TEXT: SQL), 0 or 1 for plain. */
 static int
 check_templates(struct ydoc *d, ynode_t *v, const char *what,
-		const json_t *value, const json_t *params, int shell,
+		const json_t *value, const json_t *params, int mode,
 		struct sl_err *err)
 {
 	struct sl_err terr;
 	int rc;
 
 	sl_err_clear(&terr);
-	if (shell && json_is_string(value))
-		rc = tmpl_check_shell(json_string_value(value), params, &terr);
-	else
-		rc = tmpl_check_json(value, params, &terr);
+	rc = tmpl_check_as(mode, value, params, &terr);
 	if (rc < 0) {
 		ydoc_err(d, v, err, "%s: %s", what, terr.msg);
 		/* point at the name when the value is a one-line scalar */
@@ -137,16 +135,149 @@ check_hook(struct ydoc *d, ynode_t *v, const char *what, const char *text,
 
 	if (value == NULL)
 		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
-	rc = check_templates(d, v, what, value, params, 1, err);
+	rc = check_templates(d, v, what, value, params, OPK_SHELL_LINE, err);
 	json_decref(value);
 	return rc;
+}
+
+/* check_templates on every scalar under v, so an error inside a nested
+ * value (a check's query) names its own line and column. */
+static int
+check_templates_tree(struct ydoc *d, ynode_t *v, const char *what,
+		     const json_t *params, int mode, struct sl_err *err)
+{
+	if (v == NULL)
+		return 0;
+	if (v->type == YAML_SCALAR_NODE) {
+		json_t *value = json_string(ynode_str(v));
+		int rc;
+
+		if (value == NULL)
+			return ydoc_err(d, v, err, "%s: value is not valid UTF-8",
+					what);
+		rc = check_templates(d, v, what, value, params, mode, err);
+		json_decref(value);
+		return rc;
+	}
+	if (v->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *i = yseq_begin(v); i < yseq_end(v); i++)
+			if (check_templates_tree(d, ydoc_node(d, *i), what,
+						 params, mode, err) < 0)
+				return -1;
+	} else if (v->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++)
+			if (check_templates_tree(d, ydoc_node(d, p->value),
+						 what, params, mode, err) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+#define DAG_FILE_KEY_MAX (1024 * 1024)
+
+/* An OPK_FILE key: the file named relative to the DAG file, refused
+ * outside root (the DAG folder), read whole → {"path", "text"}. */
+static int
+load_op_file(struct ydoc *d, ynode_t *v, const char *what, const char *rel,
+	     const char *root, json_t **out, struct sl_err *err)
+{
+	char *dir = xstrdup(ydoc_file(d)), *slash, *path, *real = NULL;
+	char *real_root = NULL;
+	struct buf text;
+	FILE *f = NULL;
+	char chunk[8192];
+	size_t n;
+	int rc = -1;
+
+	*out = NULL;
+	buf_init(&text, 0);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	else
+		snprintf(dir, strlen(dir) + 1, ".");
+	path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", dir, rel);
+	real_root = realpath(root != NULL ? root : dir, NULL);
+	real = realpath(path, NULL);
+	if (real == NULL) {
+		ydoc_err(d, v, err, "%s: cannot read %s: %s", what, rel,
+			 strerror(errno));
+		goto out;
+	}
+	if (real_root == NULL || strncmp(real, real_root, strlen(real_root)) != 0 ||
+	    real[strlen(real_root)] != '/') {
+		ydoc_err(d, v, err,
+			 "%s: %s is outside the DAG folder %s (a file: path is relative to the DAG file and stays inside its folder)",
+			 what, rel, real_root ? real_root : (root ? root : dir));
+		goto out;
+	}
+	f = fopen(real, "r");
+	if (f == NULL) {
+		ydoc_err(d, v, err, "%s: cannot read %s: %s", what, rel,
+			 strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (text.len + n > DAG_FILE_KEY_MAX) {
+			ydoc_err(d, v, err, "%s: %s is larger than %d bytes",
+				 what, rel, DAG_FILE_KEY_MAX);
+			goto out;
+		}
+		buf_add(&text, chunk, n);
+	}
+	if (ferror(f) || memchr(buf_str(&text), '\0', text.len) != NULL) {
+		ydoc_err(d, v, err, "%s: cannot read %s as text", what, rel);
+		goto out;
+	}
+	*out = json_pack("{s:s, s:s, s:s}", "path", rel, "file", real,
+			 "text", buf_str(&text));
+	if (*out == NULL) {
+		ydoc_err(d, v, err, "%s: %s is not valid UTF-8", what, rel);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	buf_free(&text);
+	free(dir);
+	free(path);
+	free(real);
+	free(real_root);
+	return rc;
+}
+
+/* The templates of a file key's text, an error naming the file's own
+ * line and column. */
+static int
+check_file_templates(const struct op_key *k, const json_t *val,
+		     const char *what, const json_t *params,
+		     struct sl_err *err)
+{
+	const char *text = json_string_value(json_object_get(val, "text"));
+	struct sl_err terr;
+	int line = 1, col = 1;
+
+	sl_err_clear(&terr);
+	if (tmpl_check_as(k->templated, json_object_get(val, "text"), params,
+			  &terr) == 0)
+		return 0;
+	for (int i = 0; terr.col > 0 && i < terr.col - 1 && text[i] != '\0'; i++) {
+		if (text[i] == '\n') {
+			line++;
+			col = 1;
+		} else
+			col++;
+	}
+	return sl_err_at(err, json_string_value(json_object_get(val, "file")),
+			 line, col, "%s: %s", what, terr.msg);
 }
 
 /* A type-specific key: check its kind, store it in options. */
 static int
 load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 	    const char *task, json_t *options, const json_t *params,
-	    struct sl_err *err)
+	    const char *root, struct sl_err *err)
 {
 	char what[512];
 	json_t *val = NULL;
@@ -211,12 +342,24 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 		if (ynode_to_json(d, v, 0, &val, err) < 0)
 			return -1;
 		break;
+	case OPK_FILE:
+		if (ynode_get_str(d, v, what, &s, err) < 0 ||
+		    load_op_file(d, v, what, s, root, &val, err) < 0)
+			return -1;
+		if (k->templated &&
+		    check_file_templates(k, val, what, params, err) < 0) {
+			json_decref(val);
+			return -1;
+		}
+		json_object_set_new(options, k->name, val);
+		return 0;
 	}
 	if (val == NULL)
 		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
 	if (k->templated &&
-	    check_templates(d, v, what, val, params,
-			    k->templated == OPK_SHELL_LINE, err) < 0) {
+	    (k->kind == OPK_ANY && k->templated == OPK_SQL_TEXT ?
+	     check_templates_tree(d, v, what, params, k->templated, err) :
+	     check_templates(d, v, what, val, params, k->templated, err)) < 0) {
 		json_decref(val);
 		return -1;
 	}
@@ -379,6 +522,44 @@ load_recheck(struct ydoc *d, const struct task_src *src, struct task *t,
 	return 0;
 }
 
+/* The node a validate_at path names ("checks.1.between"), or the
+ * nearest one found on the way. */
+static ynode_t *
+task_node_at(struct ydoc *d, const struct task_src *src, const char *path)
+{
+	char part[128];
+	ynode_t *n = NULL;
+	const char *p = path;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ".");
+		ynode_t *next = NULL;
+
+		if (len >= sizeof part)
+			break;
+		memcpy(part, p, len);
+		part[len] = '\0';
+		if (n == NULL)
+			next = task_get(d, src, part);
+		else if (n->type == YAML_MAPPING_NODE)
+			next = ymap_get(d, n, part);
+		else if (n->type == YAML_SEQUENCE_NODE) {
+			char *end;
+			long i = strtol(part, &end, 10);
+
+			if (*end == '\0' && i >= 0 && i < yseq_end(n) - yseq_begin(n))
+				next = ydoc_node(d, yseq_begin(n)[i]);
+		}
+		if (next == NULL)
+			break;
+		n = next;
+		p += len;
+		if (*p == '.')
+			p++;
+	}
+	return n;
+}
+
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
@@ -458,11 +639,24 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			continue;
 		}
 		if (load_op_key(d, k, v, t->name, t->options, dag->param_decls,
-				err) < 0 && load_note(lc) < 0)
+				cfg != NULL ? cfg->dags_dir : NULL, err) < 0 &&
+		    load_note(lc) < 0)
 			return -1;
 	}
 	/* the operator's own checks need its keys as loaded */
-	if (t->op->validate != NULL && lc->nerr == nerr) {
+	if (t->op->validate_at != NULL && lc->nerr == nerr) {
+		char path[256] = "";
+		struct sl_err verr;
+
+		sl_err_clear(&verr);
+		if (t->op->validate_at(t->options, path, sizeof path, &verr) < 0) {
+			v = path[0] != '\0' ? task_node_at(d, src, path) : NULL;
+			ydoc_err(d, v ? v : src->node, err, "%s%s%s: %s",
+				 what, path[0] ? "." : "", path, verr.msg);
+			if (load_note(lc) < 0)
+				return -1;
+		}
+	} else if (t->op->validate != NULL && lc->nerr == nerr) {
 		const char *bad = NULL;
 		struct sl_err verr;
 

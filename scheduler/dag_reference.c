@@ -111,7 +111,9 @@ task_types(struct buf *out)
 				   op_key_kind_name(k->kind),
 				   k->required ? "yes" : "no",
 				   k->templated == OPK_SHELL_LINE ?
-				   "yes (shell line)" : k->templated ? "yes" : "no");
+				   "yes (shell line)" :
+				   k->templated == OPK_SQL_TEXT ? "yes (SQL)" :
+				   k->templated ? "yes" : "no");
 			cell(out, k->help);
 			buf_adds(out, " |\n");
 		}
@@ -128,8 +130,10 @@ templates(struct buf *out)
 		      "Keys marked templated (and `env:` values, `on_failure`, "
 		      "`on_success`) may hold `{{ NAME }}` or `{{ NAME | FILTER }}`, "
 		      "checked when the DAG loads and rendered when a try starts. "
-		      "In a shell line each value goes in as one quoted word.\n\n"
-		      "| Name | Takes a FORMAT | Value |\n|---|---|---|\n");
+		      "In a shell line each value goes in as one quoted word; "
+		      "in SQL as one SQL literal (`| ident`: a quoted identifier). "
+		      "`add` and a FORMAT apply to the time names, in that order.\n\n"
+		      "| Name | Takes add / a FORMAT | Value |\n|---|---|---|\n");
 	for (size_t i = 0; tmpl_name_at(i, &t) == 0; i++) {
 		buf_printf(out, "| `%s` | %s | ", t.name, t.is_time ? "yes" : "no");
 		cell(out, t.doc);

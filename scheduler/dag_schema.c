@@ -131,6 +131,7 @@ op_key_schema(const struct op_key *k)
 	switch (k->kind) {
 	case OPK_STRING:
 	case OPK_CONNECTION:
+	case OPK_FILE:
 		s = REF("scalar");
 		break;
 	case OPK_STRINGS:

@@ -2,19 +2,24 @@
  * template.h: `{{ name }}` and `{{ name | FORMAT }}` in task fields.
  *
  * Names: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash,
- * data_interval_start, data_interval_end, try_number, params.NAME,
- * env.NAME. `| FORMAT` is a strftime format, allowed on the time names
- * (ds, ts, data_interval_start, data_interval_end), evaluated in the DAG's
- * time zone. Checked when the DAG loads (an unknown name is a load-time
- * error), rendered when a try starts.
+ * data_interval_start, data_interval_end, try_number, prev_ds, next_ds,
+ * prev_partition, params.NAME, env.NAME. Filters, in this order: `| add:
+ * N<unit>` (s m h d w; d and w are calendar days in the DAG's zone) and
+ * `| FORMAT` (strftime in the DAG's zone) on the time names (ds, ts,
+ * data_interval_start, data_interval_end, prev_ds, next_ds), then `| raw`
+ * or, in SQL, `| ident`. Checked when the DAG loads (an unknown name is a
+ * load-time error), rendered when a try starts.
  *
  * Values are data, never code. In a string sluice runs through /bin/sh -c
  * (a shell task's string command, on_failure/on_success, the cluster_job
  * keys marked OPK_SHELL_LINE) every value is inserted as one quoted shell
  * word, following the quoting the author wrote around it (shquote.h);
  * `{{ NAME | raw }}` inserts the value as written, for trusted values
- * only. Everywhere else (argv lists, env values, operator options) values
- * are inserted as they are: those never pass through a shell.
+ * only. In SQL (operator keys marked OPK_SQL_TEXT: the sql task's sql,
+ * file and check queries) every value is one SQL literal, or with
+ * `| ident` one quoted identifier (sqlquote.h). Everywhere else (argv
+ * lists, env values, other operator options) values are inserted as they
+ * are: those never pass through a shell or a SQL parser.
  */
 #ifndef SLUICE_TEMPLATE_H
 #define SLUICE_TEMPLATE_H
@@ -25,6 +30,7 @@
 #include "base/util.h"
 
 struct tz;
+struct cron;
 struct op_key;
 
 /* What a secret param renders as where people see commands. */
@@ -42,6 +48,7 @@ struct tmpl_ctx {
 	const json_t *params;	/* DAG params merged with the run's */
 	const json_t *decls;	/* the DAG's param declarations (dag.h) */
 	int mask_secrets;	/* render secret params as TMPL_MASK */
+	const struct cron *schedule;	/* NULL: unscheduled (prev_ds...) */
 };
 
 /* A template name or filter, for the DAG reference (dag_schema.c). */
@@ -67,17 +74,31 @@ int tmpl_check(const char *text, const json_t *params, struct sl_err *err);
  * here-document...; see shquote.h). */
 int tmpl_check_shell(const char *text, const json_t *params,
 		     struct sl_err *err);
+/* The same for SQL text: also refuses a template where its value cannot
+ * be data (a comment, a $$ body...; see sqlquote.h), and allows
+ * `| ident`. */
+int tmpl_check_sql(const char *text, const json_t *params,
+		   struct sl_err *err);
+/* Check every string inside a JSON value the way an operator key's
+ * templated mode says (0 or 1: plain, OPK_SHELL_LINE: a string value is a
+ * shell line, OPK_SQL_TEXT: every string is SQL). */
+int tmpl_check_as(int templated, const json_t *in, const json_t *params,
+		  struct sl_err *err);
 /* Render text into out (appended), values as they are. */
 int tmpl_render(const char *text, const struct tmpl_ctx *ctx, struct buf *out,
 		struct sl_err *err);
 /* Render a /bin/sh line into out (appended): each value one quoted word. */
 int tmpl_render_shell(const char *text, const struct tmpl_ctx *ctx,
 		      struct buf *out, struct sl_err *err);
-/* The same as a new string (caller frees), or NULL with err. */
+/* Render SQL text into out (appended): each value SQL data. */
+int tmpl_render_sql(const char *text, const struct tmpl_ctx *ctx,
+		    struct buf *out, struct sl_err *err);
+/* A shell line as a new string (caller frees), or NULL with err. */
 char *tmpl_shell_line(const char *text, const struct tmpl_ctx *ctx,
 		      struct sl_err *err);
 /* Render a task's options (a new reference): the strings of keys the
- * operator marks OPK_SHELL_LINE as shell lines, the rest as they are. */
+ * operator marks OPK_SHELL_LINE as shell lines, every string inside keys
+ * marked OPK_SQL_TEXT as SQL, the rest as they are. */
 int tmpl_render_opts(const struct op_key *keys, const json_t *options,
 		     const struct tmpl_ctx *ctx, json_t **out,
 		     struct sl_err *err);

@@ -74,6 +74,7 @@ try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out)
 	out->start = c->start_s;
 	out->end = c->end_s;
 	out->tz = c->dag->tz;
+	out->schedule = c->dag->schedule;
 	out->params = c->params;
 }
 
@@ -367,6 +368,15 @@ try_spec(const struct try_ctx *c, struct sl_err *err)
 	    c->cfg->base_url : ""));
 	json_object_set_new(spec, "timezone", json_string(tz_name(c->dag->tz)));
 	json_object_set_new(spec, "logs_dir", json_string(c->cfg->logs_dir));
+	/* who hears of a step's warning (a sql check with warn: true) */
+	if (t->email != NULL || c->dag->email != NULL) {
+		json_t *to = json_array();
+
+		for (char *const *e = t->email != NULL ? t->email : c->dag->email;
+		     *e != NULL; e++)
+			json_array_append_new(to, json_string(*e));
+		json_object_set_new(spec, "email", to);
+	}
 	smtp = config_smtp(c->cfg);
 	if (smtp != NULL)
 		json_object_set_new(spec, "smtp", smtp);

@@ -93,6 +93,7 @@ assert_eq "$expected" "$(bands)" "bands in the warehouse"
 log=$(sl logs $DAG load_bands $P)
 assert_contains "$log" "2 objects under s3://stockprices-data/bollinger-bands/2024-03-08/"
 assert_contains "$log" "COPY 3"
+assert_contains "$(sl logs $DAG check_bands $P)" "check day_rows passed: value 3, rule min 1"
 
 # A re-run of the day (the bands recomputed) replaces its rows: one copy.
 sl clear $DAG --task load_bands --partition $P --yes >/dev/null

@@ -24,6 +24,10 @@ assert_eq 1855 "$(sqlite3 "$H/warehouse.db" "SELECT count(*) FROM bollinger_band
 
 sl backfill stock_prices_hourly --from 2024-01-01T00:00:00Z --to 2024-01-01T04:00:00Z --wait >/dev/null
 assert_eq 1000 "$(sqlite3 "$H/warehouse.db" "SELECT count(*) FROM trades_hourly WHERE event_hour LIKE '2024-01-01%'")" "5 hours x 200 rows"
+# each hour ends with its sql check of the partition's row count
+assert_contains "$(sl logs stock_prices_hourly check_partition 2024-01-01T02:00:00+00:00)" \
+	"check partition_rows passed: value 200, rule min 1"
+assert_contains "$(sl logs stock_bollinger_daily check_bands $day)" "check symbols passed: value 5, rule equals 5"
 sl clear stock_prices_hourly --task copy_partition --from 2024-01-01T01:00:00Z --to 2024-01-01T03:00:00Z --yes >/dev/null
 reloaded() { [ "$(q "SELECT count(*) FROM task_instances WHERE dag_id='stock_prices_hourly' AND task_id='copy_partition' AND try_number=2 AND state='success'")" = 3 ]; }
 wait_for 60 "three hours re-imported" reloaded

@@ -1,0 +1,217 @@
+#!/bin/bash
+# The sql task type end to end on a real PostgreSQL 15, as the scheduler
+# runs it: statements with param values inserted as SQL literals (a quote
+# inside, an injection attempt that stays data), | ident, file:, checks
+# that pass, fail (naming check, value and rule) and warn (the task
+# succeeds and the warning email reaches the test SMTP server), the same
+# check through a redshift:// url (libpq, as Redshift speaks), load-time
+# errors with their place, and a killed try cancelling its pg_sleep query
+# on the server.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+[ -x "$SLUICE" ] || fail "no sluice binary at $SLUICE"
+
+start_postgres
+start_smtp
+DW_PASSWORD="etl-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+export DW_PASSWORD
+pg_sql "CREATE ROLE etl LOGIN PASSWORD '$DW_PASSWORD'"
+pg_sql "CREATE DATABASE dw OWNER etl"
+dw() { pg_sql "$1" dw; }
+dw "SET ROLE etl; CREATE TABLE people (name text, ds date);
+    CREATE TABLE \"Odd Table\" (n int); INSERT INTO \"Odd Table\" VALUES (7);"
+
+new_home
+cat > "$H/sluice.yaml" <<CFG
+connections:
+  dw: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
+  rs: {url: "redshift://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
+smtp: {url: "$SMTP_URL", from: sluice@example.com}
+CFG
+mkdir -p "$H/dags/sql"
+cat > "$H/dags/sql/count.sql" <<'SQL'
+-- the partition's people, from a file next to the DAG
+INSERT INTO people (name, ds)
+SELECT 'from file', {{ ds }}
+WHERE (SELECT count(*) FROM people WHERE ds = '{{ ds }}') = 2;
+SQL
+cat > "$H/dags/people.yaml" <<'DAG'
+dag: people
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-01T01:00:00Z
+catchup: false
+email: [dq@example.com]
+params:
+  name: {type: string, default: "O'Brien"}
+  evil: {type: string, default: "x'); DROP TABLE people; --"}
+  odd: {type: string, default: "Odd Table"}
+tasks:
+  load:
+    type: sql
+    connection: dw
+    sql: |
+      INSERT INTO people (name, ds) VALUES ({{ params.name }}, {{ ds }});
+      INSERT INTO people (name, ds) VALUES ({{ params.evil }}, '{{ ds }}');
+  from_file:
+    type: sql
+    connection: dw
+    file: sql/count.sql
+    after: load
+  checks:
+    type: sql
+    connection: dw
+    after: from_file
+    checks:
+      - name: partition_rows
+        query: "SELECT count(*) FROM people WHERE ds = {{ ds }}"
+        equals: 3
+      - name: quoted_name
+        query: "SELECT name FROM people WHERE name = {{ params.name }}"
+        equals: "O'Brien"
+      - name: odd_table
+        query: "SELECT n FROM {{ params.odd | ident }}"
+        between: [1, 10]
+      - name: all_there
+        query: "SELECT count(*) = 3 FROM people"
+        is_true: true
+  redshift_url:
+    type: sql
+    connection: rs
+    after: checks
+    checks:
+      - name: partition_rows
+        query: "SELECT count(*) FROM people WHERE ds = '{{ ds }}'"
+        equals: 3
+  too_few_warn:
+    type: sql
+    connection: dw
+    after: checks
+    checks:
+      - name: at_least_100
+        query: "SELECT count(*) FROM people WHERE ds = {{ ds }}"
+        min: 100
+        warn: true
+  too_few:
+    type: sql
+    connection: dw
+    after: checks
+    checks:
+      - name: fine
+        query: "SELECT 1"
+        not_empty: true
+      - name: at_least_100
+        query: "SELECT count(*) FROM people WHERE ds = {{ ds }}"
+        min: 100
+DAG
+sl dags validate >"$T/validate.out" 2>&1 || fail "the DAG does not validate: $(cat "$T/validate.out")"
+
+# ---- load-time errors name their place ----
+bad() {	# bad NAME KEYS: a DAG NAME whose one sql task c has KEYS (YAML lines
+	# from line 5) must not validate; the output in $T/NAME.out
+	printf 'dag: %s\ntasks:\n  c:\n    type: sql\n%s\n' "$1" "$2" >"$H/dags/$1.yaml"
+	sl dags validate >"$T/$1.out" 2>&1 && fail "$1 validated"
+	rm "$H/dags/$1.yaml"
+}
+bad bad_rule '    connection: dw
+    checks:
+      - name: a
+        query: SELECT 1
+        equals: 1
+      - name: b
+        query: SELECT 1
+        minimum: 1'
+assert_contains "$(cat "$T/bad_rule.out")" "bad_rule.yaml:12:18: tasks.c.checks.1.minimum: unknown key 'minimum' in a check"
+bad bad_between '    connection: dw
+    checks:
+      - name: a
+        query: SELECT 1
+        between: [10, 1]'
+assert_contains "$(cat "$T/bad_between.out")" "bad_between.yaml:9:18: tasks.c.checks.0.between: between [10, 1]: the low bound is above the high one"
+bad bad_conn '    sql: SELECT 1'
+assert_contains "$(cat "$T/bad_conn.out")" "bad_conn.yaml:4:5: tasks.c: missing required key 'connection' for a sql task"
+bad bad_tmpl '    connection: dw
+    checks:
+      - name: a
+        query: "SELECT 1 -- {{ ds }}"
+        equals: 1'
+assert_contains "$(cat "$T/bad_tmpl.out")" "bad_tmpl.yaml:8:32: tasks.c.checks: '{{ ds }}' (line 1, column 16 of the SQL): it stands inside a -- comment"
+printf 'SELECT 1;\n/* {{ ds }} */\n' > "$H/dags/sql/bad.sql"
+bad bad_file '    connection: dw
+    file: sql/bad.sql'
+assert_contains "$(cat "$T/bad_file.out")" "/sql/bad.sql:2:7: tasks.c.file: '{{ ds }}' (line 2, column 7 of the SQL): it stands inside a /* */ comment"
+rm "$H/dags/sql/bad.sql"
+bad bad_outside '    connection: dw
+    file: ../sluice.yaml'
+assert_contains "$(cat "$T/bad_outside.out")" "bad_outside.yaml:6:11: tasks.c.file: ../sluice.yaml is outside the DAG folder"
+sl dags validate >"$T/validate.out" 2>&1 || fail "the folder does not validate: $(cat "$T/validate.out")"
+
+# ---- one partition: load, file, checks, a warning and a failure ----
+start_scheduler
+P=2024-01-01T00:00:00+00:00
+sl backfill people --from 2024-01-01 --to 2024-01-01 --wait >"$T/backfill.out" 2>&1 || true
+wait_run people "$P" failed 60
+log() { cat "$H/logs/people/$P/$1/try-1.log"; }
+for t in load from_file checks redshift_url too_few_warn; do
+	[ "$(task_state people "$P" $t)" = success ] || fail "$t: $(task_state people "$P" $t): $(log $t)"
+done
+assert_eq failed "$(task_state people "$P" too_few)" "too_few"
+
+# the values went in as data: the quote and the injection attempt are rows
+assert_eq "O'Brien|2024-01-01
+from file|2024-01-01
+x'); DROP TABLE people; --|2024-01-01" "$(dw "SELECT name, ds FROM people ORDER BY name")" "rows"
+assert_contains "$(log load)" "VALUES ('O''Brien', '2024-01-01');"
+assert_contains "$(log load)" "VALUES ('x''); DROP TABLE people; --', '2024-01-01');"
+assert_contains "$(log load)" "statement 2 → INSERT 0 1"
+assert_contains "$(log load)" "rows: 1 (the last statement)"
+assert_contains "$(log from_file)" "statements from sql/count.sql"
+assert_contains "$(log from_file)" "SELECT 'from file', '2024-01-01'"
+assert_contains "$(log checks)" "check partition_rows passed: value 3, rule equals 3"
+assert_contains "$(log checks)" "check quoted_name passed: value O'Brien, rule equals O'Brien"
+assert_contains "$(log checks)" 'SELECT n FROM "Odd Table"'
+assert_contains "$(log checks)" "check odd_table passed: value 7, rule between [1, 10]"
+assert_contains "$(log checks)" "check all_there passed: value t, rule is_true"
+assert_contains "$(log redshift_url)" "sql: Redshift at redshift://etl@127.0.0.1:$PG_PORT/dw; 1 check"
+assert_contains "$(log too_few)" "check fine passed: value 1, rule not_empty"
+assert_contains "$(log too_few)" "check at_least_100 FAILED: value 3, rule min 100"
+assert_contains "$(log too_few)" "sql failed: check at_least_100 failed"
+assert_contains "$(log too_few_warn)" "WARNING: check at_least_100 failed: value 3, rule min 100 (warn: true, the task goes on)"
+
+# the warning's email reached the SMTP server, once
+one_mail() { [ "$(smtp_count)" -ge 1 ]; }
+wait_for 30 "the warning email" one_mail
+assert_eq 1 "$(smtp_count)" "emails"
+assert_eq "[sluice] WARNING: people.too_few_warn $P (try 1)" "$(smtp_mail header:Subject)" subject
+assert_eq "dq@example.com" "$(smtp_mail header:To)" to
+assert_contains "$(smtp_mail text)" "Task too_few_warn of DAG people succeeded with a warning on partition $P"
+assert_contains "$(smtp_mail text)" "warning: check at_least_100: value 3, rule min 100"
+
+# ---- a killed try cancels its query on the server ----
+cat > "$H/dags/sleepy.yaml" <<'DAG'
+dag: sleepy
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-01T01:00:00Z
+catchup: false
+tasks:
+  nap:
+    type: sql
+    connection: dw
+    timeout: 3s
+    sql: "SELECT pg_sleep(300) /* sluice-kill-test */"
+DAG
+sl dags validate >/dev/null || fail "sleepy does not validate: $(sl dags validate 2>&1)"
+sl backfill sleepy --from 2024-01-01 --to 2024-01-01 >"$T/backfill2.out" 2>&1 &
+on_exit "kill $! 2>/dev/null"
+sleeping() { [ "$(dw "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%sluice-kill-' || 'test%' AND state = 'active'")" = 1 ]; }
+wait_for 60 "the pg_sleep query to run" sleeping
+not_sleeping() { ! sleeping; }
+wait_for 30 "the query to be cancelled" not_sleeping
+wait_run sleepy "$P" failed 30
+nap=$(cat "$H/logs/sleepy/$P/nap/try-1.log")
+assert_contains "$nap" "the try was stopped: cancel request sent to the server"
+assert_contains "$nap" "canceling statement due to user request"
+
+if grep -r -F -- "$DW_PASSWORD" "$H/logs" "$T/scheduler.log" >/dev/null; then
+	fail "the warehouse password appears in a log"
+fi
