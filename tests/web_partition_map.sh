@@ -9,9 +9,10 @@
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
 web_home
-printf 'dags_paused_at_creation: true\n' >> "$H/sluice.yaml"
+printf 'dags_paused_at_creation: true\npools: {default: 128, solo: 1}\n' >> "$H/sluice.yaml"
 # pm: hourly from six hours ago, one run at a time; P1 fails, P3 runs
-# until the test ends (so nothing after it is created)
+# until the test ends (so nothing after it is created) and holds the one
+# slot of pool solo
 now=$(date +%s)
 S0=$((now / 3600 * 3600 - 6 * 3600))
 key() { date -u -d "@$(($S0 + $1 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00; }
@@ -23,7 +24,7 @@ timezone: UTC
 start: $(key 0 | sed 's/+00:00$/Z/')
 max_active_runs: 1
 tasks:
-  a: {command: "case {{ ts_nodash }} in $(nodash 1)) exit 1 ;; $(nodash 3)) sleep 600 ;; esac"}
+  a: {pool: solo, command: "case {{ ts_nodash }} in $(nodash 1)) exit 1 ;; $(nodash 3)) sleep 600 ;; esac"}
 YAML
 # ny: paused, hourly in New York across the fall-back day (01:00 twice)
 cat > "$H/dags/ny.yaml" <<'YAML'
@@ -53,10 +54,12 @@ wait_run pm "$(key 0)" success 60
 wait_run pm "$(key 1)" failed 60
 wait_run pm "$(key 2)" success 60
 wait_ti pm "$(key 3)" a running 60
-# P2 loses its run: missing; P4 is triggered by hand behind max_active_runs: waiting
+# P2 loses its run: missing; P4 is triggered by hand: a manual run is in
+# the live lane, which P3's catch-up run does not hold back, so its task
+# waits for pool solo's one slot: waiting
 assert_status 200 DELETE "/dags/pm/runs/$(pct "$(key 2)")"
 assert_status 201 POST /dags/pm/runs "{\"partition\": \"$(key 4)\"}"
-wait_run pm "$(key 4)" queued 30
+wait_ti pm "$(key 4)" a scheduled 30
 
 # --- full form ---
 assert_status 200 GET "/dags/pm/partitions"
@@ -68,7 +71,7 @@ assert_eq missing "$(jget 'd["partitions"][2]["state"]')" "P2 missing (its run w
 assert_eq null "$(jget 'd["partitions"][2]["run"]')" "a missing partition has no run link"
 assert_eq running "$(jget 'd["partitions"][3]["state"]')" "P3 running"
 assert_eq 1 "$(jget 'd["partitions"][3]["tasks_active"]')" "P3: one task instance running"
-assert_eq waiting "$(jget 'd["partitions"][4]["state"]')" "P4 waiting (queued behind max_active_runs)"
+assert_eq waiting "$(jget 'd["partitions"][4]["state"]')" "P4 waiting (for the pool slot P3 holds)"
 assert_eq missing "$(jget 'd["partitions"][5]["state"]')" "P5 missing (not created: max_active_runs)"
 assert_eq future "$(jget 'd["partitions"][-1]["state"]')" "the current hour: future"
 assert_eq "/dags/pm/runs/$(pct "$(key 1)")" "$(jget 'd["partitions"][1]["run"]')" "the run link (web/links.c)"
