@@ -13,11 +13,10 @@
 #include "scheduler/dag.h"
 #include "scheduler/needs.h"
 #include "scheduler/tz.h"
+#include "tests/dag_shapes.h"
 #include "tests/unit.h"
 
-static const struct {
-	const char *name, *yaml;
-} shapes[] = {
+static const struct unit_dag_shape shapes[] = {
 	{ "hourly_utc", "schedule: \"0 * * * *\"\nstart: 2026-01-01T00:00:00Z\n" },
 	{ "daily_ny", "schedule: \"0 0 * * *\"\ntimezone: America/New_York\nstart: 2026-01-01\n" },
 	{ "daily_utc", "schedule: \"0 0 * * *\"\nstart: 2026-01-01\n" },
@@ -71,40 +70,17 @@ static const struct {
 };
 
 static struct dag *loaded[SL_ARRAY_LEN(shapes)];
-static char dir[] = "/tmp/unit_needs.XXXXXX";
 
 static struct dag *
 find(const char *name)
 {
-	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++)
-		if (strcmp(shapes[i].name, name) == 0)
-			return loaded[i];
-	return NULL;
+	return unit_dags_find(shapes, SL_ARRAY_LEN(shapes), loaded, name);
 }
 
 static void
 setup(void)
 {
-	struct sl_err err;
-
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
-		exit(1);
-	}
-	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++) {
-		char *path = xasprintf("%s/%s.yaml", dir, shapes[i].name);
-		char *yaml = xasprintf("dag: %s\n%stasks:\n  a: {command: \"true\"}\n",
-				       shapes[i].name, shapes[i].yaml);
-
-		if (sl_write_file(path, yaml, strlen(yaml), 0644, &err) < 0 ||
-		    dag_load(path, NULL, &loaded[i], &err) < 0) {
-			fprintf(stderr, "%s: %s\n", path, err.msg);
-			exit(1);
-		}
-		unlink(path);
-		free(path);
-		free(yaml);
-	}
+	unit_dags_load(shapes, SL_ARRAY_LEN(shapes), loaded);
 }
 
 static void
@@ -277,8 +253,6 @@ main(void)
 	RUN(test_map);
 	RUN(test_describe);
 	RUN(test_folder);
-	for (size_t i = 0; i < SL_ARRAY_LEN(shapes); i++)
-		dag_free(loaded[i]);
-	rmdir(dir);
+	unit_dags_free(loaded, SL_ARRAY_LEN(shapes));
 	return UNIT_END();
 }
