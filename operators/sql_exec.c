@@ -9,6 +9,10 @@
  * clear) cancels the query in flight: PostgreSQL gets a cancel request on
  * a second connection, SQLite an interrupt from its progress handler. The
  * transaction is then rolled back.
+ *
+ * This SQL is the user's, on the user's warehouse (a `connection:`), never
+ * on sluice's own database: the rule that only store/ holds SQL is about
+ * sluice's run state, and this file does not link or open the store.
  */
 #include "operators/sql.h"
 
