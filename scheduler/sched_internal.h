@@ -168,6 +168,9 @@ struct live {
 	int64_t started_mono;		/* mono ms, for its timeout */
 	int replay;			/* an end replayed after a failed
 					 * write (its log lines are written) */
+	int unread;			/* its task instance could not be read
+					 * (a failed reload): its end is held
+					 * for the next reload */
 	char *log_path;
 	struct sched_timer timeout;
 	struct live *next;

@@ -129,6 +129,36 @@ live_cmp(const void *a, const void *b)
 }
 
 /*
+ * A read of the reload failed (a lock held past the scheduler's wait, an
+ * I/O error): what memory holds is not the store's. Keep no half-read
+ * run, stop no try (their task instances were not read, not cleared:
+ * their ends are held), start nothing, and read again after the
+ * back-off. Nothing else may write to the database meanwhile, so the
+ * back-off, not a poll, must bring the runs back.
+ */
+static void
+reload_failed(struct sched *s)
+{
+	struct run *r, *next;
+
+	for (r = s->runs; r != NULL; r = next) {
+		next = r->next;
+		sched_runs_free_one(s, r);
+	}
+	s->runs = NULL;
+	for (struct live *l = s->lives; l != NULL; l = l->next) {
+		l->ti = NULL;
+		l->blocked = NULL;
+		l->unread = 1;
+	}
+	/* counts and versions as if nothing was read */
+	for (struct dag_load_state *d = s->dstates; d != NULL; d = d->next)
+		d->active_runs = d->active_backfill = 0;
+	s->data_version = -1;
+	sched_db_failed(s, "reading the runs");
+}
+
+/*
  * Rebuild the in-memory runs from the store: at start, and whenever
  * another process changed the database. Tries in flight stay attached when
  * the store still says they run; others are stopped.
@@ -137,6 +167,7 @@ void
 sched_sync_reload(struct sched *s, int at_start)
 {
 	struct run *old = s->runs, *r, *next;
+	int read_failed = 0;
 
 	sched_tx_commit(s);
 	/* tries queued but not started yet point into the runs: start them
@@ -174,20 +205,22 @@ sched_sync_reload(struct sched *s, int at_start)
 		struct run_load_ctx ctx = { s, &s->runs };
 
 		if (store_sched_runs(s->store, run_load_one, &ctx) < 0)
-			sched_log("database: cannot read the runs: %s",
-				 store_errmsg(s->store));
+			read_failed = 1;
 	}
 	sched_tx_begin(s);
-	for (r = s->runs; r != NULL; r = r->next) {
+	for (r = s->runs; r != NULL && !read_failed; r = r->next) {
 		if (run_load_tis(s, r) < 0)
-			sched_log("database: cannot read the task instances of %s %s",
-				 r->dag_name, r->partition);
+			read_failed = 1;
 		if (r->state == RUN_RUNNING) {
 			struct dag_load_state *d = sched_dstate(s, r->dag_name);
 
 			d->active_runs++;
 			d->active_backfill += r->backfill_lane;
 		}
+	}
+	if (read_failed) {
+		reload_failed(s);
+		return;
 	}
 	/* reattach or stop the tries in flight: sort them by task instance
 	 * id, then look each task instance up once */
@@ -226,6 +259,7 @@ sched_sync_reload(struct sched *s, int at_start)
 					int started = found->state == TI_QUEUED &&
 					    l->handle != NULL;
 
+					l->unread = 0;
 					if ((found->state == TI_RUNNING || started) &&
 					    found->try_number == l->try_number &&
 					    found->live == NULL) {
@@ -252,6 +286,7 @@ sched_sync_reload(struct sched *s, int at_start)
 	for (struct live *l = s->lives; l != NULL; l = l->next) {
 		if (l->ti != NULL)
 			continue;
+		l->unread = 0;	/* read, and no longer wanted */
 		if (l->ex != NULL && l->handle != NULL)
 			l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
 		if (l->poke != NULL) {

@@ -588,6 +588,14 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	int64_t now = sched_now(s);
 
 	s->tries_ended++;
+	if (l->unread) {
+		/* its task instance was not read (a failed reload; writes
+		 * are held until the next one): the end is recorded when
+		 * the store is read again */
+		ends_note(s, l, exit_code, sig, error, duration_ms, host);
+		sched_try_live_free(s, l);
+		return;
+	}
 	if (ti == NULL || ti->live != l || ti->state != TI_RUNNING) {
 		/* cleared or marked while running: its result is dropped */
 		if (l->log_path != NULL)

@@ -344,7 +344,7 @@ store_begin(struct store *s)
 		return 0;
 	}
 	s->tx_broken = 0;
-	if (s->held)
+	if (s->held || store_fault(s))
 		return -1;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
@@ -377,6 +377,10 @@ store_commit(struct store *s)
 	if (s->fail_commits > 0 &&
 	    sqlite3_total_changes64(s->db) != s->changes_at_begin) {
 		s->fail_commits--;
+		store_rollback_now(s);
+		return -1;
+	}
+	if (store_fault(s)) {
 		store_rollback_now(s);
 		return -1;
 	}

@@ -162,6 +162,12 @@ int store_ti_forget_token(struct store *s, int64_t ti_id);
 /* Test hook: the next n commits that change something fail (and roll
  * back) as a full disk would make them. */
 void store_test_fail_commits(struct store *s, int n);
+/* Test hook: the n-th begin, commit, or read of the runs or their task
+ * instances (the scheduler's reload) from now fails, and the count - 1
+ * such operations after it, as a lock held too long would make them;
+ * store_test_fault_fired says whether the first came. */
+void store_test_fail_nth(struct store *s, int n, int count);
+int store_test_fault_fired(struct store *s);
 
 /* --- the scheduler's reads (store_sched.c); -1 on a database error --- */
 

@@ -30,6 +30,11 @@ struct store {
 				 * outermost store_commit/store_rollback */
 	int quiet;		/* the owner reports failed statements */
 	int held;		/* store_hold: begin and commit refused */
+	int fault_at;		/* test hook: the fault_at-th begin, commit or
+				 * scheduler read from now fails, and the
+				 * fault_more after it (store_test_fail_nth) */
+	int fault_more;
+	int fault_fired;
 	int last_commit_wrote;	/* the last commit changed rows */
 };
 
@@ -50,5 +55,20 @@ int store_step_done(struct store *s, sqlite3_stmt *st);
 json_t *store_rows_json(sqlite3_stmt *st);
 /* Say a failed statement on stderr, unless the owner does (quiet). */
 void store_log_failure(struct store *s);
+
+/* Test hook (store_test_fail_nth): 1 when this operation is the one
+ * chosen to fail. */
+static inline int
+store_fault(struct store *s)
+{
+	if (s->fault_at <= 0 || --s->fault_at > 0)
+		return 0;
+	s->fault_fired = 1;
+	if (s->fault_more > 0) {
+		s->fault_more--;
+		s->fault_at = 1;	/* the next one fails too */
+	}
+	return 1;
+}
 
 #endif

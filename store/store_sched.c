@@ -71,7 +71,7 @@ store_sched_runs(struct store *s, store_run_fn fn, void *arg)
 	    "WHERE r.state IN ('queued', 'running') ORDER BY r.start_s, r.id");
 	int rc;
 
-	if (st == NULL)
+	if (st == NULL || store_fault(s))
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_run_row row;
@@ -101,7 +101,7 @@ store_sched_tis(struct store *s, int64_t run_id, store_ti_fn fn, void *arg)
 	    "first_poke_at, sla_notified FROM task_instances WHERE run_id = ?");
 	int rc, n = 0;
 
-	if (st == NULL)
+	if (st == NULL || store_fault(s))
 		return -1;
 	sqlite3_bind_int64(st, 1, run_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -201,4 +201,18 @@ void
 store_test_fail_commits(struct store *s, int n)
 {
 	s->fail_commits = n;
+}
+
+void
+store_test_fail_nth(struct store *s, int n, int count)
+{
+	s->fault_at = n;
+	s->fault_more = count > 1 ? count - 1 : 0;
+	s->fault_fired = 0;
+}
+
+int
+store_test_fault_fired(struct store *s)
+{
+	return s->fault_fired;
 }

@@ -1,0 +1,147 @@
+/*
+ * unit_sched_faults.c: one failed database operation at every point of a
+ * run, driven through the real scheduler by the deterministic harness
+ * (tests/sched_harness.h). For n = 1, 2, ... the n-th begin, commit or
+ * reload read after the run is created fails once, as a lock held past
+ * the scheduler's wait makes it; nothing else writes to the database
+ * afterwards (a `sluice db clean` that has ended), so only the
+ * scheduler's own back-off can bring it back. Each time the run must
+ * finish by itself with every task started exactly once and nothing left
+ * queued or running. The sweep ends at the first n that no longer fails
+ * anything: every operation of the run has then failed once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "scheduler/dag.h"
+#include "store/store.h"
+#include "tests/sched_harness.h"
+#include "tests/unit.h"
+
+#define SWEEP_MAX 400
+
+/* Create a manual run as `sluice trigger` does, without the harness's
+ * settle (the fault is armed between the two). */
+static void
+create_run(const char *dag, const char *partition)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (store_run_create(h_store(), h_dag(dag), partition, h_now() / 1000,
+			     h_now() / 1000 + 60, "manual", NULL, NULL,
+			     &err) < 0) {
+		fprintf(stderr, "create_run %s %s: %s\n", dag, partition, err.msg);
+		abort();
+	}
+}
+
+/* End what runs, let back-offs pass, until the run is over (at most
+ * rounds times). */
+static void
+drive(const char *dag, const char *partition, int rounds)
+{
+	for (int i = 0; i < rounds; i++) {
+		const char *st = h_run_state(dag, partition);
+
+		if (strcmp(st, "success") == 0 || strcmp(st, "failed") == 0)
+			return;
+		h_end_all();
+		h_advance(3000);
+	}
+}
+
+static const struct {
+	const char *name;
+	const char *yaml;
+	const char *tasks[8];
+} shapes[] = {
+	/* a chain with a fan-out, a fan-in and two starts in one pass */
+	{ "chain",
+	  "dag: f\nmax_active_tasks: 8\ntasks:\n"
+	  "  a: {command: \"true\"}\n"
+	  "  b: {after: [a], command: \"true\"}\n"
+	  "  c: {after: [a], command: \"true\"}\n"
+	  "  d: {after: [b, c], command: \"true\"}\n"
+	  "  e: {command: \"true\"}\n",
+	  { "a", "b", "c", "d", "e", NULL } },
+	/* one slot: the tries start one per pass, queued ones wait */
+	{ "one slot",
+	  "dag: f\nmax_active_tasks: 1\ntasks:\n"
+	  "  a: {command: \"true\"}\n  b: {command: \"true\"}\n"
+	  "  c: {command: \"true\"}\n  d: {after: [a, b, c], command: \"true\"}\n",
+	  { "a", "b", "c", "d", NULL } },
+};
+
+/* count consecutive operations fail, from the n-th on, for every n */
+static void
+sweep(int count)
+{
+	for (size_t k = 0; k < sizeof shapes / sizeof *shapes; k++) {
+		const struct h_dag_file files[] = {
+			{ "f.yaml", shapes[k].yaml },
+			{ NULL, NULL },
+		};
+		int n, covered = 0;
+
+		for (n = 1; n <= SWEEP_MAX; n++) {
+			int fired;
+
+			h_open(files, NULL);
+			create_run("f", "p");
+			store_test_fail_nth(h_store(), n, count);
+			h_poke_db();
+			drive("f", "p", 50);
+			fired = store_test_fault_fired(h_store());
+			CHECK_MSG(strcmp(h_run_state("f", "p"), "success") == 0,
+				  "%s: %d fault(s) from operation %d: the run is %s",
+				  shapes[k].name, count, n, h_run_state("f", "p"));
+			for (int t = 0; shapes[k].tasks[t] != NULL; t++) {
+				const char *task = shapes[k].tasks[t];
+
+				CHECK_MSG(h_started(task) == 1,
+					  "%s: %d fault(s) from operation %d: %s started %d times",
+					  shapes[k].name, count, n, task, h_started(task));
+				CHECK_MSG(strcmp(h_ti("f", task, "p", "state"), "success") == 0,
+					  "%s: %d fault(s) from operation %d: %s is %s",
+					  shapes[k].name, count, n, task, h_ti("f", task, "p", "state"));
+			}
+			CHECK_EQ_INT(0, h_running(NULL));
+			h_close();
+			if (!fired) {
+				covered = 1;
+				break;
+			}
+		}
+		/* the sweep reached the end of the run's operations */
+		CHECK(covered);
+		printf("%s: %d failed operation(s) from each of %d\n",
+		       shapes[k].name, count, n - 1);
+		CHECK(n > 5);
+	}
+}
+
+static void
+test_one_fault_anywhere(void)
+{
+	sweep(1);
+}
+
+/* the reload after a failed write fails too, while tries run */
+static void
+test_faults_in_a_row(void)
+{
+	sweep(2);
+	sweep(3);
+	sweep(6);
+}
+
+int
+main(void)
+{
+	RUN(test_one_fault_anywhere);
+	RUN(test_faults_in_a_row);
+	return UNIT_END();
+}
