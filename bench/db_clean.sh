@@ -41,7 +41,7 @@ start_scheduler
 chain_run() {
 	local a b
 	a=$(ms)
-	sl trigger chain --partition "p$1" --wait >/dev/null 2>&1 || fail "chain run p$1 failed"
+	sl trigger chain --partition "p$1" --wait >"$T/trigger-p$1.out" 2>&1 || fail "chain run p$1 failed: $(tail -3 "$T/trigger-p$1.out")"
 	b=$(ms)
 	echo $((b - a)) >>"$T/wall-$2"
 	echo "p$1" >>"$T/parts-$2"
