@@ -13,6 +13,7 @@ extern const struct operator op_crawler;
 extern const struct operator op_cluster_job;
 extern const struct operator op_sql;
 extern const struct operator op_athena_query;
+extern const struct operator op_glue_job;
 extern const struct notifier notifier_email;
 
 void
@@ -25,5 +26,6 @@ operators_register(void)
 	operator_register(&op_cluster_job);
 	operator_register(&op_sql);
 	operator_register(&op_athena_query);
+	operator_register(&op_glue_job);
 	notifier_register(&notifier_email);
 }
