@@ -14,6 +14,7 @@ extern const struct operator op_cluster_job;
 extern const struct operator op_sql;
 extern const struct operator op_athena_query;
 extern const struct operator op_glue_job;
+extern const struct operator op_lambda_invoke;
 extern const struct notifier notifier_email;
 
 void
@@ -27,5 +28,6 @@ operators_register(void)
 	operator_register(&op_sql);
 	operator_register(&op_athena_query);
 	operator_register(&op_glue_job);
+	operator_register(&op_lambda_invoke);
 	notifier_register(&notifier_email);
 }
