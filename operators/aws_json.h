@@ -1,6 +1,7 @@
 /*
- * aws_json.h: AWS JSON 1.1 protocol calls (Glue, EMR): a POST to "/" with
- * X-Amz-Target "Service.Operation" and a JSON body, answered with JSON.
+ * aws_json.h: AWS JSON 1.1 protocol calls (Glue, EMR, Athena): a POST to
+ * "/" with X-Amz-Target "Service.Operation" and a JSON body, answered with
+ * JSON.
  */
 #ifndef SLUICE_AWS_JSON_H
 #define SLUICE_AWS_JSON_H
