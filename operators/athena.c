@@ -59,7 +59,7 @@ athena_validate(const json_t *o, const char **bad_key, struct sl_err *err)
 }
 
 static const char *
-str_of(const json_t *o, const char *key)
+athena_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
@@ -70,9 +70,9 @@ static void
 athena_request_token(const json_t *spec, char out[65])
 {
 	char *seed = xasprintf("athena_query\n%s\n%s\n%s\n%lld",
-	    str_of(spec, "dag") ? str_of(spec, "dag") : "",
-	    str_of(spec, "task") ? str_of(spec, "task") : "",
-	    str_of(spec, "run_id") ? str_of(spec, "run_id") : "",
+	    athena_str(spec, "dag") ? athena_str(spec, "dag") : "",
+	    athena_str(spec, "task") ? athena_str(spec, "task") : "",
+	    athena_str(spec, "run_id") ? athena_str(spec, "run_id") : "",
 	    (long long)json_integer_value(json_object_get(spec, "try_number")));
 
 	aws_sha256_hex(seed, strlen(seed), out);
@@ -140,8 +140,8 @@ athena_log_end(struct athena *a, const json_t *qe, const char *state)
 	const json_t *status = json_object_get(qe, "Status");
 	const json_t *stats = json_object_get(qe, "Statistics");
 	const json_t *aerr = json_object_get(status, "AthenaError");
-	const char *reason = str_of(status, "StateChangeReason");
-	const char *where = str_of(json_object_get(qe, "ResultConfiguration"),
+	const char *reason = athena_str(status, "StateChangeReason");
+	const char *where = athena_str(json_object_get(qe, "ResultConfiguration"),
 				   "OutputLocation");
 	json_t *scanned = json_object_get(stats, "DataScannedInBytes");
 	json_t *ms = json_object_get(stats, "EngineExecutionTimeInMillis");
@@ -161,15 +161,15 @@ athena_log_end(struct athena *a, const json_t *qe, const char *state)
 				json_object_get(aerr, "ErrorType")),
 			    (long long)json_integer_value(json_object_get(
 				aerr, "ErrorCategory")),
-			    str_of(aerr, "ErrorMessage") ? ": " : "",
-			    str_of(aerr, "ErrorMessage") ?
-			    str_of(aerr, "ErrorMessage") : "");
+			    athena_str(aerr, "ErrorMessage") ? ": " : "",
+			    athena_str(aerr, "ErrorMessage") ?
+			    athena_str(aerr, "ErrorMessage") : "");
 		return;
 	}
 	if (where != NULL)
 		op_follow_logf("query %s results: %s", a->id, where);
-	if (str_of(qe, "StatementType") != NULL &&
-	    strcmp(str_of(qe, "StatementType"), "DML") == 0) {
+	if (athena_str(qe, "StatementType") != NULL &&
+	    strcmp(athena_str(qe, "StatementType"), "DML") == 0) {
 		int64_t rows = athena_rows(a);
 		json_t *out;
 
@@ -201,7 +201,7 @@ athena_look(void *arg)
 	}
 	json_decref(req);
 	qe = json_object_get(resp, "QueryExecution");
-	state = str_of(json_object_get(qe, "Status"), "State");
+	state = athena_str(json_object_get(qe, "Status"), "State");
 	if (state == NULL) {
 		op_follow_logf("GetQueryExecution %s: answer has no State", a->id);
 		json_decref(resp);
@@ -263,12 +263,12 @@ athena_run(const json_t *spec)
 		op_follow_logf("%s", err.msg);
 		goto out;
 	}
-	if (str_of(resp, "QueryExecutionId") == NULL) {
+	if (athena_str(resp, "QueryExecutionId") == NULL) {
 		op_follow_logf("StartQueryExecution: answer has no "
 			       "QueryExecutionId");
 		goto out;
 	}
-	a.id = xstrdup(str_of(resp, "QueryExecutionId"));
+	a.id = xstrdup(athena_str(resp, "QueryExecutionId"));
 	op_follow_logf("query %s started", a.id);
 	f.poll_ms = op_opt_int(spec, "poll_interval", 10000);
 	f.look = athena_look;

@@ -50,7 +50,7 @@ glue_validate(const json_t *o, const char **bad_key, struct sl_err *err)
 }
 
 static const char *
-str_of(const json_t *o, const char *key)
+glue_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
 }
@@ -107,8 +107,8 @@ glue_look(void *arg)
 	}
 	json_decref(req);
 	run = json_object_get(resp, "JobRun");
-	state = str_of(run, "JobRunState");
-	msg = str_of(run, "ErrorMessage");
+	state = glue_str(run, "JobRunState");
+	msg = glue_str(run, "ErrorMessage");
 	if (state == NULL) {
 		op_follow_logf("GetJobRun %s: answer has no JobRunState", g->id);
 		json_decref(resp);
@@ -156,9 +156,9 @@ glue_stop(void *arg)
 			    "ErrorDetail");
 	if (e != NULL)
 		op_follow_logf("BatchStopJobRun %s: %s: %s", g->id,
-			       str_of(e, "ErrorCode") ? str_of(e, "ErrorCode") : "?",
-			       str_of(e, "ErrorMessage") ?
-			       str_of(e, "ErrorMessage") : "");
+			       glue_str(e, "ErrorCode") ? glue_str(e, "ErrorCode") : "?",
+			       glue_str(e, "ErrorMessage") ?
+			       glue_str(e, "ErrorMessage") : "");
 	else
 		op_follow_logf("BatchStopJobRun %s: submitted", g->id);
 	json_decref(req);
@@ -189,11 +189,11 @@ glue_run(const json_t *spec)
 		op_follow_logf("%s", err.msg);
 		goto out;
 	}
-	if (str_of(resp, "JobRunId") == NULL) {
+	if (glue_str(resp, "JobRunId") == NULL) {
 		op_follow_logf("StartJobRun: answer has no JobRunId");
 		goto out;
 	}
-	g.id = xstrdup(str_of(resp, "JobRunId"));
+	g.id = xstrdup(glue_str(resp, "JobRunId"));
 	op_follow_logf("job run %s started", g.id);
 	out = json_pack("{s:s}", "job_run_id", g.id);
 	op_output_write(out);
