@@ -226,12 +226,14 @@ emr_log_step(const char *sid, json_t *status)
 	const char *change = json_string_value(json_object_get(why, "Message"));
 
 	if (change != NULL)
-		op_follow_logf("step %s: %s (%s)", sid, str_or(state, "?"), change);
+		op_follow_logf("step %s: %s (%s)", sid, str_or(state, "?"),
+			       change);
 	else
 		op_follow_logf("step %s: %s", sid, str_or(state, "?"));
 	if (reason != NULL || message != NULL)
-		op_follow_logf("step %s failure: %s%s%s", sid, str_or(reason, ""),
-		      reason && message ? " " : "", str_or(message, ""));
+		op_follow_logf("step %s failure: %s%s%s", sid,
+			       str_or(reason, ""), reason && message ? " " : "",
+			       str_or(message, ""));
 	if (logfile != NULL)
 		op_follow_logf("step %s log file: %s", sid, logfile);
 }
@@ -278,8 +280,8 @@ emr_run(const json_t *spec)
 			"Steps", "Name", name, "ActionOnFailure",
 			op_opt_str(spec, "action_on_failure", "CONTINUE"),
 			"HadoopJarStep", jar_step);
-	op_follow_logf("adding step '%s' to EMR cluster %s (%s)", name, cluster,
-	      aws_client_describe(emr));
+	op_follow_logf("adding step '%s' to EMR cluster %s (%s)", name,
+		       cluster, aws_client_describe(emr));
 	if (aws_json_call(emr, "ElasticMapReduce.AddJobFlowSteps", req, &resp,
 			  NULL, &err) < 0) {
 		op_follow_logf("%s", err.msg);
@@ -309,7 +311,8 @@ emr_run(const json_t *spec)
 		status = json_object_get(json_object_get(resp, "Step"), "Status");
 		state = json_string_value(json_object_get(status, "State"));
 		if (state == NULL) {
-			op_follow_logf("DescribeStep %s: answer has no State", sid);
+			op_follow_logf("DescribeStep %s: answer has no State",
+				       sid);
 			goto out;
 		}
 		if (last == NULL || strcmp(last, state) != 0) {
@@ -338,7 +341,8 @@ emr_run(const json_t *spec)
 			    "SEND_INTERRUPT"), *cresp = NULL;
 			json_t *info;
 
-			op_follow_logf("stopping: CancelSteps %s on %s", sid, cluster);
+			op_follow_logf("stopping: CancelSteps %s on %s", sid,
+				       cluster);
 			if (aws_json_call(emr, "ElasticMapReduce.CancelSteps",
 					  creq, &cresp, NULL, &err) < 0) {
 				op_follow_logf("%s", err.msg);
@@ -514,11 +518,12 @@ slurm_run(const json_t *spec)
 	}
 	slurm_tail(outpath, &off);
 	if (slurm_final(id, &state, &exit_code) < 0) {
-		op_follow_logf("job %s: final state unknown (not in scontrol or sacct)", id);
+		op_follow_logf("job %s: final state unknown (not in scontrol "
+			       "or sacct)", id);
 		goto out;
 	}
 	op_follow_logf("job %s: %s, exit code %s", id, state,
-	      exit_code ? exit_code : "?");
+		       exit_code ? exit_code : "?");
 	rc = strcmp(state, "COMPLETED") == 0 && !cancelled ? 0 : 1;
 out:
 	for (i = 0; i < n; i++)
@@ -605,7 +610,8 @@ command_run(const json_t *spec)
 	}
 	id = last_line(out ? out : "");
 	if (!job_id_safe(id)) {
-		op_follow_logf("submit command's last line '%s' is not a job id", id);
+		op_follow_logf("submit command's last line '%s' is not a job "
+			       "id", id);
 		goto out;
 	}
 	setenv("SLUICE_JOB_ID", id, 1);
@@ -620,7 +626,8 @@ command_run(const json_t *spec)
 			status = run_shell(cmd, &out);
 			free(cmd);
 			if (status != 0)
-				op_follow_logf("cancel command failed (exit %d)", status);
+				op_follow_logf("cancel command failed "
+					       "(exit %d)", status);
 			goto out;
 		}
 		cmd = with_job_id(op_opt_str(spec, "status", ""), id);
@@ -628,7 +635,8 @@ command_run(const json_t *spec)
 		status = run_shell(cmd, &out);
 		free(cmd);
 		if (status != 0) {
-			op_follow_logf("status command failed (exit %d)", status);
+			op_follow_logf("status command failed (exit %d)",
+				       status);
 			if (++failures >= 3)
 				goto out;
 			continue;
