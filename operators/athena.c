@@ -245,7 +245,7 @@ athena_run(const json_t *spec)
 	struct athena a = { 0 };
 	struct op_follow f = { 0 };
 	struct sl_err err;
-	json_t *req, *resp = NULL;
+	json_t *req;
 	const char *wg = op_opt_str(spec, "work_group", NULL);
 	int rc = 1;
 
@@ -258,17 +258,12 @@ athena_run(const json_t *spec)
 	req = athena_start_request(spec);
 	op_follow_logf("starting Athena query (%s, work group %s)",
 		       aws_client_describe(a.client), wg ? wg : "primary");
-	if (aws_json_call(a.client, "AmazonAthena.StartQueryExecution", req,
-			  &resp, NULL, &err) < 0) {
+	a.id = aws_json_call_id(a.client, "AmazonAthena.StartQueryExecution",
+				req, "QueryExecutionId", &err);
+	if (a.id == NULL) {
 		op_follow_logf("%s", err.msg);
 		goto out;
 	}
-	if (athena_str(resp, "QueryExecutionId") == NULL) {
-		op_follow_logf("StartQueryExecution: answer has no "
-			       "QueryExecutionId");
-		goto out;
-	}
-	a.id = xstrdup(athena_str(resp, "QueryExecutionId"));
 	op_follow_logf("query %s started", a.id);
 	f.poll_ms = op_opt_int(spec, "poll_interval", 10000);
 	f.look = athena_look;
@@ -277,7 +272,6 @@ athena_run(const json_t *spec)
 	rc = op_follow_run(&f);
 out:
 	json_decref(req);
-	json_decref(resp);
 	free(a.id);
 	free(a.last);
 	aws_client_free(a.client);

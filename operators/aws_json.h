@@ -18,4 +18,10 @@
 int aws_json_call(struct aws_client *c, const char *target, const json_t *req,
 		  json_t **resp, char **error_code, struct sl_err *err);
 
+/* A call whose answer names what it started (id_key "QueryExecutionId",
+ * "JobRunId"): that id (caller frees), or NULL with err set. */
+char *aws_json_call_id(struct aws_client *c, const char *target,
+		       const json_t *req, const char *id_key,
+		       struct sl_err *err);
+
 #endif

@@ -171,7 +171,7 @@ glue_run(const json_t *spec)
 	struct glue g = { 0 };
 	struct op_follow f = { 0 };
 	struct sl_err err;
-	json_t *req, *resp = NULL, *out;
+	json_t *req, *out;
 	int rc = 1;
 
 	op_stop_catch(1);
@@ -184,16 +184,12 @@ glue_run(const json_t *spec)
 	req = glue_start_request(spec);
 	op_follow_logf("starting Glue job %s (%s)", g.job,
 		       aws_client_describe(g.client));
-	if (aws_json_call(g.client, "AWSGlue.StartJobRun", req, &resp, NULL,
-			  &err) < 0) {
+	g.id = aws_json_call_id(g.client, "AWSGlue.StartJobRun", req,
+				"JobRunId", &err);
+	if (g.id == NULL) {
 		op_follow_logf("%s", err.msg);
 		goto out;
 	}
-	if (glue_str(resp, "JobRunId") == NULL) {
-		op_follow_logf("StartJobRun: answer has no JobRunId");
-		goto out;
-	}
-	g.id = xstrdup(glue_str(resp, "JobRunId"));
 	op_follow_logf("job run %s started", g.id);
 	out = json_pack("{s:s}", "job_run_id", g.id);
 	op_output_write(out);
@@ -205,7 +201,6 @@ glue_run(const json_t *spec)
 	rc = op_follow_run(&f);
 out:
 	json_decref(req);
-	json_decref(resp);
 	free(g.id);
 	free(g.last);
 	aws_client_free(g.client);
