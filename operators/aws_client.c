@@ -21,7 +21,7 @@ int aws_retry_base_ms = 100;
 #define RETRY_CAP_MS 20000
 
 struct aws_client {
-	char *service;		/* "s3", "glue", "emr", "sts" */
+	char *service;		/* "s3", "glue", "emr", "sts", "athena", ... */
 	const char *signing_name; /* "elasticmapreduce" for emr */
 	char *region;
 	char *scheme;		/* "https" */
@@ -41,6 +41,8 @@ struct aws_call {
 	char *query;
 	char *target;
 	char *content_type;
+	char *extra[2 * AWS_CALL_MAX_HEADERS];	/* name, value pairs */
+	size_t nextra;
 	char *body;
 	size_t body_len;
 	char payload_hash[65];
@@ -157,7 +159,8 @@ aws_client_new(const json_t *conn, const char *service,
 
 	*out = NULL;
 	if (strcmp(service, "s3") != 0 && strcmp(service, "glue") != 0 &&
-	    strcmp(service, "emr") != 0 && strcmp(service, "sts") != 0)
+	    strcmp(service, "emr") != 0 && strcmp(service, "sts") != 0 &&
+	    strcmp(service, "athena") != 0 && strcmp(service, "lambda") != 0)
 		return sl_err_set(err, "unknown AWS service '%s'", service);
 	if (aws_settings_resolve(conn, service, &s, err) < 0)
 		return -1;
@@ -211,6 +214,8 @@ aws_reply_free(struct aws_reply *r)
 	free(r->error_message);
 	free(r->request_id);
 	free(r->etag);
+	free(r->function_error);
+	free(r->log_result);
 	memset(r, 0, sizeof *r);
 }
 
@@ -239,6 +244,8 @@ call_free(struct aws_call *call)
 	free(call->query);
 	free(call->target);
 	free(call->content_type);
+	for (size_t i = 0; i < call->nextra; i++)
+		free(call->extra[i]);
 	free(call->body);
 	free(call->what);
 	free(call);
@@ -434,6 +441,8 @@ on_http_done(void *arg, const struct aws_http_result *res)
 	r.content_length = res->content_length;
 	r.request_id = (char *)res->request_id;
 	r.etag = (char *)res->etag;
+	r.function_error = (char *)res->function_error;
+	r.log_result = (char *)res->log_result;
 	r.attempts = call->attempts;
 
 	if (res->curl_code == CURLE_OK && res->status >= 200 &&
@@ -488,9 +497,9 @@ static void
 call_send(struct aws_call *call)
 {
 	const struct aws_creds *cr = aws_creds_current(call->client->creds);
-	struct aws_header h[8];
-	const char *lines[12];
-	char *owned[12];
+	struct aws_header h[8 + AWS_CALL_MAX_HEADERS];
+	const char *lines[12 + AWS_CALL_MAX_HEADERS];
+	char *owned[12 + AWS_CALL_MAX_HEADERS];
 	size_t nh = 0, nl = 0;
 	struct aws_sigv4_request sr = { 0 };
 	struct aws_sigv4_result sig;
@@ -515,6 +524,9 @@ call_send(struct aws_call *call)
 	if (call->content_type != NULL)
 		h[nh++] = (struct aws_header){ "content-type",
 					       call->content_type };
+	for (size_t i = 0; i + 1 < call->nextra; i += 2)
+		h[nh++] = (struct aws_header){ call->extra[i],
+					       call->extra[i + 1] };
 
 	/* The date is known only once signed; sign with the clock's time,
 	 * then put the same string in the header. */
@@ -615,6 +627,11 @@ aws_call_start(struct aws_client *c, struct event_base *base,
 	call->query = o->query ? xstrdup(o->query) : NULL;
 	call->target = o->target ? xstrdup(o->target) : NULL;
 	call->content_type = o->content_type ? xstrdup(o->content_type) : NULL;
+	for (size_t i = 0; o->headers != NULL && o->headers[i] != NULL &&
+	     o->headers[i + 1] != NULL && i < 2 * AWS_CALL_MAX_HEADERS; i += 2) {
+		call->extra[call->nextra++] = xstrdup(o->headers[i]);
+		call->extra[call->nextra++] = xstrdup(o->headers[i + 1]);
+	}
 	if (o->body != NULL) {
 		call->body = xmalloc(o->body_len + 1);
 		memcpy(call->body, o->body, o->body_len);
@@ -665,6 +682,8 @@ on_blocking_done(void *arg, const struct aws_reply *r, const struct sl_err *err)
 		bc->reply->error_message = dup_or_null(r->error_message);
 		bc->reply->request_id = dup_or_null(r->request_id);
 		bc->reply->etag = dup_or_null(r->etag);
+		bc->reply->function_error = dup_or_null(r->function_error);
+		bc->reply->log_result = dup_or_null(r->log_result);
 		bc->reply->attempts = r->attempts;
 	}
 }

@@ -23,7 +23,7 @@ struct aws_creds_provider;
 struct aws_call;
 
 /*
- * A client for service ("s3", "glue", "emr", "sts") configured from a
+ * A client for service ("s3", "glue", "emr", "sts", "athena", "lambda") configured from a
  * connection object (may be NULL: the default chain from the environment).
  * Connection keys: "profile", "region", "role_arn", "external_id",
  * "role_session_name", "endpoint_url", and "access_key_id" /
@@ -43,6 +43,8 @@ const char *aws_client_region(const struct aws_client *c);
 /* "s3 at http://127.0.0.1:9000 (us-east-1, profile etl)": no secrets. */
 const char *aws_client_describe(const struct aws_client *c);
 
+#define AWS_CALL_MAX_HEADERS 4
+
 struct aws_call_opts {
 	const char *method;		/* default GET */
 	const char *bucket;		/* S3: raw bucket name */
@@ -51,6 +53,10 @@ struct aws_call_opts {
 	const char *query;		/* encoded "k=v&..." or NULL */
 	const char *target;		/* X-Amz-Target (JSON 1.1 APIs) */
 	const char *content_type;
+	/* More headers to send and sign (Lambda's X-Amz-Invocation-Type):
+	 * name, value, name, value, ..., NULL; names in lower case, at
+	 * most AWS_CALL_MAX_HEADERS pairs. */
+	const char *const *headers;
 	const void *body;
 	size_t body_len;
 	/* Optional: a 2xx body goes here as it arrives (then no retry once
@@ -72,6 +78,8 @@ struct aws_reply {
 	char *error_message;
 	char *request_id;
 	char *etag;			/* the ETag header, or NULL */
+	char *function_error;		/* Lambda: X-Amz-Function-Error */
+	char *log_result;		/* Lambda: X-Amz-Log-Result (base64) */
 	int attempts;
 };
 void aws_reply_free(struct aws_reply *r);

@@ -490,6 +490,10 @@ service_env_name(const char *service)
 		return "AWS_ENDPOINT_URL_EMR";
 	if (strcmp(service, "sts") == 0)
 		return "AWS_ENDPOINT_URL_STS";
+	if (strcmp(service, "athena") == 0)
+		return "AWS_ENDPOINT_URL_ATHENA";
+	if (strcmp(service, "lambda") == 0)
+		return "AWS_ENDPOINT_URL_LAMBDA";
 	return NULL;
 }
 

@@ -41,6 +41,8 @@ struct aws_http_xfer {
 	char request_id[128];
 	char error_type[128];
 	char etag[256];
+	char function_error[128];
+	char log_result[8192];		/* 4 KiB of log, base64 */
 	int64_t content_length;
 	char curl_error[CURL_ERROR_SIZE];
 };
@@ -191,6 +193,8 @@ xfer_finish(struct aws_http_xfer *x, CURLcode code)
 	res.request_id = x->request_id[0] ? x->request_id : NULL;
 	res.error_type = x->error_type[0] ? x->error_type : NULL;
 	res.etag = x->etag[0] ? x->etag : NULL;
+	res.function_error = x->function_error[0] ? x->function_error : NULL;
+	res.log_result = x->log_result[0] ? x->log_result : NULL;
 	res.streamed = x->streamed;
 	res.sink_aborted = x->sink_aborted;
 	x->done(x->arg, &res);
@@ -269,6 +273,7 @@ on_header(char *line, size_t size, size_t nmemb, void *arg)
 	if (n > 5 && strncmp(line, "HTTP/", 5) == 0) {
 		/* A new answer (after 100 Continue or a retry): start over. */
 		x->request_id[0] = x->error_type[0] = x->etag[0] = '\0';
+		x->function_error[0] = x->log_result[0] = '\0';
 		x->content_length = -1;
 		return n;
 	}
@@ -279,6 +284,10 @@ on_header(char *line, size_t size, size_t nmemb, void *arg)
 	grab_header(line, n, "x-amzn-ErrorType", x->error_type,
 		    sizeof x->error_type);
 	grab_header(line, n, "ETag", x->etag, sizeof x->etag);
+	grab_header(line, n, "X-Amz-Function-Error", x->function_error,
+		    sizeof x->function_error);
+	grab_header(line, n, "X-Amz-Log-Result", x->log_result,
+		    sizeof x->log_result);
 	grab_header(line, n, "Content-Length", len, sizeof len);
 	if (len[0] != '\0') {
 		long long v;

@@ -48,6 +48,8 @@ struct aws_http_result {
 	const char *request_id;		/* x-amz-request-id / x-amzn-RequestId */
 	const char *error_type;		/* x-amzn-ErrorType, or NULL */
 	const char *etag;		/* ETag, or NULL */
+	const char *function_error;	/* Lambda: X-Amz-Function-Error */
+	const char *log_result;		/* Lambda: X-Amz-Log-Result (base64) */
 	int streamed;			/* some body bytes went to the sink */
 	int sink_aborted;		/* the sink returned -1 */
 };

@@ -43,3 +43,22 @@ aws_json_call(struct aws_client *c, const char *target, const json_t *req,
 				  jerr.text);
 	return 0;
 }
+
+char *
+aws_json_call_id(struct aws_client *c, const char *target, const json_t *req,
+		 const char *id_key, struct sl_err *err)
+{
+	json_t *resp;
+	const char *id;
+	char *out = NULL;
+
+	if (aws_json_call(c, target, req, &resp, NULL, err) < 0)
+		return NULL;
+	id = json_string_value(json_object_get(resp, id_key));
+	if (id != NULL && *id != '\0')
+		out = xstrdup(id);
+	else
+		sl_err_set(err, "%s: answer has no %s", target, id_key);
+	json_decref(resp);
+	return out;
+}

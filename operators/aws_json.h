@@ -1,6 +1,7 @@
 /*
- * aws_json.h: AWS JSON 1.1 protocol calls (Glue, EMR): a POST to "/" with
- * X-Amz-Target "Service.Operation" and a JSON body, answered with JSON.
+ * aws_json.h: AWS JSON 1.1 protocol calls (Glue, EMR, Athena): a POST to
+ * "/" with X-Amz-Target "Service.Operation" and a JSON body, answered with
+ * JSON.
  */
 #ifndef SLUICE_AWS_JSON_H
 #define SLUICE_AWS_JSON_H
@@ -16,5 +17,11 @@
  * frees; NULL for transport errors). */
 int aws_json_call(struct aws_client *c, const char *target, const json_t *req,
 		  json_t **resp, char **error_code, struct sl_err *err);
+
+/* A call whose answer names what it started (id_key "QueryExecutionId",
+ * "JobRunId"): that id (caller frees), or NULL with err set. */
+char *aws_json_call_id(struct aws_client *c, const char *target,
+		       const json_t *req, const char *id_key,
+		       struct sl_err *err);
 
 #endif

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "operators/aws_json.h"
+#include "operators/op_follow.h"
 #include "operators/op_stop.h"
 
 /* Output of a status command kept (more is an error). */
@@ -76,21 +77,6 @@ static const struct op_key cluster_job_keys[] = {
 	  "command: states meaning failure (FAILED, KILLED, CANCELLED...)" },
 	{ NULL, 0, 0, 0, NULL },
 };
-
-static void
-logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-logf_(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 static int
 cluster_job_validate(const json_t *o, const char **bad_key, struct sl_err *err)
@@ -240,14 +226,16 @@ emr_log_step(const char *sid, json_t *status)
 	const char *change = json_string_value(json_object_get(why, "Message"));
 
 	if (change != NULL)
-		logf_("step %s: %s (%s)", sid, str_or(state, "?"), change);
+		op_follow_logf("step %s: %s (%s)", sid, str_or(state, "?"),
+			       change);
 	else
-		logf_("step %s: %s", sid, str_or(state, "?"));
+		op_follow_logf("step %s: %s", sid, str_or(state, "?"));
 	if (reason != NULL || message != NULL)
-		logf_("step %s failure: %s%s%s", sid, str_or(reason, ""),
-		      reason && message ? " " : "", str_or(message, ""));
+		op_follow_logf("step %s failure: %s%s%s", sid,
+			       str_or(reason, ""), reason && message ? " " : "",
+			       str_or(message, ""));
 	if (logfile != NULL)
-		logf_("step %s log file: %s", sid, logfile);
+		op_follow_logf("step %s log file: %s", sid, logfile);
 }
 
 static int
@@ -268,7 +256,7 @@ emr_run(const json_t *spec)
 	       : xasprintf("%s.%s", dag ? dag : "sluice", task ? task : "job");
 	if (aws_client_new(op_connection(spec, "connection"), "emr", &emr,
 			   &err) < 0) {
-		logf_("%s", err.msg);
+		op_follow_logf("%s", err.msg);
 		free(name);
 		return 1;
 	}
@@ -292,22 +280,22 @@ emr_run(const json_t *spec)
 			"Steps", "Name", name, "ActionOnFailure",
 			op_opt_str(spec, "action_on_failure", "CONTINUE"),
 			"HadoopJarStep", jar_step);
-	logf_("adding step '%s' to EMR cluster %s (%s)", name, cluster,
-	      aws_client_describe(emr));
+	op_follow_logf("adding step '%s' to EMR cluster %s (%s)", name,
+		       cluster, aws_client_describe(emr));
 	if (aws_json_call(emr, "ElasticMapReduce.AddJobFlowSteps", req, &resp,
 			  NULL, &err) < 0) {
-		logf_("%s", err.msg);
+		op_follow_logf("%s", err.msg);
 		goto out;
 	}
 	json_decref(req);
 	req = NULL;
 	if (!json_is_string(json_array_get(json_object_get(resp, "StepIds"), 0))) {
-		logf_("AddJobFlowSteps: answer has no StepIds");
+		op_follow_logf("AddJobFlowSteps: answer has no StepIds");
 		goto out;
 	}
 	sid = xstrdup(json_string_value(json_array_get(
 	    json_object_get(resp, "StepIds"), 0)));
-	logf_("step %s submitted", sid);
+	op_follow_logf("step %s submitted", sid);
 	req = json_pack("{s:s, s:s}", "ClusterId", cluster, "StepId", sid);
 	for (int cancelled = 0;;) {
 		json_t *status;
@@ -317,13 +305,14 @@ emr_run(const json_t *spec)
 		resp = NULL;
 		if (aws_json_call(emr, "ElasticMapReduce.DescribeStep", req,
 				  &resp, NULL, &err) < 0) {
-			logf_("%s", err.msg);
+			op_follow_logf("%s", err.msg);
 			goto out;
 		}
 		status = json_object_get(json_object_get(resp, "Step"), "Status");
 		state = json_string_value(json_object_get(status, "State"));
 		if (state == NULL) {
-			logf_("DescribeStep %s: answer has no State", sid);
+			op_follow_logf("DescribeStep %s: answer has no State",
+				       sid);
 			goto out;
 		}
 		if (last == NULL || strcmp(last, state) != 0) {
@@ -352,14 +341,15 @@ emr_run(const json_t *spec)
 			    "SEND_INTERRUPT"), *cresp = NULL;
 			json_t *info;
 
-			logf_("stopping: CancelSteps %s on %s", sid, cluster);
+			op_follow_logf("stopping: CancelSteps %s on %s", sid,
+				       cluster);
 			if (aws_json_call(emr, "ElasticMapReduce.CancelSteps",
 					  creq, &cresp, NULL, &err) < 0) {
-				logf_("%s", err.msg);
+				op_follow_logf("%s", err.msg);
 			} else {
 				info = json_array_get(json_object_get(cresp,
 				    "CancelStepsInfoList"), 0);
-				logf_("CancelSteps %s: %s%s%s", sid,
+				op_follow_logf("CancelSteps %s: %s%s%s", sid,
 				    str_or(json_string_value(json_object_get(
 					info, "Status")), "?"),
 				    json_object_get(info, "Reason") ? ": " : "",
@@ -465,14 +455,14 @@ slurm_run(const json_t *spec)
 			argv[n++] = xstrdup(json_string_value(v));
 	argv[n++] = script ? xstrdup(script) : xasprintf("--wrap=%s", command);
 	argv[n] = NULL;
-	logf_("submitting with sbatch: %s", script ? script : command);
+	op_follow_logf("submitting with sbatch: %s", script ? script : command);
 	status = run_capture(argv, &out);
 	if (status != 0 || out == NULL || *out == '\0') {
-		logf_("sbatch failed (exit %d)", status);
+		op_follow_logf("sbatch failed (exit %d)", status);
 		goto out;
 	}
 	id = xstrndup(out, strcspn(out, ";\n "));
-	logf_("Slurm job %s submitted", id);
+	op_follow_logf("Slurm job %s submitted", id);
 	/* The output file, with %j as sbatch expands it. */
 	outpath = xstrdup(argv[3] + strlen("--output="));
 	while ((pct = strstr(outpath, "%j")) != NULL) {
@@ -491,9 +481,9 @@ slurm_run(const json_t *spec)
 			char *o2 = NULL;
 
 			op_stop_reset();
-			logf_("stopping: scancel %s", id);
+			op_follow_logf("stopping: scancel %s", id);
 			if (run_capture(sc, &o2) != 0)
-				logf_("scancel %s failed", id);
+				op_follow_logf("scancel %s failed", id);
 			free(o2);
 			cancelled = 1;
 		}
@@ -512,7 +502,7 @@ slurm_run(const json_t *spec)
 			break;	/* left the queue */
 		}
 		if (last == NULL || strcmp(last, line) != 0) {
-			logf_("job %s: %s", id, line);
+			op_follow_logf("job %s: %s", id, line);
 			free(last);
 			last = line;
 		} else {
@@ -528,11 +518,12 @@ slurm_run(const json_t *spec)
 	}
 	slurm_tail(outpath, &off);
 	if (slurm_final(id, &state, &exit_code) < 0) {
-		logf_("job %s: final state unknown (not in scontrol or sacct)", id);
+		op_follow_logf("job %s: final state unknown (not in scontrol "
+			       "or sacct)", id);
 		goto out;
 	}
-	logf_("job %s: %s, exit code %s", id, state,
-	      exit_code ? exit_code : "?");
+	op_follow_logf("job %s: %s, exit code %s", id, state,
+		       exit_code ? exit_code : "?");
 	rc = strcmp(state, "COMPLETED") == 0 && !cancelled ? 0 : 1;
 out:
 	for (i = 0; i < n; i++)
@@ -611,30 +602,32 @@ command_run(const json_t *spec)
 	char *out = NULL, *id = NULL, *cmd, *last = NULL;
 	int status, rc = 1, failures = 0;
 
-	logf_("submitting: %s", op_opt_str(spec, "submit", ""));
+	op_follow_logf("submitting: %s", op_opt_str(spec, "submit", ""));
 	status = run_shell(op_opt_str(spec, "submit", ""), &out);
 	if (status != 0) {
-		logf_("submit command failed (exit %d)", status);
+		op_follow_logf("submit command failed (exit %d)", status);
 		goto out;
 	}
 	id = last_line(out ? out : "");
 	if (!job_id_safe(id)) {
-		logf_("submit command's last line '%s' is not a job id", id);
+		op_follow_logf("submit command's last line '%s' is not a job "
+			       "id", id);
 		goto out;
 	}
 	setenv("SLUICE_JOB_ID", id, 1);
-	logf_("job %s submitted", id);
+	op_follow_logf("job %s submitted", id);
 	for (;;) {
 		char *line;
 
 		if (op_stop_wait_ms(poll)) {
 			cmd = with_job_id(op_opt_str(spec, "cancel", ""), id);
-			logf_("stopping: %s", cmd);
+			op_follow_logf("stopping: %s", cmd);
 			free(out);
 			status = run_shell(cmd, &out);
 			free(cmd);
 			if (status != 0)
-				logf_("cancel command failed (exit %d)", status);
+				op_follow_logf("cancel command failed "
+					       "(exit %d)", status);
 			goto out;
 		}
 		cmd = with_job_id(op_opt_str(spec, "status", ""), id);
@@ -642,7 +635,8 @@ command_run(const json_t *spec)
 		status = run_shell(cmd, &out);
 		free(cmd);
 		if (status != 0) {
-			logf_("status command failed (exit %d)", status);
+			op_follow_logf("status command failed (exit %d)",
+				       status);
 			if (++failures >= 3)
 				goto out;
 			continue;
@@ -650,7 +644,7 @@ command_run(const json_t *spec)
 		failures = 0;
 		line = last_line(out ? out : "");
 		if (last == NULL || strcmp(last, line) != 0)
-			logf_("job %s: %s", id, line);
+			op_follow_logf("job %s: %s", id, line);
 		free(last);
 		last = line;
 		if (state_in(spec, "success_states", ok, line)) {
@@ -679,7 +673,7 @@ cluster_job_run(const json_t *spec)
 		return slurm_run(spec);
 	if (strcmp(backend, "command") == 0)
 		return command_run(spec);
-	logf_("cluster_job: unknown backend '%s'", backend);
+	op_follow_logf("cluster_job: unknown backend '%s'", backend);
 	return 1;
 }
 

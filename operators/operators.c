@@ -12,6 +12,9 @@ extern const struct operator op_s3_sensor;
 extern const struct operator op_crawler;
 extern const struct operator op_cluster_job;
 extern const struct operator op_sql;
+extern const struct operator op_athena_query;
+extern const struct operator op_glue_job;
+extern const struct operator op_lambda_invoke;
 extern const struct notifier notifier_email;
 
 void
@@ -23,5 +26,8 @@ operators_register(void)
 	operator_register(&op_crawler);
 	operator_register(&op_cluster_job);
 	operator_register(&op_sql);
+	operator_register(&op_athena_query);
+	operator_register(&op_glue_job);
+	operator_register(&op_lambda_invoke);
 	notifier_register(&notifier_email);
 }

@@ -1,9 +1,11 @@
-"""Test double for AWS STS, Glue, EMR and EC2 instance metadata (IMDSv2).
+"""Test double for AWS STS, Glue, EMR, Athena, Lambda and EC2 instance
+metadata (IMDSv2).
 
 This is a TEST DOUBLE, not AWS: Glue, EMR, STS and IMDS have no server that
 runs locally, so sluice's tests talk to this loopback stand-in instead. It
 speaks each service's real wire protocol (STS: query protocol with XML
-answers; Glue and EMR: JSON 1.1 with X-Amz-Target; IMDSv2: token + paths),
+answers; Glue, EMR and Athena: JSON 1.1 with X-Amz-Target; Lambda:
+REST-JSON; IMDSv2: token + paths),
 verifies every SigV4 signature with the AWS SDK's own signer (botocore,
 through aws_sigcheck.py), and walks realistic state progressions, one step
 per status call, so tests are fast and deterministic:
@@ -17,6 +19,22 @@ per status call, so tests are fast and deterministic:
                 mention "fail"), or RUNNING until CancelSteps -> CANCELLED
                 (args mention "hang"); with --fail-while TEXT:FILE, a step
                 whose args contain TEXT fails while FILE exists.
+  Glue job run  StartJobRun, then GetJobRun: STARTING -> RUNNING ->
+                SUCCEEDED; a job whose name has "fail", "timeout" or "error"
+                ends FAILED / TIMEOUT / ERROR with an ErrorMessage; "hang"
+                runs until BatchStopJobRun -> STOPPING -> STOPPED.
+  Athena query  StartQueryExecution, then GetQueryExecution: QUEUED ->
+                RUNNING -> SUCCEEDED (with DataScannedInBytes; a SELECT is
+                DML with 3 OutputRows in GetQueryRuntimeStatistics); a query
+                whose text has "fail" ends FAILED with a reason and an
+                AthenaError; "hang" runs until StopQueryExecution ->
+                CANCELLED. A repeated ClientRequestToken answers the same id.
+  Lambda        Invoke: a function named "fail..." answers a function error
+                (X-Amz-Function-Error: Unhandled) with an error payload;
+                others echo the event back ({"statusCode": 200, "event":
+                ...}); RequestResponse with LogType Tail gets a base64 log
+                tail (X-Amz-Log-Result); Event answers 202. A function the
+                double was not told of (--function) is ResourceNotFound.
   STS           AssumeRole returns temporary keys that this double then
                 accepts on every service (with the session token), and
                 rejects after their Expiration (ExpiredToken).
@@ -26,8 +44,10 @@ Every call is logged to stdout as "SERVICE OPERATION key=value ...".
 Run with /usr/bin/python3:
   aws_services.py --port P --key AKID:SECRET [--crawler NAME:SCENARIO]
                   [--cluster j-ID] [--role ARN[:EXTERNAL_ID]] [--expiry S]
-                  [--fail-while TEXT:FILE]
+                  [--fail-while TEXT:FILE] [--glue-job NAME]
+                  [--function NAME]
 """
+import base64
 import argparse
 import calendar
 import json
@@ -38,7 +58,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aws_sigcheck  # noqa: E402
@@ -58,6 +78,11 @@ class World:
     fail_while = []      # (text, file): such steps fail while file exists
     step_seq = 0
     assume_count = 0
+    glue_jobs = set()
+    job_runs = {}        # run id -> dict
+    queries = {}         # query id -> dict
+    tokens = {}          # ClientRequestToken -> query id
+    functions = set()
 
 
 def log(*parts):
@@ -135,6 +160,179 @@ def glue_call(op, p):
             out['LastCrawl'] = c['last']
         return {'Crawler': out}
     raise ApiError(400, 'InvalidAction', 'operation %s not in the double' % op)
+
+
+def glue_job_call(op, p):
+    name = p.get('JobName')
+    if name not in World.glue_jobs:
+        raise ApiError(400, 'EntityNotFoundException',
+                       'Job with name %s not found' % name)
+    if op == 'StartJobRun':
+        rid = 'jr_' + uuid.uuid4().hex + uuid.uuid4().hex[:32]
+        sc = next((w for w in ('fail', 'timeout', 'error', 'hang')
+                   if w in name), 'ok')
+        World.job_runs[rid] = {'Id': rid, 'JobName': name,
+                               'state': 'STARTING', 'polls': 0,
+                               'scenario': sc, 'args': p.get('Arguments',
+                                                             {})}
+        return {'JobRunId': rid}
+    if op == 'GetJobRun':
+        r = World.job_runs.get(p.get('RunId'))
+        if r is None or r['JobName'] != name:
+            raise ApiError(400, 'EntityNotFoundException',
+                           'Job run %s not found' % p.get('RunId'))
+        r['polls'] += 1
+        if r['state'] == 'STARTING' and r['polls'] >= 2:
+            r['state'] = 'RUNNING'
+        elif r['state'] == 'RUNNING' and r['polls'] >= 3:
+            r['state'] = {'ok': 'SUCCEEDED', 'fail': 'FAILED',
+                          'timeout': 'TIMEOUT', 'error': 'ERROR'}.get(
+                              r['scenario'], 'RUNNING')
+        elif r['state'] == 'STOPPING':
+            r['state'] = 'STOPPED'
+        out = {'Id': r['Id'], 'JobName': name, 'JobRunState': r['state'],
+               'Arguments': r['args'], 'Attempt': 0,
+               'StartedOn': time.time(), 'ExecutionTime': r['polls'] * 7,
+               'LogGroupName': '/aws-glue/jobs'}
+        msg = {'FAILED': 'An error occurred while calling o91.pyWriteDynamic'
+                         'Frame. Table lake.events not found',
+               'TIMEOUT': 'Job run timed out after 60 minutes',
+               'ERROR': 'Insufficient Lake Formation permission(s) on '
+                        'lake.events',
+               'STOPPED': 'Job run was stopped by user'}.get(r['state'])
+        if msg is not None:
+            out['ErrorMessage'] = msg
+        return {'JobRun': out}
+    if op == 'BatchStopJobRun':
+        ok, errs = [], []
+        for rid in p.get('JobRunIds', []):
+            r = World.job_runs.get(rid)
+            if r is None or r['state'] not in ('STARTING', 'RUNNING'):
+                errs.append({'JobName': name, 'JobRunId': rid,
+                             'ErrorDetail': {
+                                 'ErrorCode': 'InvalidInputException',
+                                 'ErrorMessage': 'Job run is not running'}})
+                continue
+            r['state'] = 'STOPPING'
+            ok.append({'JobName': name, 'JobRunId': rid})
+        return {'SuccessfulSubmissions': ok, 'Errors': errs}
+    raise ApiError(400, 'InvalidAction', 'operation %s not in the double' % op)
+
+
+# ---- Athena ----
+
+def athena_call(op, p):
+    if op == 'StartQueryExecution':
+        sql = p.get('QueryString', '')
+        if not sql.strip():
+            raise ApiError(400, 'InvalidRequestException',
+                           'QueryString is empty')
+        if 'WorkGroup' not in p and 'ResultConfiguration' not in p:
+            raise ApiError(400, 'InvalidRequestException',
+                           'No output location provided. An output location '
+                           'is required either through the Workgroup result '
+                           'configuration setting or as an API input.')
+        tok = p.get('ClientRequestToken')
+        if tok is not None and tok in World.tokens:
+            return {'QueryExecutionId': World.tokens[tok]}
+        qid = str(uuid.uuid4())
+        sc = 'fail' if 'fail' in sql else 'hang' if 'hang' in sql else 'ok'
+        word = sql.strip().split()[0].upper()
+        World.queries[qid] = {
+            'id': qid, 'sql': sql, 'state': 'QUEUED', 'polls': 0,
+            'scenario': sc,
+            'type': 'DML' if word in ('SELECT', 'INSERT', 'WITH') else 'DDL',
+            'out': p.get('ResultConfiguration', {}).get(
+                'OutputLocation', 's3://athena-results/primary/'),
+            'wg': p.get('WorkGroup', 'primary'),
+            'ctx': p.get('QueryExecutionContext', {})}
+        if tok is not None:
+            World.tokens[tok] = qid
+        return {'QueryExecutionId': qid}
+    q = World.queries.get(p.get('QueryExecutionId'))
+    if q is None:
+        raise ApiError(400, 'InvalidRequestException',
+                       'QueryExecution %s was not found'
+                       % p.get('QueryExecutionId'))
+    if op == 'GetQueryExecution':
+        q['polls'] += 1
+        if q['state'] == 'QUEUED' and q['polls'] >= 2:
+            q['state'] = 'RUNNING'
+        elif q['state'] == 'RUNNING' and q['polls'] >= 3:
+            q['state'] = {'ok': 'SUCCEEDED', 'fail': 'FAILED'}.get(
+                q['scenario'], 'RUNNING')
+        status = {'State': q['state'], 'SubmissionDateTime': time.time()}
+        if q['state'] == 'FAILED':
+            status['StateChangeReason'] = (
+                "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.lake."
+                "failing_table' does not exist")
+            status['AthenaError'] = {'ErrorCategory': 2, 'ErrorType': 1301,
+                                     'Retryable': False,
+                                     'ErrorMessage': 'TABLE_NOT_FOUND'}
+        if q['state'] == 'CANCELLED':
+            status['StateChangeReason'] = 'Query cancelled by user'
+        qe = {'QueryExecutionId': q['id'], 'Query': q['sql'],
+              'StatementType': q['type'], 'Status': status,
+              'WorkGroup': q['wg'], 'QueryExecutionContext': q['ctx'],
+              'ResultConfiguration': {'OutputLocation': q['out'] + q['id']
+                                      + '.csv'}}
+        if q['state'] in ('SUCCEEDED', 'FAILED', 'CANCELLED'):
+            qe['Statistics'] = {'DataScannedInBytes': 1048576,
+                                'EngineExecutionTimeInMillis': 1234}
+        return {'QueryExecution': qe}
+    if op == 'GetQueryRuntimeStatistics':
+        return {'QueryRuntimeStatistics': {
+            'Rows': {'InputRows': 1000, 'InputBytes': 1048576,
+                     'OutputBytes': 60, 'OutputRows': 3}}}
+    if op == 'StopQueryExecution':
+        if q['state'] in ('QUEUED', 'RUNNING'):
+            q['state'] = 'CANCELLED'
+        return {}
+    raise ApiError(400, 'InvalidAction', 'operation %s not in the double' % op)
+
+
+# ---- Lambda ----
+
+def lambda_invoke(path, query, hmap, body):
+    """Returns (status, headers, body)."""
+    parts = path.split('/')
+    if len(parts) != 5 or parts[4] != 'invocations':
+        raise ApiError(404, 'UnknownOperationException', 'no route ' + path)
+    name = unquote(parts[3])
+    if name not in World.functions:
+        raise ApiError(404, 'ResourceNotFoundException',
+                       'Function not found: arn:aws:lambda:us-east-1:'
+                       '123456789012:function:%s' % name)
+    try:
+        event = json.loads(body or b'{}')
+    except ValueError:
+        raise ApiError(400, 'InvalidRequestContentException',
+                       'Could not parse request body into json')
+    itype = hmap.get('x-amz-invocation-type', 'RequestResponse')
+    qual = parse_qs(query).get('Qualifier', ['$LATEST'])[0]
+    log('lambda Invoke', name, 'type=%s' % itype, 'qualifier=%s' % qual,
+        json.dumps(event, sort_keys=True))
+    if itype == 'Event':
+        return 202, [], b''
+    headers = [('X-Amz-Executed-Version', '1')]
+    if hmap.get('x-amz-log-type') == 'Tail':
+        tail = ('START RequestId: %s Version: $LATEST\n'
+                'processing %d keys\n'
+                'END RequestId: %s\n' % ('r-1', len(event)
+                                          if isinstance(event, dict) else 0,
+                                          'r-1'))
+        if name.startswith('fail'):
+            tail += '[ERROR] KeyError: \'bucket\'\n'
+        headers.append(('X-Amz-Log-Result',
+                        base64.b64encode(tail.encode()).decode()))
+    if name.startswith('fail'):
+        headers.append(('X-Amz-Function-Error', 'Unhandled'))
+        return 200, headers, json.dumps({
+            'errorMessage': "'bucket'", 'errorType': 'KeyError',
+            'stackTrace': ['  File "/var/task/handler.py", line 4, in '
+                           'handler']}).encode()
+    return 200, headers, json.dumps({'statusCode': 200,
+                                     'event': event}).encode()
 
 
 # ---- EMR ----
@@ -334,8 +532,12 @@ class Handler(BaseHTTPRequestHandler):
                     params = json.loads(body or b'{}')
                     log(svc, op, json.dumps(params, sort_keys=True),
                         'caller=%s' % akid)
-                    if svc == 'AWSGlue':
+                    if svc == 'AWSGlue' and 'JobName' in params:
+                        out = glue_job_call(op, params)
+                    elif svc == 'AWSGlue':
                         out = glue_call(op, params)
+                    elif svc == 'AmazonAthena':
+                        out = athena_call(op, params)
                     elif svc == 'ElasticMapReduce':
                         out = emr_call(op, params)
                     else:
@@ -344,6 +546,11 @@ class Handler(BaseHTTPRequestHandler):
                     self._send(200, 'application/x-amz-json-1.1',
                                json.dumps(out))
                     return
+                if self.path.startswith('/2015-03-31/functions/'):
+                    path, _, query = self.path.partition('?')
+                    st, hdrs, out = lambda_invoke(path, query, hmap, body)
+                    self._send(st, 'application/json', out, hdrs)
+                    return
                 form = parse_qs(body.decode())
                 now = calendar.timegm(time.strptime(hmap['x-amz-date'],
                                                     '%Y%m%dT%H%M%SZ'))
@@ -351,7 +558,11 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(200, 'text/xml', xml)
         except ApiError as e:
             log('error', e.code, e.message)
-            if is_json:
+            if self.path.startswith('/2015-03-31/'):
+                self._send(e.status, 'application/json',
+                           json.dumps({'Type': 'User', 'message': e.message}),
+                           [('x-amzn-ErrorType', e.code)])
+            elif is_json:
                 self._send(e.status, 'application/x-amz-json-1.1',
                            json.dumps({'__type': e.code,
                                        'message': e.message}),
@@ -379,6 +590,10 @@ def main():
     ap.add_argument('--fail-while', action='append', default=[],
                     help='TEXT:FILE: a step whose args contain TEXT fails '
                          'while FILE exists')
+    ap.add_argument('--glue-job', action='append', default=[],
+                    help='a Glue job (its name chooses its scenario)')
+    ap.add_argument('--function', action='append', default=[],
+                    help='a Lambda function (fail...: a function error)')
     ap.add_argument('--expiry', type=int, default=3600,
                     help='lifetime of issued credentials, seconds')
     a = ap.parse_args()
@@ -392,6 +607,8 @@ def main():
                                 'last': None, 'runs': 0,
                                 'start': time.time()}
     World.clusters.update(a.cluster)
+    World.glue_jobs.update(a.glue_job)
+    World.functions.update(a.function)
     for r in a.role:
         arn, _, ext = r.partition('|')
         World.roles[arn] = ext or None

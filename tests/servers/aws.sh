@@ -1,9 +1,10 @@
 # tests/servers/aws.sh: the loopback test double for AWS services that have
-# no local server (STS, Glue, EMR, IMDSv2): tests/doubles/aws_services.py.
+# no local server (STS, Glue, EMR, Athena, Lambda, IMDSv2):
+# tests/doubles/aws_services.py.
 #
 # start_aws_double ARGS...: start it with ARGS (--key, --crawler, --cluster,
-# --role, --expiry; see the double's header). Sets AWS_DOUBLE_URL and
-# AWS_DOUBLE_LOG (one line per call it answered).
+# --glue-job, --function, --role, --expiry; see the double's header). Sets
+# AWS_DOUBLE_URL and AWS_DOUBLE_LOG (one line per call it answered).
 start_aws_double() {
 	local port pid dir=$T/aws-double
 	mkdir -p "$dir"

@@ -1,0 +1,37 @@
+/*
+ * op_follow.h: following a remote job (an Athena query, a Glue job run) to
+ * its end from an operator's try process: a status look every poll
+ * interval, and on a stop request (SIGTERM from the scheduler on timeout,
+ * clear or shutdown; op_stop.h) one call that stops the remote job, then a
+ * few quicker looks so its final state reaches the task log.
+ */
+#ifndef SLUICE_OP_FOLLOW_H
+#define SLUICE_OP_FOLLOW_H
+
+#include <stdint.h>
+
+/* What one look found. */
+enum op_follow_state {
+	OP_FOLLOW_ERROR = -1,	/* the look itself failed (logged) */
+	OP_FOLLOW_RUNNING = 0,	/* not ended yet */
+	OP_FOLLOW_SUCCEEDED = 1,
+	OP_FOLLOW_FAILED = 2,	/* ended otherwise (failed, stopped...) */
+};
+
+struct op_follow {
+	int64_t poll_ms;	/* between looks */
+	/* One status look; logs state changes itself. */
+	enum op_follow_state (*look)(void *arg);
+	/* Stop the remote job (called at most once; logs what it did). */
+	void (*stop)(void *arg);
+	void *arg;
+};
+
+/* Look until the job ends (the caller has called op_stop_catch). Returns
+ * the try's exit status: 0 when it succeeded and no stop was requested. */
+int op_follow_run(const struct op_follow *f);
+
+/* A line in the task log (stdout), flushed at once. */
+void op_follow_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
