@@ -70,6 +70,9 @@ assert_eq "00|4|101|104|0
 log=$(sl logs $DAG copy_partition 2024-01-01T02:00:00+00:00)
 assert_contains "$log" "2 objects under s3://firehose-a/stocks/2024/01/01/02/"
 assert_contains "$log" "COPY 5"
+# the hour's row count gate passed on the loaded rows
+log=$(sl logs $DAG check_rows 2024-01-01T02:00:00+00:00)
+assert_contains "$log" "hour_rows"
 for h in 00 01 02; do
 	f=$(grep -l "^Subject: $DAG 2024-01-01T$h:00:00+00:00 finished" "$H"/outbox/*.eml) ||
 		fail "no notify email for hour $h in the outbox"
@@ -107,12 +110,17 @@ stop_pid "$SCHED_PID"
 # The Redshift variant, checked by its SQL: redshift_b is a redshift:// url
 # and the copy runs with dry_run (printing its statements without
 # connecting). The DAG file itself must not dry-run, so this home gets a
-# copy of it with `dry_run: true` added to the copy_partition task only.
+# copy of it with `dry_run: true` added to the copy_partition task only,
+# and without the check_rows gate (a dry run loads no rows to count).
 export SLUICE_CONN_REDSHIFT_B="redshift://etl@127.0.0.1:$PG_PORT/dw"
 upload 05 1 2
 new_home "$T/home-redshift"
-sed '/^  copy_partition:$/a\    dry_run: true' "$SLUICE_SRCDIR/dags/$DAG.yaml" >"$H/dags/$DAG.yaml"
+sed -e '/^  copy_partition:$/a\    dry_run: true' \
+	-e '/^  check_rows:$/,/^  notify:$/{/^  notify:$/!d}' \
+	-e 's/after: \[check_rows\]/after: [copy_partition]/' \
+	"$SLUICE_SRCDIR/dags/$DAG.yaml" >"$H/dags/$DAG.yaml"
 assert_eq 1 "$(grep -c 'dry_run' "$H/dags/$DAG.yaml")" "dry_run lines in the test's copy of the DAG"
+assert_eq 0 "$(grep -c '^  check_rows:\|\[check_rows\]' "$H/dags/$DAG.yaml")" "check_rows in the test's copy of the DAG"
 sl dags validate >/dev/null || fail "the dry-run copy does not validate: $(sl dags validate 2>&1)"
 start_scheduler
 sl trigger $DAG --partition 2024-01-01T05:00:00Z --wait >"$T/trigger.out" 2>&1 || {

@@ -88,8 +88,10 @@ assert_eq "02|4|101|104 04|4|101|104 " "$(per_hour)" "rows after the catch-up (h
 # --- 3. re-delivered; re-import 03..04 from the grid ---
 deliver 03 5
 browser_clear $DAG copy_partition $H3 $H4 "\
+$H3 check_rows upstream_failed
 $H3 copy_partition failed
 $H3 notify success
+$H4 check_rows success
 $H4 copy_partition success
 $H4 notify success" downstream
 wait_states $DAG "$H2 success
