@@ -11,6 +11,7 @@ extern const struct operator op_warehouse_copy;
 extern const struct operator op_s3_sensor;
 extern const struct operator op_crawler;
 extern const struct operator op_cluster_job;
+extern const struct operator op_emr_terminate;
 extern const struct operator op_sql;
 extern const struct notifier notifier_email;
 
@@ -22,6 +23,7 @@ operators_register(void)
 	operator_register(&op_s3_sensor);
 	operator_register(&op_crawler);
 	operator_register(&op_cluster_job);
+	operator_register(&op_emr_terminate);
 	operator_register(&op_sql);
 	notifier_register(&notifier_email);
 }
