@@ -577,6 +577,13 @@ slurm_run(const json_t *spec, struct op_external *x)
 	int rc = 1, status, cancelled = 0;
 	enum op_external_prior prior;
 
+	/*
+	 * The job is not part of the try: sbatch hands the environment to
+	 * it, and the local executor ends what carries the try's key when
+	 * the try is lost (executors/local.c), which would kill the job's
+	 * processes on a node that is also this host.
+	 */
+	unsetenv("SLUICE_TRY_KEY");
 	argv = xcalloc(json_array_size(extra) + 8, sizeof *argv);
 	argv[n++] = xstrdup("sbatch");
 	argv[n++] = xstrdup("--parsable");
