@@ -17,6 +17,25 @@
 	"ON r.id = ti.run_id WHERE r.dag_id = ?1 AND r.partition = ?2 " \
 	"AND ti.task_id = ?3)"
 
+/* Bind ?1 ?2 ?3 of EXT_TI. */
+static void
+bind_ti(sqlite3_stmt *st, const char *dag, const char *partition,
+	const char *task)
+{
+	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
+}
+
+/* Step a write, then say whether it changed a row: 1, 0, or -1. */
+static int
+step_changed(struct store *s, sqlite3_stmt *st)
+{
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0 ? 1 : 0;
+}
+
 static void
 copy_col(sqlite3_stmt *st, int i, char *out, size_t n)
 {
@@ -39,9 +58,7 @@ store_external_get(struct store *s, const char *dag, const char *partition,
 	memset(out, 0, sizeof *out);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
+	bind_ti(st, dag, partition, task);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		out->try_number = sqlite3_column_int(st, 0);
@@ -75,17 +92,13 @@ store_external_record(struct store *s, const char *dag, const char *partition,
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
+	bind_ti(st, dag, partition, task);
 	sqlite3_bind_int(st, 4, try_number);
 	sqlite3_bind_text(st, 5, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, job_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, recorded_at);
 	sqlite3_bind_int64(st, 8, now_ms);
-	if (store_step_done(s, st) < 0)
-		return -1;
-	return sqlite3_changes(store_db(s)) > 0 ? 1 : 0;
+	return step_changed(s, st);
 }
 
 int
@@ -100,12 +113,8 @@ store_external_end(struct store *s, const char *dag, const char *partition,
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
+	bind_ti(st, dag, partition, task);
 	sqlite3_bind_int(st, 4, try_number);
 	sqlite3_bind_int64(st, 5, now_ms);
-	if (store_step_done(s, st) < 0)
-		return -1;
-	return sqlite3_changes(store_db(s)) > 0 ? 1 : 0;
+	return step_changed(s, st);
 }
