@@ -1,10 +1,11 @@
 #!/bin/bash
-# Follow, don't resubmit. A DAG runs an EMR step (the loopback AWS test
-# double: EMR has no local server; it verifies signatures and holds the
-# step RUNNING while a file exists), a Slurm job (a real one-node
-# slurmctld) and a command-backend job (a stand-in CLI keeping its jobs in
-# files). While the three run, the scheduler is killed with kill -9 and so
-# is every process of the three tries (their supervisors included: the
+# Follow, don't resubmit. A DAG runs an EMR step and creates an EMR
+# cluster (the loopback AWS test double: EMR has no local server; it
+# verifies signatures and holds the step RUNNING and the cluster STARTING
+# while a file exists), a Slurm job (a real one-node slurmctld) and a
+# command-backend job (a stand-in CLI keeping its jobs in files). While
+# the four run, the scheduler is killed with kill -9 and so
+# is every process of the four tries (their supervisors included: the
 # tries are lost, as on a host that went away; the local executor would
 # otherwise adopt them). After a restart each lost try is retried, and the
 # retry follows the job its lost try recorded: each external job was
@@ -62,6 +63,16 @@ tasks:
     retry_delay: 1s
     output: $T/slurm-%j.out
     command: "echo slurm-started; while [ -f $T/hold.slurm ]; do sleep 0.2; done; echo slurm-real-result"
+  make_cluster:
+    type: cluster_job
+    backend: emr
+    poll_interval: 200ms
+    retries: 1
+    retry_delay: 1s
+    create_cluster:
+      name: "hold-me {{ ds }}"
+      release_label: emr-7.1.0
+      instance_groups: [{role: MASTER, instance_type: m5.xlarge, count: 1}]
   cmd_job:
     type: cluster_job
     backend: command
@@ -81,7 +92,8 @@ has() { grep -q -- "$2" "$1" 2>/dev/null; }
 wait_for 30 "the EMR step to be recorded and run" has "$(logf emr_step 1)" ': RUNNING$'
 wait_for 60 "the Slurm job to run" has "$(logf slurm_job 1)" '^slurm-started$'
 wait_for 30 "the command job to run" has "$(logf cmd_job 1)" ': RUNNING$'
-for t in emr_step slurm_job cmd_job; do
+wait_for 30 "the cluster to start" has "$(logf make_cluster 1)" ': STARTING$'
+for t in emr_step slurm_job cmd_job make_cluster; do
 	assert_contains "$(cat "$(logf $t 1)")" "external job: recorded "
 done
 sid=$(sed -n 's/^step \(s-[0-9]*\) submitted$/\1/p' "$(logf emr_step 1)")
@@ -111,26 +123,28 @@ kill_try() {
 
 # --- the scheduler and the three tries die together ---
 tokens=$(q "SELECT token FROM task_instances WHERE dag_id = 'reattach' AND token IS NOT NULL")
-[ "$(echo "$tokens" | wc -l)" -eq 3 ] || fail "expected three running tries: $tokens"
+[ "$(echo "$tokens" | wc -l)" -eq 4 ] || fail "expected four running tries: $tokens"
 kill -9 "$SCHED_PID"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 for part in $(echo $tokens | tr ' ' '\n' | sort -r); do kill_try "$part"; done
 assert_eq RUNNING "$(squeue -h -j "$jid" -o %T)" "the Slurm job outlived its try"
 
+cluster=$(sed -n 's/^cluster \(j-[0-9A-Z]*\) created$/\1/p' "$(logf make_cluster 1)")
 start_scheduler
-for t in emr_step slurm_job cmd_job; do
+for t in emr_step slurm_job cmd_job make_cluster; do
 	wait_for 30 "$t's retry to follow its job" has "$(logf $t 2)" "external job: following "
 done
 assert_contains "$(cat "$(logf emr_step 2)")" "external job: following emr_step j-REATTACHXXXX/$sid, submitted by try 1 (not submitting again)"
 assert_contains "$(cat "$(logf slurm_job 2)")" "external job: following slurm $jid, submitted by try 1"
 assert_contains "$(cat "$(logf cmd_job 2)")" "external job: following command app_1, submitted by try 1"
+assert_contains "$(cat "$(logf make_cluster 2)")" "external job: following emr_cluster $cluster, submitted by try 1"
 rm -f "$T/hold.emr" "$T/hold.slurm" "$T/hold.cmd"
 wait_run reattach $P success 60 || true
 run_is reattach $P success || {
-	for t in emr_step slurm_job cmd_job; do echo "== $t"; cat "$(logf $t 1)" "$(logf $t 2)"; done
+	for t in emr_step slurm_job cmd_job make_cluster; do echo "== $t"; cat "$(logf $t 1)" "$(logf $t 2)"; done
 	fail "the run did not succeed"
 }
-for t in emr_step slurm_job cmd_job; do
+for t in emr_step slurm_job cmd_job make_cluster; do
 	assert_eq "2|success" "$(ti_field reattach $P $t try_number)|$(ti_field reattach $P $t state)" "$t: one retry, success"
 	assert_contains "$(q "SELECT t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = '$t' AND t.try_number = 1")" "lost:"
 	assert_eq "ended|2" "$(q "SELECT x.state, x.try_number FROM external_jobs x JOIN task_instances ti ON ti.id = x.ti_id WHERE ti.task_id = '$t'")" "$t: its end recorded"
@@ -146,6 +160,9 @@ assert_contains "$(cat "$(logf slurm_job 2)")" "job $jid: COMPLETED, exit code 0
 assert_eq 1 "$(wc -l <"$T/cmd.submits")" "command jobs submitted"
 assert_contains "$(cat "$(logf cmd_job 2)")" "job app_1: SUCCEEDED"
 [ ! -f "$T/cmd.kills" ] || fail "a followed job was cancelled: $(cat "$T/cmd.kills")"
+assert_eq 1 "$(grep -c 'ElasticMapReduce RunJobFlow' "$AWS_DOUBLE_LOG")" "EMR clusters created"
+assert_contains "$(cat "$(logf make_cluster 2)")" "cluster $cluster: WAITING"
+assert_contains "$(cat "$(logf make_cluster 2)")" "cluster_id=$cluster"
 
 # --- a clear while the job runs and no try does: the next try cancels it
 # and submits anew; reattach: false submits anew and leaves it ---

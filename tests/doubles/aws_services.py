@@ -22,8 +22,9 @@ per status call, so tests are fast and deterministic:
                 WAITING, or TERMINATED_WITH_ERRORS with a reason (a
                 cluster whose Name mentions "fail"); TerminateJobFlows,
                 then TERMINATING -> TERMINATED. With --hold-while
-                TEXT:FILE, a step whose args contain TEXT stays RUNNING
-                while FILE exists.
+                TEXT:FILE, a step whose args contain TEXT stays RUNNING,
+                and a cluster whose Name does stays STARTING, while FILE
+                exists.
   STS           AssumeRole returns temporary keys that this double then
                 accepts on every service (with the session token), and
                 rejects after their Expiration (ExpiredToken).
@@ -226,7 +227,8 @@ EMR_CLUSTER_NEXT = {'STARTING': 'BOOTSTRAPPING', 'BOOTSTRAPPING': 'RUNNING',
 class EmrWorld:
     made = {}            # cluster id -> dict, clusters RunJobFlow made
     seq = 0
-    hold_while = []      # (text, file): such steps stay RUNNING while file
+    hold_while = []      # (text, file): such steps (clusters) stay RUNNING
+                         # (STARTING) while file exists
 
 
 def emr_step_held(s):
@@ -284,7 +286,10 @@ def emr_cluster_call(op, p):
                        'The requested instance type m5.nope is not '
                        'supported in the requested availability zone.'}
     state = c['state']
-    if state in EMR_CLUSTER_NEXT:
+    held = state == 'STARTING' and any(
+        text in c['request']['Name'] and os.path.exists(path)
+        for text, path in EmrWorld.hold_while)
+    if state in EMR_CLUSTER_NEXT and not held:
         c['state'] = EMR_CLUSTER_NEXT[state]
     status = {'State': state,
               'Timeline': {'CreationDateTime': time.time()}}
