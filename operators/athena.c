@@ -19,6 +19,7 @@
 #include "operators/aws_json.h"
 #include "operators/aws_sigv4.h"
 #include "operators/op_follow.h"
+#include "operators/op_log.h"
 #include "operators/op_output.h"
 #include "operators/op_stop.h"
 
@@ -121,7 +122,7 @@ athena_rows(struct athena *a)
 
 	if (aws_json_call(a->client, "AmazonAthena.GetQueryRuntimeStatistics",
 			  req, &resp, NULL, &err) < 0) {
-		op_follow_logf("row count unknown: %s", err.msg);
+		op_log("row count unknown: %s", err.msg);
 		json_decref(req);
 		return -1;
 	}
@@ -147,27 +148,27 @@ athena_log_end(struct athena *a, const json_t *qe, const char *state)
 	json_t *ms = json_object_get(stats, "EngineExecutionTimeInMillis");
 
 	if (json_is_integer(scanned))
-		op_follow_logf("query %s: scanned %" PRId64 " bytes", a->id,
-			       (int64_t)json_integer_value(scanned));
+		op_log("query %s: scanned %" PRId64 " bytes", a->id,
+		       (int64_t)json_integer_value(scanned));
 	if (json_is_integer(ms))
-		op_follow_logf("query %s: engine time %" PRId64 " ms", a->id,
-			       (int64_t)json_integer_value(ms));
+		op_log("query %s: engine time %" PRId64 " ms", a->id,
+		       (int64_t)json_integer_value(ms));
 	if (strcmp(state, "SUCCEEDED") != 0) {
-		op_follow_logf("query %s %s: %s", a->id, state,
-			       reason ? reason : "(no reason given)");
+		op_log("query %s %s: %s", a->id, state,
+		       reason ? reason : "(no reason given)");
 		if (aerr != NULL)
-			op_follow_logf("query %s error: type %lld, category "
-			    "%lld%s%s", a->id, (long long)json_integer_value(
-				json_object_get(aerr, "ErrorType")),
-			    (long long)json_integer_value(json_object_get(
-				aerr, "ErrorCategory")),
-			    athena_str(aerr, "ErrorMessage") ? ": " : "",
-			    athena_str(aerr, "ErrorMessage") ?
-			    athena_str(aerr, "ErrorMessage") : "");
+			op_log("query %s error: type %lld, category "
+		    "%lld%s%s", a->id, (long long)json_integer_value(
+			json_object_get(aerr, "ErrorType")),
+		    (long long)json_integer_value(json_object_get(
+			aerr, "ErrorCategory")),
+		    athena_str(aerr, "ErrorMessage") ? ": " : "",
+		    athena_str(aerr, "ErrorMessage") ?
+		    athena_str(aerr, "ErrorMessage") : "");
 		return;
 	}
 	if (where != NULL)
-		op_follow_logf("query %s results: %s", a->id, where);
+		op_log("query %s results: %s", a->id, where);
 	if (athena_str(qe, "StatementType") != NULL &&
 	    strcmp(athena_str(qe, "StatementType"), "DML") == 0) {
 		int64_t rows = athena_rows(a);
@@ -175,7 +176,7 @@ athena_log_end(struct athena *a, const json_t *qe, const char *state)
 
 		if (rows < 0)
 			return;
-		op_follow_logf("query %s: %" PRId64 " rows", a->id, rows);
+		op_log("query %s: %" PRId64 " rows", a->id, rows);
 		out = json_pack("{s:s, s:I}", "query_execution_id", a->id,
 				"row_count", (json_int_t)rows);
 		op_output_write(out);
@@ -195,7 +196,7 @@ athena_look(void *arg)
 
 	if (aws_json_call(a->client, "AmazonAthena.GetQueryExecution", req,
 			  &resp, NULL, &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		json_decref(req);
 		return OP_FOLLOW_ERROR;
 	}
@@ -203,12 +204,12 @@ athena_look(void *arg)
 	qe = json_object_get(resp, "QueryExecution");
 	state = athena_str(json_object_get(qe, "Status"), "State");
 	if (state == NULL) {
-		op_follow_logf("GetQueryExecution %s: answer has no State", a->id);
+		op_log("GetQueryExecution %s: answer has no State", a->id);
 		json_decref(resp);
 		return OP_FOLLOW_ERROR;
 	}
 	if (a->last == NULL || strcmp(a->last, state) != 0) {
-		op_follow_logf("query %s: %s", a->id, state);
+		op_log("query %s: %s", a->id, state);
 		free(a->last);
 		a->last = xstrdup(state);
 	}
@@ -230,10 +231,10 @@ athena_stop(void *arg)
 	json_t *req = json_pack("{s:s}", "QueryExecutionId", a->id), *resp;
 	struct sl_err err;
 
-	op_follow_logf("stopping: StopQueryExecution %s", a->id);
+	op_log("stopping: StopQueryExecution %s", a->id);
 	if (aws_json_call(a->client, "AmazonAthena.StopQueryExecution", req,
 			  &resp, NULL, &err) < 0)
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 	else
 		json_decref(resp);
 	json_decref(req);
@@ -252,19 +253,19 @@ athena_run(const json_t *spec)
 	op_stop_catch(1);
 	if (aws_client_new(op_connection(spec, "connection"), "athena",
 			   &a.client, &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		return 1;
 	}
 	req = athena_start_request(spec);
-	op_follow_logf("starting Athena query (%s, work group %s)",
-		       aws_client_describe(a.client), wg ? wg : "primary");
+	op_log("starting Athena query (%s, work group %s)",
+	       aws_client_describe(a.client), wg ? wg : "primary");
 	a.id = aws_json_call_id(a.client, "AmazonAthena.StartQueryExecution",
 				req, "QueryExecutionId", &err);
 	if (a.id == NULL) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		goto out;
 	}
-	op_follow_logf("query %s started", a.id);
+	op_log("query %s started", a.id);
 	f.poll_ms = op_opt_int(spec, "poll_interval", 10000);
 	f.look = athena_look;
 	f.stop = athena_stop;

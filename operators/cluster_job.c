@@ -2,10 +2,14 @@
  * cluster_job.c: submits a job to a cluster, follows it to its end with its
  * state changes in the task log, and cancels it when the try is stopped.
  *
- * backend emr:     AddJobFlowSteps (a spark-submit through command-runner.jar,
- *                  or any jar with args), DescribeStep every poll_interval,
- *                  FailureDetails (reason, message, log file) on failure,
- *                  CancelSteps on SIGTERM.
+ * backend emr:     in cluster_emr.c: AddJobFlowSteps (a spark-submit
+ *                  through command-runner.jar, or any jar with args),
+ *                  DescribeStep every poll_interval, FailureDetails
+ *                  (reason, message, log file) on failure, CancelSteps on
+ *                  SIGTERM. The cluster: cluster_id, or cluster_from (the
+ *                  cluster a create_cluster task of the run made). With
+ *                  create_cluster: the try makes a cluster instead
+ *                  (RunJobFlow, then WAITING: emr_cluster.c).
  * backend slurm:   sbatch (a script, or a command through --wrap), squeue
  *                  while queued or running, then scontrol / sacct for the
  *                  final state and exit code; the job's output file is
@@ -24,6 +28,13 @@
  * The executor SIGTERMs the try's process group on timeout or clear; the
  * handler only sets a flag, and the poll loop then cancels the remote job
  * and exits non-zero.
+ *
+ * Follow, don't resubmit (operators/op_external.h): each backend records
+ * the job it submitted with the task instance before it waits, and marks
+ * it ended once it saw its end or cancelled it. A try that finds a job an
+ * earlier (lost) try recorded and never saw end follows that job instead
+ * of submitting (reattach: false opts out); after a clear it cancels it
+ * first, then submits.
  */
 #include "operators/operator.h"
 
@@ -39,8 +50,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "operators/aws_json.h"
-#include "operators/op_follow.h"
+#include "operators/cluster_job.h"
+#include "operators/emr_cluster.h"
+#include "operators/op_external.h"
+#include "operators/op_log.h"
 #include "operators/op_stop.h"
 
 /* Output of a status command kept (more is an error). */
@@ -52,6 +65,14 @@ static const struct op_key cluster_job_keys[] = {
 	  "time between status checks (default 30s)" },
 	{ "connection", OPK_CONNECTION, 0, 0, "emr: AWS connection" },
 	{ "cluster_id", OPK_STRING, 0, 1, "emr: cluster (j-...)" },
+	{ "cluster_from", OPK_STRING, 0, 0,
+	  "emr: the task of this DAG (upstream) whose create_cluster made the "
+	  "cluster to run on" },
+	{ "create_cluster", OPK_ANY, 0, 1,
+	  "emr: make a cluster (RunJobFlow) and wait until it is WAITING "
+	  "instead of running a step: name, release_label, applications, "
+	  "instance_groups or instance_fleets, service_role, job_flow_role, "
+	  "log_uri, tags... (operators/AWS.md)" },
 	{ "step_name", OPK_STRING, 0, 1, "emr: step name (default dag.task)" },
 	{ "spark_submit", OPK_STRINGS, 0, 1,
 	  "emr: spark-submit arguments, run through command-runner.jar" },
@@ -75,6 +96,9 @@ static const struct op_key cluster_job_keys[] = {
 	  "command: states meaning success (SUCCEEDED, COMPLETED, FINISHED...)" },
 	{ "failure_states", OPK_STRINGS, 0, 0,
 	  "command: states meaning failure (FAILED, KILLED, CANCELLED...)" },
+	{ "reattach", OPK_BOOL, 0, 0,
+	  "a try that finds the job a lost earlier try submitted follows it "
+	  "instead of submitting again (default true)" },
 	{ NULL, 0, 0, 0, NULL },
 };
 
@@ -89,16 +113,35 @@ cluster_job_validate(const json_t *o, const char **bad_key, struct sl_err *err)
 	if (strcmp(backend, "emr") == 0) {
 		int spark = json_object_get(o, "spark_submit") != NULL;
 		int jar = json_object_get(o, "jar") != NULL;
+		int create = json_object_get(o, "create_cluster") != NULL;
+		int clusters = json_is_string(json_object_get(o, "cluster_id")) +
+		    json_is_string(json_object_get(o, "cluster_from")) + create;
 
-		*bad_key = "cluster_id";
-		if (!json_is_string(json_object_get(o, "cluster_id")))
-			return sl_err_set(err, "backend emr needs cluster_id");
+		*bad_key = create ? "create_cluster" : "cluster_id";
+		if (clusters != 1)
+			return sl_err_set(err, "backend emr needs exactly one "
+					  "of cluster_id, cluster_from or "
+					  "create_cluster");
+		if (create) {
+			*bad_key = spark ? "spark_submit" : "jar";
+			if (spark || jar)
+				return sl_err_set(err, "create_cluster makes a "
+						  "cluster and runs no step: "
+						  "run steps in tasks after it "
+						  "(cluster_from)");
+			return 0;
+		}
 		*bad_key = "spark_submit";
 		if (spark == jar)
 			return sl_err_set(err, "backend emr needs exactly one of "
 					  "spark_submit or jar");
 		return 0;
 	}
+	*bad_key = "create_cluster";
+	if (json_object_get(o, "create_cluster") != NULL ||
+	    json_object_get(o, "cluster_from") != NULL)
+		return sl_err_set(err, "create_cluster and cluster_from are for "
+				  "backend emr");
 	if (strcmp(backend, "slurm") == 0) {
 		int script = json_object_get(o, "script") != NULL;
 		int cmd = json_object_get(o, "command") != NULL;
@@ -120,8 +163,27 @@ cluster_job_validate(const json_t *o, const char **bad_key, struct sl_err *err)
 		}
 		return 0;
 	}
+	*bad_key = "backend";
 	return sl_err_set(err, "unknown backend '%s' (emr, slurm, command)",
 			  backend);
+}
+
+/* The checks above, then create_cluster's own down to the key at fault. */
+static int
+cluster_job_validate_at(const json_t *o, char *path, size_t n,
+			struct sl_err *err)
+{
+	const char *bad = NULL;
+	const json_t *create = json_object_get(o, "create_cluster");
+
+	if (cluster_job_validate(o, &bad, err) < 0) {
+		snprintf(path, n, "%s", bad ? bad : "");
+		return -1;
+	}
+	if (create != NULL)
+		return emr_cluster_request(create, "check", NULL, 1, NULL, path,
+					   n, err);
+	return 0;
 }
 
 /* ---- running local commands ---- */
@@ -195,181 +257,16 @@ last_line(const char *s)
 	return xstrndup(start, (size_t)(end - start));
 }
 
-/* ---- EMR ---- */
-
-static json_t *
-strings_of(const json_t *spec, const char *key)
+/* A key of the task's options that holds a string or a list of strings,
+ * as a list (a new reference; empty when the key is absent). */
+json_t *
+cluster_job_strings(const json_t *spec, const char *key)
 {
 	json_t *v = json_object_get(json_object_get(spec, "options"), key);
 
 	if (json_is_string(v))
 		return json_pack("[O]", v);
 	return json_is_array(v) ? json_incref(v) : json_array();
-}
-
-static const char *
-str_or(const char *s, const char *def)
-{
-	return s != NULL ? s : def;
-}
-
-/* A step's state change, with why and, on failure, where its log is. */
-static void
-emr_log_step(const char *sid, json_t *status)
-{
-	json_t *fd = json_object_get(status, "FailureDetails");
-	json_t *why = json_object_get(status, "StateChangeReason");
-	const char *state = json_string_value(json_object_get(status, "State"));
-	const char *reason = json_string_value(json_object_get(fd, "Reason"));
-	const char *message = json_string_value(json_object_get(fd, "Message"));
-	const char *logfile = json_string_value(json_object_get(fd, "LogFile"));
-	const char *change = json_string_value(json_object_get(why, "Message"));
-
-	if (change != NULL)
-		op_follow_logf("step %s: %s (%s)", sid, str_or(state, "?"),
-			       change);
-	else
-		op_follow_logf("step %s: %s", sid, str_or(state, "?"));
-	if (reason != NULL || message != NULL)
-		op_follow_logf("step %s failure: %s%s%s", sid,
-			       str_or(reason, ""), reason && message ? " " : "",
-			       str_or(message, ""));
-	if (logfile != NULL)
-		op_follow_logf("step %s log file: %s", sid, logfile);
-}
-
-static int
-emr_run(const json_t *spec)
-{
-	const char *cluster = op_opt_str(spec, "cluster_id", NULL);
-	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
-	const char *dag = json_string_value(json_object_get(spec, "dag"));
-	const char *task = json_string_value(json_object_get(spec, "task"));
-	struct aws_client *emr = NULL;
-	struct sl_err err;
-	json_t *jar_step, *req, *resp = NULL, *args;
-	char *name, *sid = NULL, *last = NULL;
-	int rc = 1;
-
-	name = op_opt_str(spec, "step_name", NULL)
-	       ? xstrdup(op_opt_str(spec, "step_name", NULL))
-	       : xasprintf("%s.%s", dag ? dag : "sluice", task ? task : "job");
-	if (aws_client_new(op_connection(spec, "connection"), "emr", &emr,
-			   &err) < 0) {
-		op_follow_logf("%s", err.msg);
-		free(name);
-		return 1;
-	}
-	if (op_opt_str(spec, "jar", NULL) == NULL) {
-		json_t *ss = strings_of(spec, "spark_submit");
-
-		args = json_pack("[s]", "spark-submit");
-		json_array_extend(args, ss);
-		json_decref(ss);
-		jar_step = json_pack("{s:s, s:o}", "Jar", "command-runner.jar",
-				     "Args", args);
-	} else {
-		jar_step = json_pack("{s:s, s:o}", "Jar",
-				     op_opt_str(spec, "jar", NULL), "Args",
-				     strings_of(spec, "args"));
-		if (op_opt_str(spec, "main_class", NULL) != NULL)
-			json_object_set_new(jar_step, "MainClass", json_string(
-			    op_opt_str(spec, "main_class", NULL)));
-	}
-	req = json_pack("{s:s, s:[{s:s, s:s, s:o}]}", "JobFlowId", cluster,
-			"Steps", "Name", name, "ActionOnFailure",
-			op_opt_str(spec, "action_on_failure", "CONTINUE"),
-			"HadoopJarStep", jar_step);
-	op_follow_logf("adding step '%s' to EMR cluster %s (%s)", name,
-		       cluster, aws_client_describe(emr));
-	if (aws_json_call(emr, "ElasticMapReduce.AddJobFlowSteps", req, &resp,
-			  NULL, &err) < 0) {
-		op_follow_logf("%s", err.msg);
-		goto out;
-	}
-	json_decref(req);
-	req = NULL;
-	if (!json_is_string(json_array_get(json_object_get(resp, "StepIds"), 0))) {
-		op_follow_logf("AddJobFlowSteps: answer has no StepIds");
-		goto out;
-	}
-	sid = xstrdup(json_string_value(json_array_get(
-	    json_object_get(resp, "StepIds"), 0)));
-	op_follow_logf("step %s submitted", sid);
-	req = json_pack("{s:s, s:s}", "ClusterId", cluster, "StepId", sid);
-	for (int cancelled = 0;;) {
-		json_t *status;
-		const char *state;
-
-		json_decref(resp);
-		resp = NULL;
-		if (aws_json_call(emr, "ElasticMapReduce.DescribeStep", req,
-				  &resp, NULL, &err) < 0) {
-			op_follow_logf("%s", err.msg);
-			goto out;
-		}
-		status = json_object_get(json_object_get(resp, "Step"), "Status");
-		state = json_string_value(json_object_get(status, "State"));
-		if (state == NULL) {
-			op_follow_logf("DescribeStep %s: answer has no State",
-				       sid);
-			goto out;
-		}
-		if (last == NULL || strcmp(last, state) != 0) {
-			emr_log_step(sid, status);
-			free(last);
-			last = xstrdup(state);
-		}
-		if (strcmp(state, "COMPLETED") == 0) {
-			rc = cancelled ? 1 : 0;
-			goto out;
-		}
-		if (strcmp(state, "FAILED") == 0 ||
-		    strcmp(state, "CANCELLED") == 0 ||
-		    strcmp(state, "INTERRUPTED") == 0)
-			goto out;
-		if (cancelled) {
-			/* After CancelSteps: a few more looks, then go. */
-			if (cancelled++ > 5)
-				goto out;
-			op_stop_wait_ms(SL_MIN(poll, 2000));
-			continue;
-		}
-		if (op_stop_wait_ms(poll)) {
-			json_t *creq = json_pack("{s:s, s:[s], s:s}", "ClusterId",
-			    cluster, "StepIds", sid, "StepCancellationOption",
-			    "SEND_INTERRUPT"), *cresp = NULL;
-			json_t *info;
-
-			op_follow_logf("stopping: CancelSteps %s on %s", sid,
-				       cluster);
-			if (aws_json_call(emr, "ElasticMapReduce.CancelSteps",
-					  creq, &cresp, NULL, &err) < 0) {
-				op_follow_logf("%s", err.msg);
-			} else {
-				info = json_array_get(json_object_get(cresp,
-				    "CancelStepsInfoList"), 0);
-				op_follow_logf("CancelSteps %s: %s%s%s", sid,
-				    str_or(json_string_value(json_object_get(
-					info, "Status")), "?"),
-				    json_object_get(info, "Reason") ? ": " : "",
-				    str_or(json_string_value(json_object_get(
-					info, "Reason")), ""));
-			}
-			json_decref(creq);
-			json_decref(cresp);
-			cancelled = 1;
-			op_stop_reset();	/* let the last looks sleep */
-		}
-	}
-out:
-	json_decref(req);
-	json_decref(resp);
-	free(name);
-	free(sid);
-	free(last);
-	aws_client_free(emr);
-	return rc;
 }
 
 /* ---- Slurm ---- */
@@ -426,8 +323,20 @@ slurm_final(const char *id, char **state, char **exit_code)
 	return *state != NULL ? 0 : -1;
 }
 
+/* scancel one job, logged. */
+static void
+slurm_cancel(const char *id)
+{
+	char *sc[] = { "scancel", (char *)id, NULL };
+	char *out = NULL;
+
+	if (run_capture(sc, &out) != 0)
+		op_log("scancel %s failed", id);
+	free(out);
+}
+
 static int
-slurm_run(const json_t *spec)
+slurm_run(const json_t *spec, struct op_external *x)
 {
 	const char *dag = json_string_value(json_object_get(spec, "dag"));
 	const char *task = json_string_value(json_object_get(spec, "task"));
@@ -435,13 +344,21 @@ slurm_run(const json_t *spec)
 	const char *command = op_opt_str(spec, "command", NULL);
 	const char *output = op_opt_str(spec, "output", NULL);
 	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
-	json_t *extra = strings_of(spec, "sbatch_args"), *v;
+	json_t *extra = cluster_job_strings(spec, "sbatch_args"), *v;
 	char **argv = NULL, *out = NULL, *id = NULL, *outpath = NULL;
 	char *state = NULL, *exit_code = NULL, *last = NULL, *pct;
 	size_t n = 0, i;
 	off_t off = 0;
 	int rc = 1, status, cancelled = 0;
+	enum op_external_prior prior;
 
+	/*
+	 * The job is not part of the try: sbatch hands the environment to
+	 * it, and the local executor ends what carries the try's key when
+	 * the try is lost (executors/local.c), which would kill the job's
+	 * processes on a node that is also this host.
+	 */
+	unsetenv("SLUICE_TRY_KEY");
 	argv = xcalloc(json_array_size(extra) + 8, sizeof *argv);
 	argv[n++] = xstrdup("sbatch");
 	argv[n++] = xstrdup("--parsable");
@@ -455,14 +372,25 @@ slurm_run(const json_t *spec)
 			argv[n++] = xstrdup(json_string_value(v));
 	argv[n++] = script ? xstrdup(script) : xasprintf("--wrap=%s", command);
 	argv[n] = NULL;
-	op_follow_logf("submitting with sbatch: %s", script ? script : command);
-	status = run_capture(argv, &out);
-	if (status != 0 || out == NULL || *out == '\0') {
-		op_follow_logf("sbatch failed (exit %d)", status);
-		goto out;
+	prior = op_external_prior(x, "slurm", op_opt_bool(spec, "reattach", 1),
+				  &id);
+	if (prior == OP_EXT_CANCEL) {
+		op_log("scancel %s", id);
+		slurm_cancel(id);
+		free(id);
+		id = NULL;
 	}
-	id = xstrndup(out, strcspn(out, ";\n "));
-	op_follow_logf("Slurm job %s submitted", id);
+	if (prior != OP_EXT_FOLLOW) {
+		op_log("submitting with sbatch: %s", script ? script : command);
+		status = run_capture(argv, &out);
+		if (status != 0 || out == NULL || *out == '\0') {
+			op_log("sbatch failed (exit %d)", status);
+			goto out;
+		}
+		id = xstrndup(out, strcspn(out, ";\n "));
+		op_log("Slurm job %s submitted", id);
+		op_external_record(x, "slurm", id);
+	}
 	/* The output file, with %j as sbatch expands it. */
 	outpath = xstrdup(argv[3] + strlen("--output="));
 	while ((pct = strstr(outpath, "%j")) != NULL) {
@@ -477,14 +405,9 @@ slurm_run(const json_t *spec)
 		char *now = NULL, *line;
 
 		if (op_stop_requested() && !cancelled) {
-			char *sc[] = { "scancel", id, NULL };
-			char *o2 = NULL;
-
 			op_stop_reset();
-			op_follow_logf("stopping: scancel %s", id);
-			if (run_capture(sc, &o2) != 0)
-				op_follow_logf("scancel %s failed", id);
-			free(o2);
+			op_log("stopping: scancel %s", id);
+			slurm_cancel(id);
 			cancelled = 1;
 		}
 		status = run_capture(sq, &now);
@@ -502,7 +425,7 @@ slurm_run(const json_t *spec)
 			break;	/* left the queue */
 		}
 		if (last == NULL || strcmp(last, line) != 0) {
-			op_follow_logf("job %s: %s", id, line);
+			op_log("job %s: %s", id, line);
 			free(last);
 			last = line;
 		} else {
@@ -518,12 +441,15 @@ slurm_run(const json_t *spec)
 	}
 	slurm_tail(outpath, &off);
 	if (slurm_final(id, &state, &exit_code) < 0) {
-		op_follow_logf("job %s: final state unknown (not in scontrol "
-			       "or sacct)", id);
+		op_log("job %s: final state unknown (not in scontrol or sacct)", id);
+		if (cancelled)
+			op_external_ended(x);
 		goto out;
 	}
-	op_follow_logf("job %s: %s, exit code %s", id, state,
-		       exit_code ? exit_code : "?");
+	/* its end seen: a later try submits anew */
+	op_external_ended(x);
+	op_log("job %s: %s, exit code %s", id, state,
+	       exit_code ? exit_code : "?");
 	rc = strcmp(state, "COMPLETED") == 0 && !cancelled ? 0 : 1;
 out:
 	for (i = 0; i < n; i++)
@@ -591,8 +517,23 @@ state_in(const json_t *spec, const char *key, const char *const *defaults,
 	return 0;
 }
 
+/* The cancel command on job id, logged after why ("stopping"). */
+static void
+command_cancel(const json_t *spec, const char *id, const char *why)
+{
+	char *cmd = with_job_id(op_opt_str(spec, "cancel", ""), id), *out = NULL;
+	int status;
+
+	op_log("%s: %s", why, cmd);
+	status = run_shell(cmd, &out);
+	if (status != 0)
+		op_log("cancel command failed (exit %d)", status);
+	free(cmd);
+	free(out);
+}
+
 static int
-command_run(const json_t *spec)
+command_run(const json_t *spec, struct op_external *x)
 {
 	static const char *const ok[] = { "SUCCEEDED", "SUCCESS", "COMPLETED",
 		"FINISHED", "DONE", NULL };
@@ -601,33 +542,44 @@ command_run(const json_t *spec)
 	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
 	char *out = NULL, *id = NULL, *cmd, *last = NULL;
 	int status, rc = 1, failures = 0;
+	enum op_external_prior prior;
 
-	op_follow_logf("submitting: %s", op_opt_str(spec, "submit", ""));
-	status = run_shell(op_opt_str(spec, "submit", ""), &out);
-	if (status != 0) {
-		op_follow_logf("submit command failed (exit %d)", status);
-		goto out;
+	prior = op_external_prior(x, "command", op_opt_bool(spec, "reattach", 1),
+				  &id);
+	if (prior != OP_EXT_SUBMIT && !job_id_safe(id)) {
+		op_log("external job: '%s' is not a job id: submitting", id);
+		prior = OP_EXT_SUBMIT;
+		free(id);
+		id = NULL;
 	}
-	id = last_line(out ? out : "");
-	if (!job_id_safe(id)) {
-		op_follow_logf("submit command's last line '%s' is not a job "
-			       "id", id);
-		goto out;
+	if (prior == OP_EXT_CANCEL) {
+		command_cancel(spec, id, "cancelling");
+		free(id);
+		id = NULL;
+	}
+	if (prior != OP_EXT_FOLLOW) {
+		op_log("submitting: %s", op_opt_str(spec, "submit", ""));
+		status = run_shell(op_opt_str(spec, "submit", ""), &out);
+		if (status != 0) {
+			op_log("submit command failed (exit %d)", status);
+			goto out;
+		}
+		id = last_line(out ? out : "");
+		if (!job_id_safe(id)) {
+			op_log("submit command's last line '%s' is not a job id",
+			       id);
+			goto out;
+		}
+		op_log("job %s submitted", id);
+		op_external_record(x, "command", id);
 	}
 	setenv("SLUICE_JOB_ID", id, 1);
-	op_follow_logf("job %s submitted", id);
 	for (;;) {
 		char *line;
 
 		if (op_stop_wait_ms(poll)) {
-			cmd = with_job_id(op_opt_str(spec, "cancel", ""), id);
-			op_follow_logf("stopping: %s", cmd);
-			free(out);
-			status = run_shell(cmd, &out);
-			free(cmd);
-			if (status != 0)
-				op_follow_logf("cancel command failed "
-					       "(exit %d)", status);
+			command_cancel(spec, id, "stopping");
+			op_external_ended(x);
 			goto out;
 		}
 		cmd = with_job_id(op_opt_str(spec, "status", ""), id);
@@ -635,8 +587,7 @@ command_run(const json_t *spec)
 		status = run_shell(cmd, &out);
 		free(cmd);
 		if (status != 0) {
-			op_follow_logf("status command failed (exit %d)",
-				       status);
+			op_log("status command failed (exit %d)", status);
 			if (++failures >= 3)
 				goto out;
 			continue;
@@ -644,15 +595,18 @@ command_run(const json_t *spec)
 		failures = 0;
 		line = last_line(out ? out : "");
 		if (last == NULL || strcmp(last, line) != 0)
-			op_follow_logf("job %s: %s", id, line);
+			op_log("job %s: %s", id, line);
 		free(last);
 		last = line;
 		if (state_in(spec, "success_states", ok, line)) {
+			op_external_ended(x);
 			rc = 0;
 			goto out;
 		}
-		if (state_in(spec, "failure_states", bad, line))
+		if (state_in(spec, "failure_states", bad, line)) {
+			op_external_ended(x);
 			goto out;
+		}
 	}
 out:
 	free(out);
@@ -665,16 +619,21 @@ static int
 cluster_job_run(const json_t *spec)
 {
 	const char *backend = op_opt_str(spec, "backend", "");
+	struct op_external *x;
+	int rc = 1;
 
 	op_stop_catch(1);
+	x = op_external_open(spec);
 	if (strcmp(backend, "emr") == 0)
-		return emr_run(spec);
-	if (strcmp(backend, "slurm") == 0)
-		return slurm_run(spec);
-	if (strcmp(backend, "command") == 0)
-		return command_run(spec);
-	op_follow_logf("cluster_job: unknown backend '%s'", backend);
-	return 1;
+		rc = cluster_emr_run(spec, x);
+	else if (strcmp(backend, "slurm") == 0)
+		rc = slurm_run(spec, x);
+	else if (strcmp(backend, "command") == 0)
+		rc = command_run(spec, x);
+	else
+		op_log("cluster_job: unknown backend '%s'", backend);
+	op_external_close(x);
+	return rc;
 }
 
 const struct operator op_cluster_job = {
@@ -683,5 +642,6 @@ const struct operator op_cluster_job = {
 		   "it, cancel it on timeout or clear",
 	.keys = cluster_job_keys,
 	.validate = cluster_job_validate,
+	.validate_at = cluster_job_validate_at,
 	.run = cluster_job_run,
 };

@@ -13,6 +13,7 @@
 
 #include "operators/aws_json.h"
 #include "operators/op_follow.h"
+#include "operators/op_log.h"
 #include "operators/op_output.h"
 #include "operators/op_stop.h"
 
@@ -101,7 +102,7 @@ glue_look(void *arg)
 
 	if (aws_json_call(g->client, "AWSGlue.GetJobRun", req, &resp, NULL,
 			  &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		json_decref(req);
 		return OP_FOLLOW_ERROR;
 	}
@@ -110,12 +111,12 @@ glue_look(void *arg)
 	state = glue_str(run, "JobRunState");
 	msg = glue_str(run, "ErrorMessage");
 	if (state == NULL) {
-		op_follow_logf("GetJobRun %s: answer has no JobRunState", g->id);
+		op_log("GetJobRun %s: answer has no JobRunState", g->id);
 		json_decref(resp);
 		return OP_FOLLOW_ERROR;
 	}
 	if (g->last == NULL || strcmp(g->last, state) != 0) {
-		op_follow_logf("job run %s: %s", g->id, state);
+		op_log("job run %s: %s", g->id, state);
 		free(g->last);
 		g->last = xstrdup(state);
 	}
@@ -125,13 +126,13 @@ glue_look(void *arg)
 		if (strcmp(state, failed[i]) == 0)
 			rc = OP_FOLLOW_FAILED;
 	if (rc == OP_FOLLOW_FAILED)
-		op_follow_logf("job run %s %s: %s", g->id, state,
-			       msg ? msg : "(no error message)");
+		op_log("job run %s %s: %s", g->id, state,
+		       msg ? msg : "(no error message)");
 	if (rc != OP_FOLLOW_RUNNING &&
 	    json_is_integer(json_object_get(run, "ExecutionTime")))
-		op_follow_logf("job run %s: execution time %lld s", g->id,
-		    (long long)json_integer_value(json_object_get(
-			run, "ExecutionTime")));
+		op_log("job run %s: execution time %lld s", g->id,
+	    (long long)json_integer_value(json_object_get(
+		run, "ExecutionTime")));
 	json_decref(resp);
 	return rc;
 }
@@ -145,22 +146,22 @@ glue_stop(void *arg)
 	const json_t *e;
 	struct sl_err err;
 
-	op_follow_logf("stopping: BatchStopJobRun %s %s", g->job, g->id);
+	op_log("stopping: BatchStopJobRun %s %s", g->job, g->id);
 	if (aws_json_call(g->client, "AWSGlue.BatchStopJobRun", req, &resp,
 			  NULL, &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		json_decref(req);
 		return;
 	}
 	e = json_object_get(json_array_get(json_object_get(resp, "Errors"), 0),
 			    "ErrorDetail");
 	if (e != NULL)
-		op_follow_logf("BatchStopJobRun %s: %s: %s", g->id,
-			       glue_str(e, "ErrorCode") ? glue_str(e, "ErrorCode") : "?",
-			       glue_str(e, "ErrorMessage") ?
-			       glue_str(e, "ErrorMessage") : "");
+		op_log("BatchStopJobRun %s: %s: %s", g->id,
+		       glue_str(e, "ErrorCode") ? glue_str(e, "ErrorCode") : "?",
+		       glue_str(e, "ErrorMessage") ?
+		       glue_str(e, "ErrorMessage") : "");
 	else
-		op_follow_logf("BatchStopJobRun %s: submitted", g->id);
+		op_log("BatchStopJobRun %s: submitted", g->id);
 	json_decref(req);
 	json_decref(resp);
 }
@@ -178,19 +179,19 @@ glue_run(const json_t *spec)
 	g.job = op_opt_str(spec, "job_name", "");
 	if (aws_client_new(op_connection(spec, "connection"), "glue",
 			   &g.client, &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		return 1;
 	}
 	req = glue_start_request(spec);
-	op_follow_logf("starting Glue job %s (%s)", g.job,
-		       aws_client_describe(g.client));
+	op_log("starting Glue job %s (%s)", g.job,
+	       aws_client_describe(g.client));
 	g.id = aws_json_call_id(g.client, "AWSGlue.StartJobRun", req,
 				"JobRunId", &err);
 	if (g.id == NULL) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		goto out;
 	}
-	op_follow_logf("job run %s started", g.id);
+	op_log("job run %s started", g.id);
 	out = json_pack("{s:s}", "job_run_id", g.id);
 	op_output_write(out);
 	json_decref(out);

@@ -24,6 +24,7 @@
 #include "operators/aws_client.h"
 #include "operators/aws_sigv4.h"
 #include "operators/op_follow.h"
+#include "operators/op_log.h"
 #include "operators/op_output.h"
 
 /* A synchronous invoke lasts up to Lambda's 15 minutes, plus the trip. */
@@ -67,16 +68,16 @@ lambda_log_tail(const char *b64)
 		pad++;
 	len = EVP_DecodeBlock(text, (const unsigned char *)b64, (int)n);
 	if (len < 0 || n % 4 != 0) {
-		op_follow_logf("log tail: not base64");
+		op_log("log tail: not base64");
 		free(text);
 		return;
 	}
 	len -= (int)pad;
-	op_follow_logf("---- function log (tail) ----");
+	op_log("---- function log (tail) ----");
 	fwrite(text, 1, (size_t)len, stdout);
 	if (len > 0 && text[len - 1] != '\n')
 		putchar('\n');
-	op_follow_logf("---- end of function log ----");
+	op_log("---- end of function log ----");
 	free(text);
 }
 
@@ -88,11 +89,11 @@ lambda_response(const struct aws_reply *r)
 	json_t *j = json_loadb(r->body, r->body_len, 0, NULL), *out;
 
 	if (r->body_len > LAMBDA_LOG_BODY)
-		op_follow_logf("response (%zu bytes, first %d): %.*s",
-			       r->body_len, LAMBDA_LOG_BODY, LAMBDA_LOG_BODY,
-			       r->body);
+		op_log("response (%zu bytes, first %d): %.*s",
+		       r->body_len, LAMBDA_LOG_BODY, LAMBDA_LOG_BODY,
+		       r->body);
 	else
-		op_follow_logf("response: %s", r->body);
+		op_log("response: %s", r->body);
 	out = json_is_object(j) ? json_incref(j)
 	    : json_pack("{s:s%}", "response", r->body, r->body_len);
 	op_output_write(out);
@@ -121,7 +122,7 @@ lambda_run(const json_t *spec)
 
 	if (aws_client_new(op_connection(spec, "connection"), "lambda", &c,
 			   &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		return 1;
 	}
 	body = payload != NULL ? json_dumps(payload, JSON_COMPACT |
@@ -145,25 +146,25 @@ lambda_run(const json_t *spec)
 	o.body_len = strlen(body);
 	o.timeout_ms = LAMBDA_TIMEOUT_MS;
 	o.what = "Lambda Invoke";
-	op_follow_logf("invoking Lambda function %s%s%s (%s, %s)", fn,
-		       qual ? ":" : "", qual ? qual : "", type,
-		       aws_client_describe(c));
+	op_log("invoking Lambda function %s%s%s (%s, %s)", fn,
+	       qual ? ":" : "", qual ? qual : "", type,
+	       aws_client_describe(c));
 	if (aws_call(c, &o, &r, &err) < 0) {
-		op_follow_logf("%s", err.msg);
+		op_log("%s", err.msg);
 		goto out;
 	}
-	op_follow_logf("HTTP %ld", r.status);
+	op_log("HTTP %ld", r.status);
 	if (r.log_result != NULL)
 		lambda_log_tail(r.log_result);
 	if (r.function_error != NULL) {
-		op_follow_logf("function error (%s): %s", r.function_error,
-			       r.body);
+		op_log("function error (%s): %s", r.function_error,
+		       r.body);
 		goto out;
 	}
 	if (sync)
 		lambda_response(&r);
 	else
-		op_follow_logf("event queued");
+		op_log("event queued");
 	rc = 0;
 out:
 	aws_reply_free(&r);

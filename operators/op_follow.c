@@ -1,33 +1,20 @@
 /*
- * op_follow.c: the poll loop of operators that follow a remote job, and
- * their log line. The loop never blocks a scheduler: it runs in the try's
+ * op_follow.c: the poll loop of operators that follow a remote job. The loop never blocks a scheduler: it runs in the try's
  * own process (`sluice operator TYPE`), sleeping in op_stop_wait_ms, which
- * a SIGTERM cuts short.
+ * a SIGTERM cuts short. Log lines go through op_log.
  */
 #include "operators/op_follow.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "base/util.h"
+#include "operators/op_log.h"
 #include "operators/op_stop.h"
 
 /* Looks after a stop before the try gives up on seeing a final state. */
 #define FOLLOW_LOOKS_AFTER_STOP 6
 /* Their interval, at most. */
 #define FOLLOW_STOP_POLL_MS 2000
-
-void
-op_follow_logf(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 int
 op_follow_run(const struct op_follow *f)
@@ -43,7 +30,7 @@ op_follow_run(const struct op_follow *f)
 			return 1;
 		if (stopped) {
 			if (stopped++ >= FOLLOW_LOOKS_AFTER_STOP) {
-				op_follow_logf("stopped; no final state yet");
+				op_log("stopped; no final state yet");
 				return 1;
 			}
 			op_stop_wait_ms(SL_MIN(f->poll_ms, FOLLOW_STOP_POLL_MS));

@@ -31,7 +31,4 @@ struct op_follow {
  * the try's exit status: 0 when it succeeded and no stop was requested. */
 int op_follow_run(const struct op_follow *f);
 
-/* A line in the task log (stdout), flushed at once. */
-void op_follow_logf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif

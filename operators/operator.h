@@ -21,7 +21,10 @@
  *     "connections": { "name": {"type": "...", "url": "...",
  *                               "password": "...", ...}, ... },
  *     "smtp": { the config's smtp block, password resolved } | absent,
- *     "base_url": "http://127.0.0.1:8080", "home": "/path/to/home"
+ *     "base_url": "http://127.0.0.1:8080", "home": "/path/to/home",
+ *     "database": "/path/to/home/sluice.db"  (tries of a task instance
+ *                  only: where operators/op_external.h records the
+ *                  external job the try follows)
  *   }
  * Only the connections the task names (keys of kind OPK_CONNECTION) are
  * included. The spec holds secrets: never print it.

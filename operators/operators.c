@@ -11,6 +11,7 @@ extern const struct operator op_warehouse_copy;
 extern const struct operator op_s3_sensor;
 extern const struct operator op_crawler;
 extern const struct operator op_cluster_job;
+extern const struct operator op_emr_terminate;
 extern const struct operator op_sql;
 extern const struct operator op_athena_query;
 extern const struct operator op_glue_job;
@@ -25,6 +26,7 @@ operators_register(void)
 	operator_register(&op_s3_sensor);
 	operator_register(&op_crawler);
 	operator_register(&op_cluster_job);
+	operator_register(&op_emr_terminate);
 	operator_register(&op_sql);
 	operator_register(&op_athena_query);
 	operator_register(&op_glue_job);

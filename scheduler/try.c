@@ -368,6 +368,11 @@ try_spec(const struct try_ctx *c, struct sl_err *err)
 	    c->cfg->base_url : ""));
 	json_object_set_new(spec, "timezone", json_string(tz_name(c->dag->tz)));
 	json_object_set_new(spec, "logs_dir", json_string(c->cfg->logs_dir));
+	/* where the try records the external job it follows
+	 * (operators/op_external.h): tries of a task instance only */
+	if (c->ti_id != 0)
+		json_object_set_new(spec, "database",
+				    json_string(c->cfg->db_path));
 	/* who hears of a step's warning (a sql check with warn: true) */
 	if (t->email != NULL || c->dag->email != NULL) {
 		json_t *to = json_array();

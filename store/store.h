@@ -327,6 +327,38 @@ int store_recheck_each(struct store *s, store_recheck_fn fn, void *arg);
 int store_recheck_get(struct store *s, int64_t ti_id, store_recheck_fn fn,
 		      void *arg);
 
+/* --- external jobs (store_external.c; migrations/0012) ---
+ * The job outside sluice a try submitted (an EMR step or cluster, a Slurm
+ * job, a command backend's job), recorded by the try's own process
+ * (operators/op_external.h) before it waits, so a later try follows it
+ * instead of submitting again. A task instance is named by (dag,
+ * partition, task). */
+struct store_external {
+	int try_number;			/* the try that recorded it */
+	char kind[32];			/* emr_step, emr_cluster, slurm, command */
+	char job_id[512];
+	char state[16];			/* running | ended */
+	int64_t recorded_at;		/* ms, when it was submitted */
+	int cleared_since;		/* the task instance was cleared after */
+};
+/* 1 and *out when the task instance has a record, 0 when not, -1 on an
+ * error. */
+int store_external_get(struct store *s, const char *dag, const char *partition,
+		       const char *task, struct store_external *out);
+/* Record job_id (state running, submitted at recorded_at) for try
+ * try_number, replacing the task instance's record, only while the task
+ * instance is at that try: 1 recorded, 0 not (it moved on, or there is no
+ * such task instance), -1 on an error. */
+int store_external_record(struct store *s, const char *dag,
+			  const char *partition, const char *task,
+			  int try_number, const char *kind, const char *job_id,
+			  int64_t recorded_at, int64_t now_ms);
+/* The job's end was seen (or it was cancelled) by try try_number, which
+ * recorded it: state ended. 1, 0 (not that try's record, or the task
+ * instance moved on), -1. */
+int store_external_end(struct store *s, const char *dag, const char *partition,
+		       const char *task, int try_number, int64_t now_ms);
+
 /* --- person actions --- */
 struct clear_spec {
 	const char *dag_id;

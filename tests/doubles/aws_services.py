@@ -35,6 +35,14 @@ per status call, so tests are fast and deterministic:
                 ...}); RequestResponse with LogType Tail gets a base64 log
                 tail (X-Amz-Log-Result); Event answers 202. A function the
                 double was not told of (--function) is ResourceNotFound.
+  EMR cluster   RunJobFlow (checks the request's shape), then
+                DescribeCluster: STARTING -> BOOTSTRAPPING -> RUNNING ->
+                WAITING, or TERMINATED_WITH_ERRORS with a reason (a
+                cluster whose Name mentions "fail"); TerminateJobFlows,
+                then TERMINATING -> TERMINATED. With --hold-while
+                TEXT:FILE, a step whose args contain TEXT stays RUNNING,
+                and a cluster whose Name does stays STARTING, while FILE
+                exists.
   STS           AssumeRole returns temporary keys that this double then
                 accepts on every service (with the session token), and
                 rejects after their Expiration (ExpiredToken).
@@ -44,8 +52,8 @@ Every call is logged to stdout as "SERVICE OPERATION key=value ...".
 Run with /usr/bin/python3:
   aws_services.py --port P --key AKID:SECRET [--crawler NAME:SCENARIO]
                   [--cluster j-ID] [--role ARN[:EXTERNAL_ID]] [--expiry S]
-                  [--fail-while TEXT:FILE] [--glue-job NAME]
-                  [--function NAME]
+                  [--fail-while TEXT:FILE] [--hold-while TEXT:FILE]
+                  [--glue-job NAME] [--function NAME]
 """
 import base64
 import argparse
@@ -338,6 +346,8 @@ def lambda_invoke(path, query, hmap, body):
 # ---- EMR ----
 
 def emr_call(op, p):
+    if op in EMR_CLUSTER_OPS:
+        return emr_cluster_call(op, p)
     cid = p.get('JobFlowId') or p.get('ClusterId')
     if cid not in World.clusters:
         raise ApiError(400, 'InvalidRequestException',
@@ -367,7 +377,8 @@ def emr_call(op, p):
         s['polls'] += 1
         if s['state'] == 'PENDING' and s['polls'] >= 2:
             s['state'] = 'RUNNING'
-        elif s['state'] == 'RUNNING' and s['polls'] >= 3:
+        elif s['state'] == 'RUNNING' and s['polls'] >= 3 and \
+                not emr_step_held(s):
             if s['scenario'] == 'ok':
                 s['state'] = 'COMPLETED'
             elif s['scenario'] == 'fail':
@@ -402,6 +413,106 @@ def emr_call(op, p):
             out.append({'StepId': sid, 'Status': 'SUBMITTED'})
         return {'CancelStepsInfoList': out}
     raise ApiError(400, 'InvalidAction', 'operation %s not in the double' % op)
+
+
+# ---- EMR clusters (RunJobFlow, DescribeCluster, TerminateJobFlows) ----
+
+EMR_CLUSTER_OPS = ('RunJobFlow', 'DescribeCluster', 'TerminateJobFlows')
+EMR_CLUSTER_NEXT = {'STARTING': 'BOOTSTRAPPING', 'BOOTSTRAPPING': 'RUNNING',
+                    'RUNNING': 'WAITING', 'TERMINATING': 'TERMINATED'}
+
+
+class EmrWorld:
+    made = {}            # cluster id -> dict, clusters RunJobFlow made
+    seq = 0
+    hold_while = []      # (text, file): such steps (clusters) stay RUNNING
+                         # (STARTING) while file exists
+
+
+def emr_step_held(s):
+    args = ' '.join(s['spec'].get('HadoopJarStep', {}).get('Args', []))
+    return any(text in args and os.path.exists(path)
+               for text, path in EmrWorld.hold_while)
+
+
+def emr_run_job_flow(p):
+    for key in ('Name', 'ReleaseLabel', 'ServiceRole', 'JobFlowRole'):
+        if not isinstance(p.get(key), str) or not p[key]:
+            raise ApiError(400, 'ValidationException',
+                           '%s is required' % key)
+    inst = p.get('Instances') or {}
+    if ('InstanceGroups' in inst) == ('InstanceFleets' in inst):
+        raise ApiError(400, 'ValidationException', 'Instances needs '
+                       'exactly one of InstanceGroups or InstanceFleets')
+    for g in inst.get('InstanceGroups', []):
+        if g.get('InstanceRole') not in ('MASTER', 'CORE', 'TASK') or \
+                not isinstance(g.get('InstanceCount'), int):
+            raise ApiError(400, 'ValidationException',
+                           'bad instance group %s' % json.dumps(g))
+    EmrWorld.seq += 1
+    cid = 'j-%013dNEW' % EmrWorld.seq
+    EmrWorld.made[cid] = {'state': 'STARTING', 'request': p,
+                          'fail': 'fail' in p['Name'], 'reason': None}
+    World.clusters.add(cid)
+    return {'JobFlowId': cid, 'ClusterArn': 'arn:aws:elasticmapreduce:'
+            'us-east-1:123456789012:cluster/' + cid}
+
+
+def emr_cluster_call(op, p):
+    if op == 'RunJobFlow':
+        return emr_run_job_flow(p)
+    if op == 'TerminateJobFlows':
+        for cid in p.get('JobFlowIds', []):
+            c = EmrWorld.made.get(cid)
+            if c is None:
+                raise ApiError(400, 'ValidationException',
+                               'Specified job flow ID not valid')
+            if c['state'] not in ('TERMINATED', 'TERMINATED_WITH_ERRORS'):
+                c['state'] = 'TERMINATING'
+                c['reason'] = {'Code': 'USER_REQUEST',
+                               'Message': 'Terminated by user request'}
+        return {}
+    cid = p.get('ClusterId')
+    c = EmrWorld.made.get(cid)
+    if c is None:
+        raise ApiError(400, 'InvalidRequestException',
+                       "Cluster id '%s' is not valid." % cid)
+    # each call answers the state, then moves one step for the next
+    if c['fail'] and c['state'] == 'BOOTSTRAPPING':
+        c['state'] = 'TERMINATED_WITH_ERRORS'
+        c['reason'] = {'Code': 'VALIDATION_ERROR', 'Message':
+                       'The requested instance type m5.nope is not '
+                       'supported in the requested availability zone.'}
+    state = c['state']
+    held = state == 'STARTING' and any(
+        text in c['request']['Name'] and os.path.exists(path)
+        for text, path in EmrWorld.hold_while)
+    if state in EMR_CLUSTER_NEXT and not held:
+        c['state'] = EMR_CLUSTER_NEXT[state]
+    status = {'State': state,
+              'Timeline': {'CreationDateTime': time.time()}}
+    if c['reason'] is not None:
+        status['StateChangeReason'] = c['reason']
+    r = c['request']
+    out = {'Id': cid, 'Name': r['Name'], 'Status': status,
+           'ReleaseLabel': r['ReleaseLabel'], 'LogUri': r.get('LogUri'),
+           'Tags': r.get('Tags', []),
+           'Applications': r.get('Applications', [])}
+    if state in ('RUNNING', 'WAITING'):
+        out['MasterPublicDnsName'] = 'ec2-192-0-2-10.compute-1.amazonaws.com'
+    return {'Cluster': out}
+
+
+def emr_cluster_args(ap):
+    ap.add_argument('--hold-while', action='append', default=[],
+                    help='TEXT:FILE: a step whose args contain TEXT stays '
+                         'RUNNING while FILE exists')
+
+
+def emr_cluster_setup(a):
+    for hw in a.hold_while:
+        text, path = hw.split(':', 1)
+        EmrWorld.hold_while.append((text, path))
 
 
 # ---- STS ----
@@ -596,7 +707,9 @@ def main():
                     help='a Lambda function (fail...: a function error)')
     ap.add_argument('--expiry', type=int, default=3600,
                     help='lifetime of issued credentials, seconds')
+    emr_cluster_args(ap)
     a = ap.parse_args()
+    emr_cluster_setup(a)
     for kv in a.key:
         k, s = kv.split(':', 1)
         World.keys[k] = s
