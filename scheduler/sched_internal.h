@@ -477,6 +477,14 @@ struct sched_sla_miss {
 };
 void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 		      size_t n);
+/* sched_teardown.c: setup and teardown tasks (dag_scope.h). What to do
+ * with teardown ti given its upstream counts (it runs once they all ended,
+ * whatever their states, if its setup succeeded); does task instance i of
+ * r count for the run's state (not a failed teardown that says
+ * on_teardown_failure: ignore)? */
+enum trigger_decision sched_teardown_decide(const struct ti *ti,
+					    const struct upstream_counts *c);
+int sched_teardown_counts(const struct run *r, int i);
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */
 void sched_retention_start(struct sched *s);

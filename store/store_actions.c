@@ -144,6 +144,8 @@ store_clear(struct store *s, const struct dag *dag,
 		store_db_err(s, err, "selecting task instances");
 		goto fail;
 	}
+	if (store_clear_scope(s, dag, err) < 0)
+		goto fail;
 	if (out != NULL) {
 		st = store_stmt(s,
 		    "SELECT r.partition, ti.task_id, ti.state FROM clear_set c "
