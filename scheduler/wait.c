@@ -286,7 +286,10 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		struct upstream_counts c;
 		json_t *up = upstream_reason(d, t, tis, &c);
 
-		if (trigger_eval((int)t->trigger_rule, &c) == TRIGGER_WAIT) {
+		/* a teardown waits for all of its upstream, whatever their
+		 * states (dag_scope.h) */
+		if (t->is_teardown ? c.done < c.total :
+		    trigger_eval((int)t->trigger_rule, &c) == TRIGGER_WAIT) {
 			res = up;
 		} else {
 			json_decref(up);
