@@ -1424,6 +1424,7 @@ dag_free(struct dag *d)
 		dag_needs_free(t->needs, t->nneeds);
 		strv_free(t->produces);
 		free(t->group);
+		free(t->setups);
 	}
 	dag_needs_free(d->needs, d->nneeds);
 	free(d->tasks);

@@ -111,6 +111,8 @@ struct task {
 	int is_teardown;		/* teardown_of: given; then */
 	int teardown_of;		/* the setup's index */
 	int teardown_ignore;		/* on_teardown_failure: ignore */
+	int *setups;			/* the setups whose scope holds it */
+	int nsetups;
 	int line, col;			/* where the task is defined */
 };
 

@@ -132,9 +132,17 @@ dag_scope_link(struct ydoc *d, struct dag *dag, int i, ynode_t *node,
 	scope = xcalloc((size_t)dag->ntasks, 1);
 	dag_scope_of(dag, i, scope);
 	add_edge(setup, t);
-	for (int x = 0; x < dag->ntasks; x++)
-		if (scope[x])
-			add_edge(&dag->tasks[x], t);
+	for (int x = 0; x < dag->ntasks; x++) {
+		struct task *m = &dag->tasks[x];
+
+		if (!scope[x])
+			continue;
+		add_edge(m, t);
+		/* its setup runs (again) before it does */
+		m->setups = xreallocarray(m->setups, (size_t)m->nsetups + 1,
+					  sizeof(int));
+		m->setups[m->nsetups++] = setup->index;
+	}
 	free(scope);
 	return 0;
 }

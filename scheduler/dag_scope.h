@@ -5,7 +5,9 @@
  * teardown. At load the teardown gets the setup and every task of the
  * scope as upstream, so it is evaluated whenever one of them ends; the
  * scheduler runs it once all have ended, whatever their states, provided
- * the setup succeeded (scheduler/sched_teardown.c). Clearing a task of the
+ * the setup succeeded, and a task of the scope waits for its setup to
+ * have ended (after a clear, the setup runs again first)
+ * (scheduler/sched_teardown.c). Clearing a task of the
  * scope (or the setup) clears the setup and the teardown too.
  */
 #ifndef SLUICE_DAG_SCOPE_H

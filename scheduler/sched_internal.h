@@ -485,6 +485,10 @@ void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 enum trigger_decision sched_teardown_decide(const struct ti *ti,
 					    const struct upstream_counts *c);
 int sched_teardown_counts(const struct run *r, int i);
+/* Has a setup whose scope holds ti not ended yet (ti then waits)? A
+ * setup ti ended: evaluate the task instances of its scope again. */
+int sched_teardown_setup_pending(const struct ti *ti);
+void sched_teardown_setup_ended(struct sched *s, struct ti *ti);
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */
 void sched_retention_start(struct sched *s);

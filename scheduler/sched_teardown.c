@@ -26,6 +26,29 @@ sched_teardown_decide(const struct ti *ti, const struct upstream_counts *c)
 }
 
 int
+sched_teardown_setup_pending(const struct ti *ti)
+{
+	const struct task *t = ti_task(ti);
+
+	for (int k = 0; k < t->nsetups; k++)
+		if (!ti_state_done(ti->run->tis[t->setups[k]].state))
+			return 1;
+	return 0;
+}
+
+void
+sched_teardown_setup_ended(struct sched *s, struct ti *ti)
+{
+	const struct dag *d = ti->run->dag;
+
+	for (int i = 0; i < d->ntasks; i++)
+		for (int k = 0; k < d->tasks[i].nsetups; k++)
+			if (d->tasks[i].setups[k] == ti->task &&
+			    ti->run->tis[i].state == TI_NONE)
+				sched_dispatch_eval(s, &ti->run->tis[i]);
+}
+
+int
 sched_teardown_counts(const struct run *r, int i)
 {
 	const struct task *t = &r->dag->tasks[i];

@@ -199,6 +199,32 @@ test_clear_in_scope(void)
 	h_close();
 }
 
+/* a cleared step whose own upstream stays done still waits for its
+ * setup to run again: it never runs without its cluster */
+static void
+test_clear_waits_for_setup(void)
+{
+	char *step[] = { "step2", NULL };
+	char names[512];
+
+	h_open(cluster, NULL);
+	h_trigger("cl", "p");
+	h_end_all();
+	CHECK_EQ_INT(3, clear(step, 0, names, sizeof names));
+	CHECK_EQ_STR("create,step2,terminate", names);
+	h_poke_db();
+	CHECK_EQ_STR("success", STATE("step1"));
+	CHECK_EQ_INT(1, h_running("create"));
+	CHECK_EQ_INT(0, h_running("step2"));
+	CHECK_EQ_STR("none", STATE("step2"));
+	h_end("create", "p", 0);
+	CHECK_EQ_INT(1, h_running("step2"));
+	h_end("step2", "p", 0);
+	h_end("terminate", "p", 0);
+	CHECK_EQ_STR("success", h_run_state("cl", "p"));
+	h_close();
+}
+
 /* only_failed: a failed step pulls in its setup and teardown, which
  * succeeded */
 static void
@@ -242,6 +268,7 @@ main(void)
 	RUN(test_teardown_failure_ignored);
 	RUN(test_setup_failure);
 	RUN(test_clear_in_scope);
+	RUN(test_clear_waits_for_setup);
 	RUN(test_clear_only_failed);
 	return UNIT_END();
 }
