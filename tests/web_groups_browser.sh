@@ -39,6 +39,11 @@ assert_eq '[{"name": "extract", "tasks": [1, 2, 3]}, {"name": "steps", "tasks": 
 	"$(jget 'd["groups"]')" "the grid's groups"
 assert_eq '["failed", "success"]' "$(jget 'd["partitions"][0]["group_cells"]')" "the groups' states"
 
+# the clear preview of a step lists its setup and teardown too
+assert_status 200 POST /dags/grp/clear '{"tasks": ["step_1"], "partitions": ["p1"], "dry_run": true}'
+assert_eq '["create_cluster", "step_1", "terminate_cluster"]' \
+	"$(jget 'sorted(x["task"] for x in d["task_instances"])')" "the clear preview of step_1"
+
 SHOTS=${WEB_SHOTS:-$PWD/tests/shots-web_groups}
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
