@@ -34,10 +34,8 @@ dag_scope_load_task(struct ydoc *d, ynode_t *node, struct task *t,
 	return 0;
 }
 
-/* Mark in seen every task reachable from i (down: by downstream edges,
- * else by upstream ones), i itself excluded unless reached again. */
-static void
-reach(const struct dag *dag, int i, char *seen, int down)
+void
+dag_scope_reach(const struct dag *dag, int i, char *seen, int down)
 {
 	const struct task *t = &dag->tasks[i];
 	int n = down ? t->ndownstream : t->nupstream;
@@ -46,7 +44,7 @@ reach(const struct dag *dag, int i, char *seen, int down)
 	for (int k = 0; k < n; k++)
 		if (!seen[next[k]]) {
 			seen[next[k]] = 1;
-			reach(dag, next[k], seen, down);
+			dag_scope_reach(dag, next[k], seen, down);
 		}
 }
 
@@ -60,8 +58,8 @@ dag_scope_of(const struct dag *dag, int teardown, char *set)
 		return;
 	down = xcalloc((size_t)dag->ntasks, 1);
 	up = xcalloc((size_t)dag->ntasks, 1);
-	reach(dag, td->teardown_of, down, 1);
-	reach(dag, teardown, up, 0);
+	dag_scope_reach(dag, td->teardown_of, down, 1);
+	dag_scope_reach(dag, teardown, up, 0);
 	for (int x = 0; x < dag->ntasks; x++)
 		if (down[x] && up[x] && x != teardown && x != td->teardown_of)
 			set[x] = 1;

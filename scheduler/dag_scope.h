@@ -30,6 +30,9 @@ int dag_scope_load_task(struct ydoc *d, ynode_t *node, struct task *t,
  */
 int dag_scope_link(struct ydoc *d, struct dag *dag, int i, ynode_t *node,
 		   struct sl_err *err);
+/* seen[x] = 1 for every task reachable from task i (down: by downstream
+ * edges, else by upstream ones); i itself only if reached again. */
+void dag_scope_reach(const struct dag *dag, int i, char *seen, int down);
 /* set[x] = 1 for every task x of the scope of teardown (an index of a
  * teardown task); set holds dag->ntasks bytes, zeroed by the caller. */
 void dag_scope_of(const struct dag *dag, int teardown, char *set);
