@@ -39,6 +39,11 @@ assert_eq '[{"name": "extract", "tasks": [1, 2, 3]}, {"name": "steps", "tasks": 
 	"$(jget 'd["groups"]')" "the grid's groups"
 assert_eq '["failed", "success"]' "$(jget 'd["partitions"][0]["group_cells"]')" "the groups' states"
 
+# the DAG's task list says who is in which group, and the setup/teardown
+assert_status 200 GET /dags/grp
+assert_eq extract "$(jget '[t for t in d["task_list"] if t["name"] == "x2"][0]["group"]')" "x2's group"
+assert_eq create_cluster "$(jget '[t for t in d["task_list"] if t["name"] == "terminate_cluster"][0]["teardown_of"]')" "the teardown's setup"
+assert_eq true "$(jget '[t for t in d["task_list"] if t["name"] == "create_cluster"][0]["setup"]')" "the setup"
 # the clear preview of a step lists its setup and teardown too
 assert_status 200 POST /dags/grp/clear '{"tasks": ["step_1"], "partitions": ["p1"], "dry_run": true}'
 assert_eq '["create_cluster", "step_1", "terminate_cluster"]' \
