@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
@@ -209,6 +211,19 @@ test_clear_waits_for_setup(void)
 	CHECK_EQ_INT(1, h_running("create"));
 	CHECK_EQ_INT(0, h_running("step2"));
 	CHECK_EQ_STR("none", STATE("step2"));
+	{
+		/* what the API and sluice tasks say it waits for */
+		struct sched *s = h_sched();
+		json_t *why = NULL;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag,
+						h_dag("cl"), "p", "step2", h_now(), &why, &err));
+		CHECK_EQ_STR("waits for its setup create (running)",
+			     json_string_value(json_object_get(why, "text")));
+		json_decref(why);
+	}
 	h_end("create", "p", 0);
 	CHECK_EQ_INT(1, h_running("step2"));
 	h_end("step2", "p", 0);
