@@ -12,6 +12,8 @@
  *   sched_notify.c    emails and on_success / on_failure hooks
  *   sched_test.c      `sluice test`
  *   sched_recheck.c   late data: rechecks of partitions sensors passed
+ *   sched_teardown.c  setup and teardown tasks: when a teardown runs, what
+ *                     its failure does to the run, scopes waiting on setups
  */
 #ifndef SLUICE_SCHED_INTERNAL_H
 #define SLUICE_SCHED_INTERNAL_H
