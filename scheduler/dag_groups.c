@@ -93,6 +93,21 @@ dag_groups_names(const struct dag *dag, int *n)
 	return names;
 }
 
+void
+dag_groups_task_json(const struct dag *d, const struct task *t, json_t *o)
+{
+	if (t->group != NULL)
+		json_object_set_new(o, "group", json_string(t->group));
+	if (t->setup)
+		json_object_set_new(o, "setup", json_true());
+	if (t->is_teardown) {
+		json_object_set_new(o, "teardown_of",
+				    json_string(d->tasks[t->teardown_of].name));
+		json_object_set_new(o, "on_teardown_failure",
+				    json_string(t->teardown_ignore ? "ignore" : "fail"));
+	}
+}
+
 const char *
 dag_group_state(const char *const *states, int n)
 {

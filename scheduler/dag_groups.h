@@ -31,6 +31,10 @@ int dag_groups_link(struct dag *dag, struct task *t, const char *ref,
  * NULL-terminated array of pointers into the tasks (free the array only);
  * *n gets how many. */
 const char **dag_groups_names(const struct dag *dag, int *n);
+/* A task's group, setup, teardown_of and on_teardown_failure, when set,
+ * into o (its object in `sluice dags show --json` and the API). */
+void dag_groups_task_json(const struct dag *d, const struct task *t,
+			  json_t *o);
 /*
  * The one state a group shows for its task instances' states (names, n
  * of them; NULL entries: no task instance yet): running when any is

@@ -11,6 +11,16 @@ assert_contains "$(sl dags validate)" "DAG files OK"
 start_scheduler
 sl dags unpause transient_cluster >/dev/null
 C=$H/data/clusters
+# dags show: the teardown's rule is its own; --json names groups and roles
+assert_contains "$(sl dags show transient_cluster)" "terminate_cluster        shell            teardown"
+sl --json dags show transient_cluster | /usr/bin/python3 -c '
+import json,sys
+t={x["task"]: x for x in json.load(sys.stdin)["tasks"]}
+assert t["transform"]["group"] == "steps", t["transform"]
+assert t["create_cluster"]["setup"] is True
+assert t["terminate_cluster"]["teardown_of"] == "create_cluster"
+assert t["terminate_cluster"]["on_teardown_failure"] == "fail"
+' || fail "dags show --json: groups, setup and teardown"
 
 sl trigger transient_cluster --partition good --wait >/dev/null || fail "the good run failed"
 run_id=good

@@ -256,10 +256,6 @@ enum web_result api_grid_keys(struct web_req *r);
  * group) from its task instances' states by task index ("" or NULL:
  * none). */
 void grid_groups_head(const struct dag *d, struct buf *out);
-/* A task's group, setup, teardown_of and on_teardown_failure, when set,
- * into its object o of the DAG's task_list. */
-void grid_groups_task_json(const struct dag *d, const struct task *t,
-			   json_t *o);
 void grid_groups_cells(const struct dag *d, const char *const *states,
 		       struct buf *out);
 struct store_grid_query;
