@@ -54,7 +54,7 @@ rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/groups_ui.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-for s in 01-grid-collapsed 02-grid-expanded 03-graph-collapsed 04-graph-expanded; do
+for s in 01-grid-collapsed 02-grid-expanded 03-graph-collapsed 04-graph-expanded 05-clear-preview; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_groups_browser: ok"

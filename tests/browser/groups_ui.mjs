@@ -45,6 +45,21 @@ try {
   await page.locator('#grid td.cell[data-task="x2"]').waitFor({ state: 'detached', timeout: WAIT });
   check(true, 'grid: a click on the group cell collapses it');
 
+  // --- the clear preview of a step inside a setup's scope names the
+  // setup and the teardown too ---
+  await page.click('#grid th.group[data-group="steps"]');
+  await page.locator('#grid td.cell[data-task="step_1"]').waitFor({ timeout: WAIT });
+  await page.click('#grid td.cell[data-task="step_1"]');
+  await page.click('#clear-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  const rows = await page.locator('#preview-table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  const tasks = rows.map((r) => r[1]).sort();
+  check(JSON.stringify(tasks) === JSON.stringify(['create_cluster', 'step_1', 'terminate_cluster']),
+    'the clear preview of step_1 lists its setup and teardown: ' + JSON.stringify(rows));
+  await shot('05-clear-preview');
+  await page.click('#preview-cancel');
+
   // --- the graph: one box per group, expanded on click ---
   await page.goto(URL + '/dags/grp/graph');
   await page.locator('#graph g.node.group[data-group="extract"]').waitFor({ timeout: WAIT });
