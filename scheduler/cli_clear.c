@@ -48,6 +48,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	struct dag *d;
 	struct sl_err err;
 	json_t *list = NULL, *given_params = NULL, *params = NULL;
+	char one_key[PARTITION_KEY_MAX];
 
 	memset(&spec, 0, sizeof spec);
 	spec.downstream = cli_opt_flag(args, "downstream") > 0;
@@ -110,6 +111,12 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		/* the runs resolved are exactly those starting in this range */
 		spec.from_s = set.v[0].start_s;
 		spec.to_s = set.v[set.n - 1].start_s;
+		if (partition != NULL && set.n == 1) {
+			/* that run only: two runs of an unscheduled DAG
+			 * triggered within a second share their start */
+			snprintf(one_key, sizeof one_key, "%s", set.v[0].key);
+			spec.partition = one_key;
+		}
 		if (spec.dry_run && !c->json) {
 			fprintf(stderr, "partitions: %s", set.v[0].key);
 			if (set.n > 1)

@@ -8,6 +8,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag_groups.h"
 #include "scheduler/dag_reference.h"
 #include "scheduler/dag_schema.h"
 #include "scheduler/next_partition.h"
@@ -293,6 +294,7 @@ dags_show(struct cli *c, const char *name)
 		    "trigger_rule", trigger_rule_name(t->trigger_rule),
 		    "retries", t->retries, "executor", t->executor, "pool", t->pool,
 		    "options", t->options));
+		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:O,s:o}", "dag", d->name,
 		      "file", d->file, "schedule", d->schedule_text, "timezone",
@@ -324,8 +326,9 @@ dags_show(struct cli *c, const char *name)
 			buf_init(&after, 0);
 			for (int k = 0; k < t->nupstream; k++)
 				buf_printf(&after, "%s%s", k ? ", " : "", d->tasks[t->upstream[k]].name);
+			/* a teardown's rule is its own (dag_scope.h) */
 			printf("%-24s %-16s %-14s %s\n", t->name, t->op->name,
-			       trigger_rule_name(t->trigger_rule),
+			       t->is_teardown ? "teardown" : trigger_rule_name(t->trigger_rule),
 			       after.len ? buf_str(&after) : "-");
 			buf_free(&after);
 		}

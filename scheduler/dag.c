@@ -18,9 +18,11 @@
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag_groups.h"
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_needs.h"
 #include "scheduler/dag_params.h"
+#include "scheduler/dag_scope.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
 #include "base/ydoc.h"
@@ -871,6 +873,10 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    ynode_get_strv(d, v, "produces", &t->produces, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
+	if ((dag_groups_load_task(d, src->node, t, what, err) < 0 ||
+	     dag_scope_load_task(d, src->node, t, what, err) < 0) &&
+	    load_note(lc) < 0)
+		return -1;
 	if ((v = ymap_get(d, src->node, "description")) != NULL &&
 	    !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "description", &s, err) < 0) {
@@ -947,6 +953,20 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 			if (v->type == YAML_SEQUENCE_NODE &&
 			    yseq_begin(v) + k < yseq_end(v))
 				item = ydoc_node(d, yseq_begin(v)[k]);
+			if (dag_groups_is_ref(after[k])) {
+				struct sl_err gerr;
+
+				sl_err_clear(&gerr);
+				if (dag_groups_link(dag, t, after[k], &gerr) < 0) {
+					ydoc_err(d, item, err, "tasks.%s.after: %s",
+						 t->name, gerr.msg);
+					if (load_note(lc) < 0) {
+						strv_free(after);
+						return -1;
+					}
+				}
+				continue;
+			}
 			if (u == NULL)
 				ydoc_err(d, item, err,
 					 "tasks.%s.after: unknown task '%s'",
@@ -977,6 +997,11 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 		}
 		strv_free(after);
 	}
+	for (int i = 0; i < dag->ntasks; i++)
+		if (srcs[i].node != NULL &&
+		    dag_scope_link(d, dag, i, srcs[i].node, err) < 0 &&
+		    load_note(lc) < 0)
+			return -1;
 	color = xcalloc((size_t)dag->ntasks, 1);
 	stack = xcalloc((size_t)dag->ntasks + 1, sizeof(int));
 	for (int i = 0; i < dag->ntasks && r == 0; i++)
@@ -1239,6 +1264,12 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 					 key ? key : "?");
 				if (load_note(lc) < 0)
 					goto fail;
+			} else if (dag_key_task_only(key)) {
+				ydoc_err(d, k, err,
+					 "defaults: '%s' belongs to one task, not to defaults",
+					 key);
+				if (load_note(lc) < 0)
+					goto fail;
 			}
 		}
 	} else
@@ -1392,6 +1423,8 @@ dag_free(struct dag *d)
 		free(t->description);
 		dag_needs_free(t->needs, t->nneeds);
 		strv_free(t->produces);
+		free(t->group);
+		free(t->setups);
 	}
 	dag_needs_free(d->needs, d->nneeds);
 	free(d->tasks);

@@ -106,6 +106,13 @@ struct task {
 					 * come first, in dag->needs) */
 	int nneeds;
 	char **produces;		/* datasets, NULL-terminated, or NULL */
+	char *group;			/* group: NAME, or NULL (dag_groups.c) */
+	int setup;			/* setup: true (dag_scope.c) */
+	int is_teardown;		/* teardown_of: given; then */
+	int teardown_of;		/* the setup's index */
+	int teardown_ignore;		/* on_teardown_failure: ignore */
+	int *setups;			/* the setups whose scope holds it */
+	int nsetups;
 	int line, col;			/* where the task is defined */
 };
 

@@ -72,7 +72,72 @@ const struct dag_key_value dag_need_on_change[] = {
 	{ NULL, NULL },
 };
 
+const struct dag_key_value dag_teardown_failure_values[] = {
+	{ "fail", "a failed teardown fails the run (the default)" },
+	{ "ignore", "a failed teardown leaves the run's state to the other tasks" },
+	{ NULL, NULL },
+};
+
 const struct dag_key_value dag_key_notes[] = {
+	{ "Groups",
+	  "group: NAME puts a task in a group. after: may name group:NAME: the "
+	  "task then runs after every task of the group (under its trigger_rule, "
+	  "as if each were listed). A group that no task names, or a task "
+	  "listing its own group, is a load error (file:line:column). The grid "
+	  "and the graph show a group as one column (one box) whose state is "
+	  "the aggregate of its tasks': running while any is scheduled, queued, "
+	  "running or waiting for a retry; else failed if any failed or is "
+	  "upstream_failed; else none while none has ended (running while some "
+	  "have); else success (skipped when all were skipped). A "
+	  "click on the group's column (or box) shows its tasks. Example: load "
+	  "runs once both extracts have succeeded:\n\n"
+	  "    tasks:\n"
+	  "      extract_orders:\n"
+	  "        group: extract\n"
+	  "        command: ./extract.sh orders {{ ds }}\n"
+	  "      extract_stores:\n"
+	  "        group: extract\n"
+	  "        command: ./extract.sh stores {{ ds }}\n"
+	  "      load:\n"
+	  "        after: [\"group:extract\"]\n"
+	  "        command: ./load.sh {{ ds }}" },
+	{ "Setup and teardown",
+	  "setup: true makes a task a setup (it creates something: a cluster, a "
+	  "scratch schema); teardown_of: SETUP on another makes it that setup's "
+	  "teardown (it removes it). The scope is every task downstream of the "
+	  "setup and upstream of the teardown; the teardown waits for the setup "
+	  "and for every task of the scope, and runs once they have all ended, "
+	  "whatever their states, provided the setup succeeded (a failed setup: "
+	  "the teardown is upstream_failed; a skipped one: skipped). A teardown "
+	  "takes no trigger_rule. The run's state follows its tasks: a failed "
+	  "task of the scope fails the run even though the teardown succeeded; a "
+	  "failed teardown fails the run too, unless on_teardown_failure: "
+	  "ignore. Clearing a task of the scope (or the setup) clears the setup "
+	  "and the teardown as well, so the resource exists while it re-runs and "
+	  "is removed after; sluice clear's preview and the web's list them. "
+	  "A task of the scope also waits for its setup to have ended (after a "
+	  "clear, the setup runs again before it). The canonical case: create a "
+	  "cluster, run steps on it, always terminate it (dags/transient_cluster.yaml "
+	  "runs it with nothing but a shell):\n\n"
+	  "    tasks:\n"
+	  "      create_cluster:\n"
+	  "        setup: true\n"
+	  "        command: ./cluster.sh create {{ partition }}\n"
+	  "      extract:\n"
+	  "        group: steps\n"
+	  "        after: [create_cluster]\n"
+	  "        command: ./step.sh extract {{ ds }}\n"
+	  "      transform:\n"
+	  "        group: steps\n"
+	  "        after: [extract]\n"
+	  "        command: ./step.sh transform {{ ds }}\n"
+	  "      terminate_cluster:\n"
+	  "        teardown_of: create_cluster\n"
+	  "        after: [\"group:steps\"]\n"
+	  "        command: ./cluster.sh terminate {{ partition }}\n\n"
+	  "If transform fails, terminate_cluster still runs once it has ended and "
+	  "the run is failed; if create_cluster fails, nothing runs on the cluster "
+	  "and terminate_cluster is upstream_failed." },
 	{ "Needs",
 	  "needs: makes a partition wait for the partitions of other DAGs (or of a "
 	  "dataset a task produces:), mapped by intervals with no mapper to write. "
@@ -250,7 +315,7 @@ const struct dag_key dag_keys_task[] = {
 	  "the task type, which decides the other keys (see Task types)",
 	  "shell", NULL, 0, 0, 0 },
 	{ "after", DKT_STRINGS, 0, "[]",
-	  "the upstream tasks of this task, by name",
+	  "the upstream tasks of this task, by name; group:NAME names every task of a group (see Groups)",
 	  "[extract, check]", NULL, 0, 0, 1 },
 	{ "trigger_rule", DKT_ENUM, 0, "all_success",
 	  "what the upstream tasks must have done for this one to run",
@@ -324,6 +389,18 @@ const struct dag_key dag_keys_task[] = {
 	{ "produces", DKT_STRINGS, 0, "[]",
 	  "datasets of which a partition exists once this task succeeds in it (free text: lake.trades, s3://bucket/prefix/)",
 	  "[warehouse.bands]", NULL, 0, 0, 1 },
+	{ "group", DKT_STRING, 0, NULL,
+	  "the group the task belongs to: shown as one column in the grid and one box in the graph, named by after: [group:NAME] (see Groups)",
+	  "extract", NULL, 0, 0, 1 },
+	{ "setup", DKT_BOOL, 0, "false",
+	  "the task creates something its downstream tasks use, which a teardown removes (see Setup and teardown)",
+	  "true", NULL, 0, 0, 1 },
+	{ "teardown_of", DKT_STRING, 0, NULL,
+	  "the setup task this task tears down: it runs once the setup succeeded and every task between them ended, whatever their states (see Setup and teardown)",
+	  "create_cluster", NULL, 0, 0, 1 },
+	{ "on_teardown_failure", DKT_ENUM, 0, "fail",
+	  "a teardown's failure fails the run (fail) or not (ignore)",
+	  "ignore", dag_teardown_failure_values, 0, 0, 1 },
 	{ "log_max", DKT_STRING, 0, "100MB",
 	  "the most output a try's log keeps: the first and last half, and a line saying how much was dropped (0: no cap)",
 	  "20MB", NULL, 0, 0, 1 },
@@ -344,6 +421,14 @@ dag_key_sensor_only(const char *name)
 {
 	return strcmp(name, "deadline") == 0 || strcmp(name, "recheck") == 0 ||
 	       strcmp(name, "recheck_interval") == 0;
+}
+
+int
+dag_key_task_only(const char *name)
+{
+	return strcmp(name, "group") == 0 || strcmp(name, "setup") == 0 ||
+	       strcmp(name, "teardown_of") == 0 ||
+	       strcmp(name, "on_teardown_failure") == 0;
 }
 
 int

@@ -68,6 +68,8 @@ extern const struct dag_key_value dag_param_types[];
 /* A need's keys, and its on_change values (enum need_on_change). */
 extern const struct dag_key_value dag_need_keys[];
 extern const struct dag_key_value dag_need_on_change[];
+/* on_teardown_failure values (dag_scope.c). */
+extern const struct dag_key_value dag_teardown_failure_values[];
 
 /* How partitions, SLAs, timeouts and hooks are counted: {topic, text}
  * paragraphs for the reference. */
@@ -79,6 +81,9 @@ const struct dag_key *dag_key_find(const struct dag_key *tab,
  * task of another type that sets it is an error; from defaults: only the
  * sensors get it. */
 int dag_key_sensor_only(const char *name);
+/* Is this common task key one task's own (group, setup, teardown_of,
+ * on_teardown_failure)? defaults: may not give it. */
+int dag_key_task_only(const char *name);
 /* Index of name in a {NULL}-terminated value list, or -1. */
 int dag_key_value_index(const struct dag_key_value *v, const char *name);
 /* "a, b, c" of a table's names into out (size n). */

@@ -252,6 +252,8 @@ sched_ti_set(struct sched *s, struct ti *ti, enum ti_state to,
 		return -1;
 	}
 	ti->state = to;
+	if (ti_task(ti)->setup && ti_state_done(to))
+		sched_teardown_setup_ended(s, ti);
 	if (u->set & TIU_TRY_NUMBER)
 		ti->try_number = u->try_number;
 	if (u->set & TIU_NEXT_AT)

@@ -179,7 +179,10 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 		default: break;
 		}
 	}
-	dec = trigger_eval((int)t->trigger_rule, &c);
+	if (t->nsetups > 0 && sched_teardown_setup_pending(ti))
+		return;
+	dec = t->is_teardown ? sched_teardown_decide(ti, &c) :
+			       trigger_eval((int)t->trigger_rule, &c);
 	if (dec == TRIGGER_WAIT)
 		return;
 	if (dec == TRIGGER_RUN) {

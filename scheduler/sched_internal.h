@@ -12,6 +12,8 @@
  *   sched_notify.c    emails and on_success / on_failure hooks
  *   sched_test.c      `sluice test`
  *   sched_recheck.c   late data: rechecks of partitions sensors passed
+ *   sched_teardown.c  setup and teardown tasks: when a teardown runs, what
+ *                     its failure does to the run, scopes waiting on setups
  */
 #ifndef SLUICE_SCHED_INTERNAL_H
 #define SLUICE_SCHED_INTERNAL_H
@@ -480,6 +482,18 @@ struct sched_sla_miss {
 };
 void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 		      size_t n);
+/* sched_teardown.c: setup and teardown tasks (dag_scope.h). What to do
+ * with teardown ti given its upstream counts (it runs once they all ended,
+ * whatever their states, if its setup succeeded); does task instance i of
+ * r count for the run's state (not a failed teardown that says
+ * on_teardown_failure: ignore)? */
+enum trigger_decision sched_teardown_decide(const struct ti *ti,
+					    const struct upstream_counts *c);
+int sched_teardown_counts(const struct run *r, int i);
+/* Has a setup whose scope holds ti not ended yet (ti then waits)? A
+ * setup ti ended: evaluate the task instances of its scope again. */
+int sched_teardown_setup_pending(const struct ti *ti);
+void sched_teardown_setup_ended(struct sched *s, struct ti *ti);
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */
 void sched_retention_start(struct sched *s);

@@ -124,8 +124,9 @@ sched_runs_check_done(struct sched *s, struct run *r)
 	for (int i = 0; i < r->ntis; i++) {
 		if (!ti_state_done(r->tis[i].state) || r->tis[i].live != NULL)
 			open++;
-		else if (r->tis[i].state == TI_FAILED ||
-			 r->tis[i].state == TI_UPSTREAM_FAILED)
+		else if ((r->tis[i].state == TI_FAILED ||
+			  r->tis[i].state == TI_UPSTREAM_FAILED) &&
+			 sched_teardown_counts(r, i))
 			failed = 1;
 	}
 	if (open > 0) {

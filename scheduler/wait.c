@@ -285,8 +285,21 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 	} else if (state == TI_NONE) {
 		struct upstream_counts c;
 		json_t *up = upstream_reason(d, t, tis, &c);
+		const struct task *setup = NULL;
 
-		if (trigger_eval((int)t->trigger_rule, &c) == TRIGGER_WAIT) {
+		/* a task of a setup's scope waits for the setup to end (after
+		 * a clear it runs again first: dag_scope.h) */
+		for (int k = 0; k < t->nsetups && setup == NULL; k++)
+			if (!ti_state_done(state_of(ti_named(tis, d->tasks[t->setups[k]].name))))
+				setup = &d->tasks[t->setups[k]];
+		if (setup != NULL) {
+			json_decref(up);
+			res = reason(WAIT_UPSTREAM, "waits for its setup %s (%s)", setup->name,
+				     ti_state_name(state_of(ti_named(tis, setup->name))));
+		/* a teardown waits for all of its upstream, whatever their
+		 * states (dag_scope.h) */
+		} else if (t->is_teardown ? c.done < c.total :
+		    trigger_eval((int)t->trigger_rule, &c) == TRIGGER_WAIT) {
 			res = up;
 		} else {
 			json_decref(up);

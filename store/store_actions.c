@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "scheduler/dag.h"
+#include "scheduler/dag_scope.h"
 #include "scheduler/tz.h"
 #include "store/store_internal.h"
 
@@ -27,21 +28,6 @@ store_audit(struct store *s, const char *who, const char *action,
 	r = store_step_done(s, st);
 	free(text);
 	return r;
-}
-
-/* Add task i and (recursively) its downstream or upstream to the set. */
-static void
-mark_closure(const struct dag *dag, int i, char *set, int down)
-{
-	const struct task *t = &dag->tasks[i];
-	int n = down ? t->ndownstream : t->nupstream;
-	const int *next = down ? t->downstream : t->upstream;
-
-	for (int k = 0; k < n; k++)
-		if (!set[next[k]]) {
-			set[next[k]] = 1;
-			mark_closure(dag, next[k], set, down);
-		}
 }
 
 /* The partition keys of the runs in clear_set, oldest first (at most
@@ -100,9 +86,9 @@ store_clear(struct store *s, const struct dag *dag,
 		if (!base[i])
 			continue;
 		if (spec->downstream)
-			mark_closure(dag, i, sel, 1);
+			dag_scope_reach(dag, i, sel, 1);
 		if (spec->upstream)
-			mark_closure(dag, i, sel, 0);
+			dag_scope_reach(dag, i, sel, 0);
 	}
 	for (int i = 0; i < dag->ntasks; i++)
 		if (sel[i])
@@ -144,6 +130,8 @@ store_clear(struct store *s, const struct dag *dag,
 		store_db_err(s, err, "selecting task instances");
 		goto fail;
 	}
+	if (store_clear_scope(s, dag, err) < 0)
+		goto fail;
 	if (out != NULL) {
 		st = store_stmt(s,
 		    "SELECT r.partition, ti.task_id, ti.state FROM clear_set c "
@@ -404,7 +392,7 @@ store_mark_downstream(struct store *s, const struct dag *dag,
 		goto out;
 	}
 	state[t->index] = TI_SUCCESS;
-	mark_closure(dag, t->index, down, 1);
+	dag_scope_reach(dag, t->index, down, 1);
 	/* free from the top: a task freed lets its own downstream go */
 	do {
 		changed = 0;

@@ -53,6 +53,10 @@ int store_step_done(struct store *s, sqlite3_stmt *st);
 /* Every row of st as an object keyed by column name ("params" parsed);
  * NULL on a database error. */
 json_t *store_rows_json(sqlite3_stmt *st);
+/* store_scope.c: with the task instances a clear selected in the temp
+ * table clear_set, add the setups and teardowns whose scope they touch. */
+int store_clear_scope(struct store *s, const struct dag *dag,
+		      struct sl_err *err);
 /* Say a failed statement on stderr, unless the owner does (quiet). */
 void store_log_failure(struct store *s);
 

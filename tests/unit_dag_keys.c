@@ -69,14 +69,19 @@ load_task_key(const char *key, const char *value, int quiet)
 {
 	char text[4096];
 
+	/* a teardown's keys are tried on a teardown (the examples name the
+	 * setup create_cluster) */
 	snprintf(text, sizeof text,
 		 "dag: d\n"
 		 "tasks:\n"
 		 "  extract: {command: \"true\"}\n"
 		 "  check: {command: \"true\"}\n"
+		 "  create_cluster: {command: \"true\", setup: true}\n"
 		 "  a:\n"
-		 "    command: \"true\"\n"
-		 "    %s: %s\n", key, value);
+		 "    command: \"true\"\n%s"
+		 "    %s: %s\n",
+		 strcmp(key, "on_teardown_failure") == 0 ?
+		 "    teardown_of: create_cluster\n" : "", key, value);
 	return load(text, quiet);
 }
 
@@ -110,8 +115,11 @@ test_keys_in_schema(void)
 		CHECK(json_object_get(task, k->name) != NULL);
 		CHECK(k->doc != NULL && k->example != NULL);
 		if (strcmp(k->name, "after") != 0 &&
-		    strcmp(k->name, "description") != 0)
+		    strcmp(k->name, "description") != 0 &&
+		    !dag_key_task_only(k->name))
 			CHECK(json_object_get(defaults, k->name) != NULL);
+		else
+			CHECK(json_object_get(defaults, k->name) == NULL);
 	}
 	/* every type's keys, and one if/then per type naming exactly them */
 	CHECK_EQ_INT(0, json_array_size(rules) == 0);

@@ -294,6 +294,8 @@ api_clear(struct web_req *r)
 		int n;
 
 		spec.from_s = spec.to_s = set.v[i].start_s;
+		/* that run only (an unscheduled DAG's runs may share a start) */
+		spec.partition = set.v[i].key;
 		n = store_clear(r->w->store, d, &spec, who, &list, &err);
 		if (n < 0) {
 			if (began)

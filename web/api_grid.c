@@ -81,6 +81,8 @@ struct grid_fill {
 	struct grid_cell *cells;
 	char **slow;
 	int hint;
+	char (*state)[GRID_CELL_MAX];	/* each task's state (groups) */
+	const char **states;		/* pointers to them */
 };
 
 /* One task instance of the run being written → its cell. */
@@ -108,6 +110,13 @@ grid_cell_cb(void *arg, const char *task, const char *state,
 		return;	/* a task no longer in the DAG */
 	f->hint = idx + 1;
 	c = &f->cells[idx];
+	if (state != NULL) {
+		/* no printf: the grid writes 100,000 cells */
+		size_t sl = strnlen(state, sizeof f->state[idx] - 1);
+
+		memcpy(f->state[idx], state, sl);
+		f->state[idx][sl] = '\0';
+	}
 	if (state == NULL || !plain_state(state, &n)) {
 		/* not a state this build writes: escaped, kept aside */
 		struct buf sb;
@@ -150,13 +159,17 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 	struct store_grid_run *runs;
 	int nruns = 0, rc = 0;
 	int64_t total = 0;
-	struct grid_fill f = { d, NULL, NULL, 0 };
+	struct grid_fill f = { d, NULL, NULL, 0, NULL, NULL };
 
 	if (store_grid_runs(w->store, d->name, q, limit, offset,
 			    &runs, &nruns, &total) < 0)
 		return -1;
 	f.cells = xmalloc((size_t)d->ntasks * sizeof *f.cells + 1);
 	f.slow = xcalloc((size_t)d->ntasks + 1, sizeof *f.slow);
+	f.state = xcalloc((size_t)d->ntasks + 1, sizeof *f.state);
+	f.states = xcalloc((size_t)d->ntasks + 1, sizeof *f.states);
+	for (int i = 0; i < d->ntasks; i++)
+		f.states[i] = f.state[i];
 	buf_adds(out, "{\"dag\":");
 	json_str(out, d->name);
 	buf_adds(out, ",\"tasks\":[");
@@ -165,7 +178,9 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 			buf_addc(out, ',');
 		json_str(out, d->tasks[i].name);
 	}
-	buf_printf(out, "],\"total\":%lld,\"limit\":%d,\"offset\":%d,",
+	buf_addc(out, ']');
+	grid_groups_head(d, out);
+	buf_printf(out, ",\"total\":%lld,\"limit\":%d,\"offset\":%d,",
 		   (long long)total, limit, offset);
 	if (at != NULL) {
 		/* what a jump named: the page holds the newest of these */
@@ -182,8 +197,10 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 	for (int k = 0; k < nruns; k++) {
 		struct store_grid_run *g = &runs[k];
 
-		for (int i = 0; i < d->ntasks; i++)
+		for (int i = 0; i < d->ntasks; i++) {
 			f.cells[i].len = 0;
+			f.state[i][0] = '\0';
+		}
 		f.hint = 0;
 		if (store_grid_tis(w->store, g->id, grid_cell_cb, &f) < 0) {
 			rc = -1;
@@ -219,12 +236,16 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 			else
 				buf_add(out, "null", 4);
 		}
-		buf_adds(out, "]}");
+		buf_addc(out, ']');
+		grid_groups_cells(d, f.states, out);
+		buf_addc(out, '}');
 	}
 	buf_adds(out, "]}");
 	for (int i = 0; i < d->ntasks; i++)
 		free(f.slow[i]);
 	free(f.slow);
+	free(f.state);
+	free(f.states);
 	store_grid_runs_free(runs, nruns);
 	free(f.cells);
 	return rc;

@@ -251,6 +251,13 @@ enum web_result api_run_delete(struct web_req *r);
 /* api_grid.c */
 enum web_result api_grid(struct web_req *r);
 enum web_result api_grid_keys(struct web_req *r);
+/* grid_groups.c: the grid's ,"groups":[{name, tasks: [index...]}], and a
+ * partition's ,"group_cells":[state...] (nothing when the DAG has no
+ * group) from its task instances' states by task index ("" or NULL:
+ * none). */
+void grid_groups_head(const struct dag *d, struct buf *out);
+void grid_groups_cells(const struct dag *d, const char *const *states,
+		       struct buf *out);
 struct store_grid_query;
 /* The grid: a page of the runs q matches (newest first) x the DAG's
  * tasks, as JSON written into out (web/API.md shows the shape); at (may

@@ -130,6 +130,42 @@
     apply(box.value.trim(), false);
   }
 
+  // --- groups in the grid: a group (group: on tasks) is one column in
+  // the aggregate state the server gives (group_cells), at the place of
+  // its first task; a click on it shows its tasks' columns after it ---
+  function gridColumns(data, open) {
+    const groups = data.groups || [];
+    const groupOf = new Map();
+    groups.forEach((g, gi) => g.tasks.forEach((i) => groupOf.set(i, gi)));
+    const cols = [];
+    const placed = new Set();
+    data.tasks.forEach((t, i) => {
+      const gi = groupOf.get(i);
+      if (gi === undefined) { cols.push({ i }); return; }
+      if (placed.has(gi)) return;
+      placed.add(gi);
+      cols.push({ group: gi });
+      if (open.has(groups[gi].name)) groups[gi].tasks.forEach((m) => cols.push({ i: m, member: true }));
+    });
+    return cols;
+  }
+  function gridGroupHead(data, col, open) {
+    const g = data.groups[col.group];
+    const isOpen = open.has(g.name);
+    return el('th', { class: 'task group' + (isOpen ? ' open' : ''), 'data-group': g.name, 'data-group-toggle': g.name,
+      title: 'group ' + g.name + ': ' + g.tasks.map((i) => data.tasks[i]).join(', ') +
+        (isOpen ? '\nclick to collapse' : '\nclick to show its ' + g.tasks.length + ' tasks') },
+    (isOpen ? '− ' : '+ ') + g.name + ' (' + g.tasks.length + ')');
+  }
+  function gridGroupCell(data, p, col, open) {
+    const g = data.groups[col.group];
+    const state = (p.group_cells || [])[col.group] || 'none';
+    return el('td', { class: 'cell group st-' + state, 'data-group': g.name, 'data-group-toggle': g.name,
+      'data-partition': p.partition, 'data-state': state,
+      title: 'group ' + g.name + ' @ ' + p.partition + '\n' + state +
+        (open.has(g.name) ? '\nclick to collapse' : '\nclick to show its tasks') });
+  }
+
   // --- the partition grid ---
   function initGrid() {
     const table = document.getElementById('grid');
@@ -145,6 +181,7 @@
     let pending = null;             // the action waiting in the preview
     let filter = '';                // the grid's state filter as query text
     let targets = new Set();        // the partitions the last jump named
+    const openGroups = new Set();   // groups shown as their tasks' columns
 
     const key = (p, t) => p + '\u0000' + t;
     const split = (k) => k.split('\u0000');
@@ -186,7 +223,10 @@
       thead.replaceChildren();
       tbody.replaceChildren();
       const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
-      data.tasks.forEach((t) => head.append(el('th', { class: 'task', 'data-task': t, title: 'select the column ' + t }, t)));
+      const cols = gridColumns(data, openGroups);
+      cols.forEach((col) => head.append(col.group !== undefined ? gridGroupHead(data, col, openGroups) :
+        el('th', { class: 'task' + (col.member ? ' in-group' : ''), 'data-task': data.tasks[col.i],
+          title: 'select the column ' + data.tasks[col.i] }, data.tasks[col.i])));
       thead.append(head);
       data.partitions.forEach((p) => {
         const tr = el('tr', { 'data-partition': p.partition, 'data-start': p.start_s,
@@ -195,7 +235,9 @@
         const start = p.start_s !== undefined ? fmtTime(p.start_s * 1000, '') : null;
         tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state + (start && start.title ? '\nstarts ' + start.title : '') },
           el('span', { class: 'run st-' + p.state }), p.partition));
-        p.cells.forEach((c, i) => {
+        cols.forEach((col) => {
+          if (col.group !== undefined) { tr.append(gridGroupCell(data, p, col, openGroups)); return; }
+          const i = col.i, c = p.cells[i];
           const task = data.tasks[i];
           if (!c) { tr.append(el('td', { class: 'cell empty' })); return; }
           const [state, dur, tryNo] = c;
@@ -326,6 +368,14 @@
     }
 
     table.addEventListener('click', (ev) => {
+      const g = ev.target.closest('[data-group-toggle]');
+      if (g) {
+        // a group's column (head or cell) shows or hides its tasks
+        const name = g.dataset.groupToggle;
+        if (openGroups.has(name)) openGroups.delete(name); else openGroups.add(name);
+        render();
+        return;
+      }
       const td = ev.target.closest('td.cell');
       const th = ev.target.closest('th');
       const never = ev.target.closest('tr.never-run[data-never-run]');
