@@ -588,7 +588,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	int64_t now = sched_now(s);
 
 	s->tries_ended++;
-	if (ti == NULL || ti->live != l || ti->state != TI_RUNNING) {
+	/* (queued: its start failed before a process ran) */
+	if (ti == NULL || ti->live != l ||
+	    (ti->state != TI_RUNNING && ti->state != TI_QUEUED)) {
 		/* cleared or marked while running: its result is dropped */
 		if (l->log_path != NULL)
 			sched_try_log(l->log_path, "stopped: the task instance was cleared or marked meanwhile");
