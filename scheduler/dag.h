@@ -106,6 +106,10 @@ struct task {
 					 * come first, in dag->needs) */
 	int nneeds;
 	char **produces;		/* datasets, NULL-terminated, or NULL */
+	int skip_exit_code;		/* this exit status: skipped; 0 none */
+	int branch;			/* picks its downstream tasks (output
+					 * key branch) */
+	int uses_outputs;		/* its templates read tasks.*.output */
 	int line, col;			/* where the task is defined */
 };
 

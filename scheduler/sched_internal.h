@@ -169,6 +169,8 @@ struct live {
 	int replay;			/* an end replayed after a failed
 					 * write (its log lines are written) */
 	char *log_path;
+	json_t *outputs;		/* the run's outputs for its templates
+					 * (sched_output_start), or NULL */
 	struct sched_timer timeout;
 	struct live *next;
 };
@@ -424,6 +426,21 @@ int64_t sched_try_retry_delay(const struct task *t, int tries);
 /* A try ended (process exit, executor error, or poke result). */
 void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		   const char *error, int64_t duration_ms, const char *host);
+
+/* sched_output.c: task outputs, skip_exit_code, branch */
+/* Before try_number of ti starts: remove an old output file; the run's
+ * outputs for its templates (a new reference) when the task reads them,
+ * else NULL. */
+json_t *sched_output_start(struct sched *s, struct ti *ti, int try_number);
+/* l's process ended: read and store its output (*output: a new reference
+ * or NULL); a bad output or branch choice fills why (size n) when it is
+ * empty. Returns 1 when the exit status is the task's skip_exit_code (why
+ * emptied: the task is skipped), else 0. */
+int sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
+		     const char *error, char *why, size_t n, json_t **output);
+/* ti, a branch task, succeeded with output: skip the direct downstream
+ * tasks it did not name. */
+void sched_output_branch(struct sched *s, struct ti *ti, const json_t *output);
 
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);

@@ -57,6 +57,17 @@ try_log_path(const char *logs_dir, const char *dag, const char *partition,
 }
 
 char *
+try_output_path(const char *logs_dir, const char *dag, const char *partition,
+		const char *task, int try_number)
+{
+	char *dir = try_log_dir(logs_dir, dag, partition, task);
+	char *path = xasprintf("%s/try-%d.output", dir, try_number);
+
+	free(dir);
+	return path;
+}
+
+char *
 try_run_id(const char *run_type, const char *partition)
 {
 	return xasprintf("%s__%s", run_type, partition);
@@ -73,6 +84,7 @@ try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out)
 	out->try_number = c->try_number;
 	out->start = c->start_s;
 	out->end = c->end_s;
+	out->outputs = c->outputs;
 	out->tz = c->dag->tz;
 	out->schedule = c->dag->schedule;
 	out->params = c->params;
@@ -144,7 +156,7 @@ try_env_free(char **v)
 
 /* The variables every try (and its hooks) gets, besides the task's env:
  * and the scheduler's own environment (less its SLUICE_* variables). */
-enum { TE_DAG, TE_TASK, TE_PARTITION, TE_RUN_ID, TE_TRY, TE_START, TE_END, TE_HOME, TE_TRY_ID };
+enum { TE_DAG, TE_TASK, TE_PARTITION, TE_RUN_ID, TE_TRY, TE_START, TE_END, TE_HOME, TE_TRY_ID, TE_OUTPUT };
 
 static const struct try_env_var te_vars[] = {
 	[TE_DAG] = { "SLUICE_DAG", "the DAG's name" },
@@ -156,6 +168,7 @@ static const struct try_env_var te_vars[] = {
 	[TE_END] = { "SLUICE_DATA_INTERVAL_END", "the partition's end, ISO-8601 with offset" },
 	[TE_HOME] = { "SLUICE_HOME", "the sluice home folder" },
 	[TE_TRY_ID] = { "SLUICE_TRY_ID", "TASK_INSTANCE_ID.TRY: names this try uniquely" },
+	[TE_OUTPUT] = { "SLUICE_OUTPUT", "a file the try may write key=value lines or one JSON object to (at most 64 KiB): the task's output (see Task outputs)" },
 	{ NULL, NULL },
 };
 
@@ -196,6 +209,14 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 	envp_set(&e, te_vars[TE_HOME].name, c->cfg->home);
 	snprintf(num, sizeof num, "%lld.%d", (long long)c->ti_id, c->try_number);
 	envp_set(&e, te_vars[TE_TRY_ID].name, num);
+	{
+		char *out = try_output_path(c->cfg->logs_dir, c->dag->name,
+					    c->partition, c->task->name,
+					    c->try_number);
+
+		envp_set(&e, te_vars[TE_OUTPUT].name, out);
+		free(out);
+	}
 	try_tmpl_ctx(c, &tc);
 	json_object_foreach(c->task->env, k, v) {
 		struct buf b;

@@ -154,6 +154,7 @@ api_task(struct web_req *r)
 	json_object_set_new(ti, "dag", json_string(d->name));
 	json_object_set_new(ti, "partition", json_string(partition));
 	json_object_set_new(ti, "run_state", json_incref(json_object_get(run, "state")));
+	json_object_set_new(ti, "output", mask_json(json_object_get(ti, "output")));
 	if (json_is_object(json_object_get(run, "params")))
 		json_object_set_new(ti, "params",
 				    dag_params_masked(d, json_object_get(run, "params")));
