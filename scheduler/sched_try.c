@@ -280,6 +280,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	struct ti_update u = TI_UPDATE_INIT;
 	struct sl_err err;
 	char **argv = NULL, **envp = NULL, *stdin_text = NULL, *ran = NULL, **secrets;
+	char *output_path;
 	char msg[1024] = "";
 	int is_sensor = operator_is_sensor(t->op);
 	struct try_ctx c;
@@ -350,9 +351,12 @@ sched_try_start(struct sched *s, struct ti *ti)
 	et.log_max = t->log_max != 0 ? t->log_max : s->cfg->log_max;
 	secrets = try_secrets(&c, envp);
 	et.secrets = secrets;
+	et.output_path = output_path = try_output_path(s->cfg->logs_dir,
+	    ti->run->dag_name, ti->run->partition, t->name, l->try_number);
 	l->handle = l->ex->ops->start(l->ex->inst, &et, sched_try_exec_done, l, msg,
 				      sizeof msg);
 	free((char *)et.cwd);
+	free(output_path);
 	strv_free(argv);
 	strv_free(secrets);
 	try_env_free(envp);
