@@ -432,6 +432,9 @@ void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
  * outputs for its templates (a new reference) when the task reads them,
  * else NULL. */
 json_t *sched_output_start(struct sched *s, struct ti *ti, int try_number);
+/* The run's outputs for ti's templates (a new reference), or NULL when
+ * its task reads none. */
+json_t *sched_output_load(struct sched *s, struct ti *ti);
 /* l's process ended: read and store its output (*output: a new reference
  * or NULL); a bad output or branch choice fills why (size n) when it is
  * empty. Returns 1 when the exit status is the task's skip_exit_code (why

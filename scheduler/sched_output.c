@@ -26,10 +26,20 @@ output_path(struct sched *s, struct ti *ti, int try_number)
 }
 
 json_t *
+sched_output_load(struct sched *s, struct ti *ti)
+{
+	json_t *outputs = NULL;
+
+	if (ti_task(ti)->uses_outputs &&
+	    store_run_outputs(s->store, ti->run->id, &outputs) < 0)
+		outputs = NULL;		/* the render says which is missing */
+	return outputs;
+}
+
+json_t *
 sched_output_start(struct sched *s, struct ti *ti, int try_number)
 {
 	char *path = output_path(s, ti, try_number);
-	json_t *outputs = NULL;
 
 	/* a file left by an earlier life of this try number (a clear
 	 * starts the count again) is not this try's */
@@ -38,10 +48,7 @@ sched_output_start(struct sched *s, struct ti *ti, int try_number)
 			     "cannot remove the old output %s: %s", path,
 			     strerror(errno));
 	free(path);
-	if (ti_task(ti)->uses_outputs &&
-	    store_run_outputs(s->store, ti->run->id, &outputs) < 0)
-		outputs = NULL;		/* the render says which is missing */
-	return outputs;
+	return sched_output_load(s, ti);
 }
 
 /* The names a branch task's output chose, checked against its direct

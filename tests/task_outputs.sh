@@ -2,7 +2,8 @@
 # Task outputs end to end (local executor): a shell task writes key=value
 # lines and a JSON task one object to $SLUICE_OUTPUT; the values are
 # stored with the task instance, shown in the API and on the task page,
-# and a downstream task gets them in its command as quoted data (a value
+# and a downstream task gets them in its command (and its on_success hook,
+# and the API's rendered command) as quoted data (a value
 # with a quote and $(...) in it runs as text). Too big an output fails the
 # task saying why; exit 99 skips a task; a branch task runs only the
 # downstream task it names.
@@ -23,6 +24,7 @@ tasks:
       echo '{"files": 3, "tags": ["a", "b"]}' > "$SLUICE_OUTPUT"
   load:
     after: [extract, meta]
+    on_success: echo "hook saw {{ tasks.extract.output.rows }} rows"
     command: |
       echo "got {{ tasks.extract.output.rows }} rows from" {{ tasks.extract.output.name }} "files={{ tasks.meta.output.files }}"
   huge:
@@ -50,6 +52,8 @@ wait_ti out p1 right skipped
 log=$(cat "$H/logs/out/p1/load/try-1.log")
 assert_contains "$log" "got 42 rows from it's \$(touch /tmp/pwned-by-output) files=3"
 [ ! -e /tmp/pwned-by-output ] || fail "an output value ran as code"
+# its on_success hook too (it appends to the try's log after the end)
+wait_for 20 "load's hook" grep -q "hook saw 42 rows" "$H/logs/out/p1/load/try-1.log"
 
 # stored, and in the API
 assert_eq '{"name":"it'"'"'s $(touch /tmp/pwned-by-output)","rows":"42"}' \
@@ -60,6 +64,9 @@ assert_eq '["a", "b"]' "$(jget 'd["output"]["tags"]')"
 assert_status 200 GET /dags/out/runs/p1
 assert_eq 42 "$(jget '[t for t in d["task_instances"] if t["task"] == "extract"][0]["output"]["rows"]')"
 assert_eq null "$(jget '[t for t in d["task_instances"] if t["task"] == "load"][0]["output"]')"
+# the command as the next try would run it, with the upstream's values
+assert_status 200 GET /dags/out/runs/p1/tasks/load
+assert_contains "$(jget 'd["command"]["rendered"]')" "echo \"got \"'42'\" rows from\""
 
 # on the task page
 page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/out/runs/p1/tasks/extract")
