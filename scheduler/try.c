@@ -45,26 +45,30 @@ try_log_dir(const char *logs_dir, const char *dag, const char *partition,
 	return dir;
 }
 
-char *
-try_log_path(const char *logs_dir, const char *dag, const char *partition,
-	     const char *task, int try_number)
+/* A file of one try in its task's log folder: try-N.EXT. */
+static char *
+try_file(const char *logs_dir, const char *dag, const char *partition,
+	 const char *task, int try_number, const char *ext)
 {
 	char *dir = try_log_dir(logs_dir, dag, partition, task);
-	char *path = xasprintf("%s/try-%d.log", dir, try_number);
+	char *path = xasprintf("%s/try-%d.%s", dir, try_number, ext);
 
 	free(dir);
 	return path;
 }
 
 char *
+try_log_path(const char *logs_dir, const char *dag, const char *partition,
+	     const char *task, int try_number)
+{
+	return try_file(logs_dir, dag, partition, task, try_number, "log");
+}
+
+char *
 try_output_path(const char *logs_dir, const char *dag, const char *partition,
 		const char *task, int try_number)
 {
-	char *dir = try_log_dir(logs_dir, dag, partition, task);
-	char *path = xasprintf("%s/try-%d.output", dir, try_number);
-
-	free(dir);
-	return path;
+	return try_file(logs_dir, dag, partition, task, try_number, "output");
 }
 
 char *

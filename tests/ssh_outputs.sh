@@ -10,15 +10,9 @@ start_sshd box
 new_home
 cat >"$H/sluice.yaml" <<YAML
 executors:
-  local: {type: local, slots: 4}
-  box:
-    type: ssh
-    hosts: ["127.0.0.1:$(sshd_port box)"]
-    user: root
-    key: $SSH_DIR/id_ed25519
-    known_hosts: $SSH_DIR/known_hosts
-    slots_per_host: 2
-    sluice_path: $SLUICE
+  box: {type: ssh, hosts: ["127.0.0.1:$(sshd_port box)"], user: root,
+        key: $SSH_DIR/id_ed25519, known_hosts: $SSH_DIR/known_hosts,
+        sluice_path: $SLUICE}
 YAML
 cat >"$H/dags/remote.yaml" <<'YAML'
 dag: remote
