@@ -108,6 +108,7 @@ sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 void
 sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
 {
+	memset(c, 0, sizeof *c);
 	c->cfg = s->cfg;
 	c->dag = ti->run->dag;
 	c->task = ti_task(ti);

@@ -213,7 +213,9 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 	envp_set(&e, te_vars[TE_HOME].name, c->cfg->home);
 	snprintf(num, sizeof num, "%lld.%d", (long long)c->ti_id, c->try_number);
 	envp_set(&e, te_vars[TE_TRY_ID].name, num);
-	{
+	if (c->output_path != NULL)
+		envp_set(&e, te_vars[TE_OUTPUT].name, c->output_path);
+	else {
 		char *out = try_output_path(c->cfg->logs_dir, c->dag->name,
 					    c->partition, c->task->name,
 					    c->try_number);

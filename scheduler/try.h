@@ -40,6 +40,8 @@ struct try_ctx {
 	const char *self_exe;		/* the sluice binary, for operators */
 	const json_t *outputs;		/* {TASK: {KEY: value}} of the run's
 					 * tasks, or NULL (not read) */
+	const char *output_path;	/* $SLUICE_OUTPUT; NULL: the try's
+					 * file (try_output_path) */
 };
 
 /* LOGS_DIR/DAG/PARTITION-DIR/TASK/try-N.output: the try's

@@ -6,7 +6,7 @@
 # and the API's rendered command) as quoted data (a value
 # with a quote and $(...) in it runs as text). Too big an output fails the
 # task saying why; exit 99 skips a task; a branch task runs only the
-# downstream task it names.
+# downstream task it names. `sluice test` prints the output.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -80,4 +80,8 @@ assert_contains "$(cat "$H/logs/out/p1/huge/try-1.log")" "64 KiB"
 # exit 99: skipped, not failed
 assert_eq skipped "$(ti_field out p1 nothing state)"
 assert_eq "" "$(ti_field out p1 nothing error)"
+# sluice test shows the output and records nothing
+out=$(sl test out extract p9 2>&1)
+assert_contains "$out" 'sluice: output: {"name":"it'"'"'s $(touch /tmp/pwned-by-output)","rows":"42"}'
+[ ! -e "$H/logs/out/p9" ] || fail "sluice test wrote into the logs folder"
 echo "ok"
