@@ -435,15 +435,16 @@ json_t *sched_output_start(struct sched *s, struct ti *ti, int try_number);
 /* The run's outputs for ti's templates (a new reference), or NULL when
  * its task reads none. */
 json_t *sched_output_load(struct sched *s, struct ti *ti);
-/* l's process ended: read and store its output (*output: a new reference
- * or NULL); a bad output or branch choice fills why (size n) when it is
- * empty. Returns 1 when the exit status is the task's skip_exit_code (why
- * emptied: the task is skipped), else 0. */
+/* l's process ended: read and store its output; a bad output or branch
+ * choice fills why (size n) when it is empty. Returns 1 when the exit
+ * status is the task's skip_exit_code (why emptied: the task is skipped),
+ * else 0. */
 int sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
-		     const char *error, char *why, size_t n, json_t **output);
-/* ti, a branch task, succeeded with output: skip the direct downstream
- * tasks it did not name. */
-void sched_output_branch(struct sched *s, struct ti *ti, const json_t *output);
+		     const char *error, char *why, size_t n);
+/* Does a branch task directly upstream of ti (succeeded) not name it?
+ * Then ti is skipped whatever its trigger rule says (also after a clear
+ * of ti alone). */
+int sched_output_unchosen(struct sched *s, struct ti *ti);
 
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);

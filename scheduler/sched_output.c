@@ -102,17 +102,17 @@ branch_check(const struct dag *dag, const struct task *t, const json_t *out,
 
 int
 sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
-		 const char *error, char *why, size_t n, json_t **output)
+		 const char *error, char *why, size_t n)
 {
 	struct ti *ti = l->ti;
 	const struct task *t = ti_task(ti);
 	char *path = output_path(s, ti, l->try_number), *text = NULL;
+	json_t *output = NULL;
 	struct sl_err err;
 	int skip;
 
-	*output = NULL;
 	sl_err_clear(&err);
-	if (output_read(path, output, &err) < 0) {
+	if (output_read(path, &output, &err) < 0) {
 		sched_try_log(l->log_path, "%s", err.msg);
 		if (why[0] == '\0')
 			snprintf(why, n, "%s", err.msg);
@@ -125,55 +125,60 @@ sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
 			      exit_code);
 		why[0] = '\0';
 	} else if (t->branch && why[0] == '\0' &&
-		   branch_check(ti->run->dag, t, *output, why, n) < 0)
+		   branch_check(ti->run->dag, t, output, why, n) < 0)
 		sched_try_log(l->log_path, "%s", why);
-	if (*output != NULL)
-		text = json_dumps(*output, JSON_COMPACT | JSON_SORT_KEYS);
+	if (output != NULL)
+		text = json_dumps(output, JSON_COMPACT | JSON_SORT_KEYS);
 	if (sched_tx_begin(s) == 0 &&
 	    store_ti_output_set(s->store, ti->id, text) < 0)
 		sched_db_failed(s, "recording a task's output");
 	free(text);
+	json_decref(output);
 	return skip;
 }
 
-void
-sched_output_branch(struct sched *s, struct ti *ti, const json_t *output)
+/* Does the branch list (NAME[,NAME...], blanks around names) name task? */
+static int
+branch_names(const char *list, const char *task)
+{
+	size_t len = strlen(task);
+
+	while (list != NULL && *list != '\0') {
+		const char *comma = strchr(list, ',');
+		const char *e = comma ? comma : list + strlen(list);
+
+		while (list < e && (*list == ' ' || *list == '\t'))
+			list++;
+		while (e > list && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if ((size_t)(e - list) == len && memcmp(list, task, len) == 0)
+			return 1;
+		list = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+int
+sched_output_unchosen(struct sched *s, struct ti *ti)
 {
 	const struct task *t = ti_task(ti);
-	const char *list = json_string_value(json_object_get(output, "branch"));
+	const struct dag *dag = ti->run->dag;
+	json_t *outputs = NULL;
+	int unchosen = 0;
 
-	if (!t->branch)
-		return;
-	for (int i = 0; i < t->ndownstream; i++) {
-		struct ti *down = &ti->run->tis[t->downstream[i]];
-		const struct task *dt = ti_task(down);
-		struct ti_update u = TI_UPDATE_INIT;
-		const char *p = list;
-		size_t len = strlen(dt->name);
-		int chosen = 0;
+	for (int i = 0; i < t->nupstream && !unchosen; i++) {
+		const struct task *up = &dag->tasks[t->upstream[i]];
+		const json_t *branch;
 
-		while (p != NULL && (p = strstr(p, dt->name)) != NULL) {
-			/* a whole name between commas (blanks around it) */
-			const char *b = p, *e = p + len;
-
-			while (b > list && (b[-1] == ' ' || b[-1] == '\t'))
-				b--;
-			while (*e == ' ' || *e == '\t')
-				e++;
-			if ((b == list || b[-1] == ',') && (*e == ',' || *e == '\0')) {
-				chosen = 1;
-				break;
-			}
-			p += len;
-		}
-		if (chosen || down->state != TI_NONE || down->live != NULL)
+		if (!up->branch || ti->run->tis[up->index].state != TI_SUCCESS)
 			continue;
-		u.reason = "not chosen by its branch task";
-		u.ended_at = sched_now(s);
-		u.set |= TIU_ENDED_AT;
-		if (sched_ti_set(s, down, TI_SKIPPED, &u) < 0)
-			continue;
-		for (int k = 0; k < dt->ndownstream; k++)
-			sched_dispatch_eval(s, &down->run->tis[dt->downstream[k]]);
+		if (outputs == NULL &&
+		    store_run_outputs(s->store, ti->run->id, &outputs) < 0)
+			return 0;	/* the trigger rule decides */
+		branch = json_object_get(json_object_get(outputs, up->name),
+					 "branch");
+		unchosen = !branch_names(json_string_value(branch), t->name);
 	}
+	json_decref(outputs);
+	return unchosen;
 }

@@ -594,7 +594,6 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	enum ti_state to;
 	char why[512], d[64];
 	int64_t now = sched_now(s);
-	json_t *output = NULL;
 	int skip = 0;
 
 	s->tries_ended++;
@@ -675,7 +674,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		why[0] = '\0';
 	if (!l->is_poke)
 		skip = sched_output_end(s, l, exit_code, sig, error, why,
-					sizeof why, &output);
+					sizeof why);
 
 	if (l->is_poke && !l->timed_out && error == NULL && sig == 0 &&
 	    exit_code == OP_POKE_NOT_YET_EXIT) {
@@ -772,8 +771,6 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 				sched_notify_hook(s, ti, t->on_success, log_path, try_number);
 			if (to == TI_FAILED && t->on_failure && log_path)
 				sched_notify_hook(s, ti, t->on_failure, log_path, try_number);
-			if (to == TI_SUCCESS)
-				sched_output_branch(s, ti, output);
 			if (to == TI_UP_FOR_RETRY)
 				sched_try_arm(s, ti, ti->next_at);
 			else
@@ -792,7 +789,6 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		}
 		free(log_path);
 	}
-	json_decref(output);
 	sched_pass_schedule(s);
 	return;
 

@@ -5,8 +5,8 @@
  * task instance and read by downstream templates; too big an output fails
  * the try; the skip code makes the task skipped and its downstream follow
  * their trigger rules (one table row per rule); a branch task skips the
- * direct downstream tasks it did not name, and fails naming a task that
- * is not one.
+ * direct downstream tasks it did not name (also when one is cleared
+ * alone), and fails naming a task that is not one.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +57,29 @@ output_of(const char *dag, const char *task, const char *partition)
 		}
 	json_decref(tis);
 	return out;
+}
+
+/* A person clears task (with its downstream) in partition's run. */
+static int
+clear_tasks(const char *dag, const char *partition, const char *task,
+	    int downstream)
+{
+	struct clear_spec spec;
+	struct sl_err err;
+	char *tasks[] = { (char *)task, NULL };
+	int rc;
+
+	memset(&spec, 0, sizeof spec);
+	spec.dag_id = dag;
+	spec.tasks = tasks;
+	spec.partition = partition;
+	spec.from_s = INT64_MIN;
+	spec.to_s = INT64_MAX;
+	spec.downstream = downstream;
+	sl_err_clear(&err);
+	rc = store_clear(h_store(), h_dag(dag), &spec, "harness", NULL, &err);
+	h_poke_db();
+	return rc;
 }
 
 static const struct h_dag_file out_files[] = {
@@ -134,10 +157,6 @@ test_output_refused(void)
 static void
 test_output_cleared(void)
 {
-	struct clear_spec spec;
-	struct sl_err err;
-	char *tasks[] = { "extract", NULL };
-
 	h_open(out_files, NULL);
 	h_trigger("o", "p");
 	write_output("extract", "rows=1\nname=a\n", 14);
@@ -145,14 +164,7 @@ test_output_cleared(void)
 	CHECK_EQ_INT(0, h_end("load", "p", 0));
 	CHECK_EQ_INT(0, h_end("report", "p", 0));
 	CHECK_EQ_STR("{\"name\":\"a\",\"rows\":\"1\"}", output_of("o", "extract", "p"));
-	memset(&spec, 0, sizeof spec);
-	spec.dag_id = "o";
-	spec.tasks = tasks;
-	spec.from_s = INT64_MIN;
-	spec.to_s = INT64_MAX;
-	sl_err_clear(&err);
-	CHECK(store_clear(h_store(), h_dag("o"), &spec, "harness", NULL, &err) >= 0);
-	h_poke_db();
+	CHECK(clear_tasks("o", "p", "extract", 0) >= 0);
 	CHECK_EQ_INT(1, h_running("extract"));
 	/* the new try writes nothing: the task instance has no output */
 	CHECK_EQ_INT(0, h_end("extract", "p", 0));
@@ -284,6 +296,22 @@ test_branch(void)
 		     h_ti("b", "pick", "bad", "error"));
 	CHECK_EQ_STR("success", h_run_state("b", "one"));
 	CHECK_EQ_STR("failed", h_run_state("b", "bad"));
+	/* a clear of y alone: pick still did not choose it */
+	{
+		int started = h_started("y");
+
+		CHECK(clear_tasks("b", "one", "y", 0) >= 0);
+		CHECK_STATE("skipped", "b", "y", "one");
+		CHECK_EQ_INT(started, h_started("y"));
+		/* pick again, with its downstream: it now chooses y */
+		CHECK(clear_tasks("b", "one", "pick", 1) >= 0);
+		write_output("pick", "branch=y\n", 9);
+		CHECK_EQ_INT(0, h_end("pick", "one", 0));
+		h_end_all();
+		CHECK_STATE("skipped", "b", "x", "one");
+		CHECK_STATE("success", "b", "y", "one");
+		CHECK_STATE("success", "b", "join", "one");
+	}
 	h_close();
 }
 
