@@ -129,7 +129,9 @@ sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
 		sched_try_log(l->log_path, "%s", why);
 	if (output != NULL)
 		text = json_dumps(output, JSON_COMPACT | JSON_SORT_KEYS);
-	if (sched_tx_begin(s) == 0 &&
+	/* a first try with none has nothing to replace (try numbers only
+	 * grow, also across clears): no write for most tries */
+	if ((text != NULL || l->try_number > 1) && sched_tx_begin(s) == 0 &&
 	    store_ti_output_set(s->store, ti->id, text) < 0)
 		sched_db_failed(s, "recording a task's output");
 	free(text);
