@@ -103,6 +103,13 @@ struct sl_exec_task {
 	 * ignore it. Added within version 2: the scheduler is its only
 	 * caller. */
 	char *const *secrets;
+	/* The local file the try's $SLUICE_OUTPUT names (env holds it):
+	 * a remote executor points $SLUICE_OUTPUT at a file on its host
+	 * instead and copies that back here when the try ends, before
+	 * done. NULL: none. It is always log_path with ".output" for its
+	 * ".log" ending: a try followed after a restart (adopt) copies its
+	 * output there. Added within version 2, as secrets. */
+	const char *output_path;
 };
 
 /* How a try ended. */

@@ -21,6 +21,7 @@
 #include "scheduler/dag_groups.h"
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_needs.h"
+#include "scheduler/dag_outputs.h"
 #include "scheduler/dag_params.h"
 #include "scheduler/dag_scope.h"
 #include "scheduler/template.h"
@@ -750,6 +751,10 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    ynode_get_bool(d, v, "keep_children", &t->keep_children, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
+	if (dag_outputs_load_task(d, t, task_get(d, src, "skip_exit_code"),
+				  task_get(d, src, "branch"), err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
 	if ((v = task_get(d, src, "log_max")) != NULL && !ynode_is_null(v)) {
 		if (ynode_str(v) == NULL ||
 		    config_parse_bytes(ynode_str(v), &t->log_max) < 0) {
@@ -1344,6 +1349,12 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		    load_task(d, dag, &dag->tasks[i], &srcs[i], cfg, lc) < 0)
 			goto fail;
 	if (link_tasks(d, dag, srcs, lc) < 0 || lc->nerr > 0)
+		goto fail;
+	for (int i = 0; i < dag->ntasks; i++)
+		if (dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
+				      &lc->cur) < 0 && load_note(lc) < 0)
+			goto fail;
+	if (lc->nerr > 0)
 		goto fail;
 	free(srcs);
 	ydoc_free(d);

@@ -113,6 +113,10 @@ struct task {
 	int teardown_ignore;		/* on_teardown_failure: ignore */
 	int *setups;			/* the setups whose scope holds it */
 	int nsetups;
+	int skip_exit_code;		/* this exit status: skipped; 0 none */
+	int branch;			/* picks its downstream tasks (output
+					 * key branch) */
+	int uses_outputs;		/* its templates read tasks.*.output */
 	int line, col;			/* where the task is defined */
 };
 

@@ -252,6 +252,60 @@ const struct dag_key_value dag_key_notes[] = {
 	  "file declaring a DAG that a file already holds is the one in error (the "
 	  "message names both files); at the scheduler's start, the file the "
 	  "database records for the DAG keeps it, else the first by path." },
+	{ "Task outputs",
+	  "Every try gets $SLUICE_OUTPUT, the name of a file next to its log. "
+	  "A task may write key=value lines to it (blank lines and # comments "
+	  "ignored; a key is letters, digits, _ - .; the value is the rest of the "
+	  "line) or one JSON object, at most 64 KiB: more, or a malformed file, "
+	  "fails the try saying why. When the try ends the values are stored with "
+	  "the task instance (the latest try's; a try that writes none leaves "
+	  "none), shown on the task page and in the API (output), and tasks "
+	  "downstream read them as {{ tasks.NAME.output.KEY }}. NAME must be "
+	  "upstream of the task (directly or through others): anything else is "
+	  "an error when the DAG loads, at the template's file:line:column. A "
+	  "value is data like every template value: one quoted word in a shell "
+	  "line, one literal in SQL. A key the upstream task did not write fails "
+	  "the try that reads it (before it starts). On the ssh executor "
+	  "$SLUICE_OUTPUT is a file of the try on its host, copied back when the "
+	  "try ends; an executor plug-in may not support outputs.\n\n"
+	  "```yaml\n"
+	  "tasks:\n"
+	  "  extract:\n"
+	  "    command: |\n"
+	  "      n=$(load-day {{ ds }})\n"
+	  "      echo \"rows=$n\" >> \"$SLUICE_OUTPUT\"\n"
+	  "  check:\n"
+	  "    after: [extract]\n"
+	  "    command: test {{ tasks.extract.output.rows }} -gt 0\n"
+	  "```\n" },
+	{ "Skips and branches",
+	  "skip_exit_code: a try that exits with it (99 for shell tasks unless "
+	  "set; 0 for none) makes the task skipped, with no retry; its downstream "
+	  "tasks follow their trigger rules (all_success skips, all_done and "
+	  "none_failed run). branch: true makes a task pick which of its direct "
+	  "downstream tasks run: it writes branch=NAME[,NAME...] to "
+	  "$SLUICE_OUTPUT; once it succeeded, the direct downstream tasks not "
+	  "named are skipped whatever their trigger rules (also one cleared "
+	  "alone later), and theirs follow their trigger rules; a name that is "
+	  "not a direct downstream task fails it, saying so; writing no branch "
+	  "skips them all. A task that joins the branches again usually wants "
+	  "trigger_rule: none_failed_min_one_success.\n\n"
+	  "```yaml\n"
+	  "tasks:\n"
+	  "  new_data:\n"
+	  "    command: test -s /data/{{ ds }}.csv || exit 99   # nothing today: skipped\n"
+	  "  pick:\n"
+	  "    after: [new_data]\n"
+	  "    branch: true\n"
+	  "    command: |\n"
+	  "      if [ \"$(date +%u)\" = 7 ]; then echo branch=weekly; else echo branch=daily; fi >> \"$SLUICE_OUTPUT\"\n"
+	  "  daily: {after: [pick], command: ./daily.sh}\n"
+	  "  weekly: {after: [pick], command: ./weekly.sh}\n"
+	  "  publish:\n"
+	  "    after: [daily, weekly]\n"
+	  "    trigger_rule: none_failed_min_one_success\n"
+	  "    command: ./publish.sh\n"
+	  "```\n" },
 	{ NULL, NULL },
 };
 
@@ -404,6 +458,12 @@ const struct dag_key dag_keys_task[] = {
 	{ "log_max", DKT_STRING, 0, "100MB",
 	  "the most output a try's log keeps: the first and last half, and a line saying how much was dropped (0: no cap)",
 	  "20MB", NULL, 0, 0, 1 },
+	{ "skip_exit_code", DKT_INT, 0, "99 (shell tasks), 0 (others)",
+	  "a try that exits with this status makes the task skipped (no retry); its downstream tasks follow their trigger rules (0: none)",
+	  "3", NULL, 0, 255, 1 },
+	{ "branch", DKT_BOOL, 0, "false",
+	  "the task picks which of its direct downstream tasks run: it writes branch=NAME[,NAME...] to $SLUICE_OUTPUT, and the others are skipped (see Task outputs)",
+	  "true", NULL, 0, 0, 1 },
 	{ NULL, 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0 },
 };
 

@@ -162,6 +162,7 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 	struct upstream_counts c;
 	enum trigger_decision dec;
 	struct ti_update u = TI_UPDATE_INIT;
+	int unchosen;
 
 	ti->in_eval = 0;
 	if (ti->state != TI_NONE || ti->run == NULL ||
@@ -185,6 +186,9 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 			       trigger_eval((int)t->trigger_rule, &c);
 	if (dec == TRIGGER_WAIT)
 		return;
+	unchosen = dec == TRIGGER_RUN && sched_output_unchosen(s, ti);
+	if (unchosen)
+		dec = TRIGGER_SKIP;
 	if (dec == TRIGGER_RUN) {
 		if (t->depends_on_past && !past_ok(s, ti))
 			return;
@@ -195,7 +199,8 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 			sched_dispatch_push(s, ti);
 		return;
 	}
-	u.reason = dec == TRIGGER_SKIP ? "upstream skipped" : "upstream failed";
+	u.reason = unchosen ? "not chosen by its branch task" :
+	    dec == TRIGGER_SKIP ? "upstream skipped" : "upstream failed";
 	u.ended_at = sched_now(s);
 	u.set |= TIU_ENDED_AT;
 	if (sched_ti_set(s, ti, dec == TRIGGER_SKIP ? TI_SKIPPED : TI_UPSTREAM_FAILED,

@@ -174,6 +174,8 @@ struct live {
 					 * (a failed reload): its end is held
 					 * for the next reload */
 	char *log_path;
+	json_t *outputs;		/* the run's outputs for its templates
+					 * (sched_output_start), or NULL */
 	struct sched_timer timeout;
 	struct live *next;
 };
@@ -429,6 +431,25 @@ int64_t sched_try_retry_delay(const struct task *t, int tries);
 /* A try ended (process exit, executor error, or poke result). */
 void sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		   const char *error, int64_t duration_ms, const char *host);
+
+/* sched_output.c: task outputs, skip_exit_code, branch */
+/* Before try_number of ti starts: remove an old output file; the run's
+ * outputs for its templates (a new reference) when the task reads them,
+ * else NULL. */
+json_t *sched_output_start(struct sched *s, struct ti *ti, int try_number);
+/* The run's outputs for ti's templates (a new reference), or NULL when
+ * its task reads none. */
+json_t *sched_output_load(struct sched *s, struct ti *ti);
+/* l's process ended: read and store its output; a bad output or branch
+ * choice fills why (size n) when it is empty. Returns 1 when the exit
+ * status is the task's skip_exit_code (why emptied: the task is skipped),
+ * else 0. */
+int sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
+		     const char *error, char *why, size_t n);
+/* Does a branch task directly upstream of ti (succeeded) not name it?
+ * Then ti is skipped whatever its trigger rule says (also after a clear
+ * of ti alone). */
+int sched_output_unchosen(struct sched *s, struct ti *ti);
 
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);

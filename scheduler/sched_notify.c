@@ -132,17 +132,22 @@ sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 	struct tmpl_ctx tmpl;
 	struct sl_err err;
 	char **envp, *line;
+	json_t *outputs;
 
 	sl_err_clear(&err);
 	sched_try_ctx(s, ti, try_number, &tc);
+	if ((outputs = sched_output_load(s, ti)) != NULL)
+		tc.outputs = outputs;
 	try_tmpl_ctx(&tc, &tmpl);
 	/* values go into the hook's line as quoted words (template.h) */
 	if ((line = tmpl_shell_line(command, &tmpl, &err)) == NULL ||
 	    (envp = try_env(&tc, &err)) == NULL) {
 		sched_try_log(log_path, "hook not run: %s", err.msg);
 		free(line);
+		json_decref(outputs);
 		return;
 	}
+	json_decref(outputs);
 	c = xcalloc(1, sizeof *c);
 	c->argv = xcalloc(4, sizeof *c->argv);
 	c->argv[0] = xstrdup("/bin/sh");

@@ -108,6 +108,7 @@ sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 void
 sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
 {
+	memset(c, 0, sizeof *c);
 	c->cfg = s->cfg;
 	c->dag = ti->run->dag;
 	c->task = ti_task(ti);
@@ -119,6 +120,7 @@ sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
 	c->try_number = try_number;
 	c->ti_id = ti->id;
 	c->self_exe = s->self_exe;
+	c->outputs = ti->live != NULL ? ti->live->outputs : NULL;
 }
 
 /* Append a line to a try's log (scheduler-side events: pokes, kills). */
@@ -202,6 +204,7 @@ sched_try_live_free(struct sched *s, struct live *l)
 	free(l->dag_name);
 	free(l->pool);
 	free(l->log_path);
+	json_decref(l->outputs);
 	free(l);
 	/* stopping: leave as soon as the last killed process has ended,
 	 * not at the end of the grace period */
@@ -278,13 +281,15 @@ sched_try_start(struct sched *s, struct ti *ti)
 	struct ti_update u = TI_UPDATE_INIT;
 	struct sl_err err;
 	char **argv = NULL, **envp = NULL, *stdin_text = NULL, *ran = NULL, **secrets;
+	char *output_path;
 	char msg[1024] = "";
 	int is_sensor = operator_is_sensor(t->op);
 	struct try_ctx c;
 
 	sl_err_clear(&err);
-	sched_try_ctx(s, ti, l->try_number, &c);
 	l->log_path = sched_try_log_path(s, ti, l->try_number, 1);
+	l->outputs = sched_output_start(s, ti, l->try_number);
+	sched_try_ctx(s, ti, l->try_number, &c);
 	if (l->is_poke && l->ex == NULL) {
 		/* in-loop poke: no process */
 		json_t *spec = try_spec(&c, &err);
@@ -347,9 +352,12 @@ sched_try_start(struct sched *s, struct ti *ti)
 	et.log_max = t->log_max != 0 ? t->log_max : s->cfg->log_max;
 	secrets = try_secrets(&c, envp);
 	et.secrets = secrets;
+	et.output_path = output_path = try_output_path(s->cfg->logs_dir,
+	    ti->run->dag_name, ti->run->partition, t->name, l->try_number);
 	l->handle = l->ex->ops->start(l->ex->inst, &et, sched_try_exec_done, l, msg,
 				      sizeof msg);
 	free((char *)et.cwd);
+	free(output_path);
 	strv_free(argv);
 	strv_free(secrets);
 	try_env_free(envp);
@@ -586,6 +594,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	enum ti_state to;
 	char why[512], d[64];
 	int64_t now = sched_now(s);
+	int skip = 0;
 
 	s->tries_ended++;
 	if (l->unread) {
@@ -596,7 +605,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		sched_try_live_free(s, l);
 		return;
 	}
-	if (ti == NULL || ti->live != l || ti->state != TI_RUNNING) {
+	/* (queued: its start failed before a process ran) */
+	if (ti == NULL || ti->live != l ||
+	    (ti->state != TI_RUNNING && ti->state != TI_QUEUED)) {
 		/* cleared or marked while running: its result is dropped */
 		if (l->log_path != NULL)
 			sched_try_log(l->log_path, "stopped: the task instance was cleared or marked meanwhile");
@@ -669,6 +680,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		snprintf(why, sizeof why, "exit code %d", exit_code);
 	else
 		why[0] = '\0';
+	if (!l->is_poke)
+		skip = sched_output_end(s, l, exit_code, sig, error, why,
+					sizeof why);
 
 	if (l->is_poke && !l->timed_out && error == NULL && sig == 0 &&
 	    exit_code == OP_POKE_NOT_YET_EXIT) {
@@ -694,7 +708,12 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		u.host = host;
 		u.set |= TIU_HOST;
 	}
-	if (why[0] == '\0') {
+	if (skip) {
+		to = TI_SKIPPED;
+		u.reason = "skip_exit_code";
+		u.next_at = 0;
+		u.set |= TIU_NEXT_AT;
+	} else if (why[0] == '\0') {
 		to = TI_SUCCESS;
 		u.reason = "succeeded";
 		u.next_at = 0;
@@ -712,7 +731,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	}
 	/* a success needs no line of ours (the state store records it, and
 	 * it would cost every try an open and a write) */
-	if (l->log_path != NULL && to != TI_SUCCESS && !l->replay) {
+	if (l->log_path != NULL && to != TI_SUCCESS && to != TI_SKIPPED &&
+	    !l->replay) {
 		if (to == TI_UP_FOR_RETRY)
 			sched_try_log(l->log_path, "try %d of %d failed: %s; retrying in %s",
 				   l->try_number, ti->max_tries, why,
@@ -721,11 +741,12 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			sched_try_log(l->log_path, "try %d of %d failed: %s", l->try_number,
 				   ti->max_tries, why);
 	}
-	if (to == TI_SUCCESS)
+	if (to == TI_SUCCESS || to == TI_SKIPPED)
 		sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
-			     "%s %s %s: try %d succeeded",
+			     "%s %s %s: try %d %s",
 			     ti->run->dag_name, t->name, ti->run->partition,
-			     l->try_number);
+			     l->try_number, to == TI_SKIPPED ?
+			     "exited with the skip code: skipped" : "succeeded");
 	else if (to == TI_UP_FOR_RETRY)
 		sched_log_ti(LOG_LEVEL_WARN, ti, l->try_number,
 			     "%s %s %s: try %d of %d failed: %s; retrying in %s",
@@ -739,7 +760,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			     l->try_number, ti->max_tries, why);
 	sched_tx_begin(s);
 	if (store_try_record(s->store, ti->id, l->try_number,
-			 to == TI_SUCCESS ? TI_SUCCESS : TI_FAILED, l->started_ms,
+			 to == TI_UP_FOR_RETRY ? TI_FAILED : to, l->started_ms,
 			 now, exit_code, sig, host, why[0] ? why : NULL) < 0)
 		sched_db_failed(s, "recording a try");
 	{

@@ -25,7 +25,7 @@
 enum tname {
 	TN_DAG, TN_TASK, TN_RUN_ID, TN_PARTITION, TN_DS, TN_DS_NODASH, TN_TS,
 	TN_TS_NODASH, TN_START, TN_END, TN_TRY, TN_PREV_DS, TN_NEXT_DS,
-	TN_PREV_PARTITION, TN_PARAM, TN_ENV,
+	TN_PREV_PARTITION, TN_PARAM, TN_ENV, TN_OUTPUT,
 };
 
 static const struct {
@@ -59,6 +59,7 @@ static const struct {
 } tprefixes[] = {
 	{ "params.", "params.NAME", TN_PARAM, "the value of the run's param NAME (declared under params:)" },
 	{ "env.", "env.NAME", TN_ENV, "the scheduler's environment variable NAME" },
+	{ "tasks.", "tasks.NAME.output.KEY", TN_OUTPUT, "the value of KEY in the output of task NAME in this run (NAME must be upstream of the task; see Task outputs)" },
 };
 
 /* What may follow the bar. */
@@ -298,6 +299,48 @@ tname_find(const char *name, enum tname *id, int *is_time)
 }
 
 int
+tmpl_output_task(const char *name, char *task, size_t n, const char **key)
+{
+	const char *p, *dot;
+
+	if (strncmp(name, "tasks.", 6) != 0)
+		return -1;
+	p = name + 6;
+	dot = strstr(p, ".output.");
+	if (dot == NULL || dot == p || dot[8] == '\0')
+		return -1;
+	if (task != NULL) {
+		if ((size_t)(dot - p) >= n)
+			return -1;
+		memcpy(task, p, (size_t)(dot - p));
+		task[dot - p] = '\0';
+	}
+	if (key != NULL)
+		*key = dot + 8;
+	return 0;
+}
+
+int
+tmpl_output_refs(const char *text,
+		 int (*cb)(void *arg, const char *task, size_t off), void *arg)
+{
+	const char *p = text;
+
+	while (p != NULL && (p = strstr(p, "{{")) != NULL) {
+		struct tref r;
+		char task[TMPL_MAX_NAME];
+
+		if (tref_parse(text, (size_t)(p - text), &r, NULL) < 0)
+			return 0;	/* the template check reports it */
+		if (tmpl_output_task(r.name, task, sizeof task, NULL) == 0 &&
+		    cb(arg, task, r.name_off) < 0)
+			return -1;
+		p += r.len;
+	}
+	return 0;
+}
+
+int
 tmpl_has(const char *text)
 {
 	return text != NULL && strstr(text, "{{") != NULL;
@@ -336,6 +379,13 @@ tref_check(const struct tref *r, const json_t *params, int sql,
 		sl_err_set(err,
 		    "unknown template name '%s': the DAG has no param '%s' (declare it under params:)",
 		    r->name, r->name + 7);
+		err ? err->col = (int)r->name_off + 1 : 0;
+		return -1;
+	}
+	if (id == TN_OUTPUT && tmpl_output_task(r->name, NULL, 0, NULL) < 0) {
+		sl_err_set(err,
+		    "bad template name '%s': write tasks.NAME.output.KEY (NAME an upstream task, KEY a key it writes to $SLUICE_OUTPUT)",
+		    r->name);
 		err ? err->col = (int)r->name_off + 1 : 0;
 		return -1;
 	}
@@ -576,6 +626,30 @@ param_secret(const struct tmpl_ctx *ctx, const char *name)
 	return json_is_true(json_object_get(decl, "secret"));
 }
 
+/* tasks.NAME.output.KEY: the value KEY of NAME's output in this run. */
+static int
+output_value(const struct tref *r, const struct tmpl_ctx *ctx,
+	     struct buf *out, int *is_number, struct sl_err *err)
+{
+	char task[TMPL_MAX_NAME];
+	const char *key;
+	json_t *v;
+
+	if (tmpl_output_task(r->name, task, sizeof task, &key) < 0)
+		return sl_err_set(err, "bad template name '%s'", r->name);
+	if (ctx->outputs == NULL)
+		return sl_err_set(err, "'%s': task outputs are not available here",
+				  r->name);
+	v = json_object_get(json_object_get(ctx->outputs, task), key);
+	if (v == NULL || json_is_null(v))
+		return sl_err_set(err,
+		    "'%s': task %s wrote no output '%s' in this run (to $SLUICE_OUTPUT)",
+		    r->name, task, key);
+	add_json_value(out, v);
+	*is_number = json_is_number(v);
+	return 0;
+}
+
 /* The value of one reference, appended to out; *is_number: the value is
  * a number's text (a JSON number param, try_number). */
 static int
@@ -663,6 +737,8 @@ tref_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
 		buf_adds(out, v ? v : "");
 		break;
 	}
+	case TN_OUTPUT:
+		return output_value(r, ctx, out, is_number, err);
 	}
 	return 0;
 }

@@ -3,7 +3,8 @@
  *
  * Names: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash,
  * data_interval_start, data_interval_end, try_number, prev_ds, next_ds,
- * prev_partition, params.NAME, env.NAME. Filters, in this order: `| add:
+ * prev_partition, params.NAME, env.NAME, tasks.NAME.output.KEY (what an
+ * upstream task wrote to $SLUICE_OUTPUT, output.h). Filters, in this order: `| add:
  * N<unit>` (s m h d w; d and w are calendar days in the DAG's zone) and
  * `| FORMAT` (strftime in the DAG's zone) on the time names (ds, ts,
  * data_interval_start, data_interval_end, prev_ds, next_ds), then `| raw`
@@ -49,6 +50,8 @@ struct tmpl_ctx {
 	const json_t *decls;	/* the DAG's param declarations (dag.h) */
 	int mask_secrets;	/* render secret params as TMPL_MASK */
 	const struct cron *schedule;	/* NULL: unscheduled (prev_ds...) */
+	const json_t *outputs;	/* {TASK: {KEY: value}} of the run, or NULL
+				 * (tasks.NAME.output.KEY is then an error) */
 };
 
 /* A template name or filter, for the DAG reference (dag_schema.c). */
@@ -63,6 +66,14 @@ struct tmpl_name_info {
 int tmpl_name_at(size_t i, struct tmpl_name_info *out);
 int tmpl_filter_at(size_t i, struct tmpl_name_info *out);
 
+/* Split a name tasks.NAME.output.KEY: NAME into task (size n; task may
+ * be NULL), *key into name (key may be NULL). -1: not of that form. */
+int tmpl_output_task(const char *name, char *task, size_t n, const char **key);
+/* Call cb(arg, NAME, offset of the name in text) for every
+ * tasks.NAME.output.KEY in text (a cb returning -1 stops: -1). */
+int tmpl_output_refs(const char *text,
+		     int (*cb)(void *arg, const char *task, size_t off),
+		     void *arg);
 /* Does text hold a template at all? */
 int tmpl_has(const char *text);
 /* Load-time check. params: the DAG's declared params (object, may be

@@ -45,15 +45,30 @@ try_log_dir(const char *logs_dir, const char *dag, const char *partition,
 	return dir;
 }
 
+/* A file of one try in its task's log folder: try-N.EXT. */
+static char *
+try_file(const char *logs_dir, const char *dag, const char *partition,
+	 const char *task, int try_number, const char *ext)
+{
+	char *dir = try_log_dir(logs_dir, dag, partition, task);
+	char *path = xasprintf("%s/try-%d.%s", dir, try_number, ext);
+
+	free(dir);
+	return path;
+}
+
 char *
 try_log_path(const char *logs_dir, const char *dag, const char *partition,
 	     const char *task, int try_number)
 {
-	char *dir = try_log_dir(logs_dir, dag, partition, task);
-	char *path = xasprintf("%s/try-%d.log", dir, try_number);
+	return try_file(logs_dir, dag, partition, task, try_number, "log");
+}
 
-	free(dir);
-	return path;
+char *
+try_output_path(const char *logs_dir, const char *dag, const char *partition,
+		const char *task, int try_number)
+{
+	return try_file(logs_dir, dag, partition, task, try_number, "output");
 }
 
 char *
@@ -73,6 +88,7 @@ try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out)
 	out->try_number = c->try_number;
 	out->start = c->start_s;
 	out->end = c->end_s;
+	out->outputs = c->outputs;
 	out->tz = c->dag->tz;
 	out->schedule = c->dag->schedule;
 	out->params = c->params;
@@ -144,7 +160,7 @@ try_env_free(char **v)
 
 /* The variables every try (and its hooks) gets, besides the task's env:
  * and the scheduler's own environment (less its SLUICE_* variables). */
-enum { TE_DAG, TE_TASK, TE_PARTITION, TE_RUN_ID, TE_TRY, TE_START, TE_END, TE_HOME, TE_TRY_ID };
+enum { TE_DAG, TE_TASK, TE_PARTITION, TE_RUN_ID, TE_TRY, TE_START, TE_END, TE_HOME, TE_TRY_ID, TE_OUTPUT };
 
 static const struct try_env_var te_vars[] = {
 	[TE_DAG] = { "SLUICE_DAG", "the DAG's name" },
@@ -156,6 +172,7 @@ static const struct try_env_var te_vars[] = {
 	[TE_END] = { "SLUICE_DATA_INTERVAL_END", "the partition's end, ISO-8601 with offset" },
 	[TE_HOME] = { "SLUICE_HOME", "the sluice home folder" },
 	[TE_TRY_ID] = { "SLUICE_TRY_ID", "TASK_INSTANCE_ID.TRY: names this try uniquely" },
+	[TE_OUTPUT] = { "SLUICE_OUTPUT", "a file the try may write key=value lines or one JSON object to (at most 64 KiB): the task's output (see Task outputs)" },
 	{ NULL, NULL },
 };
 
@@ -196,6 +213,16 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 	envp_set(&e, te_vars[TE_HOME].name, c->cfg->home);
 	snprintf(num, sizeof num, "%lld.%d", (long long)c->ti_id, c->try_number);
 	envp_set(&e, te_vars[TE_TRY_ID].name, num);
+	if (c->output_path != NULL)
+		envp_set(&e, te_vars[TE_OUTPUT].name, c->output_path);
+	else {
+		char *out = try_output_path(c->cfg->logs_dir, c->dag->name,
+					    c->partition, c->task->name,
+					    c->try_number);
+
+		envp_set(&e, te_vars[TE_OUTPUT].name, out);
+		free(out);
+	}
 	try_tmpl_ctx(c, &tc);
 	json_object_foreach(c->task->env, k, v) {
 		struct buf b;

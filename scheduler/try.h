@@ -38,8 +38,16 @@ struct try_ctx {
 	int try_number;
 	int64_t ti_id;			/* for SLUICE_TRY_ID (0 in `sluice test`) */
 	const char *self_exe;		/* the sluice binary, for operators */
+	const json_t *outputs;		/* {TASK: {KEY: value}} of the run's
+					 * tasks, or NULL (not read) */
+	const char *output_path;	/* $SLUICE_OUTPUT; NULL: the try's
+					 * file (try_output_path) */
 };
 
+/* LOGS_DIR/DAG/PARTITION-DIR/TASK/try-N.output: the try's
+ * $SLUICE_OUTPUT (caller frees). */
+char *try_output_path(const char *logs_dir, const char *dag,
+		      const char *partition, const char *task, int try_number);
 /* The id of a run: RUN-TYPE__PARTITION (caller frees). */
 char *try_run_id(const char *run_type, const char *partition);
 /* The template names of a try (points into c). */
@@ -47,7 +55,7 @@ void try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out);
 /*
  * The environment of a try: the scheduler's own (without SLUICE_*), plus
  * SLUICE_DAG, _TASK, _PARTITION, _RUN_ID, _TRY, _DATA_INTERVAL_START/END,
- * _HOME, _TRY_ID, plus the task's env (rendered); nothing else. NULL with
+ * _HOME, _TRY_ID, _OUTPUT, plus the task's env (rendered); nothing else. NULL with
  * err on a template error. Free with try_env_free (the strings inherited
  * from environ are shared, not copied).
  */

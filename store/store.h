@@ -158,6 +158,16 @@ int store_try_record(struct store *s, int64_t ti_id, int try_number,
 int store_ti_sla_notified(struct store *s, int64_t ti_id);
 /* Forget the token of a try that no longer runs (recovery). */
 int store_ti_forget_token(struct store *s, int64_t ti_id);
+/*
+ * Task outputs (store_outputs.c): set what a try wrote to $SLUICE_OUTPUT
+ * as a JSON object text (NULL: none); read a run's as a new object
+ * {TASK: {KEY: value}} into *out (tasks without one left out); in rows
+ * of task instances (store_tis_json), turn each "output" text into its
+ * object (or null).
+ */
+int store_ti_output_set(struct store *s, int64_t ti_id, const char *output);
+int store_run_outputs(struct store *s, int64_t run_id, json_t **out);
+void store_outputs_parse(json_t *rows);
 
 /* Test hook: the next n commits that change something fail (and roll
  * back) as a full disk would make them. */

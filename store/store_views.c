@@ -102,13 +102,16 @@ store_tis_json(struct store *s, const char *dag_id, const char *partition)
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT ti.task_id AS task, ti.state, ti.try_number, ti.max_tries, ti.started_at, "
 	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at, "
-	    "ti.ran, ti.dag_hash "
+	    "ti.ran, ti.dag_hash, ti.output "
 	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? ORDER BY ti.id");
+	json_t *rows;
 
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
-	return store_rows_json(st);
+	rows = store_rows_json(st);
+	store_outputs_parse(rows);
+	return rows;
 }
 
 json_t *

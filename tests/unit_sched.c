@@ -844,7 +844,7 @@ test_try_command_env(void)
 	CHECK_EQ_STR("1", h_env("s", "SLUICE_TRY"));
 	CHECK(sl_str_ends(h_env("v", "SLUICE_TRY_ID"), ".1"));
 	/* exactly the scheduler's own environment (its SLUICE_* replaced),
-	 * the nine SLUICE_* of the try, and the task's env: no TZ or
+	 * the ten SLUICE_* of the try, and the task's env: no TZ or
 	 * anything else the scheduler did not have */
 	{
 		extern char **environ;
@@ -853,8 +853,8 @@ test_try_command_env(void)
 		for (int i = 0; environ[i] != NULL; i++)
 			if (strncmp(environ[i], "SLUICE_", 7) != 0)
 				own++;
-		CHECK_EQ_INT(own + 9 + 1, h_env_count("s"));
-		CHECK_EQ_INT(own + 9, h_env_count("v"));
+		CHECK_EQ_INT(own + 10 + 1, h_env_count("s"));
+		CHECK_EQ_INT(own + 10, h_env_count("v"));
 	}
 	CHECK(h_env("s", "TZ") == NULL);
 	h_close();

@@ -104,7 +104,7 @@ test_json(void)
 			       "list", "{{ task }}", 3, "map", "k", "{{ dag }}");
 	json_t *out = NULL;
 	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, params,
-			      NULL, 0 };
+			      NULL, 0, NULL, NULL };
 	struct tz *tz;
 	struct sl_err err;
 
@@ -187,7 +187,7 @@ test_shell_values(void)
 			json_t *p = json_pack("{s:s}", "v", hostile[i]);
 			json_t *decl = json_pack("{s:{}}", "v");
 			struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p,
-					      NULL, 0 };
+					      NULL, 0, NULL, NULL };
 			struct buf line, want;
 			struct sl_err err;
 			char *got;
@@ -237,7 +237,7 @@ static void
 test_shell_text(void)
 {
 	json_t *p = json_pack("{s:s,s:s}", "v", "it's; id", "e", "");
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0 };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL };
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
@@ -291,7 +291,7 @@ test_shell_refused(void)
 {
 	json_t *decl = json_pack("{s:{}}", "v");
 	json_t *p = json_pack("{s:s}", "v", "x");
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0 };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL };
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(shell_refused); i++) {
 		struct sl_err err;
@@ -340,7 +340,7 @@ test_opts(void)
 	json_t *in = json_pack("{s:s,s:s,s:[s]}", "command", "run {{ params.v }}",
 			       "url", "s3://b/{{ params.v }}", "args", "{{ params.v }}");
 	json_t *out = NULL;
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0 };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL };
 
 	CHECK(tmpl_render_opts(keys, in, &c, &out, NULL) == 0);
 	CHECK_EQ_STR("run 'a b; $(id)'", json_string_value(json_object_get(out, "command")));
@@ -357,7 +357,7 @@ test_mask(void)
 {
 	json_t *p = json_pack("{s:s,s:s}", "token", "hunter2", "user", "ann");
 	json_t *decls = json_pack("{s:{s:b},s:{}}", "token", "secret", 1, "user");
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, decls, 1 };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, decls, 1, NULL, NULL };
 	struct buf b;
 
 	buf_init(&b, 0);

@@ -49,6 +49,11 @@ api_run(struct web_req *r)
 		json_decref(run);
 		return api_db_failed(r);
 	}
+	for (size_t i = 0; i < json_array_size(tis); i++) {
+		json_t *ti = json_array_get(tis, i);
+
+		json_object_set_new(ti, "output", mask_json(json_object_get(ti, "output")));
+	}
 	json_object_set_new(run, "task_instances", tis);
 	mask_run_params(d, run);
 	web_json(r, 200, run);

@@ -26,11 +26,10 @@ command_json(struct web *w, const struct dag *d, const struct task *t,
 	json_t *params = d->params ? json_deep_copy(d->params) : json_object();
 	json_t *run_params = json_object_get(run, "params");
 	json_t *src = json_object_get(t->options, "command");
-	json_t *rendered = NULL;
+	json_t *rendered = NULL, *outputs = NULL;
 	char *run_id;
 	struct sl_err err;
 
-	(void)w;
 	if (json_is_object(run_params))
 		json_object_update(params, run_params);
 	run_id = xasprintf("%s__%s", json_string_value(json_object_get(run, "run_type")),
@@ -49,6 +48,11 @@ command_json(struct web *w, const struct dag *d, const struct task *t,
 	 * params as *** */
 	c.decls = d->param_decls;
 	c.mask_secrets = 1;
+	/* what its upstream tasks wrote, as the next try would read it */
+	if (t->uses_outputs &&
+	    store_run_outputs(w->store, json_integer_value(json_object_get(run, "id")),
+			      &outputs) == 0)
+		c.outputs = outputs;
 	sl_err_clear(&err);
 	if (json_is_string(src)) {
 		struct buf b;
@@ -72,6 +76,7 @@ command_json(struct web *w, const struct dag *d, const struct task *t,
 	json_object_set_new(out, "template", src ? mask_json(src) : json_null());
 	json_object_set_new(out, "rendered", rendered ? mask_json(rendered) : json_null());
 	json_decref(rendered);
+	json_decref(outputs);
 	json_decref(params);
 	free(run_id);
 }
@@ -154,6 +159,7 @@ api_task(struct web_req *r)
 	json_object_set_new(ti, "dag", json_string(d->name));
 	json_object_set_new(ti, "partition", json_string(partition));
 	json_object_set_new(ti, "run_state", json_incref(json_object_get(run, "state")));
+	json_object_set_new(ti, "output", mask_json(json_object_get(ti, "output")));
 	if (json_is_object(json_object_get(run, "params")))
 		json_object_set_new(ti, "params",
 				    dag_params_masked(d, json_object_get(run, "params")));

@@ -287,6 +287,35 @@ needs_section(struct web_req *r, struct buf *b, const struct dag *d,
 	json_decref(lin);
 }
 
+/* What the latest try wrote to $SLUICE_OUTPUT (secrets masked). */
+static void
+output_section(struct buf *b, json_t *ti)
+{
+	json_t *out = json_object_get(ti, "output"), *shown, *v;
+	const char *k;
+
+	if (!json_is_object(out))
+		return;
+	shown = mask_json(out);
+	buf_adds(b, "<h2>Output</h2><table class=\"list\" id=\"output\"><thead><tr>"
+		    "<th>Key</th><th>Value</th></tr></thead><tbody>");
+	json_object_foreach(shown, k, v) {
+		char *text = json_is_string(v) ? NULL :
+		    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		buf_adds(b, "<tr><td><code>");
+		text_html_escape(b, k);
+		buf_adds(b, "</code></td><td><code>");
+		text_html_escape(b, text ? text : json_string_value(v));
+		buf_adds(b, "</code></td></tr>");
+		free(text);
+	}
+	buf_adds(b, "</tbody></table><p class=\"note\">What the latest try wrote to "
+		    "$SLUICE_OUTPUT; tasks downstream read it as "
+		    "{{ tasks.TASK.output.KEY }}.</p>");
+	json_decref(shown);
+}
+
 enum web_result
 pages_task(struct web_req *r)
 {
@@ -368,6 +397,7 @@ pages_task(struct web_req *r)
 	for (size_t i = 0; i < json_array_size(tries); i++)
 		try_rows(&b, d, json_array_get(tries, i));
 	buf_adds(&b, "</tbody></table>");
+	output_section(&b, ti);
 	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"
 		     "<pre class=\"log\" id=\"log\"></pre>"
 		     "<details><summary>The command as the DAG file renders it today (the next try runs this)</summary>"

@@ -158,6 +158,9 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 	t->adopted = 1;
 	t->token = xstrdup(token);
 	t->log_path = xstrdup(log);
+	if (sl_str_ends(log, ".log"))	/* its output's local copy */
+		t->output_path = xasprintf("%.*s.output",
+					   (int)(strlen(log) - 4), log);
 	snprintf(t->id, sizeof t->id, "%s", id);
 	t->header = xstrdup("adopted try");
 	t->command = ssh_remote_follow_command(id, offset);

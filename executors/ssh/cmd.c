@@ -145,12 +145,19 @@ static void cmd_lost(struct ssh_op *op, const char *why)
 struct ssh_cmd *ssh_cmd_run(struct ssh_host *h, const char *command,
 			    void (*cb)(struct ssh_cmd *, void *), void *arg)
 {
+	return ssh_cmd_run_out(h, command, 16384, cb, arg);
+}
+
+struct ssh_cmd *ssh_cmd_run_out(struct ssh_host *h, const char *command,
+				size_t out_max,
+				void (*cb)(struct ssh_cmd *, void *), void *arg)
+{
 	struct ssh_cmd *cmd = xcalloc(1, sizeof *cmd);
 
 	cmd->ex = h->ex;
 	cmd->host = h;
 	cmd->command = xstrdup(command);
-	buf_init(&cmd->out, 16384);
+	buf_init(&cmd->out, out_max);
 	cmd->exit_code = -1;
 	cmd->cb = cb;
 	cmd->arg = arg;

@@ -69,7 +69,8 @@ static const char script_start[] =
  * shell says it). */
 static const char script_setup[] =
 	"if [ -n \"$1\" ];then cd -- \"$1\"||exit 126;fi;n=$2;shift 2;"
-	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;exec \"$@\"";
+	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;"
+	"case $SLUICE_OUTPUT in ?*)SLUICE_OUTPUT=$HOME/.sluice/tries/$SLUICE_OUTPUT;;esac;exec \"$@\"";
 
 /* The perl runner and follower. `PERL F SETUP CWD N ENV... ARGV...` forks
  * the command (SETUP, in a process group of its own, output into F.log),
@@ -219,7 +220,16 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 		if (!env_send(kv, namelen))
 			continue;
 		buf_addc(&envs, ' ');
-		ssh_try_quote(&envs, kv);
+		if (task->output_path != NULL &&
+		    sl_str_starts(kv, "SLUICE_OUTPUT=")) {
+			/* a file of the try on its host (setup makes the
+			 * name absolute); copied back when it ends */
+			char *v = xasprintf("SLUICE_OUTPUT=%s.output", id);
+
+			ssh_try_quote(&envs, v);
+			free(v);
+		} else
+			ssh_try_quote(&envs, kv);
 		n++;
 	}
 	buf_adds(&b, "exec /bin/sh -c");
@@ -241,6 +251,22 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 							     : task->argv[i]);
 	}
 	buf_free(&envs);
+	return buf_steal(&b);
+}
+
+/* `sluice-output ID`: print and remove the try's output file. */
+static const char script_output[] =
+	"f=$HOME/.sluice/tries/$1.output;if [ -f \"$f\" ];then head -c 65537 \"$f\";rm -f \"$f\";fi";
+
+char *ssh_remote_output_command(const char *id)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "exec /bin/sh -c");
+	add_words(&b, script_output, NULL);
+	buf_adds(&b, " sluice-output ");
+	ssh_try_quote(&b, id);
 	return buf_steal(&b);
 }
 

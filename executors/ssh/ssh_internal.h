@@ -188,6 +188,8 @@ struct ssh_try {
 	char *error;
 	sl_exec_done_fn done;
 	void *done_arg;
+	char *output_path;	/* the local copy of its $SLUICE_OUTPUT, to
+				 * fetch before done; NULL once fetched */
 };
 TAILQ_HEAD(ssh_try_list, ssh_try);
 
@@ -313,6 +315,10 @@ void ssh_tunnel_close(struct ssh_tunnel *tn);
  * the command is freed. cb may be NULL. */
 struct ssh_cmd *ssh_cmd_run(struct ssh_host *h, const char *command,
 			    void (*cb)(struct ssh_cmd *, void *), void *arg);
+/* The same, keeping up to out_max bytes of its output. */
+struct ssh_cmd *ssh_cmd_run_out(struct ssh_host *h, const char *command,
+				size_t out_max,
+				void (*cb)(struct ssh_cmd *, void *), void *arg);
 /* Free a command that will not complete (the executor is closing). */
 void ssh_cmd_free(struct ssh_cmd *cmd);
 
@@ -360,6 +366,11 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 /* The command line that follows try ID from byte offset of its remote
  * log (malloc'd). */
 char *ssh_remote_follow_command(const char *id, long long offset);
+/* The command that prints (at most SSH_OUTPUT_COPY_MAX bytes) and removes
+ * try ID's $SLUICE_OUTPUT file on its host; prints nothing without one. */
+char *ssh_remote_output_command(const char *id);
+/* The scheduler refuses an output past 64 KiB: one byte more says so. */
+#define SSH_OUTPUT_COPY_MAX (64 * 1024 + 1)
 
 /* ---- config.c ---- */
 

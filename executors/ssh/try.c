@@ -97,6 +97,26 @@ static void log_printf(struct ssh_try *t, const char *fmt, ...)
 		log_write(t, line, SL_MIN((size_t)n, sizeof line - 1));
 }
 
+/* The try's $SLUICE_OUTPUT came back from its host: write the local
+ * copy, then report the end. */
+static void try_output_fetched(struct ssh_cmd *cmd, void *arg)
+{
+	struct ssh_try *t = arg;
+	struct sl_err err;
+
+	if (cmd->error || cmd->exit_code != 0)
+		log_printf(t, "sluice: cannot copy the try's output back from %s: %s\n",
+			   t->host->label, cmd->error ? cmd->error : "the copy failed");
+	else if (cmd->out.len > 0 &&
+		 sl_write_file(t->output_path, cmd->out.data, cmd->out.len,
+			       0644, &err) < 0)
+		log_printf(t, "sluice: cannot write the try's output: %s\n",
+			   err.msg);
+	free(t->output_path);
+	t->output_path = NULL;
+	event_active(t->ev_done, EV_TIMEOUT, 0);
+}
+
 static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ssh_try *t = arg;
@@ -104,6 +124,16 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (t->output_path != NULL && t->host != NULL && t->marker_seen &&
+	    t->error == NULL) {
+		/* first its output, on the host's connection */
+		char *command = ssh_remote_output_command(t->id);
+
+		ssh_cmd_run_out(t->host, command, SSH_OUTPUT_COPY_MAX,
+				try_output_fetched, t);
+		free(command);
+		return;
+	}
 	memset(&res, 0, sizeof res);
 	res.exit_code = t->exit_code;
 	res.signal = t->signal;
@@ -139,6 +169,7 @@ void ssh_try_free(struct ssh_try *t)
 	free(t->token);
 	free(t->log_path);
 	free(t->kill_note);
+	free(t->output_path);
 	free(t);
 }
 
@@ -646,6 +677,8 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	t->sweep_at = sweep_at;
 	snprintf(t->id, sizeof t->id, "%s", id);
 	t->log_path = xstrdup(task->log_path);
+	if (task->output_path != NULL)
+		t->output_path = xstrdup(task->output_path);
 	if (task->kill_grace_ms > 0)
 		t->kill_grace_ms = task->kill_grace_ms;
 	if (task->stdin_data && task->stdin_len) {
