@@ -47,6 +47,7 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 		runs[i].state = out->runs[i].state;
 		runs[i].active = out->runs[i].active;
 		runs[i].failed = out->runs[i].failed;
+		runs[i].stale = out->runs[i].stale;
 	}
 	rc = expected_map(d, lo, hi, now, runs, out->nruns, max, &out->v,
 			  &out->n, err);

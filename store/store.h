@@ -529,6 +529,8 @@ struct store_map_run {
 	int active;		/* running runs: task instances queued or running */
 	int failed;		/* running runs: task instances failed or
 				 * upstream_failed */
+	int stale;		/* dag_runs.stale: 0 fresh, 1 stale, 2 stale
+				 * with a re-run pending (needs:) */
 };
 /* Every run of dag_id whose start is in [from_s, to_s], by start, in one
  * query: *out (free with store_map_runs_free), *n of them. 0 or -1. */

@@ -1,6 +1,6 @@
 /* store_map.c: the partition map's read: every run of a DAG in a range of
  * partition starts with its state and, for a running run, how many of
- * its task instances are queued or running and how many failed, in one
+ * its task instances are queued or running and how many failed, and whether needs: made it stale, in one
  * query (scheduler/expected.h turns them into map states). */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +26,7 @@ store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 	    "CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM task_instances ti "
 	    "  WHERE ti.run_id = r.id AND ti.state IN ('queued', 'running')) ELSE 0 END, "
 	    "CASE WHEN r.state = 'running' THEN (SELECT count(*) FROM task_instances ti "
-	    "  WHERE ti.run_id = r.id AND ti.state IN ('failed', 'upstream_failed')) ELSE 0 END "
+	    "  WHERE ti.run_id = r.id AND ti.state IN ('failed', 'upstream_failed')) ELSE 0 END, r.stale "
 	    "FROM dag_runs r WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
 	    "ORDER BY r.start_s, r.id");
 	struct store_map_run *v = NULL;
@@ -53,6 +53,7 @@ store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 		r->state = rs < 0 ? RUN_QUEUED : (enum run_state)rs;
 		r->active = sqlite3_column_int(st, 4);
 		r->failed = sqlite3_column_int(st, 5);
+		r->stale = sqlite3_column_int(st, 6);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
