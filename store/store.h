@@ -536,6 +536,13 @@ struct store_map_run {
  * query: *out (free with store_map_runs_free), *n of them. 0 or -1. */
 int store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 		   int64_t to_s, struct store_map_run **out, size_t *n);
+/* The same, each run as task_id's instance in it makes it: success when
+ * it succeeded, failed when it failed or its run ended without it,
+ * running (active 1) while queued or running, else queued or running
+ * (active 0) as its run; the map of a dataset task_id produces. */
+int store_map_task_runs(struct store *s, const char *dag_id,
+			const char *task_id, int64_t from_s, int64_t to_s,
+			struct store_map_run **out, size_t *n);
 void store_map_runs_free(struct store_map_run *runs, size_t n);
 /* --- backfills (store_backfill.c; what one selects: scheduler/backfill.c) --- */
 struct store_backfill_spec {

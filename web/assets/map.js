@@ -6,7 +6,9 @@
 // daily one a calendar of weeks x 7 days; any other cadence a strip. Drag
 // over cells to select a range; a click opens the grid at that partition
 // (or, on one without a run, selects it).
-// Uses app.js's helpers (window.sluice).
+// A dataset's page (web/pages_datasets.c) draws the producing task's map
+// the same way: data-api names its endpoint, clicks open the producer's
+// grid. Uses app.js's helpers (window.sluice).
 'use strict';
 
 (function () {
@@ -179,7 +181,7 @@
       const q = new URLSearchParams({ format: 'compact' });
       if (root.dataset.from) q.set('from', root.dataset.from);
       if (root.dataset.to) q.set('to', root.dataset.to);
-      res = await api('GET', '/dags/' + enc(dag) + '/partitions?' + q);
+      res = await api('GET', (root.dataset.api || '/dags/' + enc(dag) + '/partitions') + '?' + q);
     }
     if (first) root.dataset.fetchedMs = Math.round(performance.now());
     names = res.legend;
