@@ -7,7 +7,8 @@
 # fails is failed in the DAG's map and success in the dataset of the task
 # before it. Names are free text: s3://bucket/prefix/ travels as one
 # percent-encoded segment, <&"> is escaped in HTML. The datasets page and
-# a dataset's page (with the map) are linked from the nav.
+# a dataset's page (with the map) are linked from the nav. A clear's dry
+# run lists the consumer partitions in other DAGs that re-run after it.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -103,6 +104,18 @@ assert_status 404 GET "/datasets/nope/partitions"
 assert_status 400 GET "/datasets/$(pct lake.trades)/partitions?format=wide"
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$URL/api/v1/datasets")
 assert_eq 401 "$code" "no login: 401"
+
+# --- a clear's preview names the consumer partitions in other DAGs ---
+assert_status 200 POST /dags/report/unpause '{}'
+wait_ti report "$(key 0)" a success 60
+assert_status 200 POST /dags/lake/clear "{\"partitions\": [\"$(key 0)\"], \"dry_run\": true}"
+assert_eq "[{\"dag\": \"report\", \"partition\": \"$(key 0)\"}]" "$(jget 'd["consequences"]')" \
+	"the dry run lists report's hour that used lake's hour 0"
+wait_ti report "$(key 2)" a success 60
+assert_status 200 POST /dags/lake/clear "{\"partitions\": [\"$(key 0)\", \"$(key 2)\"], \"dry_run\": true}"
+assert_eq "[\"$(key 0)\", \"$(key 2)\"]" "$(jget '[c["partition"] for c in d["consequences"]]')" "one entry per consumer partition"
+assert_status 200 POST /dags/lake/clear "{\"partitions\": [\"$(key 1)\"], \"dry_run\": true}"
+assert_eq "[]" "$(jget 'd["consequences"]')" "hour 1 failed: nothing used it"
 
 # --- the pages ---
 login viewer "$VIEWER_PW" "$T/jar"

@@ -114,7 +114,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 		     "<h2 id=\"map-preview-title\"></h2><p id=\"map-preview-summary\"></p>"
 		     "<div class=\"preview-list\"><table id=\"map-preview-table\"><thead><tr>"
 		     "<th>Partition</th><th>Task</th><th>Now</th></tr></thead><tbody></tbody></table></div>"
-		     "<div id=\"map-preview-extra\"></div>"
+		     "<div id=\"map-preview-extra\" class=\"note\"></div>"
 		     "<div class=\"buttons\"><button id=\"map-preview-cancel\" type=\"button\">Cancel</button>"
 		     "<button id=\"map-preview-confirm\" type=\"button\" class=\"primary\">Confirm</button>"
 		     "</div></div></div>");

@@ -25,6 +25,22 @@
   }
 
   // el('td', {class: 'x', title: 't'}, 'text', child...)
+  // A clear preview's consumer partitions in other DAGs (needs:) that
+  // re-run as a consequence ({dag, partition} from the API's dry run):
+  // a heading line, then one line per partition with a link to its run.
+  const CONSEQUENCES_MAX = 50;
+  function consequenceLines(list) {
+    if (!list || !list.length) return [];
+    const lines = [el('strong', { class: 'consequences' }, 'Then, in other DAGs (needs:), ' + list.length +
+      ' partition' + (list.length === 1 ? '' : 's') + ' re-run:')];
+    for (const c of list.slice(0, CONSEQUENCES_MAX))
+      lines.push(el('span', { class: 'consequence', 'data-dag': c.dag, 'data-partition': c.partition },
+        el('a', { href: '/dags/' + encodeURIComponent(c.dag) + '/runs/' + encodeURIComponent(c.partition), target: '_blank' },
+          c.dag + ' ' + c.partition)));
+    if (list.length > CONSEQUENCES_MAX) lines.push('… and ' + (list.length - CONSEQUENCES_MAX) + ' more');
+    return lines;
+  }
+
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -436,10 +452,11 @@
 
     document.getElementById('clear-btn')?.addEventListener('click', async () => {
       try {
-        const seen = new Map();
+        const seen = new Map(), cons = new Map();
         for (const body of clearBodies(true)) {
           const res = await api('POST', '/dags/' + enc(dag) + '/clear', body);
           for (const ti of res.task_instances) seen.set(key(ti.partition, ti.task), ti);
+          for (const c of res.consequences || []) cons.set(key(c.dag, c.partition), c);
         }
         const rows = [...seen.values()].sort((a, b) => a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : a.task < b.task ? -1 : 1);
         showPreview('Clear ' + rows.length + ' task instance' + (rows.length === 1 ? '' : 's') + '?',
@@ -447,7 +464,7 @@
             let n = 0;
             for (const body of clearBodies(false)) n += (await api('POST', '/dags/' + enc(dag) + '/clear', body)).count;
             return 'cleared ' + n + ' task instance' + (n === 1 ? '' : 's');
-          });
+          }, consequenceLines([...cons.values()]));
       } catch (e) { status(e.message, true); }
     });
 
@@ -710,7 +727,7 @@
   }
 
   // for the page scripts that load after this one (map.js)
-  window.sluice = { api, el, status, fmtDuration };
+  window.sluice = { api, el, status, fmtDuration, consequenceLines };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {

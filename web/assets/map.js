@@ -14,7 +14,7 @@
 (function () {
   const root = document.getElementById('map');
   if (!root || !window.sluice) return;
-  const { api, el, status } = window.sluice;
+  const { api, el, status, consequenceLines } = window.sluice;
   const enc = encodeURIComponent;
   const dag = root.dataset.dag;
   const canChange = root.dataset.canChange === '1';
@@ -298,9 +298,11 @@
   // --- actions: a preview first, then the same endpoints as the grid ---
   const modal = document.getElementById('map-preview');
   let pending = null;
-  function preview(title, summary, rows, action) {
+  function preview(title, summary, rows, action, extra) {
     document.getElementById('map-preview-title').textContent = title;
     document.getElementById('map-preview-summary').textContent = summary;
+    const more = document.getElementById('map-preview-extra');
+    if (more) more.replaceChildren(...(extra || []).map((line) => el('p', {}, line)));
     const tb = document.querySelector('#map-preview-table tbody');
     tb.replaceChildren();
     for (const r of rows)
@@ -345,7 +347,7 @@
         res.task_instances, async () => {
           const done = await api('POST', '/dags/' + enc(dag) + '/clear', body);
           return 'cleared ' + done.count + ' task instance' + (done.count === 1 ? '' : 's');
-        });
+        }, consequenceLines(res.consequences));
     } catch (e) { status(e.message, true); }
   }
   document.getElementById('map-clear-failed')?.addEventListener('click', () => clearRange(true));
