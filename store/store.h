@@ -384,10 +384,12 @@ json_t *store_tis_json(struct store *s, const char *dag_id,
 json_t *store_tries_json(struct store *s, const char *dag_id,
 			 const char *task, const char *partition);
 /* Tries holding slots (queued or running task instances), grouped:
- * cb(arg, dag, task, executor or NULL, count). -1 on error. */
+ * cb(arg, dag, task, executor or NULL, whether their runs are in the
+ * backfill lane, count). -1 on error. */
 int store_tries_holding(struct store *s,
 			void (*cb)(void *arg, const char *dag, const char *task,
-				   const char *executor, int64_t n),
+				   const char *executor, int backfill_lane,
+				   int64_t n),
 			void *arg);
 /* Runs of a DAG in state running, or -1. */
 int64_t store_dag_running_runs(struct store *s, const char *dag_id);
