@@ -87,7 +87,9 @@ const struct dag_key_value dag_key_notes[] = {
 	  "partition with its own key. A DAG's run is created at its tick as "
 	  "always and its tasks wait, holding no process and no slot, until the "
 	  "interval has ended and every need is met; the success of the last "
-	  "upstream task instance starts them in the same loop turn. While they "
+	  "upstream task instance starts them in the same loop turn; a partition "
+	  "triggered by hand for the current or a future interval waits for its "
+	  "end the same way. While they "
 	  "wait, sluice tasks, the API and the task page say for what "
 	  "(trades_hourly.load: 11 of 24 partitions, missing "
 	  "2026-12-03T13:00-23:00). A need names a DAG (and task) or a dataset "
@@ -106,8 +108,10 @@ const struct dag_key_value dag_key_notes[] = {
 	  "running), and its own consumers follow the same rule further down; "
 	  "mark only marks it (sluice runs, the API and the task page say so; "
 	  "sluice clear --only-stale re-runs the marked ones); ignore does "
-	  "nothing. sluice clear's preview lists the consumer partitions in other "
-	  "DAGs that will re-run as a consequence. Example: clear hour 13:00 of "
+	  "nothing. sluice clear's preview (--dry-run, the confirmation) and the "
+	  "web UI's clear dialogs (the grid, the partition map) list the consumer "
+	  "partitions in other DAGs that will re-run as a consequence. Example: "
+	  "clear hour 13:00 of "
 	  "stock_prices_hourly and once it is re-imported, that day of "
 	  "stock_bands_hourly_rollup re-runs, once." },
 	{ "Partitions",

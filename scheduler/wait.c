@@ -401,9 +401,19 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 						  json_integer_value(json_object_get(run, "start_s")),
 						  json_integer_value(json_object_get(run, "end_s")),
 						  NULL, why, sizeof why, &nerr);
+				int64_t end = json_integer_value(json_object_get(run, "end_s"));
+				const char *type = json_string_value(json_object_get(run, "run_type"));
+
 				if (r < 0)
 					res = reason(WAIT_NEEDS, "needs: %s", nerr.msg);
-				else if (r == 0)
+				else if (needs_eval_interval_open(d, t, type != NULL &&
+								  strcmp(type, "manual") == 0,
+								  end, now_ms / 1000)) {
+					res = reason(WAIT_NEEDS, "waits for its interval to end at %s; "
+						     "then %s", when(d, end * 1000, at, sizeof at),
+						     r == 0 ? why : "its needs are met");
+					json_object_set_new(res, "at", json_integer(end * 1000));
+				} else if (r == 0)
 					res = reason(WAIT_NEEDS, "%s", why);
 			}
 			if (res == NULL)
