@@ -97,7 +97,12 @@ const struct dag_key_value dag_key_notes[] = {
 	  "DAGs do not need each other in a cycle; a DAG whose needs do not "
 	  "resolve is listed with the error (file:line:column) and does not load "
 	  "(a DAG that loaded before keeps its last good version), the other DAGs "
-	  "load." },
+	  "load. Examples in dags/: stock_bands_hourly_rollup over "
+	  "stock_prices_hourly (local); on AWS firehose_to_redshift (hourly) -> "
+	  "stock_bands_emr_rollup (daily, EMR; produces warehouse.bollinger_bands) "
+	  "-> stock_bands_weekly (a week needs that dataset's 7 days), and "
+	  "retail_extracts_daily -> retail_weekly_fact (a week needs 7 daily "
+	  "extract partitions)." },
 	{ "Staleness and lineage",
 	  "Each try of a task with needs records which upstream partition runs "
 	  "(and which of their tries) it consumed: the task page and the API show "
