@@ -125,6 +125,14 @@ assert_status 200 GET "/dags/pm/partitions?from=$(date -u -d "@$(($S0 + 3600 + 1
 assert_eq "$(key 1)" "$(jget 'd["partitions"][0]["partition"]')" "a time names the partition holding it"
 assert_eq 1 "$(jget 'd["count"]')" "one partition"
 
+# --- the grid jumps to a partition without a run: the page around it
+# shows it as a never-run row (P2, whose run was deleted) ---
+assert_status 200 GET "/dags/pm/grid?limit=3&at=$(pct "$(key 2)")"
+assert_eq "[\"$(key 2)\"]" "$(jget 'd["at"]')" "a jump names the never-run partition"
+assert_eq 0 "$(jget 'd["offset"]')" "the page of the runs around it (P4 P3 P1)"
+assert_eq "[\"$(key 4)\", \"$(key 3)\", \"$(key 1)\"]" "$(jget '[p["partition"] for p in d["partitions"]]')" "its neighbours"
+assert_status 400 GET "/dags/pm/grid?at=$(pct "$(date -u -d "@$(($S0 + 20 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00)")"
+
 # --- stale: up's first hour cleared and re-run after cons used it ---
 wait_run cons "$(key 0)" success 60
 wait_run cons "$(key 1)" success 60

@@ -253,7 +253,8 @@
     function renderNeverRun(tbody) {
       const nr = data.neverRun || { keys: [], more: 0 };
       for (const p of nr.keys) {
-        const tr = el('tr', { class: 'never-run' + (neverRun.has(p.partition) ? ' picked' : ''),
+        const tr = el('tr', { class: 'never-run' + (neverRun.has(p.partition) ? ' picked' : '') +
+          (targets.has(p.partition) ? ' target' : ''),
           'data-partition': p.partition, 'data-start': p.start_s, 'data-never-run': '1' },
           el('th', { class: 'part never', title: 'never run: its interval has ended and it has no run' +
             (canChange ? '\nclick to pick it for a backfill' : '') }, el('span', { class: 'run st-none' }), p.partition),
