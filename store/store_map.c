@@ -52,6 +52,25 @@ map_rows(struct store *s, sqlite3_stmt *st, struct store_map_run **out,
 	return 0;
 }
 
+/* Bind a map query's dag (?1), range (?2, ?3) and task (?4, when not
+ * NULL) and read its rows. */
+static int
+map_query(struct store *s, sqlite3_stmt *st, const char *dag_id,
+	  const char *task_id, int64_t from_s, int64_t to_s,
+	  struct store_map_run **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_s);
+	sqlite3_bind_int64(st, 3, to_s);
+	if (task_id != NULL)
+		sqlite3_bind_text(st, 4, task_id, -1, SQLITE_STATIC);
+	return map_rows(s, st, out, n);
+}
+
 int
 store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 	       int64_t to_s, struct store_map_run **out, size_t *n)
@@ -67,14 +86,7 @@ store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 	    "FROM dag_runs r WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
 	    "ORDER BY r.start_s, r.id");
 
-	*out = NULL;
-	*n = 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	return map_rows(s, st, out, n);
+	return map_query(s, st, dag_id, NULL, from_s, to_s, out, n);
 }
 
 int
@@ -98,13 +110,5 @@ store_map_task_runs(struct store *s, const char *dag_id, const char *task_id,
 	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
 	    "ORDER BY r.start_s, r.id");
 
-	*out = NULL;
-	*n = 0;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	sqlite3_bind_text(st, 4, task_id, -1, SQLITE_STATIC);
-	return map_rows(s, st, out, n);
+	return map_query(s, st, dag_id, task_id, from_s, to_s, out, n);
 }

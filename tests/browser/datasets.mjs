@@ -4,14 +4,13 @@
 // two hours; DAG report needs lake.trades). Sets URL, OPS_PW, SHOTS and
 // the keys K3, K5 (a range for the map's Clear range) and K10 (a cell
 // the grid clears). Every wait is a bounded wait for a state.
-import { check, openPage } from './lib.mjs';
+import { check, journey } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, K3, K5, K10 } = process.env;
 const WAIT = 30000;
-const { browser, page, errors, shot } = await openPage(1400, 900, SHOTS);
-const consequences = (sel) => page.locator(sel + ' .consequence').evaluateAll((xs) =>
-  xs.map((x) => x.dataset.dag + ' ' + x.dataset.partition));
-try {
+await journey(1400, 900, SHOTS, async (page, shot) => {
+  const consequences = (sel) => page.locator(sel + ' .consequence').evaluateAll((xs) =>
+    xs.map((x) => x.dataset.dag + ' ' + x.dataset.partition));
   await page.goto(URL + '/');
   await page.fill('#username', 'ops');
   await page.fill('#password', OPS_PW);
@@ -78,13 +77,4 @@ try {
   await shot('04-grid-clear-preview');
   await page.click('#preview-confirm');
   await page.locator('#status', { hasText: 'cleared 1 task instance' }).waitFor({ timeout: WAIT });
-
-  check(errors.length === 0, 'no page errors: ' + errors.join('; '));
-} catch (e) {
-  await shot('99-failure').catch(() => {});
-  console.error(e.message);
-  console.error('page errors: ' + errors.join('; '));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+});
