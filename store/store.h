@@ -491,6 +491,7 @@ struct store_grid_query {
 	int64_t from_s, to_s;
 	const char *run_state;
 	const char *ti_state;
+	int only_stale;		/* only runs needs: made stale */
 };
 /* A page of the runs q matches, newest first: *runs (caller frees with
  * store_grid_runs_free) and *total matching. */

@@ -270,7 +270,8 @@ store_grid_runs_free(struct store_grid_run *runs, int n)
 	"WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 " \
 	"AND (?4 IS NULL OR state = ?4) " \
 	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances ti " \
-	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) "
+	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) " \
+	"AND (?8 = 0 OR stale <> 0) "
 
 static void
 grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q)
@@ -286,6 +287,7 @@ grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q
 		sqlite3_bind_text(st, 5, q->ti_state, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int(st, 8, q->only_stale);
 }
 
 int

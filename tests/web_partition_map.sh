@@ -151,6 +151,12 @@ assert_eq os "$(jget 'd["codes"]')" "compact: o for stale"
 assert_eq stale "$(jget 'd["legend"]["o"]')" "compact: the legend names o"
 assert_status 200 GET "/dags/up/partitions?format=compact"
 assert_eq ss "$(jget 'd["codes"]')" "the upstream is not stale"
+# the grid filters the stale runs
+assert_status 200 GET "/dags/cons/grid?stale=1"
+assert_eq "1 $(key 0)" "$(jget 'str(d["total"]) + " " + d["partitions"][0]["partition"]')" "grid: stale=1 keeps the stale run"
+assert_status 200 GET "/dags/cons/grid?stale=0"
+assert_eq 2 "$(jget 'd["total"]')" "grid: stale=0 filters nothing"
+assert_status 400 GET "/dags/cons/grid?stale=yes"
 
 # --- a DST day in New York: 25 hourly partitions, 01:00 twice ---
 assert_status 200 GET "/dags/ny/partitions?from=2026-11-01&to=2026-11-01"

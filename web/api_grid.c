@@ -230,15 +230,20 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 	return rc;
 }
 
-/* The grid's filters from the query: state (the run's) and task_state
- * (a task instance of the run in it); -1 after 400. */
+/* The grid's filters from the query: state (the run's), task_state
+ * (a task instance of the run in it) and stale=1 (runs an upstream
+ * change made stale, needs:); -1 after 400. */
 static int
 grid_filter_args(struct web_req *r, struct store_grid_query *q)
 {
 	const char *rs = web_query(r, "state"), *ts = web_query(r, "task_state");
+	const char *stale = web_query(r, "stale");
 
 	q->run_state = rs != NULL && *rs != '\0' ? rs : NULL;
 	q->ti_state = ts != NULL && *ts != '\0' ? ts : NULL;
+	q->only_stale = stale != NULL && strcmp(stale, "1") == 0;
+	if (stale != NULL && *stale != '\0' && strcmp(stale, "1") != 0 && strcmp(stale, "0") != 0)
+		return web_error(r, 400, "stale must be 1 or 0");
 	if (q->run_state != NULL && run_state_parse(q->run_state) < 0)
 		return web_error(r, 400, "state must be a run state (queued, running, success, failed)");
 	if (q->ti_state != NULL && ti_state_parse(q->ti_state) < 0)
