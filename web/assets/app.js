@@ -25,22 +25,6 @@
   }
 
   // el('td', {class: 'x', title: 't'}, 'text', child...)
-  // A clear preview's consumer partitions in other DAGs (needs:) that
-  // re-run as a consequence ({dag, partition} from the API's dry run):
-  // a heading line, then one line per partition with a link to its run.
-  const CONSEQUENCES_MAX = 50;
-  function consequenceLines(list) {
-    if (!list || !list.length) return [];
-    const lines = [el('strong', { class: 'consequences' }, 'Then, in other DAGs (needs:), ' + list.length +
-      ' partition' + (list.length === 1 ? '' : 's') + ' re-run:')];
-    for (const c of list.slice(0, CONSEQUENCES_MAX))
-      lines.push(el('span', { class: 'consequence', 'data-dag': c.dag, 'data-partition': c.partition },
-        el('a', { href: '/dags/' + encodeURIComponent(c.dag) + '/runs/' + encodeURIComponent(c.partition), target: '_blank' },
-          c.dag + ' ' + c.partition)));
-    if (list.length > CONSEQUENCES_MAX) lines.push('… and ' + (list.length - CONSEQUENCES_MAX) + ' more');
-    return lines;
-  }
-
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -54,6 +38,19 @@
       e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
     return e;
+  }
+
+  // A clear preview's consumer partitions in other DAGs (needs:) that re-run
+  // as a consequence ({dag, partition} from the API's dry run), with links.
+  function consequenceLines(list) {
+    if (!list || !list.length) return [];
+    const lines = [el('strong', { class: 'consequences' }, 'Then, in other DAGs (needs:), ' + list.length +
+      ' partition' + (list.length === 1 ? '' : 's') + ' re-run:')];
+    for (const c of list.slice(0, 50))
+      lines.push(el('span', { class: 'consequence', 'data-dag': c.dag, 'data-partition': c.partition },
+        el('a', { href: '/dags/' + enc(c.dag) + '/runs/' + enc(c.partition), target: '_blank' }, c.dag + ' ' + c.partition)));
+    if (list.length > 50) lines.push('… and ' + (list.length - 50) + ' more');
+    return lines;
   }
 
   function fmtDuration(ms) {
