@@ -152,7 +152,9 @@ const struct dag_key_value dag_key_notes[] = {
 	  "partition with its own key. A DAG's run is created at its tick as "
 	  "always and its tasks wait, holding no process and no slot, until the "
 	  "interval has ended and every need is met; the success of the last "
-	  "upstream task instance starts them in the same loop turn. While they "
+	  "upstream task instance starts them in the same loop turn; a partition "
+	  "triggered by hand for the current or a future interval waits for its "
+	  "end the same way. While they "
 	  "wait, sluice tasks, the API and the task page say for what "
 	  "(trades_hourly.load: 11 of 24 partitions, missing "
 	  "2026-12-03T13:00-23:00). A need names a DAG (and task) or a dataset "
@@ -160,7 +162,12 @@ const struct dag_key_value dag_key_notes[] = {
 	  "DAGs do not need each other in a cycle; a DAG whose needs do not "
 	  "resolve is listed with the error (file:line:column) and does not load "
 	  "(a DAG that loaded before keeps its last good version), the other DAGs "
-	  "load." },
+	  "load. Examples in dags/: stock_bands_hourly_rollup over "
+	  "stock_prices_hourly (local); on AWS firehose_to_redshift (hourly) -> "
+	  "stock_bands_emr_rollup (daily, EMR; produces warehouse.bollinger_bands) "
+	  "-> stock_bands_weekly (a week needs that dataset's 7 days), and "
+	  "retail_extracts_daily -> retail_weekly_fact (a week needs 7 daily "
+	  "extract partitions)." },
 	{ "Staleness and lineage",
 	  "Each try of a task with needs records which upstream partition runs "
 	  "(and which of their tries) it consumed: the task page and the API show "
@@ -171,8 +178,10 @@ const struct dag_key_value dag_key_notes[] = {
 	  "running), and its own consumers follow the same rule further down; "
 	  "mark only marks it (sluice runs, the API and the task page say so; "
 	  "sluice clear --only-stale re-runs the marked ones); ignore does "
-	  "nothing. sluice clear's preview lists the consumer partitions in other "
-	  "DAGs that will re-run as a consequence. Example: clear hour 13:00 of "
+	  "nothing. sluice clear's preview (--dry-run, the confirmation) and the "
+	  "web UI's clear dialogs (the grid, the partition map) list the consumer "
+	  "partitions in other DAGs that will re-run as a consequence. Example: "
+	  "clear hour 13:00 of "
 	  "stock_prices_hourly and once it is re-imported, that day of "
 	  "stock_bands_hourly_rollup re-runs, once." },
 	{ "Partitions",

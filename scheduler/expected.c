@@ -71,8 +71,11 @@ expected_freshness(const struct dag *d, const struct expected_partition *p,
 {
 	(void)d;
 	(void)p;
-	(void)run;
 	(void)now;
+	/* stale: it succeeded, then an input it used succeeded again; a
+	 * re-run (queued, running) or a failure says more than stale */
+	if (base == EXPECTED_SUCCESS && run != NULL && run->stale != 0)
+		return EXPECTED_STALE;
 	return base;
 }
 

@@ -18,8 +18,9 @@
  *   late     it missed its freshness deadline (freshness:)
  *   future   its interval has not ended and it has no run
  *
- * stale and late are decided in one place, expected_freshness(); today it
- * decides neither (the needs/freshness rules plug in there).
+ * stale and late are decided in one place, expected_freshness(): a
+ * successful run an upstream change made stale (dag_runs.stale, set by
+ * the needs: rules) is stale.
  */
 #ifndef SLUICE_EXPECTED_H
 #define SLUICE_EXPECTED_H
@@ -58,6 +59,7 @@ struct expected_run {
 	enum run_state state;
 	int active;		/* task instances queued or running */
 	int failed;		/* task instances failed or upstream_failed */
+	int stale;		/* an input changed since it ran (needs:) */
 };
 
 struct expected_partition {
@@ -72,8 +74,7 @@ enum expected_state expected_classify(const struct expected_run *run,
 				      int64_t end_s, int64_t now);
 
 /* Where stale and late are decided: the state of p (base, from
- * expected_classify) once d's needs and freshness are applied. Today:
- * base. */
+ * expected_classify) once d's needs and freshness are applied. */
 enum expected_state expected_freshness(const struct dag *d,
 				       const struct expected_partition *p,
 				       const struct expected_run *run,

@@ -15,6 +15,16 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 		    const char *to, int64_t now, size_t max,
 		    struct expected_store_map *out, struct sl_err *err)
 {
+	return expected_store_load_task(s, d, NULL, from, to, now, max, out,
+					err);
+}
+
+int
+expected_store_load_task(struct store *s, const struct dag *d,
+			 const char *task, const char *from, const char *to,
+			 int64_t now, size_t max,
+			 struct expected_store_map *out, struct sl_err *err)
+{
 	struct expected_run *runs;
 	int64_t lo = INT64_MIN, hi = now;
 	int rc;
@@ -39,7 +49,9 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 	}
 	out->from_s = lo;
 	out->to_s = hi;
-	if (store_map_runs(s, d->name, lo, hi, &out->runs, &out->nruns) < 0)
+	if ((task != NULL ? store_map_task_runs(s, d->name, task, lo, hi, &out->runs,
+						&out->nruns) :
+	     store_map_runs(s, d->name, lo, hi, &out->runs, &out->nruns)) < 0)
 		return sl_err_set(err, "database: %s", store_errmsg(s));
 	runs = xcalloc(out->nruns + 1, sizeof *runs);
 	for (size_t i = 0; i < out->nruns; i++) {
@@ -47,6 +59,7 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 		runs[i].state = out->runs[i].state;
 		runs[i].active = out->runs[i].active;
 		runs[i].failed = out->runs[i].failed;
+		runs[i].stale = out->runs[i].stale;
 	}
 	rc = expected_map(d, lo, hi, now, runs, out->nruns, max, &out->v,
 			  &out->n, err);

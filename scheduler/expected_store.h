@@ -40,6 +40,13 @@ int expected_store_load(struct store *s, const struct dag *d,
 			const char *from, const char *to, int64_t now,
 			size_t max, struct expected_store_map *out,
 			struct sl_err *err);
+/* The same map as task's instances make it (store_map_task_runs): the
+ * map of a dataset task produces. task NULL: the runs'. */
+int expected_store_load_task(struct store *s, const struct dag *d,
+			     const char *task, const char *from,
+			     const char *to, int64_t now, size_t max,
+			     struct expected_store_map *out,
+			     struct sl_err *err);
 void expected_store_free(struct expected_store_map *m);
 /* The key of map partition i: its run's, else the DAG's key of its start
  * (buf of n bytes). */

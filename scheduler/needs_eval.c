@@ -174,3 +174,11 @@ needs_eval_ti(struct store *st, const struct dagbag *bag, const struct dag *d,
 	}
 	return all;
 }
+
+int
+needs_eval_interval_open(const struct dag *d, const struct task *t,
+			 int manual, int64_t end_s, int64_t now_s)
+{
+	return manual && d->schedule != NULL && d->nneeds + t->nneeds > 0 &&
+	       end_s > now_s;
+}

@@ -48,4 +48,15 @@ int needs_eval_ti(struct store *st, const struct dagbag *bag,
 		  const struct needs_eval_cb *cb, char *why, size_t whyn,
 		  struct sl_err *err);
 
+/*
+ * A consumer partition starts when its interval has ended and all its
+ * needs are met, whichever comes last. The scheduler creates a scheduled
+ * partition's run once its interval has ended; a partition triggered by
+ * hand may be the current or a future one: 1 when task t of d (a
+ * scheduled DAG with needs) in a manual run whose interval ends at end_s
+ * must still wait for that end at now_s; else 0.
+ */
+int needs_eval_interval_open(const struct dag *d, const struct task *t,
+			     int manual, int64_t end_s, int64_t now_s);
+
 #endif

@@ -214,10 +214,11 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 /* --- the pass --- */
 
 /* Can this ready task instance start now? The rule is wait.c's (the API
- * explains a wait with it); the counts are the scheduler's own. */
+ * explains a wait with it); the counts are the scheduler's own, the
+ * backfill lane's from lane. */
 static int
-ti_can_start(struct sched *s, struct ti *ti, struct executor **ex_out,
-	     int *in_loop)
+ti_can_start(struct sched *s, struct ti *ti, const struct sched_lane_use *lane,
+	     struct executor **ex_out, int *in_loop)
 {
 	struct task *t = ti_task(ti);
 	struct dag_load_state *d = sched_dstate(s, ti->run->dag_name);
@@ -245,6 +246,7 @@ ti_can_start(struct sched *s, struct ti *ti, struct executor **ex_out,
 		w.exec_busy = ex->busy;
 		w.exec_slots = ex->slots;
 	}
+	sched_lane_slots(s, lane, ti, ex, &w);
 	if (wait_slots_check(&w) != WAIT_GO)
 		return 0;
 	/* a sensor without an explicit executor pokes from the loop */
@@ -278,8 +280,7 @@ sched_dispatch(struct sched *s)
 		    (s->nheap_loop == 0 || s->pokes >= SCHED_MAX_POKES))
 			break;
 		sched_dispatch_remove(s, ti);
-		if (!ti_can_start(s, ti, &ex, &in_loop) ||
-		    (ex != NULL && !sched_lane_fits(s, &lane, ti, ex))) {
+		if (!ti_can_start(s, ti, &lane, &ex, &in_loop)) {
 			SL_GROW(blocked, capblocked, (size_t)nblocked + 1);
 			blocked[nblocked++] = ti;
 			continue;

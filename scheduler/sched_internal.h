@@ -126,6 +126,7 @@ struct run {
 	enum run_state state;
 	json_t *params;			/* DAG params merged with the run's */
 	int backfill_lane;		/* a backfill's or catch-up (else live) */
+	int manual;			/* run_type manual (triggered by hand) */
 	int64_t backfill_id;		/* the backfill that made it, or 0 */
 	int bf_max_active;		/* that backfill's limit (0: none) */
 	int bf_newest_first;		/* ... and its order */
@@ -373,10 +374,13 @@ void sched_lane_count(struct sched *s, struct sched_lane_use *u);
 void sched_lane_free(struct sched_lane_use *u);
 /* The backfill lane holds its share of parallelism. */
 int sched_lane_full(struct sched *s, const struct sched_lane_use *u);
-/* May ti (on executor ex; NULL: in the loop) start without its lane
- * going past its share? Live-lane task instances always may. */
-int sched_lane_fits(struct sched *s, const struct sched_lane_use *u,
-		    const struct ti *ti, const struct executor *ex);
+/* The backfill lane's part of the slot rule for ti (on executor ex;
+ * NULL: none found or in the loop): its lane, what the lane holds and
+ * its shares, into w (wait.c's wait_slots_check decides). */
+struct wait_slots;
+void sched_lane_slots(struct sched *s, const struct sched_lane_use *u,
+		      const struct ti *ti, const struct executor *ex,
+		      struct wait_slots *w);
 void sched_lane_take(struct sched_lane_use *u, const struct ti *ti,
 		     const struct executor *ex);
 /* Queued runs in the order they start (live first, then each backfill in

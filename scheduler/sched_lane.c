@@ -9,6 +9,7 @@
  * by every running run of its DAG, and by its backfill's max_active.
  */
 #include <assert.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,12 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/wait.h"
 
 int
 sched_lane_share(int capacity, int percent)
 {
-	int64_t n = (int64_t)capacity * percent / 100;
-
-	if (n < 1)
-		return 1;
-	return n > INT32_MAX ? INT32_MAX : (int)n;
+	return wait_lane_share(capacity, percent);
 }
 
 int
@@ -75,27 +73,27 @@ sched_lane_full(struct sched *s, const struct sched_lane_use *u)
 					      s->cfg->backfill_share);
 }
 
-int
-sched_lane_fits(struct sched *s, const struct sched_lane_use *u,
-		const struct ti *ti, const struct executor *ex)
+void
+sched_lane_slots(struct sched *s, const struct sched_lane_use *u,
+		 const struct ti *ti, const struct executor *ex,
+		 struct wait_slots *w)
 {
 	const struct task *t = ti_task(ti);
 	int pct = s->cfg->backfill_share;
 	json_t *size = json_object_get(s->cfg->pools, t->pool);
 
-	if (!ti->run->backfill_lane)
-		return 1;
-	if (sched_lane_full(s, u))
-		return 0;
-	if (json_is_integer(size) &&
-	    json_integer_value(json_object_get(u->pools, t->pool)) + t->pool_slots >
-	    sched_lane_share((int)json_integer_value(size), pct))
-		return 0;
-	if (ex != NULL && ex->slots > 0 &&
-	    json_integer_value(json_object_get(u->execs, ex->name)) >=
-	    sched_lane_share(ex->slots, pct))
-		return 0;
-	return 1;
+	w->backfill = ti->run->backfill_lane;
+	if (!w->backfill)
+		return;
+	w->lane_running = u->running;
+	w->lane_share = sched_lane_share(s->cfg->parallelism, pct);
+	w->lane_pool_used = (int)json_integer_value(json_object_get(u->pools, t->pool));
+	w->lane_pool_share = json_is_integer(size) ?
+	    sched_lane_share((int)json_integer_value(size), pct) : INT_MAX;
+	w->lane_exec_busy = ex != NULL ?
+	    (int)json_integer_value(json_object_get(u->execs, ex->name)) : 0;
+	w->lane_exec_share = ex != NULL && ex->slots > 0 ?
+	    sched_lane_share(ex->slots, pct) : INT_MAX;
 }
 
 void

@@ -5,7 +5,8 @@
  * it waits for, with the interval starts that may release it; the success
  * of an upstream task instance or run looks up only the waiters of its
  * DAG whose range holds its partition and evaluates them again in the
- * same pass (no polling, no scan of every run).
+ * same pass (no polling, no scan of every run). A partition triggered by
+ * hand before its interval has ended waits for that end first, on a timer.
  */
 #include <assert.h>
 #include <stdlib.h>
@@ -149,6 +150,18 @@ sched_needs_record(struct sched *s, struct ti *ti, const struct used *u,
 	return 0;
 }
 
+/* The interval of a partition triggered by hand has ended: evaluate its
+ * waiting task instance again (its needs next). */
+static void
+interval_wake(struct sched *s, struct sched_timer *timer)
+{
+	struct ti *ti = SCHED_CONTAINER(timer, struct ti, timer);
+
+	if (ti->state == TI_NONE)
+		sched_dispatch_eval(s, ti);
+	sched_pass_schedule(s);
+}
+
 int
 sched_needs_blocked(struct sched *s, struct ti *ti)
 {
@@ -163,6 +176,14 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 	if (d->nneeds + t->nneeds == 0)
 		return 0;
 	sched_needs_forget(s, ti);
+	if (needs_eval_interval_open(d, t, ti->run->manual, ti->run->end_s,
+				     sched_now(s) / 1000)) {
+		/* no process, no slot, no store read until its end (the
+		 * timer of a task instance in state none is free) */
+		sched_timer_set(s, &ti->timer, sched_mono_at(s, ti->run->end_s * 1000),
+				interval_wake);
+		return 1;
+	}
 	needs_of(s)->evals++;
 	sl_err_clear(&err);
 	r = needs_eval_ti(s->store, &s->bag, d, t, ti->run->partition,

@@ -31,6 +31,7 @@ static const char *const kind_names[] = {
 	[WAIT_MAX_ACTIVE_TASKS] = "max_active_tasks",
 	[WAIT_POOL] = "pool",
 	[WAIT_EXECUTOR] = "executor",
+	[WAIT_BACKFILL_SHARE] = "backfill_share",
 	[WAIT_RETRY] = "retry",
 	[WAIT_POKE] = "next_poke",
 	[WAIT_QUEUED] = "queued",
@@ -55,6 +56,10 @@ wait_slots_check(const struct wait_slots *w)
 		return WAIT_PAUSED;
 	if (w->in_loop)
 		return w->pokes >= w->max_pokes ? WAIT_POKES : WAIT_GO;
+	if (w->backfill && (w->lane_running >= w->lane_share ||
+			    w->lane_pool_used + w->pool_slots > w->lane_pool_share ||
+			    w->lane_exec_busy >= w->lane_exec_share))
+		return WAIT_BACKFILL_SHARE;
 	if (w->running >= w->parallelism)
 		return WAIT_PARALLELISM;
 	if (w->active_tasks >= w->max_active_tasks)
@@ -64,6 +69,16 @@ wait_slots_check(const struct wait_slots *w)
 	if (!w->exec_found || w->exec_busy >= w->exec_slots)
 		return WAIT_EXECUTOR;
 	return WAIT_GO;
+}
+
+int
+wait_lane_share(int capacity, int percent)
+{
+	int64_t n = (int64_t)capacity * percent / 100;
+
+	if (n < 1)
+		return 1;
+	return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 enum wait_kind
@@ -78,6 +93,10 @@ wait_run_check(int paused, int active_runs, int max_active_runs)
 
 /* --- the store's picture --- */
 
+static json_t *
+reason(enum wait_kind k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+
 /* Tries holding slots, counted as the dispatcher counts them. */
 struct holding {
 	const struct dagbag *bag;
@@ -85,11 +104,12 @@ struct holding {
 	const char *pool;
 	const char *executor;
 	int running, active_tasks, pool_used, exec_busy, active_runs;
+	int lane_running, lane_pool_used, lane_exec_busy;	/* backfill lane */
 };
 
 static void
 holding_add(void *arg, const char *dag_name, const char *task_name,
-	    const char *executor, int64_t n)
+	    const char *executor, int backfill_lane, int64_t n)
 {
 	struct holding *h = arg;
 	const struct dag *d = dagbag_find(h->bag, dag_name);
@@ -98,14 +118,78 @@ holding_add(void *arg, const char *dag_name, const char *task_name,
 	if (t != NULL && wait_task_in_loop(t))
 		return;		/* an in-loop poke holds no slot */
 	h->running += (int)n;
+	if (backfill_lane)
+		h->lane_running += (int)n;
 	if (strcmp(dag_name, h->dag) == 0)
 		h->active_tasks += (int)n;
-	if (t != NULL && strcmp(t->pool, h->pool) == 0)
+	if (t != NULL && strcmp(t->pool, h->pool) == 0) {
 		h->pool_used += (int)n * t->pool_slots;
+		if (backfill_lane)
+			h->lane_pool_used += (int)n * t->pool_slots;
+	}
 	if (t != NULL)
 		executor = t->executor;
-	if (executor != NULL && strcmp(executor, h->executor) == 0)
+	if (executor != NULL && strcmp(executor, h->executor) == 0) {
 		h->exec_busy += (int)n;
+		if (backfill_lane)
+			h->lane_exec_busy += (int)n;
+	}
+}
+
+/* The backfill lane's part of the slot rule from the store's counts, as
+ * sched_lane_slots gives it from the scheduler's. */
+static void
+lane_slots(const struct config *cfg, const struct holding *h, int backfill,
+	   struct wait_slots *w)
+{
+	int pct = cfg->backfill_share;
+
+	w->backfill = backfill;
+	if (!backfill)
+		return;
+	w->lane_running = h->lane_running;
+	w->lane_share = wait_lane_share(cfg->parallelism, pct);
+	w->lane_pool_used = h->lane_pool_used;
+	w->lane_pool_share = json_is_integer(json_object_get(cfg->pools, h->pool)) ?
+	    wait_lane_share(w->pool_size, pct) : INT_MAX;
+	w->lane_exec_busy = h->lane_exec_busy;
+	w->lane_exec_share = w->exec_found && w->exec_slots > 0 && w->exec_slots != INT_MAX ?
+	    wait_lane_share(w->exec_slots, pct) : INT_MAX;
+}
+
+/* Why a backfill-lane task waits for its lane: the first share in use. */
+static json_t *
+lane_reason(const struct config *cfg, const struct task *t, const struct wait_slots *w)
+{
+	json_t *res;
+
+	if (w->lane_running >= w->lane_share) {
+		res = reason(WAIT_BACKFILL_SHARE, "held: backfill share %d of %d slots in use "
+			     "(backfill_share %d %% of parallelism %d; live partitions go first)",
+			     w->lane_running, w->lane_share, cfg->backfill_share, w->parallelism);
+		json_object_set_new(res, "used", json_integer(w->lane_running));
+		json_object_set_new(res, "limit", json_integer(w->lane_share));
+		json_object_set_new(res, "of", json_string("parallelism"));
+	} else if (w->lane_pool_used + w->pool_slots > w->lane_pool_share) {
+		res = reason(WAIT_BACKFILL_SHARE, "held: backfill share of pool %s %d of %d slots "
+			     "in use (backfill_share %d %% of %d; this task needs %d)", t->pool,
+			     w->lane_pool_used, w->lane_pool_share, cfg->backfill_share,
+			     w->pool_size, w->pool_slots);
+		json_object_set_new(res, "used", json_integer(w->lane_pool_used));
+		json_object_set_new(res, "limit", json_integer(w->lane_pool_share));
+		json_object_set_new(res, "of", json_string("pool"));
+		json_object_set_new(res, "pool", json_string(t->pool));
+	} else {
+		res = reason(WAIT_BACKFILL_SHARE, "held: backfill share of executor %s %d of %d "
+			     "slots in use (backfill_share %d %% of %d)", t->executor,
+			     w->lane_exec_busy, w->lane_exec_share, cfg->backfill_share,
+			     w->exec_slots);
+		json_object_set_new(res, "used", json_integer(w->lane_exec_busy));
+		json_object_set_new(res, "limit", json_integer(w->lane_exec_share));
+		json_object_set_new(res, "of", json_string("executor"));
+		json_object_set_new(res, "executor", json_string(t->executor));
+	}
+	return res;
 }
 
 int
@@ -148,9 +232,6 @@ when(const struct dag *d, int64_t ms, char *out, size_t n)
 	}
 	return out;
 }
-
-static json_t *
-reason(enum wait_kind k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static json_t *
 reason(enum wait_kind k, const char *fmt, ...)
@@ -333,9 +414,19 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 						  json_integer_value(json_object_get(run, "start_s")),
 						  json_integer_value(json_object_get(run, "end_s")),
 						  NULL, why, sizeof why, &nerr);
+				int64_t end = json_integer_value(json_object_get(run, "end_s"));
+				const char *type = json_string_value(json_object_get(run, "run_type"));
+
 				if (r < 0)
 					res = reason(WAIT_NEEDS, "needs: %s", nerr.msg);
-				else if (r == 0)
+				else if (needs_eval_interval_open(d, t, type != NULL &&
+								  strcmp(type, "manual") == 0,
+								  end, now_ms / 1000)) {
+					res = reason(WAIT_NEEDS, "waits for its interval to end at %s; "
+						     "then %s", when(d, end * 1000, at, sizeof at),
+						     r == 0 ? why : "its needs are met");
+					json_object_set_new(res, "at", json_integer(end * 1000));
+				} else if (r == 0)
 					res = reason(WAIT_NEEDS, "%s", why);
 			}
 			if (res == NULL)
@@ -344,7 +435,8 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 	}
 	if (res == NULL) {
 		/* scheduled: the slot rule, with the store's counts */
-		struct holding h = { bag, d->name, t->pool, t->executor, 0, 0, 0, 0, 0 };
+		struct holding h = { bag, d->name, t->pool, t->executor, 0, 0, 0, 0, 0, 0, 0, 0 };
+		const char *lane = json_string_value(json_object_get(run, "lane"));
 		struct wait_slots w;
 		enum wait_kind k;
 
@@ -365,8 +457,12 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		w.pool_slots = t->pool_slots;
 		w.exec_busy = h.exec_busy;
 		w.exec_slots = executor_slots(cfg, execs, t->executor, &w.exec_found);
+		lane_slots(cfg, &h, lane != NULL && strcmp(lane, "backfill") == 0, &w);
 		k = wait_slots_check(&w);
 		switch (k) {
+		case WAIT_BACKFILL_SHARE:
+			res = lane_reason(cfg, t, &w);
+			break;
 		case WAIT_PAUSED:
 			res = reason(k, "the DAG is paused");
 			break;

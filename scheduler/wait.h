@@ -34,6 +34,9 @@ enum wait_kind {
 	WAIT_MAX_ACTIVE_TASKS,	/* the DAG's max_active_tasks */
 	WAIT_POOL,		/* the task's pool is full */
 	WAIT_EXECUTOR,		/* the executor's slots are all taken */
+	WAIT_BACKFILL_SHARE,	/* a backfill-lane task: its lane holds its
+				 * backfill_share of slots, of the pool or
+				 * of the executor */
 	WAIT_RETRY,		/* up_for_retry until next_at */
 	WAIT_POKE,		/* a sensor between pokes until next_at */
 	WAIT_QUEUED,		/* queued: starting now */
@@ -51,10 +54,21 @@ struct wait_slots {
 	int active_tasks, max_active_tasks;
 	int pool_used, pool_size, pool_slots;
 	int exec_found, exec_busy, exec_slots;
+	/* the backfill lane (a task of a backfill or catch-up run): what
+	 * backfill-lane tries hold and their shares (wait_lane_share);
+	 * a share of 0 when backfill is 0 */
+	int backfill;
+	int lane_running, lane_share;		/* of parallelism */
+	int lane_pool_used, lane_pool_share;	/* of the task's pool */
+	int lane_exec_busy, lane_exec_share;	/* of its executor */
 };
 
+/* backfill_share (percent) of capacity: rounded down, at least one. */
+int wait_lane_share(int capacity, int percent);
+
 /* May a ready (scheduled) task instance start? The first reason it may
- * not, in the order the dispatcher checks them. */
+ * not, in the order the dispatcher checks them: a backfill-lane task
+ * whose lane holds its share waits for that before anything else. */
 enum wait_kind wait_slots_check(const struct wait_slots *w);
 /* May a queued run start? */
 enum wait_kind wait_run_check(int paused, int active_runs,

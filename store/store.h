@@ -432,10 +432,12 @@ json_t *store_tis_json(struct store *s, const char *dag_id,
 json_t *store_tries_json(struct store *s, const char *dag_id,
 			 const char *task, const char *partition);
 /* Tries holding slots (queued or running task instances), grouped:
- * cb(arg, dag, task, executor or NULL, count). -1 on error. */
+ * cb(arg, dag, task, executor or NULL, whether their runs are in the
+ * backfill lane, count). -1 on error. */
 int store_tries_holding(struct store *s,
 			void (*cb)(void *arg, const char *dag, const char *task,
-				   const char *executor, int64_t n),
+				   const char *executor, int backfill_lane,
+				   int64_t n),
 			void *arg);
 /* Runs of a DAG in state running, or -1. */
 int64_t store_dag_running_runs(struct store *s, const char *dag_id);
@@ -537,6 +539,7 @@ struct store_grid_query {
 	int64_t from_s, to_s;
 	const char *run_state;
 	const char *ti_state;
+	int only_stale;		/* only runs needs: made stale */
 };
 /* A page of the runs q matches, newest first: *runs (caller frees with
  * store_grid_runs_free) and *total matching. */
@@ -577,11 +580,20 @@ struct store_map_run {
 	int active;		/* running runs: task instances queued or running */
 	int failed;		/* running runs: task instances failed or
 				 * upstream_failed */
+	int stale;		/* dag_runs.stale: 0 fresh, 1 stale, 2 stale
+				 * with a re-run pending (needs:) */
 };
 /* Every run of dag_id whose start is in [from_s, to_s], by start, in one
  * query: *out (free with store_map_runs_free), *n of them. 0 or -1. */
 int store_map_runs(struct store *s, const char *dag_id, int64_t from_s,
 		   int64_t to_s, struct store_map_run **out, size_t *n);
+/* The same, each run as task_id's instance in it makes it: success when
+ * it succeeded, failed when it failed or its run ended without it,
+ * running (active 1) while queued or running, else queued or running
+ * (active 0) as its run; the map of a dataset task_id produces. */
+int store_map_task_runs(struct store *s, const char *dag_id,
+			const char *task_id, int64_t from_s, int64_t to_s,
+			struct store_map_run **out, size_t *n);
 void store_map_runs_free(struct store_map_run *runs, size_t n);
 /* --- backfills (store_backfill.c; what one selects: scheduler/backfill.c) --- */
 struct store_backfill_spec {

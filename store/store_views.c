@@ -133,19 +133,22 @@ store_tries_json(struct store *s, const char *dag_id, const char *task,
 int
 store_tries_holding(struct store *s,
 		    void (*cb)(void *arg, const char *dag, const char *task,
-			       const char *executor, int64_t n),
+			       const char *executor, int backfill_lane,
+			       int64_t n),
 		    void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT dag_id, task_id, executor, count(*) FROM task_instances "
-	    "WHERE state IN ('queued', 'running') GROUP BY dag_id, task_id, executor");
+	    "SELECT ti.dag_id, ti.task_id, ti.executor, r.lane = 'backfill', count(*) "
+	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
+	    "WHERE ti.state IN ('queued', 'running') "
+	    "GROUP BY ti.dag_id, ti.task_id, ti.executor, r.lane = 'backfill'");
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb(arg, (const char *)sqlite3_column_text(st, 0),
 		   (const char *)sqlite3_column_text(st, 1),
 		   (const char *)sqlite3_column_text(st, 2),
-		   sqlite3_column_int64(st, 3));
+		   sqlite3_column_int(st, 3), sqlite3_column_int64(st, 4));
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -270,7 +273,8 @@ store_grid_runs_free(struct store_grid_run *runs, int n)
 	"WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 " \
 	"AND (?4 IS NULL OR state = ?4) " \
 	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances ti " \
-	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) "
+	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) " \
+	"AND (?8 = 0 OR stale <> 0) "
 
 static void
 grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q)
@@ -286,6 +290,7 @@ grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q
 		sqlite3_bind_text(st, 5, q->ti_state, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int(st, 8, q->only_stale);
 }
 
 int

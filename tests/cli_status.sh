@@ -2,7 +2,8 @@
 # `sluice status DAG`: the partition map on the terminal. An hourly DAG in
 # Europe/Berlin across the fall-back day (2026-10-25 has 25 hours): a line
 # per local day, a character per hour, the legend, then counts per state;
-# --from/--to resolved as every verb resolves partitions; --json; a daily
+# --from/--to resolved as every verb resolves partitions; --json; a run
+# an upstream change made stale (needs:) as o; a daily
 # DAG as a line per month with future days; errors and --help.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 
@@ -19,6 +20,27 @@ max_active_runs: 80
 tasks:
   a: {command: "case {{ ts_nodash }} in 20261024T05*) exit 1 ;; esac"}
 YAML
+# up -> cons (needs:, on_change: mark): up's first hour re-run after cons
+# used it makes cons's first hour stale
+cat > "$H/dags/up.yaml" <<'YAML'
+dag: up
+schedule: "0 * * * *"
+start: 2026-10-24T00:00:00Z
+end: 2026-10-24T03:00:00Z
+tasks:
+  a: {command: "true"}
+YAML
+cat > "$H/dags/cons.yaml" <<'YAML'
+dag: cons
+schedule: "0 * * * *"
+start: 2026-10-24T00:00:00Z
+end: 2026-10-24T03:00:00Z
+needs:
+  - dag: up
+    on_change: mark
+tasks:
+  a: {command: "true"}
+YAML
 cat > "$H/dags/daily.yaml" <<'YAML'
 dag: daily
 schedule: "0 0 * * *"
@@ -33,9 +55,16 @@ tasks:
   t: {command: "true"}
 YAML
 sl dags unpause be >/dev/null
+sl dags unpause up >/dev/null
+sl dags unpause cons >/dev/null
 start_scheduler
 done_runs() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'be' AND state IN ('success', 'failed')")" = 73 ]; }
 wait_for 120 "73 finished runs of be" done_runs
+cons_done() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'cons' AND state = 'success'")" = 3 ]; }
+wait_for 60 "3 successful runs of cons" cons_done
+sl clear up --partition 2026-10-24T01:00 --yes >/dev/null
+cons_stale() { [ "$(q "SELECT stale FROM dag_runs WHERE dag_id = 'cons' AND partition = '2026-10-24T01:00:00+00:00'")" = 1 ]; }
+wait_for 60 "cons's 01:00 to be marked stale" cons_stale
 stop_pid "$SCHED_PID"
 # 10:00 on the 26th loses its run: missing
 sl runs delete be 2026-10-26T10:00:00+01:00 --yes >/dev/null
@@ -52,6 +81,16 @@ assert_contains "$out" "failed   1"
 assert_contains "$out" "missing  1"
 # the 25th line is 25 characters: one per hour, 02:00 twice
 assert_eq 25 "$(echo "$out" | awk '$1 == "2026-10-25" { print length($2) }')" "25 hours"
+
+# stale (needs:): o, and counted
+out=$(sl status cons)
+echo "$out"
+assert_contains "$out" "2026-10-24  sos" "cons: 01:00 stale"
+assert_contains "$out" "stale    1"
+assert_contains "$(sl status up)" "2026-10-24  sss" "the upstream itself is not stale"
+assert_eq stale "$(sl status cons --from 2026-10-24T01:00 --to 2026-10-24T01:00 --json | /usr/bin/python3 -c '
+import json,sys
+print(json.load(sys.stdin)["partitions"][0]["state"])')" "--json: stale"
 
 # --from/--to: a date, a time, a key
 out=$(sl status be --from 2026-10-26 --to "2026-10-26 11:30")

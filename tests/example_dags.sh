@@ -8,7 +8,7 @@ H=$T/home
 "$SLUICE" init "$H" --dags "$SLUICE_SRCDIR/dags" >/dev/null
 out=$(sl dags validate)
 assert_contains "$out" "DAG files OK"
-for d in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws; do sl dags pause $d >/dev/null; done
+for d in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws stock_bands_emr_rollup stock_bands_weekly retail_extracts_daily retail_weekly_fact; do sl dags pause $d >/dev/null; done
 start_scheduler
 day=2024-03-08T21:30:00-05:00
 sl trigger stock_bollinger_daily --partition 2024-03-08T21:30:00-05:00 --wait >/dev/null

@@ -9,7 +9,7 @@ H=$T/home
 "$SLUICE" init "$H" --dags "$SLUICE_SRCDIR/dags" >/dev/null
 out=$(sl dags validate)
 assert_contains "$out" "DAG files OK"
-for d in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws stock_bollinger_daily; do
+for d in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws stock_bands_emr_rollup stock_bands_weekly retail_extracts_daily retail_weekly_fact stock_bollinger_daily; do
 	sl dags pause $d >/dev/null
 done
 start_scheduler

@@ -61,7 +61,7 @@ for dag in stock_prices_hourly stock_bollinger_daily; do
 	grep -q "dags unpause \"\$dag\"" "$SLUICE_SRCDIR/scripts/start" || fail "scripts/start no longer unpauses"
 	grep -Eq "for dag in .*$dag" "$SLUICE_SRCDIR/scripts/start" || fail "scripts/start does not unpause $dag"
 done
-for dag in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws; do
+for dag in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws stock_bands_emr_rollup stock_bands_weekly retail_extracts_daily retail_weekly_fact; do
 	"$SLUICE" --home "$H2" dags pause "$dag" >/dev/null || fail "pause $dag"
 done
 # the demo's local examples run, the others wait (new DAGs start paused)

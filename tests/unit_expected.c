@@ -2,7 +2,7 @@
  * unit_expected.c: the expected partitions of a scheduled DAG and their
  * states (scheduler/expected.c), as tables: DAG shape x range -> how many
  * partitions, the first and last key, the step; and run x interval end x
- * now -> state. DST days in America/New_York and Europe/Berlin: an hourly
+ * now -> state; stale runs (needs:) -> stale. DST days in America/New_York and Europe/Berlin: an hourly
  * DAG has 23 or 25 partitions on them, a daily one a 23- or 25-hour
  * partition.
  */
@@ -160,6 +160,42 @@ test_states(void)
 	}
 }
 
+/* expected_freshness: a successful run needs: made stale (1 marked, 2 a
+ * re-run pending) is stale; a run re-running or failed says that
+ * instead; no run is never stale. */
+static const struct {
+	int has_run;
+	enum run_state run;
+	int active, stale;
+	enum expected_state want;
+} stale_cases[] = {
+	{ 1, RUN_SUCCESS, 0, 0, EXPECTED_SUCCESS },
+	{ 1, RUN_SUCCESS, 0, 1, EXPECTED_STALE },
+	{ 1, RUN_SUCCESS, 0, 2, EXPECTED_STALE },
+	{ 1, RUN_RUNNING, 1, 1, EXPECTED_RUNNING },
+	{ 1, RUN_QUEUED, 0, 2, EXPECTED_WAITING },
+	{ 1, RUN_FAILED, 0, 1, EXPECTED_FAILED },
+	{ 0, RUN_QUEUED, 0, 0, EXPECTED_MISSING },
+};
+
+static void
+test_stale(void)
+{
+	struct dag *d = find("hourly");
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(stale_cases); i++) {
+		struct expected_run run = { 0, stale_cases[i].run, stale_cases[i].active, 0,
+					    stale_cases[i].stale };
+		const struct expected_run *r = stale_cases[i].has_run ? &run : NULL;
+		struct expected_partition p = { NOW - 7200, NOW - 3600, EXPECTED_MISSING, r ? 0 : -1 };
+		enum expected_state got = expected_freshness(d, &p, r, NOW,
+							     expected_classify(r, p.end_s, NOW));
+
+		CHECK_MSG(got == stale_cases[i].want, "case %zu: want %s, got %s", i,
+			  expected_state_name(stale_cases[i].want), expected_state_name(got));
+	}
+}
+
 /* Runs are matched to partitions by start; a run off the schedule's ticks
  * is not on the map. */
 static void
@@ -172,11 +208,12 @@ test_runs_matched(void)
 		{ t0 + 3600, RUN_FAILED, 0, 1 },
 		{ t0 + 3600 + 60, RUN_SUCCESS, 0, 0 },	/* no tick */
 		{ t0 + 3 * 3600, RUN_RUNNING, 1, 0 },
+		{ t0 + 4 * 3600, RUN_SUCCESS, 0, 0, 1 },	/* stale */
 	};
 	struct expected_partition *v;
 	size_t n;
 	struct sl_err err;
-	const char *want = ".F.r.";
+	const char *want = ".F.ro";
 
 	CHECK(expected_map(d, t0, t0 + 4 * 3600, NOW, runs, SL_ARRAY_LEN(runs), 1000, &v, &n, &err) == 0);
 	CHECK_EQ_INT(5, n);
@@ -209,6 +246,7 @@ main(void)
 	unit_dags_load(shapes, SL_ARRAY_LEN(shapes), loaded);
 	RUN(test_ranges);
 	RUN(test_states);
+	RUN(test_stale);
 	RUN(test_runs_matched);
 	RUN(test_names);
 	unit_dags_free(loaded, SL_ARRAY_LEN(shapes));

@@ -4,7 +4,8 @@
  * deterministic harness (tests/sched_harness.h): backfill_share of
  * parallelism, of a pool and of an executor's slots; live tasks first; a
  * catch-up is in the backfill lane and the newest scheduled partition is
- * live; a backfill's --max-active, --newest-first and cancel.
+ * live; a backfill's --max-active, --newest-first and cancel; the wait
+ * explanation of a task the share holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
@@ -429,6 +431,89 @@ test_backfill_cancel(void)
 	}
 }
 
+/* --- the wait explanation (scheduler/wait.c) --- */
+
+static void
+wait_share_cfg(struct config *cfg)
+{
+	cfg->parallelism = 4;
+	json_object_set_new(cfg->pools, "small", json_integer(8));
+	json_object_set_new(cfg->executors, "local",
+			    json_pack("{s:s,s:i}", "type", "fake", "slots", 6));
+}
+
+static void
+wait_pool_cfg(struct config *cfg)
+{
+	cfg->parallelism = 100;
+	json_object_set_new(cfg->pools, "small", json_integer(4));
+}
+
+/* Why a task instance waits, as the API, the task page and `sluice
+ * tasks` say it (the store's picture; kind and text into *kind, *text). */
+static void
+why(const char *dag, const char *task, const char *partition, char *kind,
+    char *text, size_t n)
+{
+	struct sched *s = h_sched();
+	json_t *w = NULL;
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag(dag),
+					partition, task, h_now(), &w, &err));
+	snprintf(kind, n, "%s", json_is_object(w) ? json_string_value(json_object_get(w, "kind")) : "-");
+	snprintf(text, n, "%s", json_is_object(w) ? json_string_value(json_object_get(w, "text")) : "-");
+	json_decref(w);
+}
+
+/* A backfill task held because its lane holds its share says so, with
+ * the share in use, whether of parallelism, of a pool or of an executor;
+ * the live tasks waiting beside it wait for something else. */
+static void
+test_wait_reason_share(void)
+{
+	static const struct {
+		const struct h_dag_file *files;
+		void (*cfg)(struct config *);
+		int running;
+		const char *text;
+	} cases[] = {
+		{ lane_files, wait_share_cfg, 2, "held: backfill share 2 of 2 slots in use "
+		  "(backfill_share 50 % of parallelism 4; live partitions go first)" },
+		{ pool_files, wait_pool_cfg, 2, "held: backfill share of pool small 2 of 2 slots in "
+		  "use (backfill_share 50 % of 4; this task needs 1)" },
+		{ lane_files, exec_cfg, 3, "held: backfill share of executor local 3 of 3 slots in "
+		  "use (backfill_share 50 % of 6)" },
+	};
+	char kind[256], text[512];
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		h_open(cases[i].files, cases[i].cfg);
+		bf_make(NULL, 0, 0);
+		CHECK_EQ_INT(cases[i].running, h_running("b"));
+		CHECK_EQ_STR("scheduled", h_ti("bf", "b", HOUR(05), "state"));
+		why("bf", "b", HOUR(05), kind, text, sizeof kind);
+		CHECK_EQ_STR("backfill_share", kind);
+		CHECK_MSG(strcmp(text, cases[i].text) == 0, "case %zu: %s", i, text);
+		/* a running backfill task does not wait */
+		why("bf", "b", HOUR(00), kind, text, sizeof kind);
+		CHECK_EQ_STR("-", kind);
+		h_close();
+	}
+	/* parallelism 4, two backfill tries: a live run takes the other two
+	 * slots, and its third task waits for parallelism, not the share */
+	h_open(lane_files, wait_share_cfg);
+	bf_make(NULL, 0, 0);
+	h_trigger("lv", "now");
+	CHECK_EQ_INT(2, live_running());
+	why("lv", "l0", "now", kind, text, sizeof kind);
+	CHECK_EQ_STR("parallelism", kind);
+	why("bf", "b", HOUR(05), kind, text, sizeof kind);
+	CHECK_EQ_STR("backfill_share", kind);
+	h_close();
+}
+
 int
 main(void)
 {
@@ -442,5 +527,6 @@ main(void)
 	RUN(test_backfill_newest_first);
 	RUN(test_backfill_only);
 	RUN(test_backfill_cancel);
+	RUN(test_wait_reason_share);
 	return UNIT_END();
 }

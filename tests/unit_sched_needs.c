@@ -3,7 +3,8 @@
  * (tests/sched_harness.h): a consumer partition waits, holding no process
  * and no slot, until every upstream partition it needs has succeeded, and
  * the last one's success starts it in the same pass; DST days, offset,
- * latest, weekly over daily, an unscheduled consumer; DAGs whose needs
+ * latest, weekly over daily, an unscheduled consumer; a partition
+ * triggered by hand waits for its interval's end too; DAGs whose needs
  * do not resolve are refused at load, the others load.
  */
 #include <stdint.h>
@@ -11,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
@@ -27,10 +30,12 @@ static const char up_daily[] =
 	"dag: upd\nschedule: \"0 0 * * *\"\nstart: 2026-01-01\n"
 	"tasks:\n  extract: {command: x}\n";
 
-/* Create the run of dag's partition holding `at` (a scheduled DAG) or
- * keyed `at` (unscheduled); its key into key (may be NULL). */
+/* Create a run of type `type` of dag's partition holding `at` (a
+ * scheduled DAG) or keyed `at` (unscheduled); its key into key (may be
+ * NULL). */
 static void
-run_at(const char *dag, const char *at, char *key, size_t n)
+run_typed(const char *dag, const char *at, const char *type, char *key,
+	  size_t n)
 {
 	struct dag *d = h_dag(dag);
 	int64_t t, s, e;
@@ -53,13 +58,21 @@ run_at(const char *dag, const char *at, char *key, size_t n)
 		snprintf(k, sizeof k, "%s", at);
 		s = e = h_now() / 1000;
 	}
-	if (store_run_create(h_store(), d, k, s, e, "backfill", NULL, NULL,
+	if (store_run_create(h_store(), d, k, s, e, type, NULL, NULL,
 			     &err) < 0) {
 		fprintf(stderr, "run %s %s: %s\n", dag, k, err.msg);
 		abort();
 	}
 	if (key != NULL)
 		snprintf(key, n, "%s", k);
+}
+
+/* The same, a backfill's run (no interval-end wait: as the scheduler's
+ * own runs, made once their interval has ended). */
+static void
+run_at(const char *dag, const char *at, char *key, size_t n)
+{
+	run_typed(dag, at, "backfill", key, n);
 }
 
 /* The hourly upstream runs from..to (UTC, to excluded); their keys. */
@@ -470,6 +483,100 @@ test_refused(void)
 	h_close();
 }
 
+static void
+wide_cfg(struct config *cfg)
+{
+	cfg->parallelism = 100;
+}
+
+/* Why compute of dag waits in partition key, in words (static). */
+static const char *
+waits_for(const char *dag, const char *key)
+{
+	static char text[512];
+	struct sched *s = h_sched();
+	json_t *w = NULL;
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag(dag), key, "compute",
+			    h_now(), &w, &err) < 0)
+		snprintf(text, sizeof text, "error: %s", err.msg);
+	else
+		snprintf(text, sizeof text, "%s", json_is_object(w) ?
+			 json_string_value(json_object_get(w, "text")) : "-");
+	json_decref(w);
+	return text;
+}
+
+/* A partition triggered by hand starts when its interval has ended and
+ * its needs are met, whichever comes last (the harness's now is
+ * 2024-01-10T00:30Z): today's, with every hour it needs done early,
+ * waits for midnight, across a restart, and starts at it; with offset -1
+ * (yesterday's hours) the needs come last and the last hour's success
+ * starts it; tomorrow's waits for its own end. Waiting costs no process. */
+static void
+test_manual_interval_end(void)
+{
+	static char today[24][96], yday[24][96];
+	/* the scheduler itself makes up's runs of yesterday (catch-up) and
+	 * none of down and prev before midnight (their first day) */
+	struct h_dag_file files[] = {
+		{ "up.yaml",
+		  "dag: up\nschedule: \"0 * * * *\"\nstart: 2024-01-09T00:00:00Z\n"
+		  "max_active_runs: 100\nmax_active_tasks: 100\n"
+		  "tasks:\n  load: {command: x}\n" },
+		{ "down.yaml",
+		  "dag: down\nschedule: \"0 0 * * *\"\nstart: 2024-01-10\n"
+		  "needs: [{dag: up, task: load}]\n"
+		  "tasks:\n  compute: {command: x}\n" },
+		{ "prev.yaml",
+		  "dag: prev\nschedule: \"0 0 * * *\"\nstart: 2024-01-10\n"
+		  "needs: [{dag: up, task: load, offset: -1}]\n"
+		  "tasks:\n  compute: {command: x}\n" },
+		{ NULL, NULL },
+	};
+	const char *day = "2024-01-10T00:00:00+00:00", *next = "2024-01-11T00:00:00+00:00";
+
+	h_open(files, wide_cfg);
+	run_typed("down", "2024-01-10", "manual", NULL, 0);
+	run_typed("down", "2024-01-11", "manual", NULL, 0);
+	run_typed("prev", "2024-01-10", "manual", NULL, 0);
+	hours("2024-01-10T00:00:00Z", 24, today);
+	for (int i = 0; i < 24; i++)
+		snprintf(yday[i], sizeof yday[i], "2024-01-09T%02d:00:00+00:00", i);
+	for (int i = 0; i < 24; i++)
+		CHECK_EQ_INT(0, h_end("load", today[i], 0));
+	for (int i = 0; i < 23; i++)
+		CHECK_EQ_INT(0, h_end("load", yday[i], 0));
+	/* every need of down's day is met; its day has not ended */
+	CHECK_EQ_INT(0, h_started("compute"));
+	CHECK_EQ_STR("none", STATE("down", "compute", day));
+	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00Z; then its needs are met",
+		     waits_for("down", day));
+	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00Z; then "
+		     "up.load: 23 of 24 partitions, missing 2024-01-09T23:00", waits_for("prev", day));
+	h_restart();
+	CHECK_EQ_INT(0, h_started("compute"));
+	/* a second before midnight: still waiting; at midnight: started */
+	h_advance((int64_t)(23 * 3600 + 29 * 60 + 59) * 1000);
+	CHECK_EQ_INT(0, h_started("compute"));
+	h_advance(1000);
+	CHECK_EQ_INT(1, h_running("compute"));
+	CHECK_EQ_STR("running", STATE("down", "compute", day));
+	/* prev's day has ended too; its needs come last */
+	CHECK_EQ_STR("none", STATE("prev", "compute", day));
+	CHECK_EQ_STR("up.load: 23 of 24 partitions, missing 2024-01-09T23:00", waits_for("prev", day));
+	CHECK_EQ_INT(0, h_end("load", yday[23], 0));
+	CHECK_EQ_STR("running", STATE("prev", "compute", day));
+	/* tomorrow's waits for its own end */
+	CHECK_EQ_STR("none", STATE("down", "compute", next));
+	CHECK_MSG(strncmp(waits_for("down", next), "waits for its interval to end at 2024-01-12T00:00:00Z",
+			  53) == 0, "%s", waits_for("down", next));
+	CHECK_EQ_INT(2, h_running("compute"));
+	h_close();
+}
+
 int
 main(void)
 {
@@ -486,5 +593,6 @@ main(void)
 	RUN(test_stale_settle);
 	RUN(test_stale_mark);
 	RUN(test_stale_after_retry);
+	RUN(test_manual_interval_end);
 	return UNIT_END();
 }

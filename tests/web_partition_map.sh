@@ -1,8 +1,9 @@
 #!/bin/bash
 # The partition map through the API: GET /api/v1/dags/{dag}/partitions
 # lists every partition the schedule defines, with or without a run, each
-# with its state (missing, waiting, running, success, failed, future; stale
-# and late come with needs/freshness), full or compact; a DST day in
+# with its state (missing, waiting, running, success, failed, future,
+# stale: a run an upstream change made stale through needs:; late comes
+# with freshness), full or compact; a DST day in
 # America/New_York has 25 hourly partitions; bad arguments are 400s as
 # elsewhere in the API; the map page and the DAG page's link to it.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -35,6 +36,29 @@ start: 2026-10-31T00:00:00-04:00
 tasks:
   a: {command: "true"}
 YAML
+# up -> cons (needs:, on_change: mark): two hours each; up's first hour
+# cleared and re-run makes cons's first hour stale
+cat > "$H/dags/up.yaml" <<YAML
+dag: up
+schedule: "@hourly"
+timezone: UTC
+start: $(key 0 | sed 's/+00:00$/Z/')
+end: $(key 2 | sed 's/+00:00$/Z/')
+tasks:
+  a: {command: "true"}
+YAML
+cat > "$H/dags/cons.yaml" <<YAML
+dag: cons
+schedule: "@hourly"
+timezone: UTC
+start: $(key 0 | sed 's/+00:00$/Z/')
+end: $(key 2 | sed 's/+00:00$/Z/')
+needs:
+  - dag: up
+    on_change: mark
+tasks:
+  a: {command: "true"}
+YAML
 cat > "$H/dags/minutely.yaml" <<'YAML'
 dag: minutely
 schedule: "* * * * *"
@@ -50,6 +74,8 @@ tasks:
 YAML
 start_standalone
 assert_status 200 POST /dags/pm/unpause '{}'
+assert_status 200 POST /dags/up/unpause '{}'
+assert_status 200 POST /dags/cons/unpause '{}'
 wait_run pm "$(key 0)" success 60
 wait_run pm "$(key 1)" failed 60
 wait_run pm "$(key 2)" success 60
@@ -77,7 +103,7 @@ assert_eq future "$(jget 'd["partitions"][-1]["state"]')" "the current hour: fut
 assert_eq "/dags/pm/runs/$(pct "$(key 1)")" "$(jget 'd["partitions"][1]["run"]')" "the run link (web/links.c)"
 assert_eq "$(jget 'len(d["partitions"])')" "$(jget 'd["count"]')" "count"
 assert_eq 1 "$(jget 'd["counts"]["failed"]')" "counts: failed"
-assert_eq 0 "$(jget 'd["counts"]["stale"]')" "counts: stale is a state (0 until needs)"
+assert_eq 0 "$(jget 'd["counts"]["stale"]')" "counts: stale is a state (pm has no needs)"
 assert_eq 0 "$(jget 'd["counts"]["late"]')" "counts: late is a state (0 until freshness)"
 note "pm: $states"
 
@@ -98,6 +124,39 @@ assert_eq F.r "$(jget 'd["codes"]')" "from/to by key, both inclusive"
 assert_status 200 GET "/dags/pm/partitions?from=$(date -u -d "@$(($S0 + 3600 + 1800))" +%Y-%m-%dT%H:%M)Z&to=$(date -u -d "@$(($S0 + 3600 + 1800))" +%Y-%m-%dT%H:%M)Z"
 assert_eq "$(key 1)" "$(jget 'd["partitions"][0]["partition"]')" "a time names the partition holding it"
 assert_eq 1 "$(jget 'd["count"]')" "one partition"
+
+# --- the grid jumps to a partition without a run: the page around it
+# shows it as a never-run row (P2, whose run was deleted) ---
+assert_status 200 GET "/dags/pm/grid?limit=3&at=$(pct "$(key 2)")"
+assert_eq "[\"$(key 2)\"]" "$(jget 'd["at"]')" "a jump names the never-run partition"
+assert_eq 0 "$(jget 'd["offset"]')" "the page of the runs around it (P4 P3 P1)"
+assert_eq "[\"$(key 4)\", \"$(key 3)\", \"$(key 1)\"]" "$(jget '[p["partition"] for p in d["partitions"]]')" "its neighbours"
+assert_status 400 GET "/dags/pm/grid?at=$(pct "$(date -u -d "@$(($S0 + 20 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00)")"
+
+# --- stale: up's first hour cleared and re-run after cons used it ---
+wait_run cons "$(key 0)" success 60
+wait_run cons "$(key 1)" success 60
+assert_status 200 GET "/dags/cons/partitions?format=compact"
+assert_eq ss "$(jget 'd["codes"]')" "cons: both hours success before the change"
+assert_status 200 POST /dags/up/clear "{\"partitions\": [\"$(key 0)\"]}"
+cons_stale() { [ "$(q "SELECT stale FROM dag_runs WHERE dag_id = 'cons' AND partition = '$(key 0)'")" = 1 ]; }
+wait_for 60 "cons's first hour to be marked stale" cons_stale
+assert_status 200 GET "/dags/cons/partitions"
+assert_eq stale "$(jget 'd["partitions"][0]["state"]')" "cons P0: stale (its input succeeded again)"
+assert_eq success "$(jget 'd["partitions"][1]["state"]')" "cons P1: untouched"
+assert_eq 1 "$(jget 'd["counts"]["stale"]')" "counts: stale"
+assert_eq 1 "$(jget 'd["counts"]["success"]')" "counts: success without the stale one"
+assert_status 200 GET "/dags/cons/partitions?format=compact"
+assert_eq os "$(jget 'd["codes"]')" "compact: o for stale"
+assert_eq stale "$(jget 'd["legend"]["o"]')" "compact: the legend names o"
+assert_status 200 GET "/dags/up/partitions?format=compact"
+assert_eq ss "$(jget 'd["codes"]')" "the upstream is not stale"
+# the grid filters the stale runs
+assert_status 200 GET "/dags/cons/grid?stale=1"
+assert_eq "1 $(key 0)" "$(jget 'str(d["total"]) + " " + d["partitions"][0]["partition"]')" "grid: stale=1 keeps the stale run"
+assert_status 200 GET "/dags/cons/grid?stale=0"
+assert_eq 2 "$(jget 'd["total"]')" "grid: stale=0 filters nothing"
+assert_status 400 GET "/dags/cons/grid?stale=yes"
 
 # --- a DST day in New York: 25 hourly partitions, 01:00 twice ---
 assert_status 200 GET "/dags/ny/partitions?from=2026-11-01&to=2026-11-01"

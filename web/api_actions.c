@@ -238,11 +238,43 @@ set_keys(const struct partition_set *set)
 	return a;
 }
 
+/* The consumer partitions in other DAGs (needs:) that re-run once the
+ * cleared partition of d starting at start_s succeeds again, added to
+ * out once each ({dag, partition}, seen keeps which); -1 on a database
+ * error. */
+static int
+clear_consequences(struct web_req *r, const struct dag *d, int64_t start_s,
+		   const char *key, json_t *out, json_t *seen)
+{
+	json_t *rows = store_needs_consequences(r->w->store, d->name, start_s,
+						start_s, key), *o;
+	size_t i;
+
+	if (rows == NULL)
+		return -1;
+	json_array_foreach(rows, i, o) {
+		const char *dag = json_string_value(json_object_get(o, "dag"));
+		const char *part = json_string_value(json_object_get(o, "partition"));
+		struct buf k;
+
+		buf_init(&k, 0);
+		buf_printf(&k, "%s %s", dag ? dag : "", part ? part : "");
+		if (json_object_get(seen, buf_str(&k)) == NULL) {
+			json_object_set_new(seen, buf_str(&k), json_true());
+			json_array_append(out, o);
+		}
+		buf_free(&k);
+	}
+	json_decref(rows);
+	return 0;
+}
+
 enum web_result
 api_clear(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	json_t *body, *list = NULL, *all = NULL, *params = NULL;
+	json_t *cons = NULL, *cons_seen = NULL;
 	char **tasks = NULL, who[160];
 	struct clear_spec spec;
 	struct partition_set set = { NULL, 0 };
@@ -290,6 +322,8 @@ api_clear(struct web_req *r)
 	spec.no_audit = 1;
 	web_who(r, who, sizeof who);
 	all = json_array();
+	cons = json_array();
+	cons_seen = json_object();
 	for (size_t i = 0; i < set.n; i++) {
 		int n;
 
@@ -310,6 +344,12 @@ api_clear(struct web_req *r)
 		count += n;
 		json_array_extend(all, list);
 		json_decref(list);
+		/* a preview also names what re-runs in other DAGs */
+		if (spec.dry_run && n > 0 &&
+		    clear_consequences(r, d, set.v[i].start_s, set.v[i].key, cons, cons_seen) < 0) {
+			res = api_db_failed(r);
+			goto out;
+		}
 	}
 	if (began) {
 		json_t *detail;
@@ -334,9 +374,17 @@ api_clear(struct web_req *r)
 	}
 	if (!spec.dry_run)
 		web_poke(r->w);
-	web_json(r, 200, json_pack("{s:b,s:i,s:o,s:O}", "dry_run", spec.dry_run, "count", count,
-				   "partitions", set_keys(&set), "task_instances", all));
+	{
+		json_t *reply = json_pack("{s:b,s:i,s:o,s:O}", "dry_run", spec.dry_run, "count", count,
+					  "partitions", set_keys(&set), "task_instances", all);
+
+		if (spec.dry_run)
+			json_object_set(reply, "consequences", cons);
+		web_json(r, 200, reply);
+	}
 out:
+	json_decref(cons);
+	json_decref(cons_seen);
 	json_decref(params);
 	json_decref(all);
 	partition_set_free(&set);

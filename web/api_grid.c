@@ -251,15 +251,20 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 	return rc;
 }
 
-/* The grid's filters from the query: state (the run's) and task_state
- * (a task instance of the run in it); -1 after 400. */
+/* The grid's filters from the query: state (the run's), task_state
+ * (a task instance of the run in it) and stale=1 (runs an upstream
+ * change made stale, needs:); -1 after 400. */
 static int
 grid_filter_args(struct web_req *r, struct store_grid_query *q)
 {
 	const char *rs = web_query(r, "state"), *ts = web_query(r, "task_state");
+	const char *stale = web_query(r, "stale");
 
 	q->run_state = rs != NULL && *rs != '\0' ? rs : NULL;
 	q->ti_state = ts != NULL && *ts != '\0' ? ts : NULL;
+	q->only_stale = stale != NULL && strcmp(stale, "1") == 0;
+	if (stale != NULL && *stale != '\0' && strcmp(stale, "1") != 0 && strcmp(stale, "0") != 0)
+		return web_error(r, 400, "stale must be 1 or 0");
 	if (q->run_state != NULL && run_state_parse(q->run_state) < 0)
 		return web_error(r, 400, "state must be a run state (queued, running, success, failed)");
 	if (q->ti_state != NULL && ti_state_parse(q->ti_state) < 0)
@@ -267,10 +272,46 @@ grid_filter_args(struct web_req *r, struct store_grid_query *q)
 	return 0;
 }
 
+/* The partitions ?at= names: its runs; for a scheduled DAG, when it
+ * names none, the partitions of its schedule. -1 after replying. */
+static int
+grid_at_resolve(struct web_req *r, const struct dag *d, const char *at,
+		struct partition_set *set)
+{
+	struct sl_err err;
+	int64_t now = sl_now_ms() / 1000;
+
+	sl_err_clear(&err);
+	if (partition_resolve(r->w->store, d, at, now, PARTITION_RUNS, set, &err) == 0)
+		return 0;
+	if (!web_store_busy(r->w) && d->schedule != NULL) {
+		struct sl_err err2;
+
+		sl_err_clear(&err2);
+		if (partition_resolve(r->w->store, d, at, now, PARTITION_SCHEDULE, set, &err2) == 0) {
+			/* only what the map calls missing: in the DAG's
+			 * start..end, its interval ended */
+			size_t k = 0;
+
+			for (size_t i = 0; i < set->n; i++)
+				if (set->v[i].start_s >= d->start && set->v[i].start_s < d->end &&
+				    set->v[i].end_s <= now)
+					set->v[k++] = set->v[i];
+			set->n = k;
+			if (k > 0)
+				return 0;
+			partition_set_free(set);
+		}
+	}
+	if (web_store_busy(r->w))
+		return web_error(r, 503, "the database is busy; try again");
+	return web_error(r, 400, "%s", err.msg);
+}
+
 /* A page of the grid. ?at=P jumps: P is resolved as the CLI does (a key,
  * a time, a date), and the page is the one holding the newest partition
  * P names (pages are limit rows from the newest); the reply's "at" lists
- * what P named. */
+ * what P named: runs, or for a scheduled DAG partitions without one. */
 enum web_result
 api_grid(struct web_req *r)
 {
@@ -289,7 +330,10 @@ api_grid(struct web_req *r)
 		struct partition_set set;
 		int64_t pos = 0;
 
-		if (api_partitions(r, d, at, PARTITION_RUNS, &set) < 0)
+		/* a date or time with no run yet names the schedule's
+		 * partitions: the page around them shows them as never-run
+		 * rows (the partition map's missing) */
+		if (grid_at_resolve(r, d, at, &set) < 0)
 			return WEB_DONE;
 		if (store_grid_position(r->w->store, d->name, &q, set.v[set.n - 1].start_s, &pos) < 0) {
 			partition_set_free(&set);

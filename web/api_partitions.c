@@ -6,6 +6,8 @@
  * code per partition in a string with the first start and the step, for
  * long ranges (a year of hours is 8,760 characters), with the zone's UTC
  * offsets over the range so a client finds each partition's local day.
+ * A dataset's map (api_datasets.c) is its producing task's: the same
+ * reply, from that task's instances, naming the dataset and the task.
  */
 #include "web/web_internal.h"
 
@@ -130,13 +132,24 @@ map_offsets(const struct dag *d, int64_t t0, int64_t t1)
 	return a;
 }
 
+/* What a map is of: a DAG, or a dataset (task: its producing task). */
+struct map_of {
+	const struct dag *d;
+	const char *task, *dataset;	/* NULL: the DAG's runs */
+};
+
 /* The reply's header: what every form starts with. */
 static json_t *
-map_head(const struct dag *d, const struct expected_store_map *m)
+map_head(const struct map_of *of, const struct expected_store_map *m)
 {
+	const struct dag *d = of->d;
 	json_t *body = json_object();
 	char key[PARTITION_KEY_MAX];
 
+	if (of->dataset != NULL) {
+		json_object_set_new(body, "dataset", json_string(of->dataset));
+		json_object_set_new(body, "task", json_string(of->task));
+	}
 	json_object_set_new(body, "dag", json_string(d->name));
 	json_object_set_new(body, "timezone", json_string(tz_name(d->tz)));
 	json_object_set_new(body, "schedule", json_string(d->schedule_text));
@@ -149,9 +162,10 @@ map_head(const struct dag *d, const struct expected_store_map *m)
 
 /* The compact form of m (a new reference). */
 static json_t *
-map_compact(const struct dag *d, const struct expected_store_map *m)
+map_compact(const struct map_of *of, const struct expected_store_map *m)
 {
-	json_t *body = map_head(d, m);
+	const struct dag *d = of->d;
+	json_t *body = map_head(of, m);
 	char *codes = xmalloc(m->n + 1);
 	int64_t step = expected_step(m->v, m->n);
 
@@ -180,24 +194,27 @@ map_compact(const struct dag *d, const struct expected_store_map *m)
 }
 
 json_t *
-api_partitions_compact(struct web *w, const struct dag *d, const char *from,
-		       const char *to, struct sl_err *err)
+api_partitions_compact(struct web *w, const struct dag *d, const char *task,
+		       const char *dataset, const char *from, const char *to,
+		       struct sl_err *err)
 {
+	struct map_of of = { d, task, dataset };
 	struct expected_store_map m;
 	json_t *body;
 
-	if (expected_store_load(w->store, d, from, to, sl_now_ms() / 1000,
-				API_PARTITIONS_COMPACT_MAX, &m, err) < 0)
+	if (expected_store_load_task(w->store, d, task, from, to, sl_now_ms() / 1000,
+				     API_PARTITIONS_COMPACT_MAX, &m, err) < 0)
 		return NULL;
-	body = map_compact(d, &m);
+	body = map_compact(&of, &m);
 	expected_store_free(&m);
 	return body;
 }
 
 enum web_result
-api_partitions_map(struct web_req *r)
+api_partitions_reply(struct web_req *r, const struct dag *d, const char *task,
+		     const char *dataset)
 {
-	const struct dag *d = r->dag;
+	struct map_of of = { d, task, dataset };
 	const char *format = web_query(r, "format");
 	int compact;
 	struct expected_store_map m;
@@ -215,9 +232,10 @@ api_partitions_map(struct web_req *r)
 		return WEB_DONE;
 	}
 	sl_err_clear(&err);
-	if (expected_store_load(r->w->store, d, web_query(r, "from"), web_query(r, "to"),
-				sl_now_ms() / 1000, compact ? API_PARTITIONS_COMPACT_MAX :
-				API_PARTITIONS_FULL_MAX, &m, &err) < 0) {
+	if (expected_store_load_task(r->w->store, d, task, web_query(r, "from"),
+				     web_query(r, "to"), sl_now_ms() / 1000,
+				     compact ? API_PARTITIONS_COMPACT_MAX :
+				     API_PARTITIONS_FULL_MAX, &m, &err) < 0) {
 		if (web_store_busy(r->w))
 			return WEB_BUSY;
 		web_error(r, 400, "%s%s", err.msg, !compact && strstr(err.msg, "narrow") ?
@@ -225,12 +243,12 @@ api_partitions_map(struct web_req *r)
 		return WEB_DONE;
 	}
 	if (compact) {
-		web_json(r, 200, map_compact(d, &m));
+		web_json(r, 200, map_compact(&of, &m));
 		expected_store_free(&m);
 		return WEB_DONE;
 	}
 	/* the header by jansson, then the partitions spliced in */
-	body = map_head(d, &m);
+	body = map_head(&of, &m);
 	if ((head = json_dumps(body, JSON_COMPACT)) == NULL)
 		sl_fatal("out of memory");
 	buf_init(&out, 0);
@@ -244,4 +262,10 @@ api_partitions_map(struct web_req *r)
 	json_decref(body);
 	expected_store_free(&m);
 	return WEB_DONE;
+}
+
+enum web_result
+api_partitions_map(struct web_req *r)
+{
+	return api_partitions_reply(r, r->dag, NULL, NULL);
 }

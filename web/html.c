@@ -45,7 +45,8 @@ html_begin(struct web_req *r, struct buf *b, const char *title, const char *page
 	buf_adds(b, "\"></head>\n<body data-page=\"");
 	text_html_escape(b, page);
 	buf_adds(b, "\"><header class=\"top\"><a class=\"brand\" href=\"/\">sluice</a>"
-		    "<nav><a href=\"/\">DAGs</a><a href=\"/backfills\">Backfills</a>"
+		    "<nav><a href=\"/\">DAGs</a><a href=\"/datasets\">Datasets</a>"
+		    "<a href=\"/backfills\">Backfills</a>"
 		    "<a href=\"/audit\">Audit</a></nav>");
 	if (r->user.role != ROLE_NONE) {
 		buf_adds(b, "<form class=\"logout\" method=\"post\" action=\"/logout\">"

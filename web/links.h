@@ -17,6 +17,8 @@ struct buf;
 #define LINK_PAGE_MAP	"/dags/{dag}/map"
 #define LINK_PAGE_RUN	"/dags/{dag}/runs/{partition}"
 #define LINK_PAGE_TASK	"/dags/{dag}/runs/{partition}/tasks/{task}"
+#define LINK_PAGE_DATASETS	"/datasets"
+#define LINK_PAGE_DATASET	"/datasets/{name}"
 
 /* Append to out: base_url without trailing slashes (may be NULL or ""
  * for a path alone), then pattern with its captures filled from values

@@ -354,6 +354,7 @@ pages_dag(struct web_req *r)
 		     "<option value=\"task_state=failed\">runs with a failed task</option>"
 		     "<option value=\"task_state=upstream_failed\">runs with an upstream_failed task</option>"
 		     "<option value=\"task_state=running\">runs with a running task</option>"
+		     "<option value=\"stale=1\">stale runs (an input changed since)</option>"
 		     "</select></label>");
 	if (can_change) {
 		buf_adds(&b, "<div class=\"group\"><span id=\"selection-count\">nothing selected</span>"

@@ -42,44 +42,48 @@ map_attr(struct buf *b, const char *name, const char *value)
 	buf_addc(b, '"');
 }
 
-enum web_result
-pages_map(struct web_req *r)
+void
+pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
+	       const char *task, const char *dataset, int can_change)
 {
-	struct dag *d = r->dag;
-	struct buf b;
-	int can_change = r->user.role >= ROLE_OPERATOR;
 	const char *from = web_query(r, "from"), *to = web_query(r, "to");
 
-	if (d->schedule == NULL)
-		return pages_not_found(r, "this DAG has no schedule, so it has no partition map: see its grid");
-	buf_init(&b, 0);
-	html_begin(r, &b, d->name, "map");
-	buf_adds(&b, "<link rel=\"stylesheet\" href=\"/static/map.css\">"
+	buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/map.css\">"
 		     "<script src=\"/static/map.js\" defer></script>");
-	pages_dag_header(r, &b, d, "map");
-	buf_adds(&b, "<section class=\"toolbar\" id=\"map-toolbar\">"
+	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
 		     "id=\"map-from\" size=\"20\" placeholder=\"the DAG's start, at most a year back\"");
-	map_attr(&b, "value", from);
-	buf_adds(&b, "></label><label>To <input name=\"to\" id=\"map-to\" size=\"20\" placeholder=\"now\"");
-	map_attr(&b, "value", to);
-	buf_adds(&b, " title=\"partition keys, times or dates, in the DAG's zone\"></label>"
+	map_attr(b, "value", from);
+	buf_adds(b, "></label><label>To <input name=\"to\" id=\"map-to\" size=\"20\" placeholder=\"now\"");
+	map_attr(b, "value", to);
+	buf_adds(b, " title=\"partition keys, times or dates, in the DAG's zone\"></label>"
 		     "<button type=\"submit\">Show</button></form>");
 	if (can_change)
-		buf_adds(&b, "<div class=\"group\" id=\"map-actions\"><span id=\"map-selection\">drag over "
+		buf_adds(b, "<div class=\"group\" id=\"map-actions\"><span id=\"map-selection\">drag over "
 			     "cells to select a range</span>"
 			     "<button id=\"map-backfill\" type=\"button\" disabled>Backfill missing…</button>"
 			     "<button id=\"map-clear-failed\" type=\"button\" disabled>Clear failed…</button>"
 			     "<button id=\"map-clear-range\" type=\"button\" disabled>Clear range…</button></div>");
-	else
-		buf_adds(&b, "<p class=\"note\">You can look; backfilling and clearing need the operator role.</p>");
-	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>");
-	buf_adds(&b, "<div class=\"map-wrap\"><div id=\"map\" class=\"map\"");
-	map_attr(&b, "data-dag", d->name);
-	map_attr(&b, "data-tz", tz_is_utc(d->tz) ? "" : tz_name(d->tz));
-	map_attr(&b, "data-from", from);
-	map_attr(&b, "data-to", to);
-	buf_printf(&b, " data-can-change=\"%d\"></div><div id=\"map-tip\" class=\"map-tip\" hidden></div></div>",
+	else if (dataset == NULL)
+		buf_adds(b, "<p class=\"note\">You can look; backfilling and clearing need the operator role.</p>");
+	buf_adds(b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>");
+	buf_adds(b, "<div class=\"map-wrap\"><div id=\"map\" class=\"map\"");
+	map_attr(b, "data-dag", d->name);
+	if (dataset != NULL) {
+		/* the dataset's map comes from its own endpoint */
+		struct buf api;
+
+		buf_init(&api, 0);
+		buf_adds(&api, "/datasets/");
+		text_url_segment(&api, dataset);
+		buf_adds(&api, "/partitions");
+		map_attr(b, "data-api", buf_str(&api));
+		buf_free(&api);
+	}
+	map_attr(b, "data-tz", tz_is_utc(d->tz) ? "" : tz_name(d->tz));
+	map_attr(b, "data-from", from);
+	map_attr(b, "data-to", to);
+	buf_printf(b, " data-can-change=\"%d\"></div><div id=\"map-tip\" class=\"map-tip\" hidden></div></div>",
 		   can_change);
 	{
 		/* the first map in the page itself: the script draws it without
@@ -89,28 +93,45 @@ pages_map(struct web_req *r)
 		json_t *map;
 
 		sl_err_clear(&err);
-		if ((map = api_partitions_compact(r->w, d, from, to, &err)) != NULL) {
+		if ((map = api_partitions_compact(r->w, d, task, dataset, from, to, &err)) != NULL) {
 			char *text = json_dumps(map, JSON_COMPACT | JSON_ESCAPE_SLASH);
 
 			if (text == NULL)
 				sl_fatal("out of memory");
-			buf_adds(&b, "<script type=\"application/json\" id=\"map-data\">");
-			buf_adds(&b, text);
-			buf_adds(&b, "</script>");
+			/* JSON_ESCAPE_SLASH: no "</script>" inside; the rest
+			 * of the text is JSON, which HTML leaves alone here */
+			buf_adds(b, "<script type=\"application/json\" id=\"map-data\">");
+			buf_adds(b, text);
+			buf_adds(b, "</script>");
 			free(text);
 			json_decref(map);
 		}
 	}
-	map_legend(&b);
-	buf_adds(&b, "<p class=\"note\">Click a cell to open the grid at that partition; drag over cells "
+	map_legend(b);
+	buf_adds(b, "<p class=\"note\">Click a cell to open the grid at that partition; drag over cells "
 		     "to select a range. The map follows the scheduler without a reload.</p>");
-	buf_adds(&b, "<div class=\"modal\" id=\"map-preview\" hidden><div class=\"dialog\">"
+	buf_adds(b, "<div class=\"modal\" id=\"map-preview\" hidden><div class=\"dialog\">"
 		     "<h2 id=\"map-preview-title\"></h2><p id=\"map-preview-summary\"></p>"
 		     "<div class=\"preview-list\"><table id=\"map-preview-table\"><thead><tr>"
 		     "<th>Partition</th><th>Task</th><th>Now</th></tr></thead><tbody></tbody></table></div>"
+		     "<div id=\"map-preview-extra\" class=\"note\"></div>"
 		     "<div class=\"buttons\"><button id=\"map-preview-cancel\" type=\"button\">Cancel</button>"
 		     "<button id=\"map-preview-confirm\" type=\"button\" class=\"primary\">Confirm</button>"
 		     "</div></div></div>");
+}
+
+enum web_result
+pages_map(struct web_req *r)
+{
+	struct dag *d = r->dag;
+	struct buf b;
+
+	if (d->schedule == NULL)
+		return pages_not_found(r, "this DAG has no schedule, so it has no partition map: see its grid");
+	buf_init(&b, 0);
+	html_begin(r, &b, d->name, "map");
+	pages_dag_header(r, &b, d, "map");
+	pages_map_body(r, &b, d, NULL, NULL, r->user.role >= ROLE_OPERATOR);
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);

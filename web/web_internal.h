@@ -267,10 +267,28 @@ int api_grid_write(struct web *w, const struct dag *d, const struct store_grid_q
 /* api_partitions.c: the partition map */
 enum web_result api_partitions_map(struct web_req *r);
 /* The compact form of d's map from..to (NULL: the defaults), as the API
- * gives it (a new reference); NULL with err. */
+ * gives it (a new reference); NULL with err. task (NULL: the runs') and
+ * dataset: the map of the dataset task produces. */
 json_t *api_partitions_compact(struct web *w, const struct dag *d,
+			       const char *task, const char *dataset,
 			       const char *from, const char *to,
 			       struct sl_err *err);
+/* Reply with d's map (task, dataset: as above) in the form and range
+ * the query asks for (format, from, to). */
+enum web_result api_partitions_reply(struct web_req *r, const struct dag *d,
+				     const char *task, const char *dataset);
+/* api_datasets.c: datasets (produces:) and their maps */
+enum web_result api_datasets(struct web_req *r);
+enum web_result api_dataset(struct web_req *r);
+enum web_result api_dataset_partitions(struct web_req *r);
+/* Every dataset of the folder, by name, as GET /api/v1/datasets gives
+ * them (only: that one; NULL: all): {name, producers: [{dag, task,
+ * scheduled}], consumers: [{dag, task, offset, latest, on_change}],
+ * page, partitions}. A new reference. */
+json_t *api_datasets_json(const struct dagbag *bag, const char *only);
+/* The producer of dataset name: 0 with *d and *task (the bag's), or -1. */
+int api_dataset_producer(const struct dagbag *bag, const char *name,
+			 const struct dag **d, const char **task);
 /* api_actions.c */
 enum web_result api_pause(struct web_req *r);
 enum web_result api_unpause(struct web_req *r);
@@ -322,6 +340,14 @@ void pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d,
 		      const char *tab);
 /* --- pages_map.c: the partition map page --- */
 enum web_result pages_map(struct web_req *r);
+/* The map's toolbar, canvas, first map, legend and preview dialog for
+ * d (task, dataset: the map of the dataset task produces; NULL: d's
+ * runs); can_change: the backfill and clear actions. */
+void pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
+		    const char *task, const char *dataset, int can_change);
+/* --- pages_datasets.c: the datasets page and a dataset's page --- */
+enum web_result pages_datasets(struct web_req *r);
+enum web_result pages_dataset(struct web_req *r);
 /* A state as a coloured badge. */
 void pages_state_badge(struct buf *b, const char *state);
 /* ` title="..."` for a partition key of d: extra (may be NULL), then the

@@ -24,3 +24,21 @@ export async function openPage(width, height, shots) {
   const shot = (name) => page.screenshot({ path: path.join(shots, name + '.png'), fullPage: true });
   return { browser, page, errors, shot };
 }
+
+// Run body(page, shot) on a fresh page; on a failure, a screenshot
+// 99-failure, the message and the page's errors, and exit 1; at the end,
+// no page error may have happened.
+export async function journey(width, height, shots, body) {
+  const { browser, page, errors, shot } = await openPage(width, height, shots);
+  try {
+    await body(page, shot);
+    check(errors.length === 0, 'no page errors: ' + errors.join('; '));
+  } catch (e) {
+    await shot('99-failure').catch(() => {});
+    console.error(e.message);
+    console.error('page errors: ' + errors.join('; '));
+    await browser.close();
+    process.exit(1);
+  }
+  await browser.close();
+}

@@ -5,15 +5,14 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { check, openPage } from './lib.mjs';
+import { check, journey } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
-const { browser, page, errors, shot } = await openPage(1600, 900, SHOTS);
-const count = (state) => page.evaluate((s) => window.sluiceMap.count(s), state);
-const stateOf = (i) => page.evaluate((i) => window.sluiceMap.state(i), i);
-const center = (i) => page.evaluate((i) => window.sluiceMap.center(i), i);
-try {
+await journey(1600, 900, SHOTS, async (page, shot) => {
+  const count = (state) => page.evaluate((s) => window.sluiceMap.count(s), state);
+  const stateOf = (i) => page.evaluate((i) => window.sluiceMap.state(i), i);
+  const center = (i) => page.evaluate((i) => window.sluiceMap.center(i), i);
   await page.goto(URL + '/dags/year/map');
   await page.fill('#username', 'ops');
   await page.fill('#password', OPS_PW);
@@ -111,13 +110,4 @@ try {
   await page.waitForFunction(() => document.querySelectorAll('#grid tr.never-run[data-never-run]').length === 0, null, { timeout: WAIT });
   check(await page.locator(`#grid tr[data-partition="${never[0]}"] td.cell`).count() === 2, 'they are runs now');
   await shot('08-grid-backfilled');
-
-  check(errors.length === 0, 'no page errors: ' + errors.join('; '));
-} catch (e) {
-  await shot('99-failure').catch(() => {});
-  console.error(e.message);
-  console.error('page errors: ' + errors.join('; '));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+});

@@ -40,6 +40,19 @@
     return e;
   }
 
+  // A clear preview's consumer partitions in other DAGs (needs:) that re-run
+  // as a consequence ({dag, partition} from the API's dry run), with links.
+  function consequenceLines(list) {
+    if (!list || !list.length) return [];
+    const lines = [el('strong', { class: 'consequences' }, 'Then, in other DAGs (needs:), ' + list.length +
+      ' partition' + (list.length === 1 ? '' : 's') + ' re-run:')];
+    for (const c of list.slice(0, 50))
+      lines.push(el('span', { class: 'consequence', 'data-dag': c.dag, 'data-partition': c.partition },
+        el('a', { href: '/dags/' + enc(c.dag) + '/runs/' + enc(c.partition), target: '_blank' }, c.dag + ' ' + c.partition)));
+    if (list.length > 50) lines.push('… and ' + (list.length - 50) + ' more');
+    return lines;
+  }
+
   function fmtDuration(ms) {
     if (ms === null || ms === undefined) return '';
     if (ms < 1000) return ms + 'ms';
@@ -279,7 +292,8 @@
     function renderNeverRun(tbody) {
       const nr = data.neverRun || { keys: [], more: 0 };
       for (const p of nr.keys) {
-        const tr = el('tr', { class: 'never-run' + (neverRun.has(p.partition) ? ' picked' : ''),
+        const tr = el('tr', { class: 'never-run' + (neverRun.has(p.partition) ? ' picked' : '') +
+          (targets.has(p.partition) ? ' target' : ''),
           'data-partition': p.partition, 'data-start': p.start_s, 'data-never-run': '1' },
           el('th', { class: 'part never', title: 'never run: its interval has ended and it has no run' +
             (canChange ? '\nclick to pick it for a backfill' : '') }, el('span', { class: 'run st-none' }), p.partition),
@@ -486,10 +500,11 @@
 
     document.getElementById('clear-btn')?.addEventListener('click', async () => {
       try {
-        const seen = new Map();
+        const seen = new Map(), cons = new Map();
         for (const body of clearBodies(true)) {
           const res = await api('POST', '/dags/' + enc(dag) + '/clear', body);
           for (const ti of res.task_instances) seen.set(key(ti.partition, ti.task), ti);
+          for (const c of res.consequences || []) cons.set(key(c.dag, c.partition), c);
         }
         const rows = [...seen.values()].sort((a, b) => a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : a.task < b.task ? -1 : 1);
         showPreview('Clear ' + rows.length + ' task instance' + (rows.length === 1 ? '' : 's') + '?',
@@ -497,7 +512,7 @@
             let n = 0;
             for (const body of clearBodies(false)) n += (await api('POST', '/dags/' + enc(dag) + '/clear', body)).count;
             return 'cleared ' + n + ' task instance' + (n === 1 ? '' : 's');
-          });
+          }, consequenceLines([...cons.values()]));
       } catch (e) { status(e.message, true); }
     });
 
@@ -760,7 +775,7 @@
   }
 
   // for the page scripts that load after this one (map.js)
-  window.sluice = { api, el, status, fmtDuration };
+  window.sluice = { api, el, status, fmtDuration, consequenceLines };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {

@@ -6,13 +6,15 @@
 // daily one a calendar of weeks x 7 days; any other cadence a strip. Drag
 // over cells to select a range; a click opens the grid at that partition
 // (or, on one without a run, selects it).
-// Uses app.js's helpers (window.sluice).
+// A dataset's page (web/pages_datasets.c) draws the producing task's map
+// the same way: data-api names its endpoint, clicks open the producer's
+// grid. Uses app.js's helpers (window.sluice).
 'use strict';
 
 (function () {
   const root = document.getElementById('map');
   if (!root || !window.sluice) return;
-  const { api, el, status } = window.sluice;
+  const { api, el, status, consequenceLines } = window.sluice;
   const enc = encodeURIComponent;
   const dag = root.dataset.dag;
   const canChange = root.dataset.canChange === '1';
@@ -179,7 +181,7 @@
       const q = new URLSearchParams({ format: 'compact' });
       if (root.dataset.from) q.set('from', root.dataset.from);
       if (root.dataset.to) q.set('to', root.dataset.to);
-      res = await api('GET', '/dags/' + enc(dag) + '/partitions?' + q);
+      res = await api('GET', (root.dataset.api || '/dags/' + enc(dag) + '/partitions') + '?' + q);
     }
     if (first) root.dataset.fetchedMs = Math.round(performance.now());
     names = res.legend;
@@ -296,9 +298,11 @@
   // --- actions: a preview first, then the same endpoints as the grid ---
   const modal = document.getElementById('map-preview');
   let pending = null;
-  function preview(title, summary, rows, action) {
+  function preview(title, summary, rows, action, extra) {
     document.getElementById('map-preview-title').textContent = title;
     document.getElementById('map-preview-summary').textContent = summary;
+    const more = document.getElementById('map-preview-extra');
+    if (more) more.replaceChildren(...(extra || []).map((line) => el('p', {}, line)));
     const tb = document.querySelector('#map-preview-table tbody');
     tb.replaceChildren();
     for (const r of rows)
@@ -343,7 +347,7 @@
         res.task_instances, async () => {
           const done = await api('POST', '/dags/' + enc(dag) + '/clear', body);
           return 'cleared ' + done.count + ' task instance' + (done.count === 1 ? '' : 's');
-        });
+        }, consequenceLines(res.consequences));
     } catch (e) { status(e.message, true); }
   }
   document.getElementById('map-clear-failed')?.addEventListener('click', () => clearRange(true));
