@@ -461,6 +461,10 @@ void sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 		       const char *log_path, int try_number);
 void sched_notify_reap(evutil_socket_t sig, short what, void *arg);
 void sched_notify_send(struct sched *s, const struct notify_event *ev);
+/* `sluice operator OP` with spec_text on stdin, after the commit; takes
+ * spec_text and what (the log's name for it, never a secret). */
+void sched_notify_operator(struct sched *s, const char *op, char *spec_text,
+			   char *what);
 void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
 		     int exit_code, int sig, const char *error,
 		     int64_t duration_ms, const char *host,

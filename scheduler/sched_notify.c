@@ -173,6 +173,26 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 
 /* --- email notifications --- */
 
+/* `sluice --home H operator OP` with spec_text (which may hold secrets)
+ * on its stdin, started once the open transaction commits; takes spec_text
+ * and what (for the scheduler's log, never a secret). */
+void
+sched_notify_operator(struct sched *s, const char *op, char *spec_text,
+		      char *what)
+{
+	struct sched_child *c = xcalloc(1, sizeof *c);
+
+	c->argv = xcalloc(6, sizeof *c->argv);
+	c->argv[0] = xstrdup(s->self_exe);
+	c->argv[1] = xstrdup("--home");
+	c->argv[2] = xstrdup(s->cfg->home);
+	c->argv[3] = xstrdup("operator");
+	c->argv[4] = xstrdup(op);
+	c->stdin_text = spec_text;
+	c->what = what;
+	child_queue(s, c);
+}
+
 /* Send one notification: `sluice operator email` as a child process with
  * the spec (which holds the SMTP password) on stdin. Never waits on it. */
 void
@@ -180,7 +200,6 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 {
 	const struct notifier *n = notifier_get();
 	json_t *smtp, *spec;
-	struct sched_child *c;
 	char *text;
 
 	if (ev->to == NULL || ev->to[0] == NULL)
@@ -203,18 +222,11 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 			  ev->kind, ev->dag, ev->task ? ev->task : "");
 		return;
 	}
-	c = xcalloc(1, sizeof *c);
-	c->argv = xcalloc(6, sizeof *c->argv);
-	c->argv[0] = xstrdup(s->self_exe);
-	c->argv[1] = xstrdup("--home");
-	c->argv[2] = xstrdup(s->cfg->home);
-	c->argv[3] = xstrdup("operator");
-	c->argv[4] = xstrdup(n->op);
-	c->stdin_text = text;		/* the spec holds the SMTP password */
-	c->what = xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
-			    ev->task ? ev->task : ev->sla_misses ? "(digest)" : "(run)",
-			    ev->partition ? ev->partition : "");
-	child_queue(s, c);
+	/* the spec holds the SMTP password */
+	sched_notify_operator(s, n->op, text,
+			      xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
+					ev->task ? ev->task : ev->sla_misses ? "(digest)" : "(run)",
+					ev->partition ? ev->partition : ""));
 }
 
 /* A task's try ended in a way its email_on asks to hear about. */
