@@ -1,6 +1,6 @@
 /*
  * operators.c: the task types of the operators library (libsluice_ops.a:
- * AWS, warehouse, email). Linking this library and calling
+ * AWS, warehouse, email, the webhook sender). Linking this library and calling
  * operators_register() is what makes them known; the core knows shell
  * alone. The order here is the order `known: ...` lists them in.
  */
@@ -12,6 +12,7 @@ extern const struct operator op_s3_sensor;
 extern const struct operator op_crawler;
 extern const struct operator op_cluster_job;
 extern const struct operator op_sql;
+extern const struct operator op_webhook;
 extern const struct notifier notifier_email;
 
 void
@@ -23,5 +24,6 @@ operators_register(void)
 	operator_register(&op_crawler);
 	operator_register(&op_cluster_job);
 	operator_register(&op_sql);
+	operator_register(&op_webhook);
 	notifier_register(&notifier_email);
 }

@@ -47,6 +47,14 @@ const struct config_key config_keys[] = {
 	{ "smtp.insecure", "boolean", "false", "do not check the server's certificate" },
 	{ "smtp.timeout", "duration", NULL, "how long one delivery may take" },
 	{ "smtp.retry_delay", "duration", NULL, "the wait before a failed delivery is tried again" },
+	{ "webhooks", "mapping of NAME: mapping", NULL, "where notifications go besides email: a DAG or task names them with notify: (see operators/WEBHOOKS.md); each URL is a secret, shown masked" },
+	{ "webhooks.NAME.url", "URL", NULL, "http:// or https:// address the event is POSTed to (required)" },
+	{ "webhooks.NAME.format", "json | slack", "json", "json: the event as an object (event, dag, task, partition, try, state, url, reason); slack: {\"text\": ...} with the link" },
+	{ "webhooks.NAME.secret_header", "string", NULL, "a header sent with every delivery (e.g. X-Sluice-Token), its value read from secret_env" },
+	{ "webhooks.NAME.secret_env", "string", NULL, "the environment variable holding the secret header's value" },
+	{ "webhooks.NAME.tries", "integer 1..20", "5", "attempts per delivery (a 5xx, 408, 429 or no connection is tried again)" },
+	{ "webhooks.NAME.retry_delay", "duration", "1s", "the first back-off, doubled each time (at most 60s)" },
+	{ "webhooks.NAME.timeout", "duration", "10s", "how long one attempt may take" },
 	{ "connections", "mapping of NAME: mapping", NULL, "connections that tasks name (warehouses, AWS accounts): {url: ...} or {type: ..., ...}; a name not here is read from the environment variable SLUICE_CONN_NAME (a URL or a JSON object)" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -441,6 +449,9 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 		} else if (strcmp(key, "connections") == 0) {
 			if (load_named_maps(c->connections, key, d, v, err) < 0)
 				goto fail;
+		} else if (strcmp(key, "webhooks") == 0) {
+			if (config_webhooks_load(c, d, v, err) < 0)
+				goto fail;
 		} else if (strcmp(key, "smtp") == 0) {
 			if (v->type != YAML_MAPPING_NODE) {
 				ydoc_err(d, v, err, "smtp: expected a mapping, got %s",
@@ -483,6 +494,7 @@ config_free(struct config *c)
 	json_decref(c->pools);
 	json_decref(c->executors);
 	json_decref(c->smtp);
+	json_decref(c->webhooks);
 	json_decref(c->connections);
 	free(c);
 }

@@ -98,6 +98,8 @@ struct task {
 	json_t *env;			/* {"NAME": "value (templated)"} */
 	int email_on;			/* EMAIL_ON_* */
 	char **email;			/* recipients, NULL-terminated */
+	int notify_on;			/* EMAIL_ON_* bits, for webhooks */
+	char **notify;			/* webhook names (sluice.yaml), or NULL */
 	int64_t sla_ms;			/* 0 = none; after the partition's end */
 	char *on_failure;		/* commands, or NULL */
 	char *on_success;
@@ -128,6 +130,8 @@ struct dag {
 					 * description, default, secret} */
 	int email_on;			/* DAG-run notifications */
 	char **email;
+	int notify_on;			/* DAG-run events for the webhooks */
+	char **notify;			/* webhook names, or NULL */
 	char **tags;			/* NULL-terminated, or NULL */
 	struct need *needs;		/* every task's needs (DAG level) */
 	int nneeds;

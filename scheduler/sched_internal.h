@@ -252,6 +252,8 @@ struct sched {
 	struct sched_child **children_tail;
 	int nhelpers, caphelpers;
 	struct sched_timer retention_timer;	/* sched_retention.c */
+	struct sched_timer webhook_timer;	/* sched_webhook.c: a claim
+						 * runs out */
 	pid_t retention_pid;		/* its `db clean` child, or 0 */
 	int retention_logs_turn;	/* the next clean is the logs one */
 	int64_t loop_lag_ms;
@@ -465,6 +467,8 @@ void sched_notify_send(struct sched *s, const struct notify_event *ev);
  * spec_text and what (the log's name for it, never a secret). */
 void sched_notify_operator(struct sched *s, const char *op, char *spec_text,
 			   char *what);
+/* The EMAIL_ON_* bit of an event kind ("failure"...), 0 for others. */
+int sched_notify_bit(const char *kind);
 void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
 		     int exit_code, int sig, const char *error,
 		     int64_t duration_ms, const char *host,
@@ -481,6 +485,21 @@ struct sched_sla_miss {
 };
 void sched_notify_sla(struct sched *s, const struct sched_sla_miss *m,
 		      size_t n);
+/* sched_webhook.c: webhooks (notify:). One delivery per webhook of hooks
+ * for this event, recorded in the open transaction (begun if none) and
+ * sent by `sluice operator webhook` once it commits; state is the task
+ * instance's or run's state in words. */
+void sched_webhook_event(struct sched *s, const struct notify_event *ev,
+			 const char *state, char *const *hooks);
+/* At the start, and when a claim runs out: send again every pending
+ * delivery whose sender is gone (its claim ran out). */
+void sched_webhook_start(struct sched *s);
+/* The event as the JSON object a webhook gets (format json; the slack
+ * text is made from it): event, dag, task, partition, run_id, try,
+ * max_tries, state, url, reason, time. A new reference. */
+json_t *sched_webhook_payload(const struct notify_event *ev,
+			      const char *state);
+
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */
 void sched_retention_start(struct sched *s);

@@ -229,7 +229,17 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 					ev->partition ? ev->partition : ""));
 }
 
-/* A task's try ended in a way its email_on asks to hear about. */
+int
+sched_notify_bit(const char *kind)
+{
+	return strcmp(kind, "failure") == 0 ? EMAIL_ON_FAILURE :
+	       strcmp(kind, "retry") == 0 ? EMAIL_ON_RETRY :
+	       strcmp(kind, "success") == 0 ? EMAIL_ON_SUCCESS :
+	       strcmp(kind, "sla_miss") == 0 ? EMAIL_ON_SLA_MISS : 0;
+}
+
+/* A task's try ended in a way its email_on or notify_on asks to hear
+ * about. */
 void
 sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
 	  int sig, const char *error, int64_t duration_ms, const char *host,
@@ -253,11 +263,16 @@ sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
 	ev.host = host;
 	ev.log_path = log_path;
 	ev.base_url = s->cfg->base_url;
-	ev.to = t->email;
-	sched_notify_send(s, &ev);
+	if (t->email_on & sched_notify_bit(kind)) {
+		ev.to = t->email;
+		sched_notify_send(s, &ev);
+	}
+	if (t->notify_on & sched_notify_bit(kind))
+		sched_webhook_event(s, &ev, ti_state_name(ti->state), t->notify);
 }
 
-/* A run ended in a way the DAG's email_on asks to hear about. */
+/* A run ended in a way the DAG's email_on or notify_on asks to hear
+ * about. */
 void
 sched_notify_run(struct sched *s, struct run *r)
 {
@@ -270,11 +285,15 @@ sched_notify_run(struct sched *s, struct run *r)
 	ev.partition = r->partition;
 	ev.run_id = r->run_id;
 	ev.base_url = s->cfg->base_url;
-	ev.to = r->dag->email;
 	/* the message names the failed tasks and their results */
 	tis = store_tis_json(s->store, r->dag_name, r->partition);
 	ev.task_instances = tis;
-	sched_notify_send(s, &ev);
+	if (r->dag->email_on & sched_notify_bit(ev.kind)) {
+		ev.to = r->dag->email;
+		sched_notify_send(s, &ev);
+	}
+	if (r->dag->notify_on & sched_notify_bit(ev.kind))
+		sched_webhook_event(s, &ev, run_state_name(r->state), r->dag->notify);
 	json_decref(tis);
 }
 
@@ -320,6 +339,30 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 {
 	char *sent = xcalloc(n ? n : 1, 1);
 
+	/* webhooks: one delivery per miss */
+	for (size_t i = 0; i < n; i++) {
+		struct ti *ti = m[i].ti;
+		struct task *t = ti_task(ti);
+		struct notify_event ev;
+		char iso[64];
+
+		if (!(t->email_on & EMAIL_ON_SLA_MISS))
+			sent[i] = 1;	/* no email for it */
+		if (!(t->notify_on & EMAIL_ON_SLA_MISS) || t->notify == NULL)
+			continue;
+		memset(&ev, 0, sizeof ev);
+		ev.kind = "sla_miss";
+		ev.dag = ti->run->dag_name;
+		ev.task = t->name;
+		ev.partition = ti->run->partition;
+		ev.run_id = ti->run->run_id;
+		ev.try_number = ti->try_number;
+		ev.max_tries = ti->max_tries;
+		ev.base_url = s->cfg->base_url;
+		ev.sla_deadline = tz_iso(ti->run->dag->tz, m[i].deadline / 1000,
+					 iso, sizeof iso);
+		sched_webhook_event(s, &ev, ti_state_name(ti->state), t->notify);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct run *r = m[i].ti->run;
 		char *const *to = ti_task(m[i].ti)->email;
