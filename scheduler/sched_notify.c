@@ -309,26 +309,35 @@ notify_same_to(char *const *a, char *const *b)
 	return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
 }
 
-/* One task instance missed its SLA (deadline in ms). */
+/* The event of one task instance that missed its SLA (deadline in ms);
+ * iso (size n) holds the deadline's text. */
+static void
+notify_sla_event(struct sched *s, struct ti *ti, int64_t deadline,
+		 struct notify_event *ev, char *iso, size_t n)
+{
+	struct run *r = ti->run;
+
+	memset(ev, 0, sizeof *ev);
+	ev->kind = "sla_miss";
+	ev->dag = r->dag_name;
+	ev->task = ti_task(ti)->name;
+	ev->partition = r->partition;
+	ev->run_id = r->run_id;
+	ev->try_number = ti->try_number;
+	ev->max_tries = ti->max_tries;
+	ev->base_url = s->cfg->base_url;
+	ev->sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, n);
+}
+
+/* One task instance missed its SLA: its email. */
 static void
 notify_sla_one(struct sched *s, struct ti *ti, int64_t deadline)
 {
-	struct run *r = ti->run;
-	struct task *t = ti_task(ti);
 	struct notify_event ev;
 	char iso[64];
 
-	memset(&ev, 0, sizeof ev);
-	ev.kind = "sla_miss";
-	ev.dag = r->dag_name;
-	ev.task = t->name;
-	ev.partition = r->partition;
-	ev.run_id = r->run_id;
-	ev.try_number = ti->try_number;
-	ev.max_tries = ti->max_tries;
-	ev.base_url = s->cfg->base_url;
-	ev.to = t->email;
-	ev.sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, sizeof iso);
+	notify_sla_event(s, ti, deadline, &ev, iso, sizeof iso);
+	ev.to = ti_task(ti)->email;
 	sched_notify_send(s, &ev);
 }
 
@@ -350,17 +359,7 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 			sent[i] = 1;	/* no email for it */
 		if (!(t->notify_on & EMAIL_ON_SLA_MISS) || t->notify == NULL)
 			continue;
-		memset(&ev, 0, sizeof ev);
-		ev.kind = "sla_miss";
-		ev.dag = ti->run->dag_name;
-		ev.task = t->name;
-		ev.partition = ti->run->partition;
-		ev.run_id = ti->run->run_id;
-		ev.try_number = ti->try_number;
-		ev.max_tries = ti->max_tries;
-		ev.base_url = s->cfg->base_url;
-		ev.sla_deadline = tz_iso(ti->run->dag->tz, m[i].deadline / 1000,
-					 iso, sizeof iso);
+		notify_sla_event(s, ti, m[i].deadline, &ev, iso, sizeof iso);
 		sched_webhook_event(s, &ev, ti_state_name(ti->state), t->notify);
 	}
 	for (size_t i = 0; i < n; i++) {

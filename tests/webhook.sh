@@ -19,27 +19,12 @@ wait_for 10 "the webhook receiver" test -s "$RECV_DIR/port"
 RECV_PORT=$(cat "$RECV_DIR/port")
 : >"$RECV_DIR/requests.jsonl"
 
-# requests [FILTER]: how many requests arrived (FILTER: a Python
-# expression over r, the record, and b, the body parsed as JSON)
-requests() {
-	/usr/bin/python3 - "$RECV_DIR/requests.jsonl" "${1:-True}" <<'PY'
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    try:
-        b = json.loads(r["body"])
-    except ValueError:
-        b = None
-    if eval(sys.argv[2]):
-        n += 1
-print(n)
-PY
-}
-# request N FIELD: the body's FIELD (or headers.NAME, path, status) of the
-# Nth request (1-based) matching the filter in $SEL
-request() {
-	/usr/bin/python3 - "$RECV_DIR/requests.jsonl" "${SEL:-True}" "$1" "$2" <<'PY'
+# recv FILTER [N FIELD]: how many requests arrived that match FILTER (a
+# Python expression over r, the record, and b, the body parsed as JSON);
+# with N FIELD: the FIELD of the Nth match (1-based): a body field,
+# headers.NAME, path, status, or raw (the body as sent)
+recv() {
+	/usr/bin/python3 - "$RECV_DIR/requests.jsonl" "$@" <<'PY'
 import json, sys
 rows = []
 for line in open(sys.argv[1]):
@@ -50,33 +35,25 @@ for line in open(sys.argv[1]):
         b = None
     if eval(sys.argv[2]):
         rows.append((r, b))
+if len(sys.argv) < 5:
+    print(len(rows))
+    sys.exit(0)
 r, b = rows[int(sys.argv[3]) - 1]
 f = sys.argv[4]
 if f.startswith("headers."):
     print(r["headers"].get(f[8:], ""))
 elif f in ("path", "status"):
     print(r[f])
+elif f == "raw":
+    print(r["body"])
 else:
     v = b.get(f)
     print(json.dumps(v) if not isinstance(v, str) else v)
 PY
 }
-# request_raw N: the Nth matching request's body as sent
-request_raw() {
-	/usr/bin/python3 - "$RECV_DIR/requests.jsonl" "${SEL:-True}" "$1" <<'PY'
-import json, sys
-rows = []
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    try:
-        b = json.loads(r["body"])
-    except ValueError:
-        b = None
-    if eval(sys.argv[2]):
-        rows.append(r["body"])
-print(rows[int(sys.argv[3]) - 1])
-PY
-}
+requests() { recv "${1:-True}"; }
+# request N FIELD: of the Nth request matching the filter in $SEL
+request() { recv "${SEL:-True}" "$1" "$2"; }
 at_least() { [ "$(requests "${2:-True}")" -ge "$1" ]; }
 
 SECRET_PATH="services/T000/B000/xoxb-very-secret-path"
@@ -162,7 +139,7 @@ assert_eq 2 "$(request 1 try)" try
 SEL='"kind=json" in r["path"] and b["event"] == "success"'
 assert_eq 1 "$(requests "$SEL")" "success deliveries"
 assert_eq 'fine"<&>' "$(request 1 task)" task
-assert_contains "$(SEL='"kind=json" in r["path"] and b["event"] == "success"' request_raw 1)" '"task":"fine\"<&>"'
+assert_contains "$(SEL='"kind=json" in r["path"] and b["event"] == "success"' request 1 raw)" '"task":"fine\"<&>"'
 assert_eq success "$(request 1 state)" state
 # the link opens the task's page on the running server
 link=$(request 1 url)
