@@ -15,9 +15,7 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 		    const char *to, int64_t now, size_t max,
 		    struct expected_store_map *out, struct sl_err *err)
 {
-	struct expected_run *runs;
 	int64_t lo = INT64_MIN, hi = now;
-	int rc;
 
 	memset(out, 0, sizeof *out);
 	if (d->schedule == NULL)
@@ -37,6 +35,18 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 		if (lo > hi)
 			lo = hi;
 	}
+	return expected_store_range(s, d, lo, hi, now, max, out, err);
+}
+
+int
+expected_store_range(struct store *s, const struct dag *d, int64_t lo,
+		     int64_t hi, int64_t now, size_t max,
+		     struct expected_store_map *out, struct sl_err *err)
+{
+	struct expected_run *runs;
+	int rc;
+
+	memset(out, 0, sizeof *out);
 	out->from_s = lo;
 	out->to_s = hi;
 	if (store_map_runs(s, d->name, lo, hi, &out->runs, &out->nruns) < 0)
