@@ -23,3 +23,18 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (state)
     WHERE state = 'pending';
+
+-- Freshness alerts (scheduler/sched_fresh.c): a partition of a DAG with
+-- freshness: that became late, alerted once (late_at); recovered_at once
+-- it landed and the recovery notice went out. why: what held it, in words.
+CREATE TABLE freshness_alerts (
+    dag_id          TEXT NOT NULL,
+    partition_key   TEXT NOT NULL,
+    start_s         INTEGER NOT NULL,
+    late_at         INTEGER NOT NULL,
+    why             TEXT,
+    recovered_at    INTEGER,
+    PRIMARY KEY (dag_id, partition_key)
+);
+CREATE INDEX freshness_alerts_open ON freshness_alerts (dag_id)
+    WHERE recovered_at IS NULL;

@@ -463,9 +463,71 @@ sla_digest_compose(const struct notify_event *ev)
 	return opts;
 }
 
+/* A partition late by its DAG's freshness: (kind "late": why in error,
+ * the deadline in sla_deadline), or landed after being late
+ * ("recovered"). */
+static json_t *
+fresh_compose(const struct notify_event *ev, int late)
+{
+	char *dag = one_line(nz(ev->dag, "?")), *part = one_line(nz(ev->partition, "?"));
+	char *due = one_line(ev->sla_deadline);
+	struct buf subject, text, html;
+	char *link = ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag &&
+		ev->partition ? links_run(ev->base_url, ev->dag, ev->partition) : NULL;
+	json_t *opts;
+
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	if (late) {
+		buf_printf(&subject, "[sluice] LATE: %s %s", dag, part);
+		if (due[0] != '\0')
+			buf_printf(&subject, " (due %s)", due);
+		buf_printf(&text, "Partition %s of DAG %s has not landed by its freshness deadline%s%s.\n\n",
+			   part, dag, due[0] ? " " : "", due);
+	} else {
+		buf_printf(&subject, "[sluice] recovered: %s %s", dag, part);
+		buf_printf(&text, "Partition %s of DAG %s has landed (it was late%s%s).\n\n",
+			   part, dag, due[0] ? ", due " : "", due);
+	}
+	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
+	text_html_escape(&html, buf_str(&text));
+	while (html.len > 0 && html.data[html.len - 1] == '\n')
+		html.data[--html.len] = '\0';
+	buf_adds(&html, "</p>\n<table>\n");
+	field_add(&text, &html, "DAG:", dag);
+	field_add(&text, &html, "Partition:", part);
+	field_add(&text, &html, "Due:", due);
+	field_add(&text, &html, late ? "Why:" : "Was:", ev->error);
+	buf_adds(&html, "</table>\n");
+	if (link != NULL) {
+		buf_printf(&text, "\nOpen in sluice: %s\n", link);
+		buf_adds(&html, "<p><a href=\"");
+		text_html_escape(&html, link);
+		buf_adds(&html, "\">Open in sluice</a></p>\n");
+	}
+	buf_adds(&html, "</body></html>\n");
+	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
+			 "subject", buf_str(&subject), "body", buf_str(&text),
+			 "html", buf_str(&html));
+	if (opts == NULL)
+		sl_fatal("notify: cannot build the email options");
+	free(link);
+	free(dag);
+	free(part);
+	free(due);
+	buf_free(&subject);
+	buf_free(&text);
+	buf_free(&html);
+	return opts;
+}
+
 json_t *
 notify_compose(const struct notify_event *ev)
 {
+	if (ev->kind != NULL && (strcmp(ev->kind, "late") == 0 ||
+				 strcmp(ev->kind, "recovered") == 0))
+		return fresh_compose(ev, ev->kind[0] == 'l');
 	if (ev->sla_misses != NULL && ev->task == NULL)
 		return sla_digest_compose(ev);
 	const char *kind = nz(ev->kind, "failure");

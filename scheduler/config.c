@@ -47,6 +47,7 @@ const struct config_key config_keys[] = {
 	{ "smtp.insecure", "boolean", "false", "do not check the server's certificate" },
 	{ "smtp.timeout", "duration", NULL, "how long one delivery may take" },
 	{ "smtp.retry_delay", "duration", NULL, "the wait before a failed delivery is tried again" },
+	{ "freshness_lookback", "duration", "7d", "how far back the scheduler checks DAGs' freshness: (partitions that ended earlier are never reported late)" },
 	{ "webhooks", "mapping of NAME: mapping", NULL, "where notifications go besides email: a DAG or task names them with notify: (see operators/WEBHOOKS.md); each URL is a secret, shown masked" },
 	{ "webhooks.NAME.url", "URL", NULL, "http:// or https:// address the event is POSTed to (required)" },
 	{ "webhooks.NAME.format", "json | slack", "json", "json: the event as an object (event, dag, task, partition, try, state, url, reason); slack: {\"text\": ...} with the link" },
@@ -132,6 +133,7 @@ config_defaults(struct config *c, const char *home)
 	c->web_busy_max_rps = 6500;
 	c->base_url = NULL;
 	c->kill_grace_ms = 10000;
+	c->freshness_lookback_ms = 7LL * 24 * 3600 * 1000;
 	c->pools = json_pack("{s:i}", "default", 128);
 	c->executors = json_pack("{s:{s:s,s:i}}", "local", "type", "local",
 				 "slots", 16);
@@ -409,6 +411,10 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_get_duration(d, v, key, &ms, err) < 0)
 				goto fail;
 			c->kill_grace_ms = ms;
+		} else if (strcmp(key, "freshness_lookback") == 0) {
+			if (ynode_get_duration(d, v, key, &ms, err) < 0)
+				goto fail;
+			c->freshness_lookback_ms = ms;
 		} else if (strcmp(key, "log_max") == 0) {
 			if (ynode_str(v) == NULL ||
 			    config_parse_bytes(ynode_str(v), &c->log_max) < 0) {

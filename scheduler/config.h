@@ -38,6 +38,8 @@ struct config {
 	json_t *executors;	/* {"local": {"type":"local","slots":16}, ...} */
 	json_t *smtp;		/* the smtp block, or NULL */
 	json_t *connections;	/* {"name": {...}} */
+	int64_t freshness_lookback_ms;	/* freshness: partitions that ended
+					 * this long ago at most (7d) */
 	json_t *webhooks;	/* {"name": {url, format, ...}} (config_webhooks.c);
 				 * NULL: none. The URLs are secrets. */
 	char *log_file;		/* the scheduler's and web's own log;

@@ -1183,6 +1183,16 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		if (load_note(lc) < 0)
 			goto fail;
 	}
+	dag->freshness_when_paused = 1;
+	if ((v = ymap_get(d, root, "freshness")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_duration(d, v, "freshness", &dag->freshness_ms, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "freshness_when_paused")) != NULL &&
+	    ynode_get_bool(d, v, "freshness_when_paused",
+			   &dag->freshness_when_paused, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
 	if ((v = ymap_get(d, root, "sla_on_backfill")) != NULL &&
 	    ynode_get_bool(d, v, "sla_on_backfill", &dag->sla_on_backfill, err) < 0 &&
 	    load_note(lc) < 0)

@@ -122,6 +122,8 @@ struct dag {
 	int64_t end;			/* INT64_MAX when unset */
 	int catchup;
 	int sla_on_backfill;		/* SLAs also for manual and backfill runs */
+	int64_t freshness_ms;		/* 0: none (sched_fresh.c) */
+	int freshness_when_paused;	/* alert while paused (default 1) */
 	int max_active_runs;
 	int max_active_tasks;
 	json_t *params;			/* NAME -> default (declared ones that

@@ -69,10 +69,12 @@ expected_freshness(const struct dag *d, const struct expected_partition *p,
 		   const struct expected_run *run, int64_t now,
 		   enum expected_state base)
 {
-	(void)d;
-	(void)p;
 	(void)run;
-	(void)now;
+	/* late: freshness: passed since the interval ended, not landed */
+	if (d->freshness_ms > 0 && base != EXPECTED_SUCCESS &&
+	    base != EXPECTED_STALE && base != EXPECTED_FUTURE &&
+	    now >= p->end_s + d->freshness_ms / 1000)
+		return EXPECTED_LATE;
 	return base;
 }
 

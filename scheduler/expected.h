@@ -18,8 +18,10 @@
  *   late     it missed its freshness deadline (freshness:)
  *   future   its interval has not ended and it has no run
  *
- * stale and late are decided in one place, expected_freshness(); today it
- * decides neither (the needs/freshness rules plug in there).
+ * stale and late are decided in one place, expected_freshness(): late is
+ * a partition of a DAG with freshness: whose interval ended at least that
+ * long ago and that has not succeeded (scheduler/sched_fresh.c alerts on
+ * it); the needs rule for stale plugs in there too.
  */
 #ifndef SLUICE_EXPECTED_H
 #define SLUICE_EXPECTED_H
@@ -72,8 +74,7 @@ enum expected_state expected_classify(const struct expected_run *run,
 				      int64_t end_s, int64_t now);
 
 /* Where stale and late are decided: the state of p (base, from
- * expected_classify) once d's needs and freshness are applied. Today:
- * base. */
+ * expected_classify) once d's needs and freshness are applied. */
 enum expected_state expected_freshness(const struct dag *d,
 				       const struct expected_partition *p,
 				       const struct expected_run *run,

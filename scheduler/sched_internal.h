@@ -254,6 +254,8 @@ struct sched {
 	struct sched_timer retention_timer;	/* sched_retention.c */
 	struct sched_timer webhook_timer;	/* sched_webhook.c: a claim
 						 * runs out */
+	struct sched_timer fresh_timer;		/* sched_fresh.c: every minute */
+	int fresh_passes;			/* how many it ran */
 	pid_t retention_pid;		/* its `db clean` child, or 0 */
 	int retention_logs_turn;	/* the next clean is the logs one */
 	int64_t loop_lag_ms;
@@ -499,6 +501,10 @@ void sched_webhook_start(struct sched *s);
  * max_tries, state, url, reason, time. A new reference. */
 json_t *sched_webhook_payload(const struct notify_event *ev,
 			      const char *state);
+
+/* sched_fresh.c: freshness: alerts, checked at the start and every
+ * minute on the monotonic timer. */
+void sched_fresh_start(struct sched *s);
 
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */

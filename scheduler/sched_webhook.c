@@ -62,7 +62,10 @@ webhook_reason(const struct notify_event *ev)
 	json_t *ti;
 
 	buf_init(&b, 0);
-	if (strcmp(ev->kind, "sla_miss") == 0)
+	if (strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0)
+		/* why it was late */
+		buf_adds(&b, ev->error ? ev->error : "");
+	else if (strcmp(ev->kind, "sla_miss") == 0)
 		buf_printf(&b, "missed its SLA (deadline %s)",
 			   ev->sla_deadline ? ev->sla_deadline : "?");
 	else if (ev->task == NULL) {

@@ -642,4 +642,18 @@ int store_webhook_pending(struct store *s,
  * NULL on a database error. */
 json_t *store_webhooks_json(struct store *s, int limit);
 
+/* --- freshness alerts (store_notify.c, sched_fresh.c) --- */
+/* Record that partition key of dag became late (why), once: 1 when this
+ * records it (alert now), 0 when it was recorded before, -1 on error. */
+int store_fresh_late(struct store *s, const char *dag, const char *key,
+		     int64_t start_s, const char *why);
+/* Call fn for every late partition of dag (NULL: of every DAG) not yet
+ * recovered. 0 or -1. */
+int store_fresh_open(struct store *s, const char *dag,
+		     void (*fn)(void *arg, const char *dag, const char *key,
+				int64_t start_s, const char *why),
+		     void *arg);
+/* It landed: 1 when this records it (send the notice), 0, -1. */
+int store_fresh_recovered(struct store *s, const char *dag, const char *key);
+
 #endif

@@ -1,8 +1,9 @@
 /*
  * store_notify.c: webhook deliveries (migrations/0010_webhooks.sql): the
  * row written with the event, the sender's claim and its end, and the
- * pending ones a restarted scheduler sends. Who sends what is decided by
- * scheduler/sched_webhook.c; the sending is operators/webhook.c.
+ * pending ones a restarted scheduler sends (who sends what is decided by
+ * scheduler/sched_webhook.c; the sending is operators/webhook.c); and the
+ * freshness alerts, each late partition once (scheduler/sched_fresh.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,4 +122,65 @@ store_webhooks_json(struct store *s, int limit)
 		return NULL;
 	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
 	return store_rows_json(st);
+}
+
+int
+store_fresh_late(struct store *s, const char *dag, const char *key,
+		 int64_t start_s, const char *why)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "INSERT OR IGNORE INTO freshness_alerts (dag_id, partition_key, "
+	    "start_s, late_at, why) VALUES (?, ?, ?, ?, ?)");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, start_s);
+	sqlite3_bind_int64(st, 4, sl_now_ms());
+	notify_bind(st, 5, why);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0;
+}
+
+int
+store_fresh_open(struct store *s, const char *dag,
+		 void (*fn)(void *arg, const char *dag, const char *key,
+			    int64_t start_s, const char *why),
+		 void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, partition_key, start_s, why FROM freshness_alerts "
+	    "WHERE recovered_at IS NULL AND (?1 IS NULL OR dag_id = ?1) "
+	    "ORDER BY dag_id, start_s");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	notify_bind(st, 1, dag);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   sqlite3_column_int64(st, 2),
+		   (const char *)sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_fresh_recovered(struct store *s, const char *dag, const char *key)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE freshness_alerts SET recovered_at = ? WHERE dag_id = ? AND "
+	    "partition_key = ? AND recovered_at IS NULL");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, sl_now_ms());
+	sqlite3_bind_text(st, 2, dag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0;
 }
