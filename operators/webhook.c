@@ -56,7 +56,8 @@ webhook_slack_text(const json_t *p)
 		strcmp(event, "failure") == 0 ? "FAILED" :
 		strcmp(event, "retry") == 0 ? "retrying" :
 		strcmp(event, "success") == 0 ? "succeeded" :
-		strcmp(event, "sla_miss") == 0 ? "SLA missed" : event;
+		strcmp(event, "sla_miss") == 0 ? "SLA missed" :
+		strcmp(event, "late") == 0 ? "LATE" : event;
 	struct buf b;
 
 	buf_init(&b, 0);

@@ -110,6 +110,28 @@ const struct dag_key_value dag_key_notes[] = {
 	  "DAGs that will re-run as a consequence. Example: clear hour 13:00 of "
 	  "stock_prices_hourly and once it is re-imported, that day of "
 	  "stock_bands_hourly_rollup re-runs, once." },
+	{ "Freshness",
+	  "freshness: 45m on a scheduled DAG means each partition must succeed "
+	  "within 45 minutes after its interval ends; one that has not is late "
+	  "(the partition map, sluice status and the API say so). The scheduler "
+	  "checks every expected partition of the last freshness_lookback "
+	  "(sluice.yaml, default 7d) at its start (what became late while it was "
+	  "down) and every minute, whether or not the partition has a run. A late "
+	  "partition is alerted once, to the DAG's email and its notify webhooks, "
+	  "with why: no run (the DAG is paused, the scheduler was down when it "
+	  "was due, max_active_runs holds it) or which tasks of its run are "
+	  "running, waiting or failed; when it lands a recovery notice follows. "
+	  "A paused DAG alerts too, saying so, unless freshness_when_paused: "
+	  "false. /metrics has sluice_partitions_late{dag=...}." },
+	{ "Webhooks",
+	  "notify: [NAME] on a DAG or a task posts its events to webhooks defined "
+	  "in sluice.yaml's webhooks: (url, format: json or slack, secret_header "
+	  "with secret_env); notify_on: chooses the events, as email_on does for "
+	  "email (default [failure]); a name not defined there is an error at "
+	  "load time, with its line and column. The DAG's webhooks also get its "
+	  "freshness alerts. Each delivery is recorded with the event and sent by "
+	  "a child process with retries and back-off, once, across restarts; "
+	  "the URL is a secret and is never shown (operators/WEBHOOKS.md)." },
 	{ "Partitions",
 	  "A scheduled DAG has one partition per schedule tick: the data interval "
 	  "[tick, next tick) in the DAG's timezone. The partition's key is its start "
