@@ -23,6 +23,7 @@
 #include "scheduler/expected_store.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 #define FRESH_EVERY_MS (60 * 1000)
@@ -74,6 +75,26 @@ fresh_open_free(struct fresh_open *o)
 	free(o->whys);
 }
 
+/* Why a task instance that has not started waits, in the words of
+ * sluice tasks and the task page (scheduler/wait.c). */
+static void
+fresh_wait_text(struct sched *s, const struct dag *d, const char *key,
+		const char *task, struct buf *b)
+{
+	json_t *w = NULL;
+	struct sl_err err;
+	const char *text;
+
+	sl_err_clear(&err);
+	if (wait_explain_ti(s->store, s->cfg, &s->execs, &s->bag, d, key, task,
+			    sched_now(s), &w, &err) < 0 || !json_is_object(w) ||
+	    (text = json_string_value(json_object_get(w, "text"))) == NULL)
+		buf_adds(b, "waiting");
+	else
+		buf_adds(b, text);
+	json_decref(w);
+}
+
 /* Why partition key of d is late, in words (caller frees). */
 static char *
 fresh_why(struct sched *s, const struct dag *d, const char *key, int has_run,
@@ -109,9 +130,12 @@ fresh_why(struct sched *s, const struct dag *d, const char *key, int has_run,
 		if (task == NULL || st == NULL || strcmp(st, "success") == 0 ||
 		    strcmp(st, "skipped") == 0)
 			continue;
-		buf_printf(&b, "%s%s %s", b.len ? ", " : "its run: ", task,
-			   strcmp(st, "none") == 0 || strcmp(st, "scheduled") == 0 ?
-			   "waiting (upstream, a sensor or a slot)" : st);
+		buf_printf(&b, "%s%s ", b.len ? ", " : "its run: ", task);
+		if (strcmp(st, "running") == 0 || strcmp(st, "failed") == 0 ||
+		    strcmp(st, "upstream_failed") == 0)
+			buf_adds(&b, st);
+		else
+			fresh_wait_text(s, d, key, task, &b);
 	}
 	json_decref(tis);
 	if (b.len == 0)
