@@ -83,15 +83,21 @@ fresh_wait_text(struct sched *s, const struct dag *d, const char *key,
 {
 	json_t *w = NULL;
 	struct sl_err err;
-	const char *text;
+	const char *text, *kind;
 
 	sl_err_clear(&err);
 	if (wait_explain_ti(s->store, s->cfg, &s->execs, &s->bag, d, key, task,
 			    sched_now(s), &w, &err) < 0 || !json_is_object(w) ||
-	    (text = json_string_value(json_object_get(w, "text"))) == NULL)
-		buf_adds(b, "waiting");
+	    (text = json_string_value(json_object_get(w, "text"))) == NULL) {
+		buf_printf(b, "%s waiting", task);
+		json_decref(w);
+		return;
+	}
+	kind = json_string_value(json_object_get(w, "kind"));
+	if (kind != NULL && strcmp(kind, wait_kind_name(WAIT_NEEDS)) == 0)
+		buf_printf(b, "%s waits for its needs: %s", task, text);
 	else
-		buf_adds(b, text);
+		buf_printf(b, "%s: %s", task, text);
 	json_decref(w);
 }
 
@@ -130,10 +136,10 @@ fresh_why(struct sched *s, const struct dag *d, const char *key, int has_run,
 		if (task == NULL || st == NULL || strcmp(st, "success") == 0 ||
 		    strcmp(st, "skipped") == 0)
 			continue;
-		buf_printf(&b, "%s%s ", b.len ? ", " : "its run: ", task);
+		buf_adds(&b, b.len ? ", " : "its run: ");
 		if (strcmp(st, "running") == 0 || strcmp(st, "failed") == 0 ||
 		    strcmp(st, "upstream_failed") == 0)
-			buf_adds(&b, st);
+			buf_printf(&b, "%s %s", task, st);
 		else
 			fresh_wait_text(s, d, key, task, &b);
 	}

@@ -6,7 +6,8 @@
  * deadline passes on the clock, each alerted exactly once (also across a
  * restart), then a recovery notice each when they land. A paused DAG's
  * partitions without runs are late too, saying the DAG is paused, unless
- * freshness_when_paused: false.
+ * freshness_when_paused: false. A DAG whose upstream never arrives is
+ * late saying which need it waits for.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ test_late_then_recovered(void)
 	w.n = 0;
 	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
 	CHECK_EQ_INT(2, w.n);
-	CHECK_EQ_STR("its run: load running, publish waits for upstream load (running)", w.last_why);
+	CHECK_EQ_STR("its run: load running, publish: waits for upstream load (running)", w.last_why);
 	CHECK_EQ_INT(1, notes("late - " P22));
 	/* a restart alerts nothing again */
 	while (waitpid(-1, NULL, 0) > 0)
@@ -147,6 +148,35 @@ test_paused(void)
 	h_close();
 }
 
+/* The upstream never arrives: the late partition's run waits on its
+ * needs, and the alert says for what. */
+static void
+test_upstream_never_arrived(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "up.yaml", "dag: up\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ "down.yaml", "dag: down\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			       "freshness: 45m\nemail: [oncall@example.com]\n"
+			       "needs: [{dag: up, task: load}]\n"
+			       "tasks:\n  report: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	h_open(files, NULL);
+	/* up's tries never end; down's 00:00 is due at 01:45 */
+	h_advance(74 * 60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late - 2024-01-10T00:00:00+00:00"));
+	h_advance(2 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	CHECK(store_fresh_open(h_store(), "down", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR("its run: report waits for its needs: up.load: 0 of 1 partition, missing 2024-01-10T00:00",
+		     w.why);
+	h_close();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -156,5 +186,6 @@ main(int argc, char **argv)
 	unsetenv("TZ");
 	RUN(test_late_then_recovered);
 	RUN(test_paused);
+	RUN(test_upstream_never_arrived);
 	return UNIT_END();
 }
