@@ -3,7 +3,8 @@
 # receiver on loopback (tests/servers/webhook_receiver.py): the json
 # payload's fields and link, the slack format, the secret header, retries
 # after a 500 then success, one delivery per event across a scheduler
-# restart (also when the scheduler dies while its sender backs off), an
+# restart (also when the scheduler dies while its senders back off, and
+# when the senders die with it), an
 # unknown webhook name refused at load with its line and column, and the
 # URL never in the scheduler's log or the API.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -211,6 +212,22 @@ wait_for 60 "p4's deliveries after the restart" ok_for p4 5
 wait_for 20 "p4's rows sent" test "$(q "SELECT count(*) FROM webhook_deliveries WHERE partition_key = 'p4' AND state != 'sent'")" = 0
 grep -q "sending again (its sender is gone)" "$T/scheduler.log" || fail "no resend line in the log"
 assert_eq 5 "$(requests "r[\"status\"] == 200 and $(of_p p4)")" "p4: each delivery once"
+
+# the scheduler dies while its senders back off; they live on, deliver
+# and mark their rows: the next scheduler sends none of them again
+echo 2 >"$RECV_DIR/fail"
+sl trigger hooks --partition p5 >/dev/null
+wait_for 20 "a 500 for p5" at_least 1 "r[\"status\"] == 500 and $(of_p p5)"
+kill -KILL "$SCHED_PID"
+wait_for 10 "the scheduler gone" pid_gone "$SCHED_PID"
+start_standalone
+wait_run hooks p5 failed 30
+wait_for 60 "p5's deliveries" ok_for p5 5
+wait_for 30 "p5's rows sent" test "$(q "SELECT count(*) FROM webhook_deliveries WHERE partition_key = 'p5' AND state != 'sent'")" = 0
+# a later event is the barrier: nothing of p5 comes again
+sl trigger hooks --partition p6 >/dev/null
+wait_for 30 "p6's deliveries" ok_for p6 5
+assert_eq 5 "$(requests "r[\"status\"] == 200 and $(of_p p5)")" "p5: each delivery once"
 
 # the URL and the secret header's value: never in the scheduler's log or
 # the API; the log shows the host alone
