@@ -1,6 +1,7 @@
 /* secret.c: the rule for secret-looking names and maskable values. */
 #include "base/secret.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -26,4 +27,28 @@ int
 secret_maskable(const char *value)
 {
 	return value != NULL && strlen(value) >= 4;
+}
+
+const char *
+secret_url_shown(const char *url, char *out, size_t n)
+{
+	const char *host = url ? strstr(url, "://") : NULL;
+	size_t len;
+
+	if (host == NULL) {
+		snprintf(out, n, "********");
+		return out;
+	}
+	host += 3;
+	/* user:password@ goes too */
+	len = strcspn(host, "/?#");
+	if (memchr(host, '@', len) != NULL) {
+		const char *at = memchr(host, '@', len);
+
+		len -= (size_t)(at + 1 - host);
+		host = at + 1;
+	}
+	snprintf(out, n, "%.*s%.*s/********", (int)(strstr(url, "://") + 3 - url),
+		 url, (int)len, host);
+	return out;
 }

@@ -264,6 +264,44 @@ ti_result(const json_t *ti)
 
 /* The message about a whole run: which of its tasks failed and how,
  * each with the link to its page, and the link to the run's page. */
+/* The HTML's head and first paragraph (the text so far), and its table
+ * opened. */
+static void
+compose_start(struct buf *html, const struct buf *text)
+{
+	buf_adds(html, "<!DOCTYPE html>\n<html><body>\n<p>");
+	text_html_escape(html, buf_str(text));
+	while (html->len > 0 && html->data[html->len - 1] == '\n')
+		html->data[--html->len] = '\0';
+	buf_adds(html, "</p>\n<table>\n");
+}
+
+/* The end of a message: the link (when url is not NULL), the HTML closed,
+ * the options object of ev's recipients; frees the three buffers. */
+static json_t *
+compose_end(const struct notify_event *ev, struct buf *subject,
+	    struct buf *text, struct buf *html, const char *url)
+{
+	json_t *opts;
+
+	if (url != NULL) {
+		buf_printf(text, "\nOpen in sluice: %s\n", url);
+		buf_adds(html, "<p><a href=\"");
+		text_html_escape(html, url);
+		buf_adds(html, "\">Open in sluice</a></p>\n");
+	}
+	buf_adds(html, "</body></html>\n");
+	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
+			 "subject", buf_str(subject), "body", buf_str(text),
+			 "html", buf_str(html));
+	if (opts == NULL)
+		sl_fatal("notify: cannot build the email options");
+	buf_free(subject);
+	buf_free(text);
+	buf_free(html);
+	return opts;
+}
+
 static json_t *
 run_compose(const struct notify_event *ev, const char *kind)
 {
@@ -306,11 +344,7 @@ run_compose(const struct notify_event *ev, const char *kind)
 	if (failed && ntis > 0)
 		buf_printf(&text, ": %zu of its %zu tasks failed", nfailed, ntis);
 	buf_adds(&text, ".\n\n");
-	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
-	text_html_escape(&html, buf_str(&text));
-	while (html.len > 0 && html.data[html.len - 1] == '\n')
-		html.data[--html.len] = '\0';
-	buf_adds(&html, "</p>\n<table>\n");
+	compose_start(&html, &text);
 	field_add(&text, &html, "DAG:", dag);
 	field_add(&text, &html, "Partition:", part);
 	field_add(&text, &html, "Run:", ev->run_id);
@@ -355,24 +389,10 @@ run_compose(const struct notify_event *ev, const char *kind)
 		if (any)
 			buf_adds(&html, "</ul>\n");
 	}
-	if (url != NULL) {
-		buf_printf(&text, "\nOpen in sluice: %s\n", url);
-		buf_adds(&html, "<p><a href=\"");
-		text_html_escape(&html, url);
-		buf_adds(&html, "\">Open in sluice</a></p>\n");
-	}
-	buf_adds(&html, "</body></html>\n");
-	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
-			 "subject", buf_str(&subject), "body", buf_str(&text),
-			 "html", buf_str(&html));
-	if (opts == NULL)
-		sl_fatal("notify: cannot build the email options");
+	opts = compose_end(ev, &subject, &text, &html, url);
 	free(dag);
 	free(part);
 	free(url);
-	buf_free(&subject);
-	buf_free(&text);
-	buf_free(&html);
 	buf_free(&names);
 	return opts;
 }
@@ -463,9 +483,53 @@ sla_digest_compose(const struct notify_event *ev)
 	return opts;
 }
 
+/* A partition late by its DAG's freshness: (kind "late": why in error,
+ * the deadline in sla_deadline), or landed after being late
+ * ("recovered"). */
+static json_t *
+fresh_compose(const struct notify_event *ev, int late)
+{
+	char *dag = one_line(nz(ev->dag, "?")), *part = one_line(nz(ev->partition, "?"));
+	char *due = one_line(ev->sla_deadline);
+	struct buf subject, text, html;
+	char *link = ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag &&
+		ev->partition ? links_run(ev->base_url, ev->dag, ev->partition) : NULL;
+	json_t *opts;
+
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	if (late) {
+		buf_printf(&subject, "[sluice] LATE: %s %s", dag, part);
+		if (due[0] != '\0')
+			buf_printf(&subject, " (due %s)", due);
+		buf_printf(&text, "Partition %s of DAG %s has not landed by its freshness deadline%s%s.\n\n",
+			   part, dag, due[0] ? " " : "", due);
+	} else {
+		buf_printf(&subject, "[sluice] recovered: %s %s", dag, part);
+		buf_printf(&text, "Partition %s of DAG %s has landed (it was late%s%s).\n\n",
+			   part, dag, due[0] ? ", due " : "", due);
+	}
+	compose_start(&html, &text);
+	field_add(&text, &html, "DAG:", dag);
+	field_add(&text, &html, "Partition:", part);
+	field_add(&text, &html, "Due:", due);
+	field_add(&text, &html, late ? "Why:" : "Was:", ev->error);
+	buf_adds(&html, "</table>\n");
+	opts = compose_end(ev, &subject, &text, &html, link);
+	free(link);
+	free(dag);
+	free(part);
+	free(due);
+	return opts;
+}
+
 json_t *
 notify_compose(const struct notify_event *ev)
 {
+	if (ev->kind != NULL && (strcmp(ev->kind, "late") == 0 ||
+				 strcmp(ev->kind, "recovered") == 0))
+		return fresh_compose(ev, ev->kind[0] == 'l');
 	if (ev->sla_misses != NULL && ev->task == NULL)
 		return sla_digest_compose(ev);
 	const char *kind = nz(ev->kind, "failure");
@@ -540,11 +604,7 @@ notify_compose(const struct notify_event *ev)
 			   tries[0] ? " (try " : "", tries, tries[0] ? ")" : "",
 			   strcmp(kind, "retry") == 0 ?
 			   " and will be tried again" : "");
-	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
-	text_html_escape(&html, buf_str(&text));
-	while (html.len > 0 && html.data[html.len - 1] == '\n')
-		html.data[--html.len] = '\0';
-	buf_adds(&html, "</p>\n<table>\n");
+	compose_start(&html, &text);
 	field_add(&text, &html, "DAG:", dag);
 	field_add(&text, &html, "Task:", task);
 	field_add(&text, &html, "Partition:", part);

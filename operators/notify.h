@@ -25,7 +25,10 @@
 
 /* All strings are borrowed for the call; any may be NULL when unknown. */
 struct notify_event {
-	const char *kind;	/* "failure" | "retry" | "success" | "sla_miss" */
+	const char *kind;	/* "failure" | "retry" | "success" | "sla_miss"
+				 * | "late" | "recovered" (a partition of a
+				 * DAG with freshness:, task NULL; why in
+				 * error, the deadline in sla_deadline) */
 	const char *dag, *task, *partition, *run_id;
 	int try_number, max_tries;	/* try n of m */
 	int exit_code, signal;		/* signal 0 = exited normally */

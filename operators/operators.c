@@ -1,6 +1,6 @@
 /*
  * operators.c: the task types of the operators library (libsluice_ops.a:
- * AWS, warehouse, email). Linking this library and calling
+ * AWS, warehouse, email, the webhook sender). Linking this library and calling
  * operators_register() is what makes them known; the core knows shell
  * alone. The order here is the order `known: ...` lists them in.
  */
@@ -16,6 +16,7 @@ extern const struct operator op_sql;
 extern const struct operator op_athena_query;
 extern const struct operator op_glue_job;
 extern const struct operator op_lambda_invoke;
+extern const struct operator op_webhook;
 extern const struct notifier notifier_email;
 
 void
@@ -31,5 +32,6 @@ operators_register(void)
 	operator_register(&op_athena_query);
 	operator_register(&op_glue_job);
 	operator_register(&op_lambda_invoke);
+	operator_register(&op_webhook);
 	notifier_register(&notifier_email);
 }

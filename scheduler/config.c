@@ -47,6 +47,15 @@ const struct config_key config_keys[] = {
 	{ "smtp.insecure", "boolean", "false", "do not check the server's certificate" },
 	{ "smtp.timeout", "duration", NULL, "how long one delivery may take" },
 	{ "smtp.retry_delay", "duration", NULL, "the wait before a failed delivery is tried again" },
+	{ "freshness_lookback", "duration", "7d", "how far back the scheduler checks DAGs' freshness: (partitions that ended earlier are never reported late)" },
+	{ "webhooks", "mapping of NAME: mapping", NULL, "where notifications go besides email: a DAG or task names them with notify: (see operators/WEBHOOKS.md); each URL is a secret, shown masked" },
+	{ "webhooks.NAME.url", "URL", NULL, "http:// or https:// address the event is POSTed to (required)" },
+	{ "webhooks.NAME.format", "json | slack", "json", "json: the event as an object (event, dag, task, partition, try, state, url, reason); slack: {\"text\": ...} with the link" },
+	{ "webhooks.NAME.secret_header", "string", NULL, "a header sent with every delivery (e.g. X-Sluice-Token), its value read from secret_env" },
+	{ "webhooks.NAME.secret_env", "string", NULL, "the environment variable holding the secret header's value" },
+	{ "webhooks.NAME.tries", "integer 1..20", "5", "attempts per delivery (a 5xx, 408, 429 or no connection is tried again)" },
+	{ "webhooks.NAME.retry_delay", "duration", "1s", "the first back-off, doubled each time (at most 60s)" },
+	{ "webhooks.NAME.timeout", "duration", "10s", "how long one attempt may take" },
 	{ "connections", "mapping of NAME: mapping", NULL, "connections that tasks name (warehouses, AWS accounts): {url: ...} or {type: ..., ...}; a name not here is read from the environment variable SLUICE_CONN_NAME (a URL or a JSON object)" },
 	{ NULL, NULL, NULL, NULL },
 };
@@ -124,6 +133,7 @@ config_defaults(struct config *c, const char *home)
 	c->web_busy_max_rps = 6500;
 	c->base_url = NULL;
 	c->kill_grace_ms = 10000;
+	c->freshness_lookback_ms = 7LL * 24 * 3600 * 1000;
 	c->pools = json_pack("{s:i}", "default", 128);
 	c->executors = json_pack("{s:{s:s,s:i}}", "local", "type", "local",
 				 "slots", 16);
@@ -401,6 +411,10 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_get_duration(d, v, key, &ms, err) < 0)
 				goto fail;
 			c->kill_grace_ms = ms;
+		} else if (strcmp(key, "freshness_lookback") == 0) {
+			if (ynode_get_duration(d, v, key, &ms, err) < 0)
+				goto fail;
+			c->freshness_lookback_ms = ms;
 		} else if (strcmp(key, "log_max") == 0) {
 			if (ynode_str(v) == NULL ||
 			    config_parse_bytes(ynode_str(v), &c->log_max) < 0) {
@@ -440,6 +454,9 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 				goto fail;
 		} else if (strcmp(key, "connections") == 0) {
 			if (load_named_maps(c->connections, key, d, v, err) < 0)
+				goto fail;
+		} else if (strcmp(key, "webhooks") == 0) {
+			if (config_webhooks_load(c, d, v, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "smtp") == 0) {
 			if (v->type != YAML_MAPPING_NODE) {
@@ -483,6 +500,7 @@ config_free(struct config *c)
 	json_decref(c->pools);
 	json_decref(c->executors);
 	json_decref(c->smtp);
+	json_decref(c->webhooks);
 	json_decref(c->connections);
 	free(c);
 }
@@ -625,6 +643,11 @@ const char config_template[] =
 "#   starttls: true\n"
 "#   username: sluice\n"
 "#   password_env: SMTP_PASSWORD\n"
+"\n"
+"# webhooks:             # DAGs and tasks post to them with notify: [NAME]\n"
+"#   team_slack: {url: \"https://hooks.slack.com/services/...\", format: slack}\n"
+"#   pager: {url: \"https://alerts.example.com/in\", secret_header: X-Token,\n"
+"#           secret_env: PAGER_TOKEN}   # format json: the event as an object\n"
 "\n"
 "connections:            # also from SLUICE_CONN_<NAME> environment variables\n"
 "  lake: {url: \"sqlite:warehouse.db\"}\n"

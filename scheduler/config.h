@@ -38,6 +38,10 @@ struct config {
 	json_t *executors;	/* {"local": {"type":"local","slots":16}, ...} */
 	json_t *smtp;		/* the smtp block, or NULL */
 	json_t *connections;	/* {"name": {...}} */
+	int64_t freshness_lookback_ms;	/* freshness: partitions that ended
+					 * this long ago at most (7d) */
+	json_t *webhooks;	/* {"name": {url, format, ...}} (config_webhooks.c);
+				 * NULL: none. The URLs are secrets. */
 	char *log_file;		/* the scheduler's and web's own log;
 				 * NULL: stderr */
 	int log_format;		/* enum log_format (base/log.h) */
@@ -59,6 +63,18 @@ json_t *config_connection(const struct config *c, const char *name,
 			  struct sl_err *err);
 /* The smtp block with password_env resolved, or NULL when none is set. */
 json_t *config_smtp(const struct config *c);
+
+/* webhooks: (config_webhooks.c): check and keep the section; the
+ * webhook name with its secret header's value resolved from secret_env
+ * into "secret" (a new reference), or NULL with err when there is no
+ * such webhook or its variable is not set. */
+struct ydoc;
+int config_webhooks_load(struct config *c, struct ydoc *d, void *node,
+			 struct sl_err *err);
+json_t *config_webhook(const struct config *c, const char *name,
+		       struct sl_err *err);
+/* "a, b" the webhooks defined, into out (size n). */
+const char *config_webhook_names(const struct config *c, char *out, size_t n);
 
 /* A size in bytes: a whole number, or one with a unit (KB, MB, GB:
  * powers of 1000; KiB, MiB, GiB: of 1024), e.g. "100MB". 0 or -1. */

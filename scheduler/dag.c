@@ -22,6 +22,7 @@
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_needs.h"
 #include "scheduler/dag_outputs.h"
+#include "scheduler/dag_notify.h"
 #include "scheduler/dag_params.h"
 #include "scheduler/dag_scope.h"
 #include "scheduler/template.h"
@@ -849,6 +850,15 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    ynode_get_strv(d, v, "email", &t->email, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
+	t->notify_on = EMAIL_ON_FAILURE;
+	if ((v = task_get(d, src, "notify_on")) != NULL &&
+	    parse_email_on(d, v, "notify_on", &t->notify_on, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
+	if ((v = task_get(d, src, "notify")) != NULL && !ynode_is_null(v) &&
+	    dag_notify_load(d, v, what, cfg, &t->notify, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
 	if ((v = task_get(d, src, "sla")) != NULL && !ynode_is_null(v) &&
 	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0 &&
 	    load_note(lc) < 0)
@@ -1203,6 +1213,16 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		if (load_note(lc) < 0)
 			goto fail;
 	}
+	dag->freshness_when_paused = 1;
+	if ((v = ymap_get(d, root, "freshness")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_duration(d, v, "freshness", &dag->freshness_ms, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "freshness_when_paused")) != NULL &&
+	    ynode_get_bool(d, v, "freshness_when_paused",
+			   &dag->freshness_when_paused, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
 	if ((v = ymap_get(d, root, "sla_on_backfill")) != NULL &&
 	    ynode_get_bool(d, v, "sla_on_backfill", &dag->sla_on_backfill, err) < 0 &&
 	    load_note(lc) < 0)
@@ -1234,6 +1254,15 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		goto fail;
 	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v) &&
 	    ynode_get_strv(d, v, "email", &dag->email, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
+	dag->notify_on = EMAIL_ON_FAILURE;
+	if ((v = ymap_get(d, root, "notify_on")) != NULL &&
+	    parse_email_on(d, v, "notify_on", &dag->notify_on, err) < 0 &&
+	    load_note(lc) < 0)
+		goto fail;
+	if ((v = ymap_get(d, root, "notify")) != NULL && !ynode_is_null(v) &&
+	    dag_notify_load(d, v, NULL, cfg, &dag->notify, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "tags")) != NULL && !ynode_is_null(v)) {
@@ -1429,6 +1458,7 @@ dag_free(struct dag *d)
 		free(t->pool);
 		json_decref(t->env);
 		strv_free(t->email);
+		strv_free(t->notify);
 		free(t->on_failure);
 		free(t->on_success);
 		free(t->description);
@@ -1451,6 +1481,7 @@ dag_free(struct dag *d)
 	json_decref(d->params);
 	json_decref(d->param_decls);
 	strv_free(d->email);
+	strv_free(d->notify);
 	strv_free(d->tags);
 	free(d->source);
 	free(d);

@@ -98,6 +98,8 @@ struct task {
 	json_t *env;			/* {"NAME": "value (templated)"} */
 	int email_on;			/* EMAIL_ON_* */
 	char **email;			/* recipients, NULL-terminated */
+	int notify_on;			/* EMAIL_ON_* bits, for webhooks */
+	char **notify;			/* webhook names (sluice.yaml), or NULL */
 	int64_t sla_ms;			/* 0 = none; after the partition's end */
 	char *on_failure;		/* commands, or NULL */
 	char *on_success;
@@ -131,6 +133,8 @@ struct dag {
 	int64_t end;			/* INT64_MAX when unset */
 	int catchup;
 	int sla_on_backfill;		/* SLAs also for manual and backfill runs */
+	int64_t freshness_ms;		/* 0: none (sched_fresh.c) */
+	int freshness_when_paused;	/* alert while paused (default 1) */
 	int max_active_runs;
 	int max_active_tasks;
 	json_t *params;			/* NAME -> default (declared ones that
@@ -139,6 +143,8 @@ struct dag {
 					 * description, default, secret} */
 	int email_on;			/* DAG-run notifications */
 	char **email;
+	int notify_on;			/* DAG-run events for the webhooks */
+	char **notify;			/* webhook names, or NULL */
 	char **tags;			/* NULL-terminated, or NULL */
 	struct need *needs;		/* every task's needs (DAG level) */
 	int nneeds;

@@ -184,6 +184,28 @@ const struct dag_key_value dag_key_notes[] = {
 	  "clear hour 13:00 of "
 	  "stock_prices_hourly and once it is re-imported, that day of "
 	  "stock_bands_hourly_rollup re-runs, once." },
+	{ "Freshness",
+	  "freshness: 45m on a scheduled DAG means each partition must succeed "
+	  "within 45 minutes after its interval ends; one that has not is late "
+	  "(the partition map, sluice status and the API say so). The scheduler "
+	  "checks every expected partition of the last freshness_lookback "
+	  "(sluice.yaml, default 7d) at its start (what became late while it was "
+	  "down) and every minute, whether or not the partition has a run. A late "
+	  "partition is alerted once, to the DAG's email and its notify webhooks, "
+	  "with why: no run (the DAG is paused, the scheduler was down when it "
+	  "was due, max_active_runs holds it) or which tasks of its run are "
+	  "running, waiting or failed; when it lands a recovery notice follows. "
+	  "A paused DAG alerts too, saying so, unless freshness_when_paused: "
+	  "false. /metrics has sluice_partitions_late{dag=...}." },
+	{ "Webhooks",
+	  "notify: [NAME] on a DAG or a task posts its events to webhooks defined "
+	  "in sluice.yaml's webhooks: (url, format: json or slack, secret_header "
+	  "with secret_env); notify_on: chooses the events, as email_on does for "
+	  "email (default [failure]); a name not defined there is an error at "
+	  "load time, with its line and column. The DAG's webhooks also get its "
+	  "freshness alerts. Each delivery is recorded with the event and sent by "
+	  "a child process with retries and back-off, once, across restarts; "
+	  "the URL is a secret and is never shown (operators/WEBHOOKS.md)." },
 	{ "Partitions",
 	  "A scheduled DAG has one partition per schedule tick: the data interval "
 	  "[tick, next tick) in the DAG's timezone. The partition's key is its start "
@@ -340,6 +362,12 @@ const struct dag_key dag_keys_dag[] = {
 	{ "sla_on_backfill", DKT_BOOL, 0, "false",
 	  "check tasks' sla also in manual and backfill runs of a scheduled DAG (by default only the runs the schedule made; an unscheduled DAG's runs always)",
 	  "true", NULL, 0, 0, 0 },
+	{ "freshness", DKT_DURATION, 0, NULL,
+	  "each partition must succeed this long after its interval ends; one that has not is late: alerted once to email and notify (with why), then a recovery notice (see Freshness)",
+	  "45m", NULL, 0, 0, 1 },
+	{ "freshness_when_paused", DKT_BOOL, 0, "true",
+	  "with freshness: a paused DAG's late partitions alert too (saying it is paused); false: not while paused",
+	  "false", NULL, 0, 0, 0 },
 	{ "catchup", DKT_BOOL, 0, "true",
 	  "create a run for every ended partition since start (false: only the latest one)",
 	  "false", NULL, 0, 0, 0 },
@@ -364,6 +392,12 @@ const struct dag_key dag_keys_dag[] = {
 	{ "email_on", DKT_ENUMS, 0, "[]",
 	  "the DAG-run events that send an email to email",
 	  "[failure]", dag_email_on_values, 0, 0, 0 },
+	{ "notify", DKT_STRINGS, 0, NULL,
+	  "the webhooks (from sluice.yaml's webhooks:) that get the DAG-run events chosen by notify_on",
+	  "[team_slack]", NULL, 0, 0, 1 },
+	{ "notify_on", DKT_ENUMS, 0, "[failure]",
+	  "the DAG-run events posted to the webhooks of notify",
+	  "[failure, success]", dag_email_on_values, 0, 0, 0 },
 	{ "tags", DKT_STRINGS, 0, "[]",
 	  "labels for finding the DAG in the DAG list",
 	  "[finance, hourly]", NULL, 0, 0, 1 },
@@ -431,6 +465,12 @@ const struct dag_key dag_keys_task[] = {
 	{ "email", DKT_STRINGS, 0, NULL,
 	  "who gets the task's notifications chosen by email_on",
 	  "[data-eng@example.com]", NULL, 0, 0, 1 },
+	{ "notify", DKT_STRINGS, 0, NULL,
+	  "the webhooks (from sluice.yaml's webhooks:) that get the task's events chosen by notify_on",
+	  "[team_slack, pager]", NULL, 0, 0, 1 },
+	{ "notify_on", DKT_ENUMS, 0, "[failure]",
+	  "the task events posted to the webhooks of notify",
+	  "[failure, retry, sla_miss]", dag_email_on_values, 0, 0, 0 },
 	{ "sla", DKT_DURATION, 0, NULL,
 	  "the task should have succeeded this long after its partition ended (see SLAs)",
 	  "2h", NULL, 0, 0, 1 },

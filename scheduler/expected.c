@@ -69,13 +69,15 @@ expected_freshness(const struct dag *d, const struct expected_partition *p,
 		   const struct expected_run *run, int64_t now,
 		   enum expected_state base)
 {
-	(void)d;
-	(void)p;
-	(void)now;
 	/* stale: it succeeded, then an input it used succeeded again; a
 	 * re-run (queued, running) or a failure says more than stale */
 	if (base == EXPECTED_SUCCESS && run != NULL && run->stale != 0)
 		return EXPECTED_STALE;
+	/* late: freshness: passed since the interval ended, not landed */
+	if (d->freshness_ms > 0 && base != EXPECTED_SUCCESS &&
+	    base != EXPECTED_FUTURE &&
+	    now >= p->end_s + d->freshness_ms / 1000)
+		return EXPECTED_LATE;
 	return base;
 }
 

@@ -20,7 +20,9 @@
  *
  * stale and late are decided in one place, expected_freshness(): a
  * successful run an upstream change made stale (dag_runs.stale, set by
- * the needs: rules) is stale.
+ * the needs: rules) is stale; late is a partition of a DAG with
+ * freshness: whose interval ended at least that long ago and that has not
+ * succeeded (scheduler/sched_fresh.c alerts on it).
  */
 #ifndef SLUICE_EXPECTED_H
 #define SLUICE_EXPECTED_H

@@ -19,17 +19,15 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 					err);
 }
 
-int
-expected_store_load_task(struct store *s, const struct dag *d,
-			 const char *task, const char *from, const char *to,
-			 int64_t now, size_t max,
-			 struct expected_store_map *out, struct sl_err *err)
+/* [lo, hi] of a map request: from/to as a person types them, or the
+ * default span back from now. */
+static int
+expected_store_bounds(struct store *s, const struct dag *d, const char *from,
+		      const char *to, int64_t now, int64_t *lo, int64_t *hi,
+		      struct sl_err *err)
 {
-	struct expected_run *runs;
-	int64_t lo = INT64_MIN, hi = now;
-	int rc;
-
-	memset(out, 0, sizeof *out);
+	*lo = INT64_MIN;
+	*hi = now;
 	if (d->schedule == NULL)
 		return sl_err_set(err, "DAG %s has no schedule: it has no "
 				  "expected partitions (see its runs instead)",
@@ -38,15 +36,56 @@ expected_store_load_task(struct store *s, const struct dag *d,
 		from = NULL;
 	if (to != NULL && *to == '\0')
 		to = NULL;
-	if (partition_resolve_bounds(s, d, from, to, &lo, &hi, err) < 0)
+	if (partition_resolve_bounds(s, d, from, to, lo, hi, err) < 0)
 		return -1;
 	if (from == NULL) {
-		lo = hi - EXPECTED_STORE_DEFAULT_SPAN;
-		if (d->start != INT64_MIN && d->start > lo)
-			lo = d->start;
-		if (lo > hi)
-			lo = hi;
+		*lo = *hi - EXPECTED_STORE_DEFAULT_SPAN;
+		if (d->start != INT64_MIN && d->start > *lo)
+			*lo = d->start;
+		if (*lo > *hi)
+			*lo = *hi;
 	}
+	return 0;
+}
+
+int
+expected_store_load_task(struct store *s, const struct dag *d,
+			 const char *task, const char *from, const char *to,
+			 int64_t now, size_t max,
+			 struct expected_store_map *out, struct sl_err *err)
+{
+	int64_t lo, hi;
+
+	memset(out, 0, sizeof *out);
+	if (expected_store_bounds(s, d, from, to, now, &lo, &hi, err) < 0)
+		return -1;
+	return expected_store_range_task(s, d, task, lo, hi, now, max, out,
+					 err);
+}
+
+int
+expected_store_range(struct store *s, const struct dag *d, int64_t lo,
+		     int64_t hi, int64_t now, size_t max,
+		     struct expected_store_map *out, struct sl_err *err)
+{
+	return expected_store_range_task(s, d, NULL, lo, hi, now, max, out,
+					 err);
+}
+
+int
+expected_store_range_task(struct store *s, const struct dag *d,
+			  const char *task, int64_t lo, int64_t hi,
+			  int64_t now, size_t max,
+			  struct expected_store_map *out, struct sl_err *err)
+{
+	struct expected_run *runs;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if (d->schedule == NULL)
+		return sl_err_set(err, "DAG %s has no schedule: it has no "
+				  "expected partitions (see its runs instead)",
+				  d->name);
 	out->from_s = lo;
 	out->to_s = hi;
 	if ((task != NULL ? store_map_task_runs(s, d->name, task, lo, hi, &out->runs,

@@ -47,6 +47,17 @@ int expected_store_load_task(struct store *s, const struct dag *d,
 			     const char *to, int64_t now, size_t max,
 			     struct expected_store_map *out,
 			     struct sl_err *err);
+/* The same for the partitions whose start is in [lo_s, hi_s] (seconds). */
+int expected_store_range(struct store *s, const struct dag *d, int64_t lo_s,
+			 int64_t hi_s, int64_t now, size_t max,
+			 struct expected_store_map *out, struct sl_err *err);
+/* Both: the partitions whose start is in [lo_s, hi_s], as task's
+ * instances make them (task NULL: the runs'). */
+int expected_store_range_task(struct store *s, const struct dag *d,
+			      const char *task, int64_t lo_s, int64_t hi_s,
+			      int64_t now, size_t max,
+			      struct expected_store_map *out,
+			      struct sl_err *err);
 void expected_store_free(struct expected_store_map *m);
 /* The key of map partition i: its run's, else the DAG's key of its start
  * (buf of n bytes). */

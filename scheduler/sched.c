@@ -702,6 +702,8 @@ sched_start(struct sched *s, struct sl_err *err)
 	store_set_busy_timeout(s->store, SCHED_DB_BUSY_MS);
 	sched_sync_reload(s, 1);
 	sched_recheck_start(s);
+	sched_webhook_start(s);
+	sched_fresh_start(s);
 	sched_timer_set(s, &s->tick_timer, sched_mono(s), tick_fire);
 	sched_timer_set(s, &s->poll_timer, sched_mono(s), poll_fire);
 	sched_pass_schedule(s);

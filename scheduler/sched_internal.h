@@ -260,6 +260,10 @@ struct sched {
 	struct sched_child **children_tail;
 	int nhelpers, caphelpers;
 	struct sched_timer retention_timer;	/* sched_retention.c */
+	struct sched_timer webhook_timer;	/* sched_webhook.c: a claim
+						 * runs out */
+	struct sched_timer fresh_timer;		/* sched_fresh.c: every minute */
+	int fresh_passes;			/* how many it ran */
 	pid_t retention_pid;		/* its `db clean` child, or 0 */
 	int retention_logs_turn;	/* the next clean is the logs one */
 	int64_t loop_lag_ms;
@@ -491,6 +495,12 @@ void sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 		       const char *log_path, int try_number);
 void sched_notify_reap(evutil_socket_t sig, short what, void *arg);
 void sched_notify_send(struct sched *s, const struct notify_event *ev);
+/* `sluice operator OP` with spec_text on stdin, after the commit; takes
+ * spec_text and what (the log's name for it, never a secret). */
+void sched_notify_operator(struct sched *s, const char *op, char *spec_text,
+			   char *what);
+/* The EMAIL_ON_* bit of an event kind ("failure"...), 0 for others. */
+int sched_notify_bit(const char *kind);
 void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
 		     int exit_code, int sig, const char *error,
 		     int64_t duration_ms, const char *host,
@@ -519,6 +529,25 @@ int sched_teardown_counts(const struct run *r, int i);
  * setup ti ended: evaluate the task instances of its scope again. */
 int sched_teardown_setup_pending(const struct ti *ti);
 void sched_teardown_setup_ended(struct sched *s, struct ti *ti);
+/* sched_webhook.c: webhooks (notify:). One delivery per webhook of hooks
+ * for this event, recorded in the open transaction (begun if none) and
+ * sent by `sluice operator webhook` once it commits; state is the task
+ * instance's or run's state in words. */
+void sched_webhook_event(struct sched *s, const struct notify_event *ev,
+			 const char *state, char *const *hooks);
+/* At the start, and when a claim runs out: send again every pending
+ * delivery whose sender is gone (its claim ran out). */
+void sched_webhook_start(struct sched *s);
+/* The event as the JSON object a webhook gets (format json; the slack
+ * text is made from it): event, dag, task, partition, run_id, try,
+ * max_tries, state, url, reason, time. A new reference. */
+json_t *sched_webhook_payload(const struct notify_event *ev,
+			      const char *state);
+
+/* sched_fresh.c: freshness: alerts, checked at the start and every
+ * minute on the monotonic timer. */
+void sched_fresh_start(struct sched *s);
+
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */
 void sched_retention_start(struct sched *s);

@@ -178,6 +178,26 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 
 /* --- email notifications --- */
 
+/* `sluice --home H operator OP` with spec_text (which may hold secrets)
+ * on its stdin, started once the open transaction commits; takes spec_text
+ * and what (for the scheduler's log, never a secret). */
+void
+sched_notify_operator(struct sched *s, const char *op, char *spec_text,
+		      char *what)
+{
+	struct sched_child *c = xcalloc(1, sizeof *c);
+
+	c->argv = xcalloc(6, sizeof *c->argv);
+	c->argv[0] = xstrdup(s->self_exe);
+	c->argv[1] = xstrdup("--home");
+	c->argv[2] = xstrdup(s->cfg->home);
+	c->argv[3] = xstrdup("operator");
+	c->argv[4] = xstrdup(op);
+	c->stdin_text = spec_text;
+	c->what = what;
+	child_queue(s, c);
+}
+
 /* Send one notification: `sluice operator email` as a child process with
  * the spec (which holds the SMTP password) on stdin. Never waits on it. */
 void
@@ -185,7 +205,6 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 {
 	const struct notifier *n = notifier_get();
 	json_t *smtp, *spec;
-	struct sched_child *c;
 	char *text;
 
 	if (ev->to == NULL || ev->to[0] == NULL)
@@ -208,21 +227,24 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 			  ev->kind, ev->dag, ev->task ? ev->task : "");
 		return;
 	}
-	c = xcalloc(1, sizeof *c);
-	c->argv = xcalloc(6, sizeof *c->argv);
-	c->argv[0] = xstrdup(s->self_exe);
-	c->argv[1] = xstrdup("--home");
-	c->argv[2] = xstrdup(s->cfg->home);
-	c->argv[3] = xstrdup("operator");
-	c->argv[4] = xstrdup(n->op);
-	c->stdin_text = text;		/* the spec holds the SMTP password */
-	c->what = xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
-			    ev->task ? ev->task : ev->sla_misses ? "(digest)" : "(run)",
-			    ev->partition ? ev->partition : "");
-	child_queue(s, c);
+	/* the spec holds the SMTP password */
+	sched_notify_operator(s, n->op, text,
+			      xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
+					ev->task ? ev->task : ev->sla_misses ? "(digest)" : "(run)",
+					ev->partition ? ev->partition : ""));
 }
 
-/* A task's try ended in a way its email_on asks to hear about. */
+int
+sched_notify_bit(const char *kind)
+{
+	return strcmp(kind, "failure") == 0 ? EMAIL_ON_FAILURE :
+	       strcmp(kind, "retry") == 0 ? EMAIL_ON_RETRY :
+	       strcmp(kind, "success") == 0 ? EMAIL_ON_SUCCESS :
+	       strcmp(kind, "sla_miss") == 0 ? EMAIL_ON_SLA_MISS : 0;
+}
+
+/* A task's try ended in a way its email_on or notify_on asks to hear
+ * about. */
 void
 sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
 	  int sig, const char *error, int64_t duration_ms, const char *host,
@@ -246,11 +268,16 @@ sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
 	ev.host = host;
 	ev.log_path = log_path;
 	ev.base_url = s->cfg->base_url;
-	ev.to = t->email;
-	sched_notify_send(s, &ev);
+	if (t->email_on & sched_notify_bit(kind)) {
+		ev.to = t->email;
+		sched_notify_send(s, &ev);
+	}
+	if (t->notify_on & sched_notify_bit(kind))
+		sched_webhook_event(s, &ev, ti_state_name(ti->state), t->notify);
 }
 
-/* A run ended in a way the DAG's email_on asks to hear about. */
+/* A run ended in a way the DAG's email_on or notify_on asks to hear
+ * about. */
 void
 sched_notify_run(struct sched *s, struct run *r)
 {
@@ -263,11 +290,15 @@ sched_notify_run(struct sched *s, struct run *r)
 	ev.partition = r->partition;
 	ev.run_id = r->run_id;
 	ev.base_url = s->cfg->base_url;
-	ev.to = r->dag->email;
 	/* the message names the failed tasks and their results */
 	tis = store_tis_json(s->store, r->dag_name, r->partition);
 	ev.task_instances = tis;
-	sched_notify_send(s, &ev);
+	if (r->dag->email_on & sched_notify_bit(ev.kind)) {
+		ev.to = r->dag->email;
+		sched_notify_send(s, &ev);
+	}
+	if (r->dag->notify_on & sched_notify_bit(ev.kind))
+		sched_webhook_event(s, &ev, run_state_name(r->state), r->dag->notify);
 	json_decref(tis);
 }
 
@@ -283,26 +314,35 @@ notify_same_to(char *const *a, char *const *b)
 	return (a == NULL || a[i] == NULL) && (b == NULL || b[i] == NULL);
 }
 
-/* One task instance missed its SLA (deadline in ms). */
+/* The event of one task instance that missed its SLA (deadline in ms);
+ * iso (size n) holds the deadline's text. */
+static void
+notify_sla_event(struct sched *s, struct ti *ti, int64_t deadline,
+		 struct notify_event *ev, char *iso, size_t n)
+{
+	struct run *r = ti->run;
+
+	memset(ev, 0, sizeof *ev);
+	ev->kind = "sla_miss";
+	ev->dag = r->dag_name;
+	ev->task = ti_task(ti)->name;
+	ev->partition = r->partition;
+	ev->run_id = r->run_id;
+	ev->try_number = ti->try_number;
+	ev->max_tries = ti->max_tries;
+	ev->base_url = s->cfg->base_url;
+	ev->sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, n);
+}
+
+/* One task instance missed its SLA: its email. */
 static void
 notify_sla_one(struct sched *s, struct ti *ti, int64_t deadline)
 {
-	struct run *r = ti->run;
-	struct task *t = ti_task(ti);
 	struct notify_event ev;
 	char iso[64];
 
-	memset(&ev, 0, sizeof ev);
-	ev.kind = "sla_miss";
-	ev.dag = r->dag_name;
-	ev.task = t->name;
-	ev.partition = r->partition;
-	ev.run_id = r->run_id;
-	ev.try_number = ti->try_number;
-	ev.max_tries = ti->max_tries;
-	ev.base_url = s->cfg->base_url;
-	ev.to = t->email;
-	ev.sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, sizeof iso);
+	notify_sla_event(s, ti, deadline, &ev, iso, sizeof iso);
+	ev.to = ti_task(ti)->email;
 	sched_notify_send(s, &ev);
 }
 
@@ -313,6 +353,20 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 {
 	char *sent = xcalloc(n ? n : 1, 1);
 
+	/* webhooks: one delivery per miss */
+	for (size_t i = 0; i < n; i++) {
+		struct ti *ti = m[i].ti;
+		struct task *t = ti_task(ti);
+		struct notify_event ev;
+		char iso[64];
+
+		if (!(t->email_on & EMAIL_ON_SLA_MISS))
+			sent[i] = 1;	/* no email for it */
+		if (!(t->notify_on & EMAIL_ON_SLA_MISS) || t->notify == NULL)
+			continue;
+		notify_sla_event(s, ti, m[i].deadline, &ev, iso, sizeof iso);
+		sched_webhook_event(s, &ev, ti_state_name(ti->state), t->notify);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct run *r = m[i].ti->run;
 		char *const *to = ti_task(m[i].ti)->email;

@@ -145,6 +145,10 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 		reload_take_json(&c->smtp, &now->smtp);
 		reload_names_add(n, "smtp");
 	}
+	if (reload_json_differs(c->webhooks, now->webhooks)) {
+		reload_take_json(&c->webhooks, &now->webhooks);
+		reload_names_add(n, "webhooks");
+	}
 	if (reload_json_differs(c->connections, now->connections)) {
 		reload_take_json(&c->connections, &now->connections);
 		reload_names_add(n, "connections");

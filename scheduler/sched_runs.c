@@ -90,7 +90,7 @@ sched_runs_check_sla(struct sched *s)
 			sched_log_at(LOG_LEVEL_WARN, r->dag_name, t->name,
 				     r->partition, 0, "%s %s %s: missed its SLA",
 				     r->dag_name, t->name, r->partition);
-			if (!(t->email_on & EMAIL_ON_SLA_MISS))
+			if (!((t->email_on | t->notify_on) & EMAIL_ON_SLA_MISS))
 				continue;
 			SL_GROW(miss, cap, nmiss + 1);
 			miss[nmiss].ti = ti;
@@ -147,8 +147,8 @@ sched_runs_check_done(struct sched *s, struct run *r)
 	sched_needs_run_done(s, r);
 	sched_dstate(s, r->dag_name)->active_backfill -= r->backfill_lane;
 	s->runs_finished = 1;
-	if ((to == RUN_FAILED && (r->dag->email_on & EMAIL_ON_FAILURE)) ||
-	    (to == RUN_SUCCESS && (r->dag->email_on & EMAIL_ON_SUCCESS)))
+	if ((to == RUN_FAILED && ((r->dag->email_on | r->dag->notify_on) & EMAIL_ON_FAILURE)) ||
+	    (to == RUN_SUCCESS && ((r->dag->email_on | r->dag->notify_on) & EMAIL_ON_SUCCESS)))
 		sched_notify_run(s, r);
 	/* defer freeing to the pass: callers may still hold ti pointers */
 }

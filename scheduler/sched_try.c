@@ -769,9 +769,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 
 		sched_try_live_free(s, l);
 		if (sched_ti_set(s, ti, to, &u) == 0) {
-			if ((to == TI_FAILED && (t->email_on & EMAIL_ON_FAILURE)) ||
-			    (to == TI_UP_FOR_RETRY && (t->email_on & EMAIL_ON_RETRY)) ||
-			    (to == TI_SUCCESS && (t->email_on & EMAIL_ON_SUCCESS)))
+			if ((to == TI_FAILED && ((t->email_on | t->notify_on) & EMAIL_ON_FAILURE)) ||
+			    (to == TI_UP_FOR_RETRY && ((t->email_on | t->notify_on) & EMAIL_ON_RETRY)) ||
+			    (to == TI_SUCCESS && ((t->email_on | t->notify_on) & EMAIL_ON_SUCCESS)))
 				sched_notify_ti(s, ti, to == TI_FAILED ? "failure" :
 					  to == TI_UP_FOR_RETRY ? "retry" : "success",
 					  exit_code, sig, error, duration_ms, host, log_path);

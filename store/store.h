@@ -671,4 +671,49 @@ int store_clean_run(struct store *s, int64_t run_id, int64_t before_s);
 int64_t store_clean_audit(struct store *s, const char *dag, int64_t before_ms,
 			  int limit, int dry_run);
 
+/* --- webhook deliveries (store_notify.c, migrations/0010_webhooks.sql) ---
+ * One row per event and webhook; the URL is never stored (hook is the
+ * webhook's name). All times in ms since the epoch. */
+struct store_webhook_delivery {
+	int64_t id;
+	const char *hook, *event, *payload;	/* borrowed for the callback */
+	int64_t claimed_until;
+	int attempts;
+};
+/* Record a pending delivery, claimed until claimed_until (the sender about
+ * to start), in the caller's transaction; *id gets its id. */
+int store_webhook_add(struct store *s, const char *hook, const char *event,
+		      const char *dag, const char *task, const char *partition,
+		      const char *payload, int64_t claimed_until, int64_t *id);
+/* Claim a pending delivery until claimed_until for a new sender. Returns
+ * 1 when claimed, 0 when it is no longer pending, -1 on error. */
+int store_webhook_claim(struct store *s, int64_t id, int64_t claimed_until);
+/* The sender's end: sent, or failed for good with error (NULL when sent);
+ * attempts is added to the row's count. Returns 1 when the row was
+ * pending, 0 when another sender ended it first, -1 on error. */
+int store_webhook_end(struct store *s, int64_t id, int sent, int attempts,
+		      const char *error);
+/* Call fn for every pending delivery, oldest first. 0 or -1. */
+int store_webhook_pending(struct store *s,
+			  void (*fn)(void *arg, const struct store_webhook_delivery *d),
+			  void *arg);
+/* Deliveries, newest first, at most limit, as [{id, hook, event, dag,
+ * task, partition, state, attempts, created_at, ended_at, last_error}];
+ * NULL on a database error. */
+json_t *store_webhooks_json(struct store *s, int limit);
+
+/* --- freshness alerts (store_notify.c, sched_fresh.c) --- */
+/* Record that partition key of dag became late (why), once: 1 when this
+ * records it (alert now), 0 when it was recorded before, -1 on error. */
+int store_fresh_late(struct store *s, const char *dag, const char *key,
+		     int64_t start_s, const char *why);
+/* Call fn for every late partition of dag (NULL: of every DAG) not yet
+ * recovered. 0 or -1. */
+int store_fresh_open(struct store *s, const char *dag,
+		     void (*fn)(void *arg, const char *dag, const char *key,
+				int64_t start_s, const char *why),
+		     void *arg);
+/* It landed: 1 when this records it (send the notice), 0, -1. */
+int store_fresh_recovered(struct store *s, const char *dag, const char *key);
+
 #endif

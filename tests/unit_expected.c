@@ -151,7 +151,7 @@ static void
 test_states(void)
 {
 	for (size_t i = 0; i < SL_ARRAY_LEN(states); i++) {
-		struct expected_run run = { 0, states[i].run, states[i].active, 0 };
+		struct expected_run run = { 0, states[i].run, states[i].active, 0, 0 };
 		enum expected_state got = expected_classify(states[i].has_run ? &run : NULL,
 							    NOW + states[i].end_from_now, NOW);
 
@@ -204,10 +204,10 @@ test_runs_matched(void)
 	struct dag *d = find("hourly");
 	int64_t t0 = 1796083200LL;	/* 2026-12-01T00:00:00Z */
 	struct expected_run runs[] = {
-		{ t0 - 3600, RUN_SUCCESS, 0, 0 },	/* before the range */
-		{ t0 + 3600, RUN_FAILED, 0, 1 },
-		{ t0 + 3600 + 60, RUN_SUCCESS, 0, 0 },	/* no tick */
-		{ t0 + 3 * 3600, RUN_RUNNING, 1, 0 },
+		{ t0 - 3600, RUN_SUCCESS, 0, 0, 0 },	/* before the range */
+		{ t0 + 3600, RUN_FAILED, 0, 1, 0 },
+		{ t0 + 3600 + 60, RUN_SUCCESS, 0, 0, 0 },	/* no tick */
+		{ t0 + 3 * 3600, RUN_RUNNING, 1, 0, 0 },
 		{ t0 + 4 * 3600, RUN_SUCCESS, 0, 0, 1 },	/* stale */
 	};
 	struct expected_partition *v;

@@ -501,7 +501,7 @@ waits_for(const char *dag, const char *key)
 	sl_err_clear(&err);
 	if (wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag(dag), key, "compute",
 			    h_now(), &w, &err) < 0)
-		snprintf(text, sizeof text, "error: %s", err.msg);
+		snprintf(text, sizeof text, "error: %.480s", err.msg);
 	else
 		snprintf(text, sizeof text, "%s", json_is_object(w) ?
 			 json_string_value(json_object_get(w, "text")) : "-");

@@ -91,6 +91,46 @@ durations(struct buf *b, struct store *s)
 	return store_durations(s, bounds, (int)SL_ARRAY_LEN(bounds), durations_cb, b);
 }
 
+static void
+late_cb(void *arg, const char *dag, const char *key, int64_t start_s,
+	const char *why)
+{
+	json_t *counts = arg;
+
+	(void)key;
+	(void)start_s;
+	(void)why;
+	json_object_set_new(counts, dag, json_integer(
+	    json_integer_value(json_object_get(counts, dag)) + 1));
+}
+
+/* Late partitions (freshness:, sched_fresh.c) not landed yet, per DAG
+ * with freshness (0 when none). */
+static int
+partitions_late(struct buf *b, struct store *s, const struct dagbag *bag)
+{
+	json_t *counts = json_object();
+
+	if (store_fresh_open(s, NULL, late_cb, counts) < 0) {
+		json_decref(counts);
+		return -1;
+	}
+	buf_adds(b, "# HELP sluice_partitions_late Partitions past their DAG's freshness that have not landed.\n"
+		    "# TYPE sluice_partitions_late gauge\n");
+	for (int i = 0; i < bag->n; i++) {
+		const struct dag *d = bag->entries[i].dag;
+
+		if (d == NULL || d->freshness_ms <= 0)
+			continue;
+		buf_adds(b, "sluice_partitions_late{dag=\"");
+		label(b, d->name);
+		buf_printf(b, "\"} %lld\n",
+			   (long long)json_integer_value(json_object_get(counts, d->name)));
+	}
+	json_decref(counts);
+	return 0;
+}
+
 enum web_result
 metrics_serve(struct web_req *r)
 {
@@ -103,7 +143,8 @@ metrics_serve(struct web_req *r)
 		     "Runs (partitions) by DAG and state.") < 0 ||
 	    by_state(&b, r->w->store, 1, "sluice_task_instances",
 		     "Task instances by DAG and state.") < 0 ||
-	    durations(&b, r->w->store) < 0) {
+	    durations(&b, r->w->store) < 0 ||
+	    partitions_late(&b, r->w->store, bag) < 0) {
 		buf_free(&b);
 		return api_db_failed(r);
 	}

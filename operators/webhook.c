@@ -1,0 +1,287 @@
+/*
+ * webhook.c: the sender of webhook notifications, `sluice operator
+ * webhook`, started by the scheduler (scheduler/sched_webhook.c) with its
+ * spec on stdin:
+ *   {"type": "webhook", "delivery_id": N, "db": "/home/sluice.db",
+ *    "webhook": {name, url, format, secret_header, secret, tries,
+ *                retry_delay_ms, timeout_ms},
+ *    "payload": {event, dag, task, partition, run_id, try, max_tries,
+ *                state, url, reason, time}}
+ * It POSTs the payload (format json) or {"text": ...} made from it (format
+ * slack), tries again after a 5xx, 408, 429 or a failed connection with a
+ * doubling back-off, and marks the delivery sent or failed in the store
+ * (store_webhook_end), so a restarted scheduler neither sends it again nor
+ * forgets it. The URL and the secret header's value are secrets: the output
+ * names the webhook and shows the URL's host only. See WEBHOOKS.md.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "base/secret.h"
+#include "base/util.h"
+#include "operators/operator.h"
+#include "store/store.h"
+
+#define WEBHOOK_MAX_BACKOFF_MS 60000
+#define WEBHOOK_CONNECT_MS 10000
+
+/* Slack's text: &, < and > are its markup, so they are escaped. */
+static void
+slack_escaped(struct buf *b, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		switch (*s) {
+		case '&': buf_adds(b, "&amp;"); break;
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		default: buf_add(b, s, 1);
+		}
+}
+
+/* The line a Slack channel shows for the event, with the link. */
+static char *
+webhook_slack_text(const json_t *p)
+{
+	const char *event = json_string_value(json_object_get(p, "event"));
+	const char *task = json_string_value(json_object_get(p, "task"));
+	const char *partition = json_string_value(json_object_get(p, "partition"));
+	const char *url = json_string_value(json_object_get(p, "url"));
+	const char *word = event == NULL ? "event" :
+		strcmp(event, "failure") == 0 ? "FAILED" :
+		strcmp(event, "retry") == 0 ? "retrying" :
+		strcmp(event, "success") == 0 ? "succeeded" :
+		strcmp(event, "sla_miss") == 0 ? "SLA missed" :
+		strcmp(event, "late") == 0 ? "LATE" : event;
+	struct buf b;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "[sluice] ");
+	slack_escaped(&b, word);
+	buf_adds(&b, ": ");
+	slack_escaped(&b, json_string_value(json_object_get(p, "dag")));
+	if (task != NULL) {
+		buf_adds(&b, ".");
+		slack_escaped(&b, task);
+	} else
+		buf_adds(&b, " run");
+	if (partition != NULL) {
+		buf_adds(&b, " ");
+		slack_escaped(&b, partition);
+	}
+	if (json_is_integer(json_object_get(p, "try")))
+		buf_printf(&b, " (try %lld of %lld)",
+			   (long long)json_integer_value(json_object_get(p, "try")),
+			   (long long)json_integer_value(json_object_get(p, "max_tries")));
+	buf_adds(&b, ": ");
+	slack_escaped(&b, json_string_value(json_object_get(p, "reason")));
+	if (url != NULL) {
+		buf_adds(&b, " <");
+		slack_escaped(&b, url);
+		buf_adds(&b, task != NULL ? "|task page>" : "|run page>");
+	}
+	return buf_steal(&b);
+}
+
+/* The body for the webhook's format (caller frees). */
+static char *
+webhook_body(const char *format, const json_t *payload)
+{
+	json_t *o;
+	char *text, *body;
+
+	if (format == NULL || strcmp(format, "slack") != 0)
+		return json_dumps(payload, JSON_COMPACT);
+	text = webhook_slack_text(payload);
+	o = json_pack("{s:s}", "text", text);
+	body = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	free(text);
+	return body;
+}
+
+static size_t
+webhook_discard(char *data, size_t size, size_t n, void *arg)
+{
+	(void)data;
+	(void)arg;
+	return size * n;
+}
+
+/* One POST: 0 sent (2xx), 1 may pass (try again), -1 permanent; why
+ * gets the reason (never the URL). */
+static int
+webhook_post(const json_t *hook, const char *body, const char *const *headers,
+	     char *why, size_t n)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	int64_t timeout = json_integer_value(json_object_get(hook, "timeout_ms"));
+	CURLcode rc;
+	long status = 0;
+	int r;
+
+	if (c == NULL) {
+		snprintf(why, n, "cannot start an HTTP transfer");
+		return -1;
+	}
+	for (size_t i = 0; headers[i] != NULL; i++)
+		h = curl_slist_append(h, headers[i]);
+	curl_easy_setopt(c, CURLOPT_URL, json_string_value(json_object_get(hook, "url")));
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(timeout > 0 ? timeout : 10000));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(timeout > 0 && timeout < WEBHOOK_CONNECT_MS ? timeout : WEBHOOK_CONNECT_MS));
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, webhook_discard);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		/* curl_easy_strerror names no URL */
+		snprintf(why, n, "%s", curl_easy_strerror(rc));
+		r = 1;
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		snprintf(why, n, "HTTP %ld", status);
+		r = status >= 200 && status < 300 ? 0 :
+		    status >= 500 || status == 408 || status == 429 ? 1 : -1;
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+/* Record the end in the store: sent, or failed with why. */
+static void
+webhook_record(const json_t *spec, const char *name, int64_t id, int sent,
+	       int attempts, const char *why)
+{
+	const char *db = json_string_value(json_object_get(spec, "db"));
+	struct store *st;
+	struct sl_err err;
+	int r;
+
+	if (db == NULL || id <= 0)
+		return;
+	sl_err_clear(&err);
+	if (store_open(db, &st, &err) < 0) {
+		fprintf(stderr, "webhook %s delivery %lld: cannot record it: %s\n",
+			name, (long long)id, err.msg);
+		return;
+	}
+	r = store_webhook_end(st, id, sent, attempts, sent ? NULL : why);
+	if (r < 0)
+		fprintf(stderr, "webhook %s delivery %lld: cannot record it: %s\n",
+			name, (long long)id, store_errmsg(st));
+	store_close(st);
+}
+
+static void
+webhook_wait(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	/* this process is the sender, not the loop: waiting here is its job */
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int
+webhook_run(const json_t *spec)
+{
+	const json_t *hook = json_object_get(spec, "webhook");
+	const json_t *payload = json_object_get(spec, "payload");
+	const char *name = json_string_value(json_object_get(hook, "name"));
+	const char *header = json_string_value(json_object_get(hook, "secret_header"));
+	const char *secret = json_string_value(json_object_get(hook, "secret"));
+	const char *event = json_string_value(json_object_get(payload, "event"));
+	int64_t id = json_integer_value(json_object_get(spec, "delivery_id"));
+	int tries = (int)json_integer_value(json_object_get(hook, "tries"));
+	int64_t delay = json_integer_value(json_object_get(hook, "retry_delay_ms"));
+	char shown[256], why[256], *body;
+	char *headers[6];
+	int nh = 0, attempt, r = 1;
+
+	if (!json_is_object(hook) || !json_is_object(payload) || name == NULL ||
+	    json_string_value(json_object_get(hook, "url")) == NULL) {
+		fprintf(stderr, "webhook: the spec has no webhook or payload\n");
+		return 1;
+	}
+	secret_url_shown(json_string_value(json_object_get(hook, "url")), shown, sizeof shown);
+	if (secret != NULL && strpbrk(secret, "\r\n") != NULL) {
+		fprintf(stderr, "webhook %s: the value of its secret header contains a line break (CR or LF): refused\n",
+			name);
+		webhook_record(spec, name, id, 0, 0, "the secret header's value contains a line break");
+		return 1;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "webhook %s: cannot start libcurl\n", name);
+		return 1;
+	}
+	body = webhook_body(json_string_value(json_object_get(hook, "format")), payload);
+	headers[nh++] = xstrdup("Content-Type: application/json; charset=utf-8");
+	headers[nh++] = xstrdup("User-Agent: sluice");
+	headers[nh++] = xasprintf("X-Sluice-Delivery: %lld", (long long)id);
+	headers[nh++] = xasprintf("X-Sluice-Event: %s", event ? event : "");
+	if (header != NULL && secret != NULL)
+		headers[nh++] = xasprintf("%s: %s", header, secret);
+	headers[nh] = NULL;
+	if (tries < 1)
+		tries = 1;
+	for (attempt = 1; attempt <= tries; attempt++) {
+		r = webhook_post(hook, body, (const char *const *)headers, why, sizeof why);
+		if (r == 0) {
+			printf("webhook %s (%s) delivery %lld: %s sent (%s) after %d attempt%s\n",
+			       name, shown, (long long)id, event ? event : "event", why,
+			       attempt, attempt == 1 ? "" : "s");
+			break;
+		}
+		if (r < 0 || attempt == tries)
+			break;
+		fprintf(stderr, "webhook %s (%s) delivery %lld: attempt %d of %d failed: %s; trying again in %lldms\n",
+			name, shown, (long long)id, attempt, tries, why, (long long)delay);
+		fflush(stderr);
+		webhook_wait(delay);
+		delay = delay * 2 > WEBHOOK_MAX_BACKOFF_MS ? WEBHOOK_MAX_BACKOFF_MS : delay * 2;
+	}
+	if (r != 0)
+		fprintf(stderr, "webhook %s (%s) delivery %lld: not sent: %s (%s after %d attempt%s)\n",
+			name, shown, (long long)id, why, r < 0 ? "refused" : "gave up",
+			attempt, attempt == 1 ? "" : "s");
+	fflush(stdout);
+	webhook_record(spec, name, id, r == 0, attempt, why);
+	for (int i = 0; i < nh; i++)
+		free(headers[i]);
+	free(body);
+	return r == 0 ? 0 : 1;
+}
+
+/* Not a task type for DAG files: the scheduler's sender of notify:. */
+static int
+webhook_validate(const json_t *options, const char **bad_key,
+		 struct sl_err *err)
+{
+	(void)options;
+	*bad_key = NULL;
+	return sl_err_set(err, "type webhook is how the scheduler sends the events of notify: "
+			  "(webhooks: in sluice.yaml); a task posts to one with notify:, not as its type");
+}
+
+static const struct op_key webhook_keys[] = {
+	{ NULL, 0, 0, 0, NULL },
+};
+
+const struct operator op_webhook = {
+	.name = "webhook",
+	.summary = "the scheduler's sender of notify: events to webhooks (not for DAG files)",
+	.keys = webhook_keys,
+	.validate = webhook_validate,
+	.run = webhook_run,
+};

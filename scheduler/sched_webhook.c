@@ -1,0 +1,297 @@
+/*
+ * sched_webhook.c: webhook deliveries (notify: in a DAG file, webhooks: in
+ * sluice.yaml; operators/WEBHOOKS.md).
+ *
+ * An event a DAG or task notifies about becomes one row per webhook in
+ * webhook_deliveries, written in the transaction that records the event
+ * (store_notify.c), claimed for the sender about to start. Once it
+ * commits, `sluice operator webhook` (operators/webhook.c) posts it with
+ * its retries and back-off and marks the row sent or failed: the loop
+ * never waits on the network. A row still pending when its claim runs out
+ * (the sender died, or the scheduler was down) is claimed and sent again,
+ * at the start and by webhook_timer; a sender that outlives a restarted
+ * scheduler keeps its claim, so nothing is sent twice.
+ *
+ * The URL is a secret: never logged, never stored (rows name the webhook).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "base/util.h"
+#include "operators/notify.h"
+#include "scheduler/config.h"
+#include "scheduler/dag.h"
+#include "scheduler/sched_internal.h"
+#include "store/store.h"
+#include "web/links.h"
+
+/* Slack for the sender's start and its last write, past its retries. */
+#define WEBHOOK_CLAIM_SLACK_MS 5000
+#define WEBHOOK_MAX_BACKOFF_MS 60000
+
+/* How long a sender may take with every try of hook: its claim. */
+static int64_t
+webhook_claim_ms(const json_t *hook)
+{
+	int tries = (int)json_integer_value(json_object_get(hook, "tries"));
+	int64_t timeout = json_integer_value(json_object_get(hook, "timeout_ms"));
+	int64_t delay = json_integer_value(json_object_get(hook, "retry_delay_ms"));
+	int64_t total = WEBHOOK_CLAIM_SLACK_MS;
+
+	for (int i = 0; i < tries; i++) {
+		total += timeout;
+		if (i + 1 < tries) {
+			total += delay;
+			delay = delay * 2 > WEBHOOK_MAX_BACKOFF_MS ?
+				WEBHOOK_MAX_BACKOFF_MS : delay * 2;
+		}
+	}
+	return total;
+}
+
+/* What went wrong (or right), in words. */
+static char *
+webhook_reason(const struct notify_event *ev)
+{
+	struct buf b;
+	size_t i;
+	json_t *ti;
+
+	buf_init(&b, 0);
+	if (strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0)
+		/* why it was late */
+		buf_adds(&b, ev->error ? ev->error : "");
+	else if (strcmp(ev->kind, "sla_miss") == 0)
+		buf_printf(&b, "missed its SLA (deadline %s)",
+			   ev->sla_deadline ? ev->sla_deadline : "?");
+	else if (ev->task == NULL) {
+		/* a run: the tasks that failed */
+		json_array_foreach(ev->task_instances, i, ti) {
+			const char *st = json_string_value(json_object_get(ti, "state"));
+
+			if (st == NULL || (strcmp(st, "failed") != 0 &&
+					   strcmp(st, "upstream_failed") != 0))
+				continue;
+			buf_printf(&b, "%s%s %s", b.len ? ", " : "",
+				   json_string_value(json_object_get(ti, "task")), st);
+		}
+		if (b.len == 0)
+			buf_adds(&b, strcmp(ev->kind, "success") == 0 ?
+				 "every task succeeded" : ev->kind);
+	} else if (ev->error != NULL && ev->error[0] != '\0')
+		buf_printf(&b, "error: %s", ev->error);
+	else if (ev->signal != 0)
+		buf_printf(&b, "killed by signal %d (%s)", ev->signal,
+			   strsignal(ev->signal));
+	else
+		buf_printf(&b, "exit code %d", ev->exit_code);
+	return buf_steal(&b);
+}
+
+json_t *
+sched_webhook_payload(const struct notify_event *ev, const char *state)
+{
+	char *url = ev->task ? links_task(ev->base_url, ev->dag, ev->partition, ev->task)
+			     : links_run(ev->base_url, ev->dag, ev->partition);
+	char *reason = webhook_reason(ev);
+	char when[32];
+	time_t now = (time_t)(sl_now_ms() / 1000);
+	struct tm tm;
+	json_t *p;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* values are data: jansson escapes them */
+	p = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s}",
+		      "event", ev->kind, "dag", ev->dag, "task", ev->task,
+		      "partition", ev->partition, "run_id", ev->run_id,
+		      "state", state, "url", url, "reason", reason, "time", when);
+	if (ev->task != NULL) {
+		json_object_set_new(p, "try", json_integer(ev->try_number));
+		json_object_set_new(p, "max_tries", json_integer(ev->max_tries));
+	} else {
+		json_object_set_new(p, "try", json_null());
+		json_object_set_new(p, "max_tries", json_null());
+	}
+	free(url);
+	free(reason);
+	return p;
+}
+
+/* Start a sender for delivery id (claimed) after the commit. */
+static void
+webhook_send(struct sched *s, const json_t *hook, int64_t id,
+	     const char *payload_text, const char *event, const char *about)
+{
+	json_t *payload = json_loads(payload_text, 0, NULL);
+	json_t *spec;
+	char *text;
+
+	if (payload == NULL) {
+		sched_log("webhook %s delivery %lld: its payload is not JSON",
+			  json_string_value(json_object_get(hook, "name")), (long long)id);
+		return;
+	}
+	/* the spec holds the URL and the secret header: stdin only */
+	spec = json_pack("{s:s,s:O,s:o,s:I,s:s}", "type", "webhook",
+			 "webhook", hook, "payload", payload,
+			 "delivery_id", (json_int_t)id, "db", s->cfg->db_path);
+	text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	if (text == NULL)
+		return;
+	sched_notify_operator(s, "webhook", text,
+			      xasprintf("%s webhook %s for %s (delivery %lld)", event,
+					json_string_value(json_object_get(hook, "name")),
+					about, (long long)id));
+}
+
+/* Wake up when the claim ending at wall time until_ms runs out. */
+static void webhook_fire(struct sched *s, struct sched_timer *t);
+
+static void
+webhook_arm(struct sched *s, int64_t until_ms)
+{
+	int64_t at = sched_mono(s) + (until_ms - sched_now(s)) + 100;
+
+	if (s->webhook_timer.slot != 0 && s->webhook_timer.at <= at)
+		return;
+	sched_timer_set(s, &s->webhook_timer, at, webhook_fire);
+}
+
+void
+sched_webhook_event(struct sched *s, const struct notify_event *ev,
+		    const char *state, char *const *hooks)
+{
+	json_t *payload;
+	char *text, about[600];
+
+	if (hooks == NULL || hooks[0] == NULL)
+		return;
+	payload = sched_webhook_payload(ev, state);
+	text = json_dumps(payload, JSON_COMPACT);
+	json_decref(payload);
+	snprintf(about, sizeof about, "%s %s %s", ev->dag,
+		 ev->task ? ev->task : "(run)", ev->partition ? ev->partition : "");
+	for (size_t i = 0; text != NULL && hooks[i] != NULL; i++) {
+		struct sl_err err;
+		json_t *hook;
+		int64_t id, until;
+
+		sl_err_clear(&err);
+		if ((hook = config_webhook(s->cfg, hooks[i], &err)) == NULL) {
+			sched_log("%s webhook for %s not sent: %s", ev->kind, about, err.msg);
+			continue;
+		}
+		until = sched_now(s) + webhook_claim_ms(hook);
+		if (sched_tx_begin(s) < 0) {
+			json_decref(hook);
+			continue;	/* held: the event is not recorded either */
+		}
+		if (store_webhook_add(s->store, hooks[i], ev->kind, ev->dag, ev->task,
+				      ev->partition, text, until, &id) < 0) {
+			sched_db_failed(s, "recording a webhook delivery");
+			json_decref(hook);
+			continue;
+		}
+		webhook_send(s, hook, id, text, ev->kind, about);
+		webhook_arm(s, until);
+		json_decref(hook);
+	}
+	free(text);
+}
+
+/* A pending delivery read at a sweep. */
+struct webhook_pending {
+	int64_t id, claimed_until;
+	char *hook, *event, *payload;
+};
+
+struct webhook_sweep {
+	struct webhook_pending *v;
+	int n, cap;
+};
+
+static void
+webhook_collect(void *arg, const struct store_webhook_delivery *d)
+{
+	struct webhook_sweep *w = arg;
+
+	SL_GROW(w->v, w->cap, w->n + 1);
+	w->v[w->n].id = d->id;
+	w->v[w->n].claimed_until = d->claimed_until;
+	w->v[w->n].hook = xstrdup(d->hook);
+	w->v[w->n].event = xstrdup(d->event);
+	w->v[w->n].payload = xstrdup(d->payload);
+	w->n++;
+}
+
+/* Claim and send again what no sender holds; wake up for the rest. */
+static void
+webhook_sweep(struct sched *s)
+{
+	struct webhook_sweep w = { NULL, 0, 0 };
+	int64_t now = sched_now(s), next = INT64_MAX;
+
+	if (store_webhook_pending(s->store, webhook_collect, &w) < 0) {
+		sched_log("webhooks: cannot read the pending deliveries: %s",
+			  store_errmsg(s->store));
+		/* try again later */
+		next = now + 60000;
+	}
+	for (int i = 0; i < w.n; i++) {
+		struct webhook_pending *p = &w.v[i];
+		struct sl_err err;
+		json_t *hook;
+		int64_t until;
+
+		if (p->claimed_until > now) {
+			if (p->claimed_until < next)
+				next = p->claimed_until;
+			continue;
+		}
+		sl_err_clear(&err);
+		if ((hook = config_webhook(s->cfg, p->hook, &err)) == NULL) {
+			/* the webhook left sluice.yaml: it stays pending */
+			sched_log("webhook delivery %lld not sent: %s", (long long)p->id,
+				  err.msg);
+			continue;
+		}
+		until = now + webhook_claim_ms(hook);
+		if (sched_tx_begin(s) == 0 &&
+		    store_webhook_claim(s->store, p->id, until) == 1) {
+			sched_log("webhook %s delivery %lld (%s): sending again (its sender is gone)",
+				  p->hook, (long long)p->id, p->event);
+			webhook_send(s, hook, p->id, p->payload, p->event, "a pending delivery");
+			if (until < next)
+				next = until;
+		}
+		json_decref(hook);
+	}
+	sched_tx_commit(s);
+	for (int i = 0; i < w.n; i++) {
+		free(w.v[i].hook);
+		free(w.v[i].event);
+		free(w.v[i].payload);
+	}
+	free(w.v);
+	if (next != INT64_MAX)
+		webhook_arm(s, next);
+}
+
+static void
+webhook_fire(struct sched *s, struct sched_timer *t)
+{
+	(void)t;
+	webhook_sweep(s);
+}
+
+void
+sched_webhook_start(struct sched *s)
+{
+	webhook_sweep(s);
+}

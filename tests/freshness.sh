@@ -1,0 +1,75 @@
+#!/bin/bash
+# Freshness end to end (scheduler/sched_fresh.c): a paused hourly DAG with
+# freshness: has no runs; at the start each ended partition of the
+# look-back window is late and alerted once by email (a real SMTP server)
+# and webhook (the loopback receiver), saying the DAG is paused; /metrics
+# counts them; once unpaused its runs land and a recovery notice follows
+# for each, and the gauge goes back to 0.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+start_smtp
+
+RECV_DIR=$T/recv
+mkdir -p "$RECV_DIR"
+echo 0 >"$RECV_DIR/fail"
+/usr/bin/python3 "$SLUICE_SRCDIR/tests/servers/webhook_receiver.py" \
+	"$RECV_DIR/port" "$RECV_DIR/requests.jsonl" "$RECV_DIR/fail" &
+on_exit "stop_pid $!"
+wait_for 10 "the webhook receiver" test -s "$RECV_DIR/port"
+: >"$RECV_DIR/requests.jsonl"
+# hooks EVENT: how many webhook posts of EVENT arrived
+hooks() {
+	/usr/bin/python3 -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(json.loads(l)["body"])["event"] == sys.argv[2]))' \
+		"$RECV_DIR/requests.jsonl" "$1"
+}
+# mails WORD: how many emails have WORD in their subject
+mails() {
+	local n i c=0
+	n=$(smtp_count)
+	for ((i = 0; i < n; i++)); do
+		case "$(smtp_mail header:Subject $i)" in *"$1"*) c=$((c + 1)) ;; esac
+	done
+	echo "$c"
+}
+
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+web_home
+cat >>"$H/sluice.yaml" <<YAML
+smtp: {url: "$SMTP_URL", from: sluice@example.com}
+webhooks:
+  ops: {url: "http://127.0.0.1:$(cat "$RECV_DIR/port")/hook", retry_delay: 200ms}
+dags_paused_at_creation: true
+YAML
+# three hourly partitions ended (the hour now has not): all three are due
+# a second after their end
+start=$(date -u -d "@$(( $(date +%s) / 3600 * 3600 - 3 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
+cat >"$H/dags/fresh.yaml" <<YAML
+dag: fresh
+schedule: "@hourly"
+start: $start
+freshness: 1s
+email: [oncall@example.com]
+notify: [ops]
+tasks:
+  load: {command: "true"}
+YAML
+start_standalone
+three() { [ "$(mails LATE)" -ge 3 ] && [ "$(hooks late)" -ge 3 ]; }
+wait_for 30 "three late alerts" three
+assert_eq 3 "$(mails LATE)" "late emails"
+assert_eq 3 "$(hooks late)" "late webhooks"
+assert_contains "$(smtp_mail header:Subject 0)" "[sluice] LATE: fresh "
+assert_contains "$(smtp_mail text 0)" "no run: the DAG is paused"
+assert_contains "$(smtp_mail text 0)" "Open in sluice: $URL/dags/fresh/runs/"
+assert_contains "$(curl -sS "$URL/metrics")" 'sluice_partitions_late{dag="fresh"} 3'
+assert_eq 0 "$(sl runs fresh --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "runs of a paused DAG"
+
+# it lands: one recovery notice each (the next check, within a minute)
+sl dags unpause fresh >/dev/null
+recovered() { [ "$(mails recovered)" -ge 3 ] && [ "$(hooks recovered)" -ge 3 ]; }
+wait_for 90 "three recovery notices" recovered
+assert_eq 3 "$(mails recovered)" "recovery emails"
+assert_eq 3 "$(hooks recovered)" "recovery webhooks"
+assert_eq 3 "$(mails LATE)" "late emails, still once each"
+assert_contains "$(curl -sS "$URL/metrics")" 'sluice_partitions_late{dag="fresh"} 0'
+echo "freshness: ok"

@@ -1,0 +1,191 @@
+/*
+ * unit_sched_fresh.c: freshness alerts (scheduler/sched_fresh.c) in the
+ * deterministic harness. An hourly DAG with freshness: 45m: at the start
+ * the partition whose deadline passed while no scheduler ran is late at
+ * once (its run running: why names the task), the next one once its
+ * deadline passes on the clock, each alerted exactly once (also across a
+ * restart), then a recovery notice each when they land. A paused DAG's
+ * partitions without runs are late too, saying the DAG is paused, unless
+ * freshness_when_paused: false. A DAG whose upstream never arrives is
+ * late saying which need it waits for.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "scheduler/config.h"
+#include "scheduler/sched_internal.h"
+#include "store/store.h"
+#include "tests/sched_harness.h"
+#include "tests/unit.h"
+
+#define P22 "2024-01-09T22:00:00+00:00"
+#define P23 "2024-01-09T23:00:00+00:00"
+
+/* How many times line occurs in the notifications. */
+static int
+notes(const char *line)
+{
+	const char *p = h_notifications();
+	size_t n = strlen(line);
+	int count = 0;
+
+	while ((p = strstr(p, line)) != NULL) {
+		if ((p == h_notifications() || p[-1] == '\n') && p[n] == '\n')
+			count++;
+		p += n;
+	}
+	return count;
+}
+
+struct why_seen {
+	char key[64], why[256], last_why[256];	/* the first, the last */
+	int n;
+};
+
+static void
+why_row(void *arg, const char *dag, const char *key, int64_t start_s,
+	const char *why)
+{
+	struct why_seen *w = arg;
+
+	(void)dag;
+	(void)start_s;
+	snprintf(w->last_why, sizeof w->last_why, "%s", why ? why : "");
+	if (w->n++ == 0) {
+		snprintf(w->key, sizeof w->key, "%s", key);
+		snprintf(w->why, sizeof w->why, "%s", why ? why : "");
+	}
+}
+
+static void
+test_late_then_recovered(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fr.yaml", "dag: fr\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n"
+			     "  publish: {command: \"true\", after: [load]}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	/* 00:30: 22:00's deadline (23:45) passed before the start */
+	h_open(files, NULL);
+	CHECK_EQ_INT(1, notes("late - " P22));
+	CHECK_EQ_INT(0, notes("late - " P23));
+	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR(P22, w.key);
+	CHECK_EQ_STR("no run: the scheduler was not running when it was due", w.why);
+	/* 23:00's deadline is 00:45 */
+	h_advance(14 * 60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late - " P23));
+	h_advance(2 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - " P23));
+	w.n = 0;
+	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
+	CHECK_EQ_INT(2, w.n);
+	CHECK_EQ_STR("its run: load running, publish: waits for upstream load (running)", w.last_why);
+	CHECK_EQ_INT(1, notes("late - " P22));
+	/* a restart alerts nothing again */
+	while (waitpid(-1, NULL, 0) > 0)
+		;
+	h_restart();
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - " P22));
+	CHECK_EQ_INT(1, notes("late - " P23));
+	/* they land: a recovery notice each, once */
+	CHECK(h_end_all() >= 4);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered - " P22));
+	CHECK_EQ_INT(1, notes("recovered - " P23));
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered - " P22));
+	w.n = 0;
+	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
+	CHECK_EQ_INT(0, w.n);
+	h_close();
+}
+
+static void
+paused_cfg(struct config *cfg)
+{
+	cfg->dags_paused_at_creation = 1;
+}
+
+static void
+test_paused(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "pz.yaml", "dag: pz\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ "quiet.yaml", "dag: quiet\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			     "freshness: 45m\nfreshness_when_paused: false\n"
+			     "email: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	h_open(files, paused_cfg);
+	CHECK_EQ_INT(0, h_runs("pz"));
+	CHECK_EQ_INT(1, notes("late - " P22));
+	CHECK(store_fresh_open(h_store(), "pz", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR("no run: the DAG is paused", w.why);
+	w.n = 0;
+	CHECK(store_fresh_open(h_store(), "quiet", why_row, &w) == 0);
+	CHECK_EQ_INT(0, w.n);
+	h_advance(20 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - " P22));
+	CHECK_EQ_INT(1, notes("late - " P23));
+	w.n = 0;
+	CHECK(store_fresh_open(h_store(), "quiet", why_row, &w) == 0);
+	CHECK_EQ_INT(0, w.n);
+	h_close();
+}
+
+/* The upstream never arrives: the late partition's run waits on its
+ * needs, and the alert says for what. */
+static void
+test_upstream_never_arrived(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "up.yaml", "dag: up\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ "down.yaml", "dag: down\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			       "freshness: 45m\nemail: [oncall@example.com]\n"
+			       "needs: [{dag: up, task: load}]\n"
+			       "tasks:\n  report: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	h_open(files, NULL);
+	/* up's tries never end; down's 00:00 is due at 01:45 */
+	h_advance(74 * 60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late - 2024-01-10T00:00:00+00:00"));
+	h_advance(2 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	CHECK(store_fresh_open(h_store(), "down", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR("its run: report waits for its needs: up.load: 0 of 1 partition, missing 2024-01-10T00:00",
+		     w.why);
+	h_close();
+}
+
+int
+main(int argc, char **argv)
+{
+	/* started by the scheduler as a sender: send nothing */
+	if (argc > 3 && strcmp(argv[3], "operator") == 0)
+		return 0;
+	unsetenv("TZ");
+	RUN(test_late_then_recovered);
+	RUN(test_paused);
+	RUN(test_upstream_never_arrived);
+	return UNIT_END();
+}
