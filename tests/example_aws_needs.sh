@@ -43,7 +43,9 @@ wait_for 30 "the week to wait for its seven days of bands" waits stock_bands_wee
 wait_for 30 "the retail week to wait for its seven days of extracts" waits retail_weekly_fact "$rweek" \
 	"retail_extracts_daily.extracts_landed: 0 of 7 partitions, missing 2024-01-01T00:05–2024-01-07T00:05"
 note "$(sl tasks stock_bands_weekly "$week" | grep -F 'not running')"
-for x in "stock_bands_emr_rollup $day compute_bands" "stock_bands_weekly $week build_week" \
+# the day's transient cluster is not made before the hours are in
+for x in "stock_bands_emr_rollup $day create_cluster" "stock_bands_emr_rollup $day compute_bands" \
+	"stock_bands_weekly $week build_week" \
 	"retail_weekly_fact $rweek build_fact_sales"; do
 	set -- $x
 	assert_eq none "$(ti_field "$1" "$2" "$3" state)" "$1: waits"
