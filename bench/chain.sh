@@ -27,14 +27,7 @@ parallelism: 16
 executors:
   local: {type: local, slots: 16}
 YAML
-	/usr/bin/python3 - "$W/h$b/dags/chain.yaml" "$LENGTH" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("dag: chain\ntasks:\n")
-    for i in range(int(sys.argv[2])):
-        after = "" if i == 0 else f", after: [c{i-1}]"
-        f.write(f"  c{i}: {{command: \"true\"{after}}}\n")
-PY
+	/usr/bin/python3 "$here/chain.py" "$W/h$b/dags/chain.yaml" "$LENGTH"
 done
 for round in $(seq "$ROUNDS"); do
 	b=0
