@@ -113,14 +113,7 @@ echo "  scheduler peak RSS: $((rss_kb / 1024)) MB ($rss_kb kB; target <= 30 MB)"
 
 # release latency with free slots: a chain of 1,000 tasks, each after the
 # one before, so every task starts the moment its upstream ends
-$PY - "$W/home/dags/chain.yaml" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("dag: chain\ntasks:\n")
-    for i in range(1000):
-        after = "" if i == 0 else f", after: [c{i-1}]"
-        f.write(f"  c{i}: {{command: \"true\"{after}}}\n")
-PY
+$PY "$here/chain.py" "$W/home/dags/chain.yaml" 1000
 "$SLUICE" --home "$W/home" scheduler >"$W/sched2.log" 2>&1 &
 SCHED=$!
 for _ in $(seq 600); do grep -q "scheduler started" "$W/sched2.log" && break; sleep 0.05; done

@@ -19,14 +19,7 @@ CHAIN=${CHAIN:-100} BASE=${BASE:-3}
 
 echo "db clean bench ($SLUICE): $RUNS runs x $TASKS tasks, $((LOG_RUNS * TASKS)) log files, a $CHAIN-task chain; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 new_home
-/usr/bin/python3 - "$H/dags/chain.yaml" "$CHAIN" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("dag: chain\ntasks:\n")
-    for i in range(int(sys.argv[2])):
-        after = "" if i == 0 else f", after: [c{i-1}]"
-        f.write(f"  c{i}: {{command: \"true\"{after}}}\n")
-PY
+/usr/bin/python3 "$(dirname "$0")/chain.py" "$H/dags/chain.yaml" "$CHAIN"
 sl db migrate >/dev/null
 t0=$(ms)
 db_bulk_history hourly "$RUNS" "$TASKS" "$LOG_RUNS"

@@ -6,7 +6,8 @@
  * vfork+exec per try, in a session of its own, in the try's cgroup where
  * it has one), copies its output into the capped, masked log, ends what
  * the command leaves behind (SIGTERM, SIGKILL after the grace) unless it
- * is kept, and at the end writes the try's status file durably. A kill
+ * is kept, and at the end writes the try's status file (made durable
+ * by the sync thread, sup_sync.c). A kill
  * request names the try by its serial (sigqueue to the server, see
  * sup_server.c).
  *
@@ -299,8 +300,7 @@ sup_serve_step(struct sup_served *ss, const pid_t *live, size_t nlive)
 }
 
 /* The try is over: the rest of its output, its log's end, its cgroup, its
- * status file (synced and renamed into place; the caller syncs the
- * folder). */
+ * status file (renamed into place; the sync thread makes it durable). */
 void
 sup_serve_finish(struct sup_served *ss, char *buf, size_t n)
 {
@@ -335,17 +335,19 @@ sup_serve_finish(struct sup_served *ss, char *buf, size_t n)
 	}
 	if (s->cgroup[0] != '\0')
 		sup_tree_cgroup_remove(s);
-	if (sup_status_write(s, 1) < 0)
+	if (sup_status_write(s, 1) < 0) {
 		dprintf(s->log.fd, "sluice-try: cannot write %s: %s\n",
 			s->status_path,
 			errno == ENOSPC || errno == EDQUOT ? "disk full" : strerror(errno));
-	close(s->status_fd);
+		close(s->status_fd);
+	} else
+		sup_sync_add(s->status_fd, s->status_path);
 	close(s->log.fd);
 	s->status_fd = s->log.fd = -1;
 }
 
-/* The try's status is durable (its folder synced): its end goes on the
- * ends pipe; frees ss. */
+/* The try's status file is in place: its end goes on the ends pipe;
+ * frees ss. */
 void
 sup_serve_report(struct sup_served *ss, int ends)
 {

@@ -219,26 +219,12 @@ sup_server_signal(const struct signalfd_siginfo *si)
 	}
 }
 
-/* The tries that ended in one turn: one sync of each status folder (one
- * in all, as a rule) makes their renames durable; then their ends are
+/* The tries that ended in one turn: their status files are in place
+ * (renamed; the sync thread makes them durable): their ends are
  * reported. */
 static void
 sup_server_report(struct sup_served **over, int ends)
 {
-	for (struct sup_served *a = *over; a != NULL; a = a->next) {
-		const char *pa = a->s.status_path, *sa = strrchr(pa, '/');
-		struct sup_served *b;
-
-		for (b = *over; b != a; b = b->next) {
-			const char *pb = b->s.status_path, *sb = strrchr(pb, '/');
-
-			if (sa != NULL && sb != NULL && sa - pa == sb - pb &&
-			    memcmp(pa, pb, (size_t)(sa - pa)) == 0)
-				break;
-		}
-		if (b == a)
-			sup_status_sync_dir(pa);
-	}
 	while (*over != NULL) {
 		struct sup_served *a = *over;
 
@@ -273,6 +259,8 @@ sup_server(void)
 	sfd = sup_server_high(signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
 	if (sfd < 0)
 		return 125;
+	/* after the mask: the thread must not take our signals */
+	sup_sync_start();
 	for (;;) {
 		struct sup_served **pp, *ss, *over = NULL;
 		size_t n = 0, nlive = 0, nfds = 0;
@@ -355,7 +343,11 @@ main(int argc, char **argv)
 	 * it for whoever looks at command lines) */
 	if ((argc == 2 && strcmp(argv[1], "--server") == 0) ||
 	    (argc == 4 && strcmp(argv[1], "-s") == 0 &&
-	     strcmp(argv[3], "--server") == 0))
-		return sup_server();
+	     strcmp(argv[3], "--server") == 0)) {
+		int rc = sup_server();
+
+		sup_sync_stop();
+		return rc;
+	}
 	return sup_main(argc, argv);
 }

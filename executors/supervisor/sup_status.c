@@ -18,7 +18,8 @@
  *   log_dropped= (bytes dropped by the cap) and error= (when the command
  *   could not run or its log could not be written).
  * Written in place into STATUS.tmp while running; at the end the final
- * text goes to STATUS.tmp, which is synced and renamed to STATUS.
+ * text goes to STATUS.tmp, which is synced and renamed to STATUS (a
+ * served try's: renamed, then synced by the server's sync thread).
  */
 int
 sup_status_write(struct sup *s, int ended)
@@ -63,13 +64,16 @@ sup_status_write(struct sup *s, int ended)
 		return -1;
 	if (!ended)
 		return 0;
+	/* served tries: the rename is in place before the end is
+	 * reported (a scheduler killed meanwhile finds it); the file and
+	 * its folder are synced by the server's sync thread right after
+	 * (sup_sync.c). A per-try supervisor syncs both before it exits. */
+	if (s->served)
+		return rename(s->status_tmp, s->status_path);
 	if (fdatasync(s->status_fd) < 0 ||
 	    rename(s->status_tmp, s->status_path) < 0)
 		return -1;
-	/* served tries: the server syncs the folder once for all the
-	 * tries that ended in one turn, before it reports any of them */
-	if (!s->served)
-		sup_status_sync_dir(s->status_path);
+	sup_status_sync_dir(s->status_path);
 	return 0;
 }
 

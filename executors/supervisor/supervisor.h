@@ -88,8 +88,8 @@ int sup_main(int argc, char **argv);
  * is malformed or memory is short; a command that cannot start is a try
  * that ends at once), output, a kill request (now: SIGKILL at once), the
  * rules of each turn (1 when over), the end (its status file written
- * and synced, but for its folder), the report on the ends pipe once the
- * folder is synced (frees it). */
+ * and renamed into place, handed to the sync thread), the report on the
+ * ends pipe (frees it). */
 struct sup_served *sup_serve_start(char **argv, int argc, char **env,
 				   const int *fds, unsigned long long serial,
 				   unsigned long long self_start);
@@ -161,5 +161,12 @@ void sup_tree_cgroup_remove(struct sup *s);
  * and renamed into place (ended = 1). 0 or -1 with errno. */
 int sup_status_write(struct sup *s, int ended);
 void sup_status_sync_dir(const char *status_path);
+
+/* sup_sync.c: the shared supervisor's sync thread: a served try's
+ * renamed status file (fd taken) and its folder made durable off the
+ * server's loop; stop syncs what is queued. */
+int sup_sync_start(void);
+void sup_sync_add(int fd, const char *status_path);
+void sup_sync_stop(void);
 
 #endif
