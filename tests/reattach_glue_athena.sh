@@ -67,14 +67,20 @@ kill_all() {
 	wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 	for t in $(echo $toks | tr ' ' '\n' | sort -r); do kill_try "$t"; done
 }
-sl trigger lake --partition $P >/dev/null
-wait_for 30 "the Glue job run to run" has "$(logf etl 1)" ': RUNNING$'
-wait_for 30 "the Athena query to run" has "$(logf count 1)" ': RUNNING$'
-wait_for 30 "the other Glue job run to run" has "$(logf fresh 1)" ': RUNNING$'
-rid=$(sed -n 's/^job run \(jr_[0-9a-f]*\) started$/\1/p' "$(logf etl 1)")
-qid=$(sed -n 's/^query \([0-9a-f-]*\) started$/\1/p' "$(logf count 1)")
-fid=$(sed -n 's/^job run \(jr_[0-9a-f]*\) started$/\1/p' "$(logf fresh 1)")
-[ -n "$rid" ] && [ -n "$qid" ] && [ -n "$fid" ] || fail "no job run or query id in the first tries' logs"
+# start_run: trigger partition $P and wait until its three jobs run; sets
+# rid, qid, fid: the ids the first tries started
+start_run() {
+	sl trigger lake --partition $P >/dev/null
+	wait_for 30 "the Glue job run to run" has "$(logf etl 1)" ': RUNNING$'
+	wait_for 30 "the Athena query to run" has "$(logf count 1)" ': RUNNING$'
+	wait_for 30 "the other Glue job run to run" has "$(logf fresh 1)" ': RUNNING$'
+	rid=$(sed -n 's/^job run \(jr_[0-9a-f]*\) started$/\1/p' "$(logf etl 1)")
+	qid=$(sed -n 's/^query \([0-9a-f-]*\) started$/\1/p' "$(logf count 1)")
+	fid=$(sed -n 's/^job run \(jr_[0-9a-f]*\) started$/\1/p' "$(logf fresh 1)")
+	[ -n "$rid" ] && [ -n "$qid" ] && [ -n "$fid" ] ||
+		fail "no job run or query id in the first tries' logs"
+}
+start_run
 assert_eq "glue_job_run|$rid|running|1" "$(ext etl)" "the job run recorded before waiting"
 assert_eq "athena_query|$qid|running|1" "$(ext count)" "the query recorded before waiting"
 
@@ -118,12 +124,8 @@ assert_not_contains "$(grep StopQueryExecution "$AWS_DOUBLE_LOG")" "$qid"
 # and starts anew ---
 touch "$T/hold"
 P=2024-03-02
-sl trigger lake --partition $P >/dev/null
-wait_for 30 "the Glue job run to run" has "$(logf etl 1)" ': RUNNING$'
-wait_for 30 "the Athena query to run" has "$(logf count 1)" ': RUNNING$'
-wait_for 30 "the other Glue job run to run" has "$(logf fresh 1)" ': RUNNING$'
-old_rid=$(sed -n 's/^job run \(jr_[0-9a-f]*\) started$/\1/p' "$(logf etl 1)")
-old_qid=$(sed -n 's/^query \([0-9a-f-]*\) started$/\1/p' "$(logf count 1)")
+start_run
+old_rid=$rid old_qid=$qid
 kill_all etl count fresh
 for t in etl count; do
 	sl clear lake --task $t --partition $P --yes >/dev/null 2>&1 ||

@@ -104,6 +104,25 @@ retry(const char *p)
 	CHECK_EQ_INT(1, h_running("job"));
 }
 
+/* Clear job in partition p (as `sluice clear` does). */
+static void
+clear_job(const char *p)
+{
+	struct clear_spec cs;
+	char *tasks[] = { "job", NULL };
+	struct sl_err err;
+
+	memset(&cs, 0, sizeof cs);
+	cs.dag_id = "ext";
+	cs.tasks = tasks;
+	cs.partition = p;
+	cs.from_s = INT64_MIN;
+	cs.to_s = INT64_MAX;
+	sl_err_clear(&err);
+	CHECK_EQ_INT(1, store_clear(h_store(), h_dag("ext"), &cs, "test", NULL,
+				    &err));
+}
+
 static void
 test_follow_lost_job(void)
 {
@@ -159,22 +178,13 @@ test_decisions(void)
 static void
 test_clear_cancels(void)
 {
-	struct clear_spec cs;
-	char *tasks[] = { "job", NULL }, job[600];
-	struct sl_err err;
+	char job[600];
 
 	h_open(ext_files, NULL);
 	h_trigger("ext", "p3");
 	h_settle();
 	record_as("p3", 1, "command", "app_7");
-	memset(&cs, 0, sizeof cs);
-	cs.dag_id = "ext";
-	cs.tasks = tasks;
-	cs.partition = "p3";
-	cs.from_s = INT64_MIN;
-	cs.to_s = INT64_MAX;
-	sl_err_clear(&err);
-	CHECK_EQ_INT(1, store_clear(h_store(), h_dag("ext"), &cs, "test", NULL, &err));
+	clear_job("p3");
 	CHECK_EQ_STR("command app_7 running 1 cleared", record("p3"));
 	h_poke_db();
 	h_settle();	/* try 1 is stopped, try 2 starts */
@@ -270,11 +280,9 @@ test_follow_records_end(void)
 static void
 test_resume(void)
 {
-	struct clear_spec cs;
-	char *tasks[] = { "job", NULL }, *id;
+	char *id;
 	struct fake_job j = { 0 };
 	struct op_external *x;
-	struct sl_err err;
 	json_t *spec;
 
 	h_open(ext_files, NULL);
@@ -293,14 +301,7 @@ test_resume(void)
 	op_external_close(x);
 	json_decref(spec);
 	/* lost again, then cleared: the next try cancels q-1 and submits */
-	memset(&cs, 0, sizeof cs);
-	cs.dag_id = "ext";
-	cs.tasks = tasks;
-	cs.partition = "r1";
-	cs.from_s = INT64_MIN;
-	cs.to_s = INT64_MAX;
-	sl_err_clear(&err);
-	CHECK_EQ_INT(1, store_clear(h_store(), h_dag("ext"), &cs, "test", NULL, &err));
+	clear_job("r1");
 	h_poke_db();
 	h_settle();
 	spec = spec_of("r1", 3, 1);
