@@ -6,6 +6,12 @@
  * scanned and a failure's reason go to the task log; for a DML query the
  * row count (GetQueryRuntimeStatistics) too, and into the try's output.
  *
+ * Follow, don't resubmit (operators/op_external.h): the QueryExecutionId
+ * is recorded with the task instance before the try waits, and marked
+ * ended once the try saw the query end or stopped it. A retry of a lost
+ * try follows that query instead of starting one (reattach: false opts
+ * out); after a clear it stops it first, then starts anew.
+ *
  * query is SQL (OPK_SQL_TEXT): the scheduler inserts every template value
  * as a quoted SQL literal before the spec reaches this file.
  */
@@ -18,6 +24,7 @@
 
 #include "operators/aws_json.h"
 #include "operators/aws_sigv4.h"
+#include "operators/op_external.h"
 #include "operators/op_follow.h"
 #include "operators/op_log.h"
 #include "operators/op_output.h"
@@ -34,6 +41,9 @@ static const struct op_key athena_keys[] = {
 	{ "connection", OPK_CONNECTION, 0, 0, "AWS connection" },
 	{ "poll_interval", OPK_DURATION, 0, 0,
 	  "time between status checks (default 10s)" },
+	{ "reattach", OPK_BOOL, 0, 0,
+	  "a try that finds the query a lost earlier try started follows it "
+	  "instead of starting another (default true)" },
 	{ NULL, 0, 0, 0, NULL },
 };
 
@@ -240,13 +250,25 @@ athena_stop(void *arg)
 	json_decref(req);
 }
 
+/* Stop the query a lost try of a since cleared task started. */
+static void
+athena_stop_prior(void *arg, const char *id)
+{
+	struct athena *a = arg;
+
+	a->id = (char *)id;
+	athena_stop(a);
+	a->id = NULL;
+}
+
 static int
 athena_run(const json_t *spec)
 {
 	struct athena a = { 0 };
 	struct op_follow f = { 0 };
+	struct op_external *x;
 	struct sl_err err;
-	json_t *req;
+	json_t *req = NULL;
 	const char *wg = op_opt_str(spec, "work_group", NULL);
 	int rc = 1;
 
@@ -256,22 +278,32 @@ athena_run(const json_t *spec)
 		op_log("%s", err.msg);
 		return 1;
 	}
-	req = athena_start_request(spec);
-	op_log("starting Athena query (%s, work group %s)",
-	       aws_client_describe(a.client), wg ? wg : "primary");
-	a.id = aws_json_call_id(a.client, "AmazonAthena.StartQueryExecution",
-				req, "QueryExecutionId", &err);
+	x = op_external_open(spec);
+	a.id = op_external_resume(x, "athena_query",
+				  op_opt_bool(spec, "reattach", 1),
+				  athena_stop_prior, &a);
 	if (a.id == NULL) {
-		op_log("%s", err.msg);
-		goto out;
+		req = athena_start_request(spec);
+		op_log("starting Athena query (%s, work group %s)",
+		       aws_client_describe(a.client), wg ? wg : "primary");
+		a.id = aws_json_call_id(a.client,
+					"AmazonAthena.StartQueryExecution", req,
+					"QueryExecutionId", &err);
+		if (a.id == NULL) {
+			op_log("%s", err.msg);
+			goto out;
+		}
+		op_log("query %s started", a.id);
+		op_external_record(x, "athena_query", a.id);
 	}
-	op_log("query %s started", a.id);
 	f.poll_ms = op_opt_int(spec, "poll_interval", 10000);
 	f.look = athena_look;
 	f.stop = athena_stop;
 	f.arg = &a;
+	f.external = x;
 	rc = op_follow_run(&f);
 out:
+	op_external_close(x);
 	json_decref(req);
 	free(a.id);
 	free(a.last);

@@ -4,6 +4,12 @@
  * until SUCCEEDED or a failure state (FAILED, TIMEOUT, STOPPED, ERROR,
  * EXPIRED, with Glue's ErrorMessage in the log), BatchStopJobRun when the
  * try is stopped.
+ *
+ * Follow, don't resubmit (operators/op_external.h): the JobRunId is
+ * recorded with the task instance before the try waits, and marked ended
+ * once the try saw the run end or stopped it. A retry of a lost try
+ * follows that run instead of starting one (reattach: false opts out);
+ * after a clear it stops it first, then starts anew.
  */
 #include "operators/operator.h"
 
@@ -12,6 +18,7 @@
 #include <string.h>
 
 #include "operators/aws_json.h"
+#include "operators/op_external.h"
 #include "operators/op_follow.h"
 #include "operators/op_log.h"
 #include "operators/op_output.h"
@@ -26,6 +33,9 @@ static const struct op_key glue_keys[] = {
 	{ "connection", OPK_CONNECTION, 0, 0, "AWS connection" },
 	{ "poll_interval", OPK_DURATION, 0, 0,
 	  "time between status checks (default 30s)" },
+	{ "reattach", OPK_BOOL, 0, 0,
+	  "a try that finds the job run a lost earlier try started follows it "
+	  "instead of starting another (default true)" },
 	{ NULL, 0, 0, 0, NULL },
 };
 
@@ -166,13 +176,25 @@ glue_stop(void *arg)
 	json_decref(resp);
 }
 
+/* Stop the run a lost try of a since cleared task started. */
+static void
+glue_stop_prior(void *arg, const char *id)
+{
+	struct glue *g = arg;
+
+	g->id = (char *)id;
+	glue_stop(g);
+	g->id = NULL;
+}
+
 static int
 glue_run(const json_t *spec)
 {
 	struct glue g = { 0 };
 	struct op_follow f = { 0 };
+	struct op_external *x;
 	struct sl_err err;
-	json_t *req, *out;
+	json_t *req = NULL, *out;
 	int rc = 1;
 
 	op_stop_catch(1);
@@ -182,16 +204,23 @@ glue_run(const json_t *spec)
 		op_log("%s", err.msg);
 		return 1;
 	}
-	req = glue_start_request(spec);
-	op_log("starting Glue job %s (%s)", g.job,
-	       aws_client_describe(g.client));
-	g.id = aws_json_call_id(g.client, "AWSGlue.StartJobRun", req,
-				"JobRunId", &err);
+	x = op_external_open(spec);
+	g.id = op_external_resume(x, "glue_job_run",
+				  op_opt_bool(spec, "reattach", 1),
+				  glue_stop_prior, &g);
 	if (g.id == NULL) {
-		op_log("%s", err.msg);
-		goto out;
+		req = glue_start_request(spec);
+		op_log("starting Glue job %s (%s)", g.job,
+		       aws_client_describe(g.client));
+		g.id = aws_json_call_id(g.client, "AWSGlue.StartJobRun", req,
+					"JobRunId", &err);
+		if (g.id == NULL) {
+			op_log("%s", err.msg);
+			goto out;
+		}
+		op_log("job run %s started", g.id);
+		op_external_record(x, "glue_job_run", g.id);
 	}
-	op_log("job run %s started", g.id);
 	out = json_pack("{s:s}", "job_run_id", g.id);
 	op_output_write(out);
 	json_decref(out);
@@ -199,8 +228,10 @@ glue_run(const json_t *spec)
 	f.look = glue_look;
 	f.stop = glue_stop;
 	f.arg = &g;
+	f.external = x;
 	rc = op_follow_run(&f);
 out:
+	op_external_close(x);
 	json_decref(req);
 	free(g.id);
 	free(g.last);

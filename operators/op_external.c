@@ -123,6 +123,25 @@ op_external_prior(struct op_external *x, const char *kind, int reattach,
 	return OP_EXT_FOLLOW;
 }
 
+char *
+op_external_resume(struct op_external *x, const char *kind, int reattach,
+		   void (*cancel)(void *arg, const char *job_id), void *arg)
+{
+	char *job = NULL;
+
+	switch (op_external_prior(x, kind, reattach, &job)) {
+	case OP_EXT_FOLLOW:
+		return job;
+	case OP_EXT_CANCEL:
+		cancel(arg, job);
+		break;
+	case OP_EXT_SUBMIT:
+		break;
+	}
+	free(job);
+	return NULL;
+}
+
 void
 op_external_record(struct op_external *x, const char *kind, const char *job_id)
 {

@@ -39,13 +39,24 @@ enum op_external_prior {
 	OP_EXT_CANCEL = 2,	/* the task instance was cleared since: cancel
 				 * *job_id, then submit a new one */
 };
-/* For a job of kind (emr_step, emr_cluster, slurm, command): with
+/* For a job of kind (emr_step, emr_cluster, slurm, command, glue_job_run,
+ * athena_query): with
  * reattach 0 (the task's `reattach: false`) a running job is left alone
  * and a new one submitted. *job_id (malloc'd) is set for FOLLOW and
  * CANCEL, else NULL. */
 enum op_external_prior op_external_prior(struct op_external *x,
 					 const char *kind, int reattach,
 					 char **job_id);
+/*
+ * op_external_prior for an operator whose job is named by its id alone
+ * (a Glue job run, an Athena query): the id to follow (malloc'd), or NULL
+ * to submit one; a job of a cleared task instance is handed to
+ * cancel(arg, its id) first.
+ */
+char *op_external_resume(struct op_external *x, const char *kind,
+			 int reattach,
+			 void (*cancel)(void *arg, const char *job_id),
+			 void *arg);
 /* This try submitted job_id (of kind): record it before waiting. */
 void op_external_record(struct op_external *x, const char *kind,
 			const char *job_id);

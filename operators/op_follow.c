@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "base/util.h"
+#include "operators/op_external.h"
 #include "operators/op_log.h"
 #include "operators/op_stop.h"
 
@@ -24,6 +25,9 @@ op_follow_run(const struct op_follow *f)
 	for (;;) {
 		enum op_follow_state st = f->look(f->arg);
 
+		if (st == OP_FOLLOW_SUCCEEDED || st == OP_FOLLOW_FAILED ||
+		    (st == OP_FOLLOW_ERROR && stopped))
+			op_external_ended(f->external);
 		if (st == OP_FOLLOW_SUCCEEDED)
 			return stopped ? 1 : 0;
 		if (st == OP_FOLLOW_FAILED || st == OP_FOLLOW_ERROR)
@@ -31,6 +35,7 @@ op_follow_run(const struct op_follow *f)
 		if (stopped) {
 			if (stopped++ >= FOLLOW_LOOKS_AFTER_STOP) {
 				op_log("stopped; no final state yet");
+				op_external_ended(f->external);
 				return 1;
 			}
 			op_stop_wait_ms(SL_MIN(f->poll_ms, FOLLOW_STOP_POLL_MS));

@@ -10,6 +10,8 @@
 
 #include <stdint.h>
 
+struct op_external;
+
 /* What one look found. */
 enum op_follow_state {
 	OP_FOLLOW_ERROR = -1,	/* the look itself failed (logged) */
@@ -25,6 +27,10 @@ struct op_follow {
 	/* Stop the remote job (called at most once; logs what it did). */
 	void (*stop)(void *arg);
 	void *arg;
+	/* The job's record (operators/op_external.h; NULL: none): marked
+	 * ended once a look saw the job end or stop was called; a look that
+	 * failed leaves it running, for a later try to follow. */
+	struct op_external *external;
 };
 
 /* Look until the job ends (the caller has called op_stop_catch). Returns

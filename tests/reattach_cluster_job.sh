@@ -13,6 +13,7 @@
 # cleared while its job runs and no try does: its next try cancels that
 # job and submits a new one.
 . "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/reattach_lib.sh"
 start_aws_double --key AKIDEMR:emr-secret --cluster j-REATTACHXXXX \
 	--hold-while hold-me:"$T/hold.emr"
 export AWS_ACCESS_KEY_ID=AKIDEMR AWS_SECRET_ACCESS_KEY=emr-secret AWS_REGION=us-east-1
@@ -88,7 +89,6 @@ start_scheduler
 sl trigger reattach --partition 2024-03-01 >/dev/null
 P=2024-03-01
 logf() { echo "$H/logs/reattach/$P/$1/try-$2.log"; }
-has() { grep -q -- "$2" "$1" 2>/dev/null; }
 wait_for 30 "the EMR step to be recorded and run" has "$(logf emr_step 1)" ': RUNNING$'
 wait_for 60 "the Slurm job to run" has "$(logf slurm_job 1)" '^slurm-started$'
 wait_for 30 "the command job to run" has "$(logf cmd_job 1)" ': RUNNING$'
@@ -102,24 +102,6 @@ jid=$(sed -n 's/^Slurm job \([0-9]*\) submitted$/\1/p' "$(logf slurm_job 1)")
 assert_eq "emr_step|j-REATTACHXXXX/$sid|running|1" \
 	"$(q "SELECT x.kind, x.job_id, x.state, x.try_number FROM external_jobs x JOIN task_instances ti ON ti.id = x.ti_id WHERE ti.task_id = 'emr_step'")" \
 	"recorded before waiting"
-
-# kill_try TOKEN-PART: kill -9 a try's supervisor (status=PATH: its pid
-# is in PATH.tmp) or every process carrying its key (key=KEY). The
-# supervisor goes first, so that it records no end of the try.
-kill_try() {
-	local v= e
-	case $1 in
-	status=*) v=$(sed -n 's/^pid=//p' "${1#status=}.tmp") ;;
-	key=*) for e in /proc/[0-9]*/environ; do
-			{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "SLUICE_TRY_KEY=${1#key=}" &&
-				v="$v $(basename "$(dirname "$e")")"
-		done ;;
-	esac
-	case $1 in status=*) [ -n "$v" ] || fail "no supervisor for $1" ;; esac
-	[ -n "$v" ] || return 0
-	kill -9 $v 2>/dev/null || true
-	for e in $v; do wait_for 10 "try process $e to die" pid_gone "$e"; done
-}
 
 # --- the scheduler and the three tries die together ---
 tokens=$(q "SELECT token FROM task_instances WHERE dag_id = 'reattach' AND token IS NOT NULL")

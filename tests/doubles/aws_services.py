@@ -22,13 +22,17 @@ per status call, so tests are fast and deterministic:
   Glue job run  StartJobRun, then GetJobRun: STARTING -> RUNNING ->
                 SUCCEEDED; a job whose name has "fail", "timeout" or "error"
                 ends FAILED / TIMEOUT / ERROR with an ErrorMessage; "hang"
-                runs until BatchStopJobRun -> STOPPING -> STOPPED.
+                runs until BatchStopJobRun -> STOPPING -> STOPPED; with
+                --hold-while TEXT:FILE, a run of a job whose name contains
+                TEXT stays RUNNING while FILE exists.
   Athena query  StartQueryExecution, then GetQueryExecution: QUEUED ->
                 RUNNING -> SUCCEEDED (with DataScannedInBytes; a SELECT is
                 DML with 3 OutputRows in GetQueryRuntimeStatistics); a query
                 whose text has "fail" ends FAILED with a reason and an
                 AthenaError; "hang" runs until StopQueryExecution ->
                 CANCELLED. A repeated ClientRequestToken answers the same id.
+                With --hold-while TEXT:FILE, a query whose text contains
+                TEXT stays RUNNING while FILE exists.
   Lambda        Invoke: a function named "fail..." answers a function error
                 (X-Amz-Function-Error: Unhandled) with an error payload;
                 others echo the event back ({"statusCode": 200, "event":
@@ -192,7 +196,8 @@ def glue_job_call(op, p):
         r['polls'] += 1
         if r['state'] == 'STARTING' and r['polls'] >= 2:
             r['state'] = 'RUNNING'
-        elif r['state'] == 'RUNNING' and r['polls'] >= 3:
+        elif r['state'] == 'RUNNING' and r['polls'] >= 3 and \
+                not held_by(name):
             r['state'] = {'ok': 'SUCCEEDED', 'fail': 'FAILED',
                           'timeout': 'TIMEOUT', 'error': 'ERROR'}.get(
                               r['scenario'], 'RUNNING')
@@ -266,7 +271,8 @@ def athena_call(op, p):
         q['polls'] += 1
         if q['state'] == 'QUEUED' and q['polls'] >= 2:
             q['state'] = 'RUNNING'
-        elif q['state'] == 'RUNNING' and q['polls'] >= 3:
+        elif q['state'] == 'RUNNING' and q['polls'] >= 3 and \
+                not held_by(q['sql']):
             q['state'] = {'ok': 'SUCCEEDED', 'fail': 'FAILED'}.get(
                 q['scenario'], 'RUNNING')
         status = {'State': q['state'], 'SubmissionDateTime': time.time()}
@@ -429,10 +435,15 @@ class EmrWorld:
                          # (STARTING) while file exists
 
 
-def emr_step_held(s):
-    args = ' '.join(s['spec'].get('HadoopJarStep', {}).get('Args', []))
-    return any(text in args and os.path.exists(path)
+def held_by(text_of):
+    """Whether a --hold-while TEXT found in text_of holds its job."""
+    return any(text in text_of and os.path.exists(path)
                for text, path in EmrWorld.hold_while)
+
+
+def emr_step_held(s):
+    return held_by(' '.join(s['spec'].get('HadoopJarStep', {}).get('Args',
+                                                                    [])))
 
 
 def emr_run_job_flow(p):
@@ -484,9 +495,7 @@ def emr_cluster_call(op, p):
                        'The requested instance type m5.nope is not '
                        'supported in the requested availability zone.'}
     state = c['state']
-    held = state == 'STARTING' and any(
-        text in c['request']['Name'] and os.path.exists(path)
-        for text, path in EmrWorld.hold_while)
+    held = state == 'STARTING' and held_by(c['request']['Name'])
     if state in EMR_CLUSTER_NEXT and not held:
         c['state'] = EMR_CLUSTER_NEXT[state]
     status = {'State': state,
@@ -505,8 +514,10 @@ def emr_cluster_call(op, p):
 
 def emr_cluster_args(ap):
     ap.add_argument('--hold-while', action='append', default=[],
-                    help='TEXT:FILE: a step whose args contain TEXT stays '
-                         'RUNNING while FILE exists')
+                    help='TEXT:FILE: a step whose args contain TEXT (a '
+                         'Glue job run whose job name, an Athena query '
+                         'whose text does) stays RUNNING while FILE '
+                         'exists, a cluster whose Name does STARTING')
 
 
 def emr_cluster_setup(a):
