@@ -10,6 +10,13 @@
  * DAG's email and notify webhooks with why it is late; once it succeeds a
  * recovery notice follows. A paused DAG alerts too, saying so, unless
  * freshness_when_paused: false.
+ *
+ * A task's own freshness: is the same rule for that task's instances: the
+ * map of the task (as its instances make it, expected_store_range_task)
+ * is checked the same way, and its late partitions are recorded under
+ * the key "PARTITION TASK" (freshness_alerts has no task column), alerted
+ * naming the task, to the task's email and notify when it names them,
+ * else the DAG's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,10 +108,11 @@ fresh_wait_text(struct sched *s, const struct dag *d, const char *key,
 	json_decref(w);
 }
 
-/* Why partition key of d is late, in words (caller frees). */
+/* Why partition key of d (only: task only's instance) is late, in words
+ * (caller frees). */
 static char *
-fresh_why(struct sched *s, const struct dag *d, const char *key, int has_run,
-	  int paused)
+fresh_why(struct sched *s, const struct dag *d, const char *only,
+	  const char *key, int has_run, int paused)
 {
 	struct buf b;
 	json_t *tis, *ti;
@@ -134,7 +142,8 @@ fresh_why(struct sched *s, const struct dag *d, const char *key, int has_run,
 		const char *st = json_string_value(json_object_get(ti, "state"));
 
 		if (task == NULL || st == NULL || strcmp(st, "success") == 0 ||
-		    strcmp(st, "skipped") == 0)
+		    strcmp(st, "skipped") == 0 ||
+		    (only != NULL && strcmp(task, only) != 0))
 			continue;
 		buf_adds(&b, b.len ? ", " : "its run: ");
 		if (strcmp(st, "running") == 0 || strcmp(st, "failed") == 0 ||
@@ -151,11 +160,12 @@ fresh_why(struct sched *s, const struct dag *d, const char *key, int has_run,
 	return buf_steal(&b);
 }
 
-/* Email and webhooks of d about partition key: kind "late" or
- * "recovered". */
+/* Email and webhooks of d (t: of task t, NULL: of the DAG) about
+ * partition key: kind "late" or "recovered". */
 static void
-fresh_notify(struct sched *s, const struct dag *d, const char *kind,
-	     const char *key, int64_t end_s, const char *why)
+fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
+	     const char *kind, const char *key, int64_t end_s, int64_t fresh_ms,
+	     const char *why)
 {
 	struct notify_event ev;
 	char due[64];
@@ -163,82 +173,126 @@ fresh_notify(struct sched *s, const struct dag *d, const char *kind,
 	memset(&ev, 0, sizeof ev);
 	ev.kind = kind;
 	ev.dag = d->name;
+	ev.task = t != NULL ? t->name : NULL;
 	ev.partition = key;
 	ev.base_url = s->cfg->base_url;
 	ev.error = why;
-	ev.sla_deadline = tz_iso(d->tz, end_s + d->freshness_ms / 1000, due, sizeof due);
-	ev.to = d->email;
+	ev.sla_deadline = tz_iso(d->tz, end_s + fresh_ms / 1000, due, sizeof due);
+	ev.to = t != NULL && t->email != NULL ? t->email : d->email;
 	sched_notify_send(s, &ev);
-	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success", d->notify);
+	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success",
+			    t != NULL && t->notify != NULL ? t->notify : d->notify);
 }
 
-/* One DAG: alert the newly late, announce the landed. */
+/* The map of d (t: of task t's instances) over [lo, now_s]: alert the
+ * newly late, announce the landed; open: d's alerts not recovered. */
 static void
-fresh_dag(struct sched *s, const struct dag *d, int64_t now_s)
+fresh_map(struct sched *s, const struct dag *d, const struct task *t,
+	  int64_t lo, int64_t now_s, int paused, const struct fresh_open *open)
 {
-	int64_t lo = now_s - s->cfg->freshness_lookback_ms / 1000;
-	int paused = store_dag_paused(s->store, d->name) == 1;
+	int64_t fresh_ms = t != NULL ? t->freshness_ms : d->freshness_ms;
+	const char *tname = t != NULL ? t->name : NULL;
 	struct expected_store_map m;
-	struct fresh_open open = { NULL, NULL, 0, 0 };
 	struct sl_err err;
 
-	if (d->start != INT64_MIN && d->start > lo)
-		lo = d->start;
-	if (lo > now_s)
-		return;
 	sl_err_clear(&err);
-	if (expected_store_range(s->store, d, lo, now_s, now_s, FRESH_MAX_PARTITIONS,
-				 &m, &err) < 0) {
-		sched_log("freshness of %s not checked: %s", d->name, err.msg);
+	if (expected_store_range_task(s->store, d, tname, lo, now_s, now_s,
+				      FRESH_MAX_PARTITIONS, &m, &err) < 0) {
+		sched_log("freshness of %s%s%s not checked: %s", d->name,
+			  t != NULL ? "." : "", t != NULL ? tname : "", err.msg);
 		return;
 	}
-	if (store_fresh_open(s->store, d->name, fresh_open_add, &open) < 0)
-		sched_log("freshness of %s: cannot read its late partitions: %s",
-			  d->name, store_errmsg(s->store));
 	for (size_t i = 0; i < m.n; i++) {
 		const struct expected_partition *p = &m.v[i];
-		char key[160];
+		char key[160], rec[256];
 		int k;
 
 		expected_store_key(d, &m, i, key, sizeof key);
-		k = fresh_open_find(&open, key);
+		/* a task's alert is recorded as "PARTITION TASK" */
+		if (t != NULL)
+			snprintf(rec, sizeof rec, "%s %s", key, tname);
+		else
+			snprintf(rec, sizeof rec, "%s", key);
+		k = fresh_open_find(open, rec);
 		if (p->state == EXPECTED_LATE && k < 0 &&
 		    (!paused || d->freshness_when_paused)) {
-			char *why = fresh_why(s, d, key, p->run >= 0, paused);
+			char *why = fresh_why(s, d, tname, key, p->run >= 0, paused);
 
 			if (sched_tx_begin(s) == 0 &&
-			    store_fresh_late(s->store, d->name, key, p->start_s, why) == 1) {
-				sched_log_at(LOG_LEVEL_WARN, d->name, NULL, key, 0,
-					     "%s %s: late (freshness %llds after its interval): %s",
-					     d->name, key, (long long)(d->freshness_ms / 1000), why);
-				fresh_notify(s, d, "late", key, p->end_s, why);
+			    store_fresh_late(s->store, d->name, rec, p->start_s, why) == 1) {
+				sched_log_at(LOG_LEVEL_WARN, d->name, tname, key, 0,
+					     "%s%s%s %s: late (freshness %llds after its interval): %s",
+					     d->name, t != NULL ? "." : "",
+					     t != NULL ? tname : "", key,
+					     (long long)(fresh_ms / 1000), why);
+				fresh_notify(s, d, t, "late", key, p->end_s,
+					     fresh_ms, why);
 			}
 			free(why);
 		} else if (k >= 0 && (p->state == EXPECTED_SUCCESS ||
 				      p->state == EXPECTED_STALE)) {
 			if (sched_tx_begin(s) == 0 &&
-			    store_fresh_recovered(s->store, d->name, key) == 1) {
-				sched_log_at(LOG_LEVEL_INFO, d->name, NULL, key, 0,
-					     "%s %s: landed after being late", d->name, key);
-				fresh_notify(s, d, "recovered", key, p->end_s, open.whys[k]);
+			    store_fresh_recovered(s->store, d->name, rec) == 1) {
+				sched_log_at(LOG_LEVEL_INFO, d->name, tname, key, 0,
+					     "%s%s%s %s: landed after being late",
+					     d->name, t != NULL ? "." : "",
+					     t != NULL ? tname : "", key);
+				fresh_notify(s, d, t, "recovered", key, p->end_s,
+					     fresh_ms, open->whys[k]);
 			}
 		}
 	}
-	fresh_open_free(&open);
 	expected_store_free(&m);
+}
+
+/* Whether d or one of its tasks has freshness:. */
+static int
+fresh_wanted(const struct dag *d)
+{
+	if (d->schedule == NULL)
+		return 0;
+	if (d->freshness_ms > 0)
+		return 1;
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i].freshness_ms > 0)
+			return 1;
+	return 0;
+}
+
+/* One DAG: its own freshness, then each task's. */
+static void
+fresh_dag(struct sched *s, const struct dag *d, int64_t now_s)
+{
+	int64_t lo = now_s - s->cfg->freshness_lookback_ms / 1000;
+	int paused = store_dag_paused(s->store, d->name) == 1;
+	struct fresh_open open = { NULL, NULL, 0, 0 };
+
+	if (d->start != INT64_MIN && d->start > lo)
+		lo = d->start;
+	if (lo > now_s)
+		return;
+	if (store_fresh_open(s->store, d->name, fresh_open_add, &open) < 0)
+		sched_log("freshness of %s: cannot read its late partitions: %s",
+			  d->name, store_errmsg(s->store));
+	if (d->freshness_ms > 0)
+		fresh_map(s, d, NULL, lo, now_s, paused, &open);
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i].freshness_ms > 0)
+			fresh_map(s, d, &d->tasks[i], lo, now_s, paused, &open);
+	fresh_open_free(&open);
 }
 
 /* Check every DAG with freshness: (the transaction commits the records,
  * then the emails and senders start). */
-static void
-fresh_pass(struct sched *s)
+void
+sched_fresh_pass(struct sched *s)
 {
 	int64_t now_s = sched_now(s) / 1000;
 
 	for (int i = 0; i < s->bag.n; i++) {
 		const struct dag *d = s->bag.entries[i].dag;
 
-		if (d != NULL && d->freshness_ms > 0 && d->schedule != NULL)
+		if (d != NULL && fresh_wanted(d))
 			fresh_dag(s, d, now_s);
 	}
 	sched_tx_commit(s);
@@ -249,7 +303,7 @@ static void
 fresh_fire(struct sched *s, struct sched_timer *t)
 {
 	sched_timer_set(s, t, sched_mono(s) + FRESH_EVERY_MS, fresh_fire);
-	fresh_pass(s);
+	sched_fresh_pass(s);
 }
 
 void

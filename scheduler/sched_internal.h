@@ -547,6 +547,8 @@ json_t *sched_webhook_payload(const struct notify_event *ev,
 /* sched_fresh.c: freshness: alerts, checked at the start and every
  * minute on the monotonic timer. */
 void sched_fresh_start(struct sched *s);
+/* One pass over every DAG with freshness: (the timer's; bench/fresh_eval). */
+void sched_fresh_pass(struct sched *s);
 
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */

@@ -7,7 +7,8 @@
  * restart), then a recovery notice each when they land. A paused DAG's
  * partitions without runs are late too, saying the DAG is paused, unless
  * freshness_when_paused: false. A DAG whose upstream never arrives is
- * late saying which need it waits for.
+ * late saying which need it waits for. A task's own freshness: makes
+ * that task late (not the DAG), alerted once naming it, then recovered.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "scheduler/config.h"
+#include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
@@ -177,6 +179,50 @@ test_upstream_never_arrived(void)
 	h_close();
 }
 
+/* freshness: on a task: publish must succeed 2h after the interval ends;
+ * the DAG has none of its own. */
+static void
+test_task_level(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "tk.yaml", "dag: tk\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			     "email: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n"
+			     "  publish: {command: \"true\", after: [load], freshness: 2h}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	/* 00:30: 22:00's publish is due at 01:00 */
+	h_open(files, NULL);
+	CHECK(h_dag("tk")->freshness_ms == 0);
+	CHECK(dag_task(h_dag("tk"), "publish")->freshness_ms == 2 * 3600 * 1000LL);
+	CHECK_EQ_INT(0, notes("late publish " P22));
+	h_advance(29 * 60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late publish " P22));
+	h_advance(2 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late publish " P22));
+	CHECK_EQ_INT(0, notes("late publish " P23));
+	CHECK_EQ_INT(0, notes("late - " P22));
+	CHECK(store_fresh_open(h_store(), "tk", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR(P22 " publish", w.key);
+	CHECK_EQ_STR("its run: publish: waits for upstream load (running)", w.why);
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late publish " P22));
+	/* it lands: one recovery notice naming the task */
+	CHECK(h_end("load", P22, 0) == 0);
+	CHECK(h_end("publish", P22, 0) == 0);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered publish " P22));
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered publish " P22));
+	w.n = 0;
+	CHECK(store_fresh_open(h_store(), "tk", why_row, &w) == 0);
+	CHECK_EQ_INT(0, w.n);
+	h_close();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +233,6 @@ main(int argc, char **argv)
 	RUN(test_late_then_recovered);
 	RUN(test_paused);
 	RUN(test_upstream_never_arrived);
+	RUN(test_task_level);
 	return UNIT_END();
 }
