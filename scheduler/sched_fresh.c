@@ -36,12 +36,20 @@
 #define FRESH_EVERY_MS (60 * 1000)
 /* a week of minutes: a larger window is cut to the newest this many */
 #define FRESH_MAX_PARTITIONS 20000
+/* every this many passes the settled start of each DAG's map is read
+ * again too (what no run's change shows: a DAG file changed in place) */
+#define FRESH_FULL_EVERY 60
 
-/* The open (late, not recovered) partitions of one DAG, by key. */
+/* The open (late, not recovered) alerts of every DAG, read in one query
+ * per pass, sorted by DAG and key; a DAG's are a slice [lo, hi). */
+struct fresh_alert {
+	char *dag, *key, *why;
+};
+
 struct fresh_open {
-	char **keys;
-	char **whys;
-	int n, cap;
+	struct fresh_alert *v;
+	size_t n, cap;
+	size_t lo, hi;		/* the slice of the DAG being checked */
 };
 
 static void
@@ -49,37 +57,73 @@ fresh_open_add(void *arg, const char *dag, const char *key, int64_t start_s,
 	       const char *why)
 {
 	struct fresh_open *o = arg;
+	struct fresh_alert *a;
 
-	(void)dag;
 	(void)start_s;
-	if (o->n + 1 > o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 8;
-		o->keys = xrealloc(o->keys, (size_t)o->cap * sizeof *o->keys);
-		o->whys = xrealloc(o->whys, (size_t)o->cap * sizeof *o->whys);
-	}
-	o->keys[o->n] = xstrdup(key);
-	o->whys[o->n] = why ? xstrdup(why) : NULL;
-	o->n++;
+	SL_GROW(o->v, o->cap, o->n + 1);
+	a = &o->v[o->n++];
+	a->dag = xstrdup(dag);
+	a->key = xstrdup(key);
+	a->why = why ? xstrdup(why) : NULL;
 }
 
 static int
+fresh_alert_cmp(const void *x, const void *y)
+{
+	const struct fresh_alert *a = x, *b = y;
+	int c = strcmp(a->dag, b->dag);
+
+	return c != 0 ? c : strcmp(a->key, b->key);
+}
+
+/* Select the slice of dag. */
+static void
+fresh_open_dag(struct fresh_open *o, const char *dag)
+{
+	size_t lo = 0, hi = o->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(o->v[mid].dag, dag) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	o->lo = o->hi = lo;
+	while (o->hi < o->n && strcmp(o->v[o->hi].dag, dag) == 0)
+		o->hi++;
+}
+
+/* The index of key's alert in the selected slice, or -1. */
+static long
 fresh_open_find(const struct fresh_open *o, const char *key)
 {
-	for (int i = 0; i < o->n; i++)
-		if (strcmp(o->keys[i], key) == 0)
-			return i;
+	size_t lo = o->lo, hi = o->hi;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(o->v[mid].key, key);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 
 static void
 fresh_open_free(struct fresh_open *o)
 {
-	for (int i = 0; i < o->n; i++) {
-		free(o->keys[i]);
-		free(o->whys[i]);
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->v[i].dag);
+		free(o->v[i].key);
+		free(o->v[i].why);
 	}
-	free(o->keys);
-	free(o->whys);
+	free(o->v);
 }
 
 /* Why a task instance that has not started waits, in the words of
@@ -184,6 +228,53 @@ fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 			    t != NULL && t->notify != NULL ? t->notify : d->notify);
 }
 
+/* Where the DAG-level map of d can start this pass: after its checked
+ * range (ds->fresh_*) when the runs that had succeeded there are still
+ * the same (one count over an index), else at lo (a full check; also
+ * every FRESH_FULL_EVERY passes). */
+static int64_t
+fresh_from(struct sched *s, const struct dag *d, struct dag_load_state *ds,
+	   int64_t lo)
+{
+	int64_t count, sum;
+
+	if (ds->fresh_dag != d || lo < ds->fresh_from || ds->fresh_to < lo ||
+	    s->fresh_passes % FRESH_FULL_EVERY == 0 ||
+	    store_fresh_settled(s->store, d->name, ds->fresh_from, ds->fresh_to,
+				&count, &sum) < 0 ||
+	    count != ds->fresh_count || sum != ds->fresh_sum) {
+		ds->fresh_dag = NULL;
+		return lo;
+	}
+	return ds->fresh_to + 1;
+}
+
+/* After a check of d's map m that did all it had to (from: where m
+ * starts, lo after a full check): extend the checked range to the last
+ * partition whose deadline has passed. Each partition there is either
+ * landed with no open alert or late with its alert recorded, and stays
+ * so until a run there succeeds or stops succeeding, which changes the
+ * count of successful runs there. */
+static void
+fresh_checked(struct sched *s, const struct dag *d, struct dag_load_state *ds,
+	      int64_t from, int64_t now_s, const struct expected_store_map *m)
+{
+	size_t i = 0;
+
+	while (i < m->n && m->v[i].end_s + d->freshness_ms / 1000 <= now_s)
+		i++;
+	if (i == 0)
+		return;
+	if (ds->fresh_dag != d) {
+		ds->fresh_dag = d;
+		ds->fresh_from = from;
+	}
+	ds->fresh_to = m->v[i - 1].start_s;
+	if (store_fresh_settled(s->store, d->name, ds->fresh_from, ds->fresh_to,
+				&ds->fresh_count, &ds->fresh_sum) < 0)
+		ds->fresh_dag = NULL;
+}
+
 /* The map of d (t: of task t's instances) over [lo, now_s]: alert the
  * newly late, announce the landed; open: d's alerts not recovered. */
 static void
@@ -192,11 +283,16 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 {
 	int64_t fresh_ms = t != NULL ? t->freshness_ms : d->freshness_ms;
 	const char *tname = t != NULL ? t->name : NULL;
+	/* the DAG-level map skips its settled start (a task's is small
+	 * enough to read whole: fewer DAGs set it) */
+	struct dag_load_state *ds = t == NULL ? sched_dstate(s, d->name) : NULL;
+	int64_t from = ds != NULL ? fresh_from(s, d, ds, lo) : lo;
 	struct expected_store_map m;
+	int done = 1;		/* every alert and notice recorded */
 	struct sl_err err;
 
 	sl_err_clear(&err);
-	if (expected_store_range_task(s->store, d, tname, lo, now_s, now_s,
+	if (expected_store_range_task(s->store, d, tname, from, now_s, now_s,
 				      FRESH_MAX_PARTITIONS, &m, &err) < 0) {
 		sched_log("freshness of %s%s%s not checked: %s", d->name,
 			  t != NULL ? "." : "", t != NULL ? tname : "", err.msg);
@@ -205,8 +301,13 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 	for (size_t i = 0; i < m.n; i++) {
 		const struct expected_partition *p = &m.v[i];
 		char key[160], rec[256];
-		int k;
+		long k;
 
+		if ((p->state == EXPECTED_SUCCESS || p->state == EXPECTED_STALE) &&
+		    open->lo == open->hi) {
+			/* landed, and the DAG has no open alert to close */
+			continue;
+		}
 		expected_store_key(d, &m, i, key, sizeof key);
 		/* a task's alert is recorded as "PARTITION TASK" */
 		if (t != NULL)
@@ -214,12 +315,17 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 		else
 			snprintf(rec, sizeof rec, "%s", key);
 		k = fresh_open_find(open, rec);
-		if (p->state == EXPECTED_LATE && k < 0 &&
-		    (!paused || d->freshness_when_paused)) {
+		if (p->state == EXPECTED_LATE && k < 0 && paused &&
+		    !d->freshness_when_paused) {
+			done = 0;	/* to alert once the DAG is active */
+		} else if (p->state == EXPECTED_LATE && k < 0) {
 			char *why = fresh_why(s, d, tname, key, p->run >= 0, paused);
+			int rc = sched_tx_begin(s) == 0 ?
+				 store_fresh_late(s->store, d->name, rec, p->start_s, why) : -1;
 
-			if (sched_tx_begin(s) == 0 &&
-			    store_fresh_late(s->store, d->name, rec, p->start_s, why) == 1) {
+			if (rc < 0)
+				done = 0;
+			if (rc == 1) {
 				sched_log_at(LOG_LEVEL_WARN, d->name, tname, key, 0,
 					     "%s%s%s %s: late (freshness %llds after its interval): %s",
 					     d->name, t != NULL ? "." : "",
@@ -231,17 +337,25 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 			free(why);
 		} else if (k >= 0 && (p->state == EXPECTED_SUCCESS ||
 				      p->state == EXPECTED_STALE)) {
-			if (sched_tx_begin(s) == 0 &&
-			    store_fresh_recovered(s->store, d->name, rec) == 1) {
+			int rc = sched_tx_begin(s) == 0 ?
+				 store_fresh_recovered(s->store, d->name, rec) : -1;
+
+			if (rc < 0)
+				done = 0;
+			if (rc == 1) {
 				sched_log_at(LOG_LEVEL_INFO, d->name, tname, key, 0,
 					     "%s%s%s %s: landed after being late",
 					     d->name, t != NULL ? "." : "",
 					     t != NULL ? tname : "", key);
 				fresh_notify(s, d, t, "recovered", key, p->end_s,
-					     fresh_ms, open->whys[k]);
+					     fresh_ms, open->v[k].why);
 			}
 		}
 	}
+	if (ds != NULL && done)
+		fresh_checked(s, d, ds, from, now_s, &m);
+	else if (ds != NULL)
+		ds->fresh_dag = NULL;
 	expected_store_free(&m);
 }
 
@@ -259,27 +373,25 @@ fresh_wanted(const struct dag *d)
 	return 0;
 }
 
-/* One DAG: its own freshness, then each task's. */
+/* One DAG: its own freshness, then each task's; open: every open alert. */
 static void
-fresh_dag(struct sched *s, const struct dag *d, int64_t now_s)
+fresh_dag(struct sched *s, const struct dag *d, int64_t now_s,
+	  struct fresh_open *open)
 {
 	int64_t lo = now_s - s->cfg->freshness_lookback_ms / 1000;
-	int paused = store_dag_paused(s->store, d->name) == 1;
-	struct fresh_open open = { NULL, NULL, 0, 0 };
+	int paused;
 
 	if (d->start != INT64_MIN && d->start > lo)
 		lo = d->start;
 	if (lo > now_s)
 		return;
-	if (store_fresh_open(s->store, d->name, fresh_open_add, &open) < 0)
-		sched_log("freshness of %s: cannot read its late partitions: %s",
-			  d->name, store_errmsg(s->store));
+	paused = store_dag_paused(s->store, d->name) == 1;
+	fresh_open_dag(open, d->name);
 	if (d->freshness_ms > 0)
-		fresh_map(s, d, NULL, lo, now_s, paused, &open);
+		fresh_map(s, d, NULL, lo, now_s, paused, open);
 	for (int i = 0; i < d->ntasks; i++)
 		if (d->tasks[i].freshness_ms > 0)
-			fresh_map(s, d, &d->tasks[i], lo, now_s, paused, &open);
-	fresh_open_free(&open);
+			fresh_map(s, d, &d->tasks[i], lo, now_s, paused, open);
 }
 
 /* Check every DAG with freshness: (the transaction commits the records,
@@ -288,14 +400,32 @@ void
 sched_fresh_pass(struct sched *s)
 {
 	int64_t now_s = sched_now(s) / 1000;
+	struct fresh_open open;
 
+	memset(&open, 0, sizeof open);
+	/* one transaction for the pass: its reads see one state of the
+	 * database and take the lock once (a failure leaves each statement
+	 * its own) */
+	(void)sched_tx_begin(s);
+	if (store_fresh_open(s->store, NULL, fresh_open_add, &open) < 0)
+		/* store_fresh_late still records each alert once */
+		sched_log("freshness: cannot read the late partitions: %s",
+			  store_errmsg(s->store));
+	if (open.n > 1)
+		qsort(open.v, open.n, sizeof *open.v, fresh_alert_cmp);
 	for (int i = 0; i < s->bag.n; i++) {
 		const struct dag *d = s->bag.entries[i].dag;
 
 		if (d != NULL && fresh_wanted(d))
-			fresh_dag(s, d, now_s);
+			fresh_dag(s, d, now_s, &open);
 	}
-	sched_tx_commit(s);
+	fresh_open_free(&open);
+	if (sched_tx_commit(s) < 0)
+		/* the alerts and notices of this pass are not recorded: check
+		 * every partition again */
+		for (int i = 0; i < s->bag.n; i++)
+			if (s->bag.entries[i].dag != NULL)
+				sched_dstate(s, s->bag.entries[i].dag->name)->fresh_dag = NULL;
 	s->fresh_passes++;
 }
 

@@ -188,6 +188,13 @@ struct dag_load_state {
 	int active_backfill;		/* of which in the backfill lane */
 	int active_tasks;		/* tries holding slots */
 	int paused;
+	/* sched_fresh.c: the settled start of the DAG's freshness map: at
+	 * its last full check every partition starting in [fresh_from,
+	 * fresh_to] had succeeded with no open alert, and fresh_count runs
+	 * (starts summing to fresh_sum) had succeeded there; fresh_dag NULL:
+	 * none known */
+	const struct dag *fresh_dag;
+	int64_t fresh_from, fresh_to, fresh_count, fresh_sum;
 	struct dag_load_state *next;
 };
 

@@ -223,6 +223,38 @@ test_task_level(void)
 	h_close();
 }
 
+/* A partition that landed on time and was checked many times, then marked
+ * failed long after its deadline: late at the next check (the pass skips
+ * checked partitions only while their successful runs stay the same). */
+static void
+test_landed_then_failed(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "lf.yaml", "dag: lf\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	/* 01:01: 00:00's run starts; it lands at once */
+	h_advance(31 * 60 * 1000LL);
+	CHECK(h_end_all() >= 1);
+	/* 03:01: checked every minute since, never late */
+	h_advance(120 * 60 * 1000LL);
+	CHECK(h_end_all() >= 0);
+	h_advance(60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late - 2024-01-10T00:00:00+00:00"));
+	CHECK_EQ_STR("success", h_run_state("lf", "2024-01-10T00:00:00+00:00"));
+	CHECK(h_mark("lf", "load", "2024-01-10T00:00:00+00:00", "failed", 0) >= 0);
+	CHECK_EQ_STR("failed", h_run_state("lf", "2024-01-10T00:00:00+00:00"));
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	h_close();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,5 +266,6 @@ main(int argc, char **argv)
 	RUN(test_paused);
 	RUN(test_upstream_never_arrived);
 	RUN(test_task_level);
+	RUN(test_landed_then_failed);
 	return UNIT_END();
 }
