@@ -11,6 +11,14 @@
  * recovery notice follows. A paused DAG alerts too, saying so, unless
  * freshness_when_paused: false.
  *
+ * The cost per pass (bench/freshness.sh: 100 DAGs x 7 days hourly): the
+ * open alerts of every DAG are read once; each DAG remembers the range of
+ * its map already checked (every deadline there passed and was handled:
+ * landed with no open alert, or late and recorded) and reads only what
+ * follows while the count and sum of starts of its successful runs in
+ * that range are unchanged (a run there succeeded or stopped succeeding:
+ * read it all again; also every FRESH_FULL_EVERY passes).
+ *
  * A task's own freshness: is the same rule for that task's instances: the
  * map of the task (as its instances make it, expected_store_range_task)
  * is checked the same way, and its late partitions are recorded under
