@@ -298,12 +298,15 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 	struct expected_store_map m;
 	int done = 1;		/* every alert and notice recorded */
 	struct sl_err err;
+	char what[256];		/* "DAG" or "DAG.TASK", for the log */
+
+	snprintf(what, sizeof what, "%s%s%s", d->name, t != NULL ? "." : "",
+		 t != NULL ? tname : "");
 
 	sl_err_clear(&err);
 	if (expected_store_range_task(s->store, d, tname, from, now_s, now_s,
 				      FRESH_MAX_PARTITIONS, &m, &err) < 0) {
-		sched_log("freshness of %s%s%s not checked: %s", d->name,
-			  t != NULL ? "." : "", t != NULL ? tname : "", err.msg);
+		sched_log("freshness of %s not checked: %s", what, err.msg);
 		return;
 	}
 	for (size_t i = 0; i < m.n; i++) {
@@ -335,10 +338,8 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 				done = 0;
 			if (rc == 1) {
 				sched_log_at(LOG_LEVEL_WARN, d->name, tname, key, 0,
-					     "%s%s%s %s: late (freshness %llds after its interval): %s",
-					     d->name, t != NULL ? "." : "",
-					     t != NULL ? tname : "", key,
-					     (long long)(fresh_ms / 1000), why);
+					     "%s %s: late (freshness %llds after its interval): %s",
+					     what, key, (long long)(fresh_ms / 1000), why);
 				fresh_notify(s, d, t, "late", key, p->end_s,
 					     fresh_ms, why);
 			}
@@ -352,9 +353,7 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 				done = 0;
 			if (rc == 1) {
 				sched_log_at(LOG_LEVEL_INFO, d->name, tname, key, 0,
-					     "%s%s%s %s: landed after being late",
-					     d->name, t != NULL ? "." : "",
-					     t != NULL ? tname : "", key);
+					     "%s %s: landed after being late", what, key);
 				fresh_notify(s, d, t, "recovered", key, p->end_s,
 					     fresh_ms, open->v[k].why);
 			}
