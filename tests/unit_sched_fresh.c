@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <jansson.h>
+
+#include "operators/notify.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
@@ -223,6 +226,35 @@ test_task_level(void)
 	h_close();
 }
 
+/* The email of a task's late partition names the task. */
+static void
+test_task_email(void)
+{
+	static char *to[] = { "oncall@example.com", NULL };
+	struct notify_event ev;
+	json_t *o;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = "late";
+	ev.dag = "tk";
+	ev.task = "publish";
+	ev.partition = P22;
+	ev.error = "its run: publish: waits for upstream load (running)";
+	ev.sla_deadline = "2024-01-10T01:00:00+00:00";
+	ev.to = to;
+	o = notify_compose(&ev);
+	CHECK_EQ_STR("[sluice] LATE: tk.publish " P22 " (due 2024-01-10T01:00:00+00:00)",
+		     json_string_value(json_object_get(o, "subject")));
+	CHECK(strstr(json_string_value(json_object_get(o, "body")),
+		     "Task publish of partition " P22 " of DAG tk has not landed") != NULL);
+	json_decref(o);
+	ev.task = NULL;
+	o = notify_compose(&ev);
+	CHECK_EQ_STR("[sluice] LATE: tk " P22 " (due 2024-01-10T01:00:00+00:00)",
+		     json_string_value(json_object_get(o, "subject")));
+	json_decref(o);
+}
+
 /* A partition that landed on time and was checked many times, then marked
  * failed long after its deadline: late at the next check (the pass skips
  * checked partitions only while their successful runs stay the same). */
@@ -267,5 +299,6 @@ main(int argc, char **argv)
 	RUN(test_upstream_never_arrived);
 	RUN(test_task_level);
 	RUN(test_landed_then_failed);
+	RUN(test_task_email);
 	return UNIT_END();
 }
