@@ -485,13 +485,15 @@ sla_digest_compose(const struct notify_event *ev)
 
 /* A partition late by its DAG's freshness: (kind "late": why in error,
  * the deadline in sla_deadline), or landed after being late
- * ("recovered"). */
+ * ("recovered"); with task set, that task's instance by the task's own
+ * freshness:. */
 static json_t *
 fresh_compose(const struct notify_event *ev, int late)
 {
 	char *dag = one_line(nz(ev->dag, "?")), *part = one_line(nz(ev->partition, "?"));
 	char *due = one_line(ev->sla_deadline);
-	struct buf subject, text, html;
+	char *task = ev->task != NULL ? one_line(ev->task) : NULL;
+	struct buf subject, text, html, what;
 	char *link = ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag &&
 		ev->partition ? links_run(ev->base_url, ev->dag, ev->partition) : NULL;
 	json_t *opts;
@@ -499,28 +501,39 @@ fresh_compose(const struct notify_event *ev, int late)
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
 	buf_init(&html, 0);
+	buf_init(&what, 0);
+	if (task != NULL)
+		buf_printf(&what, "Task %s of partition %s of DAG %s", task, part, dag);
+	else
+		buf_printf(&what, "Partition %s of DAG %s", part, dag);
 	if (late) {
-		buf_printf(&subject, "[sluice] LATE: %s %s", dag, part);
+		buf_printf(&subject, "[sluice] LATE: %s%s%s %s", dag,
+			   task ? "." : "", task ? task : "", part);
 		if (due[0] != '\0')
 			buf_printf(&subject, " (due %s)", due);
-		buf_printf(&text, "Partition %s of DAG %s has not landed by its freshness deadline%s%s.\n\n",
-			   part, dag, due[0] ? " " : "", due);
+		buf_printf(&text, "%s has not landed by its freshness deadline%s%s.\n\n",
+			   what.data, due[0] ? " " : "", due);
 	} else {
-		buf_printf(&subject, "[sluice] recovered: %s %s", dag, part);
-		buf_printf(&text, "Partition %s of DAG %s has landed (it was late%s%s).\n\n",
-			   part, dag, due[0] ? ", due " : "", due);
+		buf_printf(&subject, "[sluice] recovered: %s%s%s %s", dag,
+			   task ? "." : "", task ? task : "", part);
+		buf_printf(&text, "%s has landed (it was late%s%s).\n\n",
+			   what.data, due[0] ? ", due " : "", due);
 	}
 	compose_start(&html, &text);
 	field_add(&text, &html, "DAG:", dag);
+	if (task != NULL)
+		field_add(&text, &html, "Task:", task);
 	field_add(&text, &html, "Partition:", part);
 	field_add(&text, &html, "Due:", due);
 	field_add(&text, &html, late ? "Why:" : "Was:", ev->error);
 	buf_adds(&html, "</table>\n");
 	opts = compose_end(ev, &subject, &text, &html, link);
 	free(link);
+	buf_free(&what);
 	free(dag);
 	free(part);
 	free(due);
+	free(task);
 	return opts;
 }
 

@@ -27,7 +27,8 @@
 struct notify_event {
 	const char *kind;	/* "failure" | "retry" | "success" | "sla_miss"
 				 * | "late" | "recovered" (a partition of a
-				 * DAG with freshness:, task NULL; why in
+				 * DAG with freshness:, task NULL, or of a
+				 * task's own freshness:, task set; why in
 				 * error, the deadline in sla_deadline) */
 	const char *dag, *task, *partition, *run_id;
 	int try_number, max_tries;	/* try n of m */

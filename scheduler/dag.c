@@ -863,6 +863,10 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
+	if ((v = task_get(d, src, "freshness")) != NULL && !ynode_is_null(v) &&
+	    ynode_get_duration(d, v, "freshness", &t->freshness_ms, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
 	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, "on_failure", &s, err) < 0 ||
 		    check_hook(d, v, "on_failure", s, dag->param_decls, err) < 0) {

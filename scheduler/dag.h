@@ -101,6 +101,9 @@ struct task {
 	int notify_on;			/* EMAIL_ON_* bits, for webhooks */
 	char **notify;			/* webhook names (sluice.yaml), or NULL */
 	int64_t sla_ms;			/* 0 = none; after the partition's end */
+	int64_t freshness_ms;		/* 0 = none: its own freshness:, the
+					 * instance must succeed this long after
+					 * the partition's end (sched_fresh.c) */
 	char *on_failure;		/* commands, or NULL */
 	char *on_success;
 	char *description;

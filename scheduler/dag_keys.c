@@ -196,7 +196,13 @@ const struct dag_key_value dag_key_notes[] = {
 	  "was due, max_active_runs holds it) or which tasks of its run are "
 	  "running, waiting or failed; when it lands a recovery notice follows. "
 	  "A paused DAG alerts too, saying so, unless freshness_when_paused: "
-	  "false. /metrics has sluice_partitions_late{dag=...}." },
+	  "false. /metrics has sluice_partitions_late{dag=...}. freshness: on a "
+	  "task means the same for that task's instance of each partition: it "
+	  "must succeed that long after the interval ends; if not, the task is "
+	  "late in that partition, alerted once naming the task (to the task's "
+	  "email and notify when it names them, else the DAG's) with why, then "
+	  "a recovery notice; the map of the dataset that task produces shows "
+	  "it late. A task without its own freshness: has the DAG's." },
 	{ "Webhooks",
 	  "notify: [NAME] on a DAG or a task posts its events to webhooks defined "
 	  "in sluice.yaml's webhooks: (url, format: json or slack, secret_header "
@@ -473,6 +479,9 @@ const struct dag_key dag_keys_task[] = {
 	  "[failure, retry, sla_miss]", dag_email_on_values, 0, 0, 0 },
 	{ "sla", DKT_DURATION, 0, NULL,
 	  "the task should have succeeded this long after its partition ended (see SLAs)",
+	  "2h", NULL, 0, 0, 1 },
+	{ "freshness", DKT_DURATION, 0, NULL,
+	  "in a scheduled DAG, the task's instance must succeed this long after its partition's interval ends; if not, that task is late in the partition: alerted once naming the task, then a recovery notice (see Freshness)",
 	  "2h", NULL, 0, 0, 1 },
 	{ "on_failure", DKT_COMMAND, 0, NULL,
 	  "a /bin/sh line run when a try failed for good (see Hooks)",

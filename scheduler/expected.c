@@ -69,14 +69,26 @@ expected_freshness(const struct dag *d, const struct expected_partition *p,
 		   const struct expected_run *run, int64_t now,
 		   enum expected_state base)
 {
+	return expected_freshness_task(d, NULL, p, run, now, base);
+}
+
+enum expected_state
+expected_freshness_task(const struct dag *d, const struct task *t,
+			const struct expected_partition *p,
+			const struct expected_run *run, int64_t now,
+			enum expected_state base)
+{
+	int64_t fresh_ms = t != NULL && t->freshness_ms > 0 ? t->freshness_ms :
+			   d->freshness_ms;
+
 	/* stale: it succeeded, then an input it used succeeded again; a
 	 * re-run (queued, running) or a failure says more than stale */
 	if (base == EXPECTED_SUCCESS && run != NULL && run->stale != 0)
 		return EXPECTED_STALE;
-	/* late: freshness: passed since the interval ended, not landed */
-	if (d->freshness_ms > 0 && base != EXPECTED_SUCCESS &&
-	    base != EXPECTED_FUTURE &&
-	    now >= p->end_s + d->freshness_ms / 1000)
+	/* late: freshness: (the task's own, else the DAG's) passed since
+	 * the interval ended, not landed */
+	if (fresh_ms > 0 && base != EXPECTED_SUCCESS &&
+	    base != EXPECTED_FUTURE && now >= p->end_s + fresh_ms / 1000)
 		return EXPECTED_LATE;
 	return base;
 }
@@ -85,6 +97,16 @@ int
 expected_map(const struct dag *d, int64_t from_s, int64_t to_s, int64_t now,
 	     const struct expected_run *runs, size_t nruns, size_t max,
 	     struct expected_partition **out, size_t *n, struct sl_err *err)
+{
+	return expected_map_task(d, NULL, from_s, to_s, now, runs, nruns, max,
+				 out, n, err);
+}
+
+int
+expected_map_task(const struct dag *d, const struct task *task, int64_t from_s,
+		  int64_t to_s, int64_t now, const struct expected_run *runs,
+		  size_t nruns, size_t max, struct expected_partition **out,
+		  size_t *n, struct sl_err *err)
 {
 	struct expected_partition *v = NULL;
 	size_t cap = 0, k = 0, r = 0;
@@ -128,8 +150,8 @@ expected_map(const struct dag *d, int64_t from_s, int64_t to_s, int64_t now,
 			run = &runs[r];
 			p->run = (long)r;
 		}
-		p->state = expected_freshness(d, p, run, now,
-					      expected_classify(run, end, now));
+		p->state = expected_freshness_task(d, task, p, run, now,
+						   expected_classify(run, end, now));
 		t = end;
 	}
 	*out = v;

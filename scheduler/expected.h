@@ -22,7 +22,8 @@
  * successful run an upstream change made stale (dag_runs.stale, set by
  * the needs: rules) is stale; late is a partition of a DAG with
  * freshness: whose interval ended at least that long ago and that has not
- * succeeded (scheduler/sched_fresh.c alerts on it).
+ * succeeded (scheduler/sched_fresh.c alerts on it); in the map of a
+ * task's instances, by the task's own freshness: when it has one.
  */
 #ifndef SLUICE_EXPECTED_H
 #define SLUICE_EXPECTED_H
@@ -34,6 +35,7 @@
 #include "scheduler/state.h"
 
 struct dag;
+struct task;
 
 enum expected_state {
 	EXPECTED_MISSING,
@@ -81,6 +83,15 @@ enum expected_state expected_freshness(const struct dag *d,
 				       const struct expected_partition *p,
 				       const struct expected_run *run,
 				       int64_t now, enum expected_state base);
+/* The same for task t's instance (run as t's instance makes it,
+ * store_map_task_runs): late by t's own freshness:, else the DAG's. t
+ * NULL: expected_freshness. */
+enum expected_state expected_freshness_task(const struct dag *d,
+					    const struct task *t,
+					    const struct expected_partition *p,
+					    const struct expected_run *run,
+					    int64_t now,
+					    enum expected_state base);
 
 /*
  * The partitions of d whose start is in [from_s, to_s] (and in the DAG's
@@ -94,6 +105,13 @@ int expected_map(const struct dag *d, int64_t from_s, int64_t to_s,
 		 int64_t now, const struct expected_run *runs, size_t nruns,
 		 size_t max, struct expected_partition **out, size_t *n,
 		 struct sl_err *err);
+/* The same map of task t's instances (runs as t's instance makes them):
+ * late by expected_freshness_task. t NULL: expected_map. */
+int expected_map_task(const struct dag *d, const struct task *t,
+		      int64_t from_s, int64_t to_s, int64_t now,
+		      const struct expected_run *runs, size_t nruns,
+		      size_t max, struct expected_partition **out, size_t *n,
+		      struct sl_err *err);
 
 /* The step between the starts of the partitions, in seconds, when it is
  * the same for all of them; 0 when it varies (a daily DAG across a DST

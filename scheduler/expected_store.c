@@ -100,8 +100,9 @@ expected_store_range_task(struct store *s, const struct dag *d,
 		runs[i].failed = out->runs[i].failed;
 		runs[i].stale = out->runs[i].stale;
 	}
-	rc = expected_map(d, lo, hi, now, runs, out->nruns, max, &out->v,
-			  &out->n, err);
+	rc = expected_map_task(d, task != NULL ? dag_task(d, task) : NULL, lo,
+			       hi, now, runs, out->nruns, max, &out->v,
+			       &out->n, err);
 	free(runs);
 	if (rc < 0) {
 		expected_store_free(out);

@@ -188,6 +188,13 @@ struct dag_load_state {
 	int active_backfill;		/* of which in the backfill lane */
 	int active_tasks;		/* tries holding slots */
 	int paused;
+	/* sched_fresh.c: the settled start of the DAG's freshness map: at
+	 * its last full check every partition starting in [fresh_from,
+	 * fresh_to] had succeeded with no open alert, and fresh_count runs
+	 * (starts summing to fresh_sum) had succeeded there; fresh_dag NULL:
+	 * none known */
+	const struct dag *fresh_dag;
+	int64_t fresh_from, fresh_to, fresh_count, fresh_sum;
 	struct dag_load_state *next;
 };
 
@@ -547,6 +554,8 @@ json_t *sched_webhook_payload(const struct notify_event *ev,
 /* sched_fresh.c: freshness: alerts, checked at the start and every
  * minute on the monotonic timer. */
 void sched_fresh_start(struct sched *s);
+/* One pass over every DAG with freshness: (the timer's; bench/fresh_eval). */
+void sched_fresh_pass(struct sched *s);
 
 /* sched_retention.c: with retention: in the config, `db clean` as a child
  * 10 s after the start and hourly. */

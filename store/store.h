@@ -715,5 +715,10 @@ int store_fresh_open(struct store *s, const char *dag,
 		     void *arg);
 /* It landed: 1 when this records it (send the notice), 0, -1. */
 int store_fresh_recovered(struct store *s, const char *dag, const char *key);
+/* How many runs of dag whose start is in [from_s, to_s] succeeded, and
+ * the sum of their starts (from an index alone: the freshness check's
+ * test that a settled range has not changed). 0 or -1. */
+int store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
+			int64_t to_s, int64_t *count, int64_t *sum);
 
 #endif

@@ -169,6 +169,28 @@ store_fresh_open(struct store *s, const char *dag,
 }
 
 int
+store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
+		    int64_t to_s, int64_t *count, int64_t *sum)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT count(*), coalesce(sum(start_s), 0) FROM dag_runs "
+	    "WHERE dag_id = ?1 AND state = 'success' AND start_s BETWEEN ?2 AND ?3");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from_s);
+	sqlite3_bind_int64(st, 3, to_s);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*sum = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
 store_fresh_recovered(struct store *s, const char *dag, const char *key)
 {
 	sqlite3_stmt *st = store_stmt(s,

@@ -7,14 +7,19 @@
  * restart), then a recovery notice each when they land. A paused DAG's
  * partitions without runs are late too, saying the DAG is paused, unless
  * freshness_when_paused: false. A DAG whose upstream never arrives is
- * late saying which need it waits for.
+ * late saying which need it waits for. A task's own freshness: makes
+ * that task late (not the DAG), alerted once naming it, then recovered.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
+#include <jansson.h>
+
+#include "operators/notify.h"
 #include "scheduler/config.h"
+#include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
@@ -177,6 +182,111 @@ test_upstream_never_arrived(void)
 	h_close();
 }
 
+/* freshness: on a task: publish must succeed 2h after the interval ends;
+ * the DAG has none of its own. */
+static void
+test_task_level(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "tk.yaml", "dag: tk\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			     "email: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n"
+			     "  publish: {command: \"true\", after: [load], freshness: 2h}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	/* 00:30: 22:00's publish is due at 01:00 */
+	h_open(files, NULL);
+	CHECK(h_dag("tk")->freshness_ms == 0);
+	CHECK(dag_task(h_dag("tk"), "publish")->freshness_ms == 2 * 3600 * 1000LL);
+	CHECK_EQ_INT(0, notes("late publish " P22));
+	h_advance(29 * 60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late publish " P22));
+	h_advance(2 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late publish " P22));
+	CHECK_EQ_INT(0, notes("late publish " P23));
+	CHECK_EQ_INT(0, notes("late - " P22));
+	CHECK(store_fresh_open(h_store(), "tk", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR(P22 " publish", w.key);
+	CHECK_EQ_STR("its run: publish: waits for upstream load (running)", w.why);
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late publish " P22));
+	/* it lands: one recovery notice naming the task */
+	CHECK(h_end("load", P22, 0) == 0);
+	CHECK(h_end("publish", P22, 0) == 0);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered publish " P22));
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered publish " P22));
+	w.n = 0;
+	CHECK(store_fresh_open(h_store(), "tk", why_row, &w) == 0);
+	CHECK_EQ_INT(0, w.n);
+	h_close();
+}
+
+/* The email of a task's late partition names the task. */
+static void
+test_task_email(void)
+{
+	static char *to[] = { "oncall@example.com", NULL };
+	struct notify_event ev;
+	json_t *o;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = "late";
+	ev.dag = "tk";
+	ev.task = "publish";
+	ev.partition = P22;
+	ev.error = "its run: publish: waits for upstream load (running)";
+	ev.sla_deadline = "2024-01-10T01:00:00+00:00";
+	ev.to = to;
+	o = notify_compose(&ev);
+	CHECK_EQ_STR("[sluice] LATE: tk.publish " P22 " (due 2024-01-10T01:00:00+00:00)",
+		     json_string_value(json_object_get(o, "subject")));
+	CHECK(strstr(json_string_value(json_object_get(o, "body")),
+		     "Task publish of partition " P22 " of DAG tk has not landed") != NULL);
+	json_decref(o);
+	ev.task = NULL;
+	o = notify_compose(&ev);
+	CHECK_EQ_STR("[sluice] LATE: tk " P22 " (due 2024-01-10T01:00:00+00:00)",
+		     json_string_value(json_object_get(o, "subject")));
+	json_decref(o);
+}
+
+/* A partition that landed on time and was checked many times, then marked
+ * failed long after its deadline: late at the next check (the pass skips
+ * checked partitions only while their successful runs stay the same). */
+static void
+test_landed_then_failed(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "lf.yaml", "dag: lf\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	/* 01:01: 00:00's run starts; it lands at once */
+	h_advance(31 * 60 * 1000LL);
+	CHECK(h_end_all() >= 1);
+	/* 03:01: checked every minute since, never late */
+	h_advance(120 * 60 * 1000LL);
+	CHECK(h_end_all() >= 0);
+	h_advance(60 * 1000LL);
+	CHECK_EQ_INT(0, notes("late - 2024-01-10T00:00:00+00:00"));
+	CHECK_EQ_STR("success", h_run_state("lf", "2024-01-10T00:00:00+00:00"));
+	CHECK(h_mark("lf", "load", "2024-01-10T00:00:00+00:00", "failed", 0) >= 0);
+	CHECK_EQ_STR("failed", h_run_state("lf", "2024-01-10T00:00:00+00:00"));
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	h_close();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,5 +297,8 @@ main(int argc, char **argv)
 	RUN(test_late_then_recovered);
 	RUN(test_paused);
 	RUN(test_upstream_never_arrived);
+	RUN(test_task_level);
+	RUN(test_landed_then_failed);
+	RUN(test_task_email);
 	return UNIT_END();
 }
