@@ -1,4 +1,9 @@
-/* sched_harness.c: the deterministic scheduler harness (see sched_harness.h). */
+/*
+ * sched_harness.c: the deterministic scheduler harness (see
+ * sched_harness.h). Past 800 lines on purpose: the fake clock, the fake
+ * executor and the fake notifier are one world the real scheduler runs
+ * in, and each h_* call steps all three together.
+ */
 #include "tests/sched_harness.h"
 
 #include <fcntl.h>

@@ -5,6 +5,7 @@
  * properties over random instants: next/prev are inverse, and agree with
  * a brute-force walk minute by minute that uses the C library's
  * localtime (not the offset cache cron uses).
+ * (Past 800 lines: most of it is the hand-worked table of ticks.)
  */
 #include "scheduler/cron.h"
 

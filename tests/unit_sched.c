@@ -2,7 +2,9 @@
  * unit_sched.c: scheduling rules, driven through the real scheduler by the
  * deterministic harness (tests/sched_harness.h): a fake clock, a fake
  * executor, a temporary database; no sleeps, no processes. These pin down
- * today's behaviour; a change that breaks a rule fails here.
+ * today's behaviour; a change that breaks a rule fails here. Long on
+ * purpose: one table-driven case per rule of the core scheduler; newer
+ * concerns have files of their own (unit_sched_<topic>.c).
  */
 #include <limits.h>
 #include <signal.h>
