@@ -60,7 +60,8 @@ grep -E '^[a-z_]+_(ms|milliseconds|minutes|hours|bytes_kb)[{ ]' "$T/metrics.txt"
 stop_pid "$SCHED_PID"
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
-sl web --port "$PORT" >>"$T/web.log" 2>&1 &
+# (not through sl: $! must be the web process, not a shell running sl)
+"$SLUICE" --home "$H" web --port "$PORT" >>"$T/web.log" 2>&1 &
 on_exit "stop_pid $!"
 wait_for 15 "web to serve $URL" curl -fsS "$URL/health"
 check "sluice web"
