@@ -17,7 +17,7 @@ const struct dag_key_value dag_trigger_rules[] = {
 	[TR_NONE_FAILED] = { "none_failed", "no upstream task failed or is upstream_failed (skipped ones are fine)" },
 	[TR_NONE_SKIPPED] = { "none_skipped", "every upstream task finished and none was skipped" },
 	[TR_NONE_FAILED_MIN_ONE_SUCCESS] = { "none_failed_min_one_success", "none failed and at least one succeeded" },
-	[TR_ALWAYS] = { "always", "runs as soon as the run starts, whatever its upstream does" },
+	[TR_ALWAYS] = { "always", "runs as soon as the run starts, whatever its upstream does (after a branch task upstream has decided: see Skips and branches)" },
 	{ NULL, NULL },
 };
 
@@ -321,9 +321,12 @@ const struct dag_key_value dag_key_notes[] = {
 	  "tasks follow their trigger rules (all_success skips, all_done and "
 	  "none_failed run). branch: true makes a task pick which of its direct "
 	  "downstream tasks run: it writes branch=NAME[,NAME...] to "
-	  "$SLUICE_OUTPUT; once it succeeded, the direct downstream tasks not "
-	  "named are skipped whatever their trigger rules (also one cleared "
-	  "alone later), and theirs follow their trigger rules; a name that is "
+	  "$SLUICE_OUTPUT. Its direct downstream tasks wait until it has ended, "
+	  "whatever their trigger rules (always included). Once it succeeded, "
+	  "the direct downstream tasks not named are skipped whatever their "
+	  "trigger rules (also one cleared alone later), and theirs follow their "
+	  "trigger rules; the named ones, and all of them when the branch task "
+	  "failed or was skipped, follow their trigger rules. A name that is "
 	  "not a direct downstream task fails it, saying so; writing no branch "
 	  "skips them all. A task that joins the branches again usually wants "
 	  "trigger_rule: none_failed_min_one_success.\n\n"

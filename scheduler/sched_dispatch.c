@@ -182,13 +182,13 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 	}
 	if (t->nsetups > 0 && sched_teardown_setup_pending(ti))
 		return;
-	dec = t->is_teardown ? sched_teardown_decide(ti, &c) :
-			       trigger_eval((int)t->trigger_rule, &c);
+	if ((unchosen = sched_output_unchosen(s, ti)) < 0)
+		return;		/* its branch task has not decided yet */
+	dec = unchosen ? TRIGGER_SKIP :
+	    t->is_teardown ? sched_teardown_decide(ti, &c) :
+			     trigger_eval((int)t->trigger_rule, &c);
 	if (dec == TRIGGER_WAIT)
 		return;
-	unchosen = dec == TRIGGER_RUN && sched_output_unchosen(s, ti);
-	if (unchosen)
-		dec = TRIGGER_SKIP;
 	if (dec == TRIGGER_RUN) {
 		if (t->depends_on_past && !past_ok(s, ti))
 			return;

@@ -461,9 +461,10 @@ json_t *sched_output_load(struct sched *s, struct ti *ti);
  * else 0. */
 int sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
 		     const char *error, char *why, size_t n);
-/* Does a branch task directly upstream of ti (succeeded) not name it?
- * Then ti is skipped whatever its trigger rule says (also after a clear
- * of ti alone). */
+/* A branch task directly upstream of ti that has not ended holds ti,
+ * whatever its trigger rule: -1. Once they all ended: 1 when one that
+ * succeeded did not name ti (then ti is skipped whatever its trigger rule
+ * says, also after a clear of ti alone), else 0 (its rule decides). */
 int sched_output_unchosen(struct sched *s, struct ti *ti);
 
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */

@@ -3,8 +3,9 @@
  * scheduler: cleared before the try starts, read and stored with the task
  * instance when it ends, given to the templates of downstream tasks; and
  * what follows from a try's end besides success and failure: a
- * skip_exit_code makes the task skipped, a branch task's choice skips the
- * direct downstream tasks it did not name (see sched_internal.h).
+ * skip_exit_code makes the task skipped; a branch task holds its direct
+ * downstream tasks until it has ended, then skips those it did not name
+ * (see sched_internal.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -168,6 +169,14 @@ sched_output_unchosen(struct sched *s, struct ti *ti)
 	json_t *outputs = NULL;
 	int unchosen = 0;
 
+	/* a branch task that has not ended holds its direct downstream
+	 * tasks, whatever their trigger rule (always included) */
+	for (int i = 0; i < t->nupstream; i++) {
+		const struct task *up = &dag->tasks[t->upstream[i]];
+
+		if (up->branch && !ti_state_done(ti->run->tis[up->index].state))
+			return -1;
+	}
 	for (int i = 0; i < t->nupstream && !unchosen; i++) {
 		const struct task *up = &dag->tasks[t->upstream[i]];
 		const json_t *branch;

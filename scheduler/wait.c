@@ -366,17 +366,28 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 	} else if (state == TI_NONE) {
 		struct upstream_counts c;
 		json_t *up = upstream_reason(d, t, tis, &c);
-		const struct task *setup = NULL;
+		const struct task *setup = NULL, *branch = NULL;
 
 		/* a task of a setup's scope waits for the setup to end (after
 		 * a clear it runs again first: dag_scope.h) */
 		for (int k = 0; k < t->nsetups && setup == NULL; k++)
 			if (!ti_state_done(state_of(ti_named(tis, d->tasks[t->setups[k]].name))))
 				setup = &d->tasks[t->setups[k]];
+		/* a branch task holds its direct downstream tasks until it
+		 * has ended, whatever their trigger rules (sched_output.c) */
+		for (int k = 0; k < t->nupstream && branch == NULL; k++)
+			if (d->tasks[t->upstream[k]].branch &&
+			    !ti_state_done(state_of(ti_named(tis, d->tasks[t->upstream[k]].name))))
+				branch = &d->tasks[t->upstream[k]];
 		if (setup != NULL) {
 			json_decref(up);
 			res = reason(WAIT_UPSTREAM, "waits for its setup %s (%s)", setup->name,
 				     ti_state_name(state_of(ti_named(tis, setup->name))));
+		} else if (branch != NULL) {
+			json_decref(up);
+			res = reason(WAIT_UPSTREAM, "waits for its branch task %s to decide (%s)",
+				     branch->name,
+				     ti_state_name(state_of(ti_named(tis, branch->name))));
 		/* a teardown waits for all of its upstream, whatever their
 		 * states (dag_scope.h) */
 		} else if (t->is_teardown ? c.done < c.total :
