@@ -21,6 +21,7 @@
 #include "scheduler/dag_groups.h"
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_needs.h"
+#include "scheduler/dag_clusters.h"
 #include "scheduler/dag_outputs.h"
 #include "scheduler/dag_notify.h"
 #include "scheduler/dag_params.h"
@@ -1386,6 +1387,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	for (int i = 0; i < dag->ntasks; i++)
 		if (dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
 				      &lc->cur) < 0 && load_note(lc) < 0)
+			goto fail;
+	for (int i = 0; i < dag->ntasks; i++)
+		if (dag_clusters_check(d, dag, &dag->tasks[i], srcs[i].node,
+				       &lc->cur) < 0 && load_note(lc) < 0)
 			goto fail;
 	if (lc->nerr > 0)
 		goto fail;

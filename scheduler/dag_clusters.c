@@ -1,0 +1,50 @@
+/* dag_clusters.c: cluster_from: names an upstream task that makes a
+ * cluster (see dag_clusters.h). */
+#include "scheduler/dag_clusters.h"
+
+#include <string.h>
+
+#include "operators/operator.h"
+#include "scheduler/dag_outputs.h"
+
+/* Does task t make a cluster whose id a task after it can take? */
+static int
+makes_cluster(const struct task *t)
+{
+	const char *backend = json_string_value(json_object_get(t->options,
+								"backend"));
+
+	return strcmp(t->op->name, "cluster_job") == 0 && backend != NULL &&
+	       strcmp(backend, "emr") == 0 &&
+	       json_object_get(t->options, "create_cluster") != NULL;
+}
+
+int
+dag_clusters_check(struct ydoc *d, struct dag *dag, struct task *t,
+		   ynode_t *node, struct sl_err *err)
+{
+	const char *from = json_string_value(json_object_get(t->options,
+							     "cluster_from"));
+	const struct task *up;
+	ynode_t *v;
+
+	if (from == NULL)
+		return 0;
+	v = node != NULL ? ymap_get(d, node, "cluster_from") : NULL;
+	if (v == NULL)
+		v = node;
+	up = dag_task(dag, from);
+	if (up == NULL)
+		return ydoc_err(d, v, err,
+				"tasks.%s.cluster_from: the DAG has no task '%s'",
+				t->name, from);
+	if (up == t || !dag_outputs_upstream(dag, t, up))
+		return ydoc_err(d, v, err,
+				"tasks.%s.cluster_from: '%s' is not upstream of '%s' (the cluster must exist before this task runs: add it to after:)",
+				t->name, from, t->name);
+	if (!makes_cluster(up))
+		return ydoc_err(d, v, err,
+				"tasks.%s.cluster_from: '%s' makes no cluster (a cluster_job with backend: emr and create_cluster: does)",
+				t->name, from);
+	return 0;
+}
