@@ -13,8 +13,9 @@
  *     executors:
  *       mine: {type: plugin, path: /usr/lib/sluice/my_exec.so, ...}
  *
- * sluice refuses a plug-in whose ops->abi_version differs from
- * SL_EXECUTOR_ABI (a plug-in built against another version of this header).
+ * sluice refuses a plug-in whose ops->abi_version is not between
+ * SL_EXECUTOR_ABI_OLDEST and SL_EXECUTOR_ABI (a plug-in built against
+ * another version of this header).
  *
  * Threading and the event loop: every callback is called on the
  * scheduler's thread, from its libevent loop (the event_base handed to
@@ -34,6 +35,13 @@
  *      end of sl_exec_task. A version-1 plug-in still loads: its
  *      descriptor ends at destroy, so read the version-2 fields only
  *      through SL_EXEC_OP(), and it never reads the new task fields.
+ *   3  task outputs: an executor leaves what the try wrote to its
+ *      $SLUICE_OUTPUT at task->output_path before it calls done (the
+ *      field is the same as in version 2; version 3 makes it a promise,
+ *      see output_path below). No field or callback moved: a version-1
+ *      or version-2 plug-in still loads, and its tries' outputs are read
+ *      from output_path all the same (they arrive when the try ran on
+ *      this machine with task->env as given, and are lost otherwise).
  */
 #ifndef SLUICE_EXECUTOR_H
 #define SLUICE_EXECUTOR_H
@@ -45,7 +53,7 @@
 extern "C" {
 #endif
 
-#define SL_EXECUTOR_ABI 2
+#define SL_EXECUTOR_ABI 3
 /* The oldest version this sluice still loads. */
 #define SL_EXECUTOR_ABI_OLDEST 1
 
@@ -103,12 +111,23 @@ struct sl_exec_task {
 	 * ignore it. Added within version 2: the scheduler is its only
 	 * caller. */
 	char *const *secrets;
-	/* The local file the try's $SLUICE_OUTPUT names (env holds it):
-	 * a remote executor points $SLUICE_OUTPUT at a file on its host
-	 * instead and copies that back here when the try ends, before
-	 * done. NULL: none. It is always log_path with ".output" for its
-	 * ".log" ending: a try followed after a restart (adopt) copies its
-	 * output there. Added within version 2, as secrets. */
+	/* The try's output (docs/DAGS.md, Task outputs): the local file the
+	 * try's $SLUICE_OUTPUT names (env holds it). The scheduler removes
+	 * it before start() and reads it when done comes, so an executor
+	 * of version 3 or later must have the try's output there by the
+	 * time it calls done:
+	 *  - a try that runs on this machine with env as given writes it
+	 *    there itself: nothing to do;
+	 *  - a try that runs elsewhere (another host, a container, a batch
+	 *    system) gets $SLUICE_OUTPUT pointed at a file of its own there
+	 *    (replace the variable in the env it runs with); when the try
+	 *    ends, copy that file here (at least its first 65,537 bytes: the
+	 *    scheduler refuses an output past 64 KiB, saying so), remove it
+	 *    there, then call done. No file here means the try wrote none.
+	 * NULL: the try has no output file (nothing to copy). It is always
+	 * log_path with ".output" for its ".log" ending, so a try followed
+	 * after a restart (adopt) copies its output there. In the struct
+	 * since version 2 (as secrets); a promise since version 3. */
 	const char *output_path;
 };
 

@@ -1,7 +1,9 @@
 /*
  * plugin.c: load executor plug-ins with dlopen. A plug-in is refused
- * unless it was built against this sluice's executor.h (same
- * SL_EXECUTOR_ABI) and fills in every required callback.
+ * unless it was built against an executor.h this sluice still supports
+ * (SL_EXECUTOR_ABI_OLDEST to SL_EXECUTOR_ABI: from version 3 it promises
+ * to bring its tries' outputs back, see executor.h) and fills in every
+ * required callback.
  */
 #include "build-config.h"
 

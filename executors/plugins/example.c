@@ -18,6 +18,7 @@
  *         path: /usr/local/lib/sluice/sluice-example.so
  *         slots: 2                 # this plug-in's own keys follow
  *         marker: hello
+ *         remote_dir: /tmp/example-remote   # optional, see below
  *
  * Rules every executor follows (executor.h says the same):
  *  - Everything runs on the scheduler's thread, inside its libevent loop.
@@ -29,6 +30,13 @@
  *    pidfd becomes readable).
  *  - Copy whatever you keep from the task: the scheduler frees it after
  *    start() returns.
+ *  - The try's output ($SLUICE_OUTPUT, key=value lines) must be at
+ *    task->output_path when done() is called. A try run here with the
+ *    env as given writes it there itself. With remote_dir set, this
+ *    plug-in acts as an executor whose tries run on another host would:
+ *    the try's $SLUICE_OUTPUT is a file of its own under remote_dir (the
+ *    "remote" side), copied to output_path when the try ends, then
+ *    removed, before done().
  *
  * This file uses only libc and libevent (sluice links libevent, so a
  * plug-in loaded into it can use libevent without linking it itself).
@@ -57,8 +65,10 @@ struct example {
 	struct event_base *base;
 	char *name;
 	char *marker;		/* value of SLUICE_EXAMPLE_PLUGIN */
+	char *remote_dir;	/* tries' outputs live here first, or NULL */
 	int slots;
 	int running;
+	unsigned serial;	/* names the tries' remote output files */
 };
 
 /* One running try: the handle start() returns. */
@@ -71,6 +81,8 @@ struct example_try {
 	long long kill_grace_ms;
 	long long started_ms;
 	char token[64];
+	char *remote_output;	/* the try's $SLUICE_OUTPUT, or NULL */
+	char *output_path;	/* where the scheduler reads it */
 	sl_exec_done_fn done;
 	void *done_arg;
 };
@@ -131,12 +143,47 @@ static void *example_create(struct event_base *base, const char *name,
 		ex->marker = strndup(v + 1, strcspn(v + 1, "\""));
 	else
 		ex->marker = strdup("1");
+	if ((v = json_find(config_json, "remote_dir")) != NULL && *v == '"')
+		ex->remote_dir = strndup(v + 1, strcspn(v + 1, "\""));
 	return ex;
 }
 
 static int example_slots(void *inst)
 {
 	return ((struct example *)inst)->slots;
+}
+
+/* Bring the try's output back from the "remote" side: its first 65,537
+ * bytes (the scheduler refuses more than 64 KiB, saying so) to
+ * output_path, then remove it there. A real remote executor transfers
+ * it from its host here. No file: the try wrote no output. Returns NULL,
+ * or why it could not. */
+static const char *example_fetch_output(struct example_try *t)
+{
+	static char why[512];
+	char buf[65537];
+	ssize_t n, got = 0;
+	int in, out;
+
+	in = open(t->remote_output, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return errno == ENOENT ? NULL : strerror(errno);
+	while (got < (ssize_t)sizeof buf &&
+	       (n = read(in, buf + got, sizeof buf - (size_t)got)) > 0)
+		got += n;
+	close(in);
+	unlink(t->remote_output);
+	out = open(t->output_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		   0644);
+	if (out < 0 || write(out, buf, (size_t)got) != got) {
+		snprintf(why, sizeof why, "cannot copy the output to %s: %s",
+			 t->output_path, strerror(errno));
+		if (out >= 0)
+			close(out);
+		return why;
+	}
+	close(out);
+	return NULL;
 }
 
 /* The child has exited: collect its status and report it. This runs from
@@ -158,6 +205,9 @@ static void example_exited(evutil_socket_t fd, short what, void *arg)
 		res.signal = WTERMSIG(status);
 	else
 		res.exit_code = WEXITSTATUS(status);
+	/* the output is in place before done() */
+	if (t->remote_output != NULL && t->output_path != NULL)
+		res.error = example_fetch_output(t);
 	t->ex->running--;
 	/* Done exactly once; after it, the handle is ours to free. */
 	t->done(t->done_arg, &res);
@@ -165,6 +215,8 @@ static void example_exited(evutil_socket_t fd, short what, void *arg)
 	if (t->ev_kill)		/* only made by a kill */
 		event_free(t->ev_kill);
 	close(t->pidfd);
+	free(t->remote_output);
+	free(t->output_path);
 	free(t);
 }
 
@@ -174,7 +226,7 @@ static void *example_start(void *inst, const struct sl_exec_task *task,
 {
 	struct example *ex = inst;
 	struct example_try *t;
-	char *marker_env;
+	char *marker_env, *output_env = NULL, *remote_output = NULL;
 	int log_fd, stdin_fd, n;
 	pid_t pid;
 
@@ -212,6 +264,18 @@ static void *example_start(void *inst, const struct sl_exec_task *task,
 		close(stdin_fd);
 		return NULL;
 	}
+	/* the "remote" side: the try's own output file there */
+	if (ex->remote_dir != NULL && task->output_path != NULL &&
+	    (asprintf(&remote_output, "%s/%s.%s.try%d.%u.output",
+		      ex->remote_dir, task->dag, task->task,
+		      task->try_number, ex->serial++) < 0 ||
+	     asprintf(&output_env, "SLUICE_OUTPUT=%s", remote_output) < 0)) {
+		snprintf(err, errlen, "out of memory");
+		free(marker_env);
+		close(log_fd);
+		close(stdin_fd);
+		return NULL;
+	}
 	dprintf(log_fd, "example plug-in %s: try %d on localhost\n", ex->name,
 		task->try_number);
 
@@ -219,6 +283,8 @@ static void *example_start(void *inst, const struct sl_exec_task *task,
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		free(marker_env);
+		free(output_env);
+		free(remote_output);
 		close(log_fd);
 		close(stdin_fd);
 		return NULL;
@@ -238,6 +304,8 @@ static void *example_start(void *inst, const struct sl_exec_task *task,
 		if (task->env)
 			environ = (char **)task->env;
 		putenv(marker_env);
+		if (output_env != NULL)
+			putenv(output_env);
 		execvp(task->argv[0], task->argv);
 		dprintf(2, "cannot run %s: %s\n", task->argv[0],
 			strerror(errno));
@@ -245,6 +313,7 @@ static void *example_start(void *inst, const struct sl_exec_task *task,
 	}
 	setpgid(pid, pid);	/* also here: no race with an early kill() */
 	free(marker_env);
+	free(output_env);
 	close(log_fd);
 	close(stdin_fd);
 
@@ -256,6 +325,8 @@ static void *example_start(void *inst, const struct sl_exec_task *task,
 	t->done = done;
 	t->done_arg = arg;
 	t->started_ms = mono_ms();
+	t->remote_output = remote_output;
+	t->output_path = remote_output != NULL ? strdup(task->output_path) : NULL;
 	t->kill_grace_ms = task->kill_grace_ms > 0 ? task->kill_grace_ms : 5000;
 	snprintf(t->token, sizeof t->token, "pgid=%d", (int)pid);
 	/* A pidfd turns "the child exited" into an fd event: no SIGCHLD
@@ -328,6 +399,7 @@ static void example_destroy(void *inst)
 
 	free(ex->name);
 	free(ex->marker);
+	free(ex->remote_dir);
 	free(ex);
 }
 
