@@ -4,7 +4,9 @@
 # look-back window is late and alerted once by email (a real SMTP server)
 # and webhook (the loopback receiver), saying the DAG is paused; /metrics
 # counts them; once unpaused its runs land and a recovery notice follows
-# for each, and the gauge goes back to 0.
+# for each, and the gauge goes back to 0. A partition late at the DAG's
+# level and at a task's counts once; a DAG with only a task's freshness
+# has the gauge too.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_smtp
 
@@ -53,7 +55,31 @@ notify: [ops]
 tasks:
   load: {command: "true"}
 YAML
+# a partition late at the DAG's level and at a task's counts once in the
+# gauge (one alert row each); a DAG with only a task's freshness has one
+yesterday=$(date -u -d "@$(( $(date +%s) / 86400 * 86400 - 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
+cat >"$H/dags/both.yaml" <<YAML
+dag: both
+schedule: "@daily"
+start: $yesterday
+freshness: 1s
+tasks:
+  load: {command: "true", freshness: 1s}
+YAML
+cat >"$H/dags/taskonly.yaml" <<YAML
+dag: taskonly
+schedule: "@daily"
+start: $yesterday
+tasks:
+  load: {command: "true", freshness: 1s}
+YAML
 start_standalone
+alerts() { [ "$(q "SELECT count(*) FROM freshness_alerts WHERE dag_id = '$1'")" = "$2" ]; }
+wait_for 30 "both levels of both's partition to be late" alerts both 2
+wait_for 30 "taskonly's partition to be late" alerts taskonly 1
+metrics=$(curl -sS "$URL/metrics")
+assert_contains "$metrics" 'sluice_partitions_late{dag="both"} 1'
+assert_contains "$metrics" 'sluice_partitions_late{dag="taskonly"} 1'
 three() { [ "$(mails LATE)" -ge 3 ] && [ "$(hooks late)" -ge 3 ]; }
 wait_for 30 "three late alerts" three
 assert_eq 3 "$(mails LATE)" "late emails"

@@ -7,6 +7,7 @@
 #include "web/web_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scheduler/sched.h"
@@ -91,43 +92,72 @@ durations(struct buf *b, struct store *s)
 	return store_durations(s, bounds, (int)SL_ARRAY_LEN(bounds), durations_cb, b);
 }
 
+/* The open freshness alerts, counted as distinct partitions per DAG: a
+ * partition late at the DAG's level and at its tasks' has a row for each
+ * (store_fresh_open gives them ordered by DAG and partition start). */
+struct late_count {
+	json_t *counts;		/* {"dag": N} */
+	char *dag;		/* the previous row's DAG and partition */
+	int64_t start_s;
+};
+
 static void
 late_cb(void *arg, const char *dag, const char *key, int64_t start_s,
 	const char *why)
 {
-	json_t *counts = arg;
+	struct late_count *lc = arg;
 
 	(void)key;
-	(void)start_s;
 	(void)why;
-	json_object_set_new(counts, dag, json_integer(
-	    json_integer_value(json_object_get(counts, dag)) + 1));
+	if (lc->dag != NULL && strcmp(lc->dag, dag) == 0 &&
+	    lc->start_s == start_s)
+		return;		/* the same partition, another level */
+	free(lc->dag);
+	lc->dag = xstrdup(dag);
+	lc->start_s = start_s;
+	json_object_set_new(lc->counts, dag, json_integer(
+	    json_integer_value(json_object_get(lc->counts, dag)) + 1));
+}
+
+/* Has the DAG a freshness, its own or one of its tasks'? */
+static int
+has_freshness(const struct dag *d)
+{
+	if (d->freshness_ms > 0)
+		return 1;
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i].freshness_ms > 0)
+			return 1;
+	return 0;
 }
 
 /* Late partitions (freshness:, sched_fresh.c) not landed yet, per DAG
- * with freshness (0 when none). */
+ * with a freshness (0 when none): each partition once, however many of
+ * its levels (the DAG, its tasks) are late. */
 static int
 partitions_late(struct buf *b, struct store *s, const struct dagbag *bag)
 {
-	json_t *counts = json_object();
+	struct late_count lc = { json_object(), NULL, 0 };
+	int rc = store_fresh_open(s, NULL, late_cb, &lc);
 
-	if (store_fresh_open(s, NULL, late_cb, counts) < 0) {
-		json_decref(counts);
+	free(lc.dag);
+	if (rc < 0) {
+		json_decref(lc.counts);
 		return -1;
 	}
-	buf_adds(b, "# HELP sluice_partitions_late Partitions past their DAG's freshness that have not landed.\n"
+	buf_adds(b, "# HELP sluice_partitions_late Partitions past their DAG's or a task's freshness that have not landed.\n"
 		    "# TYPE sluice_partitions_late gauge\n");
 	for (int i = 0; i < bag->n; i++) {
 		const struct dag *d = bag->entries[i].dag;
 
-		if (d == NULL || d->freshness_ms <= 0)
+		if (d == NULL || !has_freshness(d))
 			continue;
 		buf_adds(b, "sluice_partitions_late{dag=\"");
 		label(b, d->name);
 		buf_printf(b, "\"} %lld\n",
-			   (long long)json_integer_value(json_object_get(counts, d->name)));
+			   (long long)json_integer_value(json_object_get(lc.counts, d->name)));
 	}
-	json_decref(counts);
+	json_decref(lc.counts);
 	return 0;
 }
 
