@@ -72,6 +72,17 @@ expected_freshness(const struct dag *d, const struct expected_partition *p,
 	return expected_freshness_task(d, NULL, p, run, now, base);
 }
 
+int
+expected_has_freshness(const struct dag *d)
+{
+	if (d->freshness_ms > 0)
+		return 1;
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i].freshness_ms > 0)
+			return 1;
+	return 0;
+}
+
 enum expected_state
 expected_freshness_task(const struct dag *d, const struct task *t,
 			const struct expected_partition *p,

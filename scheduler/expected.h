@@ -83,6 +83,8 @@ enum expected_state expected_freshness(const struct dag *d,
 				       const struct expected_partition *p,
 				       const struct expected_run *run,
 				       int64_t now, enum expected_state base);
+/* Has d a freshness: of its own or on one of its tasks? */
+int expected_has_freshness(const struct dag *d);
 /* The same for task t's instance (run as t's instance makes it,
  * store_map_task_runs): late by t's own freshness:, else the DAG's. t
  * NULL: expected_freshness. */

@@ -370,14 +370,7 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 static int
 fresh_wanted(const struct dag *d)
 {
-	if (d->schedule == NULL)
-		return 0;
-	if (d->freshness_ms > 0)
-		return 1;
-	for (int i = 0; i < d->ntasks; i++)
-		if (d->tasks[i].freshness_ms > 0)
-			return 1;
-	return 0;
+	return d->schedule != NULL && expected_has_freshness(d);
 }
 
 /* One DAG: its own freshness, then each task's; open: every open alert. */

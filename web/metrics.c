@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/expected.h"
 #include "scheduler/sched.h"
 #include "store/store.h"
 
@@ -119,18 +120,6 @@ late_cb(void *arg, const char *dag, const char *key, int64_t start_s,
 	    json_integer_value(json_object_get(lc->counts, dag)) + 1));
 }
 
-/* Has the DAG a freshness, its own or one of its tasks'? */
-static int
-has_freshness(const struct dag *d)
-{
-	if (d->freshness_ms > 0)
-		return 1;
-	for (int i = 0; i < d->ntasks; i++)
-		if (d->tasks[i].freshness_ms > 0)
-			return 1;
-	return 0;
-}
-
 /* Late partitions (freshness:, sched_fresh.c) not landed yet, per DAG
  * with a freshness (0 when none): each partition once, however many of
  * its levels (the DAG, its tasks) are late. */
@@ -150,7 +139,7 @@ partitions_late(struct buf *b, struct store *s, const struct dagbag *bag)
 	for (int i = 0; i < bag->n; i++) {
 		const struct dag *d = bag->entries[i].dag;
 
-		if (d == NULL || !has_freshness(d))
+		if (d == NULL || !expected_has_freshness(d))
 			continue;
 		buf_adds(b, "sluice_partitions_late{dag=\"");
 		label(b, d->name);
