@@ -4,7 +4,8 @@
  * the deterministic harness (scheduler/sched_output.c, the hook in
  * sched_dispatch.c). Once it ended: succeeded, the tasks it did not name
  * are skipped and the named ones follow their rules; failed or skipped,
- * every direct downstream task follows its rule (always runs).
+ * every direct downstream task follows its rule (always runs). Meanwhile
+ * the API's waiting reason names the branch task.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include <jansson.h>
 
 #include "scheduler/config.h"
+#include "scheduler/sched_internal.h"
+#include "scheduler/wait.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
 
@@ -100,6 +103,19 @@ test_branch_holds_downstream(void)
 			  p, h_running(NULL));
 		CHECK_MSG(strcmp("none", STATE("a", p)) == 0, "%s a: %s", p, STATE("a", p));
 		CHECK_MSG(strcmp("none", STATE("b", p)) == 0, "%s b: %s", p, STATE("b", p));
+		/* the API says why a waits */
+		{
+			struct sched *sc = h_sched();
+			json_t *why = NULL;
+
+			sl_err_clear(&err);
+			CHECK_EQ_INT(0, wait_explain_ti(h_store(), sc->cfg, &sc->execs, &sc->bag,
+							h_dag("br"), p, "a", h_now(), &why, &err));
+			CHECK_EQ_STR("upstream", json_string_value(json_object_get(why, "kind")));
+			CHECK_EQ_STR("waits for its branch task pick to decide (running)",
+				     json_string_value(json_object_get(why, "text")));
+			json_decref(why);
+		}
 		/* a pass more changes nothing */
 		h_advance(60000);
 		CHECK_MSG(h_running(NULL) == 1, "%s: %d tries run before pick ended",
