@@ -58,7 +58,7 @@ curl -sS -b "$T/jar" "$URL/datasets" > "$T/page.html"
 # cells: [[state, partition, href]...], note}
 strip() {
 	/usr/bin/python3 - "$T/page.html" "$1" "$2" <<'PY'
-import html.parser, json, sys
+import html.parser, json, sys, urllib.parse
 page, name, field = sys.argv[1], sys.argv[2], sys.argv[3]
 class P(html.parser.HTMLParser):
     def __init__(s):
@@ -71,7 +71,8 @@ class P(html.parser.HTMLParser):
         if "ds-day" in c.split(): s.out["pads"].append(0)
         if "ds-day-label" in c.split(): s.label = True
         if "ds-pad" in c.split(): s.out["pads"][-1] += 1
-        if tag == "a" and "mc" in c.split(): s.out["cells"].append([a["data-state"], a["data-partition"], a["href"]])
+        if tag == "a" and "mc" in c.split():
+            s.out["cells"].append([c.split()[1][2:], urllib.parse.parse_qs(a["href"].split("?")[1])["at"][0], a["href"]])
         if "ds-strip-note" in c.split(): s.note = True
     def handle_endtag(s, tag):
         if tag == "td": s.note = False
@@ -89,7 +90,7 @@ states() { strip "$1" cells | /usr/bin/python3 -c 'import json,sys,collections; 
 # daily: 30 days in one line
 assert_eq '"ds-line"' "$(strip d.daily kind)" "a daily producer: one line"
 assert_eq "failed=1 future=1 missing=27 success=1" "$(states d.daily)" "30 days: the run that landed, the failed one, today"
-assert_eq "[\"success\", \"$(dkey -2)\", \"/dags/daily?at=$(pct "$(dkey -2)")\"]" \
+assert_eq "[\"success\", \"$(dkey -2)\", \"/dags/daily?at=$(dkey -2 | sed 's/+/%2B/')\"]" \
 	"$(strip d.daily cells | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[-3]))')" \
 	"day -2 landed, a link to the grid at it"
 assert_eq "\"$(dkey 0)\"" "$(strip d.daily cells | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[-1][1]))')" "the last cell is today"
