@@ -54,6 +54,7 @@
   // each start's offset from the reply's utc_offsets ([from_s, offset] by from)
   function offsetsOf(v, spans) {
     const out = new Int32Array(v.length);
+    if (spans.length < 2) return out.fill(spans.length ? spans[0][1] : 0);   // one offset (UTC): no search
     let k = 0;
     for (let i = 0; i < v.length; i++) {
       while (k + 1 < spans.length && spans[k + 1][0] <= v[i]) k++;
