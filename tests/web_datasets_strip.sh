@@ -14,30 +14,14 @@ printf 'dags_paused_at_creation: true\n' >> "$H/sluice.yaml"
 now=$(date +%s)
 DAY0=$((now / 86400 * 86400))
 HSTART=$((now / 3600 * 3600 - 50 * 3600))
-cat > "$H/dags/daily.yaml" <<YAML
-dag: daily
-schedule: "@daily"
-timezone: UTC
-start: $(date -u -d "@$((DAY0 - 60 * 86400))" +%Y-%m-%dT%H:%M:%SZ)
-tasks:
-  t: {command: "true", produces: [d.daily]}
-YAML
-cat > "$H/dags/berlin.yaml" <<YAML
-dag: berlin
-schedule: "@hourly"
-timezone: Europe/Berlin
-start: $(date -u -d "@$HSTART" +%Y-%m-%dT%H:%M:%SZ)
-tasks:
-  t: {command: "true", produces: [d.berlin]}
-YAML
-cat > "$H/dags/quarter.yaml" <<YAML
-dag: quarter
-schedule: "*/15 * * * *"
-timezone: UTC
-start: $(date -u -d "@$((DAY0 - 20 * 86400))" +%Y-%m-%dT%H:%M:%SZ)
-tasks:
-  t: {command: "true", produces: [d.quarter]}
-YAML
+# producer NAME SCHEDULE ZONE START_S: DAG NAME whose task t produces d.NAME
+producer() {
+	printf 'dag: %s\nschedule: "%s"\ntimezone: %s\nstart: %s\ntasks:\n  t: {command: "true", produces: [d.%s]}\n' \
+		"$1" "$2" "$3" "$(date -u -d "@$4" +%Y-%m-%dT%H:%M:%SZ)" "$1" > "$H/dags/$1.yaml"
+}
+producer daily "@daily" UTC $((DAY0 - 60 * 86400))
+producer berlin "@hourly" Europe/Berlin "$HSTART"
+producer quarter "*/15 * * * *" UTC $((DAY0 - 20 * 86400))
 start_standalone
 has_rows() { [ "$(q "SELECT count(*) FROM dags")" = 3 ]; }
 wait_for 15 "the DAGs' rows" has_rows
