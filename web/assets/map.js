@@ -8,13 +8,18 @@
 // (or, on one without a run, selects it).
 // A dataset's page (web/pages_datasets.c) draws the producing task's map
 // the same way: data-api names its endpoint, clicks open the producer's
-// grid. Uses app.js's helpers (window.sluice).
+// grid. Uses app.js's helpers (window.sluice) once the page has loaded.
 'use strict';
 
 (function () {
   const root = document.getElementById('map');
-  if (!root || !window.sluice) return;
-  const { api, el, status, consequenceLines } = window.sluice;
+  if (!root) return;
+  // app.js's helpers, looked up when used: this script runs where the page
+  // ends, before app.js (deferred), so the year is drawn without waiting
+  // for it; the first use of any of them comes after the page has loaded
+  const api = (...a) => window.sluice.api(...a), el = (...a) => window.sluice.el(...a);
+  const status = (...a) => window.sluice.status(...a);
+  const consequenceLines = (...a) => window.sluice.consequenceLines(...a);
   const enc = encodeURIComponent;
   const dag = root.dataset.dag;
   const canChange = root.dataset.canChange === '1';
@@ -385,7 +390,11 @@
   document.getElementById('map-clear-failed')?.addEventListener('click', () => clearRange(true));
   document.getElementById('map-clear-range')?.addEventListener('click', () => clearRange(false));
 
-  load().catch((e) => status(e.message, true));
+  // the map in the page is drawn now; without one (a range naming
+  // nothing) the first load asks the API once app.js is there
+  const start = () => load().catch((e) => status(e.message, true));
+  if (inline || window.sluice) start();
+  else document.addEventListener('DOMContentLoaded', start);
   // live: poll the compact map while the page is visible and no dialog is open
   setInterval(() => {
     if (!document.hidden && modal.hidden && !drag) load().catch(() => { /* the next poll tries again */ });
