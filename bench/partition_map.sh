@@ -5,9 +5,16 @@
 # the last three runs running. Prints, for the compact form (the map
 # page's poll) and the full form, the median and p95 wall time of REPEAT
 # requests and the server's CPU time per request, and `sluice status`'s
-# wall time. Target: <= 50 ms. Usage: bench/partition_map.sh
-# [SLUICE_BINARY] (default: build/sluice). Not part of `make check`: it
-# measures, it does not assert.
+# wall time. Target: <= 50 ms. Then, when Debian's Chromium, node and
+# tests/node_modules/playwright-core are here, the map page's first paint
+# of that year (tests/browser/partition_map_paint.mjs: PAINT_LOADS loads,
+# default 15, each in a fresh browser context then once more with the
+# assets cached; target: <= 200 ms). BASE=OTHER_BINARY serves the same
+# database from a second `sluice web` of that binary and alternates the
+# loads between the two, so a change is compared with its base under the
+# same load. Usage: bench/partition_map.sh [SLUICE_BINARY] (default:
+# build/sluice). Not part of `make check`: it measures, it does not
+# assert.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 SLUICE=${1:-$here/../build/sluice}
@@ -16,7 +23,8 @@ REPEAT=${REPEAT:-30}
 PY=/usr/bin/python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-mapbench.XXXXXX")
 WEBPID=
-cleanup() { [ -n "$WEBPID" ] && kill "$WEBPID" 2>/dev/null; rm -rf "$W"; }
+BASEPID=
+cleanup() { [ -n "$WEBPID" ] && kill "$WEBPID" 2>/dev/null; [ -n "$BASEPID" ] && kill "$BASEPID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -70,6 +78,29 @@ for form in compact full; do
 	printf '%-8s partitions/running/failed/future %s, %s bytes: median %s ms, p95 %s ms, server CPU %s ms a request\n' \
 		"$form" "$n" "$size" "$med" "$p95" "$(awk -v a="$c0" -v b="$c1" -v n="$REPEAT" 'BEGIN {printf "%.1f", (b - a) / n}')"
 done
+
+# the map page's first paint, in headless Chromium
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null && [ -d "$here/../tests/node_modules/playwright-core" ]; then
+	URLS=$URL
+	if [ -n "${BASE:-}" ]; then
+		BPORT=$(free_port)
+		"$BASE" --home "$W" web --port "$BPORT" >"$W/web-base.log" 2>&1 &
+		BASEPID=$!
+		wait_http "http://127.0.0.1:$BPORT"
+		URLS="http://127.0.0.1:$BPORT $URL"
+		echo "first paint: base $BASE at http://127.0.0.1:$BPORT, new $SLUICE at $URL, alternated"
+	fi
+	echo "first paint, load average before $(cut -d" " -f1-3 /proc/loadavg)"
+	URLS=$URLS PAGE="/dags/wide/map" USER=bench PASSWORD=bench-password LOADS=${PAINT_LOADS:-15} \
+		node "$here/../tests/browser/partition_map_paint.mjs" > "$W/paint.out"
+	grep -v '^#' "$W/paint.out" > "${PAINT_LOG:-/dev/null}"
+	grep '^#' "$W/paint.out"
+	echo "first paint, load average after $(cut -d" " -f1-3 /proc/loadavg)"
+	[ -n "$BASEPID" ] && kill "$BASEPID"
+	BASEPID=
+else
+	echo "first paint: skipped (needs /usr/bin/chromium, node and tests/node_modules/playwright-core)"
+fi
 kill "$WEBPID"
 WEBPID=
 t0=$(date +%s%N)

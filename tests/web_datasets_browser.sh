@@ -1,6 +1,7 @@
 #!/bin/bash
 # Datasets and the clear previews across DAGs in headless Chromium: the
-# Datasets page from the nav (producers, consumers), a dataset's page with
+# Datasets page from the nav (producers, consumers, each dataset's recent
+# partitions as a strip whose cells open the grid), a dataset's page with
 # its map (the producing task's hours: the two failed loads show), and a
 # clear of lake's hours, from the partition map's Clear range and from
 # the grid's Clear…, whose preview lists the report hours that re-run as
@@ -54,7 +55,7 @@ wait_for 120 "46 successful hours of report" report_done
 SHOTS=${WEB_SHOTS:-$PWD/tests/shots-datasets}
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
-URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS K3=$(key 3) K5=$(key 5) K10=$(key 10) \
+URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS K3=$(key 3) K5=$(key 5) K10=$(key 10) K7=$(key 7) K30=$(key 30) \
 	node "$SLUICE_SRCDIR/tests/browser/datasets.mjs" | tee "$T/browser.out" ||
 	fail "browser test failed (screenshots in $SHOTS)"
 # the grid's clear of lake's hour 10 (confirmed in the browser) re-ran
@@ -62,7 +63,7 @@ URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS K3=$(key 3) K5=$(key 5) K10=$(key 10) \
 reran() { [ "$(ti_field report "$(key 10)" sum try_number)" = 2 ] && ti_is report "$(key 10)" sum success; }
 wait_for 60 "report's hour 10 to re-run" reran
 assert_eq 1 "$(ti_field report "$(key 9)" sum try_number)" "the hour before it did not"
-for s in 01-datasets 02-dataset-map 03-map-clear-preview 04-grid-clear-preview; do
+for s in 01-datasets 01b-datasets-cell-grid 02-dataset-map 03-map-clear-preview 04-grid-clear-preview; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_datasets_browser: ok"

@@ -48,8 +48,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 {
 	const char *from = web_query(r, "from"), *to = web_query(r, "to");
 
-	buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/map.css\">"
-		     "<script src=\"/static/map.js\" defer></script>");
+	buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/map.css\">");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
 		     "id=\"map-from\" size=\"20\" placeholder=\"the DAG's start, at most a year back\"");
@@ -118,6 +117,10 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 		     "<div class=\"buttons\"><button id=\"map-preview-cancel\" type=\"button\">Cancel</button>"
 		     "<button id=\"map-preview-confirm\" type=\"button\" class=\"primary\">Confirm</button>"
 		     "</div></div></div>");
+	/* last, and not deferred: the script draws the map in the page as soon
+	 * as it is parsed, before app.js (deferred) runs and before a first
+	 * frame without the map */
+	buf_adds(b, "<script src=\"/static/map.js\"></script>");
 }
 
 enum web_result

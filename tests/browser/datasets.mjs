@@ -2,11 +2,12 @@
 // tests/web_datasets_browser.sh: DAG lake, two days of hours, land
 // produces s3://bucket/prefix/, load produces lake.trades and failed at
 // two hours; DAG report needs lake.trades). Sets URL, OPS_PW, SHOTS and
-// the keys K3, K5 (a range for the map's Clear range) and K10 (a cell
-// the grid clears). Every wait is a bounded wait for a state.
+// the keys K3, K5 (a range for the map's Clear range), K10 (a cell
+// the grid clears) and K7, K30 (load's failed hours). Every wait is a
+// bounded wait for a state.
 import { check, journey } from './lib.mjs';
 
-const { URL, OPS_PW, SHOTS, K3, K5, K10 } = process.env;
+const { URL, OPS_PW, SHOTS, K3, K5, K10, K7, K30 } = process.env;
 const WAIT = 30000;
 await journey(1400, 900, SHOTS, async (page, shot) => {
   const consequences = (sel) => page.locator(sel + ' .consequence').evaluateAll((xs) =>
@@ -26,7 +27,29 @@ await journey(1400, 900, SHOTS, async (page, shot) => {
     'lake.trades: produced by lake.load');
   check((await page.locator('#datasets tr.dataset[data-name="lake.trades"] .ds-consumers').textContent()).startsWith('report'),
     'lake.trades: needed by report');
+  // each with its recent partitions: a strip of state cells, one row per day
+  const strip = (name) => page.locator(`#datasets tr.dataset[data-name="${name}"] .ds-strip a.mc`).evaluateAll((as) =>
+    as.map((a) => ({ state: a.className.replace(/^mc m-/, ''), href: a.getAttribute('href'),
+      partition: new URLSearchParams(a.getAttribute('href').split('?')[1]).get('at') })));
+  const trades = await strip('lake.trades');
+  const failed = trades.filter((c) => c.state === 'failed').map((c) => c.partition);
+  check(trades.length === 48 && trades.filter((c) => c.state === 'success').length === 46,
+    'lake.trades: a strip of its 48 hours, 46 landed: ' + trades.length);
+  check(JSON.stringify(failed) === JSON.stringify([K7, K30]), 'the two failed loads: ' + failed.join(', '));
+  check(trades.every((c) => c.href.startsWith('/dags/lake?at=')), 'each cell links to the grid at it');
+  check((await strip('s3://bucket/prefix/')).filter((c) => c.state === 'success').length === 48,
+    's3://bucket/prefix/: 48 landed');
+  const days = await page.locator('#datasets tr.dataset[data-name="lake.trades"] .ds-strip .ds-day').count();
+  check(days >= 2 && days <= 3, 'a row per day: ' + days);
+  check((await page.locator('#datasets tr.dataset[data-name="lake.trades"] .ds-count[data-state="failed"]').textContent()) === '2 failed',
+    'the strip counts the failed');
   await shot('01-datasets');
+  // a cell opens the producer's grid at that partition
+  await page.locator(`#datasets tr.dataset[data-name="lake.trades"] .ds-strip a.mc[href="/dags/lake?at=${K7.replace('+', '%2B')}"]`).click();
+  await page.locator('#grid tr.target').first().waitFor({ timeout: WAIT });
+  check(await page.locator(`#grid tr.target[data-partition="${K7}"]`).count() === 1, 'a failed cell opens lake\'s grid at ' + K7);
+  await shot('01b-datasets-cell-grid');
+  await page.goto(URL + '/datasets');
 
   // --- a dataset's page: its map, the producing task's hours ---
   await page.click('#datasets tr.dataset[data-name="lake.trades"] a.ds-name');

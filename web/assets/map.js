@@ -8,13 +8,18 @@
 // (or, on one without a run, selects it).
 // A dataset's page (web/pages_datasets.c) draws the producing task's map
 // the same way: data-api names its endpoint, clicks open the producer's
-// grid. Uses app.js's helpers (window.sluice).
+// grid. Uses app.js's helpers (window.sluice) once the page has loaded.
 'use strict';
 
 (function () {
   const root = document.getElementById('map');
-  if (!root || !window.sluice) return;
-  const { api, el, status, consequenceLines } = window.sluice;
+  if (!root) return;
+  // app.js's helpers, looked up when used: this script runs where the page
+  // ends, before app.js (deferred), so the year is drawn without waiting
+  // for it; the first use of any of them comes after the page has loaded
+  const api = (...a) => window.sluice.api(...a), el = (...a) => window.sluice.el(...a);
+  const status = (...a) => window.sluice.status(...a);
+  const consequenceLines = (...a) => window.sluice.consequenceLines(...a);
   const enc = encodeURIComponent;
   const dag = root.dataset.dag;
   const canChange = root.dataset.canChange === '1';
@@ -29,12 +34,13 @@
   const css = getComputedStyle(document.documentElement);
   const colors = {};
   const color = (state) => colors[state] || (colors[state] = css.getPropertyValue('--m-' + state).trim() || '#ccc');
+  const MISSING_EDGE = '#d9363e', SEL = 'rgba(29,35,48,.55)';
 
   let names = {};          // code -> state name
   let codes = '';          // one code per partition
   let starts = [];         // their starts (s)
   let offs = [];           // the zone's offset at each start (s)
-  let L = null;            // the layout: pos, labels, cols, rows, cell size
+  let L = null;            // the layout: rowOf, colOf, labels, cols, rows, cell size
   let at = null;           // row * cols + col -> index + 1
   let layoutKey = '';
   let sel = null;          // {a, b}: a selected range of indexes
@@ -52,7 +58,8 @@
   const key = (i) => keyOf(starts[i], offs[i]);
   // each start's offset from the reply's utc_offsets ([from_s, offset] by from)
   function offsetsOf(v, spans) {
-    const out = new Array(v.length);
+    const out = new Int32Array(v.length);
+    if (spans.length < 2) return out.fill(spans.length ? spans[0][1] : 0);   // one offset (UTC): no search
     let k = 0;
     for (let i = 0; i < v.length; i++) {
       while (k + 1 < spans.length && spans[k + 1][0] <= v[i]) k++;
@@ -61,46 +68,50 @@
     return out;
   }
 
-  // Where each partition goes: [row, column] from 0, and the axis labels
-  // ([x or row, text] per side).
+  // Where each partition goes: its row and column from 0, and the axis
+  // labels ([x or row, text] per side).
   function layout(step) {
-    const n = starts.length, pos = new Array(n), top = [], left = [];
+    const n = starts.length, rowOf = new Int32Array(n), colOf = new Int32Array(n), top = [], left = [];
     const localDay = (i) => Math.floor((starts[i] + offs[i]) / 86400);
     const month = (day) => new Date(day * 86400000).toISOString().slice(0, 7);
+    const firstOfMonth = (day) => new Date(day * 86400000).getUTCDate() === 1;
     if (step === 3600 && n > 0) {
       // hourly: a column per local day, a row per hour (a repeated hour: row 25)
       const first = localDay(0);
       let prevDay = -1, prevHour = -1, rows = 24;
       for (let i = 0; i < n; i++) {
-        const day = localDay(i), hour = Math.floor(((starts[i] + offs[i]) % 86400) / 3600);
+        const local = starts[i] + offs[i], day = Math.floor(local / 86400);
+        const hour = Math.floor((local - day * 86400) / 3600);
         let row = hour;
         if (day === prevDay && hour <= prevHour) { row = 24; rows = 25; }
-        pos[i] = [row, day - first];
-        if (day !== prevDay && (i === 0 || new Date(day * 86400000).getUTCDate() === 1))
-          top.push([day - first, month(day)]);
+        rowOf[i] = row;
+        colOf[i] = day - first;
+        if (day !== prevDay && (i === 0 || firstOfMonth(day))) top.push([day - first, month(day)]);
         prevDay = day;
         prevHour = row === 24 ? 99 : hour;
       }
       for (const h of [0, 6, 12, 18]) left.push([h, pad(h) + ':00']);
       if (rows === 25) left.push([24, 'DST']);
-      return { pos, top, left, cols: localDay(n - 1) - first + 1, rows, kind: 'hourly' };
+      return { rowOf, colOf, top, left, cols: localDay(n - 1) - first + 1, rows, kind: 'hourly' };
     }
-    const daily = n > 1 && starts.slice(1, 40).every((t, k) => Math.abs(t - starts[k] - 86400) <= 3600);
+    let daily = n > 1;
+    for (let k = 1; daily && k < Math.min(n, 40); k++) daily = Math.abs(starts[k] - starts[k - 1] - 86400) <= 3600;
     if (daily) {
       // a calendar: a column per week (from Monday), a row per weekday
       const first = localDay(0), monday0 = first - ((first + 3) % 7);
       for (let i = 0; i < n; i++) {
         const day = localDay(i), week = Math.floor((day - monday0) / 7);
-        pos[i] = [(day + 3) % 7, week];
-        if (i === 0 || new Date(day * 86400000).getUTCDate() === 1) top.push([week, month(day)]);
+        rowOf[i] = (day + 3) % 7;
+        colOf[i] = week;
+        if (i === 0 || firstOfMonth(day)) top.push([week, month(day)]);
       }
       WEEKDAYS.forEach((w, k) => left.push([k, w]));
-      return { pos, top, left, cols: Math.floor((localDay(n - 1) - monday0) / 7) + 1, rows: 7, kind: 'daily' };
+      return { rowOf, colOf, top, left, cols: Math.floor((localDay(n - 1) - monday0) / 7) + 1, rows: 7, kind: 'daily' };
     }
     // a strip, 60 partitions a line
-    for (let i = 0; i < n; i++) pos[i] = [Math.floor(i / 60), i % 60];
+    for (let i = 0; i < n; i++) { rowOf[i] = Math.floor(i / 60); colOf[i] = i % 60; }
     for (let r = 0; r * 60 < n; r++) left.push([r, key(r * 60).slice(5, 16).replace('T', ' ')]);
-    return { pos, top, left, cols: Math.max(1, Math.min(n, 60)), rows: Math.max(1, Math.ceil(n / 60)), kind: 'strip' };
+    return { rowOf, colOf, top, left, cols: Math.max(1, Math.min(n, 60)), rows: Math.max(1, Math.ceil(n / 60)), kind: 'strip' };
   }
 
   function size() {
@@ -115,58 +126,81 @@
     canvas.style.height = h + 'px';
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     at = new Int32Array(L.cols * L.rows);
-    for (let i = 0; i < starts.length; i++) at[L.pos[i][0] * L.cols + L.pos[i][1]] = i + 1;
+    for (let i = 0; i < starts.length; i++) at[L.rowOf[i] * L.cols + L.colOf[i]] = i + 1;
   }
 
   const inSel = (i) => sel && i >= Math.min(sel.a, sel.b) && i <= Math.max(sel.a, sel.b);
   function cellXY(i) {
-    return [LEFT + L.pos[i][1] * (L.cw + GAP), TOP + L.pos[i][0] * (L.ch + GAP)];
+    return [LEFT + L.colOf[i] * (L.cw + GAP), TOP + L.rowOf[i] * (L.ch + GAP)];
   }
+  // one cell, drawn over what was there (a change of state, the selection)
   function drawCell(i) {
     const [x, y] = cellXY(i), state = names[codes[i]];
     ctx.clearRect(x - 1, y - 1, L.cw + 2, L.ch + 2);
     ctx.fillStyle = color(state);
     ctx.fillRect(x, y, L.cw, L.ch);
     if (state === 'missing') {
-      ctx.strokeStyle = '#d9363e';
+      ctx.strokeStyle = MISSING_EDGE;
       ctx.lineWidth = 1;
       ctx.strokeRect(x + 0.5, y + 0.5, Math.max(1, L.cw - 1), L.ch - 1);
     }
     if (inSel(i)) {
-      ctx.fillStyle = 'rgba(29,35,48,.55)';
+      ctx.fillStyle = SEL;
       ctx.fillRect(x, y, L.cw, 2);
       ctx.fillRect(x, y + L.ch - 2, L.cw, 2);
     }
   }
+
+  // a CSS colour as [r, g, b] (the canvas says how it reads it)
+  function rgbOf(c) {
+    ctx.fillStyle = '#000';
+    ctx.fillStyle = c;
+    const v = ctx.fillStyle;
+    if (v[0] === '#') return [1, 3, 5].map((k) => parseInt(v.slice(k, k + 2), 16));
+    return (v.match(/[\d.]+/g) || [0, 0, 0]).slice(0, 3).map(Number);
+  }
+  const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const word = ([r, g, b]) => little ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0;
+  const small = document.createElement('canvas');
+
+  // The whole map in a few calls: one pixel per cell (column, row) in a
+  // small image, scaled up without smoothing so each pixel fills its
+  // cell and the gap after it, the gaps cleared, then what goes over the
+  // fill (a missing cell's edge, the selection) and the labels.
   function draw() {
+    const stepX = L.cw + GAP, stepY = L.ch + GAP, n = starts.length, w = L.cols * stepX, h = L.rows * stepY;
+    const img = new ImageData(L.cols, L.rows), px = new Uint32Array(img.data.buffer), fill = new Uint32Array(128);
+    for (const [code, name] of Object.entries(names)) fill[code.charCodeAt(0) & 127] = word(rgbOf(color(name)));
+    for (let i = 0; i < n; i++) px[L.rowOf[i] * L.cols + L.colOf[i]] = fill[codes.charCodeAt(i) & 127];
+    small.width = L.cols;
+    small.height = L.rows;
+    small.getContext('2d').putImageData(img, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(small, LEFT, TOP, w, h);
+    for (let c = 0; c < L.cols; c++) ctx.clearRect(LEFT + c * stepX + L.cw, TOP, GAP, h);
+    for (let r = 0; r < L.rows; r++) ctx.clearRect(LEFT, TOP + r * stepY + L.ch, w, GAP);
+    const missing = Object.keys(names).find((c) => names[c] === 'missing');
+    for (let i = codes.indexOf(missing); missing && i >= 0; i = codes.indexOf(missing, i + 1)) drawCell(i);
+    if (sel) for (let i = Math.min(sel.a, sel.b); i <= Math.max(sel.a, sel.b); i++) drawCell(i);
     ctx.fillStyle = '#667085';
     ctx.font = '10.5px system-ui, sans-serif';
     ctx.textBaseline = 'top';
-    for (const [col, text] of L.top) ctx.fillText(text, LEFT + col * (L.cw + GAP), 2);
+    for (const [col, text] of L.top) ctx.fillText(text, LEFT + col * stepX, 2);
     ctx.textBaseline = 'middle';
-    for (const [row, text] of L.left) ctx.fillText(text, 2, TOP + row * (L.ch + GAP) + L.ch / 2);
-    // one colour at a time, then what goes over the fill
-    const byState = {};
-    for (let i = 0; i < starts.length; i++) (byState[codes[i]] = byState[codes[i]] || []).push(i);
-    for (const [code, list] of Object.entries(byState)) {
-      ctx.fillStyle = color(names[code]);
-      for (const i of list) {
-        const [x, y] = cellXY(i);
-        ctx.fillRect(x, y, L.cw, L.ch);
-      }
-      if (names[code] === 'missing' || sel) for (const i of list) if (names[code] === 'missing' || inSel(i)) drawCell(i);
-    }
+    for (const [row, text] of L.left) ctx.fillText(text, 2, TOP + row * stepY + L.ch / 2);
   }
 
   function counts() {
-    const n = {};
-    for (const c of codes) n[c] = (n[c] || 0) + 1;
+    const n = new Int32Array(128);
+    for (let i = 0; i < codes.length; i++) n[codes.charCodeAt(i) & 127]++;
+    const byName = {};
     for (const [code, name] of Object.entries(names)) {
+      byName[name] = n[code.charCodeAt(0) & 127];
       const b = document.querySelector('.map-count[data-count="' + name + '"]');
-      if (b) b.textContent = n[code] || 0;
+      if (b) b.textContent = byName[name];
     }
-    root.dataset.counts = JSON.stringify(Object.fromEntries(Object.entries(names).map(([c, s]) => [s, n[c] || 0])));
+    root.dataset.counts = JSON.stringify(byName);
   }
 
   let first = true;
@@ -187,7 +221,10 @@
     names = res.legend;
     const lk = res.count + ':' + res.start_s + ':' + res.step_s;
     if (lk !== layoutKey) {
-      starts = res.step_s ? Array.from({ length: res.count }, (_, i) => res.start_s + i * res.step_s) : (res.starts || []);
+      if (res.step_s) {
+        starts = new Float64Array(res.count);
+        for (let i = 0; i < res.count; i++) starts[i] = res.start_s + i * res.step_s;
+      } else starts = Float64Array.from(res.starts || []);
       offs = offsetsOf(starts, res.utc_offsets || []);
       codes = res.codes;
       layoutKey = lk;
@@ -353,7 +390,11 @@
   document.getElementById('map-clear-failed')?.addEventListener('click', () => clearRange(true));
   document.getElementById('map-clear-range')?.addEventListener('click', () => clearRange(false));
 
-  load().catch((e) => status(e.message, true));
+  // the map in the page is drawn now; without one (a range naming
+  // nothing) the first load asks the API once app.js is there
+  const start = () => load().catch((e) => status(e.message, true));
+  if (inline || window.sluice) start();
+  else document.addEventListener('DOMContentLoaded', start);
   // live: poll the compact map while the page is visible and no dialog is open
   setInterval(() => {
     if (!document.hidden && modal.hidden && !drag) load().catch(() => { /* the next poll tries again */ });

@@ -1,0 +1,90 @@
+// The partition map's first paint, measured in headless Chromium (Debian's)
+// for bench/partition_map.sh: LOADS loads of PAGE on each server of URLS
+// (space-separated; more than one: base and new, alternated load by load,
+// the order swapped every other round so neither always goes first).
+// Every load is a fresh browser context (nothing cached: a first visit)
+// carrying the session cookie of one login, and a warm one follows in
+// the same context (the assets cached, as on a reload). "map" is the
+// page's own stamp (data-painted-ms: performance.now() in the animation
+// frame after the canvas holding every partition of the range was drawn,
+// from navigation start); the others come from the Navigation and
+// Resource Timing entries. Prints one JSON line per load and, per server
+// and kind, the median, min and max of each figure.
+// Env: URLS, PAGE (a path), USER, PASSWORD, LOADS (default 15).
+import { chromium } from 'playwright-core';
+
+const { URLS, PAGE, USER, PASSWORD } = process.env;
+const LOADS = Number(process.env.LOADS || 15);
+const WAIT = 30000;
+const urls = URLS.split(' ').filter(Boolean);
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+// one login per server; its cookies start every fresh context
+const cookies = {};
+for (const url of urls) {
+  const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  const page = await ctx.newPage();
+  await page.goto(url + PAGE);
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login');
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  cookies[url] = await ctx.cookies();
+  await ctx.close();
+}
+
+async function measure(page, url) {
+  await page.goto(url + PAGE);
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+    const m = document.getElementById('map').dataset;
+    const counts = JSON.parse(m.counts);
+    const res = {};
+    for (const e of performance.getEntriesByType('resource'))
+      res[e.name.replace(/^.*\//, '')] = Math.round(e.responseEnd);
+    return {
+      html: Math.round(nav.responseEnd), bytes: nav.transferSize, dcl: Math.round(nav.domContentLoadedEventEnd),
+      fetched: Number(m.fetchedMs), rendered: Number(m.renderedMs), map: Number(m.paintedMs),
+      fcp: fcp ? Math.round(fcp.startTime) : null,
+      cells: Object.values(counts).reduce((a, b) => a + b, 0), res,
+    };
+  });
+}
+
+const runs = {};   // url -> kind -> [timing]
+for (let i = 0; i < LOADS; i++) {
+  const order = i % 2 ? [...urls].reverse() : urls;
+  for (const url of order) {
+    const ctx = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+    await ctx.addCookies(cookies[url]);
+    const page = await ctx.newPage();
+    const cold = await measure(page, url);
+    const warm = await measure(page, url);
+    await ctx.close();
+    for (const [kind, t] of [['cold', cold], ['warm', warm]]) {
+      if (t.cells < 8000) throw new Error('the map drew ' + t.cells + ' cells, not a year of hours');
+      ((runs[url] = runs[url] || {})[kind] = runs[url][kind] || []).push(t);
+      console.log(JSON.stringify({ load: i, url, kind, ...t }));
+    }
+  }
+}
+await browser.close();
+
+const med = (v) => { const s = [...v].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
+for (const url of urls)
+  for (const kind of ['cold', 'warm']) {
+    const list = runs[url][kind];
+    const line = ['html', 'dcl', 'fetched', 'rendered', 'map', 'fcp'].map((f) => {
+      const v = list.map((t) => t[f]).filter((x) => x !== null);
+      return v.length ? `${f} ${med(v)} (${Math.min(...v)}-${Math.max(...v)})` : `${f} -`;
+    }).join(', ');
+    console.log(`# ${url} ${kind}, median (min-max) ms of ${list.length} loads: ${line}; ` +
+      `the year drawn / 200 ms target: ${(med(list.map((t) => t.map)) / 200).toFixed(2)}`);
+  }
