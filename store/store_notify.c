@@ -191,6 +191,59 @@ store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
 }
 
 int
+store_fresh_open_of(struct store *s, const char *const *dags, size_t n,
+		    void (*fn)(void *arg, const char *dag, const char *key,
+			       int64_t start_s, const char *why),
+		    void *arg)
+{
+	/* over the partial index of the open alerts (unordered: the caller
+	 * sorts), not the primary key's, which holds every alert ever */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, partition_key, start_s, why FROM freshness_alerts "
+	    "WHERE dag_id IN (SELECT value FROM json_each(?1)) "
+	    "AND recovered_at IS NULL");
+	json_t *names = json_array();
+	char *text;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(names, json_string(dags[i]));
+	text = json_dumps(names, JSON_COMPACT);
+	json_decref(names);
+	if (st == NULL || text == NULL) {
+		free(text);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	free(text);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   sqlite3_column_int64(st, 2),
+		   (const char *)sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_fresh_versions(struct store *s,
+		     void (*fn)(void *arg, const char *dag, int64_t version),
+		     void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, version FROM dag_run_changes ORDER BY dag_id");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		   sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
 store_fresh_recovered(struct store *s, const char *dag, const char *key)
 {
 	sqlite3_stmt *st = store_stmt(s,
