@@ -382,16 +382,22 @@ fresh_checked(struct sched *s, const struct dag *d, struct dag_load_state *ds,
 		i++;
 	if (i > 0) {
 		if (ds->fresh_dag != d) {
+			/* a whole window: the range starts with m */
 			ds->fresh_dag = d;
 			ds->fresh_from = from;
+			ds->fresh_count = ds->fresh_sum = 0;
 		}
 		ds->fresh_to = m->v[i - 1].start_s;
-		if (store_fresh_settled(s->store, d->name, ds->fresh_from,
-					ds->fresh_to, &ds->fresh_count,
-					&ds->fresh_sum) < 0) {
-			ds->fresh_dag = NULL;
-			return;
-		}
+		/* what store_fresh_settled counts, from the runs read (m has
+		 * every run of the DAG starting in [from, now], in this
+		 * transaction's state; the range's part before from was
+		 * counted before and has not changed) */
+		for (size_t r = 0; r < m->nruns; r++)
+			if (m->runs[r].start_s <= ds->fresh_to &&
+			    m->runs[r].state == RUN_SUCCESS) {
+				ds->fresh_count++;
+				ds->fresh_sum += m->runs[r].start_s;
+			}
 	}
 	if (ds->fresh_dag != d)
 		return;		/* nothing due yet: read whole next pass */
