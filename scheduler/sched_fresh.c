@@ -61,7 +61,7 @@
 /* what one pass does at most: windows read whole, alerts and recovery
  * notices recorded; the rest waits for the next pass */
 #define FRESH_FULL_PER_PASS 8
-#define FRESH_RECORDS_PER_PASS 400
+#define FRESH_RECORDS_PER_PASS 200
 
 /* The open (late, not recovered) alerts of every DAG, read in one query
  * per pass, sorted by DAG and key; a DAG's are a slice [lo, hi). */
