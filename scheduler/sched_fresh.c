@@ -306,7 +306,11 @@ fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 {
 	struct notify_event ev;
 	char due[64];
+	char *const *to = t != NULL && t->email != NULL ? t->email : d->email;
+	char *const *hooks = t != NULL && t->notify != NULL ? t->notify : d->notify;
 
+	if ((to == NULL || to[0] == NULL) && (hooks == NULL || hooks[0] == NULL))
+		return;		/* no one to tell */
 	memset(&ev, 0, sizeof ev);
 	ev.kind = kind;
 	ev.dag = d->name;
@@ -315,10 +319,9 @@ fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 	ev.base_url = s->cfg->base_url;
 	ev.error = why;
 	ev.sla_deadline = tz_iso(d->tz, end_s + fresh_ms / 1000, due, sizeof due);
-	ev.to = t != NULL && t->email != NULL ? t->email : d->email;
+	ev.to = to;
 	sched_notify_send(s, &ev);
-	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success",
-			    t != NULL && t->notify != NULL ? t->notify : d->notify);
+	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success", hooks);
 }
 
 /* Whether this pass is d's turn to have its whole window read again: once
