@@ -582,11 +582,18 @@ fresh_read_open(struct sched *s, struct fresh_pass *fp,
 	const char **names = xcalloc((size_t)n + 1, sizeof *names);
 	size_t k = 0;
 
+	int64_t from = INT64_MAX;
+
 	for (int i = 0; i < n; i++)
-		if (fresh_reads(&plan[i]))
+		if (fresh_reads(&plan[i])) {
 			names[k++] = plan[i].d->name;
-	if (k > 0 && store_fresh_open_of(s->store, names, k, fresh_open_add,
-					 &fp->open) < 0)
+			if (plan[i].lo < from)
+				from = plan[i].lo;
+		}
+	/* an alert of a partition that left the window (never landed) is
+	 * no longer read */
+	if (k > 0 && store_fresh_open_of(s->store, names, k, from,
+					 fresh_open_add, &fp->open) < 0)
 		/* store_fresh_late still records each alert once */
 		sched_log("freshness: cannot read the late partitions: %s",
 			  store_errmsg(s->store));

@@ -192,6 +192,7 @@ store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
 
 int
 store_fresh_open_of(struct store *s, const char *const *dags, size_t n,
+		    int64_t from_s,
 		    void (*fn)(void *arg, const char *dag, const char *key,
 			       int64_t start_s, const char *why),
 		    void *arg)
@@ -201,7 +202,7 @@ store_fresh_open_of(struct store *s, const char *const *dags, size_t n,
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT dag_id, partition_key, start_s, why FROM freshness_alerts "
 	    "WHERE dag_id IN (SELECT value FROM json_each(?1)) "
-	    "AND recovered_at IS NULL");
+	    "AND recovered_at IS NULL AND start_s >= ?2");
 	json_t *names = json_array();
 	char *text;
 	int rc;
@@ -215,6 +216,7 @@ store_fresh_open_of(struct store *s, const char *const *dags, size_t n,
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, from_s);
 	free(text);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(arg, (const char *)sqlite3_column_text(st, 0),
