@@ -26,3 +26,10 @@ BEGIN
     INSERT INTO dag_run_changes (dag_id, version) VALUES (OLD.dag_id, 1)
         ON CONFLICT (dag_id) DO UPDATE SET version = version + 1;
 END;
+
+-- The open alerts of a DAG by partition start, so the pass reads only
+-- those of the part of a DAG's window it reads (after its checked range:
+-- usually none); it replaces the index on dag_id alone.
+DROP INDEX freshness_alerts_open;
+CREATE INDEX freshness_alerts_open ON freshness_alerts (dag_id, start_s)
+    WHERE recovered_at IS NULL;

@@ -573,31 +573,30 @@ fresh_reads(const struct fresh_plan *p)
 	return p->from != INT64_MAX || fresh_tasks(p->d);
 }
 
-/* The open alerts of the DAGs of plan[0..n) that read a map into
- * fp->open, sorted. */
+/* The open alerts of the DAGs of plan[0..n) that read a map, of the
+ * partitions they read (from where the DAG-level map starts, or the whole
+ * window for the tasks' maps), into fp->open, sorted. */
 static void
 fresh_read_open(struct sched *s, struct fresh_pass *fp,
 		const struct fresh_plan *plan, int n)
 {
 	const char **names = xcalloc((size_t)n + 1, sizeof *names);
+	int64_t *from = xcalloc((size_t)n + 1, sizeof *from);
 	size_t k = 0;
 
-	int64_t from = INT64_MAX;
-
-	for (int i = 0; i < n; i++)
-		if (fresh_reads(&plan[i])) {
-			names[k++] = plan[i].d->name;
-			if (plan[i].lo < from)
-				from = plan[i].lo;
-		}
-	/* an alert of a partition that left the window (never landed) is
-	 * no longer read */
-	if (k > 0 && store_fresh_open_of(s->store, names, k, from,
+	for (int i = 0; i < n; i++) {
+		if (!fresh_reads(&plan[i]))
+			continue;
+		names[k] = plan[i].d->name;
+		from[k++] = fresh_tasks(plan[i].d) ? plan[i].lo : plan[i].from;
+	}
+	if (k > 0 && store_fresh_open_of(s->store, names, from, k,
 					 fresh_open_add, &fp->open) < 0)
 		/* store_fresh_late still records each alert once */
 		sched_log("freshness: cannot read the late partitions: %s",
 			  store_errmsg(s->store));
 	free(names);
+	free(from);
 	if (fp->open.n > 1)
 		qsort(fp->open.v, fp->open.n, sizeof *fp->open.v,
 		      fresh_alert_cmp);

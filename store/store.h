@@ -713,10 +713,10 @@ int store_fresh_open(struct store *s, const char *dag,
 		     void (*fn)(void *arg, const char *dag, const char *key,
 				int64_t start_s, const char *why),
 		     void *arg);
-/* The same for the DAGs dags[0..n) in one query, in no order, only the
- * partitions starting at from_s or later. */
-int store_fresh_open_of(struct store *s, const char *const *dags, size_t n,
-			int64_t from_s,
+/* The same for the DAGs dags[0..n) in one query, in no order: of each
+ * only the partitions starting at from_s[i] or later. */
+int store_fresh_open_of(struct store *s, const char *const *dags,
+			const int64_t *from_s, size_t n,
 			void (*fn)(void *arg, const char *dag, const char *key,
 				   int64_t start_s, const char *why),
 			void *arg);

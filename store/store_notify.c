@@ -191,32 +191,34 @@ store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
 }
 
 int
-store_fresh_open_of(struct store *s, const char *const *dags, size_t n,
-		    int64_t from_s,
+store_fresh_open_of(struct store *s, const char *const *dags,
+		    const int64_t *from_s, size_t n,
 		    void (*fn)(void *arg, const char *dag, const char *key,
 			       int64_t start_s, const char *why),
 		    void *arg)
 {
-	/* over the partial index of the open alerts (unordered: the caller
-	 * sorts), not the primary key's, which holds every alert ever */
+	/* a range of the open alerts' index (dag_id, start_s) per DAG;
+	 * unordered: the caller sorts */
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT dag_id, partition_key, start_s, why FROM freshness_alerts "
-	    "WHERE dag_id IN (SELECT value FROM json_each(?1)) "
-	    "AND recovered_at IS NULL AND start_s >= ?2");
-	json_t *names = json_array();
+	    "SELECT f.dag_id, f.partition_key, f.start_s, f.why "
+	    "FROM json_each(?1) j JOIN freshness_alerts f "
+	    "ON f.dag_id = json_extract(j.value, '$[0]') "
+	    "AND f.start_s >= json_extract(j.value, '$[1]') "
+	    "WHERE f.recovered_at IS NULL");
+	json_t *pairs = json_array();
 	char *text;
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(names, json_string(dags[i]));
-	text = json_dumps(names, JSON_COMPACT);
-	json_decref(names);
+		json_array_append_new(pairs, json_pack("[sI]", dags[i],
+						       (json_int_t)from_s[i]));
+	text = json_dumps(pairs, JSON_COMPACT);
+	json_decref(pairs);
 	if (st == NULL || text == NULL) {
 		free(text);
 		return -1;
 	}
 	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, from_s);
 	free(text);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		fn(arg, (const char *)sqlite3_column_text(st, 0),
