@@ -302,6 +302,24 @@ notes_prefix(const char *prefix)
 	return count;
 }
 
+/* Mark ce's load of partition key as state through the connection
+ * other, in a transaction of its own (the scheduler is not told). */
+static int
+mark_elsewhere(struct store *other, const char *key, enum ti_state state)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (store_begin(other) < 0)
+		return -1;
+	if (store_mark(other, h_dag("ce"), "load", key, state, "elsewhere",
+		       &err) < 0) {
+		store_rollback(other);
+		return -1;
+	}
+	return store_commit(other);
+}
+
 /* A run changed by another process (its own connection; the scheduler
  * is not told): a partition checked and settled long ago, marked failed
  * there, is late at the next pass (its DAG's change counter moved), and
@@ -331,16 +349,10 @@ test_changed_elsewhere(void)
 	CHECK_EQ_INT(0, notes("late - 2024-01-10T00:00:00+00:00"));
 	sl_err_clear(&err);
 	CHECK(store_open(h_sched()->cfg->db_path, &other, &err) == 0);
-	CHECK(store_begin(other) == 0);
-	CHECK(store_mark(other, h_dag("ce"), "load", key, TI_FAILED, "elsewhere",
-			 &err) == 0);
-	CHECK(store_commit(other) == 0);
+	CHECK(mark_elsewhere(other, key, TI_FAILED) == 0);
 	h_advance(61 * 1000LL);
 	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
-	CHECK(store_begin(other) == 0);
-	CHECK(store_mark(other, h_dag("ce"), "load", key, TI_SUCCESS, "elsewhere",
-			 &err) == 0);
-	CHECK(store_commit(other) == 0);
+	CHECK(mark_elsewhere(other, key, TI_SUCCESS) == 0);
 	h_advance(61 * 1000LL);
 	CHECK_EQ_INT(1, notes("recovered - 2024-01-10T00:00:00+00:00"));
 	h_advance(5 * 60 * 1000LL);
