@@ -24,7 +24,7 @@
  * succeeding) the whole window. Each DAG's whole window is also read
  * again once every FRESH_FULL_EVERY passes, the DAGs taking turns (a few
  * per pass, never all at once). The open alerts are read only for the
- * DAGs read. A pass reads at most FRESH_FULL_PER_PASS windows whole and
+ * DAGs read, from where their maps are read. A pass reads at most FRESH_FULL_PER_PASS windows whole and
  * records at most FRESH_RECORDS_PER_PASS alerts and notices; what is
  * left over goes first in the next pass (a mass of runs written at once,
  * a long stop: each pass stays short, the rest follows a minute later).
@@ -63,8 +63,8 @@
 #define FRESH_FULL_PER_PASS 8
 #define FRESH_RECORDS_PER_PASS 200
 
-/* The open (late, not recovered) alerts of every DAG, read in one query
- * per pass, sorted by DAG and key; a DAG's are a slice [lo, hi). */
+/* The open (late, not recovered) alerts of the DAGs a pass reads, in one
+ * query, sorted by DAG and key; a DAG's are a slice [lo, hi). */
 struct fresh_alert {
 	char *dag, *key, *why;
 };
