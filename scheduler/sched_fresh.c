@@ -11,13 +11,23 @@
  * recovery notice follows. A paused DAG alerts too, saying so, unless
  * freshness_when_paused: false.
  *
- * The cost per pass (bench/freshness.sh: 100 DAGs x 7 days hourly): the
- * open alerts of every DAG are read once; each DAG remembers the range of
- * its map already checked (every deadline there passed and was handled:
- * landed with no open alert, or late and recorded) and reads only what
- * follows while the count and sum of starts of its successful runs in
- * that range are unchanged (a run there succeeded or stopped succeeding:
- * read it all again; also every FRESH_FULL_EVERY passes).
+ * The cost per pass (bench/freshness.sh: 100 DAGs x 7 days hourly): one
+ * read of every DAG's run change counter (dag_run_changes, kept by
+ * triggers whatever process writes a run); each DAG remembers the range
+ * of its map already checked (every deadline there passed and was
+ * handled: landed with no open alert, or late and recorded), the counter
+ * then and when the next deadline passes. A DAG whose counter is the
+ * same and whose next deadline has not passed is not read at all; after
+ * a new deadline, or a change that left the count and sum of starts of
+ * its successful runs in the checked range the same, only what follows
+ * the checked range is read; otherwise (a run there succeeded or stopped
+ * succeeding) the whole window. Each DAG's whole window is also read
+ * again once every FRESH_FULL_EVERY passes, the DAGs taking turns (a few
+ * per pass, never all at once). The open alerts are read only for the
+ * DAGs read, from where their maps are read. A pass reads at most FRESH_FULL_PER_PASS windows whole and
+ * records at most FRESH_RECORDS_PER_PASS alerts and notices; what is
+ * left over goes first in the next pass (a mass of runs written at once,
+ * a long stop: each pass stays short, the rest follows a minute later).
  *
  * A task's own freshness: is the same rule for that task's instances: the
  * map of the task (as its instances make it, expected_store_range_task)
@@ -44,12 +54,17 @@
 #define FRESH_EVERY_MS (60 * 1000)
 /* a week of minutes: a larger window is cut to the newest this many */
 #define FRESH_MAX_PARTITIONS 20000
-/* every this many passes the settled start of each DAG's map is read
- * again too (what no run's change shows: a DAG file changed in place) */
+/* each DAG's whole window is read again once every this many passes (an
+ * hour), at a turn its name sets (what no run's change shows: an alert
+ * closed by hand, a DAG file changed in place) */
 #define FRESH_FULL_EVERY 60
+/* what one pass does at most: windows read whole, alerts and recovery
+ * notices recorded; the rest waits for the next pass */
+#define FRESH_FULL_PER_PASS 8
+#define FRESH_RECORDS_PER_PASS 200
 
-/* The open (late, not recovered) alerts of every DAG, read in one query
- * per pass, sorted by DAG and key; a DAG's are a slice [lo, hi). */
+/* The open (late, not recovered) alerts of the DAGs a pass reads, in one
+ * query, sorted by DAG and key; a DAG's are a slice [lo, hi). */
 struct fresh_alert {
 	char *dag, *key, *why;
 };
@@ -134,6 +149,76 @@ fresh_open_free(struct fresh_open *o)
 	free(o->v);
 }
 
+/* The run change counter of every DAG whose runs ever changed, sorted by
+ * name (store_fresh_versions). */
+struct fresh_version {
+	char *dag;
+	int64_t version;
+};
+
+struct fresh_versions {
+	struct fresh_version *v;
+	size_t n, cap;
+};
+
+static void
+fresh_version_add(void *arg, const char *dag, int64_t version)
+{
+	struct fresh_versions *vs = arg;
+
+	SL_GROW(vs->v, vs->cap, vs->n + 1);
+	vs->v[vs->n].dag = xstrdup(dag);
+	vs->v[vs->n++].version = version;
+}
+
+/* dag's counter (0: its runs never changed). */
+static int64_t
+fresh_version_of(const struct fresh_versions *vs, const char *dag)
+{
+	size_t lo = 0, hi = vs->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(vs->v[mid].dag, dag);
+
+		if (c == 0)
+			return vs->v[mid].version;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static void
+fresh_versions_free(struct fresh_versions *vs)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		free(vs->v[i].dag);
+	free(vs->v);
+}
+
+/* One pass: its clock, what it read, what it may still do. */
+struct fresh_pass {
+	int64_t now_s;
+	struct fresh_open open;
+	struct fresh_versions versions;
+	int full_left;		/* windows it may still read whole */
+	int records_left;	/* alerts and notices it may still record */
+};
+
+/* What a pass does with one DAG. */
+struct fresh_plan {
+	const struct dag *d;
+	int idx;		/* in the bag */
+	int64_t lo;		/* the look-back window's first start */
+	int64_t from;		/* its DAG-level map is read from here;
+				 * INT64_MAX: not this pass */
+	int64_t version;	/* its run change counter */
+	int left_over;		/* a whole read waits for the next pass */
+};
+
 /* Why a task instance that has not started waits, in the words of
  * sluice tasks and the task page (scheduler/wait.c). */
 static void
@@ -175,7 +260,7 @@ fresh_why(struct sched *s, const struct dag *d, const char *only,
 		struct dag_load_state *ds = sched_dstate(s, d->name);
 
 		buf_adds(&b, "no run");
-		if (s->fresh_passes == 0 && !paused)
+		if (!s->fresh_caught_up && !paused)
 			/* the first check, at the start */
 			buf_adds(&b, ": the scheduler was not running when it was due");
 		else if (paused)
@@ -221,7 +306,11 @@ fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 {
 	struct notify_event ev;
 	char due[64];
+	char *const *to = t != NULL && t->email != NULL ? t->email : d->email;
+	char *const *hooks = t != NULL && t->notify != NULL ? t->notify : d->notify;
 
+	if ((to == NULL || to[0] == NULL) && (hooks == NULL || hooks[0] == NULL))
+		return;		/* no one to tell */
 	memset(&ev, 0, sizeof ev);
 	ev.kind = kind;
 	ev.dag = d->name;
@@ -230,25 +319,45 @@ fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 	ev.base_url = s->cfg->base_url;
 	ev.error = why;
 	ev.sla_deadline = tz_iso(d->tz, end_s + fresh_ms / 1000, due, sizeof due);
-	ev.to = t != NULL && t->email != NULL ? t->email : d->email;
+	ev.to = to;
 	sched_notify_send(s, &ev);
-	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success",
-			    t != NULL && t->notify != NULL ? t->notify : d->notify);
+	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success", hooks);
 }
 
-/* Where the DAG-level map of d can start this pass: after its checked
- * range (ds->fresh_*) when the runs that had succeeded there are still
- * the same (one count over an index), else at lo (a full check; also
- * every FRESH_FULL_EVERY passes). */
+/* Whether this pass is d's turn to have its whole window read again: once
+ * every FRESH_FULL_EVERY passes, at a turn its name sets, so the DAGs
+ * take turns. */
+static int
+fresh_turn(const struct sched *s, const struct dag *d)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (const char *c = d->name; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 16777619u;
+	return h % FRESH_FULL_EVERY ==
+	       (uint32_t)s->fresh_passes % FRESH_FULL_EVERY;
+}
+
+/* Where the DAG-level map of d is read from this pass: INT64_MAX (not at
+ * all) while its runs' change counter is the one of its last check and
+ * no deadline passed since; after its checked range (ds->fresh_*) when a
+ * deadline passed, or its runs changed and the ones that had succeeded
+ * there are still the same (one count over an index); else lo (the
+ * whole window: also at its turn, fresh_turn). */
 static int64_t
 fresh_from(struct sched *s, const struct dag *d, struct dag_load_state *ds,
-	   int64_t lo)
+	   int64_t lo, int64_t now_s, int64_t version)
 {
 	int64_t count, sum;
 
 	if (ds->fresh_dag != d || lo < ds->fresh_from || ds->fresh_to < lo ||
-	    s->fresh_passes % FRESH_FULL_EVERY == 0 ||
-	    store_fresh_settled(s->store, d->name, ds->fresh_from, ds->fresh_to,
+	    fresh_turn(s, d)) {
+		ds->fresh_dag = NULL;
+		return lo;
+	}
+	if (version == ds->fresh_version)
+		return now_s < ds->fresh_due ? INT64_MAX : ds->fresh_to + 1;
+	if (store_fresh_settled(s->store, d->name, ds->fresh_from, ds->fresh_to,
 				&count, &sum) < 0 ||
 	    count != ds->fresh_count || sum != ds->fresh_sum) {
 		ds->fresh_dag = NULL;
@@ -258,45 +367,68 @@ fresh_from(struct sched *s, const struct dag *d, struct dag_load_state *ds,
 }
 
 /* After a check of d's map m that did all it had to (from: where m
- * starts, lo after a full check): extend the checked range to the last
- * partition whose deadline has passed. Each partition there is either
- * landed with no open alert or late with its alert recorded, and stays
- * so until a run there succeeds or stops succeeding, which changes the
- * count of successful runs there. */
+ * starts, lo after a full check; version: d's run change counter):
+ * extend the checked range to the last partition whose deadline has
+ * passed, and note when the next one's passes. Each partition there is
+ * either landed with no open alert or late with its alert recorded, and
+ * stays so until a run there succeeds or stops succeeding, which moves
+ * the counter on and changes the count of successful runs there. */
 static void
 fresh_checked(struct sched *s, const struct dag *d, struct dag_load_state *ds,
-	      int64_t from, int64_t now_s, const struct expected_store_map *m)
+	      int64_t from, int64_t version, int64_t now_s,
+	      const struct expected_store_map *m)
 {
+	int64_t fresh_s = d->freshness_ms / 1000;
 	size_t i = 0;
 
-	while (i < m->n && m->v[i].end_s + d->freshness_ms / 1000 <= now_s)
+	while (i < m->n && m->v[i].end_s + fresh_s <= now_s)
 		i++;
-	if (i == 0)
-		return;
-	if (ds->fresh_dag != d) {
-		ds->fresh_dag = d;
-		ds->fresh_from = from;
+	if (i > 0) {
+		if (ds->fresh_dag != d) {
+			/* a whole window: the range starts with m */
+			ds->fresh_dag = d;
+			ds->fresh_from = from;
+			ds->fresh_count = ds->fresh_sum = 0;
+		}
+		ds->fresh_to = m->v[i - 1].start_s;
+		/* what store_fresh_settled counts, from the runs read (m has
+		 * every run of the DAG starting in [from, now], in this
+		 * transaction's state; the range's part before from was
+		 * counted before and has not changed) */
+		for (size_t r = 0; r < m->nruns; r++)
+			if (m->runs[r].start_s <= ds->fresh_to &&
+			    m->runs[r].state == RUN_SUCCESS) {
+				ds->fresh_count++;
+				ds->fresh_sum += m->runs[r].start_s;
+			}
 	}
-	ds->fresh_to = m->v[i - 1].start_s;
-	if (store_fresh_settled(s->store, d->name, ds->fresh_from, ds->fresh_to,
-				&ds->fresh_count, &ds->fresh_sum) < 0)
-		ds->fresh_dag = NULL;
+	if (ds->fresh_dag != d)
+		return;		/* nothing due yet: read whole next pass */
+	ds->fresh_version = version;
+	/* the partitions are contiguous: the first not yet due is in m
+	 * unless the DAG has ended */
+	ds->fresh_due = i < m->n ? m->v[i].end_s + fresh_s : INT64_MAX;
 }
 
-/* The map of d (t: of task t's instances) over [lo, now_s]: alert the
- * newly late, announce the landed; open: d's alerts not recovered. */
-static void
-fresh_map(struct sched *s, const struct dag *d, const struct task *t,
-	  int64_t lo, int64_t now_s, int paused, const struct fresh_open *open)
+/* The map of p's DAG d (t: of task t's instances) from where p says to
+ * now: alert the newly late, announce the landed. 1 when the pass's
+ * budget of records ran out before it was done (left over), else 0. */
+static int
+fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
+	  const struct task *t, int paused)
 {
+	const struct dag *d = pl->d;
+	const struct fresh_open *open = &fp->open;
+	int64_t now_s = fp->now_s;
 	int64_t fresh_ms = t != NULL ? t->freshness_ms : d->freshness_ms;
 	const char *tname = t != NULL ? t->name : NULL;
-	/* the DAG-level map skips its settled start (a task's is small
+	/* the DAG-level map skips its checked start (a task's is small
 	 * enough to read whole: fewer DAGs set it) */
 	struct dag_load_state *ds = t == NULL ? sched_dstate(s, d->name) : NULL;
-	int64_t from = ds != NULL ? fresh_from(s, d, ds, lo) : lo;
+	int64_t from = ds != NULL ? pl->from : pl->lo;
 	struct expected_store_map m;
 	int done = 1;		/* every alert and notice recorded */
+	int cut = 0;		/* the budget ran out */
 	struct sl_err err;
 	char what[256];		/* "DAG" or "DAG.TASK", for the log */
 
@@ -307,7 +439,9 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 	if (expected_store_range_task(s->store, d, tname, from, now_s, now_s,
 				      FRESH_MAX_PARTITIONS, &m, &err) < 0) {
 		sched_log("freshness of %s not checked: %s", what, err.msg);
-		return;
+		if (ds != NULL)
+			ds->fresh_dag = NULL;
+		return 0;
 	}
 	for (size_t i = 0; i < m.n; i++) {
 		const struct expected_partition *p = &m.v[i];
@@ -329,7 +463,19 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 		if (p->state == EXPECTED_LATE && k < 0 && paused &&
 		    !d->freshness_when_paused) {
 			done = 0;	/* to alert once the DAG is active */
-		} else if (p->state == EXPECTED_LATE && k < 0) {
+			continue;
+		}
+		if (!(p->state == EXPECTED_LATE && k < 0) &&
+		    !(k >= 0 && (p->state == EXPECTED_SUCCESS ||
+				 p->state == EXPECTED_STALE)))
+			continue;	/* nothing to record */
+		if (fp->records_left <= 0) {
+			done = 0;
+			cut = 1;
+			break;
+		}
+		fp->records_left--;
+		if (p->state == EXPECTED_LATE) {
 			char *why = fresh_why(s, d, tname, key, p->run >= 0, paused);
 			int rc = sched_tx_begin(s) == 0 ?
 				 store_fresh_late(s->store, d->name, rec, p->start_s, why) : -1;
@@ -344,8 +490,7 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 					     fresh_ms, why);
 			}
 			free(why);
-		} else if (k >= 0 && (p->state == EXPECTED_SUCCESS ||
-				      p->state == EXPECTED_STALE)) {
+		} else {
 			int rc = sched_tx_begin(s) == 0 ?
 				 store_fresh_recovered(s->store, d->name, rec) : -1;
 
@@ -360,10 +505,23 @@ fresh_map(struct sched *s, const struct dag *d, const struct task *t,
 		}
 	}
 	if (ds != NULL && done)
-		fresh_checked(s, d, ds, from, now_s, &m);
-	else if (ds != NULL)
-		ds->fresh_dag = NULL;
+		fresh_checked(s, d, ds, from, pl->version, now_s, &m);
+	else if (ds != NULL && ds->fresh_dag == d)
+		/* read after its checked range, which still holds: read
+		 * what follows it again next pass */
+		ds->fresh_due = 0;
 	expected_store_free(&m);
+	return cut;
+}
+
+/* Whether a task of d has freshness:. */
+static int
+fresh_tasks(const struct dag *d)
+{
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->tasks[i].freshness_ms > 0)
+			return 1;
+	return 0;
 }
 
 /* Whether d or one of its tasks has freshness:. */
@@ -373,59 +531,153 @@ fresh_wanted(const struct dag *d)
 	return d->schedule != NULL && expected_has_freshness(d);
 }
 
-/* One DAG: its own freshness, then each task's; open: every open alert. */
-static void
-fresh_dag(struct sched *s, const struct dag *d, int64_t now_s,
-	  struct fresh_open *open)
+/* What this pass does with d (bag entry idx): 1 when it reads something
+ * (p filled), 0 when d is left alone this pass. */
+static int
+fresh_plan(struct sched *s, struct fresh_pass *fp, const struct dag *d,
+	   int idx, struct fresh_plan *p)
 {
-	int64_t lo = now_s - s->cfg->freshness_lookback_ms / 1000;
-	int paused;
+	int64_t lo = fp->now_s - s->cfg->freshness_lookback_ms / 1000;
 
 	if (d->start != INT64_MIN && d->start > lo)
 		lo = d->start;
-	if (lo > now_s)
-		return;
-	paused = store_dag_paused(s->store, d->name) == 1;
-	fresh_open_dag(open, d->name);
-	if (d->freshness_ms > 0)
-		fresh_map(s, d, NULL, lo, now_s, paused, open);
-	for (int i = 0; i < d->ntasks; i++)
-		if (d->tasks[i].freshness_ms > 0)
-			fresh_map(s, d, &d->tasks[i], lo, now_s, paused, open);
+	if (lo > fp->now_s)
+		return 0;
+	memset(p, 0, sizeof *p);
+	p->d = d;
+	p->idx = idx;
+	p->lo = lo;
+	p->from = INT64_MAX;
+	p->version = fresh_version_of(&fp->versions, d->name);
+	if (d->freshness_ms > 0) {
+		struct dag_load_state *ds = sched_dstate(s, d->name);
+
+		p->from = fresh_from(s, d, ds, lo, fp->now_s, p->version);
+		if (p->from != INT64_MAX && ds->fresh_dag != d) {
+			/* a whole window */
+			if (fp->full_left > 0) {
+				fp->full_left--;
+			} else {
+				p->from = INT64_MAX;
+				p->left_over = 1;
+			}
+		}
+	}
+	return p->from != INT64_MAX || p->left_over || fresh_tasks(d);
+}
+
+/* Whether p reads a map of its DAG. */
+static int
+fresh_reads(const struct fresh_plan *p)
+{
+	return p->from != INT64_MAX || fresh_tasks(p->d);
+}
+
+/* The open alerts of the DAGs of plan[0..n) that read a map, of the
+ * partitions they read (from where the DAG-level map starts, or the whole
+ * window for the tasks' maps), into fp->open, sorted. */
+static void
+fresh_read_open(struct sched *s, struct fresh_pass *fp,
+		const struct fresh_plan *plan, int n)
+{
+	const char **names = xcalloc((size_t)n + 1, sizeof *names);
+	int64_t *from = xcalloc((size_t)n + 1, sizeof *from);
+	size_t k = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!fresh_reads(&plan[i]))
+			continue;
+		names[k] = plan[i].d->name;
+		from[k++] = fresh_tasks(plan[i].d) ? plan[i].lo : plan[i].from;
+	}
+	if (k > 0 && store_fresh_open_of(s->store, names, from, k,
+					 fresh_open_add, &fp->open) < 0)
+		/* store_fresh_late still records each alert once */
+		sched_log("freshness: cannot read the late partitions: %s",
+			  store_errmsg(s->store));
+	free(names);
+	free(from);
+	if (fp->open.n > 1)
+		qsort(fp->open.v, fp->open.n, sizeof *fp->open.v,
+		      fresh_alert_cmp);
 }
 
 /* Check every DAG with freshness: (the transaction commits the records,
- * then the emails and senders start). */
+ * then the emails and senders start). The DAGs are taken in turn from
+ * where the last pass left something over. */
 void
 sched_fresh_pass(struct sched *s)
 {
-	int64_t now_s = sched_now(s) / 1000;
-	struct fresh_open open;
+	struct fresh_pass fp;
+	struct fresh_plan *plan;
+	int n = 0, nbag = s->bag.n, first_left = -1;
 
-	memset(&open, 0, sizeof open);
+	memset(&fp, 0, sizeof fp);
+	fp.now_s = sched_now(s) / 1000;
+	fp.full_left = FRESH_FULL_PER_PASS;
+	fp.records_left = FRESH_RECORDS_PER_PASS;
+	plan = xcalloc((size_t)nbag + 1, sizeof *plan);
 	/* one transaction for the pass: its reads see one state of the
 	 * database and take the lock once (a failure leaves each statement
 	 * its own) */
 	(void)sched_tx_begin(s);
-	if (store_fresh_open(s->store, NULL, fresh_open_add, &open) < 0)
-		/* store_fresh_late still records each alert once */
-		sched_log("freshness: cannot read the late partitions: %s",
+	if (store_fresh_versions(s->store, fresh_version_add, &fp.versions) < 0) {
+		/* every DAG's counter reads 0: those that changed are read */
+		sched_log("freshness: cannot read the runs' changes: %s",
 			  store_errmsg(s->store));
-	if (open.n > 1)
-		qsort(open.v, open.n, sizeof *open.v, fresh_alert_cmp);
-	for (int i = 0; i < s->bag.n; i++) {
+		for (int i = 0; i < nbag; i++)
+			if (s->bag.entries[i].dag != NULL)
+				sched_dstate(s, s->bag.entries[i].dag->name)->fresh_dag = NULL;
+	}
+	for (int j = 0; j < nbag; j++) {
+		int i = (s->fresh_turn + j) % nbag;
 		const struct dag *d = s->bag.entries[i].dag;
 
-		if (d != NULL && fresh_wanted(d))
-			fresh_dag(s, d, now_s, &open);
+		if (d != NULL && fresh_wanted(d) &&
+		    fresh_plan(s, &fp, d, i, &plan[n]))
+			n++;
 	}
-	fresh_open_free(&open);
+	fresh_read_open(s, &fp, plan, n);
+	for (int j = 0; j < n; j++) {
+		struct fresh_plan *p = &plan[j];
+		const struct dag *d = p->d;
+		int left, paused;
+
+		if (p->from == p->lo && fp.records_left <= 0 &&
+		    sched_dstate(s, d->name)->fresh_dag == NULL) {
+			/* a whole window, and nothing left to record what it
+			 * finds with: next pass */
+			p->from = INT64_MAX;
+			p->left_over = 1;
+		}
+		left = p->left_over;
+		if (fresh_reads(p)) {
+			paused = store_dag_paused(s->store, d->name) == 1;
+			fresh_open_dag(&fp.open, d->name);
+			if (p->from != INT64_MAX)
+				left |= fresh_map(s, &fp, p, NULL, paused);
+			for (int i = 0; i < d->ntasks; i++)
+				if (d->tasks[i].freshness_ms > 0)
+					left |= fresh_map(s, &fp, p,
+							  &d->tasks[i], paused);
+		}
+		if (left && first_left < 0)
+			first_left = p->idx;
+	}
+	fresh_open_free(&fp.open);
+	fresh_versions_free(&fp.versions);
+	free(plan);
 	if (sched_tx_commit(s) < 0)
 		/* the alerts and notices of this pass are not recorded: check
 		 * every partition again */
-		for (int i = 0; i < s->bag.n; i++)
+		for (int i = 0; i < nbag; i++)
 			if (s->bag.entries[i].dag != NULL)
 				sched_dstate(s, s->bag.entries[i].dag->name)->fresh_dag = NULL;
+	/* the next pass starts with what this one left over */
+	if (first_left >= 0)
+		s->fresh_turn = first_left;
+	else
+		s->fresh_caught_up = 1;
 	s->fresh_passes++;
 }
 

@@ -192,9 +192,12 @@ struct dag_load_state {
 	 * its last full check every partition starting in [fresh_from,
 	 * fresh_to] had succeeded with no open alert, and fresh_count runs
 	 * (starts summing to fresh_sum) had succeeded there; fresh_dag NULL:
-	 * none known */
+	 * none known. fresh_version: the DAG's run change counter then
+	 * (store_fresh_versions); fresh_due: when the next partition's
+	 * deadline passes (epoch s) */
 	const struct dag *fresh_dag;
 	int64_t fresh_from, fresh_to, fresh_count, fresh_sum;
+	int64_t fresh_version, fresh_due;
 	struct dag_load_state *next;
 };
 
@@ -271,6 +274,10 @@ struct sched {
 						 * runs out */
 	struct sched_timer fresh_timer;		/* sched_fresh.c: every minute */
 	int fresh_passes;			/* how many it ran */
+	int fresh_turn;				/* where the next pass starts in
+						 * the bag (DAGs left over take
+						 * their turn first) */
+	int fresh_caught_up;			/* a pass left nothing over */
 	pid_t retention_pid;		/* its `db clean` child, or 0 */
 	int retention_logs_turn;	/* the next clean is the logs one */
 	int64_t loop_lag_ms;

@@ -713,6 +713,13 @@ int store_fresh_open(struct store *s, const char *dag,
 		     void (*fn)(void *arg, const char *dag, const char *key,
 				int64_t start_s, const char *why),
 		     void *arg);
+/* The same for the DAGs dags[0..n) in one query, in no order: of each
+ * only the partitions starting at from_s[i] or later. */
+int store_fresh_open_of(struct store *s, const char *const *dags,
+			const int64_t *from_s, size_t n,
+			void (*fn)(void *arg, const char *dag, const char *key,
+				   int64_t start_s, const char *why),
+			void *arg);
 /* It landed: 1 when this records it (send the notice), 0, -1. */
 int store_fresh_recovered(struct store *s, const char *dag, const char *key);
 /* How many runs of dag whose start is in [from_s, to_s] succeeded, and
@@ -720,5 +727,12 @@ int store_fresh_recovered(struct store *s, const char *dag, const char *key);
  * test that a settled range has not changed). 0 or -1. */
 int store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
 			int64_t to_s, int64_t *count, int64_t *sum);
+/* Call fn for each DAG whose runs ever changed, in the order of their
+ * names, with its change counter (dag_run_changes: it moves on whenever
+ * one of its runs is made, deleted or changes state, by any process; a
+ * DAG not listed has 0). 0 or -1. */
+int store_fresh_versions(struct store *s,
+			 void (*fn)(void *arg, const char *dag, int64_t version),
+			 void *arg);
 
 #endif

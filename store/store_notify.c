@@ -144,6 +144,25 @@ store_fresh_late(struct store *s, const char *dag, const char *key,
 	return sqlite3_changes(store_db(s)) > 0;
 }
 
+/* Call fn for each row (dag_id, partition_key, start_s, why) of st, then
+ * reset it. 0 or -1. */
+static int
+notify_fresh_rows(sqlite3_stmt *st,
+		 void (*fn)(void *arg, const char *dag, const char *key,
+			    int64_t start_s, const char *why),
+		 void *arg)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   sqlite3_column_int64(st, 2),
+		   (const char *)sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_fresh_open(struct store *s, const char *dag,
 		 void (*fn)(void *arg, const char *dag, const char *key,
@@ -154,18 +173,11 @@ store_fresh_open(struct store *s, const char *dag,
 	    "SELECT dag_id, partition_key, start_s, why FROM freshness_alerts "
 	    "WHERE recovered_at IS NULL AND (?1 IS NULL OR dag_id = ?1) "
 	    "ORDER BY dag_id, start_s");
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	notify_bind(st, 1, dag);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(st, 0),
-		   (const char *)sqlite3_column_text(st, 1),
-		   sqlite3_column_int64(st, 2),
-		   (const char *)sqlite3_column_text(st, 3));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return notify_fresh_rows(st, fn, arg);
 }
 
 int
@@ -188,6 +200,56 @@ store_fresh_settled(struct store *s, const char *dag, int64_t from_s,
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int
+store_fresh_open_of(struct store *s, const char *const *dags,
+		    const int64_t *from_s, size_t n,
+		    void (*fn)(void *arg, const char *dag, const char *key,
+			       int64_t start_s, const char *why),
+		    void *arg)
+{
+	/* a range of the open alerts' index (dag_id, start_s) per DAG;
+	 * unordered: the caller sorts */
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT f.dag_id, f.partition_key, f.start_s, f.why "
+	    "FROM json_each(?1) j JOIN freshness_alerts f "
+	    "ON f.dag_id = json_extract(j.value, '$[0]') "
+	    "AND f.start_s >= json_extract(j.value, '$[1]') "
+	    "WHERE f.recovered_at IS NULL");
+	json_t *pairs = json_array();
+	char *text;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(pairs, json_pack("[sI]", dags[i],
+						       (json_int_t)from_s[i]));
+	text = json_dumps(pairs, JSON_COMPACT);
+	json_decref(pairs);
+	if (st == NULL || text == NULL) {
+		free(text);
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	free(text);
+	return notify_fresh_rows(st, fn, arg);
+}
+
+int
+store_fresh_versions(struct store *s,
+		     void (*fn)(void *arg, const char *dag, int64_t version),
+		     void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, version FROM dag_run_changes ORDER BY dag_id");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		   sqlite3_column_int64(st, 1));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int

@@ -287,6 +287,148 @@ test_landed_then_failed(void)
 	h_close();
 }
 
+/* How many notifications begin with prefix. */
+static int
+notes_prefix(const char *prefix)
+{
+	const char *p = h_notifications();
+	size_t n = strlen(prefix);
+	int count = 0;
+
+	for (; *p != '\0'; p++)
+		if ((p == h_notifications() || p[-1] == '\n') &&
+		    strncmp(p, prefix, n) == 0)
+			count++;
+	return count;
+}
+
+/* Mark ce's load of partition key as state through the connection
+ * other, in a transaction of its own (the scheduler is not told). */
+static int
+mark_elsewhere(struct store *other, const char *key, enum ti_state state)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (store_begin(other) < 0)
+		return -1;
+	if (store_mark(other, h_dag("ce"), "load", key, state, "elsewhere",
+		       &err) < 0) {
+		store_rollback(other);
+		return -1;
+	}
+	return store_commit(other);
+}
+
+/* A run changed by another process (its own connection; the scheduler
+ * is not told): a partition checked and settled long ago, marked failed
+ * there, is late at the next pass (its DAG's change counter moved), and
+ * once marked success there again, recovered at the next pass. */
+static void
+test_changed_elsewhere(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "ce.yaml", "dag: ce\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	const char *key = "2024-01-10T00:00:00+00:00";
+	struct store *other = NULL;
+	struct sl_err err;
+
+	h_open(files, NULL);
+	/* 01:01: 00:00's run starts and lands; then 03:01, checked since */
+	h_advance(31 * 60 * 1000LL);
+	CHECK(h_end_all() >= 1);
+	for (int i = 0; i < 3; i++) {
+		h_advance(60 * 60 * 1000LL);
+		CHECK(h_end_all() >= 0);
+	}
+	CHECK_EQ_STR("success", h_run_state("ce", key));
+	CHECK_EQ_INT(0, notes("late - 2024-01-10T00:00:00+00:00"));
+	sl_err_clear(&err);
+	CHECK(store_open(h_sched()->cfg->db_path, &other, &err) == 0);
+	CHECK(mark_elsewhere(other, key, TI_FAILED) == 0);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	CHECK(mark_elsewhere(other, key, TI_SUCCESS) == 0);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, notes("recovered - 2024-01-10T00:00:00+00:00"));
+	h_advance(5 * 60 * 1000LL);
+	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
+	CHECK_EQ_INT(1, notes("recovered - 2024-01-10T00:00:00+00:00"));
+	store_close(other);
+	h_close();
+}
+
+/* More late partitions at the start than one pass records (three paused
+ * DAGs x 166 hours of the look-back week): each is alerted exactly once, the rest
+ * in the passes that follow; then their runs are written at once (as by
+ * another process): a recovery notice each, exactly once. */
+static void
+test_mass_late_then_landed(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "m1.yaml", "dag: m1\nschedule: \"@hourly\"\nstart: 2024-01-03T00:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ "m2.yaml", "dag: m2\nschedule: \"@hourly\"\nstart: 2024-01-03T00:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ "m3.yaml", "dag: m3\nschedule: \"@hourly\"\nstart: 2024-01-03T00:00:00Z\n"
+			     "freshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	/* in the week back from 00:30 on the 10th, 2024-01-03T01:00 to
+	 * 2024-01-09T22:00 are due */
+	const int per_dag = 6 * 24 + 22, total = 3 * per_dag;
+	struct sl_err err;
+
+	h_open(files, paused_cfg);
+	CHECK(notes_prefix("late - ") > 0);
+	CHECK(notes_prefix("late - ") < total);
+	h_advance(61 * 1000LL);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(total, notes_prefix("late - "));
+	CHECK_EQ_INT(3, notes("late - 2024-01-03T01:00:00+00:00"));
+	CHECK_EQ_INT(3, notes("late - 2024-01-09T22:00:00+00:00"));
+	/* every run lands at once */
+	sl_err_clear(&err);
+	CHECK(store_begin(h_store()) == 0);
+	for (int i = 1; i <= 3; i++) {
+		char dag[8];
+		const struct dag *d;
+
+		snprintf(dag, sizeof dag, "m%d", i);
+		d = h_dag(dag);
+		for (int64_t t = INT64_C(1704243600), k = 0; k < per_dag; k++, t += 3600) {
+			char key[64];
+			int64_t id;
+
+			dag_partition_key(d, t, key, sizeof key);
+			CHECK(store_run_create(h_store(), d, key, t, t + 3600,
+					       "scheduled", NULL, &id, &err) == 0);
+			CHECK(store_run_set_state(h_store(), id, RUN_QUEUED,
+						  RUN_RUNNING) >= 0);
+			CHECK(store_run_set_state(h_store(), id, RUN_RUNNING,
+						  RUN_SUCCESS) >= 0);
+		}
+	}
+	CHECK(store_commit(h_store()) == 0);
+	h_advance(61 * 1000LL);
+	CHECK(notes_prefix("recovered - ") > 0);
+	CHECK(notes_prefix("recovered - ") < total);
+	for (int i = 0; i < 5; i++)
+		h_advance(61 * 1000LL);
+	CHECK_EQ_INT(total, notes_prefix("recovered - "));
+	CHECK_EQ_INT(3, notes("recovered - 2024-01-03T01:00:00+00:00"));
+	CHECK_EQ_INT(3, notes("recovered - 2024-01-09T22:00:00+00:00"));
+	CHECK_EQ_INT(total, notes_prefix("late - "));
+	h_close();
+}
+
 int
 main(int argc, char **argv)
 {
@@ -300,5 +442,7 @@ main(int argc, char **argv)
 	RUN(test_task_level);
 	RUN(test_landed_then_failed);
 	RUN(test_task_email);
+	RUN(test_changed_elsewhere);
+	RUN(test_mass_late_then_landed);
 	return UNIT_END();
 }
