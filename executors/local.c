@@ -48,6 +48,7 @@
 #include <jansson.h>
 
 #include "base/util.h"
+#include "executors/local_spare.h"
 #include "executors/local_status.h"
 #include "executors/supervisor/supervisor.h"
 
@@ -62,7 +63,7 @@ extern char **environ;
 /* After the kill grace, how long the supervisor gets to end the tree and
  * write the status before it is killed itself. */
 #define LOCAL_SUPERVISOR_GRACE_MS 5000
-/* A reported try's status file stays this long: the scheduler records
+/* A reported try's status file stays this long (status_keep_ms): the scheduler records
  * the result in a transaction it commits a little later, and a scheduler
  * killed before that commit leaves the try running in its store; the
  * next one adopts it and reads its end from the file. */
@@ -92,8 +93,10 @@ struct local_exec {
 
 	char *supervisor;		/* absolute path of sluice-try */
 	char *status_dir;		/* NULL: next to each try's log */
+	struct local_spares *spares;	/* spent status files (status_dir) */
 	char *cgroup_dir;		/* writable cgroup v2 folder, or NULL */
 	int64_t log_max;		/* default cap of a try's log */
+	int64_t status_keep_ms;		/* LOCAL_STATUS_KEEP_MS */
 
 	/* The starter thread. It opens the log and the status file and
 	 * starts the supervisor, so the loop never waits while a child
@@ -551,8 +554,11 @@ spawn_one(struct local_try *t)
 	}
 	logfd = high_fd(logfd);
 	snprintf(tmp, sizeof tmp, "%s.tmp", t->status_path);
-	statusfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (statusfd < 0 || (errno = posix_fallocate(statusfd, 0, 4096)) != 0) {
+	statusfd = t->ex->spares != NULL ? local_spares_take(t->ex->spares, tmp) : -1;
+	if (statusfd < 0 &&
+	    ((statusfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0600)) < 0 ||
+	     (errno = posix_fallocate(statusfd, 0, 4096)) != 0)) {
 		snprintf(t->error, sizeof t->error,
 			 "cannot make the try's status file %.400s: %s", tmp,
 			 local_strerror(errno));
@@ -695,6 +701,17 @@ starter_main(void *arg)
 	}
 }
 
+/* A reported try's status file is no longer needed: a spare for a
+ * next try, or removed. */
+static void
+local_stale_forget(struct local_exec *ex, const char *path)
+{
+	if (ex->spares != NULL)
+		local_spares_keep(ex->spares, path);
+	else
+		local_status_remove(path);
+}
+
 /* Remove the status files whose time is up; wait for the next. */
 static void
 local_stale_fire(evutil_socket_t fd, short what, void *arg)
@@ -709,7 +726,7 @@ local_stale_fire(evutil_socket_t fd, short what, void *arg)
 		struct local_stale *x = ex->stale;
 
 		ex->stale = x->next;
-		local_status_remove(x->path);
+		local_stale_forget(ex, x->path);
 		free(x->path);
 		free(x);
 	}
@@ -729,7 +746,7 @@ local_stale_add(struct local_exec *ex, const char *path)
 	struct local_stale *x = xcalloc(1, sizeof *x);
 
 	x->path = xstrdup(path);
-	x->at = sl_mono_ms() + LOCAL_STATUS_KEEP_MS;
+	x->at = sl_mono_ms() + ex->status_keep_ms;
 	*ex->stale_tail = x;
 	ex->stale_tail = &x->next;
 	if (ex->stale_ev == NULL)
@@ -1280,6 +1297,17 @@ local_create(struct event_base *base, const char *name,
 	/* on by default: a try costs one process instead of two, about a
 	 * quarter less CPU per try (bench/RESULTS.md) */
 	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
+	ex->status_keep_ms = LOCAL_STATUS_KEEP_MS;
+	v = json_object_get(cfg, "status_keep_ms");
+	if (v != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0) {
+			snprintf(err, errlen,
+				 "executor %s: status_keep_ms must be a number of milliseconds",
+				 name);
+			goto fail;
+		}
+		ex->status_keep_ms = json_integer_value(v);
+	}
 	v = json_object_get(cfg, "slots");
 	if (v != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -1310,6 +1338,7 @@ local_create(struct event_base *base, const char *name,
 			snprintf(err, errlen, "executor %s: %s", name, merr.msg);
 			goto fail;
 		}
+		ex->spares = local_spares_open(ex->status_dir);
 	}
 	v = json_object_get(cfg, "supervisor");
 	if (json_is_string(v))
@@ -1341,6 +1370,7 @@ local_create(struct event_base *base, const char *name,
 	return ex;
 fail:
 	json_decref(cfg);
+	local_spares_close(ex->spares);
 	free(ex->supervisor);
 	free(ex->status_dir);
 	free(ex->name);
@@ -1819,6 +1849,7 @@ local_destroy(void *inst)
 		free(x->path);
 		free(x);
 	}
+	local_spares_close(ex->spares);
 	if (ex->stale_ev != NULL)
 		event_free(ex->stale_ev);
 	if (ex->wake_ev != NULL)
