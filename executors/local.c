@@ -1276,7 +1276,7 @@ local_find_cgroup(void)
  * next to the running program by default), status_dir (where each try's
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
- * MB; 0 for none), cgroup (false: never a cgroup per try), fork_server
+ * MB; 0 for none), cgroup (true: a cgroup per try; default none), fork_server
  * (default true: one `sluice-try --server` serves every try; false: a
  * sluice-try of its own per try, exec'd from here).
  */
@@ -1355,7 +1355,11 @@ local_create(struct event_base *base, const char *name,
 			 name, json_is_string(v) ? json_string_value(v) : LOCAL_SUPERVISOR);
 		goto fail;
 	}
-	if (!json_is_false(json_object_get(cfg, "cgroup")))
+	/* a cgroup per try only when asked: it costs every try a cgroup
+	 * made, joined and removed (kernel work beside the try's own), and
+	 * no limit needs one; the subreaper, the command's session and the
+	 * try's key find the tree without it */
+	if (json_is_true(json_object_get(cfg, "cgroup")))
 		ex->cgroup_dir = local_find_cgroup();
 	json_decref(cfg);
 	ex->sigchld = evsignal_new(base, SIGCHLD, local_on_sigchld, ex);

@@ -10,7 +10,7 @@
 . "$SLUICE_SRCDIR/tests/setup.sh"
 DRIVER=$SLUICE_BUILDDIR/tests/exec_driver
 SUP=$SLUICE_BUILDDIR/sluice-try
-CONF="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\"}"
+CONF="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"cgroup\":true}"
 mkdir -p "$T/logs"
 
 json() {	# FILE TASK KEY: KEY of the result line of task TASK
