@@ -833,6 +833,24 @@ local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
 	local_stale_add(t->ex, t->status_path);
 }
 
+/* The result of a served try whose final record the server says holds no
+ * more than its wait status (SUP_END_PLAIN): that status, without reading
+ * the file (kept as any reported try's). */
+static void
+local_result_plain(struct local_try *t, int wstatus, struct sl_exec_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->host = "localhost";
+	res->duration_ms = sl_mono_ms() - t->start_mono;
+	if (WIFEXITED(wstatus))
+		res->exit_code = WEXITSTATUS(wstatus);
+	else {
+		res->signal = WTERMSIG(wstatus);
+		res->exit_code = 128 + res->signal;
+	}
+	local_stale_add(t->ex, t->status_path);
+}
+
 /* Reap our exited supervisors, by pid: other parts of the process (other
  * executors, notification senders) reap their own. Detached ones are
  * reaped too, silently: their status file is for the next scheduler. */
@@ -963,7 +981,10 @@ local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
 
 			*pp = t->next;
 			ex->nrunning--;
-			local_result(t, e->status, &res);
+			if (e->flags & SUP_END_PLAIN)
+				local_result_plain(t, e->status, &res);
+			else
+				local_result(t, e->status, &res);
 			t->done(t->arg, &res);
 			try_free(t);
 			return 1;
