@@ -1292,6 +1292,27 @@ local_find_cgroup(void)
 	return dir;
 }
 
+/* An optional whole-number key of the executor's config within [min,
+ * max]: 0 (*out set when the key is there), or -1 and err says it must
+ * be `must`. */
+static int
+local_cfg_int(json_t *cfg, const char *key, json_int_t min, json_int_t max,
+	      const char *must, const char *name, json_int_t *out, char *err,
+	      size_t errlen)
+{
+	json_t *v = json_object_get(cfg, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		snprintf(err, errlen, "executor %s: %s must be %s", name, key, must);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
 /*
  * Config (all optional): slots (16), supervisor (the path of sluice-try;
  * next to the running program by default), status_dir (where each try's
@@ -1307,6 +1328,7 @@ local_create(struct event_base *base, const char *name,
 {
 	struct local_exec *ex;
 	json_t *cfg = json_loads(config_json, 0, NULL), *v;
+	json_int_t keep, slots, log_max;
 
 	ex = xcalloc(1, sizeof *ex);
 	ex->base = base;
@@ -1318,38 +1340,22 @@ local_create(struct event_base *base, const char *name,
 	/* on by default: a try costs one process instead of two, about a
 	 * quarter less CPU per try (bench/RESULTS.md) */
 	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
-	ex->status_keep_ms = LOCAL_STATUS_KEEP_MS;
-	v = json_object_get(cfg, "status_keep_ms");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(err, errlen,
-				 "executor %s: status_keep_ms must be a number of milliseconds",
-				 name);
-			goto fail;
-		}
-		ex->status_keep_ms = json_integer_value(v);
-	}
-	v = json_object_get(cfg, "slots");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 100000) {
-			snprintf(err, errlen,
-				 "executor %s: slots must be a whole number from 1 to 100000",
-				 name);
-			goto fail;
-		}
-		ex->slots = (int)json_integer_value(v);
-	}
-	v = json_object_get(cfg, "log_max");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(err, errlen,
-				 "executor %s: log_max must be a number of bytes (0: no cap)",
-				 name);
-			goto fail;
-		}
-		ex->log_max = json_integer_value(v) == 0 ? -1 : json_integer_value(v);
-	}
+	keep = LOCAL_STATUS_KEEP_MS;
+	slots = ex->slots;
+	log_max = 0;
+	if (local_cfg_int(cfg, "status_keep_ms", 0, INT64_MAX,
+			  "a number of milliseconds", name, &keep, err, errlen) < 0 ||
+	    local_cfg_int(cfg, "slots", 1, 100000,
+			  "a whole number from 1 to 100000", name, &slots, err,
+			  errlen) < 0 ||
+	    local_cfg_int(cfg, "log_max", 0, INT64_MAX,
+			  "a number of bytes (0: no cap)", name, &log_max, err,
+			  errlen) < 0)
+		goto fail;
+	ex->status_keep_ms = keep;
+	ex->slots = (int)slots;
+	if (json_object_get(cfg, "log_max") != NULL)
+		ex->log_max = log_max == 0 ? -1 : log_max;
 	v = json_object_get(cfg, "status_dir");
 	if (json_is_string(v) && *json_string_value(v) != '\0') {
 		struct sl_err merr;
