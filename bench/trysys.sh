@@ -21,14 +21,7 @@ command -v strace >/dev/null || { echo "trysys: strace is missing"; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-trysys.XXXXXX")
 SCHED=
 trap '[ -n "$SCHED" ] && kill $SCHED 2>/dev/null; rm -rf "$W"' EXIT
-/usr/bin/python3 "$here/layered.py" "$W" "$LAYERS" "$WIDTH"
-cat >"$W/home/sluice.yaml" <<YAML
-dags_paused_at_creation: false
-parallelism: $N
-pools: {default: 100000}
-executors:
-  local: {type: local, slots: $N${EXEC_EXTRA:+, $EXEC_EXTRA}}
-YAML
+/usr/bin/python3 "$here/layered.py" "$W" "$LAYERS" "$WIDTH" "$N" "$EXEC_EXTRA"
 strace -f -qq -o "$W/strace" "$SLUICE" --home "$W/home" scheduler >"$W/sched.log" 2>&1 &
 SCHED=$!
 for _ in $(seq 600); do grep -q "scheduler started" "$W/sched.log" && break; sleep 0.05; done
