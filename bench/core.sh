@@ -29,14 +29,7 @@ SCHED=
 echo "sluice core bench ($SLUICE): $((LAYERS * WIDTH)) tasks, $LAYERS layers x $WIDTH, parallelism $N, $(nproc) cores"
 
 # the same graph for both
-$PY "$here/layered.py" "$W" "$LAYERS" "$WIDTH"
-cat >"$W/home/sluice.yaml" <<YAML
-dags_paused_at_creation: false
-parallelism: $N
-pools: {default: 100000}
-executors:
-  local: {type: local, slots: $N}
-YAML
+$PY "$here/layered.py" "$W" "$LAYERS" "$WIDTH" "$N"
 
 # Rounds alternate ninja and sluice (a fresh home each time) so both see
 # the same machine; the medians are the result (this VM's speed drifts).

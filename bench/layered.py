@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-# bench/layered.py DIR LAYERS WIDTH: the layered graph of bench/core.sh and
-# bench/trycost.sh, once for ninja (DIR/build.ninja) and once for sluice
-# (DIR/home/dags/layered.yaml): LAYERS x WIDTH `true` tasks, each after two
-# tasks of the layer before.
+# bench/layered.py DIR LAYERS WIDTH [PARALLELISM [EXEC_EXTRA]]: the layered
+# graph of bench/core.sh, trycost.sh and trysys.sh, once for ninja
+# (DIR/build.ninja) and once for sluice (DIR/home/dags/layered.yaml):
+# LAYERS x WIDTH `true` tasks, each after two tasks of the layer before.
+# With PARALLELISM also the home's sluice.yaml: that many tries at once on
+# the local executor, plus its keys in EXEC_EXTRA ("k: v, k: v").
 import os
 import sys
 
@@ -32,3 +34,10 @@ with open(f"{w}/home/dags/layered.yaml", "w") as f:
         for i in range(width):
             after = f", after: [{', '.join(ups(l, i))}]" if l > 0 else ""
             f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
+if len(sys.argv) > 4:
+    n = int(sys.argv[4])
+    extra = f", {sys.argv[5]}" if len(sys.argv) > 5 and sys.argv[5] else ""
+    with open(f"{w}/home/sluice.yaml", "w") as f:
+        f.write(f"dags_paused_at_creation: false\nparallelism: {n}\n"
+                f"pools: {{default: 100000}}\nexecutors:\n"
+                f"  local: {{type: local, slots: {n}{extra}}}\n")

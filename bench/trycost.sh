@@ -24,14 +24,7 @@ command -v ninja >/dev/null || { echo "trycost: ninja is missing"; exit 1; }
 W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-trycost.XXXXXX")
 SCHED=
 trap '[ -n "$SCHED" ] && kill $SCHED 2>/dev/null; rm -rf "$W"' EXIT
-/usr/bin/python3 "$here/layered.py" "$W" "$LAYERS" "$WIDTH"
-cat >"$W/home/sluice.yaml" <<YAML
-dags_paused_at_creation: false
-parallelism: $N
-pools: {default: 100000}
-executors:
-  local: {type: local, slots: $N${EXEC_EXTRA:+, $EXEC_EXTRA}}
-YAML
+/usr/bin/python3 "$here/layered.py" "$W" "$LAYERS" "$WIDTH" "$N" "$EXEC_EXTRA"
 tasks=$((LAYERS * WIDTH))
 clock() { awk '/task-clock/ {gsub(",", "", $1); printf "%d", $1}' "$1"; }
 echo "trycost ($SLUICE): $tasks tasks, parallelism $N; load $(cut -d' ' -f1-3 /proc/loadavg)"

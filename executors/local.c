@@ -48,6 +48,7 @@
 #include <jansson.h>
 
 #include "base/util.h"
+#include "executors/local_spare.h"
 #include "executors/local_status.h"
 #include "executors/supervisor/supervisor.h"
 
@@ -62,7 +63,7 @@ extern char **environ;
 /* After the kill grace, how long the supervisor gets to end the tree and
  * write the status before it is killed itself. */
 #define LOCAL_SUPERVISOR_GRACE_MS 5000
-/* A reported try's status file stays this long: the scheduler records
+/* A reported try's status file stays this long (status_keep_ms): the scheduler records
  * the result in a transaction it commits a little later, and a scheduler
  * killed before that commit leaves the try running in its store; the
  * next one adopts it and reads its end from the file. */
@@ -92,8 +93,10 @@ struct local_exec {
 
 	char *supervisor;		/* absolute path of sluice-try */
 	char *status_dir;		/* NULL: next to each try's log */
+	struct local_spares *spares;	/* spent status files (status_dir) */
 	char *cgroup_dir;		/* writable cgroup v2 folder, or NULL */
 	int64_t log_max;		/* default cap of a try's log */
+	int64_t status_keep_ms;		/* LOCAL_STATUS_KEEP_MS */
 
 	/* The starter thread. It opens the log and the status file and
 	 * starts the supervisor, so the loop never waits while a child
@@ -551,8 +554,11 @@ spawn_one(struct local_try *t)
 	}
 	logfd = high_fd(logfd);
 	snprintf(tmp, sizeof tmp, "%s.tmp", t->status_path);
-	statusfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (statusfd < 0 || (errno = posix_fallocate(statusfd, 0, 4096)) != 0) {
+	statusfd = t->ex->spares != NULL ? local_spares_take(t->ex->spares, tmp) : -1;
+	if (statusfd < 0 &&
+	    ((statusfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0600)) < 0 ||
+	     (errno = posix_fallocate(statusfd, 0, 4096)) != 0)) {
 		snprintf(t->error, sizeof t->error,
 			 "cannot make the try's status file %.400s: %s", tmp,
 			 local_strerror(errno));
@@ -695,6 +701,17 @@ starter_main(void *arg)
 	}
 }
 
+/* A reported try's status file is no longer needed: a spare for a
+ * next try, or removed. */
+static void
+local_stale_forget(struct local_exec *ex, const char *path)
+{
+	if (ex->spares != NULL)
+		local_spares_keep(ex->spares, path);
+	else
+		local_status_remove(path);
+}
+
 /* Remove the status files whose time is up; wait for the next. */
 static void
 local_stale_fire(evutil_socket_t fd, short what, void *arg)
@@ -709,7 +726,7 @@ local_stale_fire(evutil_socket_t fd, short what, void *arg)
 		struct local_stale *x = ex->stale;
 
 		ex->stale = x->next;
-		local_status_remove(x->path);
+		local_stale_forget(ex, x->path);
 		free(x->path);
 		free(x);
 	}
@@ -729,7 +746,7 @@ local_stale_add(struct local_exec *ex, const char *path)
 	struct local_stale *x = xcalloc(1, sizeof *x);
 
 	x->path = xstrdup(path);
-	x->at = sl_mono_ms() + LOCAL_STATUS_KEEP_MS;
+	x->at = sl_mono_ms() + ex->status_keep_ms;
 	*ex->stale_tail = x;
 	ex->stale_tail = &x->next;
 	if (ex->stale_ev == NULL)
@@ -812,6 +829,24 @@ local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
 				 "lost: the try's supervisor ended without recording how the try ended");
 			res->error = t->error;
 		}
+	}
+	local_stale_add(t->ex, t->status_path);
+}
+
+/* The result of a served try whose final record the server says holds no
+ * more than its wait status (SUP_END_PLAIN): that status, without reading
+ * the file (kept as any reported try's). */
+static void
+local_result_plain(struct local_try *t, int wstatus, struct sl_exec_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->host = "localhost";
+	res->duration_ms = sl_mono_ms() - t->start_mono;
+	if (WIFEXITED(wstatus))
+		res->exit_code = WEXITSTATUS(wstatus);
+	else {
+		res->signal = WTERMSIG(wstatus);
+		res->exit_code = 128 + res->signal;
 	}
 	local_stale_add(t->ex, t->status_path);
 }
@@ -946,7 +981,10 @@ local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
 
 			*pp = t->next;
 			ex->nrunning--;
-			local_result(t, e->status, &res);
+			if (e->flags & SUP_END_PLAIN)
+				local_result_plain(t, e->status, &res);
+			else
+				local_result(t, e->status, &res);
 			t->done(t->arg, &res);
 			try_free(t);
 			return 1;
@@ -1254,12 +1292,33 @@ local_find_cgroup(void)
 	return dir;
 }
 
+/* An optional whole-number key of the executor's config within [min,
+ * max]: 0 (*out set when the key is there), or -1 and err says it must
+ * be `must`. */
+static int
+local_cfg_int(json_t *cfg, const char *key, json_int_t min, json_int_t max,
+	      const char *must, const char *name, json_int_t *out, char *err,
+	      size_t errlen)
+{
+	json_t *v = json_object_get(cfg, key);
+
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		snprintf(err, errlen, "executor %s: %s must be %s", name, key, must);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
 /*
  * Config (all optional): slots (16), supervisor (the path of sluice-try;
  * next to the running program by default), status_dir (where each try's
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
- * MB; 0 for none), cgroup (false: never a cgroup per try), fork_server
+ * MB; 0 for none), cgroup (true: a cgroup per try; default none), fork_server
  * (default true: one `sluice-try --server` serves every try; false: a
  * sluice-try of its own per try, exec'd from here).
  */
@@ -1269,6 +1328,7 @@ local_create(struct event_base *base, const char *name,
 {
 	struct local_exec *ex;
 	json_t *cfg = json_loads(config_json, 0, NULL), *v;
+	json_int_t keep, slots, log_max;
 
 	ex = xcalloc(1, sizeof *ex);
 	ex->base = base;
@@ -1280,27 +1340,22 @@ local_create(struct event_base *base, const char *name,
 	/* on by default: a try costs one process instead of two, about a
 	 * quarter less CPU per try (bench/RESULTS.md) */
 	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
-	v = json_object_get(cfg, "slots");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > 100000) {
-			snprintf(err, errlen,
-				 "executor %s: slots must be a whole number from 1 to 100000",
-				 name);
-			goto fail;
-		}
-		ex->slots = (int)json_integer_value(v);
-	}
-	v = json_object_get(cfg, "log_max");
-	if (v != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(err, errlen,
-				 "executor %s: log_max must be a number of bytes (0: no cap)",
-				 name);
-			goto fail;
-		}
-		ex->log_max = json_integer_value(v) == 0 ? -1 : json_integer_value(v);
-	}
+	keep = LOCAL_STATUS_KEEP_MS;
+	slots = ex->slots;
+	log_max = 0;
+	if (local_cfg_int(cfg, "status_keep_ms", 0, INT64_MAX,
+			  "a number of milliseconds", name, &keep, err, errlen) < 0 ||
+	    local_cfg_int(cfg, "slots", 1, 100000,
+			  "a whole number from 1 to 100000", name, &slots, err,
+			  errlen) < 0 ||
+	    local_cfg_int(cfg, "log_max", 0, INT64_MAX,
+			  "a number of bytes (0: no cap)", name, &log_max, err,
+			  errlen) < 0)
+		goto fail;
+	ex->status_keep_ms = keep;
+	ex->slots = (int)slots;
+	if (json_object_get(cfg, "log_max") != NULL)
+		ex->log_max = log_max == 0 ? -1 : log_max;
 	v = json_object_get(cfg, "status_dir");
 	if (json_is_string(v) && *json_string_value(v) != '\0') {
 		struct sl_err merr;
@@ -1310,6 +1365,7 @@ local_create(struct event_base *base, const char *name,
 			snprintf(err, errlen, "executor %s: %s", name, merr.msg);
 			goto fail;
 		}
+		ex->spares = local_spares_open(ex->status_dir);
 	}
 	v = json_object_get(cfg, "supervisor");
 	if (json_is_string(v))
@@ -1326,7 +1382,11 @@ local_create(struct event_base *base, const char *name,
 			 name, json_is_string(v) ? json_string_value(v) : LOCAL_SUPERVISOR);
 		goto fail;
 	}
-	if (!json_is_false(json_object_get(cfg, "cgroup")))
+	/* a cgroup per try only when asked: it costs every try a cgroup
+	 * made, joined and removed (kernel work beside the try's own), and
+	 * no limit needs one; the subreaper, the command's session and the
+	 * try's key find the tree without it */
+	if (json_is_true(json_object_get(cfg, "cgroup")))
 		ex->cgroup_dir = local_find_cgroup();
 	json_decref(cfg);
 	ex->sigchld = evsignal_new(base, SIGCHLD, local_on_sigchld, ex);
@@ -1341,6 +1401,7 @@ local_create(struct event_base *base, const char *name,
 	return ex;
 fail:
 	json_decref(cfg);
+	local_spares_close(ex->spares);
 	free(ex->supervisor);
 	free(ex->status_dir);
 	free(ex->name);
@@ -1819,6 +1880,7 @@ local_destroy(void *inst)
 		free(x->path);
 		free(x);
 	}
+	local_spares_close(ex->spares);
 	if (ex->stale_ev != NULL)
 		event_free(ex->stale_ev);
 	if (ex->wake_ev != NULL)

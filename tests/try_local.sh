@@ -10,7 +10,7 @@
 . "$SLUICE_SRCDIR/tests/setup.sh"
 DRIVER=$SLUICE_BUILDDIR/tests/exec_driver
 SUP=$SLUICE_BUILDDIR/sluice-try
-CONF="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\"}"
+CONF="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"cgroup\":true}"
 mkdir -p "$T/logs"
 
 json() {	# FILE TASK KEY: KEY of the result line of task TASK
@@ -174,4 +174,15 @@ if [ -n "$cg" ]; then
 		[ ! -d "$cg/sluice-try-$key" ] || fail "the cgroup of try $key was left behind"
 	done
 fi
+# --- a reported try's status file becomes a spare that the next try
+#     takes: one inode serves every try in turn, and the folder is empty
+#     once the executor stopped ---
+KEEP0="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run2\",\"status_keep_ms\":0}"
+mkdir -p "$T/logs2"
+"$DRIVER" -c "$KEEP0" -L "$T/logs2" -n 5 -P 1 -- sh -c 'stat -c %i "$1/$SLUICE_TRY_KEY.status.tmp"; exit $((TASK_INDEX + 10))' x "$T/run2" >"$T/k.out"
+for i in 0 1 2 3 4; do
+	assert_eq $((i + 10)) "$(json "$T/k.out" $i exit_code)" "try $i's result through a spare"
+	assert_eq "$(cat "$T/logs2/task-0.log")" "$(cat "$T/logs2/task-$i.log")" "try $i's status file is try 0's, recycled"
+done
+assert_eq "" "$(ls -A "$T/run2")" "spares are removed when the executor stops"
 echo "try_local: ok"

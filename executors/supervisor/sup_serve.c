@@ -340,8 +340,10 @@ sup_serve_finish(struct sup_served *ss, char *buf, size_t n)
 			s->status_path,
 			errno == ENOSPC || errno == EDQUOT ? "disk full" : strerror(errno));
 		close(s->status_fd);
-	} else
+	} else {
+		ss->recorded = 1;
 		sup_sync_add(s->status_fd, s->status_path);
+	}
 	close(s->log.fd);
 	s->status_fd = s->log.fd = -1;
 }
@@ -358,6 +360,9 @@ sup_serve_report(struct sup_served *ss, int ends)
 	e.serial = s->serial;
 	e.pid = (int)s->child;
 	e.status = s->child_done ? s->child_status : 127 << 8;
+	if (ss->recorded && s->child_done && s->error[0] == '\0' &&
+	    (WIFEXITED(s->child_status) || WIFSIGNALED(s->child_status)))
+		e.flags |= SUP_END_PLAIN;
 	/* atomic (smaller than PIPE_BUF); a gone executor is no reason to
 	 * stop */
 	while (ends >= 0 && write(ends, &e, sizeof e) < 0 && errno == EINTR)

@@ -73,6 +73,7 @@ struct sup_served {
 	char *blob;
 	int out;		/* the command's output pipe, -1 once closed */
 	int kill_requested, stopping, kill_rounds;
+	int recorded;		/* its final record is in place */
 	long long deadline;	/* monotonic ms, -1 for none */
 	int pfd;		/* its slot in the server's poll set, or -1 */
 	struct sup_served *next;
@@ -122,7 +123,12 @@ struct sup_server_end {		/* one per reaped try, on the ends pipe */
 	unsigned long long serial;
 	int pid;
 	int status;		/* as waitpid says */
+	int flags;		/* SUP_END_* */
+	int unused;
 };
+/* The try's final record (in place) says no more than status: the
+ * command ran and ended, no error; the executor need not read it. */
+#define SUP_END_PLAIN 1
 /* The supervisor's descriptor of the secret values to mask in the log
  * (-S): NUL-separated values. */
 #define SUP_SECRETS_FD 4
