@@ -274,9 +274,9 @@ sched_runs_promote(struct sched *s)
 		d->active_runs++;
 		d->active_backfill += r->backfill_lane;
 		sched_lane_run_started(&lr, r);
-		for (int i = 0; i < r->ntis; i++)
-			if (r->tis[i].state == TI_NONE)
-				sched_dispatch_eval(s, &r->tis[i]);
+		SCHED_RUN_TIS(r, ti)
+			if (ti->state == TI_NONE)
+				sched_dispatch_eval(s, ti);
 		/* a run whose every task is already done (e.g. a mark) */
 		sched_runs_check_done(s, r);
 	}
