@@ -39,30 +39,6 @@ write_output(const char *task, const char *text)
 	CHECK_EQ_INT(0, sl_write_file(path, text, strlen(text), 0644, &err));
 }
 
-/* A person clears task (NAME or NAME[i]) in partition's run. */
-static int
-clear_task(const char *dag, const char *partition, const char *task,
-	   int downstream)
-{
-	struct clear_spec spec;
-	struct sl_err err;
-	char *tasks[] = { (char *)task, NULL };
-	int rc;
-
-	memset(&spec, 0, sizeof spec);
-	spec.dag_id = dag;
-	spec.tasks = tasks;
-	spec.partition = partition;
-	spec.from_s = INT64_MIN;
-	spec.to_s = INT64_MAX;
-	spec.downstream = downstream;
-	sl_err_clear(&err);
-	rc = store_clear(h_store(), h_dag(dag), &spec, "harness", NULL, &err);
-	CHECK_MSG(rc >= 0, "clear %s: %s", task, err.msg);
-	h_poke_db();
-	return rc;
-}
-
 /* How many items of the mapped task m (m[0] .. m[n-1]) run now. */
 static int
 items_running(int n)
@@ -367,7 +343,7 @@ test_retry_and_clear_item(void)
 	CHECK_EQ_STR("success", h_run_state("t", "p"));
 
 	/* clear m[2] alone */
-	CHECK_EQ_INT(1, clear_task("t", "p", "m[2]", 0));
+	CHECK_EQ_INT(1, h_clear("t", "p", "m[2]", 0));
 	CHECK_STATE("running", "t", "m", "p");
 	CHECK_EQ_INT(1, h_running("m[2]"));
 	CHECK_EQ_INT(0, h_running("m[0]") + h_running("m[1]") + h_running("down"));
@@ -394,7 +370,7 @@ test_retry_and_clear_item(void)
 	}
 
 	/* clear the parent with its downstream: the items are made again */
-	CHECK(clear_task("t", "p", "m", 1) >= 0);
+	CHECK(h_clear("t", "p", "m", 1) >= 0);
 	CHECK_STATE("running", "t", "m", "p");
 	CHECK_EQ_STR("1", h_ti("t", "m[0]", "p", "try_number"));
 	CHECK_EQ_INT(3, h_end_all() - 1);
