@@ -124,8 +124,10 @@ items_of(struct sched *s, struct ti *ti, char *why, size_t n)
 		struct try_ctx c;
 		struct tmpl_ctx tc;
 		struct buf out;
+		json_t *outputs = sched_output_load(s, ti);
 
 		sched_try_ctx(s, ti, 0, &c);
+		c.outputs = outputs;
 		try_tmpl_ctx(&c, &tc);
 		tc.decls = ti->run->dag->param_decls;
 		buf_init(&out, 0);
@@ -134,6 +136,7 @@ items_of(struct sched *s, struct ti *ti, char *why, size_t n)
 			items = dag_map_parse_list(out.data, &err);
 		}
 		buf_free(&out);
+		json_decref(outputs);
 		if (items == NULL)
 			snprintf(why, n, "foreach: %s", err.msg);
 		return items;
