@@ -344,13 +344,7 @@ sched_map_read_row(struct run *r, struct ti *parent,
 	    index >= parent->nitems)
 		return 0;	/* an item whose parent moved on */
 	it = &parent->items[index];
-	it->id = row->id;
-	it->state = row->state;
-	it->try_number = row->try_number;
-	it->max_tries = row->max_tries;
-	it->next_at = row->next_at;
-	it->first_poke_at = row->first_poke_at;
-	it->sla_notified = row->sla_notified;
+	ti_from_row(it, row);
 	json_decref(it->map_item);
 	it->map_item = row->map_item != NULL ?
 	    json_loads(row->map_item, JSON_DECODE_ANY, NULL) : NULL;
