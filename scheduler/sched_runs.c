@@ -283,6 +283,8 @@ sched_runs_promote(struct sched *s)
 		SCHED_RUN_TIS(r, ti)
 			if (ti->state == TI_NONE)
 				sched_dispatch_eval(s, ti);
+		/* a mapped task whose items all ended (an item marked) */
+		sched_map_settle(s, r);
 		/* a run whose every task is already done (e.g. a mark) */
 		sched_runs_check_done(s, r);
 	}

@@ -7,7 +7,7 @@
 # ran at once; `sluice tasks` lists the items under their task; the API
 # gives map_index, map_item and map_count; `sluice logs` and `sluice
 # clear` take NAME[i] (a missing item is an error naming the count);
-# clearing one item re-runs it alone.
+# clearing one item re-runs it alone; marking one item settles its task.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -90,4 +90,12 @@ assert_eq 2 "$(ti_field mapped p1 'quote[1]' try_number)"
 assert_eq 1 "$(ti_field mapped p1 'quote[2]' try_number)"
 assert_eq 1 "$(ti_field mapped p1 report try_number)"
 assert_contains "$(cat "$H/logs/mapped/p1/quote[0]/try-2.log")" "quoting AAPL"
+
+# marking one item: its task settles from its items again
+if out=$(sl mark mapped 'quote[5]' p1 success 2>&1); then fail "mark of a missing item succeeded"; fi
+assert_contains "$out" "quote has 3 items there"
+sl mark mapped 'quote[2]' p1 failed >/dev/null
+wait_ti mapped p1 quote failed 30
+assert_eq failed "$(ti_field mapped p1 'quote[2]' state)"
+assert_eq 1 "$(ti_field mapped p1 'quote[2]' try_number)"
 echo "ok"

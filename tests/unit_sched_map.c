@@ -433,6 +433,12 @@ test_mark_item(void)
 	CHECK_STATE("success", "l", "m[2]", "p");
 	CHECK_STATE("success", "l", "m", "p");
 	CHECK_STATE("running", "l", "after_m", "p");
+	CHECK_EQ_INT(0, h_end("after_m", "p", 0));
+	CHECK_EQ_STR("success", h_run_state("l", "p"));
+	/* after the run ended: the task settles from its items again */
+	CHECK(h_mark("l", "m[0]", "p", "failed", 0) >= 0);
+	CHECK_STATE("failed", "l", "m", "p");
+	CHECK_EQ_STR("failed", h_run_state("l", "p"));
 	h_close();
 }
 
