@@ -19,6 +19,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_needs.h"
 #include "scheduler/dag_clusters.h"
@@ -894,6 +895,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    load_note(lc) < 0)
 		return -1;
 	if ((dag_groups_load_task(d, src->node, t, what, err) < 0 ||
+	     dag_map_load_task(d, src->node, dag, t, what, err) < 0 ||
 	     dag_scope_load_task(d, src->node, t, what, err) < 0) &&
 	    load_note(lc) < 0)
 		return -1;
@@ -1352,9 +1354,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			dag->tasks[i].name = xstrdup(name ? name : "?");
 			dag->tasks[i].index = i;
 			if (name == NULL || *name == '\0' || strlen(name) > 200 ||
-			    strpbrk(name, "/\\ \t\n") != NULL || name[0] == '.') {
+			    strpbrk(name, "/\\ \t\n[]") != NULL || name[0] == '.') {
+				/* (brackets name a mapped task's items: NAME[i]) */
 				ydoc_err(d, k, err,
-					 "tasks: '%s' is not a valid task name (no spaces or slashes, at most 200)",
+					 "tasks: '%s' is not a valid task name (no spaces, slashes or brackets, at most 200)",
 					 name ? name : "?");
 				if (load_note(lc) < 0)
 					goto fail;
@@ -1385,8 +1388,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	if (link_tasks(d, dag, srcs, lc) < 0 || lc->nerr > 0)
 		goto fail;
 	for (int i = 0; i < dag->ntasks; i++)
-		if (dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
-				      &lc->cur) < 0 && load_note(lc) < 0)
+		if ((dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
+				       &lc->cur) < 0 ||
+		     dag_map_check(d, dag, &dag->tasks[i], srcs[i].node,
+				   &lc->cur) < 0) && load_note(lc) < 0)
 			goto fail;
 	for (int i = 0; i < dag->ntasks; i++)
 		if (dag_clusters_check(d, dag, &dag->tasks[i], srcs[i].node,
@@ -1475,6 +1480,7 @@ dag_free(struct dag *d)
 		strv_free(t->produces);
 		free(t->group);
 		free(t->setups);
+		dag_map_free_task(t);
 	}
 	dag_needs_free(d->needs, d->nneeds);
 	free(d->tasks);

@@ -38,7 +38,7 @@ dag_clusters_check(struct ydoc *d, struct dag *dag, struct task *t,
 		return ydoc_err(d, v, err,
 				"tasks.%s.cluster_from: the DAG has no task '%s'",
 				t->name, from);
-	if (up == t || !dag_outputs_upstream(dag, t, up))
+	if (!dag_outputs_is_upstream(dag, t->index, up->index))
 		return ydoc_err(d, v, err,
 				"tasks.%s.cluster_from: '%s' is not upstream of '%s' (the cluster must exist before this task runs: add it to after:)",
 				t->name, from, t->name);

@@ -316,6 +316,60 @@ const struct dag_key_value dag_key_notes[] = {
 	  "    after: [extract]\n"
 	  "    command: test {{ tasks.extract.output.rows }} -gt 0\n"
 	  "```\n" },
+	{ "Mapped tasks",
+	  "foreach: makes a task a mapped task: when its upstream lets it run, "
+	  "it expands into one task instance per item, named NAME[0], NAME[1]... "
+	  "Each item has its own tries (retries count per item), log, state and "
+	  "output, and {{ item }} in the task's templates is its item: a string "
+	  "as it is, a number or an object as JSON; {{ item.FIELD }} (and "
+	  "item.FIELD.SUB) reads a field of an object item. Like every template "
+	  "value an item is data: one quoted word in a shell line, one literal "
+	  "in SQL. item is an error at load time in a task without foreach.\n\n"
+	  "The list is one of: a literal YAML list (scalars or objects); a "
+	  "template that renders to a JSON array, or to a comma-separated text "
+	  "(\"{{ params.symbols }}\" with a param that is a list, or a text "
+	  "like AAPL,MSFT); or {output: TASK, key: KEY}, the value KEY of the "
+	  "output of TASK in the same run (TASK must be upstream: an error at "
+	  "load time otherwise), which may be a JSON array (a JSON object output, "
+	  "or a key=value line whose value is a JSON array) or a comma-separated "
+	  "text (each part trimmed of blanks). Any other value fails the task, "
+	  "saying why. More items than max_map (sluice.yaml's, default 1024, or "
+	  "the task's own) fail it, naming the count and the limit. Zero items "
+	  "make it skipped.\n\n"
+	  "max_active: N bounds the items of one partition that hold a try at "
+	  "once (a sensor item waiting for its next poke counts); pools, slots, "
+	  "executors, timeouts and sensors apply to each item as to any task. The "
+	  "task itself is running while its items run, then success (every item "
+	  "succeeded or was skipped, at least one succeeded), failed (an item "
+	  "failed), or skipped (all skipped). Its downstream tasks count every "
+	  "item as one upstream in their trigger rules: all_success waits for "
+	  "every item, one_failed runs as soon as one item failed; zero items "
+	  "count as one skipped upstream.\n\n"
+	  "NAME[i] names one item wherever a task is named: sluice tasks lists "
+	  "the items under their task, sluice logs DAG 'NAME[2]' PARTITION reads "
+	  "one item's log, sluice clear DAG --task 'NAME[2]' clears that item "
+	  "alone (the task runs again until it ends), sluice mark sets one item. "
+	  "Clearing the task itself removes its items and expands it again at "
+	  "its next run (the list may have changed). A restart of the scheduler "
+	  "reads the items back: nothing is expanded or run twice.\n\n"
+	  "```yaml\n"
+	  "tasks:\n"
+	  "  list_symbols:\n"
+	  "    command: echo 'symbols=[\"AAPL\",\"MSFT\",\"GOOG\"]' >> \"$SLUICE_OUTPUT\"\n"
+	  "  quote:\n"
+	  "    after: [list_symbols]\n"
+	  "    foreach: {output: list_symbols, key: symbols}\n"
+	  "    max_active: 2\n"
+	  "    retries: 1\n"
+	  "    command: fetch-quotes --symbol {{ item }} --day {{ ds }}\n"
+	  "  extracts_landed:\n"
+	  "    type: s3_sensor\n"
+	  "    foreach: [{name: stores, key: stores.csv}, {name: sales, key: sales.csv}]\n"
+	  "    url: \"s3://retail/{{ ds }}/{{ item.key }}\"\n"
+	  "  report:\n"
+	  "    after: [quote, extracts_landed]\n"
+	  "    command: make-report {{ ds }}\n"
+	  "```\n" },
 	{ "Skips and branches",
 	  "skip_exit_code: a try that exits with it (99 for shell tasks unless "
 	  "set; 0 for none) makes the task skipped, with no retry; its downstream "
@@ -523,6 +577,15 @@ const struct dag_key dag_keys_task[] = {
 	{ "skip_exit_code", DKT_INT, 0, "99 (shell tasks), 0 (others)",
 	  "a try that exits with this status makes the task skipped (no retry); its downstream tasks follow their trigger rules (0: none)",
 	  "3", NULL, 0, 255, 1 },
+	{ "foreach", DKT_FOREACH, 0, NULL,
+	  "makes the task a mapped task: one task instance NAME[i] per item, with {{ item }} (and {{ item.FIELD }}) in its templates: a list, a template that renders to a JSON array, or {output: TASK, key: KEY} of an upstream task (a JSON array or a comma-separated string) (see Mapped tasks)",
+	  "[AAPL, MSFT, GOOG]", NULL, 0, 0, 1 },
+	{ "max_active", DKT_INT, 0, NULL,
+	  "a mapped task: at most this many of its items run at once (in one partition)",
+	  "2", NULL, 1, 1000000, 1 },
+	{ "max_map", DKT_INT, 0, "sluice.yaml's max_map (1024)",
+	  "a mapped task: the most items it may expand into; more fail it, naming the count and the limit",
+	  "5000", NULL, 1, 1000000, 1 },
 	{ "branch", DKT_BOOL, 0, "false",
 	  "the task picks which of its direct downstream tasks run: it writes branch=NAME[,NAME...] to $SLUICE_OUTPUT, and the others are skipped (see Task outputs)",
 	  "true", NULL, 0, 0, 1 },
@@ -546,11 +609,19 @@ dag_key_sensor_only(const char *name)
 }
 
 int
+dag_key_mapped_only(const char *name)
+{
+	return strcmp(name, "max_active") == 0 || strcmp(name, "max_map") == 0;
+}
+
+int
 dag_key_task_only(const char *name)
 {
 	return strcmp(name, "group") == 0 || strcmp(name, "setup") == 0 ||
 	       strcmp(name, "teardown_of") == 0 ||
-	       strcmp(name, "on_teardown_failure") == 0;
+	       strcmp(name, "on_teardown_failure") == 0 ||
+	       strcmp(name, "foreach") == 0 || strcmp(name, "max_active") == 0 ||
+	       strcmp(name, "max_map") == 0;
 }
 
 int
@@ -606,6 +677,7 @@ dag_key_type_name(enum dag_key_type t)
 		[DKT_DEFAULTS] = "mapping of task keys",
 		[DKT_TASKS] = "mapping of tasks",
 		[DKT_NEEDS] = "list of needs",
+		[DKT_FOREACH] = "list, template or {output, key}",
 	};
 
 	return names[t];

@@ -29,12 +29,15 @@ is_upstream(const struct dag *dag, int t, int up, char *seen)
 }
 
 int
-dag_outputs_upstream(const struct dag *dag, const struct task *t,
-		     const struct task *up)
+dag_outputs_is_upstream(const struct dag *dag, int t, int up)
 {
-	char *seen = xcalloc((size_t)dag->ntasks, 1);
-	int ok = is_upstream(dag, t->index, up->index, seen);
+	char *seen;
+	int ok;
 
+	if (t == up)
+		return 0;
+	seen = xcalloc((size_t)dag->ntasks, 1);
+	ok = is_upstream(dag, t, up, seen);
 	free(seen);
 	return ok;
 }
@@ -60,7 +63,7 @@ ref_check(void *arg, const char *name, size_t off)
 			 "tasks.%s: '{{ tasks.%s.output... }}': the DAG has no task '%s'",
 			 w->t->name, name, name);
 	} else {
-		if (up != w->t && dag_outputs_upstream(w->dag, w->t, up))
+		if (dag_outputs_is_upstream(w->dag, w->t->index, up->index))
 			return 0;
 		ydoc_err(w->d, v, w->err,
 			 "tasks.%s: '{{ tasks.%s.output... }}': '%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",

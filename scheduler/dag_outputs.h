@@ -14,13 +14,13 @@
  * t; shell tasks skip on 99 unless told otherwise. -1 with err. */
 int dag_outputs_load_task(struct ydoc *d, struct task *t, ynode_t *skip,
 			  ynode_t *branch, struct sl_err *err);
-/* Is up upstream of t, directly or through others? */
-int dag_outputs_upstream(const struct dag *dag, const struct task *t,
-			 const struct task *up);
 /* Check task t (its YAML mapping node) once the DAG's tasks are linked;
  * sets t->uses_outputs when its templates read outputs. -1 with err at
  * file:line:column of the bad name. */
 int dag_outputs_check(struct ydoc *d, struct dag *dag, struct task *t,
 		      ynode_t *node, struct sl_err *err);
+
+/* Is task index up upstream of task index t, directly or through others? */
+int dag_outputs_is_upstream(const struct dag *dag, int t, int up);
 
 #endif

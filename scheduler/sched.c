@@ -71,7 +71,7 @@ sched_log_ti(enum log_level lv, const struct ti *ti, int try_number,
 		f.dag = ti->run->dag_name;
 		f.partition = ti->run->partition;
 		if (ti->run->dag != NULL)
-			f.task = ti_task(ti)->name;
+			f.task = ti_name(ti);
 	}
 	va_start(ap, fmt);
 	log_vemit(lv, &f, fmt, ap);
@@ -838,8 +838,8 @@ sched_free(struct sched *s)
 	sched_tx_commit(s);
 	for (r = s->runs; r != NULL; r = next) {
 		next = r->next;
-		for (int i = 0; i < r->ntis; i++)
-			sched_try_disarm(s, &r->tis[i]);
+		SCHED_RUN_TIS(r, ti)
+			sched_try_disarm(s, ti);
 		sched_runs_free_one(s, r);
 	}
 	sched_recheck_free(s);

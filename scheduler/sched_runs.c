@@ -35,20 +35,27 @@
 /* --- runs in memory --- */
 
 void
+sched_runs_forget_ti(struct sched *s, struct ti *ti)
+{
+	sched_dispatch_remove(s, ti);
+	sched_try_disarm(s, ti);
+	sched_needs_forget(s, ti);
+	if (ti->live != NULL) {
+		if (ti->live->ti == ti)
+			ti->live->ti = NULL;
+		if (ti->live->blocked == ti)
+			ti->live->blocked = NULL;
+	}
+}
+
+void
 sched_runs_free_one(struct sched *s, struct run *r)
 {
 	for (int i = 0; i < r->ntis; i++) {
 		struct ti *ti = &r->tis[i];
 
-		sched_dispatch_remove(s, ti);
-		sched_try_disarm(s, ti);
-		sched_needs_forget(s, ti);
-		if (ti->live != NULL) {
-			if (ti->live->ti == ti)
-				ti->live->ti = NULL;
-			if (ti->live->blocked == ti)
-				ti->live->blocked = NULL;
-		}
+		sched_runs_forget_ti(s, ti);
+		sched_map_free(s, ti);
 	}
 	free(r->tis);
 	free(r->dag_name);
@@ -273,9 +280,11 @@ sched_runs_promote(struct sched *s)
 		d->active_runs++;
 		d->active_backfill += r->backfill_lane;
 		sched_lane_run_started(&lr, r);
-		for (int i = 0; i < r->ntis; i++)
-			if (r->tis[i].state == TI_NONE)
-				sched_dispatch_eval(s, &r->tis[i]);
+		SCHED_RUN_TIS(r, ti)
+			if (ti->state == TI_NONE)
+				sched_dispatch_eval(s, ti);
+		/* a mapped task whose items all ended (an item marked) */
+		sched_map_settle(s, r);
 		/* a run whose every task is already done (e.g. a mark) */
 		sched_runs_check_done(s, r);
 	}
@@ -291,13 +300,13 @@ sched_runs_free_done(struct sched *s)
 		int busy = 0;
 
 		if (r->state == RUN_SUCCESS || r->state == RUN_FAILED) {
-			for (int i = 0; i < r->ntis; i++)
-				if (r->tis[i].live != NULL)
+			SCHED_RUN_TIS(r, ti)
+				if (ti->live != NULL)
 					busy = 1;
 			if (!busy) {
 				*pp = r->next;
-				for (int i = 0; i < r->ntis; i++)
-					sched_try_disarm(s, &r->tis[i]);
+				SCHED_RUN_TIS(r, ti)
+					sched_try_disarm(s, ti);
 				sched_runs_free_one(s, r);
 				continue;
 			}

@@ -95,7 +95,7 @@ char *
 sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 {
 	char *dir = try_log_dir(s->cfg->logs_dir, ti->run->dag_name,
-				ti->run->partition, ti_task(ti)->name);
+				ti->run->partition, ti_name(ti));
 	char *path = xasprintf("%s/try-%d.log", dir, try_number);
 
 	if (mkdirs)
@@ -121,6 +121,8 @@ sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
 	c->ti_id = ti->id;
 	c->self_exe = s->self_exe;
 	c->outputs = ti->live != NULL ? ti->live->outputs : NULL;
+	c->task_name = ti->name;
+	c->item = ti->map_item;
 }
 
 /* Append a line to a try's log (scheduler-side events: pokes, kills). */
@@ -336,7 +338,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	}
 	memset(&et, 0, sizeof et);
 	et.dag = ti->run->dag_name;
-	et.task = t->name;
+	et.task = ti_name(ti);
 	et.partition = ti->run->partition;
 	et.run_id = ti->run->run_id;
 	et.try_number = l->try_number;
@@ -370,7 +372,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	s->tries_started++;
 	sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
 		     "%s %s %s: try %d started on executor %s",
-		     ti->run->dag_name, t->name, ti->run->partition,
+		     ti->run->dag_name, ti_name(ti), ti->run->partition,
 		     l->try_number, l->ex->name);
 	if (sched_try_record_running(s, ti, l, sched_now(s)) < 0) {
 		if (s->db_down) {
@@ -513,9 +515,9 @@ static struct ti *
 ti_by_id(struct sched *s, int64_t id)
 {
 	for (struct run *r = s->runs; r != NULL; r = r->next)
-		for (int i = 0; i < r->ntis; i++)
-			if (r->tis[i].id == id)
-				return &r->tis[i];
+		SCHED_RUN_TIS(r, ti)
+			if (ti->id == id)
+				return ti;
 	return NULL;
 }
 
@@ -628,8 +630,11 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			else if (b->state == TI_UP_FOR_RETRY ||
 				 b->state == TI_UP_FOR_RESCHEDULE)
 				sched_try_arm(s, b, b->next_at);
-			else if (ti_state_done(b->state))
+			else if (ti_state_done(b->state)) {
+				if (b->parent != NULL)
+					sched_map_item_ended(s, b);
 				sched_runs_check_done(s, b->run);
+			}
 		}
 		if (ti != NULL && ti->live == l)
 			ti->live = NULL;
@@ -664,7 +669,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			sched_try_arm(s, ti, ti->next_at);
 		sched_log_ti(LOG_LEVEL_WARN, ti, ti->try_number + 1,
 			     "%s %s: try %d never started: starting it again",
-			     ti->run->dag_name, t->name, ti->try_number + 1);
+			     ti->run->dag_name, ti_name(ti), ti->try_number + 1);
 		sched_pass_schedule(s);
 		return;
 	}
@@ -744,19 +749,19 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	if (to == TI_SUCCESS || to == TI_SKIPPED)
 		sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
 			     "%s %s %s: try %d %s",
-			     ti->run->dag_name, t->name, ti->run->partition,
+			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, to == TI_SKIPPED ?
 			     "exited with the skip code: skipped" : "succeeded");
 	else if (to == TI_UP_FOR_RETRY)
 		sched_log_ti(LOG_LEVEL_WARN, ti, l->try_number,
 			     "%s %s %s: try %d of %d failed: %s; retrying in %s",
-			     ti->run->dag_name, t->name, ti->run->partition,
+			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, ti->max_tries, why,
 			     sl_format_duration(u.next_at - now, d, sizeof d));
 	else
 		sched_log_ti(LOG_LEVEL_ERROR, ti, l->try_number,
 			     "%s %s %s: try %d of %d failed: %s",
-			     ti->run->dag_name, t->name, ti->run->partition,
+			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, ti->max_tries, why);
 	sched_tx_begin(s);
 	if (store_try_record(s->store, ti->id, l->try_number,
@@ -792,6 +797,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			if (to == TI_SUCCESS)
 				sched_needs_released(s, ti->run->dag_name,
 						     ti->run->start_s);
+			if (ti_state_done(to) && ti->parent != NULL)
+				sched_map_item_ended(s, ti);
 			if (ti_state_done(to))
 				sched_runs_check_done(s, ti->run);
 		}
@@ -874,6 +881,8 @@ reschedule:
 			if (sched_ti_set(s, ti, to, &u) == 0) {
 				for (int i = 0; i < t->ndownstream; i++)
 					sched_dispatch_eval(s, &ti->run->tis[t->downstream[i]]);
+				if (ti->parent != NULL)
+					sched_map_item_ended(s, ti);
 				sched_runs_check_done(s, ti->run);
 			}
 		} else {

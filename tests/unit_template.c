@@ -76,6 +76,58 @@ static const struct {
 	{ "{{ a b }}", "bad template name 'a b'", 4 },
 };
 
+/* {{ item }} and {{ item.FIELD }}: a mapped task's item, as data in a
+ * shell line and in SQL, as is elsewhere; an error without one. */
+static void
+test_item(void)
+{
+	static const struct {
+		const char *item;	/* JSON, or NULL: none */
+		int mode;		/* 0 plain, 1 shell, 2 SQL */
+		const char *text, *want;
+	} cases[] = {
+		{ "\"AAPL\"", 1, "echo {{ item }}", "echo 'AAPL'" },
+		{ "\"it's $(id)\"", 1, "echo {{ item }}", "echo 'it'\\''s $(id)'" },
+		{ "\"a'b\"", 2, "select {{ item }}", "select 'a''b'" },
+		{ "{\"name\": \"x\", \"n\": 2, \"in\": {\"k\": \"v\"}}", 0,
+		  "{{ item.name }}-{{ item.n }}-{{ item.in.k }}", "x-2-v" },
+		{ "{\"name\": \"x\"}", 0, "{{ item }}", "{\"name\":\"x\"}" },
+		{ "7", 1, "n={{ item }}", "n='7'" },
+		{ NULL, 0, "{{ item }}", "error: 'item': only the items of a mapped task (foreach:) have one" },
+		{ "{\"name\": \"x\"}", 0, "{{ item.nope }}", "error: 'item.nope': the item has no field 'nope'" },
+		{ "\"AAPL\"", 0, "{{ item.name }}", "error: 'item.name': the item is not an object (it is a scalar)" },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		struct tmpl_ctx c;
+		struct buf b;
+		struct sl_err err;
+		json_t *item = cases[i].item ?
+		    json_loads(cases[i].item, JSON_DECODE_ANY, NULL) : NULL;
+		char out[2048];
+		int rc;
+
+		memset(&c, 0, sizeof c);
+		c.dag = "d";
+		c.task = "m[0]";
+		c.item = item;
+		buf_init(&b, 0);
+		sl_err_clear(&err);
+		rc = cases[i].mode == 1 ? tmpl_render_shell(cases[i].text, &c, &b, &err) :
+		     cases[i].mode == 2 ? tmpl_render_sql(cases[i].text, &c, &b, &err) :
+		     tmpl_render(cases[i].text, &c, &b, &err);
+		if (rc < 0)
+			snprintf(out, sizeof out, "error: %s", err.msg);
+		else
+			snprintf(out, sizeof out, "%s", buf_str(&b));
+		CHECK_EQ_STR(cases[i].want, out);
+		buf_free(&b);
+		json_decref(item);
+	}
+	/* checked at load: both names are known */
+	CHECK(tmpl_check("{{ item }} {{ item.name }}", params, NULL) == 0);
+}
+
 static void
 test_check(void)
 {
@@ -104,7 +156,7 @@ test_json(void)
 			       "list", "{{ task }}", 3, "map", "k", "{{ dag }}");
 	json_t *out = NULL;
 	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, params,
-			      NULL, 0, NULL, NULL };
+			      NULL, 0, NULL, NULL, NULL };
 	struct tz *tz;
 	struct sl_err err;
 
@@ -187,7 +239,7 @@ test_shell_values(void)
 			json_t *p = json_pack("{s:s}", "v", hostile[i]);
 			json_t *decl = json_pack("{s:{}}", "v");
 			struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p,
-					      NULL, 0, NULL, NULL };
+					      NULL, 0, NULL, NULL, NULL };
 			struct buf line, want;
 			struct sl_err err;
 			char *got;
@@ -237,7 +289,7 @@ static void
 test_shell_text(void)
 {
 	json_t *p = json_pack("{s:s,s:s}", "v", "it's; id", "e", "");
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL, NULL };
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
@@ -291,7 +343,7 @@ test_shell_refused(void)
 {
 	json_t *decl = json_pack("{s:{}}", "v");
 	json_t *p = json_pack("{s:s}", "v", "x");
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL, NULL };
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(shell_refused); i++) {
 		struct sl_err err;
@@ -340,7 +392,7 @@ test_opts(void)
 	json_t *in = json_pack("{s:s,s:s,s:[s]}", "command", "run {{ params.v }}",
 			       "url", "s3://b/{{ params.v }}", "args", "{{ params.v }}");
 	json_t *out = NULL;
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL, NULL };
 
 	CHECK(tmpl_render_opts(keys, in, &c, &out, NULL) == 0);
 	CHECK_EQ_STR("run 'a b; $(id)'", json_string_value(json_object_get(out, "command")));
@@ -357,7 +409,7 @@ test_mask(void)
 {
 	json_t *p = json_pack("{s:s,s:s}", "token", "hunter2", "user", "ann");
 	json_t *decls = json_pack("{s:{s:b},s:{}}", "token", "secret", 1, "user");
-	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, decls, 1, NULL, NULL };
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, decls, 1, NULL, NULL, NULL };
 	struct buf b;
 
 	buf_init(&b, 0);
@@ -378,6 +430,7 @@ main(void)
 	params = json_pack("{s:s,s:i}", "table", "public.stock_prices", "limit", 10);
 	RUN(test_render);
 	RUN(test_check);
+	RUN(test_item);
 	RUN(test_json);
 	RUN(test_shell_text);
 	RUN(test_shell_values);

@@ -136,7 +136,7 @@ api_task(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	const char *partition = r->arg.partition, *task = r->arg.task;
-	struct task *t = dag_task(d, task);
+	struct task *t = partition_task(d, task);
 	json_t *run, *ti, *tries;
 
 	if (t == NULL) {
@@ -243,7 +243,7 @@ api_log(struct web_req *r)
 	ssize_t got;
 	size_t want, keep;
 
-	if (dag_task(d, task) == NULL || sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
+	if (partition_task(d, task) == NULL || sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
 	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
 		web_error(r, 404, "no such log");
 		return WEB_DONE;
