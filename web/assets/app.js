@@ -181,6 +181,67 @@
         (open.has(g.name) ? '\nclick to collapse' : '\nclick to show its tasks') });
   }
 
+  // --- mapped tasks in the grid: a mapped task (foreach:) is one column
+  // in its parent's aggregate state with a count of its items done; a
+  // click on its head shows one column per item (NAME[0]...) after it ---
+  const DONE_STATES = new Set(['success', 'failed', 'skipped', 'upstream_failed']);
+  function gridMapColumns(data, cols, open) {
+    const mapped = new Set(data.mapped || []);
+    const out = [];
+    for (const col of cols) {
+      const name = col.i !== undefined ? data.tasks[col.i] : null;
+      if (name === null || !mapped.has(name)) { out.push(col); continue; }
+      out.push(Object.assign({ mapped: name }, col));
+      if (!open.has(name)) continue;
+      // as many item columns as the page's widest run has items; the
+      // header's tooltip is the item's value in the newest run holding it
+      let n = 0;
+      const values = [];
+      for (const p of data.partitions) {
+        const its = (p.items || {})[name] || [];
+        n = Math.max(n, its.length);
+        its.forEach((c, k) => { if (c && c[3] !== undefined && values[k] === undefined) values[k] = c[3]; });
+      }
+      for (let k = 0; k < n; k++) out.push({ i: col.i, item: k, value: values[k] });
+    }
+    return out;
+  }
+  function gridMapHead(data, col, open) {
+    const isOpen = open.has(col.mapped);
+    return el('th', { class: 'task mapped' + (isOpen ? ' open' : ''), 'data-task': col.mapped, 'data-map-toggle': col.mapped,
+      title: 'mapped task ' + col.mapped + (isOpen ? '\nclick to collapse its items' : '\nclick to show one column per item') },
+    (isOpen ? '▾ ' : '▸ ') + col.mapped);
+  }
+  function gridItemHead(data, col) {
+    const name = data.tasks[col.i] + '[' + col.item + ']';
+    return el('th', { class: 'task item', 'data-item': name,
+      title: col.value !== undefined ? name + ' = ' + itemText(col.value) : name }, '[' + col.item + ']');
+  }
+  // an item's value as the UI shows it: a string as it is, else JSON
+  function itemText(v) {
+    if (typeof v === 'string') {
+      try { const j = JSON.parse(v); return typeof j === 'string' ? j : v; } catch (e) { return v; }
+    }
+    return JSON.stringify(v);
+  }
+  // the count a mapped cell shows: "done/total" of the run's items
+  function mapCount(p, name) {
+    const its = (p.items || {})[name];
+    if (!its) return null;
+    const done = its.filter((c) => c && DONE_STATES.has(c[0])).length;
+    return { done, total: its.length, failed: its.filter((c) => c && c[0] === 'failed').length };
+  }
+  function gridItemCell(data, p, col) {
+    const name = data.tasks[col.i] + '[' + col.item + ']';
+    const c = ((p.items || {})[data.tasks[col.i]] || [])[col.item];
+    if (!c) return el('td', { class: 'cell empty item' });
+    const [state, dur, tryNo] = c;
+    return el('td', { class: 'cell item st-' + state, 'data-partition': p.partition, 'data-item': name,
+      'data-state': state,
+      title: name + ' @ ' + p.partition + (c[3] !== undefined ? ' = ' + itemText(c[3]) : '') + '\n' + state +
+        (dur !== null ? ', ' + fmtDuration(dur) : '') + (tryNo ? ', try ' + tryNo : '') + '\nclick to open it' });
+  }
+
   // --- the partition grid ---
   function initGrid() {
     const table = document.getElementById('grid');
@@ -197,6 +258,7 @@
     let filter = '';                // the grid's state filter as query text
     let targets = new Set();        // the partitions the last jump named
     const openGroups = new Set();   // groups shown as their tasks' columns
+    const openMaps = new Set();     // mapped tasks shown as their items' columns
 
     const key = (p, t) => p + '\u0000' + t;
     const split = (k) => k.split('\u0000');
@@ -238,8 +300,10 @@
       thead.replaceChildren();
       tbody.replaceChildren();
       const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
-      const cols = gridColumns(data, openGroups);
+      const cols = gridMapColumns(data, gridColumns(data, openGroups), openMaps);
       cols.forEach((col) => head.append(col.group !== undefined ? gridGroupHead(data, col, openGroups) :
+        col.mapped !== undefined ? gridMapHead(data, col, openMaps) :
+        col.item !== undefined ? gridItemHead(data, col) :
         el('th', { class: 'task' + (col.member ? ' in-group' : ''), 'data-task': data.tasks[col.i],
           title: 'select the column ' + data.tasks[col.i] }, data.tasks[col.i])));
       thead.append(head);
@@ -252,6 +316,7 @@
           el('span', { class: 'run st-' + p.state }), p.partition));
         cols.forEach((col) => {
           if (col.group !== undefined) { tr.append(gridGroupCell(data, p, col, openGroups)); return; }
+          if (col.item !== undefined) { tr.append(gridItemCell(data, p, col)); return; }
           const i = col.i, c = p.cells[i];
           const task = data.tasks[i];
           if (!c) { tr.append(el('td', { class: 'cell empty' })); return; }
@@ -262,6 +327,14 @@
             class: 'cell st-' + state + (selected.has(key(p.partition, task)) ? ' sel' : ''),
             title, 'data-partition': p.partition, 'data-task': task, 'data-state': state, 'data-start': p.start_s,
           });
+          if (col.mapped !== undefined) {
+            const n = mapCount(p, col.mapped);
+            td.classList.add('mapped');
+            if (n) {
+              td.append(el('span', { class: 'map-count' + (n.failed ? ' bad' : '') }, n.done + '/' + n.total));
+              td.title += '\n' + n.done + ' of ' + n.total + ' items done' + (n.failed ? ', ' + n.failed + ' failed' : '');
+            }
+          }
           tr.append(td);
         });
         tbody.append(tr);
@@ -390,6 +463,20 @@
         const name = g.dataset.groupToggle;
         if (openGroups.has(name)) openGroups.delete(name); else openGroups.add(name);
         render();
+        return;
+      }
+      const mt = ev.target.closest('[data-map-toggle]');
+      if (mt) {
+        // a mapped task's head shows or hides its items' columns
+        const name = mt.dataset.mapToggle;
+        if (openMaps.has(name)) openMaps.delete(name); else openMaps.add(name);
+        render();
+        return;
+      }
+      const item = ev.target.closest('td.cell[data-item]');
+      if (item) {
+        // an item's cell opens that item's task page
+        location.href = '/dags/' + enc(dag) + '/runs/' + enc(item.dataset.partition) + '/tasks/' + enc(item.dataset.item);
         return;
       }
       const td = ev.target.closest('td.cell');
