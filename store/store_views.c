@@ -102,7 +102,7 @@ store_tis_json(struct store *s, const char *dag_id, const char *partition)
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT ti.task_id AS task, ti.state, ti.try_number, ti.max_tries, ti.started_at, "
 	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at, "
-	    "ti.ran, ti.dag_hash, ti.output "
+	    "ti.ran, ti.dag_hash, ti.output, ti.map_index, ti.map_item, ti.map_count "
 	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
 	    "WHERE r.dag_id = ? AND r.partition = ? ORDER BY ti.id");
 	json_t *rows;

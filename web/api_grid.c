@@ -8,9 +8,8 @@
 
 #include "store/store.h"
 
-/* A JSON string literal into b, escaped by jansson. */
-static void
-json_str(struct buf *b, const char *s)
+void
+grid_json_str(struct buf *b, const char *s)
 {
 	json_t *v = json_string(s ? s : "");
 	char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
@@ -29,7 +28,7 @@ json_state(struct buf *b, const char *s)
 
 	for (p = s; *p != '\0'; p++)
 		if ((*p < 'a' || *p > 'z') && *p != '_') {
-			json_str(b, s);
+			grid_json_str(b, s);
 			return;
 		}
 	buf_addc(b, '"');
@@ -92,7 +91,7 @@ grid_cell_put(struct grid_cell *c, char **slow, const char *state,
 
 		buf_init(&sb, 0);
 		buf_addc(&sb, '[');
-		json_str(&sb, state);
+		grid_json_str(&sb, state);
 		if (duration_ms < 0)
 			buf_adds(&sb, ",null");
 		else
@@ -175,12 +174,12 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 		f.states[i] = f.state[i];
 	f.maps = grid_maps_new(d);
 	buf_adds(out, "{\"dag\":");
-	json_str(out, d->name);
+	grid_json_str(out, d->name);
 	buf_adds(out, ",\"tasks\":[");
 	for (int i = 0; i < d->ntasks; i++) {
 		if (i > 0)
 			buf_addc(out, ',');
-		json_str(out, d->tasks[i].name);
+		grid_json_str(out, d->tasks[i].name);
 	}
 	buf_addc(out, ']');
 	grid_groups_head(d, out);
@@ -213,7 +212,7 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 		if (k > 0)
 			buf_addc(out, ',');
 		buf_adds(out, "{\"partition\":");
-		json_str(out, g->partition);
+		grid_json_str(out, g->partition);
 		{
 			char num[64], *p = num;
 

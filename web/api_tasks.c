@@ -137,14 +137,21 @@ api_task(struct web_req *r)
 	struct dag *d = r->dag;
 	const char *partition = r->arg.partition, *task = r->arg.task;
 	struct task *t = dag_task(d, task);
-	json_t *run, *ti, *tries;
+	json_t *run = NULL, *ti = NULL, *tries;
 
-	if (t == NULL) {
+	/* a mapped task's item NAME[i] is a task instance of NAME's */
+	if (t == NULL && ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
+			  (ti = find_ti(r->w, d->name, partition, task)) == NULL ||
+			  (t = pages_mapped_task(d, task, ti)) == NULL)) {
+		json_decref(run);
+		json_decref(ti);
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
 		web_error(r, 404, "DAG %s has no task '%s'", d->name, task);
 		return WEB_DONE;
 	}
-	if ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
-	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
+	if ((run == NULL && (run = store_run_json(r->w->store, d->name, partition)) == NULL) ||
+	    (ti == NULL && (ti = find_ti(r->w, d->name, partition, task)) == NULL)) {
 		json_decref(run);
 		if (web_store_busy(r->w))
 			return WEB_BUSY;
@@ -171,7 +178,9 @@ api_task(struct web_req *r)
 		struct sl_err err;
 
 		sl_err_clear(&err);
-		if (wait_explain_ti(r->w->store, r->w->cfg,
+		why = NULL;
+		if (dag_task(d, task) != NULL &&	/* not an item (NAME[i]) */
+		    wait_explain_ti(r->w->store, r->w->cfg,
 				    r->w->sched ? sched_executors(r->w->sched) : NULL,
 				    web_dagbag(r->w), d, partition,
 				    task, sl_now_ms(), &why, &err) < 0) {
@@ -179,7 +188,7 @@ api_task(struct web_req *r)
 			json_decref(ti);
 			return api_db_failed(r);
 		}
-		json_object_set_new(ti, "waiting_for", why);
+		json_object_set_new(ti, "waiting_for", why ? why : json_null());
 	}
 	/* needs: what its tries consumed, and whether the run is stale */
 	json_object_set_new(ti, "stale", json_incref(json_object_get(run, "stale")));

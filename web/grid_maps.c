@@ -94,18 +94,6 @@ grid_maps_item(struct grid_maps *m, const char *task, const char *state,
 	return 1;
 }
 
-/* s as a JSON string into out. */
-static void
-put_str(struct buf *out, const char *s)
-{
-	json_t *v = json_string(s);
-	char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
-
-	buf_adds(out, text ? text : "\"\"");
-	free(text);
-	json_decref(v);
-}
-
 void
 grid_maps_cells(struct grid_maps *m, struct buf *out)
 {
@@ -122,7 +110,7 @@ grid_maps_cells(struct grid_maps *m, struct buf *out)
 		if (!first)
 			buf_addc(out, ',');
 		first = 0;
-		put_str(out, m->d->tasks[i].name);
+		grid_json_str(out, m->d->tasks[i].name);
 		buf_adds(out, ":[");
 		for (int k = 0; k < mt->n; k++) {
 			struct grid_cell *c = &mt->cells[k];
@@ -155,7 +143,7 @@ grid_maps_head(struct grid_maps *m, struct buf *out)
 			if (!first)
 				buf_addc(out, ',');
 			first = 0;
-			put_str(out, m->d->tasks[i].name);
+			grid_json_str(out, m->d->tasks[i].name);
 		}
 	buf_addc(out, ']');
 }

@@ -185,7 +185,7 @@
   // in its parent's aggregate state with a count of its items done; a
   // click on its head shows one column per item (NAME[0]...) after it ---
   const DONE_STATES = new Set(['success', 'failed', 'skipped', 'upstream_failed']);
-  function gridMapColumns(data, cols, open) {
+  function gridMapColumns(data, cols, open, values) {
     const mapped = new Set(data.mapped || []);
     const out = [];
     for (const col of cols) {
@@ -194,15 +194,12 @@
       out.push(Object.assign({ mapped: name }, col));
       if (!open.has(name)) continue;
       // as many item columns as the page's widest run has items; the
-      // header's tooltip is the item's value in the newest run holding it
+      // header's tooltip is the item's value (values: from the newest run
+      // holding items, asked for when the column opened)
       let n = 0;
-      const values = [];
-      for (const p of data.partitions) {
-        const its = (p.items || {})[name] || [];
-        n = Math.max(n, its.length);
-        its.forEach((c, k) => { if (c && c[3] !== undefined && values[k] === undefined) values[k] = c[3]; });
-      }
-      for (let k = 0; k < n; k++) out.push({ i: col.i, item: k, value: values[k] });
+      for (const p of data.partitions) n = Math.max(n, ((p.items || {})[name] || []).length);
+      const vs = values.get(name) || [];
+      for (let k = 0; k < n; k++) out.push({ i: col.i, item: k, value: vs[k] });
     }
     return out;
   }
@@ -238,7 +235,7 @@
     const [state, dur, tryNo] = c;
     return el('td', { class: 'cell item st-' + state, 'data-partition': p.partition, 'data-item': name,
       'data-state': state,
-      title: name + ' @ ' + p.partition + (c[3] !== undefined ? ' = ' + itemText(c[3]) : '') + '\n' + state +
+      title: name + ' @ ' + p.partition + '\n' + state +
         (dur !== null ? ', ' + fmtDuration(dur) : '') + (tryNo ? ', try ' + tryNo : '') + '\nclick to open it' });
   }
 
@@ -259,6 +256,23 @@
     let targets = new Set();        // the partitions the last jump named
     const openGroups = new Set();   // groups shown as their tasks' columns
     const openMaps = new Set();     // mapped tasks shown as their items' columns
+    const mapValues = new Map();    // mapped task -> its items' values (JSON text)
+
+    // the items' values of a mapped task, from the newest run of the page
+    // that has items (the run's task instances carry map_item)
+    async function loadMapValues(name) {
+      const p = data.partitions.find((q) => ((q.items || {})[name] || []).length);
+      if (!p) return;
+      try {
+        const run = await api('GET', '/dags/' + enc(dag) + '/runs/' + enc(p.partition));
+        const vs = [];
+        for (const ti of run.task_instances)
+          if (ti.map_index !== null && ti.map_index !== undefined && ti.task === name + '[' + ti.map_index + ']')
+            vs[ti.map_index] = ti.map_item;
+        mapValues.set(name, vs);
+        render();
+      } catch (e) { /* the headers stay without values */ }
+    }
 
     const key = (p, t) => p + '\u0000' + t;
     const split = (k) => k.split('\u0000');
@@ -300,7 +314,7 @@
       thead.replaceChildren();
       tbody.replaceChildren();
       const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
-      const cols = gridMapColumns(data, gridColumns(data, openGroups), openMaps);
+      const cols = gridMapColumns(data, gridColumns(data, openGroups), openMaps, mapValues);
       cols.forEach((col) => head.append(col.group !== undefined ? gridGroupHead(data, col, openGroups) :
         col.mapped !== undefined ? gridMapHead(data, col, openMaps) :
         col.item !== undefined ? gridItemHead(data, col) :
@@ -471,6 +485,7 @@
         const name = mt.dataset.mapToggle;
         if (openMaps.has(name)) openMaps.delete(name); else openMaps.add(name);
         render();
+        if (openMaps.has(name) && !mapValues.has(name)) loadMapValues(name);
         return;
       }
       const item = ev.target.closest('td.cell[data-item]');
@@ -863,6 +878,39 @@
     });
   }
 
+  // --- the task page's Clear: this one task instance (an item NAME[i] of
+  // a mapped task alone), the server's dry run listed first ---
+  function initTaskClear() {
+    const box = document.getElementById('ti');
+    const btn = document.getElementById('ti-clear');
+    if (!box || !btn) return;
+    const dialog = document.getElementById('ti-clear-dialog');
+    const body = (dry) => ({ tasks: [box.dataset.task], partitions: [box.dataset.partition],
+      downstream: document.getElementById('ti-clear-downstream').checked, dry_run: dry });
+    const path = '/dags/' + enc(box.dataset.dag) + '/clear';
+    btn.addEventListener('click', async () => {
+      try {
+        const res = await api('POST', path, body(true));
+        const tb = document.querySelector('#ti-clear-preview tbody');
+        tb.replaceChildren();
+        for (const ti of res.task_instances)
+          tb.append(el('tr', {}, el('td', {}, ti.task), el('td', {}, el('span', { class: 'badge st-' + ti.state }, ti.state))));
+        const n = res.task_instances.length;
+        document.getElementById('ti-clear-title').textContent = 'Clear ' + n + ' task instance' + (n === 1 ? '' : 's') + '?';
+        document.getElementById('ti-clear-confirm').disabled = n === 0;
+        dialog.hidden = false;
+      } catch (e) { status(e.message, true); }
+    });
+    document.getElementById('ti-clear-cancel').addEventListener('click', () => { dialog.hidden = true; });
+    document.getElementById('ti-clear-confirm').addEventListener('click', async () => {
+      dialog.hidden = true;
+      try {
+        const res = await api('POST', path, body(false));
+        status('cleared ' + res.count + ' task instance' + (res.count === 1 ? '' : 's'));
+      } catch (e) { status(e.message, true); }
+    });
+  }
+
   // for the page scripts that load after this one (map.js)
   window.sluice = { api, el, status, fmtDuration, consequenceLines };
   // --- backfills (the backfills page, the DAG page's active ones): the
@@ -927,6 +975,7 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     initRunDelete();
+    initTaskClear();
     initPauseToggles();
     initDagFilter();
     initGrid();
