@@ -21,6 +21,7 @@ const struct config_key config_keys[] = {
 	{ "database", "path", "sluice.db", "the SQLite database holding runs, task instances, tries, users and the audit log" },
 	{ "logs", "path", "logs", "the folder of task logs: logs/DAG/PARTITION/TASK/try-N.log" },
 	{ "parallelism", "integer 1..100000", "32", "the most tries running at once, over all DAGs and executors" },
+	{ "max_map", "integer 0..1000000", "1024", "the most items a mapped task (foreach:) may expand into; more fail its task instance, naming the count and the limit (a task's own max_map may lower or raise it)" },
 	{ "backfill_share", "percent 1..100", "50%", "the most that tries of backfill-lane runs (backfills, catch-up) may hold of parallelism, of each executor's slots and of each pool (rounded down, at least 1): the rest is kept for live partitions" },
 	{ "dags_paused_at_creation", "boolean", "true", "new DAGs (at the first start, and files added later) start paused until `sluice dags unpause`; false: they start at once" },
 	{ "kill_grace", "duration", "10s", "a try that is stopped (timeout, clear, mark) gets SIGTERM, then SIGKILL this much later" },
@@ -126,6 +127,7 @@ config_defaults(struct config *c, const char *home)
 	c->db_path = xasprintf("%s/sluice.db", home);
 	c->logs_dir = xasprintf("%s/logs", home);
 	c->parallelism = 32;
+	c->max_map = 1024;
 	c->backfill_share = 50;
 	c->dags_paused_at_creation = 1;
 	c->web_bind = xstrdup("127.0.0.1");
@@ -400,6 +402,10 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_get_int(d, v, key, 1, 100000, &iv, err) < 0)
 				goto fail;
 			c->parallelism = (int)iv;
+		} else if (strcmp(key, "max_map") == 0) {
+			if (ynode_get_int(d, v, key, 0, 1000000, &iv, err) < 0)
+				goto fail;
+			c->max_map = (int)iv;
 		} else if (strcmp(key, "backfill_share") == 0) {
 			if (config_percent(d, v, key, &c->backfill_share, err) < 0)
 				goto fail;

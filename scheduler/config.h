@@ -20,6 +20,7 @@ struct config {
 	char *db_path;
 	char *logs_dir;
 	int parallelism;
+	int max_map;		/* items a mapped task may expand into */
 	int backfill_share;	/* percent of the slots backfill-lane tries
 				 * may hold (scheduler/sched_lane.c) */
 	int dags_paused_at_creation;	/* a DAG seen for the first time

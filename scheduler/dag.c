@@ -19,6 +19,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_needs.h"
 #include "scheduler/dag_outputs.h"
@@ -893,6 +894,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    load_note(lc) < 0)
 		return -1;
 	if ((dag_groups_load_task(d, src->node, t, what, err) < 0 ||
+	     dag_map_load_task(d, src->node, dag, t, what, err) < 0 ||
 	     dag_scope_load_task(d, src->node, t, what, err) < 0) &&
 	    load_note(lc) < 0)
 		return -1;
@@ -1384,8 +1386,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	if (link_tasks(d, dag, srcs, lc) < 0 || lc->nerr > 0)
 		goto fail;
 	for (int i = 0; i < dag->ntasks; i++)
-		if (dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
-				      &lc->cur) < 0 && load_note(lc) < 0)
+		if ((dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
+				       &lc->cur) < 0 ||
+		     dag_map_check(d, dag, &dag->tasks[i], srcs[i].node,
+				   &lc->cur) < 0) && load_note(lc) < 0)
 			goto fail;
 	if (lc->nerr > 0)
 		goto fail;
@@ -1470,6 +1474,7 @@ dag_free(struct dag *d)
 		strv_free(t->produces);
 		free(t->group);
 		free(t->setups);
+		dag_map_free_task(t);
 	}
 	dag_needs_free(d->needs, d->nneeds);
 	free(d->tasks);

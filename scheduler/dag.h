@@ -122,6 +122,16 @@ struct task {
 	int branch;			/* picks its downstream tasks (output
 					 * key branch) */
 	int uses_outputs;		/* its templates read tasks.*.output */
+	int mapped;			/* foreach: given (dag_map.c); then one
+					 * of these says where the items come
+					 * from */
+	json_t *foreach_list;		/* a literal list (JSON array) */
+	char *foreach_tmpl;		/* a template rendering to a JSON array */
+	char *foreach_task;		/* {output: TASK, key: KEY}: TASK, */
+	int foreach_output;		/* its index (once linked), and */
+	char *foreach_key;		/* KEY */
+	int max_active;			/* items running at once; 0: no bound */
+	int max_map;			/* most items; 0: the config's max_map */
 	int line, col;			/* where the task is defined */
 };
 

@@ -519,6 +519,15 @@ const struct dag_key dag_keys_task[] = {
 	{ "skip_exit_code", DKT_INT, 0, "99 (shell tasks), 0 (others)",
 	  "a try that exits with this status makes the task skipped (no retry); its downstream tasks follow their trigger rules (0: none)",
 	  "3", NULL, 0, 255, 1 },
+	{ "foreach", DKT_FOREACH, 0, NULL,
+	  "makes the task a mapped task: one task instance NAME[i] per item, with {{ item }} (and {{ item.FIELD }}) in its templates: a list, a template that renders to a JSON array, or {output: TASK, key: KEY} of an upstream task (a JSON array or a comma-separated string) (see Mapped tasks)",
+	  "[AAPL, MSFT, GOOG]", NULL, 0, 0, 1 },
+	{ "max_active", DKT_INT, 0, NULL,
+	  "a mapped task: at most this many of its items run at once (in one partition)",
+	  "2", NULL, 1, 1000000, 1 },
+	{ "max_map", DKT_INT, 0, "sluice.yaml's max_map (1024)",
+	  "a mapped task: the most items it may expand into; more fail it, naming the count and the limit",
+	  "5000", NULL, 1, 1000000, 1 },
 	{ "branch", DKT_BOOL, 0, "false",
 	  "the task picks which of its direct downstream tasks run: it writes branch=NAME[,NAME...] to $SLUICE_OUTPUT, and the others are skipped (see Task outputs)",
 	  "true", NULL, 0, 0, 1 },
@@ -542,11 +551,19 @@ dag_key_sensor_only(const char *name)
 }
 
 int
+dag_key_mapped_only(const char *name)
+{
+	return strcmp(name, "max_active") == 0 || strcmp(name, "max_map") == 0;
+}
+
+int
 dag_key_task_only(const char *name)
 {
 	return strcmp(name, "group") == 0 || strcmp(name, "setup") == 0 ||
 	       strcmp(name, "teardown_of") == 0 ||
-	       strcmp(name, "on_teardown_failure") == 0;
+	       strcmp(name, "on_teardown_failure") == 0 ||
+	       strcmp(name, "foreach") == 0 || strcmp(name, "max_active") == 0 ||
+	       strcmp(name, "max_map") == 0;
 }
 
 int
@@ -602,6 +619,7 @@ dag_key_type_name(enum dag_key_type t)
 		[DKT_DEFAULTS] = "mapping of task keys",
 		[DKT_TASKS] = "mapping of tasks",
 		[DKT_NEEDS] = "list of needs",
+		[DKT_FOREACH] = "list, template or {output, key}",
 	};
 
 	return names[t];

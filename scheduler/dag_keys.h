@@ -31,6 +31,7 @@ enum dag_key_type {
 	DKT_TASKS,		/* tasks: NAME: {task keys} */
 	DKT_NEEDS,		/* needs: [{dag, task | dataset, offset,
 				 * latest, on_change}] */
+	DKT_FOREACH,		/* a list, a template, or {output, key} */
 };
 
 /* A value of an enumerated key, with what it means. */
@@ -83,6 +84,8 @@ const struct dag_key *dag_key_find(const struct dag_key *tab,
 int dag_key_sensor_only(const char *name);
 /* Is this common task key one task's own (group, setup, teardown_of,
  * on_teardown_failure)? defaults: may not give it. */
+/* Is this common task key for mapped tasks only (max_active)? */
+int dag_key_mapped_only(const char *name);
 int dag_key_task_only(const char *name);
 /* Index of name in a {NULL}-terminated value list, or -1. */
 int dag_key_value_index(const struct dag_key_value *v, const char *name);

@@ -28,6 +28,20 @@ is_upstream(const struct dag *dag, int t, int up, char *seen)
 	return 0;
 }
 
+int
+dag_outputs_is_upstream(const struct dag *dag, int t, int up)
+{
+	char *seen;
+	int ok;
+
+	if (t == up)
+		return 0;
+	seen = xcalloc((size_t)dag->ntasks, 1);
+	ok = is_upstream(dag, t, up, seen);
+	free(seen);
+	return ok;
+}
+
 struct refs_walk {
 	struct ydoc *d;
 	struct dag *dag;
@@ -42,8 +56,6 @@ ref_check(void *arg, const char *name, size_t off)
 	struct refs_walk *w = arg;
 	struct task *up = dag_task(w->dag, name);
 	const ynode_t *v = w->v;
-	char *seen;
-	int ok;
 
 	w->t->uses_outputs = 1;
 	if (up == NULL) {
@@ -51,10 +63,7 @@ ref_check(void *arg, const char *name, size_t off)
 			 "tasks.%s: '{{ tasks.%s.output... }}': the DAG has no task '%s'",
 			 w->t->name, name, name);
 	} else {
-		seen = xcalloc((size_t)w->dag->ntasks, 1);
-		ok = up != w->t && is_upstream(w->dag, w->t->index, up->index, seen);
-		free(seen);
-		if (ok)
+		if (dag_outputs_is_upstream(w->dag, w->t->index, up->index))
 			return 0;
 		ydoc_err(w->d, v, w->err,
 			 "tasks.%s: '{{ tasks.%s.output... }}': '%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",

@@ -20,4 +20,7 @@ int dag_outputs_load_task(struct ydoc *d, struct task *t, ynode_t *skip,
 int dag_outputs_check(struct ydoc *d, struct dag *dag, struct task *t,
 		      ynode_t *node, struct sl_err *err);
 
+/* Is task index up upstream of task index t, directly or through others? */
+int dag_outputs_is_upstream(const struct dag *dag, int t, int up);
+
 #endif

@@ -103,6 +103,14 @@ key_schema(const struct dag_key *k)
 	case DKT_TASKS:
 		s = REF("tasks");
 		break;
+	case DKT_FOREACH:
+		s = json_pack("{s:[{s:s},{s:s},{s:s,s:{s:{s:s},s:{s:s}},s:[s,s],s:b}]}",
+			      "anyOf", "type", "array", "type", "string",
+			      "type", "object", "properties",
+			      "output", "type", "string", "key", "type", "string",
+			      "required", "output", "key",
+			      "additionalProperties", 0);
+		break;
 	case DKT_NEEDS:
 		s = json_pack("{s:s,s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s},s:{s:s,s:i},s:{s:s},s:o},s:b}}",
 			      "type", "array", "items", "type", "object",

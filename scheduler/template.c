@@ -25,7 +25,7 @@
 enum tname {
 	TN_DAG, TN_TASK, TN_RUN_ID, TN_PARTITION, TN_DS, TN_DS_NODASH, TN_TS,
 	TN_TS_NODASH, TN_START, TN_END, TN_TRY, TN_PREV_DS, TN_NEXT_DS,
-	TN_PREV_PARTITION, TN_PARAM, TN_ENV, TN_OUTPUT,
+	TN_PREV_PARTITION, TN_PARAM, TN_ENV, TN_OUTPUT, TN_ITEM, TN_ITEM_FIELD,
 };
 
 static const struct {
@@ -48,6 +48,7 @@ static const struct {
 	{ "prev_ds", TN_PREV_DS, 1, "the previous partition's start date, YYYY-MM-DD (unscheduled: the interval of the same length just before)" },
 	{ "next_ds", TN_NEXT_DS, 1, "the next partition's start date, YYYY-MM-DD (the data interval's end)" },
 	{ "prev_partition", TN_PREV_PARTITION, 0, "the previous partition's key (scheduled DAGs only)" },
+	{ "item", TN_ITEM, 0, "a mapped task's item (foreach:): a string as it is, a number or an object as JSON (only in a task with foreach; see Mapped tasks)" },
 };
 
 /* Names made of a prefix and a NAME. */
@@ -59,6 +60,7 @@ static const struct {
 } tprefixes[] = {
 	{ "params.", "params.NAME", TN_PARAM, "the value of the run's param NAME (declared under params:)" },
 	{ "env.", "env.NAME", TN_ENV, "the scheduler's environment variable NAME" },
+	{ "item.", "item.FIELD", TN_ITEM_FIELD, "the field FIELD of a mapped task's item when the items are objects (FIELD.SUB for a nested one)" },
 	{ "tasks.", "tasks.NAME.output.KEY", TN_OUTPUT, "the value of KEY in the output of task NAME in this run (NAME must be upstream of the task; see Task outputs)" },
 };
 
@@ -334,6 +336,24 @@ tmpl_output_refs(const char *text,
 			return 0;	/* the template check reports it */
 		if (tmpl_output_task(r.name, task, sizeof task, NULL) == 0 &&
 		    cb(arg, task, r.name_off) < 0)
+			return -1;
+		p += r.len;
+	}
+	return 0;
+}
+
+int
+tmpl_item_refs(const char *text, int (*cb)(void *arg, size_t off), void *arg)
+{
+	const char *p = text;
+
+	while (p != NULL && (p = strstr(p, "{{")) != NULL) {
+		struct tref r;
+
+		if (tref_parse(text, (size_t)(p - text), &r, NULL) < 0)
+			return 0;	/* the template check reports it */
+		if ((strcmp(r.name, "item") == 0 ||
+		     strncmp(r.name, "item.", 5) == 0) && cb(arg, r.name_off) < 0)
 			return -1;
 		p += r.len;
 	}
@@ -650,6 +670,39 @@ output_value(const struct tref *r, const struct tmpl_ctx *ctx,
 	return 0;
 }
 
+/* item, item.FIELD[.SUB...]: the mapped item's value (or a field's). */
+static int
+item_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
+	   int *is_number, struct sl_err *err)
+{
+	const json_t *v = ctx->item;
+	const char *p = r->name + 4;
+
+	if (v == NULL)
+		return sl_err_set(err, "'%s': only the items of a mapped task (foreach:) have one",
+				  r->name);
+	while (*p == '.') {
+		char field[TMPL_MAX_NAME];
+		size_t n = strcspn(p + 1, ".");
+
+		if (n == 0 || n >= sizeof field)
+			return sl_err_set(err, "bad template name '%s'", r->name);
+		memcpy(field, p + 1, n);
+		field[n] = '\0';
+		if (!json_is_object(v))
+			return sl_err_set(err, "'%s': the item is not an object (it is %s)",
+					  r->name, json_is_array(v) ? "a list" : "a scalar");
+		v = json_object_get(v, field);
+		if (v == NULL)
+			return sl_err_set(err, "'%s': the item has no field '%s'",
+					  r->name, field);
+		p += 1 + n;
+	}
+	add_json_value(out, v);
+	*is_number = json_is_number(v);
+	return 0;
+}
+
 /* The value of one reference, appended to out; *is_number: the value is
  * a number's text (a JSON number param, try_number). */
 static int
@@ -739,6 +792,9 @@ tref_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
 	}
 	case TN_OUTPUT:
 		return output_value(r, ctx, out, is_number, err);
+	case TN_ITEM:
+	case TN_ITEM_FIELD:
+		return item_value(r, ctx, out, is_number, err);
 	}
 	return 0;
 }

@@ -4,7 +4,8 @@
  * Names: dag, task, run_id, partition, ds, ds_nodash, ts, ts_nodash,
  * data_interval_start, data_interval_end, try_number, prev_ds, next_ds,
  * prev_partition, params.NAME, env.NAME, tasks.NAME.output.KEY (what an
- * upstream task wrote to $SLUICE_OUTPUT, output.h). Filters, in this order: `| add:
+ * upstream task wrote to $SLUICE_OUTPUT, output.h), item and item.FIELD
+ * (a mapped task's item: dag_map.h). Filters, in this order: `| add:
  * N<unit>` (s m h d w; d and w are calendar days in the DAG's zone) and
  * `| FORMAT` (strftime in the DAG's zone) on the time names (ds, ts,
  * data_interval_start, data_interval_end, prev_ds, next_ds), then `| raw`
@@ -52,6 +53,8 @@ struct tmpl_ctx {
 	const struct cron *schedule;	/* NULL: unscheduled (prev_ds...) */
 	const json_t *outputs;	/* {TASK: {KEY: value}} of the run, or NULL
 				 * (tasks.NAME.output.KEY is then an error) */
+	const json_t *item;	/* a mapped task's item, or NULL (item and
+				 * item.FIELD are then an error) */
 };
 
 /* A template name or filter, for the DAG reference (dag_schema.c). */
@@ -74,6 +77,10 @@ int tmpl_output_task(const char *name, char *task, size_t n, const char **key);
 int tmpl_output_refs(const char *text,
 		     int (*cb)(void *arg, const char *task, size_t off),
 		     void *arg);
+/* Call cb(arg, offset of the name in text) for every item or item.FIELD
+ * in text (a cb returning -1 stops: -1). */
+int tmpl_item_refs(const char *text, int (*cb)(void *arg, size_t off),
+		   void *arg);
 /* Does text hold a template at all? */
 int tmpl_has(const char *text);
 /* Load-time check. params: the DAG's declared params (object, may be

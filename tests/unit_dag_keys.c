@@ -225,6 +225,16 @@ test_examples_and_null(void)
 			CHECK_EQ_INT(-1, load_task_key(k->name, k->example, 1));
 			continue;
 		}
+		if (dag_key_mapped_only(k->name)) {
+			/* a mapped task's (a task without foreach refuses it) */
+			char v[512];
+
+			snprintf(v, sizeof v, "dag: d\ntasks:\n  a:\n    command: x\n"
+				 "    foreach: [x]\n    %s: %s\n", k->name, k->example);
+			CHECK_EQ_INT(0, load(v, 0));
+			CHECK_EQ_INT(-1, load_task_key(k->name, k->example, 1));
+			continue;
+		}
 		CHECK_EQ_INT(0, load_task_key(k->name, k->example, 0));
 		if (load_task_key(k->name, "null", 1) != (k->null_ok ? 0 : -1)) {
 			fprintf(stderr, "tasks.a.%s: null_ok is %d\n", k->name,

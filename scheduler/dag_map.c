@@ -1,0 +1,276 @@
+/* dag_map.c: mapped tasks in a DAG file: foreach, max_active, max_map and
+ * where item may be used (see dag_map.h). */
+#include "scheduler/dag_map.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scheduler/dag_outputs.h"
+#include "scheduler/template.h"
+
+/* Point err at offset off of scalar v's text (a one-line scalar). */
+static void
+place_at(const ynode_t *v, size_t off, struct sl_err *err)
+{
+	if (err == NULL || v->type != YAML_SCALAR_NODE ||
+	    v->start_mark.line != v->end_mark.line)
+		return;
+	if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		err->col += (int)off;
+	else if (v->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+		 v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE)
+		err->col += (int)off + 1;
+}
+
+static int
+foreach_bad(struct ydoc *d, ynode_t *v, const char *what, struct sl_err *err)
+{
+	return ydoc_err(d, v, err,
+			"%s.foreach: expected a list, a template that renders to a JSON array (\"{{ params.NAME }}\") or {output: TASK, key: KEY}; got %s",
+			what, ynode_str(v) != NULL ?
+			"a value with no template (a literal list is written [a, b])" :
+			ynode_kind(v));
+}
+
+/* foreach: {output: TASK, key: KEY} */
+static int
+load_output(struct ydoc *d, ynode_t *v, struct task *t, const char *what,
+	    struct sl_err *err)
+{
+	ynode_t *task = NULL, *key = NULL;
+	const char *s;
+
+	if (ymap_check_dups(d, v, err) < 0)
+		return -1;
+	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
+		ynode_t *k = ydoc_node(d, p->key);
+		const char *name = ynode_str(k);
+
+		if (name != NULL && strcmp(name, "output") == 0)
+			task = ydoc_node(d, p->value);
+		else if (name != NULL && strcmp(name, "key") == 0)
+			key = ydoc_node(d, p->value);
+		else
+			return ydoc_err(d, k, err,
+					"%s.foreach: unknown key '%s' (known: output, key)",
+					what, name ? name : "?");
+	}
+	if (task == NULL || key == NULL)
+		return ydoc_err(d, v, err,
+				"%s.foreach: an output list needs both output: TASK and key: KEY",
+				what);
+	if (ynode_get_str(d, task, "foreach.output", &s, err) < 0)
+		return -1;
+	t->foreach_task = xstrdup(s);
+	if (ynode_get_str(d, key, "foreach.key", &s, err) < 0)
+		return -1;
+	if (*s == '\0')
+		return ydoc_err(d, key, err, "%s.foreach.key: empty", what);
+	t->foreach_key = xstrdup(s);
+	return 0;
+}
+
+int
+dag_map_load_task(struct ydoc *d, ynode_t *node, const struct dag *dag,
+		  struct task *t, const char *what, struct sl_err *err)
+{
+	ynode_t *v = ymap_get(d, node, "foreach");
+	ynode_t *ma = ymap_get(d, node, "max_active");
+	ynode_t *mm = ymap_get(d, node, "max_map");
+	long long iv;
+
+	t->foreach_output = -1;
+	if (v != NULL && !ynode_is_null(v)) {
+		t->mapped = 1;
+		if (v->type == YAML_SEQUENCE_NODE) {
+			if (ynode_to_json(d, v, 1, &t->foreach_list, err) < 0)
+				return -1;
+		} else if (v->type == YAML_MAPPING_NODE) {
+			if (load_output(d, v, t, what, err) < 0)
+				return -1;
+		} else if (ynode_str(v) != NULL && tmpl_has(ynode_str(v))) {
+			struct sl_err e;
+
+			if (tmpl_check(ynode_str(v), dag->param_decls, &e) < 0) {
+				ydoc_err(d, v, err, "%s.foreach: %s", what, e.msg);
+				place_at(v, (size_t)(e.col > 0 ? e.col - 1 : 0), err);
+				return -1;
+			}
+			t->foreach_tmpl = xstrdup(ynode_str(v));
+		} else
+			return foreach_bad(d, v, what, err);
+	}
+	if (ma != NULL && !ynode_is_null(ma)) {
+		if (!t->mapped)
+			return ydoc_err(d, ma, err,
+					"%s.max_active: only a mapped task (foreach:) takes max_active",
+					what);
+		if (ynode_get_int(d, ma, "max_active", 1, 1000000, &iv, err) < 0)
+			return -1;
+		t->max_active = (int)iv;
+	}
+	if (mm != NULL && !ynode_is_null(mm)) {
+		if (!t->mapped)
+			return ydoc_err(d, mm, err,
+					"%s.max_map: only a mapped task (foreach:) takes max_map",
+					what);
+		if (ynode_get_int(d, mm, "max_map", 1, 1000000, &iv, err) < 0)
+			return -1;
+		t->max_map = (int)iv;
+	}
+	return 0;
+}
+
+struct item_walk {
+	struct ydoc *d;
+	struct task *t;
+	ynode_t *v;
+	struct sl_err *err;
+};
+
+static int
+item_found(void *arg, size_t off)
+{
+	struct item_walk *w = arg;
+
+	ydoc_err(w->d, w->v, w->err,
+		 "tasks.%s: '{{ item }}' is only for a mapped task: add foreach: to '%s', or remove item",
+		 w->t->name, w->t->name);
+	place_at(w->v, off, w->err);
+	return -1;
+}
+
+static int
+item_walk(struct item_walk *w, ynode_t *v)
+{
+	if (v == NULL)
+		return 0;
+	if (v->type == YAML_SCALAR_NODE) {
+		if (!tmpl_has(ynode_str(v)))
+			return 0;
+		w->v = v;
+		return tmpl_item_refs(ynode_str(v), item_found, w);
+	}
+	if (v->type == YAML_SEQUENCE_NODE) {
+		for (yaml_node_item_t *i = yseq_begin(v); i < yseq_end(v); i++)
+			if (item_walk(w, ydoc_node(w->d, *i)) < 0)
+				return -1;
+	} else if (v->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++)
+			if (item_walk(w, ydoc_node(w->d, p->value)) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+int
+dag_map_check(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *node,
+	      struct sl_err *err)
+{
+	struct item_walk w = { d, t, NULL, err };
+
+	if (node == NULL)
+		return 0;
+	if (t->foreach_task != NULL) {
+		ynode_t *v = ymap_get(d, ymap_get(d, node, "foreach"), "output");
+		struct task *up = dag_task(dag, t->foreach_task);
+
+		if (up == NULL)
+			return ydoc_err(d, v, err,
+					"tasks.%s.foreach.output: the DAG has no task '%s'",
+					t->name, t->foreach_task);
+		if (!dag_outputs_is_upstream(dag, t->index, up->index))
+			return ydoc_err(d, v, err,
+					"tasks.%s.foreach.output: '%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",
+					t->name, t->foreach_task, t->name);
+		t->foreach_output = up->index;
+		t->uses_outputs = 1;
+	}
+	if (t->mapped) {
+		ynode_t *fe = ymap_get(d, node, "foreach");
+
+		if (fe != NULL && fe->type == YAML_SCALAR_NODE) {
+			w.v = fe;
+			if (tmpl_item_refs(ynode_str(fe), item_found, &w) < 0) {
+				/* say why item cannot be there */
+				ydoc_err(d, fe, err,
+					 "tasks.%s.foreach: '{{ item }}' cannot make the list of items itself",
+					 t->name);
+				return -1;
+			}
+		}
+		return 0;
+	}
+	return item_walk(&w, node);
+}
+
+void
+dag_map_free_task(struct task *t)
+{
+	json_decref(t->foreach_list);
+	free(t->foreach_tmpl);
+	free(t->foreach_task);
+	free(t->foreach_key);
+}
+
+void
+dag_map_task_json(const struct dag *d, const struct task *t, json_t *o)
+{
+	(void)d;
+	if (!t->mapped || o == NULL)
+		return;
+	if (t->foreach_list != NULL)
+		json_object_set(o, "foreach", t->foreach_list);
+	else if (t->foreach_tmpl != NULL)
+		json_object_set_new(o, "foreach", json_string(t->foreach_tmpl));
+	else
+		json_object_set_new(o, "foreach",
+				    json_pack("{s:s,s:s}", "output",
+					      t->foreach_task, "key",
+					      t->foreach_key));
+	if (t->max_active > 0)
+		json_object_set_new(o, "max_active", json_integer(t->max_active));
+	if (t->max_map > 0)
+		json_object_set_new(o, "max_map", json_integer(t->max_map));
+}
+
+json_t *
+dag_map_parse_list(const char *text, struct sl_err *err)
+{
+	json_t *v, *items;
+	const char *p = text, *q;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '[' || *p == '{' || *p == '"') {
+		json_error_t je;
+
+		v = json_loads(p, JSON_DECODE_ANY, &je);
+		if (v == NULL)
+			sl_err_set(err, "the list is not valid JSON: %s", je.text);
+		else if (!json_is_array(v)) {
+			json_decref(v);
+			v = NULL;
+			sl_err_set(err, "expected a JSON array of items, got %s",
+				   "another JSON value");
+		}
+		return v;
+	}
+	items = json_array();
+	while (*p != '\0') {
+		size_t n;
+
+		q = strchr(p, ',');
+		n = q != NULL ? (size_t)(q - p) : strlen(p);
+		while (n > 0 && isspace((unsigned char)p[n - 1]))
+			n--;
+		json_array_append_new(items, json_stringn(p, n));
+		if (q == NULL)
+			break;
+		p = q + 1;
+		while (isspace((unsigned char)*p))
+			p++;
+	}
+	return items;
+}
