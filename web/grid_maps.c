@@ -16,7 +16,8 @@ struct grid_map_task {
 	struct grid_cell *cells;	/* by item index */
 	char **slow;			/* escaped cells (grid_cell_put) */
 	int n, cap;			/* indexes seen: 0..n-1 */
-	int on_page;			/* had items in a run of the page */
+	int on_page;			/* mapped: foreach:, or had items in
+					 * a run of the page */
 };
 
 struct grid_maps {
@@ -33,6 +34,8 @@ grid_maps_new(const struct dag *d)
 
 	m->d = d;
 	m->t = xcalloc((size_t)d->ntasks + 1, sizeof *m->t);
+	for (int i = 0; i < d->ntasks; i++)
+		m->t[i].on_page = d->tasks[i].mapped;	/* a column even before it expands */
 	return m;
 }
 
