@@ -1353,9 +1353,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			dag->tasks[i].name = xstrdup(name ? name : "?");
 			dag->tasks[i].index = i;
 			if (name == NULL || *name == '\0' || strlen(name) > 200 ||
-			    strpbrk(name, "/\\ \t\n") != NULL || name[0] == '.') {
+			    strpbrk(name, "/\\ \t\n[]") != NULL || name[0] == '.') {
+				/* (brackets name a mapped task's items: NAME[i]) */
 				ydoc_err(d, k, err,
-					 "tasks: '%s' is not a valid task name (no spaces or slashes, at most 200)",
+					 "tasks: '%s' is not a valid task name (no spaces, slashes or brackets, at most 200)",
 					 name ? name : "?");
 				if (load_note(lc) < 0)
 					goto fail;

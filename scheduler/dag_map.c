@@ -274,3 +274,32 @@ dag_map_parse_list(const char *text, struct sl_err *err)
 	}
 	return items;
 }
+
+struct task *
+dag_map_item_task(const struct dag *d, const char *name, int *index)
+{
+	const char *open = strrchr(name, '[');
+	char task[512];
+	size_t n;
+	long long i = 0;
+	struct task *t;
+
+	if (open == NULL || open == name || (n = (size_t)(open - name)) >= sizeof task)
+		return NULL;
+	for (const char *p = open + 1; *p != ']'; p++) {
+		if (!isdigit((unsigned char)*p) || i > 100000000 ||
+		    (p == open + 1 && *p == '0' && p[1] != ']'))
+			return NULL;
+		i = i * 10 + (*p - '0');
+	}
+	if (open[1] == ']' || strchr(open, ']')[1] != '\0')
+		return NULL;
+	memcpy(task, name, n);
+	task[n] = '\0';
+	t = dag_task(d, task);
+	if (t == NULL || !t->mapped)
+		return NULL;
+	if (index != NULL)
+		*index = (int)i;
+	return t;
+}

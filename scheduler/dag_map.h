@@ -39,4 +39,10 @@ void dag_map_task_json(const struct dag *d, const struct task *t, json_t *o);
  */
 json_t *dag_map_parse_list(const char *text, struct sl_err *err);
 
+/* name as an item of a mapped task, NAME[i] (i decimal, no sign or
+ * leading zero): the task, and i into *index (may be NULL); NULL when
+ * name is not of that form or NAME is not a mapped task of d. */
+struct task *dag_map_item_task(const struct dag *d, const char *name,
+			       int *index);
+
 #endif

@@ -838,8 +838,8 @@ sched_free(struct sched *s)
 	sched_tx_commit(s);
 	for (r = s->runs; r != NULL; r = next) {
 		next = r->next;
-		for (int i = 0; i < r->ntis; i++)
-			sched_try_disarm(s, &r->tis[i]);
+		SCHED_RUN_TIS(r, ti)
+			sched_try_disarm(s, ti);
 		sched_runs_free_one(s, r);
 	}
 	sched_recheck_free(s);

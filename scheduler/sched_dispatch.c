@@ -168,18 +168,15 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 	if (ti->state != TI_NONE || ti->run == NULL ||
 	    ti->run->state != RUN_RUNNING || ti->live != NULL)
 		return;
+	if (ti->parent != NULL) {
+		sched_map_item_evaluate(s, ti);
+		return;
+	}
 	t = ti_task(ti);
 	memset(&c, 0, sizeof c);
 	c.total = t->nupstream;
-	for (int i = 0; i < t->nupstream; i++) {
-		switch (ti->run->tis[t->upstream[i]].state) {
-		case TI_SUCCESS: c.success++; c.done++; break;
-		case TI_FAILED: c.failed++; c.done++; break;
-		case TI_SKIPPED: c.skipped++; c.done++; break;
-		case TI_UPSTREAM_FAILED: c.upstream_failed++; c.done++; break;
-		default: break;
-		}
-	}
+	for (int i = 0; i < t->nupstream; i++)
+		sched_map_count(&ti->run->tis[t->upstream[i]], &c);
 	if (t->nsetups > 0 && sched_teardown_setup_pending(ti))
 		return;
 	dec = t->is_teardown ? sched_teardown_decide(ti, &c) :
@@ -194,6 +191,10 @@ sched_dispatch_evaluate(struct sched *s, struct ti *ti)
 			return;
 		if (sched_needs_blocked(s, ti))
 			return;
+		if (t->mapped) {
+			sched_map_expand(s, ti);
+			return;
+		}
 		u.reason = "dependencies met";
 		if (sched_ti_set(s, ti, TI_SCHEDULED, &u) == 0)
 			sched_dispatch_push(s, ti);
@@ -227,7 +228,7 @@ ti_can_start(struct sched *s, struct ti *ti, const struct sched_lane_use *lane,
 
 	*in_loop = 0;
 	*ex_out = NULL;
-	if (ti->live != NULL)
+	if (ti->live != NULL || sched_map_full(ti))
 		return 0;
 	memset(&w, 0, sizeof w);
 	w.paused = d->paused;

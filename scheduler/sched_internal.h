@@ -14,6 +14,8 @@
  *   sched_recheck.c   late data: rechecks of partitions sensors passed
  *   sched_teardown.c  setup and teardown tasks: when a teardown runs, what
  *                     its failure does to the run, scopes waiting on setups
+ *   sched_map.c       mapped tasks: expansion into items, max_active, the
+ *                     parent's aggregate state
  */
 #ifndef SLUICE_SCHED_INTERNAL_H
 #define SLUICE_SCHED_INTERNAL_H
@@ -114,6 +116,14 @@ struct ti {
 	int needs_waits;		/* entries in the needs waiters
 					 * (sched_needs.c) */
 	uint64_t seq;			/* FIFO order among equals */
+	/* mapped tasks (sched_map.c) */
+	struct ti *parent;		/* an item: its mapped task instance */
+	struct ti *items;		/* a parent: its items, once expanded */
+	int nitems;
+	int expanded;			/* a parent: the items exist */
+	int map_index;			/* an item: i */
+	json_t *map_item;		/* an item: its value */
+	char *name;			/* an item: NAME[i] */
 };
 
 struct run {
@@ -294,6 +304,13 @@ static inline struct task *
 ti_task(const struct ti *ti)
 {
 	return &ti->run->dag->tasks[ti->task];
+}
+
+/* The task instance's task id: NAME, or NAME[i] for an item. */
+static inline const char *
+ti_name(const struct ti *ti)
+{
+	return ti->name != NULL ? ti->name : ti_task(ti)->name;
 }
 
 /* A sensor that pokes from the loop: it needs no slot. */
@@ -550,6 +567,38 @@ void sched_webhook_start(struct sched *s);
  * max_tries, state, url, reason, time. A new reference. */
 json_t *sched_webhook_payload(const struct notify_event *ev,
 			      const char *state);
+
+/* sched_map.c: mapped tasks (foreach:). Items live in their parent's
+ * items array (not in run->tis); sched_ti_next walks a run's task
+ * instances with the items after their parent. */
+struct ti *sched_ti_next(struct run *r, struct ti *prev);
+#define SCHED_RUN_TIS(r, var) \
+	for (struct ti *var = sched_ti_next((r), NULL); var != NULL; \
+	     var = sched_ti_next((r), var))
+/* Add upstream task instance up to c: each item of an expanded mapped
+ * task counts as one upstream (zero items: the parent, skipped). */
+void sched_map_count(const struct ti *up, struct upstream_counts *c);
+/* Mapped ti may run: make its items (or skip or fail it) in the pass's
+ * transaction. */
+void sched_map_expand(struct sched *s, struct ti *ti);
+/* An item in state none (cleared): schedule it again. */
+void sched_map_item_evaluate(struct sched *s, struct ti *ti);
+/* Are max_active items of item ti's parent running? */
+int sched_map_full(const struct ti *ti);
+/* Item ti ended: when every item has, the parent takes its aggregate
+ * state and its downstream is evaluated. */
+void sched_map_item_ended(struct sched *s, struct ti *ti);
+/* A row of the store for r: an item goes to its parent (read after the
+ * parents); a parent's expansion. 1 when taken. */
+int sched_map_read_row(struct run *r, struct ti *parent,
+		       const struct store_ti_row *row);
+/* The reload reset the heap: forget item positions and timers. */
+void sched_map_reset(struct sched *s, struct ti *ti);
+/* After a reload: settle parents whose items all ended meanwhile. */
+void sched_map_settle(struct sched *s, struct run *r);
+void sched_map_free(struct sched *s, struct ti *ti);
+/* The task of a task id (NAME or NAME[i]), or NULL. */
+struct task *sched_map_task(const struct dag *d, const char *task_id);
 
 /* sched_fresh.c: freshness: alerts, checked at the start and every
  * minute on the monotonic timer. */

@@ -21,7 +21,7 @@ static char *
 output_path(struct sched *s, struct ti *ti, int try_number)
 {
 	return try_output_path(s->cfg->logs_dir, ti->run->dag_name,
-			       ti->run->partition, ti_task(ti)->name,
+			       ti->run->partition, ti_name(ti),
 			       try_number);
 }
 

@@ -49,6 +49,7 @@ sched_runs_free_one(struct sched *s, struct run *r)
 			if (ti->live->blocked == ti)
 				ti->live->blocked = NULL;
 		}
+		sched_map_free(s, ti);
 	}
 	free(r->tis);
 	free(r->dag_name);
@@ -291,13 +292,13 @@ sched_runs_free_done(struct sched *s)
 		int busy = 0;
 
 		if (r->state == RUN_SUCCESS || r->state == RUN_FAILED) {
-			for (int i = 0; i < r->ntis; i++)
-				if (r->tis[i].live != NULL)
+			SCHED_RUN_TIS(r, ti)
+				if (ti->live != NULL)
 					busy = 1;
 			if (!busy) {
 				*pp = r->next;
-				for (int i = 0; i < r->ntis; i++)
-					sched_try_disarm(s, &r->tis[i]);
+				SCHED_RUN_TIS(r, ti)
+					sched_try_disarm(s, ti);
 				sched_runs_free_one(s, r);
 				continue;
 			}

@@ -90,11 +90,13 @@ static int
 run_read_ti(void *arg, const struct store_ti_row *row)
 {
 	struct run *r = arg;
-	struct task *t = dag_task(r->dag, row->task_id);
+	struct task *t = sched_map_task(r->dag, row->task_id);
 	struct ti *ti;
 
 	if (t == NULL)
 		return 0;	/* a task removed from the DAG file */
+	if (row->map_index >= 0)	/* an item: after its parent */
+		return sched_map_read_row(r, &r->tis[t->index], row);
 	ti = &r->tis[t->index];
 	ti->id = row->id;
 	ti->state = row->state;
@@ -103,6 +105,7 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 	ti->next_at = row->next_at;
 	ti->first_poke_at = row->first_poke_at;
 	ti->sla_notified = row->sla_notified;
+	sched_map_read_row(r, ti, row);
 	return 1;
 }
 
@@ -189,8 +192,10 @@ sched_sync_reload(struct sched *s, int at_start)
 		next = r->next;
 		for (int i = 0; i < r->ntis; i++)
 			r->tis[i].heap_pos = -1;
-		for (int i = 0; i < r->ntis; i++)
+		for (int i = 0; i < r->ntis; i++) {
 			sched_try_disarm(s, &r->tis[i]);
+			sched_map_reset(s, &r->tis[i]);
+		}
 		sched_runs_free_one(s, r);
 	}
 	for (struct dag_load_state *d = s->dstates; d != NULL; d = d->next) {
@@ -239,8 +244,7 @@ sched_sync_reload(struct sched *s, int at_start)
 		}
 		qsort(byid, (size_t)nl, sizeof *byid, live_cmp);
 		for (r = s->runs; r != NULL && nl > 0; r = r->next) {
-			for (int i = 0; i < r->ntis; i++) {
-				struct ti *found = &r->tis[i];
+			SCHED_RUN_TIS(r, found) {
 				struct live key, *kp = &key, **hit;
 
 				key.ti_id = found->id;
@@ -308,9 +312,7 @@ sched_sync_reload(struct sched *s, int at_start)
 			sched_try_live_free(s, l);
 	}
 	for (r = s->runs; r != NULL; r = r->next) {
-		for (int i = 0; i < r->ntis; i++) {
-			struct ti *ti = &r->tis[i];
-
+		SCHED_RUN_TIS(r, ti) {
 			if (ti->live != NULL && ti->live->ti != ti)
 				continue;	/* an old try still ending */
 			switch (ti->state) {
@@ -337,9 +339,13 @@ sched_sync_reload(struct sched *s, int at_start)
 			}
 		}
 	}
-	/* a person may have settled a run's last task instance */
-	for (r = s->runs; r != NULL; r = r->next)
+	/* a person may have settled a run's last task instance (or the
+	 * last item of a mapped task) */
+	for (r = s->runs; r != NULL; r = r->next) {
+		if (r->state == RUN_RUNNING)
+			sched_map_settle(s, r);
 		sched_runs_check_done(s, r);
+	}
 	sched_tx_commit(s);
 }
 
@@ -478,7 +484,7 @@ sched_sync_recover(struct sched *s)
 		enum ti_state state = x->state;
 		struct ti_update u = TI_UPDATE_INIT;
 		struct dag *dag = dagbag_find(&s->bag, x->dag);
-		struct task *t = dag ? dag_task(dag, x->task) : NULL;
+		struct task *t = dag ? sched_map_task(dag, x->task) : NULL;
 		int64_t now = sched_now(s);
 
 		if (state == TI_RUNNING && x->token != NULL && ex != NULL &&

@@ -95,7 +95,7 @@ char *
 sched_try_log_path(struct sched *s, struct ti *ti, int try_number, int mkdirs)
 {
 	char *dir = try_log_dir(s->cfg->logs_dir, ti->run->dag_name,
-				ti->run->partition, ti_task(ti)->name);
+				ti->run->partition, ti_name(ti));
 	char *path = xasprintf("%s/try-%d.log", dir, try_number);
 
 	if (mkdirs)
@@ -121,6 +121,8 @@ sched_try_ctx(struct sched *s, struct ti *ti, int try_number, struct try_ctx *c)
 	c->ti_id = ti->id;
 	c->self_exe = s->self_exe;
 	c->outputs = ti->live != NULL ? ti->live->outputs : NULL;
+	c->task_name = ti->name;
+	c->item = ti->map_item;
 }
 
 /* Append a line to a try's log (scheduler-side events: pokes, kills). */
@@ -336,7 +338,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	}
 	memset(&et, 0, sizeof et);
 	et.dag = ti->run->dag_name;
-	et.task = t->name;
+	et.task = ti_name(ti);
 	et.partition = ti->run->partition;
 	et.run_id = ti->run->run_id;
 	et.try_number = l->try_number;
@@ -513,9 +515,9 @@ static struct ti *
 ti_by_id(struct sched *s, int64_t id)
 {
 	for (struct run *r = s->runs; r != NULL; r = r->next)
-		for (int i = 0; i < r->ntis; i++)
-			if (r->tis[i].id == id)
-				return &r->tis[i];
+		SCHED_RUN_TIS(r, ti)
+			if (ti->id == id)
+				return ti;
 	return NULL;
 }
 
@@ -792,6 +794,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			if (to == TI_SUCCESS)
 				sched_needs_released(s, ti->run->dag_name,
 						     ti->run->start_s);
+			if (ti_state_done(to) && ti->parent != NULL)
+				sched_map_item_ended(s, ti);
 			if (ti_state_done(to))
 				sched_runs_check_done(s, ti->run);
 		}
@@ -874,6 +878,8 @@ reschedule:
 			if (sched_ti_set(s, ti, to, &u) == 0) {
 				for (int i = 0; i < t->ndownstream; i++)
 					sched_dispatch_eval(s, &ti->run->tis[t->downstream[i]]);
+				if (ti->parent != NULL)
+					sched_map_item_ended(s, ti);
 				sched_runs_check_done(s, ti->run);
 			}
 		} else {

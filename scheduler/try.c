@@ -82,7 +82,8 @@ try_tmpl_ctx(const struct try_ctx *c, struct tmpl_ctx *out)
 {
 	memset(out, 0, sizeof *out);
 	out->dag = c->dag->name;
-	out->task = c->task->name;
+	out->task = c->task_name ? c->task_name : c->task->name;
+	out->item = c->item;
 	out->run_id = c->run_id;
 	out->partition = c->partition;
 	out->try_number = c->try_number;
@@ -201,7 +202,8 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 			e.v[e.n++] = environ[i];
 	e.shared = e.n;
 	envp_set(&e, te_vars[TE_DAG].name, c->dag->name);
-	envp_set(&e, te_vars[TE_TASK].name, c->task->name);
+	envp_set(&e, te_vars[TE_TASK].name,
+		 c->task_name ? c->task_name : c->task->name);
 	envp_set(&e, te_vars[TE_PARTITION].name, c->partition);
 	envp_set(&e, te_vars[TE_RUN_ID].name, c->run_id);
 	snprintf(num, sizeof num, "%d", c->try_number);
@@ -217,7 +219,8 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 		envp_set(&e, te_vars[TE_OUTPUT].name, c->output_path);
 	else {
 		char *out = try_output_path(c->cfg->logs_dir, c->dag->name,
-					    c->partition, c->task->name,
+					    c->partition,
+					    c->task_name ? c->task_name : c->task->name,
 					    c->try_number);
 
 		envp_set(&e, te_vars[TE_OUTPUT].name, out);

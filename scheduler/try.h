@@ -31,6 +31,10 @@ struct try_ctx {
 	const struct config *cfg;
 	const struct dag *dag;
 	const struct task *task;
+	const char *task_name;		/* a mapped task's item: NAME[i] (its
+					 * logs, $SLUICE_TASK, {{ task }});
+					 * NULL: task->name */
+	const json_t *item;		/* the item, for {{ item }}; or NULL */
 	const char *partition;
 	const char *run_id;		/* try_run_id() */
 	int64_t start_s, end_s;		/* the data interval */

@@ -213,10 +213,16 @@ struct store_ti_row {
 	int try_number, max_tries;
 	int64_t next_at, first_poke_at;	/* ms; 0 when NULL */
 	int sla_notified;
+	int map_index;			/* a mapped task's item: i; else -1 */
+	int map_count;			/* a mapped parent: its items; -1 when
+					 * not expanded (or not mapped) */
+	const char *map_item;		/* an item's JSON text, or NULL */
 };
 /* fn returns 1 when it took the row (counted in the result). */
 typedef int (*store_ti_fn)(void *arg, const struct store_ti_row *row);
-/* The task instances of a run; returns how many fn took, or -1. */
+/* The task instances of a run (every parent and ordinary one before the
+ * items of mapped tasks, which come by map_index); returns how many fn
+ * took, or -1. */
 int store_sched_tis(struct store *s, int64_t run_id, store_ti_fn fn,
 		    void *arg);
 
@@ -412,6 +418,26 @@ int store_mark_downstream(struct store *s, const struct dag *dag,
 			  const char *task, const char *partition, int clear,
 			  const char *who, json_t **freed, json_t **stay,
 			  struct sl_err *err);
+/*
+ * Mapped tasks (store_map_items.c). Expand parent parent_id (task task of
+ * run run_id) into one row task[i] per element of items (a JSON array),
+ * state scheduled with max_tries, and set its map_count; ids (n entries,
+ * the caller's) get the rows' ids. In the caller's transaction.
+ */
+int store_map_expand(struct store *s, int64_t run_id, const char *dag_id,
+		     const char *task, int64_t parent_id, const json_t *items,
+		     int max_tries, int64_t *ids);
+/* A parent's own transition (no try): 1 done, 0 the row moved on, -1. */
+int store_map_set_parent(struct store *s, int64_t parent_id,
+			 enum ti_state from, enum ti_state to,
+			 const char *reason);
+/* Inside store_clear, after the selection is reset: the items of cleared
+ * parents are removed (map_count NULL again), and the parent of an item
+ * cleared alone runs again. -1 with err. */
+int store_map_clear(struct store *s, struct sl_err *err);
+/* Does the item task_id (NAME[i]) exist in some run of dag_id? */
+int store_map_item_exists(struct store *s, const char *dag_id,
+			  const char *task_id);
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "scheduler/dag.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/dag_scope.h"
 #include "scheduler/tz.h"
 #include "store/store_internal.h"
@@ -59,6 +60,7 @@ store_clear(struct store *s, const struct dag *dag,
 	char *sel = xcalloc((size_t)dag->ntasks, 1);
 	char *base = xcalloc((size_t)dag->ntasks, 1);
 	json_t *names = json_array(), *list = json_array(), *detail;
+	json_t *items = json_array();
 	char *names_text;
 	sqlite3_stmt *st;
 	int64_t now = sl_now_ms();
@@ -70,18 +72,29 @@ store_clear(struct store *s, const struct dag *dag,
 		for (size_t i = 0; spec->tasks[i] != NULL; i++) {
 			struct task *t = dag_task(dag, spec->tasks[i]);
 
+			if (t == NULL &&
+			    (t = dag_map_item_task(dag, spec->tasks[i], NULL)) != NULL) {
+				/* one item of a mapped task: itself, and
+				 * what is reached from its task */
+				json_array_append_new(items,
+						      json_string(spec->tasks[i]));
+				base[t->index] = 1;
+				continue;
+			}
 			if (t == NULL) {
 				free(sel);
 				free(base);
 				json_decref(names);
 				json_decref(list);
+				json_decref(items);
 				return sl_err_set(err, "DAG %s has no task '%s'",
 						  dag->name, spec->tasks[i]);
 			}
 			sel[t->index] = 1;
 		}
 	}
-	memcpy(base, sel, (size_t)dag->ntasks);
+	for (int i = 0; i < dag->ntasks; i++)
+		base[i] |= sel[i];
 	for (int i = 0; i < dag->ntasks; i++) {
 		if (!base[i])
 			continue;
@@ -93,6 +106,8 @@ store_clear(struct store *s, const struct dag *dag,
 	for (int i = 0; i < dag->ntasks; i++)
 		if (sel[i])
 			json_array_append_new(names, json_string(dag->tasks[i].name));
+	json_array_extend(names, items);
+	json_decref(items);
 	free(sel);
 	free(base);
 	names_text = json_dumps(names, JSON_COMPACT);
@@ -186,13 +201,17 @@ store_clear(struct store *s, const struct dag *dag,
 	st = store_stmt(s,
 	    "UPDATE task_instances SET state = 'none', next_at = NULL, first_poke_at = NULL, "
 	    "error = NULL, exit_code = NULL, signal = NULL, sla_notified = 0, updated_at = ?1, max_tries = try_number + "
-	    "coalesce((SELECT tries FROM clear_tasks WHERE clear_tasks.task_id = task_instances.task_id), 1) "
+	    "coalesce((SELECT tries FROM clear_tasks WHERE clear_tasks.task_id = task_instances.task_id), "
+	    "(SELECT tries FROM clear_tasks WHERE task_instances.map_index IS NOT NULL AND "
+	    "task_instances.task_id = clear_tasks.task_id || '[' || task_instances.map_index || ']'), 1) "
 	    "FROM clear_set WHERE task_instances.id = clear_set.ti_id");
 	sqlite3_bind_int64(st, 1, now);
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "clearing");
 		goto fail;
 	}
+	if (store_map_clear(s, err) < 0)
+		goto fail;
 	st = store_stmt(s,
 	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "
 	    "WHERE id IN (SELECT DISTINCT run_id FROM clear_set) AND state IN ('success', 'failed')");

@@ -98,7 +98,9 @@ store_sched_tis(struct store *s, int64_t run_id, store_ti_fn fn, void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT id, task_id, state, try_number, max_tries, next_at, "
-	    "first_poke_at, sla_notified FROM task_instances WHERE run_id = ?");
+	    "first_poke_at, sla_notified, map_index, map_count, map_item "
+	    "FROM task_instances WHERE run_id = ? "
+	    "ORDER BY map_index IS NOT NULL, map_index");
 	int rc, n = 0;
 
 	if (st == NULL || store_fault(s))
@@ -115,6 +117,11 @@ store_sched_tis(struct store *s, int64_t run_id, store_ti_fn fn, void *arg)
 		row.next_at = sqlite3_column_int64(st, 5);
 		row.first_poke_at = sqlite3_column_int64(st, 6);
 		row.sla_notified = sqlite3_column_int(st, 7);
+		row.map_index = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 8);
+		row.map_count = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 9);
+		row.map_item = col_text_or_null(st, 10);
 		n += fn(arg, &row);
 	}
 	if (step_end(s, st, rc) < 0)
@@ -128,7 +135,9 @@ store_sched_lost(struct store *s, store_lost_fn fn, void *arg)
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT id, state, token, executor, try_number, max_tries, started_at, "
 	    "task_id, dag_id, run_id FROM task_instances "
-	    "WHERE state IN ('queued', 'running') OR token IS NOT NULL");
+	    "WHERE (state IN ('queued', 'running') OR token IS NOT NULL) "
+	    /* a mapped task's parent runs while its items do: no try */
+	    "AND NOT (map_count IS NOT NULL AND map_index IS NULL AND token IS NULL)");
 	int rc;
 
 	if (st == NULL)

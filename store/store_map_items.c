@@ -1,0 +1,126 @@
+/* store_map_items.c: the items of mapped tasks (foreach:, migration
+ * 0013): a parent row NAME with map_count, one row NAME[i] per item with
+ * map_index and map_item. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "store/store_internal.h"
+
+/* rows of items of parent p (same run, task_id NAME[...]) */
+#define ITEM_OF(ti, p) \
+	ti ".run_id = " p ".run_id AND " ti ".map_index IS NOT NULL AND " \
+	"substr(" ti ".task_id, 1, length(" p ".task_id) + 1) = " p ".task_id || '['"
+
+int
+store_map_expand(struct store *s, int64_t run_id, const char *dag_id,
+		 const char *task, int64_t parent_id, const json_t *items,
+		 int max_tries, int64_t *ids)
+{
+	sqlite3_stmt *st;
+	int64_t now = sl_now_ms();
+	size_t n = json_array_size(items);
+
+	st = store_stmt(s,
+	    "DELETE FROM task_instances AS ti WHERE EXISTS (SELECT 1 FROM "
+	    "task_instances p WHERE p.id = ?1 AND " ITEM_OF("ti", "p") ")");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, parent_id);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char name[1024];
+		char *text = json_dumps(json_array_get(items, i),
+					JSON_ENCODE_ANY | JSON_COMPACT);
+
+		snprintf(name, sizeof name, "%s[%zu]", task, i);
+		st = store_stmt(s,
+		    "INSERT INTO task_instances (run_id, dag_id, task_id, state, "
+		    "try_number, max_tries, updated_at, map_index, map_item) "
+		    "VALUES (?1, ?2, ?3, 'scheduled', 0, ?4, ?5, ?6, ?7)");
+		sqlite3_bind_int64(st, 1, run_id);
+		sqlite3_bind_text(st, 2, dag_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 4, max_tries);
+		sqlite3_bind_int64(st, 5, now);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 7, text ? text : "null", -1, SQLITE_TRANSIENT);
+		free(text);
+		if (store_step_done(s, st) < 0)
+			return -1;
+		ids[i] = sqlite3_last_insert_rowid(store_db(s));
+	}
+	st = store_stmt(s,
+	    "UPDATE task_instances SET map_count = ?2, updated_at = ?3 WHERE id = ?1");
+	sqlite3_bind_int64(st, 1, parent_id);
+	sqlite3_bind_int(st, 2, (int)n);
+	sqlite3_bind_int64(st, 3, now);
+	return store_step_done(s, st);
+}
+
+int
+store_map_set_parent(struct store *s, int64_t parent_id, enum ti_state from,
+		     enum ti_state to, const char *reason)
+{
+	struct ti_update u = TI_UPDATE_INIT;
+
+	u.reason = reason;
+	if (ti_state_done(to)) {
+		u.ended_at = sl_now_ms();
+		u.set |= TIU_ENDED_AT;
+	}
+	return store_ti_transition(s, parent_id, from, -1, to, &u);
+}
+
+int
+store_map_clear(struct store *s, struct sl_err *err)
+{
+	sqlite3_stmt *st;
+
+	/* a parent cleared: its items go, made again at the next expansion
+	 * (the list may have changed) */
+	st = store_stmt(s,
+	    "DELETE FROM task_instances AS ti WHERE ti.map_index IS NOT NULL "
+	    "AND ti.id NOT IN (SELECT ti_id FROM clear_set) "
+	    "AND EXISTS (SELECT 1 FROM clear_set c JOIN task_instances p "
+	    "ON p.id = c.ti_id WHERE p.map_index IS NULL AND " ITEM_OF("ti", "p") ")");
+	if (st == NULL || store_step_done(s, st) < 0)
+		return store_db_err(s, err, "removing the items of mapped tasks");
+	st = store_stmt(s,
+	    "UPDATE task_instances SET map_count = NULL "
+	    "WHERE id IN (SELECT ti_id FROM clear_set) AND map_index IS NULL "
+	    "AND map_count IS NOT NULL");
+	if (store_step_done(s, st) < 0)
+		return store_db_err(s, err, "clearing mapped tasks");
+	/* an item cleared alone: its parent runs again until it ends */
+	st = store_stmt(s,
+	    "UPDATE task_instances AS p SET state = 'running', ended_at = NULL, "
+	    "updated_at = ?1 WHERE p.map_count IS NOT NULL AND p.map_index IS NULL "
+	    "AND p.id NOT IN (SELECT ti_id FROM clear_set) "
+	    "AND EXISTS (SELECT 1 FROM clear_set c JOIN task_instances ti "
+	    "ON ti.id = c.ti_id WHERE " ITEM_OF("ti", "p") ")");
+	sqlite3_bind_int64(st, 1, sl_now_ms());
+	if (store_step_done(s, st) < 0)
+		return store_db_err(s, err, "re-opening mapped tasks");
+	return 0;
+}
+
+int
+store_map_item_exists(struct store *s, const char *dag_id,
+		      const char *task_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT 1 FROM task_instances WHERE dag_id = ?1 AND task_id = ?2 "
+	    "AND map_index IS NOT NULL LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, task_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
