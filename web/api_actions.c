@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scheduler/partition.h"
+#include "scheduler/dag_map.h"
 #include "store/store.h"
 
 #define MAX_SELECTION 20000	/* task instances one clear or mark may name */
@@ -293,7 +294,8 @@ api_clear(struct web_req *r)
 	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0)
 		goto out;
 	for (size_t i = 0; tasks != NULL && tasks[i] != NULL; i++)
-		if (dag_task(d, tasks[i]) == NULL) {
+		if (dag_task(d, tasks[i]) == NULL &&
+		    dag_map_item_task(d, tasks[i], NULL) == NULL) {	/* one item: NAME[i] */
 			web_error(r, 400, "DAG %s has no task '%s'", d->name, tasks[i]);
 			goto out;
 		}

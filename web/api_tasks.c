@@ -136,22 +136,15 @@ api_task(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	const char *partition = r->arg.partition, *task = r->arg.task;
-	struct task *t = dag_task(d, task);
-	json_t *run = NULL, *ti = NULL, *tries;
+	struct task *t = pages_mapped_task(d, task);	/* NAME[i]: NAME's */
+	json_t *run, *ti, *tries;
 
-	/* a mapped task's item NAME[i] is a task instance of NAME's */
-	if (t == NULL && ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
-			  (ti = find_ti(r->w, d->name, partition, task)) == NULL ||
-			  (t = pages_mapped_task(d, task, ti)) == NULL)) {
-		json_decref(run);
-		json_decref(ti);
-		if (web_store_busy(r->w))
-			return WEB_BUSY;
+	if (t == NULL) {
 		web_error(r, 404, "DAG %s has no task '%s'", d->name, task);
 		return WEB_DONE;
 	}
-	if ((run == NULL && (run = store_run_json(r->w->store, d->name, partition)) == NULL) ||
-	    (ti == NULL && (ti = find_ti(r->w, d->name, partition, task)) == NULL)) {
+	if ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
+	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
 		json_decref(run);
 		if (web_store_busy(r->w))
 			return WEB_BUSY;

@@ -6,6 +6,8 @@
  * columns when the task is expanded. */
 #include "web/web_internal.h"
 
+#include "scheduler/dag_map.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +25,6 @@ struct grid_map_task {
 struct grid_maps {
 	const struct dag *d;
 	struct grid_map_task *t;	/* by task index */
-	int last;			/* the task of the last item */
 	int any;			/* the run being written has items */
 };
 
@@ -39,43 +40,19 @@ grid_maps_new(const struct dag *d)
 	return m;
 }
 
-/* The index of d's task named by the len bytes at name; -1 when none. */
-static int
-maps_task(struct grid_maps *m, const char *name, size_t len)
-{
-	const struct dag *d = m->d;
-
-	if (m->last < d->ntasks && strncmp(d->tasks[m->last].name, name, len) == 0 &&
-	    d->tasks[m->last].name[len] == '\0')
-		return m->last;
-	for (int i = 0; i < d->ntasks; i++)
-		if (strncmp(d->tasks[i].name, name, len) == 0 && d->tasks[i].name[len] == '\0')
-			return m->last = i;
-	return -1;
-}
-
 int
 grid_maps_item(struct grid_maps *m, const char *task, const char *state,
 	       int64_t duration_ms, int try_number)
 {
-	size_t len = strlen(task), open;
 	struct grid_map_task *mt;
-	long idx = 0;
-	int ti;
+	struct task *t;
+	int idx;
 
-	if (len < 4 || task[len - 1] != ']')
+	/* NAME[i] of a mapped task NAME (dag_map.c reads the form) */
+	if (task[0] == '\0' || task[strlen(task) - 1] != ']' ||
+	    (t = dag_map_item_task(m->d, task, &idx)) == NULL || idx >= GRID_MAP_ITEMS_MAX)
 		return 0;
-	/* NAME[digits] */
-	open = len - 2;
-	while (open > 0 && task[open] >= '0' && task[open] <= '9')
-		open--;
-	if (task[open] != '[' || open == 0 || open == len - 2 || len - 2 - open > 6)
-		return 0;
-	for (size_t k = open + 1; k < len - 1; k++)
-		idx = idx * 10 + (task[k] - '0');
-	if (idx >= GRID_MAP_ITEMS_MAX || (ti = maps_task(m, task, open)) < 0)
-		return 0;
-	mt = &m->t[ti];
+	mt = &m->t[t->index];
 	if (idx >= mt->cap) {
 		int cap = mt->cap ? mt->cap : 8;
 

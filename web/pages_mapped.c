@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/dag_map.h"
 #include "store/store.h"
 #include "web/links.h"
 
@@ -29,35 +30,12 @@ item_of(json_t *ti, const char *parent)
 	return strcmp(task + pl, tail) == 0 ? (long long)json_integer_value(ix) : -1;
 }
 
-/* The parent's name of an item row (NAME of NAME[i]); NULL for others. */
-static char *
-parent_of(json_t *ti)
-{
-	json_t *ix = json_object_get(ti, "map_index");
-	const char *task = json_string_value(json_object_get(ti, "task"));
-	char tail[32];
-	size_t tl, n;
-
-	if (!json_is_integer(ix) || task == NULL)
-		return NULL;
-	tl = (size_t)snprintf(tail, sizeof tail, "[%lld]", (long long)json_integer_value(ix));
-	n = strlen(task);
-	if (n <= tl || strcmp(task + n - tl, tail) != 0)
-		return NULL;
-	return xstrndup(task, n - tl);
-}
-
 struct task *
-pages_mapped_task(const struct dag *d, const char *task, json_t *ti)
+pages_mapped_task(const struct dag *d, const char *task)
 {
 	struct task *t = dag_task((struct dag *)d, task);
-	char *parent;
 
-	if (t != NULL || ti == NULL || (parent = parent_of(ti)) == NULL)
-		return t;
-	t = dag_task((struct dag *)d, parent);
-	free(parent);
-	return t;
+	return t != NULL ? t : dag_map_item_task(d, task, NULL);
 }
 
 /* An item's value as the page shows it: a JSON string as its text,
@@ -90,23 +68,23 @@ pages_mapped_section(struct buf *b, const struct dag *d, const char *partition,
 		     const char *task, json_t *ti, json_t *tis)
 {
 	json_t *count = json_object_get(ti, "map_count");
-	char *parent = parent_of(ti);
+	struct task *parent = dag_task((struct dag *)d, task) == NULL ?
+			      dag_map_item_task(d, task, NULL) : NULL;
 	json_t **items;
 	size_t n = 0;
 
 	if (parent != NULL) {
 		/* an item: its value and its parent */
-		const char *values[] = { d->name, partition, parent };
+		const char *values[] = { d->name, partition, parent->name };
 
 		buf_printf(b, "<p class=\"meta\" id=\"item-of\">Item %lld of the mapped task <a id=\"item-parent\" href=\"",
 			   (long long)json_integer_value(json_object_get(ti, "map_index")));
 		links_build(b, NULL, LINK_PAGE_TASK, values);
 		buf_adds(b, "\">");
-		text_html_escape(b, parent);
+		text_html_escape(b, parent->name);
 		buf_adds(b, "</a>: <code id=\"item-value\">");
 		item_value(b, ti);
 		buf_adds(b, "</code> (<code>{{ item }}</code> in its templates)</p>");
-		free(parent);
 		return;
 	}
 	items = xcalloc(json_array_size(tis) + 1, sizeof *items);

@@ -350,7 +350,7 @@ pages_task(struct web_req *r)
 	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
 			ti = json_array_get(tis, i);
-	if (ti == NULL || pages_mapped_task(d, task, ti) == NULL) {
+	if (ti == NULL || pages_mapped_task(d, task) == NULL) {
 		json_decref(run);
 		json_decref(tis);
 		if (web_store_busy(r->w))
