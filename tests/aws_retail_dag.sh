@@ -24,18 +24,23 @@ shorten() {
 		-e 's/poll_interval: 30s/poll_interval: 1s/' -e 's/retry_delay: 5m/retry_delay: 1s/' "$@" \
 		"$SLUICE_SRCDIR/dags/retail_weekly.yaml" >"$H/dags/retail_weekly.yaml"
 }
-shorten
-grep -q '^freshness: 3h' "$H/dags/retail_weekly.yaml" || fail "the example has no freshness: 3h"
+grep -q '^freshness: 3h' "$SLUICE_SRCDIR/dags/retail_weekly.yaml" || fail "the example has no freshness: 3h"
+# the run is of the latest complete day, whose interval may have ended up
+# to a day ago: not late at the first start (2d), late at the second (1s)
+shorten -e 's/^freshness: 3h/freshness: 2d/'
+grep -q '^freshness: 2d' "$H/dags/retail_weekly.yaml" || fail "the freshness was not lengthened"
 sl dags validate >/dev/null || fail "retail_weekly does not validate: $(sl dags validate 2>&1)"
 s3_aws s3 mb s3://retail-staging >/dev/null
 start_scheduler
 # catchup is off: the scheduler creates the latest complete day's run.
 has_run() { sl runs retail_weekly --json | grep -q '"partition"'; }
-log_has() { sl logs retail_weekly "$1" "$P" 2>/dev/null | grep -q -- "$2"; }
 run_ended() { sl runs retail_weekly --json | grep -q '"state": *"\(success\|failed\)"'; }
-item_is() { [ "$(task_state retail_weekly "$P" "wait_extracts[$1]")" = "$2" ]; }
+# an item's state and log (from the database and the log folder)
+item_state() { ti_field retail_weekly "$P" "wait_extracts[$1]" state; }
+item_log() { cat "$H/logs/retail_weekly/$P/wait_extracts[$1]"/try-*.log 2>/dev/null; }
+item_is() { [ "$(item_state "$1")" = "$2" ]; }
 waiting() {
-	case $(task_state retail_weekly "$P" "wait_extracts[$1]") in
+	case $(item_state "$1") in
 	running | up_for_reschedule | queued | scheduled) return 0 ;;
 	esac
 	return 1
@@ -45,13 +50,14 @@ P=$(sl runs retail_weekly --json | /usr/bin/python3 -c 'import json,sys; print(j
 DS=${P%%T*}
 # one item per extract, each poking for its own object
 wait_for 30 "the items to wait" waiting 4
-wait_for 30 "the stores item to poke" log_has 'wait_extracts[2]' "s3://retail-staging/raw/$DS/stores.csv.gz"
+stores_poked() { item_log 2 | grep -q "s3://retail-staging/raw/$DS/stores.csv.gz"; }
+wait_for 30 "the stores item to poke" stores_poked
 mkdir -p "$T/x"
 for f in sales inventory products; do printf '%s\n' "$f" | gzip >"$T/x/$f.csv.gz"; done
 s3_aws s3 cp --recursive --quiet "$T/x" "s3://retail-staging/raw/$DS/"
 for i in 0 1 3; do wait_for 30 "wait_extracts[$i] to see its extract" item_is $i success; done
-waiting 2 || fail "wait_extracts[2] (stores) is not waiting: $(task_state retail_weekly "$P" 'wait_extracts[2]')"
-waiting 4 || fail "wait_extracts[4] (returns) is not waiting: $(task_state retail_weekly "$P" 'wait_extracts[4]')"
+waiting 2 || fail "wait_extracts[2] (stores) is not waiting: $(item_state 2)"
+waiting 4 || fail "wait_extracts[4] (returns) is not waiting: $(item_state 4)"
 
 # --- the day is late: a restart's first check finds it (freshness: 1s) ---
 stop_pid "$SCHED_PID"
@@ -78,14 +84,15 @@ s3_aws s3 cp --quiet "$T/stores.csv.gz" "s3://retail-staging/raw/$DS/stores.csv.
 s3_aws s3 cp --quiet "$T/returns.csv.gz" "s3://retail-staging/raw/$DS/returns.csv.gz"
 wait_for 60 "the run to finish" run_ended
 sl runs retail_weekly --json | grep -q '"state": *"success"' || {
-	for t in 'wait_extracts[2]' 'wait_extracts[4]' build_fact_sales crawl_fact_sales; do echo "== $t"; sl logs retail_weekly "$t" "$P"; done
+	for i in 2 4; do echo "== wait_extracts[$i]"; item_log $i; done
+	for t in build_fact_sales crawl_fact_sales; do echo "== $t"; sl logs retail_weekly "$t" "$P"; done
 	fail "retail_weekly run did not succeed"
 }
 for i in 0 1 2 3 4; do item_is $i success || fail "wait_extracts[$i] is not success"; done
-assert_eq success "$(task_state retail_weekly "$P" wait_extracts)" "the mapped sensor"
-assert_contains "$(sl logs retail_weekly 'wait_extracts[4]' "$P")" "s3://retail-staging/raw/$DS/returns.csv.gz"
+assert_eq success "$(ti_field retail_weekly "$P" wait_extracts state)" "the mapped sensor"
+assert_contains "$(item_log 4)" "s3://retail-staging/raw/$DS/returns.csv.gz" "wait_extracts[4]'s log"
 assert_contains "$(sl logs retail_weekly build_fact_sales "$P")" "COMPLETED"
 assert_contains "$(sl logs retail_weekly crawl_fact_sales "$P")" "crawl of retail_fact_sales succeeded"
-assert_eq skipped "$(task_state retail_weekly "$P" extracts_missing)" "deadline email"
+assert_eq skipped "$(ti_field retail_weekly "$P" extracts_missing state)" "deadline email"
 grep -q "\"--date\", \"$DS\"" "$AWS_DOUBLE_LOG" || fail "the Spark step did not get the partition's date"
 echo ok
