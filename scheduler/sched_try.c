@@ -372,7 +372,7 @@ sched_try_start(struct sched *s, struct ti *ti)
 	s->tries_started++;
 	sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
 		     "%s %s %s: try %d started on executor %s",
-		     ti->run->dag_name, t->name, ti->run->partition,
+		     ti->run->dag_name, ti_name(ti), ti->run->partition,
 		     l->try_number, l->ex->name);
 	if (sched_try_record_running(s, ti, l, sched_now(s)) < 0) {
 		if (s->db_down) {
@@ -630,8 +630,11 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			else if (b->state == TI_UP_FOR_RETRY ||
 				 b->state == TI_UP_FOR_RESCHEDULE)
 				sched_try_arm(s, b, b->next_at);
-			else if (ti_state_done(b->state))
+			else if (ti_state_done(b->state)) {
+				if (b->parent != NULL)
+					sched_map_item_ended(s, b);
 				sched_runs_check_done(s, b->run);
+			}
 		}
 		if (ti != NULL && ti->live == l)
 			ti->live = NULL;
@@ -666,7 +669,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			sched_try_arm(s, ti, ti->next_at);
 		sched_log_ti(LOG_LEVEL_WARN, ti, ti->try_number + 1,
 			     "%s %s: try %d never started: starting it again",
-			     ti->run->dag_name, t->name, ti->try_number + 1);
+			     ti->run->dag_name, ti_name(ti), ti->try_number + 1);
 		sched_pass_schedule(s);
 		return;
 	}
@@ -746,19 +749,19 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	if (to == TI_SUCCESS || to == TI_SKIPPED)
 		sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
 			     "%s %s %s: try %d %s",
-			     ti->run->dag_name, t->name, ti->run->partition,
+			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, to == TI_SKIPPED ?
 			     "exited with the skip code: skipped" : "succeeded");
 	else if (to == TI_UP_FOR_RETRY)
 		sched_log_ti(LOG_LEVEL_WARN, ti, l->try_number,
 			     "%s %s %s: try %d of %d failed: %s; retrying in %s",
-			     ti->run->dag_name, t->name, ti->run->partition,
+			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, ti->max_tries, why,
 			     sl_format_duration(u.next_at - now, d, sizeof d));
 	else
 		sched_log_ti(LOG_LEVEL_ERROR, ti, l->try_number,
 			     "%s %s %s: try %d of %d failed: %s",
-			     ti->run->dag_name, t->name, ti->run->partition,
+			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, ti->max_tries, why);
 	sched_tx_begin(s);
 	if (store_try_record(s->store, ti->id, l->try_number,

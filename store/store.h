@@ -435,6 +435,9 @@ int store_map_set_parent(struct store *s, int64_t parent_id,
  * parents are removed (map_count NULL again), and the parent of an item
  * cleared alone runs again. -1 with err. */
 int store_map_clear(struct store *s, struct sl_err *err);
+/* Item item_id was marked: its parent, if it had ended, runs again (the
+ * scheduler settles it from its items). */
+int store_map_reopen(struct store *s, int64_t item_id);
 /* Does the item task_id (NAME[i]) exist in some run of dag_id? */
 int store_map_item_exists(struct store *s, const char *dag_id,
 			  const char *task_id);

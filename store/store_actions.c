@@ -290,7 +290,10 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	char from[32] = "";
 	json_t *detail;
 
-	if (dag_task(dag, task) == NULL)
+	int item = dag_task(dag, task) == NULL &&
+	    dag_map_item_task(dag, task, NULL) != NULL;
+
+	if (dag_task(dag, task) == NULL && !item)
 		return sl_err_set(err, "DAG %s has no task '%s'", dag->name, task);
 	if (store_begin(s) < 0)
 		return store_db_err(s, err, "begin");
@@ -308,6 +311,9 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	sqlite3_reset(st);
 	if (ti_id == 0) {
 		store_rollback(s);
+		if (item)
+			return sl_err_set(err, "DAG %s has no item %s in partition %s (not expanded yet, or fewer items)",
+					  dag->name, task, partition);
 		return sl_err_set(err, "DAG %s has no run for partition %s",
 				  dag->name, partition);
 	}
@@ -319,6 +325,8 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, ti_id);
 	store_step_done(s, st);
+	if (item)
+		store_map_reopen(s, ti_id);
 	st = store_stmt(s,
 	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
 	    "VALUES (?, ?, ?, ?, ?, ?)");
@@ -375,6 +383,13 @@ store_mark_downstream(struct store *s, const struct dag *dag,
 		*freed = NULL;
 	if (stay != NULL)
 		*stay = NULL;
+	if (t == NULL && dag_map_item_task(dag, task, NULL) != NULL) {
+		/* one item: its mapped task's state is the scheduler's to
+		 * settle from all its items; nothing downstream is freed here */
+		json_decref(freed_list);
+		json_decref(stay_list);
+		return 0;
+	}
 	if (t == NULL) {
 		json_decref(freed_list);
 		json_decref(stay_list);

@@ -57,6 +57,14 @@ json_t *store_rows_json(sqlite3_stmt *st);
  * table clear_set, add the setups and teardowns whose scope they touch. */
 int store_clear_scope(struct store *s, const struct dag *dag,
 		      struct sl_err *err);
+/* store_map_items.c: SQL for the id of the task instance a row ti sorts
+ * under: its parent's for a mapped task's item, else its own. */
+#define STORE_MAP_PARENT_ID(ti) \
+	"coalesce((SELECT p.id FROM task_instances p WHERE " ti ".map_index IS NOT NULL " \
+	"AND p.run_id = " ti ".run_id AND p.map_index IS NULL AND p.task_id = " \
+	"substr(" ti ".task_id, 1, instr(" ti ".task_id, '[') - 1)), " ti ".id)"
+/* Every row's map_item (JSON text) as its JSON value. */
+void store_map_items_parse(json_t *rows);
 /* Say a failed statement on stderr, unless the owner does (quiet). */
 void store_log_failure(struct store *s);
 

@@ -64,14 +64,39 @@ int
 store_map_set_parent(struct store *s, int64_t parent_id, enum ti_state from,
 		     enum ti_state to, const char *reason)
 {
-	struct ti_update u = TI_UPDATE_INIT;
+	/* a parent runs while its items do: none -> running and running ->
+	 * ended, which no try takes (store_ti_transition's table) */
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE task_instances SET state = ?3, updated_at = ?4, "
+	    "started_at = CASE WHEN ?3 = 'running' THEN ?4 ELSE started_at END, "
+	    "ended_at = CASE WHEN ?5 THEN ?4 ELSE NULL END, "
+	    "error = CASE WHEN ?3 = 'failed' THEN ?6 ELSE NULL END "
+	    "WHERE id = ?1 AND state = ?2");
+	int64_t now = sl_now_ms();
 
-	u.reason = reason;
-	if (ti_state_done(to)) {
-		u.ended_at = sl_now_ms();
-		u.set |= TIU_ENDED_AT;
-	}
-	return store_ti_transition(s, parent_id, from, -1, to, &u);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, parent_id);
+	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ti_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int(st, 5, ti_state_done(to));
+	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	if (sqlite3_changes(store_db(s)) == 0)
+		return 0;
+	st = store_stmt(s,
+	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
+	    "SELECT ?1, run_id, id, ?2, ?3, ?4 FROM task_instances WHERE id = ?5");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ti_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, parent_id);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return 1;
 }
 
 int
@@ -108,6 +133,23 @@ store_map_clear(struct store *s, struct sl_err *err)
 }
 
 int
+store_map_reopen(struct store *s, int64_t item_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE task_instances AS p SET state = 'running', ended_at = NULL, "
+	    "updated_at = ?2 WHERE p.map_count IS NOT NULL AND p.map_index IS NULL "
+	    "AND p.state IN ('success', 'failed', 'skipped') "
+	    "AND EXISTS (SELECT 1 FROM task_instances ti WHERE ti.id = ?1 AND "
+	    ITEM_OF("ti", "p") ")");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, item_id);
+	sqlite3_bind_int64(st, 2, sl_now_ms());
+	return store_step_done(s, st);
+}
+
+int
 store_map_item_exists(struct store *s, const char *dag_id,
 		      const char *task_id)
 {
@@ -123,4 +165,22 @@ store_map_item_exists(struct store *s, const char *dag_id,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+store_map_items_parse(json_t *rows)
+{
+	size_t i;
+	json_t *row;
+
+	json_array_foreach(rows, i, row) {
+		json_t *text = json_object_get(row, "map_item");
+		json_t *v;
+
+		if (!json_is_string(text))
+			continue;
+		v = json_loads(json_string_value(text), JSON_DECODE_ANY, NULL);
+		if (v != NULL)
+			json_object_set_new(row, "map_item", v);
+	}
 }

@@ -104,13 +104,16 @@ store_tis_json(struct store *s, const char *dag_id, const char *partition)
 	    "ti.ended_at, ti.duration_ms, ti.exit_code, ti.signal, ti.host, ti.executor, ti.error, ti.next_at, "
 	    "ti.ran, ti.dag_hash, ti.output, ti.map_index, ti.map_item, ti.map_count "
 	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
-	    "WHERE r.dag_id = ? AND r.partition = ? ORDER BY ti.id");
+	    "WHERE r.dag_id = ? AND r.partition = ? "
+	    /* a mapped task's items right after it, by index */
+	    "ORDER BY " STORE_MAP_PARENT_ID("ti") ", ti.map_index IS NOT NULL, ti.map_index");
 	json_t *rows;
 
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
 	rows = store_rows_json(st);
 	store_outputs_parse(rows);
+	store_map_items_parse(rows);
 	return rows;
 }
 
