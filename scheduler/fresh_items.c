@@ -1,9 +1,11 @@
 /* fresh_items.c: the items of a mapped task in a late notice (see
  * fresh_items.h). Rows follow the storage contract of migration 0013:
- * an item is NAME[i] with map_index i and map_item its value as JSON. */
+ * an item is NAME[i] with map_index i and map_item its value (parsed
+ * from its JSON text by store_tis_json). */
 #include "scheduler/fresh_items.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define FRESH_ITEM_TEXT_MAX 60	/* bytes of an item's value in the text */
@@ -29,14 +31,16 @@ item_of(json_t *item, const char *parent)
 	return strcmp(task + pl, tail) == 0;
 }
 
-/* An item's value: a JSON string as its text, else its JSON; cut at
- * FRESH_ITEM_TEXT_MAX bytes (on a UTF-8 character boundary) with "…". */
+/* An item's value (map_item: the item as JSON, store_tis_json): a
+ * string as its text, else its compact JSON; cut at FRESH_ITEM_TEXT_MAX
+ * bytes (on a UTF-8 character boundary) with "…". */
 static void
 item_text(struct buf *b, json_t *item)
 {
-	const char *text = json_string_value(json_object_get(item, "map_item"));
-	json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-	const char *s = json_is_string(v) ? json_string_value(v) : text ? text : "";
+	json_t *v = json_object_get(item, "map_item");
+	char *dump = v != NULL && !json_is_string(v) ?
+		     json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	const char *s = json_is_string(v) ? json_string_value(v) : dump ? dump : "";
 	size_t n = strlen(s);
 
 	if (n > FRESH_ITEM_TEXT_MAX) {
@@ -47,7 +51,7 @@ item_text(struct buf *b, json_t *item)
 		buf_adds(b, "…");
 	} else
 		buf_add(b, s, n);
-	json_decref(v);
+	free(dump);
 }
 
 int

@@ -2,7 +2,8 @@
  * unit_fresh_items.c: a late notice names a mapped task's items that
  * have not landed (scheduler/fresh_items.c), from a run's task instance
  * rows as store_tis_json gives them (the storage contract of migration
- * 0013: items NAME[i] with map_index and map_item): waiting items by
+ * 0013: items NAME[i] with map_index, and map_item the item's value):
+ * waiting items by
  * index and value, a failed one saying so, successful and skipped ones
  * left out, values cut on a character boundary, and nothing for a task
  * that is not mapped or whose items all succeeded.
@@ -26,12 +27,11 @@ rows(const char *s0, const char *s1, const char *s2, const char *s3, const char 
 	json_array_append_new(tis, json_pack("{s:s,s:s,s:n,s:n,s:i}", "task", "wait_extracts",
 					     "state", "running", "map_index", "map_item", "map_count", 5));
 	for (int i = 0; i < 5; i++) {
-		char task[32], item[32];
+		char task[32];
 
 		snprintf(task, sizeof task, "wait_extracts[%d]", i);
-		snprintf(item, sizeof item, "\"%s\"", name[i]);
 		json_array_append_new(tis, json_pack("{s:s,s:s,s:i,s:s,s:n}", "task", task, "state", st[i],
-						     "map_index", i, "map_item", item, "map_count"));
+						     "map_index", i, "map_item", name[i], "map_count"));
 	}
 	return tis;
 }
@@ -86,13 +86,11 @@ test_long_value(void)
 	struct buf b;
 
 	json_array_append(tis, parent);
-	json_array_append_new(tis, json_pack("{s:s,s:s,s:i,s:s}", "task", "m[0]", "state", "queued",
-					     "map_index", 0, "map_item", "{\"sym\":\"AAPL\"}"));
+	json_array_append_new(tis, json_pack("{s:s,s:s,s:i,s:o}", "task", "m[0]", "state", "queued",
+					     "map_index", 0, "map_item", json_pack("{s:s}", "sym", "AAPL")));
 	memset(big, 0, sizeof big);
-	strcpy(big, "\"");
 	for (int i = 0; i < 40; i++)
 		strcat(big, "é");	/* 2 bytes each */
-	strcat(big, "\"");
 	json_array_append_new(tis, json_pack("{s:s,s:s,s:i,s:s}", "task", "m[1]", "state", "none",
 					     "map_index", 1, "map_item", big));
 	buf_init(&b, 0);

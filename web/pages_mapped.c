@@ -38,19 +38,21 @@ pages_mapped_task(const struct dag *d, const char *task)
 	return t != NULL ? t : dag_map_item_task(d, task, NULL);
 }
 
-/* An item's value as the page shows it: a JSON string as its text,
- * anything else as compact JSON. */
+/* An item's value as the page shows it (map_item: the item as JSON,
+ * store_tis_json): a string as its text, anything else as compact JSON. */
 static void
 item_value(struct buf *b, json_t *ti)
 {
-	const char *text = json_string_value(json_object_get(ti, "map_item"));
-	json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	json_t *v = json_object_get(ti, "map_item");
+	char *text;
 
-	if (json_is_string(v))
+	if (json_is_string(v)) {
 		text_html_escape(b, json_string_value(v));
-	else
-		text_html_escape(b, text ? text : "");
-	json_decref(v);
+		return;
+	}
+	text = v != NULL ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	text_html_escape(b, text ? text : "");
+	free(text);
 }
 
 /* The items in index order (pointers into tis). */
