@@ -214,13 +214,8 @@
     return el('th', { class: 'task item', 'data-item': name,
       title: col.value !== undefined ? name + ' = ' + itemText(col.value) : name }, '[' + col.item + ']');
   }
-  // an item's value as the UI shows it: a string as it is, else JSON
-  function itemText(v) {
-    if (typeof v === 'string') {
-      try { const j = JSON.parse(v); return typeof j === 'string' ? j : v; } catch (e) { return v; }
-    }
-    return JSON.stringify(v);
-  }
+  // an item's value (map_item) as the UI shows it: a string as it is, else JSON
+  const itemText = (v) => typeof v === 'string' ? v : JSON.stringify(v);
   // the count a mapped cell shows: "done/total" of the run's items
   function mapCount(p, name) {
     const its = (p.items || {})[name];
