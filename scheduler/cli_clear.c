@@ -125,6 +125,14 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		}
 		partition_set_free(&set);
 	}
+	/* NAME[i]: an item of a mapped task (in that run, when one) */
+	for (int i = 0; tasks[i] != NULL; i++)
+		if (partition_task_check(c->store, d, tasks[i], spec.partition,
+					 &err) < 0) {
+			free(tasks);
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_USAGE;
+		}
 	if (!spec.dry_run && !yes) {
 		/* show what would re-run, then ask */
 		struct clear_spec dry = spec;
@@ -341,12 +349,17 @@ mark_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_mark, "--clear-downstream goes with success");
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, pos[0])) == NULL)
 		return EXIT_FAILED;
-	if (dag_task(d, pos[1]) == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, pos[1]);
+	sl_err_clear(&err);
+	if (partition_task_check(NULL, d, pos[1], NULL, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_USAGE;
 	}
 	if (cli_partition(c, d, pos[2], key, sizeof key) < 0)
 		return EXIT_USAGE;
+	if (partition_task_check(c->store, d, pos[1], key, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
 	sl_err_clear(&err);
 	if (dry_run) {
 		if (state == TI_SUCCESS &&

@@ -9,6 +9,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/dag_reference.h"
 #include "scheduler/dag_schema.h"
 #include "scheduler/next_partition.h"
@@ -295,6 +296,7 @@ dags_show(struct cli *c, const char *name)
 		    "retries", t->retries, "executor", t->executor, "pool", t->pool,
 		    "options", t->options));
 		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
+		dag_map_task_json(d, t, json_array_get(tasks, (size_t)i));
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:O,s:o}", "dag", d->name,
 		      "file", d->file, "schedule", d->schedule_text, "timezone",

@@ -253,7 +253,13 @@ tasks_run(struct cli *c, const struct cli_args *args)
 				 (long long)jint(t, "max_tries"));
 			if (json_is_integer(json_object_get(t, "exit_code")))
 				snprintf(ex, sizeof ex, "%lld", (long long)jint(t, "exit_code"));
-			printf("%-24s %-17s %-5s %-9s %-5s %s\n", jstr(t, "task"), jstr(t, "state"),
+			char name[64];
+
+			/* a mapped task's items under it, indented */
+			snprintf(name, sizeof name, "%s%s",
+				 json_is_integer(json_object_get(t, "map_index")) ? "  " : "",
+				 jstr(t, "task"));
+			printf("%-24s %-17s %-5s %-9s %-5s %s\n", name, jstr(t, "state"),
 			       tr, dur, ex, json_is_string(json_object_get(t, "error")) ? jstr(t, "error") : "");
 			if (json_is_object(json_object_get(t, "waiting_for")))
 				printf("  %-22s not running: %s\n", "",
@@ -318,12 +324,21 @@ logs_run(struct cli *c, const struct cli_args *a)
 		return cli_usage(&cli_logs, "needs DAG, TASK and PARTITION");
 	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args[0])) == NULL)
 		return EXIT_FAILED;
-	if (dag_task(d, args[1]) == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, args[1]);
-		return EXIT_FAILED;
+	{
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (partition_task_check(NULL, d, args[1], NULL, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		if (cli_partition(c, d, args[2], key, sizeof key) < 0)
+			return EXIT_USAGE;
+		if (partition_task_check(c->store, d, args[1], key, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
 	}
-	if (cli_partition(c, d, args[2], key, sizeof key) < 0)
-		return EXIT_USAGE;
 	if (!ti_lookup(c, d->name, args[1], key, &latest, state, sizeof state)) {
 		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, key);
 		return EXIT_FAILED;

@@ -14,6 +14,7 @@
 
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/tz.h"
 #include "store/store.h"
 
@@ -442,5 +443,52 @@ partition_resolve_range(struct store *s, const struct dag *d,
 				  to != NULL ? to : "the last", near);
 	}
 	qsort(out->v, out->n, sizeof *out->v, partition_cmp);
+	return 0;
+}
+
+struct task *
+partition_task(const struct dag *d, const char *arg)
+{
+	struct task *t = dag_task(d, arg);
+
+	return t != NULL ? t : dag_map_item_task(d, arg, NULL);
+}
+
+int
+partition_task_check(struct store *s, const struct dag *d, const char *arg,
+		     const char *partition, struct sl_err *err)
+{
+	struct task *t = dag_task(d, arg);
+	int index, count;
+
+	if (t != NULL)
+		return 0;
+	t = dag_map_item_task(d, arg, &index);
+	if (t == NULL) {
+		const char *open = strchr(arg, '[');
+		char name[256];
+
+		if (open != NULL && (size_t)(open - arg) < sizeof name) {
+			memcpy(name, arg, (size_t)(open - arg));
+			name[open - arg] = '\0';
+			if (dag_task(d, name) != NULL)
+				return sl_err_set(err,
+				    "'%s': task %s is not a mapped task (no foreach:), so it has no items",
+				    arg, name);
+		}
+		return sl_err_set(err, "DAG %s has no task '%s'", d->name, arg);
+	}
+	if (s == NULL || partition == NULL)
+		return 0;
+	count = store_map_count(s, d->name, t->name, partition);
+	if (count == -1)
+		return sl_err_set(err,
+		    "DAG %s has no item %s in partition %s: %s has not been expanded there yet",
+		    d->name, arg, partition, t->name);
+	if (count >= 0 && index >= count)
+		return sl_err_set(err,
+		    "DAG %s has no item %s in partition %s: %s has %d item%s there (%s[0]..%s[%d])",
+		    d->name, arg, partition, t->name, count, count == 1 ? "" : "s",
+		    t->name, t->name, count > 0 ? count - 1 : 0);
 	return 0;
 }

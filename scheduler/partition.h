@@ -87,4 +87,17 @@ int partition_resolve_bounds(struct store *s, const struct dag *d,
 /* May key name a new partition of an unscheduled DAG? (-1 with err) */
 int partition_key_ok(const char *key, struct sl_err *err);
 
+/*
+ * What a person means by a task argument (every CLI verb and API
+ * endpoint that takes one): a task of d, or NAME[i], item i of the mapped
+ * task NAME. The task (an item's: its mapped task), or NULL.
+ */
+struct task *partition_task(const struct dag *d, const char *arg);
+/* The same, with the message when it names nothing; with a partition key
+ * (may be NULL) and a store, an item must also exist in that run: -1
+ * with err saying how many items the task has there. */
+int partition_task_check(struct store *s, const struct dag *d,
+			 const char *arg, const char *partition,
+			 struct sl_err *err);
+
 #endif

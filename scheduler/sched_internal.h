@@ -490,6 +490,9 @@ void sched_sync_scan_dags(struct sched *s);
 
 /* sched_runs.c: runs: creation, promotion, completion, SLA */
 void sched_runs_free_one(struct sched *s, struct run *r);
+/* Take ti out of the heap, its timer, the needs waiters and its try's
+ * links (before it is freed). */
+void sched_runs_forget_ti(struct sched *s, struct ti *ti);
 void sched_runs_check_sla(struct sched *s);
 void sched_runs_check_done(struct sched *s, struct run *r);
 void sched_runs_create(struct sched *s);

@@ -369,15 +369,7 @@ sched_map_free(struct sched *s, struct ti *ti)
 	for (int i = 0; i < ti->nitems; i++) {
 		struct ti *it = &ti->items[i];
 
-		sched_dispatch_remove(s, it);
-		sched_try_disarm(s, it);
-		sched_needs_forget(s, it);
-		if (it->live != NULL) {
-			if (it->live->ti == it)
-				it->live->ti = NULL;
-			if (it->live->blocked == it)
-				it->live->blocked = NULL;
-		}
+		sched_runs_forget_ti(s, it);
 		json_decref(it->map_item);
 		free(it->name);
 	}

@@ -35,20 +35,26 @@
 /* --- runs in memory --- */
 
 void
+sched_runs_forget_ti(struct sched *s, struct ti *ti)
+{
+	sched_dispatch_remove(s, ti);
+	sched_try_disarm(s, ti);
+	sched_needs_forget(s, ti);
+	if (ti->live != NULL) {
+		if (ti->live->ti == ti)
+			ti->live->ti = NULL;
+		if (ti->live->blocked == ti)
+			ti->live->blocked = NULL;
+	}
+}
+
+void
 sched_runs_free_one(struct sched *s, struct run *r)
 {
 	for (int i = 0; i < r->ntis; i++) {
 		struct ti *ti = &r->tis[i];
 
-		sched_dispatch_remove(s, ti);
-		sched_try_disarm(s, ti);
-		sched_needs_forget(s, ti);
-		if (ti->live != NULL) {
-			if (ti->live->ti == ti)
-				ti->live->ti = NULL;
-			if (ti->live->blocked == ti)
-				ti->live->blocked = NULL;
-		}
+		sched_runs_forget_ti(s, ti);
 		sched_map_free(s, ti);
 	}
 	free(r->tis);
@@ -274,9 +280,9 @@ sched_runs_promote(struct sched *s)
 		d->active_runs++;
 		d->active_backfill += r->backfill_lane;
 		sched_lane_run_started(&lr, r);
-		for (int i = 0; i < r->ntis; i++)
-			if (r->tis[i].state == TI_NONE)
-				sched_dispatch_eval(s, &r->tis[i]);
+		SCHED_RUN_TIS(r, ti)
+			if (ti->state == TI_NONE)
+				sched_dispatch_eval(s, ti);
 		/* a run whose every task is already done (e.g. a mark) */
 		sched_runs_check_done(s, r);
 	}

@@ -386,7 +386,8 @@ try_spec(const struct try_ctx *c, struct sl_err *err)
 	}
 	spec = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:s}",
 			 "type", t->op->name, "dag", c->dag->name,
-			 "task", t->name, "partition", c->partition,
+			 "task", c->task_name ? c->task_name : t->name,
+			 "partition", c->partition,
 			 "run_id", c->run_id, "try_number", c->try_number,
 			 "data_interval_start",
 			 tz_iso(c->dag->tz, c->start_s, a, sizeof a),

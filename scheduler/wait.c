@@ -15,6 +15,7 @@
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/needs_eval.h"
+#include "scheduler/partition.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
 #include "store/store.h"
@@ -304,7 +305,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		const char *partition, const char *task, int64_t now_ms,
 		json_t **out, struct sl_err *err)
 {
-	const struct task *t = dag_task((struct dag *)d, task);
+	const struct task *t = partition_task(d, task);
 	json_t *run = NULL, *tis = NULL, *ti, *res = NULL;
 	enum ti_state state;
 	int paused, rc = -1;

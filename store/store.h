@@ -438,9 +438,10 @@ int store_map_clear(struct store *s, struct sl_err *err);
 /* Item item_id was marked: its parent, if it had ended, runs again (the
  * scheduler settles it from its items). */
 int store_map_reopen(struct store *s, int64_t item_id);
-/* Does the item task_id (NAME[i]) exist in some run of dag_id? */
-int store_map_item_exists(struct store *s, const char *dag_id,
-			  const char *task_id);
+/* The items of mapped task in partition's run: n, -1 not expanded yet,
+ * -2 no such task instance, -3 a database error. */
+int store_map_count(struct store *s, const char *dag_id, const char *task,
+		    const char *partition);
 int store_audit(struct store *s, const char *who, const char *action,
 		const char *dag_id, const json_t *detail);
 

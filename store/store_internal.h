@@ -57,6 +57,9 @@ json_t *store_rows_json(sqlite3_stmt *st);
  * table clear_set, add the setups and teardowns whose scope they touch. */
 int store_clear_scope(struct store *s, const struct dag *dag,
 		      struct sl_err *err);
+/* store_ti.c: record ti_id's move from -> to (state_changes). */
+int store_ti_state_change(struct store *s, int64_t ti_id, enum ti_state from,
+			  enum ti_state to, const char *reason, int64_t at);
 /* store_map_items.c: SQL for the id of the task instance a row ti sorts
  * under: its parent's for a mapped task's item, else its own. */
 #define STORE_MAP_PARENT_ID(ti) \

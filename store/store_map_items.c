@@ -86,15 +86,7 @@ store_map_set_parent(struct store *s, int64_t parent_id, enum ti_state from,
 		return -1;
 	if (sqlite3_changes(store_db(s)) == 0)
 		return 0;
-	st = store_stmt(s,
-	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
-	    "SELECT ?1, run_id, id, ?2, ?3, ?4 FROM task_instances WHERE id = ?5");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ti_state_name(to), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, parent_id);
-	if (store_step_done(s, st) < 0)
+	if (store_ti_state_change(s, parent_id, from, to, reason, now) < 0)
 		return -1;
 	return 1;
 }
@@ -150,21 +142,27 @@ store_map_reopen(struct store *s, int64_t item_id)
 }
 
 int
-store_map_item_exists(struct store *s, const char *dag_id,
-		      const char *task_id)
+store_map_count(struct store *s, const char *dag_id, const char *task,
+		const char *partition)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT 1 FROM task_instances WHERE dag_id = ?1 AND task_id = ?2 "
-	    "AND map_index IS NOT NULL LIMIT 1");
-	int rc;
+	    "SELECT ti.map_count FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
+	    "WHERE r.dag_id = ?1 AND r.partition = ?2 AND ti.task_id = ?3");
+	int rc, n = -2;
 
 	if (st == NULL)
-		return -1;
+		return -3;
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, task_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, task, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 0);
+	else if (rc != SQLITE_DONE)
+		n = -3;
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return n;
 }
 
 void

@@ -66,17 +66,27 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 		return -1;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	st = store_stmt(s,
-	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
-	    "SELECT ?1, run_id, id, ?2, ?3, ?4 FROM task_instances WHERE id = ?5");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ti_state_name(to), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, u->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ti_id);
-	if (store_step_done(s, st) < 0)
+	if (store_ti_state_change(s, ti_id, from, to, u->reason, now) < 0)
 		return -1;
 	return 1;
+}
+
+int
+store_ti_state_change(struct store *s, int64_t ti_id, enum ti_state from,
+		      enum ti_state to, const char *reason, int64_t at)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
+	    "SELECT ?1, run_id, id, ?2, ?3, ?4 FROM task_instances WHERE id = ?5");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, ti_state_name(from), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ti_state_name(to), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, ti_id);
+	return store_step_done(s, st);
 }
 
 int

@@ -616,6 +616,30 @@ h_mark(const char *dag, const char *task, const char *partition,
 	return freed;
 }
 
+int
+h_clear(const char *dag, const char *partition, const char *task,
+	int downstream)
+{
+	struct clear_spec spec;
+	struct sl_err err;
+	char *tasks[] = { (char *)task, NULL };
+	int rc;
+
+	memset(&spec, 0, sizeof spec);
+	spec.dag_id = dag;
+	spec.tasks = tasks;
+	spec.partition = partition;
+	spec.from_s = INT64_MIN;
+	spec.to_s = INT64_MAX;
+	spec.downstream = downstream;
+	sl_err_clear(&err);
+	rc = store_clear(h_store(), h_dag(dag), &spec, "harness", NULL, &err);
+	if (rc < 0)
+		fprintf(stderr, "h_clear %s %s %s: %s\n", dag, task, partition, err.msg);
+	h_poke_db();
+	return rc;
+}
+
 void
 h_trigger(const char *dag, const char *partition)
 {

@@ -74,6 +74,11 @@ void h_dag_file(const char *name, const char *yaml);
  * (cleared when clear_downstream), -1 on an error. */
 int h_mark(const char *dag, const char *task, const char *partition,
 	   const char *state, int clear_downstream);
+/* A person clears task (NAME, or NAME[i] an item) in partition's run
+ * (with its downstream), as `sluice clear` does, and the scheduler sees
+ * it. Returns how many task instances were cleared, -1 on an error. */
+int h_clear(const char *dag, const char *partition, const char *task,
+	    int downstream);
 
 /* End the running fake try of task in partition: exit code, signal, or
  * an executor error. Returns 0, -1 when no such try runs. */

@@ -7,7 +7,8 @@
  * parent; max_active bounds the items running; max_map refuses a longer
  * list; the list comes from a literal, a param or an upstream output;
  * one item retries, is cleared alone; a restart in the middle of a map
- * runs no item twice; a clear of the parent makes the items again.
+ * runs no item twice; a clear of the parent makes the items again; a
+ * mapped sensor pokes once per item.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,30 +37,6 @@ write_output(const char *task, const char *text)
 	if (path == NULL || *path == '\0')
 		return;
 	CHECK_EQ_INT(0, sl_write_file(path, text, strlen(text), 0644, &err));
-}
-
-/* A person clears task (NAME or NAME[i]) in partition's run. */
-static int
-clear_task(const char *dag, const char *partition, const char *task,
-	   int downstream)
-{
-	struct clear_spec spec;
-	struct sl_err err;
-	char *tasks[] = { (char *)task, NULL };
-	int rc;
-
-	memset(&spec, 0, sizeof spec);
-	spec.dag_id = dag;
-	spec.tasks = tasks;
-	spec.partition = partition;
-	spec.from_s = INT64_MIN;
-	spec.to_s = INT64_MAX;
-	spec.downstream = downstream;
-	sl_err_clear(&err);
-	rc = store_clear(h_store(), h_dag(dag), &spec, "harness", NULL, &err);
-	CHECK_MSG(rc >= 0, "clear %s: %s", task, err.msg);
-	h_poke_db();
-	return rc;
 }
 
 /* How many items of the mapped task m (m[0] .. m[n-1]) run now. */
@@ -366,7 +343,7 @@ test_retry_and_clear_item(void)
 	CHECK_EQ_STR("success", h_run_state("t", "p"));
 
 	/* clear m[2] alone */
-	CHECK_EQ_INT(1, clear_task("t", "p", "m[2]", 0));
+	CHECK_EQ_INT(1, h_clear("t", "p", "m[2]", 0));
 	CHECK_STATE("running", "t", "m", "p");
 	CHECK_EQ_INT(1, h_running("m[2]"));
 	CHECK_EQ_INT(0, h_running("m[0]") + h_running("m[1]") + h_running("down"));
@@ -393,7 +370,7 @@ test_retry_and_clear_item(void)
 	}
 
 	/* clear the parent with its downstream: the items are made again */
-	CHECK(clear_task("t", "p", "m", 1) >= 0);
+	CHECK(h_clear("t", "p", "m", 1) >= 0);
 	CHECK_STATE("running", "t", "m", "p");
 	CHECK_EQ_STR("1", h_ti("t", "m[0]", "p", "try_number"));
 	CHECK_EQ_INT(3, h_end_all() - 1);
@@ -453,6 +430,59 @@ test_mark_item(void)
 	h_close();
 }
 
+static const struct h_dag_file sensor_files[] = {
+	{ "w.yaml", "dag: w\ntasks:\n"
+		    "  land:\n"
+		    "    type: fake_sensor\n"
+		    "    poke_interval: 10s\n"
+		    "    timeout: 25s\n"
+		    "    foreach: [stores, sales, returns, stock, prices]\n"
+		    "  load: {after: [land], command: \"true\"}\n" },
+	{ NULL, NULL },
+};
+
+/* A mapped sensor (five extracts): each item pokes on its own rhythm;
+ * the ones met end, the others poke again; one timing out fails its item
+ * alone, and the task with it once the rest ended. */
+static void
+test_mapped_sensor(void)
+{
+	char name[32];
+
+	h_open(sensor_files, NULL);
+	h_trigger("w", "p");
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof name, "land[%d]", i);
+		CHECK_EQ_INT(1, h_pokes(name));
+	}
+	CHECK_EQ_INT(0, h_poke("land[0]", "p", OP_POKE_DONE));
+	CHECK_EQ_INT(0, h_poke("land[1]", "p", OP_POKE_DONE));
+	for (int i = 2; i < 5; i++) {
+		snprintf(name, sizeof name, "land[%d]", i);
+		CHECK_EQ_INT(0, h_poke(name, "p", OP_POKE_NOT_YET));
+		CHECK_STATE("up_for_reschedule", "w", name, "p");
+	}
+	CHECK_STATE("success", "w", "land[0]", "p");
+	CHECK_STATE("running", "w", "land", "p");
+	h_advance(10000);
+	CHECK_EQ_INT(0, h_pokes("land[0]"));
+	CHECK_EQ_INT(1, h_pokes("land[2]"));
+	CHECK_EQ_INT(0, h_poke("land[2]", "p", OP_POKE_DONE));
+	CHECK_EQ_INT(0, h_poke("land[3]", "p", OP_POKE_DONE));
+	CHECK_EQ_INT(0, h_poke("land[4]", "p", OP_POKE_NOT_YET));
+	CHECK_STATE("none", "w", "load", "p");
+	h_advance(10000);
+	CHECK_EQ_INT(0, h_poke("land[4]", "p", OP_POKE_NOT_YET));
+	h_advance(10000);
+	/* the last poke, cut to the timeout (25s after the first) */
+	CHECK_EQ_INT(0, h_poke("land[4]", "p", OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "w", "land[4]", "p");
+	CHECK_STATE("failed", "w", "land", "p");
+	CHECK_STATE("upstream_failed", "w", "load", "p");
+	CHECK_EQ_STR("failed", h_run_state("w", "p"));
+	h_close();
+}
+
 int
 main(void)
 {
@@ -466,5 +496,6 @@ main(void)
 	RUN(test_retry_and_clear_item);
 	RUN(test_restart_mid_map);
 	RUN(test_mark_item);
+	RUN(test_mapped_sensor);
 	return UNIT_END();
 }

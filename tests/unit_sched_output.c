@@ -59,29 +59,6 @@ output_of(const char *dag, const char *task, const char *partition)
 	return out;
 }
 
-/* A person clears task (with its downstream) in partition's run. */
-static int
-clear_tasks(const char *dag, const char *partition, const char *task,
-	    int downstream)
-{
-	struct clear_spec spec;
-	struct sl_err err;
-	char *tasks[] = { (char *)task, NULL };
-	int rc;
-
-	memset(&spec, 0, sizeof spec);
-	spec.dag_id = dag;
-	spec.tasks = tasks;
-	spec.partition = partition;
-	spec.from_s = INT64_MIN;
-	spec.to_s = INT64_MAX;
-	spec.downstream = downstream;
-	sl_err_clear(&err);
-	rc = store_clear(h_store(), h_dag(dag), &spec, "harness", NULL, &err);
-	h_poke_db();
-	return rc;
-}
-
 static const struct h_dag_file out_files[] = {
 	{ "o.yaml", "dag: o\ntasks:\n"
 		    "  extract: {command: \"true\"}\n"
@@ -164,7 +141,7 @@ test_output_cleared(void)
 	CHECK_EQ_INT(0, h_end("load", "p", 0));
 	CHECK_EQ_INT(0, h_end("report", "p", 0));
 	CHECK_EQ_STR("{\"name\":\"a\",\"rows\":\"1\"}", output_of("o", "extract", "p"));
-	CHECK(clear_tasks("o", "p", "extract", 0) >= 0);
+	CHECK(h_clear("o", "p", "extract", 0) >= 0);
 	CHECK_EQ_INT(1, h_running("extract"));
 	/* the new try writes nothing: the task instance has no output */
 	CHECK_EQ_INT(0, h_end("extract", "p", 0));
@@ -300,11 +277,11 @@ test_branch(void)
 	{
 		int started = h_started("y");
 
-		CHECK(clear_tasks("b", "one", "y", 0) >= 0);
+		CHECK(h_clear("b", "one", "y", 0) >= 0);
 		CHECK_STATE("skipped", "b", "y", "one");
 		CHECK_EQ_INT(started, h_started("y"));
 		/* pick again, with its downstream: it now chooses y */
-		CHECK(clear_tasks("b", "one", "pick", 1) >= 0);
+		CHECK(h_clear("b", "one", "pick", 1) >= 0);
 		write_output("pick", "branch=y\n", 9);
 		CHECK_EQ_INT(0, h_end("pick", "one", 0));
 		h_end_all();

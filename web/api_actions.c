@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "scheduler/partition.h"
-#include "scheduler/dag_map.h"
 #include "store/store.h"
 
 #define MAX_SELECTION 20000	/* task instances one clear or mark may name */
@@ -294,8 +293,7 @@ api_clear(struct web_req *r)
 	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0)
 		goto out;
 	for (size_t i = 0; tasks != NULL && tasks[i] != NULL; i++)
-		if (dag_task(d, tasks[i]) == NULL &&
-		    dag_map_item_task(d, tasks[i], NULL) == NULL) {	/* one item: NAME[i] */
+		if (partition_task(d, tasks[i]) == NULL) {
 			web_error(r, 400, "DAG %s has no task '%s'", d->name, tasks[i]);
 			goto out;
 		}

@@ -9,6 +9,7 @@
 #include "operators/operator.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/next_partition.h"
 #include "scheduler/tz.h"
 #include "store/store.h"
@@ -208,6 +209,7 @@ api_dag_json(struct web *w, const struct dag *d)
 			json_object_set_new(json_array_get(tasks, (size_t)i), "description",
 					    json_string(t->description));
 		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
+		dag_map_task_json(d, t, json_array_get(tasks, (size_t)i));
 	}
 	json_object_set_new(o, "task_list", tasks);
 	json_object_set_new(o, "params", d->params ? dag_params_masked(d, d->params) : json_object());

@@ -136,7 +136,7 @@ api_task(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	const char *partition = r->arg.partition, *task = r->arg.task;
-	struct task *t = pages_mapped_task(d, task);	/* NAME[i]: NAME's */
+	struct task *t = partition_task(d, task);
 	json_t *run, *ti, *tries;
 
 	if (t == NULL) {
@@ -171,9 +171,7 @@ api_task(struct web_req *r)
 		struct sl_err err;
 
 		sl_err_clear(&err);
-		why = NULL;
-		if (dag_task(d, task) != NULL &&	/* not an item (NAME[i]) */
-		    wait_explain_ti(r->w->store, r->w->cfg,
+		if (wait_explain_ti(r->w->store, r->w->cfg,
 				    r->w->sched ? sched_executors(r->w->sched) : NULL,
 				    web_dagbag(r->w), d, partition,
 				    task, sl_now_ms(), &why, &err) < 0) {
@@ -181,7 +179,7 @@ api_task(struct web_req *r)
 			json_decref(ti);
 			return api_db_failed(r);
 		}
-		json_object_set_new(ti, "waiting_for", why ? why : json_null());
+		json_object_set_new(ti, "waiting_for", why);
 	}
 	/* needs: what its tries consumed, and whether the run is stale */
 	json_object_set_new(ti, "stale", json_incref(json_object_get(run, "stale")));
@@ -245,7 +243,7 @@ api_log(struct web_req *r)
 	ssize_t got;
 	size_t want, keep;
 
-	if (dag_task(d, task) == NULL || sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
+	if (partition_task(d, task) == NULL || sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
 	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
 		web_error(r, 404, "no such log");
 		return WEB_DONE;

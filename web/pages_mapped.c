@@ -30,14 +30,6 @@ item_of(json_t *ti, const char *parent)
 	return strcmp(task + pl, tail) == 0 ? (long long)json_integer_value(ix) : -1;
 }
 
-struct task *
-pages_mapped_task(const struct dag *d, const char *task)
-{
-	struct task *t = dag_task((struct dag *)d, task);
-
-	return t != NULL ? t : dag_map_item_task(d, task, NULL);
-}
-
 /* An item's value as the page shows it (map_item: the item as JSON,
  * store_tis_json): a string as its text, anything else as compact JSON. */
 static void

@@ -350,7 +350,7 @@ pages_task(struct web_req *r)
 	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
 			ti = json_array_get(tis, i);
-	if (ti == NULL || pages_mapped_task(d, task) == NULL) {
+	if (ti == NULL || partition_task(d, task) == NULL) {
 		json_decref(run);
 		json_decref(tis);
 		if (web_store_busy(r->w))
@@ -359,14 +359,11 @@ pages_task(struct web_req *r)
 		return WEB_DONE;
 	}
 	sl_err_clear(&err);
-	/* an item of a mapped task (NAME[i]) has no waiting reason of its own
-	 * here: its parent's page says why the task waits */
 	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
-	    (dag_task(d, task) != NULL &&
-	     wait_explain_ti(r->w->store, r->w->cfg,
-			     r->w->sched ? sched_executors(r->w->sched) : NULL,
-			     web_dagbag(r->w), d, partition, task,
-			     sl_now_ms(), &why, &err) < 0)) {
+	    wait_explain_ti(r->w->store, r->w->cfg,
+			    r->w->sched ? sched_executors(r->w->sched) : NULL,
+			    web_dagbag(r->w), d, partition, task,
+			    sl_now_ms(), &why, &err) < 0) {
 		json_decref(tries);
 		json_decref(run);
 		json_decref(tis);

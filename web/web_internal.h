@@ -285,11 +285,7 @@ int grid_maps_item(struct grid_maps *m, const char *task, const char *state,
 void grid_maps_cells(struct grid_maps *m, struct buf *out);
 void grid_maps_head(struct grid_maps *m, struct buf *out);
 void grid_maps_free(struct grid_maps *m);
-/* pages_mapped.c: the DAG task a task instance name belongs to: its
- * own, or for an item of a mapped task (NAME[i]) NAME's; NULL when
- * neither. */
-struct task *pages_mapped_task(const struct dag *d, const char *task);
-/* On the task page of ti (task, a row of tis): a mapped parent's items
+/* pages_mapped.c: on the task page of ti (task, a row of tis): a mapped parent's items
  * (index, value, state, tries, duration, links), or an item's value and
  * a link to its parent; nothing for other tasks. */
 void pages_mapped_section(struct buf *b, const struct dag *d, const char *partition,

@@ -1,0 +1,93 @@
+#!/bin/bash
+# Mapped tasks end to end (local executor, the real scheduler): list_symbols
+# writes a JSON list to $SLUICE_OUTPUT; quote maps over it (foreach:
+# {output, key}) with max_active 2, one item failing its first try
+# (retries 1); report runs once every item succeeded. Each item's log
+# holds its item; the failing one retried once; never more than two items
+# ran at once; `sluice tasks` lists the items under their task; the API
+# gives map_index, map_item and map_count; `sluice logs` and `sluice
+# clear` take NAME[i] (a missing item is an error naming the count);
+# clearing one item re-runs it alone.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+# try_is TASK N: the task instance's try number is N (for wait_for)
+try_is() { test "$(ti_field mapped p1 "$1" try_number)" = "$2"; }
+
+web_home
+cat > "$H/dags/mapped.yaml" <<'YAML'
+dag: mapped
+schedule: none
+tasks:
+  list_symbols:
+    command: echo 'symbols=["AAPL","MSFT","GOOG"]' >> "$SLUICE_OUTPUT"
+  quote:
+    after: [list_symbols]
+    foreach: {output: list_symbols, key: symbols}
+    max_active: 2
+    retries: 1
+    retry_delay: 1s
+    command: |
+      echo "quoting {{ item }} as $SLUICE_TASK"
+      if [ {{ item }} = MSFT ] && [ {{ try_number }} = 1 ]; then exit 1; fi
+      sleep 0.4
+  report:
+    after: [quote]
+    command: echo report done
+YAML
+start_standalone
+sl trigger mapped --partition p1 >/dev/null
+wait_ti mapped p1 report success 60
+assert_eq success "$(ti_field mapped p1 quote state)"
+assert_eq 3 "$(ti_field mapped p1 quote map_count)"
+
+# each item's log holds its item; MSFT failed once and was retried once
+i=0
+for sym in AAPL MSFT GOOG; do
+	assert_eq success "$(ti_field mapped p1 "quote[$i]" state)"
+	assert_eq "\"$sym\"" "$(ti_field mapped p1 "quote[$i]" map_item)"
+	assert_contains "$(cat "$H/logs/mapped/p1/quote[$i]/try-1.log")" "quoting $sym as quote[$i]"
+	i=$((i + 1))
+done
+assert_eq 2 "$(ti_field mapped p1 'quote[1]' try_number)"
+assert_eq 1 "$(ti_field mapped p1 'quote[0]' try_number)"
+assert_eq 1 "$(ti_field mapped p1 'quote[2]' try_number)"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[1]/try-2.log")" "quoting MSFT"
+assert_eq 2 "$(q "SELECT count(*) FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'quote[1]'")"
+# max_active 2: at the start of every try, at most two tries of quote ran
+most=$(q "SELECT max((SELECT count(*) FROM task_tries t2 JOIN task_instances i2 ON i2.id = t2.ti_id
+	WHERE i2.task_id LIKE 'quote[%' AND t2.started_at <= t1.started_at AND t2.ended_at > t1.started_at))
+	FROM task_tries t1 JOIN task_instances i1 ON i1.id = t1.ti_id WHERE i1.task_id LIKE 'quote[%'")
+[ "$most" -le 2 ] || fail "max_active 2, but $most items ran at once"
+assert_eq 1 "$(ti_field mapped p1 report try_number)"
+
+# the CLI lists the items under their task, and reads one item's log
+out=$(sl tasks mapped p1)
+assert_contains "$out" "  quote[2]"
+assert_contains "$(sl logs mapped 'quote[2]' p1)" "quoting GOOG"
+if out=$(sl logs mapped 'quote[9]' p1 2>&1); then fail "logs of a missing item succeeded"; fi
+assert_contains "$out" "quote has 3 items there"
+
+# the API: map_index, map_item on an item, map_count on its task
+assert_status 200 GET '/dags/mapped/runs/p1/tasks/quote%5B1%5D'
+assert_eq 1 "$(jget 'd["map_index"]')"
+assert_eq MSFT "$(jget 'd["map_item"]')"
+assert_status 200 GET /dags/mapped/runs/p1
+assert_eq 3 "$(jget '[t for t in d["task_instances"] if t["task"] == "quote"][0]["map_count"]')"
+
+# clearing one item: the preview lists it alone, and it alone re-runs
+if out=$(sl clear mapped --partition p1 --task 'quote[9]' --yes 2>&1); then fail "clear of a missing item succeeded"; fi
+assert_contains "$out" "quote has 3 items there"
+out=$(sl clear mapped --partition p1 --task 'quote[0]' --dry-run 2>&1)
+assert_contains "$out" "quote[0]"
+case "$out" in *"quote[1]"*|*report*) fail "the preview of one item lists more: $out" ;; esac
+sl clear mapped --partition p1 --task 'quote[0]' --yes >/dev/null
+wait_for 60 "quote[0] to run again" try_is 'quote[0]' 2
+wait_ti mapped p1 'quote[0]' success 60
+wait_ti mapped p1 quote success 60
+wait_for 30 "the run to succeed again" run_is mapped p1 success
+assert_eq 2 "$(ti_field mapped p1 'quote[1]' try_number)"
+assert_eq 1 "$(ti_field mapped p1 'quote[2]' try_number)"
+assert_eq 1 "$(ti_field mapped p1 report try_number)"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[0]/try-2.log")" "quoting AAPL"
+echo "ok"
