@@ -35,9 +35,9 @@ start_scheduler
 # catchup is off: the scheduler creates the latest complete day's run.
 has_run() { sl runs retail_weekly --json | grep -q '"partition"'; }
 run_ended() { sl runs retail_weekly --json | grep -q '"state": *"\(success\|failed\)"'; }
-# an item's state and log (from the database and the log folder)
-item_state() { ti_field retail_weekly "$P" "wait_extracts[$1]" state; }
-item_log() { cat "$H/logs/retail_weekly/$P/wait_extracts[$1]"/try-*.log 2>/dev/null; }
+# an item's state and log
+item_state() { task_state retail_weekly "$P" "wait_extracts[$1]"; }
+item_log() { sl logs retail_weekly "wait_extracts[$1]" "$P" 2>/dev/null; }
 item_is() { [ "$(item_state "$1")" = "$2" ]; }
 waiting() {
 	case $(item_state "$1") in
@@ -89,10 +89,10 @@ sl runs retail_weekly --json | grep -q '"state": *"success"' || {
 	fail "retail_weekly run did not succeed"
 }
 for i in 0 1 2 3 4; do item_is $i success || fail "wait_extracts[$i] is not success"; done
-assert_eq success "$(ti_field retail_weekly "$P" wait_extracts state)" "the mapped sensor"
+assert_eq success "$(task_state retail_weekly "$P" wait_extracts)" "the mapped sensor"
 assert_contains "$(item_log 4)" "s3://retail-staging/raw/$DS/returns.csv.gz" "wait_extracts[4]'s log"
 assert_contains "$(sl logs retail_weekly build_fact_sales "$P")" "COMPLETED"
 assert_contains "$(sl logs retail_weekly crawl_fact_sales "$P")" "crawl of retail_fact_sales succeeded"
-assert_eq skipped "$(ti_field retail_weekly "$P" extracts_missing state)" "deadline email"
+assert_eq skipped "$(task_state retail_weekly "$P" extracts_missing)" "deadline email"
 grep -q "\"--date\", \"$DS\"" "$AWS_DOUBLE_LOG" || fail "the Spark step did not get the partition's date"
 echo ok

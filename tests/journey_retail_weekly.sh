@@ -42,8 +42,8 @@ extract() {
 	for f in "$@"; do printf '%s,%s\n' "$f" "$day" | gzip >"$T/x/$day/$f.csv.gz"; done
 }
 upload() { s3_aws s3 cp --recursive --quiet "$T/x" s3://retail-staging/raw/ && rm -rf "$T/x"; }
-# item_log PARTITION I: the log of the sensor's item I (every try)
-item_log() { cat "$H/logs/$DAG/$1/wait_extracts[$2]"/try-*.log 2>/dev/null; }
+# item_log PARTITION I: the log of the sensor's item I
+item_log() { sl logs $DAG "wait_extracts[$2]" "$1" 2>&1; }
 ALL="sales returns inventory stores products"
 s3_aws s3 mb s3://retail-staging >/dev/null
 for d in 2026-11-28 2026-11-29 2026-11-30 2026-12-01 2026-12-03; do extract $d $ALL; done
@@ -67,19 +67,19 @@ D1=2026-12-01T00:05:00-07:00 D2=2026-12-02T00:05:00-07:00 D3=2026-12-03T00:05:00
 wait_states $DAG "$D1 success
 $D2 failed
 $D3 failed" 50
-assert_eq skipped "$(ti_field $DAG $D1 extracts_missing state)" "12-01's missing-extracts email task"
-assert_eq success "$(ti_field $DAG $D1 crawl_fact_sales state)" "12-01's crawl"
-assert_eq failed "$(ti_field $DAG $D2 wait_extracts state)" "12-02's sensor at its deadline"
-assert_eq failed "$(ti_field $DAG $D2 'wait_extracts[3]' state)" "12-02's products item at its deadline"
+assert_eq skipped "$(task_state $DAG $D1 extracts_missing)" "12-01's missing-extracts email task"
+assert_eq success "$(task_state $DAG $D1 crawl_fact_sales)" "12-01's crawl"
+assert_eq failed "$(task_state $DAG $D2 wait_extracts)" "12-02's sensor at its deadline"
+assert_eq failed "$(task_state $DAG $D2 'wait_extracts[3]')" "12-02's products item at its deadline"
 for i in 0 1 2 4; do
-	assert_eq success "$(ti_field $DAG $D2 "wait_extracts[$i]" state)" "12-02's item $i"
+	assert_eq success "$(task_state $DAG $D2 "wait_extracts[$i]")" "12-02's item $i"
 done
-assert_eq success "$(ti_field $DAG $D2 extracts_missing state)" "12-02's missing-extracts email task"
+assert_eq success "$(task_state $DAG $D2 extracts_missing)" "12-02's missing-extracts email task"
 assert_contains "$(item_log $D2 3)" "s3://retail-staging/raw/2026-12-02/products.csv.gz" "12-02's products item log"
 wait_mail "retail extracts for 2026-12-02 are missing at the deadline"
 assert_contains "$(smtp_mail header:To "$MAIL")" "data-eng@example.com" "the missing-extracts email's To"
 assert_contains "$(smtp_mail text "$MAIL")" "s3://retail-staging/raw/2026-12-02/" "the missing-extracts email's body"
-assert_eq failed "$(ti_field $DAG $D3 build_fact_sales state)" "12-03's Spark job"
+assert_eq failed "$(task_state $DAG $D3 build_fact_sales)" "12-03's Spark job"
 assert_eq 3 "$(ti_try $DAG $D3 build_fact_sales)" "tries of 12-03's Spark job (two retries)"
 wait_mail "FAILED: $DAG.build_fact_sales"
 assert_eq "failed scheduled" "$(runs_row $DAG $D3)" "the failed run in sluice runs"
@@ -108,7 +108,7 @@ $D3 wait_extracts success" downstream
 wait_states $DAG "$D1 success
 $D2 success
 $D3 success"
-assert_eq skipped "$(ti_field $DAG $D2 extracts_missing state)" "12-02's missing-extracts email after the clear"
+assert_eq skipped "$(task_state $DAG $D2 extracts_missing)" "12-02's missing-extracts email after the clear"
 grep -q '"--date", "2026-12-02"' "$AWS_DOUBLE_LOG" || fail "no Spark step for 12-02"
 
 # --- 4. what a person types for a 00:05 schedule ---
@@ -140,7 +140,7 @@ assert_contains "$(smtp_mail text "$MAIL")" "s3://retail-stagin/raw/2026-11-30/"
 sl_out clear $DAG --partition 2026-11-30 --param staging=retail-staging --yes
 [ "$RC" = 0 ] || fail "clear --param: $OUT"
 wait_run $DAG 2026-11-30T00:05:00-07:00 success 30
-assert_eq skipped "$(ti_field $DAG 2026-11-30T00:05:00-07:00 extracts_missing state)" "the repaired run's missing-extracts email"
+assert_eq skipped "$(task_state $DAG 2026-11-30T00:05:00-07:00 extracts_missing)" "the repaired run's missing-extracts email"
 assert_contains "$(item_log 2026-11-30T00:05:00-07:00 0)" "s3://retail-staging/raw/2026-11-30/sales.csv.gz" "the repaired run's sensor"
 assert_eq "success manual" "$(runs_row $DAG 2026-11-30T00:05:00-07:00)" "the repaired run in sluice runs"
 echo "journey_retail_weekly: ok"
