@@ -36,42 +36,51 @@ rows(const char *s0, const char *s1, const char *s2, const char *s3, const char 
 	return tis;
 }
 
+/* The items' states → the text for the parent ("": none). */
+static const struct {
+	const char *st[5];
+	const char *want;
+} why_cases[] = {
+	{ { "success", "success", "up_for_reschedule", "skipped", "running" },
+	  "wait_extracts waiting on wait_extracts[2] (stores), wait_extracts[4] (returns)" },
+	{ { "failed", "success", "success", "success", "none" },
+	  "wait_extracts waiting on wait_extracts[0] (sales) failed, wait_extracts[4] (returns)" },
+	{ { "queued", "scheduled", "upstream_failed", "up_for_retry", "success" },
+	  "wait_extracts waiting on wait_extracts[0] (sales), wait_extracts[1] (inventory), "
+	  "wait_extracts[2] (stores) upstream_failed, wait_extracts[3] (products)" },
+	{ { "success", "success", "success", "skipped", "success" }, "" },
+};
+
 static void
-test_waiting_items(void)
+test_why_cases(void)
 {
-	json_t *tis = rows("success", "success", "up_for_reschedule", "skipped", "running");
+	for (size_t k = 0; k < sizeof why_cases / sizeof why_cases[0]; k++) {
+		const char *const *st = why_cases[k].st;
+		json_t *tis = rows(st[0], st[1], st[2], st[3], st[4]);
+		struct buf b;
+
+		buf_init(&b, 0);
+		CHECK_EQ_INT(why_cases[k].want[0] != '\0', fresh_items_why(tis, json_array_get(tis, 1), &b));
+		CHECK_EQ_STR(why_cases[k].want, buf_str(&b));
+		buf_free(&b);
+		json_decref(tis);
+	}
+}
+
+/* The items are rows of their own (the parent speaks for them); an item
+ * itself and a task that is not mapped say nothing. */
+static void
+test_not_a_parent(void)
+{
+	json_t *tis = rows("none", "none", "none", "none", "none");
 	struct buf b;
 
-	buf_init(&b, 0);
-	CHECK_EQ_INT(1, fresh_items_why(tis, json_array_get(tis, 1), &b));
-	CHECK_EQ_STR("wait_extracts waiting on wait_extracts[2] (stores), wait_extracts[4] (returns)",
-		     buf_str(&b));
-	/* the items are rows of their own; the parent speaks for them */
 	CHECK(fresh_items_is_item(json_array_get(tis, 3)));
 	CHECK(!fresh_items_is_item(json_array_get(tis, 1)));
-	/* an item itself and a task that is not mapped: nothing */
-	b.len = 0;
+	buf_init(&b, 0);
 	CHECK_EQ_INT(0, fresh_items_why(tis, json_array_get(tis, 3), &b));
 	CHECK_EQ_INT(0, fresh_items_why(tis, json_array_get(tis, 0), &b));
 	CHECK_EQ_INT(0, (long long)b.len);
-	buf_free(&b);
-	json_decref(tis);
-}
-
-static void
-test_failed_and_done(void)
-{
-	json_t *tis = rows("failed", "success", "success", "success", "none");
-	struct buf b;
-
-	buf_init(&b, 0);
-	CHECK_EQ_INT(1, fresh_items_why(tis, json_array_get(tis, 1), &b));
-	CHECK_EQ_STR("wait_extracts waiting on wait_extracts[0] (sales) failed, wait_extracts[4] (returns)",
-		     buf_str(&b));
-	json_decref(tis);
-	tis = rows("success", "success", "success", "skipped", "success");
-	b.len = 0;
-	CHECK_EQ_INT(0, fresh_items_why(tis, json_array_get(tis, 1), &b));
 	buf_free(&b);
 	json_decref(tis);
 }
@@ -109,8 +118,8 @@ test_long_value(void)
 int
 main(void)
 {
-	RUN(test_waiting_items);
-	RUN(test_failed_and_done);
+	RUN(test_why_cases);
+	RUN(test_not_a_parent);
 	RUN(test_long_value);
 	return UNIT_END();
 }
