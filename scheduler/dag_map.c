@@ -71,14 +71,31 @@ load_output(struct ydoc *d, ynode_t *v, struct task *t, const char *what,
 	return 0;
 }
 
+/* max_active or max_map (key) of a mapped task into *out. */
+static int
+load_limit(struct ydoc *d, ynode_t *node, const struct task *t,
+	   const char *key, const char *what, int *out, struct sl_err *err)
+{
+	ynode_t *v = ymap_get(d, node, key);
+	long long iv;
+
+	if (v == NULL || ynode_is_null(v))
+		return 0;
+	if (!t->mapped)
+		return ydoc_err(d, v, err,
+				"%s.%s: only a mapped task (foreach:) takes %s",
+				what, key, key);
+	if (ynode_get_int(d, v, key, 1, 1000000, &iv, err) < 0)
+		return -1;
+	*out = (int)iv;
+	return 0;
+}
+
 int
 dag_map_load_task(struct ydoc *d, ynode_t *node, const struct dag *dag,
 		  struct task *t, const char *what, struct sl_err *err)
 {
 	ynode_t *v = ymap_get(d, node, "foreach");
-	ynode_t *ma = ymap_get(d, node, "max_active");
-	ynode_t *mm = ymap_get(d, node, "max_map");
-	long long iv;
 
 	t->foreach_output = -1;
 	if (v != NULL && !ynode_is_null(v)) {
@@ -101,24 +118,9 @@ dag_map_load_task(struct ydoc *d, ynode_t *node, const struct dag *dag,
 		} else
 			return foreach_bad(d, v, what, err);
 	}
-	if (ma != NULL && !ynode_is_null(ma)) {
-		if (!t->mapped)
-			return ydoc_err(d, ma, err,
-					"%s.max_active: only a mapped task (foreach:) takes max_active",
-					what);
-		if (ynode_get_int(d, ma, "max_active", 1, 1000000, &iv, err) < 0)
-			return -1;
-		t->max_active = (int)iv;
-	}
-	if (mm != NULL && !ynode_is_null(mm)) {
-		if (!t->mapped)
-			return ydoc_err(d, mm, err,
-					"%s.max_map: only a mapped task (foreach:) takes max_map",
-					what);
-		if (ynode_get_int(d, mm, "max_map", 1, 1000000, &iv, err) < 0)
-			return -1;
-		t->max_map = (int)iv;
-	}
+	if (load_limit(d, node, t, "max_active", what, &t->max_active, err) < 0 ||
+	    load_limit(d, node, t, "max_map", what, &t->max_map, err) < 0)
+		return -1;
 	return 0;
 }
 

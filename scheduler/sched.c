@@ -71,7 +71,7 @@ sched_log_ti(enum log_level lv, const struct ti *ti, int try_number,
 		f.dag = ti->run->dag_name;
 		f.partition = ti->run->partition;
 		if (ti->run->dag != NULL)
-			f.task = ti_task(ti)->name;
+			f.task = ti_name(ti);
 	}
 	va_start(ap, fmt);
 	log_vemit(lv, &f, fmt, ap);

@@ -306,6 +306,19 @@ ti_task(const struct ti *ti)
 	return &ti->run->dag->tasks[ti->task];
 }
 
+/* What the store says of a task instance, into ti (a reload). */
+static inline void
+ti_from_row(struct ti *ti, const struct store_ti_row *row)
+{
+	ti->id = row->id;
+	ti->state = row->state;
+	ti->try_number = row->try_number;
+	ti->max_tries = row->max_tries;
+	ti->next_at = row->next_at;
+	ti->first_poke_at = row->first_poke_at;
+	ti->sla_notified = row->sla_notified;
+}
+
 /* The task instance's task id: NAME, or NAME[i] for an item. */
 static inline const char *
 ti_name(const struct ti *ti)

@@ -124,8 +124,10 @@ items_of(struct sched *s, struct ti *ti, char *why, size_t n)
 		struct try_ctx c;
 		struct tmpl_ctx tc;
 		struct buf out;
+		json_t *outputs = sched_output_load(s, ti);
 
 		sched_try_ctx(s, ti, 0, &c);
+		c.outputs = outputs;
 		try_tmpl_ctx(&c, &tc);
 		tc.decls = ti->run->dag->param_decls;
 		buf_init(&out, 0);
@@ -134,6 +136,7 @@ items_of(struct sched *s, struct ti *ti, char *why, size_t n)
 			items = dag_map_parse_list(out.data, &err);
 		}
 		buf_free(&out);
+		json_decref(outputs);
 		if (items == NULL)
 			snprintf(why, n, "foreach: %s", err.msg);
 		return items;
@@ -341,13 +344,7 @@ sched_map_read_row(struct run *r, struct ti *parent,
 	    index >= parent->nitems)
 		return 0;	/* an item whose parent moved on */
 	it = &parent->items[index];
-	it->id = row->id;
-	it->state = row->state;
-	it->try_number = row->try_number;
-	it->max_tries = row->max_tries;
-	it->next_at = row->next_at;
-	it->first_poke_at = row->first_poke_at;
-	it->sla_notified = row->sla_notified;
+	ti_from_row(it, row);
 	json_decref(it->map_item);
 	it->map_item = row->map_item != NULL ?
 	    json_loads(row->map_item, JSON_DECODE_ANY, NULL) : NULL;

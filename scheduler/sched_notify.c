@@ -157,7 +157,7 @@ sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 	c->log_path = xstrdup(log_path);
 	c->own_pgroup = 1;
 	c->what = xasprintf("%s %s %s: hook", ti->run->dag_name,
-			    ti_task(ti)->name, ti->run->partition);
+			    ti_name(ti), ti->run->partition);
 	child_queue(s, c);
 }
 
@@ -256,7 +256,7 @@ sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
 	memset(&ev, 0, sizeof ev);
 	ev.kind = kind;
 	ev.dag = ti->run->dag_name;
-	ev.task = t->name;
+	ev.task = ti_name(ti);
 	ev.partition = ti->run->partition;
 	ev.run_id = ti->run->run_id;
 	ev.try_number = ti->try_number;

@@ -98,13 +98,7 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 	if (row->map_index >= 0)	/* an item: after its parent */
 		return sched_map_read_row(r, &r->tis[t->index], row);
 	ti = &r->tis[t->index];
-	ti->id = row->id;
-	ti->state = row->state;
-	ti->try_number = row->try_number;
-	ti->max_tries = row->max_tries;
-	ti->next_at = row->next_at;
-	ti->first_poke_at = row->first_poke_at;
-	ti->sla_notified = row->sla_notified;
+	ti_from_row(ti, row);
 	sched_map_read_row(r, ti, row);
 	return 1;
 }

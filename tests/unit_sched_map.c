@@ -278,6 +278,10 @@ static const struct h_dag_file source_files[] = {
 		    "    after: [list_symbols]\n"
 		    "    foreach: {output: list_symbols, key: names}\n"
 		    "    command: echo {{ item }}\n"
+		    "  by_tmpl:\n"
+		    "    after: [list_symbols]\n"
+		    "    foreach: \"{{ tasks.list_symbols.output.names }}\"\n"
+		    "    command: echo {{ item }}\n"
 		    "  by_bad:\n"
 		    "    after: [list_symbols]\n"
 		    "    foreach: {output: list_symbols, key: bad}\n"
@@ -306,6 +310,8 @@ test_sources(void)
 	CHECK_EQ_STR("echo 'MSFT'", h_argv("by_output[1]", 2));
 	CHECK_EQ_STR("2", h_ti("s", "by_text", "p", "map_count"));
 	CHECK_EQ_STR("echo 'b'", h_argv("by_text[1]", 2));
+	CHECK_EQ_STR("2", h_ti("s", "by_tmpl", "p", "map_count"));
+	CHECK_EQ_STR("echo 'a'", h_argv("by_tmpl[0]", 2));
 	CHECK_STATE("failed", "s", "by_bad", "p");
 	CHECK_EQ_STR("foreach: output list_symbols.bad is neither a list nor a text",
 		     h_ti("s", "by_bad", "p", "error"));
