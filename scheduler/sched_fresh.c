@@ -46,6 +46,7 @@
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/expected_store.h"
+#include "scheduler/fresh_items.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
@@ -279,11 +280,13 @@ fresh_why(struct sched *s, const struct dag *d, const char *only,
 		const char *st = json_string_value(json_object_get(ti, "state"));
 
 		if (task == NULL || st == NULL || strcmp(st, "success") == 0 ||
-		    strcmp(st, "skipped") == 0 ||
+		    strcmp(st, "skipped") == 0 || fresh_items_is_item(ti) ||
 		    (only != NULL && strcmp(task, only) != 0))
 			continue;
 		buf_adds(&b, b.len ? ", " : "its run: ");
-		if (strcmp(st, "running") == 0 || strcmp(st, "failed") == 0 ||
+		if (fresh_items_why(tis, ti, &b))
+			;	/* a mapped task: the items it waits on */
+		else if (strcmp(st, "running") == 0 || strcmp(st, "failed") == 0 ||
 		    strcmp(st, "upstream_failed") == 0)
 			buf_printf(&b, "%s %s", task, st);
 		else

@@ -143,7 +143,7 @@ browser_link() {
 # skipped, as the scheduler records it.
 browser_clear() {
 	local p t st before=() i=0
-	while read -r p t st; do before+=("$(ti_try "$1" "$p" "$t")"); done <<<"$5"
+	while read -r p t st; do before+=("$(ti_try "$1" "$p" "$t") $(ti_field "$1" "$p" "$t" updated_at)"); done <<<"$5"
 	MODE=clear DAG=$1 TASK=$2 FROM=$3 TO=$4 PREVIEW=$5 DOWNSTREAM=${6:-} \
 		USER=ops PASSWORD=$OPS_PW URL=$URL \
 		node "$SLUICE_SRCDIR/tests/browser/journey.mjs" >>"$T/browser.log" 2>&1 ||
@@ -153,10 +153,18 @@ browser_clear() {
 		i=$((i + 1))
 	done <<<"$5"
 }
+# _ran_again DAG PARTITION TASK "TRY UPDATED_AT" (before the clear): a
+# mapped task (map_count set) has no try of its own: it ran again when it
+# succeeded since.
 _ran_again() {
 	case "$(ti_field "$1" "$2" "$3" state)" in
 	skipped) return 0 ;;
-	success) [ "$(ti_try "$1" "$2" "$3")" -gt "$4" ] ;;
+	success)
+		if [ -n "$(ti_field "$1" "$2" "$3" map_count)" ]; then
+			[ "$(ti_field "$1" "$2" "$3" updated_at)" -gt "${4#* }" ]
+		else
+			[ "$(ti_try "$1" "$2" "$3")" -gt "${4%% *}" ]
+		fi ;;
 	*) return 1 ;;
 	esac
 }

@@ -9,11 +9,13 @@
 # AWS double.
 #   1. adapt the DAG (a catch-up window, short waits), validate, unpause;
 #   2. the catch-up: 12-01 builds; 12-02 has 4 of 5 extracts at the
-#      deadline: the owner gets the pipeline's "missing" email; 12-03's
+#      deadline: the sensor's item for products (wait_extracts[3], one
+#      mapped sensor with an item per extract) fails, the others
+#      succeed, and the owner gets the pipeline's "missing" email; 12-03's
 #      Spark step fails on "EMR", retries twice, and data-eng's failure
 #      email links the task page (Chromium);
 #   3. the fifth extract lands and the Spark bug is fixed: 12-02..12-03
-#      are cleared in the grid from extracts_landed down;
+#      are cleared in the grid from wait_extracts down;
 #   4. the spellings a person types for a 00:05 schedule: `clear
 #      --partition 2026-12-03 --dry-run`, `backfill --from 2026-11-28 --to
 #      2026-11-29`, `sluice test retail_weekly build_fact_sales 2026-12-03`;
@@ -40,6 +42,8 @@ extract() {
 	for f in "$@"; do printf '%s,%s\n' "$f" "$day" | gzip >"$T/x/$day/$f.csv.gz"; done
 }
 upload() { s3_aws s3 cp --recursive --quiet "$T/x" s3://retail-staging/raw/ && rm -rf "$T/x"; }
+# item_log PARTITION I: the log of the sensor's item I
+item_log() { sl logs $DAG "wait_extracts[$2]" "$1" 2>&1; }
 ALL="sales returns inventory stores products"
 s3_aws s3 mb s3://retail-staging >/dev/null
 for d in 2026-11-28 2026-11-29 2026-11-30 2026-12-01 2026-12-03; do extract $d $ALL; done
@@ -65,9 +69,13 @@ $D2 failed
 $D3 failed" 50
 assert_eq skipped "$(task_state $DAG $D1 extracts_missing)" "12-01's missing-extracts email task"
 assert_eq success "$(task_state $DAG $D1 crawl_fact_sales)" "12-01's crawl"
-assert_eq failed "$(task_state $DAG $D2 extracts_landed)" "12-02's sensor at its deadline"
+assert_eq failed "$(task_state $DAG $D2 wait_extracts)" "12-02's sensor at its deadline"
+assert_eq failed "$(task_state $DAG $D2 'wait_extracts[3]')" "12-02's products item at its deadline"
+for i in 0 1 2 4; do
+	assert_eq success "$(task_state $DAG $D2 "wait_extracts[$i]")" "12-02's item $i"
+done
 assert_eq success "$(task_state $DAG $D2 extracts_missing)" "12-02's missing-extracts email task"
-assert_contains "$(sl logs $DAG extracts_landed 2026-12-02)" "4 objects" "12-02's sensor log"
+assert_contains "$(item_log $D2 3)" "s3://retail-staging/raw/2026-12-02/products.csv.gz" "12-02's products item log"
 wait_mail "retail extracts for 2026-12-02 are missing at the deadline"
 assert_contains "$(smtp_mail header:To "$MAIL")" "data-eng@example.com" "the missing-extracts email's To"
 assert_contains "$(smtp_mail text "$MAIL")" "s3://retail-staging/raw/2026-12-02/" "the missing-extracts email's body"
@@ -88,15 +96,15 @@ browser_link "$link" '#log' 'SparkException'
 extract 2026-12-02 products
 upload
 rm "$T/spark-bug"
-browser_clear $DAG extracts_landed $D2 $D3 "\
+browser_clear $DAG wait_extracts $D2 $D3 "\
 $D2 build_fact_sales upstream_failed
 $D2 crawl_fact_sales upstream_failed
-$D2 extracts_landed failed
 $D2 extracts_missing success
+$D2 wait_extracts failed
 $D3 build_fact_sales failed
 $D3 crawl_fact_sales upstream_failed
-$D3 extracts_landed success
-$D3 extracts_missing skipped" downstream
+$D3 extracts_missing skipped
+$D3 wait_extracts success" downstream
 wait_states $DAG "$D1 success
 $D2 success
 $D3 success"
@@ -104,10 +112,10 @@ assert_eq skipped "$(task_state $DAG $D2 extracts_missing)" "12-02's missing-ext
 grep -q '"--date", "2026-12-02"' "$AWS_DOUBLE_LOG" || fail "no Spark step for 12-02"
 
 # --- 4. what a person types for a 00:05 schedule ---
-sl_out clear $DAG --task extracts_landed --partition 2026-12-03 --dry-run
+sl_out clear $DAG --task wait_extracts --partition 2026-12-03 --dry-run
 [ "$RC" = 0 ] || fail "clear --dry-run with a date: $OUT"
 assert_contains "$OUT" "$D3" "clear --partition 2026-12-03 --dry-run"
-sl_out clear $DAG --task extracts_landed --partition 2026-11-15 --dry-run
+sl_out clear $DAG --task wait_extracts --partition 2026-11-15 --dry-run
 [ "$RC" = 2 ] || fail "a date without a run should be an error (exit 2): $RC $OUT"
 sl_out backfill $DAG --from 2026-11-28 --to 2026-11-29 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
@@ -133,6 +141,6 @@ sl_out clear $DAG --partition 2026-11-30 --param staging=retail-staging --yes
 [ "$RC" = 0 ] || fail "clear --param: $OUT"
 wait_run $DAG 2026-11-30T00:05:00-07:00 success 30
 assert_eq skipped "$(task_state $DAG 2026-11-30T00:05:00-07:00 extracts_missing)" "the repaired run's missing-extracts email"
-assert_contains "$(sl logs $DAG extracts_landed 2026-11-30)" "s3://retail-staging/raw/2026-11-30/" "the repaired run's sensor"
+assert_contains "$(item_log 2026-11-30T00:05:00-07:00 0)" "s3://retail-staging/raw/2026-11-30/sales.csv.gz" "the repaired run's sensor"
 assert_eq "success manual" "$(runs_row $DAG 2026-11-30T00:05:00-07:00)" "the repaired run in sluice runs"
 echo "journey_retail_weekly: ok"

@@ -8,9 +8,8 @@
 
 #include "store/store.h"
 
-/* A JSON string literal into b, escaped by jansson. */
-static void
-json_str(struct buf *b, const char *s)
+void
+grid_json_str(struct buf *b, const char *s)
 {
 	json_t *v = json_string(s ? s : "");
 	char *text = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
@@ -29,7 +28,7 @@ json_state(struct buf *b, const char *s)
 
 	for (p = s; *p != '\0'; p++)
 		if ((*p < 'a' || *p > 'z') && *p != '_') {
-			json_str(b, s);
+			grid_json_str(b, s);
 			return;
 		}
 	buf_addc(b, '"');
@@ -55,13 +54,6 @@ put_int(char *p, long long v)
 	return p + (tmp + sizeof tmp - t);
 }
 
-/* A cell as its JSON text: [state, duration_ms, try_number]. */
-#define GRID_CELL_MAX 96	/* a plain state (< 40 bytes) and two integers */
-struct grid_cell {
-	int len;			/* 0: no task instance; -1: in slow */
-	char text[GRID_CELL_MAX];
-};
-
 /* Is s a state name that needs no escaping and fits a cell? */
 static int
 plain_state(const char *s, size_t *n)
@@ -83,57 +75,34 @@ struct grid_fill {
 	int hint;
 	char (*state)[GRID_CELL_MAX];	/* each task's state (groups) */
 	const char **states;		/* pointers to them */
+	struct grid_maps *maps;		/* mapped tasks' items */
 };
 
-/* One task instance of the run being written → its cell. */
-static void
-grid_cell_cb(void *arg, const char *task, const char *state,
-	     int64_t duration_ms, int try_number)
+void
+grid_cell_put(struct grid_cell *c, char **slow, const char *state,
+	      int64_t duration_ms, int try_number)
 {
-	struct grid_fill *f = arg;
-	const struct dag *d = f->d;
-	struct grid_cell *c;
 	size_t n;
 	char *p;
-	int idx = -1;
 
-	/* task instances come in task order almost always */
-	if (f->hint < d->ntasks && strcmp(d->tasks[f->hint].name, task) == 0)
-		idx = f->hint;
-	else
-		for (int i = 0; i < d->ntasks; i++)
-			if (strcmp(d->tasks[i].name, task) == 0) {
-				idx = i;
-				break;
-			}
-	if (idx < 0 || f->cells[idx].len != 0)
-		return;	/* a task no longer in the DAG */
-	f->hint = idx + 1;
-	c = &f->cells[idx];
-	if (state != NULL) {
-		/* no printf: the grid writes 100,000 cells */
-		size_t sl = strnlen(state, sizeof f->state[idx] - 1);
-
-		memcpy(f->state[idx], state, sl);
-		f->state[idx][sl] = '\0';
-	}
 	if (state == NULL || !plain_state(state, &n)) {
 		/* not a state this build writes: escaped, kept aside */
 		struct buf sb;
 
 		buf_init(&sb, 0);
 		buf_addc(&sb, '[');
-		json_str(&sb, state);
+		grid_json_str(&sb, state);
 		if (duration_ms < 0)
 			buf_adds(&sb, ",null");
 		else
 			buf_printf(&sb, ",%lld", (long long)duration_ms);
 		buf_printf(&sb, ",%d]", try_number);
-		free(f->slow[idx]);
-		f->slow[idx] = buf_steal(&sb);
+		free(*slow);
+		*slow = buf_steal(&sb);
 		c->len = -1;
 		return;
 	}
+	/* no printf: the grid writes 100,000 cells */
 	p = c->text;
 	*p++ = '[';
 	*p++ = '"';
@@ -152,6 +121,39 @@ grid_cell_cb(void *arg, const char *task, const char *state,
 	c->len = (int)(p - c->text);
 }
 
+/* One task instance of the run being written → its cell (an item of a
+ * mapped task, NAME[i], → grid_maps). */
+static void
+grid_cell_cb(void *arg, const char *task, const char *state,
+	     int64_t duration_ms, int try_number)
+{
+	struct grid_fill *f = arg;
+	const struct dag *d = f->d;
+	int idx = -1;
+
+	/* task instances come in task order almost always */
+	if (f->hint < d->ntasks && strcmp(d->tasks[f->hint].name, task) == 0)
+		idx = f->hint;
+	else if (grid_maps_item(f->maps, task, state, duration_ms, try_number))
+		return;
+	else
+		for (int i = 0; i < d->ntasks; i++)
+			if (strcmp(d->tasks[i].name, task) == 0) {
+				idx = i;
+				break;
+			}
+	if (idx < 0 || f->cells[idx].len != 0)
+		return;	/* a task no longer in the DAG */
+	f->hint = idx + 1;
+	if (state != NULL) {
+		size_t sl = strnlen(state, sizeof f->state[idx] - 1);
+
+		memcpy(f->state[idx], state, sl);
+		f->state[idx][sl] = '\0';
+	}
+	grid_cell_put(&f->cells[idx], &f->slow[idx], state, duration_ms, try_number);
+}
+
 int
 api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query *q,
 	       int limit, int offset, const json_t *at, struct buf *out)
@@ -159,7 +161,7 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 	struct store_grid_run *runs;
 	int nruns = 0, rc = 0;
 	int64_t total = 0;
-	struct grid_fill f = { d, NULL, NULL, 0, NULL, NULL };
+	struct grid_fill f = { d, NULL, NULL, 0, NULL, NULL, NULL };
 
 	if (store_grid_runs(w->store, d->name, q, limit, offset,
 			    &runs, &nruns, &total) < 0)
@@ -170,13 +172,14 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 	f.states = xcalloc((size_t)d->ntasks + 1, sizeof *f.states);
 	for (int i = 0; i < d->ntasks; i++)
 		f.states[i] = f.state[i];
+	f.maps = grid_maps_new(d);
 	buf_adds(out, "{\"dag\":");
-	json_str(out, d->name);
+	grid_json_str(out, d->name);
 	buf_adds(out, ",\"tasks\":[");
 	for (int i = 0; i < d->ntasks; i++) {
 		if (i > 0)
 			buf_addc(out, ',');
-		json_str(out, d->tasks[i].name);
+		grid_json_str(out, d->tasks[i].name);
 	}
 	buf_addc(out, ']');
 	grid_groups_head(d, out);
@@ -209,7 +212,7 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 		if (k > 0)
 			buf_addc(out, ',');
 		buf_adds(out, "{\"partition\":");
-		json_str(out, g->partition);
+		grid_json_str(out, g->partition);
 		{
 			char num[64], *p = num;
 
@@ -238,9 +241,13 @@ api_grid_write(struct web *w, const struct dag *d, const struct store_grid_query
 		}
 		buf_addc(out, ']');
 		grid_groups_cells(d, f.states, out);
+		grid_maps_cells(f.maps, out);
 		buf_addc(out, '}');
 	}
-	buf_adds(out, "]}");
+	buf_addc(out, ']');
+	grid_maps_head(f.maps, out);
+	buf_addc(out, '}');
+	grid_maps_free(f.maps);
 	for (int i = 0; i < d->ntasks; i++)
 		free(f.slow[i]);
 	free(f.slow);

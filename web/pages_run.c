@@ -316,6 +316,26 @@ output_section(struct buf *b, json_t *ti)
 	json_decref(shown);
 }
 
+/* The Clear button of one task instance (an item of a mapped task is
+ * cleared alone) and its preview: app.js asks the clear API for a dry
+ * run, lists what it names, then clears. */
+static void
+task_clear_section(struct buf *b)
+{
+	buf_adds(b, "<section class=\"actions\" id=\"ti-actions\">"
+		    "<button id=\"ti-clear\" type=\"button\">Clear…</button> "
+		    "<label><input type=\"checkbox\" id=\"ti-clear-downstream\"> and its downstream</label>"
+		    "<p class=\"status\" id=\"status\" role=\"status\"></p></section>"
+		    "<div class=\"modal\" id=\"ti-clear-dialog\" hidden><div class=\"dialog\">"
+		    "<h2 id=\"ti-clear-title\">Clear?</h2>"
+		    "<p>These task instances will be reset and run again:</p>"
+		    "<table class=\"list\" id=\"ti-clear-preview\"><thead><tr><th>Task</th><th>State</th>"
+		    "</tr></thead><tbody></tbody></table>"
+		    "<div class=\"buttons\"><button id=\"ti-clear-cancel\" type=\"button\">Cancel</button>"
+		    "<button id=\"ti-clear-confirm\" type=\"button\" class=\"danger\">Clear</button>"
+		    "</div></div></div>");
+}
+
 enum web_result
 pages_task(struct web_req *r)
 {
@@ -330,7 +350,7 @@ pages_task(struct web_req *r)
 	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
 			ti = json_array_get(tis, i);
-	if (ti == NULL || dag_task(d, task) == NULL) {
+	if (ti == NULL || partition_task(d, task) == NULL) {
 		json_decref(run);
 		json_decref(tis);
 		if (web_store_busy(r->w))
@@ -389,6 +409,9 @@ pages_task(struct web_req *r)
 		text_html_escape(&b, json_string_value(json_object_get(why, "text")));
 	}
 	buf_adds(&b, "</p>");
+	pages_mapped_section(&b, d, partition, task, ti, tis);
+	if (r->user.role >= ROLE_OPERATOR)
+		task_clear_section(&b);
 	needs_section(r, &b, d, run, partition, task);
 	run_params_section(&b, d, run);
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"

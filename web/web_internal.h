@@ -258,6 +258,38 @@ enum web_result api_grid_keys(struct web_req *r);
 void grid_groups_head(const struct dag *d, struct buf *out);
 void grid_groups_cells(const struct dag *d, const char *const *states,
 		       struct buf *out);
+/* A JSON string literal (s; NULL: "") into b, escaped by jansson. */
+void grid_json_str(struct buf *b, const char *s);
+/* A grid cell as its JSON text: [state, duration_ms, try_number]. */
+#define GRID_CELL_MAX 96	/* a plain state (< 40 bytes) and two integers */
+struct grid_cell {
+	int len;			/* 0: no task instance; -1: in *slow */
+	char text[GRID_CELL_MAX];
+};
+/* A task instance's cell into c; a state that needs escaping goes to
+ * *slow (freed first) and c->len is -1. */
+void grid_cell_put(struct grid_cell *c, char **slow, const char *state,
+		   int64_t duration_ms, int try_number);
+/* grid_maps.c: mapped tasks (foreach:) in the grid. The items of a run
+ * (task instances NAME[i]) are collected as its rows come
+ * (grid_maps_item: 1 when task names an item of one of d's tasks), then
+ * written as the partition's ,"items":{"NAME":[cell...]} (by item index;
+ * nothing when the run has none); grid_maps_head writes ,"mapped":[NAME...]
+ * (the DAG's mapped tasks and any with items on the page). The grid reads
+ * no item values (its query stays on its covering index): the UI asks the
+ * run for them when it shows an item's column. */
+struct grid_maps;
+struct grid_maps *grid_maps_new(const struct dag *d);
+int grid_maps_item(struct grid_maps *m, const char *task, const char *state,
+		   int64_t duration_ms, int try_number);
+void grid_maps_cells(struct grid_maps *m, struct buf *out);
+void grid_maps_head(struct grid_maps *m, struct buf *out);
+void grid_maps_free(struct grid_maps *m);
+/* pages_mapped.c: on the task page of ti (task, a row of tis): a mapped parent's items
+ * (index, value, state, tries, duration, links), or an item's value and
+ * a link to its parent; nothing for other tasks. */
+void pages_mapped_section(struct buf *b, const struct dag *d, const char *partition,
+			  const char *task, json_t *ti, json_t *tis);
 struct store_grid_query;
 /* The grid: a page of the runs q matches (newest first) x the DAG's
  * tasks, as JSON written into out (web/API.md shows the shape); at (may

@@ -1,8 +1,9 @@
 // sluice web UI: small vanilla JavaScript over the REST API (/api/v1).
 // Every value from the server is put on the page as text (textContent,
-// attributes), never parsed as HTML. A little past 800 lines: one closure
-// holds the state the grid, the task page and their dialogs share (the
-// partition map has map.js of its own).
+// attributes), never parsed as HTML. Past 800 lines (about 1,000): one
+// closure holds the state the grid (with its groups and mapped tasks),
+// the task page and their dialogs share (the partition map has map.js of
+// its own).
 'use strict';
 
 (function () {
@@ -181,6 +182,59 @@
         (open.has(g.name) ? '\nclick to collapse' : '\nclick to show its tasks') });
   }
 
+  // --- mapped tasks in the grid: a mapped task (foreach:) is one column
+  // in its parent's aggregate state with a count of its items done; a
+  // click on its head shows one column per item (NAME[0]...) after it ---
+  const DONE_STATES = new Set(['success', 'failed', 'skipped', 'upstream_failed']);
+  function gridMapColumns(data, cols, open, values) {
+    const mapped = new Set(data.mapped || []);
+    const out = [];
+    for (const col of cols) {
+      const name = col.i !== undefined ? data.tasks[col.i] : null;
+      if (name === null || !mapped.has(name)) { out.push(col); continue; }
+      out.push(Object.assign({ mapped: name }, col));
+      if (!open.has(name)) continue;
+      // as many item columns as the page's widest run has items; the
+      // header's tooltip is the item's value (values: from the newest run
+      // holding items, asked for when the column opened)
+      let n = 0;
+      for (const p of data.partitions) n = Math.max(n, ((p.items || {})[name] || []).length);
+      const vs = values.get(name) || [];
+      for (let k = 0; k < n; k++) out.push({ i: col.i, item: k, value: vs[k] });
+    }
+    return out;
+  }
+  function gridMapHead(data, col, open) {
+    const isOpen = open.has(col.mapped);
+    return el('th', { class: 'task mapped' + (isOpen ? ' open' : ''), 'data-task': col.mapped, 'data-map-toggle': col.mapped,
+      title: 'mapped task ' + col.mapped + (isOpen ? '\nclick to collapse its items' : '\nclick to show one column per item') },
+    (isOpen ? '▾ ' : '▸ ') + col.mapped);
+  }
+  function gridItemHead(data, col) {
+    const name = data.tasks[col.i] + '[' + col.item + ']';
+    return el('th', { class: 'task item', 'data-item': name,
+      title: col.value !== undefined ? name + ' = ' + itemText(col.value) : name }, '[' + col.item + ']');
+  }
+  // an item's value (map_item) as the UI shows it: a string as it is, else JSON
+  const itemText = (v) => typeof v === 'string' ? v : JSON.stringify(v);
+  // the count a mapped cell shows: "done/total" of the run's items
+  function mapCount(p, name) {
+    const its = (p.items || {})[name];
+    if (!its) return null;
+    const done = its.filter((c) => c && DONE_STATES.has(c[0])).length;
+    return { done, total: its.length, failed: its.filter((c) => c && c[0] === 'failed').length };
+  }
+  function gridItemCell(data, p, col) {
+    const name = data.tasks[col.i] + '[' + col.item + ']';
+    const c = ((p.items || {})[data.tasks[col.i]] || [])[col.item];
+    if (!c) return el('td', { class: 'cell empty item' });
+    const [state, dur, tryNo] = c;
+    return el('td', { class: 'cell item st-' + state, 'data-partition': p.partition, 'data-item': name,
+      'data-state': state,
+      title: name + ' @ ' + p.partition + '\n' + state +
+        (dur !== null ? ', ' + fmtDuration(dur) : '') + (tryNo ? ', try ' + tryNo : '') + '\nclick to open it' });
+  }
+
   // --- the partition grid ---
   function initGrid() {
     const table = document.getElementById('grid');
@@ -197,6 +251,24 @@
     let filter = '';                // the grid's state filter as query text
     let targets = new Set();        // the partitions the last jump named
     const openGroups = new Set();   // groups shown as their tasks' columns
+    const openMaps = new Set();     // mapped tasks shown as their items' columns
+    const mapValues = new Map();    // mapped task -> its items' values (JSON text)
+
+    // the items' values of a mapped task, from the newest run of the page
+    // that has items (the run's task instances carry map_item)
+    async function loadMapValues(name) {
+      const p = data.partitions.find((q) => ((q.items || {})[name] || []).length);
+      if (!p) return;
+      try {
+        const run = await api('GET', '/dags/' + enc(dag) + '/runs/' + enc(p.partition));
+        const vs = [];
+        for (const ti of run.task_instances)
+          if (ti.map_index !== null && ti.map_index !== undefined && ti.task === name + '[' + ti.map_index + ']')
+            vs[ti.map_index] = ti.map_item;
+        mapValues.set(name, vs);
+        render();
+      } catch (e) { /* the headers stay without values */ }
+    }
 
     const key = (p, t) => p + '\u0000' + t;
     const split = (k) => k.split('\u0000');
@@ -238,8 +310,10 @@
       thead.replaceChildren();
       tbody.replaceChildren();
       const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
-      const cols = gridColumns(data, openGroups);
+      const cols = gridMapColumns(data, gridColumns(data, openGroups), openMaps, mapValues);
       cols.forEach((col) => head.append(col.group !== undefined ? gridGroupHead(data, col, openGroups) :
+        col.mapped !== undefined ? gridMapHead(data, col, openMaps) :
+        col.item !== undefined ? gridItemHead(data, col) :
         el('th', { class: 'task' + (col.member ? ' in-group' : ''), 'data-task': data.tasks[col.i],
           title: 'select the column ' + data.tasks[col.i] }, data.tasks[col.i])));
       thead.append(head);
@@ -252,6 +326,7 @@
           el('span', { class: 'run st-' + p.state }), p.partition));
         cols.forEach((col) => {
           if (col.group !== undefined) { tr.append(gridGroupCell(data, p, col, openGroups)); return; }
+          if (col.item !== undefined) { tr.append(gridItemCell(data, p, col)); return; }
           const i = col.i, c = p.cells[i];
           const task = data.tasks[i];
           if (!c) { tr.append(el('td', { class: 'cell empty' })); return; }
@@ -262,6 +337,14 @@
             class: 'cell st-' + state + (selected.has(key(p.partition, task)) ? ' sel' : ''),
             title, 'data-partition': p.partition, 'data-task': task, 'data-state': state, 'data-start': p.start_s,
           });
+          if (col.mapped !== undefined) {
+            const n = mapCount(p, col.mapped);
+            td.classList.add('mapped');
+            if (n) {
+              td.append(el('span', { class: 'map-count' + (n.failed ? ' bad' : '') }, n.done + '/' + n.total));
+              td.title += '\n' + n.done + ' of ' + n.total + ' items done' + (n.failed ? ', ' + n.failed + ' failed' : '');
+            }
+          }
           tr.append(td);
         });
         tbody.append(tr);
@@ -390,6 +473,21 @@
         const name = g.dataset.groupToggle;
         if (openGroups.has(name)) openGroups.delete(name); else openGroups.add(name);
         render();
+        return;
+      }
+      const mt = ev.target.closest('[data-map-toggle]');
+      if (mt) {
+        // a mapped task's head shows or hides its items' columns
+        const name = mt.dataset.mapToggle;
+        if (openMaps.has(name)) openMaps.delete(name); else openMaps.add(name);
+        render();
+        if (openMaps.has(name) && !mapValues.has(name)) loadMapValues(name);
+        return;
+      }
+      const item = ev.target.closest('td.cell[data-item]');
+      if (item) {
+        // an item's cell opens that item's task page
+        location.href = '/dags/' + enc(dag) + '/runs/' + enc(item.dataset.partition) + '/tasks/' + enc(item.dataset.item);
         return;
       }
       const td = ev.target.closest('td.cell');
@@ -776,6 +874,39 @@
     });
   }
 
+  // --- the task page's Clear: this one task instance (an item NAME[i] of
+  // a mapped task alone), the server's dry run listed first ---
+  function initTaskClear() {
+    const box = document.getElementById('ti');
+    const btn = document.getElementById('ti-clear');
+    if (!box || !btn) return;
+    const dialog = document.getElementById('ti-clear-dialog');
+    const body = (dry) => ({ tasks: [box.dataset.task], partitions: [box.dataset.partition],
+      downstream: document.getElementById('ti-clear-downstream').checked, dry_run: dry });
+    const path = '/dags/' + enc(box.dataset.dag) + '/clear';
+    btn.addEventListener('click', async () => {
+      try {
+        const res = await api('POST', path, body(true));
+        const tb = document.querySelector('#ti-clear-preview tbody');
+        tb.replaceChildren();
+        for (const ti of res.task_instances)
+          tb.append(el('tr', {}, el('td', {}, ti.task), el('td', {}, el('span', { class: 'badge st-' + ti.state }, ti.state))));
+        const n = res.task_instances.length;
+        document.getElementById('ti-clear-title').textContent = 'Clear ' + n + ' task instance' + (n === 1 ? '' : 's') + '?';
+        document.getElementById('ti-clear-confirm').disabled = n === 0;
+        dialog.hidden = false;
+      } catch (e) { status(e.message, true); }
+    });
+    document.getElementById('ti-clear-cancel').addEventListener('click', () => { dialog.hidden = true; });
+    document.getElementById('ti-clear-confirm').addEventListener('click', async () => {
+      dialog.hidden = true;
+      try {
+        const res = await api('POST', path, body(false));
+        status('cleared ' + res.count + ' task instance' + (res.count === 1 ? '' : 's'));
+      } catch (e) { status(e.message, true); }
+    });
+  }
+
   // for the page scripts that load after this one (map.js)
   window.sluice = { api, el, status, fmtDuration, consequenceLines };
   // --- backfills (the backfills page, the DAG page's active ones): the
@@ -840,6 +971,7 @@
 
   document.addEventListener('DOMContentLoaded', () => {
     initRunDelete();
+    initTaskClear();
     initPauseToggles();
     initDagFilter();
     initGrid();
