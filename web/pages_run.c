@@ -414,6 +414,17 @@ pages_task(struct web_req *r)
 		task_clear_section(&b);
 	needs_section(r, &b, d, run, partition, task);
 	run_params_section(&b, d, run);
+	{
+		/* a mapped task runs as its items: it has no try or log of
+		 * its own (the elements stay, hidden, for app.js) */
+		const struct task *mt = dag_task((struct dag *)d, task);
+
+		if (mt != NULL && mt->mapped)
+			buf_adds(&b, "<p class=\"note\" id=\"mapped-note\">A mapped task runs as its items: "
+				     "each item's page has its tries and its log.</p><div hidden>");
+		else
+			buf_adds(&b, "<div>");
+	}
 	buf_adds(&b, "<h2>Tries</h2><table class=\"list\" id=\"tries\"><thead><tr><th>Try</th><th>State</th>"
 		     "<th>Host</th><th>Started</th><th>Ended</th><th>Result</th><th>DAG file version</th><th>Log</th>"
 		     "</tr></thead><tbody>");
@@ -426,7 +437,8 @@ pages_task(struct web_req *r)
 		     "<details><summary>The command as the DAG file renders it today (the next try runs this)</summary>"
 		     "<p class=\"note\">Secrets are masked. Each try above shows what it ran.</p>"
 		     "<pre class=\"command\" id=\"command\"></pre>"
-		     "<p class=\"note\">As written in the DAG file:</p><pre class=\"command\" id=\"template\"></pre></details>");
+		     "<p class=\"note\">As written in the DAG file:</p><pre class=\"command\" id=\"template\"></pre></details>"
+		     "</div>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);

@@ -77,6 +77,8 @@ try {
     trs.map((tr) => [...tr.children].slice(0, 3).map((td) => td.textContent.trim()).join(' ')));
   check(JSON.stringify(items) === JSON.stringify(['w[0] a success', 'w[1] b success', 'w[2] c success']),
     'parent page: its items ' + JSON.stringify(items));
+  check(await page.locator('#mapped-note').isVisible() && !(await page.locator('#tries').isVisible()) &&
+    !(await page.locator('#log').isVisible()), 'parent page: no tries or log of its own, a note sends to the items');
   await shot('06-parent-page');
   await page.goto(URL + '/dags/mp');
   await page.locator('#grid td.cell.mapped[data-task="w"].st-success').waitFor({ timeout: WAIT });
