@@ -190,6 +190,7 @@ sched_map_expand(struct sched *s, struct ti *ti)
 	json_t *items = items_of(s, ti, why, sizeof why);
 	int limit = t->max_map > 0 ? t->max_map : s->cfg->max_map;
 	int64_t *ids;
+	int *tries;
 	size_t n;
 
 	if (items == NULL) {
@@ -209,22 +210,26 @@ sched_map_expand(struct sched *s, struct ti *ti)
 		return;
 	}
 	ids = xcalloc(n + 1, sizeof *ids);
+	tries = xcalloc(n + 1, sizeof *tries);
 	if (store_map_expand(s->store, ti->run->id, ti->run->dag_name, t->name,
-			     ti->id, items, t->retries + 1, ids) < 0) {
+			     ti->id, items, t->retries + 1, ids, tries) < 0) {
 		sched_db_failed(s, "expanding a mapped task");
 		free(ids);
+		free(tries);
 		json_decref(items);
 		return;
 	}
 	if (n == 0) {
 		ti->expanded = 1;
 		free(ids);
+		free(tries);
 		json_decref(items);
 		parent_ended(s, ti, TI_SKIPPED, "foreach gave no items");
 		return;
 	}
 	if (parent_set(s, ti, TI_RUNNING, "expanded into items") < 0) {
 		free(ids);
+		free(tries);
 		json_decref(items);
 		return;
 	}
@@ -234,13 +239,15 @@ sched_map_expand(struct sched *s, struct ti *ti)
 
 		it->id = ids[i];
 		it->state = TI_SCHEDULED;
-		it->max_tries = t->retries + 1;
+		it->try_number = tries[i];
+		it->max_tries = tries[i] + t->retries + 1;
 		it->map_item = json_incref(json_array_get(items, i));
 		sched_dispatch_push(s, it);
 	}
 	sched_log_ti(LOG_LEVEL_INFO, ti, 0, "%s %s %s: %zu items",
 		     ti->run->dag_name, t->name, ti->run->partition, n);
 	free(ids);
+	free(tries);
 	json_decref(items);
 }
 

@@ -421,12 +421,14 @@ int store_mark_downstream(struct store *s, const struct dag *dag,
 /*
  * Mapped tasks (store_map_items.c). Expand parent parent_id (task task of
  * run run_id) into one row task[i] per element of items (a JSON array),
- * state scheduled with max_tries, and set its map_count; ids (n entries,
- * the caller's) get the rows' ids. In the caller's transaction.
+ * state scheduled with max_tries more tries, and set its map_count; ids
+ * and tries (n entries, the caller's) get the rows' ids and the tries
+ * they already had (an item made again after its parent was cleared
+ * keeps its row and tries). In the caller's transaction.
  */
 int store_map_expand(struct store *s, int64_t run_id, const char *dag_id,
 		     const char *task, int64_t parent_id, const json_t *items,
-		     int max_tries, int64_t *ids);
+		     int max_tries, int64_t *ids, int *tries);
 /* A parent's own transition (no try): 1 done, 0 the row moved on, -1. */
 int store_map_set_parent(struct store *s, int64_t parent_id,
 			 enum ti_state from, enum ti_state to,

@@ -16,18 +16,23 @@
 int
 store_map_expand(struct store *s, int64_t run_id, const char *dag_id,
 		 const char *task, int64_t parent_id, const json_t *items,
-		 int max_tries, int64_t *ids)
+		 int max_tries, int64_t *ids, int *tries)
 {
 	sqlite3_stmt *st;
 	int64_t now = sl_now_ms();
 	size_t n = json_array_size(items);
 
+	/* the items of an earlier expansion (a cleared parent) past the new
+	 * list go; those within it are made again below, keeping their tries
+	 * (the next try of NAME[i] follows the last, so earlier logs stay) */
 	st = store_stmt(s,
-	    "DELETE FROM task_instances AS ti WHERE EXISTS (SELECT 1 FROM "
-	    "task_instances p WHERE p.id = ?1 AND " ITEM_OF("ti", "p") ")");
+	    "DELETE FROM task_instances AS ti WHERE ti.map_index >= ?2 AND "
+	    "EXISTS (SELECT 1 FROM task_instances p WHERE p.id = ?1 AND "
+	    ITEM_OF("ti", "p") ")");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, parent_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
 	if (store_step_done(s, st) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
@@ -39,7 +44,13 @@ store_map_expand(struct store *s, int64_t run_id, const char *dag_id,
 		st = store_stmt(s,
 		    "INSERT INTO task_instances (run_id, dag_id, task_id, state, "
 		    "try_number, max_tries, updated_at, map_index, map_item) "
-		    "VALUES (?1, ?2, ?3, 'scheduled', 0, ?4, ?5, ?6, ?7)");
+		    "VALUES (?1, ?2, ?3, 'scheduled', 0, ?4, ?5, ?6, ?7) "
+		    "ON CONFLICT (run_id, task_id) DO UPDATE SET state = 'scheduled', "
+		    "max_tries = try_number + excluded.max_tries, "
+		    "updated_at = excluded.updated_at, map_index = excluded.map_index, "
+		    "map_item = excluded.map_item, next_at = NULL, first_poke_at = NULL, "
+		    "error = NULL, exit_code = NULL, signal = NULL, sla_notified = 0 "
+		    "RETURNING id, try_number");
 		sqlite3_bind_int64(st, 1, run_id);
 		sqlite3_bind_text(st, 2, dag_id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
@@ -48,9 +59,15 @@ store_map_expand(struct store *s, int64_t run_id, const char *dag_id,
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)i);
 		sqlite3_bind_text(st, 7, text ? text : "null", -1, SQLITE_TRANSIENT);
 		free(text);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			store_log_failure(s);
+			return -1;
+		}
+		ids[i] = sqlite3_column_int64(st, 0);
+		tries[i] = sqlite3_column_int(st, 1);
 		if (store_step_done(s, st) < 0)
 			return -1;
-		ids[i] = sqlite3_last_insert_rowid(store_db(s));
 	}
 	st = store_stmt(s,
 	    "UPDATE task_instances SET map_count = ?2, updated_at = ?3 WHERE id = ?1");
@@ -96,15 +113,22 @@ store_map_clear(struct store *s, struct sl_err *err)
 {
 	sqlite3_stmt *st;
 
-	/* a parent cleared: its items go, made again at the next expansion
-	 * (the list may have changed) */
+	/* a parent cleared: its items are cleared with it and made again at
+	 * the next expansion (the list may have changed: store_map_expand
+	 * removes those past it); their rows and tries stay, so the next try
+	 * of NAME[i] follows its last and earlier tries' logs stay */
 	st = store_stmt(s,
-	    "DELETE FROM task_instances AS ti WHERE ti.map_index IS NOT NULL "
+	    "UPDATE task_instances AS ti SET state = 'none', next_at = NULL, "
+	    "first_poke_at = NULL, error = NULL, exit_code = NULL, signal = NULL, "
+	    "sla_notified = 0, updated_at = ?1 WHERE ti.map_index IS NOT NULL "
 	    "AND ti.id NOT IN (SELECT ti_id FROM clear_set) "
 	    "AND EXISTS (SELECT 1 FROM clear_set c JOIN task_instances p "
 	    "ON p.id = c.ti_id WHERE p.map_index IS NULL AND " ITEM_OF("ti", "p") ")");
-	if (st == NULL || store_step_done(s, st) < 0)
-		return store_db_err(s, err, "removing the items of mapped tasks");
+	if (st == NULL)
+		return store_db_err(s, err, "clearing the items of mapped tasks");
+	sqlite3_bind_int64(st, 1, sl_now_ms());
+	if (store_step_done(s, st) < 0)
+		return store_db_err(s, err, "clearing the items of mapped tasks");
 	st = store_stmt(s,
 	    "UPDATE task_instances SET map_count = NULL "
 	    "WHERE id IN (SELECT ti_id FROM clear_set) AND map_index IS NULL "

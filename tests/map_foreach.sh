@@ -98,4 +98,15 @@ sl mark mapped 'quote[2]' p1 failed >/dev/null
 wait_ti mapped p1 quote failed 30
 assert_eq failed "$(ti_field mapped p1 'quote[2]' state)"
 assert_eq 1 "$(ti_field mapped p1 'quote[2]' try_number)"
+
+# clearing the task itself makes its items again: each item's next try
+# follows its last, so the earlier tries' logs stay
+sl clear mapped --partition p1 --task quote --yes >/dev/null
+wait_for 60 "quote[2] to run again" try_is 'quote[2]' 2
+wait_ti mapped p1 quote success 60
+assert_eq 3 "$(ti_field mapped p1 'quote[0]' try_number)"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[2]/try-1.log")" "quoting GOOG"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[2]/try-2.log")" "quoting GOOG"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[0]/try-2.log")" "quoting AAPL"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[0]/try-3.log")" "quoting AAPL"
 echo "ok"

@@ -375,10 +375,15 @@ test_retry_and_clear_item(void)
 					     "harness", NULL, &err));
 	}
 
-	/* clear the parent with its downstream: the items are made again */
+	/* clear the parent with its downstream: the items are made again,
+	 * each with its tries kept (its next try follows its last, so the
+	 * earlier tries' logs stay) */
 	CHECK(h_clear("t", "p", "m", 1) >= 0);
 	CHECK_STATE("running", "t", "m", "p");
-	CHECK_EQ_STR("1", h_ti("t", "m[0]", "p", "try_number"));
+	CHECK_EQ_STR("2", h_ti("t", "m[0]", "p", "try_number"));
+	CHECK_EQ_STR("3", h_ti("t", "m[1]", "p", "try_number"));
+	CHECK_EQ_STR("3", h_ti("t", "m[2]", "p", "try_number"));
+	CHECK_EQ_STR("3", h_ti("t", "m[0]", "p", "max_tries"));
 	CHECK_EQ_INT(3, h_end_all() - 1);
 	CHECK_STATE("success", "t", "m", "p");
 	CHECK_EQ_STR("success", h_run_state("t", "p"));
