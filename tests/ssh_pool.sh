@@ -13,11 +13,13 @@ cfg=$(ssh_config_json a b '"slots_per_host": 2')
 mkdir -p "$T/running" "$T/logs"
 
 # Each task marks itself running under its sshd's port, records how many
-# tasks run on that host and in all, works a little, and unmarks itself.
+# tasks run on that host and in all, works a little (2 s: long enough
+# that the tries of 4 slots overlap even when connecting is slow on a
+# loaded machine), and unmarks itself.
 task='port=${SSH_CONNECTION##* }; m="$1/running/$port.$TASK_INDEX"
       touch "$m"
       echo "$port $(ls "$1/running" | grep -c "^$port\.") $(ls "$1/running" | wc -l)" >>"$1/counts"
-      sleep 1
+      sleep 2
       rm "$m"'
 out=$("$DRIVER" -c "$cfg" -n 16 -L "$T/logs" -D -- sh -c "$task" task "$T")
 for i in $(seq 0 15); do
