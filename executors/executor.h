@@ -42,6 +42,10 @@
  *      or version-2 plug-in still loads, and its tries' outputs are read
  *      from output_path all the same (they arrive when the try ran on
  *      this machine with task->env as given, and are lost otherwise).
+ *   4  recorded() at the end of sl_executor_ops: the scheduler says when
+ *      a try's end is committed, so what the executor kept to report
+ *      that end to a later scheduler can go then rather than after a
+ *      guess. Older plug-ins load; they never hear it.
  */
 #ifndef SLUICE_EXECUTOR_H
 #define SLUICE_EXECUTOR_H
@@ -53,7 +57,7 @@
 extern "C" {
 #endif
 
-#define SL_EXECUTOR_ABI 3
+#define SL_EXECUTOR_ABI 4
 /* The oldest version this sluice still loads. */
 #define SL_EXECUTOR_ABI_OLDEST 1
 
@@ -249,6 +253,20 @@ struct sl_executor_ops {
 	 * May be NULL (the executor cannot leave tries running: kill them).
 	 */
 	void (*detach)(void *inst, void *handle);
+
+	/* --- since version 4: read it with SL_EXEC_OP(ops, 4, recorded) --- */
+
+	/*
+	 * The end of the try whose token() was `token` is committed in the
+	 * scheduler's store: no later scheduler will adopt it, so whatever
+	 * the executor kept to report that end across a restart (a status
+	 * file) may be reused or removed now. Called after the commit, on
+	 * the loop's thread, at most once per try, and only for tries whose
+	 * done was called; never for a try whose end was lost with a failed
+	 * write. The handle is gone by then: only the token names the try.
+	 * May be NULL.
+	 */
+	void (*recorded)(void *inst, const char *token);
 };
 
 /* The symbol a plug-in exports. */

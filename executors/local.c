@@ -2,16 +2,17 @@
  * local.c: the local executor. Each try runs under a supervisor,
  * sluice-try (executors/supervisor/), with the try's stdin (a memory
  * file), its log and its status file (prepared here, so a full disk is
- * reported before anything starts). By default one shared supervisor per
- * executor (`sluice-try --server`, started once in a session of its own)
- * serves every try: it vforks and execs the command itself, one process
- * per try as with ninja. With fork_server: false each try gets a
+ * reported before anything starts). By default shared supervisors
+ * (`sluice-try --server`, each started once in a session of its own)
+ * serve the tries: one vforks and execs the command itself, one process
+ * per try as with ninja. There is one per lane: a lane is a starter
+ * thread and its server, and `starters` lanes start tries at once. With fork_server: false each try gets a
  * sluice-try of its own, started with vfork and exec. Either way the
  * supervisor caps the log, ends the try's whole process tree and records
  * its exit status durably in the status file; it outlives a scheduler
  * that is killed or stopped, and a new scheduler adopts the try from its
  * token (adopt()).
- * The spawning happens on a starter thread, so the scheduler's loop (and
+ * The spawning happens on the starter threads, so the scheduler's loop (and
  * the web UI that shares it) keeps serving while children exec. Exits of
  * our own supervisors are seen through SIGCHLD on the scheduler's libevent
  * loop; an adopted one (not our child) through a pidfd.
@@ -68,6 +69,11 @@ extern char **environ;
  * killed before that commit leaves the try running in its store; the
  * next one adopts it and reads its end from the file. */
 #define LOCAL_STATUS_KEEP_MS 30000
+/* Lanes (starter threads, each with its shared supervisor): by default
+ * one per CPU, at most LOCAL_DEFAULT_STARTERS; `starters` up to
+ * LOCAL_MAX_STARTERS. */
+#define LOCAL_DEFAULT_STARTERS 4
+#define LOCAL_MAX_STARTERS 64
 /* How often an adopted try is looked at when pidfds are missing. */
 #define LOCAL_ADOPT_POLL_MS 500
 /* How often an adopted try of a shared supervisor is looked at: its
@@ -98,19 +104,23 @@ struct local_exec {
 	int64_t log_max;		/* default cap of a try's log */
 	int64_t status_keep_ms;		/* LOCAL_STATUS_KEEP_MS */
 
-	/* The starter thread. It opens the log and the status file and
-	 * starts the supervisor, so the loop never waits while a child
-	 * execs (a vfork holds its caller until then: ~0.5 ms here, much
-	 * longer on a busy machine).
-	 * Everything it shares with the loop is under mu. */
-	pthread_t thread;
+	/* The starter threads (one per lane). Each opens a try's log and
+	 * status file and starts its supervisor, so the loop never waits
+	 * while a child execs (a vfork holds its caller until then: ~0.5 ms
+	 * here, much longer on a busy machine). A lane starts one try at a
+	 * time; with one lane the starts were the whole executor's
+	 * bottleneck (the thread busy nine tenths of a run of short tries),
+	 * so there are `starters` lanes, taking tries from one queue.
+	 * Everything the threads share with the loop is under mu. */
+	struct local_lane *lanes;
+	int nlanes;
 	int have_thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct local_try *queue, **queue_tail;	/* loop → thread, in order */
 	struct local_try *ended, **ended_tail;	/* thread → loop */
 	int quit;
-	int thread_waits;		/* the thread sleeps on cv */
+	int thread_waits;		/* how many threads sleep on cv */
 	int wake_fd;			/* eventfd: the thread has results */
 	struct event *wake_ev;
 
@@ -125,12 +135,20 @@ struct local_exec {
 	struct local_try *held, **held_tail;
 	struct event *handoff_ev;
 
-	/* The shared supervisor (sluice-try --server, sup_server.c): one
-	 * exec for the executor's life, then one vfork+exec per try (the
-	 * command's). zyg_req belongs to the
-	 * starter thread (-1: start tries by exec); the ends pipe to the
-	 * loop. */
 	int no_server;			/* config fork_server: false */
+};
+
+/*
+ * A lane: a starter thread and its shared supervisor (sluice-try
+ * --server, sup_server.c): one exec for the executor's life, then one
+ * vfork+exec per try (the command's). zyg_req belongs to the lane's
+ * thread (-1: start tries by exec); the ends pipe to the loop. A serial
+ * names a try within its lane's server only.
+ */
+struct local_lane {
+	struct local_exec *ex;
+	pthread_t thread;
+	int have_thread;
 	int zyg_lost;			/* its ends pipe closed */
 	int zyg_req;
 	int zyg_ends;
@@ -187,6 +205,8 @@ struct local_try {
 	char *secrets;			/* values to mask, NUL-separated */
 	size_t secrets_len;
 	unsigned long long serial;	/* from the shared supervisor, else 0 */
+	struct local_lane *lane;	/* whose thread started it (set by
+					 * that thread) */
 	/* the thread's result, then the try's error text (done's result
 	 * points at it) */
 	char error[600];		/* set when it could not start */
@@ -378,10 +398,10 @@ zyg_write_all(int fd, const char *p, size_t n)
  * server is unusable (then it is dropped and tries start by exec).
  */
 static int
-zyg_spawn(struct local_try *t, char **sup_argv, int infd, int logfd,
-	  int statusfd, int secfd, pid_t *pid_out, int *stage_out)
+zyg_spawn(struct local_lane *ln, struct local_try *t, char **sup_argv,
+	  int infd, int logfd, int statusfd, int secfd, pid_t *pid_out,
+	  int *stage_out)
 {
-	struct local_exec *ex = t->ex;
 	struct sup_server_req rq;
 	struct sup_server_reply rp;
 	struct buf blob;
@@ -435,12 +455,12 @@ zyg_spawn(struct local_try *t, char **sup_argv, int infd, int logfd,
 	c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
 	memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
 	do
-		r = sendmsg(ex->zyg_req, &mh, MSG_NOSIGNAL);
+		r = sendmsg(ln->zyg_req, &mh, MSG_NOSIGNAL);
 	while (r < 0 && errno == EINTR);
 	if (r < 0 || (r < (ssize_t)sizeof rq &&
-		      zyg_write_all(ex->zyg_req, (char *)&rq + r,
+		      zyg_write_all(ln->zyg_req, (char *)&rq + r,
 				    sizeof rq - (size_t)r) < 0) ||
-	    zyg_write_all(ex->zyg_req, blob.data, blob.len) < 0)
+	    zyg_write_all(ln->zyg_req, blob.data, blob.len) < 0)
 		goto gone;
 	/* the reply, with the supervisor's pidfd */
 	memset(&mh, 0, sizeof mh);
@@ -452,7 +472,7 @@ zyg_spawn(struct local_try *t, char **sup_argv, int infd, int logfd,
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof cbuf;
 	do
-		r = recvmsg(ex->zyg_req, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+		r = recvmsg(ln->zyg_req, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	while (r < 0 && errno == EINTR);
 	if (r != (ssize_t)sizeof rp)
 		goto gone;
@@ -476,8 +496,8 @@ gone:
 	buf_free(&blob);
 	if (cwdfd >= 0)
 		close(cwdfd);
-	close(ex->zyg_req);
-	ex->zyg_req = -1;
+	close(ln->zyg_req);
+	ln->zyg_req = -1;
 	return -1;
 }
 
@@ -539,7 +559,7 @@ local_write_all(int fd, const char *p, size_t n)
  * t->pid, or t->error (also written to the log when it is open).
  */
 static void
-spawn_one(struct local_try *t)
+spawn_one(struct local_lane *ln, struct local_try *t)
 {
 	int logfd, infd = -1, statusfd, rc, stage = 0, secfd = -1;
 	char prog[4096], tmp[4200], **sup_argv;
@@ -620,8 +640,9 @@ spawn_one(struct local_try *t)
 	}
 	sup_argv = supervisor_argv(t, prog);
 	rc = -1;
-	if (t->ex->zyg_req >= 0)
-		rc = zyg_spawn(t, sup_argv, infd, logfd, statusfd, secfd, &pid,
+	t->lane = ln;
+	if (ln->zyg_req >= 0)
+		rc = zyg_spawn(ln, t, sup_argv, infd, logfd, statusfd, secfd, &pid,
 			       &stage);
 	if (rc < 0)
 		rc = start_child(t, sup_argv, infd, logfd, statusfd, secfd, &pid,
@@ -661,7 +682,8 @@ fail:
 static void *
 starter_main(void *arg)
 {
-	struct local_exec *ex = arg;
+	struct local_lane *ln = arg;
+	struct local_exec *ex = ln->ex;
 
 	for (;;) {
 		struct local_try *t;
@@ -670,9 +692,9 @@ starter_main(void *arg)
 
 		pthread_mutex_lock(&ex->mu);
 		while (ex->queue == NULL && !ex->quit) {
-			ex->thread_waits = 1;
+			ex->thread_waits++;
 			pthread_cond_wait(&ex->cv, &ex->mu);
-			ex->thread_waits = 0;
+			ex->thread_waits--;
 		}
 		if (ex->queue == NULL) {
 			pthread_mutex_unlock(&ex->mu);
@@ -686,7 +708,7 @@ starter_main(void *arg)
 		pthread_mutex_unlock(&ex->mu);
 
 		if (!cancelled)
-			spawn_one(t);
+			spawn_one(ln, t);
 
 		/* the loop drains the whole list when woken: wake it only
 		 * when the list was empty */
@@ -859,9 +881,13 @@ local_reap(struct local_exec *ex)
 {
 	struct local_try **pp = &ex->running, *t;
 
-	if (ex->zyg_pid > 0 &&
-	    waitpid(ex->zyg_pid, &ex->zyg_status, WNOHANG) == ex->zyg_pid)
-		ex->zyg_pid = 0;
+	for (int i = 0; i < ex->nlanes; i++) {
+		struct local_lane *ln = &ex->lanes[i];
+
+		if (ln->zyg_pid > 0 &&
+		    waitpid(ln->zyg_pid, &ln->zyg_status, WNOHANG) == ln->zyg_pid)
+			ln->zyg_pid = 0;
+	}
 	while ((t = *pp) != NULL) {
 		struct sl_exec_result res;
 		int status;
@@ -926,8 +952,8 @@ local_signal(struct local_try *t, int sig)
 	if (t->serial != 0 && !t->adopted) {
 		/* our server (our child: its pid is its own until we reap
 		 * it); gone, its tries are reported already */
-		if (t->ex->zyg_pid > 0)
-			local_signal_served(t->ex->zyg_pid, t->serial, sig);
+		if (t->lane->zyg_pid > 0)
+			local_signal_served(t->lane->zyg_pid, t->serial, sig);
 		return;
 	}
 	if (t->serial != 0) {
@@ -968,15 +994,16 @@ term_then_kill(struct local_try *t)
 
 static void local_on_adopted_end(evutil_socket_t fd, short what, void *arg);
 
-/* Report a try the shared supervisor served, from its wait status; 1 when
- * the serial named one of ours (running or detached). */
+/* Report a try lane ln's shared supervisor served, from its wait status;
+ * 1 when the serial named one of ours (running or detached). */
 static int
-local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
+local_end_serial(struct local_lane *ln, const struct sup_server_end *e)
 {
+	struct local_exec *ex = ln->ex;
 	struct local_try **pp, *t;
 
 	for (pp = &ex->running; (t = *pp) != NULL; pp = &t->next)
-		if (t->serial == e->serial) {
+		if (t->lane == ln && t->serial == e->serial) {
 			struct sl_exec_result res;
 
 			*pp = t->next;
@@ -990,7 +1017,7 @@ local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
 			return 1;
 		}
 	for (pp = &ex->detached; (t = *pp) != NULL; pp = &t->next)
-		if (t->serial == e->serial) {
+		if (t->lane == ln && t->serial == e->serial) {
 			*pp = t->next;
 			try_free(t);
 			return 1;
@@ -1000,12 +1027,12 @@ local_end_serial(struct local_exec *ex, const struct sup_server_end *e)
 
 /* Ends that came before their tries reached the loop. */
 static void
-local_ends_match(struct local_exec *ex)
+local_ends_match(struct local_lane *ln)
 {
-	struct local_early **pp = &ex->early, *x;
+	struct local_early **pp = &ln->early, *x;
 
 	while ((x = *pp) != NULL) {
-		if (local_end_serial(ex, &x->e)) {
+		if (local_end_serial(ln, &x->e)) {
 			*pp = x->next;
 			free(x);
 		} else
@@ -1019,25 +1046,26 @@ local_ends_match(struct local_exec *ex)
  * server's own death (killed by a signal: that signal), after ending what
  * is left of it. */
 static void
-local_zyg_orphans(struct local_exec *ex)
+local_zyg_orphans(struct local_lane *ln)
 {
+	struct local_exec *ex = ln->ex;
 	struct local_try **pp = &ex->running, *t;
 
 	while ((t = *pp) != NULL) {
 		struct sl_exec_result res;
 
-		if (t->serial == 0) {
+		if (t->serial == 0 || t->lane != ln) {
 			pp = &t->next;
 			continue;
 		}
 		*pp = t->next;
 		ex->nrunning--;
-		local_result(t, ex->zyg_status, &res);
+		local_result(t, ln->zyg_status, &res);
 		t->done(t->arg, &res);
 		try_free(t);
 	}
 	for (pp = &ex->detached; (t = *pp) != NULL; ) {
-		if (t->serial == 0) {
+		if (t->serial == 0 || t->lane != ln) {
 			pp = &t->next;
 			continue;
 		}
@@ -1047,27 +1075,27 @@ local_zyg_orphans(struct local_exec *ex)
 }
 
 static void
-local_zyg_lost(struct local_exec *ex)
+local_zyg_lost(struct local_lane *ln)
 {
-	event_free(ex->zyg_ev);
-	ex->zyg_ev = NULL;
-	close(ex->zyg_ends);
-	ex->zyg_ends = -1;
-	ex->zyg_lost = 1;
+	event_free(ln->zyg_ev);
+	ln->zyg_ev = NULL;
+	close(ln->zyg_ends);
+	ln->zyg_ends = -1;
+	ln->zyg_lost = 1;
 	/* its ends pipe closes as it exits: its wait status is a moment
 	 * away */
-	while (ex->zyg_pid > 0 && waitpid(ex->zyg_pid, &ex->zyg_status, 0) < 0 &&
+	while (ln->zyg_pid > 0 && waitpid(ln->zyg_pid, &ln->zyg_status, 0) < 0 &&
 	       errno == EINTR)
 		;
-	ex->zyg_pid = 0;
-	local_zyg_orphans(ex);
+	ln->zyg_pid = 0;
+	local_zyg_orphans(ln);
 }
 
-/* The shared supervisor finished some tries. */
+/* A lane's shared supervisor finished some tries. */
 static void
 local_on_ends(evutil_socket_t fd, short what, void *arg)
 {
-	struct local_exec *ex = arg;
+	struct local_lane *ln = arg;
 	struct sup_server_end e[64];
 
 	(void)what;
@@ -1079,18 +1107,18 @@ local_on_ends(evutil_socket_t fd, short what, void *arg)
 		if (r < 0 && errno == EAGAIN)
 			return;
 		if (r <= 0) {
-			local_zyg_lost(ex);
+			local_zyg_lost(ln);
 			return;
 		}
 		/* records are written whole and read whole (pipe atomic
 		 * writes, sizes that divide the buffer) */
 		for (size_t i = 0; i < (size_t)r / sizeof e[0]; i++)
-			if (!local_end_serial(ex, &e[i])) {
+			if (!local_end_serial(ln, &e[i])) {
 				struct local_early *x = xcalloc(1, sizeof *x);
 
 				x->e = e[i];
-				x->next = ex->early;
-				ex->early = x;
+				x->next = ln->early;
+				ln->early = x;
 			}
 	}
 }
@@ -1099,8 +1127,9 @@ local_on_ends(evutil_socket_t fd, short what, void *arg)
  * descriptor 3 the request socket, 4 the ends pipe. 0, or -1 and tries
  * start by exec. */
 static int
-local_zyg_start(struct local_exec *ex)
+local_zyg_start(struct local_lane *ln)
 {
+	struct local_exec *ex = ln->ex;
 	int sv[2], ends[2], devnull;
 	/* with its status folder on its command line, as a per-try
 	 * supervisor has its status file: whoever looks for the supervisors
@@ -1150,14 +1179,14 @@ local_zyg_start(struct local_exec *ex)
 		close(ends[0]);
 		return -1;
 	}
-	ex->zyg_pid = pid;
-	ex->zyg_req = sv[0];
-	ex->zyg_ends = ends[0];
-	fcntl(ex->zyg_ends, F_SETFL, O_NONBLOCK);
-	ex->zyg_ev = event_new(ex->base, ex->zyg_ends, EV_READ | EV_PERSIST,
-			       local_on_ends, ex);
-	event_priority_set(ex->zyg_ev, 0);
-	event_add(ex->zyg_ev, NULL);
+	ln->zyg_pid = pid;
+	ln->zyg_req = sv[0];
+	ln->zyg_ends = ends[0];
+	fcntl(ln->zyg_ends, F_SETFL, O_NONBLOCK);
+	ln->zyg_ev = event_new(ex->base, ln->zyg_ends, EV_READ | EV_PERSIST,
+			       local_on_ends, ln);
+	event_priority_set(ln->zyg_ev, 0);
+	event_add(ln->zyg_ev, NULL);
 	return 0;
 }
 
@@ -1219,10 +1248,12 @@ local_on_wake(evutil_socket_t fd, short what, void *arg)
 		try_free(t);
 	}
 	local_reap(ex);
-	if (ex->early != NULL)
-		local_ends_match(ex);
-	if (ex->zyg_lost)
-		local_zyg_orphans(ex);
+	for (int i = 0; i < ex->nlanes; i++) {
+		if (ex->lanes[i].early != NULL)
+			local_ends_match(&ex->lanes[i]);
+		if (ex->lanes[i].zyg_lost)
+			local_zyg_orphans(&ex->lanes[i]);
+	}
 }
 
 /* The sluice-try next to the running program (sluice and sluice-try are
@@ -1292,6 +1323,16 @@ local_find_cgroup(void)
 	return dir;
 }
 
+/* One lane per CPU, at most LOCAL_DEFAULT_STARTERS: more than the CPUs
+ * cannot start more at once. */
+static json_int_t
+local_default_starters(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > LOCAL_DEFAULT_STARTERS ? LOCAL_DEFAULT_STARTERS : n;
+}
+
 /* An optional whole-number key of the executor's config within [min,
  * max]: 0 (*out set when the key is there), or -1 and err says it must
  * be `must`. */
@@ -1319,8 +1360,9 @@ local_cfg_int(json_t *cfg, const char *key, json_int_t min, json_int_t max,
  * status file lives; by default next to its log; a scheduler passes
  * HOME/run/tries), log_max (the default cap of a try's log in bytes, 100
  * MB; 0 for none), cgroup (true: a cgroup per try; default none), fork_server
- * (default true: one `sluice-try --server` serves every try; false: a
- * sluice-try of its own per try, exec'd from here).
+ * (default true: `sluice-try --server` processes serve the tries; false: a
+ * sluice-try of its own per try, exec'd from here), starters (lanes: one
+ * per CPU, at most LOCAL_DEFAULT_STARTERS).
  */
 static void *
 local_create(struct event_base *base, const char *name,
@@ -1328,7 +1370,7 @@ local_create(struct event_base *base, const char *name,
 {
 	struct local_exec *ex;
 	json_t *cfg = json_loads(config_json, 0, NULL), *v;
-	json_int_t keep, slots, log_max;
+	json_int_t keep, slots, log_max, starters;
 
 	ex = xcalloc(1, sizeof *ex);
 	ex->base = base;
@@ -1336,13 +1378,13 @@ local_create(struct event_base *base, const char *name,
 	ex->slots = 16;
 	ex->log_max = LOCAL_LOG_MAX;
 	ex->wake_fd = -1;
-	ex->zyg_req = ex->zyg_ends = -1;
 	/* on by default: a try costs one process instead of two, about a
 	 * quarter less CPU per try (bench/RESULTS.md) */
 	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
 	keep = LOCAL_STATUS_KEEP_MS;
 	slots = ex->slots;
 	log_max = 0;
+	starters = local_default_starters();
 	if (local_cfg_int(cfg, "status_keep_ms", 0, INT64_MAX,
 			  "a number of milliseconds", name, &keep, err, errlen) < 0 ||
 	    local_cfg_int(cfg, "slots", 1, 100000,
@@ -1350,10 +1392,20 @@ local_create(struct event_base *base, const char *name,
 			  errlen) < 0 ||
 	    local_cfg_int(cfg, "log_max", 0, INT64_MAX,
 			  "a number of bytes (0: no cap)", name, &log_max, err,
-			  errlen) < 0)
+			  errlen) < 0 ||
+	    local_cfg_int(cfg, "starters", 1, LOCAL_MAX_STARTERS,
+			  "a whole number from 1 to 64",
+			  name, &starters, err, errlen) < 0)
 		goto fail;
 	ex->status_keep_ms = keep;
 	ex->slots = (int)slots;
+	/* more lanes than slots would never all be busy */
+	ex->nlanes = (int)(starters < slots ? starters : slots);
+	ex->lanes = xcalloc((size_t)ex->nlanes, sizeof *ex->lanes);
+	for (int i = 0; i < ex->nlanes; i++) {
+		ex->lanes[i].ex = ex;
+		ex->lanes[i].zyg_req = ex->lanes[i].zyg_ends = -1;
+	}
 	if (json_object_get(cfg, "log_max") != NULL)
 		ex->log_max = log_max == 0 ? -1 : log_max;
 	v = json_object_get(cfg, "status_dir");
@@ -1401,6 +1453,7 @@ local_create(struct event_base *base, const char *name,
 	return ex;
 fail:
 	json_decref(cfg);
+	free(ex->lanes);
 	local_spares_close(ex->spares);
 	free(ex->supervisor);
 	free(ex->status_dir);
@@ -1409,16 +1462,18 @@ fail:
 	return NULL;
 }
 
-/* The thread starts with the first try; it blocks every signal, so
- * they all reach the loop's thread. */
+/* The threads start with the first try; they block every signal, so
+ * they all reach the loop's thread. One that cannot start leaves its
+ * lane idle; none at all is an error. */
 static int
 local_start_thread(struct local_exec *ex, char *err, size_t errlen)
 {
 	sigset_t all, old;
-	int rc;
+	int rc = 0;
 
 	if (!ex->no_server)
-		local_zyg_start(ex);
+		for (int i = 0; i < ex->nlanes; i++)
+			local_zyg_start(&ex->lanes[i]);
 	ex->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ex->wake_fd < 0) {
 		snprintf(err, errlen, "cannot make an eventfd: %s", strerror(errno));
@@ -1430,9 +1485,18 @@ local_start_thread(struct local_exec *ex, char *err, size_t errlen)
 	event_add(ex->wake_ev, NULL);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&ex->thread, NULL, starter_main, ex);
+	for (int i = 0; i < ex->nlanes; i++) {
+		struct local_lane *ln = &ex->lanes[i];
+		int r = pthread_create(&ln->thread, NULL, starter_main, ln);
+
+		if (r == 0) {
+			ln->have_thread = 1;
+			ex->have_thread = 1;
+		} else
+			rc = r;
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (!ex->have_thread) {
 		snprintf(err, errlen, "cannot start a thread: %s", strerror(rc));
 		event_free(ex->wake_ev);
 		ex->wake_ev = NULL;
@@ -1440,7 +1504,6 @@ local_start_thread(struct local_exec *ex, char *err, size_t errlen)
 		ex->wake_fd = -1;
 		return -1;
 	}
-	ex->have_thread = 1;
 	return 0;
 }
 
@@ -1476,17 +1539,21 @@ static void
 local_handoff(evutil_socket_t fd, short what, void *arg)
 {
 	struct local_exec *ex = arg;
+	int nheld = 0;
 
 	(void)fd;
 	(void)what;
 	if (ex->held == NULL)
 		return;
+	for (struct local_try *t = ex->held; t != NULL; t = t->qnext)
+		nheld++;
 	pthread_mutex_lock(&ex->mu);
 	*ex->queue_tail = ex->held;
 	ex->queue_tail = ex->held_tail;
 	ex->held = NULL;
 	ex->held_tail = &ex->held;
-	if (ex->thread_waits)
+	/* a waiting thread per try at most; the others sleep on */
+	for (int n = SL_MIN(ex->thread_waits, nheld); n > 0; n--)
 		pthread_cond_signal(&ex->cv);
 	pthread_mutex_unlock(&ex->mu);
 }
@@ -1807,6 +1874,22 @@ local_detach(void *inst, void *handle)
 	pthread_mutex_unlock(&ex->mu);
 }
 
+/* The scheduler committed the try's end: its status file becomes a spare
+ * now instead of LOCAL_STATUS_KEEP_MS after the end (its entry in the
+ * stale list then finds it gone). Without spares (no status folder)
+ * nothing changes: a removal frees an inode, which makes the next ones
+ * made near it dearer on some file systems. */
+static void
+local_recorded(void *inst, const char *token)
+{
+	struct local_exec *ex = inst;
+	const char *status;
+	char key[33];
+
+	if (ex->spares != NULL && local_parse_token(token, key, &status) == 0)
+		local_spares_keep(ex->spares, status);
+}
+
 static void
 local_describe(void *inst, char *out, size_t n)
 {
@@ -1832,10 +1915,12 @@ local_destroy(void *inst)
 	if (ex->have_thread) {
 		pthread_mutex_lock(&ex->mu);
 		ex->quit = 1;
-		pthread_cond_signal(&ex->cv);
+		pthread_cond_broadcast(&ex->cv);
 		pthread_mutex_unlock(&ex->mu);
-		pthread_join(ex->thread, NULL);
-		/* requests it ran after the loop stopped */
+		for (int i = 0; i < ex->nlanes; i++)
+			if (ex->lanes[i].have_thread)
+				pthread_join(ex->lanes[i].thread, NULL);
+		/* requests they ran after the loop stopped */
 		while (ex->ended != NULL) {
 			struct local_try *t = ex->ended;
 
@@ -1843,20 +1928,25 @@ local_destroy(void *inst)
 			try_free(t);
 		}
 	}
-	/* the shared supervisor takes no new try once its socket closes;
+	/* a shared supervisor takes no new try once its socket closes;
 	 * it serves the tries it has to their end */
-	if (ex->zyg_req >= 0)
-		close(ex->zyg_req);
-	if (ex->zyg_ev != NULL)
-		event_free(ex->zyg_ev);
-	if (ex->zyg_ends >= 0)
-		close(ex->zyg_ends);
-	while (ex->early != NULL) {
-		struct local_early *x = ex->early;
+	for (int i = 0; i < ex->nlanes; i++) {
+		struct local_lane *ln = &ex->lanes[i];
 
-		ex->early = x->next;
-		free(x);
+		if (ln->zyg_req >= 0)
+			close(ln->zyg_req);
+		if (ln->zyg_ev != NULL)
+			event_free(ln->zyg_ev);
+		if (ln->zyg_ends >= 0)
+			close(ln->zyg_ends);
+		while (ln->early != NULL) {
+			struct local_early *x = ln->early;
+
+			ln->early = x->next;
+			free(x);
+		}
 	}
+	free(ex->lanes);
 	/* adopted tries nobody detached: let go of them too */
 	while (ex->adopted != NULL) {
 		struct local_try *t = ex->adopted;
@@ -1911,4 +2001,5 @@ const struct sl_executor_ops exec_local_ops = {
 	.destroy = local_destroy,
 	.adopt = local_adopt,
 	.detach = local_detach,
+	.recorded = local_recorded,
 };

@@ -111,6 +111,9 @@ sched_tx_commit(struct sched *s)
 			sched_notify_flush(s, 0);
 			return -1;
 		}
+		/* the ends are in the store: their executors may drop
+		 * what they kept to report them to a later scheduler */
+		sched_try_ends_recorded(s);
 		sched_try_ends_clear(s);
 		if (s->db_failing && store_last_commit_wrote(s->store)) {
 			char d[64];

@@ -222,6 +222,10 @@ struct sched_end {
 	int64_t started_ms;
 	int timed_out;
 	int is_poke;
+	/* the executor to tell once the end is committed, and the try's
+	 * token for it (NULL: nobody to tell) */
+	struct executor *ex;
+	char *token;
 };
 
 struct sched {
@@ -476,6 +480,8 @@ int64_t sched_try_first_poke_mono(struct sched *s, struct ti *ti);
 /* Forget the ends kept for a replay (their commit held), or record them
  * again after a failed one. */
 void sched_try_ends_clear(struct sched *s);
+/* After a commit: tell the executors whose tries' ends it recorded. */
+void sched_try_ends_recorded(struct sched *s);
 void sched_try_ends_hold(struct sched *s);
 void sched_try_ends_replay(struct sched *s);
 void sched_try_ends_free(struct sched *s);

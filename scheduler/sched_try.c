@@ -454,7 +454,7 @@ ends_push(struct sched_end **v, int *n, int *cap)
 
 /* Keep l's end until the transaction that records it commits (or, while
  * writes are held, until they succeed again). */
-static void
+static struct sched_end *
 ends_note(struct sched *s, const struct live *l, int exit_code, int sig,
 	  const char *error, int64_t duration_ms, const char *host)
 {
@@ -473,6 +473,16 @@ ends_note(struct sched *s, const struct live *l, int exit_code, int sig,
 	e->started_ms = l->started_ms;
 	e->timed_out = l->timed_out;
 	e->is_poke = l->is_poke;
+	if (l->ex != NULL && l->handle != NULL && l->ex->ops->token != NULL &&
+	    SL_EXEC_OP(l->ex->ops, 4, recorded) != NULL) {
+		const char *tok = l->ex->ops->token(l->ex->inst, l->handle);
+
+		if (tok != NULL) {
+			e->ex = l->ex;
+			e->token = xstrdup(tok);
+		}
+	}
+	return e;
 }
 
 static void
@@ -480,6 +490,18 @@ end_free(struct sched_end *e)
 {
 	free(e->error);
 	free(e->host);
+	free(e->token);
+}
+
+void
+sched_try_ends_recorded(struct sched *s)
+{
+	for (int i = 0; i < s->nends; i++) {
+		struct sched_end *e = &s->ends[i];
+
+		if (e->token != NULL)
+			e->ex->ops->recorded(e->ex->inst, e->token);
+	}
 }
 
 void
@@ -575,9 +597,14 @@ sched_try_ends_replay(struct sched *s)
 		l->is_poke = e->is_poke;
 		l->replay = 1;
 		l->log_path = sched_try_log_path(s, ti, e->try_number, 0);
-		/* kept again until its own commit holds */
-		ends_note(s, l, e->exit_code, e->sig, e->error, e->duration_ms,
-			  e->host);
+		/* kept again until its own commit holds, with the token
+		 * its executor is told then */
+		struct sched_end *ne = ends_note(s, l, e->exit_code, e->sig,
+						 e->error, e->duration_ms, e->host);
+
+		ne->ex = e->ex;
+		ne->token = e->token;
+		e->token = NULL;
 		sched_try_end(s, l, e->exit_code, e->sig, e->error,
 			      e->duration_ms, e->host);
 		end_free(e);

@@ -37,6 +37,7 @@ struct fake_try {
 	void *arg;
 	int killed;			/* SL_KILL_* once asked to stop */
 	int ended;
+	int recorded;			/* recorded() calls: its end committed */
 	char token[32];			/* what token() gives: adopt() finds
 					 * the try by it */
 	struct fake_try *next;		/* newest first */
@@ -173,6 +174,16 @@ fake_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
 	return NULL;
 }
 
+/* The scheduler committed a try's end. */
+static void
+fake_recorded(void *inst, const char *token)
+{
+	(void)inst;
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (strcmp(t->token, token) == 0)
+			t->recorded++;
+}
+
 static void
 fake_destroy(void *inst)
 {
@@ -189,6 +200,7 @@ static const struct sl_executor_ops fake_ops = {
 	.token = fake_token,
 	.destroy = fake_destroy,
 	.adopt = fake_adopt,
+	.recorded = fake_recorded,
 };
 
 static const struct op_key fake_sensor_keys[] = {
@@ -752,6 +764,17 @@ h_started(const char *task)
 	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
 		if (task == NULL || strcmp(t->task, task) == 0)
 			n++;
+	return n;
+}
+
+int
+h_recorded(const char *task)
+{
+	int n = 0;
+
+	for (struct fake_try *t = H.tries; t != NULL; t = t->next)
+		if (strcmp(t->task, task) == 0)
+			n += t->recorded;
 	return n;
 }
 

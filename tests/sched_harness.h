@@ -97,6 +97,9 @@ int h_running(const char *task);
 void h_on_start(void (*fn)(const char *task));
 /* How many fake tries of task were started in all. */
 int h_started(const char *task);
+/* How many times the scheduler said a try of task had its end committed
+ * (the executor's recorded()), over all its tries. */
+int h_recorded(const char *task);
 /* Why the running try of task was killed (SL_KILL_*), 0 if not. */
 int h_killed(const char *task, const char *partition);
 /* The tasks in the order their tries started: "a,b,c" (static buffer). */

@@ -7,7 +7,8 @@
  * afterwards (a `sluice db clean` that has ended), so only the
  * scheduler's own back-off can bring it back. Each time the run must
  * finish by itself with every task started exactly once and nothing left
- * queued or running. The sweep ends at the first n that no longer fails
+ * queued or running, and its executor told once, after the commit that
+ * held, that each try's end is recorded. The sweep ends at the first n that no longer fails
  * anything: every operation of the run has then failed once.
  */
 #include <stdio.h>
@@ -107,6 +108,12 @@ sweep(int count)
 				CHECK_MSG(strcmp(h_ti("f", task, "p", "state"), "success") == 0,
 					  "%s: %d fault(s) from operation %d: %s is %s",
 					  shapes[k].name, count, n, task, h_ti("f", task, "p", "state"));
+				/* its executor heard once that the end is
+				 * committed: never for an end a failed commit
+				 * lost, once for the commit that held */
+				CHECK_MSG(h_recorded(task) == 1,
+					  "%s: %d fault(s) from operation %d: %s's end recorded %d times",
+					  shapes[k].name, count, n, task, h_recorded(task));
 			}
 			CHECK_EQ_INT(0, h_running(NULL));
 			h_close();
