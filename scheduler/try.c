@@ -289,6 +289,17 @@ secrets_conn(char ***list, size_t *n, json_t *conn)
 	}
 }
 
+/* Whether any of the operator's keys names a connection: only then are
+ * the options rendered again to find the connections' secrets. */
+static int
+try_op_has_connection(const struct operator *op)
+{
+	for (const struct op_key *k = op->keys; k != NULL && k->name != NULL; k++)
+		if (k->kind == OPK_CONNECTION)
+			return 1;
+	return 0;
+}
+
 char **
 try_secrets(const struct try_ctx *c, char *const *env)
 {
@@ -324,7 +335,7 @@ try_secrets(const struct try_ctx *c, char *const *env)
 		if (secret_name(name))
 			secrets_add(&list, &n, eq + 1, strlen(eq + 1));
 	}
-	if (c->task->op->keys != NULL) {
+	if (try_op_has_connection(c->task->op)) {
 		struct tmpl_ctx tc;
 		struct sl_err err;
 		json_t *opts;
