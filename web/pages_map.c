@@ -48,7 +48,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 {
 	const char *from = web_query(r, "from"), *to = web_query(r, "to");
 
-	buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/map.css\">");
+	inline_asset(r, b, "map.css");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
 		     "id=\"map-from\" size=\"20\" placeholder=\"the DAG's start, at most a year back\"");
@@ -120,7 +120,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	/* last, and not deferred: the script draws the map in the page as soon
 	 * as it is parsed, before app.js (deferred) runs and before a first
 	 * frame without the map */
-	buf_adds(b, "<script src=\"/static/map.js\"></script>");
+	inline_asset(r, b, "map.js");
 }
 
 enum web_result
@@ -132,6 +132,8 @@ pages_map(struct web_req *r)
 	if (d->schedule == NULL)
 		return pages_not_found(r, "this DAG has no schedule, so it has no partition map: see its grid");
 	buf_init(&b, 0);
+	/* drawn on the first frame: nothing to fetch before it (inline.c) */
+	r->inline_assets = 1;
 	html_begin(r, &b, d->name, "map");
 	pages_dag_header(r, &b, d, "map");
 	pages_map_body(r, &b, d, NULL, NULL, r->user.role >= ROLE_OPERATOR);
