@@ -33,8 +33,9 @@ html_begin(struct web_req *r, struct buf *b, const char *title, const char *page
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		    "<title>");
 	text_html_escape(b, title);
-	buf_adds(b, " · sluice</title><link rel=\"stylesheet\" href=\"/static/app.css\"><link rel=\"icon\" href=\"/favicon.ico\">"
-		    "<script src=\"/static/app.js\" defer></script>");
+	buf_adds(b, " · sluice</title>");
+	inline_asset(r, b, "app.css");
+	buf_adds(b, "<link rel=\"icon\" href=\"/favicon.ico\"><script src=\"/static/app.js\" defer></script>");
 	if (r->user.by_session) {
 		buf_adds(b, "<meta name=\"csrf-token\" content=\"");
 		text_html_escape(b, r->user.csrf);

@@ -3,8 +3,9 @@
  * partition of a range (a year by default) on one screen, coloured by
  * state (scheduler/expected.h). The page carries the compact form of
  * GET /api/v1/dags/{dag}/partitions as a JSON data block; web/assets/map.js
- * draws it at once and then polls the API, so cells change without a
- * reload: an hourly DAG as days x 24
+ * (inline, with the page's stylesheets: a fresh browser draws the year
+ * without fetching anything, web/inline.c) draws it at once and then
+ * polls the API, so cells change without a reload: an hourly DAG as days x 24
  * hours, a daily one as a calendar of weeks x 7 days, any other cadence
  * as a strip. Selecting a range offers Backfill missing, Clear failed and
  * Clear range, each previewed first through the same endpoints the grid
@@ -48,7 +49,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 {
 	const char *from = web_query(r, "from"), *to = web_query(r, "to");
 
-	buf_adds(b, "<link rel=\"stylesheet\" href=\"/static/map.css\">");
+	inline_asset(r, b, "map.css");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
 		     "id=\"map-from\" size=\"20\" placeholder=\"the DAG's start, at most a year back\"");
@@ -117,10 +118,11 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 		     "<div class=\"buttons\"><button id=\"map-preview-cancel\" type=\"button\">Cancel</button>"
 		     "<button id=\"map-preview-confirm\" type=\"button\" class=\"primary\">Confirm</button>"
 		     "</div></div></div>");
-	/* last, and not deferred: the script draws the map in the page as soon
-	 * as it is parsed, before app.js (deferred) runs and before a first
-	 * frame without the map */
-	buf_adds(b, "<script src=\"/static/map.js\"></script>");
+	/* last, not deferred, and inline on the map page (the CSP allows it by
+	 * its hash, inline.c): the script draws the map in the page as soon
+	 * as it is parsed, with nothing to fetch first, before app.js
+	 * (deferred) runs and before a first frame without the map */
+	inline_asset(r, b, "map.js");
 }
 
 enum web_result
@@ -132,6 +134,8 @@ pages_map(struct web_req *r)
 	if (d->schedule == NULL)
 		return pages_not_found(r, "this DAG has no schedule, so it has no partition map: see its grid");
 	buf_init(&b, 0);
+	/* drawn on the first frame: nothing to fetch before it (inline.c) */
+	r->inline_assets = 1;
 	html_begin(r, &b, d->name, "map");
 	pages_dag_header(r, &b, d, "map");
 	pages_map_body(r, &b, d, NULL, NULL, r->user.role >= ROLE_OPERATOR);

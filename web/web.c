@@ -31,23 +31,23 @@
 #define WEB_BAG_RELOAD_MS 2000
 #define WEB_ADMIT_WINDOW_MS 10
 
-struct web_asset {
-	const char *name;
-	const char *type;
-	const unsigned char *data;
-	size_t len;
-};
-extern const struct web_asset web_assets[];
-
 /* Every response: no sniffing, no framing, scripts and styles only from
- * this server, nothing inline. */
+ * this server; nothing inline but the blocks of web/assets/ this reply
+ * carries (inline.c), each allowed by its hash. */
 static void
-add_security_headers(struct evkeyvalq *h)
+add_security_headers(struct web_req *r, struct evkeyvalq *h)
 {
-	evhttp_add_header(h, "Content-Security-Policy",
-	    "default-src 'self'; script-src 'self'; style-src 'self'; "
-	    "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
-	    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+	struct buf csp;
+
+	buf_init(&csp, 0);
+	buf_adds(&csp, "default-src 'self'; script-src 'self'");
+	inline_csp_sources(r, 1, &csp);
+	buf_adds(&csp, "; style-src 'self'");
+	inline_csp_sources(r, 0, &csp);
+	buf_adds(&csp, "; img-src 'self' data:; connect-src 'self'; object-src 'none'; "
+		       "base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
+	evhttp_add_header(h, "Content-Security-Policy", buf_str(&csp));
+	buf_free(&csp);
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Referrer-Policy", "same-origin");
@@ -80,7 +80,7 @@ send_reply(struct web_req *r, int status, const char *type, const void *data,
 	struct evkeyvalq *h = r->out_headers;
 	struct evbuffer *out;
 
-	add_security_headers(h);
+	add_security_headers(r, h);
 	if (type != NULL)
 		evhttp_add_header(h, "Content-Type", type);
 	if (evhttp_find_header(h, "Cache-Control") == NULL)
@@ -446,6 +446,8 @@ static enum web_result
 route(struct web_req *r)
 {
 	r->db_mark_read = 0;	/* a retried request looks again */
+	r->inline_assets = 0;
+	r->inlined = 0;
 	session_identify(r);
 	return routes_dispatch(r);
 }
@@ -665,6 +667,7 @@ web_open(struct event_base *base, struct config *cfg, struct sched *s,
 	store_set_busy_timeout(w->store, 0);
 	w->limiter = limiter_new();
 	w->waiting_tail = &w->waiting;
+	inline_open(w);
 	*out = w;
 	return 0;
 }

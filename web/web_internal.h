@@ -38,6 +38,17 @@ struct web_limiter;
 #define WEB_MAX_BODY (64 * 1024)	/* request bodies; larger → 413 */
 #define WEB_MAX_PAGE 1000		/* rows per page of any listing */
 #define WEB_LOG_CHUNK (256 * 1024)	/* bytes of log per response */
+#define WEB_INLINE_MAX 32		/* compiled-in assets (inline.c) */
+
+/* A file of web/assets/, compiled in (web/embed_assets.sh) and served
+ * under /static/NAME; the table ends with a NULL name. */
+struct web_asset {
+	const char *name;
+	const char *type;
+	const unsigned char *data;
+	size_t len;
+};
+extern const struct web_asset web_assets[];
 
 enum web_role { ROLE_NONE, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN };
 
@@ -85,6 +96,9 @@ struct web {
 	struct web_req *waiting, **waiting_tail;
 	struct event *admit_ev;
 	long long held_total;		/* requests that waited their turn */
+	/* per asset of web_assets[], the CSP source that allows it as an
+	 * inline block ("'sha256-...'"), "" when it is never inlined */
+	char inline_src[WEB_INLINE_MAX][56];
 };
 
 struct web_user {
@@ -126,6 +140,11 @@ struct web_req {
 	struct dag *dag;		/* the DAG {dag} names (routes.c) */
 	int db_mark_read;		/* db_mark is read for this run */
 	int64_t db_mark;		/* web_db_mark(), or -1 */
+	/* set by a page before html_begin(): its stylesheets and scripts
+	 * come inline (inline.c); inlined: the web_assets[] indexes written
+	 * so, which the reply's CSP allows by hash */
+	int inline_assets;
+	uint32_t inlined;
 };
 
 /* --- web.c: the server without a socket (tests, fuzz targets) --- */
@@ -188,6 +207,17 @@ void html_end(struct buf *b);
  * "-" when there is none. tz NULL: UTC. */
 struct tz;
 void html_time(struct buf *b, const struct tz *tz, json_t *ms);
+
+/* --- inline.c: assets written into a page, allowed by hash --- */
+/* Hash the compiled-in assets that a page may carry inline (web_open). */
+void inline_open(struct web *w);
+/* The asset NAME (a .css or .js of web/assets/) into the page: inline
+ * when r->inline_assets is set and the asset can be, else as a link
+ * (<link rel=stylesheet> or a <script src>, not deferred). */
+void inline_asset(struct web_req *r, struct buf *b, const char *name);
+/* Append " 'sha256-...'" to b for each script (scripts 1) or stylesheet
+ * (0) written inline into r's reply: the CSP's extra sources. */
+void inline_csp_sources(const struct web_req *r, int scripts, struct buf *b);
 
 /* --- routes.c: the table of every address --- */
 /* Match r against the route table, check login, role and CSRF, resolve

@@ -41,6 +41,20 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(await page.locator('.map-count[data-count="missing"]').textContent() === '10', 'the legend counts them');
   await shot('01-year');
 
+  // --- the page's own script and styles came inline (allowed by their
+  // hashes); the CSP still forbids any other inline script or style ---
+  const foreign = await page.evaluate(() => {
+    const s = document.createElement('script');
+    s.textContent = 'window.foreignScriptRan = true';
+    document.body.append(s);
+    const st = document.createElement('style');
+    st.textContent = 'body { outline: 7px solid rgb(1, 2, 3) }';
+    document.head.append(st);
+    return { ran: window.foreignScriptRan === true, outline: getComputedStyle(document.body).outlineWidth };
+  });
+  check(!foreign.ran, 'an inline script that is not the page\'s does not run');
+  check(foreign.outline !== '7px', 'an inline style that is not the page\'s does not apply');
+
   // --- the missing ones: a tooltip names each ---
   const gap = Number(GAP_INDEX);
   check(await stateOf(gap) === 'missing', GAP_KEY + ' is missing');

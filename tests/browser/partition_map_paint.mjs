@@ -9,7 +9,8 @@
 // frame after the canvas holding every partition of the range was drawn,
 // from navigation start); the others come from the Navigation and
 // Resource Timing entries. Prints one JSON line per load and, per server
-// and kind, the median, min and max of each figure.
+// and kind, the median, min and max of each figure, then each fetch's
+// median end and in how many loads it blocked the first paint.
 // Env: URLS, PAGE (a path), USER, PASSWORD, LOADS (default 15).
 import { chromium } from 'playwright-core';
 
@@ -46,14 +47,19 @@ async function measure(page, url) {
     const fcp = performance.getEntriesByName('first-contentful-paint')[0];
     const m = document.getElementById('map').dataset;
     const counts = JSON.parse(m.counts);
-    const res = {};
-    for (const e of performance.getEntriesByType('resource'))
-      res[e.name.replace(/^.*\//, '')] = Math.round(e.responseEnd);
+    // each fetch of the page: when it ended and whether it held the
+    // first paint (Chromium's renderBlockingStatus)
+    const res = {}, blocking = [];
+    for (const e of performance.getEntriesByType('resource')) {
+      const name = e.name.replace(/^.*\//, '');
+      res[name] = Math.round(e.responseEnd);
+      if (e.renderBlockingStatus === 'blocking') blocking.push(name);
+    }
     return {
       html: Math.round(nav.responseEnd), bytes: nav.transferSize, dcl: Math.round(nav.domContentLoadedEventEnd),
       fetched: Number(m.fetchedMs), rendered: Number(m.renderedMs), map: Number(m.paintedMs),
       fcp: fcp ? Math.round(fcp.startTime) : null,
-      cells: Object.values(counts).reduce((a, b) => a + b, 0), res,
+      cells: Object.values(counts).reduce((a, b) => a + b, 0), res, blocking,
     };
   });
 }
@@ -87,4 +93,12 @@ for (const url of urls)
     }).join(', ');
     console.log(`# ${url} ${kind}, median (min-max) ms of ${list.length} loads: ${line}; ` +
       `the year drawn / 200 ms target: ${(med(list.map((t) => t.map)) / 200).toFixed(2)}`);
+    // Resource Timing: each fetch's end (median), and in how many loads
+    // it was render-blocking
+    const names = [...new Set(list.flatMap((t) => Object.keys(t.res)))].sort();
+    console.log(`#   fetches: ` + (names.map((n) => {
+      const v = list.map((t) => t.res[n]).filter((x) => x !== undefined);
+      const b = list.filter((t) => t.blocking.includes(n)).length;
+      return `${n} ${med(v)}${b ? ` (render-blocking in ${b}/${list.length})` : ''}`;
+    }).join(', ') || 'none'));
   }
