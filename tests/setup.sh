@@ -189,8 +189,11 @@ for _f in "$SLUICE_SRCDIR"/tests/servers/*.sh; do
 done
 unset _f
 
-# q SQL: query the home's database (sqlite3 CLI, read-only use).
-q() { sqlite3 -batch -noheader "$H/sluice.db" "$@"; }
+# q SQL: query the home's database (sqlite3 CLI, read-only use). It waits
+# up to 5 s for a lock as sluice's own readers do: even a reader of a WAL
+# database meets SQLITE_BUSY for a moment while the scheduler restarts the
+# log after a checkpoint, and without a timeout the CLI gives up at once.
+q() { sqlite3 -batch -noheader -cmd ".timeout 5000" "$H/sluice.db" "$@"; }
 
 # run_is DAG PARTITION STATE / ti_is DAG PARTITION TASK STATE: checks
 # that query the database each time they are called (for wait_for).
