@@ -932,15 +932,21 @@ local_on_sigchld(evutil_socket_t sig, short what, void *arg)
 static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 
 /* A kill request to the shared supervisor pid for its try `serial`:
- * SIGTERM asks for the tree's end with the grace, SIGKILL for it now. */
+ * SIGTERM asks for the tree's end with the grace, SIGKILL for it now.
+ * Our own servers get real-time signals, which queue (kills sent
+ * together all arrive); an adopted try's server, perhaps of an older
+ * sluice, the SIGUSR1 or SIGUSR2 it has always understood. */
 static void
-local_signal_served(pid_t pid, unsigned long long serial, int sig)
+local_signal_served(pid_t pid, unsigned long long serial, int sig, int ours)
 {
 	union sigval v;
 
 	memset(&v, 0, sizeof v);
 	v.sival_int = (int)serial;
-	sigqueue(pid, sig == SIGKILL ? SIGUSR2 : SIGUSR1, v);
+	if (ours)
+		sigqueue(pid, sig == SIGKILL ? SUP_SIG_KILL_TRY : SUP_SIG_TERM_TRY, v);
+	else
+		sigqueue(pid, sig == SIGKILL ? SIGUSR2 : SIGUSR1, v);
 }
 
 /* Signal the try's supervisor; an adopted one only while it is the
@@ -953,12 +959,12 @@ local_signal(struct local_try *t, int sig)
 		/* our server (our child: its pid is its own until we reap
 		 * it); gone, its tries are reported already */
 		if (t->lane->zyg_pid > 0)
-			local_signal_served(t->lane->zyg_pid, t->serial, sig);
+			local_signal_served(t->lane->zyg_pid, t->serial, sig, 1);
 		return;
 	}
 	if (t->serial != 0) {
 		if (local_status_proc_start(t->pid) == t->sup_start)
-			local_signal_served(t->pid, t->serial, sig);
+			local_signal_served(t->pid, t->serial, sig, 0);
 		return;
 	}
 	if (!t->adopted) {
@@ -1692,7 +1698,7 @@ local_kill_orphan(void *inst, const char *token)
 
 		local_status_read(status, &st);
 		if (local_status_alive(&st) && st.serial != 0)
-			local_signal_served(st.pid, st.serial, SIGKILL);
+			local_signal_served(st.pid, st.serial, SIGKILL, 0);
 		else if (local_status_alive(&st))
 			kill(st.pid, SIGKILL);
 		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, key);

@@ -4,7 +4,8 @@
 # tests/exec_driver: tries started on several lanes report their own
 # ends (each server numbers its tries from 1, so a serial alone would
 # confuse them), a kill reaches the try on whichever lane started it, and
-# a bad `starters` value is refused with the executor's name.
+# a bad `starters` value is refused with the executor's name; kill
+# requests sent together to one server all arrive.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 DRIVER=$SLUICE_BUILDDIR/tests/exec_driver
 SUP=$SLUICE_BUILDDIR/sluice-try
@@ -42,6 +43,15 @@ for i in 0 1 2 3; do
 	assert_eq 15 "$(code "$T/k.out" $i signal)" "try $i was ended by SIGTERM"
 done
 [ $(( $(date +%s) - t0 )) -lt 30 ] || fail "the killed tries ran on"
+
+# --- eight kills to one server at the same moment: each try gets its
+# SIGTERM (kill requests are queued signals; two SIGUSR1 at once merged
+# into one, and the other try was SIGKILLed 7 s later by the fallback) ---
+ONE8="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"slots\":8,\"starters\":1}"
+"$DRIVER" -c "$ONE8" -L "$T/logs" -n 8 $(for i in 0 1 2 3 4 5 6 7; do printf -- '-t %d:300 ' $i; done) -- sleep 60 >"$T/k8.out"
+for i in 0 1 2 3 4 5 6 7; do
+	assert_eq 15 "$(code "$T/k8.out" $i signal)" "try $i of eight killed at once was ended by SIGTERM"
+done
 
 # --- one lane, the old way: the same results ---
 ONE="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"slots\":4,\"starters\":1}"

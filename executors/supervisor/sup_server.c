@@ -14,9 +14,10 @@
  * (a pid may be reused, a serial is not).
  *
  * A kill request is a signal with the try's serial as its value
- * (sigqueue): SIGUSR1 ends the try's tree as a SIGTERM to a per-try
- * supervisor would (SIGTERM, SIGKILL after the grace), SIGUSR2 kills it
- * at once. Any scheduler can send one, also one that adopted the try from
+ * (sigqueue): SUP_SIG_TERM_TRY (or SIGUSR1) ends the try's tree as a
+ * SIGTERM to a per-try supervisor would (SIGTERM, SIGKILL after the
+ * grace), SUP_SIG_KILL_TRY (or SIGUSR2) kills it at once. The first two
+ * are real-time signals: requests sent together all arrive. Any scheduler can send one, also one that adopted the try from
  * its status file (serial=). SIGTERM to the server is a kill request for
  * every try.
  *
@@ -207,15 +208,18 @@ sup_server_reap(void)
 	}
 }
 
-/* A signal's request: by serial (SIGUSR1, SIGUSR2), or every try. */
+/* A signal's request: by serial (SUP_SIG_*_TRY, SIGUSR1, SIGUSR2), or
+ * every try. */
 static void
 sup_server_signal(const struct signalfd_siginfo *si)
 {
+	int sig = (int)si->ssi_signo;
+
 	for (struct sup_served *ss = served; ss != NULL; ss = ss->next) {
-		if (si->ssi_signo == SIGTERM || si->ssi_signo == SIGINT)
+		if (sig == SIGTERM || sig == SIGINT)
 			sup_serve_kill(ss, 0);
 		else if (ss->s.serial == (unsigned long long)(unsigned)si->ssi_int)
-			sup_serve_kill(ss, si->ssi_signo == SIGUSR2);
+			sup_serve_kill(ss, sig == SIGUSR2 || sig == SUP_SIG_KILL_TRY);
 	}
 }
 
@@ -253,6 +257,8 @@ sup_server(void)
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGUSR2);
+	sigaddset(&mask, SUP_SIG_TERM_TRY);
+	sigaddset(&mask, SUP_SIG_KILL_TRY);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);

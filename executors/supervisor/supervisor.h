@@ -103,6 +103,12 @@ void sup_serve_report(struct sup_served *ss, int ends);
 /* sup_server.c: the shared supervisor (`sluice-try --server`), and main(). The
  * wire format between it and the local executor: */
 #define SUP_SERVER_MAGIC 0x736c7471u
+/* Kill requests to a server, by serial in the signal's value: real-time
+ * signals, which queue (two SIGUSR1 sent at once arrive as one, and the
+ * second try's request was lost). SIGUSR1 and SIGUSR2 still mean the
+ * same, for a scheduler that adopts a try from an older server. */
+#define SUP_SIG_TERM_TRY (SIGRTMIN + 1)
+#define SUP_SIG_KILL_TRY (SIGRTMIN + 2)
 struct sup_server_req {		/* then len bytes: argv then env strings */
 	unsigned int magic;
 	unsigned int len;
