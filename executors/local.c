@@ -931,11 +931,34 @@ local_on_sigchld(evutil_socket_t sig, short what, void *arg)
 
 static void local_on_kill_timer(evutil_socket_t fd, short what, void *arg);
 
+/* Does the server pid take kill requests as real-time signals? It
+ * blocks them (its signalfd reads them) when it does; one of an older
+ * sluice does not, and a real-time signal would end it. */
+static int
+local_server_queues(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long blocked = 0;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof line, f) != NULL)
+		found = sscanf(line, "SigBlk: %llx", &blocked) == 1;
+	fclose(f);
+	return found && SUP_SIG_KILL_TRY <= 64 &&
+	       (blocked & (1ULL << (SUP_SIG_TERM_TRY - 1))) &&
+	       (blocked & (1ULL << (SUP_SIG_KILL_TRY - 1)));
+}
+
 /* A kill request to the shared supervisor pid for its try `serial`:
  * SIGTERM asks for the tree's end with the grace, SIGKILL for it now.
  * Our own servers get real-time signals, which queue (kills sent
- * together all arrive); an adopted try's server, perhaps of an older
- * sluice, the SIGUSR1 or SIGUSR2 it has always understood. */
+ * together all arrive), and so does an adopted try's server that blocks
+ * them; one of an older sluice the SIGUSR1 or SIGUSR2 it has always
+ * understood. */
 static void
 local_signal_served(pid_t pid, unsigned long long serial, int sig, int ours)
 {
@@ -964,7 +987,8 @@ local_signal(struct local_try *t, int sig)
 	}
 	if (t->serial != 0) {
 		if (local_status_proc_start(t->pid) == t->sup_start)
-			local_signal_served(t->pid, t->serial, sig, 0);
+			local_signal_served(t->pid, t->serial, sig,
+					    local_server_queues(t->pid));
 		return;
 	}
 	if (!t->adopted) {
@@ -1698,7 +1722,8 @@ local_kill_orphan(void *inst, const char *token)
 
 		local_status_read(status, &st);
 		if (local_status_alive(&st) && st.serial != 0)
-			local_signal_served(st.pid, st.serial, SIGKILL, 0);
+			local_signal_served(st.pid, st.serial, SIGKILL,
+					    local_server_queues(st.pid));
 		else if (local_status_alive(&st))
 			kill(st.pid, SIGKILL);
 		snprintf(entry, sizeof entry, "%s=%s", LOCAL_KEY_VAR, key);

@@ -5,7 +5,8 @@
 # ends (each server numbers its tries from 1, so a serial alone would
 # confuse them), a kill reaches the try on whichever lane started it, and
 # a bad `starters` value is refused with the executor's name; kill
-# requests sent together to one server all arrive.
+# requests sent together to one server all arrive, also after a restart
+# (to an adopted try's server).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 DRIVER=$SLUICE_BUILDDIR/tests/exec_driver
 SUP=$SLUICE_BUILDDIR/sluice-try
@@ -51,6 +52,25 @@ ONE8="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"sl
 "$DRIVER" -c "$ONE8" -L "$T/logs" -n 8 $(for i in 0 1 2 3 4 5 6 7; do printf -- '-t %d:300 ' $i; done) -- sleep 60 >"$T/k8.out"
 for i in 0 1 2 3 4 5 6 7; do
 	assert_eq 15 "$(code "$T/k8.out" $i signal)" "try $i of eight killed at once was ended by SIGTERM"
+done
+
+# --- the same after a restart: eight tries left running by an executor
+# that detached, adopted by a new one, killed at the same moment (the
+# new executor sees that their server takes real-time kill requests) ---
+"$DRIVER" -c "$ONE8" -L "$T/logs" -n 8 -o -x "$T/detach" -- sleep 60 >"$T/x8.out" &
+drv=$!
+on_exit "kill $drv 2>/dev/null"
+wait_for 20 "eight tries to start" sh -c "grep -c token '$T/x8.out' | grep -qx 8"
+touch "$T/detach"
+wait "$drv"
+adopt=()
+for i in 0 1 2 3 4 5 6 7; do
+	adopt+=(-k "$i:$T/kill8" -a "$(code "$T/x8.out" $i token)")
+done
+touch "$T/kill8"
+"$DRIVER" -c "$ONE8" -o "${adopt[@]}" >"$T/a8.out"
+for i in 0 1 2 3 4 5 6 7; do
+	assert_eq 15 "$(code "$T/a8.out" $i signal)" "adopted try $i of eight killed at once was ended by SIGTERM"
 done
 
 # --- one lane, the old way: the same results ---
