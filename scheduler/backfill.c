@@ -170,7 +170,7 @@ backfill_create(struct store *s, const struct dag *d,
 		json_decref(detail);
 		if (store_commit(s) < 0) {
 			sl_err_set(err, "database: %s", store_errmsg(s));
-			goto fail;
+			goto fail_tx;
 		}
 	}
 	if (req->newest_first) {
@@ -188,6 +188,10 @@ backfill_create(struct store *s, const struct dag *d,
 	*status = req->dry_run ? 200 : 201;
 	return 0;
 fail_tx:
+	/* a lock held by another process: nothing was written, and the
+	 * caller may try again (503); read before the rollback resets it */
+	if (store_busy(s))
+		*status = 503;
 	if (err->msg[0] == '\0')
 		sl_err_set(err, "database: %s", store_errmsg(s));
 	store_rollback(s);

@@ -113,7 +113,10 @@ bf_make(struct web_req *r, json_t *body, json_t **out)
 	}
 	if (backfill_create(r->w->store, r->dag, &req, web_who(r, who, sizeof who),
 			    out, &status, &err) < 0) {
-		if (status == 503 && web_store_busy(r->w))
+		/* 503: a lock, and nothing written (backfill_create rolled
+		 * back, which forgets the lock's error): try again from the
+		 * loop, as every request that meets a lock does */
+		if (status == 503)
 			return WEB_BUSY;
 		web_error(r, status == 503 ? 500 : status, "%s", err.msg);
 		return WEB_DONE;
