@@ -19,7 +19,8 @@
  *
  * One file past 800 lines because its parts share one try record and its
  * lists (queued, running, adopted, detached) and the locking around them:
- * the starter thread, the reaping, kill, adopt and detach. What is seen of
+ * the lanes (starter threads and their servers), the reaping, kill,
+ * adopt and detach. What is seen of
  * a try from outside (its status file, /proc) is in local_status.c; the
  * supervisor itself is executors/supervisor/.
  */
