@@ -1,14 +1,18 @@
 /* shell.c: the shell task type. The executor runs its command directly:
- * an argv list as is, a string through /bin/sh -c. */
+ * an argv list as is, a string through /bin/sh -c, unless the string is a
+ * plain list of words, which means the same without the shell. */
 #include "operators/operator.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "scheduler/template.h"
 
 static const struct op_key shell_keys[] = {
 	{ "command", OPK_ANY, 1, OPK_SHELL_LINE,
-	  "argv list, or a string run by /bin/sh -c" },
+	  "argv list, or a string run by /bin/sh -c (a plain list of words, "
+	  "with no quotes, $, globs, redirections or other shell syntax, "
+	  "runs directly)" },
 	{ "cwd", OPK_STRING, 0, 1, "working directory" },
 	{ NULL, 0, 0, 0, NULL },
 };
@@ -37,7 +41,73 @@ shell_validate(const json_t *options, const char **bad_key,
 	return 0;
 }
 
-/* A string runs through /bin/sh -c; a list is the argv itself. */
+/* What /bin/sh knows a first word as: its reserved words and builtins.
+ * A line starting with one needs the shell (cd, exit and export have no
+ * program; echo, test, kill, printf and pwd differ from /usr/bin's in
+ * details). true and false are not here: /usr/bin's do what the builtins
+ * do. */
+static const char *const shell_words[] = {
+	"if", "then", "else", "elif", "fi", "case", "esac", "for", "while",
+	"until", "do", "done", "in", "function", "select", "time",
+	".", ":", "[", "alias", "bg", "break", "builtin", "cd", "chdir",
+	"command", "continue", "declare", "echo", "eval", "exec", "exit",
+	"export", "fc", "fg", "getopts", "hash", "jobs", "kill", "let",
+	"local", "printf", "pwd", "read", "readonly", "return", "set", "shift",
+	"source", "test", "times", "trap", "type", "typeset", "ulimit",
+	"umask", "unalias", "unset", "wait", NULL,
+};
+
+/* A line /bin/sh would run as a plain list of words: nothing but letters,
+ * digits and - _ . / : , + = @ % in words separated by spaces or tabs,
+ * and a first word that is not an assignment, a reserved word or a
+ * builtin. Such a line means the same without the shell, so it runs
+ * directly, as make does, without starting the shell first. Returns its
+ * words, or NULL when the line needs the shell. */
+static char **
+shell_plain_words(const char *line)
+{
+	static const char plain[] = "-_./:,+=@%";
+	size_t n = 0, len;
+	const char *p, *w;
+	char **argv;
+
+	for (p = line; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != ' ' && *p != '\t' &&
+		    strchr(plain, *p) == NULL)
+			return NULL;
+	for (p = line; *p; ) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		n++;
+		p += strcspn(p, " \t");
+	}
+	if (n == 0)
+		return NULL;
+	w = line + strspn(line, " \t");
+	len = strcspn(w, " \t");
+	if (memchr(w, '=', len) != NULL)
+		return NULL;
+	for (size_t i = 0; shell_words[i] != NULL; i++)
+		if (strlen(shell_words[i]) == len &&
+		    memcmp(shell_words[i], w, len) == 0)
+			return NULL;
+	argv = xcalloc(n + 1, sizeof *argv);
+	n = 0;
+	for (p = line; *p; ) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t");
+		argv[n++] = xstrndup(p, len);
+		p += len;
+	}
+	return argv;
+}
+
+/* A string runs through /bin/sh -c unless it is a plain list of words
+ * (shell_plain_words); a list is the argv itself. */
 static char **
 shell_argv(const json_t *options, const struct tmpl_ctx *ctx,
 	   struct sl_err *err)
@@ -52,6 +122,11 @@ shell_argv(const json_t *options, const struct tmpl_ctx *ctx,
 		if (tmpl_render_shell(json_string_value(cmd), ctx, &b, err) < 0) {
 			buf_free(&b);
 			return NULL;
+		}
+		argv = shell_plain_words(buf_str(&b));
+		if (argv != NULL) {
+			buf_free(&b);
+			return argv;
 		}
 		argv = xcalloc(4, sizeof *argv);
 		argv[0] = xstrdup("/bin/sh");

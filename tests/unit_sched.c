@@ -862,6 +862,89 @@ test_try_command_env(void)
 	h_close();
 }
 
+/* A command string that is a plain list of words runs without the shell
+ * (make's rule); anything the shell would read differently goes to
+ * /bin/sh -c as written. */
+static void
+test_try_plain_command(void)
+{
+	static const struct {
+		const char *command;	/* as the YAML holds it */
+		const char *argv;	/* the words, joined by | */
+	} cases[] = {
+		{ "true", "true" },
+		{ "  true  ", "true" },
+		{ "true --version", "true|--version" },
+		{ "/usr/bin/env -i A=1 B=x/y:z,w@h%1 +x", "/usr/bin/env|-i|A=1|B=x/y:z,w@h%1|+x" },
+		{ "python3\tload.py  --day 2024-01-05", "python3|load.py|--day|2024-01-05" },
+		/* the shell's syntax, words and builtins keep the shell */
+		{ "A=1 env", "/bin/sh|-c|A=1 env" },
+		{ "echo -e x", "/bin/sh|-c|echo -e x" },
+		{ "cd /tmp", "/bin/sh|-c|cd /tmp" },
+		{ "exit 3", "/bin/sh|-c|exit 3" },
+		{ "if", "/bin/sh|-c|if" },
+		{ "ls /etc/host*", "/bin/sh|-c|ls /etc/host*" },
+		{ "ls ~", "/bin/sh|-c|ls ~" },
+		{ "echo $HOME", "/bin/sh|-c|echo $HOME" },
+		{ "cat a > b", "/bin/sh|-c|cat a > b" },
+		{ "a && b", "/bin/sh|-c|a && b" },
+		{ "a; b", "/bin/sh|-c|a; b" },
+		{ "grep 'x y' f", "/bin/sh|-c|grep 'x y' f" },
+		{ "grep x\\ y f", "/bin/sh|-c|grep x\\ y f" },
+		{ "ls # note", "/bin/sh|-c|ls # note" },
+		{ "a\nb", "/bin/sh|-c|a\nb" },
+		{ "sort -k1,1 {{ partition }}.csv", "/bin/sh|-c|sort -k1,1 '2024-01-05'.csv" },
+	};
+	char yaml[8192];
+	size_t off, i;
+
+	off = (size_t)snprintf(yaml, sizeof yaml, "dag: pw\nmax_active_tasks: 64\ntasks:\n");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct buf q;
+
+		/* the command as a double-quoted YAML string */
+		buf_init(&q, 0);
+		for (const char *p = cases[i].command; *p; p++) {
+			if (*p == '\t')
+				buf_adds(&q, "\\t");
+			else if (*p == '\n')
+				buf_adds(&q, "\\n");
+			else {
+				if (*p == '"' || *p == '\\')
+					buf_addc(&q, '\\');
+				buf_addc(&q, *p);
+			}
+		}
+		off += (size_t)snprintf(yaml + off, sizeof yaml - off,
+					"  c%zu: {command: \"%s\"}\n", i,
+					buf_str(&q));
+		buf_free(&q);
+	}
+	{
+		const struct h_dag_file files[] = {
+			{ "pw.yaml", yaml },
+			{ NULL, NULL },
+		};
+
+		h_open(files, NULL);
+	}
+	h_trigger("pw", "2024-01-05");
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char task[16];
+		struct buf got;
+
+		snprintf(task, sizeof task, "c%zu", i);
+		buf_init(&got, 0);
+		for (int k = 0; h_argv(task, k) != NULL; k++)
+			buf_printf(&got, "%s%s", k ? "|" : "", h_argv(task, k));
+		if (strcmp(buf_str(&got), cases[i].argv) != 0)
+			fprintf(stderr, "  command \"%s\"\n", cases[i].command);
+		CHECK_EQ_STR(cases[i].argv, buf_str(&got));
+		buf_free(&got);
+	}
+	h_close();
+}
+
 /* --- the DAG folder --- */
 
 /* A run created for a DAG file the scheduler has not read yet (a trigger
@@ -1532,6 +1615,7 @@ main(void)
 	RUN(test_sla);
 	RUN(test_sla_digest);
 	RUN(test_try_command_env);
+	RUN(test_try_plain_command);
 	RUN(test_trigger_before_scan);
 	RUN(test_dag_file_breaks);
 	RUN(test_dag_file_broken_restart);

@@ -101,10 +101,10 @@ sup_serve_spawn(struct sup_served *ss, char **argv, char **env, int infd,
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (strchr(ss->prog, '/') != NULL)
-			execve(ss->prog, argv, env);
-		else
-			execvpe(ss->prog, argv, env);
+		/* a program with no #! line runs through /bin/sh, as
+		 * the shell would run it (execvpe does so for a path
+		 * too) */
+		execvpe(ss->prog, argv, env);
 		child_err = errno;
 		_exit(127);
 	}

@@ -90,10 +90,10 @@ sup_spawn(struct sup *s, const char *prog, char **argv, int out_w,
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		sigprocmask(SIG_SETMASK, none, NULL);
-		if (strchr(prog, '/') != NULL)
-			execve(prog, argv, environ);
-		else
-			execvp(prog, argv);
+		/* a program with no #! line runs through /bin/sh, as
+		 * the shell would run it (execvpe does so for a path
+		 * too) */
+		execvpe(prog, argv, environ);
 		child_err = errno;
 		_exit(127);
 	}

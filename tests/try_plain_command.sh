@@ -1,0 +1,45 @@
+#!/bin/bash
+# A shell task's command that is a plain list of words runs without
+# /bin/sh (as make does); anything the shell reads differently still runs
+# through it. Walked through the scheduler, `sluice logs` and what each
+# try records it ran:
+#   - `true --version` runs /usr/bin/true (the shell's builtin true
+#     prints nothing), and the try records the words it ran;
+#   - `echo -e x` keeps the shell (dash's echo prints "-e x");
+#   - `cd /tmp`, an assignment and a glob keep the shell and succeed;
+#   - a program with no #! line runs through /bin/sh, as the shell would
+#     run it;
+#   - a program that is not there fails the try, naming it.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+printf 'echo from the script, args: "$@"\n' >"$H/noshebang"
+chmod +x "$H/noshebang"
+cat >"$H/dags/plain.yaml" <<YAML
+dag: plain
+tasks:
+  version: {command: "true --version"}
+  builtin: {command: "echo -e x"}
+  cd: {command: "cd /tmp"}
+  assign: {command: "GREETING=hi env"}
+  glob: {command: "ls -d /etc/host*"}
+  script: {command: "$H/noshebang a b"}
+  missing: {command: "no-such-program-sluice --flag", retries: 0}
+YAML
+start_scheduler
+sl trigger plain --partition p1 >/dev/null
+wait_for 30 "the run to end" sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$H/sluice.db' \"SELECT state FROM dag_runs WHERE dag_id='plain'\")\" = failed ]"
+
+for t in version builtin cd assign glob script; do
+	assert_eq success "$(ti_field plain p1 $t state)" "task $t"
+done
+assert_contains "$(sl logs plain version p1)" "GNU coreutils" "true --version ran /usr/bin/true, not the shell's builtin"
+assert_eq '["true","--version"]' "$(q "SELECT ran FROM task_instances WHERE dag_id='plain' AND task_id='version'")" "what the try records it ran"
+assert_eq "-e x" "$(sl logs plain builtin p1)" "echo is the shell's"
+assert_contains "$(q "SELECT ran FROM task_instances WHERE dag_id='plain' AND task_id='builtin'")" '"/bin/sh","-c","echo -e x"'
+assert_contains "$(sl logs plain assign p1)" "GREETING=hi"
+assert_contains "$(sl logs plain glob p1)" "/etc/hosts"
+assert_eq "from the script, args: a b" "$(sl logs plain script p1)" "a script with no #! line"
+
+assert_eq failed "$(ti_field plain p1 missing state)" "a missing program"
+assert_contains "$(sl tasks plain p1)" "cannot start no-such-program-sluice: No such file or directory"
+echo "try_plain_command: ok"
