@@ -226,6 +226,16 @@ try_env(const struct try_ctx *c, struct sl_err *err)
 		envp_set(&e, te_vars[TE_OUTPUT].name, out);
 		free(out);
 	}
+	{
+		/* a task's working directory is its PWD, as a shell
+		 * started there would say (a plain command line runs
+		 * without one, see operators/shell.c) */
+		char *cwd = try_cwd(c);
+
+		if (cwd != NULL && cwd[0] == '/')
+			envp_set(&e, "PWD", cwd);
+		free(cwd);
+	}
 	try_tmpl_ctx(c, &tc);
 	json_object_foreach(c->task->env, k, v) {
 		struct buf b;

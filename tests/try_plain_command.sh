@@ -9,7 +9,8 @@
 #   - `cd /tmp`, an assignment and a glob keep the shell and succeed;
 #   - a program with no #! line runs through /bin/sh, as the shell would
 #     run it;
-#   - a program that is not there fails the try, naming it.
+#   - a program that is not there fails the try, naming it;
+#   - with a cwd, PWD in the environment names it, as the shell's would.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 printf 'echo from the script, args: "$@"\n' >"$H/noshebang"
@@ -24,12 +25,13 @@ tasks:
   glob: {command: "ls -d /etc/host*"}
   script: {command: "$H/noshebang a b"}
   missing: {command: "no-such-program-sluice --flag", retries: 0}
+  pwd: {command: "env", cwd: /tmp}
 YAML
 start_scheduler
 sl trigger plain --partition p1 >/dev/null
 wait_for 30 "the run to end" sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$H/sluice.db' \"SELECT state FROM dag_runs WHERE dag_id='plain'\")\" = failed ]"
 
-for t in version builtin cd assign glob script; do
+for t in version builtin cd assign glob script pwd; do
 	assert_eq success "$(ti_field plain p1 $t state)" "task $t"
 done
 assert_contains "$(sl logs plain version p1)" "GNU coreutils" "true --version ran /usr/bin/true, not the shell's builtin"
@@ -39,6 +41,8 @@ assert_contains "$(q "SELECT ran FROM task_instances WHERE dag_id='plain' AND ta
 assert_contains "$(sl logs plain assign p1)" "GREETING=hi"
 assert_contains "$(sl logs plain glob p1)" "/etc/hosts"
 assert_eq "from the script, args: a b" "$(sl logs plain script p1)" "a script with no #! line"
+# PWD is the task's working directory, as a shell started there says
+assert_contains "$(sl logs plain pwd p1)" "PWD=/tmp"
 
 assert_eq failed "$(ti_field plain p1 missing state)" "a missing program"
 assert_contains "$(sl tasks plain p1)" "cannot start no-such-program-sluice: No such file or directory"
