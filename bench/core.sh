@@ -10,7 +10,10 @@
 #      of a 50-task DAG (50,000 task instances).
 # Usage: bench/core.sh [SLUICE_BINARY] (default: build/sluice); ROUNDS,
 # LAYERS, WIDTH, N change the size; ONLY_DAG=1 stops after part 3 (for
-# comparing two builds round by round on a busy machine). Not part of
+# comparing two builds round by round on a busy machine); CMD replaces the
+# tasks' `true` on both sides (CMD='true;' makes sluice go through /bin/sh
+# -c as ninja always does: a plain `true` runs without the shell in
+# sluice, see operators/shell.c). Not part of
 # `make check`: it measures, it does not assert.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,7 +29,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
 trap 'kill $SCHED 2>/dev/null || true; rm -rf "$W"' EXIT
 SCHED=
 
-echo "sluice core bench ($SLUICE): $((LAYERS * WIDTH)) tasks, $LAYERS layers x $WIDTH, parallelism $N, $(nproc) cores"
+echo "sluice core bench ($SLUICE): $((LAYERS * WIDTH)) tasks of \`${CMD:-true}\`, $LAYERS layers x $WIDTH, parallelism $N, $(nproc) cores"
 
 # the same graph for both
 $PY "$here/layered.py" "$W" "$LAYERS" "$WIDTH" "$N"

@@ -5,10 +5,15 @@
 # LAYERS x WIDTH `true` tasks, each after two tasks of the layer before.
 # With PARALLELISM also the home's sluice.yaml: that many tries at once on
 # the local executor, plus its keys in EXEC_EXTRA ("k: v, k: v").
+# CMD (environment) replaces `true` for both, e.g. CMD='true;' makes sluice
+# run each task through /bin/sh -c as ninja does (a plain `true` runs
+# without the shell in sluice, see operators/shell.c).
+import json
 import os
 import sys
 
 w, layers, width = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+cmd = os.environ.get("CMD", "true")
 
 
 def name(l, i):
@@ -20,7 +25,7 @@ def ups(l, i):
 
 
 with open(f"{w}/build.ninja", "w") as f:
-    f.write("rule run\n  command = true\n\n")
+    f.write(f"rule run\n  command = {cmd}\n\n")
     for l in range(layers):
         for i in range(width):
             deps = " | " + " ".join(ups(l, i)) if l > 0 else ""
@@ -33,7 +38,7 @@ with open(f"{w}/home/dags/layered.yaml", "w") as f:
     for l in range(layers):
         for i in range(width):
             after = f", after: [{', '.join(ups(l, i))}]" if l > 0 else ""
-            f.write(f"  {name(l, i)}: {{command: \"true\"{after}}}\n")
+            f.write(f"  {name(l, i)}: {{command: {json.dumps(cmd)}{after}}}\n")
 if len(sys.argv) > 4:
     n = int(sys.argv[4])
     extra = f", {sys.argv[5]}" if len(sys.argv) > 5 and sys.argv[5] else ""
