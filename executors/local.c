@@ -263,13 +263,20 @@ local_strerror(int err)
 
 enum { STAGE_SUPERVISOR = 1, STAGE_CWD = 2 };
 
-/* Where argv0 is, as execvp would find it in the scheduler's PATH; the
- * error number when it is nowhere. */
+/* Where argv0 is, as execvp would find it in the try's PATH (from env:
+ * the scheduler's, or the task's own); the error number when it is
+ * nowhere. */
 static int
-find_program(const char *argv0, char *out, size_t n)
+find_program(const char *argv0, char *const *env, char *out, size_t n)
 {
-	const char *path = getenv("PATH"), *p, *e;
+	const char *path = NULL, *p, *e;
 	int err = ENOENT;
+
+	/* the try's own PATH (a task's env may set one), as the shell in
+	 * that environment would search it */
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		if (strncmp(env[i], "PATH=", 5) == 0)
+			path = env[i] + 5;
 
 	if (strchr(argv0, '/') != NULL) {
 		snprintf(out, n, "%s", argv0);
@@ -620,7 +627,7 @@ spawn_one(struct local_lane *ln, struct local_try *t)
 		lseek(infd, 0, SEEK_SET);
 		infd = high_fd(infd);
 	}
-	rc = find_program(t->argv[0], prog, sizeof prog);
+	rc = find_program(t->argv[0], t->env, prog, sizeof prog);
 	if (rc != 0) {
 		snprintf(t->error, sizeof t->error, "cannot start %s: %s",
 			 t->argv[0], strerror(rc));

@@ -10,11 +10,15 @@
 #   - a program with no #! line runs through /bin/sh, as the shell would
 #     run it;
 #   - a program that is not there fails the try, naming it;
-#   - with a cwd, PWD in the environment names it, as the shell's would.
+#   - with a cwd, PWD in the environment names it, as the shell's would;
+#   - the program is looked for in the task's own PATH (its env:).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 printf 'echo from the script, args: "$@"\n' >"$H/noshebang"
 chmod +x "$H/noshebang"
+mkdir -p "$H/bin"
+printf '#!/bin/sh\necho hello from the task PATH\n' >"$H/bin/sluice-hello"
+chmod +x "$H/bin/sluice-hello"
 cat >"$H/dags/plain.yaml" <<YAML
 dag: plain
 tasks:
@@ -26,12 +30,13 @@ tasks:
   script: {command: "$H/noshebang a b"}
   missing: {command: "no-such-program-sluice --flag", retries: 0}
   pwd: {command: "env", cwd: /tmp}
+  path: {command: "sluice-hello", env: {PATH: "$H/bin:/usr/bin:/bin"}}
 YAML
 start_scheduler
 sl trigger plain --partition p1 >/dev/null
 wait_for 30 "the run to end" sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$H/sluice.db' \"SELECT state FROM dag_runs WHERE dag_id='plain'\")\" = failed ]"
 
-for t in version builtin cd assign glob script pwd; do
+for t in version builtin cd assign glob script pwd path; do
 	assert_eq success "$(ti_field plain p1 $t state)" "task $t"
 done
 assert_contains "$(sl logs plain version p1)" "GNU coreutils" "true --version ran /usr/bin/true, not the shell's builtin"
@@ -43,6 +48,8 @@ assert_contains "$(sl logs plain glob p1)" "/etc/hosts"
 assert_eq "from the script, args: a b" "$(sl logs plain script p1)" "a script with no #! line"
 # PWD is the task's working directory, as a shell started there says
 assert_contains "$(sl logs plain pwd p1)" "PWD=/tmp"
+# the program is looked for in the task's PATH, as the shell would
+assert_eq "hello from the task PATH" "$(sl logs plain path p1)"
 
 assert_eq failed "$(ti_field plain p1 missing state)" "a missing program"
 assert_contains "$(sl tasks plain p1)" "cannot start no-such-program-sluice: No such file or directory"
