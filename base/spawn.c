@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -40,12 +43,49 @@ spawn_memfd(const char *data, size_t len, struct sl_err *err)
 }
 
 int
+spawn_find_program(const char *argv0, char *const *env, char *out, size_t n)
+{
+	const char *path = NULL, *p, *e;
+	int err = ENOENT;
+
+	if (strchr(argv0, '/') != NULL) {
+		snprintf(out, n, "%s", argv0);
+		return 0;
+	}
+	for (size_t i = 0; (env ? env : environ)[i] != NULL; i++)
+		if (strncmp((env ? env : environ)[i], "PATH=", 5) == 0)
+			path = (env ? env : environ)[i] + 5;
+	if (path == NULL || *path == '\0')
+		path = "/bin:/usr/bin";
+	for (p = path; ; p = e + 1) {
+		size_t len;
+
+		e = strchr(p, ':');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if ((int)snprintf(out, n, "%.*s%s%s", (int)len, p,
+				  len ? "/" : "", argv0) < (int)n) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			if (errno == EACCES)
+				err = EACCES;
+		}
+		if (e == NULL)
+			return err;
+	}
+}
+
+int
 spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
+	char prog[PATH_MAX];
 	int infd = -1, rc;
 
+	rc = spawn_find_program(o->argv[0], o->env, prog, sizeof prog);
+	if (rc != 0)
+		return sl_err_set(err, "cannot start %s: %s", o->argv[0],
+				  strerror(rc));
 	if (o->in == SPAWN_STDIN_DATA &&
 	    (infd = spawn_memfd(o->data, o->len, err)) < 0)
 		return -1;
@@ -65,8 +105,25 @@ spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
 		posix_spawnattr_setpgroup(&attr, 0);
 		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
 	}
-	rc = posix_spawnp(pid, o->argv[0], &fa, &attr, o->argv,
-			  o->env ? o->env : environ);
+	rc = posix_spawn(pid, prog, &fa, &attr, o->argv,
+			 o->env ? o->env : environ);
+	if (rc == ENOEXEC) {
+		/* a program with no #! line runs through /bin/sh, as the
+		 * shell (and execvp) would run it */
+		size_t argc = 0;
+		char **sh;
+
+		while (o->argv[argc] != NULL)
+			argc++;
+		sh = xcalloc(argc + 2, sizeof *sh);
+		sh[0] = "/bin/sh";
+		sh[1] = prog;
+		for (size_t i = 1; i < argc; i++)
+			sh[i + 1] = o->argv[i];
+		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, sh,
+				 o->env ? o->env : environ);
+		free(sh);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (infd >= 0)

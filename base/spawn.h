@@ -21,7 +21,8 @@ enum spawn_stdin {
 };
 
 struct spawn_opts {
-	char *const *argv;	/* argv[0] is looked up in PATH without a '/' */
+	char *const *argv;	/* argv[0] is looked up in env's PATH
+				 * without a '/' (spawn_find_program) */
 	char *const *env;	/* NULL: this process's environment */
 	const char *cwd;	/* NULL: this process's */
 	enum spawn_stdin in;
@@ -30,6 +31,14 @@ struct spawn_opts {
 	int out_fd;		/* stdout and stderr go here; -1: inherit */
 	int own_pgroup;		/* its own process group (killed as one) */
 };
+
+/* Where argv0 is, as execvp would find it in the PATH of env (NULL: this
+ * process's environment; no PATH: /bin:/usr/bin): its path in out (argv0
+ * itself when it has a '/'), 0; or the error number when it is nowhere.
+ * The PATH of the child's own environment, as a shell started with env
+ * would search it: a task's env may set one. */
+int spawn_find_program(const char *argv0, char *const *env, char *out,
+		       size_t n);
 
 /* Start the child; *pid gets its id. -1 with err when it cannot start. */
 int spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err);

@@ -49,6 +49,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/spawn.h"
 #include "base/util.h"
 #include "executors/local_spare.h"
 #include "executors/local_status.h"
@@ -262,44 +263,6 @@ local_strerror(int err)
 }
 
 enum { STAGE_SUPERVISOR = 1, STAGE_CWD = 2 };
-
-/* Where argv0 is, as execvp would find it in the try's PATH (from env:
- * the scheduler's, or the task's own); the error number when it is
- * nowhere. */
-static int
-find_program(const char *argv0, char *const *env, char *out, size_t n)
-{
-	const char *path = NULL, *p, *e;
-	int err = ENOENT;
-
-	/* the try's own PATH (a task's env may set one), as the shell in
-	 * that environment would search it */
-	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
-		if (strncmp(env[i], "PATH=", 5) == 0)
-			path = env[i] + 5;
-
-	if (strchr(argv0, '/') != NULL) {
-		snprintf(out, n, "%s", argv0);
-		return 0;
-	}
-	if (path == NULL || *path == '\0')
-		path = "/bin:/usr/bin";
-	for (p = path; ; p = e + 1) {
-		size_t len;
-
-		e = strchr(p, ':');
-		len = e ? (size_t)(e - p) : strlen(p);
-		if ((int)snprintf(out, n, "%.*s%s%s", (int)len, p,
-				  len ? "/" : "", argv0) < (int)n) {
-			if (access(out, X_OK) == 0)
-				return 0;
-			if (errno == EACCES)
-				err = EACCES;
-		}
-		if (e == NULL)
-			return err;
-	}
-}
 
 /* A descriptor moved to 10 or above (close-on-exec), so that the child's
  * dup2 calls onto 0..3 cannot overwrite one another. */
@@ -627,7 +590,7 @@ spawn_one(struct local_lane *ln, struct local_try *t)
 		lseek(infd, 0, SEEK_SET);
 		infd = high_fd(infd);
 	}
-	rc = find_program(t->argv[0], t->env, prog, sizeof prog);
+	rc = spawn_find_program(t->argv[0], t->env, prog, sizeof prog);
 	if (rc != 0) {
 		snprintf(t->error, sizeof t->error, "cannot start %s: %s",
 			 t->argv[0], strerror(rc));

@@ -11,7 +11,8 @@
 #     run it;
 #   - a program that is not there fails the try, naming it;
 #   - with a cwd, PWD in the environment names it, as the shell's would;
-#   - the program is looked for in the task's own PATH (its env:).
+#   - the program is looked for in the task's own PATH (its env:);
+#   - `sluice test` of the same tasks does the same.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 printf 'echo from the script, args: "$@"\n' >"$H/noshebang"
@@ -50,6 +51,11 @@ assert_eq "from the script, args: a b" "$(sl logs plain script p1)" "a script wi
 assert_contains "$(sl logs plain pwd p1)" "PWD=/tmp"
 # the program is looked for in the task's PATH, as the shell would
 assert_eq "hello from the task PATH" "$(sl logs plain path p1)"
+
+# `sluice test` starts the same way (base/spawn.c)
+assert_contains "$(sl test plain path p1 2>&1)" "hello from the task PATH" "sluice test: the task's PATH"
+assert_contains "$(sl test plain script p1 2>&1)" "from the script, args: a b" "sluice test: a script with no #! line"
+assert_contains "$(sl test plain missing p1 2>&1)" "cannot start no-such-program-sluice: No such file or directory"
 
 assert_eq failed "$(ti_field plain p1 missing state)" "a missing program"
 assert_contains "$(sl tasks plain p1)" "cannot start no-such-program-sluice: No such file or directory"
