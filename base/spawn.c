@@ -45,6 +45,7 @@ spawn_memfd(const char *data, size_t len, struct sl_err *err)
 int
 spawn_find_program(const char *argv0, char *const *env, char *out, size_t n)
 {
+	char *const *ev = env != NULL ? env : environ;
 	const char *path = NULL, *p, *e;
 	int err = ENOENT;
 
@@ -52,9 +53,9 @@ spawn_find_program(const char *argv0, char *const *env, char *out, size_t n)
 		snprintf(out, n, "%s", argv0);
 		return 0;
 	}
-	for (size_t i = 0; (env ? env : environ)[i] != NULL; i++)
-		if (strncmp((env ? env : environ)[i], "PATH=", 5) == 0)
-			path = (env ? env : environ)[i] + 5;
+	for (size_t i = 0; ev[i] != NULL; i++)
+		if (strncmp(ev[i], "PATH=", 5) == 0)
+			path = ev[i] + 5;
 	if (path == NULL || *path == '\0')
 		path = "/bin:/usr/bin";
 	for (p = path; ; p = e + 1) {
@@ -79,10 +80,11 @@ spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
+	char *const *env = o->env != NULL ? o->env : environ;
 	char prog[PATH_MAX];
 	int infd = -1, rc;
 
-	rc = spawn_find_program(o->argv[0], o->env, prog, sizeof prog);
+	rc = spawn_find_program(o->argv[0], env, prog, sizeof prog);
 	if (rc != 0)
 		return sl_err_set(err, "cannot start %s: %s", o->argv[0],
 				  strerror(rc));
@@ -105,8 +107,7 @@ spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
 		posix_spawnattr_setpgroup(&attr, 0);
 		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
 	}
-	rc = posix_spawn(pid, prog, &fa, &attr, o->argv,
-			 o->env ? o->env : environ);
+	rc = posix_spawn(pid, prog, &fa, &attr, o->argv, env);
 	if (rc == ENOEXEC) {
 		/* a program with no #! line runs through /bin/sh, as the
 		 * shell (and execvp) would run it */
@@ -120,8 +121,7 @@ spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
 		sh[1] = prog;
 		for (size_t i = 1; i < argc; i++)
 			sh[i + 1] = o->argv[i];
-		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, sh,
-				 o->env ? o->env : environ);
+		rc = posix_spawn(pid, "/bin/sh", &fa, &attr, sh, env);
 		free(sh);
 	}
 	posix_spawn_file_actions_destroy(&fa);

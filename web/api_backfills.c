@@ -118,7 +118,7 @@ bf_make(struct web_req *r, json_t *body, json_t **out)
 		 * loop, as every request that meets a lock does */
 		if (status == 503)
 			return WEB_BUSY;
-		web_error(r, status == 503 ? 500 : status, "%s", err.msg);
+		web_error(r, status, "%s", err.msg);
 		return WEB_DONE;
 	}
 	if (!req.dry_run)
