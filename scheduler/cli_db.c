@@ -70,6 +70,27 @@ db_backup(struct cli *c, const struct cli_args *a)
 	}
 	if (cli_open(c, 1, 0) < 0)
 		return EXIT_HOME;
+	/* --force never renames the copy onto the live database or its WAL
+	 * files: a running scheduler would go on writing to the unlinked
+	 * file, and its WAL would no longer match the database */
+	if (stat(dest, &sb) == 0) {
+		static const char *const sfx[] = { "", "-wal", "-shm" };
+
+		for (size_t i = 0; i < SL_ARRAY_LEN(sfx); i++) {
+			char *f = xasprintf("%s%s", c->cfg->db_path, sfx[i]);
+			struct stat fb;
+			int same = stat(f, &fb) == 0 && fb.st_dev == sb.st_dev &&
+				   fb.st_ino == sb.st_ino;
+
+			free(f);
+			if (same) {
+				fprintf(stderr, "sluice: %s is the database %s%s itself: "
+					"a backup goes to another file\n", dest,
+					c->cfg->db_path, sfx[i]);
+				return EXIT_FAILED;
+			}
+		}
+	}
 	/* the copy is made beside FILE and renamed onto it when whole: FILE
 	 * is never a half-made copy */
 	partial = xasprintf("%s.partial", dest);

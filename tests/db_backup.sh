@@ -67,6 +67,16 @@ assert_contains "$("$SLUICE" --home "$T/restored" runs chain)" "p1" "the restore
 rc=0; sl db backup "$T/copy.db" >/dev/null 2>&1 || rc=$?
 assert_eq 1 "$rc" "backup refuses to overwrite"
 sl db backup --force "$T/copy.db" >/dev/null || fail "backup --force"
+# ... but never onto the live database or its WAL, even with --force: the
+# running scheduler would write on into the replaced file
+ino0=$(stat -c %i "$H/sluice.db")
+for f in "$H/sluice.db" "$H/sluice.db-wal" "$H/./sluice.db"; do
+	rc=0; sl db backup --force "$f" >/dev/null 2>"$T/err" || rc=$?
+	assert_eq 1 "$rc" "backup --force onto $f"
+	assert_contains "$(cat "$T/err")" "is the database" "backup onto $f says why"
+done
+assert_eq "$ino0" "$(stat -c %i "$H/sluice.db")" "the live database stayed the same file"
+[ -e "$H/sluice.db.partial" ] && fail "a partial copy was left beside the database"
 
 # damage: a task instance of no run, a state change of no run
 sqlite3 "$T/copy.db" "PRAGMA foreign_keys=OFF; INSERT INTO task_instances (run_id, dag_id, task_id, updated_at) VALUES (999999, 'chain', 'a', 0); INSERT INTO state_changes (at, run_id, to_state) VALUES (0, 999998, 'success');"
