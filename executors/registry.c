@@ -1,6 +1,7 @@
 /* registry.c: executors from the config file. */
 #include "executors/registry.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ registry_ops(const char *type, const json_t *conf,
 
 int
 registry_create(struct event_base *base, const json_t *executors,
-		struct executor_set *out, struct sl_err *err)
+		const char *file, struct executor_set *out, struct sl_err *err)
 {
 	const char *name;
 	json_t *conf;
@@ -73,19 +74,26 @@ registry_create(struct event_base *base, const json_t *executors,
 		char *text;
 		json_t *clean;
 
+		json_int_t line = json_integer_value(json_object_get(conf, "_line"));
+		/* where the entry is written, as every other config error says */
+		char where[PATH_MAX + 32] = "";
+
+		if (file != NULL && line > 0)
+			snprintf(where, sizeof where, "%s:%lld: ", file,
+				 (long long)line);
 		if (type == NULL)
 			type = "local";
 		if (registry_ops(type, conf, &e->ops, err) < 0) {
 			char m[SL_ERR_MSG];
 
 			snprintf(m, sizeof m, "%s", err ? err->msg : "");
-			sl_err_set(err, "executors.%s: %s", name, m);
+			sl_err_set(err, "%sexecutors.%s: %s", where, name, m);
 			goto fail;
 		}
 		if (e->ops->abi_version < SL_EXECUTOR_ABI_OLDEST ||
 		    e->ops->abi_version > SL_EXECUTOR_ABI) {
-			sl_err_set(err, "executors.%s: built for executor interface %d, this sluice has %d",
-				   name, e->ops->abi_version, SL_EXECUTOR_ABI);
+			sl_err_set(err, "%sexecutors.%s: built for executor interface %d, this sluice has %d",
+				   where, name, e->ops->abi_version, SL_EXECUTOR_ABI);
 			goto fail;
 		}
 		clean = json_deep_copy(conf);
@@ -95,7 +103,7 @@ registry_create(struct event_base *base, const json_t *executors,
 		e->inst = e->ops->create(base, name, text, msg, sizeof msg);
 		free(text);
 		if (e->inst == NULL) {
-			sl_err_set(err, "executors.%s: %s", name, msg);
+			sl_err_set(err, "%sexecutors.%s: %s", where, name, msg);
 			goto fail;
 		}
 		e->name = xstrdup(name);

@@ -24,9 +24,11 @@ struct executor_set {
 	int n;
 };
 
-/* Create every executor of the config's executors: block. */
+/* Create every executor of the config's executors: block; an error names
+ * file:line of the entry (its "_line") when file is given. */
 int registry_create(struct event_base *base, const json_t *executors,
-		    struct executor_set *out, struct sl_err *err);
+		    const char *file, struct executor_set *out,
+		    struct sl_err *err);
 void registry_destroy(struct executor_set *set);
 struct executor *registry_find(struct executor_set *set, const char *name);
 /* Make one more executor type known by its ops->type (the scheduler

@@ -68,7 +68,7 @@ executors_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_executors, "unknown subcommand '%s'", pos[0]);
 	base = event_base_new();
 	sl_err_clear(&err);
-	if (registry_create(base, c->cfg->executors, &set, &err) < 0) {
+	if (registry_create(base, c->cfg->executors, c->cfg->file, &set, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		event_base_free(base);
 		return EXIT_FAILED;

@@ -646,7 +646,7 @@ sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 		goto fail;
 	/* the scheduler says a failed write itself, once per outage */
 	store_set_quiet(s->store, 1);
-	if (registry_create(base, cfg->executors, &s->execs, err) < 0)
+	if (registry_create(base, cfg->executors, cfg->file, &s->execs, err) < 0)
 		goto fail;
 	*out = s;
 	return 0;

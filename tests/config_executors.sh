@@ -1,0 +1,31 @@
+#!/bin/bash
+# Mistakes in sluice.yaml's executors: block are reported like every other
+# config error, naming the file, the line of the entry and the executor,
+# by `sluice executors` and by a scheduler, which exits 3 without starting.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+
+# exec_error LINE TEXT: `sluice executors` (exit 1) and `sluice scheduler`
+# (exit 3, without starting) refuse the config, naming
+# $H/sluice.yaml:LINE and TEXT
+exec_error() {
+	local what rc want
+	for what in executors:1 scheduler:3; do
+		want=${what#*:} what=${what%:*} rc=0
+		timeout 30 "$SLUICE" --home "$H" "$what" >"$T/out" 2>"$T/err" || rc=$?
+		assert_eq "$want" "$rc" "exit code of $what on: $(cat "$H/sluice.yaml")"
+		assert_contains "$(cat "$T/err")" "$H/sluice.yaml:$1: executors." "$what names file:line"
+		assert_contains "$(cat "$T/err")" "$2" "$what says what is wrong"
+	done
+}
+
+printf 'parallelism: 4\nexecutors:\n  local: {type: lokal}\n' >"$H/sluice.yaml"
+exec_error 3 "unknown executor type 'lokal'"
+printf 'executors:\n  local: {type: local}\n  box:\n    type: local\n    slots: 0\n' >"$H/sluice.yaml"
+exec_error 4 "slots must be a whole number"
+
+# a good block still works
+printf 'executors:\n  local: {type: local, slots: 3}\n' >"$H/sluice.yaml"
+out=$(sl executors) || fail "sluice executors on a good config: $out"
+assert_contains "$out" "0 of 3 slots"
+echo "config_executors: ok"
