@@ -1365,6 +1365,11 @@ local_cfg_int(json_t *cfg, const char *key, json_int_t min, json_int_t max,
  * sluice-try of its own per try, exec'd from here), starters (lanes: one
  * per CPU, at most LOCAL_DEFAULT_STARTERS).
  */
+static const char *const local_config_keys[] = {
+	"type", "slots", "supervisor", "status_dir", "log_max", "cgroup",
+	"fork_server", "starters", "status_keep_ms",
+};
+
 static void *
 local_create(struct event_base *base, const char *name,
 	     const char *config_json, char *err, size_t errlen)
@@ -1372,7 +1377,25 @@ local_create(struct event_base *base, const char *name,
 	struct local_exec *ex;
 	json_t *cfg = json_loads(config_json, 0, NULL), *v;
 	json_int_t keep, slots, log_max, starters;
+	const char *key;
 
+	/* a misspelt key (slotz: 4) would silently run on the defaults:
+	 * refused by name, as the ssh executor does */
+	json_object_foreach(cfg, key, v) {
+		size_t k;
+
+		for (k = 0; k < SL_ARRAY_LEN(local_config_keys); k++)
+			if (strcmp(key, local_config_keys[k]) == 0)
+				break;
+		if (k == SL_ARRAY_LEN(local_config_keys)) {
+			snprintf(err, errlen, "executor %s: unknown key '%s' "
+				 "(known: type, slots, starters, log_max, "
+				 "status_dir, status_keep_ms, supervisor, "
+				 "fork_server, cgroup)", name, key);
+			json_decref(cfg);
+			return NULL;
+		}
+	}
 	ex = xcalloc(1, sizeof *ex);
 	ex->base = base;
 	ex->name = xstrdup(name);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Mistakes in sluice.yaml's executors: block are reported like every other
 # config error, naming the file, the line of the entry and the executor,
-# by `sluice executors` and by a scheduler, which exits 3 without starting.
+# by `sluice executors` and by a scheduler, which exits 3 without starting;
+# misspelt keys included.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 
@@ -23,6 +24,10 @@ printf 'parallelism: 4\nexecutors:\n  local: {type: lokal}\n' >"$H/sluice.yaml"
 exec_error 3 "unknown executor type 'lokal'"
 printf 'executors:\n  local: {type: local}\n  box:\n    type: local\n    slots: 0\n' >"$H/sluice.yaml"
 exec_error 4 "slots must be a whole number"
+# a misspelt key of a local executor is refused by name, like the ssh
+# executor's, instead of running on the default slots
+printf 'executors:\n  local:\n    type: local\n    slotz: 2\n' >"$H/sluice.yaml"
+exec_error 3 "unknown key 'slotz'"
 
 # a good block still works
 printf 'executors:\n  local: {type: local, slots: 3}\n' >"$H/sluice.yaml"
