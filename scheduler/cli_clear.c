@@ -10,6 +10,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/partition.h"
+#include "scheduler/shquote.h"
 #include "store/store.h"
 
 /* clear_run's work; *held keeps the checked params for the caller to
@@ -293,7 +294,10 @@ task_flags(json_t *a, char *out, size_t n)
 
 	out[0] = '\0';
 	json_array_foreach(a, i, v) {
-		int w = snprintf(out + len, n - len, " --task %s", json_string_value(v));
+		char *q = shquote_arg(json_string_value(v));
+		int w = snprintf(out + len, n - len, " --task %s", q);
+
+		free(q);
 
 		if (w < 0 || (size_t)w >= n - len)
 			break;
@@ -314,14 +318,20 @@ mark_report(const struct dag *d, const char *task, const char *key, int clear,
 			       dry_run ? "would clear" : "cleared", json_array_size(freed) == 1 ? "" : "s",
 			       name_list(freed, names, sizeof names));
 		else {
+			/* commands to paste: task names may hold shell
+			 * characters (; $ ' and a mapped item's brackets) */
+			char *qtask = shquote_arg(task), *qkey = shquote_arg(key);
+
 			task_flags(freed, flags, sizeof flags);
 			printf("downstream task instance%s that %s upstream_failed: %s\n"
 			       "to run %s again: sluice mark %s %s %s success --clear-downstream\n"
 			       "             or: sluice clear %s --partition %s%s --yes\n",
 			       json_array_size(freed) == 1 ? "" : "s", dry_run ? "would stay" : "stay",
 			       name_list(freed, names, sizeof names),
-			       json_array_size(freed) == 1 ? "it" : "them", d->name, task, key,
-			       d->name, key, flags);
+			       json_array_size(freed) == 1 ? "it" : "them", d->name, qtask, qkey,
+			       d->name, qkey, flags);
+			free(qtask);
+			free(qkey);
 		}
 	}
 	if (json_array_size(stay) > 0)

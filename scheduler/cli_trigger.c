@@ -12,6 +12,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/partition.h"
+#include "scheduler/shquote.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 
@@ -125,12 +126,27 @@ print_run_result(struct cli *c, const struct dag *d, const char *partition)
 	json_array_foreach(tis, i, ti) {
 		const char *s = json_string_value(json_object_get(ti, "state"));
 
-		if (strcmp(s, "failed") == 0)
-			fprintf(stderr, "  %s failed: %s (log: sluice logs %s %s '%s')\n",
-				json_string_value(json_object_get(ti, "task")),
-				json_string_value(json_object_get(ti, "error")) ?
-				json_string_value(json_object_get(ti, "error")) : "",
-				d->name, json_string_value(json_object_get(ti, "task")), partition);
+		const char *task = json_string_value(json_object_get(ti, "task"));
+		const char *error = json_string_value(json_object_get(ti, "error"));
+		char *qtask, *qpart;
+
+		if (strcmp(s, "failed") != 0)
+			continue;
+		/* a mapped task has no log of its own: its failed items
+		 * follow, each with theirs */
+		if (json_object_get(ti, "map_count") != NULL &&
+		    !json_is_null(json_object_get(ti, "map_count"))) {
+			fprintf(stderr, "  %s failed: %s\n", task, error ? error : "");
+			continue;
+		}
+		/* the command is pasted into a shell: a task name may hold
+		 * ; $ ' and the brackets of a mapped item */
+		qtask = shquote_arg(task);
+		qpart = shquote_arg(partition);
+		fprintf(stderr, "  %s failed: %s (log: sluice logs %s %s %s)\n",
+			task, error ? error : "", d->name, qtask, qpart);
+		free(qtask);
+		free(qpart);
 	}
 	json_decref(tis);
 }

@@ -410,6 +410,23 @@ shquote_word(struct buf *out, const char *v, size_t n)
 	buf_addc(out, '\'');
 }
 
+char *
+shquote_arg(const char *s)
+{
+	struct buf b;
+	const char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._-:+,@%=/", *p) != NULL))
+			break;
+	if (*s != '\0' && *p == '\0')
+		return xstrdup(s);
+	buf_init(&b, 0);
+	shquote_word(&b, s, strlen(s));
+	return buf_steal(&b);
+}
+
 int
 shquote_insert(struct shquote_scan *s, struct buf *out, const char *v,
 	       size_t n)

@@ -90,6 +90,10 @@ int shquote_where_ok(enum shquote_where w);
 
 /* Append v[0..n) to out as one single-quoted shell word. */
 void shquote_word(struct buf *out, const char *v, size_t n);
+/* s as one shell word for a command printed for a person to paste
+ * (malloc'd): as it is when it has only letters, digits and . _ - : + , @ % = /,
+ * else single-quoted. */
+char *shquote_arg(const char *s);
 /*
  * Append v[0..n) to out for where s stands (see above), and tell s a word
  * was inserted. Returns -1 (out unchanged) where a value cannot be
