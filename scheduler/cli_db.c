@@ -366,6 +366,30 @@ db_clean(struct cli *c, const struct cli_args *a)
 		return r;
 	if (cli_open(c, 1, 0) < 0)
 		return EXIT_HOME;
+	/* a misspelt --dag would clean nothing and say "removed 0 runs" as
+	 * if the DAG had no old runs; a DAG known to the database (by its
+	 * row or its runs, also once its file is gone) can be cleaned */
+	if (dag != NULL) {
+		struct store_dag_row row;
+		int has = store_dag_get(c->store, dag, &row);
+
+		if (has == 0) {
+			json_t *last = store_dag_last_runs_json(c->store, dag, 1);
+
+			has = last == NULL ? -1 : json_array_size(last) > 0;
+			json_decref(last);
+		}
+		if (has < 0) {
+			fprintf(stderr, "sluice: cannot read the DAGs of %s\n",
+				c->cfg->db_path);
+			return EXIT_FAILED;
+		}
+		if (has == 0) {
+			fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
+				dag, c->cfg->db_path);
+			return EXIT_FAILED;
+		}
+	}
 	memset(&t, 0, sizeof t);
 	for (;;) {
 		json_t *runs = store_clean_runs(c->store, dag, cutoff, after, 500);
