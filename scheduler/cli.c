@@ -224,6 +224,10 @@ cli_scheduler_lock(struct cli *c)
 
 		if (n > 0)
 			other[n] = '\0';
+		/* the file holds "PID\n": the message stays one line */
+		other[strcspn(other, "\n")] = '\0';
+		if (other[0] == '\0')
+			n = 0;
 		fprintf(stderr, "sluice: a scheduler is already running on %s (pid %s); one scheduler per home\n",
 			c->cfg->home, n > 0 ? other : "?");
 		close(fd);

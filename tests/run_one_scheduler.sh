@@ -15,6 +15,12 @@ sl trigger slow --partition p1 >/dev/null
 started() { [ -s "$T/trace" ]; }
 wait_for 20 "the try to start" started
 
+# a second scheduler on the same home: refused in one line naming the pid
+rc=0
+timeout 20 "$SLUICE" --home "$H" scheduler >"$T/same.log" 2>&1 || rc=$?
+assert_eq 1 "$([ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && echo 1 || echo "rc=$rc")" "a second scheduler on the home exits with an error"
+assert_contains "$(cat "$T/same.log")" "already running on $H (pid $SCHED_PID); one scheduler per home" "it names the holder in one line"
+
 # a second home whose database is the first one's file
 H2="$T/home2"
 mkdir -p "$H2/dags"
