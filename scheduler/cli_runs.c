@@ -70,6 +70,26 @@ runs_delete(struct cli *c, const struct cli_args *args)
 		}
 		partition_set_free(&set);
 	}
+	/* a run with task instances queued or running is refused (by
+	 * store_run_delete too): say so before deleting any, and in the dry
+	 * run, instead of deleting the ones before it and stopping there */
+	for (i = 0; i < all.n; i++) {
+		struct run_progress p;
+		int has = store_run_progress(c->store, d->name, all.v[i].key, &p);
+
+		if (has < 0) {
+			fprintf(stderr, "sluice: cannot read the runs of %s\n", d->name);
+			partition_set_free(&all);
+			return EXIT_FAILED;
+		}
+		if (has > 0 && p.running > 0) {
+			fprintf(stderr, "sluice: run %s %s has %d task instance%s queued or "
+				"running: mark or clear them first (nothing deleted)\n",
+				d->name, all.v[i].key, p.running, p.running == 1 ? "" : "s");
+			partition_set_free(&all);
+			return EXIT_FAILED;
+		}
+	}
 	if (dry_run || !yes) {
 		for (i = 0; i < all.n; i++)
 			printf("%s %s\n", dry_run ? "would delete" : "delete", all.v[i].key);

@@ -145,6 +145,31 @@ assert_eq "2" "$(q "SELECT count(*) FROM audit WHERE action='delete_run' AND dag
 out=$(sl trigger retail --partition 2026-11-28 --wait)
 assert_contains "$out" "triggered retail partition 2026-11-28T00:05:00+00:00"
 
+# a run with a task running is refused, also in the dry run, and the
+# other runs named with it stay: nothing is deleted
+cat >"$H/dags/hold.yaml" <<YAML
+dag: hold
+tasks:
+  w: {command: 'while [ ! -f $T/go ]; do sleep 0.05; done'}
+YAML
+touch "$T/go"
+wait_for 20 "DAG hold to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q '^hold '"
+sl trigger hold --partition h0 --wait >/dev/null
+rm "$T/go"
+sl trigger hold --partition h1 >/dev/null
+wait_ti hold h1 w running
+for how in --dry-run --yes; do
+	set +e
+	sl runs delete hold h0 h1 "$how" >"$T/out" 2>"$T/err"; st=$?
+	set -e
+	assert_eq 1 "$st" "runs delete $how of a running run"
+	assert_contains "$(cat "$T/err")" "run hold h1 has 1 task instance queued or running" "runs delete $how says why"
+	assert_not_contains "$(cat "$T/out")" "delete" "runs delete $how lists nothing to delete"
+done
+assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hold'")" "both runs stay"
+touch "$T/go"
+wait_run hold h1 success
+
 # an unscheduled DAG: keys of its own, within limits
 out=$(sl trigger free --partition load.v2:2026+retry-1_x)
 assert_contains "$out" "triggered free partition load.v2:2026+retry-1_x"
