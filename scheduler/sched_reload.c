@@ -45,6 +45,37 @@ reload_json_differs(const json_t *a, const json_t *b)
 	return !json_equal((json_t *)a, (json_t *)b);
 }
 
+/* executors: and connections: entries carry the line they are written on
+ * ("_line", for error messages): a line added above them moves it but
+ * changes nothing, so the entries are compared without it. */
+static json_t *
+reload_without_lines(const json_t *named)
+{
+	json_t *c = json_deep_copy((json_t *)named), *e;
+	const char *k;
+
+	json_object_foreach(c, k, e)
+		if (json_is_object(e))
+			json_object_del(e, "_line");
+	return c;
+}
+
+static int
+reload_named_differs(const json_t *a, const json_t *b)
+{
+	json_t *x, *y;
+	int differs;
+
+	if (a == NULL || b == NULL)
+		return a != b;
+	x = reload_without_lines(a);
+	y = reload_without_lines(b);
+	differs = !json_equal(x, y);
+	json_decref(x);
+	json_decref(y);
+	return differs;
+}
+
 /* Swap a JSON member of the running config for the new one's. */
 static void
 reload_take_json(json_t **running, json_t **fresh)
@@ -78,7 +109,7 @@ reload_restart_keys(const struct config *was, const struct config *now,
 		reload_names_add(n, "web.base_url");
 	if (was->web_busy_max_rps != now->web_busy_max_rps)
 		reload_names_add(n, "web.busy_max_rps");
-	if (reload_json_differs(was->executors, now->executors))
+	if (reload_named_differs(was->executors, now->executors))
 		reload_names_add(n, "executors");
 }
 
@@ -149,7 +180,7 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 		reload_take_json(&c->webhooks, &now->webhooks);
 		reload_names_add(n, "webhooks");
 	}
-	if (reload_json_differs(c->connections, now->connections)) {
+	if (reload_named_differs(c->connections, now->connections)) {
 		reload_take_json(&c->connections, &now->connections);
 		reload_names_add(n, "connections");
 	}

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SIGHUP reloads sluice.yaml and says what it applied and what needs a
+# restart, truthfully: lines added above the executors: and connections:
+# blocks change neither.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+cat >"$H/sluice.yaml" <<'YAML'
+parallelism: 8
+pools: {default: 16}
+executors:
+  local: {type: local, slots: 4}
+connections:
+  wh: {type: sqlite, url: "sqlite:///tmp/none.db"}
+YAML
+start_scheduler
+# hup NEEDLE: send SIGHUP, wait for the next reload line holding NEEDLE
+# (every reload logs one line), and leave it in $line
+hup() {
+	local before
+	before=$(grep -c 'SIGHUP: ' "$T/scheduler.log" || true)
+	kill -HUP "$SCHED_PID"
+	_reloaded() { [ "$(grep -c 'SIGHUP: ' "$T/scheduler.log")" -gt "$before" ]; }
+	wait_for 15 "the reload line" _reloaded
+	line=$(grep 'SIGHUP: ' "$T/scheduler.log" | tail -1)
+	assert_contains "$line" "$1" "the reload line"
+}
+
+# two comment lines on top and parallelism changed: the executors and
+# connections entries moved two lines down, nothing else
+sed -i 's/^parallelism: 8$/parallelism: 6/' "$H/sluice.yaml"
+sed -i '1i # sluice.yaml of the test home\n# (two more lines)' "$H/sluice.yaml"
+hup "sluice.yaml reloaded"
+assert_contains "$line" "applied parallelism" "parallelism is applied"
+assert_not_contains "$line" "executors" "moved executors: entries did not change"
+assert_not_contains "$line" "connections" "moved connections: entries did not change"
+assert_not_contains "$line" "need a restart" "nothing needs a restart"
+# a real change of an executor is still named
+sed -i 's/slots: 4}/slots: 5}/' "$H/sluice.yaml"
+hup "need a restart (the running values stay): executors"
+echo "sighup_reload: ok"
