@@ -156,6 +156,16 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 		c->kill_grace_ms = now->kill_grace_ms;
 		reload_names_add(n, "kill_grace");
 	}
+	/* both are read from the running config where they are used (a
+	 * mapped task's expansion, the freshness pass) */
+	if (c->max_map != now->max_map) {
+		c->max_map = now->max_map;
+		reload_names_add(n, "max_map");
+	}
+	if (c->freshness_lookback_ms != now->freshness_lookback_ms) {
+		c->freshness_lookback_ms = now->freshness_lookback_ms;
+		reload_names_add(n, "freshness_lookback");
+	}
 	if (c->log_max != now->log_max) {
 		c->log_max = now->log_max;
 		reload_names_add(n, "log_max");

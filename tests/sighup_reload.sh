@@ -1,7 +1,7 @@
 #!/bin/bash
 # SIGHUP reloads sluice.yaml and says what it applied and what needs a
 # restart, truthfully: lines added above the executors: and connections:
-# blocks change neither.
+# blocks change neither; max_map and freshness_lookback are applied.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/sluice.yaml" <<'YAML'
@@ -37,4 +37,19 @@ assert_not_contains "$line" "need a restart" "nothing needs a restart"
 # a real change of an executor is still named
 sed -i 's/slots: 4}/slots: 5}/' "$H/sluice.yaml"
 hup "need a restart (the running values stay): executors"
+
+# max_map and freshness_lookback are applied (they were left at their
+# old values with "no change"): a mapped task of 3 items fails under
+# max_map: 2 once the reload has applied it
+cat >"$H/dags/m.yaml" <<'YAML'
+dag: m
+tasks:
+  each: {foreach: [a, b, c], command: 'echo {{ item }}'}
+YAML
+wait_for 20 "DAG m to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q '^m '"
+printf 'max_map: 2\nfreshness_lookback: 2d\n' >>"$H/sluice.yaml"
+hup "applied max_map, freshness_lookback"
+sl trigger m --partition p1 >/dev/null
+wait_run m p1 failed 30
+assert_contains "$(sl tasks m p1)" "more than max_map (2)" "the new max_map holds"
 echo "sighup_reload: ok"
