@@ -1817,6 +1817,15 @@ dagbag_changed(const char *dir, const struct dagbag *b)
 }
 
 void
+dagbag_reread_all(struct dagbag *b)
+{
+	/* no file has a size of -1: each differs from its entry */
+	for (int i = 0; i < b->n; i++)
+		if (!b->entries[i].missing)
+			b->entries[i].size = -1;
+}
+
+void
 dagbag_free(struct dagbag *b)
 {
 	for (int i = 0; i < b->n; i++) {

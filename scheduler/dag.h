@@ -290,6 +290,9 @@ void dagbag_free(struct dagbag *b);
 /* Did any file of dir appear, disappear or change (mtime, size) since b
  * was loaded (its missing entries aside)? Only stats the files. */
 int dagbag_changed(const char *dir, const struct dagbag *b);
+/* Make the next load read every file of b again, changed or not (the
+ * config a DAG file is checked against changed: pools, webhooks). */
+void dagbag_reread_all(struct dagbag *b);
 /* The DAG named name: loaded, or its last good version (stale or
  * missing entries too). */
 struct dag *dagbag_find(const struct dagbag *b, const char *name);

@@ -262,6 +262,8 @@ struct sched {
 	int draining;			/* stopping, waiting for them */
 	int runs_without_dag;		/* the last reload met runs whose DAG
 					 * is not loaded (yet) */
+	int bag_config_changed;		/* SIGHUP changed what DAG files are
+					 * checked against: read them again */
 	int runs_finished;
 	char self_exe[PATH_MAX];
 	struct event *pass_ev;

@@ -181,6 +181,7 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 	if (reload_json_differs(c->pools, now->pools)) {
 		reload_take_json(&c->pools, &now->pools);
 		reload_names_add(n, "pools");
+		s->bag_config_changed = 1;
 	}
 	if (reload_json_differs(c->smtp, now->smtp)) {
 		reload_take_json(&c->smtp, &now->smtp);
@@ -189,10 +190,12 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 	if (reload_json_differs(c->webhooks, now->webhooks)) {
 		reload_take_json(&c->webhooks, &now->webhooks);
 		reload_names_add(n, "webhooks");
+		s->bag_config_changed = 1;
 	}
 	if (reload_named_differs(c->connections, now->connections)) {
 		reload_take_json(&c->connections, &now->connections);
 		reload_names_add(n, "connections");
+		s->bag_config_changed = 1;
 	}
 }
 
@@ -226,6 +229,15 @@ sched_reload(struct sched *s)
 		 restart.len > 0 ? "changed but need a restart (the running values stay): " : "",
 		 restart.len > 0 ? restart.text :
 		 applied.len > 0 ? "" : "no change");
+	/* DAG files are checked against pools, webhooks and connections at
+	 * load: a file refused for naming a pool that has just been added
+	 * would otherwise stay refused until it is edited (while the CLI,
+	 * reading the new file, loads it and lets runs be triggered) */
+	if (s->bag_config_changed) {
+		s->bag_config_changed = 0;
+		dagbag_reread_all(&s->bag);
+		sched_sync_scan_dags(s);
+	}
 	if (applied.len > 0)
 		sched_pass_schedule(s);	/* more slots may let tries start */
 	config_free(now);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SIGHUP reloads sluice.yaml and says what it applied and what needs a
 # restart, truthfully: lines added above the executors: and connections:
-# blocks change neither; max_map and freshness_lookback are applied.
+# blocks change neither; max_map and freshness_lookback are applied; DAG
+# files are checked again against new pools.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/sluice.yaml" <<'YAML'
@@ -52,4 +53,18 @@ hup "applied max_map, freshness_lookback"
 sl trigger m --partition p1 >/dev/null
 wait_run m p1 failed 30
 assert_contains "$(sl tasks m p1)" "more than max_map (2)" "the new max_map holds"
+
+# a DAG file refused for naming a pool sluice.yaml does not have loads
+# once SIGHUP has added the pool (without the file being touched), and
+# its runs run
+cat >"$H/dags/np.yaml" <<'YAML'
+dag: np
+tasks:
+  a: {pool: later, command: 'echo ran'}
+YAML
+wait_for 20 "the scheduler to refuse np.yaml" grep -q "np.yaml:3:.*no pool 'later'" "$T/scheduler.log"
+sed -i 's/^pools: {default: 16}$/pools: {default: 16, later: 2}/' "$H/sluice.yaml"
+hup "applied pools"
+sl trigger np --partition p1 >/dev/null
+wait_run np p1 success 30
 echo "sighup_reload: ok"
