@@ -65,7 +65,8 @@ dags_list_rows(struct cli *c, const char *tag)
 
 		if (e->dag == NULL || (tag != NULL && !dags_has_tag(e->dag, tag)))
 			continue;
-		paused = store_dag_paused(c->store, e->dag->name);
+		paused = store_dag_paused(c->store, e->dag->name,
+					  c->cfg->dags_paused_at_creation);
 		tags = json_array();
 		for (char **t = e->dag->tags; t != NULL && *t != NULL; t++)
 			json_array_append_new(tags, json_string(*t));
@@ -434,7 +435,8 @@ dags_next(struct cli *c, const struct cli_args *args)
 		struct next_partition np;
 
 		s = next_partition_of(c->store, d, sl_now_ms() / 1000, &np) ? np.start : -1;
-		paused = store_dag_paused(c->store, d->name);
+		paused = store_dag_paused(c->store, d->name,
+					  c->cfg->dags_paused_at_creation);
 		if (paused && !c->json)
 			fprintf(stderr, "DAG %s is paused: the partitions it would create when unpaused\n",
 				d->name);

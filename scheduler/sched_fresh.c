@@ -655,7 +655,8 @@ sched_fresh_pass(struct sched *s)
 		}
 		left = p->left_over;
 		if (fresh_reads(p)) {
-			paused = store_dag_paused(s->store, d->name) == 1;
+			paused = store_dag_paused(s->store, d->name,
+						  s->cfg->dags_paused_at_creation) == 1;
 			fresh_open_dag(&fp.open, d->name);
 			if (p->from != INT64_MAX)
 				left |= fresh_map(s, &fp, p, NULL, paused);

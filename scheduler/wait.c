@@ -320,7 +320,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		sl_err_set(err, "DAG %s has no task instance %s of %s", d->name, task, partition);
 		goto done;
 	}
-	if ((paused = store_dag_paused(s, d->name)) < 0) {
+	if ((paused = store_dag_paused(s, d->name, cfg->dags_paused_at_creation)) < 0) {
 		sl_err_set(err, "reading the DAG's pause flag failed");
 		goto done;
 	}

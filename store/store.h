@@ -80,7 +80,10 @@ int store_dag_owns(void *store, const char *dag, const char *file);
  * dagbag_source_fn: store is the struct store. */
 int store_dag_last_good(void *store, const char *file, char **text,
 			size_t *len);
-int store_dag_paused(struct store *s, const char *dag_id);
+/* Is the DAG paused (1) or not (0)? A DAG no scheduler has recorded yet
+ * (a file added since) gets if_new: pass the config's
+ * dags_paused_at_creation, the state the scheduler will record it in. */
+int store_dag_paused(struct store *s, const char *dag_id, int if_new);
 int store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 			 const char *who, struct sl_err *err);
 /* Catch-up cursor: the start of the next partition to create. */

@@ -139,11 +139,14 @@ store_dag_last_good(void *store, const char *file, char **text, size_t *len)
 }
 
 int
-store_dag_paused(struct store *s, const char *dag_id)
+store_dag_paused(struct store *s, const char *dag_id, int if_new)
 {
 	struct store_dag_row row;
+	int rc = store_dag_get(s, dag_id, &row);
 
-	return store_dag_get(s, dag_id, &row) > 0 && row.paused;
+	if (rc == 0)
+		return if_new != 0;
+	return rc > 0 && row.paused;
 }
 
 int

@@ -34,6 +34,16 @@ run_scheduler() {
 dag_yaml quiet >"$H/dags/quiet.yaml"
 dag_yaml wanted >"$H/dags/wanted.yaml"
 sl dags unpause wanted >/dev/null	# a person's choice before any scheduler ran
+# before any scheduler has recorded quiet, the CLI already says it will
+# start paused (it said "no", and trigger said nothing of a pause)
+sl --json dags list | /usr/bin/python3 -c '
+import json,sys
+d = {x["dag"]: x for x in json.load(sys.stdin) if x["dag"]}
+assert d["quiet"]["paused"] is True and d["wanted"]["paused"] is False, d
+'
+assert_contains "$(sl dags list)" "when unpaused" "dags list of a new DAG"
+sl dags next quiet -n 1 >/dev/null 2>"$T/err"
+assert_contains "$(cat "$T/err")" "DAG quiet is paused"
 run_scheduler
 wait_for 20 "wanted (unpaused) to get runs" has_runs wanted
 assert_eq 1 "$(q "SELECT paused FROM dags WHERE dag_id = 'quiet'")" "quiet is paused at creation"
@@ -56,6 +66,11 @@ stop_pid "$SCHED_PID"
 new_home "$T/home2"
 printf 'dags_paused_at_creation: false\n' >"$H/sluice.yaml"
 dag_yaml eager >"$H/dags/eager.yaml"
+sl --json dags list | /usr/bin/python3 -c '
+import json,sys
+d = {x["dag"]: x for x in json.load(sys.stdin) if x["dag"]}
+assert d["eager"]["paused"] is False, d
+'
 run_scheduler
 wait_for 20 "eager to get runs" has_runs eager
 assert_eq 0 "$(q "SELECT paused FROM dags WHERE dag_id = 'eager'")" "eager is active"

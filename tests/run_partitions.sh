@@ -5,6 +5,7 @@
 # backfill; depends_on_past; dags next.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
+harness_config	# DAGs start active: dags list below is read before the scheduler starts
 # 6 hourly partitions: 00:00 .. 05:00 on 2024-01-01
 cat >"$H/dags/hourly.yaml" <<YAML
 dag: hourly

@@ -1369,22 +1369,22 @@ test_paused_at_creation(void)
 	};
 
 	h_open(files, paused_cfg);
-	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc"));
+	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc", 0));
 	CHECK_EQ_INT(0, h_runs("pc"));
 	h_dag_file("pc2.yaml", "dag: pc2\nschedule: \"@hourly\"\n"
 		   "start: 2024-01-09T00:00:00Z\ntasks:\n  t: {command: \"true\"}\n");
-	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc2"));
+	CHECK_EQ_INT(1, store_dag_paused(h_store(), "pc2", 0));
 	h_advance(3600 * 1000LL);
 	CHECK_EQ_INT(0, h_runs("pc"));
 	CHECK_EQ_INT(0, h_runs("pc2"));
 	h_close();
 	/* the harness's config: active at once, catching up */
 	h_open(files, NULL);
-	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc"));
+	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc", 0));
 	CHECK(h_runs("pc") > 0);
 	h_dag_file("pc2.yaml", "dag: pc2\nschedule: \"@hourly\"\n"
 		   "start: 2024-01-09T00:00:00Z\ntasks:\n  t: {command: \"true\"}\n");
-	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc2"));
+	CHECK_EQ_INT(0, store_dag_paused(h_store(), "pc2", 0));
 	h_advance(3600 * 1000LL);
 	CHECK(h_runs("pc2") > 0);
 	h_close();

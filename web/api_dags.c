@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "operators/operator.h"
+#include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"
 #include "scheduler/dag_map.h"
@@ -43,7 +44,8 @@ dag_summary_json(struct web *w, const struct dag *d)
 {
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i}",
 	    "dag", d->name, "file", d->file, "schedule", d->schedule_text,
-	    "timezone", tz_name(d->tz), "paused", store_dag_paused(w->store, d->name),
+	    "timezone", tz_name(d->tz), "paused", store_dag_paused(w->store, d->name,
+							 w->cfg->dags_paused_at_creation),
 	    "tasks", d->ntasks);
 	json_t *runs;
 

@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "operators/operator.h"
+#include "scheduler/config.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"
@@ -312,7 +313,8 @@ pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const ch
 	buf_printf(b, " · %d tasks · <button class=\"pause-toggle\" data-dag=\"", d->ntasks);
 	text_html_escape(b, d->name);
 	{
-		int paused = store_dag_paused(r->w->store, d->name);
+		int paused = store_dag_paused(r->w->store, d->name,
+					      r->w->cfg->dags_paused_at_creation);
 
 		buf_printf(b, "\" data-paused=\"%d\">%s</button></p>", paused, paused ? "paused" : "active");
 	}
