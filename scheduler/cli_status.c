@@ -162,6 +162,18 @@ status_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return store_busy(c->store) ? EXIT_FAILED : EXIT_USAGE;
 	}
+	if (m.n == 0 && (from != NULL || to != NULL)) {
+		/* a range a person named that holds nothing is a mistake
+		 * (before the start, after now, between two ticks), as in
+		 * runs, clear and backfill: not an empty map and exit 0 */
+		fprintf(stderr, "sluice: no partition of DAG %s from %s to %s "
+			"(its partitions begin at its start; without --to the "
+			"map ends at now)\n",
+			d->name, from != NULL ? from : "the first",
+			to != NULL ? to : "now");
+		expected_store_free(&m);
+		return EXIT_USAGE;
+	}
 	if (c->json) {
 		json_t *o = status_json(d, &m);
 
@@ -204,7 +216,9 @@ const struct cli_verb cli_status = {
 	"waits for upstreams, a sensor or a slot), running, success, failed,\n"
 	"stale, late, future (its interval has not ended). P is a partition key,\n"
 	"a time (the partition holding it) or a date; --from and --to are\n"
-	"inclusive. --json gives every partition with its state.\n",
+	"inclusive; a range holding no partition (before the DAG's start, or\n"
+	"after now without --to) is an error, exit 2. --json gives every\n"
+	"partition with its state.\n",
 	status_opts,
 	status_run,
 };

@@ -118,6 +118,15 @@ rc=$?
 set -e
 assert_eq 2 "$rc" "a bad --from is a usage error"
 assert_contains "$(cat "$T/out")" "neither a partition of DAG be nor a time"
+# a range with no partition in it is an error, not an empty map and exit 0
+for range in "--from 2026-01-01 --to 2026-01-31" "--from 2099-01-01"; do
+	set +e
+	sl status be $range >"$T/out" 2>&1
+	rc=$?
+	set -e
+	assert_eq 2 "$rc" "status be $range"
+	assert_contains "$(cat "$T/out")" "no partition of DAG be from"
+done
 if sl status >"$T/out" 2>&1; then fail "status needs a DAG"; fi
 assert_contains "$(sl status --help)" "--from P"
 assert_contains "$(sl --help)" "status"
