@@ -294,13 +294,13 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 		return 0;
 	}
 	if (strcmp(rest[0], "help") == 0) {
-		/* `sluice help VERB` prints what `sluice VERB --help` does */
+		/* `sluice help VERB [SUB]` prints what `sluice VERB [SUB]
+		 * --help` does: the verb's page covers its subverbs
+		 * (help runs delete, help db backup, help backfill cancel) */
 		verb = verb_find(rest[1]);
 		r = 0;
-		if (verb == NULL || nrest > 2) {
-			fprintf(stderr, "sluice: %s '%s'\n\n", verb == NULL ?
-				"unknown verb" : "help takes one verb, not",
-				verb == NULL ? rest[1] : rest[2]);
+		if (verb == NULL) {
+			fprintf(stderr, "sluice: unknown verb '%s'\n\n", rest[1]);
 			usage_all(stderr);
 			r = EXIT_USAGE;
 		} else

@@ -28,6 +28,12 @@ for verb in $verbs operator; do
 	assert_contains "$(cat "$T/err")" "sluice $verb: unknown option --no-such-option" "$verb"
 	assert_contains "$(cat "$T/err")" "usage: sluice $verb" "$verb"
 done
+# help of a subverb, as git help: the verb's page, as `VERB SUB --help`
+for sub in "runs delete" "db backup" "backfill cancel" "dags next" "users add"; do
+	"$SLUICE" help $sub >"$T/help1" || fail "help $sub failed"
+	"$SLUICE" $sub --help >"$T/help2" || fail "$sub --help failed"
+	cmp -s "$T/help1" "$T/help2" || fail "help $sub differs from $sub --help"
+done
 assert_not_contains "$("$SLUICE" help clear)" "Verbs:" "help clear is the verb's help"
 assert_contains "$("$SLUICE" help clear)" "--dry-run" "help clear"
 # an option that needs a value, without one
