@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
+#include "scheduler/dag.h"
 #include "scheduler/partition.h"
 #include "scheduler/sched.h"
 #include "store/store.h"
@@ -27,20 +29,37 @@ test_run(struct cli *c, const struct cli_args *args)
 	char key[PARTITION_KEY_MAX];
 	struct partition p;
 	struct sl_err err;
+	json_t *given, *checked, *params;
 	int r;
 
 	if (argc < 2 || argc > 3)
 		return cli_usage(&cli_test, "needs DAG, TASK and optionally PARTITION");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
+	if (cli_opt_params(&cli_test, args, &given) < 0)
+		return EXIT_USAGE;
+	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL) {
+		json_decref(given);
 		return EXIT_FAILED;
+	}
 	if ((t = dag_task(d, argv[1])) == NULL) {
 		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, argv[1]);
+		json_decref(given);
 		return EXIT_FAILED;
 	}
 	sl_err_clear(&err);
+	/* checked as a trigger's, then over the defaults as a run's are */
+	checked = dag_params_check(d, given, &err);
+	json_decref(given);
+	if (checked == NULL) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	params = json_deep_copy(d->params);
+	json_object_update(params, checked);
+	json_decref(checked);
 	if (partition_resolve_one(c->store, d, argc == 3 ? argv[2] : NULL, now,
 				  PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
+		json_decref(params);
 		return EXIT_USAGE;
 	}
 	snprintf(key, sizeof key, "%s", p.key);
@@ -48,7 +67,8 @@ test_run(struct cli *c, const struct cli_args *args)
 	end = p.end_s;
 	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
 		d->name, t->name, key);
-	r = sched_test_task(c->cfg, d, t, key, start, end, &err);
+	r = sched_test_task(c->cfg, d, t, key, start, end, params, &err);
+	json_decref(params);
 	if (r < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
@@ -58,15 +78,23 @@ test_run(struct cli *c, const struct cli_args *args)
 	return r;
 }
 
+static const struct cli_opt test_opts[] = {
+	{ "param", 0, "NAME=VALUE", "a declared param's value for this test (repeat; JSON values are parsed)" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct cli_verb cli_test = {
 	"test", "run one task in the foreground, recording nothing",
-	"DAG TASK [PARTITION]",
+	"DAG TASK [PARTITION] [--param NAME=VALUE]...",
 	"Renders the task for the partition (default: the latest complete one;\n"
 	"a key, a time naming the partition that holds it, or a date naming the\n"
 	"one partition starting that day) and\n"
 	"runs it here with its output on this terminal. No state is recorded and\n"
-	"upstream tasks are not checked. Exits with the task's status.\n",
-	NULL,
+	"upstream tasks are not checked. Exits with the task's status.\n"
+	"--param sets a declared param as `trigger --param` does (checked the\n"
+	"same way; the others take their defaults); a param without a default\n"
+	"must be given.\n",
+	test_opts,
 	test_run,
 };
 

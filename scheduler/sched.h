@@ -50,8 +50,10 @@ void sched_metrics(struct sched *s, struct json_t *out);
 struct dag;
 struct task;
 /* `sluice test`: run one try of task in the foreground (output to this
- * terminal, nothing recorded). Returns its exit status, or -1 with err. */
+ * terminal, nothing recorded) with params (the DAG's defaults merged with
+ * those given, as a run's; borrowed). Returns its exit status, or -1 with
+ * err. */
 int sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		    const char *partition, int64_t start_s, int64_t end_s,
-		    struct sl_err *err);
+		    const struct json_t *params, struct sl_err *err);
 #endif

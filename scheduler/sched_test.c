@@ -62,7 +62,7 @@ test_show_output(const char *path)
 int
 sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		const char *partition, int64_t start_s, int64_t end_s,
-		struct sl_err *err)
+		const json_t *params, struct sl_err *err)
 {
 	struct try_ctx c;
 	struct spawn_opts o;
@@ -85,7 +85,7 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 	c.run_id = run_id;
 	c.start_s = start_s;
 	c.end_s = end_s;
-	c.params = dag->params;
+	c.params = params;
 	c.try_number = 1;
 	c.self_exe = self_exe;
 	/* its output goes to a file of its own, shown at the end: a test

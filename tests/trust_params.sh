@@ -65,6 +65,23 @@ sl trigger typed --partition c-bad >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "CLI exit status without a required param"
 assert_contains "$(cat "$T/err")" "param 'token' is required" "CLI: a required param"
 
+# --- sluice test takes --param the same way (it had none, so a DAG with a
+# required param could not be tested, nor a task with another value) ---
+out=$(sl test typed show t1 --param token=t --param limit=7 --param "symbols=AB CD" 2>&1) ||
+	fail "test with params: $out"
+assert_contains "$out" "limit=7 ratio=0.5 full=false mode=delta symbols=AB CD" "test renders given params over the defaults"
+while IFS='|' read -r arg want; do
+	rc=0
+	sl test typed show t1 $arg >/dev/null 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "test exit status for $arg"
+	assert_contains "$(cat "$T/err")" "$want" "test refusal of $arg"
+done <<'CASES'
+--param limit=7|param 'token' is required
+--param token=t --param limit=ten|param 'limit' must be an integer, got 'ten'
+--param token=t --param colour=red|DAG typed has no param 'colour'
+CASES
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'typed'")" "a test records no run"
+
 # --- good values: converted to their type, stored, rendered ---
 assert_status 201 POST /dags/typed/runs "$(body r1 '{"token":"hunter2","limit":"25","ratio":2.5,"full":"true","mode":"full","symbols":"AB CD"}')"
 assert_eq '{"full": true, "limit": 25, "mode": "full", "ratio": 2.5, "symbols": "AB CD", "token": "***"}' \
