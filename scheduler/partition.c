@@ -300,14 +300,14 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 		if (partition_key_ok(arg, err) < 0)
 			return -1;
 		partition_add(out, arg, now, now, 0);
-	} else if (d->schedule != NULL && scope == PARTITION_SCHEDULE) {
+	} else if (d->schedule != NULL) {
 		char near[1024];
 
+		/* neither a key nor a time: say why it is not a time, or a
+		 * mistyped time (.000, a blank) reads as a missing run */
 		partition_nearest(s, d, now, scope, near, sizeof near);
-		return sl_err_set(err, "'%s' is not a partition of DAG %s: name "
-				  "one by its time (2026-12-03, 2026-12-03 05:00, "
-				  "2026-12-03T05:00Z) or its key%s", arg,
-				  d->name, near);
+		return sl_err_set(err, "'%s' is neither a partition of DAG %s "
+				  "nor a time: %s%s", arg, d->name, terr.msg, near);
 	}
 	if (out->n == 0)
 		return partition_none(s, d, arg, now, scope, err);

@@ -93,7 +93,7 @@ done
 expect_usage_error "a time in no run" "DAG retail has no run for partition '2026-12-03 00:00'; nearest: 2026-11-28T00:05:00+00:00, 2026-11-29T00:05:00+00:00, 2026-11-30T00:05:00+00:00, 2026-12-01T00:05:00+00:00, 2026-12-03T00:05:00+00:00" \
 	sl tasks retail "2026-12-03 00:00"
 expect_usage_error "a partition with no run" "nearest: " sl logs retail extract 2026-12-02
-expect_usage_error "a bad spelling" "DAG retail has no run for partition 'december'" sl tasks retail december
+expect_usage_error "a bad spelling" "'december' is neither a partition of DAG retail nor a time: bad time 'december'" sl tasks retail december
 
 # clear: --partition with a date; a dry run lists what resolved
 out=$(sl clear retail --task extract --partition 2026-12-03 --dry-run 2>"$T/err")

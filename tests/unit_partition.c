@@ -61,7 +61,10 @@ static const struct pcase cases[] = {
 	  "!DAG hourly has no run for partition '2026-12-03T07'; nearest: 2026-12-03T01:00:00+00:00, "
 	  "2026-12-03T02:00:00+00:00, 2026-12-03T03:00:00+00:00, 2026-12-03T04:00:00+00:00, 2026-12-03T05:00:00+00:00" },
 	{ "hourly", R, ONE, "2026-12-04", NULL, "!DAG hourly has no run for partition '2026-12-04'; nearest: " },
-	{ "hourly", R, ONE, "yesterday", NULL, "!DAG hourly has no run for partition 'yesterday'; nearest: " },
+	/* neither a key nor a time: why it is not a time, not "no run" */
+	{ "hourly", R, ONE, "yesterday", NULL, "!'yesterday' is neither a partition of DAG hourly nor a time: bad time 'yesterday'" },
+	{ "hourly", R, ONE, "2026-12-03T05:00:00.000Z", NULL,
+	  "!'2026-12-03T05:00:00.000Z' is neither a partition of DAG hourly nor a time: bad time '2026-12-03T05:00:00.000Z': unexpected text at the end" },
 	{ "hourly", R, RANGE, "2026-12-03T01", "2026-12-03 03:00",
 	  "2026-12-03T01:00:00+00:00 2026-12-03T02:00:00+00:00 2026-12-03T03:00:00+00:00" },
 	{ "hourly", R, RANGE, "2026-12-03T01:30", "2026-12-03T02:59Z",
@@ -75,7 +78,7 @@ static const struct pcase cases[] = {
 	{ "hourly", R, RANGE, "2026-12-05", "2026-12-06", "!no run of DAG hourly from 2026-12-05 to 2026-12-06; nearest: " },
 	{ "hourly", R, RANGE, "soon", "2026-12-06", "!'soon' is neither a partition of DAG hourly nor a time: " },
 	{ "hourly", S, ONE, "2026-12-04T07:15", NULL, "2026-12-04T07:00:00+00:00" },
-	{ "hourly", S, ONE, "p1", NULL, "!'p1' is not a partition of DAG hourly: name one by its time" },
+	{ "hourly", S, ONE, "p1", NULL, "!'p1' is neither a partition of DAG hourly nor a time: bad time 'p1'" },
 	{ "hourly", S, RANGE, "2026-12-04T22", "2026-12-05T01:00",
 	  "2026-12-04T22:00:00+00:00 2026-12-04T23:00:00+00:00 2026-12-05T00:00:00+00:00 2026-12-05T01:00:00+00:00" },
 	/* daily in New York, across its DST days */
