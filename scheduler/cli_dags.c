@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -376,16 +377,30 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 	for (int i = 0; i < argc; i++) {
 		struct dagbag bag;
 		struct sl_err err;
+		struct stat st;
 
 		/* a folder: every file in it; a file: just it */
 		sl_err_clear(&err);
-		if (dagbag_load(argv[i], c->cfg, NULL, &bag, &err) == 0 && bag.n > 0) {
+		if (dagbag_load(argv[i], c->cfg, NULL, &bag, &err) == 0) {
+			int nfiles = bag.n;
+
 			for (int k = 0; k < bag.n; k++) {
 				n++;
 				bad += dags_validate_entry(c, &bag.entries[k]);
 			}
 			dagbag_free(&bag);
-			continue;
+			if (nfiles > 0)
+				continue;
+			if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+				/* a folder with nothing to check: likely the
+				 * wrong one, not "0 files OK" nor "Is a
+				 * directory" */
+				fprintf(stderr, "%s: no DAG files (*.yaml, *.yml) in "
+					"this folder or its subfolders\n", argv[i]);
+				n++;
+				bad++;
+				continue;
+			}
 		}
 		n++;
 		if (dag_validate(argv[i], c->cfg, dags_validate_print, NULL) > 0)

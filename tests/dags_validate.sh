@@ -81,3 +81,13 @@ sl dags validate >"$T/v.out" 2>"$T/v.err"; st=$?
 set -e
 assert_eq 1 "$st" "validate exit code with two documents"
 assert_contains "$(cat "$T/v.err")" "$H/dags/two.yaml:4:1: YAML: a second document starts here"
+
+# a folder given by hand with no DAG file in it: said so, exit 1 (it said
+# "cannot read ...: Is a directory")
+mkdir -p "$T/nodags/sub" && echo "notes" >"$T/nodags/README.txt"
+set +e
+sl dags validate "$T/nodags" >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code of a folder without DAG files"
+assert_contains "$(cat "$T/v.err")" "$T/nodags: no DAG files (*.yaml, *.yml) in this folder"
+assert_not_contains "$(cat "$T/v.err")" "Is a directory"
