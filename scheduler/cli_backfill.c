@@ -262,11 +262,23 @@ backfills_run(struct cli *c, const struct cli_args *args)
 	if (cli_opt_str(args, "limit") != NULL &&
 	    sl_parse_int(cli_opt_str(args, "limit"), 1, 1000000, &limit) < 0)
 		return cli_usage(&cli_backfills, "--limit takes a number");
-	if (cli_open(c, 1, 0) < 0)
+	if (cli_open(c, 1, dag != NULL) < 0)
 		return EXIT_HOME;
 	if ((list = store_backfills_json(c->store, dag, 0, (int)limit)) == NULL) {
 		fprintf(stderr, "sluice: database: %s\n", store_errmsg(c->store));
 		return EXIT_HOME;
+	}
+	if (dag != NULL && json_array_size(list) == 0) {
+		struct store_dag_row row;
+
+		/* a misspelt DAG is an error, not "no backfills of" it; a
+		 * DAG whose file is gone is still known to the database */
+		if (dagbag_find(&c->bag, dag) == NULL &&
+		    store_dag_get(c->store, dag, &row) == 0) {
+			(void)cli_dag(c, dag);	/* says which, and why */
+			json_decref(list);
+			return EXIT_FAILED;
+		}
 	}
 	if (c->json) {
 		cli_print_json(list);

@@ -170,6 +170,15 @@ assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hold'")" "both run
 touch "$T/go"
 wait_run hold h1 success
 
+# backfills of a misspelt DAG is an error, not "no backfills of" it; of a
+# known DAG without any, that sentence and exit 0
+set +e
+sl backfills retial >"$T/out" 2>&1; st=$?
+set -e
+assert_eq 1 "$st" "exit code of backfills with an unknown DAG"
+assert_contains "$(cat "$T/out")" "no DAG named 'retial'"
+assert_eq "no backfills of free" "$(sl backfills free)"
+
 # an unscheduled DAG: keys of its own, within limits
 out=$(sl trigger free --partition load.v2:2026+retry-1_x)
 assert_contains "$out" "triggered free partition load.v2:2026+retry-1_x"
