@@ -124,9 +124,29 @@ struct dag *
 cli_dag(struct cli *c, const char *name)
 {
 	struct dag *d = dagbag_find(&c->bag, name);
+	struct sl_err err;
 
 	if (d != NULL)
 		return d;
+	/* a broken file: the scheduler goes on with the DAG's last good
+	 * version (from the database), so its runs can be listed, cleared
+	 * and marked here too, saying so */
+	sl_err_clear(&err);
+	if (c->store != NULL && !c->stored_loaded &&
+	    dagbag_load_stored(c->cfg->dags_dir, c->cfg, NULL, store_dag_owns,
+			       store_dag_last_good, c->store, &c->stored_bag,
+			       &err) == 0)
+		c->stored_loaded = 1;
+	for (int i = 0; c->stored_loaded && i < c->stored_bag.n; i++) {
+		const struct dagbag_entry *e = &c->stored_bag.entries[i];
+
+		if (e->stale && e->dag != NULL && strcmp(e->dag->name, name) == 0) {
+			fprintf(stderr, "sluice: DAG %s's file is broken (%s); using "
+				"its last good version, as the scheduler does\n",
+				name, e->error != NULL ? e->error : "?");
+			return e->dag;
+		}
+	}
 	for (int i = 0; i < c->bag.n; i++) {
 		const char *base = strrchr(c->bag.entries[i].file, '/');
 
@@ -337,6 +357,8 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 	cli_args_free(&args);
 	if (c.bag_loaded)
 		dagbag_free(&c.bag);
+	if (c.stored_loaded)
+		dagbag_free(&c.stored_bag);
 	store_close(c.store);
 	config_free(c.cfg);
 	free(rest);

@@ -27,6 +27,10 @@ struct cli {
 	struct store *store;
 	struct dagbag bag;
 	int bag_loaded;
+	/* the folder again with the last good version of each broken file
+	 * (as the scheduler runs them), loaded when cli_dag needs one */
+	struct dagbag stored_bag;
+	int stored_loaded;
 	int json;		/* --json */
 	char who[128];		/* for the audit log: "cli:USER" */
 };

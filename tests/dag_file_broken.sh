@@ -67,6 +67,12 @@ import json,sys
 d = [x for x in json.load(sys.stdin) if x["dag"] == "fb"]
 assert len(d) == 1 and "bogus_key" in d[0]["error"], d
 '
+	# the CLI works on its last good version too, as the scheduler does
+	# (runs, tasks, clear, mark said "DAG fb did not load")
+	sl tasks fb p1 >"$T/out" 2>"$T/err" || fail "tasks of the broken fb: $(cat "$T/err")"
+	assert_contains "$(cat "$T/out")" "after_wait"
+	assert_contains "$(cat "$T/err")" "DAG fb's file is broken"
+	assert_contains "$(sl runs fb 2>/dev/null)" "p1"
 	# its history stays on the DAG page
 	code=$(curl -sS -o "$T/page" -w '%{http_code}' -b "$T/jar" "$URL/dags/fb")
 	assert_eq 200 "$code" "the broken DAG's page"
