@@ -120,6 +120,55 @@ cli_open(struct cli *c, int store, int dags)
 	return 0;
 }
 
+/* The DAG whose file was removed (the database keeps its row, runs and
+ * last good text: "history kept"), loaded from that text so its history
+ * can be read and repaired; NULL when name is no such DAG. */
+static struct dag *
+cli_dag_gone(struct cli *c, const char *name)
+{
+	json_t *rows, *o;
+	size_t i;
+
+	if (c->store == NULL || c->gone_dag != NULL ||
+	    (rows = store_dags_unloaded_json(c->store, &c->bag)) == NULL)
+		return NULL;
+	json_array_foreach(rows, i, o) {
+		const char *file = json_string_value(json_object_get(o, "file"));
+		char *text = NULL;
+		size_t len = 0;
+		struct sl_err err;
+
+		if (!json_is_true(json_object_get(o, "file_missing")) || file == NULL ||
+		    strcmp(json_string_value(json_object_get(o, "dag")), name) != 0 ||
+		    store_dag_last_good(c->store, file, &text, &len) != 1)
+			continue;
+		sl_err_clear(&err);
+		if (dag_load_text(file, text, len, c->cfg, &c->gone_dag, &err) == 0 &&
+		    strcmp(c->gone_dag->name, name) == 0)
+			fprintf(stderr, "sluice: DAG %s's file %s is gone; using its "
+				"last good version (history kept, no new runs)\n",
+				name, file);
+		else {
+			dag_free(c->gone_dag);
+			c->gone_dag = NULL;
+		}
+		free(text);
+		break;
+	}
+	json_decref(rows);
+	return c->gone_dag;
+}
+
+int
+cli_dag_no_new_runs(struct cli *c, const struct dag *d)
+{
+	if (d == NULL || d != c->gone_dag)
+		return 0;
+	fprintf(stderr, "sluice: DAG %s takes no new runs while its file is gone "
+		"(put the file back to run it)\n", d->name);
+	return 1;
+}
+
 struct dag *
 cli_dag(struct cli *c, const char *name)
 {
@@ -147,6 +196,8 @@ cli_dag(struct cli *c, const char *name)
 			return e->dag;
 		}
 	}
+	if ((d = cli_dag_gone(c, name)) != NULL)
+		return d;
 	for (int i = 0; i < c->bag.n; i++) {
 		const char *base = strrchr(c->bag.entries[i].file, '/');
 
@@ -359,6 +410,7 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 		dagbag_free(&c.bag);
 	if (c.stored_loaded)
 		dagbag_free(&c.stored_bag);
+	dag_free(c.gone_dag);
 	store_close(c.store);
 	config_free(c.cfg);
 	free(rest);

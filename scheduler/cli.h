@@ -31,6 +31,7 @@ struct cli {
 	 * (as the scheduler runs them), loaded when cli_dag needs one */
 	struct dagbag stored_bag;
 	int stored_loaded;
+	struct dag *gone_dag;	/* the last good version of a removed file's DAG */
 	int json;		/* --json */
 	char who[128];		/* for the audit log: "cli:USER" */
 };
@@ -79,8 +80,12 @@ struct cli_verb {
  * error and returns -1. */
 int cli_open(struct cli *c, int store, int dags);
 /* A loaded DAG by name, or print an error naming the file if it failed
- * to load, and return NULL. */
+ * to load, and return NULL. A DAG whose file is broken or gone is its
+ * last good version (as the scheduler has it), said on stderr. */
 struct dag *cli_dag(struct cli *c, const char *name);
+/* Is d a DAG whose file is gone (1, said on stderr)? It takes no new
+ * runs: trigger and backfill refuse it. */
+int cli_dag_no_new_runs(struct cli *c, const struct dag *d);
 /* Print a JSON value, pretty, on stdout. */
 void cli_print_json(const json_t *v);
 /* Parse argv (argv[0] is the verb) by v's option table. Returns 0, or

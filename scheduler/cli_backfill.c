@@ -147,7 +147,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	req.max_active = (int)max_active;
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
-	if ((d = cli_dag(c, name)) == NULL)
+	if ((d = cli_dag(c, name)) == NULL || cli_dag_no_new_runs(c, d))
 		return EXIT_FAILED;
 	sl_err_clear(&err);
 	if (backfill_create(c->store, d, &req, c->who, &out, &status, &err) < 0) {

@@ -180,7 +180,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		json_decref(params);
 		return EXIT_HOME;
 	}
-	if ((d = cli_dag(c, name)) == NULL) {
+	if ((d = cli_dag(c, name)) == NULL || cli_dag_no_new_runs(c, d)) {
 		json_decref(params);
 		return EXIT_FAILED;
 	}

@@ -109,6 +109,16 @@ check_gone() {
 	assert_eq true "$(jget '[x["file_missing"] for x in d["dags"] if x["dag"] == "fb"][0]')" "fb's file_missing"
 	echo "$(sl dags list)" | grep -Eq '^fb +.*! file gone' || fail "dags list does not mark fb gone: $(sl dags list)"
 	assert_eq 409 "$(api POST /dags/fb/runs '{"partition": "p9"}')" "a trigger of a DAG whose file is gone"
+	# the CLI reads its history (it said "no DAG named 'fb'") and, as
+	# the API, creates no new run of it
+	sl runs fb >"$T/out" 2>"$T/err" || fail "runs of the gone fb: $(cat "$T/err")"
+	assert_contains "$(cat "$T/out")" "p4"
+	assert_contains "$(cat "$T/err")" "is gone; using its last good version"
+	set +e
+	sl trigger fb --partition p9 >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 1 "$st" "exit code of a CLI trigger of a DAG whose file is gone"
+	assert_contains "$(cat "$T/err")" "DAG fb takes no new runs while its file is gone"
 }
 change_gone() { gone; wait_for 20 "the gone file's error" api_errors_has "the DAG file is gone"; check_gone; }
 round p4 change_gone back "the DAG file is gone"
