@@ -457,6 +457,17 @@ dags_next(struct cli *c, const struct cli_args *args)
 				d->name);
 	}
 	out = json_array();
+	if (!c->json && (s == -1 || s >= d->end)) {
+		/* past its end: say so, rather than print nothing */
+		char e[64] = "";
+
+		if (d->end != INT64_MAX)
+			tz_iso(d->tz, d->end, e, sizeof e);
+		fprintf(stderr, "sluice: DAG %s has no partition %s: %s%s\n",
+			d->name, after != NULL ? "after that time" : "to create",
+			e[0] ? "no partition starts at or after its end, " :
+			"its schedule has no further tick", e);
+	}
 	for (long long i = 0; i < count && s != -1 && s < d->end; i++) {
 		int64_t e = cron_next(d->schedule, d->tz, s);
 		char a[64], b[64];

@@ -43,6 +43,10 @@ case "$out" in
 esac
 assert_contains "$(cat "$T/next.err")" "DAG latest is paused: the partitions it would create when unpaused"
 assert_eq "2024-01-01T00:00:00+00:00 2024-01-01T01:00:00+00:00" "$(sl dags next hourly -n 1)" "dags next: the first tick"
+# past its end: nothing to print, and a sentence that says why (it was silent)
+out=$(sl dags next hourly --after 2024-01-01T05:30Z 2>"$T/next.err")
+assert_eq "" "$out" "dags next after the end"
+assert_contains "$(cat "$T/next.err")" "DAG hourly has no partition after that time: no partition starts at or after its end, 2024-01-01T06:00:00+00:00"
 out=$(sl dags list)
 echo "$out" | grep -Eq "^latest +@daily +UTC +1 +yes +daily,a-rather-long-tag~ +(${y1}|${y2})T00:00:00\+00:00 when unpaused\$" ||
 	fail "dags list: $out"
