@@ -143,6 +143,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 	const char *state = cli_opt_str(args, "state");
 	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
 	long long limit = 50;
+	int more;
 	int64_t a = INT64_MIN, b = INT64_MAX;
 	struct dag *d;
 	json_t *runs, *r;
@@ -177,7 +178,15 @@ runs_run(struct cli *c, const struct cli_args *args)
 		b = set.v[set.n - 1].start_s;
 		partition_set_free(&set);
 	}
-	runs = store_runs_json(c->store, d->name, a, b, state, (int)limit, 0);
+	/* one more than shown, to say when the list is cut */
+	runs = store_runs_json(c->store, d->name, a, b, state, (int)limit + 1, 0);
+	if (runs == NULL) {
+		fprintf(stderr, "sluice: cannot read the runs of %s\n", d->name);
+		return EXIT_FAILED;
+	}
+	more = json_array_size(runs) > (size_t)limit;
+	if (more)
+		json_array_remove(runs, json_array_size(runs) - 1);
 	if (c->json) {
 		cli_print_json(runs);
 	} else {
@@ -192,6 +201,10 @@ runs_run(struct cli *c, const struct cli_args *args)
 			       jint(r, "stale") == 2 ? "  stale: re-runs when its upstream settles" :
 			       jint(r, "stale") == 1 ? "  stale: an upstream partition it used changed" : "");
 		}
+		if (more)
+			fprintf(stderr, "sluice: %lld run%s shown (newest partitions "
+				"first); there are more: --limit N, or --from/--to\n",
+				limit, limit == 1 ? "" : "s");
 	}
 	json_decref(runs);
 	return 0;

@@ -179,6 +179,13 @@ assert_eq 1 "$st" "exit code of backfills with an unknown DAG"
 assert_contains "$(cat "$T/out")" "no DAG named 'retial'"
 assert_eq "no backfills of free" "$(sl backfills free)"
 
+# runs cut at --limit says so (it was silent: older runs looked missing)
+sl runs retail --limit 1 >"$T/out" 2>"$T/err"
+assert_eq 2 "$(wc -l <"$T/out")" "runs --limit 1: the header and one run"
+assert_contains "$(cat "$T/err")" "1 run shown (newest partitions first); there are more"
+sl runs retail --limit 1000 >/dev/null 2>"$T/err"
+assert_eq "" "$(cat "$T/err")" "runs that fit say nothing more"
+
 # an unscheduled DAG: keys of its own, within limits
 out=$(sl trigger free --partition load.v2:2026+retry-1_x)
 assert_contains "$out" "triggered free partition load.v2:2026+retry-1_x"
