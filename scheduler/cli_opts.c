@@ -145,6 +145,14 @@ cli_opt_all(const struct cli_args *a, const char *name, int *n)
 	return a->values[i];
 }
 
+/* --param NAME=VALUE and --task T are lists (cli_opt_all); every other
+ * option that takes a value takes one. */
+static int
+cli_opt_repeats(const struct cli_opt *o)
+{
+	return strcmp(o->name, "param") == 0 || strcmp(o->name, "task") == 0;
+}
+
 int
 cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 {
@@ -211,6 +219,20 @@ cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 		}
 		if (i >= n)
 			continue;
+		/* a value from an unset variable ("--partition $P") or one
+		 * option given twice would be dropped for a default or the
+		 * last one, silently */
+		if (v->opts[i].arg && optarg[0] == '\0') {
+			r = cli_usage(v, "option --%s needs a value, got an empty one",
+				      v->opts[i].name);
+			break;
+		}
+		if (v->opts[i].arg && !cli_opt_repeats(&v->opts[i]) && a->count[i] > 0 &&
+		    strcmp(a->values[i][a->count[i] - 1], optarg) != 0) {
+			r = cli_usage(v, "option --%s given twice ('%s', '%s'): it takes one",
+				      v->opts[i].name, a->values[i][a->count[i] - 1], optarg);
+			break;
+		}
 		a->values[i][a->count[i]++] = v->opts[i].arg ? optarg : NULL;
 	}
 	if (r == 0) {

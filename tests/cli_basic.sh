@@ -42,6 +42,21 @@ set +e
 set -e
 assert_eq 2 "$st" "exit code of a missing option value"
 assert_contains "$(cat "$T/err")" "option --limit needs an argument"
+# an empty value (an unset variable) and a second, different value were
+# dropped for the default or the last one: trigger --partition "" ran the
+# latest partition, clear -p A -p B cleared only B
+while IFS='|' read -r args want; do
+	set +e
+	"$SLUICE" $args >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of: $args"
+	assert_contains "$(cat "$T/err")" "$want" "$args"
+done <<'CASES'
+trigger hello --partition=|option --partition needs a value, got an empty one
+clear hello --from= --to 2024-01-02 --dry-run|option --from needs a value, got an empty one
+clear hello -p 2024-01-01 -p 2024-01-02 --dry-run|option --partition given twice ('2024-01-01', '2024-01-02'): it takes one
+runs hello --limit 5 --limit 6|option --limit given twice
+CASES
 set +e
 "$SLUICE" help frobnicate >/dev/null 2>"$T/err"; st=$?
 set -e
