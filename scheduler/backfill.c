@@ -88,6 +88,7 @@ backfill_create(struct store *s, const struct dag *d,
 	int64_t id = 0, *run_ids = NULL;
 	char *what = NULL;
 	size_t i;
+	int nothing;
 
 	*out = NULL;
 	*status = 400;
@@ -129,7 +130,10 @@ backfill_create(struct store *s, const struct dag *d,
 			   BACKFILL_MAX_RUNS, json_array_size(create) + json_array_size(rerun));
 		goto fail;
 	}
-	if (!req->dry_run) {
+	/* nothing to run (every partition has a run, or none failed): no
+	 * backfill object, which would be listed "done 0/0" for good */
+	nothing = json_array_size(create) + json_array_size(rerun) == 0;
+	if (!req->dry_run && !nothing) {
 		*status = 500;
 		memset(&spec, 0, sizeof spec);
 		spec.dag_id = d->name;
@@ -181,11 +185,11 @@ backfill_create(struct store *s, const struct dag *d,
 	free(what);
 	free(run_ids);
 	*out = json_pack("{s:o,s:s,s:s,s:b,s:o,s:b,s:o,s:o,s:o}",
-			 "id", req->dry_run ? json_null() : json_integer(id),
+			 "id", req->dry_run || nothing ? json_null() : json_integer(id),
 			 "dag", d->name, "only", only, "newest_first", req->newest_first,
 			 "max_active", req->max_active > 0 ? json_integer(req->max_active) : json_null(),
 			 "dry_run", req->dry_run, "create", create, "rerun", rerun, "skip", skip);
-	*status = req->dry_run ? 200 : 201;
+	*status = req->dry_run || nothing ? 200 : 201;
 	return 0;
 fail_tx:
 	/* a lock held by another process: nothing was written, and the

@@ -174,7 +174,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 			       "clear them to re-run" : "not in --only, or not ended");
 		printf("\n");
 	}
-	if (!req.dry_run && !c->json)
+	if (!req.dry_run && !c->json && json_is_integer(json_object_get(out, "id")))
 		fprintf(stderr, "sluice: backfill %lld of %s: `sluice backfills %s` shows its progress, `sluice backfill cancel %lld` stops it\n",
 			(long long)json_integer_value(json_object_get(out, "id")), d->name,
 			d->name, (long long)json_integer_value(json_object_get(out, "id")));

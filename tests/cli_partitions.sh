@@ -70,6 +70,14 @@ assert_eq "created 2026-12-01T00:05:00+00:00
 exists 2026-11-29T00:05:00+00:00
 exists 2026-11-30T00:05:00+00:00
 backfill retail: 1 run created, 2 partitions already had a run (clear them to re-run)" "$out" "backfill over existing runs"
+# nothing to run: no backfill object (it stayed listed "done 0/0", and
+# the CLI pointed at `backfill cancel` of it)
+nbf=$(q "SELECT count(*) FROM backfills")
+sl backfill retail --from 2026-11-29 --to 2026-11-30 >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/out")" "backfill retail: 0 runs created, 2 partitions already had a run"
+assert_not_contains "$(cat "$T/err")" "backfill cancel" "the hint of a backfill that was not made"
+assert_eq null "$(sl --json backfill retail --from 2026-11-29 --to 2026-11-30 --only failed | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["id"]))')" "the id of no backfill"
+assert_eq "$nbf" "$(q "SELECT count(*) FROM backfills")" "backfills made for nothing"
 
 # trigger and test take a date: the one partition starting that day
 out=$(sl trigger retail --partition 2026-12-03 --wait)

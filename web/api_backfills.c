@@ -139,7 +139,9 @@ api_backfills_create(struct web_req *r)
 	json_decref(body);
 	if (out == NULL)
 		return res;
-	dry_run = json_is_true(json_object_get(out, "dry_run"));
+	/* a dry run, or nothing to run: no backfill was made (id null) */
+	dry_run = json_is_true(json_object_get(out, "dry_run")) ||
+		  json_is_null(json_object_get(out, "id"));
 	/* the backfill as GET shows it, with what it selected */
 	obj = dry_run ? NULL : store_backfills_json(r->w->store, NULL,
 			json_integer_value(json_object_get(out, "id")), 1);

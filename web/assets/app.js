@@ -687,7 +687,8 @@
       if (ma) body.max_active = Number(ma);
       try {
         const res = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
-        status('backfill ' + res.id + ': ' + res.create.length + ' run(s) created' +
+        status((res.id === null ? 'nothing to backfill: ' : 'backfill ' + res.id + ': ') +
+          res.create.length + ' run(s) created' +
           (res.rerun.length ? ', ' + res.rerun.length + ' re-run' : '') +
           (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : ''));
         await refreshBackfills();
