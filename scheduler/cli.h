@@ -100,9 +100,10 @@ void cli_args_free(struct cli_args *a);
 const char *cli_opt_str(const struct cli_args *a, const char *name);
 int cli_opt_flag(const struct cli_args *a, const char *name);
 char *const *cli_opt_all(const struct cli_args *a, const char *name, int *n);
-/* Every --param NAME=VALUE of v as a JSON object (a value that parses as
- * a JSON scalar is that, else a string), or NULL when none is given; -1
- * after printing v's usage for a malformed one. */
+/* Every --param NAME=VALUE of v as a JSON object of the values as typed
+ * (strings; dag_params_check converts them to their declared types), or
+ * NULL when none is given; -1 after printing v's usage for a malformed
+ * one. */
 int cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 		   json_t **out);
 /* The verb's help, made from its table (`sluice VERB --help`, `sluice help

@@ -264,11 +264,11 @@ cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 			cli_usage(v, "--param takes NAME=VALUE, got '%s'", kv);
 			return -1;
 		}
-		val = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-		if (val == NULL || json_is_object(val) || json_is_array(val)) {
-			json_decref(val);
-			val = json_string(eq + 1);
-		}
+		/* the text as typed: dag_params_check converts it to the
+		 * param's declared type ("20" for an integer); read as JSON,
+		 * a string param's 12.50 became 12.5, 1e3 1000.0 and null
+		 * was refused */
+		val = json_string(eq + 1);
 		if (*out == NULL)
 			*out = json_object();
 		k = xstrndup(kv, (size_t)(eq - kv));

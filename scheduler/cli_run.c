@@ -79,7 +79,7 @@ test_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt test_opts[] = {
-	{ "param", 0, "NAME=VALUE", "a declared param's value for this test (repeat; JSON values are parsed)" },
+	{ "param", 0, "NAME=VALUE", "a declared param's value for this test (repeat; read as its declared type)" },
 	{ NULL, 0, NULL, NULL },
 };
 

@@ -274,7 +274,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 
 static const struct cli_opt trigger_opts[] = {
 	{ "partition", 'p', "P", "the partition to run (default: the latest complete one)" },
-	{ "param", 0, "NAME=VALUE", "override a declared param (JSON values are parsed)" },
+	{ "param", 0, "NAME=VALUE", "override a declared param (read as its declared type)" },
 	{ "wait", 'w', NULL, "wait for the run to finish; exit 1 if it fails" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -287,8 +287,9 @@ const struct cli_verb cli_trigger = {
 	"(2024-01-05T07, 2024-01-05 07:00, with or without offset; read in the\n"
 	"DAG's time zone) naming the partition that holds it, a date naming the\n"
 	"one partition starting that day or, for unscheduled DAGs, a new key (at\n"
-	"most 128 letters, digits and . _ : + -). --param overrides a declared param (JSON\n"
-	"values are parsed: --param limit=10). --wait waits for the run to finish,\n"
+	"most 128 letters, digits and . _ : + -). --param overrides a declared param,\n"
+	"the value read as its declared type (--param limit=10 for an integer; a\n"
+	"string param keeps the text as typed). --wait waits for the run to finish,\n"
 	"showing progress on a terminal; the exit code is then 0 on success and 1\n"
 	"on failure. With --wait, a partition that already has a run is followed\n"
 	"instead of refused. A scheduler must be running on the home to run it.\n",

@@ -81,6 +81,20 @@ done <<'CASES'
 --param token=t --param colour=red|DAG typed has no param 'colour'
 CASES
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'typed'")" "a test records no run"
+# a string param keeps the text as typed (read as JSON, 12.50 became 12.5,
+# 1e3 became 1000.0, 02134 lost nothing only by luck, null was refused)
+cat > "$H/dags/strs.yaml" <<'YAML'
+dag: strs
+schedule: none
+params:
+  code: {type: string, default: x}
+tasks:
+  show: {command: "echo code={{ params.code }}"}
+YAML
+for v in 12.50 1e3 02134 null '"q"' -0; do
+	out=$(sl test strs show t1 --param "code=$v" 2>/dev/null) || fail "test strs with code=$v: $out"
+	assert_eq "code=$v" "$out" "a string param typed as $v"
+done
 
 # --- good values: converted to their type, stored, rendered ---
 assert_status 201 POST /dags/typed/runs "$(body r1 '{"token":"hunter2","limit":"25","ratio":2.5,"full":"true","mode":"full","symbols":"AB CD"}')"
