@@ -413,10 +413,12 @@ pages_dag(struct web_req *r)
 	buf_adds(&b, "\" data-tz=\"");
 	if (!tz_is_utc(d->tz))
 		text_html_escape(&b, tz_name(d->tz));
-	buf_printf(&b, "\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
+	/* data-scheduled: only a scheduled DAG has a partition map, so only
+	 * its grid asks for the never-run partitions between its runs */
+	buf_printf(&b, "\" data-scheduled=\"%d\" data-can-change=\"%d\"><thead></thead><tbody></tbody></table></div>"
 		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
 		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
-		   can_change);
+		   d->schedule != NULL, can_change);
 	buf_adds(&b, "<div class=\"legend\">");
 	{
 		static const char *const states[] = { "none", "scheduled", "queued", "running", "success",

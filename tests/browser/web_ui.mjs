@@ -25,6 +25,9 @@ const page = await (await browser.newContext({ viewport: { width: 1280, height: 
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
 page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
+// requests the pages made that the server refused (each is a console error)
+const refused = [];
+page.on('response', (r) => { if (r.status() >= 400) refused.push(r.status() + ' ' + r.url()); });
 const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
 const cell = (p, task) => page.locator(`#grid td.cell[data-partition="${p}"][data-task="${task}"]`);
 
@@ -90,6 +93,11 @@ try {
   check((await page.textContent('#status')).includes('triggered partition from-browser'), 'triggered from the form');
   const run = await page.evaluate(async () => (await fetch('/api/v1/dags/p/runs/from-browser')).json());
   check(run.params && run.params.table === 'public.from_browser', 'the run carries the param');
+  // an unscheduled DAG has no partition map: its grid must not ask for
+  // one (a 400, and a console error, at every poll); the grid rendered
+  // the new row only after that request had its answer
+  check(!refused.some((u) => u.includes('/api/v1/dags/p/partitions')),
+    'the grid of an unscheduled DAG asks for no partition map: ' + refused.join(', '));
   await shot('05-trigger');
   await page.dblclick('#grid td.cell[data-partition="from-browser"][data-task="show"]');
   await page.waitForURL(/\/tasks\/show$/, { timeout: WAIT });

@@ -241,6 +241,7 @@
     if (!table) return;
     const dag = table.dataset.dag;
     const canChange = table.dataset.canChange === '1';
+    const scheduled = table.dataset.scheduled === '1';
     const pageSize = 25;
     let offset = 0;
     let data = null;
@@ -362,10 +363,11 @@
 
     // The partitions of the page's range that have no run (the partition
     // map's "missing"), shown as empty rows among the runs: only without a
-    // filter (a filter asks for runs), at most NEVER_RUN_MAX a page.
+    // filter (a filter asks for runs), at most NEVER_RUN_MAX a page; an
+    // unscheduled DAG has no map to ask (the server answers 400).
     const NEVER_RUN_MAX = 200;
     async function neverRunOf(d) {
-      if (filter || !d.partitions.length) return { keys: [], more: 0 };
+      if (!scheduled || filter || !d.partitions.length) return { keys: [], more: 0 };
       const q = '?from=' + enc(d.partitions[d.partitions.length - 1].partition) +
         (offset > 0 ? '&to=' + enc(d.partitions[0].partition) : '');
       try {
