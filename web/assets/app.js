@@ -362,7 +362,7 @@
     const gridPath = (extra) => '/dags/' + enc(dag) + '/grid?limit=' + pageSize + filter + (extra || '');
 
     // The partitions of the page's range that have no run (the partition
-    // map's "missing"), shown as empty rows among the runs: only without a
+    // map's "missing", or "late" without a run), shown as empty rows among the runs: only without a
     // filter (a filter asks for runs), at most NEVER_RUN_MAX a page; an
     // unscheduled DAG has no map to ask (the server answers 400).
     const NEVER_RUN_MAX = 200;
@@ -372,7 +372,8 @@
         (offset > 0 ? '&to=' + enc(d.partitions[0].partition) : '');
       try {
         const res = await api('GET', '/dags/' + enc(dag) + '/partitions' + q);
-        const miss = res.partitions.filter((p) => p.state === 'missing');
+        // ended and no run: missing, or late (past its freshness deadline)
+        const miss = res.partitions.filter((p) => !p.run && p.state !== 'future');
         return { keys: miss.slice(0, NEVER_RUN_MAX), more: Math.max(0, miss.length - NEVER_RUN_MAX) };
       } catch (e) { return { keys: [], more: 0 }; }   // unscheduled, or too long a range
     }

@@ -263,13 +263,18 @@
       if (!stateName || names[codes[i]] === stateName) out.push(i);
     return out;
   }
+  // the selected partitions that may have no run: missing ones, and late
+  // ones (a partition past its freshness deadline is late whether it has
+  // a run or not; the backfill's dry run says which have none)
+  const mayLackRun = () => selected().filter((i) => ['missing', 'late'].includes(names[codes[i]]));
   function updateActions() {
     const info = document.getElementById('map-selection');
     if (!info) return;
-    const all = selected(), missing = selected('missing'), failed = selected('failed');
+    const all = selected(), missing = selected('missing'), late = selected('late'), failed = selected('failed');
     info.textContent = all.length ? all.length + ' selected: ' + key(all[0]) + ' … ' + key(all[all.length - 1]) +
-      ' (' + missing.length + ' missing, ' + failed.length + ' failed)' : 'drag over cells to select a range';
-    document.getElementById('map-backfill').disabled = missing.length === 0;
+      ' (' + missing.length + ' missing, ' + (late.length ? late.length + ' late, ' : '') + failed.length + ' failed)' :
+      'drag over cells to select a range';
+    document.getElementById('map-backfill').disabled = mayLackRun().length === 0;
     document.getElementById('map-clear-failed').disabled = failed.length === 0;
     document.getElementById('map-clear-range').disabled = all.length === 0;
   }
@@ -362,16 +367,23 @@
     } catch (e) { status(e.message, true); }
   });
 
-  document.getElementById('map-backfill')?.addEventListener('click', () => {
-    const miss = selected('missing');
+  // the preview is the server's dry run of the same backfill: exactly the
+  // partitions that get a run
+  document.getElementById('map-backfill')?.addEventListener('click', async () => {
+    const miss = mayLackRun();
     if (!miss.length) return;
     const from = key(miss[0]), to = key(miss[miss.length - 1]);
-    preview('Backfill ' + miss.length + ' missing partition' + (miss.length === 1 ? '' : 's') + '?',
-      'A run is created for each partition from ' + from + ' to ' + to + ' that has none:',
-      miss.map((i) => ({ partition: key(i), task: 'all', state: 'missing' })), async () => {
-        const res = await api('POST', '/dags/' + enc(dag) + '/backfill', { from, to });
-        return 'backfill: ' + res.created.length + ' run(s) created';
-      });
+    const stateOf = new Map(miss.map((i) => [key(i), names[codes[i]]]));
+    const body = { from, to, only: 'missing' };
+    try {
+      const res = await api('POST', '/dags/' + enc(dag) + '/backfills', Object.assign({ dry_run: true }, body));
+      preview('Backfill ' + res.create.length + ' missing partition' + (res.create.length === 1 ? '' : 's') + '?',
+        'A run is created for each partition from ' + from + ' to ' + to + ' that has none:',
+        res.create.map((k) => ({ partition: k, task: 'all', state: stateOf.get(k) || 'missing' })), async () => {
+          const done = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
+          return 'backfill: ' + done.create.length + ' run(s) created';
+        });
+    } catch (e) { status(e.message, true); }
   });
   async function clearRange(onlyFailed) {
     const all = selected(onlyFailed ? 'failed' : null);

@@ -1,0 +1,48 @@
+// Late partitions without a run on the partition map and the grid, in
+// headless Chromium. Run by tests/web_map_late_browser.sh, which starts
+// `sluice standalone` with DAG fresh (hourly from 12 hours ago, paused,
+// freshness: 30m, no run) and sets URL, OPS_PW, SHOTS, and FIRST and LAST,
+// the keys of its cells 2 and 5.
+// Every wait is a bounded wait for a state, never a sleep.
+import { check, journey } from './lib.mjs';
+
+const { URL, OPS_PW, SHOTS, FIRST, LAST } = process.env;
+const WAIT = 30000;
+await journey(1280, 860, SHOTS, async (page, shot) => {
+  const count = (state) => page.evaluate((s) => window.sluiceMap.count(s), state);
+  const center = (i) => page.evaluate((i) => window.sluiceMap.center(i), i);
+  await page.goto(URL + '/dags/fresh/map');
+  await page.fill('#username', 'ops');
+  await page.fill('#password', OPS_PW);
+  await page.click('#login');
+  await page.waitForURL(URL + '/dags/fresh/map', { timeout: WAIT });
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  check(await count('late') >= 10, 'the hours past their deadline are late');
+  check(await page.evaluate(() => window.sluiceMap.state(2)) === 'late', 'cell 2 is late');
+
+  // --- drag over four late hours: they can be backfilled ---
+  const a = await center(2), b = await center(5);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 4 });
+  await page.mouse.up();
+  check(await page.evaluate(() => window.sluiceMap.selected()) === 4, 'four hours selected');
+  check((await page.locator('#map-selection').textContent()).includes('4 late'), 'the selection counts the late ones');
+  check(await page.locator('#map-backfill').isEnabled(), 'Backfill is offered for late hours without a run');
+  await page.click('#map-backfill');
+  await page.locator('#map-preview:not([hidden])').waitFor({ timeout: WAIT });
+  const keys = await page.locator('#map-preview-table tbody tr td:first-child').allTextContents();
+  check(JSON.stringify(keys) === JSON.stringify([FIRST, keys[1], keys[2], LAST]) && keys.length === 4,
+    'the preview lists the four hours: ' + keys.join(', '));
+  await shot('01-late-preview');
+  await page.click('#map-preview-confirm');
+  await page.locator('#status', { hasText: 'backfill: 4 run(s) created' }).waitFor({ timeout: WAIT });
+
+  // --- the grid: the late hours without a run are never-run rows ---
+  await page.goto(URL + '/dags/fresh');
+  await page.locator('#grid tr[data-partition="' + LAST + '"] td.cell').first().waitFor({ timeout: WAIT });
+  await page.locator('#grid tr.never-run[data-never-run]').first().waitFor({ timeout: WAIT });
+  const never = await page.locator('#grid tr.never-run[data-never-run]').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
+  check(never.length >= 6 && never.every((k) => k > LAST), 'the late hours after the backfilled ones are never-run rows: ' + never.length);
+  await shot('02-grid-never-run');
+});

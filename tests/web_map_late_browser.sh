@@ -1,0 +1,46 @@
+#!/bin/bash
+# Late partitions without a run (freshness: missed, e.g. after the
+# scheduler was down) are partitions to backfill like missing ones: the
+# partition map's Backfill offers them, its preview is the server's dry
+# run, and the grid shows them as never-run rows. Screenshots go to
+# $WEB_SHOTS (default: $T/shots, removed with $T).
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+need_browser
+
+web_home
+printf 'dags_paused_at_creation: true\n' >> "$H/sluice.yaml"
+now=$(date +%s)
+HOUR=$((now / 3600 * 3600))
+START=$((HOUR - 12 * 3600))
+# paused (new DAGs start paused): its ended hours have no run, and every
+# one that ended more than 30 minutes ago is late
+cat > "$H/dags/fresh.yaml" <<YAML
+dag: fresh
+schedule: "@hourly"
+start: $(date -u -d "@$START" +%Y-%m-%dT%H:%M:%SZ)
+catchup: false
+freshness: 30m
+tasks:
+  a: {command: "true"}
+  b: {after: [a], command: "true"}
+YAML
+start_standalone
+late_now() {
+	[ "$(api GET "/dags/fresh/partitions?format=compact")" = 200 ] &&
+		[ "$(jget 'd["counts"]["late"]')" -ge 10 ]
+}
+wait_for 15 "ten late hours without a run" late_now
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'fresh'")" "no run yet"
+
+SHOTS=${WEB_SHOTS:-$T/shots}
+mkdir -p "$SHOTS"
+FIRST=$(date -u -d "@$((START + 2 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00)
+LAST=$(date -u -d "@$((START + 5 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00)
+URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS FIRST=$FIRST LAST=$LAST \
+	node "$SLUICE_SRCDIR/tests/browser/map_late.mjs" || fail "browser test failed (screenshots in $SHOTS)"
+assert_eq 4 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'fresh' AND run_type = 'backfill' AND start_s BETWEEN $((START + 2 * 3600)) AND $((START + 5 * 3600))")" \
+	"the four late hours backfilled from the map"
+assert_eq 4 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'fresh'")" "and nothing else"
+echo "web_map_late_browser: ok"
