@@ -52,6 +52,32 @@ assert_status 404 GET /dags/nope
 assert_status 404 GET /dags/broken
 assert_status 404 GET /nothing-here
 assert_status 405 DELETE /dags
+# HEAD: the GET reply's headers, no body; the next request on the same
+# connection gets its own reply (a body after HEAD would be read as it)
+head=$(/usr/bin/python3 - "$URL" "$OPS_TOKEN" <<'PY'
+import http.client, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+auth = {"Authorization": "Bearer " + sys.argv[2]}
+for path in ("/health", "/api/v1/dags/d1"):
+    c.request("GET", path, headers=auth); g = c.getresponse(); body = g.read()
+    c.request("HEAD", path, headers=auth); h = c.getresponse(); h.read()
+    c.request("GET", "/api/v1/me", headers=auth); m = c.getresponse()
+    print(path, h.status, h.getheader("Content-Length") == str(len(body)), m.status, b'"user"' in m.read())
+import socket
+s = socket.create_connection((u.hostname, u.port), timeout=10)
+s.sendall(b"HEAD /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+raw = b""
+while True:
+    x = s.recv(65536)
+    if not x: break
+    raw += x
+print("no body" if raw.endswith(b"\r\n\r\n") else "body: " + repr(raw[-40:]))
+PY
+)
+assert_eq "/health 200 True 200 True
+/api/v1/dags/d1 200 True 200 True
+no body" "$head" "HEAD replies without a body, with the GET reply's length"
 
 # --- pause ---
 assert_status 200 POST /dags/d2/pause

@@ -92,7 +92,17 @@ send_reply(struct web_req *r, int status, const char *type, const void *data,
 		return;
 	}
 	out = evbuffer_new();
-	evbuffer_add(out, data, len);
+	if (r->method == EVHTTP_REQ_HEAD) {
+		/* a HEAD reply has the GET reply's headers and no body:
+		 * libevent writes whatever buffer it is given, and a body
+		 * after a HEAD reply would be read as the start of the next
+		 * reply on the connection */
+		char n[32];
+
+		snprintf(n, sizeof n, "%zu", len);
+		evhttp_add_header(h, "Content-Length", n);
+	} else
+		evbuffer_add(out, data, len);
 	evhttp_send_reply(r->req, status, status_reason(status), out);
 	evbuffer_free(out);
 }
