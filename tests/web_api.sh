@@ -52,6 +52,12 @@ assert_status 404 GET /dags/nope
 assert_status 404 GET /dags/broken
 assert_status 404 GET /nothing-here
 assert_status 405 DELETE /dags
+# other methods are answered as the API answers a wrong method
+for m in PUT PATCH OPTIONS; do
+	assert_status 405 $m /dags/d1
+	assert_contains "$(jget 'd["error"]')" "$m is not allowed here" "$m: a JSON error"
+done
+assert_eq 405 "$(curl -sS -o /dev/null -w '%{http_code}' -X PUT "$URL/dags/d1")" "PUT on a page"
 # HEAD: the GET reply's headers, no body; the next request on the same
 # connection gets its own reply (a body after HEAD would be read as it)
 head=$(/usr/bin/python3 - "$URL" "$OPS_TOKEN" <<'PY'

@@ -266,7 +266,10 @@ routes_dispatch(struct web_req *r)
 		web_add_header(r, "Allow", allow);
 		web_error(r, 405, "%s is not allowed here (allowed: %s)",
 			  r->method == EVHTTP_REQ_POST ? "POST" :
-			  r->method == EVHTTP_REQ_DELETE ? "DELETE" : "this method", allow);
+			  r->method == EVHTTP_REQ_DELETE ? "DELETE" :
+			  r->method == EVHTTP_REQ_PUT ? "PUT" :
+			  r->method == EVHTTP_REQ_PATCH ? "PATCH" :
+			  r->method == EVHTTP_REQ_OPTIONS ? "OPTIONS" : "this method", allow);
 		return WEB_DONE;
 	}
 	route_matches(r, hit->pattern);	/* its captures */

@@ -731,8 +731,12 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 	evhttp_set_max_body_size(w->http, WEB_MAX_BODY);
 	evhttp_set_max_headers_size(w->http, 16 * 1024);
 	evhttp_set_timeout(w->http, 60);
+	/* PUT, PATCH and OPTIONS reach the router too, which answers them
+	 * 405 with Allow as API.md says (libevent would answer a 501 page) */
 	evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD);
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
+				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(w->http, on_request, w);
 	if (evhttp_bind_socket(w->http, cfg->web_bind, (ev_uint16_t)cfg->web_port) != 0) {
 		evhttp_free(w->http);
