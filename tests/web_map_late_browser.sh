@@ -2,8 +2,9 @@
 # Late partitions without a run (freshness: missed, e.g. after the
 # scheduler was down) are partitions to backfill like missing ones: the
 # partition map's Backfill offers them, its preview is the server's dry
-# run, and the grid shows them as never-run rows. Screenshots go to
-# $WEB_SHOTS (default: $T/shots, removed with $T).
+# run, and the grid shows them as never-run rows. And the map's month
+# labels: a first month a column wide does not run into the next one's.
+# Screenshots go to $WEB_SHOTS (default: $T/shots, removed with $T).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -25,6 +26,14 @@ freshness: 30m
 tasks:
   a: {command: "true"}
   b: {after: [a], command: "true"}
+YAML
+cat > "$H/dags/cal.yaml" <<YAML
+dag: cal
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+end: 2024-03-01T00:00:00Z
+tasks:
+  a: {command: "true"}
 YAML
 start_standalone
 late_now() {

@@ -2,7 +2,7 @@
 // headless Chromium. Run by tests/web_map_late_browser.sh, which starts
 // `sluice standalone` with DAG fresh (hourly from 12 hours ago, paused,
 // freshness: 30m, no run) and sets URL, OPS_PW, SHOTS, and FIRST and LAST,
-// the keys of its cells 2 and 5.
+// the keys of its cells 2 and 5; DAG cal is daily through 2024-02.
 // Every wait is a bounded wait for a state, never a sleep.
 import { check, journey } from './lib.mjs';
 
@@ -45,4 +45,15 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   const never = await page.locator('#grid tr.never-run[data-never-run]').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
   check(never.length >= 6 && never.every((k) => k > LAST), 'the late hours after the backfilled ones are never-run rows: ' + never.length);
   await shot('02-grid-never-run');
+
+  // --- month labels: January is one week wide here, February's label
+  // starts a column later; they must not be drawn over each other ---
+  await page.goto(URL + '/dags/cal/map?from=2024-01-25&to=2024-02-29');
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  check(await page.locator('#map').getAttribute('data-layout') === 'daily', 'a daily DAG: a calendar');
+  const labels = await page.evaluate(() => window.sluiceMap.labels());
+  check(labels.some((l) => l.text === '2024-02'), 'February is labelled: ' + JSON.stringify(labels));
+  check(labels.every((l, k) => k === 0 || labels[k - 1].x + labels[k - 1].w < l.x),
+    'no month label runs into the next: ' + JSON.stringify(labels));
+  await shot('03-month-labels');
 });

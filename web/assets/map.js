@@ -46,6 +46,7 @@
   let sel = null;          // {a, b}: a selected range of indexes
   let drag = null;         // {a, moved} while the mouse is down
   let loads = 0;
+  let topLabels = [];      // the month labels drawn: {text, x, w}
 
   const pad = (n) => String(n).padStart(2, '0');
   // the partition key of a start: ISO-8601 in the DAG's zone with its offset
@@ -186,7 +187,18 @@
     ctx.fillStyle = '#667085';
     ctx.font = '10.5px system-ui, sans-serif';
     ctx.textBaseline = 'top';
-    for (const [col, text] of L.top) ctx.fillText(text, LEFT + col * stepX, 2);
+    // month labels from the right: one that would run into the next
+    // month's (a first, partial month a column or two wide) is left out
+    const drawn = [];
+    let nextX = Infinity;
+    for (let k = L.top.length - 1; k >= 0; k--) {
+      const [col, text] = L.top[k], x = LEFT + col * stepX, w = ctx.measureText(text).width;
+      if (x + w + 4 > nextX) continue;
+      ctx.fillText(text, x, 2);
+      drawn.unshift({ text, x, w });
+      nextX = x;
+    }
+    topLabels = drawn;
     ctx.textBaseline = 'middle';
     for (const [row, text] of L.left) ctx.fillText(text, 2, TOP + row * stepY + L.ch / 2);
   }
@@ -335,6 +347,7 @@
       return { x: r.left + x + L.cw / 2, y: r.top + y + L.ch / 2 };
     },
     selected: () => selected().length,
+    labels: () => topLabels.map((l) => Object.assign({}, l)),
   };
 
   // --- actions: a preview first, then the same endpoints as the grid ---
