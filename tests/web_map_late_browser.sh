@@ -4,6 +4,7 @@
 # partition map's Backfill offers them, its preview is the server's dry
 # run, and the grid shows them as never-run rows. And the map's month
 # labels: a first month a column wide does not run into the next one's.
+# And the day a zone's clocks go back: 25 hours, each in its own cell.
 # Screenshots go to $WEB_SHOTS (default: $T/shots, removed with $T).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -32,6 +33,15 @@ dag: cal
 schedule: "@daily"
 start: 2024-01-01T00:00:00Z
 end: 2024-03-01T00:00:00Z
+tasks:
+  a: {command: "true"}
+YAML
+cat > "$H/dags/ny.yaml" <<YAML
+dag: ny
+schedule: "@hourly"
+timezone: America/New_York
+start: 2024-11-02T00:00:00-04:00
+end: 2024-11-05T00:00:00-05:00
 tasks:
   a: {command: "true"}
 YAML

@@ -2,7 +2,8 @@
 // headless Chromium. Run by tests/web_map_late_browser.sh, which starts
 // `sluice standalone` with DAG fresh (hourly from 12 hours ago, paused,
 // freshness: 30m, no run) and sets URL, OPS_PW, SHOTS, and FIRST and LAST,
-// the keys of its cells 2 and 5; DAG cal is daily through 2024-02.
+// the keys of its cells 2 and 5; DAG cal is daily through 2024-02, DAG
+// ny hourly in America/New_York over 2024-11-03 (clocks go back at 02:00).
 // Every wait is a bounded wait for a state, never a sleep.
 import { check, journey } from './lib.mjs';
 
@@ -56,4 +57,23 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(labels.every((l, k) => k === 0 || labels[k - 1].x + labels[k - 1].w < l.x),
     'no month label runs into the next: ' + JSON.stringify(labels));
   await shot('03-month-labels');
+
+  // --- the day the clocks go back: 25 hours, each in a cell of its own
+  // (01:00 twice: the second in the DST row), the rest in their rows ---
+  await page.goto(URL + '/dags/ny/map?from=2024-11-03&to=2024-11-03');
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  const cells = await page.evaluate(() => {
+    const out = [];
+    for (let i = 0; i < 25; i++) out.push({ key: window.sluiceMap.key(i), at: JSON.stringify(window.sluiceMap.center(i)) });
+    return out;
+  });
+  check(cells[2].key === '2024-11-03T01:00:00-05:00' && cells[24].key === '2024-11-03T23:00:00-05:00', 'the 25 hours of 2024-11-03');
+  check(new Set(cells.map((c) => c.at)).size === 25, 'each hour has a cell of its own: ' +
+    cells.filter((c, i) => cells.findIndex((d) => d.at === c.at) !== i).map((c) => c.key).join(', '));
+  // 22:00, after the repeated hour, has no run: a click selects it
+  const late = cells[23], p23 = JSON.parse(late.at);
+  await page.mouse.click(p23.x, p23.y);
+  await page.locator('#map-selection', { hasText: '1 selected: ' + late.key }).waitFor({ timeout: WAIT });
+  check(true, 'a click on 22:00 selects ' + late.key);
+  await shot('04-dst-day');
 });

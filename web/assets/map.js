@@ -89,7 +89,7 @@
         colOf[i] = day - first;
         if (day !== prevDay && (i === 0 || firstOfMonth(day))) top.push([day - first, month(day)]);
         prevDay = day;
-        prevHour = row === 24 ? 99 : hour;
+        prevHour = hour;      // the hours after a repeated one go to their own rows
       }
       for (const h of [0, 6, 12, 18]) left.push([h, pad(h) + ':00']);
       if (rows === 25) left.push([24, 'DST']);
