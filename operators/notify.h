@@ -40,6 +40,10 @@ struct notify_event {
 	const char *base_url;		/* the UI's base url from config */
 	char *const *to;		/* NULL-terminated recipients */
 	const char *sla_deadline;	/* ISO time, for sla_miss */
+	/* "late" only: the partition has no run (its link is then the
+	 * grid at that partition, which shows it as a never-run row: a run
+	 * page would be a 404) */
+	int no_run;
 	/* An event about a whole run has task NULL and may carry the run's
 	 * task instances (an array of objects as store_tis_json() gives
 	 * them: task, state, try_number, max_tries, exit_code, signal,

@@ -301,11 +301,12 @@ fresh_why(struct sched *s, const struct dag *d, const char *only,
 }
 
 /* Email and webhooks of d (t: of task t, NULL: of the DAG) about
- * partition key: kind "late" or "recovered". */
+ * partition key: kind "late" or "recovered"; has_run: whether the
+ * partition has a run (the link goes to its page, else to the grid). */
 static void
 fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 	     const char *kind, const char *key, int64_t end_s, int64_t fresh_ms,
-	     const char *why)
+	     const char *why, int has_run)
 {
 	struct notify_event ev;
 	char due[64];
@@ -319,6 +320,7 @@ fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
 	ev.dag = d->name;
 	ev.task = t != NULL ? t->name : NULL;
 	ev.partition = key;
+	ev.no_run = !has_run;
 	ev.base_url = s->cfg->base_url;
 	ev.error = why;
 	ev.sla_deadline = tz_iso(d->tz, end_s + fresh_ms / 1000, due, sizeof due);
@@ -490,7 +492,7 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 					     "%s %s: late (freshness %llds after its interval): %s",
 					     what, key, (long long)(fresh_ms / 1000), why);
 				fresh_notify(s, d, t, "late", key, p->end_s,
-					     fresh_ms, why);
+					     fresh_ms, why, p->run >= 0);
 			}
 			free(why);
 		} else {
@@ -503,7 +505,7 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 				sched_log_at(LOG_LEVEL_INFO, d->name, tname, key, 0,
 					     "%s %s: landed after being late", what, key);
 				fresh_notify(s, d, t, "recovered", key, p->end_s,
-					     fresh_ms, open->v[k].why);
+					     fresh_ms, open->v[k].why, 1);
 			}
 		}
 	}

@@ -95,7 +95,8 @@ webhook_reason(const struct notify_event *ev)
 json_t *
 sched_webhook_payload(const struct notify_event *ev, const char *state)
 {
-	char *url = ev->task ? links_task(ev->base_url, ev->dag, ev->partition, ev->task)
+	char *url = ev->no_run ? links_dag_at(ev->base_url, ev->dag, ev->partition) :
+		    ev->task ? links_task(ev->base_url, ev->dag, ev->partition, ev->task)
 			     : links_run(ev->base_url, ev->dag, ev->partition);
 	char *reason = webhook_reason(ev);
 	char when[32];

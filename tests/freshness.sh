@@ -86,7 +86,25 @@ assert_eq 3 "$(mails LATE)" "late emails"
 assert_eq 3 "$(hooks late)" "late webhooks"
 assert_contains "$(smtp_mail header:Subject 0)" "[sluice] LATE: fresh "
 assert_contains "$(smtp_mail text 0)" "no run: the DAG is paused"
-assert_contains "$(smtp_mail text 0)" "Open in sluice: $URL/dags/fresh/runs/"
+# the partitions have no run: the links open the grid at each (it shows
+# them as never-run rows); a run page would be a 404
+hook_links() {
+	/usr/bin/python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    b = json.loads(json.loads(l)["body"])
+    if b["event"] == sys.argv[2] and b["dag"] == "fresh": print(b["partition"], b["url"])' \
+		"$RECV_DIR/requests.jsonl" "$1"
+}
+pct_q() { /usr/bin/python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+login ops "$OPS_PW" "$T/jar"
+opens() { curl -sS -o /dev/null -w '%{http_code}' -b "$T/jar" "$1"; }
+while read -r key url; do
+	assert_eq "$URL/dags/fresh?at=$(pct_q "$key")" "$url" "the late webhook's link: the grid at $key"
+	assert_eq 200 "$(opens "$url")" "the late webhook's link opens"
+done < <(hook_links late)
+link=$(smtp_mail text 0 | sed -n 's/^Open in sluice: //p' | tr -d '\r')
+assert_contains "$link" "$URL/dags/fresh?at=" "the late email's link: the grid at the partition"
+assert_eq 200 "$(opens "$link")" "the late email's link opens"
 assert_contains "$(curl -sS "$URL/metrics")" 'sluice_partitions_late{dag="fresh"} 3'
 assert_eq 0 "$(sl runs fresh --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "runs of a paused DAG"
 
@@ -97,5 +115,10 @@ wait_for 90 "three recovery notices" recovered
 assert_eq 3 "$(mails recovered)" "recovery emails"
 assert_eq 3 "$(hooks recovered)" "recovery webhooks"
 assert_eq 3 "$(mails LATE)" "late emails, still once each"
+# landed: the recovery notices link to the runs' pages
+while read -r key url; do
+	assert_eq "$URL/dags/fresh/runs/$(pct_q "$key")" "$url" "the recovery webhook's link: the run of $key"
+	assert_eq 200 "$(opens "$url")" "the recovery webhook's link opens"
+done < <(hook_links recovered)
 assert_contains "$(curl -sS "$URL/metrics")" 'sluice_partitions_late{dag="fresh"} 0'
 echo "freshness: ok"

@@ -41,6 +41,19 @@ links_task(const char *base_url, const char *dag, const char *partition,
 }
 
 char *
+links_dag_at(const char *base_url, const char *dag, const char *partition)
+{
+	const char *values[] = { dag };
+	struct buf b;
+
+	buf_init(&b, 0);
+	links_build(&b, base_url, LINK_PAGE_DAG, values);
+	buf_adds(&b, "?at=");
+	text_url_segment(&b, partition);
+	return buf_steal(&b);
+}
+
+char *
 links_run(const char *base_url, const char *dag, const char *partition)
 {
 	const char *values[] = { dag, partition };

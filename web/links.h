@@ -29,5 +29,8 @@ void links_build(struct buf *out, const char *base_url, const char *pattern,
 char *links_task(const char *base_url, const char *dag, const char *partition,
 		 const char *task);
 char *links_run(const char *base_url, const char *dag, const char *partition);
+/* The DAG's grid opened at a partition (`?at=KEY`, which also names a
+ * partition without a run); caller frees. */
+char *links_dag_at(const char *base_url, const char *dag, const char *partition);
 
 #endif
