@@ -2,12 +2,12 @@
 // headless Chromium. Run by tests/web_map_late_browser.sh, which starts
 // `sluice standalone` with DAG fresh (hourly from 12 hours ago, paused,
 // freshness: 30m, no run) and sets URL, OPS_PW, SHOTS, and FIRST and LAST,
-// the keys of its cells 2 and 5; DAG cal is daily through 2024-02, DAG
+// the keys of its cells 2 and 5, ZERO that of cell 0; DAG cal is daily through 2024-02, DAG
 // ny hourly in America/New_York over 2024-11-03 (clocks go back at 02:00).
 // Every wait is a bounded wait for a state, never a sleep.
 import { check, journey } from './lib.mjs';
 
-const { URL, OPS_PW, SHOTS, FIRST, LAST } = process.env;
+const { URL, OPS_PW, SHOTS, FIRST, LAST, ZERO } = process.env;
 const WAIT = 30000;
 await journey(1280, 860, SHOTS, async (page, shot) => {
   const count = (state) => page.evaluate((s) => window.sluiceMap.count(s), state);
@@ -46,6 +46,22 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   const never = await page.locator('#grid tr.never-run[data-never-run]').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));
   check(never.length >= 6 && never.every((k) => k > LAST), 'the late hours after the backfilled ones are never-run rows: ' + never.length);
   await shot('02-grid-never-run');
+
+  // --- the grid opened at a late hour older than every run (what a late
+  // alert links to): its never-run row is there, and stays at the polls ---
+  const gridPoll = () => page.waitForResponse((r) => /\/api\/v1\/dags\/fresh\/grid\?/.test(r.url()) && !r.url().includes('at='), { timeout: WAIT });
+  await page.goto(URL + '/dags/fresh?at=' + encodeURIComponent(ZERO));
+  const target = page.locator('#grid tr.never-run.target[data-partition="' + ZERO + '"]');
+  await target.waitFor({ timeout: WAIT });
+  check(!(await page.textContent('#status')).includes('not shown'), 'the jump says it is shown: ' + await page.textContent('#status'));
+  await gridPoll();
+  await gridPoll();       // the poll before this one has been drawn
+  check(await target.count() === 1, 'the row stays after a poll of the grid');
+  await shot('02b-grid-at-oldest');
+  // a DAG with no run at all
+  await page.goto(URL + '/dags/cal?at=2024-02-10');
+  await page.locator('#grid tr.never-run.target[data-partition="2024-02-10T00:00:00+00:00"]').waitFor({ timeout: WAIT });
+  check(true, 'a DAG with no run: the partition named is a never-run row');
 
   // --- month labels: January is one week wide here, February's label
   // starts a column later; they must not be drawn over each other ---

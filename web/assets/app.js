@@ -366,10 +366,17 @@
     // filter (a filter asks for runs), at most NEVER_RUN_MAX a page; an
     // unscheduled DAG has no map to ask (the server answers 400).
     const NEVER_RUN_MAX = 200;
-    async function neverRunOf(d) {
-      if (!scheduled || filter || !d.partitions.length) return { keys: [], more: 0 };
-      const q = '?from=' + enc(d.partitions[d.partitions.length - 1].partition) +
-        (offset > 0 ? '&to=' + enc(d.partitions[0].partition) : '');
+    // A jump (at: the keys it named, newest first) may name partitions
+    // older than every run, or of a DAG with no run yet: on the last page
+    // the range then starts at the oldest one named, so they are shown.
+    async function neverRunOf(d, at) {
+      if (!scheduled || filter) return { keys: [], more: 0 };
+      const runs = d.partitions, oldestAt = at && at.length ? at[at.length - 1] : null;
+      let from = runs.length ? runs[runs.length - 1].partition : null;
+      if (oldestAt && offset + runs.length >= d.total &&
+          (!from || Date.parse(oldestAt) < runs[runs.length - 1].start_s * 1000)) from = oldestAt;
+      if (!from) return { keys: [], more: 0 };
+      const q = '?from=' + enc(from) + (offset > 0 && runs.length ? '&to=' + enc(runs[0].partition) : '');
       try {
         const res = await api('GET', '/dags/' + enc(dag) + '/partitions' + q);
         // ended and no run: missing, or late (past its freshness deadline)
@@ -424,7 +431,7 @@
     async function load() {
       try {
         const d = await api('GET', gridPath('&offset=' + offset));
-        d.neverRun = await neverRunOf(d);
+        d.neverRun = await neverRunOf(d, [...targets]);
         data = d;
         render();
       } catch (e) { status(e.message, true); }
@@ -436,7 +443,7 @@
       try {
         const res = await api('GET', gridPath('&at=' + enc(text)));
         offset = res.offset;
-        res.neverRun = await neverRunOf(res);
+        res.neverRun = await neverRunOf(res, res.at);
         data = res;
         targets = new Set(res.at || []);
         render();
