@@ -123,4 +123,15 @@ check_gone() {
 change_gone() { gone; wait_for 20 "the gone file's error" api_errors_has "the DAG file is gone"; check_gone; }
 round p4 change_gone back "the DAG file is gone"
 assert_contains "$(cat "$T/scheduler.log")" "DAG file broken: "
+
+# --- a scheduled DAG's file removed: it has no next partition any more
+# (the DAG list said the next hour still, beside "file gone") ---
+printf 'dag: hg\nschedule: "@hourly"\nstart: 2024-01-01T00:00:00Z\ncatchup: false\ntasks:\n  a: {command: "true"}\n' >"$H/dags/hg.yaml"
+hg_next() { api GET /dags "" "$VIEWER_TOKEN" >/dev/null; jget '([x["next_partition"] for x in d["dags"] if x["dag"] == "hg"] + ["no hg"])[0]'; }
+hg_has_next() { case "$(hg_next)" in 20*) return 0 ;; *) return 1 ;; esac; }
+wait_for 20 "hg loaded, with its next partition" hg_has_next
+rm "$H/dags/hg.yaml"
+wait_for 20 "hg's file gone" api_errors_has "hg.yaml: the DAG file is gone"
+assert_eq null "$(hg_next)" "the next partition of a DAG whose file is gone"
+assert_eq null "$(api GET /dags/hg "" "$VIEWER_TOKEN" >/dev/null; jget 'd["next_partition"]')" "its next partition on its own"
 echo "dag_file_broken: ok"

@@ -48,6 +48,7 @@ dag_summary_json(struct web *w, const struct dag *d)
 							 w->cfg->dags_paused_at_creation),
 	    "tasks", d->ntasks);
 	json_t *runs;
+	int missing;
 
 	json_object_set_new(o, "description", d->description ?
 			    json_string(d->description) : json_null());
@@ -57,13 +58,15 @@ dag_summary_json(struct web *w, const struct dag *d)
 		const struct dagbag_entry *e =
 		    dagbag_find_entry(web_dagbag(w), d->name);
 
+		missing = e != NULL && e->missing;
 		json_object_set_new(o, "loaded", json_true());
 		json_object_set_new(o, "error", e != NULL && e->error != NULL ?
 				    json_string(e->error) : json_null());
-		json_object_set_new(o, "file_missing",
-				    json_boolean(e != NULL && e->missing));
+		json_object_set_new(o, "file_missing", json_boolean(missing));
 	}
-	json_object_set_new(o, "next_partition", next_partition_json(w, d));
+	/* a DAG whose file is gone creates no new runs: no next one */
+	json_object_set_new(o, "next_partition",
+			    missing ? json_null() : next_partition_json(w, d));
 	{
 		json_t *tags = json_array();
 
