@@ -30,6 +30,15 @@ params: {table: public.prices}
 tasks:
   show: {command: "echo table={{ params.table }}; : postgres://etl:hunter2@db.example/dw"}
 YAML
+cat > "$H/dags/tp.yaml" <<'YAML'
+dag: tp
+schedule: none
+params:
+  table: {type: string, description: "the table to <b>load</b>"}
+  token: {type: string, secret: true, default: s3cr3t-default}
+tasks:
+  show: {command: "test {{ params.token }} = s3cr3t-default && echo table={{ params.table }}"}
+YAML
 cat > "$H/dags/tail.yaml" <<YAML
 dag: tail
 schedule: none

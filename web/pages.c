@@ -371,23 +371,46 @@ pages_dag(struct web_req *r)
 		buf_adds(&b, "<details class=\"group\" id=\"trigger\"><summary>Trigger</summary>"
 			     "<form id=\"trigger-form\"><label>Partition <input name=\"partition\" id=\"trigger-partition\" "
 			     "placeholder=\"latest complete\"></label>");
-		if (d->params != NULL) {
+		if (d->param_decls != NULL) {
 			const char *k;
-			json_t *v;
+			json_t *decl;
 
-			json_object_foreach(d->params, k, v) {
-				char *text = json_is_string(v) ? xstrdup(json_string_value(v)) :
+			/* every declared param: one without a default is
+			 * required (an empty box), a secret one's default is
+			 * not shown (an empty box keeps it), a description is
+			 * shown beside the box */
+			json_object_foreach(d->param_decls, k, decl) {
+				json_t *v = json_object_get(decl, "default");
+				const char *type = json_string_value(json_object_get(decl, "type"));
+				const char *desc = json_string_value(json_object_get(decl, "description"));
+				int secret = json_is_true(json_object_get(decl, "secret"));
+				char *text = v == NULL || secret ? NULL :
+					     json_is_string(v) ? xstrdup(json_string_value(v)) :
 					     json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+				int str = v != NULL ? json_is_string(v) :
+					  type == NULL || strcmp(type, "string") == 0;
 
 				buf_adds(&b, "<label>");
 				text_html_escape(&b, k);
 				buf_adds(&b, " <input class=\"param\" data-param=\"");
 				text_html_escape(&b, k);
 				buf_adds(&b, "\" data-kind=\"");
-				buf_adds(&b, json_is_string(v) ? "string" : "json");
+				buf_adds(&b, str ? "string" : "json");
+				if (secret)
+					buf_adds(&b, "\" data-secret=\"1\" type=\"password\" autocomplete=\"off");
+				if (v == NULL)
+					buf_adds(&b, "\" data-required=\"1\" placeholder=\"required");
+				else if (secret)
+					buf_adds(&b, "\" placeholder=\"secret: empty keeps the default");
 				buf_adds(&b, "\" value=\"");
 				text_html_escape(&b, text ? text : "");
-				buf_adds(&b, "\"></label>");
+				buf_adds(&b, "\">");
+				if (desc != NULL) {
+					buf_adds(&b, " <small class=\"param-desc\">");
+					text_html_escape(&b, desc);
+					buf_adds(&b, "</small>");
+				}
+				buf_adds(&b, "</label>");
 				free(text);
 			}
 		}

@@ -121,6 +121,25 @@ try {
   check(await page.evaluate(async () => (await fetch('/api/v1/dags/p/runs/from-browser')).status) === 400, 'the run is gone');
   await shot('05b-run-deleted');
 
+  // --- the trigger form of declared params: a required one (no
+  // default) has its box, a description is shown, a secret's default is
+  // not in the page and an empty box keeps it ---
+  await page.goto(URL + '/dags/tp');
+  await page.click('#trigger summary');
+  check(!(await page.content()).includes('s3cr3t-default'), 'the secret param\'s default is not in the page');
+  check(await page.locator('#trigger-form input.param[data-param="table"]').count() === 1, 'a required param has its box');
+  check((await page.locator('#trigger-form label', { hasText: 'table' }).textContent()).includes('the table to <b>load</b>'),
+    'the param\'s description is shown, as text');
+  check(await page.locator('#trigger-form input.param[data-param="token"]').getAttribute('type') === 'password', 'a secret param\'s box hides what is typed');
+  await page.fill('#trigger-partition', 'tp1');
+  await page.click('#trigger-btn');
+  await page.locator('#status', { hasText: "param 'table' is required" }).waitFor({ timeout: WAIT });
+  check(true, 'an empty required param is refused by name');
+  await page.fill('#trigger-form input.param[data-param="table"]', 'public.t&"<x>');
+  await page.click('#trigger-btn');
+  await page.locator('#grid td.cell.st-success[data-partition="tp1"][data-task="show"]').waitFor({ timeout: WAIT });
+  check(true, 'triggered with the secret\'s default kept (the task checks it)');
+
   // --- open a log and watch it tail ---
   await page.goto(URL + '/dags/tail/runs/t1/tasks/slow');
   await page.locator('#log', { hasText: 'first line' }).waitFor({ timeout: WAIT });

@@ -675,6 +675,9 @@
       if (p) body.partition = p;
       for (const input of document.querySelectorAll('#trigger-form input.param')) {
         let v = input.value;
+        // a secret's default is not in the page: an empty box keeps it;
+        // an empty required one is left out, so the server names it
+        if ((input.dataset.secret || input.dataset.required) && v === '') continue;
         if (input.dataset.kind === 'json') { try { v = JSON.parse(v); } catch (e) { /* keep the text */ } }
         body.params[input.dataset.param] = v;
       }
