@@ -421,7 +421,7 @@ partition_resolve_range(struct store *s, const struct dag *d,
 	out->v = NULL;
 	out->n = 0;
 	if (scope == PARTITION_SCHEDULE && (from == NULL || to == NULL))
-		return sl_err_set(err, "a range needs --from and --to");
+		return sl_err_set(err, "a range needs a start (from) and an end (to)");
 	if (scope == PARTITION_SCHEDULE && d->schedule == NULL)
 		return sl_err_set(err, "DAG %s has no schedule: name its "
 				  "partitions one by one", d->name);
@@ -429,7 +429,7 @@ partition_resolve_range(struct store *s, const struct dag *d,
 	    (to != NULL && partition_bound(s, d, to, 1, &hi, err) < 0))
 		return -1;
 	if (hi < lo)
-		return sl_err_set(err, "--to %s is before --from %s", to, from);
+		return sl_err_set(err, "the range ends (to %s) before it starts (from %s)", to, from);
 	if (scope == PARTITION_RUNS)
 		partition_runs_between(s, d, lo, hi, out);
 	else

@@ -74,7 +74,7 @@ static const struct pcase cases[] = {
 	{ "hourly", R, RANGE, "2026-12-03", "2026-12-03",
 	  "2026-12-03T00:00:00+00:00 2026-12-03T01:00:00+00:00 2026-12-03T02:00:00+00:00 "
 	  "2026-12-03T03:00:00+00:00 2026-12-03T04:00:00+00:00 2026-12-03T05:00:00+00:00" },
-	{ "hourly", R, RANGE, "2026-12-03T03", "2026-12-03T01", "!--to 2026-12-03T01 is before --from 2026-12-03T03" },
+	{ "hourly", R, RANGE, "2026-12-03T03", "2026-12-03T01", "!the range ends (to 2026-12-03T01) before it starts (from 2026-12-03T03)" },
 	{ "hourly", R, RANGE, "2026-12-05", "2026-12-06", "!no run of DAG hourly from 2026-12-05 to 2026-12-06; nearest: " },
 	{ "hourly", R, RANGE, "soon", "2026-12-06", "!'soon' is neither a partition of DAG hourly nor a time: " },
 	{ "hourly", S, ONE, "2026-12-04T07:15", NULL, "2026-12-04T07:00:00+00:00" },
@@ -106,7 +106,7 @@ static const struct pcase cases[] = {
 	  "2026-11-28T00:05:00+00:00 2026-11-29T00:05:00+00:00 2026-11-30T00:05:00+00:00" },
 	{ "offset", R, ONE, "2026-11-30", NULL,
 	  "!DAG offset has no run for partition '2026-11-30'; nearest: 2026-12-02T00:05:00+00:00, 2026-12-03T00:05:00+00:00" },
-	{ "offset", S, RANGE, "2026-11-28", NULL, "!a range needs --from and --to" },
+	{ "offset", S, RANGE, "2026-11-28", NULL, "!a range needs a start (from) and an end (to)" },
 	/* unscheduled: keys of its own */
 	{ "free", R, ONE, "p1", NULL, "p1" },
 	{ "free", R, ONE, "2026-12-03", NULL, "2026-12-03" },
