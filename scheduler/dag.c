@@ -418,6 +418,20 @@ load_note(struct load_ctx *lc)
 	return 0;
 }
 
+/* A name that can be an environment variable's: not empty, no '=', no
+ * blank or control character (a typo such as "MY VAR" was passed on
+ * unnoticed, and no shell or program could read it). */
+static int
+env_name_ok(const char *k)
+{
+	if (*k == '\0')
+		return 0;
+	for (; *k != '\0'; k++)
+		if (*k == '=' || (unsigned char)*k <= ' ' || *k == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* A task's env: a mapping of NAME: string, templates checked. */
 static int
 load_env(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *v,
@@ -435,6 +449,14 @@ load_env(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *v,
 	json_object_foreach(env, k, x) {
 		ynode_t *xv = ymap_get(d, v, k);
 
+		if (!env_name_ok(k)) {
+			ydoc_err(d, xv ? xv : v, err,
+				 "%s.env: '%s' cannot name an environment "
+				 "variable (no blank, no '=', not empty)",
+				 what, k);
+			json_decref(env);
+			return -1;
+		}
 		if (!json_is_string(x)) {
 			/* k belongs to env: report before freeing it */
 			ydoc_err(d, xv ? xv : v, err,
