@@ -176,6 +176,49 @@ tref_add(struct tref *r, const char *f, size_t n, size_t off,
 }
 
 /* One filter after a bar (f, n bytes, trimmed, at offset off). */
+/* A strftime format: every % starts a conversion strftime knows (glibc's
+ * flags _ - 0 ^ #, a width, E or O allowed before it), and there is at
+ * least one. "ds | %Q" rendered %Q, and "ds | upper" (no such filter)
+ * rendered "upper", both without a word. */
+static int
+tref_format_check(const struct tref *r, const char *f, size_t n, size_t off,
+		  struct sl_err *err)
+{
+	static const char known[] = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ%";
+	int conversions = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t start = i;
+
+		if (f[i] != '%')
+			continue;
+		i++;
+		while (i < n && strchr("_-0^#", f[i]) != NULL)
+			i++;
+		while (i < n && f[i] >= '0' && f[i] <= '9')
+			i++;
+		if (i < n && (f[i] == 'E' || f[i] == 'O'))
+			i++;
+		if (i >= n || strchr(known, f[i]) == NULL) {
+			sl_err_set(err, "'%s | %.*s': '%.*s' is not a strftime "
+				   "conversion (like %%Y, %%m, %%d, %%H)", r->name,
+				   (int)n, f, (int)(i < n ? i - start + 1 : i - start),
+				   f + start);
+			err ? err->col = (int)(off + start) + 1 : 0;
+			return -1;
+		}
+		conversions++;
+	}
+	if (conversions == 0) {
+		sl_err_set(err, "'%s | %.*s': not a filter (add: N<unit>, raw, "
+			   "ident) nor a strftime format (no %% in it)", r->name,
+			   (int)n, f);
+		err ? err->col = (int)off + 1 : 0;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 tref_filter(struct tref *r, const char *f, size_t n, size_t off,
 	    struct sl_err *err)
@@ -214,6 +257,8 @@ tref_filter(struct tref *r, const char *f, size_t n, size_t off,
 		err ? err->col = (int)off + 1 : 0;
 		return -1;
 	}
+	if (tref_format_check(r, f, n, off, err) < 0)
+		return -1;
 	memcpy(r->format, f, n);
 	r->format[n] = '\0';
 	r->has_format = 1;

@@ -55,6 +55,8 @@ test_render(void)
 	/* in the DAG's zone: 05:00Z is 00:00 EST (before the 07:00Z change) */
 	CHECK_EQ_STR("2024-03-10T00:00:00-05:00", render("{{ data_interval_start }}", "America/New_York"));
 	CHECK_EQ_STR("2024-03-10 00", render("{{ ds | %Y-%m-%d %H }}", "America/New_York"));
+	/* glibc's flags and E/O modifiers are conversions too */
+	CHECK_EQ_STR("10 5 % 24", render("{{ ds | %d %-H %% %Ey }}", "UTC"));
 	CHECK_EQ_STR("public.stock_prices limit=10", render("{{ params.table }} limit={{ params.limit }}", "UTC"));
 	CHECK_EQ_STR("2024-03-10T05:00:00+00:00", render("{{ partition }}", "UTC"));
 	setenv("SLUICE_UNIT_VAR", "from-env", 1);
@@ -72,6 +74,9 @@ static const struct {
 	{ "a {{ ds", "template '{{' at offset 3 is not closed", 3 },
 	{ "{{ task | %Y }}", "'task | %Y': a format applies only to times", 4 },
 	{ "{{ ds | }}", "'ds |' needs a strftime format", 4 },
+	{ "{{ ds | %Q }}", "'ds | %Q': '%Q' is not a strftime conversion", 9 },
+	{ "{{ ds | %Y-% }}", "'ds | %Y-%': '%' is not a strftime conversion", 12 },
+	{ "{{ ds | upper }}", "'ds | upper': not a filter (add: N<unit>, raw, ident) nor a strftime format", 9 },
 	{ "{{ }}", "empty or too long template name", 4 },
 	{ "{{ a b }}", "bad template name 'a b'", 4 },
 };
