@@ -36,8 +36,9 @@ schedule: none
 params:
   table: {type: string, description: "the table to <b>load</b>"}
   token: {type: string, secret: true, default: s3cr3t-default}
+  mode: {enum: [full, delta, "a&b"], default: delta}
 tasks:
-  show: {command: "test {{ params.token }} = s3cr3t-default && echo table={{ params.table }}"}
+  show: {command: "test {{ params.token }} = s3cr3t-default && echo table={{ params.table }} mode={{ params.mode }}"}
 YAML
 cat > "$H/dags/tail.yaml" <<YAML
 dag: tail

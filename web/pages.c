@@ -331,6 +331,82 @@ pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const ch
 	buf_adds(b, "</nav></div>");
 }
 
+/* A value as the Trigger form shows it: a string as is, anything else as
+ * JSON (the caller frees). */
+static char *
+param_text(const json_t *v)
+{
+	return json_is_string(v) ? xstrdup(json_string_value(v)) :
+	       json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* One declared param of the Trigger form: one without a default is
+ * required (an empty box), a secret one's default is not shown (an empty
+ * box keeps it), one with an enum is a list of its values, and a
+ * description is shown beside it. */
+static void
+trigger_param_field(struct buf *b, const char *k, json_t *decl)
+{
+	json_t *v = json_object_get(decl, "default");
+	json_t *choices = json_object_get(decl, "enum");
+	const char *type = json_string_value(json_object_get(decl, "type"));
+	const char *desc = json_string_value(json_object_get(decl, "description"));
+	int secret = json_is_true(json_object_get(decl, "secret"));
+	char *text = v == NULL || secret ? NULL : param_text(v);
+	int str = v != NULL ? json_is_string(v) :
+		  type == NULL || strcmp(type, "string") == 0;
+	size_t i;
+	json_t *c;
+
+	if (!json_is_array(choices) || json_array_size(choices) == 0 || secret)
+		choices = NULL;
+	json_array_foreach(choices, i, c)
+		if (!json_is_string(c))
+			str = 0;
+	buf_adds(b, "<label>");
+	text_html_escape(b, k);
+	buf_adds(b, choices != NULL ? " <select class=\"param\" data-param=\"" :
+				      " <input class=\"param\" data-param=\"");
+	text_html_escape(b, k);
+	buf_adds(b, "\" data-kind=\"");
+	buf_adds(b, str ? "string" : "json");
+	if (secret)
+		buf_adds(b, "\" data-secret=\"1\" type=\"password\" autocomplete=\"off");
+	if (v == NULL)
+		buf_adds(b, choices != NULL ? "\" data-required=\"1" :
+			    "\" data-required=\"1\" placeholder=\"required");
+	else if (secret)
+		buf_adds(b, "\" placeholder=\"secret: empty keeps the default");
+	if (choices != NULL) {
+		/* a required one starts on an empty choice, so the server
+		 * names it when none is made */
+		buf_adds(b, v == NULL ? "\"><option value=\"\">choose…</option>" : "\">");
+		json_array_foreach(choices, i, c) {
+			char *ct = param_text(c);
+
+			buf_adds(b, "<option value=\"");
+			text_html_escape(b, ct);
+			buf_adds(b, text != NULL && strcmp(text, ct) == 0 ?
+				    "\" selected>" : "\">");
+			text_html_escape(b, ct);
+			buf_adds(b, "</option>");
+			free(ct);
+		}
+		buf_adds(b, "</select>");
+	} else {
+		buf_adds(b, "\" value=\"");
+		text_html_escape(b, text ? text : "");
+		buf_adds(b, "\">");
+	}
+	if (desc != NULL) {
+		buf_adds(b, " <small class=\"param-desc\">");
+		text_html_escape(b, desc);
+		buf_adds(b, "</small>");
+	}
+	buf_adds(b, "</label>");
+	free(text);
+}
+
 enum web_result
 pages_dag(struct web_req *r)
 {
@@ -379,40 +455,8 @@ pages_dag(struct web_req *r)
 			 * required (an empty box), a secret one's default is
 			 * not shown (an empty box keeps it), a description is
 			 * shown beside the box */
-			json_object_foreach(d->param_decls, k, decl) {
-				json_t *v = json_object_get(decl, "default");
-				const char *type = json_string_value(json_object_get(decl, "type"));
-				const char *desc = json_string_value(json_object_get(decl, "description"));
-				int secret = json_is_true(json_object_get(decl, "secret"));
-				char *text = v == NULL || secret ? NULL :
-					     json_is_string(v) ? xstrdup(json_string_value(v)) :
-					     json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-				int str = v != NULL ? json_is_string(v) :
-					  type == NULL || strcmp(type, "string") == 0;
-
-				buf_adds(&b, "<label>");
-				text_html_escape(&b, k);
-				buf_adds(&b, " <input class=\"param\" data-param=\"");
-				text_html_escape(&b, k);
-				buf_adds(&b, "\" data-kind=\"");
-				buf_adds(&b, str ? "string" : "json");
-				if (secret)
-					buf_adds(&b, "\" data-secret=\"1\" type=\"password\" autocomplete=\"off");
-				if (v == NULL)
-					buf_adds(&b, "\" data-required=\"1\" placeholder=\"required");
-				else if (secret)
-					buf_adds(&b, "\" placeholder=\"secret: empty keeps the default");
-				buf_adds(&b, "\" value=\"");
-				text_html_escape(&b, text ? text : "");
-				buf_adds(&b, "\">");
-				if (desc != NULL) {
-					buf_adds(&b, " <small class=\"param-desc\">");
-					text_html_escape(&b, desc);
-					buf_adds(&b, "</small>");
-				}
-				buf_adds(&b, "</label>");
-				free(text);
-			}
+			json_object_foreach(d->param_decls, k, decl)
+				trigger_param_field(&b, k, decl);
 		}
 		buf_adds(&b, "<button type=\"submit\" id=\"trigger-btn\">Trigger</button></form></details>");
 		if (d->schedule != NULL)

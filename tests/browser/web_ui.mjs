@@ -135,10 +135,18 @@ try {
   await page.click('#trigger-btn');
   await page.locator('#status', { hasText: "param 'table' is required" }).waitFor({ timeout: WAIT });
   check(true, 'an empty required param is refused by name');
+  // a param with an enum is a list of its values, on its default
+  const mode = page.locator('#trigger-form select.param[data-param="mode"]');
+  check(JSON.stringify(await mode.locator('option').allTextContents()) === '["full","delta","a&b"]',
+    'an enum param lists its values: ' + await mode.locator('option').allTextContents());
+  check(await mode.inputValue() === 'delta', 'the enum param starts on its default');
+  await mode.selectOption('a&b');
   await page.fill('#trigger-form input.param[data-param="table"]', 'public.t&"<x>');
   await page.click('#trigger-btn');
   await page.locator('#grid td.cell.st-success[data-partition="tp1"][data-task="show"]').waitFor({ timeout: WAIT });
   check(true, 'triggered with the secret\'s default kept (the task checks it)');
+  const tp1 = await page.evaluate(async () => (await fetch('/api/v1/dags/tp/runs/tp1')).json());
+  check(tp1.params && tp1.params.mode === 'a&b', 'the chosen enum value is the run\'s param: ' + JSON.stringify(tp1.params));
 
   // --- open a log and watch it tail ---
   await page.goto(URL + '/dags/tail/runs/t1/tasks/slow');

@@ -673,7 +673,7 @@
       const body = { params: {} };
       const p = document.getElementById('trigger-partition').value.trim();
       if (p) body.partition = p;
-      for (const input of document.querySelectorAll('#trigger-form input.param')) {
+      for (const input of document.querySelectorAll('#trigger-form .param')) {
         let v = input.value;
         // a secret's default is not in the page: an empty box keeps it;
         // an empty required one is left out, so the server names it
