@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,6 +84,16 @@ usage_all(FILE *f)
 		"`sluice help VERB` (or `sluice VERB --help`) explains a verb.\n");
 }
 
+/* Does the home hold a config, a database or a DAG folder? */
+static int
+cli_home_exists(const struct config *cfg)
+{
+	struct stat sb;
+
+	return stat(cfg->file, &sb) == 0 || stat(cfg->db_path, &sb) == 0 ||
+	       stat(cfg->dags_dir, &sb) == 0;
+}
+
 int
 cli_open(struct cli *c, int store, int dags)
 {
@@ -101,6 +112,16 @@ cli_open(struct cli *c, int store, int dags)
 		free(home);
 	}
 	if (store && c->store == NULL) {
+		/* a folder with no config, no database and no dags/ is not a
+		 * home: a command typed in the wrong folder would leave a
+		 * new, empty database there and list nothing */
+		if (!cli_home_exists(c->cfg)) {
+			fprintf(stderr, "sluice: %s is not a sluice home: it has no "
+				"sluice.yaml, sluice.db or dags/ (give --home DIR or "
+				"set SLUICE_HOME; `sluice init DIR` makes one)\n",
+				c->cfg->home);
+			return -1;
+		}
 		if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
 			return -1;

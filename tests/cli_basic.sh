@@ -147,6 +147,16 @@ set -e
 assert_eq 3 "$st" "exit code for a newer database"
 assert_contains "$(cat "$T/err")" "schema version 9999, newer than this sluice"
 
+# a folder that is not a home (no sluice.yaml, sluice.db or dags/): a
+# command typed there says so and leaves no database behind
+mkdir -p "$T/nothome"
+set +e
+(cd "$T/nothome" && env -u SLUICE_HOME "$SLUICE" dags list) >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 3 "$st" "exit code in a folder that is not a home"
+assert_contains "$(cat "$T/err")" "$T/nothome is not a sluice home"
+[ ! -e "$T/nothome/sluice.db" ] || fail "a command in a folder that is not a home made a database there"
+
 # a bad config file names its line
 mkdir -p "$T/h3"
 printf 'parallelism: 4\npools: {default: lots}\n' >"$T/h3/sluice.yaml"
