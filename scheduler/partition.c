@@ -327,7 +327,10 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 	memset(out, 0, sizeof *out);
 	if ((arg == NULL || arg[0] == '\0') && scope == PARTITION_SCHEDULE) {
 		if (d->schedule != NULL) {
-			int64_t p1 = cron_prev(d->schedule, d->tz, now), p0;
+			/* a DAG past its end: its last partition, not one
+			 * after the end */
+			int64_t p1 = cron_prev(d->schedule, d->tz,
+					       now < d->end ? now : d->end), p0;
 
 			if (p1 == -1 ||
 			    (p0 = cron_prev(d->schedule, d->tz, p1 - 1)) == -1)

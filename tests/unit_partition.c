@@ -2,8 +2,9 @@
  * unit_partition.c: the partition-argument resolver, as a table of DAG x
  * scope x argument(s) -> the keys it resolves to, or the error it must give.
  * DAGs: hourly in UTC, daily in America/New_York (with its DST days), a
- * daily schedule at an offset ("5 0 * * *", whose keys are 00:05), and an
- * unscheduled one; runs are made in a temporary database.
+ * daily schedule at an offset ("5 0 * * *", whose keys are 00:05), an
+ * unscheduled one and an hourly one past its end; runs are made in a
+ * temporary database.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ static const struct {
 	  { "2026-12-02T00:05Z", "2026-12-03T00:05Z" } },
 	{ "free", "dag: free\nschedule: none\n",
 	  { "p1", "2026-12-03" } },
+	{ "ended", "dag: ended\nschedule: \"0 * * * *\"\ntimezone: UTC\nstart: 2026-01-01T00:00:00Z\nend: 2026-12-01T00:00:00Z\n",
+	  { NULL } },
 };
 
 enum mode { ONE, ALL, RANGE };
@@ -267,6 +270,10 @@ test_default(void)
 	CHECK(partition_resolve_one(store, find("offset"), NULL, 1796472000,
 				    PARTITION_SCHEDULE, &p, &err) == 0);
 	CHECK_EQ_STR("2026-12-04T00:05:00+00:00", p.key);
+	/* past its end: the last partition before the end, not one after */
+	CHECK(partition_resolve_one(store, find("ended"), NULL, 1796472000,
+				    PARTITION_SCHEDULE, &p, &err) == 0);
+	CHECK_EQ_STR("2026-11-30T23:00:00+00:00", p.key);
 	CHECK(partition_resolve_one(store, find("free"), "", 1796472000,
 				    PARTITION_SCHEDULE, &p, &err) == 0);
 	CHECK_EQ_STR("2026-12-05T12:00:00+00:00", p.key);
