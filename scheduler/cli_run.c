@@ -1,6 +1,7 @@
 /* cli_run.c: `sluice test`, `sluice scheduler`, `sluice standalone`. */
 #include "scheduler/cli.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,72 @@
 #include "scheduler/tz.h"
 #include "web/web.h"
 
+/* The task `sluice test` runs: NAME, or NAME[N] for item N of a mapped
+ * task's literal list; a mapped task needs an item (NAME[N] or --item
+ * TEXT), another takes none. *item gets the item (the caller decrefs),
+ * name "NAME[N]" (N is 0 for --item). NULL after printing why. */
+static struct task *
+test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
+	  char *name, size_t namelen)
+{
+	const char *br = strchr(arg, '[');
+	char base[256];
+	long long idx = -1;
+	struct task *t;
+
+	*item = NULL;
+	snprintf(base, sizeof base, "%.*s", br != NULL ? (int)(br - arg) : (int)strlen(arg), arg);
+	if (br != NULL) {
+		char *endp;
+
+		errno = 0;
+		idx = strtoll(br + 1, &endp, 10);
+		if (errno != 0 || endp == br + 1 || strcmp(endp, "]") != 0 || idx < 0) {
+			fprintf(stderr, "sluice: '%s': an item is named TASK[N], N from 0\n", arg);
+			return NULL;
+		}
+	}
+	if ((t = dag_task(d, base)) == NULL) {
+		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, base);
+		return NULL;
+	}
+	if (!t->mapped) {
+		if (br != NULL || item_text != NULL) {
+			fprintf(stderr, "sluice: task %s is not mapped (no foreach:): it has no items\n",
+				t->name);
+			return NULL;
+		}
+		return t;
+	}
+	if (item_text != NULL) {
+		/* JSON when it reads as JSON, else the text as a string */
+		*item = json_loads(item_text, JSON_DECODE_ANY, NULL);
+		if (*item == NULL)
+			*item = json_string(item_text);
+	} else if (br != NULL && t->foreach_list != NULL) {
+		json_t *v = json_array_get(t->foreach_list, (size_t)idx);
+
+		if (v == NULL) {
+			fprintf(stderr, "sluice: task %s has %zu items (0 to %zu): no item %lld\n",
+				t->name, json_array_size(t->foreach_list),
+				json_array_size(t->foreach_list) - 1, idx);
+			return NULL;
+		}
+		*item = json_incref(v);
+	} else {
+		fprintf(stderr, "sluice: task %s is mapped (foreach:): name one item, %s[N]%s, "
+			"or give it with --item VALUE\n", t->name, t->name,
+			t->foreach_list != NULL ? " (from its list)" : "");
+		return NULL;
+	}
+	if (*item == NULL) {
+		fprintf(stderr, "sluice: out of memory\n");
+		return NULL;
+	}
+	snprintf(name, namelen, "%s[%lld]", t->name, idx < 0 ? 0 : idx);
+	return t;
+}
+
 static int
 test_run(struct cli *c, const struct cli_args *args)
 {
@@ -29,7 +96,8 @@ test_run(struct cli *c, const struct cli_args *args)
 	char key[PARTITION_KEY_MAX];
 	struct partition p;
 	struct sl_err err;
-	json_t *given, *checked, *params;
+	json_t *given, *checked, *params, *item = NULL;
+	char task_name[256] = "";
 	int r;
 
 	if (argc < 2 || argc > 3)
@@ -40,8 +108,8 @@ test_run(struct cli *c, const struct cli_args *args)
 		json_decref(given);
 		return EXIT_FAILED;
 	}
-	if ((t = dag_task(d, argv[1])) == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, argv[1]);
+	if ((t = test_task(d, argv[1], cli_opt_str(args, "item"), &item,
+			   task_name, sizeof task_name)) == NULL) {
 		json_decref(given);
 		return EXIT_FAILED;
 	}
@@ -51,6 +119,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	json_decref(given);
 	if (checked == NULL) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
+		json_decref(item);
 		return EXIT_USAGE;
 	}
 	params = json_deep_copy(d->params);
@@ -60,32 +129,37 @@ test_run(struct cli *c, const struct cli_args *args)
 				  PARTITION_SCHEDULE, &p, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);
+		json_decref(item);
 		return EXIT_USAGE;
 	}
 	snprintf(key, sizeof key, "%s", p.key);
 	start = p.start_s;
 	end = p.end_s;
 	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
-		d->name, t->name, key);
-	r = sched_test_task(c->cfg, d, t, key, start, end, params, &err);
+		d->name, item != NULL ? task_name : t->name, key);
+	r = sched_test_task(c->cfg, d, t, key, start, end, params, item,
+			    item != NULL ? task_name : NULL, &err);
 	json_decref(params);
+	json_decref(item);
 	if (r < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
 	if (r != 0)
-		fprintf(stderr, "sluice test: %s exited with status %d\n", t->name, r);
+		fprintf(stderr, "sluice test: %s exited with status %d\n",
+			item != NULL ? task_name : t->name, r);
 	return r;
 }
 
 static const struct cli_opt test_opts[] = {
 	{ "param", 0, "NAME=VALUE", "a declared param's value for this test (repeat; read as its declared type)" },
+	{ "item", 0, "VALUE", "a mapped task's item for {{ item }} (JSON, else the text itself)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_test = {
 	"test", "run one task in the foreground, recording nothing",
-	"DAG TASK [PARTITION] [--param NAME=VALUE]...",
+	"DAG TASK[N] [PARTITION] [--param NAME=VALUE]... [--item VALUE]",
 	"Renders the task for the partition (default: the latest complete one;\n"
 	"a key, a time naming the partition that holds it, or a date naming the\n"
 	"one partition starting that day) and\n"
@@ -93,7 +167,11 @@ const struct cli_verb cli_test = {
 	"upstream tasks are not checked. Exits with the task's status.\n"
 	"--param sets a declared param as `trigger --param` does (checked the\n"
 	"same way; the others take their defaults); a param without a default\n"
-	"must be given.\n",
+	"must be given.\n"
+	"A mapped task (foreach:) runs one item: TASK[N] takes item N of a\n"
+	"literal foreach list (from 0), --item gives the item itself (JSON, or\n"
+	"the text as a string) for a list that comes from a template or an\n"
+	"upstream's output.\n",
 	test_opts,
 	test_run,
 };

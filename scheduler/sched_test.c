@@ -62,7 +62,8 @@ test_show_output(const char *path)
 int
 sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		const char *partition, int64_t start_s, int64_t end_s,
-		const json_t *params, struct sl_err *err)
+		const json_t *params, const json_t *item, const char *task_name,
+		struct sl_err *err)
 {
 	struct try_ctx c;
 	struct spawn_opts o;
@@ -81,6 +82,8 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 	c.cfg = cfg;
 	c.dag = dag;
 	c.task = t;
+	c.task_name = task_name;
+	c.item = item;
 	c.partition = partition;
 	c.run_id = run_id;
 	c.start_s = start_s;

@@ -7,7 +7,8 @@
 # ran at once; `sluice tasks` lists the items under their task; the API
 # gives map_index, map_item and map_count; `sluice logs` and `sluice
 # clear` take NAME[i] (a missing item is an error naming the count);
-# clearing one item re-runs it alone; marking one item settles its task.
+# clearing one item re-runs it alone; marking one item settles its task;
+# `sluice test` runs one item (TASK[N] or --item).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -35,7 +36,40 @@ tasks:
     after: [quote]
     command: echo report done
 YAML
+cat > "$H/dags/listed.yaml" <<'YAML'
+dag: listed
+schedule: none
+tasks:
+  each:
+    foreach: ["it's", "$(echo no)", x]
+    command: echo "item <{{ item }}> as $SLUICE_TASK"
+YAML
 start_standalone
+
+# `sluice test` runs one item of a mapped task: TASK[N] from a literal
+# list, --item for a list from an output; the item stays data
+out=$(sl test listed 'each[1]' k1 2>&1) || fail "test each[1]: $out"
+assert_contains "$out" 'item <$(echo no)> as each[1]'
+out=$(sl test listed 'each[0]' k1 2>&1) || fail "test each[0]: $out"
+assert_contains "$out" "item <it's> as each[0]"
+out=$(sl test mapped quote k1 --item '"AAPL"' 2>&1) || fail "test quote --item: $out"
+assert_contains "$out" "quoting AAPL as quote[0]"
+out=$(sl test mapped quote k1 --item 'BRK B' 2>&1) || fail "test quote --item text: $out"
+assert_contains "$out" "quoting BRK B as quote[0]"
+while IFS='|' read -r args want; do
+	set +e
+	# shellcheck disable=SC2086
+	sl test $args >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 1 "$st" "exit code of: test $args"
+	assert_contains "$(cat "$T/err")" "$want" "test $args"
+done <<'CASES'
+mapped quote k1|task quote is mapped (foreach:): name one item, quote[N], or give it with --item VALUE
+listed each[3] k1|task each has 3 items (0 to 2): no item 3
+mapped report[0] k1|task report is not mapped (no foreach:): it has no items
+listed each[x] k1|'each[x]': an item is named TASK[N], N from 0
+CASES
+
 sl trigger mapped --partition p1 >/dev/null
 wait_ti mapped p1 report success 60
 assert_eq success "$(ti_field mapped p1 quote state)"
