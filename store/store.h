@@ -440,6 +440,10 @@ int store_map_set_parent(struct store *s, int64_t parent_id,
  * parents are removed (map_count NULL again), and the parent of an item
  * cleared alone runs again. -1 with err. */
 int store_map_clear(struct store *s, struct sl_err *err);
+/* Inside store_clear with --only-failed, on the selection: a mapped
+ * task's parent is replaced by its failed items, so only they run again
+ * (a parent with none stays, and is made again whole). -1 with err. */
+int store_map_only_failed(struct store *s, struct sl_err *err);
 /* Item item_id was marked: its parent, if it had ended, runs again (the
  * scheduler settles it from its items). */
 int store_map_reopen(struct store *s, int64_t item_id);

@@ -145,7 +145,11 @@ store_clear(struct store *s, const struct dag *dag,
 		store_db_err(s, err, "selecting task instances");
 		goto fail;
 	}
-	if (store_clear_scope(s, dag, err) < 0)
+	/* the scope's setups and teardowns follow from the tasks selected,
+	 * a mapped one's parent included, before it gives way to its
+	 * failed items */
+	if (store_clear_scope(s, dag, err) < 0 ||
+	    (spec->only_failed && store_map_only_failed(s, err) < 0))
 		goto fail;
 	if (out != NULL) {
 		st = store_stmt(s,

@@ -109,6 +109,33 @@ store_map_set_parent(struct store *s, int64_t parent_id, enum ti_state from,
 }
 
 int
+store_map_only_failed(struct store *s, struct sl_err *err)
+{
+	sqlite3_stmt *st;
+
+	/* clearing a parent makes every item again, the ones that
+	 * succeeded too; only the failed ones are asked for */
+	st = store_stmt(s,
+	    "INSERT OR IGNORE INTO clear_set (ti_id, run_id) "
+	    "SELECT ti.id, ti.run_id FROM clear_set c "
+	    "JOIN task_instances p ON p.id = c.ti_id "
+	    "JOIN task_instances ti ON " ITEM_OF("ti", "p") " "
+	    "WHERE p.map_count IS NOT NULL AND p.map_index IS NULL "
+	    "AND ti.state IN ('failed', 'upstream_failed')");
+	if (st == NULL || store_step_done(s, st) < 0)
+		return store_db_err(s, err, "selecting the failed items of mapped tasks");
+	st = store_stmt(s,
+	    "DELETE FROM clear_set WHERE ti_id IN (SELECT p.id FROM clear_set c "
+	    "JOIN task_instances p ON p.id = c.ti_id "
+	    "WHERE p.map_count IS NOT NULL AND p.map_index IS NULL "
+	    "AND EXISTS (SELECT 1 FROM clear_set c2 JOIN task_instances ti "
+	    "ON ti.id = c2.ti_id WHERE " ITEM_OF("ti", "p") "))");
+	if (st == NULL || store_step_done(s, st) < 0)
+		return store_db_err(s, err, "selecting the failed items of mapped tasks");
+	return 0;
+}
+
+int
 store_map_clear(struct store *s, struct sl_err *err)
 {
 	sqlite3_stmt *st;

@@ -8,6 +8,7 @@
 # gives map_index, map_item and map_count; `sluice logs` and `sluice
 # clear` take NAME[i] (a missing item is an error naming the count);
 # clearing one item re-runs it alone; marking one item settles its task;
+# --only-failed re-runs the failed items only;
 # `sluice test` runs one item (TASK[N] or --item).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -133,14 +134,29 @@ wait_ti mapped p1 quote failed 30
 assert_eq failed "$(ti_field mapped p1 'quote[2]' state)"
 assert_eq 1 "$(ti_field mapped p1 'quote[2]' try_number)"
 
+# --only-failed: the failed item alone re-runs, not the ones that
+# succeeded (clearing the task made every item again), and the preview
+# says so
+out=$(sl clear mapped --partition p1 --only-failed --dry-run 2>&1)
+assert_contains "$out" "quote[2]"
+assert_contains "$out" "1 task instance would be cleared"
+case "$out" in *"quote[0]"*|*"quote[1]"*) fail "the only-failed preview lists items that succeeded: $out" ;; esac
+sl clear mapped --partition p1 --only-failed --yes >/dev/null
+wait_for 60 "quote[2] to run again" try_is 'quote[2]' 2
+wait_ti mapped p1 quote success 60
+wait_for 30 "the run to succeed again" run_is mapped p1 success
+assert_eq 2 "$(ti_field mapped p1 'quote[0]' try_number)"
+assert_eq 2 "$(ti_field mapped p1 'quote[1]' try_number)"
+
 # clearing the task itself makes its items again: each item's next try
 # follows its last, so the earlier tries' logs stay
 sl clear mapped --partition p1 --task quote --yes >/dev/null
-wait_for 60 "quote[2] to run again" try_is 'quote[2]' 2
+wait_for 60 "quote[2] to run again" try_is 'quote[2]' 3
 wait_ti mapped p1 quote success 60
 assert_eq 3 "$(ti_field mapped p1 'quote[0]' try_number)"
 assert_contains "$(cat "$H/logs/mapped/p1/quote[2]/try-1.log")" "quoting GOOG"
 assert_contains "$(cat "$H/logs/mapped/p1/quote[2]/try-2.log")" "quoting GOOG"
+assert_contains "$(cat "$H/logs/mapped/p1/quote[2]/try-3.log")" "quoting GOOG"
 assert_contains "$(cat "$H/logs/mapped/p1/quote[0]/try-2.log")" "quoting AAPL"
 assert_contains "$(cat "$H/logs/mapped/p1/quote[0]/try-3.log")" "quoting AAPL"
 echo "ok"
