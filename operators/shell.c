@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/shquote.h"
 #include "scheduler/template.h"
 
 static const struct op_key shell_keys[] = {
@@ -66,15 +67,12 @@ static const char *const shell_words[] = {
 static char **
 shell_plain_words(const char *line)
 {
-	static const char plain[] = "-_./:,+=@%";
 	size_t n = 0, len;
 	const char *p, *w;
 	char **argv;
 
 	for (p = line; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && *p != ' ' && *p != '\t' &&
-		    strchr(plain, *p) == NULL)
+		if (*p != ' ' && *p != '\t' && !shquote_plain_char((unsigned char)*p))
 			return NULL;
 	for (p = line; *p; ) {
 		p += strspn(p, " \t");

@@ -410,6 +410,13 @@ shquote_word(struct buf *out, const char *v, size_t n)
 	buf_addc(out, '\'');
 }
 
+int
+shquote_plain_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c != '\0' && strchr("-_./:,+=@%", c) != NULL);
+}
+
 char *
 shquote_arg(const char *s)
 {
@@ -417,8 +424,7 @@ shquote_arg(const char *s)
 	const char *p;
 
 	for (p = s; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || strchr("._-:+,@%=/", *p) != NULL))
+		if (!shquote_plain_char((unsigned char)*p))
 			break;
 	if (*s != '\0' && *p == '\0')
 		return xstrdup(s);

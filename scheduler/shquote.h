@@ -94,6 +94,9 @@ void shquote_word(struct buf *out, const char *v, size_t n);
  * (malloc'd): as it is when it has only letters, digits and . _ - : + , @ % = /,
  * else single-quoted. */
 char *shquote_arg(const char *s);
+/* A character that means itself in a shell word, unquoted anywhere in
+ * it: a letter, a digit or one of - _ . / : , + = @ %. */
+int shquote_plain_char(int c);
 /*
  * Append v[0..n) to out for where s stands (see above), and tell s a word
  * was inserted. Returns -1 (out unchanged) where a value cannot be

@@ -1,7 +1,7 @@
 /* template.c: checking and rendering `{{ name | filter ... }}`: plain,
  * as /bin/sh words (shquote.h) or as SQL data (sqlquote.h).
  *
- * A little past 800 lines: the checker and the renderer walk the same
+ * Past 800 lines on purpose: the checker and the renderer walk the same
  * grammar (names, filters, the placement of a value in a shell line or
  * in SQL), and keeping them side by side is what stops a template that
  * passes the load-time check from rendering differently at run time. */
