@@ -531,16 +531,38 @@ void store_set_quiet(struct store *s, int quiet);
 int64_t store_change_mark(struct store *s);
 
 /* --- users, API tokens and login sessions (store_users.c) ---
- * Only hashes are stored; web/auth.c hashes. Roles are their names. */
+ * Only hashes are stored; web/auth.c hashes and checks names, roles and
+ * passwords (its auth_* verbs are what the CLI and the web call). Roles
+ * are their names. Each change is one transaction with its audit row
+ * (who: "cli:USER" or "web:USER"; never a secret in it), and returns 0,
+ * -1 on a database error (store_busy() tells a lock held by another
+ * writer, met before anything changed), or a refusal, said in err: */
+enum store_user_refusal {
+	STORE_USER_NONE = -3,		/* no user by that name */
+	STORE_USER_TAKEN = -4,		/* a user by that name exists */
+	STORE_USER_LAST_ADMIN = -5,	/* it would leave no admin */
+};
+/* Audited as user_add {user, role}. */
 int store_user_add(struct store *s, const char *name, const char *role,
-		   const char *password_hash, struct sl_err *err);
-/* Also ends the user's sessions. */
+		   const char *password_hash, const char *who,
+		   struct sl_err *err);
+/* Also ends the user's sessions but keep_session (a session's id hash;
+ * NULL: all of them). Audited as user_password {user, sessions_ended}. */
 int store_user_set_password(struct store *s, const char *name,
-			    const char *password_hash, struct sl_err *err);
+			    const char *password_hash, const char *keep_session,
+			    const char *who, struct sl_err *err);
+/* Audited as user_role {user, role, was}; the same role changes nothing. */
+int store_user_set_role(struct store *s, const char *name, const char *role,
+			const char *who, struct sl_err *err);
 /* Removing a user ends its sessions and revokes its tokens (cascade).
- * -2 when it is the last admin (refused: nobody could manage users). */
-int store_user_remove(struct store *s, const char *name, struct sl_err *err);
-/* [{name, role, created_at, tokens}], or NULL on a database error. */
+ * Audited as user_remove {user, role}. */
+int store_user_remove(struct store *s, const char *name, const char *who,
+		      struct sl_err *err);
+/* Is name the last admin? STORE_USER_LAST_ADMIN (err says so, as the
+ * verbs above do), 0 not (or no such user), -1 on a database error. */
+int store_user_last_admin(struct store *s, const char *name, struct sl_err *err);
+/* [{name, role, created_at, tokens, sessions}] (sessions: live ones), or
+ * NULL on a database error. */
 json_t *store_users_json(struct store *s);
 /* How many users exist, -1 on a database error. */
 int store_user_count(struct store *s);
@@ -548,8 +570,9 @@ int store_user_count(struct store *s);
  * 1 found, 0 no such user, -1 database error. */
 int store_user_password(struct store *s, const char *name, int64_t *id,
 			char *role, size_t role_n, char **password_hash);
+/* Audited as user_token {user} (not the token, nor its prefix). */
 int store_token_add(struct store *s, const char *user, const char *token_hash,
-		    const char *prefix, struct sl_err *err);
+		    const char *prefix, const char *who, struct sl_err *err);
 /* The user of a token hash: 1 found, 0 not, -1 database error. */
 int store_token_user(struct store *s, const char *token_hash, int64_t *id,
 		     char *name, size_t name_n, char *role, size_t role_n);

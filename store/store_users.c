@@ -9,8 +9,9 @@
 
 #include "store/store_internal.h"
 
-/* Step a write; 1 when it changed a row, 0 when none matched, -1 on an
- * error (sqlite's message stays readable through store_errmsg()). */
+/* Step a write; 1 when it changed a row, 0 when none matched, -2 when
+ * it broke a constraint, -1 on another error (sqlite's message stays
+ * readable through store_errmsg()). */
 static int
 step_write(struct store *s, sqlite3_stmt *st)
 {
@@ -23,103 +24,217 @@ step_write(struct store *s, sqlite3_stmt *st)
 	return changed;
 }
 
-int
-store_user_add(struct store *s, const char *name, const char *role,
-	       const char *password_hash, struct sl_err *err)
+/* The audit row of a change to user name, in the caller's transaction:
+ * detail {"user": name} plus extra's keys (extra is taken). Never a
+ * password, a hash or a token. */
+static int
+user_audit(struct store *s, const char *who, const char *action,
+	   const char *name, json_t *extra)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "INSERT INTO users (name, role, password_hash, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?4)");
+	json_t *detail = json_pack("{s:s}", "user", name);
 	int rc;
 
-	if (st == NULL)
+	if (extra != NULL)
+		json_object_update(detail, extra);
+	rc = store_audit(s, who, action, NULL, detail);
+	json_decref(extra);
+	json_decref(detail);
+	return rc;
+}
+
+/* A user's role ("" when none) into role; 1 found, 0 not, -1 error. */
+static int
+user_role(struct store *s, const char *name, char *role, size_t n)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT role FROM users WHERE name = ?");
+	int rc;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	snprintf(role, n, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Would taking the admin role from a user whose role is role leave no
+ * admin? 1 yes, 0 no, -1 error. */
+static int
+user_is_last_admin(struct store *s, const char *role)
+{
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (strcmp(role, "admin") != 0)
+		return 0;
+	st = store_stmt(s, "SELECT count(*) FROM users WHERE role = 'admin'");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc != SQLITE_ROW ? -1 : n <= 1;
+}
+
+/* The refusal for the last admin, said one way wherever it is met. */
+static int
+last_admin_refusal(const char *name, struct sl_err *err)
+{
+	sl_err_set(err, "%s is the last admin: make another user an admin first", name);
+	return STORE_USER_LAST_ADMIN;
+}
+
+int
+store_user_last_admin(struct store *s, const char *name, struct sl_err *err)
+{
+	char role[32];
+	int rc = user_role(s, name, role, sizeof role);
+
+	if (rc > 0)
+		rc = user_is_last_admin(s, role);
+	if (rc < 0)
+		return store_db_err(s, err, "reading the users");
+	return rc == 1 ? last_admin_refusal(name, err) : 0;
+}
+
+/* The end of a user verb's transaction: commit, or on a failure (rc < 0,
+ * err already says why when rc is a refusal) roll back; a database error
+ * is described here. Returns rc, or -1 when the commit fails. */
+static int
+user_tx_end(struct store *s, int rc, struct sl_err *err, const char *what)
+{
+	if (rc == -1 || rc == -2) {	/* step_write's errors */
+		store_db_err(s, err, what);
+		rc = -1;
+	}
+	if (rc < 0) {
+		store_rollback(s);
+		return rc;
+	}
+	if (store_commit(s) < 0)
+		return store_db_err(s, err, what);
+	return rc;
+}
+
+int
+store_user_add(struct store *s, const char *name, const char *role,
+	       const char *password_hash, const char *who, struct sl_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* a lock held by another writer fails here, before anything changed
+	 * (store_busy() then tells the caller) */
+	if (store_begin(s) < 0)
 		return store_db_err(s, err, "adding a user");
+	st = store_stmt(s,
+	    "INSERT INTO users (name, role, password_hash, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, ?4)");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, role, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, password_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, sl_now_ms());
 	rc = step_write(s, st);
-	if (rc == -2)
-		return sl_err_set(err, "user %s already exists", name);
-	if (rc < 0)
-		return sl_err_set(err, "adding user %s: %s", name, sqlite3_errmsg(s->db));
-	return 0;
+	if (rc == -2) {
+		sl_err_set(err, "a user named %s already exists", name);
+		rc = STORE_USER_TAKEN;
+	} else if (rc >= 0)
+		rc = user_audit(s, who, "user_add", name, json_pack("{s:s}", "role", role));
+	return user_tx_end(s, rc < 0 ? rc : 0, err, "adding a user");
 }
 
 int
 store_user_set_password(struct store *s, const char *name,
-			const char *password_hash, struct sl_err *err)
+			const char *password_hash, const char *keep_session,
+			const char *who, struct sl_err *err)
 {
+	sqlite3_stmt *st;
+	int rc, ended = 0;
+
+	if (store_begin(s) < 0)
+		return store_db_err(s, err, "setting a password");
+	st = store_stmt(s, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?");
+	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sl_now_ms());
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	if ((rc = step_write(s, st)) == 0) {
+		sl_err_set(err, "no user %s", name);
+		rc = STORE_USER_NONE;
+	}
+	if (rc > 0) {
+		/* a new password ends the sessions opened with the old one
+		 * (but the one it was changed from, when asked) */
+		st = store_stmt(s, "DELETE FROM sessions WHERE user_id = "
+				   "(SELECT id FROM users WHERE name = ?1) AND id_hash IS NOT ?2");
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, keep_session, -1, SQLITE_STATIC);
+		rc = step_write(s, st);
+		ended = sqlite3_changes(s->db);
+	}
+	if (rc >= 0)
+		rc = user_audit(s, who, "user_password", name,
+				json_pack("{s:i}", "sessions_ended", ended));
+	return user_tx_end(s, rc < 0 ? rc : 0, err, "setting a password");
+}
+
+int
+store_user_set_role(struct store *s, const char *name, const char *role,
+		    const char *who, struct sl_err *err)
+{
+	char was[32];
 	sqlite3_stmt *st;
 	int rc;
 
 	if (store_begin(s) < 0)
-		return sl_err_set(err, "database: %s", sqlite3_errmsg(s->db));
-	st = store_stmt(s, "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?");
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, sl_now_ms());
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	if ((rc = step_write(s, st)) < 0)
-		goto fail;
+		return store_db_err(s, err, "changing a role");
+	rc = user_role(s, name, was, sizeof was);
 	if (rc == 0) {
-		store_rollback(s);
-		return sl_err_set(err, "no user %s", name);
+		sl_err_set(err, "no user %s", name);
+		rc = STORE_USER_NONE;
+	} else if (rc > 0 && strcmp(was, role) == 0)
+		return user_tx_end(s, 0, err, "changing a role");	/* nothing to do */
+	else if (rc > 0 && strcmp(role, "admin") != 0 &&
+		 (rc = user_is_last_admin(s, was)) == 1) {
+		rc = last_admin_refusal(name, err);
 	}
-	/* a new password ends every session opened with the old one */
-	st = store_stmt(s, "DELETE FROM sessions WHERE user_id = "
-			   "(SELECT id FROM users WHERE name = ?)");
-	if (st == NULL)
-		goto fail;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (step_write(s, st) < 0)
-		goto fail;
-	if (store_commit(s) < 0)
-		return sl_err_set(err, "database: %s", sqlite3_errmsg(s->db));
-	return 0;
-fail:
-	sl_err_set(err, "database: %s", sqlite3_errmsg(s->db));
-	store_rollback(s);
-	return -1;
+	if (rc >= 0) {
+		st = store_stmt(s, "UPDATE users SET role = ?, updated_at = ? WHERE name = ?");
+		sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, sl_now_ms());
+		sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+		rc = step_write(s, st);
+	}
+	if (rc >= 0)
+		rc = user_audit(s, who, "user_role", name,
+				json_pack("{s:s,s:s}", "role", role, "was", was));
+	return user_tx_end(s, rc < 0 ? rc : 0, err, "changing a role");
 }
 
 int
-store_user_remove(struct store *s, const char *name, struct sl_err *err)
+store_user_remove(struct store *s, const char *name, const char *who,
+		  struct sl_err *err)
 {
-	/* the last admin stays: without one nobody can manage users */
-	sqlite3_stmt *st = store_stmt(s,
-	    "DELETE FROM users WHERE name = ?1 AND NOT (role = 'admin' AND "
-	    "(SELECT count(*) FROM users WHERE role = 'admin') = 1)");
+	char role[32];
+	sqlite3_stmt *st;
 	int rc;
 
-	if (st == NULL)
+	if (store_begin(s) < 0)
 		return store_db_err(s, err, "removing a user");
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = step_write(s, st);
+	rc = user_role(s, name, role, sizeof role);
 	if (rc == 0) {
-		sqlite3_stmt *q = store_stmt(s,
-		    "SELECT role FROM users WHERE name = ?1");
-
-		if (q != NULL) {
-			int admin;
-
-			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-			admin = sqlite3_step(q) == SQLITE_ROW &&
-				strcmp((const char *)sqlite3_column_text(q, 0), "admin") == 0;
-			sqlite3_reset(q);
-			if (admin) {
-				sl_err_set(err, "%s is the last admin: add "
-					   "another admin first", name);
-				return -2;
-			}
-		}
+		sl_err_set(err, "no user %s", name);
+		rc = STORE_USER_NONE;
+	} else if (rc > 0 && (rc = user_is_last_admin(s, role)) == 1) {
+		/* without an admin nobody could manage users */
+		rc = last_admin_refusal(name, err);
 	}
-	if (rc < 0)
-		return sl_err_set(err, "removing %s: %s", name, sqlite3_errmsg(s->db));
-	if (rc == 0)
-		return sl_err_set(err, "no user %s", name);
-	return 0;
+	if (rc >= 0) {
+		/* its sessions and tokens go with it (ON DELETE CASCADE) */
+		st = store_stmt(s, "DELETE FROM users WHERE name = ?");
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		rc = step_write(s, st);
+	}
+	if (rc >= 0)
+		rc = user_audit(s, who, "user_remove", name, json_pack("{s:s}", "role", role));
+	return user_tx_end(s, rc < 0 ? rc : 0, err, "removing a user");
 }
 
 json_t *
@@ -127,20 +242,21 @@ store_users_json(struct store *s)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT u.name, u.role, u.created_at, "
-	    "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id) "
+	    "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id), "
+	    "(SELECT count(*) FROM sessions x WHERE x.user_id = u.id AND x.expires_at > ?1) "
 	    "FROM users u ORDER BY u.name");
 	json_t *arr;
 	int rc;
 
-	if (st == NULL)
-		return NULL;
+	sqlite3_bind_int64(st, 1, sl_now_ms());
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:i}",
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:i,s:i}",
 		    "name", (const char *)sqlite3_column_text(st, 0),
 		    "role", (const char *)sqlite3_column_text(st, 1),
 		    "created_at", (json_int_t)sqlite3_column_int64(st, 2),
-		    "tokens", sqlite3_column_int(st, 3)));
+		    "tokens", sqlite3_column_int(st, 3),
+		    "sessions", sqlite3_column_int(st, 4)));
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
@@ -187,25 +303,27 @@ store_user_password(struct store *s, const char *name, int64_t *id,
 
 int
 store_token_add(struct store *s, const char *user, const char *token_hash,
-		const char *prefix, struct sl_err *err)
+		const char *prefix, const char *who, struct sl_err *err)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "INSERT INTO api_tokens (user_id, token_hash, prefix, created_at) "
-	    "SELECT id, ?, ?, ? FROM users WHERE name = ?");
+	sqlite3_stmt *st;
 	int rc;
 
-	if (st == NULL)
+	if (store_begin(s) < 0)
 		return store_db_err(s, err, "adding a token");
+	st = store_stmt(s,
+	    "INSERT INTO api_tokens (user_id, token_hash, prefix, created_at) "
+	    "SELECT id, ?, ?, ? FROM users WHERE name = ?");
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, sl_now_ms());
 	sqlite3_bind_text(st, 4, user, -1, SQLITE_STATIC);
-	rc = step_write(s, st);
-	if (rc < 0)
-		return sl_err_set(err, "database: %s", sqlite3_errmsg(s->db));
-	if (rc == 0)
-		return sl_err_set(err, "no user %s", user);
-	return 0;
+	if ((rc = step_write(s, st)) == 0) {
+		sl_err_set(err, "no user %s", user);
+		rc = STORE_USER_NONE;
+	}
+	if (rc >= 0)
+		rc = user_audit(s, who, "user_token", user, NULL);
+	return user_tx_end(s, rc < 0 ? rc : 0, err, "adding a token");
 }
 
 /* Read (id, name, role[, csrf]) of the first row of st into the outputs. */

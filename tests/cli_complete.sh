@@ -44,7 +44,7 @@ cases=(
 	"sluice|mark|adhoc|only|k1|"			"success${nl}failed"
 	"sluice|runs|delete|adhoc|k"			"k2${nl}k1"
 	"sluice|runs|delete|adhoc|k1|k"			"k2${nl}k1"
-	"sluice|users|"					"list${nl}add${nl}passwd${nl}remove${nl}token"
+	"sluice|users|"					"list${nl}add${nl}passwd${nl}role${nl}remove${nl}token"
 	"sluice|trigger|nosuch|--partition|"		""
 	"sluice|nosuchverb|"				""
 	"sluice|--home|"				""

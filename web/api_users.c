@@ -76,7 +76,8 @@ api_users_add(struct web_req *r)
 		web_error(r, 400, "a user needs name, role (viewer, operator, admin) and password");
 		return WEB_DONE;
 	}
-	if (auth_user_add(r->w->store, name, role_n, password, &err) < 0) {
+	if (auth_user_add(r->w->store, name, role_n, password, web_who(r, who, sizeof who),
+			  &err) < 0) {
 		int busy = web_store_busy(r->w);
 
 		json_decref(body);
@@ -84,12 +85,6 @@ api_users_add(struct web_req *r)
 			return WEB_BUSY;
 		web_error(r, strstr(err.msg, "already exists") ? 409 : 400, "%s", err.msg);
 		return WEB_DONE;
-	}
-	{
-		json_t *detail = json_pack("{s:s,s:s}", "user", name, "role", role);
-
-		store_audit(r->w->store, web_who(r, who, sizeof who), "user_add", NULL, detail);
-		json_decref(detail);
 	}
 	web_json(r, 201, json_pack("{s:s,s:s}", "name", name, "role", role));
 	json_decref(body);
@@ -105,17 +100,12 @@ api_users_remove(struct web_req *r)
 	int rc;
 
 	sl_err_clear(&err);
-	if ((rc = auth_user_remove(r->w->store, name, &err)) < 0) {
-		if (web_store_busy(r->w))
+	if ((rc = auth_user_remove(r->w->store, name, r->user.name,
+				   web_who(r, who, sizeof who), &err)) < 0) {
+		if (rc == AUTH_DB && web_store_busy(r->w))
 			return WEB_BUSY;
-		web_error(r, rc == -2 ? 409 : 404, "%s", err.msg);
+		web_error(r, rc == AUTH_NO_USER ? 404 : rc == AUTH_DB ? 500 : 409, "%s", err.msg);
 		return WEB_DONE;
-	}
-	{
-		json_t *detail = json_pack("{s:s}", "user", name);
-
-		store_audit(r->w->store, web_who(r, who, sizeof who), "user_remove", NULL, detail);
-		json_decref(detail);
 	}
 	web_json(r, 200, json_pack("{s:s,s:b}", "name", name, "removed", 1));
 	return WEB_DONE;

@@ -30,6 +30,19 @@ auth_role_name(int role)
 	return role > 0 && role < (int)SL_ARRAY_LEN(role_names) ? role_names[role] : "none";
 }
 
+const char *
+auth_role_doc(int role)
+{
+	static const char *const docs[] = {
+		"nothing: log in first",
+		"looks at everything",
+		"also clears, marks, triggers, backfills, deletes runs and pauses DAGs",
+		"also manages users",
+	};
+
+	return role > 0 && role < (int)SL_ARRAY_LEN(docs) ? docs[role] : docs[0];
+}
+
 int
 auth_name_ok(const char *name)
 {
@@ -121,59 +134,140 @@ password_matches(const char *password, const char *hash)
 	return ok;
 }
 
+/* The store's refusals are the auth_result of the same name. */
+_Static_assert((int)AUTH_NO_USER == (int)STORE_USER_NONE &&
+	       (int)AUTH_TAKEN == (int)STORE_USER_TAKEN &&
+	       (int)AUTH_LAST_ADMIN == (int)STORE_USER_LAST_ADMIN,
+	       "auth_result and store_user_refusal agree");
+
 static int
 password_ok(const char *password, struct sl_err *err)
 {
 	size_t n = password ? strlen(password) : 0;
 
-	if (n < 8)
-		return sl_err_set(err, "a password needs at least 8 characters");
-	if (n > 1024)
-		return sl_err_set(err, "a password may have at most 1024 characters");
+	if (n < 8) {
+		sl_err_set(err, "a password needs " AUTH_PASSWORD_RULE);
+		return AUTH_INVALID;
+	}
+	if (n > 1024) {
+		sl_err_set(err, "a password may have at most 1024 characters");
+		return AUTH_INVALID;
+	}
+	return 0;
+}
+
+static int
+role_ok(int role, struct sl_err *err)
+{
+	if (role < 1 || role >= (int)SL_ARRAY_LEN(role_names)) {
+		sl_err_set(err, "the role must be viewer, operator or admin");
+		return AUTH_INVALID;
+	}
 	return 0;
 }
 
 int
 auth_user_add(struct store *s, const char *name, int role, const char *password,
-	      struct sl_err *err)
+	      const char *who, struct sl_err *err)
 {
 	char *hash;
 	int rc;
 
-	if (!auth_name_ok(name))
-		return sl_err_set(err, "'%s' is not a user name (1-64 of A-Z a-z 0-9 . _ @ -)",
-				  name ? name : "");
-	if (role < 1 || role > 3)
-		return sl_err_set(err, "the role must be viewer, operator or admin");
-	if (password_ok(password, err) < 0)
-		return -1;
+	if (name == NULL || *name == '\0') {
+		sl_err_set(err, "a user needs a name (" AUTH_NAME_RULE ")");
+		return AUTH_INVALID;
+	}
+	if (!auth_name_ok(name)) {
+		/* a long one is not repeated: a cut could split a character */
+		if (strlen(name) > 64)
+			sl_err_set(err, "a user name has at most 64 characters");
+		else
+			sl_err_set(err, "'%s' is not a user name (" AUTH_NAME_RULE ")", name);
+		return AUTH_INVALID;
+	}
+	if ((rc = role_ok(role, err)) < 0 || (rc = password_ok(password, err)) < 0)
+		return rc;
 	if ((hash = password_hash(password)) == NULL)
 		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
-	rc = store_user_add(s, name, auth_role_name(role), hash, err);
+	rc = store_user_add(s, name, auth_role_name(role), hash, who, err);
+	free(hash);
+	return rc;
+}
+
+/* Hash password and store it for name, ending its sessions but keep (a
+ * session id's hash, or NULL). */
+static int
+user_set_password(struct store *s, const char *name, const char *password,
+		  const char *keep, const char *who, struct sl_err *err)
+{
+	char *hash;
+	int rc;
+
+	if ((rc = password_ok(password, err)) < 0)
+		return rc;
+	if ((hash = password_hash(password)) == NULL)
+		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
+	rc = store_user_set_password(s, name, hash, keep, who, err);
 	free(hash);
 	return rc;
 }
 
 int
 auth_user_passwd(struct store *s, const char *name, const char *password,
-		 struct sl_err *err)
+		 const char *who, struct sl_err *err)
 {
-	char *hash;
-	int rc;
-
-	if (password_ok(password, err) < 0)
-		return -1;
-	if ((hash = password_hash(password)) == NULL)
-		return sl_err_set(err, "libcrypt cannot hash with yescrypt");
-	rc = store_user_set_password(s, name, hash, err);
-	free(hash);
-	return rc;
+	return user_set_password(s, name, password, NULL, who, err);
 }
 
 int
-auth_user_remove(struct store *s, const char *name, struct sl_err *err)
+auth_user_change_password(struct store *s, const char *name, const char *current,
+			  const char *password, const char *keep_cookie,
+			  const char *who, struct sl_err *err)
 {
-	return store_user_remove(s, name, err);
+	char keep[65];
+	int64_t id;
+	int role, rc;
+
+	if ((rc = password_ok(password, err)) < 0)
+		return rc;
+	rc = auth_check_password(s, name, current ? current : "", &id, &role);
+	if (rc < 0)
+		return sl_err_set(err, "database: %s", store_errmsg(s));
+	if (rc == 0) {
+		sl_err_set(err, "the current password is wrong");
+		return AUTH_WRONG_PASSWORD;
+	}
+	if (keep_cookie != NULL)
+		auth_sha256_hex(keep_cookie, keep);
+	return user_set_password(s, name, password, keep_cookie ? keep : NULL, who, err);
+}
+
+int
+auth_user_set_role(struct store *s, const char *name, int role, const char *who,
+		   struct sl_err *err)
+{
+	int rc;
+
+	if ((rc = role_ok(role, err)) < 0)
+		return rc;
+	return store_user_set_role(s, name, auth_role_name(role), who, err);
+}
+
+int
+auth_user_remove(struct store *s, const char *name, const char *actor,
+		 const char *who, struct sl_err *err)
+{
+	if (actor != NULL && strcmp(actor, name) == 0) {
+		/* the only admin first hears that another one is needed:
+		 * "another admin can" would send them looking for none */
+		int rc = store_user_last_admin(s, name, err);
+
+		if (rc < 0)
+			return rc;
+		sl_err_set(err, "you cannot remove yourself: another admin can");
+		return AUTH_SELF;
+	}
+	return store_user_remove(s, name, who, err);
 }
 
 json_t *
@@ -215,18 +309,22 @@ auth_check_password(struct store *s, const char *name, const char *password,
 }
 
 int
-auth_token_new(struct store *s, const char *name, char **token, struct sl_err *err)
+auth_token_new(struct store *s, const char *name, const char *who, char **token,
+	       struct sl_err *err)
 {
 	char secret[65], hash[65], prefix[16];
+	int rc;
 
 	auth_random_hex(secret, 32);
 	*token = xasprintf("slk_%s", secret);
+	OPENSSL_cleanse(secret, sizeof secret);
 	auth_sha256_hex(*token, hash);
 	snprintf(prefix, sizeof prefix, "%.10s", *token);
-	if (store_token_add(s, name, hash, prefix, err) < 0) {
+	if ((rc = store_token_add(s, name, hash, prefix, who, err)) < 0) {
+		OPENSSL_cleanse(*token, strlen(*token));
 		free(*token);
 		*token = NULL;
-		return -1;
+		return rc;
 	}
 	return 0;
 }

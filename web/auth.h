@@ -19,17 +19,57 @@ struct store;
 /* "viewer" → 1, "operator" → 2, "admin" → 3; 0 when unknown. */
 int auth_role_parse(const char *name);
 const char *auth_role_name(int role);
+/* What a role may do, in a few words, for the pages. */
+const char *auth_role_doc(int role);
 
-/* A user name is 1-64 characters of [A-Za-z0-9._@-]. */
+/* A user name is 1-64 characters of [A-Za-z0-9._@-]: AUTH_NAME_RULE
+ * says so where a name is asked for. */
+#define AUTH_NAME_RULE "1-64 characters: letters, digits, . _ @ -"
 int auth_name_ok(const char *name);
+/* What a new password needs, said where one is asked for. */
+#define AUTH_PASSWORD_RULE "at least 8 characters"
 
+/* How the user verbs below fail (0: done); err says why. */
+enum auth_result {
+	AUTH_DB = -1,		/* the database; store_busy() tells a lock
+				 * held by another writer (nothing changed) */
+	AUTH_INVALID = -2,	/* a bad name, role or password */
+	AUTH_NO_USER = -3,
+	AUTH_TAKEN = -4,	/* a user by that name exists */
+	AUTH_LAST_ADMIN = -5,	/* it would leave no admin */
+	AUTH_SELF = -6,		/* an admin removing themselves */
+	AUTH_WRONG_PASSWORD = -7,	/* the current password is not it */
+};
+
+/*
+ * The verbs that change users. `sluice users` and the web's users and
+ * account pages (and the API under them) all call these, so they check
+ * the same rules and refuse the same things. Each is one transaction
+ * with its audit row, written as who ("cli:USER", "web:USER"); no
+ * password or token goes into it.
+ */
 int auth_user_add(struct store *s, const char *name, int role,
-		  const char *password, struct sl_err *err);
+		  const char *password, const char *who, struct sl_err *err);
+/* A password set for someone (an admin, `sluice users passwd`): every
+ * session of the user ends. */
 int auth_user_passwd(struct store *s, const char *name, const char *password,
-		     struct sl_err *err);
-/* Removing a user ends its sessions and revokes its tokens. */
-int auth_user_remove(struct store *s, const char *name, struct sl_err *err);
-/* [{name, role, created_at, tokens}] */
+		     const char *who, struct sl_err *err);
+/* A person changing their own password: current must be it (else
+ * AUTH_WRONG_PASSWORD); their sessions end but keep_cookie's (the one
+ * this is done from; NULL: none kept). */
+int auth_user_change_password(struct store *s, const char *name,
+			      const char *current, const char *password,
+			      const char *keep_cookie, const char *who,
+			      struct sl_err *err);
+/* A new role; the last admin keeps it. */
+int auth_user_set_role(struct store *s, const char *name, int role,
+		       const char *who, struct sl_err *err);
+/* Removing a user ends its sessions and revokes its tokens; never the
+ * last admin. actor: the user asking, who may not remove themselves
+ * (NULL from the CLI, where nobody is logged in). */
+int auth_user_remove(struct store *s, const char *name, const char *actor,
+		     const char *who, struct sl_err *err);
+/* [{name, role, created_at, tokens, sessions}] */
 json_t *auth_users_json(struct store *s);
 /* How many users exist (the first admin is made by `sluice init`). */
 int auth_user_count(struct store *s);
@@ -40,9 +80,10 @@ int auth_user_count(struct store *s);
 int auth_check_password(struct store *s, const char *name,
 			const char *password, int64_t *id, int *role);
 
-/* A new API token for the user: *token (caller frees) is shown once. */
-int auth_token_new(struct store *s, const char *name, char **token,
-		   struct sl_err *err);
+/* A new API token for the user: *token (caller frees) is shown once;
+ * fails as the user verbs do. */
+int auth_token_new(struct store *s, const char *name, const char *who,
+		   char **token, struct sl_err *err);
 /* The user a token belongs to: 1 found, 0 not, -1 database error. */
 int auth_token_lookup(struct store *s, const char *token, int64_t *id,
 		      char *name, size_t name_n, int *role);

@@ -62,8 +62,10 @@ users_run(struct cli *c, const struct cli_args *args)
 	if (args->npos > 2)
 		return cli_usage(&cli_users, "unexpected argument '%s'", args->pos[2]);
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "passwd") != 0 &&
-	    strcmp(sub, "remove") != 0 && strcmp(sub, "token") != 0)
-		return cli_usage(&cli_users, "add, list, passwd, remove or token?");
+	    strcmp(sub, "role") != 0 && strcmp(sub, "remove") != 0 && strcmp(sub, "token") != 0)
+		return cli_usage(&cli_users, "add, list, passwd, role, remove or token?");
+	if (strcmp(sub, "role") == 0 && cli_opt_str(args, "role") == NULL)
+		return cli_usage(&cli_users, "sluice users role NAME --role viewer|operator|admin");
 	if (strcmp(sub, "list") != 0 && name == NULL)
 		return cli_usage(&cli_users, "sluice users %s needs a user name", sub);
 	if (cli_open(c, 1, 0) < 0)
@@ -93,7 +95,7 @@ users_run(struct cli *c, const struct cli_args *args)
 			return cli_usage(&cli_users, "--role is viewer, operator or admin");
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
-		if (auth_user_add(c->store, name, r, password, &err) < 0) {
+		if (auth_user_add(c->store, name, r, password, c->who, &err) < 0) {
 			free_password(password);
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_FAILED;
@@ -102,14 +104,26 @@ users_run(struct cli *c, const struct cli_args *args)
 	} else if (strcmp(sub, "passwd") == 0) {
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
-		if (auth_user_passwd(c->store, name, password, &err) < 0) {
+		if (auth_user_passwd(c->store, name, password, c->who, &err) < 0) {
 			free_password(password);
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_FAILED;
 		}
 		printf("new password for %s (its sessions were ended)\n", name);
+	} else if (strcmp(sub, "role") == 0) {
+		int r = auth_role_parse(role);
+
+		if (r == 0)
+			return cli_usage(&cli_users, "--role is viewer, operator or admin");
+		if (auth_user_set_role(c->store, name, r, c->who, &err) < 0) {
+			fprintf(stderr, "sluice: %s\n", err.msg);
+			return EXIT_FAILED;
+		}
+		printf("%s is now %s %s\n", name, r == 1 ? "a" : "an", role);
+		return 0;
 	} else if (strcmp(sub, "remove") == 0) {
-		if (auth_user_remove(c->store, name, &err) < 0) {
+		/* no actor: the CLI's user is a login on this machine */
+		if (auth_user_remove(c->store, name, NULL, c->who, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_FAILED;
 		}
@@ -118,7 +132,7 @@ users_run(struct cli *c, const struct cli_args *args)
 	} else {
 		char *token = NULL;
 
-		if (auth_token_new(c->store, name, &token, &err) < 0) {
+		if (auth_token_new(c->store, name, c->who, &token, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_FAILED;
 		}
@@ -135,7 +149,7 @@ users_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt users_opts[] = {
-	{ "role", 0, "ROLE", "add: viewer (default), operator or admin" },
+	{ "role", 0, "ROLE", "add: viewer (default), operator or admin; role: the new one" },
 	{ "password-stdin", 0, NULL, "read the password from the first line of stdin" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -145,6 +159,7 @@ const struct cli_verb cli_users = {
 	"list\n"
 	"add NAME [--role viewer|operator|admin] [--password-stdin]\n"
 	"passwd NAME [--password-stdin]\n"
+	"role NAME --role viewer|operator|admin\n"
 	"remove NAME\n"
 	"token NAME",
 	"Roles: a viewer looks; an operator also clears, marks, triggers, backfills\n"
@@ -152,7 +167,10 @@ const struct cli_verb cli_users = {
 	"random password is made and printed once. Passwords are stored as yescrypt\n"
 	"hashes. `users token` prints a new API token for scripts\n"
 	"(Authorization: Bearer TOKEN); only its SHA-256 is stored, so it is shown\n"
-	"this once. Removing a user ends its sessions and revokes its tokens.\n",
+	"this once. Removing a user ends its sessions and revokes its tokens; the\n"
+	"last admin can be neither removed nor given another role. Every change is\n"
+	"in the audit log (as cli:USER), without passwords or tokens. Admins do the\n"
+	"same on the web UI's Users page.\n",
 	users_opts,
 	users_run,
 };
@@ -168,7 +186,7 @@ users_init_admin(struct cli *c)
 		return 0;
 	password = auth_new_password();
 	sl_err_clear(&err);
-	if (auth_user_add(c->store, "admin", 3, password, &err) < 0) {
+	if (auth_user_add(c->store, "admin", 3, password, c->who, &err) < 0) {
 		free_password(password);
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return -1;

@@ -80,10 +80,10 @@ setup(void)
 	sl_err_clear(&err);
 	if (config_load(home, &cfg, &err) < 0 || store_open(cfg->db_path, &st, &err) < 0 ||
 	    store_migrate(st, &applied, &err) < 0 ||
-	    auth_user_add(st, "ops", 2, "fuzz-password-1", &err) < 0 ||
-	    auth_user_add(st, "look", 1, "fuzz-password-2", &err) < 0 ||
-	    auth_token_new(st, "ops", &operator_token, &err) < 0 ||
-	    auth_token_new(st, "look", &viewer_token, &err) < 0 ||
+	    auth_user_add(st, "ops", 2, "fuzz-password-1", "fuzz", &err) < 0 ||
+	    auth_user_add(st, "look", 1, "fuzz-password-2", "fuzz", &err) < 0 ||
+	    auth_token_new(st, "ops", "fuzz", &operator_token, &err) < 0 ||
+	    auth_token_new(st, "look", "fuzz", &viewer_token, &err) < 0 ||
 	    auth_check_password(st, "ops", "fuzz-password-1", &id, &role) != 1 ||
 	    auth_session_new(st, id, 3600 * 1000, cookie, session_csrf) < 0) {
 		fprintf(stderr, "fuzz_web: setup: %s\n", err.msg);
