@@ -1,10 +1,15 @@
-/* api_users.c: who is asking (/me), the users (admin only) and the audit log. */
+/* api_users.c: who is asking (/me), the users (admin only), one's own
+ * password (/account) and the audit log. Every change goes through
+ * web/auth.h's verbs, the ones `sluice users` calls, which check the
+ * rules and write the audit row. */
 #include "web/web_internal.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "store/store.h"
 #include "web/auth.h"
@@ -55,39 +60,193 @@ api_users_list(struct web_req *r)
 	return WEB_DONE;
 }
 
+/* Reply to a refused user verb (rc, an auth_result; err says why). */
+static enum web_result
+user_refused(struct web_req *r, int rc, const struct sl_err *err)
+{
+	int status = 500;
+
+	switch (rc) {
+	case AUTH_INVALID:
+	case AUTH_WRONG_PASSWORD:
+		status = 400;
+		break;
+	case AUTH_NO_USER:
+		status = 404;
+		break;
+	case AUTH_TAKEN:
+	case AUTH_LAST_ADMIN:
+	case AUTH_SELF:
+		status = 409;
+		break;
+	default:
+		/* a lock held by another writer: nothing changed, run again */
+		if (web_store_busy(r->w))
+			return WEB_BUSY;
+	}
+	web_error(r, status, "%s", err->msg);
+	return WEB_DONE;
+}
+
+/* A new password as a body gives it: "password" (and "password_confirm",
+ * when given, equal to it), or "generate_password": true for a random one
+ * (may_generate: allowed at all). The password into *out: body's, or
+ * *generated (caller frees with password_free) when made here. -1 after
+ * replying 400. */
+static int
+body_password(struct web_req *r, json_t *body, int may_generate, const char **out,
+	      char **generated)
+{
+	json_t *pw = json_object_get(body, "password");
+	json_t *confirm = json_object_get(body, "password_confirm");
+	json_t *gen = json_object_get(body, "generate_password");
+
+	*out = NULL;
+	*generated = NULL;
+	if (gen != NULL && !json_is_boolean(gen))
+		return web_error(r, 400, "generate_password is true or false");
+	if ((pw != NULL && !json_is_string(pw)) || (confirm != NULL && !json_is_string(confirm)))
+		return web_error(r, 400, "a password is a string");
+	if (json_is_true(gen)) {
+		if (!may_generate)
+			return web_error(r, 400, "type the new password: it is not generated here");
+		if (pw != NULL || confirm != NULL)
+			return web_error(r, 400, "either a password or generate_password, not both");
+		*out = *generated = auth_new_password();
+		return 0;
+	}
+	if (pw == NULL || json_string_length(pw) == 0)
+		return web_error(r, 400, may_generate ?
+				 "a new password is needed (" AUTH_PASSWORD_RULE "), or \"generate_password\": true" :
+				 "a new password is needed (" AUTH_PASSWORD_RULE ")");
+	if (confirm != NULL && strcmp(json_string_value(pw), json_string_value(confirm)) != 0)
+		return web_error(r, 400, "the two new passwords differ: type the same one twice");
+	*out = json_string_value(pw);
+	return 0;
+}
+
+static void
+password_free(char *p)
+{
+	if (p != NULL) {
+		OPENSSL_cleanse(p, strlen(p));
+		free(p);
+	}
+}
+
 enum web_result
 api_users_add(struct web_req *r)
 {
 	struct sl_err err;
-	char who[160];
-	json_t *body;
-	const char *name, *role, *password;
-	int role_n;
+	char who[160], *generated;
+	const char *name, *password;
+	json_t *body, *reply;
+	int role, rc;
 
 	sl_err_clear(&err);
 	if ((body = web_body_json(r)) == NULL)
 		return WEB_DONE;
+	if (body_password(r, body, 1, &password, &generated) < 0) {
+		json_decref(body);
+		return WEB_DONE;
+	}
 	name = json_string_value(json_object_get(body, "name"));
-	role = json_string_value(json_object_get(body, "role"));
-	password = json_string_value(json_object_get(body, "password"));
-	role_n = auth_role_parse(role);
-	if (name == NULL || role_n == 0 || password == NULL) {
-		json_decref(body);
-		web_error(r, 400, "a user needs name, role (viewer, operator, admin) and password");
-		return WEB_DONE;
-	}
-	if (auth_user_add(r->w->store, name, role_n, password, web_who(r, who, sizeof who),
-			  &err) < 0) {
-		int busy = web_store_busy(r->w);
+	/* an unknown or missing role is 0: auth_user_add says so */
+	role = auth_role_parse(json_string_value(json_object_get(body, "role")));
+	rc = auth_user_add(r->w->store, name, role, password, web_who(r, who, sizeof who), &err);
+	if (rc < 0) {
+		enum web_result res = user_refused(r, rc, &err);
 
+		password_free(generated);
 		json_decref(body);
-		if (busy)
-			return WEB_BUSY;
-		web_error(r, strstr(err.msg, "already exists") ? 409 : 400, "%s", err.msg);
+		return res;
+	}
+	reply = json_pack("{s:s,s:s}", "name", name, "role", auth_role_name(role));
+	if (generated != NULL)
+		json_object_set_new(reply, "password", json_string(generated));
+	web_json(r, 201, reply);
+	password_free(generated);
+	json_decref(body);
+	return WEB_DONE;
+}
+
+enum web_result
+api_users_role(struct web_req *r)
+{
+	struct sl_err err;
+	char who[160];
+	json_t *body;
+	int role, rc;
+
+	sl_err_clear(&err);
+	if ((body = web_body_json(r)) == NULL)
+		return WEB_DONE;
+	role = auth_role_parse(json_string_value(json_object_get(body, "role")));
+	json_decref(body);
+	rc = auth_user_set_role(r->w->store, r->arg.name, role, web_who(r, who, sizeof who), &err);
+	if (rc < 0)
+		return user_refused(r, rc, &err);
+	web_json(r, 200, json_pack("{s:s,s:s}", "name", r->arg.name, "role", auth_role_name(role)));
+	return WEB_DONE;
+}
+
+enum web_result
+api_users_password(struct web_req *r)
+{
+	struct sl_err err;
+	char who[160], *generated;
+	const char *password;
+	json_t *body, *reply;
+	int rc;
+
+	sl_err_clear(&err);
+	if (strcmp(r->arg.name, r->user.name) == 0) {
+		/* setting it here would end this session too, and skip the
+		 * current password a stolen session does not know */
+		web_error(r, 409, "change your own password on My account (/account): "
+			  "it asks for your current one");
 		return WEB_DONE;
 	}
-	web_json(r, 201, json_pack("{s:s,s:s}", "name", name, "role", role));
+	if ((body = web_body_json(r)) == NULL)
+		return WEB_DONE;
+	if (body_password(r, body, 1, &password, &generated) < 0) {
+		json_decref(body);
+		return WEB_DONE;
+	}
+	rc = auth_user_passwd(r->w->store, r->arg.name, password, web_who(r, who, sizeof who), &err);
+	if (rc < 0) {
+		enum web_result res = user_refused(r, rc, &err);
+
+		password_free(generated);
+		json_decref(body);
+		return res;
+	}
+	reply = json_pack("{s:s,s:b}", "name", r->arg.name, "sessions_ended", 1);
+	if (generated != NULL)
+		json_object_set_new(reply, "password", json_string(generated));
+	web_json(r, 200, reply);
+	password_free(generated);
 	json_decref(body);
+	return WEB_DONE;
+}
+
+enum web_result
+api_users_token(struct web_req *r)
+{
+	struct sl_err err;
+	char who[160], *token = NULL, *header;
+	int rc;
+
+	sl_err_clear(&err);
+	rc = auth_token_new(r->w->store, r->arg.name, web_who(r, who, sizeof who), &token, &err);
+	if (rc < 0)
+		return user_refused(r, rc, &err);
+	/* the only time it is shown: only its hash is kept */
+	header = xasprintf("Authorization: Bearer %s", token);
+	web_json(r, 201, json_pack("{s:s,s:s,s:s}", "name", r->arg.name, "token", token,
+				   "header", header));
+	password_free(header);
+	password_free(token);
 	return WEB_DONE;
 }
 
@@ -96,17 +255,57 @@ api_users_remove(struct web_req *r)
 {
 	struct sl_err err;
 	char who[160];
-	const char *name = r->arg.name;
 	int rc;
 
 	sl_err_clear(&err);
-	if ((rc = auth_user_remove(r->w->store, name, r->user.name,
-				   web_who(r, who, sizeof who), &err)) < 0) {
-		if (rc == AUTH_DB && web_store_busy(r->w))
-			return WEB_BUSY;
-		web_error(r, rc == AUTH_NO_USER ? 404 : rc == AUTH_DB ? 500 : 409, "%s", err.msg);
+	rc = auth_user_remove(r->w->store, r->arg.name, r->user.name,
+			      web_who(r, who, sizeof who), &err);
+	if (rc < 0)
+		return user_refused(r, rc, &err);
+	web_json(r, 200, json_pack("{s:s,s:b}", "name", r->arg.name, "removed", 1));
+	return WEB_DONE;
+}
+
+enum web_result
+api_account_password(struct web_req *r)
+{
+	struct sl_err err;
+	char who[160], cookie[128], *generated;
+	const char *current, *password;
+	json_t *body;
+	int rc, wait;
+
+	sl_err_clear(&err);
+	if ((wait = session_guess_wait(r)) > 0) {
+		char secs[32];
+
+		snprintf(secs, sizeof secs, "%d", wait);
+		web_add_header(r, "Retry-After", secs);
+		web_error(r, 429, "too many wrong passwords: wait a minute and try again");
 		return WEB_DONE;
 	}
-	web_json(r, 200, json_pack("{s:s,s:b}", "name", name, "removed", 1));
+	if ((body = web_body_json(r)) == NULL)
+		return WEB_DONE;
+	current = json_string_value(json_object_get(body, "current"));
+	if (current == NULL || *current == '\0') {
+		json_decref(body);
+		web_error(r, 400, "your current password is needed");
+		return WEB_DONE;
+	}
+	if (body_password(r, body, 0, &password, &generated) < 0) {
+		json_decref(body);
+		return WEB_DONE;
+	}
+	/* this session stays; the others end */
+	rc = auth_user_change_password(r->w->store, r->user.name, current, password,
+				       session_current_cookie(r, cookie, sizeof cookie) == 0 ? cookie : NULL,
+				       web_who(r, who, sizeof who), &err);
+	json_decref(body);
+	OPENSSL_cleanse(cookie, sizeof cookie);
+	if (rc == AUTH_WRONG_PASSWORD)
+		session_guess_failed(r);
+	if (rc < 0)
+		return user_refused(r, rc, &err);
+	web_json(r, 200, json_pack("{s:s,s:b}", "name", r->user.name, "changed", 1));
 	return WEB_DONE;
 }

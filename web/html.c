@@ -48,14 +48,18 @@ html_begin(struct web_req *r, struct buf *b, const char *title, const char *page
 	buf_adds(b, "\"><header class=\"top\"><a class=\"brand\" href=\"/\">sluice</a>"
 		    "<nav><a href=\"/\">DAGs</a><a href=\"/datasets\">Datasets</a>"
 		    "<a href=\"/backfills\">Backfills</a>"
-		    "<a href=\"/audit\">Audit</a></nav>");
+		    "<a href=\"/audit\">Audit</a>");
+	/* the users page is for admins: only they see its link */
+	if (r->user.role >= ROLE_ADMIN)
+		buf_adds(b, "<a href=\"/users\" id=\"nav-users\">Users</a>");
+	buf_adds(b, "</nav>");
 	if (r->user.role != ROLE_NONE) {
 		buf_adds(b, "<form class=\"logout\" method=\"post\" action=\"/logout\">"
-			    "<span class=\"who\">");
+			    "<a class=\"who\" id=\"nav-account\" href=\"/account\" title=\"My account\">");
 		text_html_escape(b, r->user.name);
 		buf_adds(b, " <small>(");
 		text_html_escape(b, auth_role_name(r->user.role));
-		buf_adds(b, ")</small></span><input type=\"hidden\" name=\"csrf\" value=\"");
+		buf_adds(b, ")</small></a><input type=\"hidden\" name=\"csrf\" value=\"");
 		text_html_escape(b, r->user.csrf);
 		buf_adds(b, "\"><button type=\"submit\">Log out</button></form>");
 	}

@@ -73,6 +73,26 @@ pages_not_found(struct web_req *r, const char *what)
 	return WEB_DONE;
 }
 
+enum web_result
+pages_forbidden(struct web_req *r, const char *what)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	html_begin(r, &b, "Forbidden", "error");
+	buf_adds(&b, "<h1>Forbidden</h1><p id=\"forbidden\">");
+	text_html_escape(&b, what);
+	buf_adds(&b, " You are logged in as ");
+	text_html_escape(&b, r->user.name);
+	buf_adds(&b, " (");
+	text_html_escape(&b, auth_role_name(r->user.role));
+	buf_adds(&b, "); an admin can give you another role.</p>");
+	html_end(&b);
+	web_html(r, 403, &b);
+	buf_free(&b);
+	return WEB_DONE;
+}
+
 void
 pages_login(struct web_req *r, const char *message, int status, const char *next)
 {

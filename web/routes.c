@@ -79,10 +79,16 @@ static const struct route routes[] = {
 	{ M_GET, "/api/v1/users", ROUTE_API, ROLE_ADMIN, api_users_list },
 	{ M_POST, "/api/v1/users", ROUTE_API, ROLE_ADMIN, api_users_add },
 	{ M_DELETE, "/api/v1/users/{name}", ROUTE_API, ROLE_ADMIN, api_users_remove },
+	{ M_POST, "/api/v1/users/{name}/role", ROUTE_API, ROLE_ADMIN, api_users_role },
+	{ M_POST, "/api/v1/users/{name}/password", ROUTE_API, ROLE_ADMIN, api_users_password },
+	{ M_POST, "/api/v1/users/{name}/tokens", ROUTE_API, ROLE_ADMIN, api_users_token },
+	{ M_POST, "/api/v1/account/password", ROUTE_API, ROLE_VIEWER, api_account_password },
 
 	{ M_GET, LINK_PAGE_DAGS, ROUTE_PAGE, ROLE_VIEWER, pages_dags },
 	{ M_GET, "/audit", ROUTE_PAGE, ROLE_VIEWER, pages_audit },
 	{ M_GET, "/backfills", ROUTE_PAGE, ROLE_VIEWER, pages_backfills },
+	{ M_GET, "/users", ROUTE_PAGE, ROLE_ADMIN, pages_users },
+	{ M_GET, "/account", ROUTE_PAGE, ROLE_VIEWER, pages_account },
 	{ M_GET, LINK_PAGE_DATASETS, ROUTE_PAGE, ROLE_VIEWER, pages_datasets },
 	{ M_GET, LINK_PAGE_DATASET, ROUTE_PAGE, ROLE_VIEWER, pages_dataset },
 	{ M_GET, LINK_PAGE_DAG, ROUTE_PAGE, ROLE_VIEWER, pages_dag },
@@ -178,6 +184,14 @@ route_admit(struct web_req *r, const struct route *rt)
 		return session_require_change(r, rt->role);
 	if (session_require_read(r) < 0)
 		return -1;
+	if (r->user.role < rt->role && rt->kind == ROUTE_PAGE) {
+		char what[160];
+
+		snprintf(what, sizeof what, "This page needs the %s role.",
+			 auth_role_name(rt->role));
+		pages_forbidden(r, what);
+		return -1;
+	}
 	if (r->user.role < rt->role) {
 		web_error(r, 403, "user %s is a %s; this needs %s", r->user.name,
 			  auth_role_name(r->user.role), auth_role_name(rt->role));

@@ -210,6 +210,40 @@ session_require_change(struct web_req *r, enum web_role need)
 	return 0;
 }
 
+int
+session_current_cookie(struct web_req *r, char *out, size_t n)
+{
+	return r->user.by_session ? cookie_get(r, "sluice_session", out, n) : -1;
+}
+
+/* The limiter's keys of a login by name from r's address. */
+static void
+limiter_keys(struct web_req *r, const char *name, char *ukey, char *pkey, size_t n)
+{
+	snprintf(pkey, n, "ip:%s", r->peer);
+	snprintf(ukey, n, "user:%.100s", name ? name : "");
+}
+
+int
+session_guess_wait(struct web_req *r)
+{
+	char ukey[160], pkey[160];
+
+	limiter_keys(r, r->user.name, ukey, pkey, sizeof ukey);
+	return SL_MAX(limiter_blocked(r->w->limiter, pkey),
+		      limiter_blocked(r->w->limiter, ukey));
+}
+
+void
+session_guess_failed(struct web_req *r)
+{
+	char ukey[160], pkey[160];
+
+	limiter_keys(r, r->user.name, ukey, pkey, sizeof ukey);
+	limiter_fail(r->w->limiter, pkey);
+	limiter_fail(r->w->limiter, ukey);
+}
+
 /* A form POSTed from another site names its origin: refuse it. */
 static int
 same_origin(struct web_req *r)
@@ -278,8 +312,7 @@ session_login(struct web_req *r)
 	password = form_field(&form, "password");
 	next = form_field(&form, "next");
 	evhttp_clear_headers(&form);
-	snprintf(pkey, sizeof pkey, "ip:%s", r->peer);
-	snprintf(ukey, sizeof ukey, "user:%.100s", name ? name : "");
+	limiter_keys(r, name, ukey, pkey, sizeof ukey);
 	if ((wait = SL_MAX(limiter_blocked(r->w->limiter, pkey),
 			   limiter_blocked(r->w->limiter, ukey))) > 0) {
 		char secs[32];

@@ -376,6 +376,10 @@ enum web_result api_audit(struct web_req *r);
 enum web_result api_users_list(struct web_req *r);
 enum web_result api_users_add(struct web_req *r);
 enum web_result api_users_remove(struct web_req *r);
+enum web_result api_users_role(struct web_req *r);
+enum web_result api_users_password(struct web_req *r);
+enum web_result api_users_token(struct web_req *r);
+enum web_result api_account_password(struct web_req *r);
 
 /* --- mask.c: secrets are never shown (web/mask.h) --- */
 /* Replace a run's "params" (or each run's of an array) by the DAG's
@@ -397,6 +401,11 @@ void pages_backfills_section(struct web_req *r, struct buf *b,
 enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
 enum web_result pages_not_found(struct web_req *r, const char *what);
+/* The 403 page: what is needed (a role) and who is asking. */
+enum web_result pages_forbidden(struct web_req *r, const char *what);
+/* --- pages_users.c: the users page (admins) and My account --- */
+enum web_result pages_users(struct web_req *r);
+enum web_result pages_account(struct web_req *r);
 /* The DAG's heading, meta line and tabs (tab: "grid", "graph", "map"). */
 void pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d,
 		      const char *tab);
@@ -433,6 +442,14 @@ void session_identify(struct web_req *r);
 int session_require_change(struct web_req *r, enum web_role need);
 /* For reads: logged in, or 401. */
 int session_require_read(struct web_req *r);
+/* The session cookie's value into out (n bytes): 0 when r comes with a
+ * live session, else -1. */
+int session_current_cookie(struct web_req *r, char *out, size_t n);
+/* A password a logged-in user gives again (My account) is limited as
+ * logins are: seconds until r's user may try again (0: now), and count
+ * a wrong one. */
+int session_guess_wait(struct web_req *r);
+void session_guess_failed(struct web_req *r);
 enum web_result session_login(struct web_req *r);
 enum web_result session_logout(struct web_req *r);
 struct web_limiter *limiter_new(void);

@@ -921,8 +921,8 @@
     });
   }
 
-  // for the page scripts that load after this one (map.js)
-  window.sluice = { api, el, status, fmtDuration, consequenceLines };
+  // for the page scripts that load after this one (map.js, users.js)
+  window.sluice = { api, el, status, fmtDuration, fmtTime, consequenceLines };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {

@@ -1,0 +1,187 @@
+// User management in headless Chromium (run by tests/web_users_browser.sh:
+// a home with users admin, ops and viewer; sets URL, ADMIN_PW and SHOTS).
+// An admin adds dana with a generated password read off the page; dana
+// logs in with it, meets the 403 of the Users page and changes her own
+// password on My account; the admin changes her role, makes her an API
+// token, resets her password and removes her. Every wait is a bounded
+// wait for a state; no secret is printed.
+import { check, journey } from './lib.mjs';
+
+const { URL, ADMIN_PW, SHOTS } = process.env;
+const WAIT = 30000;
+
+async function login(page, user, password, next) {
+  await page.goto(URL + '/login' + (next ? '?next=' + encodeURIComponent(next) : ''));
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('#login');
+  await page.waitForURL(URL + (next || '/'), { timeout: WAIT });
+}
+
+async function logout(page) {
+  await page.click('header form.logout button[type="submit"]');
+  await page.waitForURL(/\/login$/, { timeout: WAIT });
+}
+
+// The users as the API lists them (with the page's session).
+const listUsers = (page) => page.evaluate(async () => (await (await fetch('/api/v1/users')).json()).users);
+const row = (name) => '#users tr[data-user="' + name + '"]';
+const statusSays = (page, text, bad) =>
+  page.locator('#status' + (bad ? '.bad' : ':not(.bad)'), { hasText: text }).waitFor({ timeout: WAIT });
+
+await journey(1280, 860, SHOTS, async (page, shot) => {
+  // --- the admin finds Users in the nav ---
+  await login(page, 'admin', ADMIN_PW);
+  check(await page.isVisible('header nav a#nav-users'), 'an admin sees Users in the nav');
+  await page.click('header nav a#nav-users');
+  await page.waitForURL(URL + '/users', { timeout: WAIT });
+  const names = await page.locator('#users tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.user));
+  check(JSON.stringify(names) === '["admin","ops","viewer"]', 'the users are listed: ' + names.join(', '));
+  check(await page.isDisabled(row('admin') + ' button.user-remove'), 'an admin cannot remove themselves');
+  check((await page.textContent(row('ops') + ' td.user-tokens')) === '1', 'each user\'s API tokens are counted');
+  await shot('u-01-users');
+
+  // --- add dana with a generated password: shown once ---
+  await page.click('#user-add summary');
+  check(await page.isChecked('#add-pw-generate'), 'a generated password by default');
+  check(await page.isHidden('#add-pw .pw-typed'), 'no password boxes for a generated one');
+  await page.fill('#add-name', 'dana');
+  await page.selectOption('#add-role', 'viewer');
+  await page.click('#add-submit');
+  await page.locator('#secret:not([hidden])').waitFor({ timeout: WAIT });
+  const password = await page.textContent('#secret-value');
+  check(/^[A-Za-z0-9]{20}$/.test(password), 'the generated password is on the page');
+  check((await page.textContent('#secret-title')) === 'Password for dana', 'it says whose password it is');
+  check((await page.textContent('#secret-note')).includes('Shown once'), 'it says it is shown once');
+  await page.locator(row('dana')).waitFor({ timeout: WAIT });
+  check(await page.inputValue(row('dana') + ' select.user-role') === 'viewer', 'dana is listed, a viewer');
+  await statusSays(page, 'added dana (viewer)');
+  await shot('u-02-added');
+  await page.click('#secret-done');
+  check(await page.isHidden('#secret'), 'Done hides the password');
+  check((await page.textContent('#secret-value')) === '', 'and takes it off the page');
+
+  // --- bad input: the server's message on the page, nobody added ---
+  await page.fill('#add-name', 'bad name');
+  await page.click('#add-submit');
+  await statusSays(page, '\'bad name\' is not a user name (1-64 characters: letters, digits, . _ @ -)', true);
+  await page.fill('#add-name', '<img src=x onerror="window.xss=1">');
+  await page.click('#add-submit');
+  await statusSays(page, '\'<img src=x onerror="window.xss=1">\' is not a user name', true);
+  check(await page.evaluate(() => window.xss === undefined), 'a name is shown as text, never as markup');
+  await page.fill('#add-name', 'erin');
+  await page.check('#add-pw-type');
+  check(await page.isVisible('#add-password') && await page.isVisible('#add-password-confirm'),
+    'typing a password: two boxes');
+  await page.fill('#add-password', 'erin-password-1');
+  await page.fill('#add-password-confirm', 'erin-password-2');
+  await page.click('#add-submit');
+  await statusSays(page, 'the two new passwords differ', true);
+  check(await page.isHidden('#secret'), 'no password shown for a refused add');
+  await shot('u-03-bad-input');
+  check((await listUsers(page)).map((u) => u.name).join(' ') === 'admin dana ops viewer', 'bad input added nobody');
+  await page.fill('#add-name', '');
+  await page.check('#add-pw-generate');
+  await logout(page);
+
+  // --- dana logs in with it: no Users page for a viewer ---
+  await login(page, 'dana', password);
+  check(!(await page.isVisible('header nav a#nav-users')), 'a viewer has no Users link');
+  const forbidden = await page.goto(URL + '/users');
+  check(forbidden.status() === 403, 'the Users page is a 403 for a viewer');
+  check((await page.textContent('#forbidden')).includes('This page needs the admin role'), 'the 403 page says why');
+  await shot('u-04-forbidden');
+
+  // --- My account, from her name in the header: her own password ---
+  await page.click('header a#nav-account');
+  await page.waitForURL(URL + '/account', { timeout: WAIT });
+  check((await page.textContent('#account-user')) === 'dana', 'My account: her name');
+  check((await page.textContent('#account-role')) === 'viewer', 'My account: her role');
+  await page.fill('#current-password', 'not-my-password');
+  await page.fill('#new-password', 'dana-own-pass-1');
+  await page.fill('#new-password-confirm', 'dana-own-pass-1');
+  await page.click('#account-password-submit');
+  await statusSays(page, 'the current password is wrong', true);
+  await page.fill('#current-password', password);
+  await page.fill('#new-password-confirm', 'dana-own-pass-2');
+  await page.click('#account-password-submit');
+  await statusSays(page, 'the two new passwords differ', true);
+  await page.fill('#new-password-confirm', 'dana-own-pass-1');
+  await page.click('#account-password-submit');
+  await statusSays(page, 'Password changed. Your other sessions ended; this one stays.');
+  check((await page.inputValue('#current-password')) === '' && (await page.inputValue('#new-password')) === '',
+    'the boxes are emptied');
+  await shot('u-05-account');
+  check((await page.evaluate(async () => (await fetch('/api/v1/me')).status)) === 200, 'her session stays');
+  await logout(page);
+  await page.fill('#username', 'dana');
+  await page.fill('#password', password);
+  await page.click('#login');
+  await page.locator('#login-error', { hasText: 'Wrong user name or password' }).waitFor({ timeout: WAIT });
+  check(true, 'the old password no longer logs in');
+  await login(page, 'dana', 'dana-own-pass-1');
+  check(true, 'the new one does');
+  await logout(page);
+
+  // --- the admin: a role, as it is chosen; the last admin keeps theirs ---
+  await login(page, 'admin', ADMIN_PW, '/users');
+  await page.selectOption(row('dana') + ' select.user-role', 'operator');
+  await statusSays(page, 'dana is now an operator');
+  check((await listUsers(page)).find((u) => u.name === 'dana').role === 'operator', 'dana is an operator');
+  await page.selectOption(row('admin') + ' select.user-role', 'viewer');
+  await statusSays(page, 'admin is the last admin: make another user an admin first', true);
+  check(await page.inputValue(row('admin') + ' select.user-role') === 'admin', 'the refused role is put back');
+  check((await listUsers(page)).find((u) => u.name === 'admin').role === 'admin', 'the admin is still an admin');
+  await shot('u-06-role');
+
+  // --- a new API token, shown once with how to use it; it works ---
+  await page.click(row('dana') + ' button.user-token');
+  await page.locator('#secret:not([hidden])', { hasText: 'API token for dana' }).waitFor({ timeout: WAIT });
+  const token = await page.textContent('#secret-value');
+  check(/^slk_[0-9a-f]{64}$/.test(token), 'the token is on the page');
+  check((await page.textContent('#secret-usage-value')).includes('Authorization: Bearer ' + token),
+    'with how to use it');
+  const asToken = (t) => page.evaluate(async (tok) => {
+    const res = await fetch('/api/v1/me', { credentials: 'omit', headers: { Authorization: 'Bearer ' + tok } });
+    return { status: res.status, body: await res.json() };
+  }, t);
+  const me = await asToken(token);
+  check(me.status === 200 && me.body.user === 'dana' && me.body.role === 'operator', 'the token acts as dana');
+  await page.locator(row('dana') + ' td.user-tokens', { hasText: '1' }).waitFor({ timeout: WAIT });
+  await shot('u-07-token');
+  await page.click('#secret-done');
+
+  // --- reset her password: the dialog says what happens ---
+  await page.click(row('dana') + ' button.user-password');
+  await page.locator('#password-dialog:not([hidden])').waitFor({ timeout: WAIT });
+  check((await page.textContent('#password-user')) === 'dana', 'the dialog names her');
+  await page.check('#reset-pw-type');
+  await page.fill('#reset-password', 'dana-reset-pass-1');
+  await page.fill('#reset-password-confirm', 'dana-reset-pass-2');
+  await page.click('#password-confirm');
+  await page.locator('#password-error', { hasText: 'the two new passwords differ' }).waitFor({ timeout: WAIT });
+  await shot('u-08-reset');
+  await page.check('#reset-pw-generate');
+  await page.click('#password-confirm');
+  await page.locator('#password-dialog').waitFor({ state: 'hidden', timeout: WAIT });
+  await page.locator('#secret:not([hidden])', { hasText: 'Password for dana' }).waitFor({ timeout: WAIT });
+  const reset = await page.textContent('#secret-value');
+  check(/^[A-Za-z0-9]{20}$/.test(reset) && reset !== password, 'a new generated password, shown once');
+  await statusSays(page, 'new password for dana (their sessions ended)');
+  await page.click('#secret-done');
+
+  // --- remove her, after a confirmation that says what it does ---
+  await page.click(row('dana') + ' button.user-remove');
+  await page.locator('#remove-dialog:not([hidden])').waitFor({ timeout: WAIT });
+  const summary = await page.textContent('#remove-summary');
+  check((await page.textContent('#remove-user')) === 'dana', 'the dialog names her');
+  check(summary.includes('their sessions end at once') && summary.includes('their API tokens (1) are revoked'),
+    'it says her sessions end and her token is revoked: ' + summary);
+  await shot('u-09-remove-dialog');
+  await page.click('#remove-confirm');
+  await page.locator(row('dana')).waitFor({ state: 'detached', timeout: WAIT });
+  await statusSays(page, 'removed dana');
+  check((await asToken(token)).status === 401, 'her token is revoked');
+  await shot('u-10-removed');
+});
+console.log('users_ui: ok');
