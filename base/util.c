@@ -21,6 +21,7 @@ sl_err_set(struct sl_err *err, const char *fmt, ...)
 	if (err == NULL)
 		return -1;
 	err->file[0] = '\0';
+	err->path[0] = '\0';
 	err->line = err->col = 0;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
@@ -37,6 +38,7 @@ sl_err_at(struct sl_err *err, const char *file, int line, int col,
 	if (err == NULL)
 		return -1;
 	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+	err->path[0] = '\0';
 	err->line = line;
 	err->col = col;
 	va_start(ap, fmt);

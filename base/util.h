@@ -18,13 +18,17 @@
 
 #define SL_ERR_MSG 1024
 
+#define SL_ERR_PATH 512
+
 /* What failed, and where: file/line/col are set when the failure is about a
- * place in a file (a DAG file, the config file). */
+ * place in a file (a DAG file, the config file); path when it is about a
+ * field of that file, which msg then names first ("tasks.load.after: ..."). */
 struct sl_err {
 	char msg[SL_ERR_MSG];
 	char file[512];
 	int line;		/* 1-based; 0 when not about a place in a file */
 	int col;		/* 1-based */
+	char path[SL_ERR_PATH];	/* "tasks.load.after", "needs[0].dag"; "" */
 };
 
 /* Fill err (if not NULL) and return -1, so callers can write

@@ -116,6 +116,41 @@ open_add(struct ydoc_open *o, int id)
 	o->kids[o->nkids++] = id;
 }
 
+/* Give node id its place in parent (see ynode_t) unless it has one: a
+ * node written inside parent comes after it (a larger id); one reached by
+ * an alias keeps the place it is written at. */
+static void
+ydoc_home(struct ydoc *d, int id, int parent, int slot)
+{
+	ynode_t *n = ydoc_node(d, id);
+
+	if (n != NULL && n->parent == 0 && id > parent) {
+		n->parent = parent;
+		n->slot = slot;
+	}
+}
+
+/* A mapping merged into the open mapping m, written there (`<<: {...}`,
+ * `<<: [{...}, *a]`): its keys are m's, so its path is m's. */
+static void
+ydoc_home_merged(struct ydoc *d, int m, int k, int v)
+{
+	ynode_t *vn = ydoc_node(d, v);
+
+	ydoc_home(d, k, m, 0);
+	ydoc_home(d, v, m, 0);
+	if (vn == NULL || vn->type != YAML_SEQUENCE_NODE || vn->parent != m)
+		return;
+	for (yaml_node_item_t *it = yseq_begin(vn); it < yseq_end(vn); it++) {
+		ynode_t *item = ydoc_node(d, *it);
+
+		if (item != NULL && item->parent == v) {
+			item->parent = m;
+			item->slot = 0;
+		}
+	}
+}
+
 /* A merge key: `<<` written plain (a quoted '<<' is an ordinary key). */
 static int
 ydoc_is_merge_key(const ynode_t *k)
@@ -185,6 +220,7 @@ ydoc_merge(struct ydoc *d, struct ydoc_open *o, size_t *budget,
 			open_add(&out, o->kids[i + 1]);
 			continue;
 		}
+		ydoc_home_merged(d, o->id, o->kids[i], o->kids[i + 1]);
 		if (v->type == YAML_MAPPING_NODE) {
 			r = ydoc_merge_one(d, v, seen, &out, budget);
 		} else if (v->type == YAML_SEQUENCE_NODE) {
@@ -342,8 +378,10 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 				yaml_node_item_t *items = ydoc_alloc(d,
 				    (size_t)o->nkids * sizeof *items + 1);
 
-				for (int i = 0; i < o->nkids; i++)
+				for (int i = 0; i < o->nkids; i++) {
 					items[i] = o->kids[i];
+					ydoc_home(d, o->kids[i], o->id, -(i + 1));
+				}
 				n->data.sequence.items.start = items;
 				n->data.sequence.items.top = items + o->nkids;
 			} else {
@@ -353,6 +391,9 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 				for (int i = 0; i + 1 < o->nkids; i += 2) {
 					pairs[i / 2].key = o->kids[i];
 					pairs[i / 2].value = o->kids[i + 1];
+					ydoc_home(d, o->kids[i], o->id, 0);
+					ydoc_home(d, o->kids[i + 1], o->id,
+						  o->kids[i]);
 				}
 				n->data.mapping.pairs.start = pairs;
 				n->data.mapping.pairs.top = pairs + o->nkids / 2;
@@ -458,10 +499,100 @@ ydoc_err(struct ydoc *d, const ynode_t *n, struct sl_err *err,
 	if (err == NULL)
 		return -1;
 	snprintf(err->file, sizeof err->file, "%s", d->file);
+	err->path[0] = '\0';
 	err->line = ynode_line(n);
 	err->col = ynode_col(n);
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Add n's path to out at *off, its holders' first. */
+static void
+path_add(struct ydoc *d, const ynode_t *n, char *out, size_t size,
+	 size_t *off)
+{
+	const char *key;
+	int w;
+
+	if (n == NULL || n->parent == 0)
+		return;
+	path_add(d, ydoc_node(d, n->parent), out, size, off);
+	if (*off >= size)
+		return;
+	if (n->slot > 0) {
+		key = ynode_str(ydoc_node(d, n->slot));
+		w = snprintf(out + *off, size - *off, "%s%s",
+			     *off > 0 ? "." : "", key != NULL ? key : "?");
+	} else if (n->slot < 0)
+		w = snprintf(out + *off, size - *off, "[%d]", -n->slot - 1);
+	else
+		w = 0;
+	*off += w > 0 ? (size_t)w : 0;
+}
+
+const char *
+ynode_path(struct ydoc *d, const ynode_t *n, char *out, size_t size)
+{
+	size_t off = 0;
+
+	if (size == 0)
+		return out;
+	out[0] = '\0';
+	path_add(d, n, out, size, &off);
+	return out;
+}
+
+const char *
+ymap_key_path(struct ydoc *d, const ynode_t *map, const char *key, char *out,
+	      size_t size)
+{
+	char base[SL_ERR_PATH];
+
+	ynode_path(d, map, base, sizeof base);
+	snprintf(out, size, "%s%s%s", base, base[0] ? "." : "", key);
+	return out;
+}
+
+/* err at n about the field at path: "PATH: msg" (msg alone without a
+ * path). */
+static int
+ydoc_verr_path(struct ydoc *d, const ynode_t *n, const char *path,
+	       struct sl_err *err, const char *fmt, va_list ap)
+{
+	char msg[SL_ERR_MSG];
+
+	if (err == NULL)
+		return -1;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	ydoc_err(d, n, err, "%s%s%s", path, path[0] ? ": " : "", msg);
+	snprintf(err->path, sizeof err->path, "%s", path);
+	return -1;
+}
+
+int
+ynode_err(struct ydoc *d, const ynode_t *n, struct sl_err *err,
+	  const char *fmt, ...)
+{
+	char path[SL_ERR_PATH];
+	va_list ap;
+
+	ynode_path(d, n, path, sizeof path);
+	va_start(ap, fmt);
+	ydoc_verr_path(d, n, path, err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+ydoc_err_path(struct ydoc *d, const ynode_t *n, const char *path,
+	      struct sl_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ydoc_verr_path(d, n, path, err, fmt, ap);
 	va_end(ap);
 	return -1;
 }

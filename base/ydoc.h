@@ -39,6 +39,13 @@ typedef struct ynode {
 	} data;
 	struct ymark start_mark;
 	struct ymark end_mark;
+	/* where the node is written, for ynode_path(): the id of the node
+	 * that holds it (0 for the root), and its slot there: the id of its
+	 * key (a mapping's value), -(i + 1) (item i of a list), or 0 (a key,
+	 * or a mapping merged in with <<: both part of the mapping). A node
+	 * reached again by an alias keeps the place it is written at. */
+	int parent;
+	int slot;
 } ynode_t;
 
 /* Load a file (at most limit bytes). An empty file gives a document whose
@@ -61,9 +68,31 @@ ynode_t *ydoc_node(struct ydoc *d, int id);
 /* 1-based position of a node. */
 int ynode_line(const ynode_t *n);
 int ynode_col(const ynode_t *n);
-/* Fill err at node n's position; returns -1. */
+/* Fill err at node n's position; returns -1. For a message about the
+ * document, not one of its fields (a YAML error, a root that is not a
+ * mapping): err->path is "". */
 int ydoc_err(struct ydoc *d, const ynode_t *n, struct sl_err *err,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The path of the place node n is written at, into out (size size):
+ * "tasks.load.after", "needs[0].dag", "tasks.a.after[1]"; a key names
+ * the mapping it is a key of; "" for the root (and NULL). A value that
+ * a task takes from defaults: or from an anchor (*a, <<: *a) names the
+ * place it is written, where the person fixes it. */
+const char *ynode_path(struct ydoc *d, const ynode_t *n, char *out,
+		       size_t size);
+/* Fill err about the value at node n: its position, err->path its path
+ * and the message "PATH: ..." (just "..." at the root); returns -1. */
+int ynode_err(struct ydoc *d, const ynode_t *n, struct sl_err *err,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Fill err about the field at path, placed at node n (an item of the
+ * field's list, the mapping a required key is missing from): the message
+ * is "PATH: ..."; returns -1. */
+int ydoc_err_path(struct ydoc *d, const ynode_t *n, const char *path,
+		  struct sl_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The path of key in mapping map ("tasks" + "load": "tasks.load"). */
+const char *ymap_key_path(struct ydoc *d, const ynode_t *map, const char *key,
+			  char *out, size_t size);
 
 /* Scalar text, or NULL for non-scalars. */
 const char *ynode_str(const ynode_t *n);

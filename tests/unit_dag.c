@@ -6,6 +6,7 @@
 
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
+#include "base/ydoc.h"
 #include "operators/operator.h"
 #include "tests/unit.h"
 
@@ -514,6 +515,81 @@ test_bag(void)
 	dagbag_free(&bag);
 }
 
+/* The first scalar of d whose text is value (each one is unique). */
+static ynode_t *
+scalar_node(struct ydoc *d, const char *value)
+{
+	ynode_t *n;
+
+	for (int id = 1; (n = ydoc_node(d, id)) != NULL; id++)
+		if (ynode_str(n) != NULL && strcmp(ynode_str(n), value) == 0)
+			return n;
+	return NULL;
+}
+
+/* The path a message names for a value: where it is written, through
+ * lists, anchors and merge keys. */
+static void
+test_paths(void)
+{
+	static const char text[] =
+	    "defaults: {retries: R1}\n"
+	    "tasks:\n"
+	    "  a: &a {command: C1, after: [X0, X1]}\n"
+	    "  b: {<<: *a, env: {K: E1}}\n"
+	    "  c:\n"
+	    "    <<: [{timeout: T1}, *a]\n"
+	    "  d: {<<: {cwd: W1}, pool: P1}\n"
+	    "needs:\n"
+	    "  - {dag: D1}\n"
+	    "list: &l [L0]\n"
+	    "other: *l\n";
+	static const struct {
+		const char *value, *path;
+	} want[] = {
+		{ "R1", "defaults.retries" },
+		{ "C1", "tasks.a.command" },
+		{ "X1", "tasks.a.after[1]" },
+		{ "E1", "tasks.b.env.K" },
+		{ "T1", "tasks.c.timeout" },
+		{ "W1", "tasks.d.cwd" },
+		{ "P1", "tasks.d.pool" },
+		{ "D1", "needs[0].dag" },
+		{ "L0", "list[0]" },
+		{ "retries", "defaults" },	/* a key: its mapping */
+		{ "K", "tasks.b.env" },
+	};
+	struct ydoc *d = NULL;
+	struct sl_err err;
+	char path[SL_ERR_PATH];
+	ynode_t *b, *n;
+
+	sl_err_clear(&err);
+	CHECK(ydoc_parse("paths.yaml", text, sizeof text - 1, &d, &err) == 0);
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < SL_ARRAY_LEN(want); i++) {
+		n = scalar_node(d, want[i].value);
+		CHECK_MSG(n != NULL, "no scalar %s", want[i].value);
+		CHECK_EQ_STR(want[i].path, ynode_path(d, n, path, sizeof path));
+	}
+	CHECK_EQ_STR("", ynode_path(d, ydoc_root(d), path, sizeof path));
+	/* b's command is a's: the place it is written */
+	b = ymap_get(d, ymap_get(d, ydoc_root(d), "tasks"), "b");
+	CHECK_EQ_STR("tasks.a.command",
+		     ynode_path(d, ymap_get(d, b, "command"), path, sizeof path));
+	CHECK_EQ_STR("tasks.b.pool", ymap_key_path(d, b, "pool", path, sizeof path));
+	/* a message about a value names its path first, and carries it */
+	ynode_err(d, scalar_node(d, "X1"), &err, "unknown task '%s'", "X1");
+	CHECK_EQ_STR("tasks.a.after[1]: unknown task 'X1'", err.msg);
+	CHECK_EQ_STR("tasks.a.after[1]", err.path);
+	CHECK_EQ_INT(3, err.line);
+	CHECK_EQ_INT(35, err.col);
+	ydoc_err(d, ydoc_root(d), &err, "not about a field");
+	CHECK_EQ_STR("", err.path);
+	ydoc_free(d);
+}
+
 int
 main(void)
 {
@@ -526,6 +602,7 @@ main(void)
 	if (config_load(dir, &cfg, &err) < 0)
 		return 99;
 	RUN(test_case_matches);
+	RUN(test_paths);
 	RUN(test_errors);
 	RUN(test_model);
 	RUN(test_merge);
