@@ -657,13 +657,29 @@ plain_bool(const ynode_t *n, int *out)
 	return -1;
 }
 
+/* A getter's error about n: named key, or (key NULL) n's own path. */
+static int
+get_err(struct ydoc *d, const ynode_t *n, const char *key, struct sl_err *err,
+	const char *fmt, ...)
+{
+	char path[SL_ERR_PATH], msg[SL_ERR_MSG];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (key == NULL)
+		key = ynode_path(d, n, path, sizeof path);
+	return ydoc_err_path(d, n, key, err, "%s", msg);
+}
+
 int
 ynode_get_str(struct ydoc *d, ynode_t *n, const char *key,
 	      const char **out, struct sl_err *err)
 {
 	if (n == NULL || n->type != YAML_SCALAR_NODE || ynode_is_null(n))
-		return ydoc_err(d, n, err, "%s: expected a string, got %s",
-				key, ynode_kind(n));
+		return get_err(d, n, key, err, "expected a string, got %s",
+			       ynode_kind(n));
 	*out = ynode_str(n);
 	return 0;
 }
@@ -673,9 +689,9 @@ ynode_get_bool(struct ydoc *d, ynode_t *n, const char *key, int *out,
 	       struct sl_err *err)
 {
 	if (plain_bool(n, out) < 0)
-		return ydoc_err(d, n, err,
-				"%s: expected true or false, got '%s'", key,
-				ynode_str(n) ? ynode_str(n) : ynode_kind(n));
+		return get_err(d, n, key, err,
+			       "expected true or false, got '%s'",
+			       ynode_str(n) ? ynode_str(n) : ynode_kind(n));
 	return 0;
 }
 
@@ -687,12 +703,12 @@ ynode_get_int(struct ydoc *d, ynode_t *n, const char *key,
 	const char *s = ynode_str(n);
 
 	if (s == NULL || ynode_is_null(n))
-		return ydoc_err(d, n, err, "%s: expected a number, got %s",
-				key, ynode_kind(n));
+		return get_err(d, n, key, err, "expected a number, got %s",
+			       ynode_kind(n));
 	if (sl_parse_int(s, min, max, out) < 0)
-		return ydoc_err(d, n, err,
-				"%s: expected a whole number from %lld to %lld, got '%s'",
-				key, min, max, s);
+		return get_err(d, n, key, err,
+			       "expected a whole number from %lld to %lld, got '%s'",
+			       min, max, s);
 	return 0;
 }
 
@@ -703,13 +719,13 @@ ynode_get_duration(struct ydoc *d, ynode_t *n, const char *key,
 	const char *s = ynode_str(n);
 
 	if (s == NULL || ynode_is_null(n))
-		return ydoc_err(d, n, err,
-				"%s: expected a duration like 30s, 10m, 1h30m, got %s",
-				key, ynode_kind(n));
+		return get_err(d, n, key, err,
+			       "expected a duration like 30s, 10m, 1h30m, got %s",
+			       ynode_kind(n));
 	if (sl_parse_duration(s, ms) < 0)
-		return ydoc_err(d, n, err,
-				"%s: bad duration '%s' (use a number with a unit: 500ms, 30s, 10m, 2h, 1d, or combined like 1h30m)",
-				key, s);
+		return get_err(d, n, key, err,
+			       "bad duration '%s' (use a number with a unit: 500ms, 30s, 10m, 2h, 1d, or combined like 1h30m)",
+			       s);
 	return 0;
 }
 
@@ -717,6 +733,7 @@ int
 ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 	       char ***out, struct sl_err *err)
 {
+	char path[SL_ERR_PATH];
 	char **v;
 	size_t i = 0;
 
@@ -727,9 +744,12 @@ ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 		return 0;
 	}
 	if (n == NULL || n->type != YAML_SEQUENCE_NODE)
-		return ydoc_err(d, n, err,
-				"%s: expected a string or a list of strings, got %s",
-				key, ynode_kind(n));
+		return get_err(d, n, key, err,
+			       "expected a string or a list of strings, got %s",
+			       ynode_kind(n));
+	/* an item's error names the field, at the item */
+	if (key == NULL)
+		key = ynode_path(d, n, path, sizeof path);
 	v = xcalloc((size_t)(yseq_end(n) - yseq_begin(n)) + 1, sizeof *v);
 	for (yaml_node_item_t *it = yseq_begin(n); it < yseq_end(n); it++) {
 		ynode_t *item = ydoc_node(d, *it);
@@ -737,9 +757,9 @@ ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 		if (item == NULL || item->type != YAML_SCALAR_NODE ||
 		    ynode_is_null(item)) {
 			strv_free(v);
-			return ydoc_err(d, item, err,
-					"%s: list item %zu: expected a string, got %s",
-					key, i + 1, ynode_kind(item));
+			return get_err(d, item, key, err,
+				       "list item %zu: expected a string, got %s",
+				       i + 1, ynode_kind(item));
 		}
 		v[i++] = xstrdup(ynode_str(item));
 	}
@@ -780,8 +800,8 @@ to_json(struct ydoc *d, ynode_t *n, int ints, int depth, size_t *budget,
 		else
 			*out = json_string(ynode_str(n));
 		if (*out == NULL)
-			return ydoc_err(d, n, err,
-					"value is not valid UTF-8");
+			return ynode_err(d, n, err,
+					 "value is not valid UTF-8");
 		return 0;
 	case YAML_SEQUENCE_NODE: {
 		json_t *arr = json_array();
@@ -814,8 +834,8 @@ to_json(struct ydoc *d, ynode_t *n, int ints, int depth, size_t *budget,
 
 			if (ynode_str(k) == NULL) {
 				json_decref(obj);
-				return ydoc_err(d, k, err,
-						"mapping keys must be strings");
+				return ynode_err(d, k, err,
+						 "mapping keys must be strings");
 			}
 			if (to_json(d, ydoc_node(d, p->value), ints,
 				    depth + 1, budget, &v, err) < 0) {
@@ -857,11 +877,14 @@ ymap_check_dups(struct ydoc *d, ynode_t *map, struct sl_err *err)
 		first = json_object_get(seen, k);
 		if (first != NULL) {
 			int line = (int)json_integer_value(first);
+			char path[SL_ERR_PATH];
 
 			json_decref(seen);
-			return ydoc_err(d, kn, err,
-					"%s: key given twice (first at line %d)",
-					k, line);
+			return ydoc_err_path(d, kn,
+					     ymap_key_path(d, map, k, path,
+							   sizeof path),
+					     err, "key given twice (first at line %d)",
+					     line);
 		}
 		json_object_set_new(seen, k, json_integer(ynode_line(kn)));
 	}

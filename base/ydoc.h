@@ -101,7 +101,8 @@ int ynode_is_null(const ynode_t *n);
 /* Kind name for messages: "a string", "a list", "a mapping". */
 const char *ynode_kind(const ynode_t *n);
 
-/* Typed reads; on a mismatch fill err naming key and position. */
+/* Typed reads; on a mismatch fill err at n's position, naming key, or
+ * with key NULL n's own path (ynode_path). */
 int ynode_get_str(struct ydoc *d, ynode_t *n, const char *key,
 		  const char **out, struct sl_err *err);
 int ynode_get_bool(struct ydoc *d, ynode_t *n, const char *key, int *out,

@@ -130,7 +130,11 @@ man_dag(struct buf *out)
 	roff_text(out,
 		  "A DAG file (HOME/dags/NAME.yaml) is a YAML mapping of the keys "
 		  "below; any other key is an error. sluice dags validate checks "
-		  "files; sluice dags schema prints a JSON Schema of the same for "
+		  "files: each error names FILE:LINE:COLUMN, then the path of the "
+		  "field it is about (tasks.load.after, params.day.type, "
+		  "needs[0].dag; a value taken from defaults: or through a YAML "
+		  "anchor names the place it is written, defaults.retries); "
+		  "sluice dags schema prints a JSON Schema of the same for "
 		  "editors. Durations are written 500ms, 30s, 10m, 2h, 1d, 1w or "
 		  "combined (1h30m); times are ISO-8601, in the DAG's timezone "
 		  "unless they carry an offset.");

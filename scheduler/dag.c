@@ -60,13 +60,12 @@ any_op_has_key(const char *name)
 }
 
 static int
-parse_email_on(struct ydoc *d, ynode_t *v, const char *what, int *out,
-	       struct sl_err *err)
+parse_email_on(struct ydoc *d, ynode_t *v, int *out, struct sl_err *err)
 {
 	char **list;
 	int flags = 0;
 
-	if (ynode_get_strv(d, v, what, &list, err) < 0)
+	if (ynode_get_strv(d, v, NULL, &list, err) < 0)
 		return -1;
 	for (size_t i = 0; list[i] != NULL; i++) {
 		int bit = dag_key_value_index(dag_email_on_values, list[i]);
@@ -74,10 +73,10 @@ parse_email_on(struct ydoc *d, ynode_t *v, const char *what, int *out,
 		if (bit < 0) {
 			char known[256];
 
-			ydoc_err(d, v, err, "%s: unknown event '%s' (known: %s)",
-				 what, list[i],
-				 dag_key_values_names(dag_email_on_values, known,
-						      sizeof known));
+			ynode_err(d, v, err, "unknown event '%s' (known: %s)",
+				  list[i],
+				  dag_key_values_names(dag_email_on_values, known,
+						       sizeof known));
 			strv_free(list);
 			return -1;
 		}
@@ -102,7 +101,7 @@ check_templates(struct ydoc *d, ynode_t *v, const char *what,
 	sl_err_clear(&terr);
 	rc = tmpl_check_as(mode, value, params, &terr);
 	if (rc < 0) {
-		ydoc_err(d, v, err, "%s: %s", what, terr.msg);
+		ydoc_err_path(d, v, what, err, "%s", terr.msg);
 		/* point at the name when the value is a one-line scalar */
 		if (err != NULL && v != NULL && v->type == YAML_SCALAR_NODE &&
 		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -140,7 +139,7 @@ check_hook(struct ydoc *d, ynode_t *v, const char *what, const char *text,
 	int rc;
 
 	if (value == NULL)
-		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
+		return ydoc_err_path(d, v, what, err, "value is not valid UTF-8");
 	rc = check_templates(d, v, what, value, params, OPK_SHELL_LINE, err);
 	json_decref(value);
 	return rc;
@@ -159,8 +158,8 @@ check_templates_tree(struct ydoc *d, ynode_t *v, const char *what,
 		int rc;
 
 		if (value == NULL)
-			return ydoc_err(d, v, err, "%s: value is not valid UTF-8",
-					what);
+			return ydoc_err_path(d, v, what, err,
+					     "value is not valid UTF-8");
 		rc = check_templates(d, v, what, value, params, mode, err);
 		json_decref(value);
 		return rc;
@@ -206,39 +205,39 @@ load_op_file(struct ydoc *d, ynode_t *v, const char *what, const char *rel,
 	real_root = realpath(root != NULL ? root : dir, NULL);
 	real = realpath(path, NULL);
 	if (real == NULL) {
-		ydoc_err(d, v, err, "%s: cannot read %s: %s", what, rel,
-			 strerror(errno));
+		ydoc_err_path(d, v, what, err, "cannot read %s: %s", rel,
+			      strerror(errno));
 		goto out;
 	}
 	if (real_root == NULL || strncmp(real, real_root, strlen(real_root)) != 0 ||
 	    real[strlen(real_root)] != '/') {
-		ydoc_err(d, v, err,
-			 "%s: %s is outside the DAG folder %s (a file: path is relative to the DAG file and stays inside its folder)",
-			 what, rel, real_root ? real_root : (root ? root : dir));
+		ydoc_err_path(d, v, what, err,
+			      "%s is outside the DAG folder %s (a file: path is relative to the DAG file and stays inside its folder)",
+			      rel, real_root ? real_root : (root ? root : dir));
 		goto out;
 	}
 	f = fopen(real, "r");
 	if (f == NULL) {
-		ydoc_err(d, v, err, "%s: cannot read %s: %s", what, rel,
-			 strerror(errno));
+		ydoc_err_path(d, v, what, err, "cannot read %s: %s", rel,
+			      strerror(errno));
 		goto out;
 	}
 	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 		if (text.len + n > DAG_FILE_KEY_MAX) {
-			ydoc_err(d, v, err, "%s: %s is larger than %d bytes",
-				 what, rel, DAG_FILE_KEY_MAX);
+			ydoc_err_path(d, v, what, err, "%s is larger than %d bytes",
+				      rel, DAG_FILE_KEY_MAX);
 			goto out;
 		}
 		buf_add(&text, chunk, n);
 	}
 	if (ferror(f) || memchr(buf_str(&text), '\0', text.len) != NULL) {
-		ydoc_err(d, v, err, "%s: cannot read %s as text", what, rel);
+		ydoc_err_path(d, v, what, err, "cannot read %s as text", rel);
 		goto out;
 	}
 	*out = json_pack("{s:s, s:s, s:s}", "path", rel, "file", real,
 			 "text", buf_str(&text));
 	if (*out == NULL) {
-		ydoc_err(d, v, err, "%s: %s is not valid UTF-8", what, rel);
+		ydoc_err_path(d, v, what, err, "%s is not valid UTF-8", rel);
 		goto out;
 	}
 	rc = 0;
@@ -275,17 +274,21 @@ check_file_templates(const struct op_key *k, const json_t *val,
 		} else
 			col++;
 	}
-	return sl_err_at(err, json_string_value(json_object_get(val, "file")),
-			 line, col, "%s: %s", what, terr.msg);
+	sl_err_at(err, json_string_value(json_object_get(val, "file")), line,
+		  col, "%s: %s", what, terr.msg);
+	if (err != NULL)
+		snprintf(err->path, sizeof err->path, "%s", what);
+	return -1;
 }
 
-/* A type-specific key: check its kind, store it in options. */
+/* A type-specific key: check its kind, store it in options. Its errors
+ * name the place v is written (the task's key, or defaults'). */
 static int
 load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
-	    const char *task, json_t *options, const json_t *params,
-	    const char *root, struct sl_err *err)
+	    json_t *options, const json_t *params, const char *root,
+	    struct sl_err *err)
 {
-	char what[512];
+	char what[SL_ERR_PATH];
 	json_t *val = NULL;
 	const char *s;
 	long long iv;
@@ -293,7 +296,7 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 	int64_t ms;
 	char **list;
 
-	snprintf(what, sizeof what, "tasks.%s.%s", task, k->name);
+	ynode_path(d, v, what, sizeof what);
 	if (ynode_is_null(v))
 		return 0;
 	switch (k->kind) {
@@ -331,16 +334,24 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 		json_t *mv;
 
 		if (v->type != YAML_MAPPING_NODE)
-			return ydoc_err(d, v, err, "%s: expected a mapping, got %s",
-					what, ynode_kind(v));
+			return ynode_err(d, v, err, "expected a mapping, got %s",
+					 ynode_kind(v));
 		if (ynode_to_json(d, v, 0, &val, err) < 0)
 			return -1;
 		json_object_foreach(val, mk, mv)
 			if (!json_is_string(mv)) {
+				ynode_t *at = ymap_get(d, v, mk);
+
+				/* mk belongs to val: report before freeing it */
+				if (at != NULL)
+					ynode_err(d, at, err,
+						  "expected a string value");
+				else
+					ynode_err(d, v, err,
+						  "%s: expected a string value",
+						  mk);
 				json_decref(val);
-				return ydoc_err(d, v, err,
-						"%s.%s: expected a string value",
-						what, mk);
+				return -1;
 			}
 		break;
 	}
@@ -361,7 +372,7 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 		return 0;
 	}
 	if (val == NULL)
-		return ydoc_err(d, v, err, "%s: value is not valid UTF-8", what);
+		return ynode_err(d, v, err, "value is not valid UTF-8");
 	if (k->templated &&
 	    (k->kind == OPK_ANY && k->templated == OPK_SQL_TEXT ?
 	     check_templates_tree(d, v, what, params, k->templated, err) :
@@ -435,40 +446,49 @@ env_name_ok(const char *k)
 /* A task's env: a mapping of NAME: string, templates checked. */
 static int
 load_env(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *v,
-	 const char *what, struct sl_err *err)
+	 struct sl_err *err)
 {
+	char path[SL_ERR_PATH], vpath[SL_ERR_PATH];
 	const char *k;
 	json_t *x, *env;
 
 	if (v->type != YAML_MAPPING_NODE)
-		return ydoc_err(d, v, err,
-				"%s.env: expected a mapping of NAME: value, got %s",
-				what, ynode_kind(v));
+		return ynode_err(d, v, err,
+				 "expected a mapping of NAME: value, got %s",
+				 ynode_kind(v));
 	if (ynode_to_json(d, v, 0, &env, err) < 0)
 		return -1;
+	ynode_path(d, v, path, sizeof path);
 	json_object_foreach(env, k, x) {
 		ynode_t *xv = ymap_get(d, v, k);
 
 		if (!env_name_ok(k)) {
-			ydoc_err(d, xv ? xv : v, err,
-				 "%s.env: '%s' cannot name an environment "
-				 "variable (no blank, no '=', not empty)",
-				 what, k);
+			ydoc_err_path(d, xv ? xv : v, path, err,
+				      "'%s' cannot name an environment "
+				      "variable (no blank, no '=', not empty)",
+				      k);
 			json_decref(env);
 			return -1;
 		}
 		if (!json_is_string(x)) {
 			/* k belongs to env: report before freeing it */
-			ydoc_err(d, xv ? xv : v, err,
-				 "%s.env.%s: expected a string, got %s",
-				 what, k, ynode_kind(xv));
+			if (xv != NULL)
+				ynode_err(d, xv, err, "expected a string, got %s",
+					  ynode_kind(xv));
+			else
+				ydoc_err_path(d, v, path, err,
+					      "%s: expected a string", k);
 			json_decref(env);
 			return -1;
 		}
-	}
-	if (check_templates(d, v, "env", env, dag->param_decls, 0, err) < 0) {
-		json_decref(env);
-		return -1;
+		/* each value's templates, at its own place */
+		if (xv == NULL)
+			xv = v;
+		if (check_templates(d, xv, ynode_path(d, xv, vpath, sizeof vpath),
+				    x, dag->param_decls, 0, err) < 0) {
+			json_decref(env);
+			return -1;
+		}
 	}
 	t->env = env;
 	return 0;
@@ -499,7 +519,7 @@ task_get(struct ydoc *d, const struct task_src *src, const char *key)
 
 static int
 load_recheck(struct ydoc *d, const struct task_src *src, struct task *t,
-	     const char *what, struct load_ctx *lc, struct sl_err *err)
+	     struct load_ctx *lc, struct sl_err *err)
 {
 	ynode_t *v = task_get(d, src, "recheck");
 	ynode_t *iv = task_get(d, src, "recheck_interval");
@@ -522,27 +542,24 @@ load_recheck(struct ydoc *d, const struct task_src *src, struct task *t,
 	if (why[0] != '\0') {
 		if (!own)
 			return 0;	/* a default for the DAG's other sensors */
-		ydoc_err(d, v != NULL ? v : iv, err, "%s.%s: %s", what,
-			 v != NULL ? "recheck" : "recheck_interval", why);
+		ynode_err(d, v != NULL ? v : iv, err, "%s", why);
 		return load_note(lc);
 	}
 	if (v != NULL && !ynode_is_null(v)) {
-		if (ynode_get_duration(d, v, "recheck", &ms, err) < 0)
+		if (ynode_get_duration(d, v, NULL, &ms, err) < 0)
 			return load_note(lc);
 		if (ms <= 0) {
-			ydoc_err(d, v, err, "%s.recheck: must be longer than 0",
-				 what);
+			ynode_err(d, v, err, "must be longer than 0");
 			return load_note(lc);
 		}
 		t->recheck_ms = ms;
 	}
 	/* (recheck_interval alone is checked, and does nothing) */
 	if (iv != NULL && !ynode_is_null(iv)) {
-		if (ynode_get_duration(d, iv, "recheck_interval", &ms, err) < 0)
+		if (ynode_get_duration(d, iv, NULL, &ms, err) < 0)
 			return load_note(lc);
 		if (ms < RECHECK_MIN_INTERVAL_MS) {
-			ydoc_err(d, iv, err, "%s.recheck_interval: must be at least 1s",
-				 what);
+			ynode_err(d, iv, err, "must be at least 1s");
 			return load_note(lc);
 		}
 		t->recheck_interval_ms = ms;
@@ -550,10 +567,31 @@ load_recheck(struct ydoc *d, const struct task_src *src, struct task *t,
 	return 0;
 }
 
+/* A validate_at path under the task at base, written as the loader
+ * writes paths: "checks.1.between" → "tasks.c.checks[1].between". */
+static const char *
+op_path_at(const char *base, const char *path, char *out, size_t n)
+{
+	size_t off = (size_t)snprintf(out, n, "%s", base);
+
+	while (*path != '\0' && off < n) {
+		size_t len = strcspn(path, ".");
+		int index = len > 0 && strspn(path, "0123456789") == len;
+
+		off += (size_t)snprintf(out + off, n - off, index ? "[%.*s]" : ".%.*s",
+					(int)len, path);
+		path += len;
+		if (*path == '.')
+			path++;
+	}
+	return out;
+}
+
 /* The node a validate_at path names ("checks.1.between"), or the
- * nearest one found on the way. */
+ * nearest one found on the way (*whole 0). */
 static ynode_t *
-task_node_at(struct ydoc *d, const struct task_src *src, const char *path)
+task_node_at(struct ydoc *d, const struct task_src *src, const char *path,
+	     int *whole)
 {
 	char part[128];
 	ynode_t *n = NULL;
@@ -585,6 +623,7 @@ task_node_at(struct ydoc *d, const struct task_src *src, const char *path)
 		if (*p == '.')
 			p++;
 	}
+	*whole = n != NULL && *p == '\0';
 	return n;
 }
 
@@ -594,7 +633,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  struct load_ctx *lc)
 {
 	struct sl_err *err = &lc->cur;
-	char what[512], names[1024];
+	char what[512], names[1024], at[SL_ERR_PATH];
 	ynode_t *v;
 	const char *s;
 	long long iv;
@@ -615,13 +654,12 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	 * this task's checks) */
 	v = task_get(d, src, "type");
 	s = "shell";
-	if (v != NULL && ynode_get_str(d, v, "type", &s, err) < 0)
+	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0)
 		return load_note(lc);
 	t->op = operator_find(s);
 	if (t->op == NULL) {
-		ydoc_err(d, v, err,
-			 "%s.type: unknown task type '%s' (known: %s)",
-			 what, s, operator_names(names, sizeof names));
+		ynode_err(d, v, err, "unknown task type '%s' (known: %s)", s,
+			  operator_names(names, sizeof names));
 		return load_note(lc);
 	}
 
@@ -634,7 +672,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		size_t off = 0;
 
 		if (key == NULL) {
-			ydoc_err(d, k, err, "%s: keys must be strings", what);
+			ynode_err(d, k, err, "keys must be strings");
 			if (load_note(lc) < 0)
 				return -1;
 			continue;
@@ -645,10 +683,10 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		for (ok = t->op->keys; ok != NULL && ok->name != NULL; ok++)
 			off += (size_t)snprintf(known + off, sizeof known - off,
 						"%s, ", ok->name);
-		ydoc_err(d, k, err,
-			 "%s: unknown key '%s' for a %s task (known: %s%s)",
-			 what, key, t->op->name, known,
-			 dag_keys_names(dag_keys_task, common, sizeof common));
+		ynode_err(d, k, err,
+			  "unknown key '%s' for a %s task (known: %s%s)",
+			  key, t->op->name, known,
+			  dag_keys_names(dag_keys_task, common, sizeof common));
 		if (load_note(lc) < 0)
 			return -1;
 	}
@@ -658,15 +696,15 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		v = task_get(d, src, k->name);
 		if (v == NULL || ynode_is_null(v)) {
 			if (k->required) {
-				ydoc_err(d, src->node, err,
-					 "%s: missing required key '%s' for a %s task",
-					 what, k->name, t->op->name);
+				ynode_err(d, src->node, err,
+					  "missing required key '%s' for a %s task",
+					  k->name, t->op->name);
 				if (load_note(lc) < 0)
 					return -1;
 			}
 			continue;
 		}
-		if (load_op_key(d, k, v, t->name, t->options, dag->param_decls,
+		if (load_op_key(d, k, v, t->options, dag->param_decls,
 				cfg != NULL ? cfg->dags_dir : NULL, err) < 0 &&
 		    load_note(lc) < 0)
 			return -1;
@@ -675,12 +713,19 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	if (t->op->validate_at != NULL && lc->nerr == nerr) {
 		char path[256] = "";
 		struct sl_err verr;
+		int whole = 0;
 
 		sl_err_clear(&verr);
 		if (t->op->validate_at(t->options, path, sizeof path, &verr) < 0) {
-			v = path[0] != '\0' ? task_node_at(d, src, path) : NULL;
-			ydoc_err(d, v ? v : src->node, err, "%s%s%s: %s",
-				 what, path[0] ? "." : "", path, verr.msg);
+			v = path[0] != '\0' ? task_node_at(d, src, path, &whole) : NULL;
+			/* the place found names itself (checks[1].between);
+			 * else the operator's path under the task */
+			if (whole)
+				ynode_err(d, v, err, "%s", verr.msg);
+			else
+				ydoc_err_path(d, v ? v : src->node,
+					      op_path_at(what, path, at, sizeof at),
+					      err, "%s", verr.msg);
 			if (load_note(lc) < 0)
 				return -1;
 		}
@@ -691,8 +736,12 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		sl_err_clear(&verr);
 		if (t->op->validate(t->options, &bad, &verr) < 0) {
 			v = bad ? task_get(d, src, bad) : NULL;
-			ydoc_err(d, v ? v : src->node, err, "%s%s%s: %s",
-				 what, bad ? "." : "", bad ? bad : "", verr.msg);
+			if (v != NULL)
+				ynode_err(d, v, err, "%s", verr.msg);
+			else
+				ydoc_err_path(d, src->node,
+					      bad ? ymap_key_path(d, src->node, bad, at, sizeof at) : what,
+					      err, "%s", verr.msg);
 			if (load_note(lc) < 0)
 				return -1;
 		}
@@ -703,55 +752,52 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		int i;
 		char known[512];
 
-		if (ynode_get_str(d, v, "trigger_rule", &s, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else if ((i = dag_key_value_index(dag_trigger_rules, s)) < 0) {
-			ydoc_err(d, v, err,
-				 "%s.trigger_rule: unknown rule '%s' (known: %s)",
-				 what, s,
-				 dag_key_values_names(dag_trigger_rules,
-						      known, sizeof known));
+			ynode_err(d, v, err, "unknown rule '%s' (known: %s)", s,
+				  dag_key_values_names(dag_trigger_rules,
+						       known, sizeof known));
 			if (load_note(lc) < 0)
 				return -1;
 		} else
 			t->trigger_rule = (enum trigger_rule)i;
 	}
 	if ((v = task_get(d, src, "depends_on_past")) != NULL &&
-	    ynode_get_bool(d, v, "depends_on_past", &t->depends_on_past, err) < 0 &&
+	    ynode_get_bool(d, v, NULL, &t->depends_on_past, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "retries")) != NULL) {
-		if (ynode_get_int(d, v, "retries", 0, 1000, &iv, err) < 0) {
+		if (ynode_get_int(d, v, NULL, 0, 1000, &iv, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else
 			t->retries = (int)iv;
 	}
 	if ((v = task_get(d, src, "retry_delay")) != NULL &&
-	    ynode_get_duration(d, v, "retry_delay", &t->retry_delay_ms, err) < 0 &&
+	    ynode_get_duration(d, v, NULL, &t->retry_delay_ms, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "max_retry_delay")) != NULL &&
-	    ynode_get_duration(d, v, "max_retry_delay", &t->max_retry_delay_ms,
+	    ynode_get_duration(d, v, NULL, &t->max_retry_delay_ms,
 			       err) < 0 && load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "retry_backoff")) != NULL) {
-		if (ynode_get_str(d, v, "retry_backoff", &s, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else if (dag_key_value_index(dag_retry_backoffs, s) >= 0)
 			t->retry_exponential = strcmp(s, "exponential") == 0;
 		else {
-			ydoc_err(d, v, err,
-				 "%s.retry_backoff: expected constant or exponential, got '%s'",
-				 what, s);
+			ynode_err(d, v, err,
+				  "expected constant or exponential, got '%s'", s);
 			if (load_note(lc) < 0)
 				return -1;
 		}
 	}
 	if ((v = task_get(d, src, "timeout")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_duration(d, v, "timeout", &ms, err) < 0) {
+		if (ynode_get_duration(d, v, NULL, &ms, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else
@@ -760,20 +806,20 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	/* deadline: from defaults it is for the DAG's sensors only */
 	if ((v = task_get(d, src, "deadline")) != NULL && !ynode_is_null(v) &&
 	    (operator_is_sensor(t->op) || ymap_get(d, src->node, "deadline") != NULL)) {
-		if (ynode_get_duration(d, v, "deadline", &ms, err) < 0) {
+		if (ynode_get_duration(d, v, NULL, &ms, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else if (!operator_is_sensor(t->op)) {
-			ydoc_err(d, v, err,
-				 "%s.deadline: only sensors take a deadline (a %s task's try is bounded by timeout)",
-				 what, t->op->name);
+			ynode_err(d, v, err,
+				  "only sensors take a deadline (a %s task's try is bounded by timeout)",
+				  t->op->name);
 			if (load_note(lc) < 0)
 				return -1;
 		} else
 			t->deadline_ms = ms;
 	}
 	if ((v = task_get(d, src, "keep_children")) != NULL &&
-	    ynode_get_bool(d, v, "keep_children", &t->keep_children, err) < 0 &&
+	    ynode_get_bool(d, v, NULL, &t->keep_children, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if (dag_outputs_load_task(d, t, task_get(d, src, "skip_exit_code"),
@@ -783,9 +829,8 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	if ((v = task_get(d, src, "log_max")) != NULL && !ynode_is_null(v)) {
 		if (ynode_str(v) == NULL ||
 		    config_parse_bytes(ynode_str(v), &t->log_max) < 0) {
-			ydoc_err(d, v, err,
-				 "%s.log_max: expected a size in bytes (e.g. 100MB; 0 for no cap)",
-				 what);
+			ynode_err(d, v, err,
+				  "expected a size in bytes (e.g. 100MB; 0 for no cap)");
 			if (load_note(lc) < 0)
 				return -1;
 		} else if (t->log_max == 0)
@@ -793,7 +838,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	}
 	v = task_get(d, src, "executor");
 	s = "local";
-	if (v != NULL && ynode_get_str(d, v, "executor", &s, err) < 0) {
+	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0) {
 		if (load_note(lc) < 0)
 			return -1;
 		s = "local";
@@ -807,19 +852,24 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		json_object_foreach(cfg->executors, k, x)
 			off += (size_t)snprintf(names + off, sizeof names - off,
 						"%s%s", off ? ", " : "", k);
-		ydoc_err(d, v ? v : src->node, err,
-			 "%s.executor: no executor '%s' in %s (defined: %s)",
-			 what, s, cfg->file, names);
+		if (v != NULL)
+			ynode_err(d, v, err, "no executor '%s' in %s (defined: %s)",
+				  s, cfg->file, names);
+		else
+			ydoc_err_path(d, src->node,
+				      ymap_key_path(d, src->node, "executor", at, sizeof at),
+				      err, "no executor '%s' in %s (defined: %s)",
+				      s, cfg->file, names);
 		if (load_note(lc) < 0)
 			return -1;
 	}
 	t->executor = xstrdup(s);
 	t->executor_explicit = v != NULL;
-	if (load_recheck(d, src, t, what, lc, err) < 0)
+	if (load_recheck(d, src, t, lc, err) < 0)
 		return -1;
 	v = task_get(d, src, "pool");
 	s = "default";
-	if (v != NULL && ynode_get_str(d, v, "pool", &s, err) < 0) {
+	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0) {
 		if (load_note(lc) < 0)
 			return -1;
 		s = "default";
@@ -833,22 +883,27 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		json_object_foreach(cfg->pools, k, x)
 			off += (size_t)snprintf(names + off, sizeof names - off,
 						"%s%s", off ? ", " : "", k);
-		ydoc_err(d, v ? v : src->node, err,
-			 "%s.pool: no pool '%s' in %s (defined: %s)",
-			 what, s, cfg->file, names);
+		if (v != NULL)
+			ynode_err(d, v, err, "no pool '%s' in %s (defined: %s)",
+				  s, cfg->file, names);
+		else
+			ydoc_err_path(d, src->node,
+				      ymap_key_path(d, src->node, "pool", at, sizeof at),
+				      err, "no pool '%s' in %s (defined: %s)",
+				      s, cfg->file, names);
 		if (load_note(lc) < 0)
 			return -1;
 	}
 	t->pool = xstrdup(s);
 	if ((v = task_get(d, src, "pool_slots")) != NULL) {
-		if (ynode_get_int(d, v, "pool_slots", 1, 1000000, &iv, err) < 0) {
+		if (ynode_get_int(d, v, NULL, 1, 1000000, &iv, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else if (cfg != NULL && json_object_get(cfg->pools, t->pool) != NULL &&
 			   iv > json_integer_value(json_object_get(cfg->pools, t->pool))) {
-			ydoc_err(d, v, err,
-				 "%s.pool_slots: %lld is more than pool '%s' has (%lld)",
-				 what, iv, t->pool,
+			ynode_err(d, v, err,
+				  "%lld is more than pool '%s' has (%lld)",
+				  iv, t->pool,
 				 (long long)json_integer_value(
 				     json_object_get(cfg->pools, t->pool)));
 			if (load_note(lc) < 0)
@@ -857,73 +912,75 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			t->pool_slots = (int)iv;
 	}
 	if ((v = task_get(d, src, "priority")) != NULL) {
-		if (ynode_get_int(d, v, "priority", -1000000, 1000000, &iv, err) < 0) {
+		if (ynode_get_int(d, v, NULL, -1000000, 1000000, &iv, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else
 			t->priority = (int)iv;
 	}
 	if ((v = task_get(d, src, "env")) != NULL && !ynode_is_null(v) &&
-	    load_env(d, dag, t, v, what, err) < 0 && load_note(lc) < 0)
+	    load_env(d, dag, t, v, err) < 0 && load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "email_on")) != NULL &&
-	    parse_email_on(d, v, "email_on", &t->email_on, err) < 0 &&
+	    parse_email_on(d, v, &t->email_on, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, "email", &t->email, err) < 0 &&
+	    ynode_get_strv(d, v, NULL, &t->email, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	t->notify_on = EMAIL_ON_FAILURE;
 	if ((v = task_get(d, src, "notify_on")) != NULL &&
-	    parse_email_on(d, v, "notify_on", &t->notify_on, err) < 0 &&
+	    parse_email_on(d, v, &t->notify_on, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "notify")) != NULL && !ynode_is_null(v) &&
-	    dag_notify_load(d, v, what, cfg, &t->notify, err) < 0 &&
+	    dag_notify_load(d, v, cfg, &t->notify, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "sla")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_duration(d, v, "sla", &t->sla_ms, err) < 0 &&
+	    ynode_get_duration(d, v, NULL, &t->sla_ms, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "freshness")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_duration(d, v, "freshness", &t->freshness_ms, err) < 0 &&
+	    ynode_get_duration(d, v, NULL, &t->freshness_ms, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "on_failure", &s, err) < 0 ||
-		    check_hook(d, v, "on_failure", s, dag->param_decls, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0 ||
+		    check_hook(d, v, ynode_path(d, v, names, sizeof names), s,
+			       dag->param_decls, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else
 			t->on_failure = xstrdup(s);
 	}
 	if ((v = task_get(d, src, "on_success")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "on_success", &s, err) < 0 ||
-		    check_hook(d, v, "on_success", s, dag->param_decls, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0 ||
+		    check_hook(d, v, ynode_path(d, v, names, sizeof names), s,
+			       dag->param_decls, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else
 			t->on_success = xstrdup(s);
 	}
-	snprintf(names, sizeof names, "%s.needs", what);
 	if ((v = task_get(d, src, "needs")) != NULL &&
-	    dag_needs_parse(d, v, names, &t->needs, &t->nneeds, err) < 0 &&
+	    dag_needs_parse(d, v, ynode_path(d, v, names, sizeof names),
+			    &t->needs, &t->nneeds, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "produces")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, "produces", &t->produces, err) < 0 &&
+	    ynode_get_strv(d, v, NULL, &t->produces, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
-	if ((dag_groups_load_task(d, src->node, t, what, err) < 0 ||
-	     dag_map_load_task(d, src->node, dag, t, what, err) < 0 ||
-	     dag_scope_load_task(d, src->node, t, what, err) < 0) &&
+	if ((dag_groups_load_task(d, src->node, t, err) < 0 ||
+	     dag_map_load_task(d, src->node, dag, t, err) < 0 ||
+	     dag_scope_load_task(d, src->node, t, err) < 0) &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = ymap_get(d, src->node, "description")) != NULL &&
 	    !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "description", &s, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 		} else
@@ -957,6 +1014,7 @@ find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
 			sl_err_at(err, dag->file, dag->tasks[n].line,
 				  dag->tasks[n].col, "tasks: cycle: %s",
 				  buf_str(&b));
+			snprintf(err->path, sizeof err->path, "tasks");
 			buf_free(&b);
 			return -1;
 		}
@@ -979,11 +1037,13 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 	for (int i = 0; i < dag->ntasks; i++) {
 		struct task *t = &dag->tasks[i];
 		ynode_t *v = ymap_get(d, srcs[i].node, "after");
-		char **after = NULL;
+		char **after = NULL, path[SL_ERR_PATH];
 
 		if (v == NULL || ynode_is_null(v))
 			continue;
-		if (ynode_get_strv(d, v, "after", &after, err) < 0) {
+		/* an item's error names the field, at the item */
+		ynode_path(d, v, path, sizeof path);
+		if (ynode_get_strv(d, v, path, &after, err) < 0) {
 			if (load_note(lc) < 0)
 				return -1;
 			continue;
@@ -1002,8 +1062,8 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 
 				sl_err_clear(&gerr);
 				if (dag_groups_link(dag, t, after[k], &gerr) < 0) {
-					ydoc_err(d, item, err, "tasks.%s.after: %s",
-						 t->name, gerr.msg);
+					ydoc_err_path(d, item, path, err, "%s",
+						      gerr.msg);
 					if (load_note(lc) < 0) {
 						strv_free(after);
 						return -1;
@@ -1012,18 +1072,16 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 				continue;
 			}
 			if (u == NULL)
-				ydoc_err(d, item, err,
-					 "tasks.%s.after: unknown task '%s'",
-					 t->name, after[k]);
+				ydoc_err_path(d, item, path, err,
+					      "unknown task '%s'", after[k]);
 			else if (u == t)
-				ydoc_err(d, item, err,
-					 "tasks.%s.after: a task cannot run after itself",
-					 t->name);
+				ydoc_err_path(d, item, path, err,
+					      "a task cannot run after itself");
 			for (int m = 0; u != NULL && u != t && m < t->nupstream; m++)
 				if (t->upstream[m] == u->index) {
-					ydoc_err(d, item, err,
-						 "tasks.%s.after: '%s' is listed twice",
-						 t->name, after[k]);
+					ydoc_err_path(d, item, path, err,
+						      "'%s' is listed twice",
+						      after[k]);
 					twice = 1;
 					break;
 				}
@@ -1059,17 +1117,17 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 }
 
 static int
-parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v,
-	       const char *key, int64_t *out, struct sl_err *err)
+parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v, int64_t *out,
+	       struct sl_err *err)
 {
 	const char *s;
 	struct sl_err terr;
 
-	if (ynode_get_str(d, v, key, &s, err) < 0)
+	if (ynode_get_str(d, v, NULL, &s, err) < 0)
 		return -1;
 	sl_err_clear(&terr);
 	if (tz_parse_time(dag->tz, s, out, &terr) < 0)
-		return ydoc_err(d, v, err, "%s: %s", key, terr.msg);
+		return ynode_err(d, v, err, "%s", terr.msg);
 	return 0;
 }
 
@@ -1144,7 +1202,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		ynode_t *k = ydoc_node(d, p->key);
 
 		if (ynode_str(k) == NULL || dag_key_find(dag_keys_dag, ynode_str(k)) == NULL) {
-			ydoc_err(d, k, err, "unknown key '%s' (known: %s)",
+			ynode_err(d, k, err, "unknown key '%s' (known: %s)",
 				 ynode_str(k) ? ynode_str(k) : "?",
 				 dag_keys_names(dag_keys_dag, names, sizeof names));
 			if (load_note(lc) < 0)
@@ -1156,7 +1214,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		ydoc_err(d, root, err, "missing required key 'dag' (the DAG's name)");
 		if (load_note(lc) < 0)
 			goto fail;
-	} else if (ynode_get_str(d, v, "dag", &s, err) < 0) {
+	} else if (ynode_get_str(d, v, NULL, &s, err) < 0) {
 		if (load_note(lc) < 0)
 			goto fail;
 	} else {
@@ -1164,9 +1222,9 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			if (!(*c == '_' || *c == '-' || *c == '.' ||
 			      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 			      (*c >= '0' && *c <= '9')) || strlen(s) > 200 || s[0] == '.') {
-				ydoc_err(d, v, err,
-					 "dag: '%s' is not a valid name (letters, digits, _ - . only, at most 200)",
-					 s);
+				ynode_err(d, v, err,
+					  "'%s' is not a valid name (letters, digits, _ - . only, at most 200)",
+					  s);
 				if (load_note(lc) < 0)
 					goto fail;
 				break;
@@ -1174,7 +1232,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		dag->name = xstrdup(s);
 	}
 	if ((v = ymap_get(d, root, "description")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_str(d, v, "description", &s, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0) {
 			if (load_note(lc) < 0)
 				goto fail;
 		} else
@@ -1182,7 +1240,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	}
 	v = ymap_get(d, root, "timezone");
 	s = "UTC";
-	if (v != NULL && ynode_get_str(d, v, "timezone", &s, err) < 0) {
+	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0) {
 		if (load_note(lc) < 0)
 			goto fail;
 		s = "UTC";
@@ -1192,7 +1250,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 
 		sl_err_clear(&terr);
 		if (tz_load(s, &dag->tz, &terr) < 0) {
-			ydoc_err(d, v, err, "timezone: %s", terr.msg);
+			ydoc_err_path(d, v, "timezone", err, "%s", terr.msg);
 			if (load_note(lc) < 0)
 				goto fail;
 			/* go on in UTC to check the rest */
@@ -1207,13 +1265,13 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	} else {
 		struct sl_err cerr;
 
-		if (ynode_get_str(d, v, "schedule", &s, err) < 0) {
+		if (ynode_get_str(d, v, NULL, &s, err) < 0) {
 			if (load_note(lc) < 0)
 				goto fail;
 		} else {
 			sl_err_clear(&cerr);
 			if (cron_parse(s, &dag->schedule, &cerr) < 0) {
-				ydoc_err(d, v, err, "schedule: %s", cerr.msg);
+				ynode_err(d, v, err, "%s", cerr.msg);
 				if (load_note(lc) < 0)
 					goto fail;
 			} else
@@ -1221,54 +1279,54 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		}
 	}
 	if ((v = ymap_get(d, root, "start")) != NULL && !ynode_is_null(v) &&
-	    parse_time_key(d, dag, v, "start", &dag->start, err) < 0 &&
+	    parse_time_key(d, dag, v, &dag->start, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "end")) != NULL && !ynode_is_null(v) &&
-	    parse_time_key(d, dag, v, "end", &dag->end, err) < 0 &&
+	    parse_time_key(d, dag, v, &dag->end, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if (dag->schedule != NULL && dag->start == INT64_MIN &&
 	    ((v = ymap_get(d, root, "start")) == NULL || ynode_is_null(v))) {
-		ydoc_err(d, root, err,
-			 "start: required for a scheduled DAG (the first partition), e.g. start: 2024-01-01T00:00:00Z");
+		ydoc_err_path(d, root, "start", err,
+			      "required for a scheduled DAG (the first partition), e.g. start: 2024-01-01T00:00:00Z");
 		if (load_note(lc) < 0)
 			goto fail;
 	}
 	if (dag->end != INT64_MAX && dag->start != INT64_MIN &&
 	    dag->end <= dag->start) {
-		ydoc_err(d, ymap_get(d, root, "end"), err,
-			 "end: must be after start");
+		ydoc_err_path(d, ymap_get(d, root, "end"), "end", err,
+			      "must be after start");
 		if (load_note(lc) < 0)
 			goto fail;
 	}
 	dag->freshness_when_paused = 1;
 	if ((v = ymap_get(d, root, "freshness")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_duration(d, v, "freshness", &dag->freshness_ms, err) < 0 &&
+	    ynode_get_duration(d, v, NULL, &dag->freshness_ms, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "freshness_when_paused")) != NULL &&
-	    ynode_get_bool(d, v, "freshness_when_paused",
+	    ynode_get_bool(d, v, NULL,
 			   &dag->freshness_when_paused, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "sla_on_backfill")) != NULL &&
-	    ynode_get_bool(d, v, "sla_on_backfill", &dag->sla_on_backfill, err) < 0 &&
+	    ynode_get_bool(d, v, NULL, &dag->sla_on_backfill, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "catchup")) != NULL &&
-	    ynode_get_bool(d, v, "catchup", &dag->catchup, err) < 0 &&
+	    ynode_get_bool(d, v, NULL, &dag->catchup, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "max_active_runs")) != NULL) {
-		if (ynode_get_int(d, v, "max_active_runs", 1, 100000, &iv, err) < 0) {
+		if (ynode_get_int(d, v, NULL, 1, 100000, &iv, err) < 0) {
 			if (load_note(lc) < 0)
 				goto fail;
 		} else
 			dag->max_active_runs = (int)iv;
 	}
 	if ((v = ymap_get(d, root, "max_active_tasks")) != NULL) {
-		if (ynode_get_int(d, v, "max_active_tasks", 1, 1000000, &iv, err) < 0) {
+		if (ynode_get_int(d, v, NULL, 1, 1000000, &iv, err) < 0) {
 			if (load_note(lc) < 0)
 				goto fail;
 		} else
@@ -1278,36 +1336,36 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "email_on")) != NULL &&
-	    parse_email_on(d, v, "email_on", &dag->email_on, err) < 0 &&
+	    parse_email_on(d, v, &dag->email_on, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, "email", &dag->email, err) < 0 &&
+	    ynode_get_strv(d, v, NULL, &dag->email, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	dag->notify_on = EMAIL_ON_FAILURE;
 	if ((v = ymap_get(d, root, "notify_on")) != NULL &&
-	    parse_email_on(d, v, "notify_on", &dag->notify_on, err) < 0 &&
+	    parse_email_on(d, v, &dag->notify_on, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "notify")) != NULL && !ynode_is_null(v) &&
-	    dag_notify_load(d, v, NULL, cfg, &dag->notify, err) < 0 &&
+	    dag_notify_load(d, v, cfg, &dag->notify, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "tags")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_strv(d, v, "tags", &dag->tags, err) < 0 &&
+		if (ynode_get_strv(d, v, NULL, &dag->tags, err) < 0 &&
 		    load_note(lc) < 0)
 			goto fail;
 	}
 	if ((v = ymap_get(d, root, "needs")) != NULL &&
-	    dag_needs_parse(d, v, "needs", &dag->needs, &dag->nneeds, err) < 0 &&
+	    dag_needs_parse(d, v, ynode_path(d, v, names, sizeof names),
+			    &dag->needs, &dag->nneeds, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((defaults = ymap_get(d, root, "defaults")) != NULL &&
 	    !ynode_is_null(defaults) && defaults->type != YAML_MAPPING_NODE) {
-		ydoc_err(d, defaults, err,
-			 "defaults: expected a mapping, got %s",
-			 ynode_kind(defaults));
+		ynode_err(d, defaults, err, "expected a mapping, got %s",
+			  ynode_kind(defaults));
 		if (load_note(lc) < 0)
 			goto fail;
 		defaults = NULL;
@@ -1322,15 +1380,15 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			if (key == NULL || strcmp(key, "after") == 0 ||
 			    strcmp(key, "description") == 0 ||
 			    (dag_key_find(dag_keys_task, key) == NULL && !any_op_has_key(key))) {
-				ydoc_err(d, k, err,
-					 "defaults: unknown key '%s' (known: the keys of any task, except after and description)",
-					 key ? key : "?");
+				ynode_err(d, k, err,
+					  "unknown key '%s' (known: the keys of any task, except after and description)",
+					  key ? key : "?");
 				if (load_note(lc) < 0)
 					goto fail;
 			} else if (dag_key_task_only(key)) {
-				ydoc_err(d, k, err,
-					 "defaults: '%s' belongs to one task, not to defaults",
-					 key);
+				ynode_err(d, k, err,
+					  "'%s' belongs to one task, not to defaults",
+					  key);
 				if (load_note(lc) < 0)
 					goto fail;
 			}
@@ -1345,20 +1403,20 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		goto stop;
 	}
 	if (tasks->type != YAML_MAPPING_NODE) {
-		ydoc_err(d, tasks, err,
-			 "tasks: expected a mapping of task name to task, got %s",
-			 ynode_kind(tasks));
+		ynode_err(d, tasks, err,
+			  "expected a mapping of task name to task, got %s",
+			  ynode_kind(tasks));
 		goto stop;
 	}
 	if (ymap_check_dups(d, tasks, err) < 0 && load_note(lc) < 0)
 		goto fail;
 	dag->ntasks = (int)(ymap_end(tasks) - ymap_begin(tasks));
 	if (dag->ntasks == 0) {
-		ydoc_err(d, tasks, err, "tasks: a DAG needs at least one task");
+		ynode_err(d, tasks, err, "a DAG needs at least one task");
 		goto stop;
 	}
 	if (dag->ntasks > DAG_MAX_TASKS) {
-		ydoc_err(d, tasks, err, "tasks: more than %d tasks", DAG_MAX_TASKS);
+		ynode_err(d, tasks, err, "more than %d tasks", DAG_MAX_TASKS);
 		dag->ntasks = 0;
 		goto stop;
 	}
@@ -1378,17 +1436,20 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			if (name == NULL || *name == '\0' || strlen(name) > 200 ||
 			    strpbrk(name, "/\\ \t\n[]") != NULL || name[0] == '.') {
 				/* (brackets name a mapped task's items: NAME[i]) */
-				ydoc_err(d, k, err,
-					 "tasks: '%s' is not a valid task name (no spaces, slashes or brackets, at most 200)",
-					 name ? name : "?");
+				ynode_err(d, k, err,
+					  "'%s' is not a valid task name (no spaces, slashes or brackets, at most 200)",
+					  name ? name : "?");
 				if (load_note(lc) < 0)
 					goto fail;
 				continue;
 			}
 			if (tv == NULL || tv->type != YAML_MAPPING_NODE) {
-				ydoc_err(d, tv ? tv : k, err,
-					 "tasks.%s: expected a mapping of task keys, got %s",
-					 name, ynode_kind(tv));
+				char at[SL_ERR_PATH];
+
+				ydoc_err_path(d, tv ? tv : k,
+					      ymap_key_path(d, tasks, name, at, sizeof at),
+					      err, "expected a mapping of task keys, got %s",
+					      ynode_kind(tv));
 				if (load_note(lc) < 0)
 					goto fail;
 				continue;

@@ -9,19 +9,19 @@
 
 int
 dag_groups_load_task(struct ydoc *d, ynode_t *node, struct task *t,
-		     const char *what, struct sl_err *err)
+		     struct sl_err *err)
 {
 	ynode_t *v = ymap_get(d, node, "group");
 	const char *s;
 
 	if (v == NULL || ynode_is_null(v))
 		return 0;
-	if (ynode_get_str(d, v, "group", &s, err) < 0)
+	if (ynode_get_str(d, v, NULL, &s, err) < 0)
 		return -1;
 	if (*s == '\0' || strlen(s) > 200 || strpbrk(s, "/\\ \t\n,") != NULL)
-		return ydoc_err(d, v, err,
-				"%s.group: '%s' is not a valid group name (no spaces, commas or slashes, at most 200)",
-				what, s);
+		return ynode_err(d, v, err,
+				 "'%s' is not a valid group name (no spaces, commas or slashes, at most 200)",
+				 s);
 	t->group = xstrdup(s);
 	return 0;
 }

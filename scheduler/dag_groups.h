@@ -15,9 +15,9 @@
 #define DAG_GROUP_REF "group:"
 
 /* Read a task's own `group:` (node: the task's mapping) into t->group.
- * -1 with err at the bad node. */
+ * -1 with err at the bad node, naming its path. */
 int dag_groups_load_task(struct ydoc *d, ynode_t *node, struct task *t,
-			 const char *what, struct sl_err *err);
+			 struct sl_err *err);
 /* Is an `after:` entry a group reference? */
 int dag_groups_is_ref(const char *after);
 /*

@@ -24,19 +24,18 @@ place_at(const ynode_t *v, size_t off, struct sl_err *err)
 }
 
 static int
-foreach_bad(struct ydoc *d, ynode_t *v, const char *what, struct sl_err *err)
+foreach_bad(struct ydoc *d, ynode_t *v, struct sl_err *err)
 {
-	return ydoc_err(d, v, err,
-			"%s.foreach: expected a list, a template that renders to a JSON array (\"{{ params.NAME }}\") or {output: TASK, key: KEY}; got %s",
-			what, ynode_str(v) != NULL ?
+	return ynode_err(d, v, err,
+			 "expected a list, a template that renders to a JSON array (\"{{ params.NAME }}\") or {output: TASK, key: KEY}; got %s",
+			 ynode_str(v) != NULL ?
 			"a value with no template (a literal list is written [a, b])" :
 			ynode_kind(v));
 }
 
 /* foreach: {output: TASK, key: KEY} */
 static int
-load_output(struct ydoc *d, ynode_t *v, struct task *t, const char *what,
-	    struct sl_err *err)
+load_output(struct ydoc *d, ynode_t *v, struct task *t, struct sl_err *err)
 {
 	ynode_t *task = NULL, *key = NULL;
 	const char *s;
@@ -52,21 +51,20 @@ load_output(struct ydoc *d, ynode_t *v, struct task *t, const char *what,
 		else if (name != NULL && strcmp(name, "key") == 0)
 			key = ydoc_node(d, p->value);
 		else
-			return ydoc_err(d, k, err,
-					"%s.foreach: unknown key '%s' (known: output, key)",
-					what, name ? name : "?");
+			return ynode_err(d, k, err,
+					 "unknown key '%s' (known: output, key)",
+					 name ? name : "?");
 	}
 	if (task == NULL || key == NULL)
-		return ydoc_err(d, v, err,
-				"%s.foreach: an output list needs both output: TASK and key: KEY",
-				what);
-	if (ynode_get_str(d, task, "foreach.output", &s, err) < 0)
+		return ynode_err(d, v, err,
+				 "an output list needs both output: TASK and key: KEY");
+	if (ynode_get_str(d, task, NULL, &s, err) < 0)
 		return -1;
 	t->foreach_task = xstrdup(s);
-	if (ynode_get_str(d, key, "foreach.key", &s, err) < 0)
+	if (ynode_get_str(d, key, NULL, &s, err) < 0)
 		return -1;
 	if (*s == '\0')
-		return ydoc_err(d, key, err, "%s.foreach.key: empty", what);
+		return ynode_err(d, key, err, "empty");
 	t->foreach_key = xstrdup(s);
 	return 0;
 }
@@ -74,7 +72,7 @@ load_output(struct ydoc *d, ynode_t *v, struct task *t, const char *what,
 /* max_active or max_map (key) of a mapped task into *out. */
 static int
 load_limit(struct ydoc *d, ynode_t *node, const struct task *t,
-	   const char *key, const char *what, int *out, struct sl_err *err)
+	   const char *key, int *out, struct sl_err *err)
 {
 	ynode_t *v = ymap_get(d, node, key);
 	long long iv;
@@ -82,10 +80,9 @@ load_limit(struct ydoc *d, ynode_t *node, const struct task *t,
 	if (v == NULL || ynode_is_null(v))
 		return 0;
 	if (!t->mapped)
-		return ydoc_err(d, v, err,
-				"%s.%s: only a mapped task (foreach:) takes %s",
-				what, key, key);
-	if (ynode_get_int(d, v, key, 1, 1000000, &iv, err) < 0)
+		return ynode_err(d, v, err,
+				 "only a mapped task (foreach:) takes %s", key);
+	if (ynode_get_int(d, v, NULL, 1, 1000000, &iv, err) < 0)
 		return -1;
 	*out = (int)iv;
 	return 0;
@@ -93,7 +90,7 @@ load_limit(struct ydoc *d, ynode_t *node, const struct task *t,
 
 int
 dag_map_load_task(struct ydoc *d, ynode_t *node, const struct dag *dag,
-		  struct task *t, const char *what, struct sl_err *err)
+		  struct task *t, struct sl_err *err)
 {
 	ynode_t *v = ymap_get(d, node, "foreach");
 
@@ -104,22 +101,22 @@ dag_map_load_task(struct ydoc *d, ynode_t *node, const struct dag *dag,
 			if (ynode_to_json(d, v, 1, &t->foreach_list, err) < 0)
 				return -1;
 		} else if (v->type == YAML_MAPPING_NODE) {
-			if (load_output(d, v, t, what, err) < 0)
+			if (load_output(d, v, t, err) < 0)
 				return -1;
 		} else if (ynode_str(v) != NULL && tmpl_has(ynode_str(v))) {
 			struct sl_err e;
 
 			if (tmpl_check(ynode_str(v), dag->param_decls, &e) < 0) {
-				ydoc_err(d, v, err, "%s.foreach: %s", what, e.msg);
+				ynode_err(d, v, err, "%s", e.msg);
 				place_at(v, (size_t)(e.col > 0 ? e.col - 1 : 0), err);
 				return -1;
 			}
 			t->foreach_tmpl = xstrdup(ynode_str(v));
 		} else
-			return foreach_bad(d, v, what, err);
+			return foreach_bad(d, v, err);
 	}
-	if (load_limit(d, node, t, "max_active", what, &t->max_active, err) < 0 ||
-	    load_limit(d, node, t, "max_map", what, &t->max_map, err) < 0)
+	if (load_limit(d, node, t, "max_active", &t->max_active, err) < 0 ||
+	    load_limit(d, node, t, "max_map", &t->max_map, err) < 0)
 		return -1;
 	return 0;
 }
@@ -136,9 +133,9 @@ item_found(void *arg, size_t off)
 {
 	struct item_walk *w = arg;
 
-	ydoc_err(w->d, w->v, w->err,
-		 "tasks.%s: '{{ item }}' is only for a mapped task: add foreach: to '%s', or remove item",
-		 w->t->name, w->t->name);
+	ynode_err(w->d, w->v, w->err,
+		  "'{{ item }}' is only for a mapped task: add foreach: to '%s', or remove item",
+		  w->t->name);
 	place_at(w->v, off, w->err);
 	return -1;
 }
@@ -179,13 +176,12 @@ dag_map_check(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *node,
 		struct task *up = dag_task(dag, t->foreach_task);
 
 		if (up == NULL)
-			return ydoc_err(d, v, err,
-					"tasks.%s.foreach.output: the DAG has no task '%s'",
-					t->name, t->foreach_task);
+			return ynode_err(d, v, err, "the DAG has no task '%s'",
+					 t->foreach_task);
 		if (!dag_outputs_is_upstream(dag, t->index, up->index))
-			return ydoc_err(d, v, err,
-					"tasks.%s.foreach.output: '%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",
-					t->name, t->foreach_task, t->name);
+			return ynode_err(d, v, err,
+					 "'%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",
+					 t->foreach_task, t->name);
 		t->foreach_output = up->index;
 		t->uses_outputs = 1;
 	}
@@ -196,9 +192,8 @@ dag_map_check(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *node,
 			w.v = fe;
 			if (tmpl_item_refs(ynode_str(fe), item_found, &w) < 0) {
 				/* say why item cannot be there */
-				ydoc_err(d, fe, err,
-					 "tasks.%s.foreach: '{{ item }}' cannot make the list of items itself",
-					 t->name);
+				ynode_err(d, fe, err,
+					  "'{{ item }}' cannot make the list of items itself");
 				return -1;
 			}
 		}

@@ -20,9 +20,9 @@
 #include "scheduler/dag.h"
 
 /* Read a task's own foreach, max_active and max_map (node: its mapping)
- * into t. -1 with err at the bad node. */
+ * into t. -1 with err at the bad node, naming its path. */
 int dag_map_load_task(struct ydoc *d, ynode_t *node, const struct dag *dag,
-		      struct task *t, const char *what, struct sl_err *err);
+		      struct task *t, struct sl_err *err);
 /* Once the tasks are linked: foreach's output TASK is upstream of t, and
  * item is used only in a mapped task. -1 with err at file:line:column. */
 int dag_map_check(struct ydoc *d, struct dag *dag, struct task *t,

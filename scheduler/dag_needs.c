@@ -49,9 +49,9 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 	nd->line = ynode_line(v);
 	nd->col = ynode_col(v);
 	if (v->type != YAML_MAPPING_NODE)
-		return ydoc_err(d, v, err,
-				"%s: expected a mapping such as {dag: NAME, task: NAME} or {dataset: NAME}, got %s",
-				what, ynode_kind(v));
+		return ydoc_err_path(d, v, what, err,
+				     "expected a mapping such as {dag: NAME, task: NAME} or {dataset: NAME}, got %s",
+				     ynode_kind(v));
 	if (ymap_check_dups(d, v, err) < 0)
 		return -1;
 	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
@@ -59,61 +59,56 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 
 		if (ynode_str(k) == NULL ||
 		    dag_key_value_index(dag_need_keys, ynode_str(k)) < 0)
-			return ydoc_err(d, k, err, "%s: unknown key '%s' (known: %s)",
-					what, ynode_str(k) ? ynode_str(k) : "?",
+			return ydoc_err_path(d, k, what, err, "unknown key '%s' (known: %s)",
+					     ynode_str(k) ? ynode_str(k) : "?",
 					dag_key_values_names(dag_need_keys, names,
 							     sizeof names));
 	}
 	if ((x = ymap_get(d, v, "dag")) != NULL) {
-		if (ynode_get_str(d, x, "dag", &s, err) < 0)
+		if (ynode_get_str(d, x, NULL, &s, err) < 0)
 			return -1;
 		nd->dag = xstrdup(s);
 	}
 	if ((x = ymap_get(d, v, "dataset")) != NULL) {
-		if (ynode_get_str(d, x, "dataset", &s, err) < 0)
+		if (ynode_get_str(d, x, NULL, &s, err) < 0)
 			return -1;
 		if (nd->dag != NULL)
-			return ydoc_err(d, x, err,
-					"%s: a need names a dag or a dataset, not both",
-					what);
+			return ydoc_err_path(d, x, what, err,
+					     "a need names a dag or a dataset, not both");
 		if (*s == '\0' || strlen(s) > 1024)
-			return ydoc_err(d, x, err,
-					"%s.dataset: a name of 1 to 1024 characters",
-					what);
+			return ynode_err(d, x, err,
+					 "a name of 1 to 1024 characters");
 		nd->dataset = xstrdup(s);
 	}
 	if (nd->dag == NULL && nd->dataset == NULL)
-		return ydoc_err(d, v, err, "%s: missing 'dag' or 'dataset'", what);
+		return ydoc_err_path(d, v, what, err, "missing 'dag' or 'dataset'");
 	if ((x = ymap_get(d, v, "task")) != NULL) {
-		if (ynode_get_str(d, x, "task", &s, err) < 0)
+		if (ynode_get_str(d, x, NULL, &s, err) < 0)
 			return -1;
 		if (nd->dag == NULL)
-			return ydoc_err(d, x, err,
-					"%s.task: a task goes with dag: (a dataset names its producer itself)",
-					what);
+			return ynode_err(d, x, err,
+					 "a task goes with dag: (a dataset names its producer itself)");
 		nd->task = xstrdup(s);
 	}
 	if ((x = ymap_get(d, v, "latest")) != NULL &&
-	    ynode_get_bool(d, x, "latest", &nd->latest, err) < 0)
+	    ynode_get_bool(d, x, NULL, &nd->latest, err) < 0)
 		return -1;
 	if ((off = ymap_get(d, v, "offset")) != NULL) {
-		if (ynode_get_int(d, off, "offset", -100000, 0, &iv, err) < 0)
+		if (ynode_get_int(d, off, NULL, -100000, 0, &iv, err) < 0)
 			return -1;
 		nd->offset = (int)iv;
 		if (nd->latest)
-			return ydoc_err(d, off, err,
-					"%s.offset: not with latest: true (latest takes the newest successful partition, whatever the interval)",
-					what);
+			return ynode_err(d, off, err,
+					 "not with latest: true (latest takes the newest successful partition, whatever the interval)");
 	}
 	if ((x = ymap_get(d, v, "on_change")) != NULL) {
 		int i;
 
-		if (ynode_get_str(d, x, "on_change", &s, err) < 0)
+		if (ynode_get_str(d, x, NULL, &s, err) < 0)
 			return -1;
 		if ((i = dag_key_value_index(dag_need_on_change, s)) < 0)
-			return ydoc_err(d, x, err,
-					"%s.on_change: unknown value '%s' (known: %s)",
-					what, s,
+			return ynode_err(d, x, err,
+					 "unknown value '%s' (known: %s)", s,
 					dag_key_values_names(dag_need_on_change,
 							     names, sizeof names));
 		nd->on_change = (enum need_on_change)i;
@@ -134,13 +129,13 @@ dag_needs_parse(struct ydoc *d, ynode_t *v, const char *what,
 	if (ynode_is_null(v))
 		return 0;
 	if (v->type != YAML_SEQUENCE_NODE)
-		return ydoc_err(d, v, err,
-				"%s: expected a list of needs ({dag: NAME} or {dataset: NAME}), got %s",
-				what, ynode_kind(v));
+		return ydoc_err_path(d, v, what, err,
+				     "expected a list of needs ({dag: NAME} or {dataset: NAME}), got %s",
+				     ynode_kind(v));
 	cnt = (int)(yseq_end(v) - yseq_begin(v));
 	if (cnt > NEEDS_MAX)
-		return ydoc_err(d, v, err, "%s: more than %d needs", what,
-				NEEDS_MAX);
+		return ydoc_err_path(d, v, what, err, "more than %d needs",
+				     NEEDS_MAX);
 	nv = xcalloc((size_t)(cnt > 0 ? cnt : 1), sizeof *nv);
 	for (yaml_node_item_t *it = yseq_begin(v); it < yseq_end(v); it++, i++) {
 		snprintf(at, sizeof at, "%s[%d]", what, i);

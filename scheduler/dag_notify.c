@@ -19,19 +19,18 @@ notify_check(struct ydoc *d, ynode_t *n, const char *what, const char *name,
 			    json_object_get(cfg->webhooks, name) != NULL))
 		return 0;
 	config_webhook_names(cfg, names, sizeof names);
-	return ydoc_err(d, n, err, "%s: no webhook '%s' in %s (defined: %s)",
-			what, name, cfg->file, names[0] ? names : "none");
+	return ydoc_err_path(d, n, what, err, "no webhook '%s' in %s (defined: %s)",
+			     name, cfg->file, names[0] ? names : "none");
 }
 
 int
-dag_notify_load(struct ydoc *d, ynode_t *v, const char *prefix,
-		const struct config *cfg, char ***out, struct sl_err *err)
+dag_notify_load(struct ydoc *d, ynode_t *v, const struct config *cfg,
+		char ***out, struct sl_err *err)
 {
-	char what[300];
+	char what[SL_ERR_PATH];
 	char **list;
 
-	snprintf(what, sizeof what, "%s%snotify", prefix ? prefix : "",
-		 prefix ? "." : "");
+	ynode_path(d, v, what, sizeof what);
 	if (ynode_get_strv(d, v, what, &list, err) < 0)
 		return -1;
 	if (v->type == YAML_SEQUENCE_NODE) {

@@ -13,9 +13,9 @@ struct config;
 
 /* Read a name or a list of names into *out (NULL-terminated; the caller
  * frees with strv_free). With cfg, each must be a webhook it defines,
- * else -1 with err at that name's line and column. prefix: "tasks.NAME"
- * for a task, NULL for the DAG. */
-int dag_notify_load(struct ydoc *d, ynode_t *v, const char *prefix,
-		    const struct config *cfg, char ***out, struct sl_err *err);
+ * else -1 with err at that name's line and column, naming the place v is
+ * written (notify, tasks.NAME.notify, defaults.notify). */
+int dag_notify_load(struct ydoc *d, ynode_t *v, const struct config *cfg,
+		    char ***out, struct sl_err *err);
 
 #endif

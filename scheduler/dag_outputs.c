@@ -59,15 +59,15 @@ ref_check(void *arg, const char *name, size_t off)
 
 	w->t->uses_outputs = 1;
 	if (up == NULL) {
-		ydoc_err(w->d, v, w->err,
-			 "tasks.%s: '{{ tasks.%s.output... }}': the DAG has no task '%s'",
-			 w->t->name, name, name);
+		ynode_err(w->d, v, w->err,
+			  "'{{ tasks.%s.output... }}': the DAG has no task '%s'",
+			  name, name);
 	} else {
 		if (dag_outputs_is_upstream(w->dag, w->t->index, up->index))
 			return 0;
-		ydoc_err(w->d, v, w->err,
-			 "tasks.%s: '{{ tasks.%s.output... }}': '%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",
-			 w->t->name, name, name, w->t->name);
+		ynode_err(w->d, v, w->err,
+			  "'{{ tasks.%s.output... }}': '%s' is not upstream of '%s' (its output is read only by tasks that run after it: add it to after:)",
+			  name, name, w->t->name);
 	}
 	/* point at the name in a one-line scalar */
 	if (w->err != NULL && v->start_mark.line == v->end_mark.line) {
@@ -122,13 +122,13 @@ dag_outputs_load_task(struct ydoc *d, struct task *t, ynode_t *skip,
 
 	t->skip_exit_code = strcmp(t->op->name, "shell") == 0 ? 99 : 0;
 	if (skip != NULL && !ynode_is_null(skip)) {
-		if (ynode_get_int(d, skip, "skip_exit_code", 0, 255, &code,
+		if (ynode_get_int(d, skip, NULL, 0, 255, &code,
 				  err) < 0)
 			return -1;
 		t->skip_exit_code = (int)code;
 	}
 	if (branch != NULL && !ynode_is_null(branch) &&
-	    ynode_get_bool(d, branch, "branch", &t->branch, err) < 0)
+	    ynode_get_bool(d, branch, NULL, &t->branch, err) < 0)
 		return -1;
 	return 0;
 }

@@ -142,7 +142,7 @@ pattern_match(const char *pattern, const char *text, struct sl_err *err)
 		char msg[256];
 
 		regerror(rc, &re, msg, sizeof msg);
-		return sl_err_set(err, "pattern '%s' is not a POSIX extended regular expression: %s",
+		return sl_err_set(err, "'%s' is not a POSIX extended regular expression: %s",
 				  pattern, msg);
 	}
 	rc = regexec(&re, text, 0, NULL, 0) == 0;
@@ -212,6 +212,13 @@ param_value(const char *name, const json_t *decl, const json_t *v,
 				sl_err_set(err, "param '%s' must match the pattern %s, got %s",
 					   name, pattern,
 					   shown(decl, r, show, sizeof show));
+			else if (err != NULL) {
+				char why[SL_ERR_MSG];
+
+				snprintf(why, sizeof why, "%s", err->msg);
+				sl_err_set(err, "param '%s': its pattern %s", name,
+					   why);
+			}
 			json_decref(r);
 			return NULL;
 		}
@@ -300,41 +307,39 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 		    dag_key_value_index(dag_param_decl_keys, ynode_str(kn)) >= 0)
 			continue;
 		dag_key_values_names(dag_param_decl_keys, names, sizeof names);
-		return ydoc_err(yd, kn, err,
-				"params.%s: unknown key '%s' (known: %s)", name,
-				ynode_str(kn) ? ynode_str(kn) : "?", names);
+		return ynode_err(yd, kn, err, "unknown key '%s' (known: %s)",
+				 ynode_str(kn) ? ynode_str(kn) : "?", names);
 	}
 	if ((x = ymap_get(yd, v, "type")) != NULL) {
-		if (ynode_get_str(yd, x, "type", &s, err) < 0)
+		if (ynode_get_str(yd, x, NULL, &s, err) < 0)
 			return -1;
 		if (dag_key_value_index(dag_param_types, s) < 0)
-			return ydoc_err(yd, x, err,
-					"params.%s.type: '%s' is not a type (known: %s)",
-					name, s,
+			return ynode_err(yd, x, err,
+					 "'%s' is not a type (known: %s)", s,
 					dag_key_values_names(dag_param_types, names,
 							     sizeof names));
 		json_object_set_new(decl, "type", json_string(s));
 	}
 	if ((x = ymap_get(yd, v, "description")) != NULL && !ynode_is_null(x)) {
-		if (ynode_get_str(yd, x, "description", &s, err) < 0)
+		if (ynode_get_str(yd, x, NULL, &s, err) < 0)
 			return -1;
 		json_object_set_new(decl, "description", json_string(s));
 	}
 	if ((x = ymap_get(yd, v, "secret")) != NULL) {
 		int b;
 
-		if (ynode_get_bool(yd, x, "secret", &b, err) < 0)
+		if (ynode_get_bool(yd, x, NULL, &b, err) < 0)
 			return -1;
 		json_object_set_new(decl, "secret", json_boolean(b));
 	}
 	if ((x = ymap_get(yd, v, "pattern")) != NULL) {
 		struct sl_err perr;
 
-		if (ynode_get_str(yd, x, "pattern", &s, err) < 0)
+		if (ynode_get_str(yd, x, NULL, &s, err) < 0)
 			return -1;
 		sl_err_clear(&perr);
 		if (pattern_match(s, "", &perr) < 0)
-			return ydoc_err(yd, x, err, "params.%s.%s", name, perr.msg);
+			return ynode_err(yd, x, err, "%s", perr.msg);
 		json_object_set_new(decl, "pattern", json_string(s));
 	}
 	if ((x = ymap_get(yd, v, "default")) != NULL) {
@@ -359,9 +364,9 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 		size_t i;
 
 		if (x->type != YAML_SEQUENCE_NODE)
-			return ydoc_err(yd, x, err,
-					"params.%s.enum: expected a list of values, got %s",
-					name, ynode_kind(x));
+			return ynode_err(yd, x, err,
+					 "expected a list of values, got %s",
+					 ynode_kind(x));
 		if (ynode_to_json(yd, x, 1, &val, err) < 0)
 			return -1;
 		json_array_foreach(val, i, e) {
@@ -369,8 +374,7 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 			ok = param_value(name, decl, e, &eerr);
 			if (ok == NULL) {
 				json_decref(val);
-				return ydoc_err(yd, x, err, "params.%s.enum: %s",
-						name, eerr.msg);
+				return ynode_err(yd, x, err, "%s", eerr.msg);
 			}
 			json_decref(ok);
 		}
@@ -388,8 +392,8 @@ dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
 	if (v == NULL || ynode_is_null(v))
 		return 0;
 	if (v->type != YAML_MAPPING_NODE)
-		return ydoc_err(yd, v, err, "params: expected a mapping, got %s",
-				ynode_kind(v));
+		return ynode_err(yd, v, err, "expected a mapping, got %s",
+				 ynode_kind(v));
 	if (ymap_check_dups(yd, v, err) < 0)
 		return -1;
 	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
@@ -400,7 +404,7 @@ dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
 
 		if (name == NULL || *name == '\0') {
 			json_decref(decl);
-			return ydoc_err(yd, kn, err, "params: a param's name is a string");
+			return ynode_err(yd, kn, err, "a param's name is a string");
 		}
 		if (vn->type == YAML_MAPPING_NODE) {
 			if (load_decl(yd, name, vn, decl, err) < 0) {
@@ -424,17 +428,15 @@ dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
 				    ymap_get(yd, vn, "default") : vn;
 
 				json_decref(decl);
-				return ydoc_err(yd, at, err, "params.%s.default: %s",
-						name, derr.msg);
+				return ynode_err(yd, at, err, "%s", derr.msg);
 			}
 			json_object_set_new(decl, "default", ok);
 			def = ok;
 		}
 		if (def == NULL && dag->schedule != NULL) {
 			json_decref(decl);
-			return ydoc_err(yd, vn, err,
-					"params.%s: needs a default (the scheduler starts this DAG's runs with no params given)",
-					name);
+			return ynode_err(yd, vn, err,
+					 "needs a default (the scheduler starts this DAG's runs with no params given)");
 		}
 		if (def != NULL)
 			json_object_set(dag->params, name, def);

@@ -9,24 +9,23 @@
 
 int
 dag_scope_load_task(struct ydoc *d, ynode_t *node, struct task *t,
-		    const char *what, struct sl_err *err)
+		    struct sl_err *err)
 {
 	ynode_t *v;
 	const char *s;
 
 	if ((v = ymap_get(d, node, "setup")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_bool(d, v, "setup", &t->setup, err) < 0)
+	    ynode_get_bool(d, v, NULL, &t->setup, err) < 0)
 		return -1;
 	if ((v = ymap_get(d, node, "on_teardown_failure")) != NULL &&
 	    !ynode_is_null(v)) {
 		char known[128];
 
-		if (ynode_get_str(d, v, "on_teardown_failure", &s, err) < 0)
+		if (ynode_get_str(d, v, NULL, &s, err) < 0)
 			return -1;
 		if (dag_key_value_index(dag_teardown_failure_values, s) < 0)
-			return ydoc_err(d, v, err,
-					"%s.on_teardown_failure: unknown value '%s' (known: %s)",
-					what, s,
+			return ynode_err(d, v, err,
+					 "unknown value '%s' (known: %s)", s,
 					dag_key_values_names(dag_teardown_failure_values,
 							     known, sizeof known));
 		t->teardown_ignore = strcmp(s, "ignore") == 0;
@@ -95,34 +94,28 @@ dag_scope_link(struct ydoc *d, struct dag *dag, int i, ynode_t *node,
 		ynode_t *f = ymap_get(d, node, "on_teardown_failure");
 
 		if (f != NULL && !ynode_is_null(f))
-			return ydoc_err(d, f, err,
-					"tasks.%s.on_teardown_failure: only a teardown (teardown_of:) takes it",
-					t->name);
+			return ynode_err(d, f, err,
+					 "only a teardown (teardown_of:) takes it");
 		return 0;
 	}
-	if (ynode_get_str(d, v, "teardown_of", &s, err) < 0)
+	if (ynode_get_str(d, v, NULL, &s, err) < 0)
 		return -1;
 	setup = dag_task(dag, s);
 	if (setup == NULL)
-		return ydoc_err(d, v, err,
-				"tasks.%s.teardown_of: unknown task '%s'",
-				t->name, s);
+		return ynode_err(d, v, err, "unknown task '%s'", s);
 	if (setup == t)
-		return ydoc_err(d, v, err,
-				"tasks.%s.teardown_of: a task cannot be its own teardown",
-				t->name);
+		return ynode_err(d, v, err,
+				 "a task cannot be its own teardown");
 	if (!setup->setup)
-		return ydoc_err(d, v, err,
-				"tasks.%s.teardown_of: '%s' is not a setup task (it needs setup: true)",
-				t->name, s);
+		return ynode_err(d, v, err,
+				 "'%s' is not a setup task (it needs setup: true)",
+				 s);
 	if (t->setup)
-		return ydoc_err(d, v, err,
-				"tasks.%s.teardown_of: a setup task cannot also be a teardown",
-				t->name);
+		return ynode_err(d, v, err,
+				 "a setup task cannot also be a teardown");
 	if ((v = ymap_get(d, node, "trigger_rule")) != NULL)
-		return ydoc_err(d, v, err,
-				"tasks.%s.trigger_rule: a teardown runs once its setup succeeded and its scope ended, whatever their states; it takes no trigger_rule",
-				t->name);
+		return ynode_err(d, v, err,
+				 "a teardown runs once its setup succeeded and its scope ended, whatever their states; it takes no trigger_rule");
 	t->is_teardown = 1;
 	t->teardown_of = setup->index;
 	/* the scope as the file draws it, then every task of it (and the

@@ -18,9 +18,9 @@
 #include "scheduler/dag.h"
 
 /* Read a task's own setup: and on_teardown_failure: (node: the task's
- * mapping). -1 with err at the bad node. */
+ * mapping). -1 with err at the bad node, naming its path. */
 int dag_scope_load_task(struct ydoc *d, ynode_t *node, struct task *t,
-			const char *what, struct sl_err *err);
+			struct sl_err *err);
 /*
  * Resolve task i's teardown_of: (node: its mapping) once every task is
  * known, and give the teardown its setup and scope as upstream. -1 with

@@ -99,7 +99,7 @@ check() {
 	out=$(sl dags validate 2>&1) && fail "accepted: $(cat "$H/dags/c.yaml")"
 	assert_contains "$out" "$1"
 }
-check "c.yaml:8:73: tasks.make.create_cluster.instance_groups.0.count: expected a number" <<'YAML'
+check "c.yaml:8:73: tasks.make.create_cluster.instance_groups[0].count: expected a number" <<'YAML'
 dag: c
 tasks:
   make:

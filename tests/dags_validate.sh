@@ -43,7 +43,7 @@ grep -v "DAG file" "$T/v.err" | sed -e "s|$H/dags/||" -e 's/ (.*//' >"$T/got"
 cat >"$T/want" <<'EOF2'
 many.yaml:2:1: unknown key 'schedul'
 many.yaml:6:5: tasks.extract: unknown key 'retrys' for a shell task
-many.yaml:7:14: timeout: bad duration '10 minutes'
+many.yaml:7:14: tasks.extract.timeout: bad duration '10 minutes'
 many.yaml:9:5: tasks.load: unknown key 'comand' for a shell task
 many.yaml:9:5: tasks.load: missing required key 'command' for a shell task
 many.yaml:11:38: tasks.report.trigger_rule: unknown rule 'any'

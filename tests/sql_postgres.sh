@@ -120,13 +120,13 @@ bad bad_rule '    connection: dw
       - name: b
         query: SELECT 1
         minimum: 1'
-assert_contains "$(cat "$T/bad_rule.out")" "bad_rule.yaml:12:18: tasks.c.checks.1.minimum: unknown key 'minimum' in a check"
+assert_contains "$(cat "$T/bad_rule.out")" "bad_rule.yaml:12:18: tasks.c.checks[1].minimum: unknown key 'minimum' in a check"
 bad bad_between '    connection: dw
     checks:
       - name: a
         query: SELECT 1
         between: [10, 1]'
-assert_contains "$(cat "$T/bad_between.out")" "bad_between.yaml:9:18: tasks.c.checks.0.between: between [10, 1]: the low bound is above the high one"
+assert_contains "$(cat "$T/bad_between.out")" "bad_between.yaml:9:18: tasks.c.checks[0].between: between [10, 1]: the low bound is above the high one"
 bad bad_conn '    sql: SELECT 1'
 assert_contains "$(cat "$T/bad_conn.out")" "bad_conn.yaml:4:5: tasks.c: missing required key 'connection' for a sql task"
 bad bad_tmpl '    connection: dw

@@ -106,6 +106,25 @@ struct case_all {
 	struct buf out;
 };
 
+/* Does an error carry the path its message names? A message about a
+ * field starts with its path (err->path, what `dags validate --json`
+ * gives); one about the file as a whole starts with no path. */
+static int
+case_path_ok(const struct sl_err *e)
+{
+	size_t n = strlen(e->path), k = 0;
+
+	if (n > 0)
+		return strncmp(e->msg, e->path, n) == 0 &&
+		       strncmp(e->msg + n, ": ", 2) == 0;
+	while (e->msg[k] != '\0' && strchr("abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789_-.[]", e->msg[k]))
+		k++;
+	return strncmp(e->msg + k, ": ", 2) != 0 ||
+	       strncmp(e->msg, "YAML: ", 6) == 0;
+}
+
 static void
 case_all_add(const struct sl_err *e, void *arg)
 {
@@ -114,6 +133,11 @@ case_all_add(const struct sl_err *e, void *arg)
 
 	case_msg(e, a->path, a->base, msg, sizeof msg);
 	buf_printf(&a->out, "%s\n", msg);
+	if (!case_path_ok(e)) {
+		fprintf(stderr, "%s: the path '%s' is not the one the message names: %s\n",
+			a->base, e->path, e->msg);
+		unit_case_failed = 1;
+	}
 }
 
 /* Compare the messages got (lines) with the expectation want (lines of a

@@ -183,20 +183,20 @@ test_load_checks(void)
 		dag_free(d);
 	}
 	/* not upstream: the name's line and column */
-	CHECK_EQ_STR("5:22: tasks.b: '{{ tasks.a.output... }}': 'a' is not upstream of 'b' (its output is read only by tasks that run after it: add it to after:)",
+	CHECK_EQ_STR("5:22: tasks.b.command: '{{ tasks.a.output... }}': 'a' is not upstream of 'b' (its output is read only by tasks that run after it: add it to after:)",
 		     load("dag: o\ntasks:\n"
 			  "  a: {command: \"true\"}\n"
 			  "  b:\n    command: echo {{ tasks.a.output.k }}\n", NULL));
-	CHECK_EQ_STR("5:23: tasks.b: '{{ tasks.c.output... }}': 'c' is not upstream of 'b' (its output is read only by tasks that run after it: add it to after:)",
+	CHECK_EQ_STR("5:23: tasks.b.command: '{{ tasks.c.output... }}': 'c' is not upstream of 'b' (its output is read only by tasks that run after it: add it to after:)",
 		     load("dag: o\ntasks:\n"
 			  "  a: {command: \"true\"}\n"
 			  "  b:\n    command: \"echo {{ tasks.c.output.k }}\"\n"
 			  "  c: {after: [b], command: \"true\"}\n", NULL));
-	CHECK_EQ_STR("4:25: tasks.b: '{{ tasks.zz.output... }}': the DAG has no task 'zz'",
+	CHECK_EQ_STR("4:25: tasks.b.command: '{{ tasks.zz.output... }}': the DAG has no task 'zz'",
 		     load("dag: o\ntasks:\n"
 			  "  a: {command: \"true\"}\n"
 			  "  b: {command: \"echo {{ tasks.zz.output.k }}\"}\n", NULL));
-	CHECK_EQ_STR("3:37: tasks.a: '{{ tasks.a.output... }}': 'a' is not upstream of 'a' (its output is read only by tasks that run after it: add it to after:)",
+	CHECK_EQ_STR("3:37: tasks.a.env.X: '{{ tasks.a.output... }}': 'a' is not upstream of 'a' (its output is read only by tasks that run after it: add it to after:)",
 		     load("dag: o\ntasks:\n"
 			  "  a: {command: \"true\", env: {X: \"{{ tasks.a.output.k }}\"}}\n", NULL));
 	/* skip_exit_code and branch */
