@@ -341,37 +341,82 @@ dags_show(struct cli *c, const char *name)
 	return 0;
 }
 
-/* Print one error of a file being validated. */
+/*
+ * Where the errors of `dags validate` go: stderr, one "FILE:LINE:COL:
+ * message" a line; or with --json (errors not NULL) objects {file, line,
+ * column, path, message} (path: the field, "tasks.load.after"; "" for
+ * the file as a whole; line and column 0 when not about a place).
+ */
+struct validate_out {
+	json_t *errors;
+};
+
 static void
 dags_validate_print(const struct sl_err *e, void *arg)
 {
+	struct validate_out *out = arg;
 	char msg[2048];
 
-	(void)arg;
-	fprintf(stderr, "%s\n", sl_err_str(e, msg, sizeof msg));
+	if (out->errors == NULL) {
+		fprintf(stderr, "%s\n", sl_err_str(e, msg, sizeof msg));
+		return;
+	}
+	json_array_append_new(out->errors,
+	    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file,
+		      "line", e->line, "column", e->col, "path", e->path,
+		      "message", e->msg));
+}
+
+/* An error the folder gives as text, "FILE:LINE:COL: message" or
+ * "FILE: message" (a DAG another file defines; a folder without DAG
+ * files), as dags_validate_print gives it. */
+static void
+dags_validate_text(struct validate_out *out, const char *file,
+		   const char *text)
+{
+	struct sl_err e;
+	size_t n = strlen(file);
+	int line = 0, col = 0, used = 0;
+
+	sl_err_clear(&e);
+	snprintf(e.file, sizeof e.file, "%s", file);
+	if (strncmp(text, file, n) == 0 && text[n] == ':') {
+		text += n + 1;
+		if (sscanf(text, "%d:%d:%n", &line, &col, &used) == 2 &&
+		    used > 0) {
+			e.line = line;
+			e.col = col;
+			text += used;
+		}
+		text += strspn(text, " ");
+	}
+	snprintf(e.msg, sizeof e.msg, "%s", text);
+	dags_validate_print(&e, out);
 }
 
 /* Every error of one file of a loaded folder; 1 if it has any. */
 static int
-dags_validate_entry(struct cli *c, const struct dagbag_entry *e)
+dags_validate_entry(struct cli *c, const struct dagbag_entry *e,
+		    struct validate_out *out)
 {
 	if (e->error == NULL)
 		return 0;
 	/* a file that loads alone but names a DAG another file defines */
-	if (dag_validate(e->file, c->cfg, dags_validate_print, NULL) == 0)
-		fprintf(stderr, "%s\n", e->error);
+	if (dag_validate(e->file, c->cfg, dags_validate_print, out) == 0)
+		dags_validate_text(out, e->file, e->error);
 	return 1;
 }
 
 static int
 dags_validate(struct cli *c, int argc, char *const *argv)
 {
+	struct validate_out out = { c->json ? json_array() : NULL };
 	int bad = 0, n = 0;
 
 	if (argc == 0) {
 		for (int i = 0; i < c->bag.n; i++) {
 			n++;
-			bad += dags_validate_entry(c, &c->bag.entries[i]);
+			bad += dags_validate_entry(c, &c->bag.entries[i], &out);
 		}
 	}
 	for (int i = 0; i < argc; i++) {
@@ -386,7 +431,7 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 
 			for (int k = 0; k < bag.n; k++) {
 				n++;
-				bad += dags_validate_entry(c, &bag.entries[k]);
+				bad += dags_validate_entry(c, &bag.entries[k], &out);
 			}
 			dagbag_free(&bag);
 			if (nfiles > 0)
@@ -395,18 +440,26 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 				/* a folder with nothing to check: likely the
 				 * wrong one, not "0 files OK" nor "Is a
 				 * directory" */
-				fprintf(stderr, "%s: no DAG files (*.yaml, *.yml) in "
-					"this folder or its subfolders\n", argv[i]);
+				dags_validate_text(&out, argv[i],
+						   "no DAG files (*.yaml, *.yml) in "
+						   "this folder or its subfolders");
 				n++;
 				bad++;
 				continue;
 			}
 		}
 		n++;
-		if (dag_validate(argv[i], c->cfg, dags_validate_print, NULL) > 0)
+		if (dag_validate(argv[i], c->cfg, dags_validate_print, &out) > 0)
 			bad++;
 	}
-	if (bad == 0)
+	if (out.errors != NULL) {
+		json_t *o = json_pack("{s:i, s:i, s:o}", "files", n,
+				      "files_with_errors", bad, "errors",
+				      out.errors);
+
+		cli_print_json(o);
+		json_decref(o);
+	} else if (bad == 0)
 		printf("%d DAG file%s OK\n", n, n == 1 ? "" : "s");
 	else
 		fprintf(stderr, "%d of %d DAG file%s with errors\n", bad, n, n == 1 ? "" : "s");
@@ -581,8 +634,9 @@ const struct cli_verb cli_dags = {
 	"  list       every DAG, its schedule, tags, the partition the scheduler\n"
 	"             creates next; broken files (--tag T: the DAGs tagged T)\n"
 	"  show       tasks, their types and dependencies\n"
-	"  validate   check DAG files (default: the DAG folder); exits 1 if any\n"
-	"             has an error\n"
+	"  validate   check DAG files (default: the DAG folder): every error as\n"
+	"             FILE:LINE:COL: PATH: message (--json: {file, line, column,\n"
+	"             path, message}); exits 1 if any has an error\n"
 	"  pause      no new runs or tasks until unpaused\n"
 	"  next       the next N partitions (data intervals), one per line:\n"
 	"             START END, ISO-8601 with offsets; the first is the one\n"

@@ -52,6 +52,25 @@ EOF2
 diff "$T/want" "$T/got" >"$T/diff" || fail "validate many.yaml: $(cat "$T/diff")"
 assert_contains "$(cat "$T/v.err")" "1 of 1 DAG file with errors"
 
+# --json: each error with its file, line, column and the path of the
+# field (the message names the same path first); exit 1 as without
+set +e
+sl --json dags validate "$H/dags/many.yaml" >"$T/v.json" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate --json exit code with a broken file"
+assert_eq 7 "$(jq '.errors | length' "$T/v.json")" "errors in the JSON"
+assert_eq 1 "$(jq '.files_with_errors' "$T/v.json")" "files with errors in the JSON"
+assert_eq '"'"$H/dags/many.yaml"'",7,14,"tasks.extract.timeout"' \
+	"$(jq -c '.errors[2] | [.file, .line, .column, .path]' "$T/v.json" | tr -d '[]')" \
+	"the timeout error's place in the JSON"
+assert_eq '"tasks.load.after",10,22' \
+	"$(jq -c '.errors[6] | [.path, .line, .column]' "$T/v.json" | tr -d '[]')" \
+	"an after: item's error names the field, at the item"
+assert_eq '""' "$(jq -c '.errors[0].path' "$T/v.json")" "a key of the file itself has no path"
+assert_eq 0 "$(jq '[.errors[] | select(.path != "" and (.path as $p | .message | startswith($p + ": ") | not))] | length' "$T/v.json")" \
+	"every message starts with its path"
+assert_eq "" "$(cat "$T/v.err")" "validate --json writes nothing on stderr"
+
 # the folder: the same errors, and the file with merge keys is fine
 set +e
 sl dags validate >"$T/v.out" 2>"$T/v.err"; st=$?
