@@ -190,14 +190,17 @@ cli_dag_no_new_runs(struct cli *c, const struct dag *d)
 	return 1;
 }
 
-struct dag *
-cli_dag(struct cli *c, const char *name)
+int
+cli_dag(struct cli *c, const char *name, struct dag **out)
 {
 	struct dag *d = dagbag_find(&c->bag, name);
 	struct sl_err err;
 
-	if (d != NULL)
-		return d;
+	*out = NULL;
+	if (d != NULL) {
+		*out = d;
+		return 0;
+	}
 	/* a broken file: the scheduler goes on with the DAG's last good
 	 * version (from the database), so its runs can be listed, cleared
 	 * and marked here too, saying so */
@@ -214,11 +217,14 @@ cli_dag(struct cli *c, const char *name)
 			fprintf(stderr, "sluice: DAG %s's file is broken (%s); using "
 				"its last good version, as the scheduler does\n",
 				name, e->error != NULL ? e->error : "?");
-			return e->dag;
+			*out = e->dag;
+			return 0;
 		}
 	}
-	if ((d = cli_dag_gone(c, name)) != NULL)
-		return d;
+	if ((d = cli_dag_gone(c, name)) != NULL) {
+		*out = d;
+		return 0;
+	}
 	for (int i = 0; i < c->bag.n; i++) {
 		const char *base = strrchr(c->bag.entries[i].file, '/');
 
@@ -228,12 +234,12 @@ cli_dag(struct cli *c, const char *name)
 		    (base[strlen(name)] == '.')) {
 			fprintf(stderr, "sluice: DAG %s did not load: %s\n", name,
 				c->bag.entries[i].error);
-			return NULL;
+			return EXIT_FAILED;
 		}
 	}
 	fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
 		name, c->cfg->dags_dir);
-	return NULL;
+	return EXIT_FAILED;
 }
 
 void

@@ -79,10 +79,11 @@ struct cli_verb {
 /* Load the config (and open the store / load the DAG folder). Prints the
  * error and returns -1. */
 int cli_open(struct cli *c, int store, int dags);
-/* A loaded DAG by name, or print an error naming the file if it failed
- * to load, and return NULL. A DAG whose file is broken or gone is its
- * last good version (as the scheduler has it), said on stderr. */
-struct dag *cli_dag(struct cli *c, const char *name);
+/* A loaded DAG by name into *out: 0; or print why not (naming the file
+ * if it failed to load) and return the verb's exit code. A DAG whose file
+ * is broken or gone is its last good version (as the scheduler has it),
+ * said on stderr. */
+int cli_dag(struct cli *c, const char *name, struct dag **out);
 /* Is d a DAG whose file is gone (1, said on stderr)? It takes no new
  * runs: trigger and backfill refuse it. */
 int cli_dag_no_new_runs(struct cli *c, const struct dag *d);

@@ -118,7 +118,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 {
 	const char *name = args->npos > 0 ? args->pos[0] : NULL;
 	struct backfill_req req;
-	int wait = cli_opt_flag(args, "wait"), status;
+	int wait = cli_opt_flag(args, "wait"), status, found;
 	long long max_active = 0;
 	size_t ncreate, nrerun, nskip;
 	struct dag *d;
@@ -147,7 +147,9 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	req.max_active = (int)max_active;
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
-	if ((d = cli_dag(c, name)) == NULL || cli_dag_no_new_runs(c, d))
+	if ((found = cli_dag(c, name, &d)) != 0)
+		return found;
+	if (cli_dag_no_new_runs(c, d))
 		return EXIT_FAILED;
 	sl_err_clear(&err);
 	if (backfill_create(c->store, d, &req, c->who, &out, &status, &err) < 0) {
@@ -275,9 +277,11 @@ backfills_run(struct cli *c, const struct cli_args *args)
 		 * DAG whose file is gone is still known to the database */
 		if (dagbag_find(&c->bag, dag) == NULL &&
 		    store_dag_get(c->store, dag, &row) == 0) {
-			(void)cli_dag(c, dag);	/* says which, and why */
+			struct dag *d;
+			int r = cli_dag(c, dag, &d);	/* says which, and why */
+
 			json_decref(list);
-			return EXIT_FAILED;
+			return r != 0 ? r : EXIT_FAILED;
 		}
 	}
 	if (c->json) {

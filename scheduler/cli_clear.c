@@ -47,6 +47,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	char **tasks;
 	struct clear_spec spec;
 	struct dag *d;
+	int dag_rc = 0;
 	struct sl_err err;
 	json_t *list = NULL, *given_params = NULL, *params = NULL;
 	char one_key[PARTITION_KEY_MAX];
@@ -74,10 +75,10 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		free(tasks);
 		return EXIT_USAGE;
 	}
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, name)) == NULL) {
+	if (cli_open(c, 1, 1) < 0 || (dag_rc = cli_dag(c, name, &d)) != 0) {
 		free(tasks);
 		json_decref(given_params);
-		return EXIT_FAILED;
+		return dag_rc != 0 ? dag_rc : EXIT_FAILED;
 	}
 	if (given_params != NULL) {
 		/* the runs' params from now on, checked as a trigger's */
@@ -343,6 +344,7 @@ static int
 mark_run(struct cli *c, const struct cli_args *args)
 {
 	struct dag *d;
+	int dag_rc;
 	struct sl_err err;
 	char *const *pos = args->pos;
 	char key[PARTITION_KEY_MAX];
@@ -357,8 +359,10 @@ mark_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_mark, "state must be success or failed, got '%s'", pos[3]);
 	if (clear && state != TI_SUCCESS)
 		return cli_usage(&cli_mark, "--clear-downstream goes with success");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, pos[0])) == NULL)
+	if (cli_open(c, 1, 1) < 0)
 		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, pos[0], &d)) != 0)
+		return dag_rc;
 	sl_err_clear(&err);
 	if (partition_task_check(NULL, d, pos[1], NULL, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);

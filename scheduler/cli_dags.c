@@ -279,12 +279,13 @@ dags_list(struct cli *c, const struct cli_args *args)
 static int
 dags_show(struct cli *c, const char *name)
 {
-	struct dag *d = cli_dag(c, name);
+	struct dag *d;
 	json_t *o, *tasks;
 	char a[64], b[64];
+	int dag_rc;
 
-	if (d == NULL)
-		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, name, &d)) != 0)
+		return dag_rc;
 	tasks = json_array();
 	for (int i = 0; i < d->ntasks; i++) {
 		struct task *t = &d->tasks[i];
@@ -474,7 +475,7 @@ dags_next(struct cli *c, const struct cli_args *args)
 	long long count = 5;
 	struct dag *d;
 	int64_t t, s;
-	int paused = 0;
+	int paused = 0, dag_rc;
 	json_t *out;
 
 	if (cli_opt_str(args, "count") != NULL &&
@@ -482,8 +483,8 @@ dags_next(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_dags, "-n takes a number from 1 to 100000");
 	if (name == NULL)
 		return cli_usage(&cli_dags, "dags next needs a DAG name");
-	if ((d = cli_dag(c, name)) == NULL)
-		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, name, &d)) != 0)
+		return dag_rc;
 	if (d->schedule == NULL) {
 		fprintf(stderr, "sluice: DAG %s has no schedule (schedule: none)\n", name);
 		return EXIT_FAILED;
@@ -597,12 +598,13 @@ dags_run(struct cli *c, const struct cli_args *args)
 		return dags_next(c, args);
 	if (strcmp(sub, "pause") == 0 || strcmp(sub, "unpause") == 0) {
 		struct sl_err err;
-		int paused = strcmp(sub, "pause") == 0;
+		int paused = strcmp(sub, "pause") == 0, dag_rc;
+		struct dag *d;
 
 		if (argc < 3)
 			return cli_usage(&cli_dags, "dags %s needs a DAG name", sub);
-		if (cli_dag(c, pos[1]) == NULL)
-			return EXIT_FAILED;
+		if ((dag_rc = cli_dag(c, pos[1], &d)) != 0)
+			return dag_rc;
 		sl_err_clear(&err);
 		if (store_dag_set_paused(c->store, pos[1], paused, c->who, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);

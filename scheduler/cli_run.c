@@ -91,6 +91,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	char *const *argv = args->pos;
 	int argc = args->npos;
 	struct dag *d;
+	int dag_rc = 0;
 	struct task *t;
 	int64_t start, end, now = sl_now_ms() / 1000;
 	char key[PARTITION_KEY_MAX];
@@ -104,9 +105,9 @@ test_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_test, "needs DAG, TASK and optionally PARTITION");
 	if (cli_opt_params(&cli_test, args, &given) < 0)
 		return EXIT_USAGE;
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL) {
+	if (cli_open(c, 1, 1) < 0 || (dag_rc = cli_dag(c, argv[0], &d)) != 0) {
 		json_decref(given);
-		return EXIT_FAILED;
+		return dag_rc != 0 ? dag_rc : EXIT_FAILED;
 	}
 	if ((t = test_task(d, argv[1], cli_opt_str(args, "item"), &item,
 			   task_name, sizeof task_name)) == NULL) {

@@ -38,6 +38,7 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	struct partition_set all = { NULL, 0 };
 	struct sl_err err;
 	struct dag *d;
+	int dag_rc;
 	size_t i;
 	int deleted = 0;
 
@@ -46,8 +47,10 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	if (cli_opt_str(args, "state") || cli_opt_str(args, "from") ||
 	    cli_opt_str(args, "to") || cli_opt_str(args, "limit"))
 		return cli_usage(&cli_runs, "delete takes partitions, not --state/--from/--to/--limit");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args->pos[1])) == NULL)
+	if (cli_open(c, 1, 1) < 0)
 		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, args->pos[1], &d)) != 0)
+		return dag_rc;
 	for (int k = 2; k < args->npos; k++) {
 		struct partition_set set;
 
@@ -146,6 +149,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 	int more;
 	int64_t a = INT64_MIN, b = INT64_MAX;
 	struct dag *d;
+	int dag_rc;
 	json_t *runs, *r;
 	size_t i;
 	struct sl_err err;
@@ -163,8 +167,10 @@ runs_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_runs, "which DAG? sluice runs DAG");
 	if (state != NULL && run_state_parse(state) < 0)
 		return cli_usage(&cli_runs, "--state: one of queued, running, success, failed");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, name)) == NULL)
+	if (cli_open(c, 1, 1) < 0)
 		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, name, &d)) != 0)
+		return dag_rc;
 	sl_err_clear(&err);
 	if (from != NULL || to != NULL) {
 		struct partition_set set;
@@ -242,14 +248,17 @@ tasks_run(struct cli *c, const struct cli_args *args)
 {
 	char *const *argv = args->pos;
 	struct dag *d;
+	int dag_rc;
 	json_t *tis, *t;
 	size_t i;
 	char key[PARTITION_KEY_MAX];
 
 	if (args->npos != 2)
 		return cli_usage(&cli_tasks, "needs DAG and PARTITION");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, argv[0])) == NULL)
+	if (cli_open(c, 1, 1) < 0)
 		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, argv[0], &d)) != 0)
+		return dag_rc;
 	if (cli_partition(c, d, argv[1], key, sizeof key) < 0)
 		return EXIT_USAGE;
 	tis = store_tis_json(c->store, d->name, key);
@@ -349,14 +358,17 @@ logs_run(struct cli *c, const struct cli_args *a)
 	char state[32], *path, key[PARTITION_KEY_MAX];
 	FILE *f;
 	struct dag *d;
+	int dag_rc;
 
 	if (cli_opt_str(a, "try") != NULL &&
 	    sl_parse_int(cli_opt_str(a, "try"), 1, 100000, &tn) < 0)
 		return cli_usage(&cli_logs, "--try takes a number");
 	if (nargs != 3)
 		return cli_usage(&cli_logs, "needs DAG, TASK and PARTITION");
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args[0])) == NULL)
+	if (cli_open(c, 1, 1) < 0)
 		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, args[0], &d)) != 0)
+		return dag_rc;
 	{
 		struct sl_err err;
 

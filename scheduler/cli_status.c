@@ -148,14 +148,17 @@ status_run(struct cli *c, const struct cli_args *args)
 	struct expected_store_map m;
 	struct sl_err err;
 	struct dag *d;
+	int dag_rc;
 	char a[PARTITION_KEY_MAX], b[PARTITION_KEY_MAX];
 
 	if (args->npos < 1)
 		return cli_usage(&cli_status, "which DAG? sluice status DAG");
 	if (args->npos > 1)
 		return cli_usage(&cli_status, "unexpected argument '%s'", args->pos[1]);
-	if (cli_open(c, 1, 1) < 0 || (d = cli_dag(c, args->pos[0])) == NULL)
+	if (cli_open(c, 1, 1) < 0)
 		return EXIT_FAILED;
+	if ((dag_rc = cli_dag(c, args->pos[0], &d)) != 0)
+		return dag_rc;
 	sl_err_clear(&err);
 	if (expected_store_load(c->store, d, from, to, sl_now_ms() / 1000, STATUS_MAX,
 				&m, &err) < 0) {

@@ -159,6 +159,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	json_t *params, *parts;
 	int wait = cli_opt_flag(args, "wait"), r = 0;
 	struct dag *d;
+	int dag_rc;
 	int64_t start, end, now = sl_now_ms() / 1000;
 	char key[PARTITION_KEY_MAX];
 	struct partition p;
@@ -180,9 +181,9 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		json_decref(params);
 		return EXIT_HOME;
 	}
-	if ((d = cli_dag(c, name)) == NULL || cli_dag_no_new_runs(c, d)) {
+	if ((dag_rc = cli_dag(c, name, &d)) != 0 || cli_dag_no_new_runs(c, d)) {
 		json_decref(params);
-		return EXIT_FAILED;
+		return dag_rc != 0 ? dag_rc : EXIT_FAILED;
 	}
 	sl_err_clear(&err);
 	{
