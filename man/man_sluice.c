@@ -20,17 +20,6 @@ static const struct cli_opt man_global_opts[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
-/* What the exit status means (cli.h). */
-static const struct {
-	int code;
-	const char *doc;
-} man_exit_codes[] = {
-	{ 0, "success" },
-	{ EXIT_FAILED, "what was asked for failed: a run failed (with --wait), a DAG file has errors, a host check failed" },
-	{ EXIT_USAGE, "a usage or input error: unknown verb or option, a bad argument, a partition that does not exist" },
-	{ EXIT_HOME, "the home or its database cannot be used" },
-};
-
 static const struct {
 	const char *name;
 	const char *doc;
@@ -151,12 +140,12 @@ man_sluice(struct buf *out)
 	for (size_t i = 0; cli_tool_verbs[i] != NULL; i++)
 		man_verb(out, cli_tool_verbs[i]);
 	roff_req(out, "SH", 1, "EXIT STATUS");
-	for (size_t i = 0; i < SL_ARRAY_LEN(man_exit_codes); i++) {
+	for (size_t i = 0; cli_exit_codes[i].doc != NULL; i++) {
 		char code[16];
 
-		snprintf(code, sizeof code, "%d", man_exit_codes[i].code);
+		snprintf(code, sizeof code, "%d", cli_exit_codes[i].code);
 		roff_tag(out, code, NULL);
-		roff_line(out, man_exit_codes[i].doc);
+		roff_line(out, cli_exit_codes[i].doc);
 	}
 	buf_adds(out, ".PP\n");
 	roff_text(out, "sluice test and sluice operator exit with the status of the task they run.");

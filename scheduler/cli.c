@@ -50,6 +50,14 @@ const struct cli_verb *const cli_tool_verbs[] = {
 	NULL,
 };
 
+const struct cli_exit_code cli_exit_codes[] = {
+	{ 0, "success" },
+	{ EXIT_FAILED, "what was asked for failed: a run failed (with --wait), a DAG file has errors, a host check failed" },
+	{ EXIT_USAGE, "a usage or input error: unknown verb or option, a bad argument, a partition that does not exist" },
+	{ EXIT_HOME, "the home or its database cannot be used" },
+	{ 0, NULL },
+};
+
 static const struct cli_verb *
 verb_find(const char *name)
 {

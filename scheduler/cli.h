@@ -76,6 +76,14 @@ struct cli_verb {
 #define EXIT_USAGE 2
 #define EXIT_HOME 3
 
+/* What each exit status means, for `sluice --help` and sluice(1); ends
+ * with a NULL doc. */
+struct cli_exit_code {
+	int code;
+	const char *doc;
+};
+extern const struct cli_exit_code cli_exit_codes[];
+
 /* Load the config (and open the store / load the DAG folder). Prints the
  * error and returns -1. */
 int cli_open(struct cli *c, int store, int dags);
