@@ -51,10 +51,10 @@ const struct cli_verb *const cli_tool_verbs[] = {
 };
 
 const struct cli_exit_code cli_exit_codes[] = {
-	{ 0, "success" },
-	{ EXIT_FAILED, "what was asked for failed: a run failed (with --wait), a DAG file has errors, a host check failed" },
-	{ EXIT_USAGE, "a usage or input error: unknown verb or option, a bad argument, a partition that does not exist" },
-	{ EXIT_HOME, "the home or its database cannot be used" },
+	{ 0, "success (a listing that matches nothing included)" },
+	{ EXIT_FAILED, "what was asked for failed: a run failed (with --wait), a DAG file has errors (dags validate, or the file of the DAG named), a host check failed" },
+	{ EXIT_USAGE, "a usage or input error: unknown verb or option, a bad argument; a DAG, task, partition or executor that does not exist; a clear that matches no task instance" },
+	{ EXIT_HOME, "the home cannot be used: not a sluice home, an error in its sluice.yaml (executors: included), a database it cannot open or newer than this sluice" },
 	{ 0, NULL },
 };
 
@@ -88,6 +88,25 @@ usage_all(FILE *f)
 		"  --home DIR   the sluice home (config, database, dags/, logs/);\n"
 		"               default $SLUICE_HOME, else " SLUICE_DEFAULT_HOME_DOC "\n"
 		"  --json       listings as JSON\n"
+		"\n"
+		"Exit status:\n");
+	for (size_t i = 0; cli_exit_codes[i].doc != NULL; i++) {
+		const char *w = cli_exit_codes[i].doc;
+		int col = fprintf(f, "  %d  ", cli_exit_codes[i].code);
+
+		/* the doc wrapped in 78 columns under itself */
+		while (*w != '\0') {
+			int len = (int)strcspn(w, " ");
+
+			if (col > 5 && col + 1 + len > 78)
+				col = fprintf(f, "\n     ") - 1;
+			col += fprintf(f, "%s%.*s", col > 5 ? " " : "", len, w);
+			w += len;
+			w += strspn(w, " ");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f,
 		"\n"
 		"`sluice help VERB` (or `sluice VERB --help`) explains a verb.\n");
 }
@@ -247,7 +266,7 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 	}
 	fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
 		name, c->cfg->dags_dir);
-	return EXIT_FAILED;
+	return EXIT_USAGE;
 }
 
 void

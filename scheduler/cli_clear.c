@@ -78,7 +78,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	if (cli_open(c, 1, 1) < 0 || (dag_rc = cli_dag(c, name, &d)) != 0) {
 		free(tasks);
 		json_decref(given_params);
-		return dag_rc != 0 ? dag_rc : EXIT_FAILED;
+		return dag_rc != 0 ? dag_rc : EXIT_HOME;
 	}
 	if (given_params != NULL) {
 		/* the runs' params from now on, checked as a trigger's */
@@ -360,7 +360,7 @@ mark_run(struct cli *c, const struct cli_args *args)
 	if (clear && state != TI_SUCCESS)
 		return cli_usage(&cli_mark, "--clear-downstream goes with success");
 	if (cli_open(c, 1, 1) < 0)
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, pos[0], &d)) != 0)
 		return dag_rc;
 	sl_err_clear(&err);

@@ -387,7 +387,7 @@ db_clean(struct cli *c, const struct cli_args *a)
 		if (has == 0) {
 			fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
 				dag, c->cfg->db_path);
-			return EXIT_FAILED;
+			return EXIT_USAGE;
 		}
 	}
 	memset(&t, 0, sizeof t);

@@ -47,7 +47,7 @@ executors_run(struct cli *c, const struct cli_args *args)
 		conf = json_object_get(c->cfg->executors, pos[1]);
 		if (conf == NULL) {
 			fprintf(stderr, "sluice: no executor '%s' in %s\n", pos[1], c->cfg->file);
-			return EXIT_FAILED;
+			return EXIT_USAGE;
 		}
 		type = json_string_value(json_object_get(conf, "type"));
 		if (type == NULL || strcmp(type, "ssh") != 0) {
@@ -68,10 +68,11 @@ executors_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_executors, "unknown subcommand '%s'", pos[0]);
 	base = event_base_new();
 	sl_err_clear(&err);
+	/* an executors: block the scheduler refuses too: a config error */
 	if (registry_create(base, c->cfg->executors, c->cfg->file, &set, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		event_base_free(base);
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	}
 	out = json_array();
 	for (int i = 0; i < set.n; i++) {

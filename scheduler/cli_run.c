@@ -107,12 +107,13 @@ test_run(struct cli *c, const struct cli_args *args)
 		return EXIT_USAGE;
 	if (cli_open(c, 1, 1) < 0 || (dag_rc = cli_dag(c, argv[0], &d)) != 0) {
 		json_decref(given);
-		return dag_rc != 0 ? dag_rc : EXIT_FAILED;
+		return dag_rc != 0 ? dag_rc : EXIT_HOME;
 	}
+	/* no such task or item: an input error, as a partition is */
 	if ((t = test_task(d, argv[1], cli_opt_str(args, "item"), &item,
 			   task_name, sizeof task_name)) == NULL) {
 		json_decref(given);
-		return EXIT_FAILED;
+		return EXIT_USAGE;
 	}
 	sl_err_clear(&err);
 	/* checked as a trigger's, then over the defaults as a run's are */

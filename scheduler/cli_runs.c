@@ -48,7 +48,7 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	    cli_opt_str(args, "to") || cli_opt_str(args, "limit"))
 		return cli_usage(&cli_runs, "delete takes partitions, not --state/--from/--to/--limit");
 	if (cli_open(c, 1, 1) < 0)
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, args->pos[1], &d)) != 0)
 		return dag_rc;
 	for (int k = 2; k < args->npos; k++) {
@@ -168,7 +168,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 	if (state != NULL && run_state_parse(state) < 0)
 		return cli_usage(&cli_runs, "--state: one of queued, running, success, failed");
 	if (cli_open(c, 1, 1) < 0)
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, name, &d)) != 0)
 		return dag_rc;
 	sl_err_clear(&err);
@@ -256,7 +256,7 @@ tasks_run(struct cli *c, const struct cli_args *args)
 	if (args->npos != 2)
 		return cli_usage(&cli_tasks, "needs DAG and PARTITION");
 	if (cli_open(c, 1, 1) < 0)
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, argv[0], &d)) != 0)
 		return dag_rc;
 	if (cli_partition(c, d, argv[1], key, sizeof key) < 0)
@@ -366,7 +366,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 	if (nargs != 3)
 		return cli_usage(&cli_logs, "needs DAG, TASK and PARTITION");
 	if (cli_open(c, 1, 1) < 0)
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, args[0], &d)) != 0)
 		return dag_rc;
 	{
@@ -375,18 +375,18 @@ logs_run(struct cli *c, const struct cli_args *a)
 		sl_err_clear(&err);
 		if (partition_task_check(NULL, d, args[1], NULL, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
+			return EXIT_USAGE;
 		}
 		if (cli_partition(c, d, args[2], key, sizeof key) < 0)
 			return EXIT_USAGE;
 		if (partition_task_check(c->store, d, args[1], key, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
+			return EXIT_USAGE;
 		}
 	}
 	if (!ti_lookup(c, d->name, args[1], key, &latest, state, sizeof state)) {
 		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, key);
-		return EXIT_FAILED;
+		return EXIT_USAGE;
 	}
 	try_number = tn > 0 ? (int)tn : latest;
 	if (try_number == 0) {

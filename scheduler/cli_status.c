@@ -156,7 +156,7 @@ status_run(struct cli *c, const struct cli_args *args)
 	if (args->npos > 1)
 		return cli_usage(&cli_status, "unexpected argument '%s'", args->pos[1]);
 	if (cli_open(c, 1, 1) < 0)
-		return EXIT_FAILED;
+		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, args->pos[0], &d)) != 0)
 		return dag_rc;
 	sl_err_clear(&err);

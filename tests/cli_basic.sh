@@ -120,7 +120,7 @@ echo "$out" | grep -Eq '^b +shell +all_success +a$' || fail "dags show: $out"
 set +e
 sl dags show nope >/dev/null 2>"$T/err"; st=$?
 set -e
-assert_eq 1 "$st" "show of an unknown DAG"
+assert_eq 2 "$st" "show of an unknown DAG (an input error, as an unknown partition)"
 assert_contains "$(cat "$T/err")" "no DAG named 'nope'"
 set +e
 sl trigger broken >/dev/null 2>"$T/err"; st=$?
@@ -165,6 +165,52 @@ set +e
 set -e
 assert_eq 3 "$st" "exit code for a bad config"
 assert_contains "$(cat "$T/err")" "$T/h3/sluice.yaml:2:18: pools.default: expected a whole number"
+
+# one exit code per kind of error, whatever the verb (sluice --help):
+# a home that is not one or whose sluice.yaml is broken 3, a DAG or task
+# that does not exist 2 (clear, mark, runs, status, tasks, logs and test
+# gave 1 for the home and the config, logs and test 1 for a task)
+mkdir -p "$T/nothome2"
+while IFS='|' read -r args; do
+	for home in "$T/nothome2" "$T/h3"; do
+		set +e
+		# shellcheck disable=SC2086
+		"$SLUICE" --home "$home" $args </dev/null >/dev/null 2>"$T/err"; st=$?
+		set -e
+		assert_eq 3 "$st" "exit code of $args in $home: $(cat "$T/err")"
+	done
+	# shellcheck disable=SC2086
+	set -- $args
+	shift 2
+	set +e
+	# shellcheck disable=SC2086
+	sl "${args%% *}" nope "$@" </dev/null >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of ${args%% *} of an unknown DAG: $(cat "$T/err")"
+	assert_contains "$(cat "$T/err")" "no DAG named 'nope'" "${args%% *} of an unknown DAG"
+done <<'VERBS'
+clear good -y
+mark good a 2024-01-01 success
+runs good
+status good
+tasks good 2024-01-01
+logs good a 2024-01-01
+test good a 2024-01-01
+trigger good
+backfill good --from 2024-01-01 --to 2024-01-02 --dry-run
+VERBS
+[ ! -e "$T/nothome2/sluice.db" ] || fail "a command in a folder that is not a home made a database there"
+for args in "logs good zz 2024-01-01" "test good zz 2024-01-01"; do
+	set +e
+	# shellcheck disable=SC2086
+	sl $args >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of $args (no task zz)"
+	assert_contains "$(cat "$T/err")" "DAG good has no task 'zz'" "$args"
+done
+out=$("$SLUICE" --help)
+assert_contains "$out" "Exit status:" "sluice --help says what the exit codes mean"
+assert_contains "$out" "  3  the home cannot be used" "sluice --help: 3"
 # commands opening a new database at the same moment all migrate it once
 for i in 1 2 3 4 5; do
 	mkdir -p "$T/race$i"

@@ -183,7 +183,7 @@ wait_run hold h1 success
 set +e
 sl backfills retial >"$T/out" 2>&1; st=$?
 set -e
-assert_eq 1 "$st" "exit code of backfills with an unknown DAG"
+assert_eq 2 "$st" "exit code of backfills with an unknown DAG"
 assert_contains "$(cat "$T/out")" "no DAG named 'retial'"
 assert_eq "no backfills of free" "$(sl backfills free)"
 

@@ -1,17 +1,18 @@
 #!/bin/bash
 # Mistakes in sluice.yaml's executors: block are reported like every other
 # config error, naming the file, the line of the entry and the executor,
-# by `sluice executors` and by a scheduler, which exits 3 without starting;
-# misspelt keys included.
+# by `sluice executors` and by a scheduler, both exiting 3 (the home's
+# config cannot be used) and the scheduler without starting; misspelt keys
+# included.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 
-# exec_error LINE TEXT: `sluice executors` (exit 1) and `sluice scheduler`
-# (exit 3, without starting) refuse the config, naming
-# $H/sluice.yaml:LINE and TEXT
+# exec_error LINE TEXT: `sluice executors` and `sluice scheduler` (without
+# starting) refuse the config with exit 3, naming $H/sluice.yaml:LINE and
+# TEXT
 exec_error() {
 	local what rc want
-	for what in executors:1 scheduler:3; do
+	for what in executors:3 scheduler:3; do
 		want=${what#*:} what=${what%:*} rc=0
 		timeout 30 "$SLUICE" --home "$H" "$what" >"$T/out" 2>"$T/err" || rc=$?
 		assert_eq "$want" "$rc" "exit code of $what on: $(cat "$H/sluice.yaml")"
@@ -33,4 +34,9 @@ exec_error 3 "unknown key 'slotz'"
 printf 'executors:\n  local: {type: local, slots: 3}\n' >"$H/sluice.yaml"
 out=$(sl executors) || fail "sluice executors on a good config: $out"
 assert_contains "$out" "0 of 3 slots"
+# an executor the config does not name is an input error
+rc=0
+sl executors check nobox >/dev/null 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "exit code of executors check of an unknown executor"
+assert_contains "$(cat "$T/err")" "no executor 'nobox'"
 echo "config_executors: ok"

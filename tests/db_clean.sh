@@ -41,7 +41,7 @@ rc=0; sl db clean --keep soon >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "a bad age"
 # a misspelt --dag is refused, not reported as nothing to remove
 rc=0; sl db clean --keep 90d --dag othre >"$T/out" 2>"$T/err" || rc=$?
-assert_eq 1 "$rc" "clean --dag of an unknown DAG"
+assert_eq 2 "$rc" "clean --dag of an unknown DAG"
 assert_contains "$(cat "$T/err")" "no DAG named 'othre'" "it names the DAG"
 assert_not_contains "$(cat "$T/out")" "removed" "and removes nothing"
 

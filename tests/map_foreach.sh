@@ -62,7 +62,7 @@ while IFS='|' read -r args want; do
 	# shellcheck disable=SC2086
 	sl test $args >/dev/null 2>"$T/err"; st=$?
 	set -e
-	assert_eq 1 "$st" "exit code of: test $args"
+	assert_eq 2 "$st" "exit code of: test $args (an input error)"
 	assert_contains "$(cat "$T/err")" "$want" "test $args"
 done <<'CASES'
 mapped quote k1|task quote is mapped (foreach:): name one item, quote[N], or give it with --item VALUE
