@@ -122,6 +122,21 @@ cli_home_exists(const struct config *cfg)
 }
 
 int
+cli_need_home(struct cli *c)
+{
+	/* a folder with no config, no database and no dags/ is not a home:
+	 * a command typed in the wrong folder would leave a new, empty
+	 * database (or a scheduler's files) there and list nothing */
+	if (cli_home_exists(c->cfg))
+		return 0;
+	fprintf(stderr, "sluice: %s is not a sluice home: it has no "
+		"sluice.yaml, sluice.db or dags/ (give --home DIR or "
+		"set SLUICE_HOME; `sluice init DIR` makes one)\n",
+		c->cfg->home);
+	return -1;
+}
+
+int
 cli_open(struct cli *c, int store, int dags)
 {
 	struct sl_err err;
@@ -138,17 +153,9 @@ cli_open(struct cli *c, int store, int dags)
 		}
 		free(home);
 	}
+	if ((store || dags) && cli_need_home(c) < 0)
+		return -1;
 	if (store && c->store == NULL) {
-		/* a folder with no config, no database and no dags/ is not a
-		 * home: a command typed in the wrong folder would leave a
-		 * new, empty database there and list nothing */
-		if (!cli_home_exists(c->cfg)) {
-			fprintf(stderr, "sluice: %s is not a sluice home: it has no "
-				"sluice.yaml, sluice.db or dags/ (give --home DIR or "
-				"set SLUICE_HOME; `sluice init DIR` makes one)\n",
-				c->cfg->home);
-			return -1;
-		}
 		if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
 			return -1;

@@ -84,9 +84,13 @@ struct cli_exit_code {
 };
 extern const struct cli_exit_code cli_exit_codes[];
 
-/* Load the config (and open the store / load the DAG folder). Prints the
- * error and returns -1. */
+/* Load the config (and open the store / load the DAG folder, in a folder
+ * that is a home). Prints the error and returns -1. */
 int cli_open(struct cli *c, int store, int dags);
+/* Is the loaded config's home a sluice home (a sluice.yaml, sluice.db or
+ * dags/)? Else print so and return -1: for verbs that open no database
+ * themselves but would make files there (a scheduler, the web). */
+int cli_need_home(struct cli *c);
 /* A loaded DAG by name into *out: 0; or print why not (naming the file
  * if it failed to load) and return the verb's exit code. A DAG whose file
  * is broken or gone is its last good version (as the scheduler has it),

@@ -34,7 +34,7 @@ executors_run(struct cli *c, const struct cli_args *args)
 	struct sl_err err;
 	json_t *out;
 
-	if (cli_open(c, 0, 0) < 0)
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
 	if (argc >= 2 && strcmp(pos[0], "check") == 0) {
 		json_t *conf;

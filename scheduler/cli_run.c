@@ -198,7 +198,7 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 		    sl_parse_int(cli_opt_str(args, "port"), 0, 65535, &port) < 0)
 			return cli_usage(args->verb, "--port takes a port number");
 	}
-	if (cli_open(c, 0, 0) < 0)
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
 	if (cli_scheduler_lock(c) < 0)
 		return EXIT_HOME;

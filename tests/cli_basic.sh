@@ -199,7 +199,17 @@ test good a 2024-01-01
 trigger good
 backfill good --from 2024-01-01 --to 2024-01-02 --dry-run
 VERBS
-[ ! -e "$T/nothome2/sluice.db" ] || fail "a command in a folder that is not a home made a database there"
+# verbs that open no database themselves refuse such a folder too,
+# instead of listing a default config or starting a scheduler there
+for args in "executors" "scheduler" "standalone" "web" "dags validate"; do
+	set +e
+	# shellcheck disable=SC2086
+	timeout 20 "$SLUICE" --home "$T/nothome2" $args </dev/null >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 3 "$st" "exit code of $args in a folder that is not a home"
+	assert_contains "$(cat "$T/err")" "is not a sluice home" "$args"
+done
+[ -z "$(ls -A "$T/nothome2")" ] || fail "commands in a folder that is not a home left $(ls -A "$T/nothome2") there"
 for args in "logs good zz 2024-01-01" "test good zz 2024-01-01"; do
 	set +e
 	# shellcheck disable=SC2086

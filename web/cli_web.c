@@ -53,7 +53,7 @@ web_run(struct cli *c, const struct cli_args *args)
 	if (cli_opt_str(args, "port") != NULL &&
 	    sl_parse_int(cli_opt_str(args, "port"), 0, 65535, &port) < 0)
 		return cli_usage(&cli_web, "--port takes a port number");
-	if (cli_open(c, 0, 0) < 0)
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
 	if (port >= 0)
 		c->cfg->web_port = (int)port;
