@@ -59,6 +59,29 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   const gap = Number(GAP_INDEX);
   check(await stateOf(gap) === 'missing', GAP_KEY + ' is missing');
   check(await page.evaluate((i) => window.sluiceMap.key(i), gap) === GAP_KEY, 'its key');
+  // a missing hour is absent data, not an alarm: its cell (and its edge)
+  // in neutral greys, hatched, nothing of the failed cells' red; the
+  // legend's swatch the same
+  const look = await page.evaluate((i) => {
+    const c = document.getElementById('map-canvas'), r = c.getBoundingClientRect();
+    const m = window.sluiceMap.center(i), dpr = window.devicePixelRatio || 1;
+    const d = c.getContext('2d').getImageData(Math.floor((m.x - r.left - 1) * dpr),
+      Math.floor((m.y - r.top - 5) * dpr), Math.round(2 * dpr), Math.round(10 * dpr)).data;
+    const colours = new Set();
+    let red = 0, coloured = 0;
+    for (let k = 0; k < d.length; k += 4) {
+      const [R, G, B] = [d[k], d[k + 1], d[k + 2]];
+      colours.add(R + ',' + G + ',' + B);
+      if (R > 150 && G < 110 && B < 110) red++;
+      if (Math.max(R, G, B) - Math.min(R, G, B) > 40) coloured++;
+    }
+    const sw = getComputedStyle(document.querySelector('.map-key[data-state="missing"] .mc'));
+    return { colours: colours.size, red, coloured, image: sw.backgroundImage, edge: sw.boxShadow };
+  }, gap);
+  check(look.red === 0 && look.coloured === 0, 'a missing cell is drawn in greys, no red: ' + JSON.stringify(look));
+  check(look.colours >= 2, 'a missing cell is hatched, not flat: ' + look.colours + ' shades');
+  check(look.image.includes('repeating-linear-gradient') && !look.edge.includes('217, 54, 62'),
+    'the legend\'s missing swatch is hatched with a neutral edge: ' + look.image + ' / ' + look.edge);
   const c0 = await center(gap);
   await page.mouse.move(c0.x, c0.y);
   await page.locator('#map-tip:not([hidden])').waitFor({ timeout: WAIT });

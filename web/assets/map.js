@@ -34,7 +34,24 @@
   const css = getComputedStyle(document.documentElement);
   const colors = {};
   const color = (state) => colors[state] || (colors[state] = css.getPropertyValue('--m-' + state).trim() || '#ccc');
-  const MISSING_EDGE = '#d9363e', SEL = 'rgba(29,35,48,.55)';
+  const SEL = 'rgba(29,35,48,.55)';
+  // a missing partition is absent data, not an alarm: a light cell
+  // hatched in a neutral grey, with a neutral edge where cells are wide
+  // enough for one (a year's 2-pixel cells would be all edge: a mesh)
+  const HATCH = 4, EDGE_MIN = 6;
+  const hatch = (() => {
+    const t = document.createElement('canvas'), g = t.getContext('2d');
+    t.width = t.height = HATCH;
+    g.fillStyle = color('missing');
+    g.fillRect(0, 0, HATCH, HATCH);
+    g.strokeStyle = css.getPropertyValue('--m-missing-hatch').trim() || '#b3bac6';
+    g.lineWidth = 1;
+    g.beginPath();
+    for (const k of [-HATCH, 0, HATCH]) { g.moveTo(k, HATCH); g.lineTo(k + HATCH, 0); }
+    g.stroke();
+    return ctx.createPattern(t, 'repeat');
+  })();
+  const MISSING_EDGE = css.getPropertyValue('--m-missing-edge').trim() || '#8b95a7';
 
   let names = {};          // code -> state name
   let codes = '';          // one code per partition
@@ -138,12 +155,12 @@
   function drawCell(i) {
     const [x, y] = cellXY(i), state = names[codes[i]];
     ctx.clearRect(x - 1, y - 1, L.cw + 2, L.ch + 2);
-    ctx.fillStyle = color(state);
+    ctx.fillStyle = state === 'missing' ? hatch : color(state);
     ctx.fillRect(x, y, L.cw, L.ch);
-    if (state === 'missing') {
+    if (state === 'missing' && L.cw >= EDGE_MIN) {
       ctx.strokeStyle = MISSING_EDGE;
       ctx.lineWidth = 1;
-      ctx.strokeRect(x + 0.5, y + 0.5, Math.max(1, L.cw - 1), L.ch - 1);
+      ctx.strokeRect(x + 0.5, y + 0.5, L.cw - 1, L.ch - 1);
     }
     if (inSel(i)) {
       ctx.fillStyle = SEL;
@@ -167,7 +184,7 @@
   // The whole map in a few calls: one pixel per cell (column, row) in a
   // small image, scaled up without smoothing so each pixel fills its
   // cell and the gap after it, the gaps cleared, then what goes over the
-  // fill (a missing cell's edge, the selection) and the labels.
+  // fill (a missing cell's hatch and edge, the selection) and the labels.
   function draw() {
     const stepX = L.cw + GAP, stepY = L.ch + GAP, n = starts.length, w = L.cols * stepX, h = L.rows * stepY;
     const img = new ImageData(L.cols, L.rows), px = new Uint32Array(img.data.buffer), fill = new Uint32Array(128);
@@ -181,8 +198,24 @@
     ctx.drawImage(small, LEFT, TOP, w, h);
     for (let c = 0; c < L.cols; c++) ctx.clearRect(LEFT + c * stepX + L.cw, TOP, GAP, h);
     for (let r = 0; r < L.rows; r++) ctx.clearRect(LEFT, TOP + r * stepY + L.ch, w, GAP);
+    // the missing cells' hatch (and edges) in one path: a missing month
+    // costs two fills, not a draw per cell
     const missing = Object.keys(names).find((c) => names[c] === 'missing');
-    for (let i = codes.indexOf(missing); missing && i >= 0; i = codes.indexOf(missing, i + 1)) drawCell(i);
+    if (missing) {
+      const cells = new Path2D(), edges = new Path2D();
+      for (let i = codes.indexOf(missing); i >= 0; i = codes.indexOf(missing, i + 1)) {
+        const [x, y] = cellXY(i);
+        cells.rect(x, y, L.cw, L.ch);
+        edges.rect(x + 0.5, y + 0.5, L.cw - 1, L.ch - 1);
+      }
+      ctx.fillStyle = hatch;
+      ctx.fill(cells);
+      if (L.cw >= EDGE_MIN) {
+        ctx.strokeStyle = MISSING_EDGE;
+        ctx.lineWidth = 1;
+        ctx.stroke(edges);
+      }
+    }
     if (sel) for (let i = Math.min(sel.a, sel.b); i <= Math.max(sel.a, sel.b); i++) drawCell(i);
     ctx.fillStyle = '#667085';
     ctx.font = '10.5px system-ui, sans-serif';
