@@ -128,7 +128,7 @@ assert_status 409 POST /users/admin/role '{"role":"viewer"}' "$ADMIN_TOKEN"
 assert_contains "$(cat "$T/body")" "admin is the last admin" "the last admin is not demoted (API)"
 assert_eq admin "$(user_field admin role)" "still an admin"
 rc=0; sl users role admin --role operator >"$T/cli.out" 2>&1 || rc=$?
-assert_eq 1 "$([ $rc -ne 0 ] && echo 1)" "the CLI refuses to demote the last admin"
+assert_eq 2 "$rc" "the CLI refuses to demote the last admin (2: the person's request)"
 assert_contains "$(cat "$T/cli.out")" "admin is the last admin" "the CLI says why"
 assert_eq admin "$(user_field admin role)" "still an admin after the CLI"
 assert_status 409 DELETE /users/admin "" "$ADMIN_TOKEN"
@@ -147,7 +147,14 @@ assert_eq operator "$(user_field bob role)" "bob is an operator again"
 rc=0; sl users role bob --role boss >/dev/null 2>&1 || rc=$?
 assert_eq 1 "$([ $rc -ne 0 ] && echo 1)" "the CLI refuses an unknown role"
 rc=0; sl users add "bad name" --role viewer >"$T/cli.out" 2>&1 || rc=$?
-assert_eq 1 "$([ $rc -ne 0 ] && echo 1)" "the CLI refuses a bad name"
+assert_eq 2 "$rc" "the CLI refuses a bad name"
+# an unknown user is an input error (2), as an unknown DAG is
+for sub in remove token passwd; do
+	rc=0; echo pw-long-enough | sl users $sub nobody --password-stdin >"$T/cli2.out" 2>&1 || rc=$?
+	[ $sub = passwd ] || { rc=0; sl users $sub nobody >"$T/cli2.out" 2>&1 || rc=$?; }
+	assert_eq 2 "$rc" "users $sub of an unknown user exits 2"
+	assert_contains "$(cat "$T/cli2.out")" "no user nobody" "users $sub says who is unknown"
+done
 assert_contains "$(cat "$T/cli.out")" "'bad name' is not a user name (1-64 characters: letters, digits, . _ @ -)" "the CLI's message is the API's"
 
 # --- reset a password: the new one logs in, the old does not; sessions end ---

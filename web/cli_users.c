@@ -47,6 +47,16 @@ free_password(char *p)
 	}
 }
 
+/* Prints a refused change; the exit code: the database's failure is 1,
+ * anything the person asked wrong (no such user, a bad name or password,
+ * a name taken, the last admin, oneself) is 2, as an unknown DAG is. */
+static int
+users_refused(int rc, const struct sl_err *err)
+{
+	fprintf(stderr, "sluice: %s\n", err->msg);
+	return rc == AUTH_DB ? EXIT_FAILED : EXIT_USAGE;
+}
+
 static int
 users_run(struct cli *c, const struct cli_args *args)
 {
@@ -54,6 +64,7 @@ users_run(struct cli *c, const struct cli_args *args)
 	const char *name = args->npos > 1 ? args->pos[1] : NULL;
 	const char *role = cli_opt_str(args, "role");
 	int from_stdin = cli_opt_flag(args, "password-stdin") > 0, generated = 0;
+	int rc;
 	struct sl_err err;
 	char *password = NULL;
 
@@ -95,19 +106,17 @@ users_run(struct cli *c, const struct cli_args *args)
 			return cli_usage(&cli_users, "--role is viewer, operator or admin");
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
-		if (auth_user_add(c->store, name, r, password, c->who, &err) < 0) {
+		if ((rc = auth_user_add(c->store, name, r, password, c->who, &err)) < 0) {
 			free_password(password);
-			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
+			return users_refused(rc, &err);
 		}
 		printf("added %s %s\n", role, name);
 	} else if (strcmp(sub, "passwd") == 0) {
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
-		if (auth_user_passwd(c->store, name, password, c->who, &err) < 0) {
+		if ((rc = auth_user_passwd(c->store, name, password, c->who, &err)) < 0) {
 			free_password(password);
-			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
+			return users_refused(rc, &err);
 		}
 		printf("new password for %s (its sessions were ended)\n", name);
 	} else if (strcmp(sub, "role") == 0) {
@@ -115,27 +124,21 @@ users_run(struct cli *c, const struct cli_args *args)
 
 		if (r == 0)
 			return cli_usage(&cli_users, "--role is viewer, operator or admin");
-		if (auth_user_set_role(c->store, name, r, c->who, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
-		}
+		if ((rc = auth_user_set_role(c->store, name, r, c->who, &err)) < 0)
+			return users_refused(rc, &err);
 		printf("%s is now %s %s\n", name, r == 1 ? "a" : "an", role);
 		return 0;
 	} else if (strcmp(sub, "remove") == 0) {
 		/* no actor: the CLI's user is a login on this machine */
-		if (auth_user_remove(c->store, name, NULL, c->who, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
-		}
+		if ((rc = auth_user_remove(c->store, name, NULL, c->who, &err)) < 0)
+			return users_refused(rc, &err);
 		printf("removed %s (and its sessions and API tokens)\n", name);
 		return 0;
 	} else {
 		char *token = NULL;
 
-		if (auth_token_new(c->store, name, c->who, &token, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
-		}
+		if ((rc = auth_token_new(c->store, name, c->who, &token, &err)) < 0)
+			return users_refused(rc, &err);
 		/* the only time the token is shown: only its hash is kept */
 		printf("%s\n", token);
 		OPENSSL_cleanse(token, strlen(token));
