@@ -87,6 +87,14 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   await page.locator('#map-tip:not([hidden])').waitFor({ timeout: WAIT });
   check((await page.locator('#map-tip').textContent()) === GAP_KEY + '\nmissing', 'the tooltip says which and why');
   await shot('02-missing-hover');
+  // the newest partition's cell is at the right edge: its tooltip turns
+  // to the pointer's left and stays whole in the window
+  const newest = await center(await page.evaluate(() => window.sluiceMap.cells() - 1));
+  await page.mouse.move(newest.x, newest.y);
+  await page.locator('#map-tip:not([hidden])').waitFor({ timeout: WAIT });
+  const tipBox = await page.locator('#map-tip').boundingBox(), vp = page.viewportSize();
+  check(tipBox.x >= 0 && tipBox.x + tipBox.width <= vp.width && tipBox.y + tipBox.height <= vp.height,
+    'the tooltip of the newest cell is inside the window: ' + JSON.stringify(tipBox) + ' in ' + JSON.stringify(vp));
 
   // --- drag from two hours before the gap to two after ---
   const ca = await center(gap - 2), cb = await center(gap + 9);

@@ -363,15 +363,21 @@
     canvas.style.cursor = 'pointer';
     dragTo(i);
     tip.textContent = key(i) + '\n' + names[codes[i]];
-    tip.style.left = (ev.clientX + 12) + 'px';
-    tip.style.top = (ev.clientY + 12) + 'px';
     tip.hidden = false;
+    // beside the pointer, on its left near the window's right edge (and
+    // above it near the bottom), so the whole tip stays in view
+    const w = tip.offsetWidth, h = tip.offsetHeight;
+    const x = ev.clientX + 12 + w > innerWidth ? ev.clientX - 12 - w : ev.clientX + 12;
+    const y = ev.clientY + 12 + h > innerHeight ? ev.clientY - 12 - h : ev.clientY + 12;
+    tip.style.left = Math.max(0, x) + 'px';
+    tip.style.top = Math.max(0, y) + 'px';
   });
   canvas.addEventListener('mouseleave', () => { tip.hidden = true; });
 
   // what a test (or a person at the console) can ask the map
   window.sluiceMap = {
     count: (state) => [...codes].filter((c) => names[c] === state).length,
+    cells: () => codes.length,
     state: (i) => names[codes[i]],
     key,
     // the middle of cell i, in the page's coordinates
