@@ -118,6 +118,35 @@ fail:
 	return -1;
 }
 
+int
+needs_key_possible(const struct dag *up, const char *key, int64_t at,
+		   char *why, size_t n)
+{
+	char want[96];
+	int64_t t, s, e;
+
+	if (up->schedule == NULL)
+		return 1;
+	if (tz_parse_time(up->tz, key, &t, NULL) == 0 &&
+	    dag_interval_at(up, t, &s, &e) == 0) {
+		dag_partition_key(up, s, want, sizeof want);
+		if (strcmp(want, key) == 0)
+			return 1;
+		snprintf(why, n, "'%s' is never a partition key of %s: the partition "
+			 "of %s holding that time is %s", key, up->name, up->name, want);
+		return 0;
+	}
+	if (dag_interval_at(up, at, &s, &e) == 0)
+		snprintf(why, n, "'%s' is never a partition key of %s: its keys are "
+			 "the starts of its partitions, like %s", key, up->name,
+			 dag_partition_key(up, s, want, sizeof want));
+	else
+		snprintf(why, n, "'%s' is never a partition key of %s: its keys are "
+			 "the starts of its partitions, with their offset", key,
+			 up->name);
+	return 0;
+}
+
 /* "2026-12-03T13:00" in up's zone; with day_of (same local date) only
  * "13:00". */
 static void

@@ -64,6 +64,16 @@ int needs_map(const struct dag *c, const struct dag *up,
 void needs_range_free(struct needs_range *r);
 
 /*
+ * NEEDS_SAME_KEY over a scheduled up: can up ever have a partition keyed
+ * key? 1 yes; 0 never (a free key like "adhoc-1", or a time that is not
+ * how up spells its partition's start), with why: "'K' is never a
+ * partition key of up: ..." naming the key that would be (the partition
+ * of up holding the time key spells, else the one holding at).
+ */
+int needs_key_possible(const struct dag *up, const char *key, int64_t at,
+		       char *why, size_t n);
+
+/*
  * What a waiting partition waits for, in words: "UP: D of N partitions,
  * missing A–B, C" where missing[i] is set for the parts not done yet
  * (contiguous missing parts are one range; at most three ranges, then

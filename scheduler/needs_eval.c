@@ -72,7 +72,7 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 	const struct dag *up = upn ? dagbag_find(bag, upn) : NULL;
 	struct needs_range r;
 	struct eval_rows e;
-	char what[512], text[1024];
+	char what[512], text[2048];
 	int rc = 0, met;
 
 	if (up == NULL)
@@ -117,9 +117,18 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 		rc = store_needs_key(st, upn, upt, partition, eval_row, &e);
 		met = e.ok > 0;
 		if (rc == 0 && !met) {
-			snprintf(text, sizeof text,
-				 "%s: partition %s has not succeeded", what,
-				 partition);
+			char never[512];
+
+			/* a key no partition of a scheduled upstream has
+			 * waits for good: say so, and which key would do */
+			if (!needs_key_possible(up, partition, start, never, sizeof never))
+				snprintf(text, sizeof text, "%s: never met: %s (delete "
+					 "this run and trigger %s with such a key)",
+					 what, never, d->name);
+			else
+				snprintf(text, sizeof text,
+					 "%s: partition %s has not succeeded", what,
+					 partition);
 			why_add(why, whyn, text);
 		}
 		break;

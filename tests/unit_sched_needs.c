@@ -509,6 +509,45 @@ waits_for(const char *dag, const char *key)
 	return text;
 }
 
+/* An unscheduled consumer's run whose key no partition of its scheduled
+ * upstream can have (a free key, or a time spelled otherwise than the
+ * upstream's key) waits for good: its waiting reason says so and names a
+ * key that would do; a key the upstream has waits as usual, and starts. */
+static void
+test_unscheduled_never(void)
+{
+	struct h_dag_file files[] = {
+		{ "upd.yaml", up_daily },
+		{ "adhoc.yaml",
+		  "dag: adhoc\nneeds: [{dag: upd, task: extract}]\n"
+		  "tasks:\n  compute: {command: x}\n" },
+		{ NULL, NULL },
+	};
+	char k1[96];
+
+	h_open(files, NULL);
+	run_at("upd", "2026-12-03", k1, sizeof k1);
+	run_at("adhoc", "adhoc-1", NULL, 0);
+	run_at("adhoc", "2026-12-03T00:00:00-05:00", NULL, 0);
+	run_at("adhoc", k1, NULL, 0);
+	h_poke_db();
+	/* the harness's now, 2024-01-10T00:30Z, is when adhoc-1 was made */
+	CHECK_EQ_STR("upd.extract: never met: 'adhoc-1' is never a partition key of upd: its keys "
+		     "are the starts of its partitions, like 2024-01-10T00:00:00+00:00 (delete this "
+		     "run and trigger adhoc with such a key)", waits_for("adhoc", "adhoc-1"));
+	CHECK_EQ_STR("upd.extract: never met: '2026-12-03T00:00:00-05:00' is never a partition key "
+		     "of upd: the partition of upd holding that time is 2026-12-03T00:00:00+00:00 "
+		     "(delete this run and trigger adhoc with such a key)",
+		     waits_for("adhoc", "2026-12-03T00:00:00-05:00"));
+	CHECK_EQ_STR("upd.extract: partition 2026-12-03T00:00:00+00:00 has not succeeded",
+		     waits_for("adhoc", k1));
+	CHECK_EQ_INT(0, h_end("extract", k1, 0));
+	CHECK_EQ_STR("running", STATE("adhoc", "compute", k1));
+	CHECK_EQ_STR("none", STATE("adhoc", "compute", "adhoc-1"));
+	CHECK_EQ_INT(1, h_started("compute"));
+	h_close();
+}
+
 /* A partition triggered by hand starts when its interval has ended and
  * its needs are met, whichever comes last (the harness's now is
  * 2024-01-10T00:30Z): today's, with every hour it needs done early,
@@ -587,6 +626,7 @@ main(void)
 	RUN(test_latest);
 	RUN(test_weekly_over_daily);
 	RUN(test_unscheduled_consumer);
+	RUN(test_unscheduled_never);
 	RUN(test_idle_waiting);
 	RUN(test_refused);
 	RUN(test_stale_rerun);
