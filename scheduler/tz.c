@@ -572,6 +572,13 @@ int
 tz_parse_time(const struct tz *tz, const char *s, int64_t *t,
 	      struct sl_err *err)
 {
+	return tz_parse_wall(tz, s, t, NULL, err) < 0 ? -1 : 0;
+}
+
+int
+tz_parse_wall(const struct tz *tz, const char *s, int64_t *t, int64_t *t2,
+	      struct sl_err *err)
+{
 	const char *p = s;
 	int year, mon, day, hour = 0, min = 0, sec = 0;
 	int has_offset = 0, offset = 0;
@@ -641,8 +648,9 @@ tz_parse_time(const struct tz *tz, const char *s, int64_t *t,
 		min * 60 + sec;
 	if (has_offset) {
 		*t = naive - offset;
+		if (t2 != NULL)
+			*t2 = *t;
 		return 0;
 	}
-	tz_naive_to_instant(tz, naive, t, NULL);
-	return 0;
+	return tz_naive_to_instant(tz, naive, t, t2);
 }

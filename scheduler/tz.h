@@ -62,6 +62,13 @@ size_t tz_strftime(const struct tz *tz, int64_t t, const char *fmt, char *out,
  * time gives its first occurrence, a skipped one the end of the gap). */
 int tz_parse_time(const struct tz *tz, const char *s, int64_t *t,
 		  struct sl_err *err);
+/* The same, saying what the wall time was, as tz_naive_to_instant does: 0
+ * when it names one instant (an offset or Z given, or a wall time that
+ * exists once), 1 when it happens twice (*t the first, *t2 the second),
+ * 2 when the zone skips it (*t = *t2 = the end of the gap); -1 with err
+ * when s is not a time. t2 may be NULL. */
+int tz_parse_wall(const struct tz *tz, const char *s, int64_t *t, int64_t *t2,
+		  struct sl_err *err);
 
 /*
  * For cron.c: the zone's UTC offset as a piecewise-constant function of

@@ -323,6 +323,49 @@ test_parse(void)
 	}
 }
 
+/* tz_parse_wall says what a typed wall time was: once, twice (both
+ * instants), skipped (the end of the gap); an offset or Z is always
+ * once. */
+static void
+test_parse_wall(void)
+{
+	static const struct {
+		const char *zone, *s;
+		int kind;
+		int64_t t, t2;
+	} cases[] = {
+		{ "America/New_York", "2026-11-01T01:30", 1, 1793511000, 1793514600 },
+		{ "America/New_York", "2026-11-01 01:59:59", 1, 1793512799, 1793516399 },
+		{ "America/New_York", "2026-11-01T02:00", 0, 1793516400, 1793516400 },
+		{ "America/New_York", "2026-11-01T01:30-05:00", 0, 1793514600, 1793514600 },
+		{ "America/New_York", "2026-11-01T05:30Z", 0, 1793511000, 1793511000 },
+		{ "America/New_York", "2026-03-08T02:30", 2, 1772953200, 1772953200 },
+		{ "America/New_York", "2026-03-08T03:00", 0, 1772953200, 1772953200 },
+		{ "Europe/Berlin", "2026-10-25 02:15", 1, 1792887300, 1792890900 },
+		{ "UTC", "2026-11-01T01:30", 0, 1793496600, 1793496600 },
+	};
+	struct sl_err err;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		struct tz *tz = load(cases[i].zone);
+		int64_t t = -1, t2 = -1;
+		int kind = tz_parse_wall(tz, cases[i].s, &t, &t2, &err);
+
+		CHECK_MSG(kind == cases[i].kind && t == cases[i].t && t2 == cases[i].t2,
+			  "%s in %s: kind %d, %" PRId64 " %" PRId64 "; want %d, %" PRId64
+			  " %" PRId64, cases[i].s, cases[i].zone, kind, t, t2,
+			  cases[i].kind, cases[i].t, cases[i].t2);
+		tz_free(tz);
+	}
+	{
+		struct tz *tz = load("UTC");
+		int64_t t;
+
+		CHECK(tz_parse_wall(tz, "soon", &t, NULL, &err) < 0);
+		tz_free(tz);
+	}
+}
+
 /* tz_iso output parses back to the same instant; local wall time without
  * the offset parses back unless it is the second copy of a repeated hour. */
 static void
@@ -408,6 +451,7 @@ main(void)
 	RUN(test_iso_and_local);
 	RUN(test_strftime);
 	RUN(test_parse);
+	RUN(test_parse_wall);
 	RUN(test_round_trip);
 	RUN(test_no_process_tz);
 	return UNIT_END();
