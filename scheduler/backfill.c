@@ -83,12 +83,13 @@ backfill_create(struct store *s, const struct dag *d,
 {
 	const char *only = req->only != NULL ? req->only : "missing";
 	struct partition_set set = { NULL, 0 };
+	struct partition_notes notes;
 	struct store_backfill_spec spec;
 	json_t *create, *rerun, *skip, *detail;
 	int64_t id = 0, *run_ids = NULL;
 	char *what = NULL;
 	size_t i;
-	int nothing;
+	int nothing, rc;
 
 	*out = NULL;
 	*status = 400;
@@ -102,11 +103,13 @@ backfill_create(struct store *s, const struct dag *d,
 		return sl_err_set(err, "a backfill needs from and to (times or partition keys)");
 	if (req->max_active < 0)
 		return sl_err_set(err, "max_active must be at least 1");
-	if (partition_resolve_range(s, d, req->from, req->to, sl_now_ms() / 1000,
-				    PARTITION_SCHEDULE, &set, err) < 0) {
+	partition_notes_init(&notes);
+	if ((rc = partition_resolve_range(s, d, req->from, req->to, sl_now_ms() / 1000,
+					  req->outside_ok ? PARTITION_TICKS : PARTITION_SCHEDULE,
+					  &set, &notes, err)) < 0) {
 		if (store_busy(s))
 			*status = 503;
-		return -1;
+		return rc;
 	}
 	create = json_array();
 	rerun = json_array();
@@ -167,6 +170,8 @@ backfill_create(struct store *s, const struct dag *d,
 				   "newest_first", req->newest_first, "max_active", req->max_active,
 				   "created", (int)json_array_size(create),
 				   "rerun", (int)json_array_size(rerun));
+		if (req->outside_ok)
+			json_object_set_new(detail, "allow_outside_range", json_true());
 		if (store_audit(s, who, "backfill", d->name, detail) < 0) {
 			json_decref(detail);
 			goto fail_tx;
@@ -184,11 +189,12 @@ backfill_create(struct store *s, const struct dag *d,
 	partition_set_free(&set);
 	free(what);
 	free(run_ids);
-	*out = json_pack("{s:o,s:s,s:s,s:b,s:o,s:b,s:o,s:o,s:o}",
+	*out = json_pack("{s:o,s:s,s:s,s:b,s:o,s:b,s:o,s:o,s:o,s:o}",
 			 "id", req->dry_run || nothing ? json_null() : json_integer(id),
 			 "dag", d->name, "only", only, "newest_first", req->newest_first,
 			 "max_active", req->max_active > 0 ? json_integer(req->max_active) : json_null(),
-			 "dry_run", req->dry_run, "create", create, "rerun", rerun, "skip", skip);
+			 "dry_run", req->dry_run, "create", create, "rerun", rerun, "skip", skip,
+			 "notes", partition_notes_json(&notes));
 	*status = req->dry_run || nothing ? 200 : 201;
 	return 0;
 fail_tx:

@@ -24,6 +24,8 @@ struct backfill_req {
 	int newest_first;
 	int max_active;		/* 0: no limit of its own */
 	int dry_run;
+	int outside_ok;		/* partitions before the DAG's start or
+				 * past its end too (else cut to them) */
 };
 
 /* Is only one of missing, failed, all? */
@@ -35,10 +37,13 @@ int backfill_only_valid(const char *only);
  * re-run; all: both, and every finished run re-run whole; runs queued or
  * running are left as they are), create or clear their runs in the
  * backfill lane, record the backfill (unless a dry run) and audit it, in
- * one transaction. *out: {id (null for a dry run), dag, only,
- * newest_first, max_active, dry_run, create: [key], rerun: [key], skip:
- * [key]} in the order the runs will start. 0, or -1 with err (status 400
- * for a bad request, 500 for a database error).
+ * one transaction. The range is cut to the DAG's start and end unless
+ * req->outside_ok (partition.h). *out: {id (null for a dry run), dag,
+ * only, newest_first, max_active, dry_run, create: [key], rerun: [key],
+ * skip: [key], notes: [text]} in the order the runs will start; notes
+ * say what was cut and how an ambiguous local time was read. 0, or -1
+ * with err (status 400 for a bad request, 500 for a database error);
+ * PARTITION_OUTSIDE (status 400) for a range wholly outside the DAG's.
  */
 int backfill_create(struct store *s, const struct dag *d,
 		    const struct backfill_req *req, const char *who,

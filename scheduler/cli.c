@@ -304,17 +304,27 @@ int
 cli_partition(struct cli *c, const struct dag *d, const char *arg, char *key,
 	      size_t n)
 {
+	struct partition_notes notes;
 	struct partition p;
 	struct sl_err err;
 
 	sl_err_clear(&err);
+	partition_notes_init(&notes);
 	if (partition_resolve_one(c->store, d, arg, sl_now_ms() / 1000,
-				  PARTITION_RUNS, &p, &err) < 0) {
+				  PARTITION_RUNS, &p, &notes, &err) < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return -1;
 	}
+	cli_partition_notes(&notes);
 	snprintf(key, n, "%s", p.key);
 	return 0;
+}
+
+void
+cli_partition_notes(const struct partition_notes *notes)
+{
+	for (int i = 0; i < notes->n; i++)
+		fprintf(stderr, "sluice: note: %s\n", notes->v[i]);
 }
 
 static char *

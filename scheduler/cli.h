@@ -135,6 +135,10 @@ const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
  * (with the nearest keys) and return -1. */
 int cli_partition(struct cli *c, const struct dag *d, const char *arg,
 		  char *key, size_t n);
+/* Print what the partition resolver noted (an ambiguous local time read
+ * one way, a range cut to the DAG's start and end) on stderr. */
+struct partition_notes;
+void cli_partition_notes(const struct partition_notes *notes);
 /* Wait until every run of d in partitions (a JSON array of keys) is done,
  * with a progress line on stderr (lines: a line per change when stderr is
  * not a terminal). 0 all succeeded, -1 one failed, -2 no scheduler ran on

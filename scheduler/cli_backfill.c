@@ -12,6 +12,7 @@
 
 #include "scheduler/backfill.h"
 #include "scheduler/config.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 
 static const char *
@@ -124,6 +125,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	struct dag *d;
 	struct sl_err err;
 	json_t *out, *parts;
+	int rc;
 
 	if (name != NULL && strcmp(name, "cancel") == 0 && cli_opt_str(args, "from") == NULL)
 		return backfill_cancel(c, args);
@@ -137,6 +139,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	req.only = cli_opt_str(args, "only");
 	req.newest_first = cli_opt_flag(args, "newest-first");
 	req.dry_run = cli_opt_flag(args, "dry-run");
+	req.outside_ok = cli_opt_flag(args, "allow-outside-range");
 	if (name == NULL || req.from == NULL || req.to == NULL)
 		return cli_usage(&cli_backfill, "needs DAG, --from and --to");
 	if (req.only != NULL && !backfill_only_valid(req.only))
@@ -152,8 +155,9 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	if (cli_dag_no_new_runs(c, d))
 		return EXIT_FAILED;
 	sl_err_clear(&err);
-	if (backfill_create(c->store, d, &req, c->who, &out, &status, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+	if ((rc = backfill_create(c->store, d, &req, c->who, &out, &status, &err)) < 0) {
+		fprintf(stderr, "sluice: %s%s\n", err.msg, rc == PARTITION_OUTSIDE ?
+			" (--allow-outside-range backfills it anyway)" : "");
 		return status == 400 ? (d->schedule == NULL ? EXIT_FAILED : EXIT_USAGE) : EXIT_HOME;
 	}
 	ncreate = json_array_size(json_object_get(out, "create"));
@@ -162,6 +166,12 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	if (c->json)
 		cli_print_json(out);
 	else {
+		json_t *note;
+		size_t i;
+
+		/* a range cut to the DAG's start and end says so */
+		json_array_foreach(json_object_get(out, "notes"), i, note)
+			fprintf(stderr, "sluice: note: %s\n", json_string_value(note));
 		bf_print_keys(json_object_get(out, "create"), req.dry_run ? "would create" : "created");
 		bf_print_keys(json_object_get(out, "rerun"), req.dry_run ? "would re-run" : "re-run");
 		bf_print_keys(json_object_get(out, "skip"), "exists");
@@ -205,6 +215,7 @@ static const struct cli_opt backfill_opts[] = {
 	{ "newest-first", 0, NULL, "start the newest partitions first" },
 	{ "max-active", 0, "N", "at most N runs of this backfill running at once (and the DAG's max_active_runs)" },
 	{ "dry-run", 'n', NULL, "list what it would create or re-run, change nothing" },
+	{ "allow-outside-range", 0, NULL, "run partitions before the DAG's start: or past its end: too (else the range is cut to them)" },
 	{ "wait", 'w', NULL, "wait for every run to finish" },
 	{ "kill", 0, NULL, "cancel: kill the running runs' tries (default: let them finish)" },
 	{ "yes", 'y', NULL, "cancel: do not ask (needed when stdin is not a terminal)" },
@@ -213,12 +224,15 @@ static const struct cli_opt backfill_opts[] = {
 
 const struct cli_verb cli_backfill = {
 	"backfill", "run a range of partitions, as a backfill with progress",
-	"DAG --from P --to P [--only missing|failed|all] [--newest-first] [--max-active N] [--dry-run] [--wait]\n"
+	"DAG --from P --to P [--only missing|failed|all] [--newest-first] [--max-active N] [--allow-outside-range] [--dry-run] [--wait]\n"
 	"cancel ID [--kill] [--dry-run] [--yes]",
 	"Runs the partitions of a scheduled DAG from the one --from names to the\n"
 	"one --to names, both included: a date names the partitions starting that\n"
 	"day, a time the partition holding it (in the DAG's zone unless it carries\n"
-	"an offset). --only says which: missing (the default) creates runs for\n"
+	"an offset). The range is cut to the DAG's start: and end:, saying how\n"
+	"many partitions were left out; one wholly outside them is an error.\n"
+	"--allow-outside-range takes the range as given (history from before\n"
+	"the DAG's start, say). --only says which: missing (the default) creates runs for\n"
 	"partitions without one and lists the others as existing; failed re-runs\n"
 	"the failed tasks of failed runs (and what they held back); all does both\n"
 	"and re-runs finished runs whole. Runs queued or running are left alone.\n"

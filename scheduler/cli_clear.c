@@ -101,9 +101,15 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	if (partition != NULL || from != NULL || to != NULL) {
 		struct partition_set set;
 		int64_t now = sl_now_ms() / 1000;
-		int rr = partition != NULL ?
-			partition_resolve(c->store, d, partition, now, PARTITION_RUNS, &set, &err) :
-			partition_resolve_range(c->store, d, from, to, now, PARTITION_RUNS, &set, &err);
+		struct partition_notes notes;
+		int rr;
+
+		partition_notes_init(&notes);
+		rr = partition != NULL ?
+			partition_resolve(c->store, d, partition, now, PARTITION_RUNS, &set, &notes, &err) :
+			partition_resolve_range(c->store, d, from, to, now, PARTITION_RUNS, &set, &notes, &err);
+		if (rr == 0)
+			cli_partition_notes(&notes);
 
 		if (rr < 0) {
 			free(tasks);

@@ -52,15 +52,18 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	if ((dag_rc = cli_dag(c, args->pos[1], &d)) != 0)
 		return dag_rc;
 	for (int k = 2; k < args->npos; k++) {
+		struct partition_notes notes;
 		struct partition_set set;
 
 		sl_err_clear(&err);
+		partition_notes_init(&notes);
 		if (partition_resolve(c->store, d, args->pos[k], sl_now_ms() / 1000,
-				      PARTITION_RUNS, &set, &err) < 0) {
+				      PARTITION_RUNS, &set, &notes, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			partition_set_free(&all);
 			return EXIT_USAGE;
 		}
+		cli_partition_notes(&notes);
 		for (i = 0; i < set.n; i++) {
 			size_t j;
 
@@ -173,13 +176,16 @@ runs_run(struct cli *c, const struct cli_args *args)
 		return dag_rc;
 	sl_err_clear(&err);
 	if (from != NULL || to != NULL) {
+		struct partition_notes notes;
 		struct partition_set set;
 
+		partition_notes_init(&notes);
 		if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
-					    PARTITION_RUNS, &set, &err) < 0) {
+					    PARTITION_RUNS, &set, &notes, &err) < 0) {
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_USAGE;
 		}
+		cli_partition_notes(&notes);
 		a = set.v[0].start_s;
 		b = set.v[set.n - 1].start_s;
 		partition_set_free(&set);

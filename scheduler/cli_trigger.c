@@ -157,12 +157,14 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	const char *name = args->npos > 0 ? args->pos[0] : NULL;
 	const char *partition = cli_opt_str(args, "partition");
 	json_t *params, *parts;
-	int wait = cli_opt_flag(args, "wait"), r = 0;
+	int wait = cli_opt_flag(args, "wait"), r = 0, rc;
+	int outside_ok = cli_opt_flag(args, "allow-outside-range");
 	struct dag *d;
 	int dag_rc;
 	int64_t start, end, now = sl_now_ms() / 1000;
 	char key[PARTITION_KEY_MAX];
 	struct partition p;
+	struct partition_notes notes;
 	struct sl_err err;
 
 	if (cli_opt_params(&cli_trigger, args, &params) < 0)
@@ -196,11 +198,16 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		}
 		params = checked;
 	}
-	if (partition_resolve_one(c->store, d, partition, now, PARTITION_SCHEDULE, &p, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+	partition_notes_init(&notes);
+	if ((rc = partition_resolve_trigger(c->store, &c->bag, d, partition, now,
+					    outside_ok, &p, &notes, &err)) < 0) {
+		fprintf(stderr, "sluice: %s%s\n", err.msg, rc == PARTITION_OUTSIDE ?
+			" (--allow-outside-range runs it anyway)" : "");
 		json_decref(params);
 		return EXIT_USAGE;
 	}
+	if (!c->json)	/* --json: they are its "notes" */
+		cli_partition_notes(&notes);
 	snprintf(key, sizeof key, "%s", p.key);
 	start = p.start_s;
 	end = p.end_s;
@@ -237,15 +244,18 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		json_t *detail = json_pack("{s:s,s:o}", "partition", key, "params",
 					   dag_params_masked(d, params));
 
+		if (outside_ok)
+			json_object_set_new(detail, "allow_outside_range", json_true());
+
 		store_audit(c->store, c->who, "trigger", d->name, detail);
 		json_decref(detail);
 	}
 	json_decref(params);
 	if (c->json) {
 		json_t *run = store_run_json(c->store, d->name, key);
-		json_t *o = json_pack("{s:s,s:s,s:s,s:b}", "dag", d->name, "partition", key,
+		json_t *o = json_pack("{s:s,s:s,s:s,s:b,s:o}", "dag", d->name, "partition", key,
 				      "state", run ? json_string_value(json_object_get(run, "state")) : "queued",
-				      "existing", p.exists);
+				      "existing", p.exists, "notes", partition_notes_json(&notes));
 
 		cli_print_json(o);
 		json_decref(o);
@@ -275,6 +285,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 
 static const struct cli_opt trigger_opts[] = {
 	{ "partition", 'p', "P", "the partition to run (default: the latest complete one)" },
+	{ "allow-outside-range", 0, NULL, "run a partition before the DAG's start: or past its end: (refused otherwise, as a likely typo)" },
 	{ "param", 0, "NAME=VALUE", "override a declared param (read as its declared type)" },
 	{ "wait", 'w', NULL, "wait for the run to finish; exit 1 if it fails" },
 	{ NULL, 0, NULL, NULL },
@@ -282,13 +293,19 @@ static const struct cli_opt trigger_opts[] = {
 
 const struct cli_verb cli_trigger = {
 	"trigger", "start a run of a DAG now",
-	"DAG [--partition P] [--param NAME=VALUE]... [--wait]",
+	"DAG [--partition P] [--allow-outside-range] [--param NAME=VALUE]... [--wait]",
 	"Creates a run for one partition. For a scheduled DAG the default partition\n"
 	"is the latest complete data interval; --partition takes a key, a time\n"
 	"(2024-01-05T07, 2024-01-05 07:00, with or without offset; read in the\n"
 	"DAG's time zone) naming the partition that holds it, a date naming the\n"
 	"one partition starting that day or, for unscheduled DAGs, a new key (at\n"
-	"most 128 letters, digits and . _ : + -). --param overrides a declared param,\n"
+	"most 128 letters, digits and . _ : + -). A partition before the DAG's\n"
+	"start: or past its end: is refused unless --allow-outside-range. A local\n"
+	"time that happens twice (clocks going back) reads as its first\n"
+	"occurrence, and a note says how to name the second; one the clocks skip\n"
+	"is an error. An unscheduled DAG that needs a scheduled one takes that\n"
+	"DAG's partition keys (a time names the one holding it; the default is its\n"
+	"latest complete one). --param overrides a declared param,\n"
 	"the value read as its declared type (--param limit=10 for an integer; a\n"
 	"string param keeps the text as typed). --wait waits for the run to finish,\n"
 	"showing progress on a terminal; the exit code is then 0 on success and 1\n"

@@ -1278,14 +1278,18 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 				dag->schedule_text = xstrdup(s);
 		}
 	}
-	if ((v = ymap_get(d, root, "start")) != NULL && !ynode_is_null(v) &&
-	    parse_time_key(d, dag, v, &dag->start, err) < 0 &&
-	    load_note(lc) < 0)
-		goto fail;
-	if ((v = ymap_get(d, root, "end")) != NULL && !ynode_is_null(v) &&
-	    parse_time_key(d, dag, v, &dag->end, err) < 0 &&
-	    load_note(lc) < 0)
-		goto fail;
+	if ((v = ymap_get(d, root, "start")) != NULL && !ynode_is_null(v)) {
+		dag->start_line = ynode_line(v);
+		if (parse_time_key(d, dag, v, &dag->start, err) < 0 &&
+		    load_note(lc) < 0)
+			goto fail;
+	}
+	if ((v = ymap_get(d, root, "end")) != NULL && !ynode_is_null(v)) {
+		dag->end_line = ynode_line(v);
+		if (parse_time_key(d, dag, v, &dag->end, err) < 0 &&
+		    load_note(lc) < 0)
+			goto fail;
+	}
 	if (dag->schedule != NULL && dag->start == INT64_MIN &&
 	    ((v = ymap_get(d, root, "start")) == NULL || ynode_is_null(v))) {
 		ydoc_err_path(d, root, "start", err,

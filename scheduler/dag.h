@@ -144,6 +144,8 @@ struct dag {
 	struct tz *tz;
 	int64_t start;			/* epoch seconds; INT64_MIN when unset */
 	int64_t end;			/* INT64_MAX when unset */
+	int start_line, end_line;	/* where start: and end: are written
+					 * (from 1; 0 when not) */
 	int catchup;
 	int sla_on_backfill;		/* SLAs also for manual and backfill runs */
 	int64_t freshness_ms;		/* 0: none (sched_fresh.c) */

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
 #include "scheduler/dag_map.h"
+#include "scheduler/dag_needs.h"
 #include "scheduler/tz.h"
 #include "store/store.h"
 
@@ -30,6 +32,37 @@ partition_set_free(struct partition_set *set)
 	free(set->v);
 	set->v = NULL;
 	set->n = 0;
+}
+
+void
+partition_notes_init(struct partition_notes *notes)
+{
+	notes->n = 0;
+}
+
+json_t *
+partition_notes_json(const struct partition_notes *notes)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < notes->n; i++)
+		json_array_append_new(a, json_string(notes->v[i]));
+	return a;
+}
+
+static void partition_note(struct partition_notes *notes, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+partition_note(struct partition_notes *notes, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (notes == NULL || notes->n >= PARTITION_NOTES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(notes->v[notes->n++], sizeof notes->v[0], fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -109,6 +142,114 @@ partition_day(const struct dag *d, const char *arg, int64_t *d0, int64_t *d1,
 	return 0;
 }
 
+/* The start of the partition holding instant t: its data interval's for
+ * a scheduled DAG, t itself for an unscheduled one (a run of it holds the
+ * instant it was made for). */
+static int64_t
+partition_start_at(const struct dag *d, int64_t t)
+{
+	int64_t start, end;
+
+	if (d->schedule == NULL || dag_interval_at(d, t, &start, &end) < 0)
+		return t;
+	return start;
+}
+
+/* "+05:30" */
+static void
+partition_offset(int off, char *out, size_t n)
+{
+	int a = off < 0 ? -off : off;
+
+	snprintf(out, n, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+}
+
+/* "on 2026-03-08 the clocks go forward from 02:00 to 03:00, -05:00 to
+ * -04:00" for the change of d's zone at instant at. */
+static void
+partition_clock_change(const struct dag *d, int64_t at, char *out, size_t n)
+{
+	int before = tz_offset_at(d->tz, at - 1), after = tz_offset_at(d->tz, at);
+	time_t w0 = (time_t)(at + before), w1 = (time_t)(at + after);
+	struct tm a, b;
+	char o0[16], o1[16];
+
+	gmtime_r(&w0, &a);
+	gmtime_r(&w1, &b);
+	partition_offset(before, o0, sizeof o0);
+	partition_offset(after, o1, sizeof o1);
+	snprintf(out, n, "on %04d-%02d-%02d the clocks go %s from %02d:%02d to %02d:%02d, %s to %s",
+		 a.tm_year + 1900, a.tm_mon + 1, a.tm_mday,
+		 after > before ? "forward" : "back", a.tm_hour, a.tm_min,
+		 b.tm_hour, b.tm_min, o0, o1);
+}
+
+/*
+ * Read arg as a time in d's zone. 0: *t (and *t2 = *t). 1: a wall time
+ * that happens twice, its two readings in two partitions: *t the first,
+ * *t2 the second (the caller picks one and says so, partition_twice).
+ * -1: not a time (err says why). -2: a wall time the zone skips, the two
+ * sides of the gap in two partitions (err names the gap and both). A
+ * repeated or skipped wall time within one partition is no news: 0.
+ */
+static int
+partition_time(const struct dag *d, const char *arg, int64_t *t, int64_t *t2,
+	       struct sl_err *err)
+{
+	int kind = tz_parse_wall(d->tz, arg, t, t2, err);
+	char change[160], k0[PARTITION_KEY_MAX], k1[PARTITION_KEY_MAX];
+	int64_t before, after;
+
+	if (kind < 0)
+		return -1;
+	if (kind == 1 && partition_start_at(d, *t) != partition_start_at(d, *t2))
+		return 1;
+	*t2 = *t;
+	if (kind != 2)
+		return 0;
+	/* *t is the end of the gap */
+	before = partition_start_at(d, *t - 1);
+	after = partition_start_at(d, *t);
+	if (before == after)
+		return 0;
+	partition_clock_change(d, *t, change, sizeof change);
+	dag_partition_key(d, before, k0, sizeof k0);
+	dag_partition_key(d, after, k1, sizeof k1);
+	sl_err_set(err, "'%s' does not exist in %s: %s; %s before the gap is %s, "
+		   "after it %s", arg, tz_name(d->tz), change,
+		   d->schedule != NULL ? "the partition" : "the last instant", k0, k1);
+	return -2;
+}
+
+/* The note for a time that happens twice, read as chosen (what: "" or
+ * "as the range's end (to) it is "). */
+static void
+partition_twice(const struct dag *d, const char *arg, const char *what,
+		int64_t chosen, int64_t other, struct partition_notes *notes)
+{
+	char change[160], c[PARTITION_KEY_MAX], o[PARTITION_KEY_MAX];
+	char cp[PARTITION_KEY_MAX + 16] = "", op[PARTITION_KEY_MAX + 16] = "";
+	int64_t s, e;
+	int off;
+
+	/* the change lies between the two readings */
+	tz_span(d->tz, chosen < other ? chosen : other, &s, &e, &off);
+	partition_clock_change(d, e, change, sizeof change);
+	tz_iso(d->tz, chosen, c, sizeof c);
+	tz_iso(d->tz, other, o, sizeof o);
+	if (d->schedule != NULL) {
+		char k[PARTITION_KEY_MAX];
+
+		snprintf(cp, sizeof cp, ", partition %s",
+			 dag_partition_key(d, partition_start_at(d, chosen), k, sizeof k));
+		snprintf(op, sizeof op, " (partition %s)",
+			 dag_partition_key(d, partition_start_at(d, other), k, sizeof k));
+	}
+	partition_note(notes, "'%s' happens twice in %s (%s): %sread as %s%s; "
+		       "%s names the other%s", arg, tz_name(d->tz), change, what,
+		       c, cp, o, op);
+}
+
 /* Look up the run of key: 1 and *p filled, or 0. */
 static int
 partition_run(struct store *s, const struct dag *d, const char *key,
@@ -170,6 +311,101 @@ partition_ticks_between(struct store *s, const struct dag *d, int64_t lo,
 	}
 }
 
+/* "the start of DAG x, 2024-01-01T00:00:00-05:00 (FILE:LINE)" (end: the
+ * end). */
+static void
+partition_edge(const struct dag *d, int end, char *out, size_t n)
+{
+	char when[PARTITION_KEY_MAX];
+	int line = end ? d->end_line : d->start_line;
+
+	tz_iso(d->tz, end ? d->end : d->start, when, sizeof when);
+	if (line > 0)
+		snprintf(out, n, "the %s of DAG %s, %s (%s:%d)",
+			 end ? "end" : "start", d->name, when, d->file, line);
+	else
+		snprintf(out, n, "the %s of DAG %s, %s", end ? "end" : "start",
+			 d->name, when);
+}
+
+/* "its first partition is K" (last: "its last partition is K"), or that
+ * it has none. */
+static void
+partition_edge_key(const struct dag *d, int last, char *out, size_t n)
+{
+	int64_t t = last ? cron_prev(d->schedule, d->tz, d->end - 1) :
+		cron_next(d->schedule, d->tz, d->start - 1);
+	char key[PARTITION_KEY_MAX];
+
+	if (t < 0 || t < d->start || t >= d->end)
+		snprintf(out, n, "it has no partition");
+	else
+		snprintf(out, n, "its %s partition is %s", last ? "last" : "first",
+			 dag_partition_key(d, t, key, sizeof key));
+}
+
+/* Does partition key (starting at start) lie outside the DAG's [start,
+ * end)? 1 and the sentence saying so appended to out, else 0. */
+static int
+partition_outside(const struct dag *d, const char *key, int64_t start,
+		  struct buf *out)
+{
+	char edge[PARTITION_KEY_MAX + 600], which[PARTITION_KEY_MAX + 32];
+	int after;
+
+	if (d->schedule == NULL || (start >= d->start && start < d->end))
+		return 0;
+	after = start >= d->end;
+	partition_edge(d, after, edge, sizeof edge);
+	partition_edge_key(d, after, which, sizeof which);
+	buf_printf(out, "partition %s is %s %s; %s", key,
+		   after ? "past" : "before", edge, which);
+	return 1;
+}
+
+/*
+ * A single argument's partitions of a scheduled DAG (no run yet) outside
+ * its [start, end): PARTITION_SCHEDULE drops them, and when none is left
+ * that is the error (PARTITION_OUTSIDE); PARTITION_TICKS keeps them with
+ * a note.
+ */
+static int
+partition_in_range(const struct dag *d, const char *arg,
+		   enum partition_scope scope, struct partition_set *set,
+		   struct partition_notes *notes, struct sl_err *err)
+{
+	struct buf first;
+	size_t kept = 0, outside = 0;
+	int rc = 0;
+
+	buf_init(&first, 0);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->v[i].exists || (outside > 0 ?
+		    set->v[i].start_s >= d->start && set->v[i].start_s < d->end :
+		    !partition_outside(d, set->v[i].key, set->v[i].start_s, &first))) {
+			set->v[kept++] = set->v[i];
+			continue;
+		}
+		outside++;
+		if (scope == PARTITION_TICKS)
+			set->v[kept++] = set->v[i];
+	}
+	set->n = kept;
+	if (outside > 0 && kept == 0)
+		rc = sl_err_set(err, "%s", buf_str(&first)) < 0 ? PARTITION_OUTSIDE : 0;
+	else if (outside > 1 && scope == PARTITION_TICKS)
+		partition_note(notes, "%s (and %zu more of the partitions '%s' names)",
+			       buf_str(&first), outside - 1, arg);
+	else if (outside > 0 && scope == PARTITION_TICKS)
+		partition_note(notes, "%s", buf_str(&first));
+	else if (outside > 0)
+		partition_note(notes, "'%s' also names %zu partition%s outside "
+			       "the start and end of DAG %s, left out: %s", arg, outside,
+			       outside == 1 ? "" : "s", d->name, buf_str(&first));
+	buf_free(&first);
+	return rc;
+}
+
 /* "; nearest: K1, K2" for an error about instant t (or now). */
 static void
 partition_nearest(struct store *s, const struct dag *d, int64_t t,
@@ -180,7 +416,7 @@ partition_nearest(struct store *s, const struct dag *d, int64_t t,
 	size_t i;
 
 	buf_init(&b, 0);
-	if (scope == PARTITION_SCHEDULE && d->schedule != NULL) {
+	if (scope != PARTITION_RUNS && d->schedule != NULL) {
 		int64_t ticks[PARTITION_NEAREST], x = cron_prev(d->schedule, d->tz, t);
 		int k = 0;
 
@@ -242,14 +478,47 @@ partition_none(struct store *s, const struct dag *d, const char *arg,
 			  arg, near);
 }
 
+/* The partition holding instant t, added to out: its run's, or in a
+ * scope beyond runs the schedule's (an unscheduled DAG: the instant's). */
+static void
+partition_at(struct store *s, const struct dag *d, int64_t t,
+	     enum partition_scope scope, struct partition_set *out)
+{
+	struct partition p;
+	char key[PARTITION_KEY_MAX];
+	int64_t start, end;
+
+	if (d->schedule != NULL) {
+		if (dag_interval_at(d, t, &start, &end) < 0)
+			return;
+		dag_partition_key(d, start, key, sizeof key);
+		if (partition_run(s, d, key, &p))
+			partition_add(out, p.key, p.start_s, p.end_s, 1);
+		else if (scope != PARTITION_RUNS)
+			partition_add(out, key, start, end, 0);
+		return;
+	}
+	if (scope == PARTITION_RUNS) {
+		partition_runs_between(s, d, t, t, out);
+		return;
+	}
+	tz_iso(d->tz, t, key, sizeof key);
+	if (partition_run(s, d, key, &p))
+		partition_add(out, key, p.start_s, p.end_s, 1);
+	else
+		partition_add(out, key, t, t, 0);
+}
+
 int
 partition_resolve(struct store *s, const struct dag *d, const char *arg,
 		  int64_t now, enum partition_scope scope,
-		  struct partition_set *out, struct sl_err *err)
+		  struct partition_set *out, struct partition_notes *notes,
+		  struct sl_err *err)
 {
 	struct partition p;
 	struct sl_err terr;
-	int64_t t, d0, d1;
+	int64_t t, t2, d0, d1;
+	int kind;
 
 	out->v = NULL;
 	out->n = 0;
@@ -271,32 +540,20 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 		else
 			/* a date is a key like any other here */
 			partition_add(out, arg, d0, d0, 0);
-	} else if (tz_parse_time(d->tz, arg, &t, &terr) == 0) {
-		int64_t start, end;
-
-		if (d->schedule != NULL && dag_interval_at(d, t, &start, &end) == 0) {
-			char key[PARTITION_KEY_MAX];
-
-			dag_partition_key(d, start, key, sizeof key);
-			if (partition_run(s, d, key, &p))
-				partition_add(out, p.key, p.start_s, p.end_s, 1);
-			else if (scope == PARTITION_SCHEDULE)
-				partition_add(out, key, start, end, 0);
-		} else if (d->schedule == NULL) {
-			char key[PARTITION_KEY_MAX];
-
-			/* an unscheduled run holds the instant it was made for */
-			if (scope == PARTITION_RUNS) {
-				partition_runs_between(s, d, t, t, out);
-			} else {
-				tz_iso(d->tz, t, key, sizeof key);
-				if (partition_run(s, d, key, &p))
-					partition_add(out, key, p.start_s, p.end_s, 1);
-				else
-					partition_add(out, key, t, t, 0);
-			}
+	} else if ((kind = partition_time(d, arg, &t, &t2, &terr)) == -2) {
+		return sl_err_set(err, "%s", terr.msg);
+	} else if (kind >= 0) {
+		partition_at(s, d, t, scope, out);
+		if (kind == 1) {
+			/* the first, unless only the second has a run */
+			if (scope == PARTITION_RUNS && out->n == 0) {
+				partition_at(s, d, t2, scope, out);
+				if (out->n > 0)
+					partition_twice(d, arg, "", t2, t, notes);
+			} else
+				partition_twice(d, arg, "", t, t2, notes);
 		}
-	} else if (d->schedule == NULL && scope == PARTITION_SCHEDULE) {
+	} else if (d->schedule == NULL && scope != PARTITION_RUNS) {
 		if (partition_key_ok(arg, err) < 0)
 			return -1;
 		partition_add(out, arg, now, now, 0);
@@ -311,6 +568,14 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 	}
 	if (out->n == 0)
 		return partition_none(s, d, arg, now, scope, err);
+	if (scope != PARTITION_RUNS && d->schedule != NULL) {
+		int rc = partition_in_range(d, arg, scope, out, notes, err);
+
+		if (rc < 0) {
+			partition_set_free(out);
+			return rc;
+		}
+	}
 	qsort(out->v, out->n, sizeof *out->v, partition_cmp);
 	return 0;
 }
@@ -318,19 +583,22 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 int
 partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 		      int64_t now, enum partition_scope scope,
-		      struct partition *out, struct sl_err *err)
+		      struct partition *out, struct partition_notes *notes,
+		      struct sl_err *err)
 {
 	struct partition_set set;
 	struct buf b;
 	size_t i;
+	int rc;
 
 	memset(out, 0, sizeof *out);
-	if ((arg == NULL || arg[0] == '\0') && scope == PARTITION_SCHEDULE) {
+	if ((arg == NULL || arg[0] == '\0') && scope != PARTITION_RUNS) {
 		if (d->schedule != NULL) {
 			/* a DAG past its end: its last partition, not one
 			 * after the end */
 			int64_t p1 = cron_prev(d->schedule, d->tz,
 					       now < d->end ? now : d->end), p0;
+			struct buf why;
 
 			if (p1 == -1 ||
 			    (p0 = cron_prev(d->schedule, d->tz, p1 - 1)) == -1)
@@ -339,6 +607,18 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 			dag_partition_key(d, p0, out->key, sizeof out->key);
 			out->start_s = p0;
 			out->end_s = p1;
+			/* a DAG before its start has none of its own yet */
+			buf_init(&why, 0);
+			if (partition_outside(d, out->key, p0, &why)) {
+				if (scope == PARTITION_SCHEDULE) {
+					sl_err_set(err, "DAG %s has no complete partition yet: "
+						   "the latest, %s", d->name, buf_str(&why));
+					buf_free(&why);
+					return PARTITION_OUTSIDE;
+				}
+				partition_note(notes, "%s", buf_str(&why));
+			}
+			buf_free(&why);
 		} else {
 			tz_iso(d->tz, now, out->key, sizeof out->key);
 			out->start_s = out->end_s = now;
@@ -350,8 +630,8 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 		}
 		return 0;
 	}
-	if (partition_resolve(s, d, arg, now, scope, &set, err) < 0)
-		return -1;
+	if ((rc = partition_resolve(s, d, arg, now, scope, &set, notes, err)) < 0)
+		return rc;
 	if (set.n == 1) {
 		*out = set.v[0];
 		partition_set_free(&set);
@@ -370,14 +650,18 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 }
 
 /* The lowest (upper = 0) or highest (upper = 1) partition start that arg
- * can name, for a range bound. */
+ * can name, for a range bound: a time that happens twice, its first
+ * occurrence for the start, its second for the end (the range holds
+ * both). */
 static int
 partition_bound(struct store *s, const struct dag *d, const char *arg,
-		int upper, int64_t *out, struct sl_err *err)
+		int upper, int64_t *out, struct partition_notes *notes,
+		struct sl_err *err)
 {
 	struct partition p;
 	struct sl_err terr;
-	int64_t t, d0, d1, start, end;
+	int64_t t, t2, d0, d1;
+	int kind;
 
 	if (partition_run(s, d, arg, &p)) {
 		*out = p.start_s;
@@ -390,12 +674,19 @@ partition_bound(struct store *s, const struct dag *d, const char *arg,
 		return 0;
 	}
 	sl_err_clear(&terr);
-	if (tz_parse_time(d->tz, arg, &t, &terr) < 0)
+	kind = partition_time(d, arg, &t, &t2, &terr);
+	if (kind == -2)
+		return sl_err_set(err, "%s", terr.msg);
+	if (kind < 0)
 		return sl_err_set(err, "'%s' is neither a partition of DAG %s nor "
 				  "a time: %s", arg, d->name, terr.msg);
-	if (d->schedule != NULL && dag_interval_at(d, t, &start, &end) == 0)
-		t = start;
-	*out = t;
+	if (kind == 1) {
+		partition_twice(d, arg, upper ? "as the range's end (to) it is " :
+				"as the range's start (from) it is ", upper ? t2 : t,
+				upper ? t : t2, notes);
+		t = upper ? t2 : t;
+	}
+	*out = partition_start_at(d, t);
 	return 0;
 }
 
@@ -404,11 +695,114 @@ partition_resolve_bounds(struct store *s, const struct dag *d,
 			 const char *from, const char *to, int64_t *lo,
 			 int64_t *hi, struct sl_err *err)
 {
-	if ((from != NULL && partition_bound(s, d, from, 0, lo, err) < 0) ||
-	    (to != NULL && partition_bound(s, d, to, 1, hi, err) < 0))
+	if ((from != NULL && partition_bound(s, d, from, 0, lo, NULL, err) < 0) ||
+	    (to != NULL && partition_bound(s, d, to, 1, hi, NULL, err) < 0))
 		return -1;
 	if (from != NULL && to != NULL && *hi < *lo)
 		return sl_err_set(err, "to %s is before from %s", to, from);
+	return 0;
+}
+
+/* How many ticks of d's schedule lie in [lo, hi] (at most
+ * PARTITION_RUNS_MAX). */
+static size_t
+partition_ticks_count(const struct dag *d, int64_t lo, int64_t hi)
+{
+	size_t n = 0;
+
+	for (int64_t t = cron_next(d->schedule, d->tz, lo - 1);
+	     t >= 0 && t <= hi && n < PARTITION_RUNS_MAX;
+	     t = cron_next(d->schedule, d->tz, t))
+		n++;
+	return n;
+}
+
+/* "5 partitions" ("100000 or more partitions") */
+static const char *
+partition_count_text(size_t n, char *out, size_t size)
+{
+	snprintf(out, size, "%zu%s partition%s", n,
+		 n >= PARTITION_RUNS_MAX ? " or more" : "", n == 1 ? "" : "s");
+	return out;
+}
+
+int
+partition_range_outside(const struct dag *d, const char *from, const char *to,
+			int64_t lo, int64_t hi, struct buf *out)
+{
+	char edge[PARTITION_KEY_MAX + 600], which[PARTITION_KEY_MAX + 32];
+	int past;
+
+	if (d->schedule == NULL || (hi >= d->start && lo < d->end))
+		return 0;
+	past = lo >= d->end;
+	partition_edge(d, past, edge, sizeof edge);
+	partition_edge_key(d, past, which, sizeof which);
+	buf_printf(out, "the range from %s to %s is %s %s; %s", from, to,
+		   past ? "past" : "before", edge, which);
+	return 1;
+}
+
+/*
+ * A range [*lo, *hi] of scheduled d against its [start, end): in
+ * PARTITION_SCHEDULE cut to it, a note saying how many partitions were
+ * left out and why, and a range wholly outside it an error
+ * (PARTITION_OUTSIDE); in PARTITION_TICKS kept, with a note.
+ */
+static int
+partition_range_in(const struct dag *d, const char *from, const char *to,
+		   enum partition_scope scope, int64_t *lo, int64_t *hi,
+		   struct partition_notes *notes, struct sl_err *err)
+{
+	char edge[PARTITION_KEY_MAX + 600], which[PARTITION_KEY_MAX + 32];
+	char count[64];
+	size_t before = 0, after = 0;
+	struct buf why;
+
+	buf_init(&why, 0);
+	if (partition_range_outside(d, from, to, *lo, *hi, &why)) {
+		if (scope == PARTITION_SCHEDULE)
+			sl_err_set(err, "%s", buf_str(&why));
+		else
+			partition_note(notes, "%s", buf_str(&why));
+		buf_free(&why);
+		return scope == PARTITION_SCHEDULE ? PARTITION_OUTSIDE : 0;
+	}
+	buf_free(&why);
+	if (*lo < d->start)
+		before = partition_ticks_count(d, *lo, d->start - 1);
+	if (*hi >= d->end)
+		after = partition_ticks_count(d, d->end, *hi);
+	if (before > 0) {
+		partition_edge(d, 0, edge, sizeof edge);
+		partition_edge_key(d, 0, which, sizeof which);
+		if (scope == PARTITION_SCHEDULE)
+			partition_note(notes, "left out %s before %s; %s",
+				       partition_count_text(before, count, sizeof count),
+				       edge, which);
+		else
+			partition_note(notes, "%s of the range %s before %s",
+				       partition_count_text(before, count, sizeof count),
+				       before == 1 ? "is" : "are", edge);
+	}
+	if (after > 0) {
+		partition_edge(d, 1, edge, sizeof edge);
+		partition_edge_key(d, 1, which, sizeof which);
+		if (scope == PARTITION_SCHEDULE)
+			partition_note(notes, "left out %s past %s; %s",
+				       partition_count_text(after, count, sizeof count),
+				       edge, which);
+		else
+			partition_note(notes, "%s of the range %s past %s",
+				       partition_count_text(after, count, sizeof count),
+				       after == 1 ? "is" : "are", edge);
+	}
+	if (scope == PARTITION_SCHEDULE) {
+		if (*lo < d->start)
+			*lo = d->start;
+		if (*hi >= d->end)
+			*hi = d->end - 1;
+	}
 	return 0;
 }
 
@@ -416,23 +810,27 @@ int
 partition_resolve_range(struct store *s, const struct dag *d,
 			const char *from, const char *to, int64_t now,
 			enum partition_scope scope, struct partition_set *out,
-			struct sl_err *err)
+			struct partition_notes *notes, struct sl_err *err)
 {
 	int64_t lo = INT64_MIN, hi = INT64_MAX;
 	char near[1024];
+	int rc;
 
 	out->v = NULL;
 	out->n = 0;
-	if (scope == PARTITION_SCHEDULE && (from == NULL || to == NULL))
+	if (scope != PARTITION_RUNS && (from == NULL || to == NULL))
 		return sl_err_set(err, "a range needs a start (from) and an end (to)");
-	if (scope == PARTITION_SCHEDULE && d->schedule == NULL)
+	if (scope != PARTITION_RUNS && d->schedule == NULL)
 		return sl_err_set(err, "DAG %s has no schedule: name its "
 				  "partitions one by one", d->name);
-	if ((from != NULL && partition_bound(s, d, from, 0, &lo, err) < 0) ||
-	    (to != NULL && partition_bound(s, d, to, 1, &hi, err) < 0))
+	if ((from != NULL && partition_bound(s, d, from, 0, &lo, notes, err) < 0) ||
+	    (to != NULL && partition_bound(s, d, to, 1, &hi, notes, err) < 0))
 		return -1;
 	if (hi < lo)
 		return sl_err_set(err, "the range ends (to %s) before it starts (from %s)", to, from);
+	if (scope != PARTITION_RUNS &&
+	    (rc = partition_range_in(d, from, to, scope, &lo, &hi, notes, err)) < 0)
+		return rc;
 	if (scope == PARTITION_RUNS)
 		partition_runs_between(s, d, lo, hi, out);
 	else
@@ -446,6 +844,98 @@ partition_resolve_range(struct store *s, const struct dag *d,
 				  to != NULL ? to : "the last", near);
 	}
 	qsort(out->v, out->n, sizeof *out->v, partition_cmp);
+	return 0;
+}
+
+/* Does a run of unscheduled d wait for upstream's partition with its own
+ * key through nd (needs.h's NEEDS_SAME_KEY over a scheduled DAG)? */
+static const struct dag *
+partition_key_upstream(const struct dagbag *bag, const struct need *nd)
+{
+	const char *name = dag_needs_up_dag(nd);
+	const struct dag *up = name != NULL ? dagbag_find(bag, name) : NULL;
+
+	return nd->latest || up == NULL || up->schedule == NULL ? NULL : up;
+}
+
+int
+partition_resolve_trigger(struct store *s, const struct dagbag *bag,
+			  const struct dag *d, const char *arg, int64_t now,
+			  int outside_ok, struct partition *out,
+			  struct partition_notes *notes, struct sl_err *err)
+{
+	enum partition_scope scope = outside_ok ? PARTITION_TICKS : PARTITION_SCHEDULE;
+	const struct dag *first = NULL;
+	const char *up_arg = arg;
+	char instant[PARTITION_KEY_MAX];
+	int first_line = 0;
+
+	memset(out, 0, sizeof *out);
+	if (d->schedule != NULL || bag == NULL)
+		return partition_resolve_one(s, d, arg, now, scope, out, notes, err);
+	/* a run d has by that key: the caller says so, or follows it */
+	if (arg != NULL && partition_run(s, d, arg, out))
+		return 0;
+	for (int ti = -1; ti < d->ntasks; ti++) {
+		const struct need *v = ti < 0 ? d->needs : d->tasks[ti].needs;
+		int n = ti < 0 ? d->nneeds : d->tasks[ti].nneeds;
+
+		for (int i = 0; i < n; i++) {
+			const struct dag *up = partition_key_upstream(bag, &v[i]);
+			struct partition p;
+			struct sl_err uerr;
+			int rc;
+
+			if (up == NULL || up == first)
+				continue;
+			sl_err_clear(&uerr);
+			if (first == NULL && arg != NULL && !partition_is_date(arg)) {
+				/* a time is read in d's zone, as every verb reads
+				 * d's partitions, then names the upstream
+				 * partition holding that instant */
+				int64_t t, t2;
+				int kind = partition_time(d, arg, &t, &t2, &uerr);
+
+				if (kind == -2)
+					return sl_err_set(err, "%s", uerr.msg);
+				if (kind == 1)
+					partition_twice(d, arg, "", t, t2, notes);
+				if (kind >= 0)
+					up_arg = tz_iso(d->tz, t, instant, sizeof instant);
+				sl_err_clear(&uerr);
+			}
+			/* the upstream's range is the one that counts */
+			if ((rc = partition_resolve_one(s, up, up_arg, now, scope, &p,
+							first == NULL ? notes : NULL, &uerr)) < 0) {
+				sl_err_set(err, "DAG %s needs DAG %s (%s:%d): a run of %s "
+					   "waits for the partition of %s with its own key, "
+					   "so its key must be one of %s's partitions: %s",
+					   d->name, up->name, d->file, v[i].line, d->name,
+					   up->name, up->name, uerr.msg);
+				return rc;
+			}
+			if (first == NULL) {
+				*out = p;
+				first = up;
+				first_line = v[i].line;
+			} else if (strcmp(out->key, p.key) != 0)
+				return sl_err_set(err, "DAG %s needs DAG %s (%s:%d) and DAG %s "
+						  "(%s:%d), each by a run's own key, and '%s' names "
+						  "%s of %s but %s of %s: no key is a partition of both",
+						  d->name, first->name, d->file, first_line, up->name,
+						  d->file, v[i].line, arg != NULL && arg[0] != '\0' ?
+						  arg : "the latest complete partition",
+						  out->key, first->name, p.key, up->name);
+		}
+	}
+	if (first == NULL)
+		return partition_resolve_one(s, d, arg, now, scope, out, notes, err);
+	/* the key is first's; whether d has a run of it is d's */
+	{
+		struct partition p;
+
+		out->exists = partition_run(s, d, out->key, &p);
+	}
 	return 0;
 }
 

@@ -14,13 +14,31 @@
  *
  * Scope says where partitions come from: PARTITION_RUNS only those that
  * have a run (tasks, logs, mark, clear, runs); PARTITION_SCHEDULE those the
- * DAG's schedule defines, with or without a run yet (trigger, test,
- * backfill). Matching nothing is an error whose message lists the nearest
- * keys; so is a verb that needs one partition getting several.
+ * DAG's schedule defines, with or without a run yet (trigger, backfill):
+ * the ticks from its start: to before its end:; PARTITION_TICKS every
+ * tick of its schedule, before its start or after its end too (trigger
+ * --allow-outside-range, test). Matching nothing is an error whose
+ * message lists the nearest keys; so is a verb that needs one partition
+ * getting several.
+ *
+ * Outside [start, end) in PARTITION_SCHEDULE: one partition without a run
+ * is refused with PARTITION_OUTSIDE, the message naming the DAG's start
+ * or end and where its file says so (a typo such as 2023 for 2024 is the
+ * likely cause); a range is cut to the DAG's partitions, a note saying
+ * how many were left out, and one wholly outside is refused the same way.
+ * PARTITION_TICKS takes them, with a note.
+ *
+ * Local times where clocks change: a wall time that happens twice (fall
+ * back) is read as its first occurrence (the end of a range: its second,
+ * so the range holds both) and a note says which partition that is and
+ * how to name the other; a wall time the zone skips (spring forward) is
+ * an error naming the gap, unless both sides of the gap lie in one
+ * partition (a daily DAG). A time with an offset or Z is never either.
  */
 #ifndef SLUICE_PARTITION_H
 #define SLUICE_PARTITION_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,7 +54,26 @@ struct store;
 enum partition_scope {
 	PARTITION_RUNS,
 	PARTITION_SCHEDULE,
+	PARTITION_TICKS,
 };
+
+/* The code a resolver returns for a partition (or range) outside the
+ * DAG's [start, end) in PARTITION_SCHEDULE scope; the caller may add how
+ * to confirm it (its flag or field). */
+#define PARTITION_OUTSIDE (-2)
+
+#define PARTITION_NOTES_MAX 4
+/* What the person should hear besides the answer: each a sentence, for
+ * stderr (CLI) or a "notes" array (API). Wherever taken, it may be NULL;
+ * the caller sets n = 0 before the first call (partition_notes_init). */
+struct partition_notes {
+	int n;
+	char v[PARTITION_NOTES_MAX][512];
+};
+
+void partition_notes_init(struct partition_notes *notes);
+/* The notes as a JSON array of strings (a new reference). */
+json_t *partition_notes_json(const struct partition_notes *notes);
 
 struct partition {
 	char key[PARTITION_KEY_MAX];
@@ -53,28 +90,31 @@ struct partition_set {
 
 void partition_set_free(struct partition_set *set);
 
-/* Every partition arg names (at least one, else -1 with err). store may
- * be NULL (nothing exists then). now is the current time (seconds). */
+/* Every partition arg names (at least one, else -1 or PARTITION_OUTSIDE
+ * with err). store may be NULL (nothing exists then). now is the current
+ * time (seconds). */
 int partition_resolve(struct store *s, const struct dag *d, const char *arg,
 		      int64_t now, enum partition_scope scope,
-		      struct partition_set *out, struct sl_err *err);
+		      struct partition_set *out, struct partition_notes *notes,
+		      struct sl_err *err);
 
-/* Exactly one partition, else -1 with err listing the candidates or the
- * nearest keys. arg NULL or "" means, in PARTITION_SCHEDULE scope, the
- * latest complete partition of a scheduled DAG, or a key made of now for
- * an unscheduled one. */
+/* Exactly one partition, else -1 (or PARTITION_OUTSIDE) with err listing
+ * the candidates or the nearest keys. arg NULL or "" means, outside
+ * PARTITION_RUNS, the latest complete partition of a scheduled DAG, or a
+ * key made of now for an unscheduled one. */
 int partition_resolve_one(struct store *s, const struct dag *d,
 			  const char *arg, int64_t now,
 			  enum partition_scope scope, struct partition *out,
-			  struct sl_err *err);
+			  struct partition_notes *notes, struct sl_err *err);
 
 /* The partitions from the first that from names to the last that to
- * names, both inclusive (NULL: open end; PARTITION_SCHEDULE needs both).
- * At least one, else -1 with err. */
+ * names, both inclusive (NULL: open end; outside PARTITION_RUNS both are
+ * needed). At least one, else -1 (or PARTITION_OUTSIDE) with err. */
 int partition_resolve_range(struct store *s, const struct dag *d,
 			    const char *from, const char *to, int64_t now,
 			    enum partition_scope scope,
-			    struct partition_set *out, struct sl_err *err);
+			    struct partition_set *out,
+			    struct partition_notes *notes, struct sl_err *err);
 
 /* The bounds a range names without listing its partitions (for a range
  * too long to list): *lo the lowest partition start from can name, *hi
@@ -83,6 +123,37 @@ int partition_resolve_range(struct store *s, const struct dag *d,
 int partition_resolve_bounds(struct store *s, const struct dag *d,
 			     const char *from, const char *to, int64_t *lo,
 			     int64_t *hi, struct sl_err *err);
+
+/*
+ * The partition a new run of d is for (`sluice trigger`, POST
+ * /dags/{dag}/runs): partition_resolve_one in PARTITION_SCHEDULE scope
+ * (outside_ok: PARTITION_TICKS). An unscheduled d that needs a scheduled
+ * DAG waits for that DAG's partition with its own key (docs/DAGS.md,
+ * Needs), so its key must be one of that DAG's: arg is read as a
+ * partition of each such upstream (these rules, a time read in d's zone,
+ * in the upstream's start..end unless outside_ok; NULL or "": the latest
+ * complete one) and *out is that partition (its key and data interval);
+ * a key that no upstream partition has, or two upstreams that read arg
+ * as different keys, is an error saying which keys would do. bag finds
+ * the upstream DAGs (may be NULL: no such check). Returns as
+ * partition_resolve_one.
+ */
+struct dagbag;
+int partition_resolve_trigger(struct store *s, const struct dagbag *bag,
+			      const struct dag *d, const char *arg,
+			      int64_t now, int outside_ok,
+			      struct partition *out,
+			      struct partition_notes *notes,
+			      struct sl_err *err);
+
+/* Does the range [lo, hi] (partition starts, as from and to name them)
+ * lie wholly before scheduled d's start or at or past its end? 1 and the
+ * sentence saying so, naming where the file says so, appended to out;
+ * else 0. */
+struct buf;
+int partition_range_outside(const struct dag *d, const char *from,
+			    const char *to, int64_t lo, int64_t hi,
+			    struct buf *out);
 
 /* May key name a new partition of an unscheduled DAG? (-1 with err) */
 int partition_key_ok(const char *key, struct sl_err *err);

@@ -23,7 +23,8 @@ cat >>"$H/sluice.yaml" <<'EOF'
 parallelism: 4
 backfill_share: 50%
 EOF
-# hist and slow: only backfilled (their schedules start in 2030)
+# hist and slow: only backfilled (their schedules start in 2030; the
+# backfills run partitions before that: --allow-outside-range)
 cat >"$H/dags/hist.yaml" <<'EOF'
 dag: hist
 schedule: "0 * * * *"
@@ -66,7 +67,7 @@ state_of() { q "SELECT state FROM backfills WHERE id=$1"; }
 backfill_is() { [ "$(state_of "$1")" = "$2" ]; }
 
 # --- 1. the lane ---
-sl --json backfill hist --from 2029-01-01T00:00:00Z --to 2029-02-11T15:00:00Z >"$T/out"
+sl --json backfill hist --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-02-11T15:00:00Z >"$T/out"
 assert_eq 1000 "$(cj 'len(d["create"])')" "the backfill creates 1,000 runs"
 HIST=$(cj 'd["id"]')
 wait_for 30 "the backfill to fill its share (2 tries)" running_is hist 2
@@ -126,22 +127,22 @@ assert_eq 1 "$st" "a cancelled backfill cannot be cancelled again"
 assert_contains "$(cat "$T/err")" "is cancelled already"
 
 # --- 3. the options through the CLI ---
-out=$(sl backfill pick --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --dry-run)
+out=$(sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --dry-run)
 assert_contains "$out" "backfill pick: 5 runs would be created (dry run)"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='pick'")" "a dry run creates nothing"
 set +e
-sl backfill pick --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --wait >"$T/out" 2>"$T/err"; st=$?
+sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --wait >"$T/out" 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "two of the five runs fail"
 assert_eq "failed 5 5 2" "$(sl --json backfills pick | /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)[0]; print(b["state"], b["total"], b["done"], b["failed"])')" \
 	"a backfill with failed runs is failed"
-out=$(sl backfill pick --from 2029-01-01T00:00:00Z --to 2029-01-01T05:00:00Z --dry-run)
+out=$(sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T05:00:00Z --dry-run)
 assert_contains "$out" "would create 2029-01-01T05:00:00+00:00"
 assert_contains "$out" "backfill pick: 1 run would be created (dry run), 5 partitions already had a run"
-out=$(sl backfill pick --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --only all --dry-run)
+out=$(sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --only all --dry-run)
 assert_contains "$out" "backfill pick: 0 runs would be created (dry run), 5 would re-run"
 touch "$H/fixed"
-out=$(sl backfill pick --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --only failed --newest-first --max-active 1 --wait 2>/dev/null)
+out=$(sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --only failed --newest-first --max-active 1 --wait 2>/dev/null)
 assert_eq "re-run 2029-01-01T03:00:00+00:00
 re-run 2029-01-01T01:00:00+00:00" "$(grep '^re-run' <<<"$out")" "--only failed re-runs the failed ones, newest first"
 assert_eq 5 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='pick' AND state='success'")" "all five succeed now"
@@ -151,7 +152,7 @@ assert_eq "done 2 2 0" "$(sl --json backfills pick | /usr/bin/python3 -c 'import
 	"the re-run backfill is done"
 # --max-active 1: one run of the backfill at a time, though the lane's
 # share (2 slots) would allow two
-sl --json backfill slow --from 2029-01-01T00:00:00Z --to 2029-01-01T09:00:00Z --max-active 1 >"$T/out"
+sl --json backfill slow --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T09:00:00Z --max-active 1 >"$T/out"
 SLOW=$(cj 'd["id"]')
 wait_for 30 "slow's first try" running_is slow 1
 assert_eq 1 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='slow' AND state='running'")" "--max-active 1: one run running"
@@ -181,9 +182,9 @@ assert_status 400 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2
 assert_status 400 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z","max_active":0}'
 assert_status 400 POST /dags/adhoc/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z"}'
 assert_status 403 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z"}' "$VIEWER_TOKEN"
-assert_status 200 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z","dry_run":true}'
+assert_status 200 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z","allow_outside_range":true,"dry_run":true}'
 assert_eq "null 4" "$(jget 'd["id"]') $(jget 'len(d["create"])')" "an API dry run"
-assert_status 201 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z","newest_first":true,"max_active":2}'
+assert_status 201 POST /dags/slow/backfills '{"from":"2029-01-02T00:00Z","to":"2029-01-02T03:00Z","allow_outside_range":true,"newest_first":true,"max_active":2}'
 API_BF=$(jget 'd["id"]')
 assert_eq "2029-01-02T03:00:00+00:00 true 2 4" "$(jget 'd["create"][0]') $(jget 'd["newest_first"]') $(jget 'd["max_active"]') $(jget 'd["total"]')" \
 	"POST /dags/slow/backfills: newest first"
@@ -199,9 +200,9 @@ assert_contains "$(ti_field slow 2029-01-02T03:00:00+00:00 long error)" "backfil
 assert_eq 1 "$(running_tis slow)" "the other backfill's try still runs"
 # --only through the API: failed re-runs the failed ones
 # nothing failed now: nothing to run, so no backfill is made (200, id null)
-assert_status 200 POST /dags/pick/backfills '{"from":"2029-01-01T00:00Z","to":"2029-01-01T05:00Z","only":"failed"}'
+assert_status 200 POST /dags/pick/backfills '{"from":"2029-01-01T00:00Z","to":"2029-01-01T05:00Z","allow_outside_range":true,"only":"failed"}'
 assert_eq "0 0 null" "$(jget 'len(d["create"])') $(jget 'len(d["rerun"])') $(jget 'd["id"]')" "--only failed: nothing failed now"
-assert_status 201 POST /dags/pick/backfills '{"from":"2029-01-01T00:00Z","to":"2029-01-01T01:00Z","only":"all"}'
+assert_status 201 POST /dags/pick/backfills '{"from":"2029-01-01T00:00Z","to":"2029-01-01T01:00Z","allow_outside_range":true,"only":"all"}'
 assert_eq "0 2" "$(jget 'len(d["create"])') $(jget 'len(d["rerun"])')" "--only all re-runs the finished runs"
 ALL=$(jget 'd["id"]')
 wait_for 30 "the re-run to end" backfill_is "$ALL" done

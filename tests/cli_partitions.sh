@@ -7,7 +7,8 @@
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 # partitions start at 00:05 UTC (the key of 2026-12-03 is 00:05, not 00:00);
-# start in 2030 so the scheduler makes no run of its own
+# start in 2030 so the scheduler makes no run of its own: the partitions
+# run here are history before the DAG's start (--allow-outside-range)
 cat >"$H/dags/retail.yaml" <<'YAML'
 dag: retail
 schedule: "5 0 * * *"
@@ -47,7 +48,7 @@ expect_usage_error() {
 
 # backfill --dry-run lists what it would create and creates nothing;
 # --to is inclusive
-out=$(sl backfill retail --from 2026-11-28 --to 2026-11-30 --dry-run)
+out=$(sl backfill retail --allow-outside-range --from 2026-11-28 --to 2026-11-30 --dry-run)
 assert_eq "would create 2026-11-28T00:05:00+00:00
 would create 2026-11-29T00:05:00+00:00
 would create 2026-11-30T00:05:00+00:00
@@ -55,7 +56,7 @@ backfill retail: 3 runs would be created (dry run)" "$out" "backfill --dry-run"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail'")" "a dry run creates nothing"
 # --wait prints progress on stderr: not a terminal, a line per change
 # (SLUICE_PROGRESS_SECONDS=0: no pause between lines) and a last one
-out=$(SLUICE_PROGRESS_SECONDS=0 sl backfill retail --from 2026-11-28 --to 2026-11-30 --wait 2>"$T/progress")
+out=$(SLUICE_PROGRESS_SECONDS=0 sl backfill retail --allow-outside-range --from 2026-11-28 --to 2026-11-30 --wait 2>"$T/progress")
 assert_contains "$out" "backfill retail: 3 runs created"
 [ "$(wc -l <"$T/progress")" -ge 2 ] || fail "backfill --wait progress lines: $(cat "$T/progress")"
 grep -Eq '^retail: [0-2]/3 runs done, [0-3] running, 0 failed; tasks [0-5]/6 done, [0-3] running$' "$T/progress" ||
@@ -65,7 +66,7 @@ assert_eq "retail: 3/3 runs done, 0 running, 0 failed; tasks 6/6 done, 0 running
 assert_eq "2026-11-28T00:05:00+00:00 2026-11-29T00:05:00+00:00 2026-11-30T00:05:00+00:00" \
 	"$(q "SELECT group_concat(partition, ' ') FROM (SELECT partition FROM dag_runs WHERE dag_id='retail' ORDER BY start_s)")" "the runs, 11-30 included"
 # the result names what was created and what already existed
-out=$(sl backfill retail --from "2026-11-29 12:00" --to 2026-12-01T00:05:00+00:00 --wait)
+out=$(sl backfill retail --allow-outside-range --from "2026-11-29 12:00" --to 2026-12-01T00:05:00+00:00 --wait)
 assert_eq "created 2026-12-01T00:05:00+00:00
 exists 2026-11-29T00:05:00+00:00
 exists 2026-11-30T00:05:00+00:00
@@ -73,14 +74,14 @@ backfill retail: 1 run created, 2 partitions already had a run (clear them to re
 # nothing to run: no backfill object (it stayed listed "done 0/0", and
 # the CLI pointed at `backfill cancel` of it)
 nbf=$(q "SELECT count(*) FROM backfills")
-sl backfill retail --from 2026-11-29 --to 2026-11-30 >"$T/out" 2>"$T/err"
+sl backfill retail --allow-outside-range --from 2026-11-29 --to 2026-11-30 >"$T/out" 2>"$T/err"
 assert_contains "$(cat "$T/out")" "backfill retail: 0 runs created, 2 partitions already had a run"
 assert_not_contains "$(cat "$T/err")" "backfill cancel" "the hint of a backfill that was not made"
-assert_eq null "$(sl --json backfill retail --from 2026-11-29 --to 2026-11-30 --only failed | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["id"]))')" "the id of no backfill"
+assert_eq null "$(sl --json backfill retail --allow-outside-range --from 2026-11-29 --to 2026-11-30 --only failed | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["id"]))')" "the id of no backfill"
 assert_eq "$nbf" "$(q "SELECT count(*) FROM backfills")" "backfills made for nothing"
 
 # trigger and test take a date: the one partition starting that day
-out=$(sl trigger retail --partition 2026-12-03 --wait)
+out=$(sl trigger retail --allow-outside-range --partition 2026-12-03 --wait)
 assert_contains "$out" "triggered retail partition 2026-12-03T00:05:00+00:00"
 out=$(sl test retail extract 2026-11-30 2>&1)
 assert_contains "$out" "extract 2026-11-30 2026-11-30T00:05:00+00:00"
@@ -150,7 +151,7 @@ assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partit
 assert_eq 0 "$(q "SELECT count(*) FROM task_instances ti WHERE ti.run_id NOT IN (SELECT id FROM dag_runs)")" "their task instances too"
 test -f "$log28" || fail "the log of a deleted run stays"
 assert_eq "2" "$(q "SELECT count(*) FROM audit WHERE action='delete_run' AND dag_id='retail' AND json_extract(detail, '$.partition') LIKE '2026-11-2%' AND json_type(detail, '$.params') IS NOT NULL")" "audited with the params"
-out=$(sl trigger retail --partition 2026-11-28 --wait)
+out=$(sl trigger retail --allow-outside-range --partition 2026-11-28 --wait)
 assert_contains "$out" "triggered retail partition 2026-11-28T00:05:00+00:00"
 
 # a run with a task running is refused, also in the dry run, and the
@@ -202,7 +203,7 @@ expect_usage_error "a key with a slash" "'a/b' cannot be a partition key: a key 
 expect_usage_error "a key of 129 characters" "cannot be a partition key" \
 	sl trigger free --partition "$(printf 'k%.0s' $(seq 129))"
 # on a terminal: one line, updated in place
-script -qec "\"$SLUICE\" --home '$H' backfill retail --from 2026-11-10 --to 2026-11-11 --wait" /dev/null >"$T/tty.out" </dev/null
+script -qec "\"$SLUICE\" --home '$H' backfill retail --allow-outside-range --from 2026-11-10 --to 2026-11-11 --wait" /dev/null >"$T/tty.out" </dev/null
 tr '\r' '\n' <"$T/tty.out" | grep -q "^.\[Kretail: 2/2 runs done, 0 running, 0 failed; tasks 4/4 done, 0 running" ||
 	fail "backfill --wait on a terminal: $(cat -v "$T/tty.out")"
 echo "cli_partitions: ok"

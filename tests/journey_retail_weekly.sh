@@ -117,7 +117,7 @@ sl_out clear $DAG --task wait_extracts --partition 2026-12-03 --dry-run
 assert_contains "$OUT" "$D3" "clear --partition 2026-12-03 --dry-run"
 sl_out clear $DAG --task wait_extracts --partition 2026-11-15 --dry-run
 [ "$RC" = 2 ] || fail "a date without a run should be an error (exit 2): $RC $OUT"
-sl_out backfill $DAG --from 2026-11-28 --to 2026-11-29 --wait
+sl_out backfill $DAG --allow-outside-range --from 2026-11-28 --to 2026-11-29 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
 assert_eq "success backfill" "$(runs_row $DAG 2026-11-28T00:05:00-07:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-11-28T00:05:00-07:00" "backfill output"
@@ -133,7 +133,7 @@ assert_eq 5 "$(grep -c 'AddJobFlowSteps.*"--date", "2026-12-03"' "$AWS_DOUBLE_LO
 assert_contains "$(grep 'AddJobFlowSteps' "$AWS_DOUBLE_LOG" | tail -1)" '"--date", "2026-12-03"' "the test's Spark step"
 
 # --- 5. a misspelt staging bucket, repaired by clear --param ---
-sl_out trigger $DAG --partition 2026-11-30 --param staging=retail-stagin --wait
+sl_out trigger $DAG --allow-outside-range --partition 2026-11-30 --param staging=retail-stagin --wait
 [ "$RC" = 1 ] || fail "a run on a misspelt bucket should fail: $RC $OUT"
 wait_mail "retail extracts for 2026-11-30 are missing at the deadline"
 assert_contains "$(smtp_mail text "$MAIL")" "s3://retail-stagin/raw/2026-11-30/" "the email names the bucket the run used"

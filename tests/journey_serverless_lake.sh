@@ -121,7 +121,7 @@ assert_eq 1 "$(steps 'hour=02/')" "Spark steps for hour 02 (not cleared)"
 assert_contains "$(sl logs $DAG crawl_lake "2026-12-03 03:00")" "crawl of lake_curated succeeded" "hour 03's lake crawl"
 
 # --- 4. backfill the night's first hours; test hour 05 ---
-sl_out backfill $DAG --from "2026-12-03 00:00" --to "2026-12-03 01:00" --wait
+sl_out backfill $DAG --allow-outside-range --from "2026-12-03 00:00" --to "2026-12-03 01:00" --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
 assert_eq "success backfill" "$(runs_row $DAG 2026-12-03T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-12-03T00:00:00+00:00" "backfill output"
@@ -137,7 +137,7 @@ grep -q 'AddJobFlowSteps.*"--hour", "2026-12-03T05"' "$AWS_DOUBLE_LOG" ||
 	fail "sluice test did not render hour 05: $(grep AddJobFlowSteps "$AWS_DOUBLE_LOG" | tail -1)"
 
 # --- 5. the wrong cluster, repaired with clear --param ---
-sl_out trigger $DAG --partition "2026-12-03 06:00" --param cluster=j-1LAKEETL00009 --wait
+sl_out trigger $DAG --allow-outside-range --partition "2026-12-03 06:00" --param cluster=j-1LAKEETL00009 --wait
 [ "$RC" = 1 ] || fail "a run on an unknown cluster should fail: $RC $OUT"
 assert_contains "$(sl logs $DAG etl_to_parquet "2026-12-03 06:00")" "j-1LAKEETL00009" "the bad run's log"
 sl_out clear $DAG --task etl_to_parquet --downstream --partition "2026-12-03 06:00" \

@@ -10,8 +10,10 @@
 #      page in Chromium after logging in;
 #   3. the file is re-delivered; the failed day and the next one are
 #      cleared as a range in the grid, with the preview listing them;
-#   4. two older days are backfilled with `--from 2026-11-28 --to
-#      2026-11-29`, and `sluice test ... 2026-12-03` renders that day;
+#   4. two older days, before the DAG's start, are backfilled with
+#      `--from 2026-11-28 --to 2026-11-29` (refused until confirmed with
+#      --allow-outside-range), and `sluice test ... 2026-12-03` renders
+#      that day;
 #   5. a run triggered with a bad window fails; `clear --param` repairs it.
 JOURNEY=stock_bollinger
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -127,13 +129,18 @@ bands() { sqlite3 -batch "$H/warehouse.db" "SELECT day, count(*) FROM bollinger_
 assert_eq "2026-12-01|16 2026-12-02|16 2026-12-03|16 " "$(bands)" "bands per day (the re-run replaced, not doubled)"
 
 # --- 4. backfill two older days with plain dates; test one day ---
+# they are before the DAG's start: refused as a likely typo, naming the
+# start and its line, until the data engineer confirms the history
 sl_out backfill $DAG --from 2026-11-28 --to 2026-11-29 --wait
+[ "$RC" = 2 ] || fail "a backfill before the start should be refused: $RC $OUT"
+assert_eq "sluice: the range from 2026-11-28 to 2026-11-29 is before the start of DAG stock_bands, 2026-12-01T00:00:00+00:00 ($H/dags/$DAG.yaml:5); its first partition is 2026-12-01T00:00:00+00:00 (--allow-outside-range backfills it anyway)" "$OUT" "the refusal"
+sl_out backfill $DAG --allow-outside-range --from 2026-11-28 --to 2026-11-29 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
 assert_eq "success backfill" "$(runs_row $DAG 2026-11-28T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-11-28T00:00:00+00:00" "backfill output"
 assert_contains "$OUT" "2026-11-29T00:00:00+00:00" "backfill output"
 assert_eq "2026-11-28|16 2026-11-29|16 2026-12-01|16 2026-12-02|16 2026-12-03|16 " "$(bands)" "bands after the backfill"
-sl_out backfill $DAG --from 2026-11-29 --to 2026-12-01 --dry-run
+sl_out backfill $DAG --allow-outside-range --from 2026-11-29 --to 2026-12-01 --dry-run
 assert_contains "$OUT" "would create 2026-11-30T00:00:00+00:00" "backfill dry run"
 assert_not_contains "$OUT" "would create 2026-11-29" "backfill dry run (11-29 exists)"
 sl_out test $DAG compute_bands 2026-12-03
@@ -142,7 +149,7 @@ assert_contains "$OUT" "partition 2026-12-03T00:00:00+00:00" "sluice test"
 assert_contains "$OUT" "computed 16 band rows for 2026-12-03" "sluice test"
 
 # --- 5. a run with a bad param, repaired by clear --param ---
-sl_out trigger $DAG --partition 2026-11-30 --param window=1 --wait
+sl_out trigger $DAG --allow-outside-range --partition 2026-11-30 --param window=1 --wait
 [ "$RC" = 1 ] || fail "trigger with window=1 should fail the run: $RC $OUT"
 assert_contains "$(sl logs $DAG compute_bands 2026-11-30)" "window 1 is too small" "the bad run's log"
 sl_out clear $DAG --partition 2026-11-30 --param window=4 --yes

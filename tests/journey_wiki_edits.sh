@@ -113,7 +113,7 @@ assert_eq "dt=2026-12-01 dt=2026-12-02 dt=2026-12-03 " \
 assert_eq "4" "$(wc -l <"$H/lake/wiki/csv/dt=2026-12-02/edits.csv")" "12-02's enwiki edits"
 
 # --- 4. backfill two earlier days; test one ---
-sl_out backfill $DAG --from 2026-11-29 --to 2026-11-30 --wait
+sl_out backfill $DAG --allow-outside-range --from 2026-11-29 --to 2026-11-30 --wait
 [ "$RC" = 0 ] || fail "backfill: $OUT"
 assert_eq "success backfill" "$(runs_row $DAG 2026-11-29T00:00:00+00:00)" "a backfilled run in sluice runs"
 assert_contains "$OUT" "2026-11-29T00:00:00+00:00" "backfill output"
@@ -127,7 +127,7 @@ assert_contains "$OUT" "2026-12-03: 4 edits of enwiki" "sluice test"
 
 # --- 5. the wrong wiki: delete the run, trigger it again ---
 edits 2026-11-28
-sl_out trigger $DAG --partition 2026-11-28 --param wiki=frwiki --wait
+sl_out trigger $DAG --allow-outside-range --partition 2026-11-28 --param wiki=frwiki --wait
 [ "$RC" = 1 ] || fail "a run for the wrong wiki should fail: $RC $OUT"
 assert_contains "$(sl logs $DAG json_to_csv 2026-11-28)" "no edits of frwiki on 2026-11-28" "the bad run's log"
 sl_out runs delete $DAG 2026-11-28 --dry-run
@@ -135,7 +135,7 @@ assert_contains "$OUT" "2026-11-28T00:00:00+00:00" "runs delete --dry-run"
 assert_eq failed "$(run_state $DAG 2026-11-28T00:00:00+00:00)" "the run after a dry run"
 sl_out runs delete $DAG 2026-11-28 --yes
 [ "$RC" = 0 ] || fail "runs delete: $OUT"
-sl_out trigger $DAG --partition 2026-11-28 --param wiki=dewiki --wait
+sl_out trigger $DAG --allow-outside-range --partition 2026-11-28 --param wiki=dewiki --wait
 [ "$RC" = 0 ] || fail "the new trigger: $OUT"
 assert_contains "$(sl logs $DAG json_to_csv 2026-11-28)" "2026-11-28: 2 edits of dewiki" "the repaired run's log"
 assert_eq "success manual" "$(runs_row $DAG 2026-11-28T00:00:00+00:00)" "the repaired run in sluice runs"

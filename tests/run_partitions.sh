@@ -115,8 +115,14 @@ out=$(sl clear hourly --only-failed --dry-run)
 assert_contains "$out" "1 task instance would be cleared"
 assert_contains "$out" "2024-01-01T04:00:00+00:00 extract failed"
 
-# backfill before start: creates partitions for the range
-sl backfill hourly --from 2023-12-31T22:00:00Z --to 2023-12-31T23:00:00Z --wait >"$T/bf.out"
+# backfill before start: refused as a likely typo, naming the start: line
+set +e
+sl backfill hourly --from 2023-12-31T22:00:00Z --to 2023-12-31T23:00:00Z >"$T/bf.out" 2>"$T/bf.err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of a backfill wholly before the DAG's start"
+assert_contains "$(cat "$T/bf.err")" "the range from 2023-12-31T22:00:00Z to 2023-12-31T23:00:00Z is before the start of DAG hourly, 2024-01-01T00:00:00+00:00 ($H/dags/hourly.yaml:3); its first partition is 2024-01-01T00:00:00+00:00 (--allow-outside-range backfills it anyway)"
+# ... and made on request: history before the DAG's start
+sl backfill hourly --allow-outside-range --from 2023-12-31T22:00:00Z --to 2023-12-31T23:00:00Z --wait >"$T/bf.out"
 assert_contains "$(cat "$T/bf.out")" "2 runs created"
 assert_eq success "$(run_state hourly 2023-12-31T22:00:00+00:00)"
 assert_eq backfill "$(q "SELECT run_type FROM dag_runs WHERE partition='2023-12-31T23:00:00+00:00'")"

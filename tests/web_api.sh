@@ -198,9 +198,20 @@ assert_status 409 POST /dags/d2/runs '{"partition":"manual-1"}'
 assert_status 400 POST /dags/d2/runs '{"partition":"manual-2","params":{"nope":1}}'
 assert_status 400 POST /dags/d2/runs '{"partition":"manual-2","params":{"table":{"x":1}}}'
 assert_status 400 POST /dags/d2/runs '{"partition":42}'
-assert_status 201 POST /dags/d1/runs '{"partition":"2024-01-01T05:30"}'
+# past the DAG's end (05:00): refused, saying where the end is written,
+# unless confirmed; a backfill is cut to the end, saying so
+assert_status 400 POST /dags/d1/runs '{"partition":"2024-01-01T05:30"}'
+assert_contains "$(jget 'd["error"]')" "partition 2024-01-01T05:00:00+00:00 is past the end of DAG d1, 2024-01-01T05:00:00+00:00 ($H/dags/d1.yaml:5); its last partition is 2024-01-01T04:00:00+00:00 (allow_outside_range: true runs it anyway)" "trigger past the end"
+assert_status 400 POST /dags/d1/runs '{"partition":"2024-01-01T05:30","allow_outside_range":"yes"}'
+assert_status 201 POST /dags/d1/runs '{"partition":"2024-01-01T05:30","allow_outside_range":true}'
 assert_eq 2024-01-01T05:00:00+00:00 "$(jget 'd["partition"]')" "a time → its partition"
-assert_status 200 POST /dags/d1/backfill '{"from":"2024-01-01T04:00","to":"2024-01-01T07:00"}'
+assert_contains "$(jget 'd["notes"][0]')" "partition 2024-01-01T05:00:00+00:00 is past the end of DAG d1" "the trigger's note"
+assert_status 200 POST /dags/d1/backfills '{"from":"2024-01-01T04:00","to":"2024-01-01T07:00","dry_run":true}'
+assert_eq "[] [\"$P4\"]" "$(jget 'd["create"]') $(jget 'd["skip"]')" "a backfill cut at the end"
+assert_contains "$(jget 'd["notes"][0]')" "left out 3 partitions past the end of DAG d1, 2024-01-01T05:00:00+00:00 ($H/dags/d1.yaml:5)" "the cut is noted"
+assert_status 400 POST /dags/d1/backfills '{"from":"2024-01-01T06:00","to":"2024-01-01T07:00","dry_run":true}'
+assert_contains "$(jget 'd["error"]')" "the range from 2024-01-01T06:00 to 2024-01-01T07:00 is past the end of DAG d1" "a backfill wholly past the end"
+assert_status 200 POST /dags/d1/backfill '{"from":"2024-01-01T04:00","to":"2024-01-01T07:00","allow_outside_range":true}'
 assert_eq '["2024-01-01T06:00:00+00:00", "2024-01-01T07:00:00+00:00"]' "$(jget 'd["created"]')" "backfill created"
 assert_eq "[\"$P4\", \"2024-01-01T05:00:00+00:00\"]" "$(jget 'd["existing"]')" "backfill existing"
 assert_status 400 POST /dags/d1/backfill '{"from":"2024-01-02","to":"2024-01-01"}'

@@ -12,7 +12,8 @@
 
 web_home
 # partitions start at 00:05 Berlin time; start in 2030 so the scheduler
-# makes no run of its own
+# makes no run of its own (the runs made here are before the DAG's start:
+# allow_outside_range)
 cat > "$H/dags/retail.yaml" <<'YAML'
 dag: retail
 schedule: "5 0 * * *"
@@ -43,20 +44,20 @@ for d in retail hourly free; do assert_status 200 POST "/dags/$d/unpause" '{}'; 
 K3=2026-12-03T00:05:00+01:00 K4=2026-12-04T00:05:00+01:00 K5=2026-12-05T00:05:00+01:00
 
 # --- trigger: the spellings a person types name a tick of the schedule ---
-assert_status 201 POST /dags/retail/runs '{"partition":"2026-12-03"}'
+assert_status 201 POST /dags/retail/runs '{"partition":"2026-12-03","allow_outside_range":true}'
 assert_eq "$K3" "$(jget 'd["partition"]')" "a bare date: the partition starting that day"
-assert_status 201 POST /dags/retail/runs '{"partition":"2026-12-04 05:00"}'
+assert_status 201 POST /dags/retail/runs '{"partition":"2026-12-04 05:00","allow_outside_range":true}'
 assert_eq "$K4" "$(jget 'd["partition"]')" "a local time with a space: the partition holding it"
-assert_status 201 POST /dags/retail/runs '{"partition":"2026-12-05T04Z"}'
+assert_status 201 POST /dags/retail/runs '{"partition":"2026-12-05T04Z","allow_outside_range":true}'
 assert_eq "$K5" "$(jget 'd["partition"]')" "an hour in UTC: the partition holding it"
-assert_status 409 POST /dags/retail/runs '{"partition":"2026-12-03T12:00:00+01:00"}'
+assert_status 409 POST /dags/retail/runs '{"partition":"2026-12-03T12:00:00+01:00","allow_outside_range":true}'
 assert_contains "$(cat "$T/body")" "already has a run for partition $K3" "a time in an existing partition"
 # what is no tick of the schedule is refused with a message
 for bad in 'not-a-tick' '`id`' '$(id)' '../../x'; do
 	assert_status 400 POST /dags/retail/runs "{\"partition\":\"$bad\"}"
 	assert_contains "$(cat "$T/body")" "retail" "refusal of '$bad' names the DAG"
 done
-assert_status 400 POST /dags/retail/runs '{"partition":"2026-13-01"}'
+assert_status 400 POST /dags/retail/runs '{"partition":"2026-13-01","allow_outside_range":true}'
 assert_contains "$(cat "$T/body")" "month 13" "a date that is none"
 assert_eq 3 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail'")" "only the three runs"
 # an unscheduled DAG: a new key is letters, digits and . _ : + -, up to 128
@@ -69,8 +70,8 @@ for bad in 'a/b' '../../x' 'a b' "$long"; do
 done
 assert_status 201 POST /dags/free/runs "{\"partition\":\"${long:1}\"}"
 # several partitions of one day (hourly) for the "several" case below
-assert_status 201 POST /dags/hourly/runs '{"partition":"2026-12-03 01:00"}'
-assert_status 201 POST /dags/hourly/runs '{"partition":"2026-12-03T02:30"}'
+assert_status 201 POST /dags/hourly/runs '{"partition":"2026-12-03 01:00","allow_outside_range":true}'
+assert_status 201 POST /dags/hourly/runs '{"partition":"2026-12-03T02:30","allow_outside_range":true}'
 assert_eq 2026-12-03T02:00:00+00:00 "$(jget 'd["partition"]')" "the hour holding 02:30"
 
 for k in $K3 $K4 $K5; do wait_for 30 "retail $k load" state_is retail "$k" load success; done
@@ -121,7 +122,7 @@ assert_status 200 GET "/dags/retail/runs?from=2026-12-04&to=2026-12-05"
 assert_eq "[\"$K5\", \"$K4\"]" "$(jget '[x["partition"] for x in d["runs"]]')" "runs from/to by date, inclusive"
 
 # --- backfill: from and to are inclusive, by the same rule ---
-assert_status 200 POST /dags/retail/backfill '{"from":"2026-11-30","to":"2026-12-04"}'
+assert_status 200 POST /dags/retail/backfill '{"from":"2026-11-30","to":"2026-12-04","allow_outside_range":true}'
 assert_eq '["2026-11-30T00:05:00+01:00", "2026-12-01T00:05:00+01:00", "2026-12-02T00:05:00+01:00"]' \
 	"$(jget 'd["created"]')" "backfill creates the days up to its last"
 assert_eq "[\"$K3\", \"$K4\"]" "$(jget 'd["existing"]')" "backfill names what existed"

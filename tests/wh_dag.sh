@@ -36,7 +36,7 @@ dag: events
 description: Hourly partitions from S3 into the warehouse; clear a range to re-import.
 schedule: "@hourly"
 start: 2024-01-01T00:00:00Z
-end: 2024-01-01T04:00:00Z
+end: 2024-01-01T05:00:00Z
 catchup: false
 tasks:
   copy:

@@ -49,26 +49,34 @@ api_partitions(struct web_req *r, const struct dag *d, const char *arg,
 
 	sl_err_clear(&err);
 	if (partition_resolve(r->w->store, d, arg, sl_now_ms() / 1000, scope,
-			      out, &err) == 0)
+			      out, NULL, &err) == 0)
 		return 0;
 	if (web_store_busy(r->w))
 		return web_error(r, 503, "the database is busy; try again");
 	return web_error(r, 400, "%s", err.msg);
 }
 
-/* Exactly one partition; -1 after 400 listing the nearest keys. */
+/* Exactly one partition, for a new run; -1 after 400 listing the
+ * nearest keys, or saying how to confirm one outside the DAG's range. */
 int
-api_partition_one(struct web_req *r, const struct dag *d, const char *arg,
-		  enum partition_scope scope, struct partition *out)
+api_partition_trigger(struct web_req *r, const struct dag *d, const char *arg,
+		      int outside_ok, struct partition *out,
+		      struct partition_notes *notes)
 {
 	struct sl_err err;
+	int rc;
 
 	sl_err_clear(&err);
-	if (partition_resolve_one(r->w->store, d, arg, sl_now_ms() / 1000,
-				  scope, out, &err) == 0)
+	rc = partition_resolve_trigger(r->w->store, web_dagbag(r->w), d, arg,
+				       sl_now_ms() / 1000, outside_ok, out,
+				       notes, &err);
+	if (rc == 0)
 		return 0;
 	if (web_store_busy(r->w))
 		return web_error(r, 503, "the database is busy; try again");
+	if (rc == PARTITION_OUTSIDE)
+		return web_error(r, 400, "%s (allow_outside_range: true runs it anyway)",
+				 err.msg);
 	return web_error(r, 400, "%s", err.msg);
 }
 
@@ -81,7 +89,7 @@ api_partition_range(struct web_req *r, const struct dag *d, const char *from,
 
 	sl_err_clear(&err);
 	if (partition_resolve_range(r->w->store, d, from, to, sl_now_ms() / 1000,
-				    PARTITION_RUNS, out, &err) == 0)
+				    PARTITION_RUNS, out, NULL, &err) == 0)
 		return 0;
 	if (web_store_busy(r->w))
 		return web_error(r, 503, "the database is busy; try again");
@@ -112,6 +120,20 @@ api_range_args(struct web_req *r, const struct dag *d, int64_t *from, int64_t *t
 		*to = set.v[set.n - 1].start_s;
 	partition_set_free(&set);
 	return 0;
+}
+
+int
+api_body_bool(struct web_req *r, json_t *body, const char *key)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_boolean(v)) {
+		web_error(r, 400, "%s must be true or false", key);
+		return -1;
+	}
+	return json_is_true(v);
 }
 
 int

@@ -71,11 +71,12 @@ api_trigger(struct web_req *r)
 	json_t *body, *params, *pj;
 	const char *partition;
 	struct partition p;
+	struct partition_notes notes;
 	int64_t run_id = 0;
 	char who[160];
 	const char *key = p.key;
 	struct sl_err err;
-	int ok;
+	int ok, outside_ok;
 	enum web_result res;
 
 	if ((body = web_body_json(r)) == NULL)
@@ -88,12 +89,15 @@ api_trigger(struct web_req *r)
 		web_error(r, 400, "partition must be a string of 1-200 printable characters");
 		return WEB_DONE;
 	}
-	if (params_ok(r, d, params) < 0) {
+	if (params_ok(r, d, params) < 0 ||
+	    (outside_ok = api_body_bool(r, body, "allow_outside_range")) < 0) {
 		json_decref(body);
 		return WEB_DONE;
 	}
-	/* the CLI's rules: a tick of the schedule, or a safe new key */
-	if (api_partition_one(r, d, partition, PARTITION_SCHEDULE, &p) < 0) {
+	/* the CLI's rules: a tick of the schedule in the DAG's start..end,
+	 * or a safe new key (one its needs can meet) */
+	partition_notes_init(&notes);
+	if (api_partition_trigger(r, d, partition, outside_ok, &p, &notes) < 0) {
 		json_decref(body);
 		return WEB_DONE;
 	}
@@ -120,6 +124,8 @@ api_trigger(struct web_req *r)
 
 		if (json_is_object(params) && json_object_size(params) > 0)
 			json_object_set_new(detail, "params", dag_params_masked(d, params));
+		if (outside_ok)
+			json_object_set_new(detail, "allow_outside_range", json_true());
 		store_audit(r->w->store, web_who(r, who, sizeof who), "trigger", d->name, detail);
 		json_decref(detail);
 	}
@@ -134,7 +140,12 @@ api_trigger(struct web_req *r)
 
 		if (run != NULL)
 			mask_run_params(d, run);
-		web_json(r, 201, run ? run : json_pack("{s:s,s:s}", "dag", d->name, "partition", key));
+		else
+			run = json_pack("{s:s,s:s}", "dag", d->name, "partition", key);
+		/* how an ambiguous local time was read, a partition outside
+		 * the DAG's range run on request */
+		json_object_set_new(run, "notes", partition_notes_json(&notes));
+		web_json(r, 201, run);
 	}
 	return WEB_DONE;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scheduler/backfill.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 
 /* The {id} of the route: 1 and *id, or 0 after replying 404. */
@@ -25,21 +26,6 @@ bf_id_arg(struct web_req *r, int64_t *id)
 	}
 	*id = v;
 	return 1;
-}
-
-/* A boolean of a JSON body: absent is false; -1 after replying 400. */
-static int
-bf_body_bool(struct web_req *r, json_t *body, const char *key)
-{
-	json_t *v = json_object_get(body, key);
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_boolean(v)) {
-		web_error(r, 400, "%s must be true or false", key);
-		return -1;
-	}
-	return json_is_true(v);
 }
 
 enum web_result
@@ -89,7 +75,7 @@ bf_make(struct web_req *r, json_t *body, json_t **out)
 	struct sl_err err;
 	json_t *ma = json_object_get(body, "max_active");
 	char who[160];
-	int status;
+	int status, rc;
 
 	*out = NULL;
 	memset(&req, 0, sizeof req);
@@ -100,8 +86,9 @@ bf_make(struct web_req *r, json_t *body, json_t **out)
 		web_error(r, 400, "only: one of missing, failed, all");
 		return WEB_DONE;
 	}
-	if ((req.newest_first = bf_body_bool(r, body, "newest_first")) < 0 ||
-	    (req.dry_run = bf_body_bool(r, body, "dry_run")) < 0)
+	if ((req.newest_first = api_body_bool(r, body, "newest_first")) < 0 ||
+	    (req.dry_run = api_body_bool(r, body, "dry_run")) < 0 ||
+	    (req.outside_ok = api_body_bool(r, body, "allow_outside_range")) < 0)
 		return WEB_DONE;
 	if (ma != NULL && !json_is_null(ma)) {
 		if (!json_is_integer(ma) || json_integer_value(ma) < 1 ||
@@ -111,14 +98,18 @@ bf_make(struct web_req *r, json_t *body, json_t **out)
 		}
 		req.max_active = (int)json_integer_value(ma);
 	}
-	if (backfill_create(r->w->store, r->dag, &req, web_who(r, who, sizeof who),
-			    out, &status, &err) < 0) {
+	if ((rc = backfill_create(r->w->store, r->dag, &req, web_who(r, who, sizeof who),
+				  out, &status, &err)) < 0) {
 		/* 503: a lock, and nothing written (backfill_create rolled
 		 * back, which forgets the lock's error): try again from the
 		 * loop, as every request that meets a lock does */
 		if (status == 503)
 			return WEB_BUSY;
-		web_error(r, status, "%s", err.msg);
+		if (rc == PARTITION_OUTSIDE)
+			web_error(r, status, "%s (allow_outside_range: true backfills it anyway)",
+				  err.msg);
+		else
+			web_error(r, status, "%s", err.msg);
 		return WEB_DONE;
 	}
 	if (!req.dry_run)
@@ -168,9 +159,10 @@ api_backfill(struct web_req *r)
 	json_decref(body);
 	if (out == NULL)
 		return res;
-	web_json(r, 200, json_pack("{s:O,s:O,s:O}", "id", json_object_get(out, "id"),
+	web_json(r, 200, json_pack("{s:O,s:O,s:O,s:O}", "id", json_object_get(out, "id"),
 				   "created", json_object_get(out, "create"),
-				   "existing", json_object_get(out, "skip")));
+				   "existing", json_object_get(out, "skip"),
+				   "notes", json_object_get(out, "notes")));
 	json_decref(out);
 	return WEB_DONE;
 }
@@ -188,8 +180,8 @@ api_backfill_cancel(struct web_req *r)
 		return WEB_DONE;
 	if ((body = web_body_json(r)) == NULL)
 		return WEB_DONE;
-	kill = bf_body_bool(r, body, "kill");
-	dry_run = kill < 0 ? -1 : bf_body_bool(r, body, "dry_run");
+	kill = api_body_bool(r, body, "kill");
+	dry_run = kill < 0 ? -1 : api_body_bool(r, body, "dry_run");
 	json_decref(body);
 	if (kill < 0 || dry_run < 0)
 		return WEB_DONE;

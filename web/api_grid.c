@@ -289,13 +289,13 @@ grid_at_resolve(struct web_req *r, const struct dag *d, const char *at,
 	int64_t now = sl_now_ms() / 1000;
 
 	sl_err_clear(&err);
-	if (partition_resolve(r->w->store, d, at, now, PARTITION_RUNS, set, &err) == 0)
+	if (partition_resolve(r->w->store, d, at, now, PARTITION_RUNS, set, NULL, &err) == 0)
 		return 0;
 	if (!web_store_busy(r->w) && d->schedule != NULL) {
 		struct sl_err err2;
 
 		sl_err_clear(&err2);
-		if (partition_resolve(r->w->store, d, at, now, PARTITION_SCHEDULE, set, &err2) == 0) {
+		if (partition_resolve(r->w->store, d, at, now, PARTITION_TICKS, set, NULL, &err2) == 0) {
 			/* only what the map calls missing: in the DAG's
 			 * start..end, its interval ended */
 			size_t k = 0;

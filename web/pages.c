@@ -478,6 +478,11 @@ pages_dag(struct web_req *r)
 			json_object_foreach(d->param_decls, k, decl)
 				trigger_param_field(&b, k, decl);
 		}
+		/* a partition outside the DAG's start..end is refused (a
+		 * likely typo) unless this is ticked */
+		if (d->schedule != NULL)
+			buf_adds(&b, "<label><input type=\"checkbox\" id=\"trigger-outside\"> "
+				     "even before start: or past end:</label>");
 		buf_adds(&b, "<button type=\"submit\" id=\"trigger-btn\">Trigger</button></form></details>");
 		if (d->schedule != NULL)
 			buf_adds(&b, "<details class=\"group\" id=\"backfill\"><summary>Backfill</summary>"
@@ -488,6 +493,8 @@ pages_dag(struct web_req *r)
 				     "partitions</option><option value=\"failed\">failed runs</option><option "
 				     "value=\"all\">all (re-run finished runs)</option></select></label>"
 				     "<label><input type=\"checkbox\" id=\"backfill-newest-first\"> newest first</label>"
+				     "<label><input type=\"checkbox\" id=\"backfill-outside\"> "
+				     "even before start: or past end:</label>"
 				     "<label>At most <input id=\"backfill-max-active\" type=\"number\" min=\"1\" "
 				     "size=\"4\" placeholder=\"any\"> at once</label>"
 				     "<button type=\"submit\" id=\"backfill-btn\">Backfill</button></form></details>");

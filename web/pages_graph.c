@@ -116,7 +116,7 @@ pages_graph(struct web_req *r)
 
 		sl_err_clear(&err);
 		if (partition_resolve_one(r->w->store, d, partition, sl_now_ms() / 1000,
-					  PARTITION_RUNS, &named, &err) < 0) {
+					  PARTITION_RUNS, &named, NULL, &err) < 0) {
 			json_decref(runs);
 			json_decref(reps);
 			free(depth);

@@ -237,7 +237,7 @@ route_partition(struct web_req *r, const struct route *rt)
 	sl_err_clear(&err);
 	if (partition_resolve_one(r->w->store, r->dag, r->arg.partition,
 				  sl_now_ms() / 1000, PARTITION_RUNS, &r->run,
-				  &err) == 0)
+				  NULL, &err) == 0)
 		return r->run.key;
 	if (web_store_busy(r->w))
 		return NULL;

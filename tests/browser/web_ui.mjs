@@ -148,6 +148,37 @@ try {
   const tp1 = await page.evaluate(async () => (await fetch('/api/v1/dags/tp/runs/tp1')).json());
   check(tp1.params && tp1.params.mode === 'a&b', 'the chosen enum value is the run\'s param: ' + JSON.stringify(tp1.params));
 
+  // --- a partition outside the DAG's start..end (g: 2024-01-01 00:00 to
+  // 06:00): the forms show why it is refused, and run it once the box is
+  // ticked; a backfill past the end is cut, saying so ---
+  await page.goto(URL + '/dags/g');
+  await page.click('#trigger summary');
+  await page.fill('#trigger-partition', '2023-12-31T23:00');
+  await page.click('#trigger-btn');
+  await page.locator('#status.bad', { hasText: 'partition 2023-12-31T23:00:00+00:00 is before the start of DAG g, 2024-01-01T00:00:00+00:00' })
+    .waitFor({ timeout: WAIT });
+  check((await page.textContent('#status')).includes('/dags/g.yaml:4); its first partition is 2024-01-01T00:00:00+00:00 ' +
+    '(tick "even before start: or past end:" to run it anyway)'),
+    'the trigger form shows the refusal, naming where start: is written and the box: ' + await page.textContent('#status'));
+  await page.check('#trigger-outside');
+  await page.click('#trigger-btn');
+  await page.locator('#status', { hasText: 'triggered partition 2023-12-31T23:00:00+00:00' }).waitFor({ timeout: WAIT });
+  check((await page.textContent('#status')).includes('is before the start of DAG g'), 'a confirmed trigger still says it is outside');
+  await page.click('#backfill summary');
+  await page.fill('#backfill-from', '2024-01-01T04:00');
+  await page.fill('#backfill-to', '2024-01-01T08:00');
+  await page.click('#backfill-btn');
+  await page.locator('#status', { hasText: 'left out 3 partitions past the end of DAG g, 2024-01-01T06:00:00+00:00' })
+    .waitFor({ timeout: WAIT });
+  check(true, 'the backfill form says what it cut');
+  await page.fill('#backfill-from', '2024-01-02');
+  await page.fill('#backfill-to', '2024-01-03');
+  await page.click('#backfill-btn');
+  await page.locator('#status.bad', { hasText: 'the range from 2024-01-02 to 2024-01-03 is past the end of DAG g' })
+    .waitFor({ timeout: WAIT });
+  check((await page.textContent('#status')).includes('to backfill it anyway)'), 'a backfill wholly past the end is refused in the form');
+  await shot('05c-outside-range');
+
   // --- open a log and watch it tail ---
   await page.goto(URL + '/dags/tail/runs/t1/tasks/slow');
   await page.locator('#log', { hasText: 'first line' }).waitFor({ timeout: WAIT });

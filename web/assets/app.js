@@ -668,11 +668,16 @@
     document.getElementById('mark-failed-btn')?.addEventListener('click', () => markPreview('failed'));
     document.getElementById('select-none')?.addEventListener('click', () => { selected.clear(); anchor = null; paintSelection(); });
 
+    // the API confirms a partition outside the DAG's range with a field;
+    // here it is the form's box
+    const outsideHint = (m) => m.replace(/\(allow_outside_range: true (runs|backfills) it anyway\)/,
+      (all, verb) => '(tick "even before start: or past end:" to ' + (verb === 'runs' ? 'run' : 'backfill') + ' it anyway)');
     document.getElementById('trigger-form')?.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const body = { params: {} };
       const p = document.getElementById('trigger-partition').value.trim();
       if (p) body.partition = p;
+      if (document.getElementById('trigger-outside')?.checked) body.allow_outside_range = true;
       for (const input of document.querySelectorAll('#trigger-form .param')) {
         let v = input.value;
         // a secret's default is not in the page: an empty box keeps it;
@@ -683,10 +688,11 @@
       }
       try {
         const run = await api('POST', '/dags/' + enc(dag) + '/runs', body);
-        status('triggered partition ' + run.partition);
+        // how an ambiguous local time was read, a partition outside the range
+        status(['triggered partition ' + run.partition].concat(run.notes || []).join('. '));
         offset = 0;
         await load();
-      } catch (e) { status(e.message, true); }
+      } catch (e) { status(outsideHint(e.message), true); }
     });
     document.getElementById('backfill-form')?.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -695,18 +701,21 @@
         to: document.getElementById('backfill-to').value.trim(),
         only: document.getElementById('backfill-only').value,
         newest_first: document.getElementById('backfill-newest-first').checked,
+        allow_outside_range: document.getElementById('backfill-outside').checked,
       };
       const ma = document.getElementById('backfill-max-active').value.trim();
       if (ma) body.max_active = Number(ma);
       try {
         const res = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
-        status((res.id === null ? 'nothing to backfill: ' : 'backfill ' + res.id + ': ') +
+        // the range cut to the DAG's start and end says so
+        status([(res.id === null ? 'nothing to backfill: ' : 'backfill ' + res.id + ': ') +
           res.create.length + ' run(s) created' +
           (res.rerun.length ? ', ' + res.rerun.length + ' re-run' : '') +
-          (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : ''));
+          (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : '')]
+          .concat(res.notes || []).join('. '));
         await refreshBackfills();
         await load();
-      } catch (e) { status(e.message, true); }
+      } catch (e) { status(outsideHint(e.message), true); }
     });
 
     // ?at= (the partition map's click): open at the page holding it

@@ -1,0 +1,164 @@
+#!/bin/bash
+# Partition arguments at the edges, through the CLI and the API alike (one
+# resolver, scheduler/partition.c):
+#   - a partition before the DAG's start: or past its end: is refused as a
+#     likely typo, naming the start or end and its line, until confirmed
+#     (--allow-outside-range, allow_outside_range); a backfill range is
+#     cut to them, saying how many partitions were left out, and one
+#     wholly outside is refused;
+#   - a local time that happens twice (New York, 2026-11-01 01:30) is read
+#     as its first occurrence, and a note says how to name the second; one
+#     the clocks skip (2026-03-08 02:30) is an error naming the gap;
+#   - an unscheduled DAG that needs a scheduled one takes that DAG's keys:
+#     a free key that could never match is refused at trigger time, a
+#     time names the upstream partition holding it, and a run whose key
+#     can never match (made before the need was added) says so where it
+#     waits.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+web_home
+# the hourly DAG stays paused: no catch-up of three years of hours
+printf 'dags_paused_at_creation: true\n' >>"$H/sluice.yaml"
+cat >"$H/dags/hny.yaml" <<'YAML'
+dag: hny
+schedule: "0 * * * *"
+timezone: America/New_York
+start: 2024-01-01T00:00
+end: 2027-01-01T00:00
+tasks:
+  x: {command: 'true'}
+YAML
+cat >"$H/dags/adhoc.yaml" <<'YAML'
+dag: adhoc
+needs: [{dag: hny}]
+tasks:
+  compute: {command: 'true'}
+YAML
+# a run of it made before it needed anything, with a free key
+cat >"$H/dags/late.yaml" <<'YAML'
+dag: late
+tasks:
+  compute: {command: 'true'}
+YAML
+sl trigger late --partition adhoc-1 >/dev/null 2>&1
+cat >"$H/dags/late.yaml" <<'YAML'
+dag: late
+needs: [{dag: hny}]
+tasks:
+  compute: {command: 'true'}
+YAML
+start_standalone
+assert_status 200 POST /dags/late/unpause '{}'
+
+# cli_err WHAT WANT ARGS...: exit 2, and stderr is exactly WANT
+cli_err() {
+	local what=$1 want=$2 st
+	shift 2
+	set +e
+	sl "$@" >"$T/out" 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of $what"
+	assert_eq "$want" "$(cat "$T/err")" "$what"
+}
+runs() { q "SELECT count(*) FROM dag_runs WHERE dag_id='$1'"; }
+# stderr without the reminder that hny is paused
+errs() { grep -v ' is paused: ' "$T/err" || true; }
+START="the start of DAG hny, 2024-01-01T00:00:00-05:00 ($H/dags/hny.yaml:4); its first partition is 2024-01-01T00:00:00-05:00"
+END="the end of DAG hny, 2027-01-01T00:00:00-05:00 ($H/dags/hny.yaml:5); its last partition is 2026-12-31T23:00:00-05:00"
+
+# --- outside the DAG's start and end ---
+cli_err "trigger before the start" \
+	"sluice: partition 2023-12-03T05:00:00-05:00 is before $START (--allow-outside-range runs it anyway)" \
+	trigger hny --partition 2023-12-03T05
+cli_err "trigger past the end" \
+	"sluice: partition 2027-06-01T05:00:00-04:00 is past $END (--allow-outside-range runs it anyway)" \
+	trigger hny --partition "2027-06-01 05:00"
+cli_err "trigger of a day before the start" \
+	"sluice: partition 2023-12-31T00:00:00-05:00 is before $START (--allow-outside-range runs it anyway)" \
+	trigger hny --partition 2023-12-31
+assert_eq 0 "$(runs hny)" "nothing refused was made"
+sl trigger hny --allow-outside-range --partition 2023-12-03T05 >"$T/out" 2>"$T/err"
+assert_eq "triggered hny partition 2023-12-03T05:00:00-05:00" "$(cat "$T/out")" "confirmed"
+assert_contains "$(cat "$T/err")" "sluice: note: partition 2023-12-03T05:00:00-05:00 is before $START"
+assert_eq 1 "$(q "SELECT count(*) FROM audit WHERE action='trigger' AND json_extract(detail, '\$.allow_outside_range')")" \
+	"the audit says it was confirmed"
+# the last partition is in; the one at the end is not
+sl trigger hny --partition "2026-12-31 23:59" >"$T/out" 2>/dev/null
+assert_eq "triggered hny partition 2026-12-31T23:00:00-05:00" "$(cat "$T/out")" "the last partition"
+
+# backfill: cut to the DAG's start (a dry run shows the same), or refused
+sl backfill hny --from 2023-12-31T22:00 --to 2024-01-01T01:00 --dry-run >"$T/out" 2>"$T/err"
+assert_eq "would create 2024-01-01T00:00:00-05:00
+would create 2024-01-01T01:00:00-05:00
+backfill hny: 2 runs would be created (dry run)" "$(cat "$T/out")" "a backfill cut at the start"
+assert_eq "sluice: note: left out 2 partitions before $START" "$(cat "$T/err")" "what was cut, and why"
+sl --json backfill hny --from 2026-12-31T22:00 --to 2027-01-01T02:00 --dry-run >"$T/body"
+assert_eq '["2026-12-31T22:00:00-05:00"]' "$(jget 'd["create"]')" "a backfill cut at the end"
+assert_eq "left out 3 partitions past $END" "$(jget 'd["notes"][0]')" "--json notes"
+cli_err "a backfill wholly before the start" \
+	"sluice: the range from 2023-12-01 to 2023-12-02 is before $START (--allow-outside-range backfills it anyway)" \
+	backfill hny --from 2023-12-01 --to 2023-12-02 --dry-run
+sl backfill hny --allow-outside-range --from 2023-12-31T23:00 --to 2024-01-01T00:00 --dry-run >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/out")" "would create 2023-12-31T23:00:00-05:00"
+assert_contains "$(cat "$T/err")" "1 partition of the range is before the start of DAG hny"
+
+# the API: the same rules, the same words, a boolean to confirm
+assert_status 400 POST /dags/hny/runs '{"partition":"2023-12-03T06"}'
+assert_eq "partition 2023-12-03T06:00:00-05:00 is before $START (allow_outside_range: true runs it anyway)" \
+	"$(jget 'd["error"]')" "API: trigger before the start"
+assert_status 201 POST /dags/hny/runs '{"partition":"2023-12-03T06","allow_outside_range":true}'
+assert_eq "partition 2023-12-03T06:00:00-05:00 is before $START" "$(jget 'd["notes"][0]')" "API: the confirmed trigger's note"
+assert_status 200 POST /dags/hny/backfills '{"from":"2023-12-31T22:00","to":"2024-01-01T01:00","dry_run":true}'
+assert_eq '["2024-01-01T00:00:00-05:00", "2024-01-01T01:00:00-05:00"]' "$(jget 'd["create"]')" "API: a backfill cut"
+assert_eq "left out 2 partitions before $START" "$(jget 'd["notes"][0]')" "API: what was cut"
+assert_status 400 POST /dags/hny/backfills '{"from":"2027-02-01","to":"2027-02-02"}'
+assert_eq "the range from 2027-02-01 to 2027-02-02 is past $END (allow_outside_range: true backfills it anyway)" \
+	"$(jget 'd["error"]')" "API: a backfill wholly past the end"
+
+# --- a local time that happens twice, one the clocks skip ---
+TWICE="'2026-11-01T01:30' happens twice in America/New_York (on 2026-11-01 the clocks go back from 02:00 to 01:00, -04:00 to -05:00)"
+sl trigger hny --partition 2026-11-01T01:30 >"$T/out" 2>"$T/err"
+assert_eq "triggered hny partition 2026-11-01T01:00:00-04:00" "$(cat "$T/out")" "the first occurrence"
+assert_eq "sluice: note: $TWICE: read as 2026-11-01T01:30:00-04:00, partition 2026-11-01T01:00:00-04:00; 2026-11-01T01:30:00-05:00 names the other (partition 2026-11-01T01:00:00-05:00)" \
+	"$(errs)" "the note names both"
+sl trigger hny --partition 2026-11-01T01:30:00-05:00 >"$T/out" 2>"$T/err"
+assert_eq "triggered hny partition 2026-11-01T01:00:00-05:00" "$(cat "$T/out")" "the second, by its offset"
+assert_eq "" "$(errs)" "an offset is no question"
+sl trigger hny --partition 2026-11-01T06:45Z >"$T/out" 2>&1 || true
+assert_contains "$(cat "$T/out")" "already has a run for partition 2026-11-01T01:00:00-05:00" "in UTC"
+sl tasks hny 2026-11-01T01:30 >/dev/null 2>"$T/err"
+assert_contains "$(cat "$T/err")" "sluice: note: $TWICE: read as 2026-11-01T01:30:00-04:00" "tasks says which"
+sl runs hny --from 2026-11-01T00:30 --to 2026-11-01T01:30 >"$T/out" 2>"$T/err"
+assert_eq 2 "$(grep -c '^2026-11-01T01:00' "$T/out")" "a range ending at 01:30 holds both 01:00 hours"
+assert_contains "$(cat "$T/err")" "as the range's end (to) it is read as 2026-11-01T01:30:00-05:00"
+assert_status 201 POST /dags/hny/runs '{"partition":"2025-11-02 01:15"}'
+assert_eq 2025-11-02T01:00:00-04:00 "$(jget 'd["partition"]')" "API: the first occurrence"
+assert_contains "$(jget 'd["notes"][0]')" "2025-11-02T01:15:00-05:00 names the other (partition 2025-11-02T01:00:00-05:00)" "API: the note"
+GAP="'2026-03-08T02:30' does not exist in America/New_York: on 2026-03-08 the clocks go forward from 02:00 to 03:00, -05:00 to -04:00; the partition before the gap is 2026-03-08T01:00:00-05:00, after it 2026-03-08T03:00:00-04:00"
+cli_err "a time in the gap" "sluice: $GAP" trigger hny --partition 2026-03-08T02:30
+assert_status 400 POST /dags/hny/runs '{"partition":"2026-03-08T02:30"}'
+assert_eq "$GAP" "$(jget 'd["error"]')" "API: a time in the gap"
+
+# --- an unscheduled DAG that needs a scheduled one ---
+NEED="DAG adhoc needs DAG hny ($H/dags/adhoc.yaml:2): a run of adhoc waits for the partition of hny with its own key, so its key must be one of hny's partitions"
+set +e
+sl trigger adhoc --partition adhoc-1 >"$T/out" 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of a free key no partition of hny has"
+assert_contains "$(cat "$T/err")" "sluice: $NEED: 'adhoc-1' is neither a partition of DAG hny nor a time: bad time 'adhoc-1': not a date" "a free key is refused"
+assert_contains "$(cat "$T/err")" "; nearest: " "the refusal names keys that would do"
+assert_eq 0 "$(runs adhoc)" "no run that would wait for ever"
+assert_status 400 POST /dags/adhoc/runs '{"partition":"adhoc-1"}'
+assert_contains "$(jget 'd["error"]')" "$NEED: 'adhoc-1' is neither a partition of DAG hny nor a time" "API: the same refusal"
+sl trigger adhoc --partition "2026-12-03 05:00" >"$T/out" 2>/dev/null
+assert_eq "triggered adhoc partition 2026-12-03T00:00:00-05:00" "$(cat "$T/out")" "a time (UTC, adhoc's zone) names hny's hour"
+assert_status 409 POST /dags/adhoc/runs '{"partition":"2026-12-03T00:00:00-05:00"}'
+assert_contains "$(jget 'd["error"]')" "already has a run for partition 2026-12-03T00:00:00-05:00" "API: hny's key names that run"
+# the run made before: its waiting reason says it can never start
+never() { sl tasks late adhoc-1 2>/dev/null | grep -q "never met"; }
+wait_for 20 "late's run to say it waits for good" never
+assert_contains "$(sl tasks late adhoc-1)" "not running: hny: never met: 'adhoc-1' is never a partition key of hny: its keys are the starts of its partitions, like " "sluice tasks"
+assert_status 200 GET "/dags/late/runs/adhoc-1/tasks/compute"
+assert_contains "$(jget 'd["waiting_for"]["text"]')" "hny: never met: 'adhoc-1' is never a partition key of hny" "API: waiting_for"
+echo "partition_edges: ok"
