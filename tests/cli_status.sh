@@ -118,14 +118,16 @@ rc=$?
 set -e
 assert_eq 2 "$rc" "a bad --from is a usage error"
 assert_contains "$(cat "$T/out")" "neither a partition of DAG be nor a time"
-# a range with no partition in it is an error, not an empty map and exit 0
-for range in "--from 2026-01-01 --to 2026-01-31" "--from 2099-01-01"; do
+# a range with no partition in it is an error, not an empty map and exit
+# 0; outside the DAG's start..end it says where they are written
+for range in "--from 2026-01-01 --to 2026-01-31|before the start of DAG be, 2026-10-24T00:00:00+02:00 ($H/dags/be.yaml:4)" \
+	"--from 2099-01-01|the range from 2099-01-01 to now is past the end of DAG be, 2026-10-27T00:00:00+01:00 ($H/dags/be.yaml:5); its last partition is 2026-10-26T23:00:00+01:00"; do
 	set +e
-	sl status be $range >"$T/out" 2>&1
+	sl status be ${range%%|*} >"$T/out" 2>&1
 	rc=$?
 	set -e
-	assert_eq 2 "$rc" "status be $range"
-	assert_contains "$(cat "$T/out")" "no partition of DAG be from"
+	assert_eq 2 "$rc" "status be ${range%%|*}"
+	assert_contains "$(cat "$T/out")" "${range#*|}"
 done
 if sl status >"$T/out" 2>&1; then fail "status needs a DAG"; fi
 assert_contains "$(sl status --help)" "--from P"
