@@ -202,8 +202,8 @@ status_run(struct cli *c, const struct cli_args *args)
 		expected_store_free(&m);
 		return 0;
 	}
-	printf("%s: %s in %s, %zu partitions from %s to %s\n\n", d->name, d->schedule_text,
-	       tz_name(d->tz), m.n, expected_store_key(d, &m, 0, a, sizeof a),
+	printf("%s: %s in %s, %zu partition%s from %s to %s\n\n", d->name, d->schedule_text,
+	       tz_name(d->tz), m.n, m.n == 1 ? "" : "s", expected_store_key(d, &m, 0, a, sizeof a),
 	       expected_store_key(d, &m, m.n - 1, b, sizeof b));
 	status_print_map(d, &m);
 	for (int s = 0; s < EXPECTED_NSTATES; s++)

@@ -96,6 +96,7 @@ print(json.load(sys.stdin)["partitions"][0]["state"])')" "--json: stale"
 out=$(sl status be --from 2026-10-26 --to "2026-10-26 11:30")
 assert_contains "$out" "12 partitions from 2026-10-26T00:00:00+01:00 to 2026-10-26T11:00:00+01:00"
 assert_contains "$out" "2026-10-26  ssssssssss.s"
+assert_contains "$(sl status be --from 2026-10-26T03:00 --to 2026-10-26T03:00)" "be: 0 * * * * in Europe/Berlin, 1 partition from 2026-10-26T03:00:00+01:00 to"
 out=$(sl status be --from 2026-10-24T05:00:00+02:00 --to 2026-10-24T05:00:00+02:00 --json)
 assert_eq '{"dag": "be", "count": 1, "failed": 1, "state": "failed"}' "$(echo "$out" | /usr/bin/python3 -c '
 import json,sys
