@@ -68,7 +68,7 @@ enum partition_scope {
  * the caller sets n = 0 before the first call (partition_notes_init). */
 struct partition_notes {
 	int n;
-	char v[PARTITION_NOTES_MAX][512];
+	char v[PARTITION_NOTES_MAX][1024];	/* each cut to fit */
 };
 
 void partition_notes_init(struct partition_notes *notes);
