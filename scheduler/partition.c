@@ -417,19 +417,28 @@ partition_nearest(struct store *s, const struct dag *d, int64_t t,
 
 	buf_init(&b, 0);
 	if (scope != PARTITION_RUNS && d->schedule != NULL) {
-		int64_t ticks[PARTITION_NEAREST], x = cron_prev(d->schedule, d->tz, t);
+		/* the DAG's own partitions (in its start..end) are the ones
+		 * worth suggesting, unless any tick will do */
+		int own = scope == PARTITION_SCHEDULE;
+		int64_t lo = own ? d->start : INT64_MIN, hi = own ? d->end : INT64_MAX;
+		int64_t ticks[PARTITION_NEAREST], x;
 		int k = 0;
 
+		if (own && t >= hi)
+			t = hi - 1;
+		if (own && t < lo)
+			t = lo;
+		x = cron_prev(d->schedule, d->tz, t);
 		/* two before t, then those after */
-		if (x >= 0) {
+		if (x >= lo && x < hi) {
 			int64_t y = cron_prev(d->schedule, d->tz, x - 1);
 
-			if (y >= 0)
+			if (y >= 0 && y >= lo)
 				ticks[k++] = y;
 			ticks[k++] = x;
 		}
 		for (x = cron_next(d->schedule, d->tz, t);
-		     x >= 0 && k < PARTITION_NEAREST - 1;
+		     x >= 0 && x < hi && k < PARTITION_NEAREST - 1;
 		     x = cron_next(d->schedule, d->tz, x))
 			ticks[k++] = x;
 		for (int j = 0; j < k; j++) {

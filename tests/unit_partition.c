@@ -449,6 +449,38 @@ test_default(void)
 	CHECK_EQ_STR("2026-12-04T00:00:00+00:00", p.key);
 }
 
+/* The keys an error suggests for a new run are the DAG's own: none past
+ * its end or before its start (a trigger would refuse them); any tick
+ * for PARTITION_TICKS. */
+static void
+test_nearest(void)
+{
+	static const struct {
+		const char *dag;
+		enum partition_scope scope;
+		const char *want;	/* what follows "; nearest: " */
+	} cases[] = {
+		{ "ended", S, "2026-11-30T22:00:00+00:00, 2026-11-30T23:00:00+00:00" },
+		{ "future", S, "2030-01-01T00:00:00+00:00, 2030-01-02T00:00:00+00:00, "
+		  "2030-01-03T00:00:00+00:00, 2030-01-04T00:00:00+00:00" },
+		{ "ended", T, "2026-12-05T11:00:00+00:00, 2026-12-05T12:00:00+00:00, "
+		  "2026-12-05T13:00:00+00:00, 2026-12-05T14:00:00+00:00" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct partition p;
+		struct sl_err err;
+		const char *near;
+
+		sl_err_clear(&err);
+		CHECK(partition_resolve_one(store, find(cases[i].dag), "soon", 1796472000,
+					    cases[i].scope, &p, NULL, &err) < 0);
+		near = strstr(err.msg, "; nearest: ");
+		CHECK_MSG(near != NULL && strcmp(near + 11, cases[i].want) == 0,
+			  "%s: %s", cases[i].dag, err.msg);
+	}
+}
+
 int
 main(void)
 {
@@ -458,6 +490,7 @@ main(void)
 	RUN(test_table);
 	RUN(test_exists);
 	RUN(test_default);
+	RUN(test_nearest);
 	store_close(store);
 	dagbag_free(&bag);
 	cmd = xasprintf("rm -rf '%s'", dir);
