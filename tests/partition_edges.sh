@@ -132,6 +132,11 @@ assert_contains "$(cat "$T/err")" "sluice: note: $TWICE: read as 2026-11-01T01:3
 sl runs hny --from 2026-11-01T00:30 --to 2026-11-01T01:30 >"$T/out" 2>"$T/err"
 assert_eq 2 "$(grep -c '^2026-11-01T01:00' "$T/out")" "a range ending at 01:30 holds both 01:00 hours"
 assert_contains "$(cat "$T/err")" "as the range's end (to) it is read as 2026-11-01T01:30:00-05:00"
+assert_status 200 POST /dags/hny/clear '{"partitions":["2026-11-01T01:30"],"dry_run":true}'
+assert_eq '["2026-11-01T01:00:00-04:00"]' "$(jget 'd["partitions"]')" "API clear: the first occurrence"
+assert_contains "$(jget 'd["notes"][0]')" "$TWICE: read as 2026-11-01T01:30:00-04:00" "API clear: the note"
+assert_status 200 POST /dags/hny/mark '{"tasks":["x"],"partitions":["2026-11-01T01:30"],"state":"success","dry_run":true}'
+assert_contains "$(jget 'd["notes"][0]')" "$TWICE: read as 2026-11-01T01:30:00-04:00" "API mark: the note"
 assert_status 201 POST /dags/hny/runs '{"partition":"2025-11-02 01:15"}'
 assert_eq 2025-11-02T01:00:00-04:00 "$(jget 'd["partition"]')" "API: the first occurrence"
 assert_contains "$(jget 'd["notes"][0]')" "2025-11-02T01:15:00-05:00 names the other (partition 2025-11-02T01:00:00-05:00)" "API: the note"

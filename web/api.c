@@ -43,13 +43,14 @@ api_page_args(struct web_req *r, int def, int *limit, int *offset)
  * 400 (or 503 when another writer held the lock). */
 int
 api_partitions(struct web_req *r, const struct dag *d, const char *arg,
-	       enum partition_scope scope, struct partition_set *out)
+	       enum partition_scope scope, struct partition_set *out,
+	       struct partition_notes *notes)
 {
 	struct sl_err err;
 
 	sl_err_clear(&err);
 	if (partition_resolve(r->w->store, d, arg, sl_now_ms() / 1000, scope,
-			      out, NULL, &err) == 0)
+			      out, notes, &err) == 0)
 		return 0;
 	if (web_store_busy(r->w))
 		return web_error(r, 503, "the database is busy; try again");
@@ -83,13 +84,14 @@ api_partition_trigger(struct web_req *r, const struct dag *d, const char *arg,
 /* The runs from and to name, both inclusive; -1 after 400. */
 int
 api_partition_range(struct web_req *r, const struct dag *d, const char *from,
-		    const char *to, struct partition_set *out)
+		    const char *to, struct partition_set *out,
+		    struct partition_notes *notes)
 {
 	struct sl_err err;
 
 	sl_err_clear(&err);
 	if (partition_resolve_range(r->w->store, d, from, to, sl_now_ms() / 1000,
-				    PARTITION_RUNS, out, NULL, &err) == 0)
+				    PARTITION_RUNS, out, notes, &err) == 0)
 		return 0;
 	if (web_store_busy(r->w))
 		return web_error(r, 503, "the database is busy; try again");
@@ -112,7 +114,7 @@ api_range_args(struct web_req *r, const struct dag *d, int64_t *from, int64_t *t
 		t = NULL;
 	if (f == NULL && t == NULL)
 		return 0;
-	if (api_partition_range(r, d, f, t, &set) < 0)
+	if (api_partition_range(r, d, f, t, &set, NULL) < 0)
 		return -1;
 	if (f != NULL)
 		*from = set.v[0].start_s;

@@ -193,10 +193,12 @@ string_array(char **v)
 
 /* The runs a clear or mark names: "partitions": [...] (each resolved by
  * the CLI's rules; a date may name several) or, when allow_range,
- * "from"/"to" (inclusive). Without duplicates, by start. -1 after 400. */
+ * "from"/"to" (inclusive). Without duplicates, by start; what the
+ * resolver noted (a local time read one way) into notes. -1 after 400. */
 static int
 named_runs(struct web_req *r, const struct dag *d, json_t *body,
-	   int allow_range, struct partition_set *out)
+	   int allow_range, struct partition_set *out,
+	   struct partition_notes *notes)
 {
 	char **parts = NULL;
 	const char *f = json_string_value(json_object_get(body, "from"));
@@ -212,12 +214,12 @@ named_runs(struct web_req *r, const struct dag *d, json_t *body,
 			return web_error(r, 400, allow_range ?
 					 "name the partitions: \"partitions\": [...] or \"from\" and \"to\"" :
 					 "name the partitions: \"partitions\": [...]");
-		return api_partition_range(r, d, f, t, out);
+		return api_partition_range(r, d, f, t, out, notes);
 	}
 	for (size_t i = 0; parts[i] != NULL; i++) {
 		struct partition_set set;
 
-		if (api_partitions(r, d, parts[i], PARTITION_RUNS, &set) < 0) {
+		if (api_partitions(r, d, parts[i], PARTITION_RUNS, &set, notes) < 0) {
 			strv_free(parts);
 			partition_set_free(out);
 			return -1;
@@ -289,6 +291,7 @@ api_clear(struct web_req *r)
 	char **tasks = NULL, who[160];
 	struct clear_spec spec;
 	struct partition_set set = { NULL, 0 };
+	struct partition_notes notes;
 	struct sl_err err;
 	int count = 0, began = 0;
 	enum web_result res = WEB_DONE;
@@ -322,7 +325,8 @@ api_clear(struct web_req *r)
 		}
 		spec.params = params;
 	}
-	if (named_runs(r, d, body, 1, &set) < 0)
+	partition_notes_init(&notes);
+	if (named_runs(r, d, body, 1, &set, &notes) < 0)
 		goto out;	/* replied (400, or 503 when the lock stayed) */
 	if (!spec.dry_run) {
 		if ((res = api_begin(r, &began)) != WEB_DONE || !began)
@@ -386,8 +390,9 @@ api_clear(struct web_req *r)
 	if (!spec.dry_run)
 		web_poke(r->w);
 	{
-		json_t *reply = json_pack("{s:b,s:i,s:o,s:O}", "dry_run", spec.dry_run, "count", count,
-					  "partitions", set_keys(&set), "task_instances", all);
+		json_t *reply = json_pack("{s:b,s:i,s:o,s:O,s:o}", "dry_run", spec.dry_run, "count", count,
+					  "partitions", set_keys(&set), "task_instances", all,
+					  "notes", partition_notes_json(&notes));
 
 		if (spec.dry_run)
 			json_object_set(reply, "consequences", cons);
@@ -433,6 +438,7 @@ api_mark(struct web_req *r)
 	json_t *body, *done = NULL;
 	char **tasks = NULL, who[160];
 	struct partition_set set = { NULL, 0 };
+	struct partition_notes notes;
 	const char *state;
 	struct sl_err err;
 	int began = 0, ts, clear, dry_run;
@@ -460,7 +466,8 @@ api_mark(struct web_req *r)
 		web_error(r, 400, "mark needs tasks and partitions");
 		goto out;
 	}
-	if (named_runs(r, d, body, 0, &set) < 0)
+	partition_notes_init(&notes);
+	if (named_runs(r, d, body, 0, &set, &notes) < 0)
 		goto out;	/* replied */
 	np = set.n;
 	if (nt * np > MAX_SELECTION) {
@@ -525,8 +532,9 @@ failed:
 	}
 	if (began)
 		web_poke(r->w);
-	web_json(r, 200, json_pack("{s:b,s:b,s:i,s:O}", "dry_run", dry_run, "clear_downstream", clear,
-				   "count", (int)json_array_size(done), "task_instances", done));
+	web_json(r, 200, json_pack("{s:b,s:b,s:i,s:O,s:o}", "dry_run", dry_run, "clear_downstream", clear,
+				   "count", (int)json_array_size(done), "task_instances", done,
+				   "notes", partition_notes_json(&notes)));
 out:
 	json_decref(done);
 	partition_set_free(&set);

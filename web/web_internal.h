@@ -238,15 +238,16 @@ int api_page_args(struct web_req *r, int def, int *limit, int *offset);
  * api_partition_trigger, several. api_partition_trigger: the partition of
  * a new run (partition_resolve_trigger; outside_ok: the body's
  * allow_outside_range), its notes into notes. */
-int api_partitions(struct web_req *r, const struct dag *d, const char *arg,
-		   enum partition_scope scope, struct partition_set *out);
 struct partition_notes;
+int api_partitions(struct web_req *r, const struct dag *d, const char *arg,
+		   enum partition_scope scope, struct partition_set *out,
+		   struct partition_notes *notes);
 int api_partition_trigger(struct web_req *r, const struct dag *d,
 			  const char *arg, int outside_ok,
 			  struct partition *out, struct partition_notes *notes);
 int api_partition_range(struct web_req *r, const struct dag *d,
 			const char *from, const char *to,
-			struct partition_set *out);
+			struct partition_set *out, struct partition_notes *notes);
 /* A boolean field of a JSON body: 0 when absent or null, 1 true, 0
  * false; -1 after 400 when it is not a boolean. */
 int api_body_bool(struct web_req *r, json_t *body, const char *key);
