@@ -92,8 +92,12 @@ sup_mask_out(struct sup_mask *m, struct sup_log *l, const char *p, size_t n)
 		m->carry_len = 0;
 		return;
 	}
-	memcpy(b, m->carry, m->carry_len);
-	memcpy(b + m->carry_len, p, n);
+	/* memcpy wants real pointers even for no bytes: the carry is NULL
+	 * until a value was cut, and the end's flush passes no output */
+	if (m->carry_len > 0)
+		memcpy(b, m->carry, m->carry_len);
+	if (n > 0)
+		memcpy(b + m->carry_len, p, n);
 	while (i < len) {
 		size_t k, hit = 0, partial = 0;
 

@@ -275,8 +275,13 @@ sup_server(void)
 
 		for (ss = served; ss != NULL; ss = ss->next)
 			n++;
-		if (req < 0 && n == 0)
+		if (req < 0 && n == 0) {
+			/* the executor is gone and every try is reported */
+			free(p);
+			free(live);
+			free(buf);
 			return 0;
+		}
 		if (n + 2 > cap) {
 			cap = 2 * (n + 2);
 			p = realloc(p, cap * sizeof *p);
