@@ -69,6 +69,10 @@ bf_make(const char *only, int newest_first, int max_active)
 	req.only = only;
 	req.newest_first = newest_first;
 	req.max_active = max_active;
+	/* bf starts after these hours (so the scheduler makes none of its
+	 * own): the history before it is confirmed, as
+	 * --allow-outside-range does */
+	req.outside_ok = 1;
 	if (backfill_create(h_store(), h_dag("bf"), &req, "harness", &out,
 			    &status, &err) < 0) {
 		fprintf(stderr, "backfill: %s\n", err.msg);
