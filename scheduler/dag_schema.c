@@ -28,14 +28,34 @@ key_default(const struct dag_key *k)
 	if (k->def == NULL)
 		return NULL;
 	switch (k->type) {
-	case DKT_INT:
-		return json_integer(strtoll(k->def, NULL, 10));
+	case DKT_INT: {
+		/* a default that depends ("99 (shell tasks), 0 (others)",
+		 * "sluice.yaml's max_map (1024)") has no one value */
+		char *end;
+		long long n = strtoll(k->def, &end, 10);
+
+		return end != k->def && *end == '\0' ? json_integer(n) : NULL;
+	}
 	case DKT_BOOL:
 		return json_boolean(strcmp(k->def, "true") == 0);
 	case DKT_STRINGS:
 	case DKT_ENUMS:
-		if (strcmp(k->def, "[]") == 0)
-			return json_array();
+	case DKT_NEEDS:
+		/* a list as the reference writes it, "[]" or "[failure]":
+		 * an editor offers the list, not that text */
+		if (k->def[0] == '[' && k->def[strlen(k->def) - 1] == ']') {
+			json_t *list = json_array();
+			const char *p = k->def + 1, *end = k->def + strlen(k->def) - 1;
+
+			while (p < end) {
+				size_t n = strcspn(p, ",]");
+
+				json_array_append_new(list, json_stringn(p, n));
+				p += n;
+				p += strspn(p, ", ");
+			}
+			return list;
+		}
 		return json_string(k->def);
 	default:
 		return json_string(k->def);

@@ -265,6 +265,55 @@ test_examples_and_null(void)
 	}
 }
 
+/* A default the schema gives an editor is a value the loader takes for
+ * that key, and a default that depends on something (skip_exit_code's on
+ * the type, max_map's on sluice.yaml) is not given as one number: an
+ * editor that offers max_map: 0 offers a value the loader refuses. */
+static void
+test_schema_defaults(void)
+{
+	json_t *task = path(schema, "definitions", "task", "properties");
+	json_t *top = path(schema, "properties", NULL, NULL);
+
+	for (int pass = 0; pass < 2; pass++) {
+		const struct dag_key *tab = pass == 0 ? dag_keys_dag : dag_keys_task;
+		json_t *props = pass == 0 ? top : task;
+
+		for (const struct dag_key *k = tab; k->name != NULL; k++) {
+			json_t *def = json_object_get(json_object_get(props, k->name),
+						      "default");
+			char *text;
+
+			if (k->type == DKT_INT && k->def != NULL &&
+			    strspn(k->def, "-0123456789") != strlen(k->def)) {
+				if (def != NULL)
+					fprintf(stderr, "%s: schema default %lld for \"%s\"\n",
+						k->name, (long long)json_integer_value(def), k->def);
+				CHECK(def == NULL);
+				continue;
+			}
+			if (def == NULL || dag_key_mapped_only(k->name) ||
+			    dag_key_sensor_only(k->name) ||
+			    strcmp(k->name, "on_teardown_failure") == 0)
+				continue;
+			text = json_dumps(def, JSON_ENCODE_ANY | JSON_COMPACT);
+			if ((pass == 0 ? load_dag_key(k->name, text, 1) :
+					 load_task_key(k->name, text, 1)) != 0) {
+				fprintf(stderr, "%s: the schema's default %s does not load\n",
+					k->name, text);
+				CHECK(0);
+			}
+			free(text);
+		}
+	}
+	/* the mapped-only ones, on a mapped task */
+	{
+		json_t *def = json_object_get(json_object_get(task, "max_map"), "default");
+
+		CHECK(def == NULL);
+	}
+}
+
 /* Every template name the reference lists passes the loader's check. */
 static void
 test_template_names(void)
@@ -304,6 +353,7 @@ main(void)
 	RUN(test_keys_in_schema);
 	RUN(test_enums);
 	RUN(test_examples_and_null);
+	RUN(test_schema_defaults);
 	RUN(test_template_names);
 	json_decref(schema);
 	r = UNIT_END();
