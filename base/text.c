@@ -1,6 +1,7 @@
 /* text.c: UTF-8, HTML and URL text helpers (see text.h). */
 #include "base/text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -108,4 +109,92 @@ text_url_segment(struct buf *out, const char *s)
 			buf_add(out, pct, 3);
 		}
 	}
+}
+
+/* Longer words are not typos of a key: no suggestion (and a bounded
+ * table below). */
+#define TEXT_NEAR_MAX 64
+
+void
+text_near_init(struct text_near *n, const char *word)
+{
+	n->word = word;
+	n->best = NULL;
+	n->dist = SIZE_MAX;
+}
+
+static int
+text_near_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* The optimal string alignment distance of a and b (lengths at most
+ * TEXT_NEAR_MAX), letter case ignored. */
+static size_t
+text_near_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t d[TEXT_NEAR_MAX + 1][TEXT_NEAR_MAX + 1];
+
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = text_near_lower((unsigned char)a[i - 1]);
+			int cb = text_near_lower((unsigned char)b[j - 1]);
+			size_t best = d[i - 1][j - 1] + (ca != cb);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == text_near_lower((unsigned char)b[j - 2]) &&
+			    text_near_lower((unsigned char)a[i - 2]) == cb &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+/* How far a candidate may be from word (length lw): a third of it, at
+ * least 1; a word of one or two letters is near only to itself in another
+ * case ("c" is no typo of "a"). */
+static size_t
+text_near_allowance(size_t lw)
+{
+	return lw < 3 ? 0 : lw / 3 > 1 ? lw / 3 : 1;
+}
+
+void
+text_near_add(struct text_near *n, const char *candidate)
+{
+	size_t lw, lc, dist;
+
+	if (n->word == NULL || candidate == NULL)
+		return;
+	lw = strlen(n->word);
+	lc = strlen(candidate);
+	if (lw == 0 || lw > TEXT_NEAR_MAX || lc > TEXT_NEAR_MAX ||
+	    strcmp(n->word, candidate) == 0)
+		return;
+	/* more than the allowance apart in length alone: not close */
+	if ((lw > lc ? lw - lc : lc - lw) > text_near_allowance(lw))
+		return;
+	dist = text_near_distance(n->word, lw, candidate, lc);
+	if (dist < n->dist) {
+		n->dist = dist;
+		n->best = candidate;
+	}
+}
+
+const char *
+text_near_best(const struct text_near *n)
+{
+	if (n->best == NULL)
+		return NULL;
+	return n->dist <= text_near_allowance(strlen(n->word)) ? n->best : NULL;
 }

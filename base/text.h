@@ -1,6 +1,7 @@
 /*
  * text.h: the one UTF-8 validator, HTML escaper and URL encoder of sluice
- * (the web UI, the REST API and the emails use these, nothing else).
+ * (the web UI, the REST API and the emails use these, nothing else), and
+ * the "did you mean" of error messages.
  */
 #ifndef SLUICE_TEXT_H
 #define SLUICE_TEXT_H
@@ -29,5 +30,30 @@ void text_html_escape(struct buf *out, const char *s);
  * RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) stay, every other
  * byte becomes %XX. NULL appends nothing. */
 void text_url_segment(struct buf *out, const char *s);
+
+/*
+ * The name a person most likely meant by a word that is not one (a typo'd
+ * key, rule or task name), among candidates offered one at a time:
+ *
+ *   struct text_near n;
+ *   text_near_init(&n, word);
+ *   for (each name) text_near_add(&n, name);
+ *   if (text_near_best(&n) != NULL) ... "did you mean '%s'?"
+ *
+ * Close means an edit distance (insert, delete, replace, swap two
+ * neighbours; letter case ignored) of at most a third of the word's
+ * length, at least 1; a word of one or two letters is close only to
+ * itself in another case. The strings are borrowed: they must live as
+ * long as n. Ties go to the first candidate offered.
+ */
+struct text_near {
+	const char *word;
+	const char *best;
+	size_t dist;
+};
+void text_near_init(struct text_near *n, const char *word);
+void text_near_add(struct text_near *n, const char *candidate);
+/* The closest candidate when it is close enough, else NULL. */
+const char *text_near_best(const struct text_near *n);
 
 #endif

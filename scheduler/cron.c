@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
+
 #define CRON_DAY INT64_C(86400)
 /* How far cron_next and cron_prev look. */
 #define CRON_HORIZON (5 * 366 * CRON_DAY)
@@ -252,12 +254,23 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 		if (k < SL_ARRAY_LEN(cron_macros) && *q != '\0')
 			return sl_err_set(err, "cron '%s': nothing may follow "
 					  "'%.*s'", expr, (int)n, p);
-		if (k == SL_ARRAY_LEN(cron_macros))
+		if (k == SL_ARRAY_LEN(cron_macros)) {
+			char word[32];
+			struct text_near near;
+			const char *meant;
+
+			snprintf(word, sizeof word, "%.*s", (int)n, p);
+			text_near_init(&near, word);
+			for (k = 0; k < SL_ARRAY_LEN(cron_macros); k++)
+				text_near_add(&near, cron_macros[k].name);
+			meant = text_near_best(&near);
 			return sl_err_set(err, "cron '%s': unknown macro "
-					  "'%.*s' (known: @hourly, @daily, "
+					  "'%.*s' (%s%s%sknown: @hourly, @daily, "
 					  "@midnight, @weekly, @monthly, "
 					  "@yearly, @annually)", expr,
-					  (int)n, p);
+					  (int)n, p, meant ? "did you mean '" : "",
+					  meant ? meant : "", meant ? "'? " : "");
+		}
 		p = cron_macros[k].expr;
 	}
 	/* Split on blanks; count every field to report "got N". */

@@ -29,6 +29,7 @@
 #include "scheduler/dag_scope.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
+#include "base/text.h"
 #include "base/ydoc.h"
 #include "operators/operator.h"
 
@@ -73,8 +74,13 @@ parse_email_on(struct ydoc *d, ynode_t *v, int *out, struct sl_err *err)
 		if (bit < 0) {
 			char known[256];
 
-			ynode_err(d, v, err, "unknown event '%s' (known: %s)",
+			char hint[128];
+
+			ynode_err(d, v, err, "unknown event '%s' (%sknown: %s)",
 				  list[i],
+				  dag_key_hint(dag_key_value_suggest(dag_email_on_values,
+								     list[i]),
+					       hint, sizeof hint),
 				  dag_key_values_names(dag_email_on_values, known,
 						       sizeof known));
 			strv_free(list);
@@ -658,7 +664,14 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		return load_note(lc);
 	t->op = operator_find(s);
 	if (t->op == NULL) {
-		ynode_err(d, v, err, "unknown task type '%s' (known: %s)", s,
+		struct text_near near;
+		char hint[128];
+
+		text_near_init(&near, s);
+		for (size_t i = 0; operators[i] != NULL; i++)
+			text_near_add(&near, operators[i]->name);
+		ynode_err(d, v, err, "unknown task type '%s' (%sknown: %s)", s,
+			  dag_key_hint(text_near_best(&near), hint, sizeof hint),
 			  operator_names(names, sizeof names));
 		return load_note(lc);
 	}
@@ -668,7 +681,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		ynode_t *k = ydoc_node(d, p->key);
 		const char *key = ynode_str(k);
 		const struct op_key *ok;
-		char known[1024], common[512];
+		char known[1024], common[512], hint[128];
 		size_t off = 0;
 
 		if (key == NULL) {
@@ -684,9 +697,11 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			off += (size_t)snprintf(known + off, sizeof known - off,
 						"%s, ", ok->name);
 		ynode_err(d, k, err,
-			  "unknown key '%s' for a %s task (known: %s%s)",
-			  key, t->op->name, known,
-			  dag_keys_names(dag_keys_task, common, sizeof common));
+			  "unknown key '%s' for a %s task (%sknown: %s%s)",
+			  key, t->op->name,
+			  dag_key_hint(dag_key_suggest(dag_keys_task, t->op->keys, key),
+				       hint, sizeof hint),
+			  known, dag_keys_names(dag_keys_task, common, sizeof common));
 		if (load_note(lc) < 0)
 			return -1;
 	}
@@ -756,7 +771,11 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			if (load_note(lc) < 0)
 				return -1;
 		} else if ((i = dag_key_value_index(dag_trigger_rules, s)) < 0) {
-			ynode_err(d, v, err, "unknown rule '%s' (known: %s)", s,
+			char hint[128];
+
+			ynode_err(d, v, err, "unknown rule '%s' (%sknown: %s)", s,
+				  dag_key_hint(dag_key_value_suggest(dag_trigger_rules, s),
+					       hint, sizeof hint),
 				  dag_key_values_names(dag_trigger_rules,
 						       known, sizeof known));
 			if (load_note(lc) < 0)
@@ -790,8 +809,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		} else if (dag_key_value_index(dag_retry_backoffs, s) >= 0)
 			t->retry_exponential = strcmp(s, "exponential") == 0;
 		else {
-			ynode_err(d, v, err,
-				  "expected constant or exponential, got '%s'", s);
+			char hint[128], known[128];
+
+			ynode_err(d, v, err, "unknown back-off '%s' (%sknown: %s)", s,
+				  dag_key_hint(dag_key_value_suggest(dag_retry_backoffs, s),
+					       hint, sizeof hint),
+				  dag_key_values_names(dag_retry_backoffs, known,
+						       sizeof known));
 			if (load_note(lc) < 0)
 				return -1;
 		}
@@ -1071,9 +1095,19 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 				}
 				continue;
 			}
-			if (u == NULL)
+			if (u == NULL) {
+				struct text_near near;
+				const char *best;
+
+				text_near_init(&near, after[k]);
+				for (int m = 0; m < dag->ntasks; m++)
+					text_near_add(&near, dag->tasks[m].name);
+				best = text_near_best(&near);
 				ydoc_err_path(d, item, path, err,
-					      "unknown task '%s'", after[k]);
+					      "unknown task '%s'%s%s%s", after[k],
+					      best ? " (did you mean '" : "",
+					      best ? best : "", best ? "'?)" : "");
+			}
 			else if (u == t)
 				ydoc_err_path(d, item, path, err,
 					      "a task cannot run after itself");
@@ -1202,8 +1236,13 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		ynode_t *k = ydoc_node(d, p->key);
 
 		if (ynode_str(k) == NULL || dag_key_find(dag_keys_dag, ynode_str(k)) == NULL) {
-			ynode_err(d, k, err, "unknown key '%s' (known: %s)",
+			char hint[128];
+
+			ynode_err(d, k, err, "unknown key '%s' (%sknown: %s)",
 				 ynode_str(k) ? ynode_str(k) : "?",
+				 dag_key_hint(dag_key_suggest(dag_keys_dag, NULL,
+							      ynode_str(k)),
+					      hint, sizeof hint),
 				 dag_keys_names(dag_keys_dag, names, sizeof names));
 			if (load_note(lc) < 0)
 				goto fail;
@@ -1384,9 +1423,15 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			if (key == NULL || strcmp(key, "after") == 0 ||
 			    strcmp(key, "description") == 0 ||
 			    (dag_key_find(dag_keys_task, key) == NULL && !any_op_has_key(key))) {
+				const char *near = dag_key_suggest(dag_keys_task, NULL, key);
+				char hint[128];
+
+				for (size_t o = 0; near == NULL && key != NULL &&
+				     operators[o] != NULL; o++)
+					near = dag_key_suggest(NULL, operators[o]->keys, key);
 				ynode_err(d, k, err,
-					  "unknown key '%s' (known: the keys of any task, except after and description)",
-					  key ? key : "?");
+					  "unknown key '%s' (%sknown: the keys of any task, except after and description)",
+					  key ? key : "?", dag_key_hint(near, hint, sizeof hint));
 				if (load_note(lc) < 0)
 					goto fail;
 			} else if (dag_key_task_only(key)) {

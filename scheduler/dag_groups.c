@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "scheduler/state.h"
 
 int
@@ -43,9 +44,17 @@ dag_groups_link(struct dag *dag, struct task *t, const char *ref,
 		if (dag->tasks[i].group != NULL &&
 		    strcmp(dag->tasks[i].group, name) == 0)
 			members++;
-	if (members == 0)
-		return sl_err_set(err, "unknown group '%s' (no task has group: %s)",
-				  name, name);
+	if (members == 0) {
+		struct text_near near;
+
+		text_near_init(&near, name);
+		for (int i = 0; i < dag->ntasks; i++)
+			text_near_add(&near, dag->tasks[i].group);
+		return sl_err_set(err, "unknown group '%s' (%s%s%sno task has group: %s)",
+				  name, text_near_best(&near) ? "did you mean '" : "",
+				  text_near_best(&near) ? text_near_best(&near) : "",
+				  text_near_best(&near) ? "'? " : "", name);
+	}
 	if (t->group != NULL && strcmp(t->group, name) == 0)
 		return sl_err_set(err, "a task cannot run after its own group '%s'",
 				  name);

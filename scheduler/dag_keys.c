@@ -5,7 +5,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "base/text.h"
+#include "operators/operator.h"
 #include "scheduler/dag.h"
 
 const struct dag_key_value dag_trigger_rules[] = {
@@ -738,4 +741,121 @@ dag_key_type_name(enum dag_key_type t)
 	};
 
 	return names[t];
+}
+
+/* What other schedulers call a key or value sluice names otherwise (the
+ * word, as typed, case ignored -> sluice's name). An alias counts only
+ * where its target is a candidate: start_date suggests start among the
+ * DAG keys, not among a task's. */
+static const struct {
+	const char *word, *name;
+} dag_key_aliases[] = {
+	/* Airflow DAG(...) arguments */
+	{ "dag_id", "dag" },
+	{ "schedule_interval", "schedule" },
+	{ "timetable", "schedule" },
+	{ "start_date", "start" },
+	{ "end_date", "end" },
+	{ "default_args", "defaults" },
+	{ "doc_md", "description" },
+	{ "concurrency", "max_active_tasks" },
+	{ "tz", "timezone" },
+	{ "time_zone", "timezone" },
+	{ "steps", "tasks" },			/* Dagu */
+	/* Airflow operator arguments */
+	{ "task_type", "type" },
+	{ "operator", "type" },
+	{ "bash_command", "command" },
+	{ "execution_timeout", "timeout" },
+	{ "priority_weight", "priority" },
+	{ "upstream", "after" },
+	{ "depends", "after" },			/* Dagu */
+	{ "depends_on", "after" },
+	{ "dependencies", "after" },
+	{ "retry_exponential_backoff", "retry_backoff" },
+	{ "on_failure_callback", "on_failure" },
+	{ "on_success_callback", "on_success" },
+	{ "email_on_failure", "email_on" },
+	{ "email_on_retry", "email_on" },
+	{ "working_dir", "cwd" },
+	{ "dir", "cwd" },			/* Dagu */
+	{ "expand", "foreach" },
+	{ "max_active_tis_per_dagrun", "max_active" },
+	/* Airflow trigger rules sluice spells otherwise */
+	{ "none_failed_or_skipped", "none_failed_min_one_success" },
+	{ "any_success", "one_success" },
+	{ "any_failed", "one_failed" },
+	{ "dummy", "always" },
+	/* param types */
+	{ "int", "integer" },
+	{ "str", "string" },
+	{ "bool", "boolean" },
+	{ "float", "number" },
+};
+
+/* The alias target of word if it is one of the candidates. */
+static const char *
+dag_key_alias(const char *word, const char *const *cands, size_t n)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(dag_key_aliases); i++) {
+		if (strcasecmp(dag_key_aliases[i].word, word) != 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (strcmp(cands[k], dag_key_aliases[i].name) == 0)
+				return cands[k];
+	}
+	return NULL;
+}
+
+/* The suggestion among n candidate names. */
+static const char *
+dag_key_nearest(const char *word, const char *const *cands, size_t n)
+{
+	struct text_near near;
+	const char *alias;
+
+	if (word == NULL)
+		return NULL;
+	if ((alias = dag_key_alias(word, cands, n)) != NULL)
+		return alias;
+	text_near_init(&near, word);
+	for (size_t k = 0; k < n; k++)
+		text_near_add(&near, cands[k]);
+	return text_near_best(&near);
+}
+
+const char *
+dag_key_suggest(const struct dag_key *tab, const struct op_key *op_keys,
+		const char *word)
+{
+	const char *cands[256];
+	size_t n = 0;
+
+	for (; tab != NULL && tab->name != NULL && n < SL_ARRAY_LEN(cands); tab++)
+		cands[n++] = tab->name;
+	for (; op_keys != NULL && op_keys->name != NULL && n < SL_ARRAY_LEN(cands);
+	     op_keys++)
+		cands[n++] = op_keys->name;
+	return dag_key_nearest(word, cands, n);
+}
+
+const char *
+dag_key_value_suggest(const struct dag_key_value *v, const char *word)
+{
+	const char *cands[64];
+	size_t n = 0;
+
+	for (; v != NULL && v->name != NULL && n < SL_ARRAY_LEN(cands); v++)
+		cands[n++] = v->name;
+	return dag_key_nearest(word, cands, n);
+}
+
+const char *
+dag_key_hint(const char *suggestion, char *out, size_t n)
+{
+	if (suggestion == NULL)
+		snprintf(out, n, "%s", "");
+	else
+		snprintf(out, n, "did you mean '%s'? ", suggestion);
+	return out;
 }

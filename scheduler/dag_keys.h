@@ -96,4 +96,22 @@ const char *dag_key_values_names(const struct dag_key_value *v, char *out,
 /* The name of a key type as the reference shows it ("duration"). */
 const char *dag_key_type_name(enum dag_key_type t);
 
+/*
+ * "Did you mean": the name a person most likely meant by a word the
+ * loader does not know, or NULL. First another tool's name for the same
+ * thing (Airflow's start_date is start, execution_timeout is timeout,
+ * trigger rule none_failed_or_skipped is none_failed_min_one_success),
+ * then a near spelling (base/text.h). The result points into the tables.
+ */
+struct op_key;
+/* Among the keys of tab and, when not NULL, a task type's op_keys. */
+const char *dag_key_suggest(const struct dag_key *tab,
+			    const struct op_key *op_keys, const char *word);
+/* Among the values of an enumerated key (trigger rules, email_on...). */
+const char *dag_key_value_suggest(const struct dag_key_value *v,
+				  const char *word);
+/* For a message's parenthesis: "did you mean 'NAME'? " into out (size
+ * n), or "" when suggestion is NULL. */
+const char *dag_key_hint(const char *suggestion, char *out, size_t n);
+
 #endif

@@ -293,7 +293,7 @@ static int
 load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 	  struct sl_err *err)
 {
-	char names[256];
+	char names[256], hint[128];
 	ynode_t *x;
 	json_t *val;
 	const char *s;
@@ -307,15 +307,20 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 		    dag_key_value_index(dag_param_decl_keys, ynode_str(kn)) >= 0)
 			continue;
 		dag_key_values_names(dag_param_decl_keys, names, sizeof names);
-		return ynode_err(yd, kn, err, "unknown key '%s' (known: %s)",
-				 ynode_str(kn) ? ynode_str(kn) : "?", names);
+		return ynode_err(yd, kn, err, "unknown key '%s' (%sknown: %s)",
+				 ynode_str(kn) ? ynode_str(kn) : "?",
+				 dag_key_hint(dag_key_value_suggest(dag_param_decl_keys,
+								    ynode_str(kn)),
+					      hint, sizeof hint), names);
 	}
 	if ((x = ymap_get(yd, v, "type")) != NULL) {
 		if (ynode_get_str(yd, x, NULL, &s, err) < 0)
 			return -1;
 		if (dag_key_value_index(dag_param_types, s) < 0)
 			return ynode_err(yd, x, err,
-					 "'%s' is not a type (known: %s)", s,
+					 "'%s' is not a type (%sknown: %s)", s,
+					 dag_key_hint(dag_key_value_suggest(dag_param_types, s),
+						      hint, sizeof hint),
 					dag_key_values_names(dag_param_types, names,
 							     sizeof names));
 		json_object_set_new(decl, "type", json_string(s));

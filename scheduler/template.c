@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "operators/operator.h"
 #include "scheduler/cron.h"
 #include "scheduler/shquote.h"
@@ -210,9 +211,21 @@ tref_format_check(const struct tref *r, const char *f, size_t n, size_t off,
 		conversions++;
 	}
 	if (conversions == 0) {
-		sl_err_set(err, "'%s | %.*s': not a filter (add: N<unit>, raw, "
+		char word[32];
+		struct text_near near;
+		const char *meant;
+
+		/* "rwa", "indent": a filter's name mistyped */
+		snprintf(word, sizeof word, "%.*s", (int)n, f);
+		text_near_init(&near, word);
+		text_near_add(&near, "raw");
+		text_near_add(&near, "ident");
+		text_near_add(&near, "add");
+		meant = text_near_best(&near);
+		sl_err_set(err, "'%s | %.*s': not a filter (%s%s%sadd: N<unit>, raw, "
 			   "ident) nor a strftime format (no %% in it)", r->name,
-			   (int)n, f);
+			   (int)n, f, meant ? "did you mean '" : "",
+			   meant ? meant : "", meant ? "'? " : "");
 		err ? err->col = (int)off + 1 : 0;
 		return -1;
 	}
@@ -435,15 +448,34 @@ tref_check(const struct tref *r, const json_t *params, int sql,
 	char known[512];
 
 	if (tname_find(r->name, &id, &is_time) < 0) {
-		sl_err_set(err, "unknown template name '%s' (known: %s)",
-			   r->name, tname_list(known, sizeof known));
+		struct tmpl_name_info info;
+		struct text_near near;
+		const char *meant;
+
+		text_near_init(&near, r->name);
+		for (size_t i = 0; tmpl_name_at(i, &info) == 0; i++)
+			text_near_add(&near, info.name);
+		meant = text_near_best(&near);
+		sl_err_set(err, "unknown template name '%s' (%s%s%sknown: %s)",
+			   r->name, meant ? "did you mean '" : "",
+			   meant ? meant : "", meant ? "'? " : "",
+			   tname_list(known, sizeof known));
 		err ? err->col = (int)r->name_off + 1 : 0;
 		return -1;
 	}
 	if (id == TN_PARAM && json_object_get(params, r->name + 7) == NULL) {
+		struct text_near near;
+		const char *k, *meant;
+		json_t *v;
+
+		text_near_init(&near, r->name + 7);
+		json_object_foreach((json_t *)params, k, v)
+			text_near_add(&near, k);
+		meant = text_near_best(&near);
 		sl_err_set(err,
-		    "unknown template name '%s': the DAG has no param '%s' (declare it under params:)",
-		    r->name, r->name + 7);
+		    "unknown template name '%s': the DAG has no param '%s' (%s%s%sdeclare it under params:)",
+		    r->name, r->name + 7, meant ? "did you mean params." : "",
+		    meant ? meant : "", meant ? "? " : "");
 		err ? err->col = (int)r->name_off + 1 : 0;
 		return -1;
 	}

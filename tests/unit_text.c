@@ -78,11 +78,69 @@ url_cases(void)
 	}
 }
 
+/* The "did you mean": a typo gets the name meant, a word that is far
+ * from every name gets none. */
+static void
+near_cases(void)
+{
+	static const char *const keys[] = {
+		"schedule", "start", "retries", "retry_delay", "command",
+		"timeout", "trigger_rule", "integer", "table", "ds", "ts",
+		"all_success", "one_success", "a", NULL,
+	};
+	static const struct { const char *word, *want; } cases[] = {
+		{ "schedul", "schedule" },	/* a letter missing */
+		{ "retrys", "retries" },	/* two edits in six letters */
+		{ "comand", "command" },
+		{ "tabel", "table" },		/* two neighbours swapped */
+		{ "Schedule", "schedule" },	/* letter case */
+		{ "dss", "ds" },
+		{ "integr", "integer" },
+		{ "retry_dealy", "retry_delay" },
+		{ "timeuot", "timeout" },
+		{ "colour", NULL },		/* nothing near */
+		{ "x", NULL },
+		{ "c", NULL },			/* one letter: no typo of "a" */
+		{ "A", "a" },
+		{ "", NULL },
+		{ "scheduler_interval_of_the_dag", NULL },
+		{ "schedule", NULL },		/* a name is not its own typo */
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		struct text_near n;
+		const char *got;
+
+		text_near_init(&n, cases[i].word);
+		for (size_t k = 0; keys[k] != NULL; k++)
+			text_near_add(&n, keys[k]);
+		got = text_near_best(&n);
+		if (cases[i].want == NULL) {
+			if (got != NULL)
+				fprintf(stderr, "%s: got %s\n", cases[i].word, got);
+			CHECK(got == NULL);
+		} else
+			CHECK_EQ_STR(cases[i].want, got ? got : "(none)");
+	}
+	/* a word longer than any key: no work, no suggestion */
+	{
+		char longword[200];
+		struct text_near n;
+
+		memset(longword, 'a', sizeof longword - 1);
+		longword[sizeof longword - 1] = '\0';
+		text_near_init(&n, longword);
+		text_near_add(&n, longword + 1);
+		CHECK(text_near_best(&n) == NULL);
+	}
+}
+
 int
 main(void)
 {
 	RUN(utf8_cases);
 	RUN(html_cases);
 	RUN(url_cases);
+	RUN(near_cases);
 	return UNIT_END();
 }

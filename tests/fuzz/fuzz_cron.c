@@ -1,7 +1,7 @@
 /*
  * fuzz_cron.c: libFuzzer target for cron_parse, then cron_next/cron_prev
  * on what parsed. Not built by default. From the source tree:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. tests/fuzz/fuzz_cron.c scheduler/cron.c scheduler/tz.c base/util.c -o /tmp/fuzz_cron && /tmp/fuzz_cron -max_total_time=60
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. tests/fuzz/fuzz_cron.c scheduler/cron.c scheduler/tz.c base/util.c base/text.c -o /tmp/fuzz_cron && /tmp/fuzz_cron -max_total_time=60
  *
  * The input is the expression; its bytes also pick the zone and the
  * instant, so the search runs over DST days, far years and range edges.
