@@ -276,6 +276,89 @@ dags_list(struct cli *c, const struct cli_args *args)
 	return 0;
 }
 
+/* A param value as `dags show` prints it: a string as is, else JSON. */
+static void
+dags_show_value(struct buf *b, const json_t *v)
+{
+	char *t;
+
+	if (json_is_string(v)) {
+		buf_adds(b, json_string_value(v));
+		return;
+	}
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	buf_adds(b, t != NULL ? t : "?");
+	free(t);
+}
+
+/* The declared params, one line each: what a trigger may give and what
+ * it must (TEMPLATES.md: the description is shown here); a secret
+ * param's default is ***. */
+static void
+dags_show_params(const struct dag *d)
+{
+	const char *k;
+	json_t *decl;
+
+	if (json_object_size(d->param_decls) == 0)
+		return;
+	printf("\nPARAMS\n");
+	json_object_foreach(d->param_decls, k, decl) {
+		const char *type = json_string_value(json_object_get(decl, "type"));
+		const char *pattern = json_string_value(json_object_get(decl, "pattern"));
+		const char *desc = json_string_value(json_object_get(decl, "description"));
+		json_t *def = json_object_get(decl, "default");
+		json_t *choices = json_object_get(decl, "enum"), *x;
+		struct buf line;
+		size_t i;
+
+		buf_init(&line, 0);
+		if (type != NULL)
+			buf_printf(&line, "%s, ", type);
+		if (json_is_array(choices)) {
+			buf_adds(&line, "one of ");
+			json_array_foreach(choices, i, x) {
+				if (i > 0)
+					buf_adds(&line, " | ");
+				dags_show_value(&line, x);
+			}
+			buf_adds(&line, ", ");
+		}
+		if (pattern != NULL)
+			buf_printf(&line, "pattern %s, ", pattern);
+		if (dag_param_is_secret(d, k))
+			buf_adds(&line, "secret, ");
+		if (def == NULL)
+			buf_adds(&line, "required");
+		else if (dag_param_is_secret(d, k))
+			buf_adds(&line, "default ***");
+		else {
+			buf_adds(&line, "default ");
+			dags_show_value(&line, def);
+		}
+		printf("  %-22s %s%s%s\n", k, buf_str(&line), desc ? ": " : "",
+		       desc ? desc : "");
+		buf_free(&line);
+	}
+}
+
+/* The declarations as `dags show --json` gives them, a secret's default
+ * masked as the API masks it. */
+static json_t *
+dags_show_param_decls(const struct dag *d)
+{
+	json_t *out = json_deep_copy(d->param_decls ? d->param_decls : json_object());
+	const char *k;
+	json_t *decl;
+
+	if (out == NULL)
+		return json_object();
+	json_object_foreach(out, k, decl)
+		if (dag_param_is_secret(d, k) && json_object_get(decl, "default") != NULL)
+			json_object_set_new(decl, "default", json_string("***"));
+	return out;
+}
+
 static int
 dags_show(struct cli *c, const char *name)
 {
@@ -301,11 +384,14 @@ dags_show(struct cli *c, const char *name)
 		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
 		dag_map_task_json(d, t, json_array_get(tasks, (size_t)i));
 	}
-	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:O,s:o}", "dag", d->name,
+	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:o,s:o}", "dag", d->name,
 		      "file", d->file, "schedule", d->schedule_text, "timezone",
 		      tz_name(d->tz), "catchup", d->catchup, "max_active_runs",
 		      d->max_active_runs, "max_active_tasks", d->max_active_tasks,
-		      "params", d->params, "tasks", tasks);
+		      "params", json_object(), "tasks", tasks);
+	json_object_set_new(o, "params", d->params ? dag_params_masked(d, d->params) :
+						    json_object());
+	json_object_set_new(o, "param_decls", dags_show_param_decls(d));
 	if (d->description)
 		json_object_set_new(o, "description", json_string(d->description));
 	if (d->start != INT64_MIN)
@@ -337,6 +423,7 @@ dags_show(struct cli *c, const char *name)
 			       after.len ? buf_str(&after) : "-");
 			buf_free(&after);
 		}
+		dags_show_params(d);
 	}
 	json_decref(o);
 	return 0;

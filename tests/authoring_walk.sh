@@ -1,0 +1,50 @@
+#!/bin/bash
+# A data engineer's first DAG, written from docs/DAGS.md and
+# scheduler/TEMPLATES.md, checked where the docs say things show:
+# `sluice dags show` lists the declared params (type, rules, default,
+# description; a secret param's default masked, in --json too).
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+web_home
+cat > "$H/dags/walk.yaml" <<'YAML'
+dag: walk
+params:
+  table: public.prices
+  window: {type: integer, default: 20}
+  symbols:
+    description: ticker symbols, separated by single spaces
+    type: string
+    pattern: "[A-Z]{1,10}( [A-Z]{1,10}){0,49}"
+    default: ACME GLOBEX
+  mode: {enum: [full, delta], default: delta}
+  api_token: {type: string, secret: true, default: hunter2-default}
+tasks:
+  load:
+    description: load the day's <trades>
+    command: "true"
+  bad: {command: "false"}
+  after_bad: {after: [bad], command: "true"}
+  items:
+    foreach: [a, b]
+    command: echo {{ item }}
+  too_many:
+    foreach: [a, b, c]
+    max_map: 2
+    command: echo {{ item }}
+YAML
+
+# dags show: the params a trigger may give, as TEMPLATES.md says
+out=$(sl dags show walk)
+assert_contains "$out" "PARAMS"
+assert_contains "$out" "window                 integer, default 20"
+assert_contains "$out" "symbols                string, pattern [A-Z]{1,10}( [A-Z]{1,10}){0,49}, default ACME GLOBEX: ticker symbols, separated by single spaces"
+assert_contains "$out" "mode                   string, one of full | delta, default delta"
+assert_contains "$out" "api_token              string, secret, default ***"
+assert_not_contains "$out" "hunter2" "dags show"
+sl dags show walk --json > "$T/body"
+assert_eq '***' "$(jget 'd["param_decls"]["api_token"]["default"]')" "the secret's default in --json"
+assert_eq '***' "$(jget 'd["params"]["api_token"]')" "the secret's value in --json params"
+assert_eq "ticker symbols, separated by single spaces" \
+	"$(jget 'd["param_decls"]["symbols"]["description"]')" "a description in --json"
+assert_not_contains "$(cat "$T/body")" "hunter2" "dags show --json"
