@@ -2,7 +2,8 @@
 # A data engineer's first DAG, written from docs/DAGS.md and
 # scheduler/TEMPLATES.md, checked where the docs say things show:
 # `sluice dags show` lists the declared params (type, rules, default,
-# description; a secret param's default masked, in --json too).
+# description; a secret param's default masked, in --json too); the task
+# page shows the task's description.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -48,3 +49,13 @@ assert_eq '***' "$(jget 'd["params"]["api_token"]')" "the secret's value in --js
 assert_eq "ticker symbols, separated by single spaces" \
 	"$(jget 'd["param_decls"]["symbols"]["description"]')" "a description in --json"
 assert_not_contains "$(cat "$T/body")" "hunter2" "dags show --json"
+
+start_standalone
+sl trigger walk --partition p1 --wait >/dev/null 2>&1 || true
+
+# the task page shows the task's description (as text)
+login viewer "$VIEWER_PW" "$T/jar"
+page=$(curl -sS -b "$T/jar" "$URL/dags/walk/runs/p1/tasks/load")
+assert_contains "$page" '<p class="desc" id="task-description">load the day&#39;s &lt;trades&gt;</p>'
+page=$(curl -sS -b "$T/jar" "$URL/dags/walk/runs/p1/tasks/bad")
+assert_not_contains "$page" 'id="task-description"' "the page of a task without a description"

@@ -389,7 +389,19 @@ pages_task(struct web_req *r)
 	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "\">");
 	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
-	buf_adds(&b, "</span></h1><div id=\"ti\" data-dag=\"");
+	buf_adds(&b, "</span></h1>");
+	{
+		/* the task's description: DAGS.md says it is shown here (an
+		 * item, NAME[i], has its task's) */
+		const struct task *dt = partition_task(d, task);
+
+		if (dt != NULL && dt->description != NULL) {
+			buf_adds(&b, "<p class=\"desc\" id=\"task-description\">");
+			text_html_escape(&b, dt->description);
+			buf_adds(&b, "</p>");
+		}
+	}
+	buf_adds(&b, "<div id=\"ti\" data-dag=\"");
 	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-partition=\"");
 	text_html_escape(&b, partition);
