@@ -12,6 +12,8 @@
 #include "scheduler/config.h"
 #include "store/store.h"
 #include "scheduler/partition.h"
+#include "scheduler/shquote.h"
+#include "scheduler/state.h"
 #include "scheduler/try.h"
 #include "scheduler/wait.h"
 
@@ -396,14 +398,37 @@ logs_run(struct cli *c, const struct cli_args *a)
 	}
 	try_number = tn > 0 ? (int)tn : latest;
 	if (try_number == 0) {
-		if (!follow) {
-			fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n", d->name, args[1], key, state);
+		const struct task *t = dag_task(d, args[1]);
+
+		/* a mapped task's tries are its items' */
+		if (t != NULL && t->mapped) {
+			char *item = xasprintf("%s[0]", args[1]);
+			char *qitem = shquote_arg(item), *qkey = shquote_arg(key);
+
+			fprintf(stderr, "sluice: %s is a mapped task: each item has its own log "
+				"(sluice logs %s %s %s)\n", args[1], d->name, qitem, qkey);
+			free(item);
+			free(qitem);
+			free(qkey);
 			return EXIT_FAILED;
 		}
-		/* wait for the first try */
+		/* wait for the first try, unless it ended without one
+		 * (skipped, upstream_failed, failed before it could start):
+		 * then none will come */
 		while (try_number == 0) {
 			struct timespec ts = { 0, 200 * 1000000 };
 
+			if (ti_state_parse(state) >= 0 &&
+			    ti_state_done((enum ti_state)ti_state_parse(state))) {
+				fprintf(stderr, "sluice: %s %s %s ended %s without a try: it has no log\n",
+					d->name, args[1], key, state);
+				return EXIT_FAILED;
+			}
+			if (!follow) {
+				fprintf(stderr, "sluice: %s %s %s has not started yet (%s)\n",
+					d->name, args[1], key, state);
+				return EXIT_FAILED;
+			}
 			nanosleep(&ts, NULL);
 			ti_lookup(c, d->name, args[1], key, &try_number, state, sizeof state);
 		}

@@ -139,6 +139,12 @@ print_run_result(struct cli *c, const struct dag *d, const char *partition)
 			fprintf(stderr, "  %s failed: %s\n", task, error ? error : "");
 			continue;
 		}
+		/* one that failed before any try (a foreach over max_map)
+		 * has no log to point at */
+		if (json_integer_value(json_object_get(ti, "try_number")) == 0) {
+			fprintf(stderr, "  %s failed: %s\n", task, error ? error : "");
+			continue;
+		}
 		/* the command is pasted into a shell: a task name may hold
 		 * ; $ ' and the brackets of a mapped item */
 		qtask = shquote_arg(task);

@@ -3,7 +3,11 @@
 # scheduler/TEMPLATES.md, checked where the docs say things show:
 # `sluice dags show` lists the declared params (type, rules, default,
 # description; a secret param's default masked, in --json too); the task
-# page shows the task's description.
+# page shows the task's description; `sluice logs` of a task instance
+# that ended without a try (upstream_failed; a mapped task, whose items
+# have the logs) says so at once, with --follow too, instead of waiting
+# for a try that never comes; `trigger --wait` points at a log only for a
+# task that has one.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -51,7 +55,33 @@ assert_eq "ticker symbols, separated by single spaces" \
 assert_not_contains "$(cat "$T/body")" "hunter2" "dags show --json"
 
 start_standalone
-sl trigger walk --partition p1 --wait >/dev/null 2>&1 || true
+set +e
+sl trigger walk --partition p1 --wait >"$T/wait.out" 2>"$T/wait.err"
+st=$?
+set -e
+assert_eq 1 "$st" "trigger --wait of a failing run"
+# a task that failed before any try has no log to point at
+assert_contains "$(cat "$T/wait.err")" "too_many failed: foreach gave 3 items, more than max_map (2)"
+assert_not_contains "$(grep too_many "$T/wait.err")" "(log:" "the summary of a task without a try"
+assert_contains "$(cat "$T/wait.err")" "bad failed: exit code 1 (log: sluice logs walk bad p1)"
+
+# logs of a task instance that ended without a try: at once, also with
+# --follow (which waited forever for a first try)
+for follow in "" --follow; do
+	set +e
+	timeout 10 "$SLUICE" --home "$H" logs walk after_bad p1 $follow >"$T/l.out" 2>"$T/l.err"
+	st=$?
+	set -e
+	assert_eq 1 "$st" "logs $follow of an upstream_failed task"
+	assert_contains "$(cat "$T/l.err")" "walk after_bad p1 ended upstream_failed without a try: it has no log"
+done
+set +e
+timeout 10 "$SLUICE" --home "$H" logs walk items p1 --follow >"$T/l.out" 2>"$T/l.err"
+st=$?
+set -e
+assert_eq 1 "$st" "logs of a mapped task"
+assert_contains "$(cat "$T/l.err")" "items is a mapped task: each item has its own log (sluice logs walk 'items[0]' p1)"
+assert_eq b "$(sl logs walk 'items[1]' p1)" "an item's log"
 
 # the task page shows the task's description (as text)
 login viewer "$VIEWER_PW" "$T/jar"
