@@ -136,7 +136,8 @@ man_dag(struct buf *out)
 		  "anchor names the place it is written, defaults.retries); "
 		  "sluice dags schema prints a JSON Schema of the same for "
 		  "editors. Durations are written 500ms, 30s, 10m, 2h, 1d, 1w or "
-		  "combined (1h30m); times are ISO-8601, in the DAG's timezone "
+		  "combined (1h30m), or as a number alone, of seconds "
+		  "(retry_delay: 300 is 5m); times are ISO-8601, in the DAG's timezone "
 		  "unless they carry an offset.");
 	roff_req(out, "SH", 1, "DAG KEYS");
 	man_keys(out, dag_keys_dag);

@@ -178,7 +178,8 @@ dag_reference_md(struct buf *out)
 	    "for editors: save it (`sluice dags schema > dag.schema.json`) and "
 	    "point the editor at it, e.g. for the YAML language server a first "
 	    "line `# yaml-language-server: $schema=./dag.schema.json`. Durations are written `500ms`, `30s`, `10m`, `2h`, "
-	    "`1d`, `1w` or combined (`1h30m`); times are ISO-8601, in the "
+	    "`1d`, `1w` or combined (`1h30m`), or as a number alone, of seconds "
+	    "(`retry_delay: 300` is `5m`); times are ISO-8601, in the "
 	    "DAG's `timezone` unless they carry an offset.\n\n"
 	    "## DAG keys\n\n");
 	keys_table(out, dag_keys_dag);
