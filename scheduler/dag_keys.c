@@ -449,7 +449,7 @@ const struct dag_key_value dag_key_notes[] = {
 	  "    foreach: [sales, inventory, stores, products, returns]\n"
 	  "    url: \"s3://{{ params.staging }}/raw/{{ ds }}/{{ item }}.csv.gz\"\n"
 	  "    connection: aws_retail\n"
-	  "    timeout: 6h\n"
+	  "    deadline: 5h55m    # 06:00 the day after: the day ends at 00:05\n"
 	  "  extracts_missing:\n"
 	  "    type: email\n"
 	  "    after: [wait_extracts]\n"

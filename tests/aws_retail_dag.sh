@@ -21,7 +21,8 @@ printf 'smtp: {url: "%s", from: sluice@example.com}\n' "$SMTP_URL" >"$H/sluice.y
 shorten() {
 	sed -e 's/poke_interval: 5m/poke_interval: 1s/' -e 's/max_poke_interval: 20m/max_poke_interval: 1s/' \
 		-e 's/poll_interval: 1m/poll_interval: 1s/' \
-		-e 's/poll_interval: 30s/poll_interval: 1s/' -e 's/retry_delay: 5m/retry_delay: 1s/' "$@" \
+		-e 's/poll_interval: 30s/poll_interval: 1s/' -e 's/retry_delay: 5m/retry_delay: 1s/' \
+		-e 's/deadline: 5h55m/deadline: 2d/' "$@" \
 		"$SLUICE_SRCDIR/dags/retail_weekly.yaml" >"$H/dags/retail_weekly.yaml"
 }
 grep -q '^freshness: 3h' "$SLUICE_SRCDIR/dags/retail_weekly.yaml" || fail "the example has no freshness: 3h"
@@ -29,6 +30,9 @@ grep -q '^freshness: 3h' "$SLUICE_SRCDIR/dags/retail_weekly.yaml" || fail "the e
 # to a day ago: not late at the first start (2d), late at the second (1s)
 shorten -e 's/^freshness: 3h/freshness: 2d/'
 grep -q '^freshness: 2d' "$H/dags/retail_weekly.yaml" || fail "the freshness was not lengthened"
+# the same day's sensor deadline (06:00 the day after) may have passed too:
+# lengthened, so its items wait for the extracts
+grep -q 'deadline: 2d' "$H/dags/retail_weekly.yaml" || fail "the sensor's deadline was not lengthened"
 sl dags validate >/dev/null || fail "retail_weekly does not validate: $(sl dags validate 2>&1)"
 s3_aws s3 mb s3://retail-staging >/dev/null
 start_scheduler
