@@ -60,7 +60,7 @@ static const struct {
 	const char *doc;
 } tprefixes[] = {
 	{ "params.", "params.NAME", TN_PARAM, "the value of the run's param NAME (declared under params:)" },
-	{ "env.", "env.NAME", TN_ENV, "the scheduler's environment variable NAME" },
+	{ "env.", "env.NAME", TN_ENV, "the scheduler's environment variable NAME (empty when it is not set)" },
 	{ "item.", "item.FIELD", TN_ITEM_FIELD, "the field FIELD of a mapped task's item when the items are objects (FIELD.SUB for a nested one)" },
 	{ "tasks.", "tasks.NAME.output.KEY", TN_OUTPUT, "the value of KEY in the output of task NAME in this run (NAME must be upstream of the task; see Task outputs)" },
 };
