@@ -312,7 +312,18 @@ settle(struct sched *s, struct ti *p)
 	to = aggregate(p);
 	if (to == TI_NONE)
 		return;
-	snprintf(why, sizeof why, "its %d items ended", p->nitems);
+	if (to == TI_FAILED) {
+		/* what `trigger --wait`, the task page and emails show as
+		 * its error: which of its items failed is theirs to say */
+		int failed = 0;
+
+		for (int i = 0; i < p->nitems; i++)
+			failed += p->items[i].state == TI_FAILED ||
+				  p->items[i].state == TI_UPSTREAM_FAILED;
+		snprintf(why, sizeof why, "%d of its %d items failed", failed,
+			 p->nitems);
+	} else
+		snprintf(why, sizeof why, "its %d items ended", p->nitems);
 	parent_ended(s, p, to, why);
 }
 

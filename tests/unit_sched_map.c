@@ -184,6 +184,8 @@ test_one_failing_item_rules(void)
 	CHECK_EQ_INT(0, h_end("m[2]", "p", 0));
 	h_end_all();
 	CHECK_STATE("failed", "r", "m", "p");
+	/* its error says how many items failed (trigger --wait prints it) */
+	CHECK_EQ_STR("1 of its 3 items failed", h_ti("r", "m", "p", "error"));
 	for (size_t i = 0; i < SL_ARRAY_LEN(rules); i++)
 		CHECK_MSG(strcmp(rules[i].end, STATE("r", rules[i].task, "p")) == 0,
 			  "%s at the end: want %s, got %s", rules[i].task,
