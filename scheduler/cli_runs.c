@@ -202,6 +202,12 @@ runs_run(struct cli *c, const struct cli_args *args)
 	if (more)
 		json_array_remove(runs, json_array_size(runs) - 1);
 	if (c->json) {
+		/* a secret param's value is *** wherever people see it, as
+		 * in the API (SECURITY.md) */
+		json_array_foreach(runs, i, r)
+			if (json_is_object(json_object_get(r, "params")))
+				json_object_set_new(r, "params",
+				    dag_params_masked(d, json_object_get(r, "params")));
 		cli_print_json(runs);
 	} else {
 		printf("%-27s %-8s %-10s %-25s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");

@@ -3,7 +3,8 @@
 # scheduler/TEMPLATES.md, checked where the docs say things show:
 # `sluice dags show` lists the declared params (type, rules, default,
 # description; a secret param's default masked, in --json too); the task
-# page shows the task's description; `sluice logs` of a task instance
+# page shows the task's description; `sluice runs --json` masks a secret
+# param's value as the API does; `sluice logs` of a task instance
 # that ended without a try (upstream_failed; a mapped task, whose items
 # have the logs) says so at once, with --follow too, instead of waiting
 # for a try that never comes; `trigger --wait` points at a log only for a
@@ -56,7 +57,7 @@ assert_not_contains "$(cat "$T/body")" "hunter2" "dags show --json"
 
 start_standalone
 set +e
-sl trigger walk --partition p1 --wait >"$T/wait.out" 2>"$T/wait.err"
+sl trigger walk --partition p1 --param api_token=given-s3cret --wait >"$T/wait.out" 2>"$T/wait.err"
 st=$?
 set -e
 assert_eq 1 "$st" "trigger --wait of a failing run"
@@ -64,6 +65,10 @@ assert_eq 1 "$st" "trigger --wait of a failing run"
 assert_contains "$(cat "$T/wait.err")" "too_many failed: foreach gave 3 items, more than max_map (2)"
 assert_not_contains "$(grep too_many "$T/wait.err")" "(log:" "the summary of a task without a try"
 assert_contains "$(cat "$T/wait.err")" "bad failed: exit code 1 (log: sluice logs walk bad p1)"
+# the run's params: a secret one is *** in runs --json, as in the API
+sl runs walk --json > "$T/body"
+assert_eq '***' "$(jget 'd[0]["params"]["api_token"]')" "a secret param in runs --json"
+assert_not_contains "$(cat "$T/body")" "given-s3cret" "runs --json"
 
 # logs of a task instance that ended without a try: at once, also with
 # --follow (which waited forever for a first try)
