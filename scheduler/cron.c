@@ -316,6 +316,22 @@ cron_free(struct cron *c)
 	free(c);
 }
 
+int
+cron_never_ticks(const struct cron *c)
+{
+	static const int month_days[13] = { 0, 31, 29, 31, 30, 31, 30, 31,
+					    31, 30, 31, 30, 31 };
+
+	/* a day of the week named too ticks (either one matches then) */
+	if (c->dom_star || !c->dow_star)
+		return 0;
+	for (int m = 1; m <= 12; m++)
+		if ((c->month & (UINT64_C(1) << m)) &&
+		    (c->dom & ((UINT64_C(1) << (month_days[m] + 1)) - 1)) != 0)
+			return 0;
+	return 1;
+}
+
 const char *
 cron_text(const struct cron *c)
 {

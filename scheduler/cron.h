@@ -35,6 +35,10 @@ const char *cron_text(const struct cron *c);
 /* 1 when the minute or hour field starts with '*' (fires in both copies of
  * a repeated hour, never in a skipped one), 0 for a fixed-time schedule. */
 int cron_is_wildcard(const struct cron *c);
+/* 1 when no month of the line has any of its days of the month ("0 0 31
+ * 4 *", "0 0 30 2 *") and no day of the week is named: it never ticks
+ * (the DAG loader refuses it; cron_next returns -1 for it). */
+int cron_never_ticks(const struct cron *c);
 
 /* The smallest tick > after, and the largest tick <= at. -1 when there is
  * none within 5 years (5 x 366 days; e.g. "0 0 30 2 *") or the instant is

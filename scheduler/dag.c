@@ -1313,6 +1313,15 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 				ynode_err(d, v, err, "%s", cerr.msg);
 				if (load_note(lc) < 0)
 					goto fail;
+			} else if (cron_never_ticks(dag->schedule)) {
+				/* it would load and never run, silently */
+				ydoc_err(d, v, err,
+					 "schedule: cron '%s': no month it names has that day of the month, so it never ticks",
+					 s);
+				cron_free(dag->schedule);
+				dag->schedule = NULL;
+				if (load_note(lc) < 0)
+					goto fail;
 			} else
 				dag->schedule_text = xstrdup(s);
 		}

@@ -380,10 +380,44 @@ static const struct error_case error_cases[] = {
 	  "cron '@once': unknown macro '@once' (known: @hourly, @daily, "
 	  "@midnight, @weekly, @monthly, @yearly, @annually)" },
 	{ "@daily 5", "cron '@daily 5': nothing may follow '@daily'" },
+	{ "@dayly",
+	  "cron '@dayly': unknown macro '@dayly' (did you mean '@daily'? "
+	  "known: @hourly, @daily, @midnight, @weekly, @monthly, @yearly, "
+	  "@annually)" },
 	{ "@every 5m",
 	  "cron '@every 5m': unknown macro '@every' (known: @hourly, @daily, "
 	  "@midnight, @weekly, @monthly, @yearly, @annually)" },
 };
+
+/* Lines that parse but never tick: the DAG loader refuses them. */
+static void
+test_never_ticks(void)
+{
+	static const struct {
+		const char *expr;
+		int never;
+	} cases[] = {
+		{ "0 0 31 4 *", 1 },		/* April 31 */
+		{ "0 0 30,31 2 *", 1 },	/* February 30, 31 */
+		{ "0 0 31 apr,jun,sep,nov *", 1 },
+		{ "0 0 29 2 *", 0 },		/* leap years */
+		{ "0 0 31 4,5 *", 0 },		/* May 31 */
+		{ "0 0 31 4 mon", 0 },		/* or any Monday of April */
+		{ "0 0 31 * *", 0 },
+		{ "0 0 * 2 *", 0 },
+		{ "@daily", 0 },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		struct cron *c = parse(cases[i].expr);
+
+		if (c == NULL)
+			continue;
+		CHECK_MSG(cron_never_ticks(c) == cases[i].never, "'%s': want %d",
+			  cases[i].expr, cases[i].never);
+		cron_free(c);
+	}
+}
 
 static void
 test_errors(void)
@@ -805,6 +839,7 @@ main(int argc, char **argv)
 		return UNIT_END();
 	}
 	RUN(test_errors);
+	RUN(test_never_ticks);
 	RUN(test_parse_ok);
 	RUN(test_ticks);
 	RUN(test_properties);
