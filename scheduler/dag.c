@@ -1098,14 +1098,20 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 			if (u == NULL) {
 				struct text_near near;
 				const char *best;
+				int is_group = 0;
 
 				text_near_init(&near, after[k]);
-				for (int m = 0; m < dag->ntasks; m++)
+				for (int m = 0; m < dag->ntasks; m++) {
 					text_near_add(&near, dag->tasks[m].name);
-				best = text_near_best(&near);
+					is_group |= dag->tasks[m].group != NULL &&
+						    strcmp(dag->tasks[m].group, after[k]) == 0;
+				}
+				/* a group's name without its group: prefix */
+				best = is_group ? after[k] : text_near_best(&near);
 				ydoc_err_path(d, item, path, err,
-					      "unknown task '%s'%s%s%s", after[k],
+					      "unknown task '%s'%s%s%s%s", after[k],
 					      best ? " (did you mean '" : "",
+					      is_group ? "group:" : "",
 					      best ? best : "", best ? "'?)" : "");
 			}
 			else if (u == t)
@@ -1315,9 +1321,9 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 					goto fail;
 			} else if (cron_never_ticks(dag->schedule)) {
 				/* it would load and never run, silently */
-				ydoc_err(d, v, err,
-					 "schedule: cron '%s': no month it names has that day of the month, so it never ticks",
-					 s);
+				ynode_err(d, v, err,
+					  "cron '%s': no month it names has that day of the month, so it never ticks",
+					  s);
 				cron_free(dag->schedule);
 				dag->schedule = NULL;
 				if (load_note(lc) < 0)
