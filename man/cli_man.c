@@ -4,20 +4,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-
-#include <stdio.h>
 #include <string.h>
 
 #include "man/man.h"
 #include "scheduler/config.h"
 
+/* Each page by its short name and by the name it is installed under
+ * (what `man sluice-dag` and the docs call it). */
 static const struct {
-	const char *name;
+	const char *name, *installed;
 	void (*make)(struct buf *out);
 } man_pages[] = {
-	{ "sluice", man_sluice },
-	{ "dag", man_dag },
-	{ "config", man_config },
+	{ "sluice", "sluice", man_sluice },
+	{ "dag", "sluice-dag", man_dag },
+	{ "config", "sluice.yaml", man_config },
 };
 
 static int
@@ -32,7 +32,8 @@ man_run(struct cli *c, const struct cli_args *a)
 		return 0;
 	}
 	for (size_t i = 0; i < SL_ARRAY_LEN(man_pages); i++) {
-		if (strcmp(man_pages[i].name, a->pos[0]) != 0)
+		if (strcmp(man_pages[i].name, a->pos[0]) != 0 &&
+		    strcmp(man_pages[i].installed, a->pos[0]) != 0)
 			continue;
 		buf_init(&out, 0);
 		man_pages[i].make(&out);
@@ -46,7 +47,8 @@ man_run(struct cli *c, const struct cli_args *a)
 const struct cli_verb cli_man = {
 	"man", "print a man page's source (the build installs them)",
 	"sluice|dag|config|sample-config",
-	"sluice is sluice(1), dag sluice-dag(5), config sluice.yaml(5), each in\n"
+	"sluice is sluice(1), dag sluice-dag(5), config sluice.yaml(5) (each also\n"
+	"by that name: sluice man sluice-dag), in\n"
 	"man(7) format, made from the same tables as the command line, the DAG\n"
 	"loader and the config loader. sample-config is the commented\n"
 	"sluice.yaml that sluice init writes.\n",

@@ -8,7 +8,7 @@
 # that ended without a try (upstream_failed; a mapped task, whose items
 # have the logs) says so at once, with --follow too, instead of waiting
 # for a try that never comes; `trigger --wait` points at a log only for a
-# task that has one.
+# task that has one; `sluice man sluice-dag` is the page sluice-dag(5).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -54,6 +54,10 @@ assert_eq '***' "$(jget 'd["params"]["api_token"]')" "the secret's value in --js
 assert_eq "ticker symbols, separated by single spaces" \
 	"$(jget 'd["param_decls"]["symbols"]["description"]')" "a description in --json"
 assert_not_contains "$(cat "$T/body")" "hunter2" "dags show --json"
+
+# the man page by the name it is installed under, as the docs call it
+assert_eq "$("$SLUICE" man dag)" "$("$SLUICE" man sluice-dag)" "sluice man sluice-dag"
+assert_eq "$("$SLUICE" man config)" "$("$SLUICE" man sluice.yaml)" "sluice man sluice.yaml"
 
 start_standalone
 set +e
