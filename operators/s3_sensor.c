@@ -49,7 +49,7 @@ static const struct op_key s3_sensor_keys[] = {
 	{ "exponential_backoff", OPK_BOOL, 0, 0,
 	  "double the interval after each poke that finds nothing" },
 	{ "max_poke_interval", OPK_DURATION, 0, 0,
-	  "longest interval with exponential_backoff" },
+	  "longest interval with exponential_backoff (default 1h)" },
 	{ "soft_fail", OPK_BOOL, 0, 0, "on timeout mark skipped, not failed" },
 	{ NULL, 0, 0, 0, NULL },
 };

@@ -557,7 +557,7 @@ const struct dag_key dag_keys_task[] = {
 	  "the longest wait with retry_backoff: exponential",
 	  "30m", NULL, 0, 0, 0 },
 	{ "timeout", DKT_DURATION, 0, NULL,
-	  "a try running longer is killed and fails; for a sensor, the longest wait (see Timeouts)",
+	  "a try running longer is killed and fails; for a sensor, the longest wait (see Timeouts); none by default: a sensor with neither timeout nor deadline pokes until its condition is met (Airflow's sensors stop after 7 days)",
 	  "1h", NULL, 0, 0, 1 },
 	{ "deadline", DKT_DURATION, 0, NULL,
 	  "sensors: fail (or skip with soft_fail) once the clock passes the partition's end plus this (see Timeouts)",
