@@ -2,6 +2,7 @@
 #include "base/text.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/util.h"
@@ -197,4 +198,14 @@ text_near_best(const struct text_near *n)
 	if (n->best == NULL)
 		return NULL;
 	return n->dist <= text_near_allowance(strlen(n->word)) ? n->best : NULL;
+}
+
+const char *
+text_hint(const char *suggestion, char *out, size_t n)
+{
+	if (suggestion == NULL)
+		snprintf(out, n, "%s", "");
+	else
+		snprintf(out, n, "did you mean '%s'? ", suggestion);
+	return out;
 }

@@ -55,5 +55,8 @@ void text_near_init(struct text_near *n, const char *word);
 void text_near_add(struct text_near *n, const char *candidate);
 /* The closest candidate when it is close enough, else NULL. */
 const char *text_near_best(const struct text_near *n);
+/* How a message says it: "did you mean 'NAME'? " into out (size n), or ""
+ * when suggestion is NULL; returns out. */
+const char *text_hint(const char *suggestion, char *out, size_t n);
 
 #endif

@@ -255,21 +255,19 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 			return sl_err_set(err, "cron '%s': nothing may follow "
 					  "'%.*s'", expr, (int)n, p);
 		if (k == SL_ARRAY_LEN(cron_macros)) {
-			char word[32];
+			char word[32], hint[64];
 			struct text_near near;
-			const char *meant;
 
 			snprintf(word, sizeof word, "%.*s", (int)n, p);
 			text_near_init(&near, word);
 			for (k = 0; k < SL_ARRAY_LEN(cron_macros); k++)
 				text_near_add(&near, cron_macros[k].name);
-			meant = text_near_best(&near);
 			return sl_err_set(err, "cron '%s': unknown macro "
-					  "'%.*s' (%s%s%sknown: @hourly, @daily, "
+					  "'%.*s' (%sknown: @hourly, @daily, "
 					  "@midnight, @weekly, @monthly, "
-					  "@yearly, @annually)", expr,
-					  (int)n, p, meant ? "did you mean '" : "",
-					  meant ? meant : "", meant ? "'? " : "");
+					  "@yearly, @annually)", expr, (int)n, p,
+					  text_hint(text_near_best(&near), hint,
+						    sizeof hint));
 		}
 		p = cron_macros[k].expr;
 	}

@@ -72,13 +72,11 @@ parse_email_on(struct ydoc *d, ynode_t *v, int *out, struct sl_err *err)
 		int bit = dag_key_value_index(dag_email_on_values, list[i]);
 
 		if (bit < 0) {
-			char known[256];
-
-			char hint[128];
+			char known[256], hint[128];
 
 			ynode_err(d, v, err, "unknown event '%s' (%sknown: %s)",
 				  list[i],
-				  dag_key_hint(dag_key_value_suggest(dag_email_on_values,
+				  text_hint(dag_key_value_suggest(dag_email_on_values,
 								     list[i]),
 					       hint, sizeof hint),
 				  dag_key_values_names(dag_email_on_values, known,
@@ -671,7 +669,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		for (size_t i = 0; operators[i] != NULL; i++)
 			text_near_add(&near, operators[i]->name);
 		ynode_err(d, v, err, "unknown task type '%s' (%sknown: %s)", s,
-			  dag_key_hint(text_near_best(&near), hint, sizeof hint),
+			  text_hint(text_near_best(&near), hint, sizeof hint),
 			  operator_names(names, sizeof names));
 		return load_note(lc);
 	}
@@ -699,7 +697,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		ynode_err(d, k, err,
 			  "unknown key '%s' for a %s task (%sknown: %s%s)",
 			  key, t->op->name,
-			  dag_key_hint(dag_key_suggest(dag_keys_task, t->op->keys, key),
+			  text_hint(dag_key_suggest(dag_keys_task, t->op->keys, key),
 				       hint, sizeof hint),
 			  known, dag_keys_names(dag_keys_task, common, sizeof common));
 		if (load_note(lc) < 0)
@@ -774,7 +772,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			char hint[128];
 
 			ynode_err(d, v, err, "unknown rule '%s' (%sknown: %s)", s,
-				  dag_key_hint(dag_key_value_suggest(dag_trigger_rules, s),
+				  text_hint(dag_key_value_suggest(dag_trigger_rules, s),
 					       hint, sizeof hint),
 				  dag_key_values_names(dag_trigger_rules,
 						       known, sizeof known));
@@ -812,7 +810,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			char hint[128], known[128];
 
 			ynode_err(d, v, err, "unknown back-off '%s' (%sknown: %s)", s,
-				  dag_key_hint(dag_key_value_suggest(dag_retry_backoffs, s),
+				  text_hint(dag_key_value_suggest(dag_retry_backoffs, s),
 					       hint, sizeof hint),
 				  dag_key_values_names(dag_retry_backoffs, known,
 						       sizeof known));
@@ -1097,22 +1095,26 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 			}
 			if (u == NULL) {
 				struct text_near near;
-				const char *best;
-				int is_group = 0;
+				char group[256] = "";
+				const char *meant;
 
 				text_near_init(&near, after[k]);
 				for (int m = 0; m < dag->ntasks; m++) {
 					text_near_add(&near, dag->tasks[m].name);
-					is_group |= dag->tasks[m].group != NULL &&
-						    strcmp(dag->tasks[m].group, after[k]) == 0;
+					/* a group's name without its group: prefix */
+					if (dag->tasks[m].group != NULL &&
+					    strcmp(dag->tasks[m].group, after[k]) == 0)
+						snprintf(group, sizeof group, "group:%s",
+							 after[k]);
 				}
-				/* a group's name without its group: prefix */
-				best = is_group ? after[k] : text_near_best(&near);
-				ydoc_err_path(d, item, path, err,
-					      "unknown task '%s'%s%s%s%s", after[k],
-					      best ? " (did you mean '" : "",
-					      is_group ? "group:" : "",
-					      best ? best : "", best ? "'?)" : "");
+				meant = group[0] != '\0' ? group : text_near_best(&near);
+				if (meant != NULL)
+					ydoc_err_path(d, item, path, err,
+						      "unknown task '%s' (did you mean '%s'?)",
+						      after[k], meant);
+				else
+					ydoc_err_path(d, item, path, err,
+						      "unknown task '%s'", after[k]);
 			}
 			else if (u == t)
 				ydoc_err_path(d, item, path, err,
@@ -1246,7 +1248,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 
 			ynode_err(d, k, err, "unknown key '%s' (%sknown: %s)",
 				 ynode_str(k) ? ynode_str(k) : "?",
-				 dag_key_hint(dag_key_suggest(dag_keys_dag, NULL,
+				 text_hint(dag_key_suggest(dag_keys_dag, NULL,
 							      ynode_str(k)),
 					      hint, sizeof hint),
 				 dag_keys_names(dag_keys_dag, names, sizeof names));
@@ -1446,7 +1448,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 					near = dag_key_suggest(NULL, operators[o]->keys, key);
 				ynode_err(d, k, err,
 					  "unknown key '%s' (%sknown: the keys of any task, except after and description)",
-					  key ? key : "?", dag_key_hint(near, hint, sizeof hint));
+					  key ? key : "?", text_hint(near, hint, sizeof hint));
 				if (load_note(lc) < 0)
 					goto fail;
 			} else if (dag_key_task_only(key)) {

@@ -46,14 +46,14 @@ dag_groups_link(struct dag *dag, struct task *t, const char *ref,
 			members++;
 	if (members == 0) {
 		struct text_near near;
+		char hint[128];
 
 		text_near_init(&near, name);
 		for (int i = 0; i < dag->ntasks; i++)
 			text_near_add(&near, dag->tasks[i].group);
-		return sl_err_set(err, "unknown group '%s' (%s%s%sno task has group: %s)",
-				  name, text_near_best(&near) ? "did you mean '" : "",
-				  text_near_best(&near) ? text_near_best(&near) : "",
-				  text_near_best(&near) ? "'? " : "", name);
+		return sl_err_set(err, "unknown group '%s' (%sno task has group: %s)",
+				  name, text_hint(text_near_best(&near), hint,
+						  sizeof hint), name);
 	}
 	if (t->group != NULL && strcmp(t->group, name) == 0)
 		return sl_err_set(err, "a task cannot run after its own group '%s'",

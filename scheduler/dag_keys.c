@@ -849,13 +849,3 @@ dag_key_value_suggest(const struct dag_key_value *v, const char *word)
 		cands[n++] = v->name;
 	return dag_key_nearest(word, cands, n);
 }
-
-const char *
-dag_key_hint(const char *suggestion, char *out, size_t n)
-{
-	if (suggestion == NULL)
-		snprintf(out, n, "%s", "");
-	else
-		snprintf(out, n, "did you mean '%s'? ", suggestion);
-	return out;
-}

@@ -110,8 +110,6 @@ const char *dag_key_suggest(const struct dag_key *tab,
 /* Among the values of an enumerated key (trigger rules, email_on...). */
 const char *dag_key_value_suggest(const struct dag_key_value *v,
 				  const char *word);
-/* For a message's parenthesis: "did you mean 'NAME'? " into out (size
- * n), or "" when suggestion is NULL. */
-const char *dag_key_hint(const char *suggestion, char *out, size_t n);
+/* (A message says it with text_hint(), base/text.h.) */
 
 #endif

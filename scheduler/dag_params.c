@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "base/ydoc.h"
 #include "scheduler/dag_keys.h"
 #include "scheduler/dag_params.h"
@@ -309,7 +310,7 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 		dag_key_values_names(dag_param_decl_keys, names, sizeof names);
 		return ynode_err(yd, kn, err, "unknown key '%s' (%sknown: %s)",
 				 ynode_str(kn) ? ynode_str(kn) : "?",
-				 dag_key_hint(dag_key_value_suggest(dag_param_decl_keys,
+				 text_hint(dag_key_value_suggest(dag_param_decl_keys,
 								    ynode_str(kn)),
 					      hint, sizeof hint), names);
 	}
@@ -319,7 +320,7 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 		if (dag_key_value_index(dag_param_types, s) < 0)
 			return ynode_err(yd, x, err,
 					 "'%s' is not a type (%sknown: %s)", s,
-					 dag_key_hint(dag_key_value_suggest(dag_param_types, s),
+					 text_hint(dag_key_value_suggest(dag_param_types, s),
 						      hint, sizeof hint),
 					dag_key_values_names(dag_param_types, names,
 							     sizeof names));

@@ -211,9 +211,8 @@ tref_format_check(const struct tref *r, const char *f, size_t n, size_t off,
 		conversions++;
 	}
 	if (conversions == 0) {
-		char word[32];
+		char word[32], hint[64];
 		struct text_near near;
-		const char *meant;
 
 		/* "rwa", "indent": a filter's name mistyped */
 		snprintf(word, sizeof word, "%.*s", (int)n, f);
@@ -221,11 +220,10 @@ tref_format_check(const struct tref *r, const char *f, size_t n, size_t off,
 		text_near_add(&near, "raw");
 		text_near_add(&near, "ident");
 		text_near_add(&near, "add");
-		meant = text_near_best(&near);
-		sl_err_set(err, "'%s | %.*s': not a filter (%s%s%sadd: N<unit>, raw, "
+		sl_err_set(err, "'%s | %.*s': not a filter (%sadd: N<unit>, raw, "
 			   "ident) nor a strftime format (no %% in it)", r->name,
-			   (int)n, f, meant ? "did you mean '" : "",
-			   meant ? meant : "", meant ? "'? " : "");
+			   (int)n, f, text_hint(text_near_best(&near), hint,
+						sizeof hint));
 		err ? err->col = (int)off + 1 : 0;
 		return -1;
 	}
@@ -450,32 +448,32 @@ tref_check(const struct tref *r, const json_t *params, int sql,
 	if (tname_find(r->name, &id, &is_time) < 0) {
 		struct tmpl_name_info info;
 		struct text_near near;
-		const char *meant;
+		char hint[TMPL_MAX_NAME + 32];
 
 		text_near_init(&near, r->name);
 		for (size_t i = 0; tmpl_name_at(i, &info) == 0; i++)
 			text_near_add(&near, info.name);
-		meant = text_near_best(&near);
-		sl_err_set(err, "unknown template name '%s' (%s%s%sknown: %s)",
-			   r->name, meant ? "did you mean '" : "",
-			   meant ? meant : "", meant ? "'? " : "",
+		sl_err_set(err, "unknown template name '%s' (%sknown: %s)",
+			   r->name, text_hint(text_near_best(&near), hint, sizeof hint),
 			   tname_list(known, sizeof known));
 		err ? err->col = (int)r->name_off + 1 : 0;
 		return -1;
 	}
 	if (id == TN_PARAM && json_object_get(params, r->name + 7) == NULL) {
 		struct text_near near;
-		const char *k, *meant;
+		char meant[TMPL_MAX_NAME + 8], hint[TMPL_MAX_NAME + 32];
+		const char *k;
 		json_t *v;
 
 		text_near_init(&near, r->name + 7);
 		json_object_foreach((json_t *)params, k, v)
 			text_near_add(&near, k);
-		meant = text_near_best(&near);
+		if (text_near_best(&near) != NULL)
+			snprintf(meant, sizeof meant, "params.%s", text_near_best(&near));
 		sl_err_set(err,
-		    "unknown template name '%s': the DAG has no param '%s' (%s%s%sdeclare it under params:)",
-		    r->name, r->name + 7, meant ? "did you mean params." : "",
-		    meant ? meant : "", meant ? "? " : "");
+		    "unknown template name '%s': the DAG has no param '%s' (%sdeclare it under params:)",
+		    r->name, r->name + 7,
+		    text_hint(text_near_best(&near) ? meant : NULL, hint, sizeof hint));
 		err ? err->col = (int)r->name_off + 1 : 0;
 		return -1;
 	}
