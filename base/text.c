@@ -135,28 +135,29 @@ text_near_lower(int c)
 static size_t
 text_near_distance(const char *a, size_t la, const char *b, size_t lb)
 {
-	size_t d[TEXT_NEAR_MAX + 1][TEXT_NEAR_MAX + 1];
+	/* distances are at most TEXT_NEAR_MAX: a byte each keeps it 4 KiB */
+	unsigned char d[TEXT_NEAR_MAX + 1][TEXT_NEAR_MAX + 1];
 
 	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
+		d[i][0] = (unsigned char)i;
 	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
+		d[0][j] = (unsigned char)j;
 	for (size_t i = 1; i <= la; i++)
 		for (size_t j = 1; j <= lb; j++) {
 			int ca = text_near_lower((unsigned char)a[i - 1]);
 			int cb = text_near_lower((unsigned char)b[j - 1]);
 			size_t best = d[i - 1][j - 1] + (ca != cb);
 
-			if (d[i - 1][j] + 1 < best)
-				best = d[i - 1][j] + 1;
-			if (d[i][j - 1] + 1 < best)
-				best = d[i][j - 1] + 1;
+			if ((size_t)d[i - 1][j] + 1 < best)
+				best = (size_t)d[i - 1][j] + 1;
+			if ((size_t)d[i][j - 1] + 1 < best)
+				best = (size_t)d[i][j - 1] + 1;
 			if (i > 1 && j > 1 &&
 			    ca == text_near_lower((unsigned char)b[j - 2]) &&
 			    text_near_lower((unsigned char)a[i - 2]) == cb &&
-			    d[i - 2][j - 2] + 1 < best)
-				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
+			    (size_t)d[i - 2][j - 2] + 1 < best)
+				best = (size_t)d[i - 2][j - 2] + 1;
+			d[i][j] = (unsigned char)best;
 		}
 	return d[la][lb];
 }
