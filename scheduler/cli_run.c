@@ -22,7 +22,8 @@
 /* The task `sluice test` runs: NAME, or NAME[N] for item N of a mapped
  * task's literal list; a mapped task needs an item (NAME[N] or --item
  * TEXT), another takes none. *item gets the item (the caller decrefs),
- * name "NAME[N]" (N is 0 for --item). NULL after printing why. */
+ * name "NAME[N]" (for --item, N is its place in a literal list, else
+ * 0). NULL after printing why. */
 static struct task *
 test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 	  char *name, size_t namelen)
@@ -61,6 +62,14 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 		*item = json_loads(item_text, JSON_DECODE_ANY, NULL);
 		if (*item == NULL)
 			*item = json_string(item_text);
+		/* an item of its literal list is named by its place there, as
+		 * the scheduler names it */
+		for (size_t i = 0; *item != NULL && t->foreach_list != NULL &&
+		     i < json_array_size(t->foreach_list); i++)
+			if (json_equal(json_array_get(t->foreach_list, i), *item)) {
+				idx = (long long)i;
+				break;
+			}
 	} else if (br != NULL && t->foreach_list != NULL) {
 		json_t *v = json_array_get(t->foreach_list, (size_t)idx);
 

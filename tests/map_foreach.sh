@@ -57,6 +57,9 @@ out=$(sl test mapped quote k1 --item '"AAPL"' 2>&1) || fail "test quote --item: 
 assert_contains "$out" "quoting AAPL as quote[0]"
 out=$(sl test mapped quote k1 --item 'BRK B' 2>&1) || fail "test quote --item text: $out"
 assert_contains "$out" "quoting BRK B as quote[0]"
+# --item of a literal list's item is named by its place there
+out=$(sl test listed each k1 --item x 2>&1) || fail "test each --item x: $out"
+assert_contains "$out" "item <x> as each[2]"
 while IFS='|' read -r args want; do
 	set +e
 	# shellcheck disable=SC2086
