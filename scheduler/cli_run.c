@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
@@ -161,7 +162,11 @@ test_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return EXIT_FAILED;
 	}
-	if (r != 0)
+	if (r == OP_POKE_NOT_YET_EXIT && t->op != NULL && t->op->poke_start != NULL)
+		fprintf(stderr, "sluice test: %s: not yet (status %d): the sensor's "
+			"condition does not hold; the scheduler would poke again\n",
+			item != NULL ? task_name : t->name, r);
+	else if (r != 0)
 		fprintf(stderr, "sluice test: %s exited with status %d\n",
 			item != NULL ? task_name : t->name, r);
 	return r;
@@ -180,7 +185,8 @@ const struct cli_verb cli_test = {
 	"a key, a time naming the partition that holds it, or a date naming the\n"
 	"one partition starting that day) and\n"
 	"runs it here with its output on this terminal. No state is recorded and\n"
-	"upstream tasks are not checked. Exits with the task's status.\n"
+	"upstream tasks are not checked. Exits with the task's status; a\n"
+	"sensor pokes once: 0 when its condition holds, 99 when not yet.\n"
 	"--param sets a declared param as `trigger --param` does (checked the\n"
 	"same way; the others take their defaults); a param without a default\n"
 	"must be given.\n"

@@ -59,4 +59,17 @@ assert_contains "$(sl test plain missing p1 2>&1)" "cannot start no-such-program
 
 assert_eq failed "$(ti_field plain p1 missing state)" "a missing program"
 assert_contains "$(sl tasks plain p1)" "cannot start no-such-program-sluice: No such file or directory"
+# `sluice test` of a sensor pokes once: 99 and "not yet" until its
+# condition holds, then 0
+cat > "$H/dags/sensed.yaml" <<YAML
+dag: sensed
+tasks:
+  w: {type: s3_sensor, url: "file://$T/landing/", poke_interval: 5s}
+YAML
+rc=0; sl test sensed w p1 >"$T/out" 2>&1 || rc=$?
+assert_eq 99 "$rc" "a sensor whose condition does not hold: status 99"
+assert_contains "$(cat "$T/out")" "w: not yet (status 99): the sensor's condition does not hold"
+mkdir -p "$T/landing" && echo x >"$T/landing/part-0"
+rc=0; sl test sensed w p1 >"$T/out" 2>&1 || rc=$?
+assert_eq 0 "$rc" "the same sensor once the file landed: $(cat "$T/out")"
 echo "try_plain_command: ok"
