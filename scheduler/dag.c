@@ -631,6 +631,19 @@ task_node_at(struct ydoc *d, const struct task_src *src, const char *path,
 	return n;
 }
 
+/* freshness: at v, on a DAG without a schedule: -1 with err (it has no
+ * expected partitions, so nothing could ever be late), else 0. */
+static int
+dag_freshness_unscheduled(struct ydoc *d, const struct dag *dag, ynode_t *v,
+			  struct sl_err *err)
+{
+	if (dag->schedule_text == NULL || strcmp(dag->schedule_text, "none") != 0)
+		return 0;
+	return ynode_err(d, v, err,
+			 "needs a schedule: an unscheduled DAG (schedule: none) has no "
+			 "expected partitions, so none could be late");
+}
+
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
@@ -964,10 +977,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    ynode_get_duration(d, v, NULL, &t->sla_ms, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
-	if ((v = task_get(d, src, "freshness")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_duration(d, v, NULL, &t->freshness_ms, err) < 0 &&
-	    load_note(lc) < 0)
-		return -1;
+	if ((v = task_get(d, src, "freshness")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_duration(d, v, NULL, &t->freshness_ms, err) < 0 ||
+		    dag_freshness_unscheduled(d, dag, v, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		}
+	}
 	if ((v = task_get(d, src, "on_failure")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, NULL, &s, err) < 0 ||
 		    check_hook(d, v, ynode_path(d, v, names, sizeof names), s,
@@ -1362,7 +1378,8 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	}
 	dag->freshness_when_paused = 1;
 	if ((v = ymap_get(d, root, "freshness")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_duration(d, v, NULL, &dag->freshness_ms, err) < 0 &&
+	    (ynode_get_duration(d, v, NULL, &dag->freshness_ms, err) < 0 ||
+	     dag_freshness_unscheduled(d, dag, v, err) < 0) &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "freshness_when_paused")) != NULL &&

@@ -59,6 +59,10 @@ load_dag_key(const char *key, const char *value, int quiet)
 		if (strcmp(base[i][0], key) != 0)
 			off += (size_t)snprintf(text + off, sizeof text - off,
 						"%s: %s\n", base[i][0], base[i][1]);
+	/* freshness: is a scheduled DAG's */
+	if (strcmp(key, "freshness") == 0)
+		off += (size_t)snprintf(text + off, sizeof text - off,
+					"schedule: \"@daily\"\n");
 	snprintf(text + off, sizeof text - off, "%s: %s\n", key, value);
 	return load(text, quiet);
 }
@@ -72,7 +76,7 @@ load_task_key(const char *key, const char *value, int quiet)
 	/* a teardown's keys are tried on a teardown (the examples name the
 	 * setup create_cluster) */
 	snprintf(text, sizeof text,
-		 "dag: d\n"
+		 "dag: d\n%s"
 		 "tasks:\n"
 		 "  extract: {command: \"true\"}\n"
 		 "  check: {command: \"true\"}\n"
@@ -80,6 +84,9 @@ load_task_key(const char *key, const char *value, int quiet)
 		 "  a:\n"
 		 "    command: \"true\"\n%s"
 		 "    %s: %s\n",
+		 /* freshness: is a scheduled DAG's */
+		 strcmp(key, "freshness") == 0 ?
+		 "schedule: \"@daily\"\nstart: 2024-01-01T00:00:00Z\n" : "",
 		 strcmp(key, "on_teardown_failure") == 0 ?
 		 "    teardown_of: create_cluster\n" : "", key, value);
 	return load(text, quiet);
