@@ -1,4 +1,7 @@
-/* ydoc.c: YAML documents with positions, built from libyaml's events. */
+/* ydoc.c: YAML documents with positions, built from libyaml's events.
+ * Past 800 lines on purpose: the tree, the positions and paths of its
+ * nodes and the errors that name them are one model; split, each half
+ * would reach into the other's arena. */
 #include "base/ydoc.h"
 
 #include <errno.h>

@@ -2,7 +2,9 @@
  * partition.c: the one reading of a partition argument (rules in
  * partition.h). Used by the CLI verbs and written so the web API can call
  * it too: it needs the store, the DAG, the argument and "now", nothing of
- * the process.
+ * the process. Past 800 lines on purpose: every rule a person's partition
+ * argument meets (spellings, ranges, DST, the DAG's start and end, keys a
+ * need can match) is here, so no verb can read one differently.
  */
 #include "scheduler/partition.h"
 
