@@ -644,6 +644,34 @@ dag_freshness_unscheduled(struct ydoc *d, const struct dag *dag, ynode_t *v,
 			 "expected partitions, so none could be late");
 }
 
+/* err: a task's key (executor, pool) names s, which sluice.yaml (file)
+ * does not define in defined; at the value v, else (the default was
+ * taken) at the task. */
+static void
+undefined_name(struct ydoc *d, const struct task_src *src, ynode_t *v,
+	       const char *key, const char *s, json_t *defined,
+	       const char *file, struct sl_err *err)
+{
+	char names[1024], at[SL_ERR_PATH];
+	const char *k;
+	json_t *x;
+	size_t off = 0;
+
+	names[0] = '\0';
+	json_object_foreach(defined, k, x)
+		if (off < sizeof names)
+			off += (size_t)snprintf(names + off, sizeof names - off,
+						"%s%s", off ? ", " : "", k);
+	if (v != NULL)
+		ynode_err(d, v, err, "no %s '%s' in %s (defined: %s)", key, s,
+			  file, names);
+	else
+		ydoc_err_path(d, src->node,
+			      ymap_key_path(d, src->node, key, at, sizeof at),
+			      err, "no %s '%s' in %s (defined: %s)", key, s, file,
+			      names);
+}
+
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
@@ -879,22 +907,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		s = "local";
 	}
 	if (cfg != NULL && json_object_get(cfg->executors, s) == NULL) {
-		const char *k;
-		json_t *x;
-		size_t off = 0;
-
-		names[0] = '\0';
-		json_object_foreach(cfg->executors, k, x)
-			off += (size_t)snprintf(names + off, sizeof names - off,
-						"%s%s", off ? ", " : "", k);
-		if (v != NULL)
-			ynode_err(d, v, err, "no executor '%s' in %s (defined: %s)",
-				  s, cfg->file, names);
-		else
-			ydoc_err_path(d, src->node,
-				      ymap_key_path(d, src->node, "executor", at, sizeof at),
-				      err, "no executor '%s' in %s (defined: %s)",
-				      s, cfg->file, names);
+		undefined_name(d, src, v, "executor", s, cfg->executors, cfg->file, err);
 		if (load_note(lc) < 0)
 			return -1;
 	}
@@ -910,22 +923,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		s = "default";
 	}
 	if (cfg != NULL && json_object_get(cfg->pools, s) == NULL) {
-		const char *k;
-		json_t *x;
-		size_t off = 0;
-
-		names[0] = '\0';
-		json_object_foreach(cfg->pools, k, x)
-			off += (size_t)snprintf(names + off, sizeof names - off,
-						"%s%s", off ? ", " : "", k);
-		if (v != NULL)
-			ynode_err(d, v, err, "no pool '%s' in %s (defined: %s)",
-				  s, cfg->file, names);
-		else
-			ydoc_err_path(d, src->node,
-				      ymap_key_path(d, src->node, "pool", at, sizeof at),
-				      err, "no pool '%s' in %s (defined: %s)",
-				      s, cfg->file, names);
+		undefined_name(d, src, v, "pool", s, cfg->pools, cfg->file, err);
 		if (load_note(lc) < 0)
 			return -1;
 	}
