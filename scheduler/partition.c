@@ -784,29 +784,23 @@ partition_range_in(const struct dag *d, const char *from, const char *to,
 		before = partition_ticks_count(d, *lo, d->start - 1);
 	if (*hi >= d->end)
 		after = partition_ticks_count(d, d->end, *hi);
-	if (before > 0) {
-		partition_edge(d, 0, edge, sizeof edge);
-		partition_edge_key(d, 0, which, sizeof which);
+	/* what lies before the start (side 0) and past the end (side 1) */
+	for (int side = 0; side < 2; side++) {
+		size_t n = side == 0 ? before : after;
+		const char *where = side == 0 ? "before" : "past";
+
+		if (n == 0)
+			continue;
+		partition_edge(d, side, edge, sizeof edge);
+		partition_edge_key(d, side, which, sizeof which);
 		if (scope == PARTITION_SCHEDULE)
-			partition_note(notes, "left out %s before %s; %s",
-				       partition_count_text(before, count, sizeof count),
-				       edge, which);
+			partition_note(notes, "left out %s %s %s; %s",
+				       partition_count_text(n, count, sizeof count),
+				       where, edge, which);
 		else
-			partition_note(notes, "%s of the range %s before %s",
-				       partition_count_text(before, count, sizeof count),
-				       before == 1 ? "is" : "are", edge);
-	}
-	if (after > 0) {
-		partition_edge(d, 1, edge, sizeof edge);
-		partition_edge_key(d, 1, which, sizeof which);
-		if (scope == PARTITION_SCHEDULE)
-			partition_note(notes, "left out %s past %s; %s",
-				       partition_count_text(after, count, sizeof count),
-				       edge, which);
-		else
-			partition_note(notes, "%s of the range %s past %s",
-				       partition_count_text(after, count, sizeof count),
-				       after == 1 ? "is" : "are", edge);
+			partition_note(notes, "%s of the range %s %s %s",
+				       partition_count_text(n, count, sizeof count),
+				       n == 1 ? "is" : "are", where, edge);
 	}
 	if (scope == PARTITION_SCHEDULE) {
 		if (*lo < d->start)
