@@ -878,6 +878,10 @@ sched_free(struct sched *s)
 	free(s->timers);
 	free(s->eval);
 	free(s->startq);
+	for (int i = 0; i < s->nhelpers; i++) {
+		free(s->helpers[i].hook);
+		free(s->helpers[i].log_path);
+	}
 	free(s->helpers);
 	config_free(s->cfg);
 	free(s);

@@ -228,6 +228,14 @@ struct sched_end {
 	char *token;
 };
 
+/* A child the scheduler waits for: a hook also reports a failed exit in
+ * its try's log. */
+struct sched_helper {
+	pid_t pid;
+	char *hook;			/* "on_success" ..., NULL: not a hook */
+	char *log_path;			/* a hook's try log */
+};
+
 struct sched {
 	struct config *cfg;
 	struct config *cfg_file;	/* sluice.yaml as read at the start
@@ -281,7 +289,8 @@ struct sched {
 	struct event *sigterm_ev;
 	struct event *sigint_ev;
 	struct event *grace_ev;
-	pid_t *helpers;			/* on_success / on_failure / email */
+	struct sched_helper *helpers;	/* on_success / on_failure / email /
+					 * retention children */
 	struct sched_child *children;	/* to start after the commit */
 	struct sched_child **children_tail;
 	int nhelpers, caphelpers;
@@ -547,7 +556,8 @@ int64_t sched_needs_evals(const struct sched *s);
 void sched_needs_free(struct sched *s);
 
 /* sched_notify.c: emails and on_success / on_failure hooks */
-void sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
+void sched_notify_hook(struct sched *s, struct ti *ti, const char *hook,
+		       const char *command,
 		       const char *log_path, int try_number);
 void sched_notify_reap(evutil_socket_t sig, short what, void *arg);
 void sched_notify_send(struct sched *s, const struct notify_event *ev);

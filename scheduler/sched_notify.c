@@ -45,6 +45,7 @@ struct sched_child {
 	char **env;			/* owned (try_env), NULL: environ */
 	char *stdin_text;		/* owned, NULL: /dev/null */
 	char *log_path;			/* owned, NULL: output inherited */
+	char *hook;			/* owned: on_success ..., NULL: not a hook */
 	int own_pgroup;
 	char *what;			/* for the scheduler's log */
 	struct sched_child *next;
@@ -57,6 +58,7 @@ child_free(struct sched_child *c)
 	try_env_free(c->env);
 	free(c->stdin_text);
 	free(c->log_path);
+	free(c->hook);
 	free(c->what);
 	free(c);
 }
@@ -79,8 +81,14 @@ child_start(struct sched *s, struct sched_child *c)
 	o.own_pgroup = c->own_pgroup;
 	sl_err_clear(&err);
 	if (spawn_start(&o, &pid, &err) == 0) {
+		struct sched_helper *h;
+
 		SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
-		s->helpers[s->nhelpers++] = pid;
+		h = &s->helpers[s->nhelpers++];
+		h->pid = pid;
+		h->hook = c->hook != NULL ? xstrdup(c->hook) : NULL;
+		h->log_path = c->hook != NULL && c->log_path != NULL ?
+			xstrdup(c->log_path) : NULL;
 		if (c->stdin_text != NULL)
 			sched_log("%s: sending", c->what);
 	} else
@@ -124,8 +132,8 @@ sched_notify_flush(struct sched *s, int committed)
 /* Run an on_success / on_failure command: the try's environment, output
  * appended to the try's log, its own process group. */
 void
-sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
-		  const char *log_path, int try_number)
+sched_notify_hook(struct sched *s, struct ti *ti, const char *hook,
+		  const char *command, const char *log_path, int try_number)
 {
 	struct sched_child *c;
 	struct try_ctx tc;
@@ -155,6 +163,7 @@ sched_notify_hook(struct sched *s, struct ti *ti, const char *command,
 	c->argv[2] = line;
 	c->env = envp;
 	c->log_path = xstrdup(log_path);
+	c->hook = xstrdup(hook);
 	c->own_pgroup = 1;
 	c->what = xasprintf("%s %s %s: hook", ti->run->dag_name,
 			    ti_name(ti), ti->run->partition);
@@ -169,10 +178,25 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 	for (int i = 0; i < s->nhelpers;) {
 		int status;
 
-		if (waitpid(s->helpers[i], &status, WNOHANG) == s->helpers[i])
-			s->helpers[i] = s->helpers[--s->nhelpers];
-		else
+		struct sched_helper *h = &s->helpers[i];
+
+		if (waitpid(h->pid, &status, WNOHANG) != h->pid) {
 			i++;
+			continue;
+		}
+		/* a hook's output is in the try's log; so is its failure */
+		if (h->hook != NULL && h->log_path != NULL &&
+		    !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			if (WIFEXITED(status))
+				sched_try_log(h->log_path, "%s hook exited with status %d",
+					      h->hook, WEXITSTATUS(status));
+			else
+				sched_try_log(h->log_path, "%s hook killed by signal %d",
+					      h->hook, WTERMSIG(status));
+		}
+		free(h->hook);
+		free(h->log_path);
+		*h = s->helpers[--s->nhelpers];
 	}
 }
 

@@ -29,7 +29,7 @@ retention_busy(const struct sched *s)
 	if (s->retention_pid == 0)
 		return 0;
 	for (int i = 0; i < s->nhelpers; i++)
-		if (s->helpers[i] == s->retention_pid)
+		if (s->helpers[i].pid == s->retention_pid)
 			return 1;
 	return 0;
 }
@@ -62,7 +62,7 @@ retention_spawn(struct sched *s, const char *flag, int64_t keep_ms)
 	sl_err_clear(&err);
 	if (spawn_start(&o, &pid, &err) == 0) {
 		SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
-		s->helpers[s->nhelpers++] = pid;
+		s->helpers[s->nhelpers++] = (struct sched_helper){ .pid = pid };
 		s->retention_pid = pid;
 		sched_log("retention: db clean --keep %s%s%s (pid %d, output in %s)",
 			  keep, flag ? " " : "", flag ? flag : "", (int)pid, log);

@@ -808,9 +808,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 					  to == TI_UP_FOR_RETRY ? "retry" : "success",
 					  exit_code, sig, error, duration_ms, host, log_path);
 			if (to == TI_SUCCESS && t->on_success && log_path)
-				sched_notify_hook(s, ti, t->on_success, log_path, try_number);
+				sched_notify_hook(s, ti, "on_success", t->on_success, log_path, try_number);
 			if (to == TI_FAILED && t->on_failure && log_path)
-				sched_notify_hook(s, ti, t->on_failure, log_path, try_number);
+				sched_notify_hook(s, ti, "on_failure", t->on_failure, log_path, try_number);
 			if (to == TI_UP_FOR_RETRY)
 				sched_try_arm(s, ti, ti->next_at);
 			else

@@ -33,6 +33,7 @@ tasks:
   nothing:
     command: exit 99
   after_nothing: {after: [nothing], command: "true"}
+  hooked: {command: "true", on_success: "echo cleaning up; exit 3"}
   pick:
     branch: true
     command: |
@@ -54,6 +55,11 @@ assert_contains "$log" "got 42 rows from it's \$(touch /tmp/pwned-by-output) fil
 [ ! -e /tmp/pwned-by-output ] || fail "an output value ran as code"
 # its on_success hook too (it appends to the try's log after the end)
 wait_for 20 "load's hook" grep -q "hook saw 42 rows" "$H/logs/out/p1/load/try-1.log"
+# a hook that fails says so in the try's log; one that succeeds does not
+wait_for 20 "hooked's failed hook in its log" \
+	grep -q "on_success hook exited with status 3" "$H/logs/out/p1/hooked/try-1.log"
+assert_contains "$(cat "$H/logs/out/p1/hooked/try-1.log")" "cleaning up"
+assert_not_contains "$(cat "$H/logs/out/p1/load/try-1.log")" "hook exited"
 
 # stored, and in the API
 assert_eq '{"name":"it'"'"'s $(touch /tmp/pwned-by-output)","rows":"42"}' \
