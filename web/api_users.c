@@ -91,7 +91,7 @@ user_refused(struct web_req *r, int rc, const struct sl_err *err)
 /* A new password as a body gives it: "password" (and "password_confirm",
  * when given, equal to it), or "generate_password": true for a random one
  * (may_generate: allowed at all). The password into *out: body's, or
- * *generated (caller frees with password_free) when made here. -1 after
+ * *generated (caller frees with auth_secret_free) when made here. -1 after
  * replying 400. */
 static int
 body_password(struct web_req *r, json_t *body, int may_generate, const char **out,
@@ -125,13 +125,18 @@ body_password(struct web_req *r, json_t *body, int may_generate, const char **ou
 	return 0;
 }
 
-static void
-password_free(char *p)
+/* Reply status with reply (taken) and, when one was made for this
+ * request, the new password, shown this once; wipes it, frees body. */
+static enum web_result
+reply_with_password(struct web_req *r, int status, json_t *reply,
+		    char *generated, json_t *body)
 {
-	if (p != NULL) {
-		OPENSSL_cleanse(p, strlen(p));
-		free(p);
-	}
+	if (generated != NULL)
+		json_object_set_new(reply, "password", json_string(generated));
+	web_json(r, status, reply);
+	auth_secret_free(generated);
+	json_decref(body);
+	return WEB_DONE;
 }
 
 enum web_result
@@ -157,17 +162,12 @@ api_users_add(struct web_req *r)
 	if (rc < 0) {
 		enum web_result res = user_refused(r, rc, &err);
 
-		password_free(generated);
+		auth_secret_free(generated);
 		json_decref(body);
 		return res;
 	}
 	reply = json_pack("{s:s,s:s}", "name", name, "role", auth_role_name(role));
-	if (generated != NULL)
-		json_object_set_new(reply, "password", json_string(generated));
-	web_json(r, 201, reply);
-	password_free(generated);
-	json_decref(body);
-	return WEB_DONE;
+	return reply_with_password(r, 201, reply, generated, body);
 }
 
 enum web_result
@@ -217,17 +217,12 @@ api_users_password(struct web_req *r)
 	if (rc < 0) {
 		enum web_result res = user_refused(r, rc, &err);
 
-		password_free(generated);
+		auth_secret_free(generated);
 		json_decref(body);
 		return res;
 	}
 	reply = json_pack("{s:s,s:b}", "name", r->arg.name, "sessions_ended", 1);
-	if (generated != NULL)
-		json_object_set_new(reply, "password", json_string(generated));
-	web_json(r, 200, reply);
-	password_free(generated);
-	json_decref(body);
-	return WEB_DONE;
+	return reply_with_password(r, 200, reply, generated, body);
 }
 
 enum web_result
@@ -245,8 +240,8 @@ api_users_token(struct web_req *r)
 	header = xasprintf("Authorization: Bearer %s", token);
 	web_json(r, 201, json_pack("{s:s,s:s,s:s}", "name", r->arg.name, "token", token,
 				   "header", header));
-	password_free(header);
-	password_free(token);
+	auth_secret_free(header);
+	auth_secret_free(token);
 	return WEB_DONE;
 }
 

@@ -85,6 +85,15 @@ auth_sha256_hex(const char *s, char *out)
 	out[2 * n] = '\0';
 }
 
+void
+auth_secret_free(char *secret)
+{
+	if (secret != NULL) {
+		OPENSSL_cleanse(secret, strlen(secret));
+		free(secret);
+	}
+}
+
 char *
 auth_new_password(void)
 {

@@ -103,5 +103,7 @@ void auth_random_hex(char *out, size_t nbytes);
 void auth_sha256_hex(const char *s, char *out);
 /* A random password for a new user (caller frees). */
 char *auth_new_password(void);
+/* Wipe and free a password or token string (NULL: nothing). */
+void auth_secret_free(char *secret);
 
 #endif

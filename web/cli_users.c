@@ -38,15 +38,6 @@ read_password(int from_stdin, int *generated)
 	}
 }
 
-static void
-free_password(char *p)
-{
-	if (p != NULL) {
-		OPENSSL_cleanse(p, strlen(p));
-		free(p);
-	}
-}
-
 /* Prints a refused change; the exit code: the database's failure is 1,
  * anything the person asked wrong (no such user, a bad name or password,
  * a name taken, the last admin, oneself) is 2, as an unknown DAG is. */
@@ -107,7 +98,7 @@ users_run(struct cli *c, const struct cli_args *args)
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
 		if ((rc = auth_user_add(c->store, name, r, password, c->who, &err)) < 0) {
-			free_password(password);
+			auth_secret_free(password);
 			return users_refused(rc, &err);
 		}
 		printf("added %s %s\n", role, name);
@@ -115,7 +106,7 @@ users_run(struct cli *c, const struct cli_args *args)
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
 		if ((rc = auth_user_passwd(c->store, name, password, c->who, &err)) < 0) {
-			free_password(password);
+			auth_secret_free(password);
 			return users_refused(rc, &err);
 		}
 		printf("new password for %s (its sessions were ended)\n", name);
@@ -141,13 +132,12 @@ users_run(struct cli *c, const struct cli_args *args)
 			return users_refused(rc, &err);
 		/* the only time the token is shown: only its hash is kept */
 		printf("%s\n", token);
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
+		auth_secret_free(token);
 		return 0;
 	}
 	if (generated)
 		printf("password: %s\n", password);
-	free_password(password);
+	auth_secret_free(password);
 	return 0;
 }
 
@@ -190,13 +180,13 @@ users_init_admin(struct cli *c)
 	password = auth_new_password();
 	sl_err_clear(&err);
 	if (auth_user_add(c->store, "admin", 3, password, c->who, &err) < 0) {
-		free_password(password);
+		auth_secret_free(password);
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return -1;
 	}
 	printf("web UI user: admin, password: %s (shown once; change it with `sluice users passwd admin`)\n",
 	       password);
-	free_password(password);
+	auth_secret_free(password);
 	return 0;
 }
 
