@@ -57,41 +57,56 @@ pages_partition_title(struct buf *b, const struct dag *d, const char *key, const
 	buf_adds(b, "\"");
 }
 
-enum web_result
-pages_not_found(struct web_req *r, const char *what)
+/* An error page: status, its title as the heading, then the paragraph
+ * para (HTML, already escaped) with the opening tag p_open. */
+static enum web_result
+error_page(struct web_req *r, int status, const char *title,
+	   const char *p_open, const struct buf *para)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	html_begin(r, &b, "Not found", "error");
-	buf_adds(&b, "<h1>Not found</h1><p>");
-	text_html_escape(&b, what);
+	html_begin(r, &b, title, "error");
+	buf_printf(&b, "<h1>%s</h1>%s", title, p_open);
+	buf_add(&b, para->data, para->len);
 	buf_adds(&b, "</p>");
 	html_end(&b);
-	web_html(r, 404, &b);
+	web_html(r, status, &b);
 	buf_free(&b);
 	return WEB_DONE;
+}
+
+enum web_result
+pages_not_found(struct web_req *r, const char *what)
+{
+	struct buf p;
+	enum web_result res;
+
+	buf_init(&p, 0);
+	text_html_escape(&p, what);
+	res = error_page(r, 404, "Not found", "<p>", &p);
+	buf_free(&p);
+	return res;
 }
 
 enum web_result
 pages_forbidden(struct web_req *r, const char *what)
 {
-	struct buf b;
+	struct buf p;
+	enum web_result res;
 
-	buf_init(&b, 0);
-	html_begin(r, &b, "Forbidden", "error");
-	buf_adds(&b, "<h1>Forbidden</h1><p id=\"forbidden\">");
-	text_html_escape(&b, what);
-	buf_adds(&b, " You are logged in as ");
-	text_html_escape(&b, r->user.name);
-	buf_adds(&b, " (");
-	text_html_escape(&b, auth_role_name(r->user.role));
-	buf_adds(&b, "); an admin can give you another role.</p>");
-	html_end(&b);
-	web_html(r, 403, &b);
-	buf_free(&b);
-	return WEB_DONE;
+	buf_init(&p, 0);
+	text_html_escape(&p, what);
+	buf_adds(&p, " You are logged in as ");
+	text_html_escape(&p, r->user.name);
+	buf_adds(&p, " (");
+	text_html_escape(&p, auth_role_name(r->user.role));
+	buf_adds(&p, "); an admin can give you another role.");
+	res = error_page(r, 403, "Forbidden", "<p id=\"forbidden\">", &p);
+	buf_free(&p);
+	return res;
 }
+
 
 void
 pages_login(struct web_req *r, const char *message, int status, const char *next)
