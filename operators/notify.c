@@ -1,4 +1,9 @@
-/* notify.c: compose the notification emails about a task (see notify.h). */
+/* notify.c: compose the notification emails about a task (see notify.h).
+ *
+ * Over 800 lines because every message sluice emails is composed here (a
+ * try, a run, an SLA miss and its digest, a late partition and its
+ * digest) from one set of static helpers that clean and escape each value:
+ * kept in one file, no message can skip them. */
 #include "operators/notify.h"
 #include "operators/operator.h"
 
@@ -195,7 +200,6 @@ field_add(struct buf *text, struct buf *html, const char *label,
 	free(v);
 }
 
-/* The recipients of ev as a JSON array of clean one-line strings. */
 /* "<li>" and label (escaped), a link to link when it is not NULL. */
 static void
 li_link(struct buf *html, const char *link, const char *label)
@@ -211,6 +215,7 @@ li_link(struct buf *html, const char *link, const char *label)
 		buf_adds(html, "</a>");
 }
 
+/* The recipients of ev as a JSON array of clean one-line strings. */
 static json_t *
 recipients_json(const struct notify_event *ev)
 {
@@ -538,12 +543,116 @@ fresh_compose(const struct notify_event *ev, int late)
 	return opts;
 }
 
+/* The freshness digest: the partitions of one DAG (or one task's) that
+ * became late, or landed after being late, in one pass; each with its
+ * deadline, why, and its link; then the partition map over them. */
+static json_t *
+fresh_digest_compose(const struct notify_event *ev, int late)
+{
+	const json_t *list = ev->fresh_digest, *p;
+	size_t n = json_array_size(list), i;
+	char *dag = one_line(nz(ev->dag, "?"));
+	char *task = ev->task != NULL ? one_line(ev->task) : NULL;
+	const char *first = nz(ti_str(json_array_get(list, 0), "partition"), "?");
+	const char *last = nz(ti_str(json_array_get(list, n - 1), "partition"), "?");
+	char *from = one_line(first), *to = one_line(last);
+	char *map = ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag ?
+		links_map_range(ev->base_url, ev->dag, first, last) : NULL;
+	char *same = NULL;	/* the one reason of every partition */
+	struct buf subject, text, html;
+	json_t *opts;
+
+	json_array_foreach(list, i, p) {
+		const char *why = nz(ti_str(p, "why"), "");
+
+		if (i == 0 && why[0] != '\0')
+			same = one_line(why);
+		else if (same != NULL &&
+			 strcmp(nz(ti_str(json_array_get(list, 0), "why"), ""), why) != 0) {
+			free(same);
+			same = NULL;
+			break;
+		}
+	}
+	buf_init(&subject, 0);
+	buf_init(&text, 0);
+	buf_init(&html, 0);
+	buf_printf(&subject, "[sluice] %s: %s%s%s, %zu partitions, %s to %s",
+		   late ? "LATE" : "recovered", dag, task ? "." : "",
+		   task ? task : "", n, from, to);
+	if (late)
+		buf_printf(&text, "%zu partitions of %s %s have not landed by "
+			   "their freshness deadlines.\n\n", n,
+			   task ? "task" : "DAG", task ? task : dag);
+	else
+		buf_printf(&text, "%zu partitions of %s %s have landed; each was "
+			   "late.\n\n", n, task ? "task" : "DAG", task ? task : dag);
+	if (task != NULL)
+		buf_printf(&text, "DAG: %s\n\n", dag);
+	if (same != NULL)
+		/* one reason for all (a paused DAG, catchup off): said once */
+		buf_printf(&text, "%s %s\n\n", late ? "Why:" : "Was:", same);
+	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
+	text_html_escape(&html, buf_str(&text));
+	while (html.len > 0 && html.data[html.len - 1] == '\n')
+		html.data[--html.len] = '\0';
+	buf_adds(&html, "</p>\n<ul>\n");
+	json_array_foreach(list, i, p) {
+		const char *key = nz(ti_str(p, "partition"), "?");
+		char *part = one_line(key);
+		char *due = one_line(ti_str(p, "due"));
+		char *why = one_line(ti_str(p, "why"));
+		char *link = NULL;
+
+		if (ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag)
+			link = json_is_true(json_object_get(p, "no_run")) ?
+			       links_dag_at(ev->base_url, ev->dag, key) :
+			       links_run(ev->base_url, ev->dag, key);
+		buf_printf(&text, "  %s: due %s", part, due);
+		if (why[0] != '\0' && same == NULL)
+			buf_printf(&text, "; %s%s", late ? "" : "was: ", why);
+		buf_adds(&text, "\n");
+		if (link != NULL)
+			buf_printf(&text, "    %s\n", link);
+		li_link(&html, link, part);
+		buf_adds(&html, ": due ");
+		text_html_escape(&html, due);
+		if (why[0] != '\0' && same == NULL) {
+			buf_adds(&html, "; ");
+			text_html_escape(&html, late ? "" : "was: ");
+			text_html_escape(&html, why);
+		}
+		buf_adds(&html, "</li>\n");
+		free(part);
+		free(due);
+		free(why);
+		free(link);
+	}
+	buf_adds(&html, "</ul>\n");
+	if (map != NULL) {
+		buf_printf(&text, "\nThe partition map of %s to %s: %s\n", from, to, map);
+		buf_adds(&html, "<p><a href=\"");
+		text_html_escape(&html, map);
+		buf_adds(&html, "\">The partition map of these partitions</a></p>\n");
+	}
+	opts = compose_end(ev, &subject, &text, &html, NULL);
+	free(same);
+	free(map);
+	free(dag);
+	free(task);
+	free(from);
+	free(to);
+	return opts;
+}
+
 json_t *
 notify_compose(const struct notify_event *ev)
 {
 	if (ev->kind != NULL && (strcmp(ev->kind, "late") == 0 ||
 				 strcmp(ev->kind, "recovered") == 0))
-		return fresh_compose(ev, ev->kind[0] == 'l');
+		return ev->fresh_digest != NULL && ev->partition == NULL ?
+		       fresh_digest_compose(ev, ev->kind[0] == 'l') :
+		       fresh_compose(ev, ev->kind[0] == 'l');
 	if (ev->sla_misses != NULL && ev->task == NULL)
 		return sla_digest_compose(ev);
 	const char *kind = nz(ev->kind, "failure");

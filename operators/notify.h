@@ -54,6 +54,13 @@ struct notify_event {
 	 * (state in words: "not started", "running"...); the message lists
 	 * each with the link to its page. */
 	const json_t *sla_misses;
+	/* A freshness digest (kind "late" or "recovered", partition NULL):
+	 * the partitions of one DAG (task set: of that task's freshness:)
+	 * that became late, or landed after being late, in one pass, oldest
+	 * first, an array of {partition, due, why, no_run}; the message lists
+	 * each with its link and links the partition map over them. One
+	 * partition alone is the usual message. */
+	const json_t *fresh_digest;
 };
 
 /*

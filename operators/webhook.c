@@ -31,6 +31,10 @@
 #define WEBHOOK_MAX_BACKOFF_MS 60000
 #define WEBHOOK_CONNECT_MS 10000
 
+/* A freshness digest's partitions listed in a Slack message; the rest
+ * are on the partition map it links. */
+#define SLACK_DIGEST_LINES 10
+
 /* Slack's text: &, < and > are its markup, so they are escaped. */
 static void
 slack_escaped(struct buf *b, const char *s)
@@ -52,6 +56,9 @@ webhook_slack_text(const json_t *p)
 	const char *task = json_string_value(json_object_get(p, "task"));
 	const char *partition = json_string_value(json_object_get(p, "partition"));
 	const char *url = json_string_value(json_object_get(p, "url"));
+	const json_t *parts = json_object_get(p, "partitions"), *part;
+	size_t i;
+	int same;
 	const char *word = event == NULL ? "event" :
 		strcmp(event, "failure") == 0 ? "FAILED" :
 		strcmp(event, "retry") == 0 ? "retrying" :
@@ -68,7 +75,7 @@ webhook_slack_text(const json_t *p)
 	if (task != NULL) {
 		buf_adds(&b, ".");
 		slack_escaped(&b, task);
-	} else
+	} else if (parts == NULL)
 		buf_adds(&b, " run");
 	if (partition != NULL) {
 		buf_adds(&b, " ");
@@ -83,7 +90,37 @@ webhook_slack_text(const json_t *p)
 	if (url != NULL) {
 		buf_adds(&b, " <");
 		slack_escaped(&b, url);
-		buf_adds(&b, task != NULL ? "|task page>" : "|run page>");
+		buf_adds(&b, parts != NULL ? "|partition map>" :
+			 task != NULL ? "|task page>" : "|run page>");
+	}
+	/* a freshness digest: its first partitions, one line each (with
+	 * its reason, unless the summary said the one they share) */
+	for (i = 1; i < json_array_size(parts); i++)
+		if (!json_equal(json_object_get(json_array_get(parts, i), "reason"),
+				json_object_get(json_array_get(parts, 0), "reason")))
+			break;
+	same = json_array_size(parts) > 0 && i == json_array_size(parts);
+	json_array_foreach(parts, i, part) {
+		const char *why = same ? NULL :
+				  json_string_value(json_object_get(part, "reason"));
+		const char *link = json_string_value(json_object_get(part, "url"));
+
+		if (i == SLACK_DIGEST_LINES) {
+			buf_printf(&b, "\n... and %zu more",
+				   json_array_size(parts) - SLACK_DIGEST_LINES);
+			break;
+		}
+		buf_adds(&b, "\n\u2022 ");
+		slack_escaped(&b, json_string_value(json_object_get(part, "partition")));
+		if (why != NULL && why[0] != '\0') {
+			buf_adds(&b, ": ");
+			slack_escaped(&b, why);
+		}
+		if (link != NULL) {
+			buf_adds(&b, " <");
+			slack_escaped(&b, link);
+			buf_adds(&b, "|open>");
+		}
 	}
 	return buf_steal(&b);
 }

@@ -8,7 +8,8 @@
  * place late is decided), whether or not they have a run. A late one is
  * recorded once (freshness_alerts, store_notify.c) and alerted to the
  * DAG's email and notify webhooks with why it is late; once it succeeds a
- * recovery notice follows. A paused DAG alerts too, saying so, unless
+ * recovery notice follows. The partitions one check finds late (or
+ * landed) together go in one digest (fresh_announce). A paused DAG alerts too, saying so, unless
  * freshness_when_paused: false.
  *
  * The cost per pass (bench/freshness.sh: 100 DAGs x 7 days hourly): one
@@ -47,6 +48,7 @@
 #include "scheduler/dag.h"
 #include "scheduler/expected_store.h"
 #include "scheduler/fresh_items.h"
+#include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
@@ -250,7 +252,7 @@ fresh_wait_text(struct sched *s, const struct dag *d, const char *key,
  * (caller frees). */
 static char *
 fresh_why(struct sched *s, const struct dag *d, const char *only,
-	  const char *key, int has_run, int paused)
+	  const char *key, int64_t start_s, int has_run, int paused)
 {
 	struct buf b;
 	json_t *tis, *ti;
@@ -261,7 +263,12 @@ fresh_why(struct sched *s, const struct dag *d, const char *only,
 		struct dag_load_state *ds = sched_dstate(s, d->name);
 
 		buf_adds(&b, "no run");
-		if (!s->fresh_caught_up && !paused)
+		if (!paused && !d->catchup &&
+		    next_partition_skip(d, start_s, sched_now(s) / 1000) != start_s)
+			/* the scheduler creates only the newest ended one */
+			buf_adds(&b, ": catchup is off, so the scheduler skips a missed "
+				     "partition (sluice backfill runs it)");
+		else if (!s->fresh_caught_up && !paused)
 			/* the first check, at the start */
 			buf_adds(&b, ": the scheduler was not running when it was due");
 		else if (paused)
@@ -300,33 +307,62 @@ fresh_why(struct sched *s, const struct dag *d, const char *only,
 	return buf_steal(&b);
 }
 
-/* Email and webhooks of d (t: of task t, NULL: of the DAG) about
- * partition key: kind "late" or "recovered"; has_run: whether the
- * partition has a run (the link goes to its page, else to the grid). */
+/* Note partition key of d in list, the partitions one map's check makes
+ * late (or landed): its deadline (end_s + fresh_ms), why it is (was)
+ * late, and whether it has a run (its link: the run's page, else the grid
+ * at the partition, which shows a never-run row). */
 static void
-fresh_notify(struct sched *s, const struct dag *d, const struct task *t,
-	     const char *kind, const char *key, int64_t end_s, int64_t fresh_ms,
-	     const char *why, int has_run)
+fresh_list_add(json_t *list, const struct dag *d, const char *key,
+	       int64_t end_s, int64_t fresh_ms, const char *why, int has_run)
+{
+	char due[64];
+
+	json_array_append_new(list, json_pack("{s:s,s:s,s:s,s:b}",
+	    "partition", key, "due", tz_iso(d->tz, end_s + fresh_ms / 1000, due, sizeof due),
+	    "why", why != NULL ? why : "", "no_run", !has_run));
+}
+
+/* Email and webhooks of d (t: of task t, NULL: of the DAG) about the
+ * partitions of list: kind "late" or "recovered". One partition is one
+ * message; more (a DAG deployed with a past start, a scheduler back after
+ * a day, a backfill landing) are one digest, so that an alert is read and
+ * not a mailbox flooded. Takes list. */
+static void
+fresh_announce(struct sched *s, const struct dag *d, const struct task *t,
+	       const char *kind, json_t *list)
 {
 	struct notify_event ev;
-	char due[64];
 	char *const *to = t != NULL && t->email != NULL ? t->email : d->email;
 	char *const *hooks = t != NULL && t->notify != NULL ? t->notify : d->notify;
+	size_t n = json_array_size(list);
 
-	if ((to == NULL || to[0] == NULL) && (hooks == NULL || hooks[0] == NULL))
-		return;		/* no one to tell */
+	if (n == 0 ||
+	    ((to == NULL || to[0] == NULL) && (hooks == NULL || hooks[0] == NULL))) {
+		json_decref(list);
+		return;		/* nothing, or no one to tell */
+	}
 	memset(&ev, 0, sizeof ev);
 	ev.kind = kind;
 	ev.dag = d->name;
 	ev.task = t != NULL ? t->name : NULL;
-	ev.partition = key;
-	ev.no_run = !has_run;
 	ev.base_url = s->cfg->base_url;
-	ev.error = why;
-	ev.sla_deadline = tz_iso(d->tz, end_s + fresh_ms / 1000, due, sizeof due);
 	ev.to = to;
+	if (n == 1) {
+		const json_t *p = json_array_get(list, 0);
+
+		ev.partition = json_string_value(json_object_get(p, "partition"));
+		ev.no_run = json_is_true(json_object_get(p, "no_run"));
+		ev.error = json_string_value(json_object_get(p, "why"));
+		ev.sla_deadline = json_string_value(json_object_get(p, "due"));
+	} else {
+		ev.fresh_digest = list;
+		sched_log("%s%s%s: %zu partitions %s, in one notice", d->name,
+			  t != NULL ? "." : "", t != NULL ? t->name : "", n,
+			  kind[0] == 'l' ? "late" : "landed after being late");
+	}
 	sched_notify_send(s, &ev);
 	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success", hooks);
+	json_decref(list);
 }
 
 /* Whether this pass is d's turn to have its whole window read again: once
@@ -432,6 +468,7 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 	struct dag_load_state *ds = t == NULL ? sched_dstate(s, d->name) : NULL;
 	int64_t from = ds != NULL ? pl->from : pl->lo;
 	struct expected_store_map m;
+	json_t *late, *landed;	/* what this check alerts, and announces */
 	int done = 1;		/* every alert and notice recorded */
 	int cut = 0;		/* the budget ran out */
 	struct sl_err err;
@@ -448,6 +485,8 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 			ds->fresh_dag = NULL;
 		return 0;
 	}
+	late = json_array();
+	landed = json_array();
 	for (size_t i = 0; i < m.n; i++) {
 		const struct expected_partition *p = &m.v[i];
 		char key[160], rec[256];
@@ -481,7 +520,8 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 		}
 		fp->records_left--;
 		if (p->state == EXPECTED_LATE) {
-			char *why = fresh_why(s, d, tname, key, p->run >= 0, paused);
+			char *why = fresh_why(s, d, tname, key, p->start_s,
+					     p->run >= 0, paused);
 			int rc = sched_tx_begin(s) == 0 ?
 				 store_fresh_late(s->store, d->name, rec, p->start_s, why) : -1;
 
@@ -491,8 +531,8 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 				sched_log_at(LOG_LEVEL_WARN, d->name, tname, key, 0,
 					     "%s %s: late (freshness %llds after its interval): %s",
 					     what, key, (long long)(fresh_ms / 1000), why);
-				fresh_notify(s, d, t, "late", key, p->end_s,
-					     fresh_ms, why, p->run >= 0);
+				fresh_list_add(late, d, key, p->end_s, fresh_ms,
+					       why, p->run >= 0);
 			}
 			free(why);
 		} else {
@@ -504,11 +544,14 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 			if (rc == 1) {
 				sched_log_at(LOG_LEVEL_INFO, d->name, tname, key, 0,
 					     "%s %s: landed after being late", what, key);
-				fresh_notify(s, d, t, "recovered", key, p->end_s,
-					     fresh_ms, open->v[k].why, 1);
+				fresh_list_add(landed, d, key, p->end_s, fresh_ms,
+					       open->v[k].why, 1);
 			}
 		}
 	}
+	/* queued like the records: sent once the pass's transaction commits */
+	fresh_announce(s, d, t, "late", late);
+	fresh_announce(s, d, t, "recovered", landed);
 	if (ds != NULL && done)
 		fresh_checked(s, d, ds, from, pl->version, now_s, &m);
 	else if (ds != NULL && ds->fresh_dag == d)

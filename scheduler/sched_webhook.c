@@ -62,7 +62,28 @@ webhook_reason(const struct notify_event *ev)
 	json_t *ti;
 
 	buf_init(&b, 0);
-	if (strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0)
+	if (ev->fresh_digest != NULL) {
+		size_t n = json_array_size(ev->fresh_digest);
+
+		const char *why = json_string_value(json_object_get(
+			json_array_get(ev->fresh_digest, 0), "why"));
+		json_t *p;
+
+		buf_printf(&b, "%zu partitions %s, %s to %s", n,
+			   strcmp(ev->kind, "late") == 0 ? "late" : "landed after being late",
+			   json_string_value(json_object_get(json_array_get(ev->fresh_digest, 0),
+							     "partition")),
+			   json_string_value(json_object_get(json_array_get(ev->fresh_digest, n - 1),
+							     "partition")));
+		/* one reason for all (a paused DAG, catchup off): said here */
+		json_array_foreach(ev->fresh_digest, i, p)
+			if (why == NULL || why[0] == '\0' ||
+			    !json_equal(json_object_get(p, "why"),
+					json_object_get(json_array_get(ev->fresh_digest, 0), "why")))
+				why = NULL;
+		if (why != NULL)
+			buf_printf(&b, ": %s", why);
+	} else if (strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0)
 		/* why it was late */
 		buf_adds(&b, ev->error ? ev->error : "");
 	else if (strcmp(ev->kind, "sla_miss") == 0)
@@ -92,10 +113,38 @@ webhook_reason(const struct notify_event *ev)
 	return buf_steal(&b);
 }
 
+/* A freshness digest's partitions, each with its link: [{partition,
+ * due, reason, url}]. */
+static json_t *
+webhook_digest_partitions(const struct notify_event *ev)
+{
+	json_t *out = json_array(), *p;
+	size_t i;
+
+	json_array_foreach(ev->fresh_digest, i, p) {
+		const char *key = json_string_value(json_object_get(p, "partition"));
+		char *url = json_is_true(json_object_get(p, "no_run")) ?
+			    links_dag_at(ev->base_url, ev->dag, key) :
+			    links_run(ev->base_url, ev->dag, key);
+
+		json_array_append_new(out, json_pack("{s:s?,s:O?,s:O?,s:s}",
+		    "partition", key, "due", json_object_get(p, "due"),
+		    "reason", json_object_get(p, "why"), "url", url));
+		free(url);
+	}
+	return out;
+}
+
 json_t *
 sched_webhook_payload(const struct notify_event *ev, const char *state)
 {
-	char *url = ev->no_run ? links_dag_at(ev->base_url, ev->dag, ev->partition) :
+	size_t n = json_array_size(ev->fresh_digest);
+	const char *first = json_string_value(json_object_get(
+		json_array_get(ev->fresh_digest, 0), "partition"));
+	const char *last = json_string_value(json_object_get(
+		json_array_get(ev->fresh_digest, n > 0 ? n - 1 : 0), "partition"));
+	char *url = n > 0 ? links_map_range(ev->base_url, ev->dag, first, last) :
+		    ev->no_run ? links_dag_at(ev->base_url, ev->dag, ev->partition) :
 		    ev->task ? links_task(ev->base_url, ev->dag, ev->partition, ev->task)
 			     : links_run(ev->base_url, ev->dag, ev->partition);
 	char *reason = webhook_reason(ev);
@@ -111,7 +160,12 @@ sched_webhook_payload(const struct notify_event *ev, const char *state)
 		      "event", ev->kind, "dag", ev->dag, "task", ev->task,
 		      "partition", ev->partition, "run_id", ev->run_id,
 		      "state", state, "url", url, "reason", reason, "time", when);
-	if (ev->task != NULL) {
+	if (n > 0) {
+		/* a freshness digest: the map over its partitions, each listed */
+		json_object_set_new(p, "count", json_integer((json_int_t)n));
+		json_object_set_new(p, "partitions", webhook_digest_partitions(ev));
+	}
+	if (ev->task != NULL && n == 0) {
 		json_object_set_new(p, "try", json_integer(ev->try_number));
 		json_object_set_new(p, "max_tries", json_integer(ev->max_tries));
 	} else {

@@ -67,11 +67,17 @@ waiting 4 || fail "wait_extracts[4] (returns) is not waiting: $(item_state 4)"
 stop_pid "$SCHED_PID"
 shorten -e 's/^freshness: 3h/freshness: 1s/'
 start_scheduler
+# the email about $P: its own, or a digest with a line for it (the day
+# before may have become late in the same check)
 late_mail() {
 	local i n
 	n=$(smtp_count)
 	for ((i = 0; i < n; i++)); do
-		case "$(smtp_mail header:Subject "$i")" in *"LATE: retail_weekly $P"*) MAIL=$i; return 0 ;; esac
+		case "$(smtp_mail header:Subject "$i")" in
+		*"LATE: retail_weekly $P"*) MAIL=$i; return 0 ;;
+		*"LATE: retail_weekly, "*" partitions, "*)
+			if smtp_mail text "$i" | grep -qF "  $P: due "; then MAIL=$i; return 0; fi ;;
+		esac
 	done
 	return 1
 }

@@ -279,7 +279,19 @@ fake_notify_spec(const struct notify_event *ev, const json_t *smtp,
 	if (ev->sla_misses != NULL)
 		buf_printf(&H.notes, "%s digest %zu\n", ev->kind,
 			   json_array_size(ev->sla_misses));
-	else
+	else if (ev->fresh_digest != NULL) {
+		/* the digest, then each partition it names, as one message
+		 * about it would be */
+		const json_t *p;
+		size_t i;
+
+		buf_printf(&H.notes, "%s digest %zu\n", ev->kind,
+			   json_array_size(ev->fresh_digest));
+		json_array_foreach(ev->fresh_digest, i, p)
+			buf_printf(&H.notes, "%s %s %s\n", ev->kind,
+				   ev->task ? ev->task : "-",
+				   json_string_value(json_object_get(p, "partition")));
+	} else
 		buf_printf(&H.notes, "%s %s %s\n", ev->kind,
 			   ev->task ? ev->task : "-", ev->partition ? ev->partition : "-");
 	return NULL;	/* sends nothing */

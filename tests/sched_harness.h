@@ -132,7 +132,9 @@ const char *h_run_state(const char *dag, const char *partition);
 int h_runs(const char *dag);
 /* The notifications the scheduler sent (a fake notifier records them and
  * starts no process), one per line: "KIND TASK PARTITION", or for an SLA
- * digest "sla_miss digest N" (N misses); static buffer. */
+ * digest "sla_miss digest N" (N misses), or for a freshness digest "KIND
+ * digest N" followed by a "KIND TASK PARTITION" line for each of its N
+ * partitions; static buffer. */
 const char *h_notifications(void);
 
 /* ti->sla_notified as the scheduler holds it (-1: no such ti loaded). */

@@ -106,6 +106,8 @@ test_late_then_recovered(void)
 	h_advance(61 * 1000LL);
 	CHECK_EQ_INT(1, notes("recovered - " P22));
 	CHECK_EQ_INT(1, notes("recovered - " P23));
+	/* landed in one pass: one notice names both */
+	CHECK_EQ_INT(1, notes("recovered digest 2"));
 	h_advance(5 * 60 * 1000LL);
 	CHECK_EQ_INT(1, notes("recovered - " P22));
 	w.n = 0;
@@ -255,6 +257,112 @@ test_task_email(void)
 	json_decref(o);
 }
 
+/* A DAG deployed with catchup: false and a past start: the partitions
+ * the scheduler skips are late in one notice, which says why (catchup is
+ * off) and how to run them; the newest ended one gets its run. */
+static void
+test_catchup_off(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "co.yaml", "dag: co\nschedule: \"@hourly\"\nstart: 2024-01-09T20:00:00Z\n"
+			     "catchup: false\nfreshness: 45m\nemail: [oncall@example.com]\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	/* 00:30: 20:00 to 22:00 are due, 23:00 (due 00:45) is not */
+	h_open(files, NULL);
+	CHECK_EQ_INT(1, h_runs("co"));
+	CHECK_EQ_INT(1, notes("late digest 3"));
+	CHECK_EQ_INT(1, notes("late - 2024-01-09T20:00:00+00:00"));
+	CHECK_EQ_INT(1, notes("late - " P22));
+	CHECK_EQ_INT(0, notes("late - " P23));
+	CHECK(store_fresh_open(h_store(), "co", why_row, &w) == 0);
+	CHECK_EQ_INT(3, w.n);
+	CHECK_EQ_STR("no run: catchup is off, so the scheduler skips a missed "
+		     "partition (sluice backfill runs it)", w.why);
+	CHECK_EQ_STR(w.why, w.last_why);
+	h_close();
+}
+
+/* A digest of late partitions: one email naming how many and the range,
+ * each partition with its deadline, why and link (a never-run one's is the
+ * grid at it, one with a run its run page), names escaped in the HTML, and
+ * the partition map over them. The webhook's payload lists the same. */
+static void
+test_digest_email(void)
+{
+	static char *to[] = { "oncall@example.com", NULL };
+	struct notify_event ev;
+	json_t *list = json_pack("[{s:s,s:s,s:s,s:b},{s:s,s:s,s:s,s:b}]",
+	    "partition", P22, "due", "2024-01-09T23:45:00+00:00",
+	    "why", "no run: the DAG is paused", "no_run", 1,
+	    "partition", P23, "due", "2024-01-10T00:45:00+00:00",
+	    "why", "its run: load <running>", "no_run", 0);
+	const char *body, *html;
+	json_t *o, *hook;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = "late";
+	ev.dag = "fr";
+	ev.base_url = "http://sluice.example:8080/";
+	ev.fresh_digest = list;
+	ev.to = to;
+	o = notify_compose(&ev);
+	CHECK_EQ_STR("[sluice] LATE: fr, 2 partitions, " P22 " to " P23,
+		     json_string_value(json_object_get(o, "subject")));
+	body = json_string_value(json_object_get(o, "body"));
+	CHECK(strstr(body, "2 partitions of DAG fr have not landed by their "
+			   "freshness deadlines.") != NULL);
+	CHECK(strstr(body, "  " P22 ": due 2024-01-09T23:45:00+00:00; no run: "
+			   "the DAG is paused\n    http://sluice.example:8080/dags/fr"
+			   "?at=2024-01-09T22%3A00%3A00%2B00%3A00\n") != NULL);
+	CHECK(strstr(body, "    http://sluice.example:8080/dags/fr/runs/"
+			   "2024-01-09T23%3A00%3A00%2B00%3A00\n") != NULL);
+	CHECK(strstr(body, "http://sluice.example:8080/dags/fr/map?from="
+			   "2024-01-09T22%3A00%3A00%2B00%3A00&to="
+			   "2024-01-09T23%3A00%3A00%2B00%3A00") != NULL);
+	html = json_string_value(json_object_get(o, "html"));
+	CHECK(strstr(html, "load &lt;running&gt;") != NULL);
+	CHECK(strstr(html, "<running>") == NULL);
+	json_decref(o);
+	/* one reason for every partition: said once, above the list */
+	json_object_set_new(json_array_get(list, 1), "why",
+			    json_string("no run: the DAG is paused"));
+	o = notify_compose(&ev);
+	body = json_string_value(json_object_get(o, "body"));
+	CHECK(strstr(body, "\n\nWhy: no run: the DAG is paused\n\n") != NULL);
+	CHECK(strstr(body, "  " P22 ": due 2024-01-09T23:45:00+00:00\n") != NULL);
+	CHECK(strstr(body, "due 2024-01-09T23:45:00+00:00; ") == NULL);
+	json_decref(o);
+	hook = sched_webhook_payload(&ev, "late");
+	CHECK_EQ_STR("2 partitions late, " P22 " to " P23 ": no run: the DAG is paused",
+		     json_string_value(json_object_get(hook, "reason")));
+	json_decref(hook);
+	json_object_set_new(json_array_get(list, 1), "why",
+			    json_string("its run: load <running>"));
+	ev.kind = "recovered";
+	o = notify_compose(&ev);
+	CHECK_EQ_STR("[sluice] recovered: fr, 2 partitions, " P22 " to " P23,
+		     json_string_value(json_object_get(o, "subject")));
+	json_decref(o);
+	ev.kind = "late";
+	hook = sched_webhook_payload(&ev, "late");
+	CHECK(json_is_null(json_object_get(hook, "partition")) ||
+	      json_object_get(hook, "partition") == NULL);
+	CHECK_EQ_INT(2, (int)json_integer_value(json_object_get(hook, "count")));
+	CHECK_EQ_STR("2 partitions late, " P22 " to " P23,
+		     json_string_value(json_object_get(hook, "reason")));
+	CHECK_EQ_STR(P23, json_string_value(json_object_get(
+		json_array_get(json_object_get(hook, "partitions"), 1), "partition")));
+	CHECK_EQ_STR("http://sluice.example:8080/dags/fr/runs/2024-01-09T23%3A00%3A00%2B00%3A00",
+		     json_string_value(json_object_get(
+			json_array_get(json_object_get(hook, "partitions"), 1), "url")));
+	json_decref(hook);
+	json_decref(list);
+}
+
 /* A partition that landed on time and was checked many times, then marked
  * failed long after its deadline: late at the next check (the pass skips
  * checked partitions only while their successful runs stay the same). */
@@ -300,6 +408,24 @@ notes_prefix(const char *prefix)
 		    strncmp(p, prefix, n) == 0)
 			count++;
 	return count;
+}
+
+/* How many partitions the digests of kind named (the sum of their N). */
+static int
+digested(const char *kind)
+{
+	const char *p = h_notifications();
+	char prefix[64];
+	size_t n;
+	int sum = 0;
+
+	snprintf(prefix, sizeof prefix, "%s digest ", kind);
+	n = strlen(prefix);
+	for (; *p != '\0'; p++)
+		if ((p == h_notifications() || p[-1] == '\n') &&
+		    strncmp(p, prefix, n) == 0)
+			sum += atoi(p + n);
+	return sum;
 }
 
 /* Mark ce's load of partition key as state through the connection
@@ -394,6 +520,12 @@ test_mass_late_then_landed(void)
 	CHECK_EQ_INT(total, notes_prefix("late - "));
 	CHECK_EQ_INT(3, notes("late - 2024-01-03T01:00:00+00:00"));
 	CHECK_EQ_INT(3, notes("late - 2024-01-09T22:00:00+00:00"));
+	/* not an email per hour: a digest per DAG and pass (the first DAG's
+	 * week in one; one cut by the pass's budget in two) */
+	CHECK_EQ_INT(total, digested("late"));
+	CHECK(notes_prefix("late digest ") >= 3);
+	CHECK(notes_prefix("late digest ") <= 5);
+	CHECK_EQ_INT(1, notes("late digest 166"));
 	/* every run lands at once */
 	sl_err_clear(&err);
 	CHECK(store_begin(h_store()) == 0);
@@ -425,6 +557,8 @@ test_mass_late_then_landed(void)
 	CHECK_EQ_INT(total, notes_prefix("recovered - "));
 	CHECK_EQ_INT(3, notes("recovered - 2024-01-03T01:00:00+00:00"));
 	CHECK_EQ_INT(3, notes("recovered - 2024-01-09T22:00:00+00:00"));
+	CHECK_EQ_INT(total, digested("recovered"));
+	CHECK(notes_prefix("recovered digest ") <= 5);
 	CHECK_EQ_INT(total, notes_prefix("late - "));
 	h_close();
 }
@@ -444,5 +578,7 @@ main(int argc, char **argv)
 	RUN(test_task_email);
 	RUN(test_changed_elsewhere);
 	RUN(test_mass_late_then_landed);
+	RUN(test_digest_email);
+	RUN(test_catchup_off);
 	return UNIT_END();
 }

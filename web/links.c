@@ -54,6 +54,22 @@ links_dag_at(const char *base_url, const char *dag, const char *partition)
 }
 
 char *
+links_map_range(const char *base_url, const char *dag, const char *from,
+		const char *to)
+{
+	const char *values[] = { dag };
+	struct buf b;
+
+	buf_init(&b, 0);
+	links_build(&b, base_url, LINK_PAGE_MAP, values);
+	buf_adds(&b, "?from=");
+	text_url_segment(&b, from);
+	buf_adds(&b, "&to=");
+	text_url_segment(&b, to);
+	return buf_steal(&b);
+}
+
+char *
 links_run(const char *base_url, const char *dag, const char *partition)
 {
 	const char *values[] = { dag, partition };

@@ -32,5 +32,9 @@ char *links_run(const char *base_url, const char *dag, const char *partition);
 /* The DAG's grid opened at a partition (`?at=KEY`, which also names a
  * partition without a run); caller frees. */
 char *links_dag_at(const char *base_url, const char *dag, const char *partition);
+/* The DAG's partition map over [from, to] (`?from=KEY&to=KEY`, keys or
+ * times as the map's range form takes them); caller frees. */
+char *links_map_range(const char *base_url, const char *dag, const char *from,
+		      const char *to);
 
 #endif
