@@ -148,4 +148,8 @@ assert_contains "$out" "marked g b $P5 success" "a time names the partition"
 assert_contains "$out" "cleared downstream task instances (upstream_failed, now free to run): c, y" "the CLI clears them"
 wait_run g "$P5" success
 ti_is g "$P5" c success || fail "c ran after the clear"
+# --- the DAG page's header counts tasks in words ---
+login ops "$OPS_PW" "$T/jar"
+assert_contains "$(curl -sS -b "$T/jar" "$URL/dags/plain")" " · 1 task · " "one task, singular"
+assert_contains "$(curl -sS -b "$T/jar" "$URL/dags/g")" " · 5 tasks · " "five tasks"
 echo "web_grid: ok"

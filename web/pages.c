@@ -345,7 +345,8 @@ pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const ch
 	text_html_escape(b, d->schedule_text);
 	buf_adds(b, "</code> · ");
 	text_html_escape(b, tz_name(d->tz));
-	buf_printf(b, " · %d tasks · <button class=\"pause-toggle\" data-dag=\"", d->ntasks);
+	buf_printf(b, " · %d task%s · <button class=\"pause-toggle\" data-dag=\"", d->ntasks,
+		   d->ntasks == 1 ? "" : "s");
 	text_html_escape(b, d->name);
 	{
 		int paused = store_dag_paused(r->w->store, d->name,

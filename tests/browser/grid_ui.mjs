@@ -56,6 +56,28 @@ try {
   check(same(await rowKeys(), keysBetween(1, 15, 2, 15).reverse()), 'page one: the 25 newest partitions, newest first');
   await shot('01-page-one');
 
+  // --- scrolled in a small window: each partition stays in its row, the
+  // header row and its corner stay on top ---
+  await page.setViewportSize({ width: 1280, height: 480 });
+  const scrolled = await page.evaluate(() => {
+    const wrap = document.querySelector('.grid-wrap');
+    wrap.scrollTop = wrap.scrollHeight;
+    const rows = [...document.querySelectorAll('#grid tbody tr')];
+    const corner = document.querySelector('#grid thead th.corner').getBoundingClientRect();
+    const atCorner = document.elementFromPoint(corner.left + corner.width / 2, corner.top + corner.height / 2);
+    return {
+      moved: wrap.scrollTop > 0,
+      inRow: rows.every((tr) => Math.abs(tr.querySelector('th').getBoundingClientRect().top - tr.getBoundingClientRect().top) < 1),
+      corner: atCorner !== null && atCorner.closest('th.corner') !== null,
+    };
+  });
+  check(scrolled.moved, 'the grid scrolls in a small window');
+  check(scrolled.inRow, 'scrolled, each partition key stays in its row (none pile up under the header)');
+  check(scrolled.corner, 'scrolled, the header\'s corner stays above the rows');
+  await shot('01b-scrolled');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.evaluate(() => { document.querySelector('.grid-wrap').scrollTop = 0; });
+
   // --- shift-click across pages selects by key ---
   await cell(K(2, 2), 'a').click();                       // the anchor, on page one
   await page.click('#older');

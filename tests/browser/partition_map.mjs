@@ -147,6 +147,8 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
     trs.map((tr) => tr.dataset.partition))) === JSON.stringify(never), 'the two never-run hours are rows: ' + never.join(', '));
   check(rowsNow.indexOf(never[0]) > 0 && rowsNow.indexOf(never[1]) === rowsNow.indexOf(never[0]) + 1,
     'among the runs, newest first');
+  check(/ partitions with a run · 2 without a run$/.test(await page.locator('#page-info').textContent()),
+    'the page count says the runs and the rows without a run apart: ' + await page.locator('#page-info').textContent());
   for (const k of never) await page.locator(`#grid tr.never-run[data-partition="${k}"] th`).click();
   check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions', 'picked for a backfill');
   await shot('07-grid-never-run');
@@ -154,5 +156,6 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   await page.locator('#status', { hasText: 'backfill: 2 run(s) created' }).waitFor({ timeout: WAIT });
   await page.waitForFunction(() => document.querySelectorAll('#grid tr.never-run[data-never-run]').length === 0, null, { timeout: WAIT });
   check(await page.locator(`#grid tr[data-partition="${never[0]}"] td.cell`).count() === 2, 'they are runs now');
+  check(/ partitions$/.test(await page.locator('#page-info').textContent()), 'no row without a run: the page count says runs only');
   await shot('08-grid-backfilled');
 });

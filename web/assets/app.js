@@ -353,7 +353,11 @@
       renderNeverRun(tbody);
       const info = document.getElementById('page-info');
       const last = Math.min(offset + data.partitions.length, data.total);
-      info.textContent = data.total ? (offset + 1) + '–' + last + ' of ' + data.total + ' partitions' : 'no runs yet';
+      // the pages count runs; the never-run rows shown among them are said apart
+      const never = (data.neverRun || { keys: [] }).keys.length + ((data.neverRun || {}).more || 0);
+      info.textContent = (data.total ? (offset + 1) + '–' + last + ' of ' + data.total +
+        ' partition' + (data.total === 1 ? '' : 's') + (never ? ' with a run' : '') : 'no runs yet') +
+        (never ? ' · ' + never + ' without a run' : '');
       document.getElementById('newer').disabled = offset === 0;
       document.getElementById('older').disabled = offset + pageSize >= data.total;
       updateButtons();
