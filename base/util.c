@@ -367,6 +367,25 @@ sl_format_duration(int64_t ms, char *out, size_t n)
 	return out;
 }
 
+const char *
+sl_format_ago(int64_t ms, char *out, size_t n)
+{
+	static const struct { int64_t ms; const char *unit; } units[] = {
+		{ 86400000, "day" }, { 3600000, "hour" }, { 60000, "minute" },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(units); i++) {
+		long long k = (long long)(ms / units[i].ms);
+
+		if (k >= 1) {
+			snprintf(out, n, "%lld %s%s ago", k, units[i].unit, k == 1 ? "" : "s");
+			return out;
+		}
+	}
+	snprintf(out, n, "just now");
+	return out;
+}
+
 int
 sl_parse_int(const char *s, long long min, long long max, long long *out)
 {

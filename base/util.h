@@ -85,6 +85,11 @@ int64_t sl_mono_ms(void);
 int sl_parse_duration(const char *s, int64_t *ms);
 /* "1h2m3s", "250ms" */
 const char *sl_format_duration(int64_t ms, char *out, size_t n);
+/* How long ago a moment ms before now was, in words for a person: "just
+ * now" (under a minute, or in the future: a clock set back), "5 minutes
+ * ago", "3 hours ago", "2 days ago" (whole units, rounded down). The web
+ * page's twin is app.js's fmtAgo. */
+const char *sl_format_ago(int64_t ms, char *out, size_t n);
 
 /* Checked string to integer (whole string must be a number in range). */
 int sl_parse_int(const char *s, long long min, long long max, long long *out);

@@ -10,6 +10,11 @@
  * Person actions (trigger, clear, mark, pause) are functions here so the
  * CLI and the web UI do exactly the same thing, each recorded in the audit
  * log with who did it.
+ *
+ * Past 800 lines on purpose: the store exports verbs, never statements,
+ * so this one header is the whole interface to the tables that every
+ * store/store_*.c implements (a section per file below); a reader who
+ * wants to know what may touch a table reads it here.
  */
 #ifndef SLUICE_STORE_H
 #define SLUICE_STORE_H
@@ -561,8 +566,10 @@ int store_user_remove(struct store *s, const char *name, const char *who,
 /* Is name the last admin? STORE_USER_LAST_ADMIN (err says so, as the
  * verbs above do), 0 not (or no such user), -1 on a database error. */
 int store_user_last_admin(struct store *s, const char *name, struct sl_err *err);
-/* [{name, role, created_at, tokens, sessions}] (sessions: live ones), or
- * NULL on a database error. */
+/* [{name, role, created_at, tokens, sessions, last_login_at,
+ * last_token_used_at}] (sessions: live ones; the two last: epoch ms of
+ * the last login through the form and the last recorded use of one of
+ * the user's API tokens, null for never), or NULL on a database error. */
 json_t *store_users_json(struct store *s);
 /* How many users exist, -1 on a database error. */
 int store_user_count(struct store *s);
@@ -573,10 +580,18 @@ int store_user_password(struct store *s, const char *name, int64_t *id,
 /* Audited as user_token {user} (not the token, nor its prefix). */
 int store_token_add(struct store *s, const char *user, const char *token_hash,
 		    const char *prefix, const char *who, struct sl_err *err);
-/* The user of a token hash: 1 found, 0 not, -1 database error. */
+/* The user of a token hash and when the token was last recorded used
+ * (*last_used_ms, 0: never): 1 found, 0 not, -1 database error. */
 int store_token_user(struct store *s, const char *token_hash, int64_t *id,
-		     char *name, size_t name_n, char *role, size_t role_n);
-/* A session (expired ones are deleted first); 0 or -1. */
+		     char *name, size_t name_n, char *role, size_t role_n,
+		     int64_t *last_used_ms);
+/* Record a use of the token at now_ms unless one within grain_ms of it
+ * is recorded: 1 written, 0 not, -1 database error (store_busy() tells a
+ * lock). Not audited: it is no change anyone made. */
+int store_token_used(struct store *s, const char *token_hash, int64_t now_ms,
+		     int64_t grain_ms);
+/* A session after a successful login (expired ones are deleted first),
+ * and the user's last login, in one transaction; 0 or -1. */
 int store_session_add(struct store *s, const char *id_hash, int64_t user_id,
 		      const char *csrf, int64_t ttl_ms);
 /* The user of a live session: 1 found, 0 not, -1 database error. */

@@ -237,13 +237,23 @@ store_user_remove(struct store *s, const char *name, const char *who,
 	return user_tx_end(s, rc < 0 ? rc : 0, err, "removing a user");
 }
 
+/* Column i as epoch ms, or JSON null when it is NULL (never). */
+static json_t *
+ms_or_null(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null() :
+	       json_integer(sqlite3_column_int64(st, i));
+}
+
 json_t *
 store_users_json(struct store *s)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT u.name, u.role, u.created_at, "
 	    "(SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id), "
-	    "(SELECT count(*) FROM sessions x WHERE x.user_id = u.id AND x.expires_at > ?1) "
+	    "(SELECT count(*) FROM sessions x WHERE x.user_id = u.id AND x.expires_at > ?1), "
+	    "u.last_login_at, "
+	    "(SELECT max(t.last_used_at) FROM api_tokens t WHERE t.user_id = u.id) "
 	    "FROM users u ORDER BY u.name");
 	json_t *arr;
 	int rc;
@@ -251,12 +261,14 @@ store_users_json(struct store *s)
 	sqlite3_bind_int64(st, 1, sl_now_ms());
 	arr = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:i,s:i}",
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:i,s:i,s:o,s:o}",
 		    "name", (const char *)sqlite3_column_text(st, 0),
 		    "role", (const char *)sqlite3_column_text(st, 1),
 		    "created_at", (json_int_t)sqlite3_column_int64(st, 2),
 		    "tokens", sqlite3_column_int(st, 3),
-		    "sessions", sqlite3_column_int(st, 4)));
+		    "sessions", sqlite3_column_int(st, 4),
+		    "last_login_at", ms_or_null(st, 5),
+		    "last_token_used_at", ms_or_null(st, 6)));
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
@@ -346,16 +358,46 @@ user_row(sqlite3_stmt *st, int64_t *id, char *name, size_t name_n, char *role,
 
 int
 store_token_user(struct store *s, const char *token_hash, int64_t *id,
-		 char *name, size_t name_n, char *role, size_t role_n)
+		 char *name, size_t name_n, char *role, size_t role_n,
+		 int64_t *last_used_ms)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT u.id, u.name, u.role FROM api_tokens t "
+	    "SELECT u.id, u.name, u.role, coalesce(t.last_used_at, 0) FROM api_tokens t "
 	    "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
+	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	return user_row(st, id, name, name_n, role, role_n, NULL, 0);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		snprintf(name, name_n, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(role, role_n, "%s", (const char *)sqlite3_column_text(st, 2));
+		*last_used_ms = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_token_used(struct store *s, const char *token_hash, int64_t now_ms,
+		 int64_t grain_ms)
+{
+	/* the guard again here: another web process may have written it
+	 * since this one read it */
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE api_tokens SET last_used_at = ?1 WHERE token_hash = ?2 "
+	    "AND (last_used_at IS NULL OR abs(?1 - last_used_at) >= ?3)");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_text(st, 2, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, grain_ms);
+	rc = step_write(s, st);
+	return rc < 0 ? -1 : rc;
 }
 
 int
@@ -364,24 +406,37 @@ store_session_add(struct store *s, const char *id_hash, int64_t user_id,
 {
 	int64_t now = sl_now_ms();
 	sqlite3_stmt *st;
+	int rc = -1;
 
+	/* the session and the user's last login: both or neither */
+	if (store_begin(s) < 0)
+		return -1;
 	/* expired sessions go as new ones come */
 	st = store_stmt(s, "DELETE FROM sessions WHERE expires_at < ?");
-	if (st == NULL)
-		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	if (step_write(s, st) < 0)
-		return -1;
+		goto out;
 	st = store_stmt(s, "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at) "
 			   "VALUES (?, ?, ?, ?, ?)");
-	if (st == NULL)
-		return -1;
 	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, user_id);
 	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now + ttl_ms);
-	return step_write(s, st) < 0 ? -1 : 0;
+	if (step_write(s, st) < 0)
+		goto out;
+	st = store_stmt(s, "UPDATE users SET last_login_at = ? WHERE id = ?");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, user_id);
+	if (step_write(s, st) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0) {
+		store_rollback(s);
+		return -1;
+	}
+	return store_commit(s) < 0 ? -1 : 0;
 }
 
 int

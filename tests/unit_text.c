@@ -1,5 +1,6 @@
 /* unit_text.c: base/text: the UTF-8 validator and cleaner, the HTML
- * escaper and the URL segment encoder, as tables. */
+ * escaper and the URL segment encoder, as tables; and the words for how
+ * long ago something was (base/util's sl_format_ago). */
 #include <stdlib.h>
 
 #include "base/text.h"
@@ -135,6 +136,27 @@ near_cases(void)
 	}
 }
 
+static void
+ago_cases(void)
+{
+	static const struct { int64_t ms; const char *out; } cases[] = {
+		{ 0, "just now" },
+		{ 59999, "just now" },
+		{ -3600000, "just now" },		/* a clock set back */
+		{ 60000, "1 minute ago" },
+		{ 119999, "1 minute ago" },
+		{ 59 * 60000 + 59999, "59 minutes ago" },
+		{ 3600000, "1 hour ago" },
+		{ 23 * 3600000 + 3599999, "23 hours ago" },
+		{ 86400000, "1 day ago" },
+		{ 400LL * 86400000, "400 days ago" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_EQ_STR(cases[i].out, sl_format_ago(cases[i].ms, out, sizeof out));
+}
+
 int
 main(void)
 {
@@ -142,5 +164,6 @@ main(void)
 	RUN(html_cases);
 	RUN(url_cases);
 	RUN(near_cases);
+	RUN(ago_cases);
 	return UNIT_END();
 }

@@ -340,7 +340,7 @@ auth_token_new(struct store *s, const char *name, const char *who, char **token,
 
 int
 auth_token_lookup(struct store *s, const char *token, int64_t *id, char *name,
-		  size_t name_n, int *role)
+		  size_t name_n, int *role, int64_t *last_used_ms)
 {
 	char hash[65], role_name[32];
 	int rc;
@@ -348,10 +348,31 @@ auth_token_lookup(struct store *s, const char *token, int64_t *id, char *name,
 	if (strlen(token) > 200)
 		return 0;
 	auth_sha256_hex(token, hash);
-	rc = store_token_user(s, hash, id, name, name_n, role_name, sizeof role_name);
+	rc = store_token_user(s, hash, id, name, name_n, role_name, sizeof role_name,
+			      last_used_ms);
 	if (rc == 1)
 		*role = auth_role_parse(role_name);
 	return rc;
+}
+
+int
+auth_token_use_due(int64_t last_used_ms, int64_t now_ms)
+{
+	int64_t age = now_ms - last_used_ms;
+
+	/* a recorded use in the future: the clock was set back */
+	return last_used_ms <= 0 || age < 0 || age >= AUTH_TOKEN_USE_GRAIN_MS;
+}
+
+int
+auth_token_used(struct store *s, const char *token, int64_t now_ms)
+{
+	char hash[65];
+
+	if (strlen(token) > 200)
+		return 0;
+	auth_sha256_hex(token, hash);
+	return store_token_used(s, hash, now_ms, AUTH_TOKEN_USE_GRAIN_MS);
 }
 
 int

@@ -69,7 +69,8 @@ int auth_user_set_role(struct store *s, const char *name, int role,
  * (NULL from the CLI, where nobody is logged in). */
 int auth_user_remove(struct store *s, const char *name, const char *actor,
 		     const char *who, struct sl_err *err);
-/* [{name, role, created_at, tokens, sessions}] */
+/* [{name, role, created_at, tokens, sessions, last_login_at,
+ * last_token_used_at}] (the last two: epoch ms or null for never) */
 json_t *auth_users_json(struct store *s);
 /* How many users exist (the first admin is made by `sluice init`). */
 int auth_user_count(struct store *s);
@@ -84,9 +85,22 @@ int auth_check_password(struct store *s, const char *name,
  * fails as the user verbs do. */
 int auth_token_new(struct store *s, const char *name, const char *who,
 		   char **token, struct sl_err *err);
-/* The user a token belongs to: 1 found, 0 not, -1 database error. */
+/* The user a token belongs to, and when the token was last recorded
+ * used (*last_used_ms, 0: never): 1 found, 0 not, -1 database error. */
 int auth_token_lookup(struct store *s, const char *token, int64_t *id,
-		      char *name, size_t name_n, int *role);
+		      char *name, size_t name_n, int *role,
+		      int64_t *last_used_ms);
+/* A token's last use is recorded at most once per this long: a script
+ * calling the API every second costs one write a minute, not one per
+ * call. */
+#define AUTH_TOKEN_USE_GRAIN_MS (60 * 1000)
+/* Is a use at now_ms worth recording after the one at last_used_ms
+ * (0: none)? Decided without the database, on every call. */
+int auth_token_use_due(int64_t last_used_ms, int64_t now_ms);
+/* Record a use of token at now_ms (unless another process recorded one
+ * within the grain meanwhile): 1 written, 0 not, -1 database error
+ * (store_busy() tells a lock; the next call tries again). */
+int auth_token_used(struct store *s, const char *token, int64_t now_ms);
 
 /* A new login session: the cookie value and CSRF token (hex, 64 chars,
  * caller provides 65 bytes each). */

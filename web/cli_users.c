@@ -48,6 +48,22 @@ users_refused(int rc, const struct sl_err *err)
 	return rc == AUTH_DB ? EXIT_FAILED : EXIT_USAGE;
 }
 
+/* A past moment (JSON ms or null) as "2024-05-01T10:00:00Z (3 minutes
+ * ago)", or "never" (the Users page says the same). */
+static const char *
+users_since(json_t *ms, int64_t now, char *out, size_t n)
+{
+	char when[64], ago[32];
+
+	if (!json_is_integer(ms) || json_integer_value(ms) <= 0) {
+		snprintf(out, n, "never");
+		return out;
+	}
+	snprintf(out, n, "%s (%s)", cli_time(NULL, json_integer_value(ms), when, sizeof when),
+		 sl_format_ago(now - json_integer_value(ms), ago, sizeof ago));
+	return out;
+}
+
 static int
 users_run(struct cli *c, const struct cli_args *args)
 {
@@ -78,14 +94,27 @@ users_run(struct cli *c, const struct cli_args *args)
 		size_t i;
 		json_t *u;
 
+		if (users == NULL) {
+			fprintf(stderr, "sluice: database: %s\n", store_errmsg(c->store));
+			return EXIT_HOME;
+		}
 		if (c->json)
 			cli_print_json(users);
 		else {
-			printf("%-24s %-9s %s\n", "USER", "ROLE", "API TOKENS");
+			int64_t now = sl_now_ms();
+			char login[96], used[96];
+
+			printf("%-24s %-9s %-10s %-36s %s\n", "USER", "ROLE", "API TOKENS",
+			       "LAST LOGIN", "TOKEN LAST USED");
 			json_array_foreach(users, i, u)
-				printf("%-24s %-9s %lld\n", json_string_value(json_object_get(u, "name")),
+				printf("%-24s %-9s %-10lld %-36s %s\n",
+				       json_string_value(json_object_get(u, "name")),
 				       json_string_value(json_object_get(u, "role")),
-				       (long long)json_integer_value(json_object_get(u, "tokens")));
+				       (long long)json_integer_value(json_object_get(u, "tokens")),
+				       users_since(json_object_get(u, "last_login_at"), now,
+						   login, sizeof login),
+				       users_since(json_object_get(u, "last_token_used_at"), now,
+						   used, sizeof used));
 		}
 		json_decref(users);
 		return 0;
@@ -155,6 +184,10 @@ const struct cli_verb cli_users = {
 	"role NAME --role viewer|operator|admin\n"
 	"remove NAME\n"
 	"token NAME",
+	"`users list` shows each user's role, API tokens, last login (through\n"
+	"the web's login form; a failed one does not count) and the last use of\n"
+	"one of their API tokens (noted once a minute at most), \"never\" when\n"
+	"none; with --json, last_login_at and last_token_used_at in epoch ms.\n"
 	"Roles: a viewer looks; an operator also clears, marks, triggers, backfills\n"
 	"and pauses; an admin also manages users. Without --password-stdin a new\n"
 	"random password is made and printed once. Passwords are stored as yescrypt\n"

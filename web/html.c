@@ -1,5 +1,6 @@
 /* html.c: HTML escaping, the frame every page shares, and the one way a
- * page shows a time (html_time; app.js's fmtTime is its twin). */
+ * page shows a time (html_time, html_since; app.js's fmtTime and
+ * fmtSince are their twins). */
 #include "web/web_internal.h"
 
 #include <stdarg.h>
@@ -99,4 +100,22 @@ html_time(struct buf *b, const struct tz *tz, json_t *ms)
 	buf_adds(b, " (UTC)\">");
 	text_html_escape(b, local);
 	buf_adds(b, "</time>");
+}
+
+void
+html_since(struct buf *b, json_t *ms, int64_t now_ms, const char *never)
+{
+	char ago[64];
+
+	if (!json_is_integer(ms) || json_integer_value(ms) <= 0) {
+		buf_adds(b, "<span class=\"since never\">");
+		text_html_escape(b, never);
+		buf_adds(b, "</span>");
+		return;
+	}
+	buf_adds(b, "<span class=\"since\"><span class=\"ago\">");
+	text_html_escape(b, sl_format_ago(now_ms - json_integer_value(ms), ago, sizeof ago));
+	buf_adds(b, "</span> <span class=\"note\">");
+	html_time(b, NULL, ms);
+	buf_adds(b, "</span></span>");
 }

@@ -1,6 +1,7 @@
 /*
  * pages_users.c: the people of the UI. The users page (/users, admins
- * only): every user with their role, sessions and API tokens, and the
+ * only): every user with their role, last login, sessions, API tokens
+ * and their last use, and the
  * actions of `sluice users` (add, role, reset a password, a new API
  * token, remove). My account (/account, anyone logged in): one's role,
  * and changing one's own password. web/assets/users.js does the actions
@@ -52,7 +53,7 @@ password_choice(struct buf *b, const char *p)
 
 /* One user as a row of the table (users.js's userRow is its twin). */
 static void
-user_row(struct web_req *r, struct buf *b, json_t *u)
+user_row(struct web_req *r, struct buf *b, json_t *u, int64_t now_ms)
 {
 	const char *name = json_string_value(json_object_get(u, "name"));
 	const char *role = json_string_value(json_object_get(u, "role"));
@@ -80,9 +81,13 @@ user_row(struct web_req *r, struct buf *b, json_t *u)
 	}
 	buf_adds(b, "</td><td>");
 	html_time(b, NULL, json_object_get(u, "created_at"));
+	buf_adds(b, "</td><td class=\"user-last-login\">");
+	html_since(b, json_object_get(u, "last_login_at"), now_ms, "never");
 	buf_printf(b, "</td><td class=\"user-sessions\">%lld</td><td class=\"user-tokens\">%lld</td>"
-		      "<td class=\"user-actions\"><div class=\"user-buttons\">",
+		      "<td class=\"user-token-used\">",
 		   (long long)json_integer_value(json_object_get(u, "sessions")), tokens);
+	html_since(b, json_object_get(u, "last_token_used_at"), now_ms, "never");
+	buf_adds(b, "</td><td class=\"user-actions\"><div class=\"user-buttons\">");
 	if (me)
 		buf_adds(b, "<a class=\"button\" href=\"/account\">Change my password</a>");
 	else
@@ -100,6 +105,7 @@ enum web_result
 pages_users(struct web_req *r)
 {
 	json_t *users = auth_users_json(r->w->store);
+	int64_t now = sl_now_ms();
 	struct buf b;
 	size_t i;
 	json_t *u;
@@ -142,10 +148,12 @@ pages_users(struct web_req *r)
 	buf_adds(&b, "<table class=\"list\" id=\"users\" data-me=\"");
 	text_html_escape(&b, r->user.name);
 	buf_adds(&b, "\"><thead><tr><th>User</th><th>Role</th><th>Created</th>"
-		     "<th title=\"logged in now\">Sessions</th><th>API tokens</th><th>Actions</th>"
-		     "</tr></thead><tbody>");
+		     "<th title=\"the last login through the login form\">Last login</th>"
+		     "<th title=\"logged in now\">Sessions</th><th>API tokens</th>"
+		     "<th title=\"the last call with one of their API tokens (noted once a minute at most)\">"
+		     "Token last used</th><th>Actions</th></tr></thead><tbody>");
 	json_array_foreach(users, i, u)
-		user_row(r, &b, u);
+		user_row(r, &b, u, now);
 	buf_adds(&b, "</tbody></table>");
 
 	/* reset a password */

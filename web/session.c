@@ -115,6 +115,24 @@ cookie_get(struct web_req *r, const char *name, char *out, size_t n)
 	return -1;
 }
 
+/* Record that token was used now when its last recorded use
+ * (*last_used_ms) is a minute old (auth.h's grain): one write a minute
+ * per token at most, whatever the calls. A lock held elsewhere only
+ * puts it off to a later call. */
+static void
+token_note_use(struct web_req *r, const char *token, int64_t *last_used_ms)
+{
+	int64_t now = sl_now_ms();
+
+	if (!auth_token_use_due(*last_used_ms, now))
+		return;
+	if (auth_token_used(r->w->store, token, now) >= 0) {
+		*last_used_ms = now;
+		/* this connection's write moved the mark */
+		r->db_mark_read = 0;
+	}
+}
+
 /* A bearer token's user. The same token is asked about on every call a
  * script makes: while the database has not changed, the answer found
  * for it before still holds. */
@@ -125,7 +143,7 @@ token_identify(struct web_req *r, const char *token)
 	struct web_user *u = &r->user;
 	struct web_token_memo *m;
 	char hash[65];
-	int64_t mark;
+	int64_t mark, last_used = 0;
 	int role = 0;
 
 	if (strlen(token) > 200)
@@ -139,15 +157,19 @@ token_identify(struct web_req *r, const char *token)
 			u->id = m->user_id;
 			snprintf(u->name, sizeof u->name, "%s", m->name);
 			u->role = (enum web_role)m->role;
+			token_note_use(r, token, &m->last_used_ms);
 			return;
 		}
 	}
 	if (auth_token_lookup(w->store, token, &u->id, u->name, sizeof u->name,
-			      &role) != 1)
+			      &role, &last_used) != 1)
 		return;
 	u->role = (enum web_role)role;
+	token_note_use(r, token, &last_used);
 	if (mark < 0)
 		return;
+	/* the mark read before any write of token_note_use: a memo made
+	 * now is found stale by the next call, which reads it again once */
 	m = &w->tokens[w->next_token_slot];
 	w->next_token_slot = (w->next_token_slot + 1) % WEB_TOKEN_MEMO;
 	memcpy(m->hash, hash, sizeof hash);
@@ -155,6 +177,7 @@ token_identify(struct web_req *r, const char *token)
 	snprintf(m->name, sizeof m->name, "%s", u->name);
 	m->role = role;
 	m->db_mark = mark;
+	m->last_used_ms = last_used;
 }
 
 void

@@ -73,6 +73,7 @@ struct web_token_memo {
 	char name[128];
 	int role;
 	int64_t db_mark;
+	int64_t last_used_ms;		/* its last recorded use; 0: never */
 };
 
 struct web {
@@ -207,6 +208,11 @@ void html_end(struct buf *b);
  * "-" when there is none. tz NULL: UTC. */
 struct tz;
 void html_time(struct buf *b, const struct tz *tz, json_t *ms);
+/* A past moment (ms; JSON integer or null) as how long before now_ms it
+ * was and when, in UTC: "3 minutes ago 2024-05-01T10:00:00Z" (the time
+ * as html_time shows it); never (text) when ms is null. app.js's
+ * fmtSince is its twin. */
+void html_since(struct buf *b, json_t *ms, int64_t now_ms, const char *never);
 
 /* --- inline.c: assets written into a page, allowed by hash --- */
 /* Hash the compiled-in assets that a page may carry inline (web_open). */

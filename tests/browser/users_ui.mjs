@@ -3,8 +3,9 @@
 // An admin adds dana with a generated password read off the page; dana
 // logs in with it, meets the 403 of the Users page and changes her own
 // password on My account; the admin changes her role, makes her an API
-// token, resets her password and removes her. Every wait is a bounded
-// wait for a state; no secret is printed.
+// token, sees when she last logged in and last used it, resets her
+// password and removes her. Every wait is a bounded wait for a state; no
+// secret is printed.
 import { check, journey } from './lib.mjs';
 
 const { URL, ADMIN_PW, SHOTS } = process.env;
@@ -28,6 +29,10 @@ const listUsers = (page) => page.evaluate(async () => (await (await fetch('/api/
 const row = (name) => '#users tr[data-user="' + name + '"]';
 const statusSays = (page, text, bad) =>
   page.locator('#status' + (bad ? '.bad' : ':not(.bad)'), { hasText: text }).waitFor({ timeout: WAIT });
+// A last login or token use as the page shows it: how long ago, then when
+// (UTC, with its Z); the journey is short, so a minute at most.
+const RECENT = /^(just now|1 minute ago) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+const cellText = async (page, name, cls) => (await page.textContent(row(name) + ' td.' + cls)).trim();
 
 await journey(1280, 860, SHOTS, async (page, shot) => {
   // --- the admin finds Users in the nav ---
@@ -39,6 +44,10 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(JSON.stringify(names) === '["admin","ops","viewer"]', 'the users are listed: ' + names.join(', '));
   check(await page.isDisabled(row('admin') + ' button.user-remove'), 'an admin cannot remove themselves');
   check((await page.textContent(row('ops') + ' td.user-tokens')) === '1', 'each user\'s API tokens are counted');
+  check(RECENT.test(await cellText(page, 'admin', 'user-last-login')),
+    'the admin\'s last login: just now, and when: ' + await cellText(page, 'admin', 'user-last-login'));
+  check(await cellText(page, 'ops', 'user-last-login') === 'never', 'ops never logged in');
+  check(await cellText(page, 'ops', 'user-token-used') === 'never', 'ops\' token was never used');
   await shot('u-01-users');
 
   // --- add dana with a generated password: shown once ---
@@ -119,7 +128,9 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   await page.click('#login');
   await page.locator('#login-error', { hasText: 'Wrong user name or password' }).waitFor({ timeout: WAIT });
   check(true, 'the old password no longer logs in');
+  const loginFrom = Date.now();
   await login(page, 'dana', 'dana-own-pass-1');
+  const loginTo = Date.now();
   check(true, 'the new one does');
   await logout(page);
 
@@ -148,8 +159,28 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   const me = await asToken(token);
   check(me.status === 200 && me.body.user === 'dana' && me.body.role === 'operator', 'the token acts as dana');
   await page.locator(row('dana') + ' td.user-tokens', { hasText: '1' }).waitFor({ timeout: WAIT });
+  // the rows users.js drew after making the token: her last login, no use yet
+  check(RECENT.test(await cellText(page, 'dana', 'user-last-login')),
+    'users.js shows her last login: ' + await cellText(page, 'dana', 'user-last-login'));
+  check(await cellText(page, 'dana', 'user-token-used') === 'never', 'the token drawn unused');
   await shot('u-07-token');
   await page.click('#secret-done');
+
+  // --- when she last logged in and last used a token (the server's page) ---
+  await page.reload();
+  const dana = (await listUsers(page)).find((u) => u.name === 'dana');
+  check(dana.last_login_at >= loginFrom - 1000 && dana.last_login_at <= loginTo + 1000,
+    'her last login is her last successful one (the failed one before it did not count)');
+  check(dana.last_token_used_at >= dana.last_login_at, 'her token\'s use is recorded');
+  for (const cls of ['user-last-login', 'user-token-used']) {
+    const text = await cellText(page, 'dana', cls);
+    check(RECENT.test(text), cls + ': how long ago and when: ' + text);
+  }
+  const iso = new Date(dana.last_login_at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  check(await page.getAttribute(row('dana') + ' td.user-last-login time', 'datetime') === iso,
+    'the time is the recorded one (' + iso + ')');
+  check(await cellText(page, 'viewer', 'user-last-login') === 'never', 'viewer never logged in');
+  await shot('u-07b-last-used');
 
   // --- reset her password: the dialog says what happens ---
   await page.click(row('dana') + ' button.user-password');

@@ -88,6 +88,25 @@
     return el('time', { datetime: utc, title: utc + ' (UTC)' }, local);
   }
 
+  // How long ago, in words (sl_format_ago in base/util.c is its twin):
+  // whole minutes, hours or days, rounded down; under a minute (or in the
+  // future: a clock set back) "just now".
+  function fmtAgo(ms) {
+    for (const [unit, size] of [['day', 86400000], ['hour', 3600000], ['minute', 60000]]) {
+      const k = Math.floor(ms / size);
+      if (k >= 1) return k + ' ' + unit + (k === 1 ? '' : 's') + ' ago';
+    }
+    return 'just now';
+  }
+
+  // A past moment as how long ago and when, in UTC (html_since in
+  // web/html.c is its twin); never (text) when there is none.
+  function fmtSince(ms, never) {
+    if (!ms) return el('span', { class: 'since never' }, never);
+    return el('span', { class: 'since' }, el('span', { class: 'ago' }, fmtAgo(Date.now() - ms)), ' ',
+      el('span', { class: 'note' }, fmtTime(ms, '')));
+  }
+
   function status(text, bad) {
     const s = document.getElementById('status');
     if (!s) return;
@@ -935,7 +954,7 @@
   }
 
   // for the page scripts that load after this one (map.js, users.js)
-  window.sluice = { api, el, status, fmtDuration, fmtTime, consequenceLines };
+  window.sluice = { api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {

@@ -7,7 +7,7 @@
 'use strict';
 
 (function () {
-  const { api, el, status, fmtTime } = window.sluice;
+  const { api, el, status, fmtTime, fmtSince } = window.sluice;
   const enc = encodeURIComponent;
   const $ = (id) => document.getElementById(id);
 
@@ -52,8 +52,10 @@
       el('td', { class: 'user-name' }, u.name, isMe ? ' ' : null, isMe ? el('span', { class: 'note' }, '(you)') : null),
       el('td', {}, select),
       el('td', {}, fmtTime(u.created_at, '')),
+      el('td', { class: 'user-last-login' }, fmtSince(u.last_login_at, 'never')),
       el('td', { class: 'user-sessions' }, u.sessions),
       el('td', { class: 'user-tokens' }, u.tokens),
+      el('td', { class: 'user-token-used' }, fmtSince(u.last_token_used_at, 'never')),
       el('td', { class: 'user-actions' }, el('div', { class: 'user-buttons' },
         isMe ? el('a', { class: 'button', href: '/account' }, 'Change my password')
           : el('button', { type: 'button', class: 'user-password' }, 'Reset password…'),
