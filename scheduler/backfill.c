@@ -140,8 +140,13 @@ backfill_create(struct store *s, const struct dag *d,
 		*status = 500;
 		memset(&spec, 0, sizeof spec);
 		spec.dag_id = d->name;
-		spec.from = req->from;
-		spec.to = req->to;
+		/* the range it covers, not the one typed: its listed range
+		 * agrees with its runs, its total and its progress */
+		spec.from = set.v[0].key;
+		spec.to = set.v[set.n - 1].key;
+		spec.asked_from = req->from;
+		spec.asked_to = req->to;
+		spec.left_out = (long long)notes.left_out;
 		spec.only = only;
 		spec.newest_first = req->newest_first;
 		spec.max_active = req->max_active;
@@ -165,13 +170,16 @@ backfill_create(struct store *s, const struct dag *d,
 		if (store_backfill_set_total(s, id, (int)(json_array_size(create) +
 							  json_array_size(rerun))) < 0)
 			goto fail_tx;
-		detail = json_pack("{s:I,s:s,s:s,s:s,s:b,s:i,s:i,s:i}", "id", (json_int_t)id,
-				   "from", req->from, "to", req->to, "only", only,
+		detail = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:i}", "id", (json_int_t)id,
+				   "from", set.v[0].key, "to", set.v[set.n - 1].key,
+				   "asked_from", req->from, "asked_to", req->to, "only", only,
 				   "newest_first", req->newest_first, "max_active", req->max_active,
 				   "created", (int)json_array_size(create),
 				   "rerun", (int)json_array_size(rerun));
 		if (req->outside_ok)
 			json_object_set_new(detail, "allow_outside_range", json_true());
+		if (notes.left_out > 0)
+			json_object_set_new(detail, "left_out", json_integer((json_int_t)notes.left_out));
 		if (store_audit(s, who, "backfill", d->name, detail) < 0) {
 			json_decref(detail);
 			goto fail_tx;
@@ -186,15 +194,18 @@ backfill_create(struct store *s, const struct dag *d,
 		backfill_reverse(create);
 		backfill_reverse(rerun);
 	}
-	partition_set_free(&set);
-	free(what);
-	free(run_ids);
-	*out = json_pack("{s:o,s:s,s:s,s:b,s:o,s:b,s:o,s:o,s:o,s:o}",
+	*out = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o,s:b,s:o,s:o,s:o,s:o}",
 			 "id", req->dry_run || nothing ? json_null() : json_integer(id),
-			 "dag", d->name, "only", only, "newest_first", req->newest_first,
+			 "dag", d->name, "from", set.v[0].key, "to", set.v[set.n - 1].key,
+			 "asked_from", req->from, "asked_to", req->to,
+			 "left_out", (json_int_t)notes.left_out,
+			 "only", only, "newest_first", req->newest_first,
 			 "max_active", req->max_active > 0 ? json_integer(req->max_active) : json_null(),
 			 "dry_run", req->dry_run, "create", create, "rerun", rerun, "skip", skip,
 			 "notes", partition_notes_json(&notes));
+	partition_set_free(&set);
+	free(what);
+	free(run_ids);
 	*status = req->dry_run || nothing ? 200 : 201;
 	return 0;
 fail_tx:

@@ -38,8 +38,11 @@ int backfill_only_valid(const char *only);
  * running are left as they are), create or clear their runs in the
  * backfill lane, record the backfill (unless a dry run) and audit it, in
  * one transaction. The range is cut to the DAG's start and end unless
- * req->outside_ok (partition.h). *out: {id (null for a dry run), dag,
- * only, newest_first, max_active, dry_run, create: [key], rerun: [key],
+ * req->outside_ok (partition.h), and the backfill records the range it
+ * covers (its first and last partition), the typed one as asked. *out:
+ * {id (null for a dry run), dag, from, to (the keys covered), asked_from,
+ * asked_to (as typed), left_out (partitions the cut dropped), only,
+ * newest_first, max_active, dry_run, create: [key], rerun: [key],
  * skip: [key], notes: [text]} in the order the runs will start; notes
  * say what was cut and how an ambiguous local time was read. 0, or -1
  * with err (status 400 for a bad request, 500 for a database error);

@@ -309,12 +309,13 @@ backfills_run(struct cli *c, const struct cli_args *args)
 		printf("%-5s %-20s %-9s %-11s %-7s %-8s %-8s %s\n", "ID", "DAG", "STATE",
 		       "DONE", "FAILED", "RUNNING", "ETA", "RANGE");
 	json_array_foreach(list, i, b) {
+		long long left_out = json_integer_value(json_object_get(b, "left_out"));
 		char done[32], eta[32];
 
 		snprintf(done, sizeof done, "%lld/%lld",
 			 (long long)json_integer_value(json_object_get(b, "done")),
 			 (long long)json_integer_value(json_object_get(b, "total")));
-		printf("%-5lld %-20s %-9s %-11s %-7lld %-8lld %-8s %s .. %s (%s%s)\n",
+		printf("%-5lld %-20s %-9s %-11s %-7lld %-8lld %-8s %s .. %s (%s%s",
 		       (long long)json_integer_value(json_object_get(b, "id")),
 		       bf_str(b, "dag"), bf_str(b, "state"), done,
 		       (long long)json_integer_value(json_object_get(b, "failed")),
@@ -322,6 +323,12 @@ backfills_run(struct cli *c, const struct cli_args *args)
 		       bf_eta(b, eta, sizeof eta), bf_str(b, "from"), bf_str(b, "to"),
 		       bf_str(b, "only"),
 		       json_is_true(json_object_get(b, "newest_first")) ? ", newest first" : "");
+		/* a range cut to the DAG's start: and end: shows what was asked */
+		if (left_out > 0)
+			printf("; asked %s .. %s, %lld partition%s outside start:/end: left out",
+			       bf_str(b, "asked_from"), bf_str(b, "asked_to"), left_out,
+			       left_out == 1 ? "" : "s");
+		printf(")\n");
 	}
 	json_decref(list);
 	return 0;
@@ -337,7 +344,9 @@ const struct cli_verb cli_backfills = {
 	"[DAG] [--limit N] [--json]",
 	"Lists backfills, newest first (of one DAG when given): id, state\n"
 	"(queued, running, done, failed, cancelled), runs done of total, failed\n"
-	"and running, the time left at the pace so far (ETA) and the range.\n",
+	"and running, the time left at the pace so far (ETA) and the range: its\n"
+	"first and last partition, and, when the range given was cut to the\n"
+	"DAG's start: and end:, the range asked and how many were left out.\n",
 	backfills_opts,
 	backfills_run,
 };

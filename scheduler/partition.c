@@ -40,6 +40,7 @@ void
 partition_notes_init(struct partition_notes *notes)
 {
 	notes->n = 0;
+	notes->left_out = 0;
 }
 
 json_t *
@@ -793,11 +794,13 @@ partition_range_in(const struct dag *d, const char *from, const char *to,
 			continue;
 		partition_edge(d, side, edge, sizeof edge);
 		partition_edge_key(d, side, which, sizeof which);
-		if (scope == PARTITION_SCHEDULE)
+		if (scope == PARTITION_SCHEDULE) {
 			partition_note(notes, "left out %s %s %s; %s",
 				       partition_count_text(n, count, sizeof count),
 				       where, edge, which);
-		else
+			if (notes != NULL)
+				notes->left_out += n;
+		} else
 			partition_note(notes, "%s of the range %s %s %s",
 				       partition_count_text(n, count, sizeof count),
 				       n == 1 ? "is" : "are", where, edge);

@@ -69,6 +69,9 @@ enum partition_scope {
 struct partition_notes {
 	int n;
 	char v[PARTITION_NOTES_MAX][1024];	/* each cut to fit */
+	/* partitions a range lost to the DAG's start: and end: (a range
+	 * cut in PARTITION_SCHEDULE scope; the notes say which side) */
+	size_t left_out;
 };
 
 void partition_notes_init(struct partition_notes *notes);

@@ -675,7 +675,11 @@ void store_map_runs_free(struct store_map_run *runs, size_t n);
 /* --- backfills (store_backfill.c; what one selects: scheduler/backfill.c) --- */
 struct store_backfill_spec {
 	const char *dag_id;
-	const char *from, *to;		/* the range as the person gave it */
+	const char *from, *to;		/* the first and last partition keys
+					 * it covers (after any cut) */
+	const char *asked_from, *asked_to;	/* as the person gave them */
+	long long left_out;		/* partitions of the asked range cut
+					 * for lying outside start:/end: */
 	const char *only;		/* missing | failed | all */
 	int newest_first;
 	int max_active;			/* runs of it running at once; 0: no
@@ -695,9 +699,11 @@ int store_backfill_set_total(struct store *s, int64_t id, int total);
  * once one started; done or failed once none is queued or running). */
 int store_backfill_settle(struct store *s, int64_t id);
 /* Backfills, newest first: of dag_id (NULL: all), or the one id (0: all),
- * at most limit (0: no limit), as [{id, dag, from, to, only,
- * newest_first, max_active, state, total, done, failed, running, queued,
- * created_by, created_at, started_at, ended_at, eta_s}]; NULL on a
+ * at most limit (0: no limit), as [{id, dag, from, to, asked_from,
+ * asked_to, left_out, only, newest_first, max_active, state, total, done,
+ * failed, running, queued, created_by, created_at, started_at, ended_at,
+ * eta_s}] (from, to: the partitions it covers; asked_*: as typed;
+ * left_out: how many the cut to start:/end: dropped); NULL on a
  * database error. */
 json_t *store_backfills_json(struct store *s, const char *dag_id, int64_t id,
 			     int limit);

@@ -1,5 +1,6 @@
 /*
- * store_backfill.c: backfills as objects (migrations/0009_backfills.sql):
+ * store_backfill.c: backfills as objects (migrations/0009_backfills.sql,
+ * the range covered and the one asked: 0016_backfill_range.sql):
  * their rows, the lane and backfill of each run, their state as their runs
  * move, their progress, and cancelling one. What a backfill selects is
  * decided by scheduler/backfill.c; this file only records and reads.
@@ -23,8 +24,9 @@ store_backfill_add(struct store *s, const struct store_backfill_spec *b,
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "INSERT INTO backfills (dag_id, from_key, to_key, only, newest_first, "
-	    "max_active, state, total, created_by, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)");
+	    "max_active, state, total, created_by, created_at, asked_from, "
+	    "asked_to, left_out) "
+	    "VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)");
 
 	if (st == NULL)
 		return store_db_err(s, err, "backfill");
@@ -39,6 +41,9 @@ store_backfill_add(struct store *s, const struct store_backfill_spec *b,
 		sqlite3_bind_null(st, 6);
 	sqlite3_bind_text(st, 7, who ? who : "unknown", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 8, sl_now_ms());
+	sqlite3_bind_text(st, 9, b->asked_from ? b->asked_from : b->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, b->asked_to ? b->asked_to : b->to, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, b->left_out);
 	if (store_step_done(s, st) < 0)
 		return store_db_err(s, err, "recording the backfill");
 	*id = sqlite3_last_insert_rowid(store_db(s));
@@ -119,7 +124,9 @@ store_backfill_settle(struct store *s, int64_t id)
 	"(SELECT count(*) FROM dag_runs r WHERE r.backfill_id = b.id " \
 	" AND r.state = 'running'), " \
 	"(SELECT count(*) FROM dag_runs r WHERE r.backfill_id = b.id " \
-	" AND r.state = 'queued') "
+	" AND r.state = 'queued'), " \
+	"coalesce(b.asked_from, b.from_key), coalesce(b.asked_to, b.to_key), " \
+	"b.left_out "
 
 /* One row as the CLI and the API show it: progress and an ETA from the
  * pace so far (runs done per second since it started). */
@@ -135,6 +142,9 @@ bf_row_json(sqlite3_stmt *st, int64_t now_ms)
 	json_object_set_new(o, "dag", json_string(bf_col(st, 1)));
 	json_object_set_new(o, "from", json_string(bf_col(st, 2)));
 	json_object_set_new(o, "to", json_string(bf_col(st, 3)));
+	json_object_set_new(o, "asked_from", json_string(bf_col(st, 17)));
+	json_object_set_new(o, "asked_to", json_string(bf_col(st, 18)));
+	json_object_set_new(o, "left_out", json_integer(sqlite3_column_int64(st, 19)));
 	json_object_set_new(o, "only", json_string(bf_col(st, 4)));
 	json_object_set_new(o, "newest_first", json_boolean(sqlite3_column_int(st, 5)));
 	json_object_set_new(o, "max_active", sqlite3_column_type(st, 6) == SQLITE_NULL ?

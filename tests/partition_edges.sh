@@ -13,7 +13,9 @@
 #     a free key that could never match is refused at trigger time, a
 #     time names the upstream partition holding it, and a run whose key
 #     can never match (made before the need was added) says so where it
-#     waits.
+#     waits;
+#   - a backfill cut to start: or end: records the range it covers (its
+#     total and progress agree), the typed one kept as asked.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -166,4 +168,59 @@ wait_for 20 "late's run to say it waits for good" never
 assert_contains "$(sl tasks late adhoc-1)" "not running: hny: never met: 'adhoc-1' is never a partition key of hny: its keys are the starts of its partitions, like " "sluice tasks"
 assert_status 200 GET "/dags/late/runs/adhoc-1/tasks/compute"
 assert_contains "$(jget 'd["waiting_for"]["text"]')" "hny: never met: 'adhoc-1' is never a partition key of hny" "API: waiting_for"
+
+# --- a backfill cut to the DAG's start: or end: records the range it
+# covers (its first and last partition), the typed one as asked ---
+sl --json backfill hny --from 2023-12-31T22:00 --to 2024-01-01T01:00 >"$T/body" 2>/dev/null
+BF=$(jget 'd["id"]')
+assert_eq "2024-01-01T00:00:00-05:00 .. 2024-01-01T01:00:00-05:00" "$(jget 'd["from"] + " .. " + d["to"]')" \
+	"the backfill made says the range it covers"
+assert_eq "2023-12-31T22:00 .. 2024-01-01T01:00, 2" "$(jget 'd["asked_from"] + " .. " + d["asked_to"] + ", " + str(d["left_out"])')" \
+	"and the range asked, with how many were left out"
+assert_eq "2024-01-01T00:00:00-05:00|2024-01-01T01:00:00-05:00|2023-12-31T22:00|2024-01-01T01:00|2|2" \
+	"$(q "SELECT from_key, to_key, asked_from, asked_to, left_out, total FROM backfills WHERE id = $BF")" "as recorded"
+sl --json backfills hny >"$T/body"
+assert_eq "$BF 2024-01-01T00:00:00-05:00 2024-01-01T01:00:00-05:00 2 2 0" \
+	"$(jget '" ".join(str(d[0][k]) for k in ("id", "from", "to", "total", "left_out", "done"))')" \
+	"sluice backfills --json: the range, total and progress agree"
+line=$(sl backfills hny | grep "^$BF ")
+assert_contains "$line" " 0/2 " "sluice backfills: progress of the 2 runs it covers"
+assert_contains "$line" "2024-01-01T00:00:00-05:00 .. 2024-01-01T01:00:00-05:00 (missing; asked 2023-12-31T22:00 .. 2024-01-01T01:00, 2 partitions outside start:/end: left out)" \
+	"sluice backfills: the range covered, then the one asked"
+assert_eq "$(q "SELECT min(partition) || ' ' || max(partition) FROM dag_runs WHERE backfill_id = $BF")" \
+	"2024-01-01T00:00:00-05:00 2024-01-01T01:00:00-05:00" "its runs are the range it lists"
+assert_contains "$(q "SELECT detail FROM audit WHERE action = 'backfill' AND json_extract(detail, '\$.id') = $BF")" \
+	'"from":"2024-01-01T00:00:00-05:00","to":"2024-01-01T01:00:00-05:00","asked_from":"2023-12-31T22:00","asked_to":"2024-01-01T01:00"' \
+	"the audit row says both"
+# the API: made cut at the end, and read back
+assert_status 201 POST /dags/hny/backfills '{"from":"2026-12-31T22:00","to":"2027-01-01T02:00"}'
+API_BF=$(jget 'd["id"]')
+assert_eq "2026-12-31T22:00:00-05:00 2026-12-31T23:00:00-05:00 3 1" "$(jget 'd["from"] + " " + d["to"] + " " + str(d["left_out"]) + " " + str(d["total"])')" \
+	"API: the backfill made covers the two partitions before the end (one to run: 23:00 has a run)"
+assert_status 200 GET "/backfills/$API_BF"
+assert_eq "2026-12-31T22:00:00-05:00 .. 2026-12-31T23:00:00-05:00 asked 2026-12-31T22:00 .. 2027-01-01T02:00 3" \
+	"$(jget 'd["from"] + " .. " + d["to"] + " asked " + d["asked_from"] + " .. " + d["asked_to"] + " " + str(d["left_out"])')" \
+	"GET /backfills/ID: covered and asked"
+# one taken as given (--allow-outside-range): nothing left out, the keys it covers
+sl --json backfill hny --allow-outside-range --from 2023-11-30T23:00 --to 2023-12-01T00:30 >"$T/body" 2>/dev/null
+WIDE=$(jget 'd["id"]')
+assert_eq "2023-11-30T23:00:00-05:00 2023-12-01T00:00:00-05:00 0" "$(jget 'd["from"] + " " + d["to"] + " " + str(d["left_out"])')" \
+	"a range taken as given: its keys, nothing left out"
+assert_not_contains "$(sl backfills hny | grep "^$WIDE ")" "asked" "nothing cut: no asked range listed"
+# the backfills page, and app.js's rows drawn from the API, say the same
+page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/backfills")
+assert_contains "$page" "2024-01-01T00:00:00-05:00 … 2024-01-01T01:00:00-05:00<span class=\"bf-asked note\">asked 2023-12-31T22:00 … 2024-01-01T01:00: 2 partitions outside start:/end: left out</span>" \
+	"the backfills page: covered, then asked"
+assert_eq 2 "$(grep -o 'class="bf-asked note"' <<<"$page" | wc -l)" "only the two cut backfills show an asked range"
+# migration 0016 on a database made before it: what a backfill recorded
+# then was the typed range, so that is what it asked; nothing known cut
+sqlite3 "$H/sluice.db" ".backup '$T/old.db'"
+sqlite3 "$T/old.db" "ALTER TABLE backfills DROP COLUMN asked_from; ALTER TABLE backfills DROP COLUMN asked_to;
+	ALTER TABLE backfills DROP COLUMN left_out; UPDATE backfills SET from_key = '2023-12-31T22:00' WHERE id = $BF;
+	DELETE FROM schema_migrations WHERE version = 16;"
+mkdir -p "$T/old"
+echo "database: $T/old.db" >"$T/old/sluice.yaml"
+"$SLUICE" --home "$T/old" db migrate >/dev/null
+assert_eq "2023-12-31T22:00|2023-12-31T22:00|2024-01-01T01:00:00-05:00|0" \
+	"$(sqlite3 "$T/old.db" "SELECT from_key, asked_from, asked_to, left_out FROM backfills WHERE id = $BF")" "0016: an older backfill's range is what it asked"
 echo "partition_edges: ok"

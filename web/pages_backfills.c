@@ -23,6 +23,7 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 	long long id = json_integer_value(json_object_get(bf, "id"));
 	long long total = json_integer_value(json_object_get(bf, "total"));
 	long long done = json_integer_value(json_object_get(bf, "done"));
+	long long left_out = json_integer_value(json_object_get(bf, "left_out"));
 	int active = state != NULL && (strcmp(state, "queued") == 0 ||
 				       strcmp(state, "running") == 0);
 
@@ -49,10 +50,19 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 		    json_integer_value(json_object_get(bf, "eta_s")) * 1000, eta, sizeof eta));
 	} else
 		buf_adds(b, "-");
-	buf_adds(b, "</td><td>");
+	buf_adds(b, "</td><td class=\"bf-range\">");
 	text_html_escape(b, json_string_value(json_object_get(bf, "from")));
 	buf_adds(b, " … ");
 	text_html_escape(b, json_string_value(json_object_get(bf, "to")));
+	if (left_out > 0) {
+		/* cut to the DAG's start: and end: (app.js's backfillRow too) */
+		buf_adds(b, "<span class=\"bf-asked note\">asked ");
+		text_html_escape(b, json_string_value(json_object_get(bf, "asked_from")));
+		buf_adds(b, " … ");
+		text_html_escape(b, json_string_value(json_object_get(bf, "asked_to")));
+		buf_printf(b, ": %lld partition%s outside start:/end: left out</span>",
+			   left_out, left_out == 1 ? "" : "s");
+	}
 	buf_adds(b, "</td><td>");
 	text_html_escape(b, json_string_value(json_object_get(bf, "only")));
 	if (json_is_true(json_object_get(bf, "newest_first")))

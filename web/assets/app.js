@@ -967,7 +967,10 @@
         el('span', { class: 'bf-done' }, b.done + '/' + b.total), ' ',
         el('span', { class: 'bf-detail note' }, b.failed + ' failed, ' + b.running + ' running')),
       el('td', { class: 'bf-eta' }, b.eta_s === null ? '-' : fmtDuration(b.eta_s * 1000)),
-      el('td', {}, b.from + ' … ' + b.to),
+      el('td', { class: 'bf-range' }, b.from + ' … ' + b.to, b.left_out > 0
+        ? el('span', { class: 'bf-asked note' }, 'asked ' + b.asked_from + ' … ' + b.asked_to + ': ' +
+          b.left_out + ' partition' + (b.left_out === 1 ? '' : 's') + ' outside start:/end: left out')
+        : null),
       el('td', {}, b.only + (b.newest_first ? ', newest first' : '') +
         (b.max_active ? ', at most ' + b.max_active + ' at once' : '')),
       el('td', {}, b.created_by + ', ', fmtTime(b.created_at, '')),
