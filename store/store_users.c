@@ -15,8 +15,11 @@
 static int
 step_write(struct store *s, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st), changed;
+	int rc, changed;
 
+	if (st == NULL)
+		return -1;	/* not prepared: store_stmt said why */
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return rc == SQLITE_CONSTRAINT ? -2 : -1;
