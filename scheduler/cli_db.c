@@ -520,7 +520,11 @@ db_run(struct cli *c, const struct cli_args *a)
 	     cli_opt_flag(a, "audit") || cli_opt_flag(a, "logs-only")))
 		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run, --audit and --logs-only are clean's");
 	if (strcmp(sub, "migrate") == 0 || strcmp(sub, "version") == 0) {
-		if (cli_open(c, 0, 0) < 0)
+		/* migrate makes the database of a new home; version only
+		 * reads one, so in a folder that is not a home it would leave
+		 * a new database behind */
+		if (cli_open(c, 0, 0) < 0 ||
+		    (strcmp(sub, "version") == 0 && cli_need_home(c) < 0))
 			return EXIT_HOME;
 		return db_migrate(c);
 	}
@@ -546,7 +550,8 @@ const struct cli_verb cli_db = {
 	"migrate, version: migrations (migrations/NNNN_name.sql, compiled in) are\n"
 	"applied in order, each in its own transaction, and recorded in\n"
 	"schema_migrations. Every sluice command applies pending ones on start; a\n"
-	"database newer than this binary is refused.\n"
+	"database newer than this binary is refused. migrate creates the database\n"
+	"where there is none yet; version, like the others, needs a sluice home.\n"
 	"\n"
 	"backup FILE: a consistent copy of the live database (SQLite's online\n"
 	"backup), as it was when the backup began; a running scheduler goes on\n"

@@ -156,6 +156,16 @@ set -e
 assert_eq 3 "$st" "exit code in a folder that is not a home"
 assert_contains "$(cat "$T/err")" "$T/nothome is not a sluice home"
 [ ! -e "$T/nothome/sluice.db" ] || fail "a command in a folder that is not a home made a database there"
+# db verbs that read or change an existing database refuse there too
+for sub in version check vacuum "clean --keep 1d" "backup $T/nothome-copy.db"; do
+	set +e
+	# shellcheck disable=SC2086
+	(cd "$T/nothome" && env -u SLUICE_HOME "$SLUICE" db $sub) >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 3 "$st" "exit code of db $sub in a folder that is not a home"
+	assert_contains "$(cat "$T/err")" "$T/nothome is not a sluice home" "db $sub"
+	[ ! -e "$T/nothome/sluice.db" ] || fail "db $sub in a folder that is not a home made a database there"
+done
 
 # a bad config file names its line
 mkdir -p "$T/h3"
