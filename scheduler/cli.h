@@ -111,6 +111,13 @@ void cli_args_free(struct cli_args *a);
  * NULL; whether a flag was given (how often); every value (NULL-terminated,
  * *n of them). name must be in the verb's table. */
 const char *cli_opt_str(const struct cli_args *a, const char *name);
+/* An option that takes a whole number from min to max: its value into
+ * *out (left as is when the option is not given) and 0; or print
+ * "--NAME: expected a whole number from MIN to MAX, got 'X'" with the
+ * verb's usage and return EXIT_USAGE. Every integer option goes through
+ * here, so each error names the option and the range it accepts. */
+int cli_opt_int(const struct cli_args *a, const char *name, long long min,
+		long long max, long long *out);
 int cli_opt_flag(const struct cli_args *a, const char *name);
 char *const *cli_opt_all(const struct cli_args *a, const char *name, int *n);
 /* Every --param NAME=VALUE of v as a JSON object of the values as typed

@@ -144,9 +144,8 @@ backfill_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_backfill, "needs DAG, --from and --to");
 	if (req.only != NULL && !backfill_only_valid(req.only))
 		return cli_usage(&cli_backfill, "--only: one of missing, failed, all");
-	if (cli_opt_str(args, "max-active") != NULL &&
-	    sl_parse_int(cli_opt_str(args, "max-active"), 1, 100000, &max_active) < 0)
-		return cli_usage(&cli_backfill, "--max-active takes a number from 1");
+	if ((rc = cli_opt_int(args, "max-active", 1, 100000, &max_active)) != 0)
+		return rc;
 	req.max_active = (int)max_active;
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
@@ -272,12 +271,12 @@ backfills_run(struct cli *c, const struct cli_args *args)
 	long long limit = 50;
 	json_t *list, *b;
 	size_t i;
+	int rc;
 
 	if (args->npos > 1)
 		return cli_usage(&cli_backfills, "unexpected argument '%s'", args->pos[1]);
-	if (cli_opt_str(args, "limit") != NULL &&
-	    sl_parse_int(cli_opt_str(args, "limit"), 1, 1000000, &limit) < 0)
-		return cli_usage(&cli_backfills, "--limit takes a number");
+	if ((rc = cli_opt_int(args, "limit", 1, 1000000, &limit)) != 0)
+		return rc;
 	if (cli_open(c, 1, dag != NULL) < 0)
 		return EXIT_HOME;
 	if ((list = store_backfills_json(c->store, dag, 0, (int)limit)) == NULL) {

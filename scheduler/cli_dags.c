@@ -555,19 +555,15 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 }
 
 static int
-dags_next(struct cli *c, const struct cli_args *args)
+dags_next(struct cli *c, const struct cli_args *args, long long count)
 {
 	const char *name = args->npos == 2 ? args->pos[1] : NULL;
 	const char *after = cli_opt_str(args, "after");
-	long long count = 5;
 	struct dag *d;
 	int64_t t, s;
 	int paused = 0, dag_rc;
 	json_t *out;
 
-	if (cli_opt_str(args, "count") != NULL &&
-	    sl_parse_int(cli_opt_str(args, "count"), 1, 100000, &count) < 0)
-		return cli_usage(&cli_dags, "-n takes a number from 1 to 100000");
 	if (name == NULL)
 		return cli_usage(&cli_dags, "dags next needs a DAG name");
 	if ((dag_rc = cli_dag(c, name, &d)) != 0)
@@ -641,6 +637,8 @@ dags_run(struct cli *c, const struct cli_args *args)
 	const char *sub = args->npos > 0 ? args->pos[0] : "list";
 	int argc = args->npos + 1;
 	char *const *pos = args->pos;
+	long long count = 5;
+	int rc;
 
 	/* generated from the key tables: no home needed */
 	if (strcmp(sub, "schema") == 0) {
@@ -672,6 +670,8 @@ dags_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_dags, "-n and --after go with `dags next`");
 	if (cli_opt_str(args, "tag") != NULL && strcmp(sub, "list") != 0)
 		return cli_usage(&cli_dags, "--tag goes with `dags list`");
+	if ((rc = cli_opt_int(args, "count", 1, 100000, &count)) != 0)
+		return rc;
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
 	if (strcmp(sub, "list") == 0)
@@ -682,7 +682,7 @@ dags_run(struct cli *c, const struct cli_args *args)
 		return dags_show(c, pos[1]);
 	}
 	if (strcmp(sub, "next") == 0)
-		return dags_next(c, args);
+		return dags_next(c, args, count);
 	if (strcmp(sub, "pause") == 0 || strcmp(sub, "unpause") == 0) {
 		struct sl_err err;
 		int paused = strcmp(sub, "pause") == 0, dag_rc;

@@ -130,6 +130,24 @@ cli_opt_str(const struct cli_args *a, const char *name)
 }
 
 int
+cli_opt_int(const struct cli_args *a, const char *name, long long min,
+	    long long max, long long *out)
+{
+	const struct cli_opt *o = &a->verb->opts[cli_opt_index(a, name)];
+	const char *s = cli_opt_str(a, name);
+	char shown[64];
+
+	if (s == NULL || sl_parse_int(s, min, max, out) == 0)
+		return 0;
+	if (o->short_name != 0)
+		snprintf(shown, sizeof shown, "-%c, --%s", o->short_name, o->name);
+	else
+		snprintf(shown, sizeof shown, "--%s", o->name);
+	return cli_usage(a->verb, "%s: expected a whole number from %lld to %lld, got '%s'",
+			 shown, min, max, s);
+}
+
+int
 cli_opt_flag(const struct cli_args *a, const char *name)
 {
 	return a->count[cli_opt_index(a, name)];

@@ -214,9 +214,10 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 		return cli_usage(args->verb, "unexpected argument '%s'", args->pos[0]);
 	if (with_web) {
 		bind = cli_opt_str(args, "bind");
-		if (cli_opt_str(args, "port") != NULL &&
-		    sl_parse_int(cli_opt_str(args, "port"), 0, 65535, &port) < 0)
-			return cli_usage(args->verb, "--port takes a port number");
+		int rc = cli_opt_int(args, "port", 0, 65535, &port);
+
+		if (rc != 0)
+			return rc;
 	}
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;

@@ -151,7 +151,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 	const char *state = cli_opt_str(args, "state");
 	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
 	long long limit = 50;
-	int more;
+	int more, rc;
 	int64_t a = INT64_MIN, b = INT64_MAX;
 	struct dag *d;
 	int dag_rc;
@@ -163,9 +163,8 @@ runs_run(struct cli *c, const struct cli_args *args)
 		return runs_delete(c, args);
 	if (cli_opt_flag(args, "dry-run") || cli_opt_flag(args, "yes"))
 		return cli_usage(&cli_runs, "--dry-run and --yes go with `runs delete`");
-	if (cli_opt_str(args, "limit") != NULL &&
-	    sl_parse_int(cli_opt_str(args, "limit"), 1, 1000000, &limit) < 0)
-		return cli_usage(&cli_runs, "--limit takes a number");
+	if ((rc = cli_opt_int(args, "limit", 1, 1000000, &limit)) != 0)
+		return rc;
 	if (args->npos > 1)
 		return cli_usage(&cli_runs, "unexpected argument '%s'", args->pos[1]);
 	if (name == NULL)
@@ -374,9 +373,8 @@ logs_run(struct cli *c, const struct cli_args *a)
 	struct dag *d;
 	int dag_rc;
 
-	if (cli_opt_str(a, "try") != NULL &&
-	    sl_parse_int(cli_opt_str(a, "try"), 1, 100000, &tn) < 0)
-		return cli_usage(&cli_logs, "--try takes a number");
+	if ((dag_rc = cli_opt_int(a, "try", 1, 100000, &tn)) != 0)
+		return dag_rc;
 	if (nargs != 3)
 		return cli_usage(&cli_logs, "needs DAG, TASK and PARTITION");
 	if (cli_open(c, 1, 1) < 0)

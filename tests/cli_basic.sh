@@ -228,6 +228,25 @@ for args in "logs good zz 2024-01-01" "test good zz 2024-01-01"; do
 	assert_eq 2 "$st" "exit code of $args (no task zz)"
 	assert_contains "$(cat "$T/err")" "DAG good has no task 'zz'" "$args"
 done
+# an integer option's error names the option and the range it takes, and
+# comes before any look at the home (exit 2, usage)
+while IFS='|' read -r args want; do
+	set +e
+	# shellcheck disable=SC2086
+	sl $args </dev/null >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of $args: $(cat "$T/err")"
+	assert_eq "$want" "$(head -n 1 "$T/err")" "the error of $args"
+done <<'INTS'
+backfill good --from 2024-01-01 --to 2024-01-02 --max-active abc|sluice backfill: --max-active: expected a whole number from 1 to 100000, got 'abc'
+backfill good --from 2024-01-01 --to 2024-01-02 --max-active 99999999999999999999|sluice backfill: --max-active: expected a whole number from 1 to 100000, got '99999999999999999999'
+backfills --limit 0|sluice backfills: --limit: expected a whole number from 1 to 1000000, got '0'
+runs good --limit 5x|sluice runs: --limit: expected a whole number from 1 to 1000000, got '5x'
+logs good a 2024-01-01 --try x|sluice logs: --try: expected a whole number from 1 to 100000, got 'x'
+dags next good -n -3|sluice dags: -n, --count: expected a whole number from 1 to 100000, got '-3'
+web --port 70000|sluice web: --port: expected a whole number from 0 to 65535, got '70000'
+standalone --port http|sluice standalone: --port: expected a whole number from 0 to 65535, got 'http'
+INTS
 out=$("$SLUICE" --help)
 assert_contains "$out" "Exit status:" "sluice --help says what the exit codes mean"
 assert_contains "$out" "  3  the home cannot be used" "sluice --help: 3"

@@ -47,12 +47,12 @@ web_run(struct cli *c, const struct cli_args *args)
 	struct web *web = NULL;
 	struct sl_err err;
 	char msg[2048];
+	int rc;
 
 	if (args->npos > 0)
 		return cli_usage(&cli_web, "unexpected argument '%s'", args->pos[0]);
-	if (cli_opt_str(args, "port") != NULL &&
-	    sl_parse_int(cli_opt_str(args, "port"), 0, 65535, &port) < 0)
-		return cli_usage(&cli_web, "--port takes a port number");
+	if ((rc = cli_opt_int(args, "port", 0, 65535, &port)) != 0)
+		return rc;
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
 	if (port >= 0)
