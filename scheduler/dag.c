@@ -285,12 +285,28 @@ check_file_templates(const struct op_key *k, const json_t *val,
 	return -1;
 }
 
-/* A type-specific key: check its kind, store it in options. Its errors
- * name the place v is written (the task's key, or defaults'). */
+/* The rhythm the scheduler reads from a sensor's options (struct
+ * op_poke_policy): 0 there read as "the default" (60s, one hour) without
+ * a word, and a poke every few milliseconds is no rhythm. */
+#define SENSOR_MIN_POKE_MS 1000
+
+/* The shortest value a duration key of op takes: a sensor's poke rhythm
+ * a second; the others (intervals between polls) more than 0. */
+static int64_t
+op_key_min_duration(const struct operator *op, const struct op_key *k)
+{
+	if (operator_is_sensor(op) && (strcmp(k->name, "poke_interval") == 0 ||
+				       strcmp(k->name, "max_poke_interval") == 0))
+		return SENSOR_MIN_POKE_MS;
+	return 1;
+}
+
+/* A type-specific key of op: check its kind, store it in options. Its
+ * errors name the place v is written (the task's key, or defaults'). */
 static int
-load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
-	    json_t *options, const json_t *params, const char *root,
-	    struct sl_err *err)
+load_op_key(struct ydoc *d, const struct operator *op, const struct op_key *k,
+	    ynode_t *v, json_t *options, const json_t *params,
+	    const char *root, struct sl_err *err)
 {
 	char what[SL_ERR_PATH];
 	json_t *val = NULL;
@@ -329,8 +345,19 @@ load_op_key(struct ydoc *d, const struct op_key *k, ynode_t *v,
 		val = json_boolean(bv);
 		break;
 	case OPK_DURATION:
+		/* every such key is an interval between polls or pokes:
+		 * 0 would poll without a pause, or read as the default */
 		if (ynode_get_duration(d, v, what, &ms, err) < 0)
 			return -1;
+		if (ms < op_key_min_duration(op, k)) {
+			char least[32];
+
+			if (op_key_min_duration(op, k) <= 1)
+				return ynode_err(d, v, err, "must be longer than 0");
+			return ynode_err(d, v, err, "must be at least %s",
+					 sl_format_duration(op_key_min_duration(op, k),
+							    least, sizeof least));
+		}
 		val = json_integer(ms);
 		break;
 	case OPK_MAP: {
@@ -571,6 +598,31 @@ load_recheck(struct ydoc *d, const struct task_src *src, struct task *t,
 	return 0;
 }
 
+/* A sensor's back-off cap below its interval would cut the interval to
+ * the cap without a word (sched_try.c): say so at load. */
+static int
+load_poke_rhythm(struct ydoc *d, const struct task_src *src,
+		 const struct task *t, struct load_ctx *lc,
+		 struct sl_err *err)
+{
+	json_t *iv = json_object_get(t->options, "poke_interval");
+	json_t *mv = json_object_get(t->options, "max_poke_interval");
+	char d1[32], d2[32];
+
+	if (!operator_is_sensor(t->op))
+		return 0;
+	if (json_is_true(json_object_get(t->options, "exponential_backoff")) &&
+	    json_is_integer(iv) && json_is_integer(mv) &&
+	    json_integer_value(mv) < json_integer_value(iv)) {
+		ynode_err(d, task_get(d, src, "max_poke_interval"), err,
+			  "%s is shorter than poke_interval (%s): the cap of the back-off must be at least the interval",
+			  sl_format_duration(json_integer_value(mv), d1, sizeof d1),
+			  sl_format_duration(json_integer_value(iv), d2, sizeof d2));
+		return load_note(lc);
+	}
+	return 0;
+}
+
 /* A validate_at path under the task at base, written as the loader
  * writes paths: "checks.1.between" → "tasks.c.checks[1].between". */
 static const char *
@@ -690,6 +742,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	t->retries = 0;
 	t->retry_delay_ms = 300 * 1000;
 	t->max_retry_delay_ms = 24 * 3600 * 1000LL;
+	t->deadline_ms = -1;	/* none; deadline: 0s is the partition's end */
 	t->pool_slots = 1;
 	t->trigger_rule = TR_ALL_SUCCESS;
 	t->options = json_object();
@@ -758,11 +811,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			}
 			continue;
 		}
-		if (load_op_key(d, k, v, t->options, dag->param_decls,
+		if (load_op_key(d, t->op, k, v, t->options, dag->param_decls,
 				cfg != NULL ? cfg->dags_dir : NULL, err) < 0 &&
 		    load_note(lc) < 0)
 			return -1;
 	}
+	if (lc->nerr == nerr && load_poke_rhythm(d, src, t, lc, err) < 0)
+		return -1;
 	/* the operator's own checks need its keys as loaded */
 	if (t->op->validate_at != NULL && lc->nerr == nerr) {
 		char path[256] = "";
@@ -861,6 +916,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	}
 	if ((v = task_get(d, src, "timeout")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_duration(d, v, NULL, &ms, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (ms <= 0) {
+			/* 0 read as "no timeout": a try, or a sensor's wait,
+			 * that was meant to be bounded would run forever */
+			ynode_err(d, v, err,
+				  "must be longer than 0 (leave timeout out for no limit)");
 			if (load_note(lc) < 0)
 				return -1;
 		} else

@@ -81,7 +81,8 @@ struct task {
 	int64_t max_retry_delay_ms;
 	int64_t timeout_ms;		/* 0 = none */
 	int64_t deadline_ms;		/* sensors: fail once the clock passes
-					 * the partition's end + this; 0 = none */
+					 * the partition's end + this (0: at
+					 * its end); -1 = none */
 	int64_t recheck_ms;		/* sensors that fingerprint: check a
 					 * passed partition again until its
 					 * end + this; 0 = never */

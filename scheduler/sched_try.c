@@ -863,7 +863,7 @@ reschedule:
 		 * the wall clock) */
 		if (timeout > 0)
 			left = timeout - waited;
-		if (t->deadline_ms > 0) {
+		if (t->deadline_ms >= 0) {
 			deadline = ti->run->end_s * 1000 + t->deadline_ms;
 			if (deadline - now < left) {
 				left = deadline - now;

@@ -693,7 +693,8 @@ test_sensor_backoff(void)
  * poke was: the daily partition 2024-01-09 ends 01-10T00:00Z, deadline
  * 1h -> 01:00Z; now is 00:30Z. A long timeout does not extend it; a
  * sensor whose first poke comes after the deadline pokes once and fails;
- * soft_fail skips. A sensor deadline on a shell task is an error. */
+ * soft_fail skips; deadline: 0s is the partition's end itself (it was
+ * read as no deadline). A sensor deadline on a shell task is an error. */
 static void
 test_sensor_deadline(void)
 {
@@ -703,6 +704,7 @@ test_sensor_deadline(void)
 			     "tasks:\n"
 			     "  hard: {type: fake_sensor, poke_interval: 20m, timeout: 1d}\n"
 			     "  soft: {type: fake_sensor, poke_interval: 20m, soft_fail: true}\n"
+			     "  at_end: {type: fake_sensor, poke_interval: 20m, deadline: 0s}\n"
 			     "  gate: {command: \"true\"}\n"
 			     "  late: {type: fake_sensor, poke_interval: 1m, after: [gate]}\n"
 			     "  late_met: {type: fake_sensor, poke_interval: 1m, after: [gate]}\n" },
@@ -714,6 +716,9 @@ test_sensor_deadline(void)
 	/* 00:30 */
 	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
 	CHECK_EQ_INT(0, h_poke("soft", p, OP_POKE_NOT_YET));
+	CHECK_EQ_INT(0, h_poke("at_end", p, OP_POKE_NOT_YET));
+	CHECK_STATE("failed", "dl", "at_end", p);
+	CHECK_EQ_STR("sensor deadline passed", h_ti("dl", "at_end", p, "error"));
 	h_advance(20 * 60000LL);
 	/* 00:50: the next wait is cut to the deadline */
 	CHECK_EQ_INT(0, h_poke("hard", p, OP_POKE_NOT_YET));
