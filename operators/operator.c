@@ -1,5 +1,6 @@
 /* operator.c: the registry of task types (shell built in, the others
- * registered by the operators library), and spec helpers for operators. */
+ * registered by the operators library) and of the processes that are not
+ * task types, and spec helpers for operators. */
 #include "operators/operator.h"
 
 #include <stdio.h>
@@ -17,7 +18,7 @@ const struct operator *const *operators = operator_builtin;
 void
 operator_register(const struct operator *op)
 {
-	if (operator_find(op->name) != NULL)
+	if (operator_find_process(op->name) != NULL)
 		return;
 	if (operator_list == NULL) {
 		for (size_t i = 0; operator_builtin[i] != NULL; i++) {
@@ -29,6 +30,54 @@ operator_register(const struct operator *op)
 	operator_list[operator_count++] = op;
 	operator_list[operator_count] = NULL;
 	operators = operator_list;
+}
+
+/* Processes that are not task types, and what a DAG says instead. */
+struct operator_process {
+	const struct operator *op;
+	const char *instead;
+};
+static struct operator_process *operator_processes;
+static size_t operator_nprocesses, operator_capprocesses;
+
+void
+operator_register_process(const struct operator *op, const char *instead)
+{
+	if (operator_find_process(op->name) != NULL)
+		return;
+	SL_GROW(operator_processes, operator_capprocesses, operator_nprocesses + 1);
+	operator_processes[operator_nprocesses].op = op;
+	operator_processes[operator_nprocesses].instead = instead;
+	operator_nprocesses++;
+}
+
+static const struct operator_process *
+operator_process_find(const char *name)
+{
+	for (size_t i = 0; i < operator_nprocesses; i++)
+		if (strcmp(operator_processes[i].op->name, name) == 0)
+			return &operator_processes[i];
+	return NULL;
+}
+
+const struct operator *
+operator_find_process(const char *name)
+{
+	const struct operator *op = operator_find(name);
+	const struct operator_process *p;
+
+	if (op != NULL)
+		return op;
+	p = operator_process_find(name);
+	return p != NULL ? p->op : NULL;
+}
+
+const char *
+operator_process_instead(const char *name)
+{
+	const struct operator_process *p = operator_process_find(name);
+
+	return p != NULL ? p->instead : NULL;
 }
 
 static const struct notifier *the_notifier;

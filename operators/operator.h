@@ -174,12 +174,21 @@ struct operator {
  * starts: the registry has no lock). A program that links only the core
  * knows shell alone.
  *
- * operators is the NULL-terminated list, in registration order.
+ * operators is the NULL-terminated list, in registration order: the task
+ * types a DAG file may name, and the list every error, reference, schema
+ * and man page shows.
  */
 extern const struct operator *const *operators;
 
 /* Add a task type (kept by pointer; registering a name twice is a no-op). */
 void operator_register(const struct operator *op);
+/*
+ * Add a process the scheduler starts as `sluice operator NAME` that is
+ * not a task type (the webhook sender): runnable by name, never in
+ * operators. instead says a DAG author what to write instead of
+ * `type: NAME` (static text). Kept by pointer.
+ */
+void operator_register_process(const struct operator *op, const char *instead);
 /* Register every task type of the operators library (operators.c), and
  * its notifier. */
 void operators_register(void);
@@ -203,7 +212,14 @@ void notifier_register(const struct notifier *n);
 /* The registered notifier, or NULL. */
 const struct notifier *notifier_get(void);
 
+/* The task type named name, or NULL. */
 const struct operator *operator_find(const char *name);
+/* A task type or a process of operator_register_process(): what
+ * `sluice operator NAME` runs; NULL when neither. */
+const struct operator *operator_find_process(const char *name);
+/* For a process that is not a task type: what to write instead of
+ * `type: name` in a DAG file (static); NULL for any other name. */
+const char *operator_process_instead(const char *name);
 /* "shell, s3_sensor, ..." for error messages; into out (size n). */
 const char *operator_names(char *out, size_t n);
 /* Is this type a sensor (pokes from the loop)? */

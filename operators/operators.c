@@ -1,8 +1,10 @@
 /*
  * operators.c: the task types of the operators library (libsluice_ops.a:
- * AWS, warehouse, email, the webhook sender). Linking this library and calling
- * operators_register() is what makes them known; the core knows shell
- * alone. The order here is the order `known: ...` lists them in.
+ * AWS, warehouse, email) and the webhook sender, which runs as
+ * `sluice operator webhook` but is no task type (a DAG posts to webhooks
+ * with notify:). Linking this library and calling operators_register() is
+ * what makes them known; the core knows shell alone. The order here is the
+ * order `known: ...` lists them in.
  */
 #include "operators/operator.h"
 
@@ -32,6 +34,9 @@ operators_register(void)
 	operator_register(&op_athena_query);
 	operator_register(&op_glue_job);
 	operator_register(&op_lambda_invoke);
-	operator_register(&op_webhook);
+	operator_register_process(&op_webhook,
+	    "define webhooks under webhooks: in sluice.yaml, and post a "
+	    "DAG's or a task's events to them with notify: [NAME] "
+	    "(notify_on: picks the events)");
 	notifier_register(&notifier_email);
 }

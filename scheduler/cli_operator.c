@@ -27,7 +27,7 @@ operator_run(struct cli *c, const struct cli_args *args)
 	(void)c;
 	if (args->npos != 1)
 		return cli_usage(&cli_operator, "which task type?");
-	op = operator_find(args->pos[0]);
+	op = operator_find_process(args->pos[0]);
 	if (op == NULL) {
 		char names[512];
 

@@ -755,6 +755,11 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0)
 		return load_note(lc);
 	t->op = operator_find(s);
+	if (t->op == NULL && operator_process_instead(s) != NULL) {
+		ynode_err(d, v, err, "'%s' is not a task type: %s", s,
+			  operator_process_instead(s));
+		return load_note(lc);
+	}
 	if (t->op == NULL) {
 		struct text_near near;
 		char hint[128];

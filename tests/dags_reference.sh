@@ -15,6 +15,8 @@ for k in dag schedule timezone catchup tags trigger_rule sla on_failure \
 	'### `shell`' '### `s3_sensor`' '## SLAs' '## Partitions'; do
 	grep -qF -- "$k" "$T/DAGS.md" || fail "the reference does not name $k"
 done
+# and only task types: the webhook sender is no type of a DAG file
+! grep -qF '### `webhook`' "$T/DAGS.md" || fail "the reference lists webhook as a task type"
 # it needs no home
 (cd "$T" && "$SLUICE" dags reference >/dev/null) || fail "dags reference needs a home"
 echo "dags_reference: ok"
