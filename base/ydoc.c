@@ -770,6 +770,42 @@ ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 	return 0;
 }
 
+int
+ynode_get_words(struct ydoc *d, ynode_t *n, const char *key,
+		char ***out, struct sl_err *err)
+{
+	char path[SL_ERR_PATH];
+	char **v;
+	size_t i = 0;
+
+	if (n == NULL || n->type != YAML_SEQUENCE_NODE)
+		return get_err(d, n, key, err, "expected a list of words, got %s",
+			       ynode_kind(n));
+	if (key == NULL)
+		key = ynode_path(d, n, path, sizeof path);
+	v = xcalloc((size_t)(yseq_end(n) - yseq_begin(n)) + 1, sizeof *v);
+	for (yaml_node_item_t *it = yseq_begin(n); it < yseq_end(n); it++) {
+		ynode_t *item = ydoc_node(d, *it);
+
+		if (item == NULL || item->type != YAML_SCALAR_NODE) {
+			strv_free(v);
+			return get_err(d, item, key, err,
+				       "list item %zu: expected a word, got %s (a word with ': ' or {} [] in it needs quotes)",
+				       i + 1, ynode_kind(item));
+		}
+		if (item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    ynode_str(item)[0] == '\0') {
+			strv_free(v);
+			return get_err(d, item, key, err,
+				       "list item %zu is empty (write \"\" for an empty word)",
+				       i + 1);
+		}
+		v[i++] = xstrdup(ynode_str(item));
+	}
+	*out = v;
+	return 0;
+}
+
 static int
 to_json(struct ydoc *d, ynode_t *n, int ints, int depth, size_t *budget,
 	json_t **out, struct sl_err *err)

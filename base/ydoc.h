@@ -112,6 +112,13 @@ int ynode_get_int(struct ydoc *d, ynode_t *n, const char *key,
 		  struct sl_err *err);
 int ynode_get_duration(struct ydoc *d, ynode_t *n, const char *key,
 		       int64_t *ms, struct sl_err *err);
+/* The words of a list (an argv) → NULL-terminated array (caller frees
+ * with strv_free): each item the text written, so true, 5, 0x10 and null
+ * are the words "true", "5", "0x10" and "null", not YAML's boolean,
+ * number or null. An item that is a mapping or a list, or a plain item
+ * with nothing written, is an error at the item naming key. */
+int ynode_get_words(struct ydoc *d, ynode_t *n, const char *key,
+		    char ***out, struct sl_err *err);
 /* A string or a list of strings → NULL-terminated array (caller frees
  * with strv_free). */
 int ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,

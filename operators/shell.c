@@ -11,7 +11,9 @@
 
 static const struct op_key shell_keys[] = {
 	{ "command", OPK_ANY, 1, OPK_SHELL_LINE,
-	  "argv list, or a string run by /bin/sh -c (a plain list of words, "
+	  "argv list (each item the word as written: true and 5 are the "
+	  "words \"true\" and \"5\"), or a string run by /bin/sh -c (a plain "
+	  "list of words, "
 	  "with no quotes, $, globs, redirections or other shell syntax, "
 	  "runs directly)" },
 	{ "cwd", OPK_STRING, 0, 1, "working directory" },

@@ -387,6 +387,28 @@ load_op_key(struct ydoc *d, const struct operator *op, const struct op_key *k,
 		break;
 	}
 	case OPK_ANY:
+		if (k->templated == OPK_SHELL_LINE) {
+			/* a command: a /bin/sh line, or its argv word by
+			 * word as written ([my_tool, --flag, true]) */
+			if (v->type == YAML_SCALAR_NODE) {
+				val = json_string(ynode_str(v));
+				break;
+			}
+			if (v->type != YAML_SEQUENCE_NODE)
+				return ynode_err(d, v, err,
+						 "expected a string or a list of words, got %s",
+						 ynode_kind(v));
+			if (ynode_get_words(d, v, what, &list, err) < 0)
+				return -1;
+			val = json_array();
+			for (size_t i = 0; list[i] != NULL && val != NULL; i++)
+				if (json_array_append_new(val, json_string(list[i])) < 0) {
+					json_decref(val);
+					val = NULL;
+				}
+			strv_free(list);
+			break;
+		}
 		if (ynode_to_json(d, v, 0, &val, err) < 0)
 			return -1;
 		break;

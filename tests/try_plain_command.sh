@@ -72,4 +72,21 @@ assert_contains "$(cat "$T/out")" "w: not yet (status 99): the sensor's conditio
 mkdir -p "$T/landing" && echo x >"$T/landing/part-0"
 rc=0; sl test sensed w p1 >"$T/out" 2>&1 || rc=$?
 assert_eq 0 "$rc" "the same sensor once the file landed: $(cat "$T/out")"
+# a command list's words are the text written: YAML's booleans, numbers
+# and nulls among them are words, not refused nor rewritten (1.50 stays
+# 1.50, 0x10 stays 0x10)
+cat > "$H/dags/words.yaml" <<'YAML'
+dag: words
+tasks:
+  argv: {command: [printf, "%s|", true, 5, null, ~, 1.50, 0x10, no, FALSE]}
+  block:
+    command:
+      - printf
+      - "%s|"
+      - --flag
+      - true
+      - 007
+YAML
+assert_eq "true|5|null|~|1.50|0x10|no|FALSE|" "$(sl test words argv p1 2>/dev/null | grep '|')" "the words of a flow list"
+assert_eq "--flag|true|007|" "$(sl test words block p1 2>/dev/null | grep '|')" "the words of a block list"
 echo "try_plain_command: ok"
