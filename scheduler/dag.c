@@ -150,15 +150,17 @@ check_hook(struct ydoc *d, ynode_t *v, const char *what, const char *text,
 }
 
 /* check_templates on every scalar under v, so an error inside a nested
- * value (a check's query) names its own line and column. */
+ * value (a check's query) names its own field, line and column. */
 static int
-check_templates_tree(struct ydoc *d, ynode_t *v, const char *what,
-		     const json_t *params, int mode, struct sl_err *err)
+check_templates_tree(struct ydoc *d, ynode_t *v, const json_t *params,
+		     int mode, struct sl_err *err)
 {
 	if (v == NULL)
 		return 0;
 	if (v->type == YAML_SCALAR_NODE) {
 		json_t *value = json_string(ynode_str(v));
+		char at[SL_ERR_PATH];
+		const char *what = ynode_path(d, v, at, sizeof at);
 		int rc;
 
 		if (value == NULL)
@@ -170,13 +172,13 @@ check_templates_tree(struct ydoc *d, ynode_t *v, const char *what,
 	}
 	if (v->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *i = yseq_begin(v); i < yseq_end(v); i++)
-			if (check_templates_tree(d, ydoc_node(d, *i), what,
-						 params, mode, err) < 0)
+			if (check_templates_tree(d, ydoc_node(d, *i), params,
+						 mode, err) < 0)
 				return -1;
 	} else if (v->type == YAML_MAPPING_NODE) {
 		for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++)
 			if (check_templates_tree(d, ydoc_node(d, p->value),
-						 what, params, mode, err) < 0)
+						 params, mode, err) < 0)
 				return -1;
 	}
 	return 0;
@@ -428,7 +430,7 @@ load_op_key(struct ydoc *d, const struct operator *op, const struct op_key *k,
 		return ynode_err(d, v, err, "value is not valid UTF-8");
 	if (k->templated &&
 	    (k->kind == OPK_ANY && k->templated == OPK_SQL_TEXT ?
-	     check_templates_tree(d, v, what, params, k->templated, err) :
+	     check_templates_tree(d, v, params, k->templated, err) :
 	     check_templates(d, v, what, val, params, k->templated, err)) < 0) {
 		json_decref(val);
 		return -1;
