@@ -708,11 +708,15 @@ ynode_get_int(struct ydoc *d, ynode_t *n, const char *key,
 	if (s == NULL || ynode_is_null(n))
 		return get_err(d, n, key, err, "expected a number, got %s",
 			       ynode_kind(n));
-	if (sl_parse_int(s, min, max, out) < 0)
-		return get_err(d, n, key, err,
-			       "expected a whole number from %lld to %lld, got '%s'",
-			       min, max, s);
-	return 0;
+	if (sl_parse_int(s, min, max, out) == 0)
+		return 0;
+	if (min == LLONG_MIN && max == LLONG_MAX)
+		/* no range of its own (an operator's option checks its
+		 * meaning later): the 64-bit limits would say nothing */
+		return get_err(d, n, key, err, "expected a whole number, got '%s'", s);
+	return get_err(d, n, key, err,
+		       "expected a whole number from %lld to %lld, got '%s'",
+		       min, max, s);
 }
 
 int
