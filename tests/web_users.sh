@@ -144,8 +144,13 @@ assert_eq admin "$(user_field admin role)" "the admin is still there"
 assert_status 200 POST /users/bob/role '{"role":"viewer"}' "$ADMIN_TOKEN"
 assert_eq "bob is now an operator" "$(sl users role bob --role operator)" "the CLI's role"
 assert_eq operator "$(user_field bob role)" "bob is an operator again"
-rc=0; sl users role bob --role boss >/dev/null 2>&1 || rc=$?
-assert_eq 1 "$([ $rc -ne 0 ] && echo 1)" "the CLI refuses an unknown role"
+rc=0; sl users role bob --role boss >"$T/cli.out" 2>&1 || rc=$?
+assert_eq 2 "$rc" "the CLI refuses an unknown role"
+assert_contains "$(head -1 "$T/cli.out")" "--role: expected viewer, operator or admin, got 'boss'" "the roles named"
+rc=0; sl users role bob --role admn >"$T/cli.out" 2>&1 || rc=$?
+assert_eq 2 "$rc" "the CLI refuses a misspelt role"
+assert_contains "$(head -1 "$T/cli.out")" "got 'admn' (did you mean 'admin'?)" "the role meant"
+assert_eq operator "$(user_field bob role)" "a refused role changes nothing"
 rc=0; sl users add "bad name" --role viewer >"$T/cli.out" 2>&1 || rc=$?
 assert_eq 2 "$rc" "the CLI refuses a bad name"
 # an unknown user is an input error (2), as an unknown DAG is

@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "base/text.h"
 #include "store/store.h"
 #include "web/auth.h"
 
@@ -46,6 +47,24 @@ users_refused(int rc, const struct sl_err *err)
 {
 	fprintf(stderr, "sluice: %s\n", err->msg);
 	return rc == AUTH_DB ? EXIT_FAILED : EXIT_USAGE;
+}
+
+/* A --role that is no role: the usage, naming the roles and the one
+ * meant when it is close ("admn"). */
+static int
+users_bad_role(const char *role)
+{
+	static const char *const roles[] = { "viewer", "operator", "admin" };
+	struct text_near near;
+	char hint[96];
+
+	text_near_init(&near, role);
+	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+		text_near_add(&near, roles[i]);
+	text_hint(text_near_best(&near), hint, sizeof hint);
+	return cli_usage(&cli_users, "--role: expected viewer, operator or admin, got '%s'%s%.*s%s",
+			 role, hint[0] ? " (" : "", (int)(hint[0] ? strlen(hint) - 1 : 0), hint,
+			 hint[0] ? ")" : "");
 }
 
 /* A past moment (JSON ms or null) as "2024-05-01T10:00:00Z (3 minutes
@@ -123,7 +142,7 @@ users_run(struct cli *c, const struct cli_args *args)
 		int r = auth_role_parse(role);
 
 		if (r == 0)
-			return cli_usage(&cli_users, "--role is viewer, operator or admin");
+			return users_bad_role(role);
 		if ((password = read_password(from_stdin, &generated)) == NULL)
 			return cli_usage(&cli_users, "no password on stdin");
 		if ((rc = auth_user_add(c->store, name, r, password, c->who, &err)) < 0) {
@@ -143,7 +162,7 @@ users_run(struct cli *c, const struct cli_args *args)
 		int r = auth_role_parse(role);
 
 		if (r == 0)
-			return cli_usage(&cli_users, "--role is viewer, operator or admin");
+			return users_bad_role(role);
 		if ((rc = auth_user_set_role(c->store, name, r, c->who, &err)) < 0)
 			return users_refused(rc, &err);
 		printf("%s is now %s %s\n", name, r == 1 ? "a" : "an", role);
