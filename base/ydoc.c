@@ -736,13 +736,50 @@ ynode_get_duration(struct ydoc *d, ynode_t *n, const char *key,
 	return 0;
 }
 
-int
-ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
-	       char ***out, struct sl_err *err)
+/* The items of list n as strings into out (caller frees with strv_free).
+ * words: each item the text written (a null, a boolean, a number too; a
+ * plain item with nothing written is an error); else an item that is
+ * null is an error. A mapping or a list as an item is one either way. An
+ * item's error names the field (key, else n's path), at the item. */
+static int
+yseq_strv(struct ydoc *d, ynode_t *n, const char *key, int words,
+	  char ***out, struct sl_err *err)
 {
 	char path[SL_ERR_PATH];
 	char **v;
 	size_t i = 0;
+
+	if (key == NULL)
+		key = ynode_path(d, n, path, sizeof path);
+	v = xcalloc((size_t)(yseq_end(n) - yseq_begin(n)) + 1, sizeof *v);
+	for (yaml_node_item_t *it = yseq_begin(n); it < yseq_end(n); it++, i++) {
+		ynode_t *item = ydoc_node(d, *it);
+		int rc = 0;
+
+		if (item == NULL || item->type != YAML_SCALAR_NODE ||
+		    (!words && ynode_is_null(item)))
+			rc = get_err(d, item, key, err, "list item %zu: expected a %s, got %s%s",
+				     i + 1, words ? "word" : "string", ynode_kind(item),
+				     words ? " (a word with ': ' or {} [] in it needs quotes)" : "");
+		else if (words && item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			 ynode_str(item)[0] == '\0')
+			rc = get_err(d, item, key, err,
+				     "list item %zu is empty (write \"\" for an empty word)", i + 1);
+		if (rc < 0) {
+			strv_free(v);
+			return rc;
+		}
+		v[i] = xstrdup(ynode_str(item));
+	}
+	*out = v;
+	return 0;
+}
+
+int
+ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
+	       char ***out, struct sl_err *err)
+{
+	char **v;
 
 	if (n != NULL && n->type == YAML_SCALAR_NODE && !ynode_is_null(n)) {
 		v = xcalloc(2, sizeof *v);
@@ -754,60 +791,17 @@ ynode_get_strv(struct ydoc *d, ynode_t *n, const char *key,
 		return get_err(d, n, key, err,
 			       "expected a string or a list of strings, got %s",
 			       ynode_kind(n));
-	/* an item's error names the field, at the item */
-	if (key == NULL)
-		key = ynode_path(d, n, path, sizeof path);
-	v = xcalloc((size_t)(yseq_end(n) - yseq_begin(n)) + 1, sizeof *v);
-	for (yaml_node_item_t *it = yseq_begin(n); it < yseq_end(n); it++) {
-		ynode_t *item = ydoc_node(d, *it);
-
-		if (item == NULL || item->type != YAML_SCALAR_NODE ||
-		    ynode_is_null(item)) {
-			strv_free(v);
-			return get_err(d, item, key, err,
-				       "list item %zu: expected a string, got %s",
-				       i + 1, ynode_kind(item));
-		}
-		v[i++] = xstrdup(ynode_str(item));
-	}
-	*out = v;
-	return 0;
+	return yseq_strv(d, n, key, 0, out, err);
 }
 
 int
 ynode_get_words(struct ydoc *d, ynode_t *n, const char *key,
 		char ***out, struct sl_err *err)
 {
-	char path[SL_ERR_PATH];
-	char **v;
-	size_t i = 0;
-
 	if (n == NULL || n->type != YAML_SEQUENCE_NODE)
 		return get_err(d, n, key, err, "expected a list of words, got %s",
 			       ynode_kind(n));
-	if (key == NULL)
-		key = ynode_path(d, n, path, sizeof path);
-	v = xcalloc((size_t)(yseq_end(n) - yseq_begin(n)) + 1, sizeof *v);
-	for (yaml_node_item_t *it = yseq_begin(n); it < yseq_end(n); it++) {
-		ynode_t *item = ydoc_node(d, *it);
-
-		if (item == NULL || item->type != YAML_SCALAR_NODE) {
-			strv_free(v);
-			return get_err(d, item, key, err,
-				       "list item %zu: expected a word, got %s (a word with ': ' or {} [] in it needs quotes)",
-				       i + 1, ynode_kind(item));
-		}
-		if (item->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		    ynode_str(item)[0] == '\0') {
-			strv_free(v);
-			return get_err(d, item, key, err,
-				       "list item %zu is empty (write \"\" for an empty word)",
-				       i + 1);
-		}
-		v[i++] = xstrdup(ynode_str(item));
-	}
-	*out = v;
-	return 0;
+	return yseq_strv(d, n, key, 1, out, err);
 }
 
 static int
