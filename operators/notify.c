@@ -267,18 +267,16 @@ ti_result(const json_t *ti)
 	return buf_steal(&b);
 }
 
-/* The message about a whole run: which of its tasks failed and how,
- * each with the link to its page, and the link to the run's page. */
-/* The HTML's head and first paragraph (the text so far), and its table
- * opened. */
+/* The HTML's head and first paragraph (the text so far), then open (the
+ * "<table>" of the fields or the "<ul>" of a digest's list). */
 static void
-compose_start(struct buf *html, const struct buf *text)
+compose_start(struct buf *html, const struct buf *text, const char *open)
 {
 	buf_adds(html, "<!DOCTYPE html>\n<html><body>\n<p>");
 	text_html_escape(html, buf_str(text));
 	while (html->len > 0 && html->data[html->len - 1] == '\n')
 		html->data[--html->len] = '\0';
-	buf_adds(html, "</p>\n<table>\n");
+	buf_printf(html, "</p>\n%s\n", open);
 }
 
 /* The end of a message: the link (when url is not NULL), the HTML closed,
@@ -307,6 +305,8 @@ compose_end(const struct notify_event *ev, struct buf *subject,
 	return opts;
 }
 
+/* The message about a whole run: which of its tasks failed and how,
+ * each with the link to its page, and the link to the run's page. */
 static json_t *
 run_compose(const struct notify_event *ev, const char *kind)
 {
@@ -349,7 +349,7 @@ run_compose(const struct notify_event *ev, const char *kind)
 	if (failed && ntis > 0)
 		buf_printf(&text, ": %zu of its %zu tasks failed", nfailed, ntis);
 	buf_adds(&text, ".\n\n");
-	compose_start(&html, &text);
+	compose_start(&html, &text, "<table>");
 	field_add(&text, &html, "DAG:", dag);
 	field_add(&text, &html, "Partition:", part);
 	field_add(&text, &html, "Run:", ev->run_id);
@@ -437,11 +437,7 @@ sla_digest_compose(const struct notify_event *ev)
 		   dag, n, buf_str(&names), ntasks > 3 ? ", ..." : "");
 	buf_printf(&text, "%zu task instances of DAG %s have not succeeded by "
 		   "their SLA deadlines.\n\n", n, dag);
-	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
-	text_html_escape(&html, buf_str(&text));
-	while (html.len > 0 && html.data[html.len - 1] == '\n')
-		html.data[--html.len] = '\0';
-	buf_adds(&html, "</p>\n<ul>\n");
+	compose_start(&html, &text, "<ul>");
 	json_array_foreach(ev->sla_misses, i, m) {
 		char *task = one_line(nz(ti_str(m, "task"), "?"));
 		char *part = one_line(nz(ti_str(m, "partition"), "?"));
@@ -525,7 +521,7 @@ fresh_compose(const struct notify_event *ev, int late)
 		buf_printf(&text, "%s has landed (it was late%s%s).\n\n",
 			   what.data, due[0] ? ", due " : "", due);
 	}
-	compose_start(&html, &text);
+	compose_start(&html, &text, "<table>");
 	field_add(&text, &html, "DAG:", dag);
 	if (task != NULL)
 		field_add(&text, &html, "Task:", task);
@@ -592,11 +588,7 @@ fresh_digest_compose(const struct notify_event *ev, int late)
 	if (same != NULL)
 		/* one reason for all (a paused DAG, catchup off): said once */
 		buf_printf(&text, "%s %s\n\n", late ? "Why:" : "Was:", same);
-	buf_adds(&html, "<!DOCTYPE html>\n<html><body>\n<p>");
-	text_html_escape(&html, buf_str(&text));
-	while (html.len > 0 && html.data[html.len - 1] == '\n')
-		html.data[--html.len] = '\0';
-	buf_adds(&html, "</p>\n<ul>\n");
+	compose_start(&html, &text, "<ul>");
 	json_array_foreach(list, i, p) {
 		const char *key = nz(ti_str(p, "partition"), "?");
 		char *part = one_line(key);
@@ -727,7 +719,7 @@ notify_compose(const struct notify_event *ev)
 			   tries[0] ? " (try " : "", tries, tries[0] ? ")" : "",
 			   strcmp(kind, "retry") == 0 ?
 			   " and will be tried again" : "");
-	compose_start(&html, &text);
+	compose_start(&html, &text, "<table>");
 	field_add(&text, &html, "DAG:", dag);
 	field_add(&text, &html, "Task:", task);
 	field_add(&text, &html, "Partition:", part);
