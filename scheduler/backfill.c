@@ -82,6 +82,9 @@ backfill_create(struct store *s, const struct dag *d,
 		int *status, struct sl_err *err)
 {
 	const char *only = req->only != NULL ? req->only : "missing";
+	const char *to = req->to;	/* NULL: the latest complete partition */
+	struct partition latest;
+	int64_t now = sl_now_ms() / 1000;
 	struct partition_set set = { NULL, 0 };
 	struct partition_notes notes;
 	struct store_backfill_spec spec;
@@ -99,12 +102,26 @@ backfill_create(struct store *s, const struct dag *d,
 				  d->name);
 	if (!backfill_only_valid(only))
 		return sl_err_set(err, "only must be missing, failed or all, not '%s'", only);
-	if (req->from == NULL || req->to == NULL)
-		return sl_err_set(err, "a backfill needs from and to (times or partition keys)");
+	if (req->from == NULL || req->from[0] == '\0')
+		return sl_err_set(err, "a backfill needs from (a time or a partition key)");
 	if (req->max_active < 0)
 		return sl_err_set(err, "max_active must be at least 1");
 	partition_notes_init(&notes);
-	if ((rc = partition_resolve_range(s, d, req->from, req->to, sl_now_ms() / 1000,
+	if (to == NULL || to[0] == '\0') {
+		/* no end: up to the latest partition whose interval has ended
+		 * (by the DAG's end: when that has passed), as clear's open
+		 * end goes to the last run */
+		if ((rc = partition_resolve_one(s, d, NULL, d->end < now ? d->end : now,
+						req->outside_ok ? PARTITION_TICKS : PARTITION_SCHEDULE,
+						&latest, NULL, err)) < 0) {
+			if (store_busy(s))
+				*status = 503;
+			return rc;
+		}
+		to = latest.key;
+		partition_note(&notes, "no end given: up to the latest complete partition, %s", to);
+	}
+	if ((rc = partition_resolve_range(s, d, req->from, to, now,
 					  req->outside_ok ? PARTITION_TICKS : PARTITION_SCHEDULE,
 					  &set, &notes, err)) < 0) {
 		if (store_busy(s))
@@ -145,7 +162,7 @@ backfill_create(struct store *s, const struct dag *d,
 		spec.from = set.v[0].key;
 		spec.to = set.v[set.n - 1].key;
 		spec.asked_from = req->from;
-		spec.asked_to = req->to;
+		spec.asked_to = to;
 		spec.left_out = (long long)notes.left_out;
 		spec.only = only;
 		spec.newest_first = req->newest_first;
@@ -172,7 +189,7 @@ backfill_create(struct store *s, const struct dag *d,
 			goto fail_tx;
 		detail = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:i}", "id", (json_int_t)id,
 				   "from", set.v[0].key, "to", set.v[set.n - 1].key,
-				   "asked_from", req->from, "asked_to", req->to, "only", only,
+				   "asked_from", req->from, "asked_to", to, "only", only,
 				   "newest_first", req->newest_first, "max_active", req->max_active,
 				   "created", (int)json_array_size(create),
 				   "rerun", (int)json_array_size(rerun));
@@ -197,7 +214,7 @@ backfill_create(struct store *s, const struct dag *d,
 	*out = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o,s:b,s:o,s:o,s:o,s:o}",
 			 "id", req->dry_run || nothing ? json_null() : json_integer(id),
 			 "dag", d->name, "from", set.v[0].key, "to", set.v[set.n - 1].key,
-			 "asked_from", req->from, "asked_to", req->to,
+			 "asked_from", req->from, "asked_to", to,
 			 "left_out", (json_int_t)notes.left_out,
 			 "only", only, "newest_first", req->newest_first,
 			 "max_active", req->max_active > 0 ? json_integer(req->max_active) : json_null(),

@@ -140,8 +140,8 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	req.newest_first = cli_opt_flag(args, "newest-first");
 	req.dry_run = cli_opt_flag(args, "dry-run");
 	req.outside_ok = cli_opt_flag(args, "allow-outside-range");
-	if (name == NULL || req.from == NULL || req.to == NULL)
-		return cli_usage(&cli_backfill, "needs DAG, --from and --to");
+	if (name == NULL || req.from == NULL)
+		return cli_usage(&cli_backfill, "needs DAG and --from (--to defaults to the latest complete partition)");
 	if (req.only != NULL && !backfill_only_valid(req.only))
 		return cli_usage(&cli_backfill, "--only: one of missing, failed, all");
 	if ((rc = cli_opt_int(args, "max-active", 1, 100000, &max_active)) != 0)
@@ -209,7 +209,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 
 static const struct cli_opt backfill_opts[] = {
 	{ "from", 0, "P", "the first partition (inclusive)" },
-	{ "to", 0, "P", "the last partition (inclusive)" },
+	{ "to", 0, "P", "the last partition (inclusive; default: the latest complete one)" },
 	{ "only", 0, "WHICH", "missing (default: partitions without a run), failed (re-run failed runs' failed tasks) or all (both, and re-run finished runs whole)" },
 	{ "newest-first", 0, NULL, "start the newest partitions first" },
 	{ "max-active", 0, "N", "at most N runs of this backfill running at once (and the DAG's max_active_runs)" },
@@ -223,10 +223,11 @@ static const struct cli_opt backfill_opts[] = {
 
 const struct cli_verb cli_backfill = {
 	"backfill", "run a range of partitions, as a backfill with progress",
-	"DAG --from P --to P [--only missing|failed|all] [--newest-first] [--max-active N] [--allow-outside-range] [--dry-run] [--wait]\n"
+	"DAG --from P [--to P] [--only missing|failed|all] [--newest-first] [--max-active N] [--allow-outside-range] [--dry-run] [--wait]\n"
 	"cancel ID [--kill] [--dry-run] [--yes]",
 	"Runs the partitions of a scheduled DAG from the one --from names to the\n"
-	"one --to names, both included: a date names the partitions starting that\n"
+	"one --to names (without --to, the latest partition whose interval has\n"
+	"ended), both included: a date names the partitions starting that\n"
 	"day, a time the partition holding it (in the DAG's zone unless it carries\n"
 	"an offset). The range is cut to the DAG's start: and end:, saying how\n"
 	"many partitions were left out; one wholly outside them is an error.\n"

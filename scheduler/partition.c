@@ -53,10 +53,7 @@ partition_notes_json(const struct partition_notes *notes)
 	return a;
 }
 
-static void partition_note(struct partition_notes *notes, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
+void
 partition_note(struct partition_notes *notes, const char *fmt, ...)
 {
 	va_list ap;

@@ -75,6 +75,9 @@ struct partition_notes {
 };
 
 void partition_notes_init(struct partition_notes *notes);
+/* Add a sentence to notes (NULL, or full: nothing). */
+void partition_note(struct partition_notes *notes, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* The notes as a JSON array of strings (a new reference). */
 json_t *partition_notes_json(const struct partition_notes *notes);
 

@@ -50,6 +50,15 @@ needs: [{dag: hny}]
 tasks:
   compute: {command: 'true'}
 YAML
+# a daily DAG whose end: has passed
+cat >"$H/dags/ended.yaml" <<'YAML'
+dag: ended
+schedule: "@daily"
+start: 2024-01-01
+end: 2024-01-05
+tasks:
+  x: {command: 'true'}
+YAML
 start_standalone
 assert_status 200 POST /dags/late/unpause '{}'
 
@@ -117,6 +126,26 @@ assert_eq "left out 2 partitions before $START" "$(jget 'd["notes"][0]')" "API: 
 assert_status 400 POST /dags/hny/backfills '{"from":"2027-02-01","to":"2027-02-02"}'
 assert_eq "the range from 2027-02-01 to 2027-02-02 is past $END (allow_outside_range: true backfills it anyway)" \
 	"$(jget 'd["error"]')" "API: a backfill wholly past the end"
+
+# backfill without --to: up to the latest partition whose interval has
+# ended (the hour before this one, in the DAG's zone), saying so; of a
+# DAG whose end: has passed, up to its last partition
+latest() { TZ=America/New_York date -d "@$(( $(date +%s) / 3600 * 3600 - 3600 ))" +%Y-%m-%dT%H:00:00%:z; }
+want=$(latest)
+sl backfill hny --from "$(TZ=America/New_York date -d "@$(( $(date +%s) - 3 * 3600 ))" +%Y-%m-%dT%H:00)" \
+	--dry-run >"$T/out" 2>"$T/err"
+got=$(sed -n 's/^would create //p' "$T/out" | tail -1)
+[ "$got" = "$want" ] || [ "$got" = "$(latest)" ] || fail "backfill without --to ends at $got, not $want"
+assert_eq 3 "$(grep -c '^would create ' "$T/out")" "three hours up to the latest complete one"
+assert_contains "$(cat "$T/err")" "sluice: note: no end given: up to the latest complete partition, $got"
+sl backfill ended --from 2024-01-02 --dry-run >"$T/out" 2>"$T/err"
+assert_eq "would create 2024-01-02T00:00:00+00:00
+would create 2024-01-03T00:00:00+00:00
+would create 2024-01-04T00:00:00+00:00
+backfill ended: 3 runs would be created (dry run)" "$(cat "$T/out")" "without --to, a DAG that has ended: up to its end"
+assert_status 200 POST /dags/hny/backfills "{\"from\":\"$got\",\"dry_run\":true}"
+assert_eq "[\"$got\"]" "$(jget 'd["create"]')" "API: a backfill without to"
+assert_eq "no end given: up to the latest complete partition, $got" "$(jget 'd["notes"][0]')" "API: the end it took"
 
 # --- a local time that happens twice, one the clocks skip ---
 TWICE="'2026-11-01T01:30' happens twice in America/New_York (on 2026-11-01 the clocks go back from 02:00 to 01:00, -04:00 to -05:00)"
