@@ -1,7 +1,8 @@
 /*
  * cli_status.c: `sluice status DAG [--from P] [--to P]`: the partition map
  * of a scheduled DAG on the terminal (scheduler/expected.h): one character
- * per partition with a legend, then how many partitions are in each state.
+ * per partition with a legend, then how many partitions are in each state
+ * and, for the late ones, why (the open freshness alerts' reasons).
  * An hourly DAG gets a line per local day with a column per hour; a daily
  * one a line per month with a column per day; any other cadence a line per
  * day (shorter than a day) or per year.
@@ -141,6 +142,107 @@ status_json(const struct dag *d, const struct expected_store_map *m)
 	return o;
 }
 
+/* The open freshness alerts of a DAG: the partitions alerted late and not
+ * landed since, each with why (store_fresh_open; a task's own alert has
+ * the key "PARTITION TASK"). */
+struct status_alert {
+	int64_t start_s;
+	char *key, *why;
+};
+
+struct status_alerts {
+	struct status_alert *v;
+	size_t n, cap;
+};
+
+static void
+status_alert_add(void *arg, const char *dag, const char *key, int64_t start_s,
+		 const char *why)
+{
+	struct status_alerts *a = arg;
+
+	(void)dag;
+	SL_GROW(a->v, a->cap, a->n + 1);
+	a->v[a->n].start_s = start_s;
+	a->v[a->n].key = xstrdup(key);
+	a->v[a->n].why = xstrdup(why != NULL ? why : "");
+	a->n++;
+}
+
+/* The task a key names ("" for the DAG's own alert). */
+static const char *
+status_alert_task(const struct status_alert *a)
+{
+	const char *sp = strchr(a->key, ' ');
+
+	return sp != NULL ? sp + 1 : "";
+}
+
+/* The DAG's own alerts first, then each task's; each by start. */
+static int
+status_alert_cmp(const void *x, const void *y)
+{
+	const struct status_alert *a = x, *b = y;
+	int c = strcmp(status_alert_task(a), status_alert_task(b));
+
+	if (c != 0)
+		return c;
+	return a->start_s < b->start_s ? -1 : a->start_s > b->start_s;
+}
+
+/* Why the late partitions of [lo, hi] are late, as the alerts said:
+ * neighbours of one level (the DAG, or one task) with the same reason as
+ * one line, "FIRST ... LAST (N): WHY", at most STATUS_WHY_LINES lines. */
+#define STATUS_WHY_LINES 20
+static void
+status_print_why(struct cli *c, const struct dag *d, int64_t lo, int64_t hi)
+{
+	struct status_alerts a = { NULL, 0, 0 };
+	size_t k = 0, n = 0, lines = 0, shown = 0;
+
+	if (store_fresh_open(c->store, d->name, status_alert_add, &a) < 0)
+		return;		/* the map and counts are said; this is extra */
+	/* only the range shown */
+	for (size_t i = 0; i < a.n; i++) {
+		if (a.v[i].start_s >= lo && a.v[i].start_s <= hi) {
+			a.v[n++] = a.v[i];
+			continue;
+		}
+		free(a.v[i].key);
+		free(a.v[i].why);
+	}
+	qsort(a.v, n, sizeof *a.v, status_alert_cmp);
+	if (n > 0)
+		printf("\nwhy late (as alerted):\n");
+	while (k < n) {
+		const char *task = status_alert_task(&a.v[k]);
+		size_t j = k + 1;
+
+		while (j < n && strcmp(status_alert_task(&a.v[j]), task) == 0 &&
+		       strcmp(a.v[j].why, a.v[k].why) == 0)
+			j++;
+		if (lines++ < STATUS_WHY_LINES) {
+			int kl = (int)strcspn(a.v[k].key, " ");
+
+			printf("  %.*s", kl, a.v[k].key);
+			if (j - k > 1)
+				printf(" ... %.*s (%zu)", (int)strcspn(a.v[j - 1].key, " "),
+				       a.v[j - 1].key, j - k);
+			printf("%s%s: %s\n", task[0] ? ", task " : "", task, a.v[k].why);
+			shown += j - k;
+		}
+		k = j;
+	}
+	if (shown < n)
+		printf("  ... and %zu more (sluice status %s --from P --to P narrows it)\n",
+		       n - shown, d->name);
+	for (size_t i = 0; i < n; i++) {
+		free(a.v[i].key);
+		free(a.v[i].why);
+	}
+	free(a.v);
+}
+
 static int
 status_run(struct cli *c, const struct cli_args *args)
 {
@@ -209,6 +311,8 @@ status_run(struct cli *c, const struct cli_args *args)
 	for (int s = 0; s < EXPECTED_NSTATES; s++)
 		if (m.counts[s] > 0)
 			printf("%-8s %zu\n", expected_state_name(s), m.counts[s]);
+	if (m.counts[EXPECTED_LATE] > 0)
+		status_print_why(c, d, m.v[0].start_s, m.v[m.n - 1].start_s);
 	expected_store_free(&m);
 	return 0;
 }
@@ -229,7 +333,9 @@ const struct cli_verb cli_status = {
 	"a daily DAG a line per month; then how many partitions are in each\n"
 	"state. States: missing (its interval ended, no run), waiting (its run\n"
 	"waits for upstreams, a sensor or a slot), running, success, failed,\n"
-	"stale, late, future (its interval has not ended). P is a partition key,\n"
+	"stale, late, future (its interval has not ended). Late partitions are\n"
+	"followed by why, as their freshness alerts said it (neighbours with one\n"
+	"reason on one line). P is a partition key,\n"
 	"a time (the partition holding it) or a date; --from and --to are\n"
 	"inclusive; a range holding no partition (before the DAG's start, or\n"
 	"after now without --to) is an error, exit 2. --json gives every\n"

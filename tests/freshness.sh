@@ -124,6 +124,12 @@ for l in open(sys.argv[1]):
     if b["event"] == "late" and b["dag"] == "fresh": print(b["url"])' "$RECV_DIR/requests.jsonl")" \
 	"the late post's link: the same map"
 assert_contains "$(curl -sS "$URL/metrics")" 'sluice_partitions_late{dag="fresh"} 3'
+# sluice status says why, as alerted: the three in one line
+first=$(hook_parts late | head -1 | cut -d' ' -f1)
+last=$(hook_parts late | tail -1 | cut -d' ' -f1)
+out=$(sl status fresh)
+assert_contains "$out" "why late (as alerted):
+  $first ... $last (3): no run: the DAG is paused" "sluice status: why late"
 assert_eq 0 "$(sl runs fresh --json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" "runs of a paused DAG"
 
 # it lands: a recovery notice for each partition, once (the runs may land
@@ -155,4 +161,5 @@ while read -r key url; do
 	assert_eq 200 "$(opens "$url")" "the recovery webhook's link opens"
 done < <(hook_parts recovered)
 assert_contains "$(curl -sS "$URL/metrics")" 'sluice_partitions_late{dag="fresh"} 0'
+assert_not_contains "$(sl status fresh)" "why late" "landed: no reason left to give"
 echo "freshness: ok"
