@@ -40,6 +40,20 @@ const selKeys = (task) => page.locator(`#grid td.cell.sel[data-task="${task}"]`)
   .evaluateAll((tds) => tds.map((td) => td.dataset.partition));
 const previewRows = () => page.locator('#preview-table tbody tr').evaluateAll((trs) =>
   trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+// the colour [r, g, b] the page shows at (x, y) of the viewport, read off a screenshot
+async function pixel(x, y) {
+  const png = await page.screenshot({ clip: { x: Math.floor(x), y: Math.floor(y), width: 1, height: 1 } });
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = c.height = 1;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return [...g.getImageData(0, 0, 1, 1).data].slice(0, 3);
+  }, png.toString('base64'));
+}
 async function chooseFilter(value, info) {
   await page.selectOption('#grid-filter', value);
   await pageInfo(info);
@@ -74,6 +88,16 @@ try {
   check(scrolled.moved, 'the grid scrolls in a small window');
   check(scrolled.inRow, 'scrolled, each partition key stays in its row (none pile up under the header)');
   check(scrolled.corner, 'scrolled, the header\'s corner stays above the rows');
+  // the 2px gaps between the header's cells show no cell scrolled under them
+  const gaps = await page.evaluate(() => {
+    const ths = [...document.querySelectorAll('#grid thead th')].map((th) => th.getBoundingClientRect());
+    return ths.slice(1).map((r, i) => ({ from: ths[i].right, to: r.left, y: r.top + r.height / 2 }));
+  });
+  const gapColours = [];
+  for (const g of gaps)   // every pixel a gap touches: the columns' edges fall between pixels
+    for (let x = Math.floor(g.from); x < Math.ceil(g.to); x++) gapColours.push(await pixel(x, g.y));
+  check(gaps.length === 3 && gapColours.every((c) => c.every((v) => v > 240)),
+    'scrolled, the gaps in the sticky header stay white, no stripes of the cells under it: ' + JSON.stringify(gapColours));
   await shot('01b-scrolled');
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.evaluate(() => { document.querySelector('.grid-wrap').scrollTop = 0; });
