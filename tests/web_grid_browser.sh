@@ -48,17 +48,20 @@ done_runs() {
 }
 wait_for 180 "40 finished runs of gr" done_runs
 assert_eq 3 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'gr' AND state = 'failed'")" "three failed runs"
+# an unscheduled DAG's key may be 128 characters long
+LONG_KEY=$(printf 'emea_north_orders_reprocessing_after_the_schema_migration_%.0s' 1 2 3 | cut -c1-128)
+assert_status 201 POST /dags/plain/runs "{\"partition\":\"$LONG_KEY\"}"
 SHOTS=${WEB_SHOTS:-$PWD/tests/shots-web_grid}
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
-URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS \
+URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS LONG_KEY=$LONG_KEY \
 	node "$SLUICE_SRCDIR/tests/browser/grid_ui.mjs" || fail "browser test failed (screenshots in $SHOTS)"
 # what the browser did is in the database
 P05=2026-12-01T05:00:00+00:00 P17=2026-12-01T17:00:00+00:00
 ti_is gr "$P05" c success || fail "clear downstream from the dialog ran c"
 ti_is gr "$P17" c upstream_failed || fail "without the box c stays upstream_failed"
 for s in 01-page-one 02-range-across-pages 03-range-preview 04-jump-time 05-jump-date \
-	06-filter-failed 07-mark-plain 08-mark-clear-downstream 09-marked 10-dags-tagged; do
+	06-filter-failed 07-mark-plain 08-mark-clear-downstream 09-marked 10-dags-tagged 11-long-key; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_grid_browser: ok"

@@ -6,7 +6,7 @@
 import { chromium } from 'playwright-core';
 import path from 'node:path';
 
-const { URL, OPS_PW, SHOTS } = process.env;
+const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
 const pad = (n) => String(n).padStart(2, '0');
 const K = (day, hour) => `2026-12-0${day}T${pad(hour)}:00:00+00:00`;
@@ -222,6 +222,19 @@ try {
   await shot('10-dags-tagged');
   await page.click('#dag-filter-clear');
   check(same((await visible()).sort(), ['gr', 'other', 'plain']), 'All DAGs');
+
+  // --- a 128-character key on a laptop: its sticky column leaves room for the cells ---
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(URL + '/dags/plain');
+  const keyTh = page.locator(`#grid tbody tr[data-partition="${LONG_KEY}"] th`);
+  await keyTh.waitFor({ timeout: WAIT });
+  const keyCol = await keyTh.evaluate((th) => ({
+    width: th.getBoundingClientRect().width, wrap: document.querySelector('.grid-wrap').clientWidth,
+    title: th.title, cut: ((k) => k !== null && k.scrollWidth > k.clientWidth)(th.querySelector('.key')) }));
+  check(keyCol.width < keyCol.wrap / 2, `a long key's column takes less than half the grid (${Math.round(keyCol.width)} of ${keyCol.wrap}px)`);
+  check(keyCol.cut && keyCol.title.split('\n')[0] === LONG_KEY, 'the key is cut with an ellipsis, whole in its tooltip');
+  await shot('11-long-key');
+  await page.setViewportSize({ width: 1280, height: 900 });
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 } catch (e) {
   console.error(e.message);

@@ -342,8 +342,8 @@
           class: targets.has(p.partition) ? 'target' : null });
         // the key is the partition's start in the DAG's zone; the tooltip adds it in UTC
         const start = p.start_s !== undefined ? fmtTime(p.start_s * 1000, '') : null;
-        tr.append(el('th', { class: 'part', title: p.run_type + ' run: ' + p.state + (start && start.title ? '\nstarts ' + start.title : '') },
-          el('span', { class: 'run st-' + p.state }), p.partition));
+        tr.append(el('th', { class: 'part', title: p.partition + '\n' + p.run_type + ' run: ' + p.state + (start && start.title ? '\nstarts ' + start.title : '') },
+          el('span', { class: 'run st-' + p.state }), el('span', { class: 'key' }, p.partition)));
         cols.forEach((col) => {
           if (col.group !== undefined) { tr.append(gridGroupCell(data, p, col, openGroups)); return; }
           if (col.item !== undefined) { tr.append(gridItemCell(data, p, col)); return; }
@@ -414,7 +414,7 @@
           (targets.has(p.partition) ? ' target' : ''),
           'data-partition': p.partition, 'data-start': p.start_s, 'data-never-run': '1' },
           el('th', { class: 'part never', title: 'never run: its interval has ended and it has no run' +
-            (canChange ? '\nclick to pick it for a backfill' : '') }, el('span', { class: 'run st-none' }), p.partition),
+            (canChange ? '\nclick to pick it for a backfill' : '') }, el('span', { class: 'run st-none' }), el('span', { class: 'key' }, p.partition)),
           el('td', { class: 'never-note', colspan: data.tasks.length }, 'never run'));
         // newest first, like the runs
         const after = [...tbody.rows].find((r) => Number(r.dataset.start) < p.start_s);
