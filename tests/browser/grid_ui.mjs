@@ -234,6 +234,14 @@ try {
   check(keyCol.width < keyCol.wrap / 2, `a long key's column takes less than half the grid (${Math.round(keyCol.width)} of ${keyCol.wrap}px)`);
   check(keyCol.cut && keyCol.title.split('\n')[0] === LONG_KEY, 'the key is cut with an ellipsis, whole in its tooltip');
   await shot('11-long-key');
+  // its run and task pages: the key heads them, and the page does not scroll sideways
+  const hScroll = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  for (const [what, path] of [['run', '/dags/plain/runs/' + LONG_KEY], ['task', '/dags/plain/runs/' + LONG_KEY + '/tasks/t']]) {
+    await page.goto(URL + path);
+    await page.locator('h1').waitFor({ timeout: WAIT });
+    check(await hScroll() <= 0, `the ${what} page of a 128-character key fits a 1024px window (${await hScroll()}px too wide)`);
+  }
+  await shot('12-long-key-task');
   await page.setViewportSize({ width: 1280, height: 900 });
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 } catch (e) {
