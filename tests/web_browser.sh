@@ -51,6 +51,15 @@ tasks:
       while [ ! -f $T/go ]; do sleep 0.05; done
       echo second line
 YAML
+# a wide graph: a chain of nine tasks, one with a long name
+{
+	echo 'dag: wide'
+	echo 'schedule: none'
+	echo 'tasks:'
+	echo '  load_the_customer_lifetime_value_segments_into_the_warehouse_staging: {command: "true"}'
+	prev=load_the_customer_lifetime_value_segments_into_the_warehouse_staging
+	for i in 1 2 3 4 5 6 7 8; do echo "  step$i: {after: [$prev], command: \"true\"}"; prev=step$i; done
+} > "$H/dags/wide.yaml"
 start_standalone
 P1=2024-01-01T01:00:00+00:00 P2=2024-01-01T02:00:00+00:00 P3=2024-01-01T03:00:00+00:00
 for h in 0 1 2 3 4 5; do
@@ -73,7 +82,7 @@ detail=$(q "SELECT detail FROM audit WHERE action = 'delete_run'")
 assert_contains "$detail" '"partition":"from-browser"' "the delete's partition"
 assert_contains "$detail" '"table":"public.from_browser"' "the delete's params"
 assert_eq "" "$(q "SELECT id FROM dag_runs WHERE dag_id = 'p' AND partition = 'from-browser'")" "the run is gone"
-for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 05b-run-deleted 05c-outside-range 06-log-running 07-log-tailed 08-graph 09-audit; do
+for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 05b-run-deleted 05c-outside-range 06-log-running 07-log-tailed 08-graph 08b-graph-wide 09-audit; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_browser: ok"

@@ -241,6 +241,8 @@ pages_graph(struct web_req *r)
 		}
 		buf_adds(&b, "</p>");
 	}
+	/* a wide DAG scrolls in its own box, not the page */
+	buf_adds(&b, "<div class=\"graph-wrap\">");
 	buf_printf(&b, "<svg class=\"graph\" id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" data-dag=\"",
 		   2 * PAD + (maxd + 1) * (W + GX), 2 * PAD + (maxrow + 1) * (H + GY));
 	text_html_escape(&b, d->name);
@@ -317,7 +319,7 @@ pages_graph(struct web_req *r)
 		text_html_escape(&b, st);
 		buf_adds(&b, "</title></g></a>");
 	}
-	buf_adds(&b, "</svg>");
+	buf_adds(&b, "</svg></div>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);

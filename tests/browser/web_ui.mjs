@@ -201,6 +201,17 @@ try {
   await page.goto(URL + '/dags/g/graph?partition=' + encodeURIComponent(parts[0]));
   check(await page.locator('svg#graph g.node.st-success').count() === 3, 'graph shows the partition\'s states');
   await shot('08-graph');
+  // a chain of nine tasks at 1024px: the graph scrolls in its box, not the page
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(URL + '/dags/wide/graph');
+  const wide = await page.evaluate(() => ({
+    page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    box: document.querySelector('.graph-wrap') !== null &&
+      document.querySelector('.graph-wrap').scrollWidth > document.querySelector('.graph-wrap').clientWidth,
+  }));
+  check(wide.page <= 0 && wide.box, `a wide graph scrolls in its own box, the page does not (${wide.page}px too wide)`);
+  await shot('08b-graph-wide');
+  await page.setViewportSize({ width: 1280, height: 860 });
   await page.goto(URL + '/audit');
   check((await page.textContent('#audit')).includes('web:ops'), 'the audit log names the person');
   check(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
