@@ -210,6 +210,13 @@ try {
       document.querySelector('.graph-wrap').scrollWidth > document.querySelector('.graph-wrap').clientWidth,
   }));
   check(wide.page <= 0 && wide.box, `a wide graph scrolls in its own box, the page does not (${wide.page}px too wide)`);
+  const labels = await page.locator('svg#graph g.node').evaluateAll((gs) => gs.map((g) => ({
+    fits: g.querySelector('text').getBBox().width <= g.querySelector('rect').getBBox().width - 8,
+    text: g.querySelector('text').textContent, title: g.querySelector('title').textContent })));
+  const long = labels.find((l) => l.title.startsWith('load_the_customer'));
+  check(labels.length === 9 && labels.every((l) => l.fits), 'every task\'s name fits inside its box');
+  check(long.text.endsWith('…') && long.title.startsWith('load_the_customer_lifetime_value_segments_into_the_warehouse_staging'),
+    'a long name ends in an ellipsis, whole in its tooltip');
   await shot('08b-graph-wide');
   await page.setViewportSize({ width: 1280, height: 860 });
   await page.goto(URL + '/audit');

@@ -753,8 +753,27 @@
   }
 
   // --- graph view ---
+  // a node's name longer than its box ends in an ellipsis; its tooltip
+  // (<title>) keeps it whole
+  function fitGraphLabels(svg) {
+    for (const g of svg.querySelectorAll('g.node')) {
+      const rect = g.querySelector('rect'), text = g.querySelector('text');
+      if (!rect || !text) continue;
+      const room = Number(rect.getAttribute('width')) - 16, full = text.textContent;
+      if (text.getComputedTextLength() <= room) continue;
+      let lo = 0, hi = full.length;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        text.textContent = full.slice(0, mid) + '…';
+        if (text.getComputedTextLength() <= room) lo = mid; else hi = mid - 1;
+      }
+      text.textContent = full.slice(0, lo) + '…';
+    }
+  }
+
   function initGraph() {
     const svg = document.getElementById('graph');
+    if (svg) fitGraphLabels(svg);
     if (!svg || !svg.dataset.partition) return;
     const sel = document.getElementById('graph-partition');
     sel?.addEventListener('change', () => sel.form.submit());
