@@ -290,17 +290,18 @@ pages_graph(struct web_req *r)
 			buf_printf(&b, ": %d tasks, %s (click to expand)</title></g></a>", n, st);
 			continue;
 		}
-		buf_adds(&b, "<a href=\"");
+		/* a node links to its task instance; without a run there is
+		 * none, and no link (not a dead "#") */
 		if (partition != NULL) {
-			buf_adds(&b, "/dags/");
+			buf_adds(&b, "<a href=\"/dags/");
 			text_url_segment(&b, d->name);
 			buf_adds(&b, "/runs/");
 			text_url_segment(&b, partition);
 			buf_adds(&b, "/tasks/");
 			text_url_segment(&b, d->tasks[i].name);
-		} else
-			buf_adds(&b, "#");
-		buf_adds(&b, "\"><g class=\"node st-");
+			buf_adds(&b, "\">");
+		}
+		buf_adds(&b, "<g class=\"node st-");
 		text_html_escape(&b, st);
 		buf_adds(&b, "\" data-task=\"");
 		text_html_escape(&b, d->tasks[i].name);
@@ -317,7 +318,7 @@ pages_graph(struct web_req *r)
 		text_html_escape(&b, d->tasks[i].op->name);
 		buf_adds(&b, "): ");
 		text_html_escape(&b, st);
-		buf_adds(&b, "</title></g></a>");
+		buf_adds(&b, partition != NULL ? "</title></g></a>" : "</title></g>");
 	}
 	buf_adds(&b, "</svg></div>");
 	html_end(&b);

@@ -215,6 +215,7 @@ try {
     text: g.querySelector('text').textContent, title: g.querySelector('title').textContent })));
   const long = labels.find((l) => l.title.startsWith('load_the_customer'));
   check(labels.length === 9 && labels.every((l) => l.fits), 'every task\'s name fits inside its box');
+  check(await page.locator('svg#graph a[href="#"]').count() === 0, 'without a run, no node is a dead "#" link');
   check(long.text.endsWith('…') && long.title.startsWith('load_the_customer_lifetime_value_segments_into_the_warehouse_staging'),
     'a long name ends in an ellipsis, whole in its tooltip');
   await shot('08b-graph-wide');
