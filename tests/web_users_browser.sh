@@ -32,7 +32,7 @@ user_token web:admin
 user_password web:admin
 user_remove web:admin" "$audit" "the journey's audit rows"
 for s in u-01-users u-02-added u-03-bad-input u-04-forbidden u-05-account u-06-role u-07-token \
-	u-07b-last-used u-08-reset u-09-remove-dialog u-10-removed; do
+	u-07b-last-used u-08-reset u-09-remove-dialog u-10-removed u-11-long-name; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_users_browser: ok"

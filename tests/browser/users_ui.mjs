@@ -214,5 +214,23 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   await statusSays(page, 'removed dana');
   check((await asToken(token)).status === 401, 'her token is revoked');
   await shot('u-10-removed');
+
+  // --- a 64-character name on a 1024px laptop: the table fits, buttons keep their labels on one line ---
+  const longName = 'a_user_with_a_remarkably_long_login_name_for_the_users_table_x64';
+  const added = await page.evaluate(async (name) => (await fetch('/api/v1/users', {
+    method: 'POST', headers: { 'Content-Type': 'application/json',
+      'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content },
+    body: JSON.stringify({ name, role: 'viewer', generate_password: true }) })).status, longName);
+  check(added === 201 && longName.length === 64, 'a user with a 64-character name is added');
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(URL + '/users');
+  const fit = await page.evaluate(() => ({
+    over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    wrapped: [...document.querySelectorAll('#users .user-buttons button')].filter((b) =>
+      b.getClientRects()[0].height > 2 * parseFloat(getComputedStyle(b).lineHeight)).map((b) => b.textContent),
+  }));
+  check(fit.over <= 0, `the users table fits a 1024px window (${fit.over}px too wide)`);
+  check(fit.wrapped.length === 0, 'no button label wraps: ' + fit.wrapped.join(', '));
+  await shot('u-11-long-name');
 });
 console.log('users_ui: ok');
