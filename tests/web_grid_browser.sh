@@ -40,6 +40,7 @@ dag: plain
 schedule: none
 tasks:
   t: {command: "true"}
+  load_the_customer_lifetime_value_segments_into_the_warehouse_x64: {command: "true"}
 YAML
 start_standalone
 assert_status 200 POST /dags/gr/unpause '{}'

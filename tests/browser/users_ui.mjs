@@ -228,9 +228,12 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
     over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     wrapped: [...document.querySelectorAll('#users .user-buttons button')].filter((b) =>
       b.getClientRects()[0].height > 2 * parseFloat(getComputedStyle(b).lineHeight)).map((b) => b.textContent),
+    // an inline element broken over two lines has two boxes
+    brokenTimes: [...document.querySelectorAll('#users time')].filter((t) => t.getClientRects().length > 1).map((t) => t.textContent),
   }));
   check(fit.over <= 0, `the users table fits a 1024px window (${fit.over}px too wide)`);
   check(fit.wrapped.length === 0, 'no button label wraps: ' + fit.wrapped.join(', '));
+  check(fit.brokenTimes.length === 0, 'no time breaks at its hyphen: ' + fit.brokenTimes.join(', '));
   await shot('u-11-long-name');
 });
 console.log('users_ui: ok');
