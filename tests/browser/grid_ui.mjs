@@ -222,6 +222,17 @@ try {
   await shot('10-dags-tagged');
   await page.click('#dag-filter-clear');
   check(same((await visible()).sort(), ['gr', 'other', 'plain']), 'All DAGs');
+  // at 1024px a partition key reads as one word, the last runs as one line
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const list = await page.evaluate(() => ({
+    next: document.querySelector('tr[data-dag="other"] td.next-partition span').getClientRects().length,
+    dotTops: new Set([...document.querySelectorAll('tr[data-dag="gr"] td.last-runs .dot')]
+      .map((d) => Math.round(d.getBoundingClientRect().top))).size,
+    dots: document.querySelectorAll('tr[data-dag="gr"] td.last-runs .dot').length,
+  }));
+  check(list.next === 1, 'the next partition\'s key is not broken at a hyphen');
+  check(list.dots === 10 && list.dotTops === 1, `the last runs are one line of dots (${list.dots} dots on ${list.dotTops} lines)`);
+  await shot('10b-dags-narrow');
 
   // --- a 128-character key on a laptop: its sticky column leaves room for the cells ---
   await page.setViewportSize({ width: 1024, height: 700 });
