@@ -253,6 +253,17 @@ try {
     check(await hScroll() <= 0, `the ${what} page of a 128-character key fits a 1024px window (${await hScroll()}px too wide)`);
   }
   await shot('12-long-key-task');
+  // the toolbar's Trigger and Backfill forms open at 1024px: each title stays one line
+  await page.goto(URL + '/dags/gr');
+  await pageInfo('of 40 partitions');
+  await page.click('#trigger summary');
+  await page.click('#backfill summary');
+  await page.locator('#backfill-from').waitFor({ timeout: WAIT });
+  const summaries = await page.locator('.toolbar details > summary').evaluateAll((ss) => ss.map((s) =>
+    ({ text: s.textContent, lines: Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)) })));
+  check(summaries.length === 2 && summaries.every((s) => s.lines === 1),
+    'open at 1024px, each form\'s title is one line: ' + JSON.stringify(summaries));
+  await shot('13-toolbar-forms');
   await page.setViewportSize({ width: 1280, height: 900 });
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 } catch (e) {
