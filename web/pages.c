@@ -187,6 +187,13 @@ pages_dags(struct web_req *r)
 		json_decref(seen);
 	}
 	buf_adds(&b, "</datalist></form>");
+	if (json_array_size(dag_list) == 0 && json_array_size(errs) == 0) {
+		/* a new home: say where DAGs come from, not just an empty table */
+		buf_adds(&b, "<p class=\"note\" id=\"no-dags\">No DAGs yet: put a DAG file "
+			     "(<code>NAME.yaml</code>) in the DAG folder, <code>");
+		text_html_escape(&b, r->w->cfg->dags_dir);
+		buf_adds(&b, "</code>; <code>sluice dags validate</code> checks it.</p>");
+	}
 	buf_adds(&b, "<table class=\"list\" id=\"dags\"><thead><tr><th>DAG</th>"
 		     "<th>Schedule</th><th>Paused</th><th>Last runs</th><th>Next partition</th>"
 		     "<th>Tasks</th></tr></thead><tbody>");

@@ -37,6 +37,10 @@ const cellText = async (page, name, cls) => (await page.textContent(row(name) + 
 await journey(1280, 860, SHOTS, async (page, shot) => {
   // --- the admin finds Users in the nav ---
   await login(page, 'admin', ADMIN_PW);
+  // (this home has no DAG: the list says where DAG files go)
+  const noDags = await page.locator('#no-dags').textContent({ timeout: 2000 }).catch(() => '');
+  check(noDags.startsWith('No DAGs yet') && noDags.includes('/dags') && noDags.includes('sluice dags validate'),
+    'an empty DAG list says where DAG files go: ' + noDags);
   check(await page.isVisible('header nav a#nav-users'), 'an admin sees Users in the nav');
   await page.click('header nav a#nav-users');
   await page.waitForURL(URL + '/users', { timeout: WAIT });
