@@ -33,7 +33,7 @@ SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-task-page}
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-for s in tp-01-waiting tp-02-try2-running tp-03-success; do
+for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_task_browser: ok"

@@ -71,6 +71,13 @@ try {
   await page.waitForURL(URL + '/dags/live/runs/k', { timeout: WAIT });
   const rt = page.locator('#run-tis time').first();
   check(/\+0[12]:00$/.test(await rt.textContent()) && /Z \(UTC\)$/.test(await rt.getAttribute('title')), 'the run page: zone time, UTC tooltip');
+
+  // --- a try that printed nothing says so, not just an empty box ---
+  await page.goto(URL + '/dags/live/runs/k/tasks/first');
+  await page.locator('#log-state', { hasText: 'finished' }).waitFor({ timeout: WAIT });
+  check((await page.textContent('#log')) === '' && (await page.textContent('#log-state')) === 'finished — it printed nothing',
+    'an empty log says the try printed nothing: ' + await page.textContent('#log-state'));
+  await shot('tp-04-empty-log');
   check(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } finally {
   await browser.close();

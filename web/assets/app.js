@@ -892,7 +892,9 @@
         if (log.dataset.state === 'running' && !running) refresh();
         const poking = tryNo === latest && tiState === 'up_for_reschedule';
         stateEl.textContent = running ? 'running — following the log' :
-          poking ? 'waiting for the next poke' : (chunk.exists ? 'finished' : 'no output yet');
+          poking ? 'waiting for the next poke' : !chunk.exists ? 'no output yet' :
+          // else an empty black box reads as a log that failed to load
+          offset === 0 ? 'finished — it printed nothing' : 'finished';
         log.dataset.state = running ? 'running' : 'done';
       } catch (e) {
         stateEl.textContent = e.message;
