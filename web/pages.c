@@ -510,8 +510,9 @@ pages_dag(struct web_req *r)
 		if (d->schedule != NULL)
 			buf_adds(&b, "<details class=\"group\" id=\"backfill\"><summary>Backfill</summary>"
 				     "<form id=\"backfill-form\"><label>From <input name=\"from\" id=\"backfill-from\" "
-				     "placeholder=\"2024-01-01T00:00\" required></label><label>To <input name=\"to\" "
-				     "id=\"backfill-to\" placeholder=\"2024-01-02T00:00\" required></label>"
+				     "placeholder=\"a date, time or key\" required></label><label>To <input name=\"to\" "
+				     "id=\"backfill-to\" placeholder=\"the latest complete one\" "
+				     "title=\"empty: up to the latest partition whose interval has ended\"></label>"
 				     "<label>Which <select id=\"backfill-only\"><option value=\"missing\">missing "
 				     "partitions</option><option value=\"failed\">failed runs</option><option "
 				     "value=\"all\">all (re-run finished runs)</option></select></label>"

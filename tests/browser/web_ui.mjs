@@ -177,6 +177,13 @@ try {
   await page.locator('#status.bad', { hasText: 'the range from 2024-01-02 to 2024-01-03 is past the end of DAG g' })
     .waitFor({ timeout: WAIT });
   check((await page.textContent('#status')).includes('to backfill it anyway)'), 'a backfill wholly past the end is refused in the form');
+  // To left empty: up to the latest complete partition (by the DAG's end: here), said
+  await page.fill('#backfill-from', '2024-01-01T04:00');
+  await page.fill('#backfill-to', '');
+  await page.click('#backfill-btn');
+  await page.locator('#status', { hasText: 'no end given: up to the latest complete partition, 2024-01-01T05:00:00+00:00' })
+    .waitFor({ timeout: WAIT });
+  check(!(await page.getAttribute('#status', 'class') || '').includes('bad'), 'a backfill without To goes up to the latest partition');
   await shot('05c-outside-range');
 
   // --- open a log and watch it tail ---
