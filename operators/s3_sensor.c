@@ -46,12 +46,12 @@ static const struct op_key s3_sensor_keys[] = {
 	{ "min_size", OPK_INT, 0, 0,
 	  "bytes each counted object must have at least (default 0)" },
 	{ "poke_interval", OPK_DURATION, 0, 0,
-	  "time between pokes (default 60s; at least 1s)" },
+	  "time between pokes (default 60s; longer than 0)" },
 	{ "exponential_backoff", OPK_BOOL, 0, 0,
 	  "double the interval after each poke that finds nothing" },
 	{ "max_poke_interval", OPK_DURATION, 0, 0,
-	  "longest interval with exponential_backoff (default 1h; at least 1s "
-	  "and poke_interval)" },
+	  "longest interval with exponential_backoff (default 1h; at least "
+	  "poke_interval)" },
 	{ "soft_fail", OPK_BOOL, 0, 0, "on timeout mark skipped, not failed" },
 	{ NULL, 0, 0, 0, NULL },
 };

@@ -287,22 +287,6 @@ check_file_templates(const struct op_key *k, const json_t *val,
 	return -1;
 }
 
-/* The rhythm the scheduler reads from a sensor's options (struct
- * op_poke_policy): 0 there read as "the default" (60s, one hour) without
- * a word, and a poke every few milliseconds is no rhythm. */
-#define SENSOR_MIN_POKE_MS 1000
-
-/* The shortest value a duration key of op takes: a sensor's poke rhythm
- * a second; the others (intervals between polls) more than 0. */
-static int64_t
-op_key_min_duration(const struct operator *op, const struct op_key *k)
-{
-	if (operator_is_sensor(op) && (strcmp(k->name, "poke_interval") == 0 ||
-				       strcmp(k->name, "max_poke_interval") == 0))
-		return SENSOR_MIN_POKE_MS;
-	return 1;
-}
-
 /* A type-specific key of op: check its kind, store it in options. Its
  * errors name the place v is written (the task's key, or defaults'). */
 static int
@@ -348,18 +332,13 @@ load_op_key(struct ydoc *d, const struct operator *op, const struct op_key *k,
 		break;
 	case OPK_DURATION:
 		/* every such key is an interval between polls or pokes:
-		 * 0 would poll without a pause, or read as the default */
+		 * 0 would poll without a pause, or read as the default (a
+		 * sensor's 60s poke_interval, one hour of max_poke_interval)
+		 * without a word; less than a second is the person's call */
 		if (ynode_get_duration(d, v, what, &ms, err) < 0)
 			return -1;
-		if (ms < op_key_min_duration(op, k)) {
-			char least[32];
-
-			if (op_key_min_duration(op, k) <= 1)
-				return ynode_err(d, v, err, "must be longer than 0");
-			return ynode_err(d, v, err, "must be at least %s",
-					 sl_format_duration(op_key_min_duration(op, k),
-							    least, sizeof least));
-		}
+		if (ms <= 0)
+			return ynode_err(d, v, err, "must be longer than 0");
 		val = json_integer(ms);
 		break;
 	case OPK_MAP: {

@@ -134,7 +134,7 @@ bad bad_tmpl '    connection: dw
       - name: a
         query: "SELECT 1 -- {{ ds }}"
         equals: 1'
-assert_contains "$(cat "$T/bad_tmpl.out")" "bad_tmpl.yaml:8:32: tasks.c.checks: '{{ ds }}' (line 1, column 16 of the SQL): it stands inside a -- comment"
+assert_contains "$(cat "$T/bad_tmpl.out")" "bad_tmpl.yaml:8:32: tasks.c.checks[0].query: '{{ ds }}' (line 1, column 16 of the SQL): it stands inside a -- comment"
 printf 'SELECT 1;\n/* {{ ds }} */\n' > "$H/dags/sql/bad.sql"
 bad bad_file '    connection: dw
     file: sql/bad.sql'
