@@ -137,4 +137,5 @@ assert_contains "$page" '<h1 id="ds-title">odd &lt;&amp;&quot;&gt; name</h1>'
 assert_contains "$(curl -sS -b "$T/jar" "$URL/datasets/$(pct adhoc.out)")" 'id="ds-no-map"'
 code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/datasets/nope")
 assert_eq 404 "$code" "no such dataset: 404"
+assert_contains "$(curl -sS -b "$T/jar" "$URL/datasets/nope")" '<a href="/" id="to-dags">All DAGs</a>' "a 404 page leads back"
 echo "web_datasets: ok"

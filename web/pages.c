@@ -84,6 +84,8 @@ pages_not_found(struct web_req *r, const char *what)
 
 	buf_init(&p, 0);
 	text_html_escape(&p, what);
+	/* somewhere to go from here */
+	buf_adds(&p, "</p><p><a href=\"/\" id=\"to-dags\">All DAGs</a>");
 	res = error_page(r, 404, "Not found", "<p>", &p);
 	buf_free(&p);
 	return res;

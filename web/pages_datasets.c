@@ -253,8 +253,8 @@ pages_datasets(struct web_req *r)
 
 	buf_init(&b, 0);
 	html_begin(r, &b, "Datasets", "datasets");
-	buf_adds(&b, "<link rel=\"stylesheet\" href=\"/static/map.css\"><h1>Datasets</h1><p class=\"note\">What tasks declare with <code>produces:</code>: "
-		     "a partition of a dataset exists when its producing task instance succeeds. "
+	buf_adds(&b, "<link rel=\"stylesheet\" href=\"/static/map.css\"><h1>Datasets</h1><p class=\"note\">The datasets tasks declare with <code>produces:</code>. "
+		     "A partition of a dataset exists when its producing task instance succeeds. "
 		     "DAGs that name it in <code>needs:</code> wait for its partitions. Each row shows "
 		     "its recent partitions (a cell opens the producer's grid at it); open a "
 		     "dataset for its whole partition map.</p>");

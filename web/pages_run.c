@@ -122,9 +122,14 @@ pages_run(struct web_req *r)
 		text_html_escape(&b, task);
 		buf_adds(&b, "</a></td><td>");
 		pages_state_badge(&b, json_string_value(json_object_get(ti, "state")));
-		buf_printf(&b, "</td><td>%lld of %lld</td><td>",
-			   (long long)json_integer_value(json_object_get(ti, "try_number")),
-			   (long long)json_integer_value(json_object_get(ti, "max_tries")));
+		if (json_integer_value(json_object_get(ti, "try_number")) > 0)
+			buf_printf(&b, "</td><td>%lld of %lld</td><td>",
+				   (long long)json_integer_value(json_object_get(ti, "try_number")),
+				   (long long)json_integer_value(json_object_get(ti, "max_tries")));
+		else	/* not tried yet: "0 of 3" read as a count of failures */
+			buf_printf(&b, "</td><td title=\"not tried yet; at most %lld tr%s\">-</td><td>",
+				   (long long)json_integer_value(json_object_get(ti, "max_tries")),
+				   json_integer_value(json_object_get(ti, "max_tries")) == 1 ? "y" : "ies");
 		result_text(&b, ti);
 		buf_adds(&b, "</td><td>");
 		html_time(&b, d->tz, json_object_get(ti, "started_at"));

@@ -142,7 +142,8 @@
         if (!tr.hidden) shown++;
       }
       for (const a of table.querySelectorAll('a.tag')) a.classList.toggle('on', a.dataset.tag === tag);
-      document.getElementById('dag-count').textContent = tag ? shown + ' of ' + rows.length + ' DAGs tagged ' + tag : '';
+      document.getElementById('dag-count').textContent = tag ? shown + ' of ' + rows.length + ' DAG' +
+        (rows.length === 1 ? '' : 's') + ' tagged ' + tag : '';
       if (push) history.replaceState(null, '', tag ? '?tag=' + enc(tag) : location.pathname);
     }
     document.getElementById('dag-filter-form').addEventListener('submit', (ev) => {
