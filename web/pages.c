@@ -464,11 +464,13 @@ pages_dag(struct web_req *r)
 	pages_dag_header(r, &b, d, "grid");
 	buf_adds(&b, "<section class=\"toolbar\" id=\"toolbar\">");
 	/* jump and filter: for everyone who may look */
-	buf_adds(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" size=\"28\" "
-		     "placeholder=\"2026-12-03 or 2026-12-03 05:00\" title=\"a partition key, a time "
+	/* an unscheduled DAG's keys are free text: no date to suggest */
+	buf_printf(&b, "<form class=\"group\" id=\"grid-jump\"><label>Go to <input id=\"grid-at\" size=\"28\" "
+		     "placeholder=\"%s\" title=\"a partition key, a time "
 		     "(the partition holding it) or a date (the partitions starting that day), in the "
-		     "DAG's zone\"></label><button type=\"submit\" id=\"grid-go\">Go</button></form>"
-		     "<label class=\"group\">Show <select id=\"grid-filter\">"
+		     "DAG's zone\"></label><button type=\"submit\" id=\"grid-go\">Go</button></form>",
+		   d->schedule != NULL ? "a date, a time or a key" : "a partition key");
+	buf_adds(&b, "<label class=\"group\">Show <select id=\"grid-filter\">"
 		     "<option value=\"\">every run</option>"
 		     "<option value=\"state=failed\">failed runs</option>"
 		     "<option value=\"state=running\">running runs</option>"

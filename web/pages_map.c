@@ -52,7 +52,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	inline_asset(r, b, "map.css");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
-		     "id=\"map-from\" size=\"26\" placeholder=\"the DAG's start, at most a year back\"");
+		     "id=\"map-from\" size=\"26\" placeholder=\"the start, or a year back\" title=\"empty: the DAG's start, at most a year back\"");
 	map_attr(b, "value", from);
 	buf_adds(b, "></label><label>To <input name=\"to\" id=\"map-to\" size=\"26\" placeholder=\"now\"");
 	map_attr(b, "value", to);

@@ -5,6 +5,7 @@
 // SHOTS. Every wait is a bounded wait for a state, never a sleep.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
+import { placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
@@ -69,6 +70,8 @@ try {
   await pageInfo('1–25 of 40 partitions');
   check(same(await rowKeys(), keysBetween(1, 15, 2, 15).reverse()), 'page one: the 25 newest partitions, newest first');
   await shot('01-page-one');
+  check((await placeholdersFit(page, ['grid-at'])).length === 0, 'the Go to box shows its whole placeholder: ' +
+    await page.getAttribute('#grid-at', 'placeholder'));
 
   // --- scrolled in a small window: each partition stays in its row, the
   // header row and its corner stay on top ---

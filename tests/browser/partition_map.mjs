@@ -5,7 +5,7 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { check, journey } from './lib.mjs';
+import { check, journey, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
@@ -40,6 +40,8 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(await count('failed') > 0, 'failed hours are shown');
   check(await page.locator('.map-count[data-count="missing"]').textContent() === '10', 'the legend counts them');
   await shot('01-year');
+  const cut = await placeholdersFit(page, ['map-from', 'map-to']);
+  check(cut.length === 0, 'the range boxes show their whole placeholders' + (cut.length ? ': not ' + cut.join(', ') : ''));
 
   // --- the page's own script and styles came inline (allowed by their
   // hashes); the CSP still forbids any other inline script or style ---
