@@ -62,10 +62,12 @@ await journey(1400, 900, SHOTS, async (page, shot) => {
   await page.waitForFunction(() => Number(document.getElementById('map').dataset.loads) >= 2, null, { timeout: WAIT });
   check(await count('failed') === 2, 'still so after a poll of the dataset endpoint');
   await shot('02-dataset-map');
+  check(!(await page.textContent('#map-note')).includes('drag'), 'a dataset\'s map, with no actions, does not offer a selection');
 
   // --- the partition map's Clear range: the preview names report's hours ---
   await page.goto(URL + '/dags/lake/map');
   await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  check((await page.textContent('#map-note')).includes('drag over cells to select a range'), 'an operator\'s DAG map says how to select');
   const center = (i) => page.evaluate((i) => window.sluiceMap.center(i), i);
   const keyAt = (i) => page.evaluate((i) => window.sluiceMap.key(i), i);
   let i3 = -1;
