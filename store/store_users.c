@@ -341,10 +341,12 @@ store_token_add(struct store *s, const char *user, const char *token_hash,
 	return user_tx_end(s, rc < 0 ? rc : 0, err, "adding a token");
 }
 
-/* Read (id, name, role[, csrf]) of the first row of st into the outputs. */
+/* Read (id, name, role[, csrf or a number]) of the first row of st into
+ * the outputs: column 3 as text into csrf, or as a number into num, when
+ * one is given. */
 static int
 user_row(sqlite3_stmt *st, int64_t *id, char *name, size_t name_n, char *role,
-	 size_t role_n, char *csrf, size_t csrf_n)
+	 size_t role_n, char *csrf, size_t csrf_n, int64_t *num)
 {
 	int rc = sqlite3_step(st);
 
@@ -354,6 +356,8 @@ user_row(sqlite3_stmt *st, int64_t *id, char *name, size_t name_n, char *role,
 		snprintf(role, role_n, "%s", (const char *)sqlite3_column_text(st, 2));
 		if (csrf != NULL)
 			snprintf(csrf, csrf_n, "%s", (const char *)sqlite3_column_text(st, 3));
+		else if (num != NULL)
+			*num = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
@@ -367,20 +371,11 @@ store_token_user(struct store *s, const char *token_hash, int64_t *id,
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT u.id, u.name, u.role, coalesce(t.last_used_at, 0) FROM api_tokens t "
 	    "JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?");
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		snprintf(name, name_n, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(role, role_n, "%s", (const char *)sqlite3_column_text(st, 2));
-		*last_used_ms = sqlite3_column_int64(st, 3);
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return user_row(st, id, name, name_n, role, role_n, NULL, 0, last_used_ms);
 }
 
 int
@@ -455,7 +450,7 @@ store_session_user(struct store *s, const char *id_hash, int64_t *id,
 		return -1;
 	sqlite3_bind_text(st, 1, id_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sl_now_ms());
-	return user_row(st, id, name, name_n, role, role_n, csrf, csrf_n);
+	return user_row(st, id, name, name_n, role, role_n, csrf, csrf_n, NULL);
 }
 
 int
