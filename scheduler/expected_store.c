@@ -20,7 +20,7 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 }
 
 /* [lo, hi] of a map request: from/to as a person types them, or the
- * default span back from now. */
+ * default span back from now (from the DAG's end:, once that has passed). */
 static int
 expected_store_bounds(struct store *s, const struct dag *d, const char *from,
 		      const char *to, int64_t now, int64_t *lo, int64_t *hi,
@@ -38,6 +38,10 @@ expected_store_bounds(struct store *s, const struct dag *d, const char *from,
 		to = NULL;
 	if (partition_resolve_bounds(s, d, from, to, lo, hi, err) < 0)
 		return -1;
+	/* a DAG whose end: has passed: its last partitions, not an empty
+	 * span after them */
+	if (to == NULL && d->end != INT64_MAX && d->end <= *hi)
+		*hi = d->end - 1;
 	if (from == NULL) {
 		*lo = *hi - EXPECTED_STORE_DEFAULT_SPAN;
 		if (d->start != INT64_MIN && d->start > *lo)

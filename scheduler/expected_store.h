@@ -32,7 +32,8 @@ struct expected_store_map {
 
 /*
  * The map of d for the partitions from (NULL: the DAG's start, at most
- * EXPECTED_STORE_DEFAULT_SPAN before to) to to (NULL: now), both named as
+ * EXPECTED_STORE_DEFAULT_SPAN before to) to to (NULL: now, or the DAG's
+ * end: once that has passed), both named as
  * any verb names a partition, inclusive. At most max partitions. 0; or -1
  * with err (store_busy() tells a locked database from the rest).
  */

@@ -28,7 +28,8 @@ BASE_CSP="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self
 
 # csp_check HEADERS PAGE SCRIPTS STYLES: the page's executable inline
 # scripts and its <style> blocks are SCRIPTS and STYLES in number, each is
-# one of web/assets/ byte for byte, and the CSP lists exactly their
+# one of web/assets/ byte for byte (or the map picture's size in cells),
+# and the CSP lists exactly their
 # hashes next to 'self' (and nothing that lets other inline code run)
 csp_check() {
 	/usr/bin/python3 - "$1" "$2" "$3" "$4" "$SLUICE_SRCDIR/web/assets" <<'PY'
@@ -67,8 +68,12 @@ assert len(re.findall(rb'<script\b', html, re.I)) == len(re.findall(rb'</script\
 assert len(re.findall(rb'<style\b', html, re.I)) == len(styles), 'a <style> not closed as parsed'
 assert (len(scripts), len(styles)) == (nscripts, nstyles), \
     'inline scripts, styles: %d, %d (expected %d, %d)' % (len(scripts), len(styles), nscripts, nstyles)
+# the one block of the page's own: the map picture's size in cells,
+# numbers only (web/map_image.c)
+sizes = [b for b in styles if re.fullmatch(rb'#map-img\{--cols:[0-9]+;--rows:[0-9]+\}', b)]
+assert len(sizes) <= 1, 'more than one size block'
 for b in scripts + styles:
-    assert b in known, 'an inline block that is not a compiled-in asset: %r' % b[:80]
+    assert b in known or b in sizes, 'an inline block that is not a compiled-in asset: %r' % b[:80]
 h = lambda b: "'sha256-" + base64.b64encode(hashlib.sha256(b).digest()).decode() + "'"
 for name, blocks in (('script-src', scripts), ('style-src', styles)):
     srcs = dirs[name]
@@ -82,7 +87,8 @@ PY
 # --- the map page: map.js, app.css and map.css inline, allowed by hash ---
 code=$(curl -sS -D "$T/h1" -o "$T/p1" -w '%{http_code}' -b "$T/jar" "$URL/dags/pm/map")
 assert_eq 200 "$code" "the map page"
-csp_check "$T/h1" "$T/p1" 1 2 || fail "the map page's CSP and its inline blocks"
+csp_check "$T/h1" "$T/p1" 1 3 || fail "the map page's CSP and its inline blocks"
+assert_contains "$(cat "$T/p1")" '<img id="map-img" class="map-img hourly"' "the map's picture for the first frame"
 assert_contains "$(cat "$T/p1")" '<script type="application/json" id="map-data">{"dag":"pm"' "the default range's map in the page"
 assert_not_contains "$(cat "$T/h1")" "unsafe-inline" "no unsafe-inline"
 # the same hashes on every load (computed once, from the compiled-in bytes)

@@ -6,7 +6,9 @@
 # labels: a first month a column wide does not run into the next one's.
 # And the day a zone's clocks go back: 25 hours, each in its own cell.
 # The grid opened at a partition without a run older than every run (a
-# late alert's link), or of a DAG with no run: that row is shown.
+# late alert's link), or of a DAG with no run: that row is shown. And the
+# map's first frame (the server's picture) matches the canvas drawn over
+# it in each layout.
 # Screenshots go to $WEB_SHOTS (default: $T/shots, removed with $T).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -47,7 +49,40 @@ end: 2024-11-05T00:00:00-05:00
 tasks:
   a: {command: "true"}
 YAML
+# the map's first frame against its canvas in each layout (a calendar,
+# the days around a DST change, a strip): a few partitions with a run, so
+# the cells differ from the white of missing ones and of no partition
+cat > "$H/dags/days.yaml" <<YAML
+dag: days
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+end: 2024-03-01T00:00:00Z
+tasks:
+  a: {command: "true"}
+YAML
+cat > "$H/dags/quarter.yaml" <<YAML
+dag: quarter
+schedule: "*/15 * * * *"
+start: 2024-01-01T00:00:00Z
+end: 2024-01-02T06:00:00Z
+tasks:
+  a: {command: "true"}
+YAML
 start_standalone
+for p in 2024-01-03 2024-01-28 2024-02-05 2024-02-29; do
+	"$SLUICE" --home "$H" trigger days --partition "$p" >/dev/null || fail "trigger days $p"
+done
+# an ended DAG's map shows its last partitions, not the empty year since
+[ "$(api GET "/dags/days/partitions?format=compact")" = 200 ] || fail "the days map: $(cat "$T/body")"
+assert_eq "60 2024-01-01T00:00:00+00:00 2024-02-29T00:00:00+00:00" "$(jget '" ".join(str(x) for x in (d["count"], d["from"], d["to"]))')" \
+	"an ended DAG's map without a range: its days up to its end"
+for p in 2024-11-02T05:00:00-04:00 2024-11-03T01:00:00-04:00 2024-11-03T01:00:00-05:00 2024-11-03T09:00:00-05:00 \
+	2024-11-04T23:00:00-05:00; do
+	"$SLUICE" --home "$H" trigger ny --partition "$p" >/dev/null || fail "trigger ny $p"
+done
+for p in 2024-01-01T00:15:00+00:00 2024-01-01T14:45:00+00:00 2024-01-02T05:45:00+00:00; do
+	"$SLUICE" --home "$H" trigger quarter --partition "$p" >/dev/null || fail "trigger quarter $p"
+done
 late_now() {
 	[ "$(api GET "/dags/fresh/partitions?format=compact")" = 200 ] &&
 		[ "$(jget 'd["counts"]["late"]')" -ge 10 ]

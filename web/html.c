@@ -37,6 +37,11 @@ html_begin(struct web_req *r, struct buf *b, const char *title, const char *page
 	buf_adds(b, " · sluice</title>");
 	inline_asset(r, b, "app.css");
 	buf_adds(b, "<link rel=\"icon\" href=\"/favicon.ico\"><script src=\"/static/app.js\" defer></script>");
+	if (r->paint_after != NULL) {
+		buf_adds(b, "<link rel=\"expect\" blocking=\"render\" href=\"#");
+		text_html_escape(b, r->paint_after);
+		buf_adds(b, "\">");
+	}
 	if (r->user.by_session) {
 		buf_adds(b, "<meta name=\"csrf-token\" content=\"");
 		text_html_escape(b, r->user.csrf);

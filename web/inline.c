@@ -14,6 +14,7 @@
  */
 #include "web/web_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -100,4 +101,12 @@ inline_csp_sources(const struct web_req *r, int scripts, struct buf *b)
 			buf_addc(b, ' ');
 			buf_adds(b, r->w->inline_src[i]);
 		}
+	if (!scripts && r->inline_style_hash[0] != '\0')
+		buf_printf(b, " 'sha256-%s'", r->inline_style_hash);
+}
+
+void
+inline_allow_style(struct web_req *r, const char *sha256_b64)
+{
+	snprintf(r->inline_style_hash, sizeof r->inline_style_hash, "%s", sha256_b64);
 }

@@ -48,6 +48,8 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	       const char *task, const char *dataset, int can_change)
 {
 	const char *from = web_query(r, "from"), *to = web_query(r, "to");
+	json_t *map;
+	struct sl_err err;
 
 	inline_asset(r, b, "map.css");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
@@ -67,6 +69,11 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	else if (dataset == NULL)
 		buf_adds(b, "<p class=\"note\">You can look; backfilling and clearing need the operator role.</p>");
 	buf_adds(b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>");
+	/* the first map in the page itself: map.js draws it without waiting
+	 * for a request (it polls the API after); a range that names nothing
+	 * is left to the script, which says why */
+	sl_err_clear(&err);
+	map = api_partitions_compact(r->w, d, task, dataset, from, to, &err);
 	buf_adds(b, "<div class=\"map-wrap\"><div id=\"map\" class=\"map\"");
 	map_attr(b, "data-dag", d->name);
 	if (dataset != NULL) {
@@ -83,29 +90,23 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	map_attr(b, "data-tz", tz_is_utc(d->tz) ? "" : tz_name(d->tz));
 	map_attr(b, "data-from", from);
 	map_attr(b, "data-to", to);
-	buf_printf(b, " data-can-change=\"%d\"></div><div id=\"map-tip\" class=\"map-tip\" hidden></div></div>",
-		   can_change);
-	{
-		/* the first map in the page itself: the script draws it without
-		 * waiting for a request (it polls the API after); a range that
-		 * names nothing is left to the script, which says why */
-		struct sl_err err;
-		json_t *map;
+	buf_printf(b, " data-can-change=\"%d\">", can_change);
+	/* the first frame's map, before any script runs (map_image.c) */
+	if (map != NULL)
+		map_image(r, b, map);
+	buf_adds(b, "</div><div id=\"map-tip\" class=\"map-tip\" hidden></div></div>");
+	if (map != NULL) {
+		char *text = json_dumps(map, JSON_COMPACT | JSON_ESCAPE_SLASH);
 
-		sl_err_clear(&err);
-		if ((map = api_partitions_compact(r->w, d, task, dataset, from, to, &err)) != NULL) {
-			char *text = json_dumps(map, JSON_COMPACT | JSON_ESCAPE_SLASH);
-
-			if (text == NULL)
-				sl_fatal("out of memory");
-			/* JSON_ESCAPE_SLASH: no "</script>" inside; the rest
-			 * of the text is JSON, which HTML leaves alone here */
-			buf_adds(b, "<script type=\"application/json\" id=\"map-data\">");
-			buf_adds(b, text);
-			buf_adds(b, "</script>");
-			free(text);
-			json_decref(map);
-		}
+		if (text == NULL)
+			sl_fatal("out of memory");
+		/* JSON_ESCAPE_SLASH: no "</script>" inside; the rest of the
+		 * text is JSON, which HTML leaves alone here */
+		buf_adds(b, "<script type=\"application/json\" id=\"map-data\">");
+		buf_adds(b, text);
+		buf_adds(b, "</script>");
+		free(text);
+		json_decref(map);
 	}
 	map_legend(b);
 	/* selecting a range is for the actions, which only an operator of
@@ -122,9 +123,9 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 		     "<button id=\"map-preview-confirm\" type=\"button\" class=\"primary\">Confirm</button>"
 		     "</div></div></div>");
 	/* last, not deferred, and inline on the map page (the CSP allows it by
-	 * its hash, inline.c): the script draws the map in the page as soon
-	 * as it is parsed, with nothing to fetch first, before app.js
-	 * (deferred) runs and before a first frame without the map */
+	 * its hash, inline.c): with nothing to fetch first, the script draws
+	 * its canvas over the picture once the first frame is out, or at
+	 * once on a map without one */
 	inline_asset(r, b, "map.js");
 }
 
@@ -139,6 +140,9 @@ pages_map(struct web_req *r)
 	buf_init(&b, 0);
 	/* drawn on the first frame: nothing to fetch before it (inline.c) */
 	r->inline_assets = 1;
+	/* and not before the map's picture is parsed (a frame of the page
+	 * without its map first would be a blank map) */
+	r->paint_after = "map-img";
 	html_begin(r, &b, d->name, "map");
 	pages_dag_header(r, &b, d, "map");
 	pages_map_body(r, &b, d, NULL, NULL, r->user.role >= ROLE_OPERATOR);

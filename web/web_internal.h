@@ -146,6 +146,13 @@ struct web_req {
 	 * so, which the reply's CSP allows by hash */
 	int inline_assets;
 	uint32_t inlined;
+	/* one <style> block of the page's own (map_image.c): the base64
+	 * SHA-256 its CSP source allows, "" when there is none */
+	char inline_style_hash[48];
+	/* set by a page before html_begin(): the id of the element its first
+	 * frame waits for (a <link rel=expect> that blocks rendering until
+	 * it is parsed, or the page is), NULL for none */
+	const char *paint_after;
 };
 
 /* --- web.c: the server without a socket (tests, fuzz targets) --- */
@@ -224,6 +231,15 @@ void inline_asset(struct web_req *r, struct buf *b, const char *name);
 /* Append " 'sha256-...'" to b for each script (scripts 1) or stylesheet
  * (0) written inline into r's reply: the CSP's extra sources. */
 void inline_csp_sources(const struct web_req *r, int scripts, struct buf *b);
+/* Allow the reply's one <style> block of its own, by the base64 SHA-256
+ * of its text (a second call replaces the first). */
+void inline_allow_style(struct web_req *r, const char *sha256_b64);
+
+/* --- map_image.c: the partition map's first frame --- */
+/* The compact map body's picture (one pixel a partition, in map.js's
+ * layout) as an <img id="map-img"> into b, its size in a <style> block
+ * the reply's CSP allows; nothing for a map without partitions. */
+void map_image(struct web_req *r, struct buf *b, json_t *map);
 
 /* --- routes.c: the table of every address --- */
 /* Match r against the route table, check login, role and CSRF, resolve

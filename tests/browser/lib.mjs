@@ -54,3 +54,56 @@ export function placeholdersFit(page, ids) {
     return ctx.measureText(i.placeholder).width <= room ? '' : id + ' (' + i.placeholder + ')';
   }).filter(Boolean), ids);
 }
+
+// The partition map's first frame (the picture the server draws,
+// web/map_image.c, painted before any script runs) against the canvas
+// map.js draws over it, at page's viewport: the map at path is opened
+// once without JavaScript (only the picture) and screenshot, then on
+// page. The picture must sit where the canvas's cells start; at every
+// cell's middle the screenshot must show the canvas's colour there (a
+// missing cell: plain white, the canvas hatches it), and just right of
+// a cell (its gap) the map's white. Returns what differs (empty: all).
+export async function firstFrameMatches(page, path) {
+  const url = new URL(path, page.url()).href;
+  const ctx = await page.context().browser().newContext({ viewport: page.viewportSize(), javaScriptEnabled: false });
+  await ctx.addCookies(await page.context().cookies());
+  const still = await ctx.newPage();
+  await still.goto(url);
+  const img = await still.locator('#map-img').count() ? await still.locator('#map-img').boundingBox() : null;
+  const wrap = await still.locator('.map-wrap').boundingBox();   // a wide map scrolls inside it
+  const png = (await still.screenshot({ fullPage: true })).toString('base64');
+  await ctx.close();
+  if (!img) return ['the page has no picture of the map (#map-img)'];
+  await page.goto(url);
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: 30000 });
+  return page.evaluate(async ({ png, img, wrap }) => {
+    const shot = new Image();
+    shot.src = 'data:image/png;base64,' + png;
+    await shot.decode();
+    const sc = document.createElement('canvas');
+    sc.width = shot.width;
+    sc.height = shot.height;
+    sc.getContext('2d').drawImage(shot, 0, 0);
+    const sd = sc.getContext('2d').getImageData(0, 0, sc.width, sc.height).data;
+    const live = document.getElementById('map-canvas'), r = live.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const ld = live.getContext('2d').getImageData(0, 0, live.width, live.height).data;
+    const at = (d, w, x, y) => { const k = (Math.floor(y) * w + Math.floor(x)) * 4; return [d[k], d[k + 1], d[k + 2]]; };
+    const near = (a, b) => a.every((v, k) => Math.abs(v - b[k]) <= 3);
+    const out = [];
+    const x0 = r.left + scrollX, y0 = r.top + scrollY, m = window.sluiceMap, first = m.origin();
+    if (Math.abs(img.x - (x0 + first.left)) > 0.5 || Math.abs(img.y - (y0 + first.top)) > 0.5)
+      out.push(`the picture starts at ${img.x},${img.y}, the canvas's cells at ${x0 + first.left},${y0 + first.top}`);
+    for (let i = 0; i < m.cells() && out.length < 8; i++) {
+      const b = m.cellBox(i), cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+      if (img.x - first.left + b.x + b.w + 1 >= wrap.x + wrap.width - 1) continue;   // scrolled out of view
+      const want = m.state(i) === 'missing' ? [255, 255, 255] : at(ld, live.width, cx * dpr, cy * dpr);
+      const got = at(sd, sc.width, img.x - first.left + cx, img.y - first.top + cy);
+      if (!near(got, want)) out.push(`cell ${i} (${m.key(i)}, ${m.state(i)}): the picture shows ${got}, the canvas ${want}`);
+      const gap = at(sd, sc.width, img.x - first.left + b.x + b.w, img.y - first.top + cy);
+      if (m.state(i) !== 'missing' && !near(gap, [255, 255, 255]))
+        out.push(`cell ${i} (${m.key(i)}): the gap on its right shows ${gap}`);
+    }
+    return out;
+  }, { png, img, wrap });
+}

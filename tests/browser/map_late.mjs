@@ -5,7 +5,7 @@
 // the keys of its cells 2 and 5, ZERO that of cell 0; DAG cal is daily through 2024-02, DAG
 // ny hourly in America/New_York over 2024-11-03 (clocks go back at 02:00).
 // Every wait is a bounded wait for a state, never a sleep.
-import { check, journey } from './lib.mjs';
+import { check, firstFrameMatches, journey } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, FIRST, LAST, ZERO } = process.env;
 const WAIT = 30000;
@@ -73,6 +73,9 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(labels.every((l, k) => k === 0 || labels[k - 1].x + labels[k - 1].w < l.x),
     'no month label runs into the next: ' + JSON.stringify(labels));
   await shot('03-month-labels');
+  let diff = await firstFrameMatches(page, '/dags/days/map');
+  check(diff.length === 0, 'a calendar: the first frame\'s picture shows each day as the canvas does' +
+    (diff.length ? ': ' + diff.join('; ') : ''));
 
   // --- the day the clocks go back: 25 hours, each in a cell of its own
   // (01:00 twice: the second in the DST row), the rest in their rows ---
@@ -92,4 +95,11 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   await page.locator('#map-selection', { hasText: '1 selected: ' + late.key }).waitFor({ timeout: WAIT });
   check(true, 'a click on 22:00 selects ' + late.key);
   await shot('04-dst-day');
+  diff = await firstFrameMatches(page, '/dags/ny/map?from=2024-11-02&to=2024-11-04');
+  check(diff.length === 0, 'the days around the clocks going back: the first frame\'s picture shows each hour ' +
+    'as the canvas does' + (diff.length ? ': ' + diff.join('; ') : ''));
+  diff = await firstFrameMatches(page, '/dags/quarter/map');
+  check(diff.length === 0, 'a strip (every 15 minutes): the first frame\'s picture shows each partition ' +
+    'as the canvas does' + (diff.length ? ': ' + diff.join('; ') : ''));
+  check(await page.locator('#map').getAttribute('data-layout') === 'strip', 'every 15 minutes: a strip');
 });

@@ -5,7 +5,7 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { check, journey, placeholdersFit } from './lib.mjs';
+import { check, firstFrameMatches, journey, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
@@ -40,6 +40,17 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(await count('failed') > 0, 'failed hours are shown');
   check(await page.locator('.map-count[data-count="missing"]').textContent() === '10', 'the legend counts them');
   await shot('01-year');
+  // the first frame's picture (before any script) is the map the canvas
+  // then draws: every hour at its place in its colour, at two widths
+  for (const width of [1600, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    const diff = await firstFrameMatches(page, '/dags/year/map');
+    check(diff.length === 0, `at ${width} px the first frame's picture shows each hour as the canvas does` +
+      (diff.length ? ': ' + diff.join('; ') : ''));
+  }
+  await page.setViewportSize({ width: 1600, height: 900 });
+  await page.goto(URL + '/dags/year/map');
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
   const cut = await placeholdersFit(page, ['map-from', 'map-to']);
   check(cut.length === 0, 'the range boxes show their whole placeholders' + (cut.length ? ': not ' + cut.join(', ') : ''));
 

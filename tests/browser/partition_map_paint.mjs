@@ -5,10 +5,14 @@
 // Every load is a fresh browser context (nothing cached: a first visit)
 // carrying the session cookie of one login, and a warm one follows in
 // the same context (the assets cached, as on a reload). "map" is the
-// page's own stamp (data-painted-ms: performance.now() in the animation
-// frame after the canvas holding every partition of the range was drawn,
-// from navigation start); the others come from the Navigation and
-// Resource Timing entries. Prints one JSON line per load and, per server
+// page's own stamp (data-painted-ms, from navigation start): when the
+// picture of the whole range (web/map_image.c) was on screen, as Chromium
+// reports it (Element Timing's renderTime: the frame's presentation);
+// before that picture existed (a BASE build older than 2026-12-06) it
+// was performance.now() in the animation frame after the canvas was
+// drawn, which is earlier than that frame's presentation. "rendered" is
+// when map.js had drawn its canvas; the others come from the Navigation
+// and Resource Timing entries. Prints one JSON line per load and, per server
 // and kind, the median, min and max of each figure, then each fetch's
 // median end and in how many loads it blocked the first paint.
 // Env: URLS, PAGE (a path), USER, PASSWORD, LOADS (default 15).
