@@ -60,6 +60,16 @@ end: 2024-03-01T00:00:00Z
 tasks:
   a: {command: "true"}
 YAML
+# daily in a zone with DST: its starts are 23 and 25 hours apart there
+cat > "$H/dags/nyd.yaml" <<YAML
+dag: nyd
+schedule: "@daily"
+timezone: America/New_York
+start: 2024-10-01T00:00:00-04:00
+end: 2024-12-01T00:00:00-05:00
+tasks:
+  a: {command: "true"}
+YAML
 cat > "$H/dags/quarter.yaml" <<YAML
 dag: quarter
 schedule: "*/15 * * * *"
@@ -80,6 +90,12 @@ for p in 2024-11-02T05:00:00-04:00 2024-11-03T01:00:00-04:00 2024-11-03T01:00:00
 	2024-11-04T23:00:00-05:00; do
 	"$SLUICE" --home "$H" trigger ny --partition "$p" >/dev/null || fail "trigger ny $p"
 done
+for p in 2024-10-02 2024-11-03 2024-11-04 2024-11-30; do
+	"$SLUICE" --home "$H" trigger nyd --partition "$p" >/dev/null || fail "trigger nyd $p"
+done
+[ "$(api GET "/dags/nyd/partitions?format=compact")" = 200 ] || fail "the nyd map: $(cat "$T/body")"
+assert_eq "61 None" "$(jget '" ".join(str(x) for x in (d["count"], d["step_s"]))')" \
+	"a daily map across a DST change: 61 days, each start listed (no one step)"
 for p in 2024-01-01T00:15:00+00:00 2024-01-01T14:45:00+00:00 2024-01-02T05:45:00+00:00; do
 	"$SLUICE" --home "$H" trigger quarter --partition "$p" >/dev/null || fail "trigger quarter $p"
 done

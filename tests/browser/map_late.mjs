@@ -98,6 +98,10 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   diff = await firstFrameMatches(page, '/dags/ny/map?from=2024-11-02&to=2024-11-04');
   check(diff.length === 0, 'the days around the clocks going back: the first frame\'s picture shows each hour ' +
     'as the canvas does' + (diff.length ? ': ' + diff.join('; ') : ''));
+  diff = await firstFrameMatches(page, '/dags/nyd/map');
+  check(diff.length === 0, 'a calendar across a DST change (starts 23 and 25 hours apart): the first frame\'s ' +
+    'picture shows each day as the canvas does' + (diff.length ? ': ' + diff.join('; ') : ''));
+  check(await page.locator('#map').getAttribute('data-layout') === 'daily', 'daily across DST: a calendar');
   diff = await firstFrameMatches(page, '/dags/quarter/map');
   check(diff.length === 0, 'a strip (every 15 minutes): the first frame\'s picture shows each partition ' +
     'as the canvas does' + (diff.length ? ': ' + diff.join('; ') : ''));
