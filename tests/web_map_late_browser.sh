@@ -32,73 +32,44 @@ tasks:
   a: {command: "true"}
   b: {after: [a], command: "true"}
 YAML
-cat > "$H/dags/cal.yaml" <<YAML
-dag: cal
-schedule: "@daily"
-start: 2024-01-01T00:00:00Z
-end: 2024-03-01T00:00:00Z
-tasks:
-  a: {command: "true"}
-YAML
-cat > "$H/dags/ny.yaml" <<YAML
-dag: ny
-schedule: "@hourly"
-timezone: America/New_York
-start: 2024-11-02T00:00:00-04:00
-end: 2024-11-05T00:00:00-05:00
-tasks:
-  a: {command: "true"}
-YAML
+# one_task_dag NAME SCHEDULE START END [TIMEZONE]: a DAG of one task
+one_task_dag() {
+	{
+		printf 'dag: %s\nschedule: "%s"\n' "$1" "$2"
+		[ -n "${5:-}" ] && printf 'timezone: %s\n' "$5"
+		printf 'start: %s\nend: %s\ntasks:\n  a: {command: "true"}\n' "$3" "$4"
+	} > "$H/dags/$1.yaml"
+}
+# trigger_each DAG PARTITION...
+trigger_each() {
+	local dag=$1 p
+	shift
+	for p in "$@"; do
+		"$SLUICE" --home "$H" trigger "$dag" --partition "$p" >/dev/null || fail "trigger $dag $p"
+	done
+}
+one_task_dag cal "@daily" 2024-01-01T00:00:00Z 2024-03-01T00:00:00Z
+one_task_dag ny "@hourly" 2024-11-02T00:00:00-04:00 2024-11-05T00:00:00-05:00 America/New_York
 # the map's first frame against its canvas in each layout (a calendar,
 # the days around a DST change, a strip): a few partitions with a run, so
 # the cells differ from the white of missing ones and of no partition
-cat > "$H/dags/days.yaml" <<YAML
-dag: days
-schedule: "@daily"
-start: 2024-01-01T00:00:00Z
-end: 2024-03-01T00:00:00Z
-tasks:
-  a: {command: "true"}
-YAML
+one_task_dag days "@daily" 2024-01-01T00:00:00Z 2024-03-01T00:00:00Z
 # daily in a zone with DST: its starts are 23 and 25 hours apart there
-cat > "$H/dags/nyd.yaml" <<YAML
-dag: nyd
-schedule: "@daily"
-timezone: America/New_York
-start: 2024-10-01T00:00:00-04:00
-end: 2024-12-01T00:00:00-05:00
-tasks:
-  a: {command: "true"}
-YAML
-cat > "$H/dags/quarter.yaml" <<YAML
-dag: quarter
-schedule: "*/15 * * * *"
-start: 2024-01-01T00:00:00Z
-end: 2024-01-02T06:00:00Z
-tasks:
-  a: {command: "true"}
-YAML
+one_task_dag nyd "@daily" 2024-10-01T00:00:00-04:00 2024-12-01T00:00:00-05:00 America/New_York
+one_task_dag quarter "*/15 * * * *" 2024-01-01T00:00:00Z 2024-01-02T06:00:00Z
 start_standalone
-for p in 2024-01-03 2024-01-28 2024-02-05 2024-02-29; do
-	"$SLUICE" --home "$H" trigger days --partition "$p" >/dev/null || fail "trigger days $p"
-done
+trigger_each days 2024-01-03 2024-01-28 2024-02-05 2024-02-29
 # an ended DAG's map shows its last partitions, not the empty year since
 [ "$(api GET "/dags/days/partitions?format=compact")" = 200 ] || fail "the days map: $(cat "$T/body")"
 assert_eq "60 2024-01-01T00:00:00+00:00 2024-02-29T00:00:00+00:00" "$(jget '" ".join(str(x) for x in (d["count"], d["from"], d["to"]))')" \
 	"an ended DAG's map without a range: its days up to its end"
-for p in 2024-11-02T05:00:00-04:00 2024-11-03T01:00:00-04:00 2024-11-03T01:00:00-05:00 2024-11-03T09:00:00-05:00 \
-	2024-11-04T23:00:00-05:00; do
-	"$SLUICE" --home "$H" trigger ny --partition "$p" >/dev/null || fail "trigger ny $p"
-done
-for p in 2024-10-02 2024-11-03 2024-11-04 2024-11-30; do
-	"$SLUICE" --home "$H" trigger nyd --partition "$p" >/dev/null || fail "trigger nyd $p"
-done
+trigger_each ny 2024-11-02T05:00:00-04:00 2024-11-03T01:00:00-04:00 2024-11-03T01:00:00-05:00 \
+	2024-11-03T09:00:00-05:00 2024-11-04T23:00:00-05:00
+trigger_each nyd 2024-10-02 2024-11-03 2024-11-04 2024-11-30
 [ "$(api GET "/dags/nyd/partitions?format=compact")" = 200 ] || fail "the nyd map: $(cat "$T/body")"
 assert_eq "61 None" "$(jget '" ".join(str(x) for x in (d["count"], d["step_s"]))')" \
 	"a daily map across a DST change: 61 days, each start listed (no one step)"
-for p in 2024-01-01T00:15:00+00:00 2024-01-01T14:45:00+00:00 2024-01-02T05:45:00+00:00; do
-	"$SLUICE" --home "$H" trigger quarter --partition "$p" >/dev/null || fail "trigger quarter $p"
-done
+trigger_each quarter 2024-01-01T00:15:00+00:00 2024-01-01T14:45:00+00:00 2024-01-02T05:45:00+00:00
 late_now() {
 	[ "$(api GET "/dags/fresh/partitions?format=compact")" = 200 ] &&
 		[ "$(jget 'd["counts"]["late"]')" -ge 10 ]
