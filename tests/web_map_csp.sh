@@ -22,6 +22,15 @@ start: $(date -u -d "@$(( $(date +%s) / 3600 * 3600 - 72 * 3600 ))" +%Y-%m-%dT%H
 tasks:
   a: {command: "true"}
 YAML
+# every minute for 60 days: 86,400 cells, past the largest picture the
+# page carries (map_image.c)
+cat > "$H/dags/minutely.yaml" <<YAML
+dag: minutely
+schedule: "* * * * *"
+start: $(date -u -d "@$(( $(date +%s) / 60 * 60 - 60 * 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
+tasks:
+  a: {command: "true"}
+YAML
 start_standalone
 login viewer "$VIEWER_PW" "$T/jar"
 BASE_CSP="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -94,6 +103,14 @@ assert_not_contains "$(cat "$T/h1")" "unsafe-inline" "no unsafe-inline"
 # the same hashes on every load (computed once, from the compiled-in bytes)
 curl -sS -D "$T/h1b" -o /dev/null -b "$T/jar" "$URL/dags/pm/map"
 assert_eq "$(grep -i '^content-security-policy:' "$T/h1")" "$(grep -i '^content-security-policy:' "$T/h1b")" "the same CSP each time"
+
+# --- a map too large for a picture: none, and no size block; the script
+# draws it from the data block ---
+code=$(curl -sS -D "$T/h6" -o "$T/p6" -w '%{http_code}' -b "$T/jar" "$URL/dags/minutely/map")
+assert_eq 200 "$code" "the minutely map page"
+csp_check "$T/h6" "$T/p6" 1 2 || fail "the minutely map page's CSP and its inline blocks"
+assert_not_contains "$(cat "$T/p6")" 'id="map-img"' "86,400 cells: no picture"
+assert_contains "$(cat "$T/p6")" '"count":864' "the map's data is in the page"
 
 # --- hostile values stay text: the description, and from/to in the URL ---
 page=$(cat "$T/p1")

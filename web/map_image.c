@@ -24,8 +24,10 @@
 #include "base/png.h"
 #include "scheduler/expected.h"
 
-/* the largest picture drawn (ten years of hours is 0.09 M pixels) */
-#define MAP_IMG_MAX_PIXELS (4u * 1000 * 1000)
+/* The largest picture drawn, in cells (six years of hours, or 1,000
+ * lines of a strip): it is stored uncompressed in the page (base64, 1.4
+ * bytes a cell); past it map.js draws the first frame itself. */
+#define MAP_IMG_MAX_PIXELS 60000u
 
 /* a / b rounded down, as JavaScript's Math.floor(a / b) */
 static int64_t
