@@ -201,6 +201,17 @@ map_image(struct web_req *r, struct buf *b, json_t *map)
 		if (ncolors > EXPECTED_NSTATES || strlen(code) != 1 || (unsigned char)code[0] >= 128)
 			return;
 		map_color(json_string_value(name), rgb[ncolors]);
+		if (strcmp(json_string_value(name), "missing") == 0) {
+			/* the canvas hatches a missing cell (lines of
+			 * --m-missing-hatch over about a third of it): the
+			 * picture has the hatch's tone, so a missing cell is
+			 * not the white of no partition */
+			uint8_t hatch[3];
+
+			map_color("missing-hatch", hatch);
+			for (int k = 0; k < 3; k++)
+				rgb[ncolors][k] = (uint8_t)((rgb[ncolors][k] * 2 + hatch[k]) / 3);
+		}
 		index[(unsigned char)code[0]] = (uint8_t)ncolors++;
 	}
 	start = xcalloc(n, sizeof *start);
