@@ -7,6 +7,7 @@
 
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
+#include "scheduler/next_partition.h"
 
 static const struct {
 	const char *name;
@@ -69,7 +70,7 @@ expected_freshness(const struct dag *d, const struct expected_partition *p,
 		   const struct expected_run *run, int64_t now,
 		   enum expected_state base)
 {
-	return expected_freshness_task(d, NULL, p, run, now, base);
+	return expected_freshness_task(d, NULL, p, run, now, INT64_MIN, base);
 }
 
 int
@@ -87,7 +88,7 @@ enum expected_state
 expected_freshness_task(const struct dag *d, const struct task *t,
 			const struct expected_partition *p,
 			const struct expected_run *run, int64_t now,
-			enum expected_state base)
+			int64_t late_from_s, enum expected_state base)
 {
 	int64_t fresh_ms = t != NULL && t->freshness_ms > 0 ? t->freshness_ms :
 			   d->freshness_ms;
@@ -97,11 +98,26 @@ expected_freshness_task(const struct dag *d, const struct task *t,
 	if (base == EXPECTED_SUCCESS && run != NULL && run->stale != 0)
 		return EXPECTED_STALE;
 	/* late: freshness: (the task's own, else the DAG's) passed since
-	 * the interval ended, not landed */
+	 * the interval ended, not landed; never an interval the scheduler
+	 * was not to run (before late_from_s) */
 	if (fresh_ms > 0 && base != EXPECTED_SUCCESS &&
-	    base != EXPECTED_FUTURE && now >= p->end_s + fresh_ms / 1000)
+	    base != EXPECTED_FUTURE && p->start_s >= late_from_s &&
+	    now >= p->end_s + fresh_ms / 1000)
 		return EXPECTED_LATE;
 	return base;
+}
+
+int64_t
+expected_late_from(const struct dag *d, int64_t first_seen_s)
+{
+	int64_t first;
+
+	if (d->catchup || d->schedule == NULL || first_seen_s <= 0)
+		return INT64_MIN;
+	/* what the scheduler creates first (next_partition_first): none
+	 * ended by then means every partition is one it runs */
+	first = next_partition_first(d, first_seen_s);
+	return first < 0 ? INT64_MIN : first;
 }
 
 int
@@ -109,13 +125,14 @@ expected_map(const struct dag *d, int64_t from_s, int64_t to_s, int64_t now,
 	     const struct expected_run *runs, size_t nruns, size_t max,
 	     struct expected_partition **out, size_t *n, struct sl_err *err)
 {
-	return expected_map_task(d, NULL, from_s, to_s, now, runs, nruns, max,
-				 out, n, err);
+	return expected_map_task(d, NULL, from_s, to_s, now, INT64_MIN, runs,
+				 nruns, max, out, n, err);
 }
 
 int
 expected_map_task(const struct dag *d, const struct task *task, int64_t from_s,
-		  int64_t to_s, int64_t now, const struct expected_run *runs,
+		  int64_t to_s, int64_t now, int64_t late_from_s,
+		  const struct expected_run *runs,
 		  size_t nruns, size_t max, struct expected_partition **out,
 		  size_t *n, struct sl_err *err)
 {
@@ -161,7 +178,7 @@ expected_map_task(const struct dag *d, const struct task *task, int64_t from_s,
 			run = &runs[r];
 			p->run = (long)r;
 		}
-		p->state = expected_freshness_task(d, task, p, run, now,
+		p->state = expected_freshness_task(d, task, p, run, now, late_from_s,
 						   expected_classify(run, end, now));
 		t = end;
 	}

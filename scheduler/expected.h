@@ -86,14 +86,21 @@ enum expected_state expected_freshness(const struct dag *d,
 /* Has d a freshness: of its own or on one of its tasks? */
 int expected_has_freshness(const struct dag *d);
 /* The same for task t's instance (run as t's instance makes it,
- * store_map_task_runs): late by t's own freshness:, else the DAG's. t
- * NULL: expected_freshness. */
+ * store_map_task_runs): late by t's own freshness:, else the DAG's (t
+ * NULL: the DAG's); and never late when p starts before late_from_s (a
+ * DAG with catchup: false skips what ended before it was first loaded:
+ * expected_late_from; INT64_MIN: no such start). */
 enum expected_state expected_freshness_task(const struct dag *d,
 					    const struct task *t,
 					    const struct expected_partition *p,
 					    const struct expected_run *run,
-					    int64_t now,
+					    int64_t now, int64_t late_from_s,
 					    enum expected_state base);
+/* Where d's partitions can start being late, given when the scheduler
+ * first loaded it (epoch s; 0: not known): with catchup: false, the
+ * interval it runs first (the latest ended by then); else, or when not
+ * known, INT64_MIN. */
+int64_t expected_late_from(const struct dag *d, int64_t first_seen_s);
 
 /*
  * The partitions of d whose start is in [from_s, to_s] (and in the DAG's
@@ -108,10 +115,11 @@ int expected_map(const struct dag *d, int64_t from_s, int64_t to_s,
 		 size_t max, struct expected_partition **out, size_t *n,
 		 struct sl_err *err);
 /* The same map of task t's instances (runs as t's instance makes them):
- * late by expected_freshness_task. t NULL: expected_map. */
+ * late by expected_freshness_task, from late_from_s. t NULL and
+ * late_from_s INT64_MIN: expected_map. */
 int expected_map_task(const struct dag *d, const struct task *t,
 		      int64_t from_s, int64_t to_s, int64_t now,
-		      const struct expected_run *runs, size_t nruns,
+		      int64_t late_from_s, const struct expected_run *runs, size_t nruns,
 		      size_t max, struct expected_partition **out, size_t *n,
 		      struct sl_err *err);
 

@@ -83,6 +83,8 @@ expected_store_range_task(struct store *s, const struct dag *d,
 			  struct expected_store_map *out, struct sl_err *err)
 {
 	struct expected_run *runs;
+	struct store_dag_row row;
+	int64_t late_from;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -90,6 +92,10 @@ expected_store_range_task(struct store *s, const struct dag *d,
 		return sl_err_set(err, "DAG %s has no schedule: it has no "
 				  "expected partitions (see its runs instead)",
 				  d->name);
+	rc = store_dag_get(s, d->name, &row);
+	if (rc < 0)
+		return sl_err_set(err, "database: %s", store_errmsg(s));
+	late_from = expected_late_from(d, rc == 1 ? row.first_seen_ms / 1000 : 0);
 	out->from_s = lo;
 	out->to_s = hi;
 	if ((task != NULL ? store_map_task_runs(s, d->name, task, lo, hi, &out->runs,
@@ -105,7 +111,7 @@ expected_store_range_task(struct store *s, const struct dag *d,
 		runs[i].stale = out->runs[i].stale;
 	}
 	rc = expected_map_task(d, task != NULL ? dag_task(d, task) : NULL, lo,
-			       hi, now, runs, out->nruns, max, &out->v,
+			       hi, now, late_from, runs, out->nruns, max, &out->v,
 			       &out->n, err);
 	free(runs);
 	if (rc < 0) {

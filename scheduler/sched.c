@@ -684,7 +684,7 @@ sched_start(struct sched *s, struct sl_err *err)
 			sched_dstate(s, s->bag.entries[i].dag->name);
 	}
 	if (store_dags_sync(s->store, &s->bag,
-			    s->cfg->dags_paused_at_creation) < 0)
+			    s->cfg->dags_paused_at_creation, sched_now(s)) < 0)
 		return sl_err_set(err, "cannot record the DAGs in %s", s->cfg->db_path);
 	s->last_dag_scan = sched_mono(s);
 	if (sched_sync_recover(s) < 0)

@@ -700,7 +700,8 @@ sched_sync_scan_dags(struct sched *s)
 	}
 	/* (entries are shared with fresh: the store only reads them) */
 	if (changed.n > 0 && store_dags_sync(s->store, &changed,
-					     s->cfg->dags_paused_at_creation) < 0)
+					     s->cfg->dags_paused_at_creation,
+					     sched_now(s)) < 0)
 		sched_db_failed(s, "recording the DAG folder");
 	scan_read_paused(s, &changed);
 	free(changed.entries);

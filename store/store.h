@@ -72,10 +72,11 @@ int64_t store_data_version(struct store *s);
  * names, else the row recording that file); a loaded file clears it. A
  * gone file (a missing entry) changes nothing: its row keeps its file.
  * A file that loaded stores its text as its DAG's last good source (only
- * when the text or the file changed).
+ * when the text or the file changed). now_ms (the scheduler's clock) is
+ * when a DAG new to the database was first seen.
  */
 int store_dags_sync(struct store *s, const struct dagbag *bag,
-		    int paused_at_creation);
+		    int paused_at_creation, int64_t now_ms);
 /* Does the database record file as the file of dag (1), or not (0)?
  * Fits dagbag_owner_fn: store is the struct store. */
 int store_dag_owns(void *store, const char *dag, const char *file);
@@ -193,6 +194,7 @@ struct store_dag_row {
 	int paused;
 	int has_cursor;		/* the catch-up cursor is set */
 	int64_t cursor;		/* start of the next partition to create */
+	int64_t first_seen_ms;	/* when it was first loaded; 0: not known */
 };
 /* 1 and *out filled when the DAG has a row, 0 when not, -1 on error. */
 int store_dag_get(struct store *s, const char *dag_id,

@@ -38,9 +38,8 @@ dags_store_source(struct store *s, const struct dag *d, const char *file,
 
 int
 store_dags_sync(struct store *s, const struct dagbag *bag,
-		int paused_at_creation)
+		int paused_at_creation, int64_t now)
 {
-	int64_t now = sl_now_ms();
 
 	if (store_begin(s) < 0)
 		return -1;
@@ -52,8 +51,8 @@ store_dags_sync(struct store *s, const struct dagbag *bag,
 			continue;
 		if (e->dag != NULL && e->error == NULL) {
 			st = store_stmt(s,
-			    "INSERT INTO dags (dag_id, file, schedule, timezone, description, error, paused, updated_at) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?7, ?6) "
+			    "INSERT INTO dags (dag_id, file, schedule, timezone, description, error, paused, updated_at, "
+			    "first_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?7, ?6, ?6) "
 			    "ON CONFLICT (dag_id) DO UPDATE SET file = ?2, schedule = ?3, "
 			    "timezone = ?4, description = ?5, error = NULL, updated_at = ?6 "
 			    "WHERE file IS NOT ?2 OR schedule IS NOT ?3 OR timezone IS NOT ?4 "
@@ -159,7 +158,7 @@ store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 	if (store_begin(s) < 0)
 		return store_db_err(s, err, "begin");
 	st = store_stmt(s,
-	    "INSERT INTO dags (dag_id, paused, updated_at) VALUES (?1, ?2, ?3) "
+	    "INSERT INTO dags (dag_id, paused, updated_at, first_seen_at) VALUES (?1, ?2, ?3, ?3) "
 	    "ON CONFLICT (dag_id) DO UPDATE SET paused = ?2, updated_at = ?3");
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, paused);

@@ -42,7 +42,7 @@ int
 store_dag_get(struct store *s, const char *dag_id, struct store_dag_row *out)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT paused, next_start_s FROM dags WHERE dag_id = ?");
+	    "SELECT paused, next_start_s, first_seen_at FROM dags WHERE dag_id = ?");
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -54,6 +54,7 @@ store_dag_get(struct store *s, const char *dag_id, struct store_dag_row *out)
 		out->paused = sqlite3_column_int(st, 0);
 		out->has_cursor = sqlite3_column_type(st, 1) != SQLITE_NULL;
 		out->cursor = sqlite3_column_int64(st, 1);
+		out->first_seen_ms = sqlite3_column_int64(st, 2);
 		sqlite3_reset(st);
 		return 1;
 	}
