@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/text.h"
+#include "base/json.h"
 #include "base/util.h"
 #include "web/links.h"
 
@@ -558,18 +559,8 @@ fresh_digest_compose(const struct notify_event *ev, int late)
 	struct buf subject, text, html;
 	json_t *opts;
 
-	json_array_foreach(list, i, p) {
-		const char *why = nz(ti_str(p, "why"), "");
-
-		if (i == 0 && why[0] != '\0')
-			same = one_line(why);
-		else if (same != NULL &&
-			 strcmp(nz(ti_str(json_array_get(list, 0), "why"), ""), why) != 0) {
-			free(same);
-			same = NULL;
-			break;
-		}
-	}
+	if (json_shared_string(list, "why") != NULL)
+		same = one_line(json_shared_string(list, "why"));
 	buf_init(&subject, 0);
 	buf_init(&text, 0);
 	buf_init(&html, 0);

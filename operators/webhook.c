@@ -23,6 +23,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "base/json.h"
 #include "base/secret.h"
 #include "base/util.h"
 #include "operators/operator.h"
@@ -95,11 +96,7 @@ webhook_slack_text(const json_t *p)
 	}
 	/* a freshness digest: its first partitions, one line each (with
 	 * its reason, unless the summary said the one they share) */
-	for (i = 1; i < json_array_size(parts); i++)
-		if (!json_equal(json_object_get(json_array_get(parts, i), "reason"),
-				json_object_get(json_array_get(parts, 0), "reason")))
-			break;
-	same = json_array_size(parts) > 0 && i == json_array_size(parts);
+	same = json_shared_string(parts, "reason") != NULL;
 	json_array_foreach(parts, i, part) {
 		const char *why = same ? NULL :
 				  json_string_value(json_object_get(part, "reason"));

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "base/json.h"
 #include "base/util.h"
 #include "operators/notify.h"
 #include "scheduler/config.h"
@@ -65,9 +66,8 @@ webhook_reason(const struct notify_event *ev)
 	if (ev->fresh_digest != NULL) {
 		size_t n = json_array_size(ev->fresh_digest);
 
-		const char *why = json_string_value(json_object_get(
-			json_array_get(ev->fresh_digest, 0), "why"));
-		json_t *p;
+		/* one reason for all (a paused DAG, catchup off): said here */
+		const char *why = json_shared_string(ev->fresh_digest, "why");
 
 		buf_printf(&b, "%zu partitions %s, %s to %s", n,
 			   strcmp(ev->kind, "late") == 0 ? "late" : "landed after being late",
@@ -75,12 +75,6 @@ webhook_reason(const struct notify_event *ev)
 							     "partition")),
 			   json_string_value(json_object_get(json_array_get(ev->fresh_digest, n - 1),
 							     "partition")));
-		/* one reason for all (a paused DAG, catchup off): said here */
-		json_array_foreach(ev->fresh_digest, i, p)
-			if (why == NULL || why[0] == '\0' ||
-			    !json_equal(json_object_get(p, "why"),
-					json_object_get(json_array_get(ev->fresh_digest, 0), "why")))
-				why = NULL;
 		if (why != NULL)
 			buf_printf(&b, ": %s", why);
 	} else if (strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0)
