@@ -85,6 +85,37 @@ config_keys_names(const char *section, char *out, size_t n)
 	return out;
 }
 
+/* Drop the "." and empty components of absolute path p, in place, so
+ * `--home .` or `--home demo/` names its files as /srv/demo/dags/a.yaml
+ * in messages, not /srv/demo/./dags/a.yaml or /srv/demo//dags/a.yaml.
+ * ".." stays: resolving it without the file system would be wrong across
+ * a symbolic link. */
+static char *
+home_clean(char *p)
+{
+	char *in = p, *out = p;
+
+	while (*in != '\0') {
+		size_t n;
+
+		while (*in == '/')
+			in++;
+		n = strcspn(in, "/");
+		if (n == 0 || (n == 1 && in[0] == '.')) {
+			in += n;
+			continue;
+		}
+		*out++ = '/';
+		memmove(out, in, n);
+		out += n;
+		in += n;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+	return p;
+}
+
 char *
 config_home(const char *flag)
 {
@@ -102,10 +133,10 @@ config_home(const char *flag)
 		return xstrdup(cwd);
 	}
 	if (h[0] == '/')
-		return xstrdup(h);
+		return home_clean(xstrdup(h));
 	if (getcwd(cwd, sizeof cwd) == NULL)
 		sl_fatal("cannot read the current folder");
-	return xasprintf("%s/%s", cwd, h);
+	return home_clean(xasprintf("%s/%s", cwd, h));
 }
 
 static char *

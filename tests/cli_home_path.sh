@@ -1,0 +1,55 @@
+#!/bin/bash
+# The home as people spell it (`--home .`, a trailing slash, SLUICE_HOME=./)
+# names its files cleanly in messages: dags validate's file:line:column,
+# dags show's file, runs delete's log folder are paths to paste, not
+# HOME/./dags/x.yaml or HOME//dags/x.yaml.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+"$SLUICE" --home "$H" init >/dev/null
+cat >"$H/dags/bad.yaml" <<'YAML'
+dag: bad
+tasks:
+  a: {command: 'true', retries: many}
+YAML
+P=$(cd "$H" && pwd -P)
+want="$P/dags/bad.yaml:3:33: tasks.a.retries: expected a whole number from 0 to 1000, got 'many'"
+
+# validate_says WHAT ARGS...: `dags validate` run with ARGS from $P names
+# the file as $P/dags/bad.yaml
+validate_says() {
+	local what=$1 st
+	shift
+	set +e
+	(cd "$P" && "$@" dags validate) >"$T/out" 2>&1; st=$?
+	set -e
+	assert_eq 1 "$st" "exit code of dags validate ($what)"
+	assert_contains "$(cat "$T/out")" "$want" "the file dags validate names ($what)"
+	assert_not_contains "$(cat "$T/out")" "/./" "dags validate ($what)"
+	assert_not_contains "$(cat "$T/out")" "//" "dags validate ($what)"
+}
+validate_says "--home ." "$SLUICE" --home .
+validate_says "--home ./" "$SLUICE" --home ./
+validate_says "--home .//." "$SLUICE" --home .//.
+validate_says "--home P/./" "$SLUICE" --home "$P/./"
+validate_says "--home P//" "$SLUICE" --home "$P//"
+validate_says "SLUICE_HOME=./" env SLUICE_HOME=./ "$SLUICE"
+# from the folder above: NAME/ (a ".." stays as typed, as a link may
+# make it mean another folder than the text says)
+set +e
+(cd "$P/.." && "$SLUICE" --home "$(basename "$P")/" dags validate) >"$T/out" 2>&1
+set -e
+assert_contains "$(cat "$T/out")" "$want" "the file dags validate names (--home NAME/)"
+rm "$H/dags/bad.yaml"
+
+# the DAG's file in dags show, and a new home made with init
+cat >"$H/dags/ok.yaml" <<'YAML'
+dag: ok
+schedule: none
+tasks:
+  a: {command: 'true'}
+YAML
+out=$(cd "$P" && "$SLUICE" --home ./ dags show ok)
+assert_contains "$out" "DAG ok ($P/dags/ok.yaml)" "dags show names its file"
+out=$(cd "$P" && "$SLUICE" --home ./fresh/ init)
+assert_contains "$out" "config   $P/fresh/sluice.yaml" "init names the config file"
+assert_contains "$out" "start it with: sluice --home $P/fresh standalone" "init names the home"
