@@ -362,6 +362,15 @@ ti_lookup(struct cli *c, const char *dag, const char *task, const char *partitio
 	return found;
 }
 
+/* Is state (a task instance's, by name) one no further try follows? */
+static int
+ti_ended(const char *state)
+{
+	int s = ti_state_parse(state);
+
+	return s >= 0 && ti_state_done((enum ti_state)s);
+}
+
 static int
 logs_run(struct cli *c, const struct cli_args *a)
 {
@@ -371,6 +380,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 	char state[32], *path, key[PARTITION_KEY_MAX];
 	FILE *f;
 	struct dag *d;
+	const struct task *named;
 	int dag_rc;
 
 	if ((dag_rc = cli_opt_int(a, "try", 1, 100000, &tn)) != 0)
@@ -401,6 +411,20 @@ logs_run(struct cli *c, const struct cli_args *a)
 		return EXIT_USAGE;
 	}
 	try_number = tn > 0 ? (int)tn : latest;
+	/* a try that has not happened: an error, unless --follow may see it
+	 * start (the instance is still queued, running or to be retried) */
+	named = dag_task(d, args[1]);	/* NULL for an item, NAME[i] */
+	if (try_number > latest && !(named != NULL && named->mapped) &&
+	    (!follow || ti_ended(state))) {
+		if (latest > 0)
+			fprintf(stderr, "sluice: %s %s %s has no try %d: it has had %d tr%s (%s; --try 1 to %d)\n",
+				d->name, args[1], key, try_number, latest,
+				latest == 1 ? "y" : "ies", state, latest);
+		else
+			fprintf(stderr, "sluice: %s %s %s has no try %d: it has had none (%s)\n",
+				d->name, args[1], key, try_number, state);
+		return EXIT_USAGE;
+	}
 	if (try_number == 0) {
 		const struct task *t = dag_task(d, args[1]);
 
@@ -439,9 +463,18 @@ logs_run(struct cli *c, const struct cli_args *a)
 	}
 	path = log_path(c, d->name, args[1], key, try_number);
 	for (;;) {
+		int cur = 0;
+
 		f = fopen(path, "re");
 		if (f != NULL || !follow)
 			break;
+		/* no file yet: wait while the try may still write one; one
+		 * that is over (or a log removed since) will not appear */
+		ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state);
+		if (cur > try_number || ti_ended(state)) {
+			f = fopen(path, "re");	/* written just before it ended */
+			break;
+		}
 		{
 			struct timespec ts = { 0, 100 * 1000000 };
 
@@ -492,7 +525,9 @@ static const struct cli_opt logs_opts[] = {
 const struct cli_verb cli_logs = {
 	"logs", "print (or follow) a task instance's log",
 	"DAG TASK PARTITION [--try N] [--follow]",
-	"The latest try unless --try. --follow keeps printing until that try ends.\n"
+	"The latest try unless --try. --follow keeps printing until that try ends\n"
+	"(and waits for a try not started yet while the instance may still make\n"
+	"it). A try that did not happen, or whose log is gone, is an error.\n"
 	"Logs live in the home's logs/DAG/PARTITION/TASK/try-N.log.\n",
 	logs_opts,
 	logs_run,
