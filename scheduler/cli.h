@@ -149,7 +149,8 @@ void cli_partition_notes(const struct partition_notes *notes);
 /* Wait until every run of d in partitions (a JSON array of keys) is done,
  * with a progress line on stderr (lines: a line per change when stderr is
  * not a terminal). 0 all succeeded, -1 one failed, -2 no scheduler ran on
- * the home for 60 s. */
+ * the home for 60 s, -3 none failed but some were removed before they
+ * ended (a cancelled backfill's queued runs; said on stderr). */
 int cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions,
 		  int lines);
 /* Is a scheduler running on this home? (its lock is held) */

@@ -197,7 +197,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 		int r = cli_wait_runs(c, d, parts, 1);
 
 		if (r < 0) {
-			if (r != -2)
+			if (r == -1)
 				fprintf(stderr, "backfill %s: some runs failed\n", d->name);
 			json_decref(parts);
 			return r == -2 ? EXIT_HOME : EXIT_FAILED;
@@ -245,7 +245,8 @@ const struct cli_verb cli_backfill = {
 	"--wait waits for all of them, with a progress line on stderr (runs\n"
 	"done/total, running, failed): updated in place on a terminal, else a\n"
 	"line when it changes, at most every SLUICE_PROGRESS_SECONDS (default\n"
-	"10), and one at the end.\n"
+	"10), and one at the end; it exits 1 if a run failed, or was removed\n"
+	"before it ended (the backfill cancelled).\n"
 	"`backfill cancel ID` removes its queued runs; its running runs finish,\n"
 	"or with --kill their tries are stopped and their unfinished tasks fail.\n"
 	"It shows what it does first (--dry-run only shows it) and asks, unless\n"

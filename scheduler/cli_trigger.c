@@ -19,6 +19,7 @@
 /* How far the runs being waited for are. */
 struct wait_progress {
 	int runs, done, running, failed;
+	int removed;	/* deleted before they ended: no end to wait for */
 	int tasks, tasks_done, tasks_running;
 };
 
@@ -33,8 +34,12 @@ wait_progress_read(struct cli *c, const struct dag *d, json_t *partitions,
 	w->runs = (int)json_array_size(partitions);
 	json_array_foreach(partitions, i, p) {
 		struct run_progress rp;
+		int found = store_run_progress(c->store, d->name, json_string_value(p), &rp);
 
-		if (store_run_progress(c->store, d->name, json_string_value(p), &rp) <= 0)
+		/* a cancelled backfill's queued runs, `runs delete`, db clean */
+		if (found == 0)
+			w->removed++;
+		if (found <= 0)
 			continue;
 		if (strcmp(rp.state, "success") == 0 || strcmp(rp.state, "failed") == 0)
 			w->done++;
@@ -54,9 +59,40 @@ static void
 wait_progress_line(const struct dag *d, const struct wait_progress *w,
 		   char *out, size_t n)
 {
-	snprintf(out, n, "%s: %d/%d run%s done, %d running, %d failed; tasks %d/%d done, %d running",
-		 d->name, w->done, w->runs, w->runs == 1 ? "" : "s", w->running,
-		 w->failed, w->tasks_done, w->tasks, w->tasks_running);
+	int len = snprintf(out, n, "%s: %d/%d run%s done, %d running, %d failed",
+			   d->name, w->done, w->runs, w->runs == 1 ? "" : "s",
+			   w->running, w->failed);
+
+	if (len >= 0 && (size_t)len < n && w->removed > 0)
+		len += snprintf(out + len, n - (size_t)len, ", %d removed", w->removed);
+	if (len >= 0 && (size_t)len < n)
+		snprintf(out + len, n - (size_t)len, "; tasks %d/%d done, %d running",
+			 w->tasks_done, w->tasks, w->tasks_running);
+}
+
+/* Say which of the runs waited for were removed before they ended. */
+static void
+wait_removed_report(struct cli *c, const struct dag *d, json_t *partitions,
+		    int removed)
+{
+	struct run_progress rp;
+	size_t i;
+	json_t *p;
+	int shown = 0;
+
+	fprintf(stderr, "sluice: %d run%s of %s %s removed before %s ended (a backfill cancelled, "
+		"`sluice runs delete` or `sluice db clean`):", removed, removed == 1 ? "" : "s",
+		d->name, removed == 1 ? "was" : "were", removed == 1 ? "it" : "they");
+	json_array_foreach(partitions, i, p) {
+		if (store_run_progress(c->store, d->name, json_string_value(p), &rp) != 0)
+			continue;
+		if (shown++ == 5) {
+			fprintf(stderr, " ...");
+			break;
+		}
+		fprintf(stderr, "%s %s", shown > 1 ? "," : "", json_string_value(p));
+	}
+	fprintf(stderr, "\n");
 }
 
 /* Wait until every run in partitions is done, with a progress line on
@@ -64,7 +100,8 @@ wait_progress_line(const struct dag *d, const struct wait_progress *w,
  * a backfill) a line when the progress changed, at most every
  * SLUICE_PROGRESS_SECONDS (default 10), and a last one at the end.
  * Returns 0 if all succeeded, -1 if one failed, -2 when no scheduler ran
- * on the home for 60 s. */
+ * on the home for 60 s, -3 when none failed but some were removed before
+ * they ended (said on stderr). */
 int
 cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 {
@@ -83,7 +120,7 @@ cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 
 		wait_progress_read(c, d, partitions, &w);
 		wait_progress_line(d, &w, line, sizeof line);
-		finished = w.done == w.runs;
+		finished = w.done + w.removed >= w.runs;
 		if (tty && (finished || sl_mono_ms() - last_print > 200)) {
 			fprintf(stderr, "\r\033[K%s", line);
 			last_print = sl_mono_ms();
@@ -96,7 +133,9 @@ cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 		if (finished) {
 			if (tty)
 				fputc('\n', stderr);
-			return w.failed ? -1 : 0;
+			if (w.removed > 0)
+				wait_removed_report(c, d, partitions, w.removed);
+			return w.failed ? -1 : w.removed ? -3 : 0;
 		}
 		if (!cli_scheduler_running(c)) {
 			if (!warned) {
@@ -280,6 +319,8 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	json_decref(parts);
 	if (r == -2)
 		return EXIT_HOME;
+	if (r == -3)
+		return EXIT_FAILED;	/* it was removed: said */
 	if (r < 0) {
 		fprintf(stderr, "run %s %s failed\n", d->name, key);
 		print_run_result(c, d, key);
