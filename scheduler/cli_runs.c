@@ -458,7 +458,12 @@ logs_run(struct cli *c, const struct cli_args *a)
 				return EXIT_FAILED;
 			}
 			nanosleep(&ts, NULL);
-			ti_lookup(c, d->name, args[1], key, &try_number, state, sizeof state);
+			if (!ti_lookup(c, d->name, args[1], key, &try_number, state,
+				       sizeof state)) {
+				fprintf(stderr, "sluice: the run of %s %s was deleted before %s started\n",
+					d->name, key, args[1]);
+				return EXIT_FAILED;
+			}
 		}
 	}
 	path = log_path(c, d->name, args[1], key, try_number);
@@ -470,8 +475,8 @@ logs_run(struct cli *c, const struct cli_args *a)
 			break;
 		/* no file yet: wait while the try may still write one; one
 		 * that is over (or a log removed since) will not appear */
-		ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state);
-		if (cur > try_number || ti_ended(state)) {
+		if (!ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state) ||
+		    cur > try_number || ti_ended(state)) {
 			f = fopen(path, "re");	/* written just before it ended */
 			break;
 		}
@@ -489,16 +494,17 @@ logs_run(struct cli *c, const struct cli_args *a)
 	for (;;) {
 		char chunk[65536];
 		size_t n;
-		int cur;
+		int cur = 0;
 
 		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 			fwrite(chunk, 1, n, stdout);
 		fflush(stdout);
 		if (!follow)
 			break;
-		/* done when this try is over and nothing more was written */
-		ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state);
-		if (cur != try_number || (strcmp(state, "running") != 0 &&
+		/* done when this try is over and nothing more was written,
+		 * or its run was deleted */
+		if (!ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state) ||
+		    cur != try_number || (strcmp(state, "running") != 0 &&
 		    strcmp(state, "queued") != 0 && strcmp(state, "up_for_reschedule") != 0)) {
 			while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
 				fwrite(chunk, 1, n, stdout);

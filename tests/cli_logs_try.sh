@@ -4,6 +4,12 @@
 # for a file that will not come.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
+cat >"$H/dags/adhoc.yaml" <<'YAML'
+dag: adhoc
+schedule: none
+tasks:
+  x: {command: 'true'}
+YAML
 cat >"$H/dags/flaky.yaml" <<'YAML'
 dag: flaky
 tasks:
@@ -42,4 +48,25 @@ assert_eq "try 1" "$(sl logs flaky f p1 --try 1 | grep -v '^\[')" "logs --try 1"
 rm "$H/logs/flaky/p1/f/try-2.log"
 logs_fails "logs --follow of a removed log" 1 "no log for try 2" flaky f p1 --follow
 logs_fails "logs of a removed log" 1 "no log for try 2" flaky f p1
+
+# --follow of an instance not started yet, whose run is then deleted
+# (paused: it stays queued until then): the wait ends. Once the follower
+# has the database open it is about to wait; if the deletion still came
+# first it said "no run" at once: try again with a new run.
+sl dags pause adhoc >/dev/null
+for attempt in 1 2 3 4 5; do
+	sl trigger adhoc --partition "k$attempt" >/dev/null 2>&1
+	"$SLUICE" --home "$H" logs adhoc x "k$attempt" --follow >"$T/f.out" 2>"$T/f.err" &
+	follow=$!
+	on_exit "stop_pid $follow"
+	wait_for 10 "logs --follow to open the database" sh -c "ls -l /proc/$follow/fd | grep -q sluice.db"
+	sl runs delete adhoc "k$attempt" --yes >/dev/null
+	wait_for 10 "logs --follow to end once the run is deleted" pid_gone "$follow"
+	set +e
+	wait "$follow"; st=$?
+	set -e
+	grep -q "has no run for partition" "$T/f.err" || break
+done
+assert_eq 1 "$st" "exit code of logs --follow of a deleted run"
+assert_contains "$(cat "$T/f.err")" "the run of adhoc k$attempt was deleted before x started" "logs --follow of a deleted run"
 echo "cli_logs_try: ok"
