@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -661,7 +662,16 @@ dags_run(struct cli *c, const struct cli_args *args)
 		return 0;
 	}
 	if (strcmp(sub, "validate") == 0) {
-		if (cli_open(c, 0, argc <= 2) < 0)
+		int stored;
+
+		if (cli_open(c, 0, 0) < 0)
+			return EXIT_HOME;
+		/* two files with one DAG: the file the database records
+		 * keeps it, as in the scheduler and `dags list`, so the one
+		 * said not to be loaded is the one that is not; a home
+		 * without a database yet (a checkout in CI) goes by path */
+		stored = argc <= 2 && access(c->cfg->db_path, F_OK) == 0;
+		if (cli_open(c, stored, argc <= 2) < 0)
 			return EXIT_HOME;
 		return dags_validate(c, argc - 2, pos + 1);
 	}
