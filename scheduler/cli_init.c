@@ -46,6 +46,13 @@ init_run(struct cli *c, const struct cli_args *args)
 		char *abs = dags[0] == '/' ? xstrdup(dags) : config_home(dags);
 		const char *line = "dags: dags ";
 		const char *p = strstr(config_template, line);
+		struct stat st;
+
+		/* a typo here leaves the scheduler with no DAGs and no error;
+		 * a folder made later (a checkout to come) is fine */
+		if (stat(abs, &st) < 0 || !S_ISDIR(st.st_mode))
+			fprintf(stderr, "sluice: note: --dags %s is not a folder (yet): "
+				"the home finds no DAGs until it is\n", abs);
 
 		buf_add(&cfg, config_template, (size_t)(p - config_template));
 		buf_printf(&cfg, "dags: %s", abs);

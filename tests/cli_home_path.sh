@@ -53,3 +53,13 @@ assert_contains "$out" "DAG ok ($P/dags/ok.yaml)" "dags show names its file"
 out=$(cd "$P" && "$SLUICE" --home ./fresh/ init)
 assert_contains "$out" "config   $P/fresh/sluice.yaml" "init names the config file"
 assert_contains "$out" "start it with: sluice --home $P/fresh standalone" "init names the home"
+
+# init --dags: the folder as typed, cleaned, in sluice.yaml; one that is
+# not a folder (a typo) is said, as the scheduler would find no DAGs
+mkdir "$P/shared-dags"
+(cd "$P" && "$SLUICE" init ./home2 --dags ./shared-dags/ >/dev/null 2>"$T/err")
+assert_eq "" "$(cat "$T/err")" "init --dags of a folder: no note"
+assert_contains "$(grep '^dags:' "$P/home2/sluice.yaml")" "dags: $P/shared-dags " "init --dags in sluice.yaml"
+(cd "$P" && "$SLUICE" init ./home3 --dags ./shared-dgas >/dev/null 2>"$T/err")
+assert_eq "sluice: note: --dags $P/shared-dgas is not a folder (yet): the home finds no DAGs until it is" \
+	"$(cat "$T/err")" "init --dags of no folder"
