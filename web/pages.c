@@ -530,7 +530,9 @@ pages_dag(struct web_req *r)
 		buf_adds(&b, "<p class=\"note\">You can look; clearing, marking and triggering need the operator role.</p>");
 	buf_adds(&b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>");
 	pages_backfills_section(r, &b, d);
-	buf_adds(&b, "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" data-dag=\"");
+	/* a grid widget (app.js): one tab stop, arrows between cells */
+	buf_adds(&b, "<div class=\"grid-wrap\"><table class=\"grid\" id=\"grid\" role=\"grid\" "
+		     "aria-label=\"partitions by tasks\" aria-describedby=\"grid-keys\" data-dag=\"");
 	text_html_escape(&b, d->name);
 	buf_adds(&b, "\" data-tz=\"");
 	if (!tz_is_utc(d->tz))
@@ -550,7 +552,10 @@ pages_dag(struct web_req *r)
 		for (size_t i = 0; i < SL_ARRAY_LEN(states); i++)
 			pages_state_badge(&b, states[i]);
 	}
-	buf_adds(&b, "</div><div class=\"modal\" id=\"preview\" hidden><div class=\"dialog\"><h2 id=\"preview-title\"></h2>"
+	buf_printf(&b, "</div><p class=\"note\" id=\"grid-keys\">Keyboard: Tab into the grid, arrow keys move, "
+		       "Enter opens a task instance%s.</p>",
+		   can_change ? ", Space selects it (Shift+Space: the range from the last one)" : "");
+	buf_adds(&b, "<div class=\"modal\" id=\"preview\" hidden><div class=\"dialog\"><h2 id=\"preview-title\"></h2>"
 		     "<p id=\"preview-summary\"></p><div class=\"preview-list\"><table id=\"preview-table\"><thead><tr>"
 		     "<th>Partition</th><th>Task</th><th>Now</th></tr></thead><tbody></tbody></table></div>"
 		     "<label id=\"preview-mark-option\" class=\"option\" hidden><input type=\"checkbox\" "

@@ -73,6 +73,60 @@ try {
   check((await placeholdersFit(page, ['grid-at'])).length === 0, 'the Go to box shows its whole placeholder: ' +
     await page.getAttribute('#grid-at', 'placeholder'));
 
+  // --- the keyboard alone: the grid is one tab stop, arrows move between
+  // cells, Space selects (Shift+Space: the range), Enter opens the task
+  // instance; the poll's redraw keeps the focus where it was ---
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement, cs = getComputedStyle(e);
+    return { inGrid: e.closest('#grid') !== null, tag: e.tagName, part: e.closest('tr')?.dataset.partition ?? null,
+      task: e.dataset.task ?? null, ring: e.matches(':focus-visible') && cs.outlineStyle === 'solid' && cs.outlineColor === 'rgb(26, 111, 216)' };
+  });
+  await page.focus('#older');
+  await page.keyboard.press('Shift+Tab');
+  let f = await focused();
+  check(f.inGrid && f.tag === 'TD' && f.part === K(2, 15) && f.task === 'a',
+    'Shift+Tab from "older" enters the grid at the newest partition\'s first task: ' + JSON.stringify(f));
+  check(f.ring, 'the focused cell shows a focus ring');
+  check(await page.locator('#grid [tabindex]').count() === 1, 'one tab stop in the grid, however many cells');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id) === 'older', 'Tab leaves the grid in one step');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  f = await focused();
+  check(f.part === K(2, 13) && f.task === 'b', 'down, down, right: ' + JSON.stringify(f));
+  await page.keyboard.press('Space');
+  await page.locator('#selection-count', { hasText: '1 selected' }).waitFor({ timeout: WAIT });
+  check(await cell(K(2, 13), 'b').evaluate((td) => td.classList.contains('sel')), 'Space selects the focused cell');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Shift+Space');
+  await page.locator('#selection-count', { hasText: '3 selected' }).waitFor({ timeout: WAIT });
+  check(same((await selKeys('b')).sort(), keysBetween(2, 11, 2, 13)), 'Shift+Space selects the range from the last one');
+  await shot('01c-keyboard');
+  // the grid is drawn again every 1.5 s: the focus stays on the same cell
+  await page.evaluate(() => { window.keyboardCell = document.activeElement; });
+  await page.waitForFunction(() => !window.keyboardCell.isConnected, null, { timeout: WAIT });
+  f = await focused();
+  check(f.inGrid && f.part === K(2, 11) && f.task === 'b' && f.ring, 'after a redraw the focus is on the same cell: ' + JSON.stringify(f));
+  await page.keyboard.press('Home');
+  f = await focused();
+  check(f.tag === 'TH' && f.part === K(2, 11), 'Home: the row\'s partition key');
+  await page.keyboard.press('Control+Home');
+  check(await page.evaluate(() => document.activeElement.classList.contains('corner')), 'Ctrl+Home: the corner');
+  await page.keyboard.press('End');
+  f = await focused();
+  check(f.tag === 'TH' && f.part === null && f.task === 'c', 'End on the head: the last task\'s head');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+  f = await focused();
+  check(f.part === K(2, 11) && f.task === 'c', 'down from the head: ' + JSON.stringify(f));
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => decodeURIComponent(u.pathname) === '/dags/gr/runs/' + K(2, 11) + '/tasks/c', { timeout: WAIT });
+  check(true, 'Enter opens the focused task instance');
+  await page.goBack();
+  await pageInfo('1–25 of 40 partitions');
+
   // --- scrolled in a small window: each partition stays in its row, the
   // header row and its corner stay on top ---
   await page.setViewportSize({ width: 1280, height: 480 });

@@ -274,6 +274,7 @@
     const openGroups = new Set();   // groups shown as their tasks' columns
     const openMaps = new Set();     // mapped tasks shown as their items' columns
     const mapValues = new Map();    // mapped task -> its items' values (JSON text)
+    let active = null;              // the keyboard's cell {part, col, r, c}: row key (null: the head), column key, indexes
 
     // the items' values of a mapped task, from the newest run of the page
     // that has items (the run's task instances carry map_item)
@@ -328,6 +329,7 @@
 
     function render() {
       const thead = table.tHead, tbody = table.tBodies[0];
+      const hadFocus = table.contains(document.activeElement);   // the poll's redraw keeps it
       thead.replaceChildren();
       tbody.replaceChildren();
       const head = el('tr', {}, el('th', { class: 'corner' }, 'partition'));
@@ -381,7 +383,94 @@
       document.getElementById('newer').disabled = offset === 0;
       document.getElementById('older').disabled = offset + pageSize >= data.total;
       updateButtons();
+      placeTabStop(hadFocus, false);
     }
+
+    // --- the keyboard: the grid is one tab stop, its active cell (a
+    // roving tabindex, one attribute per render, whatever the grid's
+    // size); arrows, Home and End move, Enter opens what a double click
+    // opens (a task instance) or does what a click does (heads, groups,
+    // items, never-run rows), Space does what a click does (Shift+Space:
+    // the range from the last one, as shift-click). The active cell is
+    // kept by partition and column, so a redraw finds it again. ---
+    function colKey(c) {
+      const h = table.tHead.rows[0]?.cells[c];
+      if (!h) return '';
+      return h.dataset.group !== undefined ? 'g' + h.dataset.group : h.dataset.item !== undefined ? 'i' + h.dataset.item :
+        h.dataset.task !== undefined ? 't' + h.dataset.task : h.classList.contains('corner') ? 'corner' : '';
+    }
+    function remember(cell, c) {
+      const tr = cell.parentElement;
+      active = { part: tr.parentElement === table.tHead ? null : tr.dataset.partition, col: colKey(c),
+        r: tr.rowIndex, c };
+    }
+    // the cell the active position names in the grid as drawn now
+    function activeCell() {
+      const rows = table.rows;
+      if (!rows.length) return null;
+      if (!active) {
+        // at first: the newest partition's first task, else the corner
+        const first = table.tBodies[0].rows[0];
+        return first && first.cells[1] ? first.cells[1] : rows[0].cells[0] || null;
+      }
+      let tr = null;
+      if (active.part === null) tr = table.tHead.rows[0];
+      else for (const row of table.tBodies[0].rows) if (row.dataset.partition === active.part) { tr = row; break; }
+      if (!tr) tr = rows[Math.min(active.r, rows.length - 1)];
+      if (!tr || !tr.cells.length) return null;
+      let c = active.c;
+      if (active.col) {
+        const head = table.tHead.rows[0];
+        for (let i = 0; head && i < head.cells.length; i++) if (colKey(i) === active.col) { c = i; break; }
+      }
+      return tr.cells[Math.min(c, tr.cells.length - 1)];
+    }
+    function placeTabStop(focus, scroll) {
+      const old = table.querySelector('[tabindex]');
+      const cell = activeCell();
+      if (old && old !== cell) old.removeAttribute('tabindex');
+      if (!cell) return;
+      cell.tabIndex = 0;
+      if (active) active.r = cell.parentElement.rowIndex;   // rows move as new partitions come
+      if (!focus) return;
+      if (scroll) {
+        // the sticky head and key column must not hide the cell scrolled to
+        const wrap = table.parentElement, head = table.tHead.rows[0];
+        wrap.style.scrollPaddingTop = (head ? head.offsetHeight : 0) + 'px';
+        wrap.style.scrollPaddingLeft = (head && head.cells[0] ? head.cells[0].offsetWidth : 0) + 'px';
+      }
+      cell.focus({ preventScroll: !scroll });
+    }
+    function moveTo(r, c) {
+      const rows = table.rows;
+      r = Math.max(0, Math.min(r, rows.length - 1));
+      const cells = rows[r].cells;
+      remember(cells[Math.min(Math.max(0, c), cells.length - 1)], Math.max(0, c));
+      placeTabStop(true, true);
+    }
+    table.addEventListener('keydown', (ev) => {
+      const cell = ev.target.closest('td, th');
+      if (!cell || cell.closest('table') !== table || ev.altKey) return;
+      const r = cell.parentElement.rowIndex;
+      // up and down keep the column asked for across a never-run row's one wide cell
+      const c = active && active.r === r ? active.c : cell.cellIndex;
+      const last = table.rows.length - 1, ctrl = ev.ctrlKey || ev.metaKey;
+      switch (ev.key) {
+      case 'ArrowUp': moveTo(r - 1, c); break;
+      case 'ArrowDown': moveTo(r + 1, c); break;
+      case 'ArrowLeft': moveTo(r, cell.cellIndex - 1); break;
+      case 'ArrowRight': moveTo(r, Math.min(cell.cellIndex + 1, cell.parentElement.cells.length - 1)); break;
+      case 'Home': moveTo(ctrl ? 0 : r, 0); break;
+      case 'End': moveTo(ctrl ? last : r, (ctrl ? table.rows[last] : cell.parentElement).cells.length - 1); break;
+      case 'Enter':
+        if (cell.matches('td.cell[data-task]')) openTask(cell);
+        else activate(cell, {});
+        break;
+      case ' ': activate(cell, { shiftKey: ev.shiftKey }); break;
+      default: return;
+      }
+      ev.preventDefault();
+    });
 
     const gridPath = (extra) => '/dags/' + enc(dag) + '/grid?limit=' + pageSize + filter + (extra || '');
 
@@ -500,8 +589,18 @@
       } catch (e) { status(e.message, true); }
     }
 
+    const openTask = (td) => {
+      location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
+    };
     table.addEventListener('click', (ev) => {
-      const g = ev.target.closest('[data-group-toggle]');
+      // the keyboard goes on from the cell clicked
+      const cell = ev.target.closest('td, th');
+      if (cell && cell.closest('table') === table) { remember(cell, cell.cellIndex); placeTabStop(false, false); }
+      activate(ev.target, ev);
+    });
+    // what a click on target does; mods: the click's shiftKey, ctrlKey, metaKey
+    function activate(target, mods) {
+      const g = target.closest('[data-group-toggle]');
       if (g) {
         // a group's column (head or cell) shows or hides its tasks
         const name = g.dataset.groupToggle;
@@ -509,7 +608,7 @@
         render();
         return;
       }
-      const mt = ev.target.closest('[data-map-toggle]');
+      const mt = target.closest('[data-map-toggle]');
       if (mt) {
         // a mapped task's head shows or hides its items' columns
         const name = mt.dataset.mapToggle;
@@ -518,15 +617,15 @@
         if (openMaps.has(name) && !mapValues.has(name)) loadMapValues(name);
         return;
       }
-      const item = ev.target.closest('td.cell[data-item]');
+      const item = target.closest('td.cell[data-item]');
       if (item) {
         // an item's cell opens that item's task page
         location.href = '/dags/' + enc(dag) + '/runs/' + enc(item.dataset.partition) + '/tasks/' + enc(item.dataset.item);
         return;
       }
-      const td = ev.target.closest('td.cell');
-      const th = ev.target.closest('th');
-      const never = ev.target.closest('tr.never-run[data-never-run]');
+      const td = target.closest('td.cell');
+      const th = target.closest('th');
+      const never = target.closest('tr.never-run[data-never-run]');
       if (never) {
         if (!canChange) return;
         const k = never.dataset.partition;
@@ -536,13 +635,13 @@
         return;
       }
       if (td && td.dataset.task) {
-        if (ev.ctrlKey || ev.metaKey) {
-          location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
+        if (mods.ctrlKey || mods.metaKey) {
+          openTask(td);
           return;
         }
         if (!canChange) return;
         const here = { partition: td.dataset.partition, task: td.dataset.task, start: td.dataset.start };
-        if (ev.shiftKey && anchor && anchor.task === here.task) {
+        if (mods.shiftKey && anchor && anchor.task === here.task) {
           // a range of partitions on one task, by key: the anchor may be
           // on another page
           selectRange(anchor, here, here.task);
@@ -563,11 +662,10 @@
         for (const t of data.tasks) selected.add(key(p, t));
         paintSelection();
       }
-    });
+    }
     table.addEventListener('dblclick', (ev) => {
       const td = ev.target.closest('td.cell');
-      if (td && td.dataset.task)
-        location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
+      if (td && td.dataset.task) openTask(td);
     });
 
     document.getElementById('newer').addEventListener('click', () => { offset = Math.max(0, offset - pageSize); load(); });
