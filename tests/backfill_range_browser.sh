@@ -2,7 +2,8 @@
 # A backfill whose range reaches past its DAG's start:, in headless
 # Chromium: the backfills page lists the range it covers (its first and
 # last partition, what its progress counts) with the range asked below
-# it, as the server draws the row and as app.js redraws it from the API.
+# it, as the server draws the row and as app.js redraws it from the API;
+# at 1024px a short DAG name and the progress's detail keep their line.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-backfill-range, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -21,7 +22,16 @@ end: 2027-01-01T00:00
 tasks:
   x: {command: 'true'}
 YAML
+# an earlier backfill of a DAG with a longer name: the second row
+cat >"$H/dags/daily_rollup.yaml" <<'YAML'
+dag: daily_rollup
+schedule: "@daily"
+start: 2024-01-01
+tasks:
+  x: {command: 'true'}
+YAML
 start_standalone
+sl backfill daily_rollup --from 2024-01-01 --to 2024-01-02 >/dev/null 2>&1
 sl backfill hny --from 2023-12-31T22:00 --to 2024-01-01T01:00 >/dev/null 2>"$T/err"
 assert_contains "$(cat "$T/err")" "note: left out 2 partitions before" "the range was cut"
 SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-backfill-range}
@@ -29,5 +39,5 @@ rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/backfill_range.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-[ -s "$SHOTS/bf-01-cut.png" ] || fail "no screenshot bf-01-cut"
+for s in bf-01-cut bf-02-narrow; do [ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"; done
 echo "backfill_range_browser: ok"

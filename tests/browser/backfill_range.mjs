@@ -26,5 +26,24 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
   check((await page.textContent(RANGE)) === WANT, 'app.js\'s row says the same: ' + await page.textContent(RANGE));
   check(await page.isVisible(RANGE + ' .bf-asked'), 'the asked range is shown');
   await shot('bf-01-cut');
+  // on a 1024px laptop a DAG's name breaks only when it is long (past 12
+  // characters), the progress's detail wraps as one piece, the page fits
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const narrow = await page.evaluate(() => {
+    const lines = (e) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size;
+    };
+    const names = [...document.querySelectorAll('tr.backfill td a')];
+    return {
+      broken: names.filter((a) => a.textContent.length <= 12 && lines(a) > 1).map((a) => a.textContent)
+        .concat([...document.querySelectorAll('tr.backfill .bf-detail')].filter((e) => lines(e) > 1).map((e) => e.textContent)),
+      over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    };
+  });
+  check(narrow.broken.length === 0, 'at 1024px no short name or progress detail is split over two lines: ' + narrow.broken.join(', '));
+  check(narrow.over <= 0, `the backfills table fits a 1024px window (${narrow.over}px too wide)`);
+  await shot('bf-02-narrow');
 });
 console.log('backfill_range: ok');

@@ -219,6 +219,19 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check((await asToken(token)).status === 401, 'her token is revoked');
   await shot('u-10-removed');
 
+  // --- on a 1024px laptop a short name keeps its line (breaking anywhere
+  // once let the table squeeze its column to "admi" over "n") ---
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(URL + '/users');
+  const brokenNames = await page.evaluate(() => [...document.querySelectorAll('#users td.user-name')]
+    .map((td) => td.firstChild).filter((t) => {
+      const r = document.createRange();
+      r.selectNodeContents(t);
+      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1;
+    }).map((t) => t.textContent));
+  check(brokenNames.length === 0, 'at 1024px every user name is on one line: ' + brokenNames.join(', '));
+  await page.setViewportSize({ width: 1280, height: 860 });
+
   // --- a 64-character name on a 1024px laptop: the table fits, buttons keep their labels on one line ---
   const longName = 'a_user_with_a_remarkably_long_login_name_for_the_users_table_x64';
   const added = await page.evaluate(async (name) => (await fetch('/api/v1/users', {
