@@ -26,6 +26,7 @@ YAML
 cat > "$H/dags/p.yaml" <<'YAML'
 dag: p
 schedule: none
+timezone: Asia/Kolkata
 params: {table: public.prices}
 tasks:
   show: {command: "echo table={{ params.table }}; : postgres://etl:hunter2@db.example/dw"}
@@ -66,7 +67,8 @@ for h in 0 1 2 3 4 5; do
 	wait_for 30 "g hour $h b failed" state_is g "2024-01-01T0$h:00:00+00:00" b failed
 done
 assert_status 201 POST /dags/tail/runs '{"partition":"t1"}'
-# a long audit detail (a param of 400 characters without a space)
+# a long audit detail (a param of 400 characters without a space), its
+# time in p's zone (+05:30, the When column's widest)
 assert_status 201 POST /dags/p/runs "{\"partition\":\"long\",\"params\":{\"table\":\"$(printf 'x%.0s' $(seq 400))\"}}"
 SHOTS=${WEB_SHOTS:-$T/shots}
 mkdir -p "$SHOTS"

@@ -231,6 +231,12 @@ try {
   check((await page.textContent('#audit')).includes('web:ops'), 'the audit log names the person');
   check(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth),
     'the audit page does not overflow sideways (a long detail wraps)');
+  const spilled = await page.evaluate(() => [...document.querySelectorAll('#audit td time')].filter((t) => {
+    const td = t.closest('td');
+    return t.getBoundingClientRect().right > td.getBoundingClientRect().right - parseFloat(getComputedStyle(td).paddingRight) + 0.5;
+  }).map((t) => t.textContent));
+  check(spilled.length === 0 && (await page.textContent('#audit')).includes('+05:30'),
+    'each time (one with its zone\'s offset too) stays inside its column, none over the Who column: ' + spilled.join(', '));
   const audit = await page.textContent('#audit');
   check(audit.includes('"partitions":[') && parts.every((p) => audit.includes('"' + p + '"')),
     'the clear is audited by partition keys');
