@@ -179,7 +179,18 @@ try {
   await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
   check(same(await previewRows(), want.map((p) => [p, 'a', 'success'])), 'the clear preview lists the 17 selected keys');
   await shot('03-range-preview');
-  await page.click('#preview-cancel');
+  // the dialog by keyboard: the focus is in it and Tab stays there; Escape
+  // cancels it and the focus goes back to the button that opened it
+  const inPreview = () => page.evaluate(() => document.querySelector('#preview .dialog').contains(document.activeElement));
+  check(await inPreview(), 'the preview takes the focus');
+  check(await page.getAttribute('#preview .dialog', 'role') === 'dialog', 'and says it is a dialog');
+  let stays = true;
+  for (let i = 0; i < 4; i++) { await page.keyboard.press('Tab'); stays = stays && await inPreview(); }
+  check(stays, 'Tab goes round inside the dialog, not to the page behind it');
+  await page.keyboard.press('Escape');
+  await page.locator('#preview').waitFor({ state: 'hidden', timeout: WAIT });
+  check(await page.evaluate(() => document.activeElement.id) === 'clear-btn', 'Escape cancels it, the focus back on Clear…');
+  check(await page.textContent('#selection-count') === '17 selected', 'cancelled, the selection stays');
   await page.click('#select-none');
   // and the other way round: anchor on an older page, target on a newer one
   await page.click('#older');

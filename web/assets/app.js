@@ -1138,7 +1138,54 @@
     setInterval(() => { if (!document.hidden) refreshBackfills(); }, 2000);
   }
 
+  // --- the dialogs (every .modal: previews, delete, clear, users'): one
+  // watch for them all, so the page scripts only show and hide them. Shown,
+  // the focus goes into the dialog and Tab stays there; Escape is its
+  // Cancel; hidden again, the focus goes back to what opened it ---
+  function initDialogs() {
+    const focusable = (box) => [...box.querySelectorAll('button, input, select, textarea, a[href], [tabindex="0"]')]
+      .filter((e) => !e.disabled && e.getClientRects().length > 0);
+    for (const modal of document.querySelectorAll('.modal')) {
+      const dialog = modal.querySelector('.dialog');
+      if (!dialog) continue;
+      dialog.setAttribute('role', 'dialog');
+      dialog.setAttribute('aria-modal', 'true');
+      dialog.tabIndex = -1;
+      const title = dialog.querySelector('h2');
+      if (title) {
+        if (!title.id) title.id = modal.id + '-heading';
+        dialog.setAttribute('aria-labelledby', title.id);
+      }
+      let opener = null;
+      new MutationObserver(() => {
+        if (!modal.hidden) {
+          if (dialog.contains(document.activeElement)) return;
+          opener = document.activeElement;
+          (focusable(dialog)[0] || dialog).focus();
+        } else if (opener) {
+          // only if the focus was left in the dialog (not moved on by the page)
+          if (!document.activeElement || document.activeElement === document.body || dialog.contains(document.activeElement))
+            if (opener.isConnected) opener.focus();
+          opener = null;
+        }
+      }).observe(modal, { attributes: true, attributeFilter: ['hidden'] });
+      modal.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Escape') {
+          modal.querySelector('button[id$="-cancel"]')?.click();
+          ev.preventDefault();
+        } else if (ev.key === 'Tab') {
+          const list = focusable(dialog);
+          if (!list.length) return;
+          const first = list[0], last = list[list.length - 1];
+          if (ev.shiftKey && document.activeElement === first) { last.focus(); ev.preventDefault(); }
+          else if (!ev.shiftKey && document.activeElement === last) { first.focus(); ev.preventDefault(); }
+        }
+      });
+    }
+  }
+
   document.addEventListener('DOMContentLoaded', () => {
+    initDialogs();
     initRunDelete();
     initTaskClear();
     initPauseToggles();
