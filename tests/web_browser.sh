@@ -84,6 +84,11 @@ detail=$(q "SELECT detail FROM audit WHERE action = 'delete_run'")
 assert_contains "$detail" '"partition":"from-browser"' "the delete's partition"
 assert_contains "$detail" '"table":"public.from_browser"' "the delete's params"
 assert_eq "" "$(q "SELECT id FROM dag_runs WHERE dag_id = 'p' AND partition = 'from-browser'")" "the run is gone"
+# no task declares produces: the Datasets page says so, without an empty table
+login viewer "$VIEWER_PW" "$T/jar"
+page=$(curl -sS -b "$T/jar" "$URL/datasets")
+assert_contains "$page" 'id="no-datasets"' "the Datasets page says there are none"
+assert_not_contains "$page" 'id="datasets"' "no empty table of datasets under it"
 for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 05b-run-deleted 05c-outside-range 06-log-running 07-log-tailed 08-graph 08b-graph-wide 09-audit; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done

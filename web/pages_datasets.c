@@ -258,11 +258,13 @@ pages_datasets(struct web_req *r)
 		     "DAGs that name it in <code>needs:</code> wait for its partitions. Each row shows "
 		     "its recent partitions (a cell opens the producer's grid at it); open a "
 		     "dataset for its whole partition map.</p>");
+	/* none: the sentence says so, without an empty table's header under it */
 	if (json_array_size(list) == 0)
 		buf_adds(&b, "<p class=\"note\" id=\"no-datasets\">No task declares <code>produces:</code> "
 			     "yet.</p>");
-	buf_adds(&b, "<table class=\"list datasets\" id=\"datasets\"><thead><tr><th>Dataset</th>"
-		     "<th>Produced by</th><th>Needed by</th><th>Recent partitions</th></tr></thead><tbody>");
+	else
+		buf_adds(&b, "<table class=\"list datasets\" id=\"datasets\"><thead><tr><th>Dataset</th>"
+			     "<th>Produced by</th><th>Needed by</th><th>Recent partitions</th></tr></thead><tbody>");
 	json_array_foreach(list, i, ds) {
 		buf_adds(&b, "<tr class=\"dataset\" data-name=\"");
 		text_html_escape(&b, json_string_value(json_object_get(ds, "name")));
@@ -274,7 +276,8 @@ pages_datasets(struct web_req *r)
 		ds_strip(r, &b, json_string_value(json_object_get(ds, "name")));
 		buf_adds(&b, "</tr>");
 	}
-	buf_adds(&b, "</tbody></table>");
+	if (json_array_size(list) > 0)
+		buf_adds(&b, "</tbody></table>");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);
