@@ -8,6 +8,7 @@
 
 #include "scheduler/dag.h"
 #include "scheduler/partition.h"
+#include "scheduler/tz.h"
 #include "store/store.h"
 
 int
@@ -144,6 +145,26 @@ backfill_create(struct store *s, const struct dag *d,
 		what[i] = (char)w;
 		json_array_append_new(w == 'c' ? create : w == 'r' ? rerun : skip,
 				      json_string(set.v[i].key));
+	}
+	{
+		/* partitions whose interval has not ended: run now, they would
+		 * not be run again once they end */
+		size_t ahead = 0, last = 0;
+		char end[PARTITION_KEY_MAX];
+
+		for (i = 0; i < set.n; i++)
+			if (what[i] != 's' && set.v[i].end_s > now) {
+				ahead++;
+				last = i;
+			}
+		if (ahead > 0)
+			partition_note(&notes, "%zu of %s partitions %s not ended yet (the last ends %s): "
+				       "%s now, on the data there is so far, and the scheduler does "
+				       "not run %s again when %s (`sluice clear` re-runs %s then)",
+				       ahead, ahead == 1 ? "the" : "these", ahead == 1 ? "has" : "have",
+				       tz_iso(d->tz, set.v[last].end_s, end, sizeof end),
+				       ahead == 1 ? "it runs" : "they run", ahead == 1 ? "it" : "them",
+				       ahead == 1 ? "it ends" : "they end", ahead == 1 ? "it" : "them");
 	}
 	if (json_array_size(create) + json_array_size(rerun) > BACKFILL_MAX_RUNS) {
 		sl_err_set(err, "a backfill may run at most %d partitions at once (this range: %zu)",

@@ -231,6 +231,8 @@ const struct cli_verb cli_backfill = {
 	"day, a time the partition holding it (in the DAG's zone unless it carries\n"
 	"an offset). The range is cut to the DAG's start: and end:, saying how\n"
 	"many partitions were left out; one wholly outside them is an error.\n"
+	"Partitions whose interval has not ended run now, with a note: the\n"
+	"scheduler does not run them again when they end (sluice clear does).\n"
 	"--allow-outside-range takes the range as given (history from before\n"
 	"the DAG's start, say). --only says which: missing (the default) creates runs for\n"
 	"partitions without one and lists the others as existing; failed re-runs\n"

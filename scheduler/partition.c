@@ -876,7 +876,21 @@ partition_resolve_trigger(struct store *s, const struct dagbag *bag,
 	int first_line = 0;
 
 	memset(out, 0, sizeof *out);
-	if (d->schedule != NULL || bag == NULL)
+	if (d->schedule != NULL) {
+		int rc = partition_resolve_one(s, d, arg, now, scope, out, notes, err);
+
+		if (rc == 0 && !out->exists && out->end_s > now) {
+			/* run now, it would not be run again once it ends */
+			char end[PARTITION_KEY_MAX];
+
+			partition_note(notes, "partition %s has not ended yet (it ends %s): it runs "
+				       "now, on the data there is so far, and the scheduler does not "
+				       "run it again when it ends (`sluice clear` re-runs it then)",
+				       out->key, tz_iso(d->tz, out->end_s, end, sizeof end));
+		}
+		return rc;
+	}
+	if (bag == NULL)
 		return partition_resolve_one(s, d, arg, now, scope, out, notes, err);
 	/* a run d has by that key: the caller says so, or follows it */
 	if (arg != NULL && partition_run(s, d, arg, out))

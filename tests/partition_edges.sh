@@ -147,6 +147,21 @@ assert_status 200 POST /dags/hny/backfills "{\"from\":\"$got\",\"dry_run\":true}
 assert_eq "[\"$got\"]" "$(jget 'd["create"]')" "API: a backfill without to"
 assert_eq "no end given: up to the latest complete partition, $got" "$(jget 'd["notes"][0]')" "API: the end it took"
 
+# --- a partition whose interval has not ended: it may run now, and the
+# person is told the scheduler will not run it again when it ends ---
+soon=$(TZ=America/New_York date -d "@$(( $(date +%s) + 3 * 3600 ))" +%Y-%m-%dT%H:00)
+sl backfill hny --from "$(TZ=America/New_York date -d "@$(( $(date +%s) - 3 * 3600 ))" +%Y-%m-%dT%H:00)" \
+	--to "$soon" --dry-run >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/err")" "of these partitions have not ended yet (the last ends " "a backfill into the future says so"
+assert_contains "$(cat "$T/err")" "the scheduler does not run them again when they end" "and what it means"
+assert_status 200 POST /dags/hny/backfills "{\"from\":\"$soon\",\"to\":\"$soon\",\"dry_run\":true}"
+assert_contains "$(jget '" | ".join(d["notes"])')" "1 of the partitions has not ended yet" "API: the backfill's note"
+sl backfill hny --from 2024-06-01T00:00 --to 2024-06-01T02:00 --dry-run >"$T/out" 2>"$T/err"
+assert_not_contains "$(cat "$T/err")" "not ended yet" "a past range: no such note"
+sl trigger hny --partition "$soon" >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/err")" "has not ended yet (it ends " "trigger of a partition not ended says so"
+assert_contains "$(cat "$T/err")" "it runs now, on the data there is so far" "and what it means"
+
 # --- a local time that happens twice, one the clocks skip ---
 TWICE="'2026-11-01T01:30' happens twice in America/New_York (on 2026-11-01 the clocks go back from 02:00 to 01:00, -04:00 to -05:00)"
 sl trigger hny --partition 2026-11-01T01:30 >"$T/out" 2>"$T/err"
