@@ -112,8 +112,10 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	/* selecting a range is for the actions, which only an operator of
 	 * a DAG's map has */
 	buf_printf(b, "<p class=\"note\" id=\"map-note\">Click a cell to open the grid at that partition%s. "
-		   "The map follows the scheduler without a reload.</p>",
-		   can_change ? "; drag over cells to select a range" : "");
+		   "The map follows the scheduler without a reload. Keyboard: Tab to the map, "
+		   "arrow keys move, Enter opens%s.</p>",
+		   can_change ? "; drag over cells to select a range" : "",
+		   can_change ? ", Space selects (Shift+Space: the range from the first)" : "");
 	buf_adds(b, "<div class=\"modal\" id=\"map-preview\" hidden><div class=\"dialog\">"
 		     "<h2 id=\"map-preview-title\"></h2><p id=\"map-preview-summary\"></p>"
 		     "<div class=\"preview-list\"><table id=\"map-preview-table\"><thead><tr>"

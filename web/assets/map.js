@@ -55,7 +55,7 @@
     const css = getComputedStyle(document.documentElement);
     const colors = {};
     const color = (state) => colors[state] || (colors[state] = css.getPropertyValue('--m-' + state).trim() || '#ccc');
-    const SEL = 'rgba(29,35,48,.55)';
+    const SEL = 'rgba(29,35,48,.55)', FOCUS = '#1a6fd8';   // the grid's focus blue
     // a missing partition is absent data, not an alarm: a light cell
     // hatched in a neutral grey, with a neutral edge where cells are wide
     // enough for one (a year's 2-pixel cells would be all edge: a mesh)
@@ -85,6 +85,7 @@
     let drag = null;         // {a, moved} while the mouse is down
     let loads = 0;
     let topLabels = [];      // the month labels drawn: {text, x, w}
+    let focusIdx = -1;       // the keyboard's partition (index), -1: none yet
 
     const pad = (n) => String(n).padStart(2, '0');
     // the partition key of a start: ISO-8601 in the DAG's zone with its offset
@@ -188,6 +189,13 @@
         ctx.fillRect(x, y, L.cw, 2);
         ctx.fillRect(x, y + L.ch - 2, L.cw, 2);
       }
+      if (i === focusIdx && document.activeElement === canvas) {
+        // the keyboard's cell: a ring in the gap around it (what the
+        // clearRect above clears, so the next draw takes it away whole)
+        ctx.strokeStyle = FOCUS;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x - 0.5, y - 0.5, L.cw + 1, L.ch + 1);
+      }
     }
 
     // a CSS colour as [r, g, b] (the canvas says how it reads it)
@@ -238,6 +246,7 @@
         }
       }
       if (sel) for (let i = Math.min(sel.a, sel.b); i <= Math.max(sel.a, sel.b); i++) drawCell(i);
+    if (focusIdx >= 0 && focusIdx < n) drawCell(focusIdx);
       ctx.fillStyle = '#667085';
       ctx.font = '10.5px system-ui, sans-serif';
       ctx.textBaseline = 'top';
@@ -312,6 +321,7 @@
         const old = codes;
         codes = res.codes;
         for (let i = 0; i < codes.length; i++) if (codes[i] !== old[i]) drawCell(i);
+        if (focusIdx >= 0 && focusIdx < codes.length) drawCell(focusIdx);   // a neighbour's redraw clears the ring's edge
       }
       counts();
       updateActions();
@@ -379,29 +389,88 @@
       dragTo(i);
       drag = null;
       if (d.moved || i !== d.a) return;
-      // a click: the grid at that partition; one without a run is selected
-      // instead (the grid lists runs), for a backfill
+      openOrSelect(i);
+    });
+    // a click (or Enter): the grid at that partition; one without a run is
+    // selected instead (the grid lists runs), for a backfill
+    function openOrSelect(i) {
       if (['missing', 'future'].includes(names[codes[i]])) {
         if (canChange) setSel({ a: i, b: i });
       } else
         location.href = '/dags/' + enc(dag) + '?at=' + enc(key(i));
-    });
+    }
+    // the tip naming partition i beside the point (x, y) of the window, on
+    // its left near the window's right edge (and above it near the
+    // bottom), so the whole tip stays in view
+    function showTip(i, px, py) {
+      tip.textContent = key(i) + '\n' + names[codes[i]];
+      tip.hidden = false;
+      const w = tip.offsetWidth, h = tip.offsetHeight;
+      const x = px + 12 + w > innerWidth ? px - 12 - w : px + 12;
+      const y = py + 12 + h > innerHeight ? py - 12 - h : py + 12;
+      tip.style.left = Math.max(0, x) + 'px';
+      tip.style.top = Math.max(0, y) + 'px';
+    }
     canvas.addEventListener('mousemove', (ev) => {
       const i = cellAt(ev);
       if (i < 0) { tip.hidden = true; canvas.style.cursor = ''; return; }
       canvas.style.cursor = 'pointer';
       dragTo(i);
-      tip.textContent = key(i) + '\n' + names[codes[i]];
-      tip.hidden = false;
-      // beside the pointer, on its left near the window's right edge (and
-      // above it near the bottom), so the whole tip stays in view
-      const w = tip.offsetWidth, h = tip.offsetHeight;
-      const x = ev.clientX + 12 + w > innerWidth ? ev.clientX - 12 - w : ev.clientX + 12;
-      const y = ev.clientY + 12 + h > innerHeight ? ev.clientY - 12 - h : ev.clientY + 12;
-      tip.style.left = Math.max(0, x) + 'px';
-      tip.style.top = Math.max(0, y) + 'px';
+      showTip(i, ev.clientX, ev.clientY);
     });
-    canvas.addEventListener('mouseleave', () => { tip.hidden = true; });
+    canvas.addEventListener('mouseleave', () => { if (document.activeElement !== canvas) tip.hidden = true; });
+
+    // --- the keyboard: the map is one tab stop; the arrows move a ringed
+    // cell as the map is drawn (left and right a column, up and down a
+    // row; past a column's end, up and down go on in time), Home and End
+    // to the first and last partition; Enter does what a click does, Space
+    // selects the cell (Shift+Space: the range from the selection's
+    // start); the tip names the cell (and is read out: aria-live) ---
+    canvas.tabIndex = 0;
+    canvas.setAttribute('aria-label', 'partition map: the arrow keys move between partitions, ' +
+      'Enter opens one' + (canChange ? ', Space selects (Shift+Space a range)' : ''));
+    tip.setAttribute('aria-live', 'polite');
+    const cellRC = (row, col) => (row < 0 || col < 0 || row >= L.rows || col >= L.cols ? -1 : at[row * L.cols + col] - 1);
+    function focusCell(i) {
+      if (!L || i < 0 || i >= starts.length) return;
+      const before = focusIdx;
+      focusIdx = i;
+      if (before >= 0 && before !== i) drawCell(before);
+      drawCell(i);
+      const r = canvas.getBoundingClientRect(), [x, y] = cellXY(i);
+      showTip(i, r.left + x + L.cw, r.top + y + L.ch);
+    }
+    canvas.addEventListener('focus', () => {
+      if (!L || !starts.length) return;
+      let i = focusIdx;
+      // at first: the newest partition that is not in the future
+      if (i < 0) for (i = starts.length - 1; i > 0 && names[codes[i]] === 'future'; i--);
+      focusCell(i);
+    });
+    canvas.addEventListener('blur', () => {
+      tip.hidden = true;
+      if (focusIdx >= 0) drawCell(focusIdx);   // without its ring
+    });
+    canvas.addEventListener('keydown', (ev) => {
+      if (!L || focusIdx < 0 || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      const i = focusIdx, row = L.rowOf[i], col = L.colOf[i];
+      let j;
+      switch (ev.key) {
+      case 'ArrowLeft': j = cellRC(row, col - 1); break;
+      case 'ArrowRight': j = cellRC(row, col + 1); break;
+      case 'ArrowUp': j = cellRC(row - 1, col); if (j < 0) j = i - 1; break;
+      case 'ArrowDown': j = cellRC(row + 1, col); if (j < 0) j = i + 1; break;
+      case 'Home': j = 0; break;
+      case 'End': j = starts.length - 1; break;
+      case 'Enter': openOrSelect(i); break;
+      case ' ':
+        if (canChange) setSel(ev.shiftKey && sel ? { a: sel.a, b: i } : { a: i, b: i });
+        break;
+      default: return;
+      }
+      ev.preventDefault();
+      if (j !== undefined && j >= 0 && j < starts.length) focusCell(j);
+    });
 
     // what a test (or a person at the console) can ask the map
     window.sluiceMap = {
@@ -417,6 +486,7 @@
       // cell i's box on the canvas, and where the cells start there
       cellBox: (i) => { const [x, y] = cellXY(i); return { x, y, w: L.cw, h: L.ch }; },
       origin: () => ({ left: LEFT, top: TOP }),
+      focused: () => focusIdx,
       selected: () => selected().length,
       labels: () => topLabels.map((l) => Object.assign({}, l)),
     };
