@@ -2,6 +2,7 @@
 #include "scheduler/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "base/text.h"
 #include "scheduler/config.h"
 #include "store/store.h"
 #include "scheduler/partition.h"
@@ -68,6 +70,36 @@ verb_find(const char *name)
 		if (strcmp(cli_tool_verbs[i]->name, name) == 0)
 			return cli_tool_verbs[i];
 	return NULL;
+}
+
+static void usage_all(FILE *f);
+
+/* "did you mean 'VERB'? " for a word close to a verb's name, else "" */
+static const char *
+verb_hint(const char *word, char *out, size_t n)
+{
+	struct text_near near;
+
+	text_near_init(&near, word);
+	for (size_t i = 0; cli_verbs[i] != NULL; i++)
+		text_near_add(&near, cli_verbs[i]->name);
+	for (size_t i = 0; cli_tool_verbs[i] != NULL; i++)
+		text_near_add(&near, cli_tool_verbs[i]->name);
+	return text_hint(text_near_best(&near), out, n);
+}
+
+/* "sluice: unknown verb 'WORD'" and the hint, then the usage */
+static void
+unknown_verb(const char *word)
+{
+	char hint[96];
+
+	verb_hint(word, hint, sizeof hint);
+	if (hint[0] != '\0')
+		hint[strlen(hint) - 1] = '\0';		/* no trailing space */
+	fprintf(stderr, "sluice: unknown verb '%s'%s%s%s\n\n", word,
+		hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+	usage_all(stderr);
 }
 
 static void
@@ -271,8 +303,17 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 			return EXIT_FAILED;
 		}
 	}
-	fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
-		name, c->cfg->dags_dir);
+	{
+		struct text_near near;
+		char hint[PATH_MAX];
+
+		text_near_init(&near, name);
+		for (int i = 0; i < c->bag.n; i++)
+			if (c->bag.entries[i].dag != NULL)
+				text_near_add(&near, c->bag.entries[i].dag->name);
+		fprintf(stderr, "sluice: no DAG named '%s' in %s (%ssee `sluice dags list`)\n",
+			name, c->cfg->dags_dir, text_hint(text_near_best(&near), hint, sizeof hint));
+	}
 	return EXIT_USAGE;
 }
 
@@ -442,8 +483,7 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 		verb = verb_find(rest[1]);
 		r = 0;
 		if (verb == NULL) {
-			fprintf(stderr, "sluice: unknown verb '%s'\n\n", rest[1]);
-			usage_all(stderr);
+			unknown_verb(rest[1]);
 			r = EXIT_USAGE;
 		} else
 			cli_print_help(verb, stdout);
@@ -460,8 +500,7 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 	}
 	verb = verb_find(rest[0]);
 	if (verb == NULL) {
-		fprintf(stderr, "sluice: unknown verb '%s'\n\n", rest[0]);
-		usage_all(stderr);
+		unknown_verb(rest[0]);
 		free(rest);
 		return EXIT_USAGE;
 	}

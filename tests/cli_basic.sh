@@ -66,6 +66,12 @@ set +e
 set -e
 assert_eq 2 "$st" "exit code of an unknown verb"
 assert_contains "$(cat "$T/err")" "unknown verb 'frobnicate'"
+assert_not_contains "$(cat "$T/err")" "did you mean" "no verb is close to frobnicate"
+set +e
+"$SLUICE" backfil >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of a misspelt verb"
+assert_contains "$(cat "$T/err")" "sluice: unknown verb 'backfil' (did you mean 'backfill'?)" "a misspelt verb: the one meant"
 
 H=$T/home
 sl init "$H" >"$T/init.out"
@@ -122,6 +128,12 @@ sl dags show nope >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 2 "$st" "show of an unknown DAG (an input error, as an unknown partition)"
 assert_contains "$(cat "$T/err")" "no DAG named 'nope'"
+assert_not_contains "$(cat "$T/err")" "did you mean" "no DAG is close to nope"
+set +e
+sl dags show godo >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "show of a misspelt DAG"
+assert_contains "$(cat "$T/err")" "no DAG named 'godo' in $H/dags (did you mean 'good'? see \`sluice dags list\`)" "a misspelt DAG: the one meant"
 set +e
 sl trigger broken >/dev/null 2>"$T/err"; st=$?
 set -e
