@@ -266,6 +266,16 @@ buf_steal(struct buf *b)
 }
 
 int64_t
+sl_floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	if (a % b != 0 && (a < 0) != (b < 0))
+		q--;
+	return q;
+}
+
+int64_t
 sl_now_ms(void)
 {
 	struct timespec ts;

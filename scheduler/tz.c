@@ -70,15 +70,6 @@ static const char *const tz_utc_names[] = {
 	"Etc/Zulu", "Zulu", "Z",
 };
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
-}
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (any month/day
  * range: months are carried into years first, days added as they are). */
@@ -88,12 +79,12 @@ tz_days_from_civil(int64_t y, int m, int d)
 	int64_t mm = (int64_t)m - 1;
 	int64_t era, yoe, doy, doe;
 
-	y += floor_div(mm, 12);
-	mm -= floor_div(mm, 12) * 12;	/* 0..11, January = 0 */
+	y += sl_floor_div(mm, 12);
+	mm -= sl_floor_div(mm, 12) * 12;	/* 0..11, January = 0 */
 	/* Count from March so the leap day ends the year. */
 	if (mm < 2)
 		y--;
-	era = floor_div(y, 400);
+	era = sl_floor_div(y, 400);
 	yoe = y - era * 400;
 	doy = (153 * ((mm + 10) % 12) + 2) / 5;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
@@ -104,7 +95,7 @@ void
 tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d)
 {
 	int64_t z = days + 719468;
-	int64_t era = floor_div(z, 146097);
+	int64_t era = sl_floor_div(z, 146097);
 	int64_t doe = z - era * 146097;
 	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -259,7 +250,7 @@ tz_local(const struct tz *tz, int64_t t, struct tm *out)
 	if (!tz->utc)
 		type = tzfile_type_at(tz->file, t);
 	local = t + (type != NULL ? type->offset : 0);
-	days = floor_div(local, TZ_DAY);
+	days = sl_floor_div(local, TZ_DAY);
 	secs = local - days * TZ_DAY;
 	tz_civil_from_days(days, &y, &m, &d);
 	out->tm_year = (int)(y - 1900);
@@ -360,7 +351,7 @@ tz_year_of(int64_t t)
 	int64_t y;
 	int m, d;
 
-	tz_civil_from_days(floor_div(t, TZ_DAY), &y, &m, &d);
+	tz_civil_from_days(sl_floor_div(t, TZ_DAY), &y, &m, &d);
 	return y;
 }
 

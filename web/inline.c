@@ -43,14 +43,26 @@ inline_unsafe(const unsigned char *p, size_t len)
 	return memchr(p, '\0', len) != NULL;
 }
 
+/* The CSP source allowing a block of these bytes, "'sha256-BASE64'",
+ * into out (56 bytes hold it). */
+static void
+inline_src(const void *p, size_t len, char *out, size_t n)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], b64[45];	/* base64 of 32 bytes */
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
+		sl_fatal("cannot hash an inline block");
+	EVP_EncodeBlock(b64, md, (int)mdlen);
+	snprintf(out, n, "'sha256-%s'", (const char *)b64);
+}
+
 void
 inline_open(struct web *w)
 {
 	size_t n = 0;
 
 	for (const struct web_asset *a = web_assets; a->name != NULL; a++, n++) {
-		unsigned char md[EVP_MAX_MD_SIZE], b64[45];	/* base64 of 32 bytes */
-		unsigned int mdlen = 0;
 		char *src;
 
 		if (n >= WEB_INLINE_MAX)
@@ -59,10 +71,7 @@ inline_open(struct web *w)
 		src[0] = '\0';
 		if (inline_kind(a) == 0 || inline_unsafe(a->data, a->len))
 			continue;
-		if (EVP_Digest(a->data, a->len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-			sl_fatal("cannot hash the web asset %s", a->name);
-		EVP_EncodeBlock(b64, md, (int)mdlen);
-		snprintf(src, sizeof w->inline_src[n], "'sha256-%s'", (const char *)b64);
+		inline_src(a->data, a->len, src, sizeof w->inline_src[n]);
 	}
 }
 
@@ -101,12 +110,15 @@ inline_csp_sources(const struct web_req *r, int scripts, struct buf *b)
 			buf_addc(b, ' ');
 			buf_adds(b, r->w->inline_src[i]);
 		}
-	if (!scripts && r->inline_style_hash[0] != '\0')
-		buf_printf(b, " 'sha256-%s'", r->inline_style_hash);
+	if (!scripts && r->inline_style_src[0] != '\0')
+		buf_printf(b, " %s", r->inline_style_src);
 }
 
 void
-inline_allow_style(struct web_req *r, const char *sha256_b64)
+inline_style_block(struct web_req *r, struct buf *b, const char *css)
 {
-	snprintf(r->inline_style_hash, sizeof r->inline_style_hash, "%s", sha256_b64);
+	inline_src(css, strlen(css), r->inline_style_src, sizeof r->inline_style_src);
+	buf_adds(b, "<style>");
+	buf_adds(b, css);
+	buf_adds(b, "</style>");
 }

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <openssl/evp.h>	/* base64 */
 
 #include "base/png.h"
 #include "scheduler/expected.h"
@@ -28,15 +28,6 @@
  * lines of a strip): it is stored uncompressed in the page (base64, 1.4
  * bytes a cell); past it map.js draws the first frame itself. */
 #define MAP_IMG_MAX_PIXELS 60000u
-
-/* a / b rounded down, as JavaScript's Math.floor(a / b) */
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 /* The colour of state name from map.css ("--m-NAME: #rrggbb"); grey when
  * the stylesheet does not say. */
@@ -107,7 +98,7 @@ map_starts(json_t *map, size_t n, int64_t *start, int64_t *off)
 static void
 map_layout(struct map_grid *g, size_t n, const int64_t *start, const int64_t *off, int64_t step)
 {
-#define LOCAL_DAY(i) floor_div(start[i] + off[i], 86400)
+#define LOCAL_DAY(i) sl_floor_div(start[i] + off[i], 86400)
 	if (step == 3600) {
 		/* a column per local day, a row per hour (a repeated hour: row 25) */
 		int64_t first = LOCAL_DAY(0), prev_day = -1, prev_hour = -1;
@@ -115,8 +106,8 @@ map_layout(struct map_grid *g, size_t n, const int64_t *start, const int64_t *of
 		g->kind = "hourly";
 		g->rows = 24;
 		for (size_t i = 0; i < n; i++) {
-			int64_t local = start[i] + off[i], day = floor_div(local, 86400);
-			int64_t hour = floor_div(local - day * 86400, 3600), row = hour;
+			int64_t local = start[i] + off[i], day = sl_floor_div(local, 86400);
+			int64_t hour = sl_floor_div(local - day * 86400, 3600), row = hour;
 
 			if (day == prev_day && hour <= prev_hour) {
 				row = 24;
@@ -145,9 +136,9 @@ map_layout(struct map_grid *g, size_t n, const int64_t *start, const int64_t *of
 			int64_t day = LOCAL_DAY(i);
 
 			g->row[i] = (day + 3) % 7;
-			g->col[i] = floor_div(day - monday0, 7);
+			g->col[i] = sl_floor_div(day - monday0, 7);
 		}
-		g->cols = floor_div(LOCAL_DAY(n - 1) - monday0, 7) + 1;
+		g->cols = sl_floor_div(LOCAL_DAY(n - 1) - monday0, 7) + 1;
 		return;
 	}
 	/* a strip, 60 partitions a line */
@@ -159,22 +150,6 @@ map_layout(struct map_grid *g, size_t n, const int64_t *start, const int64_t *of
 	g->cols = n < 60 ? (int64_t)n : 60;
 	g->rows = (int64_t)((n + 59) / 60);
 #undef LOCAL_DAY
-}
-
-/* A <style> block this reply carries, allowed by its hash (inline.c). */
-static void
-map_style(struct web_req *r, struct buf *b, const char *css)
-{
-	unsigned char md[EVP_MAX_MD_SIZE], b64[45];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(css, strlen(css), md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		return;		/* no hash: no block, the picture keeps its own size */
-	EVP_EncodeBlock(b64, md, (int)mdlen);
-	inline_allow_style(r, (const char *)b64);
-	buf_adds(b, "<style>");
-	buf_adds(b, css);
-	buf_adds(b, "</style>");
 }
 
 void
@@ -238,7 +213,7 @@ map_image(struct web_req *r, struct buf *b, json_t *map)
 	 * need the CSP's 'unsafe-inline') */
 	buf_init(&css, 0);
 	buf_printf(&css, "#map-img{--cols:%lld;--rows:%lld}", (long long)g.cols, (long long)g.rows);
-	map_style(r, b, buf_str(&css));
+	inline_style_block(r, b, buf_str(&css));
 	buf_free(&css);
 	buf_printf(b, "<img id=\"map-img\" class=\"map-img %s\" alt=\"\" elementtiming=\"map\" decoding=\"sync\" "
 		   "width=\"%lld\" height=\"%lld\" src=\"data:image/png;base64,%s\">",

@@ -458,7 +458,7 @@ route(struct web_req *r)
 	r->db_mark_read = 0;	/* a retried request looks again */
 	r->inline_assets = 0;
 	r->inlined = 0;
-	r->inline_style_hash[0] = '\0';
+	r->inline_style_src[0] = '\0';
 	r->paint_after = NULL;
 	session_identify(r);
 	return routes_dispatch(r);

@@ -146,9 +146,9 @@ struct web_req {
 	 * so, which the reply's CSP allows by hash */
 	int inline_assets;
 	uint32_t inlined;
-	/* one <style> block of the page's own (map_image.c): the base64
-	 * SHA-256 its CSP source allows, "" when there is none */
-	char inline_style_hash[48];
+	/* one <style> block of the page's own (map_image.c): the CSP source
+	 * that allows it ("'sha256-...'"), "" when there is none */
+	char inline_style_src[64];
 	/* set by a page before html_begin(): the id of the element its first
 	 * frame waits for (a <link rel=expect> that blocks rendering until
 	 * it is parsed, or the page is), NULL for none */
@@ -231,9 +231,10 @@ void inline_asset(struct web_req *r, struct buf *b, const char *name);
 /* Append " 'sha256-...'" to b for each script (scripts 1) or stylesheet
  * (0) written inline into r's reply: the CSP's extra sources. */
 void inline_csp_sources(const struct web_req *r, int scripts, struct buf *b);
-/* Allow the reply's one <style> block of its own, by the base64 SHA-256
- * of its text (a second call replaces the first). */
-void inline_allow_style(struct web_req *r, const char *sha256_b64);
+/* The reply's one <style> block of its own (css: text that cannot end
+ * the block, numbers here) into b, allowed by its hash in the reply's
+ * CSP (a second call replaces the first's allowance). */
+void inline_style_block(struct web_req *r, struct buf *b, const char *css);
 
 /* --- map_image.c: the partition map's first frame --- */
 /* The compact map body's picture (one pixel a partition, in map.js's
