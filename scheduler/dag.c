@@ -727,6 +727,35 @@ undefined_name(struct ydoc *d, const struct task_src *src, ynode_t *v,
 			      names);
 }
 
+/* A task's key (executor, pool) naming what sluice.yaml defines (defined;
+ * nothing is checked without a config): its value, else dflt, copied to
+ * *out; whether the key was given, in *given. 0, or -1 when the load
+ * stops. */
+static int
+load_defined_name(struct ydoc *d, const struct task_src *src,
+		  const char *key, const char *dflt, json_t *defined,
+		  const struct config *cfg, struct load_ctx *lc, char **out,
+		  int *given)
+{
+	ynode_t *v = task_get(d, src, key);
+	const char *s = dflt;
+
+	if (v != NULL && ynode_get_str(d, v, NULL, &s, &lc->cur) < 0) {
+		if (load_note(lc) < 0)
+			return -1;
+		s = dflt;
+	}
+	if (cfg != NULL && json_object_get(defined, s) == NULL) {
+		undefined_name(d, src, v, key, s, defined, cfg->file, &lc->cur);
+		if (load_note(lc) < 0)
+			return -1;
+	}
+	*out = xstrdup(s);
+	if (given != NULL)
+		*given = v != NULL;
+	return 0;
+}
+
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
@@ -969,35 +998,16 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		} else if (t->log_max == 0)
 			t->log_max = -1;
 	}
-	v = task_get(d, src, "executor");
-	s = "local";
-	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0) {
-		if (load_note(lc) < 0)
-			return -1;
-		s = "local";
-	}
-	if (cfg != NULL && json_object_get(cfg->executors, s) == NULL) {
-		undefined_name(d, src, v, "executor", s, cfg->executors, cfg->file, err);
-		if (load_note(lc) < 0)
-			return -1;
-	}
-	t->executor = xstrdup(s);
-	t->executor_explicit = v != NULL;
+	if (load_defined_name(d, src, "executor", "local",
+			      cfg != NULL ? cfg->executors : NULL, cfg, lc,
+			      &t->executor, &t->executor_explicit) < 0)
+		return -1;
 	if (load_recheck(d, src, t, lc, err) < 0)
 		return -1;
-	v = task_get(d, src, "pool");
-	s = "default";
-	if (v != NULL && ynode_get_str(d, v, NULL, &s, err) < 0) {
-		if (load_note(lc) < 0)
-			return -1;
-		s = "default";
-	}
-	if (cfg != NULL && json_object_get(cfg->pools, s) == NULL) {
-		undefined_name(d, src, v, "pool", s, cfg->pools, cfg->file, err);
-		if (load_note(lc) < 0)
-			return -1;
-	}
-	t->pool = xstrdup(s);
+	if (load_defined_name(d, src, "pool", "default",
+			      cfg != NULL ? cfg->pools : NULL, cfg, lc,
+			      &t->pool, NULL) < 0)
+		return -1;
 	if ((v = task_get(d, src, "pool_slots")) != NULL) {
 		if (ynode_get_int(d, v, NULL, 1, 1000000, &iv, err) < 0) {
 			if (load_note(lc) < 0)
