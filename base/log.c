@@ -147,8 +147,6 @@ log_vemit(enum log_level lv, const struct log_fields *f, const char *fmt,
 	struct timespec ts;
 	struct tm tm;
 	char when[64];
-	const char *p;
-	size_t left;
 	int fd = log_state.fd >= 0 ? log_state.fd : STDERR_FILENO;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -176,18 +174,7 @@ log_vemit(enum log_level lv, const struct log_fields *f, const char *fmt,
 		buf_printf(&line, "%s %s\n", when, buf_str(&msg));
 	}
 	/* one write per line: lines of two writers never interleave */
-	p = buf_str(&line);
-	left = line.len;
-	while (left > 0) {
-		ssize_t w = write(fd, p, left);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		p += w;
-		left -= (size_t)w;
-	}
+	(void)sl_write_all(fd, buf_str(&line), line.len);
 	buf_free(&line);
 	buf_free(&msg);
 }

@@ -18,21 +18,13 @@ static int
 spawn_memfd(const char *data, size_t len, struct sl_err *err)
 {
 	int fd = memfd_create("sluice-stdin", MFD_CLOEXEC);
-	size_t off = 0;
 
 	if (fd < 0)
 		return sl_err_set(err, "memfd_create: %s", strerror(errno));
-	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			sl_err_set(err, "writing stdin: %s", strerror(errno));
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
+	if (sl_write_all(fd, data, len) < 0) {
+		sl_err_set(err, "writing stdin: %s", strerror(errno));
+		close(fd);
+		return -1;
 	}
 	if (lseek(fd, 0, SEEK_SET) < 0) {
 		sl_err_set(err, "lseek: %s", strerror(errno));

@@ -486,11 +486,32 @@ fail:
 }
 
 int
+sl_write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
 sl_write_file(const char *path, const void *data, size_t len, int mode,
 	      struct sl_err *err)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
 	int fd;
 
 	if (snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid()) >=
@@ -500,20 +521,11 @@ sl_write_file(const char *path, const void *data, size_t len, int mode,
 	if (fd < 0)
 		return sl_err_set(err, "cannot create %s: %s", tmp,
 				  strerror(errno));
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			sl_err_set(err, "cannot write %s: %s", tmp,
-				   strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+	if (sl_write_all(fd, data, len) < 0) {
+		sl_err_set(err, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		sl_err_set(err, "cannot write %s: %s", path, strerror(errno));

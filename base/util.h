@@ -101,6 +101,9 @@ int sl_mkdirs(const char *path, int mode, struct sl_err *err);
 /* Read a whole file up to limit bytes (caller frees *out). */
 int sl_read_file(const char *path, size_t limit, char **out, size_t *len,
 		 struct sl_err *err);
+/* The whole of p[0..n) to fd, again after EINTR or a short write: 0, or
+ * -1 with errno. */
+int sl_write_all(int fd, const void *p, size_t n);
 /* Write a file atomically (temp file + rename). */
 int sl_write_file(const char *path, const void *data, size_t len, int mode,
 		  struct sl_err *err);

@@ -506,23 +506,6 @@ supervisor_argv(struct local_try *t, const char *prog)
 	return v;
 }
 
-/* Whole writes; 0 or -1 with errno. */
-static int
-local_write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /*
  * On the starter thread: start one try. Its log is opened (appended), its
  * status file made with room reserved for the final record, its stdin is
@@ -601,7 +584,7 @@ spawn_one(struct local_lane *ln, struct local_try *t)
 		 * file, never its command line or a file on disk */
 		secfd = memfd_create("sluice-secrets", MFD_CLOEXEC);
 		if (secfd < 0 ||
-		    local_write_all(secfd, t->secrets, t->secrets_len) < 0 ||
+		    sl_write_all(secfd, t->secrets, t->secrets_len) < 0 ||
 		    lseek(secfd, 0, SEEK_SET) < 0) {
 			snprintf(t->error, sizeof t->error,
 				 "cannot pass the secret values: %s", strerror(errno));
