@@ -327,18 +327,11 @@ cli_print_json(const json_t *v)
 const char *
 cli_time(const struct tz *tz, int64_t ms, char *out, size_t n)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
 	if (ms <= 0) {
 		snprintf(out, n, "-");
 		return out;
 	}
-	if (tz != NULL && !tz_is_utc(tz))
-		return tz_iso(tz, ms / 1000, out, n);
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return out;
+	return tz_iso(tz, sl_floor_div(ms, 1000), out, n);
 }
 
 int

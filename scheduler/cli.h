@@ -134,8 +134,9 @@ void cli_print_help(const struct cli_verb *v, FILE *f);
 int cli_usage(const struct cli_verb *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Format epoch ms as "2024-01-02T03:04:05-05:00" in tz (the DAG's zone),
- * "2024-01-02T08:04:05Z" when tz is NULL or UTC, or "-" for none. Every
- * time the CLI prints goes through here, so each carries its offset. */
+ * "2024-01-02T08:04:05+00:00" when tz is NULL or UTC (tz_iso, as partition
+ * keys read), or "-" for none. Every time the CLI prints goes through
+ * here, so each carries its offset, written one way. */
 const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
 /* The one partition arg names among the DAG's runs (see
  * scheduler/partition.h), its key into key (size n); or print why not

@@ -247,7 +247,7 @@ tz_local(const struct tz *tz, int64_t t, struct tm *out)
 	int m, d;
 
 	memset(out, 0, sizeof(*out));
-	if (!tz->utc)
+	if (tz != NULL && !tz->utc)
 		type = tzfile_type_at(tz->file, t);
 	local = t + (type != NULL ? type->offset : 0);
 	days = sl_floor_div(local, TZ_DAY);

@@ -36,7 +36,8 @@ void tz_free(struct tz *tz);
 const char *tz_name(const struct tz *tz);
 int tz_is_utc(const struct tz *tz);
 
-/* Wall time of instant t in the zone, with tm_gmtoff and tm_zone set. */
+/* Wall time of instant t in the zone (NULL: UTC), with tm_gmtoff and
+ * tm_zone set. */
 void tz_local(const struct tz *tz, int64_t t, struct tm *out);
 
 /* Wall time (year, mon, mday, hour, min, sec of *wall; out-of-range fields
@@ -47,8 +48,11 @@ void tz_local(const struct tz *tz, int64_t t, struct tm *out);
 int tz_wall_to_instant(const struct tz *tz, const struct tm *wall, int64_t *t,
 		       int64_t *t2);
 
-/* "2024-03-10T00:05:00-07:00" ("+00:00" for UTC; seconds are added to the
- * offset only for historical offsets that have them). Returns out. */
+/* "2024-03-10T00:05:00-07:00" ("+00:00" for UTC, also when tz is NULL;
+ * seconds are added to the offset only for historical offsets that have
+ * them). Returns out. Every time shown to a person (the CLI, the reasons a
+ * task waits) is written so, like a partition key: never "Z" beside
+ * "+00:00". */
 const char *tz_iso(const struct tz *tz, int64_t t, char *out, size_t n);
 
 /* strftime of t in the zone; %s gives the epoch seconds of t. Returns what

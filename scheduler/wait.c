@@ -219,19 +219,11 @@ executor_slots(const struct config *cfg, struct executor_set *execs,
 	return json_is_integer(slots) ? (int)json_integer_value(slots) : INT_MAX;
 }
 
+/* A time in the DAG's zone, written as its partition keys are. */
 static const char *
 when(const struct dag *d, int64_t ms, char *out, size_t n)
 {
-	if (d->tz != NULL && !tz_is_utc(d->tz))
-		return tz_iso(d->tz, ms / 1000, out, n);
-	{
-		time_t t = (time_t)(ms / 1000);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	}
-	return out;
+	return tz_iso(d->tz, sl_floor_div(ms, 1000), out, n);
 }
 
 static json_t *

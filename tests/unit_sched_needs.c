@@ -591,9 +591,9 @@ test_manual_interval_end(void)
 	/* every need of down's day is met; its day has not ended */
 	CHECK_EQ_INT(0, h_started("compute"));
 	CHECK_EQ_STR("none", STATE("down", "compute", day));
-	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00Z; then its needs are met",
+	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00+00:00; then its needs are met",
 		     waits_for("down", day));
-	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00Z; then "
+	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00+00:00; then "
 		     "up.load: 23 of 24 partitions, missing 2024-01-09T23:00", waits_for("prev", day));
 	h_restart();
 	CHECK_EQ_INT(0, h_started("compute"));
@@ -610,8 +610,8 @@ test_manual_interval_end(void)
 	CHECK_EQ_STR("running", STATE("prev", "compute", day));
 	/* tomorrow's waits for its own end */
 	CHECK_EQ_STR("none", STATE("down", "compute", next));
-	CHECK_MSG(strncmp(waits_for("down", next), "waits for its interval to end at 2024-01-12T00:00:00Z",
-			  53) == 0, "%s", waits_for("down", next));
+	CHECK_MSG(strncmp(waits_for("down", next), "waits for its interval to end at 2024-01-12T00:00:00+00:00",
+			  58) == 0, "%s", waits_for("down", next));
 	CHECK_EQ_INT(2, h_running("compute"));
 	h_close();
 }
