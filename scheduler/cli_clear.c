@@ -448,7 +448,9 @@ const struct cli_verb cli_mark = {
 	"mark", "set a task instance to success or failed",
 	"DAG TASK PARTITION success|failed [--clear-downstream] [--dry-run]",
 	"PARTITION is a key, or a time or date naming exactly one partition.\n"
-	"Settles one task instance by hand (a running one is stopped). Its\n"
+	"Settles one task instance by hand (a running one is stopped). Marked\n"
+	"success it shows no error any more (its tries keep theirs: `sluice\n"
+	"logs`); marked failed without one, its error says who marked it. Its\n"
 	"downstream tasks that have not run yet then follow their trigger rules\n"
 	"(marking success lets them start).\n"
 	"Downstream tasks already set to upstream_failed stay so: marking a\n"

@@ -321,12 +321,23 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 		return sl_err_set(err, "DAG %s has no run for partition %s",
 				  dag->name, partition);
 	}
+	/* the error shown beside the state is the task instance's: marked
+	 * success it has none (the tries keep theirs); marked failed
+	 * without one, it says who failed it */
 	st = store_stmt(s,
-	    "UPDATE task_instances SET state = ?, next_at = NULL, updated_at = ?, "
-	    "ended_at = coalesce(ended_at, ?) WHERE id = ?");
+	    "UPDATE task_instances SET state = ?1, next_at = NULL, updated_at = ?2, "
+	    "ended_at = coalesce(ended_at, ?2), "
+	    "error = CASE WHEN ?1 = 'success' THEN NULL ELSE coalesce(error, ?3) END "
+	    "WHERE id = ?4");
 	sqlite3_bind_text(st, 1, ti_state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, now);
+	{
+		char why[256];
+
+		snprintf(why, sizeof why, "marked %s by %s", ti_state_name(state),
+			 who ? who : "unknown");
+		sqlite3_bind_text(st, 3, why, -1, SQLITE_TRANSIENT);
+	}
 	sqlite3_bind_int64(st, 4, ti_id);
 	store_step_done(s, st);
 	if (item)
