@@ -210,3 +210,11 @@ text_hint(const char *suggestion, char *out, size_t n)
 		snprintf(out, n, "did you mean '%s'? ", suggestion);
 	return out;
 }
+
+const char *
+text_count(long long count, const char *one, const char *many, char *out,
+	   size_t n)
+{
+	snprintf(out, n, "%lld %s", count, count == 1 ? one : many);
+	return out;
+}

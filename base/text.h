@@ -59,4 +59,9 @@ const char *text_near_best(const struct text_near *n);
  * when suggestion is NULL; returns out. */
 const char *text_hint(const char *suggestion, char *out, size_t n);
 
+/* A count and its noun in the number it takes, "1 run", "2 runs",
+ * "0 tries", into out (size n); returns out. */
+const char *text_count(long long count, const char *one, const char *many,
+		       char *out, size_t n);
+
 #endif

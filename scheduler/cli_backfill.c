@@ -68,7 +68,7 @@ backfill_cancel(struct cli *c, const struct cli_args *args)
 			       id, bf_str(preview, "dag"), nremove, nremove == 1 ? "" : "s",
 			       dry_run ? "would be" : "to be", nrunning, nrunning == 1 ? "" : "s",
 			       kill ? (dry_run ? "would be killed" : "to be killed") :
-			       (dry_run ? "would finish" : "finish"));
+			       (dry_run ? "would finish" : "to finish"));
 		}
 	}
 	if (dry_run) {

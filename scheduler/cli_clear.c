@@ -333,7 +333,8 @@ mark_report(const struct dag *d, const char *task, const char *key, int clear,
 			printf("downstream task instance%s that %s upstream_failed: %s\n"
 			       "to run %s again: sluice mark %s %s %s success --clear-downstream\n"
 			       "             or: sluice clear %s --partition %s%s --yes\n",
-			       json_array_size(freed) == 1 ? "" : "s", dry_run ? "would stay" : "stay",
+			       json_array_size(freed) == 1 ? "" : "s", dry_run ? "would stay" :
+			       json_array_size(freed) == 1 ? "stays" : "stay",
 			       name_list(freed, names, sizeof names),
 			       json_array_size(freed) == 1 ? "it" : "them", d->name, qtask, qkey,
 			       d->name, qkey, flags);

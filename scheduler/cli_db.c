@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "scheduler/config.h"
 #include "scheduler/try.h"
 #include "scheduler/tz.h"
@@ -268,20 +269,22 @@ struct db_clean_totals {
 static void
 db_clean_print(struct cli *c, const json_t *run, int64_t files, int dry_run)
 {
-	char when[64];
+	char when[64], tis[64], tries[64], logs[64];
 
 	if (c->json)
 		return;
-	printf("%s run %s %s (partition ended %s; %s; %lld task instances, "
-	       "%lld tries, %lld log files)\n", dry_run ? "would remove" : "removed",
+	printf("%s run %s %s (partition ended %s; %s; %s, %s, %s)\n",
+	       dry_run ? "would remove" : "removed",
 	       json_string_value(json_object_get(run, "dag_id")),
 	       json_string_value(json_object_get(run, "partition")),
 	       cli_time(NULL, json_integer_value(json_object_get(run, "end_s")) * 1000,
 			when, sizeof when),
 	       json_string_value(json_object_get(run, "state")),
-	       (long long)json_integer_value(json_object_get(run, "tis")),
-	       (long long)json_integer_value(json_object_get(run, "tries")),
-	       (long long)files);
+	       text_count(json_integer_value(json_object_get(run, "tis")),
+			  "task instance", "task instances", tis, sizeof tis),
+	       text_count(json_integer_value(json_object_get(run, "tries")),
+			  "try", "tries", tries, sizeof tries),
+	       text_count(files, "log file", "log files", logs, sizeof logs));
 }
 
 static void
@@ -414,12 +417,15 @@ db_clean(struct cli *c, const struct cli_args *a)
 				    json_string_value(json_object_get(run, "partition")), dry_run);
 
 				if (files > 0) {
+					char nlogs[64];
+
 					t.files += files;
 					t.runs++;
 					if (!c->json)
-						printf("%s %lld log files of run %s %s\n",
+						printf("%s %s of run %s %s\n",
 						       dry_run ? "would remove" : "removed",
-						       (long long)files,
+						       text_count(files, "log file", "log files",
+								  nlogs, sizeof nlogs),
 						       json_string_value(json_object_get(run, "dag_id")),
 						       json_string_value(json_object_get(run, "partition")));
 				}
@@ -436,9 +442,11 @@ db_clean(struct cli *c, const struct cli_args *a)
 				continue;
 			}
 			if (db_clean_batch(c, runs, &i, cutoff, &t) < 0) {
+				char nruns[64];
+
 				fprintf(stderr, "sluice: cleaning %s failed after "
-					"%lld runs\n", c->cfg->db_path,
-					(long long)t.runs);
+					"%s\n", c->cfg->db_path,
+					text_count(t.runs, "run", "runs", nruns, sizeof nruns));
 				json_decref(runs);
 				return EXIT_FAILED;
 			}
@@ -447,10 +455,13 @@ db_clean(struct cli *c, const struct cli_args *a)
 		json_decref(runs);
 	}
 	if (logs_only && !c->json) {
-		printf("%s %lld log files of %lld runs older than %s\n",
-		       dry_run ? "would remove" : "removed", (long long)t.files,
-		       (long long)t.runs, cli_time(NULL, cutoff * 1000, when,
-						   sizeof when));
+		char nlogs[64], nruns[64];
+
+		printf("%s %s of %s older than %s\n",
+		       dry_run ? "would remove" : "removed",
+		       text_count(t.files, "log file", "log files", nlogs, sizeof nlogs),
+		       text_count(t.runs, "run", "runs", nruns, sizeof nruns),
+		       cli_time(NULL, cutoff * 1000, when, sizeof when));
 		return 0;
 	}
 	if (cli_opt_flag(a, "audit") && !logs_only) {
@@ -487,15 +498,23 @@ db_clean(struct cli *c, const struct cli_args *a)
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("%s %lld runs, %lld task instances, %lld tries, %lld log "
-		       "files and %lld audit rows older than %s%s%s",
-		       dry_run ? "would remove" : "removed", (long long)t.runs,
-		       (long long)t.tis, (long long)t.tries, (long long)t.files,
-		       (long long)t.audit, when, dag ? " of DAG " : "",
-		       dag ? dag : "");
-		if (!dry_run && t.txs > 0)
-			printf(" (%lld transaction(s), the longest %lld ms)",
-			       (long long)t.txs, (long long)t.max_tx_ms);
+		char nruns[64], ntis[64], ntries[64], nlogs[64], naudit[64];
+
+		printf("%s %s, %s, %s, %s and %s older than %s%s%s",
+		       dry_run ? "would remove" : "removed",
+		       text_count(t.runs, "run", "runs", nruns, sizeof nruns),
+		       text_count(t.tis, "task instance", "task instances", ntis, sizeof ntis),
+		       text_count(t.tries, "try", "tries", ntries, sizeof ntries),
+		       text_count(t.files, "log file", "log files", nlogs, sizeof nlogs),
+		       text_count(t.audit, "audit row", "audit rows", naudit, sizeof naudit),
+		       when, dag ? " of DAG " : "", dag ? dag : "");
+		if (!dry_run && t.txs > 0) {
+			char ntxs[64];
+
+			printf(" (%s, the longest %lld ms)",
+			       text_count(t.txs, "transaction", "transactions", ntxs, sizeof ntxs),
+			       (long long)t.max_tx_ms);
+		}
 		printf("\n");
 	}
 	return 0;

@@ -75,8 +75,9 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 		json_t *v = json_array_get(t->foreach_list, (size_t)idx);
 
 		if (v == NULL) {
-			fprintf(stderr, "sluice: task %s has %zu items (0 to %zu): no item %lld\n",
+			fprintf(stderr, "sluice: task %s has %zu item%s (0 to %zu): no item %lld\n",
 				t->name, json_array_size(t->foreach_list),
+				json_array_size(t->foreach_list) == 1 ? "" : "s",
 				json_array_size(t->foreach_list) - 1, idx);
 			return NULL;
 		}

@@ -102,8 +102,8 @@ runs_delete(struct cli *c, const struct cli_args *args)
 		for (i = 0; i < all.n; i++)
 			printf("%s %s\n", dry_run ? "would delete" : "delete", all.v[i].key);
 		if (dry_run) {
-			printf("%zu run%s would be deleted with their task instances (dry run; logs stay)\n",
-			       all.n, all.n == 1 ? "" : "s");
+			printf("%zu run%s would be deleted with %s task instances (dry run; logs stay)\n",
+			       all.n, all.n == 1 ? "" : "s", all.n == 1 ? "its" : "their");
 			partition_set_free(&all);
 			return 0;
 		}

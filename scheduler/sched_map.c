@@ -320,10 +320,11 @@ settle(struct sched *s, struct ti *p)
 		for (int i = 0; i < p->nitems; i++)
 			failed += p->items[i].state == TI_FAILED ||
 				  p->items[i].state == TI_UPSTREAM_FAILED;
-		snprintf(why, sizeof why, "%d of its %d items failed", failed,
-			 p->nitems);
+		snprintf(why, sizeof why, "%d of its %d item%s failed", failed,
+			 p->nitems, p->nitems == 1 ? "" : "s");
 	} else
-		snprintf(why, sizeof why, "its %d items ended", p->nitems);
+		snprintf(why, sizeof why, "its %d item%s ended", p->nitems,
+			 p->nitems == 1 ? "" : "s");
 	parent_ended(s, p, to, why);
 }
 

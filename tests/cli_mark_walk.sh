@@ -1,7 +1,8 @@
 #!/bin/bash
 # The everyday verbs after a failure, as a data engineer types them: a
 # failed task marked success, another marked failed; what `sluice tasks`
-# then shows beside each.
+# then shows beside each; one run deleted, one cleaned: messages that
+# count one thing say it in the singular.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/dags/rep.yaml" <<'YAML'
@@ -22,6 +23,8 @@ case "$row" in "fail_me "*" failed "*" 1/1 "*" 3 "*" exit code 3") ;; *) fail "t
 
 # marked success: the error is gone (the try keeps its exit code and log)
 sl mark rep fail_me p1 success >"$T/out"
+assert_contains "$(cat "$T/out")" "downstream task instance that stays upstream_failed: publish" \
+	"mark: the one task instance left upstream_failed"
 row=$(sl tasks rep p1 | grep '^fail_me ')
 case "$row" in "fail_me "*" success "*) ;; *) fail "fail_me marked success: $row" ;; esac
 assert_not_contains "$row" "exit code 3" "tasks: the error of a task marked success"
@@ -35,4 +38,30 @@ assert_contains "$(sl logs rep fail_me p1)" "boom" "the try's log stays"
 sl mark rep publish p1 failed >/dev/null
 row=$(sl tasks rep p1 | grep '^publish ')
 assert_contains "$row" "marked failed by cli:" "tasks: a task marked failed"
+
+# one run: deleted, and cleaned away with its one task instance
+cat >"$H/dags/one.yaml" <<'YAML'
+dag: one
+schedule: none
+tasks:
+  only: {command: 'true'}
+YAML
+wait_for 10 "one to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q '^one '"
+sl dags unpause one >/dev/null
+sl trigger one --partition gone --wait >/dev/null
+sl trigger one --partition old --wait >/dev/null
+assert_eq "would delete gone
+1 run would be deleted with its task instances (dry run; logs stay)" \
+	"$(sl runs delete one gone --dry-run)" "runs delete --dry-run of one run"
+assert_eq "deleted gone
+deleted 1 run of one (logs stay in $H/logs/one)" "$(sl runs delete one gone --yes)" "runs delete of one run"
+tomorrow=$(date -u -d tomorrow +%Y-%m-%d)
+out=$(sl db clean --dag one --before "$tomorrow" --dry-run)
+assert_contains "$out" "would remove run one old (partition ended " "db clean --dry-run: the run"
+assert_contains "$out" "; success; 1 task instance, 1 try, 1 log file)" "db clean --dry-run: what it holds"
+assert_contains "$out" "would remove 1 run, 1 task instance, 1 try, 1 log file and 0 audit rows older than ${tomorrow}T00:00:00+00:00 of DAG one" \
+	"db clean --dry-run: the totals"
+out=$(sl db clean --dag one --before "$tomorrow" --logs-only --dry-run)
+assert_contains "$out" "would remove 1 log file of run one old" "db clean --logs-only: the run"
+assert_contains "$out" "would remove 1 log file of 1 run older than" "db clean --logs-only: the totals"
 echo "cli_mark_walk: ok"

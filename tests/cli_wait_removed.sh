@@ -30,7 +30,9 @@ bf=$!
 on_exit "stop_pid $bf"
 wait_for 20 "the backfill's progress line" grep -q '^hist: 0/3 runs done' "$T/bf.err"
 id=$(q "SELECT max(id) FROM backfills")
-sl backfill cancel "$id" --yes >/dev/null
+sl backfill cancel "$id" --yes >"$T/cancel.out"
+assert_contains "$(cat "$T/cancel.out")" "backfill $id of hist: 3 queued runs to be removed, 0 running runs to finish" \
+	"backfill cancel: what it is about to do"
 wait_for 20 "backfill --wait to end once its runs are removed" pid_gone "$bf"
 set +e
 wait "$bf"; st=$?

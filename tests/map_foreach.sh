@@ -44,6 +44,7 @@ tasks:
   each:
     foreach: ["it's", "$(echo no)", x]
     command: echo "item <{{ item }}> as $SLUICE_TASK"
+  solo: {foreach: [only], command: 'true'}
 YAML
 start_standalone
 
@@ -70,6 +71,7 @@ while IFS='|' read -r args want; do
 done <<'CASES'
 mapped quote k1|task quote is mapped (foreach:): name one item, quote[N], or give it with --item VALUE
 listed each[3] k1|task each has 3 items (0 to 2): no item 3
+listed solo[1] k1|task solo has 1 item (0 to 0): no item 1
 mapped report[0] k1|task report is not mapped (no foreach:): it has no items
 listed each[x] k1|'each[x]': an item is named TASK[N], N from 0
 CASES

@@ -121,6 +121,25 @@ test_zero_items(void)
 	h_close();
 }
 
+static const struct h_dag_file one_item_files[] = {
+	{ "o.yaml", "dag: o\ntasks:\n"
+		    "  m: {foreach: [a], command: \"echo {{ item }}\"}\n" },
+	{ NULL, NULL },
+};
+
+/* A map of one item: its error counts it in the singular. */
+static void
+test_one_item(void)
+{
+	h_open(one_item_files, NULL);
+	h_trigger("o", "p");
+	CHECK_EQ_INT(0, h_end("m[0]", "p", 1));
+	h_end_all();
+	CHECK_STATE("failed", "o", "m", "p");
+	CHECK_EQ_STR("1 of its 1 item failed", h_ti("o", "m", "p", "error"));
+	h_close();
+}
+
 static const struct h_dag_file rule_files[] = {
 	{ "r.yaml", "dag: r\ntasks:\n"
 		    "  m: {foreach: [a, b, c], command: \"echo {{ item }}\"}\n"
@@ -508,6 +527,7 @@ main(void)
 	unsetenv("TZ");
 	RUN(test_literal_list);
 	RUN(test_zero_items);
+	RUN(test_one_item);
 	RUN(test_one_failing_item_rules);
 	RUN(test_max_active);
 	RUN(test_max_map);

@@ -157,6 +157,23 @@ ago_cases(void)
 		CHECK_EQ_STR(cases[i].out, sl_format_ago(cases[i].ms, out, sizeof out));
 }
 
+static void
+count_cases(void)
+{
+	static const struct { long long n; const char *out; } cases[] = {
+		{ 0, "0 tries" },
+		{ 1, "1 try" },
+		{ 2, "2 tries" },
+		{ -1, "-1 tries" },
+		{ 1000000, "1000000 tries" },
+	};
+	char out[64], small[4];
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_EQ_STR(cases[i].out, text_count(cases[i].n, "try", "tries", out, sizeof out));
+	CHECK_EQ_STR("1 t", text_count(1, "try", "tries", small, sizeof small));
+}
+
 int
 main(void)
 {
@@ -165,5 +182,6 @@ main(void)
 	RUN(url_cases);
 	RUN(near_cases);
 	RUN(ago_cases);
+	RUN(count_cases);
 	return UNIT_END();
 }
