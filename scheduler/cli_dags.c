@@ -575,14 +575,33 @@ dags_next(struct cli *c, const struct cli_args *args, long long count)
 	}
 	if (after != NULL) {
 		struct sl_err err;
+		char at[64], a[64], b[64];
+		int64_t held;
 
-		/* a preview of the schedule after a time */
+		/* a preview of the schedule after a time: when the list does
+		 * not start at the next tick after the time typed, say where
+		 * it starts and why, rather than move silently */
 		sl_err_clear(&err);
 		if (tz_parse_time(d->tz, after, &t, &err) < 0)
 			return cli_usage(&cli_dags, "--after: %s", err.msg);
-		if (d->start != INT64_MIN && t < d->start - 1)
+		tz_iso(d->tz, t, at, sizeof at);
+		if (d->start != INT64_MIN && t < d->start - 1) {
+			fprintf(stderr, "sluice: note: --after %s is before the start of DAG %s, "
+				"%s: listing from its first partition\n", at, d->name,
+				tz_iso(d->tz, d->start, a, sizeof a));
 			t = d->start - 1;
+		}
 		s = cron_next(d->schedule, d->tz, t);
+		held = cron_prev(d->schedule, d->tz, t);
+		if (t >= d->start && s != -1 && s < d->end && held != t) {
+			fprintf(stderr, "sluice: note: --after %s is not on the schedule of DAG %s "
+				"(%s): listing from the first partition after it, %s", at,
+				d->name, d->schedule_text, tz_iso(d->tz, s, a, sizeof a));
+			if (held != -1 && held >= d->start)
+				fprintf(stderr, " (the partition holding it starts at %s)",
+					tz_iso(d->tz, held, b, sizeof b));
+			fputc('\n', stderr);
+		}
 	} else {
 		/* what the scheduler creates next, as the list and the UI say */
 		struct next_partition np;
@@ -740,7 +759,9 @@ const struct cli_verb cli_dags = {
 	"  next       the next N partitions (data intervals), one per line:\n"
 	"             START END, ISO-8601 with offsets; the first is the one\n"
 	"             the scheduler creates next (for a paused DAG: when\n"
-	"             unpaused), or the first after --after TIME\n"
+	"             unpaused), or the first that starts after --after\n"
+	"             TIME (a TIME off the schedule or before the start:\n"
+	"             a note on stderr says where the list starts)\n"
 	"  schema     the JSON Schema of a DAG file, for editors (draft-07)\n"
 	"  reference  the DAG file reference in Markdown (docs/DAGS.md)\n"
 	"Add --json for JSON output.\n",

@@ -63,10 +63,23 @@ assert d[0]["paused"] is True and d[0]["next_created"] == "when unpaused", d
 assert d[0]["next_partition"].endswith("T00:00:00+00:00"), d
 '
 sl dags unpause latest >/dev/null
-out=$(sl dags next hourly -n 3 --after 2024-01-01T01:30:00Z)
+out=$(sl dags next hourly -n 3 --after 2024-01-01T01:30:00Z 2>"$T/next.err")
 assert_eq "2024-01-01T02:00:00+00:00 2024-01-01T03:00:00+00:00
 2024-01-01T03:00:00+00:00 2024-01-01T04:00:00+00:00
 2024-01-01T04:00:00+00:00 2024-01-01T05:00:00+00:00" "$out" "dags next"
+# a time off the schedule: the list starts at the next tick, and says so
+# (it moved silently, as if 01:30 were a partition)
+assert_eq "sluice: note: --after 2024-01-01T01:30:00+00:00 is not on the schedule of DAG hourly (0 * * * *): listing from the first partition after it, 2024-01-01T02:00:00+00:00 (the partition holding it starts at 2024-01-01T01:00:00+00:00)" \
+	"$(cat "$T/next.err")" "dags next --after a time off the schedule"
+# on a tick: the partitions after it, nothing to say
+assert_eq "2024-01-01T02:00:00+00:00 2024-01-01T03:00:00+00:00" \
+	"$(sl dags next hourly -n 1 --after 2024-01-01T01:00Z 2>"$T/next.err")" "dags next --after a tick"
+assert_eq "" "$(cat "$T/next.err")" "dags next --after a tick: no note"
+# before start: from the first partition, saying so
+assert_eq "2024-01-01T00:00:00+00:00 2024-01-01T01:00:00+00:00" \
+	"$(sl dags next hourly -n 1 --after 2023-12-25 2>"$T/next.err")" "dags next --after a time before start"
+assert_eq "sluice: note: --after 2023-12-25T00:00:00+00:00 is before the start of DAG hourly, 2024-01-01T00:00:00+00:00: listing from its first partition" \
+	"$(cat "$T/next.err")" "dags next --after a time before start: the note"
 start_scheduler
 six_done() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hourly' AND state='success'")" = 6 ]; }
 wait_for 60 "6 hourly partitions to succeed" six_done
