@@ -354,6 +354,24 @@ cli_partition(struct cli *c, const struct dag *d, const char *arg, char *key,
 	return 0;
 }
 
+int
+cli_task_arg(const struct cli_verb *v, const struct dag *d, const char *task,
+	     const char *partition_arg)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (partition_task_check(NULL, d, task, NULL, &err) == 0)
+		return 0;
+	/* `mark DAG PARTITION TASK`: the order a person types as often as
+	 * the other one */
+	if (partition_task(d, partition_arg) != NULL)
+		return cli_usage(v, "'%s' is a task of DAG %s and '%s' is not: the task "
+				 "comes before the partition", partition_arg, d->name, task);
+	fprintf(stderr, "sluice: %s\n", err.msg);
+	return EXIT_USAGE;
+}
+
 void
 cli_partition_notes(const struct partition_notes *notes)
 {

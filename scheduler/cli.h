@@ -143,6 +143,12 @@ const char *cli_time(const struct tz *tz, int64_t ms, char *out, size_t n);
  * (with the nearest keys) and return -1. */
 int cli_partition(struct cli *c, const struct dag *d, const char *arg,
 		  char *key, size_t n);
+/* The TASK of a verb whose arguments are DAG TASK PARTITION (logs,
+ * mark): 0 when it names a task or an item of d; else print why not (a
+ * near name; or, when partition_arg is the task, that the two are
+ * swapped, with v's usage) and return EXIT_USAGE. */
+int cli_task_arg(const struct cli_verb *v, const struct dag *d,
+		 const char *task, const char *partition_arg);
 /* Print what the partition resolver noted (an ambiguous local time read
  * one way, a range cut to the DAG's start and end) on stderr. */
 struct partition_notes;

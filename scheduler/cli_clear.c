@@ -371,10 +371,8 @@ mark_run(struct cli *c, const struct cli_args *args)
 	if ((dag_rc = cli_dag(c, pos[0], &d)) != 0)
 		return dag_rc;
 	sl_err_clear(&err);
-	if (partition_task_check(NULL, d, pos[1], NULL, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+	if (cli_task_arg(&cli_mark, d, pos[1], pos[2]) != 0)
 		return EXIT_USAGE;
-	}
 	if (cli_partition(c, d, pos[2], key, sizeof key) < 0)
 		return EXIT_USAGE;
 	if (partition_task_check(c->store, d, pos[1], key, &err) < 0) {

@@ -395,10 +395,8 @@ logs_run(struct cli *c, const struct cli_args *a)
 		struct sl_err err;
 
 		sl_err_clear(&err);
-		if (partition_task_check(NULL, d, args[1], NULL, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+		if (cli_task_arg(&cli_logs, d, args[1], args[2]) != 0)
 			return EXIT_USAGE;
-		}
 		if (cli_partition(c, d, args[2], key, sizeof key) < 0)
 			return EXIT_USAGE;
 		if (partition_task_check(c->store, d, args[1], key, &err) < 0) {

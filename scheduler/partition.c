@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
 #include "scheduler/dag_map.h"
@@ -966,6 +967,38 @@ partition_task(const struct dag *d, const char *arg)
 	return t != NULL ? t : dag_map_item_task(d, arg, NULL);
 }
 
+/* What follows "DAG D has no task 'ARG'": " (did you mean 'load'?)" for a
+ * near name, else the DAG's task names while they fit in out. */
+static const char *
+task_hint(const struct dag *d, const char *arg, char *out, size_t n)
+{
+	struct text_near near;
+	size_t len;
+
+	text_near_init(&near, arg);
+	for (int i = 0; i < d->ntasks; i++)
+		text_near_add(&near, d->tasks[i].name);
+	if (text_near_best(&near) != NULL) {
+		snprintf(out, n, " (did you mean '%s'?)", text_near_best(&near));
+		return out;
+	}
+	len = (size_t)snprintf(out, n, " (its tasks: ");
+	for (int i = 0; i < d->ntasks && len < n; i++) {
+		size_t w = strlen(d->tasks[i].name) + 2;
+
+		/* room for this name, then ", ...)" */
+		if (len + w + 7 >= n) {
+			len += (size_t)snprintf(out + len, n - len, "...");
+			break;
+		}
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i > 0 ? ", " : "",
+					d->tasks[i].name);
+	}
+	if (len < n)
+		snprintf(out + len, n - len, ")");
+	return out;
+}
+
 int
 partition_task_check(struct store *s, const struct dag *d, const char *arg,
 		     const char *partition, struct sl_err *err)
@@ -988,7 +1021,12 @@ partition_task_check(struct store *s, const struct dag *d, const char *arg,
 				    "'%s': task %s is not a mapped task (no foreach:), so it has no items",
 				    arg, name);
 		}
-		return sl_err_set(err, "DAG %s has no task '%s'", d->name, arg);
+		{
+			char hint[512];
+
+			return sl_err_set(err, "DAG %s has no task '%s'%s", d->name, arg,
+					  task_hint(d, arg, hint, sizeof hint));
+		}
 	}
 	if (s == NULL || partition == NULL)
 		return 0;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The everyday verbs after a failure, as a data engineer types them: a
 # failed task marked success, another marked failed; what `sluice tasks`
-# then shows beside each; one run deleted, one cleaned: messages that
-# count one thing say it in the singular.
+# then shows beside each; the task and partition typed the other way
+# round; one run deleted, one cleaned: messages that count one thing say
+# it in the singular.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/dags/rep.yaml" <<'YAML'
@@ -38,6 +39,24 @@ assert_contains "$(sl logs rep fail_me p1)" "boom" "the try's log stays"
 sl mark rep publish p1 failed >/dev/null
 row=$(sl tasks rep p1 | grep '^publish ')
 assert_contains "$row" "marked failed by cli:" "tasks: a task marked failed"
+
+# the partition typed before the task (mark DAG PARTITION TASK), or a
+# task misspelt: exit 2, saying which is the task or what was meant
+while IFS='|' read -r args want; do
+	set +e
+	# shellcheck disable=SC2086
+	sl $args >/dev/null 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of: $args"
+	assert_contains "$(cat "$T/err")" "$want" "$args"
+done <<'CASES'
+mark rep p1 fail_me failed|sluice mark: 'fail_me' is a task of DAG rep and 'p1' is not: the task comes before the partition
+logs rep p1 fail_me|sluice logs: 'fail_me' is a task of DAG rep and 'p1' is not: the task comes before the partition
+mark rep fail_mee p1 failed|sluice: DAG rep has no task 'fail_mee' (did you mean 'fail_me'?)
+logs rep zzzzzz p1|sluice: DAG rep has no task 'zzzzzz' (its tasks: build, fail_me, publish)
+clear rep --task pubish --yes|sluice: DAG rep has no task 'pubish' (did you mean 'publish'?)
+CASES
+assert_eq success "$(task_state rep p1 fail_me)" "a mark refused changes nothing"
 
 # one run: deleted, and cleaned away with its one task instance
 cat >"$H/dags/one.yaml" <<'YAML'
