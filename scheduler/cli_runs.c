@@ -92,8 +92,9 @@ runs_delete(struct cli *c, const struct cli_args *args)
 		}
 		if (has > 0 && p.running > 0) {
 			fprintf(stderr, "sluice: run %s %s has %d task instance%s queued or "
-				"running: mark or clear them first (nothing deleted)\n",
-				d->name, all.v[i].key, p.running, p.running == 1 ? "" : "s");
+				"running: mark or clear %s first (nothing deleted)\n",
+				d->name, all.v[i].key, p.running, p.running == 1 ? "" : "s",
+				p.running == 1 ? "it" : "them");
 			partition_set_free(&all);
 			return EXIT_FAILED;
 		}

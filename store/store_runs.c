@@ -93,8 +93,9 @@ store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 		store_rollback(s);
 		free(params);
 		return sl_err_set(err, "run %s %s has %d task instance%s queued or "
-				  "running: mark or clear them first", dag_id,
-				  partition, active, active == 1 ? "" : "s");
+				  "running: mark or clear %s first", dag_id,
+				  partition, active, active == 1 ? "" : "s",
+				  active == 1 ? "it" : "them");
 	}
 	/* task instances and their tries go with the run (ON DELETE
 	 * CASCADE); the state log has no foreign key. Logs stay on disk. */

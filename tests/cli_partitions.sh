@@ -172,7 +172,7 @@ for how in --dry-run --yes; do
 	sl runs delete hold h0 h1 "$how" >"$T/out" 2>"$T/err"; st=$?
 	set -e
 	assert_eq 1 "$st" "runs delete $how of a running run"
-	assert_contains "$(cat "$T/err")" "run hold h1 has 1 task instance queued or running" "runs delete $how says why"
+	assert_contains "$(cat "$T/err")" "run hold h1 has 1 task instance queued or running: mark or clear it first (nothing deleted)" "runs delete $how says why"
 	assert_not_contains "$(cat "$T/out")" "delete" "runs delete $how lists nothing to delete"
 done
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hold'")" "both runs stay"
