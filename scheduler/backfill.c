@@ -127,6 +127,16 @@ backfill_create(struct store *s, const struct dag *d,
 					  &set, &notes, err)) < 0) {
 		if (store_busy(s))
 			*status = 503;
+		else if (to == latest.key) {
+			/* the end nobody typed is part of why: say where it
+			 * came from (a --from today's daily partition, which
+			 * has not ended, meets it) */
+			char why[sizeof err->msg];
+
+			snprintf(why, sizeof why, "%s", err->msg);
+			sl_err_set(err, "%s; no end was given, so the range ends at the latest "
+				   "complete partition, %s", why, to);
+		}
 		return rc;
 	}
 	create = json_array();

@@ -145,6 +145,15 @@ would create 2024-01-04T00:00:00+00:00
 backfill ended: 3 runs would be created (dry run)" "$(cat "$T/out")" "without --to, a DAG that has ended: up to its end"
 assert_status 200 POST /dags/hny/backfills "{\"from\":\"$got\",\"dry_run\":true}"
 assert_eq "[\"$got\"]" "$(jget 'd["create"]')" "API: a backfill without to"
+# --from a partition that has not ended, without --to: the error says
+# where the end it did not type came from
+next_hour=$(TZ=America/New_York date -d "@$(( $(date +%s) + 3600 ))" +%Y-%m-%dT%H:00)
+set +e
+sl backfill hny --from "$next_hour" --dry-run >"$T/out" 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of a backfill --from the future without --to"
+assert_contains "$(cat "$T/err")" "before it starts (from $next_hour); no end was given, so the range ends at the latest complete partition, " \
+	"a backfill --from the future without --to"
 assert_eq "no end given: up to the latest complete partition, $got" "$(jget 'd["notes"][0]')" "API: the end it took"
 
 # --- a partition whose interval has not ended: it may run now, and the
