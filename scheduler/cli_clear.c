@@ -347,6 +347,22 @@ mark_report(const struct dag *d, const char *task, const char *key, int clear,
 		       name_list(stay, names, sizeof names));
 }
 
+/* Is task (or item) of partition's run in state already? */
+static int
+mark_already(struct cli *c, const struct dag *d, const char *task,
+	     const char *key, const char *state)
+{
+	json_t *tis = store_tis_json(c->store, d->name, key), *t;
+	size_t i;
+	int same = 0;
+
+	json_array_foreach(tis, i, t)
+		if (strcmp(json_string_value(json_object_get(t, "task")), task) == 0)
+			same = strcmp(json_string_value(json_object_get(t, "state")), state) == 0;
+	json_decref(tis);
+	return same;
+}
+
 static int
 mark_run(struct cli *c, const struct cli_args *args)
 {
@@ -356,7 +372,7 @@ mark_run(struct cli *c, const struct cli_args *args)
 	char *const *pos = args->pos;
 	char key[PARTITION_KEY_MAX];
 	int state, clear = cli_opt_flag(args, "clear-downstream") > 0;
-	int dry_run = cli_opt_flag(args, "dry-run") > 0;
+	int dry_run = cli_opt_flag(args, "dry-run") > 0, marked;
 	json_t *freed = NULL, *stay = NULL;
 
 	if (args->npos != 4)
@@ -386,16 +402,22 @@ mark_run(struct cli *c, const struct cli_args *args)
 			fprintf(stderr, "sluice: %s\n", err.msg);
 			return EXIT_FAILED;
 		}
+		marked = !mark_already(c, d, pos[1], key, ti_state_name((enum ti_state)state));
 		if (c->json) {
-			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:O*,s:O*}", "dag", d->name,
+			json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:b,s:O*,s:O*}", "dag", d->name,
 			    "task", pos[1], "partition", key, "state", pos[3], "dry_run", 1,
+			    "changed", marked,
 			    clear ? "clear_downstream" : "downstream_upstream_failed", freed,
 			    "still_upstream_failed", stay);
 
 			cli_print_json(o);
 			json_decref(o);
 		} else {
-			printf("would mark %s %s %s %s (dry run)\n", d->name, pos[1], key, pos[3]);
+			if (marked)
+				printf("would mark %s %s %s %s (dry run)\n", d->name, pos[1], key, pos[3]);
+			else
+				printf("%s %s %s is already %s (unchanged; dry run)\n",
+				       d->name, pos[1], key, pos[3]);
 			mark_report(d, pos[1], key, clear, 1, freed, stay);
 		}
 		json_decref(freed);
@@ -407,7 +429,9 @@ mark_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: database: %s\n", store_errmsg(c->store));
 		return EXIT_FAILED;
 	}
-	if (store_mark(c->store, d, pos[1], key, state, c->who, &err) < 0 ||
+	/* one already in that state is left as it is (its run too); what
+	 * an earlier mark left upstream_failed is still freed below */
+	if ((marked = store_mark(c->store, d, pos[1], key, state, c->who, &err)) < 0 ||
 	    (state == TI_SUCCESS &&
 	     store_mark_downstream(c->store, d, pos[1], key, clear, c->who, &freed, &stay, &err) < 0)) {
 		store_rollback(c->store);
@@ -421,15 +445,19 @@ mark_run(struct cli *c, const struct cli_args *args)
 		return EXIT_FAILED;
 	}
 	if (c->json) {
-		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:O*,s:O*}", "dag", d->name,
-		    "task", pos[1], "partition", key, "state", pos[3],
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:O*,s:O*}", "dag", d->name,
+		    "task", pos[1], "partition", key, "state", pos[3], "changed", marked == 0,
 		    clear ? "cleared_downstream" : "downstream_upstream_failed", freed,
 		    "still_upstream_failed", stay);
 
 		cli_print_json(o);
 		json_decref(o);
 	} else {
-		printf("marked %s %s %s %s\n", d->name, pos[1], key, pos[3]);
+		if (marked == 0)
+			printf("marked %s %s %s %s\n", d->name, pos[1], key, pos[3]);
+		else
+			printf("%s %s %s is already %s (unchanged)\n", d->name, pos[1],
+			       key, pos[3]);
 		mark_report(d, pos[1], key, clear, 0, freed, stay);
 	}
 	json_decref(freed);
@@ -449,7 +477,8 @@ const struct cli_verb cli_mark = {
 	"PARTITION is a key, or a time or date naming exactly one partition.\n"
 	"Settles one task instance by hand (a running one is stopped). Marked\n"
 	"success it shows no error any more (its tries keep theirs: `sluice\n"
-	"logs`); marked failed without one, its error says who marked it. Its\n"
+	"logs`); marked failed without one, its error says who marked it. One\n"
+	"already in that state is left as it is, and so is its run. Its\n"
 	"downstream tasks that have not run yet then follow their trigger rules\n"
 	"(marking success lets them start).\n"
 	"Downstream tasks already set to upstream_failed stay so: marking a\n"

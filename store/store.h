@@ -411,6 +411,8 @@ struct clear_spec {
 int store_clear(struct store *s, const struct dag *dag,
 		const struct clear_spec *spec, const char *who, json_t **out,
 		struct sl_err *err);
+/* Set a task instance to state by hand (audited, the run settled again):
+ * 0; 1 when it already was in state (nothing written); -1 with err. */
 int store_mark(struct store *s, const struct dag *dag, const char *task,
 	       const char *partition, enum ti_state state, const char *who,
 	       struct sl_err *err);

@@ -321,6 +321,13 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 		return sl_err_set(err, "DAG %s has no run for partition %s",
 				  dag->name, partition);
 	}
+	/* already so: nothing to record, and the run is not opened to be
+	 * settled again (it kept its end, and said its end once) */
+	if (strcmp(from, ti_state_name(state)) == 0) {
+		if (store_commit(s) < 0)
+			return store_db_err(s, err, "commit");
+		return 1;
+	}
 	/* the error shown beside the state is the task instance's: marked
 	 * success it has none (the tries keep theirs); marked failed
 	 * without one, it says who failed it */

@@ -35,6 +35,24 @@ print(json.dumps([t for t in json.load(sys.stdin) if t["task"] == "fail_me"][0][
 	"--json: the error of a task marked success"
 assert_contains "$(sl logs rep fail_me p1)" "boom" "the try's log stays"
 
+# marked success again: nothing changes, not even the run's end (it was
+# opened to be settled again, and ended anew)
+run_settled() { [ -n "$(q "SELECT ended_at FROM dag_runs WHERE dag_id='rep' AND partition='p1' AND state IN ('success', 'failed')")" ]; }
+wait_for 20 "the run to settle after the mark" run_settled
+ended=$(q "SELECT state || ' ' || ended_at FROM dag_runs WHERE dag_id='rep' AND partition='p1'")
+audits=$(q "SELECT count(*) FROM audit")
+assert_eq "rep fail_me p1 is already success (unchanged; dry run)" \
+	"$(sl mark rep fail_me p1 success --dry-run | head -n 1)" "mark --dry-run of a task already success"
+out=$(sl mark rep fail_me p1 success)
+assert_eq "rep fail_me p1 is already success (unchanged)" "$(head -n 1 <<<"$out")" "mark of a task already success"
+assert_contains "$out" "downstream task instance that stays upstream_failed: publish" \
+	"mark of a task already success: what it left upstream_failed"
+assert_eq "$ended" "$(q "SELECT state || ' ' || ended_at FROM dag_runs WHERE dag_id='rep' AND partition='p1'")" \
+	"the run of a mark that changed nothing"
+assert_eq "$audits" "$(q "SELECT count(*) FROM audit")" "no audit row for a mark that changed nothing"
+assert_eq false "$(sl --json mark rep fail_me p1 success | /usr/bin/python3 -c 'import json,sys; print(str(json.load(sys.stdin)["changed"]).lower())')" \
+	"--json: changed"
+
 # marked failed without an error of its own: it says who failed it
 sl mark rep publish p1 failed >/dev/null
 row=$(sl tasks rep p1 | grep '^publish ')

@@ -131,7 +131,9 @@ sl mark --help > "$T/help"
 assert_contains "$(cat "$T/help")" "--clear-downstream" "the help names the flag"
 assert_contains "$(cat "$T/help")" "stay so" "the help says upstream_failed stays without it"
 out=$(sl mark g b "$P5" success --clear-downstream --dry-run)
-assert_contains "$out" "would mark g b $P5 success (dry run)" "the dry run says what it would mark"
+# b is success already (the API marked it): the mark changes nothing, the
+# flag still frees what it left upstream_failed
+assert_contains "$out" "g b $P5 is already success (unchanged; dry run)" "the dry run says there is nothing to mark"
 assert_contains "$out" "would clear downstream task instances (upstream_failed, now free to run): c, y" "and what it would clear"
 ti_is g "$P5" c upstream_failed || fail "the CLI dry run changes nothing"
 out=$(sl mark g b "$P5" success)
@@ -144,7 +146,7 @@ rc=$?
 set -e
 assert_eq 2 "$rc" "--clear-downstream with failed is a usage error"
 out=$(sl mark g b "2026-12-01T05:30Z" success --clear-downstream)
-assert_contains "$out" "marked g b $P5 success" "a time names the partition"
+assert_contains "$out" "g b $P5 is already success (unchanged)" "a time names the partition"
 assert_contains "$out" "cleared downstream task instances (upstream_failed, now free to run): c, y" "the CLI clears them"
 wait_run g "$P5" success
 ti_is g "$P5" c success || fail "c ran after the clear"
