@@ -160,6 +160,11 @@ void cli_partition_notes(const struct partition_notes *notes);
  * ended (a cancelled backfill's queued runs; said on stderr). */
 int cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions,
 		  int lines);
+/* For each run of d in partitions (a JSON array of keys) that failed,
+ * "run DAG P failed" and its failed tasks with the command that shows
+ * each one's log, on stderr (the first ten runs, then how many more). */
+void cli_print_failed_runs(struct cli *c, const struct dag *d,
+			   json_t *partitions);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
 /* Take the scheduler lock of the home (one scheduler per home). */

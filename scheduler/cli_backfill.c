@@ -198,7 +198,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 
 		if (r < 0) {
 			if (r == -1)
-				fprintf(stderr, "backfill %s: some runs failed\n", d->name);
+				cli_print_failed_runs(c, d, parts);
 			json_decref(parts);
 			return r == -2 ? EXIT_HOME : EXIT_FAILED;
 		}

@@ -196,6 +196,32 @@ print_run_result(struct cli *c, const struct dag *d, const char *partition)
 	json_decref(tis);
 }
 
+void
+cli_print_failed_runs(struct cli *c, const struct dag *d, json_t *partitions)
+{
+	size_t i, shown = 0, failed = 0;
+	json_t *p;
+
+	json_array_foreach(partitions, i, p) {
+		struct run_progress rp;
+
+		if (store_run_progress(c->store, d->name, json_string_value(p), &rp) <= 0 ||
+		    strcmp(rp.state, "failed") != 0)
+			continue;
+		failed++;
+		/* a long backfill's failures: the first few, then where
+		 * the rest are */
+		if (shown == 10)
+			continue;
+		shown++;
+		fprintf(stderr, "run %s %s failed\n", d->name, json_string_value(p));
+		print_run_result(c, d, json_string_value(p));
+	}
+	if (failed > shown)
+		fprintf(stderr, "... and %zu more failed run%s (sluice runs %s --state failed)\n",
+			failed - shown, failed - shown == 1 ? "" : "s", d->name);
+}
+
 static int
 trigger_run(struct cli *c, const struct cli_args *args)
 {
@@ -322,8 +348,9 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	if (r == -3)
 		return EXIT_FAILED;	/* it was removed: said */
 	if (r < 0) {
-		fprintf(stderr, "run %s %s failed\n", d->name, key);
-		print_run_result(c, d, key);
+		parts = json_pack("[s]", key);
+		cli_print_failed_runs(c, d, parts);
+		json_decref(parts);
 		return EXIT_FAILED;
 	}
 	printf("run %s %s succeeded\n", d->name, key);

@@ -134,6 +134,12 @@ set +e
 sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --wait >"$T/out" 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "two of the five runs fail"
+# which runs failed, and how to read why (it said "some runs failed")
+assert_eq "run pick 2029-01-01T01:00:00+00:00 failed
+  t failed: exit code 1 (log: sluice logs pick t 2029-01-01T01:00:00+00:00)
+run pick 2029-01-01T03:00:00+00:00 failed
+  t failed: exit code 1 (log: sluice logs pick t 2029-01-01T03:00:00+00:00)" \
+	"$(grep -v '^pick: \|^sluice: ' "$T/err")" "backfill --wait: the failed runs"
 assert_eq "failed 5 5 2" "$(sl --json backfills pick | /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)[0]; print(b["state"], b["total"], b["done"], b["failed"])')" \
 	"a backfill with failed runs is failed"
 out=$(sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T05:00:00Z --dry-run)
