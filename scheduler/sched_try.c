@@ -134,16 +134,14 @@ void
 sched_try_log(const char *path, const char *fmt, ...)
 {
 	char ts[64];
-	time_t now = time(NULL);
-	struct tm tm;
 	va_list ap;
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "ae")) == NULL)
 		return;
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "[%s sluice] ", ts);
+	/* `sluice logs` shows these beside the partition keys: written as
+	 * they are, not with a Z */
+	fprintf(f, "[%s sluice] ", tz_iso(NULL, sl_now_ms() / 1000, ts, sizeof ts));
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);

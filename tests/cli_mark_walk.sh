@@ -34,6 +34,10 @@ import json,sys
 print(json.dumps([t for t in json.load(sys.stdin) if t["task"] == "fail_me"][0]["error"]))')" \
 	"--json: the error of a task marked success"
 assert_contains "$(sl logs rep fail_me p1)" "boom" "the try's log stays"
+# the lines sluice adds to a try's log carry their offset as partition
+# keys do (+00:00, not Z)
+sl logs rep fail_me p1 | grep -Eq '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+00:00 sluice\] try 1 of 1 failed: exit code 3$' ||
+	fail "the log's own line: $(sl logs rep fail_me p1)"
 
 # marked success again: nothing changes, not even the run's end (it was
 # opened to be settled again, and ended anew)
