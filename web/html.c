@@ -108,6 +108,14 @@ html_time(struct buf *b, const struct tz *tz, json_t *ms)
 }
 
 void
+html_partition(struct buf *b, const char *key)
+{
+	buf_adds(b, "<span class=\"part-key\">");
+	text_html_escape(b, key != NULL ? key : "");
+	buf_adds(b, "</span>");
+}
+
+void
 html_since(struct buf *b, json_t *ms, int64_t now_ms, const char *never)
 {
 	char ago[64];

@@ -51,15 +51,17 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 	} else
 		buf_adds(b, "-");
 	buf_adds(b, "</td><td class=\"bf-range\">");
-	text_html_escape(b, json_string_value(json_object_get(bf, "from")));
-	buf_adds(b, " … ");
-	text_html_escape(b, json_string_value(json_object_get(bf, "to")));
+	/* the range's ellipsis keeps to its first key: a narrow column
+	 * breaks the range after it (app.js's backfillRow too) */
+	html_partition(b, json_string_value(json_object_get(bf, "from")));
+	buf_adds(b, "&nbsp;… ");
+	html_partition(b, json_string_value(json_object_get(bf, "to")));
 	if (left_out > 0) {
 		/* cut to the DAG's start: and end: (app.js's backfillRow too) */
 		buf_adds(b, "<span class=\"bf-asked note\">asked ");
-		text_html_escape(b, json_string_value(json_object_get(bf, "asked_from")));
-		buf_adds(b, " … ");
-		text_html_escape(b, json_string_value(json_object_get(bf, "asked_to")));
+		html_partition(b, json_string_value(json_object_get(bf, "asked_from")));
+		buf_adds(b, "&nbsp;… ");
+		html_partition(b, json_string_value(json_object_get(bf, "asked_to")));
 		buf_printf(b, ": %lld partition%s outside start:/end: left out</span>",
 			   left_out, left_out == 1 ? "" : "s");
 	}
@@ -70,7 +72,7 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 	if (json_is_integer(json_object_get(bf, "max_active")))
 		buf_printf(b, ", at most %lld at once",
 			   (long long)json_integer_value(json_object_get(bf, "max_active")));
-	buf_adds(b, "</td><td>");
+	buf_adds(b, "</td><td class=\"bf-by\">");
 	text_html_escape(b, json_string_value(json_object_get(bf, "created_by")));
 	buf_adds(b, ", ");
 	html_time(b, d ? d->tz : NULL, json_object_get(bf, "created_at"));

@@ -215,6 +215,10 @@ void html_end(struct buf *b);
  * "-" when there is none. tz NULL: UTC. */
 struct tz;
 void html_time(struct buf *b, const struct tz *tz, json_t *ms);
+/* A partition key (or a time as typed for one) in running text or a
+ * table: one word that never breaks at its hyphens (.part-key in app.css;
+ * app.js's partKey() is its twin). */
+void html_partition(struct buf *b, const char *key);
 /* A past moment (ms; JSON integer or null) as how long before now_ms it
  * was and when, in UTC: "3 minutes ago 2024-05-01T10:00:00Z" (the time
  * as html_time shows it); never (text) when ms is null. app.js's

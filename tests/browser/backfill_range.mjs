@@ -2,13 +2,14 @@
 // tests/backfill_range_browser.sh: sets URL, OPS_PW and SHOTS). The row
 // says the range it covers and, below it, the one asked; the same after
 // app.js redraws the rows from GET /api/v1/backfills.
-import { check, journey } from './lib.mjs';
+import { brokenKeys, check, journey, overReach } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS } = process.env;
 const WAIT = 30000;
 const RANGE = 'tr.backfill td.bf-range';
-const WANT = '2024-01-01T00:00:00-05:00 … 2024-01-01T01:00:00-05:00' +
-  'asked 2023-12-31T22:00 … 2024-01-01T01:00: 2 partitions outside start:/end: left out';
+// (the ellipsis keeps to the key before it: a no-break space)
+const WANT = '2024-01-01T00:00:00-05:00\u00a0… 2024-01-01T01:00:00-05:00' +
+  'asked 2023-12-31T22:00\u00a0… 2024-01-01T01:00: 2 partitions outside start:/end: left out';
 
 await journey(1280, 480, SHOTS, async (page, shot) => {
   await page.goto(URL + '/login?next=' + encodeURIComponent('/backfills'));
@@ -45,5 +46,20 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
   check(narrow.broken.length === 0, 'at 1024px no short name or progress detail is split over two lines: ' + narrow.broken.join(', '));
   check(narrow.over <= 0, `the backfills table fits a 1024px window (${narrow.over}px too wide)`);
   await shot('bf-02-narrow');
+  // ... and its box, with each partition key on one line (never
+  // "2024-01-" over "01T00:00:00-05:00"), as the server draws the rows
+  // and as app.js draws them again
+  await page.goto(URL + '/backfills');
+  for (const by of ['the server', 'app.js']) {
+    if (by === 'app.js') {
+      await page.evaluate(() => { document.querySelector('tr.backfill').dataset.drawnBy = 'server'; });
+      await page.waitForFunction(() => document.querySelector('tr.backfill') &&
+        document.querySelector('tr.backfill').dataset.drawnBy === undefined, null, { timeout: WAIT });
+    }
+    const broken = await brokenKeys(page, 'tr.backfill td'), over = await overReach(page, '#backfills');
+    check(broken.length === 0, `at 1024px no partition key or time is split over two lines (rows by ${by}): ` + broken.join(', '));
+    check(over <= 0, `at 1024px the backfills table fits its box (rows by ${by}; ${over}px too wide)`);
+  }
+  await shot('bf-03-narrow-keys');
 });
 console.log('backfill_range: ok');

@@ -117,3 +117,33 @@ export async function firstFrameMatches(page, path) {
     return out;
   }, { png, img, wrap });
 }
+
+// The partition keys and times (2026-12-03T10:00:00+00:00, 2026-12-03T10:00,
+// 2026-12-03) in the elements matching selector that are broken over two
+// lines: each one's text measured as a range, wherever it sits.
+export function brokenKeys(page, selector) {
+  return page.evaluate((selector) => {
+    const out = [];
+    for (const box of document.querySelectorAll(selector)) {
+      const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+      for (let t = walk.nextNode(); t; t = walk.nextNode())
+        for (const m of t.textContent.matchAll(/\d{4}-\d\d-\d\d(T[\d:]+)?(Z|[+-]\d\d:\d\d)?/g)) {
+          const r = document.createRange();
+          r.setStart(t, m.index);
+          r.setEnd(t, m.index + m[0].length);
+          if (new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1) out.push(m[0]);
+        }
+    }
+    return out;
+  }, selector);
+}
+
+// How far (px) the element matching selector reaches past the right edge
+// of its parent's content box (<= 0: it fits).
+export function overReach(page, selector) {
+  return page.evaluate((selector) => {
+    const e = document.querySelector(selector), p = e.parentElement, cs = getComputedStyle(p);
+    const edge = p.getBoundingClientRect().right - parseFloat(cs.borderRightWidth) - parseFloat(cs.paddingRight);
+    return Math.round(e.getBoundingClientRect().right - edge);
+  }, selector);
+}

@@ -5,7 +5,7 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { check, firstFrameMatches, journey, placeholdersFit } from './lib.mjs';
+import { brokenKeys, check, firstFrameMatches, journey, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
@@ -126,6 +126,8 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   const rows = await page.locator('#map-preview-table tbody tr').count();
   check(rows === 8, 'the preview lists the eight missing partitions');
   check((await page.locator('#map-preview-table tbody tr td').first().textContent()) === GAP_KEY, 'starting at the gap');
+  const broken = await brokenKeys(page, '#map-preview');
+  check(broken.length === 0, 'the preview\'s keys (its summary\'s too) are never split at a hyphen: ' + broken.join(', '));
   await shot('04-preview');
   const loadsBefore = Number(await page.locator('#map').getAttribute('data-loads'));
   await page.click('#map-preview-confirm');

@@ -43,6 +43,10 @@
     return e;
   }
 
+  // A partition key (or a time as typed for one) in running text or a
+  // table: one word, never broken at its hyphens (html_partition's twin)
+  const partKey = (k) => el('span', { class: 'part-key' }, k);
+
   // A clear preview's consumer partitions in other DAGs (needs:) that re-run
   // as a consequence ({dag, partition} from the API's dry run), with links.
   function consequenceLines(list) {
@@ -51,7 +55,7 @@
       ' partition' + (list.length === 1 ? '' : 's') + ' re-run:')];
     for (const c of list.slice(0, 50))
       lines.push(el('span', { class: 'consequence', 'data-dag': c.dag, 'data-partition': c.partition },
-        el('a', { href: '/dags/' + enc(c.dag) + '/runs/' + enc(c.partition), target: '_blank' }, c.dag + ' ' + c.partition)));
+        el('a', { href: '/dags/' + enc(c.dag) + '/runs/' + enc(c.partition), target: '_blank' }, c.dag + ' ', partKey(c.partition))));
     if (list.length > 50) lines.push('… and ' + (list.length - 50) + ' more');
     return lines;
   }
@@ -697,7 +701,7 @@
       const tb = document.querySelector('#preview-table tbody');
       tb.replaceChildren();
       for (const r of rows)
-        tb.append(el('tr', {}, el('td', {}, r.partition), el('td', {}, r.task), el('td', {}, el('span', { class: 'badge st-' + r.state }, r.state))));
+        tb.append(el('tr', {}, el('td', {}, partKey(r.partition)), el('td', {}, r.task), el('td', {}, el('span', { class: 'badge st-' + r.state }, r.state))));
       pending = action;
       document.getElementById('preview-confirm').disabled = rows.length === 0;
       modal.hidden = false;
@@ -1074,7 +1078,7 @@
   }
 
   // for the page scripts that load after this one (map.js, users.js)
-  window.sluice = { api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines };
+  window.sluice = { api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {
@@ -1087,13 +1091,13 @@
         el('span', { class: 'bf-done' }, b.done + '/' + b.total), ' ',
         el('span', { class: 'bf-detail note' }, b.failed + ' failed, ' + b.running + ' running')),
       el('td', { class: 'bf-eta' }, b.eta_s === null ? '-' : fmtDuration(b.eta_s * 1000)),
-      el('td', { class: 'bf-range' }, b.from + ' … ' + b.to, b.left_out > 0
-        ? el('span', { class: 'bf-asked note' }, 'asked ' + b.asked_from + ' … ' + b.asked_to + ': ' +
+      el('td', { class: 'bf-range' }, partKey(b.from), '\u00a0… ', partKey(b.to), b.left_out > 0
+        ? el('span', { class: 'bf-asked note' }, 'asked ', partKey(b.asked_from), '\u00a0… ', partKey(b.asked_to), ': ' +
           b.left_out + ' partition' + (b.left_out === 1 ? '' : 's') + ' outside start:/end: left out')
         : null),
       el('td', {}, b.only + (b.newest_first ? ', newest first' : '') +
         (b.max_active ? ', at most ' + b.max_active + ' at once' : '')),
-      el('td', {}, b.created_by + ', ', fmtTime(b.created_at, '')),
+      el('td', { class: 'bf-by' }, b.created_by + ', ', fmtTime(b.created_at, '')),
       el('td', {}, canChange && active
         ? el('button', { type: 'button', class: 'bf-cancel', 'data-id': b.id }, 'Cancel…') : ''));
     return tr;

@@ -40,6 +40,7 @@
     const api = (...a) => window.sluice.api(...a), el = (...a) => window.sluice.el(...a);
     const status = (...a) => window.sluice.status(...a);
     const consequenceLines = (...a) => window.sluice.consequenceLines(...a);
+    const partKey = (...a) => window.sluice.partKey(...a);
     const enc = encodeURIComponent;
     const dag = root.dataset.dag;
     const canChange = root.dataset.canChange === '1';
@@ -496,13 +497,14 @@
     let pending = null;
     function preview(title, summary, rows, action, extra) {
       document.getElementById('map-preview-title').textContent = title;
-      document.getElementById('map-preview-summary').textContent = summary;
+      // the summary: text, or its pieces (keys as partKey()s)
+      document.getElementById('map-preview-summary').replaceChildren(...[].concat(summary));
       const more = document.getElementById('map-preview-extra');
       if (more) more.replaceChildren(...(extra || []).map((line) => el('p', {}, line)));
       const tb = document.querySelector('#map-preview-table tbody');
       tb.replaceChildren();
       for (const r of rows)
-        tb.append(el('tr', {}, el('td', {}, r.partition), el('td', {}, r.task),
+        tb.append(el('tr', {}, el('td', {}, partKey(r.partition)), el('td', {}, r.task),
           el('td', {}, el('span', { class: 'badge st-' + r.state }, r.state))));
       document.getElementById('map-preview-confirm').disabled = rows.length === 0;
       pending = action;
@@ -532,7 +534,7 @@
       try {
         const res = await api('POST', '/dags/' + enc(dag) + '/backfills', Object.assign({ dry_run: true }, body));
         preview('Backfill ' + res.create.length + ' missing partition' + (res.create.length === 1 ? '' : 's') + '?',
-          'A run is created for each partition from ' + from + ' to ' + to + ' that has none:',
+          ['A run is created for each partition from ', partKey(from), ' to ', partKey(to), ' that has none:'],
           res.create.map((k) => ({ partition: k, task: 'all', state: stateOf.get(k) || 'missing' })), async () => {
             const done = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
             return 'backfill: ' + done.create.length + ' run(s) created';
