@@ -490,10 +490,12 @@ pages_dag(struct web_req *r)
 			     "<button id=\"clear-btn\" type=\"button\" disabled>Clear…</button>"
 			     "<button id=\"mark-success-btn\" type=\"button\" disabled>Mark success</button>"
 			     "<button id=\"mark-failed-btn\" type=\"button\" disabled>Mark failed</button></div>");
-		/* trigger with a params form from the DAG's declared params */
+		/* trigger with a params form from the DAG's declared params;
+		 * a box for a partition holds a whole key, as Go to's does
+		 * (size 28: 2026-12-03T10:00:00+01:00 and the cursor) */
 		buf_adds(&b, "<details class=\"group\" id=\"trigger\"><summary>Trigger</summary>"
 			     "<form id=\"trigger-form\"><label>Partition <input name=\"partition\" id=\"trigger-partition\" "
-			     "placeholder=\"latest complete\"></label>");
+			     "size=\"28\" placeholder=\"latest complete\"></label>");
 		if (d->param_decls != NULL) {
 			const char *k;
 			json_t *decl;
@@ -514,8 +516,8 @@ pages_dag(struct web_req *r)
 		if (d->schedule != NULL)
 			buf_adds(&b, "<details class=\"group\" id=\"backfill\"><summary>Backfill</summary>"
 				     "<form id=\"backfill-form\"><label>From <input name=\"from\" id=\"backfill-from\" "
-				     "placeholder=\"a date, time or key\" required></label><label>To <input name=\"to\" "
-				     "id=\"backfill-to\" placeholder=\"the latest complete one\" "
+				     "size=\"28\" placeholder=\"a date, time or key\" required></label><label>To <input name=\"to\" "
+				     "id=\"backfill-to\" size=\"28\" placeholder=\"the latest complete one\" "
 				     "title=\"empty: up to the latest partition whose interval has ended\"></label>"
 				     "<label>Which <select id=\"backfill-only\"><option value=\"missing\">missing "
 				     "partitions</option><option value=\"failed\">failed runs</option><option "

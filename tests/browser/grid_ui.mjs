@@ -331,6 +331,17 @@ try {
     ({ text: s.textContent, lines: Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)) })));
   check(summaries.length === 2 && summaries.every((s) => s.lines === 1),
     'open at 1024px, each form\'s title is one line: ' + JSON.stringify(summaries));
+  // a box for a partition shows a whole key typed into it
+  const boxes = ['grid-at', 'trigger-partition', 'backfill-from', 'backfill-to'];
+  for (const id of boxes) await page.fill('#' + id, K(2, 15));
+  const cutBoxes = await page.evaluate((ids) => ids.filter((id) => {
+    const i = document.getElementById(id);
+    return i.scrollWidth > i.clientWidth;
+  }), boxes);
+  check(cutBoxes.length === 0, 'each partition box shows a whole key (' + K(2, 15) + '): not ' + cutBoxes.join(', '));
+  // and At most's number box is as wide as a few digits, not as a key's
+  const atMost = await page.locator('#backfill-max-active').evaluate((i) => i.getBoundingClientRect().width);
+  check(atMost <= 100, 'the At most box is a few digits wide: ' + Math.round(atMost) + 'px');
   await shot('13-toolbar-forms');
   await page.setViewportSize({ width: 1280, height: 900 });
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
