@@ -81,12 +81,35 @@ try {
     return { inGrid: e.closest('#grid') !== null, tag: e.tagName, part: e.closest('tr')?.dataset.partition ?? null,
       task: e.dataset.task ?? null, ring: e.matches(':focus-visible') && cs.outlineStyle === 'solid' && cs.outlineColor === 'rgb(26, 111, 216)' };
   });
+  // what hides the focused cell's ring: a sticky head or key (with its
+  // white cover of the gaps, a box-shadow's spread) over it, or the edge
+  // of the grid's scrolled box; the ring's box from its outline
+  const ringHidden = () => page.evaluate(() => {
+    const e = document.activeElement, cs = getComputedStyle(e), r = e.getBoundingClientRect();
+    const reach = parseFloat(cs.outlineOffset) + parseFloat(cs.outlineWidth);
+    const ring = { l: r.left - reach, t: r.top - reach, r: r.right + reach, b: r.bottom + reach };
+    const out = [];
+    for (const th of document.querySelectorAll('#grid th')) {
+      if (th === e || getComputedStyle(th).position !== 'sticky') continue;
+      const t = th.getBoundingClientRect(), m = getComputedStyle(th).boxShadow.match(/(\d+(?:\.\d+)?)px$/);
+      const s = m ? Number(m[1]) : 0;
+      if (ring.l < t.right + s - 0.5 && ring.r > t.left - s + 0.5 && ring.t < t.bottom + s - 0.5 && ring.b > t.top - s + 0.5)
+        out.push('under ' + (th.textContent.trim() || 'the corner'));
+    }
+    const wrap = e.closest('.grid-wrap'), w = wrap.getBoundingClientRect();
+    const x0 = w.left + wrap.clientLeft, y0 = w.top + wrap.clientTop;
+    if (ring.l < x0 - 0.5 || ring.t < y0 - 0.5 || ring.r > x0 + wrap.clientWidth + 0.5 || ring.b > y0 + wrap.clientHeight + 0.5)
+      out.push('cut by the grid\'s box');
+    return out;
+  });
   await page.focus('#older');
   await page.keyboard.press('Shift+Tab');
   let f = await focused();
   check(f.inGrid && f.tag === 'TD' && f.part === K(2, 15) && f.task === 'a',
     'Shift+Tab from "older" enters the grid at the newest partition\'s first task: ' + JSON.stringify(f));
   check(f.ring, 'the focused cell shows a focus ring');
+  let hidden = await ringHidden();
+  check(hidden.length === 0, 'the first cell\'s ring is whole beside the sticky key column and head: ' + hidden.join(', '));
   check(await page.locator('#grid [tabindex]').count() === 1, 'one tab stop in the grid, however many cells');
   await page.keyboard.press('Tab');
   check(await page.evaluate(() => document.activeElement.id) === 'older', 'Tab leaves the grid in one step');
@@ -126,6 +149,24 @@ try {
   check(true, 'Enter opens the focused task instance');
   await page.goBack();
   await pageInfo('1–25 of 40 partitions');
+
+  // --- in a small window the arrows scroll the grid: every cell they
+  // reach, down to the last row and back up, shows its whole ring ---
+  await page.setViewportSize({ width: 1024, height: 500 });
+  await page.focus('#older');
+  await page.keyboard.press('Shift+Tab');
+  check(await page.evaluate(() => { const w = document.querySelector('.grid-wrap'); return w.scrollHeight > w.clientHeight; }),
+    'the grid scrolls in its box');
+  const walk = [];
+  for (const key of [...Array(24).fill('ArrowDown'), 'ArrowRight', 'ArrowRight', ...Array(24).fill('ArrowUp'), 'ArrowLeft', 'ArrowLeft']) {
+    await page.keyboard.press(key);
+    hidden = await ringHidden();
+    if (hidden.length) walk.push(JSON.stringify(await focused()) + ': ' + hidden.join(', '));
+  }
+  check(walk.length === 0, 'walking the grid down and up, each focused cell\'s ring is whole: ' + walk.join('; '));
+  check((await focused()).part === K(2, 15), 'and back at the first row');
+  await shot('01d-keyboard-scrolled');
+  await page.setViewportSize({ width: 1280, height: 900 });
 
   // --- scrolled in a small window: each partition stays in its row, the
   // header row and its corner stay on top ---

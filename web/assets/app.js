@@ -438,10 +438,13 @@
       if (active) active.r = cell.parentElement.rowIndex;   // rows move as new partitions come
       if (!focus) return;
       if (scroll) {
-        // the sticky head and key column must not hide the cell scrolled to
+        // the sticky head and key column must not hide the cell scrolled
+        // to, nor their white cover of the gaps beside them (as wide as
+        // the table's border-spacing, app.css)
         const wrap = table.parentElement, head = table.tHead.rows[0];
-        wrap.style.scrollPaddingTop = (head ? head.offsetHeight : 0) + 'px';
-        wrap.style.scrollPaddingLeft = (head && head.cells[0] ? head.cells[0].offsetWidth : 0) + 'px';
+        const cover = parseFloat(getComputedStyle(table).borderSpacing) || 0;
+        wrap.style.scrollPaddingTop = (head ? head.offsetHeight + cover : 0) + 'px';
+        wrap.style.scrollPaddingLeft = (head && head.cells[0] ? head.cells[0].offsetWidth + cover : 0) + 'px';
       }
       cell.focus({ preventScroll: !scroll });
     }
