@@ -72,12 +72,13 @@ export async function firstFrameMatches(page, path) {
   await still.goto(url);
   const img = await still.locator('#map-img').count() ? await still.locator('#map-img').boundingBox() : null;
   const wrap = await still.locator('.map-wrap').boundingBox();   // a wide map scrolls inside it
+  const stillOver = await still.locator('.map-wrap').evaluate((w) => w.scrollWidth - w.clientWidth);
   const png = (await still.screenshot({ fullPage: true })).toString('base64');
   await ctx.close();
   if (!img) return ['the page has no picture of the map (#map-img)'];
   await page.goto(url);
   await page.locator('#map[data-painted-ms]').waitFor({ timeout: 30000 });
-  return page.evaluate(async ({ png, img, wrap }) => {
+  return page.evaluate(async ({ png, img, wrap, stillOver }) => {
     const shot = new Image();
     shot.src = 'data:image/png;base64,' + png;
     await shot.decode();
@@ -94,6 +95,9 @@ export async function firstFrameMatches(page, path) {
     const out = [];
     let missingTone = null;
     const x0 = r.left + scrollX, y0 = r.top + scrollY, m = window.sluiceMap, first = m.origin();
+    const box = live.closest('.map-wrap');
+    if (stillOver > 0 && box.scrollWidth <= box.clientWidth)
+      out.push(`the picture is ${stillOver}px wider than the map's box, the canvas fits it`);
     if (Math.abs(img.x - (x0 + first.left)) > 0.5 || Math.abs(img.y - (y0 + first.top)) > 0.5)
       out.push(`the picture starts at ${img.x},${img.y}, the canvas's cells at ${x0 + first.left},${y0 + first.top}`);
     for (let i = 0; i < m.cells() && out.length < 8; i++) {
@@ -115,7 +119,20 @@ export async function firstFrameMatches(page, path) {
         out.push(`cell ${i} (${m.key(i)}): the gap on its right shows ${gap}`);
     }
     return out;
-  }, { png, img, wrap });
+  }, { png, img, wrap, stillOver });
+}
+
+// Whether the partition map on page fits its box (.map-wrap) across:
+// { over: how far its content passes the box (px, <= 0: it fits), least:
+// its cells are of the least size (then a long range scrolls, as meant),
+// labels: the month labels drawn past the canvas's edge }.
+export function mapFits(page) {
+  return page.evaluate(() => {
+    const wrap = document.querySelector('.map-wrap'), canvas = document.getElementById('map-canvas');
+    const w = canvas.getBoundingClientRect().width;
+    return { over: wrap.scrollWidth - wrap.clientWidth, least: window.sluiceMap.cellBox(0).w <= 2,
+      labels: window.sluiceMap.labels().filter((l) => l.x < 0 || l.x + l.w > w + 0.5).map((l) => l.text) };
+  });
 }
 
 // The partition keys and times (2026-12-03T10:00:00+00:00, 2026-12-03T10:00,

@@ -5,7 +5,7 @@
 // the keys of its cells 2 and 5, ZERO that of cell 0; DAG cal is daily through 2024-02, DAG
 // ny hourly in America/New_York over 2024-11-03 (clocks go back at 02:00).
 // Every wait is a bounded wait for a state, never a sleep.
-import { check, firstFrameMatches, journey } from './lib.mjs';
+import { check, firstFrameMatches, journey, mapFits } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, FIRST, LAST, ZERO } = process.env;
 const WAIT = 30000;
@@ -106,4 +106,13 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(diff.length === 0, 'a strip (every 15 minutes): the first frame\'s picture shows each partition ' +
     'as the canvas does' + (diff.length ? ': ' + diff.join('; ') : ''));
   check(await page.locator('#map').getAttribute('data-layout') === 'strip', 'every 15 minutes: a strip');
+  // at 1024 px a strip of 60 columns and a calendar fit the map's box, the
+  // first frame's picture as well as the canvas
+  await page.setViewportSize({ width: 1024, height: 860 });
+  for (const dag of ['quarter', 'days']) {
+    diff = await firstFrameMatches(page, '/dags/' + dag + '/map');
+    const fit = await mapFits(page);
+    check(diff.length === 0 && fit.over <= 0 && fit.labels.length === 0,
+      `at 1024 px the map of ${dag} fits its box: ` + JSON.stringify(fit) + (diff.length ? ': ' + diff.join('; ') : ''));
+  }
 });

@@ -5,7 +5,7 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { brokenKeys, check, firstFrameMatches, journey, placeholdersFit } from './lib.mjs';
+import { brokenKeys, check, firstFrameMatches, journey, mapFits, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
@@ -47,10 +47,25 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
     const diff = await firstFrameMatches(page, '/dags/year/map');
     check(diff.length === 0, `at ${width} px the first frame's picture shows each hour as the canvas does` +
       (diff.length ? ': ' + diff.join('; ') : ''));
+    // the canvas fits the map's box, its last month's label inside it (at
+    // 1024 px a year's cells are of the least size: the map scrolls)
+    const fit = await mapFits(page);
+    check((fit.over <= 0 || (width === 1024 && fit.least)) && fit.labels.length === 0,
+      `at ${width} px the map fits its box: ` + JSON.stringify(fit));
   }
   await page.setViewportSize({ width: 1600, height: 900 });
   await page.goto(URL + '/dags/year/map');
   await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  // a window made narrower: the map takes the new width without a reload
+  // (smaller cells); wider again, the cells it had (the map is measured
+  // below at those)
+  const wide = await page.evaluate(() => window.sluiceMap.cellBox(0).w);
+  await page.setViewportSize({ width: 1500, height: 900 });
+  await page.waitForFunction(() => { const w = document.querySelector('.map-wrap'); return w.scrollWidth <= w.clientWidth; },
+    null, { timeout: WAIT });
+  check(await page.evaluate(() => window.sluiceMap.cellBox(0).w) < wide, 'made narrower (1600 to 1500 px), the map fits its box again');
+  await page.setViewportSize({ width: 1600, height: 900 });
+  await page.waitForFunction((w) => window.sluiceMap.cellBox(0).w === w, wide, { timeout: WAIT });
   const cut = await placeholdersFit(page, ['map-from', 'map-to']);
   check(cut.length === 0, 'the range boxes show their whole placeholders' + (cut.length ? ': not ' + cut.join(', ') : ''));
 

@@ -46,7 +46,7 @@
     const canChange = root.dataset.canChange === '1';
     const tip = document.getElementById('map-tip');
     const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-    const LEFT = 46, TOP = 16, GAP = 1;
+    const LEFT = 46, TOP = 16, GAP = 1, LABEL_ROOM = 44;
 
     const canvas = document.createElement('canvas');
     canvas.id = 'map-canvas';
@@ -159,7 +159,14 @@
       const avail = Math.max(300, root.parentElement.clientWidth - LEFT - 30);
       L.cw = Math.max(2, Math.min(L.kind === 'hourly' ? 14 : 16, Math.floor(avail / L.cols) - GAP));
       L.ch = L.kind === 'hourly' ? 11 : Math.max(L.cw, 12);
-      const w = LEFT + L.cols * (L.cw + GAP) + 44, h = TOP + L.rows * (L.ch + GAP);   // room for the last label
+      // room for the last month's label past the cells, as much as the
+      // map's box has left, at most LABEL_ROOM (a label that would pass
+      // the canvas's edge is drawn ending at it): the canvas never widens
+      // the box (cells of the least size do: the map then scrolls)
+      const cells = LEFT + L.cols * (L.cw + GAP), h = TOP + L.rows * (L.ch + GAP);
+      const w = Math.max(cells, Math.min(cells + LABEL_ROOM, root.clientWidth));
+      L.w = w;
+      L.sizedFor = root.clientWidth;
       const dpr = window.devicePixelRatio || 1;
       canvas.width = Math.ceil(w * dpr);
       canvas.height = Math.ceil(h * dpr);
@@ -256,7 +263,7 @@
       const drawn = [];
       let nextX = Infinity;
       for (let k = L.top.length - 1; k >= 0; k--) {
-        const [col, text] = L.top[k], x = LEFT + col * stepX, w = ctx.measureText(text).width;
+        const [col, text] = L.top[k], w = ctx.measureText(text).width, x = Math.min(LEFT + col * stepX, L.w - w);
         if (x + w + 4 > nextX) continue;
         ctx.fillText(text, x, 2);
         drawn.unshift({ text, x, w });
@@ -563,6 +570,11 @@
     const start = () => load().catch((e) => status(e.message, true));
     if (inline || window.sluice) start();
     else document.addEventListener('DOMContentLoaded', start);
+    // a window made wider or narrower: the cells take the new width (the
+    // picture's rule, map.css), the canvas fits it again
+    new ResizeObserver(() => {
+      if (L && root.clientWidth !== L.sizedFor) { size(); draw(); }
+    }).observe(root);
     // live: poll the compact map while the page is visible and no dialog is open
     setInterval(() => {
       if (!document.hidden && modal.hidden && !drag) load().catch(() => { /* the next poll tries again */ });
