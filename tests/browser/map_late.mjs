@@ -115,4 +115,28 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
     check(diff.length === 0 && fit.over <= 0 && fit.labels.length === 0,
       `at 1024 px the map of ${dag} fits its box: ` + JSON.stringify(fit) + (diff.length ? ': ' + diff.join('; ') : ''));
   }
+  // ... and its toolbar: a selection's line (the longest: a whole range)
+  // moves nothing, each button's label keeps its line
+  const bar = () => page.evaluate(() => {
+    const lines = (e) => {
+      const r = document.createRange();
+      r.selectNodeContents(e);
+      return new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size;
+    };
+    return { mapTop: Math.round(document.getElementById('map-canvas').getBoundingClientRect().top),
+      selection: lines(document.getElementById('map-selection')),
+      split: [...document.querySelectorAll('#map-actions button')].filter((b) => lines(b) > 1).map((b) => b.textContent) };
+  });
+  const before = await bar();
+  const first = await center(0), last = await center(await page.evaluate(() => window.sluiceMap.cells() - 1));
+  await page.mouse.move(first.x, first.y);
+  await page.mouse.down();
+  await page.mouse.move(last.x, last.y, { steps: 4 });
+  await page.mouse.up();
+  check(await page.evaluate(() => window.sluiceMap.selected()) === 60, 'the whole calendar selected');
+  const after = await bar();
+  check(before.split.length === 0 && after.split.length === 0, 'at 1024 px no button\'s label is split: ' + before.split.concat(after.split).join(', '));
+  check(after.selection === 1 && after.mapTop === before.mapTop,
+    'the selection\'s line is one line, the map stays where it was: ' + JSON.stringify({ before, after }));
+  await shot('05-narrow-toolbar');
 });
