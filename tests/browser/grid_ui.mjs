@@ -5,7 +5,7 @@
 // SHOTS. Every wait is a bounded wait for a state, never a sleep.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
-import { placeholdersFit } from './lib.mjs';
+import { lowContrast, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
@@ -72,6 +72,10 @@ try {
   await shot('01-page-one');
   check((await placeholdersFit(page, ['grid-at'])).length === 0, 'the Go to box shows its whole placeholder: ' +
     await page.getAttribute('#grid-at', 'placeholder'));
+  // the legend's badges, one per state: each name reads on its colour
+  check(await page.locator('.legend .badge').count() >= 10, 'the legend has a badge per state');
+  const faint = await lowContrast(page, '.legend .badge');
+  check(faint.length === 0, 'every state\'s badge has text contrasting 4.5:1 with its colour: ' + faint.join(', '));
 
   // --- the keyboard alone: the grid is one tab stop, arrows move between
   // cells, Space selects (Shift+Space: the range), Enter opens the task

@@ -164,3 +164,20 @@ export function overReach(page, selector) {
     return Math.round(e.getBoundingClientRect().right - edge);
   }, selector);
 }
+
+// The elements matching selector whose text and background contrast less
+// than WCAG's 4.5:1 (text under 18px), as "text (ratio)".
+export function lowContrast(page, selector) {
+  return page.evaluate((selector) => {
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    return [...document.querySelectorAll(selector)].map((e) => {
+      const cs = getComputedStyle(e), a = lum(cs.color), b = lum(cs.backgroundColor);
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      return ratio < 4.5 ? `${e.textContent} (${ratio.toFixed(2)})` : '';
+    }).filter(Boolean);
+  }, selector);
+}

@@ -208,6 +208,27 @@ try {
   await page.goto(URL + '/dags/g/graph?partition=' + encodeURIComponent(parts[0]));
   check(await page.locator('svg#graph g.node.st-success').count() === 3, 'graph shows the partition\'s states');
   await shot('08-graph');
+  // a node's name reads on its state's colour (WCAG's 4.5:1), a failed one's too
+  await page.goto(URL + '/dags/g');
+  const failedPart = await page.locator('#grid td.cell.st-failed[data-task="b"]').first().getAttribute('data-partition');
+  await page.goto(URL + '/dags/g/graph?partition=' + encodeURIComponent(failedPart));
+  check(await page.locator('svg#graph g.node.st-failed').count() === 1, 'the graph of ' + failedPart + ' has a failed node');
+  const faintNodes = await page.evaluate(() => {
+    const lum = (c) => {
+      const [r, g, b] = (c.match(/[\d.]+/g) || []).slice(0, 3).map(Number).map((v) => {
+        v /= 255;
+        return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    return [...document.querySelectorAll('svg#graph g.node')].map((g) => {
+      const a = lum(getComputedStyle(g.querySelector('text')).fill), b = lum(getComputedStyle(g.querySelector('rect')).fill);
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      return ratio < 4.5 ? g.querySelector('text').textContent + ' (' + g.getAttribute('class') + ', ' + ratio.toFixed(2) + ')' : '';
+    }).filter(Boolean);
+  });
+  check(faintNodes.length === 0, 'each node\'s name contrasts 4.5:1 with its state\'s colour: ' + faintNodes.join(', '));
+  await shot('08a-graph-failed');
   // a chain of nine tasks at 1024px: the graph scrolls in its box, not the page
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.goto(URL + '/dags/wide/graph');
