@@ -243,7 +243,7 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   await page.goto(URL + '/users');
   const fit = await page.evaluate(() => ({
     over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    wrapped: [...document.querySelectorAll('#users .user-buttons button')].filter((b) =>
+    wrapped: [...document.querySelectorAll('#users .user-buttons button, #users .user-buttons a.button')].filter((b) =>
       b.getClientRects()[0].height > 2 * parseFloat(getComputedStyle(b).lineHeight)).map((b) => b.textContent),
     // an inline element broken over two lines has two boxes
     brokenTimes: [...document.querySelectorAll('#users time')].filter((t) => t.getClientRects().length > 1).map((t) => t.textContent),
