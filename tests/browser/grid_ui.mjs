@@ -357,6 +357,12 @@ try {
     title: th.title, cut: ((k) => k !== null && k.scrollWidth > k.clientWidth)(th.querySelector('.key')) }));
   check(keyCol.width < keyCol.wrap / 2, `a long key's column takes less than half the grid (${Math.round(keyCol.width)} of ${keyCol.wrap}px)`);
   check(keyCol.cut && keyCol.title.split('\n')[0] === LONG_KEY, 'the key is cut with an ellipsis, whole in its tooltip');
+  // a 64-character task name is cut in its head (140px) with an ellipsis,
+  // not in the middle of a letter, whole in its tooltip
+  const longHead = await page.locator('#grid thead th.task[data-task^="load_the_customer"]').evaluate((th) =>
+    ({ cut: th.scrollHeight > th.clientHeight, ellipsis: getComputedStyle(th).textOverflow, title: th.title }));
+  check(longHead.cut && longHead.ellipsis === 'ellipsis' && longHead.title.endsWith('load_the_customer_lifetime_value_segments_into_the_warehouse_x64'),
+    'a long task name is cut in its head with an ellipsis, whole in its tooltip: ' + JSON.stringify(longHead));
   await shot('11-long-key');
   // its run and task pages: the key heads them, and the page does not scroll sideways
   const hScroll = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
