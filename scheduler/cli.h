@@ -99,6 +99,13 @@ int cli_dag(struct cli *c, const char *name, struct dag **out);
 /* Is d a DAG whose file is gone (1, said on stderr)? It takes no new
  * runs: trigger and backfill refuse it. */
 int cli_dag_no_new_runs(struct cli *c, const struct dag *d);
+/* Does d have a schedule? 0; else print "sluice: DAG NAME has no schedule
+ * (schedule: none): " and fmt (what to do instead) on stderr and return
+ * EXIT_USAGE. The one check of the verbs that need a scheduled DAG
+ * (backfill, status, dags next), so each refuses an unscheduled one with
+ * the same words and exit code. */
+int cli_dag_scheduled(const struct dag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Print a JSON value, pretty, on stdout. */
 void cli_print_json(const json_t *v);
 /* Parse argv (argv[0] is the verb) by v's option table. Returns 0, or

@@ -153,11 +153,15 @@ backfill_run(struct cli *c, const struct cli_args *args)
 		return found;
 	if (cli_dag_no_new_runs(c, d))
 		return EXIT_FAILED;
+	if ((rc = cli_dag_scheduled(d, "it has no range of partitions to backfill; "
+				    "trigger its partitions one by one (sluice "
+				    "trigger %s --partition KEY)", d->name)) != 0)
+		return rc;
 	sl_err_clear(&err);
 	if ((rc = backfill_create(c->store, d, &req, c->who, &out, &status, &err)) < 0) {
 		fprintf(stderr, "sluice: %s%s\n", err.msg, rc == PARTITION_OUTSIDE ?
 			" (--allow-outside-range backfills it anyway)" : "");
-		return status == 400 ? (d->schedule == NULL ? EXIT_FAILED : EXIT_USAGE) : EXIT_HOME;
+		return status == 400 ? EXIT_USAGE : EXIT_HOME;
 	}
 	ncreate = json_array_size(json_object_get(out, "create"));
 	nrerun = json_array_size(json_object_get(out, "rerun"));

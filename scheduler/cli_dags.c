@@ -569,10 +569,9 @@ dags_next(struct cli *c, const struct cli_args *args, long long count)
 		return cli_usage(&cli_dags, "dags next needs a DAG name");
 	if ((dag_rc = cli_dag(c, name, &d)) != 0)
 		return dag_rc;
-	if (d->schedule == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no schedule (schedule: none)\n", name);
-		return EXIT_FAILED;
-	}
+	if ((dag_rc = cli_dag_scheduled(d, "it has no next partitions; it runs "
+					"when triggered (sluice trigger %s)", d->name)) != 0)
+		return dag_rc;
 	if (after != NULL) {
 		struct sl_err err;
 		char at[64], a[64], b[64];

@@ -261,6 +261,10 @@ status_run(struct cli *c, const struct cli_args *args)
 		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, args->pos[0], &d)) != 0)
 		return dag_rc;
+	if ((dag_rc = cli_dag_scheduled(d, "it has no expected partitions to map; "
+					"its runs are listed by `sluice runs %s`",
+					d->name)) != 0)
+		return dag_rc;
 	sl_err_clear(&err);
 	if (expected_store_load(c->store, d, from, to, sl_now_ms() / 1000, STATUS_MAX,
 				&m, &err) < 0) {

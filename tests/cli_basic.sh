@@ -259,6 +259,33 @@ dags next good -n -3|sluice dags: -n, --count: expected a whole number from 1 to
 web --port 70000|sluice web: --port: expected a whole number from 0 to 65535, got '70000'
 standalone --port http|sluice standalone: --port: expected a whole number from 0 to 65535, got 'http'
 INTS
+# a DAG without a schedule (good: schedule: none by default) given to a
+# verb that needs one is an input error, exit 2, said the same way by
+# each (backfill and dags next exited 1, status 2); the verbs that work
+# on its runs take it
+while IFS='|' read -r args want; do
+	set +e
+	# shellcheck disable=SC2086
+	sl $args </dev/null >"$T/out" 2>"$T/err"; st=$?
+	set -e
+	assert_eq 2 "$st" "exit code of $args (an unscheduled DAG): $(cat "$T/err")"
+	assert_eq "sluice: DAG good has no schedule (schedule: none): $want" "$(cat "$T/err")" "the error of $args"
+	[ ! -s "$T/out" ] || fail "$args printed on stdout: $(cat "$T/out")"
+done <<'UNSCHEDULED'
+backfill good --from 2024-01-01 --to 2024-01-02|it has no range of partitions to backfill; trigger its partitions one by one (sluice trigger good --partition KEY)
+backfill good --from 2024-01-01 --to 2024-01-02 --dry-run|it has no range of partitions to backfill; trigger its partitions one by one (sluice trigger good --partition KEY)
+status good|it has no expected partitions to map; its runs are listed by `sluice runs good`
+status good --from 2024-01-01|it has no expected partitions to map; its runs are listed by `sluice runs good`
+dags next good|it has no next partitions; it runs when triggered (sluice trigger good)
+UNSCHEDULED
+[ "$(q "SELECT count(*) FROM backfills")" = 0 ] || fail "a backfill of an unscheduled DAG was recorded"
+for args in "trigger good --partition p1" "runs good" "runs good --from p1 --to p1" \
+	"tasks good p1" "mark good a p1 success" "clear good --partition p1 -y" \
+	"clear good --from p1 --to p1 -y"; do
+	# shellcheck disable=SC2086
+	sl $args </dev/null >"$T/out" 2>"$T/err" || fail "$args (an unscheduled DAG): $(cat "$T/err")"
+	assert_not_contains "$(cat "$T/err")" "no schedule" "$args"
+done
 out=$("$SLUICE" --help)
 assert_contains "$out" "Exit status:" "sluice --help says what the exit codes mean"
 assert_contains "$out" "  3  the home cannot be used" "sluice --help: 3"
