@@ -123,20 +123,11 @@ usage_all(FILE *f)
 		"\n"
 		"Exit status:\n");
 	for (size_t i = 0; cli_exit_codes[i].doc != NULL; i++) {
-		const char *w = cli_exit_codes[i].doc;
-		int col = fprintf(f, "  %d  ", cli_exit_codes[i].code);
+		const char *doc = cli_exit_codes[i].doc;
 
-		/* the doc wrapped in 78 columns under itself */
-		while (*w != '\0') {
-			int len = (int)strcspn(w, " ");
-
-			if (col > 5 && col + 1 + len > 78)
-				col = fprintf(f, "\n     ") - 1;
-			col += fprintf(f, "%s%.*s", col > 5 ? " " : "", len, w);
-			w += len;
-			w += strspn(w, " ");
-		}
-		fputc('\n', f);
+		/* the doc wrapped under itself */
+		cli_print_wrapped(f, fprintf(f, "  %d  ", cli_exit_codes[i].code),
+				  5, doc, strlen(doc));
 	}
 	fprintf(f,
 		"\n"

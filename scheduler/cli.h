@@ -133,6 +133,14 @@ char *const *cli_opt_all(const struct cli_args *a, const char *name, int *n);
  * one. */
 int cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 		   json_t **out);
+/* The width the CLI's help fits in (a test checks every verb's). */
+#define CLI_HELP_WIDTH 80
+/* Print len bytes of text (one line's words) from column col, where the
+ * line already is, wrapped in CLI_HELP_WIDTH columns, the next lines
+ * indented by indent; a space inside [brackets] does not break. Ends the
+ * line. */
+void cli_print_wrapped(FILE *f, int col, int indent, const char *text,
+		       size_t len);
 /* The verb's help, made from its table (`sluice VERB --help`, `sluice help
  * VERB`). */
 void cli_print_help(const struct cli_verb *v, FILE *f);

@@ -466,7 +466,7 @@ mark_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt mark_opts[] = {
-	{ "clear-downstream", 'd', NULL, "with success: also clear what it left upstream_failed, so that runs" },
+	{ "clear-downstream", 'd', NULL, "with success: also clear the downstream tasks it left upstream_failed, so the scheduler runs them" },
 	{ "dry-run", 'n', NULL, "say what would change, change nothing" },
 	{ NULL, 0, NULL, NULL },
 };

@@ -739,7 +739,7 @@ static const struct cli_opt dags_opts[] = {
 };
 
 const struct cli_verb cli_dags = {
-	"dags", "list, show, check, pause DAGs; preview a schedule; the DAG file schema",
+	"dags", "list, show, validate, pause DAGs; preview a schedule; file schema",
 	"list [--tag T]\n"
 	"show DAG\n"
 	"validate [PATH...]\n"

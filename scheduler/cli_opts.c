@@ -28,7 +28,43 @@ cli_nopts(const struct cli_verb *v)
 	return n;
 }
 
-/* The usage lines: "usage: sluice VERB LINE" then "       sluice VERB ..." */
+/* The one wrapper of help text: usage, options, summaries, exit codes. */
+void
+cli_print_wrapped(FILE *f, int col, int indent, const char *text, size_t len)
+{
+	const char *w = text, *end = text + len;
+	int first = 1;
+
+	while (w < end && *w == ' ')
+		w++;
+	while (w < end) {
+		size_t n = 0;
+		int depth = 0;
+
+		/* a word runs to a space outside brackets: a usage's
+		 * "[--only missing|failed|all]" stays on one line */
+		while (w + n < end && (w[n] != ' ' || depth > 0)) {
+			if (w[n] == '[')
+				depth++;
+			else if (w[n] == ']' && depth > 0)
+				depth--;
+			n++;
+		}
+		if (!first && col + 1 + (int)n > CLI_HELP_WIDTH)
+			col = fprintf(f, "\n%*s", indent, "") - 1;
+		else if (!first)
+			col += fprintf(f, " ");
+		col += fprintf(f, "%.*s", (int)n, w);
+		first = 0;
+		w += n;
+		while (w < end && *w == ' ')
+			w++;
+	}
+	fputc('\n', f);
+}
+
+/* The usage lines: "usage: sluice VERB LINE" then "       sluice VERB ...",
+ * a long one wrapped under its first argument. */
 static void
 cli_print_usage(const struct cli_verb *v, FILE *f)
 {
@@ -38,14 +74,16 @@ cli_print_usage(const struct cli_verb *v, FILE *f)
 	do {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		int col = fprintf(f, "%s sluice %s%s", first ? "usage:" : "      ",
+				  v->name, len > 0 ? " " : "");
 
-		fprintf(f, "%s sluice %s%s%.*s\n", first ? "usage:" : "      ",
-			v->name, len > 0 ? " " : "", (int)len, p);
+		cli_print_wrapped(f, col, col, p, len);
 		first = 0;
 		p = nl != NULL ? nl + 1 : NULL;
 	} while (p != NULL && *p != '\0');
 }
 
+/* "  -x, --name ARG        help", the help wrapped in its column. */
 static void
 cli_print_opt(const struct cli_opt *o, FILE *f)
 {
@@ -58,9 +96,10 @@ cli_print_opt(const struct cli_opt *o, FILE *f)
 		snprintf(left, sizeof left, "    --%s%s%s", o->name,
 			 o->arg ? " " : "", o->arg ? o->arg : "");
 	if (strlen(left) > 24)
-		fprintf(f, "  %s\n  %-24s %s\n", left, "", o->help);
+		fprintf(f, "  %s\n%27s", left, "");
 	else
-		fprintf(f, "  %-24s %s\n", left, o->help);
+		fprintf(f, "  %-24s ", left);
+	cli_print_wrapped(f, 27, 27, o->help, strlen(o->help));
 }
 
 void
@@ -68,7 +107,9 @@ cli_print_help(const struct cli_verb *v, FILE *f)
 {
 	size_t i, n = cli_nopts(v);
 
-	fprintf(f, "sluice %s: %s\n\n", v->name, v->summary);
+	cli_print_wrapped(f, fprintf(f, "sluice %s: ", v->name), 2, v->summary,
+			  strlen(v->summary));
+	fputc('\n', f);
 	cli_print_usage(v, f);
 	if (v->help != NULL && v->help[0] != '\0')
 		fprintf(f, "\n%s", v->help);

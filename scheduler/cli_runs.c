@@ -329,12 +329,14 @@ tasks_run(struct cli *c, const struct cli_args *args)
 const struct cli_verb cli_tasks = {
 	"tasks", "the task instances of one partition",
 	"DAG PARTITION",
-	"Lists the task instances of one run with their state, try, duration,\n"
-	"exit code and error. Under each one that is not running, a line says\n"
-	"why (`not running: ...`): the upstream tasks it waits for, depends_on_past, needs, a\n"
-	"full pool, max_active_tasks or max_active_runs, the executor's slots,\n"
-	"the next poke of a sensor, the time of a retry, a paused DAG. --json\n"
-	"gives the same as `waiting_for` (see web/API.md).\n",
+	"Lists the task instances of one run (PARTITION: its key, or a time or\n"
+	"date naming exactly one partition) with their state, try, duration,\n"
+	"exit code and error. Under each one that waits (neither running nor\n"
+	"done), a line says why (`not running: ...`): the upstream tasks it\n"
+	"waits for, depends_on_past, needs, a full pool, max_active_tasks or\n"
+	"max_active_runs, the executor's slots, the next poke of a sensor, the\n"
+	"time of a retry, a paused DAG. --json gives the same as `waiting_for`\n"
+	"(see web/API.md).\n",
 	NULL,
 	tasks_run,
 };

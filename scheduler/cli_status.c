@@ -328,7 +328,7 @@ static const struct cli_opt status_opts[] = {
 };
 
 const struct cli_verb cli_status = {
-	"status", "the partition map of a scheduled DAG: which partitions are done, missing, failed",
+	"status", "the partition map of a scheduled DAG: done, missing, failed, late",
 	"DAG [--from P] [--to P]",
 	"Prints every partition the DAG's schedule defines in the range, with\n"
 	"or without a run, as one character per partition: for an hourly DAG a\n"

@@ -28,6 +28,31 @@ for verb in $verbs operator; do
 	assert_contains "$(cat "$T/err")" "sluice $verb: unknown option --no-such-option" "$verb"
 	assert_contains "$(cat "$T/err")" "usage: sluice $verb" "$verb"
 done
+# every help fits a terminal of 80 columns: the general one, each verb's
+# (the paragraphs as written, the usage and the options' help wrapped)
+# and a usage error's usage (tasks' paragraph ran to 84 columns,
+# backfill's usage to 151, its --only help to 159)
+for verb in "" $verbs operator man complete; do
+	# shellcheck disable=SC2086
+	"$SLUICE" $verb --help >"$T/help1" || fail "$verb --help failed"
+	# shellcheck disable=SC2086
+	"$SLUICE" $verb --no-such-option 2>>"$T/help1" >/dev/null || true
+	wide=$(awk 'length($0) > 80 { printf "%d columns: %s\n", length($0), $0 }' "$T/help1")
+	[ -z "$wide" ] || fail "sluice ${verb:+$verb }--help is wider than 80 columns:
+$wide"
+done
+# a wrapped usage keeps an option and its argument together, and its
+# second line comes under the first argument
+out=$("$SLUICE" backfill --help)
+assert_contains "$out" "usage: sluice backfill DAG --from P [--to P] [--only missing|failed|all]
+                       [--newest-first]" "backfill's usage, wrapped"
+# an option's help is wrapped in its column
+assert_contains "$out" "  -y, --yes                cancel: do not ask (needed when stdin is not a
+                           terminal)" "backfill --yes, wrapped"
+# mark --clear-downstream says what it clears and why (it ended "..., so
+# that runs")
+assert_contains "$("$SLUICE" mark --help)" "  -d, --clear-downstream   with success: also clear the downstream tasks it left
+                           upstream_failed, so the scheduler runs them" "mark --clear-downstream"
 # help of a subverb, as git help: the verb's page, as `VERB SUB --help`
 for sub in "runs delete" "db backup" "backfill cancel" "dags next" "users add"; do
 	"$SLUICE" help $sub >"$T/help1" || fail "help $sub failed"
