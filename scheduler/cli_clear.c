@@ -260,7 +260,8 @@ const struct cli_verb cli_clear = {
 	"DAG [--task T]... [--from P --to P | --partition P] [--param NAME=VALUE]... [-d] [-u] [-f] [-n] [-y]",
 	"Resets the selected task instances to `none` so the scheduler runs them\n"
 	"again (each gets its retries back; earlier tries' logs stay). Without\n"
-	"--task every task is selected; without --from/--to every partition.\n"
+	"--task every task is selected; without --from/--to or --partition every\n"
+	"partition. It lists what it would clear and asks first, unless --yes.\n"
 	"P is a partition key, a time in the DAG's zone (the partition holding\n"
 	"it: 2026-12-03T05, 2026-12-03 05:00, 2026-12-03T05:00Z) or a date (the\n"
 	"partitions starting that day); the range is inclusive at both ends.\n"

@@ -532,10 +532,12 @@ static const struct cli_opt logs_opts[] = {
 const struct cli_verb cli_logs = {
 	"logs", "print (or follow) a task instance's log",
 	"DAG TASK PARTITION [--try N] [--follow]",
-	"The latest try unless --try. --follow keeps printing until that try ends\n"
-	"(and waits for a try not started yet while the instance may still make\n"
-	"it). A try that did not happen, or whose log is gone, is an error.\n"
-	"Logs live in the home's logs/DAG/PARTITION/TASK/try-N.log.\n",
+	"Prints the log of the latest try (--try N: of try N). PARTITION is a\n"
+	"key, or a time or date naming exactly one partition. --follow keeps\n"
+	"printing until that try ends (and waits for a try not started yet while\n"
+	"the instance may still make it). A try that did not happen, or whose log\n"
+	"is gone, is an error. Logs live in LOGS/DAG/PARTITION/TASK/try-N.log,\n"
+	"LOGS being logs: of sluice.yaml (default: the home's logs/).\n",
 	logs_opts,
 	logs_run,
 };

@@ -304,6 +304,13 @@ status good --from 2024-01-01|it has no expected partitions to map; its runs are
 dags next good|it has no next partitions; it runs when triggered (sluice trigger good)
 UNSCHEDULED
 [ "$(q "SELECT count(*) FROM backfills")" = 0 ] || fail "a backfill of an unscheduled DAG was recorded"
+# its default partition is a new key made of the current time, as
+# `trigger --help` says
+sl trigger good >"$T/out" 2>/dev/null
+grep -Eq '^triggered good partition [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+00:00$' "$T/out" ||
+	fail "trigger of an unscheduled DAG without --partition: $(cat "$T/out")"
+assert_contains "$("$SLUICE" trigger --help)" "for an unscheduled
+one, a new key made of the current time" "trigger --help"
 for args in "trigger good --partition p1" "runs good" "runs good --from p1 --to p1" \
 	"tasks good p1" "mark good a p1 success" "clear good --partition p1 -y" \
 	"clear good --from p1 --to p1 -y"; do

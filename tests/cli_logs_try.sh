@@ -16,12 +16,19 @@ tasks:
   f: {command: 'echo "try {{ try_number }}"; exit 3', retries: 1, retry_delay: 1s}
   g: {command: 'true', after: [f]}
 YAML
+# the logs folder of sluice.yaml (logs:), not the home's logs/, as
+# `sluice logs --help` says
+printf 'logs: %s\n' "$T/tasklogs" >"$H/sluice.yaml"
 start_scheduler
 set +e
 sl trigger flaky --partition p1 --wait >/dev/null 2>&1
 set -e
 assert_eq failed "$(task_state flaky p1 f)"
 assert_eq upstream_failed "$(task_state flaky p1 g)"
+assert_eq "try 1" "$(head -n 1 "$T/tasklogs/flaky/p1/f/try-1.log")" "the log in the folder logs: names"
+[ ! -e "$H/logs/flaky" ] || fail "a log was written in the home's logs/ although logs: names another folder"
+assert_eq "try 1" "$(sl logs flaky f p1 --try 1 | head -n 1)" "sluice logs reads the folder logs: names"
+assert_contains "$(sl logs --help)" "LOGS being logs: of sluice.yaml" "logs --help"
 
 # logs_fails WHAT CODE NEEDLE ARGS...: `sluice logs ARGS` ends (within
 # 10 s: a wait that never ends is the bug) with CODE and NEEDLE on stderr
@@ -45,7 +52,7 @@ logs_fails "logs --try 1 --follow of an instance without tries" 2 \
 assert_eq "try 2" "$(timeout 10 "$SLUICE" --home "$H" logs flaky f p1 --try 2 --follow | grep -v '^\[')" "logs --try 2 --follow"
 assert_eq "try 1" "$(sl logs flaky f p1 --try 1 | grep -v '^\[')" "logs --try 1"
 # a log removed since (by hand, or db clean --logs-only): said, not waited for
-rm "$H/logs/flaky/p1/f/try-2.log"
+rm "$T/tasklogs/flaky/p1/f/try-2.log"
 logs_fails "logs --follow of a removed log" 1 "no log for try 2" flaky f p1 --follow
 logs_fails "logs of a removed log" 1 "no log for try 2" flaky f p1
 
