@@ -323,7 +323,7 @@ status_run(struct cli *c, const struct cli_args *args)
 
 static const struct cli_opt status_opts[] = {
 	{ "from", 0, "P", "the first partition (default: the DAG's start, at most a year back)" },
-	{ "to", 0, "P", "the last partition (default: the one holding now)" },
+	{ "to", 0, "P", "the last partition (default: the one holding now; once the DAG's end: has passed, its last one)" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -339,11 +339,11 @@ const struct cli_verb cli_status = {
 	"waits for upstreams, a sensor or a slot), running, success, failed,\n"
 	"stale, late, future (its interval has not ended). Late partitions are\n"
 	"followed by why, as their freshness alerts said it (neighbours with one\n"
-	"reason on one line). P is a partition key,\n"
-	"a time (the partition holding it) or a date; --from and --to are\n"
-	"inclusive; a range holding no partition (before the DAG's start, or\n"
-	"after now without --to) is an error, exit 2. --json gives every\n"
-	"partition with its state.\n",
+	"reason on one line). P is a partition key, a time (the partition\n"
+	"holding it) or a date; --from and --to are inclusive; a range holding\n"
+	"no partition (before the DAG's start, or after now without --to) is an\n"
+	"error, exit 2, as is a DAG without a schedule (see `sluice runs DAG`).\n"
+	"--json gives every partition with its state.\n",
 	status_opts,
 	status_run,
 };

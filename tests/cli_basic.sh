@@ -165,7 +165,9 @@ set -e
 assert_eq 1 "$st" "trigger of a broken DAG"
 assert_contains "$(cat "$T/err")" "DAG broken did not load"
 
-# pause / unpause are recorded with who did it
+# pause / unpause are recorded with who did it, and the help says what
+# unpause does (it was the one subverb left unexplained)
+assert_contains "$(sl dags --help)" "  unpause    runs and tasks start again" "dags --help"
 sl dags pause good >/dev/null
 assert_eq 1 "$(q "SELECT paused FROM dags WHERE dag_id='good'")" "paused"
 sl dags unpause good >/dev/null

@@ -111,8 +111,13 @@ assert_contains "$out" "2027-01     _______________________________"
 assert_contains "$out" "future   "
 
 # errors and help
-if sl status adhoc >"$T/out" 2>&1; then fail "an unscheduled DAG has no map"; fi
-assert_contains "$(cat "$T/out")" "no schedule"
+set +e
+sl status adhoc >"$T/out" 2>&1
+rc=$?
+set -e
+assert_eq 2 "$rc" "an unscheduled DAG has no map: an input error, as in backfill and dags next"
+assert_contains "$(cat "$T/out")" "DAG adhoc has no schedule (schedule: none): it has no expected partitions to map; its runs are listed by \`sluice runs adhoc\`"
+assert_contains "$(sl status --help)" "as is a DAG without a schedule" "status --help"
 set +e
 sl status be --from nonsense >"$T/out" 2>&1
 rc=$?
