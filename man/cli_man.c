@@ -48,10 +48,9 @@ const struct cli_verb cli_man = {
 	"man", "print a man page's source (the build installs them)",
 	"sluice|dag|config|sample-config",
 	"sluice is sluice(1), dag sluice-dag(5), config sluice.yaml(5) (each also\n"
-	"by that name: sluice man sluice-dag), in\n"
-	"man(7) format, made from the same tables as the command line, the DAG\n"
-	"loader and the config loader. sample-config is the commented\n"
-	"sluice.yaml that sluice init writes.\n",
+	"by that name: sluice man sluice-dag), in man(7) format, made from the\n"
+	"same tables as the command line, the DAG loader and the config loader.\n"
+	"sample-config is the commented sluice.yaml that sluice init writes.\n",
 	NULL,
 	man_run,
 };
