@@ -81,7 +81,7 @@ html_end(struct buf *b)
 void
 html_time(struct buf *b, const struct tz *tz, json_t *ms)
 {
-	char local[64], utc[64];
+	char local[64], utc[64], machine[64];
 	int64_t t;
 	time_t tt;
 	struct tm tm;
@@ -93,13 +93,13 @@ html_time(struct buf *b, const struct tz *tz, json_t *ms)
 	t = json_integer_value(ms) / 1000;
 	tt = (time_t)t;
 	gmtime_r(&tt, &tm);
-	strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (tz != NULL && !tz_is_utc(tz))
-		tz_iso(tz, t, local, sizeof local);
-	else
-		snprintf(local, sizeof local, "%s", utc);
+	/* datetime is for machines; what a person reads (the text, the
+	 * tooltip) is written as the CLI writes it, "+00:00" in UTC */
+	strftime(machine, sizeof machine, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	tz_iso(NULL, t, utc, sizeof utc);
+	tz_iso(tz, t, local, sizeof local);
 	buf_adds(b, "<time datetime=\"");
-	text_html_escape(b, utc);
+	text_html_escape(b, machine);
 	buf_adds(b, "\" title=\"");
 	text_html_escape(b, utc);
 	buf_adds(b, " (UTC)\">");

@@ -44,11 +44,8 @@ pages_partition_title(struct buf *b, const struct dag *d, const char *key, const
 	sl_err_clear(&err);
 	if (key != NULL && d != NULL && tz_parse_time(d->tz, key, &t, &err) == 0) {
 		char utc[64];
-		time_t tt = (time_t)t;
-		struct tm tm;
 
-		gmtime_r(&tt, &tm);
-		strftime(utc, sizeof utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		tz_iso(NULL, t, utc, sizeof utc);
 		if (extra != NULL)
 			buf_adds(b, " · ");
 		text_html_escape(b, utc);

@@ -30,8 +30,9 @@ const row = (name) => '#users tr[data-user="' + name + '"]';
 const statusSays = (page, text, bad) =>
   page.locator('#status' + (bad ? '.bad' : ':not(.bad)'), { hasText: text }).waitFor({ timeout: WAIT });
 // A last login or token use as the page shows it: how long ago, then when
-// (UTC, with its Z); the journey is short, so a minute at most.
-const RECENT = /^(just now|1 minute ago) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
+// (UTC, with its offset "+00:00", never "Z", as the CLI writes it); the
+// journey is short, so a minute at most.
+const RECENT = /^(just now|1 minute ago) \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/;
 const cellText = async (page, name, cls) => (await page.textContent(row(name) + ' td.' + cls)).trim();
 
 await journey(1280, 860, SHOTS, async (page, shot) => {
@@ -50,6 +51,10 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check((await page.textContent(row('ops') + ' td.user-tokens')) === '1', 'each user\'s API tokens are counted');
   check(RECENT.test(await cellText(page, 'admin', 'user-last-login')),
     'the admin\'s last login: just now, and when: ' + await cellText(page, 'admin', 'user-last-login'));
+  // when each was made, and its tooltip: "+00:00", never "Z"
+  const created = await page.$eval(row('ops') + ' td:nth-child(3) time', (t) => [t.textContent, t.title]);
+  check(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/.test(created[0]) && created[1] === created[0] + ' (UTC)',
+    'a user\'s creation time is written with "+00:00": ' + created.join(' / '));
   check(await cellText(page, 'ops', 'user-last-login') === 'never', 'ops never logged in');
   check(await cellText(page, 'ops', 'user-token-used') === 'never', 'ops\' token was never used');
   await shot('u-01-users');

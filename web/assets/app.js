@@ -75,7 +75,9 @@
   function fmtTime(ms, tz) {
     if (!ms) return '-';
     const d = new Date(ms);
-    const utc = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // datetime is for machines; a person reads "+00:00", as the CLI writes it
+    const machine = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const utc = machine.replace(/Z$/, '+00:00');
     let local = utc;
     if (tz) {
       try {
@@ -89,7 +91,7 @@
           parts.minute + ':' + parts.second + off;
       } catch (e) { local = utc; }
     }
-    return el('time', { datetime: utc, title: utc + ' (UTC)' }, local);
+    return el('time', { datetime: machine, title: utc + ' (UTC)' }, local);
   }
 
   // How long ago, in words (sl_format_ago in base/util.c is its twin):
