@@ -12,6 +12,7 @@
 
 #include "scheduler/backfill.h"
 #include "scheduler/partition.h"
+#include "scheduler/tz.h"
 #include "store/store.h"
 
 /* The {id} of the route: 1 and *id, or 0 after replying 404. */
@@ -28,6 +29,24 @@ bf_id_arg(struct web_req *r, int64_t *id)
 	return 1;
 }
 
+/* store_backfills_json with each backfill's "timezone": its DAG's zone,
+ * the one the UI shows its times in (null when the DAG is not loaded:
+ * UTC), so app.js redraws a row as pages_backfills.c drew it. */
+static json_t *
+bf_list(struct web_req *r, const char *dag, int64_t id, int limit)
+{
+	json_t *list = store_backfills_json(r->w->store, dag, id, limit), *bf;
+	size_t i;
+
+	json_array_foreach(list, i, bf) {
+		const char *name = json_string_value(json_object_get(bf, "dag"));
+		const struct dag *d = name ? dagbag_find(web_dagbag(r->w), name) : NULL;
+
+		json_object_set_new(bf, "timezone", d ? json_string(tz_name(d->tz)) : json_null());
+	}
+	return list;
+}
+
 enum web_result
 api_backfills_list(struct web_req *r)
 {
@@ -41,7 +60,7 @@ api_backfills_list(struct web_req *r)
 		web_error(r, 400, "dag: a DAG name");
 		return WEB_DONE;
 	}
-	if ((list = store_backfills_json(r->w->store, dag, 0, limit)) == NULL)
+	if ((list = bf_list(r, dag, 0, limit)) == NULL)
 		return api_db_failed(r);
 	web_json(r, 200, json_pack("{s:o}", "backfills", list));
 	return WEB_DONE;
@@ -55,7 +74,7 @@ api_backfill_get(struct web_req *r)
 
 	if (!bf_id_arg(r, &id))
 		return WEB_DONE;
-	if ((list = store_backfills_json(r->w->store, NULL, id, 1)) == NULL)
+	if ((list = bf_list(r, NULL, id, 1)) == NULL)
 		return api_db_failed(r);
 	if (json_array_size(list) == 0)
 		web_error(r, 404, "no backfill %lld", (long long)id);
@@ -134,7 +153,7 @@ api_backfills_create(struct web_req *r)
 	dry_run = json_is_true(json_object_get(out, "dry_run")) ||
 		  json_is_null(json_object_get(out, "id"));
 	/* the backfill as GET shows it, with what it selected */
-	obj = dry_run ? NULL : store_backfills_json(r->w->store, NULL,
+	obj = dry_run ? NULL : bf_list(r, NULL,
 			json_integer_value(json_object_get(out, "id")), 1);
 	if (obj != NULL && json_array_size(obj) == 1)
 		json_object_update_missing(out, json_array_get(obj, 0));

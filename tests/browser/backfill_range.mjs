@@ -20,12 +20,21 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
   check((await page.textContent(RANGE)) === WANT, 'the server\'s row: covered, then asked: ' +
     await page.textContent(RANGE));
   check((await page.textContent('tr.backfill .bf-done')) === '0/2', 'its progress counts the 2 partitions it covers');
+  const drawn = await page.$$eval('tr.backfill td.bf-by time', (ts) => ts.map((t) => t.textContent));
   // app.js redraws the rows every 2 s: mark the server's, wait for a new one
   await page.evaluate(() => { document.querySelector('tr.backfill').dataset.drawnBy = 'server'; });
   await page.waitForFunction(() => document.querySelector('tr.backfill') &&
     document.querySelector('tr.backfill').dataset.drawnBy === undefined, null, { timeout: WAIT });
   check((await page.textContent(RANGE)) === WANT, 'app.js\'s row says the same: ' + await page.textContent(RANGE));
   check(await page.isVisible(RANGE + ' .bf-asked'), 'the asked range is shown');
+  // when it was made: in its DAG's zone (hny: New York's -05:00 in
+  // winter; daily_rollup: UTC, "+00:00", never "Z"), as the server drew it
+  for (const [i, off] of [[0, '-05:00'], [1, '+00:00']]) {
+    const at = await page.textContent(`tr.backfill:nth-child(${i + 1}) td.bf-by time`);
+    check(at === drawn[i], `app.js redraws when backfill ${i + 1} was made as the server drew it: ${at}, not ${drawn[i]}`);
+    check(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[-+]\d\d:\d\d$/.test(at) && at.endsWith(off),
+      `backfill ${i + 1} was made at a time in its DAG's zone (${off}): ${at}`);
+  }
   await shot('bf-01-cut');
   // on a 1024px laptop a DAG's name breaks only when it is long (past 12
   // characters), the progress's detail wraps as one piece, the page fits

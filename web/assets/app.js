@@ -1102,7 +1102,7 @@
         : null),
       el('td', {}, b.only + (b.newest_first ? ', newest first' : '') +
         (b.max_active ? ', at most ' + b.max_active + ' at once' : '')),
-      el('td', { class: 'bf-by' }, b.created_by + ', ', fmtTime(b.created_at, '')),
+      el('td', { class: 'bf-by' }, b.created_by + ', ', fmtTime(b.created_at, b.timezone || '')),
       el('td', {}, canChange && active
         ? el('button', { type: 'button', class: 'bf-cancel', 'data-id': b.id }, 'Cancel…') : ''));
     return tr;
