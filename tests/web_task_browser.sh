@@ -3,6 +3,8 @@
 # reload: it says why the task waits (its upstream), switches to try 2
 # when try 1 failed and the retry starts, and turns success; each try
 # shows what it ran; times are in the DAG's zone with UTC in a tooltip.
+# At 1024px the run page's and the task page's tables read a try ("1 of
+# 1"), a result ("exit code 0") and a long task name on one line, and fit.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-task-page, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -25,6 +27,11 @@ tasks:
     retries: 1
     retry_delay: 1s
     command: "echo try {{ try_number }}; test {{ try_number }} -ge 2 || exit 3; while [ ! -f $T/go-second ]; do sleep 0.05; done; echo done"
+  refresh_customer_lifetime_value_segments:
+    after: [second]
+    retries: 1
+    retry_delay: 1s
+    command: "test {{ try_number }} -ge 2 || exit 127"
 YAML
 start_standalone
 assert_status 201 POST /dags/live/runs '{"partition":"k"}' >/dev/null
@@ -33,7 +40,7 @@ SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-task-page}
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log; do
+for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log tp-05-run-1024 tp-06-task-1024; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_task_browser: ok"

@@ -134,8 +134,8 @@ wait_for 20 "m2 waits for max_active_tasks" has_kind mat k m2 max_active_tasks
 assert_eq "max_active_tasks of DAG mat: 1 of 1 tasks running" "$(why_text)" "max_active_tasks text"
 # the run page: m2 not tried yet reads "-", not "0 of 1"; m1 is try 1 of 1
 runhtml=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/mat/runs/k")
-assert_contains "$runhtml" '<td title="not tried yet; at most 1 try">-</td>' "a task not tried yet"
-assert_contains "$runhtml" '<td>1 of 1</td>' "a task on its first try"
+assert_contains "$runhtml" '<td class="ti-try" title="not tried yet; at most 1 try">-</td>' "a task not tried yet"
+assert_contains "$runhtml" '<td class="ti-try">1 of 1</td>' "a task on its first try"
 touch "$T/go-m1" "$T/go-m2"
 
 # --- an executor's slots ---

@@ -51,20 +51,29 @@ run_params_section(struct buf *b, const struct dag *d, json_t *run)
 	json_decref(shown);
 }
 
-/* A try's result in words: exit code, signal or the executor's error. */
+/* A try's result in words: exit code, signal or the executor's error.
+ * An exit code or signal reads as one word (class "exit": never "exit
+ * code" over "0"); an error wraps. A failed try's error that only says
+ * its exit code ("exit code 3") is shown as the exit code, not as
+ * "error: exit code 3". app.js's resultText is its twin. */
 static void
 result_text(struct buf *b, json_t *ti)
 {
 	json_t *ec = json_object_get(ti, "exit_code"), *sig = json_object_get(ti, "signal");
 	const char *error = json_string_value(json_object_get(ti, "error"));
+	char said[48];
 
-	if (error != NULL && error[0] != '\0') {
+	snprintf(said, sizeof said, "exit code %lld", (long long)json_integer_value(ec));
+	if (error != NULL && error[0] != '\0' &&
+	    !(json_is_integer(ec) && strcmp(error, said) == 0)) {
 		buf_adds(b, "error: ");
 		text_html_escape(b, error);
 	} else if (json_integer_value(sig) > 0)
-		buf_printf(b, "signal %lld", (long long)json_integer_value(sig));
+		buf_printf(b, "<span class=\"exit\">signal %lld</span>",
+			   (long long)json_integer_value(sig));
 	else if (json_is_integer(ec))
-		buf_printf(b, "exit code %lld", (long long)json_integer_value(ec));
+		buf_printf(b, "<span class=\"exit\">exit code %lld</span>",
+			   (long long)json_integer_value(ec));
 }
 
 /* A run: its state and every task instance, each linked to its page. */
@@ -123,11 +132,11 @@ pages_run(struct web_req *r)
 		buf_adds(&b, "</a></td><td>");
 		pages_state_badge(&b, json_string_value(json_object_get(ti, "state")));
 		if (json_integer_value(json_object_get(ti, "try_number")) > 0)
-			buf_printf(&b, "</td><td>%lld of %lld</td><td>",
+			buf_printf(&b, "</td><td class=\"ti-try\">%lld of %lld</td><td>",
 				   (long long)json_integer_value(json_object_get(ti, "try_number")),
 				   (long long)json_integer_value(json_object_get(ti, "max_tries")));
 		else	/* not tried yet: "0 of 3" read as a count of failures */
-			buf_printf(&b, "</td><td title=\"not tried yet; at most %lld tr%s\">-</td><td>",
+			buf_printf(&b, "</td><td class=\"ti-try\" title=\"not tried yet; at most %lld tr%s\">-</td><td>",
 				   (long long)json_integer_value(json_object_get(ti, "max_tries")),
 				   json_integer_value(json_object_get(ti, "max_tries")) == 1 ? "y" : "ies");
 		result_text(&b, ti);

@@ -6,6 +6,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { overReach } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const WAIT = 30000;
@@ -72,6 +73,42 @@ try {
   await page.waitForURL(URL + '/dags/live/runs/k', { timeout: WAIT });
   const rt = page.locator('#run-tis time').first();
   check(/\+0[12]:00$/.test(await rt.textContent()) && /\+00:00 \(UTC\)$/.test(await rt.getAttribute('title')), 'the run page: zone time, UTC tooltip');
+
+  // --- at 1024px the tables read each cell on one line, and fit ---
+  // (the texts of the cells that wrapped: a try "1 of 1", a result "exit
+  // code 0", a long task name broken "refresh_customer_lifetime_value_segm|ents";
+  // its try 1 failed with "exit code 127", the widest result)
+  const LONG = 'refresh_customer_lifetime_value_segments';
+  // (the run page does not follow the run: wait for the API to say it succeeded)
+  await page.waitForFunction(async () => (await (await fetch('/api/v1/dags/live/runs/k')).json()).state === 'success',
+    null, { timeout: WAIT, polling: 200 });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  // (each text node on its own: a badge's box sits higher than its text)
+  const wrapped = (sel) => page.evaluate((sel) => [...document.querySelectorAll(sel)].filter((e) => {
+    const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+      const r = document.createRange();
+      r.selectNodeContents(t);
+      if (new Set([...r.getClientRects()].map((b) => Math.round(b.top))).size > 1) return true;
+    }
+    return false;
+  }).map((e) => e.textContent), sel);
+  const pageOver = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  await page.reload();
+  await shot('tp-05-run-1024');
+  const runWrapped = await wrapped('#run-tis tbody td:nth-child(-n+4), #run-tis tbody td a');
+  check(runWrapped.length === 0, 'at 1024px the run page\'s task names, tries and results keep their line: ' + runWrapped.join(' | '));
+  const runOver = Math.max(await overReach(page, '#run-tis'), await pageOver());
+  check(runOver <= 0, `at 1024px the run page's table fits the window (${runOver}px too wide)`);
+  await page.goto(URL + '/dags/live/runs/k/tasks/' + LONG);
+  await page.locator('#tries tr.try[data-try="2"]', { hasText: 'exit code 0' }).waitFor({ timeout: WAIT });
+  check((await page.textContent('#tries tr.try[data-try="1"]')).includes('exit code 127'), 'its try 1 failed with exit code 127');
+  await shot('tp-06-task-1024');
+  const taskWrapped = await wrapped('#tries tr.try td, h1');
+  check(taskWrapped.length === 0, 'at 1024px the task page\'s tries and name keep their line: ' + taskWrapped.join(' | '));
+  const taskOver = Math.max(await overReach(page, '#tries'), await pageOver());
+  check(taskOver <= 0, `at 1024px the task page's tries fit the window (${taskOver}px too wide)`);
+  await page.setViewportSize({ width: 1280, height: 860 });
 
   // --- a try that printed nothing says so, not just an empty box ---
   await page.goto(URL + '/dags/live/runs/k/tasks/first');

@@ -916,10 +916,12 @@
     let latest = tryNo, following = true, tiState = badge ? badge.textContent : '';
     let offset = 0, timer = null, generation = 0, shownTries = null;
 
+    // a try's result (pages_run.c result_text is its twin): an exit code or
+    // signal as one word; an error that only says the exit code, as it
     function resultText(t) {
-      if (t.error) return 'error: ' + t.error;
-      if (t.signal > 0) return 'signal ' + t.signal;
-      if (Number.isInteger(t.exit_code)) return 'exit code ' + t.exit_code;
+      if (t.error && t.error !== 'exit code ' + t.exit_code) return 'error: ' + t.error;
+      if (t.signal > 0) return el('span', { class: 'exit' }, 'signal ' + t.signal);
+      if (Number.isInteger(t.exit_code)) return el('span', { class: 'exit' }, 'exit code ' + t.exit_code);
       return '';
     }
     // what a try ran: an argv as a shell would read it, or a spec (pages.c ran_text)
