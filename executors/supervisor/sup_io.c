@@ -1,4 +1,7 @@
-/* sup_io.c: whole reads and writes, and the clock, for sluice-try. */
+/* sup_io.c: whole reads and writes, and the clock, for sluice-try. It
+ * links nothing of base/ (the supervisor stays small, free of the
+ * scheduler's code), so it keeps its own copy of base/util.c's
+ * sl_write_all loop. */
 #include "executors/supervisor/supervisor.h"
 
 #include <errno.h>
