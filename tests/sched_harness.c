@@ -495,6 +495,15 @@ h_mono(void)
 }
 
 void
+h_jump(int64_t ms)
+{
+	h_settle();
+	H.now += ms;
+	H.mono += ms;
+	h_settle();
+}
+
+void
 h_wall_step(int64_t ms)
 {
 	H.now += ms;

@@ -60,6 +60,11 @@ void h_trigger(const char *dag, const char *partition);
 void h_settle(void);
 /* Move the clock by ms, firing every timer at its own time. */
 void h_advance(int64_t ms);
+/* Move both clocks by ms at once, as over a stalled or suspended
+ * machine: the timers that fell due meanwhile fire once, late, in the
+ * settle that follows. For spans of days, which h_advance walks timer by
+ * timer. */
+void h_jump(int64_t ms);
 /* Step the wall clock alone by ms (negative: back); then settle. */
 void h_wall_step(int64_t ms);
 /* Tell the scheduler the database changed (after a person's action). */
