@@ -76,9 +76,9 @@ const char *buf_str(const struct buf *b);
 /* Take the contents (caller frees); b is left empty. */
 char *buf_steal(struct buf *b);
 
-/* Time in milliseconds: wall clock since the epoch, and a monotonic clock. */
 /* a / b rounded down (toward minus infinity), b != 0 */
 int64_t sl_floor_div(int64_t a, int64_t b);
+/* Time in milliseconds: wall clock since the epoch, and a monotonic clock. */
 int64_t sl_now_ms(void);
 int64_t sl_mono_ms(void);
 

@@ -168,13 +168,16 @@ backfill_create(struct store *s, const struct dag *d,
 				last = i;
 			}
 		if (ahead > 0)
-			partition_note(&notes, "%zu of %s partitions %s not ended yet (the last ends %s): "
-				       "%s now, on the data there is so far, and the scheduler does "
-				       "not run %s again when %s (`sluice clear` re-runs %s then)",
-				       ahead, ahead == 1 ? "the" : "these", ahead == 1 ? "has" : "have",
-				       tz_iso(d->tz, set.v[last].end_s, end, sizeof end),
-				       ahead == 1 ? "it runs" : "they run", ahead == 1 ? "it" : "them",
-				       ahead == 1 ? "it ends" : "they end", ahead == 1 ? "it" : "them");
+			tz_iso(d->tz, set.v[last].end_s, end, sizeof end);
+		if (ahead == 1)
+			partition_note(&notes, "1 of the partitions has not ended yet (the last ends %s): "
+				       "it runs now, on the data there is so far, and the scheduler does "
+				       "not run it again when it ends (`sluice clear` re-runs it then)", end);
+		else if (ahead > 1)
+			partition_note(&notes, "%zu of these partitions have not ended yet (the last ends %s): "
+				       "they run now, on the data there is so far, and the scheduler does "
+				       "not run them again when they end (`sluice clear` re-runs them then)",
+				       ahead, end);
 	}
 	if (json_array_size(create) + json_array_size(rerun) > BACKFILL_MAX_RUNS) {
 		sl_err_set(err, "a backfill may run at most %d partitions at once (this range: %zu)",

@@ -70,7 +70,6 @@ static const char *const tz_utc_names[] = {
 	"Etc/Zulu", "Zulu", "Z",
 };
 
-
 /* Days since 1970-01-01 of a proleptic Gregorian date (any month/day
  * range: months are carried into years first, days added as they are). */
 int64_t

@@ -220,7 +220,7 @@ void html_time(struct buf *b, const struct tz *tz, json_t *ms);
  * app.js's partKey() is its twin). */
 void html_partition(struct buf *b, const char *key);
 /* A past moment (ms; JSON integer or null) as how long before now_ms it
- * was and when, in UTC: "3 minutes ago 2024-05-01T10:00:00Z" (the time
+ * was and when, in UTC: "3 minutes ago 2024-05-01T10:00:00+00:00" (the time
  * as html_time shows it); never (text) when ms is null. app.js's
  * fmtSince is its twin. */
 void html_since(struct buf *b, json_t *ms, int64_t now_ms, const char *never);
