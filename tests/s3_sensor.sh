@@ -68,8 +68,10 @@ out=$(spec '{"url":"s3://staging/retail/","connection":"lake"}' |
 assert_contains "$out" "SignatureDoesNotMatch"
 assert_not_contains "$out" "wrong-secret-value" "task log"
 
-# Waiting in the loop: the object arrives mid-wait.
-spec '{"url":"s3://staging/retail/2024-01-02/sales.csv","connection":"lake","poke_interval":200,"timeout":30000}' |
+# Waiting in the loop: the object arrives mid-wait. min_size 1: the test
+# server shows an object while its upload is still being written (0
+# bytes), which real S3 never does; a poke then must wait, not succeed.
+spec '{"url":"s3://staging/retail/2024-01-02/sales.csv","connection":"lake","min_size":1,"poke_interval":200,"timeout":30000}' |
 	"$drv" wait s3_sensor >"$T/wait.log" 2>&1 &
 waiter=$!
 on_exit "kill $waiter"
