@@ -476,27 +476,29 @@ tz_wall_to_instant(const struct tz *tz, const struct tm *wall, int64_t *t,
 }
 
 const char *
+tz_offset_iso(long gmtoff, char *out, size_t n)
+{
+	char sign = gmtoff < 0 ? '-' : '+';
+	long off = gmtoff < 0 ? -gmtoff : gmtoff;
+
+	if (off % 60 != 0)
+		snprintf(out, n, "%c%02ld:%02ld:%02ld", sign, off / 3600,
+			 off / 60 % 60, off % 60);
+	else
+		snprintf(out, n, "%c%02ld:%02ld", sign, off / 3600, off / 60 % 60);
+	return out;
+}
+
+const char *
 tz_iso(const struct tz *tz, int64_t t, char *out, size_t n)
 {
 	struct tm tm;
-	long off;
-	char sign;
+	char off[16];
 
 	tz_local(tz, t, &tm);
-	off = tm.tm_gmtoff;
-	sign = off < 0 ? '-' : '+';
-	if (off < 0)
-		off = -off;
-	if (off % 60 != 0)
-		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld:%02ld",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
-			 off / 60 % 60, off % 60);
-	else
-		snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%c%02ld:%02ld",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec, sign, off / 3600,
-			 off / 60 % 60);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d%s", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 tz_offset_iso(tm.tm_gmtoff, off, sizeof off));
 	return out;
 }
 

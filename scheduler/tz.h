@@ -55,6 +55,10 @@ int tz_wall_to_instant(const struct tz *tz, const struct tm *wall, int64_t *t,
  * "+00:00". */
 const char *tz_iso(const struct tz *tz, int64_t t, char *out, size_t n);
 
+/* A UTC offset in seconds as tz_iso writes it: "+05:30", "-07:00",
+ * "+00:00" (seconds added only when it has them). Returns out. */
+const char *tz_offset_iso(long gmtoff, char *out, size_t n);
+
 /* strftime of t in the zone; %s gives the epoch seconds of t. Returns what
  * strftime returns (0 when it did not fit). */
 size_t tz_strftime(const struct tz *tz, int64_t t, const char *fmt, char *out,
