@@ -147,24 +147,28 @@ needs_key_possible(const struct dag *up, const char *key, int64_t at,
 	return 0;
 }
 
-/* "2026-12-03T13:00" in up's zone; with day_of (same local date) only
- * "13:00". */
+/* "2026-12-03T13:00+05:30" in up's zone (the offset says which 13:00 to a
+ * reader in another zone); with first (the start of the range t ends)
+ * only "15:00" when t falls on first's local date at first's offset. */
 static void
-short_time(const struct dag *up, int64_t t, int64_t day_of, char *out,
+short_time(const struct dag *up, int64_t t, int64_t first, char *out,
 	   size_t n)
 {
 	struct tm a, b;
+	char off[16];
 
 	tz_local(up->tz, t, &a);
-	if (day_of != INT64_MIN) {
-		tz_local(up->tz, day_of, &b);
-		if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday) {
+	if (first != INT64_MIN) {
+		tz_local(up->tz, first, &b);
+		if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday &&
+		    a.tm_gmtoff == b.tm_gmtoff) {
 			snprintf(out, n, "%02d:%02d", a.tm_hour, a.tm_min);
 			return;
 		}
 	}
-	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d", a.tm_year + 1900,
-		 a.tm_mon + 1, a.tm_mday, a.tm_hour, a.tm_min);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d%s", a.tm_year + 1900,
+		 a.tm_mon + 1, a.tm_mday, a.tm_hour, a.tm_min,
+		 tz_offset_iso(a.tm_gmtoff, off, sizeof off));
 }
 
 const char *

@@ -77,8 +77,9 @@ int needs_key_possible(const struct dag *up, const char *key, int64_t at,
  * What a waiting partition waits for, in words: "UP: D of N partitions,
  * missing A–B, C" where missing[i] is set for the parts not done yet
  * (contiguous missing parts are one range; at most three ranges, then
- * "..."). Times are in up's zone, "2026-12-03T13:00", the second of a
- * range on the same day "23:00". Returns out.
+ * "..."). Times are in up's zone with its offset,
+ * "2026-12-03T13:00+00:00", the second of a range on the same day (at
+ * the same offset) "23:00". Returns out.
  */
 const char *needs_describe(const struct dag *up, const char *what,
 			   const struct needs_part *parts, size_t n,

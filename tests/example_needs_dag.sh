@@ -15,7 +15,7 @@ done
 start_scheduler
 day=2024-01-01T00:00:00+00:00
 sl trigger stock_bands_hourly_rollup --partition 2024-01-01 >/dev/null
-wait_for 30 "the day to wait for its hours" sh -c "'$SLUICE' --home '$H' tasks stock_bands_hourly_rollup $day | grep -q 'stock_prices_hourly.copy_partition: 0 of 24 partitions, missing 2024-01-01T00:00'"
+wait_for 30 "the day to wait for its hours" sh -c "'$SLUICE' --home '$H' tasks stock_bands_hourly_rollup $day | grep -q 'stock_prices_hourly.copy_partition: 0 of 24 partitions, missing 2024-01-01T00:00+00:00'"
 assert_eq 0 "$(ti_field stock_bands_hourly_rollup "$day" compute_bands try_number)" "no try while it waits"
 sl backfill stock_prices_hourly --from 2024-01-01T00:00:00Z --to 2024-01-01T23:00:00Z --wait >/dev/null
 wait_run stock_bands_hourly_rollup "$day" success 60

@@ -54,7 +54,7 @@ wait_for 30 "the daily run to exist" sh -c "[ -n \"\$(sqlite3 '$H/sluice.db' \"S
 assert_eq none "$(ti_field bands_daily "$day" compute state)" "the consumer waits"
 assert_eq 0 "$(ti_field bands_daily "$day" compute try_number)" "no try while it waits"
 out=$(sl tasks bands_daily "$day")
-assert_contains "$out" "trades_hourly.load: 23 of 24 partitions, missing 2024-01-01T23:00"
+assert_contains "$out" "trades_hourly.load: 23 of 24 partitions, missing 2024-01-01T23:00+00:00"
 sl --json tasks bands_daily "$day" | /usr/bin/python3 -c '
 import json,sys
 t = [x for x in json.load(sys.stdin) if x["task"] == "compute"][0]

@@ -23,6 +23,9 @@ static const struct unit_dag_shape shapes[] = {
 	{ "weekly_utc", "schedule: \"0 0 * * 1\"\nstart: 2026-01-01\n" },
 	{ "hourly_late", "schedule: \"0 * * * *\"\nstart: 2026-12-03T06:00:00Z\n" },
 	{ "none", "schedule: none\n" },
+	{ "hourly_kolkata", "schedule: \"0 * * * *\"\ntimezone: Asia/Kolkata\nstart: 2026-01-01\n" },
+	{ "hourly_phoenix", "schedule: \"0 * * * *\"\ntimezone: America/Phoenix\nstart: 2026-01-01\n" },
+	{ "hourly_ny", "schedule: \"0 * * * *\"\ntimezone: America/New_York\nstart: 2026-01-01\n" },
 };
 
 static const struct {
@@ -145,21 +148,68 @@ test_describe(void)
 		parts[i].end = t0 + (i + 1) * 3600;
 		missing[i] = i >= 13;
 	}
-	CHECK_EQ_STR("trades_hourly.load: 13 of 24 partitions, missing 2026-12-03T13:00\xe2\x80\x93" "23:00",
+	CHECK_EQ_STR("trades_hourly.load: 13 of 24 partitions, missing 2026-12-03T13:00+00:00\xe2\x80\x93" "23:00",
 		     needs_describe(up, "trades_hourly.load", parts, 24, missing,
 				    out, sizeof out));
 	memset(missing, 0, sizeof missing);
 	missing[2] = missing[5] = missing[6] = 1;
-	CHECK_EQ_STR("u: 21 of 24 partitions, missing 2026-12-03T02:00, 2026-12-03T05:00\xe2\x80\x93" "06:00",
+	CHECK_EQ_STR("u: 21 of 24 partitions, missing 2026-12-03T02:00+00:00, 2026-12-03T05:00+00:00\xe2\x80\x93" "06:00",
 		     needs_describe(up, "u", parts, 24, missing, out, sizeof out));
 	memset(missing, 1, sizeof missing);
 	for (int i = 0; i < 24; i += 2)
 		missing[i] = 0;
-	CHECK_EQ_STR("u: 12 of 24 partitions, missing 2026-12-03T01:00, 2026-12-03T03:00, 2026-12-03T05:00, ...",
+	CHECK_EQ_STR("u: 12 of 24 partitions, missing 2026-12-03T01:00+00:00, 2026-12-03T03:00+00:00, 2026-12-03T05:00+00:00, ...",
 		     needs_describe(up, "u", parts, 24, missing, out, sizeof out));
 	memset(missing, 0, sizeof missing);
 	CHECK_EQ_STR("u: 24 of 24 partitions",
 		     needs_describe(up, "u", parts, 24, missing, out, sizeof out));
+}
+
+/* Upstreams in other zones: each range starts with the zone's offset; its
+ * end is short on the same local day at the same offset, else whole. */
+static const struct {
+	const char *up, *first;		/* parts: hourly from first */
+	int n, miss_from, miss_to;	/* missing: [miss_from, miss_to] */
+	const char *want;
+} describe_zones[] = {
+	{ "hourly_kolkata", "2026-12-03T10:00:00+05:30", 8, 3, 5,
+	  "u: 5 of 8 partitions, missing 2026-12-03T13:00+05:30\xe2\x80\x93" "15:00" },
+	{ "hourly_kolkata", "2026-12-03T10:00:00+05:30", 8, 7, 7,
+	  "u: 7 of 8 partitions, missing 2026-12-03T17:00+05:30" },
+	/* past local midnight: the end has its date and offset too */
+	{ "hourly_phoenix", "2026-12-03T20:00:00-07:00", 8, 2, 5,
+	  "u: 4 of 8 partitions, missing 2026-12-03T22:00-07:00\xe2\x80\x93" "2026-12-04T01:00-07:00" },
+	/* New York falls back on 2026-11-01: 01:00 happens twice, so an end
+	 * at another offset keeps it */
+	{ "hourly_ny", "2026-11-01T00:00:00-04:00", 6, 0, 3,
+	  "u: 2 of 6 partitions, missing 2026-11-01T00:00-04:00\xe2\x80\x93" "2026-11-01T02:00-05:00" },
+	{ "hourly_ny", "2026-11-01T00:00:00-04:00", 6, 2, 2,
+	  "u: 5 of 6 partitions, missing 2026-11-01T01:00-05:00" },
+};
+
+static void
+test_describe_zones(void)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(describe_zones); i++) {
+		struct dag *up = find(describe_zones[i].up);
+		struct needs_part parts[24];
+		unsigned char missing[24];
+		char out[512];
+		int64_t t0;
+		struct sl_err err;
+
+		CHECK(tz_parse_time(up->tz, describe_zones[i].first, &t0, &err) == 0);
+		for (int k = 0; k < describe_zones[i].n; k++) {
+			parts[k].start = t0 + k * 3600;
+			parts[k].end = t0 + (k + 1) * 3600;
+			missing[k] = k >= describe_zones[i].miss_from &&
+				     k <= describe_zones[i].miss_to;
+		}
+		CHECK_EQ_STR(describe_zones[i].want,
+			     needs_describe(up, "u", parts,
+					    (size_t)describe_zones[i].n, missing,
+					    out, sizeof out));
+	}
 }
 
 /* A folder of DAG files -> which load and the errors of the others. */
@@ -252,6 +302,7 @@ main(void)
 	setup();
 	RUN(test_map);
 	RUN(test_describe);
+	RUN(test_describe_zones);
 	RUN(test_folder);
 	unit_dags_free(loaded, SL_ARRAY_LEN(shapes));
 	return UNIT_END();

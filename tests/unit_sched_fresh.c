@@ -195,7 +195,7 @@ test_upstream_never_arrived(void)
 	CHECK_EQ_INT(1, notes("late - 2024-01-10T00:00:00+00:00"));
 	CHECK(store_fresh_open(h_store(), "down", why_row, &w) == 0);
 	CHECK_EQ_INT(1, w.n);
-	CHECK_EQ_STR("its run: report waits for its needs: up.load: 0 of 1 partition, missing 2024-01-10T00:00",
+	CHECK_EQ_STR("its run: report waits for its needs: up.load: 0 of 1 partition, missing 2024-01-10T00:00+00:00",
 		     w.why);
 	h_close();
 }

@@ -594,7 +594,7 @@ test_manual_interval_end(void)
 	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00+00:00; then its needs are met",
 		     waits_for("down", day));
 	CHECK_EQ_STR("waits for its interval to end at 2024-01-11T00:00:00+00:00; then "
-		     "up.load: 23 of 24 partitions, missing 2024-01-09T23:00", waits_for("prev", day));
+		     "up.load: 23 of 24 partitions, missing 2024-01-09T23:00+00:00", waits_for("prev", day));
 	h_restart();
 	CHECK_EQ_INT(0, h_started("compute"));
 	/* a second before midnight: still waiting; at midnight: started */
@@ -605,7 +605,7 @@ test_manual_interval_end(void)
 	CHECK_EQ_STR("running", STATE("down", "compute", day));
 	/* prev's day has ended too; its needs come last */
 	CHECK_EQ_STR("none", STATE("prev", "compute", day));
-	CHECK_EQ_STR("up.load: 23 of 24 partitions, missing 2024-01-09T23:00", waits_for("prev", day));
+	CHECK_EQ_STR("up.load: 23 of 24 partitions, missing 2024-01-09T23:00+00:00", waits_for("prev", day));
 	CHECK_EQ_INT(0, h_end("load", yday[23], 0));
 	CHECK_EQ_STR("running", STATE("prev", "compute", day));
 	/* tomorrow's waits for its own end */
