@@ -105,10 +105,45 @@ test -f "$H/sluice.yaml" || fail "no sluice.yaml"
 test -d "$H/dags" || fail "no dags/"
 test -f "$H/sluice.db" || fail "no database"
 assert_eq 1 "$(q "SELECT count(*) FROM schema_migrations WHERE version = 1")" "migration 1 recorded"
+# init again (a provisioning script's second run): it touches nothing
+# that exists, creates only what is missing, says so, exits 0
+cp "$H/sluice.yaml" "$T/sluice.yaml.before"
+users_before=$(q "SELECT count(*) FROM users")
+echo "# kept" >>"$H/sluice.yaml"
+sl init "$H" >"$T/init2.out" 2>"$T/init2.err" || fail "init over an existing home: exit $?"
+assert_eq "$H is already a sluice home; nothing changed" "$(cat "$T/init2.out")" "init over a complete home"
+assert_eq "" "$(cat "$T/init2.err")" "init over a complete home: stderr"
+assert_eq "# kept" "$(tail -n 1 "$H/sluice.yaml")" "init keeps an existing sluice.yaml"
+rmdir "$H/logs"
+sl init "$H" >"$T/init3.out" || fail "init of a home without logs/: exit $?"
+assert_eq "$H is already a sluice home; created logs/" "$(cat "$T/init3.out")" "init creates only the missing logs/"
+test -d "$H/logs" || fail "init did not create logs/"
+assert_eq "$users_before" "$(q "SELECT count(*) FROM users")" "init over a home with users adds none"
+mv "$H/sluice.db" "$T/sluice.db.aside"
+rmdir "$H/dags"
+sl init "$H" >"$T/init4.out" || fail "init of a home without its database: exit $?"
+assert_eq "$H is already a sluice home; created dags/, sluice.db, the admin user" "$(tail -n 1 "$T/init4.out")" "init creates the missing dags/ and database"
+assert_contains "$(cat "$T/init4.out")" "web UI user: admin, password:" "a new database gets its admin"
+assert_eq 1 "$(q "SELECT count(*) FROM schema_migrations WHERE version = 1")" "the new database is migrated"
+mv "$T/sluice.db.aside" "$H/sluice.db"
+# another --dags than the config's is refused, changing nothing
 set +e
-sl init "$H" >/dev/null 2>&1; st=$?
+sl init "$H" --dags "$T/elsewhere" >/dev/null 2>"$T/init5.err"; st=$?
 set -e
-assert_eq 1 "$st" "init over an existing home"
+assert_eq 1 "$st" "init --dags over a home with another dags:"
+assert_contains "$(cat "$T/init5.err")" "sluice: $H/sluice.yaml already sets dags: $H/dags; init does not change it to $T/elsewhere" "init --dags over a home"
+assert_eq "# kept" "$(tail -n 1 "$H/sluice.yaml")" "init --dags kept sluice.yaml"
+# a sluice.yaml that does not load: refused, naming the file and line
+mkdir "$T/badhome"
+printf 'parallelism: 4\nweb:\n  port: [1\n' >"$T/badhome/sluice.yaml"
+set +e
+sl init "$T/badhome" >"$T/init6.out" 2>"$T/init6.err"; st=$?
+set -e
+assert_eq 3 "$st" "init over a home whose sluice.yaml does not load"
+assert_contains "$(cat "$T/init6.err")" "sluice: $T/badhome/sluice.yaml:4:1: YAML syntax" "init names the bad file and line"
+assert_eq "" "$(cat "$T/init6.out")" "init over a bad sluice.yaml says nothing else"
+test ! -e "$T/badhome/sluice.db" || fail "init over a bad sluice.yaml made a database"
+test ! -e "$T/badhome/logs" || fail "init over a bad sluice.yaml made logs/"
 
 cat >"$H/dags/good.yaml" <<'YAML'
 dag: good

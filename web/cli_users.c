@@ -220,7 +220,8 @@ const struct cli_verb cli_users = {
 	users_run,
 };
 
-/* `sluice init`: the first admin, with a random password shown once. */
+/* `sluice init`: the first admin, with a random password shown once (1),
+ * or none when there are users (0). */
 static int
 users_init_admin(struct cli *c)
 {
@@ -239,7 +240,7 @@ users_init_admin(struct cli *c)
 	printf("web UI user: admin, password: %s (shown once; change it with `sluice users passwd admin`)\n",
 	       password);
 	auth_secret_free(password);
-	return 0;
+	return 1;
 }
 
 __attribute__((constructor)) static void
