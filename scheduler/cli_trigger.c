@@ -107,12 +107,18 @@ cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 {
 	int tty = isatty(STDERR_FILENO), warned = 0;
 	int64_t last_print = 0, alone_since = 0, every_ms = 10000;
+	long long alone_s = 60;
 	char line[512], printed[512] = "";
 	const char *env = getenv("SLUICE_PROGRESS_SECONDS");
 	long long secs;
 
 	if (env != NULL && sl_parse_int(env, 0, 3600, &secs) == 0)
 		every_ms = secs * 1000;
+	/* for tests only (tests/cli_wait_alone.sh): how long to wait with no
+	 * scheduler before giving up, instead of 60 s */
+	env = getenv("SLUICE_NO_SCHEDULER_SECONDS");
+	if (env != NULL && sl_parse_int(env, 0, 3600, &secs) == 0)
+		alone_s = secs;
 	for (;;) {
 		struct wait_progress w;
 		struct timespec ts = { 0, 200 * 1000000 };
@@ -144,9 +150,11 @@ cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 					json_array_size(partitions) == 1 ? "" : "s");
 				warned = 1;
 				alone_since = sl_mono_ms();
-			} else if (sl_mono_ms() - alone_since > 60000) {
-				fprintf(stderr, "sluice: still no scheduler on %s after 60 s: not waiting any longer (the run stays queued)\n",
-					c->cfg->home);
+			} else if (sl_mono_ms() - alone_since > alone_s * 1000) {
+				fprintf(stderr, "sluice: still no scheduler on %s after %lld s: not waiting any longer (the run%s stay%s queued)\n",
+					c->cfg->home, alone_s,
+					json_array_size(partitions) == 1 ? "" : "s",
+					json_array_size(partitions) == 1 ? "s" : "");
 				return -2;
 			}
 		} else
