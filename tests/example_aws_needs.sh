@@ -41,7 +41,7 @@ wait_for 30 "the day to wait for its 24 hours" waits stock_bands_emr_rollup "$da
 wait_for 30 "the week to wait for its seven days of bands" waits stock_bands_weekly "$week" \
 	"stock_bands_emr_rollup.load_bands: 0 of 7 partitions, missing 2024-01-01T00:00+00:00–2024-01-07T00:00+00:00"
 wait_for 30 "the retail week to wait for its seven days of extracts" waits retail_weekly_fact "$rweek" \
-	"retail_extracts_daily.extracts_landed: 0 of 7 partitions, missing 2024-01-01T00:05+00:00–2024-01-07T00:05+00:00"
+	"retail_extracts_daily.extracts_landed: 0 of 7 partitions, missing 2024-01-01T00:05-07:00–2024-01-07T00:05-07:00"
 note "$(sl tasks stock_bands_weekly "$week" | grep -F 'not running')"
 # the day's transient cluster is not made before the hours are in
 for x in "stock_bands_emr_rollup $day create_cluster" "stock_bands_emr_rollup $day compute_bands" \
