@@ -83,10 +83,13 @@ const char *sql_conn_backend(const struct sql_conn *c);
  * it commits, or none. Each statement's result and then the row count of
  * the last go to out. When the try is asked to stop (SIGTERM), the query
  * in flight is cancelled (PostgreSQL: a cancel request; SQLite: an
- * interrupt) and the transaction rolled back.
+ * interrupt) and the transaction rolled back. A statement the warehouse
+ * refuses is named in err by its number and, when known, its place in
+ * sql: "source:LINE:COL" (source: the file: path the SQL came from), or
+ * "line L, column C of the SQL" (source NULL).
  */
-int sql_conn_run(struct sql_conn *c, const char *sql, FILE *out,
-		 struct sl_err *err);
+int sql_conn_run(struct sql_conn *c, const char *sql, const char *source,
+		 FILE *out, struct sl_err *err);
 /* Run a check's query (outside any transaction); *v is valid until the
  * next call on c. */
 int sql_conn_value(struct sql_conn *c, const char *query,

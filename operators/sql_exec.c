@@ -162,6 +162,95 @@ pg_rows(PGresult *res)
 	return t[0] != '\0' ? atol(t) : -1;
 }
 
+/* Where a byte offset of sql stands: "PATH:LINE:COL" when the SQL is the
+ * file source, else "line LINE, column COL of the SQL". */
+static void
+sql_place(const char *sql, size_t offset, const char *source, char *out,
+	  size_t n)
+{
+	int line = 1, col = 1;
+
+	for (size_t i = 0; i < offset && sql[i] != '\0'; i++) {
+		if (sql[i] == '\n')
+			line++, col = 1;
+		else if (((unsigned char)sql[i] & 0xC0) != 0x80)
+			col++;
+	}
+	if (source != NULL)
+		snprintf(out, n, "%s:%d:%d", source, line, col);
+	else
+		snprintf(out, n, "line %d, column %d of the SQL", line, col);
+}
+
+/* The byte offset of the server's error position (characters from 1,
+ * PG_DIAG_STATEMENT_POSITION) in sql; -1 when the server gave none. */
+static long
+pg_error_offset(const PGresult *res, const char *sql)
+{
+	const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+	long chars, i;
+
+	if (pos == NULL || (chars = atol(pos)) < 1)
+		return -1;
+	/* the client encoding is UTF-8: count characters, not bytes */
+	for (i = 0; sql[i] != '\0'; i++)
+		if (((unsigned char)sql[i] & 0xC0) != 0x80 && --chars == 0)
+			return i;
+	return -1;
+}
+
+/* A failed statement or query: the server's whole message (ERROR, DETAIL,
+ * HINT, the LINE with its caret), indented, into the log; into err a line
+ * naming what failed (what: "statement 2", or NULL), where in sql when
+ * the server says, and the server's primary message. */
+static int
+pg_result_error(const PGresult *res, const char *sql, const char *source,
+		const char *what, FILE *out, struct sl_err *err)
+{
+	const char *full = PQresultErrorMessage(res);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	long offset = pg_error_offset(res, sql);
+	char place[300] = "";
+
+	if (offset >= 0)
+		sql_place(sql, (size_t)offset, source, place, sizeof place);
+	if (what != NULL)
+		fprintf(out, "  %s FAILED%s%s%s:\n", what, place[0] ? " (" : "",
+			place, place[0] ? ")" : "");
+	else
+		fprintf(out, "  the server said:\n");
+	for (const char *p = full; *p != '\0';) {
+		size_t len = strcspn(p, "\n");
+
+		fprintf(out, "    %.*s\n", (int)len, p);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	fflush(out);
+	return sl_err_set(err, "%s%s%s%s%s", what != NULL ? what : "",
+			  what != NULL && place[0] ? ", " : "", place,
+			  what != NULL || place[0] ? ": " : "",
+			  primary != NULL ? primary : "the server refused it");
+}
+
+/* err says first that the try was stopped (the server's message after). */
+static void
+pg_cancelled(struct sl_err *err)
+{
+	char msg[SL_ERR_MSG];
+
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	sl_err_set(err, "cancelled (the try was stopped): %s", msg);
+}
+
+/* Seconds since a monotonic start, for the log. */
+static double
+sql_secs(int64_t since_ms)
+{
+	return (double)(sl_mono_ms() - since_ms) / 1000.0;
+}
+
 /* One statement without results worth showing (BEGIN, COMMIT...). */
 static int
 pg_simple(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
@@ -180,11 +269,13 @@ pg_simple(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
 }
 
 static int
-pg_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
+pg_run(struct sql_conn *c, const char *sql, const char *source, FILE *out,
+       struct sl_err *err)
 {
 	PGresult *res;
 	long rows = -1;
 	int failed = 0, n = 0;
+	int64_t start = sl_mono_ms(), last = start;
 
 	if (pg_simple(c, "BEGIN", out, err) < 0)
 		return -1;
@@ -193,19 +284,25 @@ pg_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
 		wh_pq_rollback(c->pg, out);
 		return -1;
 	}
+	/* one result per statement, in order, as the server ends each */
 	while ((res = pg_next(c, out)) != NULL) {
 		ExecStatusType st = PQresultStatus(res);
 
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			rows = pg_rows(res);
-			fprintf(out, "  statement %d → %s%s\n", ++n,
+			fprintf(out, "  statement %d → %s%s (%.2fs)\n", ++n,
 				PQcmdStatus(res),
-				st == PGRES_TUPLES_OK ? " (rows returned)" : "");
+				st == PGRES_TUPLES_OK ? " (rows returned)" : "",
+				sql_secs(last));
+			last = sl_mono_ms();
 		} else if (!failed) {
+			char what[32];
+
 			failed = 1;
-			wh_pq_error(c->pg, c->cancelled ?
-			    "cancelled (the try was stopped)" :
-			    "the server refused a statement", err);
+			snprintf(what, sizeof what, "statement %d", n + 1);
+			pg_result_error(res, sql, source, what, out, err);
+			if (c->cancelled)
+				pg_cancelled(err);
 		}
 		PQclear(res);
 	}
@@ -220,6 +317,8 @@ pg_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
 		return -1;
 	if (rows >= 0)
 		fprintf(out, "rows: %ld (the last statement)\n", rows);
+	fprintf(out, "%d statement%s committed in %.2fs\n", n,
+		n == 1 ? "" : "s", sql_secs(start));
 	fflush(out);
 	return 0;
 }
@@ -243,9 +342,9 @@ pg_value(struct sql_conn *c, const char *query, struct sql_value *v,
 		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK && !failed) {
 			failed = 1;
-			wh_pq_error(c->pg, c->cancelled ?
-			    "cancelled (the try was stopped)" :
-			    "the server refused the query", err);
+			pg_result_error(res, query, NULL, NULL, stdout, err);
+			if (c->cancelled)
+				pg_cancelled(err);
 		}
 		PQclear(res);
 	}
@@ -307,12 +406,37 @@ sq_blank(sqlite3 *db, const char *tail)
 	}
 }
 
+/* A statement SQLite refused (n: its number; stmt: where it starts in
+ * sql): the log and err name it and its place, as pg_result_error does. */
 static int
-sq_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
+sq_statement_error(struct sql_conn *c, const char *sql, const char *stmt,
+		   int n, const char *source, FILE *out, struct sl_err *err)
+{
+	int at = sqlite3_error_offset(c->db);
+	char place[300];
+
+	if (c->cancelled)
+		return sl_err_set(err, "cancelled (the try was stopped)");
+	/* a prepare error points into the statement; a step error at it */
+	if (at < 0)
+		at = (int)strspn(stmt, " \t\r\n");
+	sql_place(sql, (size_t)(stmt - sql) + (size_t)at, source, place,
+		  sizeof place);
+	fprintf(out, "  statement %d FAILED (%s):\n    %s\n", n, place,
+		sqlite3_errmsg(c->db));
+	fflush(out);
+	return sl_err_set(err, "statement %d, %s: %s", n, place,
+			  sqlite3_errmsg(c->db));
+}
+
+static int
+sq_run(struct sql_conn *c, const char *sql, const char *source, FILE *out,
+       struct sl_err *err)
 {
 	const char *p = sql, *next;
 	long rows = -1;
 	int n = 0;
+	int64_t start = sl_mono_ms(), last;
 
 	sqlite3_progress_handler(c->db, 1000, sq_progress, c);
 	fprintf(out, "SQL: BEGIN IMMEDIATE;\n");
@@ -324,8 +448,9 @@ sq_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
 		long returned = 0;
 		int rc;
 
+		last = sl_mono_ms();
 		if (sqlite3_prepare_v2(c->db, p, -1, &st, &next) != SQLITE_OK) {
-			sq_error(c, "SQLite refused a statement", err);
+			sq_statement_error(c, sql, p, n + 1, source, out, err);
 			goto fail;
 		}
 		if (st == NULL) {	/* space or a comment */
@@ -337,18 +462,18 @@ sq_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			returned++;
 		if (rc != SQLITE_DONE) {
-			sq_error(c, "SQLite refused a statement", err);
+			sq_statement_error(c, sql, p, n + 1, source, out, err);
 			sqlite3_finalize(st);
 			goto fail;
 		}
 		if (sqlite3_stmt_readonly(st) && sqlite3_column_count(st) > 0) {
 			rows = returned;
-			fprintf(out, "  statement %d → %ld row%s returned\n", ++n,
-				rows, rows == 1 ? "" : "s");
+			fprintf(out, "  statement %d → %ld row%s returned (%.2fs)\n",
+				++n, rows, rows == 1 ? "" : "s", sql_secs(last));
 		} else {
 			rows = sqlite3_changes(c->db);
-			fprintf(out, "  statement %d → %ld row%s changed\n", ++n,
-				rows, rows == 1 ? "" : "s");
+			fprintf(out, "  statement %d → %ld row%s changed (%.2fs)\n",
+				++n, rows, rows == 1 ? "" : "s", sql_secs(last));
 		}
 		sqlite3_finalize(st);
 		p = next;
@@ -360,6 +485,8 @@ sq_run(struct sql_conn *c, const char *sql, FILE *out, struct sl_err *err)
 	}
 	if (rows >= 0)
 		fprintf(out, "rows: %ld (the last statement)\n", rows);
+	fprintf(out, "%d statement%s committed in %.2fs\n", n,
+		n == 1 ? "" : "s", sql_secs(start));
 	fflush(out);
 	sqlite3_progress_handler(c->db, 0, NULL, NULL);
 	return 0;
@@ -415,12 +542,12 @@ sq_value(struct sql_conn *c, const char *query, struct sql_value *v,
 }
 
 int
-sql_conn_run(struct sql_conn *c, const char *sql, FILE *out,
-	     struct sl_err *err)
+sql_conn_run(struct sql_conn *c, const char *sql, const char *source,
+	     FILE *out, struct sl_err *err)
 {
 	if (c->backend == WH_SQLITE)
-		return sq_run(c, sql, out, err);
-	return pg_run(c, sql, out, err);
+		return sq_run(c, sql, source, out, err);
+	return pg_run(c, sql, source, out, err);
 }
 
 int

@@ -221,7 +221,7 @@ sql_run(const json_t *spec)
 		       "" : "\n");
 		free(masked);
 		fflush(stdout);
-		if (sql_conn_run(conn, text, stdout, &err) < 0) {
+		if (sql_conn_run(conn, text, file, stdout, &err) < 0) {
 			fprintf(stderr, "sql failed: %s\n", err.msg);
 			goto out;
 		}

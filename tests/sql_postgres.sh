@@ -3,7 +3,9 @@
 # runs it: statements with param values inserted as SQL literals (a quote
 # inside, an injection attempt that stays data), | ident, file:, checks
 # that pass, fail (naming check, value and rule) and warn (the task
-# succeeds and the warning email reaches the test SMTP server), the same
+# succeeds and the warning email reaches the test SMTP server), a refused
+# statement named by number and place (line and column of sql:, or
+# FILE:LINE:COL of file:) with the server's message as it wrote it, the same
 # check through a redshift:// url (libpq, as Redshift speaks), load-time
 # errors with their place, and a killed try cancelling its pg_sleep query
 # on the server.
@@ -33,6 +35,11 @@ cat > "$H/dags/sql/count.sql" <<'SQL'
 INSERT INTO people (name, ds)
 SELECT 'from file', {{ ds }}
 WHERE (SELECT count(*) FROM people WHERE ds = '{{ ds }}') = 2;
+SQL
+cat > "$H/dags/sql/typo.sql" <<'SQL'
+-- a typo in a column, on line 3
+SELECT 1;
+SELECT count(*) FROM people WHERE nmae = {{ params.name }};
 SQL
 cat > "$H/dags/people.yaml" <<'DAG'
 dag: people
@@ -91,6 +98,16 @@ tasks:
         query: "SELECT count(*) FROM people WHERE ds = {{ ds }}"
         min: 100
         warn: true
+  typo:
+    type: sql
+    connection: dw
+    sql: |
+      SELECT 1;
+      UPDATE people SET nmae = {{ params.name }} WHERE ds = {{ ds }};
+  typo_file:
+    type: sql
+    connection: dw
+    file: sql/typo.sql
   too_few:
     type: sql
     connection: dw
@@ -154,7 +171,9 @@ log() { cat "$H/logs/people/$P/$1/try-1.log"; }
 for t in load from_file checks redshift_url too_few_warn; do
 	[ "$(task_state people "$P" $t)" = success ] || fail "$t: $(task_state people "$P" $t): $(log $t)"
 done
-assert_eq failed "$(task_state people "$P" too_few)" "too_few"
+for t in too_few typo typo_file; do
+	assert_eq failed "$(task_state people "$P" $t)" "$t"
+done
 
 # the values went in as data: the quote and the injection attempt are rows
 assert_eq "O'Brien|2024-01-01
@@ -164,6 +183,20 @@ assert_contains "$(log load)" "VALUES ('O''Brien', '2024-01-01');"
 assert_contains "$(log load)" "VALUES ('x''); DROP TABLE people; --', '2024-01-01');"
 assert_contains "$(log load)" "statement 2 → INSERT 0 1"
 assert_contains "$(log load)" "rows: 1 (the last statement)"
+assert_contains "$(log load)" "2 statements committed in "
+assert_contains "$(log load)" "  statement 1 → INSERT 0 1 (0."
+# a statement the server refuses: its number, its place in the SQL (the
+# file's line and column for file:), the server's message on lines of
+# their own, and one readable line for the failure
+assert_contains "$(log typo)" "  statement 1 → SELECT 1 (rows returned) (0."
+assert_contains "$(log typo)" "  statement 2 FAILED (line 2, column 19 of the SQL):
+    ERROR:  column \"nmae\" of relation \"people\" does not exist
+    LINE 2: UPDATE people SET nmae = 'O''Brien' WHERE ds = '2024-01-01';
+                              ^
+SQL: ROLLBACK;"
+assert_contains "$(log typo)" "sql failed: statement 2, line 2, column 19 of the SQL: column \"nmae\" of relation \"people\" does not exist"
+assert_contains "$(log typo_file)" "sql failed: statement 2, sql/typo.sql:3:35: column \"nmae\" does not exist"
+assert_not_contains "$(log typo_file)" ";;"
 assert_contains "$(log from_file)" "statements from sql/count.sql"
 assert_contains "$(log from_file)" "SELECT 'from file', '2024-01-01'"
 assert_contains "$(log checks)" "check partition_rows passed: value 3, rule equals 3"

@@ -93,6 +93,7 @@ assert_contains "$(log load)" "DELETE FROM \"sales facts\" WHERE ds = '2024-03-1
 assert_contains "$(log load)" "VALUES ('Joe''s', '2024-03-10', 10);"
 assert_contains "$(log load)" "statement 4 → 1 row changed"
 assert_contains "$(log load)" "rows: 1 (the last statement)"
+assert_contains "$(log load)" "4 statements committed in "
 assert_contains "$(log check)" "check rows passed: value 3, rule between [3, 3]"
 assert_contains "$(log check)" "check quoted passed: value 1, rule equals 1"
 assert_contains "$(log check)" "WARNING: check big_day failed: value 30, rule min 1000 (warn: true, the task goes on)"
@@ -103,6 +104,6 @@ assert_contains "$(log strict)" "check big_day FAILED: value 30, rule min 1000"
 # its next statement fails.
 assert_eq failed "$(task_state sales "$P" broken)" broken
 assert_contains "$(log broken)" "statement 1 → 3 rows changed"
-assert_contains "$(log broken)" "no such table: no_such_table"
+assert_contains "$(log broken)" "sql failed: statement 2, line 2, column 1 of the SQL: no such table: no_such_table"
 assert_contains "$(log broken)" "SQL: ROLLBACK;"
 assert_eq 4 "$(sqlite3 "$DB" "SELECT count(*) FROM \"sales facts\"")" "rows after the rolled-back try"
