@@ -43,7 +43,8 @@ struct sql_conn {
 };
 
 int
-sql_conn_open(const char *url, const char *password, const char *home,
+sql_conn_open(const char *url, const char *password,
+	      const char *password_env, const char *home,
 	      struct sql_conn **out, struct sl_err *err)
 {
 	struct sql_conn *c = xcalloc(1, sizeof *c);
@@ -75,6 +76,7 @@ sql_conn_open(const char *url, const char *password, const char *home,
 		load.backend = c->backend;
 		load.url = url;
 		load.password = password;
+		load.password_env = password_env;
 		if (wh_pq_connect(&load, &c->pg, err) < 0) {
 			free(c);
 			return -1;

@@ -203,10 +203,11 @@ sql_run(const json_t *spec)
 						 "path"));
 	masked = wh_sql_mask_url(url);
 	if (sql_conn_open(url, password,
+			  json_string_value(json_object_get(conn_spec,
+							    "password_env")),
 			  json_string_value(json_object_get(spec, "home")),
 			  &conn, &err) < 0) {
-		fprintf(stderr, "sql: cannot connect to %s: %s\n", masked,
-			err.msg);
+		fprintf(stderr, "sql: %s\n", err.msg);
 		free(masked);
 		goto out;
 	}

@@ -69,6 +69,7 @@ struct wh_load {
 	enum wh_backend backend;
 	const char *url;		/* the connection's url */
 	const char *password;		/* or NULL */
+	const char *password_env;	/* the variable it came from, or NULL */
 	const char *interval_start;	/* data_interval_start, or NULL */
 	const char *interval_end;
 	const json_t *source_conn;	/* AWS connection for s3://, or NULL */
@@ -312,7 +313,8 @@ int wh_sqlite_run(const struct wh_load *load, FILE *out, struct sl_err *err);
 struct pg_conn;
 
 /* Connect to load->url with load->password (Redshift: port 5439 unless
- * the url names one). The server's message on failure. */
+ * the url names one). On failure err says "cannot connect to URL" (the
+ * url masked), the server's message, and password_env when set. */
 int wh_pq_connect(const struct wh_load *load, struct pg_conn **out,
 		  struct sl_err *err);
 /* Run one statement (not a COPY FROM STDIN), printing it first. */

@@ -375,6 +375,8 @@ wh_load_from_spec(const json_t *spec, struct wh_load *load,
 		return -1;
 	v = json_object_get(conn, "password");
 	load->password = json_is_string(v) ? json_string_value(v) : NULL;
+	v = json_object_get(conn, "password_env");
+	load->password_env = json_is_string(v) ? json_string_value(v) : NULL;
 	*bad_key = NULL;
 
 	v = json_object_get(spec, "data_interval_start");

@@ -60,10 +60,19 @@ wh_pq_connect(const struct wh_load *load, PGconn **out,
 	if (conn == NULL)
 		sl_fatal("libpq: out of memory");
 	if (PQstatus(conn) != CONNECTION_OK) {
+		char what[SL_ERR_MSG], msg[SL_ERR_MSG];
+
 		masked = wh_sql_mask_url(load->url);
-		wh_pq_error(conn, masked, err);
+		snprintf(what, sizeof what, "cannot connect to %s", masked);
+		wh_pq_error(conn, what, err);
 		free(masked);
 		PQfinish(conn);
+		/* which variable to look at when the password is refused */
+		if (load->password_env != NULL) {
+			snprintf(msg, sizeof msg, "%s", err->msg);
+			sl_err_set(err, "%s (the password is from the environment variable %s)",
+				   msg, load->password_env);
+		}
 		return -1;
 	}
 	*out = conn;

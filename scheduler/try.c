@@ -272,7 +272,9 @@ secrets_add(char ***list, size_t *n, const char *v, size_t len)
 	(*list)[*n] = NULL;
 }
 
-/* A connection's secrets: secret-looking keys, a URL's password. */
+/* A connection's secrets: secret-looking keys, a URL's password. A
+ * KEY_env key holds the name of the variable KEY came from, not a secret
+ * (KEY itself is masked): errors name it for the reader to look at. */
 static void
 secrets_conn(char ***list, size_t *n, json_t *conn)
 {
@@ -281,8 +283,11 @@ secrets_conn(char ***list, size_t *n, json_t *conn)
 
 	json_object_foreach(conn, k, v) {
 		const char *s = json_string_value(v), *host, *at, *colon;
+		size_t klen = strlen(k);
 
 		if (s == NULL)
+			continue;
+		if (klen > 4 && strcmp(k + klen - 4, "_env") == 0)
 			continue;
 		if (secret_name(k)) {
 			secrets_add(list, n, s, strlen(s));

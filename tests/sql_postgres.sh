@@ -16,6 +16,8 @@ start_postgres
 start_smtp
 DW_PASSWORD="etl-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 export DW_PASSWORD
+DW_WRONG="wrong-$DW_PASSWORD"
+export DW_WRONG
 pg_sql "CREATE ROLE etl LOGIN PASSWORD '$DW_PASSWORD'"
 pg_sql "CREATE DATABASE dw OWNER etl"
 dw() { pg_sql "$1" dw; }
@@ -27,6 +29,7 @@ cat > "$H/sluice.yaml" <<CFG
 connections:
   dw: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
   rs: {url: "redshift://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
+  dw_wrong: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_WRONG}
 smtp: {url: "$SMTP_URL", from: sluice@example.com}
 CFG
 mkdir -p "$H/dags/sql"
@@ -108,6 +111,10 @@ tasks:
     type: sql
     connection: dw
     file: sql/typo.sql
+  wrong_password:
+    type: sql
+    connection: dw_wrong
+    sql: SELECT 1
   too_few:
     type: sql
     connection: dw
@@ -171,7 +178,7 @@ log() { cat "$H/logs/people/$P/$1/try-1.log"; }
 for t in load from_file checks redshift_url too_few_warn; do
 	[ "$(task_state people "$P" $t)" = success ] || fail "$t: $(task_state people "$P" $t): $(log $t)"
 done
-for t in too_few typo typo_file; do
+for t in too_few typo typo_file wrong_password; do
 	assert_eq failed "$(task_state people "$P" $t)" "$t"
 done
 
@@ -197,6 +204,10 @@ SQL: ROLLBACK;"
 assert_contains "$(log typo)" "sql failed: statement 2, line 2, column 19 of the SQL: column \"nmae\" of relation \"people\" does not exist"
 assert_contains "$(log typo_file)" "sql failed: statement 2, sql/typo.sql:3:35: column \"nmae\" does not exist"
 assert_not_contains "$(log typo_file)" ";;"
+# a refused password: the url once (masked), the server's reason, and
+# which environment variable the password came from
+assert_contains "$(log wrong_password)" "sql: cannot connect to postgresql://etl@127.0.0.1:$PG_PORT/dw: connection to server at"
+assert_contains "$(log wrong_password)" 'password authentication failed for user "etl" (the password is from the environment variable DW_WRONG)'
 assert_contains "$(log from_file)" "statements from sql/count.sql"
 assert_contains "$(log from_file)" "SELECT 'from file', '2024-01-01'"
 assert_contains "$(log checks)" "check partition_rows passed: value 3, rule equals 3"
@@ -245,6 +256,6 @@ nap=$(cat "$H/logs/sleepy/$P/nap/try-1.log")
 assert_contains "$nap" "the try was stopped: cancel request sent to the server"
 assert_contains "$nap" "canceling statement due to user request"
 
-if grep -r -F -- "$DW_PASSWORD" "$H/logs" "$T/scheduler.log" >/dev/null; then
+if grep -r -F -e "$DW_PASSWORD" -e "$DW_WRONG" "$H/logs" "$T/scheduler.log" >/dev/null; then
 	fail "the warehouse password appears in a log"
 fi
