@@ -146,6 +146,49 @@ log_tail(const char *path, char *why, size_t why_len)
 	return buf_steal(&out);
 }
 
+/* The last line the task itself wrote to its log (not sluice's own
+ * "[TIME sluice] ..." lines), clean and at most ~300 bytes, usually what
+ * went wrong; NULL when there is none or the log cannot be read. */
+static char *
+log_last_line(const char *path)
+{
+	char why[300];
+	char *tail = log_tail(path, why, sizeof why), *line = NULL;
+	size_t end;
+
+	if (tail == NULL)
+		return NULL;
+	end = strlen(tail);
+	while (end > 0 && line == NULL) {
+		size_t from = end - 1;
+
+		while (from > 0 && tail[from - 1] != '\n')
+			from--;
+		tail[end - (tail[end - 1] == '\n')] = '\0';
+		if (tail[from] != '\0' &&
+		    !(tail[from] == '[' && strstr(tail + from, " sluice] ") != NULL))
+			line = tail + from;
+		end = from;
+	}
+	if (line != NULL) {
+		struct buf b;
+
+		buf_init(&b, 0);
+		texts_add(&b, line, 1);
+		if (b.len > 300) {
+			size_t cut = 300;
+
+			while (cut > 0 && ((unsigned char)b.data[cut] & 0xC0) == 0x80)
+				cut--;
+			b.len = cut;
+			buf_adds(&b, "...");
+		}
+		line = buf_steal(&b);
+	}
+	free(tail);
+	return line;
+}
+
 static const char *
 kind_verb(const char *kind)
 {
@@ -360,7 +403,7 @@ run_compose(const struct notify_event *ev, const char *kind)
 
 		json_array_foreach(ev->task_instances, i, ti) {
 			const char *st = nz(ti_str(ti, "state"), "");
-			char *task, *result, *link = NULL;
+			char *task, *result, *link = NULL, *last;
 			long long tn = json_integer_value(json_object_get(ti, "try_number"));
 			long long tm = json_integer_value(json_object_get(ti, "max_tries"));
 
@@ -385,6 +428,14 @@ run_compose(const struct notify_event *ev, const char *kind)
 				buf_printf(&html, " (try %lld of %lld)", tn, tm);
 			}
 			buf_adds(&text, "\n");
+			if (ti_str(ti, "log_path") != NULL &&
+			    (last = log_last_line(ti_str(ti, "log_path"))) != NULL) {
+				buf_printf(&text, "    last line of its log: %s\n", last);
+				buf_adds(&html, "<br>last line of its log: <code>");
+				text_html_escape(&html, last);
+				buf_adds(&html, "</code>");
+				free(last);
+			}
 			if (link != NULL)
 				buf_printf(&text, "    %s\n", link);
 			buf_adds(&html, "</li>\n");

@@ -47,7 +47,9 @@ struct notify_event {
 	/* An event about a whole run has task NULL and may carry the run's
 	 * task instances (an array of objects as store_tis_json() gives
 	 * them: task, state, try_number, max_tries, exit_code, signal,
-	 * error); the message names the failed ones and their results. */
+	 * error, and log_path: the latest try's log, whose last line the
+	 * task wrote is quoted); the message names the failed ones and their
+	 * results. */
 	const json_t *task_instances;
 	/* An SLA digest (kind "sla_miss", task NULL): the misses of one DAG
 	 * found in one pass, an array of {task, partition, deadline, state}

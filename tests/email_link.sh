@@ -4,8 +4,9 @@
 # links follow --port) sends a task's failure email and a run's failure
 # email through a real SMTP server (aiosmtpd); each link, taken from the
 # mail as it arrived, opens with HTTP 200 after logging in and shows the
-# task instance or the run. The run's email names its failed task and the
-# task's result, not "Task: ?".
+# task instance or the run. The run's email names its failed task, the
+# task's result and the last line its log holds (what went wrong), not
+# "Task: ?".
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 start_smtp
@@ -22,7 +23,7 @@ email: [oncall@example.com]
 email_on: [failure]
 tasks:
   load+orders:
-    command: 'echo loading; exit 3'
+    command: 'echo loading; echo "orders <2024-01-05>: 3 rows refused"; exit 3'
     email_on: [failure]
     email: [oncall@example.com]
   report:
@@ -68,7 +69,10 @@ body=$(smtp_mail text "$run_mail")
 assert_eq "[sluice] FAILED: links run $P (load+orders failed)" "$subject" "run subject"
 assert_not_contains "$body" "Task:" "run body"
 assert_not_contains "$body" "?" "run body"
-assert_contains "$body" "load+orders: exit code 3 (try 1 of 1)" "run body"
+assert_contains "$body" "load+orders: exit code 3 (try 1 of 1)
+    last line of its log: orders <2024-01-05>: 3 rows refused
+    $URL/" "run body: the failed task's reason, the last line it logged"
+assert_contains "$(smtp_mail html "$run_mail")" "last line of its log: <code>orders &lt;2024-01-05&gt;: 3 rows refused</code>" "run html"
 assert_contains "$body" "report: not run: an upstream task failed" "run body"
 link=$(link_of "$run_mail")
 assert_eq "$URL/dags/links/runs/$(pct "$P")" "$link" "run link"
