@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "base/text.h"
 #include "operators/aws_client.h"
 #include "operators/aws_http.h"
 #include "operators/aws_sigv4.h"
@@ -479,6 +480,86 @@ conn_str(const json_t *conn, const char *key)
 	return v != NULL && *v != '\0' ? v : NULL;
 }
 
+/* The keys an AWS connection takes (operators/AWS.md); each may also be
+ * written KEY_env, naming the environment variable that holds it. */
+static const char *const aws_conn_keys[] = {
+	"profile", "region", "role_arn", "external_id", "role_session_name",
+	"duration_seconds", "endpoint_url", "access_key_id",
+	"secret_access_key", "session_token", NULL
+};
+
+static int
+aws_conn_key_known(const char *key)
+{
+	size_t n = strlen(key);
+
+	if (strcmp(key, "type") == 0 || strcmp(key, "name") == 0)
+		return 1;
+	for (size_t i = 0; aws_conn_keys[i] != NULL; i++) {
+		size_t kn = strlen(aws_conn_keys[i]);
+
+		if (strcmp(key, aws_conn_keys[i]) == 0 ||
+		    (n == kn + 4 && strncmp(key, aws_conn_keys[i], kn) == 0 &&
+		     strcmp(key + kn, "_env") == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* A key of an AWS connection (type aws, or none) that sluice does not
+ * read is an error: a typo'd access_key_id would otherwise be ignored
+ * and other credentials used, or none found, without a word. The key
+ * is named only when it looks like one (never a value pasted as a key). */
+static int
+aws_conn_check_keys(const json_t *conn, struct sl_err *err)
+{
+	const char *type = json_string_value(json_object_get(conn, "type"));
+	const char *name = json_string_value(json_object_get(conn, "name"));
+	const char *key;
+	json_t *v;
+
+	if (type != NULL && strcmp(type, "aws") != 0)
+		return 0;
+	json_object_foreach((json_t *)conn, key, v) {
+		struct text_near near;
+		char hint[96], keys[256], envname[300];
+		size_t off = 0, kl = strlen(key), i;
+		int plain = kl > 0 && kl <= 40;
+
+		if (aws_conn_key_known(key))
+			continue;
+		for (i = 0; plain && i < kl; i++)
+			if (!islower((unsigned char)key[i]) &&
+			    !isdigit((unsigned char)key[i]) && key[i] != '_')
+				plain = 0;
+		text_near_init(&near, key);
+		keys[0] = '\0';
+		for (i = 0; aws_conn_keys[i] != NULL; i++) {
+			text_near_add(&near, aws_conn_keys[i]);
+			if (off < sizeof keys)
+				off += (size_t)snprintf(keys + off, sizeof keys - off,
+							"%s%s", i ? ", " : "",
+							aws_conn_keys[i]);
+		}
+		snprintf(envname, sizeof envname, "SLUICE_CONN_%s",
+			 name != NULL ? name : "NAME");
+		for (i = 12; envname[i] != '\0'; i++)
+			envname[i] = (char)toupper((unsigned char)envname[i]);
+		return sl_err_set(err,
+				  "AWS connection '%s' (connections: in sluice.yaml, or %s): "
+				  "unknown key %s%s%s (%skeys: %s, each also as KEY_env)",
+				  name != NULL ? name : "?", envname,
+				  plain ? "'" : "", plain ? key : "(not shown)",
+				  plain ? "'" : "",
+				  strcmp(key, "url") == 0
+				  ? "an AWS connection is a mapping of these keys, not a URL; "
+				  : text_hint(plain ? text_near_best(&near) : NULL,
+					      hint, sizeof hint),
+				  keys);
+	}
+	return 0;
+}
+
 static const char *
 service_env_name(const char *service)
 {
@@ -513,6 +594,8 @@ aws_settings_resolve(const json_t *conn, const char *service,
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
+	if (aws_conn_check_keys(conn, err) < 0)
+		return -1;
 	if (profiles_load(&pf, err) < 0)
 		goto out;
 

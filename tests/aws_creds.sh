@@ -150,4 +150,32 @@ out=$(AWS_ACCESS_KEY_ID=A AWS_SECRET_ACCESS_KEY=B AWS_ENDPOINT_URL_EMR=http://12
 assert_contains "$out" "emr at http://127.0.0.1:9/emr (us-east-1"
 out=$(AWS_ACCESS_KEY_ID=A AWS_SECRET_ACCESS_KEY=B AWS_REGION=eu-central-1 AWS_ENDPOINT_URL= "$tool" whoami s3)
 assert_contains "$out" "s3 at https://s3.eu-central-1.amazonaws.com (eu-central-1"
+
+# A connection's key sluice does not read is an error naming it, never a
+# silent fall back to other credentials (the environment's keys here);
+# values, secrets among them, are never shown. KEY_env forms are keys.
+for conn in '{"type":"aws","name":"lake","acess_key_id":"AKIDSRC","secret_access_key":"conn-secret-1"}' \
+	'{"name":"lake","acess_key_id":"AKIDSRC","secret_access_key":"conn-secret-1"}'; do
+	if AWS_ACCESS_KEY_ID=AKIDENV AWS_SECRET_ACCESS_KEY=env-secret AWS_TOOL_CONN=$conn \
+		"$tool" whoami glue >"$T/out" 2>"$T/err"; then
+		fail "a typo'd connection key was ignored: $(cat "$T/out")"
+	fi
+	assert_contains "$(cat "$T/err")" "AWS connection 'lake' (connections: in sluice.yaml, or SLUICE_CONN_LAKE): unknown key 'acess_key_id' (did you mean 'access_key_id'? keys: profile, region,"
+	assert_not_contains "$(cat "$T/err")" "conn-secret-1" "connection key error"
+done
+if AWS_TOOL_CONN='{"name":"lake","region":"us-east-1","wJalrXUtnFEMI/K7MDENG+bPxRfiCY":"x"}' \
+	"$tool" whoami glue 2>"$T/err"; then fail "a pasted secret as a key was accepted"; fi
+assert_contains "$(cat "$T/err")" "unknown key (not shown)"
+assert_not_contains "$(cat "$T/err")" "wJalrXUtnFEMI" "connection key error"
+if AWS_TOOL_CONN='{"name":"lake","type":"aws","url":"aws://AKIDSRC:conn-secret-2@"}' \
+	"$tool" whoami glue 2>"$T/err"; then fail "a URL as an AWS connection was accepted"; fi
+assert_contains "$(cat "$T/err")" "unknown key 'url' (an AWS connection is a mapping of these keys, not a URL;"
+assert_not_contains "$(cat "$T/err")" "conn-secret-2" "connection URL error"
+out=$(AWS_SRC_SECRET=src-secret AWS_TOOL_CONN='{"type":"aws","name":"lake","access_key_id":"AKIDSRC","secret_access_key_env":"AWS_SRC_SECRET","secret_access_key":"src-secret"}' \
+	"$tool" whoami glue)
+assert_contains "$out" "credentials from connection keys"
+# A connection of another type (a warehouse's) is not an AWS one's business.
+out=$(AWS_ACCESS_KEY_ID=AKIDENV AWS_SECRET_ACCESS_KEY=env-secret \
+	AWS_TOOL_CONN='{"type":"postgresql","url":"postgresql://db/x","password_env":"PW"}' "$tool" whoami glue)
+assert_contains "$out" "credentials from environment"
 echo ok
