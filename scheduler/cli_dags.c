@@ -438,7 +438,25 @@ dags_show(struct cli *c, const char *name)
  */
 struct validate_out {
 	json_t *errors;
+	json_t *warnings;	/* with --json */
 };
+
+/* A warning (dag_validate_warn): said, never counted as an error. */
+static void
+dags_validate_warning(const struct sl_err *e, void *arg)
+{
+	struct validate_out *out = arg;
+
+	if (out->warnings == NULL) {
+		fprintf(stderr, "%s:%d:%d: warning: %s\n", e->file, e->line,
+			e->col, e->msg);
+		return;
+	}
+	json_array_append_new(out->warnings,
+	    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file,
+		      "line", e->line, "column", e->col, "path", e->path,
+		      "message", e->msg));
+}
 
 static void
 dags_validate_print(const struct sl_err *e, void *arg)
@@ -483,23 +501,28 @@ dags_validate_text(struct validate_out *out, const char *file,
 	dags_validate_print(&e, out);
 }
 
-/* Every error of one file of a loaded folder; 1 if it has any. */
+/* Every error of one file of a loaded folder; 1 if it has any. A file
+ * that loads is checked again too: validating also checks what a load
+ * leaves to the scheduler's environment (the connections tasks name). */
 static int
 dags_validate_entry(struct cli *c, const struct dagbag_entry *e,
 		    struct validate_out *out)
 {
+	if (dag_validate_warn(e->file, c->cfg, dags_validate_print,
+			      dags_validate_warning, out) > 0)
+		return 1;
 	if (e->error == NULL)
 		return 0;
 	/* a file that loads alone but names a DAG another file defines */
-	if (dag_validate(e->file, c->cfg, dags_validate_print, out) == 0)
-		dags_validate_text(out, e->file, e->error);
+	dags_validate_text(out, e->file, e->error);
 	return 1;
 }
 
 static int
 dags_validate(struct cli *c, int argc, char *const *argv)
 {
-	struct validate_out out = { c->json ? json_array() : NULL };
+	struct validate_out out = { c->json ? json_array() : NULL,
+				    c->json ? json_array() : NULL };
 	int bad = 0, n = 0;
 
 	if (argc == 0) {
@@ -538,13 +561,14 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 			}
 		}
 		n++;
-		if (dag_validate(argv[i], c->cfg, dags_validate_print, &out) > 0)
+		if (dag_validate_warn(argv[i], c->cfg, dags_validate_print,
+				      dags_validate_warning, &out) > 0)
 			bad++;
 	}
 	if (out.errors != NULL) {
-		json_t *o = json_pack("{s:i, s:i, s:o}", "files", n,
+		json_t *o = json_pack("{s:i, s:i, s:o, s:o}", "files", n,
 				      "files_with_errors", bad, "errors",
-				      out.errors);
+				      out.errors, "warnings", out.warnings);
 
 		cli_print_json(o);
 		json_decref(o);
@@ -753,7 +777,11 @@ const struct cli_verb cli_dags = {
 	"  show       tasks, their types and dependencies\n"
 	"  validate   check DAG files (default: the DAG folder): every error as\n"
 	"             FILE:LINE:COL: PATH: message (--json: {file, line, column,\n"
-	"             path, message}); exits 1 if any has an error\n"
+	"             path, message}); exits 1 if any has an error. A\n"
+	"             connection defined neither in sluice.yaml nor by a\n"
+	"             SLUICE_CONN_NAME here is a warning (FILE:LINE:COL:\n"
+	"             warning: ...; --json: warnings), not an error: the\n"
+	"             scheduler's environment may define it\n"
 	"  pause      no new runs or tasks until unpaused (running tries go on)\n"
 	"  unpause    runs and tasks start again; a DAG seen for the first time\n"
 	"             starts paused unless dags_paused_at_creation: false\n"

@@ -12,6 +12,7 @@
 
 #include "build-config.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "base/ydoc.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -570,6 +571,47 @@ resolve_env_keys(json_t *obj, const char *what, struct sl_err *err)
 	return 0;
 }
 
+/* SLUICE_CONN_<NAME>: the environment variable of connection name. */
+static const char *
+config_connection_env(const char *name, char *out, size_t size)
+{
+	size_t i, n;
+
+	n = (size_t)snprintf(out, size, "SLUICE_CONN_%s", name);
+	for (i = 12; i < n && i < size; i++)
+		out[i] = (char)toupper((unsigned char)out[i]);
+	return out;
+}
+
+int
+config_connection_known(const struct config *c, const char *name,
+			struct sl_err *err)
+{
+	char envname[300], names[512], hint[96];
+	struct text_near near;
+	const char *k;
+	json_t *x;
+	size_t off = 0;
+
+	if (json_object_get(c->connections, name) != NULL ||
+	    getenv(config_connection_env(name, envname, sizeof envname)) != NULL)
+		return 0;
+	text_near_init(&near, name);
+	names[0] = '\0';
+	json_object_foreach(c->connections, k, x) {
+		text_near_add(&near, k);
+		if (off < sizeof names)
+			off += (size_t)snprintf(names + off, sizeof names - off,
+						"%s%s", off ? ", " : "", k);
+	}
+	return sl_err_set(err,
+			  "unknown connection '%s': %sdefine it under connections: in %s "
+			  "(defined: %s), or set %s where the scheduler runs; without "
+			  "it a try of this task cannot start",
+			  name, text_hint(text_near_best(&near), hint, sizeof hint),
+			  c->file, names[0] ? names : "none", envname);
+}
+
 json_t *
 config_connection(const struct config *c, const char *name,
 		  struct sl_err *err)
@@ -582,12 +624,7 @@ config_connection(const struct config *c, const char *name,
 		conn = json_deep_copy(conn);
 		json_object_del(conn, "_line");
 	} else {
-		size_t i, n;
-
-		n = (size_t)snprintf(envname, sizeof envname, "SLUICE_CONN_%s",
-				     name);
-		for (i = 12; i < n && i < sizeof envname; i++)
-			envname[i] = (char)toupper((unsigned char)envname[i]);
+		config_connection_env(name, envname, sizeof envname);
 		val = getenv(envname);
 		if (val == NULL) {
 			sl_err_set(err,

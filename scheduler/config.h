@@ -62,6 +62,11 @@ void config_free(struct config *c);
  * new reference, or NULL with err. */
 json_t *config_connection(const struct config *c, const char *name,
 			  struct sl_err *err);
+/* Whether a connection named name can be found here (in the config, or
+ * its SLUICE_CONN_<NAME> set in this process's environment): 0, else -1
+ * with err saying where to define it and the nearest defined name. */
+int config_connection_known(const struct config *c, const char *name,
+			    struct sl_err *err);
 /* The smtp block with password_env resolved, or NULL when none is set. */
 json_t *config_smtp(const struct config *c);
 

@@ -430,6 +430,7 @@ struct load_ctx {
 	struct sl_err *first;	/* may be NULL */
 	int nerr;
 	void (*cb)(const struct sl_err *e, void *arg);
+	void (*warn)(const struct sl_err *e, void *arg);
 	void *arg;
 	json_t *seen;		/* "line:col: msg" given to cb */
 	const char *text;	/* load this instead of reading path */
@@ -849,9 +850,28 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			continue;
 		}
 		if (load_op_key(d, t->op, k, v, t->options, dag->param_decls,
-				cfg != NULL ? cfg->dags_dir : NULL, err) < 0 &&
-		    load_note(lc) < 0)
-			return -1;
+				cfg != NULL ? cfg->dags_dir : NULL, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+			continue;
+		}
+		/* sluice dags validate: a connection found nowhere here, a
+		 * warning: the scheduler's environment, not this one's, may
+		 * hold its SLUICE_CONN_NAME */
+		if (k->kind == OPK_CONNECTION && lc->warn != NULL && cfg != NULL &&
+		    (s = json_string_value(json_object_get(t->options, k->name))) != NULL) {
+			struct sl_err cerr, werr;
+
+			sl_err_clear(&cerr);
+			sl_err_clear(&werr);
+			if (config_connection_known(cfg, s, &cerr) < 0) {
+				ynode_err(d, v, &werr, "%s", cerr.msg);
+				if (werr.file[0] == '\0')
+					snprintf(werr.file, sizeof werr.file,
+						 "%s", lc->path);
+				lc->warn(&werr, lc->arg);
+			}
+		}
 	}
 	if (lc->nerr == nerr && load_poke_rhythm(d, src, t, lc, err) < 0)
 		return -1;
@@ -1686,12 +1706,21 @@ int
 dag_validate(const char *path, const struct config *cfg,
 	     void (*cb)(const struct sl_err *e, void *arg), void *arg)
 {
+	return dag_validate_warn(path, cfg, cb, NULL, arg);
+}
+
+int
+dag_validate_warn(const char *path, const struct config *cfg,
+		  void (*cb)(const struct sl_err *e, void *arg),
+		  void (*warn)(const struct sl_err *e, void *arg), void *arg)
+{
 	struct load_ctx lc;
 	struct dag *dag = NULL;
 
 	memset(&lc, 0, sizeof lc);
 	lc.path = path;
 	lc.cb = cb;
+	lc.warn = warn;
 	lc.arg = arg;
 	lc.seen = json_object();
 	if (dag_load_ctx(path, cfg, &dag, &lc) == 0)

@@ -191,6 +191,14 @@ int dag_load_text(const char *path, const char *text, size_t len,
  * one dag_load() reports. Returns the number of errors (0: it loads). */
 int dag_validate(const char *path, const struct config *cfg,
 		 void (*cb)(const struct sl_err *e, void *arg), void *arg);
+/* The same, and warn (may be NULL) hears what may fail where this
+ * process's environment differs from the scheduler's: a connection
+ * neither sluice.yaml nor a SLUICE_CONN_NAME here defines. A warning is
+ * not an error: it is not counted. */
+int dag_validate_warn(const char *path, const struct config *cfg,
+		      void (*cb)(const struct sl_err *e, void *arg),
+		      void (*warn)(const struct sl_err *e, void *arg),
+		      void *arg);
 void dag_free(struct dag *d);
 struct task *dag_task(const struct dag *d, const char *name);
 const char *trigger_rule_name(enum trigger_rule r);

@@ -110,3 +110,27 @@ set -e
 assert_eq 1 "$st" "validate exit code of a folder without DAG files"
 assert_contains "$(cat "$T/v.err")" "$T/nodags: no DAG files (*.yaml, *.yml) in this folder"
 assert_not_contains "$(cat "$T/v.err")" "Is a directory"
+
+# a connection named nowhere (not in sluice.yaml, no SLUICE_CONN_NAME
+# here): a warning at its line, with the nearest defined name; not an
+# error, as the scheduler's environment may define it. It was said only
+# when a try could not start.
+mkdir -p "$T/conn"
+cat >"$T/conn/landing.yaml" <<'YAML'
+dag: landing
+tasks:
+  wait:
+    type: s3_sensor
+    url: "s3://retail-landing/raw/{{ ds }}/"
+    connection: lakee
+YAML
+unset SLUICE_CONN_LAKEE
+sl dags validate "$T/conn" >"$T/v.out" 2>"$T/v.err" || fail "a warning failed validate: $(cat "$T/v.err")"
+assert_eq "$T/conn/landing.yaml:6:17: warning: tasks.wait.connection: unknown connection 'lakee': did you mean 'lake'? define it under connections: in $H/sluice.yaml (defined: lake), or set SLUICE_CONN_LAKEE where the scheduler runs; without it a try of this task cannot start" \
+	"$(cat "$T/v.err")" "unknown connection warning"
+assert_contains "$(cat "$T/v.out")" "1 DAG file OK"
+sl --json dags validate "$T/conn" >"$T/v.json"
+assert_eq "0 1 6 tasks.wait.connection" \
+	"$(jq -r '"\(.files_with_errors) \(.warnings | length) \(.warnings[0].line) \(.warnings[0].path)"' "$T/v.json")" "JSON warning"
+SLUICE_CONN_LAKEE='{"type":"aws"}' sl dags validate "$T/conn" >"$T/v.out" 2>"$T/v.err"
+assert_eq "" "$(cat "$T/v.err")" "a connection from the environment"
