@@ -71,6 +71,7 @@ struct target {
 	long long min_size;
 	/* counting */
 	long long matched;
+	long long small;	/* matched but under min_size */
 	long long seen;
 	/* the fingerprint: one line per matched object (at most
 	 * FP_MAX_OBJECTS; past that only counted) */
@@ -188,8 +189,10 @@ target_object(void *arg, const struct s3_object *o)
 		return 0;	/* the "folder" marker object itself */
 	if (t->kind == TARGET_WILDCARD && fnmatch(t->key, o->key, 0) != 0)
 		return 0;
-	if (o->size < t->min_size)
+	if (o->size < t->min_size) {
+		t->small++;
 		return 0;
+	}
 	t->matched++;
 	target_keep(t, o);
 	return 0;
@@ -223,12 +226,15 @@ target_fingerprint(struct target *t)
 	}
 }
 
-/* The verdict of a listing, and the line for the task log. */
+/* The verdict of a listing, and the line for the task log. Objects left
+ * out by min_size are counted: "0 objects of at least 10 bytes" with the
+ * object in the bucket reads as a wrong key otherwise. */
 static enum op_poke_result
 target_verdict(const struct target *t, char *msg, size_t n)
 {
-	const char *how = t->kind == TARGET_PREFIX ? "under" : "match";
-	char sz[64] = "";
+	const char *how = t->kind == TARGET_PREFIX ? "under"
+			  : t->matched == 1 ? "matches" : "match";
+	char sz[64] = "", small[96] = "";
 
 	if (t->min_size > 0)
 		snprintf(sz, sizeof sz, " of at least %lld bytes", t->min_size);
@@ -239,8 +245,12 @@ target_verdict(const struct target *t, char *msg, size_t n)
 			 t->matched == 1 ? "" : "s", sz, how, t->url);
 		return OP_POKE_DONE;
 	}
-	snprintf(msg, n, "%lld object%s%s %s %s, need %lld", t->matched,
-		 t->matched == 1 ? "" : "s", sz, how, t->url, t->min_objects);
+	if (t->small > 0)
+		snprintf(small, sizeof small, " (%lld more %s under %lld bytes)",
+			 t->small, t->small == 1 ? "is" : "are", t->min_size);
+	snprintf(msg, n, "%lld object%s%s %s %s, need %lld%s", t->matched,
+		 t->matched == 1 ? "" : "s", sz, how, t->url, t->min_objects,
+		 small);
 	return OP_POKE_NOT_YET;
 }
 

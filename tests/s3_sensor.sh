@@ -40,13 +40,19 @@ assert_eq "99 s3://staging/retail/2024-01-01/tiny.csv is 1 bytes, need at least 
 out=$(poke '{"url":"s3://staging/retail/2024-01-01/","min_objects":4,"connection":"lake"}')
 assert_contains "$out" "0 at least 4 objects under s3://staging/retail/2024-01-01/: condition met"
 out=$(poke '{"url":"s3://staging/retail/2024-01-01/","min_objects":4,"min_size":2,"connection":"lake"}')
-assert_eq "99 3 objects of at least 2 bytes under s3://staging/retail/2024-01-01/, need 4" "$out" "prefix min_size"
+assert_eq "99 3 objects of at least 2 bytes under s3://staging/retail/2024-01-01/, need 4 (1 more is under 2 bytes)" "$out" "prefix min_size"
 out=$(poke '{"url":"s3://staging/retail/2024-01-02/","connection":"lake"}')
 assert_eq "99 0 objects under s3://staging/retail/2024-01-02/, need 1" "$out" "empty prefix"
 
 # Wildcards.
 out=$(poke '{"url":"s3://staging/retail/2024-01-0?/s*.csv","min_objects":2,"connection":"lake"}')
 assert_contains "$out" "0 at least 2 objects match s3://staging/retail/2024-01-0?/s*.csv"
+# An object that matches but is under min_size is counted apart: "0
+# objects" alone, with the file in the bucket, reads as a wrong key.
+out=$(poke '{"url":"s3://staging/retail/2024-01-0?/tiny*.csv","min_size":10,"connection":"lake"}')
+assert_eq "99 0 objects of at least 10 bytes match s3://staging/retail/2024-01-0?/tiny*.csv, need 1 (1 more is under 10 bytes)" "$out" "wildcard min_size"
+out=$(poke '{"url":"s3://staging/retail/2024-01-0?/sales*.csv","min_size":10,"connection":"lake"}')
+assert_eq "0 1 object of at least 10 bytes matches s3://staging/retail/2024-01-0?/sales*.csv: condition met" "$out" "one object matches"
 out=$(poke '{"url":"s3://staging/retail/*/returns_*.csv","connection":"lake"}')
 assert_eq "99 0 objects match s3://staging/retail/*/returns_*.csv, need 1" "$out" "wildcard none"
 
@@ -114,9 +120,9 @@ assert_eq "0 file://$T/lake/raw/dt=2024-01-01/_SUCCESS exists (0 bytes): conditi
 out=$(poke '{"url":"file://lake/raw/dt=2024-01-01/","min_objects":2}')
 assert_contains "$out" "0 at least 2 objects under file://lake/raw/dt=2024-01-01/"
 out=$(poke '{"url":"file://lake/raw/dt=2024-01-01/","min_objects":2,"min_size":1}')
-assert_eq "99 1 object of at least 1 bytes under file://lake/raw/dt=2024-01-01/, need 2" "$out" "file min_size"
+assert_eq "99 1 object of at least 1 bytes under file://lake/raw/dt=2024-01-01/, need 2 (1 more is under 1 bytes)" "$out" "file min_size"
 out=$(poke "{\"url\":\"file://$T/lake/raw/dt=*/*.parquet\"}")
-assert_contains "$out" "0 1 object match file://$T/lake/raw/dt=*/*.parquet: condition met"
+assert_contains "$out" "0 1 object matches file://$T/lake/raw/dt=*/*.parquet: condition met"
 out=$(poke '{"url":"file://lake/raw/dt=2024-01-02/"}')
 assert_eq "99 0 objects under file://lake/raw/dt=2024-01-02/, need 1" "$out" "file missing folder"
 spec '{"url":"file://lake/raw/dt=2024-01-02/_SUCCESS","poke_interval":100,"timeout":30000}' |
