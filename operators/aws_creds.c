@@ -610,6 +610,18 @@ aws_settings_resolve(const json_t *conn, const char *service,
 		region = profile_get(&pf, region_profile, "region");
 	if (region == NULL)
 		region = "us-east-1";
+	/* it goes into the host name and the signature's scope: a blank or
+	 * a slash there made "bad AWS endpoint URL" of a typo'd region */
+	if (strspn(region, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789-_.") != strlen(region)) {
+		sl_err_set(err, "AWS region '%s' (from %s) is not a region name "
+			   "such as us-east-1", region,
+			   region == conn_str(conn, "region") ? "the connection's region"
+			   : region == env_nonempty("AWS_REGION") ? "AWS_REGION"
+			   : region == env_nonempty("AWS_DEFAULT_REGION")
+			   ? "AWS_DEFAULT_REGION" : "the profile's region");
+		goto out;
+	}
 
 	if (endpoint == NULL && envname != NULL)
 		endpoint = env_nonempty(envname);

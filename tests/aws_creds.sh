@@ -174,6 +174,13 @@ assert_not_contains "$(cat "$T/err")" "conn-secret-2" "connection URL error"
 out=$(AWS_SRC_SECRET=src-secret AWS_TOOL_CONN='{"type":"aws","name":"lake","access_key_id":"AKIDSRC","secret_access_key_env":"AWS_SRC_SECRET","secret_access_key":"src-secret"}' \
 	"$tool" whoami glue)
 assert_contains "$out" "credentials from connection keys"
+# A region that cannot be one (a blank, a slash) is named with where it
+# came from, not met later as "bad AWS endpoint URL".
+if AWS_TOOL_CONN='{"name":"lake","profile":"default","region":"us east 1"}' \
+	"$tool" whoami s3 2>"$T/err"; then fail "a region with blanks was accepted"; fi
+assert_eq "aws_tool: AWS region 'us east 1' (from the connection's region) is not a region name such as us-east-1" "$(cat "$T/err")" "connection region"
+if AWS_REGION=eu-west-1/ "$tool" whoami s3 2>"$T/err"; then fail "a region with a slash was accepted"; fi
+assert_contains "$(cat "$T/err")" "AWS region 'eu-west-1/' (from AWS_REGION) is not a region name"
 # A connection of another type (a warehouse's) is not an AWS one's business.
 out=$(AWS_ACCESS_KEY_ID=AKIDENV AWS_SECRET_ACCESS_KEY=env-secret \
 	AWS_TOOL_CONN='{"type":"postgresql","url":"postgresql://db/x","password_env":"PW"}' "$tool" whoami glue)
