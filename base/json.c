@@ -20,3 +20,26 @@ json_shared_string(const json_t *list, const char *key)
 	}
 	return first;
 }
+
+json_t *
+json_entry_plain(const json_t *entry)
+{
+	json_t *c = json_deep_copy(entry);
+
+	json_object_del(c, "_line");
+	json_object_del(c, "_at");
+	return c;
+}
+
+int
+json_entry_key_at(const json_t *entry, const char *key, int *line, int *col)
+{
+	json_t *at = json_object_get(json_object_get(entry, "_at"), key);
+
+	if (!json_is_integer(json_array_get(at, 0)) ||
+	    !json_is_integer(json_array_get(at, 1)))
+		return -1;
+	*line = (int)json_integer_value(json_array_get(at, 0));
+	*col = (int)json_integer_value(json_array_get(at, 1));
+	return 0;
+}

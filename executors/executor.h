@@ -163,7 +163,10 @@ struct sl_executor_ops {
 	 * Make an executor instance named `name` from its config entry, given
 	 * as a JSON object text (the entry from the config file, e.g.
 	 * {"type":"ssh","hosts":[...],"slots_per_host":4}). Returns the
-	 * instance, or NULL with a message in err (size errlen).
+	 * instance, or NULL with a message in err (size errlen). A message
+	 * that names the key at fault, quoted ("unknown key 'slot'") or as
+	 * a word ("slots must be ..."), is reported at that key's line and
+	 * column of sluice.yaml.
 	 */
 	void *(*create)(struct event_base *base, const char *name,
 			const char *config_json, char *err, size_t errlen);

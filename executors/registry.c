@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "executors/plugin.h"
 #include "executors/ssh.h"
 
@@ -58,6 +59,74 @@ registry_ops(const char *type, const json_t *conf,
 			  type);
 }
 
+/* Whether msg holds word (a key name) at p, not inside a longer name. */
+static int
+word_at(const char *msg, const char *p, size_t n)
+{
+	const char *word_chars = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+
+	return (p == msg || strchr(word_chars, p[-1]) == NULL) &&
+	       (p[n] == '\0' || strchr(word_chars, p[n]) == NULL);
+}
+
+/* The key of entry conf that create()'s message is about, so the error
+ * points at its line: one the message quotes ('KEY', as in "unknown key
+ * 'slot'"), else the one it names first as a word ("slots_per_host must
+ * be ..."); NULL when it names none. */
+static const char *
+msg_key(const json_t *conf, const char *msg)
+{
+	const char *key, *best = NULL, *best_at = NULL;
+	json_t *v;
+
+	json_object_foreach((json_t *)json_object_get(conf, "_at"), key, v) {
+		size_t n = strlen(key);
+		char quoted[256];
+
+		snprintf(quoted, sizeof quoted, "'%s'", key);
+		if (strstr(msg, quoted) != NULL)
+			return key;
+		for (const char *p = strstr(msg, key); p != NULL; p = strstr(p + 1, key))
+			if (word_at(msg, p, n)) {
+				if (best_at == NULL || p < best_at) {
+					best = key;
+					best_at = p;
+				}
+				break;
+			}
+	}
+	return best;
+}
+
+/* create()'s message as the config error: FILE:LINE:COL of the key it is
+ * about (else FILE:LINE of the entry), executors.NAME, then the message
+ * without a leading "[TYPE ]executor NAME: ", which would say it twice. */
+static void
+create_err(const char *file, const char *name, const json_t *conf,
+	   const char *type, const char *msg, struct sl_err *err)
+{
+	char prefix[300];
+	char where[PATH_MAX + 64] = "";
+	const char *key;
+	int line = (int)json_integer_value(json_object_get(conf, "_line")), col = 0;
+
+	snprintf(prefix, sizeof prefix, "%s executor %s: ", type, name);
+	if (strncmp(msg, prefix, strlen(prefix)) == 0)
+		msg += strlen(prefix);
+	snprintf(prefix, sizeof prefix, "executor %s: ", name);
+	if (strncmp(msg, prefix, strlen(prefix)) == 0)
+		msg += strlen(prefix);
+	key = msg_key(conf, msg);
+	if (key != NULL)
+		json_entry_key_at(conf, key, &line, &col);
+	if (file != NULL && line > 0 && col > 0)
+		snprintf(where, sizeof where, "%s:%d:%d: ", file, line, col);
+	else if (file != NULL && line > 0)
+		snprintf(where, sizeof where, "%s:%d: ", file, line);
+	sl_err_set(err, "%sexecutors.%s: %s", where, name, msg);
+}
+
 int
 registry_create(struct event_base *base, const json_t *executors,
 		const char *file, struct executor_set *out, struct sl_err *err)
@@ -87,7 +156,7 @@ registry_create(struct event_base *base, const json_t *executors,
 			char m[SL_ERR_MSG];
 
 			snprintf(m, sizeof m, "%s", err ? err->msg : "");
-			sl_err_set(err, "%sexecutors.%s: %s", where, name, m);
+			create_err(file, name, conf, type, m, err);
 			goto fail;
 		}
 		if (e->ops->abi_version < SL_EXECUTOR_ABI_OLDEST ||
@@ -96,14 +165,13 @@ registry_create(struct event_base *base, const json_t *executors,
 				   where, name, e->ops->abi_version, SL_EXECUTOR_ABI);
 			goto fail;
 		}
-		clean = json_deep_copy(conf);
-		json_object_del(clean, "_line");
+		clean = json_entry_plain(conf);
 		text = json_dumps(clean, JSON_COMPACT);
 		json_decref(clean);
 		e->inst = e->ops->create(base, name, text, msg, sizeof msg);
 		free(text);
 		if (e->inst == NULL) {
-			sl_err_set(err, "%sexecutors.%s: %s", where, name, msg);
+			create_err(file, name, conf, type, msg, err);
 			goto fail;
 		}
 		e->name = xstrdup(name);

@@ -8,6 +8,7 @@
 
 #include <event2/event.h>
 
+#include "base/json.h"
 #include "scheduler/config.h"
 #include "executors/registry.h"
 #include "executors/ssh.h"
@@ -15,13 +16,28 @@
 static char *
 executor_json(const json_t *conf)
 {
-	json_t *clean = json_deep_copy(conf);
+	json_t *clean = json_entry_plain(conf);
 	char *text;
 
-	json_object_del(clean, "_line");
 	text = json_dumps(clean, JSON_COMPACT);
 	json_decref(clean);
 	return text;
+}
+
+/* Make the executors of the config as the scheduler would; on an error
+ * (the one the scheduler would refuse to start with) print it. */
+static int
+executors_create(struct cli *c, struct event_base *base,
+		 struct executor_set *set)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (registry_create(base, c->cfg->executors, c->cfg->file, set, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -49,6 +65,14 @@ executors_run(struct cli *c, const struct cli_args *args)
 			fprintf(stderr, "sluice: no executor '%s' in %s\n", pos[1], c->cfg->file);
 			return EXIT_USAGE;
 		}
+		/* a config error first, said as the scheduler says it */
+		base = event_base_new();
+		r = executors_create(c, base, &set);
+		if (r == 0)
+			registry_destroy(&set);
+		event_base_free(base);
+		if (r < 0)
+			return EXIT_HOME;
 		type = json_string_value(json_object_get(conf, "type"));
 		if (type == NULL || strcmp(type, "ssh") != 0) {
 			printf("%s: %s executor, nothing to connect to\n", pos[1], type ? type : "local");
@@ -67,10 +91,8 @@ executors_run(struct cli *c, const struct cli_args *args)
 	if (argc > 1)
 		return cli_usage(&cli_executors, "unknown subcommand '%s'", pos[0]);
 	base = event_base_new();
-	sl_err_clear(&err);
 	/* an executors: block the scheduler refuses too: a config error */
-	if (registry_create(base, c->cfg->executors, c->cfg->file, &set, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+	if (executors_create(c, base, &set) < 0) {
 		event_base_free(base);
 		return EXIT_HOME;
 	}
@@ -110,7 +132,9 @@ const struct cli_verb cli_executors = {
 	"Without arguments: every executor of sluice.yaml, its type, slots and\n"
 	"health. `check NAME` connects to every host of executor NAME (host key,\n"
 	"login, sluice on the host) and reports per host; exits 1 if any host\n"
-	"fails.\n",
+	"fails. Both first check the executors: block as the scheduler does: a\n"
+	"mistake there (an unknown key, a bad value, a key file that cannot be\n"
+	"read) is reported with the file, line and column of its key, exit 3.\n",
 	NULL,
 	executors_run,
 };

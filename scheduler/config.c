@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/text.h"
 #include "base/ydoc.h"
@@ -301,10 +302,11 @@ load_pools(struct config *c, struct ydoc *d, ynode_t *n,
 	return 0;
 }
 
-/* A mapping of name → mapping (executors, connections), kept as JSON. */
+/* A mapping of name → mapping (executors, connections), kept as JSON
+ * with the entry's line; with key_positions, also each key's (base/json.h). */
 static int
 load_named_maps(json_t *into, const char *section, struct ydoc *d,
-		ynode_t *n, struct sl_err *err)
+		ynode_t *n, int key_positions, struct sl_err *err)
 {
 	if (n->type != YAML_MAPPING_NODE)
 		return ydoc_err(d, n, err, "%s: expected a mapping, got %s",
@@ -325,6 +327,18 @@ load_named_maps(json_t *into, const char *section, struct ydoc *d,
 		if (ynode_to_json(d, v, 1, &j, err) < 0)
 			return -1;
 		json_object_set_new(j, "_line", json_integer(ynode_line(v)));
+		if (key_positions) {
+			json_t *at = json_object();
+
+			for (yaml_node_pair_t *q = ymap_begin(v); q < ymap_end(v); q++) {
+				ynode_t *kk = ydoc_node(d, q->key);
+
+				if (ynode_str(kk) != NULL)
+					json_object_set_new(at, ynode_str(kk),
+					    json_pack("[ii]", ynode_line(kk), ynode_col(kk)));
+			}
+			json_object_set_new(j, "_at", at);
+		}
 		json_object_set_new(into, ynode_str(k), j);
 	}
 	return 0;
@@ -488,10 +502,10 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (load_pools(c, d, v, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "executors") == 0) {
-			if (load_named_maps(c->executors, key, d, v, err) < 0)
+			if (load_named_maps(c->executors, key, d, v, 1, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "connections") == 0) {
-			if (load_named_maps(c->connections, key, d, v, err) < 0)
+			if (load_named_maps(c->connections, key, d, v, 0, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "webhooks") == 0) {
 			if (config_webhooks_load(c, d, v, err) < 0)
@@ -621,8 +635,7 @@ config_connection(const struct config *c, const char *name,
 	const char *val;
 
 	if (conn != NULL) {
-		conn = json_deep_copy(conn);
-		json_object_del(conn, "_line");
+		conn = json_entry_plain(conn);
 	} else {
 		config_connection_env(name, envname, sizeof envname);
 		val = getenv(envname);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "scheduler/config.h"
 #include "scheduler/sched_internal.h"
@@ -45,18 +46,18 @@ reload_json_differs(const json_t *a, const json_t *b)
 	return !json_equal((json_t *)a, (json_t *)b);
 }
 
-/* executors: and connections: entries carry the line they are written on
- * ("_line", for error messages): a line added above them moves it but
+/* executors: and connections: entries carry where they are written
+ * (base/json.h, for error messages): a line added above them moves it but
  * changes nothing, so the entries are compared without it. */
 static json_t *
 reload_without_lines(const json_t *named)
 {
-	json_t *c = json_deep_copy((json_t *)named), *e;
+	json_t *c = json_object(), *e;
 	const char *k;
 
-	json_object_foreach(c, k, e)
-		if (json_is_object(e))
-			json_object_del(e, "_line");
+	json_object_foreach((json_t *)named, k, e)
+		json_object_set_new(c, k, json_is_object(e) ? json_entry_plain(e)
+							     : json_deep_copy(e));
 	return c;
 }
 

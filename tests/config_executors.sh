@@ -1,34 +1,59 @@
 #!/bin/bash
 # Mistakes in sluice.yaml's executors: block are reported like every other
-# config error, naming the file, the line of the entry and the executor,
-# by `sluice executors` and by a scheduler, both exiting 3 (the home's
+# config error, naming the file, the line and column of the key at fault
+# (else of the entry) and the executor, by `sluice executors`, by
+# `sluice executors check` and by a scheduler, all exiting 3 (the home's
 # config cannot be used) and the scheduler without starting; misspelt keys
-# included.
+# included, with the keys the executor knows.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 
-# exec_error LINE TEXT: `sluice executors` and `sluice scheduler` (without
-# starting) refuse the config with exit 3, naming $H/sluice.yaml:LINE and
-# TEXT
+# exec_error LINE:COL NAME TEXT: `sluice executors`, `sluice executors
+# check NAME` and `sluice scheduler` (without starting) refuse the config
+# with exit 3, naming $H/sluice.yaml:LINE:COL, executors.NAME and TEXT
 exec_error() {
-	local what rc want
-	for what in executors:3 scheduler:3; do
-		want=${what#*:} what=${what%:*} rc=0
-		timeout 30 "$SLUICE" --home "$H" "$what" >"$T/out" 2>"$T/err" || rc=$?
-		assert_eq "$want" "$rc" "exit code of $what on: $(cat "$H/sluice.yaml")"
-		assert_contains "$(cat "$T/err")" "$H/sluice.yaml:$1: executors." "$what names file:line"
-		assert_contains "$(cat "$T/err")" "$2" "$what says what is wrong"
+	local what rc
+	for what in executors "executors check $2" scheduler; do
+		rc=0
+		# shellcheck disable=SC2086
+		timeout 30 "$SLUICE" --home "$H" $what >"$T/out" 2>"$T/err" || rc=$?
+		assert_eq 3 "$rc" "exit code of $what on: $(cat "$H/sluice.yaml")"
+		assert_contains "$(cat "$T/err")" "$H/sluice.yaml:$1: executors.$2: $3" \
+			"$what names file:line:column, the executor and what is wrong"
 	done
 }
 
 printf 'parallelism: 4\nexecutors:\n  local: {type: lokal}\n' >"$H/sluice.yaml"
-exec_error 3 "unknown executor type 'lokal'"
+exec_error 3:11 local "unknown executor type 'lokal'"
 printf 'executors:\n  local: {type: local}\n  box:\n    type: local\n    slots: 0\n' >"$H/sluice.yaml"
-exec_error 4 "slots must be a whole number"
+exec_error 5:5 box "slots must be a whole number"
 # a misspelt key of a local executor is refused by name, like the ssh
 # executor's, instead of running on the default slots
 printf 'executors:\n  local:\n    type: local\n    slotz: 2\n' >"$H/sluice.yaml"
-exec_error 3 "unknown key 'slotz'"
+exec_error 4:5 local "unknown key 'slotz' (known: type, slots,"
+
+# the ssh executor's: each names the line of its key; nothing connects
+# (port 1 of loopback: nothing listens there)
+ssh_conf() {
+	printf 'executors:\n  local: {type: local}\n  box:\n    type: ssh\n'
+	printf '    hosts: ["127.0.0.1:1"]\n    user: etl\n    key: %s\n' "$1"
+	printf '    slots_per_host: 2\n'
+}
+: >"$T/id_test"
+ssh_conf "$T/id_test" | sed 's/slots_per_host/slot_per_host/' >"$H/sluice.yaml"
+exec_error 8:5 box "unknown key 'slot_per_host' (known: type, hosts, port, user, key,"
+ssh_conf "$T/id_test" | sed 's/    user: etl/    usr: etl/' >"$H/sluice.yaml"
+exec_error 6:5 box "unknown key 'usr' (known:"
+ssh_conf "$T/no_such_key" >"$H/sluice.yaml"
+exec_error 7:5 box "cannot read the key $T/no_such_key: No such file or directory"
+ssh_conf "$T/id_test" | sed 's/127.0.0.1:1"/127.0.0.1:99999"/' >"$H/sluice.yaml"
+exec_error 5:5 box 'hosts[0] must be "host" or "host:port" (a port from 1 to 65535), not "127.0.0.1:99999"'
+ssh_conf "$T/id_test" | sed 's/slots_per_host: 2/slots_per_host: two/' >"$H/sluice.yaml"
+exec_error 8:5 box "slots_per_host must be a number from 1 to 1000"
+ssh_conf "$T/id_test" | sed 's/type: ssh/type: shh/' >"$H/sluice.yaml"
+exec_error 4:5 box "unknown executor type 'shh' (known: local, ssh, plugin)"
+{ ssh_conf "$T/id_test"; printf '    host_key_check: no\n'; } >"$H/sluice.yaml"
+exec_error 9:5 box "host_key_check must be strict or accept-new, not 'no'"
 
 # a good block still works
 printf 'executors:\n  local: {type: local, slots: 3}\n' >"$H/sluice.yaml"

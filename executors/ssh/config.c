@@ -131,8 +131,15 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 			if (strcmp(key, config_keys[nk]) == 0)
 				break;
 		if (nk == SL_ARRAY_LEN(config_keys)) {
+			struct buf known;
+
+			buf_init(&known, 0);
+			for (nk = 0; nk < SL_ARRAY_LEN(config_keys); nk++)
+				buf_printf(&known, "%s%s", nk ? ", " : "",
+					   config_keys[nk]);
 			snprintf(err, errlen, "ssh executor %s: unknown key "
-				 "'%s'", name, key);
+				 "'%s' (known: %s)", name, key, known.data);
+			buf_free(&known);
 			goto fail;
 		}
 	}
@@ -231,7 +238,12 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 		    parse_hostspec(json_string_value(v), port, NULL, &hname,
 				   &hport) < 0) {
 			snprintf(err, errlen, "ssh executor %s: hosts[%zu] must "
-				 "be \"host\" or \"host:port\"", name, i);
+				 "be \"host\" or \"host:port\" (a port from 1 to "
+				 "65535), not %s%s%s", name, i,
+				 json_is_string(v) ? "\"" : "",
+				 json_is_string(v) ? json_string_value(v)
+						   : "a value of another type",
+				 json_is_string(v) ? "\"" : "");
 			goto fail;
 		}
 		ssh_exec_host_init(&ex->hosts[ex->nhosts++], ex, hname, hport, ex->user);
@@ -242,7 +254,8 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 
 		if (parse_hostspec(s, 22, &vuser, &vname, &vport) < 0) {
 			snprintf(err, errlen, "ssh executor %s: via must be "
-				 "\"[user@]host[:port]\"", name);
+				 "\"[user@]host[:port]\" (a port from 1 to 65535), "
+				 "not \"%s\"", name, s);
 			goto fail;
 		}
 		ex->via = xcalloc(1, sizeof *ex->via);
