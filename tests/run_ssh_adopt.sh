@@ -3,7 +3,8 @@
 # the channel (~/.sluice/tries/ID.{pid,log,status} there), so after a
 # kill -9 or a SIGTERM of the scheduler the next one follows it again
 # (adopt): the task starts once, its real exit code is recorded (0 as
-# success, 3 as failure), and its log holds every line once.
+# success, 3 as failure), its duration counts also the time before the
+# adoption, and its log holds every line once.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_sshd box
 new_home
@@ -33,9 +34,15 @@ followed_more() {
 	[ "$(grep -c "$1 only: try 1 still belongs to executor box: following it" "$T/scheduler.log")" -gt "$2" ]
 }
 
-# adopt_case DAG PARTITION SIGNAL WANT_STATE WANT_CODE
+# ran_for SINCE_MS SECONDS: SECONDS have passed since SINCE_MS
+ran_for() { [ "$(date +%s%3N)" -ge $(($1 + $2 * 1000)) ]; }
+
+# adopt_case DAG PARTITION SIGNAL WANT_STATE WANT_CODE [RUN_FIRST]
+# RUN_FIRST: let the try run that many seconds before the scheduler
+# stops, and check that its recorded duration counts them (the host's
+# files say when it started; the new scheduler's clock only saw the end)
 adopt_case() {
-	local dag=$1 part=$2 sig=$3 want=$4 code=$5 log follows
+	local dag=$1 part=$2 sig=$3 want=$4 code=$5 run_first=${6:-0} log follows seen go dur
 	rm -f "$T/starts.$dag" "$T/go.$dag"
 	sl trigger "$dag" --partition "$part" >/dev/null
 	wait_for 30 "the $dag try to start on the host" test -s "$T/starts.$dag"
@@ -43,6 +50,8 @@ adopt_case() {
 	assert_contains "$(ti_field "$dag" "$part" only token)" "ssh-try host=127.0.0.1:" "an ssh token names the host"
 	log=$H/logs/$dag/$part/only/try-1.log
 	wait_for 10 "the first line in the log" grep -q "before only" "$log"
+	seen=$(date +%s%3N)
+	wait_for $((run_first + 10)) "the try to run ${run_first}s" ran_for "$seen" "$run_first"
 	# the line names no partition: wait for one more of it than now
 	follows=$(grep -c "$dag only: try 1 still belongs to executor box: following it" "$T/scheduler.log" || true)
 	kill "-$sig" "$SCHED_PID"
@@ -50,6 +59,7 @@ adopt_case() {
 	assert_eq running "$(task_state "$dag" "$part" only)" "the row stays running ($sig)"
 	start_scheduler
 	wait_for 10 "the try to be followed" followed_more "$dag" "$follows"
+	go=$(date +%s%3N)
 	touch "$T/go.$dag"
 	wait_run "$dag" "$part" "$want" 30
 	assert_eq "$want" "$(task_state "$dag" "$part" only)" "its real result ($sig)"
@@ -58,12 +68,18 @@ adopt_case() {
 	assert_eq 1 "$(ti_field "$dag" "$part" only try_number)" "no try spent ($sig)"
 	assert_eq 1 "$(grep -c "before only" "$log")" "the first line once ($sig)"
 	assert_eq 1 "$(grep -c "after only" "$log")" "the last line once, after the adoption ($sig)"
+	assert_eq 0 "$(grep -c "sluice-took" "$log")" "the follower's word on the duration stays out of the log ($sig)"
 	assert_contains "$(head -n 1 "$log")" "on host 127.0.0.1:" "the header stays"
+	# it ran from before "before" was seen until after go; the host's
+	# times are whole seconds
+	dur=$(ti_field "$dag" "$part" only duration_ms)
+	[ "$dur" -ge $((go - seen - 1500)) ] ||
+		fail "duration ${dur}ms of the adopted try: it ran at least $((go - seen))ms ($sig)"
 	stop_pid "$SCHED_PID"
 	start_scheduler
 }
 
-adopt_case ok p1 KILL success 0
+adopt_case ok p1 KILL success 0 6
 adopt_case ok p2 TERM success 0
 adopt_case three p3 KILL failed 3
 assert_eq 0 "$(q "SELECT count(*) FROM task_tries WHERE error LIKE 'lost%'")" "no try lost"

@@ -82,7 +82,11 @@ static const char script_setup[] =
  * SIGKILL. It renames itself "sluice-ssh-try F" (the environment's values
  * leave its argv). `PERL -f F OFFSET` follows a try an earlier scheduler
  * started: names its group on stderr, copies F.log from byte OFFSET until
- * F.status is there and ends like the command did; "sluice-lost" on
+ * F.status is there, says how long the try ran ("sluice-took=S": F.status's
+ * mtime less F.pid's, whole seconds of the host's clock, so also for a try
+ * that ended while no scheduler followed it; one string, so one write: a
+ * list printed to unbuffered STDERR is a write per item, which the
+ * executor may read apart) and ends like the command did; "sluice-lost" on
  * stderr: the runner is gone without a status (or wrote no pid file
  * within 200 polls); "sluice-nostart": none of the try's files exist. */
 static const char script_perl[] =
@@ -109,7 +113,8 @@ static const char script_perl[] =
 	"sub rd{open(S,\"<\",\"$f.status\") or return undef;my $x=<S>;close S;return undef unless defined $x;"
 	"return $2<<8 if $x=~/^(exit) (\\d+)\\n/;return $1 if $x=~/^signal (\\d+)\\n/;"
 	"return $1>128&&$1<193?$1-128:$1<<8 if $x=~/^(\\d+)\\n/;undef}"
-	"$d=0.01;while(1){$a=up();$z=rd();fin($z) if defined $z;$n=cp();lost() unless $a;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}";
+	"sub took{my @a=stat(\"$f.pid\");my @b=stat(\"$f.status\");print STDERR \"sluice-took=\".($b[9]-$a[9]).\"\\n\" if @a&&@b&&$b[9]>=$a[9]}"
+	"$d=0.01;while(1){$a=up();$z=rd();if(defined $z){took();fin($z)}$n=cp();lost() unless $a;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}";
 
 /* runner, without perl: `sluice-try F SETUP CWD N ENV... ARGV...`, a
  * session leader. It outlives a SIGTERM to its group (the command gets
@@ -118,7 +123,8 @@ static const char script_runner[] =
 	"f=$1;su=$2;shift 2;trap : TERM INT HUP;/bin/sh -c \"$su\" sluice-try \"$@\";printf \"%s\\n\" $? >\"$f.status\"";
 
 /* follow, without perl: `sluice-follow F OFFSET LIVE` does what PERL -f
- * does by polling (LIVE: the start script named the group already). */
+ * does by polling (LIVE: the start script named the group already; not
+ * LIVE, it also says sluice-took= where `date -r` reads a file's time). */
 static const char script_follow[] =
 	"f=$1;o=$2;w=0;"
 	"while [ ! -e \"$f.pid\" ];do if [ ! -e \"$f.log\" ];then echo sluice-nostart >&2;exit 0;fi;"
@@ -128,6 +134,8 @@ static const char script_follow[] =
 	"n=$(wc -c <\"$f.log\");n=$((n));if [ \"$n\" -gt \"$o\" ];then tail -c +$((o+1)) \"$f.log\"|head -c $((n-o));o=$n;fi;"
 	"if [ $e != 0 ];then break;fi;sleep 0.05 2>/dev/null||sleep 1;done;"
 	"if [ $e = 2 ];then echo sluice-lost >&2;exit 0;fi;"
+	"if [ \"$3\" != 1 ];then a=$(date -r \"$f.pid\" +%s 2>/dev/null);b=$(date -r \"$f.status\" +%s 2>/dev/null);"
+	"case $a$b in *[!0-9]*);;*)if [ -n \"$a\" ]&&[ -n \"$b\" ]&&[ \"$b\" -ge \"$a\" ];then echo sluice-took=$((b-a)) >&2;fi;;esac;fi;"
 	"if [ -z \"$rc\" ];then rc=$k;k=exit;if [ \"$rc\" -gt 128 ]&&[ \"$rc\" -lt 193 ];then k=signal;rc=$((rc-128));fi;fi;"
 	"if [ \"$k\" = signal ];then kill -$rc $$;exit $((128+rc));fi;exit \"$rc\"";
 

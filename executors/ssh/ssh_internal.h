@@ -177,6 +177,11 @@ struct ssh_try {
 	int adopted;		/* following a try an earlier scheduler started */
 	int remote_lost;	/* the follower said sluice-lost */
 	int remote_nostart;	/* ... sluice-nostart */
+	/* An adopted try's run time, said by its follower ("sluice-took=S":
+	 * its status file's time less its pid file's, on the host's clock,
+	 * in whole seconds); -1 when not said. The executor's own clock
+	 * only saw it from the adoption on. */
+	int64_t took_ms;
 	char *log_path;
 	long long copied;	/* bytes of the remote log in the local log */
 	char *kill_note;	/* "killing the task" line, sent with SIGTERM */

@@ -138,7 +138,8 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 	res.exit_code = t->exit_code;
 	res.signal = t->signal;
 	res.host = t->host ? t->host->label : "";
-	res.duration_ms = sl_mono_ms() - t->started_ms;
+	res.duration_ms = t->adopted && t->took_ms >= 0 ? t->took_ms
+						       : sl_mono_ms() - t->started_ms;
 	res.error = t->error;
 	TAILQ_REMOVE(&t->ex->tries, t, entry);
 	if (t->log_path)
@@ -183,6 +184,7 @@ struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd,
 	t->log_fd = log_fd;
 	t->kill_grace_ms = 10000;
 	t->started_ms = sl_mono_ms();
+	t->took_ms = -1;
 	t->done = done;
 	t->done_arg = arg;
 	t->exit_code = -1;
@@ -290,6 +292,26 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 		if (t->marker_scanned > 65536 && !t->marker_seen) {
 			/* The wrapper never spoke: stop looking. */
 			t->marker_seen = 1;
+		}
+	}
+	if (n > 0 && t->marker_seen && t->adopted) {
+		/* A follower's last word but sluice-lost: how long the try
+		 * ran ("sluice-took=SECONDS"), kept out of the log. */
+		static const char took[] = "sluice-took=";
+		const char *m = memmem(p, n, took, sizeof took - 1);
+		const char *nl = m ? memchr(m, '\n', n - (size_t)(m - p)) : NULL;
+		long long secs;
+		char digits[24];
+		size_t len = nl ? (size_t)(nl - m) - (sizeof took - 1) : 0;
+
+		if (nl != NULL && len > 0 && len < sizeof digits) {
+			memcpy(digits, m + sizeof took - 1, len);
+			digits[len] = '\0';
+			if (sl_parse_int(digits, 0, INT64_MAX / 1000, &secs) == 0)
+				t->took_ms = secs * 1000;
+			log_write(t, p, (size_t)(m - p));
+			n -= (size_t)(nl + 1 - p);
+			p = nl + 1;
 		}
 	}
 	if (n > 0 && t->marker_seen && !t->remote_lost) {
