@@ -20,14 +20,15 @@ store_ti_transition(struct store *s, int64_t ti_id, enum ti_state from,
 	if (!ti_transition_ok(from, to))
 		sl_fatal("bad task instance transition %s -> %s",
 			 ti_state_name(from), ti_state_name(to));
-	/* ?5 is the mask of fields to set (TIU_* bits) */
+	/* ?5 is the mask of fields to set (TIU_* bits); a try that starts
+	 * (started_at set) has not ended: the last try's end and duration go */
 	st = store_stmt(s,
 	    "UPDATE task_instances SET state = ?3, updated_at = ?4, "
 	    "next_at = CASE WHEN ?5 & 1 THEN ?6 ELSE next_at END, "
 	    "first_poke_at = CASE WHEN ?5 & 2 THEN ?7 ELSE first_poke_at END, "
 	    "started_at = CASE WHEN ?5 & 4 THEN ?8 ELSE started_at END, "
-	    "ended_at = CASE WHEN ?5 & 8 THEN ?9 ELSE ended_at END, "
-	    "duration_ms = CASE WHEN ?5 & 16 THEN ?10 ELSE duration_ms END, "
+	    "ended_at = CASE WHEN ?5 & 8 THEN ?9 WHEN ?5 & 4 THEN NULL ELSE ended_at END, "
+	    "duration_ms = CASE WHEN ?5 & 16 THEN ?10 WHEN ?5 & 4 THEN NULL ELSE duration_ms END, "
 	    "try_number = CASE WHEN ?5 & 32 THEN ?11 ELSE try_number END, "
 	    "exit_code = CASE WHEN ?5 & 64 THEN ?12 ELSE exit_code END, "
 	    "signal = CASE WHEN ?5 & 128 THEN ?13 ELSE signal END, "

@@ -217,11 +217,22 @@ test_timeout(void)
 	h_advance(1);
 	CHECK_STATE("up_for_retry", "t", "slow", "p");
 	CHECK_EQ_STR("timed out after 30s", h_ti("t", "slow", "p", "error"));
+	CHECK(h_ti("t", "slow", "p", "ended_at")[0] != '\0');
 	h_advance(5000);
 	CHECK_STATE("running", "t", "slow", "p");
+	/* the running try has neither ended nor a duration: not the last
+	 * try's (sluice tasks showed its duration beside "running") */
+	CHECK_EQ_STR("", h_ti("t", "slow", "p", "ended_at"));
+	CHECK_EQ_STR("", h_ti("t", "slow", "p", "duration_ms"));
 	h_advance(30000);
 	CHECK_STATE("failed", "t", "slow", "p");
 	CHECK_EQ_INT(2, h_started("slow"));
+	/* the same after a clear of the ended instance */
+	CHECK_EQ_INT(1, h_clear("t", "p", "slow", 0));
+	h_settle();
+	CHECK_STATE("running", "t", "slow", "p");
+	CHECK_EQ_STR("", h_ti("t", "slow", "p", "ended_at"));
+	CHECK_EQ_STR("", h_ti("t", "slow", "p", "duration_ms"));
 	h_close();
 }
 
