@@ -23,9 +23,10 @@ err=$(json_field "$r" error)
 assert_contains "$err" "host key of 127.0.0.1:$port is not known: ED25519 $fp is not in $T/empty_known_hosts"
 assert_contains "$(cat "$T/task-0.log")" "$fp"
 
-# A missing known_hosts file is the same.
+# A missing known_hosts file is the same, and the error says it is missing
+# (a typo in the path, most often).
 r=$(run "$T/no_such_known_hosts")
-assert_contains "$(json_field "$r" error)" "127.0.0.1:$port is not known: ED25519 $fp"
+assert_contains "$(json_field "$r" error)" "127.0.0.1:$port is not known: ED25519 $fp is not in $T/no_such_known_hosts, which does not exist (host_key_check: strict)"
 
 # Changed key: known_hosts holds another key for this host and port.
 ssh-keygen -q -t ed25519 -N '' -f "$T/otherkey"

@@ -62,6 +62,10 @@ out=$("$DRIVER" -C -c "$cfg2")
 assert_contains "$out" "127.0.0.1:$port: ok: logged in as $(id -un)"
 assert_contains "$out" "host key ED25519 SHA256:"
 assert_contains "$out" "sluice at $T/remote-sluice"
+# no sluice on the host: still ok (shell tasks run), with what to do
+out=$("$DRIVER" -C -c "$(ssh_config_json a "\"sluice_path\": \"$T/no-sluice\"")")
+assert_contains "$out" "127.0.0.1:$port: ok: logged in"
+assert_contains "$out" "sluice not found on the host as $T/no-sluice (shell tasks do not need it; tasks of other types do: install it there, or set sluice_path)"
 dead=$(free_port)
 cfg3=$(ssh_config_json a "\"hosts\": [\"127.0.0.1:$port\", \"127.0.0.1:$dead\"], \"connect_timeout\": \"3s\"")
 # (the later "hosts" member wins over the generated one)

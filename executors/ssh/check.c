@@ -37,11 +37,16 @@ static void check_done(struct ssh_cmd *cmd, void *arg)
 			len = strcspn(found, "\n");
 			snprintf(where, sizeof where, "%.*s", (int)len, found);
 		}
+		/* shell tasks run without sluice on the host: say what its
+		 * absence costs, and which key to set */
 		fprintf(st->out, "%s: ok: logged in as %s in %lld ms, host key "
-			"%s, sluice %s%s\n", h->label, h->user,
+			"%s, sluice %s%s%s\n", h->label, h->user,
 			(long long)h->conn.connect_ms, h->conn.hostkey_desc,
-			found && *where ? "at " : "not found as ",
-			found && *where ? where : st->ex->sluice_path);
+			found && *where ? "at " : "not found on the host as ",
+			found && *where ? where : st->ex->sluice_path,
+			found && *where ? "" : " (shell tasks do not need it; "
+			"tasks of other types do: install it there, or set "
+			"sluice_path)");
 	}
 	if (--st->pending == 0)
 		event_base_loopexit(st->ex->base, NULL);

@@ -280,12 +280,16 @@ int ssh_hostkey_verify(struct ssh_conn *c)
 			}
 			return 0;
 		}
+		/* a known_hosts path with a typo reads as an empty file:
+		 * say so, or the advice sends people to the wrong file */
 		ssh_conn_fail(c, 1,
-			      "host key of %s is not known: %s %s is not in %s "
+			      "host key of %s is not known: %s %s is not in %s%s "
 			      "(host_key_check: strict); add the host's key to "
 			      "that file (ssh-keyscan), or set host_key_check: "
 			      "accept-new",
-			      h->label, label, fp, ex->known_hosts);
+			      h->label, label, fp, ex->known_hosts,
+			      access(ex->known_hosts, F_OK) != 0 && errno == ENOENT
+				      ? ", which does not exist" : "");
 		return -1;
 	default:
 		ssh_conn_fail(c, 1, "cannot check the host key of %s (%s %s) "
