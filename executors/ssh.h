@@ -1,7 +1,8 @@
 /*
  * ssh.h: the ssh executor (executors/ssh/), which runs tries on remote
  * hosts over SSH (libssh2, non-blocking, on the scheduler's event loop).
- * Its config keys are documented in executors/EXECUTORS.md.
+ * Its config keys are the table below (sluice.yaml(5) prints it);
+ * executors/EXECUTORS.md says more of each.
  */
 #ifndef SLUICE_EXEC_SSH_H
 #define SLUICE_EXEC_SSH_H
@@ -13,6 +14,17 @@
 
 /* The "ssh" executor type. */
 extern const struct sl_executor_ops exec_ssh_ops;
+
+/* A key of an ssh executor's entry in sluice.yaml: what the config check
+ * accepts and what the man page lists. */
+struct exec_ssh_key {
+	const char *name;
+	const char *type;	/* as the page shows it */
+	const char *def;	/* the default, as text; NULL: none */
+	const char *doc;
+};
+/* Every key (type included); ends with {NULL}. */
+extern const struct exec_ssh_key exec_ssh_keys[];
 
 /*
  * `sluice executors check NAME` for an ssh executor: connect to every host

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "executors/ssh.h"
 #include "man/roff.h"
 #include "scheduler/config.h"
 
@@ -38,6 +39,39 @@ man_config(struct buf *out)
 			free(d);
 		}
 	}
+	roff_req(out, "SH", 1, "SSH EXECUTOR");
+	roff_text(out,
+		  "An executor of type: ssh runs its tries on remote hosts over "
+		  "SSH, public keys only; each try's log says on which host it "
+		  "ran. sluice executors check NAME logs in to every host and says "
+		  "what failed. An unknown key is an error. Its keys:");
+	for (const struct exec_ssh_key *k = exec_ssh_keys; k->name != NULL; k++) {
+		char *what = xasprintf(" (%s)", k->type);
+
+		buf_adds(out, ".PP\n");
+		roff_tag(out, k->name, what);
+		free(what);
+		roff_line(out, k->doc);
+		if (k->def != NULL) {
+			char *d = xasprintf("Default: %s.", k->def);
+
+			buf_adds(out, ".br\n");
+			roff_line(out, d);
+			free(d);
+		}
+	}
+	buf_adds(out, ".PP\n");
+	roff_text(out, "For example:");
+	roff_verbatim(out,
+		      "executors:\n"
+		      "  etl_hosts:\n"
+		      "    type: ssh\n"
+		      "    hosts: [10.1.2.3, \"10.1.2.4:2222\"]\n"
+		      "    user: etl\n"
+		      "    key: ~/.ssh/id_ed25519\n"
+		      "    known_hosts: ~/.ssh/known_hosts\n"
+		      "    slots_per_host: 4\n"
+		      "    # via: etl@bastion.example.com\n");
 	roff_req(out, "SH", 1, "EXAMPLE");
 	roff_text(out, "What sluice init writes:");
 	roff_verbatim(out, config_template);

@@ -54,6 +54,16 @@ ssh_conf "$T/id_test" | sed 's/type: ssh/type: shh/' >"$H/sluice.yaml"
 exec_error 4:5 box "unknown executor type 'shh' (known: local, ssh, plugin)"
 { ssh_conf "$T/id_test"; printf '    host_key_check: no\n'; } >"$H/sluice.yaml"
 exec_error 9:5 box "host_key_check must be strict or accept-new, not 'no'"
+# every key the ssh executor knows is described in sluice.yaml(5), which
+# a person reading the error turns to
+ssh_conf "$T/id_test" | sed 's/slots_per_host/slot_per_host/' >"$H/sluice.yaml"
+known=$(sl executors 2>&1 | sed -n "s/.*unknown key 'slot_per_host' (known: \(.*\))$/\1/p")
+[ -n "$known" ] || fail "no list of known keys"
+page=$("$SLUICE" man sluice.yaml | sed -n '/^\.SH "*SSH EXECUTOR/,/^\.SH "*EXAMPLE/p')
+[ -n "$page" ] || fail "sluice.yaml(5) has no SSH EXECUTOR section"
+for k in ${known//,/ }; do
+	assert_contains "$page" ".BR \"$k\" \" (" "sluice.yaml(5) describes the ssh executor's key $k"
+done
 
 # a good block still works
 printf 'executors:\n  local: {type: local, slots: 3}\n' >"$H/sluice.yaml"

@@ -1,6 +1,6 @@
 /*
  * executors/ssh/config.c: the ssh executor's config entry (a JSON object,
- * keys documented in executors/EXECUTORS.md) into an ssh_exec: user, key
+ * its keys in exec_ssh_keys[], which sluice.yaml(5) prints) into an ssh_exec: user, key
  * or agent, known_hosts and host_key_check, durations, slots, the hosts
  * and the jump host. Unknown keys and bad values are refused by name.
  */
@@ -103,10 +103,23 @@ bad:
 	return -1;
 }
 
-static const char *const config_keys[] = {
-	"type", "hosts", "port", "user", "key", "key_passphrase_env", "agent",
-	"known_hosts", "host_key_check", "connect_timeout", "keepalive",
-	"slots_per_host", "via", "sluice_path", "down_backoff",
+const struct exec_ssh_key exec_ssh_keys[] = {
+	{ "type", "ssh", NULL, "the executor type" },
+	{ "hosts", "host or list of hosts", NULL, "required: the hosts, each host or host:port ([v6addr]:port); tries go to the one with the most free slots" },
+	{ "port", "integer 1..65535", "22", "the port of hosts that name none" },
+	{ "user", "name", "the scheduler's user", "the remote user" },
+	{ "key", "path", NULL, "the private key file (ed25519, ECDSA, RSA; OpenSSH or PEM format), checked readable at start-up; required unless agent: true" },
+	{ "key_passphrase_env", "name", NULL, "the environment variable holding the key's passphrase" },
+	{ "agent", "boolean", "false", "log in with the keys of ssh-agent (SSH_AUTH_SOCK) first, then key" },
+	{ "known_hosts", "path", "~/.ssh/known_hosts", "the OpenSSH known_hosts file the hosts' keys are checked against (plain, hashed and [host]:port lines; ssh-keyscan -p PORT HOST >> FILE adds one)" },
+	{ "host_key_check", "strict or accept-new", "strict", "strict: an unknown or changed host key is refused; accept-new: an unknown host's key is added to known_hosts and checked from then on (a changed one is still refused)" },
+	{ "connect_timeout", "duration", "10s", "TCP connect, SSH handshake and login, together" },
+	{ "keepalive", "duration", "30s", "the keepalive period; a host silent for three periods is dropped and its running tries fail" },
+	{ "slots_per_host", "integer 1..1000", "4", "tries at once on each host; the executor's slots are hosts times this" },
+	{ "via", "[user@]host[:port]", NULL, "a jump host: connections to the hosts go through it (same key, known_hosts and checks)" },
+	{ "sluice_path", "path", "sluice", "sluice on the hosts: tasks of types other than shell run it there (sluice executors check NAME says whether it is found)" },
+	{ "down_backoff", "duration", "30s", "how long a host that failed to connect takes no new tries (a try that finds every host down fails at once, naming them)" },
+	{ NULL, NULL, NULL, NULL },
 };
 
 int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
@@ -127,16 +140,16 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 		goto fail;
 	}
 	json_object_foreach(cfg, key, v) {
-		for (nk = 0; nk < SL_ARRAY_LEN(config_keys); nk++)
-			if (strcmp(key, config_keys[nk]) == 0)
+		for (nk = 0; exec_ssh_keys[nk].name != NULL; nk++)
+			if (strcmp(key, exec_ssh_keys[nk].name) == 0)
 				break;
-		if (nk == SL_ARRAY_LEN(config_keys)) {
+		if (exec_ssh_keys[nk].name == NULL) {
 			struct buf known;
 
 			buf_init(&known, 0);
-			for (nk = 0; nk < SL_ARRAY_LEN(config_keys); nk++)
+			for (nk = 0; exec_ssh_keys[nk].name != NULL; nk++)
 				buf_printf(&known, "%s%s", nk ? ", " : "",
-					   config_keys[nk]);
+					   exec_ssh_keys[nk].name);
 			snprintf(err, errlen, "ssh executor %s: unknown key "
 				 "'%s' (known: %s)", name, key, known.data);
 			buf_free(&known);
