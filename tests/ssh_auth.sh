@@ -49,6 +49,7 @@ fi
 ssh-keygen -q -t ed25519 -N '' -f "$T/id_stranger"
 r=$(run "$T/id_stranger")
 assert_contains "$(json_field "$r" error)" "authentication as $user on 127.0.0.1:$port failed: the server refused the key $T/id_stranger"
+assert_contains "$(json_field "$r" error)" "its public key ($T/id_stranger.pub) must be in $user's ~/.ssh/authorized_keys there, or user: names another user" "what to do"
 assert_contains "$(cat "$T/task-0.log")" "authentication as $user on 127.0.0.1:$port failed"
 
 # A missing key file is a config error at once.

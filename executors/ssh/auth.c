@@ -171,9 +171,13 @@ int ssh_auth_step(struct ssh_conn *c)
 				      " or key_passphrase_env not set");
 		else
 			ssh_conn_fail(c, 1, "authentication as %s on %s failed: "
-				      "the server refused the key %s (%s)%s", h->user,
+				      "the server refused the key %s (%s); its "
+				      "public key (%s.pub) must be in %s's "
+				      "~/.ssh/authorized_keys there, or user: "
+				      "names another user%s", h->user,
 				      h->label, ex->key_path,
-				      ssh_errmsg(c->session),
+				      ssh_errmsg(c->session), ex->key_path,
+				      h->user,
 				      !libssh2_version(0x010b00) &&
 						  key_is_rsa(ex->key_path) ?
 					  "; note: this libssh2 (before 1.11) "
