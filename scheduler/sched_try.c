@@ -253,6 +253,36 @@ sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms)
 static void poke_done_cb(void *arg, enum op_poke_result result,
 			 const char *msg);
 
+/* A failed try's exit code or signal (in why, size n) followed by the
+ * last line the task wrote to its log (try_reason_read), its secrets
+ * masked: what its task instance records, and every page, email and
+ * webhook says. A failed try is rare: reading the end of its log (local,
+ * also the ssh executor's copy) does not hold the loop up for long. */
+static void
+try_end_reason(struct sched *s, struct live *l, char *why, size_t n)
+{
+	struct try_ctx c;
+	struct sl_err err;
+	char **envp, **secrets, *line;
+	size_t len = strlen(why);
+
+	if (l->log_path == NULL)
+		return;
+	/* the values the log was masked with, found again: a try followed
+	 * since a restart has them too */
+	sl_err_clear(&err);
+	sched_try_ctx(s, l->ti, l->try_number, &c);
+	if ((envp = try_env(&c, &err)) == NULL)
+		return;		/* its secrets unknown: quote nothing */
+	secrets = try_secrets(&c, envp);
+	try_env_free(envp);
+	line = try_reason_read(l->log_path, secrets);
+	strv_free(secrets);
+	if (line != NULL)
+		snprintf(why + len, n - len, ": %s", line);
+	free(line);
+}
+
 /* What the try runs, as its task instance records it (TIU_RAN): the
  * masked command or spec as JSON text (caller frees), and the DAG file's
  * hash. */
@@ -703,16 +733,16 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			 sl_format_duration(t->timeout_ms, d, sizeof d));
 	else if (error != NULL)
 		snprintf(why, sizeof why, "%s", error);
-	else if (sig != 0)
-		snprintf(why, sizeof why, "killed by signal %d (%s)", sig,
-			 strsignal(sig));
-	else if (exit_code != 0)
-		snprintf(why, sizeof why, "exit code %d", exit_code);
+	else if (sig != 0 || exit_code != 0)
+		try_reason_end(exit_code, sig, why, sizeof why);
 	else
 		why[0] = '\0';
 	if (!l->is_poke)
 		skip = sched_output_end(s, l, exit_code, sig, error, why,
 					sizeof why);
+	if (!l->timed_out && error == NULL && (sig != 0 || exit_code != 0) &&
+	    !skip && !(l->is_poke && sig == 0 && exit_code == OP_POKE_NOT_YET_EXIT))
+		try_end_reason(s, l, why, sizeof why);
 
 	if (l->is_poke && !l->timed_out && error == NULL && sig == 0 &&
 	    exit_code == OP_POKE_NOT_YET_EXIT) {
@@ -804,7 +834,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			    (to == TI_SUCCESS && ((t->email_on | t->notify_on) & EMAIL_ON_SUCCESS)))
 				sched_notify_ti(s, ti, to == TI_FAILED ? "failure" :
 					  to == TI_UP_FOR_RETRY ? "retry" : "success",
-					  exit_code, sig, error, duration_ms, host, log_path);
+					  exit_code, sig, why[0] ? why : NULL,
+					  duration_ms, host, log_path);
 			if (to == TI_SUCCESS && t->on_success && log_path)
 				sched_notify_hook(s, ti, "on_success", t->on_success, log_path, try_number);
 			if (to == TI_FAILED && t->on_failure && log_path)

@@ -103,6 +103,36 @@ int try_argv_is_sluice(const struct try_ctx *c);
 /* The working directory of a try (rendered; caller frees), or NULL. */
 char *try_cwd(const struct try_ctx *c);
 
+/*
+ * Why a failed try failed, in the task's own words (try_reason.c): the
+ * last line the task wrote to its log, which the scheduler records after
+ * "exit code 1: " or "killed by signal 9 (Killed): ". sluice's own
+ * "[TIME sluice] ..." lines and blank lines are passed over. The line has
+ * the values of secrets (NULL-terminated, or NULL) as ***, as the log
+ * has them, then web/mask.h's rule applied; malformed UTF-8 and control
+ * characters as '?', a tab as a space; at most TRY_REASON_MAX bytes (cut
+ * on a character's first byte, then "..."). Only the last TRY_REASON_READ
+ * bytes of the log are read: a line that began before them is not
+ * quoted. NULL when there is no such line or the log cannot be read;
+ * else caller frees.
+ */
+#define TRY_REASON_MAX 300
+#define TRY_REASON_READ (16 * 1024)
+char *try_reason_read(const char *log_path, char *const *secrets);
+/* The same from the last n bytes of a log (tail; whole: they are all of
+ * it, so the first line is a whole line). */
+char *try_reason_from(const char *tail, size_t n, int whole,
+		      char *const *secrets);
+
+/* What ended a try that exited or was killed, as its recorded error
+ * begins: "exit code 1", or (sig not 0) "killed by signal 9 (Killed)",
+ * into out (size n); returns out. */
+const char *try_reason_end(int exit_code, int sig, char *out, size_t n);
+/* When a recorded error begins with what try_reason_end says (alone, or
+ * followed by ": " and the task's line), the length of that beginning:
+ * it needs no "error: " before it; else 0. */
+size_t try_reason_says_end(const char *error, int exit_code, int sig);
+
 /* The folder name of a partition key (caller frees). */
 char *try_partition_dir(const char *partition);
 /* LOGS_DIR/DAG/PARTITION-DIR/TASK (caller frees). */

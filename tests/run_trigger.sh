@@ -1,6 +1,8 @@
 #!/bin/bash
 # Trigger a DAG and wait: templates, params, the try's environment, logs,
-# exit codes, progress and a failing run.
+# exit codes, progress and a failing run. A failed try's recorded error is
+# its exit code or signal and the last line it wrote (its secrets masked,
+# cleaned, cut): in `sluice tasks`, trigger --wait and the database.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 # the scheduler's tries must not see a TZ this test did not set
 unset TZ
@@ -25,6 +27,20 @@ dag: bad
 tasks:
   first: {command: "echo going; exit 7"}
   second: {command: "true", after: [first]}
+YAML
+cat >"$H/dags/why.yaml" <<'YAML'
+dag: why
+tasks:
+  secret:
+    env: {DB_PASSWORD: "hunter2-not-shown"}
+    command: 'echo connecting; echo "cannot connect: password $DB_PASSWORD refused" >&2; exit 2'
+  messy:
+    command: 'printf "bad \\377\\033[1m bold\\n\\n"; exit 3'
+  quiet: {command: "exit 1"}
+  long:
+    command: 'head -c 1000 /dev/zero | tr "\\0" x; echo; exit 4'
+  killed:
+    command: 'echo about to die; kill -9 $$'
 YAML
 start_scheduler
 
@@ -78,6 +94,25 @@ t = {x["task"]: x for x in json.load(sys.stdin)}
 assert t["first"]["state"] == "failed" and t["first"]["exit_code"] == 7, t
 assert t["second"]["state"] == "upstream_failed", t
 '
+# each failed try says why: its exit code (or signal) and its last line
+set +e
+sl trigger why --partition w --wait >"$T/out" 2>"$T/err"; st=$?
+set -e
+assert_eq 1 "$st" "a run whose tasks fail"
+long=$(printf 'x%.0s' $(seq 1 300))
+assert_eq "exit code 2: cannot connect: password *** refused" "$(ti_field why w secret error)" "secret masked"
+assert_eq "exit code 3: bad ??[1m bold" "$(ti_field why w messy error)" "control characters and bad UTF-8"
+assert_eq "exit code 1" "$(ti_field why w quiet error)" "a task that wrote nothing"
+assert_eq "exit code 4: $long..." "$(ti_field why w long error)" "a long line, cut"
+assert_eq "killed by signal 9 (Killed): about to die" "$(ti_field why w killed error)" "a signal"
+assert_contains "$(cat "$T/err")" "secret failed: exit code 2: cannot connect: password *** refused"
+out=$(sl tasks why w)
+assert_contains "$out" "exit code 2: cannot connect: password *** refused"
+assert_contains "$out" "killed by signal 9 (Killed): about to die"
+assert_eq "0 0" "$(q "SELECT count(*) FROM task_instances WHERE error LIKE '%hunter2%'") $(q "SELECT count(*) FROM task_tries WHERE error LIKE '%hunter2%'")" \
+	"no secret in the database"
+assert_eq "exit code 2: cannot connect: password *** refused" \
+	"$(q "SELECT tt.error FROM task_tries tt JOIN task_instances ti ON ti.id = tt.ti_id JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id = 'why' AND ti.task_id = 'secret'")" "the try's error"
 # every state change was recorded
 n=$(q "SELECT count(*) FROM state_changes sc JOIN task_instances ti ON ti.id = sc.ti_id WHERE ti.task_id = 'extract'")
 [ "$n" -ge 4 ] || fail "state changes of extract: $n"

@@ -1,6 +1,9 @@
-/* unit_try.c: the try model's names (log folders of partition keys). */
+/* unit_try.c: the try model's names (log folders of partition keys) and
+ * the line a failed try's recorded error quotes from its log. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/text.h"
 #include "scheduler/try.h"
 #include "tests/unit.h"
 
@@ -59,11 +62,110 @@ test_log_path(void)
 	free(p);
 }
 
+/* The ends of logs and the line each one's recorded error quotes
+ * (NULL: none; the error stays "exit code 1"). */
+static const struct {
+	const char *tail;
+	int whole;
+	const char *line;
+} reasons[] = {
+	{ "", 1, NULL },
+	{ "\n\n  \n", 1, NULL },
+	{ "ERROR: column \"nosuch\" does not exist\n", 1,
+	  "ERROR: column \"nosuch\" does not exist" },
+	/* sluice's own lines and blank ones are passed over */
+	{ "loading\nbad row 7\r\n\n[2024-01-01T05:00:00+00:00 sluice] timed out\n", 1,
+	  "bad row 7" },
+	{ "[2024-01-01T05:00:00+00:00 sluice] cannot start\n", 1, NULL },
+	/* no newline at the end */
+	{ "a\nlast words", 1, "last words" },
+	/* control characters and malformed UTF-8 as '?', a tab as a space */
+	{ "bad \xff\xfe\x1b[31mred\x07\tdone caf\xc3\xa9\n", 1,
+	  "bad ???[31mred? done caf\xc3\xa9" },
+	/* the try's secret values as in its log, a URL's password as
+	 * web/mask.h says */
+	{ "cannot connect to postgres://etl:hunter2pw@db/x with sk-LIVE-1234567\n", 1,
+	  "cannot connect to postgres://etl:***@db/x with ***" },
+	{ "cannot connect to postgres://etl:other-pass@db/x\n", 1,
+	  "cannot connect to postgres://etl:********@db/x" },
+	/* a line that began before the bytes read is not quoted */
+	{ "the middle of a line\n", 0, NULL },
+	{ "the middle of a line\nwhole line\n", 0, "whole line" },
+};
+
+static void
+test_reasons(void)
+{
+	char *const secrets[] = { "hunter2pw", "sk-LIVE-1234567", NULL };
+
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+		char *line = try_reason_from(reasons[i].tail, strlen(reasons[i].tail),
+					     reasons[i].whole, secrets);
+
+		if (reasons[i].line == NULL)
+			CHECK_MSG(line == NULL, "case %zu: %s", i, line);
+		else
+			CHECK_EQ_STR(reasons[i].line, line);
+		free(line);
+	}
+}
+
+/* A long line is cut at TRY_REASON_MAX bytes, on a character's first
+ * byte, then "..."; a secret is masked before the cut (no part of it
+ * survives). */
+static void
+test_reason_long(void)
+{
+	char *const secrets[] = { "abcdefghijklmnop", NULL };
+	char tail[2 * TRY_REASON_MAX + 64], *line;
+	size_t n = 0;
+
+	tail[n++] = 'x';	/* then 2-byte characters: the cut falls inside one */
+	while (n < 2 * TRY_REASON_MAX) {
+		tail[n++] = (char)0xc3;
+		tail[n++] = (char)0xa9;
+	}
+	tail[n++] = '\n';
+	line = try_reason_from(tail, n, 1, NULL);
+	CHECK_EQ_INT(TRY_REASON_MAX - 1 + 3, (int)strlen(line));
+	CHECK(strcmp(line + strlen(line) - 3, "...") == 0);
+	CHECK(text_utf8_valid(line, strlen(line)));
+	free(line);
+
+	/* the secret straddles the cut */
+	memset(tail, 'y', TRY_REASON_MAX - 4);
+	memcpy(tail + TRY_REASON_MAX - 4, "abcdefghijklmnop tail\n", 22);
+	line = try_reason_from(tail, TRY_REASON_MAX - 4 + 22, 1, secrets);
+	CHECK(strstr(line, "abcd") == NULL);
+	CHECK(strstr(line, "***") != NULL);
+	free(line);
+}
+
+/* The exit code or signal a recorded error begins with. */
+static void
+test_reason_end(void)
+{
+	char end[96];
+
+	CHECK_EQ_STR("exit code 1", try_reason_end(1, 0, end, sizeof end));
+	CHECK_EQ_STR("killed by signal 9 (Killed)", try_reason_end(0, 9, end, sizeof end));
+	CHECK_EQ_INT(11, (int)try_reason_says_end("exit code 1", 1, 0));
+	CHECK_EQ_INT(11, (int)try_reason_says_end("exit code 1: no such table", 1, 0));
+	CHECK_EQ_INT(0, (int)try_reason_says_end("exit code 12", 1, 0));
+	CHECK_EQ_INT(0, (int)try_reason_says_end("exit code 1 (x)", 1, 0));
+	CHECK_EQ_INT(0, (int)try_reason_says_end("ssh: connection lost", 1, 0));
+	CHECK_EQ_INT(0, (int)try_reason_says_end(NULL, 1, 0));
+	CHECK_EQ_INT(27, (int)try_reason_says_end("killed by signal 9 (Killed): x", 0, 9));
+}
+
 int
 main(void)
 {
 	RUN(test_partition_dirs);
 	RUN(test_partition_dirs_injective);
 	RUN(test_log_path);
+	RUN(test_reasons);
+	RUN(test_reason_long);
+	RUN(test_reason_end);
 	return UNIT_END();
 }

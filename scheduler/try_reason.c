@@ -1,0 +1,177 @@
+/* try_reason.c: the last line a failed try wrote, as its recorded error
+ * quotes it (see try.h). */
+#include "scheduler/try.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/text.h"
+#include "base/util.h"
+#include "web/mask.h"
+
+/* What a secret value becomes: as in the try's log (executor.h). */
+#define TRY_REASON_MASK "***"
+
+/* Is line (n bytes) one of sluice's own ("[TIME sluice] ...") or blank? */
+static int
+reason_skipped(const char *line, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			break;
+	if (i == n)
+		return 1;
+	return line[0] == '[' && memmem(line, n, " sluice] ", 9) != NULL;
+}
+
+/* Append s (n bytes) to out with each of values (the longest first where
+ * two start at one place) as TRY_REASON_MASK. */
+static void
+reason_mask_values(struct buf *out, const char *s, size_t n,
+		   char *const *values)
+{
+	size_t i = 0, from = 0;
+
+	while (i < n) {
+		size_t hit = 0;
+
+		for (char *const *v = values; v != NULL && *v != NULL; v++) {
+			size_t vl = strlen(*v);
+
+			if (vl > hit && vl <= n - i && memcmp(s + i, *v, vl) == 0)
+				hit = vl;
+		}
+		if (hit == 0) {
+			i++;
+			continue;
+		}
+		buf_add(out, s + from, i - from);
+		buf_adds(out, TRY_REASON_MASK);
+		i += hit;
+		from = i;
+	}
+	buf_add(out, s + from, n - from);
+}
+
+char *
+try_reason_from(const char *tail, size_t n, int whole, char *const *secrets)
+{
+	size_t end = n, from, cut;
+	struct buf masked, clean;
+	char *shown;
+
+	/* the last line that is the task's: from its start to end */
+	for (;;) {
+		while (end > 0 && (tail[end - 1] == '\n' || tail[end - 1] == '\r'))
+			end--;
+		if (end == 0)
+			return NULL;
+		from = end;
+		while (from > 0 && tail[from - 1] != '\n')
+			from--;
+		/* a line that began before the bytes read: its start (and
+		 * maybe part of a secret) is not here; quote none */
+		if (from == 0 && !whole)
+			return NULL;
+		if (!reason_skipped(tail + from, end - from))
+			break;
+		end = from;
+	}
+	/* values first (as they are in the log), then clean text, then the
+	 * rule of what sluice shows (URL passwords, secret env values) */
+	buf_init(&masked, 0);
+	reason_mask_values(&masked, tail + from, end - from, secrets);
+	buf_init(&clean, 0);
+	for (size_t i = 0; i < masked.len;) {
+		const unsigned char *p = (const unsigned char *)masked.data + i;
+		size_t len = text_utf8_seq(p, masked.len - i);
+
+		if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f)))
+			buf_addc(&clean, *p == '\t' ? ' ' : '?');
+		else
+			buf_add(&clean, p, len);
+		i += len ? len : 1;
+	}
+	buf_free(&masked);
+	shown = mask_text(buf_str(&clean));
+	buf_free(&clean);
+	cut = strlen(shown);
+	if (cut > TRY_REASON_MAX) {
+		/* on a character's first byte: the text stays UTF-8 */
+		cut = TRY_REASON_MAX;
+		while (cut > 0 && ((unsigned char)shown[cut] & 0xC0) == 0x80)
+			cut--;
+		buf_init(&clean, 0);
+		buf_add(&clean, shown, cut);
+		buf_adds(&clean, "...");
+		free(shown);
+		shown = buf_steal(&clean);
+	}
+	return shown;
+}
+
+char *
+try_reason_read(const char *log_path, char *const *secrets)
+{
+	char *data;
+	struct stat st;
+	off_t start;
+	size_t got = 0;
+	char *line;
+	int fd;
+
+	if (log_path == NULL)
+		return NULL;
+	fd = open(log_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return NULL;
+	}
+	start = st.st_size > TRY_REASON_READ ? st.st_size - TRY_REASON_READ : 0;
+	data = xmalloc(TRY_REASON_READ);
+	while (got < TRY_REASON_READ) {
+		ssize_t r = pread(fd, data + got, TRY_REASON_READ - got,
+				  start + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	line = try_reason_from(data, got, start == 0, secrets);
+	free(data);
+	return line;
+}
+
+const char *
+try_reason_end(int exit_code, int sig, char *out, size_t n)
+{
+	if (sig != 0)
+		snprintf(out, n, "killed by signal %d (%s)", sig, strsignal(sig));
+	else
+		snprintf(out, n, "exit code %d", exit_code);
+	return out;
+}
+
+size_t
+try_reason_says_end(const char *error, int exit_code, int sig)
+{
+	char end[96];
+	size_t len = strlen(try_reason_end(exit_code, sig, end, sizeof end));
+
+	if (error == NULL || strncmp(error, end, len) != 0 ||
+	    (error[len] != '\0' && strncmp(error + len, ": ", 2) != 0))
+		return 0;
+	return len;
+}
