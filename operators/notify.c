@@ -18,6 +18,7 @@
 #include "base/text.h"
 #include "base/json.h"
 #include "base/util.h"
+#include "scheduler/try.h"
 #include "web/links.h"
 
 static const char *
@@ -146,49 +147,6 @@ log_tail(const char *path, char *why, size_t why_len)
 	return buf_steal(&out);
 }
 
-/* The last line the task itself wrote to its log (not sluice's own
- * "[TIME sluice] ..." lines), clean and at most ~300 bytes, usually what
- * went wrong; NULL when there is none or the log cannot be read. */
-static char *
-log_last_line(const char *path)
-{
-	char why[300];
-	char *tail = log_tail(path, why, sizeof why), *line = NULL;
-	size_t end;
-
-	if (tail == NULL)
-		return NULL;
-	end = strlen(tail);
-	while (end > 0 && line == NULL) {
-		size_t from = end - 1;
-
-		while (from > 0 && tail[from - 1] != '\n')
-			from--;
-		tail[end - (tail[end - 1] == '\n')] = '\0';
-		if (tail[from] != '\0' &&
-		    !(tail[from] == '[' && strstr(tail + from, " sluice] ") != NULL))
-			line = tail + from;
-		end = from;
-	}
-	if (line != NULL) {
-		struct buf b;
-
-		buf_init(&b, 0);
-		texts_add(&b, line, 1);
-		if (b.len > 300) {
-			size_t cut = 300;
-
-			while (cut > 0 && ((unsigned char)b.data[cut] & 0xC0) == 0x80)
-				cut--;
-			b.len = cut;
-			buf_adds(&b, "...");
-		}
-		line = buf_steal(&b);
-	}
-	free(tail);
-	return line;
-}
-
 static const char *
 kind_verb(const char *kind)
 {
@@ -205,23 +163,44 @@ kind_verb(const char *kind)
 	return kind;
 }
 
-/* "exit code 1", "killed by signal 9 (Killed)", or the executor's error. */
+/* What a try ended with: its recorded error as it is when it begins
+ * with its exit code or signal ("exit code 1: what the task said last"),
+ * else after "error: " (an executor's), with the exit code or signal
+ * before it when known; without an error, the exit code or signal. */
+static void
+result_add(struct buf *b, const char *error, int has_exit, int exit_code,
+	   int sig, const char *label)
+{
+	char end[96];
+
+	if (error == NULL || error[0] == '\0') {
+		if (sig != 0 || has_exit)
+			buf_adds(b, try_reason_end(exit_code, sig, end, sizeof end));
+		return;
+	}
+	if (try_reason_says_end(error, exit_code, sig) > 0) {
+		texts_add(b, error, 1);
+		return;
+	}
+	if (sig != 0 || has_exit)
+		buf_printf(b, "%s (", try_reason_end(exit_code, sig, end, sizeof end));
+	buf_adds(b, label);
+	texts_add(b, error, 1);
+	if (sig != 0 || has_exit)
+		buf_addc(b, ')');
+}
+
+/* The Result: of a try's message. */
 static char *
 result_text(const struct notify_event *ev)
 {
+	int warning = ev->kind != NULL && strcmp(ev->kind, "warning") == 0;
 	struct buf b;
 
 	buf_init(&b, 0);
-	if (ev->error != NULL && ev->error[0] != '\0') {
-		buf_adds(&b, ev->kind != NULL && strcmp(ev->kind, "warning") == 0 ?
-			 "warning: " : "error: ");
-		texts_add(&b, ev->error, 1);
-	} else if (ev->signal != 0) {
-		buf_printf(&b, "killed by signal %d (%s)", ev->signal,
-			   strsignal(ev->signal));
-	} else {
-		buf_printf(&b, "exit code %d", ev->exit_code);
-	}
+	/* an executor's error stands alone: its exit code says nothing */
+	result_add(&b, ev->error, ev->error == NULL || ev->error[0] == '\0',
+		   ev->exit_code, ev->signal, warning ? "warning: " : "error: ");
 	return buf_steal(&b);
 }
 
@@ -281,31 +260,20 @@ ti_str(const json_t *ti, const char *key)
 	return json_string_value(json_object_get(ti, key));
 }
 
-/* What a failed task instance's last try ended with, in words: its
- * signal or exit code (with the executor's error when it says more), or
- * the error alone. */
+/* What a failed task instance's last try ended with, in words
+ * (result_add). */
 static char *
 ti_result(const json_t *ti)
 {
 	const json_t *ec = json_object_get(ti, "exit_code");
-	const char *error = ti_str(ti, "error");
 	int sig = (int)json_integer_value(json_object_get(ti, "signal"));
 	struct buf b;
 
 	if (strcmp(nz(ti_str(ti, "state"), ""), "upstream_failed") == 0)
 		return xstrdup("not run: an upstream task failed");
 	buf_init(&b, 0);
-	if (sig > 0)
-		buf_printf(&b, "killed by signal %d (%s)", sig, strsignal(sig));
-	else if (json_is_integer(ec))
-		buf_printf(&b, "exit code %lld", (long long)json_integer_value(ec));
-	if (error != NULL && error[0] != '\0' &&
-	    (b.len == 0 || strstr(error, buf_str(&b)) == NULL)) {
-		buf_adds(&b, b.len > 0 ? " (error: " : "error: ");
-		texts_add(&b, error, 1);
-		if (sig > 0 || json_is_integer(ec))
-			buf_addc(&b, ')');
-	}
+	result_add(&b, ti_str(ti, "error"), json_is_integer(ec),
+		   (int)json_integer_value(ec), sig > 0 ? sig : 0, "error: ");
 	if (b.len == 0)
 		buf_adds(&b, nz(ti_str(ti, "state"), "?"));
 	return buf_steal(&b);
@@ -403,7 +371,7 @@ run_compose(const struct notify_event *ev, const char *kind)
 
 		json_array_foreach(ev->task_instances, i, ti) {
 			const char *st = nz(ti_str(ti, "state"), "");
-			char *task, *result, *link = NULL, *last;
+			char *task, *result, *link = NULL;
 			long long tn = json_integer_value(json_object_get(ti, "try_number"));
 			long long tm = json_integer_value(json_object_get(ti, "max_tries"));
 
@@ -428,14 +396,6 @@ run_compose(const struct notify_event *ev, const char *kind)
 				buf_printf(&html, " (try %lld of %lld)", tn, tm);
 			}
 			buf_adds(&text, "\n");
-			if (ti_str(ti, "log_path") != NULL &&
-			    (last = log_last_line(ti_str(ti, "log_path"))) != NULL) {
-				buf_printf(&text, "    last line of its log: %s\n", last);
-				buf_adds(&html, "<br>last line of its log: <code>");
-				text_html_escape(&html, last);
-				buf_adds(&html, "</code>");
-				free(last);
-			}
 			if (link != NULL)
 				buf_printf(&text, "    %s\n", link);
 			buf_adds(&html, "</li>\n");

@@ -33,7 +33,10 @@ struct notify_event {
 	const char *dag, *task, *partition, *run_id;
 	int try_number, max_tries;	/* try n of m */
 	int exit_code, signal;		/* signal 0 = exited normally */
-	const char *error;		/* executor error, or NULL */
+	const char *error;		/* the try's recorded error (its exit
+					 * code or signal and the last line
+					 * it wrote, a timeout, an executor's
+					 * error), or NULL */
 	int64_t duration_ms;
 	const char *host;
 	const char *log_path;		/* the try's log file; may be NULL */
@@ -47,9 +50,7 @@ struct notify_event {
 	/* An event about a whole run has task NULL and may carry the run's
 	 * task instances (an array of objects as store_tis_json() gives
 	 * them: task, state, try_number, max_tries, exit_code, signal,
-	 * error, and log_path: the latest try's log, whose last line the
-	 * task wrote is quoted); the message names the failed ones and their
-	 * results. */
+	 * error); the message names the failed ones and their results. */
 	const json_t *task_instances;
 	/* An SLA digest (kind "sla_miss", task NULL): the misses of one DAG
 	 * found in one pass, an array of {task, partition, deadline, state}

@@ -306,9 +306,7 @@ void
 sched_notify_run(struct sched *s, struct run *r)
 {
 	struct notify_event ev;
-	json_t *tis, *ti;
-	char *path;
-	size_t i;
+	json_t *tis;
 
 	memset(&ev, 0, sizeof ev);
 	ev.kind = r->state == RUN_FAILED ? "failure" : "success";
@@ -316,22 +314,9 @@ sched_notify_run(struct sched *s, struct run *r)
 	ev.partition = r->partition;
 	ev.run_id = r->run_id;
 	ev.base_url = s->cfg->base_url;
-	/* the message names the failed tasks, their results and their logs'
-	 * last lines */
+	/* the message names the failed tasks and their recorded errors
+	 * (the last line each wrote: sched_try.c) */
 	tis = store_tis_json(s->store, r->dag_name, r->partition);
-	json_array_foreach(tis, i, ti) {
-		const char *task = json_string_value(json_object_get(ti, "task"));
-		const char *st = json_string_value(json_object_get(ti, "state"));
-		json_int_t tn = json_integer_value(json_object_get(ti, "try_number"));
-
-		if (task == NULL || st == NULL || strcmp(st, "failed") != 0 ||
-		    tn < 1 || tn > INT_MAX)
-			continue;
-		path = try_log_path(s->cfg->logs_dir, r->dag_name, r->partition,
-				    task, (int)tn);
-		json_object_set_new(ti, "log_path", json_string(path));
-		free(path);
-	}
 	ev.task_instances = tis;
 	if (r->dag->email_on & sched_notify_bit(ev.kind)) {
 		ev.to = r->dag->email;

@@ -27,6 +27,7 @@
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/try.h"
 #include "store/store.h"
 #include "web/links.h"
 
@@ -98,12 +99,15 @@ webhook_reason(const struct notify_event *ev)
 			buf_adds(&b, strcmp(ev->kind, "success") == 0 ?
 				 "every task succeeded" : ev->kind);
 	} else if (ev->error != NULL && ev->error[0] != '\0')
-		buf_printf(&b, "error: %s", ev->error);
-	else if (ev->signal != 0)
-		buf_printf(&b, "killed by signal %d (%s)", ev->signal,
-			   strsignal(ev->signal));
-	else
-		buf_printf(&b, "exit code %d", ev->exit_code);
+		/* the recorded error: "exit code 1: the task's last line" as
+		 * it is, an executor's after "error: " */
+		buf_printf(&b, "%s%s", try_reason_says_end(ev->error, ev->exit_code,
+			   ev->signal) > 0 ? "" : "error: ", ev->error);
+	else {
+		char end[96];
+
+		buf_adds(&b, try_reason_end(ev->exit_code, ev->signal, end, sizeof end));
+	}
 	return buf_steal(&b);
 }
 

@@ -4,9 +4,9 @@
 # links follow --port) sends a task's failure email and a run's failure
 # email through a real SMTP server (aiosmtpd); each link, taken from the
 # mail as it arrived, opens with HTTP 200 after logging in and shows the
-# task instance or the run. The run's email names its failed task, the
-# task's result and the last line its log holds (what went wrong), not
-# "Task: ?".
+# task instance or the run. The run's email names its failed task and
+# the task's recorded error, which ends with the last line its log holds
+# (what went wrong), not "Task: ?".
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 start_smtp
@@ -59,6 +59,10 @@ code=$(curl -sS -o "$T/page" -w '%{http_code}' -b "$T/ops.jar" "$link")
 assert_eq 200 "$code" "the task link opens"
 assert_contains "$(cat "$T/page")" "load+orders" "the task page"
 assert_contains "$(cat "$T/page")" 'data-task="load+orders"' "the task page names its task"
+# the task's email says what its recorded error says, once
+tbody=$(smtp_mail text "$task_mail")
+assert_contains "$tbody" "Result:     exit code 3: orders <2024-01-05>: 3 rows refused" "task body"
+assert_not_contains "$tbody" "error: exit code" "task body"
 # without a login it leads to the login page and back
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$link")
 assert_eq 303 "$code" "the task link without a login"
@@ -69,17 +73,18 @@ body=$(smtp_mail text "$run_mail")
 assert_eq "[sluice] FAILED: links run $P (load+orders failed)" "$subject" "run subject"
 assert_not_contains "$body" "Task:" "run body"
 assert_not_contains "$body" "?" "run body"
-assert_contains "$body" "load+orders: exit code 3 (try 1 of 1)
-    last line of its log: orders <2024-01-05>: 3 rows refused
-    $URL/" "run body: the failed task's reason, the last line it logged"
-assert_contains "$(smtp_mail html "$run_mail")" "last line of its log: <code>orders &lt;2024-01-05&gt;: 3 rows refused</code>" "run html"
+assert_contains "$body" "load+orders: exit code 3: orders <2024-01-05>: 3 rows refused (try 1 of 1)
+    $URL/" "run body: the failed task's recorded error, the last line it logged"
+assert_not_contains "$body" "last line of its log" "run body: the line once"
+assert_contains "$(smtp_mail html "$run_mail")" "</a>: exit code 3: orders &lt;2024-01-05&gt;: 3 rows refused (try 1 of 1)" "run html"
 assert_contains "$body" "report: not run: an upstream task failed" "run body"
 link=$(link_of "$run_mail")
 assert_eq "$URL/dags/links/runs/$(pct "$P")" "$link" "run link"
 code=$(curl -sS -o "$T/page" -w '%{http_code}' -b "$T/ops.jar" "$link")
 assert_eq 200 "$code" "the run link opens"
 assert_contains "$(cat "$T/page")" 'id="run-tis"' "the run page"
-assert_contains "$(cat "$T/page")" "exit code 3" "the run page shows the result"
+assert_contains "$(cat "$T/page")" '<span class="exit">exit code 3</span>: orders &lt;2024-01-05&gt;: 3 rows refused' "the run page shows the result"
+assert_not_contains "$(cat "$T/page")" "error: exit code" "the run page"
 # the run email's link to the failed task opens too
 tlink=$(printf '%s\n' "$body" | sed -n 's/^    \(http.*\)$/\1/p' | head -1)
 assert_eq "$URL/dags/links/runs/$(pct "$P")/tasks/$(pct "load+orders")" "$tlink" "run email's task link"

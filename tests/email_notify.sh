@@ -52,6 +52,9 @@ assert_contains "$(field body)" "Result:     killed by signal 9 (Killed)"
 compose "${event/\"kind\": \"failure\"/\"kind\": \"retry\", \"error\": \"ssh: connection lost\"}"
 assert_eq "[sluice] retrying: firehose.copy_partition 2024-01-01T05:00:00+00:00 (try 2 of 3)" "$(field subject)" subject
 assert_contains "$(field body)" "Result:     error: ssh: connection lost"
+# the recorded error of a try that exited: as it is, not after "error: "
+compose "${event/\"signal\": 0/\"signal\": 0, \"error\": \"exit code 3: no such bucket\"}"
+assert_contains "$(field body)" "Result:     exit code 3: no such bucket"
 compose "${event/\"kind\": \"failure\"/\"kind\": \"success\"}"
 assert_eq "[sluice] succeeded: firehose.copy_partition 2024-01-01T05:00:00+00:00" "$(field subject)" subject
 assert_not_contains "$(field body)" "Result:" "success body"
@@ -67,17 +70,19 @@ compose '{"kind": "failure", "dag": "stock bands", "partition": "2026-11-30",
   "run_id": "scheduled__2026-11-30", "base_url": "http://ui:8080/", "to": ["de@example.com"],
   "task_instances": [
     {"task": "fetch", "state": "success", "try_number": 1, "max_tries": 1, "exit_code": 0},
-    {"task": "compute_bands", "state": "failed", "try_number": 2, "max_tries": 2, "exit_code": 1, "error": "exit code 1"},
+    {"task": "compute_bands", "state": "failed", "try_number": 2, "max_tries": 2, "exit_code": 1, "error": "exit code 1: relation \"bands\" does not exist"},
+    {"task": "lost", "state": "failed", "try_number": 1, "max_tries": 1, "exit_code": 1, "error": "disk full: 12 bytes lost"},
     {"task": "killed", "state": "failed", "try_number": 1, "max_tries": 1, "signal": 9, "exit_code": null},
     {"task": "publish", "state": "upstream_failed", "try_number": 0, "max_tries": 1}]}'
-assert_eq "[sluice] FAILED: stock bands run 2026-11-30 (compute_bands, killed failed)" "$(field subject)" "run subject"
+assert_eq "[sluice] FAILED: stock bands run 2026-11-30 (compute_bands, lost, killed failed)" "$(field subject)" "run subject"
 body=$(field body)
 assert_not_contains "$body" "Task:" "run body"
 assert_not_contains "$body" "Result:" "run body"
-assert_contains "$body" "failed: 2 of its 4 tasks failed."
-assert_contains "$body" "  compute_bands: exit code 1 (try 2 of 2)
+assert_contains "$body" "failed: 3 of its 5 tasks failed."
+assert_contains "$body" "  compute_bands: exit code 1: relation \"bands\" does not exist (try 2 of 2)
     http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands"
 assert_contains "$body" "  killed: killed by signal 9 (Killed) (try 1 of 1)"
+assert_contains "$body" "  lost: exit code 1 (error: disk full: 12 bytes lost) (try 1 of 1)"
 assert_contains "$body" "  publish: not run: an upstream task failed"
 assert_not_contains "$body" "fetch" "run body"
 assert_contains "$body" "Open in sluice: http://ui:8080/dags/stock%20bands/runs/2026-11-30"

@@ -89,6 +89,9 @@ int h_clear(const char *dag, const char *partition, const char *task,
  * an executor error. Returns 0, -1 when no such try runs. */
 int h_end(const char *task, const char *partition, int exit_code);
 int h_end_signal(const char *task, const char *partition, int sig);
+/* h_end after the try wrote output to its log (as a task would). */
+int h_end_saying(const char *task, const char *partition, int exit_code,
+		 const char *output);
 int h_end_error(const char *task, const char *partition, const char *error);
 /* End the oldest running fake try; -1 when none runs. */
 int h_end_one(int exit_code);

@@ -136,7 +136,9 @@ test_events_and_payload(void)
 	}
 	CHECK(r.v[0].claimed_until == h_now() + CLAIM_MS);
 	h_advance(60 * 1000);
-	CHECK_EQ_INT(0, h_end("breaks", "p1", 3));
+	/* the recorded error as it is: the exit code and the task's last
+	 * line, not after "error: " */
+	CHECK_EQ_INT(0, h_end_saying("breaks", "p1", 3, "loading\nno such bucket: raw\n"));
 	CHECK_EQ_STR("failed", h_ti("hooks", "breaks", "p1", "state"));
 	CHECK_EQ_STR("failed", h_run_state("hooks", "p1"));
 	/* the failure to both of the task's webhooks; the run's to the DAG's */
@@ -146,6 +148,7 @@ test_events_and_payload(void)
 	CHECK_EQ_STR("failure", r.v[2].event);
 	CHECK_EQ_STR("failed", pstr(&r.v[2], "state"));
 	CHECK_EQ_INT(2, (int)json_integer_value(json_object_get(r.v[2].payload, "try")));
+	CHECK_EQ_STR("exit code 3: no such bucket: raw", pstr(&r.v[2], "reason"));
 	CHECK_EQ_STR("chat", r.v[3].hook);
 	CHECK_EQ_STR("breaks", pstr(&r.v[3], "task"));
 	CHECK_EQ_STR("chat", r.v[4].hook);

@@ -17,6 +17,7 @@
 #include "store/store.h"
 #include "scheduler/sched.h"
 #include "scheduler/shquote.h"
+#include "scheduler/try.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
 #include "web/auth.h"
@@ -61,16 +62,22 @@ result_text(struct buf *b, json_t *ti)
 {
 	json_t *ec = json_object_get(ti, "exit_code"), *sig = json_object_get(ti, "signal");
 	const char *error = json_string_value(json_object_get(ti, "error"));
-	char said[48];
+	int signal = json_integer_value(sig) > 0 ? (int)json_integer_value(sig) : 0;
+	size_t said = 0;
 
-	snprintf(said, sizeof said, "exit code %lld", (long long)json_integer_value(ec));
-	if (error != NULL && error[0] != '\0' &&
-	    !(json_is_integer(ec) && strcmp(error, said) == 0)) {
+	if (error != NULL && (json_is_integer(ec) || signal > 0))
+		said = try_reason_says_end(error, (int)json_integer_value(ec), signal);
+	if (said > 0 && signal == 0) {
+		buf_printf(b, "<span class=\"exit\">exit code %lld</span>",
+			   (long long)json_integer_value(ec));
+		text_html_escape(b, error + said);
+	} else if (said > 0)
+		text_html_escape(b, error);
+	else if (error != NULL && error[0] != '\0') {
 		buf_adds(b, "error: ");
 		text_html_escape(b, error);
-	} else if (json_integer_value(sig) > 0)
-		buf_printf(b, "<span class=\"exit\">signal %lld</span>",
-			   (long long)json_integer_value(sig));
+	} else if (signal > 0)
+		buf_printf(b, "<span class=\"exit\">signal %d</span>", signal);
 	else if (json_is_integer(ec))
 		buf_printf(b, "<span class=\"exit\">exit code %lld</span>",
 			   (long long)json_integer_value(ec));

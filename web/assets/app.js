@@ -917,9 +917,15 @@
     let offset = 0, timer = null, generation = 0, shownTries = null;
 
     // a try's result (pages_run.c result_text is its twin): an exit code or
-    // signal as one word; an error that only says the exit code, as it
+    // signal as one word; an error that begins with the exit code, as the
+    // exit code and the rest (what the task said last)
     function resultText(t) {
-      if (t.error && t.error !== 'exit code ' + t.exit_code) return 'error: ' + t.error;
+      const said = 'exit code ' + t.exit_code;
+      if (t.error && !(t.signal > 0) && Number.isInteger(t.exit_code) &&
+          (t.error === said || t.error.startsWith(said + ': ')))
+        return el('span', {}, el('span', { class: 'exit' }, said), t.error.slice(said.length));
+      if (t.error && t.signal > 0 && t.error.startsWith('killed by signal ' + t.signal + ' ')) return t.error;
+      if (t.error) return 'error: ' + t.error;
       if (t.signal > 0) return el('span', { class: 'exit' }, 'signal ' + t.signal);
       if (Number.isInteger(t.exit_code)) return el('span', { class: 'exit' }, 'exit code ' + t.exit_code);
       return '';
