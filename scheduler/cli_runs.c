@@ -331,7 +331,9 @@ const struct cli_verb cli_tasks = {
 	"DAG PARTITION",
 	"Lists the task instances of one run (PARTITION: its key, or a time or\n"
 	"date naming exactly one partition) with their state, try, duration,\n"
-	"exit code and error. Under each one that waits (neither running nor\n"
+	"exit code and error (a failed try's: its exit code or signal and the\n"
+	"last line the task wrote, `exit code 1: column \"x\" does not exist`,\n"
+	"secrets masked). Under each one that waits (neither running nor\n"
 	"done), a line says why (`not running: ...`): the upstream tasks it\n"
 	"waits for, depends_on_past, needs, a full pool, max_active_tasks or\n"
 	"max_active_runs, the executor's slots, the next poke of a sensor, the\n"

@@ -285,7 +285,15 @@ const struct dag_key_value dag_key_notes[] = {
 	{ "Retries",
 	  "A failed try is retried retries times, retry_delay after it ended "
 	  "(doubled each time with retry_backoff: exponential, up to "
-	  "max_retry_delay). Each try has its own log." },
+	  "max_retry_delay). Each try has its own log. A try that exits "
+	  "non-zero or is killed records why: its exit code or signal "
+	  "followed by the last line the task wrote to its log (exit code 1: "
+	  "ERROR: column \"nosuch\" does not exist; sluice's own lines "
+	  "skipped, the try's secrets masked as in its log, control "
+	  "characters and malformed UTF-8 as ?, at most 300 bytes from the "
+	  "log's last 16 KB), or just exit code 1 when it wrote nothing; "
+	  "sluice tasks, trigger --wait, the web, emails and webhooks all "
+	  "show that recorded error." },
 	{ "Hooks",
 	  "on_failure runs when a try failed for good (no retry left), on_success "
 	  "when a try succeeded: a /bin/sh line with templates (values inserted "
