@@ -297,13 +297,19 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 		*out = d;
 		return 0;
 	}
+	/* a file that never loaded: named after the DAG, or declaring it
+	 * (dag: fail_demo in fail.yaml) */
 	for (int i = 0; i < c->bag.n; i++) {
 		const char *base = strrchr(c->bag.entries[i].file, '/');
+		char declared[256];
 
 		base = base ? base + 1 : c->bag.entries[i].file;
 		if (c->bag.entries[i].error != NULL &&
-		    strncmp(base, name, strlen(name)) == 0 &&
-		    (base[strlen(name)] == '.')) {
+		    ((strncmp(base, name, strlen(name)) == 0 &&
+		      base[strlen(name)] == '.') ||
+		     (dag_file_declares(c->bag.entries[i].file, declared,
+					sizeof declared) == 0 &&
+		      strcmp(declared, name) == 0))) {
 			fprintf(stderr, "sluice: DAG %s did not load: %s\n", name,
 				c->bag.entries[i].error);
 			return EXIT_FAILED;

@@ -1677,6 +1677,26 @@ fail:
 }
 
 int
+dag_file_declares(const char *path, char *out, size_t n)
+{
+	struct ydoc *d;
+	struct sl_err err;
+	const char *name = NULL;
+	ynode_t *root;
+
+	sl_err_clear(&err);
+	if (ydoc_load(path, DAG_MAX_BYTES, &d, &err) < 0)
+		return -1;
+	root = ydoc_root(d);
+	if (root != NULL && root->type == YAML_MAPPING_NODE)
+		name = ynode_str(ymap_get(d, root, "dag"));
+	if (name != NULL)
+		snprintf(out, n, "%s", name);
+	ydoc_free(d);
+	return name != NULL ? 0 : -1;
+}
+
+int
 dag_load(const char *path, const struct config *cfg, struct dag **out,
 	 struct sl_err *err)
 {

@@ -176,6 +176,12 @@ struct dag {
 	size_t source_len;
 };
 
+/* The name a DAG file declares (its dag: key) into out (size n), read
+ * even when the file does not load as a DAG (a bad task, an unknown
+ * key), so a verb given that name can say the file is broken; 0, or -1
+ * when the file has no readable dag: (a YAML error, not a mapping). */
+int dag_file_declares(const char *path, char *out, size_t n);
+
 /* Load one DAG file. cfg (may be NULL) is used to check pools and
  * executors exist. */
 int dag_load(const char *path, const struct config *cfg, struct dag **out,

@@ -199,6 +199,19 @@ sl trigger broken >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "trigger of a broken DAG"
 assert_contains "$(cat "$T/err")" "DAG broken did not load"
+# a broken file named otherwise than its DAG: the name it declares finds
+# it (this said "no DAG named 'orders_nightly'", exit 2)
+cat >"$H/dags/nightly.yaml" <<'YAML'
+dag: orders_nightly
+tasks:
+  load: {command: "true", depends_on: [a]}
+YAML
+set +e
+sl trigger orders_nightly >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 1 "$st" "trigger of a broken DAG in a file of another name"
+assert_contains "$(cat "$T/err")" "DAG orders_nightly did not load: $H/dags/nightly.yaml:3:27: tasks.load: unknown key 'depends_on'"
+rm "$H/dags/nightly.yaml"
 
 # pause / unpause are recorded with who did it, and the help says what
 # unpause does (it was the one subverb left unexplained)
