@@ -31,7 +31,17 @@ start: 2024-01-01
 tasks:
   x: {command: 'true'}
 YAML
+# a DAG of 16 letters in one word: it keeps its line ("inventoryrollu|ps"
+# once broke mid-word at 1024px)
+cat >"$H/dags/inventoryrollups.yaml" <<'YAML'
+dag: inventoryrollups
+schedule: "@daily"
+start: 2024-01-01
+tasks:
+  x: {command: 'true'}
+YAML
 start_standalone
+sl backfill inventoryrollups --from 2024-01-01 --to 2024-01-01 >/dev/null 2>&1
 # (newest first, at most 2 at once: the longest Which)
 sl backfill daily_rollup --from 2024-01-01 --to 2024-01-02 --newest-first --max-active 2 >/dev/null 2>&1
 sl backfill hny --from 2023-12-31T22:00 --to 2024-01-01T01:00 >/dev/null 2>"$T/err"

@@ -4,7 +4,9 @@
 # when try 1 failed and the retry starts, and turns success; each try
 # shows what it ran; times are in the DAG's zone with UTC in a tooltip.
 # At 1024px the run page's and the task page's tables read a try ("1 of
-# 1"), a result ("exit code 0") and a long task name on one line, and fit.
+# 1"), a result ("exit code 0") and a long task name on one line, and fit;
+# a longer one breaks only after a "_", "." or "-", there and in the task
+# page's title.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-task-page, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -33,14 +35,26 @@ tasks:
     retry_delay: 1s
     command: "test {{ try_number }} -ge 2 || exit 127"
 YAML
+# a DAG of 14 letters in one word and a task of 56 with "_", "." and
+# "-": they break between their words, never inside one
+NAMED=extract_customer_orders_from_postgres_replica.v2-hourly
+cat > "$H/dags/ordersnapshots.yaml" <<YAML
+dag: ordersnapshots
+schedule: none
+tasks:
+  $NAMED: {command: "true"}
+YAML
 start_standalone
 assert_status 201 POST /dags/live/runs '{"partition":"k"}' >/dev/null
+assert_status 201 POST /dags/ordersnapshots/runs '{"partition":"k"}' >/dev/null
+wait_ti ordersnapshots k "$NAMED" success
 wait_ti live k first running
 SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-task-page}
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log tp-05-run-1024 tp-06-task-1024; do
+for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log tp-05-run-1024 tp-06-task-1024 \
+	tp-07-names-run-1024 tp-08-names-task-640; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_task_browser: ok"

@@ -32,14 +32,14 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 		buf_adds(b, "<td><a href=\"/dags/");
 		text_url_segment(b, dag ? dag : "");
 		buf_adds(b, "\">");
-		text_html_escape(b, dag ? dag : "");
+		html_name(b, dag);
 		buf_adds(b, "</a></td>");
 	}
 	buf_adds(b, "<td class=\"bf-state\">");
 	pages_state_badge(b, state ? state : "");
 	buf_printf(b, "</td><td><progress class=\"bf-progress\" value=\"%lld\" max=\"%lld\"></progress> "
 		   "<span class=\"bf-done\">%lld/%lld</span> <span class=\"bf-detail note\">"
-		   "%lld failed, %lld running</span></td><td class=\"bf-eta\">",
+		   "%lld&nbsp;failed, %lld&nbsp;running</span></td><td class=\"bf-eta\">",
 		   done, total > 0 ? total : 1, done, total,
 		   (long long)json_integer_value(json_object_get(bf, "failed")),
 		   (long long)json_integer_value(json_object_get(bf, "running")));

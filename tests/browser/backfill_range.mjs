@@ -2,7 +2,7 @@
 // tests/backfill_range_browser.sh: sets URL, OPS_PW and SHOTS). The row
 // says the range it covers and, below it, the one asked; the same after
 // app.js redraws the rows from GET /api/v1/backfills.
-import { brokenKeys, check, journey, overReach } from './lib.mjs';
+import { brokenKeys, check, journey, midWordBreaks, overReach } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS } = process.env;
 const WAIT = 30000;
@@ -37,7 +37,9 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
   }
   await shot('bf-01-cut');
   // on a 1024px laptop a DAG's name breaks only when it is long (past 12
-  // characters), the progress's detail wraps as one piece, the page fits
+  // characters), and then between its words; the progress's detail breaks
+  // only after its comma ("0 failed," over "0 running", never "0" over
+  // "failed"), the page fits
   await page.setViewportSize({ width: 1024, height: 700 });
   const narrow = await page.evaluate(() => {
     const lines = (e) => {
@@ -48,11 +50,21 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
     const names = [...document.querySelectorAll('tr.backfill td a')];
     return {
       broken: names.filter((a) => a.textContent.length <= 12 && lines(a) > 1).map((a) => a.textContent)
-        .concat([...document.querySelectorAll('tr.backfill .bf-detail')].filter((e) => lines(e) > 1).map((e) => e.textContent)),
+        .concat([...document.querySelectorAll('tr.backfill .bf-detail')].filter((e) => {
+          const t = e.firstChild, top = (i) => {
+            const r = document.createRange();
+            r.setStart(t, i);
+            r.setEnd(t, i + 1);
+            return Math.round(r.getClientRects()[0].top);
+          };
+          for (let i = 1; i < t.length; i++)
+            if (top(i) !== top(i - 1) && t.textContent.slice(i - 2, i) !== ', ') return true;
+          return false;
+        }).map((e) => e.textContent)),
       over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     };
   });
-  check(narrow.broken.length === 0, 'at 1024px no short name or progress detail is split over two lines: ' + narrow.broken.join(', '));
+  check(narrow.broken.length === 0, 'at 1024px no short name is split over two lines, nor a progress detail but after its comma: ' + narrow.broken.join(', '));
   check(narrow.over <= 0, `the backfills table fits a 1024px window (${narrow.over}px too wide)`);
   await shot('bf-02-narrow');
   // ... and its box, with each partition key on one line (never
@@ -65,6 +77,8 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
       await page.waitForFunction(() => document.querySelector('tr.backfill') &&
         document.querySelector('tr.backfill').dataset.drawnBy === undefined, null, { timeout: WAIT });
     }
+    const names = await midWordBreaks(page, 'tr.backfill td a');
+    check(names.broken.length === 0, `at 1024px no DAG's name is split inside a word (rows by ${by}): ` + names.broken.join(', '));
     const broken = await brokenKeys(page, 'tr.backfill td'), over = await overReach(page, '#backfills');
     check(broken.length === 0, `at 1024px no partition key or time is split over two lines (rows by ${by}): ` + broken.join(', '));
     check(over <= 0, `at 1024px the backfills table fits its box (rows by ${by}; ${over}px too wide)`);

@@ -181,3 +181,38 @@ export function lowContrast(page, selector) {
     }).filter(Boolean);
   }, selector);
 }
+
+// The names (a DAG, task, dataset) in the elements matching selector that
+// are broken over two lines inside a word: each letter's line measured as
+// a range, a new line allowed only after a "_", "." or "-" (html_name's
+// <wbr>) or a space. As "name (at 'postgres_re|plica')"; lines: how many
+// lines each element's text took ({ broken, lines }), so a test can tell
+// that a name did wrap.
+export function midWordBreaks(page, selector) {
+  return page.evaluate((selector) => {
+    const broken = [], lines = [];
+    for (const e of document.querySelectorAll(selector)) {
+      const chars = [];
+      const walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+      for (let t = walk.nextNode(); t; t = walk.nextNode())
+        for (let i = 0; i < t.textContent.length; i++) {
+          const r = document.createRange();
+          r.setStart(t, i);
+          r.setEnd(t, i + 1);
+          const b = r.getClientRects()[0];
+          if (b) chars.push({ c: t.textContent[i], top: Math.round(b.top) });
+        }
+      let n = chars.length ? 1 : 0;
+      for (let i = 1; i < chars.length; i++) {
+        if (chars[i].top === chars[i - 1].top) continue;
+        n++;
+        if (!/[_.\-\s]/.test(chars[i - 1].c) && !/\s/.test(chars[i].c)) {
+          const text = chars.map((x) => x.c).join('');
+          broken.push(`${text.trim()} (at '${text.slice(Math.max(0, i - 11), i)}|${text.slice(i, i + 6)}')`);
+        }
+      }
+      lines.push(n);
+    }
+    return { broken, lines };
+  }, selector);
+}

@@ -6,7 +6,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { overReach } from './lib.mjs';
+import { midWordBreaks, overReach } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const WAIT = 30000;
@@ -116,6 +116,24 @@ try {
   check(taskWrapped.length === 0, 'at 1024px the task page\'s tries and name keep their line: ' + taskWrapped.join(' | '));
   const taskOver = Math.max(await overReach(page, '#tries'), await pageOver());
   check(taskOver <= 0, `at 1024px the task page's tries fit the window (${taskOver}px too wide)`);
+
+  // --- a longer name breaks between its words (after "_", "." or "-"),
+  // never inside one ("postgres_re|plica"), in the run page's table at
+  // 1024px and in the task page's title in a narrow window ---
+  const NAMED = 'extract_customer_orders_from_postgres_replica.v2-hourly';
+  await page.goto(URL + '/dags/ordersnapshots/runs/k');
+  await shot('tp-07-names-run-1024');
+  let names = await midWordBreaks(page, '#run-tis td a');
+  check(names.lines[0] > 1, `the run page's ${NAMED} wraps at 1024px (${names.lines[0]} lines)`);
+  check(names.broken.length === 0, 'at 1024px the run page\'s names break between words only: ' + names.broken.join(', '));
+  check(await overReach(page, '#run-tis') <= 0 && await pageOver() <= 0, 'at 1024px the run page with a long name fits');
+  await page.setViewportSize({ width: 640, height: 700 });
+  await page.goto(URL + '/dags/ordersnapshots/runs/k/tasks/' + NAMED);
+  await page.locator('#ti-state', { hasText: 'success' }).waitFor({ timeout: WAIT });
+  await shot('tp-08-names-task-640');
+  names = await midWordBreaks(page, 'h1');
+  check(names.lines[0] > 1, `the task page's title wraps at 640px (${names.lines[0]} lines)`);
+  check(names.broken.length === 0, 'the task page\'s title breaks between words only: ' + names.broken.join(', '));
   await page.setViewportSize({ width: 1280, height: 860 });
 
   // --- a try that printed nothing says so, not just an empty box ---

@@ -46,6 +46,25 @@
   // A partition key (or a time as typed for one) in running text or a
   // table: one word, never broken at its hyphens (html_partition's twin)
   const partKey = (k) => el('span', { class: 'part-key' }, k);
+  // A name (a DAG, task, group or dataset) as nodes with a line-break
+  // chance after each "_", "." and "-", and every 24 letters of a run
+  // without one: it breaks between its words, never inside one
+  // (html_name's twin, HTML_NAME_RUN): el('a', {}, ...nameText(n))
+  const nameText = (n) => {
+    const out = [];
+    let word = '', letters = 0;
+    for (const c of String(n)) {
+      word += c;
+      if ('_.-'.includes(c) || ++letters >= 24) {
+        out.push(word, el('wbr'));
+        word = '';
+        letters = 0;
+      }
+    }
+    if (word) out.push(word);
+    else out.pop();
+    return out;
+  };
 
   // A clear preview's consumer partitions in other DAGs (needs:) that re-run
   // as a consequence ({dag, partition} from the API's dry run), with links.
@@ -706,7 +725,7 @@
       const tb = document.querySelector('#preview-table tbody');
       tb.replaceChildren();
       for (const r of rows)
-        tb.append(el('tr', {}, el('td', {}, partKey(r.partition)), el('td', {}, r.task), el('td', {}, el('span', { class: 'badge st-' + r.state }, r.state))));
+        tb.append(el('tr', {}, el('td', {}, partKey(r.partition)), el('td', {}, ...nameText(r.task)), el('td', {}, el('span', { class: 'badge st-' + r.state }, r.state))));
       pending = action;
       document.getElementById('preview-confirm').disabled = rows.length === 0;
       modal.hidden = false;
@@ -1073,7 +1092,7 @@
         const tb = document.querySelector('#ti-clear-preview tbody');
         tb.replaceChildren();
         for (const ti of res.task_instances)
-          tb.append(el('tr', {}, el('td', {}, ti.task), el('td', {}, el('span', { class: 'badge st-' + ti.state }, ti.state))));
+          tb.append(el('tr', {}, el('td', {}, ...nameText(ti.task)), el('td', {}, el('span', { class: 'badge st-' + ti.state }, ti.state))));
         const n = res.task_instances.length;
         document.getElementById('ti-clear-title').textContent = 'Clear ' + n + ' task instance' + (n === 1 ? '' : 's') + '?';
         document.getElementById('ti-clear-confirm').disabled = n === 0;
@@ -1097,12 +1116,12 @@
   function backfillRow(b, withDag, canChange) {
     const active = b.state === 'queued' || b.state === 'running';
     const tr = el('tr', { class: 'backfill', 'data-id': b.id }, el('td', {}, b.id));
-    if (withDag) tr.append(el('td', {}, el('a', { href: '/dags/' + enc(b.dag) }, b.dag)));
+    if (withDag) tr.append(el('td', {}, el('a', { href: '/dags/' + enc(b.dag) }, ...nameText(b.dag))));
     tr.append(
       el('td', { class: 'bf-state' }, el('span', { class: 'badge st-' + b.state }, b.state)),
       el('td', {}, el('progress', { class: 'bf-progress', value: b.done, max: b.total || 1 }), ' ',
         el('span', { class: 'bf-done' }, b.done + '/' + b.total), ' ',
-        el('span', { class: 'bf-detail note' }, b.failed + ' failed, ' + b.running + ' running')),
+        el('span', { class: 'bf-detail note' }, b.failed + '\u00a0failed, ' + b.running + '\u00a0running')),
       el('td', { class: 'bf-eta' }, b.eta_s === null ? '-' : fmtDuration(b.eta_s * 1000)),
       el('td', { class: 'bf-range' }, partKey(b.from), '\u00a0… ', partKey(b.to), b.left_out > 0
         ? el('span', { class: 'bf-asked note' }, 'asked ', partKey(b.asked_from), '\u00a0… ', partKey(b.asked_to), ': ' +
