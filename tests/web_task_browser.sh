@@ -6,7 +6,7 @@
 # At 1024px the run page's and the task page's tables read a try ("1 of
 # 1"), a result ("exit code 0") and a long task name on one line, and fit;
 # a longer one breaks only after a "_", "." or "-", there and in the task
-# page's title.
+# page's title; its checkbox sits level with its label.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-task-page, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"

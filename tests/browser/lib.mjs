@@ -182,6 +182,28 @@ export function lowContrast(page, selector) {
   }, selector);
 }
 
+// The checkboxes in labels matching selector that do not sit level with
+// their label's text: each box's middle against the middle of the text's
+// line (its glyphs' box, as a range measures it), as "label (dy px)" when
+// they differ by more than 1px.
+export function checkboxesOffLine(page, selector) {
+  return page.evaluate((selector) => [...document.querySelectorAll(selector)].map((label) => {
+    const box = label.querySelector('input[type="checkbox"]');
+    if (!box || box.offsetParent === null) return '';
+    const r = document.createRange();
+    const walk = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    let first = null, last = null;
+    for (let t = walk.nextNode(); t; t = walk.nextNode())
+      if (t.textContent.trim()) { first = first || t; last = t; }
+    if (!first) return '';
+    r.setStart(first, first.textContent.search(/\S/));
+    r.setEnd(last, last.textContent.trimEnd().length);
+    const text = r.getClientRects()[0], b = box.getBoundingClientRect();
+    const dy = (b.top + b.height / 2) - (text.top + text.height / 2);
+    return Math.abs(dy) > 1 ? `${label.textContent.trim()} (${dy.toFixed(1)}px)` : '';
+  }).filter(Boolean), selector);
+}
+
 // The names (a DAG, task, dataset) in the elements matching selector that
 // are broken over two lines inside a word: each letter's line measured as
 // a range, a new line allowed only after a "_", "." or "-" (html_name's

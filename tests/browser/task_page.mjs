@@ -6,7 +6,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { midWordBreaks, overReach } from './lib.mjs';
+import { checkboxesOffLine, midWordBreaks, overReach } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const WAIT = 30000;
@@ -134,6 +134,9 @@ try {
   names = await midWordBreaks(page, 'h1');
   check(names.lines[0] > 1, `the task page's title wraps at 640px (${names.lines[0]} lines)`);
   check(names.broken.length === 0, 'the task page\'s title breaks between words only: ' + names.broken.join(', '));
+  // (its checkbox's middle level with its label's text, not 1.5px above)
+  const off = await checkboxesOffLine(page, '#ti-actions label');
+  check(off.length === 0, 'the checkbox sits level with its label: ' + off.join(', '));
   await page.setViewportSize({ width: 1280, height: 860 });
 
   // --- a try that printed nothing says so, not just an empty box ---
