@@ -238,3 +238,34 @@ export function midWordBreaks(page, selector) {
     return { broken, lines };
   }, selector);
 }
+
+// The swatches (small boxes of colour, as the map's legend draws them)
+// matching selector that cannot be told from what lies behind them: the
+// larger of the contrasts of their fill and of their edge (a border or an
+// inset box-shadow) against the first opaque background behind them under
+// WCAG's 3:1 for parts of a graphic (1.4.11), as "state (ratio)".
+export function faintSwatches(page, selector) {
+  return page.evaluate((selector) => {
+    const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = (c) => {
+      const [r, g, b] = rgba(c).slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const opaque = (c) => { const v = rgba(c); return v.length === 3 || v[3] === 1; };
+    const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+    return [...document.querySelectorAll(selector)].map((e) => {
+      let behind = 'rgb(255, 255, 255)';
+      for (let p = e.parentElement; p; p = p.parentElement) {
+        const bg = getComputedStyle(p).backgroundColor;
+        if (opaque(bg)) { behind = bg; break; }
+      }
+      const cs = getComputedStyle(e), parts = [];
+      if (opaque(cs.backgroundColor) && cs.backgroundImage === 'none') parts.push(cs.backgroundColor);
+      if (parseFloat(cs.borderTopWidth) > 0) parts.push(cs.borderTopColor);
+      const shadow = cs.boxShadow.match(/rgba?\([^)]*\)(?=[^,]*inset)/);
+      if (shadow) parts.push(shadow[0]);
+      const best = Math.max(0, ...parts.map((c) => ratio(c, behind)));
+      return best < 3 ? `${e.closest('[data-state]')?.dataset.state || e.className} (${best.toFixed(2)})` : '';
+    }).filter(Boolean);
+  }, selector);
+}

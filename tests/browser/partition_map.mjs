@@ -5,7 +5,7 @@
 // OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, and two more missing hours on the
 // grid's first page (NEVER_KEYS, newest first).
 // Every wait is a bounded wait for a state, never a sleep.
-import { brokenKeys, check, firstFrameMatches, journey, mapFits, placeholdersFit } from './lib.mjs';
+import { brokenKeys, check, faintSwatches, firstFrameMatches, journey, mapFits, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS } = process.env;
 const WAIT = 30000;
@@ -110,6 +110,25 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(look.colours >= 2, 'a missing cell is hatched, not flat: ' + look.colours + ' shades');
   check(look.image.includes('repeating-linear-gradient') && !look.edge.includes('217, 54, 62'),
     'the legend\'s missing swatch is hatched with a neutral edge: ' + look.image + ' / ' + look.edge);
+  // the legend on the page's grey: its light swatches (future's fill is
+  // 1.06:1 against it) have an edge that reads (3:1, WCAG 1.4.11); on the
+  // map a future cell stays flat, a missing one hatched
+  const faint = await faintSwatches(page, '#map-legend .mc');
+  check(!faint.some((f) => /^(future|missing) /.test(f)), 'the legend\'s future and missing swatches stand out from the page: ' + faint.join(', '));
+  const future = await page.evaluate(() => {
+    const m = window.sluiceMap;
+    let i = m.cells() - 1;
+    while (i >= 0 && m.state(i) !== 'future') i--;
+    if (i < 0) return null;
+    const c = document.getElementById('map-canvas'), r = c.getBoundingClientRect(), b = m.cellBox(i);
+    const dpr = window.devicePixelRatio || 1;
+    const d = c.getContext('2d').getImageData(Math.floor((b.x + 2) * dpr), Math.floor((b.y + 2) * dpr),
+      Math.max(1, Math.floor((b.w - 4) * dpr)), Math.max(1, Math.floor((b.h - 4) * dpr))).data;
+    const colours = new Set();
+    for (let k = 0; k < d.length; k += 4) colours.add(d[k] + ',' + d[k + 1] + ',' + d[k + 2]);
+    return [...colours];
+  });
+  check(future !== null && future.length === 1, 'a future cell on the map is flat, unlike a missing one: ' + JSON.stringify(future));
   const c0 = await center(gap);
   await page.mouse.move(c0.x, c0.y);
   await page.locator('#map-tip:not([hidden])').waitFor({ timeout: WAIT });
