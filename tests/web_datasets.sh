@@ -124,7 +124,7 @@ assert_contains "$page" '<a href="/datasets">Datasets</a>' "the nav links the pa
 assert_contains "$page" '<a class="ds-name" href="/datasets/s3%3A%2F%2Fbucket%2Fprefix%2F">s3://bucket/prefix/</a>'
 assert_contains "$page" 'odd &lt;&amp;&quot;&gt; name' "a name is escaped"
 assert_not_contains "$page" 'odd <&"> name' "never raw"
-assert_contains "$page" '<a href="/dags/report">report</a>.b <span class="note">offset -1, on change: mark</span>'
+assert_contains "$page" '<a href="/dags/report">report</a>.<wbr>b <span class="note">offset -1, on change: mark</span>'
 assert_contains "$page" '(unscheduled: no map)'
 page=$(curl -sS -b "$T/jar" "$URL/datasets/$(pct s3://bucket/prefix/)")
 assert_contains "$page" '<h1 id="ds-title">s3://bucket/prefix/</h1>'
