@@ -93,6 +93,32 @@ text_html_escape(struct buf *out, const char *s)
 }
 
 void
+text_html_name(struct buf *b, const char *name)
+{
+	struct buf word;
+	size_t letters = 0;
+
+	buf_init(&word, 0);
+	for (const char *p = name != NULL ? name : ""; *p != '\0'; p++) {
+		buf_addc(&word, *p);
+		if (((unsigned char)*p & 0xC0) != 0x80)
+			letters++;
+		/* a break after a separator, or inside a run of letters too
+		 * long for a table's column; never inside a UTF-8 sequence */
+		if (p[1] == '\0' || ((unsigned char)p[1] & 0xC0) == 0x80)
+			continue;
+		if (strchr("_.-", *p) != NULL || letters >= TEXT_NAME_RUN) {
+			text_html_escape(b, buf_str(&word));
+			buf_adds(b, "<wbr>");
+			buf_reset(&word);
+			letters = 0;
+		}
+	}
+	text_html_escape(b, buf_str(&word));
+	buf_free(&word);
+}
+
+void
 text_url_segment(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

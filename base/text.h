@@ -26,6 +26,18 @@ void text_utf8_clean(struct buf *out, const char *s, size_t n,
  * alike. NULL appends nothing. */
 void text_html_escape(struct buf *out, const char *s);
 
+/* Append a name (a DAG, task, group or dataset) HTML-escaped, with a
+ * line-break chance (<wbr>) after each "_", "." and "-", and every
+ * TEXT_NAME_RUN letters of a run without one (never inside a UTF-8
+ * sequence): in a heading or a table a long name breaks between its
+ * words, never inside one ("postgres_re|plica", "inventoryrollu|ps"),
+ * where the CSS lets it break only there (overflow-wrap: break-word in
+ * tables, not anywhere, which lets a table squeeze the column); a run of
+ * 50 letters cannot widen a table past the window. NULL appends nothing.
+ * web/assets/app.js's nameText() is its twin. */
+#define TEXT_NAME_RUN 24
+void text_html_name(struct buf *out, const char *name);
+
 /* Append s percent-encoded as one URL path segment or query value: the
  * RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~) stay, every other
  * byte becomes %XX. NULL appends nothing. */

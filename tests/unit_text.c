@@ -1,6 +1,7 @@
 /* unit_text.c: base/text: the UTF-8 validator and cleaner, the HTML
- * escaper and the URL segment encoder, as tables; and the words for how
- * long ago something was (base/util's sl_format_ago). */
+ * escaper, names with their line-break chances and the URL segment
+ * encoder, as tables; and the words for how long ago something was
+ * (base/util's sl_format_ago). */
 #include <stdlib.h>
 
 #include "base/text.h"
@@ -54,6 +55,40 @@ html_cases(void)
 	}
 	buf_init(&b, 0);
 	text_html_escape(&b, NULL);
+	CHECK_EQ_STR("", buf_str(&b));
+	buf_free(&b);
+}
+
+/* A name breaks after "_", "." and "-", and every TEXT_NAME_RUN (24)
+ * letters of a run without one, escaped, never inside a UTF-8 sequence. */
+static void
+name_cases(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "short", "short" },
+		{ "inventoryrollups", "inventoryrollups" },
+		{ "load_orders.v2-daily", "load_<wbr>orders.<wbr>v2-<wbr>daily" },
+		{ "a__b", "a_<wbr>_<wbr>b" },
+		{ "trailing_", "trailing_" },
+		{ "_lead", "_<wbr>lead" },
+		{ "odd<&\"'>_x", "odd&lt;&amp;&quot;&#39;&gt;_<wbr>x" },
+		{ "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwx",
+		  "abcdefghijklmnopqrstuvwx<wbr>yzabcdefghijklmnopqrstuv<wbr>wx" },
+		{ "abcdefghijklmnopqrstuvwx", "abcdefghijklmnopqrstuvwx" },
+		/* 23 letters then an e-acute: the break after it, not inside */
+		{ "abcdefghijklmnopqrstuvw\xc3\xa9z", "abcdefghijklmnopqrstuvw\xc3\xa9<wbr>z" },
+		{ "", "" },
+	};
+	struct buf b;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		buf_init(&b, 0);
+		text_html_name(&b, cases[i].in);
+		CHECK_EQ_STR(cases[i].out, buf_str(&b));
+		buf_free(&b);
+	}
+	buf_init(&b, 0);
+	text_html_name(&b, NULL);
 	CHECK_EQ_STR("", buf_str(&b));
 	buf_free(&b);
 }
@@ -179,6 +214,7 @@ main(void)
 {
 	RUN(utf8_cases);
 	RUN(html_cases);
+	RUN(name_cases);
 	RUN(url_cases);
 	RUN(near_cases);
 	RUN(ago_cases);

@@ -220,10 +220,10 @@ pages_dags(struct web_req *r)
 			buf_adds(&b, "<a class=\"dag-link\" href=\"/dags/");
 			text_url_segment(&b, name);
 			buf_adds(&b, "\">");
-			html_name(&b, name);
+			text_html_name(&b, name);
 			buf_adds(&b, "</a>");
 		} else
-			html_name(&b, name);
+			text_html_name(&b, name);
 		if (json_array_size(tags) > 0) {
 			buf_adds(&b, "<span class=\"tags\">");
 			for (size_t k = 0; k < json_array_size(tags); k++) {
@@ -326,7 +326,7 @@ void
 pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const char *tab)
 {
 	buf_adds(b, "<div class=\"dag-head\"><h1>");
-	html_name(b, d->name);
+	text_html_name(b, d->name);
 	buf_adds(b, "</h1>");
 	if (d->description != NULL) {
 		buf_adds(b, "<p class=\"desc\" id=\"dag-description\">");

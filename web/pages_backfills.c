@@ -32,7 +32,7 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 		buf_adds(b, "<td><a href=\"/dags/");
 		text_url_segment(b, dag ? dag : "");
 		buf_adds(b, "\">");
-		html_name(b, dag);
+		text_html_name(b, dag);
 		buf_adds(b, "</a></td>");
 	}
 	buf_adds(b, "<td class=\"bf-state\">");

@@ -33,11 +33,11 @@ ds_dag_link(struct buf *b, const char *dag, const char *task)
 	buf_adds(b, "<a href=\"");
 	links_build(b, NULL, LINK_PAGE_DAG, (const char *const[]){ dag });
 	buf_adds(b, "\">");
-	html_name(b, dag);
+	text_html_name(b, dag);
 	buf_adds(b, "</a>");
 	if (task != NULL) {
 		buf_adds(b, ".<wbr>");
-		html_name(b, task);
+		text_html_name(b, task);
 	}
 }
 
@@ -240,7 +240,7 @@ ds_name_link(struct buf *b, json_t *ds)
 	buf_adds(b, "<a class=\"ds-name\" href=\"");
 	text_html_escape(b, json_string_value(json_object_get(ds, "page")));
 	buf_adds(b, "\">");
-	html_name(b, json_string_value(json_object_get(ds, "name")));
+	text_html_name(b, json_string_value(json_object_get(ds, "name")));
 	buf_adds(b, "</a>");
 }
 
@@ -302,7 +302,7 @@ pages_dataset(struct web_req *r)
 	buf_init(&b, 0);
 	html_begin(r, &b, r->arg.name, "dataset");
 	buf_adds(&b, "<p class=\"crumbs\"><a href=\"" LINK_PAGE_DATASETS "\">Datasets</a></p><h1 id=\"ds-title\">");
-	html_name(&b, r->arg.name);
+	text_html_name(&b, r->arg.name);
 	buf_adds(&b, "</h1><table class=\"list datasets\" id=\"dataset\"><thead><tr><th>Produced by</th>"
 		     "<th>Needed by</th></tr></thead><tbody><tr>");
 	ds_producers(&b, ds);

@@ -109,7 +109,7 @@ pages_run(struct web_req *r)
 		links_build(&b, NULL, LINK_PAGE_DAG, values);
 	}
 	buf_adds(&b, "\">");
-	html_name(&b, d->name);
+	text_html_name(&b, d->name);
 	buf_adds(&b, "</a></p><h1>");
 	text_html_escape(&b, partition);
 	buf_adds(&b, " <span id=\"run-state\" class=\"badge st-");
@@ -135,7 +135,7 @@ pages_run(struct web_req *r)
 		buf_adds(&b, "<tr><td><a href=\"");
 		links_build(&b, NULL, LINK_PAGE_TASK, values);
 		buf_adds(&b, "\">");
-		html_name(&b, task);
+		text_html_name(&b, task);
 		buf_adds(&b, "</a></td><td>");
 		pages_state_badge(&b, json_string_value(json_object_get(ti, "state")));
 		if (json_integer_value(json_object_get(ti, "try_number")) > 0)
@@ -395,7 +395,7 @@ pages_task(struct web_req *r)
 	buf_adds(&b, "<p class=\"crumbs\"><a href=\"/dags/");
 	text_url_segment(&b, d->name);
 	buf_adds(&b, "\">");
-	html_name(&b, d->name);
+	text_html_name(&b, d->name);
 	buf_adds(&b, "</a> › <a id=\"run-link\" href=\"");
 	{
 		const char *values[] = { d->name, partition };
@@ -405,7 +405,7 @@ pages_task(struct web_req *r)
 	buf_adds(&b, "\">");
 	text_html_escape(&b, partition);
 	buf_adds(&b, "</a></p><h1>");
-	html_name(&b, task);
+	text_html_name(&b, task);
 	buf_adds(&b, " <span id=\"ti-state\" class=\"badge st-");
 	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "\">");

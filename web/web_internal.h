@@ -219,16 +219,6 @@ void html_time(struct buf *b, const struct tz *tz, json_t *ms);
  * table: one word that never breaks at its hyphens (.part-key in app.css;
  * app.js's partKey() is its twin). */
 void html_partition(struct buf *b, const char *key);
-/* A name (a DAG, task, group or dataset) in a heading, a crumb or a
- * table, escaped, with a line-break chance (<wbr>) after each "_", "."
- * and "-", and every HTML_NAME_RUN letters of a run without one: a long
- * name breaks between its words, never inside one ("postgres_re|plica",
- * "inventoryrollu|ps"), where the CSS lets it break only there
- * (overflow-wrap: break-word in tables, not anywhere, which lets a table
- * squeeze the column); a run of 50 letters cannot widen the table past
- * the window. app.js's nameText() is its twin. */
-#define HTML_NAME_RUN 24
-void html_name(struct buf *b, const char *name);
 /* A past moment (ms; JSON integer or null) as how long before now_ms it
  * was and when, in UTC: "3 minutes ago 2024-05-01T10:00:00+00:00" (the time
  * as html_time shows it); never (text) when ms is null. app.js's

@@ -206,7 +206,7 @@ export function checkboxesOffLine(page, selector) {
 
 // The names (a DAG, task, dataset) in the elements matching selector that
 // are broken over two lines inside a word: each letter's line measured as
-// a range, a new line allowed only after a "_", "." or "-" (html_name's
+// a range, a new line allowed only after a "_", "." or "-" (text_html_name's
 // <wbr>) or a space. As "name (at 'postgres_re|plica')"; lines: how many
 // lines each element's text took ({ broken, lines }), so a test can tell
 // that a name did wrap.

@@ -49,7 +49,7 @@
   // A name (a DAG, task, group or dataset) as nodes with a line-break
   // chance after each "_", "." and "-", and every 24 letters of a run
   // without one: it breaks between its words, never inside one
-  // (html_name's twin, HTML_NAME_RUN): el('a', {}, ...nameText(n))
+  // (base/text.c's text_html_name, TEXT_NAME_RUN): el('a', {}, ...nameText(n))
   const nameText = (n) => {
     const out = [];
     let word = '', letters = 0;
