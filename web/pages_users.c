@@ -65,7 +65,7 @@ user_row(struct web_req *r, struct buf *b, json_t *u, int64_t now_ms)
 	buf_adds(b, "\" data-role=\"");
 	text_html_escape(b, role);
 	buf_printf(b, "\" data-tokens=\"%lld\"><td class=\"user-name\">", tokens);
-	text_html_escape(b, name);
+	text_html_name(b, name);
 	if (me)
 		buf_adds(b, " <span class=\"note\">(you)</span>");
 	buf_adds(b, "</td><td>");
@@ -79,7 +79,7 @@ user_row(struct web_req *r, struct buf *b, json_t *u, int64_t now_ms)
 		role_select(b, buf_str(&attrs), role);
 		buf_free(&attrs);
 	}
-	buf_adds(b, "</td><td>");
+	buf_adds(b, "</td><td class=\"user-created\">");
 	html_time(b, NULL, json_object_get(u, "created_at"));
 	buf_adds(b, "</td><td class=\"user-last-login\">");
 	html_since(b, json_object_get(u, "last_login_at"), now_ms, "never");

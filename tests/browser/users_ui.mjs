@@ -6,7 +6,7 @@
 // token, sees when she last logged in and last used it, resets her
 // password and removes her. Every wait is a bounded wait for a state; no
 // secret is printed.
-import { check, journey } from './lib.mjs';
+import { check, journey, midWordBreaks, overReach } from './lib.mjs';
 
 const { URL, ADMIN_PW, SHOTS } = process.env;
 const WAIT = 30000;
@@ -254,6 +254,12 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
     brokenTimes: [...document.querySelectorAll('#users time')].filter((t) => t.getClientRects().length > 1).map((t) => t.textContent),
   }));
   check(fit.over <= 0, `the users table fits a 1024px window (${fit.over}px too wide)`);
+  const box = await overReach(page, '#users');
+  check(box <= 0, `the users table keeps inside the page's margins, as the form above it (${box}px past them)`);
+  // (the long name wraps, between its words: "a_user_with_a_|remarkably_",
+  // never "_remarkably_l|ong")
+  const longLines = await midWordBreaks(page, `#users tr[data-user="${longName}"] td.user-name`);
+  check(longLines.lines[0] > 1 && longLines.broken.length === 0, `the long name wraps between its words only (${longLines.lines[0]} lines): ` + longLines.broken.join(', '));
   check(fit.wrapped.length === 0, 'no button label wraps: ' + fit.wrapped.join(', '));
   check(fit.brokenTimes.length === 0, 'no time breaks at its hyphen: ' + fit.brokenTimes.join(', '));
   await shot('u-11-long-name');

@@ -1110,7 +1110,7 @@
   }
 
   // for the page scripts that load after this one (map.js, users.js)
-  window.sluice = { api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey };
+  window.sluice = { api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey, nameText };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {

@@ -7,7 +7,7 @@
 'use strict';
 
 (function () {
-  const { api, el, status, fmtTime, fmtSince } = window.sluice;
+  const { api, el, status, fmtTime, fmtSince, nameText } = window.sluice;
   const enc = encodeURIComponent;
   const $ = (id) => document.getElementById(id);
 
@@ -49,9 +49,9 @@
     const select = el('select', { class: 'user-role', 'aria-label': 'role of ' + u.name },
       ...roles.map((r) => el('option', { value: r.value, title: r.title, selected: r.value === u.role }, r.value)));
     return el('tr', { 'data-user': u.name, 'data-role': u.role, 'data-tokens': u.tokens },
-      el('td', { class: 'user-name' }, u.name, isMe ? ' ' : null, isMe ? el('span', { class: 'note' }, '(you)') : null),
+      el('td', { class: 'user-name' }, ...nameText(u.name), isMe ? ' ' : null, isMe ? el('span', { class: 'note' }, '(you)') : null),
       el('td', {}, select),
-      el('td', {}, fmtTime(u.created_at, '')),
+      el('td', { class: 'user-created' }, fmtTime(u.created_at, '')),
       el('td', { class: 'user-last-login' }, fmtSince(u.last_login_at, 'never')),
       el('td', { class: 'user-sessions' }, u.sessions),
       el('td', { class: 'user-tokens' }, u.tokens),
