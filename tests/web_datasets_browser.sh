@@ -63,7 +63,7 @@ URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS K3=$(key 3) K5=$(key 5) K10=$(key 10) K7=$(
 reran() { [ "$(ti_field report "$(key 10)" sum try_number)" = 2 ] && ti_is report "$(key 10)" sum success; }
 wait_for 60 "report's hour 10 to re-run" reran
 assert_eq 1 "$(ti_field report "$(key 9)" sum try_number)" "the hour before it did not"
-for s in 01-datasets 01b-datasets-cell-grid 02-dataset-map 03-map-clear-preview 04-grid-clear-preview; do
+for s in 01-datasets 01b-datasets-cell-grid 02-dataset-map 03-map-clear-preview 04a-grid-clear-column-1024 04-grid-clear-preview; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_datasets_browser: ok"

@@ -92,6 +92,25 @@ await journey(1400, 900, SHOTS, async (page, shot) => {
   // --- the grid's Clear…: the same, and confirmed ---
   await page.goto(URL + '/dags/lake?at=' + encodeURIComponent(K10));
   await page.locator('#grid tr.target').first().waitFor({ timeout: WAIT });
+  // (a long list, a whole column, in a laptop's 700px: the list scrolls,
+  // what it re-runs elsewhere keeps its height, up to 30vh, where it
+  // scrolls too; it was squeezed to one line, its heading out of view)
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.locator('#grid thead th.task[data-task="load"]').click();
+  await page.click('#clear-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  await page.locator('#preview-extra .consequence').first().waitFor({ timeout: WAIT });
+  const extra = await page.evaluate(() => {
+    const e = document.getElementById('preview-extra');
+    return { scroll: e.scrollHeight, client: e.clientHeight, room: Math.floor(innerHeight * 0.3),
+      rows: document.querySelectorAll('#preview-table tbody tr').length };
+  });
+  check(extra.rows > 10 && extra.client >= Math.min(extra.scroll, extra.room) - 1,
+    `with ${extra.rows} rows the preview shows what it re-runs elsewhere ${extra.client}px high (of ${extra.scroll}px, at most ${extra.room}px)`);
+  await shot('04a-grid-clear-column-1024');
+  await page.click('#preview-cancel');
+  await page.click('#select-none');
+  await page.setViewportSize({ width: 1400, height: 900 });
   await page.locator(`#grid td.cell[data-partition="${K10}"][data-task="load"]`).click();
   await page.click('#clear-btn');
   await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
