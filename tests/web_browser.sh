@@ -61,6 +61,10 @@ YAML
 	prev=load_the_customer_lifetime_value_segments_into_the_warehouse_staging
 	for i in 1 2 3 4 5 6 7 8; do echo "  step$i: {after: [$prev], command: \"true\"}"; prev=step$i; done
 } > "$H/dags/wide.yaml"
+# a DAG of 16 letters in one word, audited (its pause): the audit's DAG
+# column keeps it whole; a longer one breaks between its words
+printf 'dag: inventoryrollups\nschedule: none\ntasks:\n  x: {command: "true"}\n' > "$H/dags/inventoryrollups.yaml"
+printf 'dag: customer_lifetime_value_rollup\nschedule: none\ntasks:\n  x: {command: "true"}\n' > "$H/dags/clv.yaml"
 start_standalone
 P1=2024-01-01T01:00:00+00:00 P2=2024-01-01T02:00:00+00:00 P3=2024-01-01T03:00:00+00:00
 for h in 0 1 2 3 4 5; do
@@ -69,6 +73,10 @@ done
 assert_status 201 POST /dags/tail/runs '{"partition":"t1"}'
 # a long audit detail (a param of 400 characters without a space), its
 # time in p's zone (+05:30, the When column's widest)
+clv_known() { [ "$(api GET /dags/customer_lifetime_value_rollup)" = 200 ]; }
+wait_for 15 "the DAG customer_lifetime_value_rollup" clv_known
+assert_status 200 POST /dags/inventoryrollups/pause '{}'
+assert_status 200 POST /dags/customer_lifetime_value_rollup/pause '{}'
 assert_status 201 POST /dags/p/runs "{\"partition\":\"long\",\"params\":{\"table\":\"$(printf 'x%.0s' $(seq 400))\"}}"
 SHOTS=${WEB_SHOTS:-$T/shots}
 mkdir -p "$SHOTS"

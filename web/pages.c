@@ -601,7 +601,7 @@ pages_audit(struct web_req *r)
 		buf_adds(&b, "</td><td>");
 		text_html_escape(&b, json_string_value(json_object_get(row, "action")));
 		buf_adds(&b, "</td><td>");
-		text_html_escape(&b, json_string_value(json_object_get(row, "dag")));
+		text_html_name(&b, json_string_value(json_object_get(row, "dag")));
 		buf_adds(&b, "</td><td><code>");
 		text_html_escape(&b, json_string_value(json_object_get(row, "detail")));
 		buf_adds(&b, "</code></td></tr>");

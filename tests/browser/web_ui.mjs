@@ -6,6 +6,7 @@
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
+import { midWordBreaks } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const parts = [process.env.P1, process.env.P2, process.env.P3];
@@ -258,6 +259,10 @@ try {
   }).map((t) => t.textContent));
   check(spilled.length === 0 && (await page.textContent('#audit')).includes('+05:30'),
     'each time (one with its zone\'s offset too) stays inside its column, none over the Who column: ' + spilled.join(', '));
+  // (the DAG column: "inventoryrollu|ps" once; a longer name after a "_")
+  const dagCells = await midWordBreaks(page, '#audit tbody td:nth-child(4)');
+  check(dagCells.broken.length === 0 && Math.max(...dagCells.lines) > 1,
+    'the audit\'s DAG names break between their words only: ' + dagCells.broken.join(', '));
   const audit = await page.textContent('#audit');
   check(audit.includes('"partitions":[') && parts.every((p) => audit.includes('"' + p + '"')),
     'the clear is audited by partition keys');
