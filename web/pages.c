@@ -73,6 +73,45 @@ error_page(struct web_req *r, int status, const char *title,
 	return WEB_DONE;
 }
 
+/* Does s start with a date, YYYY-MM-DD? */
+static int
+starts_with_date(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+
+	for (size_t i = 0; i < sizeof shape - 1; i++)
+		if (shape[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+/* A message escaped, each partition key or time in it that starts with a
+ * date (2026-12-06T09:00:00+00:00, as "nearest: ..." lists them) one
+ * word (html_partition): never "2026-12-" over "06T09:00:00+00:00". */
+static void
+message_with_keys(struct buf *b, const char *msg)
+{
+	struct buf text;
+	const char *p = msg != NULL ? msg : "";
+
+	buf_init(&text, 0);
+	while (*p != '\0') {
+		if (starts_with_date(p) && (p == msg || strchr(" '\"(", p[-1]) != NULL)) {
+			size_t n = strspn(p, "0123456789-T:+Z");
+			char *key = xstrndup(p, n);
+
+			text_html_escape(b, buf_str(&text));
+			buf_reset(&text);
+			html_partition(b, key);
+			free(key);
+			p += n;
+		} else
+			buf_addc(&text, *p++);
+	}
+	text_html_escape(b, buf_str(&text));
+	buf_free(&text);
+}
+
 enum web_result
 pages_not_found(struct web_req *r, const char *what)
 {
@@ -80,7 +119,7 @@ pages_not_found(struct web_req *r, const char *what)
 	enum web_result res;
 
 	buf_init(&p, 0);
-	text_html_escape(&p, what);
+	message_with_keys(&p, what);
 	/* somewhere to go from here */
 	buf_adds(&p, "</p><p><a href=\"/\" id=\"to-dags\">All DAGs</a>");
 	res = error_page(r, 404, "Not found", "<p>", &p);

@@ -253,4 +253,17 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(await page.locator(`#grid tr[data-partition="${never[0]}"] td.cell`).count() === 2, 'they are runs now');
   check(/ partitions$/.test(await page.locator('#page-info').textContent()), 'no row without a run: the page count says runs only');
   await shot('08-grid-backfilled');
+
+  // --- a run page for a key without a run: its 404 lists the nearest
+  // keys, each on one line wherever the text wraps (never "2026-12-" over
+  // "06T09:00:00+00:00"): measured at several widths ---
+  const nf = await page.goto(URL + '/dags/year/runs/2099-01-01');
+  check(nf.status() === 404 && (await page.textContent('main')).includes('nearest: '), 'a key without a run: 404 with the nearest keys');
+  for (const width of [1024, 960, 900, 840, 780, 720, 660, 600]) {
+    await page.setViewportSize({ width, height: 700 });
+    const broken = await brokenKeys(page, 'main p');
+    check(broken.length === 0, `at ${width}px no key of the 404's message is split: ` + broken.join(', '));
+  }
+  await shot('09-run-not-found');
+  await page.setViewportSize({ width: 1600, height: 900 });
 });
