@@ -1,7 +1,9 @@
 #!/bin/bash
 # ssh executor: two sshd's as a two-host pool share the load and never
 # run more than slots_per_host tasks on one host; a host that cannot be
-# reached is marked down and its work goes to the others.
+# reached is marked down and the tries sent there before that go to the
+# others without costing a retry (also across a scheduler restart); a
+# refused host key fails its try instead.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/ssh_lib.sh"
 
@@ -44,20 +46,74 @@ for i in $(seq 0 15); do
 done
 assert_contains "$out" "127.0.0.1:$pa up, 2/2 slots free; 127.0.0.1:$pb up, 2/2 slots free"
 
-# A dead host in the pool: its tries fail clearly, it is marked down, and
-# the retries (and all later work) go to the live host.
+# A dead host in the pool (nothing listens on its port), no retries: the
+# tries placed there before it was known down never started, so they go
+# to the live host at their first try, and the host is marked down.
 dead=$(free_port)
 cfg=$(ssh_config_json a "\"hosts\": [\"127.0.0.1:$dead\", \"127.0.0.1:$pa\"]" \
 	'"slots_per_host": 2' '"down_backoff": "60s"')
-touch "$T/retry-now"
-out=$("$DRIVER" -c "$cfg" -n 8 -L "$T/logs" -r "$T/retry-now" -D -- sh -c 'echo ok')
-assert_contains "$out" "cannot connect to 127.0.0.1:$dead: Connection refused"
+mkdir -p "$T/dead"
+out=$("$DRIVER" -c "$cfg" -n 8 -L "$T/dead" -D -- sh -c 'echo ok')
 for i in $(seq 0 7); do
 	r=$(result_of "$out" "$i")
-	assert_eq 0 "$(json_field "$r" exit_code)" "task $i exit (after retry)"
+	assert_eq 1 "$(json_field "$r" try)" "task $i try"
+	assert_eq 0 "$(json_field "$r" exit_code)" "task $i exit: $r"
 	assert_eq "127.0.0.1:$pa" "$(json_field "$r" host)" "task $i host"
 done
-# Once down, the dead host gets no new tries: at most the first pair.
-fails=$(printf '%s\n' "$out" | grep '"try"' | grep -c "127.0.0.1:$dead: Connection refused" || true)
-[ "$fails" -le 2 ] || fail "$fails tries went to the dead host"
+assert_eq 8 "$(printf '%s\n' "$out" | grep -c '"try"')" "tries reported"
 assert_contains "$out" "127.0.0.1:$dead down for"
+# Task 0 went to the dead host first (it is listed first, both had room):
+# its log says where it was placed, once that the command did not start
+# there and why, then where it ran.
+notes=$(grep '^sluice: ' "$T/dead/task-0.log")
+assert_eq 3 "$(printf '%s\n' "$notes" | wc -l)" "sluice lines: $notes"
+assert_contains "$(printf '%s\n' "$notes" | sed -n 1p)" "try 1 of driver.task on host 127.0.0.1:$dead "
+assert_contains "$(printf '%s\n' "$notes" | sed -n 2p)" \
+	"did not start on 127.0.0.1:$dead (cannot connect to 127.0.0.1:$dead: Connection refused)"
+assert_contains "$(printf '%s\n' "$notes" | sed -n 3p)" "try 1 of driver.task on host 127.0.0.1:$pa "
+assert_eq ok "$(grep -v '^sluice: ' "$T/dead/task-0.log")" "task 0 output"
+
+# A moved try survives the scheduler: the token it got at start names the
+# dead host, yet adopting that token follows the try where it runs.
+mkdir -p "$T/moved"
+waiter='touch "$1/started.$TASK_INDEX"; n=0
+	while [ ! -e "$1/go" ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+	echo "ran $TASK_INDEX"'
+driver_bg -c "$cfg" -n 2 -L "$T/moved" -o -x "$T/moved/detach" -- sh -c "$waiter" x "$T/moved"
+wait_for 60 "both tries running" test -e "$T/moved/started.0" -a -e "$T/moved/started.1"
+touch "$T/moved/detach"
+driver_wait
+tok0=$(json_field "$(grep '"task":0,"token"' "$T/driver.out")" token)
+tok1=$(json_field "$(grep '"task":1,"token"' "$T/driver.out")" token)
+assert_contains "$tok0" "host=127.0.0.1:$dead "
+touch "$T/moved/go"
+out=$("$DRIVER" -c "$cfg" -a "$tok0" -a "$tok1")
+for i in 0 1; do
+	r=$(result_of "$out" "$i")
+	assert_eq 0 "$(json_field "$r" exit_code)" "adopted task $i: $r"
+	assert_eq "127.0.0.1:$pa" "$(json_field "$r" host)" "adopted task $i host"
+	assert_contains "$(cat "$T/moved/task-$i.log")" "ran $i"
+done
+[ ! -e "$T/moved/task-0.log.ssh-host" ] || fail "the host note outlived the try"
+
+# A refused host key is a reason to fail, not to move on: the try placed
+# on a host whose key is unknown, or has changed, fails as before (no
+# retries here), while the other host still works.
+grep -v "^\[127.0.0.1\]:$pb " "$SSH_DIR/known_hosts" >"$T/kh-unknown"
+{ cat "$T/kh-unknown"
+  echo "[127.0.0.1]:$pb $(cut -d' ' -f1,2 "$SSH_DIR/sshd-a/hostkey.pub")"
+} >"$T/kh-changed"
+for case in "unknown:host key of 127.0.0.1:$pb is not known" \
+	    "changed:HOST KEY OF 127.0.0.1:$pb HAS CHANGED"; do
+	kh=$T/kh-${case%%:*}
+	cfg=$(ssh_config_json b a '"slots_per_host": 2')
+	cfg=${cfg//$SSH_DIR\/known_hosts/$kh}
+	mkdir -p "$T/kh-logs-${case%%:*}"
+	out=$("$DRIVER" -c "$cfg" -n 2 -L "$T/kh-logs-${case%%:*}" -- sh -c 'echo ok')
+	r=$(result_of "$out" 0)
+	assert_contains "$(json_field "$r" error)" "${case#*:}"
+	assert_eq "127.0.0.1:$pb" "$(json_field "$r" host)" "${case%%:*} key: host of task 0"
+	r=$(result_of "$out" 1)
+	assert_eq 0 "$(json_field "$r" exit_code)" "${case%%:*} key: task 1 on the other host"
+	assert_eq "127.0.0.1:$pa" "$(json_field "$r" host)" "${case%%:*} key: host of task 1"
+done

@@ -19,6 +19,12 @@
  * resumes at N and turns the note into "base=B2" (B2 = local size - N),
  * the base that later adoptions use instead of B. The note goes when the
  * try ends.
+ *
+ * A try whose first host could not be reached goes to another host
+ * (try.c) after the scheduler stored its token, which still names the
+ * first host. Before anything starts on the new host, LOG.ssh-host
+ * says "host=LABEL base=B" for it; adopt and kill_orphan read the
+ * token's host and base from there. It goes when the try ends.
  */
 #include "build-config.h"
 
@@ -112,12 +118,53 @@ static long long adopt_offset(const char *log, long long size, long long base)
 	return off > 0 ? off : 0;
 }
 
+static char *host_note_path(const char *log)
+{
+	return xasprintf("%s.ssh-host", log);
+}
+
 void ssh_adopt_forget(struct ssh_try *t)
 {
 	char *path = note_path(t->log_path);
 
 	unlink(path);
 	free(path);
+	path = host_note_path(t->log_path);
+	unlink(path);
+	free(path);
+}
+
+/* The try moved to another host: note where (module comment). */
+void ssh_adopt_note_host(struct ssh_try *t, long long base)
+{
+	char *path = host_note_path(t->log_path);
+	FILE *f = fopen(path, "w");
+
+	if (f) {
+		fprintf(f, "host=%s base=%lld\n", t->host->label, base);
+		fclose(f);
+	}
+	free(path);
+}
+
+/* The token's host and base, or those of its LOG.ssh-host note. */
+void ssh_adopt_where(const char *log, char *label, size_t labellen,
+		     long long *base)
+{
+	char *path = host_note_path(log);
+	FILE *f = fopen(path, "r");
+	char moved[256];
+	long long b;
+
+	free(path);
+	if (!f)
+		return;
+	if (fscanf(f, "host=%255s base=%lld", moved, &b) == 2 && b >= 0 &&
+	    strlen(moved) < labellen) {
+		snprintf(label, labellen, "%s", moved);
+		*base = b;
+	}
+	fclose(f);
 }
 
 void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
@@ -138,6 +185,7 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 			 "follow", ex->name);
 		return NULL;
 	}
+	ssh_adopt_where(log, label, sizeof label, &base);
 	for (i = 0; i < ex->nhosts; i++)
 		if (strcmp(ex->hosts[i].label, label) == 0)
 			h = &ex->hosts[i];

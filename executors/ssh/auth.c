@@ -70,7 +70,10 @@ int ssh_auth_step(struct ssh_conn *c)
 				      h->label, ssh_errmsg(c->session));
 			return 0;
 		}
-		if (ssh_hostkey_verify(c) < 0)
+		c->in_hostkey_check = 1;
+		rc = ssh_hostkey_verify(c);
+		c->in_hostkey_check = 0;
+		if (rc < 0)
 			return 0;
 		c->state = C_AUTH_LIST;
 		return 1;

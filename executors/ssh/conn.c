@@ -79,6 +79,7 @@ void ssh_conn_fail(struct ssh_conn *c, int mark_down, const char *fmt, ...)
 	va_end(ap);
 
 	c->generation++;
+	c->failed_connecting = c->state != C_READY && mark_down;
 	c->state = C_IDLE;
 	if (mark_down) {
 		h->down_until_ms = sl_mono_ms() + h->ex->down_backoff_ms;

@@ -6,6 +6,7 @@
  */
 #include "build-config.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,22 @@ struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
 }
 
 
+/* Put t on the queue of tries waiting for a host: at its end (a new try
+ * that found every up host full) or at its front (a try whose host could
+ * not be reached: it was asked for first). */
+void ssh_exec_queue(struct ssh_try *t, int front)
+{
+	struct ssh_exec *ex = t->ex;
+
+	assert(!t->queued && !t->host);
+	t->queued = 1;
+	if (front)
+		TAILQ_INSERT_HEAD(&ex->queue, t, qentry);
+	else
+		TAILQ_INSERT_TAIL(&ex->queue, t, qentry);
+	ex->nqueued++;
+}
+
 /* A slot freed (or a back-off ended): place queued tries. When no host is
  * up any more, the queued tries fail with the reason. */
 void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg)
@@ -183,9 +200,10 @@ static void ssh_kill_orphan(void *inst, const char *token)
 	start[0] = '\0';
 	id[0] = '\0';
 	if (ssh_adopt_parse(token, label, sizeof label, id, sizeof id, &base,
-			    &log) < 0 &&
-	    (sscanf(token, "host=%255s pgid=%ld start=%31[0-9]", label, &pgid,
-		    start) < 2 || pgid <= 1))
+			    &log) == 0)
+		ssh_adopt_where(log, label, sizeof label, &base);
+	else if (sscanf(token, "host=%255s pgid=%ld start=%31[0-9]", label,
+			&pgid, start) < 2 || pgid <= 1)
 		return;
 	for (i = 0; i < ex->nhosts; i++) {
 		struct ssh_host *h = &ex->hosts[i];

@@ -107,6 +107,13 @@ struct ssh_conn {
 	int64_t connect_started_ms;
 	int64_t connect_ms;	/* how long the last connect took */
 	char hostkey_desc[160];	/* "ED25519 SHA256:..." of the last handshake */
+	/* Set while the host key is checked, so still set when the check
+	 * refused the key and failed the connection: the tries waiting on
+	 * it then fail rather than go to another host (try.c). */
+	int in_hostkey_check;
+	/* The failure being told to the ops (ssh_conn_fail) came before the
+	 * connection was up: nothing could have run on it. */
+	int failed_connecting;
 	int in_pump;
 };
 
@@ -165,6 +172,7 @@ struct ssh_try {
 	int marker_skip_line;	/* inside a long line: not the marker */
 	size_t marker_scanned;	/* bytes looked at; give up after a while */
 	int reopened;		/* reconnected once for a stale connection */
+	int moves;		/* placed again after a host was unreachable */
 	long pgid;
 	char start_time[32];
 	/* The try's name on its host (~/.sluice/tries/ID.*), and its token:
@@ -250,7 +258,9 @@ struct ssh_exec {
 	int rr;
 	struct ssh_try_list tries;
 	/* Tries waiting for a slot: some host is up but all up hosts are
-	 * full (a down host's slots are not usable). */
+	 * full (a down host's slots are not usable); at the front, tries
+	 * whose host could not be reached, until the dispatch places them
+	 * elsewhere or fails them (no host up). */
 	TAILQ_HEAD(, ssh_try) queue;
 	int nqueued;
 	struct event *ev_dispatch;
@@ -356,8 +366,16 @@ int ssh_adopt_parse(const char *token, char *label, size_t labellen,
 void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 		    void *arg, char *err, size_t errlen);
 void ssh_try_detach(void *inst, void *handle);
-/* The try ended: remove its LOG.ssh-copied note. */
+/* The try ended: remove its LOG.ssh-copied and LOG.ssh-host notes. */
 void ssh_adopt_forget(struct ssh_try *t);
+/* The try moved to another host after start() (its first one could not
+ * be reached): note its host and base in LOG.ssh-host, since the token
+ * the scheduler stored still names the first host. */
+void ssh_adopt_note_host(struct ssh_try *t, long long base);
+/* Where a token's try runs: its LOG.ssh-host note, when there is one,
+ * replaces the label and base parsed from the token. */
+void ssh_adopt_where(const char *log, char *label, size_t labellen,
+		     long long *base);
 
 /* ---- remote.c ---- */
 
@@ -396,6 +414,8 @@ void ssh_exec_host_init(struct ssh_host *h, struct ssh_exec *ex, char *name,
  * free on an up host, else with the reason in err. */
 struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
 				    char *err, size_t errlen);
+/* Queue t for a host, at the end or (front) at the front. */
+void ssh_exec_queue(struct ssh_try *t, int front);
 /* A slot freed (or a back-off ended): place queued tries. */
 void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg);
 

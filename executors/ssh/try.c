@@ -534,12 +534,43 @@ static int try_step(struct ssh_op *op)
 	}
 }
 
+/* t's host could not be reached and nothing ran there: give its slot
+ * back and queue it first in line for another host. The scheduler
+ * already counts it as started: it starts again without a new try. */
+static void try_move(struct ssh_try *t, const char *why)
+{
+	struct ssh_host *h = t->host;
+
+	log_printf(t, "sluice: the command did not start on %s (%s); "
+		   "looking for another host\n", h->label, why);
+	t->moves++;
+	t->reopened = 0;
+	h->running--;
+	t->host = NULL;
+	free(t->token);
+	t->token = NULL;
+	ssh_exec_queue(t, 1);
+	event_active(t->ex->ev_dispatch, EV_TIMEOUT, 0);
+}
+
 static void try_lost(struct ssh_op *op, const char *why)
 {
 	struct ssh_try *t = (struct ssh_try *)op;
 	struct ssh_host *h = t->host;
 
 	t->ch = NULL;	/* freed with the session */
+	if (t->state == T_OPEN && h->conn.failed_connecting &&
+	    !h->conn.in_hostkey_check && !t->adopted && !t->kill_requested &&
+	    !t->ex->destroying && t->ex->nhosts > 1 &&
+	    t->moves < t->ex->nhosts) {
+		/* Connecting or logging in failed, so the command never
+		 * started there: another host of the pool may take it (each
+		 * try moves at most once per host, so a pool whose hosts all
+		 * fail ends). A refused host key is not moved past: it
+		 * fails the try, loudly. */
+		try_move(t, why);
+		return;
+	}
 	if (t->state == T_OPEN && !t->reopened && !t->kill_requested &&
 	    !t->ex->destroying && h->down_until_ms <= sl_mono_ms()) {
 		/* An established connection turned out dead before this try
@@ -645,6 +676,8 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 	t->token = xasprintf("ssh-try host=%s id=%s base=%lld log=%s", h->label,
 			     t->id, (long long)(base < 0 ? 0 : base),
 			     t->log_path);
+	if (t->moves)	/* before the command can start here */
+		ssh_adopt_note_host(t, base < 0 ? 0 : base);
 	ssh_conn_attach(&h->conn, &t->op);
 }
 
@@ -715,13 +748,10 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		t->skipped_env = buf_steal(&skipped);
 	buf_free(&skipped);
 	TAILQ_INSERT_TAIL(&ex->tries, t, entry);
-	if (h) {
+	if (h)
 		ssh_try_place(t, h);
-	} else {
-		t->queued = 1;
-		TAILQ_INSERT_TAIL(&ex->queue, t, qentry);
-		ex->nqueued++;
-	}
+	else
+		ssh_exec_queue(t, 0);
 	return t;
 }
 
