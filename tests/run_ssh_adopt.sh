@@ -66,8 +66,8 @@ adopt_case() {
 	assert_eq "$code" "$(ti_field "$dag" "$part" only exit_code)" "its real exit code ($sig)"
 	assert_eq 1 "$(wc -l <"$T/starts.$dag")" "started once ($sig)"
 	assert_eq 1 "$(ti_field "$dag" "$part" only try_number)" "no try spent ($sig)"
-	assert_eq 1 "$(grep -c "before only" "$log")" "the first line once ($sig)"
-	assert_eq 1 "$(grep -c "after only" "$log")" "the last line once, after the adoption ($sig)"
+	assert_eq 1 "$(grep -c "^before only" "$log")" "the first line once ($sig)"
+	assert_eq 1 "$(grep -c "^after only" "$log")" "the last line once, after the adoption ($sig)"
 	assert_eq 0 "$(grep -c "sluice-took" "$log")" "the follower's word on the duration stays out of the log ($sig)"
 	assert_contains "$(head -n 1 "$log")" "on host 127.0.0.1:" "the header stays"
 	# it ran from before "before" was seen until after go; the host's
@@ -99,5 +99,5 @@ wait_for 20 "the try to end on the host" test -s "$status"
 assert_eq "exit 0" "$(cat "$status")" "the status file"
 start_scheduler
 wait_run ok p4 success 30
-assert_eq 1 "$(grep -c "after only" "$H/logs/ok/p4/only/try-1.log")" "the last line copied once"
+assert_eq 1 "$(grep -c "^after only" "$H/logs/ok/p4/only/try-1.log")" "the last line copied once"
 echo "run_ssh_adopt: ok"
