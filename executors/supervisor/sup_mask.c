@@ -1,9 +1,8 @@
 /*
  * sup_mask.c: secret values masked in a try's output before it reaches
  * the log. The values come on a descriptor (-S: SUP_SECRETS_FD,
- * NUL-separated), never on the command line. Each occurrence becomes
- * "***", also one split across reads: a tail of the output that could be
- * the start of a value waits for the next read (or the end).
+ * NUL-separated), never on the command line; the masking itself is the
+ * one shared with the ssh executor (executors/out_mask.c).
  */
 #include "executors/supervisor/supervisor.h"
 
@@ -12,19 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SUP_MASK_TEXT "***"
-
-static int
-sup_mask_longer(const void *a, const void *b)
-{
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-
-	return la < lb ? 1 : la > lb ? -1 : 0;
-}
-
 /* Read the values from fd (and close it); 0, or -1 with errno. */
 int
-sup_mask_load(struct sup_mask *m, int fd)
+sup_mask_load(struct out_mask *m, int fd)
 {
 	size_t len = 0, cap = 4096;
 	char *text = malloc(cap);
@@ -54,20 +43,10 @@ sup_mask_load(struct sup_mask *m, int fd)
 	}
 	close(fd);
 	text[len] = '\0';
-	m->text = text;
-	for (size_t i = 0; i < len; i += strlen(text + i) + 1)
-		if (text[i] != '\0')
-			m->n++;
-	m->vals = calloc(m->n + 1, sizeof *m->vals);
-	if (m->vals == NULL)
+	if (out_mask_set(m, text, len) < 0) {
+		errno = ENOMEM;
 		return -1;
-	m->n = 0;
-	for (size_t i = 0; i < len; i += strlen(text + i) + 1)
-		if (text[i] != '\0')
-			m->vals[m->n++] = text + i;
-	/* the longest value first: it wins where two start at one place */
-	qsort(m->vals, m->n, sizeof *m->vals, sup_mask_longer);
-	m->maxlen = m->n > 0 ? strlen(m->vals[0]) : 0;
+	}
 	return 0;
 fail:
 	close(fd);
@@ -75,76 +54,22 @@ fail:
 	return -1;
 }
 
-/* Output p[0..n) with the values masked: into the log, through out(). */
-void
-sup_mask_out(struct sup_mask *m, struct sup_log *l, const char *p, size_t n)
+static void
+sup_mask_sink(void *arg, const char *p, size_t n)
 {
-	size_t len = m->carry_len + n, i = 0, from = 0;
-	char *b;
-
-	if (m->n == 0) {
-		sup_log_out(l, p, n);
-		return;
-	}
-	b = malloc(len ? len : 1);
-	if (b == NULL) {
-		/* nothing unmasked ever reaches the log */
-		m->carry_len = 0;
-		return;
-	}
-	/* memcpy wants real pointers even for no bytes: the carry is NULL
-	 * until a value was cut, and the end's flush passes no output */
-	if (m->carry_len > 0)
-		memcpy(b, m->carry, m->carry_len);
-	if (n > 0)
-		memcpy(b + m->carry_len, p, n);
-	while (i < len) {
-		size_t k, hit = 0, partial = 0;
-
-		for (k = 0; k < m->n; k++) {
-			size_t vl = strlen(m->vals[k]);
-
-			if (b[i] != m->vals[k][0])
-				continue;
-			if (len - i >= vl) {
-				if (memcmp(b + i, m->vals[k], vl) == 0) {
-					hit = vl;
-					break;
-				}
-			} else if (memcmp(b + i, m->vals[k], len - i) == 0)
-				partial = 1;
-		}
-		if (hit > 0) {
-			sup_log_out(l, b + from, i - from);
-			sup_log_out(l, SUP_MASK_TEXT, sizeof SUP_MASK_TEXT - 1);
-			i += hit;
-			from = i;
-			continue;
-		}
-		if (partial)
-			break;	/* may be a value the next read completes */
-		i++;
-	}
-	sup_log_out(l, b + from, i - from);
-	m->carry_len = len - i;
-	if (m->carry_len > 0) {
-		char *c = realloc(m->carry, m->carry_len);
-
-		if (c == NULL) {
-			m->carry_len = 0;
-		} else {
-			m->carry = c;
-			memcpy(m->carry, b + i, m->carry_len);
-		}
-	}
-	free(b);
+	sup_log_out(arg, p, n);
 }
 
-/* The end of the output: what waited is no value, out it goes. */
+/* Output p[0..n) with the values masked, into the log. */
 void
-sup_mask_flush(struct sup_mask *m, struct sup_log *l)
+sup_mask_out(struct out_mask *m, struct sup_log *l, const char *p, size_t n)
 {
-	if (m->carry_len > 0)
-		sup_log_out(l, m->carry, m->carry_len);
-	m->carry_len = 0;
+	out_mask_write(m, p, n, sup_mask_sink, l);
+}
+
+/* The end of the output: what waited goes out, masked. */
+void
+sup_mask_flush(struct out_mask *m, struct sup_log *l)
+{
+	out_mask_flush(m, sup_mask_sink, l);
 }

@@ -367,9 +367,7 @@ sup_serve_report(struct sup_served *ss, int ends)
 	 * stop */
 	while (ends >= 0 && write(ends, &e, sizeof e) < 0 && errno == EINTR)
 		;
-	free(s->mask.text);
-	free(s->mask.vals);
-	free(s->mask.carry);
+	out_mask_free(&s->mask);
 	free(ss->argv);
 	free(ss->env);
 	free(ss->blob);

@@ -25,9 +25,10 @@
  *
  * With -S, descriptor 4 holds secret values (NUL-separated): each
  * occurrence in the command's output is written to the log as *** (see
- * sup_mask.c). main() is in sup_server.c, which is also the shared
- * supervisor (`--server`: one process serving all of an executor's tries,
- * sup_serve.c; the local executor's default).
+ * sup_mask.c, over executors/out_mask.c). main() is in sup_server.c,
+ * which is also the shared supervisor (`--server`: one process serving
+ * all of an executor's tries, sup_serve.c; the local executor's
+ * default).
  *
  * File descriptors: 0 is the command's stdin, 1 the log (opened for
  * appending), 2 where the supervisor's own complaints go (the log too),

@@ -2,7 +2,8 @@
  * supervisor.h: the parts of sluice-try (see supervisor.c for what it
  * does and how it is called): the capped log writer (sup_log.c), the
  * try's process tree and cgroup (sup_tree.c), the status file
- * (sup_status.c), small I/O helpers (sup_io.c). libc only.
+ * (sup_status.c), small I/O helpers (sup_io.c), secret masking
+ * (sup_mask.c over executors/out_mask.c). libc only.
  */
 #ifndef SLUICE_SUPERVISOR_H
 #define SLUICE_SUPERVISOR_H
@@ -11,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <time.h>
+
+#include "executors/out_mask.h"
 
 #define SUP_COPY_BUF (64 * 1024)
 #define SUP_ROTATE_BUF (1024 * 1024)
@@ -32,15 +35,6 @@ struct sup_log {
 	int err;		/* errno of the first failed write */
 };
 
-/* Secret values masked in the output (sup_mask.c). */
-struct sup_mask {
-	char *text;		/* the values, NUL-separated */
-	char **vals;		/* into text, longest first */
-	size_t n, maxlen;
-	char *carry;		/* output held back: may start a value */
-	size_t carry_len;
-};
-
 struct sup {
 	const char *status_path;
 	char status_tmp[PATH_MAX];
@@ -59,7 +53,7 @@ struct sup {
 	char error[512];
 
 	struct sup_log log;
-	struct sup_mask mask;
+	struct out_mask mask;	/* secret values masked in the output */
 
 	int served;			/* one of the server's tries */
 	unsigned long long serial;	/* its serial (status file, ends) */
@@ -155,9 +149,9 @@ void sup_log_last_line(int fd, const char *line);
 
 /* sup_mask.c: load the values (-S), mask a chunk on its way to the log,
  * flush what was held back at the end. */
-int sup_mask_load(struct sup_mask *m, int fd);
-void sup_mask_out(struct sup_mask *m, struct sup_log *l, const char *p, size_t n);
-void sup_mask_flush(struct sup_mask *m, struct sup_log *l);
+int sup_mask_load(struct out_mask *m, int fd);
+void sup_mask_out(struct out_mask *m, struct sup_log *l, const char *p, size_t n);
+void sup_mask_flush(struct out_mask *m, struct sup_log *l);
 
 /* sup_tree.c: the try's processes. */
 unsigned long long sup_tree_proc_start(pid_t pid, pid_t *ppid);
