@@ -110,10 +110,12 @@ struct sl_exec_task {
 	int64_t log_max;
 	/* Values that must never reach the log (secret params, connection
 	 * passwords, secret-looking env values): each occurrence in the
-	 * output is written as ***. NULL-terminated, or NULL for none (then
-	 * the output goes the direct way). Executors that cannot mask
-	 * ignore it. Added within version 2: the scheduler is its only
-	 * caller. */
+	 * output is written as ***, also one split across reads (local and
+	 * ssh share executors/out_mask.c for it). NULL-terminated, or NULL
+	 * for none (then the output goes the direct way). Executors that
+	 * cannot mask ignore it; adopt() gets no values, so a try followed
+	 * after a restart is not masked from then on. Added within version
+	 * 2: the scheduler is its only caller. */
 	char *const *secrets;
 	/* The try's output (docs/DAGS.md, Task outputs): the local file the
 	 * try's $SLUICE_OUTPUT names (env holds it). The scheduler removes

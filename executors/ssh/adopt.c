@@ -25,6 +25,14 @@
  * first host. Before anything starts on the new host, LOG.ssh-host
  * says "host=LABEL base=B" for it; adopt and kill_orphan read the
  * token's host and base from there. It goes when the try ends.
+ *
+ * Secret values masked as "***" (try.c) make the local copy shorter or
+ * longer than the remote bytes it stands for, and a tail that may start
+ * a value waits in the masker, copied but not yet written: the counts
+ * above are of remote bytes settled (written, masked), so an adoption
+ * reads a held tail again rather than losing it; whenever masking moves
+ * the local size against the remote one, the run notes "base=B2" itself,
+ * so an adoption after a crash (no detach) resumes at the right byte.
  */
 #include "build-config.h"
 
@@ -121,6 +129,19 @@ static long long adopt_offset(const char *log, long long size, long long base)
 static char *host_note_path(const char *log)
 {
 	return xasprintf("%s.ssh-host", log);
+}
+
+long long ssh_adopt_settled(const struct ssh_try *t)
+{
+	return t->copied - (long long)out_mask_held(&t->mask_out);
+}
+
+void ssh_adopt_note_base(struct ssh_try *t, long long settled)
+{
+	off_t size = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : -1;
+
+	if (size >= 0 && t->log_path && (long long)size >= settled)
+		note_write(t->log_path, "base", (long long)size - settled);
 }
 
 void ssh_adopt_forget(struct ssh_try *t)
@@ -241,7 +262,7 @@ void ssh_try_detach(void *inst, void *handle)
 	event_del(t->ev_grace);
 	event_del(t->ev_done);
 	if (t->token && t->log_path)
-		note_write(t->log_path, "copied", t->copied);
+		note_write(t->log_path, "copied", ssh_adopt_settled(t));
 	TAILQ_REMOVE(&t->ex->tries, t, entry);
 	/* The channel stays with the session, which destroy() ends; the
 	 * remote try does not depend on it. */

@@ -53,6 +53,7 @@
 #include <libssh2.h>
 
 #include "executors/executor.h"
+#include "executors/out_mask.h"
 #include "executors/ssh.h"
 #include "base/util.h"
 
@@ -191,7 +192,17 @@ struct ssh_try {
 	 * only saw it from the adoption on. */
 	int64_t took_ms;
 	char *log_path;
-	long long copied;	/* bytes of the remote log in the local log */
+	/* Bytes of the remote log read; the last out_mask_held(&mask_out)
+	 * of them wait in the masker, the rest are in the local log. */
+	long long copied;
+	/* The try's secret values masked on their way to the log: the remote
+	 * log's copy (stdout) and the channel's own stderr each hold back
+	 * their own tail. out_written: bytes the stdout masker wrote into
+	 * the log; base_drift: by how much that differed from the remote
+	 * bytes it settled when adopt.c last noted it. None when adopted:
+	 * adopt() gets no values. */
+	struct out_mask mask_out, mask_err;
+	long long out_written, base_drift;
 	char *kill_note;	/* "killing the task" line, sent with SIGTERM */
 	int kill_requested;	/* kill() was called */
 	int term_sent, kill_sent;
@@ -376,6 +387,13 @@ void ssh_adopt_note_host(struct ssh_try *t, long long base);
  * replaces the label and base parsed from the token. */
 void ssh_adopt_where(const char *log, char *label, size_t labellen,
 		     long long *base);
+/* Masking made the local log's copy of the remote log longer or shorter
+ * than what it copied: note the base an adoption after a crash resumes
+ * from (local size less the remote bytes settled). */
+void ssh_adopt_note_base(struct ssh_try *t, long long settled);
+/* Remote log bytes whose copy is in the local log (what a later
+ * adoption resumes after). */
+long long ssh_adopt_settled(const struct ssh_try *t);
 
 /* ---- remote.c ---- */
 

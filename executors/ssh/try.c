@@ -1,7 +1,8 @@
 /*
  * executors/ssh/try.c: tries. Starts the remote command line (remote.c)
  * on a channel, feeds stdin, streams stdout and stderr into the try's log
- * (keeping the wrapper's process group marker out of it), reads the exit
+ * (keeping the wrapper's process group marker out of it, and the try's
+ * secret values masked as *** by executors/out_mask.c), reads the exit
  * status or signal, and kills the remote process group on request.
  *
  * Remote command: the command runs under a small runner that keeps its
@@ -82,6 +83,43 @@ static void log_write(struct ssh_try *t, const char *p, size_t n)
 	}
 }
 
+static void log_out_sink(void *arg, const char *p, size_t n)
+{
+	struct ssh_try *t = arg;
+
+	t->out_written += (long long)n;
+	log_write(t, p, n);
+}
+
+static void log_err_sink(void *arg, const char *p, size_t n)
+{
+	log_write(arg, p, n);
+}
+
+/* The remote log's copy into the local log, the try's secret values
+ * masked; when masking moved the local size against the remote one,
+ * adopt.c notes where an adoption resumes. */
+static void log_remote(struct ssh_try *t, const char *p, size_t n)
+{
+	long long drift;
+
+	out_mask_write(&t->mask_out, p, n, log_out_sink, t);
+	t->copied += (long long)n;
+	if (t->mask_out.n == 0)
+		return;
+	drift = t->out_written - ssh_adopt_settled(t);
+	if (drift != t->base_drift) {
+		t->base_drift = drift;
+		ssh_adopt_note_base(t, ssh_adopt_settled(t));
+	}
+}
+
+/* What the channel's stderr brings for the log, masked likewise. */
+static void log_stderr(struct ssh_try *t, const char *p, size_t n)
+{
+	out_mask_write(&t->mask_err, p, n, log_err_sink, t);
+}
+
 static void log_printf(struct ssh_try *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void log_printf(struct ssh_try *t, const char *fmt, ...)
@@ -124,6 +162,9 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* the output is over: a tail held back as a value's start is none */
+	out_mask_flush(&t->mask_out, log_out_sink, t);
+	out_mask_flush(&t->mask_err, log_err_sink, t);
 	if (t->output_path != NULL && t->host != NULL && t->marker_seen &&
 	    t->error == NULL) {
 		/* first its output, on the host's connection */
@@ -171,6 +212,8 @@ void ssh_try_free(struct ssh_try *t)
 	free(t->log_path);
 	free(t->kill_note);
 	free(t->output_path);
+	out_mask_free(&t->mask_out);
+	out_mask_free(&t->mask_err);
 	free(t);
 }
 
@@ -241,11 +284,11 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 
 		t->marker_scanned += take;
 		if (t->marker_skip_line) {
-			log_write(t, p, take);
+			log_stderr(t, p, take);
 		} else if (t->marker_len + take >= sizeof t->marker) {
 			/* Too long to be the marker: pass the line through. */
-			log_write(t, t->marker, t->marker_len);
-			log_write(t, p, take);
+			log_stderr(t, t->marker, t->marker_len);
+			log_stderr(t, p, take);
 			t->marker_len = 0;
 			t->marker_skip_line = !nl;
 		} else {
@@ -286,7 +329,7 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 				event_add(t->ev_grace, &tv);
 			}
 		} else {
-			log_write(t, t->marker, t->marker_len);
+			log_stderr(t, t->marker, t->marker_len);
 		}
 		t->marker_len = 0;
 		if (t->marker_scanned > 65536 && !t->marker_seen) {
@@ -309,7 +352,7 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 			digits[len] = '\0';
 			if (sl_parse_int(digits, 0, INT64_MAX / 1000, &secs) == 0)
 				t->took_ms = secs * 1000;
-			log_write(t, p, (size_t)(m - p));
+			log_stderr(t, p, (size_t)(m - p));
 			n -= (size_t)(nl + 1 - p);
 			p = nl + 1;
 		}
@@ -321,13 +364,13 @@ static void try_stderr(struct ssh_try *t, const char *p, size_t n)
 
 		if (m) {
 			t->remote_lost = 1;
-			log_write(t, p, (size_t)(m - p));
+			log_stderr(t, p, (size_t)(m - p));
 			n -= (size_t)(m - p) + sizeof lost - 1;
 			p = m + sizeof lost - 1;
 		}
 	}
 	if (n > 0)
-		log_write(t, p, n);
+		log_stderr(t, p, n);
 }
 
 /* Move stdin, stdout and stderr; returns 1 on progress, -1 when the
@@ -367,8 +410,7 @@ static int try_io(struct ssh_try *t)
 		n = libssh2_channel_read(t->ch, chunk, sizeof chunk);
 		if (n <= 0)
 			break;
-		log_write(t, chunk, (size_t)n);
-		t->copied += n;
+		log_remote(t, chunk, (size_t)n);
 		progress = 1;
 	}
 	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
@@ -513,7 +555,7 @@ static int try_step(struct ssh_op *op)
 						  "its exit status",
 						  t->host->label);
 			if (!t->marker_seen && t->marker_len) {
-				log_write(t, t->marker, t->marker_len);
+				log_stderr(t, t->marker, t->marker_len);
 				t->marker_len = 0;
 			}
 			t->state = T_FREE;
@@ -732,6 +774,9 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	t->sweep_at = sweep_at;
 	snprintf(t->id, sizeof t->id, "%s", id);
 	t->log_path = xstrdup(task->log_path);
+	if (out_mask_set_list(&t->mask_out, task->secrets) < 0 ||
+	    out_mask_set_list(&t->mask_err, task->secrets) < 0)
+		sl_fatal("out of memory");
 	if (task->output_path != NULL)
 		t->output_path = xstrdup(task->output_path);
 	if (task->kill_grace_ms > 0)
