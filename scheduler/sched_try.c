@@ -652,6 +652,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	char why[512], d[64];
 	int64_t now = sched_now(s);
 	int skip = 0;
+	size_t own;
 
 	s->tries_ended++;
 	if (l->unread) {
@@ -740,6 +741,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	if (!l->is_poke)
 		skip = sched_output_end(s, l, exit_code, sig, error, why,
 					sizeof why);
+	/* the try's log ends with its own last line: sluice's closing line
+	 * there says only the exit (why up to own), the record quotes it */
+	own = strlen(why);
 	if (!l->timed_out && error == NULL && (sig != 0 || exit_code != 0) &&
 	    !skip && !(l->is_poke && sig == 0 && exit_code == OP_POKE_NOT_YET_EXIT))
 		try_end_reason(s, l, why, sizeof why);
@@ -794,12 +798,12 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	if (l->log_path != NULL && to != TI_SUCCESS && to != TI_SKIPPED &&
 	    !l->replay) {
 		if (to == TI_UP_FOR_RETRY)
-			sched_try_log(l->log_path, "try %d of %d failed: %s; retrying in %s",
-				   l->try_number, ti->max_tries, why,
+			sched_try_log(l->log_path, "try %d of %d failed: %.*s; retrying in %s",
+				   l->try_number, ti->max_tries, (int)own, why,
 				   sl_format_duration(u.next_at - now, d, sizeof d));
 		else
-			sched_try_log(l->log_path, "try %d of %d failed: %s", l->try_number,
-				   ti->max_tries, why);
+			sched_try_log(l->log_path, "try %d of %d failed: %.*s", l->try_number,
+				   ti->max_tries, (int)own, why);
 	}
 	if (to == TI_SUCCESS || to == TI_SKIPPED)
 		sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,

@@ -20,7 +20,7 @@ sl trigger rep --partition p1 --wait >"$T/out" 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "trigger --wait of a run that fails"
 row=$(sl tasks rep p1 | grep '^fail_me ')
-case "$row" in "fail_me "*" failed "*" 1/1 "*" 3 "*" exit code 3") ;; *) fail "the failed task: $row" ;; esac
+case "$row" in "fail_me "*" failed "*" 1/1 "*" 3 "*" exit code 3: boom") ;; *) fail "the failed task: $row" ;; esac
 
 # marked success: the error is gone (the try keeps its exit code and log)
 sl mark rep fail_me p1 success >"$T/out"
