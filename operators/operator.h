@@ -123,6 +123,15 @@ struct operator {
 	 */
 	int (*validate_at)(const json_t *options, char *path, size_t n,
 			   struct sl_err *err);
+	/*
+	 * Optional, used by the DAG loader instead of validate when set: the
+	 * same checks one key at a time, called in the order of keys for
+	 * each key that loaded, so each key's error is reported even when
+	 * another key is wrong (`sluice dags validate` lists them all).
+	 * Other keys of options may be absent (not given, or in error).
+	 */
+	int (*validate_key)(const json_t *options, const char *key,
+			    struct sl_err *err);
 
 	/* Run one try in this process; returns the exit status.
 	 * NULL for shell, which the executor runs directly. */

@@ -312,30 +312,45 @@ file_poke(struct target *t, char *msg, size_t n)
 	return target_verdict(t, msg, n);
 }
 
+/* The checks of one key (the DAG loader reports each key's error). */
+static int
+s3_sensor_validate_key(const json_t *options, const char *key,
+		       struct sl_err *err)
+{
+	const char *url = json_string_value(json_object_get(options, "url"));
+	json_t *v = json_object_get(options, key);
+
+	if (strcmp(key, "url") == 0) {
+		if (url == NULL || (strncmp(url, "s3://", 5) != 0 &&
+				    strncmp(url, "file://", 7) != 0))
+			return sl_err_set(err, "url must start with s3:// or file://");
+		if (strncmp(url, "s3://", 5) == 0 &&
+		    (url[5] == '/' || url[5] == '\0'))
+			return sl_err_set(err, "url '%s' has no bucket name", url);
+	} else if (strcmp(key, "min_objects") == 0 && v != NULL) {
+		if (json_integer_value(v) < 1)
+			return sl_err_set(err, "min_objects must be at least 1");
+		if (json_integer_value(v) > 1 && url != NULL &&
+		    !has_wildcard(url) && !sl_str_ends(url, "/") &&
+		    strstr(url, "{{") == NULL)
+			return sl_err_set(err, "min_objects needs a prefix ending in / "
+					  "or a wildcard, not an exact key");
+	} else if (strcmp(key, "min_size") == 0 && v != NULL &&
+		   json_integer_value(v) < 0)
+		return sl_err_set(err, "min_size must not be negative");
+	return 0;
+}
+
+/* Every key's checks, the first error's key in *bad_key. */
 static int
 s3_sensor_validate(const json_t *options, const char **bad_key,
 		   struct sl_err *err)
 {
-	const char *url = json_string_value(json_object_get(options, "url"));
-	json_t *mo = json_object_get(options, "min_objects");
-	json_t *ms = json_object_get(options, "min_size");
-
-	*bad_key = "url";
-	if (url == NULL || (strncmp(url, "s3://", 5) != 0 &&
-			    strncmp(url, "file://", 7) != 0))
-		return sl_err_set(err, "url must start with s3:// or file://");
-	if (strncmp(url, "s3://", 5) == 0 && (url[5] == '/' || url[5] == '\0'))
-		return sl_err_set(err, "url '%s' has no bucket name", url);
-	*bad_key = "min_objects";
-	if (mo != NULL && json_integer_value(mo) < 1)
-		return sl_err_set(err, "min_objects must be at least 1");
-	if (mo != NULL && json_integer_value(mo) > 1 && !has_wildcard(url) &&
-	    !sl_str_ends(url, "/") && strstr(url, "{{") == NULL)
-		return sl_err_set(err, "min_objects needs a prefix ending in / "
-				  "or a wildcard, not an exact key");
-	*bad_key = "min_size";
-	if (ms != NULL && json_integer_value(ms) < 0)
-		return sl_err_set(err, "min_size must not be negative");
+	for (const struct op_key *k = s3_sensor_keys; k->name != NULL; k++)
+		if (s3_sensor_validate_key(options, k->name, err) < 0) {
+			*bad_key = k->name;
+			return -1;
+		}
 	*bad_key = NULL;
 	return 0;
 }
@@ -605,6 +620,7 @@ const struct operator op_s3_sensor = {
 	.summary = "wait for an S3 key, prefix or wildcard (or a file:// path)",
 	.keys = s3_sensor_keys,
 	.validate = s3_sensor_validate,
+	.validate_key = s3_sensor_validate_key,
 	.run = s3_sensor_run,
 	.poke_start = s3_sensor_poke_start,
 	.poke_cancel = s3_sensor_poke_cancel,

@@ -627,6 +627,28 @@ load_poke_rhythm(struct ydoc *d, const struct task_src *src,
 	return 0;
 }
 
+/* The operator's checks of each of its keys that loaded, in the order
+ * of its keys, each error at its key: 0, or -1 when the load stops. */
+static int
+load_op_validate_keys(struct ydoc *d, const struct task_src *src,
+		      const struct task *t, struct load_ctx *lc)
+{
+	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
+		struct sl_err verr;
+
+		if (json_object_get(t->options, k->name) == NULL)
+			continue;
+		sl_err_clear(&verr);
+		if (t->op->validate_key(t->options, k->name, &verr) < 0) {
+			ynode_err(d, task_get(d, src, k->name), &lc->cur, "%s",
+				  verr.msg);
+			if (load_note(lc) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* A validate_at path under the task at base, written as the loader
  * writes paths: "checks.1.between" → "tasks.c.checks[1].between". */
 static const char *
@@ -768,7 +790,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	const char *s;
 	long long iv;
 	int64_t ms;
-	int nerr = lc->nerr;
+	int nerr;
 
 	snprintf(what, sizeof what, "tasks.%s", t->name);
 	/* defaults */
@@ -836,7 +858,9 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			return -1;
 	}
 
-	/* type-specific keys, own or default */
+	/* type-specific keys, own or default; the operator's checks below
+	 * read them, the task's other keys they do not */
+	nerr = lc->nerr;
 	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
 		v = task_get(d, src, k->name);
 		if (v == NULL || ynode_is_null(v)) {
@@ -875,8 +899,12 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	}
 	if (lc->nerr == nerr && load_poke_rhythm(d, src, t, lc, err) < 0)
 		return -1;
-	/* the operator's own checks need its keys as loaded */
-	if (t->op->validate_at != NULL && lc->nerr == nerr) {
+	/* the operator's own checks need its keys as loaded: key by key,
+	 * each key that loaded; else all at once, when all did */
+	if (t->op->validate_key != NULL) {
+		if (load_op_validate_keys(d, src, t, lc) < 0)
+			return -1;
+	} else if (t->op->validate_at != NULL && lc->nerr == nerr) {
 		char path[256] = "";
 		struct sl_err verr;
 		int whole = 0;

@@ -71,6 +71,31 @@ assert_eq 0 "$(jq '[.errors[] | select(.path != "" and (.path as $p | .message |
 	"every message starts with its path"
 assert_eq "" "$(cat "$T/v.err")" "validate --json writes nothing on stderr"
 
+# one task with three errors (walked: a sensor fixed one error a run):
+# each is its own line and JSON entry, the first as dag_load gives it
+cat >"$T/landing.yaml" <<'EOF2'
+dag: landing
+schedule: none
+tasks:
+  wait:
+    type: s3_sensor
+    url: bucket/sales.csv
+    min_size: -1
+    poke_interval: 0s
+EOF2
+set +e
+sl dags validate "$T/landing.yaml" 2>"$T/v.err"; st=$?
+sl --json dags validate "$T/landing.yaml" >"$T/v.json"
+set -e
+assert_eq 1 "$st" "validate exit code with a three-error task"
+assert_eq "landing.yaml:8:20: tasks.wait.poke_interval: must be longer than 0
+landing.yaml:6:10: tasks.wait.url: url must start with s3:// or file://
+landing.yaml:7:15: tasks.wait.min_size: min_size must not be negative" \
+	"$(grep -v "DAG file" "$T/v.err" | sed -e "s|$T/||")" "every error of the task"
+assert_eq '"tasks.wait.poke_interval" "tasks.wait.url" "tasks.wait.min_size"' \
+	"$(jq -c '[.errors[].path]' "$T/v.json" | tr -d '[]' | tr , ' ')" \
+	"every error of the task in the JSON"
+
 # the folder: the same errors, and the file with merge keys is fine
 set +e
 sl dags validate >"$T/v.out" 2>"$T/v.err"; st=$?
