@@ -454,11 +454,11 @@ load_note(struct load_ctx *lc)
 		 lc->cur.msg);
 	if (json_object_get(lc->seen, key) == NULL) {
 		json_object_set_new(lc->seen, key, json_true());
-		lc->nerr++;
 		if (lc->cur.file[0] == '\0')
 			snprintf(lc->cur.file, sizeof lc->cur.file, "%s",
 				 lc->path);
-		lc->cb(&lc->cur, lc->arg);
+		if (++lc->nerr <= DAG_VALIDATE_MAX_ERRORS)
+			lc->cb(&lc->cur, lc->arg);
 	}
 	sl_err_clear(&lc->cur);
 	return 0;
@@ -1773,6 +1773,14 @@ dag_validate_warn(const char *path, const struct config *cfg,
 	lc.seen = json_object();
 	if (dag_load_ctx(path, cfg, &dag, &lc) == 0)
 		dag_free(dag);
+	if (lc.nerr > DAG_VALIDATE_MAX_ERRORS) {
+		sl_err_clear(&lc.cur);
+		snprintf(lc.cur.file, sizeof lc.cur.file, "%s", path);
+		snprintf(lc.cur.msg, sizeof lc.cur.msg, "and %d more error%s",
+			 lc.nerr - DAG_VALIDATE_MAX_ERRORS,
+			 lc.nerr - DAG_VALIDATE_MAX_ERRORS == 1 ? "" : "s");
+		cb(&lc.cur, arg);
+	}
 	json_decref(lc.seen);
 	return lc.nerr;
 }

@@ -191,10 +191,15 @@ int dag_load(const char *path, const struct config *cfg, struct dag **out,
 int dag_load_text(const char *path, const char *text, size_t len,
 		  const struct config *cfg, struct dag **out,
 		  struct sl_err *err);
+/* At most this many errors of one file go to dag_validate()'s cb; past
+ * it, one more, "and N more errors" (its file set, no line). */
+#define DAG_VALIDATE_MAX_ERRORS 20
+
 /* Check a DAG file and give every error found to cb (file:line:col set),
  * going on after an error as far as the loader can: every unknown key and
  * bad value of the file and of each of its tasks. The first error is the
- * one dag_load() reports. Returns the number of errors (0: it loads). */
+ * one dag_load() reports. Returns the number of errors (0: it loads),
+ * all of them, past DAG_VALIDATE_MAX_ERRORS too. */
 int dag_validate(const char *path, const struct config *cfg,
 		 void (*cb)(const struct sl_err *e, void *arg), void *arg);
 /* The same, and warn (may be NULL) hears what may fail where this
