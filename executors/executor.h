@@ -46,6 +46,10 @@
  *      a try's end is committed, so what the executor kept to report
  *      that end to a later scheduler can go then rather than after a
  *      guess. Older plug-ins load; they never hear it.
+ *   5  adopted_secrets() at the end of sl_executor_ops: an adopted try
+ *      gets its secret values too, so its output stays masked after a
+ *      scheduler restart. Older plug-ins load; they never get it (read
+ *      it with SL_EXEC_OP(ops, 5, ...)).
  */
 #ifndef SLUICE_EXECUTOR_H
 #define SLUICE_EXECUTOR_H
@@ -57,7 +61,7 @@
 extern "C" {
 #endif
 
-#define SL_EXECUTOR_ABI 4
+#define SL_EXECUTOR_ABI 5
 /* The oldest version this sluice still loads. */
 #define SL_EXECUTOR_ABI_OLDEST 1
 
@@ -113,9 +117,9 @@ struct sl_exec_task {
 	 * output is written as ***, also one split across reads (local and
 	 * ssh share executors/out_mask.c for it). NULL-terminated, or NULL
 	 * for none (then the output goes the direct way). Executors that
-	 * cannot mask ignore it; adopt() gets no values, so a try followed
-	 * after a restart is not masked from then on. Added within version
-	 * 2: the scheduler is its only caller. */
+	 * cannot mask ignore it; a try followed after a restart gets the
+	 * same values through adopted_secrets() (version 5). Added within
+	 * version 2: the scheduler is its only caller. */
 	char *const *secrets;
 	/* The try's output (docs/DAGS.md, Task outputs): the local file the
 	 * try's $SLUICE_OUTPUT names (env holds it). The scheduler removes
@@ -237,9 +241,11 @@ struct sl_executor_ops {
 	 * the row running (its token stays valid: token() on the new handle
 	 * gives the same text), count it against its slots and pools, arm
 	 * its timeout for what is left of it, and record the result when
-	 * done comes, exactly as for a try it started. Only when adopt()
-	 * returns NULL: kill_orphan() and the "lost" path. May be NULL (no
-	 * adoption: kill_orphan).
+	 * done comes, exactly as for a try it started; give the new handle
+	 * the try's secret values (adopted_secrets, version 5) once its
+	 * task instance is read. Only when adopt() returns NULL:
+	 * kill_orphan() and the "lost" path. May be NULL (no adoption:
+	 * kill_orphan).
 	 *
 	 * An executor with adopt() also promises that start() starts no
 	 * process before the loop turn it was called in has ended (the
@@ -272,6 +278,30 @@ struct sl_executor_ops {
 	 * May be NULL.
 	 */
 	void (*recorded)(void *inst, const char *token);
+
+	/* --- since version 5: read it with SL_EXEC_OP(ops, 5, adopted_secrets) */
+
+	/*
+	 * The secret values of the try adopt() returned `handle` for, as
+	 * start() got them in task->secrets (NULL-terminated, or NULL for
+	 * none; valid only during the call): mask them in what the try
+	 * writes to its log from now on. The scheduler calls it at most
+	 * once per adopted handle, as soon as it has the try's task
+	 * instance again, before done and never after detach() or done.
+	 * At start-up that is before the loop turn adopt() was called in
+	 * ends, so before any output can have been copied; only when the
+	 * scheduler's first read of its runs fails does it come at a later
+	 * read. So an executor that copies a try's output into the log
+	 * itself holds that copy from adopt() until the values come, or
+	 * until kill() (a try stopped before its values are known: write
+	 * nothing of it unmasked; the ssh executor leaves it on the host).
+	 * adopt()'s own error messages cannot hold the values (they come
+	 * only after it). An executor whose tries mask their own output
+	 * with the values start() gave (the local one: its supervisor
+	 * keeps them) needs nothing here. May be NULL.
+	 */
+	void (*adopted_secrets)(void *inst, void *handle,
+				char *const *secrets);
 };
 
 /* The symbol a plug-in exports. */

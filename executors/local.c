@@ -2010,4 +2010,6 @@ const struct sl_executor_ops exec_local_ops = {
 	.adopt = local_adopt,
 	.detach = local_detach,
 	.recorded = local_recorded,
+	/* no adopted_secrets: a try's supervisor masks its log with the
+	 * values start() gave it, adopted by a later scheduler or not */
 };

@@ -477,6 +477,9 @@ struct live *sched_try_live_new(struct sched *s, struct ti *ti,
 				int try_number);
 void sched_try_live_free(struct sched *s, struct live *l);
 void sched_try_start(struct sched *s, struct ti *ti);
+/* An adopted try (recover_adopt) has its task instance again: its log
+ * path, and its secret values for its executor (adopted_secrets). */
+void sched_try_adopted(struct sched *s, struct live *l);
 /* The executor's done callback (arg: the struct live), for start() and
  * adopt(). */
 void sched_try_exec_done(void *arg, const struct sl_exec_result *res);

@@ -267,11 +267,8 @@ sched_sync_reload(struct sched *s, int at_start)
 						if (started)
 							sched_try_record_running(s, found, l,
 										 l->started_ms);
-						if (l->adopted) {
-							l->adopted = 0;
-							l->log_path = sched_try_log_path(
-							    s, found, l->try_number, 0);
-						}
+						if (l->adopted)
+							sched_try_adopted(s, l);
 					} else if (found->live == NULL) {
 						/* wait for it to end before a new try */
 						found->live = l;

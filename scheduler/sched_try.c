@@ -253,6 +253,55 @@ sched_try_timeout_arm(struct sched *s, struct live *l, int64_t at_ms)
 static void poke_done_cb(void *arg, enum op_poke_result result,
 			 const char *msg);
 
+/* The secret values l's try got at its start (try_secrets), found again
+ * from its task instance: a try followed since a restart has them too.
+ * In *out (NULL when none; free with strv_free). -1 when its env could
+ * not be rendered again: then *out holds only its params' and
+ * connections' values. */
+static int
+try_secrets_again(struct sched *s, struct live *l, char ***out)
+{
+	struct try_ctx c;
+	struct sl_err err;
+	char **envp;
+	int rc;
+
+	sl_err_clear(&err);
+	sched_try_ctx(s, l->ti, l->try_number, &c);
+	envp = try_env(&c, &err);
+	rc = envp != NULL ? 0 : -1;
+	*out = try_secrets(&c, envp);
+	try_env_free(envp);
+	return rc;
+}
+
+/*
+ * An adopted try has its task instance again (the reload after the
+ * recovery): its log path, the run's outputs for its templates, and its
+ * secret values for the executor, which masks its output with them from
+ * now on (executor.h, adopted_secrets). At start-up this runs before the
+ * loop turns, so before the executor copied any of its output.
+ */
+void
+sched_try_adopted(struct sched *s, struct live *l)
+{
+	void (*give)(void *, void *, char *const *) =
+	    SL_EXEC_OP(l->ex->ops, 5, adopted_secrets);
+	char **secrets;
+
+	assert(l->adopted && l->ti != NULL);
+	l->adopted = 0;
+	l->log_path = sched_try_log_path(s, l->ti, l->try_number, 0);
+	l->outputs = sched_output_load(s, l->ti);
+	if (give == NULL || l->handle == NULL)
+		return;
+	/* an env that no longer renders still masks the params and the
+	 * connections */
+	(void)try_secrets_again(s, l, &secrets);
+	give(l->ex->inst, l->handle, secrets);
+	strv_free(secrets);
+}
+
 /* A failed try's exit code or signal (in why, size n) followed by the
  * last line the task wrote to its log (try_reason_read), its secrets
  * masked: what its task instance records, and every page, email and
@@ -261,21 +310,16 @@ static void poke_done_cb(void *arg, enum op_poke_result result,
 static void
 try_end_reason(struct sched *s, struct live *l, char *why, size_t n)
 {
-	struct try_ctx c;
-	struct sl_err err;
-	char **envp, **secrets, *line;
+	char **secrets, *line;
 	size_t len = strlen(why);
 
 	if (l->log_path == NULL)
 		return;
-	/* the values the log was masked with, found again: a try followed
-	 * since a restart has them too */
-	sl_err_clear(&err);
-	sched_try_ctx(s, l->ti, l->try_number, &c);
-	if ((envp = try_env(&c, &err)) == NULL)
+	/* the values the log was masked with */
+	if (try_secrets_again(s, l, &secrets) < 0) {
+		strv_free(secrets);
 		return;		/* its secrets unknown: quote nothing */
-	secrets = try_secrets(&c, envp);
-	try_env_free(envp);
+	}
 	line = try_reason_read(l->log_path, secrets);
 	strv_free(secrets);
 	if (line != NULL)

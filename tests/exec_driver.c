@@ -12,6 +12,7 @@
  *               [-T SECS] [-o] [-m LOG_MAX] [-K] [-x FILE]
  *               -- COMMAND [ARG]...
  *   exec_driver -c JSON -a TOKEN [-a TOKEN]... [-k I:FILE] [-x FILE]
+ *               [-S VALUE]... [-V FILE]
  *   exec_driver -C -c JSON      (exec_ssh_check: connect to every host)
  *
  *   -k I:FILE  clear (kill) task I once FILE exists
@@ -29,6 +30,10 @@
  *              {"task":I,"detached":1}) and exit: they run on
  *   -a TOKEN   adopt the try of TOKEN (a task each, in order) instead of
  *              starting tries; the adopted tries report like started ones
+ *   -S VALUE   a secret value of every try (task->secrets; repeatable),
+ *              given to adopted tries through adopted_secrets right after
+ *              adopt(), as the scheduler does at start-up
+ *   -V FILE    give them to adopted tries only once FILE exists
  *
  * The executor is local when the config's type is "local", ssh otherwise
  * (or the plug-in of -p).
@@ -66,6 +71,7 @@ struct driver_task {
 	void *handle;
 	char *log_path;
 	char *kill_file;	/* -k */
+	int values_due;		/* adopted: adopted_secrets not called yet */
 	int64_t kill_after_ms;	/* -t, or -1 */
 	int killed;
 };
@@ -87,6 +93,9 @@ static int64_t log_max;
 static const char *detach_file;
 static char **adopt_tokens;
 static int nadopt;
+static char **secrets;		/* -S, NULL-terminated */
+static int nsecrets;
+static const char *values_file;	/* -V */
 extern const struct sl_executor_ops exec_local_ops;
 
 static void start_more(void);
@@ -160,6 +169,7 @@ static void start_one(struct driver_task *t)
 	task.kill_grace_ms = grace_ms;
 	task.keep_children = keep_children;
 	task.log_max = log_max;
+	task.secrets = secrets;
 
 	t->handle = ops->start(inst, &task, try_done, t, err, sizeof err);
 	free(env[n - 1]);
@@ -193,6 +203,17 @@ static void start_one(struct driver_task *t)
 	}
 }
 
+/* An adopted try's secret values (-S), as the scheduler gives them. */
+static void give_values(struct driver_task *t)
+{
+	void (*give)(void *, void *, char *const *) =
+	    SL_EXEC_OP(ops, 5, adopted_secrets);
+
+	t->values_due = 0;
+	if (give)
+		give(inst, t->handle, secrets);
+}
+
 /* Follow the try of a token instead of starting one. */
 static void adopt_one(struct driver_task *t, const char *token)
 {
@@ -217,6 +238,9 @@ static void adopt_one(struct driver_task *t, const char *token)
 	t->running = 1;
 	t->started_ms = sl_mono_ms();
 	running++;
+	t->values_due = 1;
+	if (!values_file)
+		give_values(t);
 	if (print_tokens) {
 		json_t *o = json_object();
 
@@ -281,6 +305,9 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < ntasks; i++) {
 		struct driver_task *t = &tasks[i];
 
+		if (t->running && t->values_due &&
+		    access(values_file, F_OK) == 0)
+			give_values(t);
 		if (t->running && !t->killed && t->kill_file &&
 		    access(t->kill_file, F_OK) == 0) {
 			t->killed = 1;
@@ -352,7 +379,7 @@ int main(int argc, char **argv)
 		kill_after[i] = -1;
 	}
 	ntasks = 1;
-	while ((opt = getopt(argc, argv, "c:p:n:P:L:e:d:i:g:k:t:r:R:w:sDT:Coa:m:Kx:")) !=
+	while ((opt = getopt(argc, argv, "c:p:n:P:L:e:d:i:g:k:t:r:R:w:sDT:Coa:m:Kx:S:V:")) !=
 	       -1) {
 		int index;
 		const char *rest;
@@ -430,6 +457,13 @@ int main(int argc, char **argv)
 						     sizeof *adopt_tokens);
 			adopt_tokens[nadopt++] = optarg;
 			break;
+		case 'S':
+			secrets = xreallocarray(secrets, (size_t)nsecrets + 2,
+						sizeof *secrets);
+			secrets[nsecrets++] = optarg;
+			secrets[nsecrets] = NULL;
+			break;
+		case 'V': values_file = optarg; break;
 		default: usage();
 		}
 	}
@@ -510,5 +544,6 @@ int main(int argc, char **argv)
 	free(tasks);
 	free(extra_env);
 	free(adopt_tokens);
+	free(secrets);
 	return 0;
 }

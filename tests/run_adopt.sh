@@ -3,7 +3,9 @@
 # 300-task run, each followed by a restart: every task runs exactly once
 # (the trace of task starts has 300 distinct lines and no duplicate), none
 # is lost, the run succeeds. A SIGTERM leaves the running try running; the
-# next scheduler adopts it and records its result once. --drain waits for
+# next scheduler adopts it and records its result once, and what it
+# prints after the adoption still has its secret values masked (the
+# try's supervisor got them at its start). --drain waits for
 # the running try and records it before exiting; a second SIGTERM while
 # draining stops without waiting. (run_adopt_fork_server.sh runs it all
 # again with the local executor's fork_server: true.)
@@ -55,7 +57,9 @@ note "tries adopted across the kills: $adopted"
 cat >"$H/dags/term.yaml" <<YAML
 dag: term
 tasks:
-  only: {command: 'echo x >> $T/ran.term; echo \$\$ > $T/term.pid; i=0; while [ ! -f $T/go.term ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done; exit 4'}
+  only:
+    env: {API_TOKEN: pw-Local-Adopt-55}
+    command: 'echo x >> $T/ran.term; echo \$\$ > $T/term.pid; i=0; while [ ! -f $T/go.term ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i+1)); done; echo "said=\$API_TOKEN;"; exit 4'
   next: {after: [only], trigger_rule: all_done, command: 'echo x >> $T/ran.next'}
 YAML
 wait_for 10 "term to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q term"
@@ -79,6 +83,8 @@ assert_eq 1 "$(wc -l <"$T/ran.term")" "it ran once"
 assert_eq 1 "$(ti_field term s1 only try_number)" "no try spent"
 assert_eq 1 "$(q "SELECT count(*) FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'only' AND ti.run_id = (SELECT id FROM dag_runs WHERE dag_id = 'term')")" "its result recorded once"
 assert_eq 1 "$(wc -l <"$T/ran.next")" "the downstream ran"
+assert_contains "$(cat "$H/logs/term/s1/only/try-1.log")" "said=***;" "a secret printed after the adoption"
+assert_not_contains "$(cat "$H/logs/term/s1/only/try-1.log")" "Local-Adopt" "the secret in the adopted try's log"
 
 # --- --drain: SIGTERM waits for the running try, records it, exits ---
 stop_pid "$SCHED_PID"

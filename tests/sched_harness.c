@@ -41,6 +41,9 @@ struct fake_try {
 	int recorded;			/* recorded() calls: its end committed */
 	char token[32];			/* what token() gives: adopt() finds
 					 * the try by it */
+	char **secrets;			/* start()'s task->secrets */
+	char **adopted_secrets;		/* adopted_secrets()'s, NULL: none */
+	int secrets_in_start;		/* ... given inside sched_start() */
 	struct fake_try *next;		/* newest first */
 };
 
@@ -73,6 +76,7 @@ static struct {
 	char text[4096];
 	long file_writes;		/* h_dag_file's writes, for mtimes */
 	long ntries;			/* tries started, for tokens */
+	int starting;			/* inside sched_start() */
 	void (*cfg_fn)(struct config *cfg);
 	void (*on_start)(const char *task);	/* h_on_start() */
 } H;
@@ -129,6 +133,7 @@ fake_start(void *inst, const struct sl_exec_task *task, sl_exec_done_fn done,
 	t->try_number = task->try_number;
 	t->argv = strv_copy(task->argv);
 	t->env = strv_copy(task->env);
+	t->secrets = strv_copy(task->secrets);
 	t->log_path = task->log_path ? xstrdup(task->log_path) : NULL;
 	t->done = done;
 	t->arg = arg;
@@ -176,6 +181,18 @@ fake_adopt(void *inst, const char *token, sl_exec_done_fn done, void *arg,
 	return NULL;
 }
 
+/* An adopted try's secret values (version 5). */
+static void
+fake_adopted_secrets(void *inst, void *handle, char *const *secrets)
+{
+	struct fake_try *t = handle;
+
+	(void)inst;
+	strv_free(t->adopted_secrets);
+	t->adopted_secrets = strv_copy(secrets);
+	t->secrets_in_start = H.starting;
+}
+
 /* The scheduler committed a try's end. */
 static void
 fake_recorded(void *inst, const char *token)
@@ -203,6 +220,7 @@ static const struct sl_executor_ops fake_ops = {
 	.destroy = fake_destroy,
 	.adopt = fake_adopt,
 	.recorded = fake_recorded,
+	.adopted_secrets = fake_adopted_secrets,
 };
 
 static const struct op_key fake_sensor_keys[] = {
@@ -402,10 +420,12 @@ h_start(void)
 		exit(99);
 	}
 	sched_set_clock(H.s, &fake_clock);
+	H.starting = 1;
 	if (sched_start(H.s, &err) < 0) {
 		fprintf(stderr, "sched_start: %s\n", err.msg);
 		exit(99);
 	}
+	H.starting = 0;
 	h_settle();
 }
 
@@ -451,6 +471,8 @@ h_close(void)
 		free(t->partition);
 		strv_free(t->argv);
 		strv_free(t->env);
+		strv_free(t->secrets);
+		strv_free(t->adopted_secrets);
 		free(t->log_path);
 		free(t);
 	}
@@ -859,6 +881,30 @@ h_env(const char *task, const char *name)
 		if (strncmp(t->env[i], name, len) == 0 && t->env[i][len] == '=')
 			return t->env[i] + len + 1;
 	return NULL;
+}
+
+const char *
+h_secrets(const char *task, int adopted)
+{
+	struct fake_try *t = latest_start(task);
+	char **v = t == NULL ? NULL : adopted ? t->adopted_secrets : t->secrets;
+	size_t off = 0;
+
+	if (v == NULL)
+		return NULL;
+	H.text[0] = '\0';
+	for (size_t i = 0; v[i] != NULL && off < sizeof H.text; i++)
+		off += (size_t)snprintf(H.text + off, sizeof H.text - off, "%s%s",
+					i > 0 ? "," : "", v[i]);
+	return H.text;
+}
+
+int
+h_secrets_in_start(const char *task)
+{
+	struct fake_try *t = latest_start(task);
+
+	return t != NULL && t->secrets_in_start;
 }
 
 int

@@ -115,6 +115,12 @@ const char *h_order(void);
 void h_order_reset(void);
 /* A value of the try's environment ("NAME"), of the latest start of task. */
 const char *h_env(const char *task, const char *name);
+/* The secret values the latest try of task got, comma-separated: at
+ * start() (adopted 0), or through adopted_secrets() after a restart
+ * (adopted 1; NULL when it was not called). Static buffer. */
+const char *h_secrets(const char *task, int adopted);
+/* Did adopted_secrets() come inside sched_start(), before the loop? */
+int h_secrets_in_start(const char *task);
 /* How many variables that environment holds. */
 int h_env_count(const char *task);
 /* argv[i] of the latest start of task. */

@@ -1261,6 +1261,43 @@ test_dag_file_breaks(void)
 	}
 }
 
+/* A try adopted after a restart gets the secret values its start got
+ * (its executor masks its log with them from then on), inside
+ * sched_start(): before any loop turn, so before an executor could have
+ * copied any of its output. */
+static void
+test_adopted_secrets(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "hush.yaml", "dag: hush\n"
+		  "params:\n"
+		  "  pw: {type: string, secret: true, default: pw-param-4321}\n"
+		  "tasks:\n"
+		  "  a:\n"
+		  "    env: {API_TOKEN: pw-env-1234}\n"
+		  "    command: \"echo {{ params.pw }}\"\n" },
+		{ NULL, NULL },
+	};
+	char at_start[512];
+
+	h_open(files, NULL);
+	h_trigger("hush", "p1");
+	CHECK_EQ_INT(1, h_running("a"));
+	snprintf(at_start, sizeof at_start, "%s", h_secrets("a", 0));
+	CHECK(strstr(at_start, "pw-param-4321") != NULL);
+	CHECK(strstr(at_start, "pw-env-1234") != NULL);
+	CHECK(h_secrets("a", 1) == NULL);
+	h_restart();
+	CHECK_EQ_INT(1, h_running("a"));
+	CHECK_EQ_INT(1, h_started("a"));
+	CHECK(h_secrets("a", 1) != NULL);
+	CHECK_EQ_STR(at_start, h_secrets("a", 1));
+	CHECK_EQ_INT(1, h_secrets_in_start("a"));
+	CHECK_EQ_INT(0, h_end("a", "p1", 0));
+	CHECK_STATE("success", "hush", "a", "p1");
+	h_close();
+}
+
 /* A scheduler that starts while a DAG file is broken runs the last good
  * version the database stored: the try the previous one left running is
  * adopted, the run finishes, the DAG carries the file's error; fixing
@@ -1646,5 +1683,6 @@ main(void)
 	RUN(test_wall_step_schedule);
 	RUN(test_wait_slots_rule);
 	RUN(test_wait_reasons);
+	RUN(test_adopted_secrets);
 	return UNIT_END();
 }
