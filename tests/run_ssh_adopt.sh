@@ -5,7 +5,9 @@
 # (adopt): the task starts once, its real exit code is recorded (0 as
 # success, 3 as failure), its duration counts also the time before the
 # adoption, and its log holds every line once. A try's secret values are
-# masked in its log, also split across reads and across an adoption.
+# masked in its log, also split across reads and across an adoption, and
+# in what an adopted try prints after the restart (after a kill -9 and
+# after a SIGTERM); the scheduler's own log never shows them.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_sshd box
 new_home
@@ -29,7 +31,8 @@ done
 # a secret param echoed whole, in two pieces with a pause between, and a
 # tail that only starts like it; a long secret whose masking makes the
 # local copy of the remote log shorter than the remote log, before the
-# scheduler is killed (the adoption must resume after it, not inside it)
+# scheduler is killed (the adoption must resume after it, not inside it),
+# and the secret printed again after the adoption
 cat >"$H/dags/hush.yaml" <<YAML
 dag: hush
 params:
@@ -38,17 +41,18 @@ params:
 defaults: {executor: box, retries: 0}
 tasks:
   shown: {command: 'echo "whole={{ params.token }};"; printf %s split=abc; sleep 0.3; printf "%s;\\n" def; printf tail=abc'}
-  held: {command: 'printf "long=%s;\\nbefore\\n" "{{ params.long }}"; i=0; while [ ! -f $T/go.hush ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; echo after'}
+  held: {command: 'printf "long=%s;\\nbefore\\n" "{{ params.long }}"; i=0; while [ ! -f $T/go.hush ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; printf "after long=%s;\\n" "{{ params.long }}"'}
 YAML
 # the start of a secret, held back as it may be one, when the scheduler
-# stops (detach): the next one copies it again, not lost
+# stops (detach): the next one copies it again, not lost; then the
+# secret whole, printed after the adoption
 cat >"$H/dags/cut.yaml" <<YAML
 dag: cut
 params:
   long: {type: string, secret: true}
 defaults: {executor: box, retries: 0}
 tasks:
-  only: {command: 'test -n "{{ params.long }}"; printf "before\\nheld=pw-Zq8"; i=0; while [ ! -f $T/go.cut ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; echo X'}
+  only: {command: 'test -n "{{ params.long }}"; printf "before\\nheld=pw-Zq8"; i=0; while [ ! -f $T/go.cut ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; printf "X\\nagain=%s;\\n" "{{ params.long }}"'}
 YAML
 sl dags validate >/dev/null
 start_scheduler
@@ -130,8 +134,6 @@ assert_eq 1 "$(grep -c "^after only" "$H/logs/ok/p4/only/try-1.log")" "the last 
 # scheduler the copy resumes at the remote byte after the masked value.
 long=pw-Zq81-param-value-42
 sl trigger hush --partition s1 --param token=abcdef --param long=$long >/dev/null
-# shown ends before the kill: a try adopted after a restart is not masked
-# (adopt() gets no values)
 wait_ti hush s1 shown success 30
 shown=$(cat "$H/logs/hush/s1/shown/try-1.log")
 while IFS='|' read -r want what; do
@@ -155,6 +157,7 @@ touch "$T/go.hush"
 wait_run hush s1 success 30
 held=$(cat "$log")
 assert_contains "$held" "long=***;" "a long secret param"
+assert_contains "$held" "after long=***;" "a secret param printed after the adoption (kill -9)"
 assert_not_contains "$held" "value-42" "the long secret's tail, copied again after the adoption"
 assert_eq 1 "$(grep -c "^before" "$log")" "the line before the kill once"
 assert_eq 1 "$(grep -c "^after" "$log")" "the line after the adoption once"
@@ -171,4 +174,8 @@ wait_for 10 "the cut try to be followed" followed_more cut "$follows"
 touch "$T/go.cut"
 wait_run cut c1 success 30
 assert_eq 1 "$(grep -c "pw-Zq8X" "$log")" "the held start of a secret, copied once after the detach"
+assert_contains "$(cat "$log")" "again=***;" "a secret param printed after the adoption (SIGTERM)"
+assert_not_contains "$(cat "$log")" "value-42" "the secret in the log of a try adopted after a detach"
+# nor in what the schedulers wrote about the tries they followed
+assert_not_contains "$(cat "$T/scheduler.log")" "value-42" "the secret in the scheduler's log"
 echo "run_ssh_adopt: ok"

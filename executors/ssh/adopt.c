@@ -33,6 +33,15 @@
  * reads a held tail again rather than losing it; whenever masking moves
  * the local size against the remote one, the run notes "base=B2" itself,
  * so an adoption after a crash (no detach) resumes at the right byte.
+ *
+ * adopt() gets no secret values; the scheduler gives them right after
+ * (adopted_secrets, executor.h), before its first loop turn unless its
+ * first read of the runs fails. Until they come the adopted try reads
+ * nothing of the remote log's copy (libssh2 keeps the channel's EOF back
+ * while output is unread), so none of it reaches the local log unmasked.
+ * A try killed before its values came (the scheduler stops it) copies
+ * on to reach its end but writes nothing of the copy: it stays on the
+ * host, and a line at the end says so.
  */
 #include "build-config.h"
 
@@ -235,6 +244,7 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 	t->command = ssh_remote_follow_command(id, offset);
 	t->stdin_done = 1;
 	t->copied = offset;
+	t->values_wait = 1;	/* until adopted_secrets */
 	TAILQ_INSERT_TAIL(&ex->tries, t, entry);
 	/* An adopted try takes its slot even when the host is full or down:
 	 * it runs there already. */
@@ -242,6 +252,25 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 	h->running++;
 	ssh_conn_attach(&h->conn, &t->op);
 	return t;
+}
+
+/* The adopted try's secret values: its copy of the remote log, held
+ * since adopt, goes on masked with them (module comment). */
+void ssh_try_adopted_secrets(void *inst, void *handle, char *const *secrets)
+{
+	struct ssh_try *t = handle;
+
+	(void)inst;
+	if (!t->values_wait)
+		return;
+	out_mask_free(&t->mask_out);
+	out_mask_free(&t->mask_err);
+	if (out_mask_set_list(&t->mask_out, secrets) < 0 ||
+	    out_mask_set_list(&t->mask_err, secrets) < 0)
+		sl_fatal("out of memory");
+	t->values_wait = 0;
+	if (t->op.conn)
+		ssh_conn_schedule_pump(t->op.conn);
 }
 
 void ssh_try_detach(void *inst, void *handle)

@@ -310,4 +310,5 @@ const struct sl_executor_ops exec_ssh_ops = {
 	.destroy = ssh_exec_destroy,
 	.adopt = ssh_try_adopt,
 	.detach = ssh_try_detach,
+	.adopted_secrets = ssh_try_adopted_secrets,
 };

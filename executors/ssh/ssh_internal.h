@@ -199,10 +199,14 @@ struct ssh_try {
 	 * log's copy (stdout) and the channel's own stderr each hold back
 	 * their own tail. out_written: bytes the stdout masker wrote into
 	 * the log; base_drift: by how much that differed from the remote
-	 * bytes it settled when adopt.c last noted it. None when adopted:
-	 * adopt() gets no values. */
+	 * bytes it settled when adopt.c last noted it. An adopted try gets
+	 * its values after adopt() (adopted_secrets): until then
+	 * values_wait holds its copy back; stopped before they came, its
+	 * output is left on the host, and withheld counts those bytes. */
 	struct out_mask mask_out, mask_err;
 	long long out_written, base_drift;
+	int values_wait;
+	long long withheld;
 	char *kill_note;	/* "killing the task" line, sent with SIGTERM */
 	int kill_requested;	/* kill() was called */
 	int term_sent, kill_sent;
@@ -377,6 +381,7 @@ int ssh_adopt_parse(const char *token, char *label, size_t labellen,
 void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 		    void *arg, char *err, size_t errlen);
 void ssh_try_detach(void *inst, void *handle);
+void ssh_try_adopted_secrets(void *inst, void *handle, char *const *secrets);
 /* The try ended: remove its LOG.ssh-copied and LOG.ssh-host notes. */
 void ssh_adopt_forget(struct ssh_try *t);
 /* The try moved to another host after start() (its first one could not

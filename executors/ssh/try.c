@@ -103,9 +103,12 @@ static void log_remote(struct ssh_try *t, const char *p, size_t n)
 {
 	long long drift;
 
-	out_mask_write(&t->mask_out, p, n, log_out_sink, t);
+	if (t->values_wait)	/* stopped before its values came (adopt.c) */
+		t->withheld += (long long)n;
+	else
+		out_mask_write(&t->mask_out, p, n, log_out_sink, t);
 	t->copied += (long long)n;
-	if (t->mask_out.n == 0)
+	if (t->mask_out.n == 0 && !t->values_wait)
 		return;
 	drift = t->out_written - ssh_adopt_settled(t);
 	if (drift != t->base_drift) {
@@ -187,6 +190,11 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 		ssh_adopt_forget(t);
 	if (t->kill_note)	/* never sent: the group was unknown */
 		log_printf(t, "%s\n", t->kill_note);
+	if (t->withheld)
+		log_printf(t, "sluice: %lld bytes of output not copied: the try "
+			   "was stopped before its secret values were known "
+			   "(they stay in ~/.sluice/tries/%s.log on %s)\n",
+			   t->withheld, t->id, t->host ? t->host->label : "its host");
 	if (t->error)
 		log_printf(t, "sluice: try failed: %s\n", t->error);
 	if (t->log_fd >= 0)
@@ -406,7 +414,10 @@ static int try_io(struct ssh_try *t)
 			}
 		}
 	}
-	for (;;) {
+	/* an adopted try's copy waits for its secret values (adopt.c);
+	 * libssh2 holds back the channel's EOF while it is unread */
+	n = 0;
+	while (!t->values_wait || t->kill_requested) {
 		n = libssh2_channel_read(t->ch, chunk, sizeof chunk);
 		if (n <= 0)
 			break;
