@@ -444,6 +444,32 @@ sl_mkdirs(const char *path, int mode, struct sl_err *err)
 }
 
 int
+sl_open_regular(const char *path, int flags, int mode)
+{
+	struct stat st;
+	int fd, fl, e;
+
+	fd = open(path, flags | O_NONBLOCK | O_CLOEXEC, (mode_t)mode);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		goto fail;
+	return fd;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int
 sl_read_file(const char *path, size_t limit, char **out, size_t *len,
 	     struct sl_err *err)
 {

@@ -98,6 +98,11 @@ int sl_parse_int(const char *s, long long min, long long max, long long *out);
 
 /* mkdir -p; mode for created folders. */
 int sl_mkdirs(const char *path, int mode, struct sl_err *err);
+/* open(2) for a file the scheduler or the web reads or appends to but
+ * does not own (a try's log, its $SLUICE_OUTPUT): never waits, as open
+ * would on a FIFO put in its place, and gives only a regular file (else
+ * -1 with errno EINVAL). The descriptor is blocking and close-on-exec. */
+int sl_open_regular(const char *path, int flags, int mode);
 /* Read a whole file up to limit bytes (caller frees *out). */
 int sl_read_file(const char *path, size_t limit, char **out, size_t *len,
 		 struct sl_err *err);

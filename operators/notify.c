@@ -100,7 +100,7 @@ log_tail(const char *path, char *why, size_t why_len)
 	int lines = 0, fd;
 	struct buf out;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = sl_open_regular(path, O_RDONLY, 0);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(why, why_len, "cannot read %s: %s", path,
 			 strerror(errno));

@@ -115,10 +115,13 @@ output_read(const char *path, json_t **out, struct sl_err *err)
 	int fd;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = sl_open_regular(path, O_RDONLY | O_NOFOLLOW, 0);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
+		if (errno == EINVAL)
+			return sl_err_set(err, "$SLUICE_OUTPUT: %s is not a regular file",
+					  path);
 		return sl_err_set(err, "$SLUICE_OUTPUT: cannot open %s: %s", path,
 				  strerror(errno));
 	}

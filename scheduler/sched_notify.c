@@ -76,8 +76,8 @@ child_start(struct sched *s, struct sched_child *c)
 	o.in = c->stdin_text ? SPAWN_STDIN_DATA : SPAWN_STDIN_NULL;
 	o.data = c->stdin_text;
 	o.len = c->stdin_text ? strlen(c->stdin_text) : 0;
-	o.out_fd = c->log_path ? open(c->log_path, O_WRONLY | O_CREAT |
-				      O_APPEND | O_CLOEXEC, 0644) : -1;
+	o.out_fd = c->log_path ? sl_open_regular(c->log_path, O_WRONLY |
+				      O_CREAT | O_APPEND, 0644) : -1;
 	o.own_pgroup = c->own_pgroup;
 	sl_err_clear(&err);
 	if (spawn_start(&o, &pid, &err) == 0) {

@@ -136,9 +136,15 @@ sched_try_log(const char *path, const char *fmt, ...)
 	char ts[64];
 	va_list ap;
 	FILE *f;
+	int fd;
 
-	if (path == NULL || (f = fopen(path, "ae")) == NULL)
+	if (path == NULL ||
+	    (fd = sl_open_regular(path, O_WRONLY | O_CREAT | O_APPEND, 0644)) < 0)
 		return;
+	if ((f = fdopen(fd, "a")) == NULL) {
+		close(fd);
+		return;
+	}
 	/* `sluice logs` shows these beside the partition keys: written as
 	 * they are, not with a Z */
 	fprintf(f, "[%s sluice] ", tz_iso(NULL, sl_now_ms() / 1000, ts, sizeof ts));

@@ -129,7 +129,7 @@ try_reason_read(const char *log_path, char *const *secrets)
 
 	if (log_path == NULL)
 		return NULL;
-	fd = open(log_path, O_RDONLY | O_CLOEXEC);
+	fd = sl_open_regular(log_path, O_RDONLY, 0);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0) {

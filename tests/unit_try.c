@@ -1,7 +1,10 @@
 /* unit_try.c: the try model's names (log folders of partition keys) and
  * the line a failed try's recorded error quotes from its log. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/text.h"
 #include "scheduler/try.h"
@@ -141,6 +144,42 @@ test_reason_long(void)
 	free(line);
 }
 
+/* try_reason_read on what a task may leave at its log's place: a short
+ * log, none, an empty one, a folder, a FIFO. None of them holds the
+ * scheduler: open(2) of a FIFO with no writer waits for ever (the alarm
+ * ends the test instead of hanging it). */
+static void
+test_reason_read(void)
+{
+	char dir[] = "/tmp/unit_try.XXXXXX", path[64];
+	FILE *f;
+	char *line;
+
+	CHECK(mkdtemp(dir) != NULL);
+	alarm(10);
+	snprintf(path, sizeof path, "%s/short.log", dir);
+	f = fopen(path, "w");
+	fputs("the real problem\n[2026-01-01T00:00:00+00:00 sluice] try failed\n", f);
+	fclose(f);
+	line = try_reason_read(path, NULL);
+	CHECK_EQ_STR("the real problem", line ? line : "(null)");
+	free(line);
+	unlink(path);
+	CHECK(try_reason_read(path, NULL) == NULL);		/* missing */
+	f = fopen(path, "w");
+	fclose(f);
+	CHECK(try_reason_read(path, NULL) == NULL);		/* empty */
+	unlink(path);
+	CHECK(mkdir(path, 0700) == 0);
+	CHECK(try_reason_read(path, NULL) == NULL);		/* a folder */
+	rmdir(path);
+	CHECK(mkfifo(path, 0600) == 0);
+	CHECK(try_reason_read(path, NULL) == NULL);		/* a FIFO */
+	unlink(path);
+	alarm(0);
+	rmdir(dir);
+}
+
 /* The exit code or signal a recorded error begins with. */
 static void
 test_reason_end(void)
@@ -166,6 +205,7 @@ main(void)
 	RUN(test_log_path);
 	RUN(test_reasons);
 	RUN(test_reason_long);
+	RUN(test_reason_read);
 	RUN(test_reason_end);
 	return UNIT_END();
 }

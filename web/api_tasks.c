@@ -264,7 +264,7 @@ api_log(struct web_req *r)
 		web_error(r, 404, "no such log");
 		return WEB_DONE;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = sl_open_regular(path, O_RDONLY | O_NOFOLLOW, 0);
 	free(path);
 	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		if (fd >= 0)
