@@ -621,12 +621,36 @@ ti_by_id(struct sched *s, int64_t id)
 	return NULL;
 }
 
+/* A held end whose task instance was cleared or marked while writes
+ * failed: its result is dropped, but the try ran, so it is recorded as
+ * one that ended after a clear is (sched_try_end), not lost from the
+ * task's tries. */
+static int
+ends_record_dropped(struct sched *s, struct ti *ti, const struct sched_end *e)
+{
+	char *log_path;
+
+	if (sched_tx_begin(s) < 0)
+		return -1;
+	log_path = sched_try_log_path(s, ti, e->try_number, 0);
+	sched_try_log(log_path, "stopped: the task instance was cleared or marked meanwhile");
+	free(log_path);
+	if (store_try_record(s->store, ti->id, e->try_number, TI_FAILED,
+			     e->started_ms, sched_now(s), e->exit_code, e->sig,
+			     e->host, "cleared while running") < 0) {
+		sched_db_failed(s, "recording a try");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * After a failed write, the store was read again: the tries that ended
  * since the last commit that held are running there, with no process.
- * Record their ends again (each once: an end whose task instance moved on
- * meanwhile is dropped; if writes fail again, the rest waits for the next
- * attempt).
+ * Record their ends again (each once: the result of an end whose task
+ * instance was cleared or marked meanwhile is dropped, the try recorded
+ * as cleared while running; if writes fail again, the rest waits for the
+ * next attempt).
  */
 void
 sched_try_ends_replay(struct sched *s)
@@ -666,7 +690,15 @@ sched_try_ends_replay(struct sched *s)
 		}
 		if (ti == NULL || ti->state != TI_RUNNING ||
 		    ti->try_number != e->try_number || ti->live != NULL) {
-			end_free(e);
+			if (ti != NULL && ends_record_dropped(s, ti, e) == 0) {
+				/* kept until its commit holds, as any end */
+				*ends_push(&s->ends, &s->nends, &s->capends) = *e;
+				continue;
+			}
+			if (ti != NULL && s->db_down)
+				i--;	/* kept for the next attempt */
+			else
+				end_free(e);
 			continue;
 		}
 		l = sched_try_live_new(s, ti, e->try_number);

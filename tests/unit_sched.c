@@ -1523,6 +1523,57 @@ test_failed_write_while_starting(void)
 	h_close();
 }
 
+/* A try ends while writes fail, and a person clears its task instance
+ * before the scheduler writes again: its result is dropped (the task runs
+ * again, once), but the try it was stays in the task's tries, recorded
+ * as one cleared while running, with its exit code, and its executor is
+ * told its end was recorded. Before, the held end was dropped whole: the
+ * try had a log and no row. */
+static void
+test_failed_write_then_clear(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "wc.yaml", "dag: wc\ntasks:\n  a: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	json_t *tries;
+
+	h_open(files, NULL);
+	h_trigger("wc", "p");
+	h_advance(1000);
+	CHECK_STATE("running", "wc", "a", "p");
+	/* the write of the end fails, and the first attempt again (after
+	 * 0 ms: its read of the store) */
+	store_test_fail_nth(h_store(), 1, 2);
+	CHECK_EQ_INT(0, h_end("a", "p", 3));
+	CHECK(store_test_fault_fired(h_store()));
+	CHECK_STATE("running", "wc", "a", "p");
+	/* another process (the CLI; the harness shares the scheduler's
+	 * connection, which holds its writes) clears it before the
+	 * scheduler's next attempt */
+	store_hold(h_store(), 0);
+	CHECK_EQ_INT(1, h_clear("wc", "p", "a", 0));
+	h_advance(5000);
+	CHECK_EQ_INT(2, h_started("a"));
+	CHECK_EQ_INT(1, h_recorded("a"));
+	tries = store_tries_json(h_store(), "wc", "a", "p");
+	CHECK_EQ_INT(1, (int)json_array_size(tries));	/* try 2 runs */
+	if (json_array_size(tries) > 0) {
+		json_t *t1 = json_array_get(tries, 0);
+
+		CHECK_EQ_INT(1, (int)json_integer_value(json_object_get(t1, "try_number")));
+		CHECK_EQ_STR("failed", json_string_value(json_object_get(t1, "state")));
+		CHECK_EQ_INT(3, (int)json_integer_value(json_object_get(t1, "exit_code")));
+		CHECK_EQ_STR("cleared while running",
+			     json_string_value(json_object_get(t1, "error")));
+	}
+	json_decref(tries);
+	CHECK_EQ_INT(0, h_end("a", "p", 0));
+	CHECK_EQ_STR("success", h_run_state("wc", "p"));
+	CHECK_EQ_INT(2, h_started("a"));
+	h_close();
+}
+
 /* --- why a task instance waits (scheduler/wait.c) --- */
 
 /* The slot rule, as a table: the first reason in the dispatcher's order. */
@@ -1678,6 +1729,7 @@ main(void)
 	RUN(test_paused_at_creation);
 	RUN(test_failed_commit_starts_nothing);
 	RUN(test_failed_write_while_starting);
+	RUN(test_failed_write_then_clear);
 	RUN(test_failed_commit_keeps_ends);
 	RUN(test_wall_steps);
 	RUN(test_wall_step_schedule);
