@@ -24,8 +24,17 @@ extern const struct migration migrations[];
 int
 store_db_err(struct store *s, struct sl_err *err, const char *what)
 {
-	return sl_err_set(err, "%s: %s: %s", s->path, what,
-			  sqlite3_errmsg(s->db));
+	return sl_err_set(err, "%s: %s: %s", s->path, what, store_errmsg(s));
+}
+
+/* Keep SQLite's message of a failure for store_errmsg (a rollback that
+ * follows resets the connection's). */
+static void
+store_note_error(struct store *s)
+{
+	if (sqlite3_errcode(s->db) != SQLITE_OK)
+		snprintf(s->last_error, sizeof s->last_error, "%s",
+			 sqlite3_errmsg(s->db));
 }
 
 sqlite3_stmt *
@@ -344,10 +353,13 @@ store_begin(struct store *s)
 		return 0;
 	}
 	s->tx_broken = 0;
+	s->last_error[0] = '\0';
 	if (s->held || store_fault(s))
 		return -1;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		store_note_error(s);
 		return -1;
+	}
 	s->depth = 1;
 	s->changes_at_begin = sqlite3_total_changes64(s->db);
 	return 0;
@@ -385,6 +397,7 @@ store_commit(struct store *s)
 		return -1;
 	}
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		store_note_error(s);
 		store_rollback_now(s);
 		return -1;
 	}
@@ -449,6 +462,7 @@ store_step_done(struct store *s, sqlite3_stmt *st)
 void
 store_log_failure(struct store *s)
 {
+	store_note_error(s);
 	if (!s->quiet)
 		fprintf(stderr, "sluice: database: %s\n", sqlite3_errmsg(s->db));
 }
@@ -471,6 +485,8 @@ store_busy(struct store *s)
 const char *
 store_errmsg(struct store *s)
 {
+	if (sqlite3_errcode(s->db) == SQLITE_OK && s->last_error[0] != '\0')
+		return s->last_error;
 	return sqlite3_errmsg(s->db);
 }
 

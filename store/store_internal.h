@@ -36,6 +36,9 @@ struct store {
 	int fault_more;
 	int fault_fired;
 	int last_commit_wrote;	/* the last commit changed rows */
+	char last_error[256];	/* SQLite's message of the last failure of
+				 * this transaction: a ROLLBACK after it
+				 * resets sqlite3_errmsg to "not an error" */
 };
 
 /* Prepared statement cache: the statement for sql, reset and ready. */
