@@ -180,7 +180,10 @@ struct live {
 					 * process started) */
 	int64_t started_mono;		/* mono ms, for its timeout */
 	int replay;			/* an end replayed after a failed
-					 * write (its log lines are written) */
+					 * write */
+	int end_logged;			/* a replayed end whose lines were
+					 * written when it came (not while
+					 * writes were held): not again */
 	int unread;			/* its task instance could not be read
 					 * (a failed reload): its end is held
 					 * for the next reload */
@@ -222,6 +225,8 @@ struct sched_end {
 	int64_t started_ms;
 	int timed_out;
 	int is_poke;
+	int logged;		/* the lines saying how it ended (the try's
+				 * log, the scheduler's) are written */
 	/* the executor to tell once the end is committed, and the try's
 	 * token for it (NULL: nobody to tell) */
 	struct executor *ex;

@@ -551,6 +551,9 @@ ends_note(struct sched *s, const struct live *l, int exit_code, int sig,
 	e->started_ms = l->started_ms;
 	e->timed_out = l->timed_out;
 	e->is_poke = l->is_poke;
+	/* sched_try_end writes them next unless writes are held; a replay
+	 * writes them if they were not */
+	e->logged = !s->db_down;
 	if (l->ex != NULL && l->handle != NULL && l->ex->ops->token != NULL &&
 	    SL_EXEC_OP(l->ex->ops, 4, recorded) != NULL) {
 		const char *tok = l->ex->ops->token(l->ex->inst, l->handle);
@@ -706,6 +709,7 @@ sched_try_ends_replay(struct sched *s)
 		l->timed_out = e->timed_out;
 		l->is_poke = e->is_poke;
 		l->replay = 1;
+		l->end_logged = e->logged;
 		l->log_path = sched_try_log_path(s, ti, e->try_number, 0);
 		/* kept again until its own commit holds, with the token
 		 * its executor is told then */
@@ -878,7 +882,7 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	/* a success needs no line of ours (the state store records it, and
 	 * it would cost every try an open and a write) */
 	if (l->log_path != NULL && to != TI_SUCCESS && to != TI_SKIPPED &&
-	    !l->replay) {
+	    !l->end_logged) {
 		if (to == TI_UP_FOR_RETRY)
 			sched_try_log(l->log_path, "try %d of %d failed: %.*s; retrying in %s",
 				   l->try_number, ti->max_tries, (int)own, why,
@@ -887,7 +891,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			sched_try_log(l->log_path, "try %d of %d failed: %.*s", l->try_number,
 				   ti->max_tries, (int)own, why);
 	}
-	if (to == TI_SUCCESS || to == TI_SKIPPED)
+	if (l->end_logged)
+		;	/* said when it came, before the write failed */
+	else if (to == TI_SUCCESS || to == TI_SKIPPED)
 		sched_log_ti(LOG_LEVEL_INFO, ti, l->try_number,
 			     "%s %s %s: try %d %s",
 			     ti->run->dag_name, ti_name(ti), ti->run->partition,

@@ -25,8 +25,8 @@ sched_log_has() { grep -q "$1" "$T/scheduler.log"; }
 
 # db_checks: after the fault is gone, the run finishes by itself (the same
 # scheduler, no restart), no try started twice, nothing is left running
-# without a process, and the failure was logged once with SQLite's own
-# message ($1: a part of it).
+# without a process, the failure was logged once with SQLite's own
+# message ($1: a part of it), and so was each try's end.
 db_checks() {
 	local msg=$1 dups
 	wait_run faults f1 success 120
@@ -45,6 +45,10 @@ db_checks() {
 		"the failure logged once with SQLite's message: $(grep 'database' "$T/scheduler.log" | head -5)"
 	[ "$(grep -c 'database' "$T/scheduler.log")" -le 4 ] ||
 		fail "database lines repeat: $(grep 'database' "$T/scheduler.log" | head -20)"
+	# each try's end is said once, however often its record was retried
+	dups=$(grep -E ': try [0-9]+ (succeeded|of [0-9]+ failed)' "$T/scheduler.log" |
+		cut -d' ' -f2- | sed 's/; retrying in .*//' | sort | uniq -d | head -5)
+	assert_eq "" "$dups" "ends logged more than once"
 	assert_not_contains "$(cat "$T/scheduler.log")" "cannot rollback"
 	assert_contains "$(cat "$T/scheduler.log")" "database: writes succeed again"
 }

@@ -20,6 +20,7 @@
 #include "scheduler/dag.h"
 #include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/try.h"
 #include "scheduler/wait.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
@@ -1574,6 +1575,58 @@ test_failed_write_then_clear(void)
 	h_close();
 }
 
+/* How many times the log of try 1 of task in partition says text. */
+static int
+try1_log_count(const char *dag, const char *task, const char *partition,
+	       const char *text)
+{
+	char *path = try_log_path(h_sched()->cfg->logs_dir, dag, partition,
+				  task, 1);
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	free(path);
+	return n;
+}
+
+/* A try ends while writes are held (after another's end failed to be
+ * written): when they succeed again its end is recorded, and the line
+ * closing its log ("try 1 of 1 failed: ...") is written once, as for an
+ * end that came while writes succeeded. Before, a replayed end never
+ * wrote it. */
+static void
+test_end_while_held_closes_log(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "wl.yaml", "dag: wl\ntasks:\n  a: {command: \"true\"}\n"
+			     "  b: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("wl", "p");
+	h_advance(1000);
+	CHECK_STATE("running", "wl", "a", "p");
+	/* b's end fails to be written, and the first attempt again */
+	store_test_fail_nth(h_store(), 1, 2);
+	CHECK_EQ_INT(0, h_end("b", "p", 0));
+	CHECK(store_test_fault_fired(h_store()));
+	/* a ends while writes are held */
+	CHECK_EQ_INT(0, h_end_saying("a", "p", 3, "what went wrong\n"));
+	CHECK_STATE("running", "wl", "a", "p");
+	h_advance(5000);
+	CHECK_STATE("failed", "wl", "a", "p");
+	CHECK_EQ_STR("exit code 3: what went wrong", h_ti("wl", "a", "p", "error"));
+	CHECK_EQ_INT(1, try1_log_count("wl", "a", "p", "try 1 of 1 failed: exit code 3"));
+	CHECK_STATE("success", "wl", "b", "p");
+	h_close();
+}
+
 /* --- why a task instance waits (scheduler/wait.c) --- */
 
 /* The slot rule, as a table: the first reason in the dispatcher's order. */
@@ -1730,6 +1783,7 @@ main(void)
 	RUN(test_failed_commit_starts_nothing);
 	RUN(test_failed_write_while_starting);
 	RUN(test_failed_write_then_clear);
+	RUN(test_end_while_held_closes_log);
 	RUN(test_failed_commit_keeps_ends);
 	RUN(test_wall_steps);
 	RUN(test_wall_step_schedule);
