@@ -28,16 +28,8 @@ man_config(struct buf *out)
 
 		if (strchr(k->name, '.') == NULL && k != config_keys)
 			buf_adds(out, ".PP\n");
-		roff_tag(out, k->name, what);
+		roff_key(out, k->name, what, k->doc, k->def);
 		free(what);
-		roff_line(out, k->doc);
-		if (k->def != NULL) {
-			char *d = xasprintf("Default: %s.", k->def);
-
-			buf_adds(out, ".br\n");
-			roff_line(out, d);
-			free(d);
-		}
 	}
 	roff_req(out, "SH", 1, "SSH EXECUTOR");
 	roff_text(out,
@@ -49,16 +41,8 @@ man_config(struct buf *out)
 		char *what = xasprintf(" (%s)", k->type);
 
 		buf_adds(out, ".PP\n");
-		roff_tag(out, k->name, what);
+		roff_key(out, k->name, what, k->doc, k->def);
 		free(what);
-		roff_line(out, k->doc);
-		if (k->def != NULL) {
-			char *d = xasprintf("Default: %s.", k->def);
-
-			buf_adds(out, ".br\n");
-			roff_line(out, d);
-			free(d);
-		}
 	}
 	buf_adds(out, ".PP\n");
 	roff_text(out, "For example:");

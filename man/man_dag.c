@@ -39,16 +39,8 @@ man_keys(struct buf *out, const struct dag_key *tab)
 		} else if (k->type == DKT_INT)
 			buf_printf(&what, " %lld..%lld", k->min, k->max);
 		buf_adds(&what, ")");
-		roff_tag(out, k->name, buf_str(&what));
+		roff_key(out, k->name, buf_str(&what), k->doc, k->def);
 		buf_free(&what);
-		roff_line(out, k->doc);
-		if (k->def != NULL) {
-			char *d = xasprintf("Default: %s.", k->def);
-
-			buf_adds(out, ".br\n");
-			roff_line(out, d);
-			free(d);
-		}
 		if (k->example != NULL) {
 			char *e = xasprintf("Example: %s: %s", k->name, k->example);
 

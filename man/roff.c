@@ -125,6 +125,21 @@ roff_tag(struct buf *out, const char *tag, const char *rest)
 }
 
 void
+roff_key(struct buf *out, const char *name, const char *rest,
+	 const char *doc, const char *def)
+{
+	roff_tag(out, name, rest);
+	roff_line(out, doc);
+	if (def != NULL) {
+		char *d = xasprintf("Default: %s.", def);
+
+		buf_adds(out, ".br\n");
+		roff_line(out, d);
+		free(d);
+	}
+}
+
+void
 roff_verbatim(struct buf *out, const char *text)
 {
 	buf_adds(out, ".PP\n.RS 4\n.nf\n");

@@ -21,6 +21,10 @@ void roff_title(struct buf *out, const char *name, int section,
 		const char *summary);
 /* A .TP entry whose tag is tag (in bold, then " rest" in roman). */
 void roff_tag(struct buf *out, const char *tag, const char *rest);
+/* A key of a table: its .TP entry (roff_tag), its doc, then "Default:
+ * DEF." on a line of its own when def is not NULL. */
+void roff_key(struct buf *out, const char *name, const char *rest,
+	      const char *doc, const char *def);
 /* Lines kept as they are (no filling): an example file. */
 void roff_verbatim(struct buf *out, const char *text);
 
