@@ -195,6 +195,25 @@ void ssh_conn_ready(struct ssh_conn *c)
 	ssh_conn_kill_orphans(h);
 }
 
+/* Note what is left of a try on h, to be killed once h answers. */
+void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
+			 const char *id, int reach)
+{
+	struct ssh_orphan *o = xcalloc(1, sizeof *o);
+
+	o->pgid = pgid;
+	snprintf(o->start, sizeof o->start, "%s", start);
+	snprintf(o->id, sizeof o->id, "%s", id);
+	o->next = h->orphans;
+	h->orphans = o;
+	if (!reach)
+		return;
+	if (h->conn.state == C_READY)
+		ssh_conn_kill_orphans(h);
+	else if (h->conn.state == C_IDLE)
+		ssh_conn_start(&h->conn);
+}
+
 /* Kill what is left of tries lost with an earlier connection (or named by
  * kill_orphan after a scheduler restart); the start time guards against
  * a reused process id. */

@@ -207,20 +207,10 @@ static void ssh_kill_orphan(void *inst, const char *token)
 		return;
 	for (i = 0; i < ex->nhosts; i++) {
 		struct ssh_host *h = &ex->hosts[i];
-		struct ssh_orphan *o;
 
 		if (strcmp(h->label, label) != 0)
 			continue;
-		o = xcalloc(1, sizeof *o);
-		o->pgid = pgid;
-		snprintf(o->start, sizeof o->start, "%s", start);
-		snprintf(o->id, sizeof o->id, "%s", id);
-		o->next = h->orphans;
-		h->orphans = o;
-		if (h->conn.state == C_READY)
-			ssh_conn_kill_orphans(h);
-		else if (h->conn.state == C_IDLE)
-			ssh_conn_start(&h->conn);
+		ssh_conn_add_orphan(h, pgid, start, id, 1);
 		return;
 	}
 }

@@ -119,7 +119,8 @@ struct ssh_conn {
 };
 
 /* A kill to send when a host is reachable again: the process group of a
- * try whose connection dropped while it ran. */
+ * try whose connection dropped while it ran, or of a token kill_orphan
+ * was given (ssh_conn_add_orphan). */
 struct ssh_orphan {
 	long pgid;
 	char start[32];
@@ -315,6 +316,13 @@ void ssh_conn_attach(struct ssh_conn *c, struct ssh_op *op);
 void ssh_conn_detach(struct ssh_op *op);
 /* Kill what is left of tries lost with an earlier connection. */
 void ssh_conn_kill_orphans(struct ssh_host *h);
+/* Note an orphan of h: a try's command that may still run there, killed
+ * by its process group (pgid; start its start time, "" when unknown) or,
+ * when id is not "", by that try's pid file. With reach, it is killed at
+ * once when h's connection is ready, which starts connecting when idle;
+ * without, at h's next login (the connection just failed). */
+void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
+			 const char *id, int reach);
 
 /* ---- auth.c ---- */
 

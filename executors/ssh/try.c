@@ -641,12 +641,7 @@ static void try_lost(struct ssh_op *op, const char *why)
 	if (t->state >= T_EXEC && (t->pgid || t->id[0])) {
 		/* The command may still run there: kill its group as soon as
 		 * the host is reachable again, so no second copy lingers. */
-		struct ssh_orphan *o = xcalloc(1, sizeof *o);
-		o->pgid = t->pgid;
-		snprintf(o->start, sizeof o->start, "%s", t->start_time);
-		snprintf(o->id, sizeof o->id, "%s", t->id);
-		o->next = h->orphans;
-		h->orphans = o;
+		ssh_conn_add_orphan(h, t->pgid, t->start_time, t->id, 0);
 	}
 	if (t->state >= T_RUN)
 		ssh_try_set_error(t, "%s while the task ran", why);
@@ -701,14 +696,8 @@ static void try_grace_cb(evutil_socket_t fd, short what, void *arg)
 	 * command does not depend on the channel), and drop the channel. */
 	ssh_try_set_error(t, "killed on %s (its process group was unknown)",
 			  t->host->label);
-	if (t->id[0]) {
-		struct ssh_orphan *o = xcalloc(1, sizeof *o);
-		snprintf(o->id, sizeof o->id, "%s", t->id);
-		o->next = t->host->orphans;
-		t->host->orphans = o;
-		if (t->host->conn.state == C_READY)
-			ssh_conn_kill_orphans(t->host);
-	}
+	if (t->id[0])
+		ssh_conn_add_orphan(t->host, 0, "", t->id, 1);
 	if (t->ch && t->state < T_FREE)
 		t->state = T_FREE;
 	if (t->op.conn)
@@ -825,24 +814,22 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 		[SL_KILL_CLEARED] = "cleared",
 		[SL_KILL_SHUTDOWN] = "scheduler shutting down",
 	};
+	const char *said;
 
 	(void)inst;
 	if (t->state == T_DONE || t->kill_requested)
 		return;
 	t->kill_requested = 1;
+	said = (unsigned)why < SL_ARRAY_LEN(reason) && reason[why] ? reason[why]
+								   : "killed";
 	if (t->queued) {
 		ssh_try_set_error(t, "killed (%s) while waiting for a free slot",
-				  (unsigned)why < SL_ARRAY_LEN(reason) &&
-					      reason[why] ? reason[why]
-							  : "killed");
+				  said);
 		ssh_try_finish(t);
 		return;
 	}
 	t->kill_note = xasprintf("\nsluice: killing the task on %s (%s)",
-				 t->host->label,
-				 (unsigned)why < SL_ARRAY_LEN(reason) &&
-						 reason[why] ? reason[why]
-							     : "killed");
+				 t->host->label, said);
 	if (t->state == T_OPEN && !t->ch) {
 		if (t->op.conn && t->op.conn->state == C_READY)
 			return;	/* T_OPEN sees kill_requested */
