@@ -119,8 +119,9 @@ struct ssh_conn {
 };
 
 /* A kill to send when a host is reachable again: the process group of a
- * try whose connection dropped while it ran, or of a token kill_orphan
- * was given (ssh_conn_add_orphan). */
+ * try whose connection dropped while it ran, of a token kill_orphan was
+ * given, or of an adopted try killed before its channel was open
+ * (ssh_conn_add_orphan). */
 struct ssh_orphan {
 	long pgid;
 	char start[32];

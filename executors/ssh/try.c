@@ -831,6 +831,16 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 	t->kill_note = xasprintf("\nsluice: killing the task on %s (%s)",
 				 t->host->label, said);
 	if (t->state == T_OPEN && !t->ch) {
+		if (t->adopted) {
+			/* An earlier scheduler started its command, which runs
+			 * on without a channel: stop it by its pid file as
+			 * soon as the host answers, as an orphan. */
+			ssh_try_set_error(t, "killed (%s) on %s before sluice "
+					  "reached it again; its command there "
+					  "is stopped when %s answers", said,
+					  t->host->label, t->host->label);
+			ssh_conn_add_orphan(t->host, 0, "", t->id, 1);
+		}
 		if (t->op.conn && t->op.conn->state == C_READY)
 			return;	/* T_OPEN sees kill_requested */
 		ssh_try_set_error(t, "killed before the command started on %s",
