@@ -12,10 +12,8 @@
 
 #include "base/text.h"
 #include "base/util.h"
+#include "executors/out_mask.h"
 #include "web/mask.h"
-
-/* What a secret value becomes: as in the try's log (executor.h). */
-#define TRY_REASON_MASK "***"
 
 /* Is line (n bytes) one of sluice's own ("[TIME sluice] ...") or blank? */
 static int
@@ -31,33 +29,11 @@ reason_skipped(const char *line, size_t n)
 	return line[0] == '[' && memmem(line, n, " sluice] ", 9) != NULL;
 }
 
-/* Append s (n bytes) to out with each of values (the longest first where
- * two start at one place) as TRY_REASON_MASK. */
+/* out_mask's sink: the masked line into a buf. */
 static void
-reason_mask_values(struct buf *out, const char *s, size_t n,
-		   char *const *values)
+reason_sink(void *arg, const char *p, size_t n)
 {
-	size_t i = 0, from = 0;
-
-	while (i < n) {
-		size_t hit = 0;
-
-		for (char *const *v = values; v != NULL && *v != NULL; v++) {
-			size_t vl = strlen(*v);
-
-			if (vl > hit && vl <= n - i && memcmp(s + i, *v, vl) == 0)
-				hit = vl;
-		}
-		if (hit == 0) {
-			i++;
-			continue;
-		}
-		buf_add(out, s + from, i - from);
-		buf_adds(out, TRY_REASON_MASK);
-		i += hit;
-		from = i;
-	}
-	buf_add(out, s + from, n - from);
+	buf_add(arg, p, n);
 }
 
 char *
@@ -65,6 +41,7 @@ try_reason_from(const char *tail, size_t n, int whole, char *const *secrets)
 {
 	size_t end = n, from, cut;
 	struct buf masked, clean;
+	struct out_mask values;
 	char *shown;
 
 	/* the last line that is the task's: from its start to end */
@@ -86,8 +63,12 @@ try_reason_from(const char *tail, size_t n, int whole, char *const *secrets)
 	}
 	/* values first (as they are in the log), then clean text, then the
 	 * rule of what sluice shows (URL passwords, secret env values) */
+	if (out_mask_set_list(&values, secrets) < 0)
+		return NULL;	/* cannot mask: quote nothing */
 	buf_init(&masked, 0);
-	reason_mask_values(&masked, tail + from, end - from, secrets);
+	out_mask_write(&values, tail + from, end - from, reason_sink, &masked);
+	out_mask_flush(&values, reason_sink, &masked);
+	out_mask_free(&values);
 	buf_init(&clean, 0);
 	for (size_t i = 0; i < masked.len;) {
 		const unsigned char *p = (const unsigned char *)masked.data + i;
