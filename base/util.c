@@ -470,6 +470,43 @@ fail:
 }
 
 int
+sl_read_tail(const char *path, size_t max, char **out, size_t *len,
+	     int *whole)
+{
+	struct stat st;
+	off_t start;
+	size_t got = 0;
+	char *data;
+	int fd, e;
+
+	fd = sl_open_regular(path, O_RDONLY, 0);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	start = (size_t)st.st_size > max ? st.st_size - (off_t)max : 0;
+	data = xmalloc(max ? max : 1);
+	while (got < max) {
+		ssize_t r = pread(fd, data + got, max - got, start + (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	*out = data;
+	*len = got;
+	*whole = start == 0;
+	return 0;
+}
+
+int
 sl_read_file(const char *path, size_t limit, char **out, size_t *len,
 	     struct sl_err *err)
 {

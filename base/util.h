@@ -103,6 +103,12 @@ int sl_mkdirs(const char *path, int mode, struct sl_err *err);
  * would on a FIFO put in its place, and gives only a regular file (else
  * -1 with errno EINVAL). The descriptor is blocking and close-on-exec. */
 int sl_open_regular(const char *path, int flags, int mode);
+/* The last max bytes (or all) of a file a task may have replaced, opened
+ * with sl_open_regular: into *out (caller frees; *len bytes, not NUL-
+ * terminated), *whole set when they start at the file's first byte. 0, or
+ * -1 with errno. */
+int sl_read_tail(const char *path, size_t max, char **out, size_t *len,
+		 int *whole);
 /* Read a whole file up to limit bytes (caller frees *out). */
 int sl_read_file(const char *path, size_t limit, char **out, size_t *len,
 		 struct sl_err *err);

@@ -8,12 +8,9 @@
 #include "operators/operator.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/text.h"
 #include "base/json.h"
@@ -93,35 +90,16 @@ one_line(const char *s)
 static char *
 log_tail(const char *path, char *why, size_t why_len)
 {
-	char *data = xmalloc(NOTIFY_LOG_BYTES);
-	struct stat st;
-	off_t start;
-	size_t got = 0, from, end;
-	int lines = 0, fd;
+	char *data;
+	size_t got, from, end;
+	int lines = 0, whole;
 	struct buf out;
 
-	fd = sl_open_regular(path, O_RDONLY, 0);
-	if (fd < 0 || fstat(fd, &st) < 0) {
+	if (sl_read_tail(path, NOTIFY_LOG_BYTES, &data, &got, &whole) < 0) {
 		snprintf(why, why_len, "cannot read %s: %s", path,
 			 strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(data);
 		return NULL;
 	}
-	start = st.st_size > NOTIFY_LOG_BYTES ? st.st_size - NOTIFY_LOG_BYTES : 0;
-	while (got < NOTIFY_LOG_BYTES) {
-		ssize_t n = pread(fd, data + got, NOTIFY_LOG_BYTES - got,
-				  start + (off_t)got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-
 	end = got;
 	if (end > 0 && data[end - 1] == '\n')
 		end--;
@@ -133,7 +111,7 @@ log_tail(const char *path, char *why, size_t why_len)
 	}
 	/* started mid-file without finding enough lines: the first line
 	 * read is a partial one; leave it out */
-	if (from == 0 && start > 0) {
+	if (from == 0 && !whole) {
 		char *nl = memchr(data, '\n', end);
 
 		if (nl != NULL)

@@ -2,13 +2,9 @@
  * quotes it (see try.h). */
 #include "scheduler/try.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/text.h"
 #include "base/util.h"
@@ -101,36 +97,14 @@ try_reason_from(const char *tail, size_t n, int whole, char *const *secrets)
 char *
 try_reason_read(const char *log_path, char *const *secrets)
 {
-	char *data;
-	struct stat st;
-	off_t start;
-	size_t got = 0;
-	char *line;
-	int fd;
+	char *data, *line;
+	size_t got;
+	int whole;
 
-	if (log_path == NULL)
+	if (log_path == NULL ||
+	    sl_read_tail(log_path, TRY_REASON_READ, &data, &got, &whole) < 0)
 		return NULL;
-	fd = sl_open_regular(log_path, O_RDONLY, 0);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return NULL;
-	}
-	start = st.st_size > TRY_REASON_READ ? st.st_size - TRY_REASON_READ : 0;
-	data = xmalloc(TRY_REASON_READ);
-	while (got < TRY_REASON_READ) {
-		ssize_t r = pread(fd, data + got, TRY_REASON_READ - got,
-				  start + (off_t)got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	line = try_reason_from(data, got, start == 0, secrets);
+	line = try_reason_from(data, got, whole, secrets);
 	free(data);
 	return line;
 }
