@@ -382,6 +382,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 	char *const *args = a->pos;
 	int nargs = a->npos, follow = cli_opt_flag(a, "follow"), try_number = 0, latest;
 	long long tn = 0;
+	size_t printed = 0;
 	char state[32], *path, key[PARTITION_KEY_MAX];
 	FILE *f;
 	struct dag *d;
@@ -499,8 +500,10 @@ logs_run(struct cli *c, const struct cli_args *a)
 		size_t n;
 		int cur = 0;
 
-		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 			fwrite(chunk, 1, n, stdout);
+			printed += n;
+		}
 		fflush(stdout);
 		if (!follow)
 			break;
@@ -509,8 +512,10 @@ logs_run(struct cli *c, const struct cli_args *a)
 		if (!ti_lookup(c, d->name, args[1], key, &cur, state, sizeof state) ||
 		    cur != try_number || (strcmp(state, "running") != 0 &&
 		    strcmp(state, "queued") != 0 && strcmp(state, "up_for_reschedule") != 0)) {
-			while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
 				fwrite(chunk, 1, n, stdout);
+				printed += n;
+			}
 			break;
 		}
 		clearerr(f);
@@ -521,6 +526,16 @@ logs_run(struct cli *c, const struct cli_args *a)
 		}
 	}
 	fclose(f);
+	/* an empty log is not an error, but nothing at all on the terminal
+	 * reads as one: say so (on stderr, so a pipe still gets the log) */
+	if (printed == 0) {
+		if (ti_lookup(c, d->name, args[1], key, &latest, state, sizeof state) && latest == try_number)
+			fprintf(stderr, "sluice: %s %s %s: try %d wrote nothing (its log is empty; %s)\n",
+				d->name, args[1], key, try_number, state);
+		else
+			fprintf(stderr, "sluice: %s %s %s: try %d wrote nothing (its log is empty)\n",
+				d->name, args[1], key, try_number);
+	}
 	free(path);
 	return 0;
 }

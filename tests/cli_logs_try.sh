@@ -51,6 +51,15 @@ logs_fails "logs --try 1 --follow of an instance without tries" 2 \
 # a try that happened prints, with or without --follow
 assert_eq "try 2" "$(timeout 10 "$SLUICE" --home "$H" logs flaky f p1 --try 2 --follow | grep -v '^\[')" "logs --try 2 --follow"
 assert_eq "try 1" "$(sl logs flaky f p1 --try 1 | grep -v '^\[')" "logs --try 1"
+# a try that wrote nothing: its log prints nothing (a pipe gets an empty
+# log), and stderr says so instead of leaving an empty terminal
+sl dags unpause adhoc >/dev/null
+sl trigger adhoc --partition quiet --wait >/dev/null
+"$SLUICE" --home "$H" logs adhoc x quiet >"$T/out" 2>"$T/err"
+assert_eq 0 "$(wc -c <"$T/out")" "the empty log's bytes on stdout"
+assert_eq "sluice: adhoc x quiet: try 1 wrote nothing (its log is empty; success)" "$(cat "$T/err")" "logs of an empty log"
+assert_eq "" "$(sl logs flaky f p1 --try 1 2>&1 >/dev/null)" "no note when the log has lines"
+
 # a log removed since (by hand, or db clean --logs-only): said, not waited for
 rm "$T/tasklogs/flaky/p1/f/try-2.log"
 logs_fails "logs --follow of a removed log" 1 "no log for try 2" flaky f p1 --follow
