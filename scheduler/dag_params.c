@@ -244,9 +244,17 @@ dag_params_check(const struct dag *d, const json_t *params,
 			const json_t *decl = json_object_get(d->param_decls, k);
 
 			if (decl == NULL) {
+				struct text_near near;
+				const char *dk;
+				json_t *dv;
+				char hint[256];
+
+				text_near_init(&near, k);
+				json_object_foreach(d->param_decls, dk, dv)
+					text_near_add(&near, dk);
 				sl_err_set(err,
-				    "DAG %s has no param '%s' (declare it under params: in %s)",
-				    d->name, k, d->file);
+				    "DAG %s has no param '%s' (%sdeclare it under params: in %s)",
+				    d->name, k, text_hint(text_near_best(&near), hint, sizeof hint), d->file);
 				json_decref(out);
 				return NULL;
 			}

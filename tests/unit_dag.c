@@ -308,6 +308,7 @@ static const struct {
 	  "{\"limit\": 3, \"mode\": \"full\", \"symbols\": \"AB CD\", \"token\": \"t\"}" },
 	{ "{}", "param 'token' is required (it has no default)" },
 	{ "{\"token\": \"t\", \"colour\": \"red\"}", "DAG p has no param 'colour' (declare it under params: in " },
+	{ "{\"token\": \"t\", \"lmit\": 3}", "DAG p has no param 'lmit' (did you mean 'limit'? declare it under params: in " },
 	{ "{\"token\": \"t\", \"limit\": \"ten\"}", "param 'limit' must be an integer, got 'ten'" },
 	{ "{\"token\": \"t\", \"limit\": \"1; id\"}", "param 'limit' must be an integer, got '1; id'" },
 	{ "{\"token\": \"t\", \"limit\": 2.5}", "param 'limit' must be an integer, got '2.5'" },
