@@ -590,6 +590,8 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 	return 0;
 }
 
+static size_t partition_ticks_count(const struct dag *d, int64_t lo, int64_t hi);
+
 int
 partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 		      int64_t now, enum partition_scope scope,
@@ -643,8 +645,17 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 	if ((rc = partition_resolve(s, d, arg, now, scope, &set, notes, err)) < 0)
 		return rc;
 	if (set.n == 1) {
+		int64_t d0, d1;
+
 		*out = set.v[0];
 		partition_set_free(&set);
+		/* a date of a DAG with several partitions a day named the one
+		 * run of that day: say which, the answer does not show it */
+		if (scope == PARTITION_RUNS && d->schedule != NULL && partition_is_date(arg) &&
+		    strcmp(arg, out->key) != 0 && partition_day(d, arg, &d0, &d1, NULL) == 0 &&
+		    partition_ticks_count(d, d0, d1 - 1) > 1)
+			partition_note(notes, "%s is partition %s, the only run that starts on that date",
+				       arg, out->key);
 		return 0;
 	}
 	buf_init(&b, 0);

@@ -90,6 +90,14 @@ expect_usage_error "a date naming 24 partitions" "'2026-12-03' names 24 partitio
 	sl test hourly x 2026-12-03
 out=$(sl test hourly x "2026-12-03 05:30" 2>&1)
 assert_contains "$out" "partition 2026-12-03T05:00:00+00:00"
+# a date of the hourly DAG names its one run of that day: a note says which
+sl trigger hourly --allow-outside-range --partition "2026-12-04 07:00" --wait >/dev/null 2>&1
+out=$(sl tasks hourly 2026-12-04 2>"$T/err")
+echo "$out" | grep -Eq '^x +success' || fail "tasks hourly 2026-12-04: $out"
+assert_eq "sluice: note: 2026-12-04 is partition 2026-12-04T07:00:00+00:00, the only run that starts on that date" \
+	"$(cat "$T/err")" "the note of a date naming the day's one run"
+# a daily DAG's date is its partition: nothing to say
+assert_eq "" "$(sl tasks retail 2026-12-03 2>&1 >/dev/null)" "a note for a daily DAG's date"
 
 # every spelling of one partition, for tasks and logs
 for p in 2026-12-03 "2026-12-03 05:00" 2026-12-03T05 2026-12-03T05:00Z "2026-12-03 05:00:00" \
