@@ -20,6 +20,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -59,9 +60,18 @@ sql_conn_open(const char *url, const char *password,
 
 		if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE,
 				    NULL) != SQLITE_OK) {
-			sl_err_set(err, "cannot open %s: %s", path,
-				   c->db != NULL ? sqlite3_errmsg(c->db) :
-				   "out of memory");
+			struct stat st;
+
+			/* never created here: a mistyped path would make an
+			 * empty warehouse that every query then misses */
+			if (stat(path, &st) < 0 && errno == ENOENT)
+				sl_err_set(err, "cannot open %s: no such file (a sql task does not create a "
+					   "SQLite warehouse; a warehouse_copy with create_table: true does)",
+					   path);
+			else
+				sl_err_set(err, "cannot open %s: %s", path,
+					   c->db != NULL ? sqlite3_errmsg(c->db) :
+					   "out of memory");
 			free(path);
 			sqlite3_close(c->db);
 			free(c);

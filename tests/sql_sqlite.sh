@@ -107,3 +107,20 @@ assert_contains "$(log broken)" "statement 1 → 3 rows changed"
 assert_contains "$(log broken)" "sql failed: statement 2, line 2, column 1 of the SQL: no such table: no_such_table"
 assert_contains "$(log broken)" "SQL: ROLLBACK;"
 assert_eq 4 "$(sqlite3 "$DB" "SELECT count(*) FROM \"sales facts\"")" "rows after the rolled-back try"
+
+# A SQLite warehouse that does not exist is not made by a sql task (a
+# mistyped path would be an empty warehouse every query misses): said so
+cat >"$H/dags/typo.yaml" <<'DAG'
+dag: typo
+schedule: none
+tasks:
+  q: {type: sql, connection: typo, sql: "SELECT 1"}
+DAG
+set +e
+out=$(SLUICE_CONN_TYPO=sqlite:warehuose.db "$SLUICE" --home "$H" test typo q 2>&1)
+st=$?
+set -e
+assert_eq 1 "$st" "exit code of a sql task on a missing SQLite file: $out"
+assert_contains "$out" "cannot open $H/warehuose.db: no such file (a sql task does not create a SQLite warehouse; a warehouse_copy with create_table: true does)"
+[ ! -e "$H/warehuose.db" ] || fail "the sql task created the mistyped warehouse"
+echo "sql_sqlite: ok"
