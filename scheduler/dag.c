@@ -2023,6 +2023,30 @@ dagbag_take_stored(struct dagbag *out, const struct config *cfg,
 	}
 }
 
+/* Whether dir/name is a DAG file: a regular *.yaml or *.yml, not hidden,
+ * and not the home's own sluice.yaml (a home that is its own DAG folder,
+ * dags: ., holds it too). Its stat in *st; the path in *path (to free)
+ * when it is one. */
+static int
+dag_folder_file(const char *dir, const char *name, const struct config *cfg,
+		struct stat *st, char **path)
+{
+	struct stat cst;
+
+	*path = NULL;
+	if (name[0] == '.' || !(sl_str_ends(name, ".yaml") || sl_str_ends(name, ".yml")))
+		return 0;
+	*path = xasprintf("%s/%s", dir, name);
+	if (stat(*path, st) < 0 || !S_ISREG(st->st_mode) ||
+	    (cfg != NULL && cfg->file != NULL && stat(cfg->file, &cst) == 0 &&
+	     cst.st_dev == st->st_dev && cst.st_ino == st->st_ino)) {
+		free(*path);
+		*path = NULL;
+		return 0;
+	}
+	return 1;
+}
+
 int
 dagbag_load_stored(const char *dir, const struct config *cfg,
 		   struct dagbag *prev, dagbag_owner_fn owner,
@@ -2046,15 +2070,8 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 		struct sl_err lerr;
 		char msg[2048];
 
-		if (de->d_name[0] == '.' ||
-		    !(sl_str_ends(de->d_name, ".yaml") ||
-		      sl_str_ends(de->d_name, ".yml")))
+		if (!dag_folder_file(dir, de->d_name, cfg, &st, &path))
 			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-			free(path);
-			continue;
-		}
 		SL_GROW(out->entries, cap, (size_t)out->n + 1);
 		e = &out->entries[out->n++];
 		memset(e, 0, sizeof *e);
@@ -2107,7 +2124,7 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 }
 
 int
-dagbag_changed(const char *dir, const struct dagbag *b)
+dagbag_changed(const char *dir, const struct config *cfg, const struct dagbag *b)
 {
 	DIR *dh = opendir(dir);
 	struct dirent *de;
@@ -2120,12 +2137,7 @@ dagbag_changed(const char *dir, const struct dagbag *b)
 		char *path;
 		int found = 0;
 
-		if (de->d_name[0] == '.' ||
-		    !(sl_str_ends(de->d_name, ".yaml") ||
-		      sl_str_ends(de->d_name, ".yml")))
-			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (dag_folder_file(dir, de->d_name, cfg, &st, &path)) {
 			const struct dagbag_entry *e = dagbag_entry_find(b, path);
 
 			n++;

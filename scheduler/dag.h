@@ -311,7 +311,7 @@ int dagbag_load_stored(const char *dir, const struct config *cfg,
 void dagbag_free(struct dagbag *b);
 /* Did any file of dir appear, disappear or change (mtime, size) since b
  * was loaded (its missing entries aside)? Only stats the files. */
-int dagbag_changed(const char *dir, const struct dagbag *b);
+int dagbag_changed(const char *dir, const struct config *cfg, const struct dagbag *b);
 /* Make the next load read every file of b again, changed or not (the
  * config a DAG file is checked against changed: pools, webhooks). */
 void dagbag_reread_all(struct dagbag *b);

@@ -665,7 +665,7 @@ sched_sync_scan_dags(struct sched *s)
 	struct sl_err err;
 	int gone = 0, changed_dags = 0;
 
-	if (!dagbag_changed(s->cfg->dags_dir, &s->bag))
+	if (!dagbag_changed(s->cfg->dags_dir, s->cfg, &s->bag))
 		return;
 	sl_err_clear(&err);
 	if (dagbag_load_stored(s->cfg->dags_dir, s->cfg, &s->bag, store_dag_owns,

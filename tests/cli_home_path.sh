@@ -63,3 +63,13 @@ assert_contains "$(grep '^dags:' "$P/home2/sluice.yaml")" "dags: $P/shared-dags 
 (cd "$P" && "$SLUICE" init ./home3 --dags ./shared-dgas >/dev/null 2>"$T/err")
 assert_eq "sluice: note: --dags $P/shared-dgas is not a folder (yet): the home finds no DAGs until it is" \
 	"$(cat "$T/err")" "init --dags of no folder"
+
+# a home that is its own DAG folder (dags: .): its sluice.yaml is the
+# home's config, not a broken DAG file, for validate, list and the
+# scheduler's reload
+mkdir "$P/flat"
+(cd "$P" && "$SLUICE" init ./flat --dags ./flat >/dev/null 2>&1)
+printf 'dag: flat\nschedule: none\ntasks:\n  x: {command: "true"}\n' >"$P/flat/flat.yaml"
+assert_eq "1 DAG file OK" "$("$SLUICE" --home "$P/flat" dags validate 2>&1)" "validate of a home that is its DAG folder"
+assert_eq "flat" "$("$SLUICE" --home "$P/flat" --json dags list | /usr/bin/python3 -c 'import json,sys; print(" ".join(d["dag"] for d in json.load(sys.stdin)))')" "dags list of a home that is its DAG folder"
+echo "cli_home_path: ok"
