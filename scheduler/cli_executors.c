@@ -10,6 +10,8 @@
 
 #include "base/json.h"
 #include "scheduler/config.h"
+#include "scheduler/wait.h"
+#include "store/store.h"
 #include "executors/registry.h"
 #include "executors/ssh.h"
 
@@ -38,6 +40,45 @@ executors_create(struct cli *c, struct event_base *base,
 		return -1;
 	}
 	return 0;
+}
+
+/* Counting the task instances that hold an executor's slots. */
+struct busy {
+	const struct dagbag *bag;
+	json_t *out;		/* the listing: [{name, running, queued, hosts}] */
+};
+
+static void
+busy_add(void *arg, const char *dag_name, const char *task_name,
+	 const char *executor, const char *host, int running, int64_t n)
+{
+	struct busy *b = arg;
+	const struct dag *d = dagbag_find(b->bag, dag_name);
+	const struct task *t = d != NULL ? dag_task((struct dag *)d, task_name) : NULL;
+	size_t i;
+	json_t *o;
+
+	if (t != NULL && wait_task_in_loop(t))
+		return;		/* a sensor poking in the loop holds no slot */
+	/* where a running try runs; where a queued one will */
+	if (t != NULL && (!running || executor == NULL))
+		executor = t->executor;
+	if (executor == NULL)
+		return;
+	json_array_foreach(b->out, i, o) {
+		const char *field = running ? "running" : "queued";
+
+		if (strcmp(json_string_value(json_object_get(o, "name")), executor) != 0)
+			continue;
+		json_object_set_new(o, field, json_integer(json_integer_value(json_object_get(o, field)) + n));
+		if (running && host != NULL && strcmp(json_string_value(json_object_get(o, "type")), "ssh") == 0) {
+			json_t *hosts = json_object_get(o, "hosts");
+
+			json_object_set_new(hosts, host,
+					    json_integer(json_integer_value(json_object_get(hosts, host)) + n));
+		}
+		return;
+	}
 }
 
 static int
@@ -90,6 +131,8 @@ executors_run(struct cli *c, const struct cli_args *args)
 	}
 	if (argc > 1)
 		return cli_usage(&cli_executors, "unknown subcommand '%s'", pos[0]);
+	if (cli_open(c, 1, 1) < 0)
+		return EXIT_HOME;
 	base = event_base_new();
 	/* an executors: block the scheduler refuses too: a config error */
 	if (executors_create(c, base, &set) < 0) {
@@ -97,13 +140,18 @@ executors_run(struct cli *c, const struct cli_args *args)
 		return EXIT_HOME;
 	}
 	out = json_array();
-	for (int i = 0; i < set.n; i++) {
-		char desc[1024] = "";
-
-		if (set.v[i].ops->describe != NULL)
-			set.v[i].ops->describe(set.v[i].inst, desc, sizeof desc);
-		json_array_append_new(out, json_pack("{s:s,s:s,s:i,s:s}", "name", set.v[i].name,
-		    "type", set.v[i].ops->type, "slots", set.v[i].slots, "status", desc));
+	for (int i = 0; i < set.n; i++)
+		json_array_append_new(out, json_pack("{s:s,s:s,s:i,s:i,s:i,s:o}", "name", set.v[i].name,
+		    "type", set.v[i].ops->type, "slots", set.v[i].slots, "running", 0, "queued", 0,
+		    "hosts", json_object()));
+	/* what holds the slots comes from the database, which the running
+	 * scheduler keeps: this process's own executors have run nothing */
+	if (store_tis_on_executors(c->store, busy_add, &(struct busy){ &c->bag, out }) < 0) {
+		fprintf(stderr, "sluice: reading the running tries failed: %s\n", store_errmsg(c->store));
+		json_decref(out);
+		registry_destroy(&set);
+		event_base_free(base);
+		return EXIT_HOME;
 	}
 	if (c->json)
 		cli_print_json(out);
@@ -111,12 +159,30 @@ executors_run(struct cli *c, const struct cli_args *args)
 		size_t i;
 		json_t *o;
 
-		printf("%-16s %-8s %-6s %s\n", "EXECUTOR", "TYPE", "SLOTS", "STATUS");
-		json_array_foreach(out, i, o)
-			printf("%-16s %-8s %-6lld %s\n", json_string_value(json_object_get(o, "name")),
+		printf("%-16s %-8s %-6s %-8s %-7s %s\n", "EXECUTOR", "TYPE", "SLOTS", "RUNNING", "QUEUED",
+		       "HOSTS");
+		json_array_foreach(out, i, o) {
+			json_t *hosts = json_object_get(o, "hosts"), *n;
+			const char *host;
+			struct buf b;
+
+			buf_init(&b, 0);
+			json_object_foreach(hosts, host, n)
+				buf_printf(&b, "%s%s: %lld running", b.len ? ", " : "", host,
+					   (long long)json_integer_value(n));
+			printf("%-16s %-8s %-6lld %-8lld %-7lld %s\n", json_string_value(json_object_get(o, "name")),
 			       json_string_value(json_object_get(o, "type")),
 			       (long long)json_integer_value(json_object_get(o, "slots")),
-			       json_string_value(json_object_get(o, "status")));
+			       (long long)json_integer_value(json_object_get(o, "running")),
+			       (long long)json_integer_value(json_object_get(o, "queued")),
+			       b.len ? buf_str(&b) : "-");
+			buf_free(&b);
+		}
+		if (cli_scheduler_running(c))
+			printf("(a scheduler is running on this home; RUNNING and QUEUED are its tries)\n");
+		else
+			printf("(no scheduler is running on this home: RUNNING and QUEUED are the tries "
+			       "it last recorded, which the next one follows or ends)\n");
 		printf("(`sluice executors check NAME` connects to every host of an ssh executor)\n");
 	}
 	json_decref(out);
@@ -129,8 +195,9 @@ const struct cli_verb cli_executors = {
 	"executors", "list executors; check an ssh executor's hosts",
 	"\n"
 	"check NAME",
-	"Without arguments: every executor of sluice.yaml, its type, slots and\n"
-	"health. `check NAME` connects to every host of executor NAME (host key,\n"
+	"Without arguments: every executor of sluice.yaml, its type and slots,\n"
+	"and the task instances holding them as the database records them\n"
+	"(RUNNING, QUEUED; an ssh executor's running ones per host). `check NAME` connects to every host of executor NAME (host key,\n"
 	"login, sluice on the host) and reports per host; exits 1 if any host\n"
 	"fails. Both first check the executors: block as the scheduler does: a\n"
 	"mistake there (an unknown key, a bad value, a key file that cannot be\n"

@@ -487,6 +487,14 @@ int store_tries_holding(struct store *s,
 				   const char *executor, int backfill_lane,
 				   int64_t n),
 			void *arg);
+/* Task instances queued or running, grouped for the executors listing:
+ * cb(arg, dag, task, executor or NULL, host or NULL, running (1) or
+ * queued (0), count). -1 on error. */
+int store_tis_on_executors(struct store *s,
+			   void (*cb)(void *arg, const char *dag, const char *task,
+				      const char *executor, const char *host,
+				      int running, int64_t n),
+			   void *arg);
 /* Runs of a DAG in state running, or -1. */
 int64_t store_dag_running_runs(struct store *s, const char *dag_id);
 json_t *store_audit_json(struct store *s, int limit, int offset);

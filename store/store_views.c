@@ -156,6 +156,29 @@ store_tries_holding(struct store *s,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int
+store_tis_on_executors(struct store *s,
+		       void (*cb)(void *arg, const char *dag, const char *task,
+				  const char *executor, const char *host,
+				  int running, int64_t n),
+		       void *arg)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT dag_id, task_id, executor, host, state = 'running', count(*) "
+	    "FROM task_instances WHERE state IN ('queued', 'running') "
+	    "GROUP BY dag_id, task_id, executor, host, state = 'running'");
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		cb(arg, (const char *)sqlite3_column_text(st, 0),
+		   (const char *)sqlite3_column_text(st, 1),
+		   (const char *)sqlite3_column_text(st, 2),
+		   (const char *)sqlite3_column_text(st, 3),
+		   sqlite3_column_int(st, 4), sqlite3_column_int64(st, 5));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int64_t
 store_dag_running_runs(struct store *s, const char *dag_id)
 {
