@@ -519,11 +519,24 @@ dags_validate_entry(struct cli *c, const struct dagbag_entry *e,
 }
 
 static int
-dags_validate(struct cli *c, int argc, char *const *argv)
+dags_validate_path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The paths given are checked in name order, as a folder's files are:
+ * a person reads the errors file by file, each file's by line. */
+static int
+dags_validate(struct cli *c, int argc, char *const *given)
 {
 	struct validate_out out = { c->json ? json_array() : NULL,
 				    c->json ? json_array() : NULL };
 	int bad = 0, n = 0;
+	char **argv = xcalloc((size_t)argc + 1, sizeof *argv);
+
+	memcpy(argv, given, (size_t)argc * sizeof *argv);
+	if (argc > 1)
+		qsort(argv, (size_t)argc, sizeof *argv, dags_validate_path_cmp);
 
 	if (argc == 0) {
 		for (int i = 0; i < c->bag.n; i++) {
@@ -576,6 +589,7 @@ dags_validate(struct cli *c, int argc, char *const *argv)
 		printf("%d DAG file%s OK\n", n, n == 1 ? "" : "s");
 	else
 		fprintf(stderr, "%d of %d DAG file%s with errors\n", bad, n, n == 1 ? "" : "s");
+	free(argv);
 	return bad ? EXIT_FAILED : 0;
 }
 

@@ -420,36 +420,59 @@ load_op_key(struct ydoc *d, const struct operator *op, const struct op_key *k,
 
 /*
  * Where a load's errors go. Every check writes into cur and calls
- * load_note(): the first error is the one dag_load() reports; when cb is
- * set (dag_validate()) each error also goes to cb and the load goes on
- * with the next key or task, so one pass finds every error it can.
+ * load_note(), and the load goes on with the next key or task, so one
+ * pass finds every error it can. The errors are kept in file order (line,
+ * then column; the order found among equals), the first
+ * DAG_VALIDATE_MAX_ERRORS of them: the first is the one dag_load()
+ * reports, all of them go to cb (dag_validate()) at the end.
  */
 struct load_ctx {
 	const char *path;
 	struct sl_err cur;
-	struct sl_err *first;	/* may be NULL */
 	int nerr;
-	void (*cb)(const struct sl_err *e, void *arg);
+	struct sl_err *kept;	/* DAG_VALIDATE_MAX_ERRORS, nkept used */
+	int nkept;
 	void (*warn)(const struct sl_err *e, void *arg);
 	void *arg;
-	json_t *seen;		/* "line:col: msg" given to cb */
+	json_t *seen;		/* "line:col: msg" noted */
 	const char *text;	/* load this instead of reading path */
 	size_t len;
 };
 
-/* Record the error in lc->cur: 0 when the load goes on, -1 when it stops
- * at this first error (dag_load). An error given once is not given again
- * (a bad default or merged value is read by every task that uses it). */
+/* Does a come before b in the file? (errors not about a place first) */
+static int
+load_err_before(const struct sl_err *a, const struct sl_err *b)
+{
+	return a->line < b->line || (a->line == b->line && a->col < b->col);
+}
+
+/* Keep e among the first errors in file order. */
+static void
+load_keep(struct load_ctx *lc, const struct sl_err *e)
+{
+	int at = lc->nkept;
+
+	while (at > 0 && load_err_before(e, &lc->kept[at - 1]))
+		at--;
+	if (at >= DAG_VALIDATE_MAX_ERRORS)
+		return;
+	if (lc->nkept == DAG_VALIDATE_MAX_ERRORS)
+		lc->nkept--;	/* the last one kept is dropped */
+	memmove(&lc->kept[at + 1], &lc->kept[at],
+		(size_t)(lc->nkept - at) * sizeof *lc->kept);
+	lc->kept[at] = *e;
+	lc->nkept++;
+}
+
+/* Record the error in lc->cur; 0: the load goes on (every caller may
+ * also stop on -1, which no error gives now). An error given once is not
+ * given again (a bad default or merged value is read by every task that
+ * uses it). */
 static int
 load_note(struct load_ctx *lc)
 {
 	char key[SL_ERR_MSG + 32];
 
-	if (lc->cb == NULL) {
-		if (lc->nerr++ == 0 && lc->first != NULL)
-			*lc->first = lc->cur;
-		return -1;
-	}
 	snprintf(key, sizeof key, "%d:%d: %s", lc->cur.line, lc->cur.col,
 		 lc->cur.msg);
 	if (json_object_get(lc->seen, key) == NULL) {
@@ -457,8 +480,8 @@ load_note(struct load_ctx *lc)
 		if (lc->cur.file[0] == '\0')
 			snprintf(lc->cur.file, sizeof lc->cur.file, "%s",
 				 lc->path);
-		if (++lc->nerr <= DAG_VALIDATE_MAX_ERRORS)
-			lc->cb(&lc->cur, lc->arg);
+		lc->nerr++;
+		load_keep(lc, &lc->cur);
 	}
 	sl_err_clear(&lc->cur);
 	return 0;
@@ -1724,30 +1747,80 @@ dag_file_declares(const char *path, char *out, size_t n)
 	return name != NULL ? 0 : -1;
 }
 
+/* Load path (text: its stored version, or NULL) with every check; the
+ * errors in lc, which the caller frees with load_ctx_free. */
+static int
+dag_load_all(const char *path, const char *text, size_t len,
+	     const struct config *cfg, struct dag **out,
+	     void (*warn)(const struct sl_err *e, void *arg), void *arg,
+	     struct load_ctx *lc)
+{
+	memset(lc, 0, sizeof *lc);
+	lc->path = path;
+	lc->warn = warn;
+	lc->arg = arg;
+	lc->text = text;
+	lc->len = len;
+	lc->seen = json_object();
+	lc->kept = xcalloc(DAG_VALIDATE_MAX_ERRORS, sizeof *lc->kept);
+	return dag_load_ctx(path, cfg, out, lc);
+}
+
+static void
+load_ctx_free(struct load_ctx *lc)
+{
+	json_decref(lc->seen);
+	free(lc->kept);
+}
+
+/* The first error in file order into err; with errors, all of them as
+ * dag_load_errors() says. */
+static int
+dag_load_first(const char *path, const char *text, size_t len,
+	       const struct config *cfg, struct dag **out, struct sl_err *err,
+	       json_t **errors)
+{
+	struct load_ctx lc;
+	int rc = dag_load_all(path, text, len, cfg, out, NULL, NULL, &lc);
+	char msg[2048];
+
+	if (rc < 0 && err != NULL && lc.nkept > 0)
+		*err = lc.kept[0];
+	if (errors != NULL)
+		*errors = NULL;
+	if (rc < 0 && errors != NULL) {
+		*errors = json_array();
+		for (int i = 0; i < lc.nkept; i++)
+			json_array_append_new(*errors, json_string(
+			    sl_err_str(&lc.kept[i], msg, sizeof msg)));
+		if (lc.nerr > lc.nkept)
+			json_array_append_new(*errors, json_sprintf(
+			    "%s: and %d more error%s", path, lc.nerr - lc.nkept,
+			    lc.nerr - lc.nkept == 1 ? "" : "s"));
+	}
+	load_ctx_free(&lc);
+	return rc;
+}
+
+int
+dag_load_errors(const char *path, const struct config *cfg,
+		struct dag **out, struct sl_err *err, json_t **errors)
+{
+	return dag_load_first(path, NULL, 0, cfg, out, err, errors);
+}
+
 int
 dag_load(const char *path, const struct config *cfg, struct dag **out,
 	 struct sl_err *err)
 {
-	struct load_ctx lc;
-
-	memset(&lc, 0, sizeof lc);
-	lc.path = path;
-	lc.first = err;
-	return dag_load_ctx(path, cfg, out, &lc);
+	return dag_load_first(path, NULL, 0, cfg, out, err, NULL);
 }
 
 int
 dag_load_text(const char *path, const char *text, size_t len,
 	      const struct config *cfg, struct dag **out, struct sl_err *err)
 {
-	struct load_ctx lc;
-
-	memset(&lc, 0, sizeof lc);
-	lc.path = path;
-	lc.first = err;
-	lc.text = text;
-	lc.len = len;
-	return dag_load_ctx(path, cfg, out, &lc);
+	return dag_load_first(path, text, len, cfg, out, err, NULL);
 }
 
 int
@@ -1764,15 +1837,12 @@ dag_validate_warn(const char *path, const struct config *cfg,
 {
 	struct load_ctx lc;
 	struct dag *dag = NULL;
+	int nerr;
 
-	memset(&lc, 0, sizeof lc);
-	lc.path = path;
-	lc.cb = cb;
-	lc.warn = warn;
-	lc.arg = arg;
-	lc.seen = json_object();
-	if (dag_load_ctx(path, cfg, &dag, &lc) == 0)
+	if (dag_load_all(path, NULL, 0, cfg, &dag, warn, arg, &lc) == 0)
 		dag_free(dag);
+	for (int i = 0; i < lc.nkept; i++)
+		cb(&lc.kept[i], arg);
 	if (lc.nerr > DAG_VALIDATE_MAX_ERRORS) {
 		sl_err_clear(&lc.cur);
 		snprintf(lc.cur.file, sizeof lc.cur.file, "%s", path);
@@ -1781,8 +1851,9 @@ dag_validate_warn(const char *path, const struct config *cfg,
 			 lc.nerr - DAG_VALIDATE_MAX_ERRORS == 1 ? "" : "s");
 		cb(&lc.cur, arg);
 	}
-	json_decref(lc.seen);
-	return lc.nerr;
+	nerr = lc.nerr;
+	load_ctx_free(&lc);
+	return nerr;
 }
 
 void
@@ -2090,14 +2161,16 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 		    (p->dag != NULL || p->error != NULL)) {
 			e->dag = p->dag;
 			e->error = p->error;
+			e->errors = p->errors;
 			e->stale = p->stale;
 			e->reused = 1;
 			p->dag = NULL;
 			p->error = NULL;
+			p->errors = NULL;
 			continue;
 		}
 		sl_err_clear(&lerr);
-		if (dag_load(path, cfg, &e->dag, &lerr) < 0) {
+		if (dag_load_errors(path, cfg, &e->dag, &lerr, &e->errors) < 0) {
 			if (lerr.file[0] == '\0')
 				snprintf(lerr.file, sizeof lerr.file, "%s", path);
 			e->error = xstrdup(sl_err_str(&lerr, msg, sizeof msg));
@@ -2173,6 +2246,7 @@ dagbag_free(struct dagbag *b)
 		free(b->entries[i].file);
 		dag_free(b->entries[i].dag);
 		free(b->entries[i].error);
+		json_decref(b->entries[i].errors);
 	}
 	free(b->entries);
 	b->entries = NULL;

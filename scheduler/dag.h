@@ -183,9 +183,16 @@ struct dag {
 int dag_file_declares(const char *path, char *out, size_t n);
 
 /* Load one DAG file. cfg (may be NULL) is used to check pools and
- * executors exist. */
+ * executors exist. On error, err is the file's first error in file order
+ * (line, then column), the first dag_validate() gives. */
 int dag_load(const char *path, const struct config *cfg, struct dag **out,
 	     struct sl_err *err);
+/* The same, and *errors (when it fails; else NULL; caller decrefs) a new
+ * array of strings, each "file:line:col: message": the errors in file
+ * order, err's first, at most DAG_VALIDATE_MAX_ERRORS, then "file: and N
+ * more errors" when there are more. */
+int dag_load_errors(const char *path, const struct config *cfg,
+		    struct dag **out, struct sl_err *err, json_t **errors);
 /* Load a DAG from text (len bytes) as if it were the content of the file
  * path: a version stored when that file last loaded. */
 int dag_load_text(const char *path, const char *text, size_t len,
@@ -197,8 +204,9 @@ int dag_load_text(const char *path, const char *text, size_t len,
 
 /* Check a DAG file and give every error found to cb (file:line:col set),
  * going on after an error as far as the loader can: every unknown key and
- * bad value of the file and of each of its tasks. The first error is the
- * one dag_load() reports. Returns the number of errors (0: it loads),
+ * bad value of the file and of each of its tasks. The errors come in file
+ * order (line, then column; errors about no place first); the first is
+ * the one dag_load() reports. Returns the number of errors (0: it loads),
  * all of them, past DAG_VALIDATE_MAX_ERRORS too. */
 int dag_validate(const char *path, const struct config *cfg,
 		 void (*cb)(const struct sl_err *e, void *arg), void *arg);
@@ -251,6 +259,10 @@ struct dagbag_entry {
 	char *file;
 	struct dag *dag;		/* NULL when it never loaded */
 	char *error;			/* "file:line:col: message" or NULL */
+	json_t *errors;			/* when the file does not load:
+					 * every error as dag_load_errors()
+					 * gives them, error first; else
+					 * NULL (error alone, if any) */
 	time_t mtime;
 	long mtime_nsec;		/* two edits within a second differ */
 	off_t size;

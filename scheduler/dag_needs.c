@@ -298,6 +298,8 @@ bag_take_out(struct dagbag_entry *e, struct dagbag *prev, char *msg)
 
 	free(e->error);
 	e->error = msg;
+	json_decref(e->errors);	/* (the file's own errors: none, it loaded) */
+	e->errors = NULL;
 	e->needs_error = 1;
 	if (e->reused || e->stale) {
 		/* the folder held this version: it stays, stale */

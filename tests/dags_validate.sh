@@ -33,7 +33,7 @@ tasks:
     after: [load]
 YAML
 
-# one file: all of its errors, in the order the loader checks them
+# one file: all of its errors, in file order (line, then column)
 set +e
 sl dags validate "$H/dags/many.yaml" >"$T/v.out" 2>"$T/v.err"; st=$?
 set -e
@@ -46,8 +46,8 @@ many.yaml:6:5: tasks.extract: unknown key 'retrys' for a shell task
 many.yaml:7:14: tasks.extract.timeout: bad duration '10 minutes'
 many.yaml:9:5: tasks.load: unknown key 'comand' for a shell task
 many.yaml:9:5: tasks.load: missing required key 'command' for a shell task
-many.yaml:11:38: tasks.report.trigger_rule: unknown rule 'any'
 many.yaml:10:22: tasks.load.after: unknown task 'nope'
+many.yaml:11:38: tasks.report.trigger_rule: unknown rule 'any'
 EOF2
 diff "$T/want" "$T/got" >"$T/diff" || fail "validate many.yaml: $(cat "$T/diff")"
 assert_contains "$(cat "$T/v.err")" "1 of 1 DAG file with errors"
@@ -64,7 +64,7 @@ assert_eq '"'"$H/dags/many.yaml"'",7,14,"tasks.extract.timeout"' \
 	"$(jq -c '.errors[2] | [.file, .line, .column, .path]' "$T/v.json" | tr -d '[]')" \
 	"the timeout error's place in the JSON"
 assert_eq '"tasks.load.after",10,22' \
-	"$(jq -c '.errors[6] | [.path, .line, .column]' "$T/v.json" | tr -d '[]')" \
+	"$(jq -c '.errors[5] | [.path, .line, .column]' "$T/v.json" | tr -d '[]')" \
 	"an after: item's error names the field, at the item"
 assert_eq '""' "$(jq -c '.errors[0].path' "$T/v.json")" "a key of the file itself has no path"
 assert_eq 0 "$(jq '[.errors[] | select(.path != "" and (.path as $p | .message | startswith($p + ": ") | not))] | length' "$T/v.json")" \
@@ -88,13 +88,39 @@ sl dags validate "$T/landing.yaml" 2>"$T/v.err"; st=$?
 sl --json dags validate "$T/landing.yaml" >"$T/v.json"
 set -e
 assert_eq 1 "$st" "validate exit code with a three-error task"
-assert_eq "landing.yaml:8:20: tasks.wait.poke_interval: must be longer than 0
-landing.yaml:6:10: tasks.wait.url: url must start with s3:// or file://
-landing.yaml:7:15: tasks.wait.min_size: min_size must not be negative" \
+assert_eq "landing.yaml:6:10: tasks.wait.url: url must start with s3:// or file://
+landing.yaml:7:15: tasks.wait.min_size: min_size must not be negative
+landing.yaml:8:20: tasks.wait.poke_interval: must be longer than 0" \
 	"$(grep -v "DAG file" "$T/v.err" | sed -e "s|$T/||")" "every error of the task"
-assert_eq '"tasks.wait.poke_interval" "tasks.wait.url" "tasks.wait.min_size"' \
+assert_eq '"tasks.wait.url" "tasks.wait.min_size" "tasks.wait.poke_interval"' \
 	"$(jq -c '[.errors[].path]' "$T/v.json" | tr -d '[]' | tr , ' ')" \
 	"every error of the task in the JSON"
+
+# several files (walked: listed in the order given, each file's errors in
+# the order the loader checks them): files in name order, whatever order
+# they are given in, each file's errors by line
+mkdir "$T/order"
+cat >"$T/order/b.yaml" <<'EOF2'
+dag: b
+schedule: none
+tasks:
+  t: {command: x, after: [nope], retries: -1}
+  u: {command: y, priority: p}
+EOF2
+sed 's/^dag: b/dag: a/' "$T/order/b.yaml" >"$T/order/a.yaml"
+set +e
+sl dags validate "$T/order/b.yaml" "$T/order/a.yaml" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code with two broken files"
+want='a.yaml:4:27: tasks.t.after
+a.yaml:4:43: tasks.t.retries
+a.yaml:5:29: tasks.u.priority
+b.yaml:4:27: tasks.t.after
+b.yaml:4:43: tasks.t.retries
+b.yaml:5:29: tasks.u.priority
+2 of 2 DAG files with errors'
+assert_eq "$want" "$(sed -e "s|$T/order/||" -e 's/: [^:]*$//' "$T/v.err")" \
+	"two files given in reverse: name order, errors by line"
 
 # the folder: the same errors, and the file with merge keys is fine
 set +e

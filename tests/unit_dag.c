@@ -511,9 +511,21 @@ test_bag(void)
 	CHECK(dagbag_find(&bag, "good") != NULL);
 	CHECK(dagbag_find(&bag, "bad") == NULL);
 	for (int i = 0; i < bag.n; i++) {
-		if (strstr(bag.entries[i].file, "bad.yaml"))
+		/* every error of a broken file, in file order, the first
+		 * also as its error */
+		if (strstr(bag.entries[i].file, "bad.yaml")) {
+			json_t *errs = bag.entries[i].errors;
+
 			CHECK(bag.entries[i].error != NULL &&
-			      strstr(bag.entries[i].error, "bad.yaml:3:7: tasks.a: unknown key 'comand'") != NULL);
+			      strstr(bag.entries[i].error, "bad.yaml:3:6: tasks.a: missing required key 'command'") != NULL);
+			CHECK_EQ_INT(2, (int)json_array_size(errs));
+			CHECK(strcmp(json_string_value(json_array_get(errs, 0)),
+				     bag.entries[i].error) == 0);
+			CHECK(json_string_value(json_array_get(errs, 1)) != NULL &&
+			      strstr(json_string_value(json_array_get(errs, 1)),
+				     "bad.yaml:3:7: tasks.a: unknown key 'comand'") != NULL);
+		} else
+			CHECK(bag.entries[i].errors == NULL);
 		/* dup.yml sorts first, so good.yaml is the second definition */
 		if (strstr(bag.entries[i].file, "good.yaml"))
 			CHECK(bag.entries[i].error != NULL &&
