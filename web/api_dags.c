@@ -62,6 +62,8 @@ dag_summary_json(struct web *w, const struct dag *d)
 		json_object_set_new(o, "loaded", json_true());
 		json_object_set_new(o, "error", e != NULL && e->error != NULL ?
 				    json_string(e->error) : json_null());
+		if (e != NULL && e->errors != NULL)
+			json_object_set(o, "errors", e->errors);
 		json_object_set_new(o, "file_missing", json_boolean(missing));
 	}
 	/* a DAG whose file is gone creates no new runs: no next one */
@@ -109,6 +111,8 @@ api_dags_list_json(struct web *w, const char *tag)
 				      e->error ? e->error : "not loaded");
 			if (e->dag != NULL)
 				json_object_set_new(o, "dag", json_string(e->dag->name));
+			if (e->errors != NULL)
+				json_object_set(o, "errors", e->errors);
 			json_array_append_new(errors, o);
 		}
 	}

@@ -173,6 +173,44 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 	buf_free(&b);
 }
 
+/* How many of a broken file's errors the DAG list shows before "and N
+ * more" (the DAG's page shows them all). */
+#define PAGES_ERRORS_SHOWN 3
+
+/* A broken file's errors (errors: its array of "file:line:col: message",
+ * or NULL for error alone): the first shown lines, the rest behind "and N
+ * more" (shown: 0 for all). */
+static void
+pages_file_errors(struct buf *b, const json_t *errors, const char *error,
+		  size_t shown)
+{
+	size_t n = json_array_size(errors);
+
+	if (n == 0) {
+		buf_adds(b, "<pre class=\"file-errors\">");
+		text_html_escape(b, error);
+		buf_adds(b, "</pre>");
+		return;
+	}
+	if (shown == 0 || shown >= n)
+		shown = n;
+	buf_adds(b, "<pre class=\"file-errors\">");
+	for (size_t i = 0; i < shown; i++) {
+		text_html_escape(b, json_string_value(json_array_get(errors, i)));
+		buf_adds(b, i + 1 < shown ? "\n" : "");
+	}
+	buf_adds(b, "</pre>");
+	if (shown == n)
+		return;
+	buf_printf(b, "<details class=\"more-errors\"><summary>and %zu more</summary>"
+		   "<pre class=\"file-errors\">", n - shown);
+	for (size_t i = shown; i < n; i++) {
+		text_html_escape(b, json_string_value(json_array_get(errors, i)));
+		buf_adds(b, i + 1 < n ? "\n" : "");
+	}
+	buf_adds(b, "</pre></details>");
+}
+
 /* --- DAG list --- */
 
 enum web_result
@@ -290,9 +328,9 @@ pages_dags(struct web_req *r)
 			buf_adds(&b, json_is_true(json_object_get(d, "file_missing")) ?
 				 "file gone" : loaded ? "file broken: running its last good version" :
 				 "file broken");
-			buf_adds(&b, "<pre>");
-			text_html_escape(&b, error);
-			buf_adds(&b, "</pre></div>");
+			pages_file_errors(&b, json_object_get(d, "errors"), error,
+					  PAGES_ERRORS_SHOWN);
+			buf_adds(&b, "</div>");
 		}
 		buf_adds(&b, "</td><td><code>");
 		text_html_escape(&b, sched ? sched : "-");
@@ -346,9 +384,11 @@ pages_dags(struct web_req *r)
 		text_html_escape(&b, json_string_value(json_object_get(e, "file")));
 		buf_adds(&b, "</code></td><td>");
 		text_html_escape(&b, dag ? dag : "-");
-		buf_adds(&b, "</td><td class=\"error\"><pre>");
-		text_html_escape(&b, json_string_value(json_object_get(e, "error")));
-		buf_adds(&b, "</pre></td></tr>");
+		buf_adds(&b, "</td><td class=\"error\">");
+		pages_file_errors(&b, json_object_get(e, "errors"),
+				  json_string_value(json_object_get(e, "error")),
+				  PAGES_ERRORS_SHOWN);
+		buf_adds(&b, "</td></tr>");
 	}
 	if (json_array_size(errs) > 0)
 		buf_adds(&b, "</tbody></table>");
@@ -381,9 +421,8 @@ pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const ch
 			buf_adds(b, e->missing ?
 				 "The DAG file is gone: the runs in progress finish, no new runs are created." :
 				 "The DAG file is broken: this DAG goes on with its last good version (below) until the file is fixed.");
-			buf_adds(b, "<pre>");
-			text_html_escape(b, e->error);
-			buf_adds(b, "</pre></div>");
+			pages_file_errors(b, e->errors, e->error, 0);
+			buf_adds(b, "</div>");
 		}
 	}
 	buf_adds(b, "<p class=\"meta\">schedule <code>");

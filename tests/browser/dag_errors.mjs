@@ -1,0 +1,29 @@
+// A broken DAG file on the DAG list at 1280 and 640 px wide: its first
+// errors, "and N more" opening the rest, nothing wider than the page.
+import { check, journey } from './lib.mjs';
+
+const { URL, OPS_PW, SHOTS } = process.env;
+const WAIT = 10000;
+
+for (const width of [1280, 640]) {
+  await journey(width, 800, SHOTS, async (page, shot) => {
+    await page.goto(URL + '/login');
+    await page.fill('#username', 'ops');
+    await page.fill('#password', OPS_PW);
+    await page.click('#login');
+    await page.locator('#dag-errors').waitFor({ timeout: WAIT });
+    const cell = page.locator('#dag-errors td.error');
+    check((await cell.locator('pre.file-errors').first().textContent()).split('\n').length === 3,
+      width + ': three errors shown');
+    const more = cell.locator('details.more-errors');
+    check(!(await more.locator('pre').isVisible()), width + ': the rest folded');
+    await shot('dag-errors-' + width + '-folded');
+    await more.locator('summary').click();
+    check(await more.locator('pre').isVisible(), width + ': and 3 more opens the rest');
+    check((await cell.textContent()).includes('<b>nope</b>'),
+      width + ': the markup in an error is shown as text');
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    check(wide <= 0, width + ': no sideways scroll (' + wide + ' px too wide)');
+    await shot('dag-errors-' + width + '-open');
+  });
+}
