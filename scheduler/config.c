@@ -19,7 +19,7 @@
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
 const struct config_key config_keys[] = {
-	{ "dags", "path", "dags", "the folder of DAG files (*.yaml, read with their subfolders)" },
+	{ "dags", "path", "dags", "the folder of DAG files (*.yaml, *.yml; its subfolders too, hidden ones aside)" },
 	{ "database", "path", "sluice.db", "the SQLite database holding runs, task instances, tries, users and the audit log" },
 	{ "logs", "path", "logs", "the folder of task logs: logs/DAG/PARTITION/TASK/try-N.log" },
 	{ "parallelism", "integer 1..100000", "32", "the most tries running at once, over all DAGs and executors" },

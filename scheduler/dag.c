@@ -2094,28 +2094,143 @@ dagbag_take_stored(struct dagbag *out, const struct config *cfg,
 	}
 }
 
-/* Whether dir/name is a DAG file: a regular *.yaml or *.yml, not hidden,
- * and not the home's own sluice.yaml (a home that is its own DAG folder,
- * dags: ., holds it too). Its stat in *st; the path in *path (to free)
- * when it is one. */
-static int
-dag_folder_file(const char *dir, const char *name, const struct config *cfg,
-		struct stat *st, char **path)
-{
-	struct stat cst;
+/* A walk of the DAG folder: every regular *.yaml or *.yml file, in
+ * subfolders too, except hidden files and folders (.git) and the home's
+ * own sluice.yaml (a home that is its own DAG folder, dags: ., holds it).
+ * A folder reached twice (a symbolic link back up) is read once; past
+ * DAG_FOLDER_DEPTH levels nothing is read. fn gets each file's path (the
+ * walk's: copy it to keep it) and stat; a non-zero return stops the walk. */
+#define DAG_FOLDER_DEPTH 16
 
-	*path = NULL;
-	if (name[0] == '.' || !(sl_str_ends(name, ".yaml") || sl_str_ends(name, ".yml")))
+struct dag_walk {
+	struct stat config;		/* st_ino 0: no config file */
+	struct { dev_t dev; ino_t ino; } *seen;
+	size_t nseen, capseen;
+	int (*fn)(void *arg, const char *path, const struct stat *st);
+	void *arg;
+};
+
+static int
+dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
+{
+	DIR *dh;
+	struct dirent *de;
+	struct stat dst;
+	int stop = 0;
+
+	if (stat(dir, &dst) < 0)
 		return 0;
-	*path = xasprintf("%s/%s", dir, name);
-	if (stat(*path, st) < 0 || !S_ISREG(st->st_mode) ||
-	    (cfg != NULL && cfg->file != NULL && stat(cfg->file, &cst) == 0 &&
-	     cst.st_dev == st->st_dev && cst.st_ino == st->st_ino)) {
-		free(*path);
-		*path = NULL;
+	for (size_t i = 0; i < w->nseen; i++)
+		if (w->seen[i].dev == dst.st_dev && w->seen[i].ino == dst.st_ino)
+			return 0;
+	SL_GROW(w->seen, w->capseen, w->nseen + 1);
+	w->seen[w->nseen].dev = dst.st_dev;
+	w->seen[w->nseen++].ino = dst.st_ino;
+	if ((dh = opendir(dir)) == NULL)
+		return 0;
+	while (!stop && (de = readdir(dh)) != NULL) {
+		struct stat st;
+		char *path;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(path, &st) < 0) {
+			free(path);
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (depth < DAG_FOLDER_DEPTH)
+				stop = dag_walk_dir(w, path, depth + 1);
+		} else if (S_ISREG(st.st_mode) &&
+			   (sl_str_ends(de->d_name, ".yaml") || sl_str_ends(de->d_name, ".yml")) &&
+			   !(w->config.st_ino != 0 && st.st_dev == w->config.st_dev &&
+			     st.st_ino == w->config.st_ino))
+			stop = w->fn(w->arg, path, &st);
+		free(path);
+	}
+	closedir(dh);
+	return stop;
+}
+
+/* Walk dir (see struct dag_walk); -1 with errno when dir itself cannot
+ * be read. */
+static int
+dag_walk(const char *dir, const struct config *cfg,
+	 int (*fn)(void *arg, const char *path, const struct stat *st), void *arg)
+{
+	struct dag_walk w;
+	DIR *dh = opendir(dir);
+
+	if (dh == NULL)
+		return -1;
+	closedir(dh);
+	memset(&w, 0, sizeof w);
+	if (cfg == NULL || cfg->file == NULL || stat(cfg->file, &w.config) < 0)
+		w.config.st_ino = 0;
+	w.fn = fn;
+	w.arg = arg;
+	dag_walk_dir(&w, dir, 0);
+	free(w.seen);
+	return 0;
+}
+
+/* dagbag_load_stored's walk: one entry per file. */
+struct dag_load_walk {
+	const struct config *cfg;
+	struct dagbag *prev, *out;
+	int cap;
+};
+
+static int
+dag_load_file(void *arg, const char *file, const struct stat *st)
+{
+	struct dag_load_walk *lw = arg;
+	struct dagbag *out = lw->out;
+	struct dagbag_entry *e, *p = NULL;
+	char *path = xstrdup(file);
+	struct sl_err lerr;
+	char msg[2048];
+
+	SL_GROW(out->entries, lw->cap, (size_t)out->n + 1);
+	e = &out->entries[out->n++];
+	memset(e, 0, sizeof *e);
+	e->file = path;
+	e->mtime = st->st_mtime;
+	e->size = st->st_size;
+	e->mtime_nsec = st->st_mtim.tv_nsec;
+	if (lw->prev != NULL)
+		p = dagbag_entry_find(lw->prev, path);
+	/* unchanged since the last load: take it over (a file that
+	 * lost a DAG to another file, or came back, is read again) */
+	if (p != NULL && p->mtime == st->st_mtime &&
+	    p->mtime_nsec == st->st_mtim.tv_nsec &&
+	    p->size == st->st_size && !p->missing && !p->duplicate &&
+	    !p->needs_error &&
+	    (p->dag != NULL || p->error != NULL)) {
+		e->dag = p->dag;
+		e->error = p->error;
+		e->errors = p->errors;
+		e->stale = p->stale;
+		e->reused = 1;
+		p->dag = NULL;
+		p->error = NULL;
+		p->errors = NULL;
 		return 0;
 	}
-	return 1;
+	sl_err_clear(&lerr);
+	if (dag_load_errors(path, lw->cfg, &e->dag, &lerr, &e->errors) < 0) {
+		if (lerr.file[0] == '\0')
+			snprintf(lerr.file, sizeof lerr.file, "%s", path);
+		e->error = xstrdup(sl_err_str(&lerr, msg, sizeof msg));
+		if (p != NULL && p->dag != NULL) {
+			/* broken now: its last good version stays */
+			e->dag = p->dag;
+			e->stale = 1;
+			p->dag = NULL;
+		}
+	}
+	return 0;
 }
 
 int
@@ -2124,66 +2239,15 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 		   dagbag_source_fn last_good, void *owner_arg,
 		   struct dagbag *out, struct sl_err *err)
 {
-	DIR *dh;
-	struct dirent *de;
-	int cap = 0;
+	struct dag_load_walk lw = { cfg, prev, out, 0 };
+	int cap;
 
 	out->entries = NULL;
 	out->n = 0;
-	dh = opendir(dir);
-	if (dh == NULL && errno != ENOENT)
+	if (dag_walk(dir, cfg, dag_load_file, &lw) < 0 && errno != ENOENT)
 		return sl_err_set(err, "cannot read the DAG folder %s: %s", dir,
 				  strerror(errno));
-	while (dh != NULL && (de = readdir(dh)) != NULL) {
-		struct dagbag_entry *e, *p = NULL;
-		struct stat st;
-		char *path;
-		struct sl_err lerr;
-		char msg[2048];
-
-		if (!dag_folder_file(dir, de->d_name, cfg, &st, &path))
-			continue;
-		SL_GROW(out->entries, cap, (size_t)out->n + 1);
-		e = &out->entries[out->n++];
-		memset(e, 0, sizeof *e);
-		e->file = path;
-		e->mtime = st.st_mtime;
-		e->size = st.st_size;
-		e->mtime_nsec = st.st_mtim.tv_nsec;
-		if (prev != NULL)
-			p = dagbag_entry_find(prev, path);
-		/* unchanged since the last load: take it over (a file that
-		 * lost a DAG to another file, or came back, is read again) */
-		if (p != NULL && p->mtime == st.st_mtime &&
-		    p->mtime_nsec == st.st_mtim.tv_nsec &&
-		    p->size == st.st_size && !p->missing && !p->duplicate &&
-		    !p->needs_error &&
-		    (p->dag != NULL || p->error != NULL)) {
-			e->dag = p->dag;
-			e->error = p->error;
-			e->errors = p->errors;
-			e->stale = p->stale;
-			e->reused = 1;
-			p->dag = NULL;
-			p->error = NULL;
-			p->errors = NULL;
-			continue;
-		}
-		sl_err_clear(&lerr);
-		if (dag_load_errors(path, cfg, &e->dag, &lerr, &e->errors) < 0) {
-			if (lerr.file[0] == '\0')
-				snprintf(lerr.file, sizeof lerr.file, "%s", path);
-			e->error = xstrdup(sl_err_str(&lerr, msg, sizeof msg));
-			if (p != NULL && p->dag != NULL) {
-				/* broken now: its last good version stays */
-				e->dag = p->dag;
-				e->stale = 1;
-				p->dag = NULL;
-			}
-		}
-	}
-	if (dh != NULL)
-		closedir(dh);
+	cap = lw.cap;
 	if (out->n > 1)
 		qsort(out->entries, (size_t)out->n, sizeof *out->entries,
 		      entry_cmp);
@@ -2196,38 +2260,36 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 	return 0;
 }
 
+/* dagbag_changed's walk: a file new or changed since b was loaded stops it. */
+struct dag_changed_walk {
+	const struct dagbag *b;
+	int n, changed;
+};
+
+static int
+dag_changed_file(void *arg, const char *path, const struct stat *st)
+{
+	struct dag_changed_walk *cw = arg;
+	const struct dagbag_entry *e = dagbag_entry_find(cw->b, path);
+
+	cw->n++;
+	if (e == NULL || e->missing || e->mtime != st->st_mtime ||
+	    e->mtime_nsec != st->st_mtim.tv_nsec || e->size != st->st_size)
+		cw->changed = 1;
+	return cw->changed;
+}
+
 int
 dagbag_changed(const char *dir, const struct config *cfg, const struct dagbag *b)
 {
-	DIR *dh = opendir(dir);
-	struct dirent *de;
-	int n = 0, changed = 0;
+	struct dag_changed_walk cw = { b, 0, 0 };
 
-	if (dh == NULL)
+	if (dag_walk(dir, cfg, dag_changed_file, &cw) < 0)
 		return b->n != 0;
-	while (!changed && (de = readdir(dh)) != NULL) {
-		struct stat st;
-		char *path;
-		int found = 0;
-
-		if (dag_folder_file(dir, de->d_name, cfg, &st, &path)) {
-			const struct dagbag_entry *e = dagbag_entry_find(b, path);
-
-			n++;
-			found = e != NULL && !e->missing &&
-				e->mtime == st.st_mtime &&
-				e->mtime_nsec == st.st_mtim.tv_nsec &&
-				e->size == st.st_size;
-			if (!found)
-				changed = 1;
-		}
-		free(path);
-	}
-	closedir(dh);
 	for (int i = 0; i < b->n; i++)
 		if (b->entries[i].missing)
-			n++;
-	return changed || n != b->n;
+			cw.n++;
+	return cw.changed || cw.n != b->n;
 }
 
 void

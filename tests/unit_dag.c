@@ -479,6 +479,54 @@ bag_owner(void *arg, const char *dag, const char *file)
 	return sl_str_ends(file, (const char *)arg);
 }
 
+/* Write text to dir/name. */
+static void
+put_file(const char *dir, const char *name, const char *text)
+{
+	char path[700];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* Subfolders of the DAG folder are read (not hidden ones; a link back
+ * up is read once); a change in one is a change of the folder. */
+static void
+test_bag_folders(const char *parent)
+{
+	char top[600], team[700], deep[700], hidden[700], loop[800];
+	struct dagbag bag;
+	struct sl_err err;
+
+	snprintf(top, sizeof top, "%s/folders", parent);
+	snprintf(team, sizeof team, "%s/team_a", top);
+	snprintf(deep, sizeof deep, "%s/team_a/daily", top);
+	snprintf(hidden, sizeof hidden, "%s/.git", top);
+	snprintf(loop, sizeof loop, "%s/back_up", deep);
+	CHECK(sl_mkdirs(deep, 0755, &err) == 0);
+	CHECK(sl_mkdirs(hidden, 0755, &err) == 0);
+	put_file(top, "top.yaml", "dag: top\ntasks:\n  a: {command: x}\n");
+	put_file(team, "orders.yml", "dag: orders\ntasks:\n  a: {command: x}\n");
+	put_file(deep, "sales.yaml", "dag: sales\ntasks:\n  a: {command: x}\n");
+	put_file(hidden, "config.yaml", "not: a dag\n");
+	CHECK(symlink(top, loop) == 0);
+	CHECK(dagbag_load(top, cfg, NULL, &bag, &err) == 0);
+	CHECK_EQ_INT(3, bag.n);
+	CHECK(dagbag_find(&bag, "top") != NULL);
+	CHECK(dagbag_find(&bag, "orders") != NULL);
+	CHECK(dagbag_find(&bag, "sales") != NULL);
+	CHECK(!dagbag_changed(top, cfg, &bag));
+	put_file(deep, "sales.yaml", "dag: sales\ntasks:\n  a: {command: y}\n  b: {command: z}\n");
+	CHECK(dagbag_changed(top, cfg, &bag));
+	dagbag_free(&bag);
+}
+
 static void
 test_bag(void)
 {
@@ -550,6 +598,7 @@ test_bag(void)
 			      strstr(bag.entries[i].error, "dup.yml:1:1: dag 'good' is already defined in") != NULL &&
 			      strstr(bag.entries[i].error, "good.yaml") != NULL);
 	dagbag_free(&bag);
+	test_bag_folders(sub);
 }
 
 /* The first scalar of d whose text is value (each one is unique). */
