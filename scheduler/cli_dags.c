@@ -697,6 +697,20 @@ dags_run(struct cli *c, const struct cli_args *args)
 	long long count = 5;
 	int rc;
 
+	/* an argument too many is a mistake to say, not to drop: `dags
+	 * pause a b` paused a alone */
+	{
+		static const struct { const char *sub; int max; } takes[] = {
+			{ "list", 1 }, { "schema", 1 }, { "reference", 1 },
+			{ "show", 2 }, { "next", 2 },
+		};
+
+		for (size_t i = 0; i < sizeof takes / sizeof takes[0]; i++)
+			if (strcmp(sub, takes[i].sub) == 0 && args->npos > takes[i].max)
+				return cli_usage(&cli_dags, "unexpected argument '%s' (dags %s takes %s)",
+						 pos[takes[i].max], sub,
+						 takes[i].max == 1 ? "no argument" : "one DAG");
+	}
 	/* generated from the key tables: no home needed */
 	if (strcmp(sub, "schema") == 0) {
 		json_t *schema = dag_schema_json();
@@ -756,14 +770,18 @@ dags_run(struct cli *c, const struct cli_args *args)
 
 		if (argc < 3)
 			return cli_usage(&cli_dags, "dags %s needs a DAG name", sub);
-		if ((dag_rc = cli_dag(c, pos[1], &d)) != 0)
-			return dag_rc;
-		sl_err_clear(&err);
-		if (store_dag_set_paused(c->store, pos[1], paused, c->who, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
-			return EXIT_FAILED;
+		/* every DAG named exists, or none changes */
+		for (int i = 1; i < args->npos; i++)
+			if ((dag_rc = cli_dag(c, pos[i], &d)) != 0)
+				return dag_rc;
+		for (int i = 1; i < args->npos; i++) {
+			sl_err_clear(&err);
+			if (store_dag_set_paused(c->store, pos[i], paused, c->who, &err) < 0) {
+				fprintf(stderr, "sluice: %s\n", err.msg);
+				return EXIT_FAILED;
+			}
+			printf("DAG %s %s\n", pos[i], paused ? "paused" : "unpaused");
 		}
-		printf("DAG %s %s\n", pos[1], paused ? "paused" : "unpaused");
 		return 0;
 	}
 	return cli_usage(&cli_dags, "unknown subcommand '%s'", sub);
@@ -781,8 +799,8 @@ const struct cli_verb cli_dags = {
 	"list [--tag T]\n"
 	"show DAG\n"
 	"validate [PATH...]\n"
-	"pause DAG\n"
-	"unpause DAG\n"
+	"pause DAG...\n"
+	"unpause DAG...\n"
 	"next DAG [-n N] [--after TIME]\n"
 	"schema\n"
 	"reference",
@@ -797,7 +815,8 @@ const struct cli_verb cli_dags = {
 	"             SLUICE_CONN_NAME here is a warning (FILE:LINE:COL:\n"
 	"             warning: ...; --json: warnings), not an error: the\n"
 	"             scheduler's environment may define it\n"
-	"  pause      no new runs or tasks until unpaused (running tries go on)\n"
+	"  pause      no new runs or tasks until unpaused (running tries go on);\n"
+	"             several DAGs at once: all must exist, or none changes\n"
 	"  unpause    runs and tasks start again; a DAG seen for the first time\n"
 	"             starts paused unless dags_paused_at_creation: false\n"
 	"  next       the next N partitions (data intervals), one per line:\n"

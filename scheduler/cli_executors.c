@@ -197,7 +197,8 @@ const struct cli_verb cli_executors = {
 	"check NAME",
 	"Without arguments: every executor of sluice.yaml, its type and slots,\n"
 	"and the task instances holding them as the database records them\n"
-	"(RUNNING, QUEUED; an ssh executor's running ones per host). `check NAME` connects to every host of executor NAME (host key,\n"
+	"(RUNNING, QUEUED; an ssh executor's running ones per host).\n"
+	"`check NAME` connects to every host of executor NAME (host key,\n"
 	"login, sluice on the host) and reports per host; exits 1 if any host\n"
 	"fails. Both first check the executors: block as the scheduler does: a\n"
 	"mistake there (an unknown key, a bad value, a key file that cannot be\n"

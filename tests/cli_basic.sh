@@ -222,6 +222,26 @@ sl dags unpause good >/dev/null
 assert_eq 0 "$(q "SELECT paused FROM dags WHERE dag_id='good'")" "unpaused"
 assert_eq "pause unpause" "$(q "SELECT group_concat(action, ' ') FROM (SELECT action FROM audit WHERE dag_id='good' ORDER BY id)")" "audit"
 assert_contains "$(q "SELECT who FROM audit LIMIT 1")" "cli:"
+# several DAGs at once: all, or none when one is unknown (`dags pause a
+# b` paused a and dropped b)
+printf 'dag: other\ntasks:\n  x: {command: "true"}\n' >"$H/dags/other.yaml"
+assert_eq "DAG good paused
+DAG other paused" "$(sl dags pause good other)" "dags pause of two DAGs"
+assert_eq "1 1" "$(q "SELECT group_concat(paused, ' ') FROM (SELECT paused FROM dags WHERE dag_id IN ('good', 'other') ORDER BY dag_id)")" "both paused"
+set +e
+sl dags unpause good nosuch >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of unpause with an unknown DAG"
+assert_contains "$(cat "$T/err")" "no DAG named 'nosuch'"
+assert_eq 1 "$(q "SELECT paused FROM dags WHERE dag_id='good'")" "nothing unpaused when one DAG is unknown"
+sl dags unpause good other >/dev/null
+# an argument too many is said, not dropped
+set +e
+sl dags show good load >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of dags show with two arguments"
+assert_contains "$(cat "$T/err")" "unexpected argument 'load' (dags show takes one DAG)"
+rm "$H/dags/other.yaml"
 
 # a database from a newer sluice is refused
 cp "$H/sluice.db" "$T/newer.db"
