@@ -131,6 +131,12 @@ line=$(grep '^ops ' <<<"$out")
 assert_contains "$line" " never " "the CLI: never logged in"
 assert_contains "$line" "1970-01-01T00:00:05+00:00 (" "the CLI: ops' token use"
 [ "$(grep '^viewer ' <<<"$out" | grep -o never | wc -l)" = 2 ] || fail "viewer: never twice: $out"
+# `users list NAME` is not a filter that returns everyone: said
+set +e
+sl users list lena >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of users list with a name"
+assert_contains "$(cat "$T/err")" "unexpected argument 'lena' (users list lists everyone)"
 sl --json users list >"$T/body"
 assert_eq "$first" "$(jget '[u for u in d if u["name"] == "lena"][0]["last_login_at"]')" "--json last_login_at"
 assert_eq "null 5000" "$(jget '" ".join(json.dumps([u for u in d if u["name"] == "ops"][0][k]) for k in ("last_login_at", "last_token_used_at"))')" \

@@ -103,6 +103,8 @@ users_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_users, "add, list, passwd, role, remove or token?");
 	if (strcmp(sub, "role") == 0 && cli_opt_str(args, "role") == NULL)
 		return cli_usage(&cli_users, "sluice users role NAME --role viewer|operator|admin");
+	if (strcmp(sub, "list") == 0 && name != NULL)
+		return cli_usage(&cli_users, "unexpected argument '%s' (users list lists everyone)", name);
 	if (strcmp(sub, "list") != 0 && name == NULL)
 		return cli_usage(&cli_users, "sluice users %s needs a user name", sub);
 	if (cli_open(c, 1, 0) < 0)
