@@ -119,6 +119,8 @@ sched_tx_commit(struct sched *s)
 			char d[64];
 
 			s->db_failing = 0;
+			json_decref(s->children_held);
+			s->children_held = NULL;
 			if (s->db_logged)
 				sched_log("database: writes succeed again (after %s)",
 					  sl_format_duration(sched_mono(s) - s->db_failing_since,
@@ -873,6 +875,7 @@ sched_free(struct sched *s)
 		free(d);
 	}
 	json_decref(s->pool_used);
+	json_decref(s->children_held);
 	sched_try_ends_free(s);
 	free(s->heap);
 	free(s->timers);

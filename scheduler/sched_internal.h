@@ -298,6 +298,12 @@ struct sched {
 					 * retention children */
 	struct sched_child *children;	/* to start after the commit */
 	struct sched_child **children_tail;
+	json_t *children_held;		/* whats of the children failed
+					 * commits held back in this write
+					 * outage (each said once) */
+	/* test hook: takes a notification child (its what and stdin)
+	 * instead of starting it; NULL: started */
+	void (*test_child)(const char *what, const char *stdin_text);
 	int nhelpers, caphelpers;
 	struct sched_timer retention_timer;	/* sched_retention.c */
 	struct sched_timer webhook_timer;	/* sched_webhook.c: a claim
@@ -375,6 +381,13 @@ void sched_log_ti(enum log_level lv, const struct ti *ti, int try_number,
 /* The same with the fields given one by one (NULL, 0: none). */
 void sched_log_at(enum log_level lv, const char *dag, const char *task,
 		  const char *partition, int try_number, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* The same, said once the open transaction commits (at once when none
+ * is open), and never when the commit fails: a line about a state the
+ * pass records is said when the state is. */
+void sched_log_committed(struct sched *s, enum log_level lv, const char *dag,
+			 const char *task, const char *partition,
+			 const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 int sched_tx_begin(struct sched *s);
 int sched_tx_commit(struct sched *s);

@@ -217,10 +217,10 @@ stale_one(void *arg, const struct store_stale_row *row)
 		sched_db_failed(s, "marking a run stale");
 		return;
 	}
-	sched_log_at(LOG_LEVEL_INFO, row->dag_id, NULL, row->partition, 0,
-		     "run %s %s: stale (an upstream partition it used succeeded again)%s",
-		     row->dag_id, row->partition,
-		     to == 2 ? "; it re-runs once its upstream settles" : "");
+	sched_log_committed(s, LOG_LEVEL_INFO, row->dag_id, NULL, row->partition,
+			    "run %s %s: stale (an upstream partition it used succeeded again)%s",
+			    row->dag_id, row->partition,
+			    to == 2 ? "; it re-runs once its upstream settles" : "");
 }
 
 struct rerun_ctx {
@@ -250,9 +250,9 @@ rerun_one(void *arg, const struct store_stale_row *row)
 		sched_db_failed(c->s, "re-running a stale run");
 		return;
 	}
-	sched_log_at(LOG_LEVEL_INFO, row->dag_id, NULL, row->partition, 0,
-		     "run %s %s: re-runs (its upstream changed and settled)",
-		     row->dag_id, row->partition);
+	sched_log_committed(c->s, LOG_LEVEL_INFO, row->dag_id, NULL, row->partition,
+			    "run %s %s: re-runs (its upstream changed and settled)",
+			    row->dag_id, row->partition);
 	c->n++;
 }
 

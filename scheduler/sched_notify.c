@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/log.h"
 #include "base/spawn.h"
 #include "executors/registry.h"
 #include "operators/notify.h"
@@ -38,10 +40,14 @@ extern char **environ;
 /*
  * A child to start once the transaction that decided it commits (a hook
  * after the try's end is recorded, an email after the state it reports):
- * on a failed commit it is dropped, like the state it was about.
+ * on a failed commit it is dropped, like the state it was about. A child
+ * without argv is a line of the scheduler's log about such a state
+ * (sched_log_committed).
  */
 struct sched_child {
-	char **argv;			/* owned */
+	char **argv;			/* owned; NULL: a log line */
+	enum log_level level;		/* a log line's */
+	char *dag, *task, *partition;	/* owned: a log line's fields */
 	char **env;			/* owned (try_env), NULL: environ */
 	char *stdin_text;		/* owned, NULL: /dev/null */
 	char *log_path;			/* owned, NULL: output inherited */
@@ -60,6 +66,9 @@ child_free(struct sched_child *c)
 	free(c->log_path);
 	free(c->hook);
 	free(c->what);
+	free(c->dag);
+	free(c->task);
+	free(c->partition);
 	free(c);
 }
 
@@ -70,6 +79,17 @@ child_start(struct sched *s, struct sched_child *c)
 	struct sl_err err;
 	pid_t pid;
 
+	if (c->argv == NULL) {
+		struct log_fields f = { c->dag, c->task, c->partition, 0 };
+
+		log_emit(c->level, &f, "%s", c->what);
+		return;
+	}
+	if (s->test_child != NULL && c->stdin_text != NULL) {
+		s->test_child(c->what, c->stdin_text);
+		sched_log("%s: sending", c->what);
+		return;
+	}
 	memset(&o, 0, sizeof o);
 	o.argv = c->argv;
 	o.env = c->env;
@@ -110,6 +130,41 @@ child_queue(struct sched *s, struct sched_child *c)
 	s->children_tail = &c->next;
 }
 
+/* Was a child saying what held back by a failed commit in this write
+ * outage? Notes it. */
+static int
+child_held_before(struct sched *s, const char *what)
+{
+	if (s->children_held == NULL)
+		s->children_held = json_object();
+	if (json_object_get(s->children_held, what) != NULL)
+		return 1;
+	json_object_set_new(s->children_held, what, json_true());
+	return 0;
+}
+
+void
+sched_log_committed(struct sched *s, enum log_level lv, const char *dag,
+		    const char *task, const char *partition,
+		    const char *fmt, ...)
+{
+	struct sched_child *c = xcalloc(1, sizeof *c);
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b, 0);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	c->what = xstrdup(buf_str(&b));
+	buf_free(&b);
+	c->level = lv;
+	c->dag = dag != NULL ? xstrdup(dag) : NULL;
+	c->task = task != NULL ? xstrdup(task) : NULL;
+	c->partition = partition != NULL ? xstrdup(partition) : NULL;
+	child_queue(s, c);
+}
+
 void
 sched_notify_flush(struct sched *s, int committed)
 {
@@ -122,8 +177,12 @@ sched_notify_flush(struct sched *s, int committed)
 
 		if (committed)
 			child_start(s, c);
-		else
-			sched_log("%s: not started (the commit failed)", c->what);
+		else if (c->argv != NULL && !child_held_before(s, c->what))
+			/* the state it was about is read again from the
+			 * store once writes succeed, and decides it again:
+			 * said once in an outage, not at every attempt */
+			sched_log("%s: held back (the commit failed; decided again once writes succeed)",
+				  c->what);
 		child_free(c);
 		c = next;
 	}

@@ -94,9 +94,9 @@ sched_runs_check_sla(struct sched *s)
 			sched_tx_begin(s);
 			if (store_ti_sla_notified(s->store, ti->id) < 0)
 				sched_db_failed(s, "recording an SLA miss");
-			sched_log_at(LOG_LEVEL_WARN, r->dag_name, t->name,
-				     r->partition, 0, "%s %s %s: missed its SLA",
-				     r->dag_name, t->name, r->partition);
+			sched_log_committed(s, LOG_LEVEL_WARN, r->dag_name, t->name,
+					    r->partition, "%s %s %s: missed its SLA",
+					    r->dag_name, t->name, r->partition);
 			if (!((t->email_on | t->notify_on) & EMAIL_ON_SLA_MISS))
 				continue;
 			SL_GROW(miss, cap, nmiss + 1);
@@ -143,10 +143,12 @@ sched_runs_check_done(struct sched *s, struct run *r)
 	}
 	to = failed ? RUN_FAILED : RUN_SUCCESS;
 	sched_tx_begin(s);
+	/* said once the end is committed: a failed commit (a write
+	 * outage) records it again at each attempt */
 	if (store_run_set_state(s->store, r->id, RUN_RUNNING, to) == 1)
-		sched_log_at(failed ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
-			     r->dag_name, NULL, r->partition, 0, "run %s %s: %s",
-			     r->dag_name, r->partition, run_state_name(to));
+		sched_log_committed(s, failed ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO,
+				    r->dag_name, NULL, r->partition, "run %s %s: %s",
+				    r->dag_name, r->partition, run_state_name(to));
 	if (r->backfill_id > 0 && store_backfill_settle(s->store, r->backfill_id) < 0)
 		sched_db_failed(s, "recording a backfill's progress");
 	r->state = to;

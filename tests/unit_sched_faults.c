@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "base/log.h"
 #include "base/util.h"
 #include "scheduler/dag.h"
 #include "store/store.h"
@@ -145,10 +147,88 @@ test_faults_in_a_row(void)
 	sweep(6);
 }
 
+/* How many lines of the file at path hold text. */
+static int
+lines_with(const char *path, const char *text)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
+/* How many times text occurs in s. */
+static int
+count_in(const char *s, const char *text)
+{
+	int n = 0;
+
+	for (const char *p = s; (p = strstr(p, text)) != NULL; p += strlen(text))
+		n++;
+	return n;
+}
+
+/*
+ * The commit that records a run's end fails, and so do the next three
+ * attempts after the back-off (a full disk): each attempt records the end
+ * again in a transaction that is lost. The scheduler's log says the run
+ * failed once, when the end is committed, and its email goes out once,
+ * after that commit; the email held back by the failed commits is said
+ * once, not at every attempt. Before, each attempt said "run ... failed"
+ * and "not started (the commit failed)" again.
+ */
+static void
+test_outage_says_run_end_once(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "ro.yaml", "dag: ro\nemail: [a@example.com]\n"
+			     "email_on: [failure]\n"
+			     "tasks:\n  a: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	char path[] = "/tmp/unit_sched_faults.log.XXXXXX";
+	struct sl_err err;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	h_open(files, NULL);
+	/* (after the scheduler opened its own log) */
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, log_open(path, LOG_FORMAT_TEXT, &err));
+	h_trigger("ro", "p");
+	h_advance(1000);
+	CHECK_EQ_STR("running", h_ti("ro", "a", "p", "state"));
+	store_test_fail_commits(h_store(), 4);
+	CHECK_EQ_INT(0, h_end("a", "p", 3));
+	h_advance(120 * 1000);
+	CHECK_EQ_STR("failed", h_run_state("ro", "p"));
+	CHECK_EQ_INT(1, lines_with(path, "run ro p: failed"));
+	CHECK_EQ_INT(1, lines_with(path, "a p: try 1 of 1 failed"));
+	CHECK_EQ_INT(1, lines_with(path, "database: commit failed"));
+	CHECK_EQ_INT(1, lines_with(path, "writes succeed again"));
+	/* the email, sent once after the end's commit held */
+	CHECK_EQ_INT(1, count_in(h_notifications(), "failure - p"));
+	CHECK_EQ_INT(1, lines_with(path, "failure email for ro (run) p: sending"));
+	CHECK(lines_with(path, "failure email for ro (run) p: held back") <= 1);
+	CHECK_EQ_INT(0, lines_with(path, "not started"));
+	h_close();
+	log_open(NULL, LOG_FORMAT_TEXT, &err);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	RUN(test_one_fault_anywhere);
 	RUN(test_faults_in_a_row);
+	RUN(test_outage_says_run_end_once);
 	return UNIT_END();
 }
