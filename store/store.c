@@ -27,14 +27,16 @@ store_db_err(struct store *s, struct sl_err *err, const char *what)
 	return sl_err_set(err, "%s: %s: %s", s->path, what, store_errmsg(s));
 }
 
-/* Keep SQLite's message of a failure for store_errmsg (a rollback that
- * follows resets the connection's). */
+/* Keep SQLite's message and code of a failure for store_errmsg and
+ * store_busy (a rollback that follows resets the connection's). */
 static void
 store_note_error(struct store *s)
 {
-	if (sqlite3_errcode(s->db) != SQLITE_OK)
+	if (sqlite3_errcode(s->db) != SQLITE_OK) {
+		s->last_code = sqlite3_errcode(s->db);
 		snprintf(s->last_error, sizeof s->last_error, "%s",
 			 sqlite3_errmsg(s->db));
+	}
 }
 
 sqlite3_stmt *
@@ -354,6 +356,7 @@ store_begin(struct store *s)
 	}
 	s->tx_broken = 0;
 	s->last_error[0] = '\0';
+	s->last_code = SQLITE_OK;
 	if (s->held || store_fault(s))
 		return -1;
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
@@ -474,10 +477,22 @@ store_set_quiet(struct store *s, int quiet)
 }
 
 
+/* The code of the failure store_errmsg says: the connection's, or after
+ * a rollback reset it, the one kept with its message. */
+static int
+store_errcode(struct store *s)
+{
+	int rc = sqlite3_errcode(s->db);
+
+	if (rc == SQLITE_OK && s->last_error[0] != '\0')
+		return s->last_code;
+	return rc;
+}
+
 int
 store_busy(struct store *s)
 {
-	int rc = sqlite3_errcode(s->db) & 0xff;
+	int rc = store_errcode(s) & 0xff;
 
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }

@@ -39,6 +39,8 @@ struct store {
 	char last_error[256];	/* SQLite's message of the last failure of
 				 * this transaction: a ROLLBACK after it
 				 * resets sqlite3_errmsg to "not an error" */
+	int last_code;		/* and its code (sqlite3_errcode, which the
+				 * ROLLBACK resets too): store_busy */
 };
 
 /* Prepared statement cache: the statement for sql, reset and ready. */
