@@ -11,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Read the values from fd (and close it); 0, or -1 with errno. */
+/* Read the values from fd (and close it, in every case); 0, or -1 with
+ * errno. */
 int
 sup_mask_load(struct out_mask *m, int fd)
 {
@@ -19,8 +20,11 @@ sup_mask_load(struct out_mask *m, int fd)
 	char *text = malloc(cap);
 
 	memset(m, 0, sizeof *m);
-	if (text == NULL)
+	if (text == NULL) {
+		close(fd);
+		errno = ENOMEM;
 		return -1;
+	}
 	for (;;) {
 		ssize_t r;
 

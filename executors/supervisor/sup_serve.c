@@ -174,10 +174,11 @@ sup_serve_start(char **argv, int argc, char **env, const int *fds,
 		ss->prog = argv[cmd];
 	s->started_ms = sup_io_clock_ms(CLOCK_REALTIME);
 	snprintf(s->status_tmp, sizeof s->status_tmp, "%s.tmp", s->status_path);
+	/* sup_mask_load closes the descriptor, whatever it returns: a
+	 * second close here said EBADF instead of the read's error, and
+	 * could close what the sync thread had opened meanwhile */
 	if (secrets && (fds[SUP_SERVE_SECRETS] < 0 ||
 			sup_mask_load(&s->mask, fds[SUP_SERVE_SECRETS]) < 0)) {
-		if (fds[SUP_SERVE_SECRETS] >= 0)
-			close(fds[SUP_SERVE_SECRETS]);
 		/* output that cannot be masked is not written */
 		snprintf(s->error, sizeof s->error,
 			 "cannot read the secret values: %s", strerror(errno));
