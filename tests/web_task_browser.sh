@@ -6,7 +6,8 @@
 # At 1024px the run page's and the task page's tables read a try ("1 of
 # 1"), a result ("exit code 0") and a long task name on one line, and fit;
 # a longer one breaks only after a "_", "." or "-", there and in the task
-# page's title; its checkbox sits level with its label.
+# page's title; its checkbox sits level with its label. At 640px the
+# tries table fits the window, each try on two labelled lines.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-task-page, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -54,7 +55,7 @@ mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
 for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log tp-05-run-1024 tp-06-task-1024 \
-	tp-07-names-run-1024 tp-08-names-task-640; do
+	tp-07-names-run-1024 tp-08-names-task-640 tp-09-tries-640; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_task_browser: ok"

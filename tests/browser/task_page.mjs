@@ -137,6 +137,22 @@ try {
   // (its checkbox's middle level with its label's text, not 1.5px above)
   const off = await checkboxesOffLine(page, '#ti-actions label');
   check(off.length === 0, 'the checkbox sits level with its label: ' + off.join(', '));
+  // --- at 640px the tries table fits: each try on two lines, labelled,
+  // its times whole (it needed some 900px and scrolled sideways) ---
+  await page.goto(URL + '/dags/live/runs/k/tasks/' + LONG);
+  await page.locator('#tries tr.try[data-try="2"]', { hasText: 'exit code 0' }).waitFor({ timeout: WAIT });
+  await shot('tp-09-tries-640');
+  const triesOver = Math.max(await overReach(page, '#tries'), await pageOver());
+  check(triesOver <= 0, `at 640px the task page's tries fit the window (${triesOver}px too wide)`);
+  const cut = await page.evaluate(() => [...document.querySelectorAll('#tries tr.try td')].filter((td) => {
+    const r = td.getBoundingClientRect(), box = document.getElementById('tries').getBoundingClientRect();
+    return getComputedStyle(td).display !== 'none' && (r.left < box.left || r.right > box.right || td.scrollWidth > td.clientWidth + 1);
+  }).map((td) => td.textContent));
+  check(cut.length === 0, 'at 640px every cell of the tries is whole inside the table: ' + cut.join(' | '));
+  const tryTimes = await wrapped('#tries tr.try time');
+  check(tryTimes.length === 0, 'at 640px each try\'s times keep their line: ' + tryTimes.join(' | '));
+  const label = await page.evaluate(() => getComputedStyle(document.querySelector('#tries tr.try td:nth-child(4)'), '::before').content);
+  check(label === '"started "', 'at 640px a try\'s start is labelled: ' + label);
   await page.setViewportSize({ width: 1280, height: 860 });
 
   // --- a try that printed nothing says so, not just an empty box ---
