@@ -7,7 +7,8 @@
 # 1"), a result ("exit code 0") and a long task name on one line, and fit;
 # a longer one breaks only after a "_", "." or "-", there and in the task
 # page's title; its checkbox sits level with its label. At 640px the
-# tries table fits the window, each try on two labelled lines.
+# tries table fits the window, each try on two labelled lines. A
+# sensor's durations read as written (1m30s, 1d), not in milliseconds.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-task-page, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -45,17 +46,28 @@ schedule: none
 tasks:
   $NAMED: {command: "true"}
 YAML
+# a sensor: its page shows its durations as a DAG file writes them
+mkdir -p "$T/lake"
+touch "$T/lake/a.csv"
+cat > "$H/dags/lake.yaml" <<YAML
+dag: lake
+schedule: none
+tasks:
+  landed: {type: s3_sensor, url: "file://$T/lake/*.csv", poke_interval: 90s, exponential_backoff: true, max_poke_interval: 1d}
+YAML
 start_standalone
 assert_status 201 POST /dags/live/runs '{"partition":"k"}' >/dev/null
 assert_status 201 POST /dags/ordersnapshots/runs '{"partition":"k"}' >/dev/null
+assert_status 201 POST /dags/lake/runs '{"partition":"k"}' >/dev/null
 wait_ti ordersnapshots k "$NAMED" success
+wait_ti lake k landed success
 wait_ti live k first running
 SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-task-page}
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
 for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log tp-05-run-1024 tp-06-task-1024 \
-	tp-07-names-run-1024 tp-08-names-task-640 tp-09-tries-640; do
+	tp-07-names-run-1024 tp-08-names-task-640 tp-09-tries-640 tp-10-sensor-durations; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_task_browser: ok"

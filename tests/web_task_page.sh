@@ -4,7 +4,8 @@
 # pool, max_active_tasks, max_active_runs, a sensor's next poke, a retry,
 # a paused DAG. What each try ran (masked) and the DAG file's version it
 # ran from, kept per try across an edit of the DAG. A cleared task that
-# is then skipped shows no exit code of its old try.
+# is then skipped shows no exit code of its old try. The task page shows
+# a sensor's poke_interval as written (1h), not in milliseconds.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -166,6 +167,10 @@ assert_eq 1 "$(jget '1 if d["waiting_for"]["at"] > 0 else 0')" "next poke time"
 page() { curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL$1"; }
 html=$(page /dags/sense/runs/k/tasks/wait)
 assert_contains "$html" 'id="ti-waiting" data-kind="next_poke">Not running: next poke at 20' "the task page says why"
+# what it ran: its poke_interval as the DAG file writes it, not in ms
+assert_contains "$html" '&quot;poke_interval&quot;:&quot;1h&quot;' "the task page: the poke interval as written"
+assert_not_contains "$html" '3600000' "the task page: no duration in milliseconds"
+assert_contains "$html" 'data-durations="poke_interval max_poke_interval"' "the task page names the sensor's duration keys"
 
 # --- a retry ---
 wait_ti retry k flaky up_for_retry

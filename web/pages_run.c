@@ -186,13 +186,45 @@ pages_run(struct web_req *r)
 	return WEB_DONE;
 }
 
+/* Is key a duration of task type op (kept in milliseconds)? */
+static int
+op_duration_key(const struct operator *op, const char *key)
+{
+	for (const struct op_key *k = op != NULL ? op->keys : NULL; k != NULL && k->name != NULL; k++)
+		if (k->kind == OPK_DURATION && strcmp(k->name, key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A task type's options as JSON for a person: each duration as a DAG
+ * file writes it ("1m", not 60000). A new reference. */
+static json_t *
+options_for_people(const struct operator *op, json_t *o)
+{
+	json_t *copy, *v;
+	const char *key;
+	char text[64];
+
+	if (!json_is_object(o))
+		return json_incref(o);
+	copy = json_copy(o);
+	json_object_foreach(o, key, v) {
+		if (json_is_integer(v) && op_duration_key(op, key))
+			json_object_set_new(copy, key, json_string(sl_format_duration(json_integer_value(v), text,
+										    sizeof text)));
+	}
+	return copy;
+}
+
 /* What a try ran, as recorded when it started: an argv (shown as a
- * shell would read it) or a spec; "not recorded" for tries from before
- * sluice recorded it. */
+ * shell would read it) or a spec of task type op (its durations as a
+ * person writes them); "not recorded" for tries from before sluice
+ * recorded it. */
 static void
-ran_text(struct buf *b, json_t *ran)
+ran_text(struct buf *b, json_t *ran, const struct operator *op)
 {
 	char *text;
+	json_t *shown;
 
 	if (ran == NULL || json_is_null(ran)) {
 		buf_adds(b, "not recorded");
@@ -228,7 +260,9 @@ ran_text(struct buf *b, json_t *ran)
 		buf_free(&line);
 		return;
 	}
-	text = json_dumps(ran, JSON_ENCODE_ANY | JSON_COMPACT);
+	shown = options_for_people(op, ran);
+	text = json_dumps(shown, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(shown);
 	text_html_escape(b, text ? text : "");
 	free(text);
 }
@@ -236,7 +270,7 @@ ran_text(struct buf *b, json_t *ran)
 /* One try: a row of the tries table and a row with what it ran. app.js
  * (renderTries) draws the same rows from the API as the page follows. */
 static void
-try_rows(struct buf *b, const struct dag *d, json_t *t)
+try_rows(struct buf *b, const struct dag *d, const struct operator *op, json_t *t)
 {
 	long long n = (long long)json_integer_value(json_object_get(t, "try_number"));
 	const char *hash = json_string_value(json_object_get(t, "dag_hash"));
@@ -261,7 +295,7 @@ try_rows(struct buf *b, const struct dag *d, json_t *t)
 	}
 	buf_printf(b, "</td><td><button type=\"button\" class=\"show-log\" data-try=\"%lld\">log</button></td></tr>"
 		      "<tr class=\"ran\" data-try=\"%lld\"><td></td><td colspan=\"7\">ran: <code>", n, n);
-	ran_text(b, json_object_get(t, "ran"));
+	ran_text(b, json_object_get(t, "ran"), op);
 	buf_adds(b, "</code></td></tr>");
 }
 
@@ -365,6 +399,7 @@ pages_task(struct web_req *r)
 	json_t *run = store_run_json(r->w->store, d->name, partition);
 	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
 	json_t *tries, *why = NULL;
+	const struct operator *op;
 	struct buf b;
 	struct sl_err err;
 
@@ -379,6 +414,7 @@ pages_task(struct web_req *r)
 		pages_not_found(r, "no such task instance");
 		return WEB_DONE;
 	}
+	op = partition_task(d, task)->op;
 	sl_err_clear(&err);
 	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
 	    wait_explain_ti(r->w->store, r->w->cfg,
@@ -431,6 +467,19 @@ pages_task(struct web_req *r)
 	buf_adds(&b, "\" data-tz=\"");
 	if (!tz_is_utc(d->tz))
 		text_html_escape(&b, tz_name(d->tz));
+	/* the task type's duration keys: app.js shows them as a person
+	 * writes them, as ran_text does */
+	buf_adds(&b, "\" data-durations=\"");
+	{
+		const char *sep = "";
+
+		for (const struct op_key *k = op != NULL ? op->keys : NULL; k != NULL && k->name != NULL; k++)
+			if (k->kind == OPK_DURATION) {
+				buf_adds(&b, sep);
+				text_html_escape(&b, k->name);
+				sep = " ";
+			}
+	}
 	buf_printf(&b, "\" data-try=\"%lld\"></div>",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
 	/* why it is not running (wait.c), kept current by app.js */
@@ -462,7 +511,7 @@ pages_task(struct web_req *r)
 		     "<th>Host</th><th>Started</th><th>Ended</th><th>Result</th><th>DAG file version</th><th>Log</th>"
 		     "</tr></thead><tbody>");
 	for (size_t i = 0; i < json_array_size(tries); i++)
-		try_rows(&b, d, json_array_get(tries, i));
+		try_rows(&b, d, op, json_array_get(tries, i));
 	buf_adds(&b, "</tbody></table>");
 	output_section(&b, ti);
 	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"

@@ -155,6 +155,19 @@ try {
   check(label === '"started "', 'at 640px a try\'s start is labelled: ' + label);
   await page.setViewportSize({ width: 1280, height: 860 });
 
+  // --- a sensor's durations as its DAG file writes them, not in ms:
+  // what each try ran (drawn by app.js from the API) and its command ---
+  await page.goto(URL + '/dags/lake/runs/k/tasks/landed');
+  await page.locator('#template', { hasText: 'poke_interval' }).waitFor({ state: 'attached', timeout: WAIT });
+  await page.locator('#tries tr.ran[data-try="1"]').waitFor({ timeout: WAIT });
+  const lakeRan = await page.textContent('#tries tr.ran[data-try="1"]');
+  check(lakeRan.includes('"poke_interval":"1m30s"') && lakeRan.includes('"max_poke_interval":"1d"') &&
+    !/90000|86400000/.test(lakeRan), 'a sensor\'s try ran with its poke interval as written: ' + lakeRan);
+  const lakeCmd = (await page.textContent('#command')) + (await page.textContent('#template'));
+  check(lakeCmd.includes('"poke_interval": "1m30s"') && !/90000|86400000/.test(lakeCmd),
+    'its command shows the poke interval as written: ' + lakeCmd);
+  await shot('tp-10-sensor-durations');
+
   // --- a try that printed nothing says so, not just an empty box ---
   await page.goto(URL + '/dags/live/runs/k/tasks/first');
   await page.locator('#log-state', { hasText: 'finished' }).waitFor({ timeout: WAIT });

@@ -88,6 +88,18 @@
     return (h ? h + 'h' : '') + (m ? m + 'm' : '') + (s || (!h && !m) ? s + 's' : '');
   }
 
+  // A duration as a DAG file writes it, "1m30s", "1.5s", "1d2h"
+  // (sl_format_duration in base/util.c is its twin): exact, not rounded.
+  function fmtWritten(ms) {
+    if (ms < 0) ms = 0;
+    if (ms < 1000) return ms + 'ms';
+    if (ms < 60000 && ms % 1000 !== 0) return (ms / 1000).toFixed(1) + 's';
+    const s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),
+      m = Math.floor(s % 3600 / 60);
+    const out = (d ? d + 'd' : '') + (h ? h + 'h' : '') + (m ? m + 'm' : '');
+    return out + (s % 60 || !out ? s % 60 + 's' : '');
+  }
+
   // A time as the UI shows times (html_time in web/html.c is its twin):
   // in the DAG's zone with its offset, the UTC time in the tooltip. tz ''
   // or undefined: UTC.
@@ -949,14 +961,24 @@
       if (Number.isInteger(t.exit_code)) return el('span', { class: 'exit' }, 'exit code ' + t.exit_code);
       return '';
     }
-    // what a try ran: an argv as a shell would read it, or a spec (pages.c ran_text)
+    // the task type's options with each duration (data-durations: its
+    // keys, kept in milliseconds) as a DAG file writes it (pages_run.c
+    // options_for_people): "poke_interval": "1m", not 60000
+    const durationKeys = new Set((box.dataset.durations || '').split(' ').filter(Boolean));
+    function forPeople(o) {
+      if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
+      const copy = {};
+      for (const [k, v] of Object.entries(o)) copy[k] = durationKeys.has(k) && Number.isInteger(v) ? fmtWritten(v) : v;
+      return copy;
+    }
+    // what a try ran: an argv as a shell would read it, or a spec (pages_run.c ran_text)
     function ranText(ran) {
       if (ran === null || ran === undefined) return 'not recorded';
       if (Array.isArray(ran))
         // a shell script (after -c) on its own lines as written; plain words as they are, others single-quoted
         return ran.map((w, i) => i > 0 && ran[i - 1] === '-c' ? '\n' + w :
           (i > 0 ? ' ' : '') + (/^[A-Za-z0-9_./:=+,@%-]+$/.test(w) ? w : "'" + String(w).replace(/'/g, "'\\''") + "'")).join('');
-      return JSON.stringify(ran);
+      return JSON.stringify(forPeople(ran));
     }
     // the same rows as pages.c try_rows
     function renderTries(tries) {
@@ -1003,7 +1025,7 @@
 
     api('GET', base).then((ti) => {
       show(ti);
-      const txt = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v, null, 2);
+      const txt = (v) => v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(forPeople(v), null, 2);
       document.getElementById('command').textContent = ti.command.render_error ? 'cannot render: ' + ti.command.render_error : txt(ti.command.rendered);
       document.getElementById('template').textContent = txt(ti.command.template);
     }).catch((e) => { document.getElementById('command').textContent = e.message; });
