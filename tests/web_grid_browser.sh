@@ -3,7 +3,8 @@
 # alone (one tab stop, arrows, Space, Enter), select by partition key
 # across pages (shift-click), jump to a typed date or time, filter by
 # state, mark success with and without "clear downstream", filter the DAG
-# list by tag. Screenshots go to $WEB_SHOTS (default: the build dir's
+# list by tag; every state's badge and dot stands out 3:1 from what is
+# behind it. Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-web_grid, kept for a person to look at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"

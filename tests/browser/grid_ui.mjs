@@ -5,7 +5,7 @@
 // SHOTS. Every wait is a bounded wait for a state, never a sleep.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
-import { lowContrast, placeholdersFit } from './lib.mjs';
+import { faintSwatches, lowContrast, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
@@ -76,6 +76,9 @@ try {
   check(await page.locator('.legend .badge').count() >= 10, 'the legend has a badge per state');
   const faint = await lowContrast(page, '.legend .badge');
   check(faint.length === 0, 'every state\'s badge has text contrasting 4.5:1 with its colour: ' + faint.join(', '));
+  // ... and each badge stands out 3:1 from the page (its fill or its edge)
+  const faintBadges = await faintSwatches(page, '.legend .badge');
+  check(faintBadges.length === 0, 'every state\'s badge in the legend stands out 3:1 from the page: ' + faintBadges.join(', '));
 
   // --- the keyboard alone: the grid is one tab stop, arrows move between
   // cells, Space selects (Shift+Space: the range), Enter opens the task
@@ -319,6 +322,19 @@ try {
 
   // --- the DAG list: tag chips and the filter ---
   await page.goto(URL + '/');
+  // a last run's dot of every state (as pages.c draws them) stands out 3:1 from the table
+  await page.evaluate(() => {
+    const td = document.querySelector('tr[data-dag="plain"] td.last-runs');
+    for (const st of ['none', 'scheduled', 'queued', 'running', 'success', 'failed', 'up_for_retry',
+      'up_for_reschedule', 'skipped', 'upstream_failed']) {
+      const dot = document.createElement('span');
+      dot.className = 'dot st-' + st + ' probe';
+      td.append(dot);
+    }
+  });
+  const faintDots = await faintSwatches(page, '.dot.probe');
+  check(faintDots.length === 0, 'a last run\'s dot of every state stands out 3:1 from the DAG list: ' + faintDots.join(', '));
+  await page.reload();
   check(same(await page.locator('tr[data-dag="gr"] a.tag').allTextContents(), ['finance', 'hourly']), 'tags as chips');
   await page.click('tr[data-dag="gr"] a.tag[data-tag="finance"]');
   await page.locator('tr[data-dag="other"]').waitFor({ state: 'hidden', timeout: WAIT });
