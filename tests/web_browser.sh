@@ -1,7 +1,8 @@
 #!/bin/bash
 # The web UI in headless Chromium: log in, see a grid with failed
 # partitions, clear a range of three with downstream after checking the
-# preview and watch it turn green, trigger with a param, tail a log.
+# preview and watch it turn green, trigger with a param, tail a log; the
+# audit log fits at 1280px and at 640px.
 # Screenshots go to $WEB_SHOTS (default: $T/shots, removed with $T).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -97,7 +98,7 @@ login viewer "$VIEWER_PW" "$T/jar"
 page=$(curl -sS -b "$T/jar" "$URL/datasets")
 assert_contains "$page" 'id="no-datasets"' "the Datasets page says there are none"
 assert_not_contains "$page" 'id="datasets"' "no empty table of datasets under it"
-for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 05b-run-deleted 05c-outside-range 06-log-running 07-log-tailed 08-graph 08b-graph-wide 09-audit; do
+for s in 01-login 02-grid-failed 03-clear-preview 04-cleared-green 05-trigger 05b-run-deleted 05c-outside-range 06-log-running 07-log-tailed 08-graph 08b-graph-wide 09-audit 09b-audit-640; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_browser: ok"

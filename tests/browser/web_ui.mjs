@@ -268,6 +268,18 @@ try {
     'the clear is audited by partition keys');
   check(await page.evaluate(async () => (await fetch('/favicon.ico')).status) === 200, 'the favicon is served');
   await shot('09-audit');
+  // at 640px each entry's detail reads across the width (the four first
+  // columns' 47em once left it a column of one letter), nothing sideways
+  await page.setViewportSize({ width: 640, height: 860 });
+  const narrow = await page.evaluate(() => {
+    const table = document.getElementById('audit').getBoundingClientRect().width;
+    return { over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      thin: [...document.querySelectorAll('#audit tbody td:nth-child(5)')].filter((td) => td.getBoundingClientRect().width < table / 2).length };
+  });
+  check(narrow.over <= 0 && narrow.thin === 0,
+    `at 640px the audit fits (${narrow.over}px too wide) and each detail has the width (${narrow.thin} squeezed)`);
+  await shot('09b-audit-640');
+  await page.setViewportSize({ width: 1280, height: 860 });
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 } catch (e) {
   console.error(e.message);
