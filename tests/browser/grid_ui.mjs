@@ -362,6 +362,16 @@ try {
   check(list.next === 1, 'the next partition\'s key is not broken at a hyphen');
   check(list.dots === 10 && list.dotTops === 1, `the last runs are one line of dots (${list.dots} dots on ${list.dotTops} lines)`);
   await shot('10b-dags-narrow');
+  // at 640px the list fits (each DAG as two lines: it needed some 850px),
+  // and a row the tag filter hides stays out of view
+  await page.setViewportSize({ width: 640, height: 700 });
+  const over640 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(over640 <= 0, `at 640px the DAG list fits the window (${over640}px too wide)`);
+  await page.goto(URL + '/?tag=hourly');
+  const shown = await page.evaluate(() => [...document.querySelectorAll('#dags tbody tr')]
+    .filter((tr) => tr.getBoundingClientRect().height > 0).map((tr) => tr.dataset.dag));
+  check(same(shown, ['gr']), 'at 640px the tag filter still hides the other DAGs: ' + shown.join(', '));
+  await shot('10c-dags-640');
 
   // --- a 128-character key on a laptop: its sticky column leaves room for the cells ---
   await page.setViewportSize({ width: 1024, height: 700 });
