@@ -66,7 +66,7 @@ P05=2026-12-01T05:00:00+00:00 P17=2026-12-01T17:00:00+00:00
 ti_is gr "$P05" c success || fail "clear downstream from the dialog ran c"
 ti_is gr "$P17" c upstream_failed || fail "without the box c stays upstream_failed"
 for s in 01-page-one 01c-keyboard 01d-keyboard-scrolled 02-range-across-pages 03-range-preview 04-jump-time 05-jump-date \
-	06-filter-failed 07-mark-plain 08-mark-clear-downstream 09-marked 10-dags-tagged 10b-dags-narrow 10c-dags-640 11-long-key 12-long-key-task 13-toolbar-forms; do
+	06-filter-failed 07-mark-plain 08-mark-clear-downstream 09-marked 10-dags-tagged 10b-dags-narrow 10c-dags-640 11-long-key 12-long-key-task 13-toolbar-forms 13b-toolbar-640; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_grid_browser: ok"

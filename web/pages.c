@@ -559,7 +559,7 @@ pages_dag(struct web_req *r)
 	if (can_change) {
 		buf_adds(&b, "<div class=\"group\"><span id=\"selection-count\">nothing selected</span>"
 			     "<button id=\"select-none\" type=\"button\">Clear selection</button></div>"
-			     "<div class=\"group\"><label><input type=\"checkbox\" id=\"opt-downstream\"> downstream</label>"
+			     "<div class=\"group\" id=\"grid-actions\"><label><input type=\"checkbox\" id=\"opt-downstream\"> downstream</label>"
 			     "<label><input type=\"checkbox\" id=\"opt-upstream\"> upstream</label>"
 			     "<label><input type=\"checkbox\" id=\"opt-only-failed\"> only failed</label>"
 			     "<button id=\"clear-btn\" type=\"button\" disabled>Clear…</button>"

@@ -5,7 +5,7 @@
 // SHOTS. Every wait is a bounded wait for a state, never a sleep.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
-import { faintSwatches, lowContrast, placeholdersFit } from './lib.mjs';
+import { checkboxesOffLine, faintSwatches, lowContrast, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
@@ -420,6 +420,16 @@ try {
   const atMost = await page.locator('#backfill-max-active').evaluate((i) => i.getBoundingClientRect().width);
   check(atMost <= 100, 'the At most box is a few digits wide: ' + Math.round(atMost) + 'px');
   await shot('13-toolbar-forms');
+  // at 640px the options and actions wrap, each label on one line beside its box
+  await page.setViewportSize({ width: 640, height: 700 });
+  const split = await page.evaluate(() => [...document.querySelectorAll('#grid-actions label')].filter((l) =>
+    l.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(l).lineHeight)).map((l) => l.textContent.trim()));
+  check(split.length === 0, 'at 640px each option\'s label keeps its line beside its box: ' + split.join(', '));
+  const offLine = await checkboxesOffLine(page, '#grid-actions label');
+  check(offLine.length === 0, 'at 640px each option\'s box sits level with its label: ' + offLine.join(', '));
+  const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(over <= 0, `at 640px the grid page fits the window (${over}px too wide)`);
+  await shot('13b-toolbar-640');
   await page.setViewportSize({ width: 1280, height: 900 });
   check(errors.length === 0, 'no script errors: ' + errors.join('; '));
 } catch (e) {
