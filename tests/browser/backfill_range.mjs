@@ -84,5 +84,13 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
     check(over <= 0, `at 1024px the backfills table fits its box (rows by ${by}; ${over}px too wide)`);
   }
   await shot('bf-03-narrow-keys');
+  // at 640px each backfill reads as lines of its own (the table needed
+  // some 830px), every key and time whole, nothing sideways
+  await page.setViewportSize({ width: 640, height: 700 });
+  const broken640 = await brokenKeys(page, 'tr.backfill td');
+  const over640 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(broken640.length === 0, 'at 640px no partition key or time is split over two lines: ' + broken640.join(', '));
+  check(over640 <= 0 && await overReach(page, '#backfills') <= 0, `at 640px the backfills fit the window (${over640}px too wide)`);
+  await shot('bf-04-640');
 });
 console.log('backfill_range: ok');
