@@ -263,5 +263,17 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(fit.wrapped.length === 0, 'no button label wraps: ' + fit.wrapped.join(', '));
   check(fit.brokenTimes.length === 0, 'no time breaks at its hyphen: ' + fit.brokenTimes.join(', '));
   await shot('u-11-long-name');
+  // --- at 640px (the table needed some 1100px) the list fits, each
+  // count labelled: a bare "2" beside the name said nothing ---
+  await page.setViewportSize({ width: 640, height: 700 });
+  const narrow = await page.evaluate(() => ({
+    over: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    labels: ['user-sessions', 'user-tokens'].map((c) =>
+      getComputedStyle(document.querySelector('#users td.' + c), '::before').content),
+  }));
+  check(narrow.over <= 0, `at 640px the users list fits the window (${narrow.over}px too wide)`);
+  check(narrow.labels[0] === '"sessions "' && narrow.labels[1] === '"API tokens "',
+    'at 640px the sessions and API tokens counts are labelled: ' + narrow.labels.join(', '));
+  await shot('u-12-users-640');
 });
 console.log('users_ui: ok');
