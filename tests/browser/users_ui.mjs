@@ -275,5 +275,10 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(narrow.labels[0] === '"sessions "' && narrow.labels[1] === '"API tokens "',
     'at 640px the sessions and API tokens counts are labelled: ' + narrow.labels.join(', '));
   await shot('u-12-users-640');
+  // and at 1100px, where the table of three times (made, last login, a
+  // token's last use: some 1120px) passed the window
+  await page.setViewportSize({ width: 1100, height: 700 });
+  const over1100 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  check(over1100 <= 0, `at 1100px the users list fits the window (${over1100}px too wide)`);
 });
 console.log('users_ui: ok');
