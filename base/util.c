@@ -359,7 +359,8 @@ sl_format_duration(int64_t ms, char *out, size_t n)
 		snprintf(out, n, "%lldms", (long long)ms);
 		return out;
 	}
-	if (ms < 60000 && ms % 1000 != 0) {
+	/* tenths below a minute; 59.95 s and up would print as "60.0s" */
+	if (ms < 59950 && ms % 1000 != 0) {
 		snprintf(out, n, "%.1fs", (double)ms / 1000.0);
 		return out;
 	}

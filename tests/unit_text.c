@@ -209,6 +209,30 @@ count_cases(void)
 	CHECK_EQ_STR("1 t", text_count(1, "try", "tries", small, sizeof small));
 }
 
+/* A duration as a DAG file writes it (sl_format_duration); app.js's
+ * fmtDuration must say the same: tests/browser/grid_ui.mjs checks it with
+ * this table. */
+static void
+duration_cases(void)
+{
+	static const struct { long long ms; const char *out; } cases[] = {
+		{ 0, "0ms" },
+		{ 25, "25ms" },
+		{ 1500, "1.5s" },
+		{ 5000, "5s" },
+		{ 59949, "59.9s" },
+		{ 59999, "59s" },
+		{ 90000, "1m30s" },
+		{ 3600000, "1h" },
+		{ 93784000, "1d2h3m4s" },
+		{ 172800000, "2d" },
+	};
+	char out[64];
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_EQ_STR(cases[i].out, sl_format_duration(cases[i].ms, out, sizeof out));
+}
+
 int
 main(void)
 {
@@ -219,5 +243,6 @@ main(void)
 	RUN(near_cases);
 	RUN(ago_cases);
 	RUN(count_cases);
+	RUN(duration_cases);
 	return UNIT_END();
 }

@@ -373,6 +373,16 @@ try {
   check(same(shown, ['gr']), 'at 640px the tag filter still hides the other DAGs: ' + shown.join(', '));
   await shot('10c-dags-640');
 
+  // --- durations: app.js writes them as the server does (tests/unit_text.c's
+  // duration_cases, sl_format_duration), not rounded to seconds nor days as hours ---
+  await page.goto(URL + '/dags/plain');
+  await page.locator('#grid').waitFor({ timeout: WAIT });
+  const durations = [[0, '0ms'], [25, '25ms'], [1500, '1.5s'], [5000, '5s'], [59949, '59.9s'],
+    [59999, '59s'], [90000, '1m30s'], [3600000, '1h'], [93784000, '1d2h3m4s'], [172800000, '2d']];
+  const said = await page.evaluate((list) => list.map(([ms]) => window.sluice.fmtDuration(ms)), durations);
+  check(JSON.stringify(said) === JSON.stringify(durations.map(([, text]) => text)),
+    'fmtDuration says what sl_format_duration says: ' + JSON.stringify(said));
+
   // --- a 128-character key on a laptop: its sticky column leaves room for the cells ---
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.goto(URL + '/dags/plain');

@@ -79,21 +79,14 @@
     return lines;
   }
 
+  // A duration as a DAG file writes it and the server prints one, "25ms",
+  // "1.5s", "1m30s", "1d2h" (sl_format_duration in base/util.c is its
+  // twin): a try's time, an ETA, a sensor's poke_interval alike.
   function fmtDuration(ms) {
     if (ms === null || ms === undefined) return '';
-    if (ms < 1000) return ms + 'ms';
-    let s = Math.round(ms / 1000);
-    const h = Math.floor(s / 3600); s -= h * 3600;
-    const m = Math.floor(s / 60); s -= m * 60;
-    return (h ? h + 'h' : '') + (m ? m + 'm' : '') + (s || (!h && !m) ? s + 's' : '');
-  }
-
-  // A duration as a DAG file writes it, "1m30s", "1.5s", "1d2h"
-  // (sl_format_duration in base/util.c is its twin): exact, not rounded.
-  function fmtWritten(ms) {
     if (ms < 0) ms = 0;
     if (ms < 1000) return ms + 'ms';
-    if (ms < 60000 && ms % 1000 !== 0) return (ms / 1000).toFixed(1) + 's';
+    if (ms < 59950 && ms % 1000 !== 0) return (ms / 1000).toFixed(1) + 's';
     const s = Math.floor(ms / 1000), d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600),
       m = Math.floor(s % 3600 / 60);
     const out = (d ? d + 'd' : '') + (h ? h + 'h' : '') + (m ? m + 'm' : '');
@@ -968,7 +961,7 @@
     function forPeople(o) {
       if (o === null || typeof o !== 'object' || Array.isArray(o)) return o;
       const copy = {};
-      for (const [k, v] of Object.entries(o)) copy[k] = durationKeys.has(k) && Number.isInteger(v) ? fmtWritten(v) : v;
+      for (const [k, v] of Object.entries(o)) copy[k] = durationKeys.has(k) && Number.isInteger(v) ? fmtDuration(v) : v;
       return copy;
     }
     // what a try ran: an argv as a shell would read it, or a spec (pages_run.c ran_text)
