@@ -53,20 +53,18 @@ struct athena {
 	char *last;		/* last state logged */
 };
 
-static int
-athena_validate(const json_t *o, const char **bad_key, struct sl_err *err)
+static void
+athena_check(struct op_check *c)
 {
-	const char *q = json_string_value(json_object_get(o, "query"));
-	const char *out = json_string_value(json_object_get(o,
-							    "output_location"));
+	const char *q = op_check_str(c, "query");
+	const char *out = op_check_str(c, "output_location");
 
-	*bad_key = "query";
-	if (q == NULL || strspn(q, " \t\r\n") == strlen(q))
-		return sl_err_set(err, "query is empty");
-	*bad_key = "output_location";
+	if (!op_check_in_error(c, "query") &&
+	    (q == NULL || strspn(q, " \t\r\n") == strlen(q)))
+		op_check_add(c, "query", "query is empty");
 	if (out != NULL && strncmp(out, "s3://", 5) != 0)
-		return sl_err_set(err, "output_location must be an s3:// URL");
-	return 0;
+		op_check_add(c, "output_location",
+			     "output_location must be an s3:// URL");
 }
 
 static const char *
@@ -316,6 +314,6 @@ const struct operator op_athena_query = {
 	.summary = "run a query on Athena, follow it to its end, stop it on "
 		   "timeout or clear",
 	.keys = athena_keys,
-	.validate = athena_validate,
+	.check = athena_check,
 	.run = athena_run,
 };

@@ -102,88 +102,76 @@ static const struct op_key cluster_job_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-static int
-cluster_job_validate(const json_t *o, const char **bad_key, struct sl_err *err)
+/* The checks of backend emr: which cluster, and what to run on it. */
+static void
+cluster_job_check_emr(struct op_check *c)
 {
-	const char *backend = json_string_value(json_object_get(o, "backend"));
+	int spark = op_check_has(c, "spark_submit");
+	int jar = op_check_has(c, "jar");
+	int create = op_check_has(c, "create_cluster");
+	int clusters = op_check_has(c, "cluster_id") +
+		       op_check_has(c, "cluster_from") + create;
+	const json_t *request = op_check_get(c, "create_cluster");
+	char path[SL_ERR_PATH];
+	struct sl_err err;
 
-	*bad_key = "backend";
-	if (backend == NULL)
-		return sl_err_set(err, "backend is required (emr, slurm, command)");
-	if (strcmp(backend, "emr") == 0) {
-		int spark = json_object_get(o, "spark_submit") != NULL;
-		int jar = json_object_get(o, "jar") != NULL;
-		int create = json_object_get(o, "create_cluster") != NULL;
-		int clusters = json_is_string(json_object_get(o, "cluster_id")) +
-		    json_is_string(json_object_get(o, "cluster_from")) + create;
-
-		*bad_key = create ? "create_cluster" : "cluster_id";
-		if (clusters != 1)
-			return sl_err_set(err, "backend emr needs exactly one "
-					  "of cluster_id, cluster_from or "
-					  "create_cluster");
-		if (create) {
-			*bad_key = spark ? "spark_submit" : "jar";
-			if (spark || jar)
-				return sl_err_set(err, "create_cluster makes a "
-						  "cluster and runs no step: "
-						  "run steps in tasks after it "
-						  "(cluster_from)");
-			return 0;
-		}
-		*bad_key = "spark_submit";
-		if (spark == jar)
-			return sl_err_set(err, "backend emr needs exactly one of "
-					  "spark_submit or jar");
-		return 0;
-	}
-	*bad_key = "create_cluster";
-	if (json_object_get(o, "create_cluster") != NULL ||
-	    json_object_get(o, "cluster_from") != NULL)
-		return sl_err_set(err, "create_cluster and cluster_from are for "
-				  "backend emr");
-	if (strcmp(backend, "slurm") == 0) {
-		int script = json_object_get(o, "script") != NULL;
-		int cmd = json_object_get(o, "command") != NULL;
-
-		*bad_key = "script";
-		if (script == cmd)
-			return sl_err_set(err, "backend slurm needs exactly one "
-					  "of script or command");
-		return 0;
-	}
-	if (strcmp(backend, "command") == 0) {
-		static const char *const need[] = { "submit", "status", "cancel" };
-
-		for (size_t i = 0; i < SL_ARRAY_LEN(need); i++) {
-			*bad_key = need[i];
-			if (!json_is_string(json_object_get(o, need[i])))
-				return sl_err_set(err, "backend command needs "
-						  "%s", need[i]);
-		}
-		return 0;
-	}
-	*bad_key = "backend";
-	return sl_err_set(err, "unknown backend '%s' (emr, slurm, command)",
-			  backend);
+	if (clusters != 1)
+		op_check_add(c, create ? "create_cluster" : "cluster_id",
+			     "backend emr needs exactly one of cluster_id, "
+			     "cluster_from or create_cluster");
+	if (create) {
+		if (spark || jar)
+			op_check_add(c, spark ? "spark_submit" : "jar",
+				     "create_cluster makes a cluster and runs "
+				     "no step: run steps in tasks after it "
+				     "(cluster_from)");
+	} else if (spark == jar)
+		op_check_add(c, "spark_submit", "backend emr needs exactly one "
+			     "of spark_submit or jar");
+	/* create_cluster's own checks, down to the key at fault */
+	if (request != NULL &&
+	    emr_cluster_request(request, "check", NULL, 1, NULL, path,
+				sizeof path, &err) < 0)
+		op_check_add_err(c, path, &err);
 }
 
-/* The checks above, then create_cluster's own down to the key at fault. */
-static int
-cluster_job_validate_at(const json_t *o, char *path, size_t n,
-			struct sl_err *err)
+static void
+cluster_job_check(struct op_check *c)
 {
-	const char *bad = NULL;
-	const json_t *create = json_object_get(o, "create_cluster");
+	static const char *const need[] = { "submit", "status", "cancel" };
+	const char *backend = op_check_str(c, "backend");
 
-	if (cluster_job_validate(o, &bad, err) < 0) {
-		snprintf(path, n, "%s", bad ? bad : "");
-		return -1;
+	if (op_check_in_error(c, "backend"))
+		return;		/* every check below depends on it */
+	if (backend == NULL) {
+		op_check_add(c, "backend", "backend is required (emr, slurm, "
+			     "command)");
+		return;
 	}
-	if (create != NULL)
-		return emr_cluster_request(create, "check", NULL, 1, NULL, path,
-					   n, err);
-	return 0;
+	if (strcmp(backend, "emr") == 0) {
+		cluster_job_check_emr(c);
+		return;
+	}
+	if (strcmp(backend, "slurm") != 0 && strcmp(backend, "command") != 0) {
+		op_check_add(c, "backend", "unknown backend '%s' (emr, slurm, "
+			     "command)", backend);
+		return;
+	}
+	if (op_check_has(c, "create_cluster") || op_check_has(c, "cluster_from"))
+		op_check_add(c, op_check_has(c, "create_cluster") ?
+			     "create_cluster" : "cluster_from",
+			     "create_cluster and cluster_from are for backend "
+			     "emr");
+	if (strcmp(backend, "slurm") == 0) {
+		if (op_check_has(c, "script") == op_check_has(c, "command"))
+			op_check_add(c, "script", "backend slurm needs exactly "
+				     "one of script or command");
+		return;
+	}
+	for (size_t i = 0; i < SL_ARRAY_LEN(need); i++)
+		if (!op_check_has(c, need[i]))
+			op_check_add(c, need[i], "backend command needs %s",
+				     need[i]);
 }
 
 /* ---- running local commands ---- */
@@ -641,7 +629,6 @@ const struct operator op_cluster_job = {
 	.summary = "submit a job to EMR, Slurm or a command-line cluster, follow "
 		   "it, cancel it on timeout or clear",
 	.keys = cluster_job_keys,
-	.validate = cluster_job_validate,
-	.validate_at = cluster_job_validate_at,
+	.check = cluster_job_check,
 	.run = cluster_job_run,
 };

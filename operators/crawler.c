@@ -56,35 +56,35 @@ backend_of(const json_t *options)
 	return json_object_get(options, "name") ? "glue" : "builtin";
 }
 
-static int
-crawler_validate(const json_t *options, const char **bad_key,
-		 struct sl_err *err)
+static void
+crawler_check(struct op_check *c)
 {
-	const char *backend = backend_of(options);
-	const char *url = json_string_value(json_object_get(options, "url"));
+	const char *backend = op_check_str(c, "backend");
+	const char *url = op_check_str(c, "url");
 
-	*bad_key = "backend";
+	if (op_check_in_error(c, "backend"))
+		return;		/* the other checks depend on it */
+	if (backend == NULL)
+		backend = op_check_has(c, "name") ? "glue" : "builtin";
 	if (strcmp(backend, "glue") == 0) {
-		*bad_key = "name";
-		if (!json_is_string(json_object_get(options, "name")))
-			return sl_err_set(err, "backend glue needs the crawler's "
-					  "name");
-		*bad_key = "url";
+		if (!op_check_has(c, "name"))
+			op_check_add(c, "name", "backend glue needs the crawler's "
+				     "name");
 		if (url != NULL)
-			return sl_err_set(err, "url is for backend builtin; a "
-					  "Glue crawler has its own targets");
-		return 0;
+			op_check_add(c, "url", "url is for backend builtin; a "
+				     "Glue crawler has its own targets");
+		return;
 	}
-	if (strcmp(backend, "builtin") != 0)
-		return sl_err_set(err, "unknown backend '%s' (glue, builtin)",
-				  backend);
-	*bad_key = "url";
-	if (url == NULL)
-		return sl_err_set(err, "backend builtin needs url");
-	if (strncmp(url, "s3://", 5) != 0 && strncmp(url, "file://", 7) != 0)
-		return sl_err_set(err, "url must start with s3:// or file://");
-	*bad_key = NULL;
-	return 0;
+	if (strcmp(backend, "builtin") != 0) {
+		op_check_add(c, "backend", "unknown backend '%s' (glue, builtin)",
+			     backend);
+		return;
+	}
+	if (!op_check_has(c, "url"))
+		op_check_add(c, "url", "backend builtin needs url");
+	else if (url != NULL && strncmp(url, "s3://", 5) != 0 &&
+		 strncmp(url, "file://", 7) != 0)
+		op_check_add(c, "url", "url must start with s3:// or file://");
 }
 
 /* ---- Glue ---- */
@@ -607,6 +607,6 @@ const struct operator op_crawler = {
 	.summary = "catalogue new data: run a Glue crawler, or the builtin "
 		   "partition crawler",
 	.keys = crawler_keys,
-	.validate = crawler_validate,
+	.check = crawler_check,
 	.run = crawler_run,
 };

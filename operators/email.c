@@ -97,33 +97,54 @@ email_check_task_name(void *arg, const char *key, const char *s,
 	return 0;
 }
 
+/* fn on each string of key (a string or a list of strings), each error
+ * at the key. */
+static void
+email_check_key(struct op_check *c, const char *key,
+		int (*fn)(void *arg, const char *key, const char *s,
+			  struct sl_err *err))
+{
+	const json_t *v = op_check_get(c, key);
+	struct sl_err err;
+	size_t i;
+	json_t *item;
+
+	if (v == NULL || json_is_null(v))
+		return;
+	if (json_is_string(v)) {
+		if (fn(NULL, key, json_string_value(v), &err) < 0)
+			op_check_add_err(c, key, &err);
+		return;
+	}
+	if (!json_is_array(v)) {
+		op_check_add(c, key, "%s must be a string or a list of strings",
+			     key);
+		return;
+	}
+	json_array_foreach(v, i, item) {
+		if (!json_is_string(item))
+			op_check_add(c, key, "%s: item %zu is not a string", key,
+				     i + 1);
+		else if (fn(NULL, key, json_string_value(item), &err) < 0)
+			op_check_add_err(c, key, &err);
+	}
+}
+
 /* Load-time checks; templates are not rendered yet, so addresses are only
  * checked for line breaks here and parsed fully at run time. */
-static int
-email_validate(const json_t *options, const char **bad_key,
-	       struct sl_err *err)
+static void
+email_check(struct op_check *c)
 {
 	static const char *const header_keys[] = { "to", "cc", "bcc",
 		"subject" };
-	const json_t *to = json_object_get(options, "to");
+	const json_t *to = op_check_get(c, "to");
 
-	*bad_key = "to";
-	if (to == NULL || (json_is_array(to) && json_array_size(to) == 0))
-		return sl_err_set(err, "to: at least one recipient is needed");
-	for (size_t i = 0; i < SL_ARRAY_LEN(header_keys); i++) {
-		*bad_key = header_keys[i];
-		if (email_strings(json_object_get(options, header_keys[i]),
-				  header_keys[i], email_check_one_line, NULL,
-				  err) < 0)
-			return -1;
-	}
-	*bad_key = "attach_logs_of";
-	if (email_strings(json_object_get(options, "attach_logs_of"),
-			  "attach_logs_of", email_check_task_name, NULL,
-			  err) < 0)
-		return -1;
-	*bad_key = NULL;
-	return 0;
+	if (!op_check_in_error(c, "to") &&
+	    (to == NULL || (json_is_array(to) && json_array_size(to) == 0)))
+		op_check_add(c, "to", "to: at least one recipient is needed");
+	for (size_t i = 0; i < SL_ARRAY_LEN(header_keys); i++)
+		email_check_key(c, header_keys[i], email_check_one_line);
+	email_check_key(c, "attach_logs_of", email_check_task_name);
 }
 
 /* What one run of the operator works with. */
@@ -563,6 +584,6 @@ const struct operator op_email = {
 	.summary = "send an email through the configured SMTP server "
 	    "(or into HOME/outbox/)",
 	.keys = email_keys,
-	.validate = email_validate,
+	.check = email_check,
 	.run = email_run,
 };

@@ -30,18 +30,12 @@ static const struct op_key emr_terminate_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-static int
-emr_terminate_validate(const json_t *o, const char **bad_key,
-		       struct sl_err *err)
+static void
+emr_terminate_check(struct op_check *c)
 {
-	int id = json_object_get(o, "cluster_id") != NULL;
-	int from = json_object_get(o, "cluster_from") != NULL;
-
-	*bad_key = "cluster_id";
-	if (id == from)
-		return sl_err_set(err, "emr_terminate needs exactly one of "
-				  "cluster_id or cluster_from");
-	return 0;
+	if (op_check_has(c, "cluster_id") == op_check_has(c, "cluster_from"))
+		op_check_add(c, "cluster_id", "emr_terminate needs exactly one "
+			     "of cluster_id or cluster_from");
 }
 
 static int
@@ -97,6 +91,6 @@ const struct operator op_emr_terminate = {
 	.summary = "terminate an EMR cluster (TerminateJobFlows) and wait "
 		   "until it has terminated",
 	.keys = emr_terminate_keys,
-	.validate = emr_terminate_validate,
+	.check = emr_terminate_check,
 	.run = emr_terminate_run,
 };

@@ -46,18 +46,18 @@ struct glue {
 	char *last;		/* last state logged */
 };
 
-static int
-glue_validate(const json_t *o, const char **bad_key, struct sl_err *err)
+static void
+glue_check(struct op_check *c)
 {
-	json_t *n = json_object_get(o, "number_of_workers");
+	const json_t *n = op_check_get(c, "number_of_workers");
 
-	*bad_key = "number_of_workers";
 	if (n != NULL && json_integer_value(n) < 1)
-		return sl_err_set(err, "number_of_workers must be at least 1");
-	*bad_key = "worker_type";
-	if (json_object_get(o, "worker_type") != NULL && n == NULL)
-		return sl_err_set(err, "worker_type needs number_of_workers");
-	return 0;
+		op_check_add(c, "number_of_workers",
+			     "number_of_workers must be at least 1");
+	if (op_check_get(c, "worker_type") != NULL &&
+	    !op_check_has(c, "number_of_workers"))
+		op_check_add(c, "worker_type",
+			     "worker_type needs number_of_workers");
 }
 
 static const char *
@@ -244,6 +244,6 @@ const struct operator op_glue_job = {
 	.summary = "run a Glue job, follow it to its end, stop it on timeout "
 		   "or clear",
 	.keys = glue_keys,
-	.validate = glue_validate,
+	.check = glue_check,
 	.run = glue_run,
 };

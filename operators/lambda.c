@@ -43,17 +43,15 @@ static const struct op_key lambda_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-static int
-lambda_validate(const json_t *o, const char **bad_key, struct sl_err *err)
+static void
+lambda_check(struct op_check *c)
 {
-	const char *t = json_string_value(json_object_get(o, "invocation_type"));
+	const char *t = op_check_str(c, "invocation_type");
 
-	*bad_key = "invocation_type";
 	if (t != NULL && strcmp(t, "RequestResponse") != 0 &&
 	    strcmp(t, "Event") != 0)
-		return sl_err_set(err, "invocation_type is RequestResponse or "
-				  "Event, not '%s'", t);
-	return 0;
+		op_check_add(c, "invocation_type", "invocation_type is "
+			     "RequestResponse or Event, not '%s'", t);
 }
 
 /* The log tail, base64 → text, into the task log. */
@@ -180,6 +178,6 @@ const struct operator op_lambda_invoke = {
 	.summary = "invoke a Lambda function with a JSON payload; a function "
 		   "error fails the task",
 	.keys = lambda_keys,
-	.validate = lambda_validate,
+	.check = lambda_check,
 	.run = lambda_run,
 };

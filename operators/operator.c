@@ -3,7 +3,9 @@
  * task types, and spec helpers for operators. */
 #include "operators/operator.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const struct operator op_shell;
@@ -170,4 +172,97 @@ op_key_kind_name(enum op_key_kind k)
 	case OPK_FILE: return "file path (relative to the DAG file)";
 	}
 	return "?";
+}
+
+void
+op_check_init(struct op_check *c, const json_t *options,
+	      const json_t *in_error)
+{
+	memset(c, 0, sizeof *c);
+	c->options = options;
+	c->in_error = in_error;
+}
+
+void
+op_check_free(struct op_check *c)
+{
+	free(c->errs);
+	c->errs = NULL;
+	c->n = c->cap = 0;
+}
+
+static struct op_check_err *
+op_check_next(struct op_check *c, const char *path)
+{
+	struct op_check_err *e;
+
+	SL_GROW(c->errs, c->cap, c->n + 1);
+	e = &c->errs[c->n++];
+	snprintf(e->path, sizeof e->path, "%s", path != NULL ? path : "");
+	return e;
+}
+
+int
+op_check_add(struct op_check *c, const char *path, const char *fmt, ...)
+{
+	struct op_check_err *e = op_check_next(c, path);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+op_check_add_err(struct op_check *c, const char *path,
+		 const struct sl_err *err)
+{
+	return op_check_add(c, path, "%s", err->msg);
+}
+
+const json_t *
+op_check_get(const struct op_check *c, const char *key)
+{
+	return json_object_get(c->options, key);
+}
+
+const char *
+op_check_str(const struct op_check *c, const char *key)
+{
+	return json_string_value(json_object_get(c->options, key));
+}
+
+int
+op_check_in_error(const struct op_check *c, const char *key)
+{
+	return c->in_error != NULL && json_object_get(c->in_error, key) != NULL;
+}
+
+int
+op_check_has(const struct op_check *c, const char *key)
+{
+	return json_object_get(c->options, key) != NULL ||
+	       op_check_in_error(c, key);
+}
+
+int
+op_check_first(const struct operator *op, const json_t *options,
+	       char *path, size_t n, struct sl_err *err)
+{
+	struct op_check c;
+	int r = 0;
+
+	path[0] = '\0';
+	if (op->check == NULL)
+		return 0;
+	op_check_init(&c, options, NULL);
+	op->check(&c);
+	if (c.n > 0) {
+		snprintf(path, n, "%s", c.errs[0].path);
+		sl_err_set(err, "%s", c.errs[0].msg);
+		r = -1;
+	}
+	op_check_free(&c);
+	return r;
 }

@@ -38,6 +38,7 @@
 #include "base/util.h"
 
 struct event_base;
+struct operator;
 struct tmpl_ctx;
 
 /* The kind of value a task key takes; the DAG loader checks it and
@@ -102,37 +103,70 @@ struct op_poke_policy {
 typedef void (*op_poke_done_fn)(void *arg, enum op_poke_result result,
 				const char *msg);
 
+/*
+ * The load-time checks of a task's options (struct operator's check):
+ * the operator adds every mistake it finds with op_check_add(), each at
+ * its place, so `sluice dags validate` lists them all at once, each at
+ * its file:line:col. A place is a path under the task: keys and 0-based
+ * list indexes joined by dots ("checks.1.between", "to"), or "" for the
+ * task as a whole.
+ */
+struct op_check_err {
+	char path[SL_ERR_PATH];
+	char msg[SL_ERR_MSG];
+};
+
+struct op_check {
+	const json_t *options;	/* the keys that loaded (templates not
+				 * rendered yet) */
+	const json_t *in_error;	/* key → true: keys the loader already
+				 * reported (missing though required, or
+				 * a value in error); absent from options;
+				 * NULL: none */
+	struct op_check_err *errs;	/* in the order added */
+	size_t n, cap;
+};
+
+void op_check_init(struct op_check *c, const json_t *options,
+		   const json_t *in_error);
+void op_check_free(struct op_check *c);
+/* Add an error at path (printf-style message); returns -1. */
+int op_check_add(struct op_check *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Add err's message at path; returns -1. */
+int op_check_add_err(struct op_check *c, const char *path,
+		     const struct sl_err *err);
+/* options[key], or NULL. */
+const json_t *op_check_get(const struct op_check *c, const char *key);
+/* options[key] as a string, or NULL. */
+const char *op_check_str(const struct op_check *c, const char *key);
+/* Is key there, or already reported by the loader? A check that a key
+ * is given ("backend glue needs name") asks this, so a key whose value is
+ * in error is not also called missing. */
+int op_check_has(const struct op_check *c, const char *key);
+/* Did the loader already report key (in_error)? Checks that depend on
+ * its value ("which backend") are skipped then. */
+int op_check_in_error(const struct op_check *c, const char *key);
+/*
+ * For tools and tests: run op's check on options (none: every key
+ * loaded). 0 when it found nothing; else -1 with the first error added in
+ * err and its path in path (size n).
+ */
+int op_check_first(const struct operator *op, const json_t *options,
+		   char *path, size_t n, struct sl_err *err);
+
 struct operator {
 	const char *name;
 	const char *summary;		/* one line for `--help` and errors */
 	const struct op_key *keys;	/* ends with {NULL} */
 
 	/*
-	 * Cross-key checks at load time, on the options object built from
-	 * the keys above (templates not yet rendered). On error set *bad_key
-	 * to the key at fault (or NULL for the task as a whole).
-	 * May be NULL.
+	 * The load-time checks of the options object built from the keys
+	 * above: every error, each added at its place with op_check_add().
+	 * Called for every task, also when some of its keys are in error
+	 * (absent from c->options, named in c->in_error). May be NULL.
 	 */
-	int (*validate)(const json_t *options, const char **bad_key,
-			struct sl_err *err);
-	/*
-	 * Optional, used instead of validate when set: the same checks, the
-	 * place at fault written into path (size n) as keys and 0-based list
-	 * indexes joined by dots ("checks.1.between"), so the error names its
-	 * line and column; "" for the task as a whole.
-	 */
-	int (*validate_at)(const json_t *options, char *path, size_t n,
-			   struct sl_err *err);
-	/*
-	 * Optional, used by the DAG loader instead of validate when set: the
-	 * same checks one key at a time, called in the order of keys for
-	 * each key that loaded, so each key's error is reported even when
-	 * another key is wrong (`sluice dags validate` lists them all).
-	 * Other keys of options may be absent (not given, or in error).
-	 */
-	int (*validate_key)(const json_t *options, const char *key,
-			    struct sl_err *err);
-
+	void (*check)(struct op_check *c);
 	/* Run one try in this process; returns the exit status.
 	 * NULL for shell, which the executor runs directly. */
 	int (*run)(const json_t *spec);

@@ -312,47 +312,33 @@ file_poke(struct target *t, char *msg, size_t n)
 	return target_verdict(t, msg, n);
 }
 
-/* The checks of one key (the DAG loader reports each key's error). */
-static int
-s3_sensor_validate_key(const json_t *options, const char *key,
-		       struct sl_err *err)
+/* Every key's checks, each error at its key. */
+static void
+s3_sensor_check(struct op_check *c)
 {
-	const char *url = json_string_value(json_object_get(options, "url"));
-	json_t *v = json_object_get(options, key);
+	const char *url = op_check_str(c, "url");
+	const json_t *v;
 
-	if (strcmp(key, "url") == 0) {
-		if (url == NULL || (strncmp(url, "s3://", 5) != 0 &&
-				    strncmp(url, "file://", 7) != 0))
-			return sl_err_set(err, "url must start with s3:// or file://");
-		if (strncmp(url, "s3://", 5) == 0 &&
-		    (url[5] == '/' || url[5] == '\0'))
-			return sl_err_set(err, "url '%s' has no bucket name", url);
-	} else if (strcmp(key, "min_objects") == 0 && v != NULL) {
+	if (url != NULL) {
+		if (strncmp(url, "s3://", 5) != 0 &&
+		    strncmp(url, "file://", 7) != 0)
+			op_check_add(c, "url", "url must start with s3:// or file://");
+		else if (strncmp(url, "s3://", 5) == 0 &&
+			 (url[5] == '/' || url[5] == '\0'))
+			op_check_add(c, "url", "url '%s' has no bucket name", url);
+	}
+	if ((v = op_check_get(c, "min_objects")) != NULL) {
 		if (json_integer_value(v) < 1)
-			return sl_err_set(err, "min_objects must be at least 1");
-		if (json_integer_value(v) > 1 && url != NULL &&
-		    !has_wildcard(url) && !sl_str_ends(url, "/") &&
-		    strstr(url, "{{") == NULL)
-			return sl_err_set(err, "min_objects needs a prefix ending in / "
-					  "or a wildcard, not an exact key");
-	} else if (strcmp(key, "min_size") == 0 && v != NULL &&
-		   json_integer_value(v) < 0)
-		return sl_err_set(err, "min_size must not be negative");
-	return 0;
-}
-
-/* Every key's checks, the first error's key in *bad_key. */
-static int
-s3_sensor_validate(const json_t *options, const char **bad_key,
-		   struct sl_err *err)
-{
-	for (const struct op_key *k = s3_sensor_keys; k->name != NULL; k++)
-		if (s3_sensor_validate_key(options, k->name, err) < 0) {
-			*bad_key = k->name;
-			return -1;
-		}
-	*bad_key = NULL;
-	return 0;
+			op_check_add(c, "min_objects", "min_objects must be at least 1");
+		else if (json_integer_value(v) > 1 && url != NULL &&
+			 !has_wildcard(url) && !sl_str_ends(url, "/") &&
+			 strstr(url, "{{") == NULL)
+			op_check_add(c, "min_objects",
+				     "min_objects needs a prefix ending in / "
+				     "or a wildcard, not an exact key");
+	}
+	if ((v = op_check_get(c, "min_size")) != NULL && json_integer_value(v) < 0)
+		op_check_add(c, "min_size", "min_size must not be negative");
 }
 
 /* ---- a poke on the scheduler's loop ---- */
@@ -619,8 +605,7 @@ const struct operator op_s3_sensor = {
 	.name = "s3_sensor",
 	.summary = "wait for an S3 key, prefix or wildcard (or a file:// path)",
 	.keys = s3_sensor_keys,
-	.validate = s3_sensor_validate,
-	.validate_key = s3_sensor_validate_key,
+	.check = s3_sensor_check,
 	.run = s3_sensor_run,
 	.poke_start = s3_sensor_poke_start,
 	.poke_cancel = s3_sensor_poke_cancel,

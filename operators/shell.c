@@ -20,28 +20,30 @@ static const struct op_key shell_keys[] = {
 	{ NULL, 0, 0, 0, NULL },
 };
 
-static int
-shell_validate(const json_t *options, const char **bad_key,
-	       struct sl_err *err)
+static void
+shell_check(struct op_check *c)
 {
-	json_t *cmd = json_object_get(options, "command");
+	const json_t *cmd = op_check_get(c, "command");
 	size_t i;
 	json_t *v;
 
-	*bad_key = "command";
+	if (cmd == NULL)
+		return;		/* missing or in error: reported */
 	if (json_is_string(cmd)) {
 		if (json_string_length(cmd) == 0)
-			return sl_err_set(err, "command is empty");
-		return 0;
+			op_check_add(c, "command", "command is empty");
+		return;
 	}
-	if (!json_is_array(cmd) || json_array_size(cmd) == 0)
-		return sl_err_set(err,
-		    "command must be a string or a non-empty list of strings");
+	if (!json_is_array(cmd) || json_array_size(cmd) == 0) {
+		op_check_add(c, "command",
+			     "command must be a string or a non-empty list of strings");
+		return;
+	}
 	json_array_foreach(cmd, i, v)
 		if (!json_is_string(v))
-			return sl_err_set(err,
-			    "command list item %zu is not a string", i + 1);
-	return 0;
+			op_check_add(c, "command",
+				     "command list item %zu is not a string",
+				     i + 1);
 }
 
 /* What /bin/sh knows a first word as: its reserved words and builtins.
@@ -170,7 +172,7 @@ const struct operator op_shell = {
 	.name = "shell",
 	.summary = "run a command (argv list, or a string through /bin/sh -c)",
 	.keys = shell_keys,
-	.validate = shell_validate,
+	.check = shell_check,
 	.argv = shell_argv,
 	.cwd = shell_cwd,
 };

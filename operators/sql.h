@@ -47,12 +47,16 @@ struct sql_checks {
 
 /*
  * Read options.checks (absent: none). On error the place at fault goes
- * into path as "checks.I[.KEY]" (see struct operator's validate_at).
+ * into path as "checks.I[.KEY]" (see struct op_check).
  * Strings are borrowed: options must outlive out.
  */
 int sql_checks_parse(const json_t *options, struct sql_checks *out,
 		     char *path, size_t n, struct sl_err *err);
 void sql_checks_free(struct sql_checks *c);
+/* The load-time checks of options.checks (struct operator's check): one
+ * error for each check in error, at its place. */
+struct op_check;
+void sql_checks_check(struct op_check *c);
 
 /* What a check's query returned: its row count, and the first column of
  * the first row (text NULL when SQL NULL or no row). */

@@ -2,7 +2,7 @@
  * sql_check.c: the checks of a `sql` task. Each is a mapping with a name,
  * a query whose single value is judged, one rule (equals, min and/or max,
  * between, not_empty, is_true) and warn. Read once for the load-time
- * check (validate_at) and again at run time, the same way.
+ * check (struct operator's check) and again at run time, the same way.
  */
 #include "operators/sql.h"
 
@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "operators/operator.h"
 
 static const char *const check_keys[] = {
 	"name", "query", "warn", "equals", "min", "max", "between",
@@ -240,6 +242,43 @@ sql_checks_parse(const json_t *options, struct sql_checks *out, char *path,
 fail:
 	sql_checks_free(out);
 	return -1;
+}
+
+void
+sql_checks_check(struct op_check *c)
+{
+	const json_t *checks = op_check_get(c, "checks");
+	struct sql_check one;
+	char path[SL_ERR_PATH];
+	struct sl_err err;
+	json_t *item;
+	size_t i;
+
+	if (checks == NULL || json_is_null(checks))
+		return;
+	if (!json_is_array(checks) || json_array_size(checks) == 0) {
+		op_check_add(c, "checks",
+		    "checks is a list of checks (- name: ..., query: ..., and a rule)");
+		return;
+	}
+	json_array_foreach(checks, i, item) {
+		if (check_one(item, i, &one, path, sizeof path, &err) < 0) {
+			op_check_add_err(c, path, &err);
+			continue;
+		}
+		/* an earlier check of that name, in error or not */
+		for (size_t k = 0; k < i; k++) {
+			const char *name = json_string_value(json_object_get(
+			    json_array_get(checks, k), "name"));
+
+			if (name != NULL && strcmp(name, one.name) == 0) {
+				check_fail(path, sizeof path, i, "name", &err, "");
+				op_check_add(c, path, "two checks are named %s",
+					     one.name);
+				break;
+			}
+		}
+	}
 }
 
 void

@@ -17,6 +17,7 @@
 #include "operators/wh.h"
 
 extern const struct operator op_email;
+extern const struct operator op_sql;
 
 static const struct op_key sql_keys[] = {
 	{ "connection", OPK_CONNECTION, 1, 0,
@@ -42,33 +43,29 @@ sql_text(const json_t *options)
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static int
-sql_validate_at(const json_t *options, char *path, size_t n,
-		struct sl_err *err)
+/* The checks of sql and file (into c); c->in_error: the keys already
+ * reported. */
+static void
+sql_check_text(struct op_check *c)
 {
-	struct sql_checks checks;
-	json_t *sql = json_object_get(options, "sql");
-	json_t *file = json_object_get(options, "file");
+	const json_t *sql = op_check_get(c, "sql");
 
-	path[0] = '\0';
-	if (sql != NULL && file != NULL) {
-		snprintf(path, n, "file");
-		return sl_err_set(err, "give sql or file, not both");
-	}
+	if (op_check_has(c, "sql") && op_check_has(c, "file"))
+		op_check_add(c, "file", "give sql or file, not both");
 	if (sql != NULL && (!json_is_string(sql) ||
 			    strspn(json_string_value(sql), " \t\r\n") ==
-			    json_string_length(sql))) {
-		snprintf(path, n, "sql");
-		return sl_err_set(err, "sql is empty");
-	}
-	if (sql == NULL && file == NULL &&
-	    json_object_get(options, "checks") == NULL)
-		return sl_err_set(err,
-		    "a sql task needs sql:, file: or checks:");
-	if (sql_checks_parse(options, &checks, path, n, err) < 0)
-		return -1;
-	sql_checks_free(&checks);
-	return 0;
+			    json_string_length(sql)))
+		op_check_add(c, "sql", "sql is empty");
+	if (!op_check_has(c, "sql") && !op_check_has(c, "file") &&
+	    !op_check_has(c, "checks"))
+		op_check_add(c, "", "a sql task needs sql:, file: or checks:");
+}
+
+static void
+sql_check(struct op_check *c)
+{
+	sql_check_text(c);
+	sql_checks_check(c);
 }
 
 /* Mail the warnings to spec.email (the task's or the DAG's recipients),
@@ -191,7 +188,7 @@ sql_run(const json_t *spec)
 			op_opt_str(spec, "connection", ""));
 		return 1;
 	}
-	if (sql_validate_at(options, path, sizeof path, &err) < 0 ||
+	if (op_check_first(&op_sql, options, path, sizeof path, &err) < 0 ||
 	    sql_checks_parse(options, &checks, path, sizeof path, &err) < 0) {
 		fprintf(stderr, "sql: %s%s%s\n", path, path[0] ? ": " : "",
 			err.msg);
@@ -254,6 +251,6 @@ const struct operator op_sql = {
 	.name = "sql",
 	.summary = "run SQL on a warehouse (PostgreSQL, Redshift, SQLite) in one transaction, then data-quality checks",
 	.keys = sql_keys,
-	.validate_at = sql_validate_at,
+	.check = sql_check,
 	.run = sql_run,
 };

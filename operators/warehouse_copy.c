@@ -50,17 +50,6 @@ static const struct op_key warehouse_copy_keys[] = {
 };
 
 static int
-warehouse_copy_validate(const json_t *options, const char **bad_key,
-			struct sl_err *err)
-{
-	struct wh_load load;
-	int r = wh_load_parse(options, &load, bad_key, err);
-
-	wh_load_free(&load);
-	return r;
-}
-
-static int
 warehouse_copy_run(const json_t *spec)
 {
 	struct wh_load load;
@@ -106,6 +95,6 @@ const struct operator op_warehouse_copy = {
 	.name = "warehouse_copy",
 	.summary = "load a partition of object storage into a warehouse table (PostgreSQL, Redshift, SQLite)",
 	.keys = warehouse_copy_keys,
-	.validate = warehouse_copy_validate,
+	.check = wh_load_check,
 	.run = warehouse_copy_run,
 };

@@ -298,14 +298,11 @@ webhook_run(const json_t *spec)
 }
 
 /* Not a task type for DAG files: the scheduler's sender of notify:. */
-static int
-webhook_validate(const json_t *options, const char **bad_key,
-		 struct sl_err *err)
+static void
+webhook_check(struct op_check *c)
 {
-	(void)options;
-	*bad_key = NULL;
-	return sl_err_set(err, "type webhook is how the scheduler sends the events of notify: "
-			  "(webhooks: in sluice.yaml); a task posts to one with notify:, not as its type");
+	op_check_add(c, "", "type webhook is how the scheduler sends the events of notify: "
+		     "(webhooks: in sluice.yaml); a task posts to one with notify:, not as its type");
 }
 
 static const struct op_key webhook_keys[] = {
@@ -316,6 +313,6 @@ const struct operator op_webhook = {
 	.name = "webhook",
 	.summary = "the scheduler's sender of notify: events to webhooks (not for DAG files)",
 	.keys = webhook_keys,
-	.validate = webhook_validate,
+	.check = webhook_check,
 	.run = webhook_run,
 };

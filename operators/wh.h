@@ -82,6 +82,11 @@ struct wh_load {
  */
 int wh_load_parse(const json_t *options, struct wh_load *load,
 		  const char **bad_key, struct sl_err *err);
+/* The same checks at DAG load (warehouse_copy's check): every error
+ * added to c, each at its key; a check that depends on a key in error
+ * (format, mode, columns) is left out. */
+struct op_check;
+void wh_load_check(struct op_check *c);
 /* Which backend a connection url names (postgresql://, redshift://,
  * sqlite:); the `sql` task type uses it too. */
 int wh_backend_of(const char *url, enum wh_backend *out, struct sl_err *err);

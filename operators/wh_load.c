@@ -1,7 +1,10 @@
 /* wh_load.c: the options of one warehouse_copy task, read and checked in
- * one place, both at DAG load time (validate) and at try start (run). */
+ * one place, both at DAG load time (the operator's check, every error) and
+ * at try start (run, the first error). */
 #include "operators/wh.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,174 +127,250 @@ load_templated(const char *s)
 	return strstr(s, "{{") != NULL;
 }
 
-int
-wh_load_parse(const json_t *options, struct wh_load *load,
-	      const char **bad_key, struct sl_err *err)
+/*
+ * An error of key. At try start (c NULL) the parse stops: -1 with err and
+ * *bad_key. At load (c: the operator's check) it is added to c and the
+ * parse goes on with the checks that do not depend on that key: 0.
+ */
+static int
+load_fail(struct op_check *c, const char *key, const char **bad_key,
+	  struct sl_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int
+load_fail(struct op_check *c, const char *key, const char **bad_key,
+	  struct sl_err *err, const char *fmt, ...)
+{
+	char msg[SL_ERR_MSG];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	*bad_key = key;
+	if (c == NULL)
+		return sl_err_set(err, "%s", msg);
+	op_check_add(c, key != NULL ? key : "", "%s", msg);
+	return 0;
+}
+
+/* A load_str/load_strs/load_bool error (err, *bad_key) passed on the same
+ * way: -1 at try start, added to c (0) at load. */
+static int
+load_failed(struct op_check *c, const char **bad_key, struct sl_err *err)
+{
+	if (c == NULL)
+		return -1;
+	op_check_add(c, *bad_key != NULL ? *bad_key : "", "%s", err->msg);
+	return 0;
+}
+
+/* Is key given? At load a key the loader reported (c->in_error) is. */
+static int
+load_given(struct op_check *c, const json_t *options, const char *key)
+{
+	return load_has(options, key) ||
+	       (c != NULL && op_check_in_error(c, key));
+}
+
+/*
+ * wh_load_parse; with c, every error goes to c, and a check that depends
+ * on a key in error is left out (a bad format: the csv-only keys; a bad
+ * mode: its keys; bad columns: the keys checked against them).
+ */
+static int
+load_parse(const json_t *options, struct wh_load *load, struct op_check *c,
+	   const char **bad_key, struct sl_err *err)
 {
 	const char *s;
 	json_t *v;
+	int format_ok = 1, columns_ok = 1, mode_ok = 1, keys_ok = 1;
 
 	memset(load, 0, sizeof *load);
 	*bad_key = NULL;
 	load->delimiter = ',';
 	load->gzip = -1;
 
-	if (!json_is_object(options))
-		return sl_err_set(err, "options must be a mapping");
+	if (!json_is_object(options)) {
+		load_fail(c, NULL, bad_key, err, "options must be a mapping");
+		return -1;
+	}
 
 	/* table, from */
-	if (load_str(options, "table", &load->table, bad_key, err) < 0)
+	if (load_str(options, "table", &load->table, bad_key, err) < 0) {
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	} else if (load->table == NULL && !load_given(c, options, "table") &&
+		   load_fail(c, "table", bad_key, err, "table is required") < 0)
 		return -1;
-	if (load->table == NULL) {
-		*bad_key = "table";
-		return sl_err_set(err, "table is required");
-	}
-	if (load_str(options, "from", &load->from, bad_key, err) < 0)
+	if (load_str(options, "from", &load->from, bad_key, err) < 0) {
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	} else if (load->from == NULL) {
+		if (!load_given(c, options, "from") &&
+		    load_fail(c, "from", bad_key, err, "from is required") < 0)
+			return -1;
+	} else if (!sl_str_starts(load->from, "s3://") &&
+		   !sl_str_starts(load->from, "file://") &&
+		   !sl_str_starts(load->from, "{{") &&
+		   load_fail(c, "from", bad_key, err,
+			     "from must be an s3:// or file:// url, not %s",
+			     load->from) < 0)
 		return -1;
-	if (load->from == NULL) {
-		*bad_key = "from";
-		return sl_err_set(err, "from is required");
-	}
-	if (!sl_str_starts(load->from, "s3://") &&
-	    !sl_str_starts(load->from, "file://") &&
-	    !sl_str_starts(load->from, "{{")) {
-		*bad_key = "from";
-		return sl_err_set(err,
-		    "from must be an s3:// or file:// url, not %s",
-		    load->from);
-	}
 
 	/* format */
-	if (load_str(options, "format", &s, bad_key, err) < 0)
-		return -1;
-	if (s == NULL || strcmp(s, "csv") == 0)
+	if (load_str(options, "format", &s, bad_key, err) < 0) {
+		format_ok = 0;
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	} else if (s == NULL || strcmp(s, "csv") == 0)
 		load->format = WH_FORMAT_CSV;
 	else if (strcmp(s, "json") == 0 || strcmp(s, "jsonl") == 0)
 		load->format = WH_FORMAT_JSON;
 	else if (strcmp(s, "parquet") == 0)
 		load->format = WH_FORMAT_PARQUET;
 	else {
-		*bad_key = "format";
-		return sl_err_set(err,
-		    "format must be csv, json or parquet, not %s", s);
+		format_ok = 0;
+		if (load_fail(c, "format", bad_key, err,
+			      "format must be csv, json or parquet, not %s",
+			      s) < 0)
+			return -1;
 	}
+	if (c != NULL && op_check_in_error(c, "format"))
+		format_ok = 0;
 
 	if (load_strs(options, "columns", &load->columns, &load->ncolumns,
-		      bad_key, err) < 0)
-		return -1;
+		      bad_key, err) < 0) {
+		columns_ok = 0;
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	}
+	if (c != NULL && op_check_in_error(c, "columns"))
+		columns_ok = 0;
 
 	/* CSV shape */
-	if (load_has(options, "header") && load_has(options, "ignore_header")) {
-		*bad_key = "ignore_header";
-		return sl_err_set(err,
-		    "give header or ignore_header, not both");
-	}
+	if (load_has(options, "header") && load_has(options, "ignore_header") &&
+	    load_fail(c, "ignore_header", bad_key, err,
+		      "give header or ignore_header, not both") < 0)
+		return -1;
 	if (load_bool(options, "header", 0, &load->header_lines, bad_key,
-		      err) < 0)
+		      err) < 0 && load_failed(c, bad_key, err) < 0)
 		return -1;
 	if ((v = json_object_get(options, "ignore_header")) != NULL &&
 	    !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > 1000000) {
-			*bad_key = "ignore_header";
-			return sl_err_set(err,
-			    "ignore_header must be a number of lines (0 or more)");
-		}
-		load->header_lines = (int)json_integer_value(v);
+			if (load_fail(c, "ignore_header", bad_key, err,
+				      "ignore_header must be a number of lines (0 or more)") < 0)
+				return -1;
+		} else
+			load->header_lines = (int)json_integer_value(v);
 	}
-	if (load_str(options, "delimiter", &s, bad_key, err) < 0)
-		return -1;
-	if (s != NULL) {
+	if (load_str(options, "delimiter", &s, bad_key, err) < 0) {
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	} else if (s != NULL) {
 		if (strlen(s) != 1 || s[0] == '"' || s[0] == '\n' ||
 		    s[0] == '\r' || s[0] == '\'' || s[0] == '\\') {
-			*bad_key = "delimiter";
-			return sl_err_set(err,
-			    "delimiter must be one character other than a quote, backslash or newline");
-		}
-		load->delimiter = s[0];
+			if (load_fail(c, "delimiter", bad_key, err,
+				      "delimiter must be one character other than a quote, backslash or newline") < 0)
+				return -1;
+		} else
+			load->delimiter = s[0];
 	}
-	if (load->format != WH_FORMAT_CSV) {
+	if (format_ok && load->format != WH_FORMAT_CSV) {
 		const char *csv_only[] = { "header", "ignore_header",
 					   "delimiter" };
 
 		for (size_t i = 0; i < SL_ARRAY_LEN(csv_only); i++)
-			if (load_has(options, csv_only[i])) {
-				*bad_key = csv_only[i];
-				return sl_err_set(err,
-				    "%s applies to format csv only",
-				    csv_only[i]);
-			}
+			if (load_has(options, csv_only[i]) &&
+			    load_fail(c, csv_only[i], bad_key, err,
+				      "%s applies to format csv only",
+				      csv_only[i]) < 0)
+				return -1;
 	}
 
 	/* compression, manifest, Redshift's keys */
 	if (load_has(options, "gzip") &&
-	    load_bool(options, "gzip", 0, &load->gzip, bad_key, err) < 0)
+	    load_bool(options, "gzip", 0, &load->gzip, bad_key, err) < 0 &&
+	    load_failed(c, bad_key, err) < 0)
 		return -1;
-	if (load->format == WH_FORMAT_PARQUET && load->gzip == 1) {
-		*bad_key = "gzip";
-		return sl_err_set(err,
-		    "gzip does not apply to parquet (compressed inside the file)");
-	}
+	if (format_ok && load->format == WH_FORMAT_PARQUET && load->gzip == 1 &&
+	    load_fail(c, "gzip", bad_key, err,
+		      "gzip does not apply to parquet (compressed inside the file)") < 0)
+		return -1;
 	if (load_bool(options, "manifest", 0, &load->manifest, bad_key,
-		      err) < 0)
+		      err) < 0 && load_failed(c, bad_key, err) < 0)
 		return -1;
-	if (load_str(options, "region", &load->region, bad_key, err) < 0 ||
-	    load_str(options, "iam_role", &load->iam_role, bad_key, err) < 0)
+	if (load_str(options, "region", &load->region, bad_key, err) < 0 &&
+	    load_failed(c, bad_key, err) < 0)
+		return -1;
+	if (load_str(options, "iam_role", &load->iam_role, bad_key, err) < 0 &&
+	    load_failed(c, bad_key, err) < 0)
 		return -1;
 	if (load_bool(options, "create_table", 0, &load->create_table, bad_key,
-		      err) < 0)
+		      err) < 0 && load_failed(c, bad_key, err) < 0)
 		return -1;
-	if (load->create_table && load->columns == NULL) {
-		*bad_key = "create_table";
-		return sl_err_set(err, "create_table needs columns: (the table's columns)");
-	}
+	if (load->create_table && load->columns == NULL && columns_ok &&
+	    load_fail(c, "create_table", bad_key, err,
+		      "create_table needs columns: (the table's columns)") < 0)
+		return -1;
 	if (load_bool(options, "dry_run", 0, &load->dry_run, bad_key,
-		      err) < 0)
+		      err) < 0 && load_failed(c, bad_key, err) < 0)
 		return -1;
 
 	/* mode and its keys */
-	if (load_str(options, "mode", &s, bad_key, err) < 0)
-		return -1;
-	if (s == NULL || strcmp(s, "append") == 0)
+	if (load_str(options, "mode", &s, bad_key, err) < 0) {
+		mode_ok = 0;
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	} else if (s == NULL || strcmp(s, "append") == 0)
 		load->mode = WH_MODE_APPEND;
 	else if (strcmp(s, "replace_partition") == 0)
 		load->mode = WH_MODE_REPLACE_PARTITION;
 	else if (strcmp(s, "upsert") == 0)
 		load->mode = WH_MODE_UPSERT;
 	else {
-		*bad_key = "mode";
-		return sl_err_set(err,
-		    "mode must be append, replace_partition or upsert, not %s",
-		    s);
+		mode_ok = 0;
+		if (load_fail(c, "mode", bad_key, err,
+			      "mode must be append, replace_partition or upsert, not %s",
+			      s) < 0)
+			return -1;
 	}
+	if (c != NULL && op_check_in_error(c, "mode"))
+		mode_ok = 0;
 	if (load_str(options, "partition_column", &load->partition_column,
-		     bad_key, err) < 0)
+		     bad_key, err) < 0 && load_failed(c, bad_key, err) < 0)
 		return -1;
 	if (load_strs(options, "upsert_keys", &load->upsert_keys,
-		      &load->nupsert_keys, bad_key, err) < 0)
-		return -1;
+		      &load->nupsert_keys, bad_key, err) < 0) {
+		keys_ok = 0;
+		if (load_failed(c, bad_key, err) < 0)
+			return -1;
+	}
+	if (!mode_ok)
+		return 0;	/* at load only: what follows needs the mode */
 	if (load->mode == WH_MODE_REPLACE_PARTITION &&
-	    load->partition_column == NULL) {
-		*bad_key = "partition_column";
-		return sl_err_set(err,
-		    "mode replace_partition needs partition_column (the column holding each row's partition time)");
-	}
+	    !load_given(c, options, "partition_column") &&
+	    load_fail(c, "partition_column", bad_key, err,
+		      "mode replace_partition needs partition_column (the column holding each row's partition time)") < 0)
+		return -1;
 	if (load->mode != WH_MODE_REPLACE_PARTITION &&
-	    load->partition_column != NULL) {
-		*bad_key = "partition_column";
-		return sl_err_set(err,
-		    "partition_column applies to mode replace_partition only");
-	}
-	if (load->mode == WH_MODE_UPSERT && load->upsert_keys == NULL) {
-		*bad_key = "upsert_keys";
-		return sl_err_set(err,
-		    "mode upsert needs upsert_keys (the columns that identify a row)");
-	}
-	if (load->mode != WH_MODE_UPSERT && load->upsert_keys != NULL) {
-		*bad_key = "upsert_keys";
-		return sl_err_set(err, "upsert_keys applies to mode upsert only");
-	}
-	if (load->mode == WH_MODE_UPSERT && load->columns != NULL) {
+	    load->partition_column != NULL &&
+	    load_fail(c, "partition_column", bad_key, err,
+		      "partition_column applies to mode replace_partition only") < 0)
+		return -1;
+	if (load->mode == WH_MODE_UPSERT &&
+	    !load_given(c, options, "upsert_keys") &&
+	    load_fail(c, "upsert_keys", bad_key, err,
+		      "mode upsert needs upsert_keys (the columns that identify a row)") < 0)
+		return -1;
+	if (load->mode != WH_MODE_UPSERT && load->upsert_keys != NULL &&
+	    load_fail(c, "upsert_keys", bad_key, err,
+		      "upsert_keys applies to mode upsert only") < 0)
+		return -1;
+	if (load->mode == WH_MODE_UPSERT && load->columns != NULL &&
+	    columns_ok && keys_ok) {
 		for (size_t i = 0; i < load->nupsert_keys; i++) {
 			size_t k;
 
@@ -299,15 +378,15 @@ wh_load_parse(const json_t *options, struct wh_load *load,
 				if (strcmp(load->columns[k],
 					   load->upsert_keys[i]) == 0)
 					break;
-			if (k == load->ncolumns) {
-				*bad_key = "upsert_keys";
-				return sl_err_set(err,
-				    "upsert key %s is not in columns",
-				    load->upsert_keys[i]);
-			}
+			if (k == load->ncolumns &&
+			    load_fail(c, "upsert_keys", bad_key, err,
+				      "upsert key %s is not in columns",
+				      load->upsert_keys[i]) < 0)
+				return -1;
 		}
 	}
-	if (load->mode == WH_MODE_UPSERT && !load_templated(load->table)) {
+	if (load->mode == WH_MODE_UPSERT && load->table != NULL &&
+	    !load_templated(load->table)) {
 		struct buf last, stage;
 		int same;
 
@@ -318,14 +397,32 @@ wh_load_parse(const json_t *options, struct wh_load *load,
 		same = strcmp(buf_str(&last), buf_str(&stage)) == 0;
 		buf_free(&last);
 		buf_free(&stage);
-		if (same) {
-			*bad_key = "table";
-			return sl_err_set(err,
-			    "table %s is the name of the upsert staging table",
-			    WH_STAGE_TABLE);
-		}
+		if (same &&
+		    load_fail(c, "table", bad_key, err,
+			      "table %s is the name of the upsert staging table",
+			      WH_STAGE_TABLE) < 0)
+			return -1;
 	}
 	return 0;
+}
+
+int
+wh_load_parse(const json_t *options, struct wh_load *load,
+	      const char **bad_key, struct sl_err *err)
+{
+	return load_parse(options, load, NULL, bad_key, err);
+}
+
+void
+wh_load_check(struct op_check *c)
+{
+	struct wh_load load;
+	const char *bad_key = NULL;
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	load_parse(c->options, &load, c, &bad_key, &err);
+	wh_load_free(&load);
 }
 
 int

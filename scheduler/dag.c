@@ -650,29 +650,7 @@ load_poke_rhythm(struct ydoc *d, const struct task_src *src,
 	return 0;
 }
 
-/* The operator's checks of each of its keys that loaded, in the order
- * of its keys, each error at its key: 0, or -1 when the load stops. */
-static int
-load_op_validate_keys(struct ydoc *d, const struct task_src *src,
-		      const struct task *t, struct load_ctx *lc)
-{
-	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
-		struct sl_err verr;
-
-		if (json_object_get(t->options, k->name) == NULL)
-			continue;
-		sl_err_clear(&verr);
-		if (t->op->validate_key(t->options, k->name, &verr) < 0) {
-			ynode_err(d, task_get(d, src, k->name), &lc->cur, "%s",
-				  verr.msg);
-			if (load_note(lc) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-/* A validate_at path under the task at base, written as the loader
+/* An operator's path under the task at base, written as the loader
  * writes paths: "checks.1.between" → "tasks.c.checks[1].between". */
 static const char *
 op_path_at(const char *base, const char *path, char *out, size_t n)
@@ -692,7 +670,7 @@ op_path_at(const char *base, const char *path, char *out, size_t n)
 	return out;
 }
 
-/* The node a validate_at path names ("checks.1.between"), or the
+/* The node an operator's path names ("checks.1.between"), or the
  * nearest one found on the way (*whole 0). */
 static ynode_t *
 task_node_at(struct ydoc *d, const struct task_src *src, const char *path,
@@ -730,6 +708,53 @@ task_node_at(struct ydoc *d, const struct task_src *src, const char *path,
 	}
 	*whole = n != NULL && *p == '\0';
 	return n;
+}
+
+/* An operator's error at path under the task (what: "tasks.NAME"): at
+ * the node the path names (it names itself: checks[1].between); else at
+ * the nearest one on the way, or the task, under the operator's path. */
+static void
+op_err_place(struct ydoc *d, const struct task_src *src, const char *what,
+	     const char *path, const char *msg, struct sl_err *err)
+{
+	char at[SL_ERR_PATH];
+	int whole = 0;
+	ynode_t *v = path[0] != '\0' ? task_node_at(d, src, path, &whole) : NULL;
+
+	if (whole)
+		ynode_err(d, v, err, "%s", msg);
+	else
+		ydoc_err_path(d, v ? v : src->node,
+			      op_path_at(what, path, at, sizeof at), err, "%s",
+			      msg);
+}
+
+/* The operator's check (struct operator's check): every error it finds,
+ * each at its place. in_error: the task's keys already reported; an
+ * error under one of them is left out (its value is what is wrong). */
+static int
+load_op_check(struct ydoc *d, const struct task_src *src,
+	      const struct task *t, const char *what, const json_t *in_error,
+	      struct load_ctx *lc)
+{
+	struct op_check c;
+	int r = 0;
+
+	op_check_init(&c, t->options, in_error);
+	t->op->check(&c);
+	for (size_t i = 0; i < c.n && r == 0; i++) {
+		const char *path = c.errs[i].path;
+		char key[128];
+		size_t len = strcspn(path, ".");
+
+		snprintf(key, sizeof key, "%.*s", (int)len, path);
+		if (json_object_get(in_error, key) != NULL)
+			continue;
+		op_err_place(d, src, what, path, c.errs[i].msg, &lc->cur);
+		r = load_note(lc);
+	}
+	op_check_free(&c);
+	return r;
 }
 
 /* freshness: at v, on a DAG without a schedule: -1 with err (it has no
@@ -808,12 +833,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  struct load_ctx *lc)
 {
 	struct sl_err *err = &lc->cur;
-	char what[512], names[1024], at[SL_ERR_PATH];
+	char what[512], names[1024];
 	ynode_t *v;
 	const char *s;
 	long long iv;
 	int64_t ms;
 	int nerr;
+	json_t *in_error = NULL;
 
 	snprintf(what, sizeof what, "tasks.%s", t->name);
 	/* defaults */
@@ -884,22 +910,25 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	/* type-specific keys, own or default; the operator's checks below
 	 * read them, the task's other keys they do not */
 	nerr = lc->nerr;
+	in_error = json_object();
 	for (const struct op_key *k = t->op->keys; k->name != NULL; k++) {
 		v = task_get(d, src, k->name);
 		if (v == NULL || ynode_is_null(v)) {
 			if (k->required) {
+				json_object_set_new(in_error, k->name, json_true());
 				ynode_err(d, src->node, err,
 					  "missing required key '%s' for a %s task",
 					  k->name, t->op->name);
 				if (load_note(lc) < 0)
-					return -1;
+					goto stop;
 			}
 			continue;
 		}
 		if (load_op_key(d, t->op, k, v, t->options, dag->param_decls,
 				cfg != NULL ? cfg->dags_dir : NULL, err) < 0) {
+			json_object_set_new(in_error, k->name, json_true());
 			if (load_note(lc) < 0)
-				return -1;
+				goto stop;
 			continue;
 		}
 		/* sluice dags validate: a connection found nowhere here, a
@@ -921,48 +950,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		}
 	}
 	if (lc->nerr == nerr && load_poke_rhythm(d, src, t, lc, err) < 0)
-		return -1;
-	/* the operator's own checks need its keys as loaded: key by key,
-	 * each key that loaded; else all at once, when all did */
-	if (t->op->validate_key != NULL) {
-		if (load_op_validate_keys(d, src, t, lc) < 0)
-			return -1;
-	} else if (t->op->validate_at != NULL && lc->nerr == nerr) {
-		char path[256] = "";
-		struct sl_err verr;
-		int whole = 0;
-
-		sl_err_clear(&verr);
-		if (t->op->validate_at(t->options, path, sizeof path, &verr) < 0) {
-			v = path[0] != '\0' ? task_node_at(d, src, path, &whole) : NULL;
-			/* the place found names itself (checks[1].between);
-			 * else the operator's path under the task */
-			if (whole)
-				ynode_err(d, v, err, "%s", verr.msg);
-			else
-				ydoc_err_path(d, v ? v : src->node,
-					      op_path_at(what, path, at, sizeof at),
-					      err, "%s", verr.msg);
-			if (load_note(lc) < 0)
-				return -1;
-		}
-	} else if (t->op->validate != NULL && lc->nerr == nerr) {
-		const char *bad = NULL;
-		struct sl_err verr;
-
-		sl_err_clear(&verr);
-		if (t->op->validate(t->options, &bad, &verr) < 0) {
-			v = bad ? task_get(d, src, bad) : NULL;
-			if (v != NULL)
-				ynode_err(d, v, err, "%s", verr.msg);
-			else
-				ydoc_err_path(d, src->node,
-					      bad ? ymap_key_path(d, src->node, bad, at, sizeof at) : what,
-					      err, "%s", verr.msg);
-			if (load_note(lc) < 0)
-				return -1;
-		}
-	}
+		goto stop;
+	/* the operator's own checks: every error of the keys that loaded */
+	if (t->op->check != NULL &&
+	    load_op_check(d, src, t, what, in_error, lc) < 0)
+		goto stop;
+	json_decref(in_error);
+	in_error = NULL;
 
 	/* common keys; "after" is resolved once every task is known */
 	if ((v = task_get(d, src, "trigger_rule")) != NULL) {
@@ -1174,6 +1168,9 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			t->description = xstrdup(s);
 	}
 	return 0;
+stop:
+	json_decref(in_error);
+	return -1;
 }
 
 /* Depth-first search for a cycle; on one, describe its path in err. */

@@ -99,14 +99,16 @@ main(int argc, char **argv)
 		return cmd_notify();
 	if (argc == 2 && strcmp(argv[1], "validate") == 0) {
 		json_t *options = read_stdin_json();
-		const char *bad_key = NULL;
+		char bad_key[SL_ERR_PATH];
 		struct sl_err err;
-		int rc = op_email.validate(options, &bad_key, &err);
+		int rc = op_check_first(&op_email, options, bad_key,
+					sizeof bad_key, &err);
 
 		if (rc == 0)
 			printf("ok\n");
 		else
-			printf("[%s] %s\n", bad_key ? bad_key : "-", err.msg);
+			printf("[%s] %s\n", bad_key[0] != '\0' ? bad_key : "-",
+			       err.msg);
 		json_decref(options);
 		return rc == 0 ? 0 : 1;
 	}

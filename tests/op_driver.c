@@ -99,13 +99,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "op_driver: spec: %s\n", jerr.text);
 		return 2;
 	}
-	if (op->validate != NULL) {
-		const char *bad = NULL;
+	{
+		char path[SL_ERR_PATH];
 		struct sl_err err;
 
-		if (op->validate(json_object_get(spec, "options"), &bad, &err) < 0) {
+		if (op_check_first(op, json_object_get(spec, "options"), path,
+				   sizeof path, &err) < 0) {
 			fprintf(stderr, "op_driver: invalid %s: %s\n",
-				bad ? bad : "task", err.msg);
+				path[0] != '\0' ? path : "task", err.msg);
 			return 2;
 		}
 	}

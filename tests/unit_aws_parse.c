@@ -144,7 +144,7 @@ test_validate(void)
 	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
 		const struct operator *op = operator_find(t[i].type);
 		json_t *o = json_loads(t[i].options, 0, NULL);
-		const char *bad = NULL;
+		char bad[SL_ERR_PATH];
 		struct sl_err err;
 		int rc;
 
@@ -152,15 +152,15 @@ test_validate(void)
 		if (op == NULL || o == NULL)
 			continue;
 		err.msg[0] = '\0';
-		rc = op->validate(o, &bad, &err);
+		rc = op_check_first(op, o, bad, sizeof bad, &err);
 		if (t[i].msg == NULL) {
 			CHECK_MSG(rc == 0, "%s %s: %s", t[i].type, t[i].options, err.msg);
 		} else {
 			CHECK_MSG(rc < 0 && strstr(err.msg, t[i].msg) != NULL,
 			      "%s %s: '%s'", t[i].type, t[i].options, err.msg);
-			CHECK_MSG(bad != NULL && strcmp(bad, t[i].bad_key) == 0,
+			CHECK_MSG(strcmp(bad, t[i].bad_key) == 0,
 			      "%s %s: bad key %s", t[i].type, t[i].options,
-			      bad ? bad : "(none)");
+			      bad[0] != '\0' ? bad : "(none)");
 		}
 		json_decref(o);
 	}

@@ -181,13 +181,14 @@ test_validate(void)
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
 		json_t *opts = json_loads(cases[i].options, 0, NULL);
-		const char *bad_key = NULL;
+		char bad_key[SL_ERR_PATH];
 		struct sl_err err;
 		int r;
 
 		CHECK(opts != NULL);
 		sl_err_clear(&err);
-		r = op_warehouse_copy.validate(opts, &bad_key, &err);
+		r = op_check_first(&op_warehouse_copy, opts, bad_key,
+				   sizeof bad_key, &err);
 		if (cases[i].bad_key == NULL) {
 			if (r != 0)
 				fprintf(stderr, "case %zu: %s\n", i, err.msg);

@@ -33,12 +33,13 @@ main(int argc, char **argv)
 	}
 	if (validate) {
 		struct sl_err err;
-		const char *bad_key = NULL;
+		char bad_key[SL_ERR_PATH];
 
 		sl_err_clear(&err);
-		r = op_warehouse_copy.validate(doc, &bad_key, &err);
+		r = op_check_first(&op_warehouse_copy, doc, bad_key,
+				   sizeof bad_key, &err);
 		if (r < 0)
-			printf("%s: %s\n", bad_key ? bad_key : "(task)",
+			printf("%s: %s\n", bad_key[0] != '\0' ? bad_key : "(task)",
 			       err.msg);
 		else
 			printf("ok\n");
