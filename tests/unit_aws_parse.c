@@ -166,6 +166,69 @@ test_validate(void)
 	}
 }
 
+/* A check lists every error ("path: msg; ..."); a key the loader
+ * already reported (in_error) is not also called missing. */
+static void
+test_check_all(void)
+{
+	static const struct {
+		const char *type, *options, *in_error, *want;
+	} t[] = {
+		{ "cluster_job", "{\"backend\":\"command\"}", "{}",
+		  "submit: backend command needs submit; "
+		  "status: backend command needs status; "
+		  "cancel: backend command needs cancel; " },
+		{ "cluster_job", "{\"backend\":\"command\",\"submit\":\"s\"}",
+		  "{\"status\":true}",
+		  "cancel: backend command needs cancel; " },
+		{ "cluster_job", "{}", "{\"backend\":true}", "" },
+		{ "cluster_job", "{\"backend\":\"emr\"}", "{}",
+		  "cluster_id: backend emr needs exactly one of cluster_id, "
+		  "cluster_from or create_cluster; "
+		  "spark_submit: backend emr needs exactly one of spark_submit "
+		  "or jar; " },
+		{ "crawler", "{\"backend\":\"glue\",\"url\":\"s3://b/\"}", "{}",
+		  "name: backend glue needs the crawler's name; "
+		  "url: url is for backend builtin; a Glue crawler has its own "
+		  "targets; " },
+		{ "crawler", "{\"url\":\"s3://b/\"}", "{\"name\":true}",
+		  "url: url is for backend builtin; a Glue crawler has its own "
+		  "targets; " },
+		{ "athena_query", "{\"query\":\" \",\"output_location\":\"x/\"}",
+		  "{}", "query: query is empty; "
+		  "output_location: output_location must be an s3:// URL; " },
+		{ "athena_query", "{}", "{\"query\":true}", "" },
+		{ "s3_sensor", "{\"url\":\"gs://b/k\",\"min_size\":-1}", "{}",
+		  "url: url must start with s3:// or file://; "
+		  "min_size: min_size must not be negative; " },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
+		const struct operator *op = operator_find(t[i].type);
+		json_t *o = json_loads(t[i].options, 0, NULL);
+		json_t *bad = json_loads(t[i].in_error, 0, NULL);
+		struct op_check c;
+		char got[2048];
+		size_t off = 0;
+
+		CHECK_MSG(op != NULL && op->check != NULL && o != NULL &&
+			  bad != NULL, "case %zu", i);
+		if (op == NULL || op->check == NULL || o == NULL || bad == NULL)
+			continue;
+		got[0] = '\0';
+		op_check_init(&c, o, bad);
+		op->check(&c);
+		for (size_t k = 0; k < c.n && off < sizeof got; k++)
+			off += (size_t)snprintf(got + off, sizeof got - off,
+						"%s: %s; ", c.errs[k].path,
+						c.errs[k].msg);
+		op_check_free(&c);
+		CHECK_EQ_STR(t[i].want, got);
+		json_decref(o);
+		json_decref(bad);
+	}
+}
+
 int
 main(void)
 {
@@ -173,5 +236,6 @@ main(void)
 	RUN(test_s3_url);
 	RUN(test_xml);
 	RUN(test_validate);
+	RUN(test_check_all);
 	return UNIT_END();
 }
