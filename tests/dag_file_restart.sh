@@ -55,7 +55,9 @@ assert_eq "$(cat "$H/dags/fr.yaml")" "$(q "SELECT CAST(source AS TEXT) FROM dag_
 round() {
 	local p=$1 brk=$2 stop=$3 want=$4 page_want=$5
 	sl trigger fr --partition "$p" >/dev/null
-	wait_ti fr "$p" wait running
+	# running is committed before the try's process starts: the stop
+	# below must find a started try to adopt
+	wait_started fr "$p" wait
 	$brk
 	wait_for 20 "the API to show fr's error ($want)" api_fr_error_has "$want"
 	$stop

@@ -24,6 +24,9 @@ YAML
 start_scheduler
 sl trigger crashy --partition c1 >/dev/null
 wait_for 20 "long to start" test -s "$T/long.pid"
+# the process can start before its running state (and token) commits:
+# the kill must come after both
+wait_ti crashy c1 long running
 long_pid=$(cat "$T/long.pid")
 kill -9 "$SCHED_PID"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
@@ -56,6 +59,7 @@ YAML
 wait_for 10 "ends to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q ends"
 sl trigger ends --partition e1 >/dev/null
 wait_for 20 "ends to start" test -s "$T/ends.pid"
+wait_ti ends e1 only running
 kill -9 "$SCHED_PID"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 touch "$T/go.ends"
@@ -79,6 +83,7 @@ wait_for 10 "once to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q on
 sl trigger once --partition o1 >/dev/null
 wait_for 20 "only to start" test -s "$T/once.pid"
 wait_for 20 "only's detached child to start" test -s "$T/detached.pid"
+wait_ti once o1 only running
 detached=$(cat "$T/detached.pid")
 on_exit "kill -9 $detached"
 kill -9 "$SCHED_PID" "$(cat "$T/once.sup")"
@@ -104,6 +109,7 @@ YAML
 wait_for 10 "again to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q again"
 sl trigger again --partition a1 >/dev/null
 wait_for 20 "again to start" test -s "$T/again.sup"
+wait_ti again a1 only running
 kill -9 "$SCHED_PID" "$(cat "$T/again.sup")"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 start_scheduler

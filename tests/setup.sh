@@ -218,3 +218,22 @@ wait_ti() {
 ti_field() {
 	q "SELECT ti.$4 FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id='$1' AND r.partition='$2' AND ti.task_id='$3'"
 }
+
+# try_started DAG PARTITION TASK: the local try the task instance's token
+# names has started: its supervisor wrote its running record (its pid) or
+# already its end. A task instance is "running" once the executor took
+# the try, before its process exists (side effects after the commit):
+# a test that kills the scheduler to have the try adopted waits for this.
+try_started() {
+	local st
+	st=$(ti_field "$1" "$2" "$3" token)
+	case "$st" in *" status=/"*) st=${st#* status=} ;; *) return 1 ;; esac
+	[ -s "$st" ] || grep -aq '^pid=' "$st.tmp" 2>/dev/null
+}
+
+# wait_started DAG PARTITION TASK [SECONDS]: until the try is running
+# and its process started.
+wait_started() {
+	wait_ti "$1" "$2" "$3" running "${4:-30}"
+	wait_for "${4:-30}" "$1 $3 $2's try to start" try_started "$1" "$2" "$3"
+}
