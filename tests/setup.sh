@@ -154,15 +154,32 @@ start_scheduler() {
 }
 
 # start_standalone [ARGS...]: scheduler + web on a free port; sets
-# $SCHED_PID, $PORT, $URL.
+# $SCHED_PID, $PORT, $URL. Up means this process said it listens on
+# $PORT and /health answers there (another test's server may have taken
+# the port between free_port and the bind: then it starts again on a
+# new one, as the SMTP helper does). SCHED_START_S (default 30) bounds
+# each start.
 start_standalone() {
+	local try before
 	harness_config
-	PORT=$(free_port)
-	URL="http://127.0.0.1:$PORT"
-	"$SLUICE" --home "$H" standalone --port "$PORT" "$@" >>"$T/scheduler.log" 2>&1 &
-	SCHED_PID=$!
-	on_exit "stop_pid $SCHED_PID"
-	wait_for 15 "standalone to serve $URL" curl -fsS "$URL/health"
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		URL="http://127.0.0.1:$PORT"
+		before=$(grep -c "web UI on http://.*:$PORT/" "$T/scheduler.log" 2>/dev/null || true)
+		"$SLUICE" --home "$H" standalone --port "$PORT" "$@" >>"$T/scheduler.log" 2>&1 &
+		SCHED_PID=$!
+		on_exit "stop_pid $SCHED_PID"
+		_standalone_up() {
+			[ "$(grep -c "web UI on http://.*:$PORT/" "$T/scheduler.log")" -gt "${before:-0}" ] &&
+				curl -fsS "$URL/health" && return 0
+			pid_gone "$SCHED_PID"	# ends the wait: looked at below
+		}
+		wait_for "${SCHED_START_S:-30}" "standalone to serve $URL" _standalone_up
+		pid_gone "$SCHED_PID" || return 0
+		tail -n 5 "$T/scheduler.log" | grep -q "cannot listen on .*:$PORT (in use" ||
+			fail "standalone exited: $(tail -5 "$T/scheduler.log")"
+	done
+	fail "standalone found no free port in 3 tries"
 }
 
 # task_state DAG PARTITION TASK: the state of one task instance.
