@@ -197,7 +197,7 @@ assert_eq "2029-01-02T03:00:00+00:00 true 2 4" "$(jget 'd["create"][0]') $(jget 
 # the lane's share: the first backfill's run holds one slot of 2, so one
 # of this one's runs gets a try, the newest
 wait_for 30 "the API backfill's first try" running_is slow 2
-wait_ti slow 2029-01-02T03:00:00+00:00 long running 5
+wait_ti slow 2029-01-02T03:00:00+00:00 long running 30
 # cancel with kill through the API
 assert_status 200 POST "/backfills/$API_BF/cancel" '{"kill": true}'
 assert_eq "2 2" "$(jget 'len(d["remove"])') $(jget 'len(d["running"])')" "kill: 2 queued removed, 2 running killed"
