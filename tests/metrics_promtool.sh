@@ -58,11 +58,7 @@ grep -E '^[a-z_]+_(ms|milliseconds|minutes|hours|bytes_kb)[{ ]' "$T/metrics.txt"
 	fail "a metric in a unit other than the base unit"
 # a web-only process serves the store's metrics the same way
 stop_pid "$SCHED_PID"
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT"
-# (not through sl: $! must be the web process, not a shell running sl)
-"$SLUICE" --home "$H" web --port "$PORT" >>"$T/web.log" 2>&1 &
-on_exit "stop_pid $!"
-wait_for 15 "web to serve $URL" curl -fsS "$URL/health"
+start_web
+URL=$WURL
 check "sluice web"
 echo "metrics_promtool: ok"

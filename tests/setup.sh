@@ -153,33 +153,50 @@ start_scheduler() {
 	wait_for "${SCHED_START_S:-15}" "scheduler to start" _sched_up
 }
 
-# start_standalone [ARGS...]: scheduler + web on a free port; sets
-# $SCHED_PID, $PORT, $URL. Up means this process said it listens on
-# $PORT and /health answers there (another test's server may have taken
-# the port between free_port and the bind: then it starts again on a
-# new one, as the SMTP helper does). SCHED_START_S (default 30) bounds
-# each start.
-start_standalone() {
-	local try before
-	harness_config
+# _serve VERB LOG ARGS...: `sluice VERB` (standalone or web) on a free
+# port, its output appended to LOG; sets _SERVE_PID and _SERVE_PORT. Up
+# means this process said it listens on the port and /health answers
+# there: with make -j another test's server may have taken the port
+# between free_port and the bind, and /health would answer from it; a
+# bind that fails as in use starts again on a new port (as the SMTP
+# helper does). SCHED_START_S (default 30) bounds each start.
+_serve() {
+	local verb=$1 log=$2 try before
+	shift 2
 	for try in 1 2 3; do
-		PORT=$(free_port)
-		URL="http://127.0.0.1:$PORT"
-		before=$(grep -c "web UI on http://.*:$PORT/" "$T/scheduler.log" 2>/dev/null || true)
-		"$SLUICE" --home "$H" standalone --port "$PORT" "$@" >>"$T/scheduler.log" 2>&1 &
-		SCHED_PID=$!
-		on_exit "stop_pid $SCHED_PID"
-		_standalone_up() {
-			[ "$(grep -c "web UI on http://.*:$PORT/" "$T/scheduler.log")" -gt "${before:-0}" ] &&
-				curl -fsS "$URL/health" && return 0
-			pid_gone "$SCHED_PID"	# ends the wait: looked at below
+		_SERVE_PORT=$(free_port)
+		before=$(grep -c "web UI on http://.*:$_SERVE_PORT/" "$log" 2>/dev/null || true)
+		"$SLUICE" --home "$H" "$verb" --port "$_SERVE_PORT" "$@" >>"$log" 2>&1 &
+		_SERVE_PID=$!
+		on_exit "stop_pid $_SERVE_PID"
+		_serve_up() {
+			[ "$(grep -c "web UI on http://.*:$_SERVE_PORT/" "$log")" -gt "${before:-0}" ] &&
+				curl -fsS "http://127.0.0.1:$_SERVE_PORT/health" && return 0
+			pid_gone "$_SERVE_PID"	# ends the wait: looked at below
 		}
-		wait_for "${SCHED_START_S:-30}" "standalone to serve $URL" _standalone_up
-		pid_gone "$SCHED_PID" || return 0
-		tail -n 5 "$T/scheduler.log" | grep -q "cannot listen on .*:$PORT (in use" ||
-			fail "standalone exited: $(tail -5 "$T/scheduler.log")"
+		wait_for "${SCHED_START_S:-30}" "$verb to serve on port $_SERVE_PORT" _serve_up
+		pid_gone "$_SERVE_PID" || return 0
+		tail -n 5 "$log" | grep -q "cannot listen on .*:$_SERVE_PORT (in use" ||
+			fail "$verb exited: $(tail -5 "$log")"
 	done
-	fail "standalone found no free port in 3 tries"
+	fail "$verb found no free port in 3 tries"
+}
+
+# start_standalone [ARGS...]: scheduler + web on a free port; sets
+# $SCHED_PID, $PORT, $URL.
+start_standalone() {
+	harness_config
+	_serve standalone "$T/scheduler.log" "$@"
+	SCHED_PID=$_SERVE_PID PORT=$_SERVE_PORT
+	URL="http://127.0.0.1:$PORT"
+}
+
+# start_web [ARGS...]: `sluice web` alone on a free port, its output in
+# $T/web.log; sets $WPID, $WPORT, $WURL.
+start_web() {
+	_serve web "$T/web.log" "$@"
+	WPID=$_SERVE_PID WPORT=$_SERVE_PORT
+	WURL="http://127.0.0.1:$WPORT"
 }
 
 # task_state DAG PARTITION TASK: the state of one task instance.

@@ -273,11 +273,7 @@ sl users remove viewer >/dev/null
 assert_status 401 GET /dags "" "$VIEWER_TOKEN"
 
 # --- `sluice web` alone serves the same API ---
-WPORT=$(free_port)
-"$SLUICE" --home "$H" web --port "$WPORT" >>"$T/web.log" 2>&1 &
-WPID=$!
-on_exit "stop_pid $WPID"
-wait_for 10 "sluice web on $WPORT" curl -fsS "http://127.0.0.1:$WPORT/health"
+start_web
 assert_contains "$(cat "$T/web.log")" "web UI on http://127.0.0.1:$WPORT/" "binds 127.0.0.1"
 out=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "http://127.0.0.1:$WPORT/api/v1/dags/d1/grid?limit=1")
 assert_contains "$out" '"total":8' "sluice web grid"

@@ -197,10 +197,6 @@ assert_eq "200 image/x-icon" "$code" "/favicon.ico"
 # --- binds 127.0.0.1 unless told ---
 assert_contains "$(cat "$T/scheduler.log")" "web UI on http://127.0.0.1:$PORT/" "bind"
 printf '' > "$H/sluice.yaml"
-WPORT=$(free_port)
-"$SLUICE" --home "$H" web --port "$WPORT" >>"$T/web.log" 2>&1 &
-WPID=$!
-on_exit "stop_pid $WPID"
-wait_for 10 "sluice web" curl -fsS "http://127.0.0.1:$WPORT/health"
+start_web
 assert_contains "$(cat "$T/web.log")" "web UI on http://127.0.0.1:$WPORT/" "default bind"
 echo "web_security: ok"
