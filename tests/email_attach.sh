@@ -29,7 +29,7 @@ email_expect_ok '{
 }'
 assert_contains "$OUT" "no log of task never_ran"
 assert_contains "$OUT" "attaching $logs/extract/try-2.log"
-wait_for 10 "the message" test "$(smtp_count)" = 1
+wait_for 10 "the message" smtp_count_is 1
 
 assert_eq "extract-try-2.log	text/plain	27
 load-try-10.log	text/plain	$(stat -c %s "$logs/load/try-10.log")

@@ -19,7 +19,7 @@ spec() { # SMTP-BLOCK-EXTRA
 email_expect_ok "$(spec ', "username": "sluice", "password": "s3cret-Pa55"')"
 assert_contains "$OUT" ", AUTH"
 assert_not_contains "$OUT" "s3cret" "operator output"
-wait_for 10 "the authenticated message" test "$(smtp_count)" = 1
+wait_for 10 "the authenticated message" smtp_count_is 1
 assert_eq "authenticated" "$(smtp_mail header:Subject)" Subject
 
 email_expect_fail "$(spec ', "username": "sluice", "password": "wrong-Pa55word"')"
@@ -40,5 +40,5 @@ assert_eq 1 "$(smtp_count)" "messages delivered"
 # STARTTLS, then AUTH (the server refuses AUTH before TLS)
 start_smtp_auth_tls sluice 'tls-Pa55'
 email_expect_ok "$(spec ', "starttls": true, "ca_file": "'"$SMTP_CERT"'", "username": "sluice", "password": "tls-Pa55"')"
-wait_for 10 "the message sent with STARTTLS + AUTH" test "$(smtp_count)" = 1
+wait_for 10 "the message sent with STARTTLS + AUTH" smtp_count_is 1
 echo "email_auth: ok"

@@ -15,7 +15,7 @@ email_expect_ok '{"type": "email", "dag": "d", "task": "t", "partition": "p", "h
   "smtp": {"url": "'"$SMTP_URL"'", "from": "sluice@example.com"},
   "options": {"to": ["cli@example.com"], "subject": "through the CLI", "body": "b"}}'
 assert_contains "$OUT" "sent, Message-ID"
-wait_for 10 "the CLI message" test "$(smtp_count)" = 1
+wait_for 10 "the CLI message" smtp_count_is 1
 assert_eq "through the CLI" "$(smtp_mail header:Subject)" Subject
 email_expect_fail '{"home": "'"$H"'", "options": {"to": ["x@example.com"], "subject": "a\nb"}}'
 assert_contains "$OUT" "line break"
@@ -42,7 +42,7 @@ start_scheduler
 sl trigger report --partition 2024-03-01 --wait >"$T/trigger.out" 2>&1 ||
 	fail "run failed: $(cat "$T/trigger.out"; sl logs report notify 2024-03-01 2>&1)"
 assert_eq success "$(task_state report 2024-03-01 notify)" "email task state"
-wait_for 10 "the DAG's email" test "$(smtp_count)" = 1
+wait_for 10 "the DAG's email" smtp_count_is 1
 assert_eq "report 2024-03-01 finished" "$(smtp_mail header:Subject)" Subject
 assert_eq "Sluice <sluice@example.com>" "$(smtp_mail header:From)" From
 assert_contains "$(smtp_mail text)" "of report is done."

@@ -31,7 +31,7 @@ assert_contains "$OUT" "attachment name contains a line break"
 # the body may hold anything, including lines that look like headers
 email_expect_ok '{"home": "'"$H"'", "smtp": {"url": "'"$SMTP_URL"'", "from": "sluice@example.com"},
   "options": {"to": ["de@example.com"], "subject": "ok", "body": "Bcc: nobody@example.com\r\n\r\nX: y\n"}}'
-wait_for 10 "the one good message" test "$(smtp_count)" = 1
+wait_for 10 "the one good message" smtp_count_is 1
 assert_eq "ok" "$(smtp_mail header:Subject)" Subject
 assert_eq "" "$(smtp_mail header:Bcc)" "Bcc header"
 assert_eq "" "$(smtp_mail header:X-Injected)" "injected header"

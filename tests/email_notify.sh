@@ -114,7 +114,7 @@ assert_eq "email firehose copy_partition" \
 	"$(/usr/bin/python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["type"], s["dag"], s["task"])' "$T/spec.json")" spec
 email_expect_ok "$(cat "$T/spec.json")"
 assert_not_contains "$OUT" "do-not-show" "operator output"
-wait_for 10 "the notification" test "$(smtp_count)" = 1
+wait_for 10 "the notification" smtp_count_is 1
 assert_eq "$subject" "$(smtp_mail header:Subject)" Subject
 assert_eq "de@example.com, Ops <ops@example.com>" "$(smtp_mail header:To)" To
 assert_contains "$(smtp_mail text)" "log line 120"

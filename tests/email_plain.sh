@@ -24,7 +24,7 @@ email_expect_ok '{
 assert_contains "$OUT" "sending to 4 recipients through $SMTP_URL"
 assert_contains "$OUT" "sent, Message-ID <"
 
-wait_for 10 "the message in the Maildir" test "$(smtp_count)" = 1
+wait_for 10 "the message in the Maildir" smtp_count_is 1
 assert_eq "daily 2024-01-02 finished" "$(smtp_mail header:Subject)" Subject
 assert_eq "Sluice Bot <sluice@example.com>" "$(smtp_mail header:From)" From
 assert_eq "data-eng@example.com, Ops Team <ops@example.com>" "$(smtp_mail header:To)" To
@@ -65,7 +65,7 @@ email_expect_ok '{
   "options": {"to": "solo@example.com", "body": "just text"}
 }'
 assert_contains "$OUT" "sending to 1 recipient through"
-wait_for 10 "the second message" test "$(smtp_count)" = 1
+wait_for 10 "the second message" smtp_count_is 1
 assert_eq "text/plain" "$(smtp_mail structure)" structure
 assert_eq "[sluice] daily.notify 2024-01-02" "$(smtp_mail header:Subject)" "default subject"
 assert_eq "just text" "$(smtp_mail text)" text

@@ -20,13 +20,13 @@ spec() { # SMTP-BLOCK-EXTRA SUBJECT
 # verified against the test's own certificate
 email_expect_ok "$(spec ', "starttls": true, "ca_file": "'"$SMTP_CERT"'"' "verified")"
 assert_contains "$OUT" "with STARTTLS"
-wait_for 10 "the verified message" test "$(smtp_count)" = 1
+wait_for 10 "the verified message" smtp_count_is 1
 assert_eq "verified" "$(smtp_mail header:Subject)" Subject
 assert_eq "over TLS" "$(smtp_mail text)" text
 
 # insecure: no verification (self-signed certificate, no ca_file)
 email_expect_ok "$(spec ', "starttls": true, "insecure": true, "tries": 1' "insecure")"
-wait_for 10 "the insecure message" test "$(smtp_count)" = 2
+wait_for 10 "the insecure message" smtp_count_is 2
 
 # the system's CAs do not know the test certificate: refused, not retried
 email_expect_fail "$(spec ', "starttls": true, "tries": 3, "retry_delay": "100ms"' "unverified")"
@@ -44,6 +44,6 @@ assert_eq 2 "$(smtp_count)" "messages delivered"
 start_smtps
 email_expect_ok "$(spec ', "ca_file": "'"$SMTP_CERT"'"' "implicit tls")"
 assert_not_contains "$OUT" "with STARTTLS" "smtps needs no STARTTLS"
-wait_for 10 "the smtps message" test "$(smtp_count)" = 1
+wait_for 10 "the smtps message" smtp_count_is 1
 assert_eq "implicit tls" "$(smtp_mail header:Subject)" Subject
 echo "email_starttls: ok"

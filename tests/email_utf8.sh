@@ -15,7 +15,7 @@ email_expect_ok '{"home": "'"$H"'",
   "smtp": {"url": "'"$SMTP_URL"'", "from": "Sluice Überwachung <sluice@example.com>"},
   "options": {"to": ["Zoë Çelik <zoe@example.com>"], "cc": "José <jose@example.com>",
               "subject": '"$(json_str "$subject")"', "body": '"$(json_str "$body")"'}}'
-wait_for 10 "the message" test "$(smtp_count)" = 1
+wait_for 10 "the message" smtp_count_is 1
 assert_eq "$subject" "$(smtp_mail header:Subject)" Subject
 assert_eq "Sluice Überwachung <sluice@example.com>" "$(smtp_mail header:From)" From
 assert_eq "Zoë Çelik <zoe@example.com>" "$(smtp_mail header:To)" To

@@ -126,3 +126,7 @@ start_smtp_flaky() {
 
 smtp_mail() { "$SMTP_PY" "$SLUICE_SRCDIR/tests/servers/smtp_mail.py" "$SMTP_MAILDIR" "$@"; }
 smtp_count() { smtp_mail count; }
+# smtp_count_is N: the Maildir holds N messages now (for wait_for, which
+# runs its command again each time: a "$(smtp_count)" in its arguments
+# would be read once, before the wait)
+smtp_count_is() { [ "$(smtp_count)" = "$1" ]; }
