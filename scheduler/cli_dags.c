@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"
@@ -360,8 +361,170 @@ dags_show_param_decls(const struct dag *d)
 	return out;
 }
 
+/* One "  key  value" line of `dags show DAG TASK`; a value of several
+ * lines goes on under the first, indented. */
+static void
+show_line(const char *key, const char *value)
+{
+	const char *nl;
+
+	printf("  %-16s ", key);
+	while ((nl = strchr(value, '\n')) != NULL && nl[1] != '\0') {
+		printf("%.*s\n%19s", (int)(nl - value), value, "");
+		value = nl + 1;
+	}
+	printf("%s%s", value, (nl != NULL) ? "" : "\n");
+}
+
+/* An option as a DAG file writes it: a duration as "1m30s", a list as
+ * "a, b", text as it is. */
+static void
+show_option(struct buf *b, const struct op_key *k, const json_t *v)
+{
+	char d[32];
+
+	if (k != NULL && k->kind == OPK_DURATION && json_is_integer(v)) {
+		buf_adds(b, sl_format_duration(json_integer_value(v), d, sizeof d));
+		return;
+	}
+	if (json_is_array(v) && k != NULL && k->kind == OPK_STRINGS) {
+		size_t i;
+		json_t *x;
+
+		json_array_foreach(v, i, x) {
+			if (i > 0)
+				buf_adds(b, ", ");
+			dags_show_value(b, x);
+		}
+		return;
+	}
+	dags_show_value(b, v);
+}
+
+/* The names of the EMAIL_ON_* bits in on: "failure, sla_miss". */
+static void
+show_events(struct buf *b, int on)
+{
+	static const struct { int bit; const char *name; } events[] = {
+		{ EMAIL_ON_FAILURE, "failure" }, { EMAIL_ON_RETRY, "retry" },
+		{ EMAIL_ON_SUCCESS, "success" }, { EMAIL_ON_SLA_MISS, "sla_miss" },
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(events); i++)
+		if (on & events[i].bit)
+			buf_printf(b, "%s%s", n++ ? ", " : "", events[i].name);
+	if (n == 0)
+		buf_adds(b, "nothing");
+}
+
+/* `dags show DAG TASK`: one task as the scheduler will run it, every
+ * setting with the DAG's defaults applied. */
 static int
-dags_show(struct cli *c, const char *name)
+dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
+{
+	const struct task *t = dag_task((struct dag *)d, name);
+	const char *k;
+	json_t *v;
+	struct buf b;
+	char x[32], y[32];
+
+	if (t == NULL) {
+		struct text_near near;
+		char hint[256];
+
+		text_near_init(&near, name);
+		for (int i = 0; i < d->ntasks; i++)
+			text_near_add(&near, d->tasks[i].name);
+		fprintf(stderr, "sluice: DAG %s has no task '%s' (%ssee `sluice dags show %s`)\n",
+			d->name, name, text_hint(text_near_best(&near), hint, sizeof hint), d->name);
+		return EXIT_USAGE;
+	}
+	if (json) {
+		cli_print_json(json_array_get(tasks, (size_t)t->index));
+		return 0;
+	}
+	buf_init(&b, 0);
+	printf("TASK %s of DAG %s (%s:%d)\n", t->name, d->name, d->file, t->line);
+	show_line("type", t->op->name);
+	if (t->description != NULL)
+		show_line("description", t->description);
+	for (int i = 0; i < t->nupstream; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", d->tasks[t->upstream[i]].name);
+	show_line("after", b.len ? buf_str(&b) : "-");
+	show_line("trigger_rule", trigger_rule_name(t->trigger_rule));
+	if (t->group != NULL)
+		show_line("group", t->group);
+	show_line("executor", t->executor);
+	buf_reset(&b);
+	buf_printf(&b, "%s, %d slot%s", t->pool, t->pool_slots, t->pool_slots == 1 ? "" : "s");
+	show_line("pool", buf_str(&b));
+	buf_reset(&b);
+	buf_printf(&b, "%d", t->priority);
+	show_line("priority", buf_str(&b));
+	buf_reset(&b);
+	if (t->retries > 0)
+		buf_printf(&b, "%d, %s apart%s%s", t->retries,
+			   sl_format_duration(t->retry_delay_ms, x, sizeof x),
+			   t->retry_exponential ? ", doubling up to " : "",
+			   t->retry_exponential ? sl_format_duration(t->max_retry_delay_ms, y, sizeof y) : "");
+	else
+		buf_adds(&b, "0");
+	show_line("retries", buf_str(&b));
+	show_line("timeout", t->timeout_ms > 0 ? sl_format_duration(t->timeout_ms, x, sizeof x) : "none");
+	if (t->sla_ms > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%s after the partition's end", sl_format_duration(t->sla_ms, x, sizeof x));
+		show_line("sla", buf_str(&b));
+	}
+	if (t->depends_on_past)
+		show_line("depends_on_past", "yes");
+	if (t->mapped)
+		show_line("foreach", t->foreach_task != NULL ? t->foreach_task :
+			  t->foreach_tmpl != NULL ? t->foreach_tmpl : "a list");
+	buf_reset(&b);
+	for (int i = 0; t->email != NULL && t->email[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", t->email[i]);
+	if (b.len) {
+		buf_adds(&b, " (on ");
+		show_events(&b, t->email_on);
+		buf_adds(&b, ")");
+		show_line("email", buf_str(&b));
+	}
+	buf_reset(&b);
+	for (int i = 0; t->notify != NULL && t->notify[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", t->notify[i]);
+	if (b.len) {
+		buf_adds(&b, " (on ");
+		show_events(&b, t->notify_on);
+		buf_adds(&b, ")");
+		show_line("notify", buf_str(&b));
+	}
+	if (json_object_size(t->env) > 0) {
+		buf_reset(&b);
+		json_object_foreach(t->env, k, v)
+			buf_printf(&b, "%s%s=%s", b.len ? "\n" : "", k, json_string_value(v) ? json_string_value(v) : "");
+		show_line("env", buf_str(&b));
+	}
+	if (json_object_size(t->options) > 0) {
+		printf("\n%s OPTIONS\n", t->op->name);
+		json_object_foreach(t->options, k, v) {
+			const struct op_key *key = NULL;
+
+			for (const struct op_key *o = t->op->keys; o != NULL && o->name != NULL; o++)
+				if (strcmp(o->name, k) == 0)
+					key = o;
+			buf_reset(&b);
+			show_option(&b, key, v);
+			show_line(k, buf_str(&b));
+		}
+	}
+	buf_free(&b);
+	return 0;
+}
+
+static int
+dags_show(struct cli *c, const char *name, const char *task)
 {
 	struct dag *d;
 	json_t *o, *tasks;
@@ -384,6 +547,12 @@ dags_show(struct cli *c, const char *name)
 		    "options", t->options));
 		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
 		dag_map_task_json(d, t, json_array_get(tasks, (size_t)i));
+	}
+	if (task != NULL) {
+		int rc = dags_show_task(d, task, tasks, c->json);
+
+		json_decref(tasks);
+		return rc;
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:o,s:o}", "dag", d->name,
 		      "file", d->file, "schedule", d->schedule_text, "timezone",
@@ -702,14 +871,15 @@ dags_run(struct cli *c, const struct cli_args *args)
 	{
 		static const struct { const char *sub; int max; } takes[] = {
 			{ "list", 1 }, { "schema", 1 }, { "reference", 1 },
-			{ "show", 2 }, { "next", 2 },
+			{ "show", 3 }, { "next", 2 },
 		};
 
 		for (size_t i = 0; i < sizeof takes / sizeof takes[0]; i++)
 			if (strcmp(sub, takes[i].sub) == 0 && args->npos > takes[i].max)
 				return cli_usage(&cli_dags, "unexpected argument '%s' (dags %s takes %s)",
 						 pos[takes[i].max], sub,
-						 takes[i].max == 1 ? "no argument" : "one DAG");
+						 takes[i].max == 1 ? "no argument" :
+						 takes[i].max == 2 ? "one DAG" : "a DAG and a task");
 	}
 	/* generated from the key tables: no home needed */
 	if (strcmp(sub, "schema") == 0) {
@@ -759,7 +929,7 @@ dags_run(struct cli *c, const struct cli_args *args)
 	if (strcmp(sub, "show") == 0) {
 		if (argc < 3)
 			return cli_usage(&cli_dags, "dags show needs a DAG name");
-		return dags_show(c, pos[1]);
+		return dags_show(c, pos[1], args->npos > 2 ? pos[2] : NULL);
 	}
 	if (strcmp(sub, "next") == 0)
 		return dags_next(c, args, count);
@@ -797,7 +967,7 @@ static const struct cli_opt dags_opts[] = {
 const struct cli_verb cli_dags = {
 	"dags", "list, show, validate, pause DAGs; preview a schedule; file schema",
 	"list [--tag T]\n"
-	"show DAG\n"
+	"show DAG [TASK]\n"
 	"validate [PATH...]\n"
 	"pause DAG...\n"
 	"unpause DAG...\n"
@@ -806,7 +976,10 @@ const struct cli_verb cli_dags = {
 	"reference",
 	"  list       every DAG, its schedule, tags, the partition the scheduler\n"
 	"             creates next; broken files (--tag T: the DAGs tagged T)\n"
-	"  show       tasks, their types and dependencies\n"
+	"  show       tasks, their types and dependencies; with TASK, every\n"
+	"             setting of that task as the scheduler runs it (the\n"
+	"             DAG's defaults applied, durations as a DAG file writes\n"
+	"             them)\n"
 	"  validate   check DAG files (default: the DAG folder): every error as\n"
 	"             FILE:LINE:COL: PATH: message (--json: {file, line, column,\n"
 	"             path, message}), at most 20 a file, then FILE: and N\n"

@@ -237,10 +237,37 @@ assert_eq 1 "$(q "SELECT paused FROM dags WHERE dag_id='good'")" "nothing unpaus
 sl dags unpause good other >/dev/null
 # an argument too many is said, not dropped
 set +e
-sl dags show good load >/dev/null 2>"$T/err"; st=$?
+sl dags show good b extra >/dev/null 2>"$T/err"; st=$?
 set -e
-assert_eq 2 "$st" "exit code of dags show with two arguments"
-assert_contains "$(cat "$T/err")" "unexpected argument 'load' (dags show takes one DAG)"
+assert_eq 2 "$st" "exit code of dags show with three arguments"
+assert_contains "$(cat "$T/err")" "unexpected argument 'extra' (dags show takes a DAG and a task)"
+# dags show DAG TASK: the task as the scheduler runs it, defaults applied
+cat >"$H/dags/shown.yaml" <<'YAML'
+dag: shown
+defaults: {retries: 2, retry_delay: 90s, timeout: 1h}
+tasks:
+  extract: {command: "echo {{ ds }}"}
+  wait:
+    type: s3_sensor
+    url: "file://lake/{{ ds }}/"
+    poke_interval: 120s
+    after: [extract]
+    retries: 0
+YAML
+out=$(sl dags show shown wait)
+assert_contains "$out" "TASK wait of DAG shown ($H/dags/shown.yaml:5)"
+assert_contains "$out" "  after            extract"
+assert_contains "$out" "  retries          0"
+assert_contains "$out" "  timeout          1h"
+assert_contains "$out" "  poke_interval    2m"
+assert_contains "$(sl dags show shown extract)" "  retries          2, 1m30s apart"
+assert_eq wait "$(sl --json dags show shown wait | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["task"])')" "dags show --json DAG TASK"
+set +e
+sl dags show shown extrct >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of dags show of a missing task"
+assert_contains "$(cat "$T/err")" "DAG shown has no task 'extrct' (did you mean 'extract'? see \`sluice dags show shown\`)"
+rm "$H/dags/shown.yaml"
 rm "$H/dags/other.yaml"
 
 # a database from a newer sluice is refused
