@@ -1,7 +1,8 @@
 #!/bin/bash
 # ssh executor: sshd killed while a task runs. That try fails with an
 # error, the driver (standing in for the scheduler) keeps running, a retry
-# while sshd is down fails fast and marks the host down, and once sshd is
+# while sshd is down fails fast (unreachable_timeout: 0; by default it
+# would wait for the host) and marks the host down, and once sshd is
 # back the next try reconnects and succeeds. The process group the lost
 # try left behind on the host is killed when the connection comes back.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -9,7 +10,8 @@
 
 start_sshd a
 port=$(sshd_port a)
-cfg=$(ssh_config_json a '"down_backoff": "1s"' '"connect_timeout": "5s"')
+cfg=$(ssh_config_json a '"down_backoff": "1s"' '"connect_timeout": "5s"' \
+	'"unreachable_timeout": 0')
 
 # Try 1 records its group and waits for a file that never comes; the
 # retry (try 2 and later) just succeeds.

@@ -289,6 +289,7 @@ void ssh_try_detach(void *inst, void *handle)
 		ssh_conn_detach(&t->op);
 	}
 	event_del(t->ev_grace);
+	event_del(t->ev_retry);
 	event_del(t->ev_done);
 	if (t->token && t->log_path)
 		note_write(t->log_path, "copied", ssh_adopt_settled(t));

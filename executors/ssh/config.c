@@ -118,7 +118,8 @@ const struct exec_ssh_key exec_ssh_keys[] = {
 	{ "slots_per_host", "integer 1..1000", "4", "tries at once on each host; the executor's slots are hosts times this" },
 	{ "via", "[user@]host[:port]", NULL, "a jump host: connections to the hosts go through it (same key, known_hosts and checks)" },
 	{ "sluice_path", "path", "sluice", "sluice on the hosts: tasks of types other than shell run it there (sluice executors check NAME says whether it is found)" },
-	{ "down_backoff", "duration", "30s", "how long a host that failed to connect takes no new tries (a try that finds every host down fails at once, naming them)" },
+	{ "down_backoff", "duration", "30s", "how long a host that failed to connect takes no new tries; it is tried again after that, by the tries waiting for it" },
+	{ "unreachable_timeout", "duration", "10m", "how long a try waits for a host that cannot be reached before it fails: a try whose command never started waits queued, spending no retry; an adopted try (the scheduler restarted) whose host does not answer runs on, sluice reconnecting every down_backoff; 0: such tries fail at once. The task's timeout still applies" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -214,7 +215,9 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 	    json_duration(cfg, "keepalive", 30000, &ex->keepalive_ms, err,
 			  errlen, name) < 0 ||
 	    json_duration(cfg, "down_backoff", 30000, &ex->down_backoff_ms,
-			  err, errlen, name) < 0)
+			  err, errlen, name) < 0 ||
+	    json_duration(cfg, "unreachable_timeout", 600000,
+			  &ex->unreachable_timeout_ms, err, errlen, name) < 0)
 		goto fail;
 	if (ex->connect_timeout_ms <= 0)
 		ex->connect_timeout_ms = 10000;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "executors/ssh/ssh_internal.h"
@@ -78,11 +79,16 @@ void ssh_conn_fail(struct ssh_conn *c, int mark_down, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 
+	if (TAILQ_EMPTY(&c->ops) && c->state != C_READY)
+		mark_down = 0;	/* only orphans asked (a probe): no try
+				 * was refused, none is kept away */
 	c->generation++;
 	c->failed_connecting = c->state != C_READY && mark_down;
 	c->state = C_IDLE;
 	if (mark_down) {
 		h->down_until_ms = sl_mono_ms() + h->ex->down_backoff_ms;
+		if (!h->down_since)
+			h->down_since = time(NULL);
 		snprintf(h->down_reason, sizeof h->down_reason, "%s", msg);
 	}
 	event_del(c->ev_read);
@@ -117,6 +123,23 @@ void ssh_conn_fail(struct ssh_conn *c, int mark_down, const char *fmt, ...)
 		op->conn = NULL;
 		op->lost(op, msg);
 	}
+	if (h->orphans && !h->ex->destroying && c->state == C_IDLE) {
+		/* no try may ask for the host again: come back for them */
+		struct timeval tv;
+
+		sl_ms_timeval(SL_MAX(h->ex->down_backoff_ms, (int64_t)1000), &tv);
+		event_add(c->ev_orphans, &tv);
+	}
+}
+
+static void conn_orphans_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ssh_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->host->orphans && c->state == C_IDLE)
+		ssh_conn_start(c);
 }
 
 void ssh_conn_attach(struct ssh_conn *c, struct ssh_op *op)
@@ -185,7 +208,9 @@ void ssh_conn_ready(struct ssh_conn *c)
 	c->connect_ms = sl_mono_ms() - c->connect_started_ms;
 	h->down_until_ms = 0;
 	h->down_reason[0] = '\0';
+	h->down_since = 0;
 	event_del(c->ev_timer);
+	event_del(c->ev_orphans);
 	if (h->ex->keepalive_ms > 0) {
 		int secs = (int)((h->ex->keepalive_ms + 999) / 1000);
 		libssh2_keepalive_config(c->session, 0, (unsigned)secs);
@@ -530,6 +555,7 @@ void ssh_conn_init(struct ssh_conn *c, struct ssh_host *h)
 	c->ev_timer = evtimer_new(base, conn_timeout_cb, c);
 	c->ev_keepalive = evtimer_new(base, conn_keepalive_cb, c);
 	c->ev_pump = event_new(base, -1, 0, conn_pump_cb, c);
+	c->ev_orphans = evtimer_new(base, conn_orphans_cb, c);
 }
 
 void ssh_conn_destroy(struct ssh_conn *c)
@@ -542,4 +568,5 @@ void ssh_conn_destroy(struct ssh_conn *c)
 	event_free(c->ev_timer);
 	event_free(c->ev_keepalive);
 	event_free(c->ev_pump);
+	event_free(c->ev_orphans);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "executors/ssh/ssh_internal.h"
 
@@ -110,6 +111,8 @@ struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
 			 "host", ex->name);
 		return NULL;
 	}
+	if (ex->unreachable_timeout_ms > 0 && !*can_wait)
+		*can_wait = 2;	/* for a host to answer again */
 	buf_init(&why, 0);
 	for (i = 0; i < ex->nhosts; i++) {
 		struct ssh_host *h = &ex->hosts[i];
@@ -129,6 +132,72 @@ struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
 	return NULL;
 }
 
+
+const char *ssh_format_wall(time_t when, char *out, size_t n)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&when, &tm) ||
+	    strftime(out, n, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, n, "%lld", (long long)when);
+	return out;
+}
+
+void ssh_exec_unreachable_desc(struct ssh_exec *ex, struct buf *b)
+{
+	size_t start = b->len;
+	char w[40];
+	int i;
+
+	for (i = 0; i < ex->nhosts; i++) {
+		struct ssh_host *h = &ex->hosts[i];
+
+		if (!h->down_since)
+			continue;
+		buf_printf(b, "%s%s since %s (%s)", b->len > start ? "; " : "",
+			   h->label, ssh_format_wall(h->down_since, w, sizeof w),
+			   h->down_reason);
+	}
+	if (b->len == start)
+		buf_adds(b, "no host answers");
+}
+
+/* The queued tries that waited unreachable_timeout for a host fail;
+ * returns when the next one's wait ends (0: none waits). */
+static int64_t dispatch_expire(struct ssh_exec *ex, int64_t now)
+{
+	struct ssh_try *t, *next;
+	int64_t wake = 0;
+	char d[32];
+
+	for (t = TAILQ_FIRST(&ex->queue); t; t = next) {
+		int64_t end = t->wait_since_ms + ex->unreachable_timeout_ms;
+		struct buf why;
+
+		next = TAILQ_NEXT(t, qentry);
+		if (!t->wait_since_ms)
+			continue;
+		if (end > now) {
+			if (!wake || end < wake)
+				wake = end;
+			continue;
+		}
+		TAILQ_REMOVE(&ex->queue, t, qentry);
+		t->queued = 0;
+		ex->nqueued--;
+		buf_init(&why, 0);
+		ssh_exec_unreachable_desc(ex, &why);
+		ssh_try_set_error(t, "no host of ssh executor %s could be "
+				  "reached for %s (unreachable_timeout): %s; "
+				  "the command never started", ex->name,
+				  sl_format_duration(ex->unreachable_timeout_ms,
+						     d, sizeof d),
+				  buf_str(&why));
+		buf_free(&why);
+		ssh_try_finish(t);
+	}
+	return wake;
+}
 
 /* Put t on the queue of tries waiting for a host: at its end (a new try
  * that found every up host full) or at its front (a try whose host could
@@ -157,25 +226,39 @@ void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	wake = dispatch_expire(ex, now);
 	while (!TAILQ_EMPTY(&ex->queue)) {
 		struct ssh_try *t = TAILQ_FIRST(&ex->queue);
 		struct ssh_host *h = ssh_exec_pick_host(ex, &can_wait, err, sizeof err);
 
+		if (!h && can_wait == 2) {
+			/* no host answers: the tries wait for one */
+			struct ssh_try *q;
+
+			TAILQ_FOREACH(q, &ex->queue, qentry) {
+				if (q->wait_since_ms)
+					continue;
+				ssh_try_wait_host(q);
+				if (!wake || now + ex->unreachable_timeout_ms < wake)
+					wake = now + ex->unreachable_timeout_ms;
+			}
+		}
 		if (!h && can_wait)
-			break;
+			break;	/* a slot frees, or a host answers again */
 		TAILQ_REMOVE(&ex->queue, t, qentry);
 		t->queued = 0;
 		ex->nqueued--;
 		if (h) {
 			ssh_try_place(t, h);
-		} else {
+		} else {	/* unreachable_timeout: 0 */
 			ssh_try_set_error(t, "%s", err);
 			ssh_try_finish(t);
 		}
 	}
 	if (TAILQ_EMPTY(&ex->queue))
 		return;
-	/* Also wake when the first down host's back-off ends. */
+	/* Also wake when the first down host's back-off ends (and when a
+	 * waiting try's unreachable_timeout does, set above). */
 	for (i = 0; i < ex->nhosts; i++) {
 		int64_t until = ex->hosts[i].down_until_ms;
 		if (until > now && (!wake || until < wake))

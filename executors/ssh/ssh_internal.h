@@ -46,6 +46,7 @@
 
 #include <sys/queue.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/dns.h>
 #include <event2/event.h>
@@ -104,6 +105,10 @@ struct ssh_conn {
 	struct evdns_getaddrinfo_request *dns_req;
 	struct ssh_tunnel *tunnel;	/* carries this connection (via) */
 	struct event *ev_read, *ev_write, *ev_timer, *ev_keepalive, *ev_pump;
+	/* Armed while the host has orphans and no connection: connect again
+	 * after down_backoff, so an orphan is stopped once the host answers
+	 * even when no try asks for the host. */
+	struct event *ev_orphans;
 	struct ssh_op_list ops;
 	int64_t connect_started_ms;
 	int64_t connect_ms;	/* how long the last connect took */
@@ -138,6 +143,9 @@ struct ssh_host {
 	int running;		/* tries using this host's slots */
 	int64_t down_until_ms;	/* sl_mono_ms() until which no new try goes here */
 	char down_reason[SL_ERR_MSG];
+	/* When the host first failed to connect since it last answered
+	 * (wall clock, for logs); 0 while it answers. */
+	time_t down_since;
 	struct ssh_orphan *orphans;
 	/* Old try files were last swept on connection generation
 	 * sweep_gen (if swept); starts since then (try.c). */
@@ -176,6 +184,14 @@ struct ssh_try {
 	size_t marker_scanned;	/* bytes looked at; give up after a while */
 	int reopened;		/* reconnected once for a stale connection */
 	int moves;		/* placed again after a host was unreachable */
+	/* Waiting for an unreachable host (exec.c, unreachable_timeout):
+	 * since when (sl_mono_ms(); 0: not waiting), whether the log said
+	 * so, and the host its last header line named. An adopted try
+	 * waits likewise for its own host, reconnecting on ev_retry. */
+	int64_t wait_since_ms;
+	int wait_logged;
+	struct ssh_host *header_host;
+	struct event *ev_retry;
 	long pgid;
 	char start_time[32];
 	/* The try's name on its host (~/.sluice/tries/ID.*), and its token:
@@ -269,6 +285,10 @@ struct ssh_exec {
 	int accept_new;
 	int slots_per_host;
 	int64_t connect_timeout_ms, keepalive_ms, down_backoff_ms;
+	/* How long a try waits for a host that cannot be reached (a new
+	 * try's command never started; an adopted try's host after the
+	 * restart) before it fails; 0: it fails at once. */
+	int64_t unreachable_timeout_ms;
 	struct ssh_host *hosts;
 	int nhosts;
 	struct ssh_host *via;
@@ -369,6 +389,9 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		    sl_exec_done_fn done, void *arg, char *err, size_t errlen);
 void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why);
 const char *ssh_try_token(void *inst, void *handle);
+/* t never started its command and no host can be reached: it waits,
+ * queued (its log says so once), until unreachable_timeout. */
+void ssh_try_wait_host(struct ssh_try *t);
 /* Give the try its host: take a slot, start the log, start connecting. */
 void ssh_try_place(struct ssh_try *t, struct ssh_host *h);
 /* The try is over: give its slot back and report from a fresh event. */
@@ -443,11 +466,18 @@ void ssh_exec_destroy(void *inst);
 void ssh_exec_host_init(struct ssh_host *h, struct ssh_exec *ex, char *name,
 			int port, const char *user);
 /* The host for a new try, or NULL with *can_wait set when a slot will
- * free on an up host, else with the reason in err. */
+ * free on an up host (1), or when every host with room is down and
+ * unreachable_timeout lets a try wait for one (2), else with the reason
+ * in err. */
 struct ssh_host *ssh_exec_pick_host(struct ssh_exec *ex, int *can_wait,
 				    char *err, size_t errlen);
 /* Queue t for a host, at the end or (front) at the front. */
 void ssh_exec_queue(struct ssh_try *t, int front);
+/* The hosts that did not answer since they last did, for logs and
+ * errors: "LABEL since WALL (reason)", joined by "; ". */
+void ssh_exec_unreachable_desc(struct ssh_exec *ex, struct buf *b);
+/* A wall clock time as logs show it ("2026-12-06 16:40:03 UTC"). */
+const char *ssh_format_wall(time_t when, char *out, size_t n);
 /* A slot freed (or a back-off ended): place queued tries. */
 void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg);
 

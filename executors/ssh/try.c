@@ -35,6 +35,7 @@ static void try_send_kill(struct ssh_try *t, const char *sig);
 static int try_step(struct ssh_op *op);
 static void try_lost(struct ssh_op *op, const char *why);
 static void try_grace_cb(evutil_socket_t fd, short what, void *arg);
+static void try_retry_cb(evutil_socket_t fd, short what, void *arg);
 static unsigned try_serial;
 
 /* Append s to b as one single-quoted shell word. */
@@ -216,6 +217,7 @@ void ssh_try_free(struct ssh_try *t)
 		close(t->log_fd);
 	event_free(t->ev_done);
 	event_free(t->ev_grace);
+	event_free(t->ev_retry);
 	free(t->command);
 	free(t->stdin_data);
 	free(t->error);
@@ -248,6 +250,7 @@ struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd,
 	t->op.lost = try_lost;
 	t->ev_done = event_new(ex->base, -1, 0, try_done_cb, t);
 	t->ev_grace = evtimer_new(ex->base, try_grace_cb, t);
+	t->ev_retry = evtimer_new(ex->base, try_retry_cb, t);
 	return t;
 }
 
@@ -259,6 +262,7 @@ void ssh_try_finish(struct ssh_try *t)
 	t->state = T_DONE;
 	ssh_conn_detach(&t->op);
 	event_del(t->ev_grace);
+	event_del(t->ev_retry);
 	if (t->queued) {
 		TAILQ_REMOVE(&t->ex->queue, t, qentry);
 		t->queued = 0;
@@ -490,6 +494,17 @@ static int try_step(struct ssh_op *op)
 				return 1;
 			}
 			progress = 1;
+			if (t->adopted && t->wait_since_ms) {
+				char d[32];
+
+				log_printf(t, "sluice: %s answered again after %s; "
+					   "following the try\n", t->host->label,
+					   sl_format_duration(sl_mono_ms() -
+							      t->wait_since_ms,
+							      d, sizeof d));
+				ssh_adopt_note_base(t, ssh_adopt_settled(t));
+				t->wait_since_ms = 0;
+			}
 			if (t->kill_requested) {
 				ssh_try_set_error(t, "killed before the command "
 						  "started on %s", t->host->label);
@@ -611,6 +626,120 @@ static void try_move(struct ssh_try *t, const char *why)
 	event_active(t->ex->ev_dispatch, EV_TIMEOUT, 0);
 }
 
+/* The try's log says once that it waits for a host, which cannot be
+ * reached and since when; new lines of the log are not the remote
+ * log's copy, so an adopted try notes its base again (adopt.c). */
+static void try_wait_note(struct ssh_try *t, const char *why)
+{
+	struct ssh_exec *ex = t->ex;
+	struct buf hosts;
+	char d[32], b[32], w[40];
+
+	if (t->wait_logged)
+		return;
+	t->wait_logged = 1;
+	sl_format_duration(ex->unreachable_timeout_ms, d, sizeof d);
+	if (t->adopted) {
+		log_printf(t, "sluice: cannot reach %s%s%s (%s) to follow the "
+			   "try; its command there runs on meanwhile, and "
+			   "sluice tries again every %s, at most %s "
+			   "(unreachable_timeout of ssh executor %s)\n",
+			   t->host->label, t->host->down_since ? " since " : "",
+			   t->host->down_since ? ssh_format_wall(
+				   t->host->down_since, w, sizeof w) : "",
+			   why, sl_format_duration(SL_MAX(ex->down_backoff_ms,
+							  (int64_t)1000),
+						   b, sizeof b),
+			   d, ex->name);
+		ssh_adopt_note_base(t, ssh_adopt_settled(t));
+		return;
+	}
+	buf_init(&hosts, 0);
+	ssh_exec_unreachable_desc(ex, &hosts);
+	log_printf(t, "sluice: %s waits for a host, queued (no retry spent), "
+		   "at most %s (unreachable_timeout of ssh executor %s): "
+		   "cannot reach %s\n", t->header, d, ex->name, buf_str(&hosts));
+	buf_free(&hosts);
+}
+
+/* t never started its command and no host took it: it waits, queued,
+ * for a host to answer (exec.c fails it after unreachable_timeout). */
+void ssh_try_wait_host(struct ssh_try *t)
+{
+	if (!t->wait_since_ms)
+		t->wait_since_ms = sl_mono_ms();
+	try_wait_note(t, NULL);
+}
+
+/* t's host could not be reached and nothing ran there: back to the
+ * queue, until unreachable_timeout (0: fail). */
+static int try_requeue(struct ssh_try *t, const char *why)
+{
+	struct ssh_exec *ex = t->ex;
+	struct ssh_host *h = t->host;
+
+	if (ex->unreachable_timeout_ms <= 0)
+		return 0;
+	if (!t->wait_since_ms)
+		t->wait_since_ms = sl_mono_ms();
+	else if (sl_mono_ms() - t->wait_since_ms >= ex->unreachable_timeout_ms)
+		return 0;
+	(void)why;	/* the host's down_reason says it */
+	ssh_try_wait_host(t);
+	t->moves++;
+	t->reopened = 0;
+	h->running--;
+	t->host = NULL;
+	free(t->token);
+	t->token = NULL;
+	ssh_exec_queue(t, 1);
+	event_active(ex->ev_dispatch, EV_TIMEOUT, 0);
+	return 1;
+}
+
+/* An adopted try whose host does not answer: its command may run on
+ * there, so the try runs on too, reconnecting every down_backoff, until
+ * unreachable_timeout; then it fails and its command becomes an orphan
+ * of the host, stopped when the host answers (conn.c comes back for
+ * it). A refused host key fails it at once, likewise. */
+static void try_adopted_unreachable(struct ssh_try *t, const char *why)
+{
+	struct ssh_exec *ex = t->ex;
+	struct ssh_host *h = t->host;
+	int64_t now = sl_mono_ms(), left;
+	struct timeval tv;
+	char d[32];
+
+	if (!t->wait_since_ms)
+		t->wait_since_ms = now;
+	left = ex->unreachable_timeout_ms - (now - t->wait_since_ms);
+	if (h->conn.in_hostkey_check || left <= 0) {
+		ssh_try_set_error(t, "lost: sluice could not reach %s again to "
+				  "follow the try (%s) for %s; its command "
+				  "there may still run, and is stopped when %s "
+				  "answers", h->label, why,
+				  sl_format_duration(now - t->wait_since_ms, d,
+						     sizeof d), h->label);
+		ssh_conn_add_orphan(h, 0, "", t->id, 1);
+		ssh_try_finish(t);
+		return;
+	}
+	try_wait_note(t, why);
+	sl_ms_timeval(SL_MIN(SL_MAX(ex->down_backoff_ms, (int64_t)1000), left),
+		      &tv);
+	event_add(t->ev_retry, &tv);
+}
+
+static void try_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ssh_try *t = arg;
+
+	(void)fd;
+	(void)what;
+	if (t->state == T_OPEN && !t->op.conn && !t->kill_requested)
+		ssh_conn_attach(&t->host->conn, &t->op);
+}
+
 static void try_lost(struct ssh_op *op, const char *why)
 {
 	struct ssh_try *t = (struct ssh_try *)op;
@@ -619,15 +748,28 @@ static void try_lost(struct ssh_op *op, const char *why)
 	t->ch = NULL;	/* freed with the session */
 	if (t->state == T_OPEN && h->conn.failed_connecting &&
 	    !h->conn.in_hostkey_check && !t->adopted && !t->kill_requested &&
-	    !t->ex->destroying && t->ex->nhosts > 1 &&
-	    t->moves < t->ex->nhosts) {
+	    !t->ex->destroying) {
 		/* Connecting or logging in failed, so the command never
 		 * started there: another host of the pool may take it (each
-		 * try moves at most once per host, so a pool whose hosts all
-		 * fail ends). A refused host key is not moved past: it
-		 * fails the try, loudly. */
-		try_move(t, why);
-		return;
+		 * try moves at most once per host), else it waits for a
+		 * host to answer (unreachable_timeout). A refused host key
+		 * is not moved past: it fails the try, loudly. */
+		if (t->ex->nhosts > 1 && t->moves < t->ex->nhosts) {
+			try_move(t, why);
+			return;
+		}
+		if (try_requeue(t, why))
+			return;
+		if (t->wait_since_ms) {
+			char d[32];
+
+			ssh_try_set_error(t, "%s cannot be reached (%s); gave up "
+					  "after waiting %s (unreachable_timeout);"
+					  " the command never started", h->label,
+					  why, sl_format_duration(
+						  t->ex->unreachable_timeout_ms,
+						  d, sizeof d));
+		}
 	}
 	if (t->state == T_OPEN && !t->reopened && !t->kill_requested &&
 	    !t->ex->destroying && h->down_until_ms <= sl_mono_ms()) {
@@ -636,6 +778,11 @@ static void try_lost(struct ssh_op *op, const char *why)
 		 * idle): nothing ran, so reconnect once and go on. */
 		t->reopened = 1;
 		ssh_conn_attach(&h->conn, &t->op);
+		return;
+	}
+	if (t->state == T_OPEN && t->adopted && !t->kill_requested &&
+	    !t->ex->destroying) {
+		try_adopted_unreachable(t, why);
 		return;
 	}
 	if (t->state >= T_EXEC && (t->pgid || t->id[0])) {
@@ -713,12 +860,14 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 
 	t->host = h;
 	h->running++;
-	log_printf(t, "sluice: %s on host %s as %s (ssh executor %s%s%s)\n",
-		   t->header, h->label, h->user, ex->name,
-		   ex->via ? ", via " : "", ex->via ? ex->via->label : "");
-	if (t->skipped_env)
+	if (t->header_host != h)	/* not again after a wait for h */
+		log_printf(t, "sluice: %s on host %s as %s (ssh executor %s%s%s)\n",
+			   t->header, h->label, h->user, ex->name,
+			   ex->via ? ", via " : "", ex->via ? ex->via->label : "");
+	if (t->skipped_env && t->header_host != h)
 		log_printf(t, "sluice: not passed to the remote command (not "
 			   "shell variable names): %s\n", t->skipped_env);
+	t->header_host = h;
 	base = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : -1;
 	t->token = xasprintf("ssh-try host=%s id=%s base=%lld log=%s", h->label,
 			     t->id, (long long)(base < 0 ? 0 : base),
@@ -798,10 +947,13 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		t->skipped_env = buf_steal(&skipped);
 	buf_free(&skipped);
 	TAILQ_INSERT_TAIL(&ex->tries, t, entry);
-	if (h)
+	if (h) {
 		ssh_try_place(t, h);
-	else
+	} else {
 		ssh_exec_queue(t, 0);
+		if (can_wait == 2)	/* every host with room is down */
+			ssh_try_wait_host(t);
+	}
 	return t;
 }
 
@@ -823,8 +975,9 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 	said = (unsigned)why < SL_ARRAY_LEN(reason) && reason[why] ? reason[why]
 								   : "killed";
 	if (t->queued) {
-		ssh_try_set_error(t, "killed (%s) while waiting for a free slot",
-				  said);
+		ssh_try_set_error(t, "killed (%s) while waiting for %s", said,
+				  t->wait_since_ms ? "a host that cannot be "
+				  "reached" : "a free slot");
 		ssh_try_finish(t);
 		return;
 	}
