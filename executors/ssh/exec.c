@@ -16,6 +16,8 @@
 
 static int libssh2_users;
 
+static void host_spend_cb(evutil_socket_t fd, short what, void *arg);
+
 void *ssh_exec_create(struct event_base *base, const char *name,
 		      const char *config_json, char *err, size_t errlen)
 {
@@ -52,11 +54,73 @@ void ssh_exec_host_init(struct ssh_host *h, struct ssh_exec *ex, char *name,
 	h->label = strchr(name, ':') ? xasprintf("[%s]:%d", name, port)
 				     : xasprintf("%s:%d", name, port);
 	ssh_conn_init(&h->conn, h);
+	buf_init(&h->spend, 0);
+	h->ev_spend = event_new(ex->base, -1, 0, host_spend_cb, h);
+}
+
+/* Remove the files of the tries in h->spend on h: their ends are
+ * committed, and ID.log holds the output unmasked. Best effort: a host
+ * that does not answer keeps them until the sweep of old try files
+ * (remote.c). */
+static void host_spend_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ssh_host *h = arg;
+	char *cmd;
+
+	(void)fd;
+	(void)what;
+	if (!h->spend.len)
+		return;
+	/* ids are [0-9a-f-] only (adopt.c), so safe as words */
+	cmd = xasprintf("cd \"$HOME/.sluice/tries\" 2>/dev/null && rm -f --%s; "
+			"exit 0", buf_str(&h->spend));
+	h->spend.len = 0;
+	ssh_cmd_run(h, cmd, NULL, NULL);
+	free(cmd);
+}
+
+void ssh_exec_note_ended(struct ssh_try *t)
+{
+	struct ssh_exec *ex = t->ex;
+	struct ssh_ended *e = &ex->ended[ex->nended++ % SSH_ENDED_RING];
+
+	free(e->token);	/* the oldest: its end was never recorded */
+	e->token = xstrdup(t->token);
+	e->host = t->host;
+	snprintf(e->id, sizeof e->id, "%s", t->id);
+}
+
+/* The try's end is committed: its files on its host may go (ID.log
+ * holds its output unmasked). */
+static void ssh_recorded(void *inst, const char *token)
+{
+	struct ssh_exec *ex = inst;
+	unsigned n = SL_MIN(ex->nended, (unsigned)SSH_ENDED_RING), i;
+
+	for (i = 1; i <= n; i++) {
+		struct ssh_ended *e =
+			&ex->ended[(ex->nended - i) % SSH_ENDED_RING];
+		struct ssh_host *h = e->host;
+
+		if (!e->token || strcmp(e->token, token) != 0)
+			continue;
+		buf_printf(&h->spend, " %s.*", e->id);
+		free(e->token);
+		e->token = NULL;
+		if (h->spend.len >= SSH_SPEND_BATCH)
+			host_spend_cb(-1, 0, h);
+		else
+			event_active(h->ev_spend, EV_TIMEOUT, 0);
+		return;
+	}
 }
 
 static void host_free(struct ssh_host *h)
 {
 	ssh_conn_destroy(&h->conn);
+	if (h->ev_spend)
+		event_free(h->ev_spend);
+	buf_free(&h->spend);
 	while (h->orphans) {
 		struct ssh_orphan *o = h->orphans;
 		h->orphans = o->next;
@@ -355,6 +419,8 @@ void ssh_exec_destroy(void *inst)
 		TAILQ_REMOVE(&ex->cmds, cmd, entry);
 		ssh_cmd_free(cmd);
 	}
+	for (i = 0; i < SSH_ENDED_RING; i++)
+		free(ex->ended[i].token);
 	if (ex->dns)
 		evdns_base_free(ex->dns, 0);
 	event_free(ex->ev_dispatch);
@@ -384,4 +450,5 @@ const struct sl_executor_ops exec_ssh_ops = {
 	.adopt = ssh_try_adopt,
 	.detach = ssh_try_detach,
 	.adopted_secrets = ssh_try_adopted_secrets,
+	.recorded = ssh_recorded,
 };

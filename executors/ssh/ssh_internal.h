@@ -63,6 +63,8 @@
 #define SSH_PUMP_ROUNDS 64
 #define SSH_TUNNEL_BUF 65536
 #define SSH_SWEEP_EVERY 500
+#define SSH_ENDED_RING 4096	/* ended tries remembered until recorded() */
+#define SSH_SPEND_BATCH (64 * 1024)	/* bytes of ids per removal command */
 
 struct ssh_exec;
 struct ssh_host;
@@ -152,7 +154,20 @@ struct ssh_host {
 	int swept;
 	unsigned sweep_gen;
 	unsigned starts_since_sweep;
+	/* Ids of tries whose end the scheduler committed: their files on
+	 * the host go in one command per loop turn (exec.c). */
+	struct buf spend;
+	struct event *ev_spend;
 	struct ssh_conn conn;
+};
+
+/* A try that ended, until the scheduler says its end is committed
+ * (recorded): its token names the host it was started on, which a try
+ * that moved (try.c) left; this names the one it ended on. */
+struct ssh_ended {
+	char *token;
+	struct ssh_host *host;
+	char id[64];
 };
 
 struct ssh_try {
@@ -204,6 +219,7 @@ struct ssh_try {
 	int adopted;		/* following a try an earlier scheduler started */
 	int remote_lost;	/* the follower said sluice-lost */
 	int remote_nostart;	/* ... sluice-nostart */
+	int ended_there;	/* the channel brought the command's end */
 	/* An adopted try's run time, said by its follower ("sluice-took=S":
 	 * its status file's time less its pid file's, on the host's clock,
 	 * in whole seconds); -1 when not said. The executor's own clock
@@ -303,6 +319,8 @@ struct ssh_exec {
 	struct event *ev_dispatch;
 	int destroying;
 	TAILQ_HEAD(, ssh_cmd) cmds;
+	struct ssh_ended ended[SSH_ENDED_RING];
+	unsigned nended;	/* ended tries noted, ever; ring index mod */
 };
 
 /* ---- conn.c ---- */
@@ -478,6 +496,9 @@ void ssh_exec_queue(struct ssh_try *t, int front);
 void ssh_exec_unreachable_desc(struct ssh_exec *ex, struct buf *b);
 /* A wall clock time as logs show it ("2026-12-06 16:40:03 UTC"). */
 const char *ssh_format_wall(time_t when, char *out, size_t n);
+/* t ended with its command's end seen (its runner is gone): once the
+ * scheduler records it, its files on the host may go. */
+void ssh_exec_note_ended(struct ssh_try *t);
 /* A slot freed (or a back-off ended): place queued tries. */
 void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg);
 

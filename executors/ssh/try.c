@@ -192,6 +192,8 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 						       : sl_mono_ms() - t->started_ms;
 	res.error = t->error;
 	TAILQ_REMOVE(&t->ex->tries, t, entry);
+	if (t->ended_there && !t->withheld && t->token && t->host)
+		ssh_exec_note_ended(t);
 	if (t->log_path)
 		ssh_adopt_forget(t);
 	if (t->kill_note)	/* never sent: the group was unknown */
@@ -585,6 +587,8 @@ static int try_step(struct ssh_op *op)
 						  "%s ended without recording "
 						  "its exit status",
 						  t->host->label);
+			t->ended_there = t->marker_seen && !t->remote_lost &&
+					 !t->remote_nostart && t->pgid;
 			if (!t->marker_seen && t->marker_len) {
 				log_stderr(t, t->marker, t->marker_len);
 				t->marker_len = 0;

@@ -1,0 +1,40 @@
+#!/bin/bash
+# The host's files of an ssh try (~/.sluice/tries/ID.*: its pid, status
+# and its raw, unmasked output) stay while the try runs, so a restarted
+# scheduler can follow it, and go once the scheduler has committed the
+# try's end (recorded), for a try that succeeded and one that failed.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+start_sshd box
+new_home
+cat >"$H/sluice.yaml" <<YAML
+executors:
+  box: $(ssh_config_json box)
+YAML
+# each task notes its remote log's path (its stderr, like its stdout),
+# prints a value, waits for a file, and ends as told
+cat >"$H/dags/spent.yaml" <<YAML
+dag: spent
+defaults: {executor: box, retries: 0}
+tasks:
+  good: {command: 'readlink /proc/self/fd/2 > $T/good.path; echo value-$$-good; while [ ! -e $T/go ]; do sleep 0.1; done'}
+  bad: {command: 'readlink /proc/self/fd/2 > $T/bad.path; echo value-$$-bad; while [ ! -e $T/go ]; do sleep 0.1; done; exit 3'}
+YAML
+sl dags validate >/dev/null
+start_scheduler
+sl trigger spent --partition p1 >/dev/null
+wait_for 60 "both tries to run on the host" test -s "$T/good.path" -a -s "$T/bad.path"
+for t in good bad; do
+	log=$(cat "$T/$t.path")
+	assert_contains "$log" "/.sluice/tries/"
+	wait_for 10 "$t: its output in $log" grep -q "value-$$-$t" "$log"
+	[ -e "${log%.log}.pid" ] || fail "$t: no pid file beside $log while it runs"
+done
+touch "$T/go"
+wait_ti spent p1 good success 60
+wait_ti spent p1 bad failed 60
+for t in good bad; do
+	log=$(cat "$T/$t.path")
+	wait_for 20 "$t: its files on the host to go" eval "! ls '${log%.log}'.* >/dev/null 2>&1"
+	assert_contains "$(cat "$H/logs/spent/p1/$t/try-1.log")" "value-$$-$t"
+done
+echo "run_ssh_spent: ok"
