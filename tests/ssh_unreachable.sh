@@ -5,7 +5,8 @@
 # the host cannot be reached and since when. When the host comes back
 # within unreachable_timeout, the try runs there at try 1; when it does
 # not, the try fails with the reason. A try's wait is bounded by the
-# task's timeout as well (a kill ends it).
+# task's timeout as well (a kill ends it). A pool whose hosts are all
+# down makes its tries wait the same way.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/ssh_lib.sh"
 
@@ -57,6 +58,23 @@ cfg=$(ssh_config_json a '"down_backoff": "1s"')
 out=$("$DRIVER" -c "$cfg" -n 1 -L "$T/killed" -t 0:1500 -- sh -c 'echo ran')
 r=$(result_of "$out" 0)
 assert_contains "$(json_field "$r" error)" "killed (timed out) while waiting for a host that cannot be reached"
+
+# a pool whose hosts are all down: the try waits likewise, and runs at
+# try 1 on the first host that answers
+dead=$(free_port)
+cfg=$(ssh_config_json a "\"hosts\": [\"127.0.0.1:$dead\", \"127.0.0.1:$port\"]" '"down_backoff": "1s"')
+mkdir -p "$T/pool"
+driver_bg -c "$cfg" -n 1 -L "$T/pool" -- sh -c 'echo ran'
+wait_for 20 "the pool's try to wait" grep -q 'waits for a host' "$T/pool/task-0.log"
+assert_contains "$(cat "$T/pool/task-0.log")" "cannot reach 127.0.0.1:$dead since "
+assert_contains "$(cat "$T/pool/task-0.log")" "127.0.0.1:$port since "
+start_sshd a
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 1 "$(json_field "$r" try)" "pool: try"
+assert_eq 0 "$(json_field "$r" exit_code)" "pool: exit: $r"
+assert_eq "127.0.0.1:$port" "$(json_field "$r" host)" "pool: host"
+stop_sshd a
 
 # unreachable_timeout: 0 keeps the old way: the try fails at once
 mkdir -p "$T/zero"

@@ -226,14 +226,19 @@ void ssh_exec_unreachable_desc(struct ssh_exec *ex, struct buf *b)
 		buf_adds(b, "no host answers");
 }
 
-/* The queued tries that waited unreachable_timeout for a host fail;
- * returns when the next one's wait ends (0: none waits). */
+/* While no host answers, the queued tries that waited
+ * unreachable_timeout for one fail; returns when the next one's wait
+ * ends (0: none waits). */
 static int64_t dispatch_expire(struct ssh_exec *ex, int64_t now)
 {
 	struct ssh_try *t, *next;
 	int64_t wake = 0;
 	char d[32];
+	int i;
 
+	for (i = 0; i < ex->nhosts; i++)
+		if (!ex->hosts[i].down_since)
+			return 0;	/* one answers: they wait for a slot */
 	for (t = TAILQ_FIRST(&ex->queue); t; t = next) {
 		int64_t end = t->wait_since_ms + ex->unreachable_timeout_ms;
 		struct buf why;
