@@ -1,8 +1,10 @@
 /*
  * executors/ssh/exec.c: the ssh executor instance and its ops table
  * (exec_ssh_ops): create and destroy, the hosts and their slots, picking
- * a host for a try, the queue of tries waiting for a slot, orphan kills
- * named by token, and describe.
+ * a host for a try, the queue of tries waiting for a slot or for a host
+ * that cannot be reached (unreachable_timeout), orphan kills
+ * named by token, removing ended tries' files on their hosts once the
+ * scheduler recorded them, and describe.
  */
 #include "build-config.h"
 
@@ -378,8 +380,19 @@ static void ssh_describe(void *inst, char *out, size_t n)
 	buf_printf(&b, "ssh as %s, %d slots per host%s%s", ex->user,
 		   ex->slots_per_host, ex->via ? ", via " : "",
 		   ex->via ? ex->via->label : "");
-	if (ex->nqueued)
-		buf_printf(&b, ", %d tries waiting for a slot", ex->nqueued);
+	if (ex->nqueued) {
+		struct ssh_try *t;
+		int for_host = 0;
+
+		TAILQ_FOREACH(t, &ex->queue, qentry)
+			for_host += t->wait_since_ms != 0;
+		if (ex->nqueued > for_host)
+			buf_printf(&b, ", %d tries waiting for a slot",
+				   ex->nqueued - for_host);
+		if (for_host)
+			buf_printf(&b, ", %d tries waiting for a host that "
+				   "cannot be reached", for_host);
+	}
 	buf_addc(&b, ':');
 	for (i = 0; i < ex->nhosts; i++) {
 		struct ssh_host *h = &ex->hosts[i];
