@@ -25,7 +25,10 @@ for i in 0 1 2; do
 done
 assert_contains "$(cat "$SSH_DIR/sshd-jump/sshd.log")" "127.0.0.1 port $pt"
 
-# A jump host that refuses to forward there.
+# A jump host that refuses to forward there. (The target cannot be
+# reached: with unreachable_timeout 0 the try fails at once rather than
+# wait for it, ssh_unreachable.sh.)
+cfg=$(ssh_config_json target "\"via\": \"$user@127.0.0.1:$pj\"" '"unreachable_timeout": 0')
 stop_sshd jump
 SSHD_EXTRA_CONFIG="PermitOpen 127.0.0.1:1" start_sshd jump
 out=$("$DRIVER" -c "$cfg" -L "$T" -- true)

@@ -119,7 +119,7 @@ const struct exec_ssh_key exec_ssh_keys[] = {
 	{ "via", "[user@]host[:port]", NULL, "a jump host: connections to the hosts go through it (same key, known_hosts and checks)" },
 	{ "sluice_path", "path", "sluice", "sluice on the hosts: tasks of types other than shell run it there (sluice executors check NAME says whether it is found)" },
 	{ "down_backoff", "duration", "30s", "how long a host that failed to connect takes no new tries; it is tried again after that, by the tries waiting for it" },
-	{ "unreachable_timeout", "duration", "10m", "how long a try waits for a host that cannot be reached before it fails: a try whose command never started waits queued, spending no retry; an adopted try (the scheduler restarted) whose host does not answer runs on, sluice reconnecting every down_backoff; 0: such tries fail at once. The task's timeout still applies" },
+	{ "unreachable_timeout", "duration", "10m", "how long a try waits for a host that cannot be reached (no name, no TCP connection, tunnel or handshake, or connect_timeout; a refused login or host key fails at once) before it fails: a try whose command never started waits queued, spending no retry; an adopted try (the scheduler restarted) whose host does not answer runs on, sluice reconnecting every down_backoff; 0: such tries fail at once. The task's timeout still applies" },
 	{ NULL, NULL, NULL, NULL },
 };
 

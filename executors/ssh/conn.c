@@ -84,6 +84,8 @@ void ssh_conn_fail(struct ssh_conn *c, int mark_down, const char *fmt, ...)
 				 * was refused, none is kept away */
 	c->generation++;
 	c->failed_connecting = c->state != C_READY && mark_down;
+	c->failed_unreachable = c->failed_connecting && !c->in_hostkey_check &&
+				(c->state < C_AUTH_LIST || c->timing_out);
 	c->state = C_IDLE;
 	if (mark_down) {
 		h->down_until_ms = sl_mono_ms() + h->ex->down_backoff_ms;
@@ -352,11 +354,13 @@ static void conn_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (c->state == C_READY || c->state == C_IDLE)
 		return;
+	c->timing_out = 1;
 	ssh_conn_fail(c, 1, "connecting to %s timed out after %s (during %s)",
 		      c->host->label,
 		      sl_format_duration(c->host->ex->connect_timeout_ms, d,
 				     sizeof d),
 		      stage[c->state] ? stage[c->state] : "connect");
+	c->timing_out = 0;
 }
 
 static void conn_keepalive_cb(evutil_socket_t fd, short what, void *arg)

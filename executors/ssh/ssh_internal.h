@@ -122,6 +122,13 @@ struct ssh_conn {
 	/* The failure being told to the ops (ssh_conn_fail) came before the
 	 * connection was up: nothing could have run on it. */
 	int failed_connecting;
+	/* ... and it did not get as far as the login (resolve, TCP, tunnel,
+	 * handshake), or timed out: the host cannot be reached, as against
+	 * refusing the login or its key. Tries wait for such a host
+	 * (unreachable_timeout); timing_out is set while the timeout fails
+	 * the connection. */
+	int failed_unreachable;
+	int timing_out;
 	int in_pump;
 };
 

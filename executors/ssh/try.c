@@ -705,7 +705,7 @@ static int try_requeue(struct ssh_try *t, const char *why)
  * there, so the try runs on too, reconnecting every down_backoff, until
  * unreachable_timeout; then it fails and its command becomes an orphan
  * of the host, stopped when the host answers (conn.c comes back for
- * it). A refused host key fails it at once, likewise. */
+ * it). A refused login or host key fails it at once, likewise. */
 static void try_adopted_unreachable(struct ssh_try *t, const char *why)
 {
 	struct ssh_exec *ex = t->ex;
@@ -713,17 +713,21 @@ static void try_adopted_unreachable(struct ssh_try *t, const char *why)
 	int64_t now = sl_mono_ms(), left;
 	struct timeval tv;
 	char d[32];
+	int refused;
 
 	if (!t->wait_since_ms)
 		t->wait_since_ms = now;
 	left = ex->unreachable_timeout_ms - (now - t->wait_since_ms);
-	if (h->conn.in_hostkey_check || left <= 0) {
+	refused = h->conn.failed_connecting && !h->conn.failed_unreachable;
+	if (refused || left <= 0) {
 		ssh_try_set_error(t, "lost: sluice could not reach %s again to "
-				  "follow the try (%s) for %s; its command "
-				  "there may still run, and is stopped when %s "
+				  "follow the try (%s)%s%s; its command there "
+				  "may still run, and is stopped when %s "
 				  "answers", h->label, why,
-				  sl_format_duration(now - t->wait_since_ms, d,
-						     sizeof d), h->label);
+				  refused ? "" : " for ",
+				  refused ? "" : sl_format_duration(
+					  now - t->wait_since_ms, d, sizeof d),
+				  h->label);
 		ssh_conn_add_orphan(h, 0, "", t->id, 1);
 		ssh_try_finish(t);
 		return;
@@ -762,7 +766,7 @@ static void try_lost(struct ssh_op *op, const char *why)
 			try_move(t, why);
 			return;
 		}
-		if (try_requeue(t, why))
+		if (h->conn.failed_unreachable && try_requeue(t, why))
 			return;
 		if (t->wait_since_ms) {
 			char d[32];
