@@ -24,7 +24,7 @@ cat >"$H/dags/ulong.yaml" <<YAML
 dag: ulong
 defaults: {executor: box_long, retries: 0}
 tasks:
-  only: {command: 'touch $T/long.started; while [ ! -e $T/go ]; do sleep 0.2; done; echo long done'}
+  only: {command: 'touch $T/long.started; n=0; while [ ! -e $T/go ] && [ \$n -lt 1500 ]; do sleep 0.2; n=\$((n+1)); done; echo long done'}
 YAML
 cat >"$H/dags/ushort.yaml" <<YAML
 dag: ushort

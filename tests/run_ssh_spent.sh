@@ -16,8 +16,8 @@ cat >"$H/dags/spent.yaml" <<YAML
 dag: spent
 defaults: {executor: box, retries: 0}
 tasks:
-  good: {command: 'readlink /proc/self/fd/2 > $T/good.path; echo value-$$-good; while [ ! -e $T/go ]; do sleep 0.1; done'}
-  bad: {command: 'readlink /proc/self/fd/2 > $T/bad.path; echo value-$$-bad; while [ ! -e $T/go ]; do sleep 0.1; done; exit 3'}
+  good: {command: 'readlink /proc/self/fd/2 > $T/good.path; echo value-$$-good; n=0; while [ ! -e $T/go ] && [ \$n -lt 1200 ]; do sleep 0.1; n=\$((n+1)); done'}
+  bad: {command: 'readlink /proc/self/fd/2 > $T/bad.path; echo value-$$-bad; n=0; while [ ! -e $T/go ] && [ \$n -lt 1200 ]; do sleep 0.1; n=\$((n+1)); done; exit 3'}
 YAML
 sl dags validate >/dev/null
 start_scheduler
