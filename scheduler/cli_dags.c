@@ -418,6 +418,25 @@ show_events(struct buf *b, int on)
 		buf_adds(b, "nothing");
 }
 
+/* "  key  a, b (on failure, retry)" for recipients (NULL-terminated) and
+ * the events they hear of; nothing when there are none. */
+static void
+show_recipients(const char *key, char *const *to, int on)
+{
+	struct buf b;
+
+	if (to == NULL || to[0] == NULL)
+		return;
+	buf_init(&b, 0);
+	for (int i = 0; to[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", to[i]);
+	buf_adds(&b, " (on ");
+	show_events(&b, on);
+	buf_adds(&b, ")");
+	show_line(key, buf_str(&b));
+	buf_free(&b);
+}
+
 /* `dags show DAG TASK`: one task as the scheduler will run it, every
  * setting with the DAG's defaults applied. */
 static int
@@ -482,24 +501,8 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 	if (t->mapped)
 		show_line("foreach", t->foreach_task != NULL ? t->foreach_task :
 			  t->foreach_tmpl != NULL ? t->foreach_tmpl : "a list");
-	buf_reset(&b);
-	for (int i = 0; t->email != NULL && t->email[i] != NULL; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", t->email[i]);
-	if (b.len) {
-		buf_adds(&b, " (on ");
-		show_events(&b, t->email_on);
-		buf_adds(&b, ")");
-		show_line("email", buf_str(&b));
-	}
-	buf_reset(&b);
-	for (int i = 0; t->notify != NULL && t->notify[i] != NULL; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", t->notify[i]);
-	if (b.len) {
-		buf_adds(&b, " (on ");
-		show_events(&b, t->notify_on);
-		buf_adds(&b, ")");
-		show_line("notify", buf_str(&b));
-	}
+	show_recipients("email", t->email, t->email_on);
+	show_recipients("notify", t->notify, t->notify_on);
 	if (json_object_size(t->env) > 0) {
 		buf_reset(&b);
 		json_object_foreach(t->env, k, v)

@@ -15,13 +15,15 @@ cfg=$(ssh_config_json a b '"slots_per_host": 2')
 mkdir -p "$T/running" "$T/logs"
 
 # Each task marks itself running under its sshd's port, records how many
-# tasks run on that host and in all, works a little (2 s: long enough
-# that the tries of 4 slots overlap even when connecting is slow on a
-# loaded machine), and unmarks itself.
+# tasks run on that host and in all, works until a third task runs beside
+# it (at most 5 s, so the tries of 4 slots overlap even when connecting
+# is slow on a loaded machine: a fixed 2 s once saw only 2 at once), then
+# 1 s more, and unmarks itself.
 task='port=${SSH_CONNECTION##* }; m="$1/running/$port.$TASK_INDEX"
       touch "$m"
       echo "$port $(ls "$1/running" | grep -c "^$port\.") $(ls "$1/running" | wc -l)" >>"$1/counts"
-      sleep 2
+      i=0; while [ "$(ls "$1/running" | wc -l)" -lt 3 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+      sleep 1
       rm "$m"'
 out=$("$DRIVER" -c "$cfg" -n 16 -L "$T/logs" -D -- sh -c "$task" task "$T")
 for i in $(seq 0 15); do

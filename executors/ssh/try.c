@@ -611,6 +611,20 @@ static int try_step(struct ssh_op *op)
 	}
 }
 
+/* t leaves its host, whose command never started, and goes back to the
+ * executor's queue, first in line. */
+static void try_requeue_first(struct ssh_try *t)
+{
+	t->moves++;
+	t->reopened = 0;
+	t->host->running--;
+	t->host = NULL;
+	free(t->token);
+	t->token = NULL;
+	ssh_exec_queue(t, 1);
+	event_active(t->ex->ev_dispatch, EV_TIMEOUT, 0);
+}
+
 /* t's host could not be reached and nothing ran there: give its slot
  * back and queue it first in line for another host. The scheduler
  * already counts it as started: it starts again without a new try. */
@@ -620,14 +634,7 @@ static void try_move(struct ssh_try *t, const char *why)
 
 	log_printf(t, "sluice: the command did not start on %s (%s); "
 		   "looking for another host\n", h->label, why);
-	t->moves++;
-	t->reopened = 0;
-	h->running--;
-	t->host = NULL;
-	free(t->token);
-	t->token = NULL;
-	ssh_exec_queue(t, 1);
-	event_active(t->ex->ev_dispatch, EV_TIMEOUT, 0);
+	try_requeue_first(t);
 }
 
 /* The try's log says once that it waits for a host, which cannot be
@@ -680,7 +687,6 @@ void ssh_try_wait_host(struct ssh_try *t)
 static int try_requeue(struct ssh_try *t, const char *why)
 {
 	struct ssh_exec *ex = t->ex;
-	struct ssh_host *h = t->host;
 
 	if (ex->unreachable_timeout_ms <= 0)
 		return 0;
@@ -690,14 +696,7 @@ static int try_requeue(struct ssh_try *t, const char *why)
 		return 0;
 	(void)why;	/* the host's down_reason says it */
 	ssh_try_wait_host(t);
-	t->moves++;
-	t->reopened = 0;
-	h->running--;
-	t->host = NULL;
-	free(t->token);
-	t->token = NULL;
-	ssh_exec_queue(t, 1);
-	event_active(ex->ev_dispatch, EV_TIMEOUT, 0);
+	try_requeue_first(t);
 	return 1;
 }
 
