@@ -96,6 +96,8 @@ int cli_need_home(struct cli *c);
  * is broken or gone is its last good version (as the scheduler has it),
  * said on stderr. */
 int cli_dag(struct cli *c, const char *name, struct dag **out);
+/* `sluice dags show DAG [TASK]` (cli_dags_show.c); task NULL: the DAG. */
+int dags_show(struct cli *c, const char *name, const char *task);
 /* Is d a DAG whose file is gone (1, said on stderr)? It takes no new
  * runs: trigger and backfill refuse it. */
 int cli_dag_no_new_runs(struct cli *c, const struct dag *d);

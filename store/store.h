@@ -11,6 +11,9 @@
  * CLI and the web UI do exactly the same thing, each recorded in the audit
  * log with who did it.
  *
+ * Past 800 lines: the one list of the store's verbs, each with what it
+ * promises; the code behind them is split by concern (store_*.c).
+ *
  * Past 800 lines on purpose: the store exports verbs, never statements,
  * so this one header is the whole interface to the tables that every
  * store/store_*.c implements (a section per file below); a reader who

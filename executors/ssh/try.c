@@ -12,10 +12,11 @@
  * the remote log and ends like the command did, so sshd reports the
  * command's own exit status or signal.
  *
- * A little past 800 lines: a try's one state machine (placing, moving
- * off a host that cannot be reached, the channel, the log's masked copy,
- * the end, the kill) shares the struct ssh_try and its invariants; split
- * across files its steps would have to expose each other's fields.
+ * Past 800 lines: a try's one state machine (placing, moving off a host
+ * that cannot be reached, waiting for one, following an adopted try
+ * through an outage, the channel, the log's masked copy, the end, the
+ * kill) shares the struct ssh_try and its invariants; split across files
+ * its steps would have to expose each other's fields.
  */
 #include "build-config.h"
 

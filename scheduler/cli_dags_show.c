@@ -1,0 +1,338 @@
+/* cli_dags_show.c: `sluice dags show DAG [TASK]`: a DAG's tasks, their
+ * types and dependencies, its params; or one task with every setting as
+ * the scheduler runs it. */
+#include "scheduler/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "scheduler/dag_groups.h"
+#include "scheduler/dag_map.h"
+#include "scheduler/tz.h"
+#include "operators/operator.h"
+
+/* A param value as `dags show` prints it: a string as is, else JSON. */
+static void
+dags_show_value(struct buf *b, const json_t *v)
+{
+	char *t;
+
+	if (json_is_string(v)) {
+		buf_adds(b, json_string_value(v));
+		return;
+	}
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	buf_adds(b, t != NULL ? t : "?");
+	free(t);
+}
+
+/* The declared params, one line each: what a trigger may give and what
+ * it must (TEMPLATES.md: the description is shown here); a secret
+ * param's default is ***. */
+static void
+dags_show_params(const struct dag *d)
+{
+	const char *k;
+	json_t *decl;
+
+	if (json_object_size(d->param_decls) == 0)
+		return;
+	printf("\nPARAMS\n");
+	json_object_foreach(d->param_decls, k, decl) {
+		const char *type = json_string_value(json_object_get(decl, "type"));
+		const char *pattern = json_string_value(json_object_get(decl, "pattern"));
+		const char *desc = json_string_value(json_object_get(decl, "description"));
+		json_t *def = json_object_get(decl, "default");
+		json_t *choices = json_object_get(decl, "enum"), *x;
+		struct buf line;
+		size_t i;
+
+		buf_init(&line, 0);
+		if (type != NULL)
+			buf_printf(&line, "%s, ", type);
+		if (json_is_array(choices)) {
+			buf_adds(&line, "one of ");
+			json_array_foreach(choices, i, x) {
+				if (i > 0)
+					buf_adds(&line, " | ");
+				dags_show_value(&line, x);
+			}
+			buf_adds(&line, ", ");
+		}
+		if (pattern != NULL)
+			buf_printf(&line, "pattern %s, ", pattern);
+		if (dag_param_is_secret(d, k))
+			buf_adds(&line, "secret, ");
+		if (def == NULL)
+			buf_adds(&line, "required");
+		else if (dag_param_is_secret(d, k))
+			buf_adds(&line, "default ***");
+		else {
+			buf_adds(&line, "default ");
+			dags_show_value(&line, def);
+		}
+		printf("  %-22s %s%s%s\n", k, buf_str(&line), desc ? ": " : "",
+		       desc ? desc : "");
+		buf_free(&line);
+	}
+}
+
+/* The declarations as `dags show --json` gives them, a secret's default
+ * masked as the API masks it. */
+static json_t *
+dags_show_param_decls(const struct dag *d)
+{
+	json_t *out = json_deep_copy(d->param_decls ? d->param_decls : json_object());
+	const char *k;
+	json_t *decl;
+
+	if (out == NULL)
+		return json_object();
+	json_object_foreach(out, k, decl)
+		if (dag_param_is_secret(d, k) && json_object_get(decl, "default") != NULL)
+			json_object_set_new(decl, "default", json_string("***"));
+	return out;
+}
+
+/* One "  key  value" line of `dags show DAG TASK`; a value of several
+ * lines goes on under the first, indented. */
+static void
+show_line(const char *key, const char *value)
+{
+	const char *nl;
+
+	printf("  %-16s ", key);
+	while ((nl = strchr(value, '\n')) != NULL && nl[1] != '\0') {
+		printf("%.*s\n%19s", (int)(nl - value), value, "");
+		value = nl + 1;
+	}
+	printf("%s%s", value, (nl != NULL) ? "" : "\n");
+}
+
+/* An option as a DAG file writes it: a duration as "1m30s", a list as
+ * "a, b", text as it is. */
+static void
+show_option(struct buf *b, const struct op_key *k, const json_t *v)
+{
+	char d[32];
+
+	if (k != NULL && k->kind == OPK_DURATION && json_is_integer(v)) {
+		buf_adds(b, sl_format_duration(json_integer_value(v), d, sizeof d));
+		return;
+	}
+	if (json_is_array(v) && k != NULL && k->kind == OPK_STRINGS) {
+		size_t i;
+		json_t *x;
+
+		json_array_foreach(v, i, x) {
+			if (i > 0)
+				buf_adds(b, ", ");
+			dags_show_value(b, x);
+		}
+		return;
+	}
+	dags_show_value(b, v);
+}
+
+/* The names of the EMAIL_ON_* bits in on: "failure, sla_miss". */
+static void
+show_events(struct buf *b, int on)
+{
+	static const struct { int bit; const char *name; } events[] = {
+		{ EMAIL_ON_FAILURE, "failure" }, { EMAIL_ON_RETRY, "retry" },
+		{ EMAIL_ON_SUCCESS, "success" }, { EMAIL_ON_SLA_MISS, "sla_miss" },
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(events); i++)
+		if (on & events[i].bit)
+			buf_printf(b, "%s%s", n++ ? ", " : "", events[i].name);
+	if (n == 0)
+		buf_adds(b, "nothing");
+}
+
+/* "  key  a, b (on failure, retry)" for recipients (NULL-terminated) and
+ * the events they hear of; nothing when there are none. */
+static void
+show_recipients(const char *key, char *const *to, int on)
+{
+	struct buf b;
+
+	if (to == NULL || to[0] == NULL)
+		return;
+	buf_init(&b, 0);
+	for (int i = 0; to[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", to[i]);
+	buf_adds(&b, " (on ");
+	show_events(&b, on);
+	buf_adds(&b, ")");
+	show_line(key, buf_str(&b));
+	buf_free(&b);
+}
+
+/* `dags show DAG TASK`: one task as the scheduler will run it, every
+ * setting with the DAG's defaults applied. */
+static int
+dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
+{
+	const struct task *t = dag_task((struct dag *)d, name);
+	const char *k;
+	json_t *v;
+	struct buf b;
+	char x[32], y[32];
+
+	if (t == NULL) {
+		struct text_near near;
+		char hint[256];
+
+		text_near_init(&near, name);
+		for (int i = 0; i < d->ntasks; i++)
+			text_near_add(&near, d->tasks[i].name);
+		fprintf(stderr, "sluice: DAG %s has no task '%s' (%ssee `sluice dags show %s`)\n",
+			d->name, name, text_hint(text_near_best(&near), hint, sizeof hint), d->name);
+		return EXIT_USAGE;
+	}
+	if (json) {
+		cli_print_json(json_array_get(tasks, (size_t)t->index));
+		return 0;
+	}
+	buf_init(&b, 0);
+	printf("TASK %s of DAG %s (%s:%d)\n", t->name, d->name, d->file, t->line);
+	show_line("type", t->op->name);
+	if (t->description != NULL)
+		show_line("description", t->description);
+	for (int i = 0; i < t->nupstream; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", d->tasks[t->upstream[i]].name);
+	show_line("after", b.len ? buf_str(&b) : "-");
+	show_line("trigger_rule", trigger_rule_name(t->trigger_rule));
+	if (t->group != NULL)
+		show_line("group", t->group);
+	show_line("executor", t->executor);
+	buf_reset(&b);
+	buf_printf(&b, "%s, %d slot%s", t->pool, t->pool_slots, t->pool_slots == 1 ? "" : "s");
+	show_line("pool", buf_str(&b));
+	buf_reset(&b);
+	buf_printf(&b, "%d", t->priority);
+	show_line("priority", buf_str(&b));
+	buf_reset(&b);
+	if (t->retries > 0)
+		buf_printf(&b, "%d, %s apart%s%s", t->retries,
+			   sl_format_duration(t->retry_delay_ms, x, sizeof x),
+			   t->retry_exponential ? ", doubling up to " : "",
+			   t->retry_exponential ? sl_format_duration(t->max_retry_delay_ms, y, sizeof y) : "");
+	else
+		buf_adds(&b, "0");
+	show_line("retries", buf_str(&b));
+	show_line("timeout", t->timeout_ms > 0 ? sl_format_duration(t->timeout_ms, x, sizeof x) : "none");
+	if (t->sla_ms > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%s after the partition's end", sl_format_duration(t->sla_ms, x, sizeof x));
+		show_line("sla", buf_str(&b));
+	}
+	if (t->depends_on_past)
+		show_line("depends_on_past", "yes");
+	if (t->mapped)
+		show_line("foreach", t->foreach_task != NULL ? t->foreach_task :
+			  t->foreach_tmpl != NULL ? t->foreach_tmpl : "a list");
+	show_recipients("email", t->email, t->email_on);
+	show_recipients("notify", t->notify, t->notify_on);
+	if (json_object_size(t->env) > 0) {
+		buf_reset(&b);
+		json_object_foreach(t->env, k, v)
+			buf_printf(&b, "%s%s=%s", b.len ? "\n" : "", k, json_string_value(v) ? json_string_value(v) : "");
+		show_line("env", buf_str(&b));
+	}
+	if (json_object_size(t->options) > 0) {
+		printf("\n%s OPTIONS\n", t->op->name);
+		json_object_foreach(t->options, k, v) {
+			const struct op_key *key = NULL;
+
+			for (const struct op_key *o = t->op->keys; o != NULL && o->name != NULL; o++)
+				if (strcmp(o->name, k) == 0)
+					key = o;
+			buf_reset(&b);
+			show_option(&b, key, v);
+			show_line(k, buf_str(&b));
+		}
+	}
+	buf_free(&b);
+	return 0;
+}
+
+int
+dags_show(struct cli *c, const char *name, const char *task)
+{
+	struct dag *d;
+	json_t *o, *tasks;
+	char a[64], b[64];
+	int dag_rc;
+
+	if ((dag_rc = cli_dag(c, name, &d)) != 0)
+		return dag_rc;
+	tasks = json_array();
+	for (int i = 0; i < d->ntasks; i++) {
+		struct task *t = &d->tasks[i];
+		json_t *after = json_array();
+
+		for (int k = 0; k < t->nupstream; k++)
+			json_array_append_new(after, json_string(d->tasks[t->upstream[k]].name));
+		json_array_append_new(tasks, json_pack("{s:s,s:s,s:o,s:s,s:i,s:s,s:s,s:O}",
+		    "task", t->name, "type", t->op->name, "after", after,
+		    "trigger_rule", trigger_rule_name(t->trigger_rule),
+		    "retries", t->retries, "executor", t->executor, "pool", t->pool,
+		    "options", t->options));
+		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
+		dag_map_task_json(d, t, json_array_get(tasks, (size_t)i));
+	}
+	if (task != NULL) {
+		int rc = dags_show_task(d, task, tasks, c->json);
+
+		json_decref(tasks);
+		return rc;
+	}
+	o = json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:i,s:o,s:o}", "dag", d->name,
+		      "file", d->file, "schedule", d->schedule_text, "timezone",
+		      tz_name(d->tz), "catchup", d->catchup, "max_active_runs",
+		      d->max_active_runs, "max_active_tasks", d->max_active_tasks,
+		      "params", json_object(), "tasks", tasks);
+	json_object_set_new(o, "params", d->params ? dag_params_masked(d, d->params) :
+						    json_object());
+	json_object_set_new(o, "param_decls", dags_show_param_decls(d));
+	if (d->description)
+		json_object_set_new(o, "description", json_string(d->description));
+	if (d->start != INT64_MIN)
+		json_object_set_new(o, "start", json_string(tz_iso(d->tz, d->start, a, sizeof a)));
+	if (d->end != INT64_MAX)
+		json_object_set_new(o, "end", json_string(tz_iso(d->tz, d->end, b, sizeof b)));
+	if (c->json) {
+		cli_print_json(o);
+	} else {
+		printf("DAG %s (%s)\n", d->name, d->file);
+		if (d->description)
+			printf("  %s\n", d->description);
+		printf("  schedule %s, timezone %s, catchup %s, max_active_runs %d, max_active_tasks %d\n",
+		       d->schedule_text, tz_name(d->tz), d->catchup ? "yes" : "no",
+		       d->max_active_runs, d->max_active_tasks);
+		if (d->start != INT64_MIN)
+			printf("  start %s\n", a);
+		printf("\n%-24s %-16s %-14s %s\n", "TASK", "TYPE", "RULE", "AFTER");
+		for (int i = 0; i < d->ntasks; i++) {
+			struct task *t = &d->tasks[i];
+			struct buf after;
+
+			buf_init(&after, 0);
+			for (int k = 0; k < t->nupstream; k++)
+				buf_printf(&after, "%s%s", k ? ", " : "", d->tasks[t->upstream[k]].name);
+			/* a teardown's rule is its own (dag_scope.h) */
+			printf("%-24s %-16s %-14s %s\n", t->name, t->op->name,
+			       t->is_teardown ? "teardown" : trigger_rule_name(t->trigger_rule),
+			       after.len ? buf_str(&after) : "-");
+			buf_free(&after);
+		}
+		dags_show_params(d);
+	}
+	json_decref(o);
+	return 0;
+}
