@@ -397,14 +397,27 @@ load_decl(struct ydoc *yd, const char *name, ynode_t *v, json_t *decl,
 	return 0;
 }
 
-int
-dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
-		struct sl_err *err)
+/* After an error in params:, every name written there still counts as
+ * declared, so that {{ params.NAME }} in a task is not also reported as
+ * "the DAG has no param" for a param whose declaration is at fault. */
+static void
+declare_names(struct ydoc *yd, ynode_t *v, struct dag *dag)
 {
-	dag->params = json_object();
-	dag->param_decls = json_object();
-	if (v == NULL || ynode_is_null(v))
-		return 0;
+	if (v == NULL || v->type != YAML_MAPPING_NODE)
+		return;
+	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
+		const char *name = ynode_str(ydoc_node(yd, p->key));
+
+		if (name != NULL && *name != '\0' &&
+		    json_object_get(dag->param_decls, name) == NULL)
+			json_object_set_new(dag->param_decls, name,
+					    json_object());
+	}
+}
+
+static int
+params_load(struct ydoc *yd, ynode_t *v, struct dag *dag, struct sl_err *err)
+{
 	if (v->type != YAML_MAPPING_NODE)
 		return ynode_err(yd, v, err, "expected a mapping, got %s",
 				 ynode_kind(v));
@@ -455,6 +468,21 @@ dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
 		if (def != NULL)
 			json_object_set(dag->params, name, def);
 		json_object_set_new(dag->param_decls, name, decl);
+	}
+	return 0;
+}
+
+int
+dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
+		struct sl_err *err)
+{
+	dag->params = json_object();
+	dag->param_decls = json_object();
+	if (v == NULL || ynode_is_null(v))
+		return 0;
+	if (params_load(yd, v, dag, err) < 0) {
+		declare_names(yd, v, dag);
+		return -1;
 	}
 	return 0;
 }
