@@ -269,12 +269,21 @@ ydoc_syntax_err(const char *name, yaml_parser_t *parser, struct sl_err *err)
 	int line = (int)parser->problem_mark.line + 1;
 	int col = (int)parser->problem_mark.column + 1;
 
+	const char *hint = "";
+
+	/* what libyaml says of "command: echo {{ ds | add: 1d }}" */
+	if (parser->problem != NULL &&
+	    strcmp(parser->problem,
+		   "mapping values are not allowed in this context") == 0)
+		hint = " (': ' inside a value that is not in quotes, or a key"
+		       " indented deeper than the one above it: quote a value"
+		       " holding ': ', as in command: \"echo {{ ds | add: 1d }}\")";
 	if (parser->context != NULL)
-		return sl_err_at(err, name, line, col, "YAML syntax: %s %s",
+		return sl_err_at(err, name, line, col, "YAML syntax: %s %s%s",
 				 parser->problem ? parser->problem : "error",
-				 parser->context);
-	return sl_err_at(err, name, line, col, "YAML syntax: %s",
-			 parser->problem ? parser->problem : "error");
+				 parser->context, hint);
+	return sl_err_at(err, name, line, col, "YAML syntax: %s%s",
+			 parser->problem ? parser->problem : "error", hint);
 }
 
 int
@@ -346,6 +355,20 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 					  (int)ev.start_mark.column + 1,
 					  "YAML: nested deeper than %d levels",
 					  YDOC_MAX_DEPTH_PARSE);
+				yaml_event_delete(&ev);
+				goto out;
+			}
+			/* "command: {{ ds }}" is a mapping whose key is a
+			 * mapping: no key of a sluice file is one */
+			if (ev.type == YAML_MAPPING_START_EVENT && depth > 0 &&
+			    d->nodes[stack[depth - 1].id - 1].type ==
+			    YAML_MAPPING_NODE && stack[depth - 1].nkids % 2 == 0) {
+				ynode_t *outer = &d->nodes[stack[depth - 1].id - 1];
+
+				sl_err_at(err, name,
+					  (int)outer->start_mark.line + 1,
+					  (int)outer->start_mark.column + 1,
+					  "YAML: a mapping used as a key; a value that starts with {{ must be in quotes (command: \"{{ ds }}\"), else YAML reads it as a mapping");
 				yaml_event_delete(&ev);
 				goto out;
 			}
