@@ -1210,6 +1210,24 @@ find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
 	return 0;
 }
 
+/* "a, b" or "a b" as "a, b": the list after: "a, b" was meant to be. */
+static void
+after_as_list(const char *s, char *out, size_t n)
+{
+	size_t o = 0, len;
+
+	out[0] = '\0';
+	while (*s != '\0' && o < n) {
+		s += strspn(s, ", ");
+		len = strcspn(s, ", ");
+		if (len == 0)
+			break;
+		o += (size_t)snprintf(out + o, n - o, "%s%.*s",
+				      o > 0 ? ", " : "", (int)len, s);
+		s += len;
+	}
+}
+
 static int
 link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 	   struct load_ctx *lc)
@@ -1270,7 +1288,15 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 							 after[k]);
 				}
 				meant = group[0] != '\0' ? group : text_near_best(&near);
-				if (meant != NULL)
+				if (strpbrk(after[k], ", ") != NULL) {
+					/* after: "a, b" is one name */
+					char list[512];
+
+					after_as_list(after[k], list, sizeof list);
+					ydoc_err_path(d, item, path, err,
+						      "unknown task '%s' (several tasks are a list: after: [%s])",
+						      after[k], list);
+				} else if (meant != NULL)
 					ydoc_err_path(d, item, path, err,
 						      "unknown task '%s' (did you mean '%s'?)",
 						      after[k], meant);
