@@ -362,6 +362,55 @@ dags_validate_entry(struct cli *c, const struct dagbag_entry *e,
 	return 1;
 }
 
+/*
+ * A file given by path that loads alone may still fail in its DAG folder:
+ * its needs: name DAGs and datasets of other files, and another file may
+ * hold its DAG's name. When the file is in the home's DAG folder, the
+ * folder's verdict on it is said too, naming the file as it was given.
+ * 1 if the folder finds an error. folder is loaded on first use.
+ */
+static int
+dags_validate_in_folder(struct cli *c, const char *given, struct dagbag *folder,
+			int *loaded, struct validate_out *out)
+{
+	char *want, *have, *text;
+	const char *msg;
+	int bad = 0;
+
+	if (c->cfg == NULL || c->cfg->dags_dir == NULL ||
+	    (want = realpath(given, NULL)) == NULL)
+		return 0;
+	if (!*loaded) {
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		if (dagbag_load(c->cfg->dags_dir, c->cfg, NULL, folder, &err) < 0)
+			folder->n = 0;
+		*loaded = 1;
+	}
+	for (int i = 0; i < folder->n && !bad; i++) {
+		const struct dagbag_entry *e = &folder->entries[i];
+
+		if (e->error == NULL || !(e->needs_error || e->duplicate) ||
+		    (have = realpath(e->file, NULL)) == NULL)
+			continue;
+		if (strcmp(have, want) == 0) {
+			size_t n = strlen(e->file);
+
+			msg = strncmp(e->error, e->file, n) == 0 ?
+			    e->error + n : e->error;
+			text = xasprintf("%s%s%s", given,
+					 *msg == ':' ? "" : ": ", msg);
+			dags_validate_text(out, given, text);
+			free(text);
+			bad = 1;
+		}
+		free(have);
+	}
+	free(want);
+	return bad;
+}
+
 static int
 dags_validate_path_cmp(const void *a, const void *b)
 {
@@ -375,8 +424,9 @@ dags_validate(struct cli *c, int argc, char *const *given)
 {
 	struct validate_out out = { c->json ? json_array() : NULL,
 				    c->json ? json_array() : NULL };
-	int bad = 0, n = 0;
+	int bad = 0, n = 0, folder_loaded = 0;
 	char **argv = xcalloc((size_t)argc + 1, sizeof *argv);
+	struct dagbag folder = { NULL, 0 };
 
 	memcpy(argv, given, (size_t)argc * sizeof *argv);
 	if (argc > 1)
@@ -400,7 +450,11 @@ dags_validate(struct cli *c, int argc, char *const *given)
 
 			for (int k = 0; k < bag.n; k++) {
 				n++;
-				bad += dags_validate_entry(c, &bag.entries[k], &out);
+				if (dags_validate_entry(c, &bag.entries[k], &out) > 0 ||
+				    dags_validate_in_folder(c, bag.entries[k].file,
+							    &folder, &folder_loaded,
+							    &out) > 0)
+					bad++;
 			}
 			dagbag_free(&bag);
 			if (nfiles > 0)
@@ -419,7 +473,9 @@ dags_validate(struct cli *c, int argc, char *const *given)
 		}
 		n++;
 		if (dag_validate_warn(argv[i], c->cfg, dags_validate_print,
-				      dags_validate_warning, &out) > 0)
+				      dags_validate_warning, &out) > 0 ||
+		    dags_validate_in_folder(c, argv[i], &folder, &folder_loaded,
+					    &out) > 0)
 			bad++;
 	}
 	if (out.errors != NULL) {
@@ -433,6 +489,8 @@ dags_validate(struct cli *c, int argc, char *const *given)
 		printf("%d DAG file%s OK\n", n, n == 1 ? "" : "s");
 	else
 		fprintf(stderr, "%d of %d DAG file%s with errors\n", bad, n, n == 1 ? "" : "s");
+	if (folder_loaded)
+		dagbag_free(&folder);
 	free(argv);
 	return bad ? EXIT_FAILED : 0;
 }
@@ -658,7 +716,9 @@ const struct cli_verb cli_dags = {
 	"  validate   check DAG files (default: the DAG folder): every error as\n"
 	"             FILE:LINE:COL: PATH: message (--json: {file, line, column,\n"
 	"             path, message}), at most 20 a file, then FILE: and N\n"
-	"             more errors; exits 1 if any has an error. A\n"
+	"             more errors; exits 1 if any has an error. A file\n"
+	"             of the DAG folder given by path is also checked as\n"
+	"             the folder loads it (its needs:, its DAG's name). A\n"
 	"             connection defined neither in sluice.yaml nor by a\n"
 	"             SLUICE_CONN_NAME here is a warning (FILE:LINE:COL:\n"
 	"             warning: ...; --json: warnings), not an error: the\n"

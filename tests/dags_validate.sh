@@ -185,3 +185,34 @@ assert_eq "0 1 6 tasks.wait.connection" \
 	"$(jq -r '"\(.files_with_errors) \(.warnings | length) \(.warnings[0].line) \(.warnings[0].path)"' "$T/v.json")" "JSON warning"
 SLUICE_CONN_LAKEE='{"type":"aws"}' sl dags validate "$T/conn" >"$T/v.out" 2>"$T/v.err"
 assert_eq "" "$(cat "$T/v.err")" "a connection from the environment"
+
+# a file of the DAG folder given by path: what the folder says of it too.
+# Alone it loads; in the folder its needs: name a DAG no file declares,
+# and the scheduler would not load it. Validating it by path said OK.
+mkdir -p "$H/dags/team"
+cat >"$H/dags/team/rollup.yaml" <<'YAML'
+dag: rollup
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+needs:
+  - dag: prices_hourlyy
+tasks:
+  bands: {command: "true"}
+YAML
+set +e
+(cd "$H/dags" && sl dags validate team/rollup.yaml) >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code of a file whose needs name no DAG"
+assert_contains "$(cat "$T/v.err")" "team/rollup.yaml:5:5: needs[0]: no DAG 'prices_hourlyy' in the DAG folder"
+assert_contains "$(cat "$T/v.err")" "1 of 1 DAG file with errors"
+cat >"$H/dags/prices.yaml" <<'YAML'
+dag: prices_hourlyy
+schedule: "@hourly"
+start: 2024-01-01T00:00:00Z
+tasks:
+  copy: {command: "true"}
+YAML
+sl dags validate "$H/dags/team/rollup.yaml" >"$T/v.out" 2>"$T/v.err" ||
+	fail "a file whose needs resolve in the folder: $(cat "$T/v.err")"
+rm -r "$H/dags/team" "$H/dags/prices.yaml"
+echo "dags_validate: ok"
