@@ -72,5 +72,20 @@ assert d["stock_prices_hourly"] is False and d["stock_bollinger_daily"] is False
 assert d["retail_weekly"] is True, d
 ' || fail "the demo home pauses the wrong DAGs"
 "$SLUICE" --home "$H2" dags validate >"$T/validate.out" 2>&1 || fail "the example DAGs do not validate: $(cat "$T/validate.out")"
+# the needs: example of "Partitions across DAGs", pasted next to the
+# upstream it names: it loads (it lacked start: once)
+mkdir -p "$T/needs"
+/usr/bin/python3 - "$README" "$T/needs/rollup.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+sec = text[text.index("## Partitions across DAGs"):]
+sec = sec[:sec.index("\n## ", 3)]
+yaml = re.findall(r"```yaml\n(.*?)```", sec, re.S)
+assert len(yaml) == 1, "one yaml block"
+open(sys.argv[2], "w").write(yaml[0])
+PY
+cp "$SLUICE_SRCDIR/dags/stock_prices_hourly.yaml" "$T/needs/"
+"$SLUICE" --home "$H" dags validate "$T/needs" >"$T/needs.out" 2>&1 ||
+	fail "the README's needs: example does not load: $(cat "$T/needs.out")"
 grep -q 'scripts/start' "$README" || fail "the README no longer names scripts/start"
 echo "readme: ok"
