@@ -560,7 +560,7 @@ const struct dag_key dag_keys_task[] = {
 	  "what the upstream tasks must have done for this one to run",
 	  "one_failed", dag_trigger_rules, 0, 0, 0 },
 	{ "depends_on_past", DKT_BOOL, 0, "false",
-	  "run only once this task succeeded (or was skipped) in the previous partition",
+	  "run only once this task succeeded (or was skipped) in the latest earlier partition that has a run (none: it runs); sluice tasks says which one it waits on",
 	  "true", NULL, 0, 0, 0 },
 	{ "retries", DKT_INT, 0, "0",
 	  "how many times a failed try is tried again",

@@ -474,6 +474,38 @@ test_depends_on_past(void)
 	h_close();
 }
 
+/* depends_on_past looks at the latest earlier partition that has a run,
+ * not at the partition just before: with no run for 2024-01-09, a run of
+ * 2024-01-10 waits on the failed 2024-01-08 (docs/DAGS.md says so). */
+static void
+test_depends_on_past_gap(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "dg.yaml", "dag: dg\nschedule: \"0 0 * * *\"\nstart: 2024-01-08\n"
+			     "end: 2024-01-09\n"
+			     "tasks:\n  t: {command: \"true\", depends_on_past: true}\n" },
+		{ NULL, NULL },
+	};
+	struct sl_err err;
+	const char *p8 = "2024-01-08T00:00:00+00:00", *p10 = "2024-01-10T00:00:00+00:00";
+	int64_t d10 = 1704844800;	/* 2024-01-10T00:00:00Z */
+
+	h_open(files, NULL);
+	CHECK_STATE("running", "dg", "t", p8);
+	h_end("t", p8, 1);
+	CHECK_STATE("failed", "dg", "t", p8);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, store_run_create(h_store(), h_dag("dg"), p10, d10,
+					 d10 + 86400, "manual", NULL, NULL, &err) < 0);
+	h_poke_db();
+	CHECK_STATE("none", "dg", "t", p10);
+	CHECK_EQ_INT(0, store_mark(h_store(), h_dag("dg"), "t", p8, TI_SUCCESS,
+				   "harness", &err));
+	h_poke_db();
+	CHECK_STATE("running", "dg", "t", p10);
+	h_close();
+}
+
 /* --- person actions --- */
 
 /* Clearing a running task instance stops its try (the result is dropped)
@@ -1764,6 +1796,7 @@ main(void)
 	RUN(test_no_catchup);
 	RUN(test_next_partition_agrees);
 	RUN(test_depends_on_past);
+	RUN(test_depends_on_past_gap);
 	RUN(test_clear_while_running);
 	RUN(test_mark_running);
 	RUN(test_mark_clear_downstream);
