@@ -445,6 +445,14 @@ params_load(struct ydoc *yd, ynode_t *v, struct dag *dag, struct sl_err *err)
 				return -1;
 			}
 			json_object_set_new(decl, "default", def);
+			/* typed as a declaration without type: is (a number
+			 * or boolean default gives its type; a text stays
+			 * any scalar, as it always was) */
+			if (json_is_integer(def) || json_is_real(def) ||
+			    json_is_boolean(def))
+				json_object_set_new(decl, "type", json_string(
+				    json_is_integer(def) ? "integer" :
+				    json_is_real(def) ? "number" : "boolean"));
 		}
 		def = json_object_get(decl, "default");
 		if (def != NULL && json_object_get(decl, "type") != NULL) {

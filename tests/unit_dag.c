@@ -294,6 +294,8 @@ static const char params_dag[] =
 	"  mode: {enum: [full, delta], default: delta}\n"
 	"  symbols: {pattern: \"[A-Z]+( [A-Z]+)*\", default: ACME}\n"
 	"  token: {type: string, secret: true}\n"
+	"  days: 7\n"
+	"  dry: false\n"
 	"tasks:\n"
 	"  a: {command: \"echo {{ params.table }} {{ params.token }}\"}\n";
 
@@ -320,6 +322,10 @@ static const struct {
 	{ "{\"token\": [1]}", "param 'token' must be a string, number or boolean" },
 	{ "{\"token\": 5}", "{\"token\": \"5\"}" },
 	{ "[1]", "params must be an object of NAME: value" },
+	/* NAME: default has the default's type, as a declaration does */
+	{ "{\"token\": \"t\", \"days\": \"3\", \"dry\": \"true\"}", "{\"days\": 3, \"dry\": true, \"token\": \"t\"}" },
+	{ "{\"token\": \"t\", \"days\": \"x\"}", "param 'days' must be an integer, got 'x'" },
+	{ "{\"token\": \"t\", \"dry\": \"yes\"}", "param 'dry' must be a boolean, got 'yes'" },
 };
 
 static void
