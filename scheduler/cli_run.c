@@ -82,10 +82,16 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 			return NULL;
 		}
 		*item = json_incref(v);
+	} else if (t->foreach_list != NULL) {
+		fprintf(stderr, "sluice: task %s is mapped (foreach:): name one item, %s[N] (from its list), "
+			"or give it with --item VALUE\n", t->name, t->name);
+		return NULL;
 	} else {
-		fprintf(stderr, "sluice: task %s is mapped (foreach:): name one item, %s[N]%s, "
-			"or give it with --item VALUE\n", t->name, t->name,
-			t->foreach_list != NULL ? " (from its list)" : "");
+		/* a template or an upstream's output: the list exists only
+		 * in a run, so N names nothing here */
+		fprintf(stderr, "sluice: task %s is mapped (foreach:) over a list known only in a run "
+			"(not a literal list, so %s names no item here): give the item with --item VALUE\n",
+			t->name, br != NULL ? arg : "TASK[N]");
 		return NULL;
 	}
 	if (*item == NULL) {

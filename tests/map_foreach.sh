@@ -69,7 +69,9 @@ while IFS='|' read -r args want; do
 	assert_eq 2 "$st" "exit code of: test $args (an input error)"
 	assert_contains "$(cat "$T/err")" "$want" "test $args"
 done <<'CASES'
-mapped quote k1|task quote is mapped (foreach:): name one item, quote[N], or give it with --item VALUE
+mapped quote k1|task quote is mapped (foreach:) over a list known only in a run (not a literal list, so TASK[N] names no item here): give the item with --item VALUE
+mapped quote[1] k1|task quote is mapped (foreach:) over a list known only in a run (not a literal list, so quote[1] names no item here): give the item with --item VALUE
+listed each k1|task each is mapped (foreach:): name one item, each[N] (from its list), or give it with --item VALUE
 listed each[3] k1|task each has 3 items (0 to 2): no item 3
 listed solo[1] k1|task solo has 1 item (0 to 0): no item 1
 mapped report[0] k1|task report is not mapped (no foreach:): it has no items
