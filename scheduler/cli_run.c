@@ -161,6 +161,14 @@ test_run(struct cli *c, const struct cli_args *args)
 	end = p.end_s;
 	fprintf(stderr, "sluice test: %s %s partition %s (nothing is recorded)\n",
 		d->name, item != NULL ? task_name : t->name, key);
+	if (t->timeout_ms > 0 && !operator_is_sensor(t->op)) {
+		char dur[32];
+
+		fprintf(stderr, "sluice test: note: its timeout (%s) is not applied here: "
+			"the test runs until the task ends (Ctrl-C stops it); "
+			"the scheduler kills a try that runs longer\n",
+			sl_format_duration(t->timeout_ms, dur, sizeof dur));
+	}
 	r = sched_test_task(c->cfg, d, t, key, start, end, params, item,
 			    item != NULL ? task_name : NULL, &err);
 	json_decref(params);
@@ -191,7 +199,8 @@ const struct cli_verb cli_test = {
 	"Renders the task for the partition (default: the latest complete one;\n"
 	"a key, a time naming the partition that holds it, or a date naming the\n"
 	"one partition starting that day) and runs it here with its output on\n"
-	"this terminal. No state is recorded and upstream tasks are not checked.\n"
+	"this terminal. No state is recorded and upstream tasks are not checked;\n"
+	"the task's timeout: is not applied (a note says so).\n"
 	"Exits with the task's status; a sensor pokes once: 0 when its condition\n"
 	"holds, 99 when not yet.\n"
 	"--param sets a declared param as `trigger --param` does (checked the\n"
