@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "scheduler/dag_keys.h"
 
 #define NEEDS_MAX 1000
@@ -203,6 +204,7 @@ static void
 bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 {
 	const struct dag *up;
+	struct text_near near;
 
 	free(nd->res_dag);
 	free(nd->res_task);
@@ -212,9 +214,20 @@ bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 		const char *s, *tab;
 
 		if (p == NULL) {
-			bag_fail(c, i, nd,
-				 "%s: no task of the DAG folder produces dataset '%s' (a task declares it with produces: [%s])",
-				 what, nd->dataset, nd->dataset);
+			const char *k;
+			json_t *v;
+
+			text_near_init(&near, nd->dataset);
+			json_object_foreach(c->producers, k, v)
+				text_near_add(&near, k);
+			if (text_near_best(&near) != NULL)
+				bag_fail(c, i, nd,
+					 "%s: no task of the DAG folder produces dataset '%s' (did you mean '%s'?)",
+					 what, nd->dataset, text_near_best(&near));
+			else
+				bag_fail(c, i, nd,
+					 "%s: no task of the DAG folder produces dataset '%s' (a task declares it with produces: [%s])",
+					 what, nd->dataset, nd->dataset);
 			return;
 		}
 		s = json_string_value(p);
@@ -225,13 +238,28 @@ bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 	}
 	up = bag_dag(c, nd->dag, NULL);
 	if (up == NULL) {
-		bag_fail(c, i, nd, "%s: no DAG '%s' in the DAG folder", what,
-			 nd->dag);
+		const char *k;
+		json_t *v;
+
+		text_near_init(&near, nd->dag);
+		json_object_foreach(c->index, k, v)
+			text_near_add(&near, k);
+		bag_fail(c, i, nd, "%s: no DAG '%s' in the DAG folder%s%s%s",
+			 what, nd->dag, text_near_best(&near) ? " (did you mean '" : "",
+			 text_near_best(&near) ? text_near_best(&near) : "",
+			 text_near_best(&near) ? "'?)" : "");
 		return;
 	}
-	if (nd->task != NULL && dag_task(up, nd->task) == NULL)
-		bag_fail(c, i, nd, "%s: DAG '%s' has no task '%s'", what,
-			 nd->dag, nd->task);
+	if (nd->task != NULL && dag_task(up, nd->task) == NULL) {
+		text_near_init(&near, nd->task);
+		for (int t = 0; t < up->ntasks; t++)
+			text_near_add(&near, up->tasks[t].name);
+		bag_fail(c, i, nd, "%s: DAG '%s' has no task '%s'%s%s%s", what,
+			 nd->dag, nd->task,
+			 text_near_best(&near) ? " (did you mean '" : "",
+			 text_near_best(&near) ? text_near_best(&near) : "",
+			 text_near_best(&near) ? "'?)" : "");
+	}
 }
 
 /* Depth-first search over "needs" edges; on a cycle, every DAG on it is
