@@ -1485,7 +1485,16 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 
 		sl_err_clear(&terr);
 		if (tz_load(s, &dag->tz, &terr) < 0) {
-			ydoc_err_path(d, v, "timezone", err, "%s", terr.msg);
+			char near[256];
+
+			tz_suggest(s, near, sizeof near);
+			if (near[0] != '\0')
+				ydoc_err_path(d, v, "timezone", err,
+					      "%s (did you mean '%s'?)", terr.msg, near);
+			else
+				ydoc_err_path(d, v, "timezone", err,
+					      "%s (an IANA name, like America/New_York, Europe/Paris or UTC)",
+					      terr.msg);
 			if (load_note(lc) < 0)
 				goto fail;
 			/* go on in UTC to check the rest */

@@ -19,11 +19,15 @@
 #include "scheduler/tzfile.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/text.h"
+#include "base/util.h"
 
 #define TZ_NAME_MAX 255
 #define TZ_DAY INT64_C(86400)
@@ -149,6 +153,34 @@ tz_name_ok(const char *name)
 	    strcmp(name, "posixrules") == 0)
 		return 0;
 	return 1;
+}
+
+void
+tz_suggest(const char *name, char *out, size_t n)
+{
+	const char *slash = strrchr(name, '/');
+	struct text_near near;
+	struct dirent *de;
+	char *dir;
+	DIR *dh;
+
+	if (n > 0)
+		out[0] = '\0';
+	if (slash == NULL || slash == name || n == 0)
+		return;
+	dir = xasprintf("%s/%.*s", tz_dir(), (int)(slash - name), name);
+	dh = opendir(dir);
+	free(dir);
+	if (dh == NULL)
+		return;
+	text_near_init(&near, slash + 1);
+	while ((de = readdir(dh)) != NULL)
+		if (de->d_name[0] != '.')
+			text_near_add(&near, de->d_name);
+	if (text_near_best(&near) != NULL)
+		snprintf(out, n, "%.*s/%s", (int)(slash - name), name,
+			 text_near_best(&near));
+	closedir(dh);
 }
 
 int

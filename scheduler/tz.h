@@ -32,6 +32,11 @@ struct tz;
 /* Load a zone by IANA name ("UTC", "Europe/Berlin"). Unknown names and
  * names that are not plain zone paths ("..", leading '/') are errors. */
 int tz_load(const char *name, struct tz **out, struct sl_err *err);
+
+/* For a name tz_load refused: the nearest zone of its region's folder
+ * ("America/Edmonton" for "America/Edmunton") in out, or "" when none
+ * is near (or the name has no region). */
+void tz_suggest(const char *name, char *out, size_t n);
 void tz_free(struct tz *tz);
 const char *tz_name(const struct tz *tz);
 int tz_is_utc(const struct tz *tz);
