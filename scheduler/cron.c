@@ -284,6 +284,15 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 		nfields++;
 		p += strcspn(p, " \t\r\n\v\f");
 	}
+	if (nfields == 1 && len[0] < 30) {
+		/* "daily" for "@daily" */
+		for (k = 0; k < SL_ARRAY_LEN(cron_macros); k++)
+			if (strlen(cron_macros[k].name) == len[0] + 1 &&
+			    strncasecmp(start[0], cron_macros[k].name + 1,
+					len[0]) == 0)
+				return sl_err_set(err, "cron '%s': expected 5 fields, got 1 (did you mean '%s'?)",
+						  expr, cron_macros[k].name);
+	}
 	if (nfields != 5)
 		return sl_err_set(err, "cron '%s': expected 5 fields, got %d",
 				  expr, nfields);
