@@ -102,6 +102,51 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 	return t;
 }
 
+/* --output TASK.KEY=VALUE...: {TASK: {KEY: "VALUE"}}, as a run holds
+ * what its upstream tasks wrote (NULL when none is given). TASK is a
+ * task of d (a name may hold dots: the longest that is one). -1 after
+ * printing why. */
+static int
+test_outputs(const struct cli_args *args, const struct dag *d, json_t **out)
+{
+	char *const *kvs = cli_opt_all(args, "output", NULL);
+
+	*out = NULL;
+	for (int i = 0; kvs != NULL && kvs[i] != NULL; i++) {
+		const char *kv = kvs[i], *eq = strchr(kv, '=');
+		char task[256] = "", *key = NULL;
+		json_t *o;
+
+		for (const char *dot = kv; eq != NULL && dot < eq; dot++) {
+			if (*dot != '.' || dot == kv || (size_t)(dot - kv) >= sizeof task)
+				continue;
+			snprintf(task, sizeof task, "%.*s", (int)(dot - kv), kv);
+			if (dag_task(d, task) != NULL && dot + 1 < eq) {
+				free(key);
+				key = xstrndup(dot + 1, (size_t)(eq - dot - 1));
+			}
+		}
+		if (key == NULL) {
+			json_decref(*out);
+			*out = NULL;
+			cli_usage(&cli_test, "--output takes TASK.KEY=VALUE with TASK a task of DAG %s, got '%s'",
+				  d->name, kv);
+			return -1;
+		}
+		/* the task: the prefix before the key found last */
+		snprintf(task, sizeof task, "%.*s", (int)(eq - kv - strlen(key) - 1), kv);
+		if (*out == NULL)
+			*out = json_object();
+		if ((o = json_object_get(*out, task)) == NULL) {
+			o = json_object();
+			json_object_set_new(*out, task, o);
+		}
+		json_object_set_new(o, key, json_string(eq + 1));
+		free(key);
+	}
+	return 0;
+}
+
 static int
 test_run(struct cli *c, const struct cli_args *args)
 {
@@ -115,7 +160,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	struct partition p;
 	struct partition_notes notes;
 	struct sl_err err;
-	json_t *given, *checked, *params, *item = NULL;
+	json_t *given, *checked, *params, *item = NULL, *outputs = NULL;
 	char task_name[256] = "";
 	int r;
 
@@ -129,8 +174,10 @@ test_run(struct cli *c, const struct cli_args *args)
 	}
 	/* no such task or item: an input error, as a partition is */
 	if ((t = test_task(d, argv[1], cli_opt_str(args, "item"), &item,
-			   task_name, sizeof task_name)) == NULL) {
+			   task_name, sizeof task_name)) == NULL ||
+	    test_outputs(args, d, &outputs) < 0) {
 		json_decref(given);
+		json_decref(item);
 		return EXIT_USAGE;
 	}
 	sl_err_clear(&err);
@@ -140,6 +187,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	if (checked == NULL) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(item);
+		json_decref(outputs);
 		return EXIT_USAGE;
 	}
 	params = json_deep_copy(d->params);
@@ -153,6 +201,7 @@ test_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(params);
 		json_decref(item);
+		json_decref(outputs);
 		return EXIT_USAGE;
 	}
 	cli_partition_notes(&notes);
@@ -170,11 +219,16 @@ test_run(struct cli *c, const struct cli_args *args)
 			sl_format_duration(t->timeout_ms, dur, sizeof dur));
 	}
 	r = sched_test_task(c->cfg, d, t, key, start, end, params, item,
-			    item != NULL ? task_name : NULL, &err);
+			    item != NULL ? task_name : NULL, outputs, &err);
 	json_decref(params);
 	json_decref(item);
+	json_decref(outputs);
 	if (r < 0) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
+		/* a test runs no upstream task: nothing wrote what it reads */
+		if (t->uses_outputs)
+			fprintf(stderr, "sluice test: a test runs no upstream task: give the "
+				"outputs it reads with --output TASK.KEY=VALUE\n");
 		return EXIT_FAILED;
 	}
 	if (r == OP_POKE_NOT_YET_EXIT && t->op != NULL && t->op->poke_start != NULL)
@@ -190,12 +244,13 @@ test_run(struct cli *c, const struct cli_args *args)
 static const struct cli_opt test_opts[] = {
 	{ "param", 0, "NAME=VALUE", "a declared param's value for this test (repeat; read as its declared type)" },
 	{ "item", 0, "VALUE", "a mapped task's item for {{ item }} (JSON, else the text itself)" },
+	{ "output", 0, "TASK.KEY=VALUE", "a value an upstream task would have written, for {{ tasks.TASK.output.KEY }} (repeat)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_test = {
 	"test", "run one task in the foreground, recording nothing",
-	"DAG TASK[N] [PARTITION] [--param NAME=VALUE]... [--item VALUE]",
+	"DAG TASK[N] [PARTITION] [--param NAME=VALUE]... [--item VALUE] [--output TASK.KEY=VALUE]...",
 	"Renders the task for the partition (default: the latest complete one;\n"
 	"a key, a time naming the partition that holds it, or a date naming the\n"
 	"one partition starting that day) and runs it here with its output on\n"
@@ -209,7 +264,9 @@ const struct cli_verb cli_test = {
 	"A mapped task (foreach:) runs one item: TASK[N] takes item N of a\n"
 	"literal foreach list (from 0), --item gives the item itself (JSON, or\n"
 	"the text as a string) for a list that comes from a template or an\n"
-	"upstream's output.\n",
+	"upstream's output.\n"
+	"--output gives what an upstream task would have written to\n"
+	"$SLUICE_OUTPUT, for the task's {{ tasks.TASK.output.KEY }}.\n",
 	test_opts,
 	test_run,
 };

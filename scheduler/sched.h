@@ -52,10 +52,12 @@ struct task;
 /* `sluice test`: run one try of task in the foreground (output to this
  * terminal, nothing recorded) with params (the DAG's defaults merged with
  * those given, as a run's; borrowed). A mapped task's one item: item (for
- * {{ item }}) and task_name (NAME[i]); NULL and NULL otherwise. Returns
- * its exit status, or -1 with err. */
+ * {{ item }}) and task_name (NAME[i]); NULL and NULL otherwise. outputs:
+ * {TASK: {KEY: value}} for {{ tasks.TASK.output.KEY }} (NULL: none).
+ * Returns its exit status, or -1 with err. */
 int sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		    const char *partition, int64_t start_s, int64_t end_s,
 		    const struct json_t *params, const struct json_t *item,
-		    const char *task_name, struct sl_err *err);
+		    const char *task_name, const struct json_t *outputs,
+		    struct sl_err *err);
 #endif

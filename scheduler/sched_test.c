@@ -63,7 +63,7 @@ int
 sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 		const char *partition, int64_t start_s, int64_t end_s,
 		const json_t *params, const json_t *item, const char *task_name,
-		struct sl_err *err)
+		const json_t *outputs, struct sl_err *err)
 {
 	struct try_ctx c;
 	struct spawn_opts o;
@@ -91,6 +91,7 @@ sched_test_task(struct config *cfg, struct dag *dag, struct task *t,
 	c.params = params;
 	c.try_number = 1;
 	c.self_exe = self_exe;
+	c.outputs = outputs;
 	/* its output goes to a file of its own, shown at the end: a test
 	 * records nothing, not even next to a real try's log */
 	if ((out_fd = mkstemp(out_path)) >= 0) {

@@ -1,0 +1,39 @@
+#!/bin/bash
+# `sluice test` as a person checks one task of a DAG being written:
+# - a task with timeout runs to its end, and a note says the timeout is
+#   not applied there (the command ran past it with no word why);
+# - a task reading {{ tasks.NAME.output.KEY }} takes those values with
+#   --output NAME.KEY=VALUE (it could not be tested at all), and without
+#   them the error says so.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+cat >"$H/dags/slow.yaml" <<'YAML'
+dag: slow
+tasks:
+  slow: {timeout: 1s, command: "sleep 2; echo slept"}
+  quick: {command: "echo quick"}
+  count:
+    command: echo "rows=3" >> "$SLUICE_OUTPUT"
+  check:
+    after: [count]
+    command: echo "got {{ tasks.count.output.rows }} rows"
+YAML
+out=$(sl test slow slow k1 2>&1) || fail "test slow: $out"
+assert_contains "$out" "slept"
+assert_contains "$out" "sluice test: note: its timeout (1s) is not applied here: the test runs until the task ends (Ctrl-C stops it); the scheduler kills a try that runs longer"
+out=$(sl test slow quick k1 2>&1) || fail "test quick: $out"
+assert_not_contains "$out" "timeout" "a task without timeout gets no note"
+
+set +e
+out=$(sl test slow check k1 2>&1); st=$?
+set -e
+assert_eq 1 "$st" "test of a task reading an output, none given"
+assert_contains "$out" "sluice test: a test runs no upstream task: give the outputs it reads with --output TASK.KEY=VALUE"
+out=$(sl test slow check k1 --output count.rows=42 2>&1) || fail "test --output: $out"
+assert_contains "$out" "got 42 rows"
+set +e
+out=$(sl test slow check k1 --output cnt.rows=42 2>&1); st=$?
+set -e
+assert_eq 2 "$st" "--output naming no task"
+assert_contains "$out" "--output takes TASK.KEY=VALUE with TASK a task of DAG slow, got 'cnt.rows=42'"
+echo "cli_test_task: ok"
