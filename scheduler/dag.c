@@ -60,6 +60,31 @@ any_op_has_key(const char *name)
 	return 0;
 }
 
+/* email: (a DAG's or a task's) names addresses: an item without an @
+ * ("data-team", "ops-at-example.com") would fail only when the first
+ * notification is sent, in the scheduler's log. The full check is the
+ * email module's, when it sends. */
+static int
+email_check(struct ydoc *d, ynode_t *v, struct sl_err *err)
+{
+	char path[SL_ERR_PATH];
+	int n = v->type == YAML_SEQUENCE_NODE ?
+	    (int)(v->data.sequence.items.top - v->data.sequence.items.start) : 1;
+
+	ynode_path(d, v, path, sizeof path);
+	for (int i = 0; i < n; i++) {
+		ynode_t *it = v->type == YAML_SEQUENCE_NODE ?
+		    ydoc_node(d, v->data.sequence.items.start[i]) : v;
+		const char *s = ynode_str(it);
+
+		if (s != NULL && strchr(s, '@') == NULL)
+			return ydoc_err_path(d, it, path, err,
+					     "'%s' is not an email address (local@domain, or \"Name <local@domain>\")",
+					     s);
+	}
+	return 0;
+}
+
 static int
 parse_email_on(struct ydoc *d, ynode_t *v, int *out, struct sl_err *err)
 {
@@ -1104,7 +1129,8 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, NULL, &t->email, err) < 0 &&
+	    (ynode_get_strv(d, v, NULL, &t->email, err) < 0 ||
+	     email_check(d, v, err) < 0) &&
 	    load_note(lc) < 0)
 		return -1;
 	t->notify_on = EMAIL_ON_FAILURE;
@@ -1598,7 +1624,8 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, NULL, &dag->email, err) < 0 &&
+	    (ynode_get_strv(d, v, NULL, &dag->email, err) < 0 ||
+	     email_check(d, v, err) < 0) &&
 	    load_note(lc) < 0)
 		goto fail;
 	dag->notify_on = EMAIL_ON_FAILURE;
