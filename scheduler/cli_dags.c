@@ -342,6 +342,11 @@ dags_validate_text(struct validate_out *out, const char *file,
 		text += strspn(text, " ");
 	}
 	snprintf(e.msg, sizeof e.msg, "%s", text);
+	/* the field the message starts with, "needs[0]: ...", as an error
+	 * of one file carries it (--json's path) */
+	n = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.[]");
+	if (n > 0 && n < sizeof e.path && text[n] == ':' && text[n + 1] == ' ')
+		snprintf(e.path, sizeof e.path, "%.*s", (int)n, text);
 	dags_validate_print(&e, out);
 }
 

@@ -205,6 +205,9 @@ set -e
 assert_eq 1 "$st" "validate exit code of a file whose needs name no DAG"
 assert_contains "$(cat "$T/v.err")" "team/rollup.yaml:5:5: needs[0]: no DAG 'prices_hourlyy' in the DAG folder"
 assert_contains "$(cat "$T/v.err")" "1 of 1 DAG file with errors"
+# --json names the field, as for an error of the file alone
+sl --json dags validate "$H/dags/team/rollup.yaml" >"$T/v.json" 2>/dev/null || true
+assert_eq "5 5 needs[0]" "$(jq -r '.errors[0] | "\(.line) \(.column) \(.path)"' "$T/v.json")" "JSON path of a needs error"
 cat >"$H/dags/prices.yaml" <<'YAML'
 dag: prices_hourlyy
 schedule: "@hourly"
