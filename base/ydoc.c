@@ -264,7 +264,8 @@ ydoc_merge(struct ydoc *d, struct ydoc_open *o, size_t *budget,
 }
 
 static int
-ydoc_syntax_err(const char *name, yaml_parser_t *parser, struct sl_err *err)
+ydoc_syntax_err(const char *name, const char *text, size_t len,
+		yaml_parser_t *parser, struct sl_err *err)
 {
 	int line = (int)parser->problem_mark.line + 1;
 	int col = (int)parser->problem_mark.column + 1;
@@ -278,6 +279,15 @@ ydoc_syntax_err(const char *name, yaml_parser_t *parser, struct sl_err *err)
 		hint = " (': ' inside a value that is not in quotes, or a key"
 		       " indented deeper than the one above it: quote a value"
 		       " holding ': ', as in command: \"echo {{ ds | add: 1d }}\")";
+	else if (parser->problem != NULL && parser->context != NULL &&
+		 strcmp(parser->problem, "did not find expected key") == 0 &&
+		 strcmp(parser->context, "while parsing a block mapping") == 0)
+		hint = " (text after a value's closing quote, as in command:"
+		       " \"{{ ds }}\" x, where the whole value wants quotes,"
+		       " or a key indented less than the keys beside it)";
+	else if (parser->problem_mark.index < len &&
+		 text[parser->problem_mark.index] == '\t')
+		hint = " (a tab: YAML indents with spaces only)";
 	if (parser->context != NULL)
 		return sl_err_at(err, name, line, col, "YAML syntax: %s %s%s",
 				 parser->problem ? parser->problem : "error",
@@ -305,7 +315,7 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 		int id = 0;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
-			ydoc_syntax_err(name, &parser, err);
+			ydoc_syntax_err(name, text, len, &parser, err);
 			goto out;
 		}
 		switch (ev.type) {
