@@ -135,6 +135,9 @@ char *const *cli_opt_all(const struct cli_args *a, const char *name, int *n);
  * one. */
 int cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 		   json_t **out);
+/* Say why dag_params_check refused the --param values: its message, and
+ * for a required param not given, the option that gives it. */
+void cli_params_error(const struct sl_err *err);
 /* The width the CLI's help fits in (a test checks every verb's). */
 #define CLI_HELP_WIDTH 80
 /* Print len bytes of text (one line's words) from column col, where the

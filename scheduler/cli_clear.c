@@ -87,7 +87,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		json_decref(given_params);
 		if (params == NULL) {
 			free(tasks);
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_params_error(&err);
 			return EXIT_USAGE;
 		}
 	}
@@ -113,7 +113,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 
 		if (rr < 0) {
 			free(tasks);
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_params_error(&err);
 			return EXIT_USAGE;
 		}
 		/* the runs resolved are exactly those starting in this range */
@@ -138,7 +138,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		if (partition_task_check(c->store, d, tasks[i], spec.partition,
 					 &err) < 0) {
 			free(tasks);
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_params_error(&err);
 			return EXIT_USAGE;
 		}
 	if (!spec.dry_run && !yes) {

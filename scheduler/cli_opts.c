@@ -305,6 +305,21 @@ cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 	return r;
 }
 
+void
+cli_params_error(const struct sl_err *err)
+{
+	const char *name = err->msg + strlen("param '"), *end;
+
+	if (strncmp(err->msg, "param '", 7) == 0 &&
+	    (end = strchr(name, '\'')) != NULL &&
+	    strcmp(end, "' is required (it has no default)") == 0) {
+		fprintf(stderr, "sluice: %s: give it with --param %.*s=VALUE\n",
+			err->msg, (int)(end - name), name);
+		return;
+	}
+	fprintf(stderr, "sluice: %s\n", err->msg);
+}
+
 int
 cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 	       json_t **out)

@@ -185,7 +185,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	checked = dag_params_check(d, given, &err);
 	json_decref(given);
 	if (checked == NULL) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_params_error(&err);
 		json_decref(item);
 		json_decref(outputs);
 		return EXIT_USAGE;

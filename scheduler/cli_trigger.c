@@ -272,7 +272,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 
 		json_decref(params);
 		if (checked == NULL) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_params_error(&err);
 			return EXIT_USAGE;
 		}
 		params = checked;

@@ -4,7 +4,8 @@
 #   not applied there (the command ran past it with no word why);
 # - a task reading {{ tasks.NAME.output.KEY }} takes those values with
 #   --output NAME.KEY=VALUE (it could not be tested at all), and without
-#   them the error says so.
+#   them the error says so;
+# - a required param not given names the option that gives it.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/dags/slow.yaml" <<'YAML'
@@ -17,6 +18,13 @@ tasks:
   check:
     after: [count]
     command: echo "got {{ tasks.count.output.rows }} rows"
+YAML
+cat >"$H/dags/req.yaml" <<'YAML'
+dag: req
+params:
+  table: {type: string, description: target table}
+tasks:
+  t: {command: "echo {{ params.table }}"}
 YAML
 out=$(sl test slow slow k1 2>&1) || fail "test slow: $out"
 assert_contains "$out" "slept"
@@ -36,4 +44,12 @@ out=$(sl test slow check k1 --output cnt.rows=42 2>&1); st=$?
 set -e
 assert_eq 2 "$st" "--output naming no task"
 assert_contains "$out" "--output takes TASK.KEY=VALUE with TASK a task of DAG slow, got 'cnt.rows=42'"
+
+set +e
+out=$(sl test req t k1 2>&1); st=$?
+set -e
+assert_eq 2 "$st" "test without a required param"
+assert_contains "$out" "sluice: param 'table' is required (it has no default): give it with --param table=VALUE"
+out=$(sl test req t k1 --param table=a.b 2>&1) || fail "test --param: $out"
+assert_contains "$out" "a.b"
 echo "cli_test_task: ok"
