@@ -61,7 +61,8 @@ assert_contains "$post" "was-enabled 'sluice-scheduler.service'" "postinst"
 assert_not_contains "$post" "deb-systemd-invoke start" "postinst"
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/sluice-scheduler.service)
 for k in "ExecStart=/usr/bin/sluice scheduler" "Environment=SLUICE_HOME=/var/lib/sluice" \
-	"ReadWritePaths=/var/lib/sluice" "KillMode=process" "User=sluice"; do
+	"ReadWritePaths=/var/lib/sluice" "KillMode=process" "User=sluice" \
+	'ExecReload=/bin/kill -HUP $MAINPID'; do
 	assert_contains "$unit" "$k" "the packaged sluice-scheduler.service"
 done
 

@@ -87,6 +87,12 @@ for k in "ExecStart=$prefix/bin/sluice scheduler" "KillMode=process" \
 done
 assert_contains "$(cat "$P/share/sluice/systemd/sluice-web.service")" \
 	"ExecStart=$prefix/bin/sluice web" "sluice-web.service"
+# `systemctl reload`: SIGHUP to the main process alone (KillMode=process
+# keeps the tries in the cgroup; a HUP to them would end shell tasks)
+for u in sluice-scheduler sluice-web; do
+	assert_contains "$(cat "$P/share/sluice/systemd/$u.service")" \
+		'ExecReload=/bin/kill -HUP $MAINPID' "$u.service"
+done
 if command -v systemd-analyze >/dev/null; then
 	for u in sluice-scheduler sluice-web; do
 		systemd-analyze verify --man=no "$P/share/sluice/systemd/$u.service" 2>&1 |
