@@ -1,7 +1,7 @@
 /*
  * cli_db.c: `sluice db`: migrations and the schema version, and the
- * operator's maintenance of a live database: backup, check, vacuum and
- * clean (retention). The SQL is in store/store_maint.c.
+ * operator's maintenance of a live database: backup, restore, check,
+ * vacuum and clean (retention). The SQL is in store/store_maint.c.
  */
 #include "scheduler/cli.h"
 
@@ -36,7 +36,7 @@ static const struct cli_opt db_opts[] = {
 	{"dry-run", 'n', NULL, "clean: list what would be removed; remove nothing"},
 	{"audit", 0, NULL, "clean: remove audit rows older than the cutoff too"},
 	{"logs-only", 0, NULL, "clean: remove only the old runs' log files; keep the runs"},
-	{"force", 'f', NULL, "backup: overwrite FILE; vacuum: even while a scheduler runs"},
+	{"force", 'f', NULL, "backup: overwrite FILE; restore: do not keep the replaced database; vacuum: even while a scheduler runs"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -117,6 +117,64 @@ db_backup(struct cli *c, const struct cli_args *a)
 	return 0;
 }
 
+/* restore FILE: the home's database becomes the backup FILE, with no
+ * scheduler on the home (it keeps its runs in memory and would go on from
+ * them); the database it replaces is kept beside it unless --force. */
+static int
+db_restore(struct cli *c, const struct cli_args *a)
+{
+	const char *src = a->pos[1];
+	int force = cli_opt_flag(a, "force");
+	struct sl_err err;
+	char stamp[32], *keep = NULL;
+	int64_t pages = 0, t0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int r = EXIT_FAILED;
+
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
+		return EXIT_HOME;
+	if (access(src, R_OK) < 0) {
+		fprintf(stderr, "sluice: %s: %s\n", src, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (cli_scheduler_running(c)) {
+		fprintf(stderr, "sluice: a scheduler runs on %s: it would go on "
+			"from the runs it holds in memory over the restored "
+			"database; stop it first (systemctl stop "
+			"sluice-scheduler), restore, then start it\n", c->cfg->home);
+		return EXIT_FAILED;
+	}
+	/* held until exit: no scheduler starts while the copy is made */
+	if (cli_scheduler_lock(c) < 0)
+		return EXIT_FAILED;
+	if (!force) {
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+		keep = xasprintf("%s.replaced-%s", c->cfg->db_path, stamp);
+	}
+	sl_err_clear(&err);
+	t0 = sl_mono_ms();
+	if (store_restore(src, c->cfg->db_path, keep, &pages, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		goto done;
+	}
+	/* an older backup: the pending migrations, as on any start */
+	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
+		fprintf(stderr, "sluice: restored, but: %s\n", err.msg);
+		goto done;
+	}
+	printf("restored %s from %s (%lld pages, %lld ms; schema version %d)\n",
+	       c->cfg->db_path, src, (long long)pages,
+	       (long long)(sl_mono_ms() - t0), store_schema_version(c->store));
+	if (keep != NULL && access(keep, F_OK) == 0)
+		printf("the database it replaced: %s\n", keep);
+	r = 0;
+done:
+	free(keep);
+	return r;
+}
+
 static int
 db_check(struct cli *c)
 {
@@ -144,8 +202,8 @@ db_check(struct cli *c)
 	} else {
 		json_array_foreach(problems, i, p)
 			printf("%s: %s\n", c->cfg->db_path, json_string_value(p));
-		printf("%s: %zu problem(s); restore a backup (`sluice db backup`) "
-		       "or copy what is readable with sqlite3's .recover\n",
+		printf("%s: %zu problem(s); restore a backup (`sluice db restore "
+		       "FILE`) or copy what is readable with sqlite3's .recover\n",
 		       c->cfg->db_path, json_array_size(problems));
 	}
 	i = json_array_size(problems);
@@ -524,14 +582,16 @@ static int
 db_run(struct cli *c, const struct cli_args *a)
 {
 	const char *sub = a->npos > 0 ? a->pos[0] : "";
-	int nargs = strcmp(sub, "backup") == 0 ? 2 : 1;
+	int nargs = strcmp(sub, "backup") == 0 || strcmp(sub, "restore") == 0 ? 2 : 1;
 
 	if (a->npos != nargs) {
 		if (strcmp(sub, "backup") == 0)
 			return cli_usage(&cli_db, "backup takes the FILE to write");
+		if (strcmp(sub, "restore") == 0)
+			return cli_usage(&cli_db, "restore takes the backup FILE to read");
 		if (a->npos > 1)
 			return cli_usage(&cli_db, "unexpected argument '%s'", a->pos[1]);
-		return cli_usage(&cli_db, "migrate, version, backup, check, vacuum or clean?");
+		return cli_usage(&cli_db, "migrate, version, backup, restore, check, vacuum or clean?");
 	}
 	if (strcmp(sub, "clean") != 0 &&
 	    (cli_opt_str(a, "keep") || cli_opt_str(a, "before") ||
@@ -549,6 +609,8 @@ db_run(struct cli *c, const struct cli_args *a)
 	}
 	if (strcmp(sub, "backup") == 0)
 		return db_backup(c, a);
+	if (strcmp(sub, "restore") == 0)
+		return db_restore(c, a);
 	if (strcmp(sub, "check") == 0)
 		return db_check(c);
 	if (strcmp(sub, "vacuum") == 0)
@@ -563,6 +625,7 @@ const struct cli_verb cli_db = {
 	"migrate\n"
 	"version\n"
 	"backup FILE [--force]\n"
+	"restore FILE [--force]\n"
 	"check\n"
 	"vacuum [--force]\n"
 	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit | --logs-only]",
@@ -575,6 +638,14 @@ const struct cli_verb cli_db = {
 	"backup FILE: a consistent copy of the live database (SQLite's online\n"
 	"backup), as it was when the backup began; a running scheduler goes on\n"
 	"meanwhile. FILE appears only when the copy is whole.\n"
+	"\n"
+	"restore FILE: the home's database becomes the backup FILE (checked\n"
+	"first: whole, a sluice database, not newer than this sluice; an older\n"
+	"one is migrated). Stop the scheduler first: restore refuses while one\n"
+	"runs. The database it replaces is kept as sluice.db.replaced-TIME\n"
+	"(--force: not kept). The copy goes through SQLite, so a running web\n"
+	"sees the old database or the new one; copying a file over sluice.db\n"
+	"instead would let a leftover sluice.db-wal corrupt it.\n"
 	"\n"
 	"check: PRAGMA integrity_check and foreign_key_check, and references the\n"
 	"schema does not declare; prints each problem; exit 1 if there is any.\n"

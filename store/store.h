@@ -740,6 +740,14 @@ int store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
  * (the scheduler) go on meanwhile. *pages gets the page count. */
 int store_backup(struct store *s, const char *dest, int pages_per_step,
 		 int64_t *pages, struct sl_err *err);
+/* Replace the database at db_path (made if missing) with the whole of
+ * src, a backup, through SQLite's backup API under the write lock. src
+ * must pass quick_check and be a sluice database no newer than this
+ * binary; pending migrations are the caller's (store_open). When keep is
+ * not NULL, an existing db_path is first copied there (a failed copy
+ * restores nothing). *pages gets the page count. */
+int store_restore(const char *src, const char *db_path, const char *keep,
+		  int64_t *pages, struct sl_err *err);
 /* PRAGMA integrity_check and foreign_key_check, and the references the
  * schema does not declare: an array of problem strings (empty when
  * sound), or NULL with err. */

@@ -3,7 +3,8 @@
  * online backup, integrity checks, vacuum and retention (deleting old
  * runs with everything they own).
  *
- * None of these stops a running scheduler. The backup reads one snapshot
+ * None of these but restore (which refuses) stops a running scheduler,
+ * and restore goes through SQLite, never a file copy. The backup reads one snapshot
  * under a read transaction (in WAL mode writers go on meanwhile); the
  * retention deletes are made by the caller in short transactions, one run
  * at a time, so the write lock is held for milliseconds.
@@ -246,4 +247,136 @@ store_clean_audit(struct store *s, const char *dag, int64_t before_ms,
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return -1;
 	return n;
+}
+
+/* Is src a sluice database this binary can take: whole (quick_check), with
+ * a schema_migrations table at a version not above this binary's? */
+static int
+store_restore_source_ok(sqlite3 *in, const char *src, struct sl_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, version = -1, r = -1;
+
+	if (sqlite3_prepare_v2(in, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
+		return sl_err_set(err, "%s: not an SQLite database: %s", src,
+				  sqlite3_errmsg(in));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		if (v == NULL || strcmp(v, "ok") != 0) {
+			sl_err_set(err, "%s: damaged (quick_check: %s); not restored",
+				   src, v != NULL ? v : "?");
+			goto done;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sl_err_set(err, "%s: not an SQLite database: %s", src,
+			   sqlite3_errmsg(in));
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(in, "SELECT coalesce(max(version), 0) FROM "
+			       "schema_migrations", -1, &st, NULL) != SQLITE_OK) {
+		sl_err_set(err, "%s: not a sluice database (no schema_migrations "
+			   "table)", src);
+		goto done;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	if (version <= 0) {
+		sl_err_set(err, "%s: not a sluice database (no migration recorded)", src);
+		goto done;
+	}
+	if (version > store_binary_version()) {
+		sl_err_set(err, "%s: schema version %d, newer than this sluice "
+			   "understands (%d); restore it with a newer sluice", src,
+			   version, store_binary_version());
+		goto done;
+	}
+	r = 0;
+done:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Copy the whole database in (an open handle) into the file out_path
+ * (made if missing) through SQLite: under out_path's write lock and
+ * through its WAL, so a reader of out_path (the web) sees the old
+ * database or the new one, never a mix, and no stale -wal is replayed
+ * over it, as it would be over a file copied in with cp. */
+static int
+store_copy_into(sqlite3 *in, const char *out_path, int64_t *pages,
+		struct sl_err *err)
+{
+	sqlite3 *out = NULL;
+	sqlite3_backup *b;
+	int rc, r = -1;
+
+	if (sqlite3_open_v2(out_path, &out, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		sl_err_set(err, "%s: %s", out_path, out != NULL ?
+			   sqlite3_errmsg(out) : "cannot open");
+		goto done;
+	}
+	sqlite3_busy_timeout(out, 10000);
+	b = sqlite3_backup_init(out, "main", in, "main");
+	if (b == NULL) {
+		sl_err_set(err, "%s: %s", out_path, sqlite3_errmsg(out));
+		goto done;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	if (pages != NULL)
+		*pages = sqlite3_backup_pagecount(b);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		sl_err_set(err, "%s: %s", out_path, sqlite3_errstr(rc));
+		goto done;
+	}
+	if (sqlite3_exec(out, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+			 NULL) != SQLITE_OK) {
+		sl_err_set(err, "%s: checkpoint: %s", out_path, sqlite3_errmsg(out));
+		goto done;
+	}
+	r = 0;
+done:
+	if (out != NULL && sqlite3_close(out) != SQLITE_OK && r == 0)
+		r = sl_err_set(err, "%s: cannot close", out_path);
+	return r;
+}
+
+int
+store_restore(const char *src, const char *db_path, const char *keep,
+	      int64_t *pages, struct sl_err *err)
+{
+	sqlite3 *in = NULL, *cur = NULL;
+	struct sl_err kerr;
+	int r = -1;
+
+	if (sqlite3_open_v2(src, &in, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sl_err_set(err, "%s: %s", src, in != NULL ? sqlite3_errmsg(in)
+							  : "cannot open");
+		goto done;
+	}
+	if (store_restore_source_ok(in, src, err) < 0)
+		goto done;
+	if (keep != NULL && access(db_path, F_OK) == 0) {
+		sl_err_clear(&kerr);
+		if (sqlite3_open_v2(db_path, &cur, SQLITE_OPEN_READONLY,
+				    NULL) != SQLITE_OK ||
+		    store_copy_into(cur, keep, NULL, &kerr) < 0) {
+			unlink(keep);
+			sl_err_set(err, "%s: cannot keep the current database as "
+				   "%s (%s); nothing restored (--force restores "
+				   "without keeping it)", db_path, keep,
+				   kerr.msg[0] != '\0' ? kerr.msg
+							: sqlite3_errmsg(cur));
+			goto done;
+		}
+	}
+	r = store_copy_into(in, db_path, pages, err);
+done:
+	sqlite3_close(cur);
+	sqlite3_close(in);
+	return r;
 }
