@@ -33,6 +33,17 @@ static const struct {
 	{ "SUDO_USER", "who the audit log names for actions from the command line (else the user running sluice)" },
 };
 
+/* What sluice scheduler, standalone and web do on each signal (their
+ * verbs' help says the same at more length). */
+static const struct {
+	const char *name;
+	const char *doc;
+} man_signals[] = {
+	{ "SIGTERM, SIGINT", "scheduler and standalone start no new tries and exit; running tries go on and the next scheduler on the home adopts them (with --drain: first wait for them to end; a second signal stops the wait). web exits." },
+	{ "SIGHUP", "scheduler and standalone open log_file again (for logrotate) and reload sluice.yaml: the log names the keys applied and those that take a restart; a file that does not load is logged with its file, line and column, and the running settings stay. web opens log_file again only. The systemd units send it on systemctl reload." },
+	{ "SIGKILL", "the scheduler dies at once; its local tries go on under sluice-try, and the next scheduler adopts them." },
+};
+
 static const struct {
 	const char *path;
 	const char *doc;
@@ -149,6 +160,11 @@ man_sluice(struct buf *out)
 	}
 	buf_adds(out, ".PP\n");
 	roff_text(out, "sluice test and sluice operator exit with the status of the task they run.");
+	roff_req(out, "SH", 1, "SIGNALS");
+	for (size_t i = 0; i < SL_ARRAY_LEN(man_signals); i++) {
+		roff_tag(out, man_signals[i].name, NULL);
+		roff_line(out, man_signals[i].doc);
+	}
 	roff_req(out, "SH", 1, "ENVIRONMENT");
 	for (size_t i = 0; i < SL_ARRAY_LEN(man_environment); i++) {
 		roff_tag(out, man_environment[i].name, NULL);

@@ -368,7 +368,12 @@ static const struct cli_opt scheduler_opts[] = {
 	"them go are stopped (they retry by their retries). With --drain it first\n" \
 	"waits for the running tries to end and records them; a second SIGTERM\n" \
 	"while it waits stops without waiting, as above. A scheduler killed with\n" \
-	"SIGKILL leaves its tries running the same way.\n"
+	"SIGKILL leaves its tries running the same way.\n" \
+	"\n" \
+	"SIGHUP opens log_file again (logrotate) and reloads sluice.yaml: the\n" \
+	"log names the keys applied and those that take a restart; a file that\n" \
+	"does not load is logged with its file, line and column, and the running\n" \
+	"settings stay. Under systemd: systemctl reload sluice-scheduler.\n"
 
 const struct cli_verb cli_scheduler = {
 	"scheduler", "run the scheduler (until SIGTERM or Ctrl-C)",

@@ -51,7 +51,8 @@ for verb in $("$S" --help | sed -n '/^Verbs:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
 		assert_contains "$page1" "$opt" "sluice(1) for $verb"
 	done
 done
-for k in "EXIT STATUS" ENVIRONMENT SLUICE_HOME FILES "sluice.yaml"; do
+for k in "EXIT STATUS" ENVIRONMENT SLUICE_HOME FILES "sluice.yaml" SIGNALS \
+	"SIGHUP" "reload sluice.yaml" "systemctl reload"; do
 	assert_contains "$page1" "$k" "sluice(1)"
 done
 # every key the config loader knows (it lists them on an unknown key)

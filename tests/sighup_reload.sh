@@ -2,9 +2,14 @@
 # SIGHUP reloads sluice.yaml and says what it applied and what needs a
 # restart, truthfully: lines added above the executors: and connections:
 # blocks change neither; max_map and freshness_lookback are applied; DAG
-# files are checked again against new pools.
+# files are checked again against new pools. The help of the serving
+# verbs says what SIGHUP does.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
+for v in scheduler standalone; do
+	assert_contains "$(sl help $v)" "SIGHUP opens log_file again (logrotate) and reloads sluice.yaml" "help $v"
+done
+assert_contains "$(sl help web)" "it does not reload sluice.yaml" "help web"
 cat >"$H/sluice.yaml" <<'YAML'
 parallelism: 8
 pools: {default: 16}

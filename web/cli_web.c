@@ -108,7 +108,10 @@ const struct cli_verb cli_web = {
 	"Serves the UI and /api/v1 on web.bind:web.port of sluice.yaml (default\n"
 	"127.0.0.1:8080; --port and --bind override them). A scheduler runs\n"
 	"separately (`sluice scheduler`) and sees the UI's actions within 100 ms;\n"
-	"`sluice standalone` runs both in one process. Users: `sluice users`.\n",
+	"`sluice standalone` runs both in one process. Users: `sluice users`.\n"
+	"\n"
+	"SIGTERM or Ctrl-C stops it. SIGHUP opens log_file again (logrotate);\n"
+	"it does not reload sluice.yaml: a change takes a restart.\n",
 	web_opts,
 	web_run,
 };
