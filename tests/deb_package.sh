@@ -45,7 +45,8 @@ for f in ./usr/bin/sluice ./usr/bin/sluice-try ./usr/share/man/man1/sluice.1.gz 
 	./usr/include/sluice/executors/executor.h \
 	./usr/share/bash-completion/completions/sluice \
 	./lib/systemd/system/sluice-scheduler.service \
-	./lib/systemd/system/sluice-web.service ./usr/share/sluice/sluice.yaml; do
+	./lib/systemd/system/sluice-web.service ./usr/share/sluice/sluice.yaml \
+	./etc/logrotate.d/sluice; do
 	printf '%s\n' "$contents" | grep -qxF "$f" || fail "the package lacks $f: $contents"
 done
 printf '%s\n' "$contents" | grep -q '/pkgconfig/sluice-executor.pc$' ||
