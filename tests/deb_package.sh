@@ -60,6 +60,42 @@ assert_contains "$post" "adduser --system" "postinst"
 assert_contains "$post" "--home /var/lib/sluice" "postinst"
 assert_contains "$post" "was-enabled 'sluice-scheduler.service'" "postinst"
 assert_not_contains "$post" "deb-systemd-invoke start" "postinst"
+# the units over install, upgrade and remove: the maintainer scripts'
+# systemd parts run with /run/systemd/system and the systemd tools faked
+# (their calls recorded). A fresh install starts nothing; an upgrade
+# stops nothing before and try-restarts both units after (a unit that
+# ran runs again, its tries adopted); a remove stops both.
+mkdir -p "$T/fake/bin" "$T/fake/run-systemd"
+for tool in deb-systemd-invoke deb-systemd-helper systemctl; do
+	# deb-systemd-helper answers no: the units are not enabled
+	printf '#!/bin/sh\necho "%s $*" >>"%s"\n[ %s != deb-systemd-helper ]\n' \
+		"$tool" "$T/fake/calls" "$tool" >"$T/fake/bin/$tool"
+	chmod +x "$T/fake/bin/$tool"
+done
+maint() {
+	local script=$1
+	shift
+	[ -f "$T/ctl/$script" ] || return 0
+	if [ "$script" = postinst ]; then
+		# only debhelper's systemd parts: the rest makes the user and
+		# /var/lib/sluice on this machine
+		sed -n '/^# Automatically added by dh_installsystemd/,/^# End automatically added section/p' \
+			"$T/ctl/$script"
+	else
+		cat "$T/ctl/$script"
+	fi | sed "s|/run/systemd/system|$T/fake/run-systemd|g" >"$T/fake/$script"
+	: >"$T/fake/calls"
+	env -u DPKG_ROOT PATH="$T/fake/bin:$PATH" sh -e "$T/fake/$script" "$@" ||
+		fail "$script $*: exit $?"
+	grep '^deb-systemd-invoke' "$T/fake/calls" || true
+}
+assert_eq "" "$(maint postinst configure '')" "postinst of a fresh install"
+assert_eq "" "$(maint preinst upgrade 0.0.9-1)" "preinst of an upgrade stops nothing"
+calls=$(maint postinst configure 0.0.9-1)
+assert_contains "$calls" "deb-systemd-invoke try-restart sluice-scheduler.service" "postinst of an upgrade"
+assert_contains "$calls" "deb-systemd-invoke try-restart sluice-web.service" "postinst of an upgrade"
+assert_not_contains "$(maint prerm upgrade 0.1.1-1)" "stop" "prerm of an upgrade"
+assert_contains "$(maint prerm remove)" "deb-systemd-invoke stop sluice-scheduler.service sluice-web.service" "prerm of a remove"
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/sluice-scheduler.service)
 for k in "ExecStart=/usr/bin/sluice scheduler" "Environment=SLUICE_HOME=/var/lib/sluice" \
 	"ReadWritePaths=/var/lib/sluice" "KillMode=process" "User=sluice" \
