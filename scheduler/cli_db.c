@@ -621,7 +621,7 @@ db_run(struct cli *c, const struct cli_args *a)
 }
 
 const struct cli_verb cli_db = {
-	"db", "migrations, backup, checks, vacuum and retention of the database",
+	"db", "the database: migrations, backup, restore, checks, vacuum, clean",
 	"migrate\n"
 	"version\n"
 	"backup FILE [--force]\n"
