@@ -302,8 +302,7 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 		free(c->cfg->web_bind);
 		c->cfg->web_bind = xstrdup(bind);
 	}
-	if (c->cfg->base_url == NULL)
-		c->cfg->base_url = xasprintf("http://%s:%d", c->cfg->web_bind, c->cfg->web_port);
+	config_default_base_url(c->cfg);
 	signal(SIGPIPE, SIG_IGN);
 	ec = event_config_new();
 	base = event_base_new_with_config(ec);

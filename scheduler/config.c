@@ -740,3 +740,28 @@ const char config_template[] =
 "  lake: {url: \"sqlite:warehouse.db\"}\n"
 "  # redshift_b: {url: \"redshift://etl@analytics.example.com:5439/dw\", password_env: REDSHIFT_PASSWORD}\n"
 "  # aws_account_a: {type: aws, profile: account-a, region: us-east-1}\n";
+
+void
+config_default_base_url(struct config *c)
+{
+	const char *b = c->web_bind != NULL ? c->web_bind : "";
+	int v6 = strchr(b, ':') != NULL;
+
+	if (c->base_url != NULL)
+		return;
+	c->base_url = xasprintf("http://%s%s%s:%d", v6 ? "[" : "", b,
+				v6 ? "]" : "", c->web_port);
+	c->base_url_wildcard = b[0] == '\0' || strcmp(b, "0.0.0.0") == 0 ||
+			       strcmp(b, "::") == 0 || strcmp(b, "[::]") == 0;
+}
+
+char *
+config_base_url_warning(const struct config *c)
+{
+	if (!c->base_url_wildcard)
+		return NULL;
+	return xasprintf("web.bind is %s and %s sets no web.base_url: links in "
+			 "emails and webhooks name %s, which no one can open; set "
+			 "web.base_url to the address people reach the UI at",
+			 c->web_bind, c->file, c->base_url);
+}

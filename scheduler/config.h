@@ -29,6 +29,9 @@ struct config {
 	int web_port;
 	int web_busy_max_rps;		/* standalone, while tries run; 0: no limit */
 	char *base_url;
+	int base_url_wildcard;	/* base_url is the default built from a
+				 * web.bind of every address (0.0.0.0, ::):
+				 * no one can open its links */
 	int64_t kill_grace_ms;	/* SIGTERM → SIGKILL on timeout and clear */
 	int64_t log_max;	/* cap of a try's log, bytes: 0 for the
 				 * executor's default, -1 for none */
@@ -55,6 +58,13 @@ char *config_home(const char *flag);
 /* Load home/sluice.yaml (missing = all defaults). */
 int config_load(const char *home, struct config **out, struct sl_err *err);
 void config_free(struct config *c);
+/* web.base_url's default when sluice.yaml sets none: http://BIND:PORT
+ * (an IPv6 address in brackets); base_url_wildcard says whether BIND is
+ * every address, for the warning of config_base_url_warning. */
+void config_default_base_url(struct config *c);
+/* The warning to log when the base_url is a wildcard default (links in
+ * emails and webhooks nobody can open), or NULL. Freed by the caller. */
+char *config_base_url_warning(const struct config *c);
 
 /* A connection by name: from the config's connections, else the
  * SLUICE_CONN_<NAME> environment variable (a URL, or a JSON object).

@@ -660,6 +660,8 @@ fail:
 int
 sched_start(struct sched *s, struct sl_err *err)
 {
+	char *warning;
+
 	if (log_open(s->cfg->log_file, (enum log_format)s->cfg->log_format,
 		     err) < 0)
 		return -1;
@@ -716,6 +718,10 @@ sched_start(struct sched *s, struct sl_err *err)
 	if (s->cfg->smtp == NULL)
 		sched_log("no smtp: block in %s: emails are written to %s/outbox/",
 			 s->cfg->file, s->cfg->home);
+	if ((warning = config_base_url_warning(s->cfg)) != NULL) {
+		sched_log("%s", warning);
+		free(warning);
+	}
 	sched_log("scheduler started: home %s, %d DAG file(s), parallelism %d",
 		 s->cfg->home, s->bag.n, s->cfg->parallelism);
 	return 0;

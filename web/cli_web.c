@@ -46,7 +46,7 @@ web_run(struct cli *c, const struct cli_args *args)
 	struct event *sigint, *sigterm, *sighup;
 	struct web *web = NULL;
 	struct sl_err err;
-	char msg[2048];
+	char msg[2048], *warning;
 	int rc;
 
 	if (args->npos > 0)
@@ -61,8 +61,7 @@ web_run(struct cli *c, const struct cli_args *args)
 		free(c->cfg->web_bind);
 		c->cfg->web_bind = xstrdup(bind);
 	}
-	if (c->cfg->base_url == NULL)
-		c->cfg->base_url = xasprintf("http://%s:%d", c->cfg->web_bind, c->cfg->web_port);
+	config_default_base_url(c->cfg);
 	signal(SIGPIPE, SIG_IGN);
 	sl_err_clear(&err);
 	if (log_open(c->cfg->log_file, (enum log_format)c->cfg->log_format,
@@ -82,6 +81,10 @@ web_run(struct cli *c, const struct cli_args *args)
 	evsignal_add(sigterm, NULL);
 	sighup = evsignal_new(base, SIGHUP, web_sighup_cb, NULL);
 	evsignal_add(sighup, NULL);
+	if ((warning = config_base_url_warning(c->cfg)) != NULL) {
+		log_emit(LOG_LEVEL_WARN, NULL, "%s", warning);
+		free(warning);
+	}
 	if (!cli_scheduler_running(c))
 		log_emit(LOG_LEVEL_WARN, NULL,
 			 "sluice web: no scheduler is running on %s; runs start when one does",

@@ -1,0 +1,33 @@
+#!/bin/bash
+# web.base_url's default follows web.bind and web.port; when the bind is
+# every address (0.0.0.0, ::) the default names no host anyone can open,
+# so the scheduler and `sluice web` say so at start, naming the file and
+# the key to set. An IPv6 bind's default is bracketed. An explicit
+# base_url, or a bind on one address, starts without the warning.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+new_home
+printf 'web: {bind: 0.0.0.0, port: 8123}\n' >"$H/sluice.yaml"
+start_scheduler
+assert_contains "$(cat "$T/scheduler.log")" \
+	"web.bind is 0.0.0.0 and $H/sluice.yaml sets no web.base_url: links in emails and webhooks name http://0.0.0.0:8123, which no one can open; set web.base_url" \
+	"the scheduler's warning"
+stop_pid "$SCHED_PID"
+: >"$T/scheduler.log"
+printf 'web: {bind: "::", port: 8123}\n' >"$H/sluice.yaml"
+start_scheduler
+assert_contains "$(cat "$T/scheduler.log")" "name http://[::]:8123, which" "an IPv6 bind's default"
+stop_pid "$SCHED_PID"
+: >"$T/scheduler.log"
+printf 'web: {bind: 0.0.0.0, base_url: "https://sluice.example.com"}\n' >"$H/sluice.yaml"
+start_scheduler
+assert_not_contains "$(cat "$T/scheduler.log")" "no web.base_url" "an explicit base_url"
+stop_pid "$SCHED_PID"
+# sluice web: the same warning; --bind 127.0.0.1 none
+printf 'dags_paused_at_creation: false\n' >"$H/sluice.yaml"
+start_web --bind 0.0.0.0
+assert_contains "$(cat "$T/web.log")" "web.bind is 0.0.0.0 and $H/sluice.yaml sets no web.base_url" "sluice web's warning"
+stop_pid "$WPID"
+: >"$T/web.log"
+start_web --bind 127.0.0.1
+assert_not_contains "$(cat "$T/web.log")" "no web.base_url" "a bind on one address"
+echo "web_base_url: ok"
