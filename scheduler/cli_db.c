@@ -56,6 +56,42 @@ db_migrate(struct cli *c)
 	return 0;
 }
 
+/* version: read only, so that it shows what an upgrade will migrate
+ * before anything does (every other command applies the migrations). */
+static int
+db_version(struct cli *c)
+{
+	struct sl_err err;
+	int have, pending, mine = store_binary_version();
+
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
+		return EXIT_HOME;
+	if (access(c->cfg->db_path, F_OK) < 0) {
+		printf("%s: no database yet (this sluice: schema version %d; "
+		       "`sluice db migrate` makes it)\n", c->cfg->db_path, mine);
+		return 0;
+	}
+	sl_err_clear(&err);
+	if (store_file_version(c->cfg->db_path, &have, &pending, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_HOME;
+	}
+	if (have > mine) {
+		fprintf(stderr, "sluice: %s: the database is at schema version %d, "
+			"newer than this sluice understands (%d); use a newer "
+			"sluice, or another database\n", c->cfg->db_path, have, mine);
+		return EXIT_HOME;
+	}
+	printf("%s: schema version %d (this sluice: %d)", c->cfg->db_path,
+	       have, mine);
+	if (pending > 0)
+		printf("; %d migration%s pending: `sluice db migrate` applies "
+		       "them, as does any other command or a scheduler's start",
+		       pending, pending == 1 ? "" : "s");
+	printf("\n");
+	return 0;
+}
+
 static int
 db_backup(struct cli *c, const struct cli_args *a)
 {
@@ -598,15 +634,14 @@ db_run(struct cli *c, const struct cli_args *a)
 	     cli_opt_str(a, "dag") || cli_opt_flag(a, "dry-run") ||
 	     cli_opt_flag(a, "audit") || cli_opt_flag(a, "logs-only")))
 		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run, --audit and --logs-only are clean's");
-	if (strcmp(sub, "migrate") == 0 || strcmp(sub, "version") == 0) {
-		/* migrate makes the database of a new home; version only
-		 * reads one, so in a folder that is not a home it would leave
-		 * a new database behind */
-		if (cli_open(c, 0, 0) < 0 ||
-		    (strcmp(sub, "version") == 0 && cli_need_home(c) < 0))
+	if (strcmp(sub, "migrate") == 0) {
+		/* migrate makes the database of a new home */
+		if (cli_open(c, 0, 0) < 0)
 			return EXIT_HOME;
 		return db_migrate(c);
 	}
+	if (strcmp(sub, "version") == 0)
+		return db_version(c);
 	if (strcmp(sub, "backup") == 0)
 		return db_backup(c, a);
 	if (strcmp(sub, "restore") == 0)
@@ -631,9 +666,11 @@ const struct cli_verb cli_db = {
 	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit | --logs-only]",
 	"migrate, version: migrations (migrations/NNNN_name.sql, compiled in) are\n"
 	"applied in order, each in its own transaction, and recorded in\n"
-	"schema_migrations. Every sluice command applies pending ones on start; a\n"
-	"database newer than this binary is refused. migrate creates the database\n"
-	"where there is none yet; version, like the others, needs a sluice home.\n"
+	"schema_migrations. Every sluice command but version applies pending\n"
+	"ones on start; a database newer than this binary is refused. migrate\n"
+	"creates the database where there is none yet. version only reads: it\n"
+	"says how many migrations are pending (before an upgrade's first start,\n"
+	"take a `db backup`: an older sluice refuses the migrated database).\n"
 	"\n"
 	"backup FILE: a consistent copy of the live database (SQLite's online\n"
 	"backup), as it was when the backup began; a running scheduler goes on\n"

@@ -90,6 +90,60 @@ store_binary_version(void)
 }
 
 int
+store_file_version(const char *path, int *have, int *pending,
+		   struct sl_err *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = -1, rc;
+
+	*have = 0;
+	*pending = 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		sl_err_set(err, "cannot open the database %s: %s", path,
+			   db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		goto done;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	/* a database with no schema_migrations yet: every migration pends */
+	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations",
+			       -1, &st, NULL) != SQLITE_OK) {
+		if (sqlite3_errcode(db) != SQLITE_ERROR) {
+			sl_err_set(err, "%s: %s", path, sqlite3_errmsg(db));
+			goto done;
+		}
+		for (const struct migration *m = migrations; m->sql != NULL; m++)
+			(*pending)++;
+		r = 0;
+		goto done;
+	}
+	{
+		int known[1024] = { 0 };	/* versions applied, below 1024 */
+
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int v = sqlite3_column_int(st, 0);
+
+			if (v > *have)
+				*have = v;
+			if (v >= 0 && v < (int)SL_ARRAY_LEN(known))
+				known[v] = 1;
+		}
+		if (rc != SQLITE_DONE) {
+			sl_err_set(err, "%s: %s", path, sqlite3_errmsg(db));
+			goto done;
+		}
+		for (const struct migration *m = migrations; m->sql != NULL; m++)
+			if (m->version >= (int)SL_ARRAY_LEN(known) || !known[m->version])
+				(*pending)++;
+	}
+	r = 0;
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
+}
+
+int
 store_schema_version(struct store *s)
 {
 	sqlite3_stmt *st = store_stmt(s,

@@ -36,6 +36,11 @@ struct dagbag;
  * whose schema is newer than this binary is refused. */
 int store_open(const char *path, struct store **out, struct sl_err *err);
 void store_close(struct store *s);
+/* The schema version of the database file at path, read only (nothing
+ * is migrated): *have its highest applied migration (0: none), *pending
+ * how many of this binary's migrations it lacks. */
+int store_file_version(const char *path, int *have, int *pending,
+		       struct sl_err *err);
 /* The newest migration this binary carries, and the database's. */
 int store_schema_version(struct store *s);
 int store_binary_version(void);
