@@ -94,6 +94,9 @@ for u in sluice-scheduler sluice-web; do
 	assert_contains "$(cat "$P/share/sluice/systemd/$u.service")" \
 		'ExecReload=/bin/kill -HUP $MAINPID' "$u.service"
 done
+# ProtectSystem=strict leaves tasks /tmp and /var/tmp to write, as cron does
+printf '%s\n' "$unit" | grep -q '^ReadWritePaths=/[^ ]* /tmp /var/tmp$' ||
+	fail "sluice-scheduler.service: ReadWritePaths lacks /tmp /var/tmp: $(grep ReadWritePaths <<<"$unit")"
 if command -v systemd-analyze >/dev/null; then
 	for u in sluice-scheduler sluice-web; do
 		systemd-analyze verify --man=no "$P/share/sluice/systemd/$u.service" 2>&1 |
