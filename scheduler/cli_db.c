@@ -105,8 +105,20 @@ db_backup(struct cli *c, const struct cli_args *a)
 		fprintf(stderr, "sluice: %s exists (--force overwrites it)\n", dest);
 		return EXIT_FAILED;
 	}
-	if (cli_open(c, 1, 0) < 0)
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
+	/* the database as it is: a backup taken by a newer sluice before
+	 * its first start keeps the version the older one can open */
+	if (access(c->cfg->db_path, F_OK) < 0) {
+		fprintf(stderr, "sluice: %s: no database yet, nothing to back up\n",
+			c->cfg->db_path);
+		return EXIT_FAILED;
+	}
+	sl_err_clear(&err);
+	if (store_open_as_is(c->cfg->db_path, &c->store, &err) < 0) {
+		fprintf(stderr, "sluice: %s\n", err.msg);
+		return EXIT_HOME;
+	}
 	/* --force never renames the copy onto the live database or its WAL
 	 * files: a running scheduler would go on writing to the unlinked
 	 * file, and its WAL would no longer match the database */
@@ -666,15 +678,17 @@ const struct cli_verb cli_db = {
 	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit | --logs-only]",
 	"migrate, version: migrations (migrations/NNNN_name.sql, compiled in) are\n"
 	"applied in order, each in its own transaction, and recorded in\n"
-	"schema_migrations. Every sluice command but version applies pending\n"
-	"ones on start; a database newer than this binary is refused. migrate\n"
-	"creates the database where there is none yet. version only reads: it\n"
-	"says how many migrations are pending (before an upgrade's first start,\n"
-	"take a `db backup`: an older sluice refuses the migrated database).\n"
+	"schema_migrations. Every sluice command but version and backup applies\n"
+	"pending ones on start; a database newer than this binary is refused.\n"
+	"migrate creates the database where there is none yet. version only\n"
+	"reads: it says how many migrations are pending (before an upgrade's\n"
+	"first start, take a `db backup`: an older sluice refuses the migrated\n"
+	"database).\n"
 	"\n"
 	"backup FILE: a consistent copy of the live database (SQLite's online\n"
 	"backup), as it was when the backup began; a running scheduler goes on\n"
-	"meanwhile. FILE appears only when the copy is whole.\n"
+	"meanwhile. FILE appears only when the copy is whole. The copy keeps\n"
+	"the database's schema version (backup migrates nothing).\n"
 	"\n"
 	"restore FILE: the home's database becomes the backup FILE (checked\n"
 	"first: whole, a sluice database, not newer than this sluice; an older\n"

@@ -252,8 +252,9 @@ store_rollback_hook(void *arg)
 		s->tx_broken = 1;
 }
 
-int
-store_open(const char *path, struct store **out, struct sl_err *err)
+static int
+store_open_flags(const char *path, int migrate, struct store **out,
+		 struct sl_err *err)
 {
 	struct store *s = xcalloc(1, sizeof *s);
 
@@ -304,7 +305,7 @@ store_open(const char *path, struct store **out, struct sl_err *err)
 		}
 		sqlite3_finalize(st);
 	}
-	for (int tries = 0;; tries++) {
+	for (int tries = 0; migrate; tries++) {
 		if (store_migrate(s, NULL, err) == 0)
 			break;
 		if (sqlite3_errcode(s->db) != SQLITE_BUSY || tries >= 500)
@@ -317,6 +318,18 @@ store_open(const char *path, struct store **out, struct sl_err *err)
 fail:
 	store_close(s);
 	return -1;
+}
+
+int
+store_open(const char *path, struct store **out, struct sl_err *err)
+{
+	return store_open_flags(path, 1, out, err);
+}
+
+int
+store_open_as_is(const char *path, struct store **out, struct sl_err *err)
+{
+	return store_open_flags(path, 0, out, err);
 }
 
 void

@@ -35,6 +35,9 @@ struct dagbag;
 /* Open (creating if needed) and apply pending migrations. A database
  * whose schema is newer than this binary is refused. */
 int store_open(const char *path, struct store **out, struct sl_err *err);
+/* Open without migrating (for `db backup`: the copy is the database as
+ * it is, whatever its version); only the maintenance verbs use it. */
+int store_open_as_is(const char *path, struct store **out, struct sl_err *err);
 void store_close(struct store *s);
 /* The schema version of the database file at path, read only (nothing
  * is migrated): *have its highest applied migration (0: none), *pending

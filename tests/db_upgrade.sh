@@ -2,7 +2,7 @@
 # A home whose database the first sluice made (schema version 1, from
 # migrations/0001_init.sql, with finished and failed runs): `db version`
 # says how many migrations are pending and changes nothing (the file's
-# bytes stay); `db migrate` brings it to this sluice's version with its
+# bytes stay); `db backup` copies it at version 1; `db migrate` brings it to this sluice's version with its
 # runs, task instances and tries kept; `db check` passes; a scheduler
 # runs a new partition on it. A newer database: version refuses, exit 3.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -37,6 +37,11 @@ assert_eq "$H/sluice.db: schema version 1 (this sluice: $mine); $((n - 1)) migra
 	"$out" "db version of a version 1 database"
 assert_eq "$before" "$(md5sum <"$H/sluice.db")" "db version changed the database"
 assert_eq 1 "$(q "SELECT max(version) FROM schema_migrations")" "db version migrated"
+# a backup before the first start keeps the old version (an older
+# sluice can open it again)
+sl db backup "$T/v1.db" >/dev/null || fail "db backup of a version 1 database"
+assert_eq 1 "$(sqlite3 "$T/v1.db" "SELECT max(version) FROM schema_migrations")" "the backup's version"
+assert_eq 1 "$(q "SELECT max(version) FROM schema_migrations")" "db backup migrated"
 
 out=$(sl db migrate) || fail "db migrate: $out"
 assert_eq "$H/sluice.db: schema version $mine (this sluice: $mine)" "$out" "db migrate"
