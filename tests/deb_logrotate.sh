@@ -6,7 +6,7 @@
 # here), the scheduler writes on in a new sluice.log.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 command -v logrotate >/dev/null || PATH=$PATH:/usr/sbin
-command -v logrotate >/dev/null || skip "logrotate is needed (apt-get install logrotate)"
+command -v logrotate >/dev/null || skip "logrotate is needed (scripts/deps --test installs it)"
 conf=$SLUICE_SRCDIR/debian/sluice.logrotate
 assert_contains "$(cat "$conf")" "systemctl try-reload-or-restart sluice-scheduler.service sluice-web.service" "the postrotate"
 new_home
