@@ -2193,7 +2193,9 @@ dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
 
 		if (de->d_name[0] == '.')
 			continue;
-		path = xasprintf("%s/%s", dir, de->d_name);
+		/* "dags/" as typed: one slash, not "dags//x.yaml" */
+		path = xasprintf("%s%s%s", dir, dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/",
+				 de->d_name);
 		if (stat(path, &st) < 0) {
 			free(path);
 			continue;

@@ -252,6 +252,18 @@ store_rollback_hook(void *arg)
 		s->tx_broken = 1;
 }
 
+void
+store_create_private(const char *path)
+{
+	/* the database holds password and token hashes: a new one is its
+	 * owner's alone (SQLite gives its -wal and -shm the same mode);
+	 * one that exists keeps the mode it has */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 static int
 store_open_flags(const char *path, int migrate, struct store **out,
 		 struct sl_err *err)
@@ -260,6 +272,7 @@ store_open_flags(const char *path, int migrate, struct store **out,
 
 	s->sched_lock_fd = -1;
 	s->path = xstrdup(path);
+	store_create_private(path);
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {

@@ -91,4 +91,8 @@ store_fault(struct store *s)
 	return 1;
 }
 
+/* Make path, if it does not exist yet, as an empty file only its owner
+ * may read: a new database or backup (store.c). */
+void store_create_private(const char *path);
+
 #endif

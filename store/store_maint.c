@@ -27,6 +27,7 @@ store_backup(struct store *s, const char *dest, int pages_per_step,
 
 	if (pages_per_step <= 0)
 		pages_per_step = 256;
+	store_create_private(dest);
 	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		sl_err_set(err, "%s: %s", dest, out != NULL ?
@@ -313,6 +314,7 @@ store_copy_into(sqlite3 *in, const char *out_path, int64_t *pages,
 	sqlite3_backup *b;
 	int rc, r = -1;
 
+	store_create_private(out_path);
 	if (sqlite3_open_v2(out_path, &out, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
 		sl_err_set(err, "%s: %s", out_path, out != NULL ?

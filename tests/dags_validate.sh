@@ -218,4 +218,9 @@ YAML
 sl dags validate "$H/dags/team/rollup.yaml" >"$T/v.out" 2>"$T/v.err" ||
 	fail "a file whose needs resolve in the folder: $(cat "$T/v.err")"
 rm -r "$H/dags/team" "$H/dags/prices.yaml"
+# a folder typed with its slash: the files' paths have one slash
+mkdir -p "$T/slash"
+printf 'dag: s\ntasks:\n  a: {comand: x}\n' >"$T/slash/s.yaml"
+sl dags validate "$T/slash/" >/dev/null 2>"$T/v.err" || true
+assert_contains "$(cat "$T/v.err")" "$T/slash/s.yaml:3:6: tasks.a: missing required key 'command'" "a folder typed with a slash"
 echo "dags_validate: ok"

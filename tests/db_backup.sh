@@ -93,4 +93,8 @@ assert_contains "$out" '"ok": false' "--json says not ok"
 rc=0; sl db vacuum >/dev/null 2>&1 || rc=$?
 assert_eq 1 "$rc" "vacuum refuses while a scheduler runs"
 assert_contains "$("$SLUICE" --home "$T/restored" db vacuum)" "vacuumed" "vacuum on a home with no scheduler"
+# the database and its backups hold password and token hashes: made for
+# their owner alone, whatever the umask
+assert_eq 600 "$(stat -c %a "$H/sluice.db")" "the mode of a new database"
+assert_eq 600 "$(stat -c %a "$T/copy.db")" "the mode of a backup"
 echo "db_backup: ok"
