@@ -89,10 +89,12 @@ spawn_start(const struct spawn_opts *o, pid_t *pid, struct sl_err *err)
 		posix_spawn_file_actions_adddup2(&fa, infd, 0);
 	else if (o->in == SPAWN_STDIN_NULL)
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (o->out_fd >= 0) {
+	if (o->out_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, o->out_fd, 1);
+	if (o->err_fd > 0)
+		posix_spawn_file_actions_adddup2(&fa, o->err_fd, 2);
+	else if (o->out_fd >= 0)
 		posix_spawn_file_actions_adddup2(&fa, o->out_fd, 2);
-	}
 	if (o->cwd != NULL)
 		posix_spawn_file_actions_addchdir_np(&fa, o->cwd);
 	if (o->own_pgroup) {

@@ -29,6 +29,8 @@ struct spawn_opts {
 	const char *data;	/* with SPAWN_STDIN_DATA */
 	size_t len;
 	int out_fd;		/* stdout and stderr go here; -1: inherit */
+	int err_fd;		/* stderr goes here instead (0 or -1: as
+				 * out_fd says) */
 	int own_pgroup;		/* its own process group (killed as one) */
 };
 

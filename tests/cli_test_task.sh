@@ -5,7 +5,8 @@
 # - a task reading {{ tasks.NAME.output.KEY }} takes those values with
 #   --output NAME.KEY=VALUE (it could not be tested at all), and without
 #   them the error says so;
-# - a required param not given names the option that gives it.
+# - a required param not given names the option that gives it;
+# - a secret param's value is masked in the output.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/dags/slow.yaml" <<'YAML'
@@ -52,4 +53,23 @@ assert_eq 2 "$st" "test without a required param"
 assert_contains "$out" "sluice: param 'table' is required (it has no default): give it with --param table=VALUE"
 out=$(sl test req t k1 --param table=a.b 2>&1) || fail "test --param: $out"
 assert_contains "$out" "a.b"
+
+# a secret param is masked in the test's output as in a try's log, on
+# stdout and stderr each (kept apart); a process the task leaves behind
+# holding them does not hold the test
+cat >"$H/dags/sec.yaml" <<'YAML'
+dag: sec
+schedule: none
+params:
+  token: {type: string, secret: true}
+tasks:
+  t: {command: "echo out {{ params.token }}; echo err {{ params.token }} >&2; (sleep 3; echo late) & exit 5"}
+YAML
+set +e
+timeout 20 "$SLUICE" --home "$H" test sec t --param token=Hunter2Hunter2 >"$T/out" 2>"$T/err"; st=$?
+set -e
+assert_eq 5 "$st" "exit status of a test with a secret"
+assert_eq "out ***" "$(cat "$T/out")" "stdout of a test with a secret (with 'late': held by the leftover process)"
+assert_contains "$(cat "$T/err")" "err ***"
+assert_not_contains "$(cat "$T/out" "$T/err")" "Hunter2" "the secret in a test's output"
 echo "cli_test_task: ok"
