@@ -329,6 +329,14 @@ db_clean_logs(struct cli *c, const char *dag, const char *partition,
 	if (lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
 		nftw(dir, dry_run ? db_clean_count : db_clean_unlink, 16,
 		     FTW_DEPTH | FTW_PHYS);
+	if (!dry_run) {
+		/* the DAG's folder goes with its last partition (rmdir
+		 * leaves one that still holds others) */
+		char *dag_dir = xasprintf("%s/%s", c->cfg->logs_dir, dag);
+
+		rmdir(dag_dir);
+		free(dag_dir);
+	}
 	free(dir);
 	free(part);
 	return db_clean_files;

@@ -60,6 +60,8 @@ assert_eq 100 "$(grep -c '^removed run other ' <<<"$out")" "100 runs of other re
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'other'")" "other has no runs left"
 assert_eq 350 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'chain' AND partition LIKE 'old-%'")" "chain's untouched"
 [ -e "$H/logs/other" ] && [ -n "$(find "$H/logs/other" -type f)" ] && fail "other's log files stayed"
+# and its folder with the last of them (an empty logs/other stayed)
+[ ! -e "$H/logs/other" ] || fail "other's empty log folder stayed: $(ls -la "$H/logs/other")"
 
 # every DAG, while the chain runs
 out=$(sl db clean --keep 90d) || fail "clean: $out"
