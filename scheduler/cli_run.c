@@ -10,6 +10,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/log.h"
 #include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -338,7 +339,9 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 		web_stop(web);
 	sched_free(s);
 	event_base_free(base);
-	fprintf(stderr, "sluice: stopped\n");
+	/* the last line of the scheduler's log (log_file: when set), after
+	 * a stop or a drain alike */
+	log_emit(LOG_LEVEL_INFO, NULL, "scheduler stopped");
 	return 0;
 }
 

@@ -102,6 +102,9 @@ assert_eq failed "$(task_state term s2 only)" "the drained try recorded"
 assert_eq 4 "$(ti_field term s2 only exit_code)"
 assert_eq "" "$(ti_field term s2 only token)"
 assert_eq none "$(task_state term s2 next)" "nothing new started while draining"
+# the scheduler's log ends by saying it stopped (a drain said nothing)
+tail -n 1 "$T/scheduler.log" | grep -q "Z scheduler stopped$" ||
+	fail "the drained scheduler's last log line: $(tail -n 3 "$T/scheduler.log")"
 
 # a second SIGTERM while draining: stop without waiting (the try is left
 # running, adopted next time)
