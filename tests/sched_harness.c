@@ -1055,3 +1055,16 @@ h_sla_notified(const char *dag, const char *task, const char *partition)
 	return -1;
 }
 
+int
+h_lines_with(const char *path, const char *text)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		n += strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}

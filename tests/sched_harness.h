@@ -154,4 +154,7 @@ const char *h_notifications(void);
 /* ti->sla_notified as the scheduler holds it (-1: no such ti loaded). */
 int h_sla_notified(const char *dag, const char *task, const char *partition);
 
+/* How many lines of the file at path hold text (0 when it cannot be read). */
+int h_lines_with(const char *path, const char *text);
+
 #endif

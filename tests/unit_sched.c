@@ -1614,14 +1614,8 @@ try1_log_count(const char *dag, const char *task, const char *partition,
 {
 	char *path = try_log_path(h_sched()->cfg->logs_dir, dag, partition,
 				  task, 1);
-	char line[1024];
-	FILE *f = fopen(path, "r");
-	int n = 0;
+	int n = h_lines_with(path, text);
 
-	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		n += strstr(line, text) != NULL;
-	if (f != NULL)
-		fclose(f);
 	free(path);
 	return n;
 }

@@ -147,21 +147,6 @@ test_faults_in_a_row(void)
 	sweep(6);
 }
 
-/* How many lines of the file at path hold text. */
-static int
-lines_with(const char *path, const char *text)
-{
-	char line[1024];
-	FILE *f = fopen(path, "r");
-	int n = 0;
-
-	while (f != NULL && fgets(line, sizeof line, f) != NULL)
-		n += strstr(line, text) != NULL;
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
 /* How many times text occurs in s. */
 static int
 count_in(const char *s, const char *text)
@@ -210,15 +195,15 @@ test_outage_says_run_end_once(void)
 	CHECK_EQ_INT(0, h_end("a", "p", 3));
 	h_advance(120 * 1000);
 	CHECK_EQ_STR("failed", h_run_state("ro", "p"));
-	CHECK_EQ_INT(1, lines_with(path, "run ro p: failed"));
-	CHECK_EQ_INT(1, lines_with(path, "a p: try 1 of 1 failed"));
-	CHECK_EQ_INT(1, lines_with(path, "database: commit failed"));
-	CHECK_EQ_INT(1, lines_with(path, "writes succeed again"));
+	CHECK_EQ_INT(1, h_lines_with(path, "run ro p: failed"));
+	CHECK_EQ_INT(1, h_lines_with(path, "a p: try 1 of 1 failed"));
+	CHECK_EQ_INT(1, h_lines_with(path, "database: commit failed"));
+	CHECK_EQ_INT(1, h_lines_with(path, "writes succeed again"));
 	/* the email, sent once after the end's commit held */
 	CHECK_EQ_INT(1, count_in(h_notifications(), "failure - p"));
-	CHECK_EQ_INT(1, lines_with(path, "failure email for ro (run) p: sending"));
-	CHECK(lines_with(path, "failure email for ro (run) p: held back") <= 1);
-	CHECK_EQ_INT(0, lines_with(path, "not started"));
+	CHECK_EQ_INT(1, h_lines_with(path, "failure email for ro (run) p: sending"));
+	CHECK(h_lines_with(path, "failure email for ro (run) p: held back") <= 1);
+	CHECK_EQ_INT(0, h_lines_with(path, "not started"));
 	h_close();
 	log_open(NULL, LOG_FORMAT_TEXT, &err);
 	unlink(path);
