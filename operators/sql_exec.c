@@ -1,6 +1,8 @@
 /*
  * sql_exec.c: running a `sql` task's statements and check queries on the
- * warehouse its connection names. PostgreSQL and Redshift go through
+ * warehouse its connection names. This is the person's SQL against their
+ * own warehouse, not sluice's state: the store (store/) keeps every
+ * statement on sluice.db; this file never opens it. PostgreSQL and Redshift go through
  * libpq's simple query protocol, so the server itself splits the
  * statements (quotes, comments and $$ bodies included) and answers each in
  * order; SQLite steps through the text one prepared statement at a time.
