@@ -42,7 +42,7 @@ chain_run() {
 for i in $(seq 1 "$BASE"); do chain_run "$i" before; done
 
 t0=$(ms)
-sl db clean --before "$before" >"$T/clean.out" 2>"$T/clean.err" &
+sl db clean --before "$before" --yes >"$T/clean.out" 2>"$T/clean.err" &
 CLEAN=$!
 on_exit "kill $CLEAN 2>/dev/null"
 i=$BASE

@@ -36,6 +36,7 @@ static const struct cli_opt db_opts[] = {
 	{"dry-run", 'n', NULL, "clean: list what would be removed; remove nothing"},
 	{"audit", 0, NULL, "clean: remove audit rows older than the cutoff too"},
 	{"logs-only", 0, NULL, "clean: remove only the old runs' log files; keep the runs"},
+	{"yes", 'y', NULL, "clean: do not ask (needed when stdin is not a terminal)"},
 	{"force", 'f', NULL, "backup: overwrite FILE; restore: do not keep the replaced database; vacuum: even while a scheduler runs"},
 	{NULL, 0, NULL, NULL},
 };
@@ -469,6 +470,68 @@ db_clean_pause(void)
 	nanosleep(&ts, NULL);
 }
 
+/* Before a clean that removes something: say how much and ask on a
+ * terminal; without one, refuse unless --yes (as `sluice clear` does).
+ * 1: go on; 0: the person said no; else an exit code. */
+static int
+db_clean_confirm(struct cli *c, const char *dag, int64_t cutoff,
+		 int logs_only, int audit)
+{
+	int64_t runs = 0, rows = 0, after = 0;
+	char when[64], nruns[64], nrows[64], what[256], answer[16];
+
+	for (;;) {
+		json_t *list = store_clean_runs(c->store, dag, cutoff, after, 500);
+		size_t n;
+
+		if (list == NULL) {
+			fprintf(stderr, "sluice: cannot read the runs of %s\n",
+				c->cfg->db_path);
+			return EXIT_FAILED;
+		}
+		n = json_array_size(list);
+		if (n > 0)
+			after = json_integer_value(json_object_get(
+					json_array_get(list, n - 1), "id"));
+		runs += (int64_t)n;
+		json_decref(list);
+		if (n == 0)
+			break;
+	}
+	if (audit && !logs_only &&
+	    (rows = store_clean_audit(c->store, dag, cutoff * 1000, 0, 1)) < 0) {
+		fprintf(stderr, "sluice: cannot read the audit log of %s\n",
+			c->cfg->db_path);
+		return EXIT_FAILED;
+	}
+	if (runs == 0 && rows == 0)
+		return 1;	/* nothing to remove: it says so itself */
+	cli_time(NULL, cutoff * 1000, when, sizeof when);
+	text_count(runs, "run", "runs", nruns, sizeof nruns);
+	if (logs_only)
+		snprintf(what, sizeof what, "the log files of %s%s%s ended before %s (the runs stay)",
+			 nruns, dag ? " of DAG " : "", dag ? dag : "", when);
+	else
+		snprintf(what, sizeof what, "%s%s%s ended before %s with their task instances, tries and log files%s%s",
+			 nruns, dag ? " of DAG " : "", dag ? dag : "", when,
+			 rows > 0 ? ", and " : "",
+			 rows > 0 ? text_count(rows, "audit row", "audit rows", nrows, sizeof nrows) : "");
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(stderr, "sluice: this would remove %s; add --yes to do it, or --dry-run to list them\n",
+			what);
+		return EXIT_USAGE;
+	}
+	printf("This removes %s, for good (`sluice db backup FILE` first keeps a copy).\n"
+	       "Remove them? [y/N] ", what);
+	fflush(stdout);
+	if (fgets(answer, sizeof answer, stdin) == NULL ||
+	    (answer[0] != 'y' && answer[0] != 'Y')) {
+		printf("nothing removed\n");
+		return 0;
+	}
+	return 1;
+}
+
 static int
 db_clean(struct cli *c, const struct cli_args *a)
 {
@@ -506,6 +569,11 @@ db_clean(struct cli *c, const struct cli_args *a)
 				dag, c->cfg->db_path);
 			return EXIT_USAGE;
 		}
+	}
+	if (!dry_run && !cli_opt_flag(a, "yes")) {
+		r = db_clean_confirm(c, dag, cutoff, logs_only, cli_opt_flag(a, "audit"));
+		if (r != 1)
+			return r;
 	}
 	memset(&t, 0, sizeof t);
 	for (;;) {
@@ -652,8 +720,9 @@ db_run(struct cli *c, const struct cli_args *a)
 	if (strcmp(sub, "clean") != 0 &&
 	    (cli_opt_str(a, "keep") || cli_opt_str(a, "before") ||
 	     cli_opt_str(a, "dag") || cli_opt_flag(a, "dry-run") ||
-	     cli_opt_flag(a, "audit") || cli_opt_flag(a, "logs-only")))
-		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run, --audit and --logs-only are clean's");
+	     cli_opt_flag(a, "audit") || cli_opt_flag(a, "logs-only") ||
+	     cli_opt_flag(a, "yes")))
+		return cli_usage(&cli_db, "--keep, --before, --dag, --dry-run, --audit, --logs-only and --yes are clean's");
 	if (strcmp(sub, "migrate") == 0) {
 		/* migrate makes the database of a new home */
 		if (cli_open(c, 0, 0) < 0)
@@ -683,7 +752,7 @@ const struct cli_verb cli_db = {
 	"restore FILE [--force]\n"
 	"check\n"
 	"vacuum [--force]\n"
-	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run] [--audit | --logs-only]",
+	"clean --keep AGE | --before DATE [--dag DAG] [--dry-run | --yes] [--audit | --logs-only]",
 	"migrate, version: migrations (migrations/NNNN_name.sql, compiled in) are\n"
 	"applied in order, each in its own transaction, and recorded in\n"
 	"schema_migrations. Every sluice command but version and backup applies\n"
@@ -719,7 +788,9 @@ const struct cli_verb cli_db = {
 	"are never removed. Audit rows are kept unless --audit. The deletes are\n"
 	"made in transactions of about 20 ms each, so a running scheduler is not\n"
 	"stalled. It prints each run removed and the totals. --logs-only removes\n"
-	"only the old runs' log folders and keeps their rows.\n"
+	"only the old runs' log folders and keeps their rows. It first says how\n"
+	"many runs it would remove and asks; without a terminal (cron, a\n"
+	"script) it refuses unless --yes.\n"
 	"\n"
 	"retention: {runs: AGE, logs: AGE} in sluice.yaml makes the scheduler run\n"
 	"`db clean --keep AGE` (and `--logs-only --keep AGE`, the two by turns\n"

@@ -38,7 +38,7 @@ static void
 retention_spawn(struct sched *s, const char *flag, int64_t keep_ms)
 {
 	char keep[32], *log = xasprintf("%s/retention.log", s->cfg->logs_dir);
-	char *argv[9];
+	char *argv[10];
 	struct spawn_opts o;
 	struct sl_err err;
 	int n = 0;
@@ -54,6 +54,7 @@ retention_spawn(struct sched *s, const char *flag, int64_t keep_ms)
 	argv[n++] = keep;
 	if (flag != NULL)
 		argv[n++] = (char *)flag;
+	argv[n++] = "--yes";	/* no terminal to ask on */
 	argv[n] = NULL;
 	memset(&o, 0, sizeof o);
 	o.argv = argv;
@@ -64,7 +65,7 @@ retention_spawn(struct sched *s, const char *flag, int64_t keep_ms)
 		SL_GROW(s->helpers, s->caphelpers, s->nhelpers + 1);
 		s->helpers[s->nhelpers++] = (struct sched_helper){ .pid = pid };
 		s->retention_pid = pid;
-		sched_log("retention: db clean --keep %s%s%s (pid %d, output in %s)",
+		sched_log("retention: db clean --keep %s%s%s --yes (pid %d, output in %s)",
 			  keep, flag ? " " : "", flag ? flag : "", (int)pid, log);
 	} else
 		sched_log("retention: cannot start db clean: %s", err.msg);

@@ -54,8 +54,23 @@ assert_not_contains "$out" "chain $queued " "not the queued one"
 assert_eq 400 "$(q "SELECT count(*) FROM dag_runs WHERE $old_where")" "the dry run removed nothing"
 assert_eq 1353 "$(find "$H/logs" -name 'try-*.log' -path '*/old-*' | wc -l)" "nor a log file"
 
-# one DAG
-out=$(sl db clean --keep 90d --dag other) || fail "clean --dag: $out"
+# without a terminal and without --yes: it says how much it would
+# remove, and removes nothing
+rc=0; sl db clean --keep 90d --dag other </dev/null >"$T/out" 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "clean without --yes and without a terminal"
+assert_contains "$(cat "$T/err")" "sluice: this would remove 100 runs of DAG other ended before " "it says how many"
+assert_contains "$(cat "$T/err")" "with their task instances, tries and log files; add --yes to do it, or --dry-run to list them" "and how to go on"
+assert_eq 100 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'other'")" "nothing removed without --yes"
+# at a terminal it asks: no keeps everything
+out=$("$SLUICE_SRCDIR/tests/tty_answer.py" "[y/N]" n "$SLUICE" --home "$H" db clean --keep 90d --dag other) ||
+	fail "clean at a terminal, answered no: $out"
+assert_contains "$out" "This removes 100 runs of DAG other ended before " "the question says how many"
+assert_contains "$out" "nothing removed" "no: nothing removed"
+assert_eq 100 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'other'")" "no: the runs stay"
+
+# one DAG, answered yes at the terminal
+out=$("$SLUICE_SRCDIR/tests/tty_answer.py" "[y/N]" y "$SLUICE" --home "$H" db clean --keep 90d --dag other) ||
+	fail "clean --dag: $out"
 assert_eq 100 "$(grep -c '^removed run other ' <<<"$out")" "100 runs of other removed"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'other'")" "other has no runs left"
 assert_eq 350 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'chain' AND partition LIKE 'old-%'")" "chain's untouched"
@@ -64,7 +79,7 @@ assert_eq 350 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'chain' AND par
 [ ! -e "$H/logs/other" ] || fail "other's empty log folder stayed: $(ls -la "$H/logs/other")"
 
 # every DAG, while the chain runs
-out=$(sl db clean --keep 90d) || fail "clean: $out"
+out=$(sl db clean --keep 90d --yes) || fail "clean: $out"
 note "$(tail -1 <<<"$out")"
 assert_eq 298 "$(grep -c '^removed run chain ' <<<"$out")" "298 runs of chain removed"
 assert_contains "$out" "removed 298 runs, 894 task instances, 894 tries, 894 log files and 0 audit rows" "the totals"
@@ -85,7 +100,7 @@ wait_run chain p15 success 120
 kill -0 "$SCHED_PID" || fail "the scheduler died"
 
 # nothing old left; --audit removes the old audit rows, keeps new ones
-out=$(sl db clean --keep 90d --audit) || fail "clean --audit: $out"
+out=$(sl db clean --keep 90d --audit --yes) || fail "clean --audit: $out"
 assert_contains "$out" "removed 0 runs" "nothing more to remove"
 assert_eq 0 "$(q "SELECT count(*) FROM audit WHERE at < $cutoff * 1000")" "old audit rows removed"
 [ "$(q "SELECT count(*) FROM audit WHERE who = 'cli:old'")" -gt 0 ] || fail "the recent audit rows were removed"

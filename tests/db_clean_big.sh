@@ -39,7 +39,7 @@ sl trigger chain --partition p0 >/dev/null
 wait_run chain p0 success 60
 
 # clean in the background; chain runs one after the other until it ends
-sl db clean --before "$before" >"$T/clean.out" 2>"$T/clean.err" &
+sl db clean --before "$before" --yes >"$T/clean.out" 2>"$T/clean.err" &
 CLEAN=$!
 on_exit "kill $CLEAN 2>/dev/null"
 n=0
