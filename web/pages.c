@@ -163,6 +163,14 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 		text_html_escape(&b, message);
 		buf_adds(&b, "</p>");
 	}
+	/* a new home (a package's, a `sluice web` before any `users add`):
+	 * say how the first person gets in; the home's path stays in the
+	 * web's log, not on a page anyone can open */
+	if (auth_user_count(r->w->store) == 0)
+		buf_adds(&b, "<p class=\"note\" id=\"login-first\">No one can log in yet. On the "
+			     "server, add the first user as the user sluice runs as: "
+			     "<code>sluice users add NAME --role admin</code> (it prints a "
+			     "password), then log in here.</p>");
 	buf_adds(&b, "<form method=\"post\" action=\"/login\">"
 		     "<label>User <input name=\"username\" id=\"username\" autocomplete=\"username\" required autofocus></label>"
 		     "<label>Password <input name=\"password\" id=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
