@@ -334,6 +334,7 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 		}
 	}
 	sched_set_drain(s, cli_opt_flag(args, "drain"));
+	sched_set_serves_web(s, with_web);
 	event_base_dispatch(base);
 	if (web != NULL)
 		web_stop(web);

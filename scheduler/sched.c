@@ -733,6 +733,12 @@ sched_set_drain(struct sched *s, int drain)
 	s->drain = drain;
 }
 
+void
+sched_set_serves_web(struct sched *s, int serves)
+{
+	s->serves_web = serves;
+}
+
 /* Is any try's process still ours to wait for? */
 static int
 shutdown_waiting(const struct sched *s)

@@ -33,6 +33,9 @@ void sched_poke(struct sched *s);
 void sched_shutdown(struct sched *s);
 /* Nonzero: sched_shutdown drains (`--drain`). */
 void sched_set_drain(struct sched *s, int drain);
+/* This process serves the web UI too (`sluice standalone`): a change of
+ * web.* in sluice.yaml then needs its restart; else `sluice web`'s. */
+void sched_set_serves_web(struct sched *s, int serves);
 void sched_free(struct sched *s);
 struct store *sched_store(struct sched *s);
 /* Tries holding executor slots now. */

@@ -272,6 +272,7 @@ struct sched {
 	int64_t last_dag_scan;
 	int shutting_down;
 	int drain;			/* --drain: SIGTERM waits for the tries */
+	int serves_web;			/* standalone: the web UI is ours */
 	int draining;			/* stopping, waiting for them */
 	int runs_without_dag;		/* the last reload met runs whose DAG
 					 * is not loaded (yet) */

@@ -94,7 +94,7 @@ reload_take_json(json_t **running, json_t **fresh)
  */
 static void
 reload_restart_keys(const struct config *was, const struct config *now,
-		    struct reload_names *n)
+		    struct reload_names *n, struct reload_names *web)
 {
 	if (reload_str_differs(was->db_path, now->db_path))
 		reload_names_add(n, "database");
@@ -103,13 +103,13 @@ reload_restart_keys(const struct config *was, const struct config *now,
 	if (reload_str_differs(was->logs_dir, now->logs_dir))
 		reload_names_add(n, "logs");
 	if (reload_str_differs(was->web_bind, now->web_bind))
-		reload_names_add(n, "web.bind");
+		reload_names_add(web, "web.bind");
 	if (was->web_port != now->web_port)
-		reload_names_add(n, "web.port");
+		reload_names_add(web, "web.port");
 	if (reload_str_differs(was->base_url, now->base_url))
-		reload_names_add(n, "web.base_url");
+		reload_names_add(web, "web.base_url");
 	if (was->web_busy_max_rps != now->web_busy_max_rps)
-		reload_names_add(n, "web.busy_max_rps");
+		reload_names_add(web, "web.busy_max_rps");
 	if (reload_named_differs(was->executors, now->executors))
 		reload_names_add(n, "executors");
 }
@@ -203,7 +203,7 @@ reload_apply(struct sched *s, struct config *now, struct reload_names *n)
 void
 sched_reload(struct sched *s)
 {
-	struct reload_names applied = { "", 0 }, restart = { "", 0 };
+	struct reload_names applied = { "", 0 }, restart = { "", 0 }, web = { "", 0 };
 	struct config *now = NULL;
 	struct sl_err err;
 
@@ -220,16 +220,22 @@ sched_reload(struct sched *s)
 		return;
 	}
 	if (s->cfg_file != NULL)
-		reload_restart_keys(s->cfg_file, now, &restart);
+		reload_restart_keys(s->cfg_file, now, &restart, &web);
+	/* the web's keys are this process's only when it serves the web */
+	if (s->serves_web && web.len > 0)
+		reload_names_add(&restart, web.text);
 	reload_apply(s, now, &applied);
 	log_emit(restart.len > 0 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, NULL,
-		 "SIGHUP: log reopened, sluice.yaml reloaded: %s%s%s%s%s",
+		 "SIGHUP: log reopened, sluice.yaml reloaded: %s%s%s%s%s%s%s%s",
 		 applied.len > 0 ? "applied " : "",
 		 applied.len > 0 ? applied.text : "",
 		 applied.len > 0 && restart.len > 0 ? "; " : "",
 		 restart.len > 0 ? "changed but need a restart (the running values stay): " : "",
 		 restart.len > 0 ? restart.text :
-		 applied.len > 0 ? "" : "no change");
+		 applied.len > 0 || (!s->serves_web && web.len > 0) ? "" : "no change",
+		 !s->serves_web && web.len > 0 && (applied.len > 0 || restart.len > 0) ? "; " : "",
+		 !s->serves_web && web.len > 0 ? "for `sluice web`, at its next start (this scheduler serves no web UI): " : "",
+		 !s->serves_web && web.len > 0 ? web.text : "");
 	/* DAG files are checked against pools, webhooks and connections at
 	 * load: a file refused for naming a pool that has just been added
 	 * would otherwise stay refused until it is edited (while the CLI,

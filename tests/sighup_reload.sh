@@ -1,6 +1,7 @@
 #!/bin/bash
 # SIGHUP reloads sluice.yaml and says what it applied and what needs a
-# restart, truthfully: lines added above the executors: and connections:
+# restart, truthfully (the web's keys are the scheduler's only when it
+# serves the web, as standalone): lines added above the executors: and connections:
 # blocks change neither; max_map and freshness_lookback are applied; DAG
 # files are checked again against new pools. The help of the serving
 # verbs says what SIGHUP does.
@@ -72,4 +73,19 @@ sed -i 's/^pools: {default: 16}$/pools: {default: 16, later: 2}/' "$H/sluice.yam
 hup "applied pools"
 sl trigger np --partition p1 >/dev/null
 wait_run np p1 success 30
+
+# web.port: `sluice scheduler` serves no web UI, so a change is not one it
+# needs a restart for; it is `sluice web`'s at its next start (the
+# executor is set back as it was at the start first)
+sed -i 's/slots: 5}/slots: 4}/' "$H/sluice.yaml"
+printf 'web: {port: 18999}\n' >>"$H/sluice.yaml"
+hup "for \`sluice web\`, at its next start (this scheduler serves no web UI): web.port"
+assert_not_contains "$line" "need a restart" "the scheduler needs no restart for web.port"
+# standalone serves the web UI: the same change needs its restart
+stop_pid "$SCHED_PID"
+sed -i 's/^web: {port: 18999}$/web: {port: 18998}/' "$H/sluice.yaml"
+start_standalone
+sed -i 's/^web: {port: 18998}$/web: {port: 18997}/' "$H/sluice.yaml"
+hup "need a restart (the running values stay): web.port"
+assert_not_contains "$line" "sluice web" "standalone: its own restart"
 echo "sighup_reload: ok"
