@@ -1571,7 +1571,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	}
 	if (dag->schedule != NULL && dag->start == INT64_MIN &&
 	    ((v = ymap_get(d, root, "start")) == NULL || ynode_is_null(v))) {
-		ydoc_err_path(d, root, "start", err,
+		/* at an empty start:, or else at schedule:, the field that
+		 * makes start required */
+		ydoc_err_path(d, v != NULL ? v : ymap_get(d, root, "schedule"),
+			      "start", err,
 			      "required for a scheduled DAG (the first partition), e.g. start: 2024-01-01T00:00:00Z");
 		if (load_note(lc) < 0)
 			goto fail;
