@@ -1491,6 +1491,8 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 				break;
 			}
 		dag->name = xstrdup(s);
+		dag->name_line = ynode_line(v);
+		dag->name_col = ynode_col(v);
 	}
 	if ((v = ymap_get(d, root, "description")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_str(d, v, NULL, &s, err) < 0) {
@@ -2049,9 +2051,14 @@ dagbag_dedupe(struct dagbag *out, dagbag_owner_fn owner, void *owner_arg)
 			 * over from it never loses */
 			assert(!lose->reused && !lose->stale);
 			free(lose->error);
+			/* at its dag: value, the name to change */
 			lose->error = xasprintf(
-			    "%s:1:1: dag '%s' is already defined in %s (this file is not loaded; %s keeps the DAG)",
-			    lose->file, lose->dag->name, keep->file, keep->file);
+			    "%s:%d:%d: dag '%s' is already defined in %s (this file is not loaded; %s keeps the DAG)",
+			    lose->file, lose->dag->name_line > 0 ?
+			    lose->dag->name_line : 1,
+			    lose->dag->name_col > 0 ? lose->dag->name_col : 1,
+			    lose->dag->name, keep->file,
+			    keep->file);
 			dag_free(lose->dag);
 			lose->dag = NULL;
 			lose->duplicate = 1;

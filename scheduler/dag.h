@@ -138,6 +138,7 @@ struct task {
 
 struct dag {
 	char *name;
+	int name_line, name_col;	/* where dag: gives it */
 	char *file;
 	char *description;
 	struct cron *schedule;		/* NULL: unscheduled (schedule: none) */

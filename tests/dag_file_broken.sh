@@ -93,11 +93,11 @@ round p2 break_syntax restore "fb.yaml:"
 dup() { printf 'dag: fb\ntasks:\n  other: {command: "true"}\n' >"$H/dags/a_dup.yaml"; }
 undup() { rm "$H/dags/a_dup.yaml"; }
 check_dup() {
-	api_errors_has "a_dup.yaml:1:1: dag 'fb' is already defined in $H/dags/fb.yaml" ||
+	api_errors_has "a_dup.yaml:1:6: dag 'fb' is already defined in $H/dags/fb.yaml" ||
 		fail "the duplicate's error: $(jget 'd["errors"]')"
 	assert_eq "-" "$(fb_api_error)" "fb itself has no error"
 	assert_eq '["after_wait", "wait"]' "$(api GET /dags/fb "" "$VIEWER_TOKEN" >/dev/null; jget 'sorted(t["name"] for t in d["task_list"])')" "fb keeps its own tasks"
-	assert_contains "$(sl dags list)" "a_dup.yaml:1:1: dag 'fb' is already defined in"
+	assert_contains "$(sl dags list)" "a_dup.yaml:1:6: dag 'fb' is already defined in"
 }
 change_dup() { dup; wait_for 20 "the duplicate's error" api_errors_has a_dup; check_dup; }
 round p3 change_dup undup "a_dup.yaml"

@@ -20,11 +20,11 @@ set +e
 sl dags validate >"$T/out" 2>&1; st=$?
 set -e
 assert_eq 1 "$st" "exit code of dags validate"
-assert_contains "$(cat "$T/out")" "$H/dags/a_copy.yaml:1:1: dag 'orders' is already defined in $H/dags/orders.yaml (this file is not loaded; $H/dags/orders.yaml keeps the DAG)" \
+assert_contains "$(cat "$T/out")" "$H/dags/a_copy.yaml:1:6: dag 'orders' is already defined in $H/dags/orders.yaml (this file is not loaded; $H/dags/orders.yaml keeps the DAG)" \
 	"dags validate names the copy"
 assert_not_contains "$(cat "$T/out")" "$H/dags/orders.yaml:1:1" "dags validate of the file that keeps the DAG"
 # dags list says the same
-assert_contains "$(sl dags list 2>&1)" "$H/dags/a_copy.yaml:1:1: dag 'orders' is already defined in $H/dags/orders.yaml" "dags list"
+assert_contains "$(sl dags list 2>&1)" "$H/dags/a_copy.yaml:1:6: dag 'orders' is already defined in $H/dags/orders.yaml" "dags list"
 
 # no database yet: the first by path keeps it, and none is made
 mkdir -p "$T/ci/dags"
@@ -34,7 +34,7 @@ set +e
 "$SLUICE" --home "$T/ci" dags validate >"$T/out" 2>&1; st=$?
 set -e
 assert_eq 1 "$st" "exit code of dags validate without a database"
-assert_contains "$(cat "$T/out")" "$T/ci/dags/orders.yaml:1:1: dag 'orders' is already defined in $T/ci/dags/a_copy.yaml" \
+assert_contains "$(cat "$T/out")" "$T/ci/dags/orders.yaml:1:6: dag 'orders' is already defined in $T/ci/dags/a_copy.yaml" \
 	"dags validate without a database"
 [ ! -e "$T/ci/sluice.db" ] || fail "dags validate made a database"
 echo "dags_validate_owner: ok"

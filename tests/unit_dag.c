@@ -554,7 +554,7 @@ test_bag(void)
 	fclose(f);
 	snprintf(path, sizeof path, "%s/dup.yml", sub);
 	f = fopen(path, "w");
-	fputs("dag: good\ntasks:\n  a: {command: x}\n", f);
+	fputs("# a copy\ndag:  good\ntasks:\n  a: {command: x}\n", f);
 	fclose(f);
 	snprintf(path, sizeof path, "%s/notes.txt", sub);
 	f = fopen(path, "w");
@@ -601,7 +601,7 @@ test_bag(void)
 	for (int i = 0; i < bag.n; i++)
 		if (strstr(bag.entries[i].file, "dup.yml"))
 			CHECK(bag.entries[i].error != NULL &&
-			      strstr(bag.entries[i].error, "dup.yml:1:1: dag 'good' is already defined in") != NULL &&
+			      strstr(bag.entries[i].error, "dup.yml:2:7: dag 'good' is already defined in") != NULL &&
 			      strstr(bag.entries[i].error, "good.yaml") != NULL);
 	dagbag_free(&bag);
 	test_bag_folders(sub);

@@ -1199,9 +1199,9 @@ static const struct {
 	{ "cycle", "fb.yaml", "dag: fb\ntasks:\n  a: {after: [b], command: \"true\"}\n"
 	  "  b: {after: [a], command: \"true\"}\n", "cycle", 1, 1 },
 	{ "duplicate after", "zz.yaml", "dag: fb\ntasks:\n  x: {command: \"true\"}\n",
-	  "zz.yaml:1:1: dag 'fb' is already defined in", 0, 1 },
+	  "zz.yaml:1:6: dag 'fb' is already defined in", 0, 1 },
 	{ "duplicate before", "00.yaml", "dag: fb\ntasks:\n  x: {command: \"true\"}\n",
-	  "00.yaml:1:1: dag 'fb' is already defined in", 0, 1 },
+	  "00.yaml:1:6: dag 'fb' is already defined in", 0, 1 },
 	{ "deleted", NULL, NULL, "the DAG file is gone", 1, 0 },
 };
 
