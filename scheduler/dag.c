@@ -852,6 +852,25 @@ load_defined_name(struct ydoc *d, const struct task_src *src,
 	return 0;
 }
 
+/* Where each dataset of a task's produces: (v, read) is written: the
+ * folder's check names the item a second producer writes. */
+static void
+produces_places(struct ydoc *d, ynode_t *v, struct task *t)
+{
+	size_t n = 0;
+
+	while (t->produces[n] != NULL)
+		n++;
+	t->produces_at = xcalloc(2 * n + 1, sizeof *t->produces_at);
+	for (size_t i = 0; i < n; i++) {
+		const ynode_t *it = v->type == YAML_SEQUENCE_NODE ?
+		    ydoc_node(d, yseq_begin(v)[i]) : v;
+
+		t->produces_at[2 * i] = ynode_line(it);
+		t->produces_at[2 * i + 1] = ynode_col(it);
+	}
+}
+
 static int
 load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	  const struct task_src *src, const struct config *cfg,
@@ -1176,10 +1195,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			    &t->needs, &t->nneeds, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
-	if ((v = task_get(d, src, "produces")) != NULL && !ynode_is_null(v) &&
-	    ynode_get_strv(d, v, NULL, &t->produces, err) < 0 &&
-	    load_note(lc) < 0)
-		return -1;
+	if ((v = task_get(d, src, "produces")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_strv(d, v, NULL, &t->produces, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else
+			produces_places(d, v, t);
+	}
 	if ((dag_groups_load_task(d, src->node, t, err) < 0 ||
 	     dag_map_load_task(d, src->node, dag, t, err) < 0 ||
 	     dag_scope_load_task(d, src->node, t, err) < 0) &&
@@ -1942,6 +1964,7 @@ dag_free(struct dag *d)
 		free(t->description);
 		dag_needs_free(t->needs, t->nneeds);
 		strv_free(t->produces);
+		free(t->produces_at);
 		free(t->group);
 		free(t->setups);
 		dag_map_free_task(t);

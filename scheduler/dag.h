@@ -54,6 +54,11 @@ struct need {
 	int latest;			/* the newest successful partition */
 	enum need_on_change on_change;
 	int line, col;			/* where it is written */
+	char *path;			/* its field as written: "needs[0]",
+					 * "defaults.needs[1]" */
+	int dag_line, dag_col;		/* where dag:, task: and dataset: */
+	int task_line, task_col;	/* give their names (0: not written), */
+	int dataset_line, dataset_col;	/* where an error about one points */
 	char *res_dag, *res_task;	/* a dataset's producer, as the folder
 					 * check resolved it (dag_needs.c) */
 };
@@ -112,6 +117,7 @@ struct task {
 					 * come first, in dag->needs) */
 	int nneeds;
 	char **produces;		/* datasets, NULL-terminated, or NULL */
+	int *produces_at;		/* line, col of each, or NULL */
 	char *group;			/* group: NAME, or NULL (dag_groups.c) */
 	int setup;			/* setup: true (dag_scope.c) */
 	int is_teardown;		/* teardown_of: given; then */

@@ -16,6 +16,7 @@ void
 dag_needs_free(struct need *v, int n)
 {
 	for (int i = 0; i < n; i++) {
+		free(v[i].path);
 		free(v[i].dag);
 		free(v[i].task);
 		free(v[i].dataset);
@@ -49,6 +50,7 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 
 	nd->line = ynode_line(v);
 	nd->col = ynode_col(v);
+	nd->path = xstrdup(what);
 	if (v->type != YAML_MAPPING_NODE)
 		return ydoc_err_path(d, v, what, err,
 				     "expected a mapping such as {dag: NAME, task: NAME} or {dataset: NAME}, got %s",
@@ -69,6 +71,8 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 		if (ynode_get_str(d, x, NULL, &s, err) < 0)
 			return -1;
 		nd->dag = xstrdup(s);
+		nd->dag_line = ynode_line(x);
+		nd->dag_col = ynode_col(x);
 	}
 	if ((x = ymap_get(d, v, "dataset")) != NULL) {
 		if (ynode_get_str(d, x, NULL, &s, err) < 0)
@@ -80,6 +84,8 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 			return ynode_err(d, x, err,
 					 "a name of 1 to 1024 characters");
 		nd->dataset = xstrdup(s);
+		nd->dataset_line = ynode_line(x);
+		nd->dataset_col = ynode_col(x);
 	}
 	if (nd->dag == NULL && nd->dataset == NULL)
 		return ydoc_err_path(d, v, what, err, "missing 'dag' or 'dataset'");
@@ -90,6 +96,8 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 			return ynode_err(d, x, err,
 					 "a task goes with dag: (a dataset names its producer itself)");
 		nd->task = xstrdup(s);
+		nd->task_line = ynode_line(x);
+		nd->task_col = ynode_col(x);
 	}
 	if ((x = ymap_get(d, v, "latest")) != NULL &&
 	    ynode_get_bool(d, x, NULL, &nd->latest, err) < 0)
@@ -159,13 +167,15 @@ struct bag_check {
 	char **err;		/* per entry: the first error, or NULL */
 };
 
+/* An error of entry i at line:col, or at the need's own place when the
+ * field it is about is not written there (0). */
 static void
-bag_fail(struct bag_check *c, int i, const struct need *nd, const char *fmt,
-	 ...) __attribute__((format(printf, 4, 5)));
+bag_fail(struct bag_check *c, int i, const struct need *nd, int line,
+	 int col, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 static void
-bag_fail(struct bag_check *c, int i, const struct need *nd, const char *fmt,
-	 ...)
+bag_fail(struct bag_check *c, int i, const struct need *nd, int line,
+	 int col, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
@@ -175,8 +185,12 @@ bag_fail(struct bag_check *c, int i, const struct need *nd, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	c->err[i] = xasprintf("%s:%d:%d: %s", c->b->entries[i].file, nd->line,
-			      nd->col, msg);
+	if (line <= 0) {
+		line = nd->line;
+		col = nd->col;
+	}
+	c->err[i] = xasprintf("%s:%d:%d: %s", c->b->entries[i].file, line,
+			      col, msg);
 }
 
 static const struct dag *
@@ -201,8 +215,9 @@ bag_counts(const struct dagbag_entry *e)
 
 /* Resolve one need of entry i (sets res_dag/res_task for a dataset). */
 static void
-bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
+bag_resolve(struct bag_check *c, int i, struct need *nd)
 {
+	const char *what = nd->path != NULL ? nd->path : "needs";
 	const struct dag *up;
 	struct text_near near;
 
@@ -221,12 +236,14 @@ bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 			json_object_foreach(c->producers, k, v)
 				text_near_add(&near, k);
 			if (text_near_best(&near) != NULL)
-				bag_fail(c, i, nd,
-					 "%s: no task of the DAG folder produces dataset '%s' (did you mean '%s'?)",
+				bag_fail(c, i, nd, nd->dataset_line,
+					 nd->dataset_col,
+					 "%s.dataset: no task of the DAG folder produces dataset '%s' (did you mean '%s'?)",
 					 what, nd->dataset, text_near_best(&near));
 			else
-				bag_fail(c, i, nd,
-					 "%s: no task of the DAG folder produces dataset '%s' (a task declares it with produces: [%s])",
+				bag_fail(c, i, nd, nd->dataset_line,
+					 nd->dataset_col,
+					 "%s.dataset: no task of the DAG folder produces dataset '%s' (a task declares it with produces: [%s])",
 					 what, nd->dataset, nd->dataset);
 			return;
 		}
@@ -244,7 +261,8 @@ bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 		text_near_init(&near, nd->dag);
 		json_object_foreach(c->index, k, v)
 			text_near_add(&near, k);
-		bag_fail(c, i, nd, "%s: no DAG '%s' in the DAG folder%s%s%s",
+		bag_fail(c, i, nd, nd->dag_line, nd->dag_col,
+			 "%s.dag: no DAG '%s' in the DAG folder%s%s%s",
 			 what, nd->dag, text_near_best(&near) ? " (did you mean '" : "",
 			 text_near_best(&near) ? text_near_best(&near) : "",
 			 text_near_best(&near) ? "'?)" : "");
@@ -254,7 +272,8 @@ bag_resolve(struct bag_check *c, int i, const char *what, struct need *nd)
 		text_near_init(&near, nd->task);
 		for (int t = 0; t < up->ntasks; t++)
 			text_near_add(&near, up->tasks[t].name);
-		bag_fail(c, i, nd, "%s: DAG '%s' has no task '%s'%s%s%s", what,
+		bag_fail(c, i, nd, nd->task_line, nd->task_col,
+			 "%s.task: DAG '%s' has no task '%s'%s%s%s", what,
 			 nd->dag, nd->task,
 			 text_near_best(&near) ? " (did you mean '" : "",
 			 text_near_best(&near) ? text_near_best(&near) : "",
@@ -307,9 +326,19 @@ bag_cycle(struct bag_check *c, int i, char *color, int *stack,
 			if (off < sizeof path)
 				snprintf(path + off, sizeof path - off, "%s",
 					 c->b->entries[j].dag->name);
-			for (int x = from; x <= depth; x++)
-				bag_fail(c, stack[x], via[x],
-					 "needs: a cycle across DAGs: %s", path);
+			for (int x = from; x <= depth; x++) {
+				const struct need *v = via[x];
+				int ds = v->dataset != NULL;
+
+				/* at the dag: or dataset: naming the next
+				 * DAG of the cycle */
+				bag_fail(c, stack[x], v,
+					 ds ? v->dataset_line : v->dag_line,
+					 ds ? v->dataset_col : v->dag_col,
+					 "%s.%s: a cycle across DAGs: %s",
+					 v->path != NULL ? v->path : "needs",
+					 ds ? "dataset" : "dag", path);
+			}
 			continue;
 		}
 		if (color[j] == 0)
@@ -375,6 +404,8 @@ dag_needs_check_bag(struct dagbag *b, struct dagbag *prev)
 			continue;
 		for (int t = 0; t < dg->ntasks; t++)
 			for (char **p = dg->tasks[t].produces; p && *p; p++) {
+				const int *at = dg->tasks[t].produces_at;
+				size_t k = (size_t)(p - dg->tasks[t].produces);
 				json_t *o = json_object_get(c.producers, *p);
 				char *who = xasprintf("%s\t%s", dg->name,
 						      dg->tasks[t].name);
@@ -388,8 +419,10 @@ dag_needs_check_bag(struct dagbag *b, struct dagbag *prev)
 
 					c.err[i] = xasprintf(
 					    "%s:%d:%d: tasks.%s.produces: dataset '%s' is already produced by %.*s.%s (a dataset has one producing task)",
-					    b->entries[i].file, dg->tasks[t].line,
-					    dg->tasks[t].col, dg->tasks[t].name,
+					    b->entries[i].file,
+					    at ? at[2 * k] : dg->tasks[t].line,
+					    at ? at[2 * k + 1] : dg->tasks[t].col,
+					    dg->tasks[t].name,
 					    *p, (int)(strchr(os, '\t') - os), os,
 					    strchr(os, '\t') + 1);
 				}
@@ -398,20 +431,14 @@ dag_needs_check_bag(struct dagbag *b, struct dagbag *prev)
 	}
 	for (int i = 0; i < b->n; i++) {
 		struct dag *dg = b->entries[i].dag;
-		char what[300];
 
 		if (!bag_counts(&b->entries[i]))
 			continue;
-		for (int k = 0; k < dg->nneeds; k++) {
-			snprintf(what, sizeof what, "needs[%d]", k);
-			bag_resolve(&c, i, what, &dg->needs[k]);
-		}
+		for (int k = 0; k < dg->nneeds; k++)
+			bag_resolve(&c, i, &dg->needs[k]);
 		for (int t = 0; t < dg->ntasks; t++)
-			for (int k = 0; k < dg->tasks[t].nneeds; k++) {
-				snprintf(what, sizeof what, "tasks.%s.needs[%d]",
-					 dg->tasks[t].name, k);
-				bag_resolve(&c, i, what, &dg->tasks[t].needs[k]);
-			}
+			for (int k = 0; k < dg->tasks[t].nneeds; k++)
+				bag_resolve(&c, i, &dg->tasks[t].needs[k]);
 	}
 	color = xcalloc((size_t)b->n + 1, 1);
 	stack = xcalloc((size_t)b->n + 1, sizeof *stack);

@@ -203,11 +203,11 @@ set +e
 (cd "$H/dags" && sl dags validate team/rollup.yaml) >"$T/v.out" 2>"$T/v.err"; st=$?
 set -e
 assert_eq 1 "$st" "validate exit code of a file whose needs name no DAG"
-assert_contains "$(cat "$T/v.err")" "team/rollup.yaml:5:5: needs[0]: no DAG 'prices_hourlyy' in the DAG folder"
+assert_contains "$(cat "$T/v.err")" "team/rollup.yaml:5:10: needs[0].dag: no DAG 'prices_hourlyy' in the DAG folder"
 assert_contains "$(cat "$T/v.err")" "1 of 1 DAG file with errors"
 # --json names the field, as for an error of the file alone
 sl --json dags validate "$H/dags/team/rollup.yaml" >"$T/v.json" 2>/dev/null || true
-assert_eq "5 5 needs[0]" "$(jq -r '.errors[0] | "\(.line) \(.column) \(.path)"' "$T/v.json")" "JSON path of a needs error"
+assert_eq "5 10 needs[0].dag" "$(jq -r '.errors[0] | "\(.line) \(.column) \(.path)"' "$T/v.json")" "JSON path of a needs error"
 cat >"$H/dags/prices.yaml" <<'YAML'
 dag: prices_hourlyy
 schedule: "@hourly"
@@ -223,4 +223,86 @@ mkdir -p "$T/slash"
 printf 'dag: s\ntasks:\n  a: {comand: x}\n' >"$T/slash/s.yaml"
 sl dags validate "$T/slash/" >/dev/null 2>"$T/v.err" || true
 assert_contains "$(cat "$T/v.err")" "$T/slash/s.yaml:3:6: tasks.a: missing required key 'command'" "a folder typed with a slash"
+# the folder's checks across files point at the value to change: a need's
+# dag:, task: or dataset:, a second producer's dataset, a second file's
+# dag: name (they pointed at the need's item, the task, or 1:1)
+mkdir -p "$T/cross"
+cat >"$T/cross/up.yaml" <<'YAML'
+dag: up
+tasks:
+  load: {command: "true", produces: [lake.trades]}
+YAML
+cat >"$T/cross/down.yaml" <<'YAML'
+dag: down
+needs:
+  - dag: up
+    task: laod
+tasks:
+  a: {command: "true"}
+YAML
+cat >"$T/cross/dflt.yaml" <<'YAML'
+dag: dflt
+defaults:
+  needs: [{dag: up, task: lod}]
+tasks:
+  a: {command: "true"}
+YAML
+cat >"$T/cross/lake.yaml" <<'YAML'
+dag: lake
+tasks:
+  a:
+    command: "true"
+    needs: [{dataset: lake.trade}]
+YAML
+cat >"$T/cross/side.yaml" <<'YAML'
+dag: side
+needs: [{dag: upp}]
+tasks:
+  b: {command: "true"}
+YAML
+cat >"$T/cross/zz_copy.yaml" <<'YAML'
+# a copy of up.yaml
+dag:   up
+tasks:
+  load: {command: "true"}
+YAML
+set +e
+sl dags validate "$T/cross/" >"$T/v.out" 2>"$T/v.err"
+set -e
+assert_eq "$T/cross/dflt.yaml:3:27: defaults.needs[0].task: DAG 'up' has no task 'lod' (did you mean 'load'?)
+$T/cross/down.yaml:4:11: needs[0].task: DAG 'up' has no task 'laod' (did you mean 'load'?)
+$T/cross/lake.yaml:5:23: tasks.a.needs[0].dataset: no task of the DAG folder produces dataset 'lake.trade' (did you mean 'lake.trades'?)
+$T/cross/side.yaml:2:15: needs[0].dag: no DAG 'upp' in the DAG folder (did you mean 'up'?)
+$T/cross/zz_copy.yaml:2:8: dag 'up' is already defined in $T/cross/up.yaml (this file is not loaded; $T/cross/up.yaml keeps the DAG)" \
+	"$(grep -v 'DAG file' "$T/v.err")" "errors across the folder's files, at the value to change"
+sl --json dags validate "$T/cross" >"$T/v.json" 2>/dev/null || true
+assert_eq "3 27 defaults.needs[0].task|4 11 needs[0].task|5 23 tasks.a.needs[0].dataset|2 15 needs[0].dag|2 8 " \
+	"$(jq -r '[.errors[] | "\(.line) \(.column) \(.path)"] | join("|")' "$T/v.json")" \
+	"JSON places and paths of the folder's errors"
+# a dataset a second task produces: at that item of its produces:
+rm "$T/cross/zz_copy.yaml" "$T/cross/side.yaml" "$T/cross/down.yaml" "$T/cross/lake.yaml" "$T/cross/dflt.yaml"
+cat >"$T/cross/vv.yaml" <<'YAML'
+dag: vv
+tasks:
+  b:
+    command: "true"
+    produces:
+      - lake.raw
+      - lake.trades
+YAML
+set +e
+sl dags validate "$T/cross" >"$T/v.out" 2>"$T/v.err"
+set -e
+assert_eq "$T/cross/vv.yaml:7:9: tasks.b.produces: dataset 'lake.trades' is already produced by up.load (a dataset has one producing task)" \
+	"$(grep -v 'DAG file' "$T/v.err")" "a second producer, at its dataset"
+# a cycle across DAGs: at each need's dag:
+printf 'dag: p\nneeds:\n  - {offset: 0, dag: q}\ntasks:\n  a: {command: x}\n' >"$T/cross/p.yaml"
+printf 'dag: q\nneeds: [{dag: p}]\ntasks:\n  a: {command: x}\n' >"$T/cross/q.yaml"
+rm "$T/cross/vv.yaml"
+set +e
+sl dags validate "$T/cross" >"$T/v.out" 2>"$T/v.err"
+set -e
+assert_eq "$T/cross/p.yaml:3:22: needs[0].dag: a cycle across DAGs: p -> q -> p
+$T/cross/q.yaml:2:15: needs[0].dag: a cycle across DAGs: p -> q -> p" \
+	"$(grep -v 'DAG file' "$T/v.err")" "a cycle across DAGs, at the dag: values"
 echo "dags_validate: ok"
