@@ -1221,10 +1221,38 @@ stop:
 	return -1;
 }
 
-/* Depth-first search for a cycle; on one, describe its path in err. */
+/* Does an after: item (s) name task u, by name or by its group:? */
 static int
-find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
-	   int depth, struct sl_err *err)
+after_names(const char *s, const struct task *u)
+{
+	return s != NULL && (strcmp(s, u->name) == 0 ||
+	    (u->group != NULL && strncmp(s, "group:", 6) == 0 &&
+	     strcmp(s + 6, u->group) == 0));
+}
+
+/* The item of a task's after: (src its source) that names task u, or
+ * NULL (the edge comes from elsewhere). */
+static ynode_t *
+after_item_naming(struct ydoc *d, const struct task_src *src,
+		  const struct task *u)
+{
+	ynode_t *v = src->node != NULL ? ymap_get(d, src->node, "after") : NULL;
+
+	if (v == NULL)
+		return NULL;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return after_names(ynode_str(v), u) ? v : NULL;
+	for (yaml_node_item_t *it = yseq_begin(v); it < yseq_end(v); it++)
+		if (after_names(ynode_str(ydoc_node(d, *it)), u))
+			return ydoc_node(d, *it);
+	return NULL;
+}
+
+/* Depth-first search for a cycle; on one, describe its path in err, at
+ * the after: item that closes it (else at the task it comes back to). */
+static int
+find_cycle(struct ydoc *d, struct dag *dag, const struct task_src *srcs,
+	   int i, char *color, int *stack, int depth, struct sl_err *err)
 {
 	struct task *t = &dag->tasks[i];
 
@@ -1234,6 +1262,7 @@ find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
 		int n = t->downstream[j];
 
 		if (color[n] == 1) {
+			const ynode_t *item;
 			struct buf b;
 			int from = depth;
 
@@ -1243,15 +1272,18 @@ find_cycle(struct ydoc *d, struct dag *dag, int i, char *color, int *stack,
 			for (int k = from; k <= depth; k++)
 				buf_printf(&b, "%s -> ", dag->tasks[stack[k]].name);
 			buf_adds(&b, dag->tasks[n].name);
-			sl_err_at(err, dag->file, dag->tasks[n].line,
-				  dag->tasks[n].col, "tasks: cycle: %s",
-				  buf_str(&b));
+			item = after_item_naming(d, &srcs[n], t);
+			sl_err_at(err, dag->file,
+				  item ? ynode_line(item) : dag->tasks[n].line,
+				  item ? ynode_col(item) : dag->tasks[n].col,
+				  "tasks: cycle: %s", buf_str(&b));
 			snprintf(err->path, sizeof err->path, "tasks");
 			buf_free(&b);
 			return -1;
 		}
 		if (color[n] == 0 &&
-		    find_cycle(d, dag, n, color, stack, depth + 1, err) < 0)
+		    find_cycle(d, dag, srcs, n, color, stack, depth + 1,
+			       err) < 0)
 			return -1;
 	}
 	color[i] = 2;
@@ -1386,7 +1418,7 @@ link_tasks(struct ydoc *d, struct dag *dag, struct task_src *srcs,
 	stack = xcalloc((size_t)dag->ntasks + 1, sizeof(int));
 	for (int i = 0; i < dag->ntasks && r == 0; i++)
 		if (color[i] == 0)
-			r = find_cycle(d, dag, i, color, stack, 0, err);
+			r = find_cycle(d, dag, srcs, i, color, stack, 0, err);
 	free(color);
 	free(stack);
 	if (r < 0)

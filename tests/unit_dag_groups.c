@@ -117,7 +117,7 @@ test_errors(void)
 		  "d.yaml:4:56: tasks.t.on_teardown_failure: unknown value 'maybe' (known: fail, ignore)" },
 		/* the setup after its own teardown: a cycle */
 		{ "dag: d\ntasks:\n  s: {command: x, setup: true, after: [t]}\n  t: {command: x, teardown_of: s}\n",
-		  "d.yaml:3:3: tasks: cycle: s -> t -> s" },
+		  "d.yaml:3:40: tasks: cycle: s -> t -> s" },
 	};
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
