@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
+
 /* --help is every verb's: it is not in their tables. */
 static const struct cli_opt cli_help_opt = {
 	"help", 'h', NULL, "show this help and exit"
@@ -212,6 +214,41 @@ cli_opt_repeats(const struct cli_opt *o)
 	return strcmp(o->name, "param") == 0 || strcmp(o->name, "task") == 0;
 }
 
+/* " (did you mean --only-failed?)" for an unknown long option (arg as
+ * typed, "--failed" or "--failed=x") close to one of v's, or one of v's
+ * whose last word it is; else "". */
+static const char *
+cli_opt_hint(const struct cli_verb *v, const char *arg)
+{
+	static char hint[96];
+	char word[64];
+	const char *best = NULL;
+	struct text_near near;
+	size_t lw, n = cli_nopts(v);
+
+	hint[0] = '\0';
+	if (strncmp(arg, "--", 2) != 0)
+		return hint;
+	snprintf(word, sizeof word, "%s", arg + 2);
+	word[strcspn(word, "=")] = '\0';
+	lw = strlen(word);
+	text_near_init(&near, word);
+	for (size_t i = 0; i < n; i++)
+		text_near_add(&near, v->opts[i].name);
+	best = text_near_best(&near);
+	for (size_t i = 0; best == NULL && lw > 0 && i < n; i++) {
+		const char *name = v->opts[i].name;
+		size_t ln = strlen(name);
+
+		if (ln > lw && name[ln - lw - 1] == '-' &&
+		    strcmp(name + ln - lw, word) == 0)
+			best = name;
+	}
+	if (best != NULL)
+		snprintf(hint, sizeof hint, " (did you mean --%s?)", best);
+	return hint;
+}
+
 int
 cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 {
@@ -266,7 +303,8 @@ cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 				r = cli_usage(v, "option %s needs an argument",
 					      what);
 			else
-				r = cli_usage(v, "unknown option %s", what);
+				r = cli_usage(v, "unknown option %s%s", what,
+					      cli_opt_hint(v, what));
 			break;
 		}
 		if (ch < 256) {

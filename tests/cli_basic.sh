@@ -69,7 +69,8 @@ assert_eq 2 "$st" "exit code of a missing option value"
 assert_contains "$(cat "$T/err")" "option --limit needs an argument"
 # an empty value (an unset variable) and a second, different value were
 # dropped for the default or the last one: trigger --partition "" ran the
-# latest partition, clear -p A -p B cleared only B
+# latest partition, clear -p A -p B cleared only B; a misspelt option
+# names the one meant
 while IFS='|' read -r args want; do
 	set +e
 	"$SLUICE" $args >/dev/null 2>"$T/err"; st=$?
@@ -81,7 +82,18 @@ trigger hello --partition=|option --partition needs a value, got an empty one
 clear hello --from= --to 2024-01-02 --dry-run|option --from needs a value, got an empty one
 clear hello -p 2024-01-01 -p 2024-01-02 --dry-run|option --partition given twice ('2024-01-01', '2024-01-02'): it takes one
 runs hello --limit 5 --limit 6|option --limit given twice
+clear hello --failed --dry-run|sluice clear: unknown option --failed (did you mean --only-failed?)
+clear hello --dryrun|sluice clear: unknown option --dryrun (did you mean --dry-run?)
+trigger hello --params day=1|sluice trigger: unknown option --params (did you mean --param?)
+backfill hello --form 2024-01-01 --to 2024-01-02|sluice backfill: unknown option --form (did you mean --from?)
 CASES
+# an option close to none: no guess
+set +e
+"$SLUICE" clear hello --zzz >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "exit code of an unknown option"
+assert_contains "$(cat "$T/err")" "sluice clear: unknown option --zzz"
+assert_not_contains "$(cat "$T/err")" "did you mean" "no option is close to --zzz"
 set +e
 "$SLUICE" help frobnicate >/dev/null 2>"$T/err"; st=$?
 set -e
