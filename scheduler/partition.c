@@ -103,8 +103,20 @@ partition_key_ok(const char *key, struct sl_err *err)
 	}
 	if (n == 0 || n > PARTITION_NEW_KEY_MAX || i < n)
 		return sl_err_set(err, "'%s' cannot be a partition key: a key is "
-				  "1 to %d letters, digits and . _ : + -",
-				  key, PARTITION_NEW_KEY_MAX);
+				  "1 to %d letters, digits and . _ : + -%s",
+				  key, PARTITION_NEW_KEY_MAX,
+				  i < n && (unsigned char)key[i] >= 0x80 ?
+				  " (ASCII ones)" : "");
+	/* a link to its run would read . and .. as folders (a browser
+	 * drops or climbs them, %2E too), and a command line a leading -
+	 * as an option (sluice's own, and a task's given {{ partition }}) */
+	if (strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
+		return sl_err_set(err, "'%s' cannot be a partition key: a link "
+				  "to its run would read it as a folder", key);
+	if (key[0] == '-')
+		return sl_err_set(err, "'%s' cannot be a partition key: a key "
+				  "starting with - would read as an option on a "
+				  "command line", key);
 	return 0;
 }
 

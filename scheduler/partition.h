@@ -10,7 +10,8 @@
  * - a bare date ("2026-12-03") names the partitions that start on that
  *   local date in the DAG's zone;
  * - for an unscheduled DAG, any other text is a key of its own (a new one
- *   must be at most 128 letters, digits and . _ : + -).
+ *   must be at most 128 ASCII letters, digits and . _ : + -, neither
+ *   "." nor ".." and not starting with "-").
  *
  * Scope says where partitions come from: PARTITION_RUNS only those that
  * have a run (tasks, logs, mark, clear, runs); PARTITION_SCHEDULE those the

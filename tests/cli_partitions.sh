@@ -210,6 +210,18 @@ expect_usage_error "a key with a slash" "'a/b' cannot be a partition key: a key 
 	sl trigger free --partition a/b
 expect_usage_error "a key of 129 characters" "cannot be a partition key" \
 	sl trigger free --partition "$(printf 'k%.0s' $(seq 129))"
+# "." and ".." would be folders in a link to the run (the browser drops
+# or climbs them, %2E too); a leading - an option on a command line
+expect_usage_error "the key .." "'..' cannot be a partition key: a link to its run would read it as a folder" \
+	sl trigger free --partition ..
+expect_usage_error "the key ." "'.' cannot be a partition key" sl trigger free --partition .
+expect_usage_error "a key starting with -" "'-x' cannot be a partition key: a key starting with - would read as an option" \
+	sl trigger free --partition=-x
+expect_usage_error "a key of non-ASCII letters" "'ünï' cannot be a partition key: a key is 1 to 128 letters, digits and . _ : + - (ASCII ones)" \
+	sl trigger free --partition ünï
+out=$(sl trigger free --partition ..:.. --wait)
+assert_contains "$out" "triggered free partition ..:.."
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='free' AND partition IN ('.', '..', '-x', 'ünï')")" "no run of a refused key"
 # on a terminal: one line, updated in place
 script -qec "\"$SLUICE\" --home '$H' backfill retail --allow-outside-range --from 2026-11-10 --to 2026-11-11 --wait" /dev/null >"$T/tty.out" </dev/null
 tr '\r' '\n' <"$T/tty.out" | grep -q "^.\[Kretail: 2/2 runs done, 0 running, 0 failed; tasks 4/4 done, 0 running" ||

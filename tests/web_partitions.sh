@@ -69,6 +69,11 @@ for bad in 'a/b' '../../x' 'a b' "$long"; do
 	assert_contains "$(cat "$T/body")" "letters, digits and . _ : + -" "refusal of '${bad:0:20}'"
 done
 assert_status 201 POST /dags/free/runs "{\"partition\":\"${long:1}\"}"
+# "." and ".." (a link to the run would be a folder) and a leading -
+for bad in . .. -x; do
+	assert_status 400 POST /dags/free/runs "{\"partition\":\"$bad\"}"
+	assert_contains "$(cat "$T/body")" "'$bad' cannot be a partition key" "refusal of '$bad'"
+done
 # several partitions of one day (hourly) for the "several" case below
 assert_status 201 POST /dags/hourly/runs '{"partition":"2026-12-03 01:00","allow_outside_range":true}'
 assert_status 201 POST /dags/hourly/runs '{"partition":"2026-12-03T02:30","allow_outside_range":true}'
