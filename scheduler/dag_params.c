@@ -18,6 +18,7 @@
 #include "scheduler/dag.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <regex.h>
 #include <stdio.h>
@@ -55,13 +56,28 @@ shown(const json_t *decl, const json_t *v, char *out, size_t n)
 	if (json_is_true(json_object_get(decl, "secret")))
 		return "(secret)";
 	t = scalar_text(v);
-	snprintf(out, n, "'%.*s%s'", PARAM_SHOW_MAX, t,
+	/* a JSON 3.0 is no integer: shown as '3' it read as one */
+	snprintf(out, n, "'%.*s%s%s'", PARAM_SHOW_MAX, t,
+		 json_is_real(v) && strcspn(t, ".eEin") == strlen(t) ? ".0" : "",
 		 strlen(t) > PARAM_SHOW_MAX ? "..." : "");
 	for (char *p = out; *p; p++)
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
 	free(t);
 	return out;
+}
+
+/* Is s a whole number too large for an integer param (64 bits)? */
+static int
+int_too_large(const char *s)
+{
+	const char *d = s + (*s == '+' || *s == '-');
+
+	if (*d == '\0' || strspn(d, "0123456789") != strlen(d))
+		return 0;
+	errno = 0;
+	(void)strtoll(s, NULL, 10);
+	return errno == ERANGE;
 }
 
 /* Coerce v to type (NULL: any scalar): a new reference or NULL. Strings
@@ -169,6 +185,13 @@ param_value(const char *name, const json_t *decl, const json_t *v,
 		return NULL;
 	}
 	if ((r = coerce(type, v)) == NULL) {
+		if (type != NULL && strcmp(type, "integer") == 0 &&
+		    json_is_string(v) && int_too_large(json_string_value(v))) {
+			sl_err_set(err, "param '%s' must be an integer from %lld "
+				   "to %lld, got %s", name, LLONG_MIN, LLONG_MAX,
+				   shown(decl, v, show, sizeof show));
+			return NULL;
+		}
 		sl_err_set(err, "param '%s' must be %s %s, got %s", name,
 			   type && strcmp(type, "integer") == 0 ? "an" : "a",
 			   type ? type : "scalar",

@@ -314,6 +314,10 @@ static const struct {
 	{ "{\"token\": \"t\", \"limit\": \"ten\"}", "param 'limit' must be an integer, got 'ten'" },
 	{ "{\"token\": \"t\", \"limit\": \"1; id\"}", "param 'limit' must be an integer, got '1; id'" },
 	{ "{\"token\": \"t\", \"limit\": 2.5}", "param 'limit' must be an integer, got '2.5'" },
+	/* a JSON 3.0 is shown as typed, not as the integer it is not */
+	{ "{\"token\": \"t\", \"limit\": 3.0}", "param 'limit' must be an integer, got '3.0'" },
+	{ "{\"token\": \"t\", \"limit\": \"99999999999999999999\"}",
+	  "param 'limit' must be an integer from -9223372036854775808 to 9223372036854775807, got '99999999999999999999'" },
 	{ "{\"token\": \"t\", \"ratio\": \"1e999\"}", "param 'ratio' must be a number, got '1e999'" },
 	{ "{\"token\": \"t\", \"full\": \"yes\"}", "param 'full' must be a boolean, got 'yes'" },
 	{ "{\"token\": \"t\", \"mode\": \"half\"}", "param 'mode' must be one of full, delta, got 'half'" },
