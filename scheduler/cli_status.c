@@ -271,30 +271,6 @@ status_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		return store_busy(c->store) ? EXIT_FAILED : EXIT_USAGE;
 	}
-	if (m.n == 0 && (from != NULL || to != NULL)) {
-		/* a range a person named that holds nothing is a mistake
-		 * (before the start, past the end, after now, between two
-		 * ticks), as in runs, clear and backfill: not an empty map
-		 * and exit 0; outside start..end says where they are */
-		int64_t lo = INT64_MIN, hi = sl_now_ms() / 1000;
-		struct buf why;
-
-		buf_init(&why, 0);
-		if (partition_resolve_bounds(c->store, d, from, to, &lo, &hi, NULL) == 0 &&
-		    partition_range_outside(d, from != NULL ? from : "the first",
-					    to != NULL ? to : "now", lo, hi, &why))
-			fprintf(stderr, "sluice: no partition of DAG %s: %s\n", d->name,
-				buf_str(&why));
-		else
-			fprintf(stderr, "sluice: no partition of DAG %s from %s to %s "
-				"(its partitions begin at its start; without --to the "
-				"map ends at now)\n",
-				d->name, from != NULL ? from : "the first",
-				to != NULL ? to : "now");
-		buf_free(&why);
-		expected_store_free(&m);
-		return EXIT_USAGE;
-	}
 	if (c->json) {
 		json_t *o = status_json(d, &m);
 

@@ -61,10 +61,42 @@ expected_store_load_task(struct store *s, const struct dag *d,
 	int64_t lo, hi;
 
 	memset(out, 0, sizeof *out);
+	if (from != NULL && *from == '\0')
+		from = NULL;
+	if (to != NULL && *to == '\0')
+		to = NULL;
 	if (expected_store_bounds(s, d, from, to, now, &lo, &hi, err) < 0)
 		return -1;
-	return expected_store_range_task(s, d, task, lo, hi, now, max, out,
-					 err);
+	if (expected_store_range_task(s, d, task, lo, hi, now, max, out,
+				      err) < 0)
+		return -1;
+	if (out->n == 0 && (from != NULL || to != NULL)) {
+		/* a range a person named that holds nothing is a mistake
+		 * (before the start, past the end, after now, between two
+		 * ticks), as in runs, clear and backfill: not an empty map;
+		 * outside start..end says where they are */
+		struct buf why;
+
+		expected_store_free(out);
+		buf_init(&why, 0);
+		/* the range as named, before the map's defaults */
+		lo = INT64_MIN;
+		hi = now;
+		if (partition_resolve_bounds(s, d, from, to, &lo, &hi, NULL) == 0 &&
+		    partition_range_outside(d, from != NULL ? from : "the first",
+					    to != NULL ? to : "now", lo, hi, &why))
+			sl_err_set(err, "no partition of DAG %s: %s", d->name,
+				   buf_str(&why));
+		else
+			sl_err_set(err, "no partition of DAG %s from %s to %s "
+				   "(its partitions begin at its start; with no "
+				   "to, the map ends at now)", d->name,
+				   from != NULL ? from : "the first",
+				   to != NULL ? to : "now");
+		buf_free(&why);
+		return -1;
+	}
+	return 0;
 }
 
 int

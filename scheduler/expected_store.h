@@ -35,7 +35,9 @@ struct expected_store_map {
  * EXPECTED_STORE_DEFAULT_SPAN before to) to to (NULL: now, or the DAG's
  * end: once that has passed), both named as
  * any verb names a partition, inclusive. At most max partitions. 0; or -1
- * with err (store_busy() tells a locked database from the rest).
+ * with err (store_busy() tells a locked database from the rest). A range
+ * named (from or to given) that holds no partition is an error too,
+ * saying so (before the DAG's start:, past its end:, after now).
  */
 int expected_store_load(struct store *s, const struct dag *d,
 			const char *from, const char *to, int64_t now,
