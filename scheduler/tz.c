@@ -647,6 +647,14 @@ tz_parse_wall(const struct tz *tz, const char *s, int64_t *t, int64_t *t2,
 		has_offset = 1;
 		offset = sign * (oh * 3600 + om * 60);
 	}
+	/* " 01:00" after a time that has one: an offset whose + a URL's
+	 * query string turned into a space */
+	if (*p == ' ' && p > s + 10 && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) &&
+	    (p[3] == '\0' || p[3] == ':' || isdigit((unsigned char)p[3])))
+		return tz_parse_fail(err, s, "a space where an offset's + would "
+				     "be (a + in a URL's query string reads "
+				     "as a space: write it %2B)");
 	if (*p != '\0')
 		return tz_parse_fail(err, s, "unexpected text at the end");
 	why[0] = '\0';

@@ -285,6 +285,9 @@ test_parse(void)
 		{ "UTC", "2024-01-05T", 0 },
 		{ "UTC", "", 0 },
 		{ "UTC", "0000-01-01", 0 },
+		/* a key pasted into a URL's query string: its + is a space */
+		{ "UTC", "2024-01-05T07:30:00 01:00", 0 },
+		{ "UTC", "2024-01-05 07 0100", 0 },
 	};
 	static const char *const why[] = {
 		"month 13 is out of range 1-12", "day 29 is out of range 1-28",
@@ -293,6 +296,10 @@ test_parse(void)
 		"unexpected text at the end", "not a date",
 		"no hour after the date", "not a date",
 		"year 0 is out of range 1-9999",
+		"a space where an offset's + would be (a + in a URL's query "
+		"string reads as a space: write it %2B)",
+		"a space where an offset's + would be (a + in a URL's query "
+		"string reads as a space: write it %2B)",
 	};
 	struct sl_err err;
 	char want[512];
