@@ -305,9 +305,13 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	}
 	if (p.exists && !wait) {
 		fprintf(stderr, "sluice: DAG %s already has a run for partition %s "
-			"(--wait follows it; `sluice clear` re-runs it%s)\n", d->name, key,
+			"(--wait follows it; `sluice clear` re-runs it%s)%s\n", d->name, key,
 			json_object_size(params) > 0 ? ", `sluice clear --param` with new "
-			"params, or `sluice runs delete` then trigger again" : "");
+			"params, or `sluice runs delete` then trigger again" : "",
+			d->schedule == NULL && p.start_s == p.end_s &&
+			(partition == NULL || *partition == '\0') ?
+			"; without --partition the key is the current second: "
+			"--partition names a new one" : "");
 		json_decref(params);
 		return EXIT_FAILED;
 	}

@@ -219,6 +219,15 @@ expect_usage_error "a key starting with -" "'-x' cannot be a partition key: a ke
 	sl trigger free --partition=-x
 expect_usage_error "a key of non-ASCII letters" "'ünï' cannot be a partition key: a key is 1 to 128 letters, digits and . _ : + - (ASCII ones)" \
 	sl trigger free --partition ünï
+# without --partition the key is the current second: a second trigger
+# in that second says how to name another (it only spoke of clear);
+# tried a few times in case the two fall on either side of a second
+for i in 1 2 3 4 5; do
+	sl trigger free >/dev/null 2>&1 || continue
+	if ! sl trigger free >"$T/out" 2>"$T/err"; then break; fi
+done
+assert_contains "$(cat "$T/err")" "already has a run for partition" "a second trigger in one second"
+assert_contains "$(cat "$T/err")" "without --partition the key is the current second: --partition names a new one"
 out=$(sl trigger free --partition ..:.. --wait)
 assert_contains "$out" "triggered free partition ..:.."
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='free' AND partition IN ('.', '..', '-x', 'ünï')")" "no run of a refused key"

@@ -69,6 +69,13 @@ for bad in 'a/b' '../../x' 'a b' "$long"; do
 	assert_contains "$(cat "$T/body")" "letters, digits and . _ : + -" "refusal of '${bad:0:20}'"
 done
 assert_status 201 POST /dags/free/runs "{\"partition\":\"${long:1}\"}"
+# no partition: the key is the current second, and a second trigger in
+# it is told to name one (tried a few times across a second's edge)
+for i in 1 2 3 4 5; do
+	[ "$(api POST /dags/free/runs '{}')" = 201 ] || continue
+	[ "$(api POST /dags/free/runs '{}')" = 409 ] && break
+done
+assert_contains "$(cat "$T/body")" "without a partition the key is the current second" "a second trigger in one second"
 # "." and ".." (a link to the run would be a folder) and a leading -
 for bad in . .. -x; do
 	assert_status 400 POST /dags/free/runs "{\"partition\":\"$bad\"}"

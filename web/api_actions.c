@@ -103,8 +103,12 @@ api_trigger(struct web_req *r)
 	}
 	if (p.exists) {
 		json_decref(body);
-		web_error(r, 409, "DAG %s already has a run for partition %s (clear it to run it again)",
-			  d->name, p.key);
+		web_error(r, 409, "DAG %s already has a run for partition %s (clear it to run it again)%s",
+			  d->name, p.key,
+			  d->schedule == NULL && p.start_s == p.end_s &&
+			  (partition == NULL || *partition == '\0') ?
+			  "; without a partition the key is the current second: "
+			  "\"partition\" names a new one" : "");
 		return WEB_DONE;
 	}
 	sl_err_clear(&err);
