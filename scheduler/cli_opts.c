@@ -380,10 +380,18 @@ cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 		 * param's declared type ("20" for an integer); read as JSON,
 		 * a string param's 12.50 became 12.5, 1e3 1000.0 and null
 		 * was refused */
-		val = json_string(eq + 1);
+		k = xstrndup(kv, (size_t)(eq - kv));
+		if ((val = json_string(eq + 1)) == NULL) {
+			/* jansson takes UTF-8 only: the param was left out,
+			 * and the run took its default */
+			cli_usage(v, "param '%s' must be UTF-8 text", k);
+			free(k);
+			json_decref(*out);
+			*out = NULL;
+			return -1;
+		}
 		if (*out == NULL)
 			*out = json_object();
-		k = xstrndup(kv, (size_t)(eq - kv));
 		json_object_set_new(*out, k, val);
 		free(k);
 	}

@@ -60,6 +60,12 @@ mode=half|param 'mode' must be one of full, delta
 symbols=acme|param 'symbols' must match the pattern
 colour=red|DAG typed has no param 'colour'
 CASES
+# a value that is not UTF-8 is refused (it was dropped: the run took the
+# param's default)
+rc=0
+sl trigger typed --partition c-bad --param token=t --param $'mode=\xff' >/dev/null 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "CLI exit status for a value that is not UTF-8"
+assert_contains "$(cat "$T/err")" "param 'mode' must be UTF-8 text" "CLI refusal of a value that is not UTF-8"
 rc=0
 sl trigger typed --partition c-bad >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "CLI exit status without a required param"
