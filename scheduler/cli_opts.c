@@ -390,6 +390,17 @@ cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 			*out = NULL;
 			return -1;
 		}
+		if (json_object_get(*out, k) != NULL) {
+			/* which one was meant? (the API refuses a name twice
+			 * in its JSON too) */
+			cli_usage(v, "param '%s' is given twice: --param %s "
+				  "once", k, k);
+			json_decref(val);
+			free(k);
+			json_decref(*out);
+			*out = NULL;
+			return -1;
+		}
 		if (*out == NULL)
 			*out = json_object();
 		json_object_set_new(*out, k, val);

@@ -66,6 +66,12 @@ rc=0
 sl trigger typed --partition c-bad --param token=t --param $'mode=\xff' >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "CLI exit status for a value that is not UTF-8"
 assert_contains "$(cat "$T/err")" "param 'mode' must be UTF-8 text" "CLI refusal of a value that is not UTF-8"
+# a param given twice is refused, as the API refuses a name twice (the
+# last one was taken without a word)
+rc=0
+sl trigger typed --partition c-bad --param token=t --param limit=1 --param limit=2 >/dev/null 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "CLI exit status for a param given twice"
+assert_contains "$(cat "$T/err")" "param 'limit' is given twice: --param limit once" "CLI refusal of a param given twice"
 rc=0
 sl trigger typed --partition c-bad >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "CLI exit status without a required param"
