@@ -39,6 +39,7 @@ params:
   table: {type: string, description: "the table to <b>load</b>"}
   token: {type: string, secret: true, default: s3cr3t-default}
   mode: {enum: [full, delta, "a&b"], default: delta}
+  n: {type: integer, default: 3}
 tasks:
   show: {command: "test {{ params.token }} = s3cr3t-default && echo table={{ params.table }} mode={{ params.mode }}"}
 YAML

@@ -477,27 +477,19 @@ trigger_param_field(struct buf *b, const char *k, json_t *decl)
 {
 	json_t *v = json_object_get(decl, "default");
 	json_t *choices = json_object_get(decl, "enum");
-	const char *type = json_string_value(json_object_get(decl, "type"));
 	const char *desc = json_string_value(json_object_get(decl, "description"));
 	int secret = json_is_true(json_object_get(decl, "secret"));
 	char *text = v == NULL || secret ? NULL : param_text(v);
-	int str = v != NULL ? json_is_string(v) :
-		  type == NULL || strcmp(type, "string") == 0;
 	size_t i;
 	json_t *c;
 
 	if (!json_is_array(choices) || json_array_size(choices) == 0 || secret)
 		choices = NULL;
-	json_array_foreach(choices, i, c)
-		if (!json_is_string(c))
-			str = 0;
 	buf_adds(b, "<label>");
 	text_html_escape(b, k);
 	buf_adds(b, choices != NULL ? " <select class=\"param\" data-param=\"" :
 				      " <input class=\"param\" data-param=\"");
 	text_html_escape(b, k);
-	buf_adds(b, "\" data-kind=\"");
-	buf_adds(b, str ? "string" : "json");
 	if (secret)
 		buf_adds(b, "\" data-secret=\"1\" type=\"password\" autocomplete=\"off");
 	if (v == NULL)

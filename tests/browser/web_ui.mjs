@@ -143,6 +143,13 @@ try {
   check(await mode.inputValue() === 'delta', 'the enum param starts on its default');
   await mode.selectOption('a&b');
   await page.fill('#trigger-form input.param[data-param="table"]', 'public.t&"<x>');
+  // an integer param is the text as typed, read as the CLI reads it: 1e3
+  // is no integer (read as JSON by the form, it passed as 1000)
+  await page.fill('#trigger-form input.param[data-param="n"]', '1e3');
+  await page.click('#trigger-btn');
+  await page.locator('#status', { hasText: "param 'n' must be an integer, got '1e3'" }).waitFor({ timeout: WAIT });
+  check(true, 'an integer param typed 1e3 is refused by name, as the CLI refuses it');
+  await page.fill('#trigger-form input.param[data-param="n"]', '3');
   await page.click('#trigger-btn');
   await page.locator('#grid td.cell.st-success[data-partition="tp1"][data-task="show"]').waitFor({ timeout: WAIT });
   check(true, 'triggered with the secret\'s default kept (the task checks it)');

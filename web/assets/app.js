@@ -838,7 +838,9 @@
         // a secret's default is not in the page: an empty box keeps it;
         // an empty required one is left out, so the server names it
         if ((input.dataset.secret || input.dataset.required) && v === '') continue;
-        if (input.dataset.kind === 'json') { try { v = JSON.parse(v); } catch (e) { /* keep the text */ } }
+        // the text as typed, as the CLI's --param gives it: the server
+        // reads it as the param's type (read as JSON here, 1e3 and ' 5'
+        // passed for an integer the CLI and the API refuse)
         body.params[input.dataset.param] = v;
       }
       try {
