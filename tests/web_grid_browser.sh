@@ -2,7 +2,8 @@
 # The grid and the DAG list in headless Chromium: walk the grid by keyboard
 # alone (one tab stop, arrows, Space, Enter), select by partition key
 # across pages (shift-click), jump to a typed date or time, filter by
-# state, mark success with and without "clear downstream", filter the DAG
+# state, mark success with and without "clear downstream", clear two cells
+# with downstream (each instance once, the count the preview's), filter the DAG
 # list by tag (at 640px too, where it fits the window); every state's
 # badge and dot stands out 3:1 from what is behind it. Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-web_grid, kept for a person to look at).
@@ -65,6 +66,10 @@ URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS LONG_KEY=$LONG_KEY \
 P05=2026-12-01T05:00:00+00:00 P17=2026-12-01T17:00:00+00:00
 ti_is gr "$P05" c success || fail "clear downstream from the dialog ran c"
 ti_is gr "$P17" c upstream_failed || fail "without the box c stays upstream_failed"
+# the grid's clear of b and c at 2026-12-02T05 with downstream reset c once
+assert_eq 1 "$(q "SELECT count(*) FROM state_changes s JOIN task_instances ti ON ti.id = s.ti_id
+	JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id = 'gr' AND r.partition = '2026-12-02T05:00:00+00:00'
+	AND ti.task_id = 'c' AND s.reason LIKE 'cleared by %'")" "c cleared once"
 for s in 01-page-one 01c-keyboard 01d-keyboard-scrolled 02-range-across-pages 03-range-preview 04-jump-time 05-jump-date \
 	06-filter-failed 07-mark-plain 08-mark-clear-downstream 09-marked 10-dags-tagged 10b-dags-narrow 10c-dags-640 11-long-key 12-long-key-task 13-toolbar-forms 13b-toolbar-640; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"

@@ -320,6 +320,25 @@ try {
   check(true, 'the cleared downstream ran and succeeded');
   await shot('09-marked');
 
+  // --- clear two cells of a run with downstream: c is downstream of b
+  // too, yet it is cleared once, and the result counts what the preview
+  // listed (it said 3 once: c reset by b's clear, then again by its own) ---
+  await page.fill('#grid-at', K(2, 5));
+  await page.click('#grid-go');
+  await page.locator(`#grid tr.target[data-partition="${K(2, 5)}"]`).waitFor({ timeout: WAIT });
+  await cell(K(2, 5), 'b').click();
+  await cell(K(2, 5), 'c').click();
+  await page.check('#opt-downstream');
+  await page.click('#clear-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  check(same(await previewRows(), [[K(2, 5), 'b', 'failed'], [K(2, 5), 'c', 'upstream_failed']]),
+    'b and c with downstream: the preview lists b and c once each');
+  await page.click('#preview-confirm');
+  await page.locator('#status', { hasText: /^cleared \d+ task instance/ }).waitFor({ timeout: WAIT });
+  check(await page.textContent('#status') === 'cleared 2 task instances',
+    'the clear says what the preview listed: ' + await page.textContent('#status'));
+  await page.uncheck('#opt-downstream');
+
   // --- the DAG list: tag chips and the filter ---
   await page.goto(URL + '/');
   // a last run's dot of every state (as pages.c draws them) stands out 3:1 from the table

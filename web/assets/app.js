@@ -753,20 +753,43 @@
       } catch (e) { status(e.message, true); }
     });
 
-    function clearBodies(dry) {
+    // the preview's dry runs: one per selected task, over its partitions
+    function clearBodies() {
       const opts = {
         downstream: document.getElementById('opt-downstream').checked,
         upstream: document.getElementById('opt-upstream').checked,
         only_failed: document.getElementById('opt-only-failed').checked,
-        dry_run: dry,
+        dry_run: true,
       };
       return [...selectionByTask()].map(([task, partitions]) => Object.assign({ tasks: [task], partitions }, opts));
     }
 
+    // the clear itself: the task instances its preview listed, each once.
+    // The selection's dry runs (one per task) overlap where their
+    // downstream or upstream meet; clearing each again would reset an
+    // instance twice (counted twice, and stopped if it had started in
+    // between). So the list goes back with nothing added: one body per set
+    // of tasks over the partitions that have exactly that set, so that no
+    // run is in two bodies (a setup or teardown never reaches across runs).
+    function exactBodies(rows, onlyFailed) {
+      const byPart = new Map(), bySet = new Map();
+      for (const r of rows) {
+        if (!byPart.has(r.partition)) byPart.set(r.partition, []);
+        byPart.get(r.partition).push(r.task);
+      }
+      for (const [partition, tasks] of byPart) {
+        const k = JSON.stringify(tasks.sort());
+        if (!bySet.has(k))
+          bySet.set(k, { tasks, partitions: [], downstream: false, upstream: false, only_failed: onlyFailed });
+        bySet.get(k).partitions.push(partition);
+      }
+      return [...bySet.values()];
+    }
+
     document.getElementById('clear-btn')?.addEventListener('click', async () => {
       try {
-        const seen = new Map(), cons = new Map();
-        for (const body of clearBodies(true)) {
+        const seen = new Map(), cons = new Map(), bodies = clearBodies();
+        for (const body of bodies) {
           const res = await api('POST', '/dags/' + enc(dag) + '/clear', body);
           for (const ti of res.task_instances) seen.set(key(ti.partition, ti.task), ti);
           for (const c of res.consequences || []) cons.set(key(c.dag, c.partition), c);
@@ -775,7 +798,8 @@
         showPreview('Clear ' + rows.length + ' task instance' + (rows.length === 1 ? '' : 's') + '?',
           'These task instances will be reset and run again:', rows, async () => {
             let n = 0;
-            for (const body of clearBodies(false)) n += (await api('POST', '/dags/' + enc(dag) + '/clear', body)).count;
+            for (const body of exactBodies(rows, bodies[0].only_failed))
+              n += (await api('POST', '/dags/' + enc(dag) + '/clear', body)).count;
             return 'cleared ' + n + ' task instance' + (n === 1 ? '' : 's');
           }, consequenceLines([...cons.values()]));
       } catch (e) { status(e.message, true); }
