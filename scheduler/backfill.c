@@ -89,7 +89,7 @@ backfill_create(struct store *s, const struct dag *d,
 	struct partition_set set = { NULL, 0 };
 	struct partition_notes notes;
 	struct store_backfill_spec spec;
-	json_t *create, *rerun, *skip, *detail;
+	json_t *create, *rerun, *skip, *missing, *detail;
 	int64_t id = 0, *run_ids = NULL;
 	char *what = NULL;
 	size_t i;
@@ -142,6 +142,7 @@ backfill_create(struct store *s, const struct dag *d,
 	create = json_array();
 	rerun = json_array();
 	skip = json_array();
+	missing = json_array();	/* of skip, those without a run (only: failed) */
 	what = xcalloc(set.n + 1, 1);
 	run_ids = xcalloc(set.n + 1, sizeof *run_ids);
 	for (i = 0; i < set.n; i++) {
@@ -155,6 +156,8 @@ backfill_create(struct store *s, const struct dag *d,
 		what[i] = (char)w;
 		json_array_append_new(w == 'c' ? create : w == 'r' ? rerun : skip,
 				      json_string(set.v[i].key));
+		if (w == 's' && !set.v[i].exists)
+			json_array_append_new(missing, json_string(set.v[i].key));
 	}
 	{
 		/* partitions whose interval has not ended: run now, they would
@@ -245,7 +248,7 @@ backfill_create(struct store *s, const struct dag *d,
 		backfill_reverse(create);
 		backfill_reverse(rerun);
 	}
-	*out = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o,s:b,s:o,s:o,s:o,s:o}",
+	*out = json_pack("{s:o,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o,s:b,s:o,s:o,s:o,s:o,s:o}",
 			 "id", req->dry_run || nothing ? json_null() : json_integer(id),
 			 "dag", d->name, "from", set.v[0].key, "to", set.v[set.n - 1].key,
 			 "asked_from", req->from, "asked_to", to,
@@ -253,7 +256,7 @@ backfill_create(struct store *s, const struct dag *d,
 			 "only", only, "newest_first", req->newest_first,
 			 "max_active", req->max_active > 0 ? json_integer(req->max_active) : json_null(),
 			 "dry_run", req->dry_run, "create", create, "rerun", rerun, "skip", skip,
-			 "notes", partition_notes_json(&notes));
+			 "skip_missing", missing, "notes", partition_notes_json(&notes));
 	partition_set_free(&set);
 	free(what);
 	free(run_ids);
@@ -272,6 +275,7 @@ fail:
 	json_decref(create);
 	json_decref(rerun);
 	json_decref(skip);
+	json_decref(missing);
 	free(what);
 	free(run_ids);
 	return -1;

@@ -34,6 +34,25 @@ bf_print_keys(const json_t *keys, const char *word)
 		printf("%s %s\n", word, json_string_value(k));
 }
 
+/* Print the partitions a backfill left alone: "missing KEY" for those
+ * without a run (of skip_missing: --only failed creates no run), "exists
+ * KEY" for the others. Both lists are in the range's order. */
+static void
+bf_print_skipped(const json_t *skip, const json_t *missing)
+{
+	size_t i, j = 0;
+	json_t *k;
+
+	json_array_foreach(skip, i, k) {
+		const char *key = json_string_value(k);
+		const char *m = json_string_value(json_array_get(missing, j));
+		int lacks = m != NULL && strcmp(m, key) == 0;
+
+		j += (size_t)lacks;
+		printf("%s %s\n", lacks ? "missing" : "exists", key);
+	}
+}
+
 static int
 backfill_cancel(struct cli *c, const struct cli_args *args)
 {
@@ -121,7 +140,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	struct backfill_req req;
 	int wait = cli_opt_flag(args, "wait"), status, found;
 	long long max_active = 0;
-	size_t ncreate, nrerun, nskip;
+	size_t ncreate, nrerun, nskip, nmissing;
 	struct dag *d;
 	struct sl_err err;
 	json_t *out, *parts;
@@ -165,7 +184,8 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	}
 	ncreate = json_array_size(json_object_get(out, "create"));
 	nrerun = json_array_size(json_object_get(out, "rerun"));
-	nskip = json_array_size(json_object_get(out, "skip"));
+	nmissing = json_array_size(json_object_get(out, "skip_missing"));
+	nskip = json_array_size(json_object_get(out, "skip")) - nmissing;
 	if (c->json)
 		cli_print_json(out);
 	else {
@@ -177,7 +197,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 			fprintf(stderr, "sluice: note: %s\n", json_string_value(note));
 		bf_print_keys(json_object_get(out, "create"), req.dry_run ? "would create" : "created");
 		bf_print_keys(json_object_get(out, "rerun"), req.dry_run ? "would re-run" : "re-run");
-		bf_print_keys(json_object_get(out, "skip"), "exists");
+		bf_print_skipped(json_object_get(out, "skip"), json_object_get(out, "skip_missing"));
 		printf("backfill %s: %zu run%s %s", d->name, ncreate, ncreate == 1 ? "" : "s",
 		       req.dry_run ? "would be created (dry run)" : "created");
 		if (nrerun)
@@ -187,6 +207,9 @@ backfill_run(struct cli *c, const struct cli_args *args)
 			       nskip == 1 ? "" : "s",
 			       req.only == NULL || strcmp(req.only, "missing") == 0 ?
 			       "clear them to re-run" : "not in --only, or not ended");
+		if (nmissing)
+			printf(", %zu without a run left out (--only failed creates none: "
+			       "--only missing or all does)", nmissing);
 		printf("\n");
 	}
 	if (!req.dry_run && !c->json && json_is_integer(json_object_get(out, "id")))
@@ -240,9 +263,9 @@ const struct cli_verb cli_backfill = {
 	"--allow-outside-range takes the range as given (history from before the\n"
 	"DAG's start, say). --only says which: missing (the default) creates runs\n"
 	"for partitions without one and lists the others as existing; failed\n"
-	"re-runs the failed tasks of failed runs (and what they held back); all\n"
-	"does both and re-runs finished runs whole. Runs queued or running are\n"
-	"left alone.\n"
+	"re-runs the failed tasks of failed runs (and what they held back) and\n"
+	"lists the partitions without a run as missing; all does both and\n"
+	"re-runs finished runs whole. Runs queued or running are left alone.\n"
 	"The backfill gets an id, a state (queued, running, done, failed,\n"
 	"cancelled) and progress: `sluice backfills` lists them. Its runs are in\n"
 	"the backfill lane: they hold at most backfill_share of the slots\n"

@@ -79,6 +79,15 @@ assert_contains "$(cat "$T/out")" "backfill retail: 0 runs created, 2 partitions
 assert_not_contains "$(cat "$T/err")" "backfill cancel" "the hint of a backfill that was not made"
 assert_eq null "$(sl --json backfill retail --allow-outside-range --from 2026-11-29 --to 2026-11-30 --only failed | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["id"]))')" "the id of no backfill"
 assert_eq "$nbf" "$(q "SELECT count(*) FROM backfills")" "backfills made for nothing"
+# --only failed leaves a partition without a run alone: listed as missing,
+# not as one that "already had a run"
+out=$(sl backfill retail --allow-outside-range --from 2026-12-01 --to 2026-12-02 --only failed --dry-run)
+assert_eq "exists 2026-12-01T00:05:00+00:00
+missing 2026-12-02T00:05:00+00:00
+backfill retail: 0 runs would be created (dry run), 1 partition already had a run (not in --only, or not ended), 1 without a run left out (--only failed creates none: --only missing or all does)" \
+	"$out" "--only failed over a partition without a run"
+assert_eq '["2026-12-02T00:05:00+00:00"]' "$(sl --json backfill retail --allow-outside-range --from 2026-12-01 --to 2026-12-02 --only failed --dry-run |
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["skip_missing"]))')" "skip_missing in --json"
 
 # trigger and test take a date: the one partition starting that day
 out=$(sl trigger retail --allow-outside-range --partition 2026-12-03 --wait)
