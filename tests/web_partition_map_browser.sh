@@ -4,7 +4,8 @@
 # cells visible, a drag over a range, Backfill missing with its preview,
 # and the cells turning green without a reload; the first paint of the
 # year is measured and recorded; a run page for a key without a run lists
-# the nearest keys, none split at a hyphen. Screenshots go to $WEB_SHOTS
+# the nearest keys, none split at a hyphen; two adjacent never-run rows of
+# the grid picked and backfilled are one backfill. Screenshots go to $WEB_SHOTS
 # (default: the build dir's tests/shots-partition_map) for a person to
 # look at.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -59,6 +60,7 @@ URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS GAP_KEY=$GAP_KEY GAP_INDEX=$(((GAP - START)
 # backfill and run to success
 assert_eq 8 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'year' AND start_s BETWEEN $GAP AND $((GAP + 7 * 3600)) AND run_type = 'backfill' AND state = 'success'")" "the backfilled runs"
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'year' AND start_s IN ($((HOUR - 10 * 3600)), $((HOUR - 9 * 3600))) AND run_type = 'backfill'")" "the grid's backfill of its never-run rows"
+assert_eq 1 "$(q "SELECT count(DISTINCT backfill_id) FROM dag_runs WHERE dag_id = 'year' AND start_s IN ($((HOUR - 10 * 3600)), $((HOUR - 9 * 3600)))")" "the two adjacent never-run hours picked: one backfill"
 for s in 01-year 02-missing-hover 03-selected 04-preview 05-green 06-grid-at 07-grid-never-run 08-grid-backfilled 09-run-not-found; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done

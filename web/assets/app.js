@@ -561,12 +561,24 @@
       const sel = document.getElementById('select-none');
       const b = el('button', { id: 'grid-backfill-picked', type: 'button', hidden: true });
       sel?.after(b);
+      // one backfill per stretch of picked partitions (adjacent hours
+      // picked are one backfill to follow and cancel, not one each): the
+      // dry run over them all lists every partition without a run in
+      // order, so a stretch ends at one that is not picked
       b.addEventListener('click', async () => {
-        const keys = [...neverRun].sort();
+        const keys = [...neverRun].sort(), path = '/dags/' + enc(dag) + '/backfills';
         try {
+          const lacking = (await api('POST', path, { from: keys[0], to: keys[keys.length - 1], dry_run: true })).create;
+          const stretches = [];
+          let cur = null;
+          for (const k of lacking)
+            if (!neverRun.has(k)) cur = null;
+            else if (cur) cur.to = k;
+            else stretches.push(cur = { from: k, to: k });
+          // (a key the range missed, had the keys' order not been time's: alone)
+          for (const k of keys) if (!lacking.includes(k)) stretches.push({ from: k, to: k });
           let n = 0;
-          for (const k of keys)
-            n += (await api('POST', '/dags/' + enc(dag) + '/backfill', { from: k, to: k })).created.length;
+          for (const r of stretches) n += (await api('POST', path, r)).create.length;
           neverRun.clear();
           status('backfill: ' + n + ' run(s) created');
           await load();
