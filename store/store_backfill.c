@@ -81,35 +81,62 @@ store_backfill_set_total(struct store *s, int64_t id, int total)
 	return store_backfill_settle(s, id);
 }
 
+/* Its runs counted, as the statements below read them (by the partial
+ * index on backfill_id). */
+#define BF_COUNTS \
+	"WITH c AS (SELECT " \
+	" coalesce(sum(state IN ('queued', 'running')), 0) AS open, " \
+	" coalesce(sum(state <> 'queued'), 0) AS started, " \
+	" coalesce(sum(state IN ('success', 'failed')), 0) AS done, " \
+	" coalesce(sum(state = 'failed'), 0) AS failed " \
+	" FROM dag_runs WHERE backfill_id = ?1) "
+
+/* A cancelled backfill whose last running run ended keeps its counts
+ * from then on (a later backfill may take its runs over). */
+static int
+bf_keep_counts(struct store *s, int64_t id)
+{
+	sqlite3_stmt *st = store_stmt(s, BF_COUNTS
+	    "UPDATE backfills SET ended_done = (SELECT done FROM c), "
+	    " ended_failed = (SELECT failed FROM c) "
+	    "WHERE id = ?1 AND state = 'cancelled' AND ended_done IS NULL "
+	    "AND (SELECT open FROM c) = 0");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_step_done(s, st);
+}
+
 /*
  * A backfill not ended or cancelled follows its runs: running once one of
  * them left the queue, done (or failed, when one failed) once none is
- * queued or running. One statement: the runs are counted by the partial
- * index on backfill_id.
+ * queued or running, and then keeps the counts it ended with (a later
+ * backfill that re-runs one of its runs takes the run over). One
+ * statement for each.
  */
 int
 store_backfill_settle(struct store *s, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "WITH c AS (SELECT "
-	    " coalesce(sum(state IN ('queued', 'running')), 0) AS open, "
-	    " coalesce(sum(state <> 'queued'), 0) AS started, "
-	    " coalesce(sum(state = 'failed'), 0) AS failed "
-	    " FROM dag_runs WHERE backfill_id = ?1) "
+	sqlite3_stmt *st = store_stmt(s, BF_COUNTS
 	    "UPDATE backfills SET "
 	    " state = (SELECT CASE WHEN open > 0 AND started > 0 THEN 'running' "
 	    "   WHEN open > 0 THEN 'queued' WHEN failed > 0 THEN 'failed' "
 	    "   ELSE 'done' END FROM c), "
 	    " started_at = CASE WHEN started_at IS NULL AND (SELECT started FROM c) > 0 "
 	    "   THEN ?2 ELSE started_at END, "
-	    " ended_at = CASE WHEN (SELECT open FROM c) = 0 THEN ?2 ELSE NULL END "
+	    " ended_at = CASE WHEN (SELECT open FROM c) = 0 THEN ?2 ELSE NULL END, "
+	    " ended_done = CASE WHEN (SELECT open FROM c) = 0 THEN (SELECT done FROM c) END, "
+	    " ended_failed = CASE WHEN (SELECT open FROM c) = 0 THEN (SELECT failed FROM c) END "
 	    "WHERE id = ?1 AND state IN ('queued', 'running')");
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, sl_now_ms());
-	return store_step_done(s, st);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return bf_keep_counts(s, id);
 }
 
 /* The columns store_backfills_json reads, in this order. */
@@ -126,17 +153,26 @@ store_backfill_settle(struct store *s, int64_t id)
 	"(SELECT count(*) FROM dag_runs r WHERE r.backfill_id = b.id " \
 	" AND r.state = 'queued'), " \
 	"coalesce(b.asked_from, b.from_key), coalesce(b.asked_to, b.to_key), " \
-	"b.left_out "
+	"b.left_out, b.ended_done, b.ended_failed "
 
-/* One row as the CLI and the API show it: progress and an ETA from the
- * pace so far (runs done per second since it started). */
+/* One row as the CLI and the API show it: progress (of an ended backfill,
+ * the counts it ended with) and an ETA from the pace so far (runs done per
+ * second since it started). */
 static json_t *
 bf_row_json(sqlite3_stmt *st, int64_t now_ms)
 {
 	json_t *o = json_object();
 	int total = sqlite3_column_int(st, 8), done = sqlite3_column_int(st, 13);
+	int failed = sqlite3_column_int(st, 14), running = sqlite3_column_int(st, 15);
+	int queued = sqlite3_column_int(st, 16);
 	int64_t started = sqlite3_column_int64(st, 11);
 	const char *state = bf_col(st, 7);
+
+	if (sqlite3_column_type(st, 20) != SQLITE_NULL) {
+		done = sqlite3_column_int(st, 20);
+		failed = sqlite3_column_int(st, 21);
+		running = queued = 0;
+	}
 
 	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
 	json_object_set_new(o, "dag", json_string(bf_col(st, 1)));
@@ -152,9 +188,9 @@ bf_row_json(sqlite3_stmt *st, int64_t now_ms)
 	json_object_set_new(o, "state", json_string(state));
 	json_object_set_new(o, "total", json_integer(total));
 	json_object_set_new(o, "done", json_integer(done));
-	json_object_set_new(o, "failed", json_integer(sqlite3_column_int(st, 14)));
-	json_object_set_new(o, "running", json_integer(sqlite3_column_int(st, 15)));
-	json_object_set_new(o, "queued", json_integer(sqlite3_column_int(st, 16)));
+	json_object_set_new(o, "failed", json_integer(failed));
+	json_object_set_new(o, "running", json_integer(running));
+	json_object_set_new(o, "queued", json_integer(queued));
 	json_object_set_new(o, "created_by", json_string(bf_col(st, 9) ? bf_col(st, 9) : ""));
 	json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 10)));
 	json_object_set_new(o, "started_at", sqlite3_column_type(st, 11) == SQLITE_NULL ?
@@ -310,7 +346,7 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 		if (bf_exec(s, bf_cancel_remove[i], id, now, why) < 0)
 			goto fail;
 	if (bf_exec(s, "UPDATE backfills SET state = 'cancelled', ended_at = ?2 "
-		    "WHERE id = ?1", id, now, why) < 0)
+		    "WHERE id = ?1", id, now, why) < 0 || bf_keep_counts(s, id) < 0)
 		goto fail;
 	detail = json_pack("{s:I,s:I,s:I,s:b}", "id", (json_int_t)id,
 			   "removed", (json_int_t)json_array_size(json_object_get(*preview, "remove")),

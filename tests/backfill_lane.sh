@@ -156,6 +156,10 @@ order=$(q "SELECT r.partition FROM task_instances ti JOIN dag_runs r ON r.id = t
 assert_eq "2029-01-01T03:00:00+00:00 2029-01-01T01:00:00+00:00 " "$order" "--newest-first: 03:00 ran before 01:00"
 assert_eq "done 2 2 0" "$(sl --json backfills pick | /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)[0]; print(b["state"], b["total"], b["done"], b["failed"])')" \
 	"the re-run backfill is done"
+# the first backfill keeps the counts it ended with, though the re-run
+# took two of its runs over (it said "failed 5 3 0")
+assert_eq "failed 5 5 2 0" "$(sl --json backfills pick | /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)[1]; print(b["state"], b["total"], b["done"], b["failed"], b["running"])')" \
+	"an ended backfill's progress after a later one re-ran its runs"
 # --max-active 1: one run of the backfill at a time, though the lane's
 # share (2 slots) would allow two
 sl --json backfill slow --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T09:00:00Z --max-active 1 >"$T/out"
