@@ -5,7 +5,8 @@
 # it, as the server draws the row and as app.js redraws it from the API;
 # at 1024px a short DAG name, the progress's detail and every partition
 # key keep their line, and the table fits its box; at 640px too, each
-# backfill on lines of its own.
+# backfill on lines of its own; Cancel… shows what it does in a dialog
+# with a box to kill the running runs, and removes the queued run.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-backfill-range, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -52,5 +53,6 @@ rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/backfill_range.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-for s in bf-01-cut bf-02-narrow bf-03-narrow-keys bf-04-640; do [ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"; done
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'inventoryrollups'")" "the cancelled backfill's queued run is removed"
+for s in bf-01-cut bf-02-narrow bf-03-narrow-keys bf-04-640 bf-05-cancel; do [ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"; done
 echo "backfill_range_browser: ok"

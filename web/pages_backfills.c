@@ -97,6 +97,19 @@ bf_table(struct web_req *r, struct buf *b, json_t *list, int with_dag, const cha
 	json_array_foreach(list, i, bf)
 		bf_row(r, b, bf, with_dag, can_change);
 	buf_adds(b, "</tbody></table>");
+	/* Cancel…'s dialog: what the cancel does to each of its runs (the
+	 * server's dry run), and whether the running ones are killed */
+	if (can_change)
+		buf_adds(b, "<div class=\"modal\" id=\"bf-cancel-dialog\" hidden><div class=\"dialog\">"
+			    "<h2 id=\"bf-cancel-title\">Cancel the backfill?</h2>"
+			    "<p id=\"bf-cancel-summary\"></p>"
+			    "<div class=\"preview-list\"><table id=\"bf-cancel-runs\"><thead><tr><th>Partition</th>"
+			    "<th>Now</th><th>Then</th></tr></thead><tbody></tbody></table></div>"
+			    "<label class=\"option\"><input type=\"checkbox\" id=\"bf-cancel-kill\"> "
+			    "kill the running runs' tries (their unfinished tasks fail)</label>"
+			    "<div class=\"buttons\"><button id=\"bf-cancel-cancel\" type=\"button\">Keep it</button>"
+			    "<button id=\"bf-cancel-confirm\" type=\"button\" class=\"danger\">Cancel the backfill</button>"
+			    "</div></div></div>");
 }
 
 enum web_result

@@ -92,5 +92,30 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
   check(broken640.length === 0, 'at 640px no partition key or time is split over two lines: ' + broken640.join(', '));
   check(over640 <= 0 && await overReach(page, '#backfills') <= 0, `at 640px the backfills fit the window (${over640}px too wide)`);
   await shot('bf-04-640');
+
+  // Cancel… shows what the cancel does in a dialog of the page (no
+  // browser confirm, a kill only by shift-click): inventoryrollups' run is
+  // queued (its DAG paused), so it is removed; the box says kill or not
+  await page.setViewportSize({ width: 1280, height: 700 });
+  await page.goto(URL + '/backfills');
+  const row = page.locator('tr.backfill', { has: page.locator('a', { hasText: 'inventoryrollups' }) });
+  await row.locator('button.bf-cancel').click();
+  await page.locator('#bf-cancel-dialog:not([hidden])').waitFor({ timeout: WAIT });
+  const runs = await page.locator('#bf-cancel-runs tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  check(JSON.stringify(runs) === JSON.stringify([['2024-01-01T00:00:00+00:00', 'queued', 'removed']]),
+    'the dialog lists its queued run, to be removed: ' + JSON.stringify(runs));
+  const summary = () => page.textContent('#bf-cancel-summary');
+  check(await summary() === '1 queued run will be removed; 0 running runs will finish.', 'and says so: ' + await summary());
+  check(!(await page.isChecked('#bf-cancel-kill')), 'running runs are not killed unless the box is ticked');
+  await page.check('#bf-cancel-kill');
+  check(await summary() === '1 queued run will be removed; 0 running runs will be killed.', 'ticked: ' + await summary());
+  await shot('bf-05-cancel');
+  await page.click('#bf-cancel-confirm');
+  await page.locator('#status', { hasText: 'cancelled' }).waitFor({ timeout: WAIT });
+  check(await page.textContent('#status') === 'backfill 1 cancelled: 1 queued run removed, 0 running runs killed',
+    'the status says what was done: ' + await page.textContent('#status'));
+  await row.locator('.bf-state', { hasText: 'cancelled' }).waitFor({ timeout: WAIT });
+  check(await row.locator('button.bf-cancel').count() === 0, 'the row says cancelled, without Cancel…');
 });
 console.log('backfill_range: ok');

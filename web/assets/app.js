@@ -1209,19 +1209,46 @@
   function initBackfills() {
     const table = document.getElementById('backfills');
     if (!table) return;
+    // Cancel… shows the server's dry run in a dialog: each queued run is
+    // removed, each running one finishes or, with the box ticked (or a
+    // shift-click), is killed
+    const dialog = document.getElementById('bf-cancel-dialog');
+    const killBox = document.getElementById('bf-cancel-kill');
+    let shown = null;
+    const plural = (n, what) => n + ' ' + what + (n === 1 ? '' : 's');
+    function drawCancel() {
+      const p = shown, kill = killBox.checked;
+      document.getElementById('bf-cancel-title').textContent = 'Cancel backfill ' + p.id + ' of ' + p.dag + '?';
+      document.getElementById('bf-cancel-summary').textContent = plural(p.remove.length, 'queued run') +
+        ' will be removed; ' + plural(p.running.length, 'running run') + ' will ' + (kill ? 'be killed' : 'finish') + '.';
+      document.querySelector('#bf-cancel-runs tbody').replaceChildren(
+        ...p.remove.map((k) => el('tr', {}, el('td', {}, partKey(k)), el('td', {}, el('span', { class: 'badge st-queued' }, 'queued')),
+          el('td', {}, 'removed'))),
+        ...p.running.map((k) => el('tr', {}, el('td', {}, partKey(k)), el('td', {}, el('span', { class: 'badge st-running' }, 'running')),
+          el('td', {}, kill ? 'killed: its unfinished tasks fail' : 'finishes'))));
+    }
+    killBox?.addEventListener('change', () => { if (shown) drawCancel(); });
+    document.getElementById('bf-cancel-cancel')?.addEventListener('click', () => { dialog.hidden = true; shown = null; });
+    document.getElementById('bf-cancel-confirm')?.addEventListener('click', async () => {
+      const p = shown, kill = killBox.checked;
+      dialog.hidden = true;
+      shown = null;
+      if (!p) return;
+      try {
+        const done = await api('POST', '/backfills/' + p.id + '/cancel', { kill });
+        status('backfill ' + p.id + ' cancelled: ' + plural(done.remove.length, 'queued run') + ' removed, ' +
+          plural(done.running.length, 'running run') + (kill ? ' killed' : ' left to finish'));
+        await refreshBackfills();
+      } catch (e) { status(e.message, true); }
+    });
     table.addEventListener('click', async (ev) => {
       const b = ev.target.closest('button.bf-cancel');
-      if (!b) return;
-      const kill = ev.shiftKey;
+      if (!b || !dialog) return;
       try {
-        const p = await api('POST', '/backfills/' + b.dataset.id + '/cancel', { kill, dry_run: true });
-        const text = 'Cancel backfill ' + p.id + ' of ' + p.dag + '?\n' + p.remove.length +
-          ' queued run(s) will be removed; ' + p.running.length + ' running run(s) ' +
-          (kill ? 'will be killed.' : 'will finish (shift-click Cancel to kill them).');
-        if (!confirm(text)) return;
-        await api('POST', '/backfills/' + b.dataset.id + '/cancel', { kill });
-        status('backfill ' + p.id + ' cancelled');
-        await refreshBackfills();
+        shown = await api('POST', '/backfills/' + b.dataset.id + '/cancel', { kill: false, dry_run: true });
+        killBox.checked = ev.shiftKey;
+        drawCancel();
+        dialog.hidden = false;
       } catch (e) { status(e.message, true); }
     });
     setInterval(() => { if (!document.hidden) refreshBackfills(); }, 2000);
