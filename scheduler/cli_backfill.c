@@ -360,6 +360,10 @@ backfills_run(struct cli *c, const struct cli_args *args)
 			printf("; asked %s .. %s, %lld partition%s outside start:/end: left out",
 			       bf_str(b, "asked_from"), bf_str(b, "asked_to"), left_out,
 			       left_out == 1 ? "" : "s");
+		if (json_integer_value(json_object_get(b, "removed")) > 0)
+			printf("; %lld queued run%s removed by the cancel",
+			       (long long)json_integer_value(json_object_get(b, "removed")),
+			       json_integer_value(json_object_get(b, "removed")) == 1 ? "" : "s");
 		printf(")\n");
 	}
 	json_decref(list);
@@ -378,7 +382,10 @@ const struct cli_verb cli_backfills = {
 	"(queued, running, done, failed, cancelled), runs done of total, failed\n"
 	"and running, the time left at the pace so far (ETA) and the range: its\n"
 	"first and last partition, and, when the range given was cut to the\n"
-	"DAG's start: and end:, the range asked and how many were left out.\n",
+	"DAG's start: and end:, the range asked and how many were left out;\n"
+	"of a cancelled one, how many queued runs the cancel removed (total\n"
+	"still counts them). An ended backfill keeps the counts it ended with,\n"
+	"even when a later backfill re-runs some of its runs.\n",
 	backfills_opts,
 	backfills_run,
 };

@@ -191,6 +191,9 @@ bf_row_json(sqlite3_stmt *st, int64_t now_ms)
 	json_object_set_new(o, "failed", json_integer(failed));
 	json_object_set_new(o, "running", json_integer(running));
 	json_object_set_new(o, "queued", json_integer(queued));
+	/* a cancel removed its queued runs: what it counts that has no run */
+	json_object_set_new(o, "removed", json_integer(strcmp(state, "cancelled") == 0 &&
+	    total > done + running + queued ? total - done - running - queued : 0));
 	json_object_set_new(o, "created_by", json_string(bf_col(st, 9) ? bf_col(st, 9) : ""));
 	json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 10)));
 	json_object_set_new(o, "started_at", sqlite3_column_type(st, 11) == SQLITE_NULL ?

@@ -54,5 +54,6 @@ mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/backfill_range.mjs" || fail "browser test failed (screenshots in $SHOTS)"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'inventoryrollups'")" "the cancelled backfill's queued run is removed"
+assert_contains "$(sl backfills inventoryrollups)" "(missing; 1 queued run removed by the cancel)" "sluice backfills of a cancelled backfill"
 for s in bf-01-cut bf-02-narrow bf-03-narrow-keys bf-04-640 bf-05-cancel; do [ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"; done
 echo "backfill_range_browser: ok"

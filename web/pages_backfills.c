@@ -39,10 +39,15 @@ bf_row(struct web_req *r, struct buf *b, json_t *bf, int with_dag, int can_chang
 	pages_state_badge(b, state ? state : "");
 	buf_printf(b, "</td><td><progress class=\"bf-progress\" value=\"%lld\" max=\"%lld\"></progress> "
 		   "<span class=\"bf-done\">%lld/%lld</span> <span class=\"bf-detail note\">"
-		   "%lld&nbsp;failed, %lld&nbsp;running</span></td><td class=\"bf-eta\">",
+		   "%lld&nbsp;failed, %lld&nbsp;running",
 		   done, total > 0 ? total : 1, done, total,
 		   (long long)json_integer_value(json_object_get(bf, "failed")),
 		   (long long)json_integer_value(json_object_get(bf, "running")));
+	/* a cancelled one: the queued runs the cancel removed (app.js too) */
+	if (json_integer_value(json_object_get(bf, "removed")) > 0)
+		buf_printf(b, ", %lld&nbsp;removed",
+			   (long long)json_integer_value(json_object_get(bf, "removed")));
+	buf_adds(b, "</span></td><td class=\"bf-eta\">");
 	if (json_is_integer(json_object_get(bf, "eta_s"))) {
 		char eta[32];
 

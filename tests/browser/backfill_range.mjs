@@ -117,5 +117,13 @@ await journey(1280, 480, SHOTS, async (page, shot) => {
     'the status says what was done: ' + await page.textContent('#status'));
   await row.locator('.bf-state', { hasText: 'cancelled' }).waitFor({ timeout: WAIT });
   check(await row.locator('button.bf-cancel').count() === 0, 'the row says cancelled, without Cancel…');
+  // its progress says what became of the run it counts (it read "0/1, 0
+  // failed, 0 running" for good), as app.js draws the row and the server
+  const detail = '0\u00a0failed, 0\u00a0running, 1\u00a0removed';
+  check(await row.locator('.bf-detail').textContent() === detail, 'app.js: the run the cancel removed is counted: ' +
+    await row.locator('.bf-detail').textContent());
+  await page.goto(URL + '/backfills');
+  check(await row.locator('.bf-detail').textContent() === detail, 'the server: the same: ' +
+    await row.locator('.bf-detail').textContent());
 });
 console.log('backfill_range: ok');

@@ -1174,7 +1174,8 @@
       el('td', { class: 'bf-state' }, el('span', { class: 'badge st-' + b.state }, b.state)),
       el('td', {}, el('progress', { class: 'bf-progress', value: b.done, max: b.total || 1 }), ' ',
         el('span', { class: 'bf-done' }, b.done + '/' + b.total), ' ',
-        el('span', { class: 'bf-detail note' }, b.failed + '\u00a0failed, ' + b.running + '\u00a0running')),
+        el('span', { class: 'bf-detail note' }, b.failed + '\u00a0failed, ' + b.running + '\u00a0running' +
+          (b.removed > 0 ? ', ' + b.removed + '\u00a0removed' : ''))),
       el('td', { class: 'bf-eta' }, b.eta_s === null ? '-' : fmtDuration(b.eta_s * 1000)),
       el('td', { class: 'bf-range' }, partKey(b.from), '\u00a0… ', partKey(b.to), b.left_out > 0
         ? el('span', { class: 'bf-asked note' }, 'asked ', partKey(b.asked_from), '\u00a0… ', partKey(b.asked_to), ': ' +
