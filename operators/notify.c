@@ -362,9 +362,11 @@ run_compose(const struct notify_event *ev, const char *kind)
 			}
 			task = one_line(nz(ti_str(ti, "task"), "?"));
 			result = ti_result(ti);
+			/* a failed task's link opens the try that failed */
 			if (ev->base_url != NULL && ev->base_url[0] != '\0')
-				link = links_task(ev->base_url, nz(ev->dag, ""), nz(ev->partition, ""),
-						  nz(ti_str(ti, "task"), ""));
+				link = links_task_try(ev->base_url, nz(ev->dag, ""), nz(ev->partition, ""),
+						      nz(ti_str(ti, "task"), ""),
+						      strcmp(st, "failed") == 0 ? tn : 0);
 			buf_printf(&text, "  %s: %s", task, result);
 			li_link(&html, link, task);
 			buf_adds(&html, ": ");
@@ -660,8 +662,10 @@ notify_compose(const struct notify_event *ev)
 		result = result_text(ev);
 	if (ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag != NULL &&
 	    ev->partition != NULL) {
+		/* the try this message is about, not whichever ran last */
 		char *link = ev->task != NULL ?
-		    links_task(ev->base_url, ev->dag, ev->partition, ev->task) :
+		    links_task_try(ev->base_url, ev->dag, ev->partition, ev->task,
+				   has_try ? ev->try_number : 0) :
 		    links_run(ev->base_url, ev->dag, ev->partition);
 
 		buf_adds(&url, link);

@@ -143,7 +143,8 @@ sched_webhook_payload(const struct notify_event *ev, const char *state)
 		json_array_get(ev->fresh_digest, n > 0 ? n - 1 : 0), "partition"));
 	char *url = n > 0 ? links_map_range(ev->base_url, ev->dag, first, last) :
 		    ev->no_run ? links_dag_at(ev->base_url, ev->dag, ev->partition) :
-		    ev->task ? links_task(ev->base_url, ev->dag, ev->partition, ev->task)
+		    ev->task ? links_task_try(ev->base_url, ev->dag, ev->partition, ev->task,
+					      strcmp(ev->kind, "sla_miss") != 0 ? ev->try_number : 0)
 			     : links_run(ev->base_url, ev->dag, ev->partition);
 	char *reason = webhook_reason(ev);
 	char when[32];

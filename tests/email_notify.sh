@@ -31,7 +31,7 @@ for want in "DAG:        firehose" "Task:       copy_partition" \
 	"Partition:  2024-01-01T05:00:00+00:00" "Run:        scheduled__2024-01-01T05" \
 	"Try:        2 of 3" "Result:     exit code 3" "Duration:   1m15s" \
 	"Host:       worker-7" "Log:        $log" \
-	"Open in sluice: http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition"; do
+	"Open in sluice: http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition?try=2"; do
 	assert_contains "$body" "$want" body
 done
 # exactly the last 50 lines: 72..120 and the last one, cleaned to UTF-8
@@ -41,8 +41,9 @@ assert_eq "log line 72" "$(printf '%s\n' "$tail_text" | head -1)" "first quoted 
 assert_eq 'bad utf-8 ?? and <html> & "quotes"' "$(printf '%s\n' "$tail_text" | tail -1)" "last quoted line"
 assert_not_contains "$body" "log line 71
 " body
-# the HTML escapes what it quotes and links to the task
-assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition">'
+# the HTML escapes what it quotes and links to the task, at the try the
+# message is about (a later try's log is not this one's)
+assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition?try=2">'
 assert_contains "$html" 'bad utf-8 ?? and &lt;html&gt; &amp; &quot;quotes&quot;'
 assert_not_contains "$html" "<html> &" html
 
@@ -80,13 +81,13 @@ assert_not_contains "$body" "Task:" "run body"
 assert_not_contains "$body" "Result:" "run body"
 assert_contains "$body" "failed: 3 of its 5 tasks failed."
 assert_contains "$body" "  compute_bands: exit code 1: relation \"bands\" does not exist (try 2 of 2)
-    http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands"
+    http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands?try=2"
 assert_contains "$body" "  killed: killed by signal 9 (Killed) (try 1 of 1)"
 assert_contains "$body" "  lost: exit code 1 (error: disk full: 12 bytes lost) (try 1 of 1)"
 assert_contains "$body" "  publish: not run: an upstream task failed"
 assert_not_contains "$body" "fetch" "run body"
 assert_contains "$body" "Open in sluice: http://ui:8080/dags/stock%20bands/runs/2026-11-30"
-assert_contains "$(field html)" '<a href="http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands">compute_bands</a>'
+assert_contains "$(field html)" '<a href="http://ui:8080/dags/stock%20bands/runs/2026-11-30/tasks/compute_bands?try=2">compute_bands</a>'
 
 # a huge log (sparse, 2 GiB) is read from its end only: quick, and the
 # partial first line of the window is left out

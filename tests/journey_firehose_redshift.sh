@@ -74,7 +74,7 @@ assert_contains "$(smtp_mail header:To "$MAIL")" "data-eng@example.com" "the fai
 assert_contains "$body" "try 2 of 2" "the failure email's body"
 assert_contains "$body" "invalid input syntax for type numeric" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
-assert_eq "$URL/dags/$DAG/runs/$(pct $H3)/tasks/copy_partition" "$link" "the failure email's link"
+assert_eq "$URL/dags/$DAG/runs/$(pct $H3)/tasks/copy_partition?try=2" "$link" "the failure email's link"
 browser_link "$link" '#log' 'N/A'
 # the notify task (all_done) mailed every hour, the failed one too
 for p in $H2 $H3 $H4; do wait_mail "$DAG $p finished"; done

@@ -92,7 +92,7 @@ assert_contains "$subject" "$D3" "the failure email's subject"
 assert_contains "$body" "try 3 of 3" "the failure email's body"
 assert_contains "$body" "SparkException" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
-assert_eq "$URL/dags/$DAG/runs/$(pct $D3)/tasks/build_fact_sales" "$link" "the failure email's link"
+assert_eq "$URL/dags/$DAG/runs/$(pct $D3)/tasks/build_fact_sales?try=3" "$link" "the failure email's link"
 browser_link "$link" '#log' 'SparkException'
 
 # --- 3. the fifth extract lands, the job is fixed; clear from the grid ---

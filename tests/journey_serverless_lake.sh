@@ -99,7 +99,7 @@ assert_contains "$(smtp_mail header:To "$MAIL")" "lake-team@example.com" "the fa
 assert_contains "$body" "try 2 of 2" "the failure email's body"
 assert_contains "$body" "SparkException" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
-assert_eq "$URL/dags/$DAG/runs/$(pct $H3)/tasks/etl_to_parquet" "$link" "the failure email's link"
+assert_eq "$URL/dags/$DAG/runs/$(pct $H3)/tasks/etl_to_parquet?try=2" "$link" "the failure email's link"
 browser_link "$link" '#log' 'SparkException'
 assert_eq 1 "$(mail_subjects | grep -c .)" "emails after the catch-up: $(mail_subjects)"
 steps() { grep -c "AddJobFlowSteps.*$1" "$AWS_DOUBLE_LOG" || true; }

@@ -111,7 +111,7 @@ assert_contains "$body" "try 2 of 2" "the email's body"
 assert_contains "$body" "bad price N/A on line 5" "the log's last lines in the email"
 assert_contains "$body" "exit code 1" "the email's body"
 link=$(mail_link "$MAIL")
-assert_eq "$URL/dags/$DAG/runs/$(pct $P2)/tasks/compute_bands" "$link" "the email's link"
+assert_eq "$URL/dags/$DAG/runs/$(pct $P2)/tasks/compute_bands?try=2" "$link" "the email's link"
 browser_link "$link" '#ti-state' failed
 assert_eq 1 "$(mail_subjects | grep -c .)" "emails after the catch-up (one failure): $(mail_subjects)"
 

@@ -89,7 +89,7 @@ assert_contains "$(smtp_mail header:To "$MAIL")" "wiki-data@example.com" "the fa
 assert_contains "$body" "try 2 of 2" "the failure email's body"
 assert_contains "$body" "malformed record" "the log's last lines in the email"
 link=$(mail_link "$MAIL")
-assert_eq "$URL/dags/$DAG/runs/$(pct $D2)/tasks/json_to_csv" "$link" "the failure email's link"
+assert_eq "$URL/dags/$DAG/runs/$(pct $D2)/tasks/json_to_csv?try=2" "$link" "the failure email's link"
 browser_link "$link" '#log' 'malformed record'
 assert_eq 1 "$(mail_subjects | grep -c .)" "emails after the catch-up: $(mail_subjects)"
 

@@ -126,7 +126,8 @@ test_events_and_payload(void)
 	CHECK_EQ_INT(2, (int)json_integer_value(json_object_get(r.v[0].payload, "max_tries")));
 	CHECK_EQ_STR("exit code 3", pstr(&r.v[0], "reason"));
 	CHECK_EQ_STR("p1", pstr(&r.v[0], "partition"));
-	CHECK_EQ_STR("http://ui.example/dags/hooks/runs/p1/tasks/breaks", pstr(&r.v[0], "url"));
+	/* the try it is about: its page shows that try's log */
+	CHECK_EQ_STR("http://ui.example/dags/hooks/runs/p1/tasks/breaks?try=1", pstr(&r.v[0], "url"));
 	/* the URL is not in the row */
 	{
 		char *text = json_dumps(r.v[0].payload, 0);

@@ -128,7 +128,7 @@ assert_eq 1 "$(request 1 try)" try
 assert_eq 2 "$(request 1 max_tries)" max_tries
 assert_eq up_for_retry "$(request 1 state)" state
 assert_eq "exit code 3" "$(request 1 reason)" reason
-assert_eq "$URL/dags/hooks/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/breaks" "$(request 1 url)" url
+assert_eq "$URL/dags/hooks/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/breaks?try=1" "$(request 1 url)" url
 assert_eq "$WEBHOOK_TOKEN" "$(request 1 headers.X-Sluice-Token)" "secret header"
 assert_eq retry "$(request 1 headers.X-Sluice-Event)" "event header"
 assert_contains "$(request 1 headers.Content-Type)" "application/json"
@@ -156,7 +156,7 @@ assert_eq "" "$(request 1 headers.X-Sluice-Token)" "no secret header without sec
 # Slack's markup characters in a value are escaped, the link is Slack's
 SEL='"kind=slack" in r["path"] and "succeeded" in b["text"]'
 assert_eq 1 "$(requests "$SEL")" "slack deliveries of the success"
-assert_contains "$(request 1 text)" '[sluice] succeeded: hooks.fine"&lt;&amp;&gt; 2024-01-01T05:00:00+00:00 (try 1 of 1): exit code 0 <'"$URL"'/dags/hooks/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/fine%22%3C%26%3E|task page>'
+assert_contains "$(request 1 text)" '[sluice] succeeded: hooks.fine"&lt;&amp;&gt; 2024-01-01T05:00:00+00:00 (try 1 of 1): exit code 0 <'"$URL"'/dags/hooks/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/fine%22%3C%26%3E?try=1|task page>'
 assert_eq 5 "$(q "SELECT count(*) FROM webhook_deliveries WHERE state = 'sent'")" "deliveries recorded as sent"
 assert_eq 0 "$(q "SELECT count(*) FROM webhook_deliveries WHERE payload LIKE '%$SECRET_PATH%'")" "no URL in the database"
 

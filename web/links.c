@@ -41,6 +41,20 @@ links_task(const char *base_url, const char *dag, const char *partition,
 }
 
 char *
+links_task_try(const char *base_url, const char *dag, const char *partition,
+	       const char *task, long long try_number)
+{
+	const char *values[] = { dag, partition, task };
+	struct buf b;
+
+	buf_init(&b, 0);
+	links_build(&b, base_url, LINK_PAGE_TASK, values);
+	if (try_number > 0)
+		buf_printf(&b, "?try=%lld", try_number);
+	return buf_steal(&b);
+}
+
+char *
 links_dag_at(const char *base_url, const char *dag, const char *partition)
 {
 	const char *values[] = { dag };

@@ -29,6 +29,12 @@ void links_build(struct buf *out, const char *base_url, const char *pattern,
 char *links_task(const char *base_url, const char *dag, const char *partition,
 		 const char *task);
 char *links_run(const char *base_url, const char *dag, const char *partition);
+/* The page of a task instance opened at one of its tries (`?try=N`: the
+ * page shows that try's log, not the latest one's), so an alert about
+ * try N still shows try N once later tries ran; try_number <= 0 is the
+ * page alone (caller frees). */
+char *links_task_try(const char *base_url, const char *dag, const char *partition,
+		     const char *task, long long try_number);
 /* The DAG's grid opened at a partition (`?at=KEY`, which also names a
  * partition without a run); caller frees. */
 char *links_dag_at(const char *base_url, const char *dag, const char *partition);

@@ -480,8 +480,20 @@ pages_task(struct web_req *r)
 				sep = " ";
 			}
 	}
-	buf_printf(&b, "\" data-try=\"%lld\"></div>",
+	buf_printf(&b, "\" data-try=\"%lld\"",
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
+	{
+		/* ?try=N (an alert's link): the log shown is try N's, not the
+		 * latest one's; a try that is not there is ignored */
+		const char *want = web_query(r, "try");
+		long long latest = (long long)json_integer_value(json_object_get(ti, "try_number"));
+		char *end = NULL;
+		long long n = want != NULL ? strtoll(want, &end, 10) : 0;
+
+		if (want != NULL && end != want && *end == '\0' && n >= 1 && n <= latest)
+			buf_printf(&b, " data-open-try=\"%lld\"", n);
+	}
+	buf_adds(&b, "></div>");
 	/* why it is not running (wait.c), kept current by app.js */
 	buf_printf(&b, "<p class=\"waiting\" id=\"ti-waiting\" data-kind=\"%s\"%s>",
 		   json_is_object(why) ? json_string_value(json_object_get(why, "kind")) : "",

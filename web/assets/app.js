@@ -974,8 +974,11 @@
     const badge = document.getElementById('ti-state');
     const waiting = document.getElementById('ti-waiting');
     const triesBody = document.querySelector('#tries tbody');
-    let tryNo = Number(box.dataset.try);
-    let latest = tryNo, following = true, tiState = badge ? badge.textContent : '';
+    // ?try=N (data-open-try, an alert's link) opens that try's log; an
+    // older one than the latest stays shown as later tries start
+    let latest = Number(box.dataset.try);
+    let tryNo = Number(box.dataset.openTry || latest);
+    let following = tryNo >= latest, tiState = badge ? badge.textContent : '';
     let offset = 0, timer = null, generation = 0, shownTries = null;
 
     // a try's result (pages_run.c result_text is its twin): an exit code or
@@ -1016,7 +1019,7 @@
       triesBody.replaceChildren();
       for (const t of tries) {
         const hash = t.dag_hash ? el('code', { class: 'hash', title: 'sha256 ' + t.dag_hash }, t.dag_hash.slice(0, 12)) : null;
-        triesBody.append(el('tr', { class: 'try', 'data-try': t.try_number },
+        triesBody.append(el('tr', { class: t.try_number === tryNo ? 'try shown' : 'try', 'data-try': t.try_number },
           el('td', {}, t.try_number),
           el('td', {}, el('span', { class: 'badge st-' + t.state }, t.state)),
           el('td', {}, t.host || ''),
@@ -1100,6 +1103,8 @@
       log.replaceChildren();
       log.dataset.state = '';
       document.getElementById('log-try').textContent = n > 0 ? 'try ' + n : '';
+      for (const tr of triesBody.querySelectorAll('tr.try'))
+        tr.classList.toggle('shown', Number(tr.dataset.try) === n);
       if (n > 0) tail(generation);
       else stateEl.textContent = 'not started yet';
     }
