@@ -312,9 +312,9 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 	}
 	/* the spec holds the SMTP password */
 	sched_notify_operator(s, n->op, text,
-			      xasprintf("%s email for %s %s %s", ev->kind, ev->dag,
+			      xasprintf("%s email for %s %s%s%s", ev->kind, ev->dag,
 					ev->task ? ev->task : ev->sla_misses || ev->fresh_digest ? "(digest)" : "(run)",
-					ev->partition ? ev->partition : ""));
+					ev->partition ? " " : "", ev->partition ? ev->partition : ""));
 }
 
 int

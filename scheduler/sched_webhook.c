@@ -76,8 +76,9 @@ webhook_reason(const struct notify_event *ev)
 							     "partition")),
 			   json_string_value(json_object_get(json_array_get(ev->fresh_digest, n - 1),
 							     "partition")));
+		/* landed: the reason is what it was, not what holds now */
 		if (why != NULL)
-			buf_printf(&b, ": %s", why);
+			buf_printf(&b, strcmp(ev->kind, "late") == 0 ? ": %s" : " (was: %s)", why);
 	} else if (strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0)
 		/* why it was late */
 		buf_adds(&b, ev->error ? ev->error : "");
@@ -229,8 +230,10 @@ sched_webhook_event(struct sched *s, const struct notify_event *ev,
 	payload = sched_webhook_payload(ev, state);
 	text = json_dumps(payload, JSON_COMPACT);
 	json_decref(payload);
-	snprintf(about, sizeof about, "%s %s %s", ev->dag,
-		 ev->task ? ev->task : "(run)", ev->partition ? ev->partition : "");
+	/* "DAG TASK PARTITION", "DAG (run) PARTITION", "DAG (digest)" */
+	snprintf(about, sizeof about, "%s %s%s%s", ev->dag,
+		 ev->task ? ev->task : ev->sla_misses || ev->fresh_digest ? "(digest)" : "(run)",
+		 ev->partition ? " " : "", ev->partition ? ev->partition : "");
 	for (size_t i = 0; text != NULL && hooks[i] != NULL; i++) {
 		struct sl_err err;
 		json_t *hook;

@@ -87,6 +87,9 @@ wait_for 30 "the late alert" late_hook
 # post name all three, not one each
 assert_eq 1 "$(mails LATE)" "late emails"
 assert_eq 1 "$(hooks late)" "late webhooks"
+# the scheduler's log names the digest plainly (no "(run)", no stray space)
+assert_contains "$(cat "$T/scheduler.log")" "late email for fresh (digest): sending"
+assert_contains "$(cat "$T/scheduler.log")" "late webhook ops for fresh (digest) (delivery "
 assert_contains "$(smtp_mail header:Subject 0)" "[sluice] LATE: fresh, 3 partitions, "
 text=$(smtp_mail text 0 | tr -d '\r')
 assert_contains "$text" "3 partitions of DAG fresh have not landed by their freshness deadlines."

@@ -378,6 +378,14 @@ test_digest_email(void)
 	CHECK_EQ_STR("2 partitions late, " P22 " to " P23 ": no run: the DAG is paused",
 		     json_string_value(json_object_get(hook, "reason")));
 	json_decref(hook);
+	/* landed: the shared reason is what it was (the DAG may be active now) */
+	ev.kind = "recovered";
+	hook = sched_webhook_payload(&ev, "success");
+	CHECK_EQ_STR("2 partitions landed after being late, " P22 " to " P23
+		     " (was: no run: the DAG is paused)",
+		     json_string_value(json_object_get(hook, "reason")));
+	json_decref(hook);
+	ev.kind = "late";
 	json_object_set_new(json_array_get(list, 1), "why",
 			    json_string("its run: load <running>"));
 	ev.kind = "recovered";
