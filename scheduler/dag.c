@@ -464,6 +464,32 @@ struct load_ctx {
 	size_t len;
 };
 
+/* sluice dags validate: email: given and email_on: not (it has no
+ * default, unlike notify_on:): no email about the runs (tries) is sent,
+ * which a person writing email: rarely means. A warning at email:,
+ * saying what to add. what: "runs" or "tries"; when: "a run fails"... */
+static void
+warn_email_without_on(struct ydoc *d, ynode_t *email, const char *what,
+		      const char *when, struct load_ctx *lc)
+{
+	struct sl_err werr;
+	char key[SL_ERR_MSG + 40];
+
+	if (lc->warn == NULL || email == NULL)
+		return;
+	sl_err_clear(&werr);
+	ynode_err(d, email, &werr, "without email_on: no email about its %s is sent "
+		  "(add email_on: [failure] to get one when %s)", what, when);
+	/* once, as an error is (defaults.email is read by every task) */
+	snprintf(key, sizeof key, "warning %d:%d: %s", werr.line, werr.col, werr.msg);
+	if (json_object_get(lc->seen, key) != NULL)
+		return;
+	json_object_set_new(lc->seen, key, json_true());
+	if (werr.file[0] == '\0')
+		snprintf(werr.file, sizeof werr.file, "%s", lc->path);
+	lc->warn(&werr, lc->arg);
+}
+
 /* Does a come before b in the file? (errors not about a place first) */
 static int
 load_err_before(const struct sl_err *a, const struct sl_err *b)
@@ -1147,11 +1173,15 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	    parse_email_on(d, v, &t->email_on, err) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
-	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v) &&
-	    (ynode_get_strv(d, v, NULL, &t->email, err) < 0 ||
-	     email_check(d, v, err) < 0) &&
-	    load_note(lc) < 0)
-		return -1;
+	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_strv(d, v, NULL, &t->email, err) < 0 ||
+		    email_check(d, v, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (t->email != NULL && t->email[0] != NULL &&
+			   task_get(d, src, "email_on") == NULL)
+			warn_email_without_on(d, v, "tries", "it fails", lc);
+	}
 	t->notify_on = EMAIL_ON_FAILURE;
 	if ((v = task_get(d, src, "notify_on")) != NULL &&
 	    parse_email_on(d, v, &t->notify_on, err) < 0 &&
@@ -1682,11 +1712,15 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	    parse_email_on(d, v, &dag->email_on, err) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
-	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v) &&
-	    (ynode_get_strv(d, v, NULL, &dag->email, err) < 0 ||
-	     email_check(d, v, err) < 0) &&
-	    load_note(lc) < 0)
-		goto fail;
+	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v)) {
+		if (ynode_get_strv(d, v, NULL, &dag->email, err) < 0 ||
+		    email_check(d, v, err) < 0) {
+			if (load_note(lc) < 0)
+				goto fail;
+		} else if (dag->email != NULL && dag->email[0] != NULL &&
+			   ymap_get(d, root, "email_on") == NULL)
+			warn_email_without_on(d, v, "runs", "a run fails", lc);
+	}
 	dag->notify_on = EMAIL_ON_FAILURE;
 	if ((v = ymap_get(d, root, "notify_on")) != NULL &&
 	    parse_email_on(d, v, &dag->notify_on, err) < 0 &&

@@ -186,6 +186,25 @@ assert_eq "0 1 6 tasks.wait.connection" \
 SLUICE_CONN_LAKEE='{"type":"aws"}' sl dags validate "$T/conn" >"$T/v.out" 2>"$T/v.err"
 assert_eq "" "$(cat "$T/v.err")" "a connection from the environment"
 
+# email: without email_on: (which has no default) sends nothing: a
+# warning at each email:, saying what to add (once for a default every
+# task reads); with email_on: (even an empty one, a choice) none
+mkdir -p "$T/mail"
+cat >"$T/mail/quiet.yaml" <<'YAML'
+dag: quiet
+email: [oncall@example.com]
+defaults:
+  email: [owner@example.com]
+tasks:
+  load: {command: "true"}
+  clean: {command: "true"}
+  chosen: {command: "true", email_on: []}
+YAML
+sl dags validate "$T/mail" >"$T/v.out" 2>"$T/v.err" || fail "a warning failed validate: $(cat "$T/v.err")"
+assert_eq "$T/mail/quiet.yaml:2:8: warning: email: without email_on: no email about its runs is sent (add email_on: [failure] to get one when a run fails)
+$T/mail/quiet.yaml:4:10: warning: defaults.email: without email_on: no email about its tries is sent (add email_on: [failure] to get one when it fails)" \
+	"$(cat "$T/v.err")" "email without email_on"
+
 # a file of the DAG folder given by path: what the folder says of it too.
 # Alone it loads; in the folder its needs: name a DAG no file declares,
 # and the scheduler would not load it. Validating it by path said OK.
