@@ -896,6 +896,7 @@ sched_free(struct sched *s)
 	for (int i = 0; i < s->nhelpers; i++) {
 		free(s->helpers[i].hook);
 		free(s->helpers[i].log_path);
+		free(s->helpers[i].what);
 	}
 	free(s->helpers);
 	config_free(s->cfg);

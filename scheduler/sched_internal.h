@@ -239,6 +239,8 @@ struct sched_helper {
 	pid_t pid;
 	char *hook;			/* "on_success" ..., NULL: not a hook */
 	char *log_path;			/* a hook's try log */
+	char *what;			/* an email sender's "KIND email for ...":
+					 * said in the log if it exits non-zero */
 };
 
 struct sched {

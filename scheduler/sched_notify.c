@@ -53,6 +53,7 @@ struct sched_child {
 	char *log_path;			/* owned, NULL: output inherited */
 	char *hook;			/* owned: on_success ..., NULL: not a hook */
 	int own_pgroup;
+	int say_failure;		/* an exit other than 0 is logged with what */
 	char *what;			/* for the scheduler's log */
 	struct sched_child *next;
 };
@@ -109,6 +110,7 @@ child_start(struct sched *s, struct sched_child *c)
 		h->hook = c->hook != NULL ? xstrdup(c->hook) : NULL;
 		h->log_path = c->hook != NULL && c->log_path != NULL ?
 			xstrdup(c->log_path) : NULL;
+		h->what = c->say_failure ? xstrdup(c->what) : NULL;
 		if (c->stdin_text != NULL)
 			sched_log("%s: sending", c->what);
 	} else
@@ -253,8 +255,15 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 				sched_try_log(h->log_path, "%s hook killed by signal %d",
 					      h->hook, WTERMSIG(status));
 		}
+		/* an email that could not be sent: its sender said why, but
+		 * not which email it was */
+		if (h->what != NULL && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+			sched_log("%s: not sent (%s %d; the sender's reason is logged above)", h->what,
+				  WIFEXITED(status) ? "its sender exited with status" : "its sender was killed by signal",
+				  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		free(h->hook);
 		free(h->log_path);
+		free(h->what);
 		*h = s->helpers[--s->nhelpers];
 	}
 }
@@ -264,9 +273,9 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 /* `sluice --home H operator OP` with spec_text (which may hold secrets)
  * on its stdin, started once the open transaction commits; takes spec_text
  * and what (for the scheduler's log, never a secret). */
-void
-sched_notify_operator(struct sched *s, const char *op, char *spec_text,
-		      char *what)
+static void
+notify_child(struct sched *s, const char *op, char *spec_text, char *what,
+	     int say_failure)
 {
 	struct sched_child *c = xcalloc(1, sizeof *c);
 
@@ -278,7 +287,15 @@ sched_notify_operator(struct sched *s, const char *op, char *spec_text,
 	c->argv[4] = xstrdup(op);
 	c->stdin_text = spec_text;
 	c->what = what;
+	c->say_failure = say_failure;
 	child_queue(s, c);
+}
+
+void
+sched_notify_operator(struct sched *s, const char *op, char *spec_text,
+		      char *what)
+{
+	notify_child(s, op, spec_text, what, 0);
 }
 
 /* Send one notification: `sluice operator email` as a child process with
@@ -311,10 +328,11 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 		return;
 	}
 	/* the spec holds the SMTP password */
-	sched_notify_operator(s, n->op, text,
-			      xasprintf("%s email for %s %s%s%s", ev->kind, ev->dag,
-					ev->task ? ev->task : ev->sla_misses || ev->fresh_digest ? "(digest)" : "(run)",
-					ev->partition ? " " : "", ev->partition ? ev->partition : ""));
+	notify_child(s, n->op, text,
+		     xasprintf("%s email for %s %s%s%s", ev->kind, ev->dag,
+			       ev->task ? ev->task : ev->sla_misses || ev->fresh_digest ? "(digest)" : "(run)",
+			       ev->partition ? " " : "", ev->partition ? ev->partition : ""),
+		     1);
 }
 
 int

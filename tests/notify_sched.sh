@@ -77,6 +77,9 @@ sl trigger alerts --partition p2 >/dev/null
 wait_ti alerts p2 fine success 30
 wait_ti alerts p2 breaks failed 30
 kill -0 "$SCHED_PID" || fail "the scheduler died when the SMTP server was down"
+# the log says which email was lost, not only the sender's anonymous line
+wait_for 30 "the lost email named in the log" \
+	grep -q "failure email for alerts breaks p2: not sent (its sender exited with status" "$T/scheduler.log"
 sl trigger alerts --partition p3 >/dev/null
 wait_ti alerts p3 fine success 30
 touch "$T/release"
