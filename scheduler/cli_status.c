@@ -284,6 +284,15 @@ status_run(struct cli *c, const struct cli_args *args)
 		expected_store_free(&m);
 		return 0;
 	}
+	/* a range asked past start: or end: is cut to them: say so, as a
+	 * backfill of it would (the header alone showed where it began) */
+	if (from != NULL || to != NULL) {
+		struct partition_notes notes;
+
+		partition_notes_init(&notes);
+		partition_range_cut_notes(d, m.from_s, m.to_s, &notes);
+		cli_partition_notes(&notes);
+	}
 	printf("%s: %s in %s, %zu partition%s from %s to %s\n\n", d->name, d->schedule_text,
 	       tz_name(d->tz), m.n, m.n == 1 ? "" : "s", expected_store_key(d, &m, 0, a, sizeof a),
 	       expected_store_key(d, &m, m.n - 1, b, sizeof b));

@@ -835,6 +835,18 @@ partition_range_in(const struct dag *d, const char *from, const char *to,
 	return 0;
 }
 
+void
+partition_range_cut_notes(const struct dag *d, int64_t lo, int64_t hi,
+			  struct partition_notes *notes)
+{
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (d->schedule != NULL)
+		(void)partition_range_in(d, "", "", PARTITION_SCHEDULE, &lo, &hi,
+					 notes, &err);
+}
+
 int
 partition_resolve_range(struct store *s, const struct dag *d,
 			const char *from, const char *to, int64_t now,

@@ -153,6 +153,14 @@ int partition_resolve_trigger(struct store *s, const struct dagbag *bag,
 			      struct partition_notes *notes,
 			      struct sl_err *err);
 
+/* A range [lo, hi] of scheduled d that reaches before its start: or past
+ * its end: (but not wholly): how many of its partitions that leaves out
+ * and where the file sets the edge, a note each side ("left out 24
+ * partitions before the start of DAG x, ... (FILE:LINE); its first
+ * partition is K"), as a backfill of that range says. */
+void partition_range_cut_notes(const struct dag *d, int64_t lo, int64_t hi,
+			       struct partition_notes *notes);
+
 /* Does the range [lo, hi] (partition starts, as from and to name them)
  * lie wholly before scheduled d's start or at or past its end? 1 and the
  * sentence saying so, naming where the file says so, appended to out;

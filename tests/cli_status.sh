@@ -2,7 +2,8 @@
 # `sluice status DAG`: the partition map on the terminal. An hourly DAG in
 # Europe/Berlin across the fall-back day (2026-10-25 has 25 hours): a line
 # per local day, a character per hour, the legend, then counts per state;
-# --from/--to resolved as every verb resolves partitions; --json; a run
+# --from/--to resolved as every verb resolves partitions (a range past
+# start:/end: cut to them, with a note); --json; a run
 # an upstream change made stale (needs:) as o; a daily
 # DAG as a line per month with future days; errors and --help.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -135,6 +136,14 @@ for range in "--from 2026-01-01 --to 2026-01-31|before the start of DAG be, 2026
 	assert_eq 2 "$rc" "status be ${range%%|*}"
 	assert_contains "$(cat "$T/out")" "${range#*|}"
 done
+# a range reaching past start: and end: is cut to them, and says so (the
+# header alone showed where the map began)
+sl status be --from 2026-10-23T22:00 --to 2026-10-27T01:00 >"$T/out" 2>"$T/err" || fail "a range cut to start..end: $(cat "$T/err")"
+assert_contains "$(cat "$T/out")" "73 partitions from 2026-10-24T00:00:00+02:00 to 2026-10-26T23:00:00+01:00" "the map holds start..end"
+assert_contains "$(cat "$T/err")" "sluice: note: left out 2 partitions before the start of DAG be, 2026-10-24T00:00:00+02:00 ($H/dags/be.yaml:4); its first partition is 2026-10-24T00:00:00+02:00" "what the start left out"
+assert_contains "$(cat "$T/err")" "sluice: note: left out 2 partitions past the end of DAG be, 2026-10-27T00:00:00+01:00 ($H/dags/be.yaml:5)" "what the end left out"
+sl status be --from 2026-10-25 --to 2026-10-25 >/dev/null 2>"$T/err"
+assert_eq "" "$(cat "$T/err")" "a range inside start..end: no note"
 if sl status >"$T/out" 2>&1; then fail "status needs a DAG"; fi
 assert_contains "$(sl status --help)" "--from P"
 assert_contains "$(sl --help)" "status"
