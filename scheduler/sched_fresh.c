@@ -528,9 +528,14 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 			if (rc < 0)
 				done = 0;
 			if (rc == 1) {
-				sched_log_at(LOG_LEVEL_WARN, d->name, tname, key, 0,
-					     "%s %s: late (freshness %llds after its interval): %s",
-					     what, key, (long long)(fresh_ms / 1000), why);
+				char due[32];
+
+				/* said once its record commits: a commit
+				 * that fails records it again next pass */
+				sched_log_committed(s, LOG_LEVEL_WARN, d->name, tname, key,
+					     "%s %s: late (freshness %s after its interval): %s",
+					     what, key, sl_format_duration(fresh_ms, due, sizeof due),
+					     why);
 				fresh_list_add(late, d, key, p->end_s, fresh_ms,
 					       why, p->run >= 0);
 			}
@@ -542,7 +547,7 @@ fresh_map(struct sched *s, struct fresh_pass *fp, const struct fresh_plan *pl,
 			if (rc < 0)
 				done = 0;
 			if (rc == 1) {
-				sched_log_at(LOG_LEVEL_INFO, d->name, tname, key, 0,
+				sched_log_committed(s, LOG_LEVEL_INFO, d->name, tname, key,
 					     "%s %s: landed after being late", what, key);
 				fresh_list_add(landed, d, key, p->end_s, fresh_ms,
 					       open->v[k].why, 1);

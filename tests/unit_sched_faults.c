@@ -209,10 +209,56 @@ test_outage_says_run_end_once(void)
 	unlink(path);
 }
 
+/*
+ * A partition becomes late (freshness:) while the commits fail (a full
+ * disk): each pass records it late again in a transaction that is lost.
+ * The log says it is late once, when the record commits, with the
+ * freshness as written (45m, not 2700s); so does its landing.
+ */
+static void
+test_outage_says_late_once(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "fl.yaml", "dag: fl\nschedule: \"@hourly\"\nstart: 2024-01-09T23:00:00Z\n"
+			     "freshness: 45m\ntasks:\n  a: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	char path[] = "/tmp/unit_sched_faults.log.XXXXXX";
+	struct sl_err err;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	/* 00:30: the 23:00 partition is due at 00:45 */
+	h_open(files, NULL);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, log_open(path, LOG_FORMAT_TEXT, &err));
+	h_advance(10 * 60 * 1000LL);
+	CHECK_EQ_INT(0, h_lines_with(path, "late (freshness"));
+	store_test_fail_commits(h_store(), 4);
+	/* due at 00:45, the commits back off past 00:50 */
+	for (int i = 0; i < 12; i++)
+		h_advance(60 * 1000LL);
+	CHECK_EQ_INT(1, h_lines_with(path, "writes succeed again"));
+	CHECK_EQ_INT(1, h_lines_with(path, ": late (freshness "));
+	CHECK_EQ_INT(1, h_lines_with(path, "fl 2024-01-09T23:00:00+00:00: late (freshness 45m after its interval)"));
+	CHECK_EQ_INT(1, h_lines_with(path, "database: commit failed"));
+	/* it lands: said once */
+	CHECK(h_end_all() >= 1);
+	h_advance(61 * 1000LL);
+	CHECK_EQ_INT(1, h_lines_with(path, "fl 2024-01-09T23:00:00+00:00: landed after being late"));
+	h_close();
+	log_open(NULL, LOG_FORMAT_TEXT, &err);
+	unlink(path);
+}
+
 int
 main(void)
 {
 	RUN(test_one_fault_anywhere);
+	RUN(test_outage_says_late_once);
 	RUN(test_faults_in_a_row);
 	RUN(test_outage_says_run_end_once);
 	return UNIT_END();
