@@ -209,6 +209,16 @@ runs_run(struct cli *c, const struct cli_args *args)
 				json_object_set_new(r, "params",
 				    dag_params_masked(d, json_object_get(r, "params")));
 		cli_print_json(runs);
+	} else if (json_array_size(runs) == 0) {
+		/* a bare header read as a list that failed to load */
+		const char *adj = state == NULL ? "" :
+		    strcmp(state, "success") == 0 ? "successful " :
+		    strcmp(state, "queued") == 0 ? "queued " :
+		    strcmp(state, "running") == 0 ? "running " : "failed ";
+
+		printf("no %sruns of %s%s\n", adj,
+		       d->name, from || to ? " in that range" :
+		       state ? "" : " yet (sluice trigger, or its schedule, makes one)");
 	} else {
 		printf("%-27s %-8s %-10s %-25s %s\n", "PARTITION", "STATE", "TYPE", "STARTED", "DURATION");
 		json_array_foreach(runs, i, r) {

@@ -355,6 +355,9 @@ test good a 2024-01-01
 trigger good
 backfill good --from 2024-01-01 --to 2024-01-02 --dry-run
 VERBS
+# a DAG without runs: said, not a bare header read as a list that failed
+assert_eq "no runs of good yet (sluice trigger, or its schedule, makes one)" "$(sl runs good)" "runs of a DAG without runs"
+assert_eq "no successful runs of good" "$(sl runs good --state success)" "runs --state of none"
 # verbs that open no database themselves refuse such a folder too,
 # instead of listing a default config or starting a scheduler there
 for args in "executors" "scheduler" "standalone" "web" "dags validate"; do
