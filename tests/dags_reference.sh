@@ -17,6 +17,24 @@ for k in dag schedule timezone catchup tags trigger_rule sla on_failure \
 done
 # and only task types: the webhook sender is no type of a DAG file
 ! grep -qF '### `webhook`' "$T/DAGS.md" || fail "the reference lists webhook as a task type"
+# every YAML example of the reference is a whole DAG file that validates
+# in a DAG folder, or the text before it says it is an excerpt
+new_home
+/usr/bin/python3 - "$T/DAGS.md" "$H/dags" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+n = 0
+for m in re.finditer(r"```yaml\n(.*?)```", text, re.S):
+    before = text[:m.start()].rstrip("\n").rsplit("\n\n", 1)[-1]
+    if "excerpt" in before:
+        continue
+    n += 1
+    open("%s/example%d.yaml" % (sys.argv[2], n), "w").write(m.group(1))
+assert n >= 3, "only %d whole examples" % n
+PY
+"$SLUICE" --home "$H" dags validate >"$T/examples.out" 2>&1 ||
+	fail "a YAML example of docs/DAGS.md does not validate: $(cat "$T/examples.out")"
+grep -q '^3 DAG files OK' "$T/examples.out" || fail "the examples validated: $(cat "$T/examples.out")"
 # it needs no home
 (cd "$T" && "$SLUICE" dags reference >/dev/null) || fail "dags reference needs a home"
 echo "dags_reference: ok"
