@@ -55,7 +55,7 @@ const struct cli_verb *const cli_tool_verbs[] = {
 const struct cli_exit_code cli_exit_codes[] = {
 	{ 0, "success (a listing that matches nothing included)" },
 	{ EXIT_FAILED, "what was asked for failed: a run failed (with --wait), a DAG file has errors (dags validate, or the file of the DAG named), a host check failed" },
-	{ EXIT_USAGE, "a usage or input error: unknown verb or option, a bad argument; a DAG, task, partition or executor that does not exist; a DAG without a schedule given to a verb that needs one (backfill, status, dags next); a clear that matches no task instance" },
+	{ EXIT_USAGE, "a usage or input error: unknown verb or option, a bad argument; a DAG, task, partition, executor or backfill that does not exist; a DAG without a schedule given to a verb that needs one (backfill, status, dags next); a clear that matches no task instance" },
 	{ EXIT_HOME, "the home cannot be used: not a sluice home, an error in its sluice.yaml (executors: included), a database it cannot open or newer than this sluice" },
 	{ 0, NULL },
 };

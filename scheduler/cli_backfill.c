@@ -73,7 +73,9 @@ backfill_cancel(struct cli *c, const struct cli_args *args)
 	if (r <= 0 || r == -2) {
 		fprintf(stderr, "sluice: %s\n", err.msg);
 		json_decref(preview);
-		return r == -1 ? EXIT_HOME : EXIT_FAILED;
+		/* an id that names no backfill is an input error, as an
+		 * unknown DAG is; one already ended cannot be cancelled */
+		return r == -1 ? EXIT_HOME : r == 0 ? EXIT_USAGE : EXIT_FAILED;
 	}
 	nremove = json_array_size(json_object_get(preview, "remove"));
 	nrunning = json_array_size(json_object_get(preview, "running"));

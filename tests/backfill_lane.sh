@@ -125,6 +125,12 @@ sl backfill cancel "$HIST" --yes >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 1 "$st" "a cancelled backfill cannot be cancelled again"
 assert_contains "$(cat "$T/err")" "is cancelled already"
+# an id that names no backfill is an input error (exit 2, as an unknown DAG)
+set +e
+sl backfill cancel 999999 --dry-run >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "cancel of a backfill that does not exist"
+assert_contains "$(cat "$T/err")" "no backfill 999999"
 
 # --- 3. the options through the CLI ---
 out=$(sl backfill pick --allow-outside-range --from 2029-01-01T00:00:00Z --to 2029-01-01T04:00:00Z --dry-run)
