@@ -58,6 +58,8 @@ assert_not_contains "$(cat "$T/body")" "hunter2" "dags show --json"
 # the man page by the name it is installed under, as the docs call it
 assert_eq "$("$SLUICE" man dag)" "$("$SLUICE" man sluice-dag)" "sluice man sluice-dag"
 assert_eq "$("$SLUICE" man config)" "$("$SLUICE" man sluice.yaml)" "sluice man sluice.yaml"
+# sluice(1)'s FILES say what the DAG folder loads, as the README does
+assert_contains "$("$SLUICE" man sluice)" 'one DAG per *.yaml or *.yml file, in subfolders too' "sluice(1) FILES"
 
 start_standalone
 set +e
