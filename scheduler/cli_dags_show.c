@@ -231,11 +231,70 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 		buf_printf(&b, "%s after the partition's end", sl_format_duration(t->sla_ms, x, sizeof x));
 		show_line("sla", buf_str(&b));
 	}
+	if (t->deadline_ms >= 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%s after the partition's end", sl_format_duration(t->deadline_ms, x, sizeof x));
+		show_line("deadline", buf_str(&b));
+	}
+	if (t->recheck_ms > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "until %s after the partition's end, every %s",
+			   sl_format_duration(t->recheck_ms, x, sizeof x),
+			   sl_format_duration(t->recheck_interval_ms, y, sizeof y));
+		show_line("recheck", buf_str(&b));
+	}
+	if (t->freshness_ms > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%s after the partition's end", sl_format_duration(t->freshness_ms, x, sizeof x));
+		show_line("freshness", buf_str(&b));
+	}
+	buf_reset(&b);
+	if (t->skip_exit_code > 0)
+		buf_printf(&b, "%d", t->skip_exit_code);
+	show_line("skip_exit_code", t->skip_exit_code > 0 ? buf_str(&b) : "none");
+	/* 0 is sluice.yaml's log_max (the scheduler's own), -1 no cap */
+	if (t->log_max != 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%lld bytes", (long long)t->log_max);
+		show_line("log_max", t->log_max < 0 ? "no cap" : buf_str(&b));
+	}
+	if (t->keep_children)
+		show_line("keep_children", "yes");
+	if (t->setup)
+		show_line("setup", "yes");
+	if (t->is_teardown) {
+		buf_reset(&b);
+		buf_printf(&b, "%s (on_teardown_failure: %s)", d->tasks[t->teardown_of].name,
+			   t->teardown_ignore ? "ignore" : "fail");
+		show_line("teardown_of", buf_str(&b));
+	}
+	if (t->branch)
+		show_line("branch", "yes");
 	if (t->depends_on_past)
 		show_line("depends_on_past", "yes");
 	if (t->mapped)
 		show_line("foreach", t->foreach_task != NULL ? t->foreach_task :
 			  t->foreach_tmpl != NULL ? t->foreach_tmpl : "a list");
+	if (t->max_active > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%d", t->max_active);
+		show_line("max_active", buf_str(&b));
+	}
+	if (t->max_map > 0) {
+		buf_reset(&b);
+		buf_printf(&b, "%d", t->max_map);
+		show_line("max_map", buf_str(&b));
+	}
+	if (t->produces != NULL && t->produces[0] != NULL) {
+		buf_reset(&b);
+		for (int i = 0; t->produces[i] != NULL; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", t->produces[i]);
+		show_line("produces", buf_str(&b));
+	}
+	if (t->on_failure != NULL)
+		show_line("on_failure", t->on_failure);
+	if (t->on_success != NULL)
+		show_line("on_success", t->on_success);
 	show_recipients("email", t->email, t->email_on);
 	show_recipients("notify", t->notify, t->notify_on);
 	if (json_object_size(t->env) > 0) {

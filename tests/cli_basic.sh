@@ -265,6 +265,14 @@ tasks:
     poke_interval: 120s
     after: [extract]
     retries: 0
+    deadline: 6h
+  load:
+    command: "true"
+    skip_exit_code: 3
+    log_max: 20MB
+    keep_children: true
+    produces: [lake.trades]
+    on_failure: "echo failed"
 YAML
 out=$(sl dags show shown wait)
 assert_contains "$out" "TASK wait of DAG shown ($H/dags/shown.yaml:5)"
@@ -273,6 +281,16 @@ assert_contains "$out" "  retries          0"
 assert_contains "$out" "  timeout          1h"
 assert_contains "$out" "  poke_interval    2m"
 assert_contains "$(sl dags show shown extract)" "  retries          2, 1m30s apart"
+# every setting the task has, not only the common ones (help: "every
+# setting of that task as the scheduler runs it")
+assert_contains "$out" "  deadline         6h after the partition's end"
+assert_contains "$(sl dags show shown extract)" "  skip_exit_code   99"
+out=$(sl dags show shown load)
+assert_contains "$out" "  skip_exit_code   3"
+assert_contains "$out" "  log_max          20000000 bytes"
+assert_contains "$out" "  keep_children    yes"
+assert_contains "$out" "  produces         lake.trades"
+assert_contains "$out" "  on_failure       echo failed"
 assert_eq wait "$(sl --json dags show shown wait | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["task"])')" "dags show --json DAG TASK"
 set +e
 sl dags show shown extrct >/dev/null 2>"$T/err"; st=$?
