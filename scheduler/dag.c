@@ -1179,7 +1179,9 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 			if (load_note(lc) < 0)
 				return -1;
 		} else if (t->email != NULL && t->email[0] != NULL &&
-			   task_get(d, src, "email_on") == NULL)
+			   task_get(d, src, "email_on") == NULL &&
+			   task_get(d, src, "freshness") == NULL)
+			/* (with freshness: it gets the late notices) */
 			warn_email_without_on(d, v, "tries", "it fails", lc);
 	}
 	t->notify_on = EMAIL_ON_FAILURE;
@@ -1718,7 +1720,9 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			if (load_note(lc) < 0)
 				goto fail;
 		} else if (dag->email != NULL && dag->email[0] != NULL &&
-			   ymap_get(d, root, "email_on") == NULL)
+			   ymap_get(d, root, "email_on") == NULL &&
+			   ymap_get(d, root, "freshness") == NULL)
+			/* (with freshness: it gets the late notices) */
 			warn_email_without_on(d, v, "runs", "a run fails", lc);
 	}
 	dag->notify_on = EMAIL_ON_FAILURE;

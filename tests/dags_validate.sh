@@ -204,6 +204,22 @@ sl dags validate "$T/mail" >"$T/v.out" 2>"$T/v.err" || fail "a warning failed va
 assert_eq "$T/mail/quiet.yaml:2:8: warning: email: without email_on: no email about its runs is sent (add email_on: [failure] to get one when a run fails)
 $T/mail/quiet.yaml:4:10: warning: defaults.email: without email_on: no email about its tries is sent (add email_on: [failure] to get one when it fails)" \
 	"$(cat "$T/v.err")" "email without email_on"
+# with freshness: the email: gets the late notices: no warning (the
+# shipped retail_weekly.yaml is such a DAG)
+rm "$T/mail/quiet.yaml"
+cat >"$T/mail/fresh.yaml" <<'YAML'
+dag: fresh
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+freshness: 3h
+email: [oncall@example.com]
+tasks:
+  load: {command: "true", freshness: 1h, email: [owner@example.com]}
+YAML
+sl dags validate "$T/mail" >"$T/v.out" 2>"$T/v.err" || fail "fresh.yaml: $(cat "$T/v.err")"
+assert_eq "" "$(cat "$T/v.err")" "email: with freshness: is not warned of"
+sl dags validate "$SLUICE_SRCDIR/dags" >"$T/v.out" 2>"$T/v.err" || fail "the shipped DAGs: $(cat "$T/v.err")"
+assert_not_contains "$(cat "$T/v.err")" "without email_on" "the shipped DAGs: no email: warned of"
 
 # a file of the DAG folder given by path: what the folder says of it too.
 # Alone it loads; in the folder its needs: name a DAG no file declares,
