@@ -559,13 +559,19 @@ db_clean(struct cli *c, const struct cli_args *a)
 			has = last == NULL ? -1 : json_array_size(last) > 0;
 			json_decref(last);
 		}
+		/* a DAG of the folder the scheduler has not recorded yet:
+		 * known, with nothing to remove ("no DAG named" while `dags
+		 * list` shows it read as a mistake) */
+		if (has == 0 && cli_open(c, 1, 1) == 0 &&
+		    dagbag_find_entry(&c->bag, dag) != NULL)
+			has = 1;
 		if (has < 0) {
 			fprintf(stderr, "sluice: cannot read the DAGs of %s\n",
 				c->cfg->db_path);
 			return EXIT_FAILED;
 		}
 		if (has == 0) {
-			fprintf(stderr, "sluice: no DAG named '%s' in %s (see `sluice dags list`)\n",
+			fprintf(stderr, "sluice: no DAG named '%s' in the DAG folder or in %s (see `sluice dags list`)\n",
 				dag, c->cfg->db_path);
 			return EXIT_USAGE;
 		}

@@ -22,6 +22,12 @@ assert_eq 400 "$(q "SELECT count(*) FROM dag_runs WHERE $old_where")" "400 old r
 assert_eq 1350 "$(find "$H/logs" -name 'try-*.log' -path '*/old-*' | wc -l)" "1350 log files"
 audit0=$(q "SELECT count(*) FROM audit")
 
+# a DAG of the folder no scheduler has recorded yet: known, nothing to
+# remove (it was "no DAG named" while `dags list` showed it)
+printf 'dag: later\ntasks:\n  a: {command: "true"}\n' >"$H/dags/later.yaml"
+out=$(sl db clean --keep 90d --dag later --dry-run) || fail "clean --dag of a DAG without runs: $out"
+assert_contains "$out" "would remove 0 runs" "a DAG of the folder without runs: nothing to remove"
+
 start_scheduler
 sl trigger chain --partition p1 >/dev/null
 wait_run chain p1 success 60
