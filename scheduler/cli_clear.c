@@ -257,7 +257,7 @@ static const struct cli_opt clear_opts[] = {
 
 const struct cli_verb cli_clear = {
 	"clear", "re-run task instances over a range of partitions",
-	"DAG [--task T]... [--from P --to P | --partition P] [--param NAME=VALUE]... [-d] [-u] [-f] [-n] [-y]",
+	"DAG [--task T]... [--from P --to P | --partition P] [--param NAME=VALUE]... [-d] [-u] [-f] [--only-stale] [-n] [-y]",
 	"Resets the selected task instances to `none` so the scheduler runs them\n"
 	"again (each gets its retries back; earlier tries' logs stay). Without\n"
 	"--task every task is selected; without --from/--to or --partition every\n"
