@@ -317,6 +317,12 @@ tasks_run(struct cli *c, const struct cli_args *args)
 				sl_format_duration(jint(t, "duration_ms"), dur, sizeof dur);
 			snprintf(tr, sizeof tr, "%lld/%lld", (long long)jint(t, "try_number"),
 				 (long long)jint(t, "max_tries"));
+			/* a mapped task runs its items, not tries of its own:
+			 * "0/1" there read as a try still to come */
+			if (json_is_integer(json_object_get(t, "map_count")) &&
+			    !json_is_integer(json_object_get(t, "map_index")) &&
+			    jint(t, "try_number") == 0)
+				snprintf(tr, sizeof tr, "-");
 			if (json_is_integer(json_object_get(t, "exit_code")))
 				snprintf(ex, sizeof ex, "%lld", (long long)jint(t, "exit_code"));
 			char name[64];

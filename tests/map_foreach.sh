@@ -106,6 +106,8 @@ assert_eq 1 "$(ti_field mapped p1 report try_number)"
 # the CLI lists the items under their task, and reads one item's log
 out=$(sl tasks mapped p1)
 assert_contains "$out" "  quote[2]"
+# the task itself has no tries (its items do): no "0/1" on its line
+assert_eq "-" "$(awk '$1 == "quote" { print $3 }' <<<"$out")" "the mapped task's TRY column"
 assert_contains "$(sl logs mapped 'quote[2]' p1)" "quoting GOOG"
 if out=$(sl logs mapped 'quote[9]' p1 2>&1); then fail "logs of a missing item succeeded"; fi
 assert_contains "$out" "quote has 3 items there"
