@@ -7,7 +7,9 @@
 # 1"), a result ("exit code 0") and a long task name on one line, and fit;
 # a longer one breaks only after a "_", "." or "-", there and in the task
 # page's title; its checkbox sits level with its label. At 640px the
-# tries table fits the window, each try on two labelled lines. A
+# tries table fits the window, each try on two labelled lines. At 390px
+# the header and the run page fit the window (each task instance on
+# labelled lines), and at 320px the grid's pager keeps its labels whole. A
 # sensor's durations read as written (1m30s, 1d), not in milliseconds.
 # Screenshots go to $WEB_SHOTS (default: the build dir's
 # tests/shots-task-page, kept to be looked at).
@@ -67,7 +69,7 @@ mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW T=$T SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/task_page.mjs" || fail "browser test failed (screenshots in $SHOTS)"
 for s in tp-01-waiting tp-02-try2-running tp-03-success tp-04-empty-log tp-05-run-1024 tp-06-task-1024 \
-	tp-07-names-run-1024 tp-08-names-task-640 tp-09-tries-640 tp-10-sensor-durations; do
+	tp-07-names-run-1024 tp-08-names-task-640 tp-09-tries-640 tp-10-sensor-durations tp-11-run-390; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_task_browser: ok"

@@ -153,6 +153,30 @@ try {
   check(tryTimes.length === 0, 'at 640px each try\'s times keep their line: ' + tryTimes.join(' | '));
   const label = await page.evaluate(() => getComputedStyle(document.querySelector('#tries tr.try td:nth-child(4)'), '::before').content);
   check(label === '"started "', 'at 640px a try\'s start is labelled: ' + label);
+  // --- on a phone (390px) the header and the run page's task instances
+  // fit: the header's one line pushed every page 137px sideways, Log out
+  // off the screen; the run page's six columns 400px ---
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(URL + '/dags/live/runs/k');
+  await shot('tp-11-run-390');
+  const phoneOver = await pageOver();
+  const logout = await page.locator('header.top .logout button').boundingBox();
+  check(phoneOver <= 0 && logout.x + logout.width <= 390,
+    `at 390px the run page fits (${phoneOver}px too wide), Log out on screen (its right edge at ${logout.x + logout.width}px)`);
+  check(await overReach(page, '#run-tis') <= 0, 'at 390px the run page\'s task instances fit the window');
+  const tiLabel = await page.evaluate(() => getComputedStyle(document.querySelector('#run-tis tbody td:nth-child(5)'), '::before').content);
+  check(tiLabel === '"started "', 'at 390px a task instance\'s start is labelled: ' + tiLabel);
+  // (the grid's pager keeps "◀ newer" and "older ▶" on one line each,
+  // on the smallest phones too)
+  await page.setViewportSize({ width: 320, height: 700 });
+  await page.goto(URL + '/dags/live');
+  await page.locator('#grid tbody tr').first().waitFor({ timeout: WAIT });
+  const pagerLines = await page.evaluate(() => ['newer', 'older'].map((id) => {
+    const r = document.createRange();
+    r.selectNodeContents(document.getElementById(id));
+    return id + ' ' + new Set([...r.getClientRects()].map((c) => Math.round(c.top))).size;
+  }));
+  check(pagerLines.join() === 'newer 1,older 1', 'at 320px the grid\'s pager buttons keep one line each: ' + pagerLines.join(', '));
   await page.setViewportSize({ width: 1280, height: 860 });
 
   // --- a sensor's durations as its DAG file writes them, not in ms:
