@@ -5,7 +5,8 @@
 # its map (the producing task's hours: the two failed loads show), and a
 # clear of lake's hours, from the partition map's Clear range and from
 # the grid's Clear…, whose preview lists the report hours that re-run as
-# a consequence; the grid's clear, confirmed, re-runs them. Screenshots
+# a consequence; the grid's clear, confirmed, re-runs them. At 390px the
+# Datasets page and a dataset's page fit the window. Screenshots
 # go to $WEB_SHOTS (default: the build dir's tests/shots-datasets).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -63,7 +64,7 @@ URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS K3=$(key 3) K5=$(key 5) K10=$(key 10) K7=$(
 reran() { [ "$(ti_field report "$(key 10)" sum try_number)" = 2 ] && ti_is report "$(key 10)" sum success; }
 wait_for 60 "report's hour 10 to re-run" reran
 assert_eq 1 "$(ti_field report "$(key 9)" sum try_number)" "the hour before it did not"
-for s in 01-datasets 01b-datasets-cell-grid 02-dataset-map 03-map-clear-preview 04a-grid-clear-column-1024 04-grid-clear-preview; do
+for s in 01-datasets 01b-datasets-cell-grid 01c-datasets-390 02-dataset-map 02b-dataset-390 03-map-clear-preview 04a-grid-clear-column-1024 04-grid-clear-preview; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_datasets_browser: ok"

@@ -63,6 +63,22 @@ await journey(1400, 900, SHOTS, async (page, shot) => {
   check(await count('failed') === 2, 'still so after a poll of the dataset endpoint');
   await shot('02-dataset-map');
   check(!(await page.textContent('#map-note')).includes('drag'), 'a dataset\'s map, with no actions, does not offer a selection');
+  // --- on a phone (390px) the datasets list and a dataset's page fit:
+  // the list's four columns pushed it 180px sideways, the map's From, To
+  // and Show on one line as much ---
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phoneOver = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const datasetOver = await phoneOver();
+  const showBtn = await page.locator('#map-range button').boundingBox();
+  const mapBox = await page.locator('#map-toolbar').boundingBox();
+  check(datasetOver <= 0 && showBtn.x + showBtn.width <= mapBox.x + mapBox.width,
+    `at 390px a dataset's page fits (${datasetOver}px too wide), Show inside its toolbar`);
+  await shot('02b-dataset-390');
+  await page.goto(URL + '/datasets');
+  const listOver = await phoneOver();
+  check(listOver <= 0, `at 390px the datasets list fits (${listOver}px too wide)`);
+  await shot('01c-datasets-390');
+  await page.setViewportSize({ width: 1400, height: 900 });
 
   // --- the partition map's Clear range: the preview names report's hours ---
   await page.goto(URL + '/dags/lake/map');
