@@ -8,7 +8,8 @@
 # resets their password and removes them after a confirmation that says
 # what removing does; the Users page shows when each user last logged in
 # and last used an API token ("never" when not), and fits a 640px
-# window, its counts labelled. Screenshots go to $WEB_SHOTS (default: the build
+# window, its counts labelled; the audit log's actions keep their
+# line. Screenshots go to $WEB_SHOTS (default: the build
 # dir's tests/shots-users, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -33,7 +34,7 @@ user_token web:admin
 user_password web:admin
 user_remove web:admin" "$audit" "the journey's audit rows"
 for s in u-01-users u-02-added u-03-bad-input u-04-forbidden u-05-account u-06-role u-07-token \
-	u-07b-last-used u-08-reset u-09-remove-dialog u-10-removed u-11-long-name u-12-users-640; do
+	u-07b-last-used u-08-reset u-09-remove-dialog u-10-removed u-11-long-name u-12-users-640 u-13-audit-1024; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_users_browser: ok"

@@ -280,5 +280,18 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   await page.setViewportSize({ width: 1100, height: 700 });
   const over1100 = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   check(over1100 <= 0, `at 1100px the users list fits the window (${over1100}px too wide)`);
+  // the audit log's actions of users read as one word each at 1024px
+  // ("user_pas|sword" once, its column squeezed by the details)
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(URL + '/audit');
+  const actions = await page.evaluate(() => [...document.querySelectorAll('#audit tbody td:nth-child(3)')].map((td) => {
+    const r = document.createRange();
+    r.selectNodeContents(td);
+    return [td.textContent, new Set([...r.getClientRects()].map((c) => Math.round(c.top))).size];
+  }));
+  const split = actions.filter(([, n]) => n > 1).map(([a]) => a);
+  check(actions.some(([a]) => a === 'user_password') && split.length === 0,
+    'at 1024px each audited action keeps its line: ' + split.join(', '));
+  await shot('u-13-audit-1024');
 });
 console.log('users_ui: ok');
