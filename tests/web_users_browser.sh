@@ -8,8 +8,9 @@
 # resets their password and removes them after a confirmation that says
 # what removing does; the Users page shows when each user last logged in
 # and last used an API token ("never" when not), and fits a 640px
-# window, its counts labelled; the audit log's actions keep their
-# line. Screenshots go to $WEB_SHOTS (default: the build
+# window, its counts labelled. A viewer finds a DAG's pause button
+# disabled, saying which role it needs; the audit log's actions keep
+# their line. Screenshots go to $WEB_SHOTS (default: the build
 # dir's tests/shots-users, kept to be looked at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
@@ -21,7 +22,7 @@ start_standalone
 SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-users}
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
-URL=$URL ADMIN_PW=$ADMIN_PW SHOTS=$SHOTS \
+URL=$URL ADMIN_PW=$ADMIN_PW SHOTS=$SHOTS DAGS=$H/dags \
 	node "$SLUICE_SRCDIR/tests/browser/users_ui.mjs" || fail "browser test failed (screenshots in $SHOTS)"
 # what the journey did is in the database and the audit log as it should be
 assert_eq "" "$(q "SELECT name FROM users WHERE name = 'dana'")" "dana was removed"

@@ -221,6 +221,20 @@ pages_file_errors(struct buf *b, const json_t *errors, const char *error,
 
 /* --- DAG list --- */
 
+/* A DAG's paused or active state as the button app.js turns into a pause
+ * or unpause; for a viewer, who may not, disabled and saying why (it
+ * offered a click that ended in a 403 in an alert) */
+static void
+pause_toggle(struct buf *b, const struct web_req *r, const char *dag, int paused)
+{
+	buf_adds(b, "<button class=\"pause-toggle\" data-dag=\"");
+	text_html_escape(b, dag);
+	buf_printf(b, "\" data-paused=\"%d\"", paused);
+	if (r->user.role < ROLE_OPERATOR)
+		buf_adds(b, " disabled title=\"pausing and unpausing need the operator role\"");
+	buf_printf(b, ">%s</button>", paused ? "paused" : "active");
+}
+
 enum web_result
 pages_dags(struct web_req *r)
 {
@@ -344,10 +358,9 @@ pages_dags(struct web_req *r)
 		text_html_escape(&b, sched ? sched : "-");
 		buf_adds(&b, "</code> <small>");
 		text_html_escape(&b, zone ? zone : "");
-		buf_adds(&b, "</small></td><td><button class=\"pause-toggle\" data-dag=\"");
-		text_html_escape(&b, name);
-		buf_printf(&b, "\" data-paused=\"%d\">%s</button></td><td class=\"last-runs\">",
-			   paused, paused ? "paused" : "active");
+		buf_adds(&b, "</small></td><td>");
+		pause_toggle(&b, r, name, paused);
+		buf_adds(&b, "</td><td class=\"last-runs\">");
 		for (size_t k = json_array_size(runs); k-- > 0;) {
 			json_t *run = json_array_get(runs, k);
 
@@ -437,15 +450,10 @@ pages_dag_header(struct web_req *r, struct buf *b, const struct dag *d, const ch
 	text_html_escape(b, d->schedule_text);
 	buf_adds(b, "</code> · ");
 	text_html_escape(b, tz_name(d->tz));
-	buf_printf(b, " · %d task%s · <button class=\"pause-toggle\" data-dag=\"", d->ntasks,
-		   d->ntasks == 1 ? "" : "s");
-	text_html_escape(b, d->name);
-	{
-		int paused = store_dag_paused(r->w->store, d->name,
-					      r->w->cfg->dags_paused_at_creation);
-
-		buf_printf(b, "\" data-paused=\"%d\">%s</button></p>", paused, paused ? "paused" : "active");
-	}
+	buf_printf(b, " · %d task%s · ", d->ntasks, d->ntasks == 1 ? "" : "s");
+	pause_toggle(b, r, d->name, store_dag_paused(r->w->store, d->name,
+						     r->w->cfg->dags_paused_at_creation));
+	buf_adds(b, "</p>");
 	buf_adds(b, "<nav class=\"tabs\"><a href=\"/dags/");
 	text_url_segment(b, d->name);
 	buf_printf(b, "\"%s>Grid</a><a href=\"/dags/", strcmp(tab, "grid") == 0 ? " class=\"on\"" : "");

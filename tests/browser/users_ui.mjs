@@ -6,6 +6,7 @@
 // token, sees when she last logged in and last used it, resets her
 // password and removes her. Every wait is a bounded wait for a state; no
 // secret is printed.
+import { writeFileSync } from 'node:fs';
 import { check, journey, midWordBreaks, overReach } from './lib.mjs';
 
 const { URL, ADMIN_PW, SHOTS } = process.env;
@@ -109,6 +110,20 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(forbidden.status() === 403, 'the Users page is a 403 for a viewer');
   check((await page.textContent('#forbidden')).includes('This page needs the admin role'), 'the 403 page says why');
   await shot('u-04-forbidden');
+  // a viewer may not pause a DAG: its button is disabled and says why, on
+  // the DAG list and the DAG's page (a click ended in a 403 in an alert);
+  // a DAG file now (the scheduler reads the folder every 2s)
+  writeFileSync(process.env.DAGS + '/tiny.yaml', 'dag: tiny\nschedule: none\ntasks:\n  t: {command: "true"}\n');
+  for (const until = Date.now() + WAIT; (await page.goto(URL + '/dags/tiny')).status() !== 200;) {
+    if (Date.now() > until) throw new Error('FAIL: the DAG tiny did not appear within ' + WAIT + 'ms');
+    await page.waitForTimeout(200);
+  }
+  for (const path of ['/', '/dags/tiny']) {
+    await page.goto(URL + path);
+    const toggle = page.locator('button.pause-toggle[data-dag="tiny"]');
+    check(await toggle.isDisabled() && (await toggle.getAttribute('title')).includes('operator role'),
+      `on ${path} a viewer's pause button is disabled, saying it needs the operator role`);
+  }
 
   // --- My account, from her name in the header: her own password ---
   await page.click('header a#nav-account');
