@@ -2,7 +2,8 @@
 # A broken DAG file on the web's DAG list (walked: only its first error
 # was shown): its first errors in file order, HTML-escaped, the rest
 # behind "and N more"; a DAG running its last good version shows them all
-# on its page. Checked in headless Chromium at 1280 and 640 px wide;
+# on its page; the page of a DAG no file defines names it, as text.
+# Checked in headless Chromium at 1280 and 640 px wide;
 # screenshots go to $WEB_SHOTS (default: $T/shots, removed with $T).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"

@@ -291,8 +291,17 @@ routes_dispatch(struct web_req *r)
 		return WEB_DONE;
 	r->dag = NULL;
 	if (r->arg.dag != NULL && (r->dag = web_dag(r->w, r->arg.dag)) == NULL) {
-		if (hit->kind == ROUTE_PAGE)
-			return pages_not_found(r, "no DAG by that name (or its file failed to load: see the DAG list)");
+		if (hit->kind == ROUTE_PAGE) {
+			/* named, as the API and the run page's "DAG x has no
+			 * run" do: "by that name" left the reader to find it in
+			 * the address bar */
+			char *what = xasprintf("no DAG named '%s' (or its file failed to load: see the DAG list)",
+					       r->arg.dag);
+			enum web_result res = pages_not_found(r, what);
+
+			free(what);
+			return res;
+		}
 		web_error(r, 404, "no DAG named '%s'", r->arg.dag);
 		return WEB_DONE;
 	}

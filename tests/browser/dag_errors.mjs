@@ -25,5 +25,10 @@ for (const width of [1280, 640]) {
     const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     check(wide <= 0, width + ': no sideways scroll (' + wide + ' px too wide)');
     await shot('dag-errors-' + width + '-open');
+    // a DAG page of a name no file defines says which name, as text
+    const missing = await page.goto(URL + '/dags/' + encodeURIComponent('no_such_<i>dag'));
+    const said = await page.textContent('main');
+    check(missing.status() === 404 && said.includes("no DAG named 'no_such_<i>dag'") &&
+      await page.locator('main i').count() === 0, width + ': an unknown DAG\'s page names it: ' + said);
   });
 }
