@@ -153,6 +153,10 @@ try {
   check(tryTimes.length === 0, 'at 640px each try\'s times keep their line: ' + tryTimes.join(' | '));
   const label = await page.evaluate(() => getComputedStyle(document.querySelector('#tries tr.try td:nth-child(4)'), '::before').content);
   check(label === '"started "', 'at 640px a try\'s start is labelled: ' + label);
+  // (the try whose log is shown is highlighted across its line, the gaps
+  // between its cells too, not each cell on its own)
+  const shownBg = await page.evaluate(() => getComputedStyle(document.querySelector('#tries tr.try.shown')).backgroundColor);
+  check(shownBg === 'rgb(238, 244, 255)', 'at 640px the shown try\'s whole line is highlighted: ' + shownBg);
   // --- on a phone (390px) the header and the run page's task instances
   // fit: the header's one line pushed every page 137px sideways, Log out
   // off the screen; the run page's six columns 400px ---
