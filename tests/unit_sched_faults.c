@@ -158,6 +158,37 @@ count_in(const char *s, const char *text)
 	return n;
 }
 
+/* Open the harness on files with the scheduler's log in a new file made
+ * from path (a mkstemp template): 0, or -1 (checked) when it cannot. */
+static int
+open_logging(const struct h_dag_file *files, char *path)
+{
+	struct sl_err err;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	h_open(files, NULL);
+	/* (after the scheduler opened its own log) */
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, log_open(path, LOG_FORMAT_TEXT, &err));
+	return 0;
+}
+
+/* Close the harness and the log open_logging made, and remove it. */
+static void
+close_logging(const char *path)
+{
+	struct sl_err err;
+
+	h_close();
+	sl_err_clear(&err);
+	log_open(NULL, LOG_FORMAT_TEXT, &err);
+	unlink(path);
+}
+
 /*
  * The commit that records a run's end fails, and so do the next three
  * attempts after the back-off (a full disk): each attempt records the end
@@ -177,17 +208,9 @@ test_outage_says_run_end_once(void)
 		{ NULL, NULL },
 	};
 	char path[] = "/tmp/unit_sched_faults.log.XXXXXX";
-	struct sl_err err;
-	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (open_logging(files, path) < 0)
 		return;
-	close(fd);
-	h_open(files, NULL);
-	/* (after the scheduler opened its own log) */
-	sl_err_clear(&err);
-	CHECK_EQ_INT(0, log_open(path, LOG_FORMAT_TEXT, &err));
 	h_trigger("ro", "p");
 	h_advance(1000);
 	CHECK_EQ_STR("running", h_ti("ro", "a", "p", "state"));
@@ -204,9 +227,7 @@ test_outage_says_run_end_once(void)
 	CHECK_EQ_INT(1, h_lines_with(path, "failure email for ro (run) p: sending"));
 	CHECK(h_lines_with(path, "failure email for ro (run) p: held back") <= 1);
 	CHECK_EQ_INT(0, h_lines_with(path, "not started"));
-	h_close();
-	log_open(NULL, LOG_FORMAT_TEXT, &err);
-	unlink(path);
+	close_logging(path);
 }
 
 /*
@@ -224,17 +245,10 @@ test_outage_says_late_once(void)
 		{ NULL, NULL },
 	};
 	char path[] = "/tmp/unit_sched_faults.log.XXXXXX";
-	struct sl_err err;
-	int fd = mkstemp(path);
 
-	CHECK(fd >= 0);
-	if (fd < 0)
-		return;
-	close(fd);
 	/* 00:30: the 23:00 partition is due at 00:45 */
-	h_open(files, NULL);
-	sl_err_clear(&err);
-	CHECK_EQ_INT(0, log_open(path, LOG_FORMAT_TEXT, &err));
+	if (open_logging(files, path) < 0)
+		return;
 	h_advance(10 * 60 * 1000LL);
 	CHECK_EQ_INT(0, h_lines_with(path, "late (freshness"));
 	store_test_fail_commits(h_store(), 4);
@@ -249,9 +263,7 @@ test_outage_says_late_once(void)
 	CHECK(h_end_all() >= 1);
 	h_advance(61 * 1000LL);
 	CHECK_EQ_INT(1, h_lines_with(path, "fl 2024-01-09T23:00:00+00:00: landed after being late"));
-	h_close();
-	log_open(NULL, LOG_FORMAT_TEXT, &err);
-	unlink(path);
+	close_logging(path);
 }
 
 int
