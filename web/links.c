@@ -32,12 +32,7 @@ char *
 links_task(const char *base_url, const char *dag, const char *partition,
 	   const char *task)
 {
-	const char *values[] = { dag, partition, task };
-	struct buf b;
-
-	buf_init(&b, 0);
-	links_build(&b, base_url, LINK_PAGE_TASK, values);
-	return buf_steal(&b);
+	return links_task_try(base_url, dag, partition, task, 0);
 }
 
 char *
