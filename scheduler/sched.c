@@ -621,6 +621,32 @@ sighup_cb(evutil_socket_t sig, short what, void *arg)
 
 /* --- life cycle --- */
 
+/* The executors of sluice.yaml. An ssh executor keeps the commands it
+ * must still stop on hosts that did not answer in HOME/run
+ * (executors/ssh/orphans.c): only the scheduler, which holds the
+ * store's lock, is given that folder (state_dir), so no other process
+ * (sluice executors check) reads or writes its file. */
+static int
+sched_executors_create(struct sched *s, struct sl_err *err)
+{
+	json_t *execs = json_deep_copy(s->cfg->executors), *e;
+	char *dir = xasprintf("%s/run", s->cfg->home);
+	const char *name;
+	int rc;
+
+	json_object_foreach(execs, name, e) {
+		const char *type = json_string_value(json_object_get(e, "type"));
+
+		if (json_is_object(e) && type != NULL && strcmp(type, "ssh") == 0 &&
+		    json_object_get(e, "state_dir") == NULL)
+			json_object_set_new(e, "state_dir", json_string(dir));
+	}
+	rc = registry_create(s->base, execs, s->cfg->file, &s->execs, err);
+	json_decref(execs);
+	free(dir);
+	return rc;
+}
+
 int
 sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 	  struct sl_err *err)
@@ -648,7 +674,7 @@ sched_new(struct config *cfg, struct event_base *base, struct sched **out,
 		goto fail;
 	/* the scheduler says a failed write itself, once per outage */
 	store_set_quiet(s->store, 1);
-	if (registry_create(base, cfg->executors, cfg->file, &s->execs, err) < 0)
+	if (sched_executors_create(s, err) < 0)
 		goto fail;
 	*out = s;
 	return 0;

@@ -8,7 +8,8 @@
 #   - box_short (unreachable_timeout 3s): the try fails with a "lost:"
 #     reason naming the host and the wait, and its command becomes an
 #     orphan of the host, stopped once sshd is back (though no other
-#     try asks for the host).
+#     try asks for the host), even by a scheduler started again
+#     before the host answered.
 # Each try's log says once that the host cannot be reached and since when.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_sshd box
@@ -72,9 +73,23 @@ pid_gone "$linger" && fail "the command ended while its host could not be reache
 ti_is ulong p1 only running || fail "the long try ended while its host could not be reached: $(ti_error ulong)"
 assert_contains "$(cat "$long_log")" "sluice: cannot reach 127.0.0.1:$port since "
 
+# the scheduler is killed again before the host answers: the short try
+# is recorded as failed, so only the ssh executor's orphans file says its
+# command still runs there; the next scheduler takes it back from it
+orphans=$H/run/ssh-box_short.orphans
+assert_eq 1 "$(wc -l <"$orphans")" "the orphans file holds the short try's command: $(cat "$orphans")"
+assert_contains "$(cat "$orphans")" "127.0.0.1:$port	"
+kill -9 "$SCHED_PID"
+wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
+start_scheduler
+wait_for 30 "the long try to be adopted again" eval '[ "$(grep -c "only: try 1 still belongs to executor box_long" "$T/scheduler.log")" = 2 ]'
+assert_contains "$(cat "$T/scheduler.log")" "ssh executor box_short: 1 command(s) left by the last scheduler on hosts that did not answer are stopped when their host answers"
+pid_gone "$linger" && fail "the command ended while its host could not be reached"
+
 # sshd back: the orphan is stopped, the long try followed to its end
 start_sshd box
 wait_for 30 "the short try's command to be stopped on the host" pid_gone "$linger"
+wait_for 10 "the orphans file to be emptied once the kill ran" eval '[ ! -s "$orphans" ]'
 touch "$T/go"
 wait_ti ulong p1 only success 60
 assert_eq 1 "$(ti_field ulong p1 only try_number)" "the long task's try"

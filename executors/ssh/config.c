@@ -118,6 +118,7 @@ const struct exec_ssh_key exec_ssh_keys[] = {
 	{ "slots_per_host", "integer 1..1000", "4", "tries at once on each host; the executor's slots are hosts times this" },
 	{ "via", "[user@]host[:port]", NULL, "a jump host: connections to the hosts go through it (same key, known_hosts and checks)" },
 	{ "sluice_path", "path", "sluice", "sluice on the hosts: tasks of types other than shell run it there (sluice executors check NAME says whether it is found)" },
+	{ "state_dir", "path", "HOME/run (set by the scheduler)", "where the executor keeps the commands it must still stop on hosts that did not answer (ssh-NAME.orphans), so that a scheduler started again stops them when the host answers" },
 	{ "down_backoff", "duration", "30s", "how long a host that failed to connect takes no new tries; it is tried again after that, by the tries waiting for it" },
 	{ "unreachable_timeout", "duration", "10m", "how long a try waits for a host that cannot be reached (no name, no TCP connection, tunnel or handshake, or connect_timeout; a refused login or host key fails at once) before it fails: a try whose command never started waits queued, spending no retry; an adopted try (the scheduler restarted) whose host does not answer runs on, sluice reconnecting every down_backoff; 0: such tries fail at once. The task's timeout still applies" },
 	{ NULL, NULL, NULL, NULL },
@@ -233,6 +234,16 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 	}
 	ex->sluice_path = xstrdup((s = json_str(cfg, "sluice_path")) ? s
 								      : "sluice");
+	if ((s = json_str(cfg, "state_dir")) != NULL && *s != '\0') {
+		struct sl_err merr;
+
+		ex->state_dir = expand_home(s);
+		if (sl_mkdirs(ex->state_dir, 0700, &merr) < 0) {
+			snprintf(err, errlen, "ssh executor %s: state_dir: %s",
+				 name, merr.msg);
+			goto fail;
+		}
+	}
 	hosts = json_object_get(cfg, "hosts");
 	if (json_is_string(hosts)) {
 		json_t *one = json_array();

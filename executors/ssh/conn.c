@@ -233,6 +233,7 @@ void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
 	snprintf(o->id, sizeof o->id, "%s", id);
 	o->next = h->orphans;
 	h->orphans = o;
+	ssh_orphans_save(h->ex);
 	if (!reach)
 		return;
 	if (h->conn.state == C_READY)
@@ -241,9 +242,39 @@ void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
 		ssh_conn_start(&h->conn);
 }
 
+/* The kill command of orphan o has ended: it is done with, unless the
+ * command could not run (the connection dropped first), when o waits for
+ * the host again. */
+static void orphan_killed_cb(struct ssh_cmd *cmd, void *arg)
+{
+	struct ssh_orphan *o = arg, **pp;
+	struct ssh_host *h = cmd->host;
+
+	for (pp = &h->killing; *pp != NULL && *pp != o; pp = &(*pp)->next)
+		;
+	if (*pp == NULL)
+		return;
+	*pp = o->next;
+	if (cmd->error != NULL) {
+		o->next = h->orphans;
+		h->orphans = o;
+		if (h->conn.state == C_IDLE && !h->ex->destroying) {
+			struct timeval tv;
+
+			sl_ms_timeval(SL_MAX(h->ex->down_backoff_ms,
+					     (int64_t)1000), &tv);
+			event_add(h->conn.ev_orphans, &tv);
+		}
+		return;
+	}
+	free(o);
+	ssh_orphans_save(h->ex);
+}
+
 /* Kill what is left of tries lost with an earlier connection (or named by
  * kill_orphan after a scheduler restart); the start time guards against
- * a reused process id. */
+ * a reused process id. Each stays in the orphans file until its command
+ * has run. */
 void ssh_conn_kill_orphans(struct ssh_host *h)
 {
 	while (h->orphans) {
@@ -266,8 +297,9 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 				"kill -KILL -- -%ld 2>/dev/null; exit 0",
 				o->pgid, o->start, o->start, o->pgid);
 		h->orphans = o->next;
-		free(o);
-		ssh_cmd_run(h, cmd, NULL, NULL);
+		o->next = h->killing;
+		h->killing = o;
+		ssh_cmd_run(h, cmd, orphan_killed_cb, o);
 		free(cmd);
 	}
 }

@@ -39,7 +39,8 @@ void *ssh_exec_create(struct event_base *base, const char *name,
 		free(ex);
 		return NULL;
 	}
-	if (ssh_config_parse(ex, config_json, err, errlen) < 0) {
+	if (ssh_config_parse(ex, config_json, err, errlen) < 0 ||
+	    ssh_orphans_load(ex, err, errlen) < 0) {
 		ssh_exec_destroy(ex);
 		return NULL;
 	}
@@ -126,6 +127,11 @@ static void host_free(struct ssh_host *h)
 	while (h->orphans) {
 		struct ssh_orphan *o = h->orphans;
 		h->orphans = o->next;
+		free(o);
+	}
+	while (h->killing) {
+		struct ssh_orphan *o = h->killing;
+		h->killing = o->next;
 		free(o);
 	}
 	free(h->label);
@@ -449,6 +455,7 @@ void ssh_exec_destroy(void *inst)
 	free(ex->passphrase_env);
 	free(ex->known_hosts);
 	free(ex->sluice_path);
+	free(ex->state_dir);
 	free(ex);
 	if (--libssh2_users == 0)
 		libssh2_exit();

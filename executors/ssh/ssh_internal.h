@@ -156,6 +156,9 @@ struct ssh_host {
 	 * (wall clock, for logs); 0 while it answers. */
 	time_t down_since;
 	struct ssh_orphan *orphans;
+	/* Orphans whose kill command is under way: kept (and in the file,
+	 * orphans.c) until it has run; back in orphans if it could not. */
+	struct ssh_orphan *killing;
 	/* Old try files were last swept on connection generation
 	 * sweep_gen (if swept); starts since then (try.c). */
 	int swept;
@@ -304,6 +307,8 @@ struct ssh_exec {
 	char *passphrase_env;
 	char *known_hosts;
 	char *sluice_path;
+	/* Where the orphans file is kept (orphans.c); NULL: nowhere. */
+	char *state_dir;
 	int agent;
 	int accept_new;
 	int slots_per_host;
@@ -369,6 +374,13 @@ void ssh_conn_kill_orphans(struct ssh_host *h);
  * without, at h's next login (the connection just failed). */
 void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
 			 const char *id, int reach);
+
+/* ---- orphans.c ---- */
+
+/* Write every host's orphans to STATE_DIR/ssh-NAME.orphans. */
+void ssh_orphans_save(struct ssh_exec *ex);
+/* At create: take back the orphans the file holds (0, or -1 with err). */
+int ssh_orphans_load(struct ssh_exec *ex, char *err, size_t errlen);
 
 /* ---- auth.c ---- */
 
