@@ -717,7 +717,7 @@ const struct cli_verb cli_dags = {
 	"  show       tasks, their types and dependencies; with TASK, every\n"
 	"             setting of that task as the scheduler runs it (the\n"
 	"             DAG's defaults applied, durations as a DAG file writes\n"
-	"             them)\n"
+	"             them; --json: under the keys a DAG file gives them)\n"
 	"  validate   check DAG files (default: the DAG folder): every error as\n"
 	"             FILE:LINE:COL: PATH: message (--json: {file, line, column,\n"
 	"             path, message}), at most 20 a file, then FILE: and N\n"

@@ -136,19 +136,21 @@ show_option(struct buf *b, const struct op_key *k, const json_t *v)
 	dags_show_value(b, v);
 }
 
+/* The EMAIL_ON_* bits by the names email_on: and notify_on: give them. */
+static const struct { int bit; const char *name; } show_event_names[] = {
+	{ EMAIL_ON_FAILURE, "failure" }, { EMAIL_ON_RETRY, "retry" },
+	{ EMAIL_ON_SUCCESS, "success" }, { EMAIL_ON_SLA_MISS, "sla_miss" },
+};
+
 /* The names of the EMAIL_ON_* bits in on: "failure, sla_miss". */
 static void
 show_events(struct buf *b, int on)
 {
-	static const struct { int bit; const char *name; } events[] = {
-		{ EMAIL_ON_FAILURE, "failure" }, { EMAIL_ON_RETRY, "retry" },
-		{ EMAIL_ON_SUCCESS, "success" }, { EMAIL_ON_SLA_MISS, "sla_miss" },
-	};
 	int n = 0;
 
-	for (size_t i = 0; i < SL_ARRAY_LEN(events); i++)
-		if (on & events[i].bit)
-			buf_printf(b, "%s%s", n++ ? ", " : "", events[i].name);
+	for (size_t i = 0; i < SL_ARRAY_LEN(show_event_names); i++)
+		if (on & show_event_names[i].bit)
+			buf_printf(b, "%s%s", n++ ? ", " : "", show_event_names[i].name);
 	if (n == 0)
 		buf_adds(b, "nothing");
 }
@@ -170,6 +172,100 @@ show_recipients(const char *key, char *const *to, int on)
 	buf_adds(&b, ")");
 	show_line(key, buf_str(&b));
 	buf_free(&b);
+}
+
+/* A NULL-terminated list as a JSON array of strings. */
+static json_t *
+show_strv_json(char *const *v)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; v != NULL && v[i] != NULL; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* A duration as a DAG file writes it ("1m30s"). */
+static json_t *
+show_duration_json(int64_t ms)
+{
+	char x[32];
+
+	return json_string(sl_format_duration(ms, x, sizeof x));
+}
+
+/* Recipients and the events they hear of into o as KEY and KEY_on (the
+ * DAG file's email/email_on, notify/notify_on); nothing when there are
+ * none, as the text form. */
+static void
+show_recipients_json(json_t *o, const char *key, char *const *to, int on)
+{
+	json_t *events = json_array();
+	char on_key[32];
+
+	if (to == NULL || to[0] == NULL) {
+		json_decref(events);
+		return;
+	}
+	for (size_t i = 0; i < SL_ARRAY_LEN(show_event_names); i++)
+		if (on & show_event_names[i].bit)
+			json_array_append_new(events, json_string(show_event_names[i].name));
+	snprintf(on_key, sizeof on_key, "%s_on", key);
+	json_object_set_new(o, key, show_strv_json(to));
+	json_object_set_new(o, on_key, events);
+}
+
+/* `dags show --json DAG TASK`: the settings the text form shows, added
+ * to the task's object of the DAG's listing (o), under the keys a DAG
+ * file gives them: durations as a DAG file writes them, a setting the
+ * text leaves out when unset left out here too (timeout: null for none,
+ * skip_exit_code 0 for none, as a DAG file says them). */
+static void
+dags_show_task_json(const struct dag *d, const struct task *t, json_t *o)
+{
+	json_object_set_new(o, "file", json_string(d->file));
+	json_object_set_new(o, "line", json_integer(t->line));
+	if (t->description != NULL)
+		json_object_set_new(o, "description", json_string(t->description));
+	json_object_set_new(o, "pool_slots", json_integer(t->pool_slots));
+	json_object_set_new(o, "priority", json_integer(t->priority));
+	json_object_set_new(o, "retry_delay", show_duration_json(t->retry_delay_ms));
+	json_object_set_new(o, "retry_backoff",
+			    json_string(t->retry_exponential ? "exponential" : "constant"));
+	if (t->retry_exponential)
+		json_object_set_new(o, "max_retry_delay",
+				    show_duration_json(t->max_retry_delay_ms));
+	json_object_set_new(o, "timeout", t->timeout_ms > 0 ?
+			    show_duration_json(t->timeout_ms) : json_null());
+	if (t->sla_ms > 0)
+		json_object_set_new(o, "sla", show_duration_json(t->sla_ms));
+	if (t->deadline_ms >= 0)
+		json_object_set_new(o, "deadline", show_duration_json(t->deadline_ms));
+	if (t->recheck_ms > 0) {
+		json_object_set_new(o, "recheck", show_duration_json(t->recheck_ms));
+		json_object_set_new(o, "recheck_interval",
+				    show_duration_json(t->recheck_interval_ms));
+	}
+	if (t->freshness_ms > 0)
+		json_object_set_new(o, "freshness", show_duration_json(t->freshness_ms));
+	json_object_set_new(o, "skip_exit_code", json_integer(t->skip_exit_code));
+	/* bytes; 0 no cap, as log_max: 0 in a DAG file (t->log_max 0 is
+	 * sluice.yaml's, which the text leaves out too) */
+	if (t->log_max != 0)
+		json_object_set_new(o, "log_max", json_integer(t->log_max < 0 ? 0 : t->log_max));
+	json_object_set_new(o, "keep_children", json_boolean(t->keep_children));
+	json_object_set_new(o, "branch", json_boolean(t->branch));
+	json_object_set_new(o, "depends_on_past", json_boolean(t->depends_on_past));
+	if (t->produces != NULL && t->produces[0] != NULL)
+		json_object_set_new(o, "produces", show_strv_json(t->produces));
+	if (t->on_failure != NULL)
+		json_object_set_new(o, "on_failure", json_string(t->on_failure));
+	if (t->on_success != NULL)
+		json_object_set_new(o, "on_success", json_string(t->on_success));
+	show_recipients_json(o, "email", t->email, t->email_on);
+	show_recipients_json(o, "notify", t->notify, t->notify_on);
+	if (json_object_size(t->env) > 0)
+		json_object_set(o, "env", t->env);
 }
 
 /* `dags show DAG TASK`: one task as the scheduler will run it, every
@@ -195,7 +291,10 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 		return EXIT_USAGE;
 	}
 	if (json) {
-		cli_print_json(json_array_get(tasks, (size_t)t->index));
+		json_t *o = json_array_get(tasks, (size_t)t->index);
+
+		dags_show_task_json(d, t, o);
+		cli_print_json(o);
 		return 0;
 	}
 	buf_init(&b, 0);

@@ -273,6 +273,10 @@ tasks:
     keep_children: true
     produces: [lake.trades]
     on_failure: "echo failed"
+    email: [ops@example.com]
+    email_on: [failure, retry]
+    priority: 5
+    description: "loads the trades"
 YAML
 out=$(sl dags show shown wait)
 assert_contains "$out" "TASK wait of DAG shown ($H/dags/shown.yaml:5)"
@@ -291,7 +295,31 @@ assert_contains "$out" "  log_max          20000000 bytes"
 assert_contains "$out" "  keep_children    yes"
 assert_contains "$out" "  produces         lake.trades"
 assert_contains "$out" "  on_failure       echo failed"
+assert_contains "$out" "  email            ops@example.com (on failure, retry)"
 assert_eq wait "$(sl --json dags show shown wait | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["task"])')" "dags show --json DAG TASK"
+# --json DAG TASK: every setting the text shows, under the DAG file's keys
+# and with its durations
+for t in extract wait load; do
+	sl --json dags show shown "$t" >"$T/$t.json" || fail "dags show --json shown $t"
+done
+/usr/bin/python3 - "$T" "$H/dags/shown.yaml" <<'PY' || fail "dags show --json DAG TASK: the text form's settings"
+import json, sys
+t, f = sys.argv[1], sys.argv[2]
+e, w, l = (json.load(open(t + "/" + n + ".json")) for n in ("extract", "wait", "load"))
+def want(o, **kv):
+    for k, v in kv.items():
+        assert o.get(k, "(none)") == v, "%s: %s is %r, not %r" % (o["task"], k, o.get(k, "(none)"), v)
+want(e, retries=2, retry_delay="1m30s", retry_backoff="constant", timeout="1h",
+     skip_exit_code=99, pool_slots=1, priority=0, keep_children=False,
+     depends_on_past=False, branch=False, file=f, line=4)
+want(w, after=["extract"], retries=0, timeout="1h", deadline="6h", skip_exit_code=0)
+assert w["options"]["poke_interval"] == 120000, w["options"]
+want(l, skip_exit_code=3, log_max=20000000, keep_children=True,
+     produces=["lake.trades"], on_failure="echo failed", email=["ops@example.com"],
+     email_on=["failure", "retry"], priority=5, description="loads the trades")
+for k in ("sla", "freshness", "recheck", "on_success", "notify", "env", "max_retry_delay"):
+    assert k not in l, "load has %s, which it does not set" % k
+PY
 set +e
 sl dags show shown extrct >/dev/null 2>"$T/err"; st=$?
 set -e
