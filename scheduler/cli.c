@@ -131,7 +131,9 @@ usage_all(FILE *f)
 	}
 	fprintf(f,
 		"\n"
-		"`sluice help VERB` (or `sluice VERB --help`) explains a verb.\n");
+		"`sluice help VERB` (or `sluice VERB --help`) explains a verb.\n"
+		"`man sluice` is the manual; `man sluice-dag` and `man sluice.yaml`\n"
+		"describe the files.\n");
 }
 
 /* Does the home hold a config, a database or a DAG folder? */

@@ -479,6 +479,9 @@ done
 out=$("$SLUICE" --help)
 assert_contains "$out" "Exit status:" "sluice --help says what the exit codes mean"
 assert_contains "$out" "  3  the home cannot be used" "sluice --help: 3"
+# the manual the package installs (man/man.am) is named where help ends
+assert_contains "$out" "\`man sluice\` is the manual; \`man sluice-dag\` and \`man sluice.yaml\`" "sluice --help names the man pages"
+assert_eq "$out" "$("$SLUICE" help)" "sluice help is sluice --help"
 # commands opening a new database at the same moment all migrate it once
 for i in 1 2 3 4 5; do
 	mkdir -p "$T/race$i"
