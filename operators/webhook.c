@@ -57,6 +57,8 @@ webhook_slack_text(const json_t *p)
 	const char *task = json_string_value(json_object_get(p, "task"));
 	const char *partition = json_string_value(json_object_get(p, "partition"));
 	const char *url = json_string_value(json_object_get(p, "url"));
+	const char *reason = json_string_value(json_object_get(p, "reason"));
+	int recovered = event != NULL && strcmp(event, "recovered") == 0;
 	const json_t *parts = json_object_get(p, "partitions"), *part;
 	size_t i;
 	int same;
@@ -87,7 +89,17 @@ webhook_slack_text(const json_t *p)
 			   (long long)json_integer_value(json_object_get(p, "try")),
 			   (long long)json_integer_value(json_object_get(p, "max_tries")));
 	buf_adds(&b, ": ");
-	slack_escaped(&b, json_string_value(json_object_get(p, "reason")));
+	if (recovered && parts == NULL) {
+		/* one partition landed: its reason is why it was late, not
+		 * what holds now (the email's "Was:") */
+		buf_adds(&b, "landed after being late");
+		if (reason != NULL && reason[0] != '\0') {
+			buf_adds(&b, " (was: ");
+			slack_escaped(&b, reason);
+			buf_adds(&b, ")");
+		}
+	} else
+		slack_escaped(&b, reason);
 	if (url != NULL) {
 		buf_adds(&b, " <");
 		slack_escaped(&b, url);
@@ -110,7 +122,7 @@ webhook_slack_text(const json_t *p)
 		buf_adds(&b, "\n\u2022 ");
 		slack_escaped(&b, json_string_value(json_object_get(part, "partition")));
 		if (why != NULL && why[0] != '\0') {
-			buf_adds(&b, ": ");
+			buf_adds(&b, recovered ? ": was: " : ": ");
 			slack_escaped(&b, why);
 		}
 		if (link != NULL) {

@@ -1,12 +1,13 @@
 #!/bin/bash
 # Webhooks (notify: in a DAG, webhooks: in sluice.yaml) to a real HTTP
 # receiver on loopback (tests/servers/webhook_receiver.py): the json
-# payload's fields and link, the slack format, the secret header, retries
-# after a 500 then success, one delivery per event across a scheduler
-# restart (also when the scheduler dies while its senders back off, and
-# when the senders die with it), an
-# unknown webhook name refused at load with its line and column, and the
-# URL never in the scheduler's log or the API.
+# payload's fields and link, the slack format (a partition that landed
+# after being late: why it had been, as the email says), the secret
+# header, retries after a 500 then success, one delivery per event across
+# a scheduler restart (also when the scheduler dies while its senders back
+# off, and when the senders die with it), an unknown webhook name refused
+# at load with its line and column, and the URL never in the scheduler's
+# log or the API.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 
 RECV_DIR=$T/recv
@@ -159,6 +160,39 @@ assert_eq 1 "$(requests "$SEL")" "slack deliveries of the success"
 assert_contains "$(request 1 text)" '[sluice] succeeded: hooks.fine"&lt;&amp;&gt; 2024-01-01T05:00:00+00:00 (try 1 of 1): exit code 0 <'"$URL"'/dags/hooks/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/fine%22%3C%26%3E?try=1|task page>'
 assert_eq 5 "$(q "SELECT count(*) FROM webhook_deliveries WHERE state = 'sent'")" "deliveries recorded as sent"
 assert_eq 0 "$(q "SELECT count(*) FROM webhook_deliveries WHERE payload LIKE '%$SECRET_PATH%'")" "no URL in the database"
+# a partition that landed after being late (freshness:), in slack's
+# format: the reason is why it had been late, said as the email says it
+# (Was:), not as if it held now; a digest's lines too. The sender is
+# given the payload the scheduler builds (sched_webhook_payload), about
+# partitions no other delivery here names (of_p below)
+slack_recovered() {
+	/usr/bin/python3 - "$HOOK_URL?kind=slack-recovered" "$1" <<'PY' | sl operator webhook >/dev/null || fail "the sender of a recovered payload"
+import json, sys
+p = {"event": "recovered", "dag": "fresh", "task": None, "partition": None,
+     "run_id": None, "state": "success", "url": "http://sluice.test/x",
+     "time": "2023-06-01T06:00:00Z", "try": None, "max_tries": None}
+if sys.argv[2] == "one":
+    p.update(partition="2023-06-01T05:00:00+00:00", reason="no run: the DAG is paused")
+else:
+    p.update(reason="2 partitions landed after being late, 2023-06-01T05:00:00+00:00 to 2023-06-01T06:00:00+00:00",
+             count=2, partitions=[
+                 {"partition": "2023-06-01T05:00:00+00:00", "due": "2023-06-01T06:00:01+00:00",
+                  "reason": "no run: the DAG is paused", "url": "http://sluice.test/a"},
+                 {"partition": "2023-06-01T06:00:00+00:00", "due": "2023-06-01T07:00:01+00:00",
+                  "reason": "its run: load running", "url": "http://sluice.test/b"}])
+print(json.dumps({"type": "webhook", "delivery_id": 0, "payload": p,
+                  "webhook": {"name": "team_slack", "url": sys.argv[1], "format": "slack",
+                              "tries": 1, "retry_delay_ms": 0, "timeout_ms": 2000}}))
+PY
+}
+slack_recovered one
+slack_recovered digest
+SEL='"kind=slack-recovered" in r["path"]'
+assert_eq 2 "$(requests "$SEL")" "slack posts of recovered"
+assert_eq '[sluice] recovered: fresh run 2023-06-01T05:00:00+00:00: landed after being late (was: no run: the DAG is paused) <http://sluice.test/x|run page>' \
+	"$(request 1 text)" "slack: one partition landed, and why it had been late"
+assert_contains "$(request 2 text)" "2023-06-01T05:00:00+00:00: was: no run: the DAG is paused <http://sluice.test/a|open>" "slack: a digest's line of a landed partition"
+assert_contains "$(request 2 text)" "2023-06-01T06:00:00+00:00: was: its run: load running <http://sluice.test/b|open>" "slack: a digest's line of a landed partition"
 
 # retries: two 500s, then it lands (3 attempts, one delivery)
 echo 2 >"$RECV_DIR/fail"
