@@ -4,8 +4,10 @@
 # with its state (missing, waiting, running, success, failed, future,
 # stale: a run an upstream change made stale through needs:; late comes
 # with freshness), full or compact; a DST day in
-# America/New_York has 25 hourly partitions; bad arguments are 400s as
-# elsewhere in the API; the map page and the DAG page's link to it.
+# America/New_York has 25 hourly partitions; a range past the DAG's start:
+# and end: is cut, with notes saying so as sluice status does; bad
+# arguments are 400s as elsewhere in the API; the map page and the DAG
+# page's link to it.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -149,6 +151,18 @@ assert_eq 1 "$(jget 'd["counts"]["success"]')" "counts: success without the stal
 assert_status 200 GET "/dags/cons/partitions?format=compact"
 assert_eq os "$(jget 'd["codes"]')" "compact: o for stale"
 assert_eq stale "$(jget 'd["legend"]["o"]')" "compact: the legend names o"
+# a range reaching past start: and end: is cut to them, and the notes say
+# what each side left out, as sluice status does (both forms)
+for form in full compact; do
+	assert_status 200 GET "/dags/up/partitions?format=$form&from=$(pct "$(key -2)")&to=$(pct "$(key 4)")"
+	assert_eq 2 "$(jget 'd["count"]')" "$form: up's range cut to its start..end"
+	assert_eq "$(sl status up --from "$(key -2)" --to "$(key 4)" 2>&1 >/dev/null | sed 's/^sluice: note: //')" \
+		"$(jget '"\n".join(d["notes"])')" "$form: the notes of a cut range are sluice status's"
+	assert_contains "$(jget '"\n".join(d["notes"])')" "left out 2 partitions before the start of DAG up, $(key 0) ($H/dags/up.yaml:4)" "$form: what the start left out"
+	assert_contains "$(jget '"\n".join(d["notes"])')" "left out 3 partitions past the end of DAG up, $(key 2) ($H/dags/up.yaml:5)" "$form: what the end left out"
+	assert_status 200 GET "/dags/up/partitions?format=$form&from=$(pct "$(key 0)")&to=$(pct "$(key 1)")"
+	assert_eq "[]" "$(jget 'd["notes"]')" "$form: a range inside start..end: no note"
+done
 assert_status 200 GET "/dags/up/partitions?format=compact"
 assert_eq ss "$(jget 'd["codes"]')" "the upstream is not stale"
 # the grid filters the stale runs
