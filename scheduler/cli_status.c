@@ -124,6 +124,7 @@ status_json(const struct dag *d, const struct expected_store_map *m)
 {
 	json_t *o = json_object(), *counts = json_object(), *parts = json_array();
 	char key[PARTITION_KEY_MAX];
+	struct partition_notes notes;
 
 	for (int s = 0; s < EXPECTED_NSTATES; s++)
 		json_object_set_new(counts, expected_state_name(s),
@@ -139,6 +140,11 @@ status_json(const struct dag *d, const struct expected_store_map *m)
 	json_object_set_new(o, "count", json_integer((json_int_t)m->n));
 	json_object_set_new(o, "counts", counts);
 	json_object_set_new(o, "partitions", parts);
+	/* a range asked past start: or end: is cut to them, as the text
+	 * form and the partitions API say */
+	partition_notes_init(&notes);
+	partition_range_cut_notes(d, m->from_s, m->to_s, &notes);
+	json_object_set_new(o, "notes", partition_notes_json(&notes));
 	return o;
 }
 
@@ -328,7 +334,8 @@ const struct cli_verb cli_status = {
 	"holding it) or a date; --from and --to are inclusive; a range holding\n"
 	"no partition (before the DAG's start, or after now without --to) is an\n"
 	"error, exit 2, as is a DAG without a schedule (see `sluice runs DAG`).\n"
-	"--json gives every partition with its state.\n",
+	"--json gives every partition with its state, and in notes what\n"
+	"start: and end: left out of the range asked.\n",
 	status_opts,
 	status_run,
 };

@@ -142,8 +142,15 @@ sl status be --from 2026-10-23T22:00 --to 2026-10-27T01:00 >"$T/out" 2>"$T/err" 
 assert_contains "$(cat "$T/out")" "73 partitions from 2026-10-24T00:00:00+02:00 to 2026-10-26T23:00:00+01:00" "the map holds start..end"
 assert_contains "$(cat "$T/err")" "sluice: note: left out 2 partitions before the start of DAG be, 2026-10-24T00:00:00+02:00 ($H/dags/be.yaml:4); its first partition is 2026-10-24T00:00:00+02:00" "what the start left out"
 assert_contains "$(cat "$T/err")" "sluice: note: left out 2 partitions past the end of DAG be, 2026-10-27T00:00:00+01:00 ($H/dags/be.yaml:5)" "what the end left out"
+# --json carries the same notes (and nothing on stderr)
+sl status be --from 2026-10-23T22:00 --to 2026-10-27T01:00 --json >"$T/out" 2>"$T/err" || fail "a range cut to start..end, --json: $(cat "$T/err")"
+assert_eq "" "$(cat "$T/err")" "--json: the notes are in the JSON"
+notes=$(/usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["notes"]))' <"$T/out")
+assert_contains "$notes" "left out 2 partitions before the start of DAG be, 2026-10-24T00:00:00+02:00 ($H/dags/be.yaml:4)" "--json: what the start left out"
+assert_contains "$notes" "left out 2 partitions past the end of DAG be, 2026-10-27T00:00:00+01:00 ($H/dags/be.yaml:5)" "--json: what the end left out"
 sl status be --from 2026-10-25 --to 2026-10-25 >/dev/null 2>"$T/err"
 assert_eq "" "$(cat "$T/err")" "a range inside start..end: no note"
+assert_eq "[]" "$(sl status be --from 2026-10-25 --to 2026-10-25 --json | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["notes"]))')" "--json: a range inside start..end has no note"
 if sl status >"$T/out" 2>&1; then fail "status needs a DAG"; fi
 assert_contains "$(sl status --help)" "--from P"
 assert_contains "$(sl --help)" "status"
