@@ -39,19 +39,22 @@ wait_for 10 "the status files of p2's tries to be spent" no_status
 cat >"$H/dags/slow.yaml" <<YAML
 dag: slow
 tasks:
-  s: {command: "sleep 4; echo slept"}
+  s: {command: "while [ ! -f $T/go-slow ]; do sleep 0.05; done; echo slept"}
 YAML
 wait_for 15 "the slow DAG to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q slow"
 sl trigger slow --partition k >/dev/null
 wait_ti slow k s running 15
 # "running" is committed before the try starts (side effects after the
-# commit): wait until its status file exists, then kill.
+# commit): wait until its status file exists, then kill. The try runs
+# until the test lets it end, after the kill (a fixed sleep could end
+# first on a loaded machine, its status file spent before the kill).
 has_status() { [ "$(statuses)" -ge 1 ]; }
 wait_for 10 "the running try's status file" has_status
 kill -9 "$SCHED_PID"
 wait_for 10 "the killed scheduler" pid_gone "$SCHED_PID"
 [ "$(statuses)" -ge 1 ] || fail "the running try's status file is gone"
 start_scheduler
+touch "$T/go-slow"
 wait_run slow k success 30
 assert_eq 1 "$(ti_field slow k s try_number)" "adopted, not run again"
 assert_contains "$(sl logs slow s k)" "slept"
