@@ -14,13 +14,13 @@ executors:
   local: {type: local, slots: 8}
 YAML
 # a DAG with tries that succeed, fail, wait and run long
-cat >"$H/dags/busy.yaml" <<'YAML'
+cat >"$H/dags/busy.yaml" <<YAML
 dag: busy
 tasks:
   quick: {command: "true"}
   fails: {command: "exit 3"}
   after_fail: {command: "true", after: fails}
-  slow: {command: "sleep 30", timeout: 2m}
+  slow: {command: "while [ ! -f $T/go-slow ]; do sleep 0.05; done", timeout: 2m}
   wide_1: {command: "true", after: quick}
   wide_2: {command: "true", after: quick}
 YAML
@@ -28,9 +28,15 @@ start_standalone
 for p in a b c d; do
 	sl trigger busy --partition "$p" >/dev/null
 done
-wait_ti busy d fails failed 60
-wait_ti busy d wide_2 success 60
-wait_ti busy d slow running 60
+# every partition in the states counted below (slow runs until the test
+# lets it end: a fixed sleep could end in the first partitions while the
+# last ones start on a loaded machine)
+for p in a b c d; do
+	wait_ti busy "$p" fails failed 60
+	wait_ti busy "$p" after_fail upstream_failed 60
+	wait_ti busy "$p" wide_2 success 60
+	wait_ti busy "$p" slow running 60
+done
 
 check() {	# check WHAT: fetch /metrics, run promtool on it
 	curl -fsS "$URL/metrics" >"$T/metrics.txt" || fail "GET /metrics"
