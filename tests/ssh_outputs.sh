@@ -20,7 +20,7 @@ tasks:
     executor: box
     command: |
       case "$SLUICE_OUTPUT" in */.sluice/tries/*.output) ;; *) echo "bad path $SLUICE_OUTPUT"; exit 1;; esac
-      echo "$SLUICE_OUTPUT" > /tmp/sluice-ssh-output-path
+      echo "$SLUICE_OUTPUT" > GO_DIR/output-path
       printf 'rows=42\nname=%s\n' "it's remote" >> "$SLUICE_OUTPUT"
   load:
     after: [extract]
@@ -47,8 +47,7 @@ assert_contains "$(cat "$H/logs/remote/r1/load/try-1.log")" "loaded 42 from it's
 assert_eq '{"name":"it'"'"'s remote","rows":"42"}' \
 	"$(q "SELECT output FROM task_instances WHERE task_id = 'extract'")"
 # copied back, then removed on the host
-remote_path=$(cat /tmp/sluice-ssh-output-path)
-rm -f /tmp/sluice-ssh-output-path
+remote_path=$(cat "$T/output-path")
 [ ! -e "$remote_path" ] || fail "the try's output is still on its host: $remote_path"
 assert_contains "$(ti_field remote r1 huge error)" "more than the 65536 (64 KiB)"
 
