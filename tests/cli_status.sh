@@ -105,10 +105,14 @@ d=json.load(sys.stdin)
 print(json.dumps({"dag": d["dag"], "count": d["count"], "failed": d["counts"]["failed"], "state": d["partitions"][0]["state"]}))')" "--json"
 
 # a daily DAG: a line per month; a paused DAG's past days are missing,
-# the days to come future
-out=$(sl status daily --from 2026-11-01 --to 2027-01-31)
-assert_contains "$out" "2026-11     .............................."
-assert_contains "$out" "2027-01     _______________________________"
+# the days to come future (months counted from today: fixed ones would
+# turn past as the calendar moves on)
+past=$(date -u -d "$(date -u +%Y-%m-01) -2 months" +%Y-%m)
+next=$(date -u -d "$(date -u +%Y-%m-01) +1 month" +%Y-%m)
+days_in() { date -u -d "$1-01 +1 month -1 day" +%d; }
+out=$(sl status daily --from "$past-01" --to "$next-$(days_in "$next")")
+assert_contains "$out" "$past     $(printf '.%.0s' $(seq "$(days_in "$past")"))"
+assert_contains "$out" "$next     $(printf '_%.0s' $(seq "$(days_in "$next")"))"
 assert_contains "$out" "future   "
 
 # errors and help
