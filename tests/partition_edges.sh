@@ -20,14 +20,17 @@
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
 web_home
-# the hourly DAG stays paused: no catch-up of three years of hours
+# the hourly DAG stays paused: no catch-up of years of hours. Its end:
+# lies far ahead (2040): the test asks for "the latest complete
+# partition" and for partitions not ended yet, which an end: that has
+# passed would change
 printf 'dags_paused_at_creation: true\n' >>"$H/sluice.yaml"
 cat >"$H/dags/hny.yaml" <<'YAML'
 dag: hny
 schedule: "0 * * * *"
 timezone: America/New_York
 start: 2024-01-01T00:00
-end: 2027-01-01T00:00
+end: 2040-01-01T00:00
 tasks:
   x: {command: 'true'}
 YAML
@@ -76,15 +79,15 @@ runs() { q "SELECT count(*) FROM dag_runs WHERE dag_id='$1'"; }
 # stderr without the reminder that hny is paused
 errs() { grep -v ' is paused: ' "$T/err" || true; }
 START="the start of DAG hny, 2024-01-01T00:00:00-05:00 ($H/dags/hny.yaml:4); its first partition is 2024-01-01T00:00:00-05:00"
-END="the end of DAG hny, 2027-01-01T00:00:00-05:00 ($H/dags/hny.yaml:5); its last partition is 2026-12-31T23:00:00-05:00"
+END="the end of DAG hny, 2040-01-01T00:00:00-05:00 ($H/dags/hny.yaml:5); its last partition is 2039-12-31T23:00:00-05:00"
 
 # --- outside the DAG's start and end ---
 cli_err "trigger before the start" \
 	"sluice: partition 2023-12-03T05:00:00-05:00 is before $START (--allow-outside-range runs it anyway)" \
 	trigger hny --partition 2023-12-03T05
 cli_err "trigger past the end" \
-	"sluice: partition 2027-06-01T05:00:00-04:00 is past $END (--allow-outside-range runs it anyway)" \
-	trigger hny --partition "2027-06-01 05:00"
+	"sluice: partition 2040-06-01T05:00:00-04:00 is past $END (--allow-outside-range runs it anyway)" \
+	trigger hny --partition "2040-06-01 05:00"
 cli_err "trigger of a day before the start" \
 	"sluice: partition 2023-12-31T00:00:00-05:00 is before $START (--allow-outside-range runs it anyway)" \
 	trigger hny --partition 2023-12-31
@@ -95,8 +98,8 @@ assert_contains "$(cat "$T/err")" "sluice: note: partition 2023-12-03T05:00:00-0
 assert_eq 1 "$(q "SELECT count(*) FROM audit WHERE action='trigger' AND json_extract(detail, '\$.allow_outside_range')")" \
 	"the audit says it was confirmed"
 # the last partition is in; the one at the end is not
-sl trigger hny --partition "2026-12-31 23:59" >"$T/out" 2>/dev/null
-assert_eq "triggered hny partition 2026-12-31T23:00:00-05:00" "$(cat "$T/out")" "the last partition"
+sl trigger hny --partition "2039-12-31 23:59" >"$T/out" 2>/dev/null
+assert_eq "triggered hny partition 2039-12-31T23:00:00-05:00" "$(cat "$T/out")" "the last partition"
 
 # backfill: cut to the DAG's start (a dry run shows the same), or refused
 sl backfill hny --from 2023-12-31T22:00 --to 2024-01-01T01:00 --dry-run >"$T/out" 2>"$T/err"
@@ -104,8 +107,8 @@ assert_eq "would create 2024-01-01T00:00:00-05:00
 would create 2024-01-01T01:00:00-05:00
 backfill hny: 2 runs would be created (dry run)" "$(cat "$T/out")" "a backfill cut at the start"
 assert_eq "sluice: note: left out 2 partitions before $START" "$(cat "$T/err")" "what was cut, and why"
-sl --json backfill hny --from 2026-12-31T22:00 --to 2027-01-01T02:00 --dry-run >"$T/body"
-assert_eq '["2026-12-31T22:00:00-05:00"]' "$(jget 'd["create"]')" "a backfill cut at the end"
+sl --json backfill hny --from 2039-12-31T22:00 --to 2040-01-01T02:00 --dry-run >"$T/body"
+assert_eq '["2039-12-31T22:00:00-05:00"]' "$(jget 'd["create"]')" "a backfill cut at the end"
 assert_eq "left out 3 partitions past $END" "$(jget 'd["notes"][0]')" "--json notes"
 cli_err "a backfill wholly before the start" \
 	"sluice: the range from 2023-12-01 to 2023-12-02 is before $START (--allow-outside-range backfills it anyway)" \
@@ -123,8 +126,8 @@ assert_eq "partition 2023-12-03T06:00:00-05:00 is before $START" "$(jget 'd["not
 assert_status 200 POST /dags/hny/backfills '{"from":"2023-12-31T22:00","to":"2024-01-01T01:00","dry_run":true}'
 assert_eq '["2024-01-01T00:00:00-05:00", "2024-01-01T01:00:00-05:00"]' "$(jget 'd["create"]')" "API: a backfill cut"
 assert_eq "left out 2 partitions before $START" "$(jget 'd["notes"][0]')" "API: what was cut"
-assert_status 400 POST /dags/hny/backfills '{"from":"2027-02-01","to":"2027-02-02"}'
-assert_eq "the range from 2027-02-01 to 2027-02-02 is past $END (allow_outside_range: true backfills it anyway)" \
+assert_status 400 POST /dags/hny/backfills '{"from":"2040-02-01","to":"2040-02-02"}'
+assert_eq "the range from 2040-02-01 to 2040-02-02 is past $END (allow_outside_range: true backfills it anyway)" \
 	"$(jget 'd["error"]')" "API: a backfill wholly past the end"
 
 # backfill without --to: up to the latest partition whose interval has
@@ -246,12 +249,12 @@ assert_contains "$(q "SELECT detail FROM audit WHERE action = 'backfill' AND jso
 	'"from":"2024-01-01T00:00:00-05:00","to":"2024-01-01T01:00:00-05:00","asked_from":"2023-12-31T22:00","asked_to":"2024-01-01T01:00"' \
 	"the audit row says both"
 # the API: made cut at the end, and read back
-assert_status 201 POST /dags/hny/backfills '{"from":"2026-12-31T22:00","to":"2027-01-01T02:00"}'
+assert_status 201 POST /dags/hny/backfills '{"from":"2039-12-31T22:00","to":"2040-01-01T02:00"}'
 API_BF=$(jget 'd["id"]')
-assert_eq "2026-12-31T22:00:00-05:00 2026-12-31T23:00:00-05:00 3 1" "$(jget 'd["from"] + " " + d["to"] + " " + str(d["left_out"]) + " " + str(d["total"])')" \
+assert_eq "2039-12-31T22:00:00-05:00 2039-12-31T23:00:00-05:00 3 1" "$(jget 'd["from"] + " " + d["to"] + " " + str(d["left_out"]) + " " + str(d["total"])')" \
 	"API: the backfill made covers the two partitions before the end (one to run: 23:00 has a run)"
 assert_status 200 GET "/backfills/$API_BF"
-assert_eq "2026-12-31T22:00:00-05:00 .. 2026-12-31T23:00:00-05:00 asked 2026-12-31T22:00 .. 2027-01-01T02:00 3" \
+assert_eq "2039-12-31T22:00:00-05:00 .. 2039-12-31T23:00:00-05:00 asked 2039-12-31T22:00 .. 2040-01-01T02:00 3" \
 	"$(jget 'd["from"] + " .. " + d["to"] + " asked " + d["asked_from"] + " .. " + d["asked_to"] + " " + str(d["left_out"])')" \
 	"GET /backfills/ID: covered and asked"
 # one taken as given (--allow-outside-range): nothing left out, the keys it covers
