@@ -44,12 +44,16 @@ webhooks:
 dags_paused_at_creation: true
 YAML
 # three hourly partitions ended (the hour now has not): all three are due
-# a second after their end
-start=$(date -u -d "@$(( $(date +%s) / 3600 * 3600 - 3 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
+# a second after their end. The DAGs end where the current hour (day)
+# begins: an hour that ends while the test runs (it may take a minute)
+# would be a fourth partition, late a second later, in a second alert
+now=$(date +%s)
+start=$(date -u -d "@$(( now / 3600 * 3600 - 3 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
 cat >"$H/dags/fresh.yaml" <<YAML
 dag: fresh
 schedule: "@hourly"
 start: $start
+end: $(date -u -d "@$(( now / 3600 * 3600 ))" +%Y-%m-%dT%H:%M:%SZ)
 freshness: 1s
 email: [oncall@example.com]
 notify: [ops]
@@ -58,11 +62,13 @@ tasks:
 YAML
 # a partition late at the DAG's level and at a task's counts once in the
 # gauge (one alert row each); a DAG with only a task's freshness has one
-yesterday=$(date -u -d "@$(( $(date +%s) / 86400 * 86400 - 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
+yesterday=$(date -u -d "@$(( now / 86400 * 86400 - 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
+today=$(date -u -d "@$(( now / 86400 * 86400 ))" +%Y-%m-%dT%H:%M:%SZ)
 cat >"$H/dags/both.yaml" <<YAML
 dag: both
 schedule: "@daily"
 start: $yesterday
+end: $today
 freshness: 1s
 tasks:
   load: {command: "true", freshness: 1s}
@@ -71,6 +77,7 @@ cat >"$H/dags/taskonly.yaml" <<YAML
 dag: taskonly
 schedule: "@daily"
 start: $yesterday
+end: $today
 tasks:
   load: {command: "true", freshness: 1s}
 YAML
