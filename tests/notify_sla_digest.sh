@@ -10,11 +10,15 @@ cat >"$H/sluice.yaml" <<YAML
 web: {base_url: "http://sluice.example:8080"}
 smtp: {url: "$SMTP_URL", from: sluice@example.com, tries: 2, retry_delay: 1s}
 YAML
-start=$(date -u -d '3 days ago' +%Y-%m-%d)
+# the three days before today, counted from one instant; the DAG ends
+# today (a day that ends during the test would be a fourth partition)
+today=$(date -u +%Y-%m-%d)
+start=$(date -u -d "$today 3 days ago" +%Y-%m-%d)
 cat >"$H/dags/late.yaml" <<YAML
 dag: late
 schedule: "@daily"
 start: $start
+end: $today
 defaults: {sla: 1s, email_on: [sla_miss], email: [oncall@example.com]}
 tasks:
   load: {command: 'while [ ! -f $T/release ]; do sleep 0.1; done'}
@@ -28,8 +32,8 @@ body=$(smtp_mail text 0)
 assert_eq "[sluice] SLA missed: late, 6 task instances (load, report)" "$subject" "digest subject"
 assert_contains "$(smtp_mail header:To 0)" "oncall@example.com"
 for d in 3 2 1; do
-	day=$(date -u -d "$d days ago" +%Y-%m-%d)
-	next=$(date -u -d "$((d - 1)) days ago" +%Y-%m-%d)	# the partition's end
+	day=$(date -u -d "$today $d days ago" +%Y-%m-%d)
+	next=$(date -u -d "$today $((d - 1)) days ago" +%Y-%m-%d)	# the partition's end
 	for task in load report; do
 		assert_contains "$body" "$task ${day}T00:00:00+00:00: deadline ${next}T00:00:01+00:00"
 		assert_contains "$body" "http://sluice.example:8080/dags/late/runs/${day}T00%3A00%3A00%2B00%3A00/tasks/$task"
