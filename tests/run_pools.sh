@@ -7,13 +7,21 @@ cat >"$H/sluice.yaml" <<'YAML'
 parallelism: 6
 pools: {default: 128, narrow: 2}
 YAML
-# each task records its start and end (ns); overlap is computed after
-task='echo "start $(date +%s%N) $SLUICE_TASK" >> '$T'/spans; sleep 0.3; echo "end $(date +%s%N) $SLUICE_TASK" >> '$T'/spans'
+# task K N: each task records its start and end (ns, with its partition);
+# overlap is computed after. Between the two it works until K tasks run
+# at once or its run's N tasks have all started (at most 5 s), then 0.3 s
+# more: the limit is reached however slowly a loaded machine starts the
+# tries (a fixed 0.3 s could end before the next try of the pair began,
+# and the run would never have two at once)
+mkdir -p "$T/running"
+task() {
+	echo 'echo "start $(date +%s%N) $SLUICE_TASK $SLUICE_PARTITION" >> '$T'/spans; m='$T'/running/$SLUICE_PARTITION.$SLUICE_TASK; touch $m; i=0; while [ $(ls '$T'/running | wc -l) -lt '$1' ] && [ $(grep -c "^start .* $SLUICE_PARTITION\$" '$T'/spans) -lt '$2' ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; sleep 0.3; rm $m; echo "end $(date +%s%N) $SLUICE_TASK $SLUICE_PARTITION" >> '$T'/spans'
+}
 {
 	echo "dag: pooled"
 	echo "tasks:"
 	for i in 1 2 3 4 5 6 7 8; do
-		echo "  t$i: {pool: narrow, command: '$task'}"
+		echo "  t$i: {pool: narrow, command: '$(task 2 8)'}"
 	done
 } >"$H/dags/pooled.yaml"
 {
@@ -21,7 +29,7 @@ task='echo "start $(date +%s%N) $SLUICE_TASK" >> '$T'/spans; sleep 0.3; echo "en
 	echo "max_active_tasks: 3"
 	echo "tasks:"
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		echo "  w$i: {command: '$task'}"
+		echo "  w$i: {command: '$(task 3 10)'}"
 	done
 } >"$H/dags/wide.yaml"
 max_overlap() {
