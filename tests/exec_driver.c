@@ -34,6 +34,10 @@
  *              given to adopted tries through adopted_secrets right after
  *              adopt(), as the scheduler does at start-up
  *   -V FILE    give them to adopted tries only once FILE exists
+ *   -Y         say each try's end is recorded (recorded(), version 4) a
+ *              loop turn after its done, as the scheduler does after its
+ *              commit; without it every end stays unrecorded, as after
+ *              a scheduler's failed write
  *
  * The executor is local when the config's type is "local", ssh otherwise
  * (or the plug-in of -p).
@@ -110,10 +114,32 @@ static void print_json(json_t *obj)
 	json_decref(obj);
 }
 
+static int say_recorded;
+
+static void recorded_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char *token = arg;
+
+	(void)fd;
+	(void)what;
+	SL_EXEC_OP(ops, 4, recorded)(inst, token);
+	free(token);
+}
+
 static void try_done(void *arg, const struct sl_exec_result *res)
 {
 	struct driver_task *t = arg;
 	json_t *o = json_object();
+
+	if (say_recorded && t->handle != NULL && ops->token != NULL &&
+	    SL_EXEC_OP(ops, 4, recorded) != NULL) {
+		const char *tok = ops->token(inst, t->handle);
+		struct timeval now = { 0, 0 };
+
+		if (tok != NULL)
+			event_base_once(base, -1, EV_TIMEOUT, recorded_cb,
+					xstrdup(tok), &now);
+	}
 
 	json_object_set_new(o, "task", json_integer(t->index));
 	json_object_set_new(o, "try", json_integer(t->try_number));
@@ -379,7 +405,7 @@ int main(int argc, char **argv)
 		kill_after[i] = -1;
 	}
 	ntasks = 1;
-	while ((opt = getopt(argc, argv, "c:p:n:P:L:e:d:i:g:k:t:r:R:w:sDT:Coa:m:Kx:S:V:")) !=
+	while ((opt = getopt(argc, argv, "c:p:n:P:L:e:d:i:g:k:t:r:R:w:sDT:Coa:m:Kx:S:V:Y")) !=
 	       -1) {
 		int index;
 		const char *rest;
@@ -464,6 +490,7 @@ int main(int argc, char **argv)
 			secrets[nsecrets] = NULL;
 			break;
 		case 'V': values_file = optarg; break;
+		case 'Y': say_recorded = 1; break;
 		default: usage();
 		}
 	}

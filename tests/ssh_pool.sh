@@ -89,14 +89,24 @@ tok0=$(json_field "$(grep '"task":0,"token"' "$T/driver.out")" token)
 tok1=$(json_field "$(grep '"task":1,"token"' "$T/driver.out")" token)
 assert_contains "$tok0" "host=127.0.0.1:$dead "
 touch "$T/moved/go"
-out=$("$DRIVER" -c "$cfg" -a "$tok0" -a "$tok1")
-for i in 0 1; do
-	r=$(result_of "$out" "$i")
-	assert_eq 0 "$(json_field "$r" exit_code)" "adopted task $i: $r"
-	assert_eq "127.0.0.1:$pa" "$(json_field "$r" host)" "adopted task $i host"
-	assert_contains "$(cat "$T/moved/task-$i.log")" "ran $i"
+# first as a scheduler whose write of the ends failed (no -Y: no end is
+# recorded): the note of where the try moved stays, so the next
+# scheduler, adopting the same token, follows the try where it ran
+# (without the note it would look on the dead host, find nothing there,
+# and start the try again); then as one whose write held (-Y)
+for record in "" -Y; do
+	out=$("$DRIVER" -c "$cfg" $record -a "$tok0" -a "$tok1")
+	for i in 0 1; do
+		r=$(result_of "$out" "$i")
+		assert_eq 0 "$(json_field "$r" exit_code)" "adopted task $i${record:+ ($record)}: $r"
+		assert_eq "127.0.0.1:$pa" "$(json_field "$r" host)" "adopted task $i host${record:+ ($record)}"
+		assert_eq 1 "$(grep -c "^ran $i\$" "$T/moved/task-$i.log")" "task $i's output once in its log${record:+ ($record)}"
+	done
+	if [ -z "$record" ]; then
+		[ -e "$T/moved/task-0.log.ssh-host" ] || fail "the host note went before the try's end was recorded"
+	fi
 done
-[ ! -e "$T/moved/task-0.log.ssh-host" ] || fail "the host note outlived the try"
+wait_for 10 "the host note to go once the end is recorded" eval '[ ! -e "$T/moved/task-0.log.ssh-host" ]'
 
 # A refused host key is a reason to fail, not to move on: the try placed
 # on a host whose key is unknown, or has changed, fails as before (no

@@ -18,13 +18,14 @@
  * detach notes the exact count in LOG.ssh-copied ("copied=N"); adopt then
  * resumes at N and turns the note into "base=B2" (B2 = local size - N),
  * the base that later adoptions use instead of B. The note goes when the
- * try ends.
+ * try's end is recorded by the scheduler (or at its end, for a try no
+ * scheduler could adopt again).
  *
  * A try whose first host could not be reached goes to another host
  * (try.c) after the scheduler stored its token, which still names the
  * first host. Before anything starts on the new host, LOG.ssh-host
  * says "host=LABEL base=B" for it; adopt and kill_orphan read the
- * token's host and base from there. It goes when the try ends.
+ * token's host and base from there. It goes with LOG.ssh-copied.
  *
  * Secret values masked as "***" (try.c) make the local copy shorter or
  * longer than the remote bytes it stands for, and a tail that may start
@@ -153,13 +154,13 @@ void ssh_adopt_note_base(struct ssh_try *t, long long settled)
 		note_write(t->log_path, "base", (long long)size - settled);
 }
 
-void ssh_adopt_forget(struct ssh_try *t)
+void ssh_adopt_forget(const char *log)
 {
-	char *path = note_path(t->log_path);
+	char *path = note_path(log);
 
 	unlink(path);
 	free(path);
-	path = host_note_path(t->log_path);
+	path = host_note_path(log);
 	unlink(path);
 	free(path);
 }

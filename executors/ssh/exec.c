@@ -94,7 +94,8 @@ void ssh_exec_note_ended(struct ssh_try *t)
 }
 
 /* The try's end is committed: its files on its host may go (ID.log
- * holds its output unmasked). */
+ * holds its output unmasked), and the notes beside its local log that
+ * an adoption would read (adopt.c). */
 static void ssh_recorded(void *inst, const char *token)
 {
 	struct ssh_exec *ex = inst;
@@ -105,8 +106,15 @@ static void ssh_recorded(void *inst, const char *token)
 			&ex->ended[(ex->nended - i) % SSH_ENDED_RING];
 		struct ssh_host *h = e->host;
 
+		char label[256], id[64];
+		long long base;
+		const char *log;
+
 		if (!e->token || strcmp(e->token, token) != 0)
 			continue;
+		if (ssh_adopt_parse(token, label, sizeof label, id, sizeof id,
+				    &base, &log) == 0)
+			ssh_adopt_forget(log);
 		buf_printf(&h->spend, " %s.*", e->id);
 		free(e->token);
 		e->token = NULL;

@@ -451,8 +451,9 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 		    void *arg, char *err, size_t errlen);
 void ssh_try_detach(void *inst, void *handle);
 void ssh_try_adopted_secrets(void *inst, void *handle, char *const *secrets);
-/* The try ended: remove its LOG.ssh-copied and LOG.ssh-host notes. */
-void ssh_adopt_forget(struct ssh_try *t);
+/* The try's end is recorded (or no scheduler can adopt it again): remove
+ * the LOG.ssh-copied and LOG.ssh-host notes of its log. */
+void ssh_adopt_forget(const char *log);
 /* The try moved to another host after start() (its first one could not
  * be reached): note its host and base in LOG.ssh-host, since the token
  * the scheduler stored still names the first host. */

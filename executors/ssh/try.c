@@ -193,10 +193,14 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 						       : sl_mono_ms() - t->started_ms;
 	res.error = t->error;
 	TAILQ_REMOVE(&t->ex->tries, t, entry);
+	/* an end the scheduler may fail to record is adopted again after
+	 * its restart: the notes that adoption reads (where the try moved,
+	 * how much of its output is copied) go only once the end is
+	 * recorded (exec.c), as its files on the host do */
 	if (t->ended_there && !t->withheld && t->token && t->host)
 		ssh_exec_note_ended(t);
-	if (t->log_path)
-		ssh_adopt_forget(t);
+	else if (t->log_path)
+		ssh_adopt_forget(t->log_path);
 	if (t->kill_note)	/* never sent: the group was unknown */
 		log_printf(t, "%s\n", t->kill_note);
 	if (t->withheld)
