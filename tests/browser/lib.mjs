@@ -60,7 +60,8 @@ export function placeholdersFit(page, ids) {
 // map.js draws over it, at page's viewport: the map at path is opened
 // once without JavaScript (only the picture) and screenshot, then on
 // page. The picture must sit where the canvas's cells start; at every
-// cell's middle in view (a wide map scrolls in its box) the screenshot
+// cell's middle in view (a wide map scrolls in its box; both are
+// scrolled to its newest end, as map.js does) the screenshot
 // must show the canvas's colour there (a missing cell, which the canvas
 // hatches: one light tone, not white), and just right of a cell (its
 // gap) the map's white. Returns what differs (empty: all).
@@ -70,9 +71,11 @@ export async function firstFrameMatches(page, path) {
   await ctx.addCookies(await page.context().cookies());
   const still = await ctx.newPage();
   await still.goto(url);
+  // a wide map scrolls inside its box: to its newest end, as map.js does
+  // before the first frame
+  const stillOver = await still.locator('.map-wrap').evaluate((w) => { w.scrollLeft = w.scrollWidth; return w.scrollWidth - w.clientWidth; });
   const img = await still.locator('#map-img').count() ? await still.locator('#map-img').boundingBox() : null;
-  const wrap = await still.locator('.map-wrap').boundingBox();   // a wide map scrolls inside it
-  const stillOver = await still.locator('.map-wrap').evaluate((w) => w.scrollWidth - w.clientWidth);
+  const wrap = await still.locator('.map-wrap').boundingBox();
   const png = (await still.screenshot({ fullPage: true })).toString('base64');
   await ctx.close();
   if (!img) return ['the page has no picture of the map (#map-img)'];
@@ -102,7 +105,8 @@ export async function firstFrameMatches(page, path) {
       out.push(`the picture starts at ${img.x},${img.y}, the canvas's cells at ${x0 + first.left},${y0 + first.top}`);
     for (let i = 0; i < m.cells() && out.length < 8; i++) {
       const b = m.cellBox(i), cx = b.x + b.w / 2, cy = b.y + b.h / 2;
-      if (img.x - first.left + b.x + b.w + 1 >= wrap.x + wrap.width - 1) continue;   // scrolled out of view
+      if (img.x - first.left + b.x + b.w + 1 >= wrap.x + wrap.width - 1 ||
+          img.x - first.left + b.x - 1 <= wrap.x) continue;   // scrolled out of view
       const got = at(sd, sc.width, img.x - first.left + cx, img.y - first.top + cy);
       if (m.state(i) === 'missing') {
         // the canvas hatches it; the picture has one light tone for every

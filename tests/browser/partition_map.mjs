@@ -279,4 +279,26 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   }
   await shot('09-run-not-found');
   await page.setViewportSize({ width: 1600, height: 900 });
+
+  // --- on a phone (390 px) the year scrolls sideways: it opens at its
+  // newest end, from its first frame on (the picture, before the canvas) ---
+  await page.addInitScript(() => requestAnimationFrame(() => {
+    const w = document.querySelector('.map-wrap');
+    if (w) window.firstFrame = { left: w.scrollLeft, width: w.scrollWidth, client: w.clientWidth };
+  }));
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(URL + '/dags/year/map');
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  const ff = await page.evaluate(() => window.firstFrame);
+  check(ff && ff.width > ff.client && ff.left + ff.client >= ff.width - 1,
+    'at 390 px the first frame shows the newest end of the year: ' + JSON.stringify(ff));
+  const phone = await page.evaluate(() => {
+    const w = document.querySelector('.map-wrap'), box = w.getBoundingClientRect();
+    const m = window.sluiceMap, last = m.center(m.cells() - 1);
+    return { left: w.scrollLeft, width: w.scrollWidth, client: w.clientWidth, inView: last.x > box.left && last.x < box.right };
+  });
+  check(phone.width > phone.client && phone.left + phone.client >= phone.width - 1 && phone.inView,
+    'at 390 px the drawn map is scrolled to its newest partition: ' + JSON.stringify(phone));
+  await page.screenshot({ path: SHOTS + '/10-map-390.png' });
+  await page.setViewportSize({ width: 1600, height: 900 });
 });

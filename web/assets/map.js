@@ -21,6 +21,14 @@
   // script never delays it. Without a picture (a range naming nothing) it
   // runs at once.
   const img = document.getElementById('map-img');
+  // A map wider than its box (a year of hours on a phone) scrolls; it
+  // opens at its newest end, the one a person came to see: the picture
+  // is scrolled there now, before the first frame, and the canvas after
+  // it, unless the map was scrolled meanwhile.
+  const wrap = root.parentElement;
+  const toNewest = () => { wrap.scrollLeft = wrap.scrollWidth; };
+  const atNewest = () => wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 1;
+  toNewest();
   let pictureMs = null;    // when the browser showed the picture (Element Timing)
   if (img && (PerformanceObserver.supportedEntryTypes || []).includes('element')) {
     let started = false;
@@ -48,6 +56,7 @@
     const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
     const LEFT = 46, TOP = 16, GAP = 1, LABEL_ROOM = 44;
 
+    const keepNewest = atNewest();
     const canvas = document.createElement('canvas');
     canvas.id = 'map-canvas';
     root.append(canvas);
@@ -323,6 +332,7 @@
         root.dataset.layout = L.kind;
         size();
         draw();
+        if (first && keepNewest) toNewest();
         if (first) root.dataset.renderedMs = Math.round(performance.now());
       } else {
         // the same partitions: repaint the cells whose state changed
