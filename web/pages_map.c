@@ -129,6 +129,9 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	 * its canvas over the picture once the first frame is out, or at
 	 * once on a map without one */
 	inline_asset(r, b, "map.js");
+	/* the first frame waits for this (pages_map): map.js has scrolled
+	 * a map wider than its box to its newest end by then */
+	buf_adds(b, "<i id=\"map-end\" hidden></i>");
 }
 
 enum web_result
@@ -143,8 +146,10 @@ pages_map(struct web_req *r)
 	/* drawn on the first frame: nothing to fetch before it (inline.c) */
 	r->inline_assets = 1;
 	/* and not before the map's picture is parsed (a frame of the page
-	 * without its map first would be a blank map) */
-	r->paint_after = "map-img";
+	 * without its map first would be a blank map), nor before map.js
+	 * has scrolled it to its newest end (a frame at the oldest end
+	 * first would jump): the mark after the script */
+	r->paint_after = "map-end";
 	html_begin(r, &b, d->name, "map");
 	pages_dag_header(r, &b, d, "map");
 	pages_map_body(r, &b, d, NULL, NULL, r->user.role >= ROLE_OPERATOR);
