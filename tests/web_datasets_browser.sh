@@ -56,8 +56,9 @@ wait_for 120 "46 successful hours of report" report_done
 SHOTS=${WEB_SHOTS:-$PWD/tests/shots-datasets}
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
+(set -o pipefail  # node's status, not tee's
 URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS K3=$(key 3) K5=$(key 5) K10=$(key 10) K7=$(key 7) K30=$(key 30) \
-	node "$SLUICE_SRCDIR/tests/browser/datasets.mjs" | tee "$T/browser.out" ||
+	node "$SLUICE_SRCDIR/tests/browser/datasets.mjs" | tee "$T/browser.out") ||
 	fail "browser test failed (screenshots in $SHOTS)"
 # the grid's clear of lake's hour 10 (confirmed in the browser) re-ran
 # report's hour 10 once
