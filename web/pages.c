@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/auth.h"
+#include "web/links.h"
 
 void
 pages_state_badge(struct buf *b, const char *state)
@@ -121,6 +122,78 @@ pages_not_found(struct web_req *r, const char *what)
 	buf_init(&p, 0);
 	message_with_keys(&p, what);
 	/* somewhere to go from here */
+	buf_adds(&p, "</p><p><a href=\"/\" id=\"to-dags\">All DAGs</a>");
+	res = error_page(r, 404, "Not found", "<p>", &p);
+	buf_free(&p);
+	return res;
+}
+
+/* Is s a list of partition keys, "K1, K2", each of the letters a key has
+ * (partition_key_ok; a scheduled key's too)? */
+static int
+key_list(const char *s)
+{
+	const char *p = s;
+
+	for (;;) {
+		size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:+-");
+
+		if (n == 0)
+			return 0;
+		p += n;
+		if (*p == '\0')
+			return 1;
+		if (strncmp(p, ", ", 2) != 0)
+			return 0;
+		p += 2;
+	}
+}
+
+enum web_result
+pages_run_not_found(struct web_req *r, const struct dag *d, const char *what)
+{
+	static const char nearest[] = "; nearest: ";
+	const char *at = NULL, *list;
+	struct buf p;
+	enum web_result res;
+
+	/* the last "; nearest: " (the partition asked for comes before it
+	 * and may hold the same words) */
+	for (const char *q = strstr(what, nearest); q != NULL; q = strstr(q + 1, nearest))
+		at = q;
+	list = at != NULL ? at + sizeof nearest - 1 : NULL;
+	if (list == NULL || !key_list(list))
+		return pages_not_found(r, what);
+	buf_init(&p, 0);
+	{
+		char *head = xstrndup(what, (size_t)(at - what));
+
+		message_with_keys(&p, head);
+		free(head);
+	}
+	text_html_escape(&p, nearest);
+	/* each nearest key a link to its run's page */
+	while (*list != '\0') {
+		size_t n = strcspn(list, ",");
+		char *key = xstrndup(list, n);
+		const char *values[] = { d->name, key };
+		struct buf href;
+
+		buf_init(&href, 0);
+		links_build(&href, NULL, LINK_PAGE_RUN, values);
+		buf_adds(&p, "<a class=\"nearest\" href=\"");
+		text_html_escape(&p, buf_str(&href));
+		buf_adds(&p, "\">");
+		html_partition(&p, key);
+		buf_adds(&p, "</a>");
+		buf_free(&href);
+		free(key);
+		list += n;
+		if (*list == ',') {
+			buf_adds(&p, ", ");
+			list += 2;
+		}
+	}
 	buf_adds(&p, "</p><p><a href=\"/\" id=\"to-dags\">All DAGs</a>");
 	res = error_page(r, 404, "Not found", "<p>", &p);
 	buf_free(&p);

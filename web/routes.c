@@ -242,7 +242,7 @@ route_partition(struct web_req *r, const struct route *rt)
 	if (web_store_busy(r->w))
 		return NULL;
 	if (rt->kind == ROUTE_PAGE)
-		pages_not_found(r, err.msg);
+		pages_run_not_found(r, r->dag, err.msg);
 	else
 		web_error(r, 400, "%s", err.msg);
 	return NULL;

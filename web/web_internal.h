@@ -436,6 +436,10 @@ void pages_backfills_section(struct web_req *r, struct buf *b,
 enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
 enum web_result pages_not_found(struct web_req *r, const char *what);
+/* The 404 of a partition naming no run of d: what (the resolver's
+ * message), its nearest keys each a link to that run's page. */
+enum web_result pages_run_not_found(struct web_req *r, const struct dag *d,
+				    const char *what);
 /* The 403 page: what is needed (a role) and who is asking. */
 enum web_result pages_forbidden(struct web_req *r, const char *what);
 /* --- pages_users.c: the users page (admins) and My account --- */

@@ -278,6 +278,18 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
     check(broken.length === 0, `at ${width}px no key of the 404's message is split: ` + broken.join(', '));
   }
   await shot('09-run-not-found');
+  // each nearest key is a link to its run's page (the key one path
+  // segment, percent-encoded); the one asked for is not
+  const near = await page.locator('main p a.nearest').evaluateAll((as) => as.map((a) =>
+    ({ text: a.textContent, path: a.getAttribute('href') })));
+  check(near.length >= 1 && near.every((n) => n.path === '/dags/year/runs/' + encodeURIComponent(n.text)),
+    'the nearest keys link to their runs: ' + JSON.stringify(near));
+  check(!near.some((n) => n.text.startsWith('2099')), 'the key asked for is not a link');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot('09b-run-not-found-390');
+  await page.click('main p a.nearest >> nth=-1');
+  await page.waitForURL(URL + near[near.length - 1].path, { timeout: WAIT });
+  check((await page.textContent('main')).includes(near[near.length - 1].text), 'a nearest key opens its run: ' + page.url());
   await page.setViewportSize({ width: 1600, height: 900 });
 
   // --- on a phone (390 px) the year scrolls sideways: it opens at its
