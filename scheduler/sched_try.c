@@ -491,6 +491,13 @@ sched_try_record_running(struct sched *s, struct ti *ti, struct live *l,
 	}
 	u.executor = l->ex->name;
 	u.set |= TIU_EXECUTOR;
+	/* where it runs, when that is known before it ends: a local try on
+	 * this machine, as its end records it ("localhost"); another
+	 * executor's host comes with the try's end */
+	if (strcmp(l->ex->ops->type, "local") == 0) {
+		u.host = "localhost";
+		u.set |= TIU_HOST;
+	}
 	if (l->ex->ops->token != NULL) {
 		const char *tok = l->ex->ops->token(l->ex->inst, l->handle);
 

@@ -33,6 +33,16 @@ try {
   await page.click('#login');
   await page.waitForURL(/\/tasks\/second$/, { timeout: WAIT });
 
+  // --- a running try (first waits for go-first) says where it runs, as
+  // a finished one does: on the page as served, and as the page follows ---
+  await page.goto(URL + '/dags/live/runs/k/tasks/first');
+  const host = () => page.textContent('#tries tr.try[data-try="1"] td:nth-child(3)');
+  check((await page.textContent('#tries tr.try[data-try="1"] .badge')) === 'running' && (await host()) === 'localhost',
+    'a running local try shows its host: ' + JSON.stringify(await host()));
+  await page.waitForFunction(async () => (await (await fetch('/api/v1/dags/live/runs/k/tasks/first')).json())
+    .tries.some((t) => t.try_number === 1 && t.state === 'running' && t.host === 'localhost'), null, { timeout: WAIT, polling: 200 });
+  await page.goto(URL + '/dags/live/runs/k/tasks/second');
+
   // --- why it waits ---
   await page.locator('#ti-waiting', { hasText: 'waits for upstream first (running)' }).waitFor({ timeout: WAIT });
   check(await page.getAttribute('#ti-waiting', 'data-kind') === 'upstream', 'the page says the task waits for its upstream');
