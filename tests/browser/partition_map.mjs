@@ -214,8 +214,10 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(await focused() === 25, 'ArrowDown: the hour after');
   const k25 = await page.evaluate(() => window.sluiceMap.key(25));
   check(await page.locator('#map-tip').textContent() === k25 + '\n' + await stateOf(25), 'the tip names it: ' + k25);
+  check((await page.textContent('#status')) === 'backfill: 8 run(s) created', 'the status line says what the backfill did');
   await page.keyboard.press('Space');
   check(await page.evaluate(() => window.sluiceMap.selected()) === 1, 'Space selects it');
+  check((await page.textContent('#status')) === '', 'a new selection clears the last action\'s result from the status line');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('Shift+Space');
   check(await page.evaluate(() => window.sluiceMap.selected()) === 25, 'Shift+Space: the range from the first, a day of hours');

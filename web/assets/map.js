@@ -354,6 +354,8 @@
     function setSel(next) {
       const before = sel;
       sel = next;
+      // a new selection: the last action's result is about another one
+      if (next) status('');
       for (const s of [before, sel])
         if (s) for (let i = Math.min(s.a, s.b); i <= Math.max(s.a, s.b); i++) drawCell(i);
       updateActions();
