@@ -279,37 +279,62 @@ grid_filter_args(struct web_req *r, struct store_grid_query *q)
 	return 0;
 }
 
-/* The partitions ?at= names: its runs; for a scheduled DAG, when it
- * names none, the partitions of its schedule. -1 after replying. */
+/* Partitions in the order of their start (then key). */
+static int
+grid_at_cmp(const void *a, const void *b)
+{
+	const struct partition *x = a, *y = b;
+
+	if (x->start_s != y->start_s)
+		return x->start_s < y->start_s ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* The partitions ?at= names, as the grid shows them: its runs and, for a
+ * scheduled DAG, the partitions of its schedule it names that the grid
+ * shows as never-run rows (the partition map's missing: in the DAG's
+ * start..end, their interval ended, no run); with never_run 0 (a filter:
+ * the grid shows runs only) those only when it names no run. -1 after
+ * replying. */
 static int
 grid_at_resolve(struct web_req *r, const struct dag *d, const char *at,
-		struct partition_set *set)
+		int never_run, struct partition_set *set)
 {
 	struct sl_err err;
 	int64_t now = sl_now_ms() / 1000;
+	int runs;
 
 	sl_err_clear(&err);
-	if (partition_resolve(r->w->store, d, at, now, PARTITION_RUNS, set, NULL, &err) == 0)
-		return 0;
-	if (!web_store_busy(r->w) && d->schedule != NULL) {
+	runs = partition_resolve(r->w->store, d, at, now, PARTITION_RUNS, set, NULL, &err) == 0;
+	if (!runs) {
+		set->v = NULL;
+		set->n = 0;
+	}
+	if (!web_store_busy(r->w) && d->schedule != NULL && (never_run || !runs)) {
+		struct partition_set ticks;
 		struct sl_err err2;
+		size_t cap = set->n;
 
 		sl_err_clear(&err2);
-		if (partition_resolve(r->w->store, d, at, now, PARTITION_TICKS, set, NULL, &err2) == 0) {
-			/* only what the map calls missing: in the DAG's
-			 * start..end, its interval ended */
-			size_t k = 0;
+		if (partition_resolve(r->w->store, d, at, now, PARTITION_TICKS, &ticks, NULL, &err2) == 0) {
+			size_t before = set->n;
 
-			for (size_t i = 0; i < set->n; i++)
-				if (set->v[i].start_s >= d->start && set->v[i].start_s < d->end &&
-				    set->v[i].end_s <= now)
-					set->v[k++] = set->v[i];
-			set->n = k;
-			if (k > 0)
-				return 0;
-			partition_set_free(set);
+			for (size_t i = 0; i < ticks.n; i++) {
+				const struct partition *t = &ticks.v[i];
+
+				if (t->exists || t->start_s < d->start || t->start_s >= d->end || t->end_s > now)
+					continue;
+				SL_GROW(set->v, cap, set->n + 1);
+				set->v[set->n++] = *t;
+			}
+			partition_set_free(&ticks);
+			if (set->n > before)
+				qsort(set->v, set->n, sizeof *set->v, grid_at_cmp);
 		}
 	}
+	if (set->n > 0)
+		return 0;
+	partition_set_free(set);
 	if (web_store_busy(r->w))
 		return web_error(r, 503, "the database is busy; try again");
 	return web_error(r, 400, "%s", err.msg);
@@ -337,10 +362,11 @@ api_grid(struct web_req *r)
 		struct partition_set set;
 		int64_t pos = 0;
 
-		/* a date or time with no run yet names the schedule's
-		 * partitions: the page around them shows them as never-run
-		 * rows (the partition map's missing) */
-		if (grid_at_resolve(r, d, at, &set) < 0)
+		/* a date or time names the schedule's partitions without a
+		 * run too: the page around them shows them as never-run rows
+		 * (the partition map's missing) */
+		if (grid_at_resolve(r, d, at, q.run_state == NULL && q.ti_state == NULL && !q.only_stale,
+				    &set) < 0)
 			return WEB_DONE;
 		if (store_grid_position(r->w->store, d->name, &q, set.v[set.n - 1].start_s, &pos) < 0) {
 			partition_set_free(&set);

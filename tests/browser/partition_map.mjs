@@ -259,6 +259,25 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
     'among the runs, newest first');
   check(/ partitions with a run · 2 without a run$/.test(await page.locator('#page-info').textContent()),
     'the page count says the runs and the rows without a run apart: ' + await page.locator('#page-info').textContent());
+  // Go to a date: what it names is what the grid shows of that date,
+  // the never-run hours with the runs, each marked
+  const day = never[0].slice(0, 10);
+  const shown = await page.evaluate(async (day) => {
+    const r = await fetch('/api/v1/dags/year/partitions?from=' + encodeURIComponent(day + 'T00:00:00+00:00') +
+      '&to=' + encodeURIComponent(day + 'T23:00:00+00:00'));
+    return (await r.json()).partitions.filter((p) => p.run || p.state !== 'future').length;
+  }, day);
+  await page.fill('#grid-at', day);
+  await page.press('#grid-at', 'Enter');
+  await page.locator('#status', { hasText: day + ' → ' }).waitFor({ timeout: WAIT });
+  const said = await page.textContent('#status');
+  check(said.startsWith(day + ' → ' + shown + ' partitions, '), 'Go to ' + day + ' counts the ' + shown +
+    ' partitions the grid shows of it, never-run ones too: ' + said);
+  check(await page.locator(`#grid tr.never-run.target[data-partition="${never[0]}"]`).count() === 1,
+    'the never-run hour of that date is marked with its runs');
+  await shot('06b-grid-go-to-date');
+  await page.goto(URL + '/dags/year');
+  await page.locator('#grid tr.never-run[data-never-run]').first().waitFor({ timeout: WAIT });
   for (const k of never) await page.locator(`#grid tr.never-run[data-partition="${k}"] th`).click();
   check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions', 'picked for a backfill');
   await shot('07-grid-never-run');
