@@ -31,6 +31,25 @@ pages_state_badge(struct buf *b, const char *state)
 	buf_adds(b, "</span>");
 }
 
+void
+pages_state_legend(struct buf *b, const char *id)
+{
+	static const char *const states[] = { "none", "scheduled", "queued", "running", "success",
+					      "failed", "up_for_retry", "up_for_reschedule", "skipped",
+					      "upstream_failed" };
+
+	buf_adds(b, "<div class=\"legend\"");
+	if (id != NULL) {
+		buf_adds(b, " id=\"");
+		text_html_escape(b, id);
+		buf_addc(b, '"');
+	}
+	buf_addc(b, '>');
+	for (size_t i = 0; i < SL_ARRAY_LEN(states); i++)
+		pages_state_badge(b, states[i]);
+	buf_adds(b, "</div>");
+}
+
 /* A partition key names a time in the DAG's zone (with its offset); the
  * tooltip gives it in UTC. Keys that are not times get none. */
 void
@@ -701,16 +720,8 @@ pages_dag(struct web_req *r)
 		       "<div class=\"pager\"><button id=\"newer\" type=\"button\">◀ newer</button>"
 		       "<span id=\"page-info\"></span><button id=\"older\" type=\"button\">older ▶</button></div>",
 		   d->schedule != NULL, can_change);
-	buf_adds(&b, "<div class=\"legend\">");
-	{
-		static const char *const states[] = { "none", "scheduled", "queued", "running", "success",
-						      "failed", "up_for_retry", "up_for_reschedule", "skipped",
-						      "upstream_failed" };
-
-		for (size_t i = 0; i < SL_ARRAY_LEN(states); i++)
-			pages_state_badge(&b, states[i]);
-	}
-	buf_printf(&b, "</div><p class=\"note\" id=\"grid-keys\">Keyboard: Tab into the grid, arrow keys move, "
+	pages_state_legend(&b, NULL);
+	buf_printf(&b, "<p class=\"note\" id=\"grid-keys\">Keyboard: Tab into the grid, arrow keys move, "
 		       "Enter opens a task instance%s.</p>",
 		   can_change ? ", Space selects it (Shift+Space: the range from the last one)" : "");
 	buf_adds(&b, "<div class=\"modal\" id=\"preview\" hidden><div class=\"dialog\"><h2 id=\"preview-title\"></h2>"

@@ -460,6 +460,10 @@ enum web_result pages_datasets(struct web_req *r);
 enum web_result pages_dataset(struct web_req *r);
 /* A state as a coloured badge. */
 void pages_state_badge(struct buf *b, const char *state);
+/* The task instance states' badges in a row (the grid's legend, the
+ * graph's): the colours the grid's cells and the graph's boxes have; id
+ * NULL for none. */
+void pages_state_legend(struct buf *b, const char *id);
 /* ` title="..."` for a partition key of d: extra (may be NULL), then the
  * key's time in UTC when the key is a time. */
 void pages_partition_title(struct buf *b, const struct dag *d, const char *key,
