@@ -1,7 +1,9 @@
 #!/bin/bash
 # Task groups in the grid and the graph, in headless Chromium: a group is
 # one column (one box) in the aggregate state of its tasks, and a click
-# shows its tasks (tests/browser/groups_ui.mjs). Screenshots go to
+# shows its tasks (tests/browser/groups_ui.mjs); the graph has a legend of
+# the states, and at 390px a graph wider than the window is shaded on the
+# side with more to see, a line saying it scrolls. Screenshots go to
 # $WEB_SHOTS (default: the build dir's tests/shots-web_groups, kept for a
 # person to look at).
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -54,7 +56,7 @@ rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/groups_ui.mjs" || fail "browser test failed (screenshots in $SHOTS)"
-for s in 01-grid-collapsed 02-grid-expanded 03-graph-collapsed 04-graph-expanded 05-clear-preview; do
+for s in 01-grid-collapsed 02-grid-expanded 03-graph-collapsed 04-graph-expanded 05-clear-preview 06-graph-390 07-graph-390-end; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_groups_browser: ok"

@@ -241,8 +241,9 @@ pages_graph(struct web_req *r)
 		}
 		buf_adds(&b, "</p>");
 	}
-	/* a wide DAG scrolls in its own box, not the page */
-	buf_adds(&b, "<div class=\"graph-wrap\">");
+	/* a wide DAG scrolls in its own box, not the page; app.js shades
+	 * the side with more to see and shows the line under it */
+	buf_adds(&b, "<div class=\"graph-box\" id=\"graph-box\"><div class=\"graph-wrap\" id=\"graph-wrap\">");
 	buf_printf(&b, "<svg class=\"graph\" id=\"graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" data-dag=\"",
 		   2 * PAD + (maxd + 1) * (W + GX), 2 * PAD + (maxrow + 1) * (H + GY));
 	text_html_escape(&b, d->name);
@@ -320,7 +321,10 @@ pages_graph(struct web_req *r)
 		text_html_escape(&b, st);
 		buf_adds(&b, partition != NULL ? "</title></g></a>" : "</title></g>");
 	}
-	buf_adds(&b, "</svg></div>");
+	buf_adds(&b, "</svg></div></div><p class=\"note\" id=\"graph-more\" hidden>The graph is wider than the "
+		     "window: scroll it sideways.</p>");
+	/* what the boxes' colours say */
+	pages_state_legend(&b, "graph-legend");
 	html_end(&b);
 	web_html(r, 200, &b);
 	buf_free(&b);

@@ -80,6 +80,44 @@ try {
   await page.locator('#graph g.node.group[data-group="extract"]').waitFor({ timeout: WAIT });
   check(true, 'graph: the group toggle collapses it');
 
+  // --- the graph's legend: each state's badge in the colour its boxes
+  // have; a graph that fits says nothing of scrolling ---
+  const legend = () => page.evaluate(() => {
+    const out = {};
+    for (const b of document.querySelectorAll('#graph-legend .badge'))
+      out[b.textContent] = getComputedStyle(b).backgroundColor;
+    return out;
+  });
+  const fills = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#graph g.node')].map((g) =>
+    [g.getAttribute('class').match(/st-(\S+)/)[1], getComputedStyle(g.querySelector('rect')).fill])));
+  const keyOf = await legend(), drawn = await fills();
+  check(Object.keys(keyOf).length === 10 && Object.entries(drawn).every(([st, c]) => keyOf[st] === c),
+    'graph: a legend of the states, in the boxes\' colours: ' + JSON.stringify(drawn));
+  check(await page.isHidden('#graph-more'), 'graph: one that fits its box says nothing of scrolling');
+  // --- at 390 px the expanded graph scrolls sideways: the shade on the
+  // side with more to see, and a line saying so ---
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(URL + '/dags/grp/graph?expand=extract,steps');
+  await page.locator('#graph g.node[data-task="x2"]').waitFor({ timeout: WAIT });
+  const cue = () => page.evaluate(() => {
+    const box = document.getElementById('graph-box'), w = document.getElementById('graph-wrap');
+    const shade = (where) => getComputedStyle(box, where).opacity;
+    return { over: w.scrollWidth - w.clientWidth, left: shade('::before'), right: shade('::after'),
+      line: !document.getElementById('graph-more').hidden, legend: !!document.getElementById('graph-legend'),
+      boxRight: Math.round(box.getBoundingClientRect().right) };
+  });
+  await page.waitForFunction(() => !document.getElementById('graph-more').hidden, null, { timeout: WAIT });
+  let c = await cue();
+  check(c.over > 0 && c.line && c.right === '1' && c.left === '0' && c.legend && c.boxRight <= 390,
+    'graph at 390 px: wider than the window, its box framed inside it, shaded on the right, a line says it scrolls: ' + JSON.stringify(c));
+  await shot('06-graph-390');
+  await page.evaluate(() => { const w = document.getElementById('graph-wrap'); w.scrollLeft = w.scrollWidth; });
+  await page.waitForFunction(() => document.getElementById('graph-box').classList.contains('more-left'), null, { timeout: WAIT });
+  c = await cue();
+  check(c.left === '1' && c.right === '0', 'graph at 390 px scrolled to its end: shaded on the left only: ' + JSON.stringify(c));
+  await shot('07-graph-390-end');
+  await page.setViewportSize({ width: 1100, height: 700 });
+
   check(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } finally {
   await browser.close();

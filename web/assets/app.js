@@ -944,6 +944,21 @@
   function initGraph() {
     const svg = document.getElementById('graph');
     if (svg) fitGraphLabels(svg);
+    // a graph wider than its box scrolls sideways: a shade on each side
+    // with more to see, and the line under it saying so
+    const wrap = document.getElementById('graph-wrap'), box = document.getElementById('graph-box');
+    const more = document.getElementById('graph-more');
+    if (wrap && box) {
+      const cue = () => {
+        const over = wrap.scrollWidth > wrap.clientWidth + 1;
+        box.classList.toggle('more-left', over && wrap.scrollLeft > 1);
+        box.classList.toggle('more-right', over && wrap.scrollLeft + wrap.clientWidth < wrap.scrollWidth - 1);
+        if (more) more.hidden = !over;
+      };
+      wrap.addEventListener('scroll', cue, { passive: true });
+      new ResizeObserver(cue).observe(wrap);
+      cue();
+    }
     if (!svg || !svg.dataset.partition) return;
     const sel = document.getElementById('graph-partition');
     sel?.addEventListener('change', () => sel.form.submit());
