@@ -3,6 +3,10 @@
  * escaped text and data-* attributes; web/assets/app.js adds behaviour
  * (the grid, selections, previews, live updates, log tails) through the
  * REST API. No inline script or style: the CSP forbids them.
+ *
+ * Past 800 lines: the pages' shared pieces (badges, legends, keys, the
+ * error pages) sit with the pages that use most of them (the DAG list,
+ * the grid, the audit log), which read best next to each other.
  */
 #include "web/web_internal.h"
 
@@ -740,6 +744,88 @@ pages_dag(struct web_req *r)
 
 /* --- task instance page --- */
 
+/* A value of an audit entry's detail as text: a string as it is (a
+ * partition key or time one word), a list with commas, yes or no, none,
+ * an object's keys and values in braces. */
+static void
+audit_value(struct buf *b, json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		if (starts_with_date(json_string_value(v)))
+			html_partition(b, json_string_value(v));
+		else
+			text_html_escape(b, json_string_value(v));
+		break;
+	case JSON_INTEGER:
+		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		buf_printf(b, "%g", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		buf_adds(b, "yes");
+		break;
+	case JSON_FALSE:
+		buf_adds(b, "no");
+		break;
+	case JSON_ARRAY:
+		if (json_array_size(v) == 0)
+			buf_adds(b, "none");
+		json_array_foreach(v, i, x) {
+			if (i > 0)
+				buf_adds(b, ", ");
+			audit_value(b, x);
+		}
+		break;
+	case JSON_OBJECT:
+		i = 0;
+		buf_addc(b, '{');
+		json_object_foreach(v, k, x) {
+			if (i++ > 0)
+				buf_adds(b, ", ");
+			text_html_escape(b, k);
+			buf_adds(b, ": ");
+			audit_value(b, x);
+		}
+		buf_addc(b, '}');
+		break;
+	default:
+		buf_adds(b, "none");
+		break;
+	}
+}
+
+/* An audit entry's detail (JSON text) as a line per key, "key: value";
+ * a detail that is not a JSON object as its text. */
+static void
+audit_detail(struct buf *b, const char *text)
+{
+	json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(o)) {
+		buf_adds(b, "<code>");
+		text_html_escape(b, text);
+		buf_adds(b, "</code>");
+		json_decref(o);
+		return;
+	}
+	json_object_foreach(o, k, v) {
+		buf_adds(b, "<div class=\"kv\"><span class=\"k\">");
+		text_html_escape(b, k);
+		buf_adds(b, ":</span> ");
+		audit_value(b, v);
+		buf_adds(b, "</div>");
+	}
+	json_decref(o);
+}
+
 enum web_result
 pages_audit(struct web_req *r)
 {
@@ -772,9 +858,9 @@ pages_audit(struct web_req *r)
 		text_html_escape(&b, json_string_value(json_object_get(row, "action")));
 		buf_adds(&b, "</td><td>");
 		text_html_name(&b, json_string_value(json_object_get(row, "dag")));
-		buf_adds(&b, "</td><td><code>");
-		text_html_escape(&b, json_string_value(json_object_get(row, "detail")));
-		buf_adds(&b, "</code></td></tr>");
+		buf_adds(&b, "</td><td>");
+		audit_detail(&b, json_string_value(json_object_get(row, "detail")));
+		buf_adds(&b, "</td></tr>");
 	}
 	buf_adds(&b, "</tbody></table><div class=\"pager\">");
 	if (offset > 0)
