@@ -147,5 +147,12 @@ assert_eq 200 "$(page "/dags/retail/runs/$(pct '2026-12-04 05:00')/tasks/extract
 assert_contains "$(cat "$T/page")" "data-partition=\"$K4\"" "task page by local time: the partition"
 assert_eq 200 "$(page "/dags/retail/graph?partition=2026-12-04")" "graph by date"
 assert_contains "$(cat "$T/page")" "data-partition=\"$K4\"" "graph by date: the partition"
+# the graph of a partition without a run: a 404 whose nearest keys are
+# links to the graph at each, and the link opens it
+assert_eq 404 "$(page "/dags/retail/graph?partition=2026-12-09")" "graph of no run"
+href=$(grep -o 'class="nearest" href="[^"]*"' "$T/page" | tail -1 | sed 's/.*href="//; s/"$//; s/&amp;/\&/g')
+assert_contains "$href" "/dags/retail/graph?partition=" "the nearest key links to the graph at it"
+assert_eq 200 "$(page "$href")" "the nearest key's link opens: $href"
+assert_contains "$(cat "$T/page")" "data-partition=\"$K5\"" "at that partition"
 assert_eq 404 "$(page /dags/retail/runs/2026-12-09)" "run page of no run"
 assert_contains "$(cat "$T/page")" "$K5" "the page names the nearest key"

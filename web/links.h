@@ -15,6 +15,7 @@ struct buf;
 #define LINK_PAGE_DAGS	"/"
 #define LINK_PAGE_DAG	"/dags/{dag}"
 #define LINK_PAGE_MAP	"/dags/{dag}/map"
+#define LINK_PAGE_GRAPH	"/dags/{dag}/graph"
 #define LINK_PAGE_RUN	"/dags/{dag}/runs/{partition}"
 #define LINK_PAGE_TASK	"/dags/{dag}/runs/{partition}/tasks/{task}"
 #define LINK_PAGE_DATASETS	"/datasets"

@@ -173,7 +173,8 @@ key_list(const char *s)
 }
 
 enum web_result
-pages_run_not_found(struct web_req *r, const struct dag *d, const char *what)
+pages_run_not_found(struct web_req *r, const struct dag *d, const char *what,
+		    const char *page)
 {
 	static const char nearest[] = "; nearest: ";
 	const char *at = NULL, *list;
@@ -203,7 +204,13 @@ pages_run_not_found(struct web_req *r, const struct dag *d, const char *what)
 		struct buf href;
 
 		buf_init(&href, 0);
-		links_build(&href, NULL, LINK_PAGE_RUN, values);
+		if (strcmp(page, LINK_PAGE_RUN) == 0)
+			links_build(&href, NULL, LINK_PAGE_RUN, values);
+		else {	/* a DAG's page that takes ?partition= (the graph) */
+			links_build(&href, NULL, page, values);
+			buf_adds(&href, "?partition=");
+			text_url_segment(&href, key);
+		}
 		buf_adds(&p, "<a class=\"nearest\" href=\"");
 		text_html_escape(&p, buf_str(&href));
 		buf_adds(&p, "\">");

@@ -3,6 +3,7 @@
  * partition's task instance (SVG written by the server). A group
  * (group: on tasks) is one box in the aggregate state of its tasks
  * (dag_group_state) until a click expands it (?expand=G,H). */
+#include "web/links.h"
 #include "web/web_internal.h"
 
 #include <stdio.h>
@@ -57,9 +58,7 @@ graph_href(struct buf *b, const struct dag *d, const char *partition,
 	const char **groups = dag_groups_names(d, &n);
 
 	buf_init(&u, 0);
-	buf_adds(&u, "/dags/");
-	text_url_segment(&u, d->name);
-	buf_adds(&u, "/graph");
+	links_build(&u, NULL, LINK_PAGE_GRAPH, (const char *[]){ d->name });
 	if (partition != NULL) {
 		buf_adds(&u, "?partition=");
 		text_url_segment(&u, partition);
@@ -127,7 +126,7 @@ pages_graph(struct web_req *r)
 			free(groups);
 			if (web_store_busy(r->w))
 				return WEB_BUSY;
-			return pages_not_found(r, err.msg);
+			return pages_run_not_found(r, d, err.msg, LINK_PAGE_GRAPH);
 		}
 		partition = named.key;
 	} else

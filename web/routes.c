@@ -92,7 +92,7 @@ static const struct route routes[] = {
 	{ M_GET, LINK_PAGE_DATASETS, ROUTE_PAGE, ROLE_VIEWER, pages_datasets },
 	{ M_GET, LINK_PAGE_DATASET, ROUTE_PAGE, ROLE_VIEWER, pages_dataset },
 	{ M_GET, LINK_PAGE_DAG, ROUTE_PAGE, ROLE_VIEWER, pages_dag },
-	{ M_GET, "/dags/{dag}/graph", ROUTE_PAGE, ROLE_VIEWER, pages_graph },
+	{ M_GET, LINK_PAGE_GRAPH, ROUTE_PAGE, ROLE_VIEWER, pages_graph },
 	{ M_GET, LINK_PAGE_MAP, ROUTE_PAGE, ROLE_VIEWER, pages_map },
 	{ M_GET, LINK_PAGE_RUN, ROUTE_PAGE, ROLE_VIEWER, pages_run },
 	{ M_GET, LINK_PAGE_TASK, ROUTE_PAGE, ROLE_VIEWER, pages_task },
@@ -242,7 +242,7 @@ route_partition(struct web_req *r, const struct route *rt)
 	if (web_store_busy(r->w))
 		return NULL;
 	if (rt->kind == ROUTE_PAGE)
-		pages_run_not_found(r, r->dag, err.msg);
+		pages_run_not_found(r, r->dag, err.msg, LINK_PAGE_RUN);
 	else
 		web_error(r, 400, "%s", err.msg);
 	return NULL;

@@ -437,9 +437,11 @@ enum web_result pages_dag(struct web_req *r);
 enum web_result pages_graph(struct web_req *r);
 enum web_result pages_not_found(struct web_req *r, const char *what);
 /* The 404 of a partition naming no run of d: what (the resolver's
- * message), its nearest keys each a link to that run's page. */
+ * message), its nearest keys each a link to the page that showed it:
+ * page LINK_PAGE_RUN (that run's page) or another of the DAG's pages
+ * (links.h) that takes ?partition=, as the graph. */
 enum web_result pages_run_not_found(struct web_req *r, const struct dag *d,
-				    const char *what);
+				    const char *what, const char *page);
 /* The 403 page: what is needed (a role) and who is asking. */
 enum web_result pages_forbidden(struct web_req *r, const char *what);
 /* --- pages_users.c: the users page (admins) and My account --- */
