@@ -216,6 +216,14 @@ assert_contains "$page" '<script type="application/json" id="map-data">{"dag":"p
 assert_contains "$page" 'data-state="stale"'
 assert_not_contains "$page" 'id="map-backfill"'
 assert_contains "$(curl -sS -b "$T/jar" "$URL/dags/pm")" 'href="/dags/pm/map"'
+assert_not_contains "$page" 'id="map-notes"' "no range cut: no notes"
+# a range typed past start: and end: is cut: the page says so under the
+# range form, as sluice status and the API do
+page=$(curl -sS -b "$T/jar" "$URL/dags/up/map?from=$(pct "$(key -2)")&to=$(pct "$(key 4)")")
+notes=$(printf '%s' "$page" | grep -o '<p class="note" id="map-notes">.*</p>' | sed 's/<\/p>.*//')
+assert_contains "$notes" "left out 2 partitions before the start of DAG up, " "the map page: what the start left out"
+assert_contains "$notes" "left out 3 partitions past the end of DAG up, " "the map page: what the end left out"
+assert_contains "$notes" "$H/dags/up.yaml:5" "the map page: where the end is set"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/jar" "$URL/dags/adhoc/map")
 assert_eq 404 "$code" "an unscheduled DAG has no map page"
 assert_eq 200 "$(curl -sS -o /dev/null -w '%{http_code}' "$URL/static/map.js")" "map.js is served"

@@ -112,8 +112,8 @@ starts_with_date(const char *s)
 /* A message escaped, each partition key or time in it that starts with a
  * date (2026-12-06T09:00:00+00:00, as "nearest: ..." lists them) one
  * word (html_partition): never "2026-12-" over "06T09:00:00+00:00". */
-static void
-message_with_keys(struct buf *b, const char *msg)
+void
+pages_message_keys(struct buf *b, const char *msg)
 {
 	struct buf text;
 	const char *p = msg != NULL ? msg : "";
@@ -143,7 +143,7 @@ pages_not_found(struct web_req *r, const char *what)
 	enum web_result res;
 
 	buf_init(&p, 0);
-	message_with_keys(&p, what);
+	pages_message_keys(&p, what);
 	/* somewhere to go from here */
 	buf_adds(&p, "</p><p><a href=\"/\" id=\"to-dags\">All DAGs</a>");
 	res = error_page(r, 404, "Not found", "<p>", &p);
@@ -192,7 +192,7 @@ pages_run_not_found(struct web_req *r, const struct dag *d, const char *what,
 	{
 		char *head = xstrndup(what, (size_t)(at - what));
 
-		message_with_keys(&p, head);
+		pages_message_keys(&p, head);
 		free(head);
 	}
 	text_html_escape(&p, nearest);

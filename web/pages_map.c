@@ -48,9 +48,15 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	       const char *task, const char *dataset, int can_change)
 {
 	const char *from = web_query(r, "from"), *to = web_query(r, "to");
-	json_t *map;
+	json_t *map, *notes;
 	struct sl_err err;
+	size_t i;
 
+	/* the first map in the page itself: map.js draws it without waiting
+	 * for a request (it polls the API after); a range that names nothing
+	 * is left to the script, which says why */
+	sl_err_clear(&err);
+	map = api_partitions_compact(r->w, d, task, dataset, from, to, &err);
 	inline_asset(r, b, "map.css");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
@@ -68,12 +74,19 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 			     "<button id=\"map-clear-range\" type=\"button\" disabled>Clear range…</button></div>");
 	else if (dataset == NULL)
 		buf_adds(b, "<p class=\"note\">You can look; backfilling and clearing need the operator role.</p>");
+	/* a range asked past start: or end: is cut to them: say so, as
+	 * sluice status and the API do */
+	notes = map != NULL ? json_object_get(map, "notes") : NULL;
+	if (json_array_size(notes) > 0) {
+		buf_adds(b, "<p class=\"note\" id=\"map-notes\">");
+		for (i = 0; i < json_array_size(notes); i++) {
+			if (i > 0)
+				buf_adds(b, "<br>");
+			pages_message_keys(b, json_string_value(json_array_get(notes, i)));
+		}
+		buf_adds(b, "</p>");
+	}
 	buf_adds(b, "<p class=\"status\" id=\"status\" role=\"status\"></p></section>");
-	/* the first map in the page itself: map.js draws it without waiting
-	 * for a request (it polls the API after); a range that names nothing
-	 * is left to the script, which says why */
-	sl_err_clear(&err);
-	map = api_partitions_compact(r->w, d, task, dataset, from, to, &err);
 	buf_adds(b, "<div class=\"map-wrap\"><div id=\"map\" class=\"map\"");
 	map_attr(b, "data-dag", d->name);
 	if (dataset != NULL) {

@@ -219,6 +219,9 @@ void html_time(struct buf *b, const struct tz *tz, json_t *ms);
  * table: one word that never breaks at its hyphens (.part-key in app.css;
  * app.js's partKey() is its twin). */
 void html_partition(struct buf *b, const char *key);
+/* A message escaped, each partition key or time in it that starts with a
+ * date one word (html_partition), as error pages and notes show them. */
+void pages_message_keys(struct buf *b, const char *msg);
 /* A past moment (ms; JSON integer or null) as how long before now_ms it
  * was and when, in UTC: "3 minutes ago 2024-05-01T10:00:00+00:00" (the time
  * as html_time shows it); never (text) when ms is null. app.js's
