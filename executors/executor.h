@@ -50,6 +50,10 @@
  *      gets its secret values too, so its output stays masked after a
  *      scheduler restart. Older plug-ins load; they never get it (read
  *      it with SL_EXEC_OP(ops, 5, ...)).
+ *   6  where() at the end of sl_executor_ops: the host a try runs on,
+ *      recorded with its running state, so a running try shows where it
+ *      runs before it ends. Older plug-ins load; their tries' hosts come
+ *      with their ends, as before.
  */
 #ifndef SLUICE_EXECUTOR_H
 #define SLUICE_EXECUTOR_H
@@ -61,7 +65,7 @@
 extern "C" {
 #endif
 
-#define SL_EXECUTOR_ABI 5
+#define SL_EXECUTOR_ABI 6
 /* The oldest version this sluice still loads. */
 #define SL_EXECUTOR_ABI_OLDEST 1
 
@@ -302,6 +306,17 @@ struct sl_executor_ops {
 	 */
 	void (*adopted_secrets)(void *inst, void *handle,
 				char *const *secrets);
+
+	/* --- since version 6: read it with SL_EXEC_OP(ops, 6, where) --- */
+
+	/*
+	 * Where the try of handle runs, as its result's host will say
+	 * ("localhost", "10.1.2.3:22"), or NULL while that is not known (a
+	 * try still waiting for a host): the scheduler records it with the
+	 * try's running state, right after start() or adopt(), on the
+	 * loop's thread. The string stays the executor's. May be NULL.
+	 */
+	const char *(*where)(void *inst, void *handle);
 };
 
 /* The symbol a plug-in exports. */

@@ -1996,6 +1996,15 @@ local_destroy(void *inst)
 	free(ex);
 }
 
+/* A local try runs on this machine, as its result says (executor.h). */
+static const char *
+local_where(void *inst, void *handle)
+{
+	(void)inst;
+	(void)handle;
+	return "localhost";
+}
+
 const struct sl_executor_ops exec_local_ops = {
 	.abi_version = SL_EXECUTOR_ABI,
 	.type = "local",
@@ -2012,4 +2021,5 @@ const struct sl_executor_ops exec_local_ops = {
 	.recorded = local_recorded,
 	/* no adopted_secrets: a try's supervisor masks its log with the
 	 * values start() gave it, adopted by a later scheduler or not */
+	.where = local_where,
 };

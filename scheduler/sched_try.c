@@ -491,11 +491,11 @@ sched_try_record_running(struct sched *s, struct ti *ti, struct live *l,
 	}
 	u.executor = l->ex->name;
 	u.set |= TIU_EXECUTOR;
-	/* where it runs, when that is known before it ends: a local try on
-	 * this machine, as its end records it ("localhost"); another
-	 * executor's host comes with the try's end */
-	if (strcmp(l->ex->ops->type, "local") == 0) {
-		u.host = "localhost";
+	/* where it runs, when its executor knows before the end (the end
+	 * records it again, as it may have moved); not yet known: no host,
+	 * rather than an earlier try's */
+	if (l->handle != NULL && SL_EXEC_OP(l->ex->ops, 6, where) != NULL) {
+		u.host = l->ex->ops->where(l->ex->inst, l->handle);
 		u.set |= TIU_HOST;
 	}
 	if (l->ex->ops->token != NULL) {

@@ -52,6 +52,8 @@ pg=$(ps -o pgid= -p "$linger" | tr -d ' ')
 on_exit "kill -KILL -- -$pg"
 wait_ti ulong p1 only running 10
 wait_ti ushort p1 only running 10
+# a running try says where it runs (the task page's Host) before it ends
+assert_eq "127.0.0.1:$port" "$(ti_field ulong p1 only host)" "the running try's host"
 kill -9 "$SCHED_PID"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 stop_sshd box

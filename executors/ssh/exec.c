@@ -483,5 +483,6 @@ const struct sl_executor_ops exec_ssh_ops = {
 	.adopt = ssh_try_adopt,
 	.detach = ssh_try_detach,
 	.adopted_secrets = ssh_try_adopted_secrets,
+	.where = ssh_try_where,
 	.recorded = ssh_recorded,
 };

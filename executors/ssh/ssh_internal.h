@@ -426,6 +426,8 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		    sl_exec_done_fn done, void *arg, char *err, size_t errlen);
 void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why);
 const char *ssh_try_token(void *inst, void *handle);
+/* The host the try was placed on, NULL while it waits for one. */
+const char *ssh_try_where(void *inst, void *handle);
 /* t never started its command and no host can be reached: it waits,
  * queued (its log says so once), until unreachable_timeout. */
 void ssh_try_wait_host(struct ssh_try *t);

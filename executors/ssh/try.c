@@ -1027,3 +1027,11 @@ const char *ssh_try_token(void *inst, void *handle)
 	(void)inst;
 	return t->token;
 }
+
+const char *ssh_try_where(void *inst, void *handle)
+{
+	struct ssh_try *t = handle;
+
+	(void)inst;
+	return t->host != NULL ? t->host->label : NULL;
+}
