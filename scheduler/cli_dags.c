@@ -714,8 +714,9 @@ const struct cli_verb cli_dags = {
 	"reference",
 	"  list       every DAG, its schedule, tags, the partition the scheduler\n"
 	"             creates next; broken files (--tag T: the DAGs tagged T)\n"
-	"  show       tasks, their types and dependencies; with TASK, every\n"
-	"             setting of that task as the scheduler runs it (the\n"
+	"  show       tasks, their types and dependencies, the partitions of\n"
+	"             other DAGs or datasets it needs:, its params; with TASK,\n"
+	"             every setting of that task as the scheduler runs it (the\n"
 	"             DAG's defaults applied, durations as a DAG file writes\n"
 	"             them; --json: under the keys a DAG file gives them)\n"
 	"  validate   check DAG files (default: the DAG folder): every error as\n"

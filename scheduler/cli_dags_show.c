@@ -9,6 +9,7 @@
 
 #include "base/text.h"
 #include "scheduler/dag_groups.h"
+#include "scheduler/dag_keys.h"
 #include "scheduler/dag_map.h"
 #include "scheduler/tz.h"
 #include "operators/operator.h"
@@ -215,6 +216,80 @@ show_recipients_json(json_t *o, const char *key, char *const *to, int on)
 	json_object_set_new(o, on_key, events);
 }
 
+/* One entry of needs: as a person reads it: "dataset S (produced by
+ * D.T)", "DAG D" or "DAG D task T", then its offset, latest and
+ * on_change when not the defaults. */
+static void
+show_need(struct buf *b, const struct need *n)
+{
+	if (n->dataset != NULL) {
+		buf_printf(b, "dataset %s", n->dataset);
+		if (n->res_dag != NULL)
+			buf_printf(b, " (produced by %s%s%s)", n->res_dag,
+				   n->res_task != NULL ? "." : "",
+				   n->res_task != NULL ? n->res_task : "");
+	} else {
+		buf_printf(b, "DAG %s", n->dag != NULL ? n->dag : "?");
+		if (n->task != NULL)
+			buf_printf(b, " task %s", n->task);
+	}
+	if (n->offset != 0)
+		buf_printf(b, ", offset %d", n->offset);
+	if (n->latest)
+		buf_adds(b, ", latest");
+	if (n->on_change != NEED_RERUN)
+		buf_printf(b, ", on_change %s", dag_need_on_change[n->on_change].name);
+}
+
+/* needs: as a JSON array, each entry with the keys a DAG file gives it
+ * (and the producer a dataset resolved to). */
+static json_t *
+show_needs_json(const struct need *needs, int n)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; i < n; i++) {
+		const struct need *x = &needs[i];
+		json_t *o = json_object();
+
+		if (x->dataset != NULL) {
+			json_object_set_new(o, "dataset", json_string(x->dataset));
+			if (x->res_dag != NULL)
+				json_object_set_new(o, "produced_by", json_string(x->res_dag));
+			if (x->res_task != NULL)
+				json_object_set_new(o, "produced_by_task", json_string(x->res_task));
+		} else if (x->dag != NULL) {
+			json_object_set_new(o, "dag", json_string(x->dag));
+			if (x->task != NULL)
+				json_object_set_new(o, "task", json_string(x->task));
+		}
+		json_object_set_new(o, "offset", json_integer(x->offset));
+		json_object_set_new(o, "latest", json_boolean(x->latest));
+		json_object_set_new(o, "on_change",
+				    json_string(dag_need_on_change[x->on_change].name));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* The DAG's needs: (every task waits for them), one line each. */
+static void
+dags_show_needs(const struct dag *d)
+{
+	struct buf b;
+
+	if (d->nneeds == 0)
+		return;
+	printf("\nNEEDS (every task waits for these partitions)\n");
+	buf_init(&b, 0);
+	for (int i = 0; i < d->nneeds; i++) {
+		buf_reset(&b);
+		show_need(&b, &d->needs[i]);
+		printf("  %s\n", buf_str(&b));
+	}
+	buf_free(&b);
+}
+
 /* `dags show --json DAG TASK`: the settings the text form shows, added
  * to the task's object of the DAG's listing (o), under the keys a DAG
  * file gives them: durations as a DAG file writes them, a setting the
@@ -258,6 +333,8 @@ dags_show_task_json(const struct dag *d, const struct task *t, json_t *o)
 	json_object_set_new(o, "depends_on_past", json_boolean(t->depends_on_past));
 	if (t->produces != NULL && t->produces[0] != NULL)
 		json_object_set_new(o, "produces", show_strv_json(t->produces));
+	if (t->nneeds > 0)
+		json_object_set_new(o, "needs", show_needs_json(t->needs, t->nneeds));
 	if (t->on_failure != NULL)
 		json_object_set_new(o, "on_failure", json_string(t->on_failure));
 	if (t->on_success != NULL)
@@ -390,6 +467,14 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 			buf_printf(&b, "%s%s", i ? ", " : "", t->produces[i]);
 		show_line("produces", buf_str(&b));
 	}
+	/* its own needs: and the DAG's, which it waits for as well */
+	for (int i = 0; i < d->nneeds + t->nneeds; i++) {
+		buf_reset(&b);
+		show_need(&b, i < d->nneeds ? &d->needs[i] : &t->needs[i - d->nneeds]);
+		if (i < d->nneeds)
+			buf_adds(&b, " (the DAG's)");
+		show_line("needs", buf_str(&b));
+	}
 	if (t->on_failure != NULL)
 		show_line("on_failure", t->on_failure);
 	if (t->on_success != NULL)
@@ -464,6 +549,7 @@ dags_show(struct cli *c, const char *name, const char *task)
 		json_object_set_new(o, "start", json_string(tz_iso(d->tz, d->start, a, sizeof a)));
 	if (d->end != INT64_MAX)
 		json_object_set_new(o, "end", json_string(tz_iso(d->tz, d->end, b, sizeof b)));
+	json_object_set_new(o, "needs", show_needs_json(d->needs, d->nneeds));
 	if (c->json) {
 		cli_print_json(o);
 	} else {
@@ -473,8 +559,12 @@ dags_show(struct cli *c, const char *name, const char *task)
 		printf("  schedule %s, timezone %s, catchup %s, max_active_runs %d, max_active_tasks %d\n",
 		       d->schedule_text, tz_name(d->tz), d->catchup ? "yes" : "no",
 		       d->max_active_runs, d->max_active_tasks);
-		if (d->start != INT64_MIN)
-			printf("  start %s\n", a);
+		if (d->start != INT64_MIN || d->end != INT64_MAX)
+			printf("  %s%s%s%s%s\n", d->start != INT64_MIN ? "start " : "",
+			       d->start != INT64_MIN ? a : "",
+			       d->start != INT64_MIN && d->end != INT64_MAX ? ", " : "",
+			       d->end != INT64_MAX ? "end " : "",
+			       d->end != INT64_MAX ? b : "");
 		printf("\n%-24s %-16s %-14s %s\n", "TASK", "TYPE", "RULE", "AFTER");
 		for (int i = 0; i < d->ntasks; i++) {
 			struct task *t = &d->tasks[i];
@@ -489,6 +579,7 @@ dags_show(struct cli *c, const char *name, const char *task)
 			       after.len ? buf_str(&after) : "-");
 			buf_free(&after);
 		}
+		dags_show_needs(d);
 		dags_show_params(d);
 	}
 	json_decref(o);

@@ -9,6 +9,13 @@ H=$T/home
 "$SLUICE" init "$H" --dags "$SLUICE_SRCDIR/dags" >/dev/null
 out=$(sl dags validate)
 assert_contains "$out" "DAG files OK"
+# dags show says what the DAG waits for (and a dataset's producer)
+assert_contains "$(sl dags show stock_bands_hourly_rollup)" "NEEDS (every task waits for these partitions)
+  DAG stock_prices_hourly task copy_partition"
+assert_contains "$(sl dags show stock_bands_hourly_rollup compute_bands)" "needs            DAG stock_prices_hourly task copy_partition (the DAG's)"
+assert_contains "$(sl dags show retail_weekly_fact)" "dataset s3://retail-staging/raw/ (produced by retail_extracts_daily.extracts_landed)"
+assert_eq '[{"dag": "stock_prices_hourly", "task": "copy_partition", "offset": 0, "latest": false, "on_change": "rerun"}]' \
+	"$(sl dags show --json stock_bands_hourly_rollup | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["needs"]))')" "dags show --json: needs"
 for d in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws stock_bands_emr_rollup stock_bands_weekly retail_extracts_daily retail_weekly_fact stock_bollinger_daily; do
 	sl dags pause $d >/dev/null
 done
