@@ -175,10 +175,37 @@ try {
   await page.click('#backfill summary');
   await page.fill('#backfill-from', '2024-01-01T04:00');
   await page.fill('#backfill-to', '2024-01-01T08:00');
+  const backfillsOfG = async () => (await (await page.request.get(URL + '/api/v1/backfills?dag=g')).json()).backfills.length;
+  const bfBefore = await backfillsOfG();
+  // every partition of the range has a run: nothing to ask, the status
+  // line says so and what the range left out
   await page.click('#backfill-btn');
   await page.locator('#status', { hasText: 'left out 3 partitions past the end of DAG g, 2024-01-01T06:00:00+00:00' })
     .waitFor({ timeout: WAIT });
-  check(true, 'the backfill form says what it cut');
+  check((await page.textContent('#status')).startsWith('Nothing to backfill from 2024-01-01T04:00:00+00:00 to 2024-01-01T05:00:00+00:00: 2 partitions left as they are.') &&
+    await page.locator('#preview').isHidden() && await backfillsOfG() === bfBefore,
+    'the backfill form says what it cut, and that nothing is to run: ' + await page.textContent('#status'));
+  // re-running them (only: all): a preview first, the runs it re-runs and
+  // what the range left out; nothing is made until Confirm
+  await page.selectOption('#backfill-only', 'all');
+  await page.click('#backfill-btn');
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  check(await page.textContent('#preview-title') === 'Backfill g?', 'the backfill form shows a preview first');
+  check(await page.textContent('#preview-summary') === 'From 2024-01-01T04:00:00+00:00 to 2024-01-01T05:00:00+00:00: 2 runs re-run.',
+    'the preview says what it does: ' + await page.textContent('#preview-summary'));
+  check(JSON.stringify(await page.locator('#preview-table tbody tr td:first-child').allTextContents()) ===
+    JSON.stringify(['2024-01-01T04:00:00+00:00', '2024-01-01T05:00:00+00:00']), 'the preview lists the partitions of the range cut to the end');
+  check(JSON.stringify(await page.locator('#preview-table tbody tr td:nth-child(3)').allTextContents()) === JSON.stringify(['failed', 'failed']),
+    'the preview shows each run as it is now (failed, as the grid does)');
+  check((await page.textContent('#preview-extra')).includes('left out 3 partitions past the end of DAG g, 2024-01-01T06:00:00+00:00'),
+    'the preview says what the range left out');
+  check(await backfillsOfG() === bfBefore, 'the preview made no backfill');
+  await shot('05b-backfill-preview');
+  await page.click('#preview-confirm');
+  await page.locator('#status', { hasText: ', 2 re-run' }).waitFor({ timeout: WAIT });
+  check((await page.textContent('#status')).includes('left out 3 partitions past the end of DAG g') && await backfillsOfG() === bfBefore + 1,
+    'Confirm makes the backfill the preview showed: ' + await page.textContent('#status'));
+  await page.selectOption('#backfill-only', 'missing');
   await page.fill('#backfill-from', '2024-01-02');
   await page.fill('#backfill-to', '2024-01-03');
   await page.click('#backfill-btn');

@@ -898,16 +898,46 @@
       };
       const ma = document.getElementById('backfill-max-active').value.trim();
       if (ma) body.max_active = Number(ma);
+      const path = '/dags/' + enc(dag) + '/backfills';
       try {
-        const res = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
-        // the range cut to the DAG's start and end says so
-        status([(res.id === null ? 'nothing to backfill: ' : 'backfill ' + res.id + ': ') +
-          res.create.length + ' run(s) created' +
-          (res.rerun.length ? ', ' + res.rerun.length + ' re-run' : '') +
-          (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : '')]
-          .concat(res.notes || []).join('. '));
-        await refreshBackfills();
-        await load();
+        // first what it would do (a dry run), in the preview; Confirm
+        // makes it
+        const dry = await api('POST', path, Object.assign({}, body, { dry_run: true }));
+        const plural = (n, what) => n + ' ' + what + (n === 1 ? '' : 's');
+        const shown = 1000, rows = [];
+        for (const k of dry.create) rows.push({ partition: k, task: 'a new run: every task', state: 'none' });
+        // the runs it re-runs as they are now (the first page of them)
+        const now = new Map();
+        if (dry.rerun.length) {
+          const q = new URLSearchParams({ from: dry.from, to: dry.to, limit: '1000' });
+          for (const r of (await api('GET', path.replace(/backfills$/, 'runs') + '?' + q)).runs) now.set(r.partition, r.state);
+        }
+        for (const k of dry.rerun) rows.push({ partition: k, state: now.get(k) || 'none',
+          task: body.only === 'all' ? 'the run again: every task' : 'its failed tasks and their downstream' });
+        const extra = (dry.notes || []).slice();
+        if (rows.length > shown) extra.unshift('and ' + (rows.length - shown) + ' more partitions, not listed here');
+        const summary = rows.length === 0
+          ? 'Nothing to backfill from ' + dry.from + ' to ' + dry.to + ': ' + plural(dry.skip.length, 'partition') + ' left as they are.'
+          : 'From ' + dry.from + ' to ' + dry.to + ': ' + [
+            dry.create.length ? plural(dry.create.length, 'new run') : '',
+            dry.rerun.length ? plural(dry.rerun.length, 'run') + ' re-run' : '',
+            dry.skip.length ? plural(dry.skip.length, 'partition') + ' left as they are' : '',
+            body.newest_first ? 'newest first' : ''].filter((x) => x).join(', ') + '.';
+        // nothing to run: no question to ask, the status line says why
+        if (rows.length === 0) {
+          status([summary].concat(dry.notes || []).join(' '));
+          return;
+        }
+        showPreview('Backfill ' + dag + '?', summary, rows.slice(0, shown), async () => {
+          const res = await api('POST', path, body);
+          await refreshBackfills();
+          // the range cut to the DAG's start and end says so
+          return [(res.id === null ? 'nothing to backfill: ' : 'backfill ' + res.id + ': ') +
+            res.create.length + ' run(s) created' +
+            (res.rerun.length ? ', ' + res.rerun.length + ' re-run' : '') +
+            (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : '')]
+            .concat(res.notes || []).join('. ');
+        }, extra);
       } catch (e) { status(outsideHint(e.message), true); }
     });
 
