@@ -80,7 +80,7 @@ partition_add(struct partition_set *set, const char *key, int64_t start,
 	p->exists = exists;
 }
 
-static int
+int
 partition_cmp(const void *a, const void *b)
 {
 	const struct partition *x = a, *y = b;

@@ -172,6 +172,8 @@ int partition_range_outside(const struct dag *d, const char *from,
 
 /* May key name a new partition of an unscheduled DAG? (-1 with err) */
 int partition_key_ok(const char *key, struct sl_err *err);
+/* qsort order of struct partition: by start, then key. */
+int partition_cmp(const void *a, const void *b);
 
 /*
  * What a person means by a task argument (every CLI verb and API

@@ -279,17 +279,6 @@ grid_filter_args(struct web_req *r, struct store_grid_query *q)
 	return 0;
 }
 
-/* Partitions in the order of their start (then key). */
-static int
-grid_at_cmp(const void *a, const void *b)
-{
-	const struct partition *x = a, *y = b;
-
-	if (x->start_s != y->start_s)
-		return x->start_s < y->start_s ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
 /* The partitions ?at= names, as the grid shows them: its runs and, for a
  * scheduled DAG, the partitions of its schedule it names that the grid
  * shows as never-run rows (the partition map's missing: in the DAG's
@@ -329,7 +318,7 @@ grid_at_resolve(struct web_req *r, const struct dag *d, const char *at,
 			}
 			partition_set_free(&ticks);
 			if (set->n > before)
-				qsort(set->v, set->n, sizeof *set->v, grid_at_cmp);
+				qsort(set->v, set->n, sizeof *set->v, partition_cmp);
 		}
 	}
 	if (set->n > 0)
