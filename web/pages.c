@@ -847,18 +847,17 @@ pages_audit(struct web_req *r)
 		return api_db_failed(r);
 	buf_init(&b, 0);
 	html_begin(r, &b, "Audit", "audit");
-	buf_adds(&b, "<h1>Audit log</h1><p class=\"note\">Every action a person took, newest first.</p>"
+	buf_adds(&b, "<h1>Audit log</h1><p class=\"note\">Every action a person took, newest first; times in UTC.</p>"
 		     "<table class=\"list\" id=\"audit\"><thead><tr><th>When</th><th>Who</th><th>Action</th>"
 		     "<th>DAG</th><th>Detail</th></tr></thead><tbody>");
 	for (size_t i = 0; i < json_array_size(rows); i++) {
 		json_t *row = json_array_get(rows, i);
 
-		const char *dag_name = json_string_value(json_object_get(row, "dag"));
-		const struct dag *rd = dag_name ? dagbag_find(web_dagbag(r->w), dag_name) : NULL;
 
 		buf_adds(&b, "<tr><td>");
-		/* in the zone of the DAG it is about, else UTC */
-		html_time(&b, rd ? rd->tz : NULL, json_object_get(row, "at"));
+		/* one zone for the whole timeline (each DAG's own would put
+		 * 04:51+05:30 between two 23:21+00:00), as the log's lines */
+		html_time(&b, NULL, json_object_get(row, "at"));
 		buf_adds(&b, "</td><td>");
 		text_html_escape(&b, json_string_value(json_object_get(row, "who")));
 		buf_adds(&b, "</td><td>");

@@ -291,8 +291,11 @@ try {
     const td = t.closest('td');
     return t.getBoundingClientRect().right > td.getBoundingClientRect().right - parseFloat(getComputedStyle(td).paddingRight) + 0.5;
   }).map((t) => t.textContent));
-  check(spilled.length === 0 && (await page.textContent('#audit')).includes('+05:30'),
-    'each time (one with its zone\'s offset too) stays inside its column, none over the Who column: ' + spilled.join(', '));
+  const auditTimes = await page.locator('#audit td time').allTextContents();
+  check(spilled.length === 0 && auditTimes.length > 0 && auditTimes.every((t) => t.endsWith('+00:00')) &&
+    (await page.textContent('#audit')).includes('delete_run'),
+    'each time stays inside its column, none over the Who column, all in UTC (a DAG in +05:30 too): ' + spilled.join(', '));
+  check(auditTimes.every((t, i) => i === 0 || t <= auditTimes[i - 1]), 'the times read newest first, in one zone');
   // (the DAG column: "inventoryrollu|ps" once; a longer name after a "_")
   const dagCells = await midWordBreaks(page, '#audit tbody td:nth-child(4)');
   check(dagCells.broken.length === 0 && Math.max(...dagCells.lines) > 1,
