@@ -178,12 +178,6 @@ string_list(struct web_req *r, json_t *v, const char *what, char ***out)
 	return 0;
 }
 
-static int
-bool_field(json_t *body, const char *name)
-{
-	return json_is_true(json_object_get(body, name));
-}
-
 /* A NULL-terminated vector as a JSON array of strings (NULL: []). */
 static json_t *
 string_array(char **v)
@@ -304,10 +298,13 @@ api_clear(struct web_req *r)
 		return WEB_DONE;
 	memset(&spec, 0, sizeof spec);
 	spec.dag_id = d->name;
-	spec.downstream = bool_field(body, "downstream");
-	spec.upstream = bool_field(body, "upstream");
-	spec.only_failed = bool_field(body, "only_failed");
-	spec.dry_run = bool_field(body, "dry_run");
+	/* a flag that is not true or false is refused: "dry_run": "true"
+	 * read as false cleared for real */
+	if ((spec.downstream = api_body_bool(r, body, "downstream")) < 0 ||
+	    (spec.upstream = api_body_bool(r, body, "upstream")) < 0 ||
+	    (spec.only_failed = api_body_bool(r, body, "only_failed")) < 0 ||
+	    (spec.dry_run = api_body_bool(r, body, "dry_run")) < 0)
+		goto out;
 	if (string_list(r, json_object_get(body, "tasks"), "tasks", &tasks) < 0)
 		goto out;
 	for (size_t i = 0; tasks != NULL && tasks[i] != NULL; i++)
@@ -453,8 +450,9 @@ api_mark(struct web_req *r)
 		return WEB_DONE;
 	state = json_string_value(json_object_get(body, "state"));
 	ts = state ? ti_state_parse(state) : -1;
-	clear = bool_field(body, "clear_downstream");
-	dry_run = bool_field(body, "dry_run");
+	if ((clear = api_body_bool(r, body, "clear_downstream")) < 0 ||
+	    (dry_run = api_body_bool(r, body, "dry_run")) < 0)
+		goto out;
 	if (ts != TI_SUCCESS && ts != TI_FAILED) {
 		web_error(r, 400, "state must be success or failed");
 		goto out;
