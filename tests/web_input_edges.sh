@@ -1,7 +1,9 @@
 #!/bin/bash
 # Values are data, at the edges the other trust tests leave: a clear's or
 # mark's flag that is not true or false is refused, not read as false (a
-# "dry_run": "true" cleared for real).
+# "dry_run": "true" cleared for real); an error that echoes bytes that
+# are not UTF-8 (a path segment, a query value) or is cut inside a
+# character is still a JSON error naming the input (its body was "null").
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -40,5 +42,25 @@ assert_eq 0 "$(q "SELECT count(*) FROM audit WHERE action IN ('clear', 'mark')")
 assert_status 200 POST /dags/u/clear '{"partitions":["p1"],"dry_run":true,"only_failed":false,"downstream":null}'
 assert_eq true "$(jget 'd["dry_run"]')" "a dry run"
 assert_eq "$before" "$(tis)" "a dry run changes nothing"
+
+# --- an error echoing bytes that are not UTF-8 is still JSON ---
+err_json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["error"])' "$T/body"; }
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $OPS_TOKEN" "$URL/api/v1/dags/u/runs/k%ff%fe")
+assert_eq 400 "$code" "a partition in the path that is not UTF-8"
+out=$(err_json) || fail "the error body is not JSON: $(cat "$T/body")"
+assert_contains "$out" "400 " "the status in the body"
+assert_contains "$out" "k" "the error names what was asked"
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $OPS_TOKEN" "$URL/api/v1/dags/u/runs?from=%ff")
+assert_eq 400 "$code" "a from that is not UTF-8"
+err_json >/dev/null || fail "the error body is not JSON: $(cat "$T/body")"
+# a long value of two-byte letters: the message is cut at 1 KiB, maybe
+# inside a letter
+long=$(/usr/bin/python3 -c 'print("a" + "\u00e9" * 600)')
+for pre in "" "x"; do
+	assert_status 400 POST /dags/u/runs "{\"partition\":\"p2\",\"params\":{\"n\":\"$pre$long\"}}"
+	out=$(err_json) || fail "the error body is not JSON: $(head -c 300 "$T/body")"
+	assert_contains "$out" "param 'n' must be an integer" "the refusal of a long value"
+done
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE partition = 'p2'")" "no run of a refused trigger"
 
 echo "web_input_edges: ok"

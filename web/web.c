@@ -128,12 +128,19 @@ int
 web_error(struct web_req *r, int status, const char *fmt, ...)
 {
 	char msg[1024];
+	struct buf clean;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	web_json(r, status, json_pack("{s:s,s:i}", "error", msg, "status", status));
+	/* the message may echo what was asked (a path segment, a query
+	 * value: any bytes) or be cut inside a character: JSON takes only
+	 * UTF-8, and anything else made the body "null" */
+	buf_init(&clean, 0);
+	text_utf8_clean(&clean, msg, strlen(msg), "\xef\xbf\xbd");
+	web_json(r, status, json_pack("{s:s,s:i}", "error", buf_str(&clean), "status", status));
+	buf_free(&clean);
 	return -1;
 }
 
