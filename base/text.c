@@ -119,6 +119,25 @@ text_html_name(struct buf *b, const char *name)
 }
 
 void
+text_json_script(struct buf *out, const char *json)
+{
+	const char *run = json;
+
+	if (json == NULL)
+		return;
+	/* "<" is only ever inside a string in JSON text, where \u003c
+	 * stands for it */
+	for (; *json != '\0'; json++) {
+		if (*json != '<')
+			continue;
+		buf_add(out, run, (size_t)(json - run));
+		buf_adds(out, "\\u003c");
+		run = json + 1;
+	}
+	buf_add(out, run, (size_t)(json - run));
+}
+
+void
 text_url_segment(struct buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -26,6 +26,14 @@ void text_utf8_clean(struct buf *out, const char *s, size_t n,
  * alike. NULL appends nothing. */
 void text_html_escape(struct buf *out, const char *s);
 
+/* Append JSON text (as json_dumps writes it) fit to sit inside a
+ * <script type="application/json"> block: every "<" becomes \u003c, so
+ * no value can end the block ("</script>") or put the HTML parser in its
+ * escaped-script state ("<!--<script>", which swallowed the rest of the
+ * page into the block); JSON.parse reads the same values. NULL appends
+ * nothing. */
+void text_json_script(struct buf *out, const char *json);
+
 /* Append a name (a DAG, task, group or dataset) HTML-escaped, with a
  * line-break chance (<wbr>) after each "_", "." and "-", and every
  * TEXT_NAME_RUN letters of a run without one (never inside a UTF-8

@@ -114,6 +114,32 @@ url_cases(void)
 	}
 }
 
+/* JSON text in a <script> block: every "<" as \u003c, nothing else
+ * touched. */
+static void
+json_script_cases(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "{\"a\":1}", "{\"a\":1}" },
+		{ "[\"<\\/script>\"]", "[\"\\u003c\\/script>\"]" },
+		{ "[\"x<!--<script>\"]", "[\"x\\u003c!--\\u003cscript>\"]" },
+		{ "\"<<\"", "\"\\u003c\\u003c\"" },
+		{ "\"caf\xc3\xa9 & >\"", "\"caf\xc3\xa9 & >\"" },
+	};
+	struct buf b;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		buf_init(&b, 0);
+		text_json_script(&b, cases[i].in);
+		CHECK_EQ_STR(cases[i].out, buf_str(&b));
+		buf_free(&b);
+	}
+	buf_init(&b, 0);
+	text_json_script(&b, NULL);
+	CHECK_EQ_STR("", buf_str(&b));
+	buf_free(&b);
+}
+
 /* The "did you mean": a typo gets the name meant, a word that is far
  * from every name gets none. */
 static void
@@ -240,6 +266,7 @@ main(void)
 	RUN(html_cases);
 	RUN(name_cases);
 	RUN(url_cases);
+	RUN(json_script_cases);
 	RUN(near_cases);
 	RUN(ago_cases);
 	RUN(count_cases);

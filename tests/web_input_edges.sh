@@ -3,7 +3,10 @@
 # mark's flag that is not true or false is refused, not read as false (a
 # "dry_run": "true" cleared for real); an error that echoes bytes that
 # are not UTF-8 (a path segment, a query value) or is cut inside a
-# character is still a JSON error naming the input (its body was "null").
+# character is still a JSON error naming the input (its body was "null");
+# a dataset name holding "<!--<script>" stays inside the map's JSON block
+# on its page (the rest of the page, the map's script included, went into
+# the block).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -15,6 +18,14 @@ params: {n: {type: integer, default: 1}}
 tasks:
   a: {command: "true"}
   b: {command: "exit 1", after: [a]}
+YAML
+cat > "$H/dags/h.yaml" <<'YAML'
+dag: h
+schedule: "@hourly"
+start: 2024-01-01
+catchup: false
+tasks:
+  land: {command: "true", produces: ["odd<!--<script>name"]}
 YAML
 start_standalone
 
@@ -63,4 +74,13 @@ for pre in "" "x"; do
 done
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE partition = 'p2'")" "no run of a refused trigger"
 
+# --- a dataset name cannot end or escape the map's JSON block ---
+dataset_page() { curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/datasets/$(pct 'odd<!--<script>name')"; }
+page=$(dataset_page)
+assert_contains "$page" '<script type="application/json" id="map-data">{"dataset":"odd\u003c!--\u003cscript>name"' "the name in the block"
+assert_not_contains "$page" '<!--<script>' "the name as raw text anywhere"
+block=${page#*id=\"map-data\">}
+block=${block%%</script>*}
+printf '%s' "$block" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dataset"] == "odd<!--<script>name", d["dataset"]' ||
+	fail "the block is not the map's JSON: $block"
 echo "web_input_edges: ok"

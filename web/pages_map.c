@@ -113,10 +113,8 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 
 		if (text == NULL)
 			sl_fatal("out of memory");
-		/* JSON_ESCAPE_SLASH: no "</script>" inside; the rest of the
-		 * text is JSON, which HTML leaves alone here */
 		buf_adds(b, "<script type=\"application/json\" id=\"map-data\">");
-		buf_adds(b, text);
+		text_json_script(b, text);
 		buf_adds(b, "</script>");
 		free(text);
 		json_decref(map);
