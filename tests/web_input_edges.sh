@@ -4,6 +4,8 @@
 # "dry_run": "true" cleared for real); an error that echoes bytes that
 # are not UTF-8 (a path segment, a query value) or is cut inside a
 # character is still a JSON error naming the input (its body was "null");
+# a backfill's or clear's from or to that is not a string is refused (a
+# "to": [...] was read as absent: the backfill ran to the newest hour);
 # a dataset name holding "<!--<script>" stays inside the map's JSON block
 # on its page (the rest of the page, the map's script included, went into
 # the block).
@@ -53,6 +55,22 @@ assert_eq 0 "$(q "SELECT count(*) FROM audit WHERE action IN ('clear', 'mark')")
 assert_status 200 POST /dags/u/clear '{"partitions":["p1"],"dry_run":true,"only_failed":false,"downstream":null}'
 assert_eq true "$(jget 'd["dry_run"]')" "a dry run"
 assert_eq "$before" "$(tis)" "a dry run changes nothing"
+
+# --- a range's end that is not a string: 400, not "to the newest" ---
+for body in '{"from":"2024-01-01T00","to":{"a":1}}' '{"from":"2024-01-01T00","to":["2024-01-01T01"]}' \
+	'{"from":"2024-01-01T00","to":5}'; do
+	for dry in true false; do
+		assert_status 400 POST /dags/h/backfills "${body%\}},\"dry_run\":$dry}"
+		assert_contains "$(cat "$T/body")" "to must be a string" "the backfill's refusal of $body"
+	done
+	assert_status 400 POST /dags/h/backfill "$body"
+	assert_contains "$(cat "$T/body")" "to must be a string" "the first form's refusal of $body"
+done
+assert_status 400 POST /dags/h/backfills '{"from":["2024-01-01T00"],"dry_run":true}'
+assert_contains "$(cat "$T/body")" "from must be a string" "a backfill's from as a list"
+assert_eq 0 "$(q "SELECT count(*) FROM backfills")" "backfills made by refused bodies"
+assert_status 400 POST /dags/u/clear '{"from":"p1","to":["p1"],"dry_run":true}'
+assert_contains "$(cat "$T/body")" "to must be a string" "a clear's to as a list"
 
 # --- an error echoing bytes that are not UTF-8 is still JSON ---
 err_json() { /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["error"])' "$T/body"; }

@@ -139,6 +139,21 @@ api_body_bool(struct web_req *r, json_t *body, const char *key)
 }
 
 int
+api_body_string(struct web_req *r, json_t *body, const char *key,
+		const char **out)
+{
+	json_t *v = json_object_get(body, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return web_error(r, 400, "%s must be a string", key);
+	*out = json_string_value(v);
+	return 0;
+}
+
+int
 api_key_ok(const char *s)
 {
 	size_t n = strlen(s);

@@ -199,11 +199,13 @@ named_runs(struct web_req *r, const struct dag *d, json_t *body,
 	   struct partition_notes *notes)
 {
 	char **parts = NULL;
-	const char *f = json_string_value(json_object_get(body, "from"));
-	const char *t = json_string_value(json_object_get(body, "to"));
+	const char *f, *t;
 
 	out->v = NULL;
 	out->n = 0;
+	if (api_body_string(r, body, "from", &f) < 0 ||
+	    api_body_string(r, body, "to", &t) < 0)
+		return -1;
 	if (string_list(r, json_object_get(body, "partitions"), "partitions", &parts) < 0)
 		return -1;
 	if (parts == NULL || parts[0] == NULL) {

@@ -98,8 +98,9 @@ bf_make(struct web_req *r, json_t *body, json_t **out)
 
 	*out = NULL;
 	memset(&req, 0, sizeof req);
-	req.from = json_string_value(json_object_get(body, "from"));
-	req.to = json_string_value(json_object_get(body, "to"));
+	if (api_body_string(r, body, "from", &req.from) < 0 ||
+	    api_body_string(r, body, "to", &req.to) < 0)
+		return WEB_DONE;
 	req.only = json_string_value(json_object_get(body, "only"));
 	if (json_object_get(body, "only") != NULL && !backfill_only_valid(req.only)) {
 		web_error(r, 400, "only: one of missing, failed, all");

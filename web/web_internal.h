@@ -281,6 +281,11 @@ int api_partition_range(struct web_req *r, const struct dag *d,
 /* A boolean field of a JSON body: 0 when absent or null, 1 true, 0
  * false; -1 after 400 when it is not a boolean. */
 int api_body_bool(struct web_req *r, json_t *body, const char *key);
+/* A string field of a JSON body into *out (borrowed from body): NULL
+ * when absent or null; -1 after 400 when it is something else (a
+ * "to": [...] read as absent took the range to the newest partition). */
+int api_body_string(struct web_req *r, json_t *body, const char *key,
+		    const char **out);
 /* from/to of the query (open ends when absent): starts of the first and
  * last run named, inclusive; -1 after 400. */
 int api_range_args(struct web_req *r, const struct dag *d, int64_t *from,
