@@ -67,6 +67,9 @@ const char *op_key_kind_name(enum op_key_kind k);
 /* templated: every string inside is SQL text; values go in as SQL
  * literals (`| ident`: identifiers), see scheduler/sqlquote.h */
 #define OPK_SQL_TEXT 3
+/* templated: every string inside is HTML; values go in HTML-escaped
+ * (`| raw`: as they are), see base/text.h */
+#define OPK_HTML_TEXT 4
 
 struct op_key {
 	const char *name;
@@ -75,7 +78,8 @@ struct op_key {
 	int templated;		/* render {{ }} in strings at try start;
 				 * OPK_SHELL_LINE: a string is a /bin/sh
 				 * line, values go in as quoted words;
-				 * OPK_SQL_TEXT: SQL, values as literals */
+				 * OPK_SQL_TEXT: SQL, values as literals;
+				 * OPK_HTML_TEXT: HTML, values escaped */
 	const char *help;	/* one line, for `sluice dags show` and docs */
 };
 

@@ -113,6 +113,7 @@ task_types(struct buf *out)
 				   k->templated == OPK_SHELL_LINE ?
 				   "yes (shell line)" :
 				   k->templated == OPK_SQL_TEXT ? "yes (SQL)" :
+				   k->templated == OPK_HTML_TEXT ? "yes (HTML)" :
 				   k->templated ? "yes" : "no");
 			cell(out, k->help);
 			buf_adds(out, " |\n");
@@ -131,7 +132,8 @@ templates(struct buf *out)
 		      "`on_success`) may hold `{{ NAME }}` or `{{ NAME | FILTER }}`, "
 		      "checked when the DAG loads and rendered when a try starts. "
 		      "In a shell line each value goes in as one quoted word; "
-		      "in SQL as one SQL literal (`| ident`: a quoted identifier). "
+		      "in SQL as one SQL literal (`| ident`: a quoted identifier); "
+		      "in HTML (the email task's `html`) HTML-escaped (`| raw`: as written). "
 		      "`add` and a FORMAT apply to the time names, in that order.\n\n"
 		      "| Name | Takes add / a FORMAT | Value |\n|---|---|---|\n");
 	for (size_t i = 0; tmpl_name_at(i, &t) == 0; i++) {

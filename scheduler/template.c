@@ -544,6 +544,7 @@ enum render_mode {
 	RENDER_PLAIN,	/* as they are */
 	RENDER_SHELL,	/* one quoted shell word (shquote.h) */
 	RENDER_SQL,	/* SQL data (sqlquote.h) */
+	RENDER_HTML,	/* HTML text, escaped (text_html_escape) */
 };
 
 /* May r's value go in where the shell or SQL scan stands? Else why not
@@ -905,6 +906,8 @@ render(const char *text, const struct tmpl_ctx *ctx, enum render_mode mode,
 		}
 		if (mode == RENDER_PLAIN || r.raw)
 			buf_add(out, buf_str(&value), value.len);
+		else if (mode == RENDER_HTML)
+			text_html_escape(out, buf_str(&value));
 		else if (mode == RENDER_SHELL) {
 			if (shquote_insert(&shell, out, buf_str(&value),
 					   value.len) < 0)
@@ -1047,6 +1050,8 @@ tmpl_render_opts(const struct op_key *keys, const json_t *options,
 				mode = RENDER_SHELL;
 			else if (key->templated == OPK_SQL_TEXT)
 				mode = RENDER_SQL;
+			else if (key->templated == OPK_HTML_TEXT)
+				mode = RENDER_HTML;
 		}
 		if (render_json(v, ctx, mode, &r, err) < 0) {
 			json_decref(obj);

@@ -19,7 +19,9 @@
  * `{{ NAME | raw }}` inserts the value as written, for trusted values
  * only. In SQL (operator keys marked OPK_SQL_TEXT: the sql task's sql,
  * file and check queries) every value is one SQL literal, or with
- * `| ident` one quoted identifier (sqlquote.h). Everywhere else (argv
+ * `| ident` one quoted identifier (sqlquote.h). In HTML (keys marked
+ * OPK_HTML_TEXT: the email task's html) every value is HTML-escaped
+ * (text.h). Everywhere else (argv
  * lists, env values, other operator options) values are inserted as they
  * are: those never pass through a shell or a SQL parser.
  */

@@ -6,6 +6,8 @@
 # character is still a JSON error naming the input (its body was "null");
 # a backfill's or clear's from or to that is not a string is refused (a
 # "to": [...] was read as absent: the backfill ran to the newest hour);
+# a value in an email task's html goes in HTML-escaped (a param could
+# put a link of its own in the message);
 # a dataset name holding "<!--<script>" stays inside the map's JSON block
 # on its page (the rest of the page, the map's script included, went into
 # the block).
@@ -28,6 +30,19 @@ start: 2024-01-01
 catchup: false
 tasks:
   land: {command: "true", produces: ["odd<!--<script>name"]}
+YAML
+# an email task (no SMTP server: the message goes to the outbox)
+cat > "$H/dags/m.yaml" <<'YAML'
+dag: m
+schedule: none
+params: {x: hi, y: {enum: ["<i>ok</i>"], default: "<i>ok</i>"}}
+tasks:
+  mail:
+    type: email
+    to: [de@example.com]
+    subject: "done {{ partition }}"
+    body: "x={{ params.x }}"
+    html: "<p>x=<b>{{ params.x }}</b> y={{ params.y | raw }}</p>"
 YAML
 start_standalone
 
@@ -101,4 +116,19 @@ block=${page#*id=\"map-data\">}
 block=${block%%</script>*}
 printf '%s' "$block" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dataset"] == "odd<!--<script>name", d["dataset"]' ||
 	fail "the block is not the map's JSON: $block"
+# --- a value in an email's html goes in HTML-escaped ---
+X='<a href="http://evil.example/?a=1&b=2">reset your password</a>'
+assert_status 201 POST /dags/m/runs "$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"partition":"m1","params":{"x":sys.argv[1]}}))' "$X")"
+wait_run m m1 success 60
+eml=$(ls "$H"/outbox/*-m-mail-*.eml)
+html=$(/usr/bin/python3 - "$eml" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+print(m.get_body(("html",)).get_content().strip())
+PY
+)
+assert_eq '<p>x=<b>&lt;a href=&quot;http://evil.example/?a=1&amp;b=2&quot;&gt;reset your password&lt;/a&gt;</b> y=<i>ok</i></p>' \
+	"$html" "the html part: the param as text, the raw one as written"
+assert_contains "$(sl logs m mail m1)" "outbox" "the message went to the outbox"
 echo "web_input_edges: ok"
