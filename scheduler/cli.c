@@ -452,6 +452,29 @@ cli_scheduler_lock(struct cli *c)
 	return 0;
 }
 
+/* c->who = "cli:NAME", NAME as UTF-8 text of one line (SUDO_USER is
+ * whatever the environment holds: bytes that are not UTF-8 made the
+ * audit row's who null in the API), cut at a character's end. */
+static void
+cli_who(struct cli *c, const char *name)
+{
+	struct buf b;
+	size_t n;
+
+	buf_init(&b, 0);
+	buf_adds(&b, "cli:");
+	text_utf8_clean(&b, name, strlen(name), "?");
+	n = b.len < sizeof c->who ? b.len : sizeof c->who - 1;
+	while (n > 0 && n < b.len && ((unsigned char)buf_str(&b)[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(c->who, buf_str(&b), n);
+	c->who[n] = '\0';
+	for (char *p = c->who; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	buf_free(&b);
+}
+
 int
 cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 {
@@ -465,9 +488,8 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 	memset(&c, 0, sizeof c);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pw = getpwuid(getuid());
-	snprintf(c.who, sizeof c.who, "cli:%s",
-		 getenv("SUDO_USER") ? getenv("SUDO_USER") :
-		 pw ? pw->pw_name : "unknown");
+	cli_who(&c, getenv("SUDO_USER") ? getenv("SUDO_USER") :
+		pw ? pw->pw_name : "unknown");
 	/* global options may come anywhere before "--" */
 	rest = xcalloc((size_t)argc + 1, sizeof *rest);
 	for (int i = 1; i < argc; i++) {

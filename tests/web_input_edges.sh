@@ -6,6 +6,8 @@
 # character is still a JSON error naming the input (its body was "null");
 # a backfill's or clear's from or to that is not a string is refused (a
 # "to": [...] was read as absent: the backfill ran to the newest hour);
+# the CLI's who in the audit log is UTF-8 text of one line, whatever
+# SUDO_USER holds (it was null in the API);
 # a value in an email task's html goes in HTML-escaped (a param could
 # put a link of its own in the message);
 # a dataset name holding "<!--<script>" stays inside the map's JSON block
@@ -116,6 +118,11 @@ block=${page#*id=\"map-data\">}
 block=${block%%</script>*}
 printf '%s' "$block" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dataset"] == "odd<!--<script>name", d["dataset"]' ||
 	fail "the block is not the map's JSON: $block"
+# --- the CLI's who (SUDO_USER: any bytes) is one line of UTF-8 ---
+SUDO_USER=$'x\xffy\nz' sl trigger u --partition s1 >/dev/null
+assert_status 200 GET '/audit?limit=1'
+assert_eq "cli:x?y?z trigger" "$(jget 'd["audit"][0]["who"] + " " + d["audit"][0]["action"]')" "the audit row's who"
+
 # --- a value in an email's html goes in HTML-escaped ---
 X='<a href="http://evil.example/?a=1&b=2">reset your password</a>'
 assert_status 201 POST /dags/m/runs "$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"partition":"m1","params":{"x":sys.argv[1]}}))' "$X")"
