@@ -4,6 +4,7 @@
 # "dry_run": "true" cleared for real); an error that echoes bytes that
 # are not UTF-8 (a path segment, a query value) or is cut inside a
 # character is still a JSON error naming the input (its body was "null");
+# a NUL in a query value is a 400, as in the path (the value was cut);
 # a backfill's or clear's from or to that is not a string is refused (a
 # "to": [...] was read as absent: the backfill ran to the newest hour);
 # the CLI's who in the audit log is UTF-8 text of one line, whatever
@@ -99,6 +100,15 @@ assert_contains "$out" "k" "the error names what was asked"
 code=$(curl -sS -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $OPS_TOKEN" "$URL/api/v1/dags/u/runs?from=%ff")
 assert_eq 400 "$code" "a from that is not UTF-8"
 err_json >/dev/null || fail "the error body is not JSON: $(cat "$T/body")"
+# a NUL in a query value is refused, as in the path (the value was cut
+# there: "p1%00x" read as p1)
+for q in 'from=p1%00x' 'to=p1&from=%00' 'limit=5%00'; do
+	assert_status 400 GET "/dags/u/runs?$q"
+	assert_contains "$(cat "$T/body")" "bad request path or query" "a NUL in ?$q"
+done
+code=$(curl -sS -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/u?at=p1%00x")
+assert_eq 400 "$code" "a NUL in a page's query"
+assert_status 200 GET "/dags/u/runs?from=p1&limit=5"
 # a long value of two-byte letters: the message is cut at 1 KiB, maybe
 # inside a letter
 long=$(/usr/bin/python3 -c 'print("a" + "\u00e9" * 600)')

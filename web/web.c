@@ -359,8 +359,9 @@ req_free(struct web_req *r)
 	free(r);
 }
 
-/* Split and percent-decode the path; -1 when it holds a NUL byte or is
- * not absolute. */
+/* Split and percent-decode the path, parse the query; -1 when either
+ * holds a NUL byte (a query value was cut there: "?at=KEY%00junk"
+ * read as KEY) or the path is not absolute. */
 static int
 req_parse(struct web_req *r)
 {
@@ -378,7 +379,8 @@ req_parse(struct web_req *r)
 	query = uri ? evhttp_uri_get_query(uri) : NULL;
 	if (path == NULL || path[0] != '/')
 		return -1;
-	if (query != NULL && evhttp_parse_query_str(query, &r->query) < 0)
+	if (query != NULL && (strstr(query, "%00") != NULL ||
+			      evhttp_parse_query_str(query, &r->query) < 0))
 		return -1;
 	r->seg = xcalloc(cap, sizeof *r->seg);
 	for (p = path + 1; *p != '\0';) {
@@ -660,7 +662,7 @@ on_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (req_parse(r) < 0) {
-		web_error(r, 400, "bad request path");
+		web_error(r, 400, "bad request path or query");
 		req_free(r);
 		return;
 	}
@@ -718,7 +720,7 @@ web_handle(struct web *w, enum evhttp_cmd_type method, const char *target,
 	else if (req_headers_ok(r) < 0)
 		;
 	else if (req_parse(r) < 0)
-		web_error(r, 400, "bad request path");
+		web_error(r, 400, "bad request path or query");
 	else if (route(r) == WEB_BUSY)
 		web_error(r, 503, "the database is busy: another process holds its lock; try again");
 	status = r->reply_status;
