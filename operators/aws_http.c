@@ -330,6 +330,10 @@ aws_http_start(struct event_base *base, const struct aws_http_request *req,
 	x->headers = curl_slist_append(x->headers, "Accept:");
 
 	curl_easy_setopt(x->easy, CURLOPT_URL, req->url);
+	/* the path as signed: an S3 key is data, "a/../b.csv" one key
+	 * (curl would squash it to /b.csv, or a key's "../../" into
+	 * another bucket's path, and the signature no longer matched) */
+	curl_easy_setopt(x->easy, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(x->easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->curl_error);

@@ -139,4 +139,14 @@ out=$(spec '{"url":"http://x/y"}' | "$drv" poke s3_sensor 2>&1) && fail "http ur
 assert_contains "$out" "invalid url: url must start with s3:// or file://"
 out=$(spec '{"url":"s3://b/key.csv","min_objects":3}' | "$drv" poke s3_sensor 2>&1) && fail "min_objects on a key accepted"
 assert_contains "$out" "min_objects needs a prefix"
+
+# a key is data: one with "../" in it goes to the server as written and
+# as signed (curl squashed "x/../../other/k" into /other/k, another
+# bucket's path, and the signature no longer matched: 403)
+for key in "retail/../retail/2024-01-01/sales.csv" "x/../../staging/retail/2024-01-01/sales.csv"; do
+	out=$(poke "{\"connection\":\"lake\",\"url\":\"s3://staging/$key\"}")
+	assert_not_contains "$out" "Forbidden" "a key with ../ in it"
+	grep -qF "HEAD /staging/$key -> " "$T/s3/proxy.log" ||
+		fail "the key was not sent as written: $(tail -3 "$T/s3/proxy.log")"
+done
 echo ok
