@@ -7,6 +7,8 @@
 # a NUL in a query value is a 400, as in the path (the value was cut);
 # a backfill's or clear's from or to that is not a string is refused (a
 # "to": [...] was read as absent: the backfill ran to the newest hour);
+# on the audit page a param's value holding ", k: v" or a line break is
+# quoted, so it cannot read as another key of the trigger;
 # the CLI's who in the audit log is UTF-8 text of one line, whatever
 # SUDO_USER holds (it was null in the API);
 # a value in an email task's html goes in HTML-escaped (a param could
@@ -21,7 +23,7 @@ web_home
 cat > "$H/dags/u.yaml" <<'YAML'
 dag: u
 schedule: none
-params: {n: {type: integer, default: 1}}
+params: {x: hi, n: {type: integer, default: 1}}
 tasks:
   a: {command: "true"}
   b: {command: "exit 1", after: [a]}
@@ -128,6 +130,16 @@ block=${page#*id=\"map-data\">}
 block=${block%%</script>*}
 printf '%s' "$block" | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["dataset"] == "odd<!--<script>name", d["dataset"]' ||
 	fail "the block is not the map's JSON: $block"
+# --- the audit page: a param's value cannot read as more keys ---
+assert_status 201 POST /dags/u/runs '{"partition":"au1","params":{"x":"a, token: ***","n":"7"}}'
+assert_status 201 POST /dags/u/runs '{"partition":"au2","params":{"x":"a\npartition: forged"}}'
+assert_status 201 POST /dags/u/runs '{"partition":"au3","params":{"x":""}}'
+audit=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/audit")
+assert_contains "$audit" '{x: &quot;a, token: ***&quot;, n: 7}' "a value with a comma, quoted"
+assert_contains "$audit" '{x: &quot;a\npartition: forged&quot;}' "a value with a line break, quoted"
+assert_contains "$audit" '{x: &quot;&quot;}' "an empty value, quoted"
+assert_contains "$audit" '<span class="k">partition:</span> au1</div>' "a plain value as it is"
+
 # --- the CLI's who (SUDO_USER: any bytes) is one line of UTF-8 ---
 SUDO_USER=$'x\xffy\nz' sl trigger u --partition s1 >/dev/null
 assert_status 200 GET '/audit?limit=1'

@@ -751,11 +751,35 @@ pages_dag(struct web_req *r)
 
 /* --- task instance page --- */
 
+/* Would string s, shown as it is, read as something else: inside a
+ * list or braces (nested) a ",", "{" or "}" in it or a space at an end
+ * looks like more items or keys ({x: a, token: ***} from one param's
+ * "a, token: ***"), and anywhere a line
+ * break (collapsed on the page) or an empty string reads as nothing. */
+static int
+audit_string_ambiguous(const char *s, int nested)
+{
+	if (*s == '\0' || strpbrk(s, "\r\n") != NULL)
+		return 1;
+	return nested && (strpbrk(s, ",{}") != NULL || s[0] == ' ' ||
+			  s[strlen(s) - 1] == ' ');
+}
+
 /* A value of an audit entry's detail as text: a string as it is (a
- * partition key or time one word), a list with commas, yes or no, none,
- * an object's keys and values in braces. */
+ * partition key or time one word) unless that could read as something
+ * else, then in JSON quotes (audit_string_ambiguous), a list with
+ * commas, yes or no, none, an object's keys and values in braces. */
+static void
+audit_value_in(struct buf *b, json_t *v, int nested);
+
 static void
 audit_value(struct buf *b, json_t *v)
+{
+	audit_value_in(b, v, 0);
+}
+
+static void
+audit_value_in(struct buf *b, json_t *v, int nested)
 {
 	const char *k;
 	json_t *x;
@@ -763,7 +787,12 @@ audit_value(struct buf *b, json_t *v)
 
 	switch (json_typeof(v)) {
 	case JSON_STRING:
-		if (starts_with_date(json_string_value(v)))
+		if (audit_string_ambiguous(json_string_value(v), nested)) {
+			char *q = json_dumps(v, JSON_ENCODE_ANY);
+
+			text_html_escape(b, q != NULL ? q : "");
+			free(q);
+		} else if (starts_with_date(json_string_value(v)))
 			html_partition(b, json_string_value(v));
 		else
 			text_html_escape(b, json_string_value(v));
@@ -786,7 +815,7 @@ audit_value(struct buf *b, json_t *v)
 		json_array_foreach(v, i, x) {
 			if (i > 0)
 				buf_adds(b, ", ");
-			audit_value(b, x);
+			audit_value_in(b, x, 1);
 		}
 		break;
 	case JSON_OBJECT:
@@ -797,7 +826,7 @@ audit_value(struct buf *b, json_t *v)
 				buf_adds(b, ", ");
 			text_html_escape(b, k);
 			buf_adds(b, ": ");
-			audit_value(b, x);
+			audit_value_in(b, x, 1);
 		}
 		buf_addc(b, '}');
 		break;
