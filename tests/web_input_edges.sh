@@ -69,6 +69,17 @@ for flag in dry_run clear_downstream; do
 	assert_status 400 POST /dags/u/mark "{\"tasks\":[\"b\"],\"partitions\":[\"p1\"],\"state\":\"success\",\"$flag\":\"true\"}"
 	assert_contains "$(cat "$T/body")" "$flag must be true or false" "mark's refusal names the flag"
 done
+# a field a request does not take is refused, naming it and the one
+# meant: "dryrun" read as nothing cleared for real
+assert_status 400 POST /dags/u/clear '{"partitions":["p1"],"dryrun":true}'
+assert_contains "$(cat "$T/body")" "unknown field 'dryrun' in the body: did you mean 'dry_run'? (it takes tasks, partitions, from, to, downstream, upstream, only_failed, dry_run, params)" "clear names the unknown field"
+assert_status 400 POST /dags/u/mark '{"tasks":["b"],"partitions":["p1"],"state":"success","downstream":true}'
+assert_contains "$(cat "$T/body")" "unknown field 'downstream' in the body" "mark names the unknown field"
+assert_status 400 POST /dags/u/runs '{"partition":"p2","paramz":{"x":1}}'
+assert_contains "$(cat "$T/body")" "unknown field 'paramz' in the body: did you mean 'params'?" "a trigger names the unknown field"
+assert_eq "" "$(q "SELECT partition FROM dag_runs WHERE dag_id = 'u' AND partition = 'p2'")" "the refused trigger made no run"
+assert_status 400 POST /dags/u/backfills '{"from":"2024-01-01","dry_run":true,"onyl":"failed"}'
+assert_contains "$(cat "$T/body")" "unknown field 'onyl' in the body: did you mean 'only'?" "a backfill names the unknown field"
 assert_eq "$before" "$(tis)" "the task instances after the refused clears and marks"
 assert_eq 0 "$(q "SELECT count(*) FROM audit WHERE action IN ('clear', 'mark')")" "audit rows of refused actions"
 # true, false and null still do what they say

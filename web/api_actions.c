@@ -9,6 +9,21 @@
 #include "scheduler/partition.h"
 #include "store/store.h"
 
+/* the fields a trigger takes (API.md) */
+static const char *const trigger_fields[] = {
+	"partition", "params", "allow_outside_range", NULL
+};
+/* a clear's */
+static const char *const clear_fields[] = {
+	"tasks", "partitions", "from", "to", "downstream", "upstream",
+	"only_failed", "dry_run", "params", NULL
+};
+/* a mark's */
+static const char *const mark_fields[] = {
+	"tasks", "partitions", "from", "to", "state", "clear_downstream",
+	"dry_run", NULL
+};
+
 #define MAX_SELECTION 20000	/* task instances one clear or mark may name */
 
 static enum web_result
@@ -79,7 +94,7 @@ api_trigger(struct web_req *r)
 	int ok, outside_ok;
 	enum web_result res;
 
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, trigger_fields)) == NULL)
 		return WEB_DONE;
 	pj = json_object_get(body, "partition");
 	partition = json_string_value(pj);
@@ -296,7 +311,7 @@ api_clear(struct web_req *r)
 	int count = 0, began = 0;
 	enum web_result res = WEB_DONE;
 
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, clear_fields)) == NULL)
 		return WEB_DONE;
 	memset(&spec, 0, sizeof spec);
 	spec.dag_id = d->name;
@@ -448,7 +463,7 @@ api_mark(struct web_req *r)
 	size_t nt, np;
 	enum web_result res = WEB_DONE;
 
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, mark_fields)) == NULL)
 		return WEB_DONE;
 	state = json_string_value(json_object_get(body, "state"));
 	ts = state ? ti_state_parse(state) : -1;

@@ -15,6 +15,14 @@
 #include "scheduler/tz.h"
 #include "store/store.h"
 
+/* the fields a backfill takes (API.md) */
+static const char *const backfill_fields[] = {
+	"from", "to", "only", "newest_first", "max_active", "dry_run",
+	"allow_outside_range", NULL
+};
+/* a cancel's */
+static const char *const cancel_fields[] = { "kill", "dry_run", NULL };
+
 /* The {id} of the route: 1 and *id, or 0 after replying 404. */
 static int
 bf_id_arg(struct web_req *r, int64_t *id)
@@ -144,7 +152,7 @@ api_backfills_create(struct web_req *r)
 	enum web_result res;
 	int dry_run;
 
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, backfill_fields)) == NULL)
 		return WEB_DONE;
 	res = bf_make(r, body, &out);
 	json_decref(body);
@@ -171,7 +179,7 @@ api_backfill(struct web_req *r)
 	json_t *body, *out;
 	enum web_result res;
 
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, backfill_fields)) == NULL)
 		return WEB_DONE;
 	json_object_del(body, "only");
 	json_object_del(body, "dry_run");
@@ -198,7 +206,7 @@ api_backfill_cancel(struct web_req *r)
 
 	if (!bf_id_arg(r, &id))
 		return WEB_DONE;
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, cancel_fields)) == NULL)
 		return WEB_DONE;
 	kill = api_body_bool(r, body, "kill");
 	dry_run = kill < 0 ? -1 : api_body_bool(r, body, "dry_run");

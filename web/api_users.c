@@ -14,6 +14,19 @@
 #include "store/store.h"
 #include "web/auth.h"
 
+/* the fields each users' request takes (API.md) */
+static const char *const user_add_fields[] = {
+	"name", "role", "password", "password_confirm", "generate_password",
+	NULL
+};
+static const char *const user_role_fields[] = { "role", NULL };
+static const char *const user_password_fields[] = {
+	"password", "password_confirm", "generate_password", NULL
+};
+static const char *const account_password_fields[] = {
+	"current", "password", "password_confirm", "generate_password", NULL
+};
+
 enum web_result
 api_me(struct web_req *r)
 {
@@ -149,7 +162,7 @@ api_users_add(struct web_req *r)
 	int role, rc;
 
 	sl_err_clear(&err);
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, user_add_fields)) == NULL)
 		return WEB_DONE;
 	if (body_password(r, body, 1, &password, &generated) < 0) {
 		json_decref(body);
@@ -179,7 +192,7 @@ api_users_role(struct web_req *r)
 	int role, rc;
 
 	sl_err_clear(&err);
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, user_role_fields)) == NULL)
 		return WEB_DONE;
 	role = auth_role_parse(json_string_value(json_object_get(body, "role")));
 	json_decref(body);
@@ -207,7 +220,7 @@ api_users_password(struct web_req *r)
 			  "it asks for your current one");
 		return WEB_DONE;
 	}
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, user_password_fields)) == NULL)
 		return WEB_DONE;
 	if (body_password(r, body, 1, &password, &generated) < 0) {
 		json_decref(body);
@@ -279,7 +292,7 @@ api_account_password(struct web_req *r)
 		web_error(r, 429, "too many wrong passwords: wait a minute and try again");
 		return WEB_DONE;
 	}
-	if ((body = web_body_json(r)) == NULL)
+	if ((body = web_body_json(r, account_password_fields)) == NULL)
 		return WEB_DONE;
 	current = json_string_value(json_object_get(body, "current"));
 	if (current == NULL || *current == '\0') {

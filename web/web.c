@@ -19,6 +19,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "base/log.h"
+#include "base/text.h"
 #include "scheduler/config.h"
 #include "scheduler/sched.h"
 #include "store/store.h"
@@ -191,9 +192,28 @@ web_body_text(struct web_req *r)
 	return text;
 }
 
-json_t *
-web_body_json(struct web_req *r)
+/* The first key of object v not among known (NULL-terminated), or NULL. */
+static const char *
+body_unknown_key(json_t *v, const char *const *known)
 {
+	const char *k;
+	json_t *x;
+
+	json_object_foreach(v, k, x) {
+		size_t i;
+
+		for (i = 0; known[i] != NULL && strcmp(known[i], k) != 0; i++)
+			;
+		if (known[i] == NULL)
+			return k;
+	}
+	return NULL;
+}
+
+json_t *
+web_body_json(struct web_req *r, const char *const *known)
+{
+	const char *unknown;
 	struct evbuffer *in = r->body;
 	size_t n = evbuffer_get_length(in);
 	json_error_t jerr;
@@ -217,6 +237,26 @@ web_body_json(struct web_req *r)
 	if (!json_is_object(v)) {
 		json_decref(v);
 		web_error(r, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	/* a field this request does not take is refused, not skipped: a
+	 * "dryrun": true read as nothing cleared for real */
+	if (known != NULL && (unknown = body_unknown_key(v, known)) != NULL) {
+		struct text_near near;
+		struct buf names;
+		char hint[128];
+
+		text_near_init(&near, unknown);
+		buf_init(&names, 0);
+		for (size_t i = 0; known[i] != NULL; i++) {
+			text_near_add(&near, known[i]);
+			buf_printf(&names, "%s%s", i ? ", " : "", known[i]);
+		}
+		web_error(r, 400, "unknown field '%s' in the body: %s(it takes %s)",
+			  unknown, text_hint(text_near_best(&near), hint, sizeof hint),
+			  buf_str(&names));
+		buf_free(&names);
+		json_decref(v);
 		return NULL;
 	}
 	return v;

@@ -176,8 +176,10 @@ void web_redirect(struct web_req *r, const char *location);
 void web_text(struct web_req *r, int status, const char *type,
 	      const char *data, size_t len);
 const char *web_query(struct web_req *r, const char *name);
-/* The request body as JSON (an object), or NULL after replying 400/413. */
-json_t *web_body_json(struct web_req *r);
+/* The request body as JSON (an object), or NULL after replying 400/413;
+ * with known (NULL-terminated), a field not among them is a 400 naming
+ * it and the fields there are. */
+json_t *web_body_json(struct web_req *r, const char *const *known);
 /* The request body as text (caller frees), bounded by WEB_MAX_BODY. */
 char *web_body_text(struct web_req *r);
 const char *web_header(struct web_req *r, const char *name);
