@@ -177,6 +177,18 @@ try {
   await page.fill('#backfill-to', '2024-01-01T08:00');
   const backfillsOfG = async () => (await (await page.request.get(URL + '/api/v1/backfills?dag=g')).json()).backfills.length;
   const bfBefore = await backfillsOfG();
+  // "At most" typed as something the number box cannot read (its value
+  // reads as empty, which would be no cap): the form's own check stops
+  // it, nothing is asked or made
+  await page.focus('#backfill-max-active');
+  await page.keyboard.type('1e');
+  await page.click('#backfill-btn');
+  check(await page.evaluate(() => { const f = document.getElementById('backfill-form'); return !f.noValidate && !f.checkValidity(); }) &&
+    await page.locator('#preview').isHidden() && await backfillsOfG() === bfBefore,
+    'an unreadable "At most" stops the form (its own check), not read as no cap');
+  await page.focus('#backfill-max-active');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
   // every partition of the range has a run: nothing to ask, the status
   // line says so and what the range left out
   await page.click('#backfill-btn');
