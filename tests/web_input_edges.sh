@@ -80,6 +80,10 @@ assert_contains "$(cat "$T/body")" "unknown field 'paramz' in the body: did you 
 assert_eq "" "$(q "SELECT partition FROM dag_runs WHERE dag_id = 'u' AND partition = 'p2'")" "the refused trigger made no run"
 assert_status 400 POST /dags/u/backfills '{"from":"2024-01-01","dry_run":true,"onyl":"failed"}'
 assert_contains "$(cat "$T/body")" "unknown field 'onyl' in the body: did you mean 'only'?" "a backfill names the unknown field"
+# a NUL inside a JSON string: a 400 that says so in a person's words
+assert_status 400 POST /dags/u/clear '{"partitions":["p1\u0000"],"dry_run":true}'
+assert_contains "$(cat "$T/body")" "the body is not JSON: a NUL character (\\\\u0000) in a string" "a NUL in the body"
+assert_not_contains "$(cat "$T/body")" "JSON_ALLOW_NUL" "no parser flag in the message"
 assert_eq "$before" "$(tis)" "the task instances after the refused clears and marks"
 assert_eq 0 "$(q "SELECT count(*) FROM audit WHERE action IN ('clear', 'mark')")" "audit rows of refused actions"
 # true, false and null still do what they say

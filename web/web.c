@@ -230,8 +230,12 @@ web_body_json(struct web_req *r, const char *const *known)
 	v = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
 	free(text);
 	if (v == NULL) {
+		/* the parser names its own flag for a NUL; a person reads
+		 * what is wrong */
 		web_error(r, 400, "the body is not JSON: %s (line %d, column %d)",
-			  jerr.text, jerr.line, jerr.column);
+			  strstr(jerr.text, "JSON_ALLOW_NUL") != NULL ?
+			  "a NUL character (\\u0000) in a string" : jerr.text,
+			  jerr.line, jerr.column);
 		return NULL;
 	}
 	if (!json_is_object(v)) {
