@@ -97,8 +97,8 @@ unknown_verb(const char *word)
 	verb_hint(word, hint, sizeof hint);
 	if (hint[0] != '\0')
 		hint[strlen(hint) - 1] = '\0';		/* no trailing space */
-	fprintf(stderr, "sluice: unknown verb '%s'%s%s%s\n\n", word,
-		hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+	cli_errorf("unknown verb '%s'%s%s%s\n", word,
+		   hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 	usage_all(stderr);
 }
 
@@ -172,7 +172,7 @@ cli_open(struct cli *c, int store, int dags)
 	if (c->cfg == NULL) {
 		home = config_home(c->home_flag);
 		if (config_load(home, &c->cfg, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			cli_error(sl_err_str(&err, msg, sizeof msg));
 			free(home);
 			return -1;
 		}
@@ -182,7 +182,7 @@ cli_open(struct cli *c, int store, int dags)
 		return -1;
 	if (store && c->store == NULL) {
 		if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			cli_error(sl_err_str(&err, msg, sizeof msg));
 			return -1;
 		}
 	}
@@ -192,7 +192,7 @@ cli_open(struct cli *c, int store, int dags)
 		if (dagbag_load_owned(c->cfg->dags_dir, c->cfg, NULL,
 				      c->store != NULL ? store_dag_owns : NULL,
 				      c->store, &c->bag, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			cli_error(sl_err_str(&err, msg, sizeof msg));
 			return -1;
 		}
 		c->bag_loaded = 1;
@@ -325,10 +325,37 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 		for (int i = 0; i < c->bag.n; i++)
 			if (c->bag.entries[i].dag != NULL)
 				text_near_add(&near, c->bag.entries[i].dag->name);
-		fprintf(stderr, "sluice: no DAG named '%s' in %s (%ssee `sluice dags list`)\n",
+		cli_errorf("no DAG named '%s' in %s (%ssee `sluice dags list`)",
 			name, c->cfg->dags_dir, text_hint(text_near_best(&near), hint, sizeof hint));
 	}
 	return EXIT_USAGE;
+}
+
+void
+cli_error(const char *msg)
+{
+	fputs("sluice: ", stderr);
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+}
+
+void
+cli_errorf(const char *fmt, ...)
+{
+	struct buf b;
+	va_list ap;
+
+	buf_init(&b, 0);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	cli_error(buf_str(&b));
+	buf_free(&b);
 }
 
 void
@@ -360,7 +387,7 @@ cli_partition(struct cli *c, const struct dag *d, const char *arg, char *key,
 	partition_notes_init(&notes);
 	if (partition_resolve_one(c->store, d, arg, sl_now_ms() / 1000,
 				  PARTITION_RUNS, &p, &notes, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return -1;
 	}
 	cli_partition_notes(&notes);
@@ -382,7 +409,7 @@ cli_task_arg(const struct cli_verb *v, const struct dag *d, const char *task,
 	if (partition_task(d, partition_arg) != NULL)
 		return cli_usage(v, "'%s' is a task of DAG %s and '%s' is not: the task "
 				 "comes before the partition", partition_arg, d->name, task);
-	fprintf(stderr, "sluice: %s\n", err.msg);
+	cli_error(err.msg);
 	return EXIT_USAGE;
 }
 

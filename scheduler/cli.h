@@ -110,6 +110,13 @@ int cli_dag_scheduled(const struct dag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Print a JSON value, pretty, on stdout. */
 void cli_print_json(const json_t *v);
+/* "sluice: MSG" on stderr, the control characters of msg other than a
+ * line break or a tab written as \xNN: an error echoing a value (a
+ * partition key, a DAG file's text) never sends the terminal a control
+ * sequence. */
+void cli_error(const char *msg);
+/* The same, formatted (no line break at the end of fmt). */
+void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Parse argv (argv[0] is the verb) by v's option table. Returns 0, or
  * prints the error with the verb's usage and returns EXIT_USAGE. Free with
  * cli_args_free. */

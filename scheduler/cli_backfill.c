@@ -71,7 +71,7 @@ backfill_cancel(struct cli *c, const struct cli_args *args)
 	/* the preview first (a dry run), then the change when confirmed */
 	r = store_backfill_cancel(c->store, id, kill, 1, c->who, &preview, &err);
 	if (r <= 0 || r == -2) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		json_decref(preview);
 		/* an id that names no backfill is an input error, as an
 		 * unknown DAG is; one already ended cannot be cancelled */
@@ -117,7 +117,7 @@ backfill_cancel(struct cli *c, const struct cli_args *args)
 	json_decref(preview);
 	r = store_backfill_cancel(c->store, id, kill, 0, c->who, &preview, &err);
 	if (r <= 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		json_decref(preview);
 		return r == -1 ? EXIT_HOME : EXIT_FAILED;
 	}

@@ -148,7 +148,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		dry.dry_run = 1;
 		r = store_clear(c->store, d, &dry, c->who, &list, &err);
 		if (r < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			free(tasks);
 			return EXIT_FAILED;
 		}
@@ -199,7 +199,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 			c->json || spec.dry_run ? &list : NULL, &err);
 	free(tasks);
 	if (r < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_FAILED;
 	}
 	if (r == 0) {
@@ -393,14 +393,14 @@ mark_run(struct cli *c, const struct cli_args *args)
 	if (cli_partition(c, d, pos[2], key, sizeof key) < 0)
 		return EXIT_USAGE;
 	if (partition_task_check(c->store, d, pos[1], key, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_USAGE;
 	}
 	sl_err_clear(&err);
 	if (dry_run) {
 		if (state == TI_SUCCESS &&
 		    store_mark_downstream(c->store, d, pos[1], key, 0, c->who, &freed, &stay, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			return EXIT_FAILED;
 		}
 		marked = !mark_already(c, d, pos[1], key, ti_state_name((enum ti_state)state));
@@ -436,7 +436,7 @@ mark_run(struct cli *c, const struct cli_args *args)
 	    (state == TI_SUCCESS &&
 	     store_mark_downstream(c->store, d, pos[1], key, clear, c->who, &freed, &stay, &err) < 0)) {
 		store_rollback(c->store);
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_FAILED;
 	}
 	if (store_commit(c->store) < 0) {

@@ -685,7 +685,7 @@ dags_run(struct cli *c, const struct cli_args *args)
 		for (int i = 1; i < args->npos; i++) {
 			sl_err_clear(&err);
 			if (store_dag_set_paused(c->store, pos[i], paused, c->who, &err) < 0) {
-				fprintf(stderr, "sluice: %s\n", err.msg);
+				cli_error(err.msg);
 				return EXIT_FAILED;
 			}
 			printf("DAG %s %s\n", pos[i], paused ? "paused" : "unpaused");

@@ -363,7 +363,7 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 		text_near_init(&near, name);
 		for (int i = 0; i < d->ntasks; i++)
 			text_near_add(&near, d->tasks[i].name);
-		fprintf(stderr, "sluice: DAG %s has no task '%s' (%ssee `sluice dags show %s`)\n",
+		cli_errorf("DAG %s has no task '%s' (%ssee `sluice dags show %s`)",
 			d->name, name, text_hint(text_near_best(&near), hint, sizeof hint), d->name);
 		return EXIT_USAGE;
 	}

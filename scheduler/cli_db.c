@@ -51,7 +51,7 @@ db_migrate(struct cli *c)
 	sl_err_clear(&err);
 	/* store_open applies pending migrations (and refuses newer ones) */
 	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_HOME;
 	}
 	printf("%s: schema version %d (this sluice: %d)\n", c->cfg->db_path,
@@ -76,7 +76,7 @@ db_version(struct cli *c)
 	}
 	sl_err_clear(&err);
 	if (store_file_version(c->cfg->db_path, &have, &pending, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_HOME;
 	}
 	if (have > mine) {
@@ -119,7 +119,7 @@ db_backup(struct cli *c, const struct cli_args *a)
 	}
 	sl_err_clear(&err);
 	if (store_open_as_is(c->cfg->db_path, &c->store, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_HOME;
 	}
 	/* --force never renames the copy onto the live database or its WAL
@@ -150,7 +150,7 @@ db_backup(struct cli *c, const struct cli_args *a)
 	sl_err_clear(&err);
 	t0 = sl_mono_ms();
 	if (store_backup(c->store, partial, DB_BACKUP_PAGES, &pages, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		unlink(partial);
 		free(partial);
 		return EXIT_FAILED;
@@ -207,7 +207,7 @@ db_restore(struct cli *c, const struct cli_args *a)
 	sl_err_clear(&err);
 	t0 = sl_mono_ms();
 	if (store_restore(src, c->cfg->db_path, keep, &pages, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		goto done;
 	}
 	/* an older backup: the pending migrations, as on any start */
@@ -237,7 +237,7 @@ db_check(struct cli *c)
 		return EXIT_HOME;
 	sl_err_clear(&err);
 	if ((problems = store_check(c->store, &err)) == NULL) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_FAILED;
 	}
 	if (c->json) {
@@ -280,7 +280,7 @@ db_vacuum(struct cli *c, const struct cli_args *a)
 	t0 = sl_mono_ms();
 	sl_err_clear(&err);
 	if (store_vacuum(c->store, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return EXIT_FAILED;
 	}
 	printf("vacuumed %s: %lld -> %lld bytes (%lld ms)\n", c->cfg->db_path,
@@ -368,7 +368,7 @@ db_clean_cutoff(const struct cli_args *a, int64_t *cutoff)
 		int r;
 
 		if (tz_load("UTC", &utc, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			return EXIT_FAILED;
 		}
 		r = tz_parse_time(utc, before, cutoff, &err);
@@ -573,7 +573,7 @@ db_clean(struct cli *c, const struct cli_args *a)
 			return EXIT_FAILED;
 		}
 		if (has == 0) {
-			fprintf(stderr, "sluice: no DAG named '%s' in the DAG folder or in %s (see `sluice dags list`)\n",
+			cli_errorf("no DAG named '%s' in the DAG folder or in %s (see `sluice dags list`)",
 				dag, c->cfg->db_path);
 			return EXIT_USAGE;
 		}

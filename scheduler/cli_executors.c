@@ -36,7 +36,7 @@ executors_create(struct cli *c, struct event_base *base,
 
 	sl_err_clear(&err);
 	if (registry_create(base, c->cfg->executors, c->cfg->file, set, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return -1;
 	}
 	return 0;
@@ -103,7 +103,7 @@ executors_run(struct cli *c, const struct cli_args *args)
 			return cli_usage(&cli_executors, "check needs one executor NAME");
 		conf = json_object_get(c->cfg->executors, pos[1]);
 		if (conf == NULL) {
-			fprintf(stderr, "sluice: no executor '%s' in %s\n", pos[1], c->cfg->file);
+			cli_errorf("no executor '%s' in %s", pos[1], c->cfg->file);
 			return EXIT_USAGE;
 		}
 		/* a config error first, said as the scheduler says it */
@@ -124,7 +124,7 @@ executors_run(struct cli *c, const struct cli_args *args)
 		r = exec_ssh_check(text, stdout, &err);
 		free(text);
 		if (r < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			return EXIT_FAILED;
 		}
 		return 0;

@@ -90,7 +90,7 @@ init_run(struct cli *c, const struct cli_args *args)
 	if (dags_opt != NULL)
 		dags = dags_opt[0] == '/' ? xstrdup(dags_opt) : config_home(dags_opt);
 	if (sl_mkdirs(home, 0755, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		goto out;
 	}
 	had_config = init_exists(file);
@@ -125,7 +125,7 @@ init_run(struct cli *c, const struct cli_args *args)
 			fprintf(stderr, "sluice: note: --dags %s is not a folder (yet): "
 				"the home finds no DAGs until it is\n", dags);
 		if (init_write_config(file, dags, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			goto out;
 		}
 		init_made(&made, home, file, "");

@@ -31,7 +31,7 @@ operator_run(struct cli *c, const struct cli_args *args)
 	if (op == NULL) {
 		char names[512];
 
-		fprintf(stderr, "sluice: unknown task type '%s' (known: %s)\n", args->pos[0],
+		cli_errorf("unknown task type '%s' (known: %s)", args->pos[0],
 			operator_names(names, sizeof names));
 		return EXIT_USAGE;
 	}

@@ -355,7 +355,7 @@ cli_params_error(const struct sl_err *err)
 			err->msg, (int)(end - name), name);
 		return;
 	}
-	fprintf(stderr, "sluice: %s\n", err->msg);
+	cli_error(err->msg);
 }
 
 int

@@ -43,12 +43,12 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 		errno = 0;
 		idx = strtoll(br + 1, &endp, 10);
 		if (errno != 0 || endp == br + 1 || strcmp(endp, "]") != 0 || idx < 0) {
-			fprintf(stderr, "sluice: '%s': an item is named TASK[N], N from 0\n", arg);
+			cli_errorf("'%s': an item is named TASK[N], N from 0", arg);
 			return NULL;
 		}
 	}
 	if ((t = dag_task(d, base)) == NULL) {
-		fprintf(stderr, "sluice: DAG %s has no task '%s'\n", d->name, base);
+		cli_errorf("DAG %s has no task '%s'", d->name, base);
 		return NULL;
 	}
 	if (!t->mapped) {
@@ -199,7 +199,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	partition_notes_init(&notes);
 	if (partition_resolve_one(c->store, d, argc == 3 ? argv[2] : NULL, now,
 				  PARTITION_TICKS, &p, &notes, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		json_decref(params);
 		json_decref(item);
 		json_decref(outputs);
@@ -225,7 +225,7 @@ test_run(struct cli *c, const struct cli_args *args)
 	json_decref(item);
 	json_decref(outputs);
 	if (r < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		/* a test runs no upstream task: nothing wrote what it reads */
 		if (t->uses_outputs)
 			fprintf(stderr, "sluice test: a test runs no upstream task: give the "
@@ -312,7 +312,7 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	sl_err_clear(&err);
 	if (sched_new(c->cfg, base, &s, &err) < 0) {
 		c->cfg = NULL;	/* owned (and freed) by the scheduler */
-		fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+		cli_error(sl_err_str(&err, msg, sizeof msg));
 		event_base_free(base);
 		return EXIT_HOME;
 	}
@@ -321,13 +321,13 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 
 		c->cfg = NULL;
 		if (sched_start(s, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			cli_error(sl_err_str(&err, msg, sizeof msg));
 			sched_free(s);
 			event_base_free(base);
 			return EXIT_HOME;
 		}
 		if (with_web && web_start(base, cfg, s, &web, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", sl_err_str(&err, msg, sizeof msg));
+			cli_error(sl_err_str(&err, msg, sizeof msg));
 			sched_free(s);
 			event_base_free(base);
 			return EXIT_HOME;

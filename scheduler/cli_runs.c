@@ -61,7 +61,7 @@ runs_delete(struct cli *c, const struct cli_args *args)
 		partition_notes_init(&notes);
 		if (partition_resolve(c->store, d, args->pos[k], sl_now_ms() / 1000,
 				      PARTITION_RUNS, &set, &notes, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			partition_set_free(&all);
 			return EXIT_USAGE;
 		}
@@ -131,7 +131,7 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	for (i = 0; i < all.n; i++) {
 		sl_err_clear(&err);
 		if (store_run_delete(c->store, d, all.v[i].key, c->who, &err) <= 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			printf("deleted %d run%s of %s\n", deleted, deleted == 1 ? "" : "s", d->name);
 			partition_set_free(&all);
 			return EXIT_FAILED;
@@ -184,7 +184,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 		partition_notes_init(&notes);
 		if (partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
 					    PARTITION_RUNS, &set, &notes, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			return EXIT_USAGE;
 		}
 		cli_partition_notes(&notes);
@@ -300,7 +300,7 @@ tasks_run(struct cli *c, const struct cli_args *args)
 		sl_err_clear(&err);
 		if (wait_explain_ti(c->store, c->cfg, NULL, &c->bag, d, key, jstr(t, "task"),
 				    sl_now_ms(), &why, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			json_decref(tis);
 			return EXIT_FAILED;
 		}
@@ -422,7 +422,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 		if (cli_partition(c, d, args[2], key, sizeof key) < 0)
 			return EXIT_USAGE;
 		if (partition_task_check(c->store, d, args[1], key, &err) < 0) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			return EXIT_USAGE;
 		}
 	}

@@ -274,7 +274,7 @@ status_run(struct cli *c, const struct cli_args *args)
 	sl_err_clear(&err);
 	if (expected_store_load(c->store, d, from, to, sl_now_ms() / 1000, STATUS_MAX,
 				&m, &err) < 0) {
-		fprintf(stderr, "sluice: %s\n", err.msg);
+		cli_error(err.msg);
 		return store_busy(c->store) ? EXIT_FAILED : EXIT_USAGE;
 	}
 	if (c->json) {

@@ -297,7 +297,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 
 		json_decref(run);
 		if (run == NULL || !wait) {
-			fprintf(stderr, "sluice: %s\n", err.msg);
+			cli_error(err.msg);
 			json_decref(params);
 			return EXIT_FAILED;
 		}

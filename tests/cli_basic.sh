@@ -206,6 +206,14 @@ sl dags show godo >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 2 "$st" "show of a misspelt DAG"
 assert_contains "$(cat "$T/err")" "no DAG named 'godo' in $H/dags (did you mean 'good'? see \`sluice dags list\`)" "a misspelt DAG: the one meant"
+# an error echoing what was typed never sends the terminal a control
+# sequence: ESC and the like are written as \xNN
+set +e
+sl dags show "$(printf 'x\033[31mred')" >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 2 "$st" "show of a name holding ESC"
+assert_contains "$(cat "$T/err")" "no DAG named 'x\\x1b[31mred'" "the ESC written as \\x1b"
+[ "$(tr -d -c '\033' <"$T/err" | wc -c)" = 0 ] || fail "an ESC byte reached the terminal: $(od -c "$T/err" | head -3)"
 set +e
 sl trigger broken >/dev/null 2>"$T/err"; st=$?
 set -e
