@@ -50,6 +50,7 @@ void *xreallocarray(void *p, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void sl_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 /* A growable buffer. data is always NUL-terminated (data may be NULL while

@@ -347,15 +347,14 @@ cli_error(const char *msg)
 void
 cli_errorf(const char *fmt, ...)
 {
-	struct buf b;
 	va_list ap;
+	char *msg;
 
-	buf_init(&b, 0);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	cli_error(buf_str(&b));
-	buf_free(&b);
+	cli_error(msg);
+	free(msg);
 }
 
 void

@@ -151,15 +151,11 @@ sched_log_committed(struct sched *s, enum log_level lv, const char *dag,
 		    const char *fmt, ...)
 {
 	struct sched_child *c = xcalloc(1, sizeof *c);
-	struct buf b;
 	va_list ap;
 
-	buf_init(&b, 0);
 	va_start(ap, fmt);
-	buf_vprintf(&b, fmt, ap);
+	c->what = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->what = xstrdup(buf_str(&b));
-	buf_free(&b);
 	c->level = lv;
 	c->dag = dag != NULL ? xstrdup(dag) : NULL;
 	c->task = task != NULL ? xstrdup(task) : NULL;
