@@ -78,9 +78,10 @@ runs_delete(struct cli *c, const struct cli_args *args)
 		}
 		partition_set_free(&set);
 	}
-	/* a run with task instances queued or running is refused (by
-	 * store_run_delete too): say so before deleting any, and in the dry
-	 * run, instead of deleting the ones before it and stopping there */
+	/* a run with task instances queued or running, or a try still to
+	 * be stopped, is refused (by store_run_delete too): say so before
+	 * deleting any, and in the dry run, instead of deleting the ones
+	 * before it and stopping there */
 	for (i = 0; i < all.n; i++) {
 		struct run_progress p;
 		int has = store_run_progress(c->store, d->name, all.v[i].key, &p);
@@ -95,6 +96,16 @@ runs_delete(struct cli *c, const struct cli_args *args)
 				"running: mark or clear %s first (nothing deleted)\n",
 				d->name, all.v[i].key, p.running, p.running == 1 ? "" : "s",
 				p.running == 1 ? "it" : "them");
+			partition_set_free(&all);
+			return EXIT_FAILED;
+		}
+		if (has > 0 && p.stopping > 0) {
+			fprintf(stderr, "sluice: run %s %s has %d tr%s still to be stopped "
+				"(cleared or marked while it ran): a running scheduler "
+				"stops it within seconds, else the next one to start "
+				"does; delete the run after that (nothing deleted)\n",
+				d->name, all.v[i].key, p.stopping,
+				p.stopping == 1 ? "y" : "ies");
 			partition_set_free(&all);
 			return EXIT_FAILED;
 		}
@@ -262,7 +273,9 @@ const struct cli_verb cli_runs = {
 	"`runs delete` deletes runs with their task instances, so a partition can\n"
 	"be triggered afresh (with new params). Their logs stay on disk; each\n"
 	"deletion is audited with the run's params. A run with a queued or\n"
-	"running task instance is refused: mark or clear it first.\n",
+	"running task instance is refused: mark or clear it first; so is one\n"
+	"whose try a mark or clear has not stopped yet (no scheduler ran since:\n"
+	"the next one to start stops it).\n",
 	runs_opts,
 	runs_run,
 };

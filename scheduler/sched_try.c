@@ -647,7 +647,8 @@ ends_record_dropped(struct sched *s, struct ti *ti, const struct sched_end *e)
 	free(log_path);
 	if (store_try_record(s->store, ti->id, e->try_number, TI_FAILED,
 			     e->started_ms, sched_now(s), e->exit_code, e->sig,
-			     e->host, "cleared while running") < 0) {
+			     e->host, "cleared while running") < 0 ||
+	    store_ti_forget_token(s->store, ti->id) < 0) {
 		sched_db_failed(s, "recording a try");
 		return -1;
 	}
@@ -765,7 +766,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		sched_tx_begin(s);
 		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
 				 l->started_ms, now, exit_code, sig, host,
-				 "cleared while running") < 0)
+				 "cleared while running") < 0 ||
+		    store_ti_forget_token(s->store, l->ti_id) < 0)
 			sched_db_failed(s, "recording a try");
 		if (l->blocked != NULL) {
 			struct ti *b = l->blocked;

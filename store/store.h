@@ -176,7 +176,9 @@ int store_try_record(struct store *s, int64_t ti_id, int try_number,
 		     int64_t ended_at, int exit_code, int sig,
 		     const char *host, const char *error);
 int store_ti_sla_notified(struct store *s, int64_t ti_id);
-/* Forget the token of a try that no longer runs (recovery). */
+/* Forget the token of a try that no longer runs (recovery, the end of a
+ * try whose task instance was cleared or marked); a task instance queued
+ * or running again keeps the token of its new try. */
 int store_ti_forget_token(struct store *s, int64_t ti_id);
 /*
  * Task outputs (store_outputs.c): set what a try wrote to $SLUICE_OUTPUT
@@ -531,6 +533,9 @@ struct run_progress {
 	int tasks;
 	int running;
 	int done;
+	/* task instances cleared or marked while a try ran, whose try no
+	 * scheduler has stopped yet (their token is still set) */
+	int stopping;
 };
 /* 1 and *out filled when the run exists, 0 when not, -1 on an error. */
 int store_run_progress(struct store *s, const char *dag_id,
@@ -539,7 +544,8 @@ int store_run_progress(struct store *s, const char *dag_id,
  * state log (log files stay), audited as delete_run with who, the
  * partition and the run's params (secret ones masked). Returns 1 when deleted, 0 when there is
  * no such run (err says so), -1 with err on an error or when a task
- * instance of the run is queued or running. */
+ * instance of the run is queued or running, or has a try still to be
+ * stopped (cleared or marked while it ran: its token is still set). */
 int store_run_delete(struct store *s, const struct dag *dag,
 		     const char *partition, const char *who,
 		     struct sl_err *err);

@@ -30,7 +30,8 @@ store_run_progress(struct store *s, const char *dag_id, const char *partition,
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT r.state, count(ti.id), "
 	    "coalesce(sum(ti.state IN ('running', 'queued', 'up_for_reschedule')), 0), "
-	    "coalesce(sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')), 0) "
+	    "coalesce(sum(ti.state IN ('success', 'failed', 'skipped', 'upstream_failed')), 0), "
+	    "coalesce(sum(ti.token IS NOT NULL AND ti.state NOT IN ('running', 'queued', 'up_for_reschedule')), 0) "
 	    "FROM dag_runs r LEFT JOIN task_instances ti ON ti.run_id = r.id "
 	    "WHERE r.dag_id = ? AND r.partition = ? GROUP BY r.id");
 	int rc, found = 0;
@@ -46,6 +47,7 @@ store_run_progress(struct store *s, const char *dag_id, const char *partition,
 		out->tasks = sqlite3_column_int(st, 1);
 		out->running = sqlite3_column_int(st, 2);
 		out->done = sqlite3_column_int(st, 3);
+		out->stopping = sqlite3_column_int(st, 4);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -61,7 +63,7 @@ store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 	const char *dag_id = dag->name;
 	sqlite3_stmt *st;
 	int64_t run_id = 0;
-	int active = 0, found = 0, ntis = 0;
+	int active = 0, stopping = 0, found = 0, ntis = 0;
 	char *params = NULL;
 	json_t *detail;
 
@@ -71,7 +73,14 @@ store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 	    "SELECT r.id, r.params, "
 	    "(SELECT count(*) FROM task_instances ti WHERE ti.run_id = r.id), "
 	    "(SELECT count(*) FROM task_instances ti WHERE ti.run_id = r.id "
-	    " AND ti.state IN ('queued', 'running', 'up_for_reschedule')) "
+	    " AND ti.state IN ('queued', 'running', 'up_for_reschedule')), "
+	    /* a try whose task instance a person cleared or marked keeps
+	     * its token until a scheduler has stopped it: deleting the row
+	     * would leave that process running with nobody to stop it,
+	     * beside the try a new run of the partition starts */
+	    "(SELECT count(*) FROM task_instances ti WHERE ti.run_id = r.id "
+	    " AND ti.token IS NOT NULL "
+	    " AND ti.state NOT IN ('queued', 'running', 'up_for_reschedule')) "
 	    "FROM dag_runs r WHERE r.dag_id = ? AND r.partition = ?");
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, partition, -1, SQLITE_STATIC);
@@ -81,6 +90,7 @@ store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 			params = xstrdup((const char *)sqlite3_column_text(st, 1));
 		ntis = sqlite3_column_int(st, 2);
 		active = sqlite3_column_int(st, 3);
+		stopping = sqlite3_column_int(st, 4);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -96,6 +106,15 @@ store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 				  "running: mark or clear %s first", dag_id,
 				  partition, active, active == 1 ? "" : "s",
 				  active == 1 ? "it" : "them");
+	}
+	if (stopping > 0) {
+		store_rollback(s);
+		free(params);
+		return sl_err_set(err, "run %s %s has %d tr%s still to be stopped (cleared "
+				  "or marked while it ran): a running scheduler stops it "
+				  "within seconds, else the next one to start does; "
+				  "delete the run after that", dag_id, partition,
+				  stopping, stopping == 1 ? "y" : "ies");
 	}
 	/* task instances and their tries go with the run (ON DELETE
 	 * CASCADE); the state log has no foreign key. Logs stay on disk. */

@@ -165,7 +165,8 @@ int
 store_ti_forget_token(struct store *s, int64_t ti_id)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "UPDATE task_instances SET token = NULL WHERE id = ?");
+	    "UPDATE task_instances SET token = NULL WHERE id = ? "
+	    "AND state NOT IN ('queued', 'running')");
 
 	if (st == NULL)
 		return -1;

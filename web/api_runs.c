@@ -63,7 +63,9 @@ api_run(struct web_req *r)
 /* DELETE /dags/DAG/runs/PARTITION: the run with its task instances and
  * their tries (log files stay), audited as delete_run with the run's
  * params (masked). A run with a task queued or running is refused (409):
- * mark or clear it first. The route resolved the partition (routes.c). */
+ * mark or clear it first; so is one with a try still to be stopped (a
+ * task cleared or marked while it ran, its try not yet ended by a
+ * scheduler). The route resolved the partition (routes.c). */
 enum web_result
 api_run_delete(struct web_req *r)
 {
@@ -77,7 +79,8 @@ api_run_delete(struct web_req *r)
 	if (rc < 0 && web_store_busy(r->w))
 		return WEB_BUSY;
 	if (rc < 0) {
-		web_error(r, strstr(err.msg, "queued or running") ? 409 : 500, "%s", err.msg);
+		web_error(r, strstr(err.msg, "queued or running") ||
+			     strstr(err.msg, "still to be stopped") ? 409 : 500, "%s", err.msg);
 		return WEB_DONE;
 	}
 	if (rc == 0) {
