@@ -502,8 +502,15 @@ sched_sync_recover(struct sched *s)
 		u.token = NULL;
 		u.set |= TIU_TOKEN;
 		if (state != TI_QUEUED && state != TI_RUNNING) {
-			/* cleared while no scheduler ran: just forget the token */
-			if (store_ti_forget_token(s->store, x->id) < 0)
+			/* cleared or marked while no scheduler ran: the try
+			 * ran, and is recorded as one a running scheduler
+			 * stops after a clear is (sched_try_end), not left
+			 * out of the task's tries; then its token goes */
+			if (store_try_record(s->store, x->id, x->try_number,
+					     TI_FAILED, x->started_at, now,
+					     INT_MIN, 0, x->host,
+					     "cleared while running") < 0 ||
+			    store_ti_forget_token(s->store, x->id) < 0)
 				rc = -1;
 			continue;
 		}

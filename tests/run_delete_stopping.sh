@@ -7,7 +7,8 @@
 # the try, and a new run of the partition ran try 1 again beside it. Now
 # the delete is refused until the try is stopped, then goes through; a
 # running scheduler stops a marked try and forgets its token, so the
-# delete goes through then too.
+# delete goes through then too. The try stopped after a mark made while
+# no scheduler ran is recorded among the task's tries.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 cat >"$H/dags/d.yaml" <<YAML
@@ -42,6 +43,11 @@ assert_eq failed "$(task_state d p1 slow)" "the run is still there"
 start_scheduler
 wait_for 10 "the next scheduler to stop the try" pid_gone "$pid"
 wait_for 10 "the token to be forgotten" test -z "$(ti_field d p1 slow token)"
+# the try ran: it is among the task's tries, as one a running scheduler
+# stops after a mark is (it was left out)
+assert_eq "1|failed|cleared while running" \
+	"$(q "SELECT t.try_number, t.state, t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'slow'")" \
+	"the try the mark stopped while no scheduler ran"
 sl runs delete d p1 --yes >/dev/null
 sl trigger d --partition p1 >/dev/null
 wait_started d p1 slow
