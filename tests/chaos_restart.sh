@@ -102,18 +102,23 @@ harness_config
 # one scheduler at a time, known by $CUR (its pid); stopped at exit
 CUR=
 on_exit '[ -n "$CUR" ] && stop_pid "$CUR"'
+_is_sluice() { pid_gone "$CUR" || [ "$(readlink "/proc/$CUR/exe")" = "$(readlink -f "$SLUICE")" ]; }
 up() {	# scheduler or standalone, until it says it started (nowait: at once)
-	local before try
+	local before try port
 	for try in 1 2 3; do
 		before=$(grep -c 'scheduler started' "$T/scheduler.log" 2>/dev/null || true)
 		if [ $((RANDOM % 4)) -eq 0 ]; then
-			"$SLUICE" --home "$H" standalone --port "$(free_port)" >>"$T/scheduler.log" 2>&1 &
+			port=$(free_port)
+			"$SLUICE" --home "$H" standalone --port "$port" >>"$T/scheduler.log" 2>&1 &
 			KIND=standalone
 		else
 			"$SLUICE" --home "$H" scheduler >>"$T/scheduler.log" 2>&1 &
 			KIND=scheduler
 		fi
 		CUR=$!
+		# a signal to the forked shell before it ran sluice would run
+		# this script's traps there (and remove $T): kill only sluice
+		wait_for 10 "the $KIND to run" _is_sluice
 		[ "${1:-}" = nowait ] && return 0
 		_up() {
 			[ "$(grep -c 'scheduler started' "$T/scheduler.log")" -gt "${before:-0}" ] && return 0
