@@ -280,8 +280,9 @@ const struct cli_verb cli_backfill = {
 	"10), and one at the end; it exits 1 if a run failed, or was removed\n"
 	"before it ended (the backfill cancelled), 3 if no scheduler ran on the\n"
 	"home for 60 s (the runs stay queued).\n"
-	"`backfill cancel ID` removes its queued runs; its running runs finish,\n"
-	"or with --kill their tries are stopped and their unfinished tasks fail.\n"
+	"`backfill cancel ID` removes its queued runs that never ran; its running\n"
+	"runs (and any a clear re-opened after it ran) finish, or with --kill\n"
+	"their tries are stopped and their unfinished tasks fail.\n"
 	"It shows what it does first (--dry-run only shows it) and asks, unless\n"
 	"--yes.\n",
 	backfill_opts,

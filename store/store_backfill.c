@@ -241,17 +241,32 @@ store_backfills_json(struct store *s, const char *dag_id, int64_t id,
 	return out;
 }
 
-/* The partition keys of the backfill's runs in state (queued | running). */
+/* The runs of a backfill a cancel removes: queued and never tried. A
+ * queued run one of whose tasks has tried was re-opened by a person (a
+ * clear after it ran): it holds tries and their logs, and removing it
+ * would let a later backfill run try 1 of it again; it counts among the
+ * started ones, as a running run does. (dag_runs unaliased.) */
+#define BF_NEVER_TRIED \
+	"state = 'queued' AND NOT EXISTS (SELECT 1 FROM task_instances t " \
+	"WHERE t.run_id = dag_runs.id AND t.try_number > 0)"
+#define BF_STARTED "(state = 'running' OR (state = 'queued' AND EXISTS " \
+	"(SELECT 1 FROM task_instances t WHERE t.run_id = dag_runs.id " \
+	"AND t.try_number > 0)))"
+
+/* The partition keys of the backfill's runs a query of
+ * BF_RUNS_WHERE(...) selects (its text a constant: store_stmt keeps a
+ * prepared statement by it). */
+#define BF_RUNS_WHERE(where) "SELECT partition FROM dag_runs WHERE " \
+	"backfill_id = ? AND " where " ORDER BY start_s"
 static json_t *
-bf_runs_in(struct store *s, int64_t id, const char *state)
+bf_runs_where(struct store *s, int64_t id, const char *sql)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT partition FROM dag_runs WHERE backfill_id = ? AND state = ? "
-	    "ORDER BY start_s");
+	sqlite3_stmt *st = store_stmt(s, sql);
 	json_t *out = json_array();
 
+	if (st == NULL)
+		return out;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(out, json_string(bf_col(st, 0)));
 	sqlite3_reset(st);
@@ -259,26 +274,26 @@ bf_runs_in(struct store *s, int64_t id, const char *state)
 }
 
 /* Statements of a cancel, in order, each bound to (backfill id, now, why):
- * the queued runs go (with their state log; task instances and tries by
+ * the queued runs never tried go (with their state log; task instances by
  * cascade). */
 static const char *const bf_cancel_remove[] = {
 	"DELETE FROM state_changes WHERE run_id IN (SELECT id FROM dag_runs "
-	"WHERE backfill_id = ?1 AND state = 'queued')",
-	"DELETE FROM dag_runs WHERE backfill_id = ?1 AND state = 'queued'",
+	"WHERE backfill_id = ?1 AND " BF_NEVER_TRIED ")",
+	"DELETE FROM dag_runs WHERE backfill_id = ?1 AND " BF_NEVER_TRIED,
 };
 
-/* --kill: every task instance of its running runs that has not ended
- * fails now (the scheduler stops the tries in flight when it reads
- * this), logged as a state change. */
+/* --kill: every task instance of its started runs (running, or re-opened)
+ * that has not ended fails now (the scheduler stops the tries in flight
+ * when it reads this), logged as a state change. */
 static const char *const bf_cancel_kill[] = {
 	"INSERT INTO state_changes (at, run_id, ti_id, from_state, to_state, reason) "
 	"SELECT ?2, ti.run_id, ti.id, ti.state, 'failed', ?3 FROM task_instances ti "
-	"JOIN dag_runs r ON r.id = ti.run_id WHERE r.backfill_id = ?1 "
-	"AND r.state = 'running' AND ti.state NOT IN ('success', 'failed', "
+	"WHERE ti.run_id IN (SELECT id FROM dag_runs WHERE backfill_id = ?1 AND "
+	BF_STARTED ") AND ti.state NOT IN ('success', 'failed', "
 	"'skipped', 'upstream_failed')",
 	"UPDATE task_instances SET state = 'failed', error = ?3, next_at = NULL, "
 	"ended_at = coalesce(ended_at, ?2), updated_at = ?2 WHERE run_id IN "
-	"(SELECT id FROM dag_runs WHERE backfill_id = ?1 AND state = 'running') "
+	"(SELECT id FROM dag_runs WHERE backfill_id = ?1 AND " BF_STARTED ") "
 	"AND state NOT IN ('success', 'failed', 'skipped', 'upstream_failed')",
 };
 
@@ -323,8 +338,8 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 	}
 	state = json_string_value(json_object_get(bf, "state"));
 	snprintf(dag, sizeof dag, "%s", json_string_value(json_object_get(bf, "dag")));
-	queued = bf_runs_in(s, id, "queued");
-	running = bf_runs_in(s, id, "running");
+	queued = bf_runs_where(s, id, BF_RUNS_WHERE(BF_NEVER_TRIED));
+	running = bf_runs_where(s, id, BF_RUNS_WHERE(BF_STARTED));
 	*preview = json_pack("{s:I,s:s,s:s,s:o,s:o,s:b,s:b}", "id", (json_int_t)id,
 			     "dag", dag, "state", state, "remove", queued,
 			     "running", running, "kill", kill, "dry_run", dry_run);
