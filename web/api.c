@@ -14,8 +14,85 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
+#include "base/text.h"
 #include "scheduler/partition.h"
 #include "store/store.h"
+
+/* The first key of object v not among known (NULL-terminated), or NULL. */
+static const char *
+body_unknown_key(json_t *v, const char *const *known)
+{
+	const char *k;
+	json_t *x;
+
+	json_object_foreach(v, k, x) {
+		size_t i;
+
+		for (i = 0; known[i] != NULL && strcmp(known[i], k) != 0; i++)
+			;
+		if (known[i] == NULL)
+			return k;
+	}
+	return NULL;
+}
+
+json_t *
+web_body_json(struct web_req *r, const char *const *known)
+{
+	const char *unknown;
+	struct evbuffer *in = r->body;
+	size_t n = evbuffer_get_length(in);
+	json_error_t jerr;
+	json_t *v;
+	char *text;
+
+	if (n > WEB_MAX_BODY) {
+		web_error(r, 413, "the request body is larger than %d bytes", WEB_MAX_BODY);
+		return NULL;
+	}
+	if (n == 0)
+		return json_object();
+	text = web_body_text(r);
+	v = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (v == NULL) {
+		/* the parser names its own flag for a NUL; a person reads
+		 * what is wrong */
+		web_error(r, 400, "the body is not JSON: %s (line %d, column %d)",
+			  strstr(jerr.text, "JSON_ALLOW_NUL") != NULL ?
+			  "a NUL character (\\u0000) in a string" : jerr.text,
+			  jerr.line, jerr.column);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		web_error(r, 400, "the body must be a JSON object");
+		return NULL;
+	}
+	/* a field this request does not take is refused, not skipped: a
+	 * "dryrun": true read as nothing cleared for real */
+	if (known != NULL && (unknown = body_unknown_key(v, known)) != NULL) {
+		struct text_near near;
+		struct buf names;
+		char hint[128];
+
+		text_near_init(&near, unknown);
+		buf_init(&names, 0);
+		for (size_t i = 0; known[i] != NULL; i++) {
+			text_near_add(&near, known[i]);
+			buf_printf(&names, "%s%s", i ? ", " : "", known[i]);
+		}
+		web_error(r, 400, "unknown field '%s' in the body: %s(it takes %s)",
+			  unknown, text_hint(text_near_best(&near), hint, sizeof hint),
+			  buf_str(&names));
+		buf_free(&names);
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
 
 /* limit and offset from the query; -1 after replying 400. */
 int
