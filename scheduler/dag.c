@@ -1650,6 +1650,14 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		if (parse_time_key(d, dag, v, &dag->start, err) < 0 &&
 		    load_note(lc) < 0)
 			goto fail;
+		/* ticks are instants since 1970 (cron.c): an earlier start
+		 * would name partitions no command can resolve */
+		if (dag->start != INT64_MIN && dag->start < 0) {
+			ydoc_err_path(d, v, "start", err,
+				      "before 1970-01-01T00:00:00Z: partitions start on 1970-01-01 or later");
+			if (load_note(lc) < 0)
+				goto fail;
+		}
 	}
 	if ((v = ymap_get(d, root, "end")) != NULL && !ynode_is_null(v)) {
 		dag->end_line = ynode_line(v);
@@ -2082,7 +2090,8 @@ dag_interval_at(const struct dag *d, int64_t t, int64_t *start, int64_t *end)
 	if (d->schedule == NULL)
 		return -1;
 	s = cron_prev(d->schedule, d->tz, t);
-	if (s == -1)		/* ticks before 1970 are negative, -1 is none */
+	/* -1 is none; partitions start in 1970 or later (start: says so) */
+	if (s < 0)
 		return -1;
 	*start = s;
 	*end = cron_next(d->schedule, d->tz, s);

@@ -502,7 +502,7 @@ const struct dag_key dag_keys_dag[] = {
 	  "the IANA zone the schedule, start, end and the partition keys are in",
 	  "America/Edmonton", NULL, 0, 0, 0 },
 	{ "start", DKT_TIME, 0, NULL,
-	  "the first partition starts at the first tick at or after this time (required when scheduled); without an offset it is in timezone",
+	  "the first partition starts at the first tick at or after this time (required when scheduled; 1970-01-01T00:00:00Z or later); without an offset it is in timezone",
 	  "2024-01-01T00:00:00Z", NULL, 0, 0, 1 },
 	{ "end", DKT_TIME, 0, NULL,
 	  "no partition starts at or after this time; must be after start",

@@ -419,6 +419,14 @@ partition_in_range(const struct dag *d, const char *arg,
 	return rc;
 }
 
+/* Whether tick t of a scheduled DAG starts a partition that can be made:
+ * its interval ends within the times sluice handles (TZ_T_MAX). */
+static int
+partition_tick_ok(const struct dag *d, int64_t t)
+{
+	return t >= 0 && cron_next(d->schedule, d->tz, t) >= 0;
+}
+
 /* "; nearest: K1, K2" for an error about instant t (or now). */
 static void
 partition_nearest(struct store *s, const struct dag *d, int64_t t,
@@ -433,17 +441,24 @@ partition_nearest(struct store *s, const struct dag *d, int64_t t,
 		/* the DAG's own partitions (in its start..end) are the ones
 		 * worth suggesting, unless any tick will do */
 		int own = scope == PARTITION_SCHEDULE;
-		int64_t lo = own ? d->start : INT64_MIN, hi = own ? d->end : INT64_MAX;
+		int64_t lo = own ? d->start : 0, hi = own ? d->end : INT64_MAX;
 		int64_t ticks[PARTITION_NEAREST], x;
 		int k = 0;
 
-		if (own && t >= hi)
+		/* only partitions that can be made: starting in 1970 or
+		 * later, ending by TZ_T_MAX (partition_none says why) */
+		lo = SL_MAX(lo, 0);
+		if (t >= hi)
 			t = hi - 1;
-		if (own && t < lo)
+		if (t < lo)
 			t = lo;
 		x = cron_prev(d->schedule, d->tz, t);
+		/* the last tick is not a partition when its end is past
+		 * TZ_T_MAX: the one before it is the nearest */
+		if (x >= 0 && !partition_tick_ok(d, x))
+			x = cron_prev(d->schedule, d->tz, x - 1);
 		/* two before t, then those after */
-		if (x >= lo && x < hi) {
+		if (x >= lo && x < hi && partition_tick_ok(d, x)) {
 			int64_t y = cron_prev(d->schedule, d->tz, x - 1);
 
 			if (y >= 0 && y >= lo)
@@ -451,7 +466,8 @@ partition_nearest(struct store *s, const struct dag *d, int64_t t,
 			ticks[k++] = x;
 		}
 		for (x = cron_next(d->schedule, d->tz, t);
-		     x >= 0 && x < hi && k < PARTITION_NEAREST - 1;
+		     x >= 0 && x < hi && k < PARTITION_NEAREST - 1 &&
+		     partition_tick_ok(d, x);
 		     x = cron_next(d->schedule, d->tz, x))
 			ticks[k++] = x;
 		for (int j = 0; j < k; j++) {
@@ -490,14 +506,21 @@ partition_none(struct store *s, const struct dag *d, const char *arg,
 	       int64_t now, enum partition_scope scope, struct sl_err *err)
 {
 	char near[1024];
+	const char *why = "";
+	int64_t t = partition_about(d, arg, now), start, end;
 
-	partition_nearest(s, d, partition_about(d, arg, now), scope, near,
-			  sizeof near);
+	partition_nearest(s, d, t, scope, near, sizeof near);
 	if (scope == PARTITION_RUNS)
 		return sl_err_set(err, "DAG %s has no run for partition '%s'%s",
 				  d->name, arg, near);
-	return sl_err_set(err, "no partition of DAG %s matches '%s'%s", d->name,
-			  arg, near);
+	/* a time no partition can hold: say so, not only "no match" */
+	if (d->schedule != NULL && t < 0)
+		why = ": partitions start on 1970-01-01 or later";
+	else if (d->schedule != NULL && dag_interval_at(d, t, &start, &end) < 0)
+		why = ": its partition would end after 9999-12-31T23:59:59Z, "
+		      "the latest time sluice handles";
+	return sl_err_set(err, "no partition of DAG %s matches '%s'%s%s",
+			  d->name, arg, why, near);
 }
 
 /* The partition holding instant t, added to out: its run's, or in a

@@ -119,6 +119,12 @@ done
 expect_usage_error "a time in no run" "DAG retail has no run for partition '2026-12-03 00:00'; nearest: 2026-11-28T00:05:00+00:00, 2026-11-29T00:05:00+00:00, 2026-11-30T00:05:00+00:00, 2026-12-01T00:05:00+00:00, 2026-12-03T00:05:00+00:00" \
 	sl tasks retail "2026-12-03 00:00"
 expect_usage_error "a partition with no run" "nearest: " sl logs retail extract 2026-12-02
+# times no partition can hold say why, and suggest only partitions that
+# can be made (not the time itself, nor one ending past 9999)
+expect_usage_error "a time before 1970" "no partition of DAG hourly matches '1969-12-31T23': partitions start on 1970-01-01 or later; nearest: 1970-01-01T00:00:00+00:00, 1970-01-01T01:00:00+00:00" \
+	sl trigger hourly --allow-outside-range --partition 1969-12-31T23
+expect_usage_error "a time past 9999" "no partition of DAG hourly matches '9999-12-31T23': its partition would end after 9999-12-31T23:59:59Z, the latest time sluice handles; nearest: 9999-12-31T21:00:00+00:00, 9999-12-31T22:00:00+00:00" \
+	sl trigger hourly --allow-outside-range --partition 9999-12-31T23
 expect_usage_error "a bad spelling" "'december' is neither a partition of DAG retail nor a time: bad time 'december'" sl tasks retail december
 
 # clear: --partition with a date; a dry run lists what resolved
