@@ -2,6 +2,7 @@
 #include "base/text.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -253,6 +254,22 @@ text_hint(const char *suggestion, char *out, size_t n)
 		snprintf(out, n, "%s", "");
 	else
 		snprintf(out, n, "did you mean '%s'? ", suggestion);
+	return out;
+}
+
+const char *
+text_hint_list(const char *word, const char *list, char *out, size_t n)
+{
+	struct text_near near;
+	char *copy = xstrdup(list != NULL ? list : ""), *save = NULL;
+
+	text_near_init(&near, word);
+	for (char *item = strtok_r(copy, ", ", &save); item != NULL;
+	     item = strtok_r(NULL, ", ", &save))
+		text_near_add(&near, item);
+	/* the best is one of copy's words: format it before freeing */
+	text_hint(text_near_best(&near), out, n);
+	free(copy);
 	return out;
 }
 

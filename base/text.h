@@ -78,6 +78,10 @@ const char *text_near_best(const struct text_near *n);
 /* How a message says it: "did you mean 'NAME'? " into out (size n), or ""
  * when suggestion is NULL; returns out. */
 const char *text_hint(const char *suggestion, char *out, size_t n);
+/* text_hint for word among the names of a list as messages print it
+ * ("a, b, c"): "did you mean 'b'? " or ""; returns out. */
+const char *text_hint_list(const char *word, const char *list, char *out,
+			   size_t n);
 
 /* A count and its noun in the number it takes, "1 run", "2 runs",
  * "0 tries", into out (size n); returns out. */

@@ -50,6 +50,7 @@
 #include <jansson.h>
 
 #include "base/spawn.h"
+#include "base/text.h"
 #include "base/util.h"
 #include "executors/local_spare.h"
 #include "executors/local_status.h"
@@ -1371,10 +1372,14 @@ local_create(struct event_base *base, const char *name,
 			if (strcmp(key, local_config_keys[k]) == 0)
 				break;
 		if (k == SL_ARRAY_LEN(local_config_keys)) {
+			static const char known[] = "type, slots, starters, "
+				"log_max, status_dir, status_keep_ms, supervisor, "
+				"fork_server, cgroup";
+			char hint[160];
+
 			snprintf(err, errlen, "executor %s: unknown key '%s' "
-				 "(known: type, slots, starters, log_max, "
-				 "status_dir, status_keep_ms, supervisor, "
-				 "fork_server, cgroup)", name, key);
+				 "(%sknown: %s)", name, key,
+				 text_hint_list(key, known, hint, sizeof hint), known);
 			json_decref(cfg);
 			return NULL;
 		}

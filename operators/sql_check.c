@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/text.h"
 #include "operators/operator.h"
 
 static const char *const check_keys[] = {
@@ -90,9 +91,12 @@ check_one(const json_t *item, size_t i, struct sql_check *c, char *path,
 			if (strcmp(check_keys[j], k) == 0)
 				break;
 		if (j == SL_ARRAY_LEN(check_keys)) {
+			char hint[160];
+
 			snprintf(msg, sizeof msg,
-			    "unknown key '%s' in a check (known: name, query, warn; rules: equals, min, max, between, not_empty, is_true)",
-			    k);
+			    "unknown key '%s' in a check (%sknown: name, query, warn; rules: equals, min, max, between, not_empty, is_true)",
+			    k, text_hint_list(k, "name, query, warn, equals, min, max, "
+					      "between, not_empty, is_true", hint, sizeof hint));
 			return check_fail(path, n, i, k, err, msg);
 		}
 		if (strcmp(k, "query") != 0 && json_is_string(v) &&

@@ -242,10 +242,11 @@ load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 				return -1;
 			c->web_busy_max_rps = (int)iv;
 		} else {
-			char known[512];
+			char known[512], hint[160];
 
-			return ydoc_err(d, k, err, "web: unknown key '%s' (known: %s)",
-					key, config_keys_names("web", known, sizeof known));
+			config_keys_names("web", known, sizeof known);
+			return ydoc_err(d, k, err, "web: unknown key '%s' (%sknown: %s)",
+					key, text_hint_list(key, known, hint, sizeof hint), known);
 		}
 	}
 	return 0;
@@ -264,10 +265,13 @@ load_retention(struct config *c, struct ydoc *d, ynode_t *n,
 		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		const char *key = ynode_str(k);
 
+		char hint[160];
+
 		if (key == NULL || (strcmp(key, "runs") != 0 &&
 				    strcmp(key, "logs") != 0))
 			return ydoc_err(d, k, err, "retention: unknown key '%s' "
-					"(known: runs, logs)", key ? key : "");
+					"(%sknown: runs, logs)", key ? key : "",
+					text_hint_list(key, "runs, logs", hint, sizeof hint));
 		if (ynode_get_duration(d, v, key[0] == 'r' ? "retention.runs" :
 				       "retention.logs", key[0] == 'r' ?
 				       &c->retention_runs_ms :
@@ -519,10 +523,11 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (ynode_to_json(d, v, 1, &c->smtp, err) < 0)
 				goto fail;
 		} else {
-			char known[512];
+			char known[512], hint[160];
 
-			ydoc_err(d, k, err, "unknown key '%s' (known: %s)", key,
-				 config_keys_names(NULL, known, sizeof known));
+			config_keys_names(NULL, known, sizeof known);
+			ydoc_err(d, k, err, "unknown key '%s' (%sknown: %s)", key,
+				 text_hint_list(key, known, hint, sizeof hint), known);
 			goto fail;
 		}
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/text.h"
 #include "base/ydoc.h"
 
 /* Check one webhook's mapping and add it to c->webhooks. */
@@ -84,9 +85,13 @@ webhook_load_one(struct config *c, struct ydoc *d, ynode_t *k, ynode_t *n,
 					    json_integer(ms));
 		} else {
 unknown:
-			ydoc_err(d, kk, err, "webhooks.%s: unknown key '%s' (known: url, format, "
-				 "secret_header, secret_env, tries, retry_delay, timeout)",
-				 name, key ? key : "");
+			static const char known[] = "url, format, secret_header, "
+				"secret_env, tries, retry_delay, timeout";
+			char hint[160];
+
+			ydoc_err(d, kk, err, "webhooks.%s: unknown key '%s' (%sknown: %s)",
+				 name, key ? key : "",
+				 text_hint_list(key, known, hint, sizeof hint), known);
 			goto fail;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "scheduler/dag_outputs.h"
 #include "scheduler/template.h"
 
@@ -45,6 +46,7 @@ load_output(struct ydoc *d, ynode_t *v, struct task *t, struct sl_err *err)
 	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
 		ynode_t *k = ydoc_node(d, p->key);
 		const char *name = ynode_str(k);
+		char hint[160];
 
 		if (name != NULL && strcmp(name, "output") == 0)
 			task = ydoc_node(d, p->value);
@@ -52,8 +54,9 @@ load_output(struct ydoc *d, ynode_t *v, struct task *t, struct sl_err *err)
 			key = ydoc_node(d, p->value);
 		else
 			return ynode_err(d, k, err,
-					 "unknown key '%s' (known: output, key)",
-					 name ? name : "?");
+					 "unknown key '%s' (%sknown: output, key)",
+					 name ? name : "?",
+					 text_hint_list(name, "output, key", hint, sizeof hint));
 	}
 	if (task == NULL || key == NULL)
 		return ynode_err(d, v, err,

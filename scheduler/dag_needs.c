@@ -60,12 +60,16 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
 		ynode_t *k = ydoc_node(d, p->key);
 
+		char hint[160];
+
 		if (ynode_str(k) == NULL ||
-		    dag_key_value_index(dag_need_keys, ynode_str(k)) < 0)
-			return ydoc_err_path(d, k, what, err, "unknown key '%s' (known: %s)",
+		    dag_key_value_index(dag_need_keys, ynode_str(k)) < 0) {
+			dag_key_values_names(dag_need_keys, names, sizeof names);
+			return ydoc_err_path(d, k, what, err, "unknown key '%s' (%sknown: %s)",
 					     ynode_str(k) ? ynode_str(k) : "?",
-					dag_key_values_names(dag_need_keys, names,
-							     sizeof names));
+					     text_hint_list(ynode_str(k), names, hint,
+							    sizeof hint), names);
+		}
 	}
 	if ((x = ymap_get(d, v, "dag")) != NULL) {
 		if (ynode_get_str(d, x, NULL, &s, err) < 0)

@@ -4,7 +4,8 @@
 # (else of the entry) and the executor, by `sluice executors`, by
 # `sluice executors check` and by a scheduler, all exiting 3 (the home's
 # config cannot be used) and the scheduler without starting; misspelt keys
-# included, with the keys the executor knows.
+# included, with the keys the executor knows and the one meant (as for a
+# misspelt key anywhere in sluice.yaml, checked last).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 
@@ -30,7 +31,7 @@ exec_error 5:5 box "slots must be a whole number"
 # a misspelt key of a local executor is refused by name, like the ssh
 # executor's, instead of running on the default slots
 printf 'executors:\n  local:\n    type: local\n    slotz: 2\n' >"$H/sluice.yaml"
-exec_error 4:5 local "unknown key 'slotz' (known: type, slots,"
+exec_error 4:5 local "unknown key 'slotz' (did you mean 'slots'? known: type, slots,"
 
 # the ssh executor's: each names the line of its key; nothing connects
 # (port 1 of loopback: nothing listens there)
@@ -41,9 +42,9 @@ ssh_conf() {
 }
 : >"$T/id_test"
 ssh_conf "$T/id_test" | sed 's/slots_per_host/slot_per_host/' >"$H/sluice.yaml"
-exec_error 8:5 box "unknown key 'slot_per_host' (known: type, hosts, port, user, key,"
+exec_error 8:5 box "unknown key 'slot_per_host' (did you mean 'slots_per_host'? known: type, hosts, port, user, key,"
 ssh_conf "$T/id_test" | sed 's/    user: etl/    usr: etl/' >"$H/sluice.yaml"
-exec_error 6:5 box "unknown key 'usr' (known:"
+exec_error 6:5 box "unknown key 'usr' (did you mean 'user'? known:"
 ssh_conf "$T/no_such_key" >"$H/sluice.yaml"
 exec_error 7:5 box "cannot read the key $T/no_such_key: No such file or directory"
 ssh_conf "$T/id_test" | sed 's/127.0.0.1:1"/127.0.0.1:99999"/' >"$H/sluice.yaml"
@@ -57,7 +58,7 @@ exec_error 9:5 box "host_key_check must be strict or accept-new, not 'no'"
 # every key the ssh executor knows is described in sluice.yaml(5), which
 # a person reading the error turns to
 ssh_conf "$T/id_test" | sed 's/slots_per_host/slot_per_host/' >"$H/sluice.yaml"
-known=$(sl executors 2>&1 | sed -n "s/.*unknown key 'slot_per_host' (known: \(.*\))$/\1/p")
+known=$(sl executors 2>&1 | sed -n "s/.*unknown key 'slot_per_host' (did you mean [^?]*? known: \(.*\))$/\1/p")
 [ -n "$known" ] || fail "no list of known keys"
 page=$("$SLUICE" man sluice.yaml | sed -n '/^\.SH "*SSH EXECUTOR/,/^\.SH "*EXAMPLE/p')
 [ -n "$page" ] || fail "sluice.yaml(5) has no SSH EXECUTOR section"
@@ -93,4 +94,19 @@ rc=0
 sl executors check nobox >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "exit code of executors check of an unknown executor"
 assert_contains "$(cat "$T/err")" "no executor 'nobox'"
+
+# a misspelt key anywhere in sluice.yaml suggests the one meant, as the
+# DAG files' errors do
+config_hint() {
+	printf '%b' "$1" >"$H/sluice.yaml"
+	rc=0
+	sl dags list >/dev/null 2>"$T/err" || rc=$?
+	assert_eq 3 "$rc" "exit code on a misspelt key: $1"
+	assert_contains "$(cat "$T/err")" "$H/sluice.yaml:$2" "a misspelt key: $1"
+}
+config_hint 'dag_paused_at_creation: true\n' "1:1: unknown key 'dag_paused_at_creation' (did you mean 'dags_paused_at_creation'? known: dags,"
+config_hint 'web:\n  base_ur: http://x\n' "2:3: web: unknown key 'base_ur' (did you mean 'base_url'? known: bind,"
+config_hint 'retention:\n  run: 30d\n' "2:3: retention: unknown key 'run' (did you mean 'runs'? known: runs, logs)"
+config_hint 'webhooks:\n  ops: {url: "http://x", formt: json}\n' "2:26: webhooks.ops: unknown key 'formt' (did you mean 'format'? known: url,"
+config_hint 'no_such_key: 1\n' "1:1: unknown key 'no_such_key' (known: dags,"
 echo "config_executors: ok"

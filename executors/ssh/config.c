@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "base/text.h"
 #include "executors/ssh/ssh_internal.h"
 
 static char *expand_home(const char *path)
@@ -147,13 +148,16 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 				break;
 		if (exec_ssh_keys[nk].name == NULL) {
 			struct buf known;
+			char hint[160];
 
 			buf_init(&known, 0);
 			for (nk = 0; exec_ssh_keys[nk].name != NULL; nk++)
 				buf_printf(&known, "%s%s", nk ? ", " : "",
 					   exec_ssh_keys[nk].name);
 			snprintf(err, errlen, "ssh executor %s: unknown key "
-				 "'%s' (known: %s)", name, key, known.data);
+				 "'%s' (%sknown: %s)", name, key,
+				 text_hint_list(key, known.data, hint, sizeof hint),
+				 known.data);
 			buf_free(&known);
 			goto fail;
 		}
