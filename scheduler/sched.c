@@ -546,6 +546,12 @@ poll_fire(struct sched *s, struct sched_timer *t)
 	sched_tx_commit(s);
 	v = store_data_version(s->store);
 	if (v != s->data_version) {
+		/* another process wrote, maybe from a DAG file newer than the
+		 * one loaded here (a trigger right after an edit): read the
+		 * files that changed first, so the runs it made are run with
+		 * the tasks it made them with */
+		s->last_dag_scan = sched_mono(s);
+		sched_sync_scan_dags(s);
 		sched_sync_reload(s, 0);
 		sched_runs_create(s);
 		sched_pass_schedule(s);

@@ -639,6 +639,14 @@ h_advance(int64_t ms)
 void
 h_dag_file(const char *name, const char *yaml)
 {
+	h_dag_file_unseen(name, yaml);
+	sched_sync_scan_dags(H.s);
+	h_settle();
+}
+
+void
+h_dag_file_unseen(const char *name, const char *yaml)
+{
 	char path[PATH_MAX + 64];
 
 	snprintf(path, sizeof path, "%s/dags/%s", H.home, name);
@@ -661,8 +669,6 @@ h_dag_file(const char *name, const char *yaml)
 			exit(99);
 		}
 	}
-	sched_sync_scan_dags(H.s);
-	h_settle();
 }
 
 void

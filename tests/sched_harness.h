@@ -73,6 +73,9 @@ void h_poke_db(void);
  * mtime of its own, then let the scheduler scan the folder as its timer
  * would, and settle. */
 void h_dag_file(const char *name, const char *yaml);
+/* The same write, not scanned: a person's edit the scheduler's folder
+ * scan has not come to yet. */
+void h_dag_file_unseen(const char *name, const char *yaml);
 /* A person marks task success or failed in partition, as `sluice mark`
  * does (with clear_downstream: --clear-downstream), and the scheduler
  * sees it. Returns how many downstream task instances the mark frees

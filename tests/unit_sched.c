@@ -999,40 +999,59 @@ test_try_plain_command(void)
 
 /* --- the DAG folder --- */
 
-/* A run created for a DAG file the scheduler has not read yet (a trigger
- * that beat the folder scan) starts once the scan reads the file. */
+/* A run another process made from the DAG file as it read it: as
+ * `sluice trigger` does, the file's DAG created with its tasks. */
+static void
+trigger_as_read(const char *file, const char *partition)
+{
+	char path[PATH_MAX];
+	struct dag *d = NULL;
+	struct sl_err err;
+
+	snprintf(path, sizeof path, "%s/%s", h_sched()->cfg->dags_dir, file);
+	sl_err_clear(&err);
+	CHECK_EQ_INT(0, dag_load(path, h_sched()->cfg, &d, &err));
+	CHECK_EQ_INT(0, store_run_create(h_store(), d, partition, h_now() / 1000,
+					 h_now() / 1000 + 60, "manual", NULL,
+					 NULL, &err));
+	dag_free(d);
+	h_poke_db();
+}
+
+/* A trigger that beat the folder scan (made from a DAG file the
+ * scheduler has not read yet, or from a newer version of one it has):
+ * the scheduler reads the files that changed when it sees the run, so
+ * the run starts at once and runs the tasks it was made with. Before,
+ * a new file's run waited for the next scan, and a run triggered right
+ * after an edit ran the old file's tasks (a task removed by the edit
+ * ran, the added one stayed `none` in a run said to succeed). */
 static void
 test_trigger_before_scan(void)
 {
 	static const struct h_dag_file files[] = {
 		{ "a.yaml", "dag: a\ntasks:\n  t: {command: \"true\"}\n" },
+		{ "r.yaml", "dag: r\ntasks:\n  x: {command: \"true\"}\n"
+			    "  old: {after: [x], command: \"true\"}\n" },
 		{ NULL, NULL },
 	};
-	char path[PATH_MAX];
-	struct dag *late = NULL;
-	struct sl_err err;
-	FILE *f;
 
 	h_open(files, NULL);
-	snprintf(path, sizeof path, "%s/late.yaml", h_sched()->cfg->dags_dir);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (f == NULL)
-		return;
-	fputs("dag: late\ntasks:\n  t: {command: \"true\"}\n", f);
-	fclose(f);
-	sl_err_clear(&err);
-	CHECK_EQ_INT(0, dag_load(path, h_sched()->cfg, &late, &err));
-	CHECK_EQ_INT(0, store_run_create(h_store(), late, "p", h_now() / 1000,
-					 h_now() / 1000 + 60, "manual", NULL,
-					 NULL, &err));
-	dag_free(late);
-	h_poke_db();
-	CHECK_EQ_STR("queued", h_run_state("late", "p"));
-	CHECK_EQ_INT(0, h_running("t"));
-	h_advance(3000);	/* the folder scan reads late.yaml */
+	h_dag_file_unseen("late.yaml", "dag: late\ntasks:\n  t: {command: \"true\"}\n");
+	trigger_as_read("late.yaml", "p");
 	CHECK_EQ_STR("running", h_run_state("late", "p"));
 	CHECK_EQ_INT(1, h_running("t"));
+	/* an edit: old goes, new comes; the trigger reads the new file */
+	h_dag_file_unseen("r.yaml", "dag: r\ntasks:\n  x: {command: \"true\"}\n"
+			  "  new: {after: [x], command: \"true\"}\n");
+	trigger_as_read("r.yaml", "p2");
+	CHECK_EQ_INT(0, h_end("x", "p2", 0));
+	CHECK_EQ_INT(0, h_running("old"));
+	CHECK_EQ_INT(1, h_running("new"));
+	CHECK_EQ_INT(0, h_end("new", "p2", 0));
+	CHECK_EQ_STR("success", h_run_state("r", "p2"));
+	CHECK_STATE("success", "r", "new", "p2");
+	CHECK_EQ_STR("", h_ti("r", "old", "p2", "state"));
+	CHECK_EQ_INT(0, h_started("old"));
 	h_close();
 }
 
