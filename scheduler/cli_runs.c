@@ -305,11 +305,14 @@ tasks_run(struct cli *c, const struct cli_args *args)
 		json_decref(tis);
 		return EXIT_FAILED;
 	}
-	/* why each task instance that is not running waits (wait.c) */
+	/* why each task instance that is not running waits (wait.c); one
+	 * of a task removed from the DAG file says so (it waits for nothing) */
 	json_array_foreach(tis, i, t) {
 		json_t *why;
 		struct sl_err err;
 
+		json_object_set_new(t, "removed",
+				    json_boolean(partition_task(d, jstr(t, "task")) == NULL));
 		sl_err_clear(&err);
 		if (wait_explain_ti(c->store, c->cfg, NULL, &c->bag, d, key, jstr(t, "task"),
 				    sl_now_ms(), &why, &err) < 0) {
@@ -349,6 +352,8 @@ tasks_run(struct cli *c, const struct cli_args *args)
 			if (json_is_object(json_object_get(t, "waiting_for")))
 				printf("  %-22s not running: %s\n", "",
 				       jstr(json_object_get(t, "waiting_for"), "text"));
+			if (json_is_true(json_object_get(t, "removed")))
+				printf("  %-22s no longer in the DAG file (its tries and logs stay)\n", "");
 		}
 	}
 	json_decref(tis);
@@ -396,6 +401,32 @@ ti_lookup(struct cli *c, const char *dag, const char *task, const char *partitio
 	return found;
 }
 
+/* Is task (not in the DAG file: removed from it) one with an instance in
+ * the run partition_arg names? Then its key goes to key: the tries and
+ * logs of a removed task stay readable in the runs that had it. Says
+ * nothing otherwise (the usual checks then say what is wrong). */
+static int
+removed_task_ti(struct cli *c, const struct dag *d, const char *task,
+		const char *partition_arg, char *key, size_t n)
+{
+	struct partition_notes notes;
+	struct partition p;
+	struct sl_err err;
+	char state[32];
+	int latest;
+
+	sl_err_clear(&err);
+	partition_notes_init(&notes);
+	if (partition_task_check(NULL, d, task, NULL, &err) == 0 ||
+	    partition_resolve_one(c->store, d, partition_arg, sl_now_ms() / 1000,
+				  PARTITION_RUNS, &p, &notes, &err) < 0 ||
+	    !ti_lookup(c, d->name, task, p.key, &latest, state, sizeof state))
+		return 0;
+	cli_partition_notes(&notes);
+	snprintf(key, n, "%s", p.key);
+	return 1;
+}
+
 /* Is state (a task instance's, by name) one no further try follows? */
 static int
 ti_ended(const char *state)
@@ -426,7 +457,7 @@ logs_run(struct cli *c, const struct cli_args *a)
 		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, args[0], &d)) != 0)
 		return dag_rc;
-	{
+	if (!removed_task_ti(c, d, args[1], args[2], key, sizeof key)) {
 		struct sl_err err;
 
 		sl_err_clear(&err);

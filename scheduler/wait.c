@@ -304,8 +304,11 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 	char at[64];
 
 	*out = NULL;
-	if (t == NULL)
-		return sl_err_set(err, "DAG %s has no task '%s'", d->name, task);
+	if (t == NULL) {
+		/* removed from the DAG file: nothing will run it */
+		*out = json_null();
+		return 0;
+	}
 	if ((run = store_run_json(s, d->name, partition)) == NULL ||
 	    (tis = store_tis_json(s, d->name, partition)) == NULL ||
 	    (ti = ti_named(tis, task)) == NULL) {

@@ -86,7 +86,8 @@ int wait_task_in_loop(const struct task *t);
  * scheduler's executors (their slots), or NULL outside its process: then
  * an executor's slots are its config's "slots" when given, else not
  * known (never the reason). *out is a new reference; -1 with err on a
- * database error.
+ * database error. A task no longer in the DAG file (its instances stay
+ * in earlier runs) waits for nothing: null.
  */
 struct executor_set;
 int wait_explain_ti(struct store *s, const struct config *cfg,

@@ -139,16 +139,17 @@ api_task(struct web_req *r)
 	struct task *t = partition_task(d, task);
 	json_t *run, *ti, *tries;
 
-	if (t == NULL) {
-		web_error(r, 404, "DAG %s has no task '%s'", d->name, task);
-		return WEB_DONE;
-	}
+	/* a task removed from the DAG file keeps its instances in earlier
+	 * runs: they are shown (removed: true), with their tries and logs */
 	if ((run = store_run_json(r->w->store, d->name, partition)) == NULL ||
 	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
 		json_decref(run);
 		if (web_store_busy(r->w))
 			return WEB_BUSY;
-		web_error(r, 404, "DAG %s has no run of %s for partition %s", d->name, task, partition);
+		if (t == NULL)
+			web_error(r, 404, "DAG %s has no task '%s'", d->name, task);
+		else
+			web_error(r, 404, "DAG %s has no run of %s for partition %s", d->name, task, partition);
 		return WEB_DONE;
 	}
 	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL) {
@@ -186,10 +187,17 @@ api_task(struct web_req *r)
 	json_object_set_new(ti, "lineage",
 			    store_needs_lineage_json(r->w->store, d->name,
 						     partition, task));
+	json_object_set_new(ti, "removed", json_boolean(t == NULL));
 	{
 		json_t *cmd = json_object();
 
-		command_json(r->w, d, t, run, (int)json_integer_value(json_object_get(ti, "try_number")), cmd);
+		/* a removed task has no command to render any more */
+		if (t != NULL)
+			command_json(r->w, d, t, run, (int)json_integer_value(json_object_get(ti, "try_number")), cmd);
+		else {
+			json_object_set_new(cmd, "rendered", json_null());
+			json_object_set_new(cmd, "template", json_null());
+		}
 		json_object_set_new(ti, "command", cmd);
 	}
 	json_decref(run);
@@ -243,7 +251,9 @@ api_log(struct web_req *r)
 	ssize_t got;
 	size_t want, keep;
 
-	if (partition_task(d, task) == NULL || sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
+	/* the task instance, not the DAG file, says whether the log is
+	 * there to read: a removed task's logs stay readable */
+	if (sl_parse_int(try_arg, 1, 1000000, &try_number) < 0 ||
 	    (ti = find_ti(r->w, d->name, partition, task)) == NULL) {
 		web_error(r, 404, "no such log");
 		return WEB_DONE;

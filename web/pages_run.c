@@ -399,14 +399,17 @@ pages_task(struct web_req *r)
 	json_t *run = store_run_json(r->w->store, d->name, partition);
 	json_t *tis = run ? store_tis_json(r->w->store, d->name, partition) : NULL, *ti = NULL;
 	json_t *tries, *why = NULL;
-	const struct operator *op;
+	/* NULL: the task was removed from the DAG file; its instance in
+	 * this run stays, with its tries and logs */
+	const struct task *dt = partition_task(d, task);
+	const struct operator *op = dt != NULL ? dt->op : NULL;
 	struct buf b;
 	struct sl_err err;
 
 	for (size_t i = 0; tis != NULL && i < json_array_size(tis); i++)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
 			ti = json_array_get(tis, i);
-	if (ti == NULL || partition_task(d, task) == NULL) {
+	if (ti == NULL) {
 		json_decref(run);
 		json_decref(tis);
 		if (web_store_busy(r->w))
@@ -414,7 +417,6 @@ pages_task(struct web_req *r)
 		pages_not_found(r, "no such task instance");
 		return WEB_DONE;
 	}
-	op = partition_task(d, task)->op;
 	sl_err_clear(&err);
 	if ((tries = api_ti_tries(r->w, ti, d->name, partition, task)) == NULL ||
 	    wait_explain_ti(r->w->store, r->w->cfg,
@@ -447,16 +449,20 @@ pages_task(struct web_req *r)
 	buf_adds(&b, "\">");
 	text_html_escape(&b, json_string_value(json_object_get(ti, "state")));
 	buf_adds(&b, "</span></h1>");
-	{
-		/* the task's description: DAGS.md says it is shown here (an
-		 * item, NAME[i], has its task's) */
-		const struct task *dt = partition_task(d, task);
-
-		if (dt != NULL && dt->description != NULL) {
-			buf_adds(&b, "<p class=\"desc\" id=\"task-description\">");
-			text_html_escape(&b, dt->description);
-			buf_adds(&b, "</p>");
-		}
+	/* the task's description: DAGS.md says it is shown here (an item,
+	 * NAME[i], has its task's) */
+	if (dt != NULL && dt->description != NULL) {
+		buf_adds(&b, "<p class=\"desc\" id=\"task-description\">");
+		text_html_escape(&b, dt->description);
+		buf_adds(&b, "</p>");
+	}
+	if (dt == NULL) {
+		buf_adds(&b, "<p class=\"note\" id=\"task-removed\">Task ");
+		text_html_name(&b, task);
+		buf_adds(&b, " is no longer in the DAG file of ");
+		text_html_name(&b, d->name);
+		buf_adds(&b, ": what it did in this run stays here (its tries and logs); "
+			     "to run it again, put it back in the file.</p>");
 	}
 	buf_adds(&b, "<div id=\"ti\" data-dag=\"");
 	text_html_escape(&b, d->name);
@@ -504,7 +510,7 @@ pages_task(struct web_req *r)
 	}
 	buf_adds(&b, "</p>");
 	pages_mapped_section(&b, d, partition, task, ti, tis);
-	if (r->user.role >= ROLE_OPERATOR)
+	if (r->user.role >= ROLE_OPERATOR && dt != NULL)
 		task_clear_section(&b);
 	needs_section(r, &b, d, run, partition, task);
 	run_params_section(&b, d, run);
@@ -527,8 +533,10 @@ pages_task(struct web_req *r)
 	buf_adds(&b, "</tbody></table>");
 	output_section(&b, ti);
 	buf_adds(&b, "<h2>Log <span id=\"log-try\"></span> <small id=\"log-state\"></small></h2>"
-		     "<pre class=\"log\" id=\"log\"></pre>"
-		     "<details><summary>The command as the DAG file renders it today (the next try runs this)</summary>"
+		     "<pre class=\"log\" id=\"log\"></pre>");
+	/* a removed task has no command the DAG file renders today */
+	buf_adds(&b, dt != NULL ? "<details>" : "<details hidden>");
+	buf_adds(&b, "<summary>The command as the DAG file renders it today (the next try runs this)</summary>"
 		     "<p class=\"note\">Secrets are masked. Each try above shows what it ran.</p>"
 		     "<pre class=\"command\" id=\"command\"></pre>"
 		     "<p class=\"note\">As written in the DAG file:</p><pre class=\"command\" id=\"template\"></pre></details>"

@@ -1,0 +1,55 @@
+#!/bin/bash
+# A task removed from a DAG file (renamed, say) keeps what it did in the
+# runs that had it: `sluice tasks` lists it as no longer in the file
+# (it failed on it: "DAG r has no task 'b'"), `sluice logs`, the API and
+# its page show its tries and log (they were 404). A run triggered right
+# after the edit runs the new file's tasks, not the old ones.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+web_home
+cat >"$H/dags/r.yaml" <<'YAML'
+dag: r
+tasks:
+  a: {command: "true"}
+  b: {command: "echo loaded by b", after: [a]}
+YAML
+start_standalone
+sl dags unpause r >/dev/null
+sl trigger r --partition p1 --wait >/dev/null
+# b becomes c; the trigger that follows at once reads the edited file
+cat >"$H/dags/r.yaml" <<'YAML'
+dag: r
+tasks:
+  a: {command: "true"}
+  c: {command: "echo loaded by c", after: [a]}
+YAML
+sl trigger r --partition p2 --wait >/dev/null
+assert_eq "a c" "$(q "SELECT group_concat(ti.task_id, ' ') FROM (SELECT ti.task_id FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id WHERE r.partition = 'p2' ORDER BY 1) ti")" \
+	"the run triggered after the edit has the new file's tasks"
+assert_eq success "$(ti_field r p2 c state)" "the new task ran"
+
+# the CLI
+out=$(sl tasks r p1) || fail "sluice tasks of a run holding a removed task: $out"
+assert_contains "$out" "no longer in the DAG file (its tries and logs stay)"
+assert_eq '[false, true]' "$(sl --json tasks r p1 | /usr/bin/python3 -c 'import json,sys; print(json.dumps([t["removed"] for t in json.load(sys.stdin)]))')" \
+	"--json marks the removed task"
+assert_contains "$(sl logs r b p1)" "loaded by b" "sluice logs of a removed task"
+rc=0; sl logs r nosuch p1 >/dev/null 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "a task neither in the file nor in the run"
+assert_contains "$(cat "$T/err")" "DAG r has no task 'nosuch'"
+
+# the API and the page
+assert_status 200 GET /dags/r/runs/p1/tasks/b "" "$VIEWER_TOKEN"
+assert_eq true "$(jget 'd["removed"]')" "the API marks it"
+assert_eq success "$(jget 'd["state"]')"
+assert_eq null "$(jget 'd["waiting_for"]')"
+assert_status 200 GET /dags/r/runs/p1/tasks/b/logs/1 "" "$VIEWER_TOKEN"
+assert_contains "$(jget 'd["data"]')" "loaded by b" "its log through the API"
+assert_status 404 GET /dags/r/runs/p1/tasks/nosuch "" "$VIEWER_TOKEN"
+assert_status 404 GET /dags/r/runs/p1/tasks/nosuch/logs/1 "" "$VIEWER_TOKEN"
+assert_status 200 GET /dags/r/runs/p2/tasks/c "" "$VIEWER_TOKEN"
+assert_eq false "$(jget 'd["removed"]')"
+page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/r/runs/p1/tasks/b")
+assert_contains "$page" 'id="task-removed"' "the page says the task left the file"
+assert_not_contains "$page" 'id="ti-clear"' "nothing to clear: the file has no such task"
+echo "dag_task_removed: ok"
