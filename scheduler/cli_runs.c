@@ -471,7 +471,15 @@ logs_run(struct cli *c, const struct cli_args *a)
 		}
 	}
 	if (!ti_lookup(c, d->name, args[1], key, &latest, state, sizeof state)) {
-		fprintf(stderr, "sluice: DAG %s has no run for partition %s\n", d->name, key);
+		/* the run is there (the partition resolved to it): the task
+		 * came into the DAG file after the run was made */
+		char *qtask = shquote_arg(args[1]), *qkey = shquote_arg(key);
+
+		fprintf(stderr, "sluice: the run of DAG %s for partition %s has no %s: the task was "
+			"added to the DAG file after the run was made (`sluice clear %s --task %s "
+			"--partition %s` runs it there)\n", d->name, key, args[1], d->name, qtask, qkey);
+		free(qtask);
+		free(qkey);
 		return EXIT_USAGE;
 	}
 	try_number = tn > 0 ? (int)tn : latest;

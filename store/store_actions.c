@@ -52,6 +52,56 @@ store_clear_partitions(struct store *s)
 	return keys;
 }
 
+/*
+ * A task added to the DAG file after a run was made has no instance in
+ * it: a clear that names it (tasks, a JSON array of task names) first
+ * gives each run of the selection that lacks one of them the instances
+ * it lacks, as the scheduler does for a run it loads, so they run. In
+ * the caller's transaction; *first_new is the id the added instances
+ * start after (the caller lists them with the cleared ones).
+ */
+static int
+store_clear_add_missing(struct store *s, const struct dag *dag,
+			const struct clear_spec *spec, const char *tasks,
+			int64_t *first_new, struct sl_err *err)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT r.id FROM dag_runs r "
+	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
+	    "AND (?4 IS NULL OR r.partition = ?4) "
+	    "AND EXISTS (SELECT 1 FROM json_each(?5) n WHERE NOT EXISTS "
+	    "(SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.task_id = n.value))");
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*first_new = INT64_MAX;
+	sqlite3_bind_text(st, 1, dag->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, spec->from_s);
+	sqlite3_bind_int64(st, 3, spec->to_s);
+	if (spec->partition != NULL)
+		sqlite3_bind_text(st, 4, spec->partition, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_text(st, 5, tasks, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		SL_GROW(ids, cap, n + 1);
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && n > 0) {
+		st = store_stmt(s, "SELECT coalesce(max(id), 0) FROM task_instances");
+		rc = sqlite3_step(st) == SQLITE_ROW ? SQLITE_DONE : SQLITE_ERROR;
+		*first_new = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	for (size_t i = 0; rc == SQLITE_DONE && i < n; i++)
+		if (store_run_add_missing(s, dag, ids[i]) < 0)
+			rc = SQLITE_ERROR;
+	free(ids);
+	return rc == SQLITE_DONE ? 0 : store_db_err(s, err, "adding the task instances a run lacks");
+}
+
 int
 store_clear(struct store *s, const struct dag *dag,
 	    const struct clear_spec *spec, const char *who, json_t **out,
@@ -61,9 +111,9 @@ store_clear(struct store *s, const struct dag *dag,
 	char *base = xcalloc((size_t)dag->ntasks, 1);
 	json_t *names = json_array(), *list = json_array(), *detail;
 	json_t *items = json_array();
-	char *names_text;
+	char *names_text, *tasks_text;
 	sqlite3_stmt *st;
-	int64_t now = sl_now_ms();
+	int64_t now = sl_now_ms(), first_new = INT64_MAX;
 	int count = 0;
 
 	if (spec->tasks == NULL || spec->tasks[0] == NULL) {
@@ -106,6 +156,8 @@ store_clear(struct store *s, const struct dag *dag,
 	for (int i = 0; i < dag->ntasks; i++)
 		if (sel[i])
 			json_array_append_new(names, json_string(dag->tasks[i].name));
+	/* the tasks without the items: those a run may lack */
+	tasks_text = json_dumps(names, JSON_COMPACT);
 	json_array_extend(names, items);
 	json_decref(items);
 	free(sel);
@@ -114,10 +166,15 @@ store_clear(struct store *s, const struct dag *dag,
 
 	if (store_begin(s) < 0) {
 		free(names_text);
+		free(tasks_text);
 		json_decref(names);
 		json_decref(list);
 		return store_db_err(s, err, "begin");
 	}
+	/* a failed or stale instance is one that exists: nothing to add */
+	if (!spec->only_failed && !spec->only_stale &&
+	    store_clear_add_missing(s, dag, spec, tasks_text, &first_new, err) < 0)
+		goto fail;
 	/* the selection, once, into a temp table */
 	if (store_exec(s, "CREATE TEMP TABLE IF NOT EXISTS clear_set "
 			"(ti_id INTEGER PRIMARY KEY, run_id INTEGER)", err) < 0 ||
@@ -144,6 +201,17 @@ store_clear(struct store *s, const struct dag *dag,
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "selecting task instances");
 		goto fail;
+	}
+	/* the instances a run lacked run too (the scheduler gives a run it
+	 * loads every task of the DAG): listed with the cleared ones */
+	if (first_new != INT64_MAX) {
+		st = store_stmt(s, "INSERT OR IGNORE INTO clear_set (ti_id, run_id) "
+				   "SELECT id, run_id FROM task_instances WHERE id > ?1");
+		sqlite3_bind_int64(st, 1, first_new);
+		if (store_step_done(s, st) < 0) {
+			store_db_err(s, err, "selecting task instances");
+			goto fail;
+		}
 	}
 	/* the scope's setups and teardowns follow from the tasks selected,
 	 * a mapped one's parent included, before it gives way to its
@@ -270,6 +338,7 @@ store_clear(struct store *s, const struct dag *dag,
 	}
 done:
 	free(names_text);
+	free(tasks_text);
 	json_decref(names);
 	if (out != NULL)
 		*out = list;
@@ -279,6 +348,7 @@ done:
 fail:
 	store_rollback(s);
 	free(names_text);
+	free(tasks_text);
 	json_decref(names);
 	json_decref(list);
 	return -1;

@@ -3,7 +3,8 @@
 # runs that had it: `sluice tasks` lists it as no longer in the file
 # (it failed on it: "DAG r has no task 'b'"), `sluice logs`, the API and
 # its page show its tries and log (they were 404). A run triggered right
-# after the edit runs the new file's tasks, not the old ones.
+# after the edit runs the new file's tasks, not the old ones. A task
+# added later is run in an older run by clearing it there.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 web_home
@@ -52,4 +53,22 @@ assert_eq false "$(jget 'd["removed"]')"
 page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/r/runs/p1/tasks/b")
 assert_contains "$page" 'id="task-removed"' "the page says the task left the file"
 assert_not_contains "$page" 'id="ti-clear"' "nothing to clear: the file has no such task"
+
+# a task added after a run was made: the run has no instance of it;
+# `sluice logs` says so and how to run it, and clearing it there adds
+# what the run lacks (listed by the dry run) and runs it
+cat >>"$H/dags/r.yaml" <<'YAML'
+  e: {command: "echo loaded by e", after: [a]}
+YAML
+rc=0; sl logs r e p1 >/dev/null 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "logs of a task the run never had"
+assert_contains "$(cat "$T/err")" "the run of DAG r for partition p1 has no e: the task was added to the DAG file after the run was made (\`sluice clear r --task e --partition p1\` runs it there)"
+out=$(sl clear r --task e --partition p1 --dry-run 2>/dev/null)
+assert_eq "p1 c none
+p1 e none
+2 task instances would be cleared (dry run)" "$out" "the dry run lists what the run lacks (c came in with the first edit)"
+sl clear r --task e --partition p1 --yes >/dev/null 2>&1
+wait_run r p1 success
+assert_eq success "$(ti_field r p1 e state)" "the added task ran in the old run"
+assert_contains "$(sl logs r e p1)" "loaded by e"
 echo "dag_task_removed: ok"
