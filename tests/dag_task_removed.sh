@@ -63,6 +63,8 @@ YAML
 rc=0; sl logs r e p1 >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "logs of a task the run never had"
 assert_contains "$(cat "$T/err")" "the run of DAG r for partition p1 has no e: the task was added to the DAG file after the run was made (\`sluice clear r --task e --partition p1\` runs it there)"
+page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/r/runs/p1/tasks/e")
+assert_contains "$page" "the run of partition p1 has no e: the task was added to the DAG file after the run was made" "its page says the same"
 out=$(sl clear r --task e --partition p1 --dry-run 2>/dev/null)
 assert_eq "p1 c none
 p1 e none
