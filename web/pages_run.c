@@ -410,7 +410,7 @@ pages_task(struct web_req *r)
 		if (strcmp(json_string_value(json_object_get(json_array_get(tis, i), "task")), task) == 0)
 			ti = json_array_get(tis, i);
 	if (ti == NULL) {
-		char *why = run != NULL && dt != NULL ?
+		char *msg = run != NULL && dt != NULL ?
 		    xasprintf("the run of partition %s has no %s: the task was added to the DAG "
 			      "file after the run was made (clearing it there runs it)", partition, task) :
 		    xstrdup("no such task instance");
@@ -418,11 +418,11 @@ pages_task(struct web_req *r)
 		json_decref(run);
 		json_decref(tis);
 		if (web_store_busy(r->w)) {
-			free(why);
+			free(msg);
 			return WEB_BUSY;
 		}
-		pages_not_found(r, why);
-		free(why);
+		pages_not_found(r, msg);
+		free(msg);
 		return WEB_DONE;
 	}
 	sl_err_clear(&err);
