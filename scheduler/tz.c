@@ -582,6 +582,28 @@ tz_digits(const char **p, int ndigits, int *v)
 	return 0;
 }
 
+/* "not a date", and the date meant when s is one written another common
+ * way: 20261203 (as {{ ds_nodash }} prints it), 2026/12/03, 2026.12.03
+ * or 2026_12_03, alone or before a time. */
+static const char *
+tz_date_hint(const char *s, char *out, size_t n)
+{
+	size_t len = strspn(s, "0123456789"), all = strlen(s);
+	char sep = all > 4 ? s[4] : '\0';
+
+	snprintf(out, n, "not a date");
+	if (len == 8 && (s[8] == '\0' || s[8] == 'T' || s[8] == ' '))
+		snprintf(out, n, "not a date (did you mean %.4s-%.2s-%.2s%s?)",
+			 s, s + 4, s + 6, s[8] != '\0' ? "..." : "");
+	else if (len == 4 && all >= 10 && (sep == '/' || sep == '.' || sep == '_') &&
+		 strspn(s + 5, "0123456789") == 2 && s[7] == sep &&
+		 strspn(s + 8, "0123456789") == 2 &&
+		 (s[10] == '\0' || s[10] == 'T' || s[10] == ' '))
+		snprintf(out, n, "not a date (did you mean %.4s-%.2s-%.2s%s?)",
+			 s, s + 5, s + 8, s[10] != '\0' ? "..." : "");
+	return out;
+}
+
 static int
 tz_parse_fail(struct sl_err *err, const char *s, const char *why)
 {
@@ -612,7 +634,7 @@ tz_parse_wall(const struct tz *tz, const char *s, int64_t *t, int64_t *t2,
 	if (tz_digits(&p, 4, &year) < 0 || *p++ != '-' ||
 	    tz_digits(&p, 2, &mon) < 0 || *p++ != '-' ||
 	    tz_digits(&p, 2, &day) < 0)
-		return tz_parse_fail(err, s, "not a date");
+		return tz_parse_fail(err, s, tz_date_hint(s, why, sizeof why));
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
 		if (tz_digits(&p, 2, &hour) < 0)

@@ -288,6 +288,12 @@ test_parse(void)
 		/* a key pasted into a URL's query string: its + is a space */
 		{ "UTC", "2024-01-05T07:30:00 01:00", 0 },
 		{ "UTC", "2024-01-05 07 0100", 0 },
+		/* dates written other common ways: the one meant is named */
+		{ "UTC", "20240105", 0 },
+		{ "UTC", "2024/01/05 07:00", 0 },
+		{ "UTC", "2024.01.05", 0 },
+		{ "UTC", "2024/1/5", 0 },
+		{ "UTC", "abc", 0 },
 	};
 	static const char *const why[] = {
 		"month 13 is out of range 1-12", "day 29 is out of range 1-28",
@@ -300,6 +306,10 @@ test_parse(void)
 		"string reads as a space: write it %2B)",
 		"a space where an offset's + would be (a + in a URL's query "
 		"string reads as a space: write it %2B)",
+		"not a date (did you mean 2024-01-05?)",
+		"not a date (did you mean 2024-01-05...?)",
+		"not a date (did you mean 2024-01-05?)",
+		"not a date", "not a date",
 	};
 	struct sl_err err;
 	char want[512];
