@@ -249,6 +249,25 @@ cli_opt_hint(const struct cli_verb *v, const char *arg)
 	return hint;
 }
 
+/* Does v (n options) take option name? */
+static int
+cli_verb_takes(const struct cli_verb *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v->opts[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is s written NAME=VALUE, as a param is (NAME a param's name)? */
+static int
+cli_looks_like_param(const char *s)
+{
+	size_t k = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+
+	return k > 0 && s[k] == '=';
+}
+
 int
 cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 {
@@ -322,6 +341,14 @@ cli_parse(const struct cli_verb *v, int argc, char **argv, struct cli_args *a)
 		if (v->opts[i].arg && optarg[0] == '\0') {
 			r = cli_usage(v, "option --%s needs a value, got an empty one",
 				      v->opts[i].name);
+			break;
+		}
+		/* `-p region=eu`, as other tools spell a param: a partition
+		 * key never holds '=' (partition_key_ok), so say what -p is */
+		if (strcmp(v->opts[i].name, "partition") == 0 &&
+		    cli_verb_takes(v, n, "param") && cli_looks_like_param(optarg)) {
+			r = cli_usage(v, "'%s' is a param, not a partition: -p is --partition; "
+				      "a param is --param %s", optarg, optarg);
 			break;
 		}
 		if (v->opts[i].arg && !cli_opt_repeats(&v->opts[i]) && a->count[i] > 0 &&

@@ -70,7 +70,7 @@ assert_contains "$(cat "$T/err")" "option --limit needs an argument"
 # an empty value (an unset variable) and a second, different value were
 # dropped for the default or the last one: trigger --partition "" ran the
 # latest partition, clear -p A -p B cleared only B; a misspelt option
-# names the one meant
+# names the one meant; -p NAME=VALUE (another tool's param) says what -p is
 while IFS='|' read -r args want; do
 	set +e
 	"$SLUICE" $args >/dev/null 2>"$T/err"; st=$?
@@ -86,6 +86,8 @@ clear hello --failed --dry-run|sluice clear: unknown option --failed (did you me
 clear hello --dryrun|sluice clear: unknown option --dryrun (did you mean --dry-run?)
 trigger hello --params day=1|sluice trigger: unknown option --params (did you mean --param?)
 backfill hello --form 2024-01-01 --to 2024-01-02|sluice backfill: unknown option --form (did you mean --from?)
+trigger hello -p day=1|sluice trigger: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
+clear hello -p day=1 --dry-run|sluice clear: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
 CASES
 # an option close to none: no guess
 set +e
