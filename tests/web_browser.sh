@@ -40,8 +40,9 @@ params:
   token: {type: string, secret: true, default: s3cr3t-default}
   mode: {enum: [full, delta, "a&b"], default: delta}
   n: {type: integer, default: 3}
+  full: {type: boolean, default: false}
 tasks:
-  show: {command: "test {{ params.token }} = s3cr3t-default && echo table={{ params.table }} mode={{ params.mode }}"}
+  show: {command: "test {{ params.token }} = s3cr3t-default && echo table={{ params.table }} mode={{ params.mode }} full={{ params.full }}"}
 YAML
 cat > "$H/dags/tail.yaml" <<YAML
 dag: tail

@@ -589,13 +589,18 @@ trigger_param_field(struct buf *b, const char *k, json_t *decl)
 	json_t *v = json_object_get(decl, "default");
 	json_t *choices = json_object_get(decl, "enum");
 	const char *desc = json_string_value(json_object_get(decl, "description"));
+	const char *type = json_string_value(json_object_get(decl, "type"));
 	int secret = json_is_true(json_object_get(decl, "secret"));
 	char *text = v == NULL || secret ? NULL : param_text(v);
+	json_t *bools = NULL;
 	size_t i;
 	json_t *c;
 
 	if (!json_is_array(choices) || json_array_size(choices) == 0 || secret)
 		choices = NULL;
+	/* a boolean is one of two words, not a box to type "yes" in */
+	if (choices == NULL && !secret && type != NULL && strcmp(type, "boolean") == 0)
+		choices = bools = json_pack("[bb]", 1, 0);
 	buf_adds(b, "<label>");
 	text_html_escape(b, k);
 	buf_adds(b, choices != NULL ? " <select class=\"param\" data-param=\"" :
@@ -603,6 +608,10 @@ trigger_param_field(struct buf *b, const char *k, json_t *decl)
 	text_html_escape(b, k);
 	if (secret)
 		buf_adds(b, "\" data-secret=\"1\" type=\"password\" autocomplete=\"off");
+	else if (choices == NULL && type != NULL && strcmp(type, "integer") == 0)
+		buf_adds(b, "\" type=\"number\" step=\"1");
+	else if (choices == NULL && type != NULL && strcmp(type, "number") == 0)
+		buf_adds(b, "\" type=\"number\" step=\"any");
 	if (v == NULL)
 		buf_adds(b, choices != NULL ? "\" data-required=\"1" :
 			    "\" data-required=\"1\" placeholder=\"required");
@@ -635,6 +644,7 @@ trigger_param_field(struct buf *b, const char *k, json_t *decl)
 		buf_adds(b, "</small>");
 	}
 	buf_adds(b, "</label>");
+	json_decref(bools);
 	free(text);
 }
 
@@ -681,7 +691,10 @@ pages_dag(struct web_req *r)
 		 * (size 28: 2026-12-03T10:00:00+01:00 and the cursor) */
 		buf_adds(&b, "<details class=\"group\" id=\"trigger\"><summary>Trigger</summary>"
 			     "<form id=\"trigger-form\"><label>Partition <input name=\"partition\" id=\"trigger-partition\" "
-			     "size=\"28\" placeholder=\"latest complete\"></label>");
+			     "size=\"28\" placeholder=\"");
+		/* the partition an empty box runs (sluice trigger's default) */
+		buf_adds(&b, d->schedule != NULL ? "latest complete" : "a new key: now");
+		buf_adds(&b, "\"></label>");
 		if (d->param_decls != NULL) {
 			const char *k;
 			json_t *decl;

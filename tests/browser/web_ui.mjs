@@ -150,11 +150,23 @@ try {
   await page.locator('#status', { hasText: "param 'n' must be an integer, got '1e3'" }).waitFor({ timeout: WAIT });
   check(true, 'an integer param typed 1e3 is refused by name, as the CLI refuses it');
   await page.fill('#trigger-form input.param[data-param="n"]', '3');
+  // a number is a number box; a boolean is a choice of true or false (a
+  // box took "yes" and the server refused it)
+  check(await page.locator('#trigger-form input.param[data-param="n"]').getAttribute('type') === 'number',
+    'an integer param has a number box');
+  const full = page.locator('#trigger-form select.param[data-param="full"]');
+  check(JSON.stringify(await full.locator('option').allTextContents()) === '["true","false"]',
+    'a boolean param is a choice of true or false: ' + await full.locator('option').allTextContents());
+  check(await full.inputValue() === 'false', 'the boolean param starts on its default');
+  await full.selectOption('true');
+  check(await page.locator('#trigger-partition').getAttribute('placeholder') === 'a new key: now',
+    'an unscheduled DAG\'s empty partition box makes a new key, as its placeholder says');
   await page.click('#trigger-btn');
   await page.locator('#grid td.cell.st-success[data-partition="tp1"][data-task="show"]').waitFor({ timeout: WAIT });
   check(true, 'triggered with the secret\'s default kept (the task checks it)');
   const tp1 = await page.evaluate(async () => (await fetch('/api/v1/dags/tp/runs/tp1')).json());
   check(tp1.params && tp1.params.mode === 'a&b', 'the chosen enum value is the run\'s param: ' + JSON.stringify(tp1.params));
+  check(tp1.params.full === true, 'the chosen boolean is the run\'s param, a boolean: ' + JSON.stringify(tp1.params));
 
   // --- a partition outside the DAG's start..end (g: 2024-01-01 00:00 to
   // 06:00): the forms show why it is refused, and run it once the box is
