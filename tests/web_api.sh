@@ -89,6 +89,10 @@ no body" "$head" "HEAD replies without a body, with the GET reply's length"
 assert_status 200 POST /dags/d2/pause
 assert_status 200 GET /dags/d2
 assert_eq true "$(jget 'd["paused"]')" "paused"
+# a trigger of a paused DAG says its run waits for the unpause, as sluice
+# trigger does (the UI showed only "triggered")
+assert_status 201 POST /dags/d2/runs '{"partition":"while-paused"}'
+assert_eq '["DAG d2 is paused: its runs start once it is unpaused"]' "$(jget 'd["notes"]')" "the paused note"
 assert_status 200 POST /dags/d2/unpause
 assert_status 200 GET /dags/d2
 assert_eq false "$(jget 'd["paused"]')" "unpaused"
@@ -191,6 +195,7 @@ assert_status 400 POST /dags/d1/mark '{"tasks":["a"],"partitions":["nope"],"stat
 assert_status 201 POST /dags/d2/runs '{"partition":"manual-1","params":{"table":"public.other","limit":3}}'
 assert_eq manual-1 "$(jget 'd["partition"]')" "triggered partition"
 assert_eq '{"limit": 3, "table": "public.other"}' "$(jget 'd["params"]')" "params stored"
+assert_eq '[]' "$(jget 'd["notes"]')" "an active DAG's trigger has no note"
 wait_for 20 "d2 manual-1 show success" state_is d2 manual-1 show success
 assert_status 200 GET "/dags/d2/runs/manual-1/tasks/show/logs/1"
 assert_contains "$(jget 'd["data"]')" "table=public.other limit=3" "params reach the task"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/config.h"
 #include "scheduler/partition.h"
 #include "store/store.h"
 
@@ -162,7 +163,12 @@ api_trigger(struct web_req *r)
 		else
 			run = json_pack("{s:s,s:s}", "dag", d->name, "partition", key);
 		/* how an ambiguous local time was read, a partition outside
-		 * the DAG's range run on request */
+		 * the DAG's range run on request, a paused DAG (as sluice
+		 * trigger says it) */
+		if (store_dag_paused(r->w->store, d->name,
+				     r->w->cfg->dags_paused_at_creation) > 0)
+			partition_note(&notes, "DAG %s is paused: its runs start once it is unpaused",
+				       d->name);
 		json_object_set_new(run, "notes", partition_notes_json(&notes));
 		web_json(r, 201, run);
 	}
