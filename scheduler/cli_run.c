@@ -48,7 +48,12 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 		}
 	}
 	if ((t = dag_task(d, base)) == NULL) {
-		cli_errorf("DAG %s has no task '%s'", d->name, base);
+		struct sl_err err;
+
+		/* the message names the one meant, or the DAG's tasks */
+		sl_err_clear(&err);
+		partition_task_check(NULL, d, base, NULL, &err);
+		cli_error(err.msg[0] != '\0' ? err.msg : "no such task");
 		return NULL;
 	}
 	if (!t->mapped) {

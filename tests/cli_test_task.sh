@@ -46,6 +46,13 @@ set -e
 assert_eq 2 "$st" "--output naming no task"
 assert_contains "$out" "--output takes TASK.KEY=VALUE with TASK a task of DAG slow, got 'cnt.rows=42'"
 
+# a misspelt task names the one meant, as sluice logs does
+set +e
+out=$(sl test slow chek k1 2>&1); st=$?
+set -e
+assert_eq 2 "$st" "test of a misspelt task"
+assert_contains "$out" "sluice: DAG slow has no task 'chek' (did you mean 'check'?)"
+
 set +e
 out=$(sl test req t k1 2>&1); st=$?
 set -e
