@@ -161,6 +161,17 @@ cli_need_home(struct cli *c)
 	return -1;
 }
 
+/* How long a command waits for another process's lock on the database. */
+#define CLI_DB_WAIT_MS 10000
+
+/* Said once a command has waited a second for the database. */
+static void
+cli_busy_note(void *arg, int wait_ms)
+{
+	fprintf(stderr, "sluice: the database is busy (another process is writing to %s); "
+		"waiting up to %d s...\n", (const char *)arg, wait_ms / 1000);
+}
+
 int
 cli_open(struct cli *c, int store, int dags)
 {
@@ -185,6 +196,10 @@ cli_open(struct cli *c, int store, int dags)
 			cli_error(sl_err_str(&err, msg, sizeof msg));
 			return -1;
 		}
+		/* a person at a terminal hears why a command waits */
+		if (isatty(STDERR_FILENO))
+			store_busy_note(c->store, CLI_DB_WAIT_MS, cli_busy_note,
+					c->cfg->db_path);
 	}
 	if (dags && !c->bag_loaded) {
 		/* two files with one DAG: the file the database records

@@ -588,7 +588,43 @@ store_errmsg(struct store *s)
 void
 store_set_busy_timeout(struct store *s, int ms)
 {
+	s->busy_note = NULL;
 	sqlite3_busy_timeout(s->db, ms);
+}
+
+/* SQLite's busy handler while a note is set: waits as its own timeout
+ * does (short sleeps up to busy_ms in all), and says once, a second in,
+ * that it waits. */
+static int
+store_busy_wait(void *arg, int count)
+{
+	static const int steps[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 };
+	struct store *s = arg;
+	int64_t now = sl_mono_ms();
+	int ms = steps[count < (int)SL_ARRAY_LEN(steps) ? count : (int)SL_ARRAY_LEN(steps) - 1];
+
+	if (count == 0) {
+		s->busy_since = now;
+		s->busy_noted = 0;
+	}
+	if (now - s->busy_since >= s->busy_ms)
+		return 0;
+	if (!s->busy_noted && now - s->busy_since >= 1000) {
+		s->busy_noted = 1;
+		s->busy_note(s->busy_note_arg, s->busy_ms);
+	}
+	usleep((useconds_t)SL_MIN(ms, s->busy_ms - (now - s->busy_since)) * 1000);
+	return 1;
+}
+
+void
+store_busy_note(struct store *s, int ms, void (*note)(void *arg, int wait_ms),
+		void *arg)
+{
+	s->busy_note = note;
+	s->busy_note_arg = arg;
+	s->busy_ms = ms;
+	sqlite3_busy_handler(s->db, store_busy_wait, s);
 }
 
 int64_t

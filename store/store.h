@@ -557,6 +557,11 @@ int store_busy(struct store *s);
 const char *store_errmsg(struct store *s);
 /* How long a call waits on another writer's lock (0: not at all). */
 void store_set_busy_timeout(struct store *s, int ms);
+/* The same wait (ms in all), and note(arg, ms) called once when a wait
+ * for another process's lock has lasted a second: for a command a
+ * person waits on. store_set_busy_timeout ends it. */
+void store_busy_note(struct store *s, int ms, void (*note)(void *arg, int wait_ms),
+		     void *arg);
 /* Failed statements are not written to stderr: the owner (the scheduler)
  * reports them itself, once per outage. */
 void store_set_quiet(struct store *s, int quiet);

@@ -41,6 +41,13 @@ struct store {
 				 * resets sqlite3_errmsg to "not an error" */
 	int last_code;		/* and its code (sqlite3_errcode, which the
 				 * ROLLBACK resets too): store_busy */
+	/* store_busy_note: said once a wait on another process's lock has
+	 * lasted a second (a person at a terminal), within busy_ms */
+	void (*busy_note)(void *arg, int wait_ms);
+	void *busy_note_arg;
+	int busy_ms;
+	int64_t busy_since;
+	int busy_noted;
 };
 
 /* Prepared statement cache: the statement for sql, reset and ready. */
