@@ -427,6 +427,27 @@ removed_task_ti(struct cli *c, const struct dag *d, const char *task,
 	return 1;
 }
 
+/* "waiting for its first try" with the reason it has not started, for
+ * logs --follow of a task instance no try of which has started. */
+static void
+logs_say_waiting(struct cli *c, const struct dag *d, const char *task,
+		 const char *key, const char *state)
+{
+	json_t *why = NULL;
+	struct sl_err err;
+
+	sl_err_clear(&err);
+	if (wait_explain_ti(c->store, c->cfg, NULL, &c->bag, d, key, task,
+			    sl_now_ms(), &why, &err) == 0 && json_is_object(why))
+		fprintf(stderr, "sluice: %s %s %s has not started yet (%s; not running: %s); "
+			"waiting for its first try...\n", d->name, task, key, state,
+			json_string_value(json_object_get(why, "text")));
+	else
+		fprintf(stderr, "sluice: %s %s %s has not started yet (%s); waiting for its "
+			"first try...\n", d->name, task, key, state);
+	json_decref(why);
+}
+
 /* Is state (a task instance's, by name) one no further try follows? */
 static int
 ti_ended(const char *state)
@@ -515,6 +536,12 @@ logs_run(struct cli *c, const struct cli_args *a)
 		/* wait for the first try, unless it ended without one
 		 * (skipped, upstream_failed, failed before it could start):
 		 * then none will come */
+		/* a wait with no word reads as a hang: say why it has not
+		 * started (wait.c), once, on a terminal */
+		if (try_number == 0 && follow && isatty(STDERR_FILENO) &&
+		    (ti_state_parse(state) < 0 ||
+		     !ti_state_done((enum ti_state)ti_state_parse(state))))
+			logs_say_waiting(c, d, args[1], key, state);
 		while (try_number == 0) {
 			struct timespec ts = { 0, 200 * 1000000 };
 

@@ -70,6 +70,12 @@ logs_fails "logs of a removed log" 1 "no log for try 2" flaky f p1
 # has the database open it is about to wait; if the deletion still came
 # first it said "no run" at once: try again with a new run.
 sl dags pause adhoc >/dev/null
+# on a terminal the wait says why the instance has not started (it was
+# silent: a wait that read as a hang)
+sl trigger adhoc --partition kw >/dev/null 2>&1
+script -qec "timeout 3 \"$SLUICE\" --home '$H' logs adhoc x kw --follow" /dev/null >"$T/tty.out" </dev/null || true
+assert_contains "$(cat "$T/tty.out")" "sluice: adhoc x kw has not started yet (none; not running: the DAG is paused: its run is queued); waiting for its first try..." \
+	"logs --follow on a terminal says why it waits"
 for attempt in 1 2 3 4 5; do
 	sl trigger adhoc --partition "k$attempt" >/dev/null 2>&1
 	"$SLUICE" --home "$H" logs adhoc x "k$attempt" --follow >"$T/f.out" 2>"$T/f.err" &
