@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -159,6 +160,28 @@ cli_need_home(struct cli *c)
 		"set SLUICE_HOME; `sluice init DIR` makes one)\n",
 		c->cfg->home);
 	return -1;
+}
+
+int
+cli_unknown_sub(const struct cli_verb *v, const char *word,
+		const char *const *subs, const char *const *synonyms)
+{
+	struct text_near near;
+	const char *best = NULL;
+
+	for (size_t i = 0; synonyms != NULL && synonyms[i] != NULL; i += 2)
+		if (strcasecmp(word, synonyms[i]) == 0)
+			best = synonyms[i + 1];
+	if (best == NULL) {
+		text_near_init(&near, word);
+		for (size_t i = 0; subs[i] != NULL; i++)
+			text_near_add(&near, subs[i]);
+		best = text_near_best(&near);
+	}
+	if (best != NULL)
+		return cli_usage(v, "unknown subcommand '%s' (did you mean 'sluice %s %s'?)",
+				 word, v->name, best);
+	return cli_usage(v, "unknown subcommand '%s'", word);
 }
 
 /* How long a command waits for another process's lock on the database. */

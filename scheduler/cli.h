@@ -160,6 +160,13 @@ void cli_print_help(const struct cli_verb *v, FILE *f);
  * EXIT_USAGE. */
 int cli_usage(const struct cli_verb *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* cli_usage for an unknown subcommand word of verb v: "unknown
+ * subcommand 'WORD'", and " (did you mean 'sluice VERB SUB'?)" when WORD
+ * is a near spelling of one of subs (NULL-terminated) or another tool's
+ * word for one ("WORD", "SUB" pairs in synonyms, NULL-terminated; may be
+ * NULL). */
+int cli_unknown_sub(const struct cli_verb *v, const char *word,
+		    const char *const *subs, const char *const *synonyms);
 /* Format epoch ms as "2024-01-02T03:04:05-05:00" in tz (the DAG's zone),
  * "2024-01-02T08:04:05+00:00" when tz is NULL or UTC (tz_iso, as partition
  * keys read), or "-" for none. Every time the CLI prints goes through

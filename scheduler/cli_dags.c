@@ -603,7 +603,22 @@ dags_run(struct cli *c, const struct cli_args *args)
 	char *const *pos = args->pos;
 	long long count = 5;
 	int rc;
+	static const char *const subs[] = {
+		"list", "show", "validate", "pause", "unpause", "next", "schema",
+		"reference", NULL,
+	};
+	/* other tools' words for them */
+	static const char *const synonyms[] = {
+		"ls", "list", "check", "validate", "lint", "validate",
+		"enable", "unpause", "disable", "pause", "resume", "unpause",
+		"describe", "show", "info", "show", NULL,
+	};
+	size_t k;
 
+	for (k = 0; subs[k] != NULL && strcmp(sub, subs[k]) != 0; k++)
+		;
+	if (subs[k] == NULL)
+		return cli_unknown_sub(&cli_dags, sub, subs, synonyms);
 	/* an argument too many is a mistake to say, not to drop: `dags
 	 * pause a b` paused a alone */
 	{
@@ -692,7 +707,7 @@ dags_run(struct cli *c, const struct cli_args *args)
 		}
 		return 0;
 	}
-	return cli_usage(&cli_dags, "unknown subcommand '%s'", sub);
+	return cli_unknown_sub(&cli_dags, sub, subs, synonyms);
 }
 
 static const struct cli_opt dags_opts[] = {

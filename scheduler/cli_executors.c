@@ -91,6 +91,13 @@ executors_run(struct cli *c, const struct cli_args *args)
 	struct sl_err err;
 	json_t *out;
 
+	/* a word that is no subcommand is a usage error, home or not */
+	if (argc > 1 && strcmp(pos[0], "check") != 0) {
+		static const char *const subs[] = { "check", NULL };
+		static const char *const synonyms[] = { "test", "check", "ping", "check", NULL };
+
+		return cli_unknown_sub(&cli_executors, pos[0], subs, synonyms);
+	}
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
 	if (argc >= 2 && strcmp(pos[0], "check") == 0) {
@@ -129,8 +136,7 @@ executors_run(struct cli *c, const struct cli_args *args)
 		}
 		return 0;
 	}
-	if (argc > 1)
-		return cli_usage(&cli_executors, "unknown subcommand '%s'", pos[0]);
+
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
 	base = event_base_new();

@@ -70,7 +70,8 @@ assert_contains "$(cat "$T/err")" "option --limit needs an argument"
 # an empty value (an unset variable) and a second, different value were
 # dropped for the default or the last one: trigger --partition "" ran the
 # latest partition, clear -p A -p B cleared only B; a misspelt option
-# names the one meant; -p NAME=VALUE (another tool's param) says what -p is
+# names the one meant; -p NAME=VALUE (another tool's param) says what -p is;
+# a subcommand misspelt or in another tool's word names the one meant
 while IFS='|' read -r args want; do
 	set +e
 	"$SLUICE" $args >/dev/null 2>"$T/err"; st=$?
@@ -88,6 +89,10 @@ trigger hello --params day=1|sluice trigger: unknown option --params (did you me
 backfill hello --form 2024-01-01 --to 2024-01-02|sluice backfill: unknown option --form (did you mean --from?)
 trigger hello -p day=1|sluice trigger: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
 clear hello -p day=1 --dry-run|sluice clear: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
+dags lst|sluice dags: unknown subcommand 'lst' (did you mean 'sluice dags list'?)
+dags enable hello|sluice dags: unknown subcommand 'enable' (did you mean 'sluice dags unpause'?)
+users delete bob|sluice users: unknown subcommand 'delete' (did you mean 'sluice users remove'?)
+executors chek local|sluice executors: unknown subcommand 'chek' (did you mean 'sluice executors check'?)
 CASES
 # an option close to none: no guess
 set +e

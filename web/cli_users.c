@@ -99,8 +99,18 @@ users_run(struct cli *c, const struct cli_args *args)
 	if (args->npos > 2)
 		return cli_usage(&cli_users, "unexpected argument '%s'", args->pos[2]);
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 && strcmp(sub, "passwd") != 0 &&
-	    strcmp(sub, "role") != 0 && strcmp(sub, "remove") != 0 && strcmp(sub, "token") != 0)
-		return cli_usage(&cli_users, "add, list, passwd, role, remove or token?");
+	    strcmp(sub, "role") != 0 && strcmp(sub, "remove") != 0 && strcmp(sub, "token") != 0) {
+		static const char *const subs[] = {
+			"list", "add", "passwd", "role", "remove", "token", NULL,
+		};
+		static const char *const synonyms[] = {
+			"ls", "list", "create", "add", "new", "add", "delete", "remove",
+			"del", "remove", "rm", "remove", "password", "passwd",
+			"set-password", "passwd", NULL,
+		};
+
+		return cli_unknown_sub(&cli_users, sub, subs, synonyms);
+	}
 	if (strcmp(sub, "role") == 0 && cli_opt_str(args, "role") == NULL)
 		return cli_usage(&cli_users, "sluice users role NAME --role viewer|operator|admin");
 	if (strcmp(sub, "list") == 0 && name != NULL)
