@@ -309,6 +309,11 @@ backfills_run(struct cli *c, const struct cli_args *args)
 	size_t i;
 	int rc;
 
+	/* `sluice backfills cancel 3`: the cancel is backfill's (it acts on
+	 * one; this verb lists) */
+	if (dag != NULL && strcmp(dag, "cancel") == 0)
+		return cli_usage(&cli_backfills, "backfills lists; a backfill is cancelled with "
+				 "`sluice backfill cancel ID`");
 	if (args->npos > 1)
 		return cli_usage(&cli_backfills, "unexpected argument '%s'", args->pos[1]);
 	if ((rc = cli_opt_int(args, "limit", 1, 1000000, &limit)) != 0)

@@ -93,6 +93,7 @@ dags lst|sluice dags: unknown subcommand 'lst' (did you mean 'sluice dags list'?
 dags enable hello|sluice dags: unknown subcommand 'enable' (did you mean 'sluice dags unpause'?)
 users delete bob|sluice users: unknown subcommand 'delete' (did you mean 'sluice users remove'?)
 executors chek local|sluice executors: unknown subcommand 'chek' (did you mean 'sluice executors check'?)
+backfills cancel 3|sluice backfills: backfills lists; a backfill is cancelled with `sluice backfill cancel ID`
 CASES
 # an option close to none: no guess
 set +e
