@@ -617,7 +617,14 @@ dags_run(struct cli *c, const struct cli_args *args)
 
 	for (k = 0; subs[k] != NULL && strcmp(sub, subs[k]) != 0; k++)
 		;
-	if (subs[k] == NULL)
+	if (subs[k] != NULL)
+		;
+	else if (strcmp(sub, "delete") == 0 || strcmp(sub, "remove") == 0 ||
+		 strcmp(sub, "rm") == 0)
+		return cli_usage(&cli_dags, "unknown subcommand '%s': a DAG goes when its file "
+				 "leaves the DAG folder (its runs stay, listed by the UI and "
+				 "`sluice runs`; `sluice runs delete` removes runs)", sub);
+	else
 		return cli_unknown_sub(&cli_dags, sub, subs, synonyms);
 	/* an argument too many is a mistake to say, not to drop: `dags
 	 * pause a b` paused a alone */

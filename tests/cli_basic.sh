@@ -91,6 +91,7 @@ trigger hello -p day=1|sluice trigger: 'day=1' is a param, not a partition: -p i
 clear hello -p day=1 --dry-run|sluice clear: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
 dags lst|sluice dags: unknown subcommand 'lst' (did you mean 'sluice dags list'?)
 dags enable hello|sluice dags: unknown subcommand 'enable' (did you mean 'sluice dags unpause'?)
+dags delete hello|sluice dags: unknown subcommand 'delete': a DAG goes when its file leaves the DAG folder
 users delete bob|sluice users: unknown subcommand 'delete' (did you mean 'sluice users remove'?)
 executors chek local|sluice executors: unknown subcommand 'chek' (did you mean 'sluice executors check'?)
 backfills cancel 3|sluice backfills: backfills lists; a backfill is cancelled with `sluice backfill cancel ID`
