@@ -31,7 +31,8 @@ jint(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-/* `sluice runs delete DAG PARTITION...`: each argument resolves to the
+/* `sluice runs delete DAG PARTITION... [--from P] [--to P]`: each
+ * argument, and the range, resolves to the
  * runs it names; all of them are checked before any is deleted. */
 static int
 runs_delete(struct cli *c, const struct cli_args *args)
@@ -44,23 +45,34 @@ runs_delete(struct cli *c, const struct cli_args *args)
 	size_t i;
 	int deleted = 0;
 
-	if (args->npos < 3)
-		return cli_usage(&cli_runs, "delete needs DAG and at least one PARTITION");
-	if (cli_opt_str(args, "state") || cli_opt_str(args, "from") ||
-	    cli_opt_str(args, "to") || cli_opt_str(args, "limit"))
-		return cli_usage(&cli_runs, "delete takes partitions, not --state/--from/--to/--limit");
+	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
+
+	if (args->npos < 3 && from == NULL && to == NULL)
+		return cli_usage(&cli_runs, "delete needs DAG and the runs: PARTITION... or --from/--to");
+	if (args->npos < 2)
+		return cli_usage(&cli_runs, "delete needs DAG");
+	if (cli_opt_str(args, "state") || cli_opt_str(args, "limit"))
+		return cli_usage(&cli_runs, "delete takes partitions or --from/--to, not --state/--limit");
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, args->pos[1], &d)) != 0)
 		return dag_rc;
-	for (int k = 2; k < args->npos; k++) {
+	/* each PARTITION, then the range --from/--to names (its runs) */
+	for (int k = 2; k <= args->npos; k++) {
 		struct partition_notes notes;
 		struct partition_set set;
+		int rc;
 
+		if (k == args->npos && from == NULL && to == NULL)
+			break;
 		sl_err_clear(&err);
 		partition_notes_init(&notes);
-		if (partition_resolve(c->store, d, args->pos[k], sl_now_ms() / 1000,
-				      PARTITION_RUNS, &set, &notes, &err) < 0) {
+		rc = k < args->npos ?
+		    partition_resolve(c->store, d, args->pos[k], sl_now_ms() / 1000,
+				      PARTITION_RUNS, &set, &notes, &err) :
+		    partition_resolve_range(c->store, d, from, to, sl_now_ms() / 1000,
+					    PARTITION_RUNS, &set, &notes, &err);
+		if (rc < 0) {
 			cli_error(err.msg);
 			partition_set_free(&all);
 			return EXIT_USAGE;
@@ -264,14 +276,17 @@ static const struct cli_opt runs_opts[] = {
 const struct cli_verb cli_runs = {
 	"runs", "list (or delete) the runs (partitions) of a DAG",
 	"DAG [--state S] [--from P] [--to P] [--limit N]\n"
-	"delete DAG PARTITION... [--dry-run] [--yes]",
+	"delete DAG [PARTITION...] [--from P] [--to P] [--dry-run] [--yes]",
 	"Lists the runs, newest partition first. Times are shown in the DAG's\n"
 	"zone with their offset. P is a partition key, a time (the partition\n"
 	"holding it) or a date (the partitions starting that day); --from and\n"
 	"--to are inclusive.\n"
 	"\n"
 	"`runs delete` deletes runs with their task instances, so a partition can\n"
-	"be triggered afresh (with new params). Their logs stay on disk; each\n"
+	"be triggered afresh (with new params): those the PARTITION arguments\n"
+	"name and the runs --from/--to names (either end may be left open).\n"
+	"Without --yes it lists them and asks (off a terminal: lists them and\n"
+	"stops); --dry-run only lists them. Their logs stay on disk; each\n"
 	"deletion is audited with the run's params. A run with a queued or\n"
 	"running task instance is refused: mark or clear it first; so is one\n"
 	"whose try a mark or clear has not stopped yet (no scheduler ran since:\n"

@@ -164,6 +164,9 @@ assert_eq "would delete 2026-11-28T00:05:00+00:00
 would delete 2026-11-29T00:05:00+00:00
 2 runs would be deleted with their task instances (dry run; logs stay)" "$out" "runs delete --dry-run"
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition LIKE '2026-11-2_T%' AND partition < '2026-11-30'")" "a dry run deletes nothing"
+# a range names the same runs (it was refused: delete took partitions only)
+assert_eq "$out" "$(sl runs delete retail --from 2026-11-28 --to "2026-11-29 10:00" --dry-run)" "runs delete --from --to"
+assert_eq "$out" "$(sl runs delete retail 2026-11-28 --to 2026-11-29 --dry-run)" "a partition and an open range"
 expect_usage_error "runs delete without --yes off a terminal" "add --yes" sl runs delete retail 2026-11-28
 expect_usage_error "runs delete of a partition with no run" "DAG retail has no run for partition '2026-12-02'" \
 	sl runs delete retail 2026-11-28 2026-12-02 --yes
