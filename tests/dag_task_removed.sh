@@ -50,6 +50,8 @@ assert_status 404 GET /dags/r/runs/p1/tasks/nosuch "" "$VIEWER_TOKEN"
 assert_status 404 GET /dags/r/runs/p1/tasks/nosuch/logs/1 "" "$VIEWER_TOKEN"
 assert_status 200 GET /dags/r/runs/p2/tasks/c "" "$VIEWER_TOKEN"
 assert_eq false "$(jget 'd["removed"]')"
+page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/r/runs/p1")
+assert_eq 1 "$(grep -o 'class="note ti-removed"' <<<"$page" | wc -l)" "the run page marks the removed task, and it alone"
 page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/r/runs/p1/tasks/b")
 assert_contains "$page" 'id="task-removed"' "the page says the task left the file"
 assert_not_contains "$page" 'id="ti-clear"' "nothing to clear: the file has no such task"

@@ -136,7 +136,11 @@ pages_run(struct web_req *r)
 		links_build(&b, NULL, LINK_PAGE_TASK, values);
 		buf_adds(&b, "\">");
 		text_html_name(&b, task);
-		buf_adds(&b, "</a></td><td>");
+		buf_adds(&b, "</a>");
+		/* its tries stay; the file no longer has it (pages_task) */
+		if (partition_task(d, task) == NULL)
+			buf_adds(&b, " <small class=\"note ti-removed\">no longer in the DAG file</small>");
+		buf_adds(&b, "</td><td>");
 		pages_state_badge(&b, json_string_value(json_object_get(ti, "state")));
 		if (json_integer_value(json_object_get(ti, "try_number")) > 0)
 			buf_printf(&b, "</td><td class=\"ti-try\">%lld of %lld</td><td>",
