@@ -65,6 +65,9 @@ YAML
 rc=0; sl logs r e p1 >/dev/null 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "logs of a task the run never had"
 assert_contains "$(cat "$T/err")" "the run of DAG r for partition p1 has no e: the task was added to the DAG file after the run was made (\`sluice clear r --task e --partition p1\` runs it there)"
+# (the web reads the DAG folder on its own scan: wait until it has e)
+has_e() { api GET /dags/r "" "$VIEWER_TOKEN" >/dev/null && jget '"e" in [t["name"] for t in d["task_list"]]' | grep -q true; }
+wait_for 20 "the web to read the edited DAG file" has_e
 page=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/dags/r/runs/p1/tasks/e")
 assert_contains "$page" "the run of partition p1 has no e: the task was added to the DAG file after the run was made" "its page says the same"
 out=$(sl clear r --task e --partition p1 --dry-run 2>/dev/null)
