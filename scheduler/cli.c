@@ -184,6 +184,26 @@ cli_unknown_sub(const struct cli_verb *v, const char *word,
 	return cli_usage(v, "unknown subcommand '%s'", word);
 }
 
+int
+cli_bad_choice(const struct cli_verb *v, const char *opt, const char *got,
+	       const char *choices)
+{
+	char hint[160];
+	const char *last = NULL;
+
+	text_hint_list(got, choices, hint, sizeof hint);
+	/* "did you mean 'x'? " as a parenthesis */
+	if (hint[0] != '\0')
+		hint[strlen(hint) - 1] = '\0';
+	/* "a, b or c" */
+	for (const char *p = strstr(choices, ", "); p != NULL; p = strstr(p + 1, ", "))
+		last = p;
+	return cli_usage(v, "--%s: expected %.*s%s%s, got '%s'%s%s%s", opt,
+			 (int)(last != NULL ? last - choices : (long)strlen(choices)), choices,
+			 last != NULL ? " or " : "", last != NULL ? last + 2 : "", got,
+			 hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+}
+
 /* How long a command waits for another process's lock on the database. */
 #define CLI_DB_WAIT_MS 10000
 

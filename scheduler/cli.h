@@ -167,6 +167,10 @@ int cli_usage(const struct cli_verb *v, const char *fmt, ...)
  * NULL). */
 int cli_unknown_sub(const struct cli_verb *v, const char *word,
 		    const char *const *subs, const char *const *synonyms);
+/* cli_usage for option --opt given a value not among choices ("a, b, c"):
+ * "--opt: expected a, b or c, got 'x' (did you mean 'b'?)". */
+int cli_bad_choice(const struct cli_verb *v, const char *opt, const char *got,
+		   const char *choices);
 /* Format epoch ms as "2024-01-02T03:04:05-05:00" in tz (the DAG's zone),
  * "2024-01-02T08:04:05+00:00" when tz is NULL or UTC (tz_iso, as partition
  * keys read), or "-" for none. Every time the CLI prints goes through

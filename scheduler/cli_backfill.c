@@ -164,7 +164,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 	if (name == NULL || req.from == NULL)
 		return cli_usage(&cli_backfill, "needs DAG and --from (--to defaults to the latest complete partition)");
 	if (req.only != NULL && !backfill_only_valid(req.only))
-		return cli_usage(&cli_backfill, "--only: one of missing, failed, all");
+		return cli_bad_choice(&cli_backfill, "only", req.only, "missing, failed, all");
 	if ((rc = cli_opt_int(args, "max-active", 1, 100000, &max_active)) != 0)
 		return rc;
 	req.max_active = (int)max_active;

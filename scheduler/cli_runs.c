@@ -194,7 +194,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 	if (name == NULL)
 		return cli_usage(&cli_runs, "which DAG? sluice runs DAG");
 	if (state != NULL && run_state_parse(state) < 0)
-		return cli_usage(&cli_runs, "--state: one of queued, running, success, failed");
+		return cli_bad_choice(&cli_runs, "state", state, "queued, running, success, failed");
 	if (cli_open(c, 1, 1) < 0)
 		return EXIT_HOME;
 	if ((dag_rc = cli_dag(c, name, &d)) != 0)

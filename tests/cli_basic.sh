@@ -95,6 +95,8 @@ dags delete hello|sluice dags: unknown subcommand 'delete': a DAG goes when its 
 users delete bob|sluice users: unknown subcommand 'delete' (did you mean 'sluice users remove'?)
 executors chek local|sluice executors: unknown subcommand 'chek' (did you mean 'sluice executors check'?)
 backfills cancel 3|sluice backfills: backfills lists; a backfill is cancelled with `sluice backfill cancel ID`
+backfill hello --from 2024-01-01 --only faild|sluice backfill: --only: expected missing, failed or all, got 'faild' (did you mean 'failed'?)
+runs hello --state sucess|sluice runs: --state: expected queued, running, success or failed, got 'sucess' (did you mean 'success'?)
 CASES
 # an option close to none: no guess
 set +e

@@ -54,17 +54,7 @@ users_refused(int rc, const struct sl_err *err)
 static int
 users_bad_role(const char *role)
 {
-	static const char *const roles[] = { "viewer", "operator", "admin" };
-	struct text_near near;
-	char hint[96];
-
-	text_near_init(&near, role);
-	for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
-		text_near_add(&near, roles[i]);
-	text_hint(text_near_best(&near), hint, sizeof hint);
-	return cli_usage(&cli_users, "--role: expected viewer, operator or admin, got '%s'%s%.*s%s",
-			 role, hint[0] ? " (" : "", (int)(hint[0] ? strlen(hint) - 1 : 0), hint,
-			 hint[0] ? ")" : "");
+	return cli_bad_choice(&cli_users, "role", role, "viewer, operator, admin");
 }
 
 /* A past moment (JSON ms or null) as "2024-05-01T10:00:00Z (3 minutes
