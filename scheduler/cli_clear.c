@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "scheduler/config.h"
 #include "scheduler/partition.h"
 #include "scheduler/shquote.h"
@@ -379,8 +380,20 @@ mark_run(struct cli *c, const struct cli_args *args)
 	if (args->npos != 4)
 		return cli_usage(&cli_mark, "needs DAG, TASK, PARTITION and a state");
 	state = ti_state_parse(pos[3]);
-	if (state != TI_SUCCESS && state != TI_FAILED)
-		return cli_usage(&cli_mark, "state must be success or failed, got '%s'", pos[3]);
+	if (state != TI_SUCCESS && state != TI_FAILED) {
+		/* "succes", "fail", "succeeded": the one meant */
+		const char *meant = strncmp(pos[3], "fail", 4) == 0 ? "failed" :
+				    strncmp(pos[3], "succe", 5) == 0 ? "success" : NULL;
+		char hint[160];
+
+		if (meant != NULL)
+			text_hint(meant, hint, sizeof hint);
+		else
+			text_hint_list(pos[3], "success, failed", hint, sizeof hint);
+		return cli_usage(&cli_mark, "state must be success or failed, got '%s'%s%.*s%s",
+				 pos[3], hint[0] ? " (" : "",
+				 (int)(hint[0] ? strlen(hint) - 1 : 0), hint, hint[0] ? ")" : "");
+	}
 	if (clear && state != TI_SUCCESS)
 		return cli_usage(&cli_mark, "--clear-downstream goes with success");
 	if (cli_open(c, 1, 1) < 0)

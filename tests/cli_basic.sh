@@ -97,6 +97,8 @@ executors chek local|sluice executors: unknown subcommand 'chek' (did you mean '
 backfills cancel 3|sluice backfills: backfills lists; a backfill is cancelled with `sluice backfill cancel ID`
 backfill hello --from 2024-01-01 --only faild|sluice backfill: --only: expected missing, failed or all, got 'faild' (did you mean 'failed'?)
 runs hello --state sucess|sluice runs: --state: expected queued, running, success or failed, got 'sucess' (did you mean 'success'?)
+mark hello t 2024-01-01 succeeded|sluice mark: state must be success or failed, got 'succeeded' (did you mean 'success'?)
+mark hello t 2024-01-01 fail|sluice mark: state must be success or failed, got 'fail' (did you mean 'failed'?)
 CASES
 # an option close to none: no guess
 set +e
