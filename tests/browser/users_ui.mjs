@@ -123,6 +123,9 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
     const toggle = page.locator('button.pause-toggle[data-dag="tiny"]');
     check(await toggle.isDisabled() && (await toggle.getAttribute('title')).includes('operator role'),
       `on ${path} a viewer's pause button is disabled, saying it needs the operator role`);
+    // it still says the DAG's state: legible, not faded as other disabled buttons
+    check(await toggle.evaluate((b) => getComputedStyle(b).opacity) === '1',
+      `on ${path} a viewer's pause button is not faded`);
   }
 
   // --- My account, from her name in the header: her own password ---
