@@ -85,6 +85,12 @@ assert_eq "/health 200 True 200 True
 /api/v1/dags/d1 200 True 200 True
 no body" "$head" "HEAD replies without a body, with the GET reply's length"
 
+# the DAG list answers at /dags too, where a DAG's address (/dags/NAME)
+# says it is (it was a 404)
+for path in /dags /dags/; do
+	assert_contains "$(curl -sS -H "Authorization: Bearer $VIEWER_TOKEN" "$URL$path")" "<h1>DAGs" "the DAG list at $path"
+done
+
 # --- pause ---
 assert_status 200 POST /dags/d2/pause
 assert_status 200 GET /dags/d2

@@ -85,6 +85,8 @@ static const struct route routes[] = {
 	{ M_POST, "/api/v1/account/password", ROUTE_API, ROLE_VIEWER, api_account_password },
 
 	{ M_GET, LINK_PAGE_DAGS, ROUTE_PAGE, ROLE_VIEWER, pages_dags },
+	/* the list where a DAG's own address says it is (/dags/NAME) */
+	{ M_GET, "/dags", ROUTE_PAGE, ROLE_VIEWER, pages_dags },
 	{ M_GET, "/audit", ROUTE_PAGE, ROLE_VIEWER, pages_audit },
 	{ M_GET, "/backfills", ROUTE_PAGE, ROLE_VIEWER, pages_backfills },
 	{ M_GET, "/users", ROUTE_PAGE, ROLE_ADMIN, pages_users },
