@@ -354,6 +354,21 @@ sl_parse_duration(const char *s, int64_t *ms)
 	return 0;
 }
 
+int
+sl_parse_age(const char *s, int64_t *ms, struct sl_err *err)
+{
+	size_t n = strlen(s);
+
+	if (sl_parse_duration(s, ms) < 0 || *ms <= 0)
+		return sl_err_set(err, "'%s' is not an age like 90d, 12h or 2w", s);
+	if (n > 0 && isdigit((unsigned char)s[n - 1]))
+		return sl_err_set(err, "'%s' has no unit: 90d is 90 days, 12h 12 hours, 2w 2 weeks", s);
+	if (*ms < 3600 * 1000)
+		return sl_err_set(err, "'%s' is less than an hour (m is minutes: six months is 180d); "
+				  "it would remove nearly all history", s);
+	return 0;
+}
+
 const char *
 sl_format_duration(int64_t ms, char *out, size_t n)
 {

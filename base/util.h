@@ -86,6 +86,11 @@ int64_t sl_mono_ms(void);
 /* Parse a duration: "30s", "10m", "1h30m", "2d", "500ms", or a bare number
  * of seconds. Result in milliseconds. Returns 0 or -1. */
 int sl_parse_duration(const char *s, int64_t *ms);
+/* Parse an age of history to keep (db clean --keep, retention:): a
+ * duration with a unit, an hour or more. A bare number ("30": seconds,
+ * read as days by some) and a shorter one ("6m": minutes, read as months
+ * by some) would remove nearly everything: refused, err says why. */
+int sl_parse_age(const char *s, int64_t *ms, struct sl_err *err);
 /* "1h2m3s", "250ms" */
 const char *sl_format_duration(int64_t ms, char *out, size_t n);
 /* How long ago a moment ms before now was, in words for a person: "just

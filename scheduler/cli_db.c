@@ -32,7 +32,7 @@
 #define DB_BACKUP_PAGES 256
 
 static const struct cli_opt db_opts[] = {
-	{"keep", 0, "AGE", "clean: remove runs older than AGE (90d, 12h, 2w...)"},
+	{"keep", 0, "AGE", "clean: remove runs older than AGE (90d, 12h, 2w...; an hour or more, with its unit)"},
 	{"before", 0, "DATE", "clean: remove runs older than DATE (UTC unless it has an offset)"},
 	{"dag", 0, "DAG", "clean: only this DAG's runs (and audit rows)"},
 	{"dry-run", 'n', NULL, "clean: list what would be removed; remove nothing"},
@@ -357,8 +357,9 @@ db_clean_cutoff(const struct cli_args *a, int64_t *cutoff)
 	if ((keep == NULL) == (before == NULL))
 		return cli_usage(&cli_db, "clean takes --keep AGE or --before DATE");
 	if (keep != NULL) {
-		if (sl_parse_duration(keep, &ms) < 0 || ms <= 0)
-			return cli_usage(&cli_db, "--keep takes an age like 90d, 12h or 2w, got '%s'", keep);
+		sl_err_clear(&err);
+		if (sl_parse_age(keep, &ms, &err) < 0)
+			return cli_usage(&cli_db, "--keep: %s", err.msg);
 		*cutoff = (sl_now_ms() - ms) / 1000;
 		return 0;
 	}

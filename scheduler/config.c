@@ -36,8 +36,8 @@ const struct config_key config_keys[] = {
 	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it, for links in emails" },
 	{ "web.busy_max_rps", "integer 0..10000000", "6500", "in standalone mode, the most requests per second served while tries run (the rest wait their turn); 0: no limit" },
 	{ "retention", "mapping", NULL, "automatic clean-up by the scheduler, hourly, in small transactions (as sluice db clean does)" },
-	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs" },
-	{ "retention.logs", "duration", NULL, "the log folders of runs whose partition ended longer ago are deleted (the runs stay)" },
+	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs (an age with a unit, an hour or more: 180d)" },
+	{ "retention.logs", "duration", NULL, "the log folders of runs whose partition ended longer ago are deleted (the runs stay; an hour or more: 30d)" },
 	{ "pools", "mapping of NAME: slots", "default: 128", "named pools of slots; a task takes pool_slots of its pool's slots while a try runs" },
 	{ "executors", "mapping of NAME: mapping", "local: {type: local, slots: 16}", "where tries run; a task names one with executor:. type: local (keys slots, starters, status_dir, log_max, status_keep_ms, fork_server, cgroup: true for a cgroup per try, off by default), ssh (hosts, user, key, known_hosts, host_key_check, slots_per_host, via, ...: see SSH EXECUTOR in sluice.yaml(5)) or plugin (path, slots, and the plug-in's own keys)" },
 	{ "smtp", "mapping", NULL, "the mail server for notifications; without it, emails are written to the home's outbox/ folder" },
@@ -264,7 +264,6 @@ load_retention(struct config *c, struct ydoc *d, ynode_t *n,
 	for (yaml_node_pair_t *p = ymap_begin(n); p < ymap_end(n); p++) {
 		ynode_t *k = ydoc_node(d, p->key), *v = ydoc_node(d, p->value);
 		const char *key = ynode_str(k);
-
 		char hint[160];
 
 		if (key == NULL || (strcmp(key, "runs") != 0 &&
@@ -272,11 +271,16 @@ load_retention(struct config *c, struct ydoc *d, ynode_t *n,
 			return ydoc_err(d, k, err, "retention: unknown key '%s' "
 					"(%sknown: runs, logs)", key ? key : "",
 					text_hint_list(key, "runs, logs", hint, sizeof hint));
-		if (ynode_get_duration(d, v, key[0] == 'r' ? "retention.runs" :
-				       "retention.logs", key[0] == 'r' ?
-				       &c->retention_runs_ms :
-				       &c->retention_logs_ms, err) < 0)
-			return -1;
+		int64_t *age = key[0] == 'r' ? &c->retention_runs_ms :
+					       &c->retention_logs_ms;
+		const char *s = ynode_str(v);
+		struct sl_err why;
+
+		sl_err_clear(&why);
+		if (s == NULL || ynode_is_null(v) || sl_parse_age(s, age, &why) < 0)
+			return ydoc_err(d, v, err, "retention.%s: %s", key,
+					s != NULL && !ynode_is_null(v) ? why.msg :
+					"expected an age like 180d");
 	}
 	return 0;
 }

@@ -45,6 +45,16 @@ rc=0; sl db clean --keep 90d --before 2024-01-01 >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "not both"
 rc=0; sl db clean --keep soon >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "a bad age"
+# an age without a unit (30: seconds, read as days) or under an hour
+# (6m: minutes, read as months) would remove nearly all history: refused,
+# even with --yes, and nothing is removed
+for age in 30 6m; do
+	rc=0; sl db clean --keep "$age" --yes >"$T/out" 2>"$T/err" || rc=$?
+	assert_eq 2 "$rc" "clean --keep $age"
+	assert_contains "$(cat "$T/err")" "--keep: '$age'" "the refused age is named"
+	assert_not_contains "$(cat "$T/out")" "removed" "clean --keep $age removes nothing"
+done
+assert_contains "$(cat "$T/err")" "less than an hour (m is minutes" "--keep 6m says why"
 # a misspelt --dag is refused, not reported as nothing to remove
 rc=0; sl db clean --keep 90d --dag othre >"$T/out" 2>"$T/err" || rc=$?
 assert_eq 2 "$rc" "clean --dag of an unknown DAG"

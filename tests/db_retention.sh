@@ -43,4 +43,12 @@ assert_eq 60 "$(q "SELECT count(*) FROM task_instances ti JOIN dag_runs r ON r.i
 printf 'retention: {tries: 5d}\n' >"$H/sluice.yaml"
 rc=0; out=$(sl dags list 2>&1) || rc=$?
 assert_contains "$out" "retention: unknown key 'tries'" "an unknown key is named"
+# an age the clean would read as seconds or minutes is refused where it
+# is written
+for age in 30 6m; do
+	printf 'retention:\n  runs: %s\n' "$age" >"$H/sluice.yaml"
+	rc=0; out=$(sl dags list 2>&1) || rc=$?
+	assert_eq 3 "$rc" "retention: {runs: $age}"
+	assert_contains "$out" "$H/sluice.yaml:2:9: retention.runs: '$age'" "the age is named with its line"
+done
 echo "db_retention: ok"
