@@ -193,7 +193,8 @@ db_restore(struct cli *c, const struct cli_args *a)
 		fprintf(stderr, "sluice: a scheduler runs on %s: it would go on "
 			"from the runs it holds in memory over the restored "
 			"database; stop it first (systemctl stop "
-			"sluice-scheduler), restore, then start it\n", c->cfg->home);
+			"sluice-scheduler, or service sluice-scheduler stop), "
+			"restore, then start it\n", c->cfg->home);
 		return EXIT_FAILED;
 	}
 	/* held until exit: no scheduler starts while the copy is made */

@@ -381,7 +381,8 @@ static const struct cli_opt scheduler_opts[] = {
 	"SIGHUP opens log_file again (logrotate) and reloads sluice.yaml: the\n" \
 	"log names the keys applied and those that take a restart; a file that\n" \
 	"does not load is logged with its file, line and column, and the running\n" \
-	"settings stay. Under systemd: systemctl reload sluice-scheduler.\n"
+	"settings stay. Under systemd: systemctl reload sluice-scheduler; with\n" \
+	"the Debian package's init script: service sluice-scheduler reload.\n"
 
 const struct cli_verb cli_scheduler = {
 	"scheduler", "run the scheduler (until SIGTERM or Ctrl-C)",

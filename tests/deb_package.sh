@@ -1,9 +1,9 @@
 #!/bin/bash
 # The Debian package: debian/ builds with `dpkg-buildpackage -us -uc -b`
 # from a copy of the source; the package holds the binaries, man pages,
-# completion, plug-in header and pkg-config file, the units (shipped
-# disabled: postinst enables them only where they were enabled before)
-# and the sample config; its postinst makes the user sluice and
+# completion, plug-in header and pkg-config file, the units and the init
+# scripts (shipped disabled: postinst enables them only where they were
+# enabled before) and the sample config; its postinst makes the user sluice and
 # /var/lib/sluice; lintian reports no error; the binary extracted from
 # it (dpkg -x) prints its versions, validates the example DAGs and, with
 # no --home, works on /var/lib/sluice.
@@ -46,7 +46,7 @@ for f in ./usr/bin/sluice ./usr/bin/sluice-try ./usr/share/man/man1/sluice.1.gz 
 	./usr/share/bash-completion/completions/sluice \
 	./lib/systemd/system/sluice-scheduler.service \
 	./lib/systemd/system/sluice-web.service ./usr/share/sluice/sluice.yaml \
-	./etc/logrotate.d/sluice; do
+	./etc/logrotate.d/sluice ./etc/init.d/sluice-scheduler ./etc/init.d/sluice-web; do
 	printf '%s\n' "$contents" | grep -qxF "$f" || fail "the package lacks $f: $contents"
 done
 printf '%s\n' "$contents" | grep -q '/pkgconfig/sluice-executor.pc$' ||
@@ -96,6 +96,47 @@ assert_contains "$calls" "deb-systemd-invoke try-restart sluice-scheduler.servic
 assert_contains "$calls" "deb-systemd-invoke try-restart sluice-web.service" "postinst of an upgrade"
 assert_not_contains "$(maint prerm upgrade 0.1.1-1)" "stop" "prerm of an upgrade"
 assert_contains "$(maint prerm remove)" "deb-systemd-invoke stop sluice-scheduler.service sluice-web.service" "prerm of a remove"
+# without systemd: the init scripts, shipped disabled (update-rc.d
+# defaults-disabled); an upgrade try-restarts them (a stopped one stays
+# stopped), a remove stops them, a fresh install starts nothing
+printf '#!/bin/sh\necho "invoke-rc.d $*" >>"%s"\n' "$T/fake/calls" >"$T/fake/bin/invoke-rc.d"
+chmod +x "$T/fake/bin/invoke-rc.d"
+mkdir -p "$T/fake/init.d"
+for s in sluice-scheduler sluice-web; do
+	assert_contains "$post" "update-rc.d $s defaults-disabled" "postinst"
+	printf '#!/bin/sh\n' >"$T/fake/init.d/$s"
+	chmod +x "$T/fake/init.d/$s"
+done
+maint_sysv() {
+	local script=$1
+	shift
+	if [ "$script" = postinst ]; then
+		sed -n '/^# Without systemd/,/^fi$/p' "$T/ctl/$script"
+	else
+		cat "$T/ctl/$script"
+	fi | sed -e "s|/run/systemd/system|$T/fake/no-systemd|g" \
+		-e "s|/etc/init.d/|$T/fake/init.d/|g" >"$T/fake/$script"
+	: >"$T/fake/calls"
+	env -u DPKG_ROOT PATH="$T/fake/bin:$PATH" sh -e "$T/fake/$script" "$@" ||
+		fail "$script $* (no systemd): exit $?"
+	grep -v '^deb-systemd-helper' "$T/fake/calls" || true
+}
+assert_eq "" "$(maint_sysv postinst configure '')" "postinst of a fresh install (no systemd)"
+calls=$(maint_sysv postinst configure 0.0.9-1)
+assert_eq "invoke-rc.d sluice-scheduler try-restart
+invoke-rc.d sluice-web try-restart" "$calls" "postinst of an upgrade (no systemd)"
+assert_eq "" "$(maint_sysv prerm upgrade 0.1.1-1)" "prerm of an upgrade (no systemd)"
+assert_eq "invoke-rc.d sluice-scheduler stop
+invoke-rc.d sluice-web stop" "$(maint_sysv prerm remove)" "prerm of a remove (no systemd)"
+for s in sluice-scheduler sluice-web; do
+	script=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./etc/init.d/$s")
+	assert_contains "$script" "# Provides:          $s" "/etc/init.d/$s"
+	assert_not_contains "$script" "@VERB@" "/etc/init.d/$s"
+	printf '%s\n' "$script" | sh -n || fail "/etc/init.d/$s does not parse"
+done
+assert_contains "$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./etc/init.d/sluice-web)" \
+	'-- web $DAEMON_ARGS' "/etc/init.d/sluice-web runs sluice web"
+
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/sluice-scheduler.service)
 for k in "ExecStart=/usr/bin/sluice scheduler" "Environment=SLUICE_HOME=/var/lib/sluice" \
 	"ReadWritePaths=/var/lib/sluice" "KillMode=process" "User=sluice" \

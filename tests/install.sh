@@ -52,7 +52,7 @@ for verb in $("$S" --help | sed -n '/^Verbs:/,/^$/s/^  \([a-z]*\) .*/\1/p'); do
 	done
 done
 for k in "EXIT STATUS" ENVIRONMENT SLUICE_HOME FILES "sluice.yaml" SIGNALS \
-	"SIGHUP" "reload sluice.yaml" "systemctl reload"; do
+	"SIGHUP" "reload sluice.yaml" "systemctl reload" "service sluice-scheduler reload"; do
 	assert_contains "$page1" "$k" "sluice(1)"
 done
 # every key the config loader knows (it lists them on an unknown key)

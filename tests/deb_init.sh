@@ -1,0 +1,105 @@
+#!/bin/bash
+# The Debian package's init script (debian/sluice-init.in, made into
+# /etc/init.d/sluice-scheduler), for machines without systemd, run as
+# root with start-stop-daemon on this test's home and a copy of sluice:
+# a start on a broken sluice.yaml fails and says its file and line; start,
+# status, a second start (one scheduler), reload (SIGHUP); stop with a
+# try running leaves the try running and the next start adopts it; a
+# try-restart after an upgrade replaced the binary (its /proc/PID/exe is
+# "(deleted)") stops the old scheduler and starts the new one; the try
+# ran once; stop removes the pid file and status then says so.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+[ "$(id -u)" = 0 ] || skip "the init script runs as root (runuser, start-stop-daemon --chuid)"
+for tool in start-stop-daemon runuser; do
+	command -v "$tool" >/dev/null || PATH=$PATH:/sbin:/usr/sbin
+	command -v "$tool" >/dev/null || skip "$tool is needed"
+done
+[ -r /lib/lsb/init-functions ] || skip "/lib/lsb/init-functions is needed (sysvinit-utils)"
+
+# the script as debian/rules makes it; /etc/default/ is this test's, where
+# the paths and the user are set (as an operator may)
+mkdir -p "$T/default" "$T/bin"
+sed -e 's|@VERB@|scheduler|g' -e 's|@WHAT@|scheduler|g' \
+	-e "s|/etc/default/|$T/default/|g" \
+	"$SLUICE_SRCDIR/debian/sluice-init.in" >"$T/init"
+chmod +x "$T/init"
+grep -q '@[A-Z]*@' "$T/init" && fail "a placeholder is left: $(grep -n '@[A-Z]*@' "$T/init")"
+sh -n "$T/init" || fail "the init script does not parse"
+# sluice-try is found next to the sluice that runs
+cp "$SLUICE" "$T/bin/sluice"
+cp "$(dirname "$SLUICE")/sluice-try" "$T/bin/sluice-try"
+new_home
+cat >"$T/default/sluice-scheduler" <<EOF
+DAEMON=$T/bin/sluice
+SLUICE_HOME=$H
+SLUICE_USER=$(id -un)
+PIDDIR=$T/run
+LOGDIR=$T/log
+STOP_TIMEOUT=10
+EOF
+out_log=$T/log/sluice-scheduler.log
+pidfile=$T/run/sluice-scheduler.pid
+init() { "$T/init" "$@" 2>&1; }
+on_exit "'$T/init' stop"
+on_exit "touch '$T/release'"
+
+# a broken sluice.yaml: the start fails and names the file and line
+printf 'parallelism: [\n' >"$H/sluice.yaml"
+out=$(init start) && fail "start with a broken sluice.yaml succeeded: $out"
+assert_contains "$out" "$H/sluice.yaml:2:" "a failed start"
+[ -e "$pidfile" ] && fail "a failed start left $pidfile"
+out=$(init status) && fail "status after a failed start: $out"
+
+printf 'parallelism: 4\ndags_paused_at_creation: false\n' >"$H/sluice.yaml"
+cat >"$H/dags/hold.yaml" <<YAML
+dag: hold
+tasks:
+  wait:
+    command: 'echo "\$\$" >> $T/ledger; while [ ! -e $T/release ]; do sleep 0.1; done'
+YAML
+out=$(init start) || fail "start: $out"
+[ -s "$pidfile" ] || fail "no pid file after start: $out"
+pid1=$(cat "$pidfile")
+kill -0 "$pid1" || fail "the pid file's process is not running"
+assert_contains "$(cat "$out_log")" "scheduler started: home $H" "the output log"
+out=$(init status) || fail "status of a running scheduler: $out"
+out=$(init start) || fail "a second start: $out"
+assert_eq "$pid1" "$(cat "$pidfile")" "a second start keeps the first scheduler"
+
+"$T/bin/sluice" --home "$H" trigger hold --partition p1 >/dev/null
+started() { [ -s "$T/ledger" ]; }
+wait_for 30 "the try to start" started
+try_pid=$(head -1 "$T/ledger")
+
+# reload: SIGHUP to the scheduler
+out=$(init reload) || fail "reload: $out"
+reloaded() { grep -q 'SIGHUP' "$out_log"; }
+wait_for 10 "the scheduler to log the SIGHUP" reloaded
+
+# an upgrade replaces the binary (a new inode, as dpkg does), then
+# postinst's try-restart: the old scheduler is found and stopped, a new
+# one starts and adopts the try
+cp "$T/bin/sluice" "$T/bin/sluice.new"
+mv "$T/bin/sluice.new" "$T/bin/sluice"
+out=$(init try-restart) || fail "try-restart after the binary was replaced: $out"
+pid_gone "$pid1" || fail "try-restart left the old scheduler $pid1 running: $out"
+pid2=$(cat "$pidfile")
+[ "$pid2" != "$pid1" ] && kill -0 "$pid2" || fail "no new scheduler after try-restart: $out"
+kill -0 "$try_pid" || fail "the restart ended the running try"
+adopted() { grep -q 'following it' "$out_log"; }
+wait_for 10 "the new scheduler to adopt the try" adopted
+
+# stop with the try running: the try goes on; the next start records it
+out=$(init stop) || fail "stop: $out"
+pid_gone "$pid2" || fail "stop left the scheduler running"
+[ -e "$pidfile" ] && fail "stop left $pidfile"
+kill -0 "$try_pid" || fail "stop ended the running try"
+out=$(init status) && fail "status of a stopped scheduler says running: $out"
+out=$(init try-restart) || fail "try-restart of a stopped scheduler: $out"
+[ -e "$pidfile" ] && fail "try-restart started a stopped scheduler"
+out=$(init start) || fail "start after stop: $out"
+touch "$T/release"
+wait_run hold p1 success 30
+assert_eq 1 "$(wc -l <"$T/ledger")" "the try ran once"
+out=$(init stop) || fail "the last stop: $out"
+echo "deb_init: ok"
