@@ -712,6 +712,28 @@ db_clean(struct cli *c, const struct cli_args *a)
 	return 0;
 }
 
+/* An unknown db command, with the one meant: a near spelling, or
+ * "upgrade" (what other tools call applying migrations). */
+static int
+db_unknown(const char *sub)
+{
+	static const char *const subs[] = {
+		"migrate", "version", "backup", "restore", "check", "vacuum",
+		"clean",
+	};
+	struct text_near near;
+	const char *best;
+
+	text_near_init(&near, sub);
+	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
+		text_near_add(&near, subs[i]);
+	best = strcmp(sub, "upgrade") == 0 ? "migrate" : text_near_best(&near);
+	if (best != NULL)
+		return cli_usage(&cli_db, "unknown db command '%s' (did you mean "
+				 "'sluice db %s'?)", sub, best);
+	return cli_usage(&cli_db, "unknown db command '%s'", sub);
+}
+
 static int
 db_run(struct cli *c, const struct cli_args *a)
 {
@@ -751,7 +773,7 @@ db_run(struct cli *c, const struct cli_args *a)
 		return db_vacuum(c, a);
 	if (strcmp(sub, "clean") == 0)
 		return db_clean(c, a);
-	return cli_usage(&cli_db, "unknown db command '%s'", sub);
+	return db_unknown(sub);
 }
 
 const struct cli_verb cli_db = {

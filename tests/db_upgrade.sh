@@ -43,6 +43,12 @@ sl db backup "$T/v1.db" >/dev/null || fail "db backup of a version 1 database"
 assert_eq 1 "$(sqlite3 "$T/v1.db" "SELECT max(version) FROM schema_migrations")" "the backup's version"
 assert_eq 1 "$(q "SELECT max(version) FROM schema_migrations")" "db backup migrated"
 
+# "upgrade", as other tools say, names the command that does it; it
+# changes nothing
+rc=0; out=$(sl db upgrade 2>&1) || rc=$?
+assert_eq 2 "$rc" "db upgrade"
+assert_contains "$out" "unknown db command 'upgrade' (did you mean 'sluice db migrate'?)" "db upgrade"
+assert_eq 1 "$(q "SELECT max(version) FROM schema_migrations")" "db upgrade migrated"
 out=$(sl db migrate) || fail "db migrate: $out"
 assert_eq "$H/sluice.db: schema version $mine (this sluice: $mine)" "$out" "db migrate"
 assert_eq "$H/sluice.db: schema version $mine (this sluice: $mine)" "$(sl db version)" "db version after migrate"
