@@ -89,6 +89,20 @@ store_binary_version(void)
 	return v;
 }
 
+/* "cannot open the database PATH: SQLite's words (the system's)": SQLite
+ * says "unable to open database file" for a missing folder and a file
+ * this user may not read alike. */
+static void
+store_open_error(sqlite3 *db, const char *path, struct sl_err *err)
+{
+	int e = db != NULL ? sqlite3_system_errno(db) : 0;
+
+	sl_err_set(err, "cannot open the database %s: %s%s%s%s", path,
+		   db != NULL ? sqlite3_errmsg(db) : "out of memory",
+		   e != 0 ? " (" : "", e != 0 ? strerror(e) : "",
+		   e != 0 ? ")" : "");
+}
+
 int
 store_file_version(const char *path, int *have, int *pending,
 		   struct sl_err *err)
@@ -100,8 +114,7 @@ store_file_version(const char *path, int *have, int *pending,
 	*have = 0;
 	*pending = 0;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sl_err_set(err, "cannot open the database %s: %s", path,
-			   db != NULL ? sqlite3_errmsg(db) : "out of memory");
+		store_open_error(db, path, err);
 		goto done;
 	}
 	sqlite3_busy_timeout(db, 10000);
@@ -276,8 +289,7 @@ store_open_flags(const char *path, int migrate, struct store **out,
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		sl_err_set(err, "cannot open the database %s: %s", path,
-			   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		store_open_error(s->db, path, err);
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, 10000);

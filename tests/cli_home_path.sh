@@ -2,7 +2,8 @@
 # The home as people spell it (`--home .`, a trailing slash, SLUICE_HOME=./)
 # names its files cleanly in messages: dags validate's file:line:column,
 # dags show's file, runs delete's log folder are paths to paste, not
-# HOME/./dags/x.yaml or HOME//dags/x.yaml.
+# HOME/./dags/x.yaml or HOME//dags/x.yaml. A database that cannot be
+# opened is named with the system's reason.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 "$SLUICE" --home "$H" init >/dev/null
@@ -79,4 +80,11 @@ printf 'not: a DAG\n' >"$P/flat/.git/config.yaml"
 assert_eq "2 DAG files OK" "$("$SLUICE" --home "$P/flat" dags validate 2>&1)" "validate with a subfolder"
 assert_eq "flat orders" "$("$SLUICE" --home "$P/flat" --json dags list | /usr/bin/python3 -c 'import json,sys; print(" ".join(sorted(d["dag"] for d in json.load(sys.stdin))))')" "dags list with a subfolder"
 assert_contains "$("$SLUICE" --home "$P/flat" dags show orders)" "$P/flat/team_a/daily/orders.yaml" "the DAG's file in its subfolder"
+# a database that cannot be opened: the path and the system's reason
+# (SQLite alone says "unable to open database file" for every cause)
+mkdir -p "$T/nodb/dags"
+printf 'database: nofolder/sluice.db\n' >"$T/nodb/sluice.yaml"
+rc=0; out=$("$SLUICE" --home "$T/nodb" dags list 2>&1) || rc=$?
+assert_eq 3 "$rc" "a database in a missing folder"
+assert_contains "$out" "cannot open the database $T/nodb/nofolder/sluice.db: unable to open database file (No such file or directory)" "its error"
 echo "cli_home_path: ok"
