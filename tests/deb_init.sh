@@ -19,12 +19,18 @@ done
 # the script as debian/rules makes it; /etc/default/ is this test's, where
 # the paths and the user are set (as an operator may)
 mkdir -p "$T/default" "$T/bin"
-sed -e 's|@VERB@|scheduler|g' -e 's|@WHAT@|scheduler|g' \
-	-e "s|/etc/default/|$T/default/|g" \
-	"$SLUICE_SRCDIR/debian/sluice-init.in" >"$T/init"
-chmod +x "$T/init"
-grep -q '@[A-Z]*@' "$T/init" && fail "a placeholder is left: $(grep -n '@[A-Z]*@' "$T/init")"
-sh -n "$T/init" || fail "the init script does not parse"
+make_init() { # VERB WHAT CHECK FILE
+	grep -qF "sed -e 's|@VERB@|$1|g' -e 's|@WHAT@|$2|g' -e 's|@CHECK@|$3|'" \
+		"$SLUICE_SRCDIR/debian/rules" || fail "debian/rules makes sluice-$1 otherwise"
+	sed -e "s|@VERB@|$1|g" -e "s|@WHAT@|$2|g" -e "s|@CHECK@|$3|" \
+		-e "s|/etc/default/|$T/default/|g" \
+		"$SLUICE_SRCDIR/debian/sluice-init.in" >"$4"
+	chmod +x "$4"
+	grep -q '@[A-Z]*@' "$4" && fail "a placeholder is left: $(grep -n '@[A-Z]*@' "$4")"
+	sh -n "$4" || fail "the init script of $1 does not parse"
+}
+make_init scheduler scheduler executors "$T/init"
+make_init web "web UI and REST API" "dags list" "$T/init-web"
 # sluice-try is found next to the sluice that runs
 cp "$SLUICE" "$T/bin/sluice"
 cp "$(dirname "$SLUICE")/sluice-try" "$T/bin/sluice-try"
@@ -102,4 +108,22 @@ touch "$T/release"
 wait_run hold p1 success 30
 assert_eq 1 "$(wc -l <"$T/ledger")" "the try ran once"
 out=$(init stop) || fail "the last stop: $out"
+
+# the web's init script: sluice web runs with an executor the scheduler
+# would refuse (its key missing), so its start does not check executors
+port=$(free_port)
+cat >>"$H/sluice.yaml" <<YAML
+web: {port: $port}
+executors:
+  far: {type: ssh, hosts: [127.0.0.1], user: x, key: $T/no-such-key}
+YAML
+sed -e "s|/sluice-scheduler|/sluice-web|" "$T/default/sluice-scheduler" >"$T/default/sluice-web"
+out=$(init start) && fail "the scheduler started with a missing key: $out"
+assert_contains "$out" "cannot read the key $T/no-such-key" "the scheduler's failed start"
+on_exit "'$T/init-web' stop"
+out=$("$T/init-web" start 2>&1) || fail "the web's start: $out"
+serving() { curl -fsS "http://127.0.0.1:$port/health" >/dev/null; }
+wait_for 10 "the web to serve" serving
+out=$("$T/init-web" stop 2>&1) || fail "the web's stop: $out"
+[ -e "$T/run/sluice-web.pid" ] && fail "the web's stop left its pid file"
 echo "deb_init: ok"
