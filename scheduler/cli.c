@@ -499,6 +499,27 @@ cli_scheduler_running(struct cli *c)
 }
 
 int
+cli_home_owner_check(struct cli *c, const char *verb)
+{
+	struct stat st;
+	struct passwd *pw;
+	const char *name;
+	char uid[32];
+
+	if (geteuid() != 0 || stat(c->cfg->home, &st) < 0 || st.st_uid == 0)
+		return 0;
+	pw = getpwuid(st.st_uid);
+	snprintf(uid, sizeof uid, "%u", (unsigned)st.st_uid);
+	name = pw != NULL ? pw->pw_name : uid;
+	fprintf(stderr, "sluice: %s belongs to the user %s: a %s run as "
+		"root would make log folders, locks and try status files there "
+		"that %s cannot write. Run it as that user: runuser -u %s -- "
+		"sluice --home %s %s (or start its service)\n", c->cfg->home,
+		name, verb, name, name, c->cfg->home, verb);
+	return -1;
+}
+
+int
 cli_scheduler_lock(struct cli *c)
 {
 	char *path = lock_path(c);

@@ -207,6 +207,10 @@ void cli_print_failed_runs(struct cli *c, const struct dag *d,
 int cli_scheduler_running(struct cli *c);
 /* Take the scheduler lock of the home (one scheduler per home). */
 int cli_scheduler_lock(struct cli *c);
+/* root running VERB (scheduler, standalone) on a home another user owns
+ * would make files there (log folders, locks, try status files) that
+ * user cannot write: -1 with a message naming the user to run it as. */
+int cli_home_owner_check(struct cli *c, const char *verb);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_backfills, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,

@@ -300,7 +300,8 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	}
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
-	if (cli_scheduler_lock(c) < 0)
+	if (cli_home_owner_check(c, args->verb->name) < 0 ||
+	    cli_scheduler_lock(c) < 0)
 		return EXIT_HOME;
 	if (port >= 0)
 		c->cfg->web_port = (int)port;
@@ -389,7 +390,8 @@ const struct cli_verb cli_scheduler = {
 	"[--drain]",
 	"Loads the DAG folder (and reloads files as they change), creates runs for\n"
 	"due partitions, and runs tasks through their executors. One scheduler per\n"
-	"home.\n"
+	"home. Run as the user who owns the home: root is refused on a home\n"
+	"another user owns (the files it made there would not be that user's).\n"
 	"\n"
 	SERVE_STOP_HELP,
 	scheduler_opts,

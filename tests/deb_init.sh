@@ -7,7 +7,8 @@
 # try running leaves the try running and the next start adopts it; a
 # try-restart after an upgrade replaced the binary (its /proc/PID/exe is
 # "(deleted)") stops the old scheduler and starts the new one; the try
-# ran once; stop removes the pid file and status then says so.
+# ran once; stop removes the pid file and status then says so. Root's
+# sluice scheduler on a home another user owns is refused.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 [ "$(id -u)" = 0 ] || skip "the init script runs as root (runuser, start-stop-daemon --chuid)"
 for tool in start-stop-daemon runuser; do
@@ -108,6 +109,17 @@ touch "$T/release"
 wait_run hold p1 success 30
 assert_eq 1 "$(wc -l <"$T/ledger")" "the try ran once"
 out=$(init stop) || fail "the last stop: $out"
+
+# root running the scheduler on a home the service user owns is refused
+# (the folders and locks it made there that user could not write), and
+# makes nothing there
+mkdir -p "$T/owned/dags"
+chown -R nobody "$T/owned"
+rc=0; out=$(timeout 20 "$SLUICE" --home "$T/owned" scheduler 2>&1) || rc=$?
+assert_eq 3 "$rc" "root's scheduler on nobody's home"
+assert_contains "$out" "$T/owned belongs to the user nobody" "its message"
+assert_contains "$out" "runuser -u nobody -- sluice --home $T/owned scheduler" "its message"
+assert_eq "" "$(find "$T/owned" -user root)" "files root made in nobody's home"
 
 # the web's init script: sluice web runs with an executor the scheduler
 # would refuse (its key missing), so its start does not check executors
