@@ -54,7 +54,8 @@ static const struct {
 	{ "HOME/logs/DAG/PARTITION/TASK/try-N.log", "the log of each try (under logs: of sluice.yaml when it names another folder)" },
 	{ "HOME/run/tries/", "the status files of running tries, by which a restarted scheduler adopts them" },
 	{ "HOME/outbox/", "notifications, when no smtp server is configured" },
-	{ "HOME/.scheduler.lock", "held by the running scheduler (one per home)" },
+	{ "HOME/logs/retention.log", "the output of the scheduler's retention runs (retention: of sluice.yaml)" },
+	{ "HOME/.scheduler.lock, HOME/sluice.db-scheduler.lock", "held by the running scheduler (one per home, and one per database file whatever home names it); each holds its pid" },
 	{ "sluice-try", "the supervisor of each local try, installed next to the sluice binary" },
 };
 
