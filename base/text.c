@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/util.h"
 
@@ -156,6 +157,47 @@ text_url_segment(struct buf *out, const char *s)
 			buf_add(out, pct, 3);
 		}
 	}
+}
+
+enum text_url_kind
+text_url_kind(const char *url)
+{
+	const char *host;
+
+	if (url == NULL)
+		return TEXT_URL_NONE;
+	for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("\"<>\\`", *p) != NULL)
+			return TEXT_URL_NONE;
+	if (url[0] == '/')
+		return url[1] == '/' ? TEXT_URL_NONE : TEXT_URL_PATH;
+	if (strncasecmp(url, "http://", 7) == 0)
+		host = url + 7;
+	else if (strncasecmp(url, "https://", 8) == 0)
+		host = url + 8;
+	else
+		return TEXT_URL_NONE;
+	return host[0] != '\0' && strchr("/?#@:", host[0]) == NULL ?
+	       TEXT_URL_WEB : TEXT_URL_NONE;
+}
+
+void
+text_html_link(struct buf *out, const char *url, const char *label)
+{
+	if (text_url_kind(url) == TEXT_URL_NONE) {
+		text_html_escape(out, label);
+		if (url != NULL) {
+			buf_adds(out, " (");
+			text_html_escape(out, url);
+			buf_addc(out, ')');
+		}
+		return;
+	}
+	buf_adds(out, "<a href=\"");
+	text_html_escape(out, url);
+	buf_adds(out, "\">");
+	text_html_escape(out, label);
+	buf_adds(out, "</a>");
 }
 
 /* Longer words are not typos of a key: no suggestion (and a bounded

@@ -51,6 +51,22 @@ void text_html_name(struct buf *out, const char *name);
  * byte becomes %XX. NULL appends nothing. */
 void text_url_segment(struct buf *out, const char *s);
 
+/* What a URL that a value gave (a config's base_url, a link built on
+ * it) is fit to be as a link: TEXT_URL_WEB an absolute http:// or
+ * https:// address with a host, TEXT_URL_PATH a path on this site ("/x",
+ * never "//host" or "/\\host", which browsers read as another site),
+ * TEXT_URL_NONE anything else: another scheme (javascript:, data:), a
+ * relative word, or a URL holding a space, a control character or one of
+ * " < > \\ ` (which no link sluice builds has, and which a browser may
+ * drop or read another way than this check does). NULL is NONE. */
+enum text_url_kind { TEXT_URL_NONE, TEXT_URL_PATH, TEXT_URL_WEB };
+enum text_url_kind text_url_kind(const char *url);
+/* Append a link to url labelled label, both HTML-escaped, when url is a
+ * web address or a path (text_url_kind); otherwise the label and the URL
+ * as plain text, "label (url)", so a javascript: or data: URL is shown,
+ * never followed. */
+void text_html_link(struct buf *out, const char *url, const char *label);
+
 /*
  * The name a person most likely meant by a word that is not one (a typo'd
  * key, rule or task name), among candidates offered one at a time:

@@ -201,19 +201,16 @@ field_add(struct buf *text, struct buf *html, const char *label,
 	free(v);
 }
 
-/* "<li>" and label (escaped), a link to link when it is not NULL. */
+/* "<li>" and label (escaped), a link to link when it is not NULL (and
+ * a web address: text_html_link). */
 static void
 li_link(struct buf *html, const char *link, const char *label)
 {
 	buf_adds(html, "<li>");
-	if (link != NULL) {
-		buf_adds(html, "<a href=\"");
-		text_html_escape(html, link);
-		buf_adds(html, "\">");
-	}
-	text_html_escape(html, label);
 	if (link != NULL)
-		buf_adds(html, "</a>");
+		text_html_link(html, link, label);
+	else
+		text_html_escape(html, label);
 }
 
 /* The recipients of ev as a JSON array of clean one-line strings. */
@@ -279,9 +276,9 @@ compose_end(const struct notify_event *ev, struct buf *subject,
 
 	if (url != NULL) {
 		buf_printf(text, "\nOpen in sluice: %s\n", url);
-		buf_adds(html, "<p><a href=\"");
-		text_html_escape(html, url);
-		buf_adds(html, "\">Open in sluice</a></p>\n");
+		buf_adds(html, "<p>");
+		text_html_link(html, url, "Open in sluice");
+		buf_adds(html, "</p>\n");
 	}
 	buf_adds(html, "</body></html>\n");
 	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
@@ -605,9 +602,9 @@ fresh_digest_compose(const struct notify_event *ev, int late)
 	buf_adds(&html, "</ul>\n");
 	if (map != NULL) {
 		buf_printf(&text, "\nThe partition map of %s to %s: %s\n", from, to, map);
-		buf_adds(&html, "<p><a href=\"");
-		text_html_escape(&html, map);
-		buf_adds(&html, "\">The partition map of these partitions</a></p>\n");
+		buf_adds(&html, "<p>");
+		text_html_link(&html, map, "The partition map of these partitions");
+		buf_adds(&html, "</p>\n");
 	}
 	opts = compose_end(ev, &subject, &text, &html, NULL);
 	free(same);
@@ -717,9 +714,9 @@ notify_compose(const struct notify_event *ev)
 	buf_adds(&html, "</table>\n");
 	if (url.len > 0) {
 		buf_printf(&text, "\nOpen in sluice: %s\n", buf_str(&url));
-		buf_adds(&html, "<p><a href=\"");
-		text_html_escape(&html, buf_str(&url));
-		buf_adds(&html, "\">Open in sluice</a></p>\n");
+		buf_adds(&html, "<p>");
+		text_html_link(&html, buf_str(&url), "Open in sluice");
+		buf_adds(&html, "</p>\n");
 	}
 	if (tail != NULL) {
 		buf_printf(&text, "\nLast %d lines of the log:\n%s",

@@ -46,6 +46,14 @@ assert_not_contains "$body" "log line 71
 assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition?try=2">'
 assert_contains "$html" 'bad utf-8 ?? and &lt;html&gt; &amp; &quot;quotes&quot;'
 assert_not_contains "$html" "<html> &" html
+# only an http(s) address is a live link: any other scheme in the
+# base_url (a spec that did not come through sluice.yaml's check) is
+# shown as text, never followed from the mail
+for bad in 'javascript:alert(1)//' 'data:text/html,<b>x</b>' ' javascript:alert(1)//'; do
+	compose "${event/\"http:\/\/127.0.0.1:8080\/\"/$(json_str "$bad")}"
+	assert_not_contains "$(field html)" "href" "a $bad base_url in the html"
+	assert_contains "$(field html)" "Open in sluice (" "the $bad link as text"
+done
 
 # killed by a signal; the executor's error wins when there is one
 compose "${event/\"signal\": 0/\"signal\": 9}"

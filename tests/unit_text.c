@@ -114,6 +114,51 @@ url_cases(void)
 	}
 }
 
+/* Which URLs are live links: http(s) with a host and this site's paths;
+ * every other scheme, and anything a browser may read another way, is
+ * text. */
+static void
+url_kind_cases(void)
+{
+	static const struct { const char *in; enum text_url_kind kind; } cases[] = {
+		{ "http://127.0.0.1:8080/dags/x", TEXT_URL_WEB },
+		{ "HTTPS://sluice.example.com/sluice/", TEXT_URL_WEB },
+		{ "https://[::1]:8080", TEXT_URL_WEB },
+		{ "/dags/x?at=2024", TEXT_URL_PATH },
+		{ "/", TEXT_URL_PATH },
+		{ "//evil.example/x", TEXT_URL_NONE },
+		{ "/\\evil.example", TEXT_URL_NONE },
+		{ "/\t/evil.example", TEXT_URL_NONE },
+		{ "javascript:alert(1)", TEXT_URL_NONE },
+		{ "JavaScript:alert(1)//http://x", TEXT_URL_NONE },
+		{ " javascript:alert(1)", TEXT_URL_NONE },
+		{ "java\tscript:alert(1)", TEXT_URL_NONE },
+		{ "data:text/html,x", TEXT_URL_NONE },
+		{ "vbscript:x", TEXT_URL_NONE },
+		{ "http:evil.example", TEXT_URL_NONE },
+		{ "http://", TEXT_URL_NONE },
+		{ "https:///x", TEXT_URL_NONE },
+		{ "http://@evil.example", TEXT_URL_NONE },
+		{ "http://x\"onmouseover=\"y", TEXT_URL_NONE },
+		{ "http://x/<b>", TEXT_URL_NONE },
+		{ "dags/x", TEXT_URL_NONE },
+		{ "", TEXT_URL_NONE },
+		{ NULL, TEXT_URL_NONE },
+	};
+	struct buf b;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_EQ_INT(cases[i].kind, text_url_kind(cases[i].in));
+	buf_init(&b, 0);
+	text_html_link(&b, "http://h/a?b=1&c=2", "x<y");
+	CHECK_EQ_STR("<a href=\"http://h/a?b=1&amp;c=2\">x&lt;y</a>", buf_str(&b));
+	buf_free(&b);
+	buf_init(&b, 0);
+	text_html_link(&b, "javascript:alert('x')", "Open");
+	CHECK_EQ_STR("Open (javascript:alert(&#39;x&#39;))", buf_str(&b));
+	buf_free(&b);
+}
+
 /* JSON text in a <script> block: every "<" as \u003c, nothing else
  * touched. */
 static void
@@ -266,6 +311,7 @@ main(void)
 	RUN(html_cases);
 	RUN(name_cases);
 	RUN(url_cases);
+	RUN(url_kind_cases);
 	RUN(json_script_cases);
 	RUN(near_cases);
 	RUN(ago_cases);
