@@ -33,7 +33,7 @@ const struct config_key config_keys[] = {
 	{ "web", "mapping", NULL, "the web UI and REST API (sluice web, sluice standalone)" },
 	{ "web.bind", "address", "127.0.0.1", "the address to listen on; 0.0.0.0 serves other machines" },
 	{ "web.port", "integer 0..65535", "8080", "the TCP port to listen on" },
-	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it, for links in emails" },
+	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it (http:// or https://, a host, maybe a path), for links in emails and webhooks" },
 	{ "web.busy_max_rps", "integer 0..10000000", "6500", "in standalone mode, the most requests per second served while tries run (the rest wait their turn); 0: no limit" },
 	{ "retention", "mapping", NULL, "automatic clean-up by the scheduler, hourly, in small transactions (as sluice db clean does)" },
 	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs (an age with a unit, an hour or more: 180d)" },
@@ -235,6 +235,15 @@ load_web(struct config *c, struct ydoc *d, ynode_t *n, struct sl_err *err)
 		} else if (strcmp(key, "base_url") == 0) {
 			if (ynode_get_str(d, v, "web.base_url", &s, err) < 0)
 				return -1;
+			/* every link sluice sends starts with it: another
+			 * scheme (javascript:) would be a live link in a mail,
+			 * a ? or # would swallow the page's path */
+			if (text_url_kind(s) != TEXT_URL_WEB || strpbrk(s, "?#") != NULL)
+				return ydoc_err(d, v, err, "web.base_url: '%s' is not "
+						"the UI's web address: an http:// or "
+						"https:// URL with a host and no ? or #, "
+						"such as https://sluice.example.com or "
+						"https://example.com/sluice", s);
 			free(c->base_url);
 			c->base_url = xstrdup(s);
 		} else if (strcmp(key, "busy_max_rps") == 0) {

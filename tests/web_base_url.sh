@@ -30,4 +30,14 @@ stop_pid "$WPID"
 : >"$T/web.log"
 start_web --bind 127.0.0.1
 assert_not_contains "$(cat "$T/web.log")" "no web.base_url" "a bind on one address"
+# a base_url that is not an http(s) address with a host is refused at
+# load, naming the file, line and column: every link starts with it
+for bad in 'javascript:alert(1)//' 'data:text/html,x' 'sluice.example.com' \
+	'http://' 'https://h.example/?x=' 'https://h.example/#' ' http://h.example'; do
+	printf 'web: {base_url: "%s"}\n' "$bad" >"$H/sluice.yaml"
+	out=$(sl dags list 2>&1) && fail "base_url '$bad' was accepted"
+	assert_contains "$out" "$H/sluice.yaml:1:17: web.base_url: '$bad' is not the UI's web address" "base_url '$bad'"
+done
+printf 'web: {base_url: "https://h.example/sluice/"}\n' >"$H/sluice.yaml"
+sl dags list >/dev/null || fail "a base_url with a path prefix"
 echo "web_base_url: ok"
