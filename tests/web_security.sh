@@ -37,6 +37,21 @@ assert_contains "$cookie" "HttpOnly" "cookie"
 assert_contains "$cookie" "SameSite=Strict" "cookie"
 assert_contains "$cookie" "Path=/" "cookie"
 assert_not_contains "$cookie" "Secure" "plain http cookie"
+# where a login goes next: a path on this site, never another site (a
+# tab or newline in it is dropped by a browser: "/<TAB>/evil" is "//evil")
+for next in '//evil.example/x' '/\evil.example' 'https://evil.example' \
+	$'/\t/evil.example' $'/\n/evil.example' $'/\r/evil.example' $'/\v/evil.example' \
+	'javascript:alert(1)' ' /x'; do
+	loc=$(curl -sS -D - -o /dev/null --data-urlencode "username=ops" --data-urlencode "password=$OPS_PW" \
+		--data-urlencode "next=$next" "$URL/login" | tr -d '\r' | sed -n 's/^Location: //Ip')
+	assert_eq "/" "$loc" "login next=$(printf '%q' "$next")"
+done
+loc=$(curl -sS -D - -o /dev/null --data-urlencode "username=ops" --data-urlencode "password=$OPS_PW" \
+	--data-urlencode "next=/dags/a%2Fb?at=x" "$URL/login" | tr -d '\r' | sed -n 's/^Location: //Ip')
+assert_eq "/dags/a%2Fb?at=x" "$loc" "login next= a path"
+# the login page carries next= as data
+page=$(curl -sS "$URL/login?next=%2F%22%3E%3Cscript%3Ex()%3C%2Fscript%3E")
+assert_contains "$page" 'name="next" value="/&quot;&gt;&lt;script&gt;x()&lt;/script&gt;"' "next in the login form"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "Origin: http://evil.example" \
 	--data-urlencode "username=ops" --data-urlencode "password=$OPS_PW" "$URL/login")
 assert_eq 403 "$code" "cross-site login"

@@ -290,14 +290,13 @@ form_field(struct evkeyvalq *form, const char *name)
 	return v ? xstrdup(v) : NULL;
 }
 
-/* Only local paths, so a login link cannot send people elsewhere. */
+/* Only local paths, so a login link cannot send people elsewhere: not
+ * "//host", nor "/<TAB>/host", which a browser reads as "//host" (it
+ * drops tabs and newlines from a URL). */
 static const char *
 safe_next(const char *next)
 {
-	if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-	    strpbrk(next, "\r\n") != NULL)
-		return "/";
-	return next;
+	return text_url_kind(next) == TEXT_URL_PATH ? next : "/";
 }
 
 enum web_result
