@@ -107,6 +107,15 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 	    ynode_get_bool(d, x, NULL, &nd->latest, err) < 0)
 		return -1;
 	if ((off = ymap_get(d, v, "offset")) != NULL) {
+		int64_t ms;
+
+		/* offset: -1d, as a time shift is written elsewhere */
+		if ((s = ynode_str(off)) != NULL && *s == '-' &&
+		    strspn(s + 1, "0123456789") < strlen(s + 1) &&
+		    sl_parse_duration(s + 1, &ms) == 0)
+			return ynode_err(d, off, err,
+					 "'%s' is a duration: offset counts the DAG's own periods, a whole number (-1: the period before, a day back for a daily DAG, an hour for an hourly one)",
+					 s);
 		if (ynode_get_int(d, off, NULL, -100000, 0, &iv, err) < 0)
 			return -1;
 		nd->offset = (int)iv;
