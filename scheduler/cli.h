@@ -98,6 +98,9 @@ int cli_need_home(struct cli *c);
 int cli_dag(struct cli *c, const char *name, struct dag **out);
 /* `sluice dags show DAG [TASK]` (cli_dags_show.c); task NULL: the DAG. */
 int dags_show(struct cli *c, const char *name, const char *task);
+/* `sluice dags validate [PATH...]` (cli_dags_validate.c): the DAG folder
+ * when argc is 0; the verb's exit code. */
+int dags_validate(struct cli *c, int argc, char *const *given);
 /* Is d a DAG whose file is gone (1, said on stderr)? It takes no new
  * runs: trigger and backfill refuse it. */
 int cli_dag_no_new_runs(struct cli *c, const struct dag *d);
