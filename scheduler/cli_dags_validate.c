@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "scheduler/config.h"
+#include "scheduler/dag_needs.h"
 /*
  * Where the errors of `dags validate` go: stderr, one "FILE:LINE:COL:
  * message" a line; or with --json (errors not NULL) objects {file, line,
@@ -150,6 +151,79 @@ dags_validate_in_folder(struct cli *c, const char *given, struct dagbag *folder,
 	return bad;
 }
 
+/* Is the file at real (a realpath) one of the first n entries of b? */
+static int
+dags_validate_holds(const struct dagbag *b, int n, const char *real)
+{
+	for (int i = 0; i < n; i++) {
+		char *have = realpath(b->entries[i].file, NULL);
+		int same = have != NULL && strcmp(have, real) == 0;
+
+		free(have);
+		if (same)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The files given by path (argv, files only) that are not of the home's
+ * DAG folder but load alone have their needs: checked as if deployed
+ * there: against the folder's DAGs and datasets and those of the other
+ * such files (a given file's DAG stands for the folder's DAG of the same
+ * name: it is its new version). Checked alone, a need of a DAG that
+ * exists nowhere passed as OK. The errors, given path -> message.
+ */
+static json_t *
+dags_validate_outside(struct cli *c, int argc, char *const *argv)
+{
+	struct dagbag joint = { NULL, 0 };
+	json_t *found = json_object();
+	struct sl_err err;
+	int first;
+
+	if (c->cfg == NULL || c->cfg->dags_dir == NULL)
+		return found;
+	sl_err_clear(&err);
+	if (dagbag_load(c->cfg->dags_dir, c->cfg, NULL, &joint, &err) < 0)
+		joint.n = 0;
+	first = joint.n;
+	for (int i = 0; i < argc; i++) {
+		struct dagbag_entry *e;
+		struct dag *d = NULL;
+		struct stat st;
+		char *real;
+		int held;
+
+		if (stat(argv[i], &st) < 0 || !S_ISREG(st.st_mode) ||
+		    (real = realpath(argv[i], NULL)) == NULL)
+			continue;
+		held = dags_validate_holds(&joint, first, real);
+		free(real);
+		sl_err_clear(&err);
+		if (held || dag_load(argv[i], c->cfg, &d, &err) < 0)
+			continue;
+		for (int k = 0; k < first; k++)
+			if (joint.entries[k].dag != NULL &&
+			    strcmp(joint.entries[k].dag->name, d->name) == 0)
+				joint.entries[k].duplicate = 1;
+		joint.entries = xrealloc(joint.entries, ((size_t)joint.n + 1) *
+					 sizeof *joint.entries);
+		e = &joint.entries[joint.n++];
+		memset(e, 0, sizeof *e);
+		e->file = xstrdup(argv[i]);
+		e->dag = d;
+	}
+	if (joint.n > first)
+		dag_needs_check_bag(&joint, NULL);
+	for (int k = first; k < joint.n; k++)
+		if (joint.entries[k].needs_error && joint.entries[k].error != NULL)
+			json_object_set_new(found, joint.entries[k].file,
+					    json_string(joint.entries[k].error));
+	dagbag_free(&joint);
+	return found;
+}
+
 static int
 dags_validate_path_cmp(const void *a, const void *b)
 {
@@ -166,11 +240,13 @@ dags_validate(struct cli *c, int argc, char *const *given)
 	int bad = 0, n = 0, folder_loaded = 0;
 	char **argv = xcalloc((size_t)argc + 1, sizeof *argv);
 	struct dagbag folder = { NULL, 0 };
+	json_t *outside, *msg;
 
 	memcpy(argv, given, (size_t)argc * sizeof *argv);
 	if (argc > 1)
 		qsort(argv, (size_t)argc, sizeof *argv, dags_validate_path_cmp);
 
+	outside = dags_validate_outside(c, argc, argv);
 	if (argc == 0) {
 		for (int i = 0; i < c->bag.n; i++) {
 			n++;
@@ -214,9 +290,14 @@ dags_validate(struct cli *c, int argc, char *const *given)
 		if (dag_validate_warn(argv[i], c->cfg, dags_validate_print,
 				      dags_validate_warning, &out) > 0 ||
 		    dags_validate_in_folder(c, argv[i], &folder, &folder_loaded,
-					    &out) > 0)
+					    &out) > 0) {
 			bad++;
+		} else if ((msg = json_object_get(outside, argv[i])) != NULL) {
+			dags_validate_text(&out, argv[i], json_string_value(msg));
+			bad++;
+		}
 	}
+	json_decref(outside);
 	if (out.errors != NULL) {
 		json_t *o = json_pack("{s:i, s:i, s:o, s:o}", "files", n,
 				      "files_with_errors", bad, "errors",

@@ -253,6 +253,38 @@ YAML
 sl dags validate "$H/dags/team/rollup.yaml" >"$T/v.out" 2>"$T/v.err" ||
 	fail "a file whose needs resolve in the folder: $(cat "$T/v.err")"
 rm -r "$H/dags/team" "$H/dags/prices.yaml"
+# a file outside the DAG folder (a repository, before it is deployed):
+# its needs: are checked against the folder and the other files given.
+# It said OK for a need of a DAG that exists nowhere.
+mkdir -p "$T/repo"
+sed 's/prices_hourlyy/prices_hourly/' >"$T/repo/rollup.yaml" <<'YAML'
+dag: rollup
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+needs:
+  - dag: prices_hourlyy
+    task: copy
+tasks:
+  bands: {command: "true"}
+YAML
+set +e
+(cd "$T/repo" && sl dags validate rollup.yaml) >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code of a file outside the folder whose needs name no DAG"
+assert_eq "rollup.yaml:5:10: needs[0].dag: no DAG 'prices_hourly' in the DAG folder
+1 of 1 DAG file with errors" "$(cat "$T/v.err")" "a need of no DAG, outside the folder"
+printf 'dag: prices_hourly\nschedule: "@hourly"\nstart: 2024-01-01T00:00:00Z\ntasks:\n  cpy: {command: "true"}\n' >"$T/repo/prices.yaml"
+(cd "$T/repo" && sl dags validate rollup.yaml prices.yaml) >"$T/v.out" 2>"$T/v.err" || true
+assert_contains "$(cat "$T/v.err")" "rollup.yaml:6:11: needs[0].task: DAG 'prices_hourly' has no task 'copy' (did you mean 'cpy'?)" "a need of a DAG given beside it"
+sed -i 's/cpy:/copy:/' "$T/repo/prices.yaml"
+(cd "$T/repo" && sl dags validate rollup.yaml prices.yaml) >"$T/v.out" 2>"$T/v.err" ||
+	fail "needs of a file given beside it: $(cat "$T/v.err")"
+assert_eq "2 DAG files OK" "$(cat "$T/v.out")"
+# deployed, the folder's version stands in for it
+cp "$T/repo/prices.yaml" "$H/dags/prices.yaml"
+(cd "$T/repo" && sl dags validate rollup.yaml) >"$T/v.out" 2>"$T/v.err" ||
+	fail "needs of a file outside the folder, met by the folder: $(cat "$T/v.err")"
+rm "$H/dags/prices.yaml"
 # a folder typed with its slash: the files' paths have one slash
 mkdir -p "$T/slash"
 printf 'dag: s\ntasks:\n  a: {comand: x}\n' >"$T/slash/s.yaml"
