@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "scheduler/dag_keys.h"
 
 int
@@ -101,8 +102,25 @@ dag_scope_link(struct ydoc *d, struct dag *dag, int i, ynode_t *node,
 	if (ynode_get_str(d, v, NULL, &s, err) < 0)
 		return -1;
 	setup = dag_task(dag, s);
-	if (setup == NULL)
-		return ynode_err(d, v, err, "unknown task '%s'", s);
+	if (setup == NULL) {
+		struct text_near near;
+		int nsetup = 0;
+
+		/* the setup tasks: those a teardown can name */
+		text_near_init(&near, s);
+		for (int k = 0; k < dag->ntasks; k++)
+			if (dag->tasks[k].setup) {
+				text_near_add(&near, dag->tasks[k].name);
+				nsetup++;
+			}
+		if (text_near_best(&near) != NULL)
+			return ynode_err(d, v, err,
+					 "unknown task '%s' (did you mean '%s'?)",
+					 s, text_near_best(&near));
+		return ynode_err(d, v, err, "unknown task '%s'%s", s,
+				 nsetup == 0 ? " (a teardown names a task with "
+				 "setup: true, and no task has it)" : "");
+	}
 	if (setup == t)
 		return ynode_err(d, v, err,
 				 "a task cannot be its own teardown");
