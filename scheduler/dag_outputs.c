@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "operators/operator.h"
 #include "scheduler/template.h"
 
@@ -59,8 +60,19 @@ ref_check(void *arg, const char *name, size_t off)
 
 	w->t->uses_outputs = 1;
 	if (up == NULL) {
+		struct text_near near;
+
+		text_near_init(&near, name);
+		for (int k = 0; k < w->dag->ntasks; k++)
+			text_near_add(&near, w->dag->tasks[k].name);
 		ynode_err(w->d, v, w->err,
-			  "'{{ tasks.%s.output... }}': the DAG has no task '%s'",
+			  "'{{ tasks.%s.output... }}': the DAG has no task '%s'%s%s%s",
+			  name, name, text_near_best(&near) ? " (did you mean '" : "",
+			  text_near_best(&near) ? text_near_best(&near) : "",
+			  text_near_best(&near) ? "'?)" : "");
+	} else if (up == w->t) {
+		ynode_err(w->d, v, w->err,
+			  "'{{ tasks.%s.output... }}': '%s' is this task: its output is read by the tasks after it, not by itself",
 			  name, name);
 	} else {
 		if (dag_outputs_is_upstream(w->dag, w->t->index, up->index))
