@@ -538,6 +538,13 @@ load_note(struct load_ctx *lc)
 	return 0;
 }
 
+/* load_note for dag_params_load. */
+static int
+params_note(void *lc)
+{
+	return load_note(lc);
+}
+
 /* A name that can be an environment variable's: not empty, no '=', no
  * blank or control character (a typo such as "MY VAR" was passed on
  * unnoticed, and no shell or program could read it). */
@@ -1715,7 +1722,8 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		} else
 			dag->max_active_tasks = (int)iv;
 	}
-	if (dag_params_load(d, ymap_get(d, root, "params"), dag, err) < 0 &&
+	if (dag_params_load(d, ymap_get(d, root, "params"), dag, err,
+			    params_note, lc) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "email_on")) != NULL &&

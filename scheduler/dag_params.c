@@ -438,9 +438,14 @@ declare_names(struct ydoc *yd, ynode_t *v, struct dag *dag)
 	}
 }
 
+/* Each param's error goes to note (which records err and clears it) and
+ * the next param is read; -1 when any had one, or v itself is wrong. */
 static int
-params_load(struct ydoc *yd, ynode_t *v, struct dag *dag, struct sl_err *err)
+params_load(struct ydoc *yd, ynode_t *v, struct dag *dag, struct sl_err *err,
+	    int (*note)(void *), void *note_arg)
 {
+	int bad = 0;
+
 	if (v->type != YAML_MAPPING_NODE)
 		return ynode_err(yd, v, err, "expected a mapping, got %s",
 				 ynode_kind(v));
@@ -453,20 +458,16 @@ params_load(struct ydoc *yd, ynode_t *v, struct dag *dag, struct sl_err *err)
 		struct sl_err derr;
 
 		if (name == NULL || *name == '\0') {
-			json_decref(decl);
-			return ynode_err(yd, kn, err, "a param's name is a string");
+			ynode_err(yd, kn, err, "a param's name is a string");
+			goto next_param;
 		}
 		if (vn->type == YAML_MAPPING_NODE) {
-			if (load_decl(yd, name, vn, decl, err) < 0) {
-				json_decref(decl);
-				return -1;
-			}
+			if (load_decl(yd, name, vn, decl, err) < 0)
+				goto next_param;
 		} else {
 			/* the old form: NAME: default, any scalar (or list) */
-			if (ynode_to_json(yd, vn, 1, &def, err) < 0) {
-				json_decref(decl);
-				return -1;
-			}
+			if (ynode_to_json(yd, vn, 1, &def, err) < 0)
+				goto next_param;
 			json_object_set_new(decl, "default", def);
 			/* typed as a declaration without type: is (a number
 			 * or boolean default gives its type; a text stays
@@ -485,35 +486,43 @@ params_load(struct ydoc *yd, ynode_t *v, struct dag *dag, struct sl_err *err)
 				ynode_t *at = vn->type == YAML_MAPPING_NODE ?
 				    ymap_get(yd, vn, "default") : vn;
 
-				json_decref(decl);
-				return ynode_err(yd, at, err, "%s", derr.msg);
+				ynode_err(yd, at, err, "%s", derr.msg);
+				goto next_param;
 			}
 			json_object_set_new(decl, "default", ok);
 			def = ok;
 		}
 		if (def == NULL && dag->schedule != NULL) {
-			json_decref(decl);
-			return ynode_err(yd, vn, err,
-					 "needs a default (the scheduler starts this DAG's runs with no params given)");
+			ynode_err(yd, vn, err,
+				  "needs a default (the scheduler starts this DAG's runs with no params given)");
+			goto next_param;
 		}
 		if (def != NULL)
 			json_object_set(dag->params, name, def);
 		json_object_set_new(dag->param_decls, name, decl);
+		continue;
+next_param:
+		json_decref(decl);
+		if (note == NULL)
+			return -1;
+		note(note_arg);
+		bad = 1;
 	}
-	return 0;
+	return bad ? -1 : 0;
 }
 
 int
 dag_params_load(struct ydoc *yd, ynode_t *v, struct dag *dag,
-		struct sl_err *err)
+		struct sl_err *err, int (*note)(void *), void *note_arg)
 {
 	dag->params = json_object();
 	dag->param_decls = json_object();
 	if (v == NULL || ynode_is_null(v))
 		return 0;
-	if (params_load(yd, v, dag, err) < 0) {
+	if (params_load(yd, v, dag, err, note, note_arg) < 0) {
 		declare_names(yd, v, dag);
-		return -1;
+		/* (every param's error went to note: nothing is left) */
+		return err->msg[0] != '\0' ? -1 : 0;
 	}
 	return 0;
 }
