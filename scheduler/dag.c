@@ -614,6 +614,7 @@ load_env(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *v,
 struct task_src {
 	ynode_t *node;		/* the task's mapping */
 	ynode_t *defaults;		/* the DAG's defaults mapping or NULL */
+	int bad;			/* its keys had an error */
 };
 
 /* Value of key for this task: its own, else the default. */
@@ -1868,20 +1869,34 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 		}
 	}
 	/* a task that is not a mapping has no keys to check */
-	for (int i = 0; i < dag->ntasks; i++)
+	for (int i = 0; i < dag->ntasks; i++) {
+		int nerr = lc->nerr;
+
 		if (srcs[i].node != NULL &&
 		    load_task(d, dag, &dag->tasks[i], &srcs[i], cfg, lc) < 0)
 			goto fail;
-	if (link_tasks(d, dag, srcs, lc) < 0 || lc->nerr > 0)
-		goto fail;
+		srcs[i].bad = lc->nerr > nerr;
+	}
+	/* what reads the graph (outputs, foreach: {output}, cluster_from)
+	 * is checked once the graph holds, for each task whose own keys
+	 * did: an error elsewhere (a bad duration in another task) hid
+	 * them until it was fixed */
+	{
+		int nerr = lc->nerr;
+
+		if (link_tasks(d, dag, srcs, lc) < 0 || lc->nerr > nerr)
+			goto fail;
+	}
 	for (int i = 0; i < dag->ntasks; i++)
-		if ((dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
+		if (!srcs[i].bad &&
+		    (dag_outputs_check(d, dag, &dag->tasks[i], srcs[i].node,
 				       &lc->cur) < 0 ||
 		     dag_map_check(d, dag, &dag->tasks[i], srcs[i].node,
 				   &lc->cur) < 0) && load_note(lc) < 0)
 			goto fail;
 	for (int i = 0; i < dag->ntasks; i++)
-		if (dag_clusters_check(d, dag, &dag->tasks[i], srcs[i].node,
+		if (!srcs[i].bad &&
+		    dag_clusters_check(d, dag, &dag->tasks[i], srcs[i].node,
 				       &lc->cur) < 0 && load_note(lc) < 0)
 			goto fail;
 	if (lc->nerr > 0)
