@@ -746,34 +746,46 @@ output_value(const struct tref *r, const struct tmpl_ctx *ctx,
 	return 0;
 }
 
-/* item, item.FIELD[.SUB...]: the mapped item's value (or a field's). */
-static int
-item_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
-	   int *is_number, struct sl_err *err)
+int
+tmpl_item_get(const json_t *item, const char *name, const json_t **out,
+	      struct sl_err *err)
 {
-	const json_t *v = ctx->item;
-	const char *p = r->name + 4;
+	const json_t *v = item;
+	const char *p = name + 4;
 
-	if (v == NULL)
-		return sl_err_set(err, "'%s': only the items of a mapped task (foreach:) have one",
-				  r->name);
 	while (*p == '.') {
 		char field[TMPL_MAX_NAME];
 		size_t n = strcspn(p + 1, ".");
 
 		if (n == 0 || n >= sizeof field)
-			return sl_err_set(err, "bad template name '%s'", r->name);
+			return sl_err_set(err, "bad template name '%s'", name);
 		memcpy(field, p + 1, n);
 		field[n] = '\0';
 		if (!json_is_object(v))
 			return sl_err_set(err, "'%s': the item is not an object (it is %s)",
-					  r->name, json_is_array(v) ? "a list" : "a scalar");
+					  name, json_is_array(v) ? "a list" : "a scalar");
 		v = json_object_get(v, field);
 		if (v == NULL)
 			return sl_err_set(err, "'%s': the item has no field '%s'",
-					  r->name, field);
+					  name, field);
 		p += 1 + n;
 	}
+	*out = v;
+	return 0;
+}
+
+/* item, item.FIELD[.SUB...]: the mapped item's value (or a field's). */
+static int
+item_value(const struct tref *r, const struct tmpl_ctx *ctx, struct buf *out,
+	   int *is_number, struct sl_err *err)
+{
+	const json_t *v;
+
+	if (ctx->item == NULL)
+		return sl_err_set(err, "'%s': only the items of a mapped task (foreach:) have one",
+				  r->name);
+	if (tmpl_item_get(ctx->item, r->name, &v, err) < 0)
+		return -1;
 	add_json_value(out, v);
 	*is_number = json_is_number(v);
 	return 0;

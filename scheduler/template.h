@@ -83,6 +83,10 @@ int tmpl_output_refs(const char *text,
  * in text (a cb returning -1 stops: -1). */
 int tmpl_item_refs(const char *text, int (*cb)(void *arg, size_t off),
 		   void *arg);
+/* *out: the value name (item, item.FIELD[.SUB...]) reads of a mapped
+ * task's item; -1 with err when the item has no such field. */
+int tmpl_item_get(const json_t *item, const char *name, const json_t **out,
+		  struct sl_err *err);
 /* Does text hold a template at all? */
 int tmpl_has(const char *text);
 /* Load-time check. params: the DAG's declared params (object, may be
