@@ -129,6 +129,7 @@ struct item_walk {
 	struct task *t;
 	ynode_t *v;
 	struct sl_err *err;
+	int (*found)(void *arg, size_t off);	/* item_found, field_found */
 };
 
 static int
@@ -143,6 +144,46 @@ item_found(void *arg, size_t off)
 	return -1;
 }
 
+/* An item.FIELD of a task mapped over a literal list: every item must
+ * have it (else each of them fails when it starts). */
+static int
+field_found(void *arg, size_t off)
+{
+	struct item_walk *w = arg;
+	const char *at = ynode_str(w->v) + off;
+	char name[256];
+	size_t n = strcspn(at, " \t\r\n|}");
+	const json_t *v;
+	json_t *item;
+	size_t i;
+	struct sl_err e;
+
+	snprintf(name, sizeof name, "%.*s", (int)n, at);
+	if (strchr(name, '.') == NULL)
+		return 0;
+	json_array_foreach(w->t->foreach_list, i, item) {
+		sl_err_clear(&e);
+		if (tmpl_item_get(item, name, &v, &e) == 0)
+			continue;
+		/* "'item.key': the item has no field 'key'", naming which */
+		{
+			const char *rest = strstr(e.msg, "the item ");
+			char *shown = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			ynode_err(w->d, w->v, w->err,
+				  "%.*sitem %zu of foreach: (%.60s%s) %s",
+				  rest ? (int)(rest - e.msg) : 0, e.msg, i,
+				  shown ? shown : "?",
+				  shown && strlen(shown) > 60 ? "..." : "",
+				  rest ? rest + strlen("the item ") : e.msg);
+			free(shown);
+		}
+		place_at(w->v, off, w->err);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 item_walk(struct item_walk *w, ynode_t *v)
 {
@@ -152,7 +193,7 @@ item_walk(struct item_walk *w, ynode_t *v)
 		if (!tmpl_has(ynode_str(v)))
 			return 0;
 		w->v = v;
-		return tmpl_item_refs(ynode_str(v), item_found, w);
+		return tmpl_item_refs(ynode_str(v), w->found, w);
 	}
 	if (v->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *i = yseq_begin(v); i < yseq_end(v); i++)
@@ -170,7 +211,7 @@ int
 dag_map_check(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *node,
 	      struct sl_err *err)
 {
-	struct item_walk w = { d, t, NULL, err };
+	struct item_walk w = { d, t, NULL, err, item_found };
 
 	if (node == NULL)
 		return 0;
@@ -199,6 +240,16 @@ dag_map_check(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *node,
 					  "'{{ item }}' cannot make the list of items itself");
 				return -1;
 			}
+		}
+		if (t->foreach_list == NULL)
+			return 0;
+		w.found = field_found;
+		for (yaml_node_pair_t *p = ymap_begin(node); p < ymap_end(node); p++) {
+			const char *k = ynode_str(ydoc_node(d, p->key));
+
+			if ((k == NULL || strcmp(k, "foreach") != 0) &&
+			    item_walk(&w, ydoc_node(d, p->value)) < 0)
+				return -1;
 		}
 		return 0;
 	}
