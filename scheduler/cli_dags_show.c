@@ -382,7 +382,11 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 	for (int i = 0; i < t->nupstream; i++)
 		buf_printf(&b, "%s%s", i ? ", " : "", d->tasks[t->upstream[i]].name);
 	show_line("after", b.len ? buf_str(&b) : "-");
-	show_line("trigger_rule", trigger_rule_name(t->trigger_rule));
+	/* a teardown's rule is its own (dag_scope.h): it takes none */
+	show_line("trigger_rule", t->is_teardown ?
+		  "teardown (runs once its setup succeeded and every task "
+		  "between them ended, whatever their states)" :
+		  trigger_rule_name(t->trigger_rule));
 	if (t->group != NULL)
 		show_line("group", t->group);
 	show_line("executor", t->executor);
@@ -510,7 +514,7 @@ dags_show(struct cli *c, const char *name, const char *task)
 	struct dag *d;
 	json_t *o, *tasks;
 	char a[64], b[64];
-	int dag_rc;
+	int dag_rc, groups = 0;
 
 	if ((dag_rc = cli_dag(c, name, &d)) != 0)
 		return dag_rc;
@@ -565,19 +569,27 @@ dags_show(struct cli *c, const char *name, const char *task)
 			       d->start != INT64_MIN && d->end != INT64_MAX ? ", " : "",
 			       d->end != INT64_MAX ? "end " : "",
 			       d->end != INT64_MAX ? b : "");
-		printf("\n%-24s %-16s %-14s %s\n", "TASK", "TYPE", "RULE", "AFTER");
+		/* a GROUP column when the DAG has groups (group:) */
+		for (int i = 0; i < d->ntasks && !groups; i++)
+			groups = d->tasks[i].group != NULL;
+		printf("\n%-24s %-16s %-14s %s%s\n", "TASK", "TYPE", "RULE",
+		       groups ? "GROUP          " : "", "AFTER");
 		for (int i = 0; i < d->ntasks; i++) {
 			struct task *t = &d->tasks[i];
-			struct buf after;
+			struct buf after, group;
 
 			buf_init(&after, 0);
+			buf_init(&group, 0);
 			for (int k = 0; k < t->nupstream; k++)
 				buf_printf(&after, "%s%s", k ? ", " : "", d->tasks[t->upstream[k]].name);
+			if (groups)
+				buf_printf(&group, "%-14s ", t->group ? t->group : "-");
 			/* a teardown's rule is its own (dag_scope.h) */
-			printf("%-24s %-16s %-14s %s\n", t->name, t->op->name,
+			printf("%-24s %-16s %-14s %s%s\n", t->name, t->op->name,
 			       t->is_teardown ? "teardown" : trigger_rule_name(t->trigger_rule),
-			       after.len ? buf_str(&after) : "-");
+			       buf_str(&group), after.len ? buf_str(&after) : "-");
 			buf_free(&after);
+			buf_free(&group);
 		}
 		dags_show_needs(d);
 		dags_show_params(d);

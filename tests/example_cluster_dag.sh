@@ -12,7 +12,14 @@ start_scheduler
 sl dags unpause transient_cluster >/dev/null
 C=$H/data/clusters
 # dags show: the teardown's rule is its own; --json names groups and roles
-assert_contains "$(sl dags show transient_cluster)" "terminate_cluster        shell            teardown"
+out=$(sl dags show transient_cluster)
+assert_contains "$out" "terminate_cluster        shell            teardown       -              "
+# the groups, as the grid shows them (the table had no word of them)
+assert_contains "$out" "TASK                     TYPE             RULE           GROUP          AFTER"
+assert_contains "$out" "transform                shell            all_success    steps          extract"
+# one task: a teardown takes no trigger_rule (it said all_success)
+assert_contains "$(sl dags show transient_cluster terminate_cluster)" \
+	"trigger_rule     teardown (runs once its setup succeeded and every task between them ended, whatever their states)"
 sl --json dags show transient_cluster | /usr/bin/python3 -c '
 import json,sys
 t={x["task"]: x for x in json.load(sys.stdin)["tasks"]}
