@@ -278,15 +278,24 @@ dags_show_needs(const struct dag *d)
 {
 	struct buf b;
 
-	if (d->nneeds == 0)
-		return;
-	printf("\nNEEDS (every task waits for these partitions)\n");
 	buf_init(&b, 0);
+	if (d->nneeds > 0)
+		printf("\nNEEDS (every task waits for these partitions)\n");
 	for (int i = 0; i < d->nneeds; i++) {
 		buf_reset(&b);
 		show_need(&b, &d->needs[i]);
 		printf("  %s\n", buf_str(&b));
 	}
+	/* a task's own, after the DAG's: a DAG whose needs are all its
+	 * tasks' showed none */
+	for (int t = 0, head = 0; t < d->ntasks; t++)
+		for (int i = 0; i < d->tasks[t].nneeds; i++) {
+			if (!head++)
+				printf("\nTASK NEEDS (each task waits for these too)\n");
+			buf_reset(&b);
+			show_need(&b, &d->tasks[t].needs[i]);
+			printf("  %-22s %s\n", d->tasks[t].name, buf_str(&b));
+		}
 	buf_free(&b);
 }
 
@@ -532,6 +541,9 @@ dags_show(struct cli *c, const char *name, const char *task)
 		    "options", t->options));
 		dag_groups_task_json(d, t, json_array_get(tasks, (size_t)i));
 		dag_map_task_json(d, t, json_array_get(tasks, (size_t)i));
+		if (t->nneeds > 0)	/* its own, after the DAG's */
+			json_object_set_new(json_array_get(tasks, (size_t)i), "needs",
+					    show_needs_json(t->needs, t->nneeds));
 	}
 	if (task != NULL) {
 		int rc = dags_show_task(d, task, tasks, c->json);

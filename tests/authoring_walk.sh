@@ -61,6 +61,41 @@ assert_eq "$("$SLUICE" man config)" "$("$SLUICE" man sluice.yaml)" "sluice man s
 # sluice(1)'s FILES say what the DAG folder loads, as the README does
 assert_contains "$("$SLUICE" man sluice)" 'one DAG per *.yaml or *.yml file, in subfolders too' "sluice(1) FILES"
 
+# dags show names the needs of a task too (a DAG whose needs are all its
+# tasks' showed none), in --json under the task
+cat > "$H/dags/walk_up.yaml" <<'YAML'
+dag: walk_up
+schedule: "@hourly"
+start: 2026-01-01T00:00:00Z
+tasks:
+  load: {command: "true"}
+YAML
+cat > "$H/dags/walk_down.yaml" <<'YAML'
+dag: walk_down
+schedule: "@daily"
+start: 2026-01-01T00:00:00Z
+tasks:
+  bands:
+    needs: [{dag: walk_up, task: load, offset: -1}]
+    command: "true"
+YAML
+out=$(sl dags show walk_down)
+assert_contains "$out" "TASK NEEDS (each task waits for these too)
+  bands                  DAG walk_up task load, offset -1"
+sl dags show walk_down --json > "$T/body"
+assert_eq "walk_up load -1" "$(jget '" ".join(str(d["tasks"][0]["needs"][0][k]) for k in ("dag", "task", "offset"))')" "a task's needs in dags show --json"
+
+# -p is --partition: a param typed after it (as other tools take -p) is
+# named as one, not refused as a partition key
+for verb in trigger clear; do
+	set +e
+	sl $verb walk -p window=5 >"$T/p.out" 2>"$T/p.err"
+	st=$?
+	set -e
+	assert_eq 2 "$st" "$verb -p NAME=VALUE"
+	assert_contains "$(cat "$T/p.err")" "sluice $verb: 'window=5' is a param, not a partition: -p is --partition; a param is --param window=5"
+done
+
 start_standalone
 set +e
 sl trigger walk --partition p1 --param api_token=given-s3cret --wait >"$T/wait.out" 2>"$T/wait.err"
