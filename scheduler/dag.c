@@ -1610,7 +1610,11 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			char near[256];
 
 			tz_suggest(s, near, sizeof near);
-			if (near[0] != '\0')
+			if (strncmp(near, "Etc/GMT", 7) == 0)
+				ydoc_err_path(d, v, "timezone", err,
+					      "%s (did you mean '%s'? a fixed offset's zone is named with the sign reversed, as POSIX does; a place's zone, like Europe/Berlin, also follows its clock changes)",
+					      terr.msg, near);
+			else if (near[0] != '\0')
 				ydoc_err_path(d, v, "timezone", err,
 					      "%s (did you mean '%s'?)", terr.msg, near);
 			else

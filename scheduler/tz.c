@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/text.h"
 #include "base/util.h"
@@ -155,6 +156,43 @@ tz_name_ok(const char *name)
 	return 1;
 }
 
+/* name in other letter case: each part found in its folder ignoring
+ * case ("america/new_york": America/New_York); 0 when one is not. */
+static int
+tz_suggest_case(const char *name, char *out, size_t n)
+{
+	char *dir = xstrdup(tz_dir()), *next;
+	const char *p = name;
+	size_t used = 0;
+	int found = 1;
+
+	while (found && *p != '\0') {
+		size_t len = strcspn(p, "/");
+		struct dirent *de;
+		DIR *dh = opendir(dir);
+
+		found = 0;
+		while (dh != NULL && (de = readdir(dh)) != NULL)
+			if (de->d_name[0] != '.' && strlen(de->d_name) == len &&
+			    strncasecmp(de->d_name, p, len) == 0) {
+				used += (size_t)snprintf(out + used, used < n ? n - used : 0,
+							 "%s%s", used ? "/" : "", de->d_name);
+				next = xasprintf("%s/%s", dir, de->d_name);
+				free(dir);
+				dir = next;
+				found = 1;
+				break;
+			}
+		if (dh != NULL)
+			closedir(dh);
+		p += len + (p[len] == '/');
+	}
+	free(dir);
+	if (!found || used >= n)
+		out[0] = '\0';
+	return found && used < n;
+}
+
 void
 tz_suggest(const char *name, char *out, size_t n)
 {
@@ -166,7 +204,38 @@ tz_suggest(const char *name, char *out, size_t n)
 
 	if (n > 0)
 		out[0] = '\0';
-	if (slash == NULL || slash == name || n == 0)
+	if (n == 0)
+		return;
+	/* UTC+2, +02:00, GMT-5: a fixed offset is an Etc/ zone, whose sign
+	 * is POSIX's: Etc/GMT-2 is two hours ahead of UTC */
+	{
+		const char *o = name;
+		char *end;
+		long h;
+
+		if (strncasecmp(o, "UTC", 3) == 0 || strncasecmp(o, "GMT", 3) == 0)
+			o += 3;
+		if ((*o == '+' || *o == '-') && isdigit((unsigned char)o[1])) {
+			h = strtol(o + 1, &end, 10);
+			if (end - o == 5 && h % 100 == 0)	/* +0200 */
+				h /= 100;
+			if (strcmp(end, "") == 0 || strcmp(end, ":00") == 0) {
+				char *path = xasprintf("%s/Etc/GMT%c%ld", tz_dir(),
+						       *o == '+' ? '-' : '+', h);
+
+				/* (Etc/GMT-14 to Etc/GMT+12) */
+				if (h > 0 && h <= 14 && access(path, R_OK) == 0)
+					snprintf(out, n, "%s", path + strlen(tz_dir()) + 1);
+				free(path);
+				return;
+			}
+		}
+	}
+	if (!tz_name_ok(name))
+		return;
+	if (tz_suggest_case(name, out, n))
+		return;
+	if (slash == NULL || slash == name)
 		return;
 	dir = xasprintf("%s/%.*s", tz_dir(), (int)(slash - name), name);
 	dh = opendir(dir);

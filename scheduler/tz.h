@@ -33,9 +33,11 @@ struct tz;
  * names that are not plain zone paths ("..", leading '/') are errors. */
 int tz_load(const char *name, struct tz **out, struct sl_err *err);
 
-/* For a name tz_load refused: the nearest zone of its region's folder
- * ("America/Edmonton" for "America/Edmunton") in out, or "" when none
- * is near (or the name has no region). */
+/* For a name tz_load refused: the zone meant in out, or "" when none is
+ * near: a fixed offset's Etc/ zone ("Etc/GMT-2" for "UTC+2" or "+02:00"),
+ * the name in its letter case ("America/New_York" for
+ * "america/new_york"), or the nearest zone of its region's folder
+ * ("America/Edmonton" for "America/Edmunton"). */
 void tz_suggest(const char *name, char *out, size_t n);
 void tz_free(struct tz *tz);
 const char *tz_name(const struct tz *tz);
