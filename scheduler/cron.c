@@ -27,6 +27,11 @@
 
 #include "base/text.h"
 
+/* The hint to a schedule written as an interval (1h, @every 1h). */
+#define CRON_NOT_INTERVAL \
+	" (a schedule is a cron line, not an interval: every hour is " \
+	"@hourly or '0 * * * *', every 15 minutes '*/15 * * * *')"
+
 #define CRON_DAY INT64_C(86400)
 /* How far cron_next and cron_prev look. */
 #define CRON_HORIZON (5 * 366 * CRON_DAY)
@@ -265,9 +270,11 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 			return sl_err_set(err, "cron '%s': unknown macro "
 					  "'%.*s' (%sknown: @hourly, @daily, "
 					  "@midnight, @weekly, @monthly, "
-					  "@yearly, @annually)", expr, (int)n, p,
+					  "@yearly, @annually)%s", expr, (int)n, p,
 					  text_hint(text_near_best(&near), hint,
-						    sizeof hint));
+						    sizeof hint),
+					  strcmp(word, "@every") == 0 ?
+					  CRON_NOT_INTERVAL : "");
 		}
 		p = cron_macros[k].expr;
 	}
@@ -293,9 +300,20 @@ cron_parse(const char *expr, struct cron **out, struct sl_err *err)
 				return sl_err_set(err, "cron '%s': expected 5 fields, got 1 (did you mean '%s'?)",
 						  expr, cron_macros[k].name);
 	}
-	if (nfields != 5)
-		return sl_err_set(err, "cron '%s': expected 5 fields, got %d",
-				  expr, nfields);
+	if (nfields != 5) {
+		int64_t ms;
+		char one[32];
+
+		snprintf(one, sizeof one, "%.*s", (int)(nfields == 1 ? len[0] : 0),
+			 nfields == 1 ? start[0] : "");
+		return sl_err_set(err, "cron '%s': expected 5 fields, got %d%s",
+				  expr, nfields,
+				  nfields == 6 || nfields == 7 ?
+				  " (minute hour day-of-month month day-of-week: "
+				  "there is no seconds or year field)" :
+				  nfields == 1 && sl_parse_duration(one, &ms) == 0 ?
+				  CRON_NOT_INTERVAL : "");
+	}
 	for (i = 0; i < 5; i++)
 		if (cron_field_parse(expr, &cron_fields[i], start[i], len[i],
 				     &bits[i], err) < 0)
