@@ -318,7 +318,8 @@ static const struct error_case error_cases[] = {
 	{ "0 24 * * *",
 	  "cron '0 24 * * *': hour field: 24 is out of range 0-23" },
 	{ "0 0 * *", "cron '0 0 * *': expected 5 fields, got 4" },
-	{ "0 0 * * * *", "cron '0 0 * * * *': expected 5 fields, got 6" },
+	{ "0 0 * * * *", "cron '0 0 * * * *': expected 5 fields, got 6 (minute "
+	  "hour day-of-month month day-of-week: there is no seconds or year field)" },
 	{ "", "cron '': expected 5 fields, got 0" },
 	{ "none", "cron 'none': expected 5 fields, got 1" },
 	{ "60 * * * *",
@@ -386,7 +387,12 @@ static const struct error_case error_cases[] = {
 	  "@annually)" },
 	{ "@every 5m",
 	  "cron '@every 5m': unknown macro '@every' (known: @hourly, @daily, "
-	  "@midnight, @weekly, @monthly, @yearly, @annually)" },
+	  "@midnight, @weekly, @monthly, @yearly, @annually) (a schedule is a "
+	  "cron line, not an interval: every hour is @hourly or '0 * * * *', "
+	  "every 15 minutes '*/15 * * * *')" },
+	{ "1h", "cron '1h': expected 5 fields, got 1 (a schedule is a cron line, "
+	  "not an interval: every hour is @hourly or '0 * * * *', every 15 "
+	  "minutes '*/15 * * * *')" },
 };
 
 /* Lines that parse but never tick: the DAG loader refuses them. */
