@@ -192,10 +192,12 @@ param_value(const char *name, const json_t *decl, const json_t *v,
 				   shown(decl, v, show, sizeof show));
 			return NULL;
 		}
-		sl_err_set(err, "param '%s' must be %s %s, got %s", name,
+		sl_err_set(err, "param '%s' must be %s %s, got %s%s", name,
 			   type && strcmp(type, "integer") == 0 ? "an" : "a",
 			   type ? type : "scalar",
-			   shown(decl, v, show, sizeof show));
+			   shown(decl, v, show, sizeof show),
+			   type && strcmp(type, "boolean") == 0 ?
+			   " (true or false)" : "");
 		return NULL;
 	}
 	if (json_is_array(choices)) {

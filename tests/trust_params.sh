@@ -55,7 +55,7 @@ while IFS='|' read -r arg want; do
 done <<'CASES'
 limit=ten|param 'limit' must be an integer, got 'ten'
 ratio=x1|param 'ratio' must be a number
-full=maybe|param 'full' must be a boolean
+full=maybe|param 'full' must be a boolean, got 'maybe' (true or false)
 mode=half|param 'mode' must be one of full, delta
 symbols=acme|param 'symbols' must match the pattern
 colour=red|DAG typed has no param 'colour'

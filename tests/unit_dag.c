@@ -319,7 +319,7 @@ static const struct {
 	{ "{\"token\": \"t\", \"limit\": \"99999999999999999999\"}",
 	  "param 'limit' must be an integer from -9223372036854775808 to 9223372036854775807, got '99999999999999999999'" },
 	{ "{\"token\": \"t\", \"ratio\": \"1e999\"}", "param 'ratio' must be a number, got '1e999'" },
-	{ "{\"token\": \"t\", \"full\": \"yes\"}", "param 'full' must be a boolean, got 'yes'" },
+	{ "{\"token\": \"t\", \"full\": \"yes\"}", "param 'full' must be a boolean, got 'yes' (true or false)" },
 	{ "{\"token\": \"t\", \"mode\": \"half\"}", "param 'mode' must be one of full, delta, got 'half'" },
 	{ "{\"token\": \"t\", \"symbols\": \"ACME; id\"}", "param 'symbols' must match the pattern [A-Z]+( [A-Z]+)*, got 'ACME; id'" },
 	{ "{\"token\": \"t\", \"symbols\": \"ACME\\nid\"}", "param 'symbols' must match the pattern [A-Z]+( [A-Z]+)*, got 'ACME id'" },
@@ -329,7 +329,7 @@ static const struct {
 	/* NAME: default has the default's type, as a declaration does */
 	{ "{\"token\": \"t\", \"days\": \"3\", \"dry\": \"true\"}", "{\"days\": 3, \"dry\": true, \"token\": \"t\"}" },
 	{ "{\"token\": \"t\", \"days\": \"x\"}", "param 'days' must be an integer, got 'x'" },
-	{ "{\"token\": \"t\", \"dry\": \"yes\"}", "param 'dry' must be a boolean, got 'yes'" },
+	{ "{\"token\": \"t\", \"dry\": \"yes\"}", "param 'dry' must be a boolean, got 'yes' (true or false)" },
 };
 
 static void
