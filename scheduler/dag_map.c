@@ -1,5 +1,6 @@
 /* dag_map.c: mapped tasks in a DAG file: foreach, max_active, max_map and
- * where item may be used (see dag_map.h). */
+ * where item may be used (see dag_map.h); and prev_partition, the other
+ * name the DAG's shape allows or not. */
 #include "scheduler/dag_map.h"
 
 #include <ctype.h>
@@ -130,6 +131,7 @@ struct item_walk {
 	ynode_t *v;
 	struct sl_err *err;
 	int (*found)(void *arg, size_t off);	/* item_found, field_found */
+	const char *name;			/* the name found: item */
 };
 
 static int
@@ -184,6 +186,18 @@ field_found(void *arg, size_t off)
 	return 0;
 }
 
+/* prev_partition in an unscheduled DAG: every try would fail on it. */
+static int
+prev_found(void *arg, size_t off)
+{
+	struct item_walk *w = arg;
+
+	ynode_err(w->d, w->v, w->err,
+		  "'{{ prev_partition }}' is only for a scheduled DAG (an unscheduled one's partitions have no order): give the DAG a schedule:, or remove it");
+	place_at(w->v, off, w->err);
+	return -1;
+}
+
 static int
 item_walk(struct item_walk *w, ynode_t *v)
 {
@@ -193,7 +207,7 @@ item_walk(struct item_walk *w, ynode_t *v)
 		if (!tmpl_has(ynode_str(v)))
 			return 0;
 		w->v = v;
-		return tmpl_item_refs(ynode_str(v), w->found, w);
+		return tmpl_name_refs(ynode_str(v), w->name, w->found, w);
 	}
 	if (v->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *i = yseq_begin(v); i < yseq_end(v); i++)
@@ -211,10 +225,17 @@ int
 dag_map_check(struct ydoc *d, struct dag *dag, struct task *t, ynode_t *node,
 	      struct sl_err *err)
 {
-	struct item_walk w = { d, t, NULL, err, item_found };
+	struct item_walk w = { d, t, NULL, err, item_found, "item" };
 
 	if (node == NULL)
 		return 0;
+	if (dag->schedule == NULL) {
+		struct item_walk pw = { d, t, NULL, err, prev_found,
+					"prev_partition" };
+
+		if (item_walk(&pw, node) < 0)
+			return -1;
+	}
 	if (t->foreach_task != NULL) {
 		ynode_t *v = ymap_get(d, ymap_get(d, node, "foreach"), "output");
 		struct task *up = dag_task(dag, t->foreach_task);

@@ -48,7 +48,7 @@ static const struct {
 	{ "try_number", TN_TRY, 0, "the try's number, from 1" },
 	{ "prev_ds", TN_PREV_DS, 1, "the previous partition's start date, YYYY-MM-DD (unscheduled: the interval of the same length just before)" },
 	{ "next_ds", TN_NEXT_DS, 1, "the next partition's start date, YYYY-MM-DD (the data interval's end)" },
-	{ "prev_partition", TN_PREV_PARTITION, 0, "the previous partition's key (scheduled DAGs only)" },
+	{ "prev_partition", TN_PREV_PARTITION, 0, "the previous partition's key (scheduled DAGs only: in an unscheduled one it is an error at load time)" },
 	{ "item", TN_ITEM, 0, "a mapped task's item (foreach:): a string as it is, a number or an object as JSON (only in a task with foreach; see Mapped tasks)" },
 };
 
@@ -399,21 +399,29 @@ tmpl_output_refs(const char *text,
 }
 
 int
-tmpl_item_refs(const char *text, int (*cb)(void *arg, size_t off), void *arg)
+tmpl_name_refs(const char *text, const char *name,
+	       int (*cb)(void *arg, size_t off), void *arg)
 {
 	const char *p = text;
+	size_t n = strlen(name);
 
 	while (p != NULL && (p = strstr(p, "{{")) != NULL) {
 		struct tref r;
 
 		if (tref_parse(text, (size_t)(p - text), &r, NULL) < 0)
 			return 0;	/* the template check reports it */
-		if ((strcmp(r.name, "item") == 0 ||
-		     strncmp(r.name, "item.", 5) == 0) && cb(arg, r.name_off) < 0)
+		if (strncmp(r.name, name, n) == 0 &&
+		    (r.name[n] == '\0' || r.name[n] == '.') && cb(arg, r.name_off) < 0)
 			return -1;
 		p += r.len;
 	}
 	return 0;
+}
+
+int
+tmpl_item_refs(const char *text, int (*cb)(void *arg, size_t off), void *arg)
+{
+	return tmpl_name_refs(text, "item", cb, arg);
 }
 
 int

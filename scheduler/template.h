@@ -79,8 +79,11 @@ int tmpl_output_task(const char *name, char *task, size_t n, const char **key);
 int tmpl_output_refs(const char *text,
 		     int (*cb)(void *arg, const char *task, size_t off),
 		     void *arg);
-/* Call cb(arg, offset of the name in text) for every item or item.FIELD
+/* Call cb(arg, offset of the name in text) for every name or name.FIELD
  * in text (a cb returning -1 stops: -1). */
+int tmpl_name_refs(const char *text, const char *name,
+		   int (*cb)(void *arg, size_t off), void *arg);
+/* The same for item (item.FIELD). */
 int tmpl_item_refs(const char *text, int (*cb)(void *arg, size_t off),
 		   void *arg);
 /* *out: the value name (item, item.FIELD[.SUB...]) reads of a mapped
