@@ -116,6 +116,11 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 			return ynode_err(d, off, err,
 					 "'%s' is a duration: offset counts the DAG's own periods, a whole number (-1: the period before, a day back for a daily DAG, an hour for an hourly one)",
 					 s);
+		if ((s = ynode_str(off)) != NULL && *s != '-' && *s != '0' &&
+		    *s != '\0' && strspn(s, "+0123456789") == strlen(s))
+			return ynode_err(d, off, err,
+					 "%s would wait for a later partition: a need looks back (0: the partition's own interval, -1: the one before)",
+					 s);
 		if (ynode_get_int(d, off, NULL, -100000, 0, &iv, err) < 0)
 			return -1;
 		nd->offset = (int)iv;
