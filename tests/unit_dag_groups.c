@@ -104,7 +104,8 @@ test_errors(void)
 		{ "dag: d\ndefaults: {group: g}\ntasks:\n  a: {command: x}\n",
 		  "d.yaml:2:12: defaults: 'group' belongs to one task, not to defaults" },
 		{ "dag: d\ntasks:\n  a: {command: x}\n  t: {command: x, teardown_of: nope}\n",
-		  "d.yaml:4:32: tasks.t.teardown_of: unknown task 'nope'" },
+		  "d.yaml:4:32: tasks.t.teardown_of: unknown task 'nope' (a teardown names a task with "
+		  "setup: true, and no task has it)" },
 		{ "dag: d\ntasks:\n  a: {command: x}\n  t: {command: x, teardown_of: a}\n",
 		  "d.yaml:4:32: tasks.t.teardown_of: 'a' is not a setup task (it needs setup: true)" },
 		{ "dag: d\ntasks:\n  s: {command: x, setup: true, teardown_of: s}\n",
