@@ -180,18 +180,19 @@ dags_validate_outside(struct cli *c, int argc, char *const *argv)
 	struct dagbag joint = { NULL, 0 };
 	json_t *found = json_object();
 	struct sl_err err;
-	int first;
+	struct stat st;
+	int first, folder;
 
 	if (c->cfg == NULL || c->cfg->dags_dir == NULL)
 		return found;
 	sl_err_clear(&err);
+	folder = stat(c->cfg->dags_dir, &st) == 0 && S_ISDIR(st.st_mode);
 	if (dagbag_load(c->cfg->dags_dir, c->cfg, NULL, &joint, &err) < 0)
 		joint.n = 0;
 	first = joint.n;
 	for (int i = 0; i < argc; i++) {
 		struct dagbag_entry *e;
 		struct dag *d = NULL;
-		struct stat st;
 		char *real;
 		int held;
 
@@ -216,10 +217,26 @@ dags_validate_outside(struct cli *c, int argc, char *const *argv)
 	}
 	if (joint.n > first)
 		dag_needs_check_bag(&joint, NULL);
-	for (int k = first; k < joint.n; k++)
-		if (joint.entries[k].needs_error && joint.entries[k].error != NULL)
+	for (int k = first; k < joint.n; k++) {
+		const char *msg = joint.entries[k].error, *at;
+
+		if (!joint.entries[k].needs_error || msg == NULL)
+			continue;
+		/* no DAG folder (no home): the files given are all there is */
+		if (!folder && (at = strstr(msg, " in the DAG folder")) != NULL) {
+			char *text = xasprintf("%.*s in the files given (the home "
+					       "has no DAG folder, %s)%s",
+					       (int)(at - msg), msg, c->cfg->dags_dir,
+					       at + strlen(" in the DAG folder"));
+
 			json_object_set_new(found, joint.entries[k].file,
-					    json_string(joint.entries[k].error));
+					    json_string(text));
+			free(text);
+		} else {
+			json_object_set_new(found, joint.entries[k].file,
+					    json_string(msg));
+		}
+	}
 	dagbag_free(&joint);
 	return found;
 }

@@ -280,6 +280,15 @@ sed -i 's/cpy:/copy:/' "$T/repo/prices.yaml"
 (cd "$T/repo" && sl dags validate rollup.yaml prices.yaml) >"$T/v.out" 2>"$T/v.err" ||
 	fail "needs of a file given beside it: $(cat "$T/v.err")"
 assert_eq "2 DAG files OK" "$(cat "$T/v.out")"
+# with no home (a CI job): the files given are all there is, and the
+# message says so rather than naming a DAG folder that does not exist
+set +e
+(cd "$T/repo" && "$SLUICE" --home "$T/nohome" dags validate rollup.yaml) >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code of a need of a file not given, with no home"
+assert_contains "$(cat "$T/v.err")" "rollup.yaml:5:10: needs[0].dag: no DAG 'prices_hourly' in the files given (the home has no DAG folder, $T/nohome/dags)"
+(cd "$T/repo" && "$SLUICE" --home "$T/nohome" dags validate rollup.yaml prices.yaml) >"$T/v.out" 2>"$T/v.err" ||
+	fail "needs of a file given beside it, with no home: $(cat "$T/v.err")"
 # deployed, the folder's version stands in for it
 cp "$T/repo/prices.yaml" "$H/dags/prices.yaml"
 (cd "$T/repo" && sl dags validate rollup.yaml) >"$T/v.out" 2>"$T/v.err" ||
