@@ -461,9 +461,27 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 		show_line("branch", "yes");
 	if (t->depends_on_past)
 		show_line("depends_on_past", "yes");
-	if (t->mapped)
-		show_line("foreach", t->foreach_task != NULL ? t->foreach_task :
-			  t->foreach_tmpl != NULL ? t->foreach_tmpl : "a list");
+	if (t->mapped) {
+		/* as a DAG file writes it (it said "list" for {output: list,
+		 * key: symbols}, and "a list" for the items themselves) */
+		buf_reset(&b);
+		if (t->foreach_task != NULL) {
+			buf_printf(&b, "{output: %s, key: %s}", t->foreach_task,
+				   t->foreach_key);
+		} else if (t->foreach_tmpl != NULL) {
+			buf_adds(&b, t->foreach_tmpl);
+		} else {
+			char *list = json_dumps(t->foreach_list, JSON_COMPACT);
+			size_t n = json_array_size(t->foreach_list);
+
+			if (list != NULL && strlen(list) > 200)
+				buf_printf(&b, "%.200s... (%zu items)", list, n);
+			else
+				buf_adds(&b, list != NULL ? list : "[]");
+			free(list);
+		}
+		show_line("foreach", buf_str(&b));
+	}
 	if (t->max_active > 0) {
 		buf_reset(&b);
 		buf_printf(&b, "%d", t->max_active);

@@ -78,12 +78,21 @@ tasks:
   bands:
     needs: [{dag: walk_up, task: load, offset: -1}]
     command: "true"
+  per_symbol:
+    after: [bands]
+    foreach: {output: bands, key: symbols}
+    command: echo {{ item }}
 YAML
 out=$(sl dags show walk_down)
 assert_contains "$out" "TASK NEEDS (each task waits for these too)
   bands                  DAG walk_up task load, offset -1"
 sl dags show walk_down --json > "$T/body"
 assert_eq "walk_up load -1" "$(jget '" ".join(str(d["tasks"][0]["needs"][0][k]) for k in ("dag", "task", "offset"))')" "a task's needs in dags show --json"
+
+# one task's foreach as the file writes it (it said "bands" for the
+# output form, "a list" for a literal one)
+assert_contains "$(sl dags show walk_down per_symbol)" "foreach          {output: bands, key: symbols}"
+assert_contains "$(sl dags show walk items)" 'foreach          ["a","b"]'
 
 # -p is --partition: a param typed after it (as other tools take -p) is
 # named as one, not refused as a partition key
