@@ -14,13 +14,14 @@
 #include "scheduler/tz.h"
 #include "operators/operator.h"
 
-/* A param value as `dags show` prints it: a string as is, else JSON. */
+/* A param value as `dags show` prints it: a string as is (the empty
+ * one as "", which printed as nothing), else JSON. */
 static void
 dags_show_value(struct buf *b, const json_t *v)
 {
 	char *t;
 
-	if (json_is_string(v)) {
+	if (json_is_string(v) && json_string_length(v) > 0) {
 		buf_adds(b, json_string_value(v));
 		return;
 	}

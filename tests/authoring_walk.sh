@@ -25,6 +25,7 @@ params:
     default: ACME GLOBEX
   mode: {enum: [full, delta], default: delta}
   api_token: {type: string, secret: true, default: hunter2-default}
+  suffix: ""
 tasks:
   load:
     description: load the day's <trades>
@@ -47,6 +48,9 @@ assert_contains "$out" "window                 integer, default 20"
 assert_contains "$out" "symbols                string, pattern [A-Z]{1,10}( [A-Z]{1,10}){0,49}, default ACME GLOBEX: ticker symbols, separated by single spaces"
 assert_contains "$out" "mode                   string, one of full | delta, default delta"
 assert_contains "$out" "api_token              string, secret, default ***"
+# an empty default is shown as one (it printed as nothing)
+assert_contains "$out" 'suffix                 string, default ""'
+
 assert_not_contains "$out" "hunter2" "dags show"
 sl dags show walk --json > "$T/body"
 assert_eq '***' "$(jget 'd["param_decls"]["api_token"]["default"]')" "the secret's default in --json"
