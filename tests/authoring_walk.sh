@@ -49,7 +49,7 @@ assert_contains "$out" "symbols                string, pattern [A-Z]{1,10}( [A-Z
 assert_contains "$out" "mode                   string, one of full | delta, default delta"
 assert_contains "$out" "api_token              string, secret, default ***"
 # an empty default is shown as one (it printed as nothing)
-assert_contains "$out" 'suffix                 string, default ""'
+assert_contains "$out" 'suffix                 default ""'
 
 assert_not_contains "$out" "hunter2" "dags show"
 sl dags show walk --json > "$T/body"
