@@ -91,12 +91,15 @@ check_one(const json_t *item, size_t i, struct sql_check *c, char *path,
 			if (strcmp(check_keys[j], k) == 0)
 				break;
 		if (j == SL_ARRAY_LEN(check_keys)) {
-			char hint[160];
+			struct text_near near;
+			char hint[64];
 
+			text_near_init(&near, k);
+			for (j = 0; j < SL_ARRAY_LEN(check_keys); j++)
+				text_near_add(&near, check_keys[j]);
 			snprintf(msg, sizeof msg,
 			    "unknown key '%s' in a check (%sknown: name, query, warn; rules: equals, min, max, between, not_empty, is_true)",
-			    k, text_hint_list(k, "name, query, warn, equals, min, max, "
-					      "between, not_empty, is_true", hint, sizeof hint));
+			    k, text_hint(text_near_best(&near), hint, sizeof hint));
 			return check_fail(path, n, i, k, err, msg);
 		}
 		if (strcmp(k, "query") != 0 && json_is_string(v) &&

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/evp.h>
@@ -35,6 +36,10 @@
 
 #define DAG_MAX_BYTES (4 * 1024 * 1024)
 #define DAG_MAX_TASKS 100000
+#define DAG_TYPE_SHELL "did you mean 'shell'? a command runs as a shell " \
+	"task, the default type: command: ./extract.sh {{ ds }}"
+#define DAG_TYPE_PYTHON "Python runs as a command of a shell task, the " \
+	"default type: command: python3 -m etl.load {{ ds }}"
 
 const char *
 trigger_rule_name(enum trigger_rule r)
@@ -538,6 +543,24 @@ load_note(struct load_ctx *lc)
 	return 0;
 }
 
+/* What a task type of another tool is here (type: bash), or NULL. */
+static const char *
+dag_type_other(const char *type)
+{
+	static const struct {
+		const char *name, *hint;
+	} others[] = {
+		{ "bash", DAG_TYPE_SHELL }, { "sh", DAG_TYPE_SHELL },
+		{ "BashOperator", DAG_TYPE_SHELL }, { "command", DAG_TYPE_SHELL },
+		{ "python", DAG_TYPE_PYTHON }, { "PythonOperator", DAG_TYPE_PYTHON },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(others); i++)
+		if (strcasecmp(type, others[i].name) == 0)
+			return others[i].hint;
+	return NULL;
+}
+
 /* load_note for dag_params_load. */
 static int
 params_note(void *lc)
@@ -940,6 +963,11 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	if (t->op == NULL && operator_process_instead(s) != NULL) {
 		ynode_err(d, v, err, "'%s' is not a task type: %s", s,
 			  operator_process_instead(s));
+		return load_note(lc);
+	}
+	if (t->op == NULL && dag_type_other(s) != NULL) {
+		ynode_err(d, v, err, "unknown task type '%s' (%s)", s,
+			  dag_type_other(s));
 		return load_note(lc);
 	}
 	if (t->op == NULL) {
