@@ -561,7 +561,7 @@ dag_type_other(const char *type)
 	return NULL;
 }
 
-/* load_note for dag_params_load. */
+/* load_note for dag_params_load and dag_needs_parse. */
 static int
 params_note(void *lc)
 {
@@ -1260,7 +1260,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	}
 	if ((v = task_get(d, src, "needs")) != NULL &&
 	    dag_needs_parse(d, v, ynode_path(d, v, names, sizeof names),
-			    &t->needs, &t->nneeds, err) < 0 &&
+			    &t->needs, &t->nneeds, err, params_note, lc) < 0 &&
 	    load_note(lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "produces")) != NULL && !ynode_is_null(v)) {
@@ -1790,7 +1790,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	}
 	if ((v = ymap_get(d, root, "needs")) != NULL &&
 	    dag_needs_parse(d, v, ynode_path(d, v, names, sizeof names),
-			    &dag->needs, &dag->nneeds, err) < 0 &&
+			    &dag->needs, &dag->nneeds, err, params_note, lc) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
 	if ((defaults = ymap_get(d, root, "defaults")) != NULL &&

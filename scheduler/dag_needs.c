@@ -60,15 +60,18 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 	for (yaml_node_pair_t *p = ymap_begin(v); p < ymap_end(v); p++) {
 		ynode_t *k = ydoc_node(d, p->key);
 
-		char hint[160];
-
 		if (ynode_str(k) == NULL ||
 		    dag_key_value_index(dag_need_keys, ynode_str(k)) < 0) {
-			dag_key_values_names(dag_need_keys, names, sizeof names);
+			char hint[128];
+
 			return ydoc_err_path(d, k, what, err, "unknown key '%s' (%sknown: %s)",
 					     ynode_str(k) ? ynode_str(k) : "?",
-					     text_hint_list(ynode_str(k), names, hint,
-							    sizeof hint), names);
+					text_hint(ynode_str(k) ?
+						  dag_key_value_suggest(dag_need_keys,
+									ynode_str(k)) : NULL,
+						  hint, sizeof hint),
+					dag_key_values_names(dag_need_keys, names,
+							     sizeof names));
 		}
 	}
 	if ((x = ymap_get(d, v, "dag")) != NULL) {
@@ -133,11 +136,16 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 
 		if (ynode_get_str(d, x, NULL, &s, err) < 0)
 			return -1;
-		if ((i = dag_key_value_index(dag_need_on_change, s)) < 0)
+		if ((i = dag_key_value_index(dag_need_on_change, s)) < 0) {
+			char hint[128];
+
 			return ynode_err(d, x, err,
-					 "unknown value '%s' (known: %s)", s,
+					 "unknown value '%s' (%sknown: %s)", s,
+					 text_hint(dag_key_value_suggest(dag_need_on_change, s),
+						   hint, sizeof hint),
 					dag_key_values_names(dag_need_on_change,
 							     names, sizeof names));
+		}
 		nd->on_change = (enum need_on_change)i;
 	}
 	return 0;
@@ -145,8 +153,11 @@ need_parse(struct ydoc *d, ynode_t *v, const char *what, struct need *nd,
 
 int
 dag_needs_parse(struct ydoc *d, ynode_t *v, const char *what,
-		struct need **out, int *n, struct sl_err *err)
+		struct need **out, int *n, struct sl_err *err,
+		int (*note)(void *), void *note_arg)
 {
+	int bad = 0;
+
 	struct need *nv;
 	int cnt, i = 0;
 	char at[300];
@@ -167,9 +178,18 @@ dag_needs_parse(struct ydoc *d, ynode_t *v, const char *what,
 	for (yaml_node_item_t *it = yseq_begin(v); it < yseq_end(v); it++, i++) {
 		snprintf(at, sizeof at, "%s[%d]", what, i);
 		if (need_parse(d, ydoc_node(d, *it), at, &nv[i], err) < 0) {
-			dag_needs_free(nv, i + 1);
-			return -1;
+			if (note == NULL) {
+				dag_needs_free(nv, i + 1);
+				return -1;
+			}
+			/* said; the next need is read too */
+			note(note_arg);
+			bad = 1;
 		}
+	}
+	if (bad) {
+		dag_needs_free(nv, cnt);
+		return err->msg[0] != '\0' ? -1 : 0;
 	}
 	*out = nv;
 	*n = cnt;

@@ -14,9 +14,12 @@
 
 /* Read a `needs:` list (what: "needs" or "tasks.NAME.needs") into *out
  * (*n entries; the caller frees with dag_needs_free). -1 with err at the
- * bad node. */
+ * bad node. With note, each need's error is given to note(note_arg)
+ * (which takes it from err) and the next need is read (none is kept);
+ * -1 then only for an error left in err. */
 int dag_needs_parse(struct ydoc *d, ynode_t *v, const char *what,
-		    struct need **out, int *n, struct sl_err *err);
+		    struct need **out, int *n, struct sl_err *err,
+		    int (*note)(void *), void *note_arg);
 void dag_needs_free(struct need *v, int n);
 
 /* The DAG and task (NULL: every task) a need waits for; a dataset need
