@@ -17,6 +17,7 @@
 #include "scheduler/dag.h"
 #include "scheduler/partition.h"
 #include "scheduler/sched.h"
+#include "scheduler/template.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 #include "web/web.h"
@@ -153,6 +154,49 @@ test_outputs(const struct cli_args *args, const struct dag *d, json_t **out)
 	return 0;
 }
 
+/* test_refs's walk: every tasks.NAME.output.KEY of a text, as
+ * " --output NAME.KEY=VALUE" once each. */
+struct test_refs {
+	const char *text;
+	struct buf *out;
+};
+
+static int
+test_ref(void *arg, const char *task, size_t off)
+{
+	struct test_refs *w = arg;
+	const char *key = w->text + off + strlen("tasks.") + strlen(task) +
+			  strlen(".output.");
+	char one[512];
+
+	snprintf(one, sizeof one, " --output %s.%.*s=VALUE", task,
+		 (int)strcspn(key, " \t\r\n|}"), key);
+	if (strstr(buf_str(w->out), one) == NULL)
+		buf_adds(w->out, one);
+	return 0;
+}
+
+/* The outputs the templates of v (a string, or JSON of them) read. */
+static void
+test_refs(const json_t *v, struct buf *out)
+{
+	const json_t *x;
+	const char *k;
+	size_t i;
+
+	if (json_is_string(v)) {
+		struct test_refs w = { json_string_value(v), out };
+
+		tmpl_output_refs(w.text, test_ref, &w);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			test_refs(x, out);
+	} else if (json_is_object(v)) {
+		json_object_foreach((json_t *)v, k, x)
+			test_refs(x, out);
+	}
+}
+
 static int
 test_run(struct cli *c, const struct cli_args *args)
 {
@@ -232,9 +276,17 @@ test_run(struct cli *c, const struct cli_args *args)
 	if (r < 0) {
 		cli_error(err.msg);
 		/* a test runs no upstream task: nothing wrote what it reads */
-		if (t->uses_outputs)
+		if (t->uses_outputs) {
+			struct buf refs;
+
+			buf_init(&refs, 0);
+			test_refs(t->options, &refs);
+			test_refs(t->env, &refs);
 			fprintf(stderr, "sluice test: a test runs no upstream task: give the "
-				"outputs it reads with --output TASK.KEY=VALUE\n");
+				"outputs it reads with --output TASK.KEY=VALUE%s%s\n",
+				refs.len ? ":" : "", buf_str(&refs));
+			buf_free(&refs);
+		}
 		return EXIT_FAILED;
 	}
 	if (r == OP_POKE_NOT_YET_EXIT && t->op != NULL && t->op->poke_start != NULL)

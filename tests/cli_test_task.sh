@@ -37,7 +37,8 @@ set +e
 out=$(sl test slow check k1 2>&1); st=$?
 set -e
 assert_eq 1 "$st" "test of a task reading an output, none given"
-assert_contains "$out" "sluice test: a test runs no upstream task: give the outputs it reads with --output TASK.KEY=VALUE"
+# each output the task reads, spelled as the option wants it
+assert_contains "$out" "sluice test: a test runs no upstream task: give the outputs it reads with --output TASK.KEY=VALUE: --output count.rows=VALUE"
 out=$(sl test slow check k1 --output count.rows=42 2>&1) || fail "test --output: $out"
 assert_contains "$out" "got 42 rows"
 set +e
