@@ -719,19 +719,11 @@ db_unknown(const char *sub)
 {
 	static const char *const subs[] = {
 		"migrate", "version", "backup", "restore", "check", "vacuum",
-		"clean",
+		"clean", NULL,
 	};
-	struct text_near near;
-	const char *best;
+	static const char *const synonyms[] = { "upgrade", "migrate", NULL };
 
-	text_near_init(&near, sub);
-	for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++)
-		text_near_add(&near, subs[i]);
-	best = strcmp(sub, "upgrade") == 0 ? "migrate" : text_near_best(&near);
-	if (best != NULL)
-		return cli_usage(&cli_db, "unknown db command '%s' (did you mean "
-				 "'sluice db %s'?)", sub, best);
-	return cli_usage(&cli_db, "unknown db command '%s'", sub);
+	return cli_unknown_sub(&cli_db, sub, subs, synonyms);
 }
 
 static int

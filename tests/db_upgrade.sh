@@ -47,7 +47,7 @@ assert_eq 1 "$(q "SELECT max(version) FROM schema_migrations")" "db backup migra
 # changes nothing
 rc=0; out=$(sl db upgrade 2>&1) || rc=$?
 assert_eq 2 "$rc" "db upgrade"
-assert_contains "$out" "unknown db command 'upgrade' (did you mean 'sluice db migrate'?)" "db upgrade"
+assert_contains "$out" "unknown subcommand 'upgrade' (did you mean 'sluice db migrate'?)" "db upgrade"
 assert_eq 1 "$(q "SELECT max(version) FROM schema_migrations")" "db upgrade migrated"
 out=$(sl db migrate) || fail "db migrate: $out"
 assert_eq "$H/sluice.db: schema version $mine (this sluice: $mine)" "$out" "db migrate"
