@@ -33,7 +33,7 @@ const struct config_key config_keys[] = {
 	{ "web", "mapping", NULL, "the web UI and REST API (sluice web, sluice standalone)" },
 	{ "web.bind", "address", "127.0.0.1", "the address to listen on; 0.0.0.0 serves other machines" },
 	{ "web.port", "integer 0..65535", "8080", "the TCP port to listen on" },
-	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it (http:// or https://, a host, maybe a path), for links in emails and webhooks" },
+	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it (http:// or https:// and a host), which begins every link in emails and webhooks; the UI's own links start at the root of its host, so serve it there, not under a path" },
 	{ "web.busy_max_rps", "integer 0..10000000", "6500", "in standalone mode, the most requests per second served while tries run (the rest wait their turn); 0: no limit" },
 	{ "retention", "mapping", NULL, "automatic clean-up by the scheduler, hourly, in small transactions (as sluice db clean does)" },
 	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs (an age with a unit, an hour or more: 180d)" },
@@ -776,6 +776,17 @@ config_default_base_url(struct config *c)
 char *
 config_base_url_warning(const struct config *c)
 {
+	const char *host, *path;
+
+	if (!c->base_url_wildcard && c->base_url != NULL &&
+	    (host = strstr(c->base_url, "://")) != NULL &&
+	    (path = strchr(host + 3, '/')) != NULL && strspn(path, "/") != strlen(path))
+		return xasprintf("web.base_url %s in %s has a path: links in emails "
+				 "and webhooks carry it, but the UI's own links and "
+				 "redirects start at the root of its host, so behind "
+				 "a proxy that serves sluice under %s they lead out "
+				 "of it; serve the UI at the root of a host",
+				 c->base_url, c->file, path);
 	if (!c->base_url_wildcard)
 		return NULL;
 	return xasprintf("web.bind is %s and %s sets no web.base_url: links in "

@@ -63,7 +63,8 @@ void config_free(struct config *c);
  * every address, for the warning of config_base_url_warning. */
 void config_default_base_url(struct config *c);
 /* The warning to log when the base_url is a wildcard default (links in
- * emails and webhooks nobody can open), or NULL. Freed by the caller. */
+ * emails and webhooks nobody can open) or has a path (which the UI's own
+ * links and redirects do not carry), or NULL. Freed by the caller. */
 char *config_base_url_warning(const struct config *c);
 
 /* A connection by name: from the config's connections, else the

@@ -46,6 +46,9 @@ assert_not_contains "$body" "log line 71
 assert_contains "$html" '<a href="http://127.0.0.1:8080/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition?try=2">'
 assert_contains "$html" 'bad utf-8 ?? and &lt;html&gt; &amp; &quot;quotes&quot;'
 assert_not_contains "$html" "<html> &" html
+# a base_url with a path (a reverse proxy at /sluice/): the links keep it
+compose "${event/\"http:\/\/127.0.0.1:8080\/\"/\"https://h.example/sluice/\"}"
+assert_contains "$(field body)" "Open in sluice: https://h.example/sluice/dags/firehose/runs/2024-01-01T05%3A00%3A00%2B00%3A00/tasks/copy_partition?try=2" "a base_url with a path"
 # only an http(s) address is a live link: any other scheme in the
 # base_url (a spec that did not come through sluice.yaml's check) is
 # shown as text, never followed from the mail
