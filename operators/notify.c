@@ -266,6 +266,16 @@ compose_start(struct buf *html, const struct buf *text, const char *open)
 	buf_printf(html, "</p>\n%s\n", open);
 }
 
+/* The "Open in sluice" line of both bodies. */
+static void
+open_link_add(struct buf *text, struct buf *html, const char *url)
+{
+	buf_printf(text, "\nOpen in sluice: %s\n", url);
+	buf_adds(html, "<p>");
+	text_html_link(html, url, "Open in sluice");
+	buf_adds(html, "</p>\n");
+}
+
 /* The end of a message: the link (when url is not NULL), the HTML closed,
  * the options object of ev's recipients; frees the three buffers. */
 static json_t *
@@ -274,12 +284,8 @@ compose_end(const struct notify_event *ev, struct buf *subject,
 {
 	json_t *opts;
 
-	if (url != NULL) {
-		buf_printf(text, "\nOpen in sluice: %s\n", url);
-		buf_adds(html, "<p>");
-		text_html_link(html, url, "Open in sluice");
-		buf_adds(html, "</p>\n");
-	}
+	if (url != NULL)
+		open_link_add(text, html, url);
 	buf_adds(html, "</body></html>\n");
 	opts = json_pack("{s:o, s:s, s:s, s:s}", "to", recipients_json(ev),
 			 "subject", buf_str(subject), "body", buf_str(text),
@@ -712,12 +718,8 @@ notify_compose(const struct notify_event *ev)
 	field_add(&text, &html, "SLA:", deadline);
 	field_add(&text, &html, "Log:", ev->log_path);
 	buf_adds(&html, "</table>\n");
-	if (url.len > 0) {
-		buf_printf(&text, "\nOpen in sluice: %s\n", buf_str(&url));
-		buf_adds(&html, "<p>");
-		text_html_link(&html, buf_str(&url), "Open in sluice");
-		buf_adds(&html, "</p>\n");
-	}
+	if (url.len > 0)
+		open_link_add(&text, &html, buf_str(&url));
 	if (tail != NULL) {
 		buf_printf(&text, "\nLast %d lines of the log:\n%s",
 			   NOTIFY_LOG_LINES, tail);
