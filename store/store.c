@@ -89,10 +89,7 @@ store_binary_version(void)
 	return v;
 }
 
-/* "cannot open the database PATH: SQLite's words (the system's)": SQLite
- * says "unable to open database file" for a missing folder and a file
- * this user may not read alike. */
-static void
+void
 store_open_error(sqlite3 *db, const char *path, struct sl_err *err)
 {
 	int e = db != NULL ? sqlite3_system_errno(db) : 0;

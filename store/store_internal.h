@@ -50,6 +50,12 @@ struct store {
 	int busy_noted;
 };
 
+/* "cannot open the database PATH: SQLite's words (the system's)" into
+ * err, for a failed sqlite3_open_v2 of path (db as it left it, or NULL):
+ * SQLite says "unable to open database file" for a missing folder and a
+ * file this user may not read alike. */
+void store_open_error(sqlite3 *db, const char *path, struct sl_err *err);
+
 /* Prepared statement cache: the statement for sql, reset and ready. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 /* The connection itself. */

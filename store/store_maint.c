@@ -30,8 +30,7 @@ store_backup(struct store *s, const char *dest, int pages_per_step,
 	store_create_private(dest);
 	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		sl_err_set(err, "%s: %s", dest, out != NULL ?
-			   sqlite3_errmsg(out) : "cannot open");
+		store_open_error(out, dest, err);
 		sqlite3_close(out);
 		return -1;
 	}
@@ -317,8 +316,7 @@ store_copy_into(sqlite3 *in, const char *out_path, int64_t *pages,
 	store_create_private(out_path);
 	if (sqlite3_open_v2(out_path, &out, SQLITE_OPEN_READWRITE |
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		sl_err_set(err, "%s: %s", out_path, out != NULL ?
-			   sqlite3_errmsg(out) : "cannot open");
+		store_open_error(out, out_path, err);
 		goto done;
 	}
 	sqlite3_busy_timeout(out, 10000);
@@ -356,8 +354,7 @@ store_restore(const char *src, const char *db_path, const char *keep,
 	int r = -1;
 
 	if (sqlite3_open_v2(src, &in, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		sl_err_set(err, "%s: %s", src, in != NULL ? sqlite3_errmsg(in)
-							  : "cannot open");
+		store_open_error(in, src, err);
 		goto done;
 	}
 	if (store_restore_source_ok(in, src, err) < 0)

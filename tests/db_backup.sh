@@ -97,4 +97,9 @@ assert_contains "$("$SLUICE" --home "$T/restored" db vacuum)" "vacuumed" "vacuum
 # their owner alone, whatever the umask
 assert_eq 600 "$(stat -c %a "$H/sluice.db")" "the mode of a new database"
 assert_eq 600 "$(stat -c %a "$T/copy.db")" "the mode of a backup"
+# a backup into a folder that is not there says why (it said only SQLite's
+# "unable to open database file")
+rc=0; out=$(sl db backup "$T/no/such/folder/copy.db" 2>&1) || rc=$?
+assert_eq 1 "$rc" "db backup into a missing folder"
+assert_contains "$out" "cannot open the database $T/no/such/folder/copy.db.partial: unable to open database file (No such file or directory)" "the reason is named"
 echo "db_backup: ok"
