@@ -54,6 +54,9 @@ int store_migrate(struct store *s, int *applied, struct sl_err *err);
  * process ends); -1 with a message naming the holder when another
  * scheduler has it. */
 int store_lock_scheduler(struct store *s, struct sl_err *err);
+/* Does a scheduler (of this process or another) hold the database's
+ * scheduler lock now? 1 or 0; reads no database. */
+int store_scheduler_held(struct store *s);
 
 /*
  * Transactions nest: only the outermost begin and commit reach SQLite.

@@ -33,7 +33,7 @@ slow=0
 for i in $(seq 20); do
 	t=$(curl -sS -m 2 -o "$T/health" -w '%{time_total}' "$URL/health") ||
 		fail "/health did not answer within 2 s under the lock (try $i)"
-	assert_eq '{"status":"ok","scheduler":true}' "$(cat "$T/health")" "health $i"
+	assert_eq '{"status":"ok","scheduler":true,"scheduler_running":true}' "$(cat "$T/health")" "health $i"
 	awk -v t="$t" 'BEGIN { exit !(t < 1) }' || fail "/health took ${t}s under the lock (try $i)"
 	awk -v t="$t" 'BEGIN { exit !(t < 0.1) }' || slow=$((slow + 1))
 done

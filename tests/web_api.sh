@@ -34,7 +34,7 @@ done
 wait_for 10 "d1 $P4 c upstream_failed" state_is d1 "$P4" c upstream_failed
 
 # --- health, me ---
-assert_eq '{"status":"ok","scheduler":true}' "$(curl -sS "$URL/health")" health
+assert_eq '{"status":"ok","scheduler":true,"scheduler_running":true}' "$(curl -sS "$URL/health")" health
 assert_status 200 GET /me
 assert_eq ops "$(jget 'd["user"]')" "me.user"
 assert_eq operator "$(jget 'd["role"]')" "me.role"
@@ -288,5 +288,10 @@ start_web
 assert_contains "$(cat "$T/web.log")" "web UI on http://127.0.0.1:$WPORT/" "binds 127.0.0.1"
 out=$(curl -sS -H "Authorization: Bearer $OPS_TOKEN" "http://127.0.0.1:$WPORT/api/v1/dags/d1/grid?limit=1")
 assert_contains "$out" '"total":8' "sluice web grid"
-assert_eq '{"status":"ok","scheduler":false}' "$(curl -sS "http://127.0.0.1:$WPORT/health")" "web alone"
+# `sluice web` runs no scheduler, but says whether one runs on the home
+# (it said only "scheduler": false, so a monitor of the web service could
+# not see the scheduler service)
+assert_eq '{"status":"ok","scheduler":false,"scheduler_running":true}' "$(curl -sS "http://127.0.0.1:$WPORT/health")" "web beside a scheduler"
+stop_pid "$SCHED_PID"
+assert_eq '{"status":"ok","scheduler":false,"scheduler_running":false}' "$(curl -sS "http://127.0.0.1:$WPORT/health")" "web alone"
 echo "web_api: ok"

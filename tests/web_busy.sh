@@ -38,7 +38,7 @@ wait_ti hold p1 wait running
 burst 6 busy
 # /health answers at once while the burst waits (6 requests at 2/s take
 # more than 2 s)
-assert_eq '{"status":"ok","scheduler":true}' "$(curl -sS "$URL/health")" health
+assert_eq '{"status":"ok","scheduler":true,"scheduler_running":true}' "$(curl -sS "$URL/health")" health
 n=$(answered busy)
 [ "$n" -lt 6 ] || fail "all 6 requests were answered before /health: nothing was held"
 wait_for 60 "the held burst to be answered" all_answered busy 6

@@ -427,6 +427,11 @@ web_serve_health(struct web_req *r)
 	json_t *o = json_pack("{s:s}", "status", "ok");
 
 	json_object_set_new(o, "scheduler", json_boolean(r->w->sched != NULL));
+	/* whether one runs on the home at all: `sluice web` beside a
+	 * scheduler service says so too (a lock check, no database read) */
+	json_object_set_new(o, "scheduler_running",
+			    json_boolean(r->w->sched != NULL ||
+					 store_scheduler_held(r->w->store)));
 	web_json(r, 200, o);
 	return WEB_DONE;
 }
