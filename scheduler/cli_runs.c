@@ -276,7 +276,7 @@ static const struct cli_opt runs_opts[] = {
 const struct cli_verb cli_runs = {
 	"runs", "list (or delete) the runs (partitions) of a DAG",
 	"DAG [--state S] [--from P] [--to P] [--limit N]\n"
-	"delete DAG [PARTITION...] [--from P] [--to P] [--dry-run] [--yes]",
+	"delete DAG PARTITION... [--from P] [--to P] [--dry-run] [--yes]",
 	"Lists the runs, newest partition first. Times are shown in the DAG's\n"
 	"zone with their offset. P is a partition key, a time (the partition\n"
 	"holding it) or a date (the partitions starting that day); --from and\n"
@@ -284,7 +284,8 @@ const struct cli_verb cli_runs = {
 	"\n"
 	"`runs delete` deletes runs with their task instances, so a partition can\n"
 	"be triggered afresh (with new params): those the PARTITION arguments\n"
-	"name and the runs --from/--to names (either end may be left open).\n"
+	"name and the runs --from/--to names (either end may be left open;\n"
+	"with a range the PARTITION arguments may be left out).\n"
 	"Without --yes it lists them and asks (off a terminal: lists them and\n"
 	"stops); --dry-run only lists them. Their logs stay on disk; each\n"
 	"deletion is audited with the run's params. A run with a queued or\n"
