@@ -196,7 +196,7 @@ test_load_checks(void)
 		     load("dag: o\ntasks:\n"
 			  "  a: {command: \"true\"}\n"
 			  "  b: {command: \"echo {{ tasks.zz.output.k }}\"}\n", NULL));
-	CHECK_EQ_STR("3:37: tasks.a.env.X: '{{ tasks.a.output... }}': 'a' is not upstream of 'a' (its output is read only by tasks that run after it: add it to after:)",
+	CHECK_EQ_STR("3:37: tasks.a.env.X: '{{ tasks.a.output... }}': 'a' is this task: its output is read by the tasks after it, not by itself",
 		     load("dag: o\ntasks:\n"
 			  "  a: {command: \"true\", env: {X: \"{{ tasks.a.output.k }}\"}}\n", NULL));
 	/* skip_exit_code and branch */
