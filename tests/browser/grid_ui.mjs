@@ -3,9 +3,7 @@
 // `sluice standalone` with DAG gr (40 hourly partitions from
 // 2026-12-01T00:00Z, b failed at 05:00 and 17:00) and sets URL, OPS_PW,
 // SHOTS. Every wait is a bounded wait for a state, never a sleep.
-import { chromium } from 'playwright-core';
-import path from 'node:path';
-import { checkboxesOffLine, faintSwatches, lowContrast, placeholdersFit } from './lib.mjs';
+import { check, checkboxesOffLine, faintSwatches, lowContrast, openPage, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
@@ -17,23 +15,9 @@ function keysBetween(d1, h1, d2, h2) {
   for (let t = d1 * 24 + h1; t <= d2 * 24 + h2; t++) out.push(K(Math.floor(t / 24), t % 24));
   return out;
 }
-
-function check(cond, what) {
-  if (!cond) throw new Error('FAIL: ' + what);
-  console.log('ok - ' + what);
-}
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
-const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+const { browser, page, errors, shot } = await openPage(1280, 900, SHOTS);
 const cell = (p, task) => page.locator(`#grid td.cell[data-partition="${p}"][data-task="${task}"]`);
 const pageInfo = (text) => page.locator('#page-info', { hasText: text }).waitFor({ timeout: WAIT });
 const rowKeys = () => page.locator('#grid tbody tr').evaluateAll((trs) => trs.map((tr) => tr.dataset.partition));

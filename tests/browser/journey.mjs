@@ -10,27 +10,12 @@
 //          lists exactly PREVIEW; confirm; every cleared cell turns green
 //          (or skipped).
 // Every wait is a bounded wait for a state, never a sleep.
-import { chromium } from 'playwright-core';
-import path from 'node:path';
+import { check, openPage } from './lib.mjs';
 
 const env = process.env;
 const WAIT = 30000;
 
-function check(cond, what) {
-  if (!cond) throw new Error('FAIL: ' + what);
-  console.log('ok - ' + what);
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
-const shot = (name) => page.screenshot({ path: path.join(env.SHOTS, name + '.png'), fullPage: true });
+const { browser, page, errors, shot } = await openPage(1280, 860, env.SHOTS);
 
 // Open TARGET without a session: the login page, then back to TARGET.
 async function loginTo(target) {

@@ -9,14 +9,20 @@ export function check(cond, what) {
   console.log('ok - ' + what);
 }
 
-// { browser, page, errors, shot(name) } for a viewport of width x height;
-// screenshots go to the folder shots.
-export async function openPage(width, height, shots) {
-  const browser = await chromium.launch({
+// Debian's Chromium, headless, as every browser test and the map bench
+// start it.
+export function launch() {
+  return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
+}
+
+// { browser, page, errors, shot(name) } for a viewport of width x height;
+// screenshots go to the folder shots.
+export async function openPage(width, height, shots) {
+  const browser = await launch();
   const page = await (await browser.newContext({ viewport: { width, height } })).newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -4,16 +4,12 @@
 //   LINK (the link, from a mail), USER, PASSWORD, WANT (a CSS selector
 //   the page must show).
 // Every wait is a bounded wait for a state, never a sleep.
-import { chromium } from 'playwright-core';
+import { launch } from './lib.mjs';
 
 const { LINK, USER, PASSWORD, WANT } = process.env;
 const WAIT = 30000;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await (await browser.newContext()).newPage();
 try {
   await page.goto(LINK);

@@ -16,18 +16,14 @@
 // and kind, the median, min and max of each figure, then each fetch's
 // median end and in how many loads it blocked the first paint.
 // Env: URLS, PAGE (a path), USER, PASSWORD, LOADS (default 15).
-import { chromium } from 'playwright-core';
+import { launch } from './lib.mjs';
 
 const { URLS, PAGE, USER, PASSWORD } = process.env;
 const LOADS = Number(process.env.LOADS || 15);
 const WAIT = 30000;
 const urls = URLS.split(' ').filter(Boolean);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 // one login per server; its cookies start every fresh context
 const cookies = {};

@@ -3,24 +3,14 @@
 // DAG live (first waits for $T/go-first; second fails its first try, then
 // waits for $T/go-second) and sets URL, OPS_PW, T, SHOTS. Every wait is a
 // bounded wait for a state, never a sleep.
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkboxesOffLine, midWordBreaks, overReach } from './lib.mjs';
+import { check, checkboxesOffLine, launch, midWordBreaks, overReach } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const WAIT = 30000;
 
-function check(cond, what) {
-  if (!cond) throw new Error('FAIL: ' + what);
-  console.log('ok - ' + what);
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));

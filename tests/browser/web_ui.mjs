@@ -3,33 +3,18 @@
 //   URL, OPS_PW, T (the test's temp folder: flag files the DAGs wait on),
 //   SHOTS (where screenshots go), P1..P3 (three partitions of DAG g).
 // Every wait is a bounded wait for a state, never a sleep.
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
-import { midWordBreaks } from './lib.mjs';
+import { check, midWordBreaks, openPage } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const parts = [process.env.P1, process.env.P2, process.env.P3];
 const WAIT = 30000;
 
-function check(cond, what) {
-  if (!cond) throw new Error('FAIL: ' + what);
-  console.log('ok - ' + what);
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
-const page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
-const errors = [];
-page.on('pageerror', (e) => errors.push(e.message));
-page.on('dialog', (d) => { errors.push('unexpected dialog: ' + d.message()); d.dismiss(); });
+const { browser, page, errors, shot } = await openPage(1280, 860, SHOTS);
 // requests the pages made that the server refused (each is a console error)
 const refused = [];
 page.on('response', (r) => { if (r.status() >= 400) refused.push(r.status() + ' ' + r.url()); });
-const shot = (name) => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
 const cell = (p, task) => page.locator(`#grid td.cell[data-partition="${p}"][data-task="${task}"]`);
 
 try {
