@@ -543,6 +543,47 @@ load_note(struct load_ctx *lc)
 	return 0;
 }
 
+/* The alert keys a DAG and each of its tasks have, as the caller found
+ * them (the file's top level; a task's own map or its defaults):
+ * email_on, email, notify_on (failure when not given) and notify. email
+ * without email_on is warned of, unless freshness is given (it gets the
+ * late notices); what and when word that warning ("runs", "a run fails"). */
+struct alert_src {
+	ynode_t *email_on, *email, *notify_on, *notify, *freshness;
+	const char *what, *when;
+};
+
+/* -1: the load stops. */
+static int
+load_alerts(struct ydoc *d, const struct alert_src *a, const struct config *cfg,
+	    int *email_on, char ***email, int *notify_on, char ***notify,
+	    struct load_ctx *lc)
+{
+	struct sl_err *err = &lc->cur;
+
+	if (a->email_on != NULL && parse_email_on(d, a->email_on, email_on, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
+	if (a->email != NULL && !ynode_is_null(a->email)) {
+		if (ynode_get_strv(d, a->email, NULL, email, err) < 0 ||
+		    email_check(d, a->email, err) < 0) {
+			if (load_note(lc) < 0)
+				return -1;
+		} else if (*email != NULL && (*email)[0] != NULL &&
+			   a->email_on == NULL && a->freshness == NULL)
+			warn_email_without_on(d, a->email, a->what, a->when, lc);
+	}
+	*notify_on = EMAIL_ON_FAILURE;
+	if (a->notify_on != NULL && parse_email_on(d, a->notify_on, notify_on, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
+	if (a->notify != NULL && !ynode_is_null(a->notify) &&
+	    dag_notify_load(d, a->notify, cfg, notify, err) < 0 &&
+	    load_note(lc) < 0)
+		return -1;
+	return 0;
+}
+
 /* What a task type of another tool is here (type: bash), or NULL. */
 static const char *
 dag_type_other(const char *type)
@@ -941,6 +982,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	int64_t ms;
 	int nerr;
 	json_t *in_error = NULL;
+	struct alert_src alerts;
 
 	snprintf(what, sizeof what, "tasks.%s", t->name);
 	/* defaults */
@@ -1205,29 +1247,13 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	if ((v = task_get(d, src, "env")) != NULL && !ynode_is_null(v) &&
 	    load_env(d, dag, t, v, err) < 0 && load_note(lc) < 0)
 		return -1;
-	if ((v = task_get(d, src, "email_on")) != NULL &&
-	    parse_email_on(d, v, &t->email_on, err) < 0 &&
-	    load_note(lc) < 0)
-		return -1;
-	if ((v = task_get(d, src, "email")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_strv(d, v, NULL, &t->email, err) < 0 ||
-		    email_check(d, v, err) < 0) {
-			if (load_note(lc) < 0)
-				return -1;
-		} else if (t->email != NULL && t->email[0] != NULL &&
-			   task_get(d, src, "email_on") == NULL &&
-			   task_get(d, src, "freshness") == NULL)
-			/* (with freshness: it gets the late notices) */
-			warn_email_without_on(d, v, "tries", "it fails", lc);
-	}
-	t->notify_on = EMAIL_ON_FAILURE;
-	if ((v = task_get(d, src, "notify_on")) != NULL &&
-	    parse_email_on(d, v, &t->notify_on, err) < 0 &&
-	    load_note(lc) < 0)
-		return -1;
-	if ((v = task_get(d, src, "notify")) != NULL && !ynode_is_null(v) &&
-	    dag_notify_load(d, v, cfg, &t->notify, err) < 0 &&
-	    load_note(lc) < 0)
+	alerts = (struct alert_src){
+		task_get(d, src, "email_on"), task_get(d, src, "email"),
+		task_get(d, src, "notify_on"), task_get(d, src, "notify"),
+		task_get(d, src, "freshness"), "tries", "it fails",
+	};
+	if (load_alerts(d, &alerts, cfg, &t->email_on, &t->email,
+			&t->notify_on, &t->notify, lc) < 0)
 		return -1;
 	if ((v = task_get(d, src, "sla")) != NULL && !ynode_is_null(v) &&
 	    ynode_get_duration(d, v, NULL, &t->sla_ms, err) < 0 &&
@@ -1537,6 +1563,7 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	long long iv;
 	struct stat st;
 	char names[512];
+	struct alert_src alerts;
 
 	dag->file = xstrdup(path);
 	dag->start = INT64_MIN;
@@ -1759,29 +1786,13 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			    params_note, lc) < 0 &&
 	    load_note(lc) < 0)
 		goto fail;
-	if ((v = ymap_get(d, root, "email_on")) != NULL &&
-	    parse_email_on(d, v, &dag->email_on, err) < 0 &&
-	    load_note(lc) < 0)
-		goto fail;
-	if ((v = ymap_get(d, root, "email")) != NULL && !ynode_is_null(v)) {
-		if (ynode_get_strv(d, v, NULL, &dag->email, err) < 0 ||
-		    email_check(d, v, err) < 0) {
-			if (load_note(lc) < 0)
-				goto fail;
-		} else if (dag->email != NULL && dag->email[0] != NULL &&
-			   ymap_get(d, root, "email_on") == NULL &&
-			   ymap_get(d, root, "freshness") == NULL)
-			/* (with freshness: it gets the late notices) */
-			warn_email_without_on(d, v, "runs", "a run fails", lc);
-	}
-	dag->notify_on = EMAIL_ON_FAILURE;
-	if ((v = ymap_get(d, root, "notify_on")) != NULL &&
-	    parse_email_on(d, v, &dag->notify_on, err) < 0 &&
-	    load_note(lc) < 0)
-		goto fail;
-	if ((v = ymap_get(d, root, "notify")) != NULL && !ynode_is_null(v) &&
-	    dag_notify_load(d, v, cfg, &dag->notify, err) < 0 &&
-	    load_note(lc) < 0)
+	alerts = (struct alert_src){
+		ymap_get(d, root, "email_on"), ymap_get(d, root, "email"),
+		ymap_get(d, root, "notify_on"), ymap_get(d, root, "notify"),
+		ymap_get(d, root, "freshness"), "runs", "a run fails",
+	};
+	if (load_alerts(d, &alerts, cfg, &dag->email_on, &dag->email,
+			&dag->notify_on, &dag->notify, lc) < 0)
 		goto fail;
 	if ((v = ymap_get(d, root, "tags")) != NULL && !ynode_is_null(v)) {
 		if (ynode_get_strv(d, v, NULL, &dag->tags, err) < 0 &&
