@@ -49,6 +49,24 @@ slack_escaped(struct buf *b, const char *s)
 		}
 }
 
+/* A link's address in Slack's <address|label>: escaped as its text is,
+ * and a | or a space (which would end the address) percent-encoded; a
+ * base_url may hold either in its path. */
+static void
+slack_url(struct buf *b, const char *url)
+{
+	for (const char *s = url; *s != '\0'; s++)
+		if (*s == '|')
+			buf_adds(b, "%7C");
+		else if (*s == ' ')
+			buf_adds(b, "%20");
+		else {
+			char one[2] = { *s, '\0' };
+
+			slack_escaped(b, one);
+		}
+}
+
 /* The line a Slack channel shows for the event, with the link. */
 static char *
 webhook_slack_text(const json_t *p)
@@ -102,7 +120,7 @@ webhook_slack_text(const json_t *p)
 		slack_escaped(&b, reason);
 	if (url != NULL) {
 		buf_adds(&b, " <");
-		slack_escaped(&b, url);
+		slack_url(&b, url);
 		buf_adds(&b, parts != NULL ? "|partition map>" :
 			 task != NULL ? "|task page>" : "|run page>");
 	}
@@ -127,7 +145,7 @@ webhook_slack_text(const json_t *p)
 		}
 		if (link != NULL) {
 			buf_adds(&b, " <");
-			slack_escaped(&b, link);
+			slack_url(&b, link);
 			buf_adds(&b, "|open>");
 		}
 	}

@@ -173,6 +173,10 @@ p = {"event": "recovered", "dag": "fresh", "task": None, "partition": None,
      "time": "2023-06-01T06:00:00Z", "try": None, "max_tries": None}
 if sys.argv[2] == "one":
     p.update(partition="2023-06-01T05:00:00+00:00", reason="no run: the DAG is paused")
+elif sys.argv[2] == "pipe":
+    # a base_url whose path holds a | and a space
+    p.update(partition="2023-06-01T07:00:00+00:00", reason="no run: the DAG is paused",
+             url="http://sluice.test/team|ops a/x")
 else:
     p.update(reason="2 partitions landed after being late, 2023-06-01T05:00:00+00:00 to 2023-06-01T06:00:00+00:00",
              count=2, partitions=[
@@ -187,12 +191,14 @@ PY
 }
 slack_recovered one
 slack_recovered digest
+slack_recovered pipe
 SEL='"kind=slack-recovered" in r["path"]'
-assert_eq 2 "$(requests "$SEL")" "slack posts of recovered"
+assert_eq 3 "$(requests "$SEL")" "slack posts of recovered"
 assert_eq '[sluice] recovered: fresh run 2023-06-01T05:00:00+00:00: landed after being late (was: no run: the DAG is paused) <http://sluice.test/x|run page>' \
 	"$(request 1 text)" "slack: one partition landed, and why it had been late"
 assert_contains "$(request 2 text)" "2023-06-01T05:00:00+00:00: was: no run: the DAG is paused <http://sluice.test/a|open>" "slack: a digest's line of a landed partition"
 assert_contains "$(request 2 text)" "2023-06-01T06:00:00+00:00: was: its run: load running <http://sluice.test/b|open>" "slack: a digest's line of a landed partition"
+assert_contains "$(request 3 text)" "<http://sluice.test/team%7Cops%20a/x|run page>" "slack: a | or a space in a link's address does not end it"
 
 # retries: two 500s, then it lands (3 attempts, one delivery)
 echo 2 >"$RECV_DIR/fail"
