@@ -512,10 +512,13 @@ cli_home_owner_check(struct cli *c, const char *verb)
 	snprintf(uid, sizeof uid, "%u", (unsigned)st.st_uid);
 	name = pw != NULL ? pw->pw_name : uid;
 	fprintf(stderr, "sluice: %s belongs to the user %s: a %s run as "
-		"root would make log folders, locks and try status files there "
-		"that %s cannot write. Run it as that user: runuser -u %s -- "
-		"sluice --home %s %s (or start its service)\n", c->cfg->home,
-		name, verb, name, name, c->cfg->home, verb);
+		"root would make files there that %s cannot write (%s). Run it "
+		"as that user: runuser -u %s -- sluice --home %s %s (or start "
+		"its service)\n", c->cfg->home, name, verb, name,
+		strcmp(verb, "web") == 0 ?
+		"its log_file, when sluice.yaml puts it there" :
+		"log folders, locks and try status files",
+		name, c->cfg->home, verb);
 	return -1;
 }
 

@@ -114,12 +114,19 @@ out=$(init stop) || fail "the last stop: $out"
 # (the folders and locks it made there that user could not write), and
 # makes nothing there
 mkdir -p "$T/owned/dags"
+printf 'log_file: sluice.log\n' >"$T/owned/sluice.yaml"
 chown -R nobody "$T/owned"
 rc=0; out=$(timeout 20 "$SLUICE" --home "$T/owned" scheduler 2>&1) || rc=$?
 assert_eq 3 "$rc" "root's scheduler on nobody's home"
 assert_contains "$out" "$T/owned belongs to the user nobody" "its message"
 assert_contains "$out" "runuser -u nobody -- sluice --home $T/owned scheduler" "its message"
 assert_eq "" "$(find "$T/owned" -user root)" "files root made in nobody's home"
+# and so is its web (log_file: sluice.log, made there as root's, would
+# keep the service's web from opening it)
+rc=0; out=$(timeout 20 "$SLUICE" --home "$T/owned" web --port 0 2>&1) || rc=$?
+assert_eq 3 "$rc" "root's web on nobody's home"
+assert_contains "$out" "runuser -u nobody -- sluice --home $T/owned web" "its message"
+assert_eq "" "$(find "$T/owned" -user root)" "files root's web made in nobody's home"
 
 # the web's init script: sluice web runs with an executor the scheduler
 # would refuse (its key missing), so its start does not check executors

@@ -53,7 +53,8 @@ web_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_web, "unexpected argument '%s'", args->pos[0]);
 	if ((rc = cli_opt_int(args, "port", 0, 65535, &port)) != 0)
 		return rc;
-	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
+	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0 ||
+	    cli_home_owner_check(c, "web") < 0)
 		return EXIT_HOME;
 	if (port >= 0)
 		c->cfg->web_port = (int)port;
@@ -112,6 +113,8 @@ const struct cli_verb cli_web = {
 	"127.0.0.1:8080; --port and --bind override them). A scheduler runs\n"
 	"separately (`sluice scheduler`) and sees the UI's actions within 100 ms;\n"
 	"`sluice standalone` runs both in one process. Users: `sluice users`.\n"
+	"Run as the user who owns the home: root is refused on a home another\n"
+	"user owns (a log_file it made there would not be that user's).\n"
 	"\n"
 	"SIGTERM or Ctrl-C stops it. SIGHUP opens log_file again (logrotate);\n"
 	"it does not reload sluice.yaml: a change takes a restart.\n",
