@@ -33,7 +33,7 @@ const struct config_key config_keys[] = {
 	{ "web", "mapping", NULL, "the web UI and REST API (sluice web, sluice standalone)" },
 	{ "web.bind", "address", "127.0.0.1", "the address to listen on; 0.0.0.0 serves other machines" },
 	{ "web.port", "integer 0..65535", "8080", "the TCP port to listen on" },
-	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it (http:// or https:// and a host), which begins every link in emails and webhooks; the UI's own links start at the root of its host, so serve it there, not under a path" },
+	{ "web.base_url", "URL", "http://BIND:PORT", "the address of the UI as people reach it (http:// or https:// and a host), which begins every link in emails and webhooks; with a path (https://tools.example.com/sluice/) the UI is served under it: behind a reverse proxy that passes that path on or takes it off, its pages, links, redirects and API calls keep to it (the UI's own port answers with or without it)" },
 	{ "web.busy_max_rps", "integer 0..10000000", "6500", "in standalone mode, the most requests per second served while tries run (the rest wait their turn); 0: no limit" },
 	{ "retention", "mapping", NULL, "automatic clean-up by the scheduler, hourly, in small transactions (as sluice db clean does)" },
 	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs (an age with a unit, an hour or more: 180d)" },
@@ -774,18 +774,37 @@ config_default_base_url(struct config *c)
 }
 
 char *
-config_base_url_warning(const struct config *c)
+config_web_root(const struct config *c)
 {
 	const char *host, *path;
+	size_t n;
 
-	if (!c->base_url_wildcard && c->base_url != NULL &&
-	    (host = strstr(c->base_url, "://")) != NULL &&
-	    (path = strchr(host + 3, '/')) != NULL && strspn(path, "/") != strlen(path))
-		return xasprintf("web.base_url %s in %s has a path: links in emails "
-				 "and webhooks carry it, but the UI's own links and "
-				 "redirects start at the root of its host, so behind "
-				 "a proxy that serves sluice under %s they lead out "
-				 "of it; serve the UI at the root of a host",
+	if (c->base_url_wildcard || c->base_url == NULL ||
+	    (host = strstr(c->base_url, "://")) == NULL ||
+	    (path = strchr(host + 3, '/')) == NULL)
+		return xstrdup("");
+	n = strlen(path);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)path[i]) && strchr("/-._~", path[i]) == NULL)
+			return NULL;
+	return xstrndup(path, n);
+}
+
+char *
+config_base_url_warning(const struct config *c)
+{
+	char *root = config_web_root(c);
+	const char *path;
+
+	free(root);
+	if (root == NULL && (path = strchr(strstr(c->base_url, "://") + 3, '/')) != NULL)
+		return xasprintf("web.base_url %s in %s has a path with characters "
+				 "the UI is not served under (only letters, digits and "
+				 "- . _ ~ /): its own links and redirects start at the "
+				 "root of its host, so behind a proxy that serves sluice "
+				 "under %s they lead out of it",
 				 c->base_url, c->file, path);
 	if (!c->base_url_wildcard)
 		return NULL;

@@ -63,9 +63,15 @@ void config_free(struct config *c);
  * every address, for the warning of config_base_url_warning. */
 void config_default_base_url(struct config *c);
 /* The warning to log when the base_url is a wildcard default (links in
- * emails and webhooks nobody can open) or has a path (which the UI's own
- * links and redirects do not carry), or NULL. Freed by the caller. */
+ * emails and webhooks nobody can open) or has a path the UI cannot be
+ * served under (config_web_root), or NULL. Freed by the caller. */
 char *config_base_url_warning(const struct config *c);
+/* The path a reverse proxy serves the UI under: web.base_url's path
+ * without its last slashes ("" at the root of a host, or for the default
+ * base_url); NULL when that path holds a character other than letters,
+ * digits and - . _ ~ / (the UI then stays at the root). Freed by the
+ * caller. */
+char *config_web_root(const struct config *c);
 
 /* A connection by name: from the config's connections, else the
  * SLUICE_CONN_<NAME> environment variable (a URL, or a JSON object).

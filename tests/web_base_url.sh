@@ -38,13 +38,20 @@ for bad in 'javascript:alert(1)//' 'data:text/html,x' 'sluice.example.com' \
 	out=$(sl dags list 2>&1) && fail "base_url '$bad' was accepted"
 	assert_contains "$out" "$H/sluice.yaml:1:17: web.base_url: '$bad' is not the UI's web address" "base_url '$bad'"
 done
-# a base_url with a path is taken (the links carry it), and the start
-# says that the UI's own links do not; a bare trailing slash is no path
+# a base_url with a path is taken, the UI is served under it
+# (web_base_path.sh) and nothing is warned of; a path with characters the
+# UI is not served under is warned of, naming them; a bare trailing
+# slash is no path
 printf 'web: {base_url: "https://h.example/sluice/"}\n' >"$H/sluice.yaml"
 sl dags list >/dev/null || fail "a base_url with a path prefix"
 : >"$T/web.log"
 start_web
-assert_contains "$(cat "$T/web.log")" "web.base_url https://h.example/sluice/ in $H/sluice.yaml has a path: links in emails and webhooks carry it, but the UI's own links and redirects start at the root of its host" "a path's warning"
+assert_not_contains "$(cat "$T/web.log")" "has a path" "a path the UI is served under"
+stop_pid "$WPID"
+printf 'web: {base_url: "https://h.example/my%%20sluice/"}\n' >"$H/sluice.yaml"
+: >"$T/web.log"
+start_web
+assert_contains "$(cat "$T/web.log")" "web.base_url https://h.example/my%20sluice/ in $H/sluice.yaml has a path with characters the UI is not served under (only letters, digits and - . _ ~ /)" "a path's warning"
 stop_pid "$WPID"
 printf 'web: {base_url: "https://h.example/"}\n' >"$H/sluice.yaml"
 : >"$T/web.log"

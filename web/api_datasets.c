@@ -128,18 +128,39 @@ api_dataset_producer(const struct dagbag *bag, const char *name,
 	return -1;
 }
 
+/* The list's page and partitions links under the path a proxy serves
+ * the UI under (web.base_url's), as a client of the API reaches them. */
+static json_t *
+datasets_rooted(const struct web_req *r, json_t *list)
+{
+	static const char *const keys[] = { "page", "partitions" };
+	json_t *e;
+	size_t i;
+
+	if (r->w->root_len == 0)
+		return list;
+	json_array_foreach(list, i, e)
+		for (size_t k = 0; k < 2; k++) {
+			const char *v = json_string_value(json_object_get(e, keys[k]));
+
+			if (v != NULL)
+				json_object_set_new(e, keys[k], json_sprintf("%s%s", r->w->root, v));
+		}
+	return list;
+}
+
 enum web_result
 api_datasets(struct web_req *r)
 {
 	web_json(r, 200, json_pack("{s:o}", "datasets",
-				   api_datasets_json(web_dagbag(r->w), NULL)));
+				   datasets_rooted(r, api_datasets_json(web_dagbag(r->w), NULL))));
 	return WEB_DONE;
 }
 
 enum web_result
 api_dataset(struct web_req *r)
 {
-	json_t *list = api_datasets_json(web_dagbag(r->w), r->arg.name);
+	json_t *list = datasets_rooted(r, api_datasets_json(web_dagbag(r->w), r->arg.name));
 
 	if (json_array_size(list) == 0) {
 		json_decref(list);

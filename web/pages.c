@@ -260,6 +260,7 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 	buf_init(&b, 0);
 	buf_adds(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 		     "<title>Log in · sluice</title><link rel=\"stylesheet\" href=\"/static/app.css\">"
+		     "<link rel=\"icon\" href=\"/favicon.ico\">"
 		     "</head><body data-page=\"login\"><main class=\"login\"><h1>sluice</h1>");
 	if (message != NULL) {
 		buf_adds(&b, "<p class=\"error\" id=\"login-error\">");
@@ -927,10 +928,14 @@ void
 pages_to_login(struct web_req *r)
 {
 	struct buf loc;
+	const char *target;
 
 	buf_init(&loc, 0);
 	buf_adds(&loc, "/login?next=");
-	text_url_segment(&loc, r->target);
+	target = web_app_target(r);
+	if (target[0] != '/')
+		text_url_segment(&loc, "/");
+	text_url_segment(&loc, target);
 	web_redirect(r, buf_str(&loc));
 	buf_free(&loc);
 }

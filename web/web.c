@@ -145,10 +145,64 @@ web_error(struct web_req *r, int status, const char *fmt, ...)
 	return -1;
 }
 
+/* A page served under a proxy's path (web.base_url's): each link,
+ * address and form target the page's markup writes from the root of the
+ * host (href="/, src="/, action="/) gets that path in front, and <html>
+ * says it (data-root) for the scripts' requests and links. Values on a
+ * page are escaped (a quote is &quot;), so only the markup's own
+ * attributes match. */
+static void
+web_rooted(const struct web *w, const struct buf *in, struct buf *out)
+{
+	static const char *const attrs[] = { " href=\"/", " src=\"/", " action=\"/" };
+	const char *s = buf_str(in), *end = s + in->len;
+	const char *html = strstr(s, "<html");
+
+	while (s < end) {
+		const char *next = end;
+		size_t k, at = 0;
+
+		for (k = 0; k < sizeof attrs / sizeof *attrs; k++) {
+			const char *m = strstr(s, attrs[k]);
+
+			if (m != NULL && m < next) {
+				next = m;
+				at = strlen(attrs[k]) - 1;	/* before the / */
+			}
+		}
+		if (html != NULL && html >= s && html < next) {
+			buf_add(out, s, (size_t)(html - s) + 5);
+			buf_adds(out, " data-root=\"");
+			buf_adds(out, w->root);	/* letters, digits, -._~/ */
+			buf_addc(out, '"');
+			s = html + 5;
+			html = NULL;
+			continue;
+		}
+		if (next == end) {
+			buf_add(out, s, (size_t)(end - s));
+			break;
+		}
+		buf_add(out, s, (size_t)(next - s) + at);
+		if (next[at + 1] != '/')	/* not //host */
+			buf_adds(out, w->root);
+		s = next + at;
+	}
+}
+
 void
 web_html(struct web_req *r, int status, const struct buf *html)
 {
-	send_reply(r, status, "text/html; charset=utf-8", buf_str(html), html->len);
+	struct buf rooted;
+
+	if (r->w->root_len == 0) {
+		send_reply(r, status, "text/html; charset=utf-8", buf_str(html), html->len);
+		return;
+	}
+	buf_init(&rooted, html->len + 256);
+	web_rooted(r->w, html, &rooted);
+	send_reply(r, status, "text/html; charset=utf-8", buf_str(&rooted), rooted.len);
+	buf_free(&rooted);
 }
 
 void
@@ -161,8 +215,26 @@ web_text(struct web_req *r, int status, const char *type, const char *data,
 void
 web_redirect(struct web_req *r, const char *location)
 {
+	char *rooted = NULL;
+
+	/* a path of this site: under the proxy's path too */
+	if (location[0] == '/' && r->w->root_len > 0)
+		location = rooted = xasprintf("%s%s", r->w->root, location);
 	evhttp_add_header(r->out_headers, "Location", location);
+	free(rooted);
 	send_reply(r, 303, "text/plain; charset=utf-8", "", 0);
+}
+
+const char *
+web_app_target(const struct web_req *r)
+{
+	const char *t = r->target;
+	size_t n = r->w->root_len;
+
+	if (n > 0 && strncmp(t, r->w->root, n) == 0 &&
+	    (t[n] == '/' || t[n] == '?' || t[n] == '\0'))
+		return t + n;
+	return t;
 }
 
 const char *
@@ -349,6 +421,11 @@ req_parse(struct web_req *r)
 	query = uri ? evhttp_uri_get_query(uri) : NULL;
 	if (path == NULL || path[0] != '/')
 		return -1;
+	/* behind a proxy that passes its path on (web.base_url's): the
+	 * routes start after it; one that takes it off leaves none */
+	if (r->w->root_len > 0 && strncmp(path, r->w->root, r->w->root_len) == 0 &&
+	    (path[r->w->root_len] == '/' || path[r->w->root_len] == '\0'))
+		path = path[r->w->root_len] == '/' ? path + r->w->root_len : "/";
 	if (query != NULL && (strstr(query, "%00") != NULL ||
 			      evhttp_parse_query_str(query, &r->query) < 0))
 		return -1;
@@ -654,8 +731,12 @@ web_open(struct event_base *base, struct config *cfg, struct sched *s,
 	w->cfg = cfg;
 	w->sched = s;
 	w->secure_cookies = cfg->base_url != NULL && sl_str_starts(cfg->base_url, "https:");
+	if ((w->root = config_web_root(cfg)) == NULL)
+		w->root = xstrdup("");	/* warned of at start */
+	w->root_len = strlen(w->root);
 	/* its own connection: the scheduler's may hold an open batch */
 	if (store_open(cfg->db_path, &w->store, err) < 0) {
+		free(w->root);
 		free(w);
 		return -1;
 	}
@@ -758,6 +839,7 @@ web_stop(struct web *w)
 	if (w->admit_ev != NULL)
 		event_free(w->admit_ev);
 	store_close(w->store);
+	free(w->root);
 	dagbag_free(&w->bag);
 	limiter_free(w->limiter);
 	free(w->dags_body.text);

@@ -86,6 +86,8 @@ struct web {
 	int64_t bag_loaded_ms;
 	struct web_limiter *limiter;	/* failed logins */
 	int secure_cookies;		/* base_url is https */
+	char *root;			/* the path a proxy serves the UI under (config_web_root), or "" */
+	size_t root_len;
 	struct web_cached_body dags_body;	/* GET /api/v1/dags */
 	struct web_token_memo tokens[WEB_TOKEN_MEMO];
 	int next_token_slot;
@@ -173,6 +175,10 @@ int web_error(struct web_req *r, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void web_html(struct web_req *r, int status, const struct buf *html);
 void web_redirect(struct web_req *r, const char *location);
+/* The request's target (path and query) after the path a proxy serves
+ * the UI under (web.base_url's): what a login's next= names. It starts
+ * with "?" or is "" when the target was that path itself. */
+const char *web_app_target(const struct web_req *r);
 void web_text(struct web_req *r, int status, const char *type,
 	      const char *data, size_t len);
 const char *web_query(struct web_req *r, const char *name);

@@ -13,6 +13,8 @@
   };
   const csrf = meta('csrf-token');
   const enc = encodeURIComponent;
+  // the path a proxy serves the UI under (web.base_url's), or ''
+  const ROOT = document.documentElement.dataset.root || '';
 
   async function api(method, path, body) {
     const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
@@ -20,7 +22,7 @@
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
-    const res = await fetch('/api/v1' + path, opts);
+    const res = await fetch(ROOT + '/api/v1' + path, opts);
     let data = null;
     try { data = await res.json(); } catch (e) { data = null; }
     if (!res.ok) throw new Error((data && data.error) || (res.status + ' ' + res.statusText));
@@ -74,7 +76,7 @@
       ' partition' + (list.length === 1 ? '' : 's') + ' re-run:')];
     for (const c of list.slice(0, 50))
       lines.push(el('span', { class: 'consequence', 'data-dag': c.dag, 'data-partition': c.partition },
-        el('a', { href: '/dags/' + enc(c.dag) + '/runs/' + enc(c.partition), target: '_blank' }, c.dag + ' ', partKey(c.partition))));
+        el('a', { href: ROOT + '/dags/' + enc(c.dag) + '/runs/' + enc(c.partition), target: '_blank' }, c.dag + ' ', partKey(c.partition))));
     if (list.length > 50) lines.push('… and ' + (list.length - 50) + ' more');
     return lines;
   }
@@ -635,7 +637,7 @@
     }
 
     const openTask = (td) => {
-      location.href = '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
+      location.href = ROOT + '/dags/' + enc(dag) + '/runs/' + enc(td.dataset.partition) + '/tasks/' + enc(td.dataset.task);
     };
     table.addEventListener('click', (ev) => {
       // the keyboard goes on from the cell clicked
@@ -665,7 +667,7 @@
       const item = target.closest('td.cell[data-item]');
       if (item) {
         // an item's cell opens that item's task page
-        location.href = '/dags/' + enc(dag) + '/runs/' + enc(item.dataset.partition) + '/tasks/' + enc(item.dataset.item);
+        location.href = ROOT + '/dags/' + enc(dag) + '/runs/' + enc(item.dataset.partition) + '/tasks/' + enc(item.dataset.item);
         return;
       }
       const td = target.closest('td.cell');
@@ -1174,7 +1176,7 @@
       dialog.hidden = true;
       try {
         await api('DELETE', '/dags/' + enc(box.dataset.dag) + '/runs/' + enc(box.dataset.partition));
-        location.href = box.dataset.dagHref;
+        location.href = ROOT + box.dataset.dagHref;
       } catch (e) { status(e.message, true); }
     });
   }
@@ -1213,13 +1215,13 @@
   }
 
   // for the page scripts that load after this one (map.js, users.js)
-  window.sluice = { api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey, nameText };
+  window.sluice = { ROOT, api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey, nameText };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {
     const active = b.state === 'queued' || b.state === 'running';
     const tr = el('tr', { class: 'backfill', 'data-id': b.id }, el('td', {}, b.id));
-    if (withDag) tr.append(el('td', {}, el('a', { href: '/dags/' + enc(b.dag) }, ...nameText(b.dag))));
+    if (withDag) tr.append(el('td', {}, el('a', { href: ROOT + '/dags/' + enc(b.dag) }, ...nameText(b.dag))));
     tr.append(
       el('td', { class: 'bf-state' }, el('span', { class: 'badge st-' + b.state }, b.state)),
       el('td', {}, el('progress', { class: 'bf-progress', value: b.done, max: b.total || 1 }), ' ',

@@ -417,7 +417,7 @@
       if (['missing', 'future'].includes(names[codes[i]])) {
         if (canChange) setSel({ a: i, b: i });
       } else
-        location.href = '/dags/' + enc(dag) + '?at=' + enc(key(i));
+        location.href = (document.documentElement.dataset.root || '') + '/dags/' + enc(dag) + '?at=' + enc(key(i));
     }
     // the tip naming partition i beside the point (x, y) of the window, on
     // its left near the window's right edge (and above it near the

@@ -7,7 +7,7 @@
 'use strict';
 
 (function () {
-  const { api, el, status, fmtTime, fmtSince, nameText } = window.sluice;
+  const { ROOT, api, el, status, fmtTime, fmtSince, nameText } = window.sluice;
   const enc = encodeURIComponent;
   const $ = (id) => document.getElementById(id);
 
@@ -57,7 +57,7 @@
       el('td', { class: 'user-tokens' }, u.tokens),
       el('td', { class: 'user-token-used' }, fmtSince(u.last_token_used_at, 'never')),
       el('td', { class: 'user-actions' }, el('div', { class: 'user-buttons' },
-        isMe ? el('a', { class: 'button', href: '/account' }, 'Change my password')
+        isMe ? el('a', { class: 'button', href: ROOT + '/account' }, 'Change my password')
           : el('button', { type: 'button', class: 'user-password' }, 'Reset password…'),
         el('button', { type: 'button', class: 'user-token' }, 'New API token'),
         el('button', { type: 'button', class: 'user-remove danger', disabled: isMe,
@@ -141,7 +141,7 @@
           showSecret('API token for ' + res.name,
             'Shown once: copy it now. Only its SHA-256 is kept. It acts as ' + res.name +
             ', with their role, until they are removed.', res.token,
-            'curl -H \'' + res.header + '\' ' + location.origin + '/api/v1/dags');
+            'curl -H \'' + res.header + '\' ' + location.origin + ROOT + '/api/v1/dags');
           status('new API token for ' + res.name);
           await refresh();
         } catch (e) { status(e.message, true); }
