@@ -34,6 +34,7 @@ tasks:
   load: {command: "true", produces: [lake.events]}
 YAML
 start_standalone
+assert_contains "$(cat "$T/scheduler.log")" "web: served under /sluice/ as http://sluice.example.com/sluice/ (web.base_url" "the start says where the UI is served"
 sl trigger chain --partition p1 >/dev/null
 wait_run chain p1 success 30
 sl trigger hourly --partition "$(date -u -d '-2 hours' +%Y-%m-%dT%H:00:00Z)" >/dev/null

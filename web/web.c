@@ -814,6 +814,9 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 	}
 	log_emit(LOG_LEVEL_INFO, NULL, "web UI on http://%s:%d/", cfg->web_bind,
 		 cfg->web_port);
+	if (w->root_len > 0)
+		log_emit(LOG_LEVEL_INFO, NULL, "web: served under %s/ as %s (web.base_url: "
+			 "a reverse proxy sends that path here)", w->root, cfg->base_url);
 	if (store_user_count(w->store) == 0)
 		log_emit(LOG_LEVEL_WARN, NULL, "web: no one can log in yet: add the first "
 			 "user with `sluice --home %s users add NAME --role admin`",
