@@ -155,38 +155,41 @@ static void
 web_rooted(const struct web *w, const struct buf *in, struct buf *out)
 {
 	static const char *const attrs[] = { " href=\"/", " src=\"/", " action=\"/" };
+	enum { NATTRS = sizeof attrs / sizeof *attrs };
 	const char *s = buf_str(in), *end = s + in->len;
-	const char *html = strstr(s, "<html");
+	const char *html = strstr(s, "<html"), *at[NATTRS];
 
-	while (s < end) {
-		const char *next = end;
-		size_t k, at = 0;
+	/* each attribute's next place, found again only once passed: one
+	 * pass over the page however many links it has */
+	for (size_t k = 0; k < NATTRS; k++)
+		at[k] = strstr(s, attrs[k]);
+	if (html != NULL) {
+		buf_add(out, s, (size_t)(html - s) + 5);
+		buf_adds(out, " data-root=\"");
+		buf_adds(out, w->root);	/* letters, digits, -._~/ */
+		buf_addc(out, '"');
+		s = html + 5;
+	}
+	for (;;) {
+		const char *next = NULL;
+		size_t k, slash = 0;
 
-		for (k = 0; k < sizeof attrs / sizeof *attrs; k++) {
-			const char *m = strstr(s, attrs[k]);
-
-			if (m != NULL && m < next) {
-				next = m;
-				at = strlen(attrs[k]) - 1;	/* before the / */
+		for (k = 0; k < NATTRS; k++) {
+			if (at[k] != NULL && at[k] < s)
+				at[k] = strstr(s, attrs[k]);
+			if (at[k] != NULL && (next == NULL || at[k] < next)) {
+				next = at[k];
+				slash = strlen(attrs[k]) - 1;
 			}
 		}
-		if (html != NULL && html >= s && html < next) {
-			buf_add(out, s, (size_t)(html - s) + 5);
-			buf_adds(out, " data-root=\"");
-			buf_adds(out, w->root);	/* letters, digits, -._~/ */
-			buf_addc(out, '"');
-			s = html + 5;
-			html = NULL;
-			continue;
-		}
-		if (next == end) {
+		if (next == NULL) {
 			buf_add(out, s, (size_t)(end - s));
 			break;
 		}
-		buf_add(out, s, (size_t)(next - s) + at);
-		if (next[at + 1] != '/')	/* not //host */
+		buf_add(out, s, (size_t)(next - s) + slash);
+		if (next[slash + 1] != '/')	/* not //host */
 			buf_adds(out, w->root);
-		s = next + at;
+		s = next + slash;
 	}
 }
 
