@@ -355,6 +355,59 @@ dags_show_task_json(const struct dag *d, const struct task *t, json_t *o)
 		json_object_set(o, "env", t->env);
 }
 
+/* A task's foreach: as a DAG file writes it (it said "list" for
+ * {output: list, key: symbols}, and "a list" for the items themselves). */
+static void
+show_foreach(const struct task *t, struct buf *b)
+{
+	if (t->foreach_task != NULL) {
+		buf_printf(b, "{output: %s, key: %s}", t->foreach_task, t->foreach_key);
+	} else if (t->foreach_tmpl != NULL) {
+		buf_adds(b, t->foreach_tmpl);
+	} else {
+		char *list = json_dumps(t->foreach_list, JSON_COMPACT);
+		size_t n = json_array_size(t->foreach_list);
+
+		if (list != NULL && strlen(list) > 200)
+			buf_printf(b, "%.200s... (%zu items)", list, n);
+		else
+			buf_adds(b, list != NULL ? list : "[]");
+		free(list);
+	}
+}
+
+/* Under the table: the setups with their teardowns, and the mapped tasks
+ * with what they map over (the table's columns have no room for them). */
+static void
+show_roles(const struct dag *d)
+{
+	struct buf b;
+	int said = 0;
+
+	buf_init(&b, 0);
+	for (int i = 0; i < d->ntasks; i++) {
+		const struct task *t = &d->tasks[i];
+		int n = 0;
+
+		if (!t->setup && !t->mapped)
+			continue;
+		if (!said++)
+			printf("\nSETUPS AND MAPPED TASKS\n");
+		buf_reset(&b);
+		if (t->mapped) {
+			show_foreach(t, &b);
+			printf("  %-22s mapped: one instance per item of %s\n", t->name, buf_str(&b));
+			continue;
+		}
+		for (int k = 0; k < d->ntasks; k++)
+			if (d->tasks[k].is_teardown && d->tasks[k].teardown_of == i)
+				buf_printf(&b, "%s%s", n++ ? ", " : "", d->tasks[k].name);
+		printf("  %-22s setup: %s%s\n", t->name,
+		       n ? "torn down by " : "no teardown_of names it", buf_str(&b));
+	}
+	buf_free(&b);
+}
+
 /* `dags show DAG TASK`: one task as the scheduler will run it, every
  * setting with the DAG's defaults applied. */
 static int
@@ -463,24 +516,8 @@ dags_show_task(const struct dag *d, const char *name, json_t *tasks, int json)
 	if (t->depends_on_past)
 		show_line("depends_on_past", "yes");
 	if (t->mapped) {
-		/* as a DAG file writes it (it said "list" for {output: list,
-		 * key: symbols}, and "a list" for the items themselves) */
 		buf_reset(&b);
-		if (t->foreach_task != NULL) {
-			buf_printf(&b, "{output: %s, key: %s}", t->foreach_task,
-				   t->foreach_key);
-		} else if (t->foreach_tmpl != NULL) {
-			buf_adds(&b, t->foreach_tmpl);
-		} else {
-			char *list = json_dumps(t->foreach_list, JSON_COMPACT);
-			size_t n = json_array_size(t->foreach_list);
-
-			if (list != NULL && strlen(list) > 200)
-				buf_printf(&b, "%.200s... (%zu items)", list, n);
-			else
-				buf_adds(&b, list != NULL ? list : "[]");
-			free(list);
-		}
+		show_foreach(t, &b);
 		show_line("foreach", buf_str(&b));
 	}
 	if (t->max_active > 0) {
@@ -622,6 +659,7 @@ dags_show(struct cli *c, const char *name, const char *task)
 			buf_free(&after);
 			buf_free(&group);
 		}
+		show_roles(d);
 		dags_show_needs(d);
 		dags_show_params(d);
 	}

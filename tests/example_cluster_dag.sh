@@ -17,6 +17,8 @@ assert_contains "$out" "terminate_cluster        shell            teardown      
 # the groups, as the grid shows them (the table had no word of them)
 assert_contains "$out" "TASK                     TYPE             RULE           GROUP          AFTER"
 assert_contains "$out" "transform                shell            all_success    steps          extract"
+# and which task is the setup, torn down by which (the table said neither)
+assert_contains "$out" "  create_cluster         setup: torn down by terminate_cluster" "the setup in dags show"
 # one task: a teardown takes no trigger_rule (it said all_success)
 assert_contains "$(sl dags show transient_cluster terminate_cluster)" \
 	"trigger_rule     teardown (runs once its setup succeeded and every task between them ended, whatever their states)"

@@ -8,6 +8,9 @@ H=$T/home
 "$SLUICE" init "$H" --dags "$SLUICE_SRCDIR/dags" >/dev/null
 out=$(sl dags validate)
 assert_contains "$out" "DAG files OK"
+# dags show says which task is mapped and over what (its table did not)
+assert_contains "$(sl dags show retail_weekly)" \
+	'wait_extracts          mapped: one instance per item of ["sales","inventory","stores","products","returns"]' "a mapped task in dags show"
 for d in retail_weekly serverless_lake wiki_edits_lake firehose_to_redshift stock_bollinger_aws stock_bands_emr_rollup stock_bands_weekly retail_extracts_daily retail_weekly_fact; do sl dags pause $d >/dev/null; done
 start_scheduler
 day=2024-03-08T21:30:00-05:00
