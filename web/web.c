@@ -145,54 +145,6 @@ web_error(struct web_req *r, int status, const char *fmt, ...)
 	return -1;
 }
 
-/* A page served under a proxy's path (web.base_url's): each link,
- * address and form target the page's markup writes from the root of the
- * host (href="/, src="/, action="/) gets that path in front, and <html>
- * says it (data-root) for the scripts' requests and links. Values on a
- * page are escaped (a quote is &quot;), so only the markup's own
- * attributes match. */
-static void
-web_rooted(const struct web *w, const struct buf *in, struct buf *out)
-{
-	static const char *const attrs[] = { " href=\"/", " src=\"/", " action=\"/" };
-	enum { NATTRS = sizeof attrs / sizeof *attrs };
-	const char *s = buf_str(in), *end = s + in->len;
-	const char *html = strstr(s, "<html"), *at[NATTRS];
-
-	/* each attribute's next place, found again only once passed: one
-	 * pass over the page however many links it has */
-	for (size_t k = 0; k < NATTRS; k++)
-		at[k] = strstr(s, attrs[k]);
-	if (html != NULL) {
-		buf_add(out, s, (size_t)(html - s) + 5);
-		buf_adds(out, " data-root=\"");
-		buf_adds(out, w->root);	/* letters, digits, -._~/ */
-		buf_addc(out, '"');
-		s = html + 5;
-	}
-	for (;;) {
-		const char *next = NULL;
-		size_t k, slash = 0;
-
-		for (k = 0; k < NATTRS; k++) {
-			if (at[k] != NULL && at[k] < s)
-				at[k] = strstr(s, attrs[k]);
-			if (at[k] != NULL && (next == NULL || at[k] < next)) {
-				next = at[k];
-				slash = strlen(attrs[k]) - 1;
-			}
-		}
-		if (next == NULL) {
-			buf_add(out, s, (size_t)(end - s));
-			break;
-		}
-		buf_add(out, s, (size_t)(next - s) + slash);
-		if (next[slash + 1] != '/')	/* not //host */
-			buf_adds(out, w->root);
-		s = next + slash;
-	}
-}
-
 void
 web_html(struct web_req *r, int status, const struct buf *html)
 {
@@ -203,7 +155,7 @@ web_html(struct web_req *r, int status, const struct buf *html)
 		return;
 	}
 	buf_init(&rooted, html->len + 256);
-	web_rooted(r->w, html, &rooted);
+	web_root_page(r->w, html, &rooted);
 	send_reply(r, status, "text/html; charset=utf-8", buf_str(&rooted), rooted.len);
 	buf_free(&rooted);
 }
@@ -226,18 +178,6 @@ web_redirect(struct web_req *r, const char *location)
 	evhttp_add_header(r->out_headers, "Location", location);
 	free(rooted);
 	send_reply(r, 303, "text/plain; charset=utf-8", "", 0);
-}
-
-const char *
-web_app_target(const struct web_req *r)
-{
-	const char *t = r->target;
-	size_t n = r->w->root_len;
-
-	if (n > 0 && strncmp(t, r->w->root, n) == 0 &&
-	    (t[n] == '/' || t[n] == '?' || t[n] == '\0'))
-		return t + n;
-	return t;
 }
 
 const char *
@@ -424,11 +364,7 @@ req_parse(struct web_req *r)
 	query = uri ? evhttp_uri_get_query(uri) : NULL;
 	if (path == NULL || path[0] != '/')
 		return -1;
-	/* behind a proxy that passes its path on (web.base_url's): the
-	 * routes start after it; one that takes it off leaves none */
-	if (r->w->root_len > 0 && strncmp(path, r->w->root, r->w->root_len) == 0 &&
-	    (path[r->w->root_len] == '/' || path[r->w->root_len] == '\0'))
-		path = path[r->w->root_len] == '/' ? path + r->w->root_len : "/";
+	path = web_root_path(r->w, path);
 	if (query != NULL && (strstr(query, "%00") != NULL ||
 			      evhttp_parse_query_str(query, &r->query) < 0))
 		return -1;

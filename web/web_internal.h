@@ -179,6 +179,11 @@ void web_redirect(struct web_req *r, const char *location);
  * the UI under (web.base_url's): what a login's next= names. It starts
  * with "?" or is "" when the target was that path itself. */
 const char *web_app_target(const struct web_req *r);
+/* A request's path after the proxy's path, when it starts with it. */
+const char *web_root_path(const struct web *w, const char *path);
+/* in, a page, with the proxy's path before each of its links from the
+ * host's root, into out. */
+void web_root_page(const struct web *w, const struct buf *in, struct buf *out);
 void web_text(struct web_req *r, int status, const char *type,
 	      const char *data, size_t len);
 const char *web_query(struct web_req *r, const char *name);
