@@ -4,7 +4,9 @@
 # (tests/servers/path_proxy.py) that passes /sluice/... on as it came, as
 # nginx's `location /sluice/ { proxy_pass http://127.0.0.1:PORT; }` does.
 # Redirects (to the login and back), every link, script and form of a
-# page, and the datasets API's links carry the path; in Chromium a person
+# page, and the datasets API's links carry the path, and the session
+# cookie is named for it (two UIs under two paths of one host keep their
+# sessions apart); in Chromium a person
 # logs in from a deep link, opens a task page and its log, triggers a
 # run, opens the partition map and the users page and logs out without
 # any request leaving the path (the proxy logs each one that does). A
@@ -73,6 +75,9 @@ for mode in pass strip; do
 	assert_eq "/sluice/dags/chain|303" "$(location "$PX/sluice/login" -c "$jar" \
 		--data-urlencode username=ops --data-urlencode "password=$OPS_PW" --data-urlencode next=/dags/chain)" \
 		"$mode: the login leads back to the deep link"
+	# the session's cookie is named for the path: two UIs under two paths
+	# of one host keep their sessions apart
+	grep -q "	sluice_session_sluice	" "$jar" || fail "$mode: the session cookie is not named for the path: $(cat "$jar")"
 	for page in /sluice/ /sluice/dags/chain /sluice/dags/chain/runs/p1/tasks/b /sluice/dags/hourly/map \
 		/sluice/datasets /sluice/backfills /sluice/login; do
 		code=$(curl -sS -o "$T/page" -w '%{http_code}' -b "$jar" "$PX$page")

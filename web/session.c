@@ -193,7 +193,7 @@ session_identify(struct web_req *r)
 		token_identify(r, auth + 7);
 		return;
 	}
-	if (cookie_get(r, "sluice_session", cookie, sizeof cookie) == 0 &&
+	if (cookie_get(r, r->w->cookie, cookie, sizeof cookie) == 0 &&
 	    auth_session_lookup(r->w->store, cookie, &u->id, u->name, sizeof u->name,
 				&role, u->csrf) == 1) {
 		u->role = (enum web_role)role;
@@ -236,7 +236,7 @@ session_require_change(struct web_req *r, enum web_role need)
 int
 session_current_cookie(struct web_req *r, char *out, size_t n)
 {
-	return r->user.by_session ? cookie_get(r, "sluice_session", out, n) : -1;
+	return r->user.by_session ? cookie_get(r, r->w->cookie, out, n) : -1;
 }
 
 /* The limiter's keys of a login by name from r's address. */
@@ -372,8 +372,8 @@ session_login(struct web_req *r)
 			pages_login(r, "The session cannot be stored.", 500, next);
 			goto out;
 		}
-		set = xasprintf("sluice_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-				cookie, SESSION_TTL_MS / 1000,
+		set = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+				r->w->cookie, cookie, SESSION_TTL_MS / 1000,
 				r->w->secure_cookies ? "; Secure" : "");
 		web_add_header(r, "Set-Cookie", set);
 		free(set);
@@ -413,12 +413,17 @@ session_logout(struct web_req *r)
 			return WEB_DONE;
 		}
 		evhttp_clear_headers(&form);
-		if (cookie_get(r, "sluice_session", cookie, sizeof cookie) == 0 &&
+		if (cookie_get(r, r->w->cookie, cookie, sizeof cookie) == 0 &&
 		    auth_session_delete(r->w->store, cookie) < 0 && web_store_busy(r->w))
 			return WEB_BUSY;
 	}
-	web_add_header(r, "Set-Cookie",
-			  "sluice_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+	{
+		char *gone = xasprintf("%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+				       r->w->cookie);
+
+		web_add_header(r, "Set-Cookie", gone);
+		free(gone);
+	}
 	web_redirect(r, "/login");
 	return WEB_DONE;
 }

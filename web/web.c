@@ -673,9 +673,11 @@ web_open(struct event_base *base, struct config *cfg, struct sched *s,
 	if ((w->root = config_web_root(cfg)) == NULL)
 		w->root = xstrdup("");	/* warned of at start */
 	w->root_len = strlen(w->root);
+	w->cookie = web_root_cookie(w->root);
 	/* its own connection: the scheduler's may hold an open batch */
 	if (store_open(cfg->db_path, &w->store, err) < 0) {
 		free(w->root);
+		free(w->cookie);
 		free(w);
 		return -1;
 	}
@@ -782,6 +784,7 @@ web_stop(struct web *w)
 		event_free(w->admit_ev);
 	store_close(w->store);
 	free(w->root);
+	free(w->cookie);
 	dagbag_free(&w->bag);
 	limiter_free(w->limiter);
 	free(w->dags_body.text);

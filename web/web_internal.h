@@ -88,6 +88,8 @@ struct web {
 	int secure_cookies;		/* base_url is https */
 	char *root;			/* the path a proxy serves the UI under (config_web_root), or "" */
 	size_t root_len;
+	char *cookie;			/* the session cookie's name: sluice_session, and
+				 * the root's words after it (web_root_cookie) */
 	struct web_cached_body dags_body;	/* GET /api/v1/dags */
 	struct web_token_memo tokens[WEB_TOKEN_MEMO];
 	int next_token_slot;
@@ -184,6 +186,10 @@ const char *web_root_path(const struct web *w, const char *path);
 /* in, a page, with the proxy's path before each of its links from the
  * host's root, into out. */
 void web_root_page(const struct web *w, const struct buf *in, struct buf *out);
+/* The session cookie's name for a root: sluice_session, and under a
+ * proxy's path its words (/team/a: sluice_session_team_a), so two UIs
+ * under two paths of one host keep their sessions apart. */
+char *web_root_cookie(const char *root);
 void web_text(struct web_req *r, int status, const char *type,
 	      const char *data, size_t len);
 const char *web_query(struct web_req *r, const char *name);

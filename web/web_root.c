@@ -5,6 +5,7 @@
  */
 #include "web/web_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Behind a proxy that passes its path on, the routes start after it;
@@ -76,4 +77,19 @@ web_app_target(const struct web_req *r)
 	    (t[n] == '/' || t[n] == '?' || t[n] == '\0'))
 		return t + n;
 	return t;
+}
+
+char *
+web_root_cookie(const char *root)
+{
+	char *name;
+
+	if (root[0] == '\0')
+		return xstrdup("sluice_session");
+	name = xasprintf("sluice_session%s", root);
+	/* letters, digits and - . _ ~ stay: a cookie's name takes them */
+	for (char *p = name; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '_';
+	return name;
 }
