@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,6 +465,20 @@ sl_mkdirs(const char *path, int mode, struct sl_err *err)
 		return sl_err_set(err, "cannot create %s: %s", tmp,
 				  strerror(errno));
 	return 0;
+}
+
+int
+sl_flock_held(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), held = 0;
+
+	if (fd < 0)
+		return 0;
+	/* a lock of its own open file: refused while any holder has it */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		held = 1;
+	close(fd);
+	return held;
 }
 
 int

@@ -109,6 +109,9 @@ int sl_mkdirs(const char *path, int mode, struct sl_err *err);
  * would on a FIFO put in its place, and gives only a regular file (else
  * -1 with errno EINVAL). The descriptor is blocking and close-on-exec. */
 int sl_open_regular(const char *path, int flags, int mode);
+/* Does another open file of path hold a lock on it (flock), such as a
+ * running scheduler's lock file? 0 when the file is missing. */
+int sl_flock_held(const char *path);
 /* The last max bytes (or all) of a file a task may have replaced, opened
  * with sl_open_regular: into *out (caller frees; *len bytes, not NUL-
  * terminated), *whole set when they start at the file's first byte. 0, or

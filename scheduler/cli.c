@@ -487,14 +487,9 @@ int
 cli_scheduler_running(struct cli *c)
 {
 	char *path = lock_path(c);
-	int fd = open(path, O_RDONLY | O_CLOEXEC), running = 0;
+	int running = sl_flock_held(path);
 
 	free(path);
-	if (fd < 0)
-		return 0;
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-		running = 1;
-	close(fd);
 	return running;
 }
 

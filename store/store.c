@@ -430,18 +430,12 @@ int
 store_scheduler_held(struct store *s)
 {
 	char *real = realpath(s->path, NULL), *lock;
-	int fd, held = 0;
+	int held;
 
 	lock = xasprintf("%s-scheduler.lock", real ? real : s->path);
 	free(real);
-	fd = open(lock, O_RDONLY | O_CLOEXEC);
+	held = sl_flock_held(lock);
 	free(lock);
-	if (fd < 0)
-		return 0;
-	/* a lock of its own open file: refused while any holder has it */
-	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
-		held = 1;
-	close(fd);
 	return held;
 }
 
