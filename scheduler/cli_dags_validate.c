@@ -20,6 +20,14 @@ struct validate_out {
 	json_t *warnings;	/* with --json */
 };
 
+/* An error or warning as --json lists it. */
+static json_t *
+dags_validate_json(const struct sl_err *e)
+{
+	return json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file, "line",
+			 e->line, "column", e->col, "path", e->path, "message", e->msg);
+}
+
 /* A warning (dag_validate_warn): said, never counted as an error. */
 static void
 dags_validate_warning(const struct sl_err *e, void *arg)
@@ -31,10 +39,7 @@ dags_validate_warning(const struct sl_err *e, void *arg)
 			e->col, e->msg);
 		return;
 	}
-	json_array_append_new(out->warnings,
-	    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file,
-		      "line", e->line, "column", e->col, "path", e->path,
-		      "message", e->msg));
+	json_array_append_new(out->warnings, dags_validate_json(e));
 }
 
 static void
@@ -47,10 +52,7 @@ dags_validate_print(const struct sl_err *e, void *arg)
 		fprintf(stderr, "%s\n", sl_err_str(e, msg, sizeof msg));
 		return;
 	}
-	json_array_append_new(out->errors,
-	    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", e->file,
-		      "line", e->line, "column", e->col, "path", e->path,
-		      "message", e->msg));
+	json_array_append_new(out->errors, dags_validate_json(e));
 }
 
 /* An error the folder gives as text, "FILE:LINE:COL: message" or
