@@ -38,15 +38,21 @@
 
 /* Slack's text: &, < and > are its markup, so they are escaped. */
 static void
+slack_char(struct buf *b, char c)
+{
+	switch (c) {
+	case '&': buf_adds(b, "&amp;"); break;
+	case '<': buf_adds(b, "&lt;"); break;
+	case '>': buf_adds(b, "&gt;"); break;
+	default: buf_addc(b, c);
+	}
+}
+
+static void
 slack_escaped(struct buf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++)
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		default: buf_add(b, s, 1);
-		}
+		slack_char(b, *s);
 }
 
 /* A link's address in Slack's <address|label>: escaped as its text is,
@@ -60,11 +66,8 @@ slack_url(struct buf *b, const char *url)
 			buf_adds(b, "%7C");
 		else if (*s == ' ')
 			buf_adds(b, "%20");
-		else {
-			char one[2] = { *s, '\0' };
-
-			slack_escaped(b, one);
-		}
+		else
+			slack_char(b, *s);
 }
 
 /* The line a Slack channel shows for the event, with the link. */
