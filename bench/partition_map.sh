@@ -7,9 +7,11 @@
 # requests and the server's CPU time per request, and `sluice status`'s
 # wall time. Target: <= 50 ms. Then, when Debian's Chromium, node and
 # tests/node_modules/playwright-core are here, the map page's first paint
-# of that year (tests/browser/partition_map_paint.mjs: PAINT_LOADS loads,
-# default 15, each in a fresh browser context then once more with the
-# assets cached; target: <= 200 ms). BASE=OTHER_BINARY serves the same
+# of that year (tests/browser/partition_map_paint.mjs: PAINT_LOADS rounds,
+# default 15, of three loads: in a fresh browser context as soon as its
+# window opens, once more with the assets cached, and in a fresh context
+# whose window was opened first and let go idle, a first visit in a
+# browser already open: the target's figure, <= 200 ms). BASE=OTHER_BINARY serves the same
 # database from a second `sluice web` of that binary and alternates the
 # loads between the two, so a change is compared with its base under the
 # same load. Usage: bench/partition_map.sh [SLUICE_BINARY] (default:
