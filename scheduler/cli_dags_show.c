@@ -397,7 +397,9 @@ show_roles(const struct dag *d)
 		if (t->mapped) {
 			show_foreach(t, &b);
 			printf("  %-22s mapped: one instance per item of %s\n", t->name, buf_str(&b));
-			continue;
+			if (!t->setup)
+				continue;
+			buf_reset(&b);
 		}
 		for (int k = 0; k < d->ntasks; k++)
 			if (d->tasks[k].is_teardown && d->tasks[k].teardown_of == i)

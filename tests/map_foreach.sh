@@ -9,12 +9,27 @@
 # clear` take NAME[i] (a missing item is an error naming the count);
 # clearing one item re-runs it alone; marking one item settles its task;
 # --only-failed re-runs the failed items only;
-# `sluice test` runs one item (TASK[N] or --item).
+# `sluice test` runs one item (TASK[N] or --item); `dags show` names a
+# mapped setup as both.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
 # try_is TASK N: the task instance's try number is N (for wait_for)
 try_is() { test "$(ti_field mapped p1 "$1" try_number)" = "$2"; }
+
+# dags show lists a mapped setup both as mapped and as a setup (it
+# showed only the first)
+mkdir -p "$T/setup/dags"
+cat > "$T/setup/dags/cluster.yaml" <<'YAML'
+dag: cluster
+tasks:
+  make: {command: "echo {{ item }}", setup: true, foreach: [a, b]}
+  work: {command: "true", after: [make]}
+  stop: {command: "true", after: [work], teardown_of: make}
+YAML
+out=$("$SLUICE" --home "$T/setup" dags show cluster)
+assert_contains "$out" '  make                   mapped: one instance per item of ["a","b"]' "a mapped setup in dags show: mapped"
+assert_contains "$out" "  make                   setup: torn down by stop" "a mapped setup in dags show: its teardown"
 
 web_home
 cat > "$H/dags/mapped.yaml" <<'YAML'
