@@ -9,9 +9,9 @@
 # tests/node_modules/playwright-core are here, the map page's first paint
 # of that year (tests/browser/partition_map_paint.mjs: PAINT_LOADS rounds,
 # default 15, of three loads: in a fresh browser context as soon as its
-# window opens, once more with the assets cached, and in a fresh context
-# whose window was opened first and let go idle, a first visit in a
-# browser already open: the target's figure, <= 200 ms). BASE=OTHER_BINARY serves the same
+# window opens; in a fresh context whose window was opened first and let
+# go idle, a first visit in a browser already open (the target's figure,
+# <= 200 ms); and that page once more with the assets cached). BASE=OTHER_BINARY serves the same
 # database from a second `sluice web` of that binary and alternates the
 # loads between the two, so a change is compared with its base under the
 # same load. Usage: bench/partition_map.sh [SLUICE_BINARY] (default:
