@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "base/log.h"
 #include "base/text.h"
 #include "scheduler/config.h"
 #include "store/store.h"
@@ -515,6 +516,50 @@ cli_home_owner_check(struct cli *c, const char *verb)
 		"log folders, locks and try status files",
 		name, c->cfg->home, verb);
 	return -1;
+}
+
+int
+cli_pidfile_write(const struct cli_args *args, char **path)
+{
+	const char *opt = cli_opt_str(args, "pidfile");
+	char cwd[PATH_MAX], text[32];
+	struct sl_err err;
+
+	*path = NULL;
+	if (opt == NULL)
+		return 0;
+	/* absolute: removed at exit whatever the folder then */
+	if (opt[0] != '/' && getcwd(cwd, sizeof cwd) != NULL)
+		*path = xasprintf("%s/%s", cwd, opt);
+	else
+		*path = xstrdup(opt);
+	snprintf(text, sizeof text, "%ld\n", (long)getpid());
+	sl_err_clear(&err);
+	if (sl_write_file(*path, text, strlen(text), 0644, &err) < 0) {
+		log_emit(LOG_LEVEL_ERROR, NULL, "cannot write the pid file %s: %s; stopping",
+			 *path, err.msg);
+		free(*path);
+		*path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+cli_pidfile_remove(char *path)
+{
+	struct sl_err err;
+	char *text = NULL;
+	size_t len;
+
+	if (path == NULL)
+		return;
+	/* not one a later process (a restart) wrote meanwhile */
+	if (sl_read_file(path, 64, &text, &len, &err) == 0 &&
+	    strtol(text, NULL, 10) == (long)getpid())
+		unlink(path);
+	free(text);
+	free(path);
 }
 
 int

@@ -214,6 +214,13 @@ int cli_scheduler_lock(struct cli *c);
  * would make files there (log folders, locks, try status files) that
  * user cannot write: -1 with a message naming the user to run it as. */
 int cli_home_owner_check(struct cli *c, const char *verb);
+/* --pidfile FILE of scheduler, standalone and web: the process id written
+ * to FILE (atomically) once the process serves, for an init script to
+ * wait on. 0 (*path set, or NULL without the option), or -1 after logging
+ * why. cli_pidfile_remove removes it at exit if it is still this
+ * process's, and frees path. */
+int cli_pidfile_write(const struct cli_args *args, char **path);
+void cli_pidfile_remove(char *path);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_backfills, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,

@@ -339,15 +339,15 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	char msg[2048];
 	struct web *web = NULL;
 	const char *bind = NULL;
+	char *pidfile;
 	long long port = -1;
+	int rc = 0;
 
 	if (args->npos > 0)
 		return cli_usage(args->verb, "unexpected argument '%s'", args->pos[0]);
 	if (with_web) {
 		bind = cli_opt_str(args, "bind");
-		int rc = cli_opt_int(args, "port", 0, 65535, &port);
-
-		if (rc != 0)
+		if ((rc = cli_opt_int(args, "port", 0, 65535, &port)) != 0)
 			return rc;
 	}
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
@@ -393,15 +393,21 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	}
 	sched_set_drain(s, cli_opt_flag(args, "drain"));
 	sched_set_serves_web(s, with_web);
-	event_base_dispatch(base);
+	/* started: the DAGs loaded, the port bound (an init script waits
+	 * for the pid file) */
+	if (cli_pidfile_write(args, &pidfile) < 0)
+		rc = EXIT_HOME;
+	else
+		event_base_dispatch(base);
 	if (web != NULL)
 		web_stop(web);
 	sched_free(s);
 	event_base_free(base);
+	cli_pidfile_remove(pidfile);
 	/* the last line of the scheduler's log (log_file: when set), after
 	 * a stop or a drain alike */
 	log_emit(LOG_LEVEL_INFO, NULL, "scheduler stopped");
-	return 0;
+	return rc;
 }
 
 static int
@@ -418,8 +424,15 @@ standalone_run(struct cli *c, const struct cli_args *args)
 
 static const struct cli_opt scheduler_opts[] = {
 	{ "drain", 0, NULL, "on SIGTERM, wait for running tries to end first" },
+	{ "pidfile", 0, "FILE", "write the process id to FILE once started; removed at exit" },
 	{ NULL, 0, NULL, NULL },
 };
+
+#define PIDFILE_HELP \
+	"--pidfile FILE writes the process id to FILE once it has started (its\n" \
+	"DAGs loaded, its port bound) and removes it when it exits: the Debian\n" \
+	"package's init script starts it so and waits for the file, so a start\n" \
+	"that fails is reported as failed however long it took.\n"
 
 #define SERVE_STOP_HELP \
 	"On SIGTERM or Ctrl-C it starts no new tries and exits at once: running\n" \
@@ -435,11 +448,13 @@ static const struct cli_opt scheduler_opts[] = {
 	"log names the keys applied and those that take a restart; a file that\n" \
 	"does not load is logged with its file, line and column, and the running\n" \
 	"settings stay. Under systemd: systemctl reload sluice-scheduler; with\n" \
-	"the Debian package's init script: service sluice-scheduler reload.\n"
+	"the Debian package's init script: service sluice-scheduler reload.\n" \
+	"\n" \
+	PIDFILE_HELP
 
 const struct cli_verb cli_scheduler = {
 	"scheduler", "run the scheduler (until SIGTERM or Ctrl-C)",
-	"[--drain]",
+	"[--drain] [--pidfile FILE]",
 	"Loads the DAG folder (and reloads files as they change), creates runs for\n"
 	"due partitions, and runs tasks through their executors. One scheduler per\n"
 	"home. Run as the user who owns the home: root is refused on a home\n"
@@ -454,12 +469,13 @@ static const struct cli_opt serve_opts[] = {
 	{ "port", 0, "N", "the web port (overrides web.port of sluice.yaml)" },
 	{ "bind", 0, "ADDR", "the web address (overrides web.bind)" },
 	{ "drain", 0, NULL, "on SIGTERM, wait for running tries to end first" },
+	{ "pidfile", 0, "FILE", "write the process id to FILE once started; removed at exit" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_standalone = {
 	"standalone", "run the scheduler and the web UI in one process",
-	"[--port N] [--bind ADDR] [--drain]",
+	"[--port N] [--bind ADDR] [--drain] [--pidfile FILE]",
 	"The scheduler plus the web UI and REST API on the same event loop.\n"
 	"--port and --bind override web.port and web.bind of sluice.yaml\n"
 	"(default 127.0.0.1:8080).\n"

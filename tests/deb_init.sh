@@ -2,7 +2,9 @@
 # The Debian package's init script (debian/sluice-init.in, made into
 # /etc/init.d/sluice-scheduler), for machines without systemd, run as
 # root with start-stop-daemon on this test's home and a copy of sluice:
-# a start on a broken sluice.yaml fails and says its file and line; start,
+# a start on a broken sluice.yaml fails and says its file and line; a
+# start beside a scheduler run by hand fails and says so; start returns
+# once the scheduler has started (its own pid file, --pidfile); start,
 # status, a second start (one scheduler), reload (SIGHUP); stop with a
 # try running leaves the try running and the next start adopts it; a
 # try-restart after an upgrade replaced the binary (its /proc/PID/exe is
@@ -64,11 +66,27 @@ tasks:
   wait:
     command: 'echo "\$\$" >> $T/ledger; while [ ! -e $T/release ]; do sleep 0.1; done'
 YAML
+# a scheduler run by hand holds the home: the service's start fails
+# (the process exits before it has started) and says why
+"$SLUICE" --home "$H" scheduler >"$T/by-hand.log" 2>&1 &
+by_hand=$!
+by_hand_started() { grep -q "scheduler started" "$T/by-hand.log"; }
+wait_for 30 "the scheduler run by hand to start" by_hand_started
+out=$(init start) && fail "start beside a running scheduler succeeded: $out"
+assert_contains "$out" "a scheduler is already running on $H" "the failed start"
+[ -e "$pidfile" ] || [ -e "$T/run/sluice-scheduler.starting" ] && fail "a failed start left a pid file"
+kill "$by_hand"
+pid_gone "$by_hand" || fail "the scheduler run by hand did not stop"
+
+# start returns once the scheduler has started: it wrote its own pid file
+# then (--pidfile), after its log's "scheduler started"
 out=$(init start) || fail "start: $out"
 [ -s "$pidfile" ] || fail "no pid file after start: $out"
 pid1=$(cat "$pidfile")
 kill -0 "$pid1" || fail "the pid file's process is not running"
-assert_contains "$(cat "$out_log")" "scheduler started: home $H" "the output log"
+assert_contains "$(tr '\0' ' ' </proc/"$pid1"/cmdline)" "scheduler --pidfile $pidfile" "the service's command"
+assert_contains "$(cat "$out_log")" "scheduler started: home $H" "the output log when start returned"
+[ -e "$T/run/sluice-scheduler.starting" ] && fail "start left its .starting file"
 out=$(init status) || fail "status of a running scheduler: $out"
 out=$(init start) || fail "a second start: $out"
 assert_eq "$pid1" "$(cat "$pidfile")" "a second start keeps the first scheduler"
@@ -141,8 +159,9 @@ out=$(init start) && fail "the scheduler started with a missing key: $out"
 assert_contains "$out" "cannot read the key $T/no-such-key" "the scheduler's failed start"
 on_exit "'$T/init-web' stop"
 out=$("$T/init-web" start 2>&1) || fail "the web's start: $out"
-serving() { curl -fsS "http://127.0.0.1:$port/health" >/dev/null; }
-wait_for 10 "the web to serve" serving
+# it serves when start returns (its pid file is written once the port is
+# bound)
+curl -fsS "http://127.0.0.1:$port/health" >/dev/null || fail "the web did not serve when its start returned"
 out=$("$T/init-web" stop 2>&1) || fail "the web's stop: $out"
 [ -e "$T/run/sluice-web.pid" ] && fail "the web's stop left its pid file"
 echo "deb_init: ok"

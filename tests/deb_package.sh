@@ -135,7 +135,7 @@ for s in sluice-scheduler sluice-web; do
 	printf '%s\n' "$script" | sh -n || fail "/etc/init.d/$s does not parse"
 done
 assert_contains "$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./etc/init.d/sluice-web)" \
-	'-- web $DAEMON_ARGS' "/etc/init.d/sluice-web runs sluice web"
+	'-- web --pidfile "$PIDFILE" $DAEMON_ARGS' "/etc/init.d/sluice-web runs sluice web, which writes its pid file once serving"
 
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/sluice-scheduler.service)
 for k in "ExecStart=/usr/bin/sluice scheduler" "Environment=SLUICE_HOME=/var/lib/sluice" \

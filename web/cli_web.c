@@ -46,7 +46,7 @@ web_run(struct cli *c, const struct cli_args *args)
 	struct event *sigint, *sigterm, *sighup;
 	struct web *web = NULL;
 	struct sl_err err;
-	char msg[2048], *warning;
+	char msg[2048], *warning, *pidfile;
 	int rc;
 
 	if (args->npos > 0)
@@ -90,25 +90,29 @@ web_run(struct cli *c, const struct cli_args *args)
 		log_emit(LOG_LEVEL_WARN, NULL,
 			 "sluice web: no scheduler is running on %s; runs start when one does",
 			 c->cfg->home);
-	event_base_dispatch(base);
+	/* serving: an init script waits for the pid file */
+	if ((rc = cli_pidfile_write(args, &pidfile)) == 0)
+		event_base_dispatch(base);
 	web_stop(web);
 	event_free(sigint);
 	event_free(sigterm);
 	event_free(sighup);
 	event_base_free(base);
+	cli_pidfile_remove(pidfile);
 	fprintf(stderr, "sluice web: stopped\n");
-	return 0;
+	return rc < 0 ? EXIT_HOME : 0;
 }
 
 static const struct cli_opt web_opts[] = {
 	{ "port", 0, "N", "the port (overrides web.port of sluice.yaml)" },
 	{ "bind", 0, "ADDR", "the address (overrides web.bind)" },
+	{ "pidfile", 0, "FILE", "write the process id to FILE once serving; removed at exit" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct cli_verb cli_web = {
 	"web", "serve the web UI and REST API (without a scheduler)",
-	"[--port N] [--bind ADDR]",
+	"[--port N] [--bind ADDR] [--pidfile FILE]",
 	"Serves the UI and /api/v1 on web.bind:web.port of sluice.yaml (default\n"
 	"127.0.0.1:8080; --port and --bind override them). A scheduler runs\n"
 	"separately (`sluice scheduler`) and sees the UI's actions within 100 ms;\n"
@@ -117,7 +121,11 @@ const struct cli_verb cli_web = {
 	"user owns (a log_file it made there would not be that user's).\n"
 	"\n"
 	"SIGTERM or Ctrl-C stops it. SIGHUP opens log_file again (logrotate);\n"
-	"it does not reload sluice.yaml: a change takes a restart.\n",
+	"it does not reload sluice.yaml: a change takes a restart.\n"
+	"\n"
+	"--pidfile FILE writes the process id to FILE once it serves (its port\n"
+	"bound) and removes it when it exits: the Debian package's init script\n"
+	"starts it so and waits for the file.\n",
 	web_opts,
 	web_run,
 };
