@@ -17,6 +17,7 @@
 
 #include "build-config.h"
 #include "base/log.h"
+#include "base/notify.h"
 #include "base/text.h"
 #include "scheduler/config.h"
 #include "store/store.h"
@@ -543,6 +544,14 @@ cli_pidfile_write(const struct cli_args *args, char **path)
 		return -1;
 	}
 	return 0;
+}
+
+void
+cli_notify(const char *state)
+{
+	if (sl_notify(state) < 0)
+		log_emit(LOG_LEVEL_ERROR, NULL, "cannot tell the service manager %s: %s",
+			 state, strerror(errno));
 }
 
 void

@@ -221,6 +221,9 @@ int cli_home_owner_check(struct cli *c, const char *verb);
  * process's, and frees path. */
 int cli_pidfile_write(const struct cli_args *args, char **path);
 void cli_pidfile_remove(char *path);
+/* sl_notify (base/notify.h) to the service manager, an error logged when
+ * it fails (systemd would wait for READY=1 until its start timeout). */
+void cli_notify(const char *state);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_backfills, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "base/log.h"
+#include "base/notify.h"
 #include "operators/operator.h"
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -350,6 +351,8 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 		if ((rc = cli_opt_int(args, "port", 0, 65535, &port)) != 0)
 			return rc;
 	}
+	/* before any child: the tries do not get $NOTIFY_SOCKET */
+	sl_notify_init();
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
 	if (cli_home_owner_check(c, args->verb->name) < 0 ||
@@ -394,11 +397,14 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	sched_set_drain(s, cli_opt_flag(args, "drain"));
 	sched_set_serves_web(s, with_web);
 	/* started: the DAGs loaded, the port bound (an init script waits
-	 * for the pid file) */
-	if (cli_pidfile_write(args, &pidfile) < 0)
+	 * for the pid file, systemd for READY=1) */
+	if (cli_pidfile_write(args, &pidfile) < 0) {
 		rc = EXIT_HOME;
-	else
+	} else {
+		cli_notify("READY=1");
 		event_base_dispatch(base);
+		cli_notify("STOPPING=1");
+	}
 	if (web != NULL)
 		web_stop(web);
 	sched_free(s);

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 
 #include "base/log.h"
+#include "base/notify.h"
 #include "scheduler/config.h"
 #include "web/web.h"
 
@@ -53,6 +54,7 @@ web_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_web, "unexpected argument '%s'", args->pos[0]);
 	if ((rc = cli_opt_int(args, "port", 0, 65535, &port)) != 0)
 		return rc;
+	sl_notify_init();
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0 ||
 	    cli_home_owner_check(c, "web") < 0)
 		return EXIT_HOME;
@@ -90,9 +92,13 @@ web_run(struct cli *c, const struct cli_args *args)
 		log_emit(LOG_LEVEL_WARN, NULL,
 			 "sluice web: no scheduler is running on %s; runs start when one does",
 			 c->cfg->home);
-	/* serving: an init script waits for the pid file */
-	if ((rc = cli_pidfile_write(args, &pidfile)) == 0)
+	/* serving: an init script waits for the pid file, systemd for
+	 * READY=1 */
+	if ((rc = cli_pidfile_write(args, &pidfile)) == 0) {
+		cli_notify("READY=1");
 		event_base_dispatch(base);
+		cli_notify("STOPPING=1");
+	}
 	web_stop(web);
 	event_free(sigint);
 	event_free(sigterm);
