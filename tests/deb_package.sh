@@ -140,7 +140,7 @@ assert_contains "$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./etc/init.d/slui
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./lib/systemd/system/sluice-scheduler.service)
 for k in "ExecStart=/usr/bin/sluice scheduler" "Environment=SLUICE_HOME=/var/lib/sluice" \
 	"ReadWritePaths=/var/lib/sluice" "KillMode=process" "User=sluice" \
-	'ExecReload=/bin/kill -HUP $MAINPID'; do
+	'ExecReload=/bin/kill -HUP $MAINPID' "Type=notify" "NotifyAccess=main"; do
 	assert_contains "$unit" "$k" "the packaged sluice-scheduler.service"
 done
 
