@@ -438,7 +438,8 @@ static const struct cli_opt scheduler_opts[] = {
 	"--pidfile FILE writes the process id to FILE once it has started (its\n" \
 	"DAGs loaded, its port bound) and removes it when it exits: the Debian\n" \
 	"package's init script starts it so and waits for the file, so a start\n" \
-	"that fails is reported as failed however long it took.\n"
+	"that fails is reported as failed however long it took. Started by\n" \
+	"systemd (the units are Type=notify), it sends READY=1 at that point.\n"
 
 #define SERVE_STOP_HELP \
 	"On SIGTERM or Ctrl-C it starts no new tries and exits at once: running\n" \

@@ -131,7 +131,8 @@ const struct cli_verb cli_web = {
 	"\n"
 	"--pidfile FILE writes the process id to FILE once it serves (its port\n"
 	"bound) and removes it when it exits: the Debian package's init script\n"
-	"starts it so and waits for the file.\n",
+	"starts it so and waits for the file. Started by systemd (the units\n"
+	"are Type=notify), it sends READY=1 at that point.\n",
 	web_opts,
 	web_run,
 };
