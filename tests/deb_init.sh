@@ -72,6 +72,7 @@ YAML
 # (the process exits before it has started) and says why
 "$SLUICE" --home "$H" scheduler >"$T/by-hand.log" 2>&1 &
 by_hand=$!
+on_exit "stop_pid $by_hand"
 by_hand_started() { grep -q "scheduler started" "$T/by-hand.log"; }
 wait_for 30 "the scheduler run by hand to start" by_hand_started
 out=$(init start) && fail "start beside a running scheduler succeeded: $out"
@@ -79,7 +80,7 @@ assert_contains "$out" "a scheduler is already running on $H" "the failed start"
 [ -e "$pidfile" ] && fail "a failed start left a pid file"
 assert_eq "" "$(ls "$T/tmp")" "what a failed start left in TMPDIR"
 kill "$by_hand"
-pid_gone "$by_hand" || fail "the scheduler run by hand did not stop"
+wait_for 30 "the scheduler run by hand to stop" pid_gone "$by_hand"
 
 # start returns once the scheduler has started: it wrote its own pid file
 # then (--pidfile), after its log's "scheduler started"
