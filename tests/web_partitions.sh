@@ -145,6 +145,9 @@ assert_eq 200 "$(page /dags/retail/runs/2026-12-03)" "run page by date"
 assert_contains "$(cat "$T/page")" "<h1>$K3" "run page by date: the run"
 assert_eq 200 "$(page "/dags/retail/runs/$(pct '2026-12-04 05:00')/tasks/extract")" "task page by local time"
 assert_contains "$(cat "$T/page")" "data-partition=\"$K4\"" "task page by local time: the partition"
+# the grid at Airflow's address of it (it was a 404) is the DAG's page
+assert_eq 200 "$(page "/dags/retail/grid?at=2026-12-04")" "the grid at /dags/NAME/grid"
+assert_contains "$(cat "$T/page")" 'id="grid-at"' "/dags/NAME/grid: the grid"
 assert_eq 200 "$(page "/dags/retail/graph?partition=2026-12-04")" "graph by date"
 assert_contains "$(cat "$T/page")" "data-partition=\"$K4\"" "graph by date: the partition"
 # the graph of a partition without a run: a 404 whose nearest keys are

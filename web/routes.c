@@ -94,6 +94,8 @@ static const struct route routes[] = {
 	{ M_GET, LINK_PAGE_DATASETS, ROUTE_PAGE, ROLE_VIEWER, pages_datasets },
 	{ M_GET, LINK_PAGE_DATASET, ROUTE_PAGE, ROLE_VIEWER, pages_dataset },
 	{ M_GET, LINK_PAGE_DAG, ROUTE_PAGE, ROLE_VIEWER, pages_dag },
+	/* the grid where Airflow has it, typed by people who know that */
+	{ M_GET, "/dags/{dag}/grid", ROUTE_PAGE, ROLE_VIEWER, pages_dag },
 	{ M_GET, LINK_PAGE_GRAPH, ROUTE_PAGE, ROLE_VIEWER, pages_graph },
 	{ M_GET, LINK_PAGE_MAP, ROUTE_PAGE, ROLE_VIEWER, pages_map },
 	{ M_GET, LINK_PAGE_RUN, ROUTE_PAGE, ROLE_VIEWER, pages_run },
