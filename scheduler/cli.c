@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "build-config.h"
 #include "base/log.h"
 #include "base/notify.h"
@@ -519,7 +521,9 @@ cli_home_owner_check(struct cli *c, const char *verb)
 	return -1;
 }
 
-int
+/* --pidfile's file written: 0 (*path set, or NULL without the option),
+ * or -1 after logging why. */
+static int
 cli_pidfile_write(const struct cli_args *args, char **path)
 {
 	const char *opt = cli_opt_str(args, "pidfile");
@@ -546,12 +550,25 @@ cli_pidfile_write(const struct cli_args *args, char **path)
 	return 0;
 }
 
-void
+/* sl_notify, an error logged when it fails (systemd would wait for
+ * READY=1 until its start timeout). */
+static void
 cli_notify(const char *state)
 {
 	if (sl_notify(state) < 0)
 		log_emit(LOG_LEVEL_ERROR, NULL, "cannot tell the service manager %s: %s",
 			 state, strerror(errno));
+}
+
+int
+cli_serve_loop(const struct cli_args *args, struct event_base *base, char **pidfile)
+{
+	if (cli_pidfile_write(args, pidfile) < 0)
+		return -1;
+	cli_notify("READY=1");
+	event_base_dispatch(base);
+	cli_notify("STOPPING=1");
+	return 0;
 }
 
 void

@@ -18,6 +18,7 @@
 #include "base/util.h"
 
 struct config;
+struct event_base;
 struct store;
 struct tz;
 
@@ -214,16 +215,15 @@ int cli_scheduler_lock(struct cli *c);
  * would make files there (log folders, locks, try status files) that
  * user cannot write: -1 with a message naming the user to run it as. */
 int cli_home_owner_check(struct cli *c, const char *verb);
-/* --pidfile FILE of scheduler, standalone and web: the process id written
- * to FILE (atomically) once the process serves, for an init script to
- * wait on. 0 (*path set, or NULL without the option), or -1 after logging
- * why. cli_pidfile_remove removes it at exit if it is still this
- * process's, and frees path. */
-int cli_pidfile_write(const struct cli_args *args, char **path);
+/* The loop of scheduler, standalone and web once started: --pidfile
+ * FILE written (atomically: an init script waits for it) and READY=1
+ * sent to systemd (base/notify.h), then base's loop until a stop, then
+ * STOPPING=1. 0, or -1 after logging why the pid file could not be
+ * written (the loop not run). cli_pidfile_remove, after the caller's
+ * teardown, removes *pidfile if it is still this process's, and frees
+ * it. */
+int cli_serve_loop(const struct cli_args *args, struct event_base *base, char **pidfile);
 void cli_pidfile_remove(char *path);
-/* sl_notify (base/notify.h) to the service manager, an error logged when
- * it fails (systemd would wait for READY=1 until its start timeout). */
-void cli_notify(const char *state);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_backfills, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,

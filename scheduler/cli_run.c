@@ -398,13 +398,8 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	sched_set_serves_web(s, with_web);
 	/* started: the DAGs loaded, the port bound (an init script waits
 	 * for the pid file, systemd for READY=1) */
-	if (cli_pidfile_write(args, &pidfile) < 0) {
+	if (cli_serve_loop(args, base, &pidfile) < 0)
 		rc = EXIT_HOME;
-	} else {
-		cli_notify("READY=1");
-		event_base_dispatch(base);
-		cli_notify("STOPPING=1");
-	}
 	if (web != NULL)
 		web_stop(web);
 	sched_free(s);

@@ -94,11 +94,7 @@ web_run(struct cli *c, const struct cli_args *args)
 			 c->cfg->home);
 	/* serving: an init script waits for the pid file, systemd for
 	 * READY=1 */
-	if ((rc = cli_pidfile_write(args, &pidfile)) == 0) {
-		cli_notify("READY=1");
-		event_base_dispatch(base);
-		cli_notify("STOPPING=1");
-	}
+	rc = cli_serve_loop(args, base, &pidfile);
 	web_stop(web);
 	event_free(sigint);
 	event_free(sigterm);
