@@ -10,6 +10,8 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "base/lazylib.h"
+
 /* One curl multi handle per event loop. */
 struct http_loop {
 	struct event_base *base;
@@ -130,16 +132,13 @@ static struct http_loop *
 loop_for(struct event_base *base)
 {
 	struct http_loop *loop;
-	static int curl_ready;
+	struct sl_err err;
 
 	for (loop = loops; loop != NULL; loop = loop->next)
 		if (loop->base == base)
 			return loop;
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			sl_fatal("curl_global_init failed");
-		curl_ready = 1;
-	}
+	if (lazylib_load(LAZYLIB_CURL, &err) < 0)
+		sl_fatal("%s", err.msg);
 	loop = xcalloc(1, sizeof *loop);
 	loop->base = base;
 	loop->multi = curl_multi_init();

@@ -8,40 +8,19 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
-
-static const char hexdigits[] = "0123456789abcdef";
-
-static void
-hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexdigits[in[i] >> 4];
-		out[2 * i + 1] = hexdigits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "base/crypto.h"
 
 void
 aws_sha256_hex(const void *data, size_t len, char out[65])
 {
-	unsigned char md[SHA256_DIGEST_LENGTH];
-
-	SHA256(data, len, md);
-	hex_encode(md, sizeof md, out);
+	sl_sha256_hex(data, len, out);
 }
 
 static void
 hmac_sha256(const void *key, size_t keylen, const char *msg,
 	    unsigned char out[32])
 {
-	unsigned int n = 32;
-
-	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
-		 strlen(msg), out, &n) == NULL)
-		sl_fatal("HMAC-SHA256 failed");
+	sl_hmac_sha256(key, keylen, msg, strlen(msg), out);
 }
 
 void
@@ -243,14 +222,14 @@ aws_sigv4_sign(const struct aws_sigv4_request *req,
 	buf_init(&key, 0);
 	buf_printf(&key, "AWS4%s", req->secret_access_key);
 	hmac_sha256(key.data, key.len, date, k);
-	OPENSSL_cleanse(key.data, key.len);
+	sl_wipe(key.data, key.len);
 	buf_free(&key);
 	hmac_sha256(k, sizeof k, req->region, k);
 	hmac_sha256(k, sizeof k, req->service, k);
 	hmac_sha256(k, sizeof k, "aws4_request", k);
 	hmac_sha256(k, sizeof k, buf_str(&sts), sig);
-	OPENSSL_cleanse(k, sizeof k);
-	hex_encode(sig, sizeof sig, out->signature);
+	sl_wipe(k, sizeof k);
+	sl_hex(sig, sizeof sig, out->signature);
 
 	out->authorization = xasprintf(
 	    "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, "

@@ -1,7 +1,8 @@
 /*
  * aws_sigv4.h: AWS Signature Version 4, written against the AWS
- * specification with OpenSSL's SHA-256 and HMAC (no SDK, and not libcurl's
- * CURLOPT_AWS_SIGV4, which mis-signs S3 query strings in curl 7.88).
+ * specification with base/crypto.h's SHA-256 and HMAC (no SDK, and not
+ * libcurl's CURLOPT_AWS_SIGV4, which mis-signs S3 query strings in curl
+ * 7.88).
  *
  * The signer is a pure function of its inputs, including the time, so tests
  * can pin the clock and compare with botocore byte for byte.

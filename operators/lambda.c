@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
+#include "base/crypto.h"
 #include "operators/aws_client.h"
 #include "operators/aws_sigv4.h"
 #include "operators/op_follow.h"
@@ -58,19 +58,15 @@ lambda_check(struct op_check *c)
 static void
 lambda_log_tail(const char *b64)
 {
-	size_t n = strlen(b64), pad = 0;
+	size_t n = strlen(b64);
 	unsigned char *text = xmalloc(n / 4 * 3 + 4);
-	int len;
+	long len = sl_base64_decode(b64, n, text);
 
-	while (pad < n && pad < 2 && b64[n - 1 - pad] == '=')
-		pad++;
-	len = EVP_DecodeBlock(text, (const unsigned char *)b64, (int)n);
-	if (len < 0 || n % 4 != 0) {
+	if (len < 0) {
 		op_log("log tail: not base64");
 		free(text);
 		return;
 	}
-	len -= (int)pad;
 	op_log("---- function log (tail) ----");
 	fwrite(text, 1, (size_t)len, stdout);
 	if (len > 0 && text[len - 1] != '\n')

@@ -10,8 +10,8 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
+#include "base/crypto.h"
 #include "base/text.h"
 
 /* Header lines are folded to this width where a space allows it
@@ -133,16 +133,16 @@ is_printable_ascii(const char *s)
 static void
 base64_add(struct buf *out, const void *data, size_t len, int lines)
 {
-	unsigned char enc[4 * ((B64_LINE_BYTES + 2) / 3) + 1];
+	char enc[SL_BASE64_LEN(B64_LINE_BYTES) + 1];
 	const unsigned char *p = data;
 
 	while (len > 0) {
 		size_t n = SL_MIN(len, (size_t)B64_LINE_BYTES);
-		int k = EVP_EncodeBlock(enc, p, (int)n);
+		size_t k = sl_base64_encode(p, n, enc);
 
 		if (lines && p != data)
 			buf_adds(out, "\r\n");
-		buf_add(out, enc, (size_t)k);
+		buf_add(out, enc, k);
 		p += n;
 		len -= n;
 	}

@@ -10,6 +10,8 @@
 
 #include <curl/curl.h>
 
+#include "base/lazylib.h"
+
 #define SMTP_MAX_RETRY_DELAY_MS 60000
 #define SMTP_CONNECT_TIMEOUT_MS 10000
 
@@ -227,7 +229,6 @@ smtp_send(const struct smtp_config *cfg, const char *mail_from,
 	  char *const *rcpts, const char *msg, size_t len,
 	  struct sl_err *err)
 {
-	static int curl_ready;
 	struct curl_slist *rcpt_list = NULL;
 	int tries = cfg->tries > 0 ? cfg->tries : SMTP_DEFAULT_TRIES;
 	int64_t delay = cfg->retry_delay_ms > 0 ? cfg->retry_delay_ms :
@@ -257,13 +258,8 @@ smtp_send(const struct smtp_config *cfg, const char *mail_from,
 		if (rcpt_list == NULL)
 			sl_fatal("out of memory");
 	}
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			sl_err_set(err, "cannot initialise libcurl");
-			goto out;
-		}
-		curl_ready = 1;
-	}
+	if (lazylib_load(LAZYLIB_CURL, err) < 0)
+		goto out;
 
 	for (attempt = 1; attempt <= tries; attempt++) {
 		int code;

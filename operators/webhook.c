@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "base/json.h"
+#include "base/lazylib.h"
 #include "base/secret.h"
 #include "base/util.h"
 #include "operators/operator.h"
@@ -273,6 +274,7 @@ webhook_run(const json_t *spec)
 	int tries = (int)json_integer_value(json_object_get(hook, "tries"));
 	int64_t delay = json_integer_value(json_object_get(hook, "retry_delay_ms"));
 	char shown[256], why[256], *body;
+	struct sl_err lerr;
 	char *headers[6];
 	int nh = 0, attempt, r = 1;
 
@@ -288,8 +290,8 @@ webhook_run(const json_t *spec)
 		webhook_record(spec, name, id, 0, 0, "the secret header's value contains a line break");
 		return 1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		fprintf(stderr, "webhook %s: cannot start libcurl\n", name);
+	if (lazylib_load(LAZYLIB_CURL, &lerr) < 0) {
+		fprintf(stderr, "webhook %s: %s\n", name, lerr.msg);
 		return 1;
 	}
 	body = webhook_body(json_string_value(json_object_get(hook, "format")), payload);

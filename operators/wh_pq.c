@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+#include "base/lazylib.h"
+
 int
 wh_pq_error(PGconn *conn, const char *what, struct sl_err *err)
 {
@@ -55,6 +57,10 @@ wh_pq_connect(const struct wh_load *load, PGconn **out,
 		kw[n] = "password", val[n++] = load->password;
 	kw[n] = NULL, val[n] = NULL;
 
+	if (lazylib_load(LAZYLIB_PQ, err) < 0) {
+		free(url);
+		return -1;
+	}
 	conn = PQconnectdbParams(kw, val, 1);
 	free(url);
 	if (conn == NULL)

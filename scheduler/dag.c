@@ -15,7 +15,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <openssl/evp.h>
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -30,6 +29,7 @@
 #include "scheduler/dag_scope.h"
 #include "scheduler/template.h"
 #include "scheduler/tz.h"
+#include "base/crypto.h"
 #include "base/text.h"
 #include "base/ydoc.h"
 #include "operators/operator.h"
@@ -1540,13 +1540,7 @@ parse_time_key(struct ydoc *d, struct dag *dag, ynode_t *v, int64_t *out,
 static void
 dag_hash_source(struct dag *dag)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-
-	if (EVP_Digest(dag->source, dag->source_len, md, &mdlen, EVP_sha256(),
-		       NULL) == 1 && mdlen == 32)
-		for (unsigned int i = 0; i < mdlen; i++)
-			snprintf(dag->sha256 + 2 * i, 3, "%02x", md[i]);
+	sl_sha256_hex(dag->source, dag->source_len, dag->sha256);
 }
 
 /* Load path; every error goes through load_note(lc). */

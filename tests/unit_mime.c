@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
+#include "base/crypto.h"
 #include "operators/mime.h"
 #include "tests/unit.h"
 
@@ -124,8 +124,8 @@ decode_words(const char *value)
 	while (*p != '\0') {
 		const char *end;
 		unsigned char dec[256];
-		int n;
-		size_t len, pad = 0;
+		long n;
+		size_t len;
 
 		if (*p == ' ') {
 			p++;
@@ -138,14 +138,10 @@ decode_words(const char *value)
 		if (end == NULL || end - p > 200)
 			return NULL;
 		len = (size_t)(end - p);
-		n = EVP_DecodeBlock(dec, (const unsigned char *)p, (int)len);
+		n = sl_base64_decode(p, len, dec);
 		if (n < 0)
 			return NULL;
-		if (len >= 1 && p[len - 1] == '=')
-			pad++;
-		if (len >= 2 && p[len - 2] == '=')
-			pad++;
-		buf_add(&out, dec, (size_t)n - pad);
+		buf_add(&out, dec, (size_t)n);
 		p = end + 2;
 	}
 	return buf_steal(&out);
@@ -482,19 +478,16 @@ test_multipart_attachments(void)
 	for (p = b64; b64 != NULL && p < b64 + len;) {
 		const char *eol = strstr(p, "\r\n");
 		size_t ll;
-		int k;
+		long k;
 
 		if (eol == NULL || eol > b64 + len)
 			eol = b64 + len;
 		ll = (size_t)(eol - p);
 		CHECK_MSG(ll <= 76, "base64 line of %zu", ll);
-		k = EVP_DecodeBlock(dec + n, (const unsigned char *)p, (int)ll);
+		k = sl_base64_decode(p, ll, dec + n);
 		CHECK_MSG(k >= 0, "base64 decodes");
-		n += (size_t)k;
-		if (ll > 0 && p[ll - 1] == '=')
-			n--;
-		if (ll > 1 && p[ll - 2] == '=')
-			n--;
+		if (k > 0)
+			n += (size_t)k;
 		p = eol + 2;
 	}
 	CHECK_MSG(n == sizeof data && memcmp(dec, data, sizeof data) == 0,

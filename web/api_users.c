@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
 
+#include "base/crypto.h"
 #include "store/store.h"
 #include "web/auth.h"
 
@@ -309,7 +309,7 @@ api_account_password(struct web_req *r)
 				       session_current_cookie(r, cookie, sizeof cookie) == 0 ? cookie : NULL,
 				       web_who(r, who, sizeof who), &err);
 	json_decref(body);
-	OPENSSL_cleanse(cookie, sizeof cookie);
+	sl_wipe(cookie, sizeof cookie);
 	if (rc == AUTH_WRONG_PASSWORD)
 		session_guess_failed(r);
 	if (rc < 0)

@@ -7,10 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-#include <openssl/crypto.h>
 
+#include "base/crypto.h"
 #include "store/store.h"
 
 static const char *const role_names[] = { "", "viewer", "operator", "admin" };
@@ -61,35 +59,25 @@ auth_random_hex(char *out, size_t nbytes)
 {
 	unsigned char raw[64];
 
-	if (nbytes > sizeof raw || RAND_bytes(raw, (int)nbytes) != 1)
+	if (nbytes > sizeof raw || sl_random_bytes(raw, nbytes) < 0)
 		sl_fatal("no random bytes from the system");
 	for (size_t i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", raw[i]);
 	out[2 * nbytes] = '\0';
-	OPENSSL_cleanse(raw, sizeof raw);
+	sl_wipe(raw, sizeof raw);
 }
 
 void
 auth_sha256_hex(const char *s, char *out)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-
-	if (EVP_Digest(s, strlen(s), md, &n, EVP_sha256(), NULL) != 1)
-		sl_fatal("SHA-256 failed");
-	/* every API call hashes its token: no printf per byte */
-	for (unsigned int i = 0; i < n; i++) {
-		out[2 * i] = "0123456789abcdef"[md[i] >> 4];
-		out[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
-	}
-	out[2 * n] = '\0';
+	sl_sha256_hex(s, strlen(s), out);
 }
 
 void
 auth_secret_free(char *secret)
 {
 	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
+		sl_wipe(secret, strlen(secret));
 		free(secret);
 	}
 }
@@ -102,7 +90,7 @@ auth_new_password(void)
 	unsigned char raw[20];
 	char *p = xmalloc(sizeof raw + 1);
 
-	if (RAND_bytes(raw, sizeof raw) != 1)
+	if (sl_random_bytes(raw, sizeof raw) < 0)
 		sl_fatal("no random bytes from the system");
 	for (size_t i = 0; i < sizeof raw; i++)
 		p[i] = alphabet[raw[i] % (sizeof alphabet - 1)];
@@ -124,7 +112,7 @@ password_hash(const char *password)
 	h = crypt_r(password, salt, cd);
 	if (h != NULL && h[0] == '$')
 		out = xstrdup(h);
-	OPENSSL_cleanse(cd, sizeof *cd);
+	sl_wipe(cd, sizeof *cd);
 	free(cd);
 	return out;
 }
@@ -136,9 +124,9 @@ password_matches(const char *password, const char *hash)
 	struct crypt_data *cd = xcalloc(1, sizeof *cd);
 	char *h = crypt_r(password, hash, cd);
 	int ok = h != NULL && h[0] == '$' && strlen(h) == strlen(hash) &&
-		 CRYPTO_memcmp(h, hash, strlen(hash)) == 0;
+		 sl_mem_equal_ct(h, hash, strlen(hash));
 
-	OPENSSL_cleanse(cd, sizeof *cd);
+	sl_wipe(cd, sizeof *cd);
 	free(cd);
 	return ok;
 }
@@ -326,11 +314,11 @@ auth_token_new(struct store *s, const char *name, const char *who, char **token,
 
 	auth_random_hex(secret, 32);
 	*token = xasprintf("slk_%s", secret);
-	OPENSSL_cleanse(secret, sizeof secret);
+	sl_wipe(secret, sizeof secret);
 	auth_sha256_hex(*token, hash);
 	snprintf(prefix, sizeof prefix, "%.10s", *token);
 	if ((rc = store_token_add(s, name, hash, prefix, who, err)) < 0) {
-		OPENSSL_cleanse(*token, strlen(*token));
+		sl_wipe(*token, strlen(*token));
 		free(*token);
 		*token = NULL;
 		return rc;

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 
+#include "base/crypto.h"
 #include "base/text.h"
 #include "store/store.h"
 #include "web/auth.h"
@@ -34,7 +34,7 @@ read_password(int from_stdin, int *generated)
 	{
 		char *p = xstrdup(line);
 
-		OPENSSL_cleanse(line, sizeof line);
+		sl_wipe(line, sizeof line);
 		return p;
 	}
 }

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "base/crypto.h"
 
 /* Is a the kind of asset a page can carry as a block (1 script, 2
  * style, 0 neither)? */
@@ -48,13 +48,12 @@ inline_unsafe(const unsigned char *p, size_t len)
 static void
 inline_src(const void *p, size_t len, char *out, size_t n)
 {
-	unsigned char md[EVP_MAX_MD_SIZE], b64[45];	/* base64 of 32 bytes */
-	unsigned int mdlen = 0;
+	unsigned char md[SL_SHA256_LEN];
+	char b64[SL_BASE64_LEN(SL_SHA256_LEN) + 1];
 
-	if (EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
-		sl_fatal("cannot hash an inline block");
-	EVP_EncodeBlock(b64, md, (int)mdlen);
-	snprintf(out, n, "'sha256-%s'", (const char *)b64);
+	sl_sha256(p, len, md);
+	sl_base64_encode(md, sizeof md, b64);
+	snprintf(out, n, "'sha256-%s'", b64);
 }
 
 void

@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>	/* base64 */
 
+#include "base/crypto.h"
 #include "base/png.h"
 #include "scheduler/expected.h"
 
@@ -205,8 +205,8 @@ map_image(struct web_req *r, struct buf *b, json_t *map)
 	buf_init(&png, 0);
 	png_indexed(&png, (uint32_t)g.cols, (uint32_t)g.rows, px, (const uint8_t (*)[3])rgb, ncolors, 1);
 	free(px);
-	b64 = xmalloc(4 * ((png.len + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)png.data, (int)png.len);
+	b64 = xmalloc(SL_BASE64_LEN(png.len) + 1);
+	sl_base64_encode(png.data, png.len, b64);
 	buf_free(&png);
 
 	/* its size in cells, for map.css's sizing (a style attribute would

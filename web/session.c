@@ -10,8 +10,8 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/crypto.h>
 
+#include "base/crypto.h"
 #include "store/store.h"
 #include "web/auth.h"
 
@@ -153,7 +153,7 @@ token_identify(struct web_req *r, const char *token)
 	for (int i = 0; mark >= 0 && i < WEB_TOKEN_MEMO; i++) {
 		m = &w->tokens[i];
 		if (m->hash[0] != '\0' && m->db_mark == mark &&
-		    CRYPTO_memcmp(m->hash, hash, sizeof hash) == 0) {
+		    sl_mem_equal_ct(m->hash, hash, sizeof hash)) {
 			u->id = m->user_id;
 			snprintf(u->name, sizeof u->name, "%s", m->name);
 			u->role = (enum web_role)m->role;
@@ -220,7 +220,7 @@ session_require_change(struct web_req *r, enum web_role need)
 		const char *t = web_header(r, "X-CSRF-Token");
 
 		if (t == NULL || strlen(t) != strlen(r->user.csrf) ||
-		    CRYPTO_memcmp(t, r->user.csrf, strlen(t)) != 0) {
+		    !sl_mem_equal_ct(t, r->user.csrf, strlen(t))) {
 			web_error(r, 403, "missing or wrong CSRF token (X-CSRF-Token header)");
 			return -1;
 		}
@@ -363,7 +363,7 @@ session_login(struct web_req *r)
 
 		if (auth_session_new(r->w->store, id, SESSION_TTL_MS, cookie, csrf) < 0) {
 			if (web_store_busy(r->w)) {
-				OPENSSL_cleanse(password, strlen(password));
+				sl_wipe(password, strlen(password));
 				free(name);
 				free(password);
 				free(next);
@@ -381,7 +381,7 @@ session_login(struct web_req *r)
 	}
 out:
 	if (password != NULL)
-		OPENSSL_cleanse(password, strlen(password));
+		sl_wipe(password, strlen(password));
 	free(name);
 	free(password);
 	free(next);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/lazylib.h"
 #include "executors/ssh/ssh_internal.h"
 
 static int libssh2_users;
@@ -24,6 +25,7 @@ void *ssh_exec_create(struct event_base *base, const char *name,
 		      const char *config_json, char *err, size_t errlen)
 {
 	struct ssh_exec *ex = xcalloc(1, sizeof *ex);
+	struct sl_err lerr;
 
 	TAILQ_INIT(&ex->tries);
 	TAILQ_INIT(&ex->queue);
@@ -31,6 +33,12 @@ void *ssh_exec_create(struct event_base *base, const char *name,
 	ex->base = base;
 	ex->ev_dispatch = evtimer_new(base, ssh_exec_dispatch_cb, ex);
 	ex->name = xstrdup(name);
+	if (lazylib_load(LAZYLIB_SSH2, &lerr) < 0) {
+		snprintf(err, errlen, "ssh executor %s: %s", name, lerr.msg);
+		free(ex->name);
+		free(ex);
+		return NULL;
+	}
 	if (libssh2_users++ == 0 && libssh2_init(0) != 0) {
 		snprintf(err, errlen, "ssh executor %s: libssh2_init failed",
 			 name);
