@@ -97,7 +97,7 @@ lazylib_sym(enum lazylib lib, const char *name)
 	void *f;
 
 	if (lazylib_load(lib, &err) < 0)
-		sl_fatal("%s", err.msg);
+		sl_fatal("%s (calling %s)", err.msg, name);
 	f = dlsym(lazylib_handle[lib], name);
 	if (f == NULL)
 		sl_fatal("%s has no function %s (sluice was built against "

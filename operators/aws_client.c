@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "base/lazylib.h"
 #include "operators/aws_creds.h"
 #include "operators/aws_http.h"
 #include "operators/aws_sigv4.h"
@@ -126,6 +127,10 @@ client_endpoint(struct aws_client *c, const char *endpoint_url,
 	char *def;
 	int rc;
 
+	/* every AWS call goes through libcurl (base/lazylib.h): a client
+	 * that could not make one is refused here, with the reason */
+	if (lazylib_load(LAZYLIB_CURL, err) < 0)
+		return -1;
 	if (endpoint_url != NULL && *endpoint_url != '\0') {
 		c->custom_endpoint = 1;
 		return client_set_endpoint(c, endpoint_url, err);
@@ -142,9 +147,10 @@ aws_client_with(const char *service, const char *region,
 		const char *endpoint_url, struct aws_creds_provider *creds)
 {
 	struct aws_client *c = client_alloc(service, region, creds);
+	struct sl_err err;
 
-	if (client_endpoint(c, endpoint_url, NULL) < 0)
-		sl_fatal("bad endpoint URL %s", endpoint_url);
+	if (client_endpoint(c, endpoint_url, &err) < 0)
+		sl_fatal("%s", err.msg);
 	c->describe = xasprintf("%s at %s://%s%s (%s)", service, c->scheme,
 				c->host, c->base_path, region);
 	return c;

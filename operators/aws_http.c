@@ -164,8 +164,10 @@ xfer_free(struct aws_http_xfer *x)
 {
 	if (x->failed != NULL)
 		event_free(x->failed);
-	curl_easy_cleanup(x->easy);
-	curl_slist_free_all(x->headers);
+	if (x->easy != NULL)	/* NULL: libcurl could not be loaded */
+		curl_easy_cleanup(x->easy);
+	if (x->headers != NULL)
+		curl_slist_free_all(x->headers);
 	buf_free(&x->body);
 	free(x);
 }
@@ -176,7 +178,8 @@ xfer_finish(struct aws_http_xfer *x, CURLcode code)
 	struct aws_http_result res = { 0 };
 	long status = 0;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (x->easy != NULL)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
 	res.status = status;
 	res.curl_code = code;
 	if (code != CURLE_OK && x->curl_error[0] == '\0')
@@ -307,18 +310,28 @@ struct aws_http_xfer *
 aws_http_start(struct event_base *base, const struct aws_http_request *req,
 	       aws_http_done_fn done, void *arg)
 {
-	struct http_loop *loop = loop_for(base);
 	struct aws_http_xfer *x = xcalloc(1, sizeof *x);
 	const char *m = req->method;
+	struct http_loop *loop;
+	struct sl_err err;
 	CURLMcode mc;
 
-	x->loop = loop;
 	x->done = done;
 	x->arg = arg;
 	x->sink = req->sink;
 	x->sink_arg = req->sink_arg;
 	x->content_length = -1;
 	buf_init(&x->body, AWS_HTTP_BODY_LIMIT);
+	if (lazylib_load(LAZYLIB_CURL, &err) < 0) {
+		/* done() hears it as a transfer that could not start: the
+		 * task fails with the reason, the process goes on */
+		snprintf(x->curl_error, sizeof x->curl_error, "%.*s",
+			 (int)sizeof x->curl_error - 1, err.msg);
+		x->failed = event_new(base, -1, 0, on_start_failed, x);
+		event_active(x->failed, 0, 0);
+		return x;
+	}
+	x->loop = loop = loop_for(base);
 	x->easy = curl_easy_init();
 	if (x->easy == NULL)
 		sl_fatal("curl_easy_init failed");

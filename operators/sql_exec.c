@@ -103,7 +103,8 @@ sql_conn_close(struct sql_conn *c)
 {
 	if (c == NULL)
 		return;
-	PQclear(c->value);
+	if (c->value != NULL)	/* a SQLite connection never loads libpq */
+		PQclear(c->value);
 	sqlite3_finalize(c->value_st);
 	free(c->value_text);
 	if (c->pg != NULL)

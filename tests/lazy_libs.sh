@@ -46,4 +46,49 @@ sl trigger plain --partition second --wait >"$T/out" 2>&1 || fail "the run faile
 assert_eq success "$(run_state plain second)"
 grep -q "libssh2" "/proc/$SCHED_PID/maps" || fail "the ssh executor did not load libssh2"
 grep -q "libcurl" "/proc/$SCHED_PID/maps" && fail "the scheduler loaded libcurl without an HTTP task"
+stop_pid "$SCHED_PID"
+
+# With libcurl and libpq that cannot be loaded (/dev/null bound over them
+# in a mount namespace of this test's own): --version says so and which
+# package has each; an S3 sensor's try fails with that reason in its log,
+# and the scheduler goes on (another task of the run succeeds); a SQL task
+# on SQLite never needs libpq.
+curl_so=$(readlink -f "$(ldconfig -p | awk '/libcurl\.so\.4 / {print $NF; exit}')")
+pq_so=$(readlink -f "$(ldconfig -p | awk '/libpq\.so\.5 / {print $NF; exit}')")
+if [ ! -f "$curl_so" ] || [ ! -f "$pq_so" ] || ! unshare -m true 2>/dev/null; then
+	note "no mount namespace here (unshare -m): unloadable libraries are not tried"
+	exit 0
+fi
+nocurl() {
+	unshare -m sh -c 'mount --bind /dev/null "$0" && mount --bind /dev/null "$1" && shift && exec "$@"' \
+		"$curl_so" "$pq_so" "$@"
+}
+nocurl "$SLUICE" --home "$H" --version >"$T/version" 2>&1
+assert_contains "$(cat "$T/version")" "libcurl: cannot load libcurl.so.4, which sluice needs for HTTP" "--version without libcurl"
+assert_contains "$(cat "$T/version")" "on Debian: libcurl4" "--version names the package"
+assert_contains "$(cat "$T/version")" "libpq: cannot load libpq.so.5" "--version without libpq"
+assert_contains "$(cat "$T/version")" "libssh2 1." "--version without libcurl still names libssh2"
+printf 'connections:\n  lake: {type: aws, endpoint_url: "http://127.0.0.1:1", region: us-east-1}\n  wh: {url: "sqlite:warehouse.db"}\n' >>"$H/sluice.yaml"
+cat >"$H/dags/nocurl.yaml" <<'YAML'
+dag: nocurl
+schedule: none
+tasks:
+  wait: {type: s3_sensor, url: "s3://lake/in/", connection: lake, poke_interval: 1s, timeout: 20s}
+  other: {command: 'echo fine'}
+  local_sql: {type: sql, connection: wh, sql: "INSERT INTO t VALUES (1)"}
+YAML
+sqlite3 "$H/warehouse.db" "CREATE TABLE t (x)"
+AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret nocurl "$SLUICE" --home "$H" scheduler >>"$T/nocurl.log" 2>&1 &
+NPID=$!
+on_exit "stop_pid $NPID"
+wait_for 15 "the scheduler without libcurl to start" grep -q "scheduler started" "$T/nocurl.log"
+set +e
+sl trigger nocurl --partition p1 --wait >"$T/out" 2>&1
+set -e
+assert_eq success "$(task_state nocurl p1 other)"
+assert_eq success "$(task_state nocurl p1 local_sql)"
+assert_eq 1 "$(sqlite3 "$H/warehouse.db" "SELECT count(*) FROM t")" "the SQL task's row"
+assert_eq failed "$(task_state nocurl p1 wait)"
+assert_contains "$(sl logs nocurl wait p1)" "cannot load libcurl.so.4" "the sensor's log says why"
+kill -0 "$NPID" 2>/dev/null || fail "the scheduler ended: $(tail -5 "$T/nocurl.log")"
 exit 0
