@@ -247,6 +247,8 @@ smtp_send(const struct smtp_config *cfg, const char *mail_from,
 		return -1;
 	if (rcpts == NULL || rcpts[0] == NULL)
 		return sl_err_set(err, "no recipients");
+	if (lazylib_load(LAZYLIB_CURL, err) < 0)
+		return -1;
 	for (size_t i = 0; rcpts[i] != NULL; i++) {
 		char *item;
 
@@ -258,8 +260,6 @@ smtp_send(const struct smtp_config *cfg, const char *mail_from,
 		if (rcpt_list == NULL)
 			sl_fatal("out of memory");
 	}
-	if (lazylib_load(LAZYLIB_CURL, err) < 0)
-		goto out;
 
 	for (attempt = 1; attempt <= tries; attempt++) {
 		int code;

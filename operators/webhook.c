@@ -292,6 +292,7 @@ webhook_run(const json_t *spec)
 	}
 	if (lazylib_load(LAZYLIB_CURL, &lerr) < 0) {
 		fprintf(stderr, "webhook %s: %s\n", name, lerr.msg);
+		webhook_record(spec, name, id, 0, 0, lerr.msg);
 		return 1;
 	}
 	body = webhook_body(json_string_value(json_object_get(hook, "format")), payload);

@@ -51,8 +51,9 @@ stop_pid "$SCHED_PID"
 # With libcurl and libpq that cannot be loaded (/dev/null bound over them
 # in a mount namespace of this test's own): --version says so and which
 # package has each; an S3 sensor's try fails with that reason in its log,
-# and the scheduler goes on (another task of the run succeeds); a SQL task
-# on SQLite never needs libpq.
+# and the scheduler goes on (another task of the run succeeds); an email
+# task fails with the same reason, a SQL task on PostgreSQL with libpq's;
+# a SQL task on SQLite never needs libpq.
 curl_so=$(readlink -f "$(ldconfig -p | awk '/libcurl\.so\.4 / {print $NF; exit}')")
 pq_so=$(readlink -f "$(ldconfig -p | awk '/libpq\.so\.5 / {print $NF; exit}')")
 if [ ! -f "$curl_so" ] || [ ! -f "$pq_so" ] || ! unshare -m true 2>/dev/null; then
@@ -68,7 +69,7 @@ assert_contains "$(cat "$T/version")" "libcurl: cannot load libcurl.so.4, which 
 assert_contains "$(cat "$T/version")" "on Debian: libcurl4" "--version names the package"
 assert_contains "$(cat "$T/version")" "libpq: cannot load libpq.so.5" "--version without libpq"
 assert_contains "$(cat "$T/version")" "libssh2 1." "--version without libcurl still names libssh2"
-printf 'connections:\n  lake: {type: aws, endpoint_url: "http://127.0.0.1:1", region: us-east-1}\n  wh: {url: "sqlite:warehouse.db"}\n' >>"$H/sluice.yaml"
+printf 'connections:\n  lake: {type: aws, endpoint_url: "http://127.0.0.1:1", region: us-east-1}\n  wh: {url: "sqlite:warehouse.db"}\n  pg: {url: "postgresql://127.0.0.1:1/db"}\nsmtp: {url: "smtp://127.0.0.1:1", from: "sluice@example.com"}\n' >>"$H/sluice.yaml"
 cat >"$H/dags/nocurl.yaml" <<'YAML'
 dag: nocurl
 schedule: none
@@ -76,6 +77,8 @@ tasks:
   wait: {type: s3_sensor, url: "s3://lake/in/", connection: lake, poke_interval: 1s, timeout: 20s}
   other: {command: 'echo fine'}
   local_sql: {type: sql, connection: wh, sql: "INSERT INTO t VALUES (1)"}
+  mail: {type: email, to: [data-eng@example.com], subject: "s", body: "b"}
+  pg_sql: {type: sql, connection: pg, sql: "SELECT 1"}
 YAML
 sqlite3 "$H/warehouse.db" "CREATE TABLE t (x)"
 AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret nocurl "$SLUICE" --home "$H" scheduler >>"$T/nocurl.log" 2>&1 &
@@ -90,5 +93,11 @@ assert_eq success "$(task_state nocurl p1 local_sql)"
 assert_eq 1 "$(sqlite3 "$H/warehouse.db" "SELECT count(*) FROM t")" "the SQL task's row"
 assert_eq failed "$(task_state nocurl p1 wait)"
 assert_contains "$(sl logs nocurl wait p1)" "cannot load libcurl.so.4" "the sensor's log says why"
+assert_eq failed "$(task_state nocurl p1 mail)"
+assert_contains "$(sl logs nocurl mail p1)" "cannot load libcurl.so.4" "the email task's log says why"
+assert_not_contains "$(sl logs nocurl mail p1)" "fatal" "the email task ends cleanly"
+assert_eq failed "$(task_state nocurl p1 pg_sql)"
+assert_contains "$(sl logs nocurl pg_sql p1)" "cannot load libpq.so.5" "the PostgreSQL task's log says why"
+assert_not_contains "$(sl logs nocurl pg_sql p1)" "fatal" "the PostgreSQL task ends cleanly"
 kill -0 "$NPID" 2>/dev/null || fail "the scheduler ended: $(tail -5 "$T/nocurl.log")"
 exit 0
