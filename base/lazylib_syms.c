@@ -133,44 +133,29 @@ LAZY(LAZYLIB_SSH2, int, libssh2_userauth_publickey_fromfile_ex, (LIBSSH2_SESSION
 LAZY(LAZYLIB_SSH2, const char *, libssh2_version, (int req_version_num), (req_version_num))
 
 /*
- * The three variadic functions take one value after the option, whose
- * type the option's number says (curl.h: CURLOPTTYPE_*); it is read as
- * that type and passed on as it.
+ * The three variadic functions take one value after the option. A setter
+ * reads it as the type the option's number says (curl.h: CURLOPTTYPE_*)
+ * and passes it on as that type.
  */
-#define LAZY_OPT_FORWARD(real, h, opt, ap)                                   \
-	((opt) < CURLOPTTYPE_OBJECTPOINT ? real(h, opt, va_arg(ap, long)) :  \
-	 (opt) < CURLOPTTYPE_FUNCTIONPOINT ? real(h, opt, va_arg(ap, void *)) : \
-	 (opt) < CURLOPTTYPE_OFF_T ? real(h, opt, va_arg(ap, void (*)(void))) : \
-	 (opt) < CURLOPTTYPE_BLOB ? real(h, opt, va_arg(ap, curl_off_t)) :  \
-				     real(h, opt, va_arg(ap, void *)))
-
-LAZY_FN(LAZYLIB_CURL, CURLcode, curl_easy_setopt, (CURL *, CURLoption, ...))
-CURLcode
-curl_easy_setopt(CURL *curl, CURLoption option, ...)
-{
-	CURLcode (*real)(CURL *, CURLoption, ...) = lazy_get_curl_easy_setopt();
-	CURLcode rc;
-	va_list ap;
-
-	va_start(ap, option);
-	rc = LAZY_OPT_FORWARD(real, curl, option, ap);
-	va_end(ap);
-	return rc;
-}
-
-LAZY_FN(LAZYLIB_CURL, CURLMcode, curl_multi_setopt, (CURLM *, CURLMoption, ...))
-CURLMcode
-curl_multi_setopt(CURLM *multi_handle, CURLMoption option, ...)
-{
-	CURLMcode (*real)(CURLM *, CURLMoption, ...) = lazy_get_curl_multi_setopt();
-	CURLMcode rc;
-	va_list ap;
-
-	va_start(ap, option);
-	rc = LAZY_OPT_FORWARD(real, multi_handle, option, ap);
-	va_end(ap);
-	return rc;
-}
+#define LAZY_SETOPT(name, handle_t, option_t, ret)                            \
+	LAZY_FN(LAZYLIB_CURL, ret, name, (handle_t *, option_t, ...))         \
+	ret name(handle_t *h, option_t o, ...)                                \
+	{                                                                     \
+		ret (*real)(handle_t *, option_t, ...) = lazy_get_##name();   \
+		ret rc;                                                       \
+		va_list ap;                                                   \
+                                                                              \
+		va_start(ap, o);                                              \
+		rc = o < CURLOPTTYPE_OBJECTPOINT ? real(h, o, va_arg(ap, long)) : \
+		     o < CURLOPTTYPE_FUNCTIONPOINT ? real(h, o, va_arg(ap, void *)) : \
+		     o < CURLOPTTYPE_OFF_T ? real(h, o, va_arg(ap, void (*)(void))) : \
+		     o < CURLOPTTYPE_BLOB ? real(h, o, va_arg(ap, curl_off_t)) : \
+					    real(h, o, va_arg(ap, void *));   \
+		va_end(ap);                                                   \
+		return rc;                                                    \
+	}
+LAZY_SETOPT(curl_easy_setopt, CURL, CURLoption, CURLcode)
+LAZY_SETOPT(curl_multi_setopt, CURLM, CURLMoption, CURLMcode)
 
 /* every CURLINFO_* takes a pointer */
 LAZY_FN(LAZYLIB_CURL, CURLcode, curl_easy_getinfo, (CURL *, CURLINFO, ...))
