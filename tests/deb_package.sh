@@ -52,6 +52,12 @@ done
 printf '%s\n' "$contents" | grep -q '/pkgconfig/sluice-executor.pc$' ||
 	fail "the package lacks sluice-executor.pc"
 printf '%s\n' "$contents" | grep -q '\.wants/' && fail "the package enables a unit"
+# the libraries sluice loads on first use (base/lazylib.h) are not seen by
+# shlibs:Depends: the package names them itself
+depends=$(dpkg-deb -f "$deb" Depends)
+for lib in libcurl4 libpq5 libssh2-1 libsqlite3-0 libevent-2.1-7; do
+	case ", $depends," in *", $lib "*|*", $lib,"*) ;; *) fail "Depends lacks $lib: $depends" ;; esac
+done
 # maintainer scripts: the user and home; units not enabled on install
 mkdir "$T/ctl"
 dpkg-deb -e "$deb" "$T/ctl"
