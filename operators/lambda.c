@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "base/crypto.h"
 #include "operators/aws_client.h"
 #include "operators/aws_sigv4.h"

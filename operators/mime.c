@@ -10,7 +10,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-
 #include "base/crypto.h"
 #include "base/text.h"
 

@@ -15,7 +15,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag_groups.h"

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "base/crypto.h"
 #include "operators/mime.h"
 #include "tests/unit.h"

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "base/crypto.h"
 #include "store/store.h"
 #include "web/auth.h"

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "base/crypto.h"
 #include "store/store.h"
 

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "base/crypto.h"
 #include "base/text.h"
 #include "store/store.h"

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "base/crypto.h"
 #include "base/png.h"
 #include "scheduler/expected.h"
