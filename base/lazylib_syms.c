@@ -4,6 +4,8 @@
  * loading its library on the first call (base/lazylib.h). Linked into
  * every program instead of the libraries themselves. A function sluice
  * starts to use gets its line here; the link fails until it has one.
+ * curl_global_init has none: the loader calls it, once, when it loads
+ * libcurl (base/lazylib.c), before any other call can reach libcurl.
  */
 #define CURL_DISABLE_TYPECHECK	/* the real functions, not the checking macros */
 #include <curl/curl.h>
@@ -39,7 +41,6 @@ LAZY(LAZYLIB_CURL, CURL *, curl_easy_init, (void), ())
 LAZY(LAZYLIB_CURL, CURLcode, curl_easy_perform, (CURL *curl), (curl))
 LAZY(LAZYLIB_CURL, const char *, curl_easy_strerror, (CURLcode a0), (a0))
 LAZY_VOID(LAZYLIB_CURL, curl_free, (void *p), (p))
-LAZY(LAZYLIB_CURL, CURLcode, curl_global_init, (long flags), (flags))
 LAZY(LAZYLIB_CURL, CURLMcode, curl_multi_add_handle, (CURLM *multi_handle, CURL *curl_handle), (multi_handle, curl_handle))
 LAZY(LAZYLIB_CURL, CURLMcode, curl_multi_assign, (CURLM *multi_handle, curl_socket_t sockfd, void *sockp), (multi_handle, sockfd, sockp))
 LAZY(LAZYLIB_CURL, CURLMsg *, curl_multi_info_read, (CURLM *multi_handle, int *msgs_in_queue), (multi_handle, msgs_in_queue))
