@@ -60,11 +60,13 @@ if [ ! -f "$curl_so" ] || [ ! -f "$pq_so" ] || ! unshare -m true 2>/dev/null; th
 	note "no mount namespace here (unshare -m): unloadable libraries are not tried"
 	exit 0
 fi
+# nocurl CMD...: CMD in that namespace; called in a subshell, which it
+# replaces: unshare and sh exec in turn, so the subshell's pid is CMD's
 nocurl() {
-	unshare -m sh -c 'mount --bind /dev/null "$0" && mount --bind /dev/null "$1" && shift && exec "$@"' \
+	exec unshare -m sh -c 'mount --bind /dev/null "$0" && mount --bind /dev/null "$1" && shift && exec "$@"' \
 		"$curl_so" "$pq_so" "$@"
 }
-nocurl "$SLUICE" --home "$H" --version >"$T/version" 2>&1
+(nocurl "$SLUICE" --home "$H" --version) >"$T/version" 2>&1
 assert_contains "$(cat "$T/version")" "libcurl: cannot load libcurl.so.4, which sluice needs for HTTP" "--version without libcurl"
 assert_contains "$(cat "$T/version")" "on Debian: libcurl4" "--version names the package"
 assert_contains "$(cat "$T/version")" "libpq: cannot load libpq.so.5" "--version without libpq"
@@ -81,7 +83,7 @@ tasks:
   pg_sql: {type: sql, connection: pg, sql: "SELECT 1"}
 YAML
 sqlite3 "$H/warehouse.db" "CREATE TABLE t (x)"
-AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret nocurl "$SLUICE" --home "$H" scheduler >>"$T/nocurl.log" 2>&1 &
+(AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=test-secret nocurl "$SLUICE" --home "$H" scheduler) >>"$T/nocurl.log" 2>&1 &
 NPID=$!
 on_exit "stop_pid $NPID"
 wait_for 15 "the scheduler without libcurl to start" grep -q "scheduler started" "$T/nocurl.log"
@@ -100,4 +102,5 @@ assert_eq failed "$(task_state nocurl p1 pg_sql)"
 assert_contains "$(sl logs nocurl pg_sql p1)" "cannot load libpq.so.5" "the PostgreSQL task's log says why"
 assert_not_contains "$(sl logs nocurl pg_sql p1)" "fatal" "the PostgreSQL task ends cleanly"
 kill -0 "$NPID" 2>/dev/null || fail "the scheduler ended: $(tail -5 "$T/nocurl.log")"
+assert_eq "$(readlink -f "$SLUICE")" "$(readlink "/proc/$NPID/exe")" "the pid the test stops is the scheduler itself"
 exit 0
