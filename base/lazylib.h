@@ -12,8 +12,8 @@
  *
  * A library that cannot be loaded: lazylib_load() says so, and the code
  * that starts each kind of work calls it first and fails that work with
- * the message; a call through a stub without it ends the process with the
- * same message (a broken installation, not something a DAG can cause).
+ * the message; a call that reaches a forwarder of lazylib_syms.c without
+ * it ends the process with the same message (a broken installation, not something a DAG can cause).
  */
 #ifndef SLUICE_LAZYLIB_H
 #define SLUICE_LAZYLIB_H

@@ -132,13 +132,11 @@ static struct http_loop *
 loop_for(struct event_base *base)
 {
 	struct http_loop *loop;
-	struct sl_err err;
 
+	/* libcurl is loaded: aws_http_start, the only caller, loads it */
 	for (loop = loops; loop != NULL; loop = loop->next)
 		if (loop->base == base)
 			return loop;
-	if (lazylib_load(LAZYLIB_CURL, &err) < 0)
-		sl_fatal("%s", err.msg);
 	loop = xcalloc(1, sizeof *loop);
 	loop->base = base;
 	loop->multi = curl_multi_init();
