@@ -49,6 +49,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "base/crypto.h"
 #include "base/spawn.h"
 #include "base/text.h"
 #include "base/util.h"
@@ -1539,8 +1540,7 @@ local_new_key(char hex[33])
 		memcpy(rnd, &a, 8);
 		memcpy(rnd + 8, &b, 8);
 	}
-	for (int i = 0; i < 16; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	sl_hex(rnd, sizeof rnd, hex);
 }
 
 /* Hands the try to the starter thread and returns at once; the result

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "base/crypto.h"
@@ -763,18 +762,11 @@ static char *
 random_unique(void)
 {
 	unsigned char rnd[8];
-	size_t got = 0;
 	char hex[sizeof rnd * 2 + 1];
 
-	while (got < sizeof rnd) {
-		ssize_t n = getrandom(rnd + got, sizeof rnd - got, 0);
-
-		if (n <= 0)
-			sl_fatal("getrandom failed");
-		got += (size_t)n;
-	}
-	for (size_t i = 0; i < sizeof rnd; i++)
-		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+	if (sl_random_bytes(rnd, sizeof rnd) < 0)
+		sl_fatal("getrandom failed");
+	sl_hex(rnd, sizeof rnd, hex);
 	return xasprintf("%lld.%s", (long long)sl_now_ms(), hex);
 }
 

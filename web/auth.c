@@ -60,9 +60,7 @@ auth_random_hex(char *out, size_t nbytes)
 
 	if (nbytes > sizeof raw || sl_random_bytes(raw, nbytes) < 0)
 		sl_fatal("no random bytes from the system");
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
-	out[2 * nbytes] = '\0';
+	sl_hex(raw, nbytes, out);
 	sl_wipe(raw, sizeof raw);
 }
 

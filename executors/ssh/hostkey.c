@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/crypto.h"
 #include "executors/ssh/ssh_internal.h"
 
 
@@ -138,31 +139,18 @@ void ssh_hostkey_prefer_known(struct ssh_conn *c)
 /* "SHA256:..." (base64 without padding, as OpenSSH prints it). */
 static void hostkey_fingerprint(LIBSSH2_SESSION *s, char *out, size_t n)
 {
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *hash = (const unsigned char *)libssh2_hostkey_hash(
 		s, LIBSSH2_HOSTKEY_HASH_SHA256);
-	char b64[48];
-	size_t i, len = 0;
+	char b64[SL_BASE64_LEN(SL_SHA256_LEN) + 1];
+	size_t len;
 
 	if (!hash) {
 		snprintf(out, n, "SHA256:(unavailable)");
 		return;
 	}
-	for (i = 0; i < 32; i += 3) {
-		unsigned v = (unsigned)hash[i] << 16;
-		if (i + 1 < 32)
-			v |= (unsigned)hash[i + 1] << 8;
-		if (i + 2 < 32)
-			v |= hash[i + 2];
-		b64[len++] = digits[(v >> 18) & 63];
-		b64[len++] = digits[(v >> 12) & 63];
-		if (i + 1 < 32)
-			b64[len++] = digits[(v >> 6) & 63];
-		if (i + 2 < 32)
-			b64[len++] = digits[v & 63];
-	}
-	b64[len] = '\0';
+	len = sl_base64_encode(hash, SL_SHA256_LEN, b64);
+	while (len > 0 && b64[len - 1] == '=')
+		b64[--len] = '\0';
 	snprintf(out, n, "SHA256:%s", b64);
 }
 
