@@ -144,6 +144,14 @@ struct run {
 	int ntis;
 	int nopen;			/* task instances not done, or with a
 					 * try still ending */
+	/* task instances of tasks the DAG file no longer has, not ended:
+	 * they end with the run (sched_runs_check_done) */
+	struct gone_ti {
+		int64_t id;
+		enum ti_state state;
+		int try_number;
+	} *gone;
+	int ngone, capgone;
 	struct run *next;
 };
 
@@ -187,6 +195,7 @@ struct live {
 	int unread;			/* its task instance could not be read
 					 * (a failed reload): its end is held
 					 * for the next reload */
+	int gone;			/* stopped: its task left the DAG file */
 	char *log_path;
 	json_t *outputs;		/* the run's outputs for its templates
 					 * (sched_output_start), or NULL */

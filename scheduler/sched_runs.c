@@ -58,6 +58,7 @@ sched_runs_free_one(struct sched *s, struct run *r)
 		sched_map_free(s, ti);
 	}
 	free(r->tis);
+	free(r->gone);
 	free(r->dag_name);
 	free(r->partition);
 	free(r->run_id);
@@ -113,6 +114,42 @@ sched_runs_check_sla(struct sched *s)
 }
 
 
+/*
+ * The run ends: the task instances of tasks its DAG file no longer has
+ * (a task removed or renamed while the run had it unfinished) end with
+ * it, so an ended run holds no instance that waits for something that
+ * will not come. Skipped when it was waiting to start (or for its
+ * sensor's next poke); failed when a try of it had failed (waiting for a
+ * retry) or was stopped by the removal. The run's own state follows the
+ * tasks the file has.
+ */
+static void
+end_gone_tis(struct sched *s, struct run *r)
+{
+	int64_t now = sched_now(s);
+
+	for (int i = 0; i < r->ngone; i++) {
+		enum ti_state from = r->gone[i].state, to = TI_FAILED;
+		struct ti_update u = TI_UPDATE_INIT;
+
+		if (from == TI_NONE || from == TI_SCHEDULED ||
+		    from == TI_UP_FOR_RESCHEDULE)
+			to = TI_SKIPPED;
+		u.reason = "its task was removed from the DAG file";
+		u.ended_at = now;
+		u.set |= TIU_ENDED_AT;
+		if (to == TI_FAILED) {
+			u.error = "its task was removed from the DAG file before it ended";
+			u.set |= TIU_ERROR;
+		}
+		if (store_ti_transition(s->store, r->gone[i].id, from, -1, to, &u) < 0) {
+			sched_db_failed(s, "ending a removed task's instance");
+			return;
+		}
+	}
+	r->ngone = 0;
+}
+
 /* Every task instance finished? Then the run is done. Counting is cheap
  * enough to do only when nothing is open: callers keep nopen in step. */
 void
@@ -143,6 +180,7 @@ sched_runs_check_done(struct sched *s, struct run *r)
 	}
 	to = failed ? RUN_FAILED : RUN_SUCCESS;
 	sched_tx_begin(s);
+	end_gone_tis(s, r);
 	/* said once the end is committed: a failed commit (a write
 	 * outage) records it again at each attempt */
 	if (store_run_set_state(s->store, r->id, RUN_RUNNING, to) == 1)

@@ -93,8 +93,17 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 	struct task *t = sched_map_task(r->dag, row->task_id);
 	struct ti *ti;
 
-	if (t == NULL)
-		return 0;	/* a task removed from the DAG file */
+	if (t == NULL) {
+		/* a task removed from the DAG file: kept as it is, or ended
+		 * with the run when it had not ended */
+		if (!ti_state_done(row->state)) {
+			SL_GROW(r->gone, r->capgone, r->ngone + 1);
+			r->gone[r->ngone].id = row->id;
+			r->gone[r->ngone].try_number = row->try_number;
+			r->gone[r->ngone++].state = row->state;
+		}
+		return 0;
+	}
 	if (row->map_index >= 0)	/* an item: after its parent */
 		return sched_map_read_row(r, &r->tis[t->index], row);
 	ti = &r->tis[t->index];
@@ -124,6 +133,43 @@ live_cmp(const void *a, const void *b)
 	int64_t y = (*(struct live *const *)b)->ti_id;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * Is l a try of a task its DAG file no longer has (in a run read)? Then
+ * it is stopped, and its task instance waits for a retry (the try did
+ * not end by itself; a sensor's in-loop poke: for its next poke): put
+ * back in the file before the run ends, the task runs again; else it
+ * ends with the run (sched_runs.c). 1 when l is such a try, -1 when the
+ * write failed.
+ */
+static int
+stop_gone_try(struct sched *s, struct live *l)
+{
+	for (struct run *r = s->runs; r != NULL; r = r->next)
+		for (int i = 0; i < r->ngone; i++) {
+			struct gone_ti *g = &r->gone[i];
+			struct ti_update u = TI_UPDATE_INIT;
+			enum ti_state to;
+
+			if (g->id != l->ti_id)
+				continue;
+			l->gone = 1;
+			if ((g->state != TI_RUNNING && g->state != TI_QUEUED) ||
+			    g->try_number != l->try_number)
+				return 1;
+			/* (an in-loop poke: its sensor pokes again) */
+			to = l->ex == NULL ? TI_UP_FOR_RESCHEDULE : TI_UP_FOR_RETRY;
+			u.next_at = sched_now(s);
+			u.set |= TIU_NEXT_AT;
+			u.reason = "its task was removed from the DAG file: try stopped";
+			if (store_ti_transition(s->store, g->id, g->state,
+						g->try_number, to, &u) < 0)
+				return -1;
+			g->state = to;
+			return 1;
+		}
+	return 0;
 }
 
 /*
@@ -280,9 +326,14 @@ sched_sync_reload(struct sched *s, int at_start)
 		free(byid);
 	}
 	for (struct live *l = s->lives; l != NULL; l = l->next) {
+		int gone;
+
 		if (l->ti != NULL)
 			continue;
 		l->unread = 0;	/* read, and no longer wanted */
+		gone = stop_gone_try(s, l);
+		if (gone < 0)
+			sched_db_failed(s, "stopping a removed task's try");
 		if (l->ex != NULL && l->handle != NULL)
 			l->ex->ops->kill(l->ex->inst, l->handle, SL_KILL_CLEARED);
 		if (l->poke != NULL) {
@@ -294,7 +345,9 @@ sched_sync_reload(struct sched *s, int at_start)
 			}
 		}
 		if (l->log_path != NULL)
-			sched_try_log(l->log_path, "the task instance was cleared or marked: stopping this try");
+			sched_try_log(l->log_path, gone > 0
+				      ? "its task was removed from the DAG file: stopping this try"
+				      : "the task instance was cleared or marked: stopping this try");
 	}
 	/* drop pokes cancelled above (no task instance refers to them) */
 	for (struct live *l = s->lives, *n; l != NULL; l = n) {

@@ -760,13 +760,17 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	/* (queued: its start failed before a process ran) */
 	if (ti == NULL || ti->live != l ||
 	    (ti->state != TI_RUNNING && ti->state != TI_QUEUED)) {
-		/* cleared or marked while running: its result is dropped */
+		/* cleared or marked while running (or its task left the
+		 * DAG file): its result is dropped */
 		if (l->log_path != NULL)
-			sched_try_log(l->log_path, "stopped: the task instance was cleared or marked meanwhile");
+			sched_try_log(l->log_path, l->gone
+				      ? "stopped: its task was removed from the DAG file"
+				      : "stopped: the task instance was cleared or marked meanwhile");
 		sched_tx_begin(s);
 		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
 				 l->started_ms, now, exit_code, sig, host,
-				 "cleared while running") < 0 ||
+				 l->gone ? "its task was removed from the DAG file"
+					 : "cleared while running") < 0 ||
 		    store_ti_forget_token(s->store, l->ti_id) < 0)
 			sched_db_failed(s, "recording a try");
 		if (l->blocked != NULL) {

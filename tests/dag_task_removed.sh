@@ -4,7 +4,8 @@
 # (it failed on it: "DAG r has no task 'b'"), `sluice logs`, the API and
 # its page show its tries and log (they were 404). A run triggered right
 # after the edit runs the new file's tasks, not the old ones. A task
-# added later is run in an older run by clearing it there.
+# added later is run in an older run by clearing it there. A task removed
+# while it runs is stopped and ends (failed) with its run.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 web_home
@@ -78,4 +79,34 @@ sl clear r --task e --partition p1 --yes >/dev/null 2>&1
 wait_run r p1 success
 assert_eq success "$(ti_field r p1 e state)" "the added task ran in the old run"
 assert_contains "$(sl logs r e p1)" "loaded by e"
+# a task removed while it runs: its try is stopped (its process gone),
+# its log says why, the run ends on the file's tasks, and the removed
+# task's instance ends failed with it (it used to stay running, or
+# up_for_retry, in a run said to succeed)
+cat >"$H/dags/r.yaml" <<YAML
+dag: r
+tasks:
+  a: {command: "true"}
+  slow: {command: "echo \$\$ > $T/slow.pid; exec sleep 300", retries: 2}
+  last: {command: "sleep 1", after: [a]}
+YAML
+sl trigger r --partition p3 >/dev/null
+wait_ti r p3 slow running
+wait_for 20 "the slow try to write its pid" test -s "$T/slow.pid"
+pid=$(cat "$T/slow.pid")
+cat >"$H/dags/r.yaml" <<'YAML'
+dag: r
+tasks:
+  a: {command: "true"}
+  last: {command: "sleep 1", after: [a]}
+YAML
+wait_run r p3 success
+wait_for 20 "the removed task's process to be stopped" pid_gone "$pid"
+assert_eq failed "$(ti_field r p3 slow state)" "the removed task ends with the run"
+assert_eq "its task was removed from the DAG file before it ended" "$(ti_field r p3 slow error)"
+out=$(sl tasks r p3)
+assert_contains "$out" "no longer in the DAG file"
+log=$(sl logs r slow p3)
+assert_contains "$log" "its task was removed from the DAG file: stopping this try"
+assert_not_contains "$log" "cleared or marked"
 echo "dag_task_removed: ok"

@@ -948,6 +948,14 @@ h_env_count(const char *task)
 }
 
 const char *
+h_log_path(const char *task)
+{
+	struct fake_try *t = latest_start(task);
+
+	return t != NULL ? t->log_path : NULL;
+}
+
+const char *
 h_argv(const char *task, int i)
 {
 	struct fake_try *t = latest_start(task);

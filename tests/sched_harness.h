@@ -126,6 +126,8 @@ const char *h_secrets(const char *task, int adopted);
 int h_secrets_in_start(const char *task);
 /* How many variables that environment holds. */
 int h_env_count(const char *task);
+/* The log file of the latest start of task (NULL: none started). */
+const char *h_log_path(const char *task);
 /* argv[i] of the latest start of task. */
 const char *h_argv(const char *task, int i);
 

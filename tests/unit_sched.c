@@ -1055,6 +1055,106 @@ test_trigger_before_scan(void)
 	h_close();
 }
 
+/* A task removed from the DAG file while a run had it unfinished: the run
+ * ends on the tasks the file has, and that task instance ends with it
+ * (skipped if it was waiting to start or for its sensor's next poke,
+ * failed if a try had failed or was running: that try is stopped, and
+ * its log says why). Before, it stayed up_for_retry (or none, running) in
+ * a run said to succeed, and when the task came back to the file nothing
+ * ever moved it. Put back before the run ends, it carries on there. */
+#define RM_BASE "dag: g\ntasks:\n  a: {command: \"true\"}\n"
+#define RM_SENSOR "  extra: {type: fake_sensor, poke_interval: 10m}\n"
+enum rm_how { RM_WAIT, RM_FAIL, RM_RUN, RM_POKING, RM_POKED };
+static const struct {
+	const char *name;
+	const char *extra;	/* the task's line */
+	enum rm_how how;	/* how it gets to `from` */
+	const char *from;	/* its state when the edit removes it */
+	const char *to;		/* when the run ends */
+} rm_rows[] = {
+	{ "waiting for upstream", "  extra: {after: [a], command: \"true\"}\n",
+	  RM_WAIT, "none", "skipped" },
+	{ "waiting for its retry",
+	  "  extra: {command: \"true\", retries: 1, retry_delay: 5m}\n",
+	  RM_FAIL, "up_for_retry", "failed" },
+	{ "running", "  extra: {command: \"true\"}\n", RM_RUN, "running", "failed" },
+	{ "sensor poking", RM_SENSOR, RM_POKING, "running", "skipped" },
+	{ "sensor between pokes", RM_SENSOR, RM_POKED, "up_for_reschedule", "skipped" },
+};
+
+/* Open g with row k's task, bring it to its state, and remove it. */
+static void
+rm_open(size_t k, char *full, size_t size)
+{
+	struct h_dag_file files[] = {
+		{ "g.yaml", full },
+		{ NULL, NULL },
+	};
+
+	snprintf(full, size, "%s%s", RM_BASE, rm_rows[k].extra);
+	h_open(files, NULL);
+	h_trigger("g", "p");
+	if (rm_rows[k].how == RM_FAIL)
+		CHECK_EQ_INT(0, h_end("extra", "p", 1));
+	if (rm_rows[k].how == RM_POKING)
+		CHECK_EQ_INT(1, h_pokes("extra"));
+	if (rm_rows[k].how == RM_POKED)
+		CHECK_EQ_INT(0, h_poke("extra", "p", OP_POKE_NOT_YET));
+	CHECK_STATE(rm_rows[k].from, "g", "extra", "p");
+	h_dag_file("g.yaml", RM_BASE);
+	CHECK_EQ_INT(0, h_running("extra"));
+	CHECK_EQ_INT(0, h_pokes("extra"));
+}
+
+static void
+test_task_removed_while_open(void)
+{
+	char full[512];
+
+	for (size_t k = 0; k < SL_ARRAY_LEN(rm_rows); k++) {
+		int started;
+
+		fprintf(stderr, "  %s\n", rm_rows[k].name);
+		rm_open(k, full, sizeof full);
+		started = h_started("extra");
+		if (rm_rows[k].how == RM_RUN) {
+			const char *log = h_log_path("extra");
+
+			CHECK_EQ_INT(1, h_lines_with(log, "its task was removed from the DAG file: stopping this try"));
+			CHECK_EQ_INT(1, h_lines_with(log, "stopped: its task was removed from the DAG file"));
+		}
+		CHECK_EQ_STR("running", h_run_state("g", "p"));
+		CHECK_EQ_INT(0, h_end("a", "p", 0));
+		CHECK_EQ_STR("success", h_run_state("g", "p"));
+		CHECK_STATE(rm_rows[k].to, "g", "extra", "p");
+		if (strcmp(rm_rows[k].to, "failed") == 0)
+			CHECK_EQ_STR("its task was removed from the DAG file before it ended",
+				     h_ti("g", "extra", "p", "error"));
+		/* back in the file: the ended run stays as it is */
+		h_dag_file("g.yaml", full);
+		CHECK_EQ_STR("success", h_run_state("g", "p"));
+		CHECK_STATE(rm_rows[k].to, "g", "extra", "p");
+		CHECK_EQ_INT(started, h_started("extra"));
+		CHECK_EQ_INT(0, h_pokes("extra"));
+		h_close();
+	}
+	for (size_t k = 0; k < SL_ARRAY_LEN(rm_rows); k++) {
+		fprintf(stderr, "  %s, put back\n", rm_rows[k].name);
+		rm_open(k, full, sizeof full);
+		h_dag_file("g.yaml", full);
+		CHECK_EQ_INT(0, h_end("a", "p", 0));
+		CHECK_EQ_STR("running", h_run_state("g", "p"));
+		h_advance(10 * 60 * 1000);
+		if (rm_rows[k].how == RM_POKING || rm_rows[k].how == RM_POKED)
+			CHECK_EQ_INT(0, h_poke("extra", "p", OP_POKE_DONE));
+		else
+			CHECK_EQ_INT(0, h_end("extra", "p", 0));
+		CHECK_STATE("success", "g", "extra", "p");
+		CHECK_EQ_STR("success", h_run_state("g", "p"));
+		h_close();
+	}
+}
+
 /* A try that ends in a pass whose commit fails: its end is lost with the
  * transaction; the scheduler reads the store again and records it then
  * (once), its downstream starts once, nothing else starts twice. */
@@ -1823,6 +1923,7 @@ main(void)
 	RUN(test_try_command_env);
 	RUN(test_try_plain_command);
 	RUN(test_trigger_before_scan);
+	RUN(test_task_removed_while_open);
 	RUN(test_dag_file_breaks);
 	RUN(test_dag_file_broken_restart);
 	RUN(test_paused_at_creation);
