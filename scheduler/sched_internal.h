@@ -124,6 +124,9 @@ struct ti {
 	int map_index;			/* an item: i */
 	json_t *map_item;		/* an item: its value */
 	char *name;			/* an item: NAME[i] */
+	int unmapped;			/* read as a mapped task's parent, not
+					 * ended, its task no longer mapped:
+					 * sched_map_reshape */
 };
 
 struct run {
@@ -667,6 +670,10 @@ void sched_map_item_ended(struct sched *s, struct ti *ti);
  * parents); a parent's expansion. 1 when taken. */
 int sched_map_read_row(struct run *r, struct ti *parent,
 		       const struct store_ti_row *row);
+/* An edit changed whether ti's task is mapped while its run had not
+ * ended it: fix ti's state (scheduler/STATES.md). 1 when it changed
+ * ti's state, 0 when nothing applied, -1 when a write failed. */
+int sched_map_reshape(struct sched *s, struct ti *ti);
 /* The reload reset the heap: forget item positions and timers. */
 void sched_map_reset(struct sched *s, struct ti *ti);
 /* After a reload: settle parents whose items all ended meanwhile. */

@@ -370,6 +370,49 @@ sched_map_read_row(struct run *r, struct ti *parent,
 	return 1;
 }
 
+/*
+ * No longer mapped (foreach: left the DAG file): the parent, running
+ * while its items ran, forgets them (they end with the run, as a removed
+ * task's instances do: sched_runs.c) and runs as one task, at once.
+ * Mapped now, not expanded, waiting to start or for a retry or a poke:
+ * back to none, so that it is made into items rather than run once.
+ */
+int
+sched_map_reshape(struct sched *s, struct ti *ti)
+{
+	struct ti_update u = TI_UPDATE_INIT;
+
+	if (ti->unmapped) {
+		ti->unmapped = 0;
+		if (ti->state != TI_RUNNING || ti->live != NULL)
+			return 0;
+		if (sched_tx_begin(s) < 0)
+			return -1;
+		if (store_map_forget(s->store, ti->id) < 0) {
+			sched_db_failed(s, "recording a task no longer mapped");
+			return -1;
+		}
+		u.next_at = sched_now(s);
+		u.set |= TIU_NEXT_AT;
+		u.reason = "its task is no longer mapped (foreach: left the DAG file): it runs as one task";
+		return sched_ti_set(s, ti, TI_UP_FOR_RETRY, &u) < 0 ? -1 : 1;
+	}
+	if (ti->parent != NULL || !ti_task(ti)->mapped || ti->expanded ||
+	    ti->live != NULL ||
+	    (ti->state != TI_SCHEDULED && ti->state != TI_UP_FOR_RETRY &&
+	     ti->state != TI_UP_FOR_RESCHEDULE))
+		return 0;
+	sched_dispatch_remove(s, ti);
+	sched_try_disarm(s, ti);
+	u.reason = "its task is now mapped (foreach:): made into items when it runs";
+	if (ti->state != TI_SCHEDULED && sched_ti_set(s, ti, TI_SCHEDULED, &u) < 0)
+		return -1;
+	if (sched_ti_set(s, ti, TI_NONE, &u) < 0)
+		return -1;
+	sched_dispatch_eval(s, ti);
+	return 1;
+}
+
 void
 sched_map_reset(struct sched *s, struct ti *ti)
 {

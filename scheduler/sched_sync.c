@@ -108,6 +108,8 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 		return sched_map_read_row(r, &r->tis[t->index], row);
 	ti = &r->tis[t->index];
 	ti_from_row(ti, row);
+	ti->unmapped = !t->mapped && row->map_count >= 0 &&
+		       !ti_state_done(row->state);
 	sched_map_read_row(r, ti, row);
 	return 1;
 }
@@ -359,6 +361,7 @@ sched_sync_reload(struct sched *s, int at_start)
 		SCHED_RUN_TIS(r, ti) {
 			if (ti->live != NULL && ti->live->ti != ti)
 				continue;	/* an old try still ending */
+			sched_map_reshape(s, ti);
 			switch (ti->state) {
 			case TI_NONE:
 				sched_dispatch_eval(s, ti);

@@ -63,7 +63,9 @@ ti_wake(struct sched *s, struct sched_timer *t)
 
 	/* (due by the monotonic clock: next_at against the wall clock would
 	 * make a backward step of it delay the retry) */
-	if (ti->state == TI_UP_FOR_RETRY) {
+	if (sched_map_reshape(s, ti) != 0) {
+		/* its task became mapped: it is made into items instead */
+	} else if (ti->state == TI_UP_FOR_RETRY) {
 		u.next_at = 0;
 		u.set |= TIU_NEXT_AT;
 		u.reason = "retry delay over";

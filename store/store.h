@@ -472,6 +472,10 @@ int store_map_only_failed(struct store *s, struct sl_err *err);
 /* Item item_id was marked: its parent, if it had ended, runs again (the
  * scheduler settles it from its items). */
 int store_map_reopen(struct store *s, int64_t item_id);
+/* Parent parent_id's task is no longer mapped (an edit of its DAG file):
+ * it forgets its items' count (its items stay, rows of a task the file no
+ * longer has). */
+int store_map_forget(struct store *s, int64_t parent_id);
 /* The items of mapped task in partition's run: n, -1 not expanded yet,
  * -2 no such task instance, -3 a database error. */
 int store_map_count(struct store *s, const char *dag_id, const char *task,

@@ -176,6 +176,20 @@ store_map_clear(struct store *s, struct sl_err *err)
 }
 
 int
+store_map_forget(struct store *s, int64_t parent_id)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE task_instances SET map_count = NULL, updated_at = ?2 "
+	    "WHERE id = ?1 AND map_index IS NULL");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, parent_id);
+	sqlite3_bind_int64(st, 2, sl_now_ms());
+	return store_step_done(s, st);
+}
+
+int
 store_map_reopen(struct store *s, int64_t item_id)
 {
 	sqlite3_stmt *st = store_stmt(s,

@@ -8,7 +8,8 @@
  * list; the list comes from a literal, a param or an upstream output;
  * one item retries, is cleared alone; a restart in the middle of a map
  * runs no item twice; a clear of the parent makes the items again; a
- * mapped sensor pokes once per item.
+ * mapped sensor pokes once per item; an edit that makes a task mapped,
+ * or no longer mapped, in the middle of a run.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -521,6 +522,78 @@ test_mapped_sensor(void)
 	h_close();
 }
 
+/*
+ * An edit makes a task mapped, or no longer mapped, while a run has it
+ * unfinished. Mapped now, its instance waiting for a retry (or to start,
+ * or for a sensor's next poke): it is made into items, not run once (its
+ * retry ran the new command as one task, and `{{ item }}` failed it).
+ * No longer mapped while its items run: the items end with the run as a
+ * removed task's instances do (one waiting for a retry and one running,
+ * stopped: failed), and the task runs once as the file now says (the
+ * parent stayed running for ever, the run with it, also across a
+ * restart). With and without a restart of the scheduler after the edit.
+ */
+#define RS_HEAD "dag: g\ntasks:\n  a: {command: \"true\"}\n"
+#define RS_PLAIN "  x: {command: \"true\", retries: 2, retry_delay: 5m}\n"
+#define RS_MAPPED "  x: {foreach: [a, b], command: \"echo {{ item }}\", retries: 1, retry_delay: 5m}\n"
+static const struct {
+	const char *what;
+	const char *before, *after;	/* x's line */
+	int restart;			/* the scheduler restarts after the edit */
+	const char *x;			/* x's state at the end */
+	int items;			/* x[0] and x[1] made (and their end) */
+	const char *item_state;
+	int x_tries;			/* x's own tries in all */
+} rs_rows[] = {
+	{ "plain to mapped", RS_PLAIN, RS_MAPPED, 0, "success", 1, "success", 1 },
+	{ "plain to mapped, restart", RS_PLAIN, RS_MAPPED, 1, "success", 1, "success", 1 },
+	{ "mapped to plain", RS_MAPPED, RS_PLAIN, 0, "success", 0, "failed", 1 },
+	{ "mapped to plain, restart", RS_MAPPED, RS_PLAIN, 1, "success", 0, "failed", 1 },
+};
+
+static void
+test_reshaped(void)
+{
+	for (size_t k = 0; k < sizeof rs_rows / sizeof rs_rows[0]; k++) {
+		char f1[512], f2[512];
+		struct h_dag_file files[] = { { "g.yaml", f1 }, { NULL, NULL } };
+		int mapped_before = strstr(rs_rows[k].before, "foreach") != NULL;
+
+		fprintf(stderr, "  %s\n", rs_rows[k].what);
+		snprintf(f1, sizeof f1, RS_HEAD "%s", rs_rows[k].before);
+		snprintf(f2, sizeof f2, RS_HEAD "%s", rs_rows[k].after);
+		h_open(files, NULL);
+		h_trigger("g", "p");
+		if (mapped_before) {
+			/* one item waits for its retry, the other runs */
+			CHECK_EQ_INT(0, h_end("x[0]", "p", 1));
+			CHECK_STATE("up_for_retry", "g", "x[0]", "p");
+			CHECK_STATE("running", "g", "x[1]", "p");
+			CHECK_STATE("running", "g", "x", "p");
+		} else {
+			CHECK_EQ_INT(0, h_end("x", "p", 1));
+			CHECK_STATE("up_for_retry", "g", "x", "p");
+		}
+		h_dag_file("g.yaml", f2);
+		if (rs_rows[k].restart)
+			h_restart();
+		CHECK_EQ_INT(0, h_end("a", "p", 0));
+		h_advance(5 * 60 * 1000);
+		h_end_all();
+		CHECK_STATE(rs_rows[k].x, "g", "x", "p");
+		CHECK_STATE(rs_rows[k].item_state, "g", "x[0]", "p");
+		CHECK_STATE(rs_rows[k].item_state, "g", "x[1]", "p");
+		CHECK_EQ_STR(rs_rows[k].items ? "2" : "", h_ti("g", "x", "p", "map_count"));
+		CHECK_EQ_INT(rs_rows[k].x_tries, h_started("x"));
+		if (rs_rows[k].items) {
+			CHECK_EQ_INT(1, h_started("x[0]"));
+			CHECK_EQ_INT(1, h_started("x[1]"));
+		}
+		CHECK_EQ_STR("success", h_run_state("g", "p"));
+		h_close();
+	}
+}
+
 int
 main(void)
 {
@@ -536,5 +609,6 @@ main(void)
 	RUN(test_restart_mid_map);
 	RUN(test_mark_item);
 	RUN(test_mapped_sensor);
+	RUN(test_reshaped);
 	return UNIT_END();
 }
