@@ -129,6 +129,15 @@ struct ti {
 					 * sched_map_reshape */
 };
 
+/* Why a task instance's task is no longer in its DAG file, as the logs
+ * and the store say it (sched_sync.c): removed (or renamed), or an item
+ * of a task that is no longer mapped. */
+struct gone_words {
+	const char *why;
+	const char *error;		/* when the run ends it failed */
+};
+extern const struct gone_words sched_gone_removed, sched_gone_unmapped;
+
 struct run {
 	int64_t id;
 	struct dag *dag;
@@ -153,6 +162,7 @@ struct run {
 		int64_t id;
 		enum ti_state state;
 		int try_number;
+		const struct gone_words *words;
 	} *gone;
 	int ngone, capgone;
 	struct run *next;
@@ -198,7 +208,8 @@ struct live {
 	int unread;			/* its task instance could not be read
 					 * (a failed reload): its end is held
 					 * for the next reload */
-	int gone;			/* stopped: its task left the DAG file */
+	const struct gone_words *gone;	/* stopped: its task left the DAG
+					 * file (NULL: it did not) */
 	char *log_path;
 	json_t *outputs;		/* the run's outputs for its templates
 					 * (sched_output_start), or NULL */

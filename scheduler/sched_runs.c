@@ -135,11 +135,11 @@ end_gone_tis(struct sched *s, struct run *r)
 		if (from == TI_NONE || from == TI_SCHEDULED ||
 		    from == TI_UP_FOR_RESCHEDULE)
 			to = TI_SKIPPED;
-		u.reason = "its task was removed from the DAG file";
+		u.reason = r->gone[i].words->why;
 		u.ended_at = now;
 		u.set |= TIU_ENDED_AT;
 		if (to == TI_FAILED) {
-			u.error = "its task was removed from the DAG file before it ended";
+			u.error = r->gone[i].words->error;
 			u.set |= TIU_ERROR;
 		}
 		if (store_ti_transition(s->store, r->gone[i].id, from, -1, to, &u) < 0) {

@@ -86,6 +86,28 @@ run_load_one(void *arg, const struct store_run_row *row)
 	ctx->tail = &r->next;
 }
 
+const struct gone_words sched_gone_removed = {
+	"its task was removed from the DAG file",
+	"its task was removed from the DAG file before it ended",
+}, sched_gone_unmapped = {
+	"the task is no longer mapped (foreach: left the DAG file)",
+	"the task is no longer mapped (foreach: left the DAG file) before this item ended",
+};
+
+/* Is task_id NAME[i] an item of task NAME, which the DAG has unmapped? */
+static int
+item_of_plain_task(const struct dag *d, const char *task_id)
+{
+	const char *open = strrchr(task_id, '[');
+	char name[512];
+
+	if (open == NULL || (size_t)(open - task_id) >= sizeof name)
+		return 0;
+	memcpy(name, task_id, (size_t)(open - task_id));
+	name[open - task_id] = '\0';
+	return dag_task(d, name) != NULL;
+}
+
 static int
 run_read_ti(void *arg, const struct store_ti_row *row)
 {
@@ -100,6 +122,9 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 			SL_GROW(r->gone, r->capgone, r->ngone + 1);
 			r->gone[r->ngone].id = row->id;
 			r->gone[r->ngone].try_number = row->try_number;
+			r->gone[r->ngone].words = row->map_index >= 0 &&
+			    item_of_plain_task(r->dag, row->task_id)
+			    ? &sched_gone_unmapped : &sched_gone_removed;
 			r->gone[r->ngone++].state = row->state;
 		}
 		return 0;
@@ -156,7 +181,7 @@ stop_gone_try(struct sched *s, struct live *l)
 
 			if (g->id != l->ti_id)
 				continue;
-			l->gone = 1;
+			l->gone = g->words;
 			if ((g->state != TI_RUNNING && g->state != TI_QUEUED) ||
 			    g->try_number != l->try_number)
 				return 1;
@@ -164,7 +189,7 @@ stop_gone_try(struct sched *s, struct live *l)
 			to = l->ex == NULL ? TI_UP_FOR_RESCHEDULE : TI_UP_FOR_RETRY;
 			u.next_at = sched_now(s);
 			u.set |= TIU_NEXT_AT;
-			u.reason = "its task was removed from the DAG file: try stopped";
+			u.reason = g->words->why;
 			if (store_ti_transition(s->store, g->id, g->state,
 						g->try_number, to, &u) < 0)
 				return -1;
@@ -347,9 +372,8 @@ sched_sync_reload(struct sched *s, int at_start)
 			}
 		}
 		if (l->log_path != NULL)
-			sched_try_log(l->log_path, gone > 0
-				      ? "its task was removed from the DAG file: stopping this try"
-				      : "the task instance was cleared or marked: stopping this try");
+			sched_try_log(l->log_path, "%s: stopping this try", l->gone != NULL
+				      ? l->gone->why : "the task instance was cleared or marked");
 	}
 	/* drop pokes cancelled above (no task instance refers to them) */
 	for (struct live *l = s->lives, *n; l != NULL; l = n) {

@@ -765,14 +765,13 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		/* cleared or marked while running (or its task left the
 		 * DAG file): its result is dropped */
 		if (l->log_path != NULL)
-			sched_try_log(l->log_path, l->gone
-				      ? "stopped: its task was removed from the DAG file"
-				      : "stopped: the task instance was cleared or marked meanwhile");
+			sched_try_log(l->log_path, "stopped: %s", l->gone != NULL
+				      ? l->gone->why : "the task instance was cleared or marked meanwhile");
 		sched_tx_begin(s);
 		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
 				 l->started_ms, now, exit_code, sig, host,
-				 l->gone ? "its task was removed from the DAG file"
-					 : "cleared while running") < 0 ||
+				 l->gone != NULL ? l->gone->why
+						 : "cleared while running") < 0 ||
 		    store_ti_forget_token(s->store, l->ti_id) < 0)
 			sched_db_failed(s, "recording a try");
 		if (l->blocked != NULL) {

@@ -588,6 +588,14 @@ test_reshaped(void)
 		if (rs_rows[k].items) {
 			CHECK_EQ_INT(1, h_started("x[0]"));
 			CHECK_EQ_INT(1, h_started("x[1]"));
+		} else {
+			/* the items say why they ended: the one running was
+			 * stopped, its log says so */
+			for (int i = 0; i < 2; i++)
+				CHECK_EQ_STR("the task is no longer mapped (foreach: left the DAG file) before this item ended",
+					     h_ti("g", i ? "x[1]" : "x[0]", "p", "error"));
+			CHECK_EQ_INT(1, h_lines_with(h_log_path("x[1]"),
+						     "the task is no longer mapped (foreach: left the DAG file): stopping this try"));
 		}
 		CHECK_EQ_STR("success", h_run_state("g", "p"));
 		h_close();
