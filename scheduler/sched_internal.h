@@ -130,8 +130,8 @@ struct ti {
 };
 
 /* Why a task instance's task is no longer in its DAG file, as the logs
- * and the store say it (sched_sync.c): removed (or renamed), or an item
- * of a task that is no longer mapped. */
+ * and the store say it: removed (or renamed), or an item of a task that
+ * is no longer mapped (defined in sched_runs.c). */
 struct gone_words {
 	const char *why;
 	const char *error;		/* when the run ends it failed */
@@ -681,6 +681,9 @@ void sched_map_item_ended(struct sched *s, struct ti *ti);
  * parents); a parent's expansion. 1 when taken. */
 int sched_map_read_row(struct run *r, struct ti *parent,
 		       const struct store_ti_row *row);
+/* Is task_id NAME[i] (the row of an item) one of task NAME, which d has
+ * and no longer maps? */
+int sched_map_item_of_plain(const struct dag *d, const char *task_id);
 /* An edit changed whether ti's task is mapped while its run had not
  * ended it: fix ti's state (scheduler/STATES.md). 1 when it changed
  * ti's state, 0 when nothing applied, -1 when a write failed. */

@@ -114,6 +114,14 @@ sched_runs_check_sla(struct sched *s)
 }
 
 
+const struct gone_words sched_gone_removed = {
+	"its task was removed from the DAG file",
+	"its task was removed from the DAG file before it ended",
+}, sched_gone_unmapped = {
+	"the task is no longer mapped (foreach: left the DAG file)",
+	"the task is no longer mapped (foreach: left the DAG file) before this item ended",
+};
+
 /*
  * The run ends: the task instances of tasks its DAG file no longer has
  * (a task removed or renamed while the run had it unfinished) end with

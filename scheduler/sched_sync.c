@@ -86,28 +86,6 @@ run_load_one(void *arg, const struct store_run_row *row)
 	ctx->tail = &r->next;
 }
 
-const struct gone_words sched_gone_removed = {
-	"its task was removed from the DAG file",
-	"its task was removed from the DAG file before it ended",
-}, sched_gone_unmapped = {
-	"the task is no longer mapped (foreach: left the DAG file)",
-	"the task is no longer mapped (foreach: left the DAG file) before this item ended",
-};
-
-/* Is task_id NAME[i] an item of task NAME, which the DAG has unmapped? */
-static int
-item_of_plain_task(const struct dag *d, const char *task_id)
-{
-	const char *open = strrchr(task_id, '[');
-	char name[512];
-
-	if (open == NULL || (size_t)(open - task_id) >= sizeof name)
-		return 0;
-	memcpy(name, task_id, (size_t)(open - task_id));
-	name[open - task_id] = '\0';
-	return dag_task(d, name) != NULL;
-}
-
 static int
 run_read_ti(void *arg, const struct store_ti_row *row)
 {
@@ -123,7 +101,7 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 			r->gone[r->ngone].id = row->id;
 			r->gone[r->ngone].try_number = row->try_number;
 			r->gone[r->ngone].words = row->map_index >= 0 &&
-			    item_of_plain_task(r->dag, row->task_id)
+			    sched_map_item_of_plain(r->dag, row->task_id)
 			    ? &sched_gone_unmapped : &sched_gone_removed;
 			r->gone[r->ngone++].state = row->state;
 		}
