@@ -551,8 +551,8 @@ poll_fire(struct sched *s, struct sched_timer *t)
 		 * files that changed first, so the runs it made are run with
 		 * the tasks it made them with */
 		s->last_dag_scan = sched_mono(s);
-		sched_sync_scan_dags(s);
-		sched_sync_reload(s, 0);
+		if (!sched_sync_scan_dags(s))	/* (else read just now) */
+			sched_sync_reload(s, 0);
 		sched_runs_create(s);
 		sched_pass_schedule(s);
 	}

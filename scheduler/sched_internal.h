@@ -299,6 +299,8 @@ struct sched {
 	int drain;			/* --drain: SIGTERM waits for the tries */
 	int serves_web;			/* standalone: the web UI is ours */
 	int draining;			/* stopping, waiting for them */
+	uint64_t reloads;		/* times the runs were rebuilt from the
+					 * store (for the harness) */
 	int runs_without_dag;		/* the last reload met runs whose DAG
 					 * is not loaded (yet) */
 	int bag_config_changed;		/* SIGHUP changed what DAG files are
@@ -571,7 +573,7 @@ int sched_output_unchosen(struct sched *s, struct ti *ti);
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);
 int sched_sync_recover(struct sched *s);
-void sched_sync_scan_dags(struct sched *s);
+int sched_sync_scan_dags(struct sched *s);
 
 /* sched_runs.c: runs: creation, promotion, completion, SLA */
 void sched_runs_free_one(struct sched *s, struct run *r);

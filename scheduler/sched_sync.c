@@ -218,6 +218,7 @@ sched_sync_reload(struct sched *s, int at_start)
 	struct run *old = s->runs, *r, *next;
 	int read_failed = 0;
 
+	s->reloads++;
 	sched_tx_commit(s);
 	/* tries queued but not started yet point into the runs: start them
 	 * before the runs are rebuilt */
@@ -721,22 +722,23 @@ scan_log_entry(struct sched *s, const struct dagbag_entry *e)
  * DAGs are taken over, at the same address, so runs keep pointing at
  * them; so are the last good versions of broken files and the last
  * versions of gone ones), record those in the store, and rebuild the runs
- * in memory only when one of them belongs to a DAG that changed.
+ * in memory only when one of them belongs to a DAG that changed. 1 when
+ * it rebuilt them.
  */
-void
+int
 sched_sync_scan_dags(struct sched *s)
 {
 	struct dagbag fresh, changed = { NULL, 0 };
 	struct sl_err err;
-	int gone = 0, changed_dags = 0;
+	int gone = 0, changed_dags = 0, reload;
 
 	if (!dagbag_changed(s->cfg->dags_dir, s->cfg, &s->bag))
-		return;
+		return 0;
 	sl_err_clear(&err);
 	if (dagbag_load_stored(s->cfg->dags_dir, s->cfg, &s->bag, store_dag_owns,
 			       store_dag_last_good, s->store, &fresh, &err) < 0) {
 		sched_log("%s", err.msg);
-		return;
+		return 0;
 	}
 	/* what s->bag still holds was not taken over: changed or gone */
 	for (int i = 0; i < s->bag.n; i++)
@@ -758,7 +760,7 @@ sched_sync_scan_dags(struct sched *s)
 		free(changed.entries);
 		dagbag_free(&s->bag);
 		s->bag = fresh;
-		return;
+		return 0;
 	}
 	/* (entries are shared with fresh: the store only reads them) */
 	if (changed.n > 0 && store_dags_sync(s->store, &changed,
@@ -767,10 +769,10 @@ sched_sync_scan_dags(struct sched *s)
 		sched_db_failed(s, "recording the DAG folder");
 	scan_read_paused(s, &changed);
 	free(changed.entries);
+	reload = (changed_dags && s->runs_without_dag) ||
+		 runs_need_reload(s, &fresh);
 	{
 		struct dagbag old = s->bag;
-		int reload = (changed_dags && s->runs_without_dag) ||
-			     runs_need_reload(s, &fresh);
 
 		s->bag = fresh;
 		if (reload)
@@ -778,4 +780,5 @@ sched_sync_scan_dags(struct sched *s)
 		dagbag_free(&old);
 	}
 	sched_pass_schedule(s);
+	return reload;
 }

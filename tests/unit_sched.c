@@ -1034,16 +1034,23 @@ test_trigger_before_scan(void)
 			    "  old: {after: [x], command: \"true\"}\n" },
 		{ NULL, NULL },
 	};
+	uint64_t reloads;
 
 	h_open(files, NULL);
 	h_dag_file_unseen("late.yaml", "dag: late\ntasks:\n  t: {command: \"true\"}\n");
 	trigger_as_read("late.yaml", "p");
 	CHECK_EQ_STR("running", h_run_state("late", "p"));
 	CHECK_EQ_INT(1, h_running("t"));
-	/* an edit: old goes, new comes; the trigger reads the new file */
+	/* an edit: old goes, new comes; the trigger reads the new file
+	 * (and the runs, p1's among them, are rebuilt once for both: they
+	 * were twice) */
+	h_trigger("r", "p1");
+	CHECK_EQ_INT(1, h_running("x"));
 	h_dag_file_unseen("r.yaml", "dag: r\ntasks:\n  x: {command: \"true\"}\n"
 			  "  new: {after: [x], command: \"true\"}\n");
+	reloads = h_sched()->reloads;
 	trigger_as_read("r.yaml", "p2");
+	CHECK_EQ_INT(reloads + 1, h_sched()->reloads);
 	CHECK_EQ_INT(0, h_end("x", "p2", 0));
 	CHECK_EQ_INT(0, h_running("old"));
 	CHECK_EQ_INT(1, h_running("new"));
