@@ -348,15 +348,27 @@ dag_map_parse_list(const char *text, struct sl_err *err)
 }
 
 struct task *
-dag_map_item_task(const struct dag *d, const char *name, int *index)
+dag_map_item_base(const struct dag *d, const char *name)
 {
 	const char *open = strrchr(name, '[');
 	char task[512];
 	size_t n;
+
+	if (open == NULL || open == name || (n = (size_t)(open - name)) >= sizeof task)
+		return NULL;
+	memcpy(task, name, n);
+	task[n] = '\0';
+	return dag_task(d, task);
+}
+
+struct task *
+dag_map_item_task(const struct dag *d, const char *name, int *index)
+{
+	const char *open = strrchr(name, '[');
 	long long i = 0;
 	struct task *t;
 
-	if (open == NULL || open == name || (n = (size_t)(open - name)) >= sizeof task)
+	if (open == NULL || open == name)
 		return NULL;
 	for (const char *p = open + 1; *p != ']'; p++) {
 		if (!isdigit((unsigned char)*p) || i > 100000000 ||
@@ -366,9 +378,7 @@ dag_map_item_task(const struct dag *d, const char *name, int *index)
 	}
 	if (open[1] == ']' || strchr(open, ']')[1] != '\0')
 		return NULL;
-	memcpy(task, name, n);
-	task[n] = '\0';
-	t = dag_task(d, task);
+	t = dag_map_item_base(d, name);
 	if (t == NULL || !t->mapped)
 		return NULL;
 	if (index != NULL)

@@ -39,6 +39,9 @@ void dag_map_task_json(const struct dag *d, const struct task *t, json_t *o);
  */
 json_t *dag_map_parse_list(const char *text, struct sl_err *err);
 
+/* The task NAME of name NAME[...], mapped or not; NULL when name has no
+ * '[' or d has no task NAME. */
+struct task *dag_map_item_base(const struct dag *d, const char *name);
 /* name as an item of a mapped task, NAME[i] (i decimal, no sign or
  * leading zero): the task, and i into *index (may be NULL); NULL when
  * name is not of that form or NAME is not a mapped task of d. */

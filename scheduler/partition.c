@@ -1068,17 +1068,12 @@ partition_task_check(struct store *s, const struct dag *d, const char *arg,
 		return 0;
 	t = dag_map_item_task(d, arg, &index);
 	if (t == NULL) {
-		const char *open = strchr(arg, '[');
-		char name[256];
+		const struct task *base = dag_map_item_base(d, arg);
 
-		if (open != NULL && (size_t)(open - arg) < sizeof name) {
-			memcpy(name, arg, (size_t)(open - arg));
-			name[open - arg] = '\0';
-			if (dag_task(d, name) != NULL)
-				return sl_err_set(err,
-				    "'%s': task %s is not a mapped task (no foreach:), so it has no items",
-				    arg, name);
-		}
+		if (base != NULL)
+			return sl_err_set(err,
+			    "'%s': task %s is not a mapped task (no foreach:), so it has no items",
+			    arg, base->name);
 		{
 			char hint[512];
 

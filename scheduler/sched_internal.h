@@ -683,9 +683,6 @@ void sched_map_item_ended(struct sched *s, struct ti *ti);
  * parents); a parent's expansion. 1 when taken. */
 int sched_map_read_row(struct run *r, struct ti *parent,
 		       const struct store_ti_row *row);
-/* Is task_id NAME[i] (the row of an item) one of task NAME, which d has
- * and no longer maps? */
-int sched_map_item_of_plain(const struct dag *d, const char *task_id);
 /* An edit changed whether ti's task is mapped while its run had not
  * ended it: fix ti's state (scheduler/STATES.md). 1 when it changed
  * ti's state, 0 when nothing applied, -1 when a write failed. */

@@ -370,19 +370,6 @@ sched_map_read_row(struct run *r, struct ti *parent,
 	return 1;
 }
 
-int
-sched_map_item_of_plain(const struct dag *d, const char *task_id)
-{
-	const char *open = strrchr(task_id, '[');
-	char name[512];
-
-	if (open == NULL || (size_t)(open - task_id) >= sizeof name)
-		return 0;
-	memcpy(name, task_id, (size_t)(open - task_id));
-	name[open - task_id] = '\0';
-	return dag_task(d, name) != NULL;
-}
-
 /*
  * No longer mapped (foreach: left the DAG file): the parent, running
  * while its items ran, forgets them (they end with the run, as a removed

@@ -24,6 +24,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/state.h"
 #include "scheduler/template.h"
@@ -100,8 +101,9 @@ run_read_ti(void *arg, const struct store_ti_row *row)
 			SL_GROW(r->gone, r->capgone, r->ngone + 1);
 			r->gone[r->ngone].id = row->id;
 			r->gone[r->ngone].try_number = row->try_number;
+			/* (an item of a task d has, no longer mapped) */
 			r->gone[r->ngone].words = row->map_index >= 0 &&
-			    sched_map_item_of_plain(r->dag, row->task_id)
+			    dag_map_item_base(r->dag, row->task_id) != NULL
 			    ? &sched_gone_unmapped : &sched_gone_removed;
 			r->gone[r->ngone++].state = row->state;
 		}

@@ -109,4 +109,8 @@ assert_contains "$out" "no longer in the DAG file"
 log=$(sl logs r slow p3)
 assert_contains "$log" "its task was removed from the DAG file: stopping this try"
 assert_not_contains "$log" "cleared or marked"
+# an item of a task that is not mapped: said so, not "no such task"
+rc=0; sl logs r 'a[0]' p3 >/dev/null 2>"$T/err" || rc=$?
+assert_eq 2 "$rc" "an item of a plain task"
+assert_contains "$(cat "$T/err")" "'a[0]': task a is not a mapped task (no foreach:), so it has no items"
 echo "dag_task_removed: ok"
