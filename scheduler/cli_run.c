@@ -16,6 +16,7 @@
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
+#include "scheduler/dag_map.h"
 #include "scheduler/partition.h"
 #include "scheduler/sched.h"
 #include "scheduler/template.h"
@@ -33,34 +34,35 @@ test_task(struct dag *d, const char *arg, const char *item_text, json_t **item,
 	  char *name, size_t namelen)
 {
 	const char *br = strchr(arg, '[');
-	char base[256];
 	long long idx = -1;
 	struct task *t;
 
 	*item = NULL;
-	snprintf(base, sizeof base, "%.*s", br != NULL ? (int)(br - arg) : (int)strlen(arg), arg);
 	if (br != NULL) {
-		char *endp;
+		struct sl_err err;
+		int index;
 
-		errno = 0;
-		idx = strtoll(br + 1, &endp, 10);
-		if (errno != 0 || endp == br + 1 || strcmp(endp, "]") != 0 || idx < 0) {
-			cli_errorf("'%s': an item is named TASK[N], N from 0", arg);
+		/* NAME[N]: the messages of every verb that takes a task (no
+		 * such task, not a mapped task, not an item's name) */
+		sl_err_clear(&err);
+		if (partition_task_check(NULL, d, arg, NULL, &err) < 0 ||
+		    (t = dag_map_item_task(d, arg, &index)) == NULL) {
+			cli_error(err.msg[0] != '\0' ? err.msg : "no such task");
 			return NULL;
 		}
-	}
-	if ((t = dag_task(d, base)) == NULL) {
+		idx = index;
+	} else if ((t = dag_task(d, arg)) == NULL) {
 		struct sl_err err;
 
 		/* the message names the one meant, or the DAG's tasks */
 		sl_err_clear(&err);
-		partition_task_check(NULL, d, base, NULL, &err);
+		partition_task_check(NULL, d, arg, NULL, &err);
 		cli_error(err.msg[0] != '\0' ? err.msg : "no such task");
 		return NULL;
 	}
 	if (!t->mapped) {
-		if (br != NULL || item_text != NULL) {
-			fprintf(stderr, "sluice: task %s is not mapped (no foreach:): it has no items\n",
+		if (item_text != NULL) {
+			fprintf(stderr, "sluice: task %s is not a mapped task (no foreach:), so it has no items\n",
 				t->name);
 			return NULL;
 		}

@@ -1070,6 +1070,10 @@ partition_task_check(struct store *s, const struct dag *d, const char *arg,
 	if (t == NULL) {
 		const struct task *base = dag_map_item_base(d, arg);
 
+		if (base != NULL && base->mapped)
+			return sl_err_set(err,
+			    "'%s': an item of the mapped task %s is written %s[N], N a whole number from 0 (e.g. %s[0])",
+			    arg, base->name, base->name, base->name);
 		if (base != NULL)
 			return sl_err_set(err,
 			    "'%s': task %s is not a mapped task (no foreach:), so it has no items",

@@ -89,8 +89,11 @@ mapped quote[1] k1|task quote is mapped (foreach:) over a list known only in a r
 listed each k1|task each is mapped (foreach:): name one item, each[N] (from its list), or give it with --item VALUE
 listed each[3] k1|task each has 3 items (0 to 2): no item 3
 listed solo[1] k1|task solo has 1 item (0 to 0): no item 1
-mapped report[0] k1|task report is not mapped (no foreach:): it has no items
-listed each[x] k1|'each[x]': an item is named TASK[N], N from 0
+mapped report[0] k1|'report[0]': task report is not a mapped task (no foreach:), so it has no items
+mapped report k1 --item x|task report is not a mapped task (no foreach:), so it has no items
+listed each[x] k1|'each[x]': an item of the mapped task each is written each[N], N a whole number from 0 (e.g. each[0])
+listed each[01] k1|'each[01]': an item of the mapped task each is written each[N]
+listed nosuch[0] k1|DAG listed has no task 'nosuch[0]'
 CASES
 
 sl trigger mapped --partition p1 >/dev/null
@@ -137,6 +140,12 @@ assert_eq 3 "$(jget '[t for t in d["task_instances"] if t["task"] == "quote"][0]
 # clearing one item: the preview lists it alone, and it alone re-runs
 if out=$(sl clear mapped --partition p1 --task 'quote[9]' --yes 2>&1); then fail "clear of a missing item succeeded"; fi
 assert_contains "$out" "quote has 3 items there"
+# an item's name mistyped: the same message in every verb
+for verb in "clear mapped --partition p1 --task quote[x] --yes" "logs mapped quote[x] p1" "mark mapped quote[x] p1 success --dry-run"; do
+	# shellcheck disable=SC2086
+	if out=$(sl $verb 2>&1); then fail "$verb succeeded"; fi
+	assert_contains "$out" "'quote[x]': an item of the mapped task quote is written quote[N], N a whole number from 0 (e.g. quote[0])" "$verb"
+done
 out=$(sl clear mapped --partition p1 --task 'quote[0]' --dry-run 2>&1)
 assert_contains "$out" "quote[0]"
 case "$out" in *"quote[1]"*|*report*) fail "the preview of one item lists more: $out" ;; esac
