@@ -326,8 +326,10 @@ cli_dag_scheduled(const struct dag *d, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int
-cli_dag(struct cli *c, const char *name, struct dag **out)
+/* cli_dag and cli_dag_file: last_good says whether a DAG whose file is
+ * broken or gone is taken from the database (its last good version). */
+static int
+cli_dag_lookup(struct cli *c, const char *name, int last_good, struct dag **out)
 {
 	struct dag *d = dagbag_find(&c->bag, name);
 	struct sl_err err;
@@ -337,6 +339,8 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 		*out = d;
 		return 0;
 	}
+	if (!last_good)
+		goto not_loaded;
 	/* a broken file: the scheduler goes on with the DAG's last good
 	 * version (from the database), so its runs can be listed, cleared
 	 * and marked here too, saying so */
@@ -361,7 +365,8 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 		*out = d;
 		return 0;
 	}
-	/* a file that never loaded: named after the DAG, or declaring it
+not_loaded:
+	/* a file that does not load: named after the DAG, or declaring it
 	 * (dag: fail_demo in fail.yaml) */
 	for (int i = 0; i < c->bag.n; i++) {
 		const char *base = strrchr(c->bag.entries[i].file, '/');
@@ -391,6 +396,18 @@ cli_dag(struct cli *c, const char *name, struct dag **out)
 			name, c->cfg->dags_dir, text_hint(text_near_best(&near), hint, sizeof hint));
 	}
 	return EXIT_USAGE;
+}
+
+int
+cli_dag(struct cli *c, const char *name, struct dag **out)
+{
+	return cli_dag_lookup(c, name, 1, out);
+}
+
+int
+cli_dag_file(struct cli *c, const char *name, struct dag **out)
+{
+	return cli_dag_lookup(c, name, 0, out);
 }
 
 void

@@ -97,6 +97,9 @@ int cli_need_home(struct cli *c);
  * is broken or gone is its last good version (as the scheduler has it),
  * said on stderr. */
 int cli_dag(struct cli *c, const char *name, struct dag **out);
+/* The same, for the DAG as its file says now: a broken or gone file is
+ * an error, not its last good version (`sluice test` tries the file). */
+int cli_dag_file(struct cli *c, const char *name, struct dag **out);
 /* `sluice dags show DAG [TASK]` (cli_dags_show.c); task NULL: the DAG. */
 int dags_show(struct cli *c, const char *name, const char *task);
 /* `sluice dags validate [PATH...]` (cli_dags_validate.c): the DAG folder

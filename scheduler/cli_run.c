@@ -221,7 +221,7 @@ test_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_test, "needs DAG, TASK and optionally PARTITION");
 	if (cli_opt_params(&cli_test, args, &given) < 0)
 		return EXIT_USAGE;
-	if (cli_open(c, 1, 1) < 0 || (dag_rc = cli_dag(c, argv[0], &d)) != 0) {
+	if (cli_open(c, 1, 1) < 0 || (dag_rc = cli_dag_file(c, argv[0], &d)) != 0) {
 		json_decref(given);
 		return dag_rc != 0 ? dag_rc : EXIT_HOME;
 	}

@@ -73,6 +73,9 @@ assert len(d) == 1 and "bogus_key" in d[0]["error"], d
 	assert_contains "$(cat "$T/out")" "after_wait"
 	assert_contains "$(cat "$T/err")" "DAG fb's file is broken"
 	assert_contains "$(sl runs fb 2>/dev/null)" "p1"
+	# sluice test tries the file as it is: refused, with the file's error
+	if sl test fb wait p9 >"$T/out" 2>"$T/err"; then fail "test of the broken fb ran: $(cat "$T/out")"; fi
+	assert_contains "$(cat "$T/err")" "DAG fb did not load: $H/dags/fb.yaml:"
 	# its history stays on the DAG page
 	code=$(curl -sS -o "$T/page" -w '%{http_code}' -b "$T/jar" "$URL/dags/fb")
 	assert_eq 200 "$code" "the broken DAG's page"

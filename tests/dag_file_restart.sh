@@ -38,8 +38,7 @@ fr_tasks() {
 	api GET /dags/fr "" "$VIEWER_TOKEN" >/dev/null
 	jget 'sorted(t["name"] for t in d["task_list"])'
 }
-# (CLI verbs that read the DAG refuse it while its file is broken: read
-# the database)
+# (read the database: the CLI's verbs would say which version they use)
 ti_state() { ti_field fr "$1" "$2" state; }
 run_db_state() { q "SELECT state FROM dag_runs WHERE dag_id = 'fr' AND partition = '$1'"; }
 
