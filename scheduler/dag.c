@@ -2227,6 +2227,26 @@ dagbag_dedupe(struct dagbag *out, dagbag_owner_fn owner, void *owner_arg)
 	}
 }
 
+/* e: the entry of dag, whose file is gone (it takes dag). */
+static void
+missing_entry(struct dagbag_entry *e, const char *file, struct dag *dag)
+{
+	memset(e, 0, sizeof *e);
+	e->file = xstrdup(file);
+	e->dag = dag;
+	e->error = xasprintf("%s: the DAG file is gone (deleted or moved): "
+			     "DAG '%s' creates no new runs", file, dag->name);
+	e->missing = 1;
+}
+
+void
+dagbag_add_gone(struct dagbag *b, const char *file, struct dag *dag)
+{
+	b->entries = xreallocarray(b->entries, (size_t)b->n + 1, sizeof *b->entries);
+	missing_entry(&b->entries[b->n++], file, dag);
+	qsort(b->entries, (size_t)b->n, sizeof *b->entries, entry_cmp);
+}
+
 /* The last versions of prev's files that are gone, as missing entries
  * of out (unless another file declares that DAG now). */
 static void
@@ -2242,16 +2262,10 @@ dagbag_keep_missing(struct dagbag *prev, struct dagbag *out, int *cap)
 			continue;
 		SL_GROW(out->entries, *cap, (size_t)(out->n + added) + 1);
 		e = &out->entries[out->n + added++];
-		memset(e, 0, sizeof *e);
-		e->file = xstrdup(p->file);
-		e->dag = p->dag;
-		e->error = xasprintf("%s: the DAG file is gone (deleted or moved): "
-				     "DAG '%s' creates no new runs", p->file,
-				     p->dag->name);
+		missing_entry(e, p->file, p->dag);
 		e->mtime = p->mtime;
 		e->mtime_nsec = p->mtime_nsec;
 		e->size = p->size;
-		e->missing = 1;
 		p->dag = NULL;
 	}
 	out->n += added;

@@ -327,6 +327,11 @@ int dagbag_load_stored(const char *dir, const struct config *cfg,
 		       struct dagbag *prev, dagbag_owner_fn owner,
 		       dagbag_source_fn last_good, void *arg,
 		       struct dagbag *out, struct sl_err *err);
+/* Add dag, whose file is gone, to b as such an entry (no new runs; the
+ * runs it has finish on it), as a load after the file went does; b takes
+ * dag. A scheduler started after the file went uses it for the DAGs of
+ * its unfinished runs, from their last good text. */
+void dagbag_add_gone(struct dagbag *b, const char *file, struct dag *dag);
 void dagbag_free(struct dagbag *b);
 /* Did any file of dir appear, disappear or change (mtime, size) since b
  * was loaded (its missing entries aside)? Only stats the files. */

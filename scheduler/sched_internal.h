@@ -573,6 +573,7 @@ int sched_output_unchosen(struct sched *s, struct ti *ti);
 /* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);
 int sched_sync_recover(struct sched *s);
+int sched_sync_gone_dags(struct sched *s);
 int sched_sync_scan_dags(struct sched *s);
 
 /* sched_runs.c: runs: creation, promotion, completion, SLA */

@@ -413,6 +413,7 @@ struct lost {
 	int64_t started_at;
 	char *task;
 	char *dag;
+	char *partition;
 	int64_t run_id;
 };
 
@@ -438,6 +439,7 @@ lost_add(void *arg, const struct store_lost_row *row)
 	x->started_at = row->started_at;
 	x->task = xstrdup(row->task_id);
 	x->dag = xstrdup(row->dag_id);
+	x->partition = xstrdup(row->partition);
 	x->run_id = row->run_id;
 }
 
@@ -446,8 +448,11 @@ lost_add(void *arg, const struct store_lost_row *row)
  * executor's adopt(). The try keeps its row (running, with its token),
  * takes its slots and pools again, and its timeout counts from when it
  * started; the reload that follows gives it to its task instance (by id
- * and try number), and its end is recorded as any try's. 0 when adopted,
- * -1 when the executor cannot follow it (then it is lost).
+ * and try number), and its end is recorded as any try's. t NULL: its
+ * task left the DAG file while no scheduler ran; the reload stops it as
+ * it stops a removed task's try (its log and its record say why; the
+ * default pool's one slot until then). 0 when adopted, -1 when the
+ * executor cannot follow it (then it is lost).
  */
 static int
 recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
@@ -468,18 +473,22 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	l->from = TI_RUNNING;
 	l->ex = ex;
 	l->dag_name = xstrdup(x->dag);
-	l->pool = xstrdup(t->pool);
-	l->pool_slots = t->pool_slots;
-	l->is_poke = operator_is_sensor(t->op);
+	l->pool = xstrdup(t != NULL ? t->pool : "default");
+	l->pool_slots = t != NULL ? t->pool_slots : 1;
+	l->is_poke = t != NULL && operator_is_sensor(t->op);
+	if (t == NULL)
+		l->log_path = try_log_path(s->cfg->logs_dir, x->dag, x->partition,
+					   x->task, x->try_number);
 	l->started_ms = x->started_at > 0 ? x->started_at : sched_now(s);
 	l->started_mono = sched_mono_at(s, l->started_ms);
 	l->adopted = 1;
 	l->handle = adopt(ex->inst, x->token, sched_try_exec_done, l, msg,
 			  sizeof msg);
 	if (l->handle == NULL) {
-		sched_log_at(LOG_LEVEL_ERROR, x->dag, x->task, NULL,
-			     x->try_number, "%s %s: try %d cannot be followed: %s",
-			     x->dag, x->task, x->try_number, msg);
+		sched_log_at(LOG_LEVEL_ERROR, x->dag, x->task, x->partition,
+			     x->try_number, "%s %s %s: try %d cannot be followed: %s",
+			     x->dag, x->task, x->partition, x->try_number, msg);
+		free(l->log_path);
 		free(l->dag_name);
 		free(l->pool);
 		free(l);
@@ -493,11 +502,11 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	ex->busy++;
 	l->next = s->lives;
 	s->lives = l;
-	if (t->timeout_ms > 0 && !l->is_poke)
+	if (t != NULL && t->timeout_ms > 0 && !l->is_poke)
 		sched_try_timeout_arm(s, l, l->started_mono + t->timeout_ms);
-	sched_log_at(LOG_LEVEL_INFO, x->dag, x->task, NULL, x->try_number,
-		     "%s %s: try %d still belongs to executor %s: following it",
-		     x->dag, x->task, x->try_number, ex->name);
+	sched_log_at(LOG_LEVEL_INFO, x->dag, x->task, x->partition, x->try_number,
+		     "%s %s: try %d still belongs to executor %s: following it (partition %s)",
+		     x->dag, x->task, x->try_number, ex->name, x->partition);
 	return 0;
 }
 
@@ -539,8 +548,9 @@ sched_sync_recover(struct sched *s)
 		struct task *t = dag ? sched_map_task(dag, x->task) : NULL;
 		int64_t now = sched_now(s);
 
+		/* (t NULL in a DAG it has: a task removed meanwhile) */
 		if (state == TI_RUNNING && x->token != NULL && ex != NULL &&
-		    t != NULL && !ti_task_in_loop(t) &&
+		    (t != NULL ? !ti_task_in_loop(t) : dag != NULL) &&
 		    recover_adopt(s, ex, t, x) == 0)
 			continue;
 		if (state == TI_QUEUED && t != NULL && !ti_task_in_loop(t) &&
@@ -617,18 +627,18 @@ sched_sync_recover(struct sched *s)
 			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
 						TI_UP_FOR_RETRY, &u) < 0)
 				rc = -1;
-			sched_log_at(LOG_LEVEL_WARN, x->dag, x->task, NULL,
+			sched_log_at(LOG_LEVEL_WARN, x->dag, x->task, x->partition,
 				     x->try_number,
-				     "%s %s: try %d was lost when the scheduler stopped; retrying",
-				     x->dag, x->task, x->try_number);
+				     "%s %s %s: try %d was lost when the scheduler stopped; retrying",
+				     x->dag, x->task, x->partition, x->try_number);
 		} else {
 			if (store_ti_transition(s->store, x->id, TI_RUNNING, -1,
 						TI_FAILED, &u) < 0)
 				rc = -1;
-			sched_log_at(LOG_LEVEL_ERROR, x->dag, x->task, NULL,
+			sched_log_at(LOG_LEVEL_ERROR, x->dag, x->task, x->partition,
 				     x->try_number,
-				     "%s %s: try %d was lost when the scheduler stopped; no tries left: failed",
-				     x->dag, x->task, x->try_number);
+				     "%s %s %s: try %d was lost when the scheduler stopped; no tries left: failed",
+				     x->dag, x->task, x->partition, x->try_number);
 		}
 	}
 	if (rc < 0) {
@@ -644,8 +654,83 @@ sched_sync_recover(struct sched *s)
 		free(lost[i].host);
 		free(lost[i].task);
 		free(lost[i].dag);
+		free(lost[i].partition);
 	}
 	free(lost);
+	return rc;
+}
+
+/* The names of the DAGs of unfinished runs that the bag lacks. */
+struct gone_names {
+	struct sched *s;
+	char **v;
+	int n, cap;
+};
+
+static void
+gone_name_add(void *arg, const struct store_run_row *row)
+{
+	struct gone_names *g = arg;
+
+	if (dagbag_find(&g->s->bag, row->dag_id) != NULL)
+		return;
+	for (int i = 0; i < g->n; i++)
+		if (strcmp(g->v[i], row->dag_id) == 0)
+			return;
+	SL_GROW(g->v, g->cap, g->n + 1);
+	g->v[g->n++] = xstrdup(row->dag_id);
+}
+
+/*
+ * At start, before the tries are recovered: a DAG whose file went
+ * (deleted or moved) while a run of it was unfinished, this scheduler's
+ * predecessor running or not, finishes that run on its last good version
+ * from the database, as a scheduler that ran all along does: it is the
+ * bag's entry of a gone file (no new runs) and its tries in flight are
+ * adopted, not lost. -1 when the store could not be read.
+ */
+int
+sched_sync_gone_dags(struct sched *s)
+{
+	struct gone_names g = { s, NULL, 0, 0 };
+	json_t *rows = NULL, *o;
+	size_t i;
+	int rc = 0;
+
+	if (store_sched_runs(s->store, gone_name_add, &g) < 0 ||
+	    (g.n > 0 && (rows = store_dags_unloaded_json(s->store, &s->bag)) == NULL))
+		rc = -1;
+	json_array_foreach(rows, i, o) {
+		const char *name = json_string_value(json_object_get(o, "dag"));
+		const char *file = json_string_value(json_object_get(o, "file"));
+		struct dag *dag = NULL;
+		char *text = NULL;
+		size_t len = 0;
+		struct sl_err err;
+		int k;
+
+		for (k = 0; k < g.n && strcmp(g.v[k], name) != 0; k++)
+			;
+		if (k == g.n || file == NULL ||
+		    !json_is_true(json_object_get(o, "file_missing")) ||
+		    store_dag_last_good(s->store, file, &text, &len) != 1)
+			continue;
+		sl_err_clear(&err);
+		if (dag_load_text(file, text, len, s->cfg, &dag, &err) == 0 &&
+		    strcmp(dag->name, name) == 0) {
+			dagbag_add_gone(&s->bag, file, dag);
+			sched_dstate(s, name);
+			sched_log("DAG file gone: %s; DAG %s finishes its unfinished "
+				  "runs on its last good version (from the database) "
+				  "and creates no new runs", file, name);
+		} else
+			dag_free(dag);
+		free(text);
+	}
+	json_decref(rows);
+	for (int k = 0; k < g.n; k++)
+		free(g.v[k]);
+	free(g.v);
 	return rc;
 }
 

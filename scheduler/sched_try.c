@@ -299,6 +299,7 @@ sched_try_adopted(struct sched *s, struct live *l)
 
 	assert(l->adopted && l->ti != NULL);
 	l->adopted = 0;
+	free(l->log_path);
 	l->log_path = sched_try_log_path(s, l->ti, l->try_number, 0);
 	l->outputs = sched_output_load(s, l->ti);
 	if (give == NULL || l->handle == NULL)

@@ -259,7 +259,7 @@ struct store_lost_row {
 	const char *executor;		/* NULL when none */
 	int try_number, max_tries;
 	int64_t started_at;
-	const char *task_id, *dag_id;
+	const char *task_id, *dag_id, *partition;
 };
 typedef void (*store_lost_fn)(void *arg, const struct store_lost_row *row);
 /* Task instances queued or running, or holding a token: what a previous

@@ -134,11 +134,12 @@ int
 store_sched_lost(struct store *s, store_lost_fn fn, void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT id, state, token, executor, try_number, max_tries, started_at, "
-	    "task_id, dag_id, run_id FROM task_instances "
-	    "WHERE (state IN ('queued', 'running') OR token IS NOT NULL) "
+	    "SELECT ti.id, ti.state, ti.token, ti.executor, ti.try_number, ti.max_tries, "
+	    "ti.started_at, ti.task_id, ti.dag_id, ti.run_id, r.partition "
+	    "FROM task_instances ti JOIN dag_runs r ON r.id = ti.run_id "
+	    "WHERE (ti.state IN ('queued', 'running') OR ti.token IS NOT NULL) "
 	    /* a mapped task's parent runs while its items do: no try */
-	    "AND NOT (map_count IS NOT NULL AND map_index IS NULL AND token IS NULL)");
+	    "AND NOT (ti.map_count IS NOT NULL AND ti.map_index IS NULL AND ti.token IS NULL)");
 	int rc;
 
 	if (st == NULL)
@@ -156,6 +157,7 @@ store_sched_lost(struct store *s, store_lost_fn fn, void *arg)
 		row.task_id = col_text(st, 7);
 		row.dag_id = col_text(st, 8);
 		row.run_id = sqlite3_column_int64(st, 9);
+		row.partition = col_text(st, 10);
 		fn(arg, &row);
 	}
 	return step_end(s, st, rc);

@@ -125,4 +125,25 @@ nv_listed || fail "nv after the restart: $(jget 'd["errors"]')"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_sources WHERE file LIKE '%nv.yaml'")" "nothing stored for a file that never loaded"
 assert_eq 404 "$(api GET /dags/nv "" "$VIEWER_TOKEN")" "no DAG nv"
 api_fr_clean || fail "fr after nv: $(api_fr_error)"
+
+# --- the file removed while a try runs, then the scheduler dies: the
+# next one finishes the run on the stored version, adopting the try (it
+# killed it as lost, and the run waited for the file to come back) ---
+sl trigger fr --partition p5 >/dev/null
+wait_started fr p5 wait
+mv "$H/dags/fr.yaml" "$T/fr.kept"
+kill -9 "$SCHED_PID"
+wait_for 10 "the scheduler to stop" pid_gone "$SCHED_PID"
+start_standalone
+wait_for 10 "the try to be adopted" grep -q "fr wait: try 1 still belongs to executor local: following it (partition p5)" "$T/scheduler.log"
+assert_contains "$(cat "$T/scheduler.log")" "DAG fr finishes its unfinished runs on its last good version (from the database)"
+touch "$T/go.p5"
+wait_run fr p5 success
+assert_eq success "$(ti_state p5 extra)" "the last task, on the stored version"
+assert_eq 1 "$(ti_field fr p5 wait try_number)" "no try spent on the restart"
+assert_eq 0 "$(q "SELECT count(*) FROM task_tries WHERE error LIKE 'lost%'")" "no try lost"
+set +e
+sl trigger fr --partition p6 >/dev/null 2>"$T/err"; st=$?
+set -e
+assert_eq 1 "$st" "a trigger of fr, its file gone"
 echo "dag_file_restart: ok"

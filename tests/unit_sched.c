@@ -1162,6 +1162,89 @@ test_task_removed_while_open(void)
 	}
 }
 
+/*
+ * A restart after a DAG's file went, or one of its tasks, while a try of
+ * it ran (a `kill -9` and a new scheduler): the run goes on as with a
+ * scheduler that ran all along. The gone file's DAG is its last good
+ * version from the database: its try is adopted, not killed as lost, and
+ * the run finishes on it, creating no new runs. A removed task's try is
+ * stopped saying why and ends with the run.
+ */
+enum gr_how { GR_FILE_SEEN, GR_FILE_UNSEEN, GR_TASK_UNSEEN };
+static const struct {
+	const char *what;
+	enum gr_how how;
+} gr_rows[] = {
+	{ "file gone while the scheduler ran, then a restart", GR_FILE_SEEN },
+	{ "file gone while no scheduler ran", GR_FILE_UNSEEN },
+	{ "task removed while no scheduler ran", GR_TASK_UNSEEN },
+};
+
+static void
+test_gone_restart(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "gr.yaml", "dag: gr\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+			     "end: 2024-01-10T01:00:00Z\ntasks:\n"
+			     "  a: {command: \"true\"}\n  x: {command: \"true\"}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	static const char *no_x = "dag: gr\nschedule: \"@hourly\"\nstart: 2024-01-10T00:00:00Z\n"
+				  "end: 2024-01-10T01:00:00Z\ntasks:\n"
+				  "  a: {command: \"true\"}\n  b: {after: [a], command: \"true\"}\n";
+
+	for (size_t k = 0; k < SL_ARRAY_LEN(gr_rows); k++) {
+		const struct dagbag_entry *e;
+		int runs;
+
+		fprintf(stderr, "  %s\n", gr_rows[k].what);
+		h_open(files, NULL);
+		h_trigger("gr", "p1");
+		CHECK_EQ_INT(1, h_running("a"));
+		CHECK_EQ_INT(1, h_running("x"));
+		runs = h_runs("gr");
+		if (gr_rows[k].how == GR_FILE_SEEN)
+			h_dag_file("gr.yaml", NULL);
+		else
+			h_dag_file_unseen("gr.yaml", gr_rows[k].how == GR_TASK_UNSEEN ? no_x : NULL);
+		h_restart();
+		/* a's try was adopted: still running, never started again */
+		CHECK_EQ_INT(1, h_running("a"));
+		CHECK_EQ_INT(1, h_started("a"));
+		CHECK_EQ_INT(0, h_killed("a", "p1"));
+		CHECK_STATE("running", "gr", "a", "p1");
+		if (gr_rows[k].how == GR_TASK_UNSEEN) {
+			const char *log = h_log_path("x");
+
+			/* x's try stopped, saying why, and not retried */
+			CHECK_EQ_INT(0, h_running("x"));
+			CHECK_EQ_INT(1, h_started("x"));
+			CHECK_EQ_INT(1, h_lines_with(log, "its task was removed from the DAG file: stopping this try"));
+			CHECK_EQ_INT(1, h_lines_with(log, "stopped: its task was removed from the DAG file"));
+		} else {
+			e = dagbag_find_entry(sched_dagbag(h_sched()), "gr");
+			CHECK(e != NULL && e->missing && e->dag->ntasks == 3);
+			CHECK_EQ_INT(0, h_end("x", "p1", 0));
+		}
+		/* the run finishes (on the last good version) */
+		CHECK_EQ_INT(0, h_end("a", "p1", 0));
+		CHECK_EQ_INT(1, h_running("b"));
+		CHECK_EQ_INT(0, h_end("b", "p1", 0));
+		CHECK_EQ_STR("success", h_run_state("gr", "p1"));
+		if (gr_rows[k].how == GR_TASK_UNSEEN) {
+			CHECK_STATE("failed", "gr", "x", "p1");
+			CHECK_EQ_STR("its task was removed from the DAG file before it ended",
+				     h_ti("gr", "x", "p1", "error"));
+		} else {
+			/* and a gone file's DAG creates no new runs */
+			h_advance(2 * 3600 * 1000);
+			CHECK_EQ_INT(runs, h_runs("gr"));
+		}
+		h_close();
+	}
+}
+
 /* A try that ends in a pass whose commit fails: its end is lost with the
  * transaction; the scheduler reads the store again and records it then
  * (once), its downstream starts once, nothing else starts twice. */
@@ -1931,6 +2014,7 @@ main(void)
 	RUN(test_try_plain_command);
 	RUN(test_trigger_before_scan);
 	RUN(test_task_removed_while_open);
+	RUN(test_gone_restart);
 	RUN(test_dag_file_breaks);
 	RUN(test_dag_file_broken_restart);
 	RUN(test_paused_at_creation);
