@@ -719,14 +719,14 @@ sched_start(struct sched *s, struct sl_err *err)
 		if (s->bag.entries[i].dag != NULL)
 			sched_dstate(s, s->bag.entries[i].dag->name);
 	}
-	if (sched_sync_gone_dags(s) < 0)
+	if (sched_recover_gone_dags(s) < 0)
 		return sl_err_set(err, "%s: cannot read the runs of DAGs whose file is gone: %s",
 				  s->cfg->db_path, store_errmsg(s->store));
 	if (store_dags_sync(s->store, &s->bag,
 			    s->cfg->dags_paused_at_creation, sched_now(s)) < 0)
 		return sl_err_set(err, "cannot record the DAGs in %s", s->cfg->db_path);
 	s->last_dag_scan = sched_mono(s);
-	if (sched_sync_recover(s) < 0)
+	if (sched_recover_tries(s) < 0)
 		return sl_err_set(err, "%s: cannot recover the tries of the previous scheduler: %s",
 				  s->cfg->db_path, store_errmsg(s->store));
 	s->pass_ev = event_new(s->base, -1, 0, pass_cb, s);

@@ -570,11 +570,12 @@ int sched_output_end(struct sched *s, struct live *l, int exit_code, int sig,
  * says, also after a clear of ti alone), else 0 (its rule decides). */
 int sched_output_unchosen(struct sched *s, struct ti *ti);
 
-/* sched_sync.c: the picture from the store: reload, recovery, DAG folder */
+/* sched_sync.c: the picture from the store: reload, DAG folder */
 void sched_sync_reload(struct sched *s, int at_start);
-int sched_sync_recover(struct sched *s);
-int sched_sync_gone_dags(struct sched *s);
 int sched_sync_scan_dags(struct sched *s);
+/* sched_recover.c: at start, what the scheduler before left behind */
+int sched_recover_tries(struct sched *s);
+int sched_recover_gone_dags(struct sched *s);
 
 /* sched_runs.c: runs: creation, promotion, completion, SLA */
 void sched_runs_free_one(struct sched *s, struct run *r);
