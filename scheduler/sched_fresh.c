@@ -45,6 +45,7 @@
 
 #include "operators/notify.h"
 #include "scheduler/config.h"
+#include "scheduler/cron.h"
 #include "scheduler/dag.h"
 #include "scheduler/expected_store.h"
 #include "scheduler/fresh_items.h"
@@ -591,7 +592,12 @@ fresh_plan(struct sched *s, struct fresh_pass *fp, const struct dag *d,
 	   int idx, struct fresh_plan *p)
 {
 	int64_t lo = fp->now_s - s->cfg->freshness_lookback_ms / 1000;
+	/* the window holds every partition that ended inside it: from
+	 * the start of the one that holds its edge */
+	int64_t edge = cron_prev(d->schedule, d->tz, lo);
 
+	if (edge >= 0 && edge < lo)
+		lo = edge;
 	if (d->start != INT64_MIN && d->start > lo)
 		lo = d->start;
 	if (lo > fp->now_s)

@@ -132,6 +132,60 @@ test_late_then_recovered(void)
 	h_close();
 }
 
+/*
+ * The look-back window holds every partition that ended inside it, not
+ * only those that started there: a week, a day, or a 10-minute partition
+ * that began before the window's edge and ended after it is late when
+ * its deadline passed (a weekly DAG never alerted with the default 7d).
+ * The clock is Wednesday 2024-01-10 00:30 UTC.
+ */
+static int64_t lookback_ms;
+
+static void
+lookback_cfg(struct config *cfg)
+{
+	cfg->freshness_lookback_ms = lookback_ms;
+	cfg->dags_paused_at_creation = 1;
+}
+
+static const struct {
+	const char *what, *schedule, *freshness;
+	int64_t lookback_ms;
+	const char *late, *not_late;	/* a partition late, one ended before */
+} lb_rows[] = {
+	{ "weekly, the default 7d", "@weekly", "1m", 7 * 86400000LL,
+	  "2023-12-31T00:00:00+00:00", "2023-12-24T00:00:00+00:00" },
+	{ "daily, 1d", "@daily", "10m", 86400000LL,
+	  "2024-01-09T00:00:00+00:00", "2024-01-08T00:00:00+00:00" },
+	{ "every 10 minutes, 55m", "*/10 * * * *", "1m", 55 * 60000LL,
+	  "2024-01-09T23:30:00+00:00", "2024-01-09T23:20:00+00:00" },
+};
+
+static void
+test_lookback_window(void)
+{
+	for (size_t k = 0; k < SL_ARRAY_LEN(lb_rows); k++) {
+		char yaml[512], late[128], not_late[128];
+		struct h_dag_file files[] = { { "lb.yaml", yaml }, { NULL, NULL } };
+
+		fprintf(stderr, "  %s\n", lb_rows[k].what);
+		snprintf(yaml, sizeof yaml, "dag: lb\nschedule: \"%s\"\n"
+			 "start: 2023-12-01T00:00:00Z\nfreshness: %s\n"
+			 "email: [oncall@example.com]\n"
+			 "tasks:\n  load: {command: \"true\"}\n",
+			 lb_rows[k].schedule, lb_rows[k].freshness);
+		snprintf(late, sizeof late, "late - %s", lb_rows[k].late);
+		snprintf(not_late, sizeof not_late, "late - %s", lb_rows[k].not_late);
+		lookback_ms = lb_rows[k].lookback_ms;
+		h_open(files, lookback_cfg);
+		/* paused at creation: no runs; a missing partition is late */
+		h_advance(61 * 1000LL);
+		CHECK_EQ_INT(1, notes(late));
+		CHECK_EQ_INT(0, notes(not_late));
+		h_close();
+	}
+}
+
 static void
 paused_cfg(struct config *cfg)
 {
@@ -520,7 +574,7 @@ test_changed_elsewhere(void)
 }
 
 /* More late partitions at the start than one pass records (three paused
- * DAGs x 166 hours of the look-back week): each is alerted exactly once, the rest
+ * DAGs x 167 hours of the look-back week): each is alerted exactly once, the rest
  * in the passes that follow; then their runs are written at once (as by
  * another process): a recovery notice each, exactly once. */
 static void
@@ -538,9 +592,9 @@ test_mass_late_then_landed(void)
 			     "tasks:\n  load: {command: \"true\"}\n" },
 		{ NULL, NULL },
 	};
-	/* in the week back from 00:30 on the 10th, 2024-01-03T01:00 to
-	 * 2024-01-09T22:00 are due */
-	const int per_dag = 6 * 24 + 22, total = 3 * per_dag;
+	/* in the week back from 00:30 on the 10th, 2024-01-03T00:00 (it
+	 * ended inside the week) to 2024-01-09T22:00 are due */
+	const int per_dag = 6 * 24 + 23, total = 3 * per_dag;
 	struct sl_err err;
 
 	h_open(files, paused_cfg);
@@ -549,14 +603,14 @@ test_mass_late_then_landed(void)
 	h_advance(61 * 1000LL);
 	h_advance(61 * 1000LL);
 	CHECK_EQ_INT(total, notes_prefix("late - "));
-	CHECK_EQ_INT(3, notes("late - 2024-01-03T01:00:00+00:00"));
+	CHECK_EQ_INT(3, notes("late - 2024-01-03T00:00:00+00:00"));
 	CHECK_EQ_INT(3, notes("late - 2024-01-09T22:00:00+00:00"));
 	/* not an email per hour: a digest per DAG and pass (the first DAG's
 	 * week in one; one cut by the pass's budget in two) */
 	CHECK_EQ_INT(total, digested("late"));
 	CHECK(notes_prefix("late digest ") >= 3);
 	CHECK(notes_prefix("late digest ") <= 5);
-	CHECK_EQ_INT(1, notes("late digest 166"));
+	CHECK_EQ_INT(1, notes("late digest 167"));
 	/* every run lands at once */
 	sl_err_clear(&err);
 	CHECK(store_begin(h_store()) == 0);
@@ -566,7 +620,7 @@ test_mass_late_then_landed(void)
 
 		snprintf(dag, sizeof dag, "m%d", i);
 		d = h_dag(dag);
-		for (int64_t t = INT64_C(1704243600), k = 0; k < per_dag; k++, t += 3600) {
+		for (int64_t t = INT64_C(1704240000), k = 0; k < per_dag; k++, t += 3600) {
 			char key[64];
 			int64_t id;
 
@@ -586,7 +640,7 @@ test_mass_late_then_landed(void)
 	for (int i = 0; i < 5; i++)
 		h_advance(61 * 1000LL);
 	CHECK_EQ_INT(total, notes_prefix("recovered - "));
-	CHECK_EQ_INT(3, notes("recovered - 2024-01-03T01:00:00+00:00"));
+	CHECK_EQ_INT(3, notes("recovered - 2024-01-03T00:00:00+00:00"));
 	CHECK_EQ_INT(3, notes("recovered - 2024-01-09T22:00:00+00:00"));
 	CHECK_EQ_INT(total, digested("recovered"));
 	CHECK(notes_prefix("recovered digest ") <= 5);
@@ -611,5 +665,6 @@ main(int argc, char **argv)
 	RUN(test_mass_late_then_landed);
 	RUN(test_digest_email);
 	RUN(test_catchup_off);
+	RUN(test_lookback_window);
 	return UNIT_END();
 }

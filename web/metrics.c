@@ -134,7 +134,7 @@ partitions_late(struct buf *b, struct store *s, const struct dagbag *bag)
 		json_decref(lc.counts);
 		return -1;
 	}
-	buf_adds(b, "# HELP sluice_partitions_late Partitions past their DAG's or a task's freshness that have not landed.\n"
+	buf_adds(b, "# HELP sluice_partitions_late Partitions of the freshness look-back window past their DAG's or a task's freshness that have not landed (alerted, not recovered).\n"
 		    "# TYPE sluice_partitions_late gauge\n");
 	for (int i = 0; i < bag->n; i++) {
 		const struct dag *d = bag->entries[i].dag;
