@@ -40,14 +40,13 @@ secret_url_shown(const char *url, char *out, size_t n)
 		return out;
 	}
 	host += 3;
-	/* user:password@ goes too */
+	/* user:password@ goes too, up to the last '@' before the query:
+	 * a password may hold '@' or '/' (a '@' in the path hides more,
+	 * never less) */
+	for (const char *p = host, *end = host + strcspn(host, "?#"); p < end; p++)
+		if (*p == '@')
+			host = p + 1;
 	len = strcspn(host, "/?#");
-	if (memchr(host, '@', len) != NULL) {
-		const char *at = memchr(host, '@', len);
-
-		len -= (size_t)(at + 1 - host);
-		host = at + 1;
-	}
 	snprintf(out, n, "%.*s%.*s/********", (int)(strstr(url, "://") + 3 - url),
 		 url, (int)len, host);
 	return out;

@@ -4,6 +4,7 @@
  * (base/util's sl_format_ago). */
 #include <stdlib.h>
 
+#include "base/secret.h"
 #include "base/text.h"
 #include "base/util.h"
 #include "tests/unit.h"
@@ -304,6 +305,26 @@ duration_cases(void)
 		CHECK_EQ_STR(cases[i].out, sl_format_duration(cases[i].ms, out, sizeof out));
 }
 
+/* A secret URL as it may be shown: scheme and host, nothing of the user,
+ * the password (which may hold '@' or '/') or the path. */
+static void
+url_shown_cases(void)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "https://hooks.example.com/services/T0/B0/XYZ", "https://hooks.example.com/********" },
+		{ "http://u:pw@127.0.0.1:19251/at/TOKEN", "http://127.0.0.1:19251/********" },
+		{ "http://u:pa@ssLEAK@127.0.0.1:19251/at/TOKEN", "http://127.0.0.1:19251/********" },
+		{ "http://u:p/ss@host.example/x", "http://host.example/********" },
+		{ "http://host.example?token=a@b", "http://host.example/********" },
+		{ "http://host.example", "http://host.example/********" },
+		{ "not a url", "********" },
+	};
+	char out[256];
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_EQ_STR(cases[i].out, secret_url_shown(cases[i].in, out, sizeof out));
+}
+
 int
 main(void)
 {
@@ -317,5 +338,6 @@ main(void)
 	RUN(ago_cases);
 	RUN(count_cases);
 	RUN(duration_cases);
+	RUN(url_shown_cases);
 	return UNIT_END();
 }
