@@ -145,13 +145,18 @@ backfill_create(struct store *s, const struct dag *d,
 	missing = json_array();	/* of skip, those without a run (only: failed) */
 	what = xcalloc(set.n + 1, 1);
 	run_ids = xcalloc(set.n + 1, sizeof *run_ids);
+	/* what each partition needs is read in the transaction that
+	 * writes it: a backfill (or the scheduler) creating runs there at
+	 * the same moment is seen, not met as a duplicate run */
+	if (!req->dry_run && store_begin(s) < 0)
+		goto fail_tx;
 	for (i = 0; i < set.n; i++) {
 		int w = backfill_choose(s, d, &set.v[i], only, &run_ids[i]);
 
 		if (w < 0) {
 			*status = 503;
 			sl_err_set(err, "database: %s", store_errmsg(s));
-			goto fail;
+			goto fail_rb;
 		}
 		what[i] = (char)w;
 		json_array_append_new(w == 'c' ? create : w == 'r' ? rerun : skip,
@@ -185,7 +190,7 @@ backfill_create(struct store *s, const struct dag *d,
 	if (json_array_size(create) + json_array_size(rerun) > BACKFILL_MAX_RUNS) {
 		sl_err_set(err, "a backfill may run at most %d partitions at once (this range: %zu)",
 			   BACKFILL_MAX_RUNS, json_array_size(create) + json_array_size(rerun));
-		goto fail;
+		goto fail_rb;
 	}
 	/* nothing to run (every partition has a run, or none failed): no
 	 * backfill object, which would be listed "done 0/0" for good */
@@ -204,7 +209,7 @@ backfill_create(struct store *s, const struct dag *d,
 		spec.only = only;
 		spec.newest_first = req->newest_first;
 		spec.max_active = req->max_active;
-		if (store_begin(s) < 0 || store_backfill_add(s, &spec, who, &id, err) < 0)
+		if (store_backfill_add(s, &spec, who, &id, err) < 0)
 			goto fail_tx;
 		for (i = 0; i < set.n; i++) {
 			const struct partition *p = &set.v[i];
@@ -243,7 +248,8 @@ backfill_create(struct store *s, const struct dag *d,
 			sl_err_set(err, "database: %s", store_errmsg(s));
 			goto fail_tx;
 		}
-	}
+	} else if (!req->dry_run)
+		store_rollback(s);	/* nothing to write */
 	if (req->newest_first) {
 		backfill_reverse(create);
 		backfill_reverse(rerun);
@@ -270,6 +276,11 @@ fail_tx:
 	if (err->msg[0] == '\0')
 		sl_err_set(err, "database: %s", store_errmsg(s));
 	store_rollback(s);
+	goto fail;
+fail_rb:
+	/* an error of this request's own, in its transaction */
+	if (!req->dry_run)
+		store_rollback(s);
 fail:
 	partition_set_free(&set);
 	json_decref(create);

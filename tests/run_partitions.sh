@@ -140,6 +140,20 @@ assert_contains "$(cat "$T/bf.out")" "2 runs created"
 assert_eq success "$(run_state hourly 2023-12-31T22:00:00+00:00)"
 assert_eq backfill "$(q "SELECT run_type FROM dag_runs WHERE partition='2023-12-31T23:00:00+00:00'")"
 
+# three backfills of overlapping ranges at the same moment: each creates
+# what the others did not, none fails (the last ones exited 3 with "DAG
+# hourly already has a run for partition ..."), one run a partition
+for r in "10 15" "12 18" "14 20"; do
+	set -- $r
+	sl backfill hourly --allow-outside-range --from "2023-12-31T$1:00:00Z" --to "2023-12-31T$2:00:00Z" \
+		>"$T/bfc.$1.out" 2>&1 &
+done
+for r in 10 12 14; do
+	wait -n || fail "a concurrent backfill failed: $(cat "$T"/bfc.*.out)"
+done
+assert_eq 11 "$(q "SELECT count(DISTINCT partition) FROM dag_runs WHERE dag_id = 'hourly' AND partition BETWEEN '2023-12-31T10' AND '2023-12-31T20:59'")" "the partitions backfilled"
+assert_eq 11 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'hourly' AND partition BETWEEN '2023-12-31T10' AND '2023-12-31T20:59'")" "one run a partition"
+
 # depends_on_past: a partition waits for the previous one's task
 cat >"$H/dags/past.yaml" <<YAML
 dag: past
