@@ -376,6 +376,8 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 	json_decref(detail);
 	if (store_commit(s) < 0)
 		return store_db_err(s, err, "commit");
+	/* what it is now, as a read of it says */
+	json_object_set_new(*preview, "state", json_string("cancelled"));
 	return 1;
 fail:
 	store_db_err(s, err, "cancelling the backfill");

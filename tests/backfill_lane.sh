@@ -190,6 +190,7 @@ assert_eq 403 "$code" "cancel from a session without the CSRF token"
 assert_status 200 POST "/backfills/$SLOW/cancel" '{"dry_run": true}'
 assert_eq "9 1 running" "$(jget 'len(d["remove"])') $(jget 'len(d["running"])') $(state_of "$SLOW")" "the preview changes nothing"
 assert_status 200 POST "/backfills/$SLOW/cancel" '{}'
+assert_eq "cancelled running" "$(jget 'd["state"]') $(jget 'd["running"] and "running"')" "the answer: the backfill as it is now"
 assert_eq "cancelled 1" "$(state_of "$SLOW") $(q "SELECT count(*) FROM dag_runs WHERE dag_id='slow'")" "cancel: queued runs removed"
 assert_eq 1 "$(running_tis slow)" "cancel without kill: the running try goes on"
 assert_status 409 POST "/backfills/$SLOW/cancel" '{}'
