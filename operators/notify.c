@@ -490,9 +490,8 @@ fresh_compose(const struct notify_event *ev, int late)
 	char *due = one_line(ev->sla_deadline);
 	char *task = ev->task != NULL ? one_line(ev->task) : NULL;
 	struct buf subject, text, html, what;
-	char *link = ev->base_url != NULL && ev->base_url[0] != '\0' && ev->dag &&
-		ev->partition ? (ev->no_run ? links_dag_at(ev->base_url, ev->dag, ev->partition) :
-				 links_run(ev->base_url, ev->dag, ev->partition)) : NULL;
+	char *link = ev->base_url != NULL && ev->base_url[0] != '\0' ?
+		     links_event(ev) : NULL;
 	json_t *opts;
 
 	buf_init(&subject, 0);

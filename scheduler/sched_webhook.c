@@ -138,16 +138,10 @@ json_t *
 sched_webhook_payload(const struct notify_event *ev, const char *state)
 {
 	size_t n = json_array_size(ev->fresh_digest);
-	const char *first = json_string_value(json_object_get(
-		json_array_get(ev->fresh_digest, 0), "partition"));
-	const char *last = json_string_value(json_object_get(
-		json_array_get(ev->fresh_digest, n > 0 ? n - 1 : 0), "partition"));
-	char *url = n > 0 ? links_map_range(ev->base_url, ev->dag, first, last) :
-		    ev->no_run ? links_dag_at(ev->base_url, ev->dag, ev->partition) :
-		    ev->task ? links_task_try(ev->base_url, ev->dag, ev->partition, ev->task,
-					      strcmp(ev->kind, "sla_miss") != 0 ? ev->try_number : 0)
-			     : links_run(ev->base_url, ev->dag, ev->partition);
+	char *url = links_event(ev);
 	char *reason = webhook_reason(ev);
+	/* a freshness event is about a partition, not a try */
+	int fresh = strcmp(ev->kind, "late") == 0 || strcmp(ev->kind, "recovered") == 0;
 	char when[32];
 	time_t now = (time_t)(sl_now_ms() / 1000);
 	struct tm tm;
@@ -156,7 +150,7 @@ sched_webhook_payload(const struct notify_event *ev, const char *state)
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* values are data: jansson escapes them */
-	p = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s,s:s,s:s}",
+	p = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:s}",
 		      "event", ev->kind, "dag", ev->dag, "task", ev->task,
 		      "partition", ev->partition, "run_id", ev->run_id,
 		      "state", state, "url", url, "reason", reason, "time", when);
@@ -165,7 +159,7 @@ sched_webhook_payload(const struct notify_event *ev, const char *state)
 		json_object_set_new(p, "count", json_integer((json_int_t)n));
 		json_object_set_new(p, "partitions", webhook_digest_partitions(ev));
 	}
-	if (ev->task != NULL && n == 0) {
+	if (ev->task != NULL && n == 0 && !fresh) {
 		json_object_set_new(p, "try", json_integer(ev->try_number));
 		json_object_set_new(p, "max_tries", json_integer(ev->max_tries));
 	} else {

@@ -17,11 +17,13 @@
 
 #include <jansson.h>
 
+#include "operators/notify.h"
 #include "scheduler/config.h"
 #include "scheduler/sched_internal.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
+#include "web/links.h"
 
 /* webhook_claim_ms() of the hooks below: 2 tries of 1 s, a back-off of
  * 100 ms, 5 s of slack */
@@ -210,6 +212,53 @@ test_claims(void)
 	h_close();
 }
 
+/* The one link of an event, for its email and its payload: a task's
+ * page at the try for a try's events, the page alone for a freshness or
+ * SLA event (no try), the grid at a partition without a run, the run's
+ * page for the run; a freshness event has no try in its payload. */
+static void
+test_event_links(void)
+{
+	static const struct {
+		const char *kind, *task;
+		int try_number, no_run;
+		const char *url;
+		int has_try;
+	} rows[] = {
+		{ "failure", "load", 2, 0, "http://ui.example/dags/d/runs/p1/tasks/load?try=2", 1 },
+		{ "sla_miss", "load", 1, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 1 },
+		{ "late", "load", 0, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 0 },
+		{ "recovered", "load", 0, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 0 },
+		{ "late", NULL, 0, 0, "http://ui.example/dags/d/runs/p1", 0 },
+		{ "late", NULL, 0, 1, "http://ui.example/dags/d?at=p1", 0 },
+		{ "failure", NULL, 0, 0, "http://ui.example/dags/d/runs/p1", 0 },
+	};
+
+	for (size_t k = 0; k < SL_ARRAY_LEN(rows); k++) {
+		struct notify_event ev;
+		char *link;
+		json_t *p;
+
+		memset(&ev, 0, sizeof ev);
+		ev.kind = rows[k].kind;
+		ev.dag = "d";
+		ev.task = rows[k].task;
+		ev.partition = "p1";
+		ev.try_number = rows[k].try_number;
+		ev.max_tries = 3;
+		ev.no_run = rows[k].no_run;
+		ev.base_url = "http://ui.example/";
+		link = links_event(&ev);
+		p = sched_webhook_payload(&ev, "failed");
+		fprintf(stderr, "  %s %s\n", rows[k].kind, rows[k].task ? rows[k].task : "(run)");
+		CHECK_EQ_STR(rows[k].url, link);
+		CHECK_EQ_STR(rows[k].url, json_string_value(json_object_get(p, "url")));
+		CHECK_EQ_INT(rows[k].has_try, !json_is_null(json_object_get(p, "try")));
+		free(link);
+		json_decref(p);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,5 +268,6 @@ main(int argc, char **argv)
 	unsetenv("TZ");
 	RUN(test_events_and_payload);
 	RUN(test_claims);
+	RUN(test_event_links);
 	return UNIT_END();
 }

@@ -3,8 +3,11 @@
 
 #include <string.h>
 
+#include <jansson.h>
+
 #include "base/text.h"
 #include "base/util.h"
+#include "operators/notify.h"
 
 void
 links_build(struct buf *out, const char *base_url, const char *pattern,
@@ -87,4 +90,27 @@ links_run(const char *base_url, const char *dag, const char *partition)
 	buf_init(&b, 0);
 	links_build(&b, base_url, LINK_PAGE_RUN, values);
 	return buf_steal(&b);
+}
+
+char *
+links_event(const struct notify_event *ev)
+{
+	size_t n = json_array_size(ev->fresh_digest);
+	int at_try = strcmp(ev->kind, "sla_miss") != 0 &&
+		     strcmp(ev->kind, "late") != 0 && strcmp(ev->kind, "recovered") != 0;
+
+	if (ev->dag == NULL)
+		return NULL;
+	if (n > 0)
+		return links_map_range(ev->base_url, ev->dag,
+		    json_string_value(json_object_get(json_array_get(ev->fresh_digest, 0), "partition")),
+		    json_string_value(json_object_get(json_array_get(ev->fresh_digest, n - 1), "partition")));
+	if (ev->partition == NULL)
+		return NULL;
+	if (ev->no_run)
+		return links_dag_at(ev->base_url, ev->dag, ev->partition);
+	if (ev->task != NULL)
+		return links_task_try(ev->base_url, ev->dag, ev->partition, ev->task,
+				      at_try ? ev->try_number : 0);
+	return links_run(ev->base_url, ev->dag, ev->partition);
 }

@@ -11,6 +11,7 @@
 #define SLUICE_LINKS_H
 
 struct buf;
+struct notify_event;
 
 #define LINK_PAGE_DAGS	"/"
 #define LINK_PAGE_DAG	"/dags/{dag}"
@@ -43,5 +44,14 @@ char *links_dag_at(const char *base_url, const char *dag, const char *partition)
  * times as the map's range form takes them); caller frees. */
 char *links_map_range(const char *base_url, const char *dag, const char *from,
 		      const char *to);
+
+/*
+ * The page an event is about, under base_url (a path without one): a
+ * freshness digest's partition map over its partitions, a partition with
+ * no run its place in the grid, a task's page (at its try, but for an SLA
+ * miss or a freshness event), else the run's page. The one link of the
+ * event's email and of its webhook's payload. Caller frees.
+ */
+char *links_event(const struct notify_event *ev);
 
 #endif
