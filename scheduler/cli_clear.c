@@ -117,9 +117,16 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 			cli_params_error(&err);
 			return EXIT_USAGE;
 		}
-		/* the runs resolved are exactly those starting in this range */
-		spec.from_s = set.v[0].start_s;
-		spec.to_s = set.v[set.n - 1].start_s;
+		/* the runs resolved are exactly those of this range */
+		{
+			struct store_run_range range;
+
+			partition_set_range(&set, &range);
+			spec.from_s = range.from_s;
+			spec.from_id = range.from_id;
+			spec.to_s = range.to_s;
+			spec.to_id = range.to_id;
+		}
 		if (partition != NULL && set.n == 1) {
 			/* that run only: two runs of an unscheduled DAG
 			 * triggered within a second share their start */

@@ -176,7 +176,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 	const char *from = cli_opt_str(args, "from"), *to = cli_opt_str(args, "to");
 	long long limit = 50;
 	int more, rc;
-	int64_t a = INT64_MIN, b = INT64_MAX;
+	struct store_run_range range = { INT64_MIN, 0, INT64_MAX, 0 };
 	struct dag *d;
 	int dag_rc;
 	json_t *runs, *r;
@@ -211,12 +211,11 @@ runs_run(struct cli *c, const struct cli_args *args)
 			return EXIT_USAGE;
 		}
 		cli_partition_notes(&notes);
-		a = set.v[0].start_s;
-		b = set.v[set.n - 1].start_s;
+		partition_set_range(&set, &range);
 		partition_set_free(&set);
 	}
 	/* one more than shown, to say when the list is cut */
-	runs = store_runs_json(c->store, d->name, a, b, state, (int)limit + 1, 0);
+	runs = store_runs_range_json(c->store, d->name, &range, state, (int)limit + 1, 0);
 	if (runs == NULL) {
 		fprintf(stderr, "sluice: cannot read the runs of %s\n", d->name);
 		return EXIT_FAILED;

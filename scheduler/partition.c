@@ -66,9 +66,10 @@ partition_note(struct partition_notes *notes, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Add a partition to set; run_id its run's, 0 when it has none. */
 static void
 partition_add(struct partition_set *set, const char *key, int64_t start,
-	      int64_t end, int exists)
+	      int64_t end, int64_t run_id)
 {
 	struct partition *p;
 
@@ -77,7 +78,8 @@ partition_add(struct partition_set *set, const char *key, int64_t start,
 	snprintf(p->key, sizeof p->key, "%s", key);
 	p->start_s = start;
 	p->end_s = end;
-	p->exists = exists;
+	p->exists = run_id != 0;
+	p->run_id = run_id;
 }
 
 int
@@ -87,6 +89,8 @@ partition_cmp(const void *a, const void *b)
 
 	if (x->start_s != y->start_s)
 		return x->start_s < y->start_s ? -1 : 1;
+	if (x->run_id != y->run_id)
+		return x->run_id < y->run_id ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
@@ -279,8 +283,29 @@ partition_run(struct store *s, const struct dag *d, const char *key,
 	p->start_s = json_integer_value(json_object_get(run, "start_s"));
 	p->end_s = json_integer_value(json_object_get(run, "end_s"));
 	p->exists = 1;
+	p->run_id = json_integer_value(json_object_get(run, "id"));
 	json_decref(run);
 	return 1;
+}
+
+/* The runs of range (in the runs' order, store_run_range), added to
+ * set. */
+static void
+partition_runs_in(struct store *s, const struct dag *d,
+		  const struct store_run_range *range, struct partition_set *set)
+{
+	json_t *runs, *r;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	runs = store_runs_range_json(s, d->name, range, NULL, PARTITION_RUNS_MAX, 0);
+	json_array_foreach(runs, i, r)
+		partition_add(set, json_string_value(json_object_get(r, "partition")),
+			      json_integer_value(json_object_get(r, "start_s")),
+			      json_integer_value(json_object_get(r, "end_s")),
+			      json_integer_value(json_object_get(r, "id")));
+	json_decref(runs);
 }
 
 /* The runs with a start in [lo, hi], added to set. */
@@ -288,17 +313,9 @@ static void
 partition_runs_between(struct store *s, const struct dag *d, int64_t lo,
 		       int64_t hi, struct partition_set *set)
 {
-	json_t *runs, *r;
-	size_t i;
+	struct store_run_range range = { lo, 0, hi, 0 };
 
-	if (s == NULL)
-		return;
-	runs = store_runs_json(s, d->name, lo, hi, NULL, PARTITION_RUNS_MAX, 0);
-	json_array_foreach(runs, i, r)
-		partition_add(set, json_string_value(json_object_get(r, "partition")),
-			      json_integer_value(json_object_get(r, "start_s")),
-			      json_integer_value(json_object_get(r, "end_s")), 1);
-	json_decref(runs);
+	partition_runs_in(s, d, &range, set);
 }
 
 /* The scheduled partitions starting in [lo, hi], added to set with
@@ -320,7 +337,7 @@ partition_ticks_between(struct store *s, const struct dag *d, int64_t lo,
 		if (end < 0)
 			break;
 		dag_partition_key(d, t, key, sizeof key);
-		partition_add(set, key, t, end, partition_run(s, d, key, &p));
+		partition_add(set, key, t, end, partition_run(s, d, key, &p) ? p.run_id : 0);
 	}
 }
 
@@ -538,7 +555,7 @@ partition_at(struct store *s, const struct dag *d, int64_t t,
 			return;
 		dag_partition_key(d, start, key, sizeof key);
 		if (partition_run(s, d, key, &p))
-			partition_add(out, p.key, p.start_s, p.end_s, 1);
+			partition_add(out, p.key, p.start_s, p.end_s, p.run_id);
 		else if (scope != PARTITION_RUNS)
 			partition_add(out, key, start, end, 0);
 		return;
@@ -549,7 +566,7 @@ partition_at(struct store *s, const struct dag *d, int64_t t,
 	}
 	tz_iso(d->tz, t, key, sizeof key);
 	if (partition_run(s, d, key, &p))
-		partition_add(out, key, p.start_s, p.end_s, 1);
+		partition_add(out, key, p.start_s, p.end_s, p.run_id);
 	else
 		partition_add(out, key, t, t, 0);
 }
@@ -571,7 +588,7 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 		return sl_err_set(err, "which partition of DAG %s?", d->name);
 	/* an exact key wins over any reading of it as a time */
 	if (partition_run(s, d, arg, &p)) {
-		partition_add(out, p.key, p.start_s, p.end_s, 1);
+		partition_add(out, p.key, p.start_s, p.end_s, p.run_id);
 		return 0;
 	}
 	sl_err_clear(&terr);
@@ -674,6 +691,7 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 			struct partition p;
 
 			out->exists = partition_run(s, d, out->key, &p);
+			out->run_id = out->exists ? p.run_id : 0;
 		}
 		return 0;
 	}
@@ -705,28 +723,48 @@ partition_resolve_one(struct store *s, const struct dag *d, const char *arg,
 	return -1;
 }
 
-/* The lowest (upper = 0) or highest (upper = 1) partition start that arg
- * can name, for a range bound: a time that happens twice, its first
- * occurrence for the start, its second for the end (the range holds
- * both). */
+void
+partition_set_range(const struct partition_set *set, struct store_run_range *out)
+{
+	const struct partition *first = &set->v[0], *last = &set->v[set->n - 1];
+
+	out->from_s = first->start_s;
+	out->from_id = first->run_id;
+	out->to_s = last->start_s;
+	out->to_id = last->run_id;
+}
+
+/* Where a range bound lies in the runs' order (partition_cmp): a run's
+ * key at that run (its start, its id), a time or date at a start (id 0:
+ * any run there). */
+struct partition_pos {
+	int64_t start_s;
+	int64_t run_id;
+};
+
+/* The lowest (upper = 0) or highest (upper = 1) place that arg can name,
+ * for a range bound: a time that happens twice, its first occurrence for
+ * the start, its second for the end (the range holds both). */
 static int
 partition_bound(struct store *s, const struct dag *d, const char *arg,
-		int upper, int64_t *out, struct partition_notes *notes,
-		struct sl_err *err)
+		int upper, struct partition_pos *out,
+		struct partition_notes *notes, struct sl_err *err)
 {
 	struct partition p;
 	struct sl_err terr;
 	int64_t t, t2, d0, d1;
 	int kind;
 
+	out->run_id = 0;
 	if (partition_run(s, d, arg, &p)) {
-		*out = p.start_s;
+		out->start_s = p.start_s;
+		out->run_id = p.run_id;
 		return 0;
 	}
 	if (partition_is_date(arg)) {
 		if (partition_day(d, arg, &d0, &d1, err) < 0)
 			return -1;
-		*out = upper ? d1 - 1 : d0;
+		out->start_s = upper ? d1 - 1 : d0;
 		return 0;
 	}
 	sl_err_clear(&terr);
@@ -742,7 +780,26 @@ partition_bound(struct store *s, const struct dag *d, const char *arg,
 				upper ? t : t2, notes);
 		t = upper ? t2 : t;
 	}
-	*out = partition_start_at(d, t);
+	out->start_s = partition_start_at(d, t);
+	return 0;
+}
+
+/* Both bounds of a range (each NULL: open, *lo and *hi left as given),
+ * and the error when it ends before it starts. */
+static int
+partition_bounds(struct store *s, const struct dag *d, const char *from,
+		 const char *to, struct partition_pos *lo,
+		 struct partition_pos *hi, struct partition_notes *notes,
+		 struct sl_err *err)
+{
+	if ((from != NULL && partition_bound(s, d, from, 0, lo, notes, err) < 0) ||
+	    (to != NULL && partition_bound(s, d, to, 1, hi, notes, err) < 0))
+		return -1;
+	if (from != NULL && to != NULL &&
+	    (hi->start_s < lo->start_s ||
+	     (hi->start_s == lo->start_s && hi->run_id != 0 && hi->run_id < lo->run_id)))
+		return sl_err_set(err, "the range ends (to %s) before it starts (from %s)",
+				  to, from);
 	return 0;
 }
 
@@ -751,11 +808,12 @@ partition_resolve_bounds(struct store *s, const struct dag *d,
 			 const char *from, const char *to, int64_t *lo,
 			 int64_t *hi, struct sl_err *err)
 {
-	if ((from != NULL && partition_bound(s, d, from, 0, lo, NULL, err) < 0) ||
-	    (to != NULL && partition_bound(s, d, to, 1, hi, NULL, err) < 0))
+	struct partition_pos a = { *lo, 0 }, b = { *hi, 0 };
+
+	if (partition_bounds(s, d, from, to, &a, &b, NULL, err) < 0)
 		return -1;
-	if (from != NULL && to != NULL && *hi < *lo)
-		return sl_err_set(err, "to %s is before from %s", to, from);
+	*lo = a.start_s;
+	*hi = b.start_s;
 	return 0;
 }
 
@@ -876,7 +934,8 @@ partition_resolve_range(struct store *s, const struct dag *d,
 			enum partition_scope scope, struct partition_set *out,
 			struct partition_notes *notes, struct sl_err *err)
 {
-	int64_t lo = INT64_MIN, hi = INT64_MAX;
+	struct partition_pos a = { INT64_MIN, 0 }, b = { INT64_MAX, 0 };
+	int64_t lo, hi;
 	char near[1024];
 	int rc;
 
@@ -887,17 +946,20 @@ partition_resolve_range(struct store *s, const struct dag *d,
 	if (scope != PARTITION_RUNS && d->schedule == NULL)
 		return sl_err_set(err, "DAG %s has no schedule: name its "
 				  "partitions one by one", d->name);
-	if ((from != NULL && partition_bound(s, d, from, 0, &lo, notes, err) < 0) ||
-	    (to != NULL && partition_bound(s, d, to, 1, &hi, notes, err) < 0))
+	if (partition_bounds(s, d, from, to, &a, &b, notes, err) < 0)
 		return -1;
-	if (hi < lo)
-		return sl_err_set(err, "the range ends (to %s) before it starts (from %s)", to, from);
+	lo = a.start_s;
+	hi = b.start_s;
 	if (scope != PARTITION_RUNS &&
 	    (rc = partition_range_in(d, from, to, scope, &lo, &hi, notes, err)) < 0)
 		return rc;
-	if (scope == PARTITION_RUNS)
-		partition_runs_between(s, d, lo, hi, out);
-	else
+	if (scope == PARTITION_RUNS) {
+		/* from a run's key to another's: those runs and the ones
+		 * between them, not every run sharing their starts */
+		struct store_run_range range = { lo, a.run_id, hi, b.run_id };
+
+		partition_runs_in(s, d, &range, out);
+	} else
 		partition_ticks_between(s, d, lo, hi, out);
 	if (out->n == 0) {
 		partition_nearest(s, d, from != NULL ? lo : hi, scope, near,
@@ -1013,6 +1075,7 @@ partition_resolve_trigger(struct store *s, const struct dagbag *bag,
 		struct partition p;
 
 		out->exists = partition_run(s, d, out->key, &p);
+		out->run_id = out->exists ? p.run_id : 0;
 	}
 	return 0;
 }

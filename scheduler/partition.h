@@ -13,6 +13,11 @@
  *   must be at most 128 ASCII letters, digits and . _ : + -, neither
  *   "." nor ".." and not starting with "-").
  *
+ * Runs are in order of start, then of making (their run id): a range
+ * from one run's key to another's holds those runs and the ones between
+ * them, not every run sharing their starts (runs of an unscheduled DAG
+ * made in one second share one).
+ *
  * Scope says where partitions come from: PARTITION_RUNS only those that
  * have a run (tasks, logs, mark, clear, runs); PARTITION_SCHEDULE those the
  * DAG's schedule defines, with or without a run yet (trigger, backfill):
@@ -87,9 +92,12 @@ struct partition {
 	int64_t start_s;	/* data interval [start_s, end_s) */
 	int64_t end_s;
 	int exists;		/* a run of it is in the store */
+	int64_t run_id;		/* that run's id, else 0 */
 };
 
-/* Resolved partitions, ordered by start. Free with partition_set_free. */
+/* Resolved partitions in the runs' order: by start, then by run id (the
+ * order runs were made: runs of an unscheduled DAG made in one second
+ * share a start). Free with partition_set_free. */
 struct partition_set {
 	struct partition *v;
 	size_t n;
@@ -115,13 +123,22 @@ int partition_resolve_one(struct store *s, const struct dag *d,
 			  struct partition_notes *notes, struct sl_err *err);
 
 /* The partitions from the first that from names to the last that to
- * names, both inclusive (NULL: open end; outside PARTITION_RUNS both are
- * needed). At least one, else -1 (or PARTITION_OUTSIDE) with err. */
+ * names, both inclusive, in the order of partition_cmp (NULL: open end;
+ * outside PARTITION_RUNS both are needed): a bound that is a run's key
+ * is that run, not every run sharing its start. At least one, else -1
+ * (or PARTITION_OUTSIDE) with err. */
 int partition_resolve_range(struct store *s, const struct dag *d,
 			    const char *from, const char *to, int64_t now,
 			    enum partition_scope scope,
 			    struct partition_set *out,
 			    struct partition_notes *notes, struct sl_err *err);
+
+/* The runs of set (resolved in PARTITION_RUNS, at least one) as the
+ * store's range from its first to its last, for a store verb that takes
+ * one: the same runs, in the store's order. */
+struct store_run_range;
+void partition_set_range(const struct partition_set *set,
+			 struct store_run_range *out);
 
 /* The bounds a range names without listing its partitions (for a range
  * too long to list): *lo the lowest partition start from can name, *hi
@@ -172,7 +189,8 @@ int partition_range_outside(const struct dag *d, const char *from,
 
 /* May key name a new partition of an unscheduled DAG? (-1 with err) */
 int partition_key_ok(const char *key, struct sl_err *err);
-/* qsort order of struct partition: by start, then key. */
+/* qsort order of struct partition: by start, then run id (a partition
+ * without a run first), then key. */
 int partition_cmp(const void *a, const void *b);
 
 /*

@@ -407,6 +407,8 @@ struct clear_spec {
 	char **tasks;		/* NULL-terminated; NULL or empty = all */
 	int64_t from_s;		/* partition range by start, inclusive */
 	int64_t to_s;
+	int64_t from_id;	/* and by run id at those starts, as in */
+	int64_t to_id;		/* store_runs_range_json (0: any) */
 	const char *partition;	/* non-NULL: only the run of this key */
 	int downstream;
 	int upstream;
@@ -490,6 +492,21 @@ int store_audit(struct store *s, const char *who, const char *action,
 json_t *store_runs_json(struct store *s, const char *dag_id, int64_t from_s,
 			int64_t to_s, const char *state, int limit,
 			int offset);
+/*
+ * A range of a DAG's runs in their order: by start, then by id (the order
+ * they were made, so runs of an unscheduled DAG made in one second keep
+ * theirs). From the run (from_s, from_id) to the run (to_s, to_id), both
+ * inclusive; an id of 0 takes every run at that start (a range bound that
+ * is a time, not a run).
+ */
+struct store_run_range {
+	int64_t from_s, from_id;
+	int64_t to_s, to_id;
+};
+/* The runs of range, newest first, as store_runs_json. */
+json_t *store_runs_range_json(struct store *s, const char *dag_id,
+			      const struct store_run_range *range,
+			      const char *state, int limit, int offset);
 /* One run by partition, or NULL. */
 json_t *store_run_json(struct store *s, const char *dag_id,
 		       const char *partition);
@@ -650,11 +667,13 @@ struct store_grid_run {
 	int64_t id, start_s, end_s;
 	char *partition, *state, *run_type;
 };
-/* Which runs the grid shows: start in [from_s, to_s]; run_state (NULL:
- * any) the run's state; ti_state (NULL: any) a state one of the run's
- * task instances is in ("failed": runs with a failed task). */
+/* Which runs the grid shows: start in [from_s, to_s] (and by run id at
+ * those starts, as in store_runs_range_json: from_id, to_id, 0 any);
+ * run_state (NULL: any) the run's state; ti_state (NULL: any) a state one
+ * of the run's task instances is in ("failed": runs with a failed task). */
 struct store_grid_query {
 	int64_t from_s, to_s;
+	int64_t from_id, to_id;
 	const char *run_state;
 	const char *ti_state;
 	int only_stale;		/* only runs needs: made stale */

@@ -67,7 +67,7 @@ store_clear_add_missing(struct store *s, const struct dag *dag,
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT r.id FROM dag_runs r "
-	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
+	    "WHERE r.dag_id = ?1 AND " STORE_RUN_IN_RANGE("r", "?2", "?6", "?3", "?7")
 	    "AND (?4 IS NULL OR r.partition = ?4) "
 	    "AND EXISTS (SELECT 1 FROM json_each(?5) n WHERE NOT EXISTS "
 	    "(SELECT 1 FROM task_instances ti WHERE ti.run_id = r.id AND ti.task_id = n.value))");
@@ -84,6 +84,8 @@ store_clear_add_missing(struct store *s, const struct dag *dag,
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_text(st, 5, tasks, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, spec->from_id);
+	sqlite3_bind_int64(st, 7, spec->to_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		SL_GROW(ids, cap, n + 1);
 		ids[n++] = sqlite3_column_int64(st, 0);
@@ -183,7 +185,7 @@ store_clear(struct store *s, const struct dag *dag,
 	st = store_stmt(s,
 	    "INSERT INTO clear_set (ti_id, run_id) "
 	    "SELECT ti.id, ti.run_id FROM dag_runs r JOIN task_instances ti ON ti.run_id = r.id "
-	    "WHERE r.dag_id = ?1 AND r.start_s BETWEEN ?2 AND ?3 "
+	    "WHERE r.dag_id = ?1 AND " STORE_RUN_IN_RANGE("r", "?2", "?8", "?3", "?9")
 	    "AND ti.task_id IN (SELECT value FROM json_each(?4)) "
 	    "AND (?5 = 0 OR ti.state IN ('failed', 'upstream_failed')) "
 	    "AND (?6 IS NULL OR r.partition = ?6) "
@@ -198,6 +200,8 @@ store_clear(struct store *s, const struct dag *dag,
 	else
 		sqlite3_bind_null(st, 6);
 	sqlite3_bind_int(st, 7, spec->only_stale);
+	sqlite3_bind_int64(st, 8, spec->from_id);
+	sqlite3_bind_int64(st, 9, spec->to_id);
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "selecting task instances");
 		goto fail;

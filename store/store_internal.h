@@ -80,6 +80,13 @@ int store_ti_state_change(struct store *s, int64_t ti_id, enum ti_state from,
 			  enum ti_state to, const char *reason, int64_t at);
 /* store_map_items.c: SQL for the id of the task instance a row ti sorts
  * under: its parent's for a mapped task's item, else its own. */
+/* SQL: run table r (alias) lies in the range of store_run_range, given
+ * as the parameters fs, fi (from start, id) and ts, ti (to): by start,
+ * then by id at the two starts (an id of 0: any). */
+#define STORE_RUN_IN_RANGE(r, fs, fi, ts, ti) \
+	r ".start_s BETWEEN " fs " AND " ts " " \
+	"AND (" r ".start_s > " fs " OR " r ".id >= " fi ") " \
+	"AND (" r ".start_s < " ts " OR " ti " = 0 OR " r ".id <= " ti ") "
 #define STORE_MAP_PARENT_ID(ti) \
 	"coalesce((SELECT p.id FROM task_instances p WHERE " ti ".map_index IS NOT NULL " \
 	"AND p.run_id = " ti ".run_id AND p.map_index IS NULL AND p.task_id = " \

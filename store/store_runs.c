@@ -13,9 +13,9 @@ store_runs_near(struct store *s, const char *dag_id, int64_t t, int n)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT partition, start_s, end_s FROM ("
-	    " SELECT partition, start_s, end_s FROM dag_runs WHERE dag_id = ?1"
-	    " ORDER BY abs(start_s - ?2), start_s LIMIT ?3"
-	    ") ORDER BY start_s, partition");
+	    " SELECT id, partition, start_s, end_s FROM dag_runs WHERE dag_id = ?1"
+	    " ORDER BY abs(start_s - ?2), start_s, id LIMIT ?3"
+	    ") ORDER BY start_s, id");
 
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, t);

@@ -63,18 +63,31 @@ json_t *
 store_runs_json(struct store *s, const char *dag_id, int64_t from_s,
 		int64_t to_s, const char *state, int limit, int offset)
 {
+	struct store_run_range range = { from_s, 0, to_s, 0 };
+
+	return store_runs_range_json(s, dag_id, &range, state, limit, offset);
+}
+
+json_t *
+store_runs_range_json(struct store *s, const char *dag_id,
+		      const struct store_run_range *range, const char *state,
+		      int limit, int offset)
+{
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT id, dag_id AS dag, partition, start_s, end_s, run_type, state, params, "
 	    "created_at, started_at, ended_at, stale, lane, backfill_id FROM dag_runs "
-	    "WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 AND (?4 IS NULL OR state = ?4) "
+	    "WHERE dag_id = ?1 AND " STORE_RUN_IN_RANGE("dag_runs", "?2", "?7", "?3", "?8")
+	    "AND (?4 IS NULL OR state = ?4) "
 	    "ORDER BY start_s DESC, id DESC LIMIT ?5 OFFSET ?6");
 
 	sqlite3_bind_text(st, 1, dag_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
+	sqlite3_bind_int64(st, 2, range->from_s);
+	sqlite3_bind_int64(st, 3, range->to_s);
 	sqlite3_bind_text(st, 4, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, limit);
 	sqlite3_bind_int(st, 6, offset);
+	sqlite3_bind_int64(st, 7, range->from_id);
+	sqlite3_bind_int64(st, 8, range->to_id);
 	return store_rows_json(st);
 }
 
@@ -293,10 +306,10 @@ store_grid_runs_free(struct store_grid_run *runs, int n)
 	free(runs);
 }
 
-/* The grid's WHERE: ?1 DAG, ?2..?3 starts, ?4 run state, ?5 a task
- * instance's state (NULL: any). */
+/* The grid's WHERE: ?1 DAG, ?2..?3 starts (?9, ?10 the run ids at them),
+ * ?4 run state, ?5 a task instance's state (NULL: any). */
 #define GRID_WHERE \
-	"WHERE dag_id = ?1 AND start_s BETWEEN ?2 AND ?3 " \
+	"WHERE dag_id = ?1 AND " STORE_RUN_IN_RANGE("dag_runs", "?2", "?9", "?3", "?10") \
 	"AND (?4 IS NULL OR state = ?4) " \
 	"AND (?5 IS NULL OR EXISTS (SELECT 1 FROM task_instances ti " \
 	"WHERE ti.run_id = dag_runs.id AND ti.state = ?5)) " \
@@ -317,6 +330,8 @@ grid_bind(sqlite3_stmt *st, const char *dag_id, const struct store_grid_query *q
 	else
 		sqlite3_bind_null(st, 5);
 	sqlite3_bind_int(st, 8, q->only_stale);
+	sqlite3_bind_int64(st, 9, q->from_id);
+	sqlite3_bind_int64(st, 10, q->to_id);
 }
 
 int

@@ -32,6 +32,13 @@ schedule: none
 tasks:
   x: {command: 'true'}
 YAML
+# burst stays paused: its runs wait, as a person's often do
+cat >"$H/dags/burst.yaml" <<'YAML'
+dag: burst
+schedule: none
+tasks:
+  x: {command: 'true'}
+YAML
 start_scheduler
 for d in retail hourly free; do sl dags unpause $d >/dev/null; done
 
@@ -179,6 +186,25 @@ test -f "$log28" || fail "the log of a deleted run stays"
 assert_eq "2" "$(q "SELECT count(*) FROM audit WHERE action='delete_run' AND dag_id='retail' AND json_extract(detail, '$.partition') LIKE '2026-11-2%' AND json_type(detail, '$.params') IS NOT NULL")" "audited with the params"
 out=$(sl trigger retail --allow-outside-range --partition 2026-11-28 --wait)
 assert_contains "$out" "triggered retail partition 2026-11-28T00:05:00+00:00"
+
+# runs of an unscheduled DAG made in one second share their start: a
+# range between keys is the runs from the one to the other in the order
+# they were made (it was every run of that second: a clear or a delete
+# of one took the others with it)
+wait_for 20 "DAG burst to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q '^burst '"
+for k in jan feb mar; do sl trigger burst --partition $k >/dev/null 2>&1; done
+q "UPDATE dag_runs SET start_s = 1764547200, end_s = 1764547200 WHERE dag_id = 'burst'"
+out=$(sl clear burst --from feb --to feb -n 2>&1)
+assert_contains "$out" "partitions: feb"$'\n' "clear of one run: that run"
+assert_contains "$out" "1 task instance would be cleared" "clear of one run: its task"
+assert_contains "$(sl clear burst --from jan --to feb -n 2>&1)" "partitions: jan .. feb (2)" "clear from one run to the next"
+assert_eq "feb" "$(sl runs burst --from feb --to feb --json | jq -r '.[].partition')" "runs of one run"
+assert_eq "mar feb" "$(sl runs burst --from feb --json | jq -r '.[].partition' | xargs)" "runs from a run on"
+expect_usage_error "a range between runs backwards" "the range ends (to jan) before it starts (from mar)" \
+	sl runs burst --from mar --to jan
+out=$(sl runs delete burst --from jan --to jan --yes)
+assert_contains "$out" "deleted 1 run of burst"
+assert_eq "feb mar" "$(q "SELECT group_concat(partition, ' ') FROM (SELECT partition FROM dag_runs WHERE dag_id = 'burst' ORDER BY id)")" "the other runs of that second stay"
 
 # a run with a task running is refused, also in the dry run, and the
 # other runs named with it stay: nothing is deleted

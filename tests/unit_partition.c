@@ -5,8 +5,9 @@
  * daily schedule at an offset ("5 0 * * *", whose keys are 00:05), an
  * unscheduled one and an hourly one past its end; an hourly one in New
  * York with a start and an end (arguments outside them, DST days);
- * unscheduled ones that need it (the key a trigger makes); runs are made
- * in a temporary database. DIR in an expected text is the DAG folder.
+ * unscheduled ones that need it (the key a trigger makes); an unscheduled
+ * one whose runs were all made in one second (burst); runs are made in a
+ * temporary database. DIR in an expected text is the DAG folder.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ static const struct {
 	{ "adhoc2", "dag: adhoc2\nneeds: [{dag: win}]\ntimezone: America/New_York\n"
 	  "tasks:\n  b: {command: \"true\", needs: [{dag: ny}]}\n", { NULL } },
 	{ "latest", "dag: latest\nneeds: [{dag: win, latest: true}]\n", { NULL } },
+	/* made in this order, all at 2025-12-01T00:00:00Z: not the keys' */
+	{ "burst", "dag: burst\nschedule: none\n", { "jan", "feb", "mar" } },
 };
 
 enum mode { ONE, ALL, RANGE, TRIGGER };
@@ -234,6 +237,21 @@ static const struct pcase cases[] = {
 	  "2026-12-03T00:00:00-05:00 of ny: no key is a partition of both" },
 	/* latest: needs no key of its own */
 	{ "latest", S, TRIGGER, "adhoc-1", NULL, "adhoc-1" },
+
+	/* runs that share a start: a range between keys holds the runs from
+	 * the one to the other in the order they were made, not every run of
+	 * that second (clear and delete took all three) */
+	{ "burst", R, RANGE, "feb", "feb", "feb" },
+	{ "burst", R, RANGE, "jan", "jan", "jan" },
+	{ "burst", R, RANGE, "jan", "feb", "jan feb" },
+	{ "burst", R, RANGE, "feb", "mar", "feb mar" },
+	{ "burst", R, RANGE, "feb", NULL, "feb mar" },
+	{ "burst", R, RANGE, NULL, "feb", "jan feb" },
+	{ "burst", R, RANGE, "mar", "jan", "!the range ends (to jan) before it starts (from mar)" },
+	/* a time of that second names them all, in the order made */
+	{ "burst", R, ALL, "2025-12-01T00:00:00Z", NULL, "jan feb mar" },
+	{ "burst", R, RANGE, "2025-12-01T00:00:00Z", "feb", "jan feb" },
+	{ "burst", R, RANGE, "feb", "2025-12-01T00:00:00Z", "feb mar" },
 };
 
 static struct store *store;
@@ -305,7 +323,7 @@ setup(void)
 				dag_partition_key(d, start, key, sizeof key);
 			} else {
 				snprintf(key, sizeof key, "%s", r);
-				start = end = 1764547200 + k;
+				start = end = 1764547200 + (strcmp(d->name, "burst") == 0 ? 0 : k);
 			}
 			if (store_run_create(store, d, key, start, end, "manual",
 					     NULL, NULL, &err) < 0) {

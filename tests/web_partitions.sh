@@ -38,6 +38,13 @@ schedule: none
 tasks:
   x: {command: 'true'}
 YAML
+# burst stays paused: its runs wait
+cat > "$H/dags/burst.yaml" <<'YAML'
+dag: burst
+schedule: none
+tasks:
+  x: {command: 'true'}
+YAML
 start_standalone
 for d in retail hourly free; do assert_status 200 POST "/dags/$d/unpause" '{}'; done
 
@@ -125,6 +132,24 @@ assert_status 400 POST /dags/retail/clear '{"from":"2026-12-06","to":"2026-12-09
 assert_status 200 POST /dags/free/clear '{"partitions":["batch-42"],"dry_run":true}'
 assert_eq '["batch-42"]' "$(jget 'd["partitions"]')" "clear by a free key"
 assert_eq success "$(grid_state retail "$K3" extract)" "dry runs changed nothing"
+
+# runs made in one second share their start: from a run's key to
+# another's is those runs and the ones made between them (it was every
+# run of that second)
+for k in jan feb mar; do assert_status 201 POST /dags/burst/runs "{\"partition\":\"$k\"}"; done
+q "UPDATE dag_runs SET start_s = 1764547200, end_s = 1764547200 WHERE dag_id = 'burst'"
+assert_status 200 POST /dags/burst/clear '{"from":"feb","to":"feb","dry_run":true}'
+assert_eq '["feb"]' "$(jget 'd["partitions"]')" "clear from feb to feb"
+assert_status 200 POST /dags/burst/clear '{"from":"jan","to":"feb","dry_run":true}'
+assert_eq '["jan", "feb"]' "$(jget 'd["partitions"]')" "clear from jan to feb"
+assert_status 200 GET "/dags/burst/runs?from=feb&to=feb"
+assert_eq '["feb"]' "$(jget '[x["partition"] for x in d["runs"]]')" "runs from feb to feb"
+assert_status 200 GET "/dags/burst/runs?from=feb"
+assert_eq '["mar", "feb"]' "$(jget '[x["partition"] for x in d["runs"]]')" "runs from feb on"
+assert_status 200 GET "/dags/burst/grid/keys?from=jan&to=feb"
+assert_eq '["feb", "jan"]' "$(jget 'd["partitions"]')" "the grid's keys from jan to feb"
+assert_status 400 GET "/dags/burst/runs?from=mar&to=jan"
+assert_contains "$(cat "$T/body")" "the range ends (to jan) before it starts (from mar)" "a range backwards"
 
 # --- mark and the runs list take the same spellings ---
 assert_status 200 POST /dags/retail/mark '{"tasks":["load"],"partitions":["2026-12-05"],"state":"failed"}'

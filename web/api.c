@@ -175,16 +175,20 @@ api_partition_range(struct web_req *r, const struct dag *d, const char *from,
 	return web_error(r, 400, "%s", err.msg);
 }
 
-/* from/to of the query (open ends when absent): the starts of the first
- * and last run they name, inclusive; naming no run is a 400. */
+/* from/to of the query (open ends when absent): the runs from the first
+ * to the last they name, inclusive; naming no run is a 400. */
 int
-api_range_args(struct web_req *r, const struct dag *d, int64_t *from, int64_t *to)
+api_range_args(struct web_req *r, const struct dag *d,
+	       struct store_run_range *range)
 {
 	const char *f = web_query(r, "from"), *t = web_query(r, "to");
+	struct store_run_range named;
 	struct partition_set set;
 
-	*from = INT64_MIN;
-	*to = INT64_MAX;
+	range->from_s = INT64_MIN;
+	range->from_id = 0;
+	range->to_s = INT64_MAX;
+	range->to_id = 0;
 	if (f != NULL && *f == '\0')
 		f = NULL;
 	if (t != NULL && *t == '\0')
@@ -193,11 +197,16 @@ api_range_args(struct web_req *r, const struct dag *d, int64_t *from, int64_t *t
 		return 0;
 	if (api_partition_range(r, d, f, t, &set, NULL) < 0)
 		return -1;
-	if (f != NULL)
-		*from = set.v[0].start_s;
-	if (t != NULL)
-		*to = set.v[set.n - 1].start_s;
+	partition_set_range(&set, &named);
 	partition_set_free(&set);
+	if (f != NULL) {
+		range->from_s = named.from_s;
+		range->from_id = named.from_id;
+	}
+	if (t != NULL) {
+		range->to_s = named.to_s;
+		range->to_id = named.to_id;
+	}
 	return 0;
 }
 

@@ -329,6 +329,21 @@ grid_at_resolve(struct web_req *r, const struct dag *d, const char *at,
 	return web_error(r, 400, "%s", err.msg);
 }
 
+/* from/to of the query as the grid's range; -1 after 400. */
+static int
+grid_range_args(struct web_req *r, const struct dag *d, struct store_grid_query *q)
+{
+	struct store_run_range range;
+
+	if (api_range_args(r, d, &range) < 0)
+		return -1;
+	q->from_s = range.from_s;
+	q->from_id = range.from_id;
+	q->to_s = range.to_s;
+	q->to_id = range.to_id;
+	return 0;
+}
+
 /* A page of the grid. ?at=P jumps: P is resolved as the CLI does (a key,
  * a time, a date), and the page is the one holding the newest partition
  * P names (pages are limit rows from the newest); the reply's "at" lists
@@ -344,7 +359,7 @@ api_grid(struct web_req *r)
 	enum web_result res = WEB_DONE;
 
 	memset(&q, 0, sizeof q);
-	if (api_range_args(r, d, &q.from_s, &q.to_s) < 0 || grid_filter_args(r, &q) < 0 ||
+	if (grid_range_args(r, d, &q) < 0 || grid_filter_args(r, &q) < 0 ||
 	    api_page_args(r, 50, &limit, &offset) < 0)
 		return WEB_DONE;
 	if (at != NULL && *at != '\0') {
@@ -407,7 +422,7 @@ api_grid_keys(struct web_req *r)
 		web_error(r, 400, "name the range: from and to (partitions, times or dates)");
 		return WEB_DONE;
 	}
-	if (api_range_args(r, d, &q.from_s, &q.to_s) < 0 || grid_filter_args(r, &q) < 0)
+	if (grid_range_args(r, d, &q) < 0 || grid_filter_args(r, &q) < 0)
 		return WEB_DONE;
 	if (store_grid_runs(r->w->store, d->name, &q, GRID_KEYS_MAX, 0, &runs, &nruns, &total) < 0) {
 		if (web_store_busy(r->w))

@@ -12,19 +12,19 @@ enum web_result
 api_runs_list(struct web_req *r)
 {
 	struct dag *d = r->dag;
-	int64_t from, to;
+	struct store_run_range range;
 	int limit, offset;
 	const char *state = web_query(r, "state");
 	json_t *runs;
 
-	if (api_range_args(r, d, &from, &to) < 0 || api_page_args(r, 100, &limit, &offset) < 0)
+	if (api_range_args(r, d, &range) < 0 || api_page_args(r, 100, &limit, &offset) < 0)
 		return WEB_DONE;
 	if (state != NULL && run_state_parse(state) < 0) {
 		web_error(r, 400, "state must be queued, running, success or failed");
 		return WEB_DONE;
 	}
-	if ((runs = store_runs_json(r->w->store, d->name, from, to, state, limit,
-				    offset)) == NULL)
+	if ((runs = store_runs_range_json(r->w->store, d->name, &range, state,
+					  limit, offset)) == NULL)
 		return api_db_failed(r);
 	mask_run_params(d, runs);
 	web_json(r, 200, json_pack("{s:o,s:i,s:i}", "runs", runs, "limit", limit,

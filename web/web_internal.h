@@ -305,10 +305,11 @@ int api_body_bool(struct web_req *r, json_t *body, const char *key);
  * "to": [...] read as absent took the range to the newest partition). */
 int api_body_string(struct web_req *r, json_t *body, const char *key,
 		    const char **out);
-/* from/to of the query (open ends when absent): starts of the first and
- * last run named, inclusive; -1 after 400. */
-int api_range_args(struct web_req *r, const struct dag *d, int64_t *from,
-		   int64_t *to);
+/* from/to of the query (open ends when absent): the runs from the first
+ * named to the last named, inclusive; -1 after 400. */
+struct store_run_range;
+int api_range_args(struct web_req *r, const struct dag *d,
+		   struct store_run_range *range);
 /* A value a person may give where a name goes: 1-200 printable
  * characters (what it names is checked by its resolver). */
 int api_key_ok(const char *s);
