@@ -318,6 +318,16 @@ partition_runs_between(struct store *s, const struct dag *d, int64_t lo,
 	partition_runs_in(s, d, &range, set);
 }
 
+/* The first tick of d's schedule at or after lo that can start a
+ * partition (partitions start in 1970 or later: a range whose start lies
+ * before that, as local midnight of 1970-01-01 east of UTC does, begins
+ * at the first of them), or -1. */
+static int64_t
+partition_first_tick(const struct dag *d, int64_t lo)
+{
+	return cron_next(d->schedule, d->tz, SL_MAX(lo, 0) - 1);
+}
+
 /* The scheduled partitions starting in [lo, hi], added to set with
  * whether a run of each exists. */
 static void
@@ -327,7 +337,7 @@ partition_ticks_between(struct store *s, const struct dag *d, int64_t lo,
 	int64_t t;
 	size_t n = 0;
 
-	for (t = cron_next(d->schedule, d->tz, lo - 1);
+	for (t = partition_first_tick(d, lo);
 	     t >= 0 && t <= hi && n < PARTITION_RUNS_MAX;
 	     t = cron_next(d->schedule, d->tz, t), n++) {
 		struct partition p;
@@ -824,7 +834,7 @@ partition_ticks_count(const struct dag *d, int64_t lo, int64_t hi)
 {
 	size_t n = 0;
 
-	for (int64_t t = cron_next(d->schedule, d->tz, lo - 1);
+	for (int64_t t = partition_first_tick(d, lo);
 	     t >= 0 && t <= hi && n < PARTITION_RUNS_MAX;
 	     t = cron_next(d->schedule, d->tz, t))
 		n++;

@@ -45,6 +45,10 @@ static const struct {
 	{ "adhoc2", "dag: adhoc2\nneeds: [{dag: win}]\ntimezone: America/New_York\n"
 	  "tasks:\n  b: {command: \"true\", needs: [{dag: ny}]}\n", { NULL } },
 	{ "latest", "dag: latest\nneeds: [{dag: win, latest: true}]\n", { NULL } },
+	/* its first partitions are in 1970; local midnight of 1970-01-01
+	 * is before the epoch (start: on line 4) */
+	{ "berlin", "dag: berlin\nschedule: \"0 * * * *\"\ntimezone: Europe/Berlin\n"
+	  "start: 1970-01-01T03:00\n", { NULL } },
 	/* made in this order, all at 2025-12-01T00:00:00Z: not the keys' */
 	{ "burst", "dag: burst\nschedule: none\n", { "jan", "feb", "mar" } },
 };
@@ -237,6 +241,15 @@ static const struct pcase cases[] = {
 	  "2026-12-03T00:00:00-05:00 of ny: no key is a partition of both" },
 	/* latest: needs no key of its own */
 	{ "latest", S, TRIGGER, "adhoc-1", NULL, "adhoc-1" },
+
+	/* a range starting before the epoch: from the first partition
+	 * sluice can make (1970-01-01T00:00Z), not none */
+	{ "berlin", T, RANGE, "1970-01-01", "1970-01-01T02",
+	  "1970-01-01T01:00:00+01:00 1970-01-01T02:00:00+01:00",
+	  "the range from 1970-01-01 to 1970-01-01T02 is before the start of DAG berlin" },
+	{ "berlin", S, RANGE, "1970-01-01", "1970-01-01T04",
+	  "1970-01-01T03:00:00+01:00 1970-01-01T04:00:00+01:00",
+	  "left out 2 partitions before the start of DAG berlin" },
 
 	/* runs that share a start: a range between keys holds the runs from
 	 * the one to the other in the order they were made, not every run of
