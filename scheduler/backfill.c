@@ -188,8 +188,12 @@ backfill_create(struct store *s, const struct dag *d,
 				       ahead, end);
 	}
 	if (json_array_size(create) + json_array_size(rerun) > BACKFILL_MAX_RUNS) {
-		sl_err_set(err, "a backfill may run at most %d partitions at once (this range: %zu)",
-			   BACKFILL_MAX_RUNS, json_array_size(create) + json_array_size(rerun));
+		/* a range past PARTITION_RUNS_MAX was listed that far: its
+		 * count is not the range's */
+		sl_err_set(err, "a backfill may run at most %d partitions at once (this range: "
+			   "%zu%s); backfill it in shorter ranges", BACKFILL_MAX_RUNS,
+			   json_array_size(create) + json_array_size(rerun),
+			   set.n >= PARTITION_RUNS_MAX ? " or more" : "");
 		goto fail_rb;
 	}
 	/* nothing to run (every partition has a run, or none failed): no

@@ -26,8 +26,6 @@
 #define PARTITION_DAY INT64_C(86400)
 /* How many keys an error lists. */
 #define PARTITION_NEAREST 5
-/* At most this many runs per resolved range (more is a mistake). */
-#define PARTITION_RUNS_MAX 100000
 
 void
 partition_set_free(struct partition_set *set)

@@ -68,6 +68,11 @@ enum partition_scope {
  * to confirm it (its flag or field). */
 #define PARTITION_OUTSIDE (-2)
 
+/* A resolved set holds at most this many partitions (more is a
+ * mistake): a set this large may have been cut there, its count is a
+ * lower bound ("100000 or more"). */
+#define PARTITION_RUNS_MAX 100000
+
 #define PARTITION_NOTES_MAX 4
 /* What the person should hear besides the answer: each a sentence, for
  * stderr (CLI) or a "notes" array (API). Wherever taken, it may be NULL;

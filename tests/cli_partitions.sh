@@ -61,6 +61,12 @@ would create 2026-11-29T00:05:00+00:00
 would create 2026-11-30T00:05:00+00:00
 backfill retail: 3 runs would be created (dry run)" "$out" "backfill --dry-run"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail'")" "a dry run creates nothing"
+# too long a range: how long, and a count cut where listing stops is
+# said to be one ("100000 or more", not 100000: this one is ~320,000)
+expect_usage_error "a backfill of 2 years of hours" "a backfill may run at most 10000 partitions at once (this range: 17520); backfill it in shorter ranges" \
+	sl backfill hourly --allow-outside-range --from 2026-01-01 --to 2027-12-31T23 --dry-run
+expect_usage_error "a backfill of 36 years of hours" "(this range: 100000 or more); backfill it in shorter ranges" \
+	sl backfill hourly --allow-outside-range --from 1990-01-01 --to 2026-12-01 --dry-run
 # --wait prints progress on stderr: not a terminal, a line per change
 # (SLUICE_PROGRESS_SECONDS=0: no pause between lines) and a last one
 out=$(SLUICE_PROGRESS_SECONDS=0 sl backfill retail --allow-outside-range --from 2026-11-28 --to 2026-11-30 --wait 2>"$T/progress")
