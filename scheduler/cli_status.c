@@ -124,7 +124,6 @@ status_json(const struct dag *d, const struct expected_store_map *m)
 {
 	json_t *o = json_object(), *counts = json_object(), *parts = json_array();
 	char key[PARTITION_KEY_MAX];
-	struct partition_notes notes;
 
 	for (int s = 0; s < EXPECTED_NSTATES; s++)
 		json_object_set_new(counts, expected_state_name(s),
@@ -140,11 +139,9 @@ status_json(const struct dag *d, const struct expected_store_map *m)
 	json_object_set_new(o, "count", json_integer((json_int_t)m->n));
 	json_object_set_new(o, "counts", counts);
 	json_object_set_new(o, "partitions", parts);
-	/* a range asked past start: or end: is cut to them, as the text
-	 * form and the partitions API say */
-	partition_notes_init(&notes);
-	partition_range_cut_notes(d, m->from_s, m->to_s, &notes);
-	json_object_set_new(o, "notes", partition_notes_json(&notes));
+	/* how the range was read, and what start: and end: cut off it, as
+	 * the text form and the partitions API say */
+	json_object_set_new(o, "notes", partition_notes_json(&m->notes));
 	return o;
 }
 
@@ -285,19 +282,13 @@ status_run(struct cli *c, const struct cli_args *args)
 		expected_store_free(&m);
 		return 0;
 	}
+	/* how the range was read, and what start: and end: cut off it (the
+	 * header alone showed where it began) */
+	cli_partition_notes(&m.notes);
 	if (m.n == 0) {
 		printf("DAG %s has no partition in that range\n", d->name);
 		expected_store_free(&m);
 		return 0;
-	}
-	/* a range asked past start: or end: is cut to them: say so, as a
-	 * backfill of it would (the header alone showed where it began) */
-	if (from != NULL || to != NULL) {
-		struct partition_notes notes;
-
-		partition_notes_init(&notes);
-		partition_range_cut_notes(d, m.from_s, m.to_s, &notes);
-		cli_partition_notes(&notes);
 	}
 	printf("%s: %s in %s, %zu partition%s from %s to %s\n\n", d->name, d->schedule_text,
 	       tz_name(d->tz), m.n, m.n == 1 ? "" : "s", expected_store_key(d, &m, 0, a, sizeof a),
@@ -334,8 +325,9 @@ const struct cli_verb cli_status = {
 	"holding it) or a date; --from and --to are inclusive; a range holding\n"
 	"no partition (before the DAG's start, or after now without --to) is an\n"
 	"error, exit 2, as is a DAG without a schedule (see `sluice runs DAG`).\n"
-	"--json gives every partition with its state, and in notes what\n"
-	"start: and end: left out of the range asked.\n",
+	"--json gives every partition with its state, and in notes how the\n"
+	"range was read (a time that happens twice) and what start: and end:\n"
+	"left out of it.\n",
 	status_opts,
 	status_run,
 };

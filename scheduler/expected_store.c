@@ -24,7 +24,7 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 static int
 expected_store_bounds(struct store *s, const struct dag *d, const char *from,
 		      const char *to, int64_t now, int64_t *lo, int64_t *hi,
-		      struct sl_err *err)
+		      struct partition_notes *notes, struct sl_err *err)
 {
 	*lo = INT64_MIN;
 	*hi = now;
@@ -36,7 +36,7 @@ expected_store_bounds(struct store *s, const struct dag *d, const char *from,
 		from = NULL;
 	if (to != NULL && *to == '\0')
 		to = NULL;
-	if (partition_resolve_bounds(s, d, from, to, lo, hi, err) < 0)
+	if (partition_resolve_bounds(s, d, from, to, lo, hi, notes, err) < 0)
 		return -1;
 	/* a DAG whose end: has passed: its last partitions, not an empty
 	 * span after them */
@@ -58,6 +58,7 @@ expected_store_load_task(struct store *s, const struct dag *d,
 			 int64_t now, size_t max,
 			 struct expected_store_map *out, struct sl_err *err)
 {
+	struct partition_notes notes;
 	int64_t lo, hi;
 
 	memset(out, 0, sizeof *out);
@@ -65,11 +66,16 @@ expected_store_load_task(struct store *s, const struct dag *d,
 		from = NULL;
 	if (to != NULL && *to == '\0')
 		to = NULL;
-	if (expected_store_bounds(s, d, from, to, now, &lo, &hi, err) < 0)
+	partition_notes_init(&notes);
+	if (expected_store_bounds(s, d, from, to, now, &lo, &hi, &notes, err) < 0)
 		return -1;
 	if (expected_store_range_task(s, d, task, lo, hi, now, max, out,
 				      err) < 0)
 		return -1;
+	/* a range asked past start: or end: is cut to them: say so, as a
+	 * backfill of it would */
+	out->notes = notes;
+	partition_range_cut_notes(d, out->from_s, out->to_s, &out->notes);
 	if (out->n == 0 && (from != NULL || to != NULL)) {
 		/* a range a person named that holds nothing is a mistake
 		 * (before the start, past the end, after now, between two
@@ -82,17 +88,16 @@ expected_store_load_task(struct store *s, const struct dag *d,
 		/* the range as named, before the map's defaults */
 		lo = INT64_MIN;
 		hi = now;
-		if (partition_resolve_bounds(s, d, from, to, &lo, &hi, NULL) == 0 &&
+		if (partition_resolve_bounds(s, d, from, to, &lo, &hi, NULL, NULL) == 0 &&
 		    partition_range_outside(d, from != NULL ? from : "the first",
 					    to != NULL ? to : "now", lo, hi, &why))
 			sl_err_set(err, "no partition of DAG %s: %s", d->name,
 				   buf_str(&why));
 		else
-			sl_err_set(err, "no partition of DAG %s from %s to %s "
-				   "(its partitions begin at its start; with no "
-				   "to, the map ends at now)", d->name,
-				   from != NULL ? from : "the first",
-				   to != NULL ? to : "now");
+			partition_range_none(s, d, from != NULL ? from : "the first",
+					     to != NULL ? to : "now",
+					     from != NULL ? lo : hi,
+					     PARTITION_SCHEDULE, err);
 		buf_free(&why);
 		return -1;
 	}

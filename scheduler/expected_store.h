@@ -12,6 +12,7 @@
 
 #include "base/util.h"
 #include "scheduler/expected.h"
+#include "scheduler/partition.h"
 
 struct dag;
 struct store;
@@ -28,16 +29,22 @@ struct expected_store_map {
 	struct store_map_run *runs;	/* v[i].run indexes these */
 	size_t nruns;
 	size_t counts[EXPECTED_NSTATES];
+	/* what the person should hear about the range asked (load only):
+	 * how its bounds were read (a time that happens twice), what the
+	 * DAG's start: and end: left out of it */
+	struct partition_notes notes;
 };
 
 /*
  * The map of d for the partitions from (NULL: the DAG's start, at most
  * EXPECTED_STORE_DEFAULT_SPAN before to) to to (NULL: now, or the DAG's
  * end: once that has passed), both named as
- * any verb names a partition, inclusive. At most max partitions. 0; or -1
- * with err (store_busy() tells a locked database from the rest). A range
- * named (from or to given) that holds no partition is an error too,
- * saying so (before the DAG's start:, past its end:, after now).
+ * any verb names a partition, inclusive, with the notes any verb gives
+ * (out->notes). At most max partitions. 0; or -1 with err (store_busy()
+ * tells a locked database from the rest). A range named (from or to
+ * given) that holds no partition is an error too, saying so (before the
+ * DAG's start:, past its end:, after now) in the words of the other
+ * verbs (partition_range_none).
  */
 int expected_store_load(struct store *s, const struct dag *d,
 			const char *from, const char *to, int64_t now,

@@ -814,11 +814,12 @@ partition_bounds(struct store *s, const struct dag *d, const char *from,
 int
 partition_resolve_bounds(struct store *s, const struct dag *d,
 			 const char *from, const char *to, int64_t *lo,
-			 int64_t *hi, struct sl_err *err)
+			 int64_t *hi, struct partition_notes *notes,
+			 struct sl_err *err)
 {
 	struct partition_pos a = { *lo, 0 }, b = { *hi, 0 };
 
-	if (partition_bounds(s, d, from, to, &a, &b, NULL, err) < 0)
+	if (partition_bounds(s, d, from, to, &a, &b, notes, err) < 0)
 		return -1;
 	*lo = a.start_s;
 	*hi = b.start_s;
@@ -944,7 +945,6 @@ partition_resolve_range(struct store *s, const struct dag *d,
 {
 	struct partition_pos a = { INT64_MIN, 0 }, b = { INT64_MAX, 0 };
 	int64_t lo, hi;
-	char near[1024];
 	int rc;
 
 	out->v = NULL;
@@ -969,16 +969,25 @@ partition_resolve_range(struct store *s, const struct dag *d,
 		partition_runs_in(s, d, &range, out);
 	} else
 		partition_ticks_between(s, d, lo, hi, out);
-	if (out->n == 0) {
-		partition_nearest(s, d, from != NULL ? lo : hi, scope, near,
-				  sizeof near);
-		return sl_err_set(err, "no %s of DAG %s from %s to %s%s",
-				  scope == PARTITION_RUNS ? "run" : "partition",
-				  d->name, from != NULL ? from : "the first",
-				  to != NULL ? to : "the last", near);
-	}
+	if (out->n == 0)
+		return partition_range_none(s, d, from != NULL ? from : "the first",
+					    to != NULL ? to : "the last",
+					    from != NULL ? lo : hi, scope, err);
 	qsort(out->v, out->n, sizeof *out->v, partition_cmp);
 	return 0;
+}
+
+int
+partition_range_none(struct store *s, const struct dag *d, const char *from,
+		     const char *to, int64_t t, enum partition_scope scope,
+		     struct sl_err *err)
+{
+	char near[1024];
+
+	partition_nearest(s, d, t, scope, near, sizeof near);
+	return sl_err_set(err, "no %s of DAG %s from %s to %s%s",
+			  scope == PARTITION_RUNS ? "run" : "partition",
+			  d->name, from, to, near);
 }
 
 /* Does a run of unscheduled d wait for upstream's partition with its own

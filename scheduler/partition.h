@@ -147,11 +147,20 @@ void partition_set_range(const struct partition_set *set,
 
 /* The bounds a range names without listing its partitions (for a range
  * too long to list): *lo the lowest partition start from can name, *hi
- * the highest to can name (each NULL: left as given). -1 with err when
- * one names nothing or to is before from. */
+ * the highest to can name (each NULL: left as given), with the notes
+ * partition_resolve_range gives (a time that happens twice). -1 with err
+ * when one names nothing or to is before from. */
 int partition_resolve_bounds(struct store *s, const struct dag *d,
 			     const char *from, const char *to, int64_t *lo,
-			     int64_t *hi, struct sl_err *err);
+			     int64_t *hi, struct partition_notes *notes,
+			     struct sl_err *err);
+
+/* The error for a range that holds no partition (scope: PARTITION_RUNS
+ * no run), from and to as the person named them (or what an open end
+ * stands for), listing the keys nearest instant t: -1. */
+int partition_range_none(struct store *s, const struct dag *d,
+			 const char *from, const char *to, int64_t t,
+			 enum partition_scope scope, struct sl_err *err);
 
 /*
  * The partition a new run of d is for (`sluice trigger`, POST

@@ -49,6 +49,14 @@ start: 2026-01-01T00:00:00Z
 tasks:
   a: {command: "true"}
 YAML
+# Sundays only: a Thursday holds no partition
+cat > "$H/dags/weekly.yaml" <<'YAML'
+dag: weekly
+schedule: "@weekly"
+start: 2026-01-01T00:00:00Z
+tasks:
+  a: {command: "true"}
+YAML
 cat > "$H/dags/adhoc.yaml" <<'YAML'
 dag: adhoc
 schedule: none
@@ -140,6 +148,28 @@ for range in "--from 2026-01-01 --to 2026-01-31|before the start of DAG be, 2026
 	assert_eq 2 "$rc" "status be ${range%%|*}"
 	assert_contains "$(cat "$T/out")" "${range#*|}"
 done
+# within start..end, a range between two ticks says so as clear and
+# backfill do, with the nearest partitions (it blamed the start and now)
+set +e
+sl status weekly --from 2026-12-03 --to 2026-12-03 >"$T/out" 2>&1
+rc=$?
+set -e
+assert_eq 2 "$rc" "status of a range between two ticks"
+assert_contains "$(cat "$T/out")" "no partition of DAG weekly from 2026-12-03 to 2026-12-03; nearest: 2026-11-22T00:00:00+00:00, 2026-11-29T00:00:00+00:00, 2026-12-06T00:00:00+00:00"
+# a time that happens twice is read as every verb reads it, with the note
+# they give (status said nothing); --json carries it
+sl status be --from 2026-10-25T02 --to 2026-10-25T02 >"$T/out" 2>"$T/err"
+assert_contains "$(cat "$T/out")" "2 partitions from 2026-10-25T02:00:00+02:00 to 2026-10-25T02:00:00+01:00" "both 02:00 of the fall-back day"
+assert_contains "$(cat "$T/err")" "sluice: note: '2026-10-25T02' happens twice in Europe/Berlin (on 2026-10-25 the clocks go back from 03:00 to 02:00, +02:00 to +01:00): as the range's start (from) it is read as 2026-10-25T02:00:00+02:00" "the note of a time that happens twice"
+notes=$(sl status be --from 2026-10-25T02 --to 2026-10-25T02 --json | /usr/bin/python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["notes"]))')
+assert_contains "$notes" "as the range's end (to) it is read as 2026-10-25T02:00:00+01:00" "--json: the note of a time that happens twice"
+# a range that ends before it starts: in the words of the other verbs
+set +e
+sl status be --from 2026-10-25T05 --to 2026-10-25T02 >"$T/out" 2>&1
+rc=$?
+set -e
+assert_eq 2 "$rc" "status of a range backwards"
+assert_contains "$(cat "$T/out")" "the range ends (to 2026-10-25T02) before it starts (from 2026-10-25T05)"
 # a range reaching past start: and end: is cut to them, and says so (the
 # header alone showed where the map began)
 sl status be --from 2026-10-23T22:00 --to 2026-10-27T01:00 >"$T/out" 2>"$T/err" || fail "a range cut to start..end: $(cat "$T/err")"

@@ -178,6 +178,10 @@ assert_eq 25 "$(jget 'd["count"]')" "2026-11-01 has 25 hours in New York"
 assert_eq 2026-11-01T01:00:00-04:00 "$(jget 'd["partitions"][1]["partition"]')" "01:00 EDT"
 assert_eq 2026-11-01T01:00:00-05:00 "$(jget 'd["partitions"][2]["partition"]')" "then 01:00 EST"
 assert_eq 25 "$(jget 'd["counts"]["missing"]')" "a paused DAG's past partitions: missing"
+# a time that happens twice: the note every verb gives
+assert_status 200 GET "/dags/ny/partitions?from=$(pct '2026-11-01 01:30')&to=$(pct '2026-11-01 01:30')&format=compact"
+assert_eq 2 "$(jget 'd["count"]')" "01:30 as a range: both 01:00"
+assert_contains "$(jget '" | ".join(d["notes"])')" "'2026-11-01 01:30' happens twice in America/New_York" "the note of a time that happens twice"
 # a range before the DAG's start is an error saying so, as sluice status
 # says it (it was an empty map: the map page showed nothing, and no why)
 assert_status 400 GET "/dags/ny/partitions?from=2026-03-08&to=2026-03-08&format=compact"

@@ -148,7 +148,6 @@ map_head(const struct map_of *of, const struct expected_store_map *m)
 	const struct dag *d = of->d;
 	json_t *body = json_object();
 	char key[PARTITION_KEY_MAX];
-	struct partition_notes notes;
 
 	if (of->dataset != NULL) {
 		json_object_set_new(body, "dataset", json_string(of->dataset));
@@ -161,9 +160,7 @@ map_head(const struct map_of *of, const struct expected_store_map *m)
 	json_object_set_new(body, "to", m->n ? json_string(expected_store_key(d, m, m->n - 1, key, sizeof key)) : json_null());
 	json_object_set_new(body, "count", json_integer((json_int_t)m->n));
 	json_object_set_new(body, "counts", map_counts(m));
-	partition_notes_init(&notes);
-	partition_range_cut_notes(d, m->from_s, m->to_s, &notes);
-	json_object_set_new(body, "notes", partition_notes_json(&notes));
+	json_object_set_new(body, "notes", partition_notes_json(&m->notes));
 	return body;
 }
 
