@@ -13,6 +13,7 @@
 #include "scheduler/dag_reference.h"
 #include "scheduler/dag_schema.h"
 #include "scheduler/next_partition.h"
+#include "scheduler/partition.h"
 #include "store/store.h"
 #include "scheduler/tz.h"
 
@@ -292,16 +293,20 @@ dags_next(struct cli *c, const struct cli_args *args, long long count)
 					"when triggered (sluice trigger %s)", d->name)) != 0)
 		return dag_rc;
 	if (after != NULL) {
+		struct partition_notes notes;
 		struct sl_err err;
 		char at[64], a[64], b[64];
 		int64_t held;
 
 		/* a preview of the schedule after a time: when the list does
 		 * not start at the next tick after the time typed, say where
-		 * it starts and why, rather than move silently */
+		 * it starts and why, rather than move silently; a local time
+		 * the clocks skip or repeat read as every verb reads it */
 		sl_err_clear(&err);
-		if (tz_parse_time(d->tz, after, &t, &err) < 0)
+		partition_notes_init(&notes);
+		if (partition_read_time(d, after, &t, &notes, &err) < 0)
 			return cli_usage(&cli_dags, "--after: %s", err.msg);
+		cli_partition_notes(&notes);
 		tz_iso(d->tz, t, at, sizeof at);
 		if (d->start != INT64_MIN && t < d->start - 1) {
 			fprintf(stderr, "sluice: note: --after %s is before the start of DAG %s, "
@@ -536,7 +541,10 @@ const struct cli_verb cli_dags = {
 	"             the scheduler creates next (for a paused DAG: when\n"
 	"             unpaused), or the first that starts after --after\n"
 	"             TIME (a TIME off the schedule or before the start:\n"
-	"             a note on stderr says where the list starts)\n"
+	"             a note on stderr says where the list starts); TIME is\n"
+	"             read in the DAG's zone as a partition argument's time:\n"
+	"             one the clocks repeat is its first reading, with a\n"
+	"             note, one they skip an error\n"
 	"  schema     the JSON Schema of a DAG file, for editors (draft-07)\n"
 	"  reference  the DAG file reference in Markdown (docs/DAGS.md)\n"
 	"Add --json for JSON output.\n",

@@ -265,6 +265,20 @@ partition_twice(const struct dag *d, const char *arg, const char *what,
 		       c, cp, o, op);
 }
 
+int
+partition_read_time(const struct dag *d, const char *arg, int64_t *t,
+		    struct partition_notes *notes, struct sl_err *err)
+{
+	int64_t t2;
+	int kind = partition_time(d, arg, t, &t2, err);
+
+	if (kind < 0)
+		return -1;
+	if (kind == 1)
+		partition_twice(d, arg, "", *t, t2, notes);
+	return 0;
+}
+
 /* Look up the run of key: 1 and *p filled, or 0. */
 static int
 partition_run(struct store *s, const struct dag *d, const char *key,

@@ -201,6 +201,13 @@ int partition_range_outside(const struct dag *d, const char *from,
 			    const char *to, int64_t lo, int64_t hi,
 			    struct buf *out);
 
+/* An instant a person types for d, not a partition (`dags next
+ * --after`): read in d's zone as a partition argument's time is, with
+ * the same note for a wall time that happens twice (its first occurrence)
+ * and the same error for one the zone skips. 0 and *t, or -1 with err. */
+int partition_read_time(const struct dag *d, const char *arg, int64_t *t,
+			struct partition_notes *notes, struct sl_err *err);
+
 /* May key name a new partition of an unscheduled DAG? (-1 with err) */
 int partition_key_ok(const char *key, struct sl_err *err);
 /* qsort order of struct partition: by start, then run id (a partition

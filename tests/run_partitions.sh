@@ -80,6 +80,37 @@ assert_eq "2024-01-01T00:00:00+00:00 2024-01-01T01:00:00+00:00" \
 	"$(sl dags next hourly -n 1 --after 2023-12-25 2>"$T/next.err")" "dags next --after a time before start"
 assert_eq "sluice: note: --after 2023-12-25T00:00:00+00:00 is before the start of DAG hourly, 2024-01-01T00:00:00+00:00: listing from its first partition" \
 	"$(cat "$T/next.err")" "dags next --after a time before start: the note"
+# --after reads a local time as every verb reads a partition's: a time
+# the clocks skip is an error naming the gap (it listed from past it,
+# leaving out the partition after the gap), one they repeat its first
+# reading with the note saying how to name the other (it said nothing)
+for dag in "ny_hh|@hourly" "ny_2am|30 2 * * *"; do
+	cat >"$H/dags/${dag%%|*}.yaml" <<YAML
+dag: ${dag%%|*}
+schedule: "${dag#*|}"
+timezone: America/New_York
+start: 2026-01-01
+end: 2026-12-01
+tasks:
+  t: {command: "true"}
+YAML
+done
+for c in "ny_hh|2026-03-08T02:00|the partition before the gap is 2026-03-08T01:00:00-05:00, after it 2026-03-08T03:00:00-04:00" \
+	"ny_2am|2026-03-08T02:30|the partition before the gap is 2026-03-07T02:30:00-05:00, after it 2026-03-08T03:00:00-04:00"; do
+	IFS='|' read -r dag at want <<<"$c"
+	set +e
+	sl dags next "$dag" -n 1 --after "$at" >"$T/next.out" 2>"$T/next.err"; st=$?
+	set -e
+	assert_eq 2 "$st" "dags next $dag --after $at: exit code"
+	assert_contains "$(cat "$T/next.err")" "--after: '$at' does not exist in America/New_York: on 2026-03-08 the clocks go forward from 02:00 to 03:00, -05:00 to -04:00; $want" "dags next $dag --after $at"
+done
+assert_eq "2026-03-08T03:00:00-04:00 2026-03-08T04:00:00-04:00" \
+	"$(sl dags next ny_hh -n 1 --after 2026-03-08T01:00 2>/dev/null)" "dags next --after the hour before the gap: the one after it"
+assert_eq "2026-11-01T01:00:00-05:00 2026-11-01T02:00:00-05:00" \
+	"$(sl dags next ny_hh -n 1 --after 2026-11-01T01:00 2>"$T/next.err")" "dags next --after a time that happens twice: its first reading"
+assert_eq "sluice: note: '2026-11-01T01:00' happens twice in America/New_York (on 2026-11-01 the clocks go back from 02:00 to 01:00, -04:00 to -05:00): read as 2026-11-01T01:00:00-04:00, partition 2026-11-01T01:00:00-04:00; 2026-11-01T01:00:00-05:00 names the other (partition 2026-11-01T01:00:00-05:00)" \
+	"$(cat "$T/next.err")" "dags next --after a time that happens twice: the note"
+rm "$H/dags/ny_hh.yaml" "$H/dags/ny_2am.yaml"
 start_scheduler
 six_done() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hourly' AND state='success'")" = 6 ]; }
 wait_for 60 "6 hourly partitions to succeed" six_done
