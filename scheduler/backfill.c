@@ -30,10 +30,13 @@ backfill_choose(struct store *s, const struct dag *d, const struct partition *p,
 	int what = 's';
 
 	*run_id = 0;
-	if (!p->exists)
+	/* read here, in the write's transaction (p->exists was read
+	 * before it: another backfill may have made the run since) */
+	if ((run = store_run_json(s, d->name, p->key)) == NULL) {
+		if (store_busy(s))
+			return -1;
 		return strcmp(only, "failed") == 0 ? 's' : 'c';
-	if ((run = store_run_json(s, d->name, p->key)) == NULL)
-		return store_busy(s) ? -1 : 'c';	/* deleted meanwhile */
+	}
 	state = json_string_value(json_object_get(run, "state"));
 	*run_id = json_integer_value(json_object_get(run, "id"));
 	if (state != NULL && strcmp(state, "failed") == 0 && strcmp(only, "missing") != 0)
