@@ -631,7 +631,7 @@ const struct dag_key dag_keys_task[] = {
 	  "the task events that send an email to email (none unless given: dags validate warns of an email without it)",
 	  "[failure, sla_miss]", dag_email_on_values, 0, 0, 0 },
 	{ "email", DKT_STRINGS, 0, NULL,
-	  "who gets the task's notifications chosen by email_on",
+	  "who gets the task's notifications chosen by email_on (the DAG's email when the task has none)",
 	  "[data-eng@example.com]", NULL, 0, 0, 1 },
 	{ "notify", DKT_STRINGS, 0, NULL,
 	  "the webhooks (from sluice.yaml's webhooks:) that get the task's events chosen by notify_on",

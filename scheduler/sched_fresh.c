@@ -333,7 +333,7 @@ fresh_announce(struct sched *s, const struct dag *d, const struct task *t,
 	       const char *kind, json_t *list)
 {
 	struct notify_event ev;
-	char *const *to = t != NULL && t->email != NULL ? t->email : d->email;
+	char *const *to = sched_task_email(t, d);
 	char *const *hooks = t != NULL && t->notify != NULL ? t->notify : d->notify;
 	size_t n = json_array_size(list);
 

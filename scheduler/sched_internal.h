@@ -617,6 +617,10 @@ void sched_notify_send(struct sched *s, const struct notify_event *ev);
 void sched_notify_operator(struct sched *s, const char *op, char *spec_text,
 			   char *what);
 /* The EMAIL_ON_* bit of an event kind ("failure"...), 0 for others. */
+/* Who gets a task's emails: its email, else its DAG's (as an Airflow
+ * default_args email reaches every task), for the events its email_on
+ * names. */
+char *const *sched_task_email(const struct task *t, const struct dag *d);
 int sched_notify_bit(const char *kind);
 void sched_notify_ti(struct sched *s, struct ti *ti, const char *kind,
 		     int exit_code, int sig, const char *error,

@@ -340,6 +340,12 @@ sched_notify_bit(const char *kind)
 	       strcmp(kind, "sla_miss") == 0 ? EMAIL_ON_SLA_MISS : 0;
 }
 
+char *const *
+sched_task_email(const struct task *t, const struct dag *d)
+{
+	return t != NULL && t->email != NULL ? t->email : d->email;
+}
+
 /* A task's try ended in a way its email_on or notify_on asks to hear
  * about. */
 void
@@ -366,7 +372,7 @@ sched_notify_ti(struct sched *s, struct ti *ti, const char *kind, int exit_code,
 	ev.log_path = log_path;
 	ev.base_url = s->cfg->base_url;
 	if (t->email_on & sched_notify_bit(kind)) {
-		ev.to = t->email;
+		ev.to = sched_task_email(t, ti->run->dag);
 		sched_notify_send(s, &ev);
 	}
 	if (t->notify_on & sched_notify_bit(kind))
@@ -440,7 +446,7 @@ notify_sla_one(struct sched *s, struct ti *ti, int64_t deadline)
 	char iso[64];
 
 	notify_sla_event(s, ti, deadline, &ev, iso, sizeof iso);
-	ev.to = ti_task(ti)->email;
+	ev.to = sched_task_email(ti_task(ti), ti->run->dag);
 	sched_notify_send(s, &ev);
 }
 
@@ -467,7 +473,7 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct run *r = m[i].ti->run;
-		char *const *to = ti_task(m[i].ti)->email;
+		char *const *to = sched_task_email(ti_task(m[i].ti), r->dag);
 		struct notify_event ev;
 		json_t *list;
 		size_t count = 0;
@@ -480,7 +486,7 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 			char iso[64];
 
 			if (sent[k] || strcmp(ti->run->dag_name, r->dag_name) != 0 ||
-			    !notify_same_to(ti_task(ti)->email, to))
+			    !notify_same_to(sched_task_email(ti_task(ti), ti->run->dag), to))
 				continue;
 			sent[k] = 1;
 			count++;

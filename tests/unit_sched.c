@@ -869,6 +869,37 @@ test_sla_digest(void)
 	h_close();
 }
 
+/* A task's email_on without an email of its own mails its DAG's email
+ * (its retries, failures and SLA misses went nowhere, silently), and a
+ * task with neither sends nothing. */
+static void
+test_task_email_dag_fallback(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "em.yaml", "dag: em\nemail: [ops@example.com]\ntasks:\n"
+			     "  r: {command: \"false\", retries: 1, retry_delay: 1m, email_on: [retry, failure]}\n"
+			     "  q: {command: \"false\"}\n" },
+		{ "no.yaml", "dag: no\ntasks:\n"
+			     "  n: {command: \"false\", email_on: [failure]}\n" },
+		{ NULL, NULL },
+	};
+
+	h_open(files, NULL);
+	h_trigger("em", "p");
+	h_trigger("no", "p");
+	CHECK_EQ_INT(0, h_end("q", "p", 1));
+	CHECK_EQ_INT(0, h_end("n", "p", 1));
+	CHECK_EQ_INT(0, h_end("r", "p", 1));
+	CHECK(strstr(h_notifications(), "retry r p\n") != NULL);
+	h_advance(60 * 1000LL);
+	CHECK_EQ_INT(0, h_end("r", "p", 1));
+	CHECK(strstr(h_notifications(), "failure r p\n") != NULL);
+	/* q has no email_on: nothing of it; n has no email anywhere */
+	CHECK(strstr(h_notifications(), " q p") == NULL);
+	CHECK(strstr(h_notifications(), " n p") == NULL);
+	h_close();
+}
+
 /* --- the try model as the executor sees it --- */
 
 static void
@@ -2014,6 +2045,7 @@ main(void)
 	RUN(test_try_plain_command);
 	RUN(test_trigger_before_scan);
 	RUN(test_task_removed_while_open);
+	RUN(test_task_email_dag_fallback);
 	RUN(test_gone_restart);
 	RUN(test_dag_file_breaks);
 	RUN(test_dag_file_broken_restart);
