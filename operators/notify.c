@@ -306,7 +306,7 @@ run_compose(const struct notify_event *ev, const char *kind)
 	char *dag = one_line(nz(ev->dag, "?")), *part = one_line(nz(ev->partition, "?"));
 	int failed = strcmp(kind, "failure") == 0;
 	struct buf subject, text, html, names;
-	size_t nfailed = 0, ntis = json_array_size(ev->task_instances), i;
+	size_t nfailed = 0, ntis = 0, ntasks_failed = 0, i;
 	const json_t *ti;
 	json_t *opts;
 	char *url = NULL;
@@ -319,10 +319,14 @@ run_compose(const struct notify_event *ev, const char *kind)
 		url = links_run(ev->base_url, nz(ev->dag, ""), nz(ev->partition, ""));
 	json_array_foreach(ev->task_instances, i, ti) {
 		const char *st = nz(ti_str(ti, "state"), "");
+		/* an item of a mapped task is not one of the DAG's tasks */
+		int item = json_is_integer(json_object_get(ti, "map_index"));
 		char *task;
 
+		ntis += !item;
 		if (strcmp(st, "failed") != 0)
 			continue;
+		ntasks_failed += !item;
 		task = one_line(nz(ti_str(ti, "task"), "?"));
 		if (nfailed < 3)
 			buf_printf(&names, "%s%s", nfailed ? ", " : "", task);
@@ -340,7 +344,8 @@ run_compose(const struct notify_event *ev, const char *kind)
 	else
 		buf_printf(&text, "Run %s of DAG %s succeeded", part, dag);
 	if (failed && ntis > 0)
-		buf_printf(&text, ": %zu of its %zu tasks failed", nfailed, ntis);
+		buf_printf(&text, ": %zu of its %zu task%s failed", ntasks_failed, ntis,
+			   ntis == 1 ? "" : "s");
 	buf_adds(&text, ".\n\n");
 	compose_start(&html, &text, "<table>");
 	field_add(&text, &html, "DAG:", dag);

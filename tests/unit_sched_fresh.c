@@ -9,6 +9,8 @@
  * freshness_when_paused: false. A DAG whose upstream never arrives is
  * late saying which need it waits for. A task's own freshness: makes
  * that task late (not the DAG), alerted once naming it, then recovered.
+ * (This file links the email composer: a run's failure email's count of
+ * tasks is checked here too.)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -648,6 +650,34 @@ test_mass_late_then_landed(void)
 	h_close();
 }
 
+/* A run's failure email counts the DAG's tasks, not a mapped task's
+ * items ("3 of its 6 tasks failed" for a DAG of 3 tasks). */
+static void
+test_run_email_counts(void)
+{
+	static char *to[] = { "oncall@example.com", NULL };
+	struct notify_event ev;
+	json_t *tis = json_loads("["
+	    "{\"task\": \"a\", \"state\": \"success\", \"map_index\": null},"
+	    "{\"task\": \"m\", \"state\": \"failed\", \"map_index\": null, \"error\": \"1 of its 2 items failed\"},"
+	    "{\"task\": \"m[0]\", \"state\": \"success\", \"map_index\": 0},"
+	    "{\"task\": \"m[1]\", \"state\": \"failed\", \"map_index\": 1, \"error\": \"exit code 1\"},"
+	    "{\"task\": \"z\", \"state\": \"upstream_failed\", \"map_index\": null}]", 0, NULL);
+	json_t *o;
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = "failure";
+	ev.dag = "d";
+	ev.partition = "p1";
+	ev.to = to;
+	ev.task_instances = tis;
+	o = notify_compose(&ev);
+	CHECK(o != NULL && strstr(json_string_value(json_object_get(o, "body")),
+				  "Run p1 of DAG d failed: 1 of its 3 tasks failed.") != NULL);
+	json_decref(o);
+	json_decref(tis);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -666,5 +696,6 @@ main(int argc, char **argv)
 	RUN(test_digest_email);
 	RUN(test_catchup_off);
 	RUN(test_lookback_window);
+	RUN(test_run_email_counts);
 	return UNIT_END();
 }
