@@ -288,8 +288,10 @@ store_clear(struct store *s, const struct dag *dag,
 	}
 	if (store_map_clear(s, err) < 0)
 		goto fail;
+	/* an ended run runs again: its start and end are the new run's
+	 * (its tries keep their own times) */
 	st = store_stmt(s,
-	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "
+	    "UPDATE dag_runs SET state = 'queued', started_at = NULL, ended_at = NULL "
 	    "WHERE id IN (SELECT DISTINCT run_id FROM clear_set) AND state IN ('success', 'failed')");
 	if (store_step_done(s, st) < 0) {
 		store_db_err(s, err, "re-opening runs");

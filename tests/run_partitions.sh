@@ -202,7 +202,12 @@ wait_run past 2024-01-01T00:00:00+00:00 failed 30
 wait_run past 2024-01-01T01:00:00+00:00 running 30
 assert_eq none "$(task_state past 2024-01-01T01:00:00+00:00 step)" "waits for the past"
 touch "$T/past.ok"
+cleared_ms=$(( $(date +%s%N) / 1000000 ))
 sl clear past --task step --partition 2024-01-01T00:00:00+00:00 --yes >/dev/null
 wait_run past 2024-01-01T02:00:00+00:00 success 30
+# the cleared run's start is its new run's (sluice runs' DURATION counted
+# from its first start)
+[ "$(q "SELECT started_at FROM dag_runs WHERE dag_id = 'past' AND partition = '2024-01-01T00:00:00+00:00'")" -ge "$cleared_ms" ] ||
+	fail "the cleared run kept its first start"
 assert_eq "00 01 02" "$(tr '\n' ' ' < "$T/past.log" | sed 's/ $//')" "in partition order"
 echo "run_partitions: ok"
