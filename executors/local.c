@@ -157,7 +157,7 @@ struct local_lane {
 	int zyg_req;
 	int zyg_ends;
 	pid_t zyg_pid;
-	int zyg_status;			/* its wait status once reaped */
+	int zyg_status;			/* its wait status once reaped, else -1 */
 	struct event *zyg_ev;
 	struct local_early *early;
 };
@@ -759,14 +759,17 @@ local_maybe_starting(const char *status_path)
 /*
  * The result of a try whose supervisor has ended: the supervisor's final
  * record when there is one; else (the supervisor was killed before it
- * wrote it) what waitpid saw of the supervisor (wstatus >= 0: it mirrors
- * the command, or says what killed it), or for an adopted try, which
- * nobody saw end, a "lost:" error; either way after ending what is left
+ * wrote it) what waitpid saw of a per-try supervisor (wstatus >= 0: it
+ * mirrors the command, or says what killed it), or a "lost:" error: for
+ * an adopted try, which nobody saw end (wstatus < 0, gone NULL), and for
+ * a served one whose shared supervisor ended (gone says how: its status
+ * is its own, never the command's); either way after ending what is left
  * of the try. Removes the status file: the result is now in the caller's
  * hands.
  */
 static void
-local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
+local_result(struct local_try *t, int wstatus, const char *gone,
+	     struct sl_exec_result *res)
 {
 	struct local_status st;
 	int have = local_status_read(t->status_path, &st) == 0 && st.ended;
@@ -800,6 +803,11 @@ local_result(struct local_try *t, int wstatus, struct sl_exec_result *res)
 			 * before its supervisor was started */
 			snprintf(t->error, sizeof t->error,
 				 "not started: the scheduler stopped before the try's process started");
+			res->error = t->error;
+		} else if (wstatus < 0 && gone != NULL) {
+			snprintf(t->error, sizeof t->error,
+				 "lost: the shared supervisor (sluice-try --server) %s before it recorded how the try ended",
+				 gone);
 			res->error = t->error;
 		} else if (wstatus < 0) {
 			/* adopted: nobody saw how it ended */
@@ -862,7 +870,7 @@ local_reap(struct local_exec *ex)
 		}
 		*pp = t->next;
 		ex->nrunning--;
-		local_result(t, status, &res);
+		local_result(t, status, NULL, &res);
 		t->done(t->arg, &res);
 		try_free(t);
 	}
@@ -997,7 +1005,7 @@ local_end_serial(struct local_lane *ln, const struct sup_server_end *e)
 			if (e->flags & SUP_END_PLAIN)
 				local_result_plain(t, e->status, &res);
 			else
-				local_result(t, e->status, &res);
+				local_result(t, e->status, NULL, &res);
 			t->done(t->arg, &res);
 			try_free(t);
 			return 1;
@@ -1028,14 +1036,25 @@ local_ends_match(struct local_lane *ln)
 
 /* The shared supervisor is gone (it serves its tries to their end; it
  * was killed): what it serves has no supervisor any more. Each try is
- * reported from its final record when the server wrote one, else by the
- * server's own death (killed by a signal: that signal), after ending what
- * is left of it. */
+ * reported from its final record when the server wrote one, else as
+ * lost, with how the server ended in the reason (its exit status or
+ * signal is its own, not the command's), after ending what is left of
+ * it. */
 static void
 local_zyg_orphans(struct local_lane *ln)
 {
 	struct local_exec *ex = ln->ex;
 	struct local_try **pp = &ex->running, *t;
+	char gone[96];
+
+	if (ln->zyg_status >= 0 && WIFSIGNALED(ln->zyg_status))
+		snprintf(gone, sizeof gone, "was killed by signal %d (%s)",
+			 WTERMSIG(ln->zyg_status), strsignal(WTERMSIG(ln->zyg_status)));
+	else if (ln->zyg_status >= 0 && WIFEXITED(ln->zyg_status))
+		snprintf(gone, sizeof gone, "exited with status %d",
+			 WEXITSTATUS(ln->zyg_status));
+	else
+		snprintf(gone, sizeof gone, "ended");
 
 	while ((t = *pp) != NULL) {
 		struct sl_exec_result res;
@@ -1046,7 +1065,7 @@ local_zyg_orphans(struct local_lane *ln)
 		}
 		*pp = t->next;
 		ex->nrunning--;
-		local_result(t, ln->zyg_status, &res);
+		local_result(t, -1, gone, &res);
 		t->done(t->arg, &res);
 		try_free(t);
 	}
@@ -1418,6 +1437,7 @@ local_create(struct event_base *base, const char *name,
 	for (int i = 0; i < ex->nlanes; i++) {
 		ex->lanes[i].ex = ex;
 		ex->lanes[i].zyg_req = ex->lanes[i].zyg_ends = -1;
+		ex->lanes[i].zyg_status = -1;	/* not reaped */
 	}
 	if (json_object_get(cfg, "log_max") != NULL)
 		ex->log_max = log_max == 0 ? -1 : log_max;
@@ -1783,7 +1803,7 @@ local_on_adopted_end(evutil_socket_t fd, short what, void *arg)
 			break;
 		}
 	ex->nrunning--;
-	local_result(t, -1, &res);
+	local_result(t, -1, NULL, &res);
 	t->done(t->arg, &res);
 	try_free(t);
 }

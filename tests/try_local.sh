@@ -6,7 +6,8 @@
 # executor instance adopts them: the real exit status of a try that ended
 # while nobody watched, of one still running, of one it kills; a try
 # whose supervisor died unwatched is reported lost and its processes
-# end; tokens of an older sluice are refused by adopt.
+# end, as is one whose shared server ends while watched (its status is
+# not the command's); tokens of an older sluice are refused by adopt.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 DRIVER=$SLUICE_BUILDDIR/tests/exec_driver
 SUP=$SLUICE_BUILDDIR/sluice-try
@@ -148,20 +149,54 @@ lost_case() {	# CONFIG NAME
 lost_case "$CONF" default
 lost_case "{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"cgroup\":false}" no-cgroup
 
-# --- a supervisor killed while the executor watches: the try reports
-#     the signal, and what is left of it ends ---
-: >"$T/watched"
-on_exit 'kill -9 $(cat "$T/watched") 2>/dev/null'
-"$DRIVER" -c "$CONF" -L "$T/logs" -o -- sh -c 'setsid sleep 300 & echo $! >> '"$T/watched"'; wait' >"$T/h.out" &
-drv=$!
-wait_for 20 "the try to start" sh -c "grep -q token '$T/h.out'"
-tok=$(json "$T/h.out" 0 token)
-wait_for 20 "the try's child to start" test -s "$T/watched"
-sup=$(sed -n 's/^pid=//p' "${tok#*status=}.tmp")
-kill -9 "$sup"
-wait "$drv"
-assert_eq 9 "$(json "$T/h.out" 0 signal)" "the supervisor's death is the try's"
-wait_for 20 "the try's child to end" gone_all "$T/watched"
+# --- a supervisor that ends while the executor watches, before it
+#     recorded the try's end: the try is lost (the supervisor's end in
+#     the reason), never that end taken as the command's; what is left
+#     of it ends. A per-try supervisor (fork_server: false) exits as its
+#     command did, so a kill of it is the signal. A fake server that
+#     exits 0 once its real one was killed stands for a server whose
+#     status is 0: that is no success. ---
+mkfifo "$T/server.go"
+cat >"$T/fake-server" <<EOF
+#!/bin/sh
+# sluice-try, whose --server ends with status 0 once told, after killing
+# the real server (which holds the ends pipe with us until we exit)
+case " \$* " in *" --server "*) ;; *) exec "$SUP" "\$@";; esac
+"$SUP" "\$@" &
+read go <"$T/server.go"
+kill -9 \$!
+exit 0
+EOF
+chmod +x "$T/fake-server"
+NOSRV="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\",\"fork_server\":false}"
+FAKE="{\"type\":\"local\",\"supervisor\":\"$T/fake-server\",\"status_dir\":\"$T/run\",\"starters\":1}"
+watched_case() {	# NAME CONFIG KILL WANT_SIGNAL WANT_ERROR
+	: >"$T/watched"
+	on_exit 'kill -9 $(cat "$T/watched") 2>/dev/null'
+	"$DRIVER" -c "$2" -L "$T/logs" -o -- sh -c 'setsid sleep 300 & echo $! >> '"$T/watched"'; wait' >"$T/h.out" &
+	drv=$!
+	wait_for 20 "the try to start ($1)" sh -c "grep -q token '$T/h.out'"
+	tok=$(json "$T/h.out" 0 token)
+	wait_for 20 "the try's child to start ($1)" test -s "$T/watched"
+	wait_for 20 "the supervisor's running record ($1)" grep -aq '^pid=' "${tok#*status=}.tmp"
+	sup=$(sed -n 's/^pid=//p' "${tok#*status=}.tmp" | tr -d '\0')
+	case $3 in
+	go) echo go >"$T/server.go" ;;
+	*) kill -"$3" "$sup" ;;
+	esac
+	wait "$drv"
+	assert_eq "$4" "$(json "$T/h.out" 0 signal)" "$1: the signal recorded as the command's"
+	if [ -n "$5" ]; then
+		assert_contains "$(json "$T/h.out" 0 error)" "$5" "$1: the error"
+		assert_eq -1 "$(json "$T/h.out" 0 exit_code)" "$1: no exit code"
+	fi
+	wait_for 20 "the try's child to end ($1)" gone_all "$T/watched"
+}
+watched_case "shared server, kill -9" "$CONF" 9 0 \
+	"lost: the shared supervisor (sluice-try --server) was killed by signal 9 (Killed) before it recorded how the try ended"
+watched_case "shared server exits 0" "$FAKE" go 0 \
+	"lost: the shared supervisor (sluice-try --server) exited with status 0 before it recorded how the try ended"
+watched_case "per-try supervisor, kill -9" "$NOSRV" 9 9 ""
 
 # --- tokens the executor cannot follow ---
 "$DRIVER" -c "$CONF" -a "key=0123456789abcdef0123456789abcdef" -a "pgid=12 start=34" >"$T/g.out"
