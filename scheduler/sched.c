@@ -689,6 +689,42 @@ fail:
 	return -1;
 }
 
+/* At the start, a write waits this long on another process's lock
+ * before the wait is said, then this long per attempt; the running loop
+ * waits SCHED_DB_BUSY_MS. */
+#define SCHED_START_BUSY_FIRST_MS 1000
+#define SCHED_START_BUSY_MS 10000
+
+/*
+ * The first write: the DAGs as loaded. Another process's lock is waited
+ * out, as the running loop does (it tries again until writes succeed),
+ * saying once, with SQLite's message, that it waits; any other error
+ * fails the start (its message is store_errmsg's).
+ */
+static int
+sched_start_dags_sync(struct sched *s)
+{
+	int rc, waited = 0;
+
+	store_set_busy_timeout(s->store, SCHED_START_BUSY_FIRST_MS);
+	while ((rc = store_dags_sync(s->store, &s->bag,
+				     s->cfg->dags_paused_at_creation,
+				     sched_now(s))) < 0 &&
+	       store_busy(s->store)) {
+		if (waited)
+			continue;
+		waited = 1;
+		sched_log("database: %s: %s (another process is writing to it); waiting until it can be written (a sluice command, a backup or an sqlite3 shell holding a transaction open; SIGTERM or Ctrl-C stops the scheduler)",
+			  s->cfg->db_path, store_errmsg(s->store));
+		store_set_busy_timeout(s->store, SCHED_START_BUSY_MS);
+	}
+	store_set_busy_timeout(s->store, SCHED_START_BUSY_MS);
+	if (rc == 0 && waited)
+		sched_log("database: %s can be written again; starting",
+			  s->cfg->db_path);
+	return rc;
+}
+
 int
 sched_start(struct sched *s, struct sl_err *err)
 {
@@ -722,9 +758,9 @@ sched_start(struct sched *s, struct sl_err *err)
 	if (sched_recover_gone_dags(s) < 0)
 		return sl_err_set(err, "%s: cannot read the runs of DAGs whose file is gone: %s",
 				  s->cfg->db_path, store_errmsg(s->store));
-	if (store_dags_sync(s->store, &s->bag,
-			    s->cfg->dags_paused_at_creation, sched_now(s)) < 0)
-		return sl_err_set(err, "cannot record the DAGs in %s", s->cfg->db_path);
+	if (sched_start_dags_sync(s) < 0)
+		return sl_err_set(err, "%s: cannot record the DAGs: %s",
+				  s->cfg->db_path, store_errmsg(s->store));
 	s->last_dag_scan = sched_mono(s);
 	if (sched_recover_tries(s) < 0)
 		return sl_err_set(err, "%s: cannot recover the tries of the previous scheduler: %s",

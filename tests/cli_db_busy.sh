@@ -2,6 +2,9 @@
 # A command that waits for another process's write lock on the database
 # says so on a terminal after a second (it was silent for up to 10 s),
 # then goes on once the lock is gone; off a terminal nothing is added.
+# The scheduler that starts behind a lock held longer than a write's
+# wait (10 s) logs that it waits, with SQLite's reason, and starts once
+# the lock is gone (it gave up, "cannot record the DAGs", with no cause).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 printf 'dag: d\ntasks:\n  a: {command: "true"}\n' >"$H/dags/d.yaml"
@@ -30,5 +33,17 @@ hold_lock 2
 sl trigger d --partition p2 >"$T/out" 2>"$T/err" || fail "trigger behind a lock, off a terminal: $(cat "$T/err")"
 assert_not_contains "$(cat "$T/err")" "database is busy" "off a terminal nothing is added"
 assert_contains "$(cat "$T/out")" "triggered d partition p2"
+wait "$LOCK_PID"
+
+# the scheduler's start behind a lock held past one write's wait: a
+# waiting line with SQLite's reason, then it starts
+hold_lock 13
+SCHED_START_S=40 start_scheduler
+assert_contains "$(cat "$T/scheduler.log")" \
+	"database: $H/sluice.db: database is locked (another process is writing to it); waiting until it can be written" \
+	"the scheduler says why it waits"
+assert_contains "$(cat "$T/scheduler.log")" "database: $H/sluice.db can be written again" \
+	"and when the wait is over"
+assert_not_contains "$(cat "$T/scheduler.log")" "cannot record the DAGs"
 wait "$LOCK_PID"
 echo "cli_db_busy: ok"
