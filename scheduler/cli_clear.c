@@ -459,8 +459,8 @@ mark_run(struct cli *c, const struct cli_args *args)
 		cli_error(err.msg);
 		return EXIT_FAILED;
 	}
-	if (store_commit(c->store) < 0) {
-		fprintf(stderr, "sluice: database: commit failed\n");
+	if (store_commit_err(c->store, &err) < 0) {
+		cli_error(err.msg);
 		json_decref(freed);
 		json_decref(stay);
 		return EXIT_FAILED;

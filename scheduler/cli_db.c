@@ -637,8 +637,9 @@ db_clean(struct cli *c, const struct cli_args *a)
 				char nruns[64];
 
 				fprintf(stderr, "sluice: cleaning %s failed after "
-					"%s\n", c->cfg->db_path,
-					text_count(t.runs, "run", "runs", nruns, sizeof nruns));
+					"%s: %s\n", c->cfg->db_path,
+					text_count(t.runs, "run", "runs", nruns, sizeof nruns),
+					store_errmsg(c->store));
 				json_decref(runs);
 				return EXIT_FAILED;
 			}
@@ -668,8 +669,8 @@ db_clean(struct cli *c, const struct cli_args *a)
 					 store_commit(c->store) < 0))
 				n = -1;
 			if (n < 0) {
-				fprintf(stderr, "sluice: cleaning the audit log of %s failed\n",
-					c->cfg->db_path);
+				fprintf(stderr, "sluice: cleaning the audit log of %s failed: %s\n",
+					c->cfg->db_path, store_errmsg(c->store));
 				return EXIT_FAILED;
 			}
 			t.audit += n;

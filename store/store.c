@@ -512,6 +512,14 @@ store_commit(struct store *s)
 }
 
 int
+store_commit_err(struct store *s, struct sl_err *err)
+{
+	if (store_commit(s) < 0)
+		return store_db_err(s, err, "commit");
+	return 0;
+}
+
+int
 store_last_commit_wrote(struct store *s)
 {
 	return s->last_commit_wrote;

@@ -69,6 +69,9 @@ int store_scheduler_held(struct store *s);
  */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
+/* store_commit, saying a failure into err as every verb that commits
+ * says it: "PATH: commit: SQLite's message". 0 or -1. */
+int store_commit_err(struct store *s, struct sl_err *err);
 void store_rollback(struct store *s);
 /* Did the last successful outermost commit change rows? */
 int store_last_commit_wrote(struct store *s);

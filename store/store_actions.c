@@ -338,10 +338,8 @@ store_clear(struct store *s, const struct dag *dag,
 		store_audit(s, who, "clear", dag->name, detail);
 		json_decref(detail);
 	}
-	if (store_commit(s) < 0) {
-		store_db_err(s, err, "commit");
+	if (store_commit_err(s, err) < 0)
 		goto fail;
-	}
 done:
 	free(names_text);
 	free(tasks_text);
@@ -400,8 +398,8 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	/* already so: nothing to record, and the run is not opened to be
 	 * settled again (it kept its end, and said its end once) */
 	if (strcmp(from, ti_state_name(state)) == 0) {
-		if (store_commit(s) < 0)
-			return store_db_err(s, err, "commit");
+		if (store_commit_err(s, err) < 0)
+			return -1;
 		return 1;
 	}
 	/* the error shown beside the state is the task instance's: marked
@@ -450,8 +448,8 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 			   partition, "from", from, "to", ti_state_name(state));
 	store_audit(s, who, "mark", dag->name, detail);
 	json_decref(detail);
-	if (store_commit(s) < 0)
-		return store_db_err(s, err, "commit");
+	if (store_commit_err(s, err) < 0)
+		return -1;
 	return 0;
 }
 

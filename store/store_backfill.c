@@ -374,8 +374,8 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 		goto fail;
 	}
 	json_decref(detail);
-	if (store_commit(s) < 0)
-		return store_db_err(s, err, "commit");
+	if (store_commit_err(s, err) < 0)
+		return -1;
 	/* what it is now, as a read of it says */
 	json_object_set_new(*preview, "state", json_string("cancelled"));
 	return 1;

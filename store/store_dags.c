@@ -170,8 +170,8 @@ store_dag_set_paused(struct store *s, const char *dag_id, int paused,
 	detail = json_object();
 	store_audit(s, who, paused ? "pause" : "unpause", dag_id, detail);
 	json_decref(detail);
-	if (store_commit(s) < 0)
-		return store_db_err(s, err, "commit");
+	if (store_commit_err(s, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -277,8 +277,8 @@ store_run_create(struct store *s, const struct dag *dag, const char *partition,
 		store_rollback(s);
 		return -1;
 	}
-	if (store_commit(s) < 0)
-		return store_db_err(s, err, "commit");
+	if (store_commit_err(s, err) < 0)
+		return -1;
 	if (run_id != NULL)
 		*run_id = id;
 	return 0;

@@ -140,11 +140,9 @@ store_run_delete(struct store *s, const struct dag *dag, const char *partition,
 		goto fail;
 	}
 	json_decref(detail);
-	if (store_commit(s) < 0) {
-		free(params);
-		return store_db_err(s, err, "commit");
-	}
 	free(params);
+	if (store_commit_err(s, err) < 0)
+		return -1;
 	return 1;
 fail:
 	free(params);

@@ -276,3 +276,20 @@ api_db_failed(struct web_req *r)
 	return WEB_DONE;
 }
 
+enum web_result
+api_commit(struct web_req *r, int *ok)
+{
+	struct sl_err err;
+
+	*ok = 0;
+	sl_err_clear(&err);
+	if (store_commit_err(r->w->store, &err) == 0) {
+		*ok = 1;
+		return WEB_DONE;
+	}
+	if (web_store_busy(r->w))
+		return WEB_BUSY;
+	web_error(r, 500, "%s", err.msg);
+	return WEB_DONE;
+}
+

@@ -44,10 +44,8 @@ pause_set(struct web_req *r, int paused)
 		web_error(r, 500, "%s", err.msg);
 		return WEB_DONE;
 	}
-	if (store_commit(r->w->store) < 0) {
-		web_error(r, 500, "database: commit failed");
-		return WEB_DONE;
-	}
+	if ((res = api_commit(r, &ok)) != WEB_DONE || !ok)
+		return res;
 	web_poke(r->w);
 	web_json(r, 200, json_pack("{s:s,s:b}", "dag", d->name, "paused", paused));
 	return WEB_DONE;
@@ -150,10 +148,8 @@ api_trigger(struct web_req *r)
 		json_decref(detail);
 	}
 	json_decref(body);
-	if (store_commit(r->w->store) < 0) {
-		web_error(r, 500, "database: commit failed");
-		return WEB_DONE;
-	}
+	if ((res = api_commit(r, &ok)) != WEB_DONE || !ok)
+		return res;
 	web_poke(r->w);
 	{
 		json_t *run = store_run_json(r->w->store, d->name, key);
@@ -314,7 +310,7 @@ api_clear(struct web_req *r)
 	struct partition_set set = { NULL, 0 };
 	struct partition_notes notes;
 	struct sl_err err;
-	int count = 0, began = 0;
+	int count = 0, began = 0, ok;
 	enum web_result res = WEB_DONE;
 
 	if ((body = web_body_json(r, clear_fields)) == NULL)
@@ -407,10 +403,8 @@ api_clear(struct web_req *r)
 		}
 		json_decref(detail);
 	}
-	if (began && store_commit(r->w->store) < 0) {
-		web_error(r, 500, "database: commit failed");
+	if (began && ((res = api_commit(r, &ok)) != WEB_DONE || !ok))
 		goto out;
-	}
 	if (!spec.dry_run)
 		web_poke(r->w);
 	{
@@ -465,7 +459,7 @@ api_mark(struct web_req *r)
 	struct partition_notes notes;
 	const char *state;
 	struct sl_err err;
-	int began = 0, ts, clear, dry_run;
+	int began = 0, ok, ts, clear, dry_run;
 	size_t nt, np;
 	enum web_result res = WEB_DONE;
 
@@ -551,10 +545,8 @@ failed:
 		}
 		json_decref(run);
 	}
-	if (began && store_commit(r->w->store) < 0) {
-		web_error(r, 500, "database: commit failed");
+	if (began && ((res = api_commit(r, &ok)) != WEB_DONE || !ok))
 		goto out;
-	}
 	if (began)
 		web_poke(r->w);
 	web_json(r, 200, json_pack("{s:b,s:b,s:i,s:O,s:o}", "dry_run", dry_run, "clear_downstream", clear,

@@ -319,6 +319,11 @@ enum web_result api_begin(struct web_req *r, int *ok);
 /* After a store call failed: WEB_BUSY when another writer held the lock
  * (the request runs again), else a 500 with sqlite's message. */
 enum web_result api_db_failed(struct web_req *r);
+/* Commit what api_begin began: *ok = 1 when committed; WEB_BUSY when
+ * another writer held the lock (the request runs again); else replied
+ * 500 with the store's words for a failed commit ("PATH: commit:
+ * sqlite's message", as the CLI says it). */
+enum web_result api_commit(struct web_req *r, int *ok);
 
 /* --- the API's handlers, one file per resource (routes.c lists them);
  * a handler of a {dag} route finds the DAG in r->dag --- */

@@ -1,0 +1,55 @@
+#!/bin/bash
+# A person action whose commit meets a full disk says so in one wording,
+# with SQLite's reason, from every CLI verb and the API:
+# "H/sluice.db: commit: database or disk is full" (sluice mark said
+# "database: commit failed", and so did the API's pause, trigger, clear
+# and mark). The home is a small tmpfs, filled by a file.
+. "$SLUICE_SRCDIR/tests/setup.sh"
+. "$SLUICE_SRCDIR/tests/web_lib.sh"
+
+H=$T/home
+mkdir -p "$H"
+mount -t tmpfs -o size=16m tmpfs "$H" 2>"$T/mount.err" ||
+	skip "cannot mount a small tmpfs as the home: $(cat "$T/mount.err")"
+on_exit "umount -l '$H'"
+web_home
+printf 'dag: d\nschedule: none\ntasks:\n  a: {command: "true"}\n  b: {after: [a], command: "true"}\n' >"$H/dags/d.yaml"
+sl trigger d --partition p >/dev/null
+start_web
+URL=$WURL
+# a first write through the web (its connection opened), while there is room
+assert_status 200 POST /dags/d/unpause
+
+head -c 64m /dev/zero >"$H/filler" 2>/dev/null || true
+WANT="$H/sluice.db: commit: database or disk is full"
+
+# the CLI: each verb fails with the same words
+cli_case() {	# NAME ARGS...
+	local name=$1
+	shift
+	if sl "$@" >"$T/out" 2>"$T/err"; then
+		fail "$name succeeded on a full disk: $(cat "$T/out")"
+	fi
+	assert_contains "$(cat "$T/err")" "sluice: $WANT" "$name"
+	assert_not_contains "$(cat "$T/err")" "commit failed" "$name"
+}
+cli_case "mark" mark d a p failed
+cli_case "clear" clear d --task a --partition p --yes
+cli_case "dags pause" dags pause d
+cli_case "trigger" trigger d --partition p2
+
+# the API: a 500 with the same words
+api_case() {	# PATH BODY
+	assert_status 500 POST "$1" "$2"
+	assert_eq "$WANT" "$(jget 'd["error"]')" "POST $1"
+}
+api_case /dags/d/pause ""
+api_case /dags/d/runs '{"partition":"p3"}'
+api_case /dags/d/clear '{"tasks":["a"],"partitions":["p"]}'
+api_case /dags/d/mark '{"tasks":["a"],"partitions":["p"],"state":"failed"}'
+
+# room again: the same actions go through
+rm -f "$H/filler"
+sl mark d a p failed >/dev/null || fail "mark once there is room again"
+assert_status 200 POST /dags/d/pause
+echo "cli_db_full: ok"
