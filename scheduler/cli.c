@@ -633,11 +633,12 @@ cli_scheduler_lock(struct cli *c)
 		free(path);
 		return -1;
 	}
-	if (ftruncate(fd, 0) == 0) {
-		snprintf(pid, sizeof pid, "%d\n", (int)getpid());
-		if (write(fd, pid, strlen(pid)) < 0)
-			fprintf(stderr, "sluice: cannot write %s\n", path);
-	}
+	/* the lock holds without its pid, which only names the holder to
+	 * a scheduler refused */
+	snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || sl_write_all(fd, pid, strlen(pid)) < 0)
+		fprintf(stderr, "sluice: cannot write this scheduler's pid into %s: %s (it runs; a second scheduler is refused without its pid)\n",
+			path, errno == ENOSPC || errno == EDQUOT ? "disk full" : strerror(errno));
 	free(path);
 	/* the descriptor stays open (and locked) until the process exits */
 	return 0;

@@ -3,7 +3,8 @@
 # with SQLite's reason, from every CLI verb and the API:
 # "H/sluice.db: commit: database or disk is full" (sluice mark said
 # "database: commit failed", and so did the API's pause, trigger, clear
-# and mark). The home is a small tmpfs, filled by a file.
+# and mark); so does the scheduler's lock file. The home is a small
+# tmpfs, filled by a file.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -47,6 +48,17 @@ api_case /dags/d/pause ""
 api_case /dags/d/runs '{"partition":"p3"}'
 api_case /dags/d/clear '{"tasks":["a"],"partitions":["p"]}'
 api_case /dags/d/mark '{"tasks":["a"],"partitions":["p"],"state":"failed"}'
+
+# a scheduler started on the full disk says why its lock file holds no
+# pid (it said "cannot write H/.scheduler.lock", no cause)
+"$SLUICE" --home "$H" scheduler >"$T/sched_full.log" 2>&1 &
+full_pid=$!
+on_exit "stop_pid $full_pid"
+said_lock() { grep -q "scheduler.lock" "$T/sched_full.log"; }
+wait_for 20 "the scheduler to say its lock file" said_lock
+assert_contains "$(cat "$T/sched_full.log")" \
+	"sluice: cannot write this scheduler's pid into $H/.scheduler.lock: disk full" "the lock file's write"
+stop_pid "$full_pid"
 
 # room again: the same actions go through
 rm -f "$H/filler"
