@@ -291,6 +291,41 @@ upstream_reason(const struct dag *d, const struct task *t, json_t *tis,
 	return out;
 }
 
+/* A trigger rule that has decided against running (TRIGGER_SKIP or
+ * TRIGGER_UPSTREAM_FAILED), in words: the upstreams that decided it
+ * (failed ones for upstream_failed; else the skipped ones, or failing
+ * those the succeeded ones) and the state the next pass sets. */
+static json_t *
+upstream_settles(const struct dag *d, const struct task *t, json_t *tis,
+		 enum trigger_decision decision)
+{
+	const char *becomes = decision == TRIGGER_SKIP ? "skipped" : "upstream_failed";
+	json_t *which = json_array(), *out;
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (int pass = 0; pass < 2 && b.len == 0; pass++)
+		for (int i = 0; i < t->nupstream; i++) {
+			const char *name = d->tasks[t->upstream[i]].name;
+			enum ti_state st = state_of(ti_named(tis, name));
+			int decides = decision == TRIGGER_UPSTREAM_FAILED ?
+			    st == TI_FAILED || st == TI_UPSTREAM_FAILED :
+			    st == (pass == 0 ? TI_SKIPPED : TI_SUCCESS);
+
+			if (!decides)
+				continue;
+			json_array_append_new(which, json_pack("{s:s,s:s}", "task", name,
+			    "state", ti_state_name(st)));
+			buf_printf(&b, "%s%s (%s)", b.len ? ", " : "", name, ti_state_name(st));
+		}
+	out = reason(WAIT_UPSTREAM, "upstream %s under trigger rule %s: it becomes %s at the next pass, without running",
+		     buf_str(&b), trigger_rule_name(t->trigger_rule), becomes);
+	json_object_set_new(out, "upstream", which);
+	json_object_set_new(out, "becomes", json_string(becomes));
+	buf_free(&b);
+	return out;
+}
+
 int
 wait_explain_ti(struct store *s, const struct config *cfg,
 		struct executor_set *execs, const struct dagbag *bag, const struct dag *d,
@@ -360,6 +395,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		} else
 			res = reason(WAIT_MAX_ACTIVE_RUNS, "the run is queued: it starts at the scheduler's next pass");
 	} else if (state == TI_NONE) {
+		enum trigger_decision decision = TRIGGER_RUN;
 		struct upstream_counts c;
 		json_t *up = upstream_reason(d, t, tis, &c);
 		const struct task *setup = NULL, *branch = NULL;
@@ -387,8 +423,13 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		/* a teardown waits for all of its upstream, whatever their
 		 * states (dag_scope.h) */
 		} else if (t->is_teardown ? c.done < c.total :
-		    trigger_eval((int)t->trigger_rule, &c) == TRIGGER_WAIT) {
+		    (decision = trigger_eval((int)t->trigger_rule, &c)) == TRIGGER_WAIT) {
 			res = up;
+		} else if (!t->is_teardown && decision != TRIGGER_RUN) {
+			/* decided, not settled yet (a mark made while no
+			 * pass ran): what the next pass makes of it */
+			json_decref(up);
+			res = upstream_settles(d, t, tis, decision);
 		} else {
 			json_decref(up);
 			if (paused)

@@ -2015,11 +2015,60 @@ test_wait_reasons(void)
 	h_close();
 }
 
+/* A task instance whose upstream ended so that its trigger rule will not
+ * run it (a mark made while no scheduler ran, before a pass settled it)
+ * is explained as what the next pass makes of it, not as "dependencies
+ * met". */
+static void
+test_wait_settles(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "wu.yaml", "dag: wu\ntasks:\n"
+			     "  first: {command: \"true\"}\n"
+			     "  second: {command: \"true\", after: [first]}\n"
+			     "  rescue: {command: \"true\", after: [first], trigger_rule: all_failed}\n" },
+		{ NULL, NULL },
+	};
+	static const struct {
+		const char *partition, *mark, *task, *text;
+	} rows[] = {
+		{ "p", "failed", "second",
+		  "upstream first (failed) under trigger rule all_success: it becomes upstream_failed at the next pass, without running" },
+		{ "p", "failed", "rescue", "dependencies met: scheduled at the next pass" },
+		{ "q", "success", "rescue",
+		  "upstream first (success) under trigger rule all_failed: it becomes skipped at the next pass, without running" },
+	};
+	struct sched *s;
+
+	h_open(files, NULL);
+	s = h_sched();
+	h_trigger("wu", "p");
+	h_trigger("wu", "q");
+	h_settle();
+	for (size_t i = 0; i < SL_ARRAY_LEN(rows); i++) {
+		json_t *why = NULL;
+		struct sl_err err;
+
+		sl_err_clear(&err);
+		/* marked behind the scheduler's back: no pass has run since */
+		if (strcmp(h_ti("wu", "first", rows[i].partition, "state"), rows[i].mark) != 0)
+			CHECK_EQ_INT(0, store_mark(h_store(), h_dag("wu"), "first", rows[i].partition,
+						   ti_state_parse(rows[i].mark), "harness", &err));
+		CHECK_EQ_STR("none", h_ti("wu", rows[i].task, rows[i].partition, "state"));
+		CHECK_EQ_INT(0, wait_explain_ti(h_store(), s->cfg, &s->execs, &s->bag, h_dag("wu"),
+						rows[i].partition, rows[i].task, h_now(), &why, &err));
+		CHECK_EQ_STR(rows[i].text, json_string_value(json_object_get(why, "text")));
+		json_decref(why);
+	}
+	h_close();
+}
+
 int
 main(void)
 {
 	unsetenv("TZ");
 	RUN(test_trigger_rules);
+	RUN(test_wait_settles);
 	RUN(test_retry_backoff);
 	RUN(test_end_kinds);
 	RUN(test_timeout);
