@@ -515,6 +515,18 @@ cli_scheduler_running(struct cli *c)
 }
 
 int
+cli_say_paused(struct cli *c, const struct dag *d)
+{
+	if (store_dag_paused(c->store, d->name, c->cfg->dags_paused_at_creation) != 1)
+		return 0;
+	/* after what the command printed on stdout */
+	fflush(stdout);
+	fprintf(stderr, "sluice: DAG %s is paused: its runs start once it is "
+		"unpaused (sluice dags unpause %s)\n", d->name, d->name);
+	return 1;
+}
+
+int
 cli_home_owner_check(struct cli *c, const char *verb)
 {
 	struct stat st;

@@ -212,6 +212,10 @@ void cli_print_failed_runs(struct cli *c, const struct dag *d,
 			   json_t *partitions);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
+/* When d is paused, say on stderr that its runs wait for the unpause (and
+ * how): after a command made runs of it, before it waits on one. 1 when
+ * paused, else 0. */
+int cli_say_paused(struct cli *c, const struct dag *d);
 /* Take the scheduler lock of the home (one scheduler per home). */
 int cli_scheduler_lock(struct cli *c);
 /* root running VERB (scheduler, standalone) on a home another user owns

@@ -553,10 +553,15 @@ logs_run(struct cli *c, const struct cli_args *a)
 		 * then none will come */
 		/* a wait with no word reads as a hang: say why it has not
 		 * started (wait.c), once, on a terminal */
-		if (try_number == 0 && follow && isatty(STDERR_FILENO) &&
+		if (try_number == 0 && follow &&
 		    (ti_state_parse(state) < 0 ||
-		     !ti_state_done((enum ti_state)ti_state_parse(state))))
-			logs_say_waiting(c, d, args[1], key, state);
+		     !ti_state_done((enum ti_state)ti_state_parse(state)))) {
+			if (isatty(STDERR_FILENO))
+				logs_say_waiting(c, d, args[1], key, state);
+			/* a paused DAG's wait lasts until the unpause: said
+			 * on and off a terminal, as trigger says it */
+			cli_say_paused(c, d);
+		}
 		while (try_number == 0) {
 			struct timespec ts = { 0, 200 * 1000000 };
 

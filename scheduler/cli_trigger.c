@@ -347,9 +347,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 		printf("%s partition %s already has a run: following it\n", d->name, key);
 	else
 		printf("triggered %s partition %s\n", d->name, key);
-	if (store_dag_paused(c->store, d->name, c->cfg->dags_paused_at_creation))
-		fprintf(stderr, "sluice: DAG %s is paused: its runs start once it is "
-			"unpaused (sluice dags unpause %s)\n", d->name, d->name);
+	cli_say_paused(c, d);
 	if (!wait)
 		return 0;
 	parts = json_pack("[s]", key);

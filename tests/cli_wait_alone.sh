@@ -1,6 +1,7 @@
 #!/bin/bash
 # `trigger --wait` and `backfill --wait` with no scheduler on the home:
-# they say so, give up after 60 s and exit 3, the runs left queued.
+# they say so, give up after 60 s and exit 3, the runs left queued. Of
+# a paused DAG, they and logs --follow say it is paused first.
 # SLUICE_NO_SCHEDULER_SECONDS=0 (read by cli_wait_runs for tests) gives
 # up at the first look after the warning instead of after a minute.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -43,6 +44,24 @@ assert_contains "$(cat "$T/bf.err")" "sluice: still no scheduler on $H after 0 s
 	"backfill --wait says why it gave up"
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'hist' AND state = 'queued'")" \
 	"the backfill's runs stay queued"
+# hist is paused (dags_paused_at_creation): backfill says so, as trigger
+# does, before its wait (it said "0/2 runs done" and waited on)
+paused_note="sluice: DAG hist is paused: its runs start once it is unpaused (sluice dags unpause hist)"
+assert_contains "$(cat "$T/bf.err")" "$paused_note" "backfill of a paused DAG"
+assert_eq "$paused_note" "$(grep -m1 -e 'is paused' -e 'runs done' "$T/bf.err")" \
+	"the paused note comes before the wait's progress"
+assert_contains "$(cat "$T/tr.err")" "sluice: DAG adhoc is paused: its runs start once it is unpaused" \
+	"trigger of a paused DAG"
+# logs --follow of a task of the paused DAG that has not started says so
+# too, off a terminal
+sl logs adhoc x k1 --follow >"$T/lf.out" 2>"$T/lf.err" &
+lf=$!
+on_exit "stop_pid $lf"
+said_paused() { grep -q "is paused" "$T/lf.err"; }
+wait_for 10 "logs --follow to say the DAG is paused" said_paused
+assert_contains "$(cat "$T/lf.err")" "sluice: DAG adhoc is paused: its runs start once it is unpaused (sluice dags unpause adhoc)" \
+	"logs --follow of a paused DAG's task"
+stop_pid "$lf"
 
 # the help of both says so, with the minute users get
 assert_contains "$("$SLUICE" trigger --help | tr '\n' ' ')" "3 when no scheduler ran on the home for 60 s (the run stays queued)" \
