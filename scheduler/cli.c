@@ -173,6 +173,19 @@ cli_unknown_sub(const struct cli_verb *v, const char *word,
 	struct text_near near;
 	const char *best = NULL;
 
+	if (word[0] == '\0') {
+		/* none given: the ones there are */
+		struct buf b;
+		int rc;
+
+		buf_init(&b, 0);
+		for (size_t i = 0; subs[i] != NULL; i++)
+			buf_printf(&b, "%s%s", i == 0 ? "" : subs[i + 1] == NULL ? " or " : ", ",
+				   subs[i]);
+		rc = cli_usage(v, "a subcommand is needed: %s", buf_str(&b));
+		buf_free(&b);
+		return rc;
+	}
 	for (size_t i = 0; synonyms != NULL && synonyms[i] != NULL; i += 2)
 		if (strcasecmp(word, synonyms[i]) == 0)
 			best = synonyms[i + 1];

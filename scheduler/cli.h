@@ -171,7 +171,7 @@ int cli_usage(const struct cli_verb *v, const char *fmt, ...)
  * subcommand 'WORD'", and " (did you mean 'sluice VERB SUB'?)" when WORD
  * is a near spelling of one of subs (NULL-terminated) or another tool's
  * word for one ("WORD", "SUB" pairs in synonyms, NULL-terminated; may be
- * NULL). */
+ * NULL). An empty WORD (none given) lists subs instead. */
 int cli_unknown_sub(const struct cli_verb *v, const char *word,
 		    const char *const *subs, const char *const *synonyms);
 /* cli_usage for option --opt given a value not among choices ("a, b, c"):

@@ -93,6 +93,7 @@ dags lst|sluice dags: unknown subcommand 'lst' (did you mean 'sluice dags list'?
 dags enable hello|sluice dags: unknown subcommand 'enable' (did you mean 'sluice dags unpause'?)
 dags delete hello|sluice dags: unknown subcommand 'delete': a DAG goes when its file leaves the DAG folder
 users delete bob|sluice users: unknown subcommand 'delete' (did you mean 'sluice users remove'?)
+users|sluice users: a subcommand is needed: list, add, passwd, role, remove or token
 executors chek local|sluice executors: unknown subcommand 'chek' (did you mean 'sluice executors check'?)
 backfills cancel 3|sluice backfills: backfills lists; a backfill is cancelled with `sluice backfill cancel ID`
 backfill hello --from 2024-01-01 --only faild|sluice backfill: --only: expected missing, failed or all, got 'faild' (did you mean 'failed'?)
