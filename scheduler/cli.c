@@ -734,8 +734,10 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 		free(rest);
 		return EXIT_USAGE;
 	}
+	/* help of help is the overview too */
 	if (strcmp(rest[0], "--help") == 0 || strcmp(rest[0], "-h") == 0 ||
-	    (strcmp(rest[0], "help") == 0 && nrest == 1)) {
+	    (strcmp(rest[0], "help") == 0 &&
+	     (nrest == 1 || strcmp(rest[1], "help") == 0))) {
 		usage_all(stdout);
 		free(rest);
 		return 0;

@@ -112,6 +112,9 @@ set +e
 "$SLUICE" help frobnicate >/dev/null 2>"$T/err"; st=$?
 set -e
 assert_eq 2 "$st" "help of an unknown verb"
+# help of help is the overview (it said "unknown verb 'help'")
+"$SLUICE" help help >"$T/helphelp" 2>"$T/err" || fail "help help: $(cat "$T/err")"
+assert_contains "$(cat "$T/helphelp")" "\`sluice help VERB\` (or \`sluice VERB --help\`) explains a verb." "help help"
 set +e
 "$SLUICE" frobnicate >/dev/null 2>"$T/err"; st=$?
 set -e
