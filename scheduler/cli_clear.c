@@ -189,7 +189,10 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 				       json_string_value(json_object_get(o, "state")));
 			}
 			clear_consequences(c, &spec);
-			printf("Clear these %d task instance%s so they run again? [y/N] ", r, r == 1 ? "" : "s");
+			if (r == 1)
+				printf("Clear this task instance so it runs again? [y/N] ");
+			else
+				printf("Clear these %d task instances so they run again? [y/N] ", r);
 			fflush(stdout);
 			if (fgets(answer, sizeof answer, stdin) == NULL ||
 			    (answer[0] != 'y' && answer[0] != 'Y')) {

@@ -501,6 +501,15 @@ for args in "trigger good --partition p1" "runs good" "runs good --from p1 --to 
 	sl $args </dev/null >"$T/out" 2>"$T/err" || fail "$args (an unscheduled DAG): $(cat "$T/err")"
 	assert_not_contains "$(cat "$T/err")" "no schedule" "$args"
 done
+# the clear prompt on a terminal counts in words: one task instance, or
+# several (it asked "Clear these 1 task instance so they run again?")
+while IFS='|' read -r args want; do
+	script -qec "\"$SLUICE\" --home '$H' clear good $args" /dev/null </dev/null >"$T/prompt.out" 2>&1 || true
+	assert_contains "$(tr -d '\r' <"$T/prompt.out")" "$want" "the clear prompt of: $args"
+done <<'CASES'
+--task a --partition p1|Clear this task instance so it runs again? [y/N]
+--partition p1|Clear these 2 task instances so they run again? [y/N]
+CASES
 out=$("$SLUICE" --help)
 assert_contains "$out" "Exit status:" "sluice --help says what the exit codes mean"
 assert_contains "$out" "  3  the home cannot be used" "sluice --help: 3"
