@@ -284,7 +284,8 @@ const struct cli_verb cli_backfill = {
 	"home for 60 s (the runs stay queued).\n"
 	"`backfill cancel ID` removes its queued runs that never ran; its running\n"
 	"runs (and any a clear re-opened after it ran) finish, or with --kill\n"
-	"their tries are stopped and their unfinished tasks fail.\n"
+	"their tries are stopped and their unfinished tasks fail; --kill of a\n"
+	"backfill cancelled already stops the runs it let finish.\n"
 	"It shows what it does first (--dry-run only shows it) and asks, unless\n"
 	"--yes.\n",
 	backfill_opts,

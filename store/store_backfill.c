@@ -321,6 +321,7 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 	int64_t now = sl_now_ms();
 	char why[96], dag[256];
 	const char *state;
+	int again;
 
 	*preview = NULL;
 	if (store_begin(s) < 0)
@@ -343,11 +344,21 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 	*preview = json_pack("{s:I,s:s,s:s,s:o,s:o,s:b,s:b}", "id", (json_int_t)id,
 			     "dag", dag, "state", state, "remove", queued,
 			     "running", running, "kill", kill, "dry_run", dry_run);
-	if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0) {
+	/* cancelled already: a cancel with kill still stops the runs the
+	 * first one let finish */
+	again = strcmp(state, "cancelled") == 0;
+	if ((strcmp(state, "queued") != 0 && strcmp(state, "running") != 0) &&
+	    !(again && kill && json_array_size(running) > 0)) {
+		size_t n = json_array_size(running);
+
 		json_decref(rows);
 		store_rollback(s);
-		sl_err_set(err, "backfill %lld is %s already", (long long)id,
-			   json_string_value(json_object_get(*preview, "state")));
+		if (again && n > 0)
+			sl_err_set(err, "backfill %lld is cancelled already; its %zu running run%s finish (a cancel with kill stops them)",
+				   (long long)id, n, n == 1 ? "" : "s");
+		else
+			sl_err_set(err, "backfill %lld is %s already", (long long)id,
+				   json_string_value(json_object_get(*preview, "state")));
 		return -2;
 	}
 	json_decref(rows);
@@ -363,8 +374,10 @@ store_backfill_cancel(struct store *s, int64_t id, int kill, int dry_run,
 	for (size_t i = 0; i < SL_ARRAY_LEN(bf_cancel_remove); i++)
 		if (bf_exec(s, bf_cancel_remove[i], id, now, why) < 0)
 			goto fail;
-	if (bf_exec(s, "UPDATE backfills SET state = 'cancelled', ended_at = ?2 "
-		    "WHERE id = ?1", id, now, why) < 0 || bf_keep_counts(s, id) < 0)
+	/* (cancelled again: it keeps when it was) */
+	if ((!again && bf_exec(s, "UPDATE backfills SET state = 'cancelled', ended_at = ?2 "
+			       "WHERE id = ?1", id, now, why) < 0) ||
+	    bf_keep_counts(s, id) < 0)
 		goto fail;
 	detail = json_pack("{s:I,s:I,s:I,s:b}", "id", (json_int_t)id,
 			   "removed", (json_int_t)json_array_size(json_object_get(*preview, "remove")),

@@ -442,6 +442,51 @@ test_backfill_cancel(void)
 	}
 }
 
+/* A cancel that let the running runs finish, then one with kill: the
+ * second stops them (it said "is cancelled already"); a third finds
+ * nothing left to stop. */
+static void
+test_backfill_cancel_then_kill(void)
+{
+	struct sl_err err;
+	json_t *preview = NULL;
+	int64_t id;
+	char ended_at[64];
+
+	h_open(lane_files, wide_cfg);
+	id = bf_make(NULL, 0, 2);
+	CHECK_EQ_INT(2, h_running("b"));
+	sl_err_clear(&err);
+	CHECK_EQ_INT(1, store_backfill_cancel(h_store(), id, 0, 0, "harness", &preview, &err));
+	json_decref(preview);
+	h_poke_db();
+	CHECK_EQ_INT(2, h_running("b"));
+	snprintf(ended_at, sizeof ended_at, "%s", bf_field(id, "ended_at"));
+	/* without kill: cancelled already, with what --kill would do */
+	CHECK_EQ_INT(-2, store_backfill_cancel(h_store(), id, 0, 0, "harness", &preview, &err));
+	CHECK_EQ_STR("backfill 1 is cancelled already; its 2 running runs finish (a cancel with kill stops them)", err.msg);
+	json_decref(preview);
+	/* the dry run and the kill name the running runs */
+	CHECK_EQ_INT(1, store_backfill_cancel(h_store(), id, 1, 1, "harness", &preview, &err));
+	CHECK_EQ_INT(2, json_array_size(json_object_get(preview, "running")));
+	CHECK_EQ_INT(0, json_array_size(json_object_get(preview, "remove")));
+	json_decref(preview);
+	CHECK_EQ_INT(2, h_running("b"));
+	CHECK_EQ_INT(1, store_backfill_cancel(h_store(), id, 1, 0, "harness", &preview, &err));
+	json_decref(preview);
+	h_poke_db();
+	CHECK_EQ_INT(0, h_running("b"));
+	CHECK_EQ_STR("failed", h_ti("bf", "b", HOUR(00), "state"));
+	CHECK_EQ_STR("cancelled", bf_field(id, "state"));
+	CHECK_EQ_STR(ended_at, bf_field(id, "ended_at"));
+	h_end_all();
+	/* nothing runs any more: cancelled already, with or without kill */
+	CHECK_EQ_INT(-2, store_backfill_cancel(h_store(), id, 1, 0, "harness", &preview, &err));
+	CHECK_EQ_STR("backfill 1 is cancelled already", err.msg);
+	json_decref(preview);
+	h_close();
+}
+
 /* --- the wait explanation (scheduler/wait.c) --- */
 
 static void
@@ -538,6 +583,7 @@ main(void)
 	RUN(test_backfill_newest_first);
 	RUN(test_backfill_only);
 	RUN(test_backfill_cancel);
+	RUN(test_backfill_cancel_then_kill);
 	RUN(test_wait_reason_share);
 	return UNIT_END();
 }
