@@ -54,7 +54,7 @@ assert_contains "$(cat "$T/tr.err")" "sluice: DAG adhoc is paused: its runs star
 	"trigger of a paused DAG"
 # logs --follow of a task of the paused DAG that has not started says so
 # too, off a terminal
-sl logs adhoc x k1 --follow >"$T/lf.out" 2>"$T/lf.err" &
+"$SLUICE" --home "$H" logs adhoc x k1 --follow >"$T/lf.out" 2>"$T/lf.err" &
 lf=$!
 on_exit "stop_pid $lf"
 said_paused() { grep -q "is paused" "$T/lf.err"; }
