@@ -157,6 +157,9 @@ lost_case "{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run\"
 #     exits 0 once its real one was killed stands for a server whose
 #     status is 0: that is no success. ---
 mkfifo "$T/server.go"
+# a fake server still waiting when the test fails is let go (read-write:
+# the open never blocks)
+on_exit "echo go 1<>'$T/server.go'"
 cat >"$T/fake-server" <<EOF
 #!/bin/sh
 # sluice-try, whose --server ends with status 0 once told, after killing
