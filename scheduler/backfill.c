@@ -251,10 +251,8 @@ backfill_create(struct store *s, const struct dag *d,
 			goto fail_tx;
 		}
 		json_decref(detail);
-		if (store_commit(s) < 0) {
-			sl_err_set(err, "database: %s", store_errmsg(s));
+		if (store_commit_err(s, err) < 0)
 			goto fail_tx;
-		}
 	} else if (!req->dry_run)
 		store_rollback(s);	/* nothing to write */
 	if (req->newest_first) {
