@@ -70,6 +70,36 @@ text_utf8_clean(struct buf *out, const char *s, size_t n,
 }
 
 void
+text_utf8_escape(struct buf *out, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
+	char hex[8];
+
+	while (i < n) {
+		len = text_utf8_seq(p + i, n - i);
+		if (len == 0 || p[i] == 0) {
+			snprintf(hex, sizeof hex, "\\x%02x", p[i]);
+			buf_adds(out, hex);
+			i++;
+			continue;
+		}
+		buf_add(out, s + i, len);
+		i += len;
+	}
+}
+
+char *
+text_utf8_escaped(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	text_utf8_escape(&b, s, strlen(s));
+	return buf_steal(&b);
+}
+
+void
 text_html_escape(struct buf *out, const char *s)
 {
 	const char *run = s;

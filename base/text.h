@@ -22,6 +22,14 @@ int text_utf8_valid(const char *s, size_t n);
 void text_utf8_clean(struct buf *out, const char *s, size_t n,
 		     const char *replacement);
 
+/* Append s (n bytes) to out with every byte that is not part of a
+ * well-formed sequence, and every NUL, written as \xHH: bytes that are
+ * not text (a file name, a value of an old database) shown so a person
+ * can tell them apart and name them. */
+void text_utf8_escape(struct buf *out, const char *s, size_t n);
+/* The same for the string s, as a new string the caller frees. */
+char *text_utf8_escaped(const char *s);
+
 /* Append s HTML-escaped (& < > " '), fit for text and attribute values
  * alike. NULL appends nothing. */
 void text_html_escape(struct buf *out, const char *s);

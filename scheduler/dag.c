@@ -2434,7 +2434,7 @@ dag_load_file(void *arg, const char *file, const struct stat *st)
 	struct dag_load_walk *lw = arg;
 	struct dagbag *out = lw->out;
 	struct dagbag_entry *e, *p = NULL;
-	char *path = xstrdup(file);
+	char *path = text_utf8_escaped(file);
 	struct sl_err lerr;
 	char msg[2048];
 
@@ -2445,6 +2445,14 @@ dag_load_file(void *arg, const char *file, const struct stat *st)
 	e->mtime = st->st_mtime;
 	e->size = st->st_size;
 	e->mtime_nsec = st->st_mtim.tv_nsec;
+	/* a path that is not text reaches no page, JSON or database: the
+	 * entry names it escaped and says why it is not read */
+	if (!text_utf8_valid(file, strlen(file))) {
+		e->error = xasprintf("%s: the file name is not valid UTF-8 (its bytes "
+				     "are shown \\xHH); rename the file to load its DAG",
+				     path);
+		return 0;
+	}
 	if (lw->prev != NULL)
 		p = dagbag_entry_find(lw->prev, path);
 	/* unchanged since the last load: take it over (a file that
@@ -2516,7 +2524,10 @@ static int
 dag_changed_file(void *arg, const char *path, const struct stat *st)
 {
 	struct dag_changed_walk *cw = arg;
-	const struct dagbag_entry *e = dagbag_entry_find(cw->b, path);
+	char *name = text_utf8_escaped(path);	/* as dag_load_file names it */
+	const struct dagbag_entry *e = dagbag_entry_find(cw->b, name);
+
+	free(name);
 
 	cw->n++;
 	if (e == NULL || e->missing || e->mtime != st->st_mtime ||

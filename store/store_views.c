@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "scheduler/dag.h"
 #include "scheduler/tz.h"
 #include "store/store_internal.h"
@@ -21,8 +22,20 @@ col_json(sqlite3_stmt *st, int i)
 	case SQLITE_NULL:
 		return json_null();
 	default: {
-		json_t *v = json_string((const char *)sqlite3_column_text(st, i));
+		/* text an older sluice stored unchecked (a DAG file name of
+		 * bytes that are not UTF-8) is shown escaped, never dropped */
+		const char *text = (const char *)sqlite3_column_text(st, i);
+		struct buf b;
+		json_t *v;
 
+		if (text == NULL)
+			return json_null();
+		if ((v = json_string(text)) != NULL)
+			return v;
+		buf_init(&b, 0);
+		text_utf8_escape(&b, text, strlen(text));
+		v = json_string(buf_str(&b));
+		buf_free(&b);
 		return v ? v : json_null();
 	}
 	}
@@ -245,7 +258,7 @@ store_dags_unloaded_json(struct store *s, const struct dagbag *bag)
 		const char *file = json_string_value(json_object_get(o, "file"));
 		const struct dagbag_entry *e = NULL;
 
-		if (name == NULL || dagbag_find(bag, name) != NULL)
+		if (name == NULL || file == NULL || dagbag_find(bag, name) != NULL)
 			continue;
 		for (int k = 0; k < bag->n && e == NULL; k++)
 			if (strcmp(bag->entries[k].file, file) == 0)

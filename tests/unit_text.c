@@ -12,18 +12,21 @@
 static void
 utf8_cases(void)
 {
-	static const struct { const char *in; size_t n; int valid; const char *clean; } cases[] = {
-		{ "plain", 5, 1, "plain" },
-		{ "caf\xc3\xa9", 5, 1, "caf\xc3\xa9" },
-		{ "\xe2\x82\xac 5", 5, 1, "\xe2\x82\xac 5" },
-		{ "\xf0\x9f\x98\x80", 4, 1, "\xf0\x9f\x98\x80" },
-		{ "a\x80" "b", 3, 0, "a?b" },		/* stray continuation */
-		{ "\xc0\xaf", 2, 0, "??" },		/* overlong lead */
-		{ "\xc3", 1, 0, "?" },			/* cut short */
-		{ "\xe2\x82", 2, 0, "??" },
-		{ "\xf5\x80\x80\x80", 4, 0, "????" },	/* beyond U+10FFFF */
-		{ "a\0b", 3, 1, "a?b" },		/* NUL: valid, not clean */
-		{ "", 0, 1, "" },
+	static const struct {
+		const char *in; size_t n; int valid; const char *clean, *escaped;
+	} cases[] = {
+		{ "plain", 5, 1, "plain", "plain" },
+		{ "caf\xc3\xa9", 5, 1, "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "\xe2\x82\xac 5", 5, 1, "\xe2\x82\xac 5", "\xe2\x82\xac 5" },
+		{ "\xf0\x9f\x98\x80", 4, 1, "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" },
+		{ "a\x80" "b", 3, 0, "a?b", "a\\x80b" },	/* stray continuation */
+		{ "\xc0\xaf", 2, 0, "??", "\\xc0\\xaf" },	/* overlong lead */
+		{ "\xc3", 1, 0, "?", "\\xc3" },		/* cut short */
+		{ "\xe2\x82", 2, 0, "??", "\\xe2\\x82" },
+		{ "\xf5\x80\x80\x80", 4, 0, "????", "\\xf5\\x80\\x80\\x80" },	/* beyond U+10FFFF */
+		{ "a\0b", 3, 1, "a?b", "a\\x00b" },	/* NUL: valid, not clean */
+		{ "bad\xff.yaml", 9, 0, "bad?.yaml", "bad\\xff.yaml" },
+		{ "", 0, 1, "", "" },
 	};
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
@@ -33,6 +36,9 @@ utf8_cases(void)
 		CHECK_EQ_INT(cases[i].valid, text_utf8_valid(cases[i].in, cases[i].n));
 		text_utf8_clean(&b, cases[i].in, cases[i].n, "?");
 		CHECK_EQ_STR(cases[i].clean, buf_str(&b));
+		buf_reset(&b);
+		text_utf8_escape(&b, cases[i].in, cases[i].n);
+		CHECK_EQ_STR(cases[i].escaped, buf_str(&b));
 		buf_free(&b);
 	}
 }
