@@ -103,6 +103,16 @@ for body in '{"from":"2024-01-01T00","to":{"a":1}}' '{"from":"2024-01-01T00","to
 done
 assert_status 400 POST /dags/h/backfills '{"from":["2024-01-01T00"],"dry_run":true}'
 assert_contains "$(cat "$T/body")" "from must be a string" "a backfill's from as a list"
+# the first form takes from, to, allow_outside_range: a dry run made a
+# real backfill, "only" was dropped (the missing made instead)
+for field in 'dry_run true' 'only "failed"' 'only "all"' 'newest_first true' 'max_active 2'; do
+	name=${field%% *}
+	assert_status 400 POST /dags/h/backfill "{\"from\":\"2024-01-01T00\",\"to\":\"2024-01-01T02\",\"$name\":${field#* }}"
+	assert_contains "$(cat "$T/body")" "field '$name': POST /api/v1/dags/h/backfill takes only from, to, allow_outside_range" "the first form's refusal of $field"
+	assert_contains "$(cat "$T/body")" "/dags/h/backfills takes $name too" "the first form's pointer to the new one"
+done
+assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'h' AND run_type = 'backfill'")" "runs of the refused first-form backfills"
+assert_eq 0 "$(q "SELECT count(*) FROM audit WHERE action = 'backfill'")" "audited backfills of refused bodies"
 assert_eq 0 "$(q "SELECT count(*) FROM backfills")" "backfills made by refused bodies"
 assert_status 400 POST /dags/u/clear '{"from":"p1","to":["p1"],"dry_run":true}'
 assert_contains "$(cat "$T/body")" "to must be a string" "a clear's to as a list"

@@ -20,6 +20,11 @@ static const char *const backfill_fields[] = {
 	"from", "to", "only", "newest_first", "max_active", "dry_run",
 	"allow_outside_range", NULL
 };
+/* the first form's (POST /dags/{dag}/backfill): the missing partitions
+ * only, never a dry run; the others are the new form's alone */
+static const char *const backfill_first_fields[] = {
+	"from", "to", "allow_outside_range", NULL
+};
 /* a cancel's */
 static const char *const cancel_fields[] = { "kill", "dry_run", NULL };
 
@@ -176,13 +181,29 @@ api_backfills_create(struct web_req *r)
 enum web_result
 api_backfill(struct web_req *r)
 {
-	json_t *body, *out;
+	json_t *body, *out, *v;
 	enum web_result res;
+	const char *k;
 
 	if ((body = web_body_json(r, backfill_fields)) == NULL)
 		return WEB_DONE;
-	json_object_del(body, "only");
-	json_object_del(body, "dry_run");
+	/* a field of the new form is refused, not dropped: a "dry_run":
+	 * true made a real backfill, "only": "failed" one of the missing */
+	json_object_foreach(body, k, v) {
+		size_t i;
+
+		for (i = 0; backfill_first_fields[i] != NULL &&
+			    strcmp(backfill_first_fields[i], k) != 0; i++)
+			;
+		if (backfill_first_fields[i] == NULL) {
+			web_error(r, 400, "field '%s': POST /api/v1/dags/%s/backfill takes "
+				  "only from, to, allow_outside_range; "
+				  "POST /api/v1/dags/%s/backfills takes %s too",
+				  k, r->dag->name, r->dag->name, k);
+			json_decref(body);
+			return WEB_DONE;
+		}
+	}
 	res = bf_make(r, body, &out);
 	json_decref(body);
 	if (out == NULL)
