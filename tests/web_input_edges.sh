@@ -5,6 +5,8 @@
 # are not UTF-8 (a path segment, a query value) or is cut inside a
 # character is still a JSON error naming the input (its body was "null");
 # a NUL in a query value is a 400, as in the path (the value was cut);
+# a clear naming partitions and a range is refused, as the CLI refuses
+# it (the range was ignored), and mark takes no range;
 # a backfill's or clear's from or to that is not a string is refused (a
 # "to": [...] was read as absent: the backfill ran to the newest hour);
 # on the audit page a param's value holding ", k: v" or a line break is
@@ -75,6 +77,17 @@ assert_status 400 POST /dags/u/clear '{"partitions":["p1"],"dryrun":true}'
 assert_contains "$(cat "$T/body")" "unknown field 'dryrun' in the body: did you mean 'dry_run'? (it takes tasks, partitions, from, to, downstream, upstream, only_failed, dry_run, params)" "clear names the unknown field"
 assert_status 400 POST /dags/u/mark '{"tasks":["b"],"partitions":["p1"],"state":"success","downstream":true}'
 assert_contains "$(cat "$T/body")" "unknown field 'downstream' in the body" "mark names the unknown field"
+# partitions and a range at once: refused as the CLI's clear refuses
+# them (the range was ignored); mark takes partitions only (it listed
+# from/to as taken, then refused a range and ignored one beside partitions)
+for range in '"from":"p1","to":"p2"' '"from":"p1"' '"to":"p2"'; do
+	assert_status 400 POST /dags/u/clear "{\"partitions\":[\"p1\"],$range,\"dry_run\":true}"
+	assert_contains "$(cat "$T/body")" 'name the partitions by \"partitions\": [...] or by \"from\" and \"to\", not both' "clear with partitions and $range"
+done
+for body in '"from":"p1","to":"p1"' '"partitions":["p1"],"from":"p1","to":"p2"'; do
+	assert_status 400 POST /dags/u/mark "{\"tasks\":[\"b\"],$body,\"state\":\"success\",\"dry_run\":true}"
+	assert_contains "$(cat "$T/body")" "unknown field 'from' in the body: (it takes tasks, partitions, state, clear_downstream, dry_run)" "mark with $body"
+done
 assert_status 400 POST /dags/u/runs '{"partition":"p2","paramz":{"x":1}}'
 assert_contains "$(cat "$T/body")" "unknown field 'paramz' in the body: did you mean 'params'?" "a trigger names the unknown field"
 assert_eq "" "$(q "SELECT partition FROM dag_runs WHERE dag_id = 'u' AND partition = 'p2'")" "the refused trigger made no run"

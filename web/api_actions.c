@@ -19,10 +19,10 @@ static const char *const clear_fields[] = {
 	"tasks", "partitions", "from", "to", "downstream", "upstream",
 	"only_failed", "dry_run", "params", NULL
 };
-/* a mark's */
+/* a mark's: partitions by name only, as the CLI's mark (from/to were
+ * listed, then refused or ignored) */
 static const char *const mark_fields[] = {
-	"tasks", "partitions", "from", "to", "state", "clear_downstream",
-	"dry_run", NULL
+	"tasks", "partitions", "state", "clear_downstream", "dry_run", NULL
 };
 
 #define MAX_SELECTION 20000	/* task instances one clear or mark may name */
@@ -225,6 +225,13 @@ named_runs(struct web_req *r, const struct dag *d, json_t *body,
 		return -1;
 	if (string_list(r, json_object_get(body, "partitions"), "partitions", &parts) < 0)
 		return -1;
+	/* both: refused, as the CLI's clear refuses them (the range was
+	 * ignored) */
+	if (parts != NULL && parts[0] != NULL && (f != NULL || t != NULL)) {
+		strv_free(parts);
+		return web_error(r, 400, "name the partitions by \"partitions\": [...] "
+				 "or by \"from\" and \"to\", not both");
+	}
 	if (parts == NULL || parts[0] == NULL) {
 		strv_free(parts);
 		if (!allow_range || f == NULL || t == NULL)
