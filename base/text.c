@@ -69,6 +69,35 @@ text_utf8_clean(struct buf *out, const char *s, size_t n,
 	}
 }
 
+/* Is the well-formed sequence at p (len bytes) a control character
+ * (C0, DEL, C1) or a line or paragraph separator (U+2028, U+2029)? */
+static int
+text_control_at(const unsigned char *p, size_t len)
+{
+	if (len == 1)
+		return p[0] < 0x20 || p[0] == 0x7f;
+	if (len == 2)
+		return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+	return len == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+	       (p[2] == 0xa8 || p[2] == 0xa9);
+}
+
+int
+text_has_control(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, len;
+
+	while (i < n) {
+		if ((len = text_utf8_seq(p + i, n - i)) == 0)
+			len = 1;
+		else if (text_control_at(p + i, len))
+			return 1;
+		i += len;
+	}
+	return 0;
+}
+
 void
 text_utf8_escape(struct buf *out, const char *s, size_t n)
 {
@@ -78,10 +107,19 @@ text_utf8_escape(struct buf *out, const char *s, size_t n)
 
 	while (i < n) {
 		len = text_utf8_seq(p + i, n - i);
-		if (len == 0 || p[i] == 0) {
+		if (len == 0 || p[i] < 0x20 || p[i] == 0x7f) {
 			snprintf(hex, sizeof hex, "\\x%02x", p[i]);
 			buf_adds(out, hex);
 			i++;
+			continue;
+		}
+		if (text_control_at(p + i, len)) {
+			/* C1 controls, U+2028 and U+2029 as \uXXXX */
+			snprintf(hex, sizeof hex, "\\u%04x", len == 2 ?
+				 (unsigned)(p[i + 1] & 0x3f) | 0x80 :
+				 0x2000u | (p[i + 2] & 0x3f));
+			buf_adds(out, hex);
+			i += len;
 			continue;
 		}
 		buf_add(out, s + i, len);
@@ -103,6 +141,7 @@ void
 text_html_escape(struct buf *out, const char *s)
 {
 	const char *run = s;
+	char num[8];
 
 	if (s == NULL)
 		return;
@@ -115,7 +154,18 @@ text_html_escape(struct buf *out, const char *s)
 		case '>': ent = "&gt;"; break;
 		case '"': ent = "&quot;"; break;
 		case '\'': ent = "&#39;"; break;
-		default: continue;
+		/* a raw CR in an attribute reads as LF (the parser folds
+		 * line ends): data-task="a\rb" named another task; the
+		 * other controls go as references too, tab and LF stay */
+		case '\r': ent = "&#13;"; break;
+		default:
+			if ((unsigned char)*s >= 0x20 && *s != 0x7f)
+				continue;
+			if (*s == '\t' || *s == '\n')
+				continue;
+			snprintf(num, sizeof num, "&#%d;", (unsigned char)*s);
+			ent = num;
+			break;
 		}
 		buf_add(out, run, (size_t)(s - run));
 		buf_adds(out, ent);

@@ -22,16 +22,23 @@ int text_utf8_valid(const char *s, size_t n);
 void text_utf8_clean(struct buf *out, const char *s, size_t n,
 		     const char *replacement);
 
+/* Does s hold a control character (C0 such as CR, DEL, C1) or a line or
+ * paragraph separator (U+2028, U+2029)? Names (a task's, a group's) may
+ * not: a page, a terminal or a log line would show them broken. */
+int text_has_control(const char *s);
 /* Append s (n bytes) to out with every byte that is not part of a
- * well-formed sequence, and every NUL, written as \xHH: bytes that are
- * not text (a file name, a value of an old database) shown so a person
- * can tell them apart and name them. */
+ * well-formed sequence, and every C0 control (NUL, CR...) and DEL,
+ * written as \xHH, and C1 controls, U+2028 and U+2029 as \uXXXX: bytes
+ * that are not text (a file name, a value of an old database) or that
+ * would break a line, shown so a person can tell them apart and name
+ * them. */
 void text_utf8_escape(struct buf *out, const char *s, size_t n);
 /* The same for the string s, as a new string the caller frees. */
 char *text_utf8_escaped(const char *s);
 
-/* Append s HTML-escaped (& < > " '), fit for text and attribute values
- * alike. NULL appends nothing. */
+/* Append s HTML-escaped (& < > " ', and CR and the other C0 controls
+ * but tab and LF as &#N;: a raw CR in an attribute reads as LF), fit
+ * for text and attribute values alike. NULL appends nothing. */
 void text_html_escape(struct buf *out, const char *s);
 
 /* Append JSON text (as json_dumps writes it) fit to sit inside a

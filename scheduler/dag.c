@@ -1875,11 +1875,17 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			dag->tasks[i].name = xstrdup(name ? name : "?");
 			dag->tasks[i].index = i;
 			if (name == NULL || *name == '\0' || strlen(name) > 200 ||
-			    strpbrk(name, "/\\ \t\n[]") != NULL || name[0] == '.') {
-				/* (brackets name a mapped task's items: NAME[i]) */
+			    strpbrk(name, "/\\ \t\n[]") != NULL || name[0] == '.' ||
+			    text_has_control(name)) {
+				/* (brackets name a mapped task's items: NAME[i];
+				 * a CR read as LF on the task's page: another
+				 * task; shown escaped, so the message is one line) */
+				char *shown = text_utf8_escaped(name ? name : "?");
+
 				ynode_err(d, k, err,
-					  "'%s' is not a valid task name (no spaces, slashes or brackets, at most 200)",
-					  name ? name : "?");
+					  "'%s' is not a valid task name (no spaces, slashes, brackets "
+					  "or control characters, at most 200)", shown);
+				free(shown);
 				if (load_note(lc) < 0)
 					goto fail;
 				continue;

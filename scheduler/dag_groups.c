@@ -19,10 +19,15 @@ dag_groups_load_task(struct ydoc *d, ynode_t *node, struct task *t,
 		return 0;
 	if (ynode_get_str(d, v, NULL, &s, err) < 0)
 		return -1;
-	if (*s == '\0' || strlen(s) > 200 || strpbrk(s, "/\\ \t\n,") != NULL)
-		return ynode_err(d, v, err,
-				 "'%s' is not a valid group name (no spaces, commas or slashes, at most 200)",
-				 s);
+	if (*s == '\0' || strlen(s) > 200 || strpbrk(s, "/\\ \t\n,") != NULL ||
+	    text_has_control(s)) {
+		char *shown = text_utf8_escaped(s);	/* one line */
+
+		ynode_err(d, v, err, "'%s' is not a valid group name (no spaces, commas, "
+			  "slashes or control characters, at most 200)", shown);
+		free(shown);
+		return -1;
+	}
 	t->group = xstrdup(s);
 	return 0;
 }

@@ -552,7 +552,7 @@ const struct dag_key dag_keys_dag[] = {
 	  "values for keys of every task (any task key but after and description); a task's own value wins, whole (a task's env: replaces the defaults' env:, it is not merged into it)",
 	  "{retries: 2, retry_delay: 5m}", NULL, 0, 0, 1 },
 	{ "tasks", DKT_TASKS, 1, NULL,
-	  "the tasks: a mapping of task name (no spaces or slashes, at most 200) to its keys",
+	  "the tasks: a mapping of task name (no spaces, slashes, brackets or control characters, at most 200) to its keys",
 	  "{hello: {command: echo hello}}", NULL, 0, 0, 0 },
 	{ "email", DKT_STRINGS, 0, NULL,
 	  "who gets the DAG-run notifications chosen by email_on",

@@ -100,7 +100,7 @@ test_errors(void)
 		{ "dag: d\ntasks:\n  a: {command: x, group: g}\n  b: {command: x, group: g, after: \"group:g\"}\n",
 		  "d.yaml:4:36: tasks.b.after: a task cannot run after its own group 'g'" },
 		{ "dag: d\ntasks:\n  a: {command: x, group: \"a b\"}\n",
-		  "d.yaml:3:26: tasks.a.group: 'a b' is not a valid group name (no spaces, commas or slashes, at most 200)" },
+		  "d.yaml:3:26: tasks.a.group: 'a b' is not a valid group name (no spaces, commas, slashes or control characters, at most 200)" },
 		{ "dag: d\ndefaults: {group: g}\ntasks:\n  a: {command: x}\n",
 		  "d.yaml:2:12: defaults: 'group' belongs to one task, not to defaults" },
 		{ "dag: d\ntasks:\n  a: {command: x}\n  t: {command: x, teardown_of: nope}\n",

@@ -26,6 +26,11 @@ utf8_cases(void)
 		{ "\xf5\x80\x80\x80", 4, 0, "????", "\\xf5\\x80\\x80\\x80" },	/* beyond U+10FFFF */
 		{ "a\0b", 3, 1, "a?b", "a\\x00b" },	/* NUL: valid, not clean */
 		{ "bad\xff.yaml", 9, 0, "bad?.yaml", "bad\\xff.yaml" },
+		/* controls and line separators: escaped, one line */
+		{ "a\rb", 3, 1, "a\rb", "a\\x0db" },
+		{ "a\xc2\x85" "b", 4, 1, "a\xc2\x85" "b", "a\\u0085b" },
+		{ "a\xe2\x80\xa8" "b", 5, 1, "a\xe2\x80\xa8" "b", "a\\u2028b" },
+		{ "a\xe2\x80\xa9", 4, 1, "a\xe2\x80\xa9", "a\\u2029" },
 		{ "", 0, 1, "", "" },
 	};
 
@@ -43,6 +48,22 @@ utf8_cases(void)
 	}
 }
 
+/* the characters no name may hold */
+static void
+control_cases(void)
+{
+	static const struct { const char *in; int control; } cases[] = {
+		{ "load_orders", 0 }, { "caf\xc3\xa9", 0 }, { "\xe2\x82\xac", 0 },
+		{ "a\rb", 1 }, { "a\x01", 1 }, { "\x1b[31m", 1 }, { "a\fb", 1 },
+		{ "a\x7f", 1 }, { "a\xc2\x85", 1 }, { "a\xc2\xa0", 0 },
+		{ "a\xe2\x80\xa8", 1 }, { "a\xe2\x80\xa9", 1 }, { "a\xe2\x80\xa7", 0 },
+		{ "bad\xff", 0 }, { "", 0 },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_EQ_INT(cases[i].control, text_has_control(cases[i].in));
+}
+
 static void
 html_cases(void)
 {
@@ -50,6 +71,10 @@ html_cases(void)
 		{ "plain", "plain" },
 		{ "<a href=\"x\">&'</a>", "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;" },
 		{ "caf\xc3\xa9 & co", "caf\xc3\xa9 &amp; co" },
+		/* a raw CR in an attribute reads as LF: a reference */
+		{ "a\rb", "a&#13;b" },
+		{ "a\x01" "b\x1b" "c\x0c" "d\x7f", "a&#1;b&#27;c&#12;d&#127;" },
+		{ "tab\tlf\n", "tab\tlf\n" },
 		{ "", "" },
 	};
 	struct buf b;
@@ -335,6 +360,7 @@ int
 main(void)
 {
 	RUN(utf8_cases);
+	RUN(control_cases);
 	RUN(html_cases);
 	RUN(name_cases);
 	RUN(url_cases);
