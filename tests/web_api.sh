@@ -118,6 +118,11 @@ assert_status 200 GET "/dags/d1/runs?state=success"
 assert_eq 0 "$(jget 'len(d["runs"])')" "no success yet"
 assert_status 400 GET "/dags/d1/runs?state=bogus"
 assert_status 400 GET "/dags/d1/runs?limit=5000"
+# an offset past the limit says the limit (it said "a number >= 0")
+for off in 99999999999 -1 x; do
+	assert_status 400 GET "/dags/d1/runs?offset=$off"
+	assert_contains "$(cat "$T/body")" "offset must be 0 to 2147483647" "the refusal of offset $off"
+done
 assert_status 400 GET "/dags/d1/runs?limit=0"
 assert_status 400 GET "/dags/d1/runs?from=yesterday-ish"
 assert_status 200 GET "/dags/d1/runs/$(pct $P0)"

@@ -110,7 +110,7 @@ api_page_args(struct web_req *r, int def, int *limit, int *offset)
 	}
 	if (o != NULL) {
 		if (sl_parse_int(o, 0, INT_MAX, &v) < 0)
-			return web_error(r, 400, "offset must be a number >= 0");
+			return web_error(r, 400, "offset must be 0 to %d", INT_MAX);
 		*offset = (int)v;
 	}
 	return 0;
