@@ -196,11 +196,8 @@ route_admit(struct web_req *r, const struct route *rt)
 		pages_forbidden(r, what);
 		return -1;
 	}
-	if (r->user.role < rt->role) {
-		web_error(r, 403, "user %s is a %s; this needs %s", r->user.name,
-			  auth_role_name(r->user.role), auth_role_name(rt->role));
-		return -1;
-	}
+	if (r->user.role < rt->role)
+		return session_forbidden(r, rt->role);
 	return 0;
 }
 

@@ -225,12 +225,21 @@ session_require_change(struct web_req *r, enum web_role need)
 			return -1;
 		}
 	}
-	if (r->user.role < need) {
-		web_error(r, 403, "user %s is a %s; this needs %s", r->user.name,
-			  auth_role_name(r->user.role), auth_role_name(need));
-		return -1;
-	}
+	if (r->user.role < need)
+		return session_forbidden(r, need);
 	return 0;
+}
+
+int
+session_forbidden(struct web_req *r, enum web_role need)
+{
+	const char *have = auth_role_name(r->user.role);
+	const char *needs = auth_role_name(need);
+
+	/* "an operator", "an admin", "a viewer" */
+	return web_error(r, 403, "user %s is %s %s; this needs %s %s", r->user.name,
+			 strchr("aeiou", have[0]) != NULL ? "an" : "a", have,
+			 strchr("aeiou", needs[0]) != NULL ? "an" : "a", needs);
 }
 
 int

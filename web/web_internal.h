@@ -520,6 +520,9 @@ void session_identify(struct web_req *r);
 int session_require_change(struct web_req *r, enum web_role need);
 /* For reads: logged in, or 401. */
 int session_require_read(struct web_req *r);
+/* Reply 403: r's user has too low a role for what needs need ("user ops
+ * is an operator; this needs an admin"). -1. */
+int session_forbidden(struct web_req *r, enum web_role need);
 /* The session cookie's value into out (n bytes): 0 when r comes with a
  * live session, else -1. */
 int session_current_cookie(struct web_req *r, char *out, size_t n);
