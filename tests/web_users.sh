@@ -196,6 +196,15 @@ assert_eq operator "$(jget 'd["role"]')" "with ana's role"
 assert_status 200 GET /dags "" "$ANA_TOKEN"
 assert_eq 1 "$(user_field ana tokens)" "the list counts ana's token"
 assert_status 404 POST /users/nobody/tokens '{}' "$ADMIN_TOKEN"
+# a body with a field, or not an object: refused, no token made (any
+# body made one)
+for body in '{"name":"x"}' '{"expires":"1d"}' '[]' 'nope'; do
+	assert_status 400 POST /users/ana/tokens "$body" "$ADMIN_TOKEN"
+done
+assert_contains "$(cat "$T/body")" "the body is not JSON" "a token's body that is not JSON"
+assert_status 400 POST /users/ana/tokens '{"expires":"1d"}' "$ADMIN_TOKEN"
+assert_contains "$(cat "$T/body")" "unknown field 'expires' in the body: a new token takes none" "a token's unknown field"
+assert_eq 1 "$(user_field ana tokens)" "no token made by the refused bodies"
 assert_eq 0 "$(q "SELECT count(*) FROM api_tokens WHERE token_hash = '$ANA_TOKEN'")" "the token is not stored"
 
 # --- My account: one's own password, the current one first ---

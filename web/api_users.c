@@ -242,8 +242,21 @@ api_users_token(struct web_req *r)
 {
 	struct sl_err err;
 	char who[160], *token = NULL, *header;
+	json_t *body, *v;
+	const char *k;
 	int rc;
 
+	/* the body is {} or none: a field is refused, as every request
+	 * refuses one it does not take (any body made a token) */
+	if ((body = web_body_json(r, NULL)) == NULL)
+		return WEB_DONE;
+	json_object_foreach(body, k, v) {
+		web_error(r, 400, "unknown field '%s' in the body: a new token "
+			  "takes none (send {} or no body)", k);
+		json_decref(body);
+		return WEB_DONE;
+	}
+	json_decref(body);
 	sl_err_clear(&err);
 	rc = auth_token_new(r->w->store, r->arg.name, web_who(r, who, sizeof who), &token, &err);
 	if (rc < 0)
