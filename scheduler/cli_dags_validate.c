@@ -94,6 +94,11 @@ static int
 dags_validate_entry(struct cli *c, const struct dagbag_entry *e,
 		    struct validate_out *out)
 {
+	/* a path that is not UTF-8: not read (e->file is it escaped) */
+	if (e->name_not_text) {
+		dags_validate_text(out, e->file, e->error);
+		return 1;
+	}
 	if (dag_validate_warn(e->file, c->cfg, dags_validate_print,
 			      dags_validate_warning, out) > 0)
 		return 1;

@@ -33,6 +33,11 @@
 #include "base/ydoc.h"
 #include "operators/operator.h"
 
+/* Why a DAG file whose path is not UTF-8 is not read (after "FILE: ",
+ * the path escaped). */
+#define DAG_FILE_NAME_NOT_TEXT "the file name is not valid UTF-8 (its bytes " \
+	"are shown \\xHH); rename the file to load its DAG"
+
 #define DAG_MAX_BYTES (4 * 1024 * 1024)
 #define DAG_MAX_TASKS 100000
 #define DAG_TYPE_SHELL "did you mean 'shell'? a command runs as a shell " \
@@ -2068,6 +2073,18 @@ dag_validate_warn(const char *path, const struct config *cfg,
 	struct dag *dag = NULL;
 	int nerr;
 
+	if (!text_utf8_valid(path, strlen(path))) {
+		/* as the folder says it: such a file is not read */
+		char *shown = text_utf8_escaped(path);
+		struct sl_err e;
+
+		sl_err_clear(&e);
+		snprintf(e.file, sizeof e.file, "%s", shown);
+		snprintf(e.msg, sizeof e.msg, "%s", DAG_FILE_NAME_NOT_TEXT);
+		cb(&e, arg);
+		free(shown);
+		return 1;
+	}
 	if (dag_load_all(path, NULL, 0, cfg, &dag, warn, arg, &lc) == 0)
 		dag_free(dag);
 	for (int i = 0; i < lc.nkept; i++)
@@ -2454,9 +2471,8 @@ dag_load_file(void *arg, const char *file, const struct stat *st)
 	/* a path that is not text reaches no page, JSON or database: the
 	 * entry names it escaped and says why it is not read */
 	if (!text_utf8_valid(file, strlen(file))) {
-		e->error = xasprintf("%s: the file name is not valid UTF-8 (its bytes "
-				     "are shown \\xHH); rename the file to load its DAG",
-				     path);
+		e->name_not_text = 1;
+		e->error = xasprintf("%s: %s", path, DAG_FILE_NAME_NOT_TEXT);
 		return 0;
 	}
 	if (lw->prev != NULL)

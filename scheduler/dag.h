@@ -283,6 +283,9 @@ struct dagbag_entry {
 					 * unknown DAG, task or dataset, a
 					 * cycle across DAGs); checked again
 					 * at every load of the folder */
+	int name_not_text;		/* the path is not UTF-8: not read;
+					 * file is it escaped (\xHH), and
+					 * error says so */
 };
 
 struct dagbag {

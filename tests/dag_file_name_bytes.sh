@@ -1,8 +1,8 @@
 #!/bin/bash
 # A DAG file whose name is not UTF-8 (bad\xff.yaml): it is not loaded but
 # listed as an error that names it escaped (the API, the DAG list page
-# and `dags list` answered 500 "database: not an error"); nothing of it
-# reaches the database. A database that already holds such a file name
+# and `dags list` answered 500 "database: not an error"), as dags
+# validate says it; nothing of it reaches the database. A database that already holds such a file name
 # (an older sluice stored it) shows it escaped: the API, the page and
 # `dags list` crashed on it, at every start.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -29,6 +29,13 @@ loaded_ok() { api GET /dags "" "$VIEWER_TOKEN" >/dev/null; jget 'd["dags"]' | gr
 wait_for 20 "DAG ok loaded" loaded_ok
 check_lists
 assert_eq 0 "$(q "SELECT count(*) FROM dags WHERE dag_id = 'fn2' OR file LIKE '%bad%'")" "rows of the badly named file"
+# dags validate says it, of the folder and of the file given (it said
+# "cannot open" of the escaped name, and the file alone was OK)
+for args in "" "$H/dags/bad"$'\xff'".yaml"; do
+	if sl dags validate $args >"$T/out" 2>&1; then fail "dags validate $args passed: $(cat "$T/out")"; fi
+	assert_contains "$(cat "$T/out")" "$want" "dags validate $args"
+	assert_not_contains "$(cat "$T/out")" "cannot open" "dags validate $args"
+done
 
 # a database that holds such a name already (as an older sluice stored
 # it), its file then removed, and a restart
