@@ -282,8 +282,9 @@ status_run(struct cli *c, const struct cli_args *args)
 		expected_store_free(&m);
 		return 0;
 	}
-	/* how the range was read, and what start: and end: cut off it (the
-	 * header alone showed where it began) */
+	/* how the range was read, what start: and end: cut off it, that it
+	 * was cut to its newest partitions (the header alone showed where
+	 * it began) */
 	cli_partition_notes(&m.notes);
 	if (m.n == 0) {
 		printf("DAG %s has no partition in that range\n", d->name);
@@ -304,7 +305,7 @@ status_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt status_opts[] = {
-	{ "from", 0, "P", "the first partition (default: the DAG's start, at most a year back)" },
+	{ "from", 0, "P", "the first partition (default: the DAG's start, at most a year back and at most the newest 200000 partitions)" },
 	{ "to", 0, "P", "the last partition (default: the one holding now; once the DAG's end: has passed, its last one)" },
 	{ NULL, 0, NULL, NULL },
 };
@@ -326,8 +327,9 @@ const struct cli_verb cli_status = {
 	"no partition (before the DAG's start, or after now without --to) is an\n"
 	"error, exit 2, as is a DAG without a schedule (see `sluice runs DAG`).\n"
 	"--json gives every partition with its state, and in notes how the\n"
-	"range was read (a time that happens twice) and what start: and end:\n"
-	"left out of it.\n",
+	"range was read (a time that happens twice), what start: and end:\n"
+	"left out of it and, without --from, that a DAG running every few\n"
+	"minutes was cut to its newest 200000 partitions.\n",
 	status_opts,
 	status_run,
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler/cron.h"
 #include "scheduler/dag.h"
 #include "scheduler/partition.h"
 #include "store/store.h"
@@ -19,13 +20,40 @@ expected_store_load(struct store *s, const struct dag *d, const char *from,
 					err);
 }
 
+/* When [*lo, hi] holds more than max partitions, *lo becomes the start
+ * of the oldest of the newest max: 1 then, else 0. At most max + 1 steps
+ * back from hi (a year of an hourly DAG is 8,784; of a minutely one,
+ * 527,040, more than any map holds). */
+static int
+expected_store_newest(const struct dag *d, size_t max, int64_t *lo, int64_t hi)
+{
+	int64_t t = cron_prev(d->schedule, d->tz, hi);
+	size_t k = 1;
+
+	if (max == 0)
+		return 0;
+	/* t: the k-th newest partition's start */
+	while (k < max && t >= 0 && t > *lo) {
+		t = cron_prev(d->schedule, d->tz, t - 1);
+		k++;
+	}
+	if (k < max || t < 0 || t <= *lo ||
+	    cron_prev(d->schedule, d->tz, t - 1) < *lo)
+		return 0;
+	*lo = t;
+	return 1;
+}
+
 /* [lo, hi] of a map request: from/to as a person types them, or the
- * default span back from now (from the DAG's end:, once that has passed). */
+ * default span back from now (from the DAG's end:, once that has passed),
+ * at most its newest max partitions (*cut = 1 when it held more). */
 static int
 expected_store_bounds(struct store *s, const struct dag *d, const char *from,
-		      const char *to, int64_t now, int64_t *lo, int64_t *hi,
-		      struct partition_notes *notes, struct sl_err *err)
+		      const char *to, int64_t now, size_t max, int64_t *lo,
+		      int64_t *hi, int *cut, struct partition_notes *notes,
+		      struct sl_err *err)
 {
+	*cut = 0;
 	*lo = INT64_MIN;
 	*hi = now;
 	if (d->schedule == NULL)
@@ -48,6 +76,10 @@ expected_store_bounds(struct store *s, const struct dag *d, const char *from,
 			*lo = d->start;
 		if (*lo > *hi)
 			*lo = *hi;
+		/* a DAG that runs every few minutes has more partitions in
+		 * that span than a map holds: its newest, not an error no
+		 * range but one named could avoid */
+		*cut = expected_store_newest(d, max, lo, *hi);
 	}
 	return 0;
 }
@@ -60,6 +92,7 @@ expected_store_load_task(struct store *s, const struct dag *d,
 {
 	struct partition_notes notes;
 	int64_t lo, hi;
+	int cut;
 
 	memset(out, 0, sizeof *out);
 	if (from != NULL && *from == '\0')
@@ -67,7 +100,8 @@ expected_store_load_task(struct store *s, const struct dag *d,
 	if (to != NULL && *to == '\0')
 		to = NULL;
 	partition_notes_init(&notes);
-	if (expected_store_bounds(s, d, from, to, now, &lo, &hi, &notes, err) < 0)
+	if (expected_store_bounds(s, d, from, to, now, max, &lo, &hi, &cut, &notes,
+				  err) < 0)
 		return -1;
 	if (expected_store_range_task(s, d, task, lo, hi, now, max, out,
 				      err) < 0)
@@ -76,6 +110,14 @@ expected_store_load_task(struct store *s, const struct dag *d,
 	 * backfill of it would */
 	out->notes = notes;
 	partition_range_cut_notes(d, out->from_s, out->to_s, &out->notes);
+	if (cut && out->n > 0) {
+		char key[PARTITION_KEY_MAX];
+
+		partition_note(&out->notes, "the map shows the newest %zu "
+			       "partitions of DAG %s, from %s; name a from to "
+			       "see earlier ones", out->n, d->name,
+			       expected_store_key(d, out, 0, key, sizeof key));
+	}
 	if (out->n == 0 && (from != NULL || to != NULL)) {
 		/* a range a person named that holds nothing is a mistake
 		 * (before the start, past the end, after now, between two

@@ -31,16 +31,20 @@ struct expected_store_map {
 	size_t counts[EXPECTED_NSTATES];
 	/* what the person should hear about the range asked (load only):
 	 * how its bounds were read (a time that happens twice), what the
-	 * DAG's start: and end: left out of it */
+	 * DAG's start: and end: left out of it, that a range without from
+	 * was cut to its newest partitions */
 	struct partition_notes notes;
 };
 
 /*
  * The map of d for the partitions from (NULL: the DAG's start, at most
- * EXPECTED_STORE_DEFAULT_SPAN before to) to to (NULL: now, or the DAG's
+ * EXPECTED_STORE_DEFAULT_SPAN before to, and at most the newest max
+ * partitions, with a note saying so: a DAG that runs every minute has
+ * 200,000 in under five months) to to (NULL: now, or the DAG's
  * end: once that has passed), both named as
  * any verb names a partition, inclusive, with the notes any verb gives
- * (out->notes). At most max partitions. 0; or -1 with err (store_busy()
+ * (out->notes). At most max partitions: a range named by from holding
+ * more is an error. 0; or -1 with err (store_busy()
  * tells a locked database from the rest). A range named (from or to
  * given) that holds no partition is an error too, saying so (before the
  * DAG's start:, past its end:, after now) in the words of the other

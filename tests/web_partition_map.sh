@@ -202,8 +202,9 @@ assert_contains "$(cat "$T/body")" "before"
 assert_status 400 GET "/dags/adhoc/partitions"
 assert_contains "$(cat "$T/body")" "no schedule"
 assert_status 404 GET "/dags/nope/partitions"
-# a year of minutes: too long to list (the compact form holds 200,000)
-assert_status 400 GET "/dags/minutely/partitions"
+# a month of minutes named: too long to list (the compact form holds
+# 200,000); without from, the newest that fit (see below)
+assert_status 400 GET "/dags/minutely/partitions?from=$(date -u -d "@$((now - 30 * 86400))" +%Y-%m-%d)"
 assert_contains "$(cat "$T/body")" "format=compact"
 assert_status 200 GET "/dags/minutely/partitions?format=compact&from=2026-12-01&to=2026-12-02"
 assert_eq 2880 "$(jget 'd["count"]')" "two days of minutes"
@@ -233,4 +234,37 @@ assert_eq 404 "$code" "an unscheduled DAG has no map page"
 assert_eq 200 "$(curl -sS -o /dev/null -w '%{http_code}' "$URL/static/map.js")" "map.js is served"
 login ops "$OPS_PW" "$T/jar2"
 assert_contains "$(curl -sS -b "$T/jar2" "$URL/dags/pm/map")" 'id="map-backfill"'
+
+# --- a DAG too frequent for the default range (a year back: 527,040
+# partitions of minutely): its newest partitions, saying so (the map
+# page and sluice status always failed on it) ---
+cut_note="the map shows the newest 200000 partitions of DAG minutely, from "
+assert_status 200 GET "/dags/minutely/partitions?format=compact"
+assert_eq 200000 "$(jget 'd["count"]')" "the compact map's partitions without from"
+assert_eq 200000 "$(jget 'len(d["codes"])')" "its codes"
+assert_eq 60 "$(jget 'd["step_s"]')" "its step"
+jget 'd["notes"]' | grep -qF "$cut_note$(jget 'd["from"]'); name a from to see earlier ones" ||
+	fail "the compact map's note: $(jget 'd["notes"]')"
+newest=$(jget 'd["start_s"] + 199999 * 60')
+now=$(date +%s)
+[ $((now - newest)) -ge 0 ] && [ $((now - newest)) -lt 180 ] ||
+	fail "the compact map ends at $newest, now is $now"
+assert_status 200 GET "/dags/minutely/partitions"
+assert_eq 20000 "$(jget 'd["count"]')" "the full map's partitions without from"
+jget 'd["notes"]' | grep -qF "the map shows the newest 20000 partitions of DAG minutely" ||
+	fail "the full map's note: $(jget 'd["notes"]')"
+# a range named is as asked: too long is still a 400
+assert_status 400 GET "/dags/minutely/partitions?format=compact&from=$(pct "$(date -u -d "@$((now - 150 * 86400))" +%Y-%m-%d)")"
+assert_contains "$(cat "$T/body")" "the range holds more than 200000 partitions of DAG minutely; narrow it (from, to)"
+assert_status 200 GET "/dags/minutely/partitions?format=compact&to=$(pct "$(date -u -d "@$((now - 86400))" +%Y-%m-%d)")"
+assert_eq 200000 "$(jget 'd["count"]')" "a to alone: the newest partitions before it"
+page=$(curl -sS -b "$T/jar" -w '\n%{http_code}' "$URL/dags/minutely/map")
+assert_eq 200 "$(printf '%s' "$page" | tail -n 1)" "the map page of minutely"
+assert_contains "$page" "$cut_note" "the map page says the range was cut"
+sl status minutely >"$T/out" 2>"$T/err" || fail "sluice status minutely: $(cat "$T/err")"
+assert_contains "$(cat "$T/err")" "sluice: note: $cut_note" "sluice status says the range was cut"
+assert_contains "$(cat "$T/out")" "minutely: * * * * * in UTC, 200000 partitions from "
+sl --json status minutely >"$T/out" || fail "sluice --json status minutely"
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["count"] == 200000 and "newest 200000" in d["notes"][0], (d["count"], d["notes"])' "$T/out" ||
+	fail "sluice --json status minutely"
 echo "web_partition_map: ok"

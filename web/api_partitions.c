@@ -141,7 +141,8 @@ struct map_of {
 /* The reply's header: what every form starts with; its notes say what
  * a range asked past the DAG's start: or end: lost to them, as `sluice
  * status` says it (a map's range is the one asked, cut to start..end;
- * without from and to it is within them, and nothing is said). */
+ * without from and to it is within them, and nothing is said), and that
+ * one without from was cut to its newest partitions (expected_store.h). */
 static json_t *
 map_head(const struct map_of *of, const struct expected_store_map *m)
 {

@@ -60,7 +60,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	inline_asset(r, b, "map.css");
 	buf_adds(b, "<section class=\"toolbar\" id=\"map-toolbar\">"
 		     "<form class=\"group\" id=\"map-range\" method=\"get\"><label>From <input name=\"from\" "
-		     "id=\"map-from\" size=\"26\" placeholder=\"the start, or a year back\" title=\"empty: the DAG's start, at most a year back\"");
+		     "id=\"map-from\" size=\"26\" placeholder=\"the start, or a year back\" title=\"empty: the DAG's start, at most a year back and the newest 200000 partitions\"");
 	map_attr(b, "value", from);
 	buf_adds(b, "></label><label>To <input name=\"to\" id=\"map-to\" size=\"26\" placeholder=\"now\"");
 	map_attr(b, "value", to);
@@ -74,8 +74,9 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 			     "<button id=\"map-clear-range\" type=\"button\" disabled>Clear range…</button></div>");
 	else if (dataset == NULL)
 		buf_adds(b, "<p class=\"note\">You can look; backfilling and clearing need the operator role.</p>");
-	/* a range asked past start: or end: is cut to them: say so, as
-	 * sluice status and the API do */
+	/* a range asked past start: or end: is cut to them, one without
+	 * from to its newest partitions: say so, as sluice status and the
+	 * API do */
 	notes = map != NULL ? json_object_get(map, "notes") : NULL;
 	if (json_array_size(notes) > 0) {
 		buf_adds(b, "<p class=\"note\" id=\"map-notes\">");
