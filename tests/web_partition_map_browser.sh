@@ -5,7 +5,8 @@
 # and the cells turning green without a reload; the first paint of the
 # year is measured and recorded; a run page for a key without a run lists
 # the nearest keys, none split at a hyphen; two adjacent never-run rows of
-# the grid picked and backfilled are one backfill. Screenshots go to $WEB_SHOTS
+# the grid picked and backfilled are one backfill; a DAG that runs every
+# minute shows its newest 200,000 partitions at twice the density. Screenshots go to $WEB_SHOTS
 # (default: the build dir's tests/shots-partition_map) for a person to
 # look at.
 . "$SLUICE_SRCDIR/tests/setup.sh"
@@ -28,6 +29,14 @@ max_active_runs: 16
 tasks:
   t01: {command: "true"}
   t02: {after: [t01], command: "true"}
+YAML
+# every minute for 150 days: more than the map's 200,000 partitions
+cat > "$H/dags/minutely.yaml" <<YAML
+dag: minutely
+schedule: "* * * * *"
+start: $(date -u -d "@$((now - 150 * 86400))" +%Y-%m-%dT%H:%M:00Z)
+tasks:
+  a: {command: "true"}
 YAML
 start_standalone
 has_row() { [ -n "$(q "SELECT dag_id FROM dags WHERE dag_id = 'year'")" ]; }
@@ -62,7 +71,12 @@ URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS GAP_KEY=$GAP_KEY GAP_INDEX=$(((GAP - START)
 assert_eq 8 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'year' AND start_s BETWEEN $GAP AND $((GAP + 7 * 3600)) AND run_type = 'backfill' AND state = 'success'")" "the backfilled runs"
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'year' AND start_s IN ($((HOUR - 10 * 3600)), $((HOUR - 9 * 3600))) AND run_type = 'backfill'")" "the grid's backfill of its never-run rows"
 assert_eq 1 "$(q "SELECT count(DISTINCT backfill_id) FROM dag_runs WHERE dag_id = 'year' AND start_s IN ($((HOUR - 10 * 3600)), $((HOUR - 9 * 3600)))")" "the two adjacent never-run hours picked: one backfill"
-for s in 01-year 02-missing-hover 03-selected 04-preview 05-green 06-grid-at 07-grid-never-run 08-grid-backfilled 09-run-not-found; do
+# the newest 200,000 minutes at twice the density: a canvas the browser
+# holds (the tab died)
+(set -o pipefail
+URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS node "$SLUICE_SRCDIR/tests/browser/map_long_strip.mjs" | tee -a "$T/browser.out") ||
+	fail "the long strip's browser test failed (screenshots in $SHOTS)"
+for s in 10-long-strip 01-year 02-missing-hover 03-selected 04-preview 05-green 06-grid-at 07-grid-never-run 08-grid-backfilled 09-run-not-found; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s"
 done
 echo "web_partition_map_browser: ok"

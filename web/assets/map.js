@@ -55,6 +55,7 @@
     const tip = document.getElementById('map-tip');
     const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
     const LEFT = 46, TOP = 16, GAP = 1, LABEL_ROOM = 44;
+    const MAX_SIDE = 32000, MAX_AREA = 1 << 26;
 
     const keepNewest = atNewest();
     const canvas = document.createElement('canvas');
@@ -168,6 +169,9 @@
       const avail = Math.max(300, root.parentElement.clientWidth - LEFT - 30);
       L.cw = Math.max(2, Math.min(L.kind === 'hourly' ? 14 : 16, Math.floor(avail / L.cols) - GAP));
       L.ch = L.kind === 'hourly' ? 11 : Math.max(L.cw, 12);
+      // a long strip (the newest 200,000 minutes are 3,334 lines) gets
+      // lower cells, so the map stays a canvas the browser can hold
+      if (L.rows * (L.ch + GAP) > MAX_SIDE - TOP) L.ch = Math.max(2, Math.floor((MAX_SIDE - TOP) / L.rows) - GAP);
       // room for the last month's label past the cells, as much as the
       // map's box has left, at most LABEL_ROOM (a label that would pass
       // the canvas's edge is drawn ending at it): the canvas never widens
@@ -176,7 +180,11 @@
       const w = Math.max(cells, Math.min(cells + LABEL_ROOM, root.clientWidth));
       L.w = w;
       L.sizedFor = root.clientWidth;
-      const dpr = window.devicePixelRatio || 1;
+      // the backing store at the screen's density, as far as a canvas
+      // can go (a side of 32,767 pixels, an area of 2^26): a tab that
+      // asks for more is killed
+      const dpr = Math.min(window.devicePixelRatio || 1, MAX_SIDE / Math.max(w, h),
+                           Math.sqrt(MAX_AREA / (w * h)));
       canvas.width = Math.ceil(w * dpr);
       canvas.height = Math.ceil(h * dpr);
       canvas.style.width = w + 'px';
@@ -280,7 +288,15 @@
       }
       topLabels = drawn;
       ctx.textBaseline = 'middle';
-      for (const [row, text] of L.left) ctx.fillText(text, 2, TOP + row * stepY + L.ch / 2);
+      // a label a line, but where lines are lower than the text (a long
+      // strip) only as many as fit, each clear of the one above
+      let nextY = -Infinity;
+      for (const [row, text] of L.left) {
+        const y = TOP + row * stepY + L.ch / 2;
+        if (y < nextY) continue;
+        ctx.fillText(text, 2, y);
+        nextY = y + 12;
+      }
     }
 
     function counts() {
