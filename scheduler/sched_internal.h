@@ -519,6 +519,9 @@ void sched_try_ctx(struct sched *s, struct ti *ti, int try_number,
 		   struct try_ctx *c);
 void sched_try_log(const char *path, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Why a try still running was stopped by a person or a backfill's cancel
+ * ("cleared by NAME", "killed: backfill N cancelled by NAME"...). */
+void sched_stop_why(struct sched *s, int64_t ti_id, char *buf, size_t n);
 struct live *sched_try_live_new(struct sched *s, struct ti *ti,
 				int try_number);
 void sched_try_live_free(struct sched *s, struct live *l);

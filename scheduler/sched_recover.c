@@ -197,10 +197,13 @@ sched_recover_tries(struct sched *s)
 			 * ran, and is recorded as one a running scheduler
 			 * stops after a clear is (sched_try_end), not left
 			 * out of the task's tries; then its token goes */
+			char why[256], error[300];
+
+			sched_stop_why(s, x->id, why, sizeof why);
+			snprintf(error, sizeof error, "%s while running", why);
 			if (store_try_record(s->store, x->id, x->try_number,
 					     TI_FAILED, x->started_at, now,
-					     INT_MIN, 0, x->host,
-					     "cleared while running") < 0 ||
+					     INT_MIN, 0, x->host, error) < 0 ||
 			    store_ti_forget_token(s->store, x->id) < 0)
 				rc = -1;
 			continue;

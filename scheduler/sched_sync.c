@@ -353,9 +353,14 @@ sched_sync_reload(struct sched *s, int at_start)
 				l->blocked = NULL;
 			}
 		}
-		if (l->log_path != NULL)
-			sched_try_log(l->log_path, "%s: stopping this try", l->gone != NULL
-				      ? l->gone->why : "the task instance was cleared or marked");
+		if (l->log_path != NULL) {
+			char why[256];
+
+			if (l->gone == NULL)
+				sched_stop_why(s, l->ti_id, why, sizeof why);
+			sched_try_log(l->log_path, "%s: stopping this try",
+				      l->gone != NULL ? l->gone->why : why);
+		}
 	}
 	/* drop pokes cancelled above (no task instance refers to them) */
 	for (struct live *l = s->lives, *n; l != NULL; l = n) {

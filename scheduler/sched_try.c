@@ -634,6 +634,24 @@ ti_by_id(struct sched *s, int64_t id)
 	return NULL;
 }
 
+/* Why a try still running was stopped by a person or a backfill's cancel,
+ * into buf: its task instance's newest recorded reason ("cleared by
+ * NAME", "marked success by NAME", "killed: backfill N cancelled by
+ * NAME"), or words that cover each of them. */
+void
+sched_stop_why(struct sched *s, int64_t ti_id, char *buf, size_t n)
+{
+	if (store_ti_stop_reason(s->store, ti_id, buf, n) <= 0)
+		snprintf(buf, n, "the task instance was cleared or marked");
+}
+
+/* The error a stopped try is recorded with: "WHY while running". */
+static void
+stopped_error(const char *why, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s while running", why);
+}
+
 /* A held end whose task instance was cleared or marked while writes
  * failed: its result is dropped, but the try ran, so it is recorded as
  * one that ended after a clear is (sched_try_end), not lost from the
@@ -642,15 +660,18 @@ static int
 ends_record_dropped(struct sched *s, struct ti *ti, const struct sched_end *e)
 {
 	char *log_path;
+	char why[256], error[300];
 
 	if (sched_tx_begin(s) < 0)
 		return -1;
+	sched_stop_why(s, ti->id, why, sizeof why);
+	stopped_error(why, error, sizeof error);
 	log_path = sched_try_log_path(s, ti, e->try_number, 0);
-	sched_try_log(log_path, "stopped: the task instance was cleared or marked meanwhile");
+	sched_try_log(log_path, "stopped: %s", why);
 	free(log_path);
 	if (store_try_record(s->store, ti->id, e->try_number, TI_FAILED,
 			     e->started_ms, sched_now(s), e->exit_code, e->sig,
-			     e->host, "cleared while running") < 0 ||
+			     e->host, error) < 0 ||
 	    store_ti_forget_token(s->store, ti->id) < 0) {
 		sched_db_failed(s, "recording a try");
 		return -1;
@@ -663,7 +684,7 @@ ends_record_dropped(struct sched *s, struct ti *ti, const struct sched_end *e)
  * since the last commit that held are running there, with no process.
  * Record their ends again (each once: the result of an end whose task
  * instance was cleared or marked meanwhile is dropped, the try recorded
- * as cleared while running; if writes fail again, the rest waits for the
+ * as stopped while running; if writes fail again, the rest waits for the
  * next attempt).
  */
 void
@@ -765,14 +786,21 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	    (ti->state != TI_RUNNING && ti->state != TI_QUEUED)) {
 		/* cleared or marked while running (or its task left the
 		 * DAG file): its result is dropped */
+		char stopped[600];
+
+		if (l->gone != NULL)
+			snprintf(stopped, sizeof stopped, "%s", l->gone->why);
+		else {
+			sched_stop_why(s, l->ti_id, why, sizeof why);
+			stopped_error(why, stopped, sizeof stopped);
+		}
 		if (l->log_path != NULL)
-			sched_try_log(l->log_path, "stopped: %s", l->gone != NULL
-				      ? l->gone->why : "the task instance was cleared or marked meanwhile");
+			sched_try_log(l->log_path, "stopped: %s",
+				      l->gone != NULL ? l->gone->why : why);
 		sched_tx_begin(s);
 		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
 				 l->started_ms, now, exit_code, sig, host,
-				 l->gone != NULL ? l->gone->why
-						 : "cleared while running") < 0 ||
+				 stopped) < 0 ||
 		    store_ti_forget_token(s->store, l->ti_id) < 0)
 			sched_db_failed(s, "recording a try");
 		if (l->blocked != NULL) {

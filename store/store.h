@@ -186,6 +186,9 @@ int store_ti_sla_notified(struct store *s, int64_t ti_id);
  * try whose task instance was cleared or marked); a task instance queued
  * or running again keeps the token of its new try. */
 int store_ti_forget_token(struct store *s, int64_t ti_id);
+/* Why ti_id's try was stopped by a person or a backfill's cancel: the
+ * reason of its newest state change (1 found, 0 none, -1 a failed read). */
+int store_ti_stop_reason(struct store *s, int64_t ti_id, char *buf, size_t n);
 /*
  * Task outputs (store_outputs.c): set what a try wrote to $SLUICE_OUTPUT
  * as a JSON object text (NULL: none); read a run's as a new object

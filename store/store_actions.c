@@ -365,7 +365,7 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 {
 	sqlite3_stmt *st;
 	int64_t now = sl_now_ms(), ti_id = 0, run_id = 0;
-	char from[32] = "";
+	char from[32] = "", why[256];
 	json_t *detail;
 
 	int item = dag_task(dag, task) == NULL &&
@@ -412,13 +412,9 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	    "WHERE id = ?4");
 	sqlite3_bind_text(st, 1, ti_state_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	{
-		char why[256];
-
-		snprintf(why, sizeof why, "marked %s by %s", ti_state_name(state),
-			 who ? who : "unknown");
-		sqlite3_bind_text(st, 3, why, -1, SQLITE_TRANSIENT);
-	}
+	snprintf(why, sizeof why, "marked %s by %s", ti_state_name(state),
+		 who ? who : "unknown");
+	sqlite3_bind_text(st, 3, why, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, ti_id);
 	store_step_done(s, st);
 	if (item)
@@ -431,13 +427,9 @@ store_mark(struct store *s, const struct dag *dag, const char *task,
 	sqlite3_bind_int64(st, 3, ti_id);
 	sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, ti_state_name(state), -1, SQLITE_STATIC);
-	{
-		char reason[256];
-
-		snprintf(reason, sizeof reason, "marked by %s", who ? who : "unknown");
-		sqlite3_bind_text(st, 6, reason, -1, SQLITE_TRANSIENT);
-		store_step_done(s, st);
-	}
+	/* the same words as the error: a try it stops says them */
+	sqlite3_bind_text(st, 6, why, -1, SQLITE_TRANSIENT);
+	store_step_done(s, st);
 	/* let the scheduler settle the run's state again */
 	st = store_stmt(s,
 	    "UPDATE dag_runs SET state = 'queued', ended_at = NULL "

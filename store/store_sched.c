@@ -176,6 +176,31 @@ store_ti_forget_token(struct store *s, int64_t ti_id)
 	return store_step_done(s, st);
 }
 
+/* Why a person (or a backfill's cancel) stopped ti_id's try: the reason of
+ * its newest state change ("cleared by NAME", "marked success by NAME",
+ * "killed: backfill N cancelled by NAME") into buf. 1 found, 0 none, -1 a
+ * failed read. */
+int
+store_ti_stop_reason(struct store *s, int64_t ti_id, char *buf, size_t n)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT reason FROM state_changes WHERE run_id = "
+	    "(SELECT run_id FROM task_instances WHERE id = ?1) AND ti_id = ?1 "
+	    "AND reason IS NOT NULL ORDER BY id DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ti_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(buf, n, "%s", col_text(st, 0));
+		sqlite3_reset(st);
+		return 1;
+	}
+	return step_end(s, st, rc) < 0 ? -1 : 0;
+}
+
 int
 store_ti_past_state(struct store *s, const char *dag_id, const char *task_id,
 		    int64_t before_start_s, enum ti_state *state)

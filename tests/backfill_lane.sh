@@ -120,6 +120,12 @@ wait_for 30 "the killed tries to end" running_is hist 0
 hist_failed() { [ "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='hist' AND state='failed'")" = 16 ]; }
 wait_for 30 "the killed runs to fail" hist_failed
 assert_eq cancelled "$(state_of "$HIST")"
+# a killed try says why, in its log and its recorded error (it said
+# "the task instance was cleared or marked")
+kp=$(q "SELECT partition FROM dag_runs WHERE dag_id='hist' ORDER BY start_s LIMIT 1")
+assert_contains "$(q "SELECT t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id JOIN dag_runs r ON r.id = ti.run_id WHERE r.dag_id='hist' AND r.partition='$kp'")" \
+	"killed: backfill $HIST cancelled by" "a killed try's recorded error"
+assert_contains "$(sl logs hist long "$kp")" "killed: backfill $HIST cancelled by" "a killed try's log"
 set +e
 sl backfill cancel "$HIST" --yes >/dev/null 2>"$T/err"; st=$?
 set -e

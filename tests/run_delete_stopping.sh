@@ -45,7 +45,7 @@ wait_for 10 "the next scheduler to stop the try" pid_gone "$pid"
 wait_for 10 "the token to be forgotten" test -z "$(ti_field d p1 slow token)"
 # the try ran: it is among the task's tries, as one a running scheduler
 # stops after a mark is (it was left out)
-assert_eq "1|failed|cleared while running" \
+assert_eq "1|failed|marked failed by cli:$(id -un) while running" \
 	"$(q "SELECT t.try_number, t.state, t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'slow'")" \
 	"the try the mark stopped while no scheduler ran"
 sl runs delete d p1 --yes >/dev/null

@@ -2,11 +2,11 @@
 # An adopted ssh try cleared before the new scheduler reached its host
 # again: its command, still running there under the remote runner, is
 # stopped once the host answers (an orphan of the host), the try is
-# recorded as cleared while running, its log says why, and the task runs
-# again once. The host
-# is unreachable after the restart because its sshd is stopped (SIGSTOP):
-# connections wait in the listen queue, so the adoption's login waits
-# (connect_timeout is long) until the sshd goes on (SIGCONT).
+# recorded as cleared (by whom) while running, its log says why, and the
+# task runs again once. The host is unreachable after the restart because
+# its sshd is stopped (SIGSTOP): connections wait in the listen queue, so
+# the adoption's login waits (connect_timeout is long) until the sshd goes
+# on (SIGCONT).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_sshd box
 sshd=$SSHD_PID
@@ -49,7 +49,7 @@ wait_for 30 "the adopted try to end" ended
 pid_gone "$linger" && fail "the command ended while its host could not be reached"
 kill -CONT "$sshd"
 wait_for 60 "the cleared try's command to be stopped on the host" pid_gone "$linger"
-assert_eq "cleared while running" "$(ti_error 1)" "the cleared try's recorded error"
+assert_eq "cleared by cli:$(id -un) while running" "$(ti_error 1)" "the cleared try's recorded error"
 assert_contains "$(cat "$H/logs/adk/p1/only/try-1.log")" "try failed: killed (cleared) on 127.0.0.1:$SSHD_PORT before sluice reached it again" "the executor's word in the try's log"
 wait_ti adk p1 only success 60
 assert_eq 2 "$(wc -l <"$T/starts")" "the command started twice: the first try and the re-run"

@@ -1799,7 +1799,8 @@ test_failed_write_while_starting(void)
 /* A try ends while writes fail, and a person clears its task instance
  * before the scheduler writes again: its result is dropped (the task runs
  * again, once), but the try it was stays in the task's tries, recorded
- * as one cleared while running, with its exit code, and its executor is
+ * as one cleared while running (saying who cleared it), with its exit
+ * code, and its executor is
  * told its end was recorded. Before, the held end was dropped whole: the
  * try had a log and no row. */
 static void
@@ -1837,7 +1838,7 @@ test_failed_write_then_clear(void)
 		CHECK_EQ_INT(1, (int)json_integer_value(json_object_get(t1, "try_number")));
 		CHECK_EQ_STR("failed", json_string_value(json_object_get(t1, "state")));
 		CHECK_EQ_INT(3, (int)json_integer_value(json_object_get(t1, "exit_code")));
-		CHECK_EQ_STR("cleared while running",
+		CHECK_EQ_STR("cleared by harness while running",
 			     json_string_value(json_object_get(t1, "error")));
 	}
 	json_decref(tries);
