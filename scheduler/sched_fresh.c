@@ -51,6 +51,7 @@
 #include "scheduler/fresh_items.h"
 #include "scheduler/next_partition.h"
 #include "scheduler/sched_internal.h"
+#include "scheduler/try.h"
 #include "scheduler/tz.h"
 #include "scheduler/wait.h"
 #include "store/store.h"
@@ -333,6 +334,8 @@ fresh_announce(struct sched *s, const struct dag *d, const struct task *t,
 	       const char *kind, json_t *list)
 {
 	struct notify_event ev;
+	json_t *run = NULL;
+	char *run_id = NULL;
 	char *const *to = sched_task_email(t, d);
 	char *const *hooks = t != NULL && t->notify != NULL ? t->notify : d->notify;
 	size_t n = json_array_size(list);
@@ -355,6 +358,13 @@ fresh_announce(struct sched *s, const struct dag *d, const struct task *t,
 		ev.no_run = json_is_true(json_object_get(p, "no_run"));
 		ev.error = json_string_value(json_object_get(p, "why"));
 		ev.sla_deadline = json_string_value(json_object_get(p, "due"));
+		/* its run, if it has one: named as a try's notice names it */
+		if (!ev.no_run && ev.partition != NULL &&
+		    (run = store_run_json(s->store, d->name, ev.partition)) != NULL &&
+		    json_is_string(json_object_get(run, "run_type")))
+			run_id = try_run_id(json_string_value(json_object_get(run, "run_type")),
+					    ev.partition);
+		ev.run_id = run_id;
 	} else {
 		ev.fresh_digest = list;
 		sched_log("%s%s%s: %zu partitions %s, in one notice", d->name,
@@ -363,6 +373,8 @@ fresh_announce(struct sched *s, const struct dag *d, const struct task *t,
 	}
 	sched_notify_send(s, &ev);
 	sched_webhook_event(s, &ev, kind[0] == 'l' ? "late" : "success", hooks);
+	free(run_id);
+	json_decref(run);
 	json_decref(list);
 }
 

@@ -318,9 +318,14 @@ fake_notify_spec(const struct notify_event *ev, const json_t *smtp,
 			buf_printf(&note, "%s %s %s\n", ev->kind,
 				   ev->task ? ev->task : "-",
 				   json_string_value(json_object_get(p, "partition")));
-	} else
+	} else {
 		buf_printf(&note, "%s %s %s\n", ev->kind,
 			   ev->task ? ev->task : "-", ev->partition ? ev->partition : "-");
+		/* a freshness notice names the partition's run, if it has one */
+		if (ev->run_id != NULL && (strcmp(ev->kind, "late") == 0 ||
+					   strcmp(ev->kind, "recovered") == 0))
+			buf_printf(&note, "  run %s\n", ev->run_id);
+	}
 	spec = json_pack("{s:s}", "note", buf_str(&note));
 	buf_free(&note);
 	return spec;

@@ -107,6 +107,9 @@ test_late_then_recovered(void)
 	CHECK_EQ_INT(0, notes("late - " P23));
 	h_advance(2 * 60 * 1000LL);
 	CHECK_EQ_INT(1, notes("late - " P23));
+	/* 23:00 has a run, and its notice names it (22:00's had none) */
+	CHECK_EQ_INT(1, notes("  run scheduled__" P23));
+	CHECK_EQ_INT(1, notes_prefix("  run "));
 	w.n = 0;
 	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
 	CHECK_EQ_INT(2, w.n);
