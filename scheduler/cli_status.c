@@ -53,9 +53,16 @@ status_place(const struct tz *tz, enum status_layout layout, int64_t t,
 
 	tz_local(tz, t, &tm);
 	switch (layout) {
-	case STATUS_HOURLY:
+	case STATUS_HOURLY: {
+		/* after an hour that repeated earlier this day (the clocks
+		 * went back: the offset is lower than at that hour's wall
+		 * time back), one column further, so that an hour has one
+		 * column whatever hour the range starts at */
+		int64_t wall = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+
 		snprintf(label, n, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-		return tm.tm_hour;
+		return tm.tm_hour + (tz_offset_at(tz, t) < tz_offset_at(tz, t - wall));
+	}
 	case STATUS_DAILY:
 		snprintf(label, n, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
 		return tm.tm_mday - 1;

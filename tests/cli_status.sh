@@ -106,6 +106,13 @@ out=$(sl status be --from 2026-10-26 --to "2026-10-26 11:30")
 assert_contains "$out" "12 partitions from 2026-10-26T00:00:00+01:00 to 2026-10-26T11:00:00+01:00"
 assert_contains "$out" "2026-10-26  ssssssssss.s"
 assert_contains "$(sl status be --from 2026-10-26T03:00 --to 2026-10-26T03:00)" "be: 0 * * * * in Europe/Berlin, 1 partition from 2026-10-26T03:00:00+01:00 to"
+# a range starting after the repeated hour of the fall-back day: each hour
+# in the column it has in the whole day's line (03:00 the fifth, after
+# 02:00 twice; it was the fourth)
+out=$(sl status be --from 2026-10-25T03:00 --to 2026-10-25T05:00)
+assert_contains "$out" "2026-10-25      sss" "03:00-05:00 of the 25th under their whole-day columns"
+out=$(sl status be --from "2026-10-25T02:00:00+01:00" --to 2026-10-25T03:00)
+assert_contains "$out" "2026-10-25     ss" "the second 02:00 in the fourth column"
 out=$(sl status be --from 2026-10-24T05:00:00+02:00 --to 2026-10-24T05:00:00+02:00 --json)
 assert_eq '{"dag": "be", "count": 1, "failed": 1, "state": "failed"}' "$(echo "$out" | /usr/bin/python3 -c '
 import json,sys
