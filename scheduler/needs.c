@@ -89,21 +89,11 @@ needs_map(const struct dag *c, const struct dag *up, const struct need *nd,
 		return 0;
 	}
 	out->mode = NEEDS_INTERVALS;
-	/* the first upstream tick at or after cs */
+	/* every upstream interval overlapping [cs, ce): from the one holding
+	 * cs (cron_next of it is > cs) to the last starting before ce */
 	t = cron_prev(up->schedule, up->tz, cs);
-	if (t == -1 || t < cs)
-		t = cron_next(up->schedule, up->tz, t == -1 ? cs - 1 : t);
-	for (; t != -1 && t < ce; t = e) {
-		e = cron_next(up->schedule, up->tz, t);
-		if (e == -1 || e > ce)
-			break;
-		if (up_defines(up, t) && parts_add(out, &cap, t, e, err) < 0)
-			goto fail;
-	}
-	if (out->n > 0)
-		return 0;
-	/* coarser or straddling: the upstream intervals overlapping ours */
-	t = cron_prev(up->schedule, up->tz, cs);
+	if (t == -1)
+		t = cron_next(up->schedule, up->tz, cs - 1);
 	for (; t != -1 && t < ce; t = e) {
 		e = cron_next(up->schedule, up->tz, t);
 		if (e == -1)

@@ -5,11 +5,13 @@
  * DAGs' own schedules (cron.c in their zones), the same ticks the
  * scheduler creates runs at, so there is one interval calculator.
  *
- * - finer upstream: every upstream partition whose interval lies inside
- *   the consumer's (a daily NY partition over an hourly UTC upstream: 24,
- *   23 or 25 hours);
- * - coarser (or straddling) upstream: the upstream partitions whose
- *   interval overlaps the consumer's (one, containing it);
+ * - a scheduled upstream: every upstream partition whose interval
+ *   overlaps the consumer's (starts before its end, ends after its
+ *   start), one rule for every cadence: aligned, the ones inside (a daily
+ *   NY partition over an hourly UTC upstream: 24, 23 or 25 hours; a week
+ *   over days: 7); coarser, the one containing it; misaligned, the ones
+ *   straddling its ends too (a Monday week over days at 00:05: 8; a
+ *   Kolkata day over UTC hours: 25);
  * - offset -N: the consumer's interval is first shifted back N of its
  *   own periods;
  * - latest: the newest successful upstream partition ending at or before

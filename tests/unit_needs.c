@@ -26,6 +26,8 @@ static const struct unit_dag_shape shapes[] = {
 	{ "hourly_kolkata", "schedule: \"0 * * * *\"\ntimezone: Asia/Kolkata\nstart: 2026-01-01\n" },
 	{ "hourly_phoenix", "schedule: \"0 * * * *\"\ntimezone: America/Phoenix\nstart: 2026-01-01\n" },
 	{ "hourly_ny", "schedule: \"0 * * * *\"\ntimezone: America/New_York\nstart: 2026-01-01\n" },
+	{ "daily_0005", "schedule: \"5 0 * * *\"\nstart: 2026-01-01\n" },
+	{ "daily_kolkata", "schedule: \"0 0 * * *\"\ntimezone: Asia/Kolkata\nstart: 2026-01-01\n" },
 };
 
 static const struct {
@@ -63,6 +65,19 @@ static const struct {
 	/* a day over a straddling NY day: the two overlapping */
 	{ "daily_utc", "daily_ny", "2026-12-03T00:00:00Z", 0, 0, NEEDS_INTERVALS, 2,
 	  "2026-12-02T00:00:00-05:00", "2026-12-03T00:00:00-05:00" },
+	/* misaligned: every upstream partition overlapping the consumer's
+	 * interval, the two straddling its ends too. A Monday week over days
+	 * at 00:05: the Sunday before (ends Mon 00:05) to this week's Sunday
+	 * (starts Sun 00:05), 8; before, the Sundays belonged to no week */
+	{ "weekly_utc", "daily_0005", "2026-11-30T00:00:00Z", 0, 0, NEEDS_INTERVALS, 8,
+	  "2026-11-29T00:05:00+00:00", "2026-12-06T00:05:00+00:00" },
+	/* a Kolkata day (18:30Z to 18:30Z) over UTC hours: 18:00Z to 18:00Z,
+	 * 25; before, 23, and the 18:00Z hours belonged to no day */
+	{ "daily_kolkata", "hourly_utc", "2026-12-03T00:00:00+05:30", 0, 0, NEEDS_INTERVALS, 25,
+	  "2026-12-02T18:00:00+00:00", "2026-12-03T18:00:00+00:00" },
+	/* aligned weeks over aligned hours: 168 */
+	{ "weekly_utc", "hourly_utc", "2026-11-30T00:00:00Z", 0, 0, NEEDS_INTERVALS, 168,
+	  "2026-11-30T00:00:00+00:00", "2026-12-06T23:00:00+00:00" },
 	/* the upstream starts mid-day: only the partitions it defines */
 	{ "daily_utc", "hourly_late", "2026-12-03T00:00:00Z", 0, 0, NEEDS_INTERVALS, 18,
 	  "2026-12-03T06:00:00+00:00", "2026-12-03T23:00:00+00:00" },
