@@ -168,10 +168,8 @@ backfill_create(struct store *s, const struct dag *d,
 			json_array_append_new(missing, json_string(set.v[i].key));
 	}
 	{
-		/* partitions whose interval has not ended: run now, they would
-		 * not be run again once they end */
+		/* partitions whose interval has not ended: what happens to them */
 		size_t ahead = 0, last = 0;
-		char end[PARTITION_KEY_MAX];
 
 		for (i = 0; i < set.n; i++)
 			if (what[i] != 's' && set.v[i].end_s > now) {
@@ -179,16 +177,7 @@ backfill_create(struct store *s, const struct dag *d,
 				last = i;
 			}
 		if (ahead > 0)
-			tz_iso(d->tz, set.v[last].end_s, end, sizeof end);
-		if (ahead == 1)
-			partition_note(&notes, "1 of the partitions has not ended yet (the last ends %s): "
-				       "it runs now, on the data there is so far, and the scheduler does "
-				       "not run it again when it ends (`sluice clear` re-runs it then)", end);
-		else if (ahead > 1)
-			partition_note(&notes, "%zu of these partitions have not ended yet (the last ends %s): "
-				       "they run now, on the data there is so far, and the scheduler does "
-				       "not run them again when they end (`sluice clear` re-runs them then)",
-				       ahead, end);
+			partition_note_open(&notes, d, ahead, NULL, set.v[last].end_s);
 	}
 	if (json_array_size(create) + json_array_size(rerun) > BACKFILL_MAX_RUNS) {
 		/* a range past PARTITION_RUNS_MAX was listed that far: its

@@ -186,8 +186,14 @@ needs_eval_ti(struct store *st, const struct dagbag *bag, const struct dag *d,
 
 int
 needs_eval_interval_open(const struct dag *d, const struct task *t,
-			 int manual, int64_t end_s, int64_t now_s)
+			 int by_hand, int64_t end_s, int64_t now_s)
 {
-	return manual && d->schedule != NULL && d->nneeds + t->nneeds > 0 &&
+	return by_hand && d->schedule != NULL && d->nneeds + t->nneeds > 0 &&
 	       end_s > now_s;
+}
+
+int
+needs_eval_by_hand(const char *run_type)
+{
+	return run_type != NULL && strcmp(run_type, "scheduled") != 0;
 }

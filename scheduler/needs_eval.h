@@ -51,12 +51,16 @@ int needs_eval_ti(struct store *st, const struct dagbag *bag,
 /*
  * A consumer partition starts when its interval has ended and all its
  * needs are met, whichever comes last. The scheduler creates a scheduled
- * partition's run once its interval has ended; a partition triggered by
- * hand may be the current or a future one: 1 when task t of d (a
- * scheduled DAG with needs) in a manual run whose interval ends at end_s
- * must still wait for that end at now_s; else 0.
+ * partition's run once its interval has ended; a partition run by hand
+ * (a trigger or a backfill) may be the current or a future one: 1 when
+ * task t of d (a scheduled DAG with needs) in such a run whose interval
+ * ends at end_s must still wait for that end at now_s; else 0.
  */
 int needs_eval_interval_open(const struct dag *d, const struct task *t,
-			     int manual, int64_t end_s, int64_t now_s);
+			     int by_hand, int64_t end_s, int64_t now_s);
+
+/* Was a run of this run_type ("scheduled", "manual", "backfill") made by
+ * hand (anything but the schedule)? 0 for NULL. */
+int needs_eval_by_hand(const char *run_type);
 
 #endif

@@ -64,6 +64,53 @@ partition_note(struct partition_notes *notes, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+partition_note_open(struct partition_notes *notes, const struct dag *d,
+		    size_t n, const char *key, int64_t end_s)
+{
+	char end[PARTITION_KEY_MAX], head[2 * PARTITION_KEY_MAX + 96], names[256] = "";
+	size_t off = 0;
+	int with = 0, one = n == 1;
+
+	tz_iso(d->tz, end_s, end, sizeof end);
+	if (key != NULL)
+		snprintf(head, sizeof head, "partition %s has not ended yet (it ends %s)",
+			 key, end);
+	else if (one)
+		snprintf(head, sizeof head, "1 of the partitions has not ended yet "
+			 "(the last ends %s)", end);
+	else
+		snprintf(head, sizeof head, "%zu of these partitions have not ended yet "
+			 "(the last ends %s)", n, end);
+	for (int i = 0; i < d->ntasks; i++)
+		if (d->nneeds + d->tasks[i].nneeds > 0) {
+			if (off < sizeof names)
+				off += (size_t)snprintf(names + off, sizeof names - off,
+							"%s%s", with > 0 ? ", " : "",
+							d->tasks[i].name);
+			with++;
+		}
+	if (with > 0 && with == d->ntasks)
+		partition_note(notes, "%s: %s for %s interval%s to end and for %s needs "
+			       "(needs:), then %s", head, one ? "it waits" : "they wait",
+			       one ? "its" : "their", one ? "" : "s", one ? "its" : "their",
+			       one ? "runs" : "run");
+	else if (with > 0)
+		partition_note(notes, "%s: %s tasks with needs: (%s) wait for %s interval "
+			       "to end and for their needs; the others run now, on the data "
+			       "there is so far, and the scheduler does not run them again "
+			       "when it ends (`sluice clear` re-runs them then)", head,
+			       one ? "its" : "in each, the", names, one ? "its" : "the");
+	else if (one)
+		partition_note(notes, "%s: it runs now, on the data there is so far, and "
+			       "the scheduler does not run it again when it ends (`sluice "
+			       "clear` re-runs it then)", head);
+	else
+		partition_note(notes, "%s: they run now, on the data there is so far, and "
+			       "the scheduler does not run them again when they end (`sluice "
+			       "clear` re-runs them then)", head);
+}
+
 /* Add a partition to set; run_id its run's, 0 when it has none. */
 static void
 partition_add(struct partition_set *set, const char *key, int64_t start,
@@ -1031,15 +1078,8 @@ partition_resolve_trigger(struct store *s, const struct dagbag *bag,
 	if (d->schedule != NULL) {
 		int rc = partition_resolve_one(s, d, arg, now, scope, out, notes, err);
 
-		if (rc == 0 && !out->exists && out->end_s > now) {
-			/* run now, it would not be run again once it ends */
-			char end[PARTITION_KEY_MAX];
-
-			partition_note(notes, "partition %s has not ended yet (it ends %s): it runs "
-				       "now, on the data there is so far, and the scheduler does not "
-				       "run it again when it ends (`sluice clear` re-runs it then)",
-				       out->key, tz_iso(d->tz, out->end_s, end, sizeof end));
-		}
+		if (rc == 0 && !out->exists && out->end_s > now)
+			partition_note_open(notes, d, 1, out->key, out->end_s);
 		return rc;
 	}
 	if (bag == NULL)

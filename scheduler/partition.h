@@ -91,6 +91,15 @@ void partition_note(struct partition_notes *notes, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The notes as a JSON array of strings (a new reference). */
 json_t *partition_notes_json(const struct partition_notes *notes);
+/*
+ * The note for n partitions of scheduled d run by hand (a trigger, a
+ * backfill) whose intervals have not ended: the one keyed key (n 1), or
+ * n of a range (key NULL), the last ending at end_s. What happens to
+ * them: tasks with needs: wait for the interval's end and their needs
+ * (needs_eval_interval_open); the others run now, on the data so far.
+ */
+void partition_note_open(struct partition_notes *notes, const struct dag *d,
+			 size_t n, const char *key, int64_t end_s);
 
 struct partition {
 	char key[PARTITION_KEY_MAX];

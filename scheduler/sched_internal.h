@@ -148,7 +148,7 @@ struct run {
 	enum run_state state;
 	json_t *params;			/* DAG params merged with the run's */
 	int backfill_lane;		/* a backfill's or catch-up (else live) */
-	int manual;			/* run_type manual (triggered by hand) */
+	int by_hand;			/* a trigger's or a backfill's run */
 	int64_t backfill_id;		/* the backfill that made it, or 0 */
 	int bf_max_active;		/* that backfill's limit (0: none) */
 	int bf_newest_first;		/* ... and its order */

@@ -176,7 +176,7 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 	if (d->nneeds + t->nneeds == 0)
 		return 0;
 	sched_needs_forget(s, ti);
-	if (needs_eval_interval_open(d, t, ti->run->manual, ti->run->end_s,
+	if (needs_eval_interval_open(d, t, ti->run->by_hand, ti->run->end_s,
 				     sched_now(s) / 1000)) {
 		/* no process, no slot, no store read until its end (the
 		 * timer of a task instance in state none is free) */

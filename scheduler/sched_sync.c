@@ -26,6 +26,7 @@
 #include "scheduler/cron.h"
 #include "scheduler/dag.h"
 #include "scheduler/dag_map.h"
+#include "scheduler/needs_eval.h"
 #include "scheduler/sched_internal.h"
 #include "scheduler/state.h"
 #include "scheduler/template.h"
@@ -64,7 +65,7 @@ run_load_one(void *arg, const struct store_run_row *row)
 	r->run_id = try_run_id(row->run_type, r->partition);
 	r->state = row->state;
 	r->backfill_lane = row->backfill_lane;
-	r->manual = row->run_type != NULL && strcmp(row->run_type, "manual") == 0;
+	r->by_hand = needs_eval_by_hand(row->run_type);
 	r->backfill_id = row->backfill_id;
 	r->bf_max_active = row->bf_max_active;
 	r->bf_newest_first = row->bf_newest_first;

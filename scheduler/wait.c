@@ -467,8 +467,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 
 				if (r < 0)
 					res = reason(WAIT_NEEDS, "needs: %s", nerr.msg);
-				else if (needs_eval_interval_open(d, t, type != NULL &&
-								  strcmp(type, "manual") == 0,
+				else if (needs_eval_interval_open(d, t, needs_eval_by_hand(type),
 								  end, now_ms / 1000)) {
 					res = reason(WAIT_NEEDS, "waits for its interval to end at %s; "
 						     "then %s", when(d, end * 1000, at, sizeof at),

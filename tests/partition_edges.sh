@@ -53,6 +53,26 @@ needs: [{dag: hny}]
 tasks:
   compute: {command: 'true'}
 YAML
+# consumers of hny: every task with needs (the DAG's), and one task with
+# needs beside one without
+cat >"$H/dags/hneeds.yaml" <<'YAML'
+dag: hneeds
+schedule: "0 * * * *"
+timezone: America/New_York
+start: 2024-01-01T00:00
+needs: [{dag: hny}]
+tasks:
+  x: {command: 'true'}
+YAML
+cat >"$H/dags/hsome.yaml" <<'YAML'
+dag: hsome
+schedule: "0 * * * *"
+timezone: America/New_York
+start: 2024-01-01T00:00
+tasks:
+  fetch: {command: 'true'}
+  roll: {command: 'true', needs: [{dag: hny}]}
+YAML
 # a daily DAG whose end: has passed
 cat >"$H/dags/ended.yaml" <<'YAML'
 dag: ended
@@ -173,6 +193,27 @@ assert_not_contains "$(cat "$T/err")" "not ended yet" "a past range: no such not
 sl trigger hny --partition "$soon" >"$T/out" 2>"$T/err"
 assert_contains "$(cat "$T/err")" "has not ended yet (it ends " "trigger of a partition not ended says so"
 assert_contains "$(cat "$T/err")" "it runs now, on the data there is so far" "and what it means"
+# with needs:, a partition not ended waits for its end (and its needs),
+# whoever runs it: the note says so, not that it runs now
+while IFS='|' read -r dag says many; do
+	sl trigger "$dag" --partition "$soon" >"$T/out" 2>"$T/err"
+	assert_contains "$(cat "$T/err")" "partition $soon" "$dag: trigger of a partition not ended"
+	assert_contains "$(cat "$T/err")" "$says" "$dag: what happens to it"
+	[ "$dag" = hsome ] || assert_not_contains "$(cat "$T/err")" "runs now" "$dag: it does not run now"
+	assert_status 201 POST "/dags/$dag/runs" "{\"partition\":\"$next_hour\"}"
+	assert_contains "$(jget '" | ".join(d["notes"])')" "$says" "$dag: API trigger's note"
+	sl backfill "$dag" --from "$(TZ=America/New_York date -d "@$(( $(date +%s) - 3 * 3600 ))" +%Y-%m-%dT%H:00)" \
+		--to "$soon" --dry-run >"$T/out" 2>"$T/err"
+	assert_contains "$(cat "$T/err")" "of these partitions have not ended yet (the last ends " "$dag: backfill --dry-run"
+	assert_contains "$(cat "$T/err")" "$many" "$dag: backfill's note"
+	later=$(TZ=America/New_York date -d "@$(( $(date +%s) + 5 * 3600 ))" +%Y-%m-%dT%H:00)
+	assert_status 200 POST "/dags/$dag/backfills" "{\"from\":\"$later\",\"to\":\"$later\",\"dry_run\":true}"
+	assert_contains "$(jget '" | ".join(d["notes"])')" "1 of the partitions has not ended yet" "$dag: API backfill's note"
+	assert_contains "$(jget '" | ".join(d["notes"])')" "${says#its tasks}" "$dag: what happens to it"
+done <<'CASES'
+hneeds|it waits for its interval to end and for its needs (needs:), then runs|they wait for their intervals to end and for their needs (needs:), then run
+hsome|its tasks with needs: (roll) wait for its interval to end and for their needs; the others run now, on the data there is so far|in each, the tasks with needs: (roll) wait for the interval to end and for their needs
+CASES
 
 # --- a local time that happens twice, one the clocks skip ---
 TWICE="'2026-11-01T01:30' happens twice in America/New_York (on 2026-11-01 the clocks go back from 02:00 to 01:00, -04:00 to -05:00)"

@@ -67,12 +67,12 @@ run_typed(const char *dag, const char *at, const char *type, char *key,
 		snprintf(key, n, "%s", k);
 }
 
-/* The same, a backfill's run (no interval-end wait: as the scheduler's
- * own runs, made once their interval has ended). */
+/* The same, a run as the scheduler makes it (no interval-end wait: it
+ * makes them once their interval has ended). */
 static void
 run_at(const char *dag, const char *at, char *key, size_t n)
 {
-	run_typed(dag, at, "backfill", key, n);
+	run_typed(dag, at, "scheduled", key, n);
 }
 
 /* The hourly upstream runs from..to (UTC, to excluded); their keys. */
@@ -553,7 +553,8 @@ test_unscheduled_never(void)
  * 2024-01-10T00:30Z): today's, with every hour it needs done early,
  * waits for midnight, across a restart, and starts at it; with offset -1
  * (yesterday's hours) the needs come last and the last hour's success
- * starts it; tomorrow's waits for its own end. Waiting costs no process. */
+ * starts it; tomorrow's waits for its own end, and so does a backfill's
+ * run of it (a backfill is run by hand too). Waiting costs no process. */
 static void
 test_manual_interval_end(void)
 {
@@ -581,6 +582,7 @@ test_manual_interval_end(void)
 	run_typed("down", "2024-01-10", "manual", NULL, 0);
 	run_typed("down", "2024-01-11", "manual", NULL, 0);
 	run_typed("prev", "2024-01-10", "manual", NULL, 0);
+	run_typed("prev", "2024-01-11", "backfill", NULL, 0);
 	hours("2024-01-10T00:00:00Z", 24, today);
 	for (int i = 0; i < 24; i++)
 		snprintf(yday[i], sizeof yday[i], "2024-01-09T%02d:00:00+00:00", i);
@@ -612,6 +614,9 @@ test_manual_interval_end(void)
 	CHECK_EQ_STR("none", STATE("down", "compute", next));
 	CHECK_MSG(strncmp(waits_for("down", next), "waits for its interval to end at 2024-01-12T00:00:00+00:00",
 			  58) == 0, "%s", waits_for("down", next));
+	CHECK_EQ_STR("none", STATE("prev", "compute", next));
+	CHECK_MSG(strncmp(waits_for("prev", next), "waits for its interval to end at 2024-01-12T00:00:00+00:00",
+			  58) == 0, "%s", waits_for("prev", next));
 	CHECK_EQ_INT(2, h_running("compute"));
 	h_close();
 }
