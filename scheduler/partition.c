@@ -1062,6 +1062,74 @@ partition_key_upstream(const struct dagbag *bag, const struct need *nd)
 	return nd->latest || up == NULL || up->schedule == NULL ? NULL : up;
 }
 
+/* The newest successful run of an unscheduled upstream, for its key. */
+struct latest_key {
+	char key[PARTITION_KEY_MAX];
+	int found;
+};
+
+static void
+latest_key_row(void *arg, const struct store_need_row *row)
+{
+	struct latest_key *k = arg;
+
+	if (!row->success)
+		return;
+	snprintf(k->key, sizeof k->key, "%s", row->partition);
+	k->found = 1;
+}
+
+/* No key given to a trigger of unscheduled d whose needs name unscheduled
+ * DAGs by their runs' own keys: the key is the newest successful run's of
+ * the first of them (a key the others have succeeded with too, or the
+ * run would wait for good); none: an error naming it. 1 when key holds
+ * one, 0 when no such need, -1 with err. */
+static int
+partition_key_unscheduled(struct store *s, const struct dagbag *bag,
+			  const struct dag *d, char *key, size_t n,
+			  struct sl_err *err)
+{
+	const char *first = NULL;
+
+	for (int ti = -1; ti < d->ntasks; ti++) {
+		const struct need *v = ti < 0 ? d->needs : d->tasks[ti].needs;
+		int nn = ti < 0 ? d->nneeds : d->tasks[ti].nneeds;
+
+		for (int i = 0; i < nn; i++) {
+			const char *upn = dag_needs_up_dag(&v[i]), *upt = dag_needs_up_task(&v[i]);
+			const struct dag *up = upn != NULL ? dagbag_find(bag, upn) : NULL;
+			struct latest_key k = { "", 0 };
+			char what[300];
+
+			if (v[i].latest || up == NULL || up->schedule != NULL)
+				continue;
+			snprintf(what, sizeof what, "%s%s%s", upn, upt ? "." : "", upt ? upt : "");
+			if (first == NULL) {
+				if (store_needs_latest(s, upn, upt, INT64_MAX, latest_key_row, &k) < 0)
+					return sl_err_set(err, "database: %s", store_errmsg(s));
+				if (!k.found)
+					return sl_err_set(err, "DAG %s needs %s (%s:%d), whose runs have no "
+							  "schedule, by a run's own key, and %s has no successful "
+							  "run yet to take the key from: run %s first, or name a "
+							  "key with --partition (API: \"partition\")", d->name, what,
+							  d->file, v[i].line, what, upn);
+				snprintf(key, n, "%s", k.key);
+				first = upn;
+				continue;
+			}
+			if (store_needs_key(s, upn, upt, key, latest_key_row, &k) < 0)
+				return sl_err_set(err, "database: %s", store_errmsg(s));
+			if (!k.found)
+				return sl_err_set(err, "DAG %s needs %s and %s (%s:%d), each by a run's "
+						  "own key; the newest successful run of %s is %s, and %s has "
+						  "no successful run with that key: name a key with --partition (API: "
+						  "\"partition\")", d->name, first, what, d->file, v[i].line,
+						  first, key, what);
+		}
+	}
+	return first != NULL;
+}
+
 int
 partition_resolve_trigger(struct store *s, const struct dagbag *bag,
 			  const struct dag *d, const char *arg, int64_t now,
@@ -1137,6 +1205,18 @@ partition_resolve_trigger(struct store *s, const struct dagbag *bag,
 						  d->file, v[i].line, arg != NULL && arg[0] != '\0' ?
 						  arg : "the latest complete partition",
 						  out->key, first->name, p.key, up->name);
+		}
+	}
+	if (first == NULL && (arg == NULL || arg[0] == '\0')) {
+		char key[PARTITION_KEY_MAX];
+		int rc = partition_key_unscheduled(s, bag, d, key, sizeof key, err);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			partition_note(notes, "no partition given: the key of the newest "
+				       "successful run of the DAG it needs, %s", key);
+			return partition_resolve_one(s, d, key, now, scope, out, notes, err);
 		}
 	}
 	if (first == NULL)

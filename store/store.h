@@ -292,7 +292,8 @@ int store_needs_range(struct store *s, const char *dag, const char *task,
 /* The run of dag with key partition. */
 int store_needs_key(struct store *s, const char *dag, const char *task,
 		    const char *partition, store_need_fn fn, void *arg);
-/* The newest successful run of dag ending at or before end_le. */
+/* The newest successful run of dag ending at or before end_le (of two
+ * starting in the same second, the one made last). */
 int store_needs_latest(struct store *s, const char *dag, const char *task,
 		       int64_t end_le, store_need_fn fn, void *arg);
 /* Lineage: try try_number of consumer task instance ti_id consumed

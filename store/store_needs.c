@@ -109,7 +109,7 @@ store_needs_latest(struct store *s, const char *dag, const char *task,
 	    "WHERE r.dag_id = ?2 AND r.end_s <= ?3 AND "
 	    "(CASE WHEN ?1 IS NULL THEN r.state = 'success' "
 	    "ELSE ti.state = 'success' END) "
-	    "ORDER BY r.start_s DESC LIMIT 1");
+	    "ORDER BY r.start_s DESC, r.id DESC LIMIT 1");
 
 	if (st == NULL)
 		return -1;

@@ -73,6 +73,17 @@ tasks:
   fetch: {command: 'true'}
   roll: {command: 'true', needs: [{dag: hny}]}
 YAML
+# an unscheduled consumer of an unscheduled producer
+cat >"$H/dags/uprod.yaml" <<'YAML'
+dag: uprod
+tasks:
+  t: {command: 'true'}
+YAML
+cat >"$H/dags/ucons.yaml" <<'YAML'
+dag: ucons
+tasks:
+  t: {command: 'true', needs: [{dag: uprod, task: t}]}
+YAML
 # a daily DAG whose end: has passed
 cat >"$H/dags/ended.yaml" <<'YAML'
 dag: ended
@@ -322,4 +333,25 @@ echo "database: $T/old.db" >"$T/old/sluice.yaml"
 "$SLUICE" --home "$T/old" db migrate >/dev/null
 assert_eq "2023-12-31T22:00|2023-12-31T22:00|2024-01-01T01:00:00-05:00|0" \
 	"$(sqlite3 "$T/old.db" "SELECT from_key, asked_from, asked_to, left_out FROM backfills WHERE id = $BF")" "0016: an older backfill's range is what it asked"
+
+# --- an unscheduled consumer of an unscheduled producer, no key: the key
+# of the producer's newest successful run; none yet: refused, naming it ---
+cli_err "trigger of ucons before uprod has succeeded" \
+	"sluice: DAG ucons needs uprod.t ($H/dags/ucons.yaml:3), whose runs have no schedule, by a run's own key, and uprod.t has no successful run yet to take the key from: run uprod first, or name a key with --partition (API: \"partition\")" \
+	trigger ucons
+assert_status 400 POST /dags/ucons/runs '{}'
+assert_contains "$(jget 'd["error"]')" "uprod.t has no successful run yet" "API: the same error"
+assert_eq 0 "$(runs ucons)" "nothing refused was made"
+assert_status 200 POST /dags/uprod/unpause '{}'
+assert_status 200 POST /dags/ucons/unpause '{}'
+sl trigger uprod --partition batch-1 >/dev/null 2>&1
+wait_ti uprod batch-1 t success
+sl trigger uprod --partition batch-2 >/dev/null 2>&1
+wait_ti uprod batch-2 t success
+sl trigger ucons >"$T/out" 2>"$T/err"
+assert_eq "triggered ucons partition batch-2" "$(cat "$T/out")" "the newest successful run's key"
+assert_contains "$(cat "$T/err")" "no partition given: the key of the newest successful run of the DAG it needs, batch-2"
+wait_ti ucons batch-2 t success
+assert_status 409 POST /dags/ucons/runs '{}'
+assert_contains "$(jget 'd["error"]')" "already has a run for partition batch-2" "API: the same key, which has a run"
 echo "partition_edges: ok"
