@@ -61,6 +61,24 @@ why_add(char *why, size_t whyn, const char *text)
 		snprintf(why + len, whyn - len, "%s%s", len ? "; " : "", text);
 }
 
+/* Why the upstream up defines no partition overlapping [lo, hi). */
+static void
+none_in_interval(const struct dag *up, const char *what, int64_t lo,
+		 int64_t hi, char *out, size_t n)
+{
+	char t[96];
+
+	if (up->start != INT64_MIN && hi <= up->start)
+		snprintf(out, n, "%s has no partition in this interval (it starts %s): "
+			 "nothing to wait for", what, dag_partition_key(up, up->start, t, sizeof t));
+	else if (up->end != INT64_MAX && lo >= up->end)
+		snprintf(out, n, "%s has no partition in this interval (its end: is %s): "
+			 "nothing to wait for", what, dag_partition_key(up, up->end, t, sizeof t));
+	else
+		snprintf(out, n, "%s has no partition in this interval: nothing to wait for",
+			 what);
+}
+
 /* One need: 1 met, 0 not (why, on_wait), -1 error. */
 static int
 eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
@@ -92,8 +110,11 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 	switch (r.mode) {
 	case NEEDS_INTERVALS:
 		if (r.n == 0) {
+			/* the upstream defines none: met, and said so */
+			none_in_interval(up, what, r.lo, r.hi, text, sizeof text);
+			why_add(why, whyn, text);
 			needs_range_free(&r);
-			return 1;	/* the upstream defines none */
+			return 1;
 		}
 		e.missing = xmalloc(r.n);
 		memset(e.missing, 1, r.n);
@@ -146,9 +167,13 @@ eval_need(struct store *st, const struct dagbag *bag, const struct dag *d,
 				       &e);
 		met = e.found > 0 && e.ok == e.found;
 		if (rc == 0 && !met) {
-			snprintf(text, sizeof text,
-				 "%s: %zu of %zu runs in this interval succeeded",
-				 what, e.ok, e.found);
+			if (e.found == 0)
+				snprintf(text, sizeof text, "waits for a successful run of %s "
+					 "in this interval; none yet", what);
+			else
+				snprintf(text, sizeof text,
+					 "%s: %zu of %zu runs in this interval succeeded",
+					 what, e.ok, e.found);
 			why_add(why, whyn, text);
 		}
 		break;

@@ -39,8 +39,12 @@ struct needs_eval_cb {
  * end)) of d. 1: every need is met; 0: some are not: why says what is
  * missing, one need after another ("up.task: 11 of 24 partitions,
  * missing ..."; "; " between them), and cb (may be NULL) hears of each
- * unmet need and each upstream run used; -1 with err on a database error or a need that does not
- * resolve (its DAG not in bag). A task with no needs: 1.
+ * unmet need and each upstream run used; -1 with err on a database error
+ * or a need that does not resolve (its DAG not in bag). A task with no
+ * needs: 1. A need met because the upstream has no partition in the
+ * interval (before its start:, after its end:) is said in why too, met
+ * or not ("up.task has no partition in this interval (it starts ...):
+ * nothing to wait for"): with 1, why is "" unless such a need is there.
  */
 int needs_eval_ti(struct store *st, const struct dagbag *bag,
 		  const struct dag *d, const struct task *t,

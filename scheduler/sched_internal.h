@@ -115,6 +115,8 @@ struct ti {
 	int in_eval;
 	int needs_waits;		/* entries in the needs waiters
 					 * (sched_needs.c) */
+	char *needs_note;		/* needs met with nothing to wait
+					 * for, said in the next try's log */
 	uint64_t seq;			/* FIFO order among equals */
 	/* mapped tasks (sched_map.c) */
 	struct ti *parent;		/* an item: its mapped task instance */

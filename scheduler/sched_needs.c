@@ -200,6 +200,8 @@ sched_needs_blocked(struct sched *s, struct ti *ti)
 	}
 	if (r == 1 && sched_needs_record(s, ti, c.used, c.nused) < 0)
 		sched_db_failed(s, "recording the lineage");
+	free(ti->needs_note);
+	ti->needs_note = r == 1 && why[0] != '\0' ? xstrdup(why) : NULL;
 	free(c.used);
 	return r == 0;
 }

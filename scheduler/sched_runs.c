@@ -40,6 +40,8 @@ sched_runs_forget_ti(struct sched *s, struct ti *ti)
 	sched_dispatch_remove(s, ti);
 	sched_try_disarm(s, ti);
 	sched_needs_forget(s, ti);
+	free(ti->needs_note);
+	ti->needs_note = NULL;
 	if (ti->live != NULL) {
 		if (ti->live->ti == ti)
 			ti->live->ti = NULL;

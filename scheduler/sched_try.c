@@ -371,6 +371,11 @@ sched_try_start(struct sched *s, struct ti *ti)
 
 	sl_err_clear(&err);
 	l->log_path = sched_try_log_path(s, ti, l->try_number, 1);
+	if (ti->needs_note != NULL) {
+		sched_try_log(l->log_path, "needs: %s", ti->needs_note);
+		free(ti->needs_note);
+		ti->needs_note = NULL;
+	}
 	l->outputs = sched_output_start(s, ti, l->try_number);
 	sched_try_ctx(s, ti, l->try_number, &c);
 	if (l->is_poke && l->ex == NULL) {

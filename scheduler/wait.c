@@ -470,11 +470,15 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 				else if (needs_eval_interval_open(d, t, needs_eval_by_hand(type),
 								  end, now_ms / 1000)) {
 					res = reason(WAIT_NEEDS, "waits for its interval to end at %s; "
-						     "then %s", when(d, end * 1000, at, sizeof at),
-						     r == 0 ? why : "its needs are met");
+						     "then %s%s%s", when(d, end * 1000, at, sizeof at),
+						     r == 0 ? why : "its needs are met",
+						     r == 1 && why[0] ? ": " : "", r == 1 ? why : "");
 					json_object_set_new(res, "at", json_integer(end * 1000));
 				} else if (r == 0)
 					res = reason(WAIT_NEEDS, "%s", why);
+				else if (why[0] != '\0')
+					res = reason(WAIT_READY, "dependencies met: scheduled at the "
+						     "next pass; needs: %s", why);
 			}
 			if (res == NULL)
 				res = reason(WAIT_READY, "dependencies met: scheduled at the next pass");

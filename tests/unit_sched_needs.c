@@ -621,6 +621,60 @@ test_manual_interval_end(void)
 	h_close();
 }
 
+/* A need whose upstream has no partition in the interval (before its
+ * start:) is met, and said so: in the wait text while the interval is
+ * open, in the try's log when it starts. An unscheduled upstream with no
+ * run in the interval is not met, and the wait text says what it waits
+ * for (it read "0 of 0 runs in this interval succeeded"). */
+static void
+test_nothing_to_wait_for(void)
+{
+	struct h_dag_file files[] = {
+		{ "hl.yaml",
+		  "dag: hl\nschedule: \"0 * * * *\"\nstart: 2024-01-12T00:00:00Z\n"
+		  "tasks:\n  load: {command: x}\n" },
+		{ "dn.yaml",
+		  "dag: dn\nschedule: \"0 0 * * *\"\nstart: 2024-01-01\n"
+		  "needs: [{dag: hl, task: load}]\n"
+		  "tasks:\n  compute: {command: x}\n" },
+		{ "un.yaml", "dag: un\ntasks:\n  load: {command: x}\n" },
+		{ "dc.yaml",
+		  "dag: dc\nschedule: \"0 0 * * *\"\nstart: 2024-01-01\n"
+		  "needs: [{dag: un}]\n"
+		  "tasks:\n  compute: {command: x}\n" },
+		{ NULL, NULL },
+	};
+	const char *none = "hl.load has no partition in this interval (it starts "
+			   "2024-01-12T00:00:00+00:00): nothing to wait for";
+	char want[512], line[512] = "";
+	FILE *f;
+
+	h_open(files, wide_cfg);
+	/* today's, by hand: its interval is open */
+	run_typed("dn", "2024-01-10", "manual", NULL, 0);
+	h_poke_db();
+	snprintf(want, sizeof want, "waits for its interval to end at 2024-01-11T00:00:00+00:00; "
+		 "then its needs are met: %s", none);
+	CHECK_EQ_STR(want, waits_for("dn", "2024-01-10T00:00:00+00:00"));
+	/* the days the scheduler caught up on start at once, the log of
+	 * each saying why */
+	CHECK_EQ_INT(9, h_running("compute"));
+	CHECK_EQ_STR("running", STATE("dn", "compute", "2024-01-05T00:00:00+00:00"));
+	CHECK(h_log_path("compute") != NULL);
+	if (h_log_path("compute") != NULL && (f = fopen(h_log_path("compute"), "r")) != NULL) {
+		if (fgets(line, sizeof line, f) == NULL)
+			line[0] = '\0';
+		fclose(f);
+	}
+	snprintf(want, sizeof want, "sluice] needs: %s\n", none);
+	CHECK_MSG(strstr(line, want) != NULL, "log: %s", line);
+	/* an unscheduled upstream with no run in the interval */
+	CHECK_EQ_STR("none", STATE("dc", "compute", "2024-01-05T00:00:00+00:00"));
+	CHECK_EQ_STR("waits for a successful run of un in this interval; none yet",
+		     waits_for("dc", "2024-01-05T00:00:00+00:00"));
+	h_close();
+}
+
 int
 main(void)
 {
@@ -639,5 +693,6 @@ main(void)
 	RUN(test_stale_mark);
 	RUN(test_stale_after_retry);
 	RUN(test_manual_interval_end);
+	RUN(test_nothing_to_wait_for);
 	return UNIT_END();
 }
