@@ -179,17 +179,23 @@ dags_validate_holds(const struct dagbag *b, int n, const char *real)
  * there: against the folder's DAGs and datasets and those of the other
  * such files (a given file's DAG stands for the folder's DAG of the same
  * name: it is its new version). Checked alone, a need of a DAG that
- * exists nowhere passed as OK. The errors, given path -> message.
+ * exists nowhere passed as OK. The errors, given path -> message; and in
+ * *broken (a new object) the folder's files that were fine and that the
+ * given files break (a task renamed, a produces: dropped, that their
+ * needs: name), folder file -> message.
  */
 static json_t *
-dags_validate_outside(struct cli *c, int argc, char *const *argv)
+dags_validate_outside(struct cli *c, int argc, char *const *argv,
+		      json_t **broken)
 {
 	struct dagbag joint = { NULL, 0 };
 	json_t *found = json_object();
 	struct sl_err err;
 	struct stat st;
+	unsigned char *was_bad;
 	int first, folder;
 
+	*broken = json_object();
 	if (c->cfg == NULL || c->cfg->dags_dir == NULL)
 		return found;
 	sl_err_clear(&err);
@@ -197,6 +203,9 @@ dags_validate_outside(struct cli *c, int argc, char *const *argv)
 	if (dagbag_load(c->cfg->dags_dir, c->cfg, NULL, &joint, &err) < 0)
 		joint.n = 0;
 	first = joint.n;
+	was_bad = xcalloc((size_t)first + 1, 1);
+	for (int k = 0; k < first; k++)
+		was_bad[k] = joint.entries[k].error != NULL;
 	for (int i = 0; i < argc; i++) {
 		struct dagbag_entry *e;
 		struct dag *d = NULL;
@@ -224,6 +233,14 @@ dags_validate_outside(struct cli *c, int argc, char *const *argv)
 	}
 	if (joint.n > first)
 		dag_needs_check_bag(&joint, NULL);
+	/* the folder's DAGs the new versions break (not the ones they
+	 * replace, nor ones broken before) */
+	for (int k = 0; k < first; k++)
+		if (!was_bad[k] && !joint.entries[k].duplicate &&
+		    joint.entries[k].needs_error && joint.entries[k].error != NULL)
+			json_object_set_new(*broken, joint.entries[k].file,
+					    json_string(joint.entries[k].error));
+	free(was_bad);
 	for (int k = first; k < joint.n; k++) {
 		const char *msg = joint.entries[k].error, *at;
 
@@ -264,13 +281,14 @@ dags_validate(struct cli *c, int argc, char *const *given)
 	int bad = 0, n = 0, folder_loaded = 0;
 	char **argv = xcalloc((size_t)argc + 1, sizeof *argv);
 	struct dagbag folder = { NULL, 0 };
-	json_t *outside, *msg;
+	json_t *outside, *broken, *msg;
+	const char *file;
 
 	memcpy(argv, given, (size_t)argc * sizeof *argv);
 	if (argc > 1)
 		qsort(argv, (size_t)argc, sizeof *argv, dags_validate_path_cmp);
 
-	outside = dags_validate_outside(c, argc, argv);
+	outside = dags_validate_outside(c, argc, argv, &broken);
 	if (argc == 0) {
 		for (int i = 0; i < c->bag.n; i++) {
 			n++;
@@ -322,6 +340,18 @@ dags_validate(struct cli *c, int argc, char *const *given)
 		}
 	}
 	json_decref(outside);
+	/* what the given files would break in the folder: each such file
+	 * with its error, as the folder's check would say it once deployed */
+	json_object_foreach(broken, file, msg) {
+		char *text = xasprintf("%s (once the files given replace their DAGs "
+				       "in the DAG folder)", json_string_value(msg));
+
+		dags_validate_text(&out, file, text);
+		free(text);
+		n++;
+		bad++;
+	}
+	json_decref(broken);
 	if (out.errors != NULL) {
 		json_t *o = json_pack("{s:i, s:i, s:o, s:o}", "files", n,
 				      "files_with_errors", bad, "errors",

@@ -294,6 +294,63 @@ cp "$T/repo/prices.yaml" "$H/dags/prices.yaml"
 (cd "$T/repo" && sl dags validate rollup.yaml) >"$T/v.out" 2>"$T/v.err" ||
 	fail "needs of a file outside the folder, met by the folder: $(cat "$T/v.err")"
 rm "$H/dags/prices.yaml"
+# a new version that breaks other DAGs of the folder (a task renamed that
+# a need names, a produces: dropped that a need uses): those DAGs' files
+# are named with their errors, as once it is deployed (it said OK)
+cat >"$H/dags/hourly.yaml" <<'YAML'
+dag: hourly
+schedule: "@hourly"
+start: 2024-01-01T00:00:00Z
+tasks:
+  load: {command: "true", produces: [lake.ticks]}
+YAML
+cat >"$H/dags/daily.yaml" <<'YAML'
+dag: daily
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+needs: [{dag: hourly, task: load}]
+tasks:
+  roll: {command: "true"}
+YAML
+cat >"$H/dags/ticks.yaml" <<'YAML'
+dag: ticks
+schedule: "@daily"
+start: 2024-01-01T00:00:00Z
+tasks:
+  use: {command: "true", needs: [{dataset: lake.ticks}]}
+YAML
+printf 'dag: hourly
+schedule: "@hourly"
+start: 2024-01-01T00:00:00Z
+tasks:
+  load_v2: {command: "true"}
+' \
+	>"$T/repo/hourly.yaml"
+set +e
+(cd "$T/repo" && sl dags validate hourly.yaml) >"$T/v.out" 2>"$T/v.err"; st=$?
+set -e
+assert_eq 1 "$st" "validate exit code of a new version that breaks the folder's DAGs"
+assert_eq "$H/dags/daily.yaml:4:29: needs[0].task: DAG 'hourly' has no task 'load' (once the files given replace their DAGs in the DAG folder)
+$H/dags/ticks.yaml:5:44: tasks.use.needs[0].dataset: no task of the DAG folder produces dataset 'lake.ticks' (a task declares it with produces: [lake.ticks]) (once the files given replace their DAGs in the DAG folder)
+2 of 3 DAG files with errors" "$(cat "$T/v.err")" "the folder's DAGs it breaks"
+sl --json dags validate "$T/repo/hourly.yaml" >"$T/v.json" 2>/dev/null || true
+assert_eq "$H/dags/daily.yaml 4 29 needs[0].task" \
+	"$(jq -r '.errors[0] | "\(.file) \(.line) \(.column) \(.path)"' "$T/v.json")" "JSON: the broken file, line, column"
+# the folder's own version and one that breaks nothing: OK
+(cd "$T/repo" && sl dags validate "$H/dags/hourly.yaml") >"$T/v.out" 2>"$T/v.err" ||
+	fail "the folder's own version: $(cat "$T/v.err")"
+printf 'dag: hourly
+schedule: "@hourly"
+start: 2024-01-01T00:00:00Z
+tasks:
+  load: {command: "true", produces: [lake.ticks]}
+  more: {command: "true"}
+' \
+	>"$T/repo/hourly.yaml"
+(cd "$T/repo" && sl dags validate hourly.yaml) >"$T/v.out" 2>"$T/v.err" ||
+	fail "a new version that breaks nothing: $(cat "$T/v.err")"
+assert_eq "1 DAG file OK" "$(cat "$T/v.out")"
+rm "$H/dags/hourly.yaml" "$H/dags/daily.yaml" "$H/dags/ticks.yaml" "$T/repo/hourly.yaml"
 # a folder typed with its slash: the files' paths have one slash
 mkdir -p "$T/slash"
 printf 'dag: s\ntasks:\n  a: {comand: x}\n' >"$T/slash/s.yaml"
