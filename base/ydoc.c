@@ -30,6 +30,8 @@ struct ydoc_anchor {
 
 struct ydoc {
 	char *file;
+	char *text;			/* the source, for ynode_value_pos */
+	size_t len;
 	ynode_t *nodes;			/* ids are 1-based indexes */
 	int nnodes, capnodes;
 	struct ydoc_chunk *chunks;
@@ -308,6 +310,10 @@ ydoc_parse(const char *name, const char *text, size_t len, struct ydoc **out,
 	size_t merge_budget = YAML_MAX_NODES;
 
 	d->file = xstrdup(name);
+	d->text = xmalloc(len + 1);
+	memcpy(d->text, text, len);
+	d->text[len] = '\0';
+	d->len = len;
 	if (!yaml_parser_initialize(&parser))
 		sl_fatal("cannot initialise the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
@@ -493,6 +499,7 @@ ydoc_free(struct ydoc *d)
 	free(d->anchors);
 	free(d->nodes);
 	free(d->file);
+	free(d->text);
 	free(d);
 }
 
@@ -500,6 +507,13 @@ const char *
 ydoc_file(const struct ydoc *d)
 {
 	return d->file;
+}
+
+const char *
+ydoc_text(const struct ydoc *d, size_t *len)
+{
+	*len = d->len;
+	return d->text;
 }
 
 ynode_t *

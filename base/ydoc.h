@@ -62,6 +62,14 @@ int ydoc_parse(const char *name, const char *text, size_t len,
 void ydoc_free(struct ydoc *d);
 
 const char *ydoc_file(const struct ydoc *d);
+/* The source text the document was parsed from (its length in *len). */
+const char *ydoc_text(const struct ydoc *d, size_t *len);
+/* 1-based line and column in the source of byte off of scalar n's value
+ * (ydoc_pos.c): exact for plain and quoted scalars and `|` and `>`
+ * blocks, one line or several; -1 when not recoverable (an escape such
+ * as \t or '' before it; a scalar of more than 1024 lines). */
+int ynode_value_pos(const struct ydoc *d, const ynode_t *n, size_t off,
+		    int *line, int *col);
 ynode_t *ydoc_root(struct ydoc *d);
 ynode_t *ydoc_node(struct ydoc *d, int id);
 

@@ -136,32 +136,35 @@ check_templates(struct ydoc *d, ynode_t *v, const char *what,
 	struct sl_err terr;
 	int rc;
 
+	int line, col;
+
+	/* a list from a YAML list (flow or block): each item is checked at
+	 * its own node, so an error points at its item (a list of shell
+	 * lines is a list of arguments: checked plain, as tmpl_check_as) */
+	if (v != NULL && v->type == YAML_SEQUENCE_NODE && json_is_array(value) &&
+	    json_array_size(value) == (size_t)(v->data.sequence.items.top -
+					       v->data.sequence.items.start)) {
+		for (size_t i = 0; i < json_array_size(value); i++) {
+			char at[SL_ERR_PATH];
+
+			snprintf(at, sizeof at, "%s[%zu]", what, i);
+			if (check_templates(d, ydoc_node(d, v->data.sequence.items.start[i]),
+					    at, json_array_get(value, i), params,
+					    mode == OPK_SHELL_LINE ? 0 : mode, err) < 0)
+				return -1;
+		}
+		return 0;
+	}
 	sl_err_clear(&terr);
 	rc = tmpl_check_as(mode, value, params, &terr);
 	if (rc < 0) {
 		ydoc_err_path(d, v, what, err, "%s", terr.msg);
-		/* point at the name when the value is a one-line scalar */
-		if (err != NULL && v != NULL && v->type == YAML_SCALAR_NODE &&
-		    v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-		    v->start_mark.line == v->end_mark.line && terr.col > 0)
-			err->col += terr.col - 1;
-		else if (err != NULL && v != NULL &&
-			 v->type == YAML_SCALAR_NODE &&
-			 (v->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
-			  v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE) &&
-			 v->start_mark.line == v->end_mark.line && terr.col > 0)
-			err->col += terr.col;
-		else if (err != NULL && v != NULL &&
-			 v->type == YAML_SCALAR_NODE &&
-			 v->data.scalar.style == YAML_LITERAL_SCALAR_STYLE &&
-			 terr.col > 0 && json_is_string(value)) {
-			/* a `|` block: its text starts on the next line */
-			const char *t = json_string_value(value);
-			int line = 1;
-
-			for (int i = 0; i < terr.col - 1 && t[i] != '\0'; i++)
-				line += t[i] == '\n';
-			err->line += line;
+		/* point at the bad name in the source, whatever the scalar's
+		 * style (ydoc_pos.c); where an escape hides it, at the value */
+		if (err != NULL && terr.col > 0 && json_is_string(value) &&
+		    ynode_value_pos(d, v, (size_t)terr.col - 1, &line, &col) == 0) {
+			err->line = line;
+			err->col = col;
 		}
 		return -1;
 	}
