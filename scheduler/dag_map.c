@@ -337,7 +337,9 @@ dag_map_parse_list(const char *text, struct sl_err *err)
 		n = q != NULL ? (size_t)(q - p) : strlen(p);
 		while (n > 0 && isspace((unsigned char)p[n - 1]))
 			n--;
-		json_array_append_new(items, json_stringn(p, n));
+		/* an empty part is no item, wherever it is ("a,,b", "a,") */
+		if (n > 0)
+			json_array_append_new(items, json_stringn(p, n));
 		if (q == NULL)
 			break;
 		p = q + 1;

@@ -34,7 +34,8 @@ void dag_map_task_json(const struct dag *d, const struct task *t, json_t *o);
 /*
  * The items of a list given as text (a template's rendering, an output's
  * value): a JSON array, or else a comma-separated string (each part
- * trimmed of blanks, an empty text: no items). A new reference, or NULL
+ * trimmed of blanks; an empty part is no item, wherever it is: "a,,b",
+ * "a,b," and ",a,b" are two, "" and " , " none). A new reference, or NULL
  * with err when the text is JSON but not an array.
  */
 json_t *dag_map_parse_list(const char *text, struct sl_err *err);

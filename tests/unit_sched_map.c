@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "scheduler/config.h"
+#include "scheduler/dag_map.h"
 #include "store/store.h"
 #include "tests/sched_harness.h"
 #include "tests/unit.h"
@@ -602,10 +603,47 @@ test_reshaped(void)
 	}
 }
 
+/* A comma-separated list: each part trimmed of blanks, and an empty part
+ * dropped wherever it is (a trailing one was dropped, a leading or middle
+ * one kept as ''); a JSON array is taken as written. */
+static const struct {
+	const char *text, *want;
+} parse_cases[] = {
+	{ "a,b,c", "[\"a\",\"b\",\"c\"]" },
+	{ " a , b ,c ", "[\"a\",\"b\",\"c\"]" },
+	{ "a,,b", "[\"a\",\"b\"]" },
+	{ "a,", "[\"a\"]" },
+	{ ",a", "[\"a\"]" },
+	{ " , ", "[]" },
+	{ ",,", "[]" },
+	{ "", "[]" },
+	{ "[\"\", \"a\"]", "[\"\",\"a\"]" },
+};
+
+static void
+test_parse_list(void)
+{
+	for (size_t i = 0; i < SL_ARRAY_LEN(parse_cases); i++) {
+		struct sl_err err;
+		json_t *v;
+		char *got;
+
+		sl_err_clear(&err);
+		v = dag_map_parse_list(parse_cases[i].text, &err);
+		got = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
+		CHECK_MSG(got != NULL && strcmp(got, parse_cases[i].want) == 0,
+			  "'%s': want %s, got %s", parse_cases[i].text,
+			  parse_cases[i].want, got != NULL ? got : err.msg);
+		free(got);
+		json_decref(v);
+	}
+}
+
 int
 main(void)
 {
 	unsetenv("TZ");
+	RUN(test_parse_list);
 	RUN(test_literal_list);
 	RUN(test_zero_items);
 	RUN(test_one_item);
