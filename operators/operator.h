@@ -127,6 +127,9 @@ struct op_check {
 				 * reported (missing though required, or
 				 * a value in error); absent from options;
 				 * NULL: none */
+	int unscheduled;	/* the task's DAG has no schedule (schedule:
+				 * none): each run's data interval is empty,
+				 * [start, start) */
 	struct op_check_err *errs;	/* in the order added */
 	size_t n, cap;
 };

@@ -35,7 +35,7 @@ static const struct op_key warehouse_copy_keys[] = {
 	{ "iam_role", OPK_STRING, 0, 1,
 	  "Redshift: role ARN(s) the cluster assumes to read S3" },
 	{ "mode", OPK_STRING, 0, 0,
-	  "append (default), replace_partition or upsert" },
+	  "append (default), replace_partition (scheduled DAGs only) or upsert" },
 	{ "partition_column", OPK_STRING, 0, 0,
 	  "replace_partition: rows in the data interval by this column are replaced" },
 	{ "upsert_keys", OPK_STRINGS, 0, 0,

@@ -355,6 +355,13 @@ load_parse(const json_t *options, struct wh_load *load, struct op_check *c,
 	    load_fail(c, "partition_column", bad_key, err,
 		      "mode replace_partition needs partition_column (the column holding each row's partition time)") < 0)
 		return -1;
+	/* an unscheduled DAG's run has the interval [start, start): the
+	 * DELETE would match nothing and every run would add its rows again */
+	if (load->mode == WH_MODE_REPLACE_PARTITION && c != NULL &&
+	    c->unscheduled &&
+	    load_fail(c, "mode", bad_key, err,
+		      "replace_partition needs a scheduled DAG: a run of an unscheduled DAG (schedule: none) has an empty data interval, so nothing would be replaced and each run would load its rows again; give the DAG a schedule:, or use mode upsert (with upsert_keys)") < 0)
+		return -1;
 	if (load->mode != WH_MODE_REPLACE_PARTITION &&
 	    load->partition_column != NULL &&
 	    load_fail(c, "partition_column", bad_key, err,
@@ -494,6 +501,13 @@ wh_load_from_spec(const json_t *spec, struct wh_load *load,
 	    (load->interval_start == NULL || load->interval_end == NULL))
 		return sl_err_set(err,
 		    "mode replace_partition needs the run's data interval (data_interval_start/end in the spec)");
+	if (load->mode == WH_MODE_REPLACE_PARTITION &&
+	    strcmp(load->interval_start, load->interval_end) == 0) {
+		*bad_key = "mode";
+		return sl_err_set(err,
+		    "replace_partition needs a non-empty data interval, and this run's is empty (%s to %s, as in every run of an unscheduled DAG): nothing would be deleted and the rows would be loaded again; give the DAG a schedule:, or use mode upsert (with upsert_keys)",
+		    load->interval_start, load->interval_end);
+	}
 	if (load->format == WH_FORMAT_PARQUET && load->backend != WH_REDSHIFT) {
 		*bad_key = "format";
 		return sl_err_set(err,

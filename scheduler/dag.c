@@ -863,7 +863,7 @@ op_err_place(struct ydoc *d, const struct task_src *src, const char *what,
  * each at its place. in_error: the task's keys already reported; an
  * error under one of them is left out (its value is what is wrong). */
 static int
-load_op_check(struct ydoc *d, const struct task_src *src,
+load_op_check(struct ydoc *d, const struct dag *dag, const struct task_src *src,
 	      const struct task *t, const char *what, const json_t *in_error,
 	      struct load_ctx *lc)
 {
@@ -871,6 +871,8 @@ load_op_check(struct ydoc *d, const struct task_src *src,
 	int r = 0;
 
 	op_check_init(&c, t->options, in_error);
+	c.unscheduled = dag->schedule_text != NULL &&
+			strcmp(dag->schedule_text, "none") == 0;
 	t->op->check(&c);
 	for (size_t i = 0; i < c.n && r == 0; i++) {
 		const char *path = c.errs[i].path;
@@ -1108,7 +1110,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 		goto stop;
 	/* the operator's own checks: every error of the keys that loaded */
 	if (t->op->check != NULL &&
-	    load_op_check(d, src, t, what, in_error, lc) < 0)
+	    load_op_check(d, dag, src, t, what, in_error, lc) < 0)
 		goto stop;
 	json_decref(in_error);
 	in_error = NULL;

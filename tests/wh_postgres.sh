@@ -75,6 +75,20 @@ assert_eq "10|j10|10.5|{\"k\":[1,2]}
 	"$(dw "SELECT id, name, amount, note FROM events WHERE id >= 10 ORDER BY id")" "JSON rows"
 assert_eq 8 "$(dw "SELECT count(*) FROM events")" "rows after 3 runs of one partition"
 
+# A run with an empty interval (every run of an unscheduled DAG has
+# [start, start)) would delete nothing and load the rows again: refused
+# before connecting, and the table keeps one copy.
+wh_spec "$T/json-empty.json" "$URL" "$ETL_PW" \
+	"{\"table\": \"events\", \"from\": \"file://$J\", \"format\": \"json\",
+	  \"columns\": [\"id\", \"name\", \"amount\", \"event_hour\", \"note\"],
+	  \"mode\": \"replace_partition\", \"partition_column\": \"event_hour\"}" \
+	2024-01-01T01:00:00+00:00 2024-01-01T01:00:00+00:00
+wh_run "$T/json-empty.json" json-empty &&
+	fail "replace_partition over an empty interval succeeded: $(wh_show json-empty)"
+assert_contains "$(cat "$T/json-empty.err")" \
+	"warehouse_copy: mode: replace_partition needs a non-empty data interval, and this run's is empty (2024-01-01T01:00:00+00:00 to 2024-01-01T01:00:00+00:00, as in every run of an unscheduled DAG)"
+assert_eq 8 "$(dw "SELECT count(*) FROM events")" "rows after a refused empty-interval run"
+
 # JSON without columns maps keys to every column of the table.
 K=$T/lake/json-auto
 mkdir -p "$K"
