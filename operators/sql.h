@@ -76,9 +76,11 @@ int sql_check_judge(const struct sql_check *c, const struct sql_value *v,
 struct sql_conn;
 
 /* Connect to a warehouse url (postgresql://, redshift://, sqlite:PATH with
- * a relative PATH under home); password may be NULL, password_env (the
- * variable it came from, named in a failure) too. */
-int sql_conn_open(const char *url, const char *password,
+ * a relative PATH under home), connection conn_name's (named in errors);
+ * password may be NULL, password_env (the variable it came from, named in
+ * a failure) too. */
+int sql_conn_open(const char *conn_name, const char *url,
+		  const char *password,
 		  const char *password_env, const char *home,
 		  struct sql_conn **out, struct sl_err *err);
 void sql_conn_close(struct sql_conn *c);

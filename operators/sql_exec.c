@@ -46,14 +46,14 @@ struct sql_conn {
 };
 
 int
-sql_conn_open(const char *url, const char *password,
+sql_conn_open(const char *conn_name, const char *url, const char *password,
 	      const char *password_env, const char *home,
 	      struct sql_conn **out, struct sl_err *err)
 {
 	struct sql_conn *c = xcalloc(1, sizeof *c);
 
 	*out = NULL;
-	if (wh_backend_of(url, &c->backend, err) < 0) {
+	if (wh_backend_of(conn_name, url, &c->backend, err) < 0) {
 		free(c);
 		return -1;
 	}

@@ -199,7 +199,7 @@ sql_run(const json_t *spec)
 								 "file"),
 						 "path"));
 	masked = wh_sql_mask_url(url);
-	if (sql_conn_open(url, password,
+	if (sql_conn_open(op_opt_str(spec, "connection", ""), url, password,
 			  json_string_value(json_object_get(conn_spec,
 							    "password_env")),
 			  json_string_value(json_object_get(spec, "home")),

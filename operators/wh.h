@@ -87,9 +87,11 @@ int wh_load_parse(const json_t *options, struct wh_load *load,
  * (format, mode, columns) is left out. */
 struct op_check;
 void wh_load_check(struct op_check *c);
-/* Which backend a connection url names (postgresql://, redshift://,
- * sqlite:); the `sql` task type uses it too. */
-int wh_backend_of(const char *url, enum wh_backend *out, struct sl_err *err);
+/* Which backend the url of connection conn_name names (postgresql://,
+ * redshift://, sqlite:); the `sql` task type uses it too. An error names
+ * the connection and never quotes the url (it may hold a password). */
+int wh_backend_of(const char *conn_name, const char *url,
+		  enum wh_backend *out, struct sl_err *err);
 /* The database file of a sqlite: url (caller frees): sqlite:PATH, with a
  * relative PATH under home; sqlite:///abs/path also works. */
 char *wh_sqlite_path(const char *url, const char *home);
@@ -128,9 +130,17 @@ int wh_sql_literal(struct buf *b, const char *s, struct sl_err *err);
 /* A copy of sql with the values of ACCESS_KEY_ID, SECRET_ACCESS_KEY,
  * SESSION_TOKEN, CREDENTIALS, PASSWORD replaced by '***' (caller frees). */
 char *wh_sql_mask(const char *sql);
-/* A copy of a connection url with the password of its userinfo masked:
- * postgresql://u:pw@h/db → postgresql://u:***@h/db (caller frees). */
+/* A copy of a connection string to show, every secret in it masked
+ * (caller frees): a url's userinfo password and secret query parameters
+ * (password=, sslpassword=, ...: postgresql://u:pw@h/db?password=x →
+ * postgresql://u:***@h/db?password=***), the same keys of a libpq
+ * keyword string (host=h password=***); a string that is neither, all of
+ * it (***). A sqlite:PATH is shown as it is. */
 char *wh_sql_mask_url(const char *url);
+/* A copy of text (a client library's message about url) with every
+ * secret of url that wh_sql_mask_url masks replaced by *** wherever it
+ * appears, also percent-decoded (caller frees). */
+char *wh_sql_mask_secrets_in(const char *text, const char *url);
 
 /* One statement to run; params are bound ($1, $2 / ?1, ?2), never
  * pasted into the text. */

@@ -433,8 +433,12 @@ wh_load_check(struct op_check *c)
 }
 
 int
-wh_backend_of(const char *url, enum wh_backend *out, struct sl_err *err)
+wh_backend_of(const char *conn_name, const char *url, enum wh_backend *out,
+	      struct sl_err *err)
 {
+	const char *scheme = strstr(url, "://");
+	size_t scheme_len = scheme != NULL ? (size_t)(scheme - url) : 0;
+
 	if (sl_str_starts(url, "postgresql://") ||
 	    sl_str_starts(url, "postgres://"))
 		*out = WH_POSTGRES;
@@ -442,15 +446,21 @@ wh_backend_of(const char *url, enum wh_backend *out, struct sl_err *err)
 		*out = WH_REDSHIFT;
 	else if (sl_str_starts(url, "sqlite:"))
 		*out = WH_SQLITE;
-	else {
-		char *masked = wh_sql_mask_url(url);
-
-		sl_err_set(err,
-		    "connection url must start with postgresql://, redshift:// or sqlite:, not %s",
-		    masked);
-		free(masked);
-		return -1;
-	}
+	else if (scheme != NULL && scheme_len > 0 && scheme_len <= 20 &&
+		 strspn(url, "abcdefghijklmnopqrstuvwxyz"
+			     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.") ==
+		 scheme_len)
+		return sl_err_set(err,
+		    "connection %s: its url must start with postgresql://, redshift:// or sqlite:, not %.*s://",
+		    conn_name, (int)scheme_len, url);
+	else if (strchr(url, '=') != NULL)
+		return sl_err_set(err,
+		    "connection %s: its url must start with postgresql://, redshift:// or sqlite:; it holds keyword=value settings instead: write them as postgresql://USER@HOST:PORT/DBNAME, with the password in the connection's password or password_env",
+		    conn_name);
+	else
+		return sl_err_set(err,
+		    "connection %s: its url is not a url: it must start with postgresql://, redshift:// or sqlite:",
+		    conn_name);
 	return 0;
 }
 
@@ -475,7 +485,8 @@ wh_load_from_spec(const json_t *spec, struct wh_load *load,
 		return sl_err_set(err, "connection %s has no url",
 				  op_opt_str(spec, "connection", ""));
 	load->url = json_string_value(v);
-	if (wh_backend_of(load->url, &load->backend, err) < 0)
+	if (wh_backend_of(op_opt_str(spec, "connection", ""), load->url,
+			  &load->backend, err) < 0)
 		return -1;
 	v = json_object_get(conn, "password");
 	load->password = json_is_string(v) ? json_string_value(v) : NULL;

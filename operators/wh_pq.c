@@ -72,6 +72,11 @@ wh_pq_connect(const struct wh_load *load, PGconn **out,
 		snprintf(what, sizeof what, "cannot connect to %s", masked);
 		wh_pq_error(conn, what, err);
 		free(masked);
+		/* libpq quotes a part of a url it cannot read, a password's
+		 * bad %-escape included */
+		masked = wh_sql_mask_secrets_in(err->msg, load->url);
+		snprintf(err->msg, sizeof err->msg, "%s", masked);
+		free(masked);
 		PQfinish(conn);
 		/* which variable to look at when the password is refused */
 		if (load->password_env != NULL) {

@@ -122,26 +122,232 @@ wh_sql_mask(const char *sql)
 	return buf_steal(&b);
 }
 
+/* Does a connection parameter's name (len bytes, percent-decoded when
+ * from a url) hold a secret: password, sslpassword, a token...? */
+static int
+conn_key_secret(const char *key, size_t len)
+{
+	static const char *const words[] = {
+		"password", "passwd", "pwd", "secret", "token",
+	};
+
+	for (size_t w = 0; w < SL_ARRAY_LEN(words); w++) {
+		size_t wl = strlen(words[w]);
+
+		for (size_t i = 0; i + wl <= len; i++)
+			if (strncasecmp(key + i, words[w], wl) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static int
+hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A url query parameter's name s[0..len) holds a secret (libpq decodes
+ * names too: p%61ssword is password). */
+static int
+url_key_secret(const char *s, size_t len)
+{
+	char key[64];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 1 < sizeof key; i++) {
+		int hi, lo;
+
+		if (s[i] == '%' && i + 2 < len &&
+		    (hi = hex_digit((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hex_digit((unsigned char)s[i + 2])) >= 0) {
+			key[n++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else
+			key[n++] = s[i];
+	}
+	return conn_key_secret(key, n);
+}
+
+/* Mark hidden[from..to) in a url: the password of its userinfo and the
+ * value of every secret query parameter. Read both ways libpq might:
+ * the userinfo ends at an '@' before the first '/', and the query
+ * starts at the first '?'. */
+static void
+mask_url_marks(const char *url, const char *auth, char *hidden)
+{
+	size_t len = strlen(url), a = (size_t)(auth - url);
+	size_t slash = a + strcspn(auth, "/"), at = len, q;
+
+	for (size_t i = a; i < slash; i++)
+		if (url[i] == '@')
+			at = i;
+	if (at < len) {
+		const char *colon = memchr(auth, ':', at - a);
+
+		if (colon != NULL)
+			memset(hidden + (colon - url) + 1, 1,
+			       at - (size_t)(colon - url) - 1);
+	}
+	q = a + strcspn(auth, "?");
+	while (q < len) {
+		size_t k = q + 1, eq, amp;
+
+		amp = k + strcspn(url + k, "&");
+		eq = k + strcspn(url + k, "=&");
+		if (eq < amp && url_key_secret(url + k, eq - k))
+			memset(hidden + eq + 1, 1, amp - eq - 1);
+		q = amp;
+	}
+}
+
+/* Mark the values of secret keys in a libpq keyword string (key = value,
+ * value bare or '...' with backslash escapes); 0, or -1 when it is not
+ * one (then all of it is marked: a string we cannot read is never shown,
+ * whatever part of it is a password). */
+static int
+mask_keyword_marks(const char *s, char *hidden)
+{
+	size_t len = strlen(s), i = 0;
+
+	while (i < len) {
+		size_t key, keylen, val;
+
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i == len)
+			break;
+		key = i;
+		while (i < len && s[i] != '=' && !isspace((unsigned char)s[i]))
+			i++;
+		keylen = i - key;
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		if (i == len || s[i] != '=' || keylen == 0)
+			goto unparsed;
+		i++;
+		while (i < len && isspace((unsigned char)s[i]))
+			i++;
+		val = i;
+		if (i < len && s[i] == '\'') {
+			for (i++; i < len && s[i] != '\''; i++)
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+			if (i == len)
+				goto unparsed;
+			i++;
+		} else {
+			for (; i < len && !isspace((unsigned char)s[i]); i++)
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+		}
+		if (conn_key_secret(s + key, keylen))
+			memset(hidden + val, 1, i - val);
+	}
+	return 0;
+unparsed:
+	memset(hidden, 1, len);
+	return -1;
+}
+
+/* The secrets of a connection string: hidden[i] set for each byte to
+ * mask (caller frees); NULL for a sqlite:PATH, which holds none. */
+static char *
+conn_string_marks(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	char *hidden;
+
+	if (sl_str_starts(url, "sqlite:") && scheme == NULL)
+		return NULL;	/* a file's path */
+	hidden = xcalloc(strlen(url) + 1, 1);
+	if (scheme != NULL)
+		mask_url_marks(url, scheme + 3, hidden);
+	else
+		mask_keyword_marks(url, hidden);
+	return hidden;
+}
+
 char *
 wh_sql_mask_url(const char *url)
 {
-	const char *scheme = strstr(url, "://");
-	const char *auth, *end, *at = NULL, *colon;
+	size_t len = strlen(url);
+	char *hidden = conn_string_marks(url);
+	struct buf b;
 
-	if (scheme == NULL)
+	if (hidden == NULL)
 		return xstrdup(url);
-	auth = scheme + 3;
-	end = auth + strcspn(auth, "/?#");
-	/* The userinfo ends at the last '@' of the authority. */
-	for (const char *p = auth; p < end; p++)
-		if (*p == '@')
-			at = p;
-	if (at == NULL)
-		return xstrdup(url);
-	colon = memchr(auth, ':', (size_t)(at - auth));
-	if (colon == NULL)
-		return xstrdup(url);
-	return xasprintf("%.*s:***%s", (int)(colon - url), url, at);
+	buf_init(&b, len + 8);
+	for (size_t i = 0; i < len; i++) {
+		if (!hidden[i])
+			buf_addc(&b, url[i]);
+		else if (i == 0 || !hidden[i - 1])
+			buf_adds(&b, "***");
+	}
+	free(hidden);
+	return buf_steal(&b);
+}
+
+/* Replace every copy of secret[0..n) in *text by "***". */
+static void
+mask_copies(char **text, const char *secret, size_t n)
+{
+	struct buf b;
+	const char *p = *text, *hit;
+
+	if (n == 0 || memmem(p, strlen(p), secret, n) == NULL)
+		return;
+	buf_init(&b, 0);
+	while ((hit = memmem(p, strlen(p), secret, n)) != NULL) {
+		buf_add(&b, p, (size_t)(hit - p));
+		buf_adds(&b, "***");
+		p = hit + n;
+	}
+	buf_adds(&b, p);
+	free(*text);
+	*text = buf_steal(&b);
+}
+
+char *
+wh_sql_mask_secrets_in(const char *text, const char *url)
+{
+	char *out = xstrdup(text), *hidden = conn_string_marks(url);
+	size_t len = strlen(url);
+
+	if (hidden == NULL)
+		return out;
+	for (size_t i = 0; i < len; ) {
+		size_t j = i, n = 0;
+		char decoded[256];
+
+		if (!hidden[i]) {
+			i++;
+			continue;
+		}
+		while (j < len && hidden[j])
+			j++;
+		mask_copies(&out, url + i, j - i);
+		/* and as libpq may quote it: percent-decoded */
+		for (size_t k = i; k < j && n + 1 < sizeof decoded; k++) {
+			int hi, lo;
+
+			if (url[k] == '%' && k + 2 < j &&
+			    (hi = hex_digit((unsigned char)url[k + 1])) >= 0 &&
+			    (lo = hex_digit((unsigned char)url[k + 2])) >= 0) {
+				decoded[n++] = (char)(hi * 16 + lo);
+				k += 2;
+			} else
+				decoded[n++] = url[k];
+		}
+		if (n != j - i)
+			mask_copies(&out, decoded, n);
+		i = j;
+	}
+	free(hidden);
+	return out;
 }
 
 struct wh_stmt *

@@ -18,6 +18,10 @@ DW_PASSWORD="etl-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 export DW_PASSWORD
 DW_WRONG="wrong-$DW_PASSWORD"
 export DW_WRONG
+# passwords written inside a connection's url: as a libpq url parameter,
+# and in a libpq keyword string given by mistake (both wrong)
+DW_URL_PW="urlpw-$DW_PASSWORD"
+DW_KW_PW="kwpw-$DW_PASSWORD"
 pg_sql "CREATE ROLE etl LOGIN PASSWORD '$DW_PASSWORD'"
 pg_sql "CREATE DATABASE dw OWNER etl"
 dw() { pg_sql "$1" dw; }
@@ -30,6 +34,8 @@ connections:
   dw: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
   rs: {url: "redshift://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_PASSWORD}
   dw_wrong: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw", password_env: DW_WRONG}
+  dw_url_pw: {url: "postgresql://etl@127.0.0.1:$PG_PORT/dw?password=$DW_URL_PW&connect_timeout=3"}
+  dw_keywords: {url: "host=127.0.0.1 port=$PG_PORT password=$DW_KW_PW dbname=dw"}
 smtp: {url: "$SMTP_URL", from: sluice@example.com}
 CFG
 mkdir -p "$H/dags/sql"
@@ -115,6 +121,14 @@ tasks:
     type: sql
     connection: dw_wrong
     sql: SELECT 1
+  url_password:
+    type: sql
+    connection: dw_url_pw
+    sql: SELECT 1
+  keyword_url:
+    type: sql
+    connection: dw_keywords
+    sql: SELECT 1
   too_few:
     type: sql
     connection: dw
@@ -178,7 +192,7 @@ log() { cat "$H/logs/people/$P/$1/try-1.log"; }
 for t in load from_file checks redshift_url too_few_warn; do
 	[ "$(task_state people "$P" $t)" = success ] || fail "$t: $(task_state people "$P" $t): $(log $t)"
 done
-for t in too_few typo typo_file wrong_password; do
+for t in too_few typo typo_file wrong_password url_password keyword_url; do
 	assert_eq failed "$(task_state people "$P" $t)" "$t"
 done
 
@@ -208,6 +222,10 @@ assert_not_contains "$(log typo_file)" ";;"
 # which environment variable the password came from
 assert_contains "$(log wrong_password)" "sql: cannot connect to postgresql://etl@127.0.0.1:$PG_PORT/dw: connection to server at"
 assert_contains "$(log wrong_password)" 'password authentication failed for user "etl" (the password is from the environment variable DW_WRONG)'
+# a password in the url's parameters: masked like the userinfo's; a
+# connection string that is not a url: named, never quoted
+assert_contains "$(log url_password)" "sql: cannot connect to postgresql://etl@127.0.0.1:$PG_PORT/dw?password=***&connect_timeout=3: connection to server at"
+assert_contains "$(log keyword_url)" "sql: connection dw_keywords: its url must start with postgresql://, redshift:// or sqlite:; it holds keyword=value settings instead: write them as postgresql://USER@HOST:PORT/DBNAME"
 assert_contains "$(log from_file)" "statements from sql/count.sql"
 assert_contains "$(log from_file)" "SELECT 'from file', '2024-01-01'"
 assert_contains "$(log checks)" "check partition_rows passed: value 3, rule equals 3"
@@ -256,6 +274,10 @@ nap=$(cat "$H/logs/sleepy/$P/nap/try-1.log")
 assert_contains "$nap" "the try was stopped: cancel request sent to the server"
 assert_contains "$nap" "canceling statement due to user request"
 
-if grep -r -F -e "$DW_PASSWORD" -e "$DW_WRONG" "$H/logs" "$T/scheduler.log" >/dev/null; then
+if grep -r -F -e "$DW_PASSWORD" -e "$DW_WRONG" -e "$DW_URL_PW" -e "$DW_KW_PW" "$H/logs" "$T/scheduler.log" >/dev/null; then
 	fail "the warehouse password appears in a log"
+fi
+# nor in the tries' recorded errors (sluice tasks, the API, the web)
+if q "SELECT * FROM task_tries" | grep -F -e "$DW_URL_PW" -e "$DW_KW_PW" >/dev/null; then
+	fail "a password written in a url appears in a recorded error"
 fi

@@ -107,6 +107,27 @@ test_mask(void)
 		{ "postgresql://etl@db/dw", "postgresql://etl@db/dw" },
 		{ "postgresql://db/dw?user=a@b", "postgresql://db/dw?user=a@b" },
 		{ "sqlite:lake.db", "sqlite:lake.db" },
+		/* libpq's parameters in the query: every secret one */
+		{ "postgresql://u:p@h:5432/db?password=SECRET&connect_timeout=3",
+		  "postgresql://u:***@h:5432/db?password=***&connect_timeout=3" },
+		{ "postgresql://h/db?sslmode=require&sslpassword=KEYPW",
+		  "postgresql://h/db?sslmode=require&sslpassword=***" },
+		{ "redshift://h/db?PASSWORD=x&user=etl",
+		  "redshift://h/db?PASSWORD=***&user=etl" },
+		{ "postgresql://h/db?p%61ssword=S", "postgresql://h/db?p%61ssword=***" },
+		{ "postgresql://h/db?password=", "postgresql://h/db?password=" },
+		/* libpq ends the userinfo at '@' before the first '/', so a '?'
+		 * in a password is the password's */
+		{ "postgresql://u:pa?ss@h/db", "postgresql://u:***@h/db" },
+		{ "postgresql://h?password=x@y", "postgresql://h?password=***" },
+		/* a libpq keyword string */
+		{ "host=db port=5432 password=SECRET dbname=dw",
+		  "host=db port=5432 password=*** dbname=dw" },
+		{ "host=db password = 'se cr\\'et' user=etl sslpassword=k",
+		  "host=db password = *** user=etl sslpassword=***" },
+		/* neither: never shown */
+		{ "host=db password='unterminated", "***" },
+		{ "db.example.com SECRET", "***" },
 	};
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(sql); i++) {
@@ -121,6 +142,42 @@ test_mask(void)
 		CHECK_EQ_STR(urls[i].want, m);
 		free(m);
 	}
+}
+
+/* A client library's message quoting a part of the url: its secrets
+ * masked there too, as written and percent-decoded. */
+static void
+test_mask_in_message(void)
+{
+	static const struct { const char *url, *text, *want; } cases[] = {
+		{ "postgresql://u:p%zzSECRET@h/db",
+		  "invalid percent-encoded token: \"p%zzSECRET\"",
+		  "invalid percent-encoded token: \"***\"" },
+		{ "postgresql://h/db?password=se%20cret&user=etl",
+		  "bad value 'se cret' for user etl",
+		  "bad value '***' for user etl" },
+		{ "postgresql://u@h/db", "no password supplied for u",
+		  "no password supplied for u" },
+		{ "sqlite:x.db", "cannot open x.db", "cannot open x.db" },
+	};
+	struct wh_load load;
+	struct sl_err err;
+	struct pg_conn *conn;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++) {
+		char *m = wh_sql_mask_secrets_in(cases[i].text, cases[i].url);
+
+		CHECK_EQ_STR(cases[i].want, m);
+		free(m);
+	}
+	/* libpq itself: a password with a bad %-escape is quoted whole */
+	memset(&load, 0, sizeof load);
+	load.backend = WH_POSTGRES;
+	load.url = "postgresql://u:p%zzSECRET@127.0.0.1:1/db";
+	CHECK(wh_pq_connect(&load, &conn, &err) < 0);
+	CHECK_MSG(strstr(err.msg, "SECRET") == NULL, "%s", err.msg);
+	CHECK_MSG(strstr(err.msg, "invalid percent-encoded token") != NULL,
+		  "%s", err.msg);
 }
 
 /* ---- load-time checks --------------------------------------------------- */
@@ -551,16 +608,34 @@ test_sqlite(void)
 static void
 test_spec_errors(void)
 {
-	json_t *spec = spec_for("mysql://u:topsecret@h/db",
-				"{\"table\": \"t\", \"from\": \"s3://b/\"}");
+	/* a connection url that names no backend: the error names the
+	 * connection and what to write, never the url (it may hold a
+	 * password) */
+	static const struct { const char *url, *msg; } bad_urls[] = {
+		{ "mysql://u:topsecret@h/db",
+		  "connection wh: its url must start with postgresql://, redshift:// or sqlite:, not mysql://" },
+		{ "host=db port=5432 password=topsecret dbname=dw",
+		  "connection wh: its url must start with postgresql://, redshift:// or sqlite:; it holds keyword=value settings instead: write them as postgresql://USER@HOST:PORT/DBNAME, with the password in the connection's password or password_env" },
+		{ "db.example.com:topsecret",
+		  "connection wh: its url is not a url: it must start with postgresql://, redshift:// or sqlite:" },
+		{ "topsecret://u@h/db",
+		  "connection wh: its url must start with postgresql://, redshift:// or sqlite:, not topsecret://" },
+	};
+	json_t *spec;
 	struct wh_load load;
 	struct sl_err err;
 	const char *bad_key;
 
-	CHECK(wh_load_from_spec(spec, &load, &bad_key, &err) < 0);
-	CHECK(strstr(err.msg, "postgresql://, redshift:// or sqlite:") != NULL);
-	CHECK(strstr(err.msg, "topsecret") == NULL);
-	wh_load_free(&load);
+	for (size_t i = 0; i < SL_ARRAY_LEN(bad_urls); i++) {
+		spec = spec_for(bad_urls[i].url,
+				"{\"table\": \"t\", \"from\": \"s3://b/\"}");
+		CHECK(wh_load_from_spec(spec, &load, &bad_key, &err) < 0);
+		CHECK_EQ_STR(bad_urls[i].msg, err.msg);
+		wh_load_free(&load);
+		json_decref(spec);
+	}
+	spec = spec_for("mysql://u:topsecret@h/db",
+			"{\"table\": \"t\", \"from\": \"s3://b/\"}");
 	json_object_set_new(json_object_get(spec, "options"), "connection",
 			    json_string("nope"));
 	CHECK(wh_load_from_spec(spec, &load, &bad_key, &err) < 0);
@@ -576,6 +651,7 @@ main(void)
 	RUN(test_ident);
 	RUN(test_literal);
 	RUN(test_mask);
+	RUN(test_mask_in_message);
 	RUN(test_validate);
 	RUN(test_redshift);
 	RUN(test_redshift_keys);
