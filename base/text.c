@@ -402,3 +402,97 @@ text_count(long long count, const char *one, const char *many, char *out,
 	snprintf(out, n, "%lld %s", count, count == 1 ? one : many);
 	return out;
 }
+
+/* Is pattern[i] a '\\' that escapes the next byte? */
+static int
+glob_escapes(const char *pattern, size_t i)
+{
+	return pattern[i] == '\\' && (pattern[i + 1] == '*' ||
+				       pattern[i + 1] == '?' ||
+				       pattern[i + 1] == '\\');
+}
+
+void
+text_glob_escape(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '*' || *s == '?' || *s == '\\')
+			buf_addc(out, '\\');
+		buf_addc(out, *s);
+	}
+}
+
+size_t
+text_glob_literal_len(const char *pattern)
+{
+	size_t i = 0;
+
+	while (pattern[i] != '\0') {
+		if (glob_escapes(pattern, i))
+			i += 2;
+		else if (pattern[i] == '*' || pattern[i] == '?')
+			break;
+		else
+			i++;
+	}
+	return i;
+}
+
+int
+text_glob_has_wildcard(const char *pattern)
+{
+	return pattern[text_glob_literal_len(pattern)] != '\0';
+}
+
+void
+text_glob_unescape(struct buf *out, const char *pattern, size_t n)
+{
+	for (size_t i = 0; i < n && pattern[i] != '\0'; i++) {
+		if (glob_escapes(pattern, i) && i + 1 < n)
+			i++;
+		buf_addc(out, pattern[i]);
+	}
+}
+
+int
+text_glob_match(const char *pattern, const char *s)
+{
+	/* the last '*' seen and where its run ended: on a mismatch, let
+	 * that star take one more byte (no recursion, linear-ish) */
+	const char *star = NULL, *star_s = NULL;
+	const char *p = pattern;
+
+	while (*s != '\0') {
+		if (*p == '*') {
+			star = ++p;
+			star_s = s;
+			continue;
+		}
+		if (*p == '?') {
+			p++;
+			s++;
+			continue;
+		}
+		if (*p != '\0') {
+			const char *lit = p;
+			size_t step = 1;
+
+			if (glob_escapes(pattern, (size_t)(p - pattern))) {
+				lit = p + 1;
+				step = 2;
+			}
+			if (*lit == *s) {
+				p += step;
+				s++;
+				continue;
+			}
+		}
+		if (star == NULL)
+			return 0;
+		p = star;
+		s = ++star_s;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}

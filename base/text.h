@@ -119,4 +119,23 @@ const char *text_hint_list(const char *word, const char *list, char *out,
 const char *text_count(long long count, const char *one, const char *many,
 		       char *out, size_t n);
 
+/*
+ * Wildcard patterns (an s3_sensor url): '*' matches any run of bytes, '/'
+ * included; '?' one byte; everything else, '[' included, itself. A '\'
+ * before '*', '?' or '\' makes that one literal (a '\' before anything
+ * else is itself), which is how a template's value goes in
+ * (text_glob_escape), so a '*' in a param is never a wildcard.
+ */
+/* Append s with its '*', '?' and '\' escaped. */
+void text_glob_escape(struct buf *out, const char *s);
+/* Has pattern an unescaped '*' or '?'? */
+int text_glob_has_wildcard(const char *pattern);
+/* Append the first n bytes of pattern with its escapes removed (the text
+ * they stand for; n stops before a wildcard when it is a literal part). */
+void text_glob_unescape(struct buf *out, const char *pattern, size_t n);
+/* The length of pattern's part before its first unescaped wildcard. */
+size_t text_glob_literal_len(const char *pattern);
+/* Does s match pattern? 1 or 0. */
+int text_glob_match(const char *pattern, const char *s);
+
 #endif

@@ -70,6 +70,10 @@ const char *op_key_kind_name(enum op_key_kind k);
 /* templated: every string inside is HTML; values go in HTML-escaped
  * (`| raw`: as they are), see base/text.h */
 #define OPK_HTML_TEXT 4
+/* templated: a wildcard pattern (s3_sensor's url); values go in with
+ * their '*', '?' and '\\' escaped, so they match only themselves (`| raw`:
+ * as they are), see base/text.h text_glob_* */
+#define OPK_GLOB_TEXT 5
 
 struct op_key {
 	const char *name;
@@ -79,7 +83,9 @@ struct op_key {
 				 * OPK_SHELL_LINE: a string is a /bin/sh
 				 * line, values go in as quoted words;
 				 * OPK_SQL_TEXT: SQL, values as literals;
-				 * OPK_HTML_TEXT: HTML, values escaped */
+				 * OPK_HTML_TEXT: HTML, values escaped;
+				 * OPK_GLOB_TEXT: a wildcard pattern,
+				 * values literal */
 	const char *help;	/* one line, for `sluice dags show` and docs */
 };
 

@@ -6,7 +6,12 @@
  *   url: s3://bucket/exact/key.csv      HeadObject
  *        s3://bucket/prefix/            ListObjectsV2 (all pages if needed)
  *        s3://bucket/raw/sales_2024-0?-*.csv  list the literal part, then
- *                                    fnmatch (* also matches across /)
+ *                                    match (* also matches across /)
+ *
+ * Only '*' and '?' are wildcards ('[' is itself: report[1].csv is a key).
+ * The url is OPK_GLOB_TEXT: a template's value goes in with its '*', '?'
+ * and '\\' escaped by '\\', so a param holding '*' is a literal key
+ * (base/text.h text_glob_*).
  *
  * One poke is one check; the scheduler owns the rhythm (poke_interval,
  * exponential_backoff, max_poke_interval, timeout, soft_fail), so those keys
@@ -23,7 +28,6 @@
 #include "operators/operator.h"
 
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +37,12 @@
 
 #include <event2/event.h>
 
+#include "base/text.h"
 #include "operators/aws_local.h"
 #include "operators/aws_s3.h"
 
 static const struct op_key s3_sensor_keys[] = {
-	{ "url", OPK_STRING, 1, 1,
+	{ "url", OPK_STRING, 1, OPK_GLOB_TEXT,
 	  "s3://bucket/key, s3://bucket/prefix/, a wildcard (* ?), or file://" },
 	{ "connection", OPK_CONNECTION, 0, 0,
 	  "AWS connection (profile, region, role_arn, endpoint_url)" },
@@ -64,7 +69,9 @@ struct target {
 				 * may be freed while a poke is in flight) */
 	int is_file;
 	char *bucket;		/* s3 */
-	char *key;		/* s3 key or file path */
+	char *key;		/* s3 key or file path; a wildcard target's
+				 * pattern (text_glob_*), else the literal
+				 * key, escapes removed */
 	enum target_kind kind;
 	char *list_prefix;	/* literal part to list */
 	long long min_objects;
@@ -83,12 +90,6 @@ struct target {
  * these and its count. */
 #define FP_MAX_OBJECTS 100000
 
-static int
-has_wildcard(const char *s)
-{
-	return strpbrk(s, "*?[") != NULL;
-}
-
 static void
 target_free(struct target *t)
 {
@@ -102,11 +103,28 @@ target_free(struct target *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* A file:// url's path as a pattern: relative ones under home, whose
+ * own '*' and '?' are literal (caller frees). */
+static char *
+file_pattern(const char *path, const char *home)
+{
+	struct buf b;
+
+	if (path[0] == '/' || home == NULL)
+		return xstrdup(path);
+	buf_init(&b, 0);
+	text_glob_escape(&b, home);
+	buf_addc(&b, '/');
+	buf_adds(&b, path);
+	return buf_steal(&b);
+}
+
 /* Parse the url and counting options of a spec. */
 static int
 target_init(struct target *t, const json_t *spec, struct sl_err *err)
 {
 	const char *url = op_opt_str(spec, "url", NULL);
+	struct buf literal;
 
 	memset(t, 0, sizeof *t);
 	if (url == NULL || *url == '\0')
@@ -120,14 +138,26 @@ target_init(struct target *t, const json_t *spec, struct sl_err *err)
 		t->is_file = 1;
 		if (url[7] == '\0')
 			return sl_err_set(err, "s3_sensor: '%s' has no path", url);
-		t->key = aws_local_path(url, home);
+		t->key = file_pattern(url + 7, home);
 	} else if (s3_url_parse(url, &t->bucket, &t->key, err) < 0) {
 		return -1;
 	}
-	if (has_wildcard(t->key)) {
+	buf_init(&literal, 0);
+	if (text_glob_has_wildcard(t->key)) {
 		t->kind = TARGET_WILDCARD;
-		t->list_prefix = xstrndup(t->key, strcspn(t->key, "*?["));
-	} else if (t->key[0] == '\0' || sl_str_ends(t->key, "/")) {
+		text_glob_unescape(&literal, t->key,
+				   text_glob_literal_len(t->key));
+		t->list_prefix = buf_steal(&literal);
+		if (t->list_prefix == NULL)
+			t->list_prefix = xstrdup("");
+		return 0;
+	}
+	text_glob_unescape(&literal, t->key, strlen(t->key));
+	free(t->key);
+	t->key = buf_steal(&literal);
+	if (t->key == NULL)
+		t->key = xstrdup("");
+	if (t->key[0] == '\0' || sl_str_ends(t->key, "/")) {
 		t->kind = TARGET_PREFIX;
 		t->list_prefix = xstrdup(t->key);
 	} else {
@@ -187,7 +217,7 @@ target_object(void *arg, const struct s3_object *o)
 	t->seen++;
 	if (t->kind == TARGET_PREFIX && strcmp(o->key, t->list_prefix) == 0)
 		return 0;	/* the "folder" marker object itself */
-	if (t->kind == TARGET_WILDCARD && fnmatch(t->key, o->key, 0) != 0)
+	if (t->kind == TARGET_WILDCARD && !text_glob_match(t->key, o->key))
 		return 0;
 	if (o->size < t->min_size) {
 		t->small++;
@@ -331,7 +361,7 @@ s3_sensor_check(struct op_check *c)
 		if (json_integer_value(v) < 1)
 			op_check_add(c, "min_objects", "min_objects must be at least 1");
 		else if (json_integer_value(v) > 1 && url != NULL &&
-			 !has_wildcard(url) && !sl_str_ends(url, "/") &&
+			 !text_glob_has_wildcard(url) && !sl_str_ends(url, "/") &&
 			 strstr(url, "{{") == NULL)
 			op_check_add(c, "min_objects",
 				     "min_objects needs a prefix ending in / "

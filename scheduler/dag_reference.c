@@ -114,6 +114,8 @@ task_types(struct buf *out)
 				   "yes (shell line)" :
 				   k->templated == OPK_SQL_TEXT ? "yes (SQL)" :
 				   k->templated == OPK_HTML_TEXT ? "yes (HTML)" :
+				   k->templated == OPK_GLOB_TEXT ?
+				   "yes (wildcard, values literal)" :
 				   k->templated ? "yes" : "no");
 			cell(out, k->help);
 			buf_adds(out, " |\n");

@@ -553,6 +553,8 @@ enum render_mode {
 	RENDER_SHELL,	/* one quoted shell word (shquote.h) */
 	RENDER_SQL,	/* SQL data (sqlquote.h) */
 	RENDER_HTML,	/* HTML text, escaped (text_html_escape) */
+	RENDER_GLOB,	/* a wildcard pattern, values literal
+			 * (text_glob_escape) */
 };
 
 /* May r's value go in where the shell or SQL scan stands? Else why not
@@ -928,6 +930,8 @@ render(const char *text, const struct tmpl_ctx *ctx, enum render_mode mode,
 			buf_add(out, buf_str(&value), value.len);
 		else if (mode == RENDER_HTML)
 			text_html_escape(out, buf_str(&value));
+		else if (mode == RENDER_GLOB)
+			text_glob_escape(out, buf_str(&value));
 		else if (mode == RENDER_SHELL) {
 			if (shquote_insert(&shell, out, buf_str(&value),
 					   value.len) < 0)
@@ -1072,6 +1076,8 @@ tmpl_render_opts(const struct op_key *keys, const json_t *options,
 				mode = RENDER_SQL;
 			else if (key->templated == OPK_HTML_TEXT)
 				mode = RENDER_HTML;
+			else if (key->templated == OPK_GLOB_TEXT)
+				mode = RENDER_GLOB;
 		}
 		if (render_json(v, ctx, mode, &r, err) < 0) {
 			json_decref(obj);

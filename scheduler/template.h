@@ -21,7 +21,9 @@
  * file and check queries) every value is one SQL literal, or with
  * `| ident` one quoted identifier (sqlquote.h). In HTML (keys marked
  * OPK_HTML_TEXT: the email task's html) every value is HTML-escaped
- * (text.h). Everywhere else (argv
+ * (text.h). In a wildcard pattern (OPK_GLOB_TEXT: s3_sensor's url) a
+ * value's '*', '?' and '\\' are escaped, so it matches only itself.
+ * Everywhere else (argv
  * lists, env values, other operator options) values are inserted as they
  * are: those never pass through a shell or a SQL parser.
  */

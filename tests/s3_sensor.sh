@@ -56,6 +56,28 @@ assert_eq "0 1 object of at least 10 bytes matches s3://staging/retail/2024-01-0
 out=$(poke '{"url":"s3://staging/retail/*/returns_*.csv","connection":"lake"}')
 assert_eq "99 0 objects match s3://staging/retail/*/returns_*.csv, need 1" "$out" "wildcard none"
 
+# Only * and ? are wildcards: a key with [ ] is itself (exact, and as a
+# literal part of a wildcard), and a \ escapes * ? \ (how a template's
+# value goes in: a * in a param is a literal key, not a wildcard).
+mkdir -p "$T/odd/odd"
+printf 'r1\n' >"$T/odd/odd/report[1].csv"
+printf 'ab\n' >"$T/odd/odd/ab.csv"
+s3_aws s3 cp --recursive --quiet "$T/odd" s3://staging/
+out=$(poke '{"url":"s3://staging/odd/report[1].csv","connection":"lake"}')
+assert_eq "0 s3://staging/odd/report[1].csv exists (3 bytes): condition met" "$out" "a key with [ ]"
+out=$(poke '{"url":"s3://staging/odd/report[1]*","connection":"lake"}')
+assert_eq "0 1 object matches s3://staging/odd/report[1]*: condition met" "$out" "[ ] in a wildcard"
+out=$(poke '{"url":"s3://staging/odd/report[0-9].csv","connection":"lake"}')
+assert_eq "99 s3://staging/odd/report[0-9].csv does not exist yet" "$out" "[ ] is no class"
+out=$(poke '{"url":"s3://staging/odd/a\\*.csv","connection":"lake"}')
+assert_eq '99 s3://staging/odd/a\*.csv does not exist yet' "$out" "an escaped * is literal"
+out=$(poke '{"url":"s3://staging/odd/a*.csv","connection":"lake"}')
+assert_eq "0 1 object matches s3://staging/odd/a*.csv: condition met" "$out" "an unescaped * is a wildcard"
+out=$(poke "{\"url\":\"file://$T/odd/odd/report[1].csv\"}")
+assert_eq "0 file://$T/odd/odd/report[1].csv exists (3 bytes): condition met" "$out" "a file with [ ]"
+out=$(poke '{"url":"file://odd/odd/report[1]*.csv"}')
+assert_eq "0 1 object matches file://odd/odd/report[1]*.csv: condition met" "$out" "a file wildcard with [ ]"
+
 # 2,500 keys: the sensor reads every page when it has to.
 mkdir -p "$T/bulk/firehose/2024/01/01/00"
 for i in $(seq 1 2500); do printf 'e' >"$T/bulk/firehose/2024/01/01/00/part-$i.gz"; done

@@ -408,6 +408,34 @@ test_opts(void)
 	json_decref(p);
 }
 
+/* A wildcard pattern (OPK_GLOB_TEXT, s3_sensor's url): a value's '*',
+ * '?' and '\\' go in escaped, so the value is a literal key; `| raw`
+ * lets a trusted value be a wildcard. */
+static void
+test_opts_glob(void)
+{
+	static const struct op_key keys[] = {
+		{ "url", OPK_STRING, 0, OPK_GLOB_TEXT, "a pattern" },
+		{ "raw", OPK_STRING, 0, OPK_GLOB_TEXT, "a pattern" },
+		{ NULL, 0, 0, 0, NULL },
+	};
+	json_t *p = json_pack("{s:s}", "v", "a*b?c\\d[1]");
+	json_t *in = json_pack("{s:s,s:s}",
+			       "url", "s3://b/*/{{ params.v }}.csv",
+			       "raw", "s3://b/{{ params.v | raw }}");
+	json_t *out = NULL;
+	struct tmpl_ctx c = { "d", "t", "r", "p", 1, 0, 86400, NULL, p, NULL, 0, NULL, NULL, NULL };
+
+	CHECK(tmpl_render_opts(keys, in, &c, &out, NULL) == 0);
+	CHECK_EQ_STR("s3://b/*/a\\*b\\?c\\\\d[1].csv",
+		     json_string_value(json_object_get(out, "url")));
+	CHECK_EQ_STR("s3://b/a*b?c\\d[1]",
+		     json_string_value(json_object_get(out, "raw")));
+	json_decref(out);
+	json_decref(in);
+	json_decref(p);
+}
+
 /* Secret params render as *** where a person looks. */
 static void
 test_mask(void)
@@ -441,6 +469,7 @@ main(void)
 	RUN(test_shell_values);
 	RUN(test_shell_refused);
 	RUN(test_opts);
+	RUN(test_opts_glob);
 	RUN(test_mask);
 	json_decref(params);
 	return UNIT_END();

@@ -356,6 +356,63 @@ url_shown_cases(void)
 		CHECK_EQ_STR(cases[i].out, secret_url_shown(cases[i].in, out, sizeof out));
 }
 
+/* Wildcard patterns: only '*' and '?' are wildcards, '\\' makes one
+ * literal, '[' is itself. */
+static void
+glob_cases(void)
+{
+	static const struct { const char *pattern, *s; int match; } cases[] = {
+		{ "report[1].csv", "report[1].csv", 1 },
+		{ "report[1].csv", "report1.csv", 0 },
+		{ "report[12]*.csv", "report[12]-a.csv", 1 },
+		{ "raw/*/sales_?.csv", "raw/2024/01/sales_1.csv", 1 },
+		{ "raw/*/sales_?.csv", "raw/2024/sales_12.csv", 0 },
+		{ "a*b*c", "axxbyyc", 1 },
+		{ "a*b*c", "axxbyy", 0 },
+		{ "*", "", 1 },
+		{ "", "", 1 },
+		{ "?", "", 0 },
+		{ "x\\*y", "x*y", 1 },
+		{ "x\\*y", "xzy", 0 },
+		{ "x\\?y*", "x?y.csv", 1 },
+		{ "x\\\\*", "x\\abc", 1 },
+		{ "a\\b", "a\\b", 1 },	/* '\\' before another byte: itself */
+		{ "*.csv", "a/b/c.csv", 1 },
+		{ "*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0 },
+	};
+	static const struct { const char *in, *escaped, *literal; } esc[] = {
+		{ "plain/key.csv", "plain/key.csv", "plain/key.csv" },
+		{ "a*b?c\\d[1]", "a\\*b\\?c\\\\d[1]", "a*b?c\\d[1]" },
+	};
+	struct buf b;
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(cases); i++)
+		CHECK_MSG(text_glob_match(cases[i].pattern, cases[i].s) ==
+			  cases[i].match, "%s ~ %s", cases[i].pattern,
+			  cases[i].s);
+	buf_init(&b, 0);
+	for (size_t i = 0; i < SL_ARRAY_LEN(esc); i++) {
+		buf_reset(&b);
+		text_glob_escape(&b, esc[i].in);
+		CHECK_EQ_STR(esc[i].escaped, buf_str(&b));
+		CHECK(!text_glob_has_wildcard(buf_str(&b)));
+		CHECK(text_glob_match(buf_str(&b), esc[i].in));
+		CHECK_EQ_INT((int)b.len, (int)text_glob_literal_len(buf_str(&b)));
+		{
+			char *pattern = xstrdup(buf_str(&b));
+
+			buf_reset(&b);
+			text_glob_unescape(&b, pattern, strlen(pattern));
+			CHECK_EQ_STR(esc[i].literal, buf_str(&b));
+			free(pattern);
+		}
+	}
+	CHECK(text_glob_has_wildcard("a/b*"));
+	CHECK(!text_glob_has_wildcard("a/[b]"));
+	CHECK_EQ_INT(4, (int)text_glob_literal_len("a\\*b?c"));
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -371,5 +428,6 @@ main(void)
 	RUN(count_cases);
 	RUN(duration_cases);
 	RUN(url_shown_cases);
+	RUN(glob_cases);
 	return UNIT_END();
 }
