@@ -802,6 +802,11 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		if (l->log_path != NULL)
 			sched_try_log(l->log_path, "stopped: %s",
 				      l->gone != NULL ? l->gone->why : why);
+		/* kept as any end: its executor hears it is recorded once
+		 * the commit holds (an ssh try's files on its host go then),
+		 * and a failed write records it again */
+		if (!l->replay)
+			ends_note(s, l, exit_code, sig, error, duration_ms, host);
 		sched_tx_begin(s);
 		if (store_try_record(s->store, l->ti_id, l->try_number, TI_FAILED,
 				 l->started_ms, now, exit_code, sig, host,

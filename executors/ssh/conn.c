@@ -224,10 +224,11 @@ void ssh_conn_ready(struct ssh_conn *c)
 
 /* Note what is left of a try on h, to be killed once h answers. */
 void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
-			 const char *id, int reach)
+			 const char *id, int reach, int spend)
 {
 	struct ssh_orphan *o = xcalloc(1, sizeof *o);
 
+	o->spend = spend && id[0];
 	o->pgid = pgid;
 	snprintf(o->start, sizeof o->start, "%s", start);
 	snprintf(o->id, sizeof o->id, "%s", id);
@@ -281,7 +282,23 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 		struct ssh_orphan *o = h->orphans;
 		char *cmd;
 
-		if (o->id[0])	/* id is [0-9a-f-] only (adopt.c) */
+		if (o->id[0] && o->spend)
+			/* the runner (outside the group) writes the status
+			 * after the kill: its files go once it is gone, or
+			 * after 5 s */
+			cmd = xasprintf(
+				"f=\"$HOME/.sluice/tries/%s\"; p=; g=; r=; "
+				"read -r p g r <\"$f.pid\" 2>/dev/null; "
+				"if [ -n \"$p\" ]; then "
+				"s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | "
+				"cut -d' ' -f20); if [ -z \"$g\" ] || "
+				"[ \"$s\" = \"$g\" ]; then kill -KILL -- -$p "
+				"2>/dev/null; r=${r:-$p}; i=0; while "
+				"[ $i -lt 100 ] && kill -0 \"$r\" 2>/dev/null; "
+				"do sleep 0.05 2>/dev/null || sleep 1; "
+				"i=$((i+1)); done; fi; fi; "
+				"rm -f -- \"$f\".*; exit 0", o->id);
+		else if (o->id[0])	/* id is [0-9a-f-] only (adopt.c) */
 			cmd = xasprintf(
 				"p=; g=; read -r p g r <\"$HOME/.sluice/tries/%s.pid\""
 				" 2>/dev/null; [ -n \"$p\" ] || exit 0; "

@@ -364,6 +364,10 @@ void ssh_exec_dispatch_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A try of an earlier scheduler that this one records as ended (lost,
+ * or cleared or marked while no scheduler ran): its group is killed when
+ * its host answers, and then its files there go, as an ended try's do
+ * once recorded (ssh_recorded). */
 static void ssh_kill_orphan(void *inst, const char *token)
 {
 	struct ssh_exec *ex = inst;
@@ -386,7 +390,7 @@ static void ssh_kill_orphan(void *inst, const char *token)
 
 		if (strcmp(h->label, label) != 0)
 			continue;
-		ssh_conn_add_orphan(h, pgid, start, id, 1);
+		ssh_conn_add_orphan(h, pgid, start, id, 1, 1);
 		return;
 	}
 }

@@ -122,7 +122,7 @@ int ssh_orphans_load(struct ssh_exec *ex, char *err, size_t errlen)
 		}
 		ssh_conn_add_orphan(&ex->hosts[i], pgid,
 				    strcmp(start, "-") ? start : "",
-				    strcmp(id, "-") ? id : "", 0);
+				    strcmp(id, "-") ? id : "", 0, 0);
 		n++;
 	}
 	for (int i = 0; i < ex->nhosts; i++) {

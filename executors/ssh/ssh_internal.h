@@ -140,6 +140,7 @@ struct ssh_orphan {
 	long pgid;
 	char start[32];
 	char id[64];	/* set: the group is named by the try's pid file */
+	int spend;	/* with id: the try's files go after the kill */
 	struct ssh_orphan *next;
 };
 
@@ -371,9 +372,12 @@ void ssh_conn_kill_orphans(struct ssh_host *h);
  * by its process group (pgid; start its start time, "" when unknown) or,
  * when id is not "", by that try's pid file. With reach, it is killed at
  * once when h's connection is ready, which starts connecting when idle;
- * without, at h's next login (the connection just failed). */
+ * without, at h's next login (the connection just failed). With spend
+ * (and an id), the try's files on h go once its kill has run and its
+ * runner is gone: the scheduler records that try as ended (kill_orphan),
+ * so nothing reads them again. */
 void ssh_conn_add_orphan(struct ssh_host *h, long pgid, const char *start,
-			 const char *id, int reach);
+			 const char *id, int reach, int spend);
 
 /* ---- orphans.c ---- */
 

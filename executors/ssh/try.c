@@ -732,7 +732,7 @@ static void try_adopted_unreachable(struct ssh_try *t, const char *why)
 				  refused ? "" : sl_format_duration(
 					  now - t->wait_since_ms, d, sizeof d),
 				  h->label);
-		ssh_conn_add_orphan(h, 0, "", t->id, 1);
+		ssh_conn_add_orphan(h, 0, "", t->id, 1, 0);
 		ssh_try_finish(t);
 		return;
 	}
@@ -800,7 +800,7 @@ static void try_lost(struct ssh_op *op, const char *why)
 	if (t->state >= T_EXEC && (t->pgid || t->id[0])) {
 		/* The command may still run there: kill its group as soon as
 		 * the host is reachable again, so no second copy lingers. */
-		ssh_conn_add_orphan(h, t->pgid, t->start_time, t->id, 0);
+		ssh_conn_add_orphan(h, t->pgid, t->start_time, t->id, 0, 0);
 	}
 	if (t->state >= T_RUN)
 		ssh_try_set_error(t, "%s while the task ran", why);
@@ -856,7 +856,7 @@ static void try_grace_cb(evutil_socket_t fd, short what, void *arg)
 	ssh_try_set_error(t, "killed on %s (its process group was unknown)",
 			  t->host->label);
 	if (t->id[0])
-		ssh_conn_add_orphan(t->host, 0, "", t->id, 1);
+		ssh_conn_add_orphan(t->host, 0, "", t->id, 1, 0);
 	if (t->ch && t->state < T_FREE)
 		t->state = T_FREE;
 	if (t->op.conn)
@@ -1004,7 +1004,7 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 					  "reached it again; its command there "
 					  "is stopped when %s answers", said,
 					  t->host->label, t->host->label);
-			ssh_conn_add_orphan(t->host, 0, "", t->id, 1);
+			ssh_conn_add_orphan(t->host, 0, "", t->id, 1, 0);
 		}
 		if (t->op.conn && t->op.conn->state == C_READY)
 			return;	/* T_OPEN sees kill_requested */
