@@ -67,9 +67,7 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	buf_adds(b, " title=\"partition keys, times or dates, in the DAG's zone\"></label>"
 		     "<button type=\"submit\">Show</button></form>");
 	if (can_change)
-		buf_adds(b, "<div class=\"group\" id=\"map-actions\"><span id=\"map-selection\">drag over "
-			     "cells to select a range</span>"
-			     "<button id=\"map-backfill\" type=\"button\" disabled>Backfill missing…</button>"
+		buf_adds(b, "<div class=\"group\" id=\"map-actions\"><button id=\"map-backfill\" type=\"button\" disabled>Backfill missing…</button>"
 			     "<button id=\"map-clear-failed\" type=\"button\" disabled>Clear failed…</button>"
 			     "<button id=\"map-clear-range\" type=\"button\" disabled>Clear range…</button></div>");
 	else if (dataset == NULL)
@@ -109,6 +107,11 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	if (map != NULL)
 		map_image(r, b, map);
 	buf_adds(b, "</div><div id=\"map-tip\" class=\"map-tip\" hidden></div></div>");
+	/* what is selected, under the map: above it, the line grew as a drag
+	 * reached a second cell (a phone wraps it onto three lines) and moved
+	 * the map under the pointer, the drag ending on another cell */
+	if (can_change)
+		buf_adds(b, "<p class=\"note\" id=\"map-selection\">drag over cells to select a range</p>");
 	if (map != NULL) {
 		char *text = json_dumps(map, JSON_COMPACT | JSON_ESCAPE_SLASH);
 

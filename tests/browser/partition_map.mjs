@@ -278,6 +278,16 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   await shot('06b-grid-go-to-date');
   await page.goto(URL + '/dags/year');
   await page.locator('#grid tr.never-run[data-never-run]').first().waitFor({ timeout: WAIT });
+  // at 390 px picking a never-run row shows the Backfill button, which
+  // keeps its room before (it moved the grid 10 px down under the pointer)
+  await page.setViewportSize({ width: 390, height: 844 });
+  const gridTop = () => page.locator('#grid').evaluate((g) => g.getBoundingClientRect().top + scrollY);
+  const topBefore = await gridTop();
+  await page.locator(`#grid tr.never-run[data-partition="${never[0]}"] th`).click();
+  const topPicked = await gridTop();
+  await page.locator(`#grid tr.never-run[data-partition="${never[0]}"] th`).click();
+  check(topPicked === topBefore, 'at 390 px a pick does not move the grid: ' + topBefore + ' → ' + topPicked);
+  await page.setViewportSize({ width: 1600, height: 900 });
   for (const k of never) await page.locator(`#grid tr.never-run[data-partition="${k}"] th`).click();
   check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions', 'picked for a backfill');
   await shot('07-grid-never-run');
@@ -333,5 +343,31 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(phone.width > phone.client && phone.left + phone.client >= phone.width - 1 && phone.inView,
     'at 390 px the drawn map is scrolled to its newest partition: ' + JSON.stringify(phone));
   await page.screenshot({ path: SHOTS + '/10-map-390.png' });
+  // a drag at 390 px ends on the cell under the pointer: the selection's
+  // line above the map, longer once a second cell is reached, keeps its
+  // height (it wrapped onto three lines and moved the map 41 px down)
+  const span = await page.evaluate(() => {
+    const m = window.sluiceMap, w = document.querySelector('.map-wrap').getBoundingClientRect();
+    // 08:00 to 16:00 of the newest whole day in view
+    for (let i = m.cells() - 1; i >= 0; i--) {
+      const c = m.center(i);
+      if (m.key(i).slice(11, 16) === '08:00' && m.state(i + 8) !== 'future' && c.x > w.left && c.x < w.right)
+        return { a: i, b: i + 8, top: document.getElementById('map-canvas').getBoundingClientRect().top };
+    }
+    return null;
+  });
+  check(span !== null, 'a day of hours in view at 390 px');
+  const pa = await center(span.a), pb = await center(span.b);
+  await page.mouse.move(pa.x, pa.y);
+  await page.mouse.down();
+  await page.mouse.move(pb.x, pb.y, { steps: 8 });
+  const moved = await page.evaluate(() => document.getElementById('map-canvas').getBoundingClientRect().top);
+  await page.mouse.up();
+  const kb = await page.evaluate((i) => window.sluiceMap.key(i), span.b);
+  const selText = await page.textContent('#map-selection');
+  check(moved === span.top, 'the map stays put during a drag at 390 px: its top ' + span.top + ' → ' + moved);
+  check(await page.evaluate(() => window.sluiceMap.selected()) === 9 && selText.startsWith('9 selected: ') &&
+    selText.includes(' … ' + kb + ' '), 'a drag from 08:00 to 16:00 at 390 px selects 08:00 … 16:00: ' + selText);
+  await page.screenshot({ path: SHOTS + '/10b-map-390-selected.png' });
   await page.setViewportSize({ width: 1600, height: 900 });
 });

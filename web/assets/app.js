@@ -553,7 +553,10 @@
     function updateNeverRun() {
       const b = document.getElementById('grid-backfill-picked');
       if (b) {
-        b.hidden = neverRun.size === 0;
+        // hidden, it keeps its room: appearing at the first pick, it would
+        // wrap onto a line of its own on a phone and move the grid down
+        // under the pointer
+        b.style.visibility = neverRun.size === 0 ? 'hidden' : '';
         b.textContent = 'Backfill ' + neverRun.size + ' never-run partition' + (neverRun.size === 1 ? '' : 's');
       }
     }
@@ -561,7 +564,8 @@
       // the button lives next to the selection tools; made here, as the
       // never-run rows are
       const sel = document.getElementById('select-none');
-      const b = el('button', { id: 'grid-backfill-picked', type: 'button', hidden: true });
+      const b = el('button', { id: 'grid-backfill-picked', type: 'button' });
+      b.style.visibility = 'hidden';
       sel?.after(b);
       // one backfill per stretch of picked partitions (adjacent hours
       // picked are one backfill to follow and cancel, not one each): the

@@ -371,7 +371,9 @@
       const before = sel;
       sel = next;
       // a new selection: the last action's result is about another one
-      if (next) status('');
+      // (cleared when a drag ends: the line's height must not move the
+      // map under the pointer while it lasts)
+      if (next && !drag) status('');
       for (const s of [before, sel])
         if (s) for (let i = Math.min(s.a, s.b); i <= Math.max(s.a, s.b); i++) drawCell(i);
       updateActions();
@@ -387,13 +389,15 @@
     // ones (a partition past its freshness deadline is late whether it has
     // a run or not; the backfill's dry run says which have none)
     const mayLackRun = () => selected().filter((i) => ['missing', 'late'].includes(names[codes[i]]));
+    const selectionText = (n, first, last, missing, late, failed) => n ? n + ' selected: ' + first + ' … ' + last +
+      ' (' + missing + ' missing, ' + (late ? late + ' late, ' : '') + failed + ' failed)' :
+      'drag over cells to select a range';
     function updateActions() {
       const info = document.getElementById('map-selection');
       if (!info) return;
       const all = selected(), missing = selected('missing'), late = selected('late'), failed = selected('failed');
-      info.textContent = all.length ? all.length + ' selected: ' + key(all[0]) + ' … ' + key(all[all.length - 1]) +
-        ' (' + missing.length + ' missing, ' + (late.length ? late.length + ' late, ' : '') + failed.length + ' failed)' :
-        'drag over cells to select a range';
+      info.textContent = all.length ? selectionText(all.length, key(all[0]), key(all[all.length - 1]),
+        missing.length, late.length, failed.length) : selectionText(0);
       document.getElementById('map-backfill').disabled = mayLackRun().length === 0;
       document.getElementById('map-clear-failed').disabled = failed.length === 0;
       document.getElementById('map-clear-range').disabled = all.length === 0;
@@ -424,6 +428,7 @@
       const i = cellAt(ev), d = drag;
       dragTo(i);
       drag = null;
+      if (d.moved) status('');
       if (d.moved || i !== d.a) return;
       openOrSelect(i);
     });
