@@ -52,6 +52,7 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	struct sl_err err;
 	json_t *list = NULL, *given_params = NULL, *params = NULL;
 	char one_key[PARTITION_KEY_MAX];
+	int ranged;
 
 	memset(&spec, 0, sizeof spec);
 	spec.downstream = cli_opt_flag(args, "downstream") > 0;
@@ -99,7 +100,8 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 	spec.from_s = INT64_MIN;
 	spec.to_s = INT64_MAX;
 	sl_err_clear(&err);
-	if (partition != NULL || from != NULL || to != NULL) {
+	ranged = partition != NULL || from != NULL || to != NULL;
+	if (ranged) {
 		struct partition_set set;
 		int64_t now = sl_now_ms() / 1000;
 		struct partition_notes notes;
@@ -132,12 +134,6 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 			 * triggered within a second share their start */
 			snprintf(one_key, sizeof one_key, "%s", set.v[0].key);
 			spec.partition = one_key;
-		}
-		if (spec.dry_run && !c->json) {
-			fprintf(stderr, "partitions: %s", set.v[0].key);
-			if (set.n > 1)
-				fprintf(stderr, " .. %s (%zu)", set.v[set.n - 1].key, set.n);
-			fputc('\n', stderr);
 		}
 		partition_set_free(&set);
 	}
@@ -227,6 +223,19 @@ clear_exec(struct cli *c, const struct cli_args *args, json_t **held)
 		json_t *o;
 
 		if (spec.dry_run) {
+			/* the runs with task instances to clear, not every
+			 * run of the range (--only-failed skips the others) */
+			json_t *keys = store_clear_list_partitions(list);
+			size_t n = json_array_size(keys);
+
+			if (n > 0 && ranged) {
+				fprintf(stderr, "partitions: %s", json_string_value(json_array_get(keys, 0)));
+				if (n > 1)
+					fprintf(stderr, " .. %s (%zu)",
+						json_string_value(json_array_get(keys, n - 1)), n);
+				fputc('\n', stderr);
+			}
+			json_decref(keys);
 			json_array_foreach(list, i, o)
 				printf("%s %s %s\n",
 				       json_string_value(json_object_get(o, "partition")),

@@ -436,6 +436,13 @@ struct clear_spec {
 int store_clear(struct store *s, const struct dag *dag,
 		const struct clear_spec *spec, const char *who, json_t **out,
 		struct sl_err *err);
+/* What a clear's list of task instances (store_clear's *out) touches, as
+ * its audit row and every caller's reply name it: the partition keys,
+ * each once, in the list's order; the tasks, each once, in the DAG's
+ * order (an item of a mapped task by its own name unless its task is
+ * there too). New arrays the caller owns. */
+json_t *store_clear_list_partitions(const json_t *tis);
+json_t *store_clear_list_tasks(const struct dag *dag, const json_t *tis);
 /* Set a task instance to state by hand (audited, the run settled again):
  * 0; 1 when it already was in state (nothing written); -1 with err. */
 int store_mark(struct store *s, const struct dag *dag, const char *task,

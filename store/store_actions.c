@@ -31,6 +31,59 @@ store_audit(struct store *s, const char *who, const char *action,
 	return r;
 }
 
+json_t *
+store_clear_list_partitions(const json_t *tis)
+{
+	json_t *keys = json_array(), *seen = json_object(), *ti;
+	size_t i;
+
+	json_array_foreach(tis, i, ti) {
+		const char *k = json_string_value(json_object_get(ti, "partition"));
+
+		if (k != NULL && json_object_get(seen, k) == NULL) {
+			json_object_set_new(seen, k, json_true());
+			json_array_append_new(keys, json_string(k));
+		}
+	}
+	json_decref(seen);
+	return keys;
+}
+
+json_t *
+store_clear_list_tasks(const struct dag *dag, const json_t *tis)
+{
+	json_t *names = json_array(), *seen = json_object(), *ti;
+	size_t i;
+
+	json_array_foreach(tis, i, ti) {
+		const char *t = json_string_value(json_object_get(ti, "task"));
+
+		if (t != NULL)
+			json_object_set_new(seen, t, json_true());
+	}
+	for (int k = 0; k < dag->ntasks; k++)
+		if (json_object_get(seen, dag->tasks[k].name) != NULL) {
+			json_array_append_new(names, json_string(dag->tasks[k].name));
+			json_object_set_new(seen, dag->tasks[k].name, json_false());
+		}
+	/* an item of a mapped task not cleared whole: by its own name */
+	json_array_foreach(tis, i, ti) {
+		const char *t = json_string_value(json_object_get(ti, "task"));
+		const char *bracket = t != NULL ? strchr(t, '[') : NULL;
+		json_t *was = t != NULL ? json_object_get(seen, t) : NULL;
+		char base[256];
+
+		if (bracket == NULL || !json_is_true(was))
+			continue;
+		snprintf(base, sizeof base, "%.*s", (int)(bracket - t), t);
+		if (json_object_get(seen, base) == NULL)
+			json_array_append_new(names, json_string(t));
+		json_object_set_new(seen, t, json_false());
+	}
+	json_decref(seen);
+	return names;
+}
+
 /* The partition keys of the runs in clear_set, oldest first (at most
  * 1000); NULL on a database error. */
 static json_t *
@@ -223,7 +276,8 @@ store_clear(struct store *s, const struct dag *dag,
 	if (store_clear_scope(s, dag, err) < 0 ||
 	    (spec->only_failed && store_map_only_failed(s, err) < 0))
 		goto fail;
-	if (out != NULL) {
+	/* the audit names the tasks cleared from the list */
+	if (out != NULL || !spec->no_audit) {
 		st = store_stmt(s,
 		    "SELECT r.partition, ti.task_id, ti.state FROM clear_set c "
 		    "JOIN task_instances ti ON ti.id = c.ti_id JOIN dag_runs r ON r.id = c.run_id "
@@ -328,7 +382,8 @@ store_clear(struct store *s, const struct dag *dag,
 			store_db_err(s, err, "reading the cleared partitions");
 			goto fail;
 		}
-		detail = json_pack("{s:O,s:o,s:b,s:b,s:b,s:i}", "tasks", names,
+		detail = json_pack("{s:o,s:o,s:b,s:b,s:b,s:i}", "tasks",
+				   store_clear_list_tasks(dag, list),
 				   "partitions", keys, "downstream", spec->downstream,
 				   "upstream", spec->upstream, "only_failed",
 				   spec->only_failed, "count", count);

@@ -158,6 +158,32 @@ assert_eq failed "$(grid_state retail "$K5" load)" "marked"
 assert_status 200 GET "/dags/retail/runs?from=2026-12-04&to=2026-12-05"
 assert_eq "[\"$K5\", \"$K4\"]" "$(jget '[x["partition"] for x in d["runs"]]')" "runs from/to by date, inclusive"
 
+# --- a range's clear of the failed names the runs it clears, not every
+# run of the range: K3's extract and K5's load failed, K4 did not (it
+# said 3 runs, the audit row listing K4 too; the CLI said "(3)"); the
+# audit row names the tasks cleared (the web's said "tasks: none") ---
+assert_status 200 POST /dags/retail/mark '{"tasks":["extract"],"partitions":["2026-12-03"],"state":"failed"}'
+assert_status 200 POST /dags/retail/clear '{"from":"2026-12-03","to":"2026-12-05","only_failed":true,"dry_run":true}'
+assert_eq "[\"$K3\", \"$K5\"]" "$(jget 'd["partitions"]')" "only_failed: the failed runs"
+assert_eq "$K3 extract,$K5 load" "$(jget '",".join(x["partition"] + " " + x["task"] for x in d["task_instances"])')" "only_failed: their failed tasks"
+sl clear retail --from 2026-12-03 --to 2026-12-05 --only-failed --dry-run >/dev/null 2>"$T/clear.err"
+assert_contains "$(cat "$T/clear.err")" "partitions: $K3 .. $K5 (2)" "the CLI's preview counts the same runs"
+assert_status 200 POST /dags/retail/clear '{"from":"2026-12-03","to":"2026-12-05","only_failed":true}'
+assert_eq "[\"$K3\", \"$K5\"]" "$(jget 'd["partitions"]')" "only_failed: cleared the failed runs"
+assert_eq "{\"tasks\": [\"extract\", \"load\"], \"partitions\": [\"$K3\", \"$K5\"], \"count\": 2}" \
+	"$(q "SELECT json_object('tasks', json(json_extract(detail, '$.tasks')), 'partitions', json(json_extract(detail, '$.partitions')), 'count', json_extract(detail, '$.count')) FROM audit WHERE action = 'clear' AND dag_id = 'retail' ORDER BY id DESC LIMIT 1" |
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')" "the audit row: the tasks and runs cleared"
+for k in $K3 $K5; do wait_for 30 "retail $k re-run" state_is retail "$k" load success; done
+# a clear of every task (the map sends none) names them as the CLI does
+assert_status 200 POST /dags/retail/clear '{"partitions":["2026-12-04"]}'
+assert_eq '["extract", "load"]' "$(q "SELECT json_extract(detail, '$.tasks') FROM audit WHERE action = 'clear' AND dag_id = 'retail' ORDER BY id DESC LIMIT 1" |
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')" "a clear of every task: its tasks"
+wait_for 30 "retail $K4 re-run" state_is retail "$K4" load success
+sl clear retail --partition 2026-12-04 --yes >/dev/null
+assert_eq '["extract", "load"]' "$(q "SELECT json_extract(detail, '$.tasks') FROM audit WHERE action = 'clear' AND dag_id = 'retail' ORDER BY id DESC LIMIT 1" |
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')" "the CLI's clear: the same tasks"
+wait_for 30 "retail $K4 re-run" state_is retail "$K4" load success
+
 # --- backfill: from and to are inclusive, by the same rule ---
 assert_status 200 POST /dags/retail/backfill '{"from":"2026-11-30","to":"2026-12-04","allow_outside_range":true}'
 assert_eq '["2026-11-30T00:05:00+01:00", "2026-12-01T00:05:00+01:00", "2026-12-02T00:05:00+01:00"]' \

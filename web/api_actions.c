@@ -195,17 +195,6 @@ string_list(struct web_req *r, json_t *v, const char *what, char ***out)
 	return 0;
 }
 
-/* A NULL-terminated vector as a JSON array of strings (NULL: []). */
-static json_t *
-string_array(char **v)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; v != NULL && v[i] != NULL; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
 /* The runs a clear or mark names: "partitions": [...] (each resolved by
  * the CLI's rules; a date may name several) or, when allow_range,
  * "from"/"to" (inclusive). Without duplicates, by start; what the
@@ -264,17 +253,6 @@ named_runs(struct web_req *r, const struct dag *d, json_t *body,
 	return 0;
 }
 
-/* The keys of a set as a JSON array. */
-static json_t *
-set_keys(const struct partition_set *set)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < set->n; i++)
-		json_array_append_new(a, json_string(set->v[i].key));
-	return a;
-}
-
 /* The consumer partitions in other DAGs (needs:) that re-run once the
  * cleared partition of d starting at start_s succeeds again, added to
  * out once each ({dag, partition}, seen keeps which); -1 on a database
@@ -311,7 +289,7 @@ api_clear(struct web_req *r)
 {
 	struct dag *d = r->dag;
 	json_t *body, *list = NULL, *all = NULL, *params = NULL;
-	json_t *cons = NULL, *cons_seen = NULL;
+	json_t *cons = NULL, *cons_seen = NULL, *cleared = NULL;
 	char **tasks = NULL, who[160];
 	struct clear_spec spec;
 	struct partition_set set = { NULL, 0 };
@@ -386,6 +364,7 @@ api_clear(struct web_req *r)
 		count += n;
 		json_array_extend(all, list);
 		json_decref(list);
+		list = NULL;
 		/* a preview also names what re-runs in other DAGs */
 		if (spec.dry_run && n > 0 &&
 		    clear_consequences(r, d, set.v[i].start_s, set.v[i].key, cons, cons_seen) < 0) {
@@ -393,11 +372,15 @@ api_clear(struct web_req *r)
 			goto out;
 		}
 	}
+	/* the runs with task instances to clear, not every run of the range
+	 * (a range's only_failed clear touches its failed runs only); the
+	 * tasks cleared, as the CLI's audit row names them */
+	cleared = store_clear_list_partitions(all);
 	if (began) {
 		json_t *detail;
 
-		detail = json_pack("{s:o,s:o,s:b,s:b,s:b,s:i}", "tasks", string_array(tasks),
-				   "partitions", set_keys(&set), "downstream", spec.downstream,
+		detail = json_pack("{s:o,s:O,s:b,s:b,s:b,s:i}", "tasks", store_clear_list_tasks(d, all),
+				   "partitions", cleared, "downstream", spec.downstream,
 				   "upstream", spec.upstream, "only_failed", spec.only_failed,
 				   "count", count);
 		if (params != NULL)
@@ -415,8 +398,8 @@ api_clear(struct web_req *r)
 	if (!spec.dry_run)
 		web_poke(r->w);
 	{
-		json_t *reply = json_pack("{s:b,s:i,s:o,s:O,s:o}", "dry_run", spec.dry_run, "count", count,
-					  "partitions", set_keys(&set), "task_instances", all,
+		json_t *reply = json_pack("{s:b,s:i,s:O,s:O,s:o}", "dry_run", spec.dry_run, "count", count,
+					  "partitions", cleared, "task_instances", all,
 					  "notes", partition_notes_json(&notes));
 
 		if (spec.dry_run)
@@ -424,6 +407,7 @@ api_clear(struct web_req *r)
 		web_json(r, 200, reply);
 	}
 out:
+	json_decref(cleared);
 	json_decref(cons);
 	json_decref(cons_seen);
 	json_decref(params);
