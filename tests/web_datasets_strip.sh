@@ -5,7 +5,8 @@
 # never-run days missing, today future), an hourly one in Europe/Berlin
 # (a row per local day, labelled with the local date, the first row
 # padded to the local hour of the DAG's start) and one every 15 minutes
-# (at most 168 cells). Each cell links to the producer's grid at it.
+# (at most 168 cells). Each cell links to the producer's grid at it, but
+# a future one (the map opens nothing there either).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 
@@ -66,6 +67,8 @@ class P(html.parser.HTMLParser):
         if "ds-pad" in c.split(): s.out["pads"][-1] += 1
         if tag == "a" and "mc" in c.split():
             s.out["cells"].append([c.split()[1][2:], urllib.parse.parse_qs(a["href"].split("?")[1])["at"][0], a["href"]])
+        if tag != "a" and "mc" in c.split():
+            s.out["cells"].append([c.split()[1][2:], a.get("data-partition"), None])
         if "ds-strip-note" in c.split(): s.note = True
     def handle_endtag(s, tag):
         if tag == "td": s.note = False
@@ -87,6 +90,12 @@ assert_eq "[\"success\", \"$(dkey -2)\", \"/dags/daily?at=$(dkey -2 | sed 's/+/%
 	"$(strip d.daily cells | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[-3 - int(sys.argv[1])]))' "$DAYS_SINCE")" \
 	"day -2 landed, a link to the grid at it"
 assert_eq "\"$(dkey "$DAYS_SINCE")\"" "$(strip d.daily cells | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[-1][1]))')" "the last cell is today"
+# today is in the future: no link (the grid at it answered 400, "no run
+# for partition"), as the map opens nothing there; every other cell links
+assert_eq "[\"future\", \"$(dkey "$DAYS_SINCE")\", null]" "$(strip d.daily cells | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[-1]))')" "today's cell is no link"
+for ds in d.daily d.berlin d.quarter; do
+	assert_eq "[]" "$(strip "$ds" cells | /usr/bin/python3 -c 'import json,sys; print(json.dumps([c for c in json.load(sys.stdin) if (c[0] == "future") != (c[2] is None)]))')" "$ds: the future cells alone are no links"
+done
 assert_eq "\"last 30 days: 27 missing, 1 success, 1 failed, 1 future\"" "$(strip d.daily note)" "the counts"
 
 # berlin: a row per local day, the first padded to the start's local hour

@@ -129,15 +129,24 @@ ds_query_value(struct buf *b, const char *s)
 
 /* One cell: its state's colour, a link to the producer's grid at it
  * (dag_href: "/dags/D?at=", escaped), a title naming it (the hour alone
- * in a row of a day). Lean: a hundred hourly datasets are 16,000 cells. */
+ * in a row of a day). A future partition is no link, as on the map: the
+ * grid has nothing to show of it yet (it answered "no run for
+ * partition"); its key is in data-partition. Lean: a hundred hourly
+ * datasets are 16,000 cells. */
 static void
 ds_cell(struct buf *b, const char *dag_href, const char *key, int hourly,
 	enum expected_state st)
 {
 	size_t n = strlen(key);
+	const char *tag = st == EXPECTED_FUTURE ? "span" : "a";
 
-	buf_printf(b, "<a class=\"mc m-%s\" href=\"%s", expected_state_name(st), dag_href);
-	ds_query_value(b, key);
+	if (st == EXPECTED_FUTURE) {
+		buf_printf(b, "<span class=\"mc m-%s\" data-partition=\"", expected_state_name(st));
+		text_html_escape(b, key);
+	} else {
+		buf_printf(b, "<a class=\"mc m-%s\" href=\"%s", expected_state_name(st), dag_href);
+		ds_query_value(b, key);
+	}
 	buf_adds(b, "\" title=\"");
 	if (hourly && n >= 16 && key[10] == 'T') {
 		char hhmm[6];
@@ -147,7 +156,7 @@ ds_cell(struct buf *b, const char *dag_href, const char *key, int hourly,
 		text_html_escape(b, hhmm);
 	} else
 		text_html_escape(b, key);
-	buf_printf(b, " %s\"></a>", expected_state_name(st));
+	buf_printf(b, " %s\"></%s>", expected_state_name(st), tag);
 }
 
 /* The cells of m: an hourly map as a row per local day (label MM-DD),
