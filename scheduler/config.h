@@ -72,6 +72,11 @@ char *config_base_url_warning(const struct config *c);
  * digits and - . _ ~ / (the UI then stays at the root). Freed by the
  * caller. */
 char *config_web_root(const struct config *c);
+/* The origin a browser names for a page of web.base_url, as its Origin
+ * header spells it: scheme://host[:port] in lower case, a default port
+ * (80 for http, 443 for https) left out; NULL for a wildcard default
+ * base_url or one that is not http(s)://HOST. Freed by the caller. */
+char *config_web_origin(const struct config *c);
 
 /* A connection by name: from the config's connections, else the
  * SLUICE_CONN_<NAME> environment variable (a URL, or a JSON object).

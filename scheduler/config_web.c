@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/util.h"
 
@@ -40,6 +41,35 @@ config_web_root(const struct config *c)
 		if (!isalnum((unsigned char)path[i]) && strchr("/-._~", path[i]) == NULL)
 			return NULL;
 	return xstrndup(path, n);
+}
+
+char *
+config_web_origin(const struct config *c)
+{
+	const char *u = c->base_url, *host, *end;
+	char *origin;
+	size_t n;
+
+	if (c->base_url_wildcard || u == NULL)
+		return NULL;
+	if (strncasecmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else if (strncasecmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else
+		return NULL;
+	end = host + strcspn(host, "/?#");
+	if (end == host)
+		return NULL;
+	n = (size_t)(end - host);
+	if (host == u + 7 && n > 3 && strncmp(end - 3, ":80", 3) == 0)
+		n -= 3;
+	else if (host == u + 8 && n > 4 && strncmp(end - 4, ":443", 4) == 0)
+		n -= 4;
+	origin = xstrndup(u, (size_t)(host - u) + n);
+	for (char *p = origin; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return origin;
 }
 
 char *

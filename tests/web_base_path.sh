@@ -2,7 +2,10 @@
 # The UI behind a reverse proxy that serves it under a path: web.base_url
 # http://sluice.example.com/sluice/ and a proxy on loopback
 # (tests/servers/path_proxy.py) that passes /sluice/... on as it came, as
-# nginx's `location /sluice/ { proxy_pass http://127.0.0.1:PORT; }` does.
+# nginx's `location /sluice/ { proxy_pass http://127.0.0.1:PORT; }` does,
+# with nginx's default Host (the upstream's, 127.0.0.1:PORT): a login
+# whose Origin is web.base_url's is taken, one from another site is
+# refused with the login page and its message.
 # Redirects (to the login and back), every link, script and form of a
 # page, and the datasets API's links carry the path, and the session
 # cookie is named for it (two UIs under two paths of one host keep their
@@ -75,6 +78,21 @@ for mode in pass strip; do
 	assert_eq "/sluice/dags/chain|303" "$(location "$PX/sluice/login" -c "$jar" \
 		--data-urlencode username=ops --data-urlencode "password=$OPS_PW" --data-urlencode next=/dags/chain)" \
 		"$mode: the login leads back to the deep link"
+	# a browser's login names its page's origin: web.base_url's is the
+	# UI's own (the proxy sends Host: 127.0.0.1:PORT, as nginx does); the
+	# UI's own port, by its Host; another site's is refused, with the
+	# login page saying so
+	assert_eq "/sluice/dags/chain|303" "$(location "$PX/sluice/login" -H "Origin: http://sluice.example.com" \
+		--data-urlencode username=ops --data-urlencode "password=$OPS_PW" --data-urlencode next=/dags/chain)" \
+		"$mode: a login from web.base_url's origin"
+	assert_eq "/sluice/dags/chain|303" "$(location "$URL/login" -H "Origin: $URL" \
+		--data-urlencode username=ops --data-urlencode "password=$OPS_PW" --data-urlencode next=/dags/chain | sed "s|^$URL||")" \
+		"$mode: a login on the UI's own port"
+	code=$(curl -sS -o "$T/page" -w '%{http_code}|%{content_type}' "$PX/sluice/login" -H "Origin: http://evil.example.com" \
+		--data-urlencode username=ops --data-urlencode "password=$OPS_PW")
+	assert_eq "403|text/html; charset=utf-8" "$code" "$mode: a login from another site"
+	assert_contains "$(cat "$T/page")" "This login came from a page on another site than sluice&#39;s own address" "$mode: the refused login's page"
+	assert_contains "$(cat "$T/scheduler.log")" "a login posted from http://evil.example.com refused" "$mode: the refused login in the log"
 	# the session's cookie is named for the path: two UIs under two paths
 	# of one host keep their sessions apart
 	grep -q "	sluice_session_sluice	" "$jar" || fail "$mode: the session cookie is not named for the path: $(cat "$jar")"
@@ -99,15 +117,16 @@ assert_eq 200 "$(curl -sS -o /dev/null -w '%{http_code}' "$URL/health")" "/healt
 assert_eq "/sluice/login?next=%2Fdags%2Fchain|303" \
 	"$(curl -sS -o /dev/null -w '%{redirect_url}|%{http_code}' "$URL/dags/chain" | sed "s|^$URL||")" "the UI's own port"
 
-# the pages a person walks, in Chromium, through the passing proxy
+# the pages a person walks, in Chromium, at web.base_url's address
+# (http://sluice.example.com/sluice/, which the passing proxy serves)
 [ -x /usr/bin/chromium ] || skip "no /usr/bin/chromium (apt-get install chromium)"
 command -v node >/dev/null || skip "no node"
 [ -d "$SLUICE_SRCDIR/tests/node_modules/playwright-core" ] ||
 	skip "playwright-core is not installed (cd tests && npm ci)"
-proxy /sluice
+proxy /sluice --host sluice.example.com
 SHOTS=${WEB_SHOTS:-$SLUICE_BUILDDIR/tests/shots-base-path}
 mkdir -p "$SHOTS"
-URL="$PX/sluice" USER=admin PASSWORD=$ADMIN_PW SHOTS=$SHOTS \
+URL="http://sluice.example.com/sluice" BROWSER_PROXY=$PX USER=admin PASSWORD=$ADMIN_PW SHOTS=$SHOTS \
 	node "$SLUICE_SRCDIR/tests/browser/base_path.mjs" || fail "browser walk failed (screenshots in $SHOTS)"
 assert_eq "" "$(grep '"outside": true' "$PXLOG" || true)" "requests outside the path in Chromium"
 wait_run chain by-proxy success 30

@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "base/crypto.h"
+#include "base/log.h"
+#include "scheduler/config.h"
 #include "store/store.h"
 #include "web/auth.h"
 
@@ -276,19 +279,34 @@ session_guess_failed(struct web_req *r)
 	limiter_fail(r->w->limiter, ukey);
 }
 
-/* A form POSTed from another site names its origin: refuse it. */
+/* A form POSTed from another site names its origin: refuse it. The
+ * UI's own origin is the one the request's Host names, or web.base_url's
+ * (behind a reverse proxy that sends its upstream's Host, as nginx's
+ * proxy_pass does by default, only the latter matches). */
 static int
 same_origin(struct web_req *r)
 {
 	const char *origin = web_header(r, "Origin"), *host = web_header(r, "Host");
-	char want[300];
+	char want[300], *base;
+	int same;
 
 	if (origin == NULL || strcmp(origin, "null") == 0)
 		return origin == NULL;
-	if (host == NULL)
-		return 0;
-	snprintf(want, sizeof want, "%s://%s", r->w->secure_cookies ? "https" : "http", host);
-	return strcmp(origin, want) == 0;
+	if (host != NULL) {
+		snprintf(want, sizeof want, "%s://%s", r->w->secure_cookies ? "https" : "http", host);
+		if (strcasecmp(origin, want) == 0)
+			return 1;
+	}
+	base = config_web_origin(r->w->cfg);
+	same = base != NULL && strcasecmp(origin, base) == 0;
+	if (!same)
+		log_emit(LOG_LEVEL_WARN, NULL, "web: a login posted from %.200s refused: "
+			 "sluice is served at %s%s (the request's Host) and %s (web.base_url); "
+			 "if people reach the UI at %.200s, set web.base_url in %s to that address",
+			 origin, r->w->secure_cookies ? "https://" : "http://",
+			 host ? host : "(none)", base ? base : "(none)", origin, r->w->cfg->file);
+	free(base);
+	return same;
 }
 
 static char *
@@ -325,7 +343,9 @@ session_login(struct web_req *r)
 		return WEB_DONE;
 	}
 	if (!same_origin(r)) {
-		web_error(r, 403, "cross-site login refused");
+		pages_login(r, "This login came from a page on another site than sluice's "
+			    "own address, so it was refused: open the UI at its own address "
+			    "(the one its administrator gave you) and log in there.", 403, NULL);
 		return WEB_DONE;
 	}
 	if ((body = web_body_text(r)) == NULL) {

@@ -10,10 +10,14 @@ export function check(cond, what) {
 }
 
 // Debian's Chromium, headless, as every browser test and the map bench
-// start it.
+// start it; with BROWSER_PROXY set (http://127.0.0.1:PORT), every
+// request goes through that HTTP proxy, so a page can be opened at a
+// public name such as http://sluice.example.com/ that only the proxy
+// serves.
 export function launch() {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
+    ...(process.env.BROWSER_PROXY ? { proxy: { server: process.env.BROWSER_PROXY } } : {}),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync'],
   });
