@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
@@ -327,20 +328,42 @@ email_attach_file(void *arg, const char *key, const char *file,
 	return ret;
 }
 
-/* A boolean setting that may come as true/false, 1/0 or "yes"/"no". */
+/* A boolean setting: true/false (sluice.yaml's loader checked it; a
+ * spec written by hand may also say 1/0). Unset: 0. Anything else is an
+ * error, never read as false: starttls: yes-please must not send in the
+ * clear. */
 static int
-email_smtp_bool(const json_t *smtp, const char *key)
+email_smtp_bool(const json_t *smtp, const char *key, int *out,
+		struct sl_err *err)
 {
 	json_t *v = json_object_get(smtp, key);
-	const char *s;
 
-	if (json_is_boolean(v))
-		return json_is_true(v);
-	if (json_is_integer(v))
-		return json_integer_value(v) != 0;
-	s = json_string_value(v);
-	return s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
-			     strcmp(s, "1") == 0 || strcmp(s, "on") == 0);
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	if (json_is_integer(v) && (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
+		*out = json_integer_value(v) == 1;
+		return 0;
+	}
+	return sl_err_set(err, "smtp.%s: expected true or false", key);
+}
+
+/* Whether url names a user (smtp://USER[:PASSWORD]@HOST): curl then
+ * logs in with it as with username. */
+static int
+email_url_has_user(const char *url)
+{
+	const char *host = strstr(url, "://"), *end;
+
+	if (host == NULL)
+		return 0;
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	return memchr(host, '@', (size_t)(end - host)) != NULL;
 }
 
 /* A duration setting: "2s" / "500ms" strings, or a number of seconds. */
@@ -388,12 +411,16 @@ email_send_smtp(struct email_job *job, const json_t *smtp,
 	json_t *tries = json_object_get(smtp, "tries");
 	char url[512];
 
+	int in_clear;
+
 	cfg.url = email_smtp_str(smtp, "url");
-	cfg.starttls = email_smtp_bool(smtp, "starttls");
 	cfg.username = email_smtp_str(smtp, "username");
 	cfg.password = json_string_value(json_object_get(smtp, "password"));
 	cfg.ca_file = email_smtp_str(smtp, "ca_file");
-	cfg.insecure = email_smtp_bool(smtp, "insecure");
+	if (email_smtp_bool(smtp, "starttls", &cfg.starttls, err) < 0 ||
+	    email_smtp_bool(smtp, "insecure", &cfg.insecure, err) < 0 ||
+	    email_smtp_bool(smtp, "auth_without_tls", &in_clear, err) < 0)
+		return -1;
 	if (json_is_integer(tries))
 		cfg.tries = (int)SL_MIN(json_integer_value(tries), 100);
 	if (email_smtp_duration(smtp, "retry_delay", &cfg.retry_delay_ms,
@@ -403,6 +430,16 @@ email_send_smtp(struct email_job *job, const json_t *smtp,
 	if (cfg.username != NULL && cfg.password == NULL)
 		return sl_err_set(err, "smtp: username is set but no password "
 				  "(set password_env to a variable holding it)");
+	/* credentials only over TLS, unless the config says otherwise */
+	if ((cfg.username != NULL || (cfg.url != NULL && email_url_has_user(cfg.url))) &&
+	    cfg.url != NULL && strncasecmp(cfg.url, "smtps://", 8) != 0 &&
+	    !cfg.starttls && !in_clear)
+		return sl_err_set(err, "smtp: a username is set but the connection to %s "
+				  "is not encrypted, so the password would be sent in the clear: "
+				  "set starttls: true (or use an smtps:// url) in the smtp: "
+				  "section of sluice.yaml; auth_without_tls: true sends it "
+				  "anyway (a test server on loopback only)",
+				  smtp_url_redacted(cfg.url, url, sizeof url));
 	cfg.log = email_log_line;
 	printf("email: sending to %d recipient%s through %s%s%s\n",
 	       job->nrcpts, job->nrcpts == 1 ? "" : "s",

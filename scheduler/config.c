@@ -43,13 +43,15 @@ const struct config_key config_keys[] = {
 	{ "smtp", "mapping", NULL, "the mail server for notifications; without it, emails are written to the home's outbox/ folder" },
 	{ "smtp.url", "URL", NULL, "smtp://HOST:PORT or smtps://HOST:PORT" },
 	{ "smtp.from", "address", NULL, "the sender of notifications" },
-	{ "smtp.starttls", "boolean", "false", "upgrade the connection with STARTTLS (required when true)" },
+	{ "smtp.starttls", "boolean", "false", "upgrade an smtp:// connection with STARTTLS (required when true: a server without it is an error)" },
+	{ "smtp.auth_without_tls", "boolean", "false", "send the username and password over an smtp:// connection without STARTTLS, in the clear (a test server on loopback); without it, credentials are sent only over smtps:// or with starttls: true, and a delivery that would send them in the clear fails" },
 	{ "smtp.username", "string", NULL, "the login, when the server asks for one" },
 	{ "smtp.password_env", "string", NULL, "the environment variable holding the password (any KEY_env key of smtp or a connection is read so)" },
 	{ "smtp.ca_file", "path", NULL, "the CA bundle to check the server's certificate with" },
 	{ "smtp.insecure", "boolean", "false", "do not check the server's certificate" },
 	{ "smtp.timeout", "duration", NULL, "how long one delivery may take" },
 	{ "smtp.retry_delay", "duration", NULL, "the wait before a failed delivery is tried again" },
+	{ "smtp.tries", "integer 1..100", "4", "attempts per message" },
 	{ "freshness_lookback", "duration", "7d", "how far back the scheduler checks DAGs' freshness: (partitions that ended earlier are never reported late)" },
 	{ "webhooks", "mapping of NAME: mapping", NULL, "where notifications go besides email: a DAG or task names them with notify: (see operators/WEBHOOKS.md); each URL is a secret, shown masked" },
 	{ "webhooks.NAME.url", "URL", NULL, "http:// or https:// address the event is POSTed to (required)" },
@@ -59,12 +61,11 @@ const struct config_key config_keys[] = {
 	{ "webhooks.NAME.tries", "integer 1..20", "5", "attempts per delivery (a 5xx, 408, 429 or no connection is tried again)" },
 	{ "webhooks.NAME.retry_delay", "duration", "1s", "the first back-off, doubled each time (at most 60s)" },
 	{ "webhooks.NAME.timeout", "duration", "10s", "how long one attempt may take" },
-	{ "connections", "mapping of NAME: mapping", NULL, "connections that tasks name (warehouses, AWS accounts): {url: ...} or {type: ..., ...}; a name not here is read from the environment variable SLUICE_CONN_NAME (a URL or a JSON object)" },
+	{ "connections", "mapping of NAME: mapping", NULL, "connections that tasks name (warehouses, AWS accounts): {url: ..., password_env: ...} (a warehouse) or {type: aws, profile: ..., region: ...} (operators/AWS.md); a key sluice does not read is an error, except in a connection whose type: is a plug-in's own; a name not here is read from the environment variable SLUICE_CONN_NAME (a URL or a JSON object)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
-/* The names of the keys of section (NULL: the top level), "a, b, c". */
-static const char *
+const char *
 config_keys_names(const char *section, char *out, size_t n)
 {
 	size_t len = 0, slen = section != NULL ? strlen(section) : 0;
@@ -522,18 +523,14 @@ config_load(const char *home, struct config **out, struct sl_err *err)
 			if (load_named_maps(c->executors, key, d, v, 1, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "connections") == 0) {
-			if (load_named_maps(c->connections, key, d, v, 0, err) < 0)
+			if (load_named_maps(c->connections, key, d, v, 0, err) < 0 ||
+			    config_connections_check(d, v, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "webhooks") == 0) {
 			if (config_webhooks_load(c, d, v, err) < 0)
 				goto fail;
 		} else if (strcmp(key, "smtp") == 0) {
-			if (v->type != YAML_MAPPING_NODE) {
-				ydoc_err(d, v, err, "smtp: expected a mapping, got %s",
-					 ynode_kind(v));
-				goto fail;
-			}
-			if (ynode_to_json(d, v, 1, &c->smtp, err) < 0)
+			if (config_smtp_load(c, d, v, err) < 0)
 				goto fail;
 		} else {
 			char known[512], hint[160];

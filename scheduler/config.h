@@ -104,6 +104,22 @@ json_t *config_webhook(const struct config *c, const char *name,
 /* "a, b" the webhooks defined, into out (size n). */
 const char *config_webhook_names(const struct config *c, char *out, size_t n);
 
+/* smtp: and connections: (config_smtp.c): check each key against
+ * config_keys[] (smtp) or config_conn_keys (a connection of no type, aws,
+ * or a warehouse's; a plug-in's type keeps its own keys) and each smtp
+ * value against its type; config_smtp_load keeps the section as c->smtp.
+ * err names file:line:column and the nearest known key. */
+int config_smtp_load(struct config *c, struct ydoc *d, void *node,
+		     struct sl_err *err);
+int config_connections_check(struct ydoc *d, void *node, struct sl_err *err);
+/* The keys sluice reads of a connection, each also as KEY_env; ends with
+ * NULL. config_conn_key_known: whether key is one (or "name"). */
+extern const char *const config_conn_keys[];
+int config_conn_key_known(const char *key);
+/* The names of the keys of section (NULL: the top level), "a, b, c",
+ * into out (size n). */
+const char *config_keys_names(const char *section, char *out, size_t n);
+
 /* A size in bytes: a whole number, or one with a unit (KB, MB, GB:
  * powers of 1000; KiB, MiB, GiB: of 1024), e.g. "100MB". 0 or -1. */
 int config_parse_bytes(const char *text, int64_t *out);
