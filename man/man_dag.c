@@ -134,8 +134,15 @@ man_dag(struct buf *out)
 	roff_req(out, "SH", 1, "DAG KEYS");
 	man_keys(out, dag_keys_dag);
 	roff_req(out, "SH", 1, "TASK KEYS");
-	roff_text(out, "Every task takes these, whatever its type (in defaults: "
-		  "too, except after and description):");
+	{
+		char only[256], *text;
+
+		text = xasprintf("Every task takes these, whatever its type (in "
+				 "defaults: too, except those that belong to one "
+				 "task: %s):", dag_key_task_only_names(only, sizeof only));
+		roff_text(out, text);
+		free(text);
+	}
 	man_keys(out, dag_keys_task);
 	man_task_types(out);
 	roff_req(out, "SH", 1, "TRIGGER RULES");

@@ -1822,18 +1822,19 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 			ynode_t *k = ydoc_node(d, p->key);
 			const char *key = ynode_str(k);
 
-			if (key == NULL || strcmp(key, "after") == 0 ||
-			    strcmp(key, "description") == 0 ||
+			if (key == NULL ||
 			    (dag_key_find(dag_keys_task, key) == NULL && !any_op_has_key(key))) {
 				const char *near = dag_key_suggest(dag_keys_task, NULL, key);
-				char hint[128];
+				char hint[128], only[256];
 
 				for (size_t o = 0; near == NULL && key != NULL &&
 				     operators[o] != NULL; o++)
 					near = dag_key_suggest(NULL, operators[o]->keys, key);
 				ynode_err(d, k, err,
-					  "unknown key '%s' (%sknown: the keys of any task, except after and description)",
-					  key ? key : "?", text_hint(near, hint, sizeof hint));
+					  "unknown key '%s' (%sknown: the keys of any task, except "
+					  "those that belong to one task: %s)",
+					  key ? key : "?", text_hint(near, hint, sizeof hint),
+					  dag_key_task_only_names(only, sizeof only));
 				if (load_note(lc) < 0)
 					goto fail;
 			} else if (dag_key_task_only(key)) {

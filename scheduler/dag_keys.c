@@ -570,7 +570,7 @@ const struct dag_key dag_keys_dag[] = {
 	  "the params a run takes: NAME: default, or NAME: {type, enum, pattern, description, default, secret}; used as {{ params.NAME }}",
 	  "{window: {type: integer, default: 20}}", NULL, 0, 0, 1 },
 	{ "defaults", DKT_DEFAULTS, 0, NULL,
-	  "values for keys of every task (any task key but after and description); a task's own value wins, whole (a task's env: replaces the defaults' env:, it is not merged into it)",
+	  "values for keys of every task (any task key but those that belong to one task: after, description, group, setup, teardown_of, on_teardown_failure, foreach, max_active, max_map); a task's own value wins, whole (a task's env: replaces the defaults' env:, it is not merged into it)",
 	  "{retries: 2, retry_delay: 5m}", NULL, 0, 0, 1 },
 	{ "tasks", DKT_TASKS, 1, NULL,
 	  "the tasks: a mapping of task name (no spaces, slashes, brackets or control characters, at most 200) to its keys",
@@ -739,14 +739,33 @@ dag_key_mapped_only(const char *name)
 	return strcmp(name, "max_active") == 0 || strcmp(name, "max_map") == 0;
 }
 
+/* The task keys defaults: may not give (the defaults key's help names
+ * them too: unit_dag_keys checks it does). */
+static const char *const task_only_keys[] = {
+	"after", "description", "group", "setup", "teardown_of",
+	"on_teardown_failure", "foreach", "max_active", "max_map", NULL,
+};
+
 int
 dag_key_task_only(const char *name)
 {
-	return strcmp(name, "group") == 0 || strcmp(name, "setup") == 0 ||
-	       strcmp(name, "teardown_of") == 0 ||
-	       strcmp(name, "on_teardown_failure") == 0 ||
-	       strcmp(name, "foreach") == 0 || strcmp(name, "max_active") == 0 ||
-	       strcmp(name, "max_map") == 0;
+	for (size_t i = 0; task_only_keys[i] != NULL; i++)
+		if (strcmp(name, task_only_keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+const char *
+dag_key_task_only_names(char *out, size_t n)
+{
+	size_t off = 0;
+
+	if (n > 0)
+		out[0] = '\0';
+	for (size_t i = 0; task_only_keys[i] != NULL && off < n; i++)
+		off += (size_t)snprintf(out + off, n - off, "%s%s", i ? ", " : "",
+					task_only_keys[i]);
+	return out;
 }
 
 int

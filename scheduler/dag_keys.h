@@ -82,11 +82,13 @@ const struct dag_key *dag_key_find(const struct dag_key *tab,
  * task of another type that sets it is an error; from defaults: only the
  * sensors get it. */
 int dag_key_sensor_only(const char *name);
-/* Is this common task key one task's own (group, setup, teardown_of,
- * on_teardown_failure)? defaults: may not give it. */
 /* Is this common task key for mapped tasks only (max_active)? */
 int dag_key_mapped_only(const char *name);
+/* Is this task key one task's own (after, description, group, setup,
+ * ...)? defaults: may not give it. dag_key_task_only_names: all of them,
+ * "after, description, ...", into out (returned). */
 int dag_key_task_only(const char *name);
+const char *dag_key_task_only_names(char *out, size_t n);
 /* Index of name in a {NULL}-terminated value list, or -1. */
 int dag_key_value_index(const struct dag_key_value *v, const char *name);
 /* "a, b, c" of a table's names into out (size n). */

@@ -195,9 +195,7 @@ task_properties(int for_defaults)
 	json_t *props = json_object();
 
 	for (const struct dag_key *k = dag_keys_task; k->name != NULL; k++) {
-		if (for_defaults && (strcmp(k->name, "after") == 0 ||
-				     strcmp(k->name, "description") == 0 ||
-				     dag_key_task_only(k->name)))
+		if (for_defaults && dag_key_task_only(k->name))
 			continue;
 		json_object_set_new(props, k->name, key_schema(k));
 	}

@@ -321,6 +321,23 @@ test_schema_defaults(void)
 	}
 }
 
+/* The keys defaults: refuses are the ones its help names, all of them
+ * (it named after and description only), and its schema leaves out. */
+static void
+test_defaults_task_only(void)
+{
+	const struct dag_key *k = dag_key_find(dag_keys_dag, "defaults");
+	char names[256], want[300];
+
+	CHECK(k != NULL && k->doc != NULL);
+	snprintf(want, sizeof want, "any task key but those that belong to one task: %s)",
+		 dag_key_task_only_names(names, sizeof names));
+	CHECK_MSG(k != NULL && k->doc != NULL && strstr(k->doc, want) != NULL,
+		  "defaults doc: %s; want: %s", k && k->doc ? k->doc : "-", want);
+	CHECK(dag_key_task_only("after") && dag_key_task_only("description") &&
+	      dag_key_task_only("max_map") && !dag_key_task_only("retries"));
+}
+
 /* Every template name the reference lists passes the loader's check. */
 static void
 test_template_names(void)
@@ -391,6 +408,7 @@ main(void)
 	RUN(test_examples_and_null);
 	RUN(test_schema_defaults);
 	RUN(test_template_names);
+	RUN(test_defaults_task_only);
 	RUN(test_processes_not_types);
 	json_decref(schema);
 	r = UNIT_END();
