@@ -41,6 +41,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +87,10 @@ static const struct op_key cluster_job_keys[] = {
 	  "slurm: command to run (sbatch --wrap)" },
 	{ "sbatch_args", OPK_STRINGS, 0, 1,
 	  "slurm: more sbatch options (--partition=..., --time=...)" },
-	{ "output", OPK_STRING, 0, 1, "slurm: job output file (%j = job id; "
-	  "default sluice-<dag>-<task>-%j.out in the working folder)" },
+	{ "output", OPK_STRING, 0, 1, "slurm: job output file (sbatch's "
+	  "patterns: %j job id, %x name, %u user; default "
+	  "sluice-<dag>-<task>-%j.out in the working folder; a --output in "
+	  "sbatch_args wins)" },
 	{ "submit", OPK_STRING, 0, OPK_SHELL_LINE,
 	  "command: submits; its last output line is the job id" },
 	{ "status", OPK_STRING, 0, OPK_SHELL_LINE, "command: prints the state of {job_id}" },
@@ -259,20 +262,138 @@ cluster_job_strings(const json_t *spec, const char *key)
 
 /* ---- Slurm ---- */
 
-/* Copy what the job's output file gained since *off into the log. */
+/* The job's output file as the try copies it into the log. */
+struct slurm_out {
+	char *path;
+	off_t off;		/* copied so far */
+	int opened;		/* it could be read at least once */
+	int open_errno;		/* why not, the last time */
+};
+
+/* The value of sbatch option long_opt (--output) or short_opt (-o) that
+ * applies: the last one in argv (sbatch's order: a later one wins), in
+ * any of the forms --output=V, --output V, -o V, -oV; NULL when none. */
+static const char *
+sbatch_opt(char *const *argv, const char *long_opt, const char *short_opt)
+{
+	size_t ll = strlen(long_opt), sl = strlen(short_opt);
+	const char *value = NULL;
+
+	for (size_t i = 1; argv[i] != NULL; i++) {
+		if (strncmp(argv[i], long_opt, ll) == 0 && argv[i][ll] == '=')
+			value = argv[i] + ll + 1;
+		else if ((strcmp(argv[i], long_opt) == 0 ||
+			  strcmp(argv[i], short_opt) == 0) && argv[i + 1] != NULL)
+			value = argv[++i];
+		else if (strncmp(argv[i], short_opt, sl) == 0 &&
+			 argv[i][sl] != '\0')
+			value = argv[i] + sl;
+	}
+	return value;
+}
+
+/* Slurm's filename pattern expanded as sbatch does for what is known
+ * here: %j (the job id), %A (the same, the job not being an array),
+ * %a (4294967294, Slurm's index of a job outside an array), %x (the job
+ * name), %u (the user), %% ('%'), a width zero-padding the numbers (%5j).
+ * Others (%N, %n, %s, %t: known on the node only) stay as written. */
 static void
-slurm_tail(const char *path, off_t *off)
+slurm_expand(struct buf *b, const char *pattern, const char *id,
+	     const char *name, const char *user, int array)
+{
+	for (const char *p = pattern; *p != '\0'; p++) {
+		const char *q = p + 1, *value = NULL;
+		int width = 0;
+
+		if (*p != '%') {
+			buf_addc(b, *p);
+			continue;
+		}
+		while (isdigit((unsigned char)*q) && width < 100)
+			width = width * 10 + (*q++ - '0');
+		switch (*q) {
+		case '%': value = "%"; width = 0; break;
+		case 'j': case 'A': value = id; break;
+		case 'a': value = array ? NULL : "4294967294"; break;
+		case 'x': value = name; width = 0; break;
+		case 'u': value = user; width = 0; break;
+		default: break;
+		}
+		if (value == NULL) {
+			buf_addc(b, *p);
+			continue;
+		}
+		for (int pad = width > 10 ? 10 : width,
+		     len = (int)strlen(value); pad > len; pad--)
+			buf_addc(b, '0');
+		buf_adds(b, value);
+		p = q;
+	}
+}
+
+/* scontrol's StdOut honours a script's #SBATCH lines but leaves %% and
+ * widths: expanded here as well. */
+char *
+cluster_job_slurm_out(char *const *argv, const char *reported,
+		      const char *id, const char *user, const char *cwd)
+{
+	const char *pattern = reported, *dir = sbatch_opt(argv, "--chdir", "-D");
+	const char *name = sbatch_opt(argv, "--job-name", "-J");
+	struct buf b;
+
+	if (pattern == NULL)
+		pattern = sbatch_opt(argv, "--output", "-o");
+	if (pattern == NULL)
+		pattern = "slurm-%j.out";	/* sbatch's default */
+	buf_init(&b, 0);
+	if (pattern[0] != '/') {
+		if (dir == NULL || dir[0] != '/')
+			buf_adds(&b, cwd);
+		if (dir != NULL) {
+			if (dir[0] != '/')
+				buf_addc(&b, '/');
+			buf_adds(&b, dir);
+		}
+		buf_addc(&b, '/');
+	}
+	slurm_expand(&b, pattern, id, name != NULL ? name : "", user,
+		     sbatch_opt(argv, "--array", "-a") != NULL);
+	return buf_steal(&b);
+}
+
+/* The output file scontrol reports for job id (StdOut=), or NULL. */
+static char *
+slurm_reported_out(const char *id)
+{
+	char *argv[] = { "scontrol", "show", "job", "-o", (char *)id, NULL };
+	char *out = NULL, *p, *path = NULL;
+
+	if (run_capture(argv, &out) == 0 && out != NULL &&
+	    (p = strstr(out, " StdOut=")) != NULL && p[8] != '\0' &&
+	    !isspace((unsigned char)p[8]))
+		path = xstrndup(p + 8, strcspn(p + 8, " \n"));
+	free(out);
+	return path;
+}
+
+/* Copy what the job's output file gained since the last call into the
+ * log. */
+static void
+slurm_tail(struct slurm_out *o)
 {
 	char chunk[8192];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(o->path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
+	if (fd < 0) {
+		o->open_errno = errno;
 		return;
-	if (lseek(fd, *off, SEEK_SET) == *off) {
+	}
+	o->opened = 1;
+	if (lseek(fd, o->off, SEEK_SET) == o->off) {
 		while ((n = read(fd, chunk, sizeof chunk)) > 0) {
 			fwrite(chunk, 1, (size_t)n, stdout);
-			*off += n;
+			o->off += n;
 		}
 	}
 	close(fd);
@@ -333,10 +454,12 @@ slurm_run(const json_t *spec, struct op_external *x)
 	const char *output = op_opt_str(spec, "output", NULL);
 	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
 	json_t *extra = cluster_job_strings(spec, "sbatch_args"), *v;
-	char **argv = NULL, *out = NULL, *id = NULL, *outpath = NULL;
-	char *state = NULL, *exit_code = NULL, *last = NULL, *pct;
+	char **argv = NULL, *out = NULL, *id = NULL, *reported;
+	char *state = NULL, *exit_code = NULL, *last = NULL;
+	struct slurm_out job_out = { NULL, 0, 0, 0 };
+	struct passwd *pw;
+	char cwd[4096];
 	size_t n = 0, i;
-	off_t off = 0;
 	int rc = 1, status, cancelled = 0;
 	enum op_external_prior prior;
 
@@ -379,15 +502,14 @@ slurm_run(const json_t *spec, struct op_external *x)
 		op_log("Slurm job %s submitted", id);
 		op_external_record(x, "slurm", id);
 	}
-	/* The output file, with %j as sbatch expands it. */
-	outpath = xstrdup(argv[3] + strlen("--output="));
-	while ((pct = strstr(outpath, "%j")) != NULL) {
-		char *joined = xasprintf("%.*s%s%s", (int)(pct - outpath),
-					 outpath, id, pct + 2);
-
-		free(outpath);
-		outpath = joined;
-	}
+	/* The output file: where Slurm says, else where sbatch's options
+	 * put it (a later --output or --chdir in sbatch_args wins) */
+	reported = slurm_reported_out(id);
+	pw = getpwuid(geteuid());
+	job_out.path = cluster_job_slurm_out(argv, reported, id,
+					     pw != NULL ? pw->pw_name : "",
+					     getcwd(cwd, sizeof cwd) ? cwd : ".");
+	free(reported);
 	for (;;) {
 		char *sq[] = { "squeue", "-h", "-j", id, "-o", "%T", NULL };
 		char *now = NULL, *line;
@@ -401,7 +523,7 @@ slurm_run(const json_t *spec, struct op_external *x)
 		status = run_capture(sq, &now);
 		line = last_line(now ? now : "");
 		free(now);
-		slurm_tail(outpath, &off);
+		slurm_tail(&job_out);
 		if (status != 0 && op_stop_requested()) {
 			free(line);	/* squeue got our SIGTERM too */
 			continue;
@@ -427,7 +549,10 @@ slurm_run(const json_t *spec, struct op_external *x)
 		}
 		op_stop_wait_ms(poll);
 	}
-	slurm_tail(outpath, &off);
+	slurm_tail(&job_out);
+	if (!job_out.opened)
+		op_log("job %s: its output file %s cannot be read (%s), so its output is not in this log: is the path right, and on a file system this host sees?",
+		       id, job_out.path, strerror(job_out.open_errno));
 	if (slurm_final(id, &state, &exit_code) < 0) {
 		op_log("job %s: final state unknown (not in scontrol or sacct)", id);
 		if (cancelled)
@@ -446,7 +571,7 @@ out:
 	json_decref(extra);
 	free(out);
 	free(id);
-	free(outpath);
+	free(job_out.path);
 	free(state);
 	free(exit_code);
 	free(last);

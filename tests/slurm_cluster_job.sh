@@ -40,6 +40,32 @@ assert_contains "$out" "as job $id"
 [ -f "$T/custom-$id.log" ] || fail "custom output file missing"
 assert_contains "$(scontrol show job -o "$id")" "TimeLimit=00:05:00"
 
+# The output file is where sbatch puts it, however it was set: a later
+# --output/-o in sbatch_args wins over sluice's, %x %u %% and widths are
+# expanded, a relative one is under --chdir/-D. Its lines reach the log.
+mkdir -p "$T/out" "$T/wd"
+me=$(id -un)
+while IFS='|' read -r name opts file; do
+	out=$(job "$name" "\"command\":\"echo out-of-$name\",$opts" | "$drv" run cluster_job) ||
+		fail "$name: the job failed: $out"
+	id=$(echo "$out" | sed -n 's/^Slurm job \([0-9]*\) submitted$/\1/p')
+	file=${file//ID8/$(printf %08d "$id")}
+	file=${file//ID/$id}
+	[ -f "$file" ] || fail "$name: no output file $file"
+	assert_contains "$out" "out-of-$name" "$name: the job's output in the log"
+	assert_not_contains "$out" "cannot be read" "$name"
+done <<CASES
+args_output|"sbatch_args":["--output=$T/out/custom-%j.log"]|$T/out/custom-ID.log
+output_key|"output":"$T/out/%x-%j.log"|$T/out/sluice-retail-output_key-ID.log
+short_o|"output":"$T/out/first-%j.log","sbatch_args":["-o","$T/out/short-%8j-%u-%%.log"]|$T/out/short-ID8-$me-%.log
+chdir|"sbatch_args":["--chdir=$T/wd"]|$T/wd/sluice-retail-chdir-ID.out
+chdir_short|"output":"o-%j.txt","sbatch_args":["-D","wd"]|$T/wd/o-ID.txt
+CASES
+# a file the try cannot read: said in the log, not silently missing
+out=$(job nofile "\"command\":\"echo lost\",\"output\":\"$T/no-such-folder/x-%j.log\"" | "$drv" run cluster_job 2>&1) || true
+id=$(echo "$out" | sed -n 's/^Slurm job \([0-9]*\) submitted$/\1/p')
+assert_contains "$out" "job $id: its output file $T/no-such-folder/x-$id.log cannot be read (No such file or directory), so its output is not in this log"
+
 # Timeout: the executor SIGTERMs the try; the job is cancelled in Slurm.
 job slow '"command":"echo started; sleep 300"' | "$drv" run cluster_job >"$T/slow.log" 2>&1 &
 pid=$!

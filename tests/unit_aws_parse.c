@@ -1,12 +1,13 @@
 /* unit_aws_parse: the AWS client's parsers, table-driven: s3:// URLs, XML
- * answers (namespaces dropped, errors found, bad XML refused), and the
- * task types' load-time checks. */
+ * answers (namespaces dropped, errors found, bad XML refused), the
+ * task types' load-time checks, and where a Slurm job's output is. */
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "operators/aws_s3.h"
 #include "operators/aws_xml.h"
+#include "operators/cluster_job.h"
 #include "operators/operator.h"
 #include "tests/unit.h"
 
@@ -229,6 +230,61 @@ test_check_all(void)
 	}
 }
 
+/* A Slurm job's output file: the last --output/-o and --chdir/-D of
+ * sbatch's arguments (every form), scontrol's StdOut first when known,
+ * Slurm's patterns expanded as far as they can be known. */
+static void
+test_slurm_out(void)
+{
+	static const struct {
+		const char *args;	/* sbatch's, split at ' ' */
+		const char *reported;
+		const char *want;
+	} t[] = {
+		{ "--output=sluice-d-t-%j.out --wrap=x", NULL,
+		  "/home/u/sluice-d-t-42.out" },
+		{ "--output=sluice-d-t-%j.out --output=/x/custom-%j.log --wrap=x",
+		  NULL, "/x/custom-42.log" },
+		{ "--output=a-%j.out -o /x/b-%j.log", NULL, "/x/b-42.log" },
+		{ "--output=a-%j.out -o/x/c-%j.log", NULL, "/x/c-42.log" },
+		{ "--output=a-%j.out --output /x/d.log", NULL, "/x/d.log" },
+		{ "--job-name=sluice-d-t --output=/x/%x-%j.log", NULL,
+		  "/x/sluice-d-t-42.log" },
+		{ "-J first --job-name=second --output=/x/%x.log", NULL,
+		  "/x/second.log" },
+		{ "--output=o-%j.out --chdir=/x", NULL, "/x/o-42.out" },
+		{ "--output=o-%j.out -D rel", NULL, "/home/u/rel/o-42.out" },
+		{ "--output=o-%j.out --chdir=/x -D /y", NULL, "/y/o-42.out" },
+		{ "--output=/abs/o.out --chdir=/x", NULL, "/abs/o.out" },
+		{ "--output=/x/%u-%5j-%A-%a-%%-%N.out", NULL,
+		  "/x/u-00042-42-4294967294-%-%N.out" },
+		{ "--array=1-3 --output=/x/%A_%a.out", NULL, "/x/42_%a.out" },
+		{ "--wrap=x", NULL, "/home/u/slurm-42.out" },
+		/* Slurm's own answer wins (a script's #SBATCH --output),
+		 * its leftovers expanded */
+		{ "--output=a-%j.out", "/s/from-script-%%-%3j.log",
+		  "/s/from-script-%-042.log" },
+	};
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
+		char *copy = xstrdup(t[i].args), *argv[16], *save = NULL;
+		size_t n = 0;
+		char *got;
+
+		argv[n++] = "sbatch";
+		for (char *w = strtok_r(copy, " ", &save); w != NULL && n < 15;
+		     w = strtok_r(NULL, " ", &save))
+			argv[n++] = w;
+		argv[n] = NULL;
+		got = cluster_job_slurm_out(argv, t[i].reported, "42", "u",
+					    "/home/u");
+		CHECK_MSG(strcmp(got, t[i].want) == 0, "%s: got %s, want %s",
+			  t[i].args, got, t[i].want);
+		free(got);
+		free(copy);
+	}
+}
+
 int
 main(void)
 {
@@ -237,5 +293,6 @@ main(void)
 	RUN(test_xml);
 	RUN(test_validate);
 	RUN(test_check_all);
+	RUN(test_slurm_out);
 	return UNIT_END();
 }
