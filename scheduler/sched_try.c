@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "executors/registry.h"
+#include "executors/try_note.h"
 #include "operators/notify.h"
 #include "operators/operator.h"
 #include "scheduler/config.h"
@@ -147,9 +148,7 @@ sched_try_log(const char *path, const char *fmt, ...)
 		close(fd);
 		return;
 	}
-	/* `sluice logs` shows these beside the partition keys: written as
-	 * they are, not with a Z */
-	fprintf(f, "[%s sluice] ", tz_iso(NULL, sl_now_ms() / 1000, ts, sizeof ts));
+	fputs(try_note_prefix(sl_now_ms(), ts, sizeof ts), f);
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);

@@ -107,7 +107,8 @@ char *try_cwd(const struct try_ctx *c);
  * Why a failed try failed, in the task's own words (try_reason.c): the
  * last line the task wrote to its log, which the scheduler records after
  * "exit code 1: " or "killed by signal 9 (Killed): ". sluice's own
- * "[TIME sluice] ..." lines and blank lines are passed over. The line has
+ * lines (the scheduler's and the executors', executors/try_note.h:
+ * "[TIME sluice] ...") and blank lines are passed over. The line has
  * the values of secrets (NULL-terminated, or NULL) as ***, as the log
  * has them, then web/mask.h's rule applied; malformed UTF-8 and control
  * characters as '?', a tab as a space; at most TRY_REASON_MAX bytes (cut

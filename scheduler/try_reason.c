@@ -9,9 +9,11 @@
 #include "base/text.h"
 #include "base/util.h"
 #include "executors/out_mask.h"
+#include "executors/try_note.h"
 #include "web/mask.h"
 
-/* Is line (n bytes) one of sluice's own ("[TIME sluice] ...") or blank? */
+/* Is line (n bytes) one of sluice's own (try_note.h: the scheduler's and
+ * the executors' "[TIME sluice] ...") or blank? */
 static int
 reason_skipped(const char *line, size_t n)
 {
@@ -22,7 +24,7 @@ reason_skipped(const char *line, size_t n)
 			break;
 	if (i == n)
 		return 1;
-	return line[0] == '[' && memmem(line, n, " sluice] ", 9) != NULL;
+	return try_note_is(line, n);
 }
 
 /* out_mask's sink: the masked line into a buf. */

@@ -65,15 +65,15 @@ wait_for 30 "the short try to end" short_ended
 err=$(ti_error ushort)
 assert_contains "$err" "lost: sluice could not reach 127.0.0.1:$port again to follow the try"
 assert_contains "$err" "is stopped when 127.0.0.1:$port answers"
-assert_contains "$(cat "$short_log")" "sluice: cannot reach 127.0.0.1:$port since "
+assert_contains "$(cat "$short_log")" "sluice] cannot reach 127.0.0.1:$port since "
 assert_contains "$(cat "$short_log")" "(unreachable_timeout of ssh executor box_short)"
-assert_eq 1 "$(grep -c '^sluice: cannot reach' "$short_log")" "the short try's log says it once"
+assert_eq 1 "$(grep -c ' sluice\] cannot reach' "$short_log")" "the short try's log says it once"
 wait_ti ushort p1 only failed 10
 pid_gone "$linger" && fail "the command ended while its host could not be reached"
 
 # box_long keeps the try running meanwhile
 ti_is ulong p1 only running || fail "the long try ended while its host could not be reached: $(ti_error ulong)"
-assert_contains "$(cat "$long_log")" "sluice: cannot reach 127.0.0.1:$port since "
+assert_contains "$(cat "$long_log")" "sluice] cannot reach 127.0.0.1:$port since "
 
 # the scheduler is killed again before the host answers: the short try
 # is recorded as failed, so only the ssh executor's orphans file says its
@@ -95,7 +95,7 @@ wait_for 10 "the orphans file to be emptied once the kill ran" eval '[ ! -s "$or
 touch "$T/go"
 wait_ti ulong p1 only success 60
 assert_eq 1 "$(ti_field ulong p1 only try_number)" "the long task's try"
-assert_contains "$(cat "$long_log")" "sluice: 127.0.0.1:$port answered again after "
+assert_contains "$(cat "$long_log")" "sluice] 127.0.0.1:$port answered again after "
 assert_contains "$(cat "$long_log")" "long done"
 assert_eq 1 "$(grep -c '^long done$' "$long_log")" "the copy holds the output once"
 echo "run_ssh_adopt_unreach: ok"

@@ -67,13 +67,13 @@ assert_contains "$out" "127.0.0.1:$dead down for"
 # Task 0 went to the dead host first (it is listed first, both had room):
 # its log says where it was placed, once that the command did not start
 # there and why, then where it ran.
-notes=$(grep '^sluice: ' "$T/dead/task-0.log")
+notes=$(grep '^\[[^]]* sluice\] ' "$T/dead/task-0.log")
 assert_eq 3 "$(printf '%s\n' "$notes" | wc -l)" "sluice lines: $notes"
 assert_contains "$(printf '%s\n' "$notes" | sed -n 1p)" "try 1 of driver.task on host 127.0.0.1:$dead "
 assert_contains "$(printf '%s\n' "$notes" | sed -n 2p)" \
 	"did not start on 127.0.0.1:$dead (cannot connect to 127.0.0.1:$dead: Connection refused)"
 assert_contains "$(printf '%s\n' "$notes" | sed -n 3p)" "try 1 of driver.task on host 127.0.0.1:$pa "
-assert_eq ok "$(grep -v '^sluice: ' "$T/dead/task-0.log")" "task 0 output"
+assert_eq ok "$(grep -v '^\[[^]]* sluice\] ' "$T/dead/task-0.log")" "task 0 output"
 
 # A moved try survives the scheduler: the token it got at start names the
 # dead host, yet adopting that token follows the try where it runs.

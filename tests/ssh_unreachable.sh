@@ -48,7 +48,7 @@ err=$(json_field "$r" error)
 assert_contains "$err" "127.0.0.1:$port"
 assert_contains "$err" "(unreachable_timeout)"
 assert_contains "$err" "the command never started"
-assert_contains "$(cat "$T/gone/task-0.log")" "sluice: try failed: $err"
+assert_contains "$(cat "$T/gone/task-0.log")" "sluice] try failed: $err"
 assert_eq 1 "$(grep -c 'waits for a host' "$T/gone/task-0.log")" "gone: the wait said once"
 grep -q '^ran$' "$T/gone/task-0.log" && fail "the command ran"
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/text.h"
+#include "executors/try_note.h"
 #include "scheduler/try.h"
 #include "tests/unit.h"
 
@@ -80,6 +81,15 @@ static const struct {
 	{ "loading\nbad row 7\r\n\n[2024-01-01T05:00:00+00:00 sluice] timed out\n", 1,
 	  "bad row 7" },
 	{ "[2024-01-01T05:00:00+00:00 sluice] cannot start\n", 1, NULL },
+	/* the ssh executor's header and notes are in the same form */
+	{ "[2026-12-07T16:50:00+00:00 sluice] try 1 of ex4.r on host 127.0.0.1:23101 as root (ssh executor remote)\n", 1, NULL },
+	{ "[2026-12-07T16:50:00+00:00 sluice] try 1 of ex4.r on host h as u (ssh executor remote)\n"
+	  "boom\n\n[2026-12-07T16:50:01+00:00 sluice] killing the task on h (timed out)\n"
+	  "[2026-12-07T16:50:01+00:00 sluice] sending SIGTERM to the process group 7 on h\n", 1, "boom" },
+	/* a task's own lines that merely look alike are the task's: the
+	 * sluice CLI run by a task, a bracketed level */
+	{ "sluice: no DAG named x\n", 1, "sluice: no DAG named x" },
+	{ "[INFO] restarting sluice] now\n", 1, "[INFO] restarting sluice] now" },
 	/* no newline at the end */
 	{ "a\nlast words", 1, "last words" },
 	/* control characters and malformed UTF-8 as '?', a tab as a space */
@@ -109,6 +119,17 @@ test_reasons(void)
 			CHECK_MSG(line == NULL, "case %zu: %s", i, line);
 		else
 			CHECK_EQ_STR(reasons[i].line, line);
+		free(line);
+	}
+	/* a note as the scheduler and the executors write it (try_note.h)
+	 * is passed over, whatever its time */
+	for (int64_t ms = 0; ms <= 4102444800000; ms += 1000000000000) {
+		char prefix[64], tail[256], *line;
+
+		snprintf(tail, sizeof tail, "the task's line\n%stry 1 of d.t on host h as u (ssh executor remote)\n",
+			 try_note_prefix(ms, prefix, sizeof prefix));
+		line = try_reason_from(tail, strlen(tail), 1, secrets);
+		CHECK_EQ_STR("the task's line", line ? line : "(null)");
 		free(line);
 	}
 }

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "executors/ssh/ssh_internal.h"
+#include "executors/try_note.h"
 
 static void try_send_kill(struct ssh_try *t, const char *sig);
 static int try_step(struct ssh_op *op);
@@ -132,6 +133,8 @@ static void log_stderr(struct ssh_try *t, const char *p, size_t n)
 
 static void log_printf(struct ssh_try *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+static void log_note(struct ssh_try *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void log_printf(struct ssh_try *t, const char *fmt, ...)
 {
 	char line[2048];
@@ -145,6 +148,24 @@ static void log_printf(struct ssh_try *t, const char *fmt, ...)
 		log_write(t, line, SL_MIN((size_t)n, sizeof line - 1));
 }
 
+/* One line of sluice's own in the log, in the form a reader tells from
+ * the task's output (try_note.h). */
+static void log_note(struct ssh_try *t, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	size_t n;
+
+	try_note_prefix(sl_now_ms(), line, sizeof line);
+	n = strlen(line);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof line - n - 1, fmt, ap);
+	va_end(ap);
+	n = strlen(line);
+	line[n++] = '\n';
+	log_write(t, line, n);
+}
+
 /* The try's $SLUICE_OUTPUT came back from its host: write the local
  * copy, then report the end. */
 static void try_output_fetched(struct ssh_cmd *cmd, void *arg)
@@ -153,12 +174,12 @@ static void try_output_fetched(struct ssh_cmd *cmd, void *arg)
 	struct sl_err err;
 
 	if (cmd->error || cmd->exit_code != 0)
-		log_printf(t, "sluice: cannot copy the try's output back from %s: %s\n",
+		log_note(t, "cannot copy the try's output back from %s: %s",
 			   t->host->label, cmd->error ? cmd->error : "the copy failed");
 	else if (cmd->out.len > 0 &&
 		 sl_write_file(t->output_path, cmd->out.data, cmd->out.len,
 			       0644, &err) < 0)
-		log_printf(t, "sluice: cannot write the try's output: %s\n",
+		log_note(t, "cannot write the try's output: %s",
 			   err.msg);
 	free(t->output_path);
 	t->output_path = NULL;
@@ -204,12 +225,12 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 	if (t->kill_note)	/* never sent: the group was unknown */
 		log_printf(t, "%s\n", t->kill_note);
 	if (t->withheld)
-		log_printf(t, "sluice: %lld bytes of output not copied: the try "
+		log_note(t, "%lld bytes of output not copied: the try "
 			   "was stopped before its secret values were known "
-			   "(they stay in ~/.sluice/tries/%s.log on %s)\n",
+			   "(they stay in ~/.sluice/tries/%s.log on %s)",
 			   t->withheld, t->id, t->host ? t->host->label : "its host");
 	if (t->error)
-		log_printf(t, "sluice: try failed: %s\n", t->error);
+		log_note(t, "try failed: %s", t->error);
 	if (t->log_fd >= 0)
 		close(t->log_fd);
 	t->log_fd = -1;
@@ -504,8 +525,8 @@ static int try_step(struct ssh_op *op)
 			if (t->adopted && t->wait_since_ms) {
 				char d[32];
 
-				log_printf(t, "sluice: %s answered again after %s; "
-					   "following the try\n", t->host->label,
+				log_note(t, "%s answered again after %s; "
+					   "following the try", t->host->label,
 					   sl_format_duration(sl_mono_ms() -
 							      t->wait_since_ms,
 							      d, sizeof d));
@@ -637,8 +658,8 @@ static void try_move(struct ssh_try *t, const char *why)
 {
 	struct ssh_host *h = t->host;
 
-	log_printf(t, "sluice: the command did not start on %s (%s); "
-		   "looking for another host\n", h->label, why);
+	log_note(t, "the command did not start on %s (%s); "
+		   "looking for another host", h->label, why);
 	try_requeue_first(t);
 }
 
@@ -656,10 +677,10 @@ static void try_wait_note(struct ssh_try *t, const char *why)
 	t->wait_logged = 1;
 	sl_format_duration(ex->unreachable_timeout_ms, d, sizeof d);
 	if (t->adopted) {
-		log_printf(t, "sluice: cannot reach %s%s%s (%s) to follow the "
+		log_note(t, "cannot reach %s%s%s (%s) to follow the "
 			   "try; its command there runs on meanwhile, and "
 			   "sluice tries again every %s, at most %s "
-			   "(unreachable_timeout of ssh executor %s)\n",
+			   "(unreachable_timeout of ssh executor %s)",
 			   t->host->label, t->host->down_since ? " since " : "",
 			   t->host->down_since ? ssh_format_wall(
 				   t->host->down_since, w, sizeof w) : "",
@@ -672,9 +693,9 @@ static void try_wait_note(struct ssh_try *t, const char *why)
 	}
 	buf_init(&hosts, 0);
 	ssh_exec_unreachable_desc(ex, &hosts);
-	log_printf(t, "sluice: %s waits for a host, queued (no retry spent), "
+	log_note(t, "%s waits for a host, queued (no retry spent), "
 		   "at most %s (unreachable_timeout of ssh executor %s): "
-		   "cannot reach %s\n", t->header, d, ex->name, buf_str(&hosts));
+		   "cannot reach %s", t->header, d, ex->name, buf_str(&hosts));
 	buf_free(&hosts);
 }
 
@@ -812,7 +833,7 @@ static void try_lost(struct ssh_op *op, const char *why)
 static void try_send_kill(struct ssh_try *t, const char *sig)
 {
 	struct buf b;
-	char note[512];
+	char note[512], prefix[64];
 
 	if (!t->pgid || !t->op.conn)
 		return;
@@ -823,8 +844,9 @@ static void try_send_kill(struct ssh_try *t, const char *sig)
 	/* The notice goes through the remote log, so the local log holds
 	 * only what was copied from it (an adopting scheduler resumes the
 	 * copy at the local log's size). */
-	snprintf(note, sizeof note, "%s\nsluice: sending SIG%s to the process "
-		 "group %ld on %s\n", t->kill_note ? t->kill_note : "", sig,
+	snprintf(note, sizeof note, "%s\n%ssending SIG%s to the process "
+		 "group %ld on %s\n", t->kill_note ? t->kill_note : "",
+		 try_note_prefix(sl_now_ms(), prefix, sizeof prefix), sig,
 		 t->pgid, t->host->label);
 	free(t->kill_note);
 	t->kill_note = NULL;
@@ -873,12 +895,12 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 	t->host = h;
 	h->running++;
 	if (t->header_host != h)	/* not again after a wait for h */
-		log_printf(t, "sluice: %s on host %s as %s (ssh executor %s%s%s)\n",
+		log_note(t, "%s on host %s as %s (ssh executor %s%s%s)",
 			   t->header, h->label, h->user, ex->name,
 			   ex->via ? ", via " : "", ex->via ? ex->via->label : "");
 	if (t->skipped_env && t->header_host != h)
-		log_printf(t, "sluice: not passed to the remote command (not "
-			   "shell variable names): %s\n", t->skipped_env);
+		log_note(t, "not passed to the remote command (not "
+			   "shell variable names): %s", t->skipped_env);
 	t->header_host = h;
 	base = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : -1;
 	t->token = xasprintf("ssh-try host=%s id=%s base=%lld log=%s", h->label,
@@ -979,6 +1001,7 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 		[SL_KILL_SHUTDOWN] = "scheduler shutting down",
 	};
 	const char *said;
+	char prefix[64];
 
 	(void)inst;
 	if (t->state == T_DONE || t->kill_requested)
@@ -993,7 +1016,9 @@ void ssh_try_kill(void *inst, void *handle, enum sl_exec_kill_reason why)
 		ssh_try_finish(t);
 		return;
 	}
-	t->kill_note = xasprintf("\nsluice: killing the task on %s (%s)",
+	t->kill_note = xasprintf("\n%skilling the task on %s (%s)",
+				 try_note_prefix(sl_now_ms(), prefix,
+						 sizeof prefix),
 				 t->host->label, said);
 	if (t->state == T_OPEN && !t->ch) {
 		if (t->adopted) {
