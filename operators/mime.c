@@ -267,6 +267,37 @@ mailbox_add(struct buf *out, const struct mime_addr *a)
 	buf_printf(out, " <%s>", a->addr);
 }
 
+/* What is wrong with the character at p (end: the address's end) in
+ * an address, in words a person can act on, into why (size n). */
+static void
+addr_bad_char(const char *p, const char *end, char *why, size_t n)
+{
+	unsigned char c = (unsigned char)*p;
+	size_t len;
+
+	if (c == ' ')
+		snprintf(why, n, "a space is not allowed in an address (a "
+			 "name goes before it: \"Ops Team\" <ops@example.com>)");
+	else if (c == '\t')
+		snprintf(why, n, "a tab is not allowed in an address");
+	else if (c < 0x20 || c == 0x7f)
+		snprintf(why, n, "control character 0x%02X is not allowed in "
+			 "an address", c);
+	else if (c >= 0x80 &&
+		 (len = text_utf8_seq((const unsigned char *)p,
+				      (size_t)(end - p))) > 1)
+		snprintf(why, n, "'%.*s' is not allowed in an address (sluice "
+			 "sends ASCII addresses only: non-ASCII text goes in the "
+			 "display name, \"Zo\xc3\xab\" <zoe@example.com>)",
+			 (int)len, p);
+	else if (c >= 0x80)
+		snprintf(why, n, "byte 0x%02X (not UTF-8) is not allowed in an "
+			 "address", c);
+	else
+		snprintf(why, n, "character '%c' is not allowed in an address",
+			 c);
+}
+
 /* A bare address we are willing to put in a header and hand to SMTP:
  * printable ASCII without spaces or specials, one '@' between a local
  * part and a domain. */
@@ -284,10 +315,15 @@ addr_check(const char *addr, struct sl_err *err)
 	for (const char *p = addr; *p != '\0'; p++) {
 		unsigned char c = (unsigned char)*p;
 
-		if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c))
-			return sl_err_set(err,
-			    "invalid email address '%s': character '%c' "
-			    "not allowed", addr, c > 0x20 && c < 0x7f ? c : '?');
+		if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c)) {
+			char why[256], *shown = text_utf8_escaped(addr);
+
+			addr_bad_char(p, addr + n, why, sizeof why);
+			sl_err_set(err, "invalid email address '%s': %s", shown,
+				   why);
+			free(shown);
+			return -1;
+		}
 	}
 	if (at == NULL || at == addr || at[1] == '\0' ||
 	    strchr(at + 1, '@') != NULL)

@@ -555,9 +555,29 @@ test_addresses(void)
 	};
 	char *msg, *v;
 
+	/* a character an address may not hold is named, with what to do */
+	static const struct { const char *addr, *msg; } named[] = {
+		{ "ops team@example.com",
+		  "invalid email address 'ops team@example.com': a space is not allowed in an address (a name goes before it: \"Ops Team\" <ops@example.com>)" },
+		{ "Ops <ops\tteam@example.com>",
+		  "invalid email address 'ops\\x09team@example.com': a tab is not allowed in an address" },
+		{ "j\xc3\xbcrgen@example.com",
+		  "invalid email address 'j\xc3\xbcrgen@example.com': '\xc3\xbc' is not allowed in an address (sluice sends ASCII addresses only: non-ASCII text goes in the display name, \"Zo\xc3\xab\" <zoe@example.com>)" },
+		{ "j\xfcrgen@example.com",
+		  "invalid email address 'j\\xfcrgen@example.com': byte 0xFC (not UTF-8) is not allowed in an address" },
+		{ "a\x01" "b@example.com",
+		  "invalid email address 'a\\x01b@example.com': control character 0x01 is not allowed in an address" },
+		{ "x;y@b.com",
+		  "invalid email address 'x;y@b.com': character ';' is not allowed in an address" },
+	};
+
 	for (size_t i = 0; i < SL_ARRAY_LEN(bad); i++)
 		CHECK_MSG(mime_add_rcpt(m, MIME_TO, bad[i], &err) < 0,
 		      "'%s' refused", bad[i]);
+	for (size_t i = 0; i < SL_ARRAY_LEN(named); i++) {
+		CHECK(mime_add_rcpt(m, MIME_TO, named[i].addr, &err) < 0);
+		CHECK_EQ_STR(named[i].msg, err.msg);
+	}
 	CHECK_MSG(mime_render(m, 0, &(struct buf){ 0 }, &err) < 0 &&
 	      strstr(err.msg, "From") != NULL, "no From: %s", err.msg);
 	mime_set_from(m, "\"Ops \\\"Team\\\"\" <ops@example.com>", &err);
