@@ -57,7 +57,28 @@ assert_eq 9 "$(json_field "$r" signal)" "signal when TERM is ignored"
 wait_for 10 "the group $pg to be gone" eval "! group_alive $pg"
 assert_contains "$(cat "$T/task-0.log")" "sending SIGKILL to the process group $pg"
 
-# 4. A login that talks on stderr before the command starts (a chatty
+# 5. What the command leaves behind when it ends (a daemonised subshell's
+# child, a nohup'd background job) is stopped with the try, as a local
+# try's is (keep_children false, the default), before the try's end is
+# reported; with keep_children (-K) it runs on.
+left="(sleep 206$$ &); nohup sleep 207$$ >/dev/null 2>&1 & echo done"
+leftover() { pgrep -f "^sleep 20[67]$$\$"; }
+kill_leftovers() { local p; p=$(leftover) || return 0; kill -KILL $p 2>/dev/null || true; }
+on_exit kill_leftovers
+driver_bg -c "$cfg" -L "$T" -g 2000 -- sh -c "$left"
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 0 "$(json_field "$r" exit_code)" "exit code of a command leaving processes"
+wait_for 10 "the processes the try left to be stopped" eval "! leftover"
+driver_bg -c "$cfg" -L "$T" -g 2000 -K -- sh -c "$left"
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+assert_eq 0 "$(json_field "$r" exit_code)" "exit code with keep_children"
+assert_eq 2 "$(leftover | wc -l)" "the processes kept with keep_children"
+kill_leftovers
+wait_for 10 "the kept processes to go" eval "! leftover"
+
+# 6. A login that talks on stderr before the command starts (a chatty
 # .bashrc, here a ForceCommand): its lines reach the log, and the
 # executor still finds the process group to kill.
 stop_sshd a

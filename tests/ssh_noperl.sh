@@ -2,7 +2,8 @@
 # ssh executor on a host without perl: the start falls back to the sh
 # runner and its polling follower. Output streams into the log, exit codes
 # come back (a status above 128 reads as the signal N-128: the shell's $?
-# cannot tell them apart), and the try's files hold a bare status.
+# cannot tell them apart), the try's files hold a bare status, and what
+# the command leaves behind is stopped unless keep_children.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/ssh_lib.sh"
 
@@ -46,4 +47,16 @@ grep -q 'second line' "$T/task-0.log" && fail "second line before the go file"
 touch "$T/go"
 driver_wait
 assert_contains "$(cat "$T/task-0.log")" "second line"
+
+# What the command leaves behind is stopped when it ends (the sh runner
+# finds its group in /proc), unless keep_children (-K).
+leftover() { pgrep -f "^sleep 20[89]$$\$"; }
+kill_leftovers() { local p; p=$(leftover) || return 0; kill -KILL $p 2>/dev/null || true; }
+on_exit kill_leftovers
+left="(sleep 208$$ &); sleep 209$$ >/dev/null 2>&1 & echo done"
+check 0 0 sh -c "$left"
+wait_for 10 "the processes the try left to be stopped" eval "! leftover"
+"$DRIVER" -c "$cfg" -L "$T" -K -- sh -c "$left" >/dev/null
+assert_eq 2 "$(leftover | wc -l)" "the processes kept with keep_children"
+kill_leftovers
 echo "ssh_noperl: ok"

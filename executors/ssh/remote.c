@@ -37,8 +37,10 @@
  * only when the executor asks, on its first start per connection and
  * every SSH_SWEEP_EVERY starts after (try.c).
  *
- * start: `/bin/sh -c START START SWEEP PERL RUNNER FOLLOW SETUP ID CWD N
- * ENV... ARGV...` puts itself in a session of its own when it is not
+ * start: `/bin/sh -c START START SWEEP PERL RUNNER FOLLOW SETUP ID STOP CWD
+ * N ENV... ARGV...` (STOP: -1 to keep what the command leaves behind
+ * when it ends, keep_children; else the grace in ms between the SIGTERM
+ * and the SIGKILL that stop it, as a local try's supervisor does) puts itself in a session of its own when it is not
  * (sshd makes one per command already) and makes the log. With perl it
  * becomes PERL, the runner: the channel's own process, which outlives
  * the channel and is outside the command's process group, so kills
@@ -56,9 +58,9 @@ static const char script_start[] =
 	"unset SLUICE_SETSID;d=$HOME/.sluice/tries;f=$d/$6;"
 	"[ -d \"$d\" ]||{ mkdir -p \"$d\"&&chmod 700 \"$HOME/.sluice\" \"$d\";}||exit 125;"
 	"if [ \"$1\" = 1 ];then find \"$d\" -name \"*.pid\" -mtime +7 -exec /bin/sh -c \"for x do p=;r=;read -r p s r <\\\"\\$x\\\";kill -0 \\\"\\${r:-\\$p}\\\" 2>/dev/null||rm -f \\\"\\${x%.pid}\\\".*;done\" sluice-sweep {} + 2>/dev/null;fi;"
-	": >>\"$f.log\"||exit 125;pl=$2;ru=$3;fo=$4;su=$5;shift 6;"
-	"if command -v perl >/dev/null 2>&1;then trap \"\" TERM INT HUP;exec perl -e \"$pl\" -- \"$f\" \"$su\" \"$@\";fi;"
-	"exec 3<&0;setsid /bin/sh -c \"$ru\" sluice-try \"$f\" \"$su\" \"$@\" <&3 >>\"$f.log\" 2>&1 3<&- &"
+	": >>\"$f.log\"||exit 125;pl=$2;ru=$3;fo=$4;su=$5;k=$7;shift 7;"
+	"if command -v perl >/dev/null 2>&1;then trap \"\" TERM INT HUP;exec perl -e \"$pl\" -- \"$f\" \"$su\" \"$k\" \"$@\";fi;"
+	"exec 3<&0;setsid /bin/sh -c \"$ru\" sluice-try \"$f\" \"$su\" \"$k\" \"$@\" <&3 >>\"$f.log\" 2>&1 3<&- &"
 	"exec 3<&-;l=;read -r l </proc/$!/stat 2>/dev/null;l=${l##*) };s=;i=0;"
 	"for w in $l;do i=$((i+1));if [ $i = 20 ];then s=$w;break;fi;done;"
 	"printf \"%s %s\\n\" $! \"$s\" >\"$f.pid\";printf \"sluice-pgid=%s start=%s\\n\" $! \"$s\" >&2;"
@@ -72,10 +74,11 @@ static const char script_setup[] =
 	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;"
 	"case $SLUICE_OUTPUT in ?*)SLUICE_OUTPUT=$HOME/.sluice/tries/$SLUICE_OUTPUT;;esac;exec \"$@\"";
 
-/* The perl runner and follower. `PERL F SETUP CWD N ENV... ARGV...` forks
- * the command (SETUP, in a process group of its own, output into F.log),
- * writes F.pid and names the group on stderr, copies F.log to stdout as
- * it grows, records F.status (written to F.status.tmp and renamed: whole
+/* The perl runner and follower. `PERL F SETUP STOP CWD N ENV... ARGV...`
+ * forks the command (SETUP, in a process group of its own, output into
+ * F.log), writes F.pid and names the group on stderr, copies F.log to
+ * stdout as it grows; once the command ended, unless STOP is -1, stops
+ * what is left of its group (SIGTERM, SIGKILL after STOP ms); records F.status (written to F.status.tmp and renamed: whole
  * or absent) and ends like the command did (exit N, or the signal
  * re-raised on itself). Kills of the group do not reach it, and a closed
  * channel only stops the copy: the status is recorded also after a
@@ -97,12 +100,13 @@ static const char script_perl[] =
 	"while($out&&$i<$r){$w=syswrite(STDOUT,$b,$r-$i,$i);if(!defined $w){next if $!==4;$out=0;last}$i+=$w}}$t}"
 	"sub fin{my $s=shift;cp();if($s&127){$SIG{$_}=\"DEFAULT\" for qw(TERM INT HUP PIPE);kill $s&127,$$;exit 128+($s&127)}exit $s>>8}"
 	"sub lost{print STDERR \"sluice-lost\\n\";exit 0}"
-	"if($f ne \"-f\"){$su=shift;open(L,\"<\",\"$f.log\") or exit 125;$p=fork;"
+	"if($f ne \"-f\"){$su=shift;$k=shift;open(L,\"<\",\"$f.log\") or exit 125;$p=fork;"
 	"if(!defined $p){print STDERR \"sluice: cannot fork: $!\\n\";exit 126}"
 	"if(!$p){setpgrp(0,0);open(STDOUT,\">>\",\"$f.log\")&&open(STDERR,\">&STDOUT\") or exit 125;exec(\"/bin/sh\",\"-c\",$su,\"sluice-try\",@ARGV);exit 127}"
 	"setpgrp($p,$p);$0=\"sluice-ssh-try $f\";@v=sv($p);$st=@v?$v[19]:\"\";"
 	"open(P,\">\",\"$f.pid.tmp\")&&print(P \"$p $st $$\\n\")&&close(P)&&rename(\"$f.pid.tmp\",\"$f.pid\");print STDERR \"sluice-pgid=$p start=$st\\n\";"
 	"$d=0.01;while(1){$w=waitpid($p,1);$s=$?;$n=cp();last if $w==$p||$w<0;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}"
+	"if($k>=0&&kill(0,-$p)){kill(-15,$p);for(1..$k/50){last unless kill(0,-$p);nap(0.05)}kill(-9,$p)}"
 	"open(S,\">\",\"$f.status.tmp\")&&print(S (($s&127)?\"signal \".($s&127):\"exit \".($s>>8)),\"\\n\")&&close(S)&&rename(\"$f.status.tmp\",\"$f.status\");"
 	"fin($s)}"
 	"($f,$o)=@ARGV;$w=0;"
@@ -116,11 +120,17 @@ static const char script_perl[] =
 	"sub took{my @a=stat(\"$f.pid\");my @b=stat(\"$f.status\");print STDERR \"sluice-took=\".($b[9]-$a[9]).\"\\n\" if @a&&@b&&$b[9]>=$a[9]}"
 	"$d=0.01;while(1){$a=up();$z=rd();if(defined $z){took();fin($z)}$n=cp();lost() unless $a;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}";
 
-/* runner, without perl: `sluice-try F SETUP CWD N ENV... ARGV...`, a
+/* runner, without perl: `sluice-try F SETUP STOP CWD N ENV... ARGV...`, a
  * session leader. It outlives a SIGTERM to its group (the command gets
- * it) and writes the command's $? into F.status. */
+ * it), stops what the command left in the group as the perl runner does
+ * (found in /proc), and writes the command's $? into F.status. */
 static const char script_runner[] =
-	"f=$1;su=$2;shift 2;trap : TERM INT HUP;/bin/sh -c \"$su\" sluice-try \"$@\";printf \"%s\\n\" $? >\"$f.status\"";
+	"f=$1;su=$2;k=$3;shift 3;trap : TERM INT HUP;/bin/sh -c \"$su\" sluice-try \"$@\";c=$?;"
+	"o(){ r=;for x in /proc/[0-9]*/stat;do l=;read -r l <\"$x\" 2>/dev/null||continue;x=${x#/proc/};x=${x%/stat};"
+	"set -- ${l##*) };[ \"$3\" = $$ ]&&[ \"$x\" != $$ ]&&r=\"$r $x\";done;[ -n \"$r\" ];};"
+	"if [ \"$k\" -ge 0 ]&&o;then kill -TERM $r 2>/dev/null;i=0;"
+	"while [ $i -lt $((k/50)) ]&&o;do sleep 0.05 2>/dev/null||sleep 1;i=$((i+1));done;o&&kill -KILL $r 2>/dev/null;fi;"
+	"printf \"%s\\n\" $c >\"$f.status\"";
 
 /* follow, without perl: `sluice-follow F OFFSET LIVE` does what PERL -f
  * does by polling (LIVE: the start script named the group already; not
@@ -249,6 +259,10 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 		  NULL);
 	buf_addc(&b, ' ');
 	ssh_try_quote(&b, id);
+	/* what the command leaves behind: kept (-1), or stopped after it
+	 * ends, SIGTERM then SIGKILL after this many ms */
+	buf_printf(&b, " %lld", task->keep_children ? -1LL
+			: (long long)SL_MAX(task->kill_grace_ms, (int64_t)0));
 	buf_addc(&b, ' ');
 	ssh_try_quote(&b, task->cwd ? task->cwd : "");
 	buf_printf(&b, " %zu", n);
