@@ -233,7 +233,7 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 	}
 	size = lseek(fd, 0, SEEK_END);
 	offset = adopt_offset(log, (long long)size, base);
-	t = ssh_try_new(ex, fd, done, arg);
+	t = ssh_try_new(ex, fd, 0, done, arg);
 	t->adopted = 1;
 	t->token = xstrdup(token);
 	t->log_path = xstrdup(log);

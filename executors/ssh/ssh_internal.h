@@ -54,12 +54,15 @@
 #include <libssh2.h>
 
 #include "executors/executor.h"
+#include "executors/out_log.h"
 #include "executors/out_mask.h"
 #include "executors/ssh.h"
 #include "base/util.h"
 
 #define SSH_READ_CHUNK 32768
 #define SSH_MAX_COMMAND (256 * 1024)
+/* a try's log cap when the task gives none: the local executor's */
+#define SSH_LOG_MAX (100LL * 1000 * 1000)
 #define SSH_PUMP_ROUNDS 64
 #define SSH_TUNNEL_BUF 65536
 #define SSH_SWEEP_EVERY 500
@@ -198,6 +201,11 @@ struct ssh_try {
 	size_t stdin_len, stdin_off;
 	int stdin_done;
 	int log_fd;
+	/* the local log over log_fd, capped by the task's log_max (no cap
+	 * for an adopted try: its token does not say it); finished: the
+	 * output is over, sluice's last lines are appended after it */
+	struct out_log log;
+	int log_finished;
 	int64_t kill_grace_ms;
 	int64_t started_ms;
 	/* The wrapper's "sluice-pgid=..." stderr line names the process
@@ -440,7 +448,7 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h);
 /* The try is over: give its slot back and report from a fresh event. */
 void ssh_try_finish(struct ssh_try *t);
 /* A new try with its events (done, grace) and the log fd; not listed. */
-struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd,
+struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd, long long log_max,
 			    sl_exec_done_fn done, void *arg);
 /* Free a try (not its channel: the session frees that). */
 void ssh_try_free(struct ssh_try *t);

@@ -77,18 +77,30 @@ static int signal_from_name(const char *name)
 	return 0;
 }
 
+/* Into the local log, under the cap as the local supervisor's (a full
+ * disk loses log lines, not the try); once the output is over, sluice's
+ * last lines go after the cap's marker. */
 static void log_write(struct ssh_try *t, const char *p, size_t n)
 {
-	while (n > 0 && t->log_fd >= 0) {
-		ssize_t w = write(t->log_fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return;	/* a full disk loses log lines, not the try */
-		}
-		p += w;
-		n -= (size_t)w;
+	char line[2048];
+
+	if (t->log_fd < 0)
+		return;
+	if (!t->log_finished) {
+		out_log_write(&t->log, p, n);
+		return;
 	}
+	snprintf(line, sizeof line, "%.*s", (int)SL_MIN(n, sizeof line - 1), p);
+	out_log_last_line(t->log_fd, line);
+}
+
+/* The output is over: put the capped log's tail in order (once). */
+static void log_finish(struct ssh_try *t)
+{
+	if (t->log_finished || t->log_fd < 0)
+		return;
+	out_log_finish(&t->log);
+	t->log_finished = 1;
 }
 
 static void log_out_sink(void *arg, const char *p, size_t n)
@@ -196,6 +208,7 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 	/* the output is over: a tail held back as a value's start is none */
 	out_mask_flush(&t->mask_out, log_out_sink, t);
 	out_mask_flush(&t->mask_err, log_err_sink, t);
+	log_finish(t);
 	if (t->output_path != NULL && t->host != NULL && t->marker_seen &&
 	    t->error == NULL) {
 		/* first its output, on the host's connection */
@@ -261,13 +274,14 @@ void ssh_try_free(struct ssh_try *t)
 }
 
 /* A new try with its events and log fd; the caller lists it. */
-struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd,
+struct ssh_try *ssh_try_new(struct ssh_exec *ex, int log_fd, long long log_max,
 			    sl_exec_done_fn done, void *arg)
 {
 	struct ssh_try *t = xcalloc(1, sizeof *t);
 
 	t->ex = ex;
 	t->log_fd = log_fd;
+	out_log_init(&t->log, log_fd, log_max);
 	t->kill_grace_ms = 10000;
 	t->started_ms = sl_mono_ms();
 	t->took_ms = -1;
@@ -948,7 +962,8 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		buf_free(&skipped);
 		return NULL;
 	}
-	fd = open(task->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	/* read and write: the cap's ring rewrites the log's tail (out_log.c) */
+	fd = open(task->log_path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
 		  0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "ssh executor %s: cannot open the log "
@@ -957,7 +972,9 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 		buf_free(&skipped);
 		return NULL;
 	}
-	t = ssh_try_new(ex, fd, done, arg);
+	t = ssh_try_new(ex, fd, task->log_max == 0 ? SSH_LOG_MAX
+				: task->log_max < 0 ? 0 : task->log_max,
+			done, arg);
 	t->command = command;
 	t->sweep_at = sweep_at;
 	snprintf(t->id, sizeof t->id, "%s", id);

@@ -50,23 +50,6 @@ sup_io_pwrite_all(int fd, const char *p, size_t n, long long off)
 	return 0;
 }
 
-int
-sup_io_pread_all(int fd, char *p, size_t n, long long off)
-{
-	while (n > 0) {
-		ssize_t r = pread(fd, p, n, (off_t)off);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return 0;
-}
-
 /* One read of a small file (under /proc), NUL-terminated: its length, or
  * -1. */
 ssize_t

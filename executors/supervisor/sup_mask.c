@@ -61,19 +61,19 @@ fail:
 static void
 sup_mask_sink(void *arg, const char *p, size_t n)
 {
-	sup_log_out(arg, p, n);
+	out_log_write(arg, p, n);
 }
 
 /* Output p[0..n) with the values masked, into the log. */
 void
-sup_mask_out(struct out_mask *m, struct sup_log *l, const char *p, size_t n)
+sup_mask_out(struct out_mask *m, struct out_log *l, const char *p, size_t n)
 {
 	out_mask_write(m, p, n, sup_mask_sink, l);
 }
 
 /* The end of the output: what waited goes out, masked. */
 void
-sup_mask_flush(struct out_mask *m, struct sup_log *l)
+sup_mask_flush(struct out_mask *m, struct out_log *l)
 {
 	out_mask_flush(m, sup_mask_sink, l);
 }

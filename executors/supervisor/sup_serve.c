@@ -190,12 +190,7 @@ sup_serve_start(char **argv, int argc, char **env, const int *fds,
 		close(fds[SUP_SERVE_SECRETS]);
 	if (cgroup_dir != NULL)
 		sup_tree_cgroup_make(s, cgroup_dir);
-	s->log.cap = log_max;
-	s->log.head_left = log_max / 2;
-	s->log.ring_size = log_max - log_max / 2;
-	s->log.ring_off = -1;
-	if (s->log.ring_size < 1)
-		s->log.cap = 0;
+	out_log_init(&s->log, s->log.fd, log_max);
 	sup_status_write(s, 0);
 	if (pipe2(out, O_CLOEXEC) < 0) {
 		snprintf(s->error, sizeof s->error, "cannot set up the try: %s",
@@ -319,7 +314,7 @@ sup_serve_finish(struct sup_served *ss, char *buf, size_t n)
 		close(ss->out);
 	}
 	sup_mask_flush(&s->mask, &s->log);
-	sup_log_finish(&s->log);
+	out_log_finish(&s->log);
 	if (s->log.err != 0) {
 		char line[sizeof s->error + 16];
 
@@ -332,7 +327,7 @@ sup_serve_finish(struct sup_served *ss, char *buf, size_t n)
 				 "cannot write the log (%lld bytes lost): %s",
 				 s->log.lost, strerror(s->log.err));
 		snprintf(line, sizeof line, "\nsluice: %s\n", s->error);
-		sup_log_last_line(s->log.fd, line);
+		out_log_last_line(s->log.fd, line);
 	}
 	if (s->cgroup[0] != '\0')
 		sup_tree_cgroup_remove(s);

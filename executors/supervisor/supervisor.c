@@ -263,13 +263,7 @@ sup_main(int argc, char **argv)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (cgroup_dir != NULL)
 		sup_tree_cgroup_make(&s, cgroup_dir);
-	s.log.fd = 1;
-	s.log.cap = log_max;
-	s.log.head_left = log_max / 2;
-	s.log.ring_size = log_max - log_max / 2;
-	s.log.ring_off = -1;
-	if (s.log.ring_size < 1)
-		s.log.cap = 0;
+	out_log_init(&s.log, 1, log_max);
 	sup_status_write(&s, 0);
 
 	buf = malloc(SUP_COPY_BUF);
@@ -375,7 +369,7 @@ sup_main(int argc, char **argv)
 	}
 	sup_mask_flush(&s.mask, &s.log);
 end:
-	sup_log_finish(&s.log);
+	out_log_finish(&s.log);
 	if (s.log.err != 0) {
 		char line[sizeof s.error + 16];
 
@@ -388,7 +382,7 @@ end:
 				 "cannot write the log (%lld bytes lost): %s",
 				 s.log.lost, strerror(s.log.err));
 		snprintf(line, sizeof line, "\nsluice: %s\n", s.error);
-		sup_log_last_line(s.log.fd, line);
+		out_log_last_line(s.log.fd, line);
 	}
 	if (s.cgroup[0] != '\0')
 		sup_tree_cgroup_remove(&s);

@@ -1,6 +1,6 @@
 /*
  * supervisor.h: the parts of sluice-try (see supervisor.c for what it
- * does and how it is called): the capped log writer (sup_log.c), the
+ * does and how it is called): the capped log writer (executors/out_log.c), the
  * try's process tree and cgroup (sup_tree.c), the status file
  * (sup_status.c), small I/O helpers (sup_io.c), secret masking
  * (sup_mask.c over executors/out_mask.c). libc only.
@@ -13,27 +13,10 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "executors/out_log.h"
 #include "executors/out_mask.h"
 
 #define SUP_COPY_BUF (64 * 1024)
-#define SUP_ROTATE_BUF (1024 * 1024)
-
-/* The capped log writer. The first half of the cap is appended as it
- * comes; past it, the rest cycles through a ring region of the file (the
- * other half), which is put back in order at the end. A line someone else
- * appends to the log while the ring cycles (the scheduler's "timed out")
- * may end up in the dropped middle. */
-struct sup_log {
-	int fd;
-	long long cap;		/* 0: no cap */
-	long long head_left;	/* bytes the head may still take */
-	long long ring_off;	/* file offset of the ring, -1 before it */
-	long long ring_size;
-	long long ring_pos;	/* bytes written into the ring in total */
-	long long lost;		/* bytes not written (write errors) */
-	long long dropped;	/* bytes the cap dropped, marker included */
-	int err;		/* errno of the first failed write */
-};
 
 struct sup {
 	const char *status_path;
@@ -52,7 +35,7 @@ struct sup {
 	int child_status;
 	char error[512];
 
-	struct sup_log log;
+	struct out_log log;
 	struct out_mask mask;	/* secret values masked in the output */
 
 	int served;			/* one of the server's tries */
@@ -137,21 +120,14 @@ struct sup_server_end {		/* one per reaped try, on the ends pipe */
  * 0 or -1 with errno. */
 int sup_io_write_all(int fd, const char *p, size_t n);
 int sup_io_pwrite_all(int fd, const char *p, size_t n, long long off);
-int sup_io_pread_all(int fd, char *p, size_t n, long long off);
 long long sup_io_clock_ms(clockid_t id);
 ssize_t sup_io_read_small(const char *path, char *buf, size_t n);
-
-/* sup_log.c: copy a chunk of output into the log; at the end, put the
- * tail in order behind its marker; a last line of our own. */
-void sup_log_out(struct sup_log *l, const char *p, size_t n);
-void sup_log_finish(struct sup_log *l);
-void sup_log_last_line(int fd, const char *line);
 
 /* sup_mask.c: load the values (-S), mask a chunk on its way to the log,
  * flush what was held back at the end. */
 int sup_mask_load(struct out_mask *m, int fd);
-void sup_mask_out(struct out_mask *m, struct sup_log *l, const char *p, size_t n);
-void sup_mask_flush(struct out_mask *m, struct sup_log *l);
+void sup_mask_out(struct out_mask *m, struct out_log *l, const char *p, size_t n);
+void sup_mask_flush(struct out_mask *m, struct out_log *l);
 
 /* sup_tree.c: the try's processes. */
 unsigned long long sup_tree_proc_start(pid_t pid, pid_t *ppid);
