@@ -1,7 +1,8 @@
 #!/bin/bash
 # ssh executor: a task runs remotely with its env (safely quoted), cwd and
 # stdin; argv[0] of operator tasks becomes sluice_path; the log's first
-# line names the host; `executors check` connects and reports.
+# line names the host; a command too large for one SSH exec request is
+# refused with its size; `executors check` connects and reports.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/ssh_lib.sh"
 
@@ -59,6 +60,30 @@ assert_contains "$(cat "$T/logs/task-0.log")" "remote sluice: operator shell"
 out=$("$DRIVER" -c "$cfg" -L "$T/logs" -d "$T/no such dir" -- touch "$T/ran")
 assert_eq 126 "$(json_field "$(result_of "$out" 0)" exit_code)" "bad cwd"
 [ ! -e "$T/ran" ] || fail "the command ran despite the missing cwd"
+
+# A command line with its environment travels in one SSH exec request,
+# which libssh2 caps: a large one runs whole; one past the cap is refused
+# before anything is sent, naming its size and the cap (it was sent and
+# failed as "Unable to send channel request").
+while read -r n want; do
+	v=$(head -c "$n" /dev/zero | tr '\0' v)
+	out=$("$DRIVER" -c "$cfg" -L "$T/logs" -e "BIG=$v" -- \
+		sh -c 'echo "argv=${#1} env=${#BIG}"' big "$v")
+	r=$(result_of "$out" 0)
+	case $want in
+	ok)
+		assert_eq 0 "$(json_field "$r" exit_code)" "exit code with a value of $n characters"
+		assert_contains "$(cat "$T/logs/task-0.log")" "argv=$n env=$n" ;;
+	refused)
+		err=$(json_field "$r" start_error)
+		assert_contains "$err" "the command with its environment is " "a value of $n characters"
+		assert_contains "$err" "bytes, more than the 34725 one SSH exec request can carry" "a value of $n characters"
+		assert_contains "$err" "pass large values in a file or on the task's stdin" ;;
+	esac
+done <<'TABLE'
+10000 ok
+16000 refused
+TABLE
 
 # executors check: every host connects and reports.
 out=$("$DRIVER" -C -c "$cfg2")

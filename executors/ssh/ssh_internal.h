@@ -60,7 +60,12 @@
 #include "base/util.h"
 
 #define SSH_READ_CHUNK 32768
-#define SSH_MAX_COMMAND (256 * 1024)
+/* The longest command one SSH exec request carries: libssh2 sends no
+ * packet whose payload reaches MAX_SSH_PACKET_LEN (35000) less 0x100, and
+ * the request takes 18 bytes besides the command (type, channel, "exec",
+ * want-reply, the command's length). Past it the request fails with
+ * "Unable to send channel request". */
+#define SSH_MAX_COMMAND (35000 - 0x100 - 18 - 1)
 /* a try's log cap when the task gives none: the local executor's */
 #define SSH_LOG_MAX (100LL * 1000 * 1000)
 #define SSH_PUMP_ROUNDS 64

@@ -949,8 +949,10 @@ void *ssh_try_start(void *inst, const struct sl_exec_task *task,
 	command = ssh_remote_try_command(ex, task, id, &skipped, &sweep_at);
 	if (strlen(command) > SSH_MAX_COMMAND) {
 		snprintf(err, errlen, "ssh executor %s: the command with its "
-			 "environment is %zu bytes, more than the %d an SSH "
-			 "exec request can carry", ex->name, strlen(command),
+			 "environment is %zu bytes, more than the %d one SSH "
+			 "exec request can carry (sluice's remote scripts take "
+			 "about 8 KB of it); pass large values in a file or on "
+			 "the task's stdin", ex->name, strlen(command),
 			 SSH_MAX_COMMAND);
 		free(command);
 		buf_free(&skipped);
