@@ -40,7 +40,7 @@ static const struct {
 	const char *doc;
 } man_signals[] = {
 	{ "SIGTERM, SIGINT", "scheduler and standalone start no new tries and exit; running tries go on and the next scheduler on the home adopts them (with --drain: first wait for them to end; a second signal stops the wait). web exits." },
-	{ "SIGHUP", "scheduler and standalone open log_file again (for logrotate) and reload sluice.yaml: the log names the keys applied and those that take a restart; a file that does not load is logged with its file, line and column, and the running settings stay. web opens log_file again only. The systemd units send it on systemctl reload, the Debian package's init scripts on service sluice-scheduler reload (and sluice-web)." },
+	{ "SIGHUP", "scheduler and standalone open log_file again (for logrotate) and reload sluice.yaml: the log names the keys applied and those that take a restart (executors: a DAG file naming one added since is refused, saying it needs the restart); a file that does not load is logged with its file, line and column, and the running settings stay. web opens log_file again only. The systemd units send it on systemctl reload, the Debian package's init scripts on service sluice-scheduler reload (and sluice-web)." },
 	{ "SIGKILL", "the scheduler dies at once; its local tries go on under sluice-try, and the next scheduler adopts them." },
 };
 

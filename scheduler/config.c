@@ -565,6 +565,7 @@ config_free(struct config *c)
 	free(c->base_url);
 	free(c->log_file);
 	json_decref(c->pools);
+	json_decref(c->file_executors);
 	json_decref(c->executors);
 	json_decref(c->smtp);
 	json_decref(c->webhooks);

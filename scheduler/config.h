@@ -49,6 +49,14 @@ struct config {
 	char *log_file;		/* the scheduler's and web's own log;
 				 * NULL: stderr */
 	int log_format;		/* enum log_format (base/log.h) */
+	/* Set by a running scheduler on the configuration it runs with, so
+	 * that a DAG file naming what it lacks says so (dag.c): running,
+	 * and the executors sluice.yaml defined at its last read (the
+	 * start or a SIGHUP; executors change only with a restart), NULL
+	 * when they are the running ones. Zero and NULL elsewhere (the
+	 * CLI reads the file as it is). */
+	int running;
+	json_t *file_executors;
 };
 
 /* The home from --home (may be NULL), else SLUICE_HOME, else the build's

@@ -902,32 +902,49 @@ dag_freshness_unscheduled(struct ydoc *d, const struct dag *dag, ynode_t *v,
 			 "expected partitions, so none could be late");
 }
 
-/* err: a task's key (executor, pool) names s, which sluice.yaml (file)
- * does not define in defined; at the value v, else (the default was
- * taken) at the task. */
+/* err: a task's key (executor, pool) names s, which the configuration
+ * cfg does not define in defined; at the value v, else (the default was
+ * taken) at the task. A running scheduler's configuration is the one it
+ * read at its start or last SIGHUP, not the file as it is now: the
+ * message says so, and what makes it read the file again. */
 static void
 undefined_name(struct ydoc *d, const struct task_src *src, ynode_t *v,
 	       const char *key, const char *s, json_t *defined,
-	       const char *file, struct sl_err *err)
+	       const struct config *cfg, struct sl_err *err)
 {
-	char names[1024], at[SL_ERR_PATH];
+	char names[1024], where[1024], at[SL_ERR_PATH];
 	const char *k;
 	json_t *x;
 	size_t off = 0;
+	int is_executor = strcmp(key, "executor") == 0;
 
 	names[0] = '\0';
 	json_object_foreach(defined, k, x)
 		if (off < sizeof names)
 			off += (size_t)snprintf(names + off, sizeof names - off,
 						"%s%s", off ? ", " : "", k);
+	if (!cfg->running)
+		snprintf(where, sizeof where, "%s (defined: %s)", cfg->file,
+			 names);
+	else if (is_executor && cfg->file_executors != NULL &&
+		 json_object_get(cfg->file_executors, s) != NULL)
+		snprintf(where, sizeof where, "the configuration the scheduler "
+			 "runs with (defined: %s): %s defines it now, but "
+			 "executors need a scheduler restart", names, cfg->file);
+	else
+		snprintf(where, sizeof where, "the configuration the scheduler "
+			 "runs with, read from %s at its start or last SIGHUP "
+			 "(defined: %s): %s", cfg->file, names,
+			 is_executor ? "an executor added there needs a "
+				       "scheduler restart"
+				     : "send the scheduler a SIGHUP once it is "
+				       "added there");
 	if (v != NULL)
-		ynode_err(d, v, err, "no %s '%s' in %s (defined: %s)", key, s,
-			  file, names);
+		ynode_err(d, v, err, "no %s '%s' in %s", key, s, where);
 	else
 		ydoc_err_path(d, src->node,
 			      ymap_key_path(d, src->node, key, at, sizeof at),
-			      err, "no %s '%s' in %s (defined: %s)", key, s, file,
-			      names);
+			      err, "no %s '%s' in %s", key, s, where);
 }
 
 /* A task's key (executor, pool) naming what sluice.yaml defines (defined;
@@ -949,7 +966,7 @@ load_defined_name(struct ydoc *d, const struct task_src *src,
 		s = dflt;
 	}
 	if (cfg != NULL && json_object_get(defined, s) == NULL) {
-		undefined_name(d, src, v, key, s, defined, cfg->file, &lc->cur);
+		undefined_name(d, src, v, key, s, defined, cfg, &lc->cur);
 		if (load_note(lc) < 0)
 			return -1;
 	}

@@ -740,6 +740,9 @@ sched_start(struct sched *s, struct sl_err *err)
 		if (config_load(s->cfg->home, &s->cfg_file, &ignored) < 0)
 			s->cfg_file = NULL;
 	}
+	/* DAG files are checked against this configuration, not the file
+	 * as it may be later: their errors say so (dag.c) */
+	s->cfg->running = 1;
 	/* two files with one DAG: the file the database records keeps it */
 	/* a file broken now runs the last good version the database keeps */
 	if (dagbag_load_stored(s->cfg->dags_dir, s->cfg, NULL, store_dag_owns,

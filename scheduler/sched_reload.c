@@ -225,6 +225,14 @@ sched_reload(struct sched *s)
 	if (s->serves_web && web.len > 0)
 		reload_names_add(&restart, web.text);
 	reload_apply(s, now, &applied);
+	/* executors change only with a restart: a DAG file naming one the
+	 * file has now, but this scheduler has not, says so (dag.c) */
+	json_decref(s->cfg->file_executors);
+	s->cfg->file_executors = reload_named_differs(s->cfg->executors,
+						      now->executors)
+	    ? json_incref(now->executors) : NULL;
+	if (s->cfg->file_executors != NULL)
+		s->bag_config_changed = 1;
 	log_emit(restart.len > 0 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, NULL,
 		 "SIGHUP: log reopened, sluice.yaml reloaded: %s%s%s%s%s%s%s%s",
 		 applied.len > 0 ? "applied " : "",

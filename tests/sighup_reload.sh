@@ -3,8 +3,9 @@
 # restart, truthfully (the web's keys are the scheduler's only when it
 # serves the web, as standalone): lines added above the executors: and connections:
 # blocks change neither; max_map and freshness_lookback are applied; DAG
-# files are checked again against new pools. The help of the serving
-# verbs says what SIGHUP does.
+# files are checked again against new pools, and a file naming an executor
+# or a pool the running configuration lacks says so (and what adds it).
+# The help of the serving verbs says what SIGHUP does.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
 for v in scheduler standalone; do
@@ -69,10 +70,27 @@ tasks:
   a: {pool: later, command: 'echo ran'}
 YAML
 wait_for 20 "the scheduler to refuse np.yaml" grep -q "np.yaml:3:.*no pool 'later'" "$T/scheduler.log"
+assert_contains "$(grep "no pool 'later'" "$T/scheduler.log" | tail -1)" "no pool 'later' in the configuration the scheduler runs with, read from $H/sluice.yaml at its start or last SIGHUP (defined: default): send the scheduler a SIGHUP once it is added there" "a pool the running configuration lacks"
 sed -i 's/^pools: {default: 16}$/pools: {default: 16, later: 2}/' "$H/sluice.yaml"
 hup "applied pools"
 sl trigger np --partition p1 >/dev/null
 wait_run np p1 success 30
+
+# an executor added to sluice.yaml (SIGHUP: it needs a restart), then a
+# DAG file naming it: the scheduler's refusal says the configuration it
+# runs with lacks it and what would add it, not that the file does
+sed -i 's/^  local: {type: local, slots: 5}$/&\n  batch: {type: local, slots: 1}/' "$H/sluice.yaml"
+hup "need a restart (the running values stay): executors"
+cat >"$H/dags/nb.yaml" <<'YAML'
+dag: nb
+tasks:
+  t: {executor: batch, command: 'echo ran'}
+YAML
+wait_for 20 "the scheduler to refuse nb.yaml" grep -q "nb.yaml:3:.*no executor 'batch'" "$T/scheduler.log"
+assert_contains "$(grep "no executor 'batch'" "$T/scheduler.log" | tail -1)" "no executor 'batch' in the configuration the scheduler runs with (defined: local): $H/sluice.yaml defines it now, but executors need a scheduler restart" "an executor added since the start"
+rm "$H/dags/nb.yaml"
+sed -i '/^  batch: {type: local, slots: 1}$/d' "$H/sluice.yaml"
+hup "sluice.yaml reloaded"
 
 # web.port: `sluice scheduler` serves no web UI, so a change is not one it
 # needs a restart for; it is `sluice web`'s at its next start (the
