@@ -540,6 +540,20 @@ cli_say_paused(struct cli *c, const struct dag *d)
 }
 
 int
+cli_say_unloaded(struct cli *c, const struct dag *d)
+{
+	char why[2048];
+
+	if (d->file == NULL ||
+	    store_dag_file_error(c->store, d->file, why, sizeof why) != 1)
+		return 0;
+	fflush(stdout);
+	fprintf(stderr, "sluice: the scheduler cannot load DAG %s's file, so its "
+		"runs do not start until it can: %s\n", d->name, why);
+	return 1;
+}
+
+int
 cli_home_owner_check(struct cli *c, const char *verb)
 {
 	struct stat st;

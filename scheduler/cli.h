@@ -216,6 +216,11 @@ int cli_scheduler_running(struct cli *c);
  * how): after a command made runs of it, before it waits on one. 1 when
  * paused, else 0. */
 int cli_say_paused(struct cli *c, const struct dag *d);
+/* After a verb that makes runs: when the scheduler recorded that it
+ * cannot load d's file (it runs with a configuration the CLI does not
+ * read, store_dag_file_error), say so on stderr with its error; 1 when
+ * it said so. */
+int cli_say_unloaded(struct cli *c, const struct dag *d);
 /* Take the scheduler lock of the home (one scheduler per home). */
 int cli_scheduler_lock(struct cli *c);
 /* root running VERB (scheduler, standalone) on a home another user owns

@@ -218,8 +218,10 @@ backfill_run(struct cli *c, const struct cli_args *args)
 		fprintf(stderr, "sluice: backfill %lld of %s: `sluice backfills %s` shows its progress, `sluice backfill cancel %lld` stops it\n",
 			(long long)json_integer_value(json_object_get(out, "id")), d->name,
 			d->name, (long long)json_integer_value(json_object_get(out, "id")));
-	if (!req.dry_run && ncreate + nrerun > 0)
+	if (!req.dry_run && ncreate + nrerun > 0) {
 		cli_say_paused(c, d);
+		cli_say_unloaded(c, d);
+	}
 	parts = json_array();
 	json_array_extend(parts, json_object_get(out, "create"));
 	json_array_extend(parts, json_object_get(out, "rerun"));

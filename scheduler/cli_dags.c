@@ -48,7 +48,9 @@ dags_next_json(struct cli *c, const struct dag *d, int paused, json_t *o)
 }
 
 /* The rows of `dags list`, one function for the table and --json: a row
- * per DAG (tag: only those carrying it), then one per DAG the database
+ * per DAG (tag: only those carrying it; "scheduler_error": the error the
+ * scheduler recorded for its file, when it cannot load what this process
+ * loaded), then one per DAG the database
  * knows whose file is broken or gone ("loaded": false, "error",
  * "file_missing"), then one per file that failed to load ("dag": null,
  * "error"); the last two are left out when filtering by tag. NULL on a
@@ -75,6 +77,14 @@ dags_list_rows(struct cli *c, const char *tag)
 			      "timezone", tz_name(e->dag->tz), "paused", paused,
 			      "tasks", e->dag->ntasks, "tags", tags);
 		dags_next_json(c, e->dag, paused, o);
+		{
+			char why[2048];
+
+			if (store_dag_file_error(c->store, e->file, why,
+						 sizeof why) == 1)
+				json_object_set_new(o, "scheduler_error",
+						    json_string(why));
+		}
 		json_array_append_new(rows, o);
 	}
 	if (tag == NULL) {
@@ -209,12 +219,13 @@ dags_list_print(const json_t *rows)
 	size_t i, n = json_array_size(rows);
 	struct buf *cells = xcalloc(n * DL_NCOLS + 1, sizeof *cells);
 	const json_t *o;
-	int broken = 0, gone = 0;
+	int broken = 0, gone = 0, refused = 0;
 
 	for (int k = 0; k < DL_NCOLS; k++)
 		width[k] = dags_width(dags_list_cols[k].head);
 	json_array_foreach(rows, i, o) {
 		gone += json_is_true(json_object_get(o, "file_missing"));
+		refused += json_object_get(o, "scheduler_error") != NULL;
 		if (dags_row_is_file_error(o)) {
 			broken++;
 			continue;
@@ -249,6 +260,12 @@ dags_list_print(const json_t *rows)
 		json_array_foreach(rows, i, o)
 			if (dags_row_is_file_error(o))
 				printf("  %s\n", json_string_value(json_object_get(o, "error")));
+	}
+	if (refused > 0) {
+		printf("\nDAG files the scheduler cannot load (it runs with the configuration it read; their runs do not start):\n");
+		json_array_foreach(rows, i, o)
+			if (json_object_get(o, "scheduler_error") != NULL)
+				printf("  %s\n", json_string_value(json_object_get(o, "scheduler_error")));
 	}
 	if (gone > 0) {
 		printf("\nDAGs whose file is gone (history kept, no new runs):\n");
@@ -514,7 +531,10 @@ const struct cli_verb cli_dags = {
 	"schema\n"
 	"reference",
 	"  list       every DAG, its schedule, tags, the partition the scheduler\n"
-	"             creates next; broken files (--tag T: the DAGs tagged T)\n"
+	"             creates next; broken files, and files the scheduler\n"
+	"             cannot load with the configuration it runs with (an\n"
+	"             executor added since its start), with its error (--tag\n"
+	"             T: the DAGs tagged T)\n"
 	"  show       tasks, their types and dependencies, the partitions of\n"
 	"             other DAGs or datasets it needs:, its params; with TASK,\n"
 	"             every setting of that task as the scheduler runs it (the\n"

@@ -348,6 +348,7 @@ trigger_run(struct cli *c, const struct cli_args *args)
 	else
 		printf("triggered %s partition %s\n", d->name, key);
 	cli_say_paused(c, d);
+	cli_say_unloaded(c, d);
 	if (!wait)
 		return 0;
 	parts = json_pack("[s]", key);

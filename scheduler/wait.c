@@ -37,6 +37,7 @@ static const char *const kind_names[] = {
 	[WAIT_POKE] = "next_poke",
 	[WAIT_QUEUED] = "queued",
 	[WAIT_READY] = "ready",
+	[WAIT_UNLOADED] = "unloaded",
 };
 
 const char *
@@ -336,7 +337,7 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 	json_t *run = NULL, *tis = NULL, *ti, *res = NULL;
 	enum ti_state state;
 	int paused, rc = -1;
-	char at[64];
+	char at[64], unloaded[2048];
 
 	*out = NULL;
 	if (t == NULL) {
@@ -360,7 +361,12 @@ wait_explain_ti(struct store *s, const struct config *cfg,
 		rc = 0;
 		goto done;
 	}
-	if (state == TI_QUEUED) {
+	if (state != TI_QUEUED && d->file != NULL &&
+	    store_dag_file_error(s, d->file, unloaded, sizeof unloaded) == 1) {
+		res = reason(WAIT_UNLOADED, "the scheduler cannot load the DAG's "
+			     "file, so nothing of DAG %s starts: %s", d->name,
+			     unloaded);
+	} else if (state == TI_QUEUED) {
 		res = reason(WAIT_QUEUED, "queued: its try is starting");
 	} else if (state == TI_UP_FOR_RETRY || state == TI_UP_FOR_RESCHEDULE) {
 		int64_t next = json_integer_value(json_object_get(ti, "next_at"));

@@ -41,6 +41,9 @@ enum wait_kind {
 	WAIT_POKE,		/* a sensor between pokes until next_at */
 	WAIT_QUEUED,		/* queued: starting now */
 	WAIT_READY,		/* nothing holds it: the next pass starts it */
+	WAIT_UNLOADED,		/* the scheduler cannot load the DAG's file
+				 * (a CLI, reading sluice.yaml as it is now,
+				 * can: store_dag_file_error) */
 };
 
 const char *wait_kind_name(enum wait_kind k);

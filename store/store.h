@@ -94,6 +94,12 @@ int64_t store_data_version(struct store *s);
  */
 int store_dags_sync(struct store *s, const struct dagbag *bag,
 		    int paused_at_creation, int64_t now_ms);
+/* Why the scheduler did not load file (recorded by store_dags_sync for a
+ * file it loaded no DAG of), into buf: 1, 0 when it loaded it (or never
+ * read it), -1 on a database error. The CLI, which reads the file
+ * against sluice.yaml as it is now, says it as the API does. */
+int store_dag_file_error(struct store *s, const char *file, char *buf,
+			 size_t n);
 /* Does the database record file as the file of dag (1), or not (0)?
  * Fits dagbag_owner_fn: store is the struct store. */
 int store_dag_owns(void *store, const char *dag, const char *file);

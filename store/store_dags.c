@@ -36,6 +36,46 @@ dags_store_source(struct store *s, const struct dag *d, const char *file,
 	return store_step_done(s, st);
 }
 
+/* The scheduler's error of a file it loaded no DAG of (dag_file_errors):
+ * recorded while it stands, gone once the file loads or goes. */
+static int
+dags_file_error_sync(struct store *s, const struct dagbag_entry *e,
+		     int64_t now)
+{
+	sqlite3_stmt *st;
+
+	if (e->dag == NULL && e->error != NULL && !e->missing) {
+		st = store_stmt(s,
+		    "INSERT INTO dag_file_errors (file, error, updated_at) "
+		    "VALUES (?1, ?2, ?3) ON CONFLICT (file) DO UPDATE SET "
+		    "error = ?2, updated_at = ?3 WHERE error IS NOT ?2");
+		sqlite3_bind_text(st, 2, e->error, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+	} else
+		st = store_stmt(s, "DELETE FROM dag_file_errors WHERE file = ?1");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, e->file, -1, SQLITE_STATIC);
+	return store_step_done(s, st);
+}
+
+int
+store_dag_file_error(struct store *s, const char *file, char *buf, size_t n)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "SELECT error FROM dag_file_errors WHERE file = ?");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 store_dags_sync(struct store *s, const struct dagbag *bag,
 		int paused_at_creation, int64_t now)
@@ -47,6 +87,10 @@ store_dags_sync(struct store *s, const struct dagbag *bag,
 		const struct dagbag_entry *e = &bag->entries[i];
 		sqlite3_stmt *st;
 
+		if (dags_file_error_sync(s, e, now) < 0) {
+			store_rollback(s);
+			return -1;
+		}
 		if (e->missing)
 			continue;
 		if (e->dag != NULL && e->error == NULL) {

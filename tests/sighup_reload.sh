@@ -88,6 +88,24 @@ tasks:
 YAML
 wait_for 20 "the scheduler to refuse nb.yaml" grep -q "nb.yaml:3:.*no executor 'batch'" "$T/scheduler.log"
 assert_contains "$(grep "no executor 'batch'" "$T/scheduler.log" | tail -1)" "no executor 'batch' in the configuration the scheduler runs with (defined: local): $H/sluice.yaml defines it now, but executors need a scheduler restart" "an executor added since the start"
+# the CLI reads sluice.yaml as it is now and loads the file: it shows the
+# scheduler's error where a run of it would wait (as the API lists it)
+refusal="nb.yaml:3:17: tasks.t.executor: no executor 'batch' in the configuration the scheduler runs with"
+assert_contains "$(sl dags validate "$H/dags/nb.yaml")" "OK" "the file as the CLI reads it"
+_listed() { sl dags | grep -q "$refusal"; }
+wait_for 20 "sluice dags to show the scheduler's refusal" _listed
+assert_contains "$(sl dags)" "DAG files the scheduler cannot load" "sluice dags"
+assert_contains "$(sl dags --json)" "\"scheduler_error\": \"$H/dags/$refusal" "sluice dags --json"
+sl trigger nb --partition p1 >/dev/null 2>"$T/trigger.err"
+assert_contains "$(cat "$T/trigger.err")" "sluice: the scheduler cannot load DAG nb's file, so its runs do not start until it can: $H/dags/$refusal" "sluice trigger"
+assert_contains "$(sl tasks nb p1)" "the scheduler cannot load the DAG's file, so nothing of DAG nb starts: $H/dags/$refusal" "sluice tasks"
+# trigger --wait says it before it waits
+"$SLUICE" --home "$H" trigger nb --partition p2 --wait >/dev/null 2>"$T/wait.err" &
+waiter=$!
+on_exit "stop_pid $waiter"
+wait_for 10 "trigger --wait to say why the run does not start" grep -q "the scheduler cannot load DAG nb's file" "$T/wait.err"
+stop_pid "$waiter"
+sl runs delete nb p1 p2 --yes >/dev/null
 rm "$H/dags/nb.yaml"
 sed -i '/^  batch: {type: local, slots: 1}$/d' "$H/sluice.yaml"
 hup "sluice.yaml reloaded"
