@@ -63,7 +63,7 @@ mkdir -p "$SHOTS"
 GAP_KEY=$(date -u -d "@$GAP" +%Y-%m-%dT%H:%M:%S+00:00)
 NEVER_KEYS="$(date -u -d "@$((HOUR - 9 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00) $(date -u -d "@$((HOUR - 10 * 3600))" +%Y-%m-%dT%H:%M:%S+00:00)"
 (set -o pipefail  # node's status, not tee's
-URL=$URL OPS_PW=$OPS_PW SHOTS=$SHOTS GAP_KEY=$GAP_KEY GAP_INDEX=$(((GAP - START) / 3600)) NEVER_KEYS=$NEVER_KEYS HOUR_S=$HOUR \
+URL=$URL OPS_PW=$OPS_PW VIEWER_PW=$VIEWER_PW SHOTS=$SHOTS GAP_KEY=$GAP_KEY GAP_INDEX=$(((GAP - START) / 3600)) NEVER_KEYS=$NEVER_KEYS HOUR_S=$HOUR \
 	node "$SLUICE_SRCDIR/tests/browser/partition_map.mjs" | tee "$T/browser.out") ||
 	fail "browser test failed (screenshots in $SHOTS)"
 # what the browser did is in the database: the eight runs, created by the

@@ -129,7 +129,9 @@ pages_map_body(struct web_req *r, struct buf *b, const struct dag *d,
 	buf_printf(b, "<p class=\"note\" id=\"map-note\">Click a cell to open the grid at that partition%s. "
 		   "The map follows the scheduler without a reload. Keyboard: Tab to the map, "
 		   "arrow keys move, Enter opens%s.</p>",
-		   can_change ? "; drag over cells to select a range" : "",
+		   can_change ? " (one without a run is selected instead, for a backfill); "
+				"drag over cells to select a range" :
+				" (a missing one as a row without a run; a future one has nothing to show yet)",
 		   can_change ? ", Space selects (Shift+Space: the range from the first)" : "");
 	buf_adds(b, "<div class=\"modal\" id=\"map-preview\" hidden><div class=\"dialog\">"
 		     "<h2 id=\"map-preview-title\"></h2><p id=\"map-preview-summary\"></p>"

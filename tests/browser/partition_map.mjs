@@ -8,7 +8,7 @@
 // Every wait is a bounded wait for a state, never a sleep.
 import { brokenKeys, check, faintSwatches, firstFrameMatches, journey, mapFits, placeholdersFit } from './lib.mjs';
 
-const { URL, OPS_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS, HOUR_S } = process.env;
+const { URL, OPS_PW, VIEWER_PW, SHOTS, GAP_KEY, GAP_INDEX, NEVER_KEYS, HOUR_S } = process.env;
 // hours begun since the set-up: each adds a partition to the map
 const hoursSince = () => Math.floor(Date.now() / 3600000) - Number(HOUR_S) / 3600;
 const WAIT = 30000;
@@ -247,6 +247,44 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   await page.locator('#grid tr.target').first().waitFor({ timeout: WAIT });
   check(await page.locator(`#grid tr.target[data-partition="${GAP_KEY}"]`).count() === 1, 'the grid opens at ' + GAP_KEY);
   await shot('06-grid-at');
+  // a viewer (no backfill, no selection): a click on a missing cell opens
+  // the grid at it, as the note says (it did nothing); a future one opens
+  // nothing
+  const never0 = NEVER_KEYS.split(' ')[0];
+  await page.context().clearCookies();
+  await page.goto(URL + '/dags/year/map');
+  await page.fill('#username', 'viewer');
+  await page.fill('#password', VIEWER_PW);
+  await page.click('#login');
+  await page.waitForURL(URL + '/dags/year/map', { timeout: WAIT });
+  await page.locator('#map[data-painted-ms]').waitFor({ timeout: WAIT });
+  check((await page.textContent('#map-note')).startsWith('Click a cell to open the grid at that partition (a missing one as a row without a run'),
+    'a viewer\'s note says what a click on a missing cell does');
+  const vc = await page.evaluate((k) => {
+    const m = window.sluiceMap;
+    let missing = -1, future = -1;
+    for (let i = 0; i < m.cells(); i++) {
+      if (m.key(i) === k) missing = i;
+      if (m.state(i) === 'future') future = i;
+    }
+    return { missing, future, state: missing >= 0 ? m.state(missing) : null };
+  }, never0);
+  check(vc.state === 'missing' && vc.future >= 0, 'a missing and a future cell on the viewer\'s map: ' + JSON.stringify(vc));
+  const fut = await center(vc.future);
+  await page.mouse.click(fut.x, fut.y);
+  const mv = await center(vc.missing);
+  await page.mouse.click(mv.x, mv.y);
+  await page.waitForURL(/\/dags\/year\?at=/, { timeout: WAIT });
+  check(new globalThis.URL(page.url()).searchParams.get('at') === never0,
+    'a viewer\'s click on a missing cell opens the grid at it (the future cell clicked first opened nothing): ' + page.url());
+  await page.locator(`#grid tr.never-run.target[data-partition="${never0}"]`).waitFor({ timeout: WAIT });
+  await shot('06a-viewer-grid-at-missing');
+  await page.context().clearCookies();
+  await page.goto(URL + '/dags/year');
+  await page.fill('#username', 'ops');
+  await page.fill('#password', OPS_PW);
+  await page.click('#login');
+  await page.waitForURL(URL + '/dags/year', { timeout: WAIT });
 
   // --- the grid's first page: the never-run hours as empty rows, picked and backfilled ---
   const never = NEVER_KEYS.split(' ');

@@ -5,7 +5,8 @@
 // without a reload. An hourly DAG is days (columns) x 24 hours (rows); a
 // daily one a calendar of weeks x 7 days; any other cadence a strip. Drag
 // over cells to select a range; a click opens the grid at that partition
-// (or, on one without a run, selects it).
+// (or, on one without a run where a person may backfill, selects it; a
+// future one opens nothing).
 // A dataset's page (web/pages_datasets.c) draws the producing task's map
 // the same way: data-api names its endpoint, clicks open the producer's
 // grid. Uses app.js's helpers (window.sluice) once the page has loaded.
@@ -432,12 +433,14 @@
       if (d.moved || i !== d.a) return;
       openOrSelect(i);
     });
-    // a click (or Enter): the grid at that partition; one without a run is
-    // selected instead (the grid lists runs), for a backfill
+    // a click (or Enter): the grid at that partition (a missing one is a
+    // never-run row there); where a person may backfill, one without a
+    // run is selected instead, for a backfill; a future one has nothing
+    // to show yet (the grid answers "no run for partition")
     function openOrSelect(i) {
-      if (['missing', 'future'].includes(names[codes[i]])) {
-        if (canChange) setSel({ a: i, b: i });
-      } else
+      const st = names[codes[i]];
+      if (canChange && (st === 'missing' || st === 'future')) setSel({ a: i, b: i });
+      else if (st !== 'future')
         location.href = (document.documentElement.dataset.root || '') + '/dags/' + enc(dag) + '?at=' + enc(key(i));
     }
     // the tip naming partition i beside the point (x, y) of the window, on
