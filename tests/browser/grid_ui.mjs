@@ -269,7 +269,11 @@ try {
   check(same(await rowKeys(), [K(2, 5), K(1, 17), K(1, 5)]), 'runs with an upstream_failed task');
   await chooseFilter('state=success', '1–25 of 37 partitions');
   check(!(await rowKeys()).includes(K(2, 5)), 'successful runs leave the failed out');
-  await chooseFilter('state=running', 'no runs yet');
+  // nothing running: it says so, not "no runs yet" of a DAG with runs
+  await chooseFilter('state=running', 'no running runs');
+  check(await page.textContent('#page-info') === 'no running runs', 'an empty filter says what it found none of');
+  await chooseFilter('task_state=running', 'no runs with a running task');
+  await chooseFilter('stale=1', 'no stale runs');
   await chooseFilter('state=failed', '1–3 of 3 partitions');
 
   // --- mark success without clearing downstream ---

@@ -410,7 +410,7 @@
       // the pages count runs; the never-run rows shown among them are said apart
       const never = (data.neverRun || { keys: [] }).keys.length + ((data.neverRun || {}).more || 0);
       info.textContent = (data.total ? (offset + 1) + '–' + last + ' of ' + data.total +
-        ' partition' + (data.total === 1 ? '' : 's') + (never ? ' with a run' : '') : 'no runs yet') +
+        ' partition' + (data.total === 1 ? '' : 's') + (never ? ' with a run' : '') : noneShown()) +
         (never ? ' · ' + never + ' without a run' : '');
       document.getElementById('newer').disabled = offset === 0;
       document.getElementById('older').disabled = offset + pageSize >= data.total;
@@ -592,6 +592,12 @@
       });
     }
 
+    // an empty page: under a filter, none of what it shows ("no running
+    // runs"), not "no runs yet" of a DAG that has runs
+    function noneShown() {
+      const f = document.getElementById('grid-filter');
+      return f && f.value ? 'no ' + f.options[f.selectedIndex].text.replace(/ \(.*$/, '') : 'no runs yet';
+    }
     async function load() {
       try {
         const d = await api('GET', gridPath('&offset=' + offset));
