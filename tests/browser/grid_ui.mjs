@@ -262,6 +262,8 @@ try {
 
   // --- filter by state ---
   await chooseFilter('state=failed', '1–3 of 3 partitions');
+  check(await page.textContent('#status') === '', 'the filter\'s page clears the Go to\'s error (it stayed): ' +
+    await page.textContent('#status'));
   check(same(await rowKeys(), [K(2, 5), K(1, 17), K(1, 5)]), 'failed runs only');
   check(await page.locator('#grid tr.target').count() === 0, 'a new filter forgets the jump\'s marks');
   await shot('06-filter-failed');

@@ -598,13 +598,19 @@
       const f = document.getElementById('grid-filter');
       return f && f.value ? 'no ' + f.options[f.selectedIndex].text.replace(/ \(.*$/, '') : 'no runs yet';
     }
-    async function load() {
+    // asked: a load the person asked for (another filter or page), whose
+    // success clears what the status line said of the view before (a Go
+    // to's error stayed on screen); a poll's clears only its own error
+    let loadFailed = false;
+    async function load(asked) {
       try {
         const d = await api('GET', gridPath('&offset=' + offset));
         d.neverRun = await neverRunOf(d, [...targets]);
         data = d;
         render();
-      } catch (e) { status(e.message, true); }
+        if (asked || loadFailed) status('');
+        loadFailed = false;
+      } catch (e) { status(e.message, true); loadFailed = true; }
     }
 
     // go to the page holding the partition a date or time names (the
@@ -725,8 +731,8 @@
       if (td && td.dataset.task) openTask(td);
     });
 
-    document.getElementById('newer').addEventListener('click', () => { offset = Math.max(0, offset - pageSize); load(); });
-    document.getElementById('older').addEventListener('click', () => { offset += pageSize; load(); });
+    document.getElementById('newer').addEventListener('click', () => { offset = Math.max(0, offset - pageSize); load(true); });
+    document.getElementById('older').addEventListener('click', () => { offset += pageSize; load(true); });
     document.getElementById('grid-jump')?.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const text = document.getElementById('grid-at').value.trim();
@@ -737,7 +743,7 @@
       filter = v ? '&' + v.split('=')[0] + '=' + enc(v.split('=')[1]) : '';
       offset = 0;
       targets = new Set();
-      load();
+      load(true);
     });
 
     const modal = document.getElementById('preview');
