@@ -617,7 +617,9 @@ trigger_param_field(struct buf *b, const char *k, json_t *decl)
 		buf_adds(b, choices != NULL ? "\" data-required=\"1" :
 			    "\" data-required=\"1\" placeholder=\"required");
 	else if (secret)
-		buf_adds(b, "\" placeholder=\"secret: empty keeps the default");
+		/* short enough for the box at every width; the rest in its title */
+		buf_adds(b, "\" placeholder=\"empty: the default\" "
+			    "title=\"a secret: what you type is not shown; left empty, the default is used");
 	if (choices != NULL) {
 		/* a required one starts on an empty choice, so the server
 		 * names it when none is made */

@@ -53,15 +53,21 @@ export async function journey(width, height, shots, body) {
   await browser.close();
 }
 
-// The inputs (by id) whose placeholder does not fit in the box: its text
-// measured in the input's font against the room inside its padding.
+// The inputs (by id, or every one a CSS selector such as
+// '#trigger-form input.param' matches) whose placeholder does not fit in
+// the box: its text measured in the input's font against the room inside
+// its padding.
 export function placeholdersFit(page, ids) {
-  return page.evaluate((ids) => ids.map((id) => {
-    const i = document.getElementById(id), cs = getComputedStyle(i);
-    const ctx = document.createElement('canvas').getContext('2d');
-    ctx.font = cs.font;
-    const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
-    return ctx.measureText(i.placeholder).width <= room ? '' : id + ' (' + i.placeholder + ')';
+  return page.evaluate((ids) => ids.flatMap((id) => {
+    const found = document.getElementById(id);
+    return (found ? [found] : [...document.querySelectorAll(id)]).map((i) => {
+      const cs = getComputedStyle(i);
+      const ctx = document.createElement('canvas').getContext('2d');
+      ctx.font = cs.font;
+      const room = i.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+      return !i.placeholder || ctx.measureText(i.placeholder).width <= room ? '' :
+        (i.id || i.dataset.param || id) + ' (' + i.placeholder + ')';
+    });
   }).filter(Boolean), ids);
 }
 

@@ -5,7 +5,7 @@
 // Every wait is a bounded wait for a state, never a sleep.
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, midWordBreaks, openPage } from './lib.mjs';
+import { check, midWordBreaks, openPage, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, T, SHOTS } = process.env;
 const parts = [process.env.P1, process.env.P2, process.env.P3];
@@ -117,6 +117,15 @@ try {
   check((await page.locator('#trigger-form label', { hasText: 'table' }).textContent()).includes('the table to <b>load</b>'),
     'the param\'s description is shown, as text');
   check(await page.locator('#trigger-form input.param[data-param="token"]').getAttribute('type') === 'password', 'a secret param\'s box hides what is typed');
+  // every box's placeholder shows whole (the secret's "secret: empty
+  // keeps the default" was cut at every width), wide and on a phone
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 860 });
+    const cut = await placeholdersFit(page, ['#trigger-form input']);
+    check(cut.length === 0, `at ${width} px the trigger form's placeholders fit their boxes` + (cut.length ? ': not ' + cut.join(', ') : ''));
+    if (width === 390) await shot('05c-trigger-form-390');
+  }
+  await page.setViewportSize({ width: 1280, height: 860 });
   await page.fill('#trigger-partition', 'tp1');
   await page.click('#trigger-btn');
   await page.locator('#status', { hasText: "param 'table' is required" }).waitFor({ timeout: WAIT });
