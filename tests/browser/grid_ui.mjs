@@ -3,7 +3,7 @@
 // `sluice standalone` with DAG gr (40 hourly partitions from
 // 2026-12-01T00:00Z, b failed at 05:00 and 17:00) and sets URL, OPS_PW,
 // SHOTS. Every wait is a bounded wait for a state, never a sleep.
-import { check, checkboxesOffLine, faintSwatches, lowContrast, openPage, placeholdersFit } from './lib.mjs';
+import { check, checkboxesOffLine, faintSwatches, lowContrast, midWordBreaks, openPage, placeholdersFit } from './lib.mjs';
 
 const { URL, OPS_PW, SHOTS, LONG_KEY } = process.env;
 const WAIT = 30000;
@@ -323,6 +323,15 @@ try {
   await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
   check(same(await previewRows(), [[K(2, 5), 'b', 'failed'], [K(2, 5), 'c', 'upstream_failed']]),
     'b and c with downstream: the preview lists b and c once each');
+  // on a phone the preview's rows stack: a state's badge keeps its line,
+  // no name breaks inside a word ("faile|d", "extra|ct" at 390 px)
+  await page.setViewportSize({ width: 390, height: 844 });
+  const cramped = await midWordBreaks(page, '#preview-table td');
+  const badges = await midWordBreaks(page, '#preview-table .badge');
+  check(cramped.broken.length === 0 && badges.lines.every((n) => n === 1),
+    'at 390 px the preview breaks no word, each state on one line: ' + JSON.stringify({ cramped, badges }));
+  await shot('11b-preview-390');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.click('#preview-confirm');
   await page.locator('#status', { hasText: /^cleared \d+ task instance/ }).waitFor({ timeout: WAIT });
   check(await page.textContent('#status') === 'cleared 2 task instances',
