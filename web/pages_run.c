@@ -502,16 +502,29 @@ pages_task(struct web_req *r)
 		   (long long)json_integer_value(json_object_get(ti, "try_number")));
 	{
 		/* ?try=N (an alert's link): the log shown is try N's, not the
-		 * latest one's; a try that is not there is ignored */
+		 * latest one's; a try that is not there is said, naming the
+		 * tries there are (as sluice logs --try does), and the latest
+		 * shown */
 		const char *want = web_query(r, "try");
 		long long latest = (long long)json_integer_value(json_object_get(ti, "try_number"));
 		char *end = NULL;
 		long long n = want != NULL ? strtoll(want, &end, 10) : 0;
 
 		if (want != NULL && end != want && *end == '\0' && n >= 1 && n <= latest)
-			buf_printf(&b, " data-open-try=\"%lld\"", n);
+			buf_printf(&b, " data-open-try=\"%lld\"></div>", n);
+		else if (want != NULL && *want != '\0') {
+			buf_adds(&b, "></div><p class=\"error\" id=\"try-notice\" role=\"status\">");
+			text_html_escape(&b, task);
+			buf_adds(&b, " has no try ");
+			text_html_escape(&b, want);
+			if (latest > 0)
+				buf_printf(&b, ": it has had %lld tr%s (try 1 to %lld); the latest, try %lld, "
+					   "is shown.</p>", latest, latest == 1 ? "y" : "ies", latest, latest);
+			else
+				buf_adds(&b, ": it has had none yet.</p>");
+		} else
+			buf_adds(&b, "></div>");
 	}
-	buf_adds(&b, "></div>");
 	/* why it is not running (wait.c), kept current by app.js */
 	buf_printf(&b, "<p class=\"waiting\" id=\"ti-waiting\" data-kind=\"%s\"%s>",
 		   json_is_object(why) ? json_string_value(json_object_get(why, "kind")) : "",

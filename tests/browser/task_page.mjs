@@ -68,6 +68,24 @@ try {
     'its UTC time in the tooltip, "+00:00", never "Z": ' + await t.getAttribute('title'));
   await shot('tp-03-success');
 
+  // --- ?try=N of a try that is not there says so (it showed the latest
+  // without a word), naming the tries there are; a try's log button puts
+  // its number in the address, to be linked ---
+  for (const bad of ['9', '0', 'abc']) {
+    await page.goto(URL + '/dags/live/runs/k/tasks/second?try=' + bad);
+    await page.locator('#log-try', { hasText: 'try 2' }).waitFor({ timeout: WAIT });
+    check(await page.textContent('#try-notice') === `second has no try ${bad}: it has had 2 tries (try 1 to 2); the latest, try 2, is shown.`,
+      `?try=${bad}: the page says so: ` + await page.textContent('#try-notice'));
+  }
+  await shot('tp-03b-no-such-try');
+  await page.click('#tries tr.try[data-try="1"] button.show-log');
+  await page.locator('#log-try', { hasText: 'try 1' }).waitFor({ timeout: WAIT });
+  check(new globalThis.URL(page.url()).searchParams.get('try') === '1' && await page.locator('#try-notice').count() === 0,
+    'try 1\'s log button: the address says ?try=1, the notice is gone: ' + page.url());
+  await page.reload();
+  await page.locator('#log-try', { hasText: 'try 1' }).waitFor({ timeout: WAIT });
+  check(await page.locator('#tries tr.shown[data-try="1"]').count() === 1, 'the address opens try 1 again');
+
   // --- the run page shows its times the same way ---
   await page.click('#run-link');
   await page.waitForURL(URL + '/dags/live/runs/k', { timeout: WAIT });

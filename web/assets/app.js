@@ -1177,6 +1177,12 @@
       const n = Number(b.dataset.try);
       following = n >= latest;   // an older try: stay on it
       open(n);
+      // the address names the try shown, so it can be linked; a notice
+      // of a try asked for that is not there is about the address before
+      const u = new URL(location.href);
+      u.searchParams.set('try', String(n));
+      history.replaceState(null, '', u);
+      document.getElementById('try-notice')?.remove();
     });
     open(tryNo);
   }
