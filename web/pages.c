@@ -250,7 +250,8 @@ pages_forbidden(struct web_req *r, const char *what)
 
 
 void
-pages_login(struct web_req *r, const char *message, int status, const char *next)
+pages_login(struct web_req *r, const char *message, int status, const char *next,
+	    const char *username)
 {
 	struct buf b;
 
@@ -275,10 +276,19 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 			     "server, add the first user as the user sluice runs as: "
 			     "<code>sluice users add NAME --role admin</code> (it prints a "
 			     "password), then log in here.</p>");
+	/* a failed login keeps the name typed (the password is typed again,
+	 * where the cursor is) */
 	buf_adds(&b, "<form method=\"post\" action=\"/login\">"
-		     "<label>User <input name=\"username\" id=\"username\" autocomplete=\"username\" required autofocus></label>"
-		     "<label>Password <input name=\"password\" id=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
-		     "<input type=\"hidden\" name=\"next\" value=\"");
+		     "<label>User <input name=\"username\" id=\"username\" autocomplete=\"username\" required");
+	if (username != NULL && *username != '\0') {
+		buf_adds(&b, " value=\"");
+		text_html_escape(&b, username);
+		buf_adds(&b, "\"></label><label>Password <input name=\"password\" id=\"password\" type=\"password\" "
+			     "autocomplete=\"current-password\" required autofocus></label>");
+	} else
+		buf_adds(&b, " autofocus></label><label>Password <input name=\"password\" id=\"password\" "
+			     "type=\"password\" autocomplete=\"current-password\" required></label>");
+	buf_adds(&b, "<input type=\"hidden\" name=\"next\" value=\"");
 	text_html_escape(&b, next ? next : "/");
 	buf_adds(&b, "\"><button type=\"submit\" id=\"login\">Log in</button></form></main></body></html>\n");
 	web_html(r, status, &b);

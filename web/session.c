@@ -335,7 +335,7 @@ session_login(struct web_req *r)
 	int role = 0, ok, wait;
 
 	if (r->method == EVHTTP_REQ_GET || r->method == EVHTTP_REQ_HEAD) {
-		pages_login(r, NULL, 200, NULL);
+		pages_login(r, NULL, 200, NULL, NULL);
 		return WEB_DONE;
 	}
 	if (r->method != EVHTTP_REQ_POST) {
@@ -370,11 +370,11 @@ session_login(struct web_req *r)
 
 		snprintf(secs, sizeof secs, "%d", wait);
 		web_add_header(r, "Retry-After", secs);
-		pages_login(r, "Too many failed logins: wait a minute and try again.", 429, next);
+		pages_login(r, "Too many failed logins: wait a minute and try again.", 429, next, name);
 		goto out;
 	}
 	if (name == NULL || password == NULL) {
-		pages_login(r, "Enter a user name and a password.", 400, next);
+		pages_login(r, "Enter a user name and a password.", 400, next, name);
 		goto out;
 	}
 	ok = auth_check_password(r->w->store, name, password, &id, &role);
@@ -384,7 +384,7 @@ session_login(struct web_req *r)
 			limiter_fail(r->w->limiter, ukey);
 		}
 		pages_login(r, ok < 0 ? "The database cannot be read." :
-			    "Wrong user name or password.", ok < 0 ? 500 : 401, next);
+			    "Wrong user name or password.", ok < 0 ? 500 : 401, next, name);
 		goto out;
 	}
 	{
@@ -398,7 +398,7 @@ session_login(struct web_req *r)
 				free(next);
 				return WEB_BUSY;
 			}
-			pages_login(r, "The session cannot be stored.", 500, next);
+			pages_login(r, "The session cannot be stored.", 500, next, name);
 			goto out;
 		}
 		set = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",

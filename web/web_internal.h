@@ -508,9 +508,10 @@ enum web_result pages_run(struct web_req *r);
 enum web_result pages_task(struct web_req *r);
 /* To the login page, then back to the page asked for. */
 void pages_to_login(struct web_req *r);
-/* The login form; next: where to go after (NULL: the ?next= query). */
+/* The login form; next: where to go after (NULL: the ?next= query);
+ * username: the name typed before (a failed login keeps it), or NULL. */
 void pages_login(struct web_req *r, const char *message, int status,
-		 const char *next);
+		 const char *next, const char *username);
 
 /* --- session.c: who is asking, login, logout, rate limits --- */
 /* Fill r->user from a bearer token or the session cookie. */

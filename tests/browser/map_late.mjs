@@ -37,7 +37,7 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
     'the preview lists the four hours: ' + keys.join(', '));
   await shot('01-late-preview');
   await page.click('#map-preview-confirm');
-  await page.locator('#status', { hasText: 'backfill: 4 run(s) created' }).waitFor({ timeout: WAIT });
+  await page.locator('#status', { hasText: /^backfill \d+: 4 run\(s\) created$/ }).waitFor({ timeout: WAIT });
 
   // --- the grid: the late hours without a run are never-run rows ---
   await page.goto(URL + '/dags/fresh');

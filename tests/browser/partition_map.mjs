@@ -173,7 +173,8 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   await shot('04-preview');
   const loadsBefore = Number(await page.locator('#map').getAttribute('data-loads'));
   await page.click('#map-preview-confirm');
-  await page.locator('#status', { hasText: 'backfill: 8 run(s) created' }).waitFor({ timeout: WAIT });
+  // the words of the grid's backfill form, with the backfill's id
+  await page.locator('#status', { hasText: /^backfill \d+: 8 run\(s\) created$/ }).waitFor({ timeout: WAIT });
 
   // --- the cells turn green without a reload ---
   const navs = await page.evaluate(() => performance.getEntriesByType('navigation').length);
@@ -214,7 +215,7 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(await focused() === 25, 'ArrowDown: the hour after');
   const k25 = await page.evaluate(() => window.sluiceMap.key(25));
   check(await page.locator('#map-tip').textContent() === k25 + '\n' + await stateOf(25), 'the tip names it: ' + k25);
-  check((await page.textContent('#status')) === 'backfill: 8 run(s) created', 'the status line says what the backfill did');
+  check(/^backfill \d+: 8 run\(s\) created$/.test(await page.textContent('#status')), 'the status line says what the backfill did');
   await page.keyboard.press('Space');
   check(await page.evaluate(() => window.sluiceMap.selected()) === 1, 'Space selects it');
   check((await page.textContent('#status')) === '', 'a new selection clears the last action\'s result from the status line');
@@ -327,10 +328,18 @@ await journey(1600, 900, SHOTS, async (page, shot) => {
   check(topPicked === topBefore, 'at 390 px a pick does not move the grid: ' + topBefore + ' → ' + topPicked);
   await page.setViewportSize({ width: 1600, height: 900 });
   for (const k of never) await page.locator(`#grid tr.never-run[data-partition="${k}"] th`).click();
-  check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions', 'picked for a backfill');
+  check(await page.locator('#grid-backfill-picked').textContent() === 'Backfill 2 never-run partitions…', 'picked for a backfill');
   await shot('07-grid-never-run');
+  // a preview first, as the backfill form and the map give (it created
+  // the runs at once): nothing is made until Confirm
   await page.click('#grid-backfill-picked');
-  await page.locator('#status', { hasText: 'backfill: 2 run(s) created' }).waitFor({ timeout: WAIT });
+  await page.locator('#preview:not([hidden])').waitFor({ timeout: WAIT });
+  check(JSON.stringify(await page.locator('#preview-table tbody tr td:first-child').allTextContents()) === JSON.stringify(never),
+    'the preview lists the two picked partitions');
+  check(await page.locator('#grid tr.never-run[data-never-run]').count() === 2, 'nothing made before Confirm');
+  await shot('07b-grid-never-run-preview');
+  await page.click('#preview-confirm');
+  await page.locator('#status', { hasText: /^backfill \d+: 2 run\(s\) created$/ }).waitFor({ timeout: WAIT });
   await page.waitForFunction(() => document.querySelectorAll('#grid tr.never-run[data-never-run]').length === 0, null, { timeout: WAIT });
   check(await page.locator(`#grid tr[data-partition="${never[0]}"] td.cell`).count() === 2, 'they are runs now');
   check(/ partitions$/.test(await page.locator('#page-info').textContent()), 'no row without a run: the page count says runs only');

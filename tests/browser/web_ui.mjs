@@ -26,7 +26,9 @@ try {
   await page.click('#login');
   await page.locator('#login-error').waitFor({ timeout: WAIT });
   check((await page.textContent('#login-error')).includes('Wrong'), 'a wrong password is refused');
-  await page.fill('#username', 'ops');
+  check(await page.inputValue('#username') === 'ops' && await page.inputValue('#password') === '' &&
+    await page.evaluate(() => document.activeElement.id) === 'password',
+    'the user name typed is kept, the cursor in the password box');
   await page.fill('#password', OPS_PW);
   await shot('01-login');
   await page.click('#login');
@@ -74,9 +76,18 @@ try {
   await page.click('#trigger summary');
   await page.fill('#trigger-partition', 'from-browser');
   await page.fill('#trigger-form input.param[data-param="table"]', 'public.from_browser');
-  await page.click('#trigger-btn');
+  // a double click sends one request: the button is disabled until the
+  // answer (the second request's 409 replaced the first one's success)
+  const posts = [];
+  const countPosts = (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/v1/dags/p/runs')) posts.push(r.url()); };
+  page.on('request', countPosts);
+  await page.dblclick('#trigger-btn');
   await page.locator('#grid td.cell.st-success[data-partition="from-browser"][data-task="show"]').waitFor({ timeout: WAIT });
-  check((await page.textContent('#status')).includes('triggered partition from-browser'), 'triggered from the form');
+  await page.waitForFunction(() => !document.getElementById('trigger-btn').disabled, null, { timeout: WAIT });
+  page.off('request', countPosts);
+  check(posts.length === 1, 'a double click on Trigger sends one request: ' + posts.length);
+  check((await page.textContent('#status')).includes('triggered partition from-browser') &&
+    !(await page.getAttribute('#status', 'class')).includes('bad'), 'triggered from the form: ' + await page.textContent('#status'));
   const run = await page.evaluate(async () => (await fetch('/api/v1/dags/p/runs/from-browser')).json());
   check(run.params && run.params.table === 'public.from_browser', 'the run carries the param');
   // an unscheduled DAG has no partition map: its grid must not ask for

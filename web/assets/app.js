@@ -16,17 +16,56 @@
   // the path a proxy serves the UI under (web.base_url's), or ''
   const ROOT = document.documentElement.dataset.root || '';
 
+  // The button a person has just pressed (a click, or the one submitting
+  // a form), for as long as the handler it starts runs without waiting:
+  // the request it sends (not a GET) disables it until the answer, so a
+  // double click sends one request, not a second whose 409 replaced the
+  // first one's success.
+  let pressed = null;
+  const press = (b) => {
+    if (!b) return;
+    pressed = b;
+    setTimeout(() => { if (pressed === b) pressed = null; });
+  };
+  document.addEventListener('click', (ev) => press(ev.target.closest && ev.target.closest('button')), true);
+  document.addEventListener('submit', (ev) => press(ev.submitter && ev.submitter.closest('button')), true);
+
   async function api(method, path, body) {
     const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
     if (body !== undefined) {
       opts.headers['Content-Type'] = 'application/json';
       opts.body = JSON.stringify(body);
     }
-    const res = await fetch(ROOT + '/api/v1' + path, opts);
-    let data = null;
-    try { data = await res.json(); } catch (e) { data = null; }
-    if (!res.ok) throw new Error((data && data.error) || (res.status + ' ' + res.statusText));
-    return data;
+    const held = method !== 'GET' && pressed && !pressed.disabled ? pressed : null;
+    // (a disabled button loses the focus: it gets it back, so a dialog
+    // the answer opens returns the focus to it)
+    const focused = held && document.activeElement === held;
+    if (held) held.disabled = true;
+    try {
+      const res = await fetch(ROOT + '/api/v1' + path, opts);
+      let data = null;
+      try { data = await res.json(); } catch (e) { data = null; }
+      if (!res.ok) throw new Error((data && data.error) || (res.status + ' ' + res.statusText));
+      return data;
+    } finally {
+      // the caller's own rule (nothing selected: disabled) runs after
+      if (held) held.disabled = false;
+      if (focused && (!document.activeElement || document.activeElement === document.body)) held.focus();
+    }
+  }
+
+  // What backfills made, from their answers (POST /dags/D/backfills), in
+  // the words every form uses: "backfill 3: 11 run(s) created", "backfills
+  // 3, 4: ..." (picked stretches), the re-runs, what was left as it was,
+  // the notes (the range cut to the DAG's start and end)
+  function backfillSaid(answers) {
+    const ids = answers.map((a) => a.id).filter((id) => id !== null && id !== undefined);
+    const sum = (f) => answers.reduce((n, a) => n + (a[f] || []).length, 0);
+    const created = sum('create'), rerun = sum('rerun'), skip = sum('skip');
+    return [(ids.length === 0 ? 'nothing to backfill: ' : 'backfill' + (ids.length > 1 ? 's ' : ' ') + ids.join(', ') + ': ') +
+      created + ' run(s) created' + (rerun ? ', ' + rerun + ' re-run' : '') +
+      (skip ? ', ' + skip + ' partition(s) left as they are' : '')]
+      .concat(...answers.map((a) => a.notes || [])).join('. ');
   }
 
   // el('td', {class: 'x', title: 't'}, 'text', child...)
@@ -557,7 +596,7 @@
         // wrap onto a line of its own on a phone and move the grid down
         // under the pointer
         b.style.visibility = neverRun.size === 0 ? 'hidden' : '';
-        b.textContent = 'Backfill ' + neverRun.size + ' never-run partition' + (neverRun.size === 1 ? '' : 's');
+        b.textContent = 'Backfill ' + neverRun.size + ' never-run partition' + (neverRun.size === 1 ? '' : 's') + '…';
       }
     }
     if (canChange) {
@@ -570,7 +609,8 @@
       // one backfill per stretch of picked partitions (adjacent hours
       // picked are one backfill to follow and cancel, not one each): the
       // dry run over them all lists every partition without a run in
-      // order, so a stretch ends at one that is not picked
+      // order, so a stretch ends at one that is not picked. First what it
+      // makes, in the preview, as the backfill form and the map do
       b.addEventListener('click', async () => {
         const keys = [...neverRun].sort(), path = '/dags/' + enc(dag) + '/backfills';
         try {
@@ -583,11 +623,16 @@
             else stretches.push(cur = { from: k, to: k });
           // (a key the range missed, had the keys' order not been time's: alone)
           for (const k of keys) if (!lacking.includes(k)) stretches.push({ from: k, to: k });
-          let n = 0;
-          for (const r of stretches) n += (await api('POST', path, r)).create.length;
-          neverRun.clear();
-          status('backfill: ' + n + ' run(s) created');
-          await load();
+          const rows = keys.slice().reverse().map((k) => ({ partition: k, task: 'a new run: every task', state: 'none' }));
+          showPreview('Backfill ' + keys.length + ' never-run partition' + (keys.length === 1 ? '' : 's') + '?',
+            'A run is created for each partition picked' + (stretches.length > 1 ? ', in ' + stretches.length +
+              ' backfills (one per stretch of adjacent partitions)' : '') + ':', rows, async () => {
+              const answers = [];
+              for (const r of stretches) answers.push(await api('POST', path, r));
+              neverRun.clear();
+              await refreshBackfills();
+              return backfillSaid(answers);
+            });
         } catch (e) { status(e.message, true); }
       });
     }
@@ -949,12 +994,7 @@
         showPreview('Backfill ' + dag + '?', summary, rows.slice(0, shown), async () => {
           const res = await api('POST', path, body);
           await refreshBackfills();
-          // the range cut to the DAG's start and end says so
-          return [(res.id === null ? 'nothing to backfill: ' : 'backfill ' + res.id + ': ') +
-            res.create.length + ' run(s) created' +
-            (res.rerun.length ? ', ' + res.rerun.length + ' re-run' : '') +
-            (res.skip.length ? ', ' + res.skip.length + ' partition(s) left as they are' : '')]
-            .concat(res.notes || []).join('. ');
+          return backfillSaid([res]);
         }, extra);
       } catch (e) { status(outsideHint(e.message), true); }
     });
@@ -1237,7 +1277,7 @@
   }
 
   // for the page scripts that load after this one (map.js, users.js)
-  window.sluice = { ROOT, api, el, status, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey, nameText };
+  window.sluice = { ROOT, api, el, status, backfillSaid, fmtDuration, fmtTime, fmtSince, consequenceLines, partKey, nameText };
   // --- backfills (the backfills page, the DAG page's active ones): the
   // rows follow GET /backfills; cancel shows what it does first ---
   function backfillRow(b, withDag, canChange) {

@@ -579,8 +579,7 @@
         preview('Backfill ' + res.create.length + ' missing partition' + (res.create.length === 1 ? '' : 's') + '?',
           ['A run is created for each partition from ', partKey(from), ' to ', partKey(to), ' that has none:'],
           res.create.map((k) => ({ partition: k, task: 'all', state: stateOf.get(k) || 'missing' })), async () => {
-            const done = await api('POST', '/dags/' + enc(dag) + '/backfills', body);
-            return 'backfill: ' + done.create.length + ' run(s) created';
+            return window.sluice.backfillSaid([await api('POST', '/dags/' + enc(dag) + '/backfills', body)]);
           });
       } catch (e) { status(e.message, true); }
     });
