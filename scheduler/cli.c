@@ -252,6 +252,8 @@ cli_open(struct cli *c, int store, int dags)
 	if ((store || dags) && cli_need_home(c) < 0)
 		return -1;
 	if (store && c->store == NULL) {
+		if (!c->db_create && cli_db_gone_check(c) < 0)
+			return -1;
 		if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
 			cli_error(sl_err_str(&err, msg, sizeof msg));
 			return -1;
@@ -525,6 +527,23 @@ cli_scheduler_running(struct cli *c)
 
 	free(path);
 	return running;
+}
+
+int
+cli_db_gone_check(struct cli *c)
+{
+	long pid;
+
+	if (access(c->cfg->db_path, F_OK) == 0 || errno != ENOENT ||
+	    !store_scheduler_running(c->cfg->db_path, &pid))
+		return 0;
+	fprintf(stderr, "sluice: %s does not exist, but a scheduler (pid %ld) holds "
+		"its lock: the database it runs on was deleted, and a new empty one "
+		"made here would hide all it records. Nothing was done. That "
+		"scheduler stops by itself once it sees its database gone (or stop "
+		"it); then restore a backup (sluice db restore FILE), or start it "
+		"again to begin a new database\n", c->cfg->db_path, pid);
+	return -1;
 }
 
 int

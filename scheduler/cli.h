@@ -34,6 +34,8 @@ struct cli {
 	int stored_loaded;
 	struct dag *gone_dag;	/* the last good version of a removed file's DAG */
 	int json;		/* --json */
+	int db_create;		/* init: cli_open may make the database even
+				 * while a scheduler holds its lock */
 	char who[128];		/* for the audit log: "cli:USER" */
 };
 
@@ -212,6 +214,10 @@ void cli_print_failed_runs(struct cli *c, const struct dag *d,
 			   json_t *partitions);
 /* Is a scheduler running on this home? (its lock is held) */
 int cli_scheduler_running(struct cli *c);
+/* The home's database is gone while a scheduler holds its lock (it was
+ * deleted under the scheduler): say so and what to do, -1; else 0. A
+ * verb that would make a new database checks this first. */
+int cli_db_gone_check(struct cli *c);
 /* When d is paused, say on stderr that its runs wait for the unpause (and
  * how): after a command made runs of it, before it waits on one. 1 when
  * paused, else 0. */

@@ -49,6 +49,8 @@ db_migrate(struct cli *c)
 	struct sl_err err;
 
 	sl_err_clear(&err);
+	if (cli_db_gone_check(c) < 0)
+		return EXIT_FAILED;
 	/* store_open applies pending migrations (and refuses newer ones) */
 	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
 		cli_error(err.msg);

@@ -139,6 +139,7 @@ init_run(struct cli *c, const struct cli_args *args)
 		init_folder(home, home_dags, &made);
 	free(cfg_dags);
 	init_folder(home, c->cfg->logs_dir, &made);
+	c->db_create = 1;
 	if (cli_open(c, 1, 0) < 0)
 		goto out;
 	rc = EXIT_FAILED;

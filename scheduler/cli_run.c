@@ -402,6 +402,8 @@ serve(struct cli *c, const struct cli_args *args, int with_web)
 	 * for the pid file, systemd for READY=1) */
 	if (cli_serve_loop(args, base, &pidfile) < 0)
 		rc = EXIT_HOME;
+	else if (sched_db_gone(s))
+		rc = EXIT_FAILED;
 	if (web != NULL)
 		web_stop(web);
 	sched_free(s);
@@ -447,6 +449,11 @@ static const struct cli_opt scheduler_opts[] = {
 	"waits for the running tries to end and records them; a second SIGTERM\n" \
 	"while it waits stops without waiting, as above. A scheduler killed with\n" \
 	"SIGKILL leaves its tries running the same way.\n" \
+	"\n" \
+	"It checks every second that its database file is still the one it\n" \
+	"opened: deleted or replaced under it, it logs so and stops with exit 1\n" \
+	"(what it wrote on would be lost); while its lock is held, other\n" \
+	"commands refuse to make a new database in the deleted one's place.\n" \
 	"\n" \
 	"SIGHUP opens log_file again (logrotate) and reloads sluice.yaml: the\n" \
 	"log names the keys applied and those that take a restart; a file that\n" \

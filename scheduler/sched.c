@@ -570,6 +570,34 @@ sched_tick_delay(const struct sched *s)
 	return into > 0 ? SCHED_TICK_MS - into : SCHED_TICK_MS;
 }
 
+/* The database file deleted (or another put in its place) under the
+ * scheduler: it would go on writing into a file no one else opens, lost
+ * when it stops, while every other process sees another database. Say so
+ * and stop: 1. A stat, every second. */
+static int
+sched_db_file_check(struct sched *s)
+{
+	char why[PATH_MAX + 64];
+
+	if (!store_file_gone(s->store, why, sizeof why))
+		return 0;
+	s->db_gone = 1;
+	log_emit(LOG_LEVEL_ERROR, NULL, "database: %s while this scheduler ran on it: "
+		 "what it records from now on would be lost, and other commands see "
+		 "another database. Stopping (exit 1), without waiting for running "
+		 "tries. Restore a backup (sluice db restore FILE) and start the "
+		 "scheduler again, or start it again to begin a new database", why);
+	s->drain = 0;
+	sched_shutdown(s);
+	return 1;
+}
+
+int
+sched_db_gone(const struct sched *s)
+{
+	return s->db_gone;
+}
+
 /* Every second: due partitions, the DAG folder, SLAs, run counts. */
 static void
 tick_fire(struct sched *s, struct sched_timer *t)
@@ -579,7 +607,7 @@ tick_fire(struct sched *s, struct sched_timer *t)
 	if (s->tick_expected != 0 && now > s->tick_expected)
 		s->loop_lag_ms = now - s->tick_expected;
 	s->tick_expected = now + SCHED_TICK_MS;
-	if (s->shutting_down)
+	if (s->shutting_down || sched_db_file_check(s))
 		return;
 	if (s->db_down) {
 		sched_timer_set(s, t, now + SCHED_TICK_MS, tick_fire);

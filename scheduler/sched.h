@@ -33,6 +33,9 @@ void sched_poke(struct sched *s);
 void sched_shutdown(struct sched *s);
 /* Nonzero: sched_shutdown drains (`--drain`). */
 void sched_set_drain(struct sched *s, int drain);
+/* Did the scheduler stop because its database file was deleted or
+ * replaced under it (checked every second)? Its exit is then a failure. */
+int sched_db_gone(const struct sched *s);
 /* This process serves the web UI too (`sluice standalone`): a change of
  * web.* in sluice.yaml then needs its restart; else `sluice web`'s. */
 void sched_set_serves_web(struct sched *s, int serves);

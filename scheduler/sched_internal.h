@@ -299,6 +299,8 @@ struct sched {
 	int64_t last_dag_scan;
 	int shutting_down;
 	int drain;			/* --drain: SIGTERM waits for the tries */
+	int db_gone;			/* the database file was deleted or
+					 * replaced under it: stopped, exit 1 */
 	int serves_web;			/* standalone: the web UI is ours */
 	int draining;			/* stopping, waiting for them */
 	uint64_t reloads;		/* times the runs were rebuilt from the

@@ -289,6 +289,16 @@ store_open_flags(const char *path, int migrate, struct store **out,
 		store_open_error(s->db, path, err);
 		goto fail;
 	}
+	{
+		struct stat st;
+
+		/* the file opened: store_file_gone says when path no longer
+		 * names it */
+		if (stat(path, &st) == 0) {
+			s->file_dev = st.st_dev;
+			s->file_ino = st.st_ino;
+		}
+	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_commit_hook(s->db, store_commit_hook, s);
 	sqlite3_rollback_hook(s->db, store_rollback_hook, s);
@@ -374,6 +384,32 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* DB-scheduler.lock of the database at path, beside its real path (when
+ * the file is gone, beside its folder's real path: the lock a scheduler
+ * took on the file it opened is found after the file is deleted). */
+static char *
+store_lock_path(const char *path)
+{
+	char *real = realpath(path, NULL), *lock;
+
+	if (real == NULL) {
+		char *dir = xstrdup(path), *slash = strrchr(dir, '/'), *rdir;
+
+		if (slash != NULL) {
+			*slash = '\0';
+			rdir = realpath(dir[0] != '\0' ? dir : "/", NULL);
+			if (rdir != NULL)
+				real = xasprintf("%s/%s", strcmp(rdir, "/") == 0 ? "" : rdir,
+						 slash + 1);
+			free(rdir);
+		}
+		free(dir);
+	}
+	lock = xasprintf("%s-scheduler.lock", real ? real : path);
+	free(real);
+	return lock;
+}
+
 /*
  * One scheduler per database, whatever home names it: an exclusive flock
  * on DB-scheduler.lock beside the database file (found through its real
@@ -381,16 +417,14 @@ store_close(struct store *s)
  * lock). Not on the database file itself: closing any other descriptor
  * of that file would drop SQLite's own POSIX locks. The lock goes with the
  * process (kill -9 included); the file keeps the holder's pid for the
- * message.
+ * message. `sluice db restore` holds it too while it replaces the file.
  */
 int
-store_lock_scheduler(struct store *s, struct sl_err *err)
+store_lock_db(const char *path, struct sl_err *err)
 {
-	char *real = realpath(s->path, NULL), *lock, pidtext[32];
+	char *lock = store_lock_path(path), pidtext[32];
 	int fd, n;
 
-	lock = xasprintf("%s-scheduler.lock", real ? real : s->path);
-	free(real);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		sl_err_set(err, "cannot open %s: %s", lock, strerror(errno));
@@ -408,11 +442,11 @@ store_lock_scheduler(struct store *s, struct sl_err *err)
 		else if (pidtext[0] != '\0')
 			sl_err_set(err, "another scheduler (pid %s) runs on the "
 				   "database %s: one scheduler per database; "
-				   "stop it first", pidtext, s->path);
+				   "stop it first", pidtext, path);
 		else
 			sl_err_set(err, "another scheduler runs on the database "
 				   "%s: one scheduler per database; stop it "
-				   "first", s->path);
+				   "first", path);
 		close(fd);
 		free(lock);
 		return -1;
@@ -421,22 +455,62 @@ store_lock_scheduler(struct store *s, struct sl_err *err)
 	/* the pid is only for the message: a failure here changes nothing */
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pidtext, (size_t)n, 0) < 0)
 		sl_err_clear(err);
-	s->sched_lock_fd = fd;
 	free(lock);
+	return fd;
+}
+
+int
+store_lock_scheduler(struct store *s, struct sl_err *err)
+{
+	int fd = store_lock_db(s->path, err);
+
+	if (fd < 0)
+		return -1;
+	s->sched_lock_fd = fd;
 	return 0;
+}
+
+int
+store_scheduler_running(const char *path, long *pid)
+{
+	char *lock = store_lock_path(path), text[32];
+	int held = sl_flock_held(lock), fd;
+	ssize_t n;
+
+	if (pid != NULL) {
+		*pid = 0;
+		if (held && (fd = open(lock, O_RDONLY | O_CLOEXEC)) >= 0) {
+			n = read(fd, text, sizeof text - 1);
+			text[n > 0 ? n : 0] = '\0';
+			*pid = strtol(text, NULL, 10);
+			close(fd);
+		}
+	}
+	free(lock);
+	return held;
 }
 
 int
 store_scheduler_held(struct store *s)
 {
-	char *real = realpath(s->path, NULL), *lock;
-	int held;
+	return store_scheduler_running(s->path, NULL);
+}
 
-	lock = xasprintf("%s-scheduler.lock", real ? real : s->path);
-	free(real);
-	held = sl_flock_held(lock);
-	free(lock);
-	return held;
+int
+store_file_gone(struct store *s, char *why, size_t n)
+{
+	struct stat st;
+
+	if (stat(s->path, &st) == 0) {
+		if (st.st_dev == s->file_dev && st.st_ino == s->file_ino)
+			return 0;
+		snprintf(why, n, "%s was replaced by another file", s->path);
+		return 1;
+	}
+	if (errno != ENOENT)
+		return 0;	/* a folder not readable for a while: not gone */
+	snprintf(why, n, "%s was deleted", s->path);
+	return 1;
 }
 
 sqlite3 *

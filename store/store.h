@@ -57,6 +57,19 @@ int store_lock_scheduler(struct store *s, struct sl_err *err);
 /* Does a scheduler (of this process or another) hold the database's
  * scheduler lock now? 1 or 0; reads no database. */
 int store_scheduler_held(struct store *s);
+/* The same question of the database at path, which need not exist (a
+ * scheduler's file deleted under it): the one answer every verb asks for
+ * "is a scheduler running on this database"; *pid (may be NULL) the
+ * holder's pid, 0 when unknown. */
+int store_scheduler_running(const char *path, long *pid);
+/* Take the scheduler lock of the database at path for this process
+ * (`db restore` while it replaces the file: no scheduler starts on it):
+ * the descriptor, held until closed or exit; -1 with err naming the
+ * holder. */
+int store_lock_db(const char *path, struct sl_err *err);
+/* Does s's path still name the file it opened? 1 (why says "PATH was
+ * deleted" or "... replaced by another file") or 0; a stat, no read. */
+int store_file_gone(struct store *s, char *why, size_t n);
 
 /*
  * Transactions nest: only the outermost begin and commit reach SQLite.

@@ -5,6 +5,9 @@
 #ifndef SLUICE_STORE_INTERNAL_H
 #define SLUICE_STORE_INTERNAL_H
 
+#include <sys/stat.h>
+#include <sys/types.h>
+
 #include <sqlite3.h>
 
 #include "store/store.h"
@@ -21,6 +24,8 @@ struct store {
 	struct stmt_cache *stmts;
 	int depth;		/* nested store_begin calls */
 	int sched_lock_fd;	/* held by the one scheduler, or -1 */
+	dev_t file_dev;		/* the database file opened (store_file_gone) */
+	ino_t file_ino;
 	int64_t changes_at_begin;	/* sqlite3_total_changes at BEGIN */
 	int fail_commits;	/* test hook: fail this many commits that
 				 * change something (store_test_fail_commits) */

@@ -441,6 +441,8 @@ enum web_result
 web_serve_health(struct web_req *r)
 {
 	json_t *o = json_pack("{s:s}", "status", "ok");
+	char why[PATH_MAX + 64];
+	int gone = store_file_gone(r->w->store, why, sizeof why);
 
 	json_object_set_new(o, "scheduler", json_boolean(r->w->sched != NULL));
 	/* whether one runs on the home at all: `sluice web` beside a
@@ -448,7 +450,13 @@ web_serve_health(struct web_req *r)
 	json_object_set_new(o, "scheduler_running",
 			    json_boolean(r->w->sched != NULL ||
 					 store_scheduler_held(r->w->store)));
-	web_json(r, 200, o);
+	/* a stat: the database deleted under the web is a failure to see */
+	if (gone) {
+		json_object_set_new(o, "status", json_string("error"));
+		json_object_set_new(o, "error", json_pack("s++", "the database ", why,
+			" while the web ran on it: what it shows and records is lost; restart it"));
+	}
+	web_json(r, gone ? 503 : 200, o);
 	return WEB_DONE;
 }
 
