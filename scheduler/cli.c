@@ -522,11 +522,7 @@ lock_path(struct cli *c)
 int
 cli_scheduler_running(struct cli *c)
 {
-	char *path = lock_path(c);
-	int running = sl_flock_held(path);
-
-	free(path);
-	return running;
+	return store_scheduler_running(c->cfg->db_path, NULL);
 }
 
 int

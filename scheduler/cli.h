@@ -212,7 +212,8 @@ int cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions,
  * each one's log, on stderr (the first ten runs, then how many more). */
 void cli_print_failed_runs(struct cli *c, const struct dag *d,
 			   json_t *partitions);
-/* Is a scheduler running on this home? (its lock is held) */
+/* Is a scheduler running on this home's database? (the database's lock,
+ * store_scheduler_running, is held: one answer whatever home names it) */
 int cli_scheduler_running(struct cli *c);
 /* The home's database is gone while a scheduler holds its lock (it was
  * deleted under the scheduler): say so and what to do, -1; else 0. A

@@ -191,17 +191,21 @@ db_restore(struct cli *c, const struct cli_args *a)
 		fprintf(stderr, "sluice: %s: %s\n", src, strerror(errno));
 		return EXIT_FAILED;
 	}
-	if (cli_scheduler_running(c)) {
-		fprintf(stderr, "sluice: a scheduler runs on %s: it would go on "
-			"from the runs it holds in memory over the restored "
-			"database; stop it first (systemctl stop "
-			"sluice-scheduler, or service sluice-scheduler stop), "
-			"restore, then start it\n", c->cfg->home);
+	/* the database's scheduler lock, held until exit: no scheduler runs
+	 * on it, whatever home names it, and none starts while the copy is
+	 * made */
+	sl_err_clear(&err);
+	if (cli_scheduler_running(c) || store_lock_db(c->cfg->db_path, &err) < 0) {
+		if (err.msg[0] != '\0' && !cli_scheduler_running(c))
+			cli_error(err.msg);
+		else
+			fprintf(stderr, "sluice: a scheduler runs on the database %s: it "
+				"would go on from the runs it holds in memory over the "
+				"restored database; stop it first (systemctl stop "
+				"sluice-scheduler, or service sluice-scheduler stop), "
+				"restore, then start it\n", c->cfg->db_path);
 		return EXIT_FAILED;
 	}
-	/* held until exit: no scheduler starts while the copy is made */
-	if (cli_scheduler_lock(c) < 0)
-		return EXIT_FAILED;
 	if (!force) {
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
@@ -274,9 +278,9 @@ db_vacuum(struct cli *c, const struct cli_args *a)
 	if (cli_open(c, 1, 0) < 0)
 		return EXIT_HOME;
 	if (cli_scheduler_running(c) && !cli_opt_flag(a, "force")) {
-		fprintf(stderr, "sluice: a scheduler runs on %s: VACUUM holds the "
-			"write lock for the whole rewrite and would stall it; stop "
-			"it first (or --force)\n", c->cfg->home);
+		fprintf(stderr, "sluice: a scheduler runs on the database %s: VACUUM "
+			"holds the write lock for the whole rewrite and would stall "
+			"it; stop it first (or --force)\n", c->cfg->db_path);
 		return EXIT_FAILED;
 	}
 	before = store_file_size(c->store);

@@ -185,9 +185,9 @@ executors_run(struct cli *c, const struct cli_args *args)
 			buf_free(&b);
 		}
 		if (cli_scheduler_running(c))
-			printf("(a scheduler is running on this home; RUNNING and QUEUED are its tries)\n");
+			printf("(a scheduler is running on this home's database; RUNNING and QUEUED are its tries)\n");
 		else
-			printf("(no scheduler is running on this home: RUNNING and QUEUED are the tries "
+			printf("(no scheduler is running on this home's database: RUNNING and QUEUED are the tries "
 			       "it last recorded, which the next one follows or ends)\n");
 		printf("(`sluice executors check NAME` connects to every host of an ssh executor)\n");
 	}

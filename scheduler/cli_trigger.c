@@ -145,14 +145,14 @@ cli_wait_runs(struct cli *c, const struct dag *d, json_t *partitions, int lines)
 		}
 		if (!cli_scheduler_running(c)) {
 			if (!warned) {
-				fprintf(stderr, "%ssluice: no scheduler is running on %s; the run%s will start when one does (`sluice scheduler`)\n",
-					tty ? "\n" : "", c->cfg->home,
+				fprintf(stderr, "%ssluice: no scheduler is running on the database %s; the run%s will start when one does (`sluice scheduler`)\n",
+					tty ? "\n" : "", c->cfg->db_path,
 					json_array_size(partitions) == 1 ? "" : "s");
 				warned = 1;
 				alone_since = sl_mono_ms();
 			} else if (sl_mono_ms() - alone_since > alone_s * 1000) {
-				fprintf(stderr, "sluice: still no scheduler on %s after %lld s: not waiting any longer (the run%s stay%s queued)\n",
-					c->cfg->home, alone_s,
+				fprintf(stderr, "sluice: still no scheduler on the database %s after %lld s: not waiting any longer (the run%s stay%s queued)\n",
+					c->cfg->db_path, alone_s,
 					json_array_size(partitions) == 1 ? "" : "s",
 					json_array_size(partitions) == 1 ? "s" : "");
 				return -2;

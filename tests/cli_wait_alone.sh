@@ -25,9 +25,9 @@ SLUICE_NO_SCHEDULER_SECONDS=0 sl trigger adhoc --partition k1 --wait >"$T/tr.out
 set -e
 assert_eq 3 "$st" "exit code of trigger --wait with no scheduler"
 assert_contains "$(cat "$T/tr.out")" "triggered adhoc partition k1" "trigger made its run"
-assert_contains "$(cat "$T/tr.err")" "sluice: no scheduler is running on $H; the run will start when one does" \
+assert_contains "$(cat "$T/tr.err")" "sluice: no scheduler is running on the database $H/sluice.db; the run will start when one does" \
 	"trigger --wait says no scheduler runs"
-assert_contains "$(cat "$T/tr.err")" "sluice: still no scheduler on $H after 0 s: not waiting any longer (the run stays queued)" \
+assert_contains "$(cat "$T/tr.err")" "sluice: still no scheduler on the database $H/sluice.db after 0 s: not waiting any longer (the run stays queued)" \
 	"trigger --wait says why it gave up"
 assert_not_contains "$(cat "$T/tr.out")" "succeeded" "trigger --wait with no scheduler"
 assert_eq queued "$(q "SELECT state FROM dag_runs WHERE dag_id = 'adhoc' AND partition = 'k1'")" \
@@ -38,9 +38,9 @@ SLUICE_PROGRESS_SECONDS=0 SLUICE_NO_SCHEDULER_SECONDS=0 sl backfill hist --allow
 	--from 2029-01-01T00:00Z --to 2029-01-01T01:00Z --wait >"$T/bf.out" 2>"$T/bf.err"; st=$?
 set -e
 assert_eq 3 "$st" "exit code of backfill --wait with no scheduler"
-assert_contains "$(cat "$T/bf.err")" "sluice: no scheduler is running on $H; the runs will start when one does" \
+assert_contains "$(cat "$T/bf.err")" "sluice: no scheduler is running on the database $H/sluice.db; the runs will start when one does" \
 	"backfill --wait says no scheduler runs"
-assert_contains "$(cat "$T/bf.err")" "sluice: still no scheduler on $H after 0 s: not waiting any longer (the runs stay queued)" \
+assert_contains "$(cat "$T/bf.err")" "sluice: still no scheduler on the database $H/sluice.db after 0 s: not waiting any longer (the runs stay queued)" \
 	"backfill --wait says why it gave up"
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id = 'hist' AND state = 'queued'")" \
 	"the backfill's runs stay queued"

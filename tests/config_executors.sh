@@ -70,7 +70,7 @@ done
 printf 'executors:\n  local: {type: local, slots: 3}\n' >"$H/sluice.yaml"
 out=$(sl executors) || fail "sluice executors on a good config: $out"
 assert_eq "local            local    3      0        0       -" "$(echo "$out" | sed -n 2p)" "an idle executor"
-assert_contains "$out" "(no scheduler is running on this home: RUNNING and QUEUED are the tries it last recorded"
+assert_contains "$out" "(no scheduler is running on this home's database: RUNNING and QUEUED are the tries it last recorded"
 # what holds the slots is the running scheduler's, not this process's
 # (it said "0 of 3 slots busy" while the scheduler ran three tries)
 cat >"$H/dags/busy.yaml" <<'YAML'
@@ -85,7 +85,7 @@ wait_ti busy p a running 30
 wait_ti busy p b running 30
 out=$(sl executors)
 assert_eq "local            local    3      2        0       -" "$(echo "$out" | sed -n 2p)" "two tries running: $out"
-assert_contains "$out" "(a scheduler is running on this home; RUNNING and QUEUED are its tries)"
+assert_contains "$out" "(a scheduler is running on this home's database; RUNNING and QUEUED are its tries)"
 assert_eq 2 "$(sl --json executors | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["running"])')" "running in --json"
 sl clear busy --partition p --yes >/dev/null
 stop_pid "$SCHED_PID"

@@ -1,6 +1,8 @@
 #!/bin/bash
 # `sluice db restore FILE`: the home's database becomes a backup. It
-# refuses while a scheduler runs on the home (changing nothing), refuses
+# refuses while a scheduler runs on the database (changing nothing; asked
+# of the database's lock, so also from another home whose sluice.yaml
+# names it, as vacuum and executors ask), refuses
 # a file that is not a whole sluice database or is newer than this sluice
 # (naming the file and why), keeps the database it replaces unless
 # --force, and migrates an older backup. The restored home runs again.
@@ -22,9 +24,22 @@ assert_eq "p1 p2" "$(runs)" "runs before the restore"
 start_scheduler
 rc=0; out=$(sl db restore "$T/b1.db" 2>&1) || rc=$?
 assert_eq 1 "$rc" "restore while a scheduler runs: exit"
-assert_contains "$out" "a scheduler runs on $H" "restore while a scheduler runs"
+assert_contains "$out" "a scheduler runs on the database $H/sluice.db" "restore while a scheduler runs"
 assert_contains "$out" "stop it first" "restore while a scheduler runs"
 assert_eq "p1 p2" "$(runs)" "the database after a refused restore"
+# another home whose sluice.yaml names this database: its verbs ask the
+# database's lock, not their home's
+H3=$T/home3
+mkdir -p "$H3/dags"
+printf 'database: %s/sluice.db\n' "$H" >"$H3/sluice.yaml"
+rc=0; out=$("$SLUICE" --home "$H3" db restore "$T/b1.db" 2>&1) || rc=$?
+assert_eq 1 "$rc" "restore from another home naming the database: exit"
+assert_contains "$out" "a scheduler runs on the database $H/sluice.db" "restore from another home"
+assert_eq "p1 p2" "$(runs)" "the database after a refused restore from another home"
+rc=0; out=$("$SLUICE" --home "$H3" db vacuum 2>&1) || rc=$?
+assert_eq 1 "$rc" "vacuum from another home: exit"
+assert_contains "$out" "a scheduler runs on the database $H/sluice.db" "vacuum from another home"
+assert_contains "$("$SLUICE" --home "$H3" executors 2>&1)" "(a scheduler is running on this home's database;" "executors from another home"
 stop_pid "$SCHED_PID"
 
 # files that are not a backup of this sluice: refused, naming the file

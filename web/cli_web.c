@@ -90,8 +90,8 @@ web_run(struct cli *c, const struct cli_args *args)
 	}
 	if (!cli_scheduler_running(c))
 		log_emit(LOG_LEVEL_WARN, NULL,
-			 "sluice web: no scheduler is running on %s; runs start when one does",
-			 c->cfg->home);
+			 "sluice web: no scheduler is running on the database %s; runs start when one does",
+			 c->cfg->db_path);
 	/* serving: an init script waits for the pid file, systemd for
 	 * READY=1 */
 	rc = cli_serve_loop(args, base, &pidfile);
