@@ -49,13 +49,13 @@ static const struct {
 	const char *doc;
 } man_files[] = {
 	{ "HOME/sluice.yaml", "the configuration (see sluice.yaml(5)); every key has a default, so it may be missing" },
-	{ "HOME/sluice.db", "the SQLite database (with its -wal and -shm files while in use)" },
+	{ "HOME/sluice.db", "the SQLite database (with its -wal and -shm files while in use). Made by the first command that opens it, as the user it runs as: root is refused on a home another user owns when a command would make it (or, db restore, a copy beside it); on the user's database, root's commands run" },
 	{ "HOME/dags/", "the DAG files (dags: of sluice.yaml may name another folder), one DAG per *.yaml or *.yml file, in subfolders too (hidden ones left out) (see sluice-dag(5))" },
 	{ "HOME/logs/DAG/PARTITION/TASK/try-N.log", "the log of each try (under logs: of sluice.yaml when it names another folder)" },
 	{ "HOME/run/tries/", "the status files of running tries, by which a restarted scheduler adopts them" },
 	{ "HOME/outbox/", "notifications, when no smtp server is configured" },
 	{ "HOME/logs/retention.log", "the output of the scheduler's retention runs (retention: of sluice.yaml)" },
-	{ "HOME/.scheduler.lock, HOME/sluice.db-scheduler.lock", "held by the running scheduler (one per home, and one per database file whatever home names it); each holds its pid" },
+	{ "HOME/.scheduler.lock, HOME/sluice.db-scheduler.lock", "held by the running scheduler (one per home, and one per database file whatever home names it; db restore holds the latter while it copies); each holds its pid. Every command that asks whether a scheduler runs asks the database's" },
 	{ "sluice-try", "the supervisor of each local try, installed next to the sluice binary" },
 };
 

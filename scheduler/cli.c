@@ -252,7 +252,8 @@ cli_open(struct cli *c, int store, int dags)
 	if ((store || dags) && cli_need_home(c) < 0)
 		return -1;
 	if (store && c->store == NULL) {
-		if (!c->db_create && cli_db_gone_check(c) < 0)
+		if ((!c->db_create && cli_db_gone_check(c) < 0) ||
+		    cli_db_owner_check(c, 0) < 0)
 			return -1;
 		if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
 			cli_error(sl_err_str(&err, msg, sizeof msg));
@@ -568,28 +569,60 @@ cli_say_unloaded(struct cli *c, const struct dag *d)
 	return 1;
 }
 
-int
-cli_home_owner_check(struct cli *c, const char *verb)
+/* root on a home another user owns: that user's name into name (size
+ * n), 1; else 0. */
+static int
+cli_home_other_owner(struct cli *c, char *name, size_t n)
 {
 	struct stat st;
 	struct passwd *pw;
-	const char *name;
-	char uid[32];
 
 	if (geteuid() != 0 || stat(c->cfg->home, &st) < 0 || st.st_uid == 0)
 		return 0;
 	pw = getpwuid(st.st_uid);
-	snprintf(uid, sizeof uid, "%u", (unsigned)st.st_uid);
-	name = pw != NULL ? pw->pw_name : uid;
+	if (pw != NULL)
+		snprintf(name, n, "%s", pw->pw_name);
+	else
+		snprintf(name, n, "%u", (unsigned)st.st_uid);
+	return 1;
+}
+
+/* The refusal of root making files (what) in another user's home. */
+static int
+cli_owner_refuse(struct cli *c, const char *name, const char *verb, const char *what)
+{
 	fprintf(stderr, "sluice: %s belongs to the user %s: a %s run as "
 		"root would make files there that %s cannot write (%s). Run it "
 		"as that user: runuser -u %s -- sluice --home %s %s (or start "
-		"its service)\n", c->cfg->home, name, verb, name,
-		strcmp(verb, "web") == 0 ?
-		"its log_file, when sluice.yaml puts it there" :
-		"log folders, locks and try status files",
+		"its service)\n", c->cfg->home, name, verb, name, what,
 		name, c->cfg->home, verb);
 	return -1;
+}
+
+int
+cli_home_owner_check(struct cli *c, const char *verb)
+{
+	char name[64];
+
+	if (!cli_home_other_owner(c, name, sizeof name))
+		return 0;
+	return cli_owner_refuse(c, name, verb, strcmp(verb, "web") == 0 ?
+				"its log_file, when sluice.yaml puts it there" :
+				"log folders, locks and try status files");
+}
+
+int
+cli_db_owner_check(struct cli *c, int makes_files)
+{
+	char name[64], what[PATH_MAX + 64];
+	int exists = access(c->cfg->db_path, F_OK) == 0;
+
+	if (!cli_home_other_owner(c, name, sizeof name) || (!makes_files && exists))
+		return 0;
+	snprintf(what, sizeof what, exists ? "a copy of the database it replaces, "
+		 "beside %s" : "a new database %s, which its scheduler could not open",
+		 c->cfg->db_path);
+	return cli_owner_refuse(c, name, c->verb_name != NULL ? c->verb_name : "command", what);
 }
 
 /* --pidfile's file written: 0 (*path set, or NULL without the option),
@@ -809,6 +842,7 @@ cli_main(int argc, char **argv, void (*print_version)(FILE *f))
 		free(rest);
 		return 0;
 	}
+	c.verb_name = verb->name;
 	r = verb->run(&c, &args);
 	cli_args_free(&args);
 	if (c.bag_loaded)

@@ -34,6 +34,7 @@ struct cli {
 	int stored_loaded;
 	struct dag *gone_dag;	/* the last good version of a removed file's DAG */
 	int json;		/* --json */
+	const char *verb_name;	/* the verb run ("db"), for messages */
 	int db_create;		/* init: cli_open may make the database even
 				 * while a scheduler holds its lock */
 	char who[128];		/* for the audit log: "cli:USER" */
@@ -234,6 +235,13 @@ int cli_scheduler_lock(struct cli *c);
  * would make files there (log folders, locks, try status files) that
  * user cannot write: -1 with a message naming the user to run it as. */
 int cli_home_owner_check(struct cli *c, const char *verb);
+/* The same refusal for a verb that would make the home's database (it
+ * does not exist yet) or, with makes_files, other files beside it (db
+ * restore's copy of the database it replaces), as root on a home another
+ * user owns: -1 after saying so; else 0. A verb on an existing database
+ * runs (SQLite gives a -wal or -shm that root makes the database file's
+ * owner). */
+int cli_db_owner_check(struct cli *c, int makes_files);
 /* The loop of scheduler, standalone and web once started: --pidfile
  * FILE written (atomically: an init script waits for it) and READY=1
  * sent to systemd (base/notify.h), then base's loop until a stop, then

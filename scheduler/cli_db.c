@@ -49,7 +49,7 @@ db_migrate(struct cli *c)
 	struct sl_err err;
 
 	sl_err_clear(&err);
-	if (cli_db_gone_check(c) < 0)
+	if (cli_db_gone_check(c) < 0 || cli_db_owner_check(c, 0) < 0)
 		return EXIT_FAILED;
 	/* store_open applies pending migrations (and refuses newer ones) */
 	if (store_open(c->cfg->db_path, &c->store, &err) < 0) {
@@ -187,6 +187,8 @@ db_restore(struct cli *c, const struct cli_args *a)
 
 	if (cli_open(c, 0, 0) < 0 || cli_need_home(c) < 0)
 		return EXIT_HOME;
+	if (cli_db_owner_check(c, !force || access(c->cfg->db_path, F_OK) < 0) < 0)
+		return EXIT_FAILED;
 	if (access(src, R_OK) < 0) {
 		fprintf(stderr, "sluice: %s: %s\n", src, strerror(errno));
 		return EXIT_FAILED;
