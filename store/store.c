@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "scheduler/dag.h"
@@ -72,7 +73,10 @@ store_exec(struct store *s, const char *sql, struct sl_err *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		sl_err_set(err, "%s: %s", s->path, msg ? msg : "error");
+		char why[512];
+
+		sl_err_set(err, "%s: %s", s->path,
+			   store_reason(s->db, s->path, msg ? msg : "error", why, sizeof why));
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -89,15 +93,51 @@ store_binary_version(void)
 	return v;
 }
 
+const char *
+store_reason(sqlite3 *db, const char *path, const char *msg, char *out, size_t n)
+{
+	int e = db != NULL ? sqlite3_system_errno(db) : 0;
+	int code = db != NULL ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct statvfs vfs;
+	int have_vfs;
+
+	if (msg == NULL)
+		msg = db != NULL ? sqlite3_errmsg(db) : "out of memory";
+	if (slash != NULL)
+		*slash = '\0';
+	have_vfs = statvfs(slash != NULL ? (dir[0] ? dir : "/") : ".", &vfs) == 0;
+	/* SQLite says "disk I/O error" or "unable to open database file"
+	 * where the system knows why (its -shm or -wal could not be made):
+	 * the folder's file system says it */
+	if (e == ENOSPC || e == EDQUOT || code == SQLITE_FULL ||
+	    ((code == SQLITE_IOERR || code == SQLITE_CANTOPEN) && have_vfs &&
+	     vfs.f_bavail == 0 && !(vfs.f_flag & ST_RDONLY)))
+		snprintf(out, n, "disk full (%s)", msg);
+	else if (e == EROFS || ((code == SQLITE_IOERR || code == SQLITE_CANTOPEN ||
+				 code == SQLITE_READONLY) && have_vfs &&
+				(vfs.f_flag & ST_RDONLY)))
+		snprintf(out, n, "read-only file system (%s)", msg);
+	else if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) &&
+		 access(slash != NULL ? (dir[0] ? dir : "/") : ".", W_OK) < 0 && errno == EACCES)
+		snprintf(out, n, "this user cannot write the folder %s, where the "
+			 "database's -wal and -shm files go (%s)",
+			 slash != NULL ? (dir[0] ? dir : "/") : ".", msg);
+	else if (e != 0)
+		snprintf(out, n, "%s (%s)", msg, strerror(e));
+	else
+		snprintf(out, n, "%s", msg);
+	free(dir);
+	return out;
+}
+
 void
 store_open_error(sqlite3 *db, const char *path, struct sl_err *err)
 {
-	int e = db != NULL ? sqlite3_system_errno(db) : 0;
+	char why[512];
 
-	sl_err_set(err, "cannot open the database %s: %s%s%s%s", path,
-		   db != NULL ? sqlite3_errmsg(db) : "out of memory",
-		   e != 0 ? " (" : "", e != 0 ? strerror(e) : "",
-		   e != 0 ? ")" : "");
+	sl_err_set(err, "cannot open the database %s: %s", path,
+		   store_reason(db, path, NULL, why, sizeof why));
 }
 
 int
@@ -119,7 +159,9 @@ store_file_version(const char *path, int *have, int *pending,
 	if (sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations",
 			       -1, &st, NULL) != SQLITE_OK) {
 		if (sqlite3_errcode(db) != SQLITE_ERROR) {
-			sl_err_set(err, "%s: %s", path, sqlite3_errmsg(db));
+			char why[512];
+
+			sl_err_set(err, "%s: %s", path, store_reason(db, path, NULL, why, sizeof why));
 			goto done;
 		}
 		for (const struct migration *m = migrations; m->sql != NULL; m++)
@@ -139,7 +181,9 @@ store_file_version(const char *path, int *have, int *pending,
 				known[v] = 1;
 		}
 		if (rc != SQLITE_DONE) {
-			sl_err_set(err, "%s: %s", path, sqlite3_errmsg(db));
+			char why[512];
+
+			sl_err_set(err, "%s: %s", path, store_reason(db, path, NULL, why, sizeof why));
 			goto done;
 		}
 		for (const struct migration *m = migrations; m->sql != NULL; m++)

@@ -60,6 +60,13 @@ struct store {
  * SQLite says "unable to open database file" for a missing folder and a
  * file this user may not read alike. */
 void store_open_error(sqlite3 *db, const char *path, struct sl_err *err);
+/* SQLite's message msg (NULL: db's last) about the database file path,
+ * with the system's reason where it has one ("disk full (...)",
+ * "read-only file system (...)", a folder this user cannot write, or
+ * strerror), from the error and the folder's file system; into out
+ * (size n). */
+const char *store_reason(sqlite3 *db, const char *path, const char *msg,
+			 char *out, size_t n);
 
 /* Prepared statement cache: the statement for sql, reset and ready. */
 sqlite3_stmt *store_stmt(struct store *s, const char *sql);

@@ -258,8 +258,13 @@ store_restore_source_ok(sqlite3 *in, const char *src, struct sl_err *err)
 	int rc, version = -1, r = -1;
 
 	if (sqlite3_prepare_v2(in, "PRAGMA quick_check", -1, &st, NULL) != SQLITE_OK)
-		return sl_err_set(err, "%s: not an SQLite database: %s", src,
-				  sqlite3_errmsg(in));
+	{
+		char why[512];
+
+		return sl_err_set(err, "%s: %s: %s", src, (sqlite3_errcode(in) & 0xff) == SQLITE_NOTADB ?
+				  "not an SQLite database" : "cannot be read",
+				  store_reason(in, src, NULL, why, sizeof why));
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 
@@ -270,8 +275,11 @@ store_restore_source_ok(sqlite3 *in, const char *src, struct sl_err *err)
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		sl_err_set(err, "%s: not an SQLite database: %s", src,
-			   sqlite3_errmsg(in));
+		char why[512];
+
+		sl_err_set(err, "%s: %s: %s", src, (sqlite3_errcode(in) & 0xff) == SQLITE_NOTADB ?
+			   "not an SQLite database" : "cannot be read",
+			   store_reason(in, src, NULL, why, sizeof why));
 		goto done;
 	}
 	sqlite3_finalize(st);
@@ -345,6 +353,38 @@ done:
 	return r;
 }
 
+/* Open the backup src to read it, making no file beside it (its folder
+ * may be one this user cannot write, and a -shm or -wal left there is
+ * litter): immutable (no locks, no -shm) unless a -wal with content lies
+ * beside it (a copy of a live database), which only a normal read sees. */
+static int
+store_open_source(const char *src, sqlite3 **in, struct sl_err *err)
+{
+	char *wal = xasprintf("%s-wal", src);
+	struct stat st;
+	int plain = stat(wal, &st) == 0 && st.st_size > 0;
+	struct buf uri;
+
+	free(wal);
+	buf_init(&uri, 0);
+	buf_adds(&uri, "file:");
+	for (const char *p = src; *p != '\0'; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			buf_printf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			buf_addc(&uri, *p);
+	}
+	buf_adds(&uri, plain ? "?mode=ro" : "?mode=ro&immutable=1");
+	if (sqlite3_open_v2(buf_str(&uri), in, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+			    NULL) != SQLITE_OK) {
+		store_open_error(*in, src, err);
+		buf_free(&uri);
+		return -1;
+	}
+	buf_free(&uri);
+	return 0;
+}
+
 int
 store_restore(const char *src, const char *db_path, const char *keep,
 	      int64_t *pages, struct sl_err *err)
@@ -353,10 +393,8 @@ store_restore(const char *src, const char *db_path, const char *keep,
 	struct sl_err kerr;
 	int r = -1;
 
-	if (sqlite3_open_v2(src, &in, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		store_open_error(in, src, err);
+	if (store_open_source(src, &in, err) < 0)
 		goto done;
-	}
 	if (store_restore_source_ok(in, src, err) < 0)
 		goto done;
 	if (keep != NULL && access(db_path, F_OK) == 0) {

@@ -64,4 +64,28 @@ stop_pid "$full_pid"
 rm -f "$H/filler"
 sl mark d a p failed >/dev/null || fail "mark once there is room again"
 assert_status 200 POST /dags/d/pause
+
+# no process on the database: the reading verbs need a new -shm
+stop_pid "$WPID"
+sl dags list >/dev/null || fail "dags list with room"
+[ ! -e "$H/sluice.db-shm" ] || fail "the -shm stayed after the last process: $(ls "$H")"
+head -c 64m /dev/zero >"$H/filler" 2>/dev/null || true
+for verb in "users list" "runs d" "tasks d p" "dags list" "db check" "db version" "db backup $T/bk.db"; do
+	rc=0
+	# shellcheck disable=SC2086
+	out=$(sl $verb 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "$verb read on a full disk: $out"
+	assert_contains "$out" "sluice: $H/sluice.db: disk full" "$verb on a full disk"
+done
+rm -f "$H/filler" "$H/sluice.db-shm" "$H/sluice.db-wal"
+# a read-only file system
+mount -o remount,ro "$H" || fail "cannot remount $H read-only"
+for verb in "users list" "dags list" "db version" "trigger d --partition p9"; do
+	rc=0
+	# shellcheck disable=SC2086
+	out=$(sl $verb 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] || fail "$verb on a read-only file system: $out"
+	assert_contains "$out" "$H/sluice.db: read-only file system" "$verb on a read-only file system"
+done
+mount -o remount,rw "$H"
 echo "cli_db_full: ok"

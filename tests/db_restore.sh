@@ -60,6 +60,22 @@ rc=0; out=$(sl db restore "$T/missing.db" 2>&1) || rc=$?
 assert_eq 1 "$rc" "restore of a missing file: exit"
 assert_contains "$out" "$T/missing.db: No such file" "restore of a missing file"
 assert_eq "p1 p2" "$(runs)" "the database after refused restores"
+
+# a backup in a folder this user cannot write (nobody's restore from a
+# root-owned folder): read as it is, nothing made beside it
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+	chmod 755 "$T"
+	H2=$T/home2
+	mkdir -p "$H2/dags" "$T/ro"
+	cp "$T/b1.db" "$T/ro/bk.db"
+	chmod 644 "$T/ro/bk.db"
+	chmod 555 "$T/ro"
+	chown -R nobody "$H2"
+	out=$(runuser -u nobody -- "$SLUICE" --home "$H2" db restore "$T/ro/bk.db" 2>&1) ||
+		fail "restore from a folder nobody cannot write: $out"
+	assert_eq "bk.db" "$(ls "$T/ro")" "files beside the backup after the restore"
+	assert_eq "p1" "$(sqlite3 "$H2/sluice.db" "SELECT group_concat(partition, ' ') FROM dag_runs")" "the restored runs"
+fi
 ls "$H" | grep -q replaced && fail "a refused restore kept a copy: $(ls "$H")"
 
 # the restore: the backup's runs, the replaced database kept beside it
