@@ -454,6 +454,25 @@ store_lock_path(const char *path)
 	return lock;
 }
 
+/* root (db restore on a service's home) made the lock file fd: it is the
+ * folder's owner's, whose scheduler opens it for writing. */
+static void
+store_lock_owner(int fd, const char *lock)
+{
+	char *dir = xstrdup(lock), *slash = strrchr(dir, '/');
+	struct stat st, dst;
+
+	if (slash != NULL)
+		*slash = '\0';
+	if (geteuid() == 0 && slash != NULL && fstat(fd, &st) == 0 && st.st_uid == 0 &&
+	    stat(dir[0] ? dir : "/", &dst) == 0 && dst.st_uid != 0) {
+		/* a failure: the scheduler's open says it, naming the file */
+		if (fchown(fd, dst.st_uid, dst.st_gid) < 0)
+			errno = 0;
+	}
+	free(dir);
+}
+
 /*
  * One scheduler per database, whatever home names it: an exclusive flock
  * on DB-scheduler.lock beside the database file (found through its real
@@ -475,6 +494,7 @@ store_lock_db(const char *path, struct sl_err *err)
 		free(lock);
 		return -1;
 	}
+	store_lock_owner(fd, lock);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 

@@ -50,4 +50,16 @@ rc=0; out=$(sl db restore "$T/bk.db" 2>&1) || rc=$?
 assert_eq 1 "$rc" "root's restore on nobody's home"
 assert_contains "$out" "a db run as root would make files there that nobody cannot write (a copy of the database it replaces" "root's restore"
 assert_eq "" "$(find "$H" -user root)" "files root's restore made in nobody's home"
+# with --force it writes into nobody's database and makes no copy: it
+# runs, and the database's lock file it takes is nobody's (nobody's
+# scheduler opens it for writing)
+rm -f "$H/sluice.db-scheduler.lock"
+out=$(sl db restore --force "$T/bk.db" 2>&1) || fail "root's restore --force on nobody's database: $out"
+assert_eq "" "$(find "$H" -user root)" "files root's restore --force made in nobody's home"
+runuser -u nobody -- "$SLUICE" --home "$H" scheduler >"$T/sched.log" 2>&1 &
+SCHED_PID=$!
+on_exit "stop_pid $SCHED_PID"
+_up() { grep -q "scheduler started" "$T/sched.log" || { pid_gone "$SCHED_PID" && fail "nobody's scheduler: $(cat "$T/sched.log")"; return 1; }; }
+wait_for 15 "nobody's scheduler to start" _up
+stop_pid "$SCHED_PID"
 echo "cli_root_home: ok"
