@@ -131,6 +131,15 @@ man_dag(struct buf *out)
 		  "combined (1h30m), or as a number alone, of seconds "
 		  "(retry_delay: 300 is 5m); times are ISO-8601, in the DAG's timezone "
 		  "unless they carry an offset.");
+	roff_text(out,
+		  "The DAG folder holds every *.yaml and *.yml file in it, in "
+		  "subfolders too, down to 16 levels below it (hidden files and "
+		  "folders left out). What cannot be read is an error naming the "
+		  "path and why, listed with the files that do not load (by dags "
+		  "validate, which then exits 1, in the scheduler's log and in the "
+		  "API): the folder missing or unreadable, a subfolder the user "
+		  "sluice runs as cannot read, a *.yaml that is a symbolic link to "
+		  "nothing, a folder deeper than 16 levels.");
 	roff_req(out, "SH", 1, "DAG KEYS");
 	man_keys(out, dag_keys_dag);
 	roff_req(out, "SH", 1, "TASK KEYS");

@@ -50,7 +50,7 @@ static const struct {
 } man_files[] = {
 	{ "HOME/sluice.yaml", "the configuration (see sluice.yaml(5)); every key has a default, so it may be missing" },
 	{ "HOME/sluice.db", "the SQLite database (with its -wal and -shm files while in use). Made by the first command that opens it, as the user it runs as: root is refused on a home another user owns when a command would make it (or, db restore, a copy beside it); on the user's database, root's commands run" },
-	{ "HOME/dags/", "the DAG files (dags: of sluice.yaml may name another folder), one DAG per *.yaml or *.yml file, in subfolders too (hidden ones left out) (see sluice-dag(5))" },
+	{ "HOME/dags/", "the DAG files (dags: of sluice.yaml may name another folder), one DAG per *.yaml or *.yml file, in subfolders too, down to 16 levels (hidden ones left out; what cannot be read is an error) (see sluice-dag(5))" },
 	{ "HOME/logs/DAG/PARTITION/TASK/try-N.log", "the log of each try (under logs: of sluice.yaml when it names another folder)" },
 	{ "HOME/run/tries/", "the status files of running tries, by which a restarted scheduler adopts them" },
 	{ "HOME/outbox/", "notifications, when no smtp server is configured" },

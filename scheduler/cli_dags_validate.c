@@ -94,8 +94,9 @@ static int
 dags_validate_entry(struct cli *c, const struct dagbag_entry *e,
 		    struct validate_out *out)
 {
-	/* a path that is not UTF-8: not read (e->file is it escaped) */
-	if (e->name_not_text) {
+	/* a path that is not UTF-8: not read (e->file is it escaped); a
+	 * path of the folder the walk could not read */
+	if (e->name_not_text || e->folder_error) {
 		dags_validate_text(out, e->file, e->error);
 		return 1;
 	}

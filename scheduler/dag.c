@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "scheduler/config.h"
 #include "scheduler/cron.h"
@@ -2389,16 +2390,34 @@ dagbag_take_stored(struct dagbag *out, const struct config *cfg,
  * own sluice.yaml (a home that is its own DAG folder, dags: ., holds it).
  * A folder reached twice (a symbolic link back up) is read once; past
  * DAG_FOLDER_DEPTH levels nothing is read. fn gets each file's path (the
- * walk's: copy it to keep it) and stat; a non-zero return stops the walk. */
+ * walk's: copy it to keep it) and stat; a non-zero return stops the walk.
+ * What the walk cannot read goes to problem (path, why), never skipped
+ * without a word: the folder missing or unreadable, a subfolder it cannot
+ * open, a *.yaml that is a broken symbolic link or cannot be looked at,
+ * a folder deeper than DAG_FOLDER_DEPTH (sluice-dag(5) says the limit). */
 #define DAG_FOLDER_DEPTH 16
+
+typedef int (*dag_walk_problem_fn)(void *arg, const char *path, const char *why);
 
 struct dag_walk {
 	struct stat config;		/* st_ino 0: no config file */
 	struct { dev_t dev; ino_t ino; } *seen;
 	size_t nseen, capseen;
 	int (*fn)(void *arg, const char *path, const struct stat *st);
+	dag_walk_problem_fn problem;
 	void *arg;
 };
+
+/* The problem of path from errno e (a stat, an opendir). */
+static int
+dag_walk_errno(struct dag_walk *w, const char *path, int e, const char *what)
+{
+	char why[300];
+
+	snprintf(why, sizeof why, "%s: %s%s", what, strerror(e),
+		 e == EACCES ? " (the user sluice runs as cannot read it)" : "");
+	return w->problem(w->arg, path, why);
+}
 
 static int
 dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
@@ -2409,7 +2428,8 @@ dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
 	int stop = 0;
 
 	if (stat(dir, &dst) < 0)
-		return 0;
+		return dag_walk_errno(w, dir, errno, depth == 0 ?
+				      "the DAG folder cannot be read" : "the folder cannot be read");
 	for (size_t i = 0; i < w->nseen; i++)
 		if (w->seen[i].dev == dst.st_dev && w->seen[i].ino == dst.st_ino)
 			return 0;
@@ -2417,7 +2437,9 @@ dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
 	w->seen[w->nseen].dev = dst.st_dev;
 	w->seen[w->nseen++].ino = dst.st_ino;
 	if ((dh = opendir(dir)) == NULL)
-		return 0;
+		return dag_walk_errno(w, dir, errno, depth == 0 ?
+				      "the DAG folder cannot be read" :
+				      "the folder cannot be read, so no DAG file in it is");
 	while (!stop && (de = readdir(dh)) != NULL) {
 		struct stat st;
 		char *path;
@@ -2428,12 +2450,36 @@ dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
 		path = xasprintf("%s%s%s", dir, dir[0] != '\0' && dir[strlen(dir) - 1] == '/' ? "" : "/",
 				 de->d_name);
 		if (stat(path, &st) < 0) {
+			int e = errno;
+			struct stat lst;
+
+			/* a broken link or one that cannot be looked at:
+			 * said when it looks like a DAG file or a folder */
+			if (e == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+				char to[PATH_MAX], why[PATH_MAX + 80];
+				ssize_t n = readlink(path, to, sizeof to - 1);
+
+				to[n > 0 ? n : 0] = '\0';
+				snprintf(why, sizeof why, "a symbolic link to %s, which does "
+					 "not exist: not read", to);
+				if (sl_str_ends(de->d_name, ".yaml") || sl_str_ends(de->d_name, ".yml"))
+					stop = w->problem(w->arg, path, why);
+			} else if (e != ENOENT)	/* gone meanwhile: nothing to say */
+				stop = dag_walk_errno(w, path, e, "cannot be read");
 			free(path);
 			continue;
 		}
 		if (S_ISDIR(st.st_mode)) {
 			if (depth < DAG_FOLDER_DEPTH)
 				stop = dag_walk_dir(w, path, depth + 1);
+			else {
+				char why[160];
+
+				snprintf(why, sizeof why, "a folder more than %d levels "
+					 "below the DAG folder: nothing in it is read "
+					 "(move its DAG files up)", DAG_FOLDER_DEPTH);
+				stop = w->problem(w->arg, path, why);
+			}
 		} else if (S_ISREG(st.st_mode) &&
 			   (sl_str_ends(de->d_name, ".yaml") || sl_str_ends(de->d_name, ".yml")) &&
 			   !(w->config.st_ino != 0 && st.st_dev == w->config.st_dev &&
@@ -2445,22 +2491,26 @@ dag_walk_dir(struct dag_walk *w, const char *dir, int depth)
 	return stop;
 }
 
-/* Walk dir (see struct dag_walk); -1 with errno when dir itself cannot
- * be read. */
+/* Walk dir (see struct dag_walk); what it cannot read, the folder itself
+ * included, goes to problem. -1 with errno ENOTDIR when dir is a file (a
+ * caller given a file reads it alone). */
 static int
 dag_walk(const char *dir, const struct config *cfg,
-	 int (*fn)(void *arg, const char *path, const struct stat *st), void *arg)
+	 int (*fn)(void *arg, const char *path, const struct stat *st),
+	 dag_walk_problem_fn problem, void *arg)
 {
 	struct dag_walk w;
-	DIR *dh = opendir(dir);
+	struct stat st;
 
-	if (dh == NULL)
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
 		return -1;
-	closedir(dh);
+	}
 	memset(&w, 0, sizeof w);
 	if (cfg == NULL || cfg->file == NULL || stat(cfg->file, &w.config) < 0)
 		w.config.st_ino = 0;
 	w.fn = fn;
+	w.problem = problem;
 	w.arg = arg;
 	dag_walk_dir(&w, dir, 0);
 	free(w.seen);
@@ -2473,6 +2523,24 @@ struct dag_load_walk {
 	struct dagbag *prev, *out;
 	int cap;
 };
+
+/* What the walk cannot read: an entry with the error "PATH: why" and no
+ * DAG, listed with the files that do not load. */
+static int
+dag_load_problem(void *arg, const char *path, const char *why)
+{
+	struct dag_load_walk *lw = arg;
+	struct dagbag *out = lw->out;
+	struct dagbag_entry *e;
+
+	SL_GROW(out->entries, lw->cap, (size_t)out->n + 1);
+	e = &out->entries[out->n++];
+	memset(e, 0, sizeof *e);
+	e->file = text_utf8_escaped(path);
+	e->folder_error = 1;
+	e->error = xasprintf("%s: %s", e->file, why);
+	return 0;
+}
 
 static int
 dag_load_file(void *arg, const char *file, const struct stat *st)
@@ -2543,7 +2611,7 @@ dagbag_load_stored(const char *dir, const struct config *cfg,
 
 	out->entries = NULL;
 	out->n = 0;
-	if (dag_walk(dir, cfg, dag_load_file, &lw) < 0 && errno != ENOENT)
+	if (dag_walk(dir, cfg, dag_load_file, dag_load_problem, &lw) < 0)
 		return sl_err_set(err, "cannot read the DAG folder %s: %s", dir,
 				  strerror(errno));
 	cap = lw.cap;
@@ -2575,9 +2643,26 @@ dag_changed_file(void *arg, const char *path, const struct stat *st)
 	free(name);
 
 	cw->n++;
-	if (e == NULL || e->missing || e->mtime != st->st_mtime ||
+	if (e == NULL || e->missing || e->folder_error || e->mtime != st->st_mtime ||
 	    e->mtime_nsec != st->st_mtim.tv_nsec || e->size != st->st_size)
 		cw->changed = 1;
+	return cw->changed;
+}
+
+/* A problem of the walk is a change unless the bag holds it already. */
+static int
+dag_changed_problem(void *arg, const char *path, const char *why)
+{
+	struct dag_changed_walk *cw = arg;
+	char *name = text_utf8_escaped(path);
+	const struct dagbag_entry *e = dagbag_entry_find(cw->b, name);
+	char *error = xasprintf("%s: %s", name, why);
+
+	cw->n++;
+	if (e == NULL || !e->folder_error || strcmp(e->error, error) != 0)
+		cw->changed = 1;
+	free(error);
+	free(name);
 	return cw->changed;
 }
 
@@ -2586,7 +2671,7 @@ dagbag_changed(const char *dir, const struct config *cfg, const struct dagbag *b
 {
 	struct dag_changed_walk cw = { b, 0, 0 };
 
-	if (dag_walk(dir, cfg, dag_changed_file, &cw) < 0)
+	if (dag_walk(dir, cfg, dag_changed_file, dag_changed_problem, &cw) < 0)
 		return b->n != 0;
 	for (int i = 0; i < b->n; i++)
 		if (b->entries[i].missing)

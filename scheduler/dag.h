@@ -279,6 +279,10 @@ struct dagbag_entry {
 	int missing;			/* the file is gone: dag is its last
 					 * version (taken over from prev) */
 	int duplicate;			/* declares a DAG another file holds */
+	int folder_error;		/* not a file read: a path of the DAG
+					 * folder the walk could not read (the
+					 * folder, a subfolder, a broken link,
+					 * a folder too deep); error says why */
 	int needs_error;		/* error is about its needs: (an
 					 * unknown DAG, task or dataset, a
 					 * cycle across DAGs); checked again

@@ -781,6 +781,8 @@ sched_start(struct sched *s, struct sl_err *err)
 			sched_log("DAG file broken: %s; DAG %s goes on with its last good version (from the database)",
 				  s->bag.entries[i].error,
 				  s->bag.entries[i].dag->name);
+		else if (s->bag.entries[i].folder_error)
+			sched_log("DAG folder: %s", s->bag.entries[i].error);
 		else if (s->bag.entries[i].error != NULL)
 			sched_log("DAG file not loaded: %s", s->bag.entries[i].error);
 		if (s->bag.entries[i].dag != NULL)

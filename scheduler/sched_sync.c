@@ -472,6 +472,8 @@ scan_log_entry(struct sched *s, const struct dagbag_entry *e)
 	else if (e->stale)
 		sched_log("DAG file broken: %s; DAG %s goes on with its last good version",
 			  e->error, e->dag->name);
+	else if (e->folder_error)
+		sched_log("DAG folder: %s", e->error);
 	else if (e->error != NULL)
 		sched_log("DAG file not loaded: %s", e->error);
 	else
