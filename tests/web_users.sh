@@ -95,7 +95,10 @@ while IFS='|' read -r want body message; do
 done <<'CASES'
 400|{"name":"","role":"viewer","generate_password":true}|a user needs a name
 400|{"role":"viewer","generate_password":true}|a user needs a name
-400|{"name":"has space","role":"viewer","generate_password":true}|'has space' is not a user name (1-64 characters: letters, digits, . _ @ -)
+400|{"name":"has space","role":"viewer","generate_password":true}|'has space' is not a user name (1-64 characters: letters, digits, . _ @ -, not starting with a dot)
+400|{"name":"..","role":"viewer","generate_password":true}|'..' is not a user name (1-64 characters: letters, digits, . _ @ -, not starting with a dot)
+400|{"name":".","role":"viewer","generate_password":true}|'.' is not a user name
+400|{"name":".hidden","role":"viewer","generate_password":true}|'.hidden' is not a user name
 400|{"name":"a/b","role":"viewer","generate_password":true}|'a/b' is not a user name
 400|{"name":"<script>alert(1)</script>","role":"viewer","generate_password":true}|is not a user name
 400|{"name":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx","role":"viewer","generate_password":true}|at most 64 characters
@@ -165,7 +168,13 @@ for sub in remove token passwd; do
 	assert_eq 2 "$rc" "users $sub of an unknown user exits 2"
 	assert_contains "$(cat "$T/cli2.out")" "no user nobody" "users $sub says who is unknown"
 done
-assert_contains "$(cat "$T/cli.out")" "'bad name' is not a user name (1-64 characters: letters, digits, . _ @ -)" "the CLI's message is the API's"
+assert_contains "$(cat "$T/cli.out")" "'bad name' is not a user name (1-64 characters: letters, digits, . _ @ -, not starting with a dot)" "the CLI's message is the API's"
+for name in . ..; do
+	rc=0; sl users add "$name" --role viewer >"$T/cli.out" 2>&1 || rc=$?
+	assert_eq 2 "$rc" "the CLI refuses the name $name"
+	assert_contains "$(cat "$T/cli.out")" "'$name' is not a user name (1-64 characters: letters, digits, . _ @ -, not starting with a dot)" "users add $name"
+done
+assert_eq 0 "$(q "SELECT count(*) FROM users WHERE name LIKE '.%'")" "users named with a dot first"
 
 # --- reset a password: the new one logs in, the old does not; sessions end ---
 login ana "$ANA_PW" "$T/ana2.jar"

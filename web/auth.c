@@ -45,7 +45,7 @@ auth_name_ok(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
-	if (n == 0 || n > 64)
+	if (n == 0 || n > 64 || name[0] == '.')
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!isalnum((unsigned char)name[i]) && strchr("._@-", name[i]) == NULL)

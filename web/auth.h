@@ -22,9 +22,11 @@ const char *auth_role_name(int role);
 /* What a role may do, in a few words, for the pages. */
 const char *auth_role_doc(int role);
 
-/* A user name is 1-64 characters of [A-Za-z0-9._@-]: AUTH_NAME_RULE
- * says so where a name is asked for. */
-#define AUTH_NAME_RULE "1-64 characters: letters, digits, . _ @ -"
+/* A user name is 1-64 characters of [A-Za-z0-9._@-], not starting with a
+ * dot (".." and "." are path segments: the Users page's links to them
+ * would resolve to another URL): AUTH_NAME_RULE says so where a name is
+ * asked for. */
+#define AUTH_NAME_RULE "1-64 characters: letters, digits, . _ @ -, not starting with a dot"
 int auth_name_ok(const char *name);
 /* What a new password needs, said where one is asked for. */
 #define AUTH_PASSWORD_RULE "at least 8 characters"

@@ -83,7 +83,7 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   // --- bad input: the server's message on the page, nobody added ---
   await page.fill('#add-name', 'bad name');
   await page.click('#add-submit');
-  await statusSays(page, '\'bad name\' is not a user name (1-64 characters: letters, digits, . _ @ -)', true);
+  await statusSays(page, '\'bad name\' is not a user name (1-64 characters: letters, digits, . _ @ -, not starting with a dot)', true);
   await page.fill('#add-name', '<img src=x onerror="window.xss=1">');
   await page.click('#add-submit');
   await statusSays(page, '\'<img src=x onerror="window.xss=1">\' is not a user name', true);
