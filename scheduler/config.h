@@ -29,6 +29,9 @@ struct config {
 	int web_port;
 	int web_busy_max_rps;		/* standalone, while tries run; 0: no limit */
 	char *base_url;
+	int base_url_default;	/* base_url is config_default_base_url's
+				 * (sluice.yaml sets none): rebuilt when the
+				 * web binds port 0 and learns its port */
 	int base_url_wildcard;	/* base_url is the default built from a
 				 * web.bind of every address (0.0.0.0, ::):
 				 * no one can open its links */

@@ -20,6 +20,7 @@ config_default_base_url(struct config *c)
 		return;
 	c->base_url = xasprintf("http://%s%s%s:%d", v6 ? "[" : "", b,
 				v6 ? "]" : "", c->web_port);
+	c->base_url_default = 1;
 	c->base_url_wildcard = b[0] == '\0' || strcmp(b, "0.0.0.0") == 0 ||
 			       strcmp(b, "::") == 0 || strcmp(b, "[::]") == 0;
 }

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -740,6 +743,7 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 	  struct web **out, struct sl_err *err)
 {
 	struct web *w;
+	struct evhttp_bound_socket *bound;
 
 	if (web_open(base, cfg, s, &w, err) < 0)
 		return -1;
@@ -754,12 +758,30 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
 				   EVHTTP_REQ_OPTIONS);
 	evhttp_set_gencb(w->http, on_request, w);
-	if (evhttp_bind_socket(w->http, cfg->web_bind, (ev_uint16_t)cfg->web_port) != 0) {
+	if ((bound = evhttp_bind_socket_with_handle(w->http, cfg->web_bind,
+						    (ev_uint16_t)cfg->web_port)) == NULL) {
 		evhttp_free(w->http);
 		w->http = NULL;
 		web_stop(w);
 		return sl_err_set(err, "cannot listen on %s:%d (in use, or not an address of this machine)",
 				  cfg->web_bind, cfg->web_port);
+	}
+	/* port 0: the kernel chose one; the log and the default base_url
+	 * (the links of emails and webhooks) name it */
+	if (cfg->web_port == 0) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		evutil_socket_t fd = evhttp_bound_socket_get_fd(bound);
+
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			cfg->web_port = ntohs(ss.ss_family == AF_INET6 ?
+					      ((struct sockaddr_in6 *)&ss)->sin6_port :
+					      ((struct sockaddr_in *)&ss)->sin_port);
+		if (cfg->base_url_default) {
+			free(cfg->base_url);
+			cfg->base_url = NULL;
+			config_default_base_url(cfg);
+		}
 	}
 	log_emit(LOG_LEVEL_INFO, NULL, "web UI on http://%s:%d/", cfg->web_bind,
 		 cfg->web_port);
