@@ -206,11 +206,13 @@ sched_reload(struct sched *s)
 	struct reload_names applied = { "", 0 }, restart = { "", 0 }, web = { "", 0 };
 	struct config *now = NULL;
 	struct sl_err err;
+	int reopened;
 
 	sl_err_clear(&err);
-	if (log_reopen(&err) < 0)
+	if (!(reopened = log_reopen(&err) == 0))
 		log_emit(LOG_LEVEL_ERROR, NULL, "SIGHUP: %s; the log goes on where it was",
 			 err.msg);
+	sl_err_clear(&err);
 	if (config_load(s->cfg->home, &now, &err) < 0) {
 		char msg[2048];
 
@@ -234,7 +236,8 @@ sched_reload(struct sched *s)
 	if (s->cfg->file_executors != NULL)
 		s->bag_config_changed = 1;
 	log_emit(restart.len > 0 ? LOG_LEVEL_WARN : LOG_LEVEL_INFO, NULL,
-		 "SIGHUP: log reopened, sluice.yaml reloaded: %s%s%s%s%s%s%s%s",
+		 "SIGHUP: %ssluice.yaml reloaded: %s%s%s%s%s%s%s%s",
+		 reopened ? "log reopened, " : "log not reopened (above), ",
 		 applied.len > 0 ? "applied " : "",
 		 applied.len > 0 ? applied.text : "",
 		 applied.len > 0 && restart.len > 0 ? "; " : "",

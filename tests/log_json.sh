@@ -72,6 +72,21 @@ wait_for 15 "p2's tries in the new file" grep -q '"partition":"p2"' "$L"
 assert_eq "" "$(grep '"p2"' "$L.1" || true)" "the moved file gets nothing more"
 check_lines "$L" >/dev/null || fail "the new file: $(cat "$L")"
 
+# a reopen that fails (a folder where the file goes): said, and the
+# reload's line does not claim the log was reopened
+mv "$L" "$L.2"
+mkdir "$L"
+kill -HUP "$SCHED_PID"
+hup_said() { grep -q 'sluice.yaml reloaded' "$L.2" && [ "$(grep -c 'sluice.yaml reloaded' "$L.2")" -ge 2 ]; }
+wait_for 15 "the failed reopen's reload line" hup_said
+line=$(jq -r 'select(.event | test("sluice.yaml reloaded")) | .event' "$L.2" | tail -1)
+assert_contains "$line" "SIGHUP: log not reopened (above), sluice.yaml reloaded" "the reload line after a failed reopen"
+assert_contains "$(jq -r '.event' "$L.2")" "the log goes on where it was" "the failed reopen"
+rmdir "$L"
+mv "$L.2" "$L"
+kill -HUP "$SCHED_PID"
+wait_for 15 "the log reopened again" grep -q 'SIGHUP: log reopened' "$L"
+
 # reload: parallelism is applied, database is named as needing a restart
 sed -i 's/^parallelism: 8$/parallelism: 3/' "$H/sluice.yaml"
 printf 'database: other.db\n' >>"$H/sluice.yaml"
