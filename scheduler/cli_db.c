@@ -554,6 +554,12 @@ db_clean(struct cli *c, const struct cli_args *a)
 	int64_t cutoff, after = 0;
 	char when[64];
 
+	/* --logs-only keeps the rows: an --audit beside it was dropped
+	 * without a word */
+	if (logs_only && cli_opt_flag(a, "audit"))
+		return cli_usage(&cli_db, "--audit and --logs-only go apart: --logs-only "
+				 "removes log files and keeps every row; clean the audit "
+				 "log with its own `db clean --keep AGE --audit`");
 	if ((r = db_clean_cutoff(a, &cutoff)) != 0)
 		return r;
 	if (cli_open(c, 1, 0) < 0)

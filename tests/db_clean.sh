@@ -43,6 +43,9 @@ rc=0; sl db clean >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "clean needs --keep or --before"
 rc=0; sl db clean --keep 90d --before 2024-01-01 >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "not both"
+rc=0; out=$(sl db clean --keep 90d --audit --logs-only --yes 2>&1) || rc=$?
+assert_eq 2 "$rc" "db clean --audit --logs-only: exit"
+assert_contains "$out" "--audit and --logs-only go apart" "db clean --audit --logs-only"
 rc=0; sl db clean --keep soon >/dev/null 2>&1 || rc=$?
 assert_eq 2 "$rc" "a bad age"
 # an age without a unit (30: seconds, read as days) or under an hour
