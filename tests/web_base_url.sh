@@ -58,4 +58,11 @@ printf 'web: {base_url: "https://h.example/"}\n' >"$H/sluice.yaml"
 start_web
 assert_not_contains "$(cat "$T/web.log")" "has a path" "a trailing slash"
 stop_pid "$WPID"
+
+# a bind that fails names the keys that say where the UI listens
+printf 'web: {bind: 999.1.1.1}\n' >"$H/sluice.yaml"
+rc=0; out=$(timeout 20 "$SLUICE" --home "$H" web --port "$(free_port)" 2>&1) || rc=$?
+[ "$rc" -ne 0 ] || fail "web on 999.1.1.1 started"
+assert_contains "$out" "cannot listen on 999.1.1.1:" "a bad web.bind"
+assert_contains "$out" "web.bind and web.port in $H/sluice.yaml (or --bind and --port) say where the UI listens" "a bad web.bind"
 echo "web_base_url: ok"

@@ -6,6 +6,7 @@
 #include "web/web.h"
 #include "web/web_internal.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -760,11 +761,18 @@ web_start(struct event_base *base, struct config *cfg, struct sched *s,
 	evhttp_set_gencb(w->http, on_request, w);
 	if ((bound = evhttp_bind_socket_with_handle(w->http, cfg->web_bind,
 						    (ev_uint16_t)cfg->web_port)) == NULL) {
+		int e = errno;
+
 		evhttp_free(w->http);
 		w->http = NULL;
 		web_stop(w);
-		return sl_err_set(err, "cannot listen on %s:%d (in use, or not an address of this machine)",
-				  cfg->web_bind, cfg->web_port);
+		return sl_err_set(err, "cannot listen on %s:%d (in use, or not an address of "
+				  "this machine%s%s): web.bind and web.port in %s (or --bind and "
+				  "--port) say where the UI listens",
+				  cfg->web_bind, cfg->web_port,
+				  e == EADDRINUSE || e == EADDRNOTAVAIL || e == EACCES ? ": " : "",
+				  e == EADDRINUSE || e == EADDRNOTAVAIL || e == EACCES ? strerror(e) : "",
+				  cfg->file);
 	}
 	/* port 0: the kernel chose one; the log and the default base_url
 	 * (the links of emails and webhooks) name it */
