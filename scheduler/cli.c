@@ -157,8 +157,24 @@ cli_need_home(struct cli *c)
 	/* a folder with no config, no database and no dags/ is not a home:
 	 * a command typed in the wrong folder would leave a new, empty
 	 * database (or a scheduler's files) there and list nothing */
+	struct stat st;
+
 	if (cli_home_exists(c->cfg))
 		return 0;
+	/* --home .../sluice.yaml: the file, where its folder was meant */
+	if (stat(c->cfg->home, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		char *dir = xstrdup(c->cfg->home), *slash = strrchr(dir, '/');
+
+		if (slash != NULL)
+			*slash = '\0';
+		fprintf(stderr, "sluice: %s is a file, not a sluice home%s: --home (and "
+			"SLUICE_HOME) take the home's folder, e.g. --home %s\n",
+			c->cfg->home, sl_str_ends(c->cfg->home, "/sluice.yaml") ?
+			" (it is a home's config file)" : "",
+			slash != NULL && dir[0] != '\0' ? dir : "/");
+		free(dir);
+		return -1;
+	}
 	fprintf(stderr, "sluice: %s is not a sluice home: it has no "
 		"sluice.yaml, sluice.db or dags/ (give --home DIR or "
 		"set SLUICE_HOME; `sluice init DIR` makes one)\n",

@@ -373,6 +373,12 @@ set -e
 assert_eq 3 "$st" "exit code in a folder that is not a home"
 assert_contains "$(cat "$T/err")" "$T/nothome is not a sluice home"
 [ ! -e "$T/nothome/sluice.db" ] || fail "a command in a folder that is not a home made a database there"
+# --home naming the config file: the folder was meant
+printf 'parallelism: 2\n' >"$T/nothome/sluice.yaml"
+rc=0; out=$("$SLUICE" --home "$T/nothome/sluice.yaml" dags list 2>&1) || rc=$?
+assert_eq 3 "$rc" "exit code of --home FILE"
+assert_contains "$out" "sluice: $T/nothome/sluice.yaml is a file, not a sluice home (it is a home's config file): --home (and SLUICE_HOME) take the home's folder, e.g. --home $T/nothome" "--home FILE"
+rm "$T/nothome/sluice.yaml"
 # db verbs that read or change an existing database refuse there too
 for sub in version check vacuum "clean --keep 1d" "backup $T/nothome-copy.db"; do
 	set +e
