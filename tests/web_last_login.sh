@@ -131,6 +131,21 @@ line=$(grep '^ops ' <<<"$out")
 assert_contains "$line" " never " "the CLI: never logged in"
 assert_contains "$line" "1970-01-01T00:00:05+00:00 (" "the CLI: ops' token use"
 [ "$(grep '^viewer ' <<<"$out" | grep -o never | wc -l)" = 2 ] || fail "viewer: never twice: $out"
+# the columns hold their longest value: a 64-character name and a long
+# LAST LOGIN push nothing out of line
+long=$(printf 'u%.0s' $(seq 64))
+sl users add "$long" --role viewer >/dev/null
+out=$(sl users list)
+/usr/bin/python3 - "$out" <<'PY' || fail "the columns of users list are not aligned: $out"
+import sys
+lines = sys.argv[1].splitlines()
+head = lines[0]
+for col in ("ROLE", "LAST LOGIN", "TOKEN LAST USED"):
+    at = head.index(col)
+    for l in lines[1:]:
+        assert l[at - 1] == " " and l[at] != " ", (col, l)
+PY
+sl users remove "$long" >/dev/null
 # `users list NAME` is not a filter that returns everyone: said
 set +e
 sl users list lena >/dev/null 2>"$T/err"; st=$?

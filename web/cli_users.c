@@ -123,14 +123,23 @@ users_run(struct cli *c, const struct cli_args *args)
 		else {
 			int64_t now = sl_now_ms();
 			char login[96], used[96];
+			int wname = 4, wlogin = 10;
 
-			printf("%-24s %-9s %-10s %-36s %s\n", "USER", "ROLE", "API TOKENS",
-			       "LAST LOGIN", "TOKEN LAST USED");
+			/* each column as wide as its longest value: a 64-character
+			 * name or a long "(N months ago)" pushed the next over */
+			json_array_foreach(users, i, u) {
+				wname = SL_MAX(wname, (int)strlen(json_string_value(json_object_get(u, "name"))));
+				wlogin = SL_MAX(wlogin, (int)strlen(users_since(json_object_get(u, "last_login_at"),
+										 now, login, sizeof login)));
+			}
+			printf("%-*s  %-9s %-10s %-*s  %s\n", wname, "USER", "ROLE", "API TOKENS",
+			       wlogin, "LAST LOGIN", "TOKEN LAST USED");
 			json_array_foreach(users, i, u)
-				printf("%-24s %-9s %-10lld %-36s %s\n",
+				printf("%-*s  %-9s %-10lld %-*s  %s\n", wname,
 				       json_string_value(json_object_get(u, "name")),
 				       json_string_value(json_object_get(u, "role")),
 				       (long long)json_integer_value(json_object_get(u, "tokens")),
+				       wlogin,
 				       users_since(json_object_get(u, "last_login_at"), now,
 						   login, sizeof login),
 				       users_since(json_object_get(u, "last_token_used_at"), now,
