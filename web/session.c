@@ -345,7 +345,7 @@ session_login(struct web_req *r)
 	if (!same_origin(r)) {
 		pages_login(r, "This login came from a page on another site than sluice's "
 			    "own address, so it was refused: open the UI at its own address "
-			    "(the one its administrator gave you) and log in there.", 403, NULL);
+			    "(the one its administrator gave you) and log in there.", 403, NULL, NULL);
 		return WEB_DONE;
 	}
 	if ((body = web_body_text(r)) == NULL) {
