@@ -1,4 +1,7 @@
-/* cli.c: the verb table, global options, and what verbs share. */
+/* cli.c: the verb table, global options, and what verbs share. Past 800
+ * lines: what every verb asks before it acts (the home and its owner, the
+ * database and its scheduler, a DAG and its notes) is kept in one place
+ * so that verbs cannot drift apart again. */
 #include "scheduler/cli.h"
 
 #include <errno.h>

@@ -1,7 +1,9 @@
 /*
  * web.c: the HTTP server: one evhttp on the caller's event loop, the
  * router, replies with the security headers every response carries, the
- * compiled-in assets, and requests that wait for a busy database.
+ * compiled-in assets, and requests that wait for a busy database. A
+ * little past 800 lines: the listener's start (bind errors, the bound
+ * port) belongs with the server it starts.
  */
 #include "web/web.h"
 #include "web/web_internal.h"
