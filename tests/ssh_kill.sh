@@ -30,6 +30,7 @@ group_alive "$pg" || fail "the group $pg is not running"
 driver_wait
 r=$(result_of "$(cat "$T/driver.out")" 0)
 assert_eq 15 "$(json_field "$r" signal)" "signal after timeout"
+assert_eq 143 "$(json_field "$r" exit_code)" "exit code after timeout: 128 + the signal, as the local executor says"
 wait_for 10 "the timed-out group $pg to be gone" eval "! group_alive $pg"
 assert_contains "$(cat "$T/task-0.log")" "killing the task on 127.0.0.1:$(sshd_port a) (timed out)"
 

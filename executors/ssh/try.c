@@ -220,7 +220,10 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	memset(&res, 0, sizeof res);
-	res.exit_code = t->exit_code;
+	/* killed by a signal: 128 + it, as a shell and the local executor
+	 * say (the contract reads the signal; sluice tasks shows the code) */
+	res.exit_code = t->signal > 0 && t->exit_code < 0 ? 128 + t->signal
+							 : t->exit_code;
 	res.signal = t->signal;
 	res.host = t->host ? t->host->label : "";
 	res.duration_ms = t->adopted && t->took_ms >= 0 ? t->took_ms
