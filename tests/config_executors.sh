@@ -49,6 +49,10 @@ ssh_conf "$T/no_such_key" >"$H/sluice.yaml"
 exec_error 7:5 box "cannot read the key $T/no_such_key: No such file or directory"
 ssh_conf "$T/id_test" | sed 's/127.0.0.1:1"/127.0.0.1:99999"/' >"$H/sluice.yaml"
 exec_error 5:5 box 'hosts[0] must be "host" or "host:port" (a port from 1 to 65535), not "127.0.0.1:99999"'
+# user@host in hosts (via takes it; hosts do not): refused at load, not
+# a "cannot resolve root@127.0.0.1" at the first try
+ssh_conf "$T/id_test" | sed 's/"127.0.0.1:1"/"root@127.0.0.1:1"/' >"$H/sluice.yaml"
+exec_error 5:5 box 'hosts[0] "root@127.0.0.1:1" names a user: the hosts take no user@ (every host is logged in to as the executor'"'"'s user: key)'
 ssh_conf "$T/id_test" | sed 's/slots_per_host: 2/slots_per_host: two/' >"$H/sluice.yaml"
 exec_error 8:5 box "slots_per_host must be a number from 1 to 1000"
 ssh_conf "$T/id_test" | sed 's/type: ssh/type: shh/' >"$H/sluice.yaml"

@@ -106,7 +106,7 @@ bad:
 
 const struct exec_ssh_key exec_ssh_keys[] = {
 	{ "type", "ssh", NULL, "the executor type" },
-	{ "hosts", "host or list of hosts", NULL, "required: the hosts, each host or host:port ([v6addr]:port); tries go to the one with the most free slots" },
+	{ "hosts", "host or list of hosts", NULL, "required: the hosts, each host or host:port ([v6addr]:port; no user@: every host is logged in to as user:); tries go to the one with the most free slots" },
 	{ "port", "integer 1..65535", "22", "the port of hosts that name none" },
 	{ "user", "name", "the scheduler's user", "the remote user" },
 	{ "key", "path", NULL, "the private key file (ed25519, ECDSA, RSA; OpenSSH or PEM format), checked readable at start-up; required unless agent: true" },
@@ -265,6 +265,14 @@ int ssh_config_parse(struct ssh_exec *ex, const char *config_json,
 		char *hname;
 		int hport;
 
+		if (json_is_string(v) && strchr(json_string_value(v), '@') != NULL) {
+			/* one user for the executor's hosts: user: */
+			snprintf(err, errlen, "ssh executor %s: hosts[%zu] \"%s\" "
+				 "names a user: the hosts take no user@ (every "
+				 "host is logged in to as the executor's user: key)",
+				 name, i, json_string_value(v));
+			goto fail;
+		}
 		if (!json_is_string(v) ||
 		    parse_hostspec(json_string_value(v), port, NULL, &hname,
 				   &hport) < 0) {
