@@ -64,10 +64,12 @@ assert_eq 126 "$(json_field "$(result_of "$out" 0)" exit_code)" "bad cwd"
 # A command line with its environment travels in one SSH exec request,
 # which libssh2 caps: a large one runs whole; one past the cap is refused
 # before anything is sent, naming its size and the cap (it was sent and
-# failed as "Unable to send channel request").
+# failed as "Unable to send channel request"). The try's environment is
+# the caller's plus the task's: the driver runs with a small one of its
+# own, so that the sizes do not depend on who runs the test.
 while read -r n want; do
 	v=$(head -c "$n" /dev/zero | tr '\0' v)
-	out=$("$DRIVER" -c "$cfg" -L "$T/logs" -e "BIG=$v" -- \
+	out=$(env -i PATH="$PATH" HOME="$HOME" USER="$(id -un)" "$DRIVER" -c "$cfg" -L "$T/logs" -e "BIG=$v" -- \
 		sh -c 'echo "argv=${#1} env=${#BIG}"' big "$v")
 	r=$(result_of "$out" 0)
 	case $want in
