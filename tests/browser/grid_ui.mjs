@@ -331,6 +331,10 @@ try {
   check(cramped.broken.length === 0 && badges.lines.every((n) => n === 1),
     'at 390 px the preview breaks no word, each state on one line: ' + JSON.stringify({ cramped, badges }));
   await shot('11b-preview-390');
+  // the page itself is no wider than the phone: the toolbar's groups wrap
+  // (the hidden never-run button made it 477 px wide and scroll sideways)
+  const pageWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(pageWidth <= 390, `at 390 px the grid page does not scroll sideways (${pageWidth} px wide)`);
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.click('#preview-confirm');
   await page.locator('#status', { hasText: /^cleared \d+ task instance/ }).waitFor({ timeout: WAIT });
@@ -406,6 +410,12 @@ try {
   await page.goto(URL + '/dags/plain');
   const keyTh = page.locator(`#grid tbody tr[data-partition="${LONG_KEY}"] th`);
   await keyTh.waitFor({ timeout: WAIT });
+  // the key column's width is set once the grid has laid out its cells:
+  // wait for the cut (bounded), then measure
+  await page.waitForFunction((key) => {
+    const k = document.querySelector(`#grid tbody tr[data-partition="${key}"] th .key`);
+    return k !== null && k.scrollWidth > k.clientWidth;
+  }, LONG_KEY, { timeout: WAIT }).catch(() => {});
   const keyCol = await keyTh.evaluate((th) => ({
     width: th.getBoundingClientRect().width, wrap: document.querySelector('.grid-wrap').clientWidth,
     title: th.title, cut: ((k) => k !== null && k.scrollWidth > k.clientWidth)(th.querySelector('.key')) }));
