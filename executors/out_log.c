@@ -39,13 +39,13 @@ out_log_io(int fd, char *p, size_t n, long long off, int rd)
 	return 0;
 }
 
-static int
+int
 out_log_write_all(int fd, const char *p, size_t n)
 {
 	return out_log_io(fd, (char *)p, n, -1, 0);
 }
 
-static int
+int
 out_log_pwrite_all(int fd, const char *p, size_t n, long long off)
 {
 	return out_log_io(fd, (char *)p, n, off, 0);

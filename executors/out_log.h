@@ -40,5 +40,9 @@ void out_log_finish(struct out_log *l);
 /* Append a last line of our own to fd (after out_log_finish); on a full
  * disk, over the last bytes of the output instead. */
 void out_log_last_line(int fd, const char *line);
+/* Whole writes (EINTR and short counts handled), at the file's offset or
+ * at off: 0, or -1 with errno. libc only, as the rest of this file. */
+int out_log_write_all(int fd, const char *p, size_t n);
+int out_log_pwrite_all(int fd, const char *p, size_t n, long long off);
 
 #endif

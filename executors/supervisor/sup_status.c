@@ -1,5 +1,6 @@
 /* sup_status.c: the try's status file, written by sluice-try. */
 #include "executors/supervisor/supervisor.h"
+#include "executors/out_log.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,7 +59,7 @@ sup_status_write(struct sup *s, int ended)
 	/* the running record is not truncated: the space the executor
 	 * reserved stays reserved (zeros after the text) for the final
 	 * one, so a disk that fills meanwhile cannot lose it */
-	if (sup_io_pwrite_all(s->status_fd, text, n, 0) < 0)
+	if (out_log_pwrite_all(s->status_fd, text, n, 0) < 0)
 		return -1;
 	if (ended && ftruncate(s->status_fd, (off_t)n) < 0)
 		return -1;

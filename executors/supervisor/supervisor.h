@@ -116,10 +116,8 @@ struct sup_server_end {		/* one per reaped try, on the ends pipe */
  * (-S): NUL-separated values. */
 #define SUP_SECRETS_FD 4
 
-/* sup_io.c: whole writes and reads (EINTR and short counts handled);
- * 0 or -1 with errno. */
-int sup_io_write_all(int fd, const char *p, size_t n);
-int sup_io_pwrite_all(int fd, const char *p, size_t n, long long off);
+/* sup_io.c: the clock, and one read of a small file (whole writes:
+ * executors/out_log.h). */
 long long sup_io_clock_ms(clockid_t id);
 ssize_t sup_io_read_small(const char *path, char *buf, size_t n);
 
