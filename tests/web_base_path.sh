@@ -96,6 +96,9 @@ for mode in pass strip; do
 	# the session's cookie is named for the path: two UIs under two paths
 	# of one host keep their sessions apart
 	grep -q "	sluice_session_sluice	" "$jar" || fail "$mode: the session cookie is not named for the path: $(cat "$jar")"
+	# and it is sent under the path alone, not to the host's other
+	# applications (a jar line: host, subdomains, path, secure, expiry, name)
+	assert_eq "/sluice" "$(awk '$6 == "sluice_session_sluice" { print $3 }' "$jar")" "$mode: the session cookie's path"
 	for page in /sluice/ /sluice/dags/chain /sluice/dags/chain/runs/p1/tasks/b /sluice/dags/hourly/map \
 		/sluice/datasets /sluice/backfills /sluice/login; do
 		code=$(curl -sS -o "$T/page" -w '%{http_code}' -b "$jar" "$PX$page")
@@ -110,6 +113,13 @@ for mode in pass strip; do
 		"$(jget '" ".join([d["datasets"][0]["page"], d["datasets"][0]["partitions"]])')" "$mode: the datasets API's links"
 	assert_eq "" "$(grep '"outside": true' "$PXLOG" || true)" "$mode: requests outside the path"
 done
+
+# logging out takes the cookie off under the path (and at the host's
+# root, where an older sluice set it)
+csrf=$(curl -sS -b "$jar" "$PX/sluice/api/v1/me" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])')
+out=$(curl -sS -o /dev/null -D - -b "$jar" --data-urlencode "csrf=$csrf" "$PX/sluice/logout" | tr -d '\r' | grep -i '^set-cookie:')
+assert_contains "$out" "sluice_session_sluice=; Path=/sluice; HttpOnly; SameSite=Strict; Max-Age=0" "the logout's cookie"
+assert_contains "$out" "sluice_session_sluice=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" "the logout's cookie at the root"
 
 # the UI's own port still answers without the path, and its redirects
 # name the path (a person goes through the proxy)

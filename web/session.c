@@ -91,6 +91,14 @@ limiter_fail(struct web_limiter *l, const char *key)
 	limiter_slot(l, key, 1)->failures++;
 }
 
+/* The session cookie's Path: the proxy's path (web.base_url's, letters,
+ * digits and -._~/ only), else the host's root. */
+static const char *
+cookie_path(const struct web *w)
+{
+	return w->root_len > 0 ? w->root : "/";
+}
+
 /* The value of one cookie, into out; 0 when present. */
 static int
 cookie_get(struct web_req *r, const char *name, char *out, size_t n)
@@ -401,8 +409,11 @@ session_login(struct web_req *r)
 			pages_login(r, "The session cannot be stored.", 500, next, name);
 			goto out;
 		}
-		set = xasprintf("%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-				r->w->cookie, cookie, SESSION_TTL_MS / 1000,
+		/* under a proxy's path the cookie is the path's alone: no
+		 * other application of the host is sent it */
+		set = xasprintf("%s=%s; Path=%s; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+				r->w->cookie, cookie, cookie_path(r->w),
+				SESSION_TTL_MS / 1000,
 				r->w->secure_cookies ? "; Secure" : "");
 		web_add_header(r, "Set-Cookie", set);
 		free(set);
@@ -447,11 +458,18 @@ session_logout(struct web_req *r)
 			return WEB_BUSY;
 	}
 	{
-		char *gone = xasprintf("%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-				       r->w->cookie);
+		char *gone = xasprintf("%s=; Path=%s; HttpOnly; SameSite=Strict; Max-Age=0",
+				       r->w->cookie, cookie_path(r->w));
 
 		web_add_header(r, "Set-Cookie", gone);
 		free(gone);
+		/* and one an older sluice set at the host's root */
+		if (r->w->root_len > 0) {
+			gone = xasprintf("%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+					 r->w->cookie);
+			web_add_header(r, "Set-Cookie", gone);
+			free(gone);
+		}
 	}
 	web_redirect(r, "/login");
 	return WEB_DONE;
