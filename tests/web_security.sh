@@ -65,6 +65,18 @@ assert_eq 403 "$code" "session without CSRF"
 assert_contains "$(cat "$T/body")" "CSRF" "names the reason"
 code=$(trig -H "X-CSRF-Token: 0000" --data '{"partition":"run-0"}' "$URL/api/v1/dags/x/runs")
 assert_eq 403 "$code" "session with a wrong CSRF token"
+# the right token from a page of another site (its Origin): refused, and
+# nothing made; the UI's own origin (its Host) is taken
+code=$(trig -H "X-CSRF-Token: $CSRF" -H "Origin: http://evil.example" --data '{"partition":"run-x"}' "$URL/api/v1/dags/x/runs")
+assert_eq 403 "$code" "a change from another site's page"
+assert_contains "$(cat "$T/body")" "this change came from a page on another site" "the cross-site change's message"
+assert_contains "$(cat "$T/scheduler.log")" "web: a change posted from http://evil.example refused" "the cross-site change in the log"
+assert_eq "" "$(sl runs x --json | grep run-x || true)" "the cross-site trigger made no run"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/ops.jar" -X POST -H "Origin: http://evil.example" \
+	--data-urlencode "csrf=$CSRF" "$URL/logout")
+assert_eq 403 "$code" "a logout from another site's page"
+code=$(trig -H "X-CSRF-Token: $CSRF" -H "Origin: $URL" --data '{"partition":"run-0"}' "$URL/api/v1/dags/x/runs")
+assert_eq 201 "$code" "a change from the UI's own origin: $(cat "$T/body")"
 code=$(trig -H "X-CSRF-Token: $CSRF" --data "{\"partition\":\"run-1\",\"params\":{\"label\":\"$XSS\"}}" "$URL/api/v1/dags/x/runs")
 assert_eq 201 "$code" "session with CSRF: $(cat "$T/body")"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -b "$T/ops.jar" -X POST --data 'csrf=nope' "$URL/logout")

@@ -212,6 +212,8 @@ session_identify(struct web_req *r)
 	}
 }
 
+static int same_origin(struct web_req *r, const char *what);
+
 int
 session_require_read(struct web_req *r)
 {
@@ -229,6 +231,15 @@ session_require_change(struct web_req *r, enum web_role need)
 		return -1;
 	if (r->user.by_session) {
 		const char *t = web_header(r, "X-CSRF-Token");
+
+		/* the CSRF token already stops another site's page (it cannot
+		 * read it); its Origin stops it too, should the token leak */
+		if (!same_origin(r, "a change")) {
+			web_error(r, 403, "this change came from a page on another site "
+				  "than sluice's own address: make it from the UI at its "
+				  "own address");
+			return -1;
+		}
 
 		if (t == NULL || strlen(t) != strlen(r->user.csrf) ||
 		    !sl_mem_equal_ct(t, r->user.csrf, strlen(t))) {
@@ -287,12 +298,12 @@ session_guess_failed(struct web_req *r)
 	limiter_fail(r->w->limiter, ukey);
 }
 
-/* A form POSTed from another site names its origin: refuse it. The
- * UI's own origin is the one the request's Host names, or web.base_url's
+/* A login or a change a page of another site sends names its origin
+ * (what: "a login", "a change"): refuse it. The UI's own origin is the one the request's Host names, or web.base_url's
  * (behind a reverse proxy that sends its upstream's Host, as nginx's
  * proxy_pass does by default, only the latter matches). */
 static int
-same_origin(struct web_req *r)
+same_origin(struct web_req *r, const char *what)
 {
 	const char *origin = web_header(r, "Origin"), *host = web_header(r, "Host");
 	char want[300], *base;
@@ -308,10 +319,10 @@ same_origin(struct web_req *r)
 	base = config_web_origin(r->w->cfg);
 	same = base != NULL && strcasecmp(origin, base) == 0;
 	if (!same)
-		log_emit(LOG_LEVEL_WARN, NULL, "web: a login posted from %.200s refused: "
+		log_emit(LOG_LEVEL_WARN, NULL, "web: %s posted from %.200s refused: "
 			 "sluice is served at %s%s (the request's Host) and %s (web.base_url); "
 			 "if people reach the UI at %.200s, set web.base_url in %s to that address",
-			 origin, r->w->secure_cookies ? "https://" : "http://",
+			 what, origin, r->w->secure_cookies ? "https://" : "http://",
 			 host ? host : "(none)", base ? base : "(none)", origin, r->w->cfg->file);
 	free(base);
 	return same;
@@ -350,7 +361,7 @@ session_login(struct web_req *r)
 		web_error(r, 405, "GET or POST /login");
 		return WEB_DONE;
 	}
-	if (!same_origin(r)) {
+	if (!same_origin(r, "a login")) {
 		pages_login(r, "This login came from a page on another site than sluice's "
 			    "own address, so it was refused: open the UI at its own address "
 			    "(the one its administrator gave you) and log in there.", 403, NULL, NULL);
@@ -441,6 +452,11 @@ session_logout(struct web_req *r)
 		return WEB_DONE;
 	}
 	if (r->user.by_session) {
+		if (!same_origin(r, "a logout")) {
+			web_error(r, 403, "this logout came from a page on another site "
+				  "than sluice's own address");
+			return WEB_DONE;
+		}
 		body = web_body_text(r);
 		TAILQ_INIT(&form);
 		if (body != NULL)
