@@ -54,6 +54,17 @@ try {
   await pageInfo('1–25 of 40 partitions');
   check(same(await rowKeys(), keysBetween(1, 15, 2, 15).reverse()), 'page one: the 25 newest partitions, newest first');
   await shot('01-page-one');
+  // a page without never-run rows keeps no room for their Backfill button:
+  // at 1152 px the selection's group sits on the toolbar's first line (the
+  // hidden button's room pushed it onto a line of its own, an empty band)
+  await page.setViewportSize({ width: 1152, height: 900 });
+  const tops = await page.evaluate(() => [document.getElementById('grid-jump'),
+    document.getElementById('select-none').parentElement].map((e) => Math.round(e.getBoundingClientRect().top)));
+  check(tops[0] === tops[1] && !(await page.locator('#grid-backfill-picked').isVisible()) &&
+    await page.locator('#grid-backfill-picked').evaluate((b) => b.getBoundingClientRect().width) === 0,
+    'at 1152 px no room is kept for the never-run button on a page without never-run rows: ' + tops.join(' / '));
+  await shot('01b-page-one-1152');
+  await page.setViewportSize({ width: 1280, height: 900 });
   check((await placeholdersFit(page, ['grid-at'])).length === 0, 'the Go to box shows its whole placeholder: ' +
     await page.getAttribute('#grid-at', 'placeholder'));
   // the legend's badges, one per state: each name reads on its colour

@@ -592,9 +592,13 @@
     function updateNeverRun() {
       const b = document.getElementById('grid-backfill-picked');
       if (b) {
-        // hidden, it keeps its room: appearing at the first pick, it would
-        // wrap onto a line of its own on a phone and move the grid down
-        // under the pointer
+        // only a page with never-run rows has room for it (elsewhere that
+        // room pushed the selection's group onto a line of its own, an
+        // empty band over the grid at 1024-1200 px); there, hidden, it
+        // keeps its room: appearing at the first pick, it would wrap onto
+        // a line of its own on a phone and move the grid down under the
+        // pointer
+        b.hidden = neverRun.size === 0 && !((data && data.neverRun) || { keys: [] }).keys.length;
         b.style.visibility = neverRun.size === 0 ? 'hidden' : '';
         b.textContent = 'Backfill ' + neverRun.size + ' never-run partition' + (neverRun.size === 1 ? '' : 's') + '…';
       }
@@ -604,6 +608,7 @@
       // never-run rows are
       const sel = document.getElementById('select-none');
       const b = el('button', { id: 'grid-backfill-picked', type: 'button' });
+      b.hidden = true;
       b.style.visibility = 'hidden';
       sel?.after(b);
       // one backfill per stretch of picked partitions (adjacent hours
