@@ -5,7 +5,9 @@
 # logs in with it, finds no Users page (403), and changes their own
 # password on My account; the admin then changes their role (and cannot
 # demote themselves, the last admin), makes them an API token that works,
-# resets their password and removes them after a confirmation that says
+# resets their password (their open page's next action leads to the
+# login page, saying the session ended, and does nothing) and removes
+# them after a confirmation that says
 # what removing does; the Users page shows when each user last logged in
 # and last used an API token ("never" when not), and fits a 640px
 # window, its counts labelled. A viewer finds a DAG's pause button

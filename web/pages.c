@@ -257,6 +257,11 @@ pages_login(struct web_req *r, const char *message, int status, const char *next
 
 	if (next == NULL)
 		next = web_query(r, "next");
+	/* a page whose session ended while it was open sends here */
+	if (message == NULL && web_query(r, "ended") != NULL)
+		message = "Your session has ended (logged out, expired, or its password "
+			  "changed): an action you had just made was not done. Log in "
+			  "again to go on.";
 
 	buf_init(&b, 0);
 	buf_adds(&b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

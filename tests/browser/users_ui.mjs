@@ -209,6 +209,15 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(await cellText(page, 'viewer', 'user-last-login') === 'never', 'viewer never logged in');
   await shot('u-07b-last-used');
 
+  // dana, an operator now, has the DAG list open in a browser of her own
+  // (a page that does not poll); the reset below ends that session
+  const danaCtx = await page.context().browser().newContext({ viewport: { width: 1280, height: 860 } });
+  const danaPage = await danaCtx.newPage();
+  await login(danaPage, 'dana', 'dana-own-pass-1');
+  const tinyPaused = async () => (await page.evaluate(async () =>
+    (await (await fetch('/api/v1/dags/tiny')).json()).paused));
+  const pausedBefore = await tinyPaused();
+
   // --- reset her password: the dialog says what happens ---
   await page.click(row('dana') + ' button.user-password');
   await page.locator('#password-dialog:not([hidden])').waitFor({ timeout: WAIT });
@@ -227,6 +236,18 @@ await journey(1280, 860, SHOTS, async (page, shot) => {
   check(/^[A-Za-z0-9]{20}$/.test(reset) && reset !== password, 'a new generated password, shown once');
   await statusSays(page, 'new password for dana (their sessions ended)');
   await page.click('#secret-done');
+  // her open page's next action finds the session ended: the login page
+  // says so (not the API's "log in first ... Bearer TOKEN"), leads back
+  // to her page, and nothing was done (a page that polls, the grid, goes
+  // there at its next poll)
+  await danaPage.click('button.pause-toggle[data-dag="tiny"]');
+  await danaPage.waitForURL(URL + '/login?ended=1&next=%2F', { timeout: WAIT });
+  const ended = await danaPage.textContent('#login-error');
+  check(ended.startsWith('Your session has ended') && ended.includes('was not done'),
+    'an action after her session ended leads to the login page, saying why: ' + ended);
+  await danaPage.screenshot({ path: SHOTS + '/u-08b-session-ended.png' });
+  check(await tinyPaused() === pausedBefore, 'the pause after her session ended did nothing');
+  await danaCtx.close();
 
   // --- remove her, after a confirmation that says what it does ---
   await page.click(row('dana') + ' button.user-remove');

@@ -30,6 +30,19 @@
   document.addEventListener('click', (ev) => press(ev.target.closest && ev.target.closest('button')), true);
   document.addEventListener('submit', (ev) => press(ev.submitter && ev.submitter.closest('button')), true);
 
+  // The session ended (logged out elsewhere, its password changed, or
+  // expired): nothing was done; the login page, which leads back here
+  // (once: the polls that follow find the page leaving)
+  let leaving = false;
+  function toLogin() {
+    if (!leaving) {
+      leaving = true;
+      const here = location.pathname.slice(ROOT.length) + location.search + location.hash;
+      location.assign(ROOT + '/login?ended=1&next=' + enc(here || '/'));
+    }
+    return new Promise(() => {});
+  }
+
   async function api(method, path, body) {
     const opts = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
     if (body !== undefined) {
@@ -43,6 +56,9 @@
     if (held) held.disabled = true;
     try {
       const res = await fetch(ROOT + '/api/v1' + path, opts);
+      // the page leaves for the login: no caller goes on (nor says the
+      // API's "log in first" in an alert that holds the page)
+      if (res.status === 401) return toLogin();
       let data = null;
       try { data = await res.json(); } catch (e) { data = null; }
       if (!res.ok) throw new Error((data && data.error) || (res.status + ' ' + res.statusText));
