@@ -734,8 +734,9 @@ int store_counts_by_state(struct store *s, int tis,
 			  void (*cb)(void *arg, const char *dag,
 				     const char *state, int64_t n),
 			  void *arg);
-/* Metrics: per DAG, finished task instances' durations: count, sum (ms)
- * and how many are <= each of the nbounds bounds (ms, at most 9). */
+/* Metrics: per DAG, the durations of the tries that ended (every try,
+ * retries and those before a clear included): count, sum (ms) and how
+ * many are <= each of the nbounds bounds (ms, at most 9). */
 int store_durations(struct store *s, const int64_t *bounds_ms, int nbounds,
 		    void (*cb)(void *arg, const char *dag, int64_t count,
 			       int64_t sum_ms, const int64_t *le),

@@ -464,13 +464,18 @@ store_durations(struct store *s, const int64_t *bounds_ms, int nbounds,
 			   int64_t sum_ms, const int64_t *le),
 		void *arg)
 {
+	/* every try that ended, not each instance's last: a clear or a retry
+	 * keeps the tries before it, so the counts only grow (Prometheus reads
+	 * a histogram's counts as counters; those of task instances fell at
+	 * each clear and came back at the re-run, which counted nothing) */
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT dag_id, count(*), sum(duration_ms), "
-	    "sum(duration_ms <= ?1), sum(duration_ms <= ?2), sum(duration_ms <= ?3), "
-	    "sum(duration_ms <= ?4), sum(duration_ms <= ?5), sum(duration_ms <= ?6), "
-	    "sum(duration_ms <= ?7), sum(duration_ms <= ?8), sum(duration_ms <= ?9) "
-	    "FROM task_instances WHERE duration_ms IS NOT NULL "
-	    "AND state IN ('success', 'failed') GROUP BY dag_id ORDER BY dag_id");
+	    "SELECT ti.dag_id, count(*), sum(d), "
+	    "sum(d <= ?1), sum(d <= ?2), sum(d <= ?3), sum(d <= ?4), sum(d <= ?5), "
+	    "sum(d <= ?6), sum(d <= ?7), sum(d <= ?8), sum(d <= ?9) "
+	    "FROM (SELECT ti_id, max(ended_at - started_at, 0) AS d FROM task_tries "
+	    "      WHERE started_at IS NOT NULL AND ended_at IS NOT NULL) t "
+	    "JOIN task_instances ti ON ti.id = t.ti_id "
+	    "GROUP BY ti.dag_id ORDER BY ti.dag_id");
 	int64_t le[DURATION_BOUNDS];
 	int rc;
 

@@ -2,7 +2,8 @@
 # /metrics read by Prometheus's own checker: `promtool check metrics`
 # (Debian's prometheus package) finds no error and no lint problem in
 # what a busy standalone serves (runs and tries in every state, a
-# duration histogram, the scheduler's counters), and the names follow
+# duration histogram whose counts a clear does not lower, the
+# scheduler's counters), and the names follow
 # Prometheus's conventions (counters end in _total, times in _seconds).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 command -v promtool >/dev/null ||
@@ -62,6 +63,16 @@ awk '$1 == "#" && $2 == "TYPE" && $4 == "counter" && $3 !~ /_total$/ { print; ba
 	"$T/metrics.txt" || fail "a counter without _total"
 grep -E '^[a-z_]+_(ms|milliseconds|minutes|hours|bytes_kb)[{ ]' "$T/metrics.txt" &&
 	fail "a metric in a unit other than the base unit"
+# the duration histogram counts tries, which a clear keeps: its counts
+# only grow (Prometheus reads them as counters); a re-run adds its try
+count() { curl -fsS "$URL/metrics" | sed -n 's/^sluice_task_duration_seconds_count{dag="busy"} //p'; }
+before=$(count)
+sl clear busy --task fails --partition a --yes >/dev/null
+after_clear=$(count)
+[ "$after_clear" -ge "$before" ] || fail "the duration count fell at a clear: $before, then $after_clear"
+wait_ti busy a fails failed 60
+assert_eq $((before + 1)) "$(count)" "the duration count after the re-run's try"
+check "after a clear"
 # a web-only process serves the store's metrics the same way
 stop_pid "$SCHED_PID"
 start_web

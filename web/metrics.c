@@ -88,7 +88,7 @@ durations(struct buf *b, struct store *s)
 
 	for (size_t i = 0; i < SL_ARRAY_LEN(duration_buckets); i++)
 		bounds[i] = (int64_t)(duration_buckets[i] * 1000);
-	buf_adds(b, "# HELP sluice_task_duration_seconds Duration of the last try of finished task instances.\n"
+	buf_adds(b, "# HELP sluice_task_duration_seconds Duration of the tries that ended (each try: retries and re-runs included).\n"
 		    "# TYPE sluice_task_duration_seconds histogram\n");
 	return store_durations(s, bounds, (int)SL_ARRAY_LEN(bounds), durations_cb, b);
 }
