@@ -84,9 +84,9 @@ web_body_json(struct web_req *r, const char *const *known)
 			text_near_add(&near, known[i]);
 			buf_printf(&names, "%s%s", i ? ", " : "", known[i]);
 		}
-		web_error(r, 400, "unknown field '%s' in the body: %s(it takes %s)",
-			  unknown, text_hint(text_near_best(&near), hint, sizeof hint),
-			  buf_str(&names));
+		text_hint(text_near_best(&near), hint, sizeof hint);
+		web_error(r, 400, "unknown field '%s' in the body%s%s(it takes %s)",
+			  unknown, hint[0] != '\0' ? ": " : " ", hint, buf_str(&names));
 		buf_free(&names);
 		json_decref(v);
 		return NULL;
