@@ -57,6 +57,9 @@ for m in PUT PATCH OPTIONS; do
 	assert_status 405 $m /dags/d1
 	assert_contains "$(jget 'd["error"]')" "$m is not allowed here" "$m: a JSON error"
 done
+# an action read with GET names GET (it said "this method")
+assert_status 405 GET /dags/d1/clear
+assert_contains "$(jget 'd["error"]')" "GET is not allowed here (allowed: POST)" "GET on an action"
 assert_eq 405 "$(curl -sS -o /dev/null -w '%{http_code}' -X PUT "$URL/dags/d1")" "PUT on a page"
 # HEAD: the GET reply's headers, no body; the next request on the same
 # connection gets its own reply (a body after HEAD would be read as it)

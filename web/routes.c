@@ -280,6 +280,8 @@ routes_dispatch(struct web_req *r)
 		allowed_methods(methods, allow, sizeof allow);
 		web_add_header(r, "Allow", allow);
 		web_error(r, 405, "%s is not allowed here (allowed: %s)",
+			  r->method == EVHTTP_REQ_GET ? "GET" :
+			  r->method == EVHTTP_REQ_HEAD ? "HEAD" :
 			  r->method == EVHTTP_REQ_POST ? "POST" :
 			  r->method == EVHTTP_REQ_DELETE ? "DELETE" :
 			  r->method == EVHTTP_REQ_PUT ? "PUT" :
