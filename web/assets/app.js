@@ -1,6 +1,6 @@
 // sluice web UI: small vanilla JavaScript over the REST API (/api/v1).
 // Every value from the server is put on the page as text (textContent,
-// attributes), never parsed as HTML. Past 800 lines (about 1,430): one
+// attributes), never parsed as HTML. Past 800 lines (about 1,450): one
 // closure holds the state the grid (with its groups and mapped tasks),
 // the task page and their dialogs share (the partition map has map.js of
 // its own).
