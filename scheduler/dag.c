@@ -475,6 +475,9 @@ struct load_ctx {
 	json_t *seen;		/* "line:col: msg" noted */
 	const char *text;	/* load this instead of reading path */
 	size_t len;
+	/* the DAG's own email: and notify: keys (NULL: not written), read
+	 * before its tasks: where a task's alerts go when it names none */
+	ynode_t *dag_email, *dag_notify;
 };
 
 /* sluice dags validate: email: given and email_on: not (it has no
@@ -559,7 +562,63 @@ load_note(struct load_ctx *lc)
 struct alert_src {
 	ynode_t *email_on, *email, *notify_on, *notify, *freshness;
 	const char *what, *when;
+	const struct dag *dag;	/* a task's DAG (its email and notify read), or NULL */
 };
+
+/* Is v written and not null? */
+static int
+alert_given(ynode_t *v)
+{
+	return v != NULL && !ynode_is_null(v);
+}
+
+/* A copy of a NULL-terminated list, or NULL. */
+static char **
+alert_names_dup(char *const *v)
+{
+	size_t n = strv_len(v);
+	char **out;
+
+	if (n == 0)
+		return NULL;
+	out = xcalloc(n + 1, sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+/* email_on: or notify_on: chose events, and nothing says where they go
+ * (neither the task, its defaults, nor the DAG names an email: or a
+ * notify:): they were dropped without a word. An error at the events'
+ * key, saying what to add and where. */
+static int
+alert_no_target(struct ydoc *d, ynode_t *on, int events, int given,
+		const struct alert_src *a, const char *add, const struct config *cfg,
+		struct load_ctx *lc)
+{
+	char names[512];
+
+	if (on == NULL || events == 0 || given)
+		return 0;
+	if (strcmp(add, "notify") == 0) {
+		char defined[600] = "";
+
+		if (cfg != NULL) {
+			config_webhook_names(cfg, names, sizeof names);
+			if (names[0] != '\0')
+				snprintf(defined, sizeof defined, " (webhooks in %s: %s)",
+					 cfg->file, names);
+			else
+				snprintf(defined, sizeof defined, " (define it under "
+					 "webhooks: in %s)", cfg->file);
+		}
+		ynode_err(d, on, &lc->cur, "no webhook gets these events: add notify: [NAME] %s%s",
+			  a->dag != NULL ? "to the task or the DAG" : "beside it", defined);
+	} else
+		ynode_err(d, on, &lc->cur, "no one gets these emails: add email: [ADDRESS] %s",
+			  a->dag != NULL ? "to the task or the DAG" : "beside it");
+	return load_note(lc);
+}
 
 /* -1: the load stops. */
 static int
@@ -581,13 +640,29 @@ load_alerts(struct ydoc *d, const struct alert_src *a, const struct config *cfg,
 			   a->email_on == NULL && a->freshness == NULL)
 			warn_email_without_on(d, a->email, a->what, a->when, lc);
 	}
-	*notify_on = EMAIL_ON_FAILURE;
-	if (a->notify_on != NULL && parse_email_on(d, a->notify_on, notify_on, err) < 0 &&
-	    load_note(lc) < 0)
+	if (alert_no_target(d, a->email_on, *email_on, alert_given(a->email) ||
+			    (a->dag != NULL && alert_given(lc->dag_email)), a, "email",
+			    cfg, lc) < 0)
 		return -1;
-	if (a->notify != NULL && !ynode_is_null(a->notify) &&
+	*notify_on = EMAIL_ON_FAILURE;
+	if (a->notify_on != NULL && parse_email_on(d, a->notify_on, notify_on, err) < 0) {
+		if (load_note(lc) < 0)
+			return -1;
+		*notify_on = 0;	/* which events is unknown: no more to say */
+	}
+	if (alert_given(a->notify) &&
 	    dag_notify_load(d, a->notify, cfg, notify, err) < 0 &&
 	    load_note(lc) < 0)
+		return -1;
+	/* a task's notify_on: without its own notify: posts to the DAG's
+	 * webhooks, as its email_on: mails the DAG's email: (the default
+	 * notify_on: does not, or each task's failure would be posted
+	 * beside the run's) */
+	if (a->notify_on != NULL && !alert_given(a->notify) && a->dag != NULL)
+		*notify = alert_names_dup(a->dag->notify);
+	if (alert_no_target(d, a->notify_on, *notify_on, alert_given(a->notify) ||
+			    (a->dag != NULL && alert_given(lc->dag_notify)), a, "notify",
+			    cfg, lc) < 0)
 		return -1;
 	return 0;
 }
@@ -1277,7 +1352,7 @@ load_task(struct ydoc *d, struct dag *dag, struct task *t,
 	alerts = (struct alert_src){
 		task_get(d, src, "email_on"), task_get(d, src, "email"),
 		task_get(d, src, "notify_on"), task_get(d, src, "notify"),
-		task_get(d, src, "freshness"), "tries", "it fails",
+		task_get(d, src, "freshness"), "tries", "it fails", dag,
 	};
 	if (load_alerts(d, &alerts, cfg, &t->email_on, &t->email,
 			&t->notify_on, &t->notify, lc) < 0)
@@ -1810,8 +1885,10 @@ dag_load_ctx(const char *path, const struct config *cfg, struct dag **out,
 	alerts = (struct alert_src){
 		ymap_get(d, root, "email_on"), ymap_get(d, root, "email"),
 		ymap_get(d, root, "notify_on"), ymap_get(d, root, "notify"),
-		ymap_get(d, root, "freshness"), "runs", "a run fails",
+		ymap_get(d, root, "freshness"), "runs", "a run fails", NULL,
 	};
+	lc->dag_email = ymap_get(d, root, "email");
+	lc->dag_notify = ymap_get(d, root, "notify");
 	if (load_alerts(d, &alerts, cfg, &dag->email_on, &dag->email,
 			&dag->notify_on, &dag->notify, lc) < 0)
 		goto fail;

@@ -245,8 +245,12 @@ const struct dag_key_value dag_key_notes[] = {
 	  "notify: [NAME] on a DAG or a task posts its events to webhooks defined "
 	  "in sluice.yaml's webhooks: (url, format: json or slack, secret_header "
 	  "with secret_env); notify_on: chooses the events, as email_on does for "
-	  "email (default [failure]); a name not defined there is an error at "
-	  "load time, with its line and column. The DAG's webhooks also get its "
+	  "email (default [failure]). A task that gives notify_on: but no notify: "
+	  "posts to the DAG's webhooks, as a task without email: mails the DAG's "
+	  "email:; email_on: or notify_on: naming events that nothing would get "
+	  "(no email: or notify: on the task, its defaults or the DAG) is an "
+	  "error at load time, as is a name not defined in webhooks:, with its "
+	  "line and column. The DAG's webhooks also get its "
 	  "freshness alerts. Each delivery is recorded with the event and sent by "
 	  "a child process with retries and back-off, once, across restarts; "
 	  "the URL is a secret and is never shown (operators/WEBHOOKS.md)." },
@@ -655,7 +659,7 @@ const struct dag_key dag_keys_task[] = {
 	  "who gets the task's notifications chosen by email_on (the DAG's email when the task has none)",
 	  "[data-eng@example.com]", NULL, 0, 0, 1 },
 	{ "notify", DKT_STRINGS, 0, NULL,
-	  "the webhooks (from sluice.yaml's webhooks:) that get the task's events chosen by notify_on",
+	  "the webhooks (from sluice.yaml's webhooks:) that get the task's events chosen by notify_on (the DAG's notify when the task gives notify_on but no notify)",
 	  "[team_slack, pager]", NULL, 0, 0, 1 },
 	{ "notify_on", DKT_ENUMS, 0, "[failure]",
 	  "the task events posted to the webhooks of notify",

@@ -43,6 +43,18 @@ load(const char *text, int quiet)
 	return -1;
 }
 
+/* email_on: and notify_on: choose events for someone to get: the key
+ * that names who ("" for other keys); without it they do not load. */
+static const char *
+alert_target(const char *key)
+{
+	if (strcmp(key, "email_on") == 0)
+		return "email: [data-eng@example.com]\n";
+	if (strcmp(key, "notify_on") == 0)
+		return "notify: [team_slack]\n";
+	return "";
+}
+
 /* A DAG with key: value at the top (replacing the base's own). */
 static int
 load_dag_key(const char *key, const char *value, int quiet)
@@ -63,6 +75,8 @@ load_dag_key(const char *key, const char *value, int quiet)
 	if (strcmp(key, "freshness") == 0)
 		off += (size_t)snprintf(text + off, sizeof text - off,
 					"schedule: \"@daily\"\n");
+	off += (size_t)snprintf(text + off, sizeof text - off, "%s",
+				alert_target(key));
 	snprintf(text + off, sizeof text - off, "%s: %s\n", key, value);
 	return load(text, quiet);
 }
@@ -76,7 +90,7 @@ load_task_key(const char *key, const char *value, int quiet)
 	/* a teardown's keys are tried on a teardown (the examples name the
 	 * setup create_cluster) */
 	snprintf(text, sizeof text,
-		 "dag: d\n%s"
+		 "dag: d\n%s%s"
 		 "tasks:\n"
 		 "  extract: {command: \"true\"}\n"
 		 "  check: {command: \"true\"}\n"
@@ -87,7 +101,7 @@ load_task_key(const char *key, const char *value, int quiet)
 		 /* freshness: is a scheduled DAG's */
 		 strcmp(key, "freshness") == 0 ?
 		 "schedule: \"@daily\"\nstart: 2024-01-01T00:00:00Z\n" : "",
-		 strcmp(key, "on_teardown_failure") == 0 ?
+		 alert_target(key), strcmp(key, "on_teardown_failure") == 0 ?
 		 "    teardown_of: create_cluster\n" : "", key, value);
 	return load(text, quiet);
 }

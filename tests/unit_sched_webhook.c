@@ -166,6 +166,40 @@ test_events_and_payload(void)
 	h_close();
 }
 
+/* A task whose notify_on: names events but which names no webhook
+ * posts them to the DAG's (before, they were dropped without a word);
+ * a task left at the default notify_on: does not, or each failure
+ * would be posted beside its run's. */
+static const struct h_dag_file fallback_files[] = {
+	{ "fb.yaml", "dag: fb\nnotify: [chat]\n"
+		"tasks:\n"
+		"  retried: {command: \"false\", retries: 1, retry_delay: 1m,\n"
+		"            notify_on: [retry]}\n"
+		"  plain: {command: \"false\"}\n" },
+	{ NULL, NULL },
+};
+
+static void
+test_task_events_to_dag_webhooks(void)
+{
+	struct rows r = { .n = 0 };
+
+	h_open(fallback_files, hooks_cfg);
+	h_trigger("fb", "p1");
+	CHECK_EQ_INT(0, h_end("retried", "p1", 3));
+	CHECK_EQ_STR("chat retry retried", rows_text(&r));
+	CHECK_EQ_INT(0, h_end("plain", "p1", 1));
+	h_advance(60 * 1000);
+	CHECK_EQ_INT(0, h_end("retried", "p1", 3));
+	CHECK_EQ_STR("failed", h_run_state("fb", "p1"));
+	/* retried's failure is not among its notify_on; plain's is, by
+	 * default, but plain has no webhook of its own: the run's failure */
+	CHECK_EQ_STR("chat retry retried; chat failure (null)", rows_text(&r));
+	for (int i = 0; i < r.n; i++)
+		json_decref(r.v[i].payload);
+	h_close();
+}
+
 static void
 test_claims(void)
 {
@@ -267,6 +301,7 @@ main(int argc, char **argv)
 		return 0;
 	unsetenv("TZ");
 	RUN(test_events_and_payload);
+	RUN(test_task_events_to_dag_webhooks);
 	RUN(test_claims);
 	RUN(test_event_links);
 	return UNIT_END();
