@@ -159,7 +159,9 @@ sched_webhook_payload(const struct notify_event *ev, const char *state)
 		json_object_set_new(p, "count", json_integer((json_int_t)n));
 		json_object_set_new(p, "partitions", webhook_digest_partitions(ev));
 	}
-	if (ev->task != NULL && n == 0 && !fresh) {
+	/* try 0: no try has started (an SLA missed before the task ran);
+	 * "try 0 of 1" said a try that never was */
+	if (ev->task != NULL && n == 0 && !fresh && ev->try_number > 0) {
 		json_object_set_new(p, "try", json_integer(ev->try_number));
 		json_object_set_new(p, "max_tries", json_integer(ev->max_tries));
 	} else {

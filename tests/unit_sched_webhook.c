@@ -249,7 +249,8 @@ test_claims(void)
 /* The one link of an event, for its email and its payload: a task's
  * page at the try for a try's events, the page alone for a freshness or
  * SLA event (no try), the grid at a partition without a run, the run's
- * page for the run; a freshness event has no try in its payload. */
+ * page for the run; a freshness event has no try in its payload, nor an
+ * SLA missed before a try started ("try 0 of 1" named none). */
 static void
 test_event_links(void)
 {
@@ -261,6 +262,8 @@ test_event_links(void)
 	} rows[] = {
 		{ "failure", "load", 2, 0, "http://ui.example/dags/d/runs/p1/tasks/load?try=2", 1 },
 		{ "sla_miss", "load", 1, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 1 },
+		/* missed before any try started: no try to name */
+		{ "sla_miss", "load", 0, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 0 },
 		{ "late", "load", 0, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 0 },
 		{ "recovered", "load", 0, 0, "http://ui.example/dags/d/runs/p1/tasks/load", 0 },
 		{ "late", NULL, 0, 0, "http://ui.example/dags/d/runs/p1", 0 },
