@@ -468,10 +468,11 @@ email_file_part(struct buf *b, const char *s)
 
 /* With no SMTP server: HOME/outbox/TIME-DAG-TASK-RANDOM.eml, written
  * whole under a temporary name and renamed, so a reader of the outbox
- * never sees half a message. */
+ * never sees half a message. unsent: why a notification the server did
+ * not take is kept there instead, or NULL. */
 static int
 email_write_outbox(struct email_job *job, const struct buf *rendered,
-		   struct sl_err *err)
+		   const char *unsent, struct sl_err *err)
 {
 	char *dir = xasprintf("%s/outbox", job->home);
 	unsigned int rnd = 0;
@@ -499,12 +500,36 @@ email_write_outbox(struct email_job *job, const struct buf *rendered,
 	buf_printf(&path, "-%08x.eml", rnd);
 	ret = sl_write_file(buf_str(&path), rendered->data, rendered->len,
 			    0600, err);
-	if (ret == 0)
+	if (ret == 0 && unsent != NULL)
+		printf("email: not sent (%s): message kept in %s\n", unsent,
+		       buf_str(&path));
+	else if (ret == 0)
 		printf("email: no SMTP server configured: message written to "
 		       "%s\n", buf_str(&path));
 	buf_free(&path);
 	free(dir);
 	return ret;
+}
+
+/* A notification the SMTP server did not take after every attempt (it
+ * was down longer than the retries last): kept in the outbox, so the
+ * alert is not lost with the server's outage, and err says where. An
+ * email task needs none: its try fails and can be cleared. */
+static void
+email_keep_unsent(struct email_job *job, struct sl_err *err)
+{
+	char why[SL_ERR_MSG];
+	struct sl_err werr;
+	struct buf copy;
+
+	snprintf(why, sizeof why, "%s", err->msg);
+	buf_init(&copy, 0);
+	sl_err_clear(&werr);
+	if (mime_render(job->msg, 1, &copy, &werr) < 0 ||
+	    email_write_outbox(job, &copy, why, &werr) < 0)
+		sl_err_set(err, "%s; keeping it in %s/outbox/ failed too: %s",
+			   why, job->home, werr.msg);
+	buf_free(&copy);
 }
 
 /* The From address: smtp.from, else sluice@HOSTNAME. Caller frees. */
@@ -590,9 +615,10 @@ email_build_and_send(const json_t *spec, struct sl_err *err)
 	if (mime_render(job.msg, outbox, &rendered, err) < 0)
 		goto out;
 	if (outbox)
-		ret = email_write_outbox(&job, &rendered, err);
-	else
-		ret = email_send_smtp(&job, smtp, &rendered, err);
+		ret = email_write_outbox(&job, &rendered, NULL, err);
+	else if ((ret = email_send_smtp(&job, smtp, &rendered, err)) < 0 &&
+		 json_is_true(json_object_get(spec, "keep_unsent")))
+		email_keep_unsent(&job, err);
 out:
 	free(from);
 	free(def_subject);

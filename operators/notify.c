@@ -783,6 +783,8 @@ notify_spec(const struct notify_event *ev, const json_t *smtp,
 		json_object_set_new(spec, "base_url", json_string(ev->base_url));
 	if (home != NULL)
 		json_object_set_new(spec, "home", json_string(home));
+	/* an alert the SMTP server never took goes to HOME/outbox/ */
+	json_object_set_new(spec, "keep_unsent", json_true());
 	return spec;
 }
 

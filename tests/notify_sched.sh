@@ -2,7 +2,8 @@
 # The scheduler's email notifications through a real SMTP server (Debian's
 # aiosmtpd): retry, failure, success and SLA miss arrive once each with the
 # DAG, task, partition, try n of m, the log tail and a link to the UI; a
-# dead SMTP server never stops the scheduler.
+# dead SMTP server never stops the scheduler, and an email it never took
+# is kept in HOME/outbox/ (not lost), the log saying where.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_smtp
 new_home
@@ -80,6 +81,14 @@ kill -0 "$SCHED_PID" || fail "the scheduler died when the SMTP server was down"
 # the log says which email was lost, not only the sender's anonymous line
 wait_for 30 "the lost email named in the log" \
 	grep -q "failure email for alerts breaks p2: not sent (its sender exited with status" "$T/scheduler.log"
+# ...and the email is not lost with the outage: kept whole in the outbox
+# (0600, with its recipients), the log says where
+grep -q "email: not sent (sending mail through smtp://127.0.0.1:$SMTP_PORT failed after 2 attempts: .*): message kept in $H/outbox/.*-alerts-breaks-.*\.eml" \
+	"$T/scheduler.log" || fail "the log does not say where the unsent email is: $(grep 'email:' "$T/scheduler.log" | tail -3)"
+kept=$(grep -l '^Subject: .*breaks.*p2' "$H"/outbox/*-alerts-breaks-*.eml | head -1)
+[ -n "$kept" ] || fail "no unsent failure email of breaks p2 in $H/outbox: $(ls "$H/outbox" 2>&1)"
+assert_eq 600 "$(stat -c %a "$kept")" "the kept email's mode"
+grep -q '^To: oncall@example.com' "$kept" || fail "the kept email has no To: $(head -20 "$kept")"
 sl trigger alerts --partition p3 >/dev/null
 wait_ti alerts p3 fine success 30
 touch "$T/release"
