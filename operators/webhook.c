@@ -31,6 +31,11 @@
 #include "store/store.h"
 
 #define WEBHOOK_MAX_BACKOFF_MS 60000
+/* A receiver that is down longer than a round's tries: the delivery
+ * stays pending and the scheduler sends it again after a wait that goes
+ * on doubling (at most 10 minutes), for a day after the event. */
+#define WEBHOOK_MAX_ROUND_WAIT_MS (10 * 60 * 1000)
+#define WEBHOOK_GIVE_UP_MS (24LL * 3600 * 1000)
 #define WEBHOOK_CONNECT_MS 10000
 
 /* A freshness digest's partitions listed in a Slack message; the rest
@@ -251,6 +256,48 @@ webhook_record(const json_t *spec, const char *name, int64_t id, int sent,
 	store_close(st);
 }
 
+/* A round ended on a failure that may pass: keep the row pending for a
+ * next round after wait_ms (the scheduler claims it then). 1: deferred,
+ * 0: not (a day old, or ended by another sender), -1: not recorded. */
+static int
+webhook_defer(const json_t *spec, const char *name, int64_t id, int attempts,
+	      const char *why, int64_t wait_ms)
+{
+	const char *db = json_string_value(json_object_get(spec, "db"));
+	int64_t now = sl_now_ms();
+	struct store *st;
+	struct sl_err err;
+	int r;
+
+	if (db == NULL || id <= 0)
+		return 0;
+	sl_err_clear(&err);
+	if (store_open(db, &st, &err) < 0) {
+		fprintf(stderr, "webhook %s delivery %lld: cannot record it: %s\n",
+			name, (long long)id, err.msg);
+		return -1;
+	}
+	r = store_webhook_defer(st, id, attempts, why, now + wait_ms,
+				now - WEBHOOK_GIVE_UP_MS);
+	if (r < 0)
+		fprintf(stderr, "webhook %s delivery %lld: cannot record it: %s\n",
+			name, (long long)id, store_errmsg(st));
+	store_close(st);
+	return r;
+}
+
+/* The wait before the next round: the back-off doubled once per attempt
+ * made so far (total), at most WEBHOOK_MAX_ROUND_WAIT_MS. */
+static int64_t
+webhook_round_wait(int64_t first_delay, int total)
+{
+	int64_t wait = first_delay > 0 ? first_delay : 1000;
+
+	for (int i = 1; i < total && wait < WEBHOOK_MAX_ROUND_WAIT_MS; i++)
+		wait *= 2;
+	return wait > WEBHOOK_MAX_ROUND_WAIT_MS ? WEBHOOK_MAX_ROUND_WAIT_MS : wait;
+}
+
 static void
 webhook_wait(int64_t ms)
 {
@@ -273,6 +320,8 @@ webhook_run(const json_t *spec)
 	int64_t id = json_integer_value(json_object_get(spec, "delivery_id"));
 	int tries = (int)json_integer_value(json_object_get(hook, "tries"));
 	int64_t delay = json_integer_value(json_object_get(hook, "retry_delay_ms"));
+	int64_t first_delay = delay;
+	int before = (int)json_integer_value(json_object_get(spec, "attempts"));
 	char shown[256], why[256], *body;
 	struct sl_err lerr;
 	char *headers[6];
@@ -321,12 +370,29 @@ webhook_run(const json_t *spec)
 		webhook_wait(delay);
 		delay = delay * 2 > WEBHOOK_MAX_BACKOFF_MS ? WEBHOOK_MAX_BACKOFF_MS : delay * 2;
 	}
+	if (r > 0) {
+		/* the receiver may come back: a next round, not lost */
+		int64_t wait = webhook_round_wait(first_delay, before + attempt);
+		int d = webhook_defer(spec, name, id, attempt, why, wait);
+
+		if (d != 0) {
+			if (d > 0)
+				fprintf(stderr, "webhook %s (%s) delivery %lld: not sent yet: %s "
+					"(%d attempts so far); sending again in %lldms\n",
+					name, shown, (long long)id, why, before + attempt,
+					(long long)wait);
+			fflush(stdout);
+			goto out;
+		}
+	}
 	if (r != 0)
 		fprintf(stderr, "webhook %s (%s) delivery %lld: not sent: %s (%s after %d attempt%s)\n",
-			name, shown, (long long)id, why, r < 0 ? "refused" : "gave up",
-			attempt, attempt == 1 ? "" : "s");
+			name, shown, (long long)id, why, r < 0 ? "refused" :
+			"gave up a day after the event", before + attempt,
+			before + attempt == 1 ? "" : "s");
 	fflush(stdout);
 	webhook_record(spec, name, id, r == 0, attempt, why);
+out:
 	for (int i = 0; i < nh; i++)
 		free(headers[i]);
 	free(body);

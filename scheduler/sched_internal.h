@@ -266,6 +266,8 @@ struct sched_helper {
 	char *log_path;			/* a hook's try log */
 	char *what;			/* an email sender's "KIND email for ...":
 					 * said in the log if it exits non-zero */
+	int webhook;			/* a webhook sender: its row may wait for
+					 * a next round (sched_webhook_start) */
 };
 
 struct sched {

@@ -54,6 +54,7 @@ struct sched_child {
 	char *hook;			/* owned: on_success ..., NULL: not a hook */
 	int own_pgroup;
 	int say_failure;		/* an exit other than 0 is logged with what */
+	int webhook;			/* `operator webhook`: sched_helper's */
 	char *what;			/* for the scheduler's log */
 	struct sched_child *next;
 };
@@ -111,6 +112,7 @@ child_start(struct sched *s, struct sched_child *c)
 		h->log_path = c->hook != NULL && c->log_path != NULL ?
 			xstrdup(c->log_path) : NULL;
 		h->what = c->say_failure ? xstrdup(c->what) : NULL;
+		h->webhook = c->webhook;
 		if (c->stdin_text != NULL)
 			sched_log("%s: sending", c->what);
 	} else
@@ -231,6 +233,7 @@ void
 sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 {
 	struct sched *s = arg;
+	int webhook_ended = 0;
 
 	for (int i = 0; i < s->nhelpers;) {
 		int status;
@@ -257,11 +260,16 @@ sched_notify_reap(evutil_socket_t sig, short what, void *arg)
 			sched_log("%s: not sent (%s %d; the sender's reason is logged above)", h->what,
 				  WIFEXITED(status) ? "its sender exited with status" : "its sender was killed by signal",
 				  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		webhook_ended |= h->webhook;
 		free(h->hook);
 		free(h->log_path);
 		free(h->what);
 		*h = s->helpers[--s->nhelpers];
 	}
+	/* a sender that gave up a round left its row pending until the
+	 * next: wake up then, not only when its claim would have ended */
+	if (webhook_ended)
+		sched_webhook_start(s);
 }
 
 /* --- email notifications --- */
@@ -284,6 +292,7 @@ notify_child(struct sched *s, const char *op, char *spec_text, char *what,
 	c->stdin_text = spec_text;
 	c->what = what;
 	c->say_failure = say_failure;
+	c->webhook = strcmp(op, "webhook") == 0;
 	child_queue(s, c);
 }
 

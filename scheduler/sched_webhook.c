@@ -8,7 +8,8 @@
  * commits, `sluice operator webhook` (operators/webhook.c) posts it with
  * its retries and back-off and marks the row sent or failed: the loop
  * never waits on the network. A row still pending when its claim runs out
- * (the sender died, or the scheduler was down) is claimed and sent again,
+ * (the sender died, the scheduler was down, or the sender gave up a round
+ * on a receiver that was down and set the next) is claimed and sent again,
  * at the start and by webhook_timer; a sender that outlives a restarted
  * scheduler keeps its claim, so nothing is sent twice.
  *
@@ -175,7 +176,7 @@ sched_webhook_payload(const struct notify_event *ev, const char *state)
 
 /* Start a sender for delivery id (claimed) after the commit. */
 static void
-webhook_send(struct sched *s, const json_t *hook, int64_t id,
+webhook_send(struct sched *s, const json_t *hook, int64_t id, int attempts,
 	     const char *payload_text, const char *event, const char *about)
 {
 	json_t *payload = json_loads(payload_text, 0, NULL);
@@ -188,9 +189,11 @@ webhook_send(struct sched *s, const json_t *hook, int64_t id,
 		return;
 	}
 	/* the spec holds the URL and the secret header: stdin only */
-	spec = json_pack("{s:s,s:O,s:o,s:I,s:s}", "type", "webhook",
+	/* attempts: made so far, in earlier rounds (the next round's wait) */
+	spec = json_pack("{s:s,s:O,s:o,s:I,s:s,s:i}", "type", "webhook",
 			 "webhook", hook, "payload", payload,
-			 "delivery_id", (json_int_t)id, "db", s->cfg->db_path);
+			 "delivery_id", (json_int_t)id, "db", s->cfg->db_path,
+			 "attempts", attempts);
 	text = json_dumps(spec, JSON_COMPACT);
 	json_decref(spec);
 	if (text == NULL)
@@ -251,7 +254,7 @@ sched_webhook_event(struct sched *s, const struct notify_event *ev,
 			json_decref(hook);
 			continue;
 		}
-		webhook_send(s, hook, id, text, ev->kind, about);
+		webhook_send(s, hook, id, 0, text, ev->kind, about);
 		webhook_arm(s, until);
 		json_decref(hook);
 	}
@@ -261,6 +264,7 @@ sched_webhook_event(struct sched *s, const struct notify_event *ev,
 /* A pending delivery read at a sweep. */
 struct webhook_pending {
 	int64_t id, claimed_until;
+	int attempts;
 	char *hook, *event, *payload;
 };
 
@@ -277,6 +281,7 @@ webhook_collect(void *arg, const struct store_webhook_delivery *d)
 	SL_GROW(w->v, w->cap, w->n + 1);
 	w->v[w->n].id = d->id;
 	w->v[w->n].claimed_until = d->claimed_until;
+	w->v[w->n].attempts = d->attempts;
 	w->v[w->n].hook = xstrdup(d->hook);
 	w->v[w->n].event = xstrdup(d->event);
 	w->v[w->n].payload = xstrdup(d->payload);
@@ -317,9 +322,15 @@ webhook_sweep(struct sched *s)
 		until = now + webhook_claim_ms(hook);
 		if (sched_tx_begin(s) == 0 &&
 		    store_webhook_claim(s->store, p->id, until) == 1) {
-			sched_log("webhook %s delivery %lld (%s): sending again (its sender is gone)",
-				  p->hook, (long long)p->id, p->event);
-			webhook_send(s, hook, p->id, p->payload, p->event, "a pending delivery");
+			if (p->attempts > 0)
+				sched_log("webhook %s delivery %lld (%s): sending again (%d attempts "
+					  "failed so far)", p->hook, (long long)p->id, p->event,
+					  p->attempts);
+			else
+				sched_log("webhook %s delivery %lld (%s): sending again (its sender is gone)",
+					  p->hook, (long long)p->id, p->event);
+			webhook_send(s, hook, p->id, p->attempts, p->payload, p->event,
+				     "a pending delivery");
 			if (until < next)
 				next = until;
 		}

@@ -878,6 +878,14 @@ int store_webhook_claim(struct store *s, int64_t id, int64_t claimed_until);
  * pending, 0 when another sender ended it first, -1 on error. */
 int store_webhook_end(struct store *s, int64_t id, int sent, int attempts,
 		      const char *error);
+/* The sender gave up a round on a failure that may pass (no answer, a
+ * 5xx): the row stays pending, attempts added and error noted, claimed
+ * until claimed_until (the next round), if it was created at or after
+ * created_after. Returns 1 when deferred, 0 when not (ended, or too old:
+ * the caller ends it failed), -1 on error. */
+int store_webhook_defer(struct store *s, int64_t id, int attempts,
+			const char *error, int64_t claimed_until,
+			int64_t created_after);
 /* Call fn for every pending delivery, oldest first. 0 or -1. */
 int store_webhook_pending(struct store *s,
 			  void (*fn)(void *arg, const struct store_webhook_delivery *d),

@@ -84,6 +84,26 @@ store_webhook_end(struct store *s, int64_t id, int sent, int attempts,
 }
 
 int
+store_webhook_defer(struct store *s, int64_t id, int attempts,
+		    const char *error, int64_t claimed_until, int64_t created_after)
+{
+	sqlite3_stmt *st = store_stmt(s,
+	    "UPDATE webhook_deliveries SET attempts = attempts + ?, last_error = ?, "
+	    "claimed_until = ? WHERE id = ? AND state = 'pending' AND created_at >= ?");
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, attempts);
+	notify_bind(st, 2, error);
+	sqlite3_bind_int64(st, 3, claimed_until);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int64(st, 5, created_after);
+	if (store_step_done(s, st) < 0)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0;
+}
+
+int
 store_webhook_pending(struct store *s,
 		      void (*fn)(void *arg, const struct store_webhook_delivery *d),
 		      void *arg)

@@ -3,7 +3,8 @@
 # receiver on loopback (tests/servers/webhook_receiver.py): the json
 # payload's fields and link, the slack format (a partition that landed
 # after being late: why it had been, as the email says), the secret
-# header, retries after a 500 then success, one delivery per event across
+# header, retries after a 500 then success, a receiver down longer than a
+# round of retries (sent again later, once), one delivery per event across
 # a scheduler restart (also when the scheduler dies while its senders back
 # off, and when the senders die with it), an unknown webhook name refused
 # at load with its line and column, and the URL never in the scheduler's
@@ -113,8 +114,16 @@ tasks:
     notify_on: [success]
     command: 'echo fine'
 YAML
+# one event, one delivery: the run's failure
+cat >"$H/dags/one.yaml" <<'YAML'
+dag: one
+notify: [ops_json]
+tasks:
+  breaks: {command: 'exit 1'}
+YAML
 start_standalone
 sl dags unpause hooks >/dev/null 2>&1 || true
+sl dags unpause one >/dev/null 2>&1 || true
 sl trigger hooks --partition 2024-01-01T05:00:00+00:00 >/dev/null
 wait_run hooks 2024-01-01T05:00:00+00:00 failed 30
 # retry + failure (breaks), success (fine): json; the run's failure: slack
@@ -214,6 +223,20 @@ assert_eq 1 "$(requests 'r["status"] == 200 and b.get("partition") == "p2" and b
 grep -q "attempt 1 of 4 failed: HTTP 500; trying again in 300ms" "$T/scheduler.log" ||
 	fail "no retry line in the log: $(grep webhook "$T/scheduler.log" | tail -5)"
 [ "$(q "SELECT count(*) FROM webhook_deliveries WHERE attempts >= 2 AND state = 'sent'")" -ge 1 ] || fail "no delivery recorded with its retries"
+
+# a receiver down longer than a round of tries (4): the delivery stays
+# pending and goes again after a longer wait (the back-off doubled on,
+# 300 ms * 2^3), then lands, once; before, it was marked failed and lost
+echo 6 >"$RECV_DIR/fail"
+sl trigger one --partition d1 >/dev/null
+wait_run one d1 failed 30
+wait_for 30 "d1's failure delivered after 6 answers 500" at_least 1 'r["status"] == 200 and b.get("partition") == "d1"'
+assert_eq 7 "$(requests 'b.get("partition") == "d1"')" "d1: 6 answers 500, then one 200"
+assert_eq "sent 7" "$(q "SELECT state || ' ' || attempts FROM webhook_deliveries WHERE partition_key = 'd1'")" "d1's row"
+grep -q "delivery [0-9]*: not sent yet: HTTP 500 (4 attempts so far); sending again in 2400ms" "$T/scheduler.log" ||
+	fail "no next-round line in the log: $(grep webhook "$T/scheduler.log" | tail -5)"
+grep -q "webhook ops_json delivery [0-9]* (failure): sending again (4 attempts failed so far)" "$T/scheduler.log" ||
+	fail "no resend line in the log: $(grep webhook "$T/scheduler.log" | tail -5)"
 
 # a restart: nothing delivered is sent again
 # of_p P: a filter for the deliveries about partition P (json or slack)
