@@ -891,7 +891,8 @@ int store_webhook_pending(struct store *s,
 			  void (*fn)(void *arg, const struct store_webhook_delivery *d),
 			  void *arg);
 /* Deliveries, newest first, at most limit, as [{id, hook, event, dag,
- * task, partition, state, attempts, created_at, ended_at, last_error}];
+ * task, partition, state, attempts, created_at, ended_at, last_error,
+ * claimed_until (a pending one's next attempt)}];
  * NULL on a database error. */
 json_t *store_webhooks_json(struct store *s, int limit);
 

@@ -136,7 +136,7 @@ store_webhooks_json(struct store *s, int limit)
 	sqlite3_stmt *st = store_stmt(s,
 	    "SELECT id, hook, event, dag_id AS dag, task_id AS task, "
 	    "partition_key AS partition, state, attempts, created_at, ended_at, "
-	    "last_error FROM webhook_deliveries ORDER BY id DESC LIMIT ?");
+	    "last_error, claimed_until FROM webhook_deliveries ORDER BY id DESC LIMIT ?");
 
 	if (st == NULL)
 		return NULL;

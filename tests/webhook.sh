@@ -237,6 +237,12 @@ grep -q "delivery [0-9]*: not sent yet: HTTP 500 (4 attempts so far); sending ag
 	fail "no next-round line in the log: $(grep webhook "$T/scheduler.log" | tail -5)"
 grep -q "webhook ops_json delivery [0-9]* (failure): sending again (4 attempts failed so far)" "$T/scheduler.log" ||
 	fail "no resend line in the log: $(grep webhook "$T/scheduler.log" | tail -5)"
+# sluice webhooks: the deliveries as a person reads them
+out=$(sl webhooks --limit 1)
+assert_contains "$out" "ID     WEBHOOK          EVENT      STATE    ATTEMPTS CREATED                   ABOUT"
+echo "$out" | grep -Eq "^[0-9]+ +ops_json +failure +sent +7 +[0-9-]{10}T[0-9:]{8}\+00:00 +one d1$" ||
+	fail "sluice webhooks: $out"
+assert_eq '"sent" 7' "$(sl --json webhooks --limit 1 | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin)[0]; print(json.dumps(d["state"]), d["attempts"])')" "sluice --json webhooks"
 
 # a restart: nothing delivered is sent again
 # of_p P: a filter for the deliveries about partition P (json or slack)
@@ -303,6 +309,12 @@ assert_eq 5 "$(requests "r[\"status\"] == 200 and $(of_p p5)")" "p5: each delive
 assert_contains "$(cat "$T/scheduler.log")" "http://127.0.0.1:$RECV_PORT/********"
 assert_not_contains "$(cat "$T/scheduler.log")" "$SECRET_PATH" "scheduler log"
 assert_not_contains "$(cat "$T/scheduler.log")" "$WEBHOOK_TOKEN" "scheduler log"
+for out in "$(sl webhooks --limit 1000)" "$(sl --json webhooks --limit 1000)"; do
+	assert_contains "$out" "ops_json" "sluice webhooks"
+	assert_not_contains "$out" "$SECRET_PATH" "sluice webhooks"
+	assert_not_contains "$out" "$RECV_PORT" "sluice webhooks"
+	assert_not_contains "$out" "$WEBHOOK_TOKEN" "sluice webhooks"
+done
 for path in /dags/hooks /dags/hooks/runs "/dags/hooks/runs/p2/tasks" "/dags/hooks/runs/p2/tasks/breaks"; do
 	curl -sS -H "Authorization: Bearer $OPS_TOKEN" "$URL/api/v1$path" >"$T/api.out"
 	assert_not_contains "$(cat "$T/api.out")" "$SECRET_PATH" "API $path"
