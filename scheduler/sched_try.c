@@ -1001,6 +1001,21 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 				sched_map_item_ended(s, ti);
 			if (ti_state_done(to))
 				sched_runs_check_done(s, ti->run);
+		} else if (!s->db_down) {
+			/* the store's state moved under this end: a person
+			 * cleared or marked the task instance and the reload
+			 * that shows it (sched_poke) has not come yet. The
+			 * try ended, so its token goes now (a mark leaves
+			 * none to take its place: `runs delete` waited for
+			 * it until a restart) */
+			char stop[256];
+
+			sched_stop_why(s, ti->id, stop, sizeof stop);
+			if (log_path != NULL)
+				sched_try_log(log_path, "%s meanwhile: this end "
+					      "changes nothing", stop);
+			if (store_ti_forget_token(s->store, ti->id) < 0)
+				sched_db_failed(s, "recording a try");
 		}
 		free(log_path);
 	}

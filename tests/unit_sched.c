@@ -571,6 +571,69 @@ test_mark_running(void)
 }
 
 /*
+ * A mark (or clear) lands while a try runs, and the try ends before the
+ * scheduler has read the change: its end cannot be recorded on the task
+ * instance (the store says success now), but the try's token must go
+ * all the same. It stayed: `sluice runs delete` then refused the run
+ * ("1 try still to be stopped ... within seconds") until a restart.
+ */
+static void
+test_mark_running_end_first(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "mr.yaml", "dag: mr\ntasks:\n  a: {command: \"true\", retries: 1}\n"
+			     "  b: {after: [a], command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct sl_err err;
+	struct run_progress prog;
+	char log1[1024];
+
+	for (int clear = 0; clear <= 1; clear++) {
+		h_open(files, NULL);
+		h_trigger("mr", "p");
+		CHECK_EQ_INT(1, h_running("a"));
+		sl_err_clear(&err);
+		if (clear) {
+			struct clear_spec spec;
+			char *tasks[] = { "a", NULL };
+
+			memset(&spec, 0, sizeof spec);
+			spec.dag_id = "mr";
+			spec.tasks = tasks;
+			spec.partition = "p";
+			spec.from_s = INT64_MIN;
+			spec.to_s = INT64_MAX;
+			CHECK_EQ_INT(1, store_clear(h_store(), h_dag("mr"), &spec,
+						    "harness", NULL, &err));
+		} else
+			CHECK_EQ_INT(0, store_mark(h_store(), h_dag("mr"), "a", "p",
+						   TI_SUCCESS, "harness", &err));
+		/* the try fails before the scheduler reloads */
+		snprintf(log1, sizeof log1, "%s", h_log_path("a"));
+		CHECK_EQ_INT(0, h_end("a", "p", 1));
+		CHECK_EQ_INT(1, h_lines_with(log1, clear ?
+			     "cleared by harness meanwhile: this end changes nothing" :
+			     "marked success by harness meanwhile: this end changes nothing"));
+		h_poke_db();
+		if (clear) {
+			/* cleared: it runs again, with a token of its own */
+			CHECK_EQ_INT(2, h_started("a"));
+			CHECK_STATE("running", "mr", "a", "p");
+			h_end("a", "p", 0);
+		} else {
+			CHECK_EQ_INT(1, h_started("a"));
+			CHECK_STATE("success", "mr", "a", "p");
+		}
+		h_end("b", "p", 0);
+		CHECK_EQ_STR("success", h_run_state("mr", "p"));
+		CHECK_EQ_INT(1, store_run_progress(h_store(), "mr", "p", &prog));
+		CHECK_EQ_INT(0, prog.stopping);
+		h_close();
+	}
+}
+
+/*
  * Marking a failed task success, with and without clearing its downstream.
  * a fails; b (after a) and c (after b) are upstream_failed because of a
  * only; y (after a and x) also because of x, which failed too. Marking a
@@ -2079,6 +2142,7 @@ main(void)
 	RUN(test_depends_on_past_gap);
 	RUN(test_clear_while_running);
 	RUN(test_mark_running);
+	RUN(test_mark_running_end_first);
 	RUN(test_mark_clear_downstream);
 	RUN(test_mark_failed_downstream);
 	RUN(test_sensor_reschedule);
