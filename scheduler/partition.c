@@ -690,10 +690,15 @@ partition_resolve(struct store *s, const struct dag *d, const char *arg,
 		partition_add(out, arg, now, now, 0);
 	} else if (d->schedule != NULL) {
 		char near[1024];
+		int64_t about = now, first, last;
 
 		/* neither a key nor a time: say why it is not a time, or a
-		 * mistyped time (.000, a blank) reads as a missing run */
-		partition_nearest(s, d, now, scope, near, sizeof near);
+		 * mistyped time (.000, a blank) reads as a missing run; the
+		 * nearest keys are those of the month or week it names */
+		if (tz_month_or_week(arg, &first, &last) &&
+		    tz_naive_to_instant(d->tz, first * PARTITION_DAY, &t, NULL) >= 0)
+			about = t;
+		partition_nearest(s, d, about, scope, near, sizeof near);
 		return sl_err_set(err, "'%s' is neither a partition of DAG %s "
 				  "nor a time: %s%s", arg, d->name, terr.msg, near);
 	}

@@ -651,17 +651,67 @@ tz_digits(const char **p, int ndigits, int *v)
 	return 0;
 }
 
+/* The day of the week of a day since 1970-01-01 (a Thursday): 0 for
+ * Monday to 6 for Sunday. */
+static int
+tz_weekday(int64_t day)
+{
+	return (int)(day + 3 - 7 * sl_floor_div(day + 3, 7));
+}
+
+int
+tz_month_or_week(const char *s, int64_t *first, int64_t *last)
+{
+	const char *p = s;
+	int year, v;
+
+	if (tz_digits(&p, 4, &year) < 0 || *p++ != '-' || year < 1)
+		return 0;
+	if (*p == 'W' || *p == 'w') {
+		int64_t jan4, mon1, next1;
+
+		p++;
+		if (tz_digits(&p, 2, &v) < 0 || *p != '\0' || v < 1)
+			return 0;
+		/* ISO 8601: week 1 holds 4 January; weeks start on
+		 * Monday */
+		jan4 = tz_days_from_civil(year, 1, 4);
+		mon1 = jan4 - tz_weekday(jan4);
+		jan4 = tz_days_from_civil((int64_t)year + 1, 1, 4);
+		next1 = jan4 - tz_weekday(jan4);
+		*first = mon1 + 7 * (int64_t)(v - 1);
+		*last = *first + 6;
+		return *first < next1;
+	}
+	if (tz_digits(&p, 2, &v) < 0 || *p != '\0' || v < 1 || v > 12)
+		return 0;
+	*first = tz_days_from_civil(year, v, 1);
+	*last = *first + tz_days_in_month(year, v) - 1;
+	return 1;
+}
+
 /* "not a date", and the date meant when s is one written another common
  * way: 20261203 (as {{ ds_nodash }} prints it), 2026/12/03, 2026.12.03
- * or 2026_12_03, alone or before a time. */
+ * or 2026_12_03, alone or before a time; for a month (2026-12) or an
+ * ISO week (2026-W49), the days it holds, to name one or a range. */
 static const char *
 tz_date_hint(const char *s, char *out, size_t n)
 {
 	size_t len = strspn(s, "0123456789"), all = strlen(s);
 	char sep = all > 4 ? s[4] : '\0';
+	int64_t first, last, y0, y1;
+	int m0, d0, m1, d1;
 
 	snprintf(out, n, "not a date");
-	if (len == 8 && (s[8] == '\0' || s[8] == 'T' || s[8] == ' '))
+	if (tz_month_or_week(s, &first, &last)) {
+		tz_civil_from_days(first, &y0, &m0, &d0);
+		tz_civil_from_days(last, &y1, &m1, &d1);
+		snprintf(out, n, "not a date (%s %s is %04" PRId64 "-%02d-%02d "
+			 "to %04" PRId64 "-%02d-%02d: name a day, or the range "
+			 "with --from and --to)",
+			 s[5] == 'W' || s[5] == 'w' ? "ISO week" : "month", s,
+			 y0, m0, d0, y1, m1, d1);
+	} else if (len == 8 && (s[8] == '\0' || s[8] == 'T' || s[8] == ' '))
 		snprintf(out, n, "not a date (did you mean %.4s-%.2s-%.2s%s?)",
 			 s, s + 4, s + 6, s[8] != '\0' ? "..." : "");
 	else if (len == 4 && all >= 10 && (sep == '/' || sep == '.' || sep == '_') &&
@@ -698,7 +748,7 @@ tz_parse_wall(const struct tz *tz, const char *s, int64_t *t, int64_t *t2,
 	int year, mon, day, hour = 0, min = 0, sec = 0;
 	int has_offset = 0, offset = 0;
 	int64_t naive;
-	char why[96];
+	char why[160];
 
 	if (tz_digits(&p, 4, &year) < 0 || *p++ != '-' ||
 	    tz_digits(&p, 2, &mon) < 0 || *p++ != '-' ||

@@ -102,6 +102,10 @@ void tz_span(const struct tz *tz, int64_t t, int64_t *start, int64_t *end,
 int tz_naive_to_instant(const struct tz *tz, int64_t naive, int64_t *t,
 			int64_t *t2);
 
+/* A month (2026-12) or an ISO 8601 week (2026-W49): 1 and the days
+ * (since 1970-01-01) of its first and last day; 0 when s is neither. */
+int tz_month_or_week(const char *s, int64_t *first, int64_t *last);
+
 /* Proleptic Gregorian calendar helpers. */
 int64_t tz_days_from_civil(int64_t y, int m, int d);
 void tz_civil_from_days(int64_t days, int64_t *y, int *m, int *d);

@@ -489,13 +489,20 @@ test_nearest(void)
 	static const struct {
 		const char *dag;
 		enum partition_scope scope;
+		const char *arg;
 		const char *want;	/* what follows "; nearest: " */
 	} cases[] = {
-		{ "ended", S, "2026-11-30T22:00:00+00:00, 2026-11-30T23:00:00+00:00" },
-		{ "future", S, "2030-01-01T00:00:00+00:00, 2030-01-02T00:00:00+00:00, "
+		{ "ended", S, "soon", "2026-11-30T22:00:00+00:00, 2026-11-30T23:00:00+00:00" },
+		{ "future", S, "soon", "2030-01-01T00:00:00+00:00, 2030-01-02T00:00:00+00:00, "
 		  "2030-01-03T00:00:00+00:00, 2030-01-04T00:00:00+00:00" },
-		{ "ended", T, "2026-12-05T11:00:00+00:00, 2026-12-05T12:00:00+00:00, "
+		{ "ended", T, "soon", "2026-12-05T11:00:00+00:00, 2026-12-05T12:00:00+00:00, "
 		  "2026-12-05T13:00:00+00:00, 2026-12-05T14:00:00+00:00" },
+		/* a month or an ISO week: the keys where it starts (they
+		 * were those of now), in the DAG's zone */
+		{ "ny", S, "2026-03", "2026-02-28T00:00:00-05:00, 2026-03-01T00:00:00-05:00, "
+		  "2026-03-02T00:00:00-05:00, 2026-03-03T00:00:00-05:00" },
+		{ "ended", S, "2026-W10", "2026-03-01T23:00:00+00:00, 2026-03-02T00:00:00+00:00, "
+		  "2026-03-02T01:00:00+00:00, 2026-03-02T02:00:00+00:00" },
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -504,7 +511,7 @@ test_nearest(void)
 		const char *near;
 
 		sl_err_clear(&err);
-		CHECK(partition_resolve_one(store, find(cases[i].dag), "soon", 1796472000,
+		CHECK(partition_resolve_one(store, find(cases[i].dag), cases[i].arg, 1796472000,
 					    cases[i].scope, &p, NULL, &err) < 0);
 		near = strstr(err.msg, "; nearest: ");
 		CHECK_MSG(near != NULL && strcmp(near + 11, cases[i].want) == 0,

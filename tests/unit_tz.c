@@ -294,6 +294,13 @@ test_parse(void)
 		{ "UTC", "2024.01.05", 0 },
 		{ "UTC", "2024/1/5", 0 },
 		{ "UTC", "abc", 0 },
+		/* a month, an ISO week (2026 has 53; 2025 52): its days */
+		{ "UTC", "2024-02", 0 },
+		{ "UTC", "2026-W49", 0 },
+		{ "UTC", "2026-w01", 0 },
+		{ "UTC", "2026-W53", 0 },
+		{ "UTC", "2025-W53", 0 },
+		{ "UTC", "2026-13", 0 },
 	};
 	static const char *const why[] = {
 		"month 13 is out of range 1-12", "day 29 is out of range 1-28",
@@ -309,6 +316,15 @@ test_parse(void)
 		"not a date (did you mean 2024-01-05?)",
 		"not a date (did you mean 2024-01-05...?)",
 		"not a date (did you mean 2024-01-05?)",
+		"not a date", "not a date",
+		"not a date (month 2024-02 is 2024-02-01 to 2024-02-29: name a "
+		"day, or the range with --from and --to)",
+		"not a date (ISO week 2026-W49 is 2026-11-30 to 2026-12-06: name a "
+		"day, or the range with --from and --to)",
+		"not a date (ISO week 2026-w01 is 2025-12-29 to 2026-01-04: name a "
+		"day, or the range with --from and --to)",
+		"not a date (ISO week 2026-W53 is 2026-12-28 to 2027-01-03: name a "
+		"day, or the range with --from and --to)",
 		"not a date", "not a date",
 	};
 	struct sl_err err;
