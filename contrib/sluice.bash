@@ -15,6 +15,14 @@ _sluice() {
 	local IFS=$'\n'
 	# shellcheck disable=SC2207
 	COMPREPLY=($(command "${words[0]}" complete -- "$cword" "${words[@]}" 2>/dev/null))
+	# a param's NAME= is followed by its value, not a space
+	local w
+	for w in "${COMPREPLY[@]}"; do
+		if [[ $w == *= ]]; then
+			compopt -o nospace 2>/dev/null
+			break
+		fi
+	done
 	if declare -F __ltrim_colon_completions >/dev/null; then
 		__ltrim_colon_completions "$cur"
 	fi

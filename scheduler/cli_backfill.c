@@ -243,7 +243,7 @@ backfill_run(struct cli *c, const struct cli_args *args)
 static const struct cli_opt backfill_opts[] = {
 	{ "from", 0, "P", "the first partition (inclusive)" },
 	{ "to", 0, "P", "the last partition (inclusive; default: the latest complete one)" },
-	{ "only", 0, "WHICH", "missing (default: partitions without a run), failed (re-run failed runs' failed tasks) or all (both, and re-run finished runs whole)" },
+	{ "only", 0, "missing|failed|all", "missing (default: partitions without a run), failed (re-run failed runs' failed tasks) or all (both, and re-run finished runs whole)" },
 	{ "newest-first", 0, NULL, "start the newest partitions first" },
 	{ "max-active", 0, "N", "at most N runs of this backfill running at once (and the DAG's max_active_runs)" },
 	{ "dry-run", 'n', NULL, "list what it would create or re-run, change nothing" },

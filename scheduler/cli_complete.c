@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "scheduler/config.h"
 #include "store/store.h"
 
@@ -109,8 +111,59 @@ complete_partitions(struct complete *k)
 	json_decref(runs);
 }
 
+/* NAME= for each param the DAG declares; once NAME= is typed, the
+ * values of its enum: (true and false for a boolean). */
+static void
+complete_params(struct complete *k)
+{
+	const struct dag *d;
+	const char *name;
+	json_t *decl, *v;
+	const char *eq = strchr(k->cur, '=');
+	char word[512];
+	size_t i;
+
+	if (k->dag == NULL || !complete_home(k) ||
+	    (d = dagbag_find(&k->c->bag, k->dag)) == NULL || d->param_decls == NULL)
+		return;
+	json_object_foreach(d->param_decls, name, decl) {
+		json_t *values = json_object_get(decl, "enum");
+		const char *type = json_string_value(json_object_get(decl, "type"));
+
+		if (eq == NULL) {
+			snprintf(word, sizeof word, "%s=", name);
+			complete_offer(k, word);
+			continue;
+		}
+		if ((size_t)(eq - k->cur) != strlen(name) ||
+		    strncmp(k->cur, name, strlen(name)) != 0)
+			continue;
+		if (!json_is_array(values) && type != NULL &&
+		    strcmp(type, "boolean") == 0) {
+			snprintf(word, sizeof word, "%s=true", name);
+			complete_offer(k, word);
+			snprintf(word, sizeof word, "%s=false", name);
+			complete_offer(k, word);
+		}
+		json_array_foreach(values, i, v) {
+			char text[256];
+
+			if (json_is_string(v))
+				snprintf(text, sizeof text, "%s", json_string_value(v));
+			else if (json_is_integer(v))
+				snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT,
+					 json_integer_value(v));
+			else
+				continue;
+			snprintf(word, sizeof word, "%s=%s", name, text);
+			complete_offer(k, word);
+		}
+	}
+}
+
 /* Candidates for a value named by a usage placeholder or an option's
- * argument ("DAG", "TASK", "P", "PARTITION...", "a|b"). */
+ * argument ("DAG", "TASK", "TASK[N]", "P", "PARTITION...", "NAME=VALUE",
+ * "a|b"). */
 static void
 complete_placeholder(struct complete *k, const char *ph, size_t n)
 {
@@ -124,8 +177,11 @@ complete_placeholder(struct complete *k, const char *ph, size_t n)
 	word[n] = '\0';
 	if (strcmp(word, "DAG") == 0)
 		complete_dags(k);
-	else if (strcmp(word, "TASK") == 0 || strcmp(word, "T") == 0)
+	else if (strcmp(word, "TASK") == 0 || strcmp(word, "T") == 0 ||
+		 strcmp(word, "TASK[N]") == 0)
 		complete_tasks(k);
+	else if (strcmp(word, "NAME=VALUE") == 0)
+		complete_params(k);
 	else if (strcmp(word, "P") == 0 || strcmp(word, "PARTITION") == 0)
 		complete_partitions(k);
 	else if (word[0] >= 'a' && word[0] <= 'z') {
@@ -173,13 +229,14 @@ complete_usage_words(const char *line, size_t len, const char **w,
 			j++;
 		if (j == i)
 			break;
-		for (size_t x = i; x < j; x++)
-			depth += line[x] == '[' ? 1 : line[x] == ']' ? -1 : 0;
+		/* outside brackets before the word (TASK[N] is one) */
 		if (line[i] != '[' && line[i] != '-' && line[i] != '<' &&
-		    depth == 0 && line[j - 1] != ']') {
+		    depth == 0) {
 			w[n] = line + i;
 			wl[n++] = j - i;
 		}
+		for (size_t x = i; x < j; x++)
+			depth += line[x] == '[' ? 1 : line[x] == ']' ? -1 : 0;
 		i = j;
 	}
 	return n;

@@ -263,7 +263,7 @@ runs_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt runs_opts[] = {
-	{ "state", 's', "S", "only runs in state S: queued, running, success, failed" },
+	{ "state", 's', "queued|running|success|failed", "only runs in that state" },
 	{ "from", 0, "P", "only partitions from P on (inclusive)" },
 	{ "to", 0, "P", "only partitions up to P (inclusive)" },
 	{ "limit", 0, "N", "at most N runs (default 50)" },

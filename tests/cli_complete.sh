@@ -16,6 +16,10 @@ tasks:
 YAML
 cat >"$H/dags/adhoc.yaml" <<'YAML'
 dag: adhoc
+params:
+  limit: 10
+  mode: {type: string, default: a, enum: [a, b]}
+  dry: {type: boolean, default: false}
 tasks:
   only: {command: "true"}
 YAML
@@ -46,6 +50,16 @@ cases=(
 	"sluice|runs|delete|adhoc|k1|k"			"k2${nl}k1"
 	"sluice|users|"					"list${nl}add${nl}passwd${nl}role${nl}remove${nl}token"
 	"sluice|trigger|nosuch|--partition|"		""
+	# an option's choices, a mapped task's TASK[N], a DAG's params
+	"sluice|runs|hourly|--state|s"			"success"
+	"sluice|backfill|hourly|--only|"		"missing${nl}failed${nl}all"
+	"sluice|users|add|x|--role|"			"viewer${nl}operator${nl}admin"
+	"sluice|test|hourly|"				"extract${nl}load"
+	"sluice|trigger|adhoc|--param|"			"limit=${nl}mode=${nl}dry="
+	"sluice|clear|adhoc|--param|m"			"mode="
+	"sluice|trigger|adhoc|--param|mode="		"mode=a${nl}mode=b"
+	"sluice|test|adhoc|only|--param|dry=t"		"dry=true"
+	"sluice|trigger|hourly|--param|"		""
 	"sluice|nosuchverb|"				""
 	"sluice|--home|"				""
 )

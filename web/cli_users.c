@@ -200,7 +200,7 @@ users_run(struct cli *c, const struct cli_args *args)
 }
 
 static const struct cli_opt users_opts[] = {
-	{ "role", 0, "ROLE", "add: viewer (default), operator or admin; role: the new one" },
+	{ "role", 0, "viewer|operator|admin", "add: the role (default: viewer); role: the new one" },
 	{ "password-stdin", 0, NULL, "read the password from the first line of stdin" },
 	{ NULL, 0, NULL, NULL },
 };
