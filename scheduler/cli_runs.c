@@ -31,6 +31,21 @@ jint(json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
+/* --json of runs delete: [{partition, deleted}] of the runs named, deleted
+ * true for the first ndeleted (none in a dry run). */
+static void
+runs_delete_json(const struct partition_set *all, size_t ndeleted, int dry_run)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < all->n; i++)
+		json_array_append_new(list, json_pack("{s:s,s:b}", "partition",
+						      all->v[i].key, "deleted",
+						      !dry_run && i < ndeleted));
+	cli_print_json(list);
+	json_decref(list);
+}
+
 /* `sluice runs delete DAG PARTITION... [--from P] [--to P]`: each
  * argument, and the range, resolves to the
  * runs it names; all of them are checked before any is deleted. */
@@ -122,6 +137,18 @@ runs_delete(struct cli *c, const struct cli_args *args)
 			return EXIT_FAILED;
 		}
 	}
+	if (c->json && !dry_run && !yes) {
+		/* JSON is for scripts: no question asked */
+		fprintf(stderr, "sluice: this would delete %zu run%s; add --yes to do it, or --dry-run to list them\n",
+			all.n, all.n == 1 ? "" : "s");
+		partition_set_free(&all);
+		return EXIT_USAGE;
+	}
+	if (c->json && dry_run) {
+		runs_delete_json(&all, 0, 1);
+		partition_set_free(&all);
+		return 0;
+	}
 	if (dry_run || !yes) {
 		for (i = 0; i < all.n; i++)
 			printf("%s %s\n", dry_run ? "would delete" : "delete", all.v[i].key);
@@ -155,15 +182,23 @@ runs_delete(struct cli *c, const struct cli_args *args)
 		sl_err_clear(&err);
 		if (store_run_delete(c->store, d, all.v[i].key, c->who, &err) <= 0) {
 			cli_error(err.msg);
-			printf("deleted %d run%s of %s\n", deleted, deleted == 1 ? "" : "s", d->name);
+			if (c->json)
+				runs_delete_json(&all, (size_t)deleted, 0);
+			else
+				printf("deleted %d run%s of %s\n", deleted,
+				       deleted == 1 ? "" : "s", d->name);
 			partition_set_free(&all);
 			return EXIT_FAILED;
 		}
-		printf("deleted %s\n", all.v[i].key);
+		if (!c->json)
+			printf("deleted %s\n", all.v[i].key);
 		deleted++;
 	}
-	printf("deleted %d run%s of %s (logs stay in %s/%s)\n", deleted,
-	       deleted == 1 ? "" : "s", d->name, c->cfg->logs_dir, d->name);
+	if (c->json)
+		runs_delete_json(&all, all.n, 0);
+	else
+		printf("deleted %d run%s of %s (logs stay in %s/%s)\n", deleted,
+		       deleted == 1 ? "" : "s", d->name, c->cfg->logs_dir, d->name);
 	partition_set_free(&all);
 	return 0;
 }
@@ -290,7 +325,8 @@ const struct cli_verb cli_runs = {
 	"deletion is audited with the run's params. A run with a queued or\n"
 	"running task instance is refused: mark or clear it first; so is one\n"
 	"whose try a mark or clear has not stopped yet (no scheduler ran since:\n"
-	"the next one to start stops it).\n",
+	"the next one to start stops it). With --json it prints the runs as\n"
+	"[{partition, deleted}] and never asks (--yes or --dry-run).\n",
 	runs_opts,
 	runs_run,
 };

@@ -181,11 +181,18 @@ assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partit
 assert_eq "$out" "$(sl runs delete retail --from 2026-11-28 --to "2026-11-29 10:00" --dry-run)" "runs delete --from --to"
 assert_eq "$out" "$(sl runs delete retail 2026-11-28 --to 2026-11-29 --dry-run)" "a partition and an open range"
 expect_usage_error "runs delete without --yes off a terminal" "add --yes" sl runs delete retail 2026-11-28
+# --json: the runs as JSON, dry run or not (it was text)
+assert_eq '[{"partition": "2026-11-28T00:05:00+00:00", "deleted": false}, {"partition": "2026-11-29T00:05:00+00:00", "deleted": false}]' \
+	"$(sl --json runs delete retail 2026-11-28 "2026-11-29 10:00" --dry-run | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')" "runs delete --dry-run --json"
+expect_usage_error "runs delete --json without --yes" "add --yes" sl --json runs delete retail 2026-11-28
 expect_usage_error "runs delete of a partition with no run" "DAG retail has no run for partition '2026-12-02'" \
 	sl runs delete retail 2026-11-28 2026-12-02 --yes
 assert_eq 2 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition < '2026-11-30'")" "nothing deleted when one argument is wrong"
-out=$(sl runs delete retail 2026-11-28 "2026-11-29 10:00" --yes)
-assert_contains "$out" "deleted 2 runs of retail"
+out=$(sl runs delete retail 2026-11-28 --yes --json)
+assert_eq '[{"partition": "2026-11-28T00:05:00+00:00", "deleted": true}]' \
+	"$(echo "$out" | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')" "runs delete --yes --json"
+out=$(sl runs delete retail "2026-11-29 10:00" --yes)
+assert_contains "$out" "deleted 1 run of retail"
 assert_eq 0 "$(q "SELECT count(*) FROM dag_runs WHERE dag_id='retail' AND partition < '2026-11-30'")" "runs deleted"
 assert_eq 0 "$(q "SELECT count(*) FROM task_instances ti WHERE ti.run_id NOT IN (SELECT id FROM dag_runs)")" "their task instances too"
 test -f "$log28" || fail "the log of a deleted run stays"
