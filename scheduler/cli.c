@@ -46,6 +46,7 @@ const struct cli_verb *const cli_verbs[] = {
 	&cli_scheduler,
 	&cli_standalone,
 	&cli_executors,
+	&cli_pools,
 	&cli_webhooks,
 	&cli_web,
 	&cli_users,

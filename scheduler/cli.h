@@ -254,7 +254,8 @@ void cli_pidfile_remove(char *path);
 
 extern const struct cli_verb cli_init, cli_db, cli_dags, cli_trigger,
     cli_backfill, cli_backfills, cli_clear, cli_mark, cli_runs, cli_tasks, cli_logs,
-    cli_test, cli_scheduler, cli_standalone, cli_operator, cli_executors;
+    cli_test, cli_scheduler, cli_standalone, cli_operator, cli_executors,
+    cli_pools;
 extern const struct cli_verb cli_web, cli_users, cli_status, cli_webhooks;
 extern const struct cli_verb cli_man, cli_complete;
 /* The verbs `sluice --help` lists, then those other programs run

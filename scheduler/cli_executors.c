@@ -1,5 +1,6 @@
 /* cli_executors.c: `sluice executors [check NAME]`: the executors named in
- * the config file, their hosts, health and slots. */
+ * the config file, their hosts, health and slots; `sluice pools`: the
+ * pools of the config file and the slots their tries hold. */
 #include "scheduler/cli.h"
 
 #include <stdio.h>
@@ -211,4 +212,89 @@ const struct cli_verb cli_executors = {
 	"read) is reported with the file, line and column of its key, exit 3.\n",
 	NULL,
 	executors_run,
+};
+
+/* Counting the slots the tries of each pool hold, as the dispatcher
+ * counts them (sched_dispatch.c: queued and running, pool_slots each). */
+static void
+pool_busy_add(void *arg, const char *dag_name, const char *task_name,
+	      const char *executor, const char *host, int running, int64_t n)
+{
+	struct busy *b = arg;
+	const struct dag *d = dagbag_find(b->bag, dag_name);
+	const struct task *t = d != NULL ? dag_task((struct dag *)d, task_name) : NULL;
+	const char *field = running ? "running" : "queued";
+	json_t *o;
+
+	(void)executor;
+	(void)host;
+	if (t == NULL || wait_task_in_loop(t))
+		return;		/* a task gone from its DAG: its pool unknown */
+	for (size_t i = 0; (o = json_array_get(b->out, i)) != NULL; i++) {
+		if (strcmp(json_string_value(json_object_get(o, "name")), t->pool) != 0)
+			continue;
+		json_object_set_new(o, field, json_integer(
+		    json_integer_value(json_object_get(o, field)) + n));
+		json_object_set_new(o, "used", json_integer(
+		    json_integer_value(json_object_get(o, "used")) + n * t->pool_slots));
+		return;
+	}
+}
+
+static int
+pools_run(struct cli *c, const struct cli_args *args)
+{
+	const char *name;
+	json_t *out, *slots, *o;
+	size_t i;
+
+	if (args->npos > 0)
+		return cli_usage(&cli_pools, "unexpected argument '%s'", args->pos[0]);
+	if (cli_open(c, 1, 1) < 0)
+		return EXIT_HOME;
+	out = json_array();
+	json_object_foreach(c->cfg->pools, name, slots)
+		json_array_append_new(out, json_pack("{s:s,s:I,s:i,s:i,s:i}", "name", name,
+		    "slots", (json_int_t)json_integer_value(slots), "used", 0,
+		    "running", 0, "queued", 0));
+	if (store_tis_on_executors(c->store, pool_busy_add, &(struct busy){ &c->bag, out }) < 0) {
+		fprintf(stderr, "sluice: reading the running tries failed: %s\n", store_errmsg(c->store));
+		json_decref(out);
+		return EXIT_HOME;
+	}
+	if (c->json) {
+		cli_print_json(out);
+		json_decref(out);
+		return 0;
+	}
+	printf("%-20s %-6s %-6s %-8s %s\n", "POOL", "SLOTS", "USED", "RUNNING", "QUEUED");
+	json_array_foreach(out, i, o)
+		printf("%-20s %-6lld %-6lld %-8lld %lld\n",
+		       json_string_value(json_object_get(o, "name")),
+		       (long long)json_integer_value(json_object_get(o, "slots")),
+		       (long long)json_integer_value(json_object_get(o, "used")),
+		       (long long)json_integer_value(json_object_get(o, "running")),
+		       (long long)json_integer_value(json_object_get(o, "queued")));
+	if (cli_scheduler_running(c))
+		printf("(a scheduler is running on this home's database; USED, RUNNING and QUEUED are its tries)\n");
+	else
+		printf("(no scheduler is running on this home's database: USED, RUNNING and QUEUED are the "
+		       "tries it last recorded, which the next one follows or ends)\n");
+	json_decref(out);
+	return 0;
+}
+
+const struct cli_verb cli_pools = {
+	"pools", "list pools: their slots and the slots in use",
+	"",
+	"Every pool of sluice.yaml (pools:) with its slots, the slots its\n"
+	"tries hold (USED: each queued or running try holds its task's\n"
+	"pool_slots, as the scheduler counts them) and how many tries are\n"
+	"RUNNING and QUEUED, as the database records them. A sensor that pokes\n"
+	"from the scheduler's loop holds no slot. Pools are set in sluice.yaml\n"
+	"and picked by a task's pool: (default: default); `sluice tasks` says\n"
+	"when a task instance waits for a full pool. --json gives\n"
+	"[{name, slots, used, running, queued}].\n",
+	NULL,
+	pools_run,
 };

@@ -39,6 +39,23 @@ start_scheduler
 sl trigger pooled --partition a --wait >/dev/null
 assert_eq 2 "$(max_overlap "$T/spans")" "most tasks at once in a 2-slot pool"
 rm -f "$T/spans"
+# sluice pools: each pool's slots and those its tries hold (there was no
+# way to see them from the command line)
+pool_is() {	# NAME SLOTS USED: `sluice --json pools` says so
+	"$SLUICE" --home "$H" --json pools | /usr/bin/python3 -c '
+import json, sys
+p = {x["name"]: x for x in json.load(sys.stdin)}[sys.argv[1]]
+sys.exit(0 if (p["slots"], p["used"]) == (int(sys.argv[2]), int(sys.argv[3])) and
+         p["running"] + p["queued"] == int(sys.argv[3]) else 1)' "$@"
+}
+sl trigger pooled --partition p >/dev/null
+wait_for 20 "the narrow pool's 2 slots in use" pool_is narrow 2 2
+wait_run pooled p success
+pool_is narrow 2 0 || fail "the narrow pool after its run: $(sl --json pools)"
+out=$(sl pools)
+echo "$out" | grep -Eq '^default +128 +0 +0 +0$' || fail "sluice pools: $out"
+echo "$out" | grep -Eq '^narrow +2 +0 +0 +0$' || fail "sluice pools: $out"
+rm -f "$T/spans"
 sl trigger wide --partition a --wait >/dev/null
 assert_eq 3 "$(max_overlap "$T/spans")" "most tasks at once with max_active_tasks 3"
 rm -f "$T/spans"
