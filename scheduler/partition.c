@@ -1244,14 +1244,28 @@ partition_task(const struct dag *d, const char *arg)
 	return t != NULL ? t : dag_map_item_task(d, arg, NULL);
 }
 
-/* What follows "DAG D has no task 'ARG'": " (did you mean 'load'?)" for a
- * near name, else the DAG's task names while they fit in out. */
+/* What follows "DAG D has no task 'ARG'": for a group's name, " (it is a
+ * group; its tasks: a, b)"; " (did you mean 'load'?)" for a near name,
+ * else the DAG's task names while they fit in out. */
 static const char *
 task_hint(const struct dag *d, const char *arg, char *out, size_t n)
 {
 	struct text_near near;
-	size_t len;
+	size_t len = 0;
 
+	for (int i = 0; i < d->ntasks && len < n; i++) {
+		const char *g = d->tasks[i].group;
+
+		if (g == NULL || strcmp(g, arg) != 0)
+			continue;
+		len += (size_t)snprintf(out + len, n - len, "%s%s",
+					len == 0 ? " (it is a group; its tasks: " : ", ",
+					d->tasks[i].name);
+	}
+	if (len > 0 && len + 2 < n) {
+		snprintf(out + len, n - len, ")");
+		return out;
+	}
 	text_near_init(&near, arg);
 	for (int i = 0; i < d->ntasks; i++)
 		text_near_add(&near, d->tasks[i].name);

@@ -12,7 +12,7 @@ schedule: none
 tasks:
   build: {command: 'true'}
   fail_me: {command: 'echo boom >&2; exit 3', after: [build]}
-  publish: {command: 'true', after: [fail_me]}
+  publish: {command: 'true', after: [fail_me], group: ship}
 YAML
 start_scheduler
 set +e
@@ -77,6 +77,7 @@ logs rep p1 fail_me|sluice logs: 'fail_me' is a task of DAG rep and 'p1' is not:
 mark rep fail_mee p1 failed|sluice: DAG rep has no task 'fail_mee' (did you mean 'fail_me'?)
 logs rep zzzzzz p1|sluice: DAG rep has no task 'zzzzzz' (its tasks: build, fail_me, publish)
 clear rep --task pubish --yes|sluice: DAG rep has no task 'pubish' (did you mean 'publish'?)
+clear rep --task ship --yes|sluice: DAG rep has no task 'ship' (it is a group; its tasks: publish)
 CASES
 assert_eq success "$(task_state rep p1 fail_me)" "a mark refused changes nothing"
 
