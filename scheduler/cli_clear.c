@@ -399,6 +399,11 @@ mark_run(struct cli *c, const struct cli_args *args)
 	if (args->npos != 4)
 		return cli_usage(&cli_mark, "needs DAG, TASK, PARTITION and a state");
 	state = ti_state_parse(pos[3]);
+	if (state != TI_SUCCESS && state != TI_FAILED &&
+	    (strcmp(pos[2], "success") == 0 || strcmp(pos[2], "failed") == 0))
+		/* mark DAG TASK STATE PARTITION */
+		return cli_usage(&cli_mark, "the partition comes before the state: "
+				 "sluice mark %s %s %s %s", pos[0], pos[1], pos[3], pos[2]);
 	if (state != TI_SUCCESS && state != TI_FAILED) {
 		/* "succes", "fail", "succeeded": the one meant */
 		const char *meant = strncmp(pos[3], "fail", 4) == 0 ? "failed" :

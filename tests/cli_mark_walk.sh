@@ -78,6 +78,7 @@ mark rep fail_mee p1 failed|sluice: DAG rep has no task 'fail_mee' (did you mean
 logs rep zzzzzz p1|sluice: DAG rep has no task 'zzzzzz' (its tasks: build, fail_me, publish)
 clear rep --task pubish --yes|sluice: DAG rep has no task 'pubish' (did you mean 'publish'?)
 clear rep --task ship --yes|sluice: DAG rep has no task 'ship' (it is a group; its tasks: publish)
+mark rep fail_me failed p1|sluice mark: the partition comes before the state: sluice mark rep fail_me p1 failed
 CASES
 assert_eq success "$(task_state rep p1 fail_me)" "a mark refused changes nothing"
 
