@@ -400,10 +400,18 @@ mark_run(struct cli *c, const struct cli_args *args)
 		return cli_usage(&cli_mark, "needs DAG, TASK, PARTITION and a state");
 	state = ti_state_parse(pos[3]);
 	if (state != TI_SUCCESS && state != TI_FAILED &&
-	    (strcmp(pos[2], "success") == 0 || strcmp(pos[2], "failed") == 0))
+	    (strcmp(pos[2], "success") == 0 || strcmp(pos[2], "failed") == 0)) {
 		/* mark DAG TASK STATE PARTITION */
-		return cli_usage(&cli_mark, "the partition comes before the state: "
-				 "sluice mark %s %s %s %s", pos[0], pos[1], pos[3], pos[2]);
+		char *qdag = shquote_arg(pos[0]), *qtask = shquote_arg(pos[1]);
+		char *qkey = shquote_arg(pos[3]);
+		int rc = cli_usage(&cli_mark, "the partition comes before the state: "
+				   "sluice mark %s %s %s %s", qdag, qtask, qkey, pos[2]);
+
+		free(qdag);
+		free(qtask);
+		free(qkey);
+		return rc;
+	}
 	if (state != TI_SUCCESS && state != TI_FAILED) {
 		/* "succes", "fail", "succeeded": the one meant */
 		const char *meant = strncmp(pos[3], "fail", 4) == 0 ? "failed" :
