@@ -500,14 +500,24 @@ dags_run(struct cli *c, const struct cli_args *args)
 		for (int i = 1; i < args->npos; i++)
 			if ((dag_rc = cli_dag(c, pos[i], &d)) != 0)
 				return dag_rc;
+		json_t *done = json_array();
+
 		for (int i = 1; i < args->npos; i++) {
 			sl_err_clear(&err);
 			if (store_dag_set_paused(c->store, pos[i], paused, c->who, &err) < 0) {
 				cli_error(err.msg);
+				json_decref(done);
 				return EXIT_FAILED;
 			}
-			printf("DAG %s %s\n", pos[i], paused ? "paused" : "unpaused");
+			if (c->json)
+				json_array_append_new(done, json_pack("{s:s,s:b}", "dag", pos[i],
+								      "paused", paused));
+			else
+				printf("DAG %s %s\n", pos[i], paused ? "paused" : "unpaused");
 		}
+		if (c->json)
+			cli_print_json(done);
+		json_decref(done);
 		return 0;
 	}
 	return cli_unknown_sub(&cli_dags, sub, subs, synonyms);

@@ -56,8 +56,10 @@ assert d["quiet"]["paused"] is True and d["wanted"]["paused"] is False, d
 # a file that appears later starts paused too
 dag_yaml later >"$H/dags/later.yaml"
 wait_for 20 "later to be recorded paused" row_is later 1
-# ... and runs once unpaused
-sl dags unpause later >/dev/null
+# ... and runs once unpaused (--json: what changed, as JSON; it was text)
+assert_eq '[{"dag": "later", "paused": false}]' \
+	"$(sl --json dags unpause later | /usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))')" \
+	"dags unpause --json"
 wait_for 20 "later to get runs once unpaused" has_runs later
 assert_eq 0 "$(runs_of quiet)" "runs of the paused new DAG"
 stop_pid "$SCHED_PID"
