@@ -762,6 +762,28 @@ sched_try_ends_replay(struct sched *s)
 	free(ends);
 }
 
+/*
+ * A try's end could not be written on its task instance: unless writes
+ * fail (then it is held and replayed), the store's state moved under it,
+ * a person's clear or mark that the reload (sched_poke) has not brought
+ * yet. The try ended, so its token goes now: a mark leaves no new try to
+ * take its place, and `runs delete` waited for it until a restart.
+ */
+static void
+end_moved(struct sched *s, struct ti *ti, const char *log_path)
+{
+	char stop[256];
+
+	if (s->db_down)
+		return;
+	sched_stop_why(s, ti->id, stop, sizeof stop);
+	if (log_path != NULL)
+		sched_try_log(log_path, "%s meanwhile: this end changes nothing",
+			      stop);
+	if (store_ti_forget_token(s->store, ti->id) < 0)
+		sched_db_failed(s, "recording a try");
+}
+
 /* A try ended (process exit, executor error, or poke result). */
 void
 sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
@@ -1001,22 +1023,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 				sched_map_item_ended(s, ti);
 			if (ti_state_done(to))
 				sched_runs_check_done(s, ti->run);
-		} else if (!s->db_down) {
-			/* the store's state moved under this end: a person
-			 * cleared or marked the task instance and the reload
-			 * that shows it (sched_poke) has not come yet. The
-			 * try ended, so its token goes now (a mark leaves
-			 * none to take its place: `runs delete` waited for
-			 * it until a restart) */
-			char stop[256];
-
-			sched_stop_why(s, ti->id, stop, sizeof stop);
-			if (log_path != NULL)
-				sched_try_log(log_path, "%s meanwhile: this end "
-					      "changes nothing", stop);
-			if (store_ti_forget_token(s->store, ti->id) < 0)
-				sched_db_failed(s, "recording a try");
-		}
+		} else
+			end_moved(s, ti, log_path);
 		free(log_path);
 	}
 	sched_pass_schedule(s);
@@ -1099,7 +1107,8 @@ reschedule:
 				if (ti->parent != NULL)
 					sched_map_item_ended(s, ti);
 				sched_runs_check_done(s, ti->run);
-			}
+			} else
+				end_moved(s, ti, NULL);
 		} else {
 			if (interval > left)
 				interval = left;
@@ -1108,6 +1117,8 @@ reschedule:
 			u.reason = "not yet";
 			if (sched_ti_set(s, ti, TI_UP_FOR_RESCHEDULE, &u) == 0)
 				sched_try_arm(s, ti, ti->next_at);
+			else
+				end_moved(s, ti, NULL);
 		}
 	}
 	sched_pass_schedule(s);
