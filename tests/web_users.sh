@@ -159,6 +159,11 @@ rc=0; sl users role bob --role admn >"$T/cli.out" 2>&1 || rc=$?
 assert_eq 2 "$rc" "the CLI refuses a misspelt role"
 assert_contains "$(head -1 "$T/cli.out")" "got 'admn' (did you mean 'admin'?)" "the role meant"
 assert_eq operator "$(user_field bob role)" "a refused role changes nothing"
+# no --role: the error says what is missing (it repeated the usage line)
+rc=0; sl users role bob >"$T/cli.out" 2>&1 || rc=$?
+assert_eq 2 "$rc" "users role without --role"
+assert_eq "sluice users: users role needs the new role: --role viewer, operator or admin" \
+	"$(head -1 "$T/cli.out")" "users role without --role: what is missing"
 rc=0; sl users add "bad name" --role viewer >"$T/cli.out" 2>&1 || rc=$?
 assert_eq 2 "$rc" "the CLI refuses a bad name"
 # an unknown user is an input error (2), as an unknown DAG is

@@ -101,7 +101,7 @@ users_run(struct cli *c, const struct cli_args *args)
 		return cli_unknown_sub(&cli_users, sub, subs, synonyms);
 	}
 	if (strcmp(sub, "role") == 0 && cli_opt_str(args, "role") == NULL)
-		return cli_usage(&cli_users, "sluice users role NAME --role viewer|operator|admin");
+		return cli_usage(&cli_users, "users role needs the new role: --role viewer, operator or admin");
 	if (strcmp(sub, "list") == 0 && name != NULL)
 		return cli_usage(&cli_users, "unexpected argument '%s' (users list lists everyone)", name);
 	if (strcmp(sub, "list") != 0 && name == NULL)
