@@ -38,7 +38,7 @@ const struct config_key config_keys[] = {
 	{ "retention", "mapping", NULL, "automatic clean-up by the scheduler, hourly, in small transactions (as sluice db clean does)" },
 	{ "retention.runs", "duration", NULL, "finished runs whose partition ended longer ago are deleted with their task instances, tries and logs (an age with a unit, an hour or more: 180d)" },
 	{ "retention.logs", "duration", NULL, "the log folders of runs whose partition ended longer ago are deleted (the runs stay; an hour or more: 30d)" },
-	{ "pools", "mapping of NAME: slots", "default: 128", "named pools of slots; a task takes pool_slots of its pool's slots while a try runs" },
+	{ "pools", "mapping of NAME: slots", "default: 128", "named pools of slots; a task takes pool_slots of its pool's slots while a try runs (`sluice pools` shows them in use)" },
 	{ "executors", "mapping of NAME: mapping", "local: {type: local, slots: 16}", "where tries run; a task names one with executor:. type: local (keys slots, starters, status_dir, log_max, status_keep_ms, fork_server, cgroup: true for a cgroup per try, off by default), ssh (hosts, user, key, known_hosts, host_key_check, slots_per_host, via, ...: see SSH EXECUTOR in sluice.yaml(5)) or plugin (path, slots, and the plug-in's own keys)" },
 	{ "smtp", "mapping", NULL, "the mail server for notifications; without it, emails are written to the home's outbox/ folder" },
 	{ "smtp.url", "URL", NULL, "smtp://HOST:PORT or smtps://HOST:PORT" },
