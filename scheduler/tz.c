@@ -693,7 +693,7 @@ tz_month_or_week(const char *s, int64_t *first, int64_t *last)
 /* "not a date", and the date meant when s is one written another common
  * way: 20261203 (as {{ ds_nodash }} prints it), 2026/12/03, 2026.12.03
  * or 2026_12_03, alone or before a time; for a month (2026-12) or an
- * ISO week (2026-W49), the days it holds, to name one or a range. */
+ * ISO week (2026-W49), the days it holds (a verb's range is its own). */
 static const char *
 tz_date_hint(const char *s, char *out, size_t n)
 {
@@ -707,8 +707,7 @@ tz_date_hint(const char *s, char *out, size_t n)
 		tz_civil_from_days(first, &y0, &m0, &d0);
 		tz_civil_from_days(last, &y1, &m1, &d1);
 		snprintf(out, n, "not a date (%s %s is %04" PRId64 "-%02d-%02d "
-			 "to %04" PRId64 "-%02d-%02d: name a day, or the range "
-			 "with --from and --to)",
+			 "to %04" PRId64 "-%02d-%02d: name one of its days)",
 			 s[5] == 'W' || s[5] == 'w' ? "ISO week" : "month", s,
 			 y0, m0, d0, y1, m1, d1);
 	} else if (len == 8 && (s[8] == '\0' || s[8] == 'T' || s[8] == ' '))

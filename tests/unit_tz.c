@@ -317,14 +317,14 @@ test_parse(void)
 		"not a date (did you mean 2024-01-05...?)",
 		"not a date (did you mean 2024-01-05?)",
 		"not a date", "not a date",
-		"not a date (month 2024-02 is 2024-02-01 to 2024-02-29: name a "
-		"day, or the range with --from and --to)",
-		"not a date (ISO week 2026-W49 is 2026-11-30 to 2026-12-06: name a "
-		"day, or the range with --from and --to)",
-		"not a date (ISO week 2026-w01 is 2025-12-29 to 2026-01-04: name a "
-		"day, or the range with --from and --to)",
-		"not a date (ISO week 2026-W53 is 2026-12-28 to 2027-01-03: name a "
-		"day, or the range with --from and --to)",
+		"not a date (month 2024-02 is 2024-02-01 to 2024-02-29: name one "
+		"of its days)",
+		"not a date (ISO week 2026-W49 is 2026-11-30 to 2026-12-06: name one "
+		"of its days)",
+		"not a date (ISO week 2026-w01 is 2025-12-29 to 2026-01-04: name one "
+		"of its days)",
+		"not a date (ISO week 2026-W53 is 2026-12-28 to 2027-01-03: name one "
+		"of its days)",
 		"not a date", "not a date",
 	};
 	struct sl_err err;
