@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/text.h"
+#include "scheduler/shquote.h"
 
 /* --help is every verb's: it is not in their tables. */
 static const struct cli_opt cli_help_opt = {
@@ -217,6 +218,8 @@ cli_opt_repeats(const struct cli_opt *o)
 /* " (did you mean --only-failed?)" for an unknown long option (arg as
  * typed, "--failed" or "--failed=x") close to one of v's, or one of v's
  * whose last word it is; else "". */
+static int cli_verb_takes(const struct cli_verb *v, size_t n, const char *name);
+
 static const char *
 cli_opt_hint(const struct cli_verb *v, const char *arg)
 {
@@ -244,7 +247,11 @@ cli_opt_hint(const struct cli_verb *v, const char *arg)
 		    strcmp(name + ln - lw, word) == 0)
 			best = name;
 	}
-	if (best != NULL)
+	if (best == NULL && (strcmp(word, "conf") == 0 || strcmp(word, "params") == 0) &&
+	    cli_verb_takes(v, n, "param"))
+		/* a run's params as one JSON object, elsewhere */
+		snprintf(hint, sizeof hint, " (params go one each: --param NAME=VALUE)");
+	else if (best != NULL)
 		snprintf(hint, sizeof hint, " (did you mean --%s?)", best);
 	return hint;
 }
@@ -385,6 +392,38 @@ cli_params_error(const struct sl_err *err)
 	cli_error(err->msg);
 }
 
+/* "--param takes NAME=VALUE": for a JSON object (as other orchestrators
+ * take a run's params), the --param words it would be. */
+static void
+cli_param_usage(const struct cli_verb *v, const char *kv)
+{
+	json_t *o = json_loads(kv, 0, NULL), *x;
+	const char *name;
+	struct buf b;
+
+	if (!json_is_object(o) || json_object_size(o) == 0) {
+		json_decref(o);
+		cli_usage(v, "--param takes NAME=VALUE, got '%s'", kv);
+		return;
+	}
+	buf_init(&b, 0);
+	json_object_foreach(o, name, x) {
+		char *text = json_is_string(x) ? xstrdup(json_string_value(x)) :
+			     json_dumps(x, JSON_ENCODE_ANY | JSON_COMPACT);
+		char *word = xasprintf("%s=%s", name, text ? text : "");
+		char *q = shquote_arg(word);
+
+		buf_printf(&b, " --param %s", q);
+		free(q);
+		free(word);
+		free(text);
+	}
+	cli_usage(v, "--param takes NAME=VALUE, one param each, not a JSON "
+		  "object: %s", buf_str(&b) + 1);
+	buf_free(&b);
+	json_decref(o);
+}
+
 int
 cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 	       json_t **out)
@@ -400,7 +439,7 @@ cli_opt_params(const struct cli_verb *v, const struct cli_args *a,
 		if (eq == NULL || eq == kv) {
 			json_decref(*out);
 			*out = NULL;
-			cli_usage(v, "--param takes NAME=VALUE, got '%s'", kv);
+			cli_param_usage(v, kv);
 			return -1;
 		}
 		/* the text as typed: dag_params_check converts it to the

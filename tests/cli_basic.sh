@@ -86,6 +86,8 @@ runs hello --limit 5 --limit 6|option --limit given twice
 clear hello --failed --dry-run|sluice clear: unknown option --failed (did you mean --only-failed?)
 clear hello --dryrun|sluice clear: unknown option --dryrun (did you mean --dry-run?)
 trigger hello --params day=1|sluice trigger: unknown option --params (did you mean --param?)
+trigger hello --conf {"day":1}|sluice trigger: unknown option --conf (params go one each: --param NAME=VALUE)
+trigger hello --param {"day":1,"x":"a;b"}|sluice trigger: --param takes NAME=VALUE, one param each, not a JSON object: --param day=1 --param 'x=a;b'
 backfill hello --form 2024-01-01 --to 2024-01-02|sluice backfill: unknown option --form (did you mean --from?)
 trigger hello -p day=1|sluice trigger: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
 clear hello -p day=1 --dry-run|sluice clear: 'day=1' is a param, not a partition: -p is --partition; a param is --param day=1
