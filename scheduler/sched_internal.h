@@ -199,6 +199,10 @@ struct live {
 	int adopted;			/* followed after a restart: its log
 					 * path is set when a task instance
 					 * takes it */
+	int followed;			/* adopted from a scheduler that
+					 * stopped: it may have written the
+					 * try's closing line before it could
+					 * commit the end */
 	int64_t started_ms;		/* wall ms (an adopted try: when its
 					 * process started) */
 	int64_t started_mono;		/* mono ms, for its timeout */

@@ -102,6 +102,7 @@ recover_adopt(struct sched *s, struct executor *ex, const struct task *t,
 	l->started_ms = x->started_at > 0 ? x->started_at : sched_now(s);
 	l->started_mono = sched_mono_at(s, l->started_ms);
 	l->adopted = 1;
+	l->followed = 1;
 	l->handle = adopt(ex->inst, x->token, sched_try_exec_done, l, msg,
 			  sizeof msg);
 	if (l->handle == NULL) {

@@ -156,6 +156,35 @@ sched_try_log(const char *path, const char *fmt, ...)
 	fclose(f);
 }
 
+/* Is the last line of the log at path sluice's note beginning with
+ * text (a closing line a scheduler wrote before it was killed, its
+ * commit not made)? Read only for a followed try's end. */
+static int
+try_log_ends_with(const char *path, const char *text)
+{
+	char *tail;
+	const char *note;
+	size_t len, end, from, tn = strlen(text);
+	int whole, said = 0;
+
+	if (path == NULL || sl_read_tail(path, 4096, &tail, &len, &whole) < 0)
+		return 0;
+	end = len;
+	while (end > 0 && (tail[end - 1] == '\n' || tail[end - 1] == '\r'))
+		end--;
+	from = end;
+	while (from > 0 && tail[from - 1] != '\n')
+		from--;
+	if ((from > 0 || whole) && try_note_is(tail + from, end - from) &&
+	    (note = memchr(tail + from, ']', end - from)) != NULL) {
+		note += 2;	/* "] " */
+		said = (size_t)(tail + end - note) >= tn &&
+		       memcmp(note, text, tn) == 0;
+	}
+	free(tail);
+	return said;
+}
+
 /* --- starting tries --- */
 
 struct live *
@@ -820,7 +849,8 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			sched_stop_why(s, l->ti_id, why, sizeof why);
 			stopped_error(why, stopped, sizeof stopped);
 		}
-		if (l->log_path != NULL)
+		if (l->log_path != NULL &&
+		    !(l->followed && try_log_ends_with(l->log_path, "stopped: ")))
 			sched_try_log(l->log_path, "stopped: %s",
 				      l->gone != NULL ? l->gone->why : why);
 		/* kept as any end: its executor hears it is recorded once
@@ -957,7 +987,15 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 	 * it would cost every try an open and a write) */
 	if (l->log_path != NULL && to != TI_SUCCESS && to != TI_SKIPPED &&
 	    !l->end_logged) {
-		if (to == TI_UP_FOR_RETRY)
+		char said[64];
+
+		/* a followed try: the scheduler that was killed may have
+		 * written this line already; the log says it once */
+		snprintf(said, sizeof said, "try %d of %d failed: ",
+			 l->try_number, ti->max_tries);
+		if (l->followed && try_log_ends_with(l->log_path, said))
+			;
+		else if (to == TI_UP_FOR_RETRY)
 			sched_try_log(l->log_path, "try %d of %d failed: %.*s; retrying in %s",
 				   l->try_number, ti->max_tries, (int)own, why,
 				   sl_format_duration(u.next_at - now, d, sizeof d));
