@@ -97,6 +97,21 @@ db_version(struct cli *c)
 	return 0;
 }
 
+/* A copy that failed goes with the files SQLite made beside it (its
+ * journal or WAL): a full disk keeps none of it. */
+static void
+db_backup_remove(const char *partial)
+{
+	static const char *const sfx[] = { "", "-journal", "-wal", "-shm" };
+
+	for (size_t i = 0; i < SL_ARRAY_LEN(sfx); i++) {
+		char *f = xasprintf("%s%s", partial, sfx[i]);
+
+		unlink(f);
+		free(f);
+	}
+}
+
 static int
 db_backup(struct cli *c, const struct cli_args *a)
 {
@@ -148,19 +163,19 @@ db_backup(struct cli *c, const struct cli_args *a)
 	/* the copy is made beside FILE and renamed onto it when whole: FILE
 	 * is never a half-made copy */
 	partial = xasprintf("%s.partial", dest);
-	unlink(partial);
+	db_backup_remove(partial);
 	sl_err_clear(&err);
 	t0 = sl_mono_ms();
 	if (store_backup(c->store, partial, DB_BACKUP_PAGES, &pages, &err) < 0) {
 		cli_error(err.msg);
-		unlink(partial);
+		db_backup_remove(partial);
 		free(partial);
 		return EXIT_FAILED;
 	}
 	if (rename(partial, dest) < 0) {
 		fprintf(stderr, "sluice: cannot rename %s to %s: %s\n", partial,
 			dest, strerror(errno));
-		unlink(partial);
+		db_backup_remove(partial);
 		free(partial);
 		return EXIT_FAILED;
 	}

@@ -102,4 +102,16 @@ assert_eq 600 "$(stat -c %a "$T/copy.db")" "the mode of a backup"
 rc=0; out=$(sl db backup "$T/no/such/folder/copy.db" 2>&1) || rc=$?
 assert_eq 1 "$rc" "db backup into a missing folder"
 assert_contains "$out" "cannot open the database $T/no/such/folder/copy.db.partial: unable to open database file (No such file or directory)" "the reason is named"
+# a backup onto a full disk fails, says so, and leaves nothing there
+# (the copy's journal went too: it was left on the full disk)
+mkdir -p "$T/small"
+if mount -t tmpfs -o size=256k tmpfs "$T/small" 2>/dev/null; then
+	on_exit "umount -l '$T/small'"
+	rc=0; out=$(sl db backup "$T/small/copy.db" 2>&1) || rc=$?
+	assert_eq 1 "$rc" "db backup onto a full disk"
+	assert_contains "$out" "database or disk is full" "the reason is named"
+	assert_eq "" "$(ls -A "$T/small")" "files left on the full disk"
+else
+	note "no tmpfs to fill: the full-disk backup is not checked"
+fi
 echo "db_backup: ok"
