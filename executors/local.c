@@ -50,6 +50,7 @@
 #include <jansson.h>
 
 #include "base/crypto.h"
+#include "base/log.h"
 #include "base/spawn.h"
 #include "base/text.h"
 #include "base/util.h"
@@ -782,10 +783,18 @@ local_result(struct local_try *t, int wstatus, const char *gone,
 		res->signal = st.signal;
 		if (t->adopted && st.ended_ms >= st.started_ms)
 			res->duration_ms = st.ended_ms - st.started_ms;
-		if (st.error[0] != '\0') {
+		if (st.error[0] != '\0' && st.exit_code < 0) {
+			/* the command did not run */
 			snprintf(t->error, sizeof t->error, "%s", st.error);
 			res->error = t->error;
-		}
+		} else if (st.error[0] != '\0')
+			/* it ran and ended, but its log could not be written
+			 * (a full disk): its own exit stands, as over ssh; a
+			 * try that did its work is not failed, and so run
+			 * again, for want of its output */
+			log_emit(LOG_LEVEL_WARN, NULL, "local try %s: its log %s is incomplete: %s",
+				 t->key, t->log_path != NULL ? t->log_path : "",
+				 st.error);
 	} else {
 		char entry[80];
 
