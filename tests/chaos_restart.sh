@@ -306,5 +306,11 @@ over=$(awk -F'|' 'NR == FNR { n[$1 "|" $2 "|" $3] = $4; next }
 	{ k = $1 "|" $2 "|" $3; c[k]++; if ($4 > m[k]) m[k] = $4 }
 	END { for (k in c) if (!(k in n) || c[k] > n[k] || m[k] > n[k]) print k, c[k], m[k], n[k] }' "$T/tries" "$T/ledger.now" | head -5)
 [ -z "$over" ] || fail "task instances that ran more than their try_number (key, lines, top try, try_number): $over (seed $SEED)"
+# and each try's log says its end at most once (a scheduler killed
+# after writing it but before its commit, then the next one, wrote it
+# twice)
+twice=$(grep -rc --include='try-*.log' 'sluice\] \(try [0-9]* of [0-9]* failed\|stopped\): ' "$H/logs" |
+	awk -F: '$NF > 1' | head -5)
+[ -z "$twice" ] || fail "a try's end said twice in its log: $twice (seed $SEED)"
 assert_eq ok "$(q 'PRAGMA integrity_check')" "database integrity"
 echo "chaos_restart: ok ($ROUNDS rounds, seed $SEED)"
