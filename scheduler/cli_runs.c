@@ -376,6 +376,8 @@ tasks_run(struct cli *c, const struct cli_args *args)
 	if (c->json) {
 		cli_print_json(tis);
 	} else {
+		int in_flight = 0;
+
 		printf("%-24s %-17s %-5s %-9s %-5s %s\n", "TASK", "STATE", "TRY", "DURATION", "EXIT", "ERROR");
 		json_array_foreach(tis, i, t) {
 			char dur[32] = "-", tr[16], ex[16] = "-";
@@ -405,7 +407,15 @@ tasks_run(struct cli *c, const struct cli_args *args)
 				       jstr(json_object_get(t, "waiting_for"), "text"));
 			if (json_is_true(json_object_get(t, "removed")))
 				printf("  %-22s no longer in the DAG file (its tries and logs stay)\n", "");
+			in_flight |= strcmp(jstr(t, "state"), "running") == 0 ||
+				     strcmp(jstr(t, "state"), "queued") == 0;
 		}
+		/* after a crash a running row may be a try that has ended
+		 * since: say whose word it is */
+		if (in_flight && !cli_scheduler_running(c))
+			fprintf(stderr, "sluice: no scheduler is running on this home's database: "
+				"running and queued are as the last one recorded them (a try may "
+				"have ended since); the next scheduler follows or ends them\n");
 	}
 	json_decref(tis);
 	return 0;
@@ -423,7 +433,9 @@ const struct cli_verb cli_tasks = {
 	"waits for, depends_on_past, needs, a full pool, max_active_tasks or\n"
 	"max_active_runs, the executor's slots, the next poke of a sensor, the\n"
 	"time of a retry, a paused DAG. --json gives the same as `waiting_for`\n"
-	"(see web/API.md).\n",
+	"(see web/API.md). While no scheduler runs on the database, a running\n"
+	"or queued row is as the last one recorded it (its try may have ended\n"
+	"since): a note on stderr says so.\n",
 	NULL,
 	tasks_run,
 };

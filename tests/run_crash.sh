@@ -32,10 +32,13 @@ kill -9 "$SCHED_PID"
 wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
 assert_eq ok "$(q 'PRAGMA integrity_check')" "database integrity after kill -9"
 assert_eq running "$(task_state crashy c1 long)" "long as the dead scheduler left it"
+# sluice tasks says whose word "running" is while no scheduler runs
+assert_contains "$(sl tasks crashy c1 2>&1)" "no scheduler is running on this home's database: running and queued are as the last one recorded them"
 kill -0 "$long_pid" 2>/dev/null || fail "long's process did not outlive the scheduler"
 
 start_scheduler
 assert_contains "$(cat "$T/scheduler.log")" "crashy long: try 1 still belongs to executor local"
+assert_not_contains "$(sl tasks crashy c1 2>&1)" "no scheduler is running" "sluice tasks with a scheduler"
 kill -0 "$long_pid" 2>/dev/null || fail "the new scheduler stopped the adopted try"
 assert_eq running "$(task_state crashy c1 long)" "the adopted try is still running"
 touch "$T/go.long"
