@@ -783,7 +783,7 @@ local_result(struct local_try *t, int wstatus, const char *gone,
 		res->signal = st.signal;
 		if (t->adopted && st.ended_ms >= st.started_ms)
 			res->duration_ms = st.ended_ms - st.started_ms;
-		if (st.error[0] != '\0' && st.exit_code < 0) {
+		if (st.error[0] != '\0' && !st.log_error) {
 			/* the command did not run */
 			snprintf(t->error, sizeof t->error, "%s", st.error);
 			res->error = t->error;

@@ -85,6 +85,8 @@ status_parse(char *text, struct local_status *st)
 			snprintf(st->cgroup, sizeof st->cgroup, "%s", eq);
 		else if (strcmp(line, "error") == 0)
 			snprintf(st->error, sizeof st->error, "%s", eq);
+		else if (strcmp(line, "log_error") == 0)
+			st->log_error = atoi(eq) != 0;
 	}
 }
 

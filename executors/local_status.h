@@ -22,6 +22,9 @@ struct local_status {
 	long long log_dropped;
 	char cgroup[4096];		/* "" without one */
 	char error[600];		/* "" without one */
+	int log_error;			/* error is the log's: the command ran
+					 * and ended, its log could not be
+					 * written (log_error=1) */
 };
 
 /* Read STATUS (the final record) or, when it is missing, STATUS.tmp (the

@@ -17,7 +17,8 @@
  *   are the server's, which serves other tries too; a kill request names
  *   the try by this serial); once ended also ended_ms=, exit_code=, signal=,
  *   log_dropped= (bytes dropped by the cap) and error= (when the command
- *   could not run or its log could not be written).
+ *   could not run or its log could not be written; log_error=1 says it
+ *   is the log's).
  * Written in place into STATUS.tmp while running; at the end the final
  * text goes to STATUS.tmp, which is synced and renamed to STATUS (a
  * served try's: renamed, then synced by the server's sync thread).
@@ -54,6 +55,9 @@ sup_status_write(struct sup *s, int ended)
 			   s->log.dropped);
 		if (s->error[0] != '\0')
 			STATUS_ADD("error=%s\n", s->error);
+		/* the error is the log's: the command ran, its exit stands */
+		if (s->log.err != 0)
+			STATUS_ADD("log_error=1\n");
 	}
 #undef STATUS_ADD
 	/* the running record is not truncated: the space the executor
