@@ -2003,12 +2003,17 @@ local_destroy(void *inst)
 		ex->detached = t->next;
 		try_free(t);
 	}
-	/* the scheduler committed what it was told before destroy */
+	/* status files of ends the scheduler recorded went to the spares
+	 * (recorded); one still there is of an end it could not commit
+	 * (its writes held when it stopped): kept, as the timer would
+	 * have kept it, for the next scheduler to adopt the try and read
+	 * its end, not find it never started and run it again */
 	while (ex->stale != NULL) {
 		struct local_stale *x = ex->stale;
 
 		ex->stale = x->next;
-		local_status_remove(x->path);
+		if (ex->spares == NULL || x->at <= sl_mono_ms())
+			local_status_remove(x->path);
 		free(x->path);
 		free(x);
 	}

@@ -561,6 +561,8 @@ int main(int argc, char **argv)
 	}
 	event_free(poll_ev);
 	event_free(give_up_ev);
+	/* -Y: the last ends' recorded() before the executor goes */
+	event_base_loop(base, EVLOOP_NONBLOCK);
 	ops->destroy(inst);
 	/* Let callbacks that executors left on the loop (none expected)
 	 * run before the base goes. */

@@ -121,36 +121,49 @@ assert_eq 2 "$(wc -l < "$T/ran.again")" "the lost try ran again"
 assert_eq 2 "$(ti_field again a1 only try_number)" "the lost try counted"
 assert_contains "$(q "SELECT t.error FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'only' AND t.try_number = 1 AND ti.run_id = (SELECT id FROM dag_runs WHERE dag_id = 'again')")" "lost"
 
-# killed between a try's closing line in its log and the commit of its
-# end (the commit held up by another process's lock): the next scheduler
-# follows the ended try and records it, and the log says its end once
-cat >"$H/dags/twice.yaml" <<YAML
-dag: twice
+# stopped between a try's closing line in its log and the commit of its
+# end (the commit held up by another process's lock), by kill -9 and by
+# SIGTERM: the next scheduler follows the ended try and records it (not
+# "never started", run again), and the log says its end once
+hold_db() {	# another process holds the database's write lock
+	rm -f "$T/lock.in" "$T/lock.out"
+	mkfifo "$T/lock.in"
+	sqlite3 "$H/sluice.db" <"$T/lock.in" >"$T/lock.out" 2>&1 &
+	lock_pid=$!
+	on_exit "kill $lock_pid"
+	exec 7>"$T/lock.in"
+	echo "PRAGMA busy_timeout=10000; BEGIN EXCLUSIVE; SELECT 'locked';" >&7
+	wait_for 10 "the external lock" grep -q locked "$T/lock.out"
+}
+release_db() {
+	echo "COMMIT;" >&7
+	exec 7>&-
+	wait_for 10 "the holder to go" pid_gone "$lock_pid"
+}
+for sig in KILL TERM; do
+	dag=twice_$sig
+	cat >"$H/dags/$dag.yaml" <<YAML
+dag: $dag
 tasks:
-  only: {retries: 1, retry_delay: 0s, command: 'echo hello; while [ ! -f $T/go.twice ]; do sleep 0.05; done; exit 3'}
+  only: {retries: 1, retry_delay: 0s, command: 'echo "\$SLUICE_TRY" >> $T/ran.$dag; echo hello; while [ ! -f $T/go.$dag ]; do sleep 0.05; done; exit 3'}
 YAML
-wait_for 10 "twice to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q twice"
-sl trigger twice --partition t1 >/dev/null
-wait_started twice t1 only
-mkfifo "$T/lock.in"
-sqlite3 "$H/sluice.db" <"$T/lock.in" >"$T/lock.out" 2>&1 &
-lock_pid=$!
-on_exit "kill $lock_pid"
-exec 7>"$T/lock.in"
-echo "PRAGMA busy_timeout=10000; BEGIN EXCLUSIVE; SELECT 'locked';" >&7
-wait_for 10 "the external lock" grep -q locked "$T/lock.out"
-touch "$T/go.twice"
-closing() { sl logs twice only t1 --try 1 | grep -q "try 1 of 2 failed"; }
-wait_for 10 "the closing line" closing
-kill -9 "$SCHED_PID"
-wait_for 10 "the scheduler to die" pid_gone "$SCHED_PID"
-echo "COMMIT;" >&7
-exec 7>&-
-wait_for 10 "the holder to go" pid_gone "$lock_pid"
-assert_eq running "$(task_state twice t1 only)" "the end was not committed"
-start_scheduler
-wait_run twice t1 failed 30
-assert_eq 1 "$(sl logs twice only t1 --try 1 | grep -c 'sluice] try 1 of 2 failed')" "try 1's end said once in its log: $(sl logs twice only t1 --try 1)"
-assert_eq "2|2" "$(ti_field twice t1 only try_number)|$(q "SELECT count(*) FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'only' AND ti.run_id = (SELECT id FROM dag_runs WHERE dag_id = 'twice')")" "tries counted and recorded"
+	wait_for 10 "$dag to load" sh -c "\"$SLUICE\" --home '$H' dags list | grep -q $dag"
+	sl trigger "$dag" --partition t1 >/dev/null
+	wait_started "$dag" t1 only
+	hold_db
+	touch "$T/go.$dag"
+	closing() { sl logs "$dag" only t1 --try 1 | grep -q "try 1 of 2 failed"; }
+	wait_for 10 "the closing line" closing
+	kill "-$sig" "$SCHED_PID"
+	wait_for 10 "the scheduler to stop ($sig)" pid_gone "$SCHED_PID"
+	release_db
+	assert_eq running "$(task_state "$dag" t1 only)" "the end was not committed ($sig)"
+	start_scheduler
+	wait_run "$dag" t1 failed 30
+	assert_eq "1 2" "$(echo $(cat "$T/ran.$dag"))" "the tries that ran ($sig)"
+	assert_eq 1 "$(sl logs "$dag" only t1 --try 1 | grep -c 'sluice] try 1 of 2 failed')" "try 1's end said once in its log ($sig): $(sl logs "$dag" only t1 --try 1)"
+	assert_not_contains "$(sl logs "$dag" only t1 --try 1)" "not started" "($sig)"
+	assert_eq "2|2" "$(ti_field "$dag" t1 only try_number)|$(q "SELECT count(*) FROM task_tries t JOIN task_instances ti ON ti.id = t.ti_id WHERE ti.task_id = 'only' AND ti.run_id = (SELECT id FROM dag_runs WHERE dag_id = '$dag')")" "tries counted and recorded ($sig)"
+done
 assert_eq ok "$(q 'PRAGMA integrity_check')" "database integrity"
 echo "run_crash: ok"

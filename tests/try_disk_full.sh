@@ -32,11 +32,11 @@ assert_not_contains "$(cat "$T/full/logs/a.log")" "No such file"
 #     again, for want of its output; as over ssh); the executor says
 #     the log is incomplete ---
 rm -f "$T/full/logs/a.log" "$T/full/run/a.status"
-"$DRIVER" -c "$CONF" -L "$T/full/logs" -- sh -c 'head -c 3000000 /dev/zero' >"$T/out" 2>"$T/err"
+"$DRIVER" -Y -c "$CONF" -L "$T/full/logs" -- sh -c 'head -c 3000000 /dev/zero' >"$T/out" 2>"$T/err"
 assert_not_contains "$(cat "$T/out")" '"error"'
 assert_contains "$(cat "$T/out")" '"exit_code":0'
 assert_contains "$(cat "$T/err")" "is incomplete: disk full: "
-"$DRIVER" -c "$CONF" -L "$T/full/logs" -- sh -c 'head -c 3000000 /dev/zero; exit 4' >"$T/out" 2>/dev/null
+"$DRIVER" -Y -c "$CONF" -L "$T/full/logs" -- sh -c 'head -c 3000000 /dev/zero; exit 4' >"$T/out" 2>/dev/null
 assert_not_contains "$(cat "$T/out")" '"error"'
 assert_contains "$(cat "$T/out")" '"exit_code":4' "a failed command's own exit"
 assert_eq "" "$(ls "$T/full/run")" "no status file left behind"
@@ -63,7 +63,7 @@ rm -rf "$T/full/logs/loud"
 # --- no room at all: the try does not start, and says why ---
 rm -f "$T/full/logs/"*
 head -c 2000000 /dev/zero >"$T/full/filler" 2>/dev/null || true
-"$DRIVER" -c "$CONF" -L "$T/full/logs" -- true >"$T/out"
+"$DRIVER" -Y -c "$CONF" -L "$T/full/logs" -- true >"$T/out"
 assert_contains "$(cat "$T/out")" "disk full"
 assert_not_contains "$(cat "$T/out")" "No such file"
 assert_eq "" "$(ls "$T/full/run")" "no status file left behind"

@@ -28,32 +28,32 @@ gone_all() {	# FILE: every pid listed in FILE is gone
 lines() { [ "$(wc -l < "$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 
 # --- results: exit codes, a signal, stdin, the log ---
-"$DRIVER" -c "$CONF" -L "$T/logs" -n 3 -i "in" -- sh -c 'read x; echo "got $x"; case $TASK_INDEX in 0) exit 0;; 1) exit 5;; 2) kill -9 $$;; esac' >"$T/r.out"
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -n 3 -i "in" -- sh -c 'read x; echo "got $x"; case $TASK_INDEX in 0) exit 0;; 1) exit 5;; 2) kill -9 $$;; esac' >"$T/r.out"
 assert_eq 0 "$(json "$T/r.out" 0 exit_code)"
 assert_eq 5 "$(json "$T/r.out" 1 exit_code)"
 assert_eq 9 "$(json "$T/r.out" 2 signal)"
 assert_eq "got in" "$(cat "$T/logs/task-0.log")" "stdin and the log"
 assert_eq "" "$(ls "$T/run")" "status files are removed once reported"
 # a program that does not exist, a missing working directory
-"$DRIVER" -c "$CONF" -L "$T/logs" -- /nonexistent/prog >"$T/e.out"
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -- /nonexistent/prog >"$T/e.out"
 assert_contains "$(json "$T/e.out" 0 error)" "cannot start /nonexistent/prog: No such file or directory"
-"$DRIVER" -c "$CONF" -L "$T/logs" -d "$T/nowhere" -- true >"$T/e.out"
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -d "$T/nowhere" -- true >"$T/e.out"
 assert_contains "$(json "$T/e.out" 0 error)" "cannot change to the directory $T/nowhere"
 # log_max per try
 rm -f "$T/logs/"*
-"$DRIVER" -c "$CONF" -L "$T/logs" -m 100000 -- sh -c 'echo FIRST; yes abc | head -c 1000000; echo LAST' >"$T/m.out"
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -m 100000 -- sh -c 'echo FIRST; yes abc | head -c 1000000; echo LAST' >"$T/m.out"
 assert_eq 0 "$(json "$T/m.out" 0 exit_code)"
 assert_eq 100000 "$(stat -c %s "$T/logs/task-0.log")" "the log is capped"
 assert_eq FIRST "$(head -n 1 "$T/logs/task-0.log")"
 assert_eq LAST "$(tail -n 1 "$T/logs/task-0.log")"
 # a supervisor that is missing: the executor is refused with the reason
-"$DRIVER" -c '{"type":"local","supervisor":"/nonexistent/sluice-try"}' -- true 2>"$T/err" && fail "a missing supervisor was accepted"
+"$DRIVER" -Y -c '{"type":"local","supervisor":"/nonexistent/sluice-try"}' -- true 2>"$T/err" && fail "a missing supervisor was accepted"
 assert_contains "$(cat "$T/err")" "cannot find the try supervisor /nonexistent/sluice-try"
 
 # --- a timed-out try: its setsid'd and backgrounded children end too ---
 : >"$T/kids"
 on_exit 'kill -9 $(cat "$T/kids") 2>/dev/null'
-"$DRIVER" -c "$CONF" -L "$T/logs" -g 300 -t 0:1000 -- sh -c '
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -g 300 -t 0:1000 -- sh -c '
 	setsid sh -c "echo \$\$ >> $T/kids; exec sleep 300" &
 	setsid sh -c "sleep 300 & echo \$! >> $T/kids; trap \"\" TERM; while :; do sleep 1; done" &
 	sleep 300 & echo $! >> '"$T/kids"'
@@ -65,19 +65,19 @@ gone_all "$T/kids" || fail "children outlived the killed try"
 # --- a main process that exits leaves nothing behind, unless kept ---
 : >"$T/left"
 on_exit 'kill -9 $(cat "$T/left") 2>/dev/null'
-"$DRIVER" -c "$CONF" -L "$T/logs" -- sh -c 'for i in 1 2 3 4 5; do sleep 300 & echo $! >> '"$T/left"'; done; setsid sleep 300 & echo $! >> '"$T/left"'; exit 0' >"$T/l.out"
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -- sh -c 'for i in 1 2 3 4 5; do sleep 300 & echo $! >> '"$T/left"'; done; setsid sleep 300 & echo $! >> '"$T/left"'; exit 0' >"$T/l.out"
 assert_eq 0 "$(json "$T/l.out" 0 exit_code)"
 assert_eq 6 "$(wc -l < "$T/left")"
 gone_all "$T/left" || fail "leftovers survived their try"
 : >"$T/kept"
 on_exit 'kill -9 $(cat "$T/kept") 2>/dev/null'
-"$DRIVER" -c "$CONF" -L "$T/logs" -K -- sh -c 'setsid sleep 300 >/dev/null 2>&1 & echo $! >> '"$T/kept" >"$T/k.out"
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -K -- sh -c 'setsid sleep 300 >/dev/null 2>&1 & echo $! >> '"$T/kept" >"$T/k.out"
 ! pid_gone "$(cat "$T/kept")" || fail "keep_children: the child was killed"
 
 # --- the scheduler dies (kill -9): tries run on; a new executor adopts
 #     one that ended while nobody watched and one still running ---
 waiter='n=0; while [ ! -f '"$T"'/go$TASK_INDEX ]; do sleep 0.05; done; echo "task $TASK_INDEX ends"; exit $((40 + TASK_INDEX))'
-"$DRIVER" -c "$CONF" -L "$T/logs" -n 2 -o -- sh -c "$waiter" >"$T/a.out" &
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -n 2 -o -- sh -c "$waiter" >"$T/a.out" &
 drv=$!
 wait_for 20 "two tries to start" lines "$T/a.out" 2
 tok0=$(json "$T/a.out" 0 token)
@@ -89,7 +89,7 @@ touch "$T/go0"
 st0=${tok0#*status=}
 wait_for 20 "try 0 to end unwatched" test -f "$st0"
 assert_contains "$(cat "$st0")" "exit_code=40"
-"$DRIVER" -c "$CONF" -o -a "$tok0" -a "$tok1" >"$T/b.out" &
+"$DRIVER" -Y -c "$CONF" -o -a "$tok0" -a "$tok1" >"$T/b.out" &
 drv=$!
 wait_for 20 "both tries to be adopted" sh -c "grep -c adopted '$T/b.out' | grep -qx 2"
 wait_for 20 "try 0's result" sh -c "grep -q exit_code '$T/b.out'"
@@ -107,7 +107,7 @@ assert_contains "$(cat "$T/logs/task-1.log")" "task 1 ends"
 rm -f "$T/go0" "$T/go1"
 : >"$T/tree"
 on_exit 'kill -9 $(cat "$T/tree") 2>/dev/null'
-"$DRIVER" -c "$CONF" -L "$T/logs" -n 2 -g 300 -o -x "$T/detach" -- sh -c 'setsid sleep 300 & echo $! >> '"$T/tree"'; '"$waiter" >"$T/c.out"  &
+"$DRIVER" -Y -c "$CONF" -L "$T/logs" -n 2 -g 300 -o -x "$T/detach" -- sh -c 'setsid sleep 300 & echo $! >> '"$T/tree"'; '"$waiter" >"$T/c.out"  &
 drv=$!
 wait_for 20 "two tries to start" sh -c "grep -c token '$T/c.out' | grep -qx 2"
 wait_for 20 "their children to start" lines "$T/tree" 2
@@ -117,7 +117,7 @@ assert_eq 1 "$(json "$T/c.out" 0 detached)"
 assert_eq 1 "$(json "$T/c.out" 1 detached)"
 tok0=$(json "$T/c.out" 0 token)
 tok1=$(json "$T/c.out" 1 token)
-"$DRIVER" -c "$CONF" -o -k "0:$T/kill0" -a "$tok0" -a "$tok1" >"$T/d.out" &
+"$DRIVER" -Y -c "$CONF" -o -k "0:$T/kill0" -a "$tok0" -a "$tok1" >"$T/d.out" &
 drv=$!
 wait_for 20 "both tries to be adopted" sh -c "grep -c adopted '$T/d.out' | grep -qx 2"
 touch "$T/kill0"
@@ -134,7 +134,7 @@ gone_all "$T/tree" || fail "the adopted tries' setsid children survived"
 lost_case() {	# CONFIG NAME
 	: >"$T/lost.$2"
 	on_exit "kill -9 \$(cat '$T/lost.$2') 2>/dev/null"
-	"$DRIVER" -c "$1" -L "$T/logs" -o -x "$T/detach" -- sh -c 'echo $$ >> "$1"; setsid sleep 300 & echo $! >> "$1"; wait' x "$T/lost.$2" >"$T/e.out"
+	"$DRIVER" -Y -c "$1" -L "$T/logs" -o -x "$T/detach" -- sh -c 'echo $$ >> "$1"; setsid sleep 300 & echo $! >> "$1"; wait' x "$T/lost.$2" >"$T/e.out"
 	tok=$(json "$T/e.out" 0 token)
 	st=${tok#*status=}
 	wait_for 20 "the supervisor's running record ($2)" grep -aq '^pid=' "$st.tmp"
@@ -142,7 +142,7 @@ lost_case() {	# CONFIG NAME
 	wait_for 20 "the try's processes to start ($2)" lines "$T/lost.$2" 2
 	kill -9 "$sup"
 	wait_for 20 "the supervisor to die ($2)" pid_gone "$sup"
-	"$DRIVER" -c "$1" -a "$tok" >"$T/f.out"
+	"$DRIVER" -Y -c "$1" -a "$tok" >"$T/f.out"
 	assert_contains "$(json "$T/f.out" 0 error)" "lost: " "$2"
 	wait_for 20 "the lost try's processes to end ($2)" gone_all "$T/lost.$2"
 }
@@ -176,7 +176,7 @@ FAKE="{\"type\":\"local\",\"supervisor\":\"$T/fake-server\",\"status_dir\":\"$T/
 watched_case() {	# NAME CONFIG KILL WANT_SIGNAL WANT_ERROR
 	: >"$T/watched"
 	on_exit 'kill -9 $(cat "$T/watched") 2>/dev/null'
-	"$DRIVER" -c "$2" -L "$T/logs" -o -- sh -c 'setsid sleep 300 & echo $! >> '"$T/watched"'; wait' >"$T/h.out" &
+	"$DRIVER" -Y -c "$2" -L "$T/logs" -o -- sh -c 'setsid sleep 300 & echo $! >> '"$T/watched"'; wait' >"$T/h.out" &
 	drv=$!
 	wait_for 20 "the try to start ($1)" sh -c "grep -q token '$T/h.out'"
 	tok=$(json "$T/h.out" 0 token)
@@ -202,7 +202,7 @@ watched_case "shared server exits 0" "$FAKE" go 0 \
 watched_case "per-try supervisor, kill -9" "$NOSRV" 9 9 ""
 
 # --- tokens the executor cannot follow ---
-"$DRIVER" -c "$CONF" -a "key=0123456789abcdef0123456789abcdef" -a "pgid=12 start=34" >"$T/g.out"
+"$DRIVER" -Y -c "$CONF" -a "key=0123456789abcdef0123456789abcdef" -a "pgid=12 start=34" >"$T/g.out"
 assert_contains "$(json "$T/g.out" 0 adopt_error)" "cannot be followed"
 assert_contains "$(json "$T/g.out" 1 adopt_error)" "cannot be followed"
 # no try leaves its cgroup behind (where tries get one), kept or killed
@@ -217,7 +217,7 @@ fi
 #     once the executor stopped ---
 KEEP0="{\"type\":\"local\",\"supervisor\":\"$SUP\",\"status_dir\":\"$T/run2\",\"status_keep_ms\":0}"
 mkdir -p "$T/logs2"
-"$DRIVER" -c "$KEEP0" -L "$T/logs2" -n 5 -P 1 -- sh -c 'stat -c %i "$1/$SLUICE_TRY_KEY.status.tmp"; exit $((TASK_INDEX + 10))' x "$T/run2" >"$T/k.out"
+"$DRIVER" -Y -c "$KEEP0" -L "$T/logs2" -n 5 -P 1 -- sh -c 'stat -c %i "$1/$SLUICE_TRY_KEY.status.tmp"; exit $((TASK_INDEX + 10))' x "$T/run2" >"$T/k.out"
 for i in 0 1 2 3 4; do
 	assert_eq $((i + 10)) "$(json "$T/k.out" $i exit_code)" "try $i's result through a spare"
 	assert_eq "$(cat "$T/logs2/task-0.log")" "$(cat "$T/logs2/task-$i.log")" "try $i's status file is try 0's, recycled"
