@@ -69,7 +69,9 @@ extern char **environ;
 /* After the kill grace, how long the supervisor gets to end the tree and
  * write the status before it is killed itself. */
 #define LOCAL_SUPERVISOR_GRACE_MS 5000
-/* A reported try's status file stays this long (status_keep_ms): the scheduler records
+/* A reported try's status file stays this long (status_keep_ms) when its
+ * caller does not say recorded() (status_until_recorded unset; the
+ * scheduler does, and its files wait for that word): the scheduler records
  * the result in a transaction it commits a little later, and a scheduler
  * killed before that commit leaves the try running in its store; the
  * next one adopts it and reads its end from the file. */
@@ -108,6 +110,12 @@ struct local_exec {
 	char *cgroup_dir;		/* writable cgroup v2 folder, or NULL */
 	int64_t log_max;		/* default cap of a try's log */
 	int64_t status_keep_ms;		/* LOCAL_STATUS_KEEP_MS */
+	int until_recorded;		/* status_until_recorded: the caller
+					 * says recorded() for every end it
+					 * commits; a status file in the
+					 * spares' folder stays until then
+					 * (past status_keep_ms, past the
+					 * executor's end) */
 
 	/* The starter threads (one per lane). Each opens a try's log and
 	 * status file and starts its supervisor, so the loop never waits
@@ -705,7 +713,10 @@ local_stale_fire(evutil_socket_t fd, short what, void *arg)
 		struct local_stale *x = ex->stale;
 
 		ex->stale = x->next;
-		local_stale_forget(ex, x->path);
+		/* one still there when its caller says recorded() is of an
+		 * end not committed yet (writes held): kept for it */
+		if (!ex->until_recorded || ex->spares == NULL)
+			local_stale_forget(ex, x->path);
 		free(x->path);
 		free(x);
 	}
@@ -1380,7 +1391,7 @@ local_cfg_int(json_t *cfg, const char *key, json_int_t min, json_int_t max,
  */
 static const char *const local_config_keys[] = {
 	"type", "slots", "supervisor", "status_dir", "log_max", "cgroup",
-	"fork_server", "starters", "status_keep_ms",
+	"fork_server", "starters", "status_keep_ms", "status_until_recorded",
 };
 
 static void *
@@ -1403,7 +1414,7 @@ local_create(struct event_base *base, const char *name,
 		if (k == SL_ARRAY_LEN(local_config_keys)) {
 			static const char known[] = "type, slots, starters, "
 				"log_max, status_dir, status_keep_ms, supervisor, "
-				"fork_server, cgroup";
+				"fork_server, cgroup, status_until_recorded";
 			char hint[160];
 
 			snprintf(err, errlen, "executor %s: unknown key '%s' "
@@ -1422,6 +1433,7 @@ local_create(struct event_base *base, const char *name,
 	/* on by default: a try costs one process instead of two, about a
 	 * quarter less CPU per try (bench/RESULTS.md) */
 	ex->no_server = json_is_false(json_object_get(cfg, "fork_server"));
+	ex->until_recorded = json_is_true(json_object_get(cfg, "status_until_recorded"));
 	keep = LOCAL_STATUS_KEEP_MS;
 	slots = ex->slots;
 	log_max = 0;
@@ -2012,7 +2024,8 @@ local_destroy(void *inst)
 		struct local_stale *x = ex->stale;
 
 		ex->stale = x->next;
-		if (ex->spares == NULL || x->at <= sl_mono_ms())
+		if (ex->spares == NULL ||
+		    (!ex->until_recorded && x->at <= sl_mono_ms()))
 			local_status_remove(x->path);
 		free(x->path);
 		free(x);

@@ -2,8 +2,9 @@
  * local_spare.h: spent status files kept for the next tries (the local
  * executor's status folder). A try's status file is made when the try
  * starts and is spent once the scheduler has committed its end (it says
- * so through the executor's recorded(); without that word, 30 s after
- * the end was reported); making a file
+ * so through the executor's recorded(); for a caller that never says
+ * it, status_until_recorded unset, 30 s after the end was reported);
+ * making a file
  * and removing one are what cost most in that folder (an inode found and
  * later freed each time; on ext4 without a journal every new file is
  * looked for past all inodes freed in the last minutes, so the cost of

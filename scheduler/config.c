@@ -373,8 +373,14 @@ config_status_dirs(struct config *c)
 	json_object_foreach(c->executors, name, e) {
 		const char *type = json_string_value(json_object_get(e, "type"));
 
-		if (!json_is_object(e) || (type != NULL && strcmp(type, "local") != 0) ||
-		    json_object_get(e, "status_dir") != NULL)
+		if (!json_is_object(e) || (type != NULL && strcmp(type, "local") != 0))
+			continue;
+		/* the scheduler says recorded() after each commit of an end:
+		 * a status file waits for that word, however long writes are
+		 * held (executors/EXECUTORS.md) */
+		if (json_object_get(e, "status_until_recorded") == NULL)
+			json_object_set_new(e, "status_until_recorded", json_true());
+		if (json_object_get(e, "status_dir") != NULL)
 			continue;
 		{
 			char *dir = xasprintf("%s/run/tries", c->home);

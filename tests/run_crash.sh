@@ -7,6 +7,10 @@
 # and the database is intact.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 new_home
+# a reported try's status file would go 1 s after its end if nobody said
+# its end was committed (30 s by default): the held writes below last
+# longer
+printf 'executors:\n  local: {type: local, status_keep_ms: 1000}\n' >"$H/sluice.yaml"
 # every execution appends a line to its own file; `long` waits (bounded)
 # for the test's go
 cat >"$H/dags/crashy.yaml" <<YAML
@@ -123,8 +127,10 @@ assert_contains "$(q "SELECT t.error FROM task_tries t JOIN task_instances ti ON
 
 # stopped between a try's closing line in its log and the commit of its
 # end (the commit held up by another process's lock), by kill -9 and by
-# SIGTERM: the next scheduler follows the ended try and records it (not
-# "never started", run again), and the log says its end once
+# SIGTERM, and by kill -9 after the writes were held longer than a status
+# file is kept when nobody says its end was committed (LONG): the next
+# scheduler follows the ended try and records it (not "never started",
+# run again), and the log says its end once
 hold_db() {	# another process holds the database's write lock
 	rm -f "$T/lock.in" "$T/lock.out"
 	mkfifo "$T/lock.in"
@@ -140,7 +146,7 @@ release_db() {
 	exec 7>&-
 	wait_for 10 "the holder to go" pid_gone "$lock_pid"
 }
-for sig in KILL TERM; do
+for sig in KILL TERM LONG; do
 	dag=twice_$sig
 	cat >"$H/dags/$dag.yaml" <<YAML
 dag: $dag
@@ -154,7 +160,12 @@ YAML
 	touch "$T/go.$dag"
 	closing() { sl logs "$dag" only t1 --try 1 | grep -q "try 1 of 2 failed"; }
 	wait_for 10 "the closing line" closing
-	kill "-$sig" "$SCHED_PID"
+	if [ "$sig" = LONG ]; then
+		sleep 2	# the held writes last past status_keep_ms (not a synchronisation)
+		kill -KILL "$SCHED_PID"
+	else
+		kill "-$sig" "$SCHED_PID"
+	fi
 	wait_for 10 "the scheduler to stop ($sig)" pid_gone "$SCHED_PID"
 	release_db
 	assert_eq running "$(task_state "$dag" t1 only)" "the end was not committed ($sig)"
