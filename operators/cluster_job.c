@@ -89,8 +89,8 @@ static const struct op_key cluster_job_keys[] = {
 	  "slurm: more sbatch options (--partition=..., --time=...)" },
 	{ "output", OPK_STRING, 0, 1, "slurm: job output file (sbatch's "
 	  "patterns: %j job id, %x name, %u user; default "
-	  "sluice-<dag>-<task>-%j.out in the working folder; a --output in "
-	  "sbatch_args wins)" },
+	  "sluice-<dag>-<task>-%j.out in the working folder, or the "
+	  "script's own #SBATCH --output; a --output in sbatch_args wins)" },
 	{ "submit", OPK_STRING, 0, OPK_SHELL_LINE,
 	  "command: submits; its last output line is the job id" },
 	{ "status", OPK_STRING, 0, OPK_SHELL_LINE, "command: prints the state of {job_id}" },
@@ -361,6 +361,79 @@ cluster_job_slurm_out(char *const *argv, const char *reported,
 	return buf_steal(&b);
 }
 
+/* One #SBATCH line's words into *argv (after "sbatch", as sbatch reads
+ * them: blanks between, '...' and "..." quoting, a word starting with
+ * '#' ends the line). */
+static void
+sbatch_line_words(const char *line, char ***argv, size_t *n, size_t *cap)
+{
+	const char *p = line;
+
+	for (;;) {
+		struct buf w;
+		char quote = 0;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '\n' || *p == '#')
+			return;
+		buf_init(&w, 0);
+		for (; *p != '\0' && *p != '\n'; p++) {
+			if (quote != 0 && *p == quote)
+				quote = 0;
+			else if (quote == 0 && (*p == '\'' || *p == '"'))
+				quote = *p;
+			else if (quote == 0 && (*p == ' ' || *p == '\t'))
+				break;
+			else
+				buf_addc(&w, *p);
+		}
+		SL_GROW(*argv, *cap, *n + 2);
+		(*argv)[(*n)++] = buf_steal(&w);
+		(*argv)[*n] = NULL;
+	}
+}
+
+/* The --output/-o a batch script sets for itself on its #SBATCH lines
+ * (those before its first command, as sbatch reads them), or NULL
+ * (caller frees). sbatch's own --output would override it, so sluice
+ * passes its default only when this is NULL. */
+char *
+cluster_job_script_output(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096], **argv = NULL, *value = NULL;
+	size_t n = 0, cap = 0;
+	const char *v;
+
+	if (f == NULL)
+		return NULL;
+	SL_GROW(argv, cap, 2);
+	argv[n++] = xstrdup("sbatch");
+	argv[n] = NULL;
+	for (int lines = 0; lines < 10000 && fgets(line, sizeof line, f);
+	     lines++) {
+		const char *p = line;
+
+		if (strncmp(line, "#SBATCH", 7) == 0 &&
+		    (line[7] == ' ' || line[7] == '\t')) {
+			sbatch_line_words(line + 7, &argv, &n, &cap);
+			continue;
+		}
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '\0' && *p != '#')
+			break;		/* the first command: no more */
+	}
+	fclose(f);
+	if ((v = sbatch_opt(argv, "--output", "-o")) != NULL)
+		value = xstrdup(v);
+	for (size_t i = 0; i < n; i++)
+		free(argv[i]);
+	free(argv);
+	return value;
+}
+
 /* The output file scontrol reports for job id (StdOut=), or NULL. */
 static char *
 slurm_reported_out(const char *id)
@@ -455,7 +528,7 @@ slurm_run(const json_t *spec, struct op_external *x)
 	int64_t poll = op_opt_int(spec, "poll_interval", 30000);
 	json_t *extra = cluster_job_strings(spec, "sbatch_args"), *v;
 	char **argv = NULL, *out = NULL, *id = NULL, *reported;
-	char *state = NULL, *exit_code = NULL, *last = NULL;
+	char *state = NULL, *exit_code = NULL, *last = NULL, *script_out;
 	struct slurm_out job_out = { NULL, 0, 0, 0 };
 	struct passwd *pw;
 	char cwd[4096];
@@ -475,9 +548,14 @@ slurm_run(const json_t *spec, struct op_external *x)
 	argv[n++] = xstrdup("--parsable");
 	argv[n++] = xasprintf("--job-name=sluice-%s-%s", dag ? dag : "dag",
 			      task ? task : "task");
-	argv[n++] = output ? xasprintf("--output=%s", output)
-			   : xasprintf("--output=sluice-%s-%s-%%j.out",
-				       dag ? dag : "dag", task ? task : "task");
+	/* the script's own #SBATCH --output wins over sluice's default */
+	script_out = script != NULL && output == NULL ?
+		     cluster_job_script_output(script) : NULL;
+	if (output != NULL)
+		argv[n++] = xasprintf("--output=%s", output);
+	else if (script_out == NULL)
+		argv[n++] = xasprintf("--output=sluice-%s-%s-%%j.out",
+				      dag ? dag : "dag", task ? task : "task");
 	json_array_foreach(extra, i, v)
 		if (json_is_string(v))
 			argv[n++] = xstrdup(json_string_value(v));
@@ -505,6 +583,11 @@ slurm_run(const json_t *spec, struct op_external *x)
 	/* The output file: where Slurm says, else where sbatch's options
 	 * put it (a later --output or --chdir in sbatch_args wins) */
 	reported = slurm_reported_out(id);
+	if (reported == NULL && script_out != NULL &&
+	    sbatch_opt(argv, "--output", "-o") == NULL) {
+		reported = script_out;
+		script_out = NULL;
+	}
 	pw = getpwuid(geteuid());
 	job_out.path = cluster_job_slurm_out(argv, reported, id,
 					     pw != NULL ? pw->pw_name : "",
@@ -572,6 +655,7 @@ out:
 	free(out);
 	free(id);
 	free(job_out.path);
+	free(script_out);
 	free(state);
 	free(exit_code);
 	free(last);

@@ -40,6 +40,22 @@ assert_contains "$out" "as job $id"
 [ -f "$T/custom-$id.log" ] || fail "custom output file missing"
 assert_contains "$(scontrol show job -o "$id")" "TimeLimit=00:05:00"
 
+# A script's own #SBATCH --output is where its output goes (sluice's
+# default would override it), and the log still shows that output.
+mkdir -p "$T/mine"
+cat >"$T/own.sh" <<EOS
+#!/bin/bash
+#SBATCH --ntasks=1
+#SBATCH --output=$T/mine/own-%j.log
+echo "own output of job \$SLURM_JOB_ID"
+EOS
+out=$(job own "\"script\":\"$T/own.sh\"" | "$drv" run cluster_job) ||
+	fail "own-output script failed: $out"
+id=$(echo "$out" | sed -n 's/^Slurm job \([0-9]*\) submitted$/\1/p')
+[ -f "$T/mine/own-$id.log" ] || fail "the script's #SBATCH --output was not used: $(ls "$T")"
+[ ! -e "$T/sluice-retail-own-$id.out" ] || fail "sluice's default output overrode the script's"
+assert_contains "$out" "own output of job $id"
+
 # The output file is where sbatch puts it, however it was set: a later
 # --output/-o in sbatch_args wins over sluice's, %x %u %% and widths are
 # expanded, a relative one is under --chdir/-D. Its lines reach the log.

@@ -285,6 +285,45 @@ test_slurm_out(void)
 	}
 }
 
+/* A batch script's own #SBATCH --output: found in its directive block
+ * (so sluice passes no default over it), not after its first command. */
+static void
+test_slurm_script_output(void)
+{
+	static const struct {
+		const char *script, *want;
+	} t[] = {
+		{ "#!/bin/bash\n#SBATCH --output=/o/%j.log\necho\n", "/o/%j.log" },
+		{ "#!/bin/sh\n\n# note\n#SBATCH -o /o/a b\n", "/o/a" },
+		{ "#SBATCH -o'/o/q x.log' # why\n", "/o/q x.log" },
+		{ "#SBATCH --ntasks=1 --output \"/o/2.log\"\n"
+		  "#SBATCH --output=/o/last.log\n", "/o/last.log" },
+		{ "#!/bin/bash\necho hi\n#SBATCH --output=/o/late.log\n", NULL },
+		{ "#SBATCH --error=/o/e.log\n#SBATCHX --output=/o/x\n", NULL },
+		{ "  #SBATCH --output=/o/indented\n", NULL },
+	};
+	char path[] = "/tmp/unit-sbatch-XXXXXX";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	for (size_t i = 0; i < SL_ARRAY_LEN(t); i++) {
+		FILE *f = fopen(path, "w");
+		char *got;
+
+		fputs(t[i].script, f);
+		fclose(f);
+		got = cluster_job_script_output(path);
+		CHECK_MSG(t[i].want == NULL ? got == NULL :
+			  got != NULL && strcmp(got, t[i].want) == 0,
+			  "%zu: got %s, want %s", i, got ? got : "(none)",
+			  t[i].want ? t[i].want : "(none)");
+		free(got);
+	}
+	unlink(path);
+	CHECK(cluster_job_script_output(path) == NULL);
+}
+
 int
 main(void)
 {
@@ -294,5 +333,6 @@ main(void)
 	RUN(test_validate);
 	RUN(test_check_all);
 	RUN(test_slurm_out);
+	RUN(test_slurm_script_output);
 	return UNIT_END();
 }
