@@ -70,6 +70,14 @@ out_log_init(struct out_log *l, int fd, long long cap)
 		l->cap = 0;
 }
 
+void
+out_log_resume(struct out_log *l, long long written)
+{
+	if (l->cap == 0 || written <= 0)
+		return;
+	l->head_left = written < l->head_left ? l->head_left - written : 0;
+}
+
 static void
 out_log_failed(struct out_log *l, size_t n)
 {

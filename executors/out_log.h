@@ -33,6 +33,11 @@ struct out_log {
 /* A log writing to fd (not owned: the caller closes it), keeping about
  * cap bytes of output (cap <= 0: all of it). */
 void out_log_init(struct out_log *l, int fd, long long cap);
+/* The log goes on after `written` bytes of the same output that an
+ * earlier writer (a scheduler before a restart) put in the file: the
+ * head takes only the rest of its half; past it, the ring starts at
+ * the file's end. */
+void out_log_resume(struct out_log *l, long long written);
 /* Copy one chunk of output into the log. */
 void out_log_write(struct out_log *l, const char *p, size_t n);
 /* The output is over: put the tail in order behind its marker. */

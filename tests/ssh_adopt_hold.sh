@@ -5,6 +5,7 @@
 # prints a secret after the adoption, which is in its host's log before
 # the values come: task 0's copy is written masked once they came; task
 # 1, killed before they came, leaves its output on the host and says so.
+# An adopted try's log keeps the try's cap (log_max).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/ssh_lib.sh"
 
@@ -55,4 +56,28 @@ assert_contains "$(cat "$T/task-1.log")" "bytes of output not copied: the try wa
 for i in 0 1; do
 	assert_not_contains "$(cat "$T/task-$i.log")" "$secret" "the secret in task $i's log"
 done
+
+# An adopted try keeps its log_max: the cap travels in the token (adopt()
+# is given no task), and what the copy took before the detach counts.
+rm -f "$T/go" "$T/detach" "$T/started.0"
+capped='touch "$1/started.0"; echo first-line; head -c 1000 /dev/zero | tr "\0" a; echo
+	n=0; while [ ! -e "$1/go" ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done
+	head -c 200000 /dev/zero | tr "\0" b; echo; echo last-line'
+mkdir -p "$T/cap"
+driver_bg -c "$cfg" -L "$T/cap" -m 4000 -o -x "$T/detach" -- sh -c "$capped" x "$T"
+wait_for 60 "the capped try running" test -e "$T/started.0"
+wait_for 30 "its first lines copied" grep -q "^aaaa" "$T/cap/task-0.log"
+touch "$T/detach"
+driver_wait
+tok=$(json_field "$(grep '"task":0,"token"' "$T/driver.out")" token)
+assert_contains "$tok" " max=4000 " "the cap in the token"
+driver_bg -c "$cfg" -L "$T/cap" -a "$tok"
+touch "$T/go"
+driver_wait
+log=$(cat "$T/cap/task-0.log")
+size=$(stat -c %s "$T/cap/task-0.log")
+[ "$size" -lt 6000 ] || fail "the adopted try's log is $size bytes, past its 4000-byte cap"
+assert_eq 1 "$(grep -c "^first-line" "$T/cap/task-0.log")" "the line before the detach, once"
+assert_contains "$log" "bytes of output dropped here" "the cap's marker"
+assert_contains "$log" "last-line" "the last line, after the adoption"
 echo "ssh_adopt_hold: ok"

@@ -7,7 +7,9 @@
  * reconnect to the host named in the token, copy the remote log from the
  * byte the local log already holds, and wait for the status file.
  *
- * Token: "ssh-try host=LABEL id=ID base=B log=PATH". B is the size of the
+ * Token: "ssh-try host=LABEL id=ID base=B max=M log=PATH" (M, the log's
+ * cap, since this was added; a token without it gets the default cap). B
+ * is the size of the
  * local log when the copy of the remote log began (after sluice's header
  * lines); everything the executor writes into the local log from then on
  * until the try ends is a copy of the remote log (kill notices travel
@@ -91,6 +93,20 @@ int ssh_adopt_parse(const char *token, char *label, size_t labellen,
 		return -1;
 	*log = p + 5;
 	return 0;
+}
+
+/* The log cap a token carries (max=, before log=): 0 for none, the
+ * executor's default for a token written before the cap was in it. */
+static long long adopt_cap(const char *token)
+{
+	const char *p = strstr(token, " base="), *log = strstr(token, " log=");
+	long long max;
+
+	p = p != NULL ? strstr(p, " max=") : NULL;
+	if (p == NULL || log == NULL || p > log ||
+	    sscanf(p, " max=%lld", &max) != 1 || max < 0)
+		return SSH_LOG_MAX;
+	return max;
 }
 
 static char *note_path(const char *log)
@@ -225,7 +241,8 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 			 "longer one of its hosts", ex->name, label);
 		return NULL;
 	}
-	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	/* read and write: the cap's ring rewrites the log's tail */
+	fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		snprintf(err, errlen, "ssh executor %s: cannot open the log "
 			 "%s: %s", ex->name, log, strerror(errno));
@@ -233,7 +250,9 @@ void *ssh_try_adopt(void *inst, const char *token, sl_exec_done_fn done,
 	}
 	size = lseek(fd, 0, SEEK_END);
 	offset = adopt_offset(log, (long long)size, base);
-	t = ssh_try_new(ex, fd, 0, done, arg);
+	/* under the try's cap, less what its copy already took of it */
+	t = ssh_try_new(ex, fd, adopt_cap(token), done, arg);
+	out_log_resume(&t->log, offset);
 	t->adopted = 1;
 	t->token = xstrdup(token);
 	t->log_path = xstrdup(log);
@@ -292,6 +311,10 @@ void ssh_try_detach(void *inst, void *handle)
 	event_del(t->ev_grace);
 	event_del(t->ev_retry);
 	event_del(t->ev_done);
+	/* a tail cycling in the cap's ring is put in order: the next
+	 * scheduler appends behind it */
+	if (t->state != T_DONE && !t->log_finished && t->log_fd >= 0)
+		out_log_finish(&t->log);
 	if (t->token && t->log_path)
 		note_write(t->log_path, "copied", ssh_adopt_settled(t));
 	TAILQ_REMOVE(&t->ex->tries, t, entry);

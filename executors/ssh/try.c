@@ -920,9 +920,9 @@ void ssh_try_place(struct ssh_try *t, struct ssh_host *h)
 			   "shell variable names): %s", t->skipped_env);
 	t->header_host = h;
 	base = t->log_fd >= 0 ? lseek(t->log_fd, 0, SEEK_END) : -1;
-	t->token = xasprintf("ssh-try host=%s id=%s base=%lld log=%s", h->label,
-			     t->id, (long long)(base < 0 ? 0 : base),
-			     t->log_path);
+	t->token = xasprintf("ssh-try host=%s id=%s base=%lld max=%lld log=%s",
+			     h->label, t->id, (long long)(base < 0 ? 0 : base),
+			     t->log.cap, t->log_path);
 	if (t->moves)	/* before the command can start here */
 		ssh_adopt_note_host(t, base < 0 ? 0 : base);
 	ssh_conn_attach(&h->conn, &t->op);
