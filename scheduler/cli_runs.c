@@ -331,6 +331,67 @@ const struct cli_verb cli_runs = {
 	runs_run,
 };
 
+/* Do lineage rows a and b name the same upstream (DAG, and task or the
+ * whole run)? */
+static int
+same_upstream(json_t *a, json_t *b)
+{
+	const char *ta = json_string_value(json_object_get(a, "task"));
+	const char *tb = json_string_value(json_object_get(b, "task"));
+
+	return strcmp(jstr(a, "dag"), jstr(b, "dag")) == 0 &&
+	       (ta == NULL ? tb == NULL : tb != NULL && strcmp(ta, tb) == 0);
+}
+
+/* The upstream partitions the latest try of a task consumed (needs:), one
+ * line per upstream DAG (and task): how many, the first and the last,
+ * and those that succeeded again since. lin: store_needs_lineage_json's
+ * rows, the newest try first. */
+static void
+tasks_print_lineage(json_t *lin)
+{
+	int64_t latest = jint(json_array_get(lin, 0), "try");
+	size_t i, j, n = json_array_size(lin);
+
+	for (i = 0; i < n && jint(json_array_get(lin, i), "try") == latest; i++) {
+		json_t *o = json_array_get(lin, i);
+		const char *task = json_string_value(json_object_get(o, "task"));
+		const char *first = NULL, *last = NULL;
+		size_t count = 0, changed = 0;
+		struct buf again;
+		int seen = 0;
+
+		/* one line per upstream: skip one printed with an earlier row */
+		for (j = 0; j < i && !seen; j++)
+			seen = same_upstream(json_array_get(lin, j), o);
+		if (seen)
+			continue;
+		buf_init(&again, 0);
+		for (j = i; j < n && jint(json_array_get(lin, j), "try") == latest; j++) {
+			json_t *x = json_array_get(lin, j);
+
+			if (!same_upstream(x, o))
+				continue;
+			if (first == NULL)
+				first = jstr(x, "partition");
+			last = jstr(x, "partition");
+			count++;
+			if (jint(x, "changed") && changed++ < 3)
+				buf_printf(&again, "%s%s", changed > 1 ? ", " : "",
+					   jstr(x, "partition"));
+		}
+		printf("  %-22s consumed (needs, try %lld): %s%s%s: %zu partition%s %s%s%s",
+		       "", (long long)latest, jstr(o, "dag"), task ? "." : "",
+		       task ? task : "", count, count == 1 ? "" : "s", first,
+		       count > 1 ? " .. " : "", count > 1 ? last : "");
+		if (changed > 0)
+			printf("; succeeded again since: %s%s", buf_str(&again),
+			       changed > 3 ? ", ..." : "");
+		printf("\n");
+		buf_free(&again);
+	}
+}
+
 static int
 tasks_run(struct cli *c, const struct cli_args *args)
 {
@@ -372,6 +433,11 @@ tasks_run(struct cli *c, const struct cli_args *args)
 			return EXIT_FAILED;
 		}
 		json_object_set_new(t, "waiting_for", why);
+		/* needs: what its tries consumed (as the API's task) */
+		if (!json_is_integer(json_object_get(t, "map_index")))
+			json_object_set_new(t, "lineage",
+					    store_needs_lineage_json(c->store, d->name, key,
+								     jstr(t, "task")));
 	}
 	if (c->json) {
 		cli_print_json(tis);
@@ -407,6 +473,8 @@ tasks_run(struct cli *c, const struct cli_args *args)
 				       jstr(json_object_get(t, "waiting_for"), "text"));
 			if (json_is_true(json_object_get(t, "removed")))
 				printf("  %-22s no longer in the DAG file (its tries and logs stay)\n", "");
+			if (json_array_size(json_object_get(t, "lineage")) > 0)
+				tasks_print_lineage(json_object_get(t, "lineage"));
 			in_flight |= strcmp(jstr(t, "state"), "running") == 0 ||
 				     strcmp(jstr(t, "state"), "queued") == 0;
 		}
@@ -433,9 +501,13 @@ const struct cli_verb cli_tasks = {
 	"waits for, depends_on_past, needs, a full pool, max_active_tasks or\n"
 	"max_active_runs, the executor's slots, the next poke of a sensor, the\n"
 	"time of a retry, a paused DAG. --json gives the same as `waiting_for`\n"
-	"(see web/API.md). While no scheduler runs on the database, a running\n"
-	"or queued row is as the last one recorded it (its try may have ended\n"
-	"since): a note on stderr says so.\n",
+	"(see web/API.md). Under one whose latest try consumed upstream\n"
+	"partitions (needs:), a line per upstream DAG says how many, the first\n"
+	"and the last, and those that succeeded again since (a stale run:\n"
+	"`sluice runs`); --json gives each as `lineage`, as the API's task.\n"
+	"While no scheduler runs on the database, a running or queued row is\n"
+	"as the last one recorded it (its try may have ended since): a note on\n"
+	"stderr says so.\n",
 	NULL,
 	tasks_run,
 };

@@ -6,7 +6,8 @@
 # within 1 s (measured between the two recorded times). Then one hour is
 # cleared: the clear preview names the consumer partitions that re-run,
 # the rerun consumer re-runs once, the mark consumer is only marked stale
-# and `clear --only-stale` re-runs it.
+# and `clear --only-stale` re-runs it; `sluice tasks` says what each
+# consumer's latest try consumed and which of it changed since.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/web_lib.sh"
 web_home
@@ -82,6 +83,13 @@ stale_marked() { [ "$(q "SELECT stale FROM dag_runs WHERE dag_id='audit_daily'")
 wait_for 30 "audit_daily to be marked stale" stale_marked
 assert_eq 1 "$(wc -l < "$T/check.runs")" "on_change: mark re-runs nothing"
 assert_contains "$(sl runs audit_daily)" "stale: an upstream partition it used changed"
+# `sluice tasks` says what a task that ran consumed, and what changed since
+out=$(sl tasks audit_daily "$day")
+assert_contains "$out" "consumed (needs, try 1): trades_hourly: 24 partitions 2024-01-01T00:00:00+00:00 .. 2024-01-01T23:00:00+00:00; succeeded again since: 2024-01-01T05:00:00+00:00"
+out=$(sl tasks bands_daily "$day")
+assert_contains "$out" "consumed (needs, try 2): trades_hourly.load: 24 partitions 2024-01-01T00:00:00+00:00 .. 2024-01-01T23:00:00+00:00"
+assert_not_contains "$out" "succeeded again" "the re-run consumed the new hour"
+assert_eq 24 "$(sl --json tasks audit_daily "$day" | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["lineage"]))')" "--json: the lineage"
 # the API and the task page: lineage and staleness
 assert_status 200 GET "/dags/audit_daily/runs/$(pct "$day")/tasks/check"
 assert_eq 1 "$(jget 'd["stale"]')" "API: stale"
