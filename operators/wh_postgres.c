@@ -117,6 +117,26 @@ fail:
 	return -1;
 }
 
+/* An upsert's insert that meets a unique key "already" in the table:
+ * the delete before it removed the table's rows with the loaded keys, so
+ * the key comes twice from the load itself (or is another unique key of
+ * the table). Said, as the server's message alone points at the table. */
+static void
+pg_upsert_hint(const struct wh_load *load, const struct wh_stmt *st,
+	       struct sl_err *err)
+{
+	char msg[SL_ERR_MSG];
+
+	if (load->mode != WH_MODE_UPSERT || strncmp(st->sql, "INSERT", 6) != 0 ||
+	    strstr(err->msg, "duplicate key value violates unique constraint") == NULL)
+		return;
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	sl_err_set(err, "%s (upsert deleted the table's rows with the loaded "
+		   "upsert_keys before this insert: the loaded data holds this "
+		   "key more than once, or it is another unique key of the "
+		   "table)", msg);
+}
+
 /* The columns of the target table, in order (JSON lines without a
  * columns list map keys to every column, as Redshift's 'auto' does). */
 static int
@@ -301,6 +321,7 @@ wh_postgres_run(const struct wh_load *load, FILE *out, struct sl_err *err)
 			sr = wh_pq_exec(conn, &stmts.v[i], out, err);
 		if (sr < 0) {
 			wh_pq_rollback(conn, out);
+			pg_upsert_hint(load, &stmts.v[i], err);
 			goto out;
 		}
 	}

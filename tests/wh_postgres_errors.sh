@@ -1,7 +1,8 @@
 #!/bin/bash
 # warehouse_copy failures against a real PostgreSQL 15: a malformed row
 # (in the last of 3 objects), a malformed JSON line, an unterminated
-# quote, a truncated gzip, a missing table, a wrong password. Each fails
+# quote, a truncated gzip, a missing table, a wrong password, an upsert
+# whose data holds a key twice. Each fails
 # the try with the server's (or the reader's) message and leaves the table
 # exactly as it was, including the rows a replace_partition had deleted;
 # the password appears in no output.
@@ -100,5 +101,16 @@ wh_run "$T/inurl.json" inurl && fail "a wrong password in the url was accepted"
 assert_contains "$(cat "$T/inurl.err")" "postgresql://etl:***@127.0.0.1:$PG_PORT/dw"
 assert_contains "$(cat "$T/inurl.err")" 'password authentication failed for user "etl"'
 assert_eq "$BEFORE" "$(snapshot)" "table after the refused logins"
+
+# upsert into a table with a primary key, the key twice in the load: the
+# server says the key "already exists"; the error says where it comes from
+dw "SET ROLE etl; CREATE TABLE k (id int PRIMARY KEY, v text); INSERT INTO k VALUES (1, 'old')"
+printf '2,a\n1,b\n2,c\n' > "$T/twice.csv"
+wh_spec "$T/twice.json" "$URL" "$ETL_PW" \
+	"{\"table\": \"k\", \"from\": \"file://$T/twice.csv\", \"mode\": \"upsert\", \"upsert_keys\": [\"id\"]}"
+wh_run "$T/twice.json" twice && fail "a load with a key twice succeeded"
+assert_contains "$(cat "$T/twice.err")" 'Key (id)=(2) already exists'
+assert_contains "$(cat "$T/twice.err")" "the loaded data holds this key more than once"
+assert_eq "1|old" "$(dw "SELECT id || '|' || v FROM k")" "the table after the refused upsert"
 
 assert_not_contains "$(cat "$T/all-output")" "$ETL_PW" "operator output"
