@@ -17,10 +17,13 @@ wh_pq_error(PGconn *conn, const char *what, struct sl_err *err)
 	size_t n = 0;
 
 	/* The server's message may span lines (ERROR, DETAIL, CONTEXT): one
-	 * line for the log and the try's error. */
+	 * line for the log and the try's error, with no tab in it. */
 	for (const char *p = PQerrorMessage(conn); *p != '\0' &&
 	     n + 3 < sizeof msg; p++) {
 		if (*p == '\n') {
+			/* libpq indents its hint lines with a tab */
+			while (p[1] == '\t' || p[1] == ' ')
+				p++;
 			if (p[1] != '\0') {
 				msg[n++] = ';';
 				msg[n++] = ' ';

@@ -102,6 +102,12 @@ assert_contains "$(cat "$T/inurl.err")" "postgresql://etl:***@127.0.0.1:$PG_PORT
 assert_contains "$(cat "$T/inurl.err")" 'password authentication failed for user "etl"'
 assert_eq "$BEFORE" "$(snapshot)" "table after the refused logins"
 
+# a server that is not there: libpq's hint line, without its tab
+wh_spec "$T/refused.json" "postgresql://etl@127.0.0.1:$(free_port)/dw" "$ETL_PW" \
+	"{\"table\": \"t\", \"from\": \"file://$T/one.csv\"}"
+wh_run "$T/refused.json" refused && fail "a load to a closed port succeeded"
+assert_contains "$(cat "$T/refused.err")" "failed: Connection refused; Is the server running on that host"
+
 # upsert into a table with a primary key, the key twice in the load: the
 # server says the key "already exists"; the error says where it comes from
 dw "SET ROLE etl; CREATE TABLE k (id int PRIMARY KEY, v text); INSERT INTO k VALUES (1, 'old')"
