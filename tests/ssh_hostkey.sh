@@ -35,6 +35,11 @@ r=$(run "$T/changed_known_hosts")
 err=$(json_field "$r" error)
 assert_contains "$err" "HOST KEY OF 127.0.0.1:$port HAS CHANGED: it offers ED25519 $fp"
 assert_contains "$err" "$T/changed_known_hosts"
+# what to do, as a command that works on that file
+assert_contains "$err" "ssh-keygen -R '[127.0.0.1]:$port' -f '$T/changed_known_hosts'"
+cp "$T/changed_known_hosts" "$T/fixed_known_hosts"
+ssh-keygen -q -R "[127.0.0.1]:$port" -f "$T/fixed_known_hosts" >/dev/null 2>&1
+[ ! -s "$T/fixed_known_hosts" ] || fail "the advised ssh-keygen -R left the old key: $(cat "$T/fixed_known_hosts")"
 # accept-new does not accept a changed key either.
 r=$(run "$T/changed_known_hosts" '"host_key_check": "accept-new"')
 assert_contains "$(json_field "$r" error)" "HAS CHANGED"

@@ -247,15 +247,25 @@ int ssh_hostkey_verify(struct ssh_conn *c)
 	switch (rc) {
 	case LIBSSH2_KNOWNHOST_CHECK_MATCH:
 		return 0;
-	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
+	case LIBSSH2_KNOWNHOST_CHECK_MISMATCH: {
+		/* the entry's name as known_hosts spells it, for the advice */
+		char *entry = h->port == 22 ? xstrdup(h->name)
+				: xasprintf("[%s]:%d", h->name, h->port);
+
 		ssh_conn_fail(c, 1,
 			      "HOST KEY OF %s HAS CHANGED: it offers %s %s, which "
 			      "does not match the key in %s; refusing to connect "
 			      "(someone may be intercepting the connection, or "
-			      "the host was reinstalled: check, then fix %s)",
-			      h->label, label, fp, ex->known_hosts,
+			      "the host was reinstalled: check the fingerprint "
+			      "with the host's owner, then remove the old key "
+			      "with ssh-keygen -R '%s' -f '%s' and add the new "
+			      "one: ssh-keyscan, or host_key_check: accept-new "
+			      "records it at the next connection)",
+			      h->label, label, fp, ex->known_hosts, entry,
 			      ex->known_hosts);
+		free(entry);
 		return -1;
+	}
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
 		if (ex->accept_new) {
 			if (known_hosts_add(c, key, len, known_type, why,
