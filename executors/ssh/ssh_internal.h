@@ -234,9 +234,9 @@ struct ssh_try {
 	long pgid;
 	char start_time[32];
 	/* The try's name on its host (~/.sluice/tries/ID.*), and its token:
-	 * "ssh-try host=LABEL id=ID base=B log=PATH", B the size of the
-	 * local log when the remote log's copy began. Set when the try gets
-	 * its host. */
+	 * "ssh-try host=LABEL id=ID base=B max=M log=PATH", B the size of the
+	 * local log when the remote log's copy began, M its cap. Set when
+	 * the try gets its host. */
 	char id[64];
 	size_t sweep_at;	/* the command's sweep flag (remote.c); 0: none */
 	char *token;
