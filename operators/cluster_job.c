@@ -394,12 +394,14 @@ sbatch_line_words(const char *line, char ***argv, size_t *n, size_t *cap)
 	}
 }
 
-/* The --output/-o a batch script sets for itself on its #SBATCH lines
- * (those before its first command, as sbatch reads them), or NULL
- * (caller frees). sbatch's own --output would override it, so sluice
- * passes its default only when this is NULL. */
+/* The value of sbatch option long_opt/short_opt (--output, -o) a batch
+ * script sets for itself on its #SBATCH lines (those before its first
+ * command, as sbatch reads them), or NULL (caller frees). sbatch's own
+ * command line would override it, so sluice passes its defaults only
+ * when this is NULL. */
 char *
-cluster_job_script_output(const char *path)
+cluster_job_script_opt(const char *path, const char *long_opt,
+		       const char *short_opt)
 {
 	FILE *f = fopen(path, "r");
 	char line[4096], **argv = NULL, *value = NULL;
@@ -426,7 +428,7 @@ cluster_job_script_output(const char *path)
 			break;		/* the first command: no more */
 	}
 	fclose(f);
-	if ((v = sbatch_opt(argv, "--output", "-o")) != NULL)
+	if ((v = sbatch_opt(argv, long_opt, short_opt)) != NULL)
 		value = xstrdup(v);
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
@@ -529,6 +531,7 @@ slurm_run(const json_t *spec, struct op_external *x)
 	json_t *extra = cluster_job_strings(spec, "sbatch_args"), *v;
 	char **argv = NULL, *out = NULL, *id = NULL, *reported;
 	char *state = NULL, *exit_code = NULL, *last = NULL, *script_out;
+	char *script_name;
 	struct slurm_out job_out = { NULL, 0, 0, 0 };
 	struct passwd *pw;
 	char cwd[4096];
@@ -546,11 +549,15 @@ slurm_run(const json_t *spec, struct op_external *x)
 	argv = xcalloc(json_array_size(extra) + 8, sizeof *argv);
 	argv[n++] = xstrdup("sbatch");
 	argv[n++] = xstrdup("--parsable");
-	argv[n++] = xasprintf("--job-name=sluice-%s-%s", dag ? dag : "dag",
-			      task ? task : "task");
-	/* the script's own #SBATCH --output wins over sluice's default */
+	/* the script's own #SBATCH --job-name and --output win over
+	 * sluice's defaults */
+	script_name = script != NULL ?
+		      cluster_job_script_opt(script, "--job-name", "-J") : NULL;
+	if (script_name == NULL)
+		argv[n++] = xasprintf("--job-name=sluice-%s-%s",
+				      dag ? dag : "dag", task ? task : "task");
 	script_out = script != NULL && output == NULL ?
-		     cluster_job_script_output(script) : NULL;
+		     cluster_job_script_opt(script, "--output", "-o") : NULL;
 	if (output != NULL)
 		argv[n++] = xasprintf("--output=%s", output);
 	else if (script_out == NULL)
@@ -656,6 +663,7 @@ out:
 	free(id);
 	free(job_out.path);
 	free(script_out);
+	free(script_name);
 	free(state);
 	free(exit_code);
 	free(last);

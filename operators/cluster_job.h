@@ -21,9 +21,10 @@ json_t *cluster_job_strings(const json_t *spec, const char *key);
 char *cluster_job_slurm_out(char *const *argv, const char *reported,
 			    const char *id, const char *user,
 			    const char *cwd);
-/* The --output/-o a batch script's #SBATCH lines set, or NULL (caller
- * frees). */
-char *cluster_job_script_output(const char *path);
+/* The value of sbatch option long_opt/short_opt (--output/-o) a batch
+ * script's #SBATCH lines set, or NULL (caller frees). */
+char *cluster_job_script_opt(const char *path, const char *long_opt,
+			     const char *short_opt);
 /* One try of backend emr: a step, or with create_cluster a cluster; x
  * is the try's external-job record (may be NULL). Exit status. */
 int cluster_emr_run(const json_t *spec, struct op_external *x);

@@ -40,12 +40,13 @@ assert_contains "$out" "as job $id"
 [ -f "$T/custom-$id.log" ] || fail "custom output file missing"
 assert_contains "$(scontrol show job -o "$id")" "TimeLimit=00:05:00"
 
-# A script's own #SBATCH --output is where its output goes (sluice's
-# default would override it), and the log still shows that output.
+# A script's own #SBATCH --output is where its output goes, and its
+# --job-name/-J is the job's name (sluice's defaults would override
+# them); the log still shows the job's output.
 mkdir -p "$T/mine"
 cat >"$T/own.sh" <<EOS
 #!/bin/bash
-#SBATCH --ntasks=1
+#SBATCH --ntasks=1 -J my-train
 #SBATCH --output=$T/mine/own-%j.log
 echo "own output of job \$SLURM_JOB_ID"
 EOS
@@ -55,6 +56,7 @@ id=$(echo "$out" | sed -n 's/^Slurm job \([0-9]*\) submitted$/\1/p')
 [ -f "$T/mine/own-$id.log" ] || fail "the script's #SBATCH --output was not used: $(ls "$T")"
 [ ! -e "$T/sluice-retail-own-$id.out" ] || fail "sluice's default output overrode the script's"
 assert_contains "$out" "own output of job $id"
+assert_eq "my-train" "$(scontrol show job -o "$id" | sed 's/.* JobName=\([^ ]*\).*/\1/')" "the script's own job name"
 
 # The output file is where sbatch puts it, however it was set: a later
 # --output/-o in sbatch_args wins over sluice's, %x %u %% and widths are

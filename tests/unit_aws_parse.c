@@ -313,7 +313,7 @@ test_slurm_script_output(void)
 
 		fputs(t[i].script, f);
 		fclose(f);
-		got = cluster_job_script_output(path);
+		got = cluster_job_script_opt(path, "--output", "-o");
 		CHECK_MSG(t[i].want == NULL ? got == NULL :
 			  got != NULL && strcmp(got, t[i].want) == 0,
 			  "%zu: got %s, want %s", i, got ? got : "(none)",
@@ -321,7 +321,7 @@ test_slurm_script_output(void)
 		free(got);
 	}
 	unlink(path);
-	CHECK(cluster_job_script_output(path) == NULL);
+	CHECK(cluster_job_script_opt(path, "--output", "-o") == NULL);
 }
 
 int
