@@ -26,6 +26,7 @@
 #include "operators/mime.h"
 #include "operators/smtp.h"
 #include "scheduler/try.h"
+#include "store/store.h"
 
 static const struct op_key email_keys[] = {
 	{ "to", OPK_STRINGS, 1, 1, "recipients: addresses or \"Name <addr>\"" },
@@ -627,6 +628,32 @@ out:
 	return ret;
 }
 
+/* A notification's end in its delivery row (the scheduler's spec has
+ * delivery_id and db; a task's has neither): sent, or failed with why
+ * (the message is in the outbox then), so a restarted scheduler does not
+ * send it again. */
+static void
+email_record(const json_t *spec, int sent, const char *why)
+{
+	const char *db = json_string_value(json_object_get(spec, "db"));
+	int64_t id = json_integer_value(json_object_get(spec, "delivery_id"));
+	struct store *st;
+	struct sl_err err;
+
+	if (db == NULL || id <= 0)
+		return;
+	sl_err_clear(&err);
+	if (store_open(db, &st, &err) < 0) {
+		fprintf(stderr, "email delivery %lld: cannot record it: %s\n",
+			(long long)id, err.msg);
+		return;
+	}
+	if (store_webhook_end(st, id, sent, 1, why) < 0)
+		fprintf(stderr, "email delivery %lld: cannot record it: %s\n",
+			(long long)id, store_errmsg(st));
+	store_close(st);
+}
+
 /* One try: exit 0 once the message is accepted or in the outbox. */
 static int
 email_run(const json_t *spec)
@@ -637,9 +664,11 @@ email_run(const json_t *spec)
 	if (email_build_and_send(spec, &err) < 0) {
 		fflush(stdout);
 		fprintf(stderr, "email: %s\n", err.msg);
+		email_record(spec, 0, err.msg);
 		return 1;
 	}
 	fflush(stdout);
+	email_record(spec, 1, NULL);
 	return 0;
 }
 

@@ -12,7 +12,6 @@
 
 #include "base/lazylib.h"
 
-#define SMTP_MAX_RETRY_DELAY_MS 60000
 #define SMTP_CONNECT_TIMEOUT_MS 10000
 
 /* The message being uploaded. */

@@ -23,6 +23,7 @@
 #define SMTP_DEFAULT_TRIES 4
 #define SMTP_DEFAULT_RETRY_DELAY_MS 2000
 #define SMTP_DEFAULT_TIMEOUT_MS 60000
+#define SMTP_MAX_RETRY_DELAY_MS 60000	/* the doubled delay stops here */
 
 /* Where and how to send. Strings are borrowed for the call. */
 struct smtp_config {

@@ -49,7 +49,7 @@ webhooks_run(struct cli *c, const struct cli_args *args)
 		return 0;
 	}
 	if (json_array_size(list) == 0)
-		printf("no webhook deliveries\n");
+		printf("no webhook or email deliveries\n");
 	else
 		printf("%-6s %-16s %-10s %-8s %-8s %-25s %s\n", "ID", "WEBHOOK", "EVENT",
 		       "STATE", "ATTEMPTS", "CREATED", "ABOUT");
@@ -84,7 +84,7 @@ static const struct cli_opt webhooks_opts[] = {
 };
 
 const struct cli_verb cli_webhooks = {
-	"webhooks", "list webhook deliveries: sent, pending, failed",
+	"webhooks", "list webhook and email deliveries: sent, pending, failed",
 	"[--limit N] [--json]",
 	"Lists the webhook deliveries the scheduler recorded (one per event\n"
 	"and webhook named by notify:), newest first: id, webhook, event,\n"
@@ -92,7 +92,10 @@ const struct cli_verb cli_webhooks = {
 	"receiver is down; sent; failed: refused, or a day went by), attempts,\n"
 	"when the event happened and what it was about. A delivery not sent\n"
 	"shows its last error and, pending, when it goes again. The URL is a\n"
-	"secret and is never stored: a delivery names its webhook.\n",
+	"secret and is never stored: a delivery names its webhook.\n"
+	"Notification emails (email_on:) are listed too, as webhook (email):\n"
+	"each is recorded with its event and sent again by the scheduler if\n"
+	"its sender was killed before it ended.\n",
 	webhooks_opts,
 	webhooks_run,
 };

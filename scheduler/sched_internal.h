@@ -629,6 +629,10 @@ void sched_notify_send(struct sched *s, const struct notify_event *ev);
  * spec_text and what (the log's name for it, never a secret). */
 void sched_notify_operator(struct sched *s, const char *op, char *spec_text,
 			   char *what);
+/* The same for an email's sender: an exit other than 0 is logged with
+ * what. */
+void sched_notify_email_child(struct sched *s, const char *op, char *spec_text,
+			      char *what);
 /* The EMAIL_ON_* bit of an event kind ("failure"...), 0 for others. */
 /* Who gets a task's emails: its email, else its DAG's (as an Airflow
  * default_args email reaches every task), for the events its email_on
@@ -669,6 +673,13 @@ void sched_teardown_setup_ended(struct sched *s, struct ti *ti);
  * instance's or run's state in words. */
 void sched_webhook_event(struct sched *s, const struct notify_event *ev,
 			 const char *state, char *const *hooks);
+/* One notification email: its delivery row (kind email, the sender's
+ * spec_text without the smtp: block) recorded in the open transaction
+ * (begun if none), its sender started once it commits, with sluice.yaml's
+ * smtp: block; what names it in the log (never a secret). */
+void sched_email_event(struct sched *s, const char *event, const char *dag,
+		       const char *task, const char *partition,
+		       const char *spec_text, const char *what);
 /* At the start, and when a claim runs out: send again every pending
  * delivery whose sender is gone (its claim ran out). */
 void sched_webhook_start(struct sched *s);

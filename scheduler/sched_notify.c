@@ -303,14 +303,23 @@ sched_notify_operator(struct sched *s, const char *op, char *spec_text,
 	notify_child(s, op, spec_text, what, 0);
 }
 
-/* Send one notification: `sluice operator email` as a child process with
- * the spec (which holds the SMTP password) on stdin. Never waits on it. */
+void
+sched_notify_email_child(struct sched *s, const char *op, char *spec_text,
+			 char *what)
+{
+	notify_child(s, op, spec_text, what, 1);
+}
+
+/* Send one notification: a delivery row written with the event
+ * (sched_email_event), then `sluice operator email` as a child process
+ * with the spec (and the SMTP password, never stored) on stdin once it
+ * commits. Never waits on it. */
 void
 sched_notify_send(struct sched *s, const struct notify_event *ev)
 {
 	const struct notifier *n = notifier_get();
-	json_t *smtp, *spec;
-	char *text;
+	json_t *spec;
+	char *text, *what;
 
 	if (ev->to == NULL || ev->to[0] == NULL)
 		return;
@@ -319,9 +328,9 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 			  ev->kind, ev->dag, ev->task ? ev->task : "(run)");
 		return;
 	}
-	smtp = config_smtp(s->cfg);
-	spec = n->spec(ev, smtp, s->cfg->home);
-	json_decref(smtp);
+	/* the stored spec has no smtp: block (the password): the sender's
+	 * is read from sluice.yaml at each start */
+	spec = n->spec(ev, NULL, s->cfg->home);
 	if (spec == NULL)
 		return;		/* the notifier sends nothing for this one */
 	json_object_set_new(spec, "logs_dir", json_string(s->cfg->logs_dir));
@@ -332,12 +341,12 @@ sched_notify_send(struct sched *s, const struct notify_event *ev)
 			  ev->kind, ev->dag, ev->task ? ev->task : "");
 		return;
 	}
-	/* the spec holds the SMTP password */
-	notify_child(s, n->op, text,
-		     xasprintf("%s email for %s %s%s%s", ev->kind, ev->dag,
-			       ev->task ? ev->task : ev->sla_misses || ev->fresh_digest ? "(digest)" : "(run)",
-			       ev->partition ? " " : "", ev->partition ? ev->partition : ""),
-		     1);
+	what = xasprintf("%s email for %s %s%s%s", ev->kind, ev->dag,
+			 ev->task ? ev->task : ev->sla_misses || ev->fresh_digest ? "(digest)" : "(run)",
+			 ev->partition ? " " : "", ev->partition ? ev->partition : "");
+	sched_email_event(s, ev->kind, ev->dag, ev->task, ev->partition, text, what);
+	free(what);
+	free(text);
 }
 
 int

@@ -13,6 +13,12 @@
  * at the start and by webhook_timer; a sender that outlives a restarted
  * scheduler keeps its claim, so nothing is sent twice.
  *
+ * A notification email is one such row too (kind email, hook "(email)"):
+ * its payload is the sender's spec without the smtp: block, which is added
+ * from sluice.yaml at each start (the password is never stored); `sluice
+ * operator email` marks it sent or failed (kept in the outbox), and the
+ * same sweep sends again one whose sender is gone (operators/EMAIL.md).
+ *
  * The URL is a secret: never logged, never stored (rows name the webhook).
  */
 #include <stdio.h>
@@ -25,6 +31,7 @@
 #include "base/json.h"
 #include "base/util.h"
 #include "operators/notify.h"
+#include "operators/smtp.h"
 #include "scheduler/config.h"
 #include "scheduler/dag.h"
 #include "scheduler/sched_internal.h"
@@ -248,7 +255,7 @@ sched_webhook_event(struct sched *s, const struct notify_event *ev,
 			json_decref(hook);
 			continue;	/* held: the event is not recorded either */
 		}
-		if (store_webhook_add(s->store, hooks[i], ev->kind, ev->dag, ev->task,
+		if (store_webhook_add(s->store, "webhook", hooks[i], ev->kind, ev->dag, ev->task,
 				      ev->partition, text, until, &id) < 0) {
 			sched_db_failed(s, "recording a webhook delivery");
 			json_decref(hook);
@@ -261,10 +268,96 @@ sched_webhook_event(struct sched *s, const struct notify_event *ev,
 	free(text);
 }
 
+/* A duration of the smtp: block ("2s", or a number of seconds), else def. */
+static int64_t
+email_duration_ms(const json_t *smtp, const char *key, int64_t def)
+{
+	json_t *v = json_object_get(smtp, key);
+	int64_t ms;
+
+	if (json_is_integer(v) && json_integer_value(v) > 0)
+		return (int64_t)json_integer_value(v) * 1000;
+	if (json_is_string(v) && sl_parse_duration(json_string_value(v), &ms) == 0 &&
+	    ms > 0)
+		return ms;
+	return def;
+}
+
+/* How long an email's sender may take with every SMTP attempt: its claim
+ * (operators/smtp.c: tries, each bounded by timeout, the delay doubled). */
+static int64_t
+email_claim_ms(const json_t *smtp)
+{
+	json_t *t = json_object_get(smtp, "tries");
+	int tries = json_is_integer(t) && json_integer_value(t) > 0 ?
+		    (int)SL_MIN(json_integer_value(t), 100) : SMTP_DEFAULT_TRIES;
+	int64_t timeout = email_duration_ms(smtp, "timeout", SMTP_DEFAULT_TIMEOUT_MS);
+	int64_t delay = email_duration_ms(smtp, "retry_delay", SMTP_DEFAULT_RETRY_DELAY_MS);
+	int64_t total = WEBHOOK_CLAIM_SLACK_MS;
+
+	for (int i = 0; i < tries; i++) {
+		total += timeout;
+		if (i + 1 < tries) {
+			total += delay;
+			delay = SL_MIN(delay * 2, (int64_t)SMTP_MAX_RETRY_DELAY_MS);
+		}
+	}
+	return total;
+}
+
+/* Start the sender of email delivery id (claimed) after the commit: its
+ * stored spec with the smtp: block of sluice.yaml as it is now (the
+ * password is never stored). */
+static void
+email_send(struct sched *s, int64_t id, const char *payload_text,
+	   const char *what)
+{
+	const struct notifier *n = notifier_get();
+	json_t *spec = json_loads(payload_text, 0, NULL), *smtp;
+	char *text;
+
+	if (spec == NULL || n == NULL) {
+		sched_log("email delivery %lld: %s", (long long)id, spec == NULL ?
+			  "its spec is not JSON" : "this program has no notifier");
+		json_decref(spec);
+		return;
+	}
+	if ((smtp = config_smtp(s->cfg)) != NULL)
+		json_object_set_new(spec, "smtp", smtp);
+	json_object_set_new(spec, "delivery_id", json_integer((json_int_t)id));
+	json_object_set_new(spec, "db", json_string(s->cfg->db_path));
+	text = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	if (text == NULL)
+		return;
+	/* the spec holds the SMTP password: stdin only */
+	sched_notify_email_child(s, n->op, text, xstrdup(what));
+}
+
+void
+sched_email_event(struct sched *s, const char *event, const char *dag,
+		  const char *task, const char *partition, const char *spec_text,
+		  const char *what)
+{
+	json_t *smtp = config_smtp(s->cfg);
+	int64_t until = sched_now(s) + email_claim_ms(smtp), id;
+
+	json_decref(smtp);
+	if (sched_tx_begin(s) < 0)
+		return;		/* held: the event is not recorded either */
+	if (store_webhook_add(s->store, "email", "(email)", event, dag, task,
+			      partition, spec_text, until, &id) < 0) {
+		sched_db_failed(s, "recording an email delivery");
+		return;
+	}
+	email_send(s, id, spec_text, what);
+	webhook_arm(s, until);
+}
+
 /* A pending delivery read at a sweep. */
 struct webhook_pending {
 	int64_t id, claimed_until;
-	int attempts;
+	int attempts, email;
 	char *hook, *event, *payload;
 };
 
@@ -282,6 +375,7 @@ webhook_collect(void *arg, const struct store_webhook_delivery *d)
 	w->v[w->n].id = d->id;
 	w->v[w->n].claimed_until = d->claimed_until;
 	w->v[w->n].attempts = d->attempts;
+	w->v[w->n].email = d->kind != NULL && strcmp(d->kind, "email") == 0;
 	w->v[w->n].hook = xstrdup(d->hook);
 	w->v[w->n].event = xstrdup(d->event);
 	w->v[w->n].payload = xstrdup(d->payload);
@@ -310,6 +404,25 @@ webhook_sweep(struct sched *s)
 		if (p->claimed_until > now) {
 			if (p->claimed_until < next)
 				next = p->claimed_until;
+			continue;
+		}
+		if (p->email) {
+			json_t *smtp = config_smtp(s->cfg);
+
+			until = now + email_claim_ms(smtp);
+			json_decref(smtp);
+			if (sched_tx_begin(s) == 0 &&
+			    store_webhook_claim(s->store, p->id, until) == 1) {
+				char *what = xasprintf("%s email (delivery %lld)", p->event,
+						       (long long)p->id);
+
+				sched_log("email delivery %lld (%s): sending again (its sender is gone)",
+					  (long long)p->id, p->event);
+				email_send(s, p->id, p->payload, what);
+				free(what);
+				if (until < next)
+					next = until;
+			}
 			continue;
 		}
 		sl_err_clear(&err);

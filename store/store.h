@@ -856,18 +856,23 @@ int store_clean_run(struct store *s, int64_t run_id, int64_t before_s);
 int64_t store_clean_audit(struct store *s, const char *dag, int64_t before_ms,
 			  int limit, int dry_run);
 
-/* --- webhook deliveries (store_notify.c, migrations/0010_webhooks.sql) ---
- * One row per event and webhook; the URL is never stored (hook is the
- * webhook's name). All times in ms since the epoch. */
+/* --- webhook deliveries (store_notify.c, migrations/0010_webhooks.sql,
+ * 0020_email_deliveries.sql) ---
+ * One row per event and webhook, or per notification email (kind
+ * "email"); the URL and the SMTP password are never stored (hook is the
+ * webhook's name, "(email)" for an email). All times in ms since the
+ * epoch. */
 struct store_webhook_delivery {
 	int64_t id;
+	const char *kind;			/* webhook | email */
 	const char *hook, *event, *payload;	/* borrowed for the callback */
 	int64_t claimed_until;
 	int attempts;
 };
 /* Record a pending delivery, claimed until claimed_until (the sender about
  * to start), in the caller's transaction; *id gets its id. */
-int store_webhook_add(struct store *s, const char *hook, const char *event,
+int store_webhook_add(struct store *s, const char *kind, const char *hook,
+		      const char *event,
 		      const char *dag, const char *task, const char *partition,
 		      const char *payload, int64_t claimed_until, int64_t *id);
 /* Claim a pending delivery until claimed_until for a new sender. Returns
@@ -890,7 +895,7 @@ int store_webhook_defer(struct store *s, int64_t id, int attempts,
 int store_webhook_pending(struct store *s,
 			  void (*fn)(void *arg, const struct store_webhook_delivery *d),
 			  void *arg);
-/* Deliveries, newest first, at most limit, as [{id, hook, event, dag,
+/* Deliveries, newest first, at most limit, as [{id, kind, hook, event, dag,
  * task, partition, state, attempts, created_at, ended_at, last_error,
  * claimed_until (a pending one's next attempt)}];
  * NULL on a database error. */

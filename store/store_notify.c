@@ -1,5 +1,6 @@
 /*
- * store_notify.c: webhook deliveries (migrations/0010_webhooks.sql): the
+ * store_notify.c: webhook and email deliveries (migrations/0010_webhooks.sql,
+ * 0020_email_deliveries.sql): the
  * row written with the event, the sender's claim and its end, and the
  * pending ones a restarted scheduler sends (who sends what is decided by
  * scheduler/sched_webhook.c; the sending is operators/webhook.c); and the
@@ -22,17 +23,19 @@ notify_bind(sqlite3_stmt *st, int i, const char *v)
 }
 
 int
-store_webhook_add(struct store *s, const char *hook, const char *event,
-		  const char *dag, const char *task, const char *partition,
-		  const char *payload, int64_t claimed_until, int64_t *id)
+store_webhook_add(struct store *s, const char *kind, const char *hook,
+		  const char *event, const char *dag, const char *task,
+		  const char *partition, const char *payload,
+		  int64_t claimed_until, int64_t *id)
 {
 	sqlite3_stmt *st = store_stmt(s,
 	    "INSERT INTO webhook_deliveries (hook, event, dag_id, task_id, "
-	    "partition_key, payload, claimed_until, created_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+	    "partition_key, payload, claimed_until, created_at, kind) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
 
 	if (st == NULL)
 		return -1;
+	sqlite3_bind_text(st, 9, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 1, hook, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, dag, -1, SQLITE_STATIC);
@@ -109,8 +112,8 @@ store_webhook_pending(struct store *s,
 		      void *arg)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT id, hook, event, payload, COALESCE(claimed_until, 0), attempts "
-	    "FROM webhook_deliveries WHERE state = 'pending' ORDER BY id");
+	    "SELECT id, hook, event, payload, COALESCE(claimed_until, 0), attempts, "
+	    "kind FROM webhook_deliveries WHERE state = 'pending' ORDER BY id");
 	int rc;
 
 	if (st == NULL)
@@ -124,6 +127,7 @@ store_webhook_pending(struct store *s,
 		d.payload = (const char *)sqlite3_column_text(st, 3);
 		d.claimed_until = sqlite3_column_int64(st, 4);
 		d.attempts = sqlite3_column_int(st, 5);
+		d.kind = (const char *)sqlite3_column_text(st, 6);
 		fn(arg, &d);
 	}
 	sqlite3_reset(st);
@@ -134,7 +138,7 @@ json_t *
 store_webhooks_json(struct store *s, int limit)
 {
 	sqlite3_stmt *st = store_stmt(s,
-	    "SELECT id, hook, event, dag_id AS dag, task_id AS task, "
+	    "SELECT id, kind, hook, event, dag_id AS dag, task_id AS task, "
 	    "partition_key AS partition, state, attempts, created_at, ended_at, "
 	    "last_error, claimed_until FROM webhook_deliveries ORDER BY id DESC LIMIT ?");
 

@@ -4,6 +4,9 @@
 # the message exactly once; one that never comes up fails the try with the
 # reason after the last attempt. A temporary refusal (451) is tried again
 # too. A server that accepts but never answers is bounded by the timeout.
+# A notification email whose scheduler and sender are killed (kill -9)
+# after the event's commit, before the server took it, is sent once by the
+# restarted scheduler (its delivery row).
 . "$SLUICE_SRCDIR/tests/setup.sh"
 . "$SLUICE_SRCDIR/tests/email_lib.sh"
 
@@ -77,4 +80,42 @@ email_expect_fail '{"home": "'"$H"'",
   "options": {"to": ["de@example.com"]}}'
 assert_contains "$OUT" "Timeout was reached"
 [ $(($(date +%s) - start)) -lt 10 ] || fail "the timeout did not bound the attempts"
+
+# the scheduler and the email's sender are killed after the failure's
+# commit, before the (silent) server took the email: the restarted
+# scheduler sends it once its sender's claim ran out, to a server that
+# answers now, and only once
+silent_port=$(cat "$T/silent.port")
+new_home
+cat >"$H/sluice.yaml" <<YAML
+smtp: {url: "smtp://127.0.0.1:$silent_port", from: sluice@example.com, tries: 1, timeout: 2s}
+YAML
+cat >"$H/dags/crash.yaml" <<YAML
+dag: crash
+email: [oncall@example.com]
+email_on: [failure]
+tasks:
+  a: {command: 'exit 3'}
+YAML
+start_scheduler
+sl trigger crash --partition k1 >/dev/null
+sender() { pgrep -f -- "--home $H operator email"; }
+wait_for 20 "the email's sender" sender
+sender_pid=$(sender)
+kill -STOP "$sender_pid"
+kill -9 "$SCHED_PID"
+kill -9 "$sender_pid"
+wait "$SCHED_PID" 2>/dev/null || true
+stop_pid "$silent_pid"
+start_smtp "$silent_port"
+assert_eq 0 "$(smtp_count)" "emails before the restart"
+start_scheduler
+wait_for 30 "the email sent again" smtp_count_is 1
+wait_for 10 "its delivery recorded as sent" eval \
+	'[ "$(q "SELECT state FROM webhook_deliveries WHERE kind = '"'email'"'")" = sent ]'
+assert_eq 1 "$(smtp_count)" "emails after the restart (once)"
+assert_contains "$(smtp_mail header:Subject)" "crash"
+assert_contains "$(cat "$T/scheduler.log")" "sending again (its sender is gone)"
+sl webhooks >"$T/deliveries.out" || fail "sluice webhooks failed"
+assert_contains "$(cat "$T/deliveries.out")" "(email)"
 echo "email_retry: ok"

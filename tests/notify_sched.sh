@@ -39,6 +39,10 @@ wait_for 20 "the SLA miss email" four_mails
 touch "$T/release"
 wait_run alerts p1 failed 30
 assert_eq 4 "$(smtp_count)" "emails: retry, failure, success, sla_miss (once each)"
+# each has its delivery row, ended sent by its sender
+all_sent() { [ "$(q "SELECT count(*) FROM webhook_deliveries WHERE kind = 'email' AND state = 'sent'")" = 4 ]; }
+wait_for 10 "the 4 email deliveries recorded as sent" all_sent
+assert_eq 4 "$(q "SELECT count(*) FROM webhook_deliveries WHERE kind = 'email'")" "email deliveries"
 
 n=$(smtp_count)
 subjects=""
@@ -88,6 +92,8 @@ grep -q "email: not sent (sending mail through smtp://127.0.0.1:$SMTP_PORT faile
 kept=$(grep -l '^Subject: .*breaks.*p2' "$H"/outbox/*-alerts-breaks-*.eml | head -1)
 [ -n "$kept" ] || fail "no unsent failure email of breaks p2 in $H/outbox: $(ls "$H/outbox" 2>&1)"
 assert_eq 600 "$(stat -c %a "$kept")" "the kept email's mode"
+# its delivery ended failed, with why: nothing sends it twice
+assert_contains "$(q "SELECT last_error FROM webhook_deliveries WHERE kind = 'email' AND state = 'failed' AND task_id = 'breaks' AND partition_key = 'p2' AND event = 'failure'")" "failed after 2 attempts"
 grep -q '^To: oncall@example.com' "$kept" || fail "the kept email has no To: $(head -20 "$kept")"
 sl trigger alerts --partition p3 >/dev/null
 wait_ti alerts p3 fine success 30
