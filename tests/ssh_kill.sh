@@ -19,19 +19,27 @@ tmo=$(( 3 * login_ms + 3000 ))
 echo "one ssh try took ${login_ms} ms; timeouts are ${tmo} ms"
 # The task records its process group, starts a child and a grandchild,
 # and would run for minutes.
-task='echo $(ps -o pgid= $$) >"$1.tmp"; mv "$1.tmp" "$1"
+# A child detached with setsid (a session and group of its own) is found
+# by the try's key in its environment and stopped with the rest.
+task='setsid sleep 31'$$' </dev/null >/dev/null 2>&1 &
+      echo $(ps -o pgid= $$) >"$1.tmp"; mv "$1.tmp" "$1"
       sh -c "sleep 300" & sleep 301 & wait'
+escaped() { pgrep -f "^sleep 3[12]$$\$"; }
+kill_escaped() { local p; p=$(escaped) || return 0; kill -KILL $p 2>/dev/null || true; }
+on_exit kill_escaped
 
 # 1. timeout
 driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:$tmo -- sh -c "$task" task "$T/pg1"
 wait_for 20 "the task's process group" test -s "$T/pg1"
 pg=$(tr -d ' ' <"$T/pg1")
 group_alive "$pg" || fail "the group $pg is not running"
+wait_for 10 "the setsid'd child to run" escaped
 driver_wait
 r=$(result_of "$(cat "$T/driver.out")" 0)
 assert_eq 15 "$(json_field "$r" signal)" "signal after timeout"
 assert_eq 143 "$(json_field "$r" exit_code)" "exit code after timeout: 128 + the signal, as the local executor says"
 wait_for 10 "the timed-out group $pg to be gone" eval "! group_alive $pg"
+wait_for 10 "the setsid'd child to be gone after the timeout" eval "! escaped"
 assert_contains "$(cat "$T/task-0.log")" "killing the task on 127.0.0.1:$(sshd_port a) (timed out)"
 
 # 2. clear while running (kill once a file appears)
@@ -40,11 +48,13 @@ driver_bg -c "$cfg" -L "$T" -g 2000 -k "0:$T/clear" -- sh -c "$task" task "$T/pg
 wait_for 20 "the task's process group" test -s "$T/pg2"
 pg=$(tr -d ' ' <"$T/pg2")
 group_alive "$pg" || fail "the group $pg is not running"
+wait_for 10 "the setsid'd child to run" escaped
 touch "$T/clear"
 driver_wait
 r=$(result_of "$(cat "$T/driver.out")" 0)
 assert_eq 15 "$(json_field "$r" signal)" "signal after clear"
 wait_for 10 "the cleared group $pg to be gone" eval "! group_alive $pg"
+wait_for 10 "the setsid'd child to be gone after the clear" eval "! escaped"
 assert_contains "$(cat "$T/task-0.log")" "(cleared)"
 
 # 3. SIGTERM ignored: SIGKILL after the grace period.
@@ -56,14 +66,15 @@ driver_wait
 r=$(result_of "$(cat "$T/driver.out")" 0)
 assert_eq 9 "$(json_field "$r" signal)" "signal when TERM is ignored"
 wait_for 10 "the group $pg to be gone" eval "! group_alive $pg"
+wait_for 10 "the setsid'd child to be gone" eval "! escaped"
 assert_contains "$(cat "$T/task-0.log")" "sending SIGKILL to the process group $pg"
 
 # 5. What the command leaves behind when it ends (a daemonised subshell's
 # child, a nohup'd background job) is stopped with the try, as a local
 # try's is (keep_children false, the default), before the try's end is
 # reported; with keep_children (-K) it runs on.
-left="(sleep 206$$ &); nohup sleep 207$$ >/dev/null 2>&1 & echo done"
-leftover() { pgrep -f "^sleep 20[67]$$\$"; }
+left="(sleep 206$$ &); nohup sleep 207$$ >/dev/null 2>&1 & setsid sleep 205$$ </dev/null >/dev/null 2>&1 & echo done"
+leftover() { pgrep -f "^sleep 20[567]$$\$"; }
 kill_leftovers() { local p; p=$(leftover) || return 0; kill -KILL $p 2>/dev/null || true; }
 on_exit kill_leftovers
 driver_bg -c "$cfg" -L "$T" -g 2000 -- sh -c "$left"
@@ -75,7 +86,7 @@ driver_bg -c "$cfg" -L "$T" -g 2000 -K -- sh -c "$left"
 driver_wait
 r=$(result_of "$(cat "$T/driver.out")" 0)
 assert_eq 0 "$(json_field "$r" exit_code)" "exit code with keep_children"
-assert_eq 2 "$(leftover | wc -l)" "the processes kept with keep_children"
+wait_for 10 "the 3 processes kept with keep_children" eval '[ "$(leftover | wc -l)" = 3 ]'
 kill_leftovers
 wait_for 10 "the kept processes to go" eval "! leftover"
 
@@ -97,3 +108,21 @@ assert_contains "$log" "login noise
 more noise"
 assert_contains "$log" "sending SIGTERM to the process group $pg"
 assert_not_contains "$log" "sluice-pgid"
+
+# 7. A host without perl (the sh runner, see ssh_noperl.sh): a timeout
+# also stops a child detached with setsid.
+mkdir -p "$T/noperl"
+for c in sh setsid grep sleep mkdir chmod find rm wc tail head cat; do
+	ln -s "$(command -v "$c")" "$T/noperl/$c"
+done
+stop_sshd a
+SSHD_EXTRA_CONFIG="ForceCommand PATH=$T/noperl; eval \"\$SSH_ORIGINAL_COMMAND\"" start_sshd a
+rm -f "$T/task-0.log"
+driver_bg -c "$cfg" -L "$T" -g 2000 -t 0:$tmo -- sh -c \
+	"setsid sleep 32$$ </dev/null >/dev/null 2>&1 & : >$T/started; sleep 300"
+wait_for 20 "the task to start" test -e "$T/started"
+wait_for 10 "the setsid'd child to run" escaped
+driver_wait
+r=$(result_of "$(cat "$T/driver.out")" 0)
+case $(json_field "$r" signal) in 15|9) ;; *) fail "no kill signal after timeout (no perl): $r" ;; esac
+wait_for 10 "the setsid'd child to be gone (no perl)" eval "! escaped"

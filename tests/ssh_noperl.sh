@@ -9,7 +9,7 @@
 
 # The login's PATH holds what a host without perl has.
 mkdir -p "$T/noperl"
-for c in sh setsid mkdir chmod find rm wc tail head sleep cat; do
+for c in sh setsid grep mkdir chmod find rm wc tail head sleep cat; do
 	ln -s "$(command -v "$c")" "$T/noperl/$c"
 done
 SSHD_EXTRA_CONFIG="ForceCommand PATH=$T/noperl; eval \"\$SSH_ORIGINAL_COMMAND\"" start_sshd a
@@ -49,14 +49,15 @@ driver_wait
 assert_contains "$(cat "$T/task-0.log")" "second line"
 
 # What the command leaves behind is stopped when it ends (the sh runner
-# finds its group in /proc), unless keep_children (-K).
-leftover() { pgrep -f "^sleep 20[89]$$\$"; }
+# finds its group in /proc, and a setsid'd child by the try's key in its
+# environment), unless keep_children (-K).
+leftover() { pgrep -f "^sleep 2(0[89]|10)$$\$"; }
 kill_leftovers() { local p; p=$(leftover) || return 0; kill -KILL $p 2>/dev/null || true; }
 on_exit kill_leftovers
-left="(sleep 208$$ &); sleep 209$$ >/dev/null 2>&1 & echo done"
+left="(sleep 208$$ &); sleep 209$$ >/dev/null 2>&1 & setsid sleep 210$$ </dev/null >/dev/null 2>&1 & echo done"
 check 0 0 sh -c "$left"
 wait_for 10 "the processes the try left to be stopped" eval "! leftover"
 "$DRIVER" -c "$cfg" -L "$T" -K -- sh -c "$left" >/dev/null
-assert_eq 2 "$(leftover | wc -l)" "the processes kept with keep_children"
+wait_for 10 "the 3 processes kept with keep_children" eval '[ "$(leftover | wc -l)" = 3 ]'
 kill_leftovers
 echo "ssh_noperl: ok"

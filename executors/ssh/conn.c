@@ -280,7 +280,14 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 {
 	while (h->orphans) {
 		struct ssh_orphan *o = h->orphans;
+		struct buf key;
 		char *cmd;
+
+		/* what left the group but carries the try's key, after the
+		 * group (whose leader's start time names it) */
+		buf_init(&key, 0);
+		if (o->id[0])
+			ssh_remote_key_kill(&key, "KILL", o->id);
 
 		if (o->id[0] && o->spend)
 			/* the runner (outside the group) writes the status
@@ -296,16 +303,16 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 				"2>/dev/null; r=${r:-$p}; i=0; while "
 				"[ $i -lt 100 ] && kill -0 \"$r\" 2>/dev/null; "
 				"do sleep 0.05 2>/dev/null || sleep 1; "
-				"i=$((i+1)); done; fi; fi; "
-				"rm -f -- \"$f\".*; exit 0", o->id);
+				"i=$((i+1)); done; fi; fi; %s; "
+				"rm -f -- \"$f\".*; exit 0", o->id, buf_str(&key));
 		else if (o->id[0])	/* id is [0-9a-f-] only (adopt.c) */
 			cmd = xasprintf(
 				"p=; g=; read -r p g r <\"$HOME/.sluice/tries/%s.pid\""
-				" 2>/dev/null; [ -n \"$p\" ] || exit 0; "
+				" 2>/dev/null; if [ -n \"$p\" ]; then "
 				"s=$(sed 's/.*) //' /proc/$p/stat 2>/dev/null | "
 				"cut -d' ' -f20); [ -z \"$g\" ] || "
 				"[ \"$s\" = \"$g\" ] && kill -KILL -- -$p "
-				"2>/dev/null; exit 0", o->id);
+				"2>/dev/null; fi; %s; exit 0", o->id, buf_str(&key));
 		else
 			cmd = xasprintf(
 				"s=$(sed 's/.*) //' /proc/%ld/stat 2>/dev/null | "
@@ -313,6 +320,7 @@ void ssh_conn_kill_orphans(struct ssh_host *h)
 				"[ \"$s\" = '%s' ] && "
 				"kill -KILL -- -%ld 2>/dev/null; exit 0",
 				o->pgid, o->start, o->start, o->pgid);
+		buf_free(&key);
 		h->orphans = o->next;
 		o->next = h->killing;
 		h->killing = o;

@@ -67,8 +67,9 @@ static const char script_start[] =
 	"exec /bin/sh -c \"$fo\" sluice-follow \"$f\" 0 1";
 
 /* setup: `sluice-try CWD N ENV... ARGV...` enters the directory, exports
- * the N variables and execs the command (a missing one reads as the
- * shell says it). */
+ * the N variables (the last one the try's key, SSH_TRY_KEY_VAR=ID: only
+ * the command and what it starts carry it) and execs the command (a
+ * missing one reads as the shell says it). */
 static const char script_setup[] =
 	"if [ -n \"$1\" ];then cd -- \"$1\"||exit 126;fi;n=$2;shift 2;"
 	"while [ \"$n\" -gt 0 ];do export \"$1\";shift;n=$((n-1));done;"
@@ -78,7 +79,8 @@ static const char script_setup[] =
  * forks the command (SETUP, in a process group of its own, output into
  * F.log), writes F.pid and names the group on stderr, copies F.log to
  * stdout as it grows; once the command ended, unless STOP is -1, stops
- * what is left of its group (SIGTERM, SIGKILL after STOP ms); records F.status (written to F.status.tmp and renamed: whole
+ * what is left of its group and every process whose /proc/PID/environ
+ * holds the try's key (SIGTERM, SIGKILL after STOP ms); records F.status (written to F.status.tmp and renamed: whole
  * or absent) and ends like the command did (exit N, or the signal
  * re-raised on itself). Kills of the group do not reach it, and a closed
  * channel only stops the copy: the status is recorded also after a
@@ -106,7 +108,11 @@ static const char script_perl[] =
 	"setpgrp($p,$p);$0=\"sluice-ssh-try $f\";@v=sv($p);$st=@v?$v[19]:\"\";"
 	"open(P,\">\",\"$f.pid.tmp\")&&print(P \"$p $st $$\\n\")&&close(P)&&rename(\"$f.pid.tmp\",\"$f.pid\");print STDERR \"sluice-pgid=$p start=$st\\n\";"
 	"$d=0.01;while(1){$w=waitpid($p,1);$s=$?;$n=cp();last if $w==$p||$w<0;nap($n?0.01:$d);$d=$n?0.01:$d<0.1?$d*2:0.1}"
-	"if($k>=0&&kill(0,-$p)){kill(-15,$p);for(1..$k/50){last unless kill(0,-$p);nap(0.05)}kill(-9,$p)}"
+	"($ky)=$f=~m{([^/]+)$};$ky=\"SLUICE_TRY_KEY=$ky\";"
+	"sub ks{my @r;for my $e(glob(\"/proc/[0-9]*/environ\")){open(my $h,\"<\",$e) or next;local $/;my $x=<$h>;close $h;"
+	"next unless defined $x;for my $v(split /\\0/,$x){if($v eq $ky){push @r,$1 if $e=~m{^/proc/(\\d+)/};last}}}@r}"
+	"sub lv{kill(0,-$p)||ks()}"
+	"if($k>=0&&lv()){kill(-15,$p);kill(15,ks());for(1..$k/50){last unless lv();nap(0.05)}kill(-9,$p);kill(9,ks())}"
 	"open(S,\">\",\"$f.status.tmp\")&&print(S (($s&127)?\"signal \".($s&127):\"exit \".($s>>8)),\"\\n\")&&close(S)&&rename(\"$f.status.tmp\",\"$f.status\");"
 	"fin($s)}"
 	"($f,$o)=@ARGV;$w=0;"
@@ -122,12 +128,14 @@ static const char script_perl[] =
 
 /* runner, without perl: `sluice-try F SETUP STOP CWD N ENV... ARGV...`, a
  * session leader. It outlives a SIGTERM to its group (the command gets
- * it), stops what the command left in the group as the perl runner does
- * (found in /proc), and writes the command's $? into F.status. */
+ * it), stops what the command left in the group or what carries the key
+ * as the perl runner does (found in /proc; the key with grep -z), and
+ * writes the command's $? into F.status. */
 static const char script_runner[] =
 	"f=$1;su=$2;k=$3;shift 3;trap : TERM INT HUP;/bin/sh -c \"$su\" sluice-try \"$@\";c=$?;"
 	"o(){ r=;for x in /proc/[0-9]*/stat;do l=;read -r l <\"$x\" 2>/dev/null||continue;x=${x#/proc/};x=${x%/stat};"
-	"set -- ${l##*) };[ \"$3\" = $$ ]&&[ \"$x\" != $$ ]&&r=\"$r $x\";done;[ -n \"$r\" ];};"
+	"set -- ${l##*) };[ \"$3\" = $$ ]&&[ \"$x\" != $$ ]&&r=\"$r $x\";done;"
+	"for x in $(grep -lzxF \"SLUICE_TRY_KEY=${f##*/}\" /proc/[0-9]*/environ 2>/dev/null);do x=${x#/proc/};r=\"$r ${x%/environ}\";done;[ -n \"$r\" ];};"
 	"if [ \"$k\" -ge 0 ]&&o;then kill -TERM $r 2>/dev/null;i=0;"
 	"while [ $i -lt $((k/50)) ]&&o;do sleep 0.05 2>/dev/null||sleep 1;i=$((i+1));done;o&&kill -KILL $r 2>/dev/null;fi;"
 	"printf \"%s\\n\" $c >\"$f.status\"";
@@ -235,7 +243,8 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 				   (int)SL_MIN(namelen, (size_t)64), kv);
 			continue;
 		}
-		if (!env_send(kv, namelen))
+		if (!env_send(kv, namelen) ||
+		    sl_str_starts(kv, SSH_TRY_KEY_VAR "="))
 			continue;
 		buf_addc(&envs, ' ');
 		if (task->output_path != NULL &&
@@ -248,6 +257,15 @@ char *ssh_remote_try_command(struct ssh_exec *ex,
 			free(v);
 		} else
 			ssh_try_quote(&envs, kv);
+		n++;
+	}
+	/* the try's key (its id): kills find what left its group by it */
+	{
+		char *v = xasprintf("%s=%s", SSH_TRY_KEY_VAR, id);
+
+		buf_addc(&envs, ' ');
+		ssh_try_quote(&envs, v);
+		free(v);
 		n++;
 	}
 	buf_adds(&b, "exec /bin/sh -c");
@@ -306,4 +324,18 @@ char *ssh_remote_follow_command(const char *id, long long offset)
 	ssh_try_quote(&b, id);
 	buf_printf(&b, " %lld", offset);
 	return buf_steal(&b);
+}
+
+/* Append to b a shell command sending SIGsig to every process of the
+ * user on the host whose environment carries try id's key (one grep over
+ * /proc; a process that dropped the key is not found). */
+void ssh_remote_key_kill(struct buf *b, const char *sig, const char *id)
+{
+	char *kv = xasprintf("%s=%s", SSH_TRY_KEY_VAR, id);
+
+	buf_adds(b, "for x in $(grep -lzxF ");
+	ssh_try_quote(b, kv);
+	buf_printf(b, " /proc/[0-9]*/environ 2>/dev/null); do x=${x#/proc/}; "
+		   "kill -%s ${x%%/environ} 2>/dev/null; done", sig);
+	free(kv);
 }

@@ -73,6 +73,10 @@
 #define SSH_SWEEP_EVERY 500
 #define SSH_ENDED_RING 4096	/* ended tries remembered until recorded() */
 #define SSH_SPEND_BATCH (64 * 1024)	/* bytes of ids per removal command */
+/* Every try's command carries its id under this name in its environment
+ * on the host, so kills reach also what left the try's process group
+ * (setsid); the id is not secret. */
+#define SSH_TRY_KEY_VAR "SLUICE_TRY_KEY"
 
 struct ssh_exec;
 struct ssh_host;
@@ -504,6 +508,9 @@ char *ssh_remote_follow_command(const char *id, long long offset);
 /* The command that prints (at most SSH_OUTPUT_COPY_MAX bytes) and removes
  * try ID's $SLUICE_OUTPUT file on its host; prints nothing without one. */
 char *ssh_remote_output_command(const char *id);
+/* Append a shell command sending SIGsig (a name: TERM, KILL) to every
+ * process on the host whose environment carries try id's key. */
+void ssh_remote_key_kill(struct buf *b, const char *sig, const char *id);
 /* The scheduler refuses an output past 64 KiB: one byte more says so. */
 #define SSH_OUTPUT_COPY_MAX (64 * 1024 + 1)
 

@@ -872,8 +872,11 @@ static void try_send_kill(struct ssh_try *t, const char *sig)
 	ssh_try_quote(&b, note);
 	buf_printf(&b, " >>\"$HOME/.sluice/tries/\"");
 	ssh_try_quote(&b, t->id);
-	buf_printf(&b, ".log 2>/dev/null; kill -%s -- -%ld 2>/dev/null; "
-		   "exit 0", sig, t->pgid);
+	buf_printf(&b, ".log 2>/dev/null; kill -%s -- -%ld 2>/dev/null; ",
+		   sig, t->pgid);
+	/* and what left the group but carries the try's key */
+	ssh_remote_key_kill(&b, sig, t->id);
+	buf_adds(&b, "; exit 0");
 	ssh_cmd_run(t->host, buf_str(&b), NULL, NULL);
 	buf_free(&b);
 }
