@@ -624,6 +624,8 @@ dags_show(struct cli *c, const char *name, const char *task)
 	if (d->end != INT64_MAX)
 		json_object_set_new(o, "end", json_string(tz_iso(d->tz, d->end, b, sizeof b)));
 	json_object_set_new(o, "needs", show_needs_json(d->needs, d->nneeds));
+	show_recipients_json(o, "email", d->email, d->email_on);
+	show_recipients_json(o, "notify", d->notify, d->notify_on);
 	if (c->json) {
 		cli_print_json(o);
 	} else {
@@ -639,6 +641,9 @@ dags_show(struct cli *c, const char *name, const char *task)
 			       d->start != INT64_MIN && d->end != INT64_MAX ? ", " : "",
 			       d->end != INT64_MAX ? "end " : "",
 			       d->end != INT64_MAX ? b : "");
+		/* the DAG-run notifications (email:, notify:) */
+		show_recipients("email", d->email, d->email_on);
+		show_recipients("notify", d->notify, d->notify_on);
 		/* a GROUP column when the DAG has groups (group:) */
 		for (int i = 0; i < d->ntasks && !groups; i++)
 			groups = d->tasks[i].group != NULL;

@@ -284,6 +284,8 @@ assert_contains "$(cat "$T/err")" "unexpected argument 'extra' (dags show takes 
 cat >"$H/dags/shown.yaml" <<'YAML'
 dag: shown
 defaults: {retries: 2, retry_delay: 90s, timeout: 1h}
+email: [team@example.com]
+email_on: [failure, success]
 tasks:
   extract: {command: "echo {{ ds }}"}
   wait:
@@ -305,8 +307,12 @@ tasks:
     priority: 5
     description: "loads the trades"
 YAML
+# the DAG's own notifications, in the text and in --json
+out=$(sl dags show shown)
+assert_contains "$out" "  email            team@example.com (on failure, success)"
+sl --json dags show shown | /usr/bin/python3 -c 'import json,sys; o=json.load(sys.stdin); assert o["email"] == ["team@example.com"] and o["email_on"] == ["failure", "success"], o' || fail "dags show --json DAG: its email and email_on"
 out=$(sl dags show shown wait)
-assert_contains "$out" "TASK wait of DAG shown ($H/dags/shown.yaml:5)"
+assert_contains "$out" "TASK wait of DAG shown ($H/dags/shown.yaml:7)"
 assert_contains "$out" "  after            extract"
 assert_contains "$out" "  retries          0"
 assert_contains "$out" "  timeout          1h"
@@ -338,7 +344,7 @@ def want(o, **kv):
         assert o.get(k, "(none)") == v, "%s: %s is %r, not %r" % (o["task"], k, o.get(k, "(none)"), v)
 want(e, retries=2, retry_delay="1m30s", retry_backoff="constant", timeout="1h",
      skip_exit_code=99, pool_slots=1, priority=0, keep_children=False,
-     depends_on_past=False, branch=False, file=f, line=4)
+     depends_on_past=False, branch=False, file=f, line=6)
 want(w, after=["extract"], retries=0, timeout="1h", deadline="6h", skip_exit_code=0)
 assert w["options"]["poke_interval"] == 120000, w["options"]
 want(l, skip_exit_code=3, log_max=20000000, keep_children=True,
