@@ -814,8 +814,11 @@ sched_start(struct sched *s, struct sl_err *err)
 	sched_sync_reload(s, 1);
 	sched_recheck_start(s);
 	sched_webhook_start(s);
-	sched_fresh_start(s);
 	sched_timer_set(s, &s->tick_timer, sched_mono(s), tick_fire);
+	/* after the first tick (timers at one time fire in the order armed):
+	 * a partition that tick gives a run is late for what its run waits
+	 * on (a task, needs:, a pool), not for having none */
+	sched_fresh_start(s);
 	sched_timer_set(s, &s->poll_timer, sched_mono(s), poll_fire);
 	sched_pass_schedule(s);
 	sched_retention_start(s);

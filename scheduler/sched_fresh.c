@@ -270,14 +270,16 @@ fresh_why(struct sched *s, const struct dag *d, const char *only,
 			/* the scheduler creates only the newest ended one */
 			buf_adds(&b, ": catchup is off, so the scheduler skips a missed "
 				     "partition (sluice backfill runs it)");
-		else if (!s->fresh_caught_up && !paused)
-			/* the first check, at the start */
-			buf_adds(&b, ": the scheduler was not running when it was due");
 		else if (paused)
 			buf_adds(&b, ": the DAG is paused");
 		else if (ds->active_runs >= d->max_active_runs)
 			buf_printf(&b, ": held by max_active_runs (%d of %d runs running)",
 				   ds->active_runs, d->max_active_runs);
+		else if (!s->fresh_caught_up)
+			/* the first checks, at the start (after the first
+			 * tick, which creates the runs due), and nothing
+			 * else holds it */
+			buf_adds(&b, ": the scheduler was not running when it was due");
 		else
 			buf_adds(&b, " yet");
 		return buf_steal(&b);
@@ -757,6 +759,11 @@ static void
 fresh_fire(struct sched *s, struct sched_timer *t)
 {
 	sched_timer_set(s, t, sched_mono(s) + FRESH_EVERY_MS, fresh_fire);
+	if (s->fresh_passes == 0)
+		/* the first check follows the first tick (sched_start): the
+		 * runs it created start or say what holds them first, so a
+		 * late partition names that, not "no run" */
+		(void)sched_pass_flush(s);
 	sched_fresh_pass(s);
 }
 

@@ -101,15 +101,17 @@ test_late_then_recovered(void)
 	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
 	CHECK_EQ_INT(1, w.n);
 	CHECK_EQ_STR(P22, w.key);
-	CHECK_EQ_STR("no run: the scheduler was not running when it was due", w.why);
+	/* the first check follows the first tick, which gave 22:00 its run:
+	 * why is what that run waits on */
+	CHECK_EQ_STR("its run: load running, publish: waits for upstream load (running)", w.why);
 	/* 23:00's deadline is 00:45 */
 	h_advance(14 * 60 * 1000LL);
 	CHECK_EQ_INT(0, notes("late - " P23));
 	h_advance(2 * 60 * 1000LL);
 	CHECK_EQ_INT(1, notes("late - " P23));
-	/* 23:00 has a run, and its notice names it (22:00's had none) */
+	/* 23:00 has a run, and its notice names it (as 22:00's did) */
 	CHECK_EQ_INT(1, notes("  run scheduled__" P23));
-	CHECK_EQ_INT(1, notes_prefix("  run "));
+	CHECK_EQ_INT(2, notes_prefix("  run "));
 	w.n = 0;
 	CHECK(store_fresh_open(h_store(), "fr", why_row, &w) == 0);
 	CHECK_EQ_INT(2, w.n);
@@ -256,6 +258,34 @@ test_upstream_never_arrived(void)
 	CHECK_EQ_INT(1, w.n);
 	CHECK_EQ_STR("its run: report waits for its needs: up.load: 0 of 1 partition, missing 2024-01-10T00:00+00:00",
 		     w.why);
+	h_close();
+}
+
+/* Deployed with a past start, its upstream missing: late at the first
+ * check, which says which need it waits for (the run the first tick
+ * created), not that the scheduler was not running. */
+static void
+test_past_start_waits_on_upstream(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "up.yaml", "dag: up\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			     "tasks:\n  load: {command: \"true\"}\n" },
+		{ "down.yaml", "dag: down\nschedule: \"@hourly\"\nstart: 2024-01-09T22:00:00Z\n"
+			       "freshness: 45m\nemail: [oncall@example.com]\n"
+			       "needs: [{dag: up, task: load}]\n"
+			       "tasks:\n  report: {command: \"true\"}\n" },
+		{ NULL, NULL },
+	};
+	struct why_seen w = { "", "", "", 0 };
+
+	/* 00:30: down's 22:00 was due at 23:45; up's tries never end */
+	h_open(files, NULL);
+	CHECK_EQ_INT(1, notes("late - " P22));
+	CHECK(store_fresh_open(h_store(), "down", why_row, &w) == 0);
+	CHECK_EQ_INT(1, w.n);
+	CHECK_EQ_STR(P22, w.key);
+	CHECK(strstr(w.why, "report waits for its needs: up.load") != NULL);
+	CHECK(strstr(w.why, "not running") == NULL);
 	h_close();
 }
 
@@ -691,6 +721,7 @@ main(int argc, char **argv)
 	RUN(test_late_then_recovered);
 	RUN(test_paused);
 	RUN(test_upstream_never_arrived);
+	RUN(test_past_start_waits_on_upstream);
 	RUN(test_task_level);
 	RUN(test_landed_then_failed);
 	RUN(test_task_email);
