@@ -442,7 +442,11 @@ sla_digest_compose(const struct notify_event *ev)
 		char *task = one_line(nz(ti_str(m, "task"), "?"));
 		char *part = one_line(nz(ti_str(m, "partition"), "?"));
 		char *deadline = one_line(nz(ti_str(m, "deadline"), "?"));
-		char *state = one_line(nz(ti_str(m, "state"), "?"));
+		/* one not started says why it waits, as sluice tasks does */
+		char *raw = ti_str(m, "waiting") != NULL ?
+			    xasprintf("%s: %s", nz(ti_str(m, "state"), "?"), ti_str(m, "waiting")) :
+			    xstrdup(nz(ti_str(m, "state"), "?"));
+		char *state = one_line(raw);
 		char *link = NULL;
 
 		if (ev->base_url != NULL && ev->base_url[0] != '\0')
@@ -468,6 +472,7 @@ sla_digest_compose(const struct notify_event *ev)
 		free(part);
 		free(deadline);
 		free(state);
+		free(raw);
 		free(link);
 	}
 	buf_adds(&html, "</ul>\n</body></html>\n");
@@ -715,6 +720,8 @@ notify_compose(const struct notify_event *ev)
 	field_add(&text, &html, "Task:", task);
 	field_add(&text, &html, "Partition:", part);
 	field_add(&text, &html, "Run:", ev->run_id);
+	/* an SLA miss of a task not started: why it waits */
+	field_add(&text, &html, "Waiting:", sla ? ev->sla_waiting : NULL);
 	field_add(&text, &html, "Try:", tries);
 	field_add(&text, &html, "Result:", result);
 	field_add(&text, &html, "Duration:", dur);

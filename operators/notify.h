@@ -43,6 +43,8 @@ struct notify_event {
 	const char *base_url;		/* the UI's base url from config */
 	char *const *to;		/* NULL-terminated recipients */
 	const char *sla_deadline;	/* ISO time, for sla_miss */
+	const char *sla_waiting;	/* sla_miss of a task not started: why
+					 * it waits (as sluice tasks says), or NULL */
 	/* "late" only: the partition has no run (its link is then the
 	 * grid at that partition, which shows it as a never-run row: a run
 	 * page would be a 404) */
@@ -53,8 +55,9 @@ struct notify_event {
 	 * error); the message names the failed ones and their results. */
 	const json_t *task_instances;
 	/* An SLA digest (kind "sla_miss", task NULL): the misses of one DAG
-	 * found in one pass, an array of {task, partition, deadline, state}
-	 * (state in words: "not started", "running"...); the message lists
+	 * found in one pass, an array of {task, partition, deadline, state,
+	 * waiting} (state in words: "not started", "running"...; waiting:
+	 * why one not started waits, when known); the message lists
 	 * each with the link to its page. */
 	const json_t *sla_misses;
 	/* A freshness digest (kind "late" or "recovered", partition NULL):

@@ -618,6 +618,9 @@ tick_fire(struct sched *s, struct sched_timer *t)
 		sched_sync_scan_dags(s);
 	}
 	sched_runs_create(s);
+	/* the runs just created start what they can first: an SLA miss of a
+	 * task not started then says what holds it, not "the run is queued" */
+	(void)sched_pass_flush(s);
 	sched_runs_check_sla(s);
 	/* the per-run open counts are hints: recount them now and then */
 	for (struct run *r = s->runs; r != NULL; r = r->next) {

@@ -31,6 +31,7 @@
 #include "scheduler/template.h"
 #include "scheduler/try.h"
 #include "scheduler/tz.h"
+#include "scheduler/wait.h"
 #include "store/store.h"
 
 extern char **environ;
@@ -456,16 +457,49 @@ notify_sla_event(struct sched *s, struct ti *ti, int64_t deadline,
 	ev->sla_deadline = tz_iso(r->dag->tz, deadline / 1000, iso, n);
 }
 
+/* Whether ti has not started (no try running, none ended). */
+static int
+sla_not_started(const struct ti *ti)
+{
+	return ti->state == TI_NONE || ti->state == TI_SCHEDULED ||
+	       ti->state == TI_QUEUED;
+}
+
+/* Why ti, which has not started, waits, in the words of sluice tasks
+ * (scheduler/wait.c), or NULL (caller frees). */
+static char *
+sla_waiting(struct sched *s, struct ti *ti)
+{
+	json_t *w = NULL;
+	struct sl_err err;
+	const char *text;
+	char *out = NULL;
+
+	if (!sla_not_started(ti))
+		return NULL;
+	sl_err_clear(&err);
+	if (wait_explain_ti(s->store, s->cfg, &s->execs, &s->bag, ti->run->dag,
+			    ti->run->partition, ti_task(ti)->name, sched_now(s),
+			    &w, &err) == 0 && json_is_object(w) &&
+	    (text = json_string_value(json_object_get(w, "text"))) != NULL)
+		out = xstrdup(text);
+	json_decref(w);
+	return out;
+}
+
 /* One task instance missed its SLA: its email. */
 static void
 notify_sla_one(struct sched *s, struct ti *ti, int64_t deadline)
 {
 	struct notify_event ev;
 	char iso[64];
+	char *waiting = sla_waiting(s, ti);
 
 	notify_sla_event(s, ti, deadline, &ev, iso, sizeof iso);
 	ev.to = sched_task_email(ti_task(ti), ti->run->dag);
+	ev.sla_waiting = waiting;
 	sched_notify_send(s, &ev);
+	free(waiting);
 }
 
 /* The misses of one pass: grouped by DAG and recipients, in the order
@@ -495,6 +529,7 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 		struct notify_event ev;
 		json_t *list;
 		size_t count = 0;
+		char *waiting;
 
 		if (sent[i])
 			continue;
@@ -512,8 +547,12 @@ sched_notify_sla(struct sched *s, const struct sched_sla_miss *m, size_t n)
 			    "task", ti_task(ti)->name, "partition", ti->run->partition,
 			    "deadline", tz_iso(ti->run->dag->tz, m[k].deadline / 1000,
 					       iso, sizeof iso),
-			    "state", ti->state == TI_NONE || ti->state == TI_SCHEDULED ||
-				     ti->state == TI_QUEUED ? "not started" : ti_state_name(ti->state)));
+			    "state", sla_not_started(ti) ? "not started" : ti_state_name(ti->state)));
+			waiting = sla_waiting(s, ti);
+			if (waiting != NULL)
+				json_object_set_new(json_array_get(list, json_array_size(list) - 1),
+						    "waiting", json_string(waiting));
+			free(waiting);
 		}
 		if (count == 1) {
 			json_decref(list);

@@ -303,10 +303,19 @@ fake_notify_spec(const struct notify_event *ev, const json_t *smtp,
 	(void)smtp;
 	(void)home;
 	buf_init(&note, 0);
-	if (ev->sla_misses != NULL)
+	if (ev->sla_misses != NULL) {
+		const json_t *m;
+		size_t i;
+
 		buf_printf(&note, "%s digest %zu\n", ev->kind,
 			   json_array_size(ev->sla_misses));
-	else if (ev->fresh_digest != NULL) {
+		/* a miss not started: why it waits */
+		json_array_foreach(ev->sla_misses, i, m)
+			if (json_object_get(m, "waiting") != NULL)
+				buf_printf(&note, "  %s waiting: %s\n",
+					   json_string_value(json_object_get(m, "task")),
+					   json_string_value(json_object_get(m, "waiting")));
+	} else if (ev->fresh_digest != NULL) {
 		/* the digest, then each partition it names, as one message
 		 * about it would be */
 		const json_t *p;
@@ -325,6 +334,8 @@ fake_notify_spec(const struct notify_event *ev, const json_t *smtp,
 		if (ev->run_id != NULL && (strcmp(ev->kind, "late") == 0 ||
 					   strcmp(ev->kind, "recovered") == 0))
 			buf_printf(&note, "  run %s\n", ev->run_id);
+		if (ev->sla_waiting != NULL)
+			buf_printf(&note, "  waiting: %s\n", ev->sla_waiting);
 	}
 	spec = json_pack("{s:s}", "note", buf_str(&note));
 	buf_free(&note);

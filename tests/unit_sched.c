@@ -932,6 +932,35 @@ test_sla_digest(void)
 	h_close();
 }
 
+/* An SLA miss of a task that has not started says why it waits, as
+ * sluice tasks does: report waits for load, which runs on; a digest says
+ * it of each. */
+static void
+test_sla_not_started_why(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "sw.yaml", "dag: sw\nschedule: \"0 0 * * *\"\nstart: 2024-01-09\n"
+			     "tasks:\n  load: {command: \"true\"}\n"
+			     "  report: {command: \"true\", after: [load], sla: 20m,"
+			     " email_on: [sla_miss], email: [a@example.com]}\n" },
+		{ "sd.yaml", "dag: sd\nschedule: \"0 0 * * *\"\nstart: 2024-01-08\n"
+			     "defaults: {sla: 1m, email_on: [sla_miss], email: [a@example.com]}\n"
+			     "tasks:\n  load: {command: \"true\"}\n"
+			     "  report: {command: \"true\", after: [load]}\n" },
+		{ NULL, NULL },
+	};
+
+	/* 00:30: sd's misses (two runs, load running) are one digest */
+	h_open(files, NULL);
+	CHECK(strstr(h_notifications(), "sla_miss digest 4\n"
+		     "  report waiting: waits for upstream load (running)\n"
+		     "  report waiting: waits for upstream load (running)\n") != NULL);
+	/* sw's 20m SLA passed at 00:20, before the start: alone */
+	CHECK(strstr(h_notifications(), "sla_miss report 2024-01-09T00:00:00+00:00\n"
+		     "  waiting: waits for upstream load (running)\n") != NULL);
+	h_close();
+}
+
 /* A task's email_on without an email of its own mails its DAG's email
  * (its retries, failures and SLA misses went nowhere, silently). One
  * with no email anywhere does not load (tests/dag-errors/
@@ -2151,6 +2180,7 @@ main(void)
 	RUN(test_sensor_deadline_shell);
 	RUN(test_sla);
 	RUN(test_sla_digest);
+	RUN(test_sla_not_started_why);
 	RUN(test_try_command_env);
 	RUN(test_try_plain_command);
 	RUN(test_trigger_before_scan);
