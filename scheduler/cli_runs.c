@@ -309,7 +309,7 @@ static const struct cli_opt runs_opts[] = {
 
 const struct cli_verb cli_runs = {
 	"runs", "list (or delete) the runs (partitions) of a DAG",
-	"DAG [--state S] [--from P] [--to P] [--limit N]\n"
+	"DAG [--state queued|running|success|failed] [--from P] [--to P] [--limit N]\n"
 	"delete DAG PARTITION... [--from P] [--to P] [--dry-run] [--yes]",
 	"Lists the runs, newest partition first. Times are shown in the DAG's\n"
 	"zone with their offset. P is a partition key, a time (the partition\n"

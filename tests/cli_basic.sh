@@ -41,6 +41,18 @@ for verb in "" $verbs operator man complete; do
 	[ -z "$wide" ] || fail "sluice ${verb:+$verb }--help is wider than 80 columns:
 $wide"
 done
+# an option whose argument is one of a few choices lists them in the
+# usage as in its column (runs' usage read --state S)
+for verb in $verbs; do
+	"$SLUICE" "$verb" --help | /usr/bin/python3 -c '
+import re, sys
+h = sys.stdin.read()
+usage = " ".join(h.split("\n\n")[1].split())
+for name, arg in re.findall(r"^ +(?:-., )?--([a-z-]+) (\S+\|\S+)", h, re.M):
+    if ("--%s " % name) in usage:
+        assert ("--%s %s" % (name, arg)) in usage, "%s: usage has --%s without %s: %s" % (sys.argv[1], name, arg, usage)
+' "$verb" || fail "$verb --help: an option's choices missing from its usage"
+done
 # a wrapped usage keeps an option and its argument together, and its
 # second line comes under the first argument
 out=$("$SLUICE" backfill --help)
