@@ -791,6 +791,20 @@ sched_try_ends_replay(struct sched *s)
 	free(ends);
 }
 
+/* "retrying in 1m30s", or "retrying now" when the retry is due at once
+ * (retry_delay: 0s), in buf. */
+static const char *
+retry_when(int64_t ms, char *buf, size_t n)
+{
+	char d[64];
+
+	if (ms <= 0)
+		snprintf(buf, n, "retrying now");
+	else
+		snprintf(buf, n, "retrying in %s", sl_format_duration(ms, d, sizeof d));
+	return buf;
+}
+
 /*
  * A try's end could not be written on its task instance: unless writes
  * fail (then it is held and replayed), the store's state moved under it,
@@ -996,9 +1010,9 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 		if (l->followed && try_log_ends_with(l->log_path, said))
 			;
 		else if (to == TI_UP_FOR_RETRY)
-			sched_try_log(l->log_path, "try %d of %d failed: %.*s; retrying in %s",
+			sched_try_log(l->log_path, "try %d of %d failed: %.*s; %s",
 				   l->try_number, ti->max_tries, (int)own, why,
-				   sl_format_duration(u.next_at - now, d, sizeof d));
+				   retry_when(u.next_at - now, d, sizeof d));
 		else
 			sched_try_log(l->log_path, "try %d of %d failed: %.*s", l->try_number,
 				   ti->max_tries, (int)own, why);
@@ -1013,10 +1027,10 @@ sched_try_end(struct sched *s, struct live *l, int exit_code, int sig,
 			     "exited with the skip code: skipped" : "succeeded");
 	else if (to == TI_UP_FOR_RETRY)
 		sched_log_ti(LOG_LEVEL_WARN, ti, l->try_number,
-			     "%s %s %s: try %d of %d failed: %s; retrying in %s",
+			     "%s %s %s: try %d of %d failed: %s; %s",
 			     ti->run->dag_name, ti_name(ti), ti->run->partition,
 			     l->try_number, ti->max_tries, why,
-			     sl_format_duration(u.next_at - now, d, sizeof d));
+			     retry_when(u.next_at - now, d, sizeof d));
 	else
 		sched_log_ti(LOG_LEVEL_ERROR, ti, l->try_number,
 			     "%s %s %s: try %d of %d failed: %s",

@@ -47,7 +47,7 @@ db_checks() {
 		fail "database lines repeat: $(grep 'database' "$T/scheduler.log" | head -20)"
 	# each try's end is said once, however often its record was retried
 	dups=$(grep -E ': try [0-9]+ (succeeded|of [0-9]+ failed)' "$T/scheduler.log" |
-		cut -d' ' -f2- | sed 's/; retrying in .*//' | sort | uniq -d | head -5)
+		cut -d' ' -f2- | sed 's/; retrying .*//' | sort | uniq -d | head -5)
 	assert_eq "" "$dups" "ends logged more than once"
 	assert_not_contains "$(cat "$T/scheduler.log")" "cannot rollback"
 	assert_contains "$(cat "$T/scheduler.log")" "database: writes succeed again"

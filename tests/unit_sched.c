@@ -570,6 +570,31 @@ test_mark_running(void)
 	h_close();
 }
 
+/* A failed try's line says when the retry comes: "retrying in 1m", or
+ * "retrying now" for retry_delay: 0s (it read "retrying in 0ms"). */
+static void
+test_retry_when(void)
+{
+	static const struct h_dag_file files[] = {
+		{ "rw.yaml", "dag: rw\ntasks:\n"
+			     "  now: {command: \"true\", retries: 1, retry_delay: 0s}\n"
+			     "  later: {command: \"true\", retries: 1, retry_delay: 1m}\n" },
+		{ NULL, NULL },
+	};
+	char log1[1024];
+
+	h_open(files, NULL);
+	h_trigger("rw", "p");
+	snprintf(log1, sizeof log1, "%s", h_log_path("now"));
+	CHECK_EQ_INT(0, h_end("now", "p", 1));
+	CHECK_EQ_INT(1, h_lines_with(log1, "; retrying now"));
+	CHECK_EQ_INT(0, h_lines_with(log1, "retrying in"));
+	snprintf(log1, sizeof log1, "%s", h_log_path("later"));
+	CHECK_EQ_INT(0, h_end("later", "p", 1));
+	CHECK_EQ_INT(1, h_lines_with(log1, "; retrying in 1m"));
+	h_close();
+}
+
 /*
  * A mark (or clear) lands while a try runs, and the try ends before the
  * scheduler has read the change: its end cannot be recorded on the task
@@ -2180,6 +2205,7 @@ main(void)
 	RUN(test_sensor_deadline_shell);
 	RUN(test_sla);
 	RUN(test_sla_digest);
+	RUN(test_retry_when);
 	RUN(test_sla_not_started_why);
 	RUN(test_try_command_env);
 	RUN(test_try_plain_command);
