@@ -87,6 +87,22 @@ done <<'TABLE'
 16000 refused
 TABLE
 
+# The local log on a full disk (a 1 MB tmpfs): the try that did its work
+# keeps its own exit, and the executor says its log is incomplete, as the
+# local executor does (it said nothing).
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=1m tmpfs "$T/full" 2>"$T/mount.err"; then
+	on_exit "umount -l '$T/full'"
+	out=$("$DRIVER" -c "$cfg" -L "$T/full" -- sh -c 'head -c 3000000 /dev/zero' 2>"$T/err")
+	r=$(result_of "$out" 0)
+	assert_eq 0 "$(json_field "$r" exit_code)" "exit code with the log's disk full"
+	assert_eq "" "$(json_field "$r" error)" "error with the log's disk full"
+	assert_contains "$(cat "$T/err")" "its log $T/full/task-0.log is incomplete: disk full: "
+	assert_contains "$(cat "$T/err")" "bytes of output could not be written to it"
+else
+	echo "ssh_run: the full-disk case skipped: $(cat "$T/mount.err")"
+fi
+
 # executors check: every host connects and reports.
 out=$("$DRIVER" -C -c "$cfg2")
 assert_contains "$out" "127.0.0.1:$port: ok: logged in as $(id -un)"

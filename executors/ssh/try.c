@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/log.h"
 #include "executors/ssh/ssh_internal.h"
 #include "executors/try_note.h"
 
@@ -229,6 +230,16 @@ static void try_done_cb(evutil_socket_t fd, short what, void *arg)
 	res.duration_ms = t->adopted && t->took_ms >= 0 ? t->took_ms
 						       : sl_mono_ms() - t->started_ms;
 	res.error = t->error;
+	if (t->log.err != 0)
+		/* the local log could not take all of the output (a full
+		 * disk): the command's own exit stands, as with the local
+		 * executor; the scheduler's log says the log is short */
+		log_emit(LOG_LEVEL_WARN, NULL, "ssh try %s: its log %s is incomplete: %s: "
+			 "%lld bytes of output could not be written to it",
+			 t->id[0] != '\0' ? t->id : "?",
+			 t->log_path != NULL ? t->log_path : "",
+			 t->log.err == ENOSPC || t->log.err == EDQUOT ? "disk full" :
+			 strerror(t->log.err), t->log.lost);
 	TAILQ_REMOVE(&t->ex->tries, t, entry);
 	/* an end the scheduler may fail to record is adopted again after
 	 * its restart: the notes that adoption reads (where the try moved,
