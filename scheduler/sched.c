@@ -618,8 +618,10 @@ tick_fire(struct sched *s, struct sched_timer *t)
 		sched_sync_scan_dags(s);
 	}
 	sched_runs_create(s);
-	/* the runs just created start what they can first: an SLA miss of a
-	 * task not started then says what holds it, not "the run is queued" */
+	/* the runs just created start what they can first (the pass the
+	 * tick runs anyway, run now): an SLA miss of a task not started
+	 * then says what holds it, not "the run is queued" */
+	sched_pass_schedule(s);
 	(void)sched_pass_flush(s);
 	sched_runs_check_sla(s);
 	/* the per-run open counts are hints: recount them now and then */

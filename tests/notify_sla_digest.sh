@@ -2,7 +2,7 @@
 # SLA misses through a real SMTP server (Debian's aiosmtpd): a catch-up of
 # three old daily partitions misses the SLAs of two tasks in each at once;
 # they arrive as one digest email (not six), naming every task instance
-# with the link to its page.
+# with the link to its page, and why one not started waits.
 . "$SLUICE_SRCDIR/tests/setup.sh"
 start_smtp
 new_home
@@ -38,6 +38,8 @@ for d in 3 2 1; do
 		assert_contains "$body" "$task ${day}T00:00:00+00:00: deadline ${next}T00:00:01+00:00"
 		assert_contains "$body" "http://sluice.example:8080/dags/late/runs/${day}T00%3A00%3A00%2B00%3A00/tasks/$task"
 	done
+	# one not started says why, as sluice tasks does
+	assert_contains "$body" "report ${day}T00:00:00+00:00: deadline ${next}T00:00:01+00:00, not started: waits for upstream load (running)"
 done
 assert_eq 6 "$(q "SELECT count(*) FROM task_instances WHERE sla_notified = 1")" "every miss recorded"
 touch "$T/release"
