@@ -844,8 +844,9 @@ int64_t store_file_size(struct store *s);
  * never old. store_clean_runs lists up to limit old runs with id >
  * after_id (of dag, or of every DAG when NULL), by id, as objects {id,
  * dag_id, partition, end_s, state, tis, tries}; NULL on an error.
- * store_clean_run deletes one (its tries, task instances, state changes
- * and the run) if it is still old: 1 deleted, 0 not old any more, -1 an
+ * store_clean_run deletes one (its tries, task instances, state changes,
+ * its partition's ended webhook and email deliveries, and the run) if it
+ * is still old: 1 deleted, 0 not old any more, -1 an
  * error. The caller holds the transaction (a few runs per transaction).
  * store_clean_audit deletes up to limit audit rows older than before_ms
  * (or, dry_run, counts them all): how many, or -1.

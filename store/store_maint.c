@@ -216,6 +216,14 @@ store_clean_run(struct store *s, int64_t run_id, int64_t before_s)
 	sqlite3_bind_int64(st, 1, run_id);
 	if (store_step_done(s, st) < 0)
 		return -1;
+	/* the partition's webhook and email deliveries that ended (an
+	 * email's row holds its body): one still pending is owed */
+	st = store_stmt(s, "DELETE FROM webhook_deliveries WHERE state <> 'pending' "
+			"AND (dag_id, partition_key) = "
+			"(SELECT dag_id, partition FROM dag_runs WHERE id = ?)");
+	sqlite3_bind_int64(st, 1, run_id);
+	if (store_step_done(s, st) < 0)
+		return -1;
 	st = store_stmt(s, "DELETE FROM dag_runs WHERE id = ?");
 	sqlite3_bind_int64(st, 1, run_id);
 	if (store_step_done(s, st) < 0)

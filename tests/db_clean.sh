@@ -28,6 +28,17 @@ printf 'dag: later\ntasks:\n  a: {command: "true"}\n' >"$H/dags/later.yaml"
 out=$(sl db clean --keep 90d --dag later --dry-run) || fail "clean --dag of a DAG without runs: $out"
 assert_contains "$out" "would remove 0 runs" "a DAG of the folder without runs: nothing to remove"
 
+# webhook and email deliveries: an old partition's ended ones go with its
+# run; one still pending (owed: claimed by a sender far into the future,
+# so the scheduler's sweep leaves it alone) and a recent partition's stay
+old1=$(q "SELECT partition FROM dag_runs WHERE dag_id = 'other' ORDER BY id LIMIT 1")
+new1=$(q "SELECT partition FROM dag_runs WHERE dag_id = 'chain' AND end_s >= $cutoff ORDER BY id LIMIT 1")
+for row in "sent|$old1" "failed|$old1" "pending|$old1" "sent|$new1"; do
+	dag=other; [ "${row#*|}" = "$new1" ] && dag=chain
+	q "INSERT INTO webhook_deliveries (kind, hook, event, dag_id, partition_key, payload, state, created_at, claimed_until)
+	   VALUES ('email', '(email)', 'failure', '$dag', '${row#*|}', '{}', '${row%%|*}', 0, 9000000000000000)"
+done
+
 start_scheduler
 sl trigger chain --partition p1 >/dev/null
 wait_run chain p1 success 60
@@ -111,6 +122,8 @@ assert_eq 0 "$(q "SELECT count(*) FROM task_instances WHERE run_id NOT IN (SELEC
 assert_eq 0 "$(q "SELECT count(*) FROM task_tries WHERE ti_id NOT IN (SELECT id FROM task_instances)")" "no try of a removed task instance"
 assert_eq 0 "$(q "SELECT count(*) FROM state_changes WHERE run_id NOT IN (SELECT id FROM dag_runs)")" "no state change of a removed run"
 assert_eq "$audit0" "$(q "SELECT count(*) FROM audit WHERE who = 'cli:old'")" "the audit rows are kept"
+assert_eq "pending|$old1 sent|$new1" "$(q "SELECT group_concat(state || '|' || partition_key, ' ') FROM (SELECT state, partition_key FROM webhook_deliveries ORDER BY id)")" \
+	"an old partition's ended deliveries went with its run, its pending one and a recent one's stay"
 sl db check >/dev/null || fail "db check after clean: $(sl db check)"
 
 # the scheduler went on
