@@ -29,6 +29,12 @@
  * handler only sets a flag, and the poll loop then cancels the remote job
  * and exits non-zero.
  *
+ * A little past 800 lines since the Slurm backend learnt to read a batch
+ * script's own #SBATCH lines (cluster_job_script_opt): the slurm and
+ * command backends share this file's process helpers (run_capture,
+ * run_shell); the Slurm part is the one to move to a file of its own, as
+ * the EMR one is, when it grows again.
+ *
  * Follow, don't resubmit (operators/op_external.h): each backend records
  * the job it submitted with the task instance before it waits, and marks
  * it ended once it saw its end or cancelled it. A try that finds a job an

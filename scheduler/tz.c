@@ -14,6 +14,10 @@
  * bisecting to the second where it changed: in the tz database (1800 to
  * 2200) offset changes are at least four days apart, so a daily probe never
  * steps over two of them.
+ *
+ * Slightly past 800 lines: the zone's conversions and the parse of a time
+ * as a person types it (tz_parse_time, with its hints for a month or an ISO
+ * week) share the zone object and its cache.
  */
 #include "scheduler/tz.h"
 #include "scheduler/tzfile.h"
