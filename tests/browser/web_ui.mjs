@@ -81,10 +81,19 @@ try {
   const posts = [];
   const countPosts = (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/v1/dags/p/runs')) posts.push(r.url()); };
   page.on('request', countPosts);
+  // the first request's answer is held until both clicks are in: on a
+  // busy machine it could otherwise come back between them, the button
+  // enabled again for the second
+  let release;
+  const clicked = new Promise((r) => { release = r; });
+  const hold = async (route) => { await clicked; await route.continue(); };
+  await page.route('**/api/v1/dags/p/runs', hold);
   await page.dblclick('#trigger-btn');
+  release();
   await page.locator('#grid td.cell.st-success[data-partition="from-browser"][data-task="show"]').waitFor({ timeout: WAIT });
   await page.waitForFunction(() => !document.getElementById('trigger-btn').disabled, null, { timeout: WAIT });
   page.off('request', countPosts);
+  await page.unroute('**/api/v1/dags/p/runs', hold);
   check(posts.length === 1, 'a double click on Trigger sends one request: ' + posts.length);
   check((await page.textContent('#status')).includes('triggered partition from-browser') &&
     !(await page.getAttribute('#status', 'class')).includes('bad'), 'triggered from the form: ' + await page.textContent('#status'));
